@@ -92,6 +92,32 @@ g = sch_opt.param_groups[0]
 g = dict(list(g.items())[:-1] + [("fused", None)] + list(g.items())[-1:])  # 2.x: fused before the scheduler's key
 case("param_group_scheduled", g)
 
+
+
+def v2_state_dict(opt, extra):
+    """1.13's optimizer.state_dict() with 2.x's added group keys inserted before 'params' (the last key)."""
+    sd = opt.state_dict()
+    groups = []
+    for g in sd["param_groups"]:
+        items = [(k, v) for k, v in g.items() if k != "params"]
+        if "fused" in g:
+            items = [(k, v) for k, v in items if k != "fused"]
+        groups.append(dict(items + list(extra.items()) + [("params", g["params"])]))
+    return {"state": sd["state"], "param_groups": groups}
+
+
+sp = torch.nn.Parameter(torch.tensor([1., 2.]))
+sgd = O.SGD([sp], 0.1, momentum=0.9)
+case("optim_state_fresh", v2_state_dict(sgd, {"fused": None}))
+sp.grad = torch.tensor([0.5, -1.])
+sgd.step()
+case("optim_state_sgd", v2_state_dict(sgd, {"fused": None}))
+ap = torch.nn.Parameter(torch.tensor([1., 2.]))
+adam = O.Adam([ap], 0.01)
+ap.grad = torch.tensor([0.5, -1.])
+adam.step()
+case("optim_state_adam", v2_state_dict(adam, {"fused": None, "decoupled_weight_decay": False}))
+
 # ---- distributions
 t2 = torch.tensor([0.5, 1.5])
 pr = torch.tensor([0.2, 0.3, 0.5])

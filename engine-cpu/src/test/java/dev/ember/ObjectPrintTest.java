@@ -90,6 +90,18 @@ class ObjectPrintTest {
         SGD scheduled = new SGD(List.of(w), 0.1);
         new dev.ember.optim.StepLR(scheduled, 2, 0.1);
         check("param_group_scheduled", scheduled.paramGroups().get(0));
+        // a state dict prints as PyTorch's dict (Ember printed Java's {state={}, param_groups=[{lr=0.1, ...}]})
+        Tensor sp = t(1, 2).asParameter();
+        SGD sgd = new SGD(List.of(sp), 0.1, 0.9, 0, 0, false);
+        check("optim_state_fresh", sgd.stateDict());
+        sp.setGrad(t(0.5, -1));
+        sgd.step();
+        check("optim_state_sgd", sgd.stateDict());
+        Tensor ap = t(1, 2).asParameter();
+        Adam adam = new Adam(List.of(ap), 0.01);
+        ap.setGrad(t(0.5, -1));
+        adam.step();
+        check("optim_state_adam", adam.stateDict());
     }
 
     @Test

@@ -636,13 +636,16 @@ public abstract class Optimizer {
 
     /**
      * The optimizer's state, as PyTorch's {@code optimizer.state_dict()} (see the class comment): a new map each call,
-     * holding the optimizer's own state tensors.
+     * holding the optimizer's own state tensors; it prints as PyTorch's dict ({@code {'state': {0: {'step': tensor(1.),
+     * ...}}, 'param_groups': [{'lr': 0.001, ..., 'params': [0]}]}}).
      */
     public Map<String, Object> stateDict() {
         Map<Tensor, Integer> index = indices();
         List<Object> packed = new ArrayList<>();
+        Set<String> ints = intOptions();
         for (ParamGroup g : groups) {
-            Map<String, Object> m = g.optionsCopy();
+            Map<String, Object> m = new PyDict<>(ints);
+            m.putAll(g.optionsCopy());
             List<Integer> ids = new ArrayList<>();
             for (Tensor p : g.params()) {
                 ids.add(index.get(p));
@@ -650,7 +653,7 @@ public abstract class Optimizer {
             m.put(GROUP_TYPE, ids);
             packed.add(m);
         }
-        Map<Integer, Object> st = new LinkedHashMap<>();
+        Map<Integer, Object> st = new PyDict<>(ints);
         List<Map.Entry<Tensor, Integer>> order = new ArrayList<>(index.entrySet());
         order.sort(Map.Entry.comparingByValue());
         for (Map.Entry<Tensor, Integer> e : order) {
@@ -658,7 +661,7 @@ public abstract class Optimizer {
             if (s == null) {
                 continue;
             }
-            Map<String, Object> m = new LinkedHashMap<>();
+            Map<String, Object> m = new PyDict<>(ints);
             DType scalarType = scalarDtype();
             if (countsSteps()) {
                 m.put("step", Tensor.tensor((double) s.step, scalarType, Device.CPU));
@@ -669,7 +672,7 @@ public abstract class Optimizer {
             m.putAll(s.tensors);
             st.put(e.getValue(), m);
         }
-        Map<String, Object> out = new LinkedHashMap<>();
+        Map<String, Object> out = new PyDict<>(ints);
         out.put("state", st);
         out.put("param_groups", packed);
         return out;
