@@ -31,6 +31,16 @@ public final class AutogradFunctional {
         public Tensor product() {
             return products[0];
         }
+
+        /**
+         * PyTorch's repr of the tuple {@code torch.autograd.functional.vjp} (jvp, vhp, hvp) returns: {@code (output,
+         * product)} for one input's product, {@code (output, (product, ...))} for several (a one-element array of inputs
+         * prints as one input).
+         */
+        @Override
+        public String toString() {
+            return Tensor.pyTuple(output, products.length == 1 ? products[0] : Tensor.pyTuple((Object[]) products));
+        }
     }
 
     // ---------------------------------------------------------------- jacobian

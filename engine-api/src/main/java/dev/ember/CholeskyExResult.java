@@ -10,4 +10,9 @@ package dev.ember;
  * @param info 0 for a positive-definite matrix, else the order of its first non-positive-definite leading minor (int32)
  */
 public record CholeskyExResult(Tensor L, Tensor info) {
+    /** PyTorch's repr of the result: {@code torch.return_types.linalg_cholesky_ex(\nL=...,\ninfo=...)}. */
+    @Override
+    public String toString() {
+        return ReturnTypes.repr("torch.return_types.linalg_cholesky_ex", "L", L, "info", info);
+    }
 }

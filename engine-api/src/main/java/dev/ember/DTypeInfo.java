@@ -40,10 +40,15 @@ public final class DTypeInfo {
      * @param dtype the type described
      */
     public record IInfo(int bits, long max, long min, DType dtype) {
-        /** Prints as PyTorch does: {@code iinfo(min=-128, max=127, dtype=int8)}. */
+        /**
+         * Prints as PyTorch does: {@code iinfo(min=-128, max=127, dtype=int8)}; PyTorch streams the bounds as doubles
+         * with six significant digits ({@code PyLong_AsDouble} into an ostream, 1.13 and 2.x), so int32's print as
+         * {@code iinfo(min=-2.14748e+09, max=2.14748e+09, dtype=int32)}.
+         */
         @Override
         public String toString() {
-            return "iinfo(min=" + min + ", max=" + max + ", dtype=" + dtype.torchName().substring("torch.".length()) + ")";
+            return "iinfo(min=" + g(min) + ", max=" + g(max) + ", dtype=" + dtype.torchName().substring("torch.".length())
+                    + ")";
         }
     }
 

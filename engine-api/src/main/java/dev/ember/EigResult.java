@@ -11,4 +11,9 @@ package dev.ember;
  * @param eigenvectors the eigenvectors, as columns ([..., n, n], complex)
  */
 public record EigResult(Tensor eigenvalues, Tensor eigenvectors) {
+    /** PyTorch's repr of the result: {@code torch.return_types.linalg_eig(\neigenvalues=...,\neigenvectors=...)}. */
+    @Override
+    public String toString() {
+        return ReturnTypes.repr("torch.return_types.linalg_eig", "eigenvalues", eigenvalues, "eigenvectors", eigenvectors);
+    }
 }

@@ -9,4 +9,9 @@ package dev.ember;
  * @param eigenvectors the eigenvectors, as columns ([..., n, n])
  */
 public record EighResult(Tensor eigenvalues, Tensor eigenvectors) {
+    /** PyTorch's repr of the result: {@code torch.return_types.linalg_eigh(\neigenvalues=...,\neigenvectors=...)}. */
+    @Override
+    public String toString() {
+        return ReturnTypes.repr("torch.return_types.linalg_eigh", "eigenvalues", eigenvalues, "eigenvectors", eigenvectors);
+    }
 }

@@ -9,4 +9,9 @@ package dev.ember;
  * @param exponent the exponent, int32
  */
 public record FrexpResult(Tensor mantissa, Tensor exponent) {
+    /** PyTorch's repr of the result: {@code torch.return_types.frexp(\nmantissa=...,\nexponent=...)}. */
+    @Override
+    public String toString() {
+        return ReturnTypes.repr("torch.return_types.frexp", "mantissa", mantissa, "exponent", exponent);
+    }
 }

@@ -437,6 +437,19 @@ public final class Func {
      * @param vjpFn the vector-Jacobian product: a cotangent shaped as the output to one gradient per primal
      */
     public record VjpOut(Tensor output, java.util.function.Function<Tensor, List<Tensor>> vjpFn) {
+        /**
+         * PyTorch's repr of the tuple: {@code (tensor(...), <function _vjp_with_argnums.<locals>.wrapper at 0x...>)}
+         * (2.x's vjp returns its inner {@code wrapper}; the address is this function's identity hash).
+         */
+        @Override
+        public String toString() {
+            return "(" + output + ", " + pyFunction("_vjp_with_argnums.<locals>.wrapper", vjpFn) + ")";
+        }
+    }
+
+    /** Python's repr of a function object, {@code <function qualname at 0x...>}, the address from the identity hash. */
+    static String pyFunction(String qualname, Object fn) {
+        return "<function " + qualname + " at 0x" + Integer.toHexString(System.identityHashCode(fn)) + ">";
     }
 
     /**
@@ -446,6 +459,11 @@ public final class Func {
      * @param jvp the Jacobian of f at the primals times the tangents, shaped as the output
      */
     public record JvpOut(Tensor output, Tensor jvp) {
+        /** PyTorch's repr of the tuple {@code torch.func.jvp} returns: {@code (tensor(...), tensor(...))}. */
+        @Override
+        public String toString() {
+            return Tensor.pyTuple(output, jvp);
+        }
     }
 
     /**
@@ -577,6 +595,11 @@ public final class Func {
      * @param jvpFn the Jacobian at the primals applied to tangents (one per primal)
      */
     public record LinearizeOut(Tensor output, java.util.function.Function<Tensor[], Tensor> jvpFn) {
+        /** PyTorch's repr of the tuple: {@code (tensor(...), <function linearize.<locals>.jvp_fn at 0x...>)}. */
+        @Override
+        public String toString() {
+            return "(" + output + ", " + pyFunction("linearize.<locals>.jvp_fn", jvpFn) + ")";
+        }
     }
 
     /**

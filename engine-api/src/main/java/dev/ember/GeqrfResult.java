@@ -7,4 +7,9 @@ package dev.ember;
  * @param tau the reflectors' scalars, k = min(m, n) per matrix
  */
 public record GeqrfResult(Tensor a, Tensor tau) {
+    /** PyTorch's repr of the result: {@code torch.return_types.geqrf(\na=...,\ntau=...)}. */
+    @Override
+    public String toString() {
+        return ReturnTypes.repr("torch.return_types.geqrf", "a", a, "tau", tau);
+    }
 }

@@ -10,4 +10,9 @@ import java.util.List;
  * @param binEdges the edges of each dimension's bins, in the input's type
  */
 public record HistogramddResult(Tensor hist, List<Tensor> binEdges) {
+    /** PyTorch's repr of the result: {@code torch.return_types.histogramdd(\nhist=...,\nbin_edges=...)}. */
+    @Override
+    public String toString() {
+        return ReturnTypes.repr("torch.return_types.histogramdd", "hist", hist, "bin_edges", Tensor.pyTuple(binEdges.toArray()));
+    }
 }

@@ -9,4 +9,9 @@ package dev.ember;
  * @param info 0 for an invertible matrix, else the first zero pivot's 1-based index (int32)
  */
 public record InvExResult(Tensor inverse, Tensor info) {
+    /** PyTorch's repr of the result: {@code torch.return_types.linalg_inv_ex(\ninverse=...,\ninfo=...)}. */
+    @Override
+    public String toString() {
+        return ReturnTypes.repr("torch.return_types.linalg_inv_ex", "inverse", inverse, "info", info);
+    }
 }

@@ -9,4 +9,9 @@ package dev.ember;
  * @param info 0, or the 1-based index of the first zero pivot of D (int32, the batch shape)
  */
 public record LdlFactorExResult(Tensor LD, Tensor pivots, Tensor info) {
+    /** PyTorch's repr of the result: {@code torch.return_types.linalg_ldl_factor_ex(\nLD=...,\npivots=...,\ninfo=...)}. */
+    @Override
+    public String toString() {
+        return ReturnTypes.repr("torch.return_types.linalg_ldl_factor_ex", "LD", LD, "pivots", pivots, "info", info);
+    }
 }

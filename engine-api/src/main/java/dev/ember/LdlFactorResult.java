@@ -8,4 +8,9 @@ package dev.ember;
  * @param pivots LAPACK's interchanges, int32, 1-based (a 2-by-2 block's two entries negative)
  */
 public record LdlFactorResult(Tensor LD, Tensor pivots) {
+    /** PyTorch's repr of the result: {@code torch.return_types.linalg_ldl_factor(\nLD=...,\npivots=...)}. */
+    @Override
+    public String toString() {
+        return ReturnTypes.repr("torch.return_types.linalg_ldl_factor", "LD", LD, "pivots", pivots);
+    }
 }

@@ -12,4 +12,9 @@ package dev.ember;
  * @param singularValues the singular values of each matrix ([..., min(m, n)], the real type) for gelsd and gelss
  */
 public record LstsqResult(Tensor solution, Tensor residuals, Tensor rank, Tensor singularValues) {
+    /** PyTorch's repr of the result: {@code torch.return_types.linalg_lstsq(\nsolution=...,\nresiduals=...,\nrank=...,\nsingular_values=...)}. */
+    @Override
+    public String toString() {
+        return ReturnTypes.repr("torch.return_types.linalg_lstsq", "solution", solution, "residuals", residuals, "rank", rank, "singular_values", singularValues);
+    }
 }

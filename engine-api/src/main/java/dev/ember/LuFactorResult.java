@@ -9,4 +9,9 @@ package dev.ember;
  * @param pivots the row interchanges, int32
  */
 public record LuFactorResult(Tensor LU, Tensor pivots) {
+    /** PyTorch's repr of the result: {@code torch.return_types.linalg_lu_factor(\nLU=...,\npivots=...)}. */
+    @Override
+    public String toString() {
+        return ReturnTypes.repr("torch.return_types.linalg_lu_factor", "LU", LU, "pivots", pivots);
+    }
 }

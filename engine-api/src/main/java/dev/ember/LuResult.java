@@ -9,4 +9,9 @@ package dev.ember;
  * @param U the upper-triangular factor
  */
 public record LuResult(Tensor P, Tensor L, Tensor U) {
+    /** PyTorch's repr of the result: {@code torch.return_types.lu_unpack(\nP=...,\nL=...,\nU=...)}, or {@code torch.return_types.linalg_lu} for {@link Tensor#linalgLu()}'s result. */
+    @Override
+    public String toString() {
+        return ReturnTypes.repr(ReturnTypes.nameOf(this, "torch.return_types.lu_unpack"), "P", P, "L", L, "U", U);
+    }
 }

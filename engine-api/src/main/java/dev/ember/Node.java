@@ -271,9 +271,13 @@ public abstract class Node {
         return apply(gradOutputs[0]);
     }
 
+    /**
+     * PyTorch's repr of a node, what {@code print(y.grad_fn)} shows: {@code <MulBackward0 object at 0x...>}, the
+     * address from the identity hash (a tensor's printout names the node alone: {@code grad_fn=<MulBackward0>}).
+     */
     @Override
     public String toString() {
-        return "<" + name + ">";
+        return "<" + name + " object at 0x" + Integer.toHexString(System.identityHashCode(this)) + ">";
     }
 
     /** A node whose backward formula is a lambda, as most ops define theirs. */

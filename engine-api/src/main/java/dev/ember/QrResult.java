@@ -8,4 +8,9 @@ package dev.ember;
  * @param R the upper-triangular factor
  */
 public record QrResult(Tensor Q, Tensor R) {
+    /** PyTorch's repr of the result: {@code torch.return_types.linalg_qr(\nQ=...,\nR=...)}, or {@code torch.return_types.qr} for {@link Tensor#qr()}'s result. */
+    @Override
+    public String toString() {
+        return ReturnTypes.repr(ReturnTypes.nameOf(this, "torch.return_types.linalg_qr"), "Q", Q, "R", R);
+    }
 }

@@ -8,4 +8,9 @@ package dev.ember;
  * @param logabsdet the logarithm of the determinant's absolute value
  */
 public record SlogdetResult(Tensor sign, Tensor logabsdet) {
+    /** PyTorch's repr of the result: {@code torch.return_types.linalg_slogdet(\nsign=...,\nlogabsdet=...)}, or {@code torch.return_types.slogdet} for {@link Tensor#slogdet()}'s result. */
+    @Override
+    public String toString() {
+        return ReturnTypes.repr(ReturnTypes.nameOf(this, "torch.return_types.linalg_slogdet"), "sign", sign, "logabsdet", logabsdet);
+    }
 }

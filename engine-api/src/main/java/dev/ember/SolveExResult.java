@@ -9,4 +9,9 @@ package dev.ember;
  *     (int32, the broadcast batch shape)
  */
 public record SolveExResult(Tensor result, Tensor info) {
+    /** PyTorch's repr of the result: {@code torch.return_types.linalg_solve_ex(\nresult=...,\ninfo=...)}. */
+    @Override
+    public String toString() {
+        return ReturnTypes.repr("torch.return_types.linalg_solve_ex", "result", result, "info", info);
+    }
 }

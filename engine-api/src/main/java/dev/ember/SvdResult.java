@@ -9,4 +9,9 @@ package dev.ember;
  * @param Vh the right singular vectors, as rows ([..., n, n] full, [..., k, n] reduced)
  */
 public record SvdResult(Tensor U, Tensor S, Tensor Vh) {
+    /** PyTorch's repr of the result: {@code torch.return_types.linalg_svd(\nU=...,\nS=...,\nVh=...)}. */
+    @Override
+    public String toString() {
+        return ReturnTypes.repr("torch.return_types.linalg_svd", "U", U, "S", S, "Vh", Vh);
+    }
 }

@@ -10,4 +10,9 @@ package dev.ember;
  * @param V the right singular vectors, as columns ([..., n, k] with {@code some}, [..., n, n] without)
  */
 public record SvdUsvResult(Tensor U, Tensor S, Tensor V) {
+    /** PyTorch's repr of the result: {@code torch.return_types.svd(\nU=...,\nS=...,\nV=...)}, or the plain tuple {@code (U, S, V)} that {@code svd_lowrank} and {@code pca_lowrank} return. */
+    @Override
+    public String toString() {
+        return ReturnTypes.repr(ReturnTypes.nameOf(this, "torch.return_types.svd"), "U", U, "S", S, "V", V);
+    }
 }

@@ -2748,7 +2748,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Largest values along a dimension and their indices. */
     public ValuesIndices max(int dim, boolean keepdim) {
-        return ReductionOps.maxDim(this, dim, keepdim, true);
+        return ReturnTypes.named(ReductionOps.maxDim(this, dim, keepdim, true), "torch.return_types.max");
     }
 
     /** Largest values along a dimension and their indices, the dimension removed, as {@code x.max(dim)}. */
@@ -2763,7 +2763,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Smallest values along a dimension and their indices. */
     public ValuesIndices min(int dim, boolean keepdim) {
-        return ReductionOps.maxDim(this, dim, keepdim, false);
+        return ReturnTypes.named(ReductionOps.maxDim(this, dim, keepdim, false), "torch.return_types.min");
     }
 
     /** Smallest values along a dimension and their indices, the dimension removed, as {@code x.min(dim)}. */
@@ -2867,8 +2867,21 @@ public final class Tensor implements AutoCloseable {
         return ReductionOps.softmax(this, dim, true);
     }
 
-    /** Values and indices, as returned by {@code max(dim)} and {@code min(dim)}. */
+    /**
+     * Values and indices, as returned by {@code max(dim)}, {@code min(dim)}, {@code sort}, {@code topk},
+     * {@code kthvalue}, {@code median(dim)}, {@code nanmedian(dim)}, {@code mode}, {@code cummax}, {@code cummin} and
+     * the poolings' {@code return_indices}.
+     */
     public record ValuesIndices(Tensor values, Tensor indices) {
+        /**
+         * PyTorch's repr of the op's result: {@code torch.return_types.max(\nvalues=tensor(...),\nindices=tensor(...))}
+         * under the op's name for the ops above (max, sort, topk, ...), a plain tuple {@code (tensor(...), tensor(...))}
+         * for a pooling's {@code return_indices} and for a record built by its constructor.
+         */
+        @Override
+        public String toString() {
+            return ReturnTypes.repr(ReturnTypes.nameOf(this, ""), "values", values, "indices", indices);
+        }
     }
 
     /** Python's repr of a tuple of tensors (null as None). */
@@ -3529,7 +3542,7 @@ public final class Tensor implements AutoCloseable {
 
     /** The sign and the log of the absolute value of the determinant, as {@code Tensor.slogdet}. */
     public SlogdetResult slogdet() {
-        return LinalgDecompositions.slogdet(this);
+        return ReturnTypes.named(LinalgDecompositions.slogdet(this), "torch.return_types.slogdet");
     }
 
     /** The lower Cholesky factor of a (batch of) symmetric positive-definite matrix, as {@code torch.linalg.cholesky}. */
@@ -3861,7 +3874,7 @@ public final class Tensor implements AutoCloseable {
      * q. Complex input as PyTorch 2.x: {@code A ~ U diag(S) V^H}, the random matrix complex.
      */
     public SvdUsvResult svdLowrank(int q, int niter, Tensor M, Generator generator) {
-        return LinalgCompat.svdLowrank(this, q, niter, M, generator == null ? Ember.defaultGenerator() : generator);
+        return ReturnTypes.named(LinalgCompat.svdLowrank(this, q, niter, M, generator == null ? Ember.defaultGenerator() : generator), "");
     }
 
     /** {@code torch.pca_lowrank(A)}: q = min(6, m, n), centered, 2 power iterations. */
@@ -3877,17 +3890,18 @@ public final class Tensor implements AutoCloseable {
      * @throws IllegalArgumentException for q outside [0, min(m, n)] or a negative niter, with PyTorch's messages
      */
     public SvdUsvResult pcaLowrank(Integer q, boolean center, int niter, Generator generator) {
-        return LinalgCompat.pcaLowrank(this, q, center, niter, generator == null ? Ember.defaultGenerator() : generator);
+        return ReturnTypes.named(LinalgCompat.pcaLowrank(this, q, center, niter, generator == null ? Ember.defaultGenerator() : generator),
+                "");
     }
 
     /** {@code torch.qr(A, some=True)}: the reduced QR decomposition, as {@link #linalgQr()}. */
     public QrResult qr() {
-        return LinalgDecompositions.qr(this, "reduced");
+        return ReturnTypes.named(LinalgDecompositions.qr(this, "reduced"), "torch.return_types.qr");
     }
 
     /** {@code torch.qr(A, some)}: {@code linalg.qr(A, "reduced" if some else "complete")}. */
     public QrResult qr(boolean some) {
-        return LinalgDecompositions.qr(this, some ? "reduced" : "complete");
+        return ReturnTypes.named(LinalgDecompositions.qr(this, some ? "reduced" : "complete"), "torch.return_types.qr");
     }
 
     /** {@code torch.pinverse(A)}: {@link #pinverse(double)} with rcond 1e-15. */
@@ -3983,7 +3997,7 @@ public final class Tensor implements AutoCloseable {
      * n (upper), k = min(m, n).
      */
     public LuResult linalgLu() {
-        return LinalgMore.lu(this);
+        return ReturnTypes.named(LinalgMore.lu(this), "torch.return_types.linalg_lu");
     }
 
     /**
@@ -5957,17 +5971,17 @@ public final class Tensor implements AutoCloseable {
 
     /** Sorted along the last dimension with the original indices, as {@code torch.sort} (stable; NaN sorts last). */
     public ValuesIndices sort() {
-        return SortOps.sort(this, -1, false, "SortBackward0");
+        return ReturnTypes.named(SortOps.sort(this, -1, false, "SortBackward0"), "torch.return_types.sort");
     }
 
     /** Sorted along a dimension, as {@code torch.sort(dim, descending)} (stable; NaN counts as the largest). */
     public ValuesIndices sort(int dim, boolean descending) {
-        return SortOps.sort(this, dim, descending, "SortBackward0");
+        return ReturnTypes.named(SortOps.sort(this, dim, descending, "SortBackward0"), "torch.return_types.sort");
     }
 
     /** Sorted along a dimension, as {@code torch.sort(stable=..., dim, descending)} (always stable). */
     public ValuesIndices sort(int dim, boolean descending, boolean stable) {
-        return SortOps.sort(this, dim, descending, "SortBackward1");
+        return ReturnTypes.named(SortOps.sort(this, dim, descending, "SortBackward1"), "torch.return_types.sort");
     }
 
     /** The indices that sort the last dimension, as {@code torch.argsort}. */
@@ -5987,27 +6001,27 @@ public final class Tensor implements AutoCloseable {
 
     /** The k largest elements of the last dimension, sorted, with their indices, as {@code torch.topk}. */
     public ValuesIndices topk(int k) {
-        return SortOps.topk(this, k, -1, true, true);
+        return ReturnTypes.named(SortOps.topk(this, k, -1, true, true), "torch.return_types.topk");
     }
 
     /** The k largest elements along {@code dim}, sorted, with their indices: {@code x.topk(k, dim=d)}. */
     public ValuesIndices topk(int k, int dim) {
-        return SortOps.topk(this, k, dim, true, true);
+        return ReturnTypes.named(SortOps.topk(this, k, dim, true, true), "torch.return_types.topk");
     }
 
     /** The k largest (or smallest) elements along a dimension with their indices, as {@code torch.topk}. */
     public ValuesIndices topk(int k, int dim, boolean largest, boolean sorted) {
-        return SortOps.topk(this, k, dim, largest, sorted);
+        return ReturnTypes.named(SortOps.topk(this, k, dim, largest, sorted), "torch.return_types.topk");
     }
 
     /** The k-th smallest element of the last dimension and its index, as {@code torch.kthvalue}. */
     public ValuesIndices kthvalue(int k) {
-        return SortOps.kthvalue(this, k, -1, false);
+        return ReturnTypes.named(SortOps.kthvalue(this, k, -1, false), "torch.return_types.kthvalue");
     }
 
     /** The k-th smallest element along a dimension and its index, as {@code torch.kthvalue}. */
     public ValuesIndices kthvalue(int k, int dim, boolean keepdim) {
-        return SortOps.kthvalue(this, k, dim, keepdim);
+        return ReturnTypes.named(SortOps.kthvalue(this, k, dim, keepdim), "torch.return_types.kthvalue");
     }
 
     /** The lower median of all elements (NaN if any is NaN), as {@code torch.median}. */
@@ -6017,7 +6031,7 @@ public final class Tensor implements AutoCloseable {
 
     /** The lower median along a dimension and its index, as {@code torch.median(dim)}. */
     public ValuesIndices median(int dim, boolean keepdim) {
-        return SortOps.median(this, dim, keepdim, false);
+        return ReturnTypes.named(SortOps.median(this, dim, keepdim, false), "torch.return_types.median");
     }
 
     /** The lower median of the elements that are not NaN, as {@code torch.nanmedian}. */
@@ -6027,17 +6041,17 @@ public final class Tensor implements AutoCloseable {
 
     /** The lower median along a dimension ignoring NaN, and its index, as {@code torch.nanmedian(dim)}. */
     public ValuesIndices nanmedian(int dim, boolean keepdim) {
-        return SortOps.median(this, dim, keepdim, true);
+        return ReturnTypes.named(SortOps.median(this, dim, keepdim, true), "torch.return_types.nanmedian");
     }
 
     /** The most frequent value of the last dimension and an index of it, as {@code torch.mode}. */
     public ValuesIndices mode() {
-        return SortOps.mode(this, -1, false);
+        return ReturnTypes.named(SortOps.mode(this, -1, false), "torch.return_types.mode");
     }
 
     /** The most frequent value along a dimension and an index of it, as {@code torch.mode}. */
     public ValuesIndices mode(int dim, boolean keepdim) {
-        return SortOps.mode(this, dim, keepdim);
+        return ReturnTypes.named(SortOps.mode(this, dim, keepdim), "torch.return_types.mode");
     }
 
     /** The sorted unique elements, as {@code torch.unique}. */
@@ -6082,12 +6096,12 @@ public final class Tensor implements AutoCloseable {
 
     /** Running maximum along a dimension and where it came from, as {@code torch.cummax}. */
     public ValuesIndices cummax(int dim) {
-        return SortOps.cummaxmin(this, dim, true);
+        return ReturnTypes.named(SortOps.cummaxmin(this, dim, true), "torch.return_types.cummax");
     }
 
     /** Running minimum along a dimension and where it came from, as {@code torch.cummin}. */
     public ValuesIndices cummin(int dim) {
-        return SortOps.cummaxmin(this, dim, false);
+        return ReturnTypes.named(SortOps.cummaxmin(this, dim, false), "torch.return_types.cummin");
     }
 
     /** {@code log(cumsum(exp(x)))} along a dimension, computed stably, as {@code torch.logcumsumexp}. */

@@ -7,4 +7,9 @@ package dev.ember;
  * @param clonedCoefficient a copy of A broadcast to the batch
  */
 public record TriangularSolveResult(Tensor solution, Tensor clonedCoefficient) {
+    /** PyTorch's repr of the result: {@code torch.return_types.triangular_solve(\nsolution=...,\ncloned_coefficient=...)}. */
+    @Override
+    public String toString() {
+        return ReturnTypes.repr("torch.return_types.triangular_solve", "solution", solution, "cloned_coefficient", clonedCoefficient);
+    }
 }

@@ -10,4 +10,17 @@ package dev.ember;
  * @param counts int64, one per unique value, or null
  */
 public record UniqueResult(Tensor values, Tensor inverse, Tensor counts) {
+    /**
+     * PyTorch's repr of what {@code torch.unique} returns: the values' tensor alone when neither inverse nor counts was
+     * asked for, else the plain tuple of the parts asked for ({@code (values, inverse)}, {@code (values, counts)} or
+     * {@code (values, inverse, counts)}).
+     */
+    @Override
+    public String toString() {
+        if (inverse == null && counts == null) {
+            return String.valueOf(values);
+        }
+        return inverse == null ? Tensor.pyTuple(values, counts)
+                : counts == null ? Tensor.pyTuple(values, inverse) : Tensor.pyTuple(values, inverse, counts);
+    }
 }

@@ -316,7 +316,7 @@ class OptimizersTest {
         opt.addParamGroup(List.of(Tensor.zeros(1).requiresGrad_(true)), Map.of("lr", 0.1));
         String group = "    amsgrad: False\n    betas: (0.9, 0.999)\n    capturable: False\n    decoupled_weight_decay: False\n"
                 + "    differentiable: False\n    eps: 1e-08\n    foreach: None\n    fused: None\n    lr: %s\n"
-                + "    maximize: False\n    weight_decay: 0.0\n";
+                + "    maximize: False\n    weight_decay: 0\n"; // 2.x's default weight_decay is the int 0 (was 0.0 here)
         assertEquals("Adam (\nParameter Group 0\n" + String.format(group, "0.001") + "\nParameter Group 1\n"
                 + String.format(group, "0.1") + ")", opt.toString());
     }

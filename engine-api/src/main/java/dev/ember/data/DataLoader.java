@@ -82,6 +82,12 @@ public final class DataLoader<T, B> implements Iterable<B>, AutoCloseable {
      * @param targets the targets, [batch, ...], of the type and shape they were given in
      */
     public record Batch(Tensor inputs, Tensor targets) implements AutoCloseable {
+        /** PyTorch's repr of the list {@code default_collate} makes of (input, target) samples: {@code [tensor(...), tensor(...)]}. */
+        @Override
+        public String toString() {
+            return "[" + inputs + ", " + targets + "]";
+        }
+
         @Override
         public void close() {
             inputs.close();

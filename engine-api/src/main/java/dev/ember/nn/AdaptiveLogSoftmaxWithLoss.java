@@ -23,6 +23,11 @@ public class AdaptiveLogSoftmaxWithLoss extends Module2<AdaptiveLogSoftmaxWithLo
      * @param loss the mean negative log-probability
      */
     public record Output(Tensor output, Tensor loss) {
+        /** PyTorch's repr of the namedtuple: {@code _ASMoutput(output=tensor(...), loss=tensor(...))}. */
+        @Override
+        public String toString() {
+            return "_ASMoutput(output=" + output + ", loss=" + loss + ")";
+        }
     }
 
     /** The head: in_features to the shortlist plus one score per tail cluster. */

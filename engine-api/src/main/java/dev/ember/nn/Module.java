@@ -518,10 +518,11 @@ public abstract class Module {
     /**
      * Parameters and buffers by dotted name, sharing storage with the module; buffers registered with
      * {@code persistent} false are left out, as PyTorch's. An uninitialized parameter or buffer of a lazy module is
-     * there itself, as PyTorch's {@code LazyModuleMixin._save_to_state_dict} puts it.
+     * there itself, as PyTorch's {@code LazyModuleMixin._save_to_state_dict} puts it. The map prints as PyTorch's
+     * {@code OrderedDict([('weight', tensor(...)), ...])}.
      */
     public Map<String, Tensor> stateDict() {
-        Map<String, Tensor> out = new LinkedHashMap<>();
+        Map<String, Tensor> out = new OrderedDict<>();
         collect("", out, true, true, true);
         out.replaceAll((k, v) -> v.isUninitialized() ? v : v.detach());
         return out;
@@ -566,7 +567,7 @@ public abstract class Module {
         }
 
         /** Python's {@code repr(str)}: single quotes unless the text has one and no double quote; escapes. */
-        private static String pyStr(String s) {
+        static String pyStr(String s) {
             char q = s.indexOf('\'') >= 0 && s.indexOf('"') < 0 ? '"' : '\'';
             StringBuilder sb = new StringBuilder().append(q);
             for (int i = 0; i < s.length(); i++) {

@@ -72,6 +72,12 @@ public class MultiheadAttention extends Module {
 
     /** The attention output and the attention weights (null unless asked for), as the tuple PyTorch returns. */
     public record Output(Tensor output, Tensor weights) {
+        /** PyTorch's repr of the tuple: {@code (tensor(...), tensor(...))}, the weights {@code None} when not asked for. */
+        @Override
+        public String toString() {
+            return "(" + output + ", " + (weights == null ? "None" : weights) + ")";
+        }
+
         /** The two tensors, for hooks. */
         public List<Tensor> tensors() {
             return Arrays.asList(output, weights);

@@ -609,6 +609,12 @@ public final class LBFGS extends Optimizer {
         return loss;
     }
 
+    /** LBFGS's whole-number defaults: {@code lr=1, max_iter=20, max_eval=max_iter * 5 // 4, history_size=100}. */
+    @Override
+    java.util.Set<String> intOptions() {
+        return java.util.Set.of("lr", "max_iter", "max_eval", "history_size");
+    }
+
     private List<Tensor> params() {
         return paramGroups().get(0).params();
     }

@@ -543,28 +543,45 @@ public abstract class Optimizer {
 
     /**
      * The optimizer and its groups' options, as PyTorch prints an optimizer: {@code Adam (}, then per group
-     * {@code Parameter Group 0} and its options sorted by name, one per line, then {@code )}.
+     * {@code Parameter Group 0} and its options sorted by name, one per line, then {@code )}. An option whose default
+     * is a Python int in PyTorch ({@link #intOptions()}: {@code weight_decay: 0}, {@code momentum: 0}, LBFGS's
+     * {@code max_iter: 20}, Rprop's {@code step_sizes: (1e-06, 50)}, ...) prints a whole value as an int, as it
+     * prints for the default and for a value written as an int.
      */
     @Override
     public String toString() {
         StringBuilder b = new StringBuilder(getClass().getSimpleName()).append(" (");
+        Set<String> ints = intOptions();
         for (int i = 0; i < groups.size(); i++) {
             b.append("\nParameter Group ").append(i).append('\n');
             Map<String, Object> sorted = new java.util.TreeMap<>(groups.get(i).options());
             for (Map.Entry<String, Object> e : sorted.entrySet()) {
-                b.append("    ").append(e.getKey()).append(": ").append(python(e.getValue())).append('\n');
+                b.append("    ").append(e.getKey()).append(": ").append(python(e.getValue(), ints.contains(e.getKey())))
+                        .append('\n');
             }
         }
         return b.append(')').toString();
     }
 
-    /** A value as Python's {@code str} prints it (a list as the tuple PyTorch keeps {@code betas} in). */
-    private static String python(Object v) {
+    /** The options whose PyTorch 2.x default is a Python int (printed without {@code .0} when whole). */
+    Set<String> intOptions() {
+        return Set.of("momentum", "dampening", "weight_decay", "lr_decay", "initial_accumulator_value", "step_sizes");
+    }
+
+    /**
+     * A value as Python's {@code str} prints it (a list as the tuple PyTorch keeps {@code betas} in; a whole double as
+     * an int where {@code asInt}).
+     */
+    static String python(Object v, boolean asInt) {
         if (v == null) {
             return "None";
         }
         if (v instanceof Double) {
-            return Format.repr((Double) v);
+            double d = (Double) v;
+            if (asInt && d == Math.rint(d) && Math.abs(d) < 1e15) {
+                return Long.toString((long) d);
+            }
+            return Format.repr(d);
         }
         if (v instanceof Boolean) {
             return (Boolean) v ? "True" : "False";
@@ -573,11 +590,31 @@ public abstract class Optimizer {
             StringBuilder b = new StringBuilder("(");
             List<?> l = (List<?>) v;
             for (int i = 0; i < l.size(); i++) {
-                b.append(i > 0 ? ", " : "").append(python(l.get(i)));
+                b.append(i > 0 ? ", " : "").append(python(l.get(i), asInt));
             }
             return b.append(l.size() == 1 ? ",)" : ")").toString();
         }
         return v.toString();
+    }
+
+    /**
+     * A value as Python's {@code repr} writes it inside a dict: as {@link #python(Object, boolean)}, a string quoted
+     * ({@code 'strong_wolfe'}).
+     */
+    static String pythonRepr(Object v, boolean asInt) {
+        if (v instanceof String) {
+            String s = (String) v;
+            boolean dq = s.indexOf('\'') >= 0 && s.indexOf('"') < 0;
+            StringBuilder b = new StringBuilder().append(dq ? '"' : '\'');
+            for (char c : s.toCharArray()) {
+                if (c == '\\' || (!dq && c == '\'')) {
+                    b.append('\\');
+                }
+                b.append(c);
+            }
+            return b.append(dq ? '"' : '\'').toString();
+        }
+        return python(v, asInt);
     }
 
     // ------------------------------------------------------------------ state dict
@@ -599,13 +636,16 @@ public abstract class Optimizer {
 
     /**
      * The optimizer's state, as PyTorch's {@code optimizer.state_dict()} (see the class comment): a new map each call,
-     * holding the optimizer's own state tensors.
+     * holding the optimizer's own state tensors; it prints as PyTorch's dict ({@code {'state': {0: {'step': tensor(1.),
+     * ...}}, 'param_groups': [{'lr': 0.001, ..., 'params': [0]}]}}).
      */
     public Map<String, Object> stateDict() {
         Map<Tensor, Integer> index = indices();
         List<Object> packed = new ArrayList<>();
+        Set<String> ints = intOptions();
         for (ParamGroup g : groups) {
-            Map<String, Object> m = g.optionsCopy();
+            Map<String, Object> m = new PyDict<>(ints);
+            m.putAll(g.optionsCopy());
             List<Integer> ids = new ArrayList<>();
             for (Tensor p : g.params()) {
                 ids.add(index.get(p));
@@ -613,7 +653,7 @@ public abstract class Optimizer {
             m.put(GROUP_TYPE, ids);
             packed.add(m);
         }
-        Map<Integer, Object> st = new LinkedHashMap<>();
+        Map<Integer, Object> st = new PyDict<>(ints);
         List<Map.Entry<Tensor, Integer>> order = new ArrayList<>(index.entrySet());
         order.sort(Map.Entry.comparingByValue());
         for (Map.Entry<Tensor, Integer> e : order) {
@@ -621,7 +661,7 @@ public abstract class Optimizer {
             if (s == null) {
                 continue;
             }
-            Map<String, Object> m = new LinkedHashMap<>();
+            Map<String, Object> m = new PyDict<>(ints);
             DType scalarType = scalarDtype();
             if (countsSteps()) {
                 m.put("step", Tensor.tensor((double) s.step, scalarType, Device.CPU));
@@ -632,7 +672,7 @@ public abstract class Optimizer {
             m.putAll(s.tensors);
             st.put(e.getValue(), m);
         }
-        Map<String, Object> out = new LinkedHashMap<>();
+        Map<String, Object> out = new PyDict<>(ints);
         out.put("state", st);
         out.put("param_groups", packed);
         return out;

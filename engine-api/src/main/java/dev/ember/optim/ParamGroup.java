@@ -136,8 +136,24 @@ public final class ParamGroup {
         return new LinkedHashMap<>(options);
     }
 
+    /**
+     * PyTorch's print of the group, the dict {@code optimizer.param_groups[i]}: {@code {'params': [Parameter
+     * containing:\ntensor(...)], 'lr': 0.1, 'momentum': 0.9, 'dampening': 0, ...}}, the options in the group's order
+     * (the optimizer's defaults, then keys added later such as a scheduler's {@code initial_lr}; PyTorch puts keys given
+     * to {@code add_param_group} first), values as the optimizer's printout writes them, strings quoted.
+     */
     @Override
     public String toString() {
-        return "ParamGroup(" + params.size() + " parameters, " + options + ")";
+        StringBuilder b = new StringBuilder("{'params': [");
+        for (int i = 0; i < params.size(); i++) {
+            b.append(i > 0 ? ", " : "").append(params.get(i));
+        }
+        b.append(']');
+        java.util.Set<String> ints = owner.intOptions();
+        for (Map.Entry<String, Object> e : options.entrySet()) {
+            b.append(", ").append(Optimizer.pythonRepr(e.getKey(), false)).append(": ")
+                    .append(Optimizer.pythonRepr(e.getValue(), ints.contains(e.getKey())));
+        }
+        return b.append('}').toString();
     }
 }

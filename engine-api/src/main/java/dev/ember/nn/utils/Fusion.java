@@ -23,6 +23,11 @@ public final class Fusion {
      * @param bias the layer's bias with the normalization's shift folded in
      */
     public record FusedWeights(Tensor weight, Tensor bias) {
+        /** PyTorch's repr of the tuple of parameters: {@code (Parameter containing:\ntensor(...), Parameter containing:...)}. */
+        @Override
+        public String toString() {
+            return "(" + weight + ", " + bias + ")";
+        }
     }
 
     /**
@@ -188,8 +193,12 @@ public final class Fusion {
         }
     }
 
-    /** {@code t}, made without history (under no_grad) and so already a fresh leaf, requiring grad as asked. */
+    /**
+     * {@code t}, made without history (under no_grad) and so already a fresh leaf, as 2.x's {@code nn.Parameter(t,
+     * requires_grad)}: a parameter (it prints as {@code Parameter containing:}), requiring grad as asked.
+     */
     private static Tensor parameter(Tensor t, boolean requiresGrad) {
-        return requiresGrad ? t.requiresGrad_(true) : t;
+        t.asParameter();
+        return requiresGrad ? t : t.requiresGrad_(false);
     }
 }
