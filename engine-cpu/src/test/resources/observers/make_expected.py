@@ -14,7 +14,8 @@ from torch.ao.quantization import (FakeQuantize, MinMaxObserver, MovingAverageMi
                                    MovingAveragePerChannelMinMaxObserver, PerChannelMinMaxObserver)
 from torch.ao.quantization.fake_quantize import default_fake_quant, default_per_channel_weight_fake_quant, \
     default_weight_fake_quant, default_fused_act_fake_quant, default_fused_wt_fake_quant, \
-    default_fused_per_channel_wt_fake_quant, FusedMovingAvgObsFakeQuantize
+    default_fused_per_channel_wt_fake_quant, FusedMovingAvgObsFakeQuantize, \
+    default_fixed_qparams_range_0to1_fake_quant, default_fixed_qparams_range_neg1to1_fake_quant
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from refcases import fmt_tensor, weights  # noqa: E402
@@ -73,7 +74,8 @@ for name, make in observers.items():
 fakes = {"default": lambda: FakeQuantize(), "act": default_fake_quant, "wt": default_weight_fake_quant,
          "pcwt": default_per_channel_weight_fake_quant, "fused": lambda: FusedMovingAvgObsFakeQuantize(),
          "fusedact": default_fused_act_fake_quant, "fusedwt": default_fused_wt_fake_quant,
-         "fusedpcwt": default_fused_per_channel_wt_fake_quant}
+         "fusedpcwt": default_fused_per_channel_wt_fake_quant, "fixed01": default_fixed_qparams_range_0to1_fake_quant,
+         "fixedpm1": default_fixed_qparams_range_neg1to1_fake_quant}
 for name, make in fakes.items():
     fq = make()
     text(name + ".repr0", repr(fq))
@@ -112,6 +114,8 @@ for name, make in {"tiny": lambda: FusedMovingAvgObsFakeQuantize(),
 
 # a NaN input: the error (PyTorch keeps the NaN statistics; Ember leaves the module as it was)
 for name, make in fakes.items():
+    if name.startswith("fixed"):
+        continue  # fixed parameters: nothing to fail
     fq = make()
     fq(xs[0])
     bad = xs[1].clone()

@@ -20,7 +20,7 @@ import java.util.Arrays;
  * loads as PyTorch's (a loaded per-channel scale resizes the buffers).
  */
 public class FakeQuantize extends FakeQuantizeBase {
-    private final UniformQuantizationObserverBase observer;
+    private final ObserverBase observer;
     private final int chAxis;
 
     /** PyTorch's default: a {@link MovingAverageMinMaxObserver} (quint8, per-tensor affine, [0, 255]). */
@@ -33,7 +33,7 @@ public class FakeQuantize extends FakeQuantizeBase {
      *
      * @throws IllegalArgumentException for a null observer
      */
-    public FakeQuantize(UniformQuantizationObserverBase observer) {
+    public FakeQuantize(ObserverBase observer) {
         if (observer == null) {
             throw new IllegalArgumentException("observer must not be null");
         }
@@ -66,7 +66,7 @@ public class FakeQuantize extends FakeQuantizeBase {
     }
 
     /** The observer, {@code activation_post_process}. */
-    public UniformQuantizationObserverBase activationPostProcess() {
+    public ObserverBase activationPostProcess() {
         return observer;
     }
 
@@ -103,13 +103,16 @@ public class FakeQuantize extends FakeQuantizeBase {
     @Override
     public Tensor forward(Tensor x) {
         if (observerEnabled()) {
-            Tensor[] saved = observer.snapshot();
+            UniformQuantizationObserverBase stats = observer instanceof UniformQuantizationObserverBase u ? u : null;
+            Tensor[] saved = stats != null ? stats.snapshot() : null;
             QParams q;
             try {
                 observer.apply(x.detach());
                 q = calculateQparams();
             } catch (RuntimeException e) {
-                observer.restore(saved); // a NaN input fails calculate_qparams: the statistics stay as they were
+                if (stats != null) {
+                    stats.restore(saved); // a NaN input fails calculate_qparams: the statistics stay as they were
+                }
                 throw e;
             }
             Tensor scale = scale();

@@ -59,7 +59,7 @@ public class FusedMovingAvgObsFakeQuantize extends FakeQuantize {
 
     @Override
     public Tensor forward(Tensor x) {
-        UniformQuantizationObserverBase obs = activationPostProcess();
+        UniformQuantizationObserverBase obs = (UniformQuantizationObserverBase) activationPostProcess();
         boolean perChannel = qscheme().isPerChannel();
         Tensor[] saved = obs.snapshot();
         Tensor savedScale = scale();
@@ -87,7 +87,7 @@ public class FusedMovingAvgObsFakeQuantize extends FakeQuantize {
 
     @Override
     public String extraRepr() {
-        UniformQuantizationObserverBase obs = activationPostProcess();
+        UniformQuantizationObserverBase obs = (UniformQuantizationObserverBase) activationPostProcess();
         return "fake_quant_enabled=" + getBuffer("fake_quant_enabled") + ", observer_enabled="
                 + getBuffer("observer_enabled") + ", scale=" + scale() + ", zero_point=" + zeroPoint() + ", dtype="
                 + dtype() + ", quant_min=" + obs.quantMin() + ", quant_max=" + obs.quantMax() + ", qscheme="

@@ -25,4 +25,13 @@ public abstract class ObserverBase extends Module {
 
     /** {@code calculate_qparams()}: the scale and zero point from what was observed. */
     public abstract QParams calculateQparams();
+
+    /** {@code quant_min}: the quantized range's lower end. */
+    public abstract long quantMin();
+
+    /** {@code quant_max}: the quantized range's upper end. */
+    public abstract long quantMax();
+
+    /** {@code qscheme}. */
+    public abstract QScheme qscheme();
 }

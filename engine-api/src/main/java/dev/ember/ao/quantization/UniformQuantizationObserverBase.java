@@ -102,17 +102,19 @@ public abstract class UniformQuantizationObserverBase extends ObserverBase {
         return o;
     }
 
-    /** The scheme. */
+    @Override
     public QScheme qscheme() {
         return qscheme;
     }
 
     /** {@code quant_min}, after the type, a custom range and {@code reduce_range}. */
+    @Override
     public long quantMin() {
         return quantMin;
     }
 
     /** {@code quant_max}, after the type, a custom range and {@code reduce_range}. */
+    @Override
     public long quantMax() {
         return quantMax;
     }
