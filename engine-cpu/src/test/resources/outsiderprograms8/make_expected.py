@@ -1,0 +1,409 @@
+"""Expected values for OutsiderPrograms8Test (session 32's outsider pass, round 8): not models but the machinery around
+training and the numeric corners users trip over, run here in float64 (the default type) from PyTorch's initial
+weights and fixed data, saved beside the results so that Ember runs the same steps from the same numbers:
+  res.<case>.*  an MLP (Linear, LayerNorm, Tanh, Linear) trained 8 steps with two param groups (weights decayed, biases
+                and the norm's parameters not, each group its own lr) by one optimizer and scheduler per case: AdamW +
+                SequentialLR(LinearLR warmup, CosineAnnealingLR), Adam(amsgrad) + OneCycleLR, RMSprop(centered,
+                momentum) + CosineAnnealingWarmRestarts(T_0=3, T_mult=2), SGD(nesterov) + ReduceLROnPlateau (min, rel
+                threshold, cooldown) fed fixed metrics, Adagrad + ReduceLROnPlateau (max, abs threshold), NAdam +
+                LambdaLR (one lambda per group), RAdam + OneCycleLR(linear, three phase), ASGD (t0 reached) +
+                ExponentialLR; the losses, every group's
+                lr after each step and the parameters after the last; the test stops after 4 steps, saves model,
+                optimizer and scheduler state dicts, loads them into fresh objects and continues
+  ckpt_<case>.pt the same run's checkpoint after 4 steps as PyTorch writes it (model, optimizer, scheduler), which the
+                test loads into fresh Ember objects and continues to PyTorch's numbers
+  grad.*        clip_grad_norm_ (2, inf, a non-finite gradient with and without error_if_nonfinite), clip_grad_value_,
+                accumulation of loss/N over micro-batches against the full batch, a frozen first layer under AdamW
+                with weight decay, a tied embedding/decoder weight, EMA by AveragedModel with a custom avg_fn and
+                update_bn, a Hessian-vector product, one MAML inner step with create_graph
+  loss.*        losses users combine, each with reduction none/sum/mean and its input gradient
+  texts8.txt    printouts and refusals
+
+Run with PyTorch 1.13 (CPU): /usr/bin/python3 make_expected.py  ->  programs8.pt, ckpt_*.pt, texts8.txt.
+"""
+import copy
+import sys
+import math
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.optim.swa_utils import AveragedModel, update_bn
+
+
+
+def _single_tensor_nadam_2x(params, grads, exp_avgs, exp_avg_sqs, mu_products, state_steps, *, beta1, beta2, lr,
+                            weight_decay, momentum_decay, eps):
+    """1.13's NAdam step with 2.x's mu_product_next = mu_product * mu_next (1.13 multiplies by mu once more: fixed in
+    2.0 by pytorch/pytorch#92699, which Ember follows); exp_avg by lerp_ as 2.x."""
+    for i, param in enumerate(params):
+        grad = grads[i]
+        exp_avg, exp_avg_sq, mu_product, step_t = exp_avgs[i], exp_avg_sqs[i], mu_products[i], state_steps[i]
+        step_t += 1
+        step = step_t.item()
+        bias_correction2 = 1 - beta2 ** step
+        if weight_decay != 0:
+            grad = grad.add(param, alpha=weight_decay)
+        mu = beta1 * (1. - 0.5 * (0.96 ** (step * momentum_decay)))
+        mu_next = beta1 * (1. - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
+        mu_product *= mu
+        mu_product_next = mu_product.item() * mu_next
+        exp_avg.lerp_(grad, 1 - beta1)
+        exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        denom = exp_avg_sq.div(bias_correction2).sqrt().add_(eps)
+        param.addcdiv_(grad, denom, value=-lr * (1. - mu) / (1. - mu_product.item()))
+        param.addcdiv_(exp_avg, denom, value=-lr * mu_next / (1. - mu_product_next))
+
+
+sys.modules["torch.optim.nadam"]._single_tensor_nadam = _single_tensor_nadam_2x
+torch.set_default_dtype(torch.float64)
+torch.manual_seed(8)
+out = {}
+texts = {}
+
+
+def save_state(prefix, module):
+    for k, v in module.state_dict().items():
+        out[prefix + k] = v.clone()
+
+
+def save_params(prefix, module):
+    for k, p in module.named_parameters():
+        out[prefix + k] = p.detach().clone()
+
+
+def save_grads(prefix, module):
+    for k, p in module.named_parameters():
+        if p.grad is not None:
+            out[prefix + k] = p.grad.clone()
+
+
+def refusal(f):
+    try:
+        f()
+    except Exception as ex:  # noqa: BLE001: the message is the expectation
+        return str(ex).split("\n")[0]
+    return "no error"
+
+
+# ---------------------------------------------------------------- 1. training loops with resumption
+class Mlp(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(4, 8)
+        self.norm = nn.LayerNorm(8)
+        self.fc2 = nn.Linear(8, 3)
+
+    def forward(self, x):
+        return self.fc2(torch.tanh(self.norm(self.fc1(x))))
+
+
+X = torch.randn(16, 4)
+Y = torch.randint(0, 3, (16,))
+out["res.x"] = X
+out["res.y"] = Y
+METRICS = [1.0, 0.9, 0.95, 0.96, 0.97, 0.85, 0.86, 0.87]
+
+
+def groups(model):
+    decay = [p for n, p in model.named_parameters() if p.ndim >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.ndim < 2]
+    return decay, no_decay
+
+
+def make(case, model):
+    d, nd = groups(model)
+    if case == "adamw_seq":
+        opt = torch.optim.AdamW([{"params": d, "weight_decay": 0.1}, {"params": nd, "weight_decay": 0.0, "lr": 0.02}],
+                                lr=0.01)
+        s = torch.optim.lr_scheduler.SequentialLR(opt, [
+            torch.optim.lr_scheduler.LinearLR(opt, start_factor=0.25, total_iters=3),
+            torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=5, eta_min=0.001)], milestones=[3])
+    elif case == "adam_onecycle":
+        opt = torch.optim.Adam([{"params": d, "weight_decay": 0.01}, {"params": nd}], lr=0.01, amsgrad=True)
+        s = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=[0.05, 0.02], total_steps=10)
+    elif case == "rmsprop_warm":
+        opt = torch.optim.RMSprop([{"params": d, "weight_decay": 0.01}, {"params": nd, "lr": 0.005}], lr=0.01,
+                                  centered=True, momentum=0.9)
+        s = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=3, T_mult=2, eta_min=0.0005)
+    elif case == "sgd_plateau":
+        opt = torch.optim.SGD([{"params": d, "weight_decay": 1e-3}, {"params": nd, "lr": 0.2}], lr=0.1, momentum=0.9,
+                              nesterov=True)
+        s = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="min", factor=0.5, patience=1, threshold=0.01,
+                                                       threshold_mode="rel", cooldown=1, min_lr=[0.02, 0.06])
+    elif case == "adagrad_plateau":
+        opt = torch.optim.Adagrad([{"params": d, "weight_decay": 0.01}, {"params": nd}], lr=0.1, lr_decay=0.01)
+        s = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="max", factor=0.3, patience=0, threshold=0.05,
+                                                       threshold_mode="abs", cooldown=2)
+    elif case == "nadam_lambda":
+        opt = torch.optim.NAdam([{"params": d, "weight_decay": 0.01}, {"params": nd, "lr": 0.004}], lr=0.002)
+        s = torch.optim.lr_scheduler.LambdaLR(opt, [lambda e: 0.9 ** e, lambda e: 1.0 / (1 + e)])
+    elif case == "radam_onecycle":
+        opt = torch.optim.RAdam([{"params": d, "weight_decay": 0.01}, {"params": nd}], lr=0.01)
+        s = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.03, total_steps=9, anneal_strategy="linear",
+                                                three_phase=True, pct_start=0.4)
+    elif case == "asgd_exp":
+        opt = torch.optim.ASGD([{"params": d, "weight_decay": 0.01}, {"params": nd, "lr": 0.03}], lr=0.05, lambd=0.01,
+                               alpha=0.75, t0=2)
+        s = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.9)
+    return opt, s
+
+
+CASES = ["adamw_seq", "adam_onecycle", "rmsprop_warm", "sgd_plateau", "adagrad_plateau", "nadam_lambda",
+         "radam_onecycle", "asgd_exp"]
+for case in CASES:
+    model = Mlp()
+    p = "res." + case + "."
+    save_state(p + "init.", model)
+    opt, sched = make(case, model)
+    losses, lrs = [], []
+    for step in range(8):
+        if step == 4:
+            sd = {"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict()}
+            if case in ("adamw_seq", "sgd_plateau", "rmsprop_warm", "adagrad_plateau", "nadam_lambda", "asgd_exp"):
+                torch.save(sd, "ckpt_" + case + ".pt")
+        idx = torch.arange(8) + 8 * (step % 2)
+        opt.zero_grad()
+        loss = F.cross_entropy(model(X[idx]), Y[idx])
+        loss.backward()
+        opt.step()
+        if "plateau" in case:
+            sched.step(METRICS[step])
+        else:
+            sched.step()
+        losses.append(loss.item())
+        lrs.append([g["lr"] for g in opt.param_groups])
+    out[p + "loss"] = torch.tensor(losses)
+    out[p + "lrs"] = torch.tensor(lrs)
+    save_params(p + "final.", model)
+
+# ---------------------------------------------------------------- 2. gradient machinery
+model = Mlp()
+save_state("grad.init.", model)
+loss = F.cross_entropy(model(X), Y)
+loss.backward()
+save_grads("grad.raw.", model)
+params = list(model.parameters())
+g0 = [q.grad.clone() for q in params]
+out["grad.norm2"] = torch.nn.utils.clip_grad_norm_(params, 0.1)
+save_grads("grad.clip2.", model)
+for q, g in zip(params, g0):
+    q.grad = g.clone()
+out["grad.norminf"] = torch.nn.utils.clip_grad_norm_(params, 0.05, norm_type="inf")
+save_grads("grad.clipinf.", model)
+for q, g in zip(params, g0):
+    q.grad = g.clone()
+out["grad.norm1"] = torch.nn.utils.clip_grad_norm_(params, 0.2, norm_type=1.0)
+save_grads("grad.clip1.", model)
+for q, g in zip(params, g0):
+    q.grad = g.clone()
+torch.nn.utils.clip_grad_value_(params, 0.02)
+save_grads("grad.clipvalue.", model)
+# a non-finite gradient: refused with error_if_nonfinite (gradients unchanged), else clipped into nan
+for q, g in zip(params, g0):
+    q.grad = g.clone()
+params[0].grad[0, 0] = float("inf")
+texts["clip_nonfinite"] = refusal(lambda: torch.nn.utils.clip_grad_norm_(params, 1.0, error_if_nonfinite=True))
+out["grad.nonfinite_norm"] = torch.nn.utils.clip_grad_norm_(params, 1.0)
+out["grad.nonfinite_fc2"] = params[-1].grad.clone()
+
+# accumulation: two micro-batches of loss/2 give the full batch's gradient (mean reduction)
+model.zero_grad(set_to_none=True)
+for k in range(2):
+    sl = slice(8 * k, 8 * k + 8)
+    (F.cross_entropy(model(X[sl]), Y[sl]) / 2).backward()
+save_grads("grad.accum.", model)
+# zero_grad(set_to_none=False) keeps zero tensors
+model.zero_grad(set_to_none=False)
+out["grad.zeroed_norm"] = torch.stack([q.grad.abs().sum() for q in params]).sum()
+
+# freezing fc1 under AdamW with weight decay: a parameter without a gradient is not decayed
+model = Mlp()
+save_state("freeze.init.", model)
+model.fc1.requires_grad_(False)
+opt = torch.optim.AdamW(model.parameters(), lr=0.01, weight_decay=0.5)
+for step in range(3):
+    opt.zero_grad()
+    F.cross_entropy(model(X), Y).backward()
+    opt.step()
+save_params("freeze.final.", model)
+out["freeze.nstate"] = torch.tensor(len(opt.state))
+
+
+# tied weights: the decoder shares the embedding's weight
+class Tied(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(10, 6)
+        self.proj = nn.Linear(6, 6)
+        self.dec = nn.Linear(6, 10, bias=False)
+        self.dec.weight = self.emb.weight
+
+    def forward(self, ids):
+        return self.dec(torch.tanh(self.proj(self.emb(ids))))
+
+
+tied = Tied()
+save_state("tied.init.", tied)
+texts["tied_names"] = repr([n for n, _ in tied.named_parameters()])
+texts["tied_state_keys"] = repr(list(tied.state_dict().keys()))
+ids = torch.tensor([[1, 2, 3], [4, 5, 9]])
+tgt = torch.tensor([[2, 3, 4], [5, 9, 0]])
+opt = torch.optim.SGD(tied.parameters(), lr=0.5, momentum=0.9)
+tl = []
+for step in range(3):
+    opt.zero_grad()
+    l = F.cross_entropy(tied(ids).reshape(-1, 10), tgt.reshape(-1))
+    l.backward()
+    if step == 0:
+        save_grads("tied.grad0.", tied)
+    opt.step()
+    tl.append(l.item())
+out["tied.loss"] = torch.tensor(tl)
+save_params("tied.final.", tied)
+
+
+# EMA by AveragedModel with a custom avg_fn, and update_bn on a BatchNorm model
+class BnNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 5)
+        self.bn = nn.BatchNorm1d(5)
+        self.out = nn.Linear(5, 1)
+
+    def forward(self, x):
+        return self.out(torch.relu(self.bn(self.fc(x))))
+
+
+bn = BnNet()
+save_state("ema.init.", bn)
+ema = AveragedModel(bn, avg_fn=lambda avg, p, n: 0.8 * avg + 0.2 * p)
+opt = torch.optim.SGD(bn.parameters(), lr=0.1)
+yr = torch.randn(16, 1)
+out["ema.y"] = yr
+for step in range(4):
+    opt.zero_grad()
+    F.mse_loss(bn(X), yr).backward()
+    opt.step()
+    ema.update_parameters(bn)
+    # 2.x's update_parameters without use_buffers keeps the averaged module's buffers in sync with the model's (1.13
+    # leaves them as deep-copied at construction): Ember follows 2.x
+    for b_swa, b_model in zip(ema.module.buffers(), bn.buffers()):
+        b_swa.detach().copy_(b_model.detach())
+save_state("ema.model.", bn)
+save_state("ema.avg.", ema.module)
+out["ema.n"] = ema.n_averaged.clone()
+loader = [X[:6], X[6:11], X[11:]]
+update_bn(loader, ema)
+out["ema.bn_mean"] = ema.module.bn.running_mean.clone()
+out["ema.bn_var"] = ema.module.bn.running_var.clone()
+out["ema.bn_nbt"] = ema.module.bn.num_batches_tracked.clone()
+ema.eval()
+out["ema.pred"] = ema(X[:3]).detach()
+
+# Hessian-vector product: grad of (grad(loss) . v)
+model = Mlp()
+save_state("hvp.init.", model)
+params = list(model.parameters())
+loss = F.cross_entropy(model(X), Y)
+gs = torch.autograd.grad(loss, params, create_graph=True)
+vs = [torch.ones_like(q) * 0.1 for q in params]
+dot = sum((g * v).sum() for g, v in zip(gs, vs))
+hv = torch.autograd.grad(dot, params)
+for (n, _), h in zip(model.named_parameters(), hv):
+    out["hvp.hv." + n] = h
+
+# MAML: one inner SGD step with create_graph, the outer loss on a query set, its gradient wrt the initial weights
+from torch.nn.utils.stateless import functional_call  # noqa: E402 (1.13's place; torch.func in 2.x)
+
+model = Mlp()
+save_state("maml.init.", model)
+named = dict(model.named_parameters())
+inner = F.cross_entropy(functional_call(model, named, (X[:8],)), Y[:8])
+g = torch.autograd.grad(inner, list(named.values()), create_graph=True)
+fast = {n: w - 0.4 * gi for (n, w), gi in zip(named.items(), g)}
+outer = F.cross_entropy(functional_call(model, fast, (X[8:],)), Y[8:])
+outer.backward()
+out["maml.inner"] = inner.detach()
+out["maml.outer"] = outer.detach()
+save_grads("maml.grad.", model)
+
+# ---------------------------------------------------------------- 5. losses users combine
+logits = torch.randn(6, 4)
+target = torch.tensor([0, 3, 1, -100, 2, 3])
+w = torch.tensor([1.0, 2.0, 0.5, 1.5])
+out["loss.logits"] = logits
+out["loss.target"] = target
+out["loss.w"] = w
+x1 = torch.randn(5, 3)
+x2 = torch.randn(5, 3)
+x3 = torch.randn(5, 3)
+ysign = torch.tensor([1.0, -1.0, 1.0, -1.0, -1.0])
+out["loss.x1"] = x1
+out["loss.x2"] = x2
+out["loss.x3"] = x3
+out["loss.ysign"] = ysign
+ml_target = torch.tensor([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0], [1.0, 1.0, 1.0], [0.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+out["loss.mltarget"] = ml_target
+mm_target = torch.tensor([0, 2, 1, 2, 0])
+out["loss.mmtarget"] = mm_target
+probs = torch.rand(5, 3) * 0.9 + 0.05
+out["loss.probs"] = probs
+bce_w = torch.tensor([1.0, 2.0, 0.5])
+out["loss.bcew"] = bce_w
+teacher = torch.randn(6, 4)
+out["loss.teacher"] = teacher
+
+
+def cosdist(a, b):
+    return 1 - F.cosine_similarity(a, b)
+
+
+LOSSES = {
+    "ce_smooth": lambda a, r: F.cross_entropy(a, target, weight=w, ignore_index=-100, label_smoothing=0.2, reduction=r),
+    "kl_distill": lambda a, r: F.kl_div(F.log_softmax(a / 2.0, 1), F.log_softmax(teacher / 2.0, 1), reduction=r,
+                                        log_target=True) * 4.0,
+    "kl_probs": lambda a, r: F.kl_div(F.log_softmax(a, 1), F.softmax(teacher, 1), reduction=r),
+    "triplet": lambda a, r: F.triplet_margin_loss(a, x2, x3, margin=0.5, p=1.0, swap=True, reduction=r),
+    "triplet_dist": lambda a, r: F.triplet_margin_with_distance_loss(a, x2, x3, distance_function=cosdist, margin=0.3,
+                                                                     swap=True, reduction=r),
+    "cosine_emb": lambda a, r: F.cosine_embedding_loss(a, x2, ysign, margin=0.1, reduction=r),
+    "margin_rank": lambda a, r: F.margin_ranking_loss(a[:, 0], x2[:, 0], ysign, margin=0.2, reduction=r),
+    "multilabel_soft": lambda a, r: F.multilabel_soft_margin_loss(a, ml_target, weight=bce_w, reduction=r),
+    "multi_margin1": lambda a, r: F.multi_margin_loss(a, mm_target, p=1, margin=0.8, weight=bce_w, reduction=r),
+    "multi_margin2": lambda a, r: F.multi_margin_loss(a, mm_target, p=2, weight=bce_w, reduction=r),
+    "hinge_emb": lambda a, r: F.hinge_embedding_loss(a[:, 0], ysign, margin=0.5, reduction=r),
+    "soft_margin": lambda a, r: F.soft_margin_loss(a[:, 1], ysign, reduction=r),
+    "bce_weight": lambda a, r: F.binary_cross_entropy(torch.sigmoid(a), probs, weight=bce_w, reduction=r),
+}
+for name, f in LOSSES.items():
+    for r in ("none", "sum", "mean") if not name.startswith("kl") else ("none", "sum", "mean", "batchmean"):
+        src = logits if name.startswith(("ce", "kl")) else x1
+        a = src.clone().requires_grad_(True)
+        v = f(a, r)
+        (v * torch.linspace(0.5, 1.5, v.numel()).reshape(v.shape)).sum().backward()
+        out["loss." + name + "." + r] = v.detach()
+        out["loss." + name + "." + r + ".grad"] = a.grad
+
+
+# focal loss written in ops, with alpha per class
+def focal(a, t, gamma=2.0, alpha=w):
+    logp = F.log_softmax(a, 1)
+    keep = t != -100
+    tt = t.clamp(min=0)
+    lp = logp.gather(1, tt[:, None]).squeeze(1)
+    pt = lp.exp()
+    l = -alpha[tt] * (1 - pt) ** gamma * lp
+    return (l * keep).sum() / keep.sum()
+
+
+a = logits.clone().requires_grad_(True)
+fl = focal(a, target)
+fl.backward()
+out["loss.focal"] = fl.detach()
+out["loss.focal.grad"] = a.grad
+
+torch.save(out, "programs8.pt")
+with open("texts8.txt", "w") as fh:
+    for k, v in texts.items():
+        fh.write(k + "|" + v.replace("\n", "\\n") + "\n")
+print(len(out), "tensors,", len(texts), "texts")
