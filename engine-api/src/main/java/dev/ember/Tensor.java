@@ -1495,6 +1495,22 @@ public final class Tensor implements AutoCloseable {
         return ArithmeticOps.powScalarBase(base, exponent);
     }
 
+    /**
+     * {@code base ** exponent} for an integer base, as Python's {@code 2 ** t} ({@code torch.pow(2, t)}): the type an
+     * integer number and the exponent promote to, so an integer exponent keeps its integer type ({@code 2 ** arange(4)}
+     * is int64 {@code [1, 2, 4, 8]}, wrapping on overflow, a negative exponent giving 0 unless the base is 1 or -1) and
+     * a floating one its own; node PowBackward2. ({@link #pow(double, Tensor)} with a {@code double} base gives a floating
+     * result, as {@code 2.0 ** t}.)
+     *
+     * @param base the integer raised to each element
+     * @param exponent the exponents
+     * @return a new tensor of the exponent's shape
+     */
+    public static Tensor pow(long base, Tensor exponent) {
+        Args.require(exponent, "pow", "exponent", 2, "Tensor");
+        return ArithmeticOps.powScalarBase(base, exponent);
+    }
+
     /** {@code this ** exponent}, elementwise with broadcasting. */
     public Tensor pow(Tensor exponent) {
         Args.require(exponent, "pow", "exponent", 1, "Tensor");

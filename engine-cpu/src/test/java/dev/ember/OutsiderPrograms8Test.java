@@ -580,4 +580,274 @@ class OutsiderPrograms8Test {
         close(e("loss.focal"), fl, "focal loss", 1);
         close(e("loss.focal.grad"), a.grad(), "focal loss gradient", 1);
     }
+
+    /** Renders a corner's value as Python's repr does (a values/indices pair as its namedtuple), or its refusal. */
+    private static String render(java.util.function.Supplier<Object> f, String kind) {
+        try {
+            Object v = f.get();
+            if (kind != null) {
+                Tensor.ValuesIndices vi = (Tensor.ValuesIndices) v;
+                return "torch.return_types." + kind + "(\nvalues=" + vi.values() + ",\nindices=" + vi.indices() + ")";
+            }
+            return String.valueOf(v);
+        } catch (RuntimeException ex) {
+            return "EXC " + String.valueOf(ex.getMessage()).split("\n")[0];
+        }
+    }
+
+    private final Map<String, String> corners = new LinkedHashMap<>();
+
+    private void c(String name, java.util.function.Supplier<Object> f) {
+        corners.put(name, render(f, null));
+    }
+
+    private void vi(String name, String kind, java.util.function.Supplier<Object> f) {
+        corners.put(name, render(f, kind));
+    }
+
+    private static Tensor t(Object o) {
+        return Tensor.tensor(o);
+    }
+
+    private static Tensor t(Object o, DType d) {
+        return Tensor.tensor(o, d);
+    }
+
+    private static Tensor d(double... v) {
+        return Tensor.tensor(v);
+    }
+
+    private static Tensor l(long... v) {
+        return Tensor.tensor(v);
+    }
+
+    /**
+     * Numeric corners users trip over, each printed (or refused) as PyTorch prints it: softmax/log_softmax/logsumexp
+     * of all -inf and masked rows, NaN through max/min/argmax/sort/topk/cummax/median/kthvalue, integer sums and
+     * products promoting to int64, floor_divide/remainder/fmod with negative operands and by zero, true division of
+     * ints, uint8/int8 wraparound, shifts, mixed comparisons, clamp with min > max and NaN, pow of a negative base to a
+     * fractional power, 0**0, integer pow overflow and an integer base ({@code 2 ** t}: int64, which Ember's only
+     * {@code pow(double, Tensor)} gave as float64), round half to even, a float32 cumsum (accumulated in double as
+     * PyTorch's CPU kernel), empty means, var with correction past N, conversions, printouts of nan/inf/sci mode/int64
+     * extremes and under set_printoptions. The generator lists what it leaves out and why.
+     */
+    @Test
+    void numericCornersPrintAsPyTorchs() throws Exception {
+        double ninf = Double.NEGATIVE_INFINITY;
+        double inf = Double.POSITIVE_INFINITY;
+        double nan = Double.NaN;
+        try {
+        Tensor x = t(new double[][]{{ninf,ninf,ninf},{1,2,ninf},{0,0,0}});
+        c("softmax", () -> x.softmax(1));
+        c("log_softmax", () -> x.logSoftmax(1));
+        c("lse", () -> x.logsumexp(1));
+        c("lse_inf", () -> t(new double[][]{{inf,1},{inf,inf},{inf,ninf}}).logsumexp(1));
+        Tensor y = t(new double[][]{{1,nan,3},{2,1,0}});
+        c("max", () -> y.max());
+        vi("max1", "max", () -> y.max(1));
+        vi("min1", "min", () -> y.min(1));
+        c("argmax", () -> y.argmax(1));
+        c("argmin", () -> y.argmin(1));
+        Tensor s = t(new double[]{3,nan,1,nan,ninf,2});
+        vi("sort", "sort", () -> s.sort());
+        vi("sortd", "sort", () -> s.sort(-1, true));
+        vi("topk", "topk", () -> t(new double[]{3,nan,1,5}).topk(2));
+        vi("topks", "topk", () -> t(new double[]{3,nan,1,5}).topk(2,-1,false,true));
+        c("amax", () -> y.amax(new int[]{1}, false));
+        c("maximum", () -> t(new double[]{1,nan}).maximum(t(new double[]{nan,2})));
+        c("fmax", () -> t(new double[]{1,nan}).fmax(t(new double[]{nan,2})));
+        vi("cummax", "cummax", () -> t(new double[]{1,nan,3}).cummax(0));
+        c("median", () -> t(new double[]{1,nan,3}).median());
+        c("nanmedian", () -> t(new double[]{1,nan,3,4}).nanmedian());
+        c("sum_i32", () -> t(new long[]{Integer.MAX_VALUE,1}, DType.INT32).sum());
+        c("sum_u8", () -> t(new long[]{200,100}, DType.UINT8).sum());
+        c("sum_bool", () -> t(new boolean[]{true,true,false}).sum());
+        c("prod_i32", () -> t(new long[]{1<<20,1<<20}, DType.INT32).prod());
+        c("cumsum_u8", () -> t(new long[]{200,100}, DType.UINT8).cumsum(0));
+        c("cumsum_bool", () -> t(new boolean[]{true,true}).cumsum(0));
+        Tensor ai = t(new long[]{7,-7,7,-7}), bi = t(new long[]{2,2,-2,-2});
+        c("floordiv", () -> ai.floorDivide(bi));
+        c("rem", () -> ai.remainder(bi));
+        c("fmod", () -> ai.fmod(bi));
+        c("div", () -> ai.div(bi));
+        c("div_trunc", () -> ai.div(bi,"trunc"));
+        c("div_floor", () -> ai.div(bi,"floor"));
+        c("fdiv_f", () -> t(new double[]{7.5,-7.5}).floorDivide(t(new double[]{2,2})));
+        c("rem_f", () -> t(new double[]{7.5,-7.5,5,-0.0}).remainder(t(new double[]{-2,2,0,2})));
+        c("fmod_f", () -> t(new double[]{7.5,-7.5,5}).fmod(t(new double[]{-2,2,0})));
+        c("rem_scalar", () -> t(new long[]{-3,3}).remainder(5L));
+        c("rem_scalar_f", () -> t(new long[]{-3,3}).remainder(2.5));
+        c("u8wrap", () -> t(new long[]{250},DType.UINT8).add(10L));
+        c("u8sub", () -> t(new long[]{3},DType.UINT8).sub(t(new long[]{5},DType.UINT8)));
+        c("u8neg", () -> t(new long[]{3},DType.UINT8).neg());
+        c("u8mul", () -> t(new long[]{16},DType.UINT8).mul(t(new long[]{17},DType.UINT8)));
+        c("i8", () -> t(new long[]{127},DType.INT8).add(1L));
+        c("shl", () -> t(new long[]{1,-8,3}).bitwiseLeftShift(t(new long[]{3,1,62})));
+        c("shr", () -> t(new long[]{16,-16,-1}).bitwiseRightShift(t(new long[]{2,2,5})));
+        c("shl_s", () -> t(new long[]{1,2},DType.INT32).bitwiseLeftShift(31L));
+        c("shl_u8", () -> t(new long[]{129},DType.UINT8).bitwiseLeftShift(1L));
+        c("shr_i8", () -> t(new long[]{-128},DType.INT8).bitwiseRightShift(1L));
+        c("band", () -> t(new long[]{12,-1}).bitwiseAnd(t(new long[]{10,5})));
+        c("bxor", () -> t(new boolean[]{true,false}).bitwiseXor(t(new boolean[]{true,true})));
+        c("bnot", () -> t(new long[]{0,-1,5}).bitwiseNot());
+        c("bnot_u8", () -> t(new long[]{0,5},DType.UINT8).bitwiseNot());
+        c("cmp1", () -> t(new long[]{1,2,3}).lt(2.5));
+        c("cmp2", () -> t(new boolean[]{true,false}).eq(t(new double[]{1,0})));
+        c("cmp3", () -> t(new long[]{1,2},DType.UINT8).gt(t(new long[]{-1,1},DType.INT8)));
+        c("cmp4", () -> t(new double[]{0.1},DType.FLOAT32).eq(t(new double[]{0.1},DType.FLOAT64)));
+        c("cmp5", () -> t(new long[]{(1L<<53)+1}).eq(t(new double[]{(double)(1L<<53)})));
+        c("clamp_minmax", () -> t(new double[]{-1,0.5,3}).clamp(2.0,1.0));
+        c("clamp_int", () -> t(new long[]{-1,5,3}).clamp(4L,2L));
+        c("pow_negfrac", () -> t(new double[]{-8,-1,8}).pow(1.0/3));
+        c("pow00", () -> t(new double[]{0,0}).pow(t(new double[]{0,-1})));
+        c("pow00i", () -> t(new long[]{0,2}).pow(0L));
+        c("powi_over", () -> t(new long[]{3}).pow(41L));
+        c("powi32", () -> t(new long[]{3},DType.INT32).pow(21L));
+        c("pow_s_t", () -> Tensor.pow(2, t(new long[]{0,10,70})));
+        c("round", () -> t(new double[]{0.5,1.5,2.5,-0.5,-1.5,-2.5,2.675}).round());
+        c("round_dec", () -> t(new double[]{1.25,1.35,2.675,-0.125}).round(2));
+        c("round_f32", () -> t(new double[]{0.5,1.5,2.5},DType.FLOAT32).round());
+        Tensor v = Tensor.full(DType.FLOAT32, 0.1, 100000);
+        c("cumsum_f32_mid", () -> v.cumsum(0).indexSelect(0, t(new long[]{9999,49999})));
+        c("mean_empty", () -> t(new double[]{}).mean());
+        c("sum_empty", () -> t(new double[]{}).sum());
+        c("prod_empty", () -> t(new double[]{}).prod());
+        c("mean_empty_dim", () -> Tensor.zeros(2,0).mean(1));
+        c("var_corr", () -> t(new double[]{1,2,3}).var(new int[]{0},4,false));
+        c("var_corr3", () -> t(new double[]{1,2,3}).var(new int[]{0},3,false));
+        c("std1", () -> t(new double[]{5}).std());
+        c("var_corr2", () -> t(new double[]{1,2,3}).var(new int[]{0},2,false));
+        c("print_naninf", () -> t(new double[]{nan,inf,ninf,1.5}));
+        c("print_sci", () -> t(new double[]{1e-10,1,1e10}));
+        c("print_big", () -> t(new double[]{123456789.,1}));
+        c("print_small", () -> t(new double[]{1e-5,2e-5}));
+        c("print_i64", () -> t(new long[]{Long.MIN_VALUE, Long.MAX_VALUE}));
+        c("print_int_nan", () -> t(new double[]{1,2,nan}));
+        c("print_f32", () -> t(new double[]{1.0/3,2.0/3},DType.FLOAT32));
+        c("print_ints_as_float", () -> t(new double[]{1,2,100}));
+        c("print_negzero", () -> t(new double[]{-0.0,0.0}));
+        c("print_big_inf", () -> t(new double[]{1e20,inf}));
+        Ember.setPrintOptions(PrintOptions.builder().precision(2).sciMode(false));
+        c("po_prec2", () -> t(new double[]{1e-10,1.23456,1e10}));
+        Ember.setPrintOptions(PrintOptions.builder().precision(6).sciMode(true));
+        c("po_sci", () -> t(new double[]{1.5,2.25}));
+        Ember.setPrintOptions(PrintOptions.builder().profile("default"));
+        Ember.setPrintOptions(PrintOptions.builder().threshold(5).edgeitems(2));
+        c("po_thr", () -> Tensor.arange(10, DType.FLOAT64));
+        c("po_thr2", () -> Tensor.arange(30, DType.FLOAT64).reshape(5,6));
+        Ember.setPrintOptions(PrintOptions.builder().profile("default"));
+        Ember.setPrintOptions(PrintOptions.builder().linewidth(30));
+        c("po_lw", () -> Tensor.arange(12, DType.FLOAT64).mul(1.5));
+        Ember.setPrintOptions(PrintOptions.builder().profile("default"));
+        c("mean_int", () -> l(1,2).mean());
+        c("amax_empty", () -> Tensor.zeros(0).amax());
+        c("max_empty", () -> Tensor.zeros(0).max());
+        c("argmax_empty", () -> Tensor.zeros(0).argmax());
+        c("powi_neg", () -> l(2).pow(-1L));
+        c("powi_negt", () -> l(2).pow(l(-1)));
+        c("pow_1neg", () -> l(1,-1).pow(l(-1,-3)));
+        c("fdiv0", () -> l(1).floorDivide(l(0)));
+        c("rem0", () -> l(1).remainder(l(0)));
+        c("fmod0", () -> l(1).fmod(l(0)));
+        c("div0", () -> l(1,-1,0).div(l(0,0,0)));
+        c("divtrunc0", () -> l(1).div(l(0),"trunc"));
+        c("clamp_nan", () -> d(nan,1).clamp(0.0,0.5));
+        c("clamp_nanbound", () -> d(0,1).clamp(d(nan,0), null));
+        vi("max_allnan", "max", () -> t(new double[][]{{nan,nan},{1,nan}}).max(1));
+        vi("kth", "kthvalue", () -> d(3,nan,1).kthvalue(2));
+        c("argsort", () -> d(nan,1,nan,0).argsort(-1,false,true));
+        c("nansum", () -> d(nan,1,2).nansum());
+        c("nanmean", () -> d(nan,1,2).nanmean());
+        c("nanmean_all", () -> d(nan,nan).nanmean());
+        c("std_int", () -> l(1,2).std());
+        c("isclose", () -> d(nan,inf,1).isclose(d(nan,inf,1+1e-9)));
+        c("isclose_en", () -> d(nan).isclose(d(nan),1e-5,1e-8,true));
+        c("sum_dtype", () -> t(new long[]{200,100},DType.UINT8).sum(DType.UINT8));
+        c("u8_div", () -> t(new long[]{7},DType.UINT8).floorDivide(t(new long[]{2},DType.UINT8)));
+        c("u8_float", () -> t(new long[]{7},DType.UINT8).mul(1.5));
+        c("bool_add", () -> t(new boolean[]{true}).add(t(new boolean[]{true})));
+        c("bool_sub", () -> t(new boolean[]{true}).sub(t(new boolean[]{true})));
+        c("bool_mul_int", () -> t(new boolean[]{true,false}).mul(3L));
+        c("int_float_scalar", () -> t(new long[]{1,2},DType.INT32).mul(2.5));
+        c("i32_plus_i64", () -> t(new long[]{1},DType.INT32).add(Tensor.tensor(5L)));
+        c("i32_plus_0dimf", () -> t(new long[]{1},DType.INT32).add(Tensor.scalar(5.)));
+        c("u8_plus_i8", () -> t(new long[]{200},DType.UINT8).add(t(new long[]{1},DType.INT8)));
+        c("int_inplace_float", () -> l(1,2).add_(1.5));
+        c("int_div_", () -> l(1,2).div_(2L));
+        c("sqrt_int", () -> l(4,2).sqrt());
+        c("int_abs_min", () -> l(Long.MIN_VALUE).abs());
+        c("sign", () -> d(-0.0,nan,-2).sign());
+        c("sgn", () -> d(-0.0,nan).sgn());
+        c("trunc_frac", () -> d(-2.5,inf).frac());
+        c("exp_big", () -> d(710,-750).exp());
+        c("log_neg", () -> d(-1,0).log());
+        c("log1p_m1", () -> d(-1,-2).log1p());
+        c("sigmoid_ext", () -> d(-800,800).sigmoid());
+        c("softplus_big", () -> Functional.softplus(d(100,-100)));
+        c("logaddexp", () -> d(ninf,inf,ninf).logaddexp(d(ninf,inf,1)));
+        c("lse_nan", () -> t(new double[][]{{nan,1},{inf,ninf}}).logsumexp(1));
+        c("softmax_inf", () -> d(inf,1).softmax(0));
+        c("masked_softmax",
+                () -> t(new double[][]{{1,2},{3,4}}).maskedFill(t(new boolean[][]{{true,true},{false,true}}),ninf).softmax(1));
+        c("lse_f32_big", () -> t(new double[]{1e38,1e38},DType.FLOAT32).logsumexp(0));
+        c("cumsum_i32", () -> t(new long[]{Integer.MAX_VALUE,1},DType.INT32).cumsum(0));
+        c("cumprod_i32", () -> t(new long[]{1<<16,1<<16},DType.INT32).cumprod(0));
+        c("prod_u8", () -> t(new long[]{16,17},DType.UINT8).prod());
+        c("mean_bool", () -> t(new boolean[]{true,false}).to(DType.FLOAT32).mean());
+        c("sum_i8_dim", () -> t(new long[][]{{100,100}},DType.INT8).sum(1));
+        vi("max_int_dim", "max", () -> t(new long[][]{{1,5}},DType.UINT8).max(1));
+        c("round_int", () -> l(3).round());
+        c("round_neg_dec", () -> d(1234.5678,-15).round(-1));
+        c("floor_int", () -> l(3).floor());
+        c("int_min_div", () -> l(-7).div(2L,"floor"));
+        c("remainder_float_neg0", () -> d(-4,4).remainder(d(2,-2)));
+        c("float_to_int", () -> d(2.7,-2.7,nan,1e20).to(DType.INT64).narrow(0,0,2));
+        c("i64_to_i32", () -> l((1L<<31)+5).to(DType.INT32));
+        c("float_to_bool", () -> d(0,-0.0,nan,0.1).to(DType.BOOL));
+        c("f64_to_f32_over", () -> d(1e39,-1e39,1e-46).to(DType.FLOAT32));
+        c("f32_to_f16", () -> d(70000,1e-8,65519).to(DType.FLOAT16));
+        c("f32_to_bf16", () -> d(1.00390625,1.01171875).to(DType.BFLOAT16));
+        c("linspace1", () -> Tensor.linspace(0,1,1));
+        c("half_sum", () -> Tensor.full(DType.FLOAT16,1.,3000).sum());
+        c("half_mean", () -> Tensor.full(DType.FLOAT16,10.,3000).mean());
+        c("bf16_sum", () -> Tensor.full(DType.BFLOAT16,1.,1000).sum());
+        c("var_f32_offset", () -> t(new double[]{1e4+1,1e4+2,1e4+3},DType.FLOAT32).var());
+        vi("topk_ties", "topk", () -> d(1,2,2,1).topk(2));
+        vi("sort_ties_stable", "sort", () -> d(1,0,1,0).sort(-1,true,true));
+        vi("max_ties", "max", () -> t(new double[][]{{1,3,3}}).max(1));
+        c("argmin_ties", () -> l(2,1,1).argmin());
+        vi("mode", "mode", () -> l(1,2,2,1,3).mode());
+        vi("sort_int_neg", "sort", () -> t(new long[]{3,-1,2},DType.INT8).sort());
+        vi("sort_bool", "sort", () -> t(new boolean[]{true,false,true}).sort());
+        vi("sort_negzero", "sort", () -> d(0,-0.0,0).sort(-1,false,true));
+        vi("topk_inf_nan", "topk", () -> d(inf,nan,ninf).topk(3));
+        vi("cummin_nan", "cummin", () -> d(3,nan,1).cummin(0));
+        c("logcumsumexp", () -> d(ninf,ninf,0,inf).logcumsumexp(0));
+        c("cumsum_inf", () -> d(inf,ninf,1).cumsum(0));
+        c("prod_zero_nan", () -> d(0,inf).prod());
+        c("norm_inf", () -> d(inf,1).norm());
+        c("hypot", () -> d(1e200,inf).hypot(d(1e200,nan)));
+        c("var_big", () -> d(1e200,-1e200).var());
+        c("mean_big", () -> d(1e308,1e308).mean());
+        c("pow_s_i32", () -> Tensor.pow(2, t(new long[] {1, 2, 31}, DType.INT32)));
+        c("pow_s_neg", () -> Tensor.pow(2, l(-1, 3, 0)));
+        c("pow_s_neg1", () -> Tensor.pow(-1, l(-3, 2, 5)));
+        c("pow_s_bool", () -> Tensor.pow(2, t(new boolean[] {true, false})));
+        c("pow_s_u8", () -> Tensor.pow(3, t(new long[] {2, 6}, DType.UINT8)));
+        c("pow_s_float", () -> Tensor.pow(2, d(0.5, -1.0)));
+        } finally {
+            Ember.setPrintOptions(PrintOptions.builder().profile("default"));
+        }
+        Map<String, String> texts = texts();
+        int n = 0;
+        for (Map.Entry<String, String> kv : texts.entrySet()) {
+            if (kv.getKey().startsWith("c.")) {
+                String name = kv.getKey().substring(2);
+                assertTrue(corners.containsKey(name), "no port of " + name);
+                assertEquals(kv.getValue(), corners.get(name), name);
+                n++;
+            }
+        }
+        assertEquals(n, corners.size(), "the corners ported and the generator's");
+    }
 }

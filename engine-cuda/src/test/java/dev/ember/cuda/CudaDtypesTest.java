@@ -131,6 +131,8 @@ class CudaDtypesTest {
             t.add(p(d + " matmul", x -> x[0].narrow(1, 0, 5).matmul(x[0].narrow(1, 0, 5).t()), m));
             t.add(p(d + " to float and back", x -> x[0].toFloat().mul(0.5).to(d), a));
             t.add(p(d + " zeros empty", x -> x[0].narrow(0, 0, 0).add(1L), a));
+            // an integer number base (Python's 3 ** t): the exponent's integer type, wrapping (session 32)
+            t.add(p(d + " integer base pow", x -> Tensor.pow(3, x[0]), c));
         }
         return t;
     }
