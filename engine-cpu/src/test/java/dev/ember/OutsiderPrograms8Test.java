@@ -186,7 +186,7 @@ class OutsiderPrograms8Test {
 
     /** Steps {@code from} (inclusive) to {@code to} of the generator's loop, the losses and lrs appended. */
     private static void train(String c, Mlp model, Setup s, int from, int to, List<Double> losses, List<Double> lrs) {
-        Tensor x = e("res.x");
+        Tensor x = e("res.x").to(model.fc1.weight().dtype());
         Tensor y = e("res.y");
         for (int step = from; step < to; step++) {
             Tensor xb = x.narrow(0, 8 * (step % 2), 8);
@@ -235,38 +235,68 @@ class OutsiderPrograms8Test {
             List<Double> lrs = new ArrayList<>();
             train(c, model, s, 0, 8, losses, lrs);
             assertRun(c, losses, lrs, model, 0, c);
+            assertResumesBitForBit(c, losses, lrs, model, dir);
+        }
+    }
 
-            Mlp first = initial(c);
-            Setup s1 = make(c, first);
-            List<Double> l2 = new ArrayList<>();
-            List<Double> lr2 = new ArrayList<>();
-            train(c, first, s1, 0, 4, l2, lr2);
-            Map<String, Object> ckpt = new LinkedHashMap<>();
-            ckpt.put("model", first.stateDict());
-            ckpt.put("optimizer", s1.opt().stateDict());
-            ckpt.put("scheduler", s1.sched().stateDict());
-            Path f = dir.resolve(c + ".pt");
-            TorchSerialization.save(ckpt, f);
-            @SuppressWarnings("unchecked")
-            Map<String, Object> back = (Map<String, Object>) TorchSerialization.load(f);
-            Mlp fresh = new Mlp();
-            Setup s2 = make(c, fresh);
-            @SuppressWarnings("unchecked")
-            Map<String, Tensor> m = (Map<String, Tensor>) back.get("model");
-            fresh.loadStateDict(m);
-            @SuppressWarnings("unchecked")
-            Map<String, Object> o = (Map<String, Object>) back.get("optimizer");
-            s2.opt().loadStateDict(o);
-            @SuppressWarnings("unchecked")
-            Map<String, Object> sc = (Map<String, Object>) back.get("scheduler");
-            s2.sched().loadStateDict(sc);
-            train(c, fresh, s2, 4, 8, l2, lr2);
-            assertEquals(losses, l2, c + " resumed losses");
-            assertEquals(lrs, lr2, c + " resumed lrs");
-            for (var p : model.namedParameters().entrySet()) {
-                assertTrue(p.getValue().equal(fresh.namedParameters().get(p.getKey())),
-                        c + " resumed " + p.getKey() + " bit for bit");
-            }
+    /**
+     * The same runs in float32 (the default type float32, as users train: the optimizers' scalar state float32 too):
+     * the losses within 10 times the float32 tolerance of PyTorch's float64 ones (4e-5 relative: eight steps of float32
+     * rounding), then stopped, saved, loaded and continued: bit for bit the uninterrupted float32 run.
+     */
+    @Test
+    void everyOptimizerAndSchedulerResumesBitForBitInFloat32(@TempDir Path dir) throws Exception {
+        Ember.setDefaultDtype(DType.FLOAT32);
+        for (String c : CASES) {
+            Mlp model = initial(c);
+            Setup s = make(c, model);
+            List<Double> losses = new ArrayList<>();
+            List<Double> lrs = new ArrayList<>();
+            train(c, model, s, 0, 8, losses, lrs);
+            assertEquals(DType.FLOAT32, model.fc1.weight().dtype());
+            close(e("res." + c + ".loss").to(DType.FLOAT32), values(losses, DType.FLOAT32), c + " float32 losses",
+                    10);
+            assertResumesBitForBit(c, losses, lrs, model, dir);
+        }
+    }
+
+    /**
+     * The run of {@code c} again in the default type, stopped after 4 steps, model, optimizer and scheduler saved to a
+     * file as {@code torch.save({"model": ..., "optimizer": ..., "scheduler": ...})}, loaded into a fresh model (other
+     * initial weights), optimizer and scheduler, and continued: the losses, lrs and parameters of the uninterrupted run.
+     */
+    private static void assertResumesBitForBit(String c, List<Double> losses, List<Double> lrs, Mlp model, Path dir)
+            throws Exception {
+        Mlp first = initial(c);
+        Setup s1 = make(c, first);
+        List<Double> l2 = new ArrayList<>();
+        List<Double> lr2 = new ArrayList<>();
+        train(c, first, s1, 0, 4, l2, lr2);
+        Map<String, Object> ckpt = new LinkedHashMap<>();
+        ckpt.put("model", first.stateDict());
+        ckpt.put("optimizer", s1.opt().stateDict());
+        ckpt.put("scheduler", s1.sched().stateDict());
+        Path f = dir.resolve(c + ".pt");
+        TorchSerialization.save(ckpt, f);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> back = (Map<String, Object>) TorchSerialization.load(f);
+        Mlp fresh = new Mlp();
+        Setup s2 = make(c, fresh);
+        @SuppressWarnings("unchecked")
+        Map<String, Tensor> m = (Map<String, Tensor>) back.get("model");
+        fresh.loadStateDict(m);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> o = (Map<String, Object>) back.get("optimizer");
+        s2.opt().loadStateDict(o);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> sc = (Map<String, Object>) back.get("scheduler");
+        s2.sched().loadStateDict(sc);
+        train(c, fresh, s2, 4, 8, l2, lr2);
+        assertEquals(losses, l2, c + " resumed losses");
+        assertEquals(lrs, lr2, c + " resumed lrs");
+        for (var p : model.namedParameters().entrySet()) {
+            assertTrue(p.getValue().equal(fresh.namedParameters().get(p.getKey())),
+                    c + " resumed " + p.getKey() + " bit for bit");
         }
     }
 
