@@ -17,6 +17,13 @@ weights and fixed data, saved beside the results so that Ember runs the same ste
                 with weight decay, a tied embedding/decoder weight, EMA by AveragedModel with a custom avg_fn and
                 update_bn, a Hessian-vector product, one MAML inner step with create_graph
   loss.*        losses users combine, each with reduction none/sum/mean and its input gradient
+  texts h.*     hooks (forward pre-hook and forward hook replacing input and output, a full backward hook replacing
+                grad_input, one on a module whose input needs no gradient, a tensor hook), buffers persistent=False,
+                load_state_dict strict and not, named_modules with a prefix, Module.apply for init, to(float64),
+                train/eval, no_grad and inference_mode; custom autograd Functions (save_for_backward,
+                mark_non_differentiable, needs_input_grad, once_differentiable, a straight-through estimator, a
+                gradient reversal layer, PyTorch's refusals of wrong gradient counts and shapes)
+  texts c.*     numeric corners, printed (see the section)
   texts8.txt    printouts and refusals
 
 Run with PyTorch 1.13 (CPU): /usr/bin/python3 make_expected.py  ->  programs8.pt, ckpt_*.pt, texts8.txt.
@@ -27,6 +34,7 @@ import math
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from torch.autograd.function import once_differentiable
 from torch.optim.swa_utils import AveragedModel, update_bn
 
 
@@ -402,6 +410,242 @@ fl.backward()
 out["loss.focal"] = fl.detach()
 out["loss.focal.grad"] = a.grad
 
+
+# ---------------------------------------------------------------- 3. hooks and module machinery; 4. custom Functions
+# Each entry is repr(value) or "EXC " + the first line of the message (a load_state_dict refusal: the whole message).
+def H(name, f, whole=False):
+    try:
+        v = f()
+        texts["h." + name] = v if isinstance(v, str) else repr(v)
+    except Exception as ex:  # noqa: BLE001: the message is the expectation
+        texts["h." + name] = "EXC " + (str(ex) if whole else str(ex).split("\n")[0])
+
+
+lin = nn.Linear(3, 2)
+with torch.no_grad():
+    lin.weight.copy_(torch.tensor([[0.1, -0.2, 0.3], [0.4, 0.5, -0.6]]))
+    lin.bias.copy_(torch.tensor([0.01, -0.02]))
+seen = []
+
+
+def bh(m, gi, go):
+    seen.append((gi[0].clone(), go[0].clone()))
+    return (gi[0] * 10,)
+
+
+h1 = lin.register_forward_pre_hook(lambda m, inp: (inp[0] * 2,))
+h2 = lin.register_forward_hook(lambda m, inp, o: o + 1)
+h3 = lin.register_full_backward_hook(bh)
+xh = torch.tensor([[1., 2., 3.], [-1., 0.5, 2.]], requires_grad=True)
+yh = lin(xh)
+H("hooked_out", lambda: yh)
+yh.pow(2).sum().backward()
+H("x_grad", lambda: xh.grad)
+H("w_grad", lambda: lin.weight.grad)
+H("seen_gi", lambda: seen[0][0])
+H("seen_go", lambda: seen[0][1])
+h1.remove()
+h2.remove()
+h3.remove()
+H("unhooked", lambda: lin(xh))
+seen.clear()
+hn = lin.register_full_backward_hook(lambda m, gi, go: seen.append((gi, go[0].clone())))
+lin(torch.ones(1, 3)).sum().backward()
+H("nograd_input_gi", lambda: seen[0][0])
+H("nograd_input_go", lambda: seen[0][1])
+hn.remove()
+lin.zero_grad()
+hh = lin.weight.register_hook(lambda g: g * 3)
+lin(torch.ones(1, 3)).sum().backward()
+H("scaled_wgrad", lambda: lin.weight.grad)
+hh.remove()
+
+
+class Bufs(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(2, 2)
+        self.register_buffer("pos", torch.arange(3.), persistent=False)
+        self.register_buffer("scale", torch.tensor(2.))
+        self.sub = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Sequential(nn.Linear(2, 1)))
+
+
+bm = Bufs()
+H("state_keys", lambda: list(bm.state_dict().keys()))
+H("buffers", lambda: [n for n, _ in bm.named_buffers()])
+H("named_modules", lambda: [n for n, _ in bm.named_modules()])
+H("named_modules_prefix", lambda: [n for n, _ in bm.named_modules(prefix="model")])
+H("named_children", lambda: [n for n, _ in bm.named_children()])
+sdb = bm.state_dict()
+sdb2 = {k: v for k, v in sdb.items() if k != "sub.0.bias"}
+sdb2["extra.w"] = torch.zeros(1)
+H("load_nonstrict", lambda: bm.load_state_dict(sdb2, strict=False))
+H("load_strict", lambda: bm.load_state_dict(sdb2), whole=True)
+sdb3 = dict(sdb)
+sdb3["fc.weight"] = torch.zeros(3, 2)
+H("load_shape", lambda: bm.load_state_dict(sdb3), whole=True)
+
+
+def init(m):
+    if isinstance(m, nn.Linear):
+        nn.init.constant_(m.weight, 0.5)
+        nn.init.zeros_(m.bias)
+
+
+bm.apply(init)
+H("after_apply", lambda: bm.sub[2][0].weight)
+b32 = Bufs().float()
+b32.to(torch.float64)
+H("to64", lambda: repr((b32.fc.weight.dtype, b32.pos.dtype, b32.scale.dtype)))
+msq = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2), nn.Dropout(0.5))
+msq.eval()
+H("training_flags", lambda: [mm.training for mm in msq.modules()])
+msq.train()
+msq[1].eval()
+H("training_flags2", lambda: [mm.training for mm in msq.modules()])
+wi = torch.ones(2, requires_grad=True)
+with torch.no_grad():
+    ng = wi * 2
+H("nograd", lambda: (ng.requires_grad, ng.is_inference()))
+with torch.inference_mode():
+    inf_t = wi * 2
+H("inference", lambda: (inf_t.requires_grad, inf_t.is_inference()))
+H("inference_in_autograd", lambda: (wi * inf_t).sum().backward())
+H("inference_inplace", lambda: inf_t.add_(1))
+H("clone_inference", lambda: inf_t.clone().is_inference())
+H("inplace_on_leaf", lambda: wi.add_(1))
+
+
+class MyExp(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = x.exp()
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        return g * y
+
+
+class SortF(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        v, i = x.sort()
+        ctx.mark_non_differentiable(i)
+        ctx.save_for_backward(i)
+        return v, i
+
+    @staticmethod
+    def backward(ctx, gv, gi):
+        i, = ctx.saved_tensors
+        return torch.zeros_like(gv).scatter_(0, i, gv)
+
+
+class Scale(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, w, k):
+        ctx.save_for_backward(x, w)
+        ctx.k = k
+        return x * w * k
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        gx = g * w * ctx.k if ctx.needs_input_grad[0] else None
+        gw = (g * x * ctx.k).sum(0) if ctx.needs_input_grad[1] else None
+        return gx, gw, None
+
+
+class Once(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return g * 3 * x ** 2
+
+
+class STE(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x.round()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+class GradReverse(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, lam):
+        ctx.lam = lam
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.neg() * ctx.lam, None
+
+
+class Bad(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, y):
+        return x + y
+
+    @staticmethod
+    def backward(ctx, g):
+        return g,
+
+
+class BadShape(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.sum()
+
+
+xf = torch.tensor([0.5, -1.0, 2.0], requires_grad=True)
+yf = MyExp.apply(xf)
+H("myexp", lambda: yf)
+yf.sum().backward()
+H("myexp_grad", lambda: xf.grad)
+xf.grad = None
+sv, si = SortF.apply(xf)
+H("sort_v", lambda: sv)
+H("sort_i", lambda: (si, si.requires_grad))
+(sv * torch.tensor([1., 2., 3.])).sum().backward()
+H("sort_grad", lambda: xf.grad)
+xf.grad = None
+wf = torch.tensor([2.0, 3.0, 4.0], requires_grad=True)
+sc = Scale.apply(torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), wf, 0.5)
+H("scale", lambda: sc)
+sc.sum().backward()
+H("scale_wgrad", lambda: wf.grad)
+of = Once.apply(xf)
+H("once", lambda: of)
+og, = torch.autograd.grad(of.sum(), xf, create_graph=True)
+H("once_g", lambda: og)
+H("once_double", lambda: og.sum().backward())
+xf.grad = None
+st = STE.apply(xf * 1.7)
+H("ste", lambda: st)
+(st * st).sum().backward()
+H("ste_grad", lambda: xf.grad)
+xf.grad = None
+gr = GradReverse.apply(xf * 2, 0.3)
+H("grl", lambda: gr)
+(gr ** 2).sum().backward()
+H("grl_grad", lambda: xf.grad)
+H("bad_count", lambda: Bad.apply(xf, wf).sum().backward())
+H("bad_shape", lambda: BadShape.apply(xf).sum().backward())
 
 # ---------------------------------------------------------------- 6. numeric corners, as printed (or refused)
 # Each entry is repr(value) (a namedtuple repr for values/indices pairs) or "EXC " + the first line of the message.

@@ -2,6 +2,10 @@ package dev.ember;
 
 import dev.ember.nn.BatchNorm1d;
 import dev.ember.nn.CrossEntropyLoss;
+import dev.ember.nn.Dropout;
+import dev.ember.nn.Init;
+import dev.ember.nn.ReLU;
+import dev.ember.nn.Sequential;
 import dev.ember.nn.Embedding;
 import dev.ember.nn.Functional;
 import dev.ember.nn.LayerNorm;
@@ -879,5 +883,356 @@ class OutsiderPrograms8Test {
             }
         }
         assertEquals(n, corners.size(), "the corners ported and the generator's");
+    }
+
+    /** A value as the generator's {@code H} renders it: Python's repr of a tuple or list, or the refusal. */
+    private static String py(Object v) {
+        if (v == null) {
+            return "None";
+        }
+        if (v instanceof Boolean) {
+            return (Boolean) v ? "True" : "False";
+        }
+        if (v instanceof String) {
+            return "'" + v + "'";
+        }
+        if (v instanceof List) {
+            StringBuilder b = new StringBuilder("[");
+            for (Object o : (List<?>) v) {
+                b.append(b.length() > 1 ? ", " : "").append(py(o));
+            }
+            return b.append(']').toString();
+        }
+        return String.valueOf(v);
+    }
+
+    /** A Python tuple's repr of {@code items}. */
+    private static String tuple(Object... items) {
+        StringBuilder b = new StringBuilder("(");
+        for (int i = 0; i < items.length; i++) {
+            b.append(i > 0 ? ", " : "").append(py(items[i]));
+        }
+        return b.append(items.length == 1 ? ",)" : ")").toString();
+    }
+
+    private static void h(Map<String, String> texts, String name, java.util.function.Supplier<Object> f) {
+        String actual;
+        try {
+            Object v = f.get();
+            actual = v instanceof String ? (String) v : String.valueOf(v);
+        } catch (RuntimeException ex) {
+            actual = "EXC " + ex.getMessage();
+            String expected = texts.get("h." + name);
+            if (expected != null && !expected.contains("\n")) {
+                actual = "EXC " + String.valueOf(ex.getMessage()).split("\n")[0];
+            }
+        }
+        assertEquals(texts.get("h." + name), actual, name);
+    }
+
+    /** The generator's {@code Bufs}: a non-persistent buffer, a persistent one, nested Sequentials. */
+    static final class Bufs extends Module {
+        final Linear fc = registerModule("fc", new Linear(2, 2));
+        final Tensor pos = registerBuffer("pos", Tensor.arange(3, Ember.getDefaultDtype()), false);
+        final Tensor scale = registerBuffer("scale", Tensor.scalar(2.0));
+        final Sequential sub = registerModule("sub", new Sequential(new Linear(2, 2), new ReLU(),
+                new Sequential(new Linear(2, 1))));
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return sub.apply(fc.apply(x));
+        }
+    }
+
+    /**
+     * Hooks and module machinery: a forward pre-hook doubling the input and a forward hook adding 1 to the output (the
+     * output's node BackwardHookFunctionBackward while a full backward hook is registered), the backward hook seeing
+     * grad_input and grad_output and replacing grad_input (x.grad ten times over), removed handles; a backward hook on a
+     * module whose input needs no gradient (grad_input {@code (None,)}); a tensor hook tripling a weight's gradient;
+     * buffers with persistent=False out of the state dict; load_state_dict strict (PyTorch's whole message) and not
+     * (the incompatible keys); named_modules with a prefix; Module.apply for init; to(float64) of a float32 model with
+     * buffers; train/eval of one layer; no_grad against inference_mode and PyTorch's refusals.
+     */
+    @Test
+    void hooksAndModuleMachinery() throws Exception {
+        Map<String, String> texts = texts();
+        Linear lin = new Linear(3, 2);
+        try (var g = Ember.noGrad()) {
+            lin.weight().copy_(Tensor.tensor(new double[][] {{0.1, -0.2, 0.3}, {0.4, 0.5, -0.6}}));
+            lin.bias().copy_(Tensor.tensor(new double[] {0.01, -0.02}));
+        }
+        List<Tensor[]> seen = new ArrayList<>();
+        var h1 = lin.registerForwardPreHook((m, inp) -> List.of(inp.get(0).mul(2)));
+        var h2 = lin.registerForwardHook((m, inp, out) -> List.of(out.get(0).add(1)));
+        var h3 = lin.registerFullBackwardHook((m, gi, go) -> {
+            seen.add(new Tensor[] {gi.get(0).clone(), go.get(0).clone()});
+            return List.of(gi.get(0).mul(10));
+        });
+        Tensor x = Tensor.tensor(new double[][] {{1, 2, 3}, {-1, 0.5, 2}}).requiresGrad_(true);
+        Tensor y = lin.apply(x);
+        h(texts, "hooked_out", () -> y);
+        y.pow(2).sum().backward();
+        h(texts, "x_grad", x::grad);
+        h(texts, "w_grad", () -> lin.weight().grad());
+        h(texts, "seen_gi", () -> seen.get(0)[0]);
+        h(texts, "seen_go", () -> seen.get(0)[1]);
+        h1.remove();
+        h2.remove();
+        h3.remove();
+        h(texts, "unhooked", () -> lin.apply(x));
+        List<List<Tensor>> gis = new ArrayList<>();
+        List<Tensor> gos = new ArrayList<>();
+        var hn = lin.registerFullBackwardHook((m, gi, go) -> {
+            gis.add(gi);
+            gos.add(go.get(0).clone());
+            return null;
+        });
+        lin.apply(Tensor.ones(1, 3)).sum().backward();
+        h(texts, "nograd_input_gi", () -> tuple(gis.get(0).toArray()));
+        h(texts, "nograd_input_go", () -> gos.get(0));
+        hn.remove();
+        lin.zeroGrad();
+        var hh = lin.weight().registerHook(gr -> gr.mul(3));
+        lin.apply(Tensor.ones(1, 3)).sum().backward();
+        h(texts, "scaled_wgrad", () -> lin.weight().grad());
+        hh.remove();
+
+        Bufs bm = new Bufs();
+        h(texts, "state_keys", () -> py(new ArrayList<>(bm.stateDict().keySet())));
+        h(texts, "buffers", () -> py(new ArrayList<>(bm.namedBuffers().keySet())));
+        h(texts, "named_modules", () -> py(new ArrayList<>(bm.namedModules().keySet())));
+        h(texts, "named_modules_prefix", () -> py(new ArrayList<>(bm.namedModules("model").keySet())));
+        h(texts, "named_children", () -> py(new ArrayList<>(bm.namedChildren().keySet())));
+        Map<String, Tensor> sd = bm.stateDict();
+        Map<String, Tensor> sd2 = new LinkedHashMap<>(sd);
+        sd2.remove("sub.0.bias");
+        sd2.put("extra.w", Tensor.zeros(1));
+        h(texts, "load_nonstrict", () -> bm.loadStateDict(sd2, false));
+        h(texts, "load_strict", () -> {
+            bm.loadStateDict(sd2);
+            return "no error";
+        });
+        Map<String, Tensor> sd3 = new LinkedHashMap<>(sd);
+        sd3.put("fc.weight", Tensor.zeros(3, 2));
+        h(texts, "load_shape", () -> {
+            bm.loadStateDict(sd3);
+            return "no error";
+        });
+        bm.apply((Module m) -> {
+            if (m instanceof Linear) {
+                Init.constant_(((Linear) m).weight(), 0.5);
+                Init.zeros_(((Linear) m).bias());
+            }
+        });
+        h(texts, "after_apply", () -> ((Sequential) bm.sub.get(2)).get(0, Linear.class).weight());
+        Ember.setDefaultDtype(DType.FLOAT32);
+        Bufs b32 = new Bufs();
+        Ember.setDefaultDtype(F64);
+        b32.to(F64);
+        h(texts, "to64", () -> tuple(b32.fc.weight().dtype(), b32.namedBuffers().get("pos").dtype(),
+                b32.namedBuffers().get("scale").dtype()));
+        Sequential msq = new Sequential(new Linear(2, 2), new BatchNorm1d(2), new Dropout(0.5));
+        msq.eval();
+        h(texts, "training_flags", () -> py(msq.modules().stream().map(Module::isTraining)
+                .collect(java.util.stream.Collectors.toList())));
+        msq.train();
+        msq.get(1).eval();
+        h(texts, "training_flags2", () -> py(msq.modules().stream().map(Module::isTraining)
+                .collect(java.util.stream.Collectors.toList())));
+        Tensor wi = Tensor.ones(2).requiresGrad_(true);
+        Tensor ng;
+        try (var g = Ember.noGrad()) {
+            ng = wi.mul(2);
+        }
+        h(texts, "nograd", () -> tuple(ng.requiresGrad(), ng.isInference()));
+        Tensor inf;
+        try (var g = Ember.inferenceMode()) {
+            inf = wi.mul(2);
+        }
+        h(texts, "inference", () -> tuple(inf.requiresGrad(), inf.isInference()));
+        h(texts, "inference_in_autograd", () -> {
+            wi.mul(inf).sum().backward();
+            return "no error";
+        });
+        h(texts, "inference_inplace", () -> inf.add_(1.0));
+        h(texts, "clone_inference", () -> py(inf.clone().isInference()));
+        h(texts, "inplace_on_leaf", () -> wi.add_(1.0));
+    }
+
+    static final class MyExp extends AutogradFunction {
+        @Override
+        protected Tensor[] forward(Context ctx, Tensor... in) {
+            Tensor y = in[0].exp();
+            ctx.saveForBackward(y);
+            return new Tensor[] {y};
+        }
+
+        @Override
+        protected Tensor[] backward(Context ctx, Tensor... g) {
+            return new Tensor[] {g[0].mul(ctx.savedTensors()[0])};
+        }
+    }
+
+    static final class SortF extends AutogradFunction {
+        @Override
+        protected Tensor[] forward(Context ctx, Tensor... in) {
+            Tensor.ValuesIndices r = in[0].sort();
+            ctx.markNonDifferentiable(r.indices());
+            ctx.saveForBackward(r.indices());
+            return new Tensor[] {r.values(), r.indices()};
+        }
+
+        @Override
+        protected Tensor[] backward(Context ctx, Tensor... g) {
+            return new Tensor[] {g[0].zerosLike().scatter_(0, ctx.savedTensors()[0], g[0])};
+        }
+    }
+
+    static final class Scale extends AutogradFunction {
+        private final double k;
+
+        Scale(double k) {
+            this.k = k;
+        }
+
+        @Override
+        protected Tensor[] forward(Context ctx, Tensor... in) {
+            ctx.saveForBackward(in[0], in[1]);
+            return new Tensor[] {in[0].mul(in[1]).mul(k)};
+        }
+
+        @Override
+        protected Tensor[] backward(Context ctx, Tensor... g) {
+            Tensor x = ctx.savedTensors()[0];
+            Tensor w = ctx.savedTensors()[1];
+            return new Tensor[] {ctx.needsInputGrad(0) ? g[0].mul(w).mul(k) : null,
+                ctx.needsInputGrad(1) ? g[0].mul(x).mul(k).sum(0) : null};
+        }
+    }
+
+    static final class Once extends AutogradFunction {
+        @Override
+        protected boolean onceDifferentiable() {
+            return true;
+        }
+
+        @Override
+        protected Tensor[] forward(Context ctx, Tensor... in) {
+            ctx.saveForBackward(in[0]);
+            return new Tensor[] {in[0].pow(3.0)};
+        }
+
+        @Override
+        protected Tensor[] backward(Context ctx, Tensor... g) {
+            return new Tensor[] {g[0].mul(3).mul(ctx.savedTensors()[0].pow(2.0))};
+        }
+    }
+
+    static final class STE extends AutogradFunction {
+        @Override
+        protected Tensor[] forward(Context ctx, Tensor... in) {
+            return new Tensor[] {in[0].round()};
+        }
+
+        @Override
+        protected Tensor[] backward(Context ctx, Tensor... g) {
+            return new Tensor[] {g[0]};
+        }
+    }
+
+    static final class GradReverse extends AutogradFunction {
+        private final double lam;
+
+        GradReverse(double lam) {
+            this.lam = lam;
+        }
+
+        @Override
+        protected Tensor[] forward(Context ctx, Tensor... in) {
+            return new Tensor[] {in[0].viewAs(in[0])};
+        }
+
+        @Override
+        protected Tensor[] backward(Context ctx, Tensor... g) {
+            return new Tensor[] {g[0].neg().mul(lam)};
+        }
+    }
+
+    static final class Bad extends AutogradFunction {
+        @Override
+        protected Tensor[] forward(Context ctx, Tensor... in) {
+            return new Tensor[] {in[0].add(in[1])};
+        }
+
+        @Override
+        protected Tensor[] backward(Context ctx, Tensor... g) {
+            return new Tensor[] {g[0]};
+        }
+    }
+
+    static final class BadShape extends AutogradFunction {
+        @Override
+        protected Tensor[] forward(Context ctx, Tensor... in) {
+            return new Tensor[] {in[0].mul(2)};
+        }
+
+        @Override
+        protected Tensor[] backward(Context ctx, Tensor... g) {
+            return new Tensor[] {g[0].sum()};
+        }
+    }
+
+    /**
+     * Custom autograd Functions as users write them: save_for_backward (a saved output), mark_non_differentiable (sort's
+     * indices), needs_input_grad with a non-tensor argument, once_differentiable (its gradient under create_graph has no
+     * history, as PyTorch's, so a second backward is PyTorch's refusal), a straight-through estimator, a gradient
+     * reversal layer; node names {@code <Name>Backward}; PyTorch's refusals of a wrong number and shape of gradients.
+     */
+    @Test
+    void customAutogradFunctions() throws Exception {
+        Map<String, String> texts = texts();
+        Tensor x = Tensor.tensor(new double[] {0.5, -1, 2}).requiresGrad_(true);
+        Tensor y = new MyExp().apply(x);
+        h(texts, "myexp", () -> y);
+        y.sum().backward();
+        h(texts, "myexp_grad", x::grad);
+        x.setGrad(null);
+        Tensor[] vi = new SortF().applyAll(x);
+        h(texts, "sort_v", () -> vi[0]);
+        h(texts, "sort_i", () -> tuple(vi[1], vi[1].requiresGrad()));
+        vi[0].mul(Tensor.tensor(new double[] {1, 2, 3})).sum().backward();
+        h(texts, "sort_grad", x::grad);
+        x.setGrad(null);
+        Tensor w = Tensor.tensor(new double[] {2, 3, 4}).requiresGrad_(true);
+        Tensor sc = new Scale(0.5).apply(Tensor.tensor(new double[][] {{1, 2, 3}, {4, 5, 6}}), w);
+        h(texts, "scale", () -> sc);
+        sc.sum().backward();
+        h(texts, "scale_wgrad", w::grad);
+        Tensor o = new Once().apply(x);
+        h(texts, "once", () -> o);
+        Tensor og = Autograd.grad(List.of(o.sum()), List.of(x), null, true).get(0);
+        h(texts, "once_g", () -> og);
+        h(texts, "once_double", () -> {
+            og.sum().backward();
+            return "no error";
+        });
+        x.setGrad(null);
+        Tensor st = new STE().apply(x.mul(1.7));
+        h(texts, "ste", () -> st);
+        st.mul(st).sum().backward();
+        h(texts, "ste_grad", x::grad);
+        x.setGrad(null);
+        Tensor gr = new GradReverse(0.3).apply(x.mul(2));
+        h(texts, "grl", () -> gr);
+        gr.pow(2).sum().backward();
+        h(texts, "grl_grad", x::grad);
+        h(texts, "bad_count", () -> {
+            new Bad().apply(x, w).sum().backward();
+            return "no error";
+        });
+        h(texts, "bad_shape", () -> {
+            new BadShape().apply(x).sum().backward();
+            return "no error";
+        });
     }
 }
