@@ -285,6 +285,9 @@ class BnNet(nn.Module):
 bn = BnNet()
 save_state("ema.init.", bn)
 ema = AveragedModel(bn, avg_fn=lambda avg, p, n: 0.8 * avg + 0.2 * p)
+# use_buffers=True: the running statistics averaged too, num_batches_tracked (int64) through the same function, the
+# float result copied back into the integer buffer (truncated)
+ema_buf = AveragedModel(bn, avg_fn=lambda avg, p, n: 0.8 * avg + 0.2 * p, use_buffers=True)
 opt = torch.optim.SGD(bn.parameters(), lr=0.1)
 yr = torch.randn(16, 1)
 out["ema.y"] = yr
@@ -293,12 +296,14 @@ for step in range(4):
     F.mse_loss(bn(X), yr).backward()
     opt.step()
     ema.update_parameters(bn)
+    ema_buf.update_parameters(bn)
     # 2.x's update_parameters without use_buffers keeps the averaged module's buffers in sync with the model's (1.13
     # leaves them as deep-copied at construction): Ember follows 2.x
     for b_swa, b_model in zip(ema.module.buffers(), bn.buffers()):
         b_swa.detach().copy_(b_model.detach())
 save_state("ema.model.", bn)
 save_state("ema.avg.", ema.module)
+save_state("ema.avgbuf.", ema_buf.module)
 out["ema.n"] = ema.n_averaged.clone()
 loader = [X[:6], X[6:11], X[11:]]
 update_bn(loader, ema)

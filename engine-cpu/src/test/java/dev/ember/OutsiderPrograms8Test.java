@@ -473,7 +473,8 @@ class OutsiderPrograms8Test {
 
     /**
      * EMA of weights by AveragedModel with a custom avg_fn ({@code 0.8 * avg + 0.2 * p}; the first update copies),
-     * buffers copied from the model (use_buffers=False), then update_bn over three batches of 6, 5 and 5 rows (a
+     * buffers copied from the model (use_buffers=False), or averaged too (use_buffers=True: num_batches_tracked through
+     * the function, truncated back to int64), and by get_ema_multi_avg_fn(0.8) (2.x; the same average), then update_bn over three batches of 6, 5 and 5 rows (a
      * cumulative average of the batch statistics) and the averaged model's prediction in eval mode.
      */
     @Test
@@ -482,6 +483,9 @@ class OutsiderPrograms8Test {
         bn.loadStateDict(PT.under("ema.init."));
         AveragedModel ema = new AveragedModel(bn, BnNet::new, null, (avg, p, n) -> avg.mul(0.8).add(p.mul(0.2)), null,
                 false);
+        AveragedModel emaBuf = new AveragedModel(bn, BnNet::new, null,
+                (avg, p, n) -> avg.mul(0.8).add(p.mul(0.2)), null, true);
+        AveragedModel emaMulti = new AveragedModel(bn, BnNet::new, null, null, SwaUtils.getEmaMultiAvgFn(0.8), false);
         SGD opt = new SGD(bn.parameters(), 0.1);
         Tensor x = e("res.x");
         for (int step = 0; step < 4; step++) {
@@ -489,6 +493,16 @@ class OutsiderPrograms8Test {
             Functional.mseLoss(bn.apply(x), e("ema.y")).backward();
             opt.step();
             ema.updateParameters(bn);
+            emaBuf.updateParameters(bn);
+            emaMulti.updateParameters(bn);
+        }
+        // use_buffers=True: the running statistics averaged, num_batches_tracked through the function and truncated
+        for (var kv : emaBuf.module().stateDict().entrySet()) {
+            close(e("ema.avgbuf." + kv.getKey()), kv.getValue(), "averaged with buffers " + kv.getKey(), 10);
+        }
+        // 2.x's get_ema_multi_avg_fn(0.8) (a lerp by 0.2) is the same average as the generator's avg_fn
+        for (var kv : emaMulti.module().stateDict().entrySet()) {
+            close(e("ema.avg." + kv.getKey()), kv.getValue(), "get_ema_multi_avg_fn " + kv.getKey(), 10);
         }
         for (var kv : bn.stateDict().entrySet()) {
             close(e("ema.model." + kv.getKey()), kv.getValue(), "model " + kv.getKey(), 10);
