@@ -295,6 +295,8 @@ class OutsiderPrograms8Test {
         @SuppressWarnings("unchecked")
         Map<String, Object> sc = (Map<String, Object>) back.get("scheduler");
         s2.sched().loadStateDict(sc);
+        assertEquals(java.util.Arrays.toString(s1.sched().getLastLr()), java.util.Arrays.toString(
+                s2.sched().getLastLr()), c + " get_last_lr() after load_state_dict");
         train(c, fresh, s2, 4, 8, l2, lr2);
         assertEquals(losses, l2, c + " resumed losses");
         assertEquals(lrs, lr2, c + " resumed lrs");
@@ -351,6 +353,12 @@ class OutsiderPrograms8Test {
         for (Tensor p : params) {
             g0.add(p.grad().clone());
         }
+        List<Tensor> grads = new ArrayList<>();
+        for (Tensor p : params) {
+            grads.add(p.grad());
+        }
+        // 2.6's get_total_norm of the gradients is the norm clip_grad_norm_ returns
+        close(e("grad.norm2"), ClipGrad.getTotalNorm(grads, 2.0, false, null), "get_total_norm", 1);
         close(e("grad.norm2"), ClipGrad.clipGradNorm_(params, 0.1), "total 2-norm", 1);
         PT.assertNamed("grad.clip2.", model, true, 1, "clipped to 2-norm 0.1");
         setGrads(params, g0);
