@@ -266,17 +266,43 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
-     * {@code start, start+1, ...} below {@code end}, as {@code torch.arange(start, end)} (position ids
-     * {@code arange(t0, t0 + t)}): int64 when both are integral, else the default dtype.
+     * {@code [0, 1, ...]} below {@code end} of the default dtype, as {@code torch.arange(5.0)} (a Python float bound:
+     * {@link #arange(long)} is the int64 form, which Java picks for an {@code int} or {@code long} argument).
      */
-    public static Tensor arange(double start, double end) {
-        return arange(start, end, 1);
+    public static Tensor arange(double end) {
+        return Creation.arange(0, end, 1, Ember.getDefaultDtype());
     }
 
-    /** {@code start, start+step, ...} below {@code end}; int64 when all three are integral, else float32. */
+    /**
+     * {@code start, start+1, ...} below {@code end} as int64, as {@code torch.arange(start, end)} with integers
+     * (position ids {@code arange(t0, t0 + t)}); Java picks this form for {@code int} or {@code long} arguments.
+     */
+    public static Tensor arange(long start, long end) {
+        return Creation.arange(start, end, 1, DType.INT64);
+    }
+
+    /** {@code start, start+step, ...} below {@code end} as int64, as {@code torch.arange(0, 10, 3)}. */
+    public static Tensor arange(long start, long end, long step) {
+        return Creation.arange(start, end, step, DType.INT64);
+    }
+
+    /**
+     * {@code start, start+1, ...} below {@code end} of the default dtype, as {@code torch.arange(0.0, 3.0)}: a
+     * {@code double} argument is a Python float (integer arguments pick {@link #arange(long, long)}, int64), so
+     * {@code arange(0.0, 3.0)} is {@code [0., 1., 2.]} whatever the values.
+     */
+    public static Tensor arange(double start, double end) {
+        return arange(start, end, 1.0);
+    }
+
+    /**
+     * {@code start, start+step, ...} below {@code end} of the default dtype, as {@code torch.arange(0, 1, 0.1)} or
+     * {@code torch.arange(0.0, 4.0, 1.0)}: any {@code double} argument makes it floating, as a Python float does
+     * (three integers pick {@link #arange(long, long, long)}, int64). The length is {@code ceil((end - start) / step)}
+     * computed in double, as PyTorch's: {@code arange(1, 1.3, 0.1)} has 4 elements.
+     */
     public static Tensor arange(double start, double end, double step) {
-        boolean integral = start == Math.rint(start) && end == Math.rint(end) && step == Math.rint(step);
-        return Creation.arange(start, end, step, integral ? DType.INT64 : Ember.getDefaultDtype());
+        return Creation.arange(start, end, step, Ember.getDefaultDtype());
     }
 
     /** {@code arange} with an explicit type. */

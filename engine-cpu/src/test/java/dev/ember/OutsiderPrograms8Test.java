@@ -904,6 +904,14 @@ class OutsiderPrograms8Test {
         c("pow_s_bool", () -> Tensor.pow(2, t(new boolean[] {true, false})));
         c("pow_s_u8", () -> Tensor.pow(3, t(new long[] {2, 6}, DType.UINT8)));
         c("pow_s_float", () -> Tensor.pow(2, d(0.5, -1.0)));
+        // a double bound is a Python float (Ember gave int64 for integral doubles: arange(0.0, 4.0) was [0, 1, 2, 3])
+        c("arange_float_bounds", () -> Tensor.arange(0.0, 4.0));
+        c("arange_float_step", () -> Tensor.arange(0.0, 4.0, 1.0));
+        c("arange_float_end", () -> Tensor.arange(3.0));
+        c("arange_ints", () -> Tensor.arange(10, 0, -3));
+        c("arange_mixed", () -> Tensor.arange(0, 2.5));
+        c("arange_ceil", () -> Tensor.arange(1, 1.3, 0.1));
+        c("arange_ceil2", () -> Tensor.arange(0, 0.3, 0.1));
         } finally {
             Ember.setPrintOptions(PrintOptions.builder().profile("default"));
         }
