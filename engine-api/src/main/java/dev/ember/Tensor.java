@@ -230,10 +230,36 @@ public final class Tensor implements AutoCloseable {
         return full(dtype, 1, shape);
     }
 
-    /** A float32 tensor filled with {@code value}. */
+    /**
+     * A tensor of the default type (float32 unless set) filled with {@code value}, as {@code torch.full(shape, 1.5)}
+     * with a Python float ({@link #full(int[], long)} is the integer form, which Java picks for an {@code int} or
+     * {@code long} value).
+     */
     public static Tensor full(int[] shape, double value) {
         Args.require(shape, "full", "shape", 1, "tuple of ints");
         return full(Ember.getDefaultDtype(), value, shape);
+    }
+
+    /**
+     * An int64 tensor filled with {@code value}, as {@code torch.full((n,), 3)} with a Python int (PyTorch infers the
+     * type from the fill value: {@code torch.full((2,), 3)} is int64, {@code torch.full((2,), 3.0)} the default
+     * floating type); the value is exact however large.
+     */
+    public static Tensor full(int[] shape, long value) {
+        Args.require(shape, "full", "shape", 1, "tuple of ints");
+        Tensor t = Creation.zeros(Shapes.checkSizes(shape), DType.INT64, Ember.defaultDevice());
+        if (value != 0) {
+            try (Tensor v = Creation.fromData(value, DType.INT64, Ember.defaultDevice())) {
+                t.fill_(v);
+            }
+        }
+        return t;
+    }
+
+    /** A bool tensor filled with {@code value}, as {@code torch.full((n,), True)}. */
+    public static Tensor full(int[] shape, boolean value) {
+        Args.require(shape, "full", "shape", 1, "tuple of ints");
+        return full(DType.BOOL, value ? 1 : 0, shape);
     }
 
     /** A tensor of a type filled with {@code value}. */

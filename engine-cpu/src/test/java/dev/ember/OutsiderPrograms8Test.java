@@ -912,6 +912,11 @@ class OutsiderPrograms8Test {
         c("arange_mixed", () -> Tensor.arange(0, 2.5));
         c("arange_ceil", () -> Tensor.arange(1, 1.3, 0.1));
         c("arange_ceil2", () -> Tensor.arange(0, 0.3, 0.1));
+        // the fill value's type decides, as PyTorch's (Ember gave the default floating type for an integer value)
+        c("full_int", () -> Tensor.full(new int[] {2}, 3));
+        c("full_float", () -> Tensor.full(new int[] {2}, 3.0));
+        c("full_bool", () -> Tensor.full(new int[] {2}, true));
+        c("full_big", () -> Tensor.full(new int[] {1}, (1L << 60) + 1));
         } finally {
             Ember.setPrintOptions(PrintOptions.builder().profile("default"));
         }
