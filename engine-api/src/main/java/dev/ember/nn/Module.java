@@ -1107,7 +1107,7 @@ public abstract class Module {
      */
     public Map<String, Module> namedModules(String prefix) {
         if (prefix == null) {
-            throw new IllegalArgumentException("named_modules(): prefix must be a string, not None");
+            throw new IllegalArgumentException("named_modules(): argument 'prefix' (position 1) must be str, not null");
         }
         Map<String, Module> out = new LinkedHashMap<>();
         namedModules(prefix, out, Collections.newSetFromMap(new IdentityHashMap<>()));
