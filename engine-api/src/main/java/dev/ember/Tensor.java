@@ -1775,6 +1775,38 @@ public final class Tensor implements AutoCloseable {
         return ArithmeticOps.where(condition, input, Creation.wrap(value));
     }
 
+    /**
+     * {@code condition ? value : other}, as {@code torch.where(mask, 0.0, x)}: the number promotes as a Python float
+     * (an integer tensor gives the default floating type, a float32 one stays float32).
+     */
+    public static Tensor where(Tensor condition, double value, Tensor other) {
+        Args.require(condition, "where", "condition", 1, "Tensor");
+        Args.require(other, "where", "other", 3, "Tensor");
+        return ArithmeticOps.where(condition, Creation.wrap(value), other);
+    }
+
+    /** {@code condition ? value : other} with an integral value, as {@code torch.where(mask, 0, x)}. */
+    public static Tensor where(Tensor condition, long value, Tensor other) {
+        Args.require(condition, "where", "condition", 1, "Tensor");
+        Args.require(other, "where", "other", 3, "Tensor");
+        return ArithmeticOps.where(condition, Creation.wrap(value), other);
+    }
+
+    /**
+     * {@code condition ? input : other} for two numbers, as {@code torch.where(mask, 1.0, 0.0)}: the default floating
+     * type, of the condition's shape ({@link #where(Tensor, long, long)} for two integers, int64).
+     */
+    public static Tensor where(Tensor condition, double input, double other) {
+        Args.require(condition, "where", "condition", 1, "Tensor");
+        return ArithmeticOps.where(condition, Creation.wrap(input), Creation.wrap(other));
+    }
+
+    /** {@code condition ? input : other} for two integers, as {@code torch.where(mask, 1, 0)}: int64. */
+    public static Tensor where(Tensor condition, long input, long other) {
+        Args.require(condition, "where", "condition", 1, "Tensor");
+        return ArithmeticOps.where(condition, Creation.wrap(input), Creation.wrap(other));
+    }
+
     /** {@code this == other}, bool. */
     public Tensor eq(Tensor other) {
         Args.require(other, "eq", "other", 1, "Tensor");

@@ -917,6 +917,13 @@ class OutsiderPrograms8Test {
         c("full_float", () -> Tensor.full(new int[] {2}, 3.0));
         c("full_bool", () -> Tensor.full(new int[] {2}, true));
         c("full_big", () -> Tensor.full(new int[] {1}, (1L << 60) + 1));
+        // a number in the input's place, and two numbers (Ember had only where(cond, tensor, number))
+        Tensor wm = t(new boolean[] {true, false});
+        c("where_two_ints", () -> Tensor.where(wm, 1, 0));
+        c("where_two_numbers", () -> Tensor.where(wm, 1.0, 0));
+        c("where_number_first", () -> Tensor.where(wm, 0.5, l(1, 2)));
+        c("where_number_first_f32", () -> Tensor.where(wm, 0.5, t(new double[] {1, 2}, DType.FLOAT32)));
+        c("where_int_first_i32", () -> Tensor.where(wm, 3, t(new long[] {1, 2}, DType.INT32)));
         } finally {
             Ember.setPrintOptions(PrintOptions.builder().profile("default"));
         }
