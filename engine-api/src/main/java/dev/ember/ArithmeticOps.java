@@ -498,8 +498,17 @@ final class ArithmeticOps {
      * {@code e >= 0}.
      */
     static Tensor powScalarBase(double base, Tensor e) {
-        Tensor b = Creation.wrap(base);
         if (Autocast.on()) return Autocast.apply("pow", t -> powScalarBase(base, t[0]), e);
+        return powScalarBase(Creation.wrap(base), base, e);
+    }
+
+    /** {@code base ** e} for an integer base (Python's {@code 2 ** t}): promoted as an integer number. */
+    static Tensor powScalarBase(long base, Tensor e) {
+        if (Autocast.on()) return Autocast.apply("pow", t -> powScalarBase(base, t[0]), e);
+        return powScalarBase(Creation.wrap(base), base, e);
+    }
+
+    private static Tensor powScalarBase(Tensor b, double base, Tensor e) {
         if (e.dtype.isComplex()) {
             return ComplexMath.pow(b, e);
         }

@@ -230,10 +230,36 @@ public final class Tensor implements AutoCloseable {
         return full(dtype, 1, shape);
     }
 
-    /** A float32 tensor filled with {@code value}. */
+    /**
+     * A tensor of the default type (float32 unless set) filled with {@code value}, as {@code torch.full(shape, 1.5)}
+     * with a Python float ({@link #full(int[], long)} is the integer form, which Java picks for an {@code int} or
+     * {@code long} value).
+     */
     public static Tensor full(int[] shape, double value) {
         Args.require(shape, "full", "shape", 1, "tuple of ints");
         return full(Ember.getDefaultDtype(), value, shape);
+    }
+
+    /**
+     * An int64 tensor filled with {@code value}, as {@code torch.full((n,), 3)} with a Python int (PyTorch infers the
+     * type from the fill value: {@code torch.full((2,), 3)} is int64, {@code torch.full((2,), 3.0)} the default
+     * floating type); the value is exact however large.
+     */
+    public static Tensor full(int[] shape, long value) {
+        Args.require(shape, "full", "shape", 1, "tuple of ints");
+        Tensor t = Creation.zeros(Shapes.checkSizes(shape), DType.INT64, Ember.defaultDevice());
+        if (value != 0) {
+            try (Tensor v = Creation.fromData(value, DType.INT64, Ember.defaultDevice())) {
+                t.fill_(v);
+            }
+        }
+        return t;
+    }
+
+    /** A bool tensor filled with {@code value}, as {@code torch.full((n,), True)}. */
+    public static Tensor full(int[] shape, boolean value) {
+        Args.require(shape, "full", "shape", 1, "tuple of ints");
+        return full(DType.BOOL, value ? 1 : 0, shape);
     }
 
     /** A tensor of a type filled with {@code value}. */
@@ -266,17 +292,43 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
-     * {@code start, start+1, ...} below {@code end}, as {@code torch.arange(start, end)} (position ids
-     * {@code arange(t0, t0 + t)}): int64 when both are integral, else the default dtype.
+     * {@code [0, 1, ...]} below {@code end} of the default dtype, as {@code torch.arange(5.0)} (a Python float bound:
+     * {@link #arange(long)} is the int64 form, which Java picks for an {@code int} or {@code long} argument).
      */
-    public static Tensor arange(double start, double end) {
-        return arange(start, end, 1);
+    public static Tensor arange(double end) {
+        return Creation.arange(0, end, 1, Ember.getDefaultDtype());
     }
 
-    /** {@code start, start+step, ...} below {@code end}; int64 when all three are integral, else float32. */
+    /**
+     * {@code start, start+1, ...} below {@code end} as int64, as {@code torch.arange(start, end)} with integers
+     * (position ids {@code arange(t0, t0 + t)}); Java picks this form for {@code int} or {@code long} arguments.
+     */
+    public static Tensor arange(long start, long end) {
+        return Creation.arange(start, end, 1, DType.INT64);
+    }
+
+    /** {@code start, start+step, ...} below {@code end} as int64, as {@code torch.arange(0, 10, 3)}. */
+    public static Tensor arange(long start, long end, long step) {
+        return Creation.arange(start, end, step, DType.INT64);
+    }
+
+    /**
+     * {@code start, start+1, ...} below {@code end} of the default dtype, as {@code torch.arange(0.0, 3.0)}: a
+     * {@code double} argument is a Python float (integer arguments pick {@link #arange(long, long)}, int64), so
+     * {@code arange(0.0, 3.0)} is {@code [0., 1., 2.]} whatever the values.
+     */
+    public static Tensor arange(double start, double end) {
+        return arange(start, end, 1.0);
+    }
+
+    /**
+     * {@code start, start+step, ...} below {@code end} of the default dtype, as {@code torch.arange(0, 1, 0.1)} or
+     * {@code torch.arange(0.0, 4.0, 1.0)}: any {@code double} argument makes it floating, as a Python float does
+     * (three integers pick {@link #arange(long, long, long)}, int64). The length is {@code ceil((end - start) / step)}
+     * computed in double, as PyTorch's: {@code arange(1, 1.3, 0.1)} has 4 elements.
+     */
     public static Tensor arange(double start, double end, double step) {
-        boolean integral = start == Math.rint(start) && end == Math.rint(end) && step == Math.rint(step);
-        return Creation.arange(start, end, step, integral ? DType.INT64 : Ember.getDefaultDtype());
+        return Creation.arange(start, end, step, Ember.getDefaultDtype());
     }
 
     /** {@code arange} with an explicit type. */
@@ -1495,6 +1547,22 @@ public final class Tensor implements AutoCloseable {
         return ArithmeticOps.powScalarBase(base, exponent);
     }
 
+    /**
+     * {@code base ** exponent} for an integer base, as Python's {@code 2 ** t} ({@code torch.pow(2, t)}): the type an
+     * integer number and the exponent promote to, so an integer exponent keeps its integer type ({@code 2 ** arange(4)}
+     * is int64 {@code [1, 2, 4, 8]}, wrapping on overflow, a negative exponent giving 0 unless the base is 1 or -1) and
+     * a floating one its own; node PowBackward2. ({@link #pow(double, Tensor)} with a {@code double} base gives a floating
+     * result, as {@code 2.0 ** t}.)
+     *
+     * @param base the integer raised to each element
+     * @param exponent the exponents
+     * @return a new tensor of the exponent's shape
+     */
+    public static Tensor pow(long base, Tensor exponent) {
+        Args.require(exponent, "pow", "exponent", 2, "Tensor");
+        return ArithmeticOps.powScalarBase(base, exponent);
+    }
+
     /** {@code this ** exponent}, elementwise with broadcasting. */
     public Tensor pow(Tensor exponent) {
         Args.require(exponent, "pow", "exponent", 1, "Tensor");
@@ -1705,6 +1773,38 @@ public final class Tensor implements AutoCloseable {
         Args.require(condition, "where", "condition", 1, "Tensor");
         Args.require(input, "where", "input", 2, "Tensor");
         return ArithmeticOps.where(condition, input, Creation.wrap(value));
+    }
+
+    /**
+     * {@code condition ? value : other}, as {@code torch.where(mask, 0.0, x)}: the number promotes as a Python float
+     * (an integer tensor gives the default floating type, a float32 one stays float32).
+     */
+    public static Tensor where(Tensor condition, double value, Tensor other) {
+        Args.require(condition, "where", "condition", 1, "Tensor");
+        Args.require(other, "where", "other", 3, "Tensor");
+        return ArithmeticOps.where(condition, Creation.wrap(value), other);
+    }
+
+    /** {@code condition ? value : other} with an integral value, as {@code torch.where(mask, 0, x)}. */
+    public static Tensor where(Tensor condition, long value, Tensor other) {
+        Args.require(condition, "where", "condition", 1, "Tensor");
+        Args.require(other, "where", "other", 3, "Tensor");
+        return ArithmeticOps.where(condition, Creation.wrap(value), other);
+    }
+
+    /**
+     * {@code condition ? input : other} for two numbers, as {@code torch.where(mask, 1.0, 0.0)}: the default floating
+     * type, of the condition's shape ({@link #where(Tensor, long, long)} for two integers, int64).
+     */
+    public static Tensor where(Tensor condition, double input, double other) {
+        Args.require(condition, "where", "condition", 1, "Tensor");
+        return ArithmeticOps.where(condition, Creation.wrap(input), Creation.wrap(other));
+    }
+
+    /** {@code condition ? input : other} for two integers, as {@code torch.where(mask, 1, 0)}: int64. */
+    public static Tensor where(Tensor condition, long input, long other) {
+        Args.require(condition, "where", "condition", 1, "Tensor");
+        return ArithmeticOps.where(condition, Creation.wrap(input), Creation.wrap(other));
     }
 
     /** {@code this == other}, bool. */

@@ -33,7 +33,7 @@ class DefaultDtypeTest {
         c.put("rand", () -> Tensor.rand(2));
         c.put("randn", () -> Tensor.randn(2));
         c.put("normal", () -> Tensor.normal(0.0, 1.0, 2));
-        c.put("arange_float", () -> Tensor.arange(0.0, 3.0, 0.5)); // Java cannot tell 0.0 from 0: integral bounds give int64
+        c.put("arange_float", () -> Tensor.arange(0.0, 3.0, 0.5)); // double arguments: floating, as Python floats
         c.put("arange_int", () -> Tensor.arange(3));
         c.put("linspace", () -> Tensor.linspace(0, 1, 3));
         c.put("logspace", () -> Tensor.logspace(0, 1, 3));

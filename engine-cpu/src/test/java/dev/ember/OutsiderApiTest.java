@@ -274,7 +274,7 @@ class OutsiderApiTest {
     void aListAsADataSet() {
         List<List<Object>> samples = new java.util.ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            samples.add(List.of(Tensor.full(new int[] {2}, i), (long) i));
+            samples.add(List.of(Tensor.full(new int[] {2}, (double) i), (long) i));
         }
         dev.ember.data.Dataset<List<Object>> ds = dev.ember.data.Dataset.of(samples);
         int b = 0;

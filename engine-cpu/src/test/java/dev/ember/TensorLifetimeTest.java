@@ -260,7 +260,7 @@ class TensorLifetimeTest {
     void setDataKeepsTheAdoptedStorageAlive() {
         Tensor w = Tensor.zeros(2);
         try (TensorScope scope = Ember.scope()) {
-            w.setData(Tensor.full(new int[] {2}, 5));
+            w.setData(Tensor.full(new int[] {2}, 5.0));
         }
         assertEquals("tensor([5., 5.])", w.toString());
     }

@@ -1124,8 +1124,23 @@ public abstract class Module {
      * name), in PyTorch's order (a module before its children), as {@code named_modules()}.
      */
     public Map<String, Module> namedModules() {
+        return namedModules("");
+    }
+
+    /**
+     * {@link #namedModules()} with every name under {@code prefix}, as {@code named_modules(prefix="model")}: this
+     * module as {@code "model"}, its submodules as {@code "model.fc"}, {@code "model.sub.0"}, ...
+     *
+     * @param prefix the name of this module (empty: {@link #namedModules()})
+     * @return the modules by dotted name, in PyTorch's order
+     * @throws IllegalArgumentException for a null prefix
+     */
+    public Map<String, Module> namedModules(String prefix) {
+        if (prefix == null) {
+            throw new IllegalArgumentException("named_modules(): argument 'prefix' (position 1) must be str, not null");
+        }
         Map<String, Module> out = new LinkedHashMap<>();
-        namedModules("", out, Collections.newSetFromMap(new IdentityHashMap<>()));
+        namedModules(prefix, out, Collections.newSetFromMap(new IdentityHashMap<>()));
         return out;
     }
 

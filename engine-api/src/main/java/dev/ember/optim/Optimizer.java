@@ -840,6 +840,28 @@ public abstract class Optimizer {
                 + describe(v));
     }
 
+    /**
+     * A saved scalar state (NAdam's mu_product, ASGD's eta and mu) as PyTorch 2.x's
+     * {@code _process_value_according_to_param_policy} loads it: every entry but the step is converted to the
+     * parameter's type where the parameter is floating (a float64 parameter keeps a float64 value whole), and kept as
+     * saved otherwise.
+     */
+    private static double asParameterType(double v, Tensor p) {
+        switch (p.dtype()) {
+            case FLOAT64:
+                return v;
+            case FLOAT32:
+                return (float) v;
+            case FLOAT16:
+            case BFLOAT16:
+                try (Tensor t = Tensor.tensor(v, DType.FLOAT64, Device.CPU).to(p.dtype())) {
+                    return t.item();
+                }
+            default:
+                return v;
+        }
+    }
+
     private ParamState loadState(int id, Tensor p, Map<?, ?> saved, ParamGroup g, Map<String, Object> options,
                                  List<Tensor> made) {
         ParamState s = new ParamState();
@@ -868,7 +890,7 @@ public abstract class Optimizer {
             if (!saved.containsKey(key)) {
                 throw new IllegalArgumentException("the saved state of parameter " + id + " has no " + key);
             }
-            s.scalars.put(key, (double) (float) number(id, key, saved.get(key)));
+            s.scalars.put(key, asParameterType(number(id, key, saved.get(key)), p));
         }
         for (String key : tensors) {
             Object v = saved.get(key);

@@ -112,6 +112,8 @@ class CudaDtypesTest {
             t.add(p(d + " maximum", x -> x[0].maximum(x[1]), a, b));
             t.add(p(d + " compare", x -> x[0].lt(x[1]).logicalOr(x[0].eq(5L)), a, b));
             t.add(p(d + " where", x -> Tensor.where(x[0].gt(x[1]), x[0], x[1]), a, b));
+            t.add(p(d + " where number first", x -> Tensor.where(x[0].gt(x[1]), 7, x[1]), a, b)); // session 32
+            t.add(p(d + " where two numbers", x -> Tensor.where(x[0].gt(x[1]), 1, 0), a, b));
             t.add(p(d + " clamp", x -> x[0].clamp(-5L, 100L), a));
             t.add(p(d + " sum", x -> x[0].sum(), a));
             t.add(p(d + " sum dim", x -> x[0].sum(new int[] {1}, true), m));
@@ -131,6 +133,8 @@ class CudaDtypesTest {
             t.add(p(d + " matmul", x -> x[0].narrow(1, 0, 5).matmul(x[0].narrow(1, 0, 5).t()), m));
             t.add(p(d + " to float and back", x -> x[0].toFloat().mul(0.5).to(d), a));
             t.add(p(d + " zeros empty", x -> x[0].narrow(0, 0, 0).add(1L), a));
+            // an integer number base (Python's 3 ** t): the exponent's integer type, wrapping (session 32)
+            t.add(p(d + " integer base pow", x -> Tensor.pow(3, x[0]), c));
         }
         return t;
     }
