@@ -323,6 +323,42 @@ class SparseTensorTest {
                 e("H.d").clone().requiresGrad_(true)));
     }
 
+    @Test
+    void aGcnWithLearnedEdgeWeightsTrainsAsInPyTorch() {
+        // resources/sparse/make_expected.py, section K: the same program in PyTorch
+        Tensor ei = e("K.ei");
+        Tensor x = e("K.X");
+        Tensor y = e("K.y");
+        Tensor w1 = leaf("K.W1");
+        Tensor w2 = leaf("K.W2");
+        Tensor ew = leaf("K.ew");
+        int n = 6;
+        dev.ember.optim.SGD opt = new dev.ember.optim.SGD(List.of(w1, w2, ew), 0.5);
+        double[] losses = new double[5];
+        for (int step = 0; step < 5; step++) {
+            opt.zeroGrad();
+            Tensor w = ew.sigmoid();
+            Tensor deg = Tensor.zeros(DType.FLOAT64, n).indexAdd(0, ei.select(0, 0), w);
+            Tensor norm = deg.pow(-0.5);
+            Tensor vals = norm.indexSelect(0, ei.select(0, 0)).mul(w).mul(norm.indexSelect(0, ei.select(0, 1)));
+            SparseTensor a = Sparse.cooTensor(ei, vals, n, n);
+            Tensor h = Sparse.mm(a, x.matmul(w1)).relu();
+            Tensor logits = Sparse.mm(a, h.matmul(w2));
+            Tensor loss = dev.ember.nn.Functional.crossEntropy(logits, y);
+            loss.backward();
+            if (step == 0) {
+                assertClose(e("K.W1grad"), w1.grad(), "first W1 grad");
+                assertClose(e("K.ewgrad"), ew.grad(), "first edge weight grad (through the sparse values)");
+            }
+            opt.step();
+            losses[step] = loss.item();
+        }
+        assertClose(e("K.losses"), Tensor.tensor(losses, DType.FLOAT64), "losses");
+        assertClose(e("K.W1.final"), w1.detach(), "W1 after 5 steps");
+        assertClose(e("K.W2.final"), w2.detach(), "W2 after 5 steps");
+        assertClose(e("K.ew.final"), ew.detach(), "edge weights after 5 steps");
+    }
+
     // ------------------------------------------------------------------ finite differences
 
     @Test
