@@ -564,6 +564,22 @@ class SparseTensorTest {
         // 2.x's message (1.13's began "sparse_mask: ", printouts.txt): SparseTensor.cpp's sparse_mask in 2.x
         RuntimeException mask = assertThrows(RuntimeException.class, () -> Tensor.randn(3, 3).sparseMask(s.coalesce()));
         assertEquals(text("err.mask").replace("sparse_mask: ", "sparse_mask(): "), mask.getMessage());
+        // a missing argument names itself, as Ember's dense ops do (NullArgumentsTest sweeps Tensor's delegates)
+        Map<String, Runnable> nulls = new LinkedHashMap<>();
+        nulls.put("add(): argument 'other' (position 1) must be SparseTensor, not null", () -> s.add(null));
+        nulls.put("mul(): argument 'other' (position 1) must be Tensor, not null", () -> s.mul((Tensor) null));
+        nulls.put("sparse_coo_tensor(): argument 'values' (position 2) must be Tensor, not null",
+                () -> Sparse.cooTensor(i, null, 2, 3));
+        nulls.put("mm(): argument 'mat2' (position 2) must be SparseTensor, not null",
+                () -> Sparse.mm(s, (SparseTensor) null));
+        nulls.put("mm(): argument 'mat2' (position 2) must be Tensor, not null", () -> Sparse.mm(s, (Tensor) null));
+        nulls.put("addmm(): argument 'mat2' (position 3) must be Tensor, not null",
+                () -> Sparse.addmm(Tensor.zeros(2, 2), s, null));
+        nulls.put("sparse_mask(): argument 'mask' (position 1) must be SparseTensor, not null",
+                () -> Tensor.zeros(2, 3).sparseMask(null));
+        for (var nl : nulls.entrySet()) {
+            assertEquals(nl.getKey(), assertThrows(IllegalArgumentException.class, nl.getValue()::run).getMessage());
+        }
         // Ember's own: a typed result for sum over every sparse dim
         assertThrows(IllegalArgumentException.class, () -> Sparse.sum(s, 0, 1));
         assertThrows(IllegalArgumentException.class, () -> Sparse.sumToDense(s, 1));
