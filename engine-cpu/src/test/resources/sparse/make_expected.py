@@ -400,6 +400,9 @@ text("edge.noncontiguous", str(torch.sparse_coo_tensor(torch.tensor([[0, 1, 2]])
                                                        torch.arange(6.).reshape(2, 3).t(), (3, 2)).to_dense()))
 text("edge.vector_t", str(torch.sparse_coo_tensor(torch.tensor([[0, 1]]), torch.tensor([1., 2.]), (2,)).t()))
 
+big_i = torch.stack([torch.arange(600) // 30, torch.arange(600) % 30])
+text("summarized", str(torch.sparse_coo_tensor(big_i, torch.arange(600.) / 3, (20, 30))))  # indices over 1000 elements
+
 # --- errors, PyTorch's messages
 error("err.size", lambda: torch.sparse_coo_tensor(i, v, (1, 3)))
 error("err.indices", lambda: s.indices())

@@ -458,6 +458,9 @@ class SparseTensorTest {
         assertEquals(text("sum_dense_grad_fn"), Sparse.sumToDense(sr, 0, 1).gradFn().name());
         Tensor li = Tensor.stack(List.of(Tensor.arange(40).div(8, "floor"), Tensor.arange(40).remainder(8)), 0);
         assertEquals(text("long"), Sparse.cooTensor(li, Tensor.arange(40, DType.FLOAT32).div(7), 5, 8).toString());
+        // 1200 indices are summarized, 600 values are not: each part is printed on its own, as PyTorch's
+        Tensor bi = Tensor.stack(List.of(Tensor.arange(600).div(30, "floor"), Tensor.arange(600).remainder(30)), 0);
+        assertEquals(text("summarized"), Sparse.cooTensor(bi, Tensor.arange(600, DType.FLOAT32).div(3), 20, 30).toString());
         assertNull(s.gradFnName());
         assertFalse(s.requiresGrad());
     }
