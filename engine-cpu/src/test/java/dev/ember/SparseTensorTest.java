@@ -589,6 +589,21 @@ class SparseTensorTest {
     }
 
     @Test
+    void aSparseTensorMadeInAScopeIsClosedWithItUnlessKept() {
+        Tensor i = Tensor.tensor(new long[][] {{0, 1}, {1, 0}});
+        Tensor v = Tensor.tensor(new double[] {2, 3}, DType.FLOAT64);
+        SparseTensor kept;
+        SparseTensor dropped;
+        try (TensorScope scope = Ember.scope()) {
+            kept = Sparse.cooTensor(i, v.mul(1), 2, 2).coalesce().keep(scope);
+            dropped = Sparse.cooTensor(i, v.mul(1), 2, 2).coalesce();
+        }
+        assertArrayEquals(new double[] {0, 2, 3, 0}, kept.toDense().toDoubleArray());
+        assertThrows(IllegalStateException.class, dropped::toDense);
+        assertFalse(v.isClosed());
+    }
+
+    @Test
     void inferredSizeClosingAndSharedValues() {
         Tensor i = Tensor.tensor(new long[][] {{0, 3}, {1, 0}});
         Tensor v = Tensor.tensor(new double[][] {{1, 2}, {3, 4}});

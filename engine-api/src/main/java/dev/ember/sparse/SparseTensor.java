@@ -578,6 +578,20 @@ public final class SparseTensor implements AutoCloseable {
         return Sparse.mm(this, other);
     }
 
+    /**
+     * Keeps this sparse tensor past {@code scope}, as {@link dev.ember.TensorScope#keep} keeps a tensor: its indices and
+     * values (made inside the scope, they would be closed with it).
+     *
+     * @param scope the scope to keep this tensor past
+     * @return this tensor
+     */
+    public SparseTensor keep(dev.ember.TensorScope scope) {
+        Sparse.require(scope, "keep", "scope", 1, "TensorScope");
+        scope.keep(indices);
+        scope.keep(values);
+        return this;
+    }
+
     /** Closes the indices and values (the values given to {@link Sparse#cooTensor} stay open: they are shared). */
     @Override
     public void close() {
