@@ -311,6 +311,42 @@ torch.mm(torch.sparse_coo_tensor(iJ1, vJ1, (3, 4)).to_dense(), torch.sparse_coo_
 put("J.v1grad", vJ1.grad)
 put("J.v2grad", vJ2.grad)
 
+# --- K: a two-layer GCN as PyG users write it by hand: the normalized adjacency D^-1/2 (A + I) D^-1/2 as a sparse
+# tensor whose edge weights are learned (sigmoid of a parameter per edge; the edge list has a repeated edge), SGD
+edges = torch.tensor([[0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 0, 5, 1, 1], [1, 0, 2, 1, 3, 2, 4, 3, 5, 4, 5, 0, 2, 2]])
+n = 6
+loops = torch.arange(n).repeat(2, 1)
+ei = torch.cat([edges, loops], 1)
+put("K.ei", ei)
+X = torch.randn(n, 4, dtype=dt)
+y = torch.tensor([0, 1, 2, 0, 1, 2])
+W1 = (torch.randn(4, 8, dtype=dt) * 0.5).requires_grad_()
+W2 = (torch.randn(8, 3, dtype=dt) * 0.5).requires_grad_()
+ew = torch.zeros(ei.shape[1], dtype=dt, requires_grad=True)
+for k, t in [("K.X", X), ("K.y", y), ("K.W1", W1), ("K.W2", W2), ("K.ew", ew)]:
+    put(k, t)
+opt = torch.optim.SGD([W1, W2, ew], lr=0.5)
+losses = []
+for step in range(5):
+    opt.zero_grad()
+    w = torch.sigmoid(ew)
+    deg = torch.zeros(n, dtype=dt).index_add(0, ei[0], w)
+    norm = deg.pow(-0.5)
+    A = torch.sparse_coo_tensor(ei, norm[ei[0]] * w * norm[ei[1]], (n, n))
+    h = torch.relu(torch.sparse.mm(A, X @ W1))
+    logits = torch.sparse.mm(A, h @ W2)
+    loss = torch.nn.functional.cross_entropy(logits, y)
+    loss.backward()
+    if step == 0:
+        put("K.W1grad", W1.grad)
+        put("K.ewgrad", ew.grad)
+    opt.step()
+    losses.append(loss.item())
+put("K.losses", torch.tensor(losses, dtype=dt))
+put("K.W1.final", W1)
+put("K.W2.final", W2)
+put("K.ew.final", ew)
+
 torch.save(out, "sparse.pt")
 
 # --- printouts, PyTorch's str()
@@ -363,6 +399,9 @@ text("edge.add", str(e0 + e0))
 text("edge.noncontiguous", str(torch.sparse_coo_tensor(torch.tensor([[0, 1, 2]]),
                                                        torch.arange(6.).reshape(2, 3).t(), (3, 2)).to_dense()))
 text("edge.vector_t", str(torch.sparse_coo_tensor(torch.tensor([[0, 1]]), torch.tensor([1., 2.]), (2,)).t()))
+
+big_i = torch.stack([torch.arange(600) // 30, torch.arange(600) % 30])
+text("summarized", str(torch.sparse_coo_tensor(big_i, torch.arange(600.) / 3, (20, 30))))  # indices over 1000 elements
 
 # --- errors, PyTorch's messages
 error("err.size", lambda: torch.sparse_coo_tensor(i, v, (1, 3)))

@@ -323,6 +323,42 @@ class SparseTensorTest {
                 e("H.d").clone().requiresGrad_(true)));
     }
 
+    @Test
+    void aGcnWithLearnedEdgeWeightsTrainsAsInPyTorch() {
+        // resources/sparse/make_expected.py, section K: the same program in PyTorch
+        Tensor ei = e("K.ei");
+        Tensor x = e("K.X");
+        Tensor y = e("K.y");
+        Tensor w1 = leaf("K.W1");
+        Tensor w2 = leaf("K.W2");
+        Tensor ew = leaf("K.ew");
+        int n = 6;
+        dev.ember.optim.SGD opt = new dev.ember.optim.SGD(List.of(w1, w2, ew), 0.5);
+        double[] losses = new double[5];
+        for (int step = 0; step < 5; step++) {
+            opt.zeroGrad();
+            Tensor w = ew.sigmoid();
+            Tensor deg = Tensor.zeros(DType.FLOAT64, n).indexAdd(0, ei.select(0, 0), w);
+            Tensor norm = deg.pow(-0.5);
+            Tensor vals = norm.indexSelect(0, ei.select(0, 0)).mul(w).mul(norm.indexSelect(0, ei.select(0, 1)));
+            SparseTensor a = Sparse.cooTensor(ei, vals, n, n);
+            Tensor h = Sparse.mm(a, x.matmul(w1)).relu();
+            Tensor logits = Sparse.mm(a, h.matmul(w2));
+            Tensor loss = dev.ember.nn.Functional.crossEntropy(logits, y);
+            loss.backward();
+            if (step == 0) {
+                assertClose(e("K.W1grad"), w1.grad(), "first W1 grad");
+                assertClose(e("K.ewgrad"), ew.grad(), "first edge weight grad (through the sparse values)");
+            }
+            opt.step();
+            losses[step] = loss.item();
+        }
+        assertClose(e("K.losses"), Tensor.tensor(losses, DType.FLOAT64), "losses");
+        assertClose(e("K.W1.final"), w1.detach(), "W1 after 5 steps");
+        assertClose(e("K.W2.final"), w2.detach(), "W2 after 5 steps");
+        assertClose(e("K.ew.final"), ew.detach(), "edge weights after 5 steps");
+    }
+
     // ------------------------------------------------------------------ finite differences
 
     @Test
@@ -422,6 +458,9 @@ class SparseTensorTest {
         assertEquals(text("sum_dense_grad_fn"), Sparse.sumToDense(sr, 0, 1).gradFn().name());
         Tensor li = Tensor.stack(List.of(Tensor.arange(40).div(8, "floor"), Tensor.arange(40).remainder(8)), 0);
         assertEquals(text("long"), Sparse.cooTensor(li, Tensor.arange(40, DType.FLOAT32).div(7), 5, 8).toString());
+        // 1200 indices are summarized, 600 values are not: each part is printed on its own, as PyTorch's
+        Tensor bi = Tensor.stack(List.of(Tensor.arange(600).div(30, "floor"), Tensor.arange(600).remainder(30)), 0);
+        assertEquals(text("summarized"), Sparse.cooTensor(bi, Tensor.arange(600, DType.FLOAT32).div(3), 20, 30).toString());
         assertNull(s.gradFnName());
         assertFalse(s.requiresGrad());
     }
@@ -528,9 +567,40 @@ class SparseTensorTest {
         // 2.x's message (1.13's began "sparse_mask: ", printouts.txt): SparseTensor.cpp's sparse_mask in 2.x
         RuntimeException mask = assertThrows(RuntimeException.class, () -> Tensor.randn(3, 3).sparseMask(s.coalesce()));
         assertEquals(text("err.mask").replace("sparse_mask: ", "sparse_mask(): "), mask.getMessage());
+        // a missing argument names itself, as Ember's dense ops do (NullArgumentsTest sweeps Tensor's delegates)
+        Map<String, Runnable> nulls = new LinkedHashMap<>();
+        nulls.put("add(): argument 'other' (position 1) must be SparseTensor, not null", () -> s.add(null));
+        nulls.put("mul(): argument 'other' (position 1) must be Tensor, not null", () -> s.mul((Tensor) null));
+        nulls.put("sparse_coo_tensor(): argument 'values' (position 2) must be Tensor, not null",
+                () -> Sparse.cooTensor(i, null, 2, 3));
+        nulls.put("mm(): argument 'mat2' (position 2) must be SparseTensor, not null",
+                () -> Sparse.mm(s, (SparseTensor) null));
+        nulls.put("mm(): argument 'mat2' (position 2) must be Tensor, not null", () -> Sparse.mm(s, (Tensor) null));
+        nulls.put("addmm(): argument 'mat2' (position 3) must be Tensor, not null",
+                () -> Sparse.addmm(Tensor.zeros(2, 2), s, null));
+        nulls.put("sparse_mask(): argument 'mask' (position 1) must be SparseTensor, not null",
+                () -> Tensor.zeros(2, 3).sparseMask(null));
+        for (var nl : nulls.entrySet()) {
+            assertEquals(nl.getKey(), assertThrows(IllegalArgumentException.class, nl.getValue()::run).getMessage());
+        }
         // Ember's own: a typed result for sum over every sparse dim
         assertThrows(IllegalArgumentException.class, () -> Sparse.sum(s, 0, 1));
         assertThrows(IllegalArgumentException.class, () -> Sparse.sumToDense(s, 1));
+    }
+
+    @Test
+    void aSparseTensorMadeInAScopeIsClosedWithItUnlessKept() {
+        Tensor i = Tensor.tensor(new long[][] {{0, 1}, {1, 0}});
+        Tensor v = Tensor.tensor(new double[] {2, 3}, DType.FLOAT64);
+        SparseTensor kept;
+        SparseTensor dropped;
+        try (TensorScope scope = Ember.scope()) {
+            kept = Sparse.cooTensor(i, v.mul(1), 2, 2).coalesce().keep(scope);
+            dropped = Sparse.cooTensor(i, v.mul(1), 2, 2).coalesce();
+        }
+        assertArrayEquals(new double[] {0, 2, 3, 0}, kept.toDense().toDoubleArray());
+        assertThrows(IllegalStateException.class, dropped::toDense);
+        assertFalse(v.isClosed());
     }
 
     @Test

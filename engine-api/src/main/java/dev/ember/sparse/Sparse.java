@@ -40,7 +40,7 @@ public final class Sparse {
      *     past its size
      */
     public static SparseTensor cooTensor(Tensor indices, Tensor values, int... size) {
-        java.util.Objects.requireNonNull(size, "size must be an array of ints, not null");
+        Sparse.require(size, "sparse_coo_tensor", "size", 3, "tuple of ints");
         return build(indices, values, size.clone());
     }
 
@@ -53,8 +53,8 @@ public final class Sparse {
     }
 
     private static SparseTensor build(Tensor indices, Tensor values, int[] size) {
-        java.util.Objects.requireNonNull(indices, "sparse_coo_tensor(): argument 'indices' must be Tensor, not null");
-        java.util.Objects.requireNonNull(values, "sparse_coo_tensor(): argument 'values' must be Tensor, not null");
+        Sparse.require(indices, "sparse_coo_tensor", "indices", 1, "Tensor");
+        Sparse.require(values, "sparse_coo_tensor", "values", 2, "Tensor");
         if (indices.isComplex()) {
             throw new IllegalArgumentException("indices must be an int64 tensor");
         }
@@ -185,6 +185,8 @@ public final class Sparse {
      * entries alone (see {@link SparseFunctions.Addmm}).
      */
     public static Tensor mm(SparseTensor sparse, Tensor dense) {
+        require(sparse, "mm", "input", 1, "SparseTensor");
+        require(dense, "mm", "mat2", 2, "Tensor");
         return addmm(null, sparse, dense, 0, 1);
     }
 
@@ -196,8 +198,8 @@ public final class Sparse {
      * coalesced; here the indices are sorted, the same tensor.)
      */
     public static SparseTensor mm(SparseTensor a, SparseTensor b) {
-        java.util.Objects.requireNonNull(a, "mm(): argument 'input' must be SparseTensor, not null");
-        java.util.Objects.requireNonNull(b, "mm(): argument 'mat2' must be SparseTensor, not null");
+        Sparse.require(a, "mm", "input", 1, "SparseTensor");
+        Sparse.require(b, "mm", "mat2", 2, "SparseTensor");
         for (SparseTensor t : new SparseTensor[] {a, b}) {
             if (t.sparseDim() != 2) {
                 throw new IllegalArgumentException("addmm: matrices expected, got " + t.sparseDim() + "D tensor");
@@ -251,8 +253,8 @@ public final class Sparse {
      * dense} ({@code SparseAddmmBackward0}); beta 0 ignores input, nan and inf included.
      */
     public static Tensor addmm(Tensor input, SparseTensor sparse, Tensor dense, double beta, double alpha) {
-        java.util.Objects.requireNonNull(sparse, "addmm: argument 'mat1' must be SparseTensor, not null");
-        java.util.Objects.requireNonNull(dense, "addmm: argument 'mat2' must be Tensor, not null");
+        Sparse.require(sparse, "addmm", "mat1", 2, "SparseTensor");
+        Sparse.require(dense, "addmm", "mat2", 3, "Tensor");
         if (sparse.sparseDim() != 2) {
             throw new IllegalArgumentException("addmm: matrices expected, got " + sparse.sparseDim() + "D tensor");
         }
@@ -307,8 +309,8 @@ public final class Sparse {
      * {@link #mm}'s, from the entries alone.
      */
     public static Tensor bmm(SparseTensor sparse, Tensor dense) {
-        java.util.Objects.requireNonNull(sparse, "bmm(): argument 'input' must be SparseTensor, not null");
-        java.util.Objects.requireNonNull(dense, "bmm(): argument 'mat2' must be Tensor, not null");
+        Sparse.require(sparse, "bmm", "input", 1, "SparseTensor");
+        Sparse.require(dense, "bmm", "mat2", 2, "Tensor");
         if (sparse.sparseDim() != 3 || sparse.denseDim() != 0) {
             throw new IllegalArgumentException("bmm_sparse: Tensor 'self' must have 3 sparse dims and 0 dense dims, but got "
                     + sparse.sparseDim() + " sparse and " + sparse.denseDim() + " dense dims");
@@ -351,8 +353,8 @@ public final class Sparse {
      * ({@code AddBackward0}); {@link Tensor#add(SparseTensor)} calls this.
      */
     public static Tensor add(Tensor dense, SparseTensor sparse, double alpha) {
-        java.util.Objects.requireNonNull(dense, "add(): argument 'input' must be Tensor, not null");
-        java.util.Objects.requireNonNull(sparse, "add(): argument 'other' must be SparseTensor, not null");
+        Sparse.require(dense, "add", "input", 0, "Tensor");
+        Sparse.require(sparse, "add", "other", 1, "SparseTensor");
         if (!Arrays.equals(dense.shape(), sparse.sizeRef())) {
             throw new IllegalArgumentException("add: expected 'self' and 'other' to have same size, but self has size "
                     + sizeStr(dense.shape()) + " while other has size " + sizeStr(sparse.sizeRef())
@@ -367,8 +369,8 @@ public final class Sparse {
      * ({@code SparseMaskBackward0}); {@link Tensor#sparseMask(SparseTensor)} calls this.
      */
     public static SparseTensor sparseMask(Tensor dense, SparseTensor mask) {
-        java.util.Objects.requireNonNull(dense, "sparse_mask(): argument 'self' must be Tensor, not null");
-        java.util.Objects.requireNonNull(mask, "sparse_mask(): argument 'mask' must be SparseTensor, not null");
+        Sparse.require(dense, "sparse_mask", "self", 0, "Tensor");
+        Sparse.require(mask, "sparse_mask", "mask", 1, "SparseTensor");
         int[] size = mask.sizeRef();
         if (!Arrays.equals(dense.shape(), size)) {
             throw new IllegalArgumentException("sparse_mask(): operands have incompatible sizes; self has size "
@@ -533,6 +535,18 @@ public final class Sparse {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /**
+     * {@code value}, or PyTorch's message for a missing argument ({@code add(): argument 'other' (position 1) must be
+     * SparseTensor, not null}) as an {@link IllegalArgumentException}, as Ember's dense ops give it.
+     */
+    static <T> T require(T value, String op, String name, int position, String type) {
+        if (value == null) {
+            throw new IllegalArgumentException(op + "(): argument '" + name + "' (position " + position + ") must be "
+                    + type + ", not null");
+        }
+        return value;
+    }
 
     static int wrapDim(int dim, int rank) {
         int r = Math.max(rank, 1);

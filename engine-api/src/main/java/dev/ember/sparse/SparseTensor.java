@@ -227,7 +227,7 @@ public final class SparseTensor implements AutoCloseable {
     }
 
     private SparseTensor add(SparseTensor other, double alpha, String name) {
-        java.util.Objects.requireNonNull(other, "add(): argument 'other' must be SparseTensor, not null");
+        Sparse.require(other, "add", "other", 1, "SparseTensor");
         if (!java.util.Arrays.equals(size, other.size)) {
             throw new IllegalArgumentException("add: expected sizes of 'self' and 'other' to match, but "
                     + Sparse.sizeStr(size) + " != " + Sparse.sizeStr(other.size));
@@ -279,7 +279,7 @@ public final class SparseTensor implements AutoCloseable {
      * @throws IllegalArgumentException when {@code dense} does not broadcast to this tensor's shape
      */
     public SparseTensor mul(Tensor dense) {
-        java.util.Objects.requireNonNull(dense, "mul(): argument 'other' must be Tensor, not null");
+        Sparse.require(dense, "mul", "other", 1, "Tensor");
         int n = size.length;
         int[] os = dense.shape();
         boolean ok = os.length <= n;
@@ -335,7 +335,7 @@ public final class SparseTensor implements AutoCloseable {
      * @throws IndexOutOfBoundsException for an index that is not a 1-D integer tensor or is out of range
      */
     public SparseTensor indexSelect(int dim, Tensor index) {
-        java.util.Objects.requireNonNull(index, "index_select(): argument 'index' must be Tensor, not null");
+        Sparse.require(index, "index_select", "index", 2, "Tensor");
         int d = Sparse.wrapDim(dim, size.length);
         if (index.dim() != 1 || !(index.dtype() == DType.INT64 || index.dtype() == DType.INT32)) {
             throw new IndexOutOfBoundsException("index_select() argument index must be 1-D strided (non-sparse) "
@@ -576,6 +576,20 @@ public final class SparseTensor implements AutoCloseable {
     /** {@code this @ other} for two 2-D sparse matrices, a sparse matrix, as {@link Sparse#mm(SparseTensor, SparseTensor)}. */
     public SparseTensor mm(SparseTensor other) {
         return Sparse.mm(this, other);
+    }
+
+    /**
+     * Keeps this sparse tensor past {@code scope}, as {@link dev.ember.TensorScope#keep} keeps a tensor: its indices and
+     * values (made inside the scope, they would be closed with it).
+     *
+     * @param scope the scope to keep this tensor past
+     * @return this tensor
+     */
+    public SparseTensor keep(dev.ember.TensorScope scope) {
+        Sparse.require(scope, "keep", "scope", 1, "TensorScope");
+        scope.keep(indices);
+        scope.keep(values);
+        return this;
     }
 
     /** Closes the indices and values (the values given to {@link Sparse#cooTensor} stay open: they are shared). */
