@@ -164,6 +164,34 @@ final class ArithmeticOps {
     }
 
     /**
+     * A Java long for a fill of an int64 {@code self} ({@code fill_}, {@code masked_fill}, {@code index_fill},
+     * {@code full}): a 0-dim int64 tensor holding it exactly, so that values beyond 2^53 are not rounded through a
+     * double; null for any other type, which takes {@link #fillValue}.
+     */
+    static Tensor exactScalar(Tensor self, long value) {
+        return self.dtype == DType.INT64 ? Creation.fromData(value, DType.INT64, self.device) : null;
+    }
+
+    /**
+     * A Java long as a fill of type {@code t} takes it, as PyTorch's checked conversion of a Python int: rounded once to
+     * float for the 32-bit and narrower floating types; for a narrow integer type checked against its range (uint8 also
+     * takes -255 to -1, which wrap) and wrapped; for bool, whether it is nonzero. Exact as a double for all of these.
+     */
+    static double fillValue(long value, DType t) {
+        if (t == DType.FLOAT64 || t == DType.COMPLEX128) {
+            return (double) value;
+        }
+        if (t.isFloatingPoint() || t.isComplex()) {
+            return (double) (float) value;
+        }
+        if (t == DType.BOOL) {
+            return value != 0 ? 1 : 0;
+        }
+        checkScalarFits(value, t);
+        return t == DType.UINT8 ? (double) (value & 0xFF) : (double) value;
+    }
+
+    /**
      * {@link #checkScalarFits} for a Java long, as PyTorch's checked conversion of a Python int: within the type's range,
      * except that uint8 also takes negative values down to -255, which wrap ({@code a - b} as {@code a + 255 * b}).
      */

@@ -262,6 +262,17 @@ public final class Tensor implements AutoCloseable {
         return full(DType.BOOL, value ? 1 : 0, shape);
     }
 
+    /** A tensor of a type filled with a Python int: exact for int64 however large. */
+    public static Tensor full(DType dtype, long value, int... shape) {
+        Args.require(dtype, "full", "dtype", 1, "torch.dtype");
+        Args.require(shape, "full", "shape", 3, "tuple of ints");
+        if (dtype != DType.INT64) {
+            return full(dtype, ArithmeticOps.fillValue(value, dtype), shape);
+        }
+        Tensor t = Creation.zeros(Shapes.checkSizes(shape), dtype, Ember.defaultDevice());
+        return value == 0 ? t : t.fill_(value);
+    }
+
     /** A tensor of a type filled with {@code value}. */
     public static Tensor full(DType dtype, double value, int... shape) {
         Args.require(dtype, "full", "dtype", 1, "torch.dtype");
@@ -459,6 +470,18 @@ public final class Tensor implements AutoCloseable {
         Tensor t = Creation.empty(shape, dtype, device);
         ComplexOps.fill(t, value);
         return t;
+    }
+
+    /** {@code fullLike} with a Python int: exact for an int64 tensor however large. */
+    public Tensor fullLike(long value) {
+        Tensor v = ArithmeticOps.exactScalar(this, value);
+        if (v == null) {
+            return fullLike(ArithmeticOps.fillValue(value, dtype));
+        }
+        Tensor t = Creation.zeros(shape, dtype, device);
+        try (v) {
+            return value == 0 ? t : t.fill_(v);
+        }
     }
 
     /** Uninitialized, with this tensor's shape, type and device. */
@@ -2692,6 +2715,21 @@ public final class Tensor implements AutoCloseable {
     /** Sets every element to {@code value}. */
     public Tensor fill_(double value) {
         return InplaceOps.fill_(this, value);
+    }
+
+    /**
+     * Sets every element to {@code value}, as {@code fill_} with a Python int: exact for an int64 tensor however large
+     * (a double would round values beyond 2^53), with PyTorch's checked conversion for the narrow types (uint8 takes -1
+     * as 255).
+     */
+    public Tensor fill_(long value) {
+        Tensor v = ArithmeticOps.exactScalar(this, value);
+        if (v == null) {
+            return fill_(ArithmeticOps.fillValue(value, dtype));
+        }
+        try (v) {
+            return InplaceOps.fillTensor_(this, v);
+        }
     }
 
     /**
@@ -5121,6 +5159,18 @@ public final class Tensor implements AutoCloseable {
         return IndexingOps.indexFill(this, dim, index, value);
     }
 
+    /** {@code indexFill} with a Python int: exact for an int64 tensor however large. */
+    public Tensor indexFill(int dim, Tensor index, long value) {
+        Args.require(index, "index_fill", "index", 2, "Tensor");
+        Tensor v = ArithmeticOps.exactScalar(this, value);
+        if (v == null) {
+            return indexFill(dim, index, ArithmeticOps.fillValue(value, dtype));
+        }
+        try (v) {
+            return IndexingOps.indexFill(this, dim, index, v);
+        }
+    }
+
     /**
      * {@code indexFill} with a complex number (PyTorch's {@code index_fill(dim, index, 1 - 2j)}); a real tensor takes only
      * a number with a zero imaginary part.
@@ -5142,6 +5192,18 @@ public final class Tensor implements AutoCloseable {
     public Tensor indexFill_(int dim, Tensor index, double value) {
         Args.require(index, "index_fill_", "index", 2, "Tensor");
         return IndexingOps.indexFill_(this, dim, index, value);
+    }
+
+    /** {@code indexFill_} with a Python int: exact for an int64 tensor however large. */
+    public Tensor indexFill_(int dim, Tensor index, long value) {
+        Args.require(index, "index_fill_", "index", 2, "Tensor");
+        Tensor v = ArithmeticOps.exactScalar(this, value);
+        if (v == null) {
+            return indexFill_(dim, index, ArithmeticOps.fillValue(value, dtype));
+        }
+        try (v) {
+            return IndexingOps.indexFill_(this, dim, index, v);
+        }
     }
 
     /** {@code indexFill} with a 0-dim tensor's value, in place. */
@@ -5205,6 +5267,18 @@ public final class Tensor implements AutoCloseable {
         return IndexingOps.maskedFill(this, mask, value);
     }
 
+    /** {@code maskedFill} with a Python int: exact for an int64 tensor however large. */
+    public Tensor maskedFill(Tensor mask, long value) {
+        Args.require(mask, "masked_fill", "mask", 1, "Tensor");
+        Tensor v = ArithmeticOps.exactScalar(this, value);
+        if (v == null) {
+            return maskedFill(mask, ArithmeticOps.fillValue(value, dtype));
+        }
+        try (v) {
+            return IndexingOps.maskedFill(this, mask, v);
+        }
+    }
+
     /**
      * {@code maskedFill} with a complex number (PyTorch's {@code masked_fill(mask, 1.5 + 2j)}); a real tensor takes only
      * a number with a zero imaginary part.
@@ -5226,6 +5300,18 @@ public final class Tensor implements AutoCloseable {
     public Tensor maskedFill_(Tensor mask, double value) {
         Args.require(mask, "masked_fill_", "mask", 1, "Tensor");
         return IndexingOps.maskedFill_(this, mask, value);
+    }
+
+    /** {@code maskedFill_} with a Python int: exact for an int64 tensor however large. */
+    public Tensor maskedFill_(Tensor mask, long value) {
+        Args.require(mask, "masked_fill_", "mask", 1, "Tensor");
+        Tensor v = ArithmeticOps.exactScalar(this, value);
+        if (v == null) {
+            return maskedFill_(mask, ArithmeticOps.fillValue(value, dtype));
+        }
+        try (v) {
+            return IndexingOps.maskedFill_(this, mask, v);
+        }
     }
 
     /** {@code maskedFill} with a 0-dim tensor's value, in place. */
