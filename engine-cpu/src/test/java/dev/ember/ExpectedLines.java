@@ -35,6 +35,26 @@ final class ExpectedLines {
         return new ExpectedLines(resource);
     }
 
+    /**
+     * A generator's {@code name|text} lines (the texts files of the printout and outsider tests: one line a text, its
+     * {@code \n} escaped), name to text with the newlines put back, read from the class-path {@code resource}.
+     */
+    static java.util.Map<String, String> barTexts(String resource) {
+        java.util.Map<String, String> texts = new java.util.HashMap<>();
+        try (InputStream in = ExpectedLines.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("no test resource " + resource);
+            }
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                int bar = line.indexOf('|');
+                texts.put(line.substring(0, bar), line.substring(bar + 1).replace("\\n", "\n"));
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return texts;
+    }
+
     /** The raw value of {@code key}. */
     String get(String key) {
         return lines.get(key);

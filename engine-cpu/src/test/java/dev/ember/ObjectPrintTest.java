@@ -16,9 +16,6 @@ import dev.ember.optim.RAdam;
 import dev.ember.optim.RMSprop;
 import dev.ember.optim.Rprop;
 import dev.ember.optim.SGD;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,15 +32,9 @@ class ObjectPrintTest {
 
     private static Map<String, String> texts;
 
-    private static synchronized Map<String, String> texts() throws Exception {
+    private static synchronized Map<String, String> texts() {
         if (texts == null) {
-            Path p = Path.of(ObjectPrintTest.class.getResource("/objectprint/texts.txt").toURI());
-            Map<String, String> m = new HashMap<>();
-            for (String line : Files.readAllLines(p)) {
-                int bar = line.indexOf('|');
-                m.put(line.substring(0, bar), line.substring(bar + 1).replace("\\n", "\n"));
-            }
-            texts = m;
+            texts = ExpectedLines.barTexts("/objectprint/texts.txt");
         }
         return texts;
     }

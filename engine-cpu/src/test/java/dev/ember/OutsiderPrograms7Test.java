@@ -1183,12 +1183,7 @@ class OutsiderPrograms7Test {
 
     /** The generator's {@code texts7.txt}: name to text. */
     private static Map<String, String> texts() throws java.io.IOException {
-        Map<String, String> texts = new java.util.HashMap<>();
-        for (String line : java.nio.file.Files.readAllLines(PT.resource("texts7.txt"))) {
-            int bar = line.indexOf('|');
-            texts.put(line.substring(0, bar), line.substring(bar + 1).replace("\\n", "\n"));
-        }
-        return texts;
+        return ExpectedLines.barTexts("/outsiderprograms7/texts7.txt");
     }
 
     /**

@@ -109,12 +109,7 @@ class OutsiderPrograms8Test {
 
     /** The generator's {@code texts8.txt}: name to text. */
     private static Map<String, String> texts() throws java.io.IOException {
-        Map<String, String> texts = new java.util.HashMap<>();
-        for (String line : java.nio.file.Files.readAllLines(PT.resource("texts8.txt"))) {
-            int bar = line.indexOf('|');
-            texts.put(line.substring(0, bar), line.substring(bar + 1).replace("\\n", "\n"));
-        }
-        return texts;
+        return ExpectedLines.barTexts("/outsiderprograms8/texts8.txt");
     }
 
     /** The generator's {@code Mlp}: Linear, LayerNorm, tanh, Linear. */

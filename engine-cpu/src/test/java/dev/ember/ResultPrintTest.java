@@ -9,11 +9,6 @@ import dev.ember.nn.AdaptiveLogSoftmaxWithLoss;
 import dev.ember.nn.Functional;
 import dev.ember.nn.MultiheadAttention;
 import dev.ember.nn.utils.Fusion;
-import java.io.IOException;
-import java.net.URISyntaxException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -35,15 +30,9 @@ class ResultPrintTest {
 
     private static Map<String, String> texts;
 
-    private static synchronized Map<String, String> texts() throws IOException, URISyntaxException {
+    private static synchronized Map<String, String> texts() {
         if (texts == null) {
-            Path p = Path.of(ResultPrintTest.class.getResource("/resultprint/texts.txt").toURI());
-            Map<String, String> m = new HashMap<>();
-            for (String line : Files.readAllLines(p)) {
-                int bar = line.indexOf('|');
-                m.put(line.substring(0, bar), line.substring(bar + 1).replace("\\n", "\n"));
-            }
-            texts = m;
+            texts = ExpectedLines.barTexts("/resultprint/texts.txt");
         }
         return texts;
     }
