@@ -85,9 +85,7 @@ public final class FakeQuant {
         try (GradMode off = Ember.noGrad()) {
             outMask = perChannelForward(x, scale, zeroPoint, axis, quantMin, quantMax);
         }
-        Tensor mask = outMask[1];
-        return ArithmeticOps.record(outMask[0], "FakeQuantizePerChannelAffineCachemaskBackward0", new Tensor[] {x},
-            n -> g -> new Tensor[] {maskGrad(g, mask)});
+        return recordMasked(outMask, "FakeQuantizePerChannelAffineCachemaskBackward0", x);
     }
 
     /**
@@ -257,9 +255,7 @@ public final class FakeQuant {
                 runningMax.copy_(newMax);
             }
         }
-        Tensor mask = outMask[1];
-        return ArithmeticOps.record(outMask[0], "FusedMovingAvgObsFqHelperBackward0", new Tensor[] {x},
-            n -> g -> new Tensor[] {maskGrad(g, mask)});
+        return recordMasked(outMask, "FusedMovingAvgObsFqHelperBackward0", x);
     }
 
     /** {@code isinf(running) ? current : running + c (current - running)}, in float: the running value's update. */
@@ -339,8 +335,7 @@ public final class FakeQuant {
         try (GradMode off = Ember.noGrad()) {
             outMask = perTensorForward(x, scale, zeroPoint, quantMin, quantMax);
         }
-        Tensor mask = outMask[1];
-        return ArithmeticOps.record(outMask[0], node, new Tensor[] {x}, n -> g -> new Tensor[] {maskGrad(g, mask)});
+        return recordMasked(outMask, node, x);
     }
 
     /**
@@ -371,9 +366,7 @@ public final class FakeQuant {
                                               long quantMax) {
         DType type = x.dtype;
         Tensor v = type == DType.FLOAT64 ? x : x.to(DType.FLOAT32);
-        int[] shape = new int[x.dim()];
-        java.util.Arrays.fill(shape, 1);
-        shape[axis] = x.size(axis);
+        int[] shape = channelShape(x, axis);
         Tensor s = scale.to(DType.FLOAT32).reshape(shape);
         Tensor inv = Tensor.ones(DType.FLOAT32, shape).div(s).to(v.dtype); // 1.0f / scale, in float
         Tensor q;
@@ -398,6 +391,20 @@ public final class FakeQuant {
      */
     private static Tensor asInt64(Tensor q) {
         return Tensor.where(q.abs().lt(INT64_LIMIT), q.add(0.0), -INT64_LIMIT);
+    }
+
+    /** Records {@code outMask[0]} as made from {@code x} by one node whose backward is {@code grad * outMask[1]}. */
+    private static Tensor recordMasked(Tensor[] outMask, String node, Tensor x) {
+        Tensor mask = outMask[1];
+        return ArithmeticOps.record(outMask[0], node, new Tensor[] {x}, n -> g -> new Tensor[] {maskGrad(g, mask)});
+    }
+
+    /** {@code [1, ..., C, ..., 1]}: {@code x}'s size at {@code axis}, ones elsewhere (a per-channel parameter's view). */
+    private static int[] channelShape(Tensor x, int axis) {
+        int[] shape = new int[x.dim()];
+        java.util.Arrays.fill(shape, 1);
+        shape[axis] = x.size(axis);
+        return shape;
     }
 
     /** {@code grad * mask} (a NaN gradient stays NaN where masked, as PyTorch's product). */
@@ -449,9 +456,7 @@ public final class FakeQuant {
         if (x.numel() == 0) {
             return new Tensor[] {x, scale, zeroPoint};
         }
-        int[] shape = new int[x.dim()];
-        java.util.Arrays.fill(shape, 1);
-        shape[axis] = x.size(axis);
+        int[] shape = channelShape(x, axis);
         Tensor s = scale.reshape(shape);
         Tensor inv = Tensor.ones(DType.FLOAT32, shape).div(s);
         Tensor[] parts = learnableParts(g, x, s, inv, rounded.reshape(shape), quantMin, quantMax, factor);
