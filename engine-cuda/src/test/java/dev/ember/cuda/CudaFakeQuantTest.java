@@ -5,6 +5,8 @@ import dev.ember.Generator;
 import dev.ember.Tensor;
 import dev.ember.ao.quantization.FakeQuantize;
 import dev.ember.ao.quantization.FusedMovingAvgObsFakeQuantize;
+import dev.ember.ao.quantization.QuantDType;
+import dev.ember.ao.quantization.QuantizedTensor;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -15,6 +17,7 @@ import static dev.ember.cuda.CudaParity.GPU;
 import static dev.ember.cuda.CudaParity.uniform;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Fake quantization on CUDA as on the CPU (which FakeQuantTest and ObserverTest hold to PyTorch bit for bit): the ops
@@ -48,6 +51,46 @@ class CudaFakeQuantTest {
         yc.sum().backward();
         yg.sum().backward();
         assertArrayEquals(xc.grad().toDoubleArray(), xg.grad().cpu().toDoubleArray(), "per tensor gradient");
+    }
+
+    @Test
+    void learnableFormsGiveTheCpusGradients() {
+        Tensor x = uniform(GEN, 3.0, 4, 3, 5);
+        Tensor[] cpu = run(x, false);
+        Tensor[] gpu = run(x, true);
+        String[] what = {"output", "input gradient", "scale gradient", "zero-point gradient"};
+        for (int i = 0; i < cpu.length; i++) {
+            assertTrue(cpu[i].allclose(gpu[i].cpu(), 1e-6, 1e-6), "learnable per tensor: " + what[i]);
+        }
+    }
+
+    private static Tensor[] run(Tensor x, boolean gpu) {
+        dev.ember.Device d = gpu ? GPU : dev.ember.Device.CPU;
+        Tensor xr = x.to(d).detach().requiresGrad_(true);
+        Tensor s = Tensor.tensor(new float[] {0.07f}, dev.ember.DType.FLOAT32, dev.ember.Device.CPU).to(d)
+            .requiresGrad_(true);
+        Tensor z = Tensor.tensor(new float[] {2.4f}, dev.ember.DType.FLOAT32, dev.ember.Device.CPU).to(d)
+            .requiresGrad_(true);
+        Tensor y = FakeQuant.fakeQuantizeLearnablePerTensorAffine(xr, s, z, -8, 7, 0.5);
+        y.mul(y.detach()).sum().backward();
+        return new Tensor[] {y.detach(), xr.grad(), s.grad(), z.grad()};
+    }
+
+    @Test
+    void quantizedTensorsAndLongFillsMatchTheCpu() {
+        Tensor x = uniform(GEN, 4.0, 3, 7);
+        QuantizedTensor qc = QuantizedTensor.quantizePerTensor(x, 0.05, 3, QuantDType.QINT8);
+        QuantizedTensor qg = QuantizedTensor.quantizePerTensor(x.to(GPU), 0.05, 3, QuantDType.QINT8);
+        assertArrayEquals(qc.intRepr().toDoubleArray(), qg.intRepr().cpu().toDoubleArray(), "int_repr");
+        assertArrayEquals(qc.dequantize().toDoubleArray(), qg.dequantize().cpu().toDoubleArray(), "dequantize");
+        Tensor scales = Tensor.tensor(new double[] {0.1, 0.02, 0.3}, dev.ember.DType.FLOAT64, dev.ember.Device.CPU);
+        Tensor zps = Tensor.tensor(new long[] {0, 5, -3}, dev.ember.DType.INT64, dev.ember.Device.CPU);
+        QuantizedTensor pc = QuantizedTensor.quantizePerChannel(x, scales, zps, 0, QuantDType.QINT8);
+        QuantizedTensor pg = QuantizedTensor.quantizePerChannel(x.to(GPU), scales, zps, 0, QuantDType.QINT8);
+        assertArrayEquals(pc.dequantize().toDoubleArray(), pg.dequantize().cpu().toDoubleArray(), "per channel");
+        long big = (1L << 62) + 1;
+        Tensor filled = Tensor.zeros(dev.ember.DType.INT64, 3).to(GPU).fill_(big);
+        assertArrayEquals(new long[] {big, big, big}, filled.cpu().toLongArray(), "exact int64 fill");
     }
 
     private static Tensor[] perChannel(Tensor x, Tensor scale, Tensor zp) {
