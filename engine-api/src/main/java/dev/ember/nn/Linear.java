@@ -119,6 +119,10 @@ public class Linear extends Module implements HasBias {
 
     @Override
     public Tensor forward(Tensor x) {
+        Module replaced = replacement();
+        if (replaced != null) {
+            return replaced.forward(x); // swapped in its parent (Module.setSubmodule): the new layer computes
+        }
         Checks.tensor(x, "linear", "input", 1);
         if (x.dim() == 0 || x.size(-1) != in) {
             throw new IllegalArgumentException("Linear(in_features=" + in + ", out_features=" + out + "): expected input with "

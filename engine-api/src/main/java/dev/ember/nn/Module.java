@@ -522,6 +522,7 @@ public abstract class Module {
      * {@code OrderedDict([('weight', tensor(...)), ...])}.
      */
     public Map<String, Tensor> stateDict() {
+        checkSavable();
         Map<String, Tensor> out = new OrderedDict<>();
         collect("", out, true, true, true);
         out.replaceAll((k, v) -> v.isUninitialized() ? v : v.detach());
@@ -540,6 +541,27 @@ public abstract class Module {
         }
         String prefix = key.length() == suffix.length() ? "" : key.substring(0, key.length() - suffix.length() - 1);
         return modules.get(prefix) instanceof NormBase;
+    }
+
+    /**
+     * Why this module's state cannot be a map of tensors, or null (every module Ember has but the dynamically quantized
+     * layers, whose PyTorch state is a packed-parameter object): {@link #stateDict()} and {@link #loadStateDict} of a
+     * model holding such a module refuse it rather than leave its state out.
+     *
+     * @return the reason, or null when the module's state is its parameters and buffers
+     */
+    protected String unsavableReason() {
+        return null;
+    }
+
+    private void checkSavable() {
+        for (Map.Entry<String, Module> e : namedModules().entrySet()) {
+            String reason = e.getValue().unsavableReason();
+            if (reason != null) {
+                throw new UnsupportedOperationException("state_dict: the module '" + e.getKey() + "' ("
+                        + e.getValue().moduleName() + ") cannot be saved as tensors: " + reason);
+            }
+        }
     }
 
     /** The keys a non-strict {@link #loadStateDict(Map, boolean)} did not match, as PyTorch's {@code _IncompatibleKeys}. */
@@ -609,6 +631,7 @@ public abstract class Module {
         if (state == null) {
             throw new IllegalArgumentException("Expected state_dict to be dict-like, got null.");
         }
+        checkSavable();
         state = ParametrizationList.legacyKeys(this, state); // weight_norm's old {name}_g/{name}_v, as PyTorch's pre-hook
         Map<String, Tensor> own = new LinkedHashMap<>();
         collect("", own, true, true, true);
@@ -748,6 +771,9 @@ public abstract class Module {
      * submodules this way.
      */
     public Tensor apply(Tensor input) {
+        if (replacedBy != null) {
+            return replacedBy.apply(input);
+        }
         if (!hasHooks()) {
             return forward(input);
         }
@@ -1309,6 +1335,59 @@ public abstract class Module {
             mod = mod.children.get(item);
         }
         return mod;
+    }
+
+    /** The module that replaced this one in its parent ({@link #setSubmodule}), or null. */
+    private Module replacedBy;
+
+    /**
+     * Replaces (or adds) the submodule at a dotted path, as PyTorch's {@code set_submodule(target, module)}: the parent
+     * ({@code target} without its last name) must exist, and its submodule of that last name becomes {@code module}
+     * (null: an absent submodule), in its place among the others, so containers, printouts, {@link #parameters()},
+     * {@link #stateDict()} and {@link #to(DType)} see the new one.
+     *
+     * <p><b>Java fields.</b> Python's {@code setattr} also rebinds the attribute a {@code forward} reads; a Java layer
+     * reads its submodules through its own fields, which cannot be rebound. So the replaced module forwards to its
+     * replacement: its {@link #apply(Tensor)} (and a {@link Linear}'s {@link Linear#forward}) calls the new module's,
+     * and a model whose {@code forward} calls {@code fc1.apply(x)} on a field runs the new module as PyTorch's would.
+     * This is how {@link dev.ember.ao.quantization.Quantization#quantizeDynamic} swaps layers.
+     *
+     * @param target the dotted path of the submodule ({@code "encoder.fc1"})
+     * @param module the new submodule, or null
+     * @throws IllegalArgumentException for an empty target ({@code Cannot set the submodule without a target name!}), a
+     *     parent that does not exist or is not a module (PyTorch's {@code AttributeError} messages), a last name that
+     *     is a parameter or buffer, or a module that contains the parent
+     */
+    public void setSubmodule(String target, Module module) {
+        if (target == null || target.isEmpty()) {
+            throw new IllegalArgumentException("Cannot set the submodule without a target name!");
+        }
+        int dot = target.lastIndexOf('.');
+        Module parent = dot < 0 ? this : getSubmodule(target.substring(0, dot));
+        String name = target.substring(dot + 1);
+        Module old = parent.children.get(name);
+        if (parent.children.containsKey(name)) {
+            if (module != null && module.contains(parent)) {
+                throw new IllegalArgumentException("cannot register module '" + name + "': it is this module or contains "
+                        + "it, and a module cannot be its own submodule");
+            }
+            parent.children.put(name, module);
+        } else {
+            parent.registerModule(name, module);
+        }
+        if (old != null && module != null && old != module) {
+            old.replacedBy = module;
+        }
+    }
+
+    /**
+     * The module that replaced this one through {@link #setSubmodule}, or null: a layer's {@link #forward} that is called
+     * directly (not through {@link #apply(Tensor)}) forwards to it, as {@link Linear}'s does.
+     *
+     * @return the replacement, or null
+     */
+    protected final Module replacement() {
+        return replacedBy;
     }
 
     /**

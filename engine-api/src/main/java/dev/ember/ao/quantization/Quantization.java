@@ -1,6 +1,13 @@
 package dev.ember.ao.quantization;
 
+import dev.ember.DType;
 import dev.ember.nn.Module;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The module-level switches of quantization-aware training, {@code torch.ao.quantization}'s
@@ -37,6 +44,131 @@ public final class Quantization {
     public static void disableObserver(Module mod) {
         if (mod instanceof FakeQuantizeBase f) {
             f.disableObserver();
+        }
+    }
+
+    /**
+     * {@code torch.ao.quantization.quantize_dynamic(model, qconfig_spec, dtype=torch.qint8, inplace=True)}: every
+     * submodule whose class is one of {@code qconfigSpec} (exactly: a subclass is left as it is, as PyTorch matches
+     * {@code type(module)}) becomes a dynamically quantized one, with per-tensor qint8 weights
+     * ({@link DynamicQConfig#DEFAULT}). Ember quantizes {@link dev.ember.nn.Linear} (into
+     * {@link dev.ember.ao.nn.quantized.dynamic.Linear}).
+     *
+     * @param model the model, changed in place
+     * @param qconfigSpec the layer classes to quantize ({@code Set.of(Linear.class)})
+     * @param dtype {@code QINT8}
+     * @param inplace must be true (see {@link #quantizeDynamic(Module, Map, boolean)})
+     * @return the model
+     * @throws IllegalArgumentException for a dtype other than qint8 (PyTorch's message)
+     * @throws UnsupportedOperationException for {@code inplace} false, or a class Ember cannot quantize yet
+     */
+    public static Module quantizeDynamic(Module model, Set<Class<? extends Module>> qconfigSpec, QuantDType dtype,
+                                         boolean inplace) {
+        if (dtype != QuantDType.QINT8) {
+            throw new IllegalArgumentException("Don't know how to quantize with default settings for " + dtype
+                    + ". Provide full qconfig please");
+        }
+        return quantizeDynamic(model, spec(qconfigSpec, DynamicQConfig.DEFAULT), inplace);
+    }
+
+    /**
+     * {@code quantize_dynamic(model, qconfig_spec, dtype=torch.float16, inplace=True)}: {@link DynamicQConfig#FLOAT16}
+     * for every class of {@code qconfigSpec}.
+     *
+     * @param model the model, changed in place
+     * @param qconfigSpec the layer classes to quantize
+     * @param dtype {@code FLOAT16}
+     * @param inplace must be true (see {@link #quantizeDynamic(Module, Map, boolean)})
+     * @return the model
+     * @throws IllegalArgumentException for a dtype other than float16 (PyTorch's message)
+     * @throws UnsupportedOperationException for {@code inplace} false, or a class Ember cannot quantize yet
+     */
+    public static Module quantizeDynamic(Module model, Set<Class<? extends Module>> qconfigSpec, DType dtype,
+                                         boolean inplace) {
+        if (dtype != DType.FLOAT16) {
+            throw new IllegalArgumentException("Don't know how to quantize with default settings for "
+                    + dtype + ". Provide full qconfig please");
+        }
+        return quantizeDynamic(model, spec(qconfigSpec, DynamicQConfig.FLOAT16), inplace);
+    }
+
+    private static Map<Class<? extends Module>, DynamicQConfig> spec(Set<Class<? extends Module>> classes,
+                                                                     DynamicQConfig qconfig) {
+        if (classes == null) {
+            throw new IllegalArgumentException("quantize_dynamic: qconfig_spec must not be null");
+        }
+        Map<Class<? extends Module>, DynamicQConfig> out = new LinkedHashMap<>();
+        for (Class<? extends Module> c : classes) {
+            out.put(c, qconfig);
+        }
+        return out;
+    }
+
+    /**
+     * {@code quantize_dynamic(model, {nn.Linear: per_channel_dynamic_qconfig, ...}, inplace=True)}: every submodule
+     * whose class is a key (exactly) becomes a dynamically quantized layer with that configuration, swapped in its
+     * parent by {@link Module#setSubmodule} (so a model's {@code forward} that calls {@code fc.apply(x)} or a Linear's
+     * {@code forward} on its own field runs the quantized layer); a swapped module's children are not visited.
+     *
+     * <p>PyTorch's default, {@code inplace=False}, quantizes a deep copy; Ember modules have no generic deep copy, so
+     * Ember asks for {@code inplace} true: make the copy yourself (a new model with the float model's state dict
+     * loaded) when the float model should stay.
+     *
+     * @param model the model, changed in place
+     * @param qconfigSpec the configuration of each layer class
+     * @param inplace must be true
+     * @return the model
+     * @throws IllegalArgumentException for a null model or spec
+     * @throws UnsupportedOperationException for {@code inplace} false, a model that is itself to be swapped (PyTorch
+     *     returns the new module; Ember cannot replace the caller's reference), or a class other than
+     *     {@link dev.ember.nn.Linear} (PyTorch's LSTM/GRU and cells are not quantized by Ember yet)
+     */
+    public static Module quantizeDynamic(Module model, Map<Class<? extends Module>, DynamicQConfig> qconfigSpec,
+                                         boolean inplace) {
+        if (model == null || qconfigSpec == null) {
+            throw new IllegalArgumentException("quantize_dynamic needs a model and a qconfig_spec");
+        }
+        if (!inplace) {
+            throw new UnsupportedOperationException("quantize_dynamic(inplace=False) deep-copies the model, and Ember "
+                    + "modules have no generic deep copy: load the float model's state dict into a new model, and "
+                    + "quantize that one with inplace=true");
+        }
+        for (Map.Entry<Class<? extends Module>, DynamicQConfig> e : qconfigSpec.entrySet()) {
+            if (e.getKey() == null || e.getValue() == null) {
+                throw new IllegalArgumentException("quantize_dynamic: qconfig_spec has a null entry");
+            }
+            if (e.getKey() != dev.ember.nn.Linear.class) {
+                throw new UnsupportedOperationException("quantize_dynamic: Ember quantizes Linear layers only, not "
+                        + e.getKey().getSimpleName());
+            }
+        }
+        if (qconfigSpec.containsKey(model.getClass())) {
+            throw new UnsupportedOperationException("quantize_dynamic: the model itself is a "
+                    + model.getClass().getSimpleName() + "; wrap it in a container (Sequential) to have it swapped");
+        }
+        List<String> targets = new ArrayList<>();
+        collectTargets(model, "", qconfigSpec, targets);
+        for (String t : targets) {
+            dev.ember.nn.Linear lin = (dev.ember.nn.Linear) model.getSubmodule(t);
+            model.setSubmodule(t, dev.ember.ao.nn.quantized.dynamic.Linear.fromFloat(lin, qconfigSpec.get(lin.getClass())));
+        }
+        return model;
+    }
+
+    /** The dotted names of the modules to swap, in order, not descending into them. */
+    private static void collectTargets(Module m, String prefix, Map<Class<? extends Module>, DynamicQConfig> spec,
+                                       List<String> out) {
+        for (Map.Entry<String, Module> e : m.namedChildren().entrySet()) {
+            Module c = e.getValue();
+            if (c == null) {
+                continue;
+            }
+            String name = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
+            if (spec.containsKey(c.getClass())) {
+                out.add(name);
+            } else {
+                collectTargets(c, name, spec, out);
+            }
         }
     }
 }

@@ -1,0 +1,223 @@
+package dev.ember;
+
+import dev.ember.ao.quantization.DynamicQConfig;
+import dev.ember.ao.quantization.QuantDType;
+import dev.ember.ao.quantization.QuantizedTensor;
+import dev.ember.ao.quantization.Quantization;
+import dev.ember.nn.LSTM;
+import dev.ember.nn.Linear;
+import dev.ember.nn.Module;
+import dev.ember.nn.MultiheadAttention;
+import dev.ember.nn.ReLU;
+import dev.ember.nn.Sequential;
+import org.junit.jupiter.api.Test;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Dynamic quantization ({@link Quantization#quantizeDynamic}, {@link dev.ember.ao.nn.quantized.dynamic.Linear})
+ * against resources/quantdynamic/make_expected.py: the quantized weights (PyTorch's observers and quantize, exact),
+ * printouts (PyTorch's), the outputs bit for bit against the generator's transcription of FBGEMM's arithmetic (the
+ * engine of PyTorch's x86 builds, absent from the Debian build that made the file) and within float32 rounding of this
+ * PyTorch's own quantized model (onednn), float16 weights, the swap of layers a model reads through its fields, and the
+ * refusals.
+ */
+class QuantizeDynamicTest {
+    private static final ExpectedLines EXPECTED = ExpectedLines.load("/quantdynamic/expected.txt");
+
+    private static Tensor in(String key) {
+        return EXPECTED.tensor(key);
+    }
+
+    private static final Map<String, int[]> SIZES = Map.of("a", new int[] {16, 8, 4}, "b", new int[] {13, 6},
+        "c", new int[] {21, 7, 3});
+    private static final Map<String, Boolean> BIAS = Map.of("a", true, "b", true, "c", false);
+
+    /** The case's float model (Linear, ReLU, Linear, ...) with the generator's weights. */
+    private static Sequential floatModel(String name) {
+        int[] sizes = SIZES.get(name);
+        Module[] layers = new Module[2 * sizes.length - 3];
+        for (int i = 0; i < sizes.length - 1; i++) {
+            layers[2 * i] = new Linear(sizes[i], sizes[i + 1], BIAS.get(name));
+            if (i < sizes.length - 2) {
+                layers[2 * i + 1] = new ReLU();
+            }
+        }
+        Sequential m = new Sequential(layers);
+        Map<String, Tensor> state = new LinkedHashMap<>();
+        for (String k : m.stateDict().keySet()) {
+            state.put(k, in(name + ".float." + k));
+        }
+        m.loadStateDict(state);
+        return m;
+    }
+
+    private static void assertInts(String key, Tensor got) {
+        assertArrayEquals(in(key).toLongArray(), got.to(DType.INT64).toLongArray(), key);
+    }
+
+    @Test
+    void qint8OutputsAreFbgemmsBitForBit() {
+        for (String name : List.of("a", "b", "c")) {
+            for (String scheme : List.of("pt", "pc")) {
+                Sequential m = floatModel(name);
+                if (scheme.equals("pt")) {
+                    Quantization.quantizeDynamic(m, Set.of(Linear.class), QuantDType.QINT8, true);
+                    assertEquals(EXPECTED.text(name + ".repr"), m.toString(), name + " printout");
+                } else {
+                    Quantization.quantizeDynamic(m, Map.of(Linear.class, DynamicQConfig.PER_CHANNEL), true);
+                }
+                for (int idx = 0; idx < m.children().size(); idx += 2) {
+                    var q = (dev.ember.ao.nn.quantized.dynamic.Linear) m.children().get(idx);
+                    String key = name + "." + scheme + "." + idx;
+                    QuantizedTensor w = q.weight();
+                    assertInts(key + ".wint", w.intRepr());
+                    if (scheme.equals("pt")) {
+                        assertEquals(in(key + ".wzp").toLongArray()[0], w.qZeroPoint(), key);
+                        assertEquals(in(key + ".wscale").toDoubleArray()[0], (float) w.qScale(), key);
+                    } else {
+                        assertInts(key + ".wzp", w.qPerChannelZeroPoints());
+                        EXPECTED.assertExact(key + ".wscale", w.qPerChannelScales().to(DType.FLOAT32));
+                    }
+                    if (idx == 0) {
+                        assertEquals(EXPECTED.text(key + ".wrepr"), w.toString(), key + " weight printout");
+                    }
+                }
+                Tensor y = m.apply(in(name + ".x"));
+                assertFalse(y.requiresGrad());
+                EXPECTED.assertExact(name + "." + scheme + ".fbgemm", y);
+                // this PyTorch's onednn kernel: the same integers, its own float order (generator: within 2e-6)
+                ReferenceCases.assertClose(name + "." + scheme + ".torch", in(name + "." + scheme + ".torch"), y, 1e-6);
+            }
+        }
+    }
+
+    @Test
+    void theScalarTailOfEachRowDividesWhereTheVectorPartUsesAnFma() {
+        // one value at column 3 (FMA path) and at column 8 (K % 8 tail): FBGEMM rounds them to 3 and 4
+        Linear lin = new Linear(9, 2);
+        try (GradMode off = Ember.noGrad()) {
+            lin.weight.copy_(in("tie.w"));
+            lin.bias.zero_();
+        }
+        Module m = Quantization.quantizeDynamic(new Sequential(lin), Set.of(Linear.class), QuantDType.QINT8, true);
+        EXPECTED.assertExact("tie.fbgemm", m.apply(in("tie.x")));
+        assertArrayEquals(new long[] {3, 4}, new long[] {in("tie.qx").toLongArray()[3], in("tie.qx").toLongArray()[8]});
+    }
+
+    @Test
+    void float16WeightsComputeInFloat32() {
+        for (String name : List.of("a", "b", "c")) {
+            Sequential m = floatModel(name);
+            Quantization.quantizeDynamic(m, Set.of(Linear.class), DType.FLOAT16, true);
+            // FBGEMM's fp16 GEMM sums in its own order: float32 rounding apart
+            ReferenceCases.assertClose(name + ".fp16", in(name + ".fp16"), m.apply(in(name + ".x")), 1e-6);
+            int[] sizes = SIZES.get(name);
+            // PyTorch's DynamicQuantizedLinear.extra_repr for float16: no qscheme (the module is FBGEMM-only, so the
+            // generator's PyTorch cannot print it)
+            assertEquals("DynamicQuantizedLinear(in_features=" + sizes[0] + ", out_features=" + sizes[1]
+                    + ", dtype=torch.float16)", m.children().get(0).toString());
+        }
+    }
+
+    /** A model that reads its layers through fields, as users write them. */
+    static final class TwoLayers extends Module {
+        final Linear fc1 = registerModule("fc1", new Linear(16, 8));
+        final Linear fc2 = registerModule("fc2", new Linear(8, 4));
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return fc2.apply(fc1.forward(x).relu()); // one called directly, one through apply
+        }
+    }
+
+    @Test
+    void layersAModelReadsThroughItsFieldsAreSwappedToo() {
+        TwoLayers t = new TwoLayers();
+        Map<String, Tensor> state = new LinkedHashMap<>();
+        state.put("fc1.weight", in("a.float.0.weight"));
+        state.put("fc1.bias", in("a.float.0.bias"));
+        state.put("fc2.weight", in("a.float.2.weight"));
+        state.put("fc2.bias", in("a.float.2.bias"));
+        t.loadStateDict(state);
+        Quantization.quantizeDynamic(t, Set.of(Linear.class), QuantDType.QINT8, true);
+        EXPECTED.assertExact("a.pt.fbgemm", t.apply(in("a.x")));
+        assertTrue(t.parameters().isEmpty(), "the float layers left the model");
+        assertInstanceOf(dev.ember.ao.nn.quantized.dynamic.Linear.class, t.getSubmodule("fc1"));
+        assertEquals("TwoLayers(\n  (fc1): DynamicQuantizedLinear(in_features=16, out_features=8, dtype=torch.qint8, "
+                + "qscheme=torch.per_tensor_affine)\n  (fc2): DynamicQuantizedLinear(in_features=8, out_features=4, "
+                + "dtype=torch.qint8, qscheme=torch.per_tensor_affine)\n)", t.toString());
+    }
+
+    @Test
+    void onlyLinearItselfIsQuantizedAsPyTorchMatchesTypesExactly() {
+        MultiheadAttention mha = new MultiheadAttention(8, 2);
+        Linear sub = new Linear(4, 4) { };
+        Sequential m = new Sequential(mha, sub, new Linear(4, 4));
+        Quantization.quantizeDynamic(m, Set.of(Linear.class), QuantDType.QINT8, true);
+        assertSame(mha, m.children().get(0));
+        assertSame(sub, m.children().get(1), "a subclass is not Linear for PyTorch's type(module) lookup");
+        assertInstanceOf(dev.ember.ao.nn.quantized.dynamic.Linear.class, m.children().get(2));
+    }
+
+    @Test
+    void refusalsNameTheProblemAndLeaveTheModelAsItWas() {
+        Sequential m = floatModel("a");
+        Module first = m.children().get(0);
+        UnsupportedOperationException copy = assertThrows(UnsupportedOperationException.class,
+            () -> Quantization.quantizeDynamic(m, Set.of(Linear.class), QuantDType.QINT8, false));
+        assertTrue(copy.getMessage().contains("deep-copies the model"), copy.getMessage());
+        assertEquals("Don't know how to quantize with default settings for torch.quint8. Provide full qconfig please",
+            assertThrows(IllegalArgumentException.class,
+                () -> Quantization.quantizeDynamic(m, Set.of(Linear.class), QuantDType.QUINT8, true)).getMessage());
+        assertEquals("Don't know how to quantize with default settings for torch.float64. Provide full qconfig please",
+            assertThrows(IllegalArgumentException.class,
+                () -> Quantization.quantizeDynamic(m, Set.of(Linear.class), DType.FLOAT64, true)).getMessage());
+        assertThrows(UnsupportedOperationException.class,
+            () -> Quantization.quantizeDynamic(m, Set.of(Linear.class, LSTM.class), QuantDType.QINT8, true));
+        assertSame(first, m.children().get(0), "a refused call swaps nothing");
+
+        Quantization.quantizeDynamic(m, Set.of(Linear.class), QuantDType.QINT8, true);
+        Module q = m.children().get(0);
+        assertEquals("expected scalar type Float but found Double", assertThrows(IllegalArgumentException.class,
+            () -> q.apply(Tensor.zeros(DType.FLOAT64, 2, 16))).getMessage());
+        assertEquals("The dimension of input tensor should be larger than or equal to 2",
+            assertThrows(IllegalArgumentException.class, () -> q.apply(Tensor.zeros(DType.FLOAT32, 16))).getMessage());
+        assertEquals("The number of rows in the packB should be equal to K: 5",
+            assertThrows(IllegalArgumentException.class, () -> q.apply(Tensor.zeros(DType.FLOAT32, 2, 5))).getMessage());
+        UnsupportedOperationException save = assertThrows(UnsupportedOperationException.class, m::stateDict);
+        assertTrue(save.getMessage().startsWith("state_dict: the module '0' (DynamicQuantizedLinear) cannot be saved"),
+            save.getMessage());
+        assertThrows(UnsupportedOperationException.class, () -> m.loadStateDict(Map.of()));
+        // an empty batch: an empty output, as FBGEMM's (min and max 0)
+        assertArrayEquals(new int[] {0, 8}, q.apply(Tensor.zeros(DType.FLOAT32, 0, 16)).shape());
+    }
+
+    @Test
+    void setSubmoduleReplacesInPlaceWithPyTorchsMessages() {
+        Sequential inner = new Sequential(new Linear(2, 2), new ReLU());
+        Sequential m = new Sequential(inner, new Linear(2, 3));
+        ReLU r = new ReLU();
+        m.setSubmodule("0.0", r);
+        assertSame(r, m.getSubmodule("0.0"));
+        assertEquals(List.of("0", "1"), List.copyOf(m.namedChildren().keySet()));
+        assertEquals("Cannot set the submodule without a target name!",
+            assertThrows(IllegalArgumentException.class, () -> m.setSubmodule("", r)).getMessage());
+        assertEquals("Sequential has no attribute `5`",
+            assertThrows(IllegalArgumentException.class, () -> m.setSubmodule("5.0", r)).getMessage());
+        assertEquals("`weight` is not an nn.Module",
+            assertThrows(IllegalArgumentException.class, () -> m.setSubmodule("1.weight.x", r)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> m.setSubmodule("0.x", m), "a module containing its parent");
+    }
+}

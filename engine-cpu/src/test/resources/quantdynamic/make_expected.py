@@ -1,0 +1,226 @@
+# Expected values for QuantizeDynamicTest: torch.ao.quantization.quantize_dynamic of Linear layers (qint8 per tensor,
+# qint8 per channel, float16), the quantized weights (int_repr, scales, zero points: PyTorch's observers and
+# quantize_per_tensor/per_channel, exact), printouts, and the layer outputs.
+#
+# The outputs: PyTorch's x86 builds run quantized::linear_dynamic on FBGEMM, which this Debian build of PyTorch 1.13
+# lacks (its engines: onednn, qnnpack). So the generator writes two things per case: "fbgemm.*", FBGEMM's arithmetic
+# transcribed from its sources (PackAWithQuantRowOffset's quantization of the input: an FMA over the 8-wide part of
+# each row, x / scale + zero_point over the K % 8 tail; the exact integer sum; ReQuantizeForFloat's
+# float(sum) * (x_scale * w_scale) + bias in float32), computed here with exact rational arithmetic where a float32 FMA
+# is needed, and "torch.*", the output of this PyTorch's own quantized model (onednn), which the generator checks
+# agrees with the transcription to a tolerance (onednn rounds the quantized input half away from the FMA path at
+# ties, and orders its float arithmetic its own way). Float16: PyTorch's fp16 dynamic linear is FBGEMM-only; its
+# reference is x @ w.half().float().T + b in float32.
+# Run: /usr/bin/python3 make_expected.py > expected.txt   (PyTorch 1.13)
+import os
+import sys
+from fractions import Fraction
+
+import numpy as np
+import torch
+import torch.nn as nn
+from torch.ao.quantization import quantize_dynamic, per_channel_dynamic_qconfig, default_dynamic_qconfig
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from refcases import fmt_tensor  # noqa: E402
+
+lines = []
+
+
+def emit(key, t):
+    lines.append(key + " " + fmt_tensor(t))
+
+
+def text(key, s):
+    lines.append(key + " " + s.replace("\\", "\\\\").replace("\n", "\\n"))
+
+
+def f32(x):
+    return np.float32(x)
+
+
+def round_f32(q):
+    """The float32 nearest the rational q, ties to even."""
+    c = np.float32(float(q))
+    best = None
+    for cand in (np.nextafter(c, np.float32(-np.inf)), c, np.nextafter(c, np.float32(np.inf))):
+        d = abs(Fraction(float(cand)) - q)
+        if best is None or d < best[0] or (d == best[0] and (int(cand.view(np.int32)) & 1) == 0):
+            best = (d, cand)
+    return best[1]
+
+
+def choose_qparams(mn, mx, qmin, qmax):
+    # PyTorch's quant_utils::ChooseQuantizationParams (preserve_sparsity false), as FakeQuant.chooseQuantizationParams
+    mn = f32(min(mn, 0.0))
+    mx = f32(max(mx, 0.0))
+    scale = (float(mx) - float(mn)) / (qmax - qmin)
+    if f32(scale) == 0 or np.isinf(f32(1.0) / f32(scale)):
+        scale = 0.1
+    small = float(f32(6.1e-5))
+    if scale < small:
+        orig = f32(scale)
+        scale = small
+        if mn == 0:
+            mx = f32(small * (qmax - qmin))
+        elif mx == 0:
+            mn = f32(-small * (qmax - qmin))
+        else:
+            amp = f32(f32(small) / orig)
+            mn = f32(mn * amp)
+            mx = f32(mx * amp)
+    from_min = qmin - float(mn) / scale
+    from_max = qmax - float(mx) / scale
+    err_min = abs(qmin) - abs(float(mn) / scale)
+    err_max = abs(qmax) - abs(float(mx) / scale)
+    initial = from_min if err_min < err_max else from_max
+    zp = qmin if initial < qmin else qmax if initial > qmax else int(np.rint(initial))
+    return f32(scale), zp
+
+
+def fbgemm_linear_dynamic(x, qw_int, w_zp, w_scale, bias):
+    """x float32 [..., K]; qw_int int [N, K]; w_zp, w_scale per output row (float32 scales); bias float32 or None."""
+    x = np.asarray(x, dtype=np.float32)
+    k = x.shape[-1]
+    rows = x.reshape(-1, k)
+    mn = rows.min() if rows.size else f32(0)
+    mx = rows.max() if rows.size else f32(0)
+    scale, zp = choose_qparams(mn, mx, 0, 127)
+    inv = f32(f32(1.0) / scale)
+    vec = k - k % 8
+    qx = np.zeros(rows.shape, dtype=np.int64)
+    for i in range(rows.shape[0]):
+        for c in range(k):
+            v = rows[i, c]
+            if c < vec:
+                t = round_f32(Fraction(float(v)) * Fraction(float(inv)) + zp)
+            else:
+                t = f32(f32(v / scale) + f32(zp))
+            t = min(max(float(t), 0.0), 255.0)
+            qx[i, c] = int(np.rint(t))
+    acc = (qx - zp) @ (qw_int.astype(np.int64) - w_zp[:, None]).T
+    assert np.abs(acc).max(initial=0) < 2 ** 31
+    mult = (scale * w_scale).astype(np.float32)
+    out = (acc.astype(np.float32) * mult[None, :]).astype(np.float32)
+    if bias is not None:
+        out = (out + bias.astype(np.float32)[None, :]).astype(np.float32)
+    return out.reshape(x.shape[:-1] + (qw_int.shape[0],)), qx
+
+
+def weight_params(lin):
+    w = lin.weight()
+    if w.qscheme() == torch.per_tensor_affine:
+        n = w.shape[0]
+        return (w.int_repr().numpy().astype(np.int64), np.full(n, w.q_zero_point(), dtype=np.int64),
+                np.full(n, np.float32(w.q_scale()), dtype=np.float32))
+    return (w.int_repr().numpy().astype(np.int64), w.q_per_channel_zero_points().numpy().astype(np.int64),
+            w.q_per_channel_scales().numpy().astype(np.float32))
+
+
+g = torch.Generator().manual_seed(33)
+
+
+def model_of(sizes, bias=True):
+    layers = []
+    for i in range(len(sizes) - 1):
+        layers.append(nn.Linear(sizes[i], sizes[i + 1], bias=bias))
+        if i < len(sizes) - 2:
+            layers.append(nn.ReLU())
+    m = nn.Sequential(*layers)
+    with torch.no_grad():
+        for p in m.parameters():
+            p.copy_(torch.randn(p.shape, generator=g) * 0.5)
+    return m
+
+
+cases = {
+    # name: (layer sizes, bias, input shape)
+    "a": ([16, 8, 4], True, (5, 16)),     # K a multiple of 8: every element on the FMA path
+    "b": ([13, 6], True, (3, 13)),        # K % 8 == 5: each row's tail divides
+    "c": ([21, 7, 3], False, (2, 3, 21)),  # no bias, a 3-d input
+}
+tol_ok = True
+for name, (sizes, bias, shape) in cases.items():
+    m = model_of(sizes, bias)
+    x = torch.randn(shape, generator=g) * 2
+    emit(name + ".x", x)
+    for p_name, p in m.state_dict().items():
+        emit(name + ".float." + p_name, p)
+    for qname, spec in (("pt", {nn.Linear}), ("pc", {nn.Linear: per_channel_dynamic_qconfig})):
+        mq = model_of(sizes, bias)
+        mq.load_state_dict(m.state_dict())
+        q = quantize_dynamic(mq, spec, dtype=torch.qint8)
+        if qname == "pt":
+            text(name + ".repr", repr(q))
+        # the layers' quantized weights, and the FBGEMM transcription layer by layer
+        h = x.numpy()
+        for idx, mod in enumerate(q):
+            if isinstance(mod, nn.ReLU):
+                h = np.maximum(h, np.float32(0))
+                continue
+            qi, zps, scs = weight_params(mod)
+            key = "%s.%s.%d" % (name, qname, idx)
+            emit(key + ".wint", torch.from_numpy(qi))
+            emit(key + ".wzp", torch.from_numpy(zps))
+            emit(key + ".wscale", torch.from_numpy(scs))
+            if idx == 0:
+                text(key + ".wrepr", repr(mod.weight()))
+            b = mod.bias()
+            h, _ = fbgemm_linear_dynamic(h, qi, zps, scs, None if b is None else b.detach().numpy())
+        emit("%s.%s.fbgemm" % (name, qname), torch.from_numpy(np.ascontiguousarray(h)))
+        with torch.no_grad():
+            y = q(x)
+        emit("%s.%s.torch" % (name, qname), y)
+        d = (y - torch.from_numpy(h)).abs().max().item()
+        scale_ref = torch.from_numpy(h).abs().max().item()
+        print("# %s.%s onednn vs fbgemm transcription: max |diff| %.3g of max |y| %.3g" % (name, qname, d, scale_ref),
+              file=sys.stderr)
+    # float16
+    with torch.no_grad():
+        h = x
+        for mod in m:
+            if isinstance(mod, nn.ReLU):
+                h = torch.relu(h)
+            else:
+                w16 = mod.weight.clamp(-65504, 65504).half().float()
+                h = h @ w16.T
+                if mod.bias is not None:
+                    h = h + mod.bias
+        emit(name + ".fp16", h)
+
+# a row with a value whose FMA (8-wide part) and division (tail) round to different integers: search the float32s
+# around each half-integer of the scale the row's maximum gives
+lin = nn.Linear(9, 2)
+with torch.no_grad():
+    lin.weight.copy_(torch.arange(18, dtype=torch.float32).reshape(2, 9) / 17 - 0.5)
+    lin.bias.zero_()
+qlin = quantize_dynamic(nn.Sequential(lin), {nn.Linear}, dtype=torch.qint8)[0]
+qi, zps, scs = weight_params(qlin)
+M = np.float32(0.27286)
+s, z = choose_qparams(np.float32(0), M, 0, 127)
+inv = f32(f32(1.0) / s)
+src = None
+for n in range(127):
+    c = f32((n + 0.5) * float(s))
+    cands = [c]
+    for _ in range(4):
+        cands = [np.nextafter(cands[0], np.float32(-1))] + cands + [np.nextafter(cands[-1], np.float32(1))]
+    for v in cands:
+        fma = round_f32(Fraction(float(v)) * Fraction(float(inv)) + z)
+        div = f32(f32(v / s) + f32(z))
+        if int(np.rint(float(fma))) != int(np.rint(float(div))):
+            src = v
+            break
+    if src is not None:
+        break
+assert src is not None, "no tie found"
+row = np.array([0.0, 0.1, 0.2, src, 0.05, 0.15, 0.25, M, src], dtype=np.float32)  # src at col 3 (FMA), col 8 (tail)
+xt = torch.from_numpy(row.reshape(1, 9))
+emit("tie.x", xt)
+emit("tie.w", lin.weight.detach())
+y, qx = fbgemm_linear_dynamic(row.reshape(1, 9), qi, zps, scs, qlin.bias().detach().numpy())
+assert qx[0, 3] != qx[0, 8], qx
+emit("tie.qx", torch.from_numpy(qx))
+emit("tie.fbgemm", torch.from_numpy(y))
+
+print("\n".join(lines))
