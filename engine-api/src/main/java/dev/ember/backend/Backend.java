@@ -1060,6 +1060,31 @@ public interface Backend {
         }
     }
 
+    // ------------------------------------------------------------------ quantized kernels
+
+    /**
+     * FBGEMM's dynamic qint8 linear, {@code quantized::linear_dynamic} with {@code reduce_range} (PyTorch's x86 engine),
+     * into {@code dst} (float32, contiguous {@code [m, n]}): {@code x} is float32, contiguous {@code [m, k]};
+     * {@code weight} int8, contiguous {@code [n, k]}, row {@code j} with zero point {@code weightZeroPoints[j]} and float
+     * scale {@code weightScales[j]}; {@code bias} float32 {@code [n]} or null. Step by step: the minimum and maximum of
+     * {@code x} (0 and 0 when empty; a NaN after the first element skipped) give
+     * {@code FakeQuant.chooseQuantizationParams(min, max, 0, 127, false)} (scale {@code s} rounded to float, zero point
+     * {@code z}); element {@code c} of each row is quantized to {@code rint(clamp(fma(x, 1f / s, z), 0, 255))} for
+     * {@code c < k - k % 8} (a NaN gives 255) and to {@code rint(clamp(x / s + z, 0, 255))} over the last {@code k % 8};
+     * {@code sum_c (qx - z)(qw - zw)} is summed in int32; and {@code dst = (float) sum * (s * weightScales[j]) + bias[j]}
+     * in float.
+     *
+     * <p>The default throws, as PyTorch does off the CPU: the kernel is FBGEMM's, a CPU library.
+     *
+     * @throws UnsupportedOperationException on a backend without the kernel (PyTorch's message)
+     */
+    default void quantizedLinearDynamic(Storage x, Layout xLayout, Storage weight, Layout weightLayout,
+                                        int[] weightZeroPoints, float[] weightScales, float[] bias, Storage dst,
+                                        Layout dstLayout) {
+        throw new UnsupportedOperationException("Could not run 'quantized::linear_dynamic' with arguments from the '"
+                + deviceType().toUpperCase(java.util.Locale.ROOT) + "' backend.");
+    }
+
     // ------------------------------------------------------------------ Fourier transforms
     //
     // A complex tensor reaches a backend as its real view: a float32 (complex64) or float64 (complex128) layout with a

@@ -1263,6 +1263,28 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void quantizedLinearDynamic(Storage x, Layout xLayout, Storage weight, Layout weightLayout,
+                                       int[] weightZeroPoints, float[] weightScales, float[] bias, Storage dst,
+                                       Layout dstLayout) {
+        Profiler profiler = Profiler.current();
+        if (profiler == null) {
+            delegate.quantizedLinearDynamic(x, xLayout, weight, weightLayout, weightZeroPoints, weightScales, bias, dst,
+                dstLayout);
+            return;
+        }
+        Profiler.Range kernelRange = profiler.enterKernel("quantized::linear_dynamic", this,
+                new Object[] {x, xLayout, weight, weightLayout, dst, dstLayout});
+        try {
+            delegate.quantizedLinearDynamic(x, xLayout, weight, weightLayout, weightZeroPoints, weightScales, bias, dst,
+                dstLayout);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
+        }
+        profiler.exitKernel(kernelRange);
+    }
+
+    @Override
     public void fft(Storage src, Layout srcLayout, Storage dst, Layout dstLayout, boolean inverse) {
         Profiler profiler = Profiler.current();
         if (profiler == null) {

@@ -626,6 +626,14 @@ public final class CpuBackend implements Backend {
     // ---- Fourier transforms
 
     @Override
+    public void quantizedLinearDynamic(Storage x, Layout xLayout, Storage weight, Layout weightLayout,
+                                       int[] weightZeroPoints, float[] weightScales, float[] bias, Storage dst,
+                                       Layout dstLayout) {
+        QuantizedKernels.linearDynamic(cpu(x), xLayout, cpu(weight), weightLayout, weightZeroPoints, weightScales, bias,
+            cpu(dst), dstLayout);
+    }
+
+    @Override
     public void fft(Storage src, Layout srcLayout, Storage dst, Layout dstLayout, boolean inverse) {
         FftKernels.fft(cpu(src), srcLayout, cpu(dst), dstLayout, inverse);
     }

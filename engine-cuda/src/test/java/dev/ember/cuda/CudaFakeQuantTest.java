@@ -119,4 +119,20 @@ class CudaFakeQuantTest {
             }
         }
     }
+
+    @Test
+    void dynamicQuantizedLinearsAreCpuOnlyAsPyTorchs() {
+        // PyTorch's quantized::linear_dynamic and linear_dynamic_fp16 are FBGEMM's, CPU kernels: a CUDA input is refused
+        for (boolean half : new boolean[] {false, true}) {
+            dev.ember.ao.nn.quantized.dynamic.Linear q = dev.ember.ao.nn.quantized.dynamic.Linear.fromFloat(
+                new dev.ember.nn.Linear(4, 3), half ? dev.ember.ao.quantization.DynamicQConfig.FLOAT16
+                    : dev.ember.ao.quantization.DynamicQConfig.DEFAULT);
+            Tensor x = uniform(GEN, 1.0, 2, 4);
+            UnsupportedOperationException e = org.junit.jupiter.api.Assertions.assertThrows(
+                UnsupportedOperationException.class, () -> q.apply(x.to(GPU)));
+            org.junit.jupiter.api.Assertions.assertEquals("Could not run 'quantized::linear_dynamic" + (half ? "_fp16" : "")
+                + "' with arguments from the 'CUDA' backend.", e.getMessage());
+            assertArrayEquals(new int[] {2, 3}, q.apply(x).shape());
+        }
+    }
 }

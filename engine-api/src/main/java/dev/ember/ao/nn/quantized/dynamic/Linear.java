@@ -2,9 +2,9 @@ package dev.ember.ao.nn.quantized.dynamic;
 
 import dev.ember.DType;
 import dev.ember.Ember;
-import dev.ember.FakeQuant;
 import dev.ember.Format;
 import dev.ember.GradMode;
+import dev.ember.QuantizedOps;
 import dev.ember.Tensor;
 import dev.ember.ao.quantization.DynamicQConfig;
 import dev.ember.ao.quantization.ObserverBase;
@@ -23,20 +23,16 @@ import java.util.Arrays;
  * feature) or float16, the bias as float32. Made by {@link #fromFloat} or
  * {@link dev.ember.ao.quantization.Quantization#quantizeDynamic}; it has no gradients (an inference layer).
  *
- * <p><b>Arithmetic.</b> The qint8 forward is FBGEMM's {@code quantized::linear_dynamic} on an x86 machine with AVX2 (the
- * engine of PyTorch's x86 builds), step by step: the input's minimum and maximum give a scale and zero point over
- * [0, 127] (quint8 with {@code reduce_range}, {@code ChooseQuantizationParams}); each element is quantized as
- * {@code PackAWithQuantRowOffset} does, {@code rint(clamp(fma(x, 1f / scale, zero_point), 0, 255))} in float, except the
- * last {@code K % 8} of each row, which its scalar tail computes as {@code rint(clamp(x / scale + zero_point, 0, 255))};
- * the products with the weight's integers are summed exactly ({@code sum (qx - zx) (qw - zw)}, int32, as the
- * integer GEMM with its row and column offsets gives it); and {@code ReQuantizeForFloat} makes each output
+ * <p><b>Arithmetic.</b> The qint8 forward is {@link QuantizedOps#linearDynamic}, FBGEMM's
+ * {@code quantized::linear_dynamic} on an x86 machine (the engine of PyTorch's x86 builds) step by step: the input
+ * quantized over [0, 127] from its own minimum and maximum, exact integer sums with the weight's integers, and
  * {@code (float) sum * (x_scale * w_scale) + bias} in float. The float16 forward rounds the weight to float16 once and
  * computes {@code x W^T} in float32, then adds the bias, as FBGEMM's fp16 GEMM (whose summation order differs, so
  * results agree to float32 rounding).
  *
- * <p>PyTorch runs this layer on the CPU only ({@code quantized::linear_dynamic} has no CUDA kernel); so does Ember,
- * computing it on the host. Its weight is not a tensor of PyTorch's state dict keys (PyTorch keeps a packed-parameter
- * object), so {@link #stateDict()} refuses it: save the float model and quantize after loading.
+ * <p>PyTorch runs this layer on the CPU only (FBGEMM is a CPU library), and so does Ember: an input on a GPU is refused
+ * with PyTorch's message. Its weight is not a tensor of PyTorch's state dict keys (PyTorch keeps a packed-parameter
+ * object), so a model's {@link #stateDict()} refuses it: save the float model and quantize after loading.
  */
 public class Linear extends Module {
     private final int in;
@@ -45,13 +41,6 @@ public class Linear extends Module {
     private QuantizedTensor qweight;
     private Tensor halfWeight;
     private Tensor bias;
-    /** The packed weight: the qint8 integers [out][in] row-major, with each row's zero point and float scale. */
-    private byte[] packed;
-    private int[] wZero;
-    private float[] wScale;
-    private float[] biasData;
-    /** Each row's {@code sum qw - k zw}, FBGEMM's column offsets. */
-    private int[] colOffsets;
 
     /**
      * A layer of zero weight (qint8, scale 1, zero point 0) and zero bias, as PyTorch's constructor.
@@ -151,44 +140,15 @@ public class Linear extends Module {
         if (b != null && (b.dim() != 1 || b.size(0) != out)) {
             throw new IllegalArgumentException("bias should have N elements: " + out);
         }
-        float[] newBias = b == null ? null : b.detach().to(dev.ember.Device.CPU).to(DType.FLOAT32).toFloatArray();
         if (qw == null) {
             // PyTorch saturates the weight to float16's range before packing it
-            Tensor h = floatWeight.clamp(-65504.0, 65504.0).to(DType.FLOAT16);
-            this.halfWeight = h;
+            this.halfWeight = floatWeight.clamp(-65504.0, 65504.0).to(DType.FLOAT16);
             this.qweight = null;
         } else {
-            byte[] ints = qw.intRepr().toByteArray();
-            int[] zeros = new int[out];
-            float[] scales = new float[out];
-            if (qw.qscheme() == QScheme.PER_TENSOR_AFFINE) {
-                Arrays.fill(zeros, (int) qw.qZeroPoint());
-                Arrays.fill(scales, (float) qw.qScale());
-            } else {
-                long[] z = qw.qPerChannelZeroPoints().toLongArray();
-                double[] s = qw.qPerChannelScales().toDoubleArray();
-                for (int j = 0; j < out; j++) {
-                    zeros[j] = (int) z[j];
-                    scales[j] = (float) s[j];
-                }
-            }
             this.qweight = qw;
             this.halfWeight = null;
-            this.packed = ints;
-            this.wZero = zeros;
-            this.wScale = scales;
-            int[] offsets = new int[out];
-            for (int j = 0; j < out; j++) {
-                int sum = 0;
-                for (int c = 0; c < in; c++) {
-                    sum += ints[j * in + c];
-                }
-                offsets[j] = sum - in * zeros[j];
-            }
-            this.colOffsets = offsets;
         }
-        this.bias = b == null ? null : Tensor.tensor(newBias, DType.FLOAT32, dev.ember.Device.CPU);
-        this.biasData = newBias;
+        this.bias = b == null ? null : b.detach().to(dev.ember.Device.CPU).to(DType.FLOAT32).clone();
     }
 
     /** The size of each input sample, {@code in_features}. */
@@ -234,19 +194,19 @@ public class Linear extends Module {
      * The output, float32, of a float32 input of at least 2 dimensions on the CPU whose last is {@code in_features}.
      *
      * @throws IllegalArgumentException for another input type ({@code expected scalar type Float but found Double}),
-     *     fewer than 2 dimensions or another feature count (FBGEMM's messages), or an input on a GPU (PyTorch has no
-     *     CUDA kernel for it either)
+     *     fewer than 2 dimensions or another feature count (FBGEMM's messages)
+     * @throws UnsupportedOperationException for an input on a GPU (PyTorch has no CUDA kernel for it either)
      */
     @Override
     public Tensor forward(Tensor x) {
         if (x == null) {
             throw new IllegalArgumentException("linear_dynamic(): argument 'input' must be Tensor, not null");
         }
-        if (!x.device().isCpu()) {
-            throw new IllegalArgumentException("Could not run 'quantized::linear_dynamic' with arguments from the '"
-                    + x.device().type().toUpperCase(java.util.Locale.ROOT) + "' backend.");
-        }
         if (float16) {
+            if (!x.device().isCpu()) {
+                throw new UnsupportedOperationException("Could not run 'quantized::linear_dynamic_fp16' with arguments "
+                        + "from the '" + x.device().type().toUpperCase(java.util.Locale.ROOT) + "' backend.");
+            }
             if (x.dim() < 2) {
                 throw new IllegalArgumentException("Expected input.dim() >= 2 to be true, but got false.  (Could this "
                         + "error message be improved?  If so, please report an enhancement request to PyTorch.)");
@@ -262,92 +222,13 @@ public class Linear extends Module {
                 return bias == null ? y : y.add(bias);
             }
         }
-        checkFloat(x);
-        if (x.dim() < 2) {
-            throw new IllegalArgumentException("The dimension of input tensor should be larger than or equal to 2");
-        }
-        int k = x.size(-1);
-        if (k != in) {
-            throw new IllegalArgumentException("The number of rows in the packB should be equal to K: " + k);
-        }
-        int[] outShape = x.shape().clone();
-        outShape[outShape.length - 1] = out;
-        float[] xs = x.detach().contiguous().toFloatArray();
-        int m = Math.toIntExact(shapeRows(x));
-        float[] y = linearDynamic(xs, m, k);
-        return Tensor.fromArray(y).view(outShape);
-    }
-
-    private static long shapeRows(Tensor x) {
-        long rows = 1;
-        for (int d = 0; d < x.dim() - 1; d++) {
-            rows *= x.size(d);
-        }
-        return rows;
+        return QuantizedOps.linearDynamic(x, qweight, bias);
     }
 
     private static void checkFloat(Tensor x) {
         if (x.dtype() != DType.FLOAT32) {
             throw new IllegalArgumentException("expected scalar type Float but found " + Format.scalarType(x.dtype()));
         }
-    }
-
-    /** FBGEMM's dynamic qint8 linear on {@code m} rows of {@code k} inputs (see the class comment). */
-    private float[] linearDynamic(float[] x, int m, int k) {
-        // FindMinMax: 0 and 0 for an empty input; a NaN after the first element is skipped, as std::min/max skip it
-        float min = 0f;
-        float max = 0f;
-        if (x.length > 0) {
-            min = x[0];
-            max = x[0];
-            for (float v : x) {
-                min = v < min ? v : min;
-                max = max < v ? v : max;
-            }
-        }
-        double[] qp = FakeQuant.chooseQuantizationParams(min, max, 0, 127, false); // [0, 255] with reduce_range
-        float scale = (float) qp[0];
-        int zero = (int) qp[1];
-        float inv = 1.0f / scale;
-        float zeroF = zero;
-        int vectorized = k - k % 8; // the 8-wide FMA path; the scalar tail divides
-        int[] qx = new int[k];
-        float[] y = new float[Math.multiplyExact(m, out)];
-        float[] multiplier = new float[out];
-        for (int j = 0; j < out; j++) {
-            multiplier[j] = scale * wScale[j];
-        }
-        for (int i = 0; i < m; i++) {
-            int rowSum = 0;
-            for (int c = 0; c < k; c++) {
-                float v = x[i * k + c];
-                float t;
-                if (c < vectorized) {
-                    t = Math.fma(v, inv, zeroF);
-                    t = !(t < 255f) ? 255f : t; // _mm256_min_ps(t, 255): a NaN gives 255
-                    t = 0f > t ? 0f : t;
-                } else {
-                    t = v / scale + zeroF;
-                    t = 0f < t ? t : 0f;
-                    t = t < 255f ? t : 255f;
-                    t = Float.isNaN(t) ? 255f : t;
-                }
-                qx[c] = (int) Math.rint(t);
-                rowSum += qx[c];
-            }
-            for (int j = 0; j < out; j++) {
-                int base = j * k;
-                int acc = 0;
-                for (int c = 0; c < k; c++) {
-                    acc += qx[c] * packed[base + c];
-                }
-                // sum (qx - zx)(qw - zw) = sum qx qw - zx sum qw - zw sum qx + k zx zw, in int32 as FBGEMM's offsets
-                int raw = acc - zero * colOffsets[j] - wZero[j] * rowSum;
-                float r = (float) raw * multiplier[j];
-                y[i * out + j] = biasData == null ? r : r + biasData[j];
-            }
-        }
-        return y;
     }
 
     /** Why {@link #stateDict()} refuses the layer: PyTorch's state dict holds its packed parameters, not tensors. */
