@@ -5,12 +5,68 @@ import dev.ember.backend.Layout;
 
 /**
  * The quantized kernels: FBGEMM's dynamic qint8 linear ({@code quantized::linear_dynamic} of PyTorch's x86 builds),
- * step by step as {@link dev.ember.backend.Backend#quantizedLinearDynamic} specifies it. The integer sums are exact
- * int32 arithmetic (a product of the 8-bit operands is at most 2^15), in plain Java loops over the rows, split over the
- * backend's threads.
+ * step by step as {@link dev.ember.backend.Backend#quantizedLinearDynamic} specifies it. The integer sums run on the
+ * float32 GEMM ({@link Gemm}): the shifted integers {@code qx - zx} and {@code qw - zw} (at most 255 in magnitude) are
+ * exact floats, and a GEMM over at most {@link #CHUNK} columns sums them exactly in any order, since every partial sum
+ * is an integer below 2^24; the slices' results are added as int32, as FBGEMM's accumulator holds them.
  */
 final class QuantizedKernels {
+    /** The most columns one float32 GEMM sums: 256 products of magnitude at most 255 * 255 stay below 2^24. */
+    static final int CHUNK = 256;
+
+    /** Below this many input rows the weight is read once per row by {@link Int8Dots}, not converted for the GEMM. */
+    static final int DOT_ROWS = 8;
+
+    private static volatile Int8Dots dots;
+
     private QuantizedKernels() {
+    }
+
+    /**
+     * Exact integer dot products of a few activation rows ({@code a}: {@code rows} rows of {@code k} integers of
+     * magnitude at most 255, held as floats) with int8 weight rows, reading each weight once for all of them.
+     */
+    interface Int8Dots {
+        /** What runs, for logs. */
+        String name();
+
+        /**
+         * {@code out[r n + j] = sum_c (int) a[r k + c] * w[wo + j k + c]} for every row {@code r} and {@code j} in
+         * [rowFrom, rowTo), in int32.
+         */
+        void dots(float[] a, int rows, int k, byte[] w, int wo, int n, int rowFrom, int rowTo, int[] out);
+    }
+
+    /** The plain Java dots: int arithmetic. */
+    static final class PlainInt8Dots implements Int8Dots {
+        @Override
+        public String name() {
+            return "plain";
+        }
+
+        @Override
+        public void dots(float[] a, int rows, int k, byte[] w, int wo, int n, int rowFrom, int rowTo, int[] out) {
+            for (int j = rowFrom; j < rowTo; j++) {
+                int wr = wo + j * k;
+                for (int r = 0; r < rows; r++) {
+                    int total = 0;
+                    for (int c = 0; c < k; c++) {
+                        total += (int) a[r * k + c] * w[wr + c];
+                    }
+                    out[r * n + j] = total;
+                }
+            }
+        }
+    }
+
+    static Int8Dots dots() {
+        Int8Dots d = dots;
+        if (d == null) {
+            Int8Dots vector = MicroKernels.loadVectorClass(Int8Dots.class, "dev.ember.cpu.VectorInt8Dots");
+            d = vector != null ? vector : new PlainInt8Dots();
+            dots = d;
+        }
+        return d;
     }
 
     static void linearDynamic(CpuStorage x, Layout xLayout, CpuStorage w, Layout wLayout, int[] wZero, float[] wScale,
@@ -42,50 +98,101 @@ final class QuantizedKernels {
         int zero = (int) qp[1];
         float inv = 1.0f / scale;
         float zeroF = zero;
-        int[] colOffsets = new int[n]; // each weight row's sum qw - k zw
         float[] multiplier = new float[n];
         for (int j = 0; j < n; j++) {
-            int sum = 0;
-            for (int c = 0; c < k; c++) {
-                sum += ws[wo + j * k + c];
-            }
-            colOffsets[j] = sum - k * wZero[j];
             multiplier[j] = scale * wScale[j];
         }
+        if (m < DOT_ROWS) {
+            fewRows(xs, xo, m, k, ws, wo, n, wZero, bias, ys, yo, scale, zero, multiplier);
+            return;
+        }
+        // the shifted integers qx - zx and qw - zw, as float32 (exact: |v| <= 255)
+        float[] a = new float[Math.multiplyExact(m, k)];
+        float[] b = new float[Math.multiplyExact(n, k)];
         int vectorized = k - k % 8; // FBGEMM's 8-wide FMA path; its scalar tail divides
-        CpuThreads.parallelFor(m, CpuThreads.chunks(m, (long) k * Math.max(1, n)), (task, from, to) -> {
-            int[] qx = new int[k];
+        CpuThreads.parallelFor(m, CpuThreads.chunks(m, k), (task, from, to) -> {
             for (int i = from; i < to; i++) {
                 int xr = xo + i * k;
-                int rowSum = 0;
+                int ar = i * k;
                 for (int c = 0; c < k; c++) {
-                    float v = xs[xr + c];
-                    float t;
-                    if (c < vectorized) {
-                        t = Math.fma(v, inv, zeroF);
-                        t = !(t < 255f) ? 255f : t; // _mm256_min_ps(t, 255): a NaN gives 255
-                        t = 0f > t ? 0f : t;
-                    } else {
-                        t = v / scale + zeroF;
-                        t = 0f < t ? t : 0f;
-                        t = t < 255f ? t : 255f;
-                        t = Float.isNaN(t) ? 255f : t;
-                    }
-                    qx[c] = (int) Math.rint(t);
-                    rowSum += qx[c];
-                }
-                for (int j = 0; j < n; j++) {
-                    int wr = wo + j * k;
-                    int acc = 0;
-                    for (int c = 0; c < k; c++) {
-                        acc += qx[c] * ws[wr + c];
-                    }
-                    // sum (qx - zx)(qw - zw) = sum qx qw - zx (sum qw - k zw) - zw sum qx: FBGEMM's offsets, in int32
-                    int raw = acc - zero * colOffsets[j] - wZero[j] * rowSum;
-                    float r = (float) raw * multiplier[j];
-                    ys[yo + i * n + j] = bias == null ? r : r + bias[j];
+                    a[ar + c] = quantize(xs[xr + c], c, vectorized, scale, inv, zeroF) - zero;
                 }
             }
         });
+        for (int j = 0; j < n; j++) {
+            int wr = wo + j * k;
+            int br = j * k;
+            int zw = wZero[j];
+            for (int c = 0; c < k; c++) {
+                b[br + c] = ws[wr + c] - zw;
+            }
+        }
+        // sum (qx - zx)(qw - zw) in int32, as FBGEMM's integer GEMM with its offsets gives it: float32 GEMMs over
+        // slices of at most CHUNK columns, each exact whatever its order (every partial sum is an integer below
+        // 256 * 255 * 255 < 2^24), their results added as ints
+        int[] acc = new int[Math.multiplyExact(m, n)];
+        float[] part = new float[acc.length];
+        for (int k0 = 0; k0 < k; k0 += CHUNK) {
+            int kc = Math.min(CHUNK, k - k0);
+            Gemm.sgemm(MicroKernels.get(), m, n, kc, a, k0, k, 1, b, k0, 1, k, part, 0, n, 1);
+            for (int i = 0; i < acc.length; i++) {
+                acc[i] += (int) part[i];
+            }
+        }
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float r = (float) acc[i * n + j] * multiplier[j];
+                ys[yo + i * n + j] = bias == null ? r : r + bias[j];
+            }
+        }
+    }
+
+    /** The input quantized as PackAWithQuantRowOffset does it (see the class comment): {@code qx}, as a float. */
+    private static float quantize(float v, int c, int vectorized, float scale, float inv, float zeroF) {
+        float t;
+        if (c < vectorized) {
+            t = Math.fma(v, inv, zeroF);
+            t = !(t < 255f) ? 255f : t; // _mm256_min_ps(t, 255): a NaN gives 255
+            t = 0f > t ? 0f : t;
+        } else {
+            t = v / scale + zeroF;
+            t = 0f < t ? t : 0f;
+            t = t < 255f ? t : 255f;
+            t = Float.isNaN(t) ? 255f : t;
+        }
+        return (float) Math.rint(t);
+    }
+
+    /**
+     * Few rows: each weight row read once for all of them by {@link Int8Dots}, with the activations shifted
+     * ({@code qx - zx}), then {@code sum (qx - zx) qw - zw sum (qx - zx)}, split over the output features.
+     */
+    private static void fewRows(float[] xs, int xo, int m, int k, byte[] ws, int wo, int n, int[] wZero, float[] bias,
+                                float[] ys, int yo, float scale, int zero, float[] multiplier) {
+        float inv = 1.0f / scale;
+        float zeroF = zero;
+        int vectorized = k - k % 8;
+        float[] a = new float[m * k];
+        int[] rowSums = new int[m];
+        for (int i = 0; i < m; i++) {
+            int rowSum = 0;
+            for (int c = 0; c < k; c++) {
+                float v = quantize(xs[xo + i * k + c], c, vectorized, scale, inv, zeroF) - zero;
+                a[i * k + c] = v;
+                rowSum += (int) v;
+            }
+            rowSums[i] = rowSum;
+        }
+        Int8Dots d = dots();
+        int[] acc = new int[m * n];
+        CpuThreads.parallelFor(n, CpuThreads.chunks(n, (long) k * m), (task, from, to) -> d.dots(a, m, k, ws, wo, n, from, to,
+            acc));
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                int raw = acc[i * n + j] - wZero[j] * rowSums[i];
+                float r = (float) raw * multiplier[j];
+                ys[yo + i * n + j] = bias == null ? r : r + bias[j];
+            }
+        }
     }
 }

@@ -30,6 +30,9 @@ import java.util.Arrays;
  * computes {@code x W^T} in float32, then adds the bias, as FBGEMM's fp16 GEMM (whose summation order differs, so
  * results agree to float32 rounding).
  *
+ * <p>Memory: a qint8 layer holds one byte a weight; a float16 one keeps, besides its float16 weight, the weight's
+ * float32 values for its GEMM (FBGEMM's fp16 GEMM widens the weight in its kernel).
+ *
  * <p>PyTorch runs this layer on the CPU only (FBGEMM is a CPU library), and so does Ember: an input on a GPU is refused
  * with PyTorch's message. Its weight is not a tensor of PyTorch's state dict keys (PyTorch keeps a packed-parameter
  * object), so a model's {@link #stateDict()} refuses it: save the float model and quantize after loading.
@@ -40,6 +43,8 @@ public class Linear extends Module {
     private final boolean float16;
     private QuantizedTensor qweight;
     private Tensor halfWeight;
+    /** The float16 weight's values as float32, made once: the forward's GEMM operand. */
+    private Tensor halfWeightValues;
     private Tensor bias;
 
     /**
@@ -143,6 +148,7 @@ public class Linear extends Module {
         if (qw == null) {
             // PyTorch saturates the weight to float16's range before packing it
             this.halfWeight = floatWeight.clamp(-65504.0, 65504.0).to(DType.FLOAT16);
+            this.halfWeightValues = halfWeight.to(DType.FLOAT32).t();
             this.qweight = null;
         } else {
             this.qweight = qw;
@@ -218,7 +224,7 @@ public class Linear extends Module {
             }
             checkFloat(x);
             try (GradMode off = Ember.noGrad()) {
-                Tensor y = x.detach().matmul(halfWeight.to(DType.FLOAT32).t());
+                Tensor y = x.detach().matmul(halfWeightValues);
                 return bias == null ? y : y.add(bias);
             }
         }
