@@ -225,4 +225,101 @@ assert qx[0, 3] != qx[0, 8], qx
 emit("tie.qx", torch.from_numpy(qx))
 emit("tie.fbgemm", torch.from_numpy(y))
 
+# LSTM: quantize_dynamic(model, {nn.LSTM, nn.Linear}) of an LSTM (2 layers, bidirectional) feeding a Linear, as
+# PyTorch's dynamic quantization tutorial; the transcription runs PyTorch's CPU quantized_lstm: per layer and
+# direction the input projection of the whole sequence (one input scale), then per step
+# gates = linear_dynamic(h, W_hh, b_hh) + projection[t] and the cell in float32 (torch's sigmoid and tanh)
+from torch.ao.quantization import MinMaxObserver, PerChannelMinMaxObserver  # noqa: E402
+
+
+def quantized_weight(w, per_channel):
+    obs = (PerChannelMinMaxObserver(dtype=torch.qint8, qscheme=torch.per_channel_symmetric) if per_channel
+           else MinMaxObserver(dtype=torch.qint8, qscheme=torch.per_tensor_symmetric))
+    obs(w)
+    sc, zp = obs.calculate_qparams()
+    if per_channel:
+        q = torch.quantize_per_channel(w, sc.to(torch.double), zp.to(torch.int64), 0, torch.qint8)
+        return (q.int_repr().numpy().astype(np.int64), q.q_per_channel_zero_points().numpy().astype(np.int64),
+                q.q_per_channel_scales().numpy().astype(np.float32))
+    q = torch.quantize_per_tensor(w, float(sc), int(zp), torch.qint8)
+    n = w.shape[0]
+    return (q.int_repr().numpy().astype(np.int64), np.full(n, q.q_zero_point(), dtype=np.int64),
+            np.full(n, np.float32(q.q_scale()), dtype=np.float32))
+
+
+def lstm_transcription(lstm, x, h0, c0, per_channel):
+    dirs = 2 if lstm.bidirectional else 1
+    layer_input = x.numpy()
+    hn, cn = [], []
+    for layer in range(lstm.num_layers):
+        outs = []
+        for d in range(dirs):
+            sfx = "_l%d%s" % (layer, "_reverse" if d == 1 else "")
+            wih = quantized_weight(getattr(lstm, "weight_ih" + sfx).detach(), per_channel)
+            whh = quantized_weight(getattr(lstm, "weight_hh" + sfx).detach(), per_channel)
+            bih = getattr(lstm, "bias_ih" + sfx).detach().numpy()
+            bhh = getattr(lstm, "bias_hh" + sfx).detach().numpy()
+            proj, _ = fbgemm_linear_dynamic(layer_input, *wih, bih)
+            i = layer * dirs + d
+            h = h0[i].numpy()
+            c = torch.from_numpy(c0[i].numpy().copy())
+            steps = proj.shape[0]
+            out = [None] * steps
+            for s_ in range(steps):
+                t = steps - 1 - s_ if d == 1 else s_
+                hh, _ = fbgemm_linear_dynamic(h, *whh, bhh)
+                gates = torch.from_numpy((hh + proj[t]).astype(np.float32))
+                ig, fg, gg, og = gates.chunk(4, 1)
+                c = torch.sigmoid(fg) * c + torch.sigmoid(ig) * torch.tanh(gg)
+                hv = torch.sigmoid(og) * torch.tanh(c)
+                h = hv.numpy()
+                out[t] = h
+            outs.append(np.stack(out, 0))
+            hn.append(h)
+            cn.append(c.numpy())
+        layer_input = np.concatenate(outs, axis=2) if dirs == 2 else outs[0]
+    return layer_input, np.stack(hn, 0), np.stack(cn, 0)
+
+
+class Tagger(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(6, 5, 2, bidirectional=True)
+        self.fc = nn.Linear(10, 3)
+
+    def forward(self, x):
+        o, _ = self.lstm(x)
+        return self.fc(o)
+
+
+xl = torch.randn(7, 3, 6, generator=g)
+h0 = torch.randn(4, 3, 5, generator=g) * 0.5
+c0 = torch.randn(4, 3, 5, generator=g) * 0.5
+emit("lstm.x", xl)
+emit("lstm.h0", h0)
+emit("lstm.c0", c0)
+for pc, name in ((False, "lstm.pt"), (True, "lstm.pc")):
+    torch.manual_seed(5)
+    model = Tagger()
+    if not pc:
+        for k_, v in model.state_dict().items():
+            emit("lstm.float." + k_, v)
+    spec = {nn.LSTM: per_channel_dynamic_qconfig, nn.Linear: per_channel_dynamic_qconfig} if pc else {nn.LSTM, nn.Linear}
+    qm = quantize_dynamic(model, spec, dtype=torch.qint8, inplace=False)
+    if not pc:
+        text("lstm.repr", repr(qm))
+    with torch.no_grad():
+        o, (h, c) = qm.lstm(xl, (h0, c0))
+        emit(name + ".torch.out", o)
+        emit(name + ".torch.h", h)
+        emit(name + ".torch.c", c)
+        emit(name + ".torch.model", qm(xl))
+    ro, rh, rc = lstm_transcription(model.lstm, xl, h0, c0, pc)
+    emit(name + ".fbgemm.out", torch.from_numpy(ro))
+    emit(name + ".fbgemm.h", torch.from_numpy(rh))
+    emit(name + ".fbgemm.c", torch.from_numpy(rc))
+    print("# %s onednn vs transcription: out %.3g, h %.3g, c %.3g" % (
+        name, (o - torch.from_numpy(ro)).abs().max(), (h - torch.from_numpy(rh)).abs().max(),
+        (c - torch.from_numpy(rc)).abs().max()), file=sys.stderr)
+
 print("\n".join(lines))

@@ -24,7 +24,7 @@ import java.util.List;
  * RnnOutput r = lstm.apply(input, new LstmState(h0, c0));   // r.output(), r.h(), r.c()
  * }</pre>
  */
-public class LSTM extends RNNBase {
+public class LSTM extends RNNBase implements LstmForward {
     /** One layer, with biases, sequence first. */
     public LSTM(int inputSize, int hiddenSize) {
         this(inputSize, hiddenSize, 1, true, false, 0, false, 0);
@@ -77,7 +77,11 @@ public class LSTM extends RNNBase {
      * The output sequence and the final states from {@code hx} ({@code (h0, c0)}; null for zeros), as PyTorch's
      * {@code LSTM.forward}, with its checks and messages.
      */
+    @Override
     public RnnOutput forward(Tensor input, LstmState hx) {
+        if (replacement() instanceof LstmForward replaced) {
+            return replaced.forward(input, hx); // swapped in its parent (Module.setSubmodule): the new layer computes
+        }
         Checks.tensor(input, "lstm", "input", 1);
         if (input.dim() != 2 && input.dim() != 3) {
             throw new IllegalArgumentException("LSTM: Expected input to be 2D or 3D, got " + input.dim() + "D instead");
@@ -140,6 +144,10 @@ public class LSTM extends RNNBase {
      * @return the packed output and the final states
      */
     public PackedRnnOutput forward(PackedSequence input, LstmState hx) {
+        if (replacement() != null) {
+            throw new UnsupportedOperationException("this LSTM was replaced by " + replacement().getClass().getSimpleName()
+                    + " (Module.setSubmodule), which takes no PackedSequence in Ember yet");
+        }
         int maxBatch = packedMaxBatch(input);
         Tensor data = input.data();
         int realHidden = projSize > 0 ? projSize : hiddenSize;

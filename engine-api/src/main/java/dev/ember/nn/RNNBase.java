@@ -91,6 +91,46 @@ public abstract class RNNBase extends Module {
         resetParameters();
     }
 
+    /** {@code input_size}. */
+    public int inputSize() {
+        return inputSize;
+    }
+
+    /** {@code hidden_size}. */
+    public int hiddenSize() {
+        return hiddenSize;
+    }
+
+    /** {@code num_layers}. */
+    public int numLayers() {
+        return numLayers;
+    }
+
+    /** {@code bias}: whether the layers have biases. */
+    public boolean bias() {
+        return bias;
+    }
+
+    /** {@code batch_first}. */
+    public boolean batchFirst() {
+        return batchFirst;
+    }
+
+    /** {@code dropout}: the probability of the dropout between layers in training. */
+    public double dropout() {
+        return dropout;
+    }
+
+    /** {@code bidirectional}. */
+    public boolean bidirectional() {
+        return bidirectional;
+    }
+
+    /** {@code proj_size}: 0 without a projection. */
+    public int projSize() {
+        return projSize;
+    }
+
     /** PyTorch's {@code reset_parameters}: every parameter from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)). */
     public void resetParameters() {
         double stdv = 1.0 / Math.sqrt(hiddenSize);

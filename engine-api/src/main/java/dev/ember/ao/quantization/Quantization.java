@@ -52,7 +52,8 @@ public final class Quantization {
      * submodule whose class is one of {@code qconfigSpec} (exactly: a subclass is left as it is, as PyTorch matches
      * {@code type(module)}) becomes a dynamically quantized one, with per-tensor qint8 weights
      * ({@link DynamicQConfig#DEFAULT}). Ember quantizes {@link dev.ember.nn.Linear} (into
-     * {@link dev.ember.ao.nn.quantized.dynamic.Linear}).
+     * {@link dev.ember.ao.nn.quantized.dynamic.Linear}) and {@link dev.ember.nn.LSTM} (into
+     * {@link dev.ember.ao.nn.quantized.dynamic.LSTM}).
      *
      * @param model the model, changed in place
      * @param qconfigSpec the layer classes to quantize ({@code Set.of(Linear.class)})
@@ -120,8 +121,9 @@ public final class Quantization {
      * @return the model
      * @throws IllegalArgumentException for a null model or spec
      * @throws UnsupportedOperationException for {@code inplace} false, a model that is itself to be swapped (PyTorch
-     *     returns the new module; Ember cannot replace the caller's reference), or a class other than
-     *     {@link dev.ember.nn.Linear} (PyTorch's LSTM/GRU and cells are not quantized by Ember yet)
+     *     returns the new module; Ember cannot replace the caller's reference), a class other than
+     *     {@link dev.ember.nn.Linear} and {@link dev.ember.nn.LSTM} (PyTorch's GRU and cells are not quantized by Ember
+     *     yet), or a float16 LSTM
      */
     public static Module quantizeDynamic(Module model, Map<Class<? extends Module>, DynamicQConfig> qconfigSpec,
                                          boolean inplace) {
@@ -137,9 +139,9 @@ public final class Quantization {
             if (e.getKey() == null || e.getValue() == null) {
                 throw new IllegalArgumentException("quantize_dynamic: qconfig_spec has a null entry");
             }
-            if (e.getKey() != dev.ember.nn.Linear.class) {
-                throw new UnsupportedOperationException("quantize_dynamic: Ember quantizes Linear layers only, not "
-                        + e.getKey().getSimpleName());
+            if (e.getKey() != dev.ember.nn.Linear.class && e.getKey() != dev.ember.nn.LSTM.class) {
+                throw new UnsupportedOperationException("quantize_dynamic: Ember quantizes Linear and LSTM layers only, "
+                        + "not " + e.getKey().getSimpleName());
             }
         }
         if (qconfigSpec.containsKey(model.getClass())) {
@@ -148,9 +150,16 @@ public final class Quantization {
         }
         List<String> targets = new ArrayList<>();
         collectTargets(model, "", qconfigSpec, targets);
+        // every layer converted before any is swapped: a refusal (an LSTM without biases) leaves the model as it was
+        List<Module> swapped = new ArrayList<>();
         for (String t : targets) {
-            dev.ember.nn.Linear lin = (dev.ember.nn.Linear) model.getSubmodule(t);
-            model.setSubmodule(t, dev.ember.ao.nn.quantized.dynamic.Linear.fromFloat(lin, qconfigSpec.get(lin.getClass())));
+            Module m = model.getSubmodule(t);
+            DynamicQConfig q = qconfigSpec.get(m.getClass());
+            swapped.add(m instanceof dev.ember.nn.LSTM lstm ? dev.ember.ao.nn.quantized.dynamic.LSTM.fromFloat(lstm, q)
+                    : dev.ember.ao.nn.quantized.dynamic.Linear.fromFloat((dev.ember.nn.Linear) m, q));
+        }
+        for (int i = 0; i < targets.size(); i++) {
+            model.setSubmodule(targets.get(i), swapped.get(i));
         }
         return model;
     }
