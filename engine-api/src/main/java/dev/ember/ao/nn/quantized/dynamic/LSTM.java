@@ -8,10 +8,6 @@ import dev.ember.QuantizedOps;
 import dev.ember.RnnOutput;
 import dev.ember.Tensor;
 import dev.ember.ao.quantization.DynamicQConfig;
-import dev.ember.ao.quantization.ObserverBase;
-import dev.ember.ao.quantization.PerChannelMinMaxObserver;
-import dev.ember.ao.quantization.QParams;
-import dev.ember.ao.quantization.QuantDType;
 import dev.ember.ao.quantization.QuantizedTensor;
 import dev.ember.nn.Functional;
 import dev.ember.nn.LstmForward;
@@ -61,8 +57,8 @@ public class LSTM extends Module implements LstmForward {
             for (int layer = 0; layer < numLayers; layer++) {
                 for (int d = 0; d < directions; d++) {
                     String suffix = "_l" + layer + (d == 1 ? "_reverse" : "");
-                    weightIh.add(quantize(mod.getParameter("weight_ih" + suffix), qconfig));
-                    weightHh.add(quantize(mod.getParameter("weight_hh" + suffix), qconfig));
+                    weightIh.add(Linear.quantizeWeight(mod.getParameter("weight_ih" + suffix), qconfig));
+                    weightHh.add(Linear.quantizeWeight(mod.getParameter("weight_hh" + suffix), qconfig));
                     biasIh.add(floatCopy(mod.getParameter("bias_ih" + suffix)));
                     biasHh.add(floatCopy(mod.getParameter("bias_hh" + suffix)));
                 }
@@ -99,18 +95,6 @@ public class LSTM extends Module implements LstmForward {
                     + "Ember yet");
         }
         return new LSTM(mod, qconfig);
-    }
-
-    private static QuantizedTensor quantize(Tensor weight, DynamicQConfig qconfig) {
-        Tensor w = weight.detach().to(dev.ember.Device.CPU).to(DType.FLOAT32);
-        ObserverBase observer = qconfig.weightObserver();
-        observer.forward(w);
-        QParams p = observer.calculateQparams();
-        return observer instanceof PerChannelMinMaxObserver pc
-                ? QuantizedTensor.quantizePerChannel(w, p.scale().to(DType.FLOAT64), p.zeroPoint().to(DType.INT64),
-                    pc.chAxis(), QuantDType.QINT8)
-                : QuantizedTensor.quantizePerTensor(w, (float) p.scale().item(), (long) p.zeroPoint().item(),
-                    QuantDType.QINT8);
     }
 
     private static Tensor floatCopy(Tensor t) {

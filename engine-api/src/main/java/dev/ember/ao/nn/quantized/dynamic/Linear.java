@@ -100,18 +100,26 @@ public class Linear extends Module {
             if (half) {
                 q.setWeightBias(wf, bf, null);
             } else {
-                ObserverBase observer = qconfig.weightObserver();
-                observer.forward(wf);
-                QParams p = observer.calculateQparams();
-                QuantizedTensor qw = observer instanceof PerChannelMinMaxObserver pc
-                        ? QuantizedTensor.quantizePerChannel(wf, p.scale().to(DType.FLOAT64), p.zeroPoint().to(DType.INT64),
-                            pc.chAxis(), QuantDType.QINT8)
-                        : QuantizedTensor.quantizePerTensor(wf, (float) p.scale().item(), (long) p.zeroPoint().item(),
-                            QuantDType.QINT8);
-                q.setWeightBias(null, bf, qw);
+                q.setWeightBias(null, bf, quantizeWeight(wf, qconfig));
             }
         }
         return q;
+    }
+
+    /**
+     * PyTorch's {@code _quantize_weight} after a fresh observer of {@code qconfig} saw the weight: qint8, per tensor or
+     * per channel along axis 0 (the dynamic layers' weights, each with its own observer).
+     */
+    static QuantizedTensor quantizeWeight(Tensor weight, DynamicQConfig qconfig) {
+        Tensor w = weight.detach().to(dev.ember.Device.CPU).to(DType.FLOAT32);
+        ObserverBase observer = qconfig.weightObserver();
+        observer.forward(w);
+        QParams p = observer.calculateQparams();
+        return observer instanceof PerChannelMinMaxObserver pc
+                ? QuantizedTensor.quantizePerChannel(w, p.scale().to(DType.FLOAT64), p.zeroPoint().to(DType.INT64),
+                    pc.chAxis(), QuantDType.QINT8)
+                : QuantizedTensor.quantizePerTensor(w, (float) p.scale().item(), (long) p.zeroPoint().item(),
+                    QuantDType.QINT8);
     }
 
     /**
