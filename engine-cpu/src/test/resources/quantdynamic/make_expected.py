@@ -1,5 +1,5 @@
 # Expected values for QuantizeDynamicTest: torch.ao.quantization.quantize_dynamic of Linear layers (qint8 per tensor,
-# qint8 per channel, float16), the quantized weights (int_repr, scales, zero points: PyTorch's observers and
+# qint8 per channel, float16), LSTMs and GRUs, the quantized weights (int_repr, scales, zero points: PyTorch's observers and
 # quantize_per_tensor/per_channel, exact), printouts, and the layer outputs.
 #
 # The outputs: PyTorch's x86 builds run quantized::linear_dynamic on FBGEMM, which this Debian build of PyTorch 1.13
@@ -321,5 +321,60 @@ for pc, name in ((False, "lstm.pt"), (True, "lstm.pc")):
     print("# %s onednn vs transcription: out %.3g, h %.3g, c %.3g" % (
         name, (o - torch.from_numpy(ro)).abs().max(), (h - torch.from_numpy(rh)).abs().max(),
         (c - torch.from_numpy(rc)).abs().max()), file=sys.stderr)
+
+# GRU: a 2-layer bidirectional batch-first GRU, PyTorch's CPU quantized_gru cell: r = sigmoid(hr + ir),
+# z = sigmoid(hz + iz), n = tanh(in + hn * r), h = (h - n) * z + n
+
+
+def gru_transcription(gru, x, h0):
+    dirs = 2 if gru.bidirectional else 1
+    layer_input = x.transpose(0, 1).contiguous().numpy() if gru.batch_first else x.numpy()
+    hn = []
+    for layer in range(gru.num_layers):
+        outs = []
+        for d in range(dirs):
+            sfx = "_l%d%s" % (layer, "_reverse" if d == 1 else "")
+            wih = quantized_weight(getattr(gru, "weight_ih" + sfx).detach(), False)
+            whh = quantized_weight(getattr(gru, "weight_hh" + sfx).detach(), False)
+            proj, _ = fbgemm_linear_dynamic(layer_input, *wih, getattr(gru, "bias_ih" + sfx).detach().numpy())
+            h = torch.from_numpy(h0[layer * dirs + d].numpy().copy())
+            steps = proj.shape[0]
+            out = [None] * steps
+            for s_ in range(steps):
+                t = steps - 1 - s_ if d == 1 else s_
+                hh, _ = fbgemm_linear_dynamic(h.numpy(), *whh, getattr(gru, "bias_hh" + sfx).detach().numpy())
+                ir, iz, i_n = torch.from_numpy(proj[t]).chunk(3, 1)
+                hr, hz, h_n = torch.from_numpy(hh).chunk(3, 1)
+                r = (hr + ir).sigmoid()
+                z = (hz + iz).sigmoid()
+                n = (i_n + h_n * r).tanh()
+                h = (h - n) * z + n
+                out[t] = h.numpy()
+            outs.append(np.stack(out, 0))
+            hn.append(h.numpy())
+        layer_input = np.concatenate(outs, axis=2) if dirs == 2 else outs[0]
+    out = np.ascontiguousarray(layer_input.transpose(1, 0, 2)) if gru.batch_first else layer_input
+    return out, np.stack(hn, 0)
+
+
+torch.manual_seed(6)
+gru = nn.GRU(4, 3, 2, batch_first=True, bidirectional=True)
+for k_, v in gru.state_dict().items():
+    emit("gru.float." + k_, v)
+xg = torch.randn(2, 6, 4, generator=g)
+hg = torch.randn(4, 2, 3, generator=g) * 0.5
+emit("gru.x", xg)
+emit("gru.h0", hg)
+qg = quantize_dynamic(nn.Sequential(gru), {nn.GRU}, dtype=torch.qint8, inplace=False)
+text("gru.repr", repr(qg))
+with torch.no_grad():
+    og, hgn = qg[0](xg, hg)
+emit("gru.torch.out", og)
+emit("gru.torch.h", hgn)
+ro, rh = gru_transcription(gru, xg, hg)
+emit("gru.fbgemm.out", torch.from_numpy(ro))
+emit("gru.fbgemm.h", torch.from_numpy(rh))
+print("# gru onednn vs transcription: out %.3g, h %.3g" % ((og - torch.from_numpy(ro)).abs().max(),
+                                                          (hgn - torch.from_numpy(rh)).abs().max()), file=sys.stderr)
 
 print("\n".join(lines))

@@ -187,7 +187,8 @@ class QuantizeDynamicTest {
             assertThrows(IllegalArgumentException.class,
                 () -> Quantization.quantizeDynamic(m, Set.of(Linear.class), DType.FLOAT64, true)).getMessage());
         assertThrows(UnsupportedOperationException.class,
-            () -> Quantization.quantizeDynamic(m, Set.of(Linear.class, dev.ember.nn.GRU.class), QuantDType.QINT8, true));
+            () -> Quantization.quantizeDynamic(m, Set.of(Linear.class, dev.ember.nn.LSTMCell.class), QuantDType.QINT8,
+                true));
         assertSame(first, m.children().get(0), "a refused call swaps nothing");
 
         Quantization.quantizeDynamic(m, Set.of(Linear.class), QuantDType.QINT8, true);
@@ -289,5 +290,26 @@ class QuantizeDynamicTest {
             () -> t.lstm.forward(in("lstm.x"), new LstmState(Tensor.zeros(DType.FLOAT32, 4, 2, 5),
                 Tensor.zeros(DType.FLOAT32, 4, 3, 5)))).getMessage());
         assertThrows(UnsupportedOperationException.class, t::stateDict);
+    }
+
+    @Test
+    void grusAreQuantizedAsPyTorchsQuantizedGru() {
+        dev.ember.nn.GRU gru = new dev.ember.nn.GRU(4, 3, 2, true, true, 0, true);
+        Map<String, Tensor> state = new LinkedHashMap<>();
+        for (String k : gru.stateDict().keySet()) {
+            state.put(k, in("gru.float." + k));
+        }
+        gru.loadStateDict(state);
+        Sequential m = new Sequential(gru);
+        Quantization.quantizeDynamic(m, Set.of(dev.ember.nn.GRU.class), QuantDType.QINT8, true);
+        assertEquals(EXPECTED.text("gru.repr"), m.toString());
+        RnnOutput r = gru.forward(in("gru.x"), in("gru.h0")); // the float GRU forwards to its replacement
+        // as the LSTM's: FBGEMM's integers, Ember's sigmoid and tanh (the transcription is 6e-8 from onednn's)
+        ReferenceCases.assertClose("gru.fbgemm.out", in("gru.fbgemm.out"), r.output(), 1e-6);
+        ReferenceCases.assertClose("gru.fbgemm.h", in("gru.fbgemm.h"), r.h(), 1e-6);
+        ReferenceCases.assertClose("gru.torch.out", in("gru.torch.out"), r.output(), 1e-6);
+        ReferenceCases.assertClose("gru.torch.h", in("gru.torch.h"), r.h(), 1e-6);
+        assertEquals("Expected hidden size (4, 2, 3), got [2, 2, 3]", assertThrows(IllegalArgumentException.class,
+            () -> gru.forward(in("gru.x"), Tensor.zeros(DType.FLOAT32, 2, 2, 3))).getMessage());
     }
 }

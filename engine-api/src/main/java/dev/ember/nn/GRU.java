@@ -16,7 +16,7 @@ import java.util.Arrays;
  * {@link #forward(PackedSequence, Tensor)}). Computed as PyTorch's CPU computes it
  * ({@link Tensor#gru}); the result's {@code c()} is null.
  */
-public class GRU extends RNNBase {
+public class GRU extends RNNBase implements GruForward {
     /** One layer, with biases, sequence first. */
     public GRU(int inputSize, int hiddenSize) {
         this(inputSize, hiddenSize, 1, true, false, 0, false);
@@ -60,7 +60,11 @@ public class GRU extends RNNBase {
      * The output sequence and the final state from {@code hx} (null for zeros), as PyTorch's {@code GRU.forward}, with
      * its checks and messages.
      */
+    @Override
     public RnnOutput forward(Tensor input, Tensor hx) {
+        if (replacement() instanceof GruForward replaced) {
+            return replaced.forward(input, hx); // swapped in its parent (Module.setSubmodule): the new layer computes
+        }
         Checks.tensor(input, "gru", "input", 1);
         if (input.dim() != 2 && input.dim() != 3) {
             throw new IllegalArgumentException("GRU: Expected input to be 2D or 3D, got " + input.dim() + "D instead");
@@ -112,6 +116,10 @@ public class GRU extends RNNBase {
      * @return the packed output and the final state
      */
     public PackedRnnOutput forward(PackedSequence input, Tensor hx) {
+        if (replacement() != null) {
+            throw new UnsupportedOperationException("this GRU was replaced by " + replacement().getClass().getSimpleName()
+                    + " (Module.setSubmodule), which takes no PackedSequence in Ember yet");
+        }
         return forwardPackedOneHidden(input, hx);
     }
 

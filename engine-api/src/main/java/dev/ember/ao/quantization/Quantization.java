@@ -52,8 +52,8 @@ public final class Quantization {
      * submodule whose class is one of {@code qconfigSpec} (exactly: a subclass is left as it is, as PyTorch matches
      * {@code type(module)}) becomes a dynamically quantized one, with per-tensor qint8 weights
      * ({@link DynamicQConfig#DEFAULT}). Ember quantizes {@link dev.ember.nn.Linear} (into
-     * {@link dev.ember.ao.nn.quantized.dynamic.Linear}) and {@link dev.ember.nn.LSTM} (into
-     * {@link dev.ember.ao.nn.quantized.dynamic.LSTM}).
+     * {@link dev.ember.ao.nn.quantized.dynamic.Linear}), {@link dev.ember.nn.LSTM} and {@link dev.ember.nn.GRU} (into
+     * {@link dev.ember.ao.nn.quantized.dynamic.LSTM} and {@link dev.ember.ao.nn.quantized.dynamic.GRU}).
      *
      * @param model the model, changed in place
      * @param qconfigSpec the layer classes to quantize ({@code Set.of(Linear.class)})
@@ -122,8 +122,8 @@ public final class Quantization {
      * @throws IllegalArgumentException for a null model or spec
      * @throws UnsupportedOperationException for {@code inplace} false, a model that is itself to be swapped (PyTorch
      *     returns the new module; Ember cannot replace the caller's reference), a class other than
-     *     {@link dev.ember.nn.Linear} and {@link dev.ember.nn.LSTM} (PyTorch's GRU and cells are not quantized by Ember
-     *     yet), or a float16 LSTM
+     *     {@link dev.ember.nn.Linear}, {@link dev.ember.nn.LSTM} and {@link dev.ember.nn.GRU} (PyTorch's cells are not
+     *     quantized by Ember yet), or a float16 LSTM or GRU
      */
     public static Module quantizeDynamic(Module model, Map<Class<? extends Module>, DynamicQConfig> qconfigSpec,
                                          boolean inplace) {
@@ -139,9 +139,10 @@ public final class Quantization {
             if (e.getKey() == null || e.getValue() == null) {
                 throw new IllegalArgumentException("quantize_dynamic: qconfig_spec has a null entry");
             }
-            if (e.getKey() != dev.ember.nn.Linear.class && e.getKey() != dev.ember.nn.LSTM.class) {
-                throw new UnsupportedOperationException("quantize_dynamic: Ember quantizes Linear and LSTM layers only, "
-                        + "not " + e.getKey().getSimpleName());
+            if (e.getKey() != dev.ember.nn.Linear.class && e.getKey() != dev.ember.nn.LSTM.class
+                    && e.getKey() != dev.ember.nn.GRU.class) {
+                throw new UnsupportedOperationException("quantize_dynamic: Ember quantizes Linear, LSTM and GRU layers "
+                        + "only, not " + e.getKey().getSimpleName());
             }
         }
         if (qconfigSpec.containsKey(model.getClass())) {
@@ -156,6 +157,7 @@ public final class Quantization {
             Module m = model.getSubmodule(t);
             DynamicQConfig q = qconfigSpec.get(m.getClass());
             swapped.add(m instanceof dev.ember.nn.LSTM lstm ? dev.ember.ao.nn.quantized.dynamic.LSTM.fromFloat(lstm, q)
+                    : m instanceof dev.ember.nn.GRU gru ? dev.ember.ao.nn.quantized.dynamic.GRU.fromFloat(gru, q)
                     : dev.ember.ao.nn.quantized.dynamic.Linear.fromFloat((dev.ember.nn.Linear) m, q));
         }
         for (int i = 0; i < targets.size(); i++) {
