@@ -127,8 +127,19 @@ public final class ClipGrad {
 
     private static List<Tensor> grads(List<Tensor> parameters, String fn) {
         List<Tensor> out = new ArrayList<>();
-        for (Tensor p : checked(parameters, fn, "parameters")) {
-            Tensor g = p.grad();
+        List<Tensor> ps = checked(parameters, fn, "parameters");
+        for (Tensor p : ps) {
+            if (p.isGradSparse() && !fn.equals("clip_grads_with_norm_")) {
+                // PyTorch 2.x computes the norm with linalg.vector_norm and clips with clamp_, neither of which has a
+                // sparse kernel: it refuses a sparse gradient, here before any gradient changes
+                String op = fn.equals("clip_grad_value_") ? "aten::clamp_" : "aten::linalg_vector_norm";
+                throw new UnsupportedOperationException("Could not run '" + op + "' with arguments from the '"
+                        + (p.device().isCpu() ? "SparseCPU" : "SparseCUDA") + "' backend.");
+            }
+        }
+        for (Tensor p : ps) {
+            // clip_grads_with_norm_ scales a sparse gradient's values in place (a sparse mul_, as PyTorch's)
+            Tensor g = p.isGradSparse() ? dev.ember.sparse.SparseGrads.valuesOf(p.sparseGrad()) : p.grad();
             if (g != null) {
                 out.add(g);
             }
