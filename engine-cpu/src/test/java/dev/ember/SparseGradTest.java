@@ -119,6 +119,11 @@ class SparseGradTest {
         Embedding all = new Embedding(6, 2, 2L, null, 2.0, false, true);
         all.forward(longs(2, 2)).sum().backward();
         assertGrad("pad.all", all.weight.sparseGrad()); // no entries: indices [1, 0], values [0, 2]
+        // from_pretrained(..., sparse=True) keeps the padding row's values and gives the same sparse gradient
+        Embedding pre = Embedding.fromPretrained(table(6, 2, 1.0), false, 2L, null, 2.0, false, true);
+        assertEquals(EXPECTED.text("pad.repr"), pre.toString());
+        pre.forward(longs(2, 0, 2, 5, 0)).mul(Tensor.arange(10).to(DType.FLOAT64).reshape(5, 2)).sum().backward();
+        assertGrad("pad.one", pre.weight.sparseGrad());
     }
 
     @Test

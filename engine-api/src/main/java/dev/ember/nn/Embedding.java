@@ -106,7 +106,7 @@ public class Embedding extends Module implements HasWeight {
     }
 
     /**
-     * {@code nn.Embedding.from_pretrained} with every option but {@code sparse}: a table holding {@code embeddings}
+     * {@code nn.Embedding.from_pretrained} with every option but {@code sparse} (dense gradient): a table holding {@code embeddings}
      * (2-D, used as the parameter itself), {@code freeze} turning its gradient off; {@code paddingIdx} (kept as given,
      * no gradient) and {@code maxNorm} may be null, as in {@link #Embedding(int, int, Long, Double, double, boolean)}.
      *
@@ -115,12 +115,24 @@ public class Embedding extends Module implements HasWeight {
      */
     public static Embedding fromPretrained(Tensor embeddings, boolean freeze, Long paddingIdx, Double maxNorm,
                                            double normType, boolean scaleGradByFreq) {
+        return fromPretrained(embeddings, freeze, paddingIdx, maxNorm, normType, scaleGradByFreq, false);
+    }
+
+    /**
+     * {@code nn.Embedding.from_pretrained} with every option: as
+     * {@link #fromPretrained(Tensor, boolean, Long, Double, double, boolean)}, and with {@code sparse} the weight's
+     * gradient is sparse.
+     *
+     * @throws IllegalArgumentException as {@link #fromPretrained(Tensor, boolean, Long, Double, double, boolean)}
+     */
+    public static Embedding fromPretrained(Tensor embeddings, boolean freeze, Long paddingIdx, Double maxNorm,
+                                           double normType, boolean scaleGradByFreq, boolean sparse) {
         Checks.notNull(embeddings, "embeddings");
         if (embeddings.dim() != 2) {
             throw new IllegalArgumentException("Embeddings parameter is expected to be 2-dimensional");
         }
         Embedding e = new Embedding(embeddings.size(0), embeddings.size(1), paddingIdx, maxNorm, normType,
-                scaleGradByFreq, false, embeddings);
+                scaleGradByFreq, sparse, embeddings);
         e.weight.requiresGrad_(!freeze);
         return e;
     }
