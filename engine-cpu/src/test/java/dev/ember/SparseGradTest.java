@@ -413,18 +413,21 @@ class SparseGradTest {
 
     @Test
     void clipGradNormRefusesASparseGradientAsPyTorch2Does() {
-        // 2.x's clip_grad_norm_ takes linalg.vector_norm of each gradient, which has no sparse kernel (1.13 used
-        // torch.norm, and its detach().mul_() left the sparse values unscaled: a silent no-op); clip_grad_value_'s
-        // clamp_ has none either
+        // 2.x's clip_grad_norm_ takes the gradients' norms with _foreach_norm (its default path on CPU and CUDA),
+        // which has no sparse kernel, nor has linalg.vector_norm (1.13 refuses it with that message; 1.13's
+        // clip_grad_norm_ used torch.norm, and its detach().mul_() left the sparse values unscaled: a silent no-op);
+        // clip_grad_value_'s _foreach_clamp_min_ has none either
         Tensor p = sparseGradLeaf();
         Tensor dense = Tensor.ones(2).requiresGrad_(true);
         dense.setGrad(Tensor.full(new int[] {2}, 5.0));
         UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
             () -> ClipGrad.clipGradNorm_(List.of(dense, p), 1.0));
-        assertEquals("Could not run 'aten::linalg_vector_norm' with arguments from the 'SparseCPU' backend.", e.getMessage());
+        assertEquals("Could not run 'aten::_foreach_norm.Scalar' with arguments from the 'SparseCPU' backend.",
+            e.getMessage());
         assertTrue(dense.grad().equal(Tensor.full(new int[] {2}, 5.0)));
         e = assertThrows(UnsupportedOperationException.class, () -> ClipGrad.clipGradValue_(List.of(p), 0.5));
-        assertEquals("Could not run 'aten::clamp_' with arguments from the 'SparseCPU' backend.", e.getMessage());
+        assertEquals("Could not run 'aten::_foreach_clamp_min_.Scalar' with arguments from the 'SparseCPU' backend.",
+            e.getMessage());
         // clip_grads_with_norm_ only scales: a sparse gradient's values are scaled in place
         ClipGrad.clipGradsWithNorm_(List.of(p), 1.0, Tensor.tensor(4.0), null);
         assertTrue(p.isGradSparse());
