@@ -321,6 +321,32 @@ class SparseGradTest {
     }
 
     @Test
+    void aSparseGradientReachingAnotherOpOrRetainGradIsDense() {
+        // the weight is not a leaf: its sparse gradient goes through MulBackward0 in its dense form (PyTorch keeps it
+        // sparse through mul's sparse kernel: same values, dense layout here), and retain_grad keeps the dense form
+        Tensor base = table(4, 2, 0.0).requiresGrad_(true);
+        Tensor w = base.mul(2.0);
+        w.retainGrad();
+        Functional.embedding(longs(3, 0, 3), w, null, null, 2.0, false, true).sum().backward();
+        Tensor dense = Tensor.zeros(4, 2);
+        try (GradMode off = Ember.noGrad()) {
+            dense.select(0, 3).fill_(2.0);
+            dense.select(0, 0).fill_(1.0);
+        }
+        assertFalse(base.isGradSparse());
+        assertTrue(w.grad().allclose(dense, 0, 0));
+        assertTrue(base.grad().allclose(dense.mul(2.0), 0, 0));
+        // anomaly detection checks a sparse gradient's values for NaN
+        Tensor v = table(4, 2, 0.0).requiresGrad_(true);
+        Tensor out = Functional.embedding(longs(1), v, null, null, 2.0, false, true);
+        Tensor nanGrad = Tensor.tensor(new double[][] {{Double.NaN, 1.0}});
+        try (AnomalyMode on = Autograd.detectAnomaly()) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> out.backward(nanGrad));
+            assertEquals("Function 'EmbeddingBackward0' returned nan values in its 0th output.", e.getMessage());
+        }
+    }
+
+    @Test
     void zeroGradOnASparseGradient() {
         Embedding emb = new Embedding(4, 3, null, null, 2.0, false, true);
         emb.forward(longs(0, 2)).sum().backward();
