@@ -64,6 +64,28 @@ pad2 = torch.nn.Embedding(6, 2, padding_idx=2, sparse=True)
 pad2(torch.tensor([2, 2])).sum().backward()
 grad_lines("pad.all", pad2.weight.grad)
 
+# --- accumulation over backward passes: PyTorch's CPU sparse add_ (add_out_sparse_contiguous, the same in 2.x) merges
+# the two index lists as if both were sorted (equal heads summed, else the larger first... see SparseGrads), coalesced
+# only when both were; int32 indices give int64 grad indices
+grow = torch.nn.Embedding(2, 2, sparse=True)
+with torch.no_grad():
+    grow.weight.copy_(table(2, 2, 0.1))
+for k in range(3):
+    (grow(torch.tensor([0, 1, 0])) * (k + 1.0)).sum().backward()
+    grad_lines("grow.%d" % k, grow.weight.grad)
+# two and three lookups of one table in one graph: the engine sums their sparse gradients (InputBuffer: the later
+# one plus the earlier, merged in index order on the CPU)
+graph = torch.nn.Embedding(6, 2, sparse=True)
+(graph(torch.tensor([4])).sum() + (graph(torch.tensor([0, 4, 1])) * 2.0).sum()).backward()
+grad_lines("graph.two", graph.weight.grad)
+graph3 = torch.nn.Embedding(6, 2, sparse=True)
+(graph3(torch.tensor([5, 2])).sum() + (graph3(torch.tensor([3, 0, 3])) * 2.0).sum()
+ + (graph3(torch.tensor([1, 2])) * 3.0).sum()).backward()
+grad_lines("graph.three", graph3.weight.grad)
+i32 = torch.nn.Embedding(5, 2, sparse=True)
+(i32(torch.tensor([[1, 3]], dtype=torch.int32)) * torch.tensor([[[1.0, 2.0], [3.0, 4.0]]])).sum().backward()
+grad_lines("int32", i32.weight.grad)
+
 # --- EmbeddingBag(sparse=True): sum with per_sample_weights, mean with padding_idx
 bag = torch.nn.EmbeddingBag(5, 2, mode="sum", sparse=True)
 with torch.no_grad():
@@ -76,6 +98,9 @@ with torch.no_grad():
     bagm.weight.copy_(table(5, 2, 3.0))
 (bagm(torch.tensor([0, 1, 1, 4, 3]), torch.tensor([0, 2])) * torch.tensor([[1.0, -1.0], [0.5, 2.0]])).sum().backward()
 grad_lines("bag.mean", bagm.weight.grad)
+bag2 = torch.nn.EmbeddingBag(5, 2, mode="sum", sparse=True)
+(bag2(torch.tensor([[0, 2], [4, 4]])) * torch.tensor([[1.0, -1.0], [0.5, 2.0]])).sum().backward()
+grad_lines("bag.2d", bag2.weight.grad)
 
 # --- training: a bag-of-words classifier, Embedding(20, 4, sparse=True) -> mean over tokens -> Linear(4, 3)
 V, D, C = 20, 4, 3

@@ -778,6 +778,10 @@ final class NNOps {
         }
         Tensor index = idx.to(DType.INT64);
         Tensor values;
+        // PyTorch's values are grad.reshape(-1, d) (a view where it can be, so the expanded gradient of a sum is not
+        // contiguous), or the rows a boolean index picked (contiguous): how they add up to other sparse gradients
+        // depends on it
+        boolean contiguous = paddingIdx >= 0 || rowsGrad.isContiguous();
         if (paddingIdx >= 0) {
             Tensor kept = index.ne(paddingIdx).nonzero().reshape(-1);
             index = index.indexSelect(0, kept);
@@ -787,7 +791,8 @@ final class NNOps {
             values = ViewOps.cloneContiguous(rowsGrad);
         }
         Tensor indices = ViewOps.cloneContiguous(index.reshape(1, -1));
-        return SparseGradOps.carrier(dev.ember.sparse.SparseGrads.unsafe(indices, values, new int[] {rows, d}));
+        return SparseGradOps.carrier(dev.ember.sparse.SparseGrads.unsafe(indices, values, new int[] {rows, d}),
+                contiguous);
     }
 
     /**
@@ -1006,7 +1011,9 @@ final class NNOps {
                             per = per.mul(sp.get().indexSelect(0, kPos).unsqueeze(1));
                         }
                         if (sparse && !GradMode.isEnabled()) {
-                            gw = sparseEmbeddingGrad(kRow, per, rows, d, -1, scaleGradByFreq);
+                            // PyTorch's values: index_select of the bags' gradients (contiguous), then embedding's
+                            // sparse backward without padding (the padding lookups are already out of kRow)
+                            gw = sparseEmbeddingGrad(kRow, per.contiguous(), rows, d, -1, scaleGradByFreq);
                         } else if (scaleGradByFreq && kRow.numel() > 0) {
                             Tensor counts = kRow.bincount(rows).indexSelect(0, kRow);
                             per = per.div(ArithmeticOps.cast(counts, g.dtype).unsqueeze(1));

@@ -16,11 +16,15 @@ final class SparseGradOps {
     private SparseGradOps() {
     }
 
-    /** A placeholder gradient of {@code s}'s shape, type and device standing for {@code s}. */
-    static Tensor carrier(SparseTensor s) {
+    /**
+     * A placeholder gradient of {@code s}'s shape, type and device standing for {@code s}; {@code contiguous}: whether
+     * PyTorch would hold its values contiguous (its sparse additions depend on it, see {@link SparseGrads#accumulate}).
+     */
+    static Tensor carrier(SparseTensor s, boolean contiguous) {
         Tensor zero = Creation.zeros(new int[0], s.dtype(), s.device());
         Tensor c = zero.expand(s.shape());
         c.carriedSparse = s;
+        c.carriedContiguous = contiguous;
         return c;
     }
 
@@ -37,12 +41,13 @@ final class SparseGradOps {
     }
 
     /**
-     * The sum of two gradients for one input, PyTorch's InputBuffer: sparse + sparse stays sparse (the entries of both,
-     * uncoalesced), sparse + dense is dense.
+     * The sum of two gradients for one input, PyTorch's InputBuffer: sparse + sparse stays sparse ({@code new + old},
+     * the later gradient first, {@link SparseGrads#accumulate}), sparse + dense is dense.
      */
     static Tensor add(Tensor before, Tensor grad) {
         if (before.carriedSparse != null && grad.carriedSparse != null) {
-            return carrier(SparseGrads.accumulate(before.carriedSparse, grad.carriedSparse));
+            return carrier(SparseGrads.accumulate(grad.carriedSparse, before.carriedSparse,
+                    grad.carriedContiguous && before.carriedContiguous), true);
         }
         if (before.carriedSparse != null) {
             return SparseGrads.addInto(grad.clone(), before.carriedSparse, 1);
@@ -52,7 +57,7 @@ final class SparseGradOps {
 
     /**
      * PyTorch's AccumulateGrad with a sparse gradient on either side: a sparse gradient into none is taken as it is;
-     * into a sparse one, both entries kept ({@link SparseGrads#accumulate}); into a dense one, added in place (the
+     * into a sparse one, {@code grad += new_grad} ({@link SparseGrads#accumulate}); into a dense one, added in place (the
      * gradient stays dense); a dense gradient into a sparse one gives a dense gradient ({@code new_grad + grad}).
      */
     static void accumulate(Tensor leaf, Tensor g) {
@@ -62,7 +67,9 @@ final class SparseGradOps {
                 leaf.sparseGrad = incoming;
                 leaf.gradMadeByAutograd = true;
             } else if (leaf.sparseGrad != null) {
-                leaf.sparseGrad = SparseGrads.accumulate(leaf.sparseGrad, incoming);
+                // grad += new_grad: the gradient so far is contiguous (PyTorch steals only contiguous values and
+                // clones others contiguous), the new one as its node made it
+                leaf.sparseGrad = SparseGrads.accumulate(leaf.sparseGrad, incoming, g.carriedContiguous);
             } else {
                 SparseGrads.addInto(leaf.grad, incoming, 1);
             }

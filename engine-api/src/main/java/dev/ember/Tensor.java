@@ -96,6 +96,8 @@ public final class Tensor implements AutoCloseable {
      * the parameter's shape ({@link SparseGradOps#carrier}) that the engine never hands to a formula or a hook.
      */
     dev.ember.sparse.SparseTensor carriedSparse;
+    /** Whether PyTorch would hold the values of {@link #carriedSparse} contiguous (its sparse additions depend on it). */
+    boolean carriedContiguous;
 
     /** A tensor over a fresh storage, the first to hold it. */
     Tensor(Storage storage, Layout layout, Device device, Backend backend, int[] version) {

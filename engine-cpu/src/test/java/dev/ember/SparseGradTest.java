@@ -110,6 +110,32 @@ class SparseGradTest {
     }
 
     @Test
+    void accumulationMergesAsPyTorchsSparseAdd() {
+        // over backward passes: grad += new_grad, PyTorch's CPU merge of the two index lists (equal heads summed in
+        // place of repeated: nnz stays 3 here, values 1 + 2 then + 3)
+        Embedding grow = new Embedding(2, 2, null, null, 2.0, false, true);
+        load(grow.weight, table(2, 2, 0.1));
+        for (int k = 0; k < 3; k++) {
+            grow.forward(longs(0, 1, 0)).mul(k + 1.0).sum().backward();
+            assertGrad("grow." + k, grow.weight.sparseGrad());
+        }
+        // within one graph (the engine's buffer: new + old); a lookup whose output is summed directly has the
+        // expanded gradient, whose values PyTorch holds non-contiguous: concatenated, the later gradient first
+        Embedding graph = new Embedding(6, 2, null, null, 2.0, false, true);
+        graph.forward(longs(4)).sum().add(graph.forward(longs(0, 4, 1)).mul(2.0).sum()).backward();
+        assertGrad("graph.two", graph.weight.sparseGrad());
+        Embedding graph3 = new Embedding(6, 2, null, null, 2.0, false, true);
+        graph3.forward(longs(5, 2)).sum().add(graph3.forward(longs(3, 0, 3)).mul(2.0).sum())
+            .add(graph3.forward(longs(1, 2)).mul(3.0).sum()).backward();
+        assertGrad("graph.three", graph3.weight.sparseGrad());
+        // int32 indices: the gradient's indices are int64
+        Embedding i32 = new Embedding(5, 2, null, null, 2.0, false, true);
+        i32.forward(Tensor.tensor(new int[][] {{1, 3}}, DType.INT32, Device.CPU))
+            .mul(Tensor.tensor(new double[][][] {{{1.0, 2.0}, {3.0, 4.0}}})).sum().backward();
+        assertGrad("int32", i32.weight.sparseGrad());
+    }
+
+    @Test
     void paddingLookupsAreDroppedFromTheIndices() {
         Embedding pad = new Embedding(6, 2, 2L, null, 2.0, false, true);
         load(pad.weight, table(6, 2, 1.0));
@@ -137,6 +163,9 @@ class SparseGradTest {
         load(mean.weight, table(5, 2, 3.0));
         mean.forward(longs(0, 1, 1, 4, 3), longs(0, 2)).mul(w).sum().backward();
         assertGrad("bag.mean", mean.weight.sparseGrad());
+        EmbeddingBag bag2 = new EmbeddingBag(5, 2, null, 2.0, false, "sum", true, false, null);
+        bag2.forward(Tensor.tensor(new long[][] {{0, 2}, {4, 4}}, DType.INT64, Device.CPU)).mul(w).sum().backward();
+        assertGrad("bag.2d", bag2.weight.sparseGrad());
         // PyTorch's F.embedding_bag refuses max with sparse (ValueError) before anything runs
         EmbeddingBag max = new EmbeddingBag(5, 2, null, 2.0, false, "max", true, false, null);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -57,38 +57,108 @@ public final class SparseGrads {
     }
 
     /**
-     * The in-place accumulation {@code a += b} of two sparse gradients of one size, as PyTorch's sparse {@code add_}:
-     * merged and coalesced when both are coalesced; otherwise the entries of {@code a} then those of {@code b},
-     * uncoalesced, and coalesced when that makes more entries than the tensor has elements (PyTorch's guard against
-     * unbounded growth of nnz).
+     * {@code t + src} of two sparse gradients of one size, as PyTorch's sparse {@code add} (what AccumulateGrad's
+     * {@code grad += new_grad} and the engine's {@code new + old} run): without entries on one side, the other; on the
+     * CPU with both values contiguous ({@code contiguous}), add_out_sparse_contiguous's merge, which walks the two index
+     * lists as if both were sorted (the smaller index first, equal ones summed into one entry), coalesced only when both
+     * were; otherwise (CUDA, or a side whose values PyTorch would hold non-contiguous) the entries of {@code t} then those
+     * of {@code src}, uncoalesced, coalesced once that makes more entries than the tensor has elements (PyTorch's guard
+     * against unbounded growth of nnz).
      *
-     * @param a the gradient so far
-     * @param b the new gradient
+     * @param t the first operand (AccumulateGrad: the gradient so far)
+     * @param src the second operand
+     * @param contiguous whether PyTorch would hold both operands' values contiguous
      * @return the sum (its tensors in no scope)
      */
-    public static SparseTensor accumulate(SparseTensor a, SparseTensor b) {
+    public static SparseTensor accumulate(SparseTensor t, SparseTensor src, boolean contiguous) {
         try (GradMode off = Ember.noGrad()) {
-            if (b.nnz() == 0) {
-                return a;
+            if (src.nnz() == 0) {
+                return t;
             }
-            if (a.nnz() == 0) {
-                return escape(b.to(a.dtype()));
+            if (t.nnz() == 0) {
+                return escape(src.to(t.dtype()));
             }
-            if (a.isCoalesced() && b.isCoalesced()) {
-                return escape(a.add(b));
-            }
-            Tensor idx = Tensor.cat(List.of(a.rawIndices(), b.rawIndices()), 1);
-            Tensor val = Tensor.cat(List.of(a.rawValues(), b.rawValues().to(a.dtype())), 0);
-            SparseTensor sum = new SparseTensor(idx, val, a.sizeRef().clone(), false, null);
-            long numel = 1;
-            for (int s : a.sizeRef()) {
-                numel *= s;
-            }
-            if (sum.nnz() > numel) {
-                sum = sum.coalesce();
-            }
+            SparseTensor sum = contiguous && t.device().isCpu() ? merge(t, src) : concatenate(t, src);
             return escape(sum);
         }
+    }
+
+    /** PyTorch's add_out_sparse_contiguous: the merge walk of the two index lists (see {@link #accumulate}). */
+    private static SparseTensor merge(SparseTensor t, SparseTensor src) {
+        int sd = t.sparseDim();
+        long[] ti = t.rawIndices().toLongArray();
+        long[] si = src.rawIndices().toLongArray();
+        int tn = t.nnz();
+        int sn = src.nnz();
+        long[] tAt = new long[tn];
+        long[] sAt = new long[sn];
+        long[][] out = new long[sd][tn + sn];
+        int r = 0;
+        int a = 0;
+        int b = 0;
+        while (a < tn || b < sn) {
+            int cmp;
+            if (a >= tn) {
+                cmp = -1;
+            } else if (b >= sn) {
+                cmp = 1;
+            } else {
+                cmp = 0;
+                for (int d = 0; d < sd; d++) {
+                    long x = ti[d * tn + a];
+                    long y = si[d * sn + b];
+                    if (x < y) {
+                        cmp = 1;
+                        break;
+                    }
+                    if (x > y) {
+                        cmp = -1;
+                        break;
+                    }
+                }
+            }
+            if (cmp >= 0) {
+                for (int d = 0; d < sd; d++) {
+                    out[d][r] = ti[d * tn + a];
+                }
+                tAt[a++] = r;
+            }
+            if (cmp <= 0) {
+                for (int d = 0; d < sd; d++) {
+                    out[d][r] = si[d * sn + b];
+                }
+                sAt[b++] = r;
+            }
+            r++;
+        }
+        long[] flat = new long[sd * r];
+        for (int d = 0; d < sd; d++) {
+            System.arraycopy(out[d], 0, flat, d * r, r);
+        }
+        dev.ember.Device device = t.device();
+        Tensor idx = Tensor.tensor(flat, DType.INT64, device).reshape(sd, r);
+        Tensor tv = t.rawValues();
+        int[] vshape = tv.shape();
+        vshape[0] = r;
+        DType common = DType.promote(t.dtype(), src.dtype());
+        // r = 0 + t, then + src, per entry, as PyTorch's axpy into zeroed values
+        Tensor values = Tensor.zeros(common, vshape).to(device)
+                .indexAdd_(0, Tensor.tensor(tAt, DType.INT64, device), tv.to(common))
+                .indexAdd_(0, Tensor.tensor(sAt, DType.INT64, device), src.rawValues().to(common))
+                .to(t.dtype());
+        return new SparseTensor(idx, values, t.sizeRef().clone(), t.isCoalesced() && src.isCoalesced(), null);
+    }
+
+    /** PyTorch's add_out_sparse_non_contiguous (and CUDA's add): concatenated, coalesced past numel entries. */
+    private static SparseTensor concatenate(SparseTensor t, SparseTensor src) {
+        Tensor idx = Tensor.cat(List.of(t.rawIndices(), src.rawIndices()), 1);
+        Tensor val = Tensor.cat(List.of(t.rawValues(), src.rawValues().to(t.dtype())), 0);
+        SparseTensor sum = new SparseTensor(idx, val, t.sizeRef().clone(), false, null);
+        long numel = 1;
+        for (int s : t.sizeRef()) {
+            numel *= s;
+        }
+        return sum.nnz() > numel ? sum.coalesce() : sum;
     }
 
     /**
