@@ -376,6 +376,30 @@ class SparseGradTest {
     }
 
     @Test
+    void lbfgsReadsASparseGradientDensely() {
+        // PyTorch's LBFGS flattens a sparse gradient with to_dense(): the same steps as with the dense gradient
+        Tensor[] out = new Tensor[2];
+        for (int k = 0; k < 2; k++) {
+            boolean sparse = k == 0;
+            Tensor w = table(6, 3, 0.2).requiresGrad_(true);
+            Tensor target = table(4, 3, 1.3);
+            dev.ember.optim.LBFGS lbfgs = new dev.ember.optim.LBFGS(List.of(w));
+            for (int s = 0; s < 2; s++) {
+                lbfgs.step(() -> {
+                    lbfgs.zeroGrad();
+                    Tensor loss = Functional.embedding(longs(1, 4, 4, 0), w, null, null, 2.0, false, sparse)
+                        .sub(target).pow(2).sum();
+                    loss.backward();
+                    return loss;
+                });
+            }
+            out[k] = w.detach();
+        }
+        assertTrue(out[0].allclose(out[1], 0, 1e-12));
+        assertFalse(out[0].equal(table(6, 3, 0.2)));
+    }
+
+    @Test
     void zeroGradOnASparseGradient() {
         Embedding emb = new Embedding(4, 3, null, null, 2.0, false, true);
         emb.forward(longs(0, 2)).sum().backward();
