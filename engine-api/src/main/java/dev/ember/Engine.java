@@ -112,6 +112,13 @@ final class Engine {
                 if (node.numOutputs != 1) {
                     Tensor[] grads = multiBuffers.remove(node);
                     if (grads != null) {
+                        for (int k = 0; k < grads.length; k++) {
+                            if (grads[k] != null && grads[k].carriedSparse != null) {
+                                owned.remove(grads[k]);
+                                grads[k] = SparseGradOps.densify(grads[k]);
+                                owned.add(grads[k]);
+                            }
+                        }
                         inputGrads = runMulti(node, grads, owned, captures, needed, createGraph, anomaly, checkNan);
                     } else {
                         callHooks(node, new Tensor[node.numOutputs]);
@@ -121,6 +128,13 @@ final class Engine {
                     // gradient, which calls its tensor hooks with None (a leaf's too in 2.x) and computes nothing
                     callHooks(node, new Tensor[1]);
                 } else {
+                    if (grad.carriedSparse != null && (!(node instanceof Node.AccumulateGrad) || !node.preHooks.isEmpty()
+                            || node.retainGradTarget != null || (captures != null && captures.containsKey(node)))) {
+                        // a sparse gradient reaches a formula, a hook or autograd.grad in its dense form
+                        owned.remove(grad);
+                        grad = SparseGradOps.densify(grad);
+                        owned.add(grad);
+                    }
                     // An owned gradient dies here once the node has used it, unless a hook, retain_grad or
                     // autograd.grad could have kept it, or the node passes it on or stores it (checked below):
                     // closing it now returns its memory during the pass, as PyTorch frees it with its last reference.
@@ -346,7 +360,7 @@ final class Engine {
      */
     private static void checkNan(Node node, Tensor[] grads) {
         for (int i = 0; i < grads.length; i++) {
-            Tensor g = grads[i];
+            Tensor g = SparseGradOps.densify(grads[i]); // a sparse gradient is checked through its values
             if (g == null || !g.dtype().isFloatingPoint()) {
                 continue;
             }
@@ -425,7 +439,8 @@ final class Engine {
                 return;
             }
         }
-        Tensor sum = before.add(grad);
+        Tensor sum = before.carriedSparse != null || grad.carriedSparse != null ? SparseGradOps.add(before, grad)
+                : before.add(grad);
         // summed gradients only this pass held are dead now (with create_graph they are part of the new graph)
         if (owned.remove(before) && !createGraph) {
             before.close();
@@ -454,6 +469,12 @@ final class Engine {
                 continue;
             }
             int[] want = node.inputShapes[i];
+            if (g.carriedSparse != null) {
+                if (java.util.Arrays.equals(g.shapeRef(), want) && g.dtype() == node.inputDTypes[i]) {
+                    continue; // a sparse gradient of its input's shape and type goes on as it is
+                }
+                g = SparseGradOps.densify(g);
+            }
             if (!java.util.Arrays.equals(g.shapeRef(), want)) {
                 if (!Shapes.expandable(want, g.shapeRef())) {
                     throw new IllegalStateException("Function " + node.name() + " returned an invalid gradient at index " + i

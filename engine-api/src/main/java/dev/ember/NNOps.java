@@ -720,6 +720,17 @@ final class NNOps {
      * by each index's count with {@code scaleGradByFreq}.
      */
     static Tensor embedding(Tensor weight, Tensor indices, long paddingIdx, boolean scaleGradByFreq) {
+        return embedding(weight, indices, paddingIdx, scaleGradByFreq, false);
+    }
+
+    /**
+     * {@link #embedding(Tensor, Tensor, long, boolean)} with PyTorch's {@code sparse}: with it the weight's gradient is
+     * sparse (embedding_sparse_backward): one entry per lookup, at the row looked up, holding that lookup's gradient
+     * row, uncoalesced, the lookups of {@code paddingIdx} dropped (a gradient with no entries when every lookup is of
+     * it); {@code scaleGradByFreq} is refused then, in the backward pass, as PyTorch. A backward pass that records its
+     * own graph ({@code create_graph}) gets the dense gradient.
+     */
+    static Tensor embedding(Tensor weight, Tensor indices, long paddingIdx, boolean scaleGradByFreq, boolean sparse) {
         if (weight.dim() != 2) {
             throw new IllegalArgumentException("'weight' must be 2-D");
         }
@@ -740,6 +751,9 @@ final class NNOps {
                 Tensor idx = si.get().reshape(-1);
                 // the row count spelled out: reshape(-1, 0) is ambiguous for an embedding dimension of 0
                 Tensor rowsGrad = g.reshape(Math.toIntExact(idx.numel()), d);
+                if (sparse && !GradMode.isEnabled()) {
+                    return new Tensor[] {sparseEmbeddingGrad(idx, rowsGrad, rows, d, paddingIdx, scaleGradByFreq)};
+                }
                 if (paddingIdx >= 0) {
                     rowsGrad = Tensor.where(idx.ne(paddingIdx).unsqueeze(1), rowsGrad, 0.0);
                 }
@@ -750,6 +764,35 @@ final class NNOps {
                 return new Tensor[] {Creation.zeros(new int[] {rows, d}, g.dtype, g.device).indexAdd(0, idx, rowsGrad)};
             };
         });
+    }
+
+    /**
+     * PyTorch's {@code embedding_sparse_backward}: the sparse gradient (carried through the backward pass, see
+     * {@link SparseGradOps}) with one entry per lookup of {@code idx} (flat) not equal to {@code paddingIdx}, its value
+     * that lookup's gradient row.
+     */
+    static Tensor sparseEmbeddingGrad(Tensor idx, Tensor rowsGrad, int rows, int d, long paddingIdx,
+                                      boolean scaleGradByFreq) {
+        if (scaleGradByFreq) {
+            throw new IllegalStateException("embedding_backward: scale_grad_by_freq not supported with sparse gradients");
+        }
+        Tensor index = idx.to(DType.INT64);
+        Tensor values;
+        // PyTorch's values are grad.reshape(-1, d) (a view where it can be, so the expanded gradient of a sum is not
+        // contiguous), or the rows a boolean index picked (contiguous): how they add up to other sparse gradients
+        // depends on it
+        boolean contiguous = paddingIdx >= 0 || rowsGrad.isContiguous();
+        if (paddingIdx >= 0) {
+            Tensor kept = index.ne(paddingIdx).nonzero().reshape(-1);
+            index = index.indexSelect(0, kept);
+            values = rowsGrad.indexSelect(0, kept);
+        } else {
+            // a tensor of its own: the gradient outlives the formula's incoming gradient
+            values = ViewOps.cloneContiguous(rowsGrad);
+        }
+        Tensor indices = ViewOps.cloneContiguous(index.reshape(1, -1));
+        return SparseGradOps.carrier(dev.ember.sparse.SparseGrads.unsafe(indices, values, new int[] {rows, d}),
+                contiguous);
     }
 
     /**
@@ -808,6 +851,18 @@ final class NNOps {
      */
     static Tensor embeddingBag(Tensor weight, Tensor indices, Tensor offsets, boolean scaleGradByFreq, int mode,
                                Tensor perSampleWeights, boolean includeLastOffset, long paddingIdx) {
+        return embeddingBag(weight, indices, offsets, scaleGradByFreq, mode, perSampleWeights, includeLastOffset,
+                paddingIdx, false);
+    }
+
+    /**
+     * {@link #embeddingBag(Tensor, Tensor, Tensor, boolean, int, Tensor, boolean, long)} with PyTorch's {@code sparse}
+     * (modes sum and mean): the weight's gradient is then sparse (_embedding_bag_sparse_backward): one entry per lookup
+     * in the input's order, the padding lookups dropped, its value the bag's gradient row (divided by the bag's size for
+     * mean, times the lookup's per-sample weight).
+     */
+    static Tensor embeddingBag(Tensor weight, Tensor indices, Tensor offsets, boolean scaleGradByFreq, int mode,
+                               Tensor perSampleWeights, boolean includeLastOffset, long paddingIdx, boolean sparse) {
         checkIndexType(indices, "indices", "embedding_bag");
         checkIndexType(offsets, "offsets", "embedding_bag");
         if (weight.dim() != 2) {
@@ -955,11 +1010,17 @@ final class NNOps {
                         if (sp != null) {
                             per = per.mul(sp.get().indexSelect(0, kPos).unsqueeze(1));
                         }
-                        if (scaleGradByFreq && kRow.numel() > 0) {
+                        if (sparse && !GradMode.isEnabled()) {
+                            // PyTorch's values: index_select of the bags' gradients (contiguous), then embedding's
+                            // sparse backward without padding (the padding lookups are already out of kRow)
+                            gw = sparseEmbeddingGrad(kRow, per.contiguous(), rows, d, -1, scaleGradByFreq);
+                        } else if (scaleGradByFreq && kRow.numel() > 0) {
                             Tensor counts = kRow.bincount(rows).indexSelect(0, kRow);
                             per = per.div(ArithmeticOps.cast(counts, g.dtype).unsqueeze(1));
                         }
-                        gw = zeros.indexAdd(0, kRow, per);
+                        if (gw == null) {
+                            gw = zeros.indexAdd(0, kRow, per);
+                        }
                     }
                 }
                 if (sw != null) {

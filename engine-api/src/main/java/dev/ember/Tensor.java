@@ -89,6 +89,15 @@ public final class Tensor implements AutoCloseable {
     boolean gradMadeByAutograd;
     /** Whether {@link #releaseGrad()} closed this tensor, a gradient, so that using it later says so. */
     private boolean releasedAsGrad;
+    /** This leaf's sparse gradient (PyTorch's sparse COO {@code .grad}), or null; {@link #grad} is null while it is set. */
+    dev.ember.sparse.SparseTensor sparseGrad;
+    /**
+     * The sparse gradient this tensor stands for while the backward pass carries it: such a tensor is a placeholder of
+     * the parameter's shape ({@link SparseGradOps#carrier}) that the engine never hands to a formula or a hook.
+     */
+    dev.ember.sparse.SparseTensor carriedSparse;
+    /** Whether PyTorch would hold the values of {@link #carriedSparse} contiguous (its sparse additions depend on it). */
+    boolean carriedContiguous;
 
     /** A tensor over a fresh storage, the first to hold it. */
     Tensor(Storage storage, Layout layout, Device device, Backend backend, int[] version) {
@@ -1122,8 +1131,15 @@ public final class Tensor implements AutoCloseable {
     /**
      * The gradient accumulated by backward passes: null until one reaches this leaf. For a non-leaf
      * without {@link #retainGrad()} it is null and a warning is logged once, as PyTorch does.
+     *
+     * <p>When the gradient is sparse ({@link #isGradSparse()}: {@code nn.Embedding(n, d, sparse=true)} made it), this
+     * returns its dense form, {@code p.grad.to_dense()}: a new tensor made on each call, which reads the gradient's
+     * values but is not the gradient (writing into it changes nothing); {@link #sparseGrad()} is the gradient itself.
      */
     public Tensor grad() {
+        if (sparseGrad != null) {
+            return SparseGradOps.dense(sparseGrad);
+        }
         if (!retainsGrad && grad == null && !warnedNonLeafGrad && gradNode() != null) {
             warnedNonLeafGrad = true;
             LOG.log(System.Logger.Level.WARNING, "The .grad attribute of a Tensor that is not a leaf Tensor is being "
@@ -1151,10 +1167,52 @@ public final class Tensor implements AutoCloseable {
             }
         }
         this.grad = newGrad;
+        this.sparseGrad = null;
         this.gradMadeByAutograd = false;
         if (newGrad != null) {
             TensorScope.adopt(this, newGrad);
         }
+    }
+
+    /**
+     * Whether this tensor's gradient is sparse, PyTorch's {@code p.grad.is_sparse}: a leaf whose gradient came from
+     * {@code Embedding(..., sparse=true)} (or {@link #setSparseGrad}). Its gradient is then {@link #sparseGrad()}, and
+     * {@link #grad()} gives its dense form.
+     */
+    public boolean isGradSparse() {
+        return sparseGrad != null;
+    }
+
+    /**
+     * The sparse gradient, PyTorch's sparse COO {@code p.grad}, or null when the gradient is dense or absent: its
+     * indices are the rows looked up, one entry per lookup, uncoalesced, as PyTorch's. The optimizers that accept a
+     * sparse gradient ({@code SGD}, {@code Adagrad}, {@code SparseAdam}) read it; the others refuse it with PyTorch's
+     * messages.
+     */
+    public dev.ember.sparse.SparseTensor sparseGrad() {
+        return sparseGrad;
+    }
+
+    /**
+     * Replaces the gradient with a sparse one, as {@code p.grad = s} for a sparse COO {@code s}; {@code null} clears
+     * the gradient. The dense gradient, if any, is dropped.
+     *
+     * @throws IllegalArgumentException with PyTorch's messages when {@code s} has another device, type or size
+     */
+    public void setSparseGrad(dev.ember.sparse.SparseTensor s) {
+        if (s != null) {
+            if (!s.device().equals(device)) {
+                throw new IllegalArgumentException("assigned grad has data located on a different device");
+            }
+            if (s.dtype() != dtype) {
+                throw new IllegalArgumentException("assigned grad has data of a different type");
+            }
+            if (!Arrays.equals(s.shape(), shape)) {
+                throw new IllegalArgumentException("assigned grad has data of a different size");
+            }
+        }
+        setGrad(null);
+        this.sparseGrad = s;
     }
 
     /**
@@ -1163,6 +1221,15 @@ public final class Tensor implements AutoCloseable {
      * {@code zeroGrad()} of optimizers and modules does.
      */
     public void releaseGrad() {
+        dev.ember.sparse.SparseTensor sg = sparseGrad;
+        if (sg != null) {
+            boolean mine = gradMadeByAutograd;
+            setGrad(null);
+            if (mine) {
+                sg.close();
+            }
+            return;
+        }
         Tensor g = grad;
         boolean close = gradMadeByAutograd;
         setGrad(null);
@@ -1267,6 +1334,10 @@ public final class Tensor implements AutoCloseable {
      * @return whether the leaf kept {@code g} itself as its gradient
      */
     synchronized boolean accumulateGrad(Tensor g, boolean owned) {
+        if (g.carriedSparse != null || sparseGrad != null) {
+            SparseGradOps.accumulate(this, g);
+            return false;
+        }
         if (grad == null && owned && g.gradFn == null && !g.requiresGrad && obeysLayoutContract(g)
                 && g.layout.offset() == 0 && g.rawStorage().numel() == g.numel() * (g.dtype.isComplex() ? 2L : 1L)) {
             // a view that covers its whole storage becomes a tensor of its own
@@ -4702,6 +4773,17 @@ public final class Tensor implements AutoCloseable {
         return NNOps.embedding(weight, indices, paddingIdx, scaleGradByFreq);
     }
 
+    /**
+     * {@code torch.embedding(weight, indices, padding_idx, scale_grad_by_freq, sparse)}: with {@code sparse} the
+     * weight's gradient is sparse ({@link #sparseGrad()}), as {@code nn.Embedding(..., sparse=True)}'s.
+     */
+    public static Tensor embedding(Tensor weight, Tensor indices, long paddingIdx, boolean scaleGradByFreq,
+                                   boolean sparse) {
+        Args.require(weight, "embedding", "weight", 1, "Tensor");
+        Args.require(indices, "embedding", "indices", 2, "Tensor");
+        return NNOps.embedding(weight, indices, paddingIdx, scaleGradByFreq, sparse);
+    }
+
     /** {@code torch.embedding_renorm_}: rescales in place the rows named by indices whose norm exceeds maxNorm; returns weight. */
     public static Tensor embeddingRenorm_(Tensor weight, Tensor indices, double maxNorm, double normType) {
         Args.require(weight, "embedding_renorm_", "self", 1, "Tensor");
@@ -4720,6 +4802,20 @@ public final class Tensor implements AutoCloseable {
         Args.require(offsets, "embedding_bag", "offsets", 3, "Tensor");
         return NNOps.embeddingBag(weight, indices, offsets, scaleGradByFreq, mode, perSampleWeights, includeLastOffset,
                 paddingIdx);
+    }
+
+    /**
+     * {@code torch.embedding_bag(..., sparse)}: as {@link #embeddingBag(Tensor, Tensor, Tensor, boolean, int, Tensor,
+     * boolean, long)}; with {@code sparse} (modes sum and mean) the weight's gradient is sparse ({@link #sparseGrad()}).
+     */
+    public static Tensor embeddingBag(Tensor weight, Tensor indices, Tensor offsets, boolean scaleGradByFreq, int mode,
+                                      Tensor perSampleWeights, boolean includeLastOffset, long paddingIdx,
+                                      boolean sparse) {
+        Args.require(weight, "embedding_bag", "weight", 1, "Tensor");
+        Args.require(indices, "embedding_bag", "indices", 2, "Tensor");
+        Args.require(offsets, "embedding_bag", "offsets", 3, "Tensor");
+        return NNOps.embeddingBag(weight, indices, offsets, scaleGradByFreq, mode, perSampleWeights, includeLastOffset,
+                paddingIdx, sparse);
     }
 
     // ------------------------------------------------------------------ views and shape

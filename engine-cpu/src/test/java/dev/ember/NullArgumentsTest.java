@@ -23,6 +23,7 @@ class NullArgumentsTest {
     /** Arguments whose null has a documented meaning: method name and parameter index. */
     private static final Set<String> NULLABLE = Set.of(
             "Tensor.setGrad#0", // clears the gradient
+            "Tensor.setSparseGrad#0", // clears the gradient too
             "Tensor.backward#0", // the implicit gradient of a scalar
             "Tensor.tensor#1", // infer the type from the data
             "Tensor.sum#0", "Tensor.mean#0", "Tensor.var#0", "Tensor.std#0", // every dimension

@@ -194,7 +194,8 @@ public final class GradScaler {
         List<Tensor> grads = new ArrayList<>();
         for (ParamGroup group : optimizer.paramGroups()) {
             for (Tensor p : group.params()) {
-                Tensor g = p.grad();
+                // a sparse gradient is unscaled through its values, in place (PyTorch's to_unscale = grad._values())
+                Tensor g = p.isGradSparse() ? dev.ember.sparse.SparseGrads.valuesOf(p.sparseGrad()) : p.grad();
                 if (g == null) {
                     continue;
                 }

@@ -9,7 +9,9 @@ import dev.ember.Tensor;
  * {@code torch.nn.Embedding}: a lookup table of {@code numEmbeddings} rows of {@code embeddingDim}, initialized from
  * N(0, 1) (the default generator) with the padding row zeroed, as PyTorch. The row {@code paddingIdx} gets no gradient;
  * with {@code maxNorm} the rows looked up are renormalized in place before each lookup. The gradient is dense (one node
- * EmbeddingBackward0, an index_add into zeros). State dict key {@code weight}.
+ * EmbeddingBackward0, an index_add into zeros), or with {@code sparse} a sparse COO gradient
+ * ({@link Tensor#sparseGrad()}: one entry per lookup, uncoalesced, as PyTorch's; train it with
+ * {@link dev.ember.optim.SparseAdam}, {@code SGD} or {@code Adagrad}). State dict key {@code weight}.
  */
 public class Embedding extends Module implements HasWeight {
     /**
@@ -25,6 +27,7 @@ public class Embedding extends Module implements HasWeight {
     private final Double maxNorm;
     private final double normType;
     private final boolean scaleGradByFreq;
+    private final boolean sparse;
 
     /** A table without padding row or max norm. */
     public Embedding(int numEmbeddings, int embeddingDim) {
@@ -49,11 +52,23 @@ public class Embedding extends Module implements HasWeight {
      */
     public Embedding(int numEmbeddings, int embeddingDim, Long paddingIdx, Double maxNorm, double normType,
                      boolean scaleGradByFreq) {
-        this(numEmbeddings, embeddingDim, paddingIdx, maxNorm, normType, scaleGradByFreq, null);
+        this(numEmbeddings, embeddingDim, paddingIdx, maxNorm, normType, scaleGradByFreq, false, null);
+    }
+
+    /**
+     * Every option of PyTorch's constructor: as {@link #Embedding(int, int, Long, Double, double, boolean)}, and with
+     * {@code sparse} the weight's gradient is sparse, as {@code nn.Embedding(n, d, sparse=True)}.
+     *
+     * @throws IllegalArgumentException for a padding index outside the table (PyTorch's assertion)
+     */
+    public Embedding(int numEmbeddings, int embeddingDim, Long paddingIdx, Double maxNorm, double normType,
+                     boolean scaleGradByFreq, boolean sparse) {
+        this(numEmbeddings, embeddingDim, paddingIdx, maxNorm, normType, scaleGradByFreq, sparse, null);
     }
 
     private Embedding(int numEmbeddings, int embeddingDim, Long paddingIdx, Double maxNorm, double normType,
-                      boolean scaleGradByFreq, Tensor weight) {
+                      boolean scaleGradByFreq, boolean sparse, Tensor weight) {
+        this.sparse = sparse;
         this.numEmbeddings = numEmbeddings;
         this.embeddingDim = embeddingDim;
         this.paddingIdx = Functional.paddingIndex(paddingIdx, numEmbeddings);
@@ -91,7 +106,7 @@ public class Embedding extends Module implements HasWeight {
     }
 
     /**
-     * {@code nn.Embedding.from_pretrained} with every option but {@code sparse}: a table holding {@code embeddings}
+     * {@code nn.Embedding.from_pretrained} with every option but {@code sparse} (dense gradient): a table holding {@code embeddings}
      * (2-D, used as the parameter itself), {@code freeze} turning its gradient off; {@code paddingIdx} (kept as given,
      * no gradient) and {@code maxNorm} may be null, as in {@link #Embedding(int, int, Long, Double, double, boolean)}.
      *
@@ -100,24 +115,41 @@ public class Embedding extends Module implements HasWeight {
      */
     public static Embedding fromPretrained(Tensor embeddings, boolean freeze, Long paddingIdx, Double maxNorm,
                                            double normType, boolean scaleGradByFreq) {
+        return fromPretrained(embeddings, freeze, paddingIdx, maxNorm, normType, scaleGradByFreq, false);
+    }
+
+    /**
+     * {@code nn.Embedding.from_pretrained} with every option: as
+     * {@link #fromPretrained(Tensor, boolean, Long, Double, double, boolean)}, and with {@code sparse} the weight's
+     * gradient is sparse.
+     *
+     * @throws IllegalArgumentException as {@link #fromPretrained(Tensor, boolean, Long, Double, double, boolean)}
+     */
+    public static Embedding fromPretrained(Tensor embeddings, boolean freeze, Long paddingIdx, Double maxNorm,
+                                           double normType, boolean scaleGradByFreq, boolean sparse) {
         Checks.notNull(embeddings, "embeddings");
         if (embeddings.dim() != 2) {
             throw new IllegalArgumentException("Embeddings parameter is expected to be 2-dimensional");
         }
         Embedding e = new Embedding(embeddings.size(0), embeddings.size(1), paddingIdx, maxNorm, normType,
-                scaleGradByFreq, embeddings);
+                scaleGradByFreq, sparse, embeddings);
         e.weight.requiresGrad_(!freeze);
         return e;
     }
 
     @Override
     public Tensor forward(Tensor input) {
-        return Functional.embedding(input, parameter("weight"), paddingIdx, maxNorm, normType, scaleGradByFreq);
+        return Functional.embedding(input, parameter("weight"), paddingIdx, maxNorm, normType, scaleGradByFreq, sparse);
     }
 
     /** The size of the dictionary, PyTorch's {@code num_embeddings}. */
     public int numEmbeddings() {
         return numEmbeddings;
+    }
+
+    /** Whether the weight's gradient is sparse, PyTorch's {@code sparse}. */
+    public boolean sparse() {
+        return sparse;
     }
 
     /** The size of each embedding vector, PyTorch's {@code embedding_dim}. */
@@ -139,6 +171,9 @@ public class Embedding extends Module implements HasWeight {
         }
         if (scaleGradByFreq) {
             s.append(", scale_grad_by_freq=True");
+        }
+        if (sparse) {
+            s.append(", sparse=True");
         }
         return s.toString();
     }

@@ -31,6 +31,7 @@ public class EmbeddingBag extends Module implements HasWeight {
     private final String mode;
     private final boolean includeLastOffset;
     private final Long paddingIdx;
+    private final boolean sparse;
 
     /** Mean bags, PyTorch's default mode. */
     public EmbeddingBag(int numEmbeddings, int embeddingDim) {
@@ -49,16 +50,33 @@ public class EmbeddingBag extends Module implements HasWeight {
      */
     public EmbeddingBag(int numEmbeddings, int embeddingDim, Double maxNorm, double normType, boolean scaleGradByFreq,
                         String mode, boolean includeLastOffset, Long paddingIdx) {
-        this(numEmbeddings, embeddingDim, maxNorm, normType, scaleGradByFreq, mode, includeLastOffset, paddingIdx, null);
+        this(numEmbeddings, embeddingDim, maxNorm, normType, scaleGradByFreq, mode, false, includeLastOffset, paddingIdx,
+                null);
+    }
+
+    /**
+     * Every option of PyTorch's constructor, in its order: as
+     * {@link #EmbeddingBag(int, int, Double, double, boolean, String, boolean, Long)}, and with {@code sparse} (modes
+     * sum and mean) the weight's gradient is sparse ({@link Tensor#sparseGrad()}), as
+     * {@code nn.EmbeddingBag(..., sparse=True)}; mode max with {@code sparse} is refused when the module runs, as
+     * PyTorch's functional refuses it. (PyTorch's printout does not show {@code sparse}.)
+     *
+     * @throws IllegalArgumentException for a padding index outside the table, or a mode other than sum, mean, max
+     */
+    public EmbeddingBag(int numEmbeddings, int embeddingDim, Double maxNorm, double normType, boolean scaleGradByFreq,
+                        String mode, boolean sparse, boolean includeLastOffset, Long paddingIdx) {
+        this(numEmbeddings, embeddingDim, maxNorm, normType, scaleGradByFreq, mode, sparse, includeLastOffset, paddingIdx,
+                null);
     }
 
     /** The constructor with PyTorch's {@code _weight}: the table itself when given (not re-initialized), else N(0, 1). */
     private EmbeddingBag(int numEmbeddings, int embeddingDim, Double maxNorm, double normType, boolean scaleGradByFreq,
-                         String mode, boolean includeLastOffset, Long paddingIdx, Tensor pretrained) {
+                         String mode, boolean sparse, boolean includeLastOffset, Long paddingIdx, Tensor pretrained) {
         Checks.notNull(mode, "mode");
         if (!Arrays.asList("sum", "mean", "max").contains(mode)) {
             throw new IllegalArgumentException("mode has to be one of sum, mean or max");
         }
+        this.sparse = sparse;
         this.numEmbeddings = numEmbeddings;
         this.embeddingDim = embeddingDim;
         this.maxNorm = maxNorm;
@@ -108,7 +126,7 @@ public class EmbeddingBag extends Module implements HasWeight {
             throw new IllegalArgumentException("Embeddings parameter is expected to be 2-dimensional");
         }
         EmbeddingBag bag = new EmbeddingBag(embeddings.size(0), embeddings.size(1), maxNorm, normType,
-                scaleGradByFreq, mode, includeLastOffset, paddingIdx, embeddings);
+                scaleGradByFreq, mode, false, includeLastOffset, paddingIdx, embeddings);
         bag.weight.requiresGrad_(!freeze);
         return bag;
     }
@@ -133,7 +151,7 @@ public class EmbeddingBag extends Module implements HasWeight {
      */
     public Tensor forward(Tensor input, Tensor offsets, Tensor perSampleWeights) {
         return Functional.embeddingBag(input, parameter("weight"), offsets, maxNorm, normType, scaleGradByFreq, mode, perSampleWeights,
-                includeLastOffset, paddingIdx);
+                includeLastOffset, paddingIdx, sparse);
     }
 
     /** {@link #forward(Tensor, Tensor)} called with this module's hooks, as {@code bag(input, offsets)}. */

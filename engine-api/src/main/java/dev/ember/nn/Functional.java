@@ -1324,13 +1324,24 @@ public final class Functional {
      */
     public static Tensor embedding(Tensor input, Tensor weight, Long paddingIdx, Double maxNorm, double normType,
                                    boolean scaleGradByFreq) {
+        return embedding(input, weight, paddingIdx, maxNorm, normType, scaleGradByFreq, false);
+    }
+
+    /**
+     * {@code F.embedding(input, weight, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse)}: as
+     * {@link #embedding(Tensor, Tensor, Long, Double, double, boolean)}; with {@code sparse} the weight's gradient is
+     * sparse ({@link Tensor#sparseGrad()}: one entry per lookup, uncoalesced, the padding row's lookups dropped), as
+     * PyTorch's; {@code scaleGradByFreq} with {@code sparse} fails in the backward pass with PyTorch's message.
+     */
+    public static Tensor embedding(Tensor input, Tensor weight, Long paddingIdx, Double maxNorm, double normType,
+                                   boolean scaleGradByFreq, boolean sparse) {
         Checks.tensor(input, "embedding", "input", 1);
         Checks.tensor(weight, "embedding", "weight", 2);
         Long p = weight.dim() < 1 ? paddingIdx : paddingIndex(paddingIdx, weight.size(0));
         if (maxNorm != null) {
             renormBeforeLookup(input.contiguous(), weight, maxNorm, normType);
         }
-        return Tensor.embedding(weight, input, p == null ? -1 : p, scaleGradByFreq);
+        return Tensor.embedding(weight, input, p == null ? -1 : p, scaleGradByFreq, sparse);
     }
 
     /**
@@ -1366,6 +1377,18 @@ public final class Functional {
     public static Tensor embeddingBag(Tensor input, Tensor weight, Tensor offsets, Double maxNorm, double normType,
                                       boolean scaleGradByFreq, String mode, Tensor perSampleWeights,
                                       boolean includeLastOffset, Long paddingIdx) {
+        return embeddingBag(input, weight, offsets, maxNorm, normType, scaleGradByFreq, mode, perSampleWeights,
+                includeLastOffset, paddingIdx, false);
+    }
+
+    /**
+     * {@code F.embedding_bag} with every option, PyTorch's {@code sparse} last: as
+     * {@link #embeddingBag(Tensor, Tensor, Tensor, Double, double, boolean, String, Tensor, boolean, Long)}, and with
+     * {@code sparse} the weight's gradient is sparse ({@link Tensor#sparseGrad()}); mode "max" refuses it, as PyTorch.
+     */
+    public static Tensor embeddingBag(Tensor input, Tensor weight, Tensor offsets, Double maxNorm, double normType,
+                                      boolean scaleGradByFreq, String mode, Tensor perSampleWeights,
+                                      boolean includeLastOffset, Long paddingIdx, boolean sparse) {
         Checks.tensor(input, "embedding_bag", "input", 1);
         Checks.tensor(weight, "embedding_bag", "weight", 2);
         Checks.notNull(mode, "embedding_bag(): argument 'mode'");
@@ -1409,6 +1432,9 @@ public final class Functional {
                 if (scaleGradByFreq) {
                     throw new IllegalArgumentException("max mode does not support scaling the gradient by the frequency");
                 }
+                if (sparse) {
+                    throw new IllegalArgumentException("max mode does not support sparse weights");
+                }
                 break;
             default: throw new IllegalArgumentException("mode has to be one of sum, mean or max");
         }
@@ -1421,7 +1447,8 @@ public final class Functional {
         if (maxNorm != null) {
             renormBeforeLookup(in, weight, maxNorm, normType);
         }
-        return Tensor.embeddingBag(weight, in, off, scaleGradByFreq, modeEnum, psw, includeLastOffset, p == null ? -1 : p);
+        return Tensor.embeddingBag(weight, in, off, scaleGradByFreq, modeEnum, psw, includeLastOffset, p == null ? -1 : p,
+                sparse);
     }
 
     /** {@code F.embedding_bag(input, weight, offsets, mode=mode)}: no max norm, no weights, no padding row. */

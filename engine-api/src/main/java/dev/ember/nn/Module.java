@@ -381,6 +381,10 @@ public abstract class Module {
             return;
         }
         for (Tensor p : unique(parameters())) {
+            if (p.isGradSparse()) { // zero_() of a sparse gradient: no entries left
+                p.setSparseGrad(dev.ember.sparse.SparseGrads.zeroed(p.sparseGrad()));
+                continue;
+            }
             Tensor g = p.grad();
             if (g == null) {
                 continue;

@@ -3,6 +3,8 @@ package dev.ember.optim;
 import dev.ember.OptimizerOps;
 import dev.ember.Tensor;
 import dev.ember.backend.OptimizerKind;
+import dev.ember.sparse.SparseGrads;
+import dev.ember.sparse.SparseTensor;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -78,6 +80,7 @@ public final class Adagrad extends Optimizer {
     /** One update of every parameter that has a gradient; checks them all, and their sums, first. */
     @Override
     public void step() {
+        refuseSparseWith("weight_decay");
         forEachParameter((group, p, grad, s, fresh) -> {
             double lr = group.lr();
             double lrDecay = group.getDouble("lr_decay");
@@ -87,6 +90,18 @@ public final class Adagrad extends Optimizer {
                 s.put("sum", p.fullLike(group.getDouble("initial_accumulator_value")));
             }
             s.step++;
+            if (grad == null) {
+                // PyTorch 2.x's sparse update: the gradient coalesced (the update is not linear), the sum grows at its
+                // rows, and only those rows of p move: p[rows] -= clr * values / (sqrt(sum[rows]) + eps)
+                SparseTensor sg = sparseGradFor(group, p);
+                Tensor values = sg._values();
+                Tensor sum = s.tensor("sum");
+                SparseGrads.addInto(sum, SparseGrads.withValues(sg, values.pow(2)), 1);
+                Tensor std = SparseGrads.maskedValues(sum, sg).sqrt_().add_(eps);
+                SparseGrads.addInto(p, SparseGrads.withValues(sg, values.div(std)),
+                        -lr / (1 + (s.step - 1) * lrDecay));
+                return;
+            }
             if (fused(p, grad, s.tensor("sum"))) {
                 OptimizerOps.update(OptimizerKind.ADAGRAD, new double[] {weightDecay, eps,
                     lr / (1 + (s.step - 1) * lrDecay)}, p, grad, s.tensor("sum"));
@@ -102,5 +117,11 @@ public final class Adagrad extends Optimizer {
             Tensor std = sum.sqrt().add(eps);
             p.sub_(g.div(std), clr);
         });
+    }
+
+    /** Takes a sparse gradient (PyTorch 2.x's {@code _single_tensor_adagrad} has a sparse path). */
+    @Override
+    String sparseGradRefusal() {
+        return null;
     }
 }

@@ -114,6 +114,12 @@ public class Adam extends Optimizer {
                 : List.of("exp_avg", "exp_avg_sq");
     }
 
+    /** PyTorch's refusal; AdamW's too (2.7's AdamW is Adam's subclass and inherits its check). */
+    @Override
+    String sparseGradRefusal() {
+        return "Adam does not support sparse gradients, please consider SparseAdam instead";
+    }
+
     /** One update of every parameter that has a gradient; checks them all, and their moments, first. */
     @Override
     public void step() {

@@ -8,6 +8,8 @@ import dev.ember.GradMode;
 import dev.ember.OptimizerOps;
 import dev.ember.Tensor;
 import dev.ember.TensorScope;
+import dev.ember.sparse.SparseGrads;
+import dev.ember.sparse.SparseTensor;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -391,9 +393,30 @@ public abstract class Optimizer {
         for (ParamGroup g : groups) {
             for (Tensor p : g.params()) {
                 int i = index.get(p);
+                if (p.isGradSparse()) {
+                    if (!seen.add(p)) {
+                        continue;
+                    }
+                    String refusal = sparseGradRefusal();
+                    if (refusal != null) {
+                        throw new IllegalStateException(refusal);
+                    }
+                    if (p.isComplex()) {
+                        throw new IllegalStateException(step + "sparse gradients of complex parameters are not supported");
+                    }
+                    if (p.isClosed()) {
+                        throw new IllegalStateException(step + "parameter " + i + " has been closed");
+                    }
+                    out.add(p);
+                    continue;
+                }
                 Tensor grad = p.grad();
                 if (grad == null || !seen.add(p)) {
                     continue;
+                }
+                if (!acceptsDenseGrad()) {
+                    throw new IllegalStateException(getClass().getSimpleName() + " does not support dense gradients, "
+                            + "please consider Adam instead");
                 }
                 if (p.isClosed()) {
                     throw new IllegalStateException(step + "parameter " + i + " has been closed");
@@ -417,6 +440,46 @@ public abstract class Optimizer {
             }
         }
         return out;
+    }
+
+    /**
+     * PyTorch's message refusing a sparse gradient ({@link Tensor#isGradSparse()}), as each optimizer's
+     * {@code "X does not support sparse gradients"}; null for an optimizer that takes one ({@code SGD},
+     * {@code Adagrad}, {@code SparseAdam}), whose update then reads {@link Tensor#sparseGrad()} (its {@code grad}
+     * argument is null).
+     */
+    String sparseGradRefusal() {
+        return getClass().getSimpleName() + " does not support sparse gradients";
+    }
+
+    /**
+     * Refuses, before any update, a sparse gradient in a group where one of the options {@code names} is on (nonzero or
+     * true): PyTorch's {@code grad.add(param, alpha=weight_decay)} (and SGD's Nesterov {@code grad.add(buf)}) of a sparse
+     * gradient and a dense tensor fails with "add(sparse, dense) is not supported. Use add(dense, sparse) instead.",
+     * Adagrad's weight decay with its own message.
+     */
+    void refuseSparseWith(String... names) {
+        for (ParamGroup g : groups) {
+            for (String name : names) {
+                Object v = g.get(name);
+                boolean on = v instanceof Boolean ? (Boolean) v : v instanceof Number && ((Number) v).doubleValue() != 0;
+                if (!on) {
+                    continue;
+                }
+                for (Tensor p : g.params()) {
+                    if (p.isGradSparse()) {
+                        throw new IllegalStateException(this instanceof Adagrad
+                                ? "weight_decay option is not compatible with sparse gradients"
+                                : "add(sparse, dense) is not supported. Use add(dense, sparse) instead.");
+                    }
+                }
+            }
+        }
+    }
+
+    /** Whether this optimizer takes dense gradients (all but {@code SparseAdam}). */
+    boolean acceptsDenseGrad() {
+        return true;
     }
 
     /** Checks that {@code t} (a gradient or a piece of state) matches its parameter {@code p}. */
@@ -459,7 +522,9 @@ public abstract class Optimizer {
                             s = new ParamState();
                         }
                         // maximize: the step follows the gradient, as PyTorch's grad = -grad before everything else
-                        Tensor grad = g.has("maximize") && Boolean.TRUE.equals(g.get("maximize")) ? p.grad().neg() : p.grad();
+                        // a sparse gradient is read by the update itself (p.sparseGrad()), maximize included
+                        Tensor grad = p.isGradSparse() ? null
+                                : maximize(g) ? p.grad().neg() : p.grad();
                         if (p.isComplex()) {
                             ComplexParams.apply(update, g, p, grad, s, fresh); // the real update of the parts
                         } else {
@@ -472,6 +537,23 @@ public abstract class Optimizer {
                 }
             }
         }
+    }
+
+    /** Whether the group's {@code maximize} option is on. */
+    static boolean maximize(ParamGroup g) {
+        return g.has("maximize") && Boolean.TRUE.equals(g.get("maximize"));
+    }
+
+    /**
+     * {@code p}'s sparse gradient as its update uses it, coalesced (the updates are not linear, so each row must
+     * appear once, as PyTorch's {@code grad.coalesce()}) and negated under {@code maximize}.
+     */
+    static SparseTensor sparseGradFor(ParamGroup g, Tensor p) {
+        SparseTensor grad = p.sparseGrad();
+        if (maximize(g)) {
+            grad = grad.neg();
+        }
+        return grad.coalesce();
     }
 
     /**
@@ -520,12 +602,22 @@ public abstract class Optimizer {
         }
         for (ParamGroup g : groups) {
             for (Tensor p : g.params()) {
-                zeroInPlace(p.grad());
+                zeroGradInPlace(p);
             }
         }
     }
 
     /** Zeroes a gradient in place, as {@code zero_grad(set_to_none=False)} does; null is left alone. */
+    /** Zeroes {@code p}'s gradient in place, dense or sparse, as {@code zero_grad(set_to_none=False)}. */
+    static void zeroGradInPlace(Tensor p) {
+        if (p.isGradSparse()) {
+            // PyTorch: p.grad.zero_() on a sparse gradient leaves no entries (2.x keeps its sparse dims)
+            p.setSparseGrad(SparseGrads.zeroed(p.sparseGrad()));
+            return;
+        }
+        zeroInPlace(p.grad());
+    }
+
     private static void zeroInPlace(Tensor grad) {
         if (grad == null) {
             return;
@@ -624,6 +716,11 @@ public abstract class Optimizer {
         return true;
     }
 
+    /** Whether the saved {@code step} is a Python int (SparseAdam's) rather than a 0-dim tensor (2.x's others). */
+    boolean stepIsInt() {
+        return false;
+    }
+
     /** The state tensors a parameter of {@code group} must have once it has state (checked on load). */
     List<String> stateTensors(ParamGroup group, Map<String, Object> options) {
         return List.of();
@@ -664,7 +761,7 @@ public abstract class Optimizer {
             Map<String, Object> m = new PyDict<>(ints);
             DType scalarType = scalarDtype();
             if (countsSteps()) {
-                m.put("step", Tensor.tensor((double) s.step, scalarType, Device.CPU));
+                m.put("step", stepIsInt() ? (Object) s.step : Tensor.tensor((double) s.step, scalarType, Device.CPU));
             }
             for (Map.Entry<String, Double> x : s.scalars.entrySet()) {
                 m.put(x.getKey(), Tensor.tensor(x.getValue(), scalarType, Device.CPU));

@@ -4,6 +4,8 @@ import dev.ember.Format;
 import dev.ember.OptimizerOps;
 import dev.ember.Tensor;
 import dev.ember.backend.OptimizerKind;
+import dev.ember.sparse.SparseGrads;
+import dev.ember.sparse.SparseTensor;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -79,6 +81,7 @@ public final class SGD extends Optimizer {
     /** Updates every parameter that has a gradient; checks them all, and their momentum buffers, first. */
     @Override
     public void step() {
+        refuseSparseWith("weight_decay", "nesterov");
         forEachParameter((group, p, grad, s, fresh) -> {
             double lr = group.lr();
             double momentum = group.getDouble("momentum");
@@ -86,6 +89,10 @@ public final class SGD extends Optimizer {
             double weightDecay = group.getDouble("weight_decay");
             boolean nesterov = (Boolean) group.get("nesterov");
             Tensor buffer = s.tensor("momentum_buffer");
+            if (grad == null) {
+                sparseStep(group, p, s, lr, momentum, dampening);
+                return;
+            }
             boolean first = momentum != 0 && buffer == null;
             if (fused(p, grad, momentum == 0 || first ? new Tensor[0] : new Tensor[] {buffer})) {
                 // one kernel; the first step's buffer is the gradient, which the kernel writes into it
@@ -113,5 +120,37 @@ public final class SGD extends Optimizer {
             }
             p.sub_(g, lr);
         });
+    }
+
+    /** Takes a sparse gradient (PyTorch 2.x's {@code _single_tensor_sgd} does). */
+    @Override
+    String sparseGradRefusal() {
+        return null;
+    }
+
+    /**
+     * PyTorch 2.x's step with a sparse gradient: {@code p -= lr * grad} (the entries added at their rows); with momentum
+     * the buffer starts as the gradient and then becomes {@code momentum * buf + (1 - dampening) * grad}, and the step
+     * is {@code p -= lr * buf}. PyTorch keeps that buffer sparse (its entries grow each step); here it is dense, with the
+     * same values (the state dict's {@code momentum_buffer} is then a dense tensor where PyTorch's is sparse).
+     */
+    private static void sparseStep(ParamGroup group, Tensor p, ParamState s, double lr, double momentum,
+                                   double dampening) {
+        SparseTensor g = p.sparseGrad();
+        if (maximize(group)) {
+            g = g.neg();
+        }
+        if (momentum == 0) {
+            SparseGrads.addInto(p, g, -lr);
+            return;
+        }
+        Tensor buf = s.tensor("momentum_buffer");
+        if (buf == null) {
+            buf = SparseGrads.addInto(p.zerosLike(), g, 1);
+            s.put("momentum_buffer", buf);
+        } else {
+            SparseGrads.addInto(buf.mul_(momentum), g, 1 - dampening);
+        }
+        p.sub_(buf, lr);
     }
 }

@@ -42,6 +42,8 @@ public final class ClipGrad {
      *     parameter has a gradient)
      * @throws IllegalArgumentException for a null list or element, or, with {@code errorIfNonfinite}, a total norm that is
      *     nan or infinite (PyTorch's message), in which case no gradient is changed
+     * @throws UnsupportedOperationException for a sparse gradient ({@link Tensor#isGradSparse()}), which PyTorch 2.x's
+     *     norm has no kernel for; no gradient is changed
      */
     public static Tensor clipGradNorm_(List<Tensor> parameters, double maxNorm, double normType, boolean errorIfNonfinite,
                                        Boolean foreach) {
@@ -127,8 +129,20 @@ public final class ClipGrad {
 
     private static List<Tensor> grads(List<Tensor> parameters, String fn) {
         List<Tensor> out = new ArrayList<>();
-        for (Tensor p : checked(parameters, fn, "parameters")) {
-            Tensor g = p.grad();
+        List<Tensor> ps = checked(parameters, fn, "parameters");
+        for (Tensor p : ps) {
+            if (p.isGradSparse() && !fn.equals("clip_grads_with_norm_")) {
+                // PyTorch 2.x computes the norms with _foreach_norm and clips values with _foreach_clamp_min_ (its
+                // default foreach path on CPU and CUDA), neither of which has a sparse kernel (nor has the per-tensor
+                // linalg.vector_norm/clamp_): it refuses a sparse gradient, here before any gradient changes
+                String op = fn.equals("clip_grad_value_") ? "aten::_foreach_clamp_min_.Scalar" : "aten::_foreach_norm.Scalar";
+                throw new UnsupportedOperationException("Could not run '" + op + "' with arguments from the '"
+                        + (p.device().isCpu() ? "SparseCPU" : "SparseCUDA") + "' backend.");
+            }
+        }
+        for (Tensor p : ps) {
+            // clip_grads_with_norm_ scales a sparse gradient's values in place (a sparse mul_, as PyTorch's)
+            Tensor g = p.isGradSparse() ? dev.ember.sparse.SparseGrads.valuesOf(p.sparseGrad()) : p.grad();
             if (g != null) {
                 out.add(g);
             }
