@@ -312,4 +312,19 @@ class QuantizeDynamicTest {
         assertEquals("Expected hidden size (4, 2, 3), got [2, 2, 3]", assertThrows(IllegalArgumentException.class,
             () -> gru.forward(in("gru.x"), Tensor.zeros(DType.FLOAT32, 2, 2, 3))).getMessage());
     }
+
+    @Test
+    void theDefaultSpecQuantizesLinearsLstmsAndGrusAndRefusesCells() {
+        Tagger t = tagger();
+        Quantization.quantizeDynamic(t, true);
+        assertEquals(EXPECTED.text("lstm.repr"), t.toString(), "PyTorch's quantize_dynamic(model) printout");
+        ReferenceCases.assertClose("lstm.pt.torch.model", in("lstm.pt.torch.model"), t.apply(in("lstm.x")), 1e-6);
+        Sequential withCell = new Sequential(new Linear(3, 3), new dev.ember.nn.GRUCell(3, 2));
+        Module first = withCell.children().get(0);
+        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+            () -> Quantization.quantizeDynamic(withCell, true));
+        assertEquals("quantize_dynamic: PyTorch's default spec quantizes the GRUCell '1', which Ember cannot yet: pass "
+            + "a spec without it", e.getMessage());
+        assertSame(first, withCell.children().get(0));
+    }
 }

@@ -48,6 +48,35 @@ public final class Quantization {
     }
 
     /**
+     * {@code torch.ao.quantization.quantize_dynamic(model, inplace=True)}: PyTorch's default spec for qint8, every
+     * {@code Linear}, {@code LSTM} and {@code GRU} (and the recurrent cells, which Ember cannot quantize yet: a model
+     * holding one is refused rather than left partly float) with per-tensor qint8 weights.
+     *
+     * @param model the model, changed in place
+     * @param inplace must be true (see {@link #quantizeDynamic(Module, Map, boolean)})
+     * @return the model
+     * @throws UnsupportedOperationException for {@code inplace} false, or a model holding an {@code LSTMCell},
+     *     {@code GRUCell} or {@code RNNCell}
+     */
+    public static Module quantizeDynamic(Module model, boolean inplace) {
+        if (model == null) {
+            throw new IllegalArgumentException("quantize_dynamic needs a model");
+        }
+        for (Map.Entry<String, Module> e : model.namedModules().entrySet()) {
+            Class<?> c = e.getValue().getClass();
+            if (c == dev.ember.nn.LSTMCell.class || c == dev.ember.nn.GRUCell.class || c == dev.ember.nn.RNNCell.class) {
+                throw new UnsupportedOperationException("quantize_dynamic: PyTorch's default spec quantizes the "
+                        + c.getSimpleName() + " '" + e.getKey() + "', which Ember cannot yet: pass a spec without it");
+            }
+        }
+        Map<Class<? extends Module>, DynamicQConfig> spec = new LinkedHashMap<>();
+        spec.put(dev.ember.nn.Linear.class, DynamicQConfig.DEFAULT);
+        spec.put(dev.ember.nn.LSTM.class, DynamicQConfig.DEFAULT);
+        spec.put(dev.ember.nn.GRU.class, DynamicQConfig.DEFAULT);
+        return quantizeDynamic(model, spec, inplace);
+    }
+
+    /**
      * {@code torch.ao.quantization.quantize_dynamic(model, qconfig_spec, dtype=torch.qint8, inplace=True)}: every
      * submodule whose class is one of {@code qconfigSpec} (exactly: a subclass is left as it is, as PyTorch matches
      * {@code type(module)}) becomes a dynamically quantized one, with per-tensor qint8 weights
