@@ -1363,7 +1363,10 @@ public abstract class Module {
      *     is a parameter or buffer, or a module that contains the parent
      */
     public void setSubmodule(String target, Module module) {
-        if (target == null || target.isEmpty()) {
+        if (target == null) {
+            throw new IllegalArgumentException("set_submodule(): argument 'target' (position 1) must be str, not null");
+        }
+        if (target.isEmpty()) {
             throw new IllegalArgumentException("Cannot set the submodule without a target name!");
         }
         int dot = target.lastIndexOf('.');
