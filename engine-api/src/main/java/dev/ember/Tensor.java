@@ -5374,13 +5374,13 @@ public final class Tensor implements AutoCloseable {
 
     /** The coordinates of the nonzero elements, one int64 vector per dimension, as {@code nonzero(as_tuple=True)}. */
     public List<Tensor> nonzeroAsTuple() {
-        return IndexingOps.nonzeroAsTuple(this);
+        return TensorTuple.of(IndexingOps.nonzeroAsTuple(this));
     }
 
     /** {@code torch.where(condition)} with one argument: {@code condition.nonzeroAsTuple()}. */
     public static List<Tensor> where(Tensor condition) {
         Args.require(condition, "where", "condition", 1, "Tensor");
-        return IndexingOps.nonzeroAsTuple(condition);
+        return TensorTuple.of(IndexingOps.nonzeroAsTuple(condition));
     }
 
     /** The coordinates of the nonzero elements, as {@code torch.argwhere} (the same as {@link #nonzero()}). */
@@ -5725,54 +5725,54 @@ public final class Tensor implements AutoCloseable {
 
     /** Views of {@code splitSize} elements along dimension 0 (the last may be shorter), as {@code torch.split}. */
     public List<Tensor> split(int splitSize) {
-        return ShapeOps.split(this, splitSize, 0);
+        return TensorTuple.of(ShapeOps.split(this, splitSize, 0));
     }
 
     /** Views of {@code splitSize} elements along a dimension (the last may be shorter), as {@code torch.split}. */
     public List<Tensor> split(int splitSize, int dim) {
-        return ShapeOps.split(this, splitSize, dim);
+        return TensorTuple.of(ShapeOps.split(this, splitSize, dim));
     }
 
     /** Views of the given sizes along a dimension, as {@code torch.split} with a list of sizes. */
     public List<Tensor> split(int[] splitSizes, int dim) {
         Args.require(splitSizes, "split", "split_size", 1, "tuple of ints");
-        return ShapeOps.splitWithSizes(this, splitSizes, dim);
+        return TensorTuple.of(ShapeOps.splitWithSizes(this, splitSizes, dim));
     }
 
     /** At most {@code chunks} views of equal size along dimension 0, as {@code torch.chunk}. */
     public List<Tensor> chunk(int chunks) {
-        return ShapeOps.chunk(this, chunks, 0);
+        return TensorTuple.of(ShapeOps.chunk(this, chunks, 0));
     }
 
     /** At most {@code chunks} views of equal size along a dimension, as {@code torch.chunk}. */
     public List<Tensor> chunk(int chunks, int dim) {
-        return ShapeOps.chunk(this, chunks, dim);
+        return TensorTuple.of(ShapeOps.chunk(this, chunks, dim));
     }
 
     /** The views along dimension 0 with that dimension removed, as {@code torch.unbind}. */
     public List<Tensor> unbind() {
-        return ShapeOps.unbind(this, 0);
+        return TensorTuple.of(ShapeOps.unbind(this, 0));
     }
 
     /** The views along a dimension with that dimension removed, as {@code torch.unbind}. */
     public List<Tensor> unbind(int dim) {
-        return ShapeOps.unbind(this, dim);
+        return TensorTuple.of(ShapeOps.unbind(this, dim));
     }
 
     /** {@code sections} nearly equal views along dimension 0, as {@code torch.tensor_split}. */
     public List<Tensor> tensorSplit(int sections) {
-        return ShapeOps.tensorSplit(this, sections, 0);
+        return TensorTuple.of(ShapeOps.tensorSplit(this, sections, 0));
     }
 
     /** {@code sections} nearly equal views along a dimension, as {@code torch.tensor_split}. */
     public List<Tensor> tensorSplit(int sections, int dim) {
-        return ShapeOps.tensorSplit(this, sections, dim);
+        return TensorTuple.of(ShapeOps.tensorSplit(this, sections, dim));
     }
 
     /** Views between the given indices along a dimension, as {@code torch.tensor_split} with indices. */
     public List<Tensor> tensorSplit(int[] indices, int dim) {
         Args.require(indices, "tensor_split", "indices", 1, "tuple of ints");
-        return ShapeOps.tensorSplit(this, indices, dim);
+        return TensorTuple.of(ShapeOps.tensorSplit(this, indices, dim));
     }
 
     /** The tensor repeated along each dimension (new leading dimensions for extra counts), as {@code Tensor.repeat}. */
@@ -5916,7 +5916,7 @@ public final class Tensor implements AutoCloseable {
      */
     public static List<Tensor> gradient(Tensor input) {
         Args.require(input, "gradient", "input", 0, "Tensor");
-        return NumericGradient.gradient(input, new double[] {1.0}, null, 1);
+        return TensorTuple.of(NumericGradient.gradient(input, new double[] {1.0}, null, 1));
     }
 
     /**
@@ -5930,7 +5930,7 @@ public final class Tensor implements AutoCloseable {
     public static List<Tensor> gradient(Tensor input, double[] spacing, int[] dims, int edgeOrder) {
         Args.require(input, "gradient", "input", 0, "Tensor");
         Args.require(spacing, "gradient", "spacing", 1, "tuple of floats");
-        return NumericGradient.gradient(input, spacing, dims, edgeOrder);
+        return TensorTuple.of(NumericGradient.gradient(input, spacing, dims, edgeOrder));
     }
 
     /**
@@ -5940,7 +5940,7 @@ public final class Tensor implements AutoCloseable {
     public static List<Tensor> gradient(Tensor input, List<Tensor> coordinates, int[] dims, int edgeOrder) {
         Args.require(input, "gradient", "input", 0, "Tensor");
         Args.tensors(coordinates, "gradient", "spacing", 1);
-        return NumericGradient.gradient(input, coordinates, dims, edgeOrder);
+        return TensorTuple.of(NumericGradient.gradient(input, coordinates, dims, edgeOrder));
     }
 
     /**
@@ -6109,14 +6109,14 @@ public final class Tensor implements AutoCloseable {
     /** Coordinate grids of 0-D or 1-D tensors with {@code "ij"} (matrix) indexing, as {@code torch.meshgrid}. */
     public static List<Tensor> meshgrid(List<Tensor> tensors) {
         Args.require(tensors, "meshgrid", "tensors", 1, "tuple of Tensors");
-        return ShapeOps.meshgrid(tensors, "ij");
+        return TensorTuple.of(ShapeOps.meshgrid(tensors, "ij"));
     }
 
     /** Coordinate grids with {@code "ij"} or {@code "xy"} (Cartesian) indexing, as {@code torch.meshgrid}. */
     public static List<Tensor> meshgrid(List<Tensor> tensors, String indexing) {
         Args.require(tensors, "meshgrid", "tensors", 1, "tuple of Tensors");
         Args.require(indexing, "meshgrid", "indexing", 2, "str");
-        return ShapeOps.meshgrid(tensors, indexing);
+        return TensorTuple.of(ShapeOps.meshgrid(tensors, indexing));
     }
 
     /** This tensor broadcast to a shape (a view), as {@code torch.broadcast_to}. */
@@ -6128,7 +6128,7 @@ public final class Tensor implements AutoCloseable {
     /** The tensors broadcast to their common shape (views), as {@code torch.broadcast_tensors}. */
     public static List<Tensor> broadcastTensors(List<Tensor> tensors) {
         Args.require(tensors, "broadcast_tensors", "tensors", 1, "tuple of Tensors");
-        return ShapeOps.broadcastTensors(tensors);
+        return TensorTuple.of(ShapeOps.broadcastTensors(tensors));
     }
 
     /** The shape the given shapes broadcast to, as {@code torch.broadcast_shapes}. */
@@ -7716,35 +7716,35 @@ public final class Tensor implements AutoCloseable {
      * must divide evenly.
      */
     public List<Tensor> hsplit(int sections) {
-        return MoreTensorOps.directionalSplit(this, "hsplit", 1, dim() == 1 ? 0 : 1, sections);
+        return TensorTuple.of(MoreTensorOps.directionalSplit(this, "hsplit", 1, dim() == 1 ? 0 : 1, sections));
     }
 
     /** Views between the given indices along dimension 1 (0 of a 1-D tensor), as {@code torch.hsplit}. */
     public List<Tensor> hsplit(int[] indices) {
         Args.require(indices, "hsplit", "indices", 1, "tuple of ints");
-        return MoreTensorOps.directionalSplit(this, "hsplit", 1, dim() == 1 ? 0 : 1, indices);
+        return TensorTuple.of(MoreTensorOps.directionalSplit(this, "hsplit", 1, dim() == 1 ? 0 : 1, indices));
     }
 
     /** {@code sections} equal views along dimension 0 of a tensor of at least 2 dimensions, as {@code torch.vsplit}. */
     public List<Tensor> vsplit(int sections) {
-        return MoreTensorOps.directionalSplit(this, "vsplit", 2, 0, sections);
+        return TensorTuple.of(MoreTensorOps.directionalSplit(this, "vsplit", 2, 0, sections));
     }
 
     /** Views between the given indices along dimension 0 (at least 2 dimensions), as {@code torch.vsplit}. */
     public List<Tensor> vsplit(int[] indices) {
         Args.require(indices, "vsplit", "indices", 1, "tuple of ints");
-        return MoreTensorOps.directionalSplit(this, "vsplit", 2, 0, indices);
+        return TensorTuple.of(MoreTensorOps.directionalSplit(this, "vsplit", 2, 0, indices));
     }
 
     /** {@code sections} equal views along dimension 2 of a tensor of at least 3 dimensions, as {@code torch.dsplit}. */
     public List<Tensor> dsplit(int sections) {
-        return MoreTensorOps.directionalSplit(this, "dsplit", 3, 2, sections);
+        return TensorTuple.of(MoreTensorOps.directionalSplit(this, "dsplit", 3, 2, sections));
     }
 
     /** Views between the given indices along dimension 2 (at least 3 dimensions), as {@code torch.dsplit}. */
     public List<Tensor> dsplit(int[] indices) {
         Args.require(indices, "dsplit", "indices", 1, "tuple of ints");
-        return MoreTensorOps.directionalSplit(this, "dsplit", 3, 2, indices);
+        return TensorTuple.of(MoreTensorOps.directionalSplit(this, "dsplit", 3, 2, indices));
     }
 
     /** Views of the given sizes along dimension 0, as {@code torch.split_with_sizes} ({@code SplitWithSizesBackward0}). */
@@ -7755,7 +7755,7 @@ public final class Tensor implements AutoCloseable {
     /** Views of the given sizes along a dimension, as {@code torch.split_with_sizes}. */
     public List<Tensor> splitWithSizes(int[] splitSizes, int dim) {
         Args.require(splitSizes, "split_with_sizes", "split_sizes", 1, "tuple of ints");
-        return ShapeOps.splitWithSizes(this, splitSizes, dim);
+        return TensorTuple.of(ShapeOps.splitWithSizes(this, splitSizes, dim));
     }
 
     /**
@@ -8075,18 +8075,18 @@ public final class Tensor implements AutoCloseable {
      * storage, but not views for autograd (one {@code UnsafeSplitBackward0} node; in-place changes are not checked).
      */
     public List<Tensor> unsafeSplit(int splitSize, int dim) {
-        return MoreTensorOps.unsafeSplit(this, splitSize, dim);
+        return TensorTuple.of(MoreTensorOps.unsafeSplit(this, splitSize, dim));
     }
 
     /** Pieces of the given sizes along {@code dim}, as {@code torch.unsafe_split_with_sizes} (see {@link #unsafeSplit}). */
     public List<Tensor> unsafeSplitWithSizes(int[] splitSizes, int dim) {
         Args.require(splitSizes, "unsafe_split_with_sizes", "split_sizes", 1, "tuple of ints");
-        return MoreTensorOps.unsafeSplitWithSizes(this, splitSizes.clone(), dim);
+        return TensorTuple.of(MoreTensorOps.unsafeSplitWithSizes(this, splitSizes.clone(), dim));
     }
 
     /** At most {@code chunks} pieces along {@code dim}, as {@code torch.unsafe_chunk} (see {@link #unsafeSplit}). */
     public List<Tensor> unsafeChunk(int chunks, int dim) {
-        return MoreTensorOps.unsafeChunk(this, chunks, dim);
+        return TensorTuple.of(MoreTensorOps.unsafeChunk(this, chunks, dim));
     }
 
     /**

@@ -1,0 +1,65 @@
+# Expected values for LooseEndsTest (session 33): the differences from PyTorch that session 32 listed and left.
+# Lines "key value": a tensor line (refcases.fmt_tensor), a text (its newlines escaped as \n), an error's first line, or a
+# plain value. Run: /usr/bin/python3 make_expected.py > expected.txt   (PyTorch 1.13 CPU; 2.x notes beside the cases)
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from refcases import fmt_tensor  # noqa: E402
+
+lines = []
+
+
+def text(key, s):
+    lines.append(key + " " + s.replace("\\", "\\\\").replace("\n", "\\n"))
+
+
+def tensor(key, t):
+    lines.append(key + " " + fmt_tensor(t))
+
+
+def err(key, f):
+    try:
+        f()
+        lines.append(key + " ! no error")
+    except Exception as e:  # noqa: BLE001
+        lines.append(key + " " + type(e).__name__ + ": " + str(e).split("\n")[0])
+
+
+# ---- 1. results PyTorch returns as tuples print as tuples (2.x: the same; Tensor[] returns are tuples)
+x = torch.arange(5)
+m = torch.arange(6).reshape(2, 3)
+c = torch.arange(8).reshape(2, 2, 2)
+text("tuple.split", repr(x.split(2)))
+text("tuple.split1", repr(x.split(5)))
+text("tuple.splitSizes", repr(x.split([2, 3])))
+text("tuple.chunk", repr(x.chunk(2)))
+text("tuple.unbind", repr(x.unbind()))
+text("tuple.unbind1", repr(torch.arange(2).reshape(1, 2).unbind(0)))
+text("tuple.tensorSplit", repr(x.tensor_split(2)))
+text("tuple.tensorSplitIdx", repr(x.tensor_split([1, 4])))
+text("tuple.hsplit", repr(m.hsplit(3)))
+text("tuple.vsplit", repr(m.vsplit([1])))
+text("tuple.dsplit", repr(c.dsplit(2)))
+text("tuple.splitWithSizes", repr(x.split_with_sizes([2, 3])))
+text("tuple.unsafeSplit", repr(x.unsafe_split(2)))
+text("tuple.unsafeChunk", repr(x.unsafe_chunk(2)))
+text("tuple.unsafeSplitWithSizes", repr(x.unsafe_split_with_sizes([4, 1])))
+text("tuple.meshgrid", repr(torch.meshgrid(x[:2], x[:3], indexing="ij")))
+text("tuple.meshgridXy", repr(torch.meshgrid(x[:2], x[:3], indexing="xy")))
+text("tuple.broadcast", repr(torch.broadcast_tensors(x, x[:1])))
+text("tuple.nonzero", repr(x.nonzero(as_tuple=True)))
+text("tuple.where", repr(torch.where(m > 2)))
+text("tuple.gradient", repr(torch.gradient(torch.tensor([1.0, 4.0, 9.0]))))
+a = torch.tensor([1.0, 2.0], requires_grad=True)
+b = torch.tensor([3.0], requires_grad=True)
+text("tuple.grad", repr(torch.autograd.grad([(a * a).sum()], [a])))
+text("tuple.gradUnused", repr(torch.autograd.grad([(a * a).sum()], [a, b], allow_unused=True)))
+text("tuple.gradCreate", repr(torch.autograd.grad([(a * a).sum()], [a], create_graph=True)))
+# unpad_sequence / unpack_sequence return lists, printed as lists
+text("list.unpad", repr(torch.nn.utils.rnn.unpad_sequence(torch.tensor([[1.0, 2.0], [3.0, 0.0]]), torch.tensor([2, 1]))))
+
+# ---- end
+print("\n".join(lines))
