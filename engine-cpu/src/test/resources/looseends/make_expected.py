@@ -61,5 +61,40 @@ text("tuple.gradCreate", repr(torch.autograd.grad([(a * a).sum()], [a], create_g
 # unpad_sequence / unpack_sequence return lists, printed as lists
 text("list.unpad", repr(torch.nn.utils.rnn.unpad_sequence(torch.tensor([[1.0, 2.0], [3.0, 0.0]]), torch.tensor([2, 1]))))
 
+# ---- 2. number-first remainder and floor division (Python's 7 % t, 7 // t: torch.remainder(7, t) is the
+# remainder.Scalar_Tensor overload, floor_divide wraps the number; neither has a derivative in 2.x's derivatives.yaml)
+xi = torch.tensor([3, -3, 2, -2, 5])
+xf = torch.tensor([3.0, -3.0, 2.5, -0.0, float("inf"), float("-inf"), float("nan")])
+tensor("rem.int", 7 % xi)
+tensor("rem.intNeg", -7 % xi)
+tensor("fdiv.int", 7 // xi)
+tensor("fdiv.intNeg", -7 // xi)
+tensor("rem.floatNumIntTensor", 7.5 % xi)
+tensor("fdiv.floatNumIntTensor", 7.5 // xi)
+tensor("rem.float", 7 % xf)
+tensor("fdiv.float", 7 // xf)
+tensor("rem.floatNeg", -7.0 % xf)
+tensor("fdiv.floatNeg", -7.0 // xf)
+tensor("rem.float64", 7 % torch.tensor([2.5, -0.75], dtype=torch.float64))
+tensor("rem.int32", 7 % torch.tensor([2, -4], dtype=torch.int32))
+tensor("fdiv.int8", -7 // torch.tensor([2, -3], dtype=torch.int8))
+tensor("fdiv.uint8", 7 // torch.tensor([2, 3], dtype=torch.uint8))
+tensor("rem.bf16", 7 % torch.tensor([2.5, -1.5], dtype=torch.bfloat16))
+tensor("fdiv.int32byFloat", 7.25 // torch.tensor([2, -3], dtype=torch.int32))
+tensor("rem.boolDivisor", 7 % torch.tensor([True]))
+tensor("rem.big", (2 ** 62 + 1) % torch.tensor([2 ** 62, 3]))
+tensor("fdiv.big", (2 ** 62 + 1) // torch.tensor([3, -2]))
+tensor("rem.empty", 7 % torch.zeros(2, 0, dtype=torch.int64))
+err("rem.zero", lambda: 7 % torch.tensor([1, 0]))
+err("fdiv.zero", lambda: 7 // torch.tensor([0, 1]))
+err("rem.zeroInt32", lambda: torch.remainder(7, torch.tensor([0], dtype=torch.int32)))
+xr = torch.tensor([3.0, -2.5, 4.0], requires_grad=True)
+y = 7 % xr
+text("rem.grad", repr(y))
+err("rem.backward", lambda: y.sum().backward())
+y = 7 // xr
+text("fdiv.grad", repr(y))
+err("fdiv.backward", lambda: y.sum().backward())
+
 # ---- end
 print("\n".join(lines))

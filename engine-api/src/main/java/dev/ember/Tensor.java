@@ -2155,6 +2155,66 @@ public final class Tensor implements AutoCloseable {
         return ArithmeticOps.remainder(this, Creation.wrap(other));
     }
 
+    /**
+     * {@code dividend % divisor} for a number dividend, as Python's {@code 7.5 % t} ({@code torch.remainder(7.5, t)}):
+     * the remainder with the divisor's sign, in the type a floating number and the divisor promote to. PyTorch has no
+     * derivative for this overload: a divisor that requires grad gets a {@code NotImplemented} node whose backward fails.
+     *
+     * @param dividend the number divided
+     * @param divisor the divisors
+     * @return a new tensor of the divisor's shape
+     * @throws IllegalArgumentException for a bool or complex result type, with PyTorch's message
+     */
+    public static Tensor remainder(double dividend, Tensor divisor) {
+        Args.require(divisor, "remainder", "other", 2, "Tensor");
+        return ArithmeticOps.remainderScalarFirst(Creation.wrap(dividend), divisor);
+    }
+
+    /**
+     * {@code dividend % divisor} for an integer dividend, as Python's {@code 7 % t} ({@code torch.remainder(7, t)}): an
+     * integer divisor keeps its integer type (a zero divisor is PyTorch's {@code ZeroDivisionError}), a floating one its
+     * own; not differentiable, as {@link #remainder(double, Tensor)}.
+     *
+     * @param dividend the number divided
+     * @param divisor the divisors
+     * @return a new tensor of the divisor's shape
+     * @throws IllegalArgumentException for an integer divisor with a zero element, or a bool or complex result type
+     */
+    public static Tensor remainder(long dividend, Tensor divisor) {
+        Args.require(divisor, "remainder", "other", 2, "Tensor");
+        return ArithmeticOps.remainderScalarFirst(Creation.wrap(dividend), divisor);
+    }
+
+    /**
+     * {@code floor(dividend / divisor)} for a number dividend, as Python's {@code 7.5 // t}
+     * ({@code torch.floor_divide(7.5, t)}): the type a floating number and the divisor promote to; not differentiable
+     * (PyTorch's {@code NotImplemented} node).
+     *
+     * @param dividend the number divided
+     * @param divisor the divisors
+     * @return a new tensor of the divisor's shape
+     * @throws IllegalArgumentException for a bool or complex result type, with PyTorch's message
+     */
+    public static Tensor floorDivide(double dividend, Tensor divisor) {
+        Args.require(divisor, "floor_divide", "other", 2, "Tensor");
+        return ArithmeticOps.floorDivide(Creation.wrap(dividend), divisor);
+    }
+
+    /**
+     * {@code floor(dividend / divisor)} for an integer dividend, as Python's {@code 7 // t}
+     * ({@code torch.floor_divide(7, t)}): an integer divisor keeps its integer type (a zero divisor is PyTorch's
+     * {@code ZeroDivisionError}); not differentiable.
+     *
+     * @param dividend the number divided
+     * @param divisor the divisors
+     * @return a new tensor of the divisor's shape
+     * @throws IllegalArgumentException for an integer divisor with a zero element, or a bool or complex result type
+     */
+    public static Tensor floorDivide(long dividend, Tensor divisor) {
+        Args.require(divisor, "floor_divide", "other", 2, "Tensor");
+        return ArithmeticOps.floorDivide(Creation.wrap(dividend), divisor);
+    }
+
     /** {@code floor(this / other)}, as {@code torch.floor_divide} (an integer result stays integer; not differentiable). */
     public Tensor floorDivide(Tensor other) {
         Args.require(other, "floor_divide", "other", 1, "Tensor");

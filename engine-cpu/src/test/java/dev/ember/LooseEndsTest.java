@@ -88,4 +88,76 @@ class LooseEndsTest {
         assertTrue(Arrays.asList(parts.toArray()).containsAll(copy));
         assertThrows(IndexOutOfBoundsException.class, () -> parts.get(3));
     }
+
+    // ---- 2. number-first remainder and floor division (before: no API; Python's 7 % t and 7 // t)
+
+    private static Tensor t(DType type, double... v) {
+        return Tensor.tensor(v, DType.FLOAT64).to(type);
+    }
+
+    /** The int64 values of {@code key}'s tensor line, read as longs (never through a double). */
+    private static void assertLongs(String key, Tensor got) {
+        String line = EXPECTED.get(key);
+        assertEquals(line.substring(0, line.indexOf(':')).trim(), got.dtype().toString().replace("torch.", "") + " "
+                + Arrays.toString(got.shape()), key + " dtype and shape");
+        String values = line.substring(line.indexOf(':') + 1).trim();
+        assertEquals(values, Arrays.toString(got.toLongArray()), key);
+    }
+
+    private static void assertError(String key, Class<? extends Throwable> type, org.junit.jupiter.api.function.Executable f) {
+        Throwable e = assertThrows(type, f);
+        String want = EXPECTED.get(key);
+        assertEquals(want.substring(want.indexOf(": ") + 2), e.getMessage(), key);
+    }
+
+    @Test
+    void numberFirstRemainderAndFloorDivide() {
+        Tensor xi = Tensor.tensor(new long[] {3, -3, 2, -2, 5}, DType.INT64);
+        Tensor xf = t(DType.FLOAT32, 3, -3, 2.5, -0.0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN);
+        EXPECTED.assertExact("rem.int", Tensor.remainder(7L, xi));
+        EXPECTED.assertExact("rem.intNeg", Tensor.remainder(-7L, xi));
+        EXPECTED.assertExact("fdiv.int", Tensor.floorDivide(7L, xi));
+        EXPECTED.assertExact("fdiv.intNeg", Tensor.floorDivide(-7L, xi));
+        EXPECTED.assertExact("rem.floatNumIntTensor", Tensor.remainder(7.5, xi));
+        EXPECTED.assertExact("fdiv.floatNumIntTensor", Tensor.floorDivide(7.5, xi));
+        EXPECTED.assertExact("rem.float", Tensor.remainder(7L, xf));
+        EXPECTED.assertExact("fdiv.float", Tensor.floorDivide(7L, xf));
+        EXPECTED.assertExact("rem.floatNeg", Tensor.remainder(-7.0, xf));
+        EXPECTED.assertExact("fdiv.floatNeg", Tensor.floorDivide(-7.0, xf));
+        EXPECTED.assertExact("rem.float64", Tensor.remainder(7L, t(DType.FLOAT64, 2.5, -0.75)));
+        EXPECTED.assertExact("rem.int32", Tensor.remainder(7L, t(DType.INT32, 2, -4)));
+        EXPECTED.assertExact("fdiv.int8", Tensor.floorDivide(-7L, t(DType.INT8, 2, -3)));
+        EXPECTED.assertExact("fdiv.uint8", Tensor.floorDivide(7L, t(DType.UINT8, 2, 3)));
+        EXPECTED.assertExact("rem.bf16", Tensor.remainder(7L, t(DType.BFLOAT16, 2.5, -1.5)));
+        EXPECTED.assertExact("fdiv.int32byFloat", Tensor.floorDivide(7.25, t(DType.INT32, 2, -3)));
+        EXPECTED.assertExact("rem.boolDivisor", Tensor.remainder(7L, t(DType.BOOL, 1)));
+        EXPECTED.assertExact("rem.empty", Tensor.remainder(7L, Tensor.zeros(DType.INT64, 2, 0)));
+        long big = (1L << 62) + 1;
+        assertLongs("rem.big", Tensor.remainder(big, Tensor.tensor(new long[] {1L << 62, 3}, DType.INT64)));
+        assertLongs("fdiv.big", Tensor.floorDivide(big, Tensor.tensor(new long[] {3, -2}, DType.INT64)));
+    }
+
+    @Test
+    void numberFirstDivisionRefusals() {
+        Tensor zero = Tensor.tensor(new long[] {1, 0}, DType.INT64);
+        assertError("rem.zero", IllegalArgumentException.class, () -> Tensor.remainder(7L, zero));
+        assertError("fdiv.zero", IllegalArgumentException.class,
+            () -> Tensor.floorDivide(7L, Tensor.tensor(new long[] {0, 1}, DType.INT64)));
+        assertError("rem.zeroInt32", IllegalArgumentException.class, () -> Tensor.remainder(7L, t(DType.INT32, 0)));
+        assertEquals("[1, 0]", Arrays.toString(zero.toLongArray()), "the divisor is unchanged");
+    }
+
+    @Test
+    void numberFirstDivisionHasNoDerivative() {
+        // PyTorch 2.x's derivatives.yaml has remainder.Scalar and remainder.Tensor but no remainder.Scalar_Tensor, and
+        // no floor_divide: both results get the NotImplemented node
+        Tensor x = Tensor.tensor(new double[] {3, -2.5, 4}, DType.FLOAT32).requiresGrad_(true);
+        Tensor r = Tensor.remainder(7L, x);
+        assertText("rem.grad", r);
+        assertError("rem.backward", IllegalStateException.class, () -> r.sum().backward());
+        Tensor f = Tensor.floorDivide(7L, x);
+        assertText("fdiv.grad", f);
+        assertError("fdiv.backward", IllegalStateException.class, () -> f.sum().backward());
+        assertNull(x.grad());
+    }
 }
