@@ -96,5 +96,57 @@ y = 7 // xr
 text("fdiv.grad", repr(y))
 err("fdiv.backward", lambda: y.sum().backward())
 
+# ---- 3. int64 values beyond 2^53: Python ints are exact, Python floats convert once (checked). Integers printed
+# exactly (tolist), never through a double.
+def ints(key, t):
+    lines.append(key + " " + str(t.dtype).replace("torch.", "") + " " + repr(t.reshape(-1).tolist()))
+
+
+big = 2 ** 62 + 1
+x = torch.tensor([0, 1])
+y = torch.tensor([big, big - 1])
+m = torch.tensor([True, False])
+idx = torch.tensor([1])
+ints("int.add53", x + (2 ** 53 + 1))
+ints("int.add", x + big)
+ints("int.rsub", big - x)
+ints("int.clamp", x.clamp(big, big + 2))
+ints("int.clampMax", x.clamp(max=-big))
+ints("int.where", torch.where(m, big, x))
+ints("int.fillD60", x.clone().fill_(2.0 ** 60))
+ints("int.fill2.5", x.clone().fill_(-2.5))
+ints("int.fullD60", torch.full((2,), 2.0 ** 60, dtype=torch.int64))
+ints("int.fullInt", torch.full((2,), 2 ** 53 + 1))
+ints("int.maskedD62", x.masked_fill(m, 2.0 ** 62))
+ints("int.indexD62", x.index_fill(0, idx, 2.0 ** 62))
+err("int.fillD1e19", lambda: x.clone().fill_(1e19))
+err("int.maskedD1e19", lambda: x.masked_fill(m, 1e19))
+ints("int.eq", y == big)
+ints("int.and", y & big)
+ints("int.mulInplace", torch.tensor([1, 2]).mul_(big))
+# the overloads that took only a double (a Java long widened to it and lost the low bits)
+ints("int.newFull", x.new_full((2,), big))
+ints("int.newFullInt32", torch.tensor([0], dtype=torch.int32).new_full((2,), -7))
+err("int.newFullInt32Overflow", lambda: torch.tensor([0], dtype=torch.int32).new_full((2,), 2 ** 40))
+ints("int.scatter", x.scatter(0, idx, big))
+ints("int.scatter_", x.clone().scatter_(0, idx, -big))
+z = x.clone()
+z[idx] = big
+ints("int.indexPut_", z)
+ints("int.indexPutAcc", x.index_put((idx,), torch.tensor(big), accumulate=True))
+ints("int.fillDiagonal", torch.zeros(3, 2, dtype=torch.int64).fill_diagonal_(big, wrap=True))
+ints("int.greater", y.greater(big - 1))
+ints("int.greaterEqual", y.greater_equal(big))
+ints("int.less", y.less(big))
+ints("int.lessEqual", y.less_equal(big - 1))
+ints("int.notEqual", y.not_equal(big))
+ints("int.eq_", y.clone().eq_(big))
+ints("int.ge_", y.clone().ge_(big))
+ints("int.lt_", y.clone().lt_(big))
+ints("int.subtract", x.subtract(big))
+ints("int.subtractSmall", x.subtract(2))
+ints("int.multiply", torch.tensor([1, 3]).multiply(big))
+ints("int.clip_", x.clone().clip_(big, big + 2))
+
 # ---- end
 print("\n".join(lines))

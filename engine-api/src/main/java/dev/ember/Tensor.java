@@ -5072,6 +5072,12 @@ public final class Tensor implements AutoCloseable {
         return IndexingOps.indexPut_(this, indices, IndexingOps.valueOf(this, value), accumulate);
     }
 
+    /** {@code x[indices] = value} in place with a Python int: exact for an int64 tensor however large. */
+    public Tensor indexPut_(Index[] indices, long value, boolean accumulate) {
+        Args.require(indices, "index_put_", "indices", 1, "tuple of Index");
+        return IndexingOps.indexPut_(this, indices, IndexingOps.valueOf(this, value), accumulate);
+    }
+
     /** A copy with {@code values} put at {@code indices}, as {@code torch.index_put} ({@code IndexPutBackward0}). */
     public Tensor indexPut(Index[] indices, Tensor values, boolean accumulate) {
         Args.require(indices, "index_put", "indices", 1, "tuple of Index");
@@ -5081,6 +5087,12 @@ public final class Tensor implements AutoCloseable {
 
     /** A copy with {@code value} put at {@code indices}, the number converted to this tensor's type. */
     public Tensor indexPut(Index[] indices, double value, boolean accumulate) {
+        Args.require(indices, "index_put", "indices", 1, "tuple of Index");
+        return IndexingOps.indexPut(this, indices, IndexingOps.valueOf(this, value), accumulate);
+    }
+
+    /** {@link #indexPut(Index[], double, boolean)} with a Python int: exact for an int64 tensor however large. */
+    public Tensor indexPut(Index[] indices, long value, boolean accumulate) {
         Args.require(indices, "index_put", "indices", 1, "tuple of Index");
         return IndexingOps.indexPut(this, indices, IndexingOps.valueOf(this, value), accumulate);
     }
@@ -5120,6 +5132,12 @@ public final class Tensor implements AutoCloseable {
         return ComplexIndexing.scatter(this, dim, index, value);
     }
 
+    /** {@code scatter} with a Python int: exact for an int64 tensor however large. */
+    public Tensor scatter(int dim, Tensor index, long value) {
+        Args.require(index, "scatter", "index", 2, "Tensor");
+        return IndexingOps.scatter(this, dim, index, value);
+    }
+
     /** {@code scatter} in place. */
     public Tensor scatter_(int dim, Tensor index, Tensor src) {
         Args.require(index, "scatter_", "index", 2, "Tensor");
@@ -5129,6 +5147,12 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code scatter} of a number, in place. */
     public Tensor scatter_(int dim, Tensor index, double value) {
+        Args.require(index, "scatter_", "index", 2, "Tensor");
+        return IndexingOps.scatter_(this, dim, index, value);
+    }
+
+    /** {@code scatter_} with a Python int: exact for an int64 tensor however large. */
+    public Tensor scatter_(int dim, Tensor index, long value) {
         Args.require(index, "scatter_", "index", 2, "Tensor");
         return IndexingOps.scatter_(this, dim, index, value);
     }
@@ -5500,6 +5524,19 @@ public final class Tensor implements AutoCloseable {
         Tensor t = Creation.empty(Shapes.checkSizes(size), dtype, device);
         ComplexOps.fill(t, value);
         return t;
+    }
+
+    /**
+     * {@code new_full} with a Python int: exact for an int64 tensor however large, PyTorch's checked conversion for the
+     * narrow integer types.
+     */
+    public Tensor newFull(int[] size, long value) {
+        Args.require(size, "new_full", "size", 1, "tuple of ints");
+        if (dtype != DType.INT64) {
+            return newFull(size, ArithmeticOps.fillValue(value, dtype));
+        }
+        Tensor t = Creation.zeros(Shapes.checkSizes(size), dtype, device);
+        return value == 0 ? t : t.fill_(value);
     }
 
     /** A new uninitialized tensor with this tensor's type and device, as {@code Tensor.new_empty}. */
@@ -6913,6 +6950,11 @@ public final class Tensor implements AutoCloseable {
         return InplaceOps.compare_(this, Creation.wrap(value), true, t -> t.eq(value), "EqBackward0");
     }
 
+    /** {@code this == value} in place with a Python int, compared exactly however large (EqBackward0). */
+    public Tensor eq_(long value) {
+        return InplaceOps.compare_(this, Creation.wrap(value), true, t -> t.eq(value), "EqBackward0");
+    }
+
     /** {@code this != other} in place, as {@code Tensor.ne_} (NeBackward1). */
     public Tensor ne_(Tensor other) {
         Args.require(other, "ne_", "other", 1, "Tensor");
@@ -6921,6 +6963,11 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this != value} in place (NeBackward0). */
     public Tensor ne_(double value) {
+        return InplaceOps.compare_(this, Creation.wrap(value), true, t -> t.ne(value), "NeBackward0");
+    }
+
+    /** {@code this != value} in place with a Python int, compared exactly however large (NeBackward0). */
+    public Tensor ne_(long value) {
         return InplaceOps.compare_(this, Creation.wrap(value), true, t -> t.ne(value), "NeBackward0");
     }
 
@@ -6935,6 +6982,11 @@ public final class Tensor implements AutoCloseable {
         return InplaceOps.compare_(this, Creation.wrap(value), true, t -> t.lt(value), "LtBackward0");
     }
 
+    /** {@code this &lt; value} in place with a Python int, compared exactly however large (LtBackward0). */
+    public Tensor lt_(long value) {
+        return InplaceOps.compare_(this, Creation.wrap(value), true, t -> t.lt(value), "LtBackward0");
+    }
+
     /** {@code this <= other} in place, as {@code Tensor.le_} (LeBackward1). */
     public Tensor le_(Tensor other) {
         Args.require(other, "le_", "other", 1, "Tensor");
@@ -6943,6 +6995,11 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this <= value} in place (LeBackward0). */
     public Tensor le_(double value) {
+        return InplaceOps.compare_(this, Creation.wrap(value), true, t -> t.le(value), "LeBackward0");
+    }
+
+    /** {@code this &lt;= value} in place with a Python int, compared exactly however large (LeBackward0). */
+    public Tensor le_(long value) {
         return InplaceOps.compare_(this, Creation.wrap(value), true, t -> t.le(value), "LeBackward0");
     }
 
@@ -6957,6 +7014,11 @@ public final class Tensor implements AutoCloseable {
         return InplaceOps.compare_(this, Creation.wrap(value), true, t -> t.gt(value), "GtBackward0");
     }
 
+    /** {@code this &gt; value} in place with a Python int, compared exactly however large (GtBackward0). */
+    public Tensor gt_(long value) {
+        return InplaceOps.compare_(this, Creation.wrap(value), true, t -> t.gt(value), "GtBackward0");
+    }
+
     /** {@code this >= other} in place, as {@code Tensor.ge_} (GeBackward1). */
     public Tensor ge_(Tensor other) {
         Args.require(other, "ge_", "other", 1, "Tensor");
@@ -6965,6 +7027,11 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this >= value} in place (GeBackward0). */
     public Tensor ge_(double value) {
+        return InplaceOps.compare_(this, Creation.wrap(value), true, t -> t.ge(value), "GeBackward0");
+    }
+
+    /** {@code this &gt;= value} in place with a Python int, compared exactly however large (GeBackward0). */
+    public Tensor ge_(long value) {
         return InplaceOps.compare_(this, Creation.wrap(value), true, t -> t.ge(value), "GeBackward0");
     }
 
@@ -6978,6 +7045,11 @@ public final class Tensor implements AutoCloseable {
         return gt(value);
     }
 
+    /** An alias of {@link #gt(long)}, as {@code torch.greater} with a Python int (exact however large). */
+    public Tensor greater(long value) {
+        return gt(value);
+    }
+
     /** An alias of {@link #gt_(Tensor)}, as {@code Tensor.greater_}. */
     public Tensor greater_(Tensor other) {
         return gt_(other);
@@ -6985,6 +7057,11 @@ public final class Tensor implements AutoCloseable {
 
     /** An alias of {@link #gt_(double)}, as {@code Tensor.greater_}. */
     public Tensor greater_(double value) {
+        return gt_(value);
+    }
+
+    /** An alias of {@link #gt_(long)}, as {@code Tensor.greater_} with a Python int (exact however large). */
+    public Tensor greater_(long value) {
         return gt_(value);
     }
 
@@ -6998,6 +7075,11 @@ public final class Tensor implements AutoCloseable {
         return ge(value);
     }
 
+    /** An alias of {@link #ge(long)}, as {@code torch.greater_equal} with a Python int (exact however large). */
+    public Tensor greaterEqual(long value) {
+        return ge(value);
+    }
+
     /** An alias of {@link #ge_(Tensor)}, as {@code Tensor.greater_equal_}. */
     public Tensor greaterEqual_(Tensor other) {
         return ge_(other);
@@ -7005,6 +7087,11 @@ public final class Tensor implements AutoCloseable {
 
     /** An alias of {@link #ge_(double)}, as {@code Tensor.greater_equal_}. */
     public Tensor greaterEqual_(double value) {
+        return ge_(value);
+    }
+
+    /** An alias of {@link #ge_(long)}, as {@code Tensor.greater_equal_} with a Python int (exact however large). */
+    public Tensor greaterEqual_(long value) {
         return ge_(value);
     }
 
@@ -7018,6 +7105,11 @@ public final class Tensor implements AutoCloseable {
         return lt(value);
     }
 
+    /** An alias of {@link #lt(long)}, as {@code torch.less} with a Python int (exact however large). */
+    public Tensor less(long value) {
+        return lt(value);
+    }
+
     /** An alias of {@link #lt_(Tensor)}, as {@code Tensor.less_}. */
     public Tensor less_(Tensor other) {
         return lt_(other);
@@ -7025,6 +7117,11 @@ public final class Tensor implements AutoCloseable {
 
     /** An alias of {@link #lt_(double)}, as {@code Tensor.less_}. */
     public Tensor less_(double value) {
+        return lt_(value);
+    }
+
+    /** An alias of {@link #lt_(long)}, as {@code Tensor.less_} with a Python int (exact however large). */
+    public Tensor less_(long value) {
         return lt_(value);
     }
 
@@ -7038,6 +7135,11 @@ public final class Tensor implements AutoCloseable {
         return le(value);
     }
 
+    /** An alias of {@link #le(long)}, as {@code torch.less_equal} with a Python int (exact however large). */
+    public Tensor lessEqual(long value) {
+        return le(value);
+    }
+
     /** An alias of {@link #le_(Tensor)}, as {@code Tensor.less_equal_}. */
     public Tensor lessEqual_(Tensor other) {
         return le_(other);
@@ -7045,6 +7147,11 @@ public final class Tensor implements AutoCloseable {
 
     /** An alias of {@link #le_(double)}, as {@code Tensor.less_equal_}. */
     public Tensor lessEqual_(double value) {
+        return le_(value);
+    }
+
+    /** An alias of {@link #le_(long)}, as {@code Tensor.less_equal_} with a Python int (exact however large). */
+    public Tensor lessEqual_(long value) {
         return le_(value);
     }
 
@@ -7058,6 +7165,11 @@ public final class Tensor implements AutoCloseable {
         return ne(value);
     }
 
+    /** An alias of {@link #ne(long)}, as {@code torch.not_equal} with a Python int (exact however large). */
+    public Tensor notEqual(long value) {
+        return ne(value);
+    }
+
     /** An alias of {@link #ne_(Tensor)}, as {@code Tensor.not_equal_}. */
     public Tensor notEqual_(Tensor other) {
         return ne_(other);
@@ -7065,6 +7177,11 @@ public final class Tensor implements AutoCloseable {
 
     /** An alias of {@link #ne_(double)}, as {@code Tensor.not_equal_}. */
     public Tensor notEqual_(double value) {
+        return ne_(value);
+    }
+
+    /** An alias of {@link #ne_(long)}, as {@code Tensor.not_equal_} with a Python int (exact however large). */
+    public Tensor notEqual_(long value) {
         return ne_(value);
     }
 
@@ -7304,8 +7421,23 @@ public final class Tensor implements AutoCloseable {
         return InplaceOps.fillDiagonal_(this, value, wrap);
     }
 
+    /** {@link #fillDiagonal_(double)} with a Python int: exact for an int64 tensor however large. */
+    public Tensor fillDiagonal_(long value) {
+        return fillDiagonal_(value, false);
+    }
+
+    /** {@link #fillDiagonal_(double, boolean)} with a Python int: exact for an int64 tensor however large. */
+    public Tensor fillDiagonal_(long value, boolean wrap) {
+        return InplaceOps.fillDiagonal_(this, value, wrap);
+    }
+
     /** An alias of {@link #clamp_(double, double)}, as {@code Tensor.clip_} (ClampBackward1). */
     public Tensor clip_(double min, double max) {
+        return clamp_(min, max);
+    }
+
+    /** An alias of {@link #clamp_(long, long)}, as {@code Tensor.clip_} with Python ints (exact however large). */
+    public Tensor clip_(long min, long max) {
         return clamp_(min, max);
     }
 
@@ -7459,6 +7591,11 @@ public final class Tensor implements AutoCloseable {
         return mul(other);
     }
 
+    /** An alias of {@link #mul(long)}, as {@code torch.multiply} by a Python int (exact for int64 however large). */
+    public Tensor multiply(long other) {
+        return mul(other);
+    }
+
     /** An alias of {@link #mul_(Tensor)}, as {@code Tensor.multiply_}. */
     public Tensor multiply_(Tensor other) {
         return mul_(other);
@@ -7466,6 +7603,11 @@ public final class Tensor implements AutoCloseable {
 
     /** An alias of {@link #mul_(double)}, as {@code Tensor.multiply_} by a number. */
     public Tensor multiply_(double other) {
+        return mul_(other);
+    }
+
+    /** An alias of {@link #mul_(long)}, as {@code Tensor.multiply_} by a Python int. */
+    public Tensor multiply_(long other) {
         return mul_(other);
     }
 
@@ -7484,6 +7626,11 @@ public final class Tensor implements AutoCloseable {
         return sub(other);
     }
 
+    /** An alias of {@link #sub(long)}, as {@code torch.subtract} by a Python int (exact for int64 however large). */
+    public Tensor subtract(long other) {
+        return sub(other);
+    }
+
     /** An alias of {@link #sub_(Tensor)}, as {@code Tensor.subtract_}. */
     public Tensor subtract_(Tensor other) {
         return sub_(other);
@@ -7496,6 +7643,11 @@ public final class Tensor implements AutoCloseable {
 
     /** An alias of {@link #sub_(double)}, as {@code Tensor.subtract_} by a number. */
     public Tensor subtract_(double other) {
+        return sub_(other);
+    }
+
+    /** An alias of {@link #sub_(long)}, as {@code Tensor.subtract_} by a Python int. */
+    public Tensor subtract_(long other) {
         return sub_(other);
     }
 

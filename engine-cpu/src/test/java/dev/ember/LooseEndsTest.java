@@ -160,4 +160,75 @@ class LooseEndsTest {
         assertError("fdiv.backward", IllegalStateException.class, () -> f.sum().backward());
         assertNull(x.grad());
     }
+
+    // ---- 3. int64 beyond 2^53: Python ints exact, Python floats converted once (checked)
+
+    /** {@code key}'s line {@code dtype [values]} (the generator's ints()), compared as text, never through a double. */
+    private static void assertInts(String key, Tensor got) {
+        String values = got.dtype() == DType.BOOL
+            ? Arrays.toString(got.to(DType.INT64).toLongArray()).replace("1", "True").replace("0", "False")
+            : Arrays.toString(got.toLongArray());
+        assertEquals(EXPECTED.get(key), got.dtype().toString().replace("torch.", "") + " " + values, key);
+    }
+
+    @Test
+    void int64ValuesBeyondTwoTo53AreExact() {
+        long big = (1L << 62) + 1;
+        Tensor x = Tensor.tensor(new long[] {0, 1}, DType.INT64);
+        Tensor y = Tensor.tensor(new long[] {big, big - 1}, DType.INT64);
+        Tensor m = Tensor.tensor(new boolean[] {true, false}, DType.BOOL);
+        Tensor idx = Tensor.tensor(new long[] {1}, DType.INT64);
+        assertInts("int.add53", x.add((1L << 53) + 1));
+        assertInts("int.add", x.add(big));
+        assertInts("int.rsub", x.rsub(big));
+        assertInts("int.clamp", x.clamp(big, big + 2));
+        assertInts("int.clampMax", x.clampMax(-big));
+        assertInts("int.where", Tensor.where(m, big, x));
+        assertInts("int.fillD60", x.clone().fill_(Math.pow(2, 60)));
+        assertInts("int.fill2.5", x.clone().fill_(-2.5));
+        assertInts("int.fullD60", Tensor.full(DType.INT64, Math.pow(2, 60), 2));
+        assertInts("int.fullInt", Tensor.full(new int[] {2}, (1L << 53) + 1));
+        assertInts("int.maskedD62", x.maskedFill(m, Math.pow(2, 62)));
+        assertInts("int.indexD62", x.indexFill(0, idx, Math.pow(2, 62)));
+        assertError("int.fillD1e19", IllegalArgumentException.class, () -> x.clone().fill_(1e19));
+        assertError("int.maskedD1e19", IllegalArgumentException.class, () -> x.maskedFill(m, 1e19));
+        assertInts("int.eq", y.eq(big));
+        assertInts("int.and", y.bitwiseAnd(big));
+        assertInts("int.mulInplace", Tensor.tensor(new long[] {1, 2}, DType.INT64).mul_(big));
+    }
+
+    /**
+     * The overloads that took only a double: a Java long widened to it and lost its low bits beyond 2^53 (x.newFull of
+     * 2^62 + 1 gave 2^62, y.greater(2^62) compared with 2^62 rounded), and an int given to subtract/multiply made an
+     * int64 tensor float32. Fails on the old code.
+     */
+    @Test
+    void longOverloadsOfTheDoubleOnlyMethods() {
+        long big = (1L << 62) + 1;
+        Tensor x = Tensor.tensor(new long[] {0, 1}, DType.INT64);
+        Tensor y = Tensor.tensor(new long[] {big, big - 1}, DType.INT64);
+        Tensor idx = Tensor.tensor(new long[] {1}, DType.INT64);
+        assertInts("int.newFull", x.newFull(new int[] {2}, big));
+        Tensor i32 = Tensor.zeros(DType.INT32, 1);
+        assertInts("int.newFullInt32", i32.newFull(new int[] {2}, -7L));
+        assertError("int.newFullInt32Overflow", IllegalArgumentException.class, () -> i32.newFull(new int[] {2}, 1L << 40));
+        assertInts("int.scatter", x.scatter(0, idx, big));
+        assertInts("int.scatter_", x.clone().scatter_(0, idx, -big));
+        assertInts("int.indexPut_", x.clone().indexPut_(new Index[] {Index.of(idx)}, big, false));
+        assertInts("int.indexPutAcc", x.indexPut(new Index[] {Index.of(idx)}, big, true));
+        assertInts("int.fillDiagonal", Tensor.zeros(DType.INT64, 3, 2).fillDiagonal_(big, true));
+        assertInts("int.greater", y.greater(big - 1));
+        assertInts("int.greaterEqual", y.greaterEqual(big));
+        assertInts("int.less", y.less(big));
+        assertInts("int.lessEqual", y.lessEqual(big - 1));
+        assertInts("int.notEqual", y.notEqual(big));
+        assertInts("int.eq_", y.clone().eq_(big));
+        assertInts("int.ge_", y.clone().ge_(big));
+        assertInts("int.lt_", y.clone().lt_(big));
+        assertInts("int.subtract", x.subtract(big));
+        assertInts("int.subtractSmall", x.subtract(2L));
+        assertInts("int.multiply", Tensor.tensor(new long[] {1, 3}, DType.INT64).multiply(big));
+        assertInts("int.clip_", x.clone().clip_(big, big + 2));
+        assertEquals("[0, 1]", Arrays.toString(x.toLongArray()), "x unchanged by the out-of-place calls");
+    }
 }
