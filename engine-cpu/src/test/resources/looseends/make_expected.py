@@ -148,5 +148,60 @@ ints("int.subtractSmall", x.subtract(2))
 ints("int.multiply", torch.tensor([1, 3]).multiply(big))
 ints("int.clip_", x.clone().clip_(big, big + 2))
 
+# ---- 4. schedulers resumed by last_epoch: a first scheduler runs 4 epochs (leaving initial_lr in the groups), a
+# second one is made with last_epoch=4 over the same optimizer and stepped on; lines "key lr lr ..." per epoch (both
+# groups), the resumed one's get_last_lr() first. 2.x's initial step (_initial_mode) keeps the rates of ExponentialLR,
+# CosineAnnealingLR and MultiplicativeLR where 1.13's moved them one step: for those the generator puts the rates back
+# after construction (2.x's result; the later steps are the same chainable formulas in both versions).
+from torch.optim import lr_scheduler as L  # noqa: E402
+
+
+def sched_case(key, make, make_resumed, keep_initial=False, epochs=4, more=6):
+    w = torch.zeros(1, requires_grad=True)
+    v = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.SGD([{"params": [w], "lr": 0.1}, {"params": [v], "lr": 0.05}], lr=0.1)
+    s = make(opt)
+    for _ in range(epochs):
+        opt.step()
+        s.step()
+    before = [g["lr"] for g in opt.param_groups]
+    r = make_resumed(opt, epochs)
+    if keep_initial:
+        for g, lr in zip(opt.param_groups, before):
+            g["lr"] = lr
+        r._last_lr = list(before)
+    seq = [list(r.get_last_lr())]
+    for _ in range(more):
+        opt.step()
+        r.step()
+        seq.append(list(r.get_last_lr()))
+    lines.append(key + " " + " ".join(repr(x) for lrs in seq for x in lrs))
+
+
+import warnings  # noqa: E402
+
+warnings.filterwarnings("ignore")
+sched_case("sched.step", lambda o: L.StepLR(o, 3, 0.5), lambda o, e: L.StepLR(o, 3, 0.5, last_epoch=e))
+sched_case("sched.step5", lambda o: L.StepLR(o, 5, 0.5), lambda o, e: L.StepLR(o, 5, 0.5, last_epoch=e))
+sched_case("sched.multiStep", lambda o: L.MultiStepLR(o, [2, 5, 5, 8], 0.5),
+           lambda o, e: L.MultiStepLR(o, [2, 5, 5, 8], 0.5, last_epoch=e))
+sched_case("sched.exponential", lambda o: L.ExponentialLR(o, 0.9), lambda o, e: L.ExponentialLR(o, 0.9, last_epoch=e),
+           keep_initial=True)
+sched_case("sched.cosine", lambda o: L.CosineAnnealingLR(o, 7, 0.01),
+           lambda o, e: L.CosineAnnealingLR(o, 7, 0.01, last_epoch=e), keep_initial=True, more=12)
+sched_case("sched.lambda", lambda o: L.LambdaLR(o, lambda ep: 1.0 / (ep + 1)),
+           lambda o, e: L.LambdaLR(o, lambda ep: 1.0 / (ep + 1), last_epoch=e))
+sched_case("sched.multiplicative", lambda o: L.MultiplicativeLR(o, lambda ep: 0.8),
+           lambda o, e: L.MultiplicativeLR(o, lambda ep: 0.8, last_epoch=e), keep_initial=True)
+# resuming where no scheduler left initial_lr
+w = torch.zeros(1, requires_grad=True)
+v = torch.zeros(1, requires_grad=True)
+err("sched.noInitialLr", lambda: L.StepLR(torch.optim.SGD([w], lr=0.1), 3, last_epoch=2))
+opt = torch.optim.SGD([{"params": [w]}, {"params": [v]}], lr=0.1)
+opt.param_groups[0]["initial_lr"] = 0.1
+err("sched.noInitialLr1", lambda: L.ExponentialLR(opt, 0.9, last_epoch=2))
+lines.append("sched.noInitialLr1.lrs " + repr([g["lr"] for g in opt.param_groups]) + " " + repr(
+    ["initial_lr" in g for g in opt.param_groups]))
+
 # ---- end
 print("\n".join(lines))

@@ -1,11 +1,23 @@
 package dev.ember;
 
 import dev.ember.nn.utils.Rnn;
+import dev.ember.optim.CosineAnnealingLR;
+import dev.ember.optim.ExponentialLR;
+import dev.ember.optim.LRScheduler;
+import dev.ember.optim.LambdaLR;
+import dev.ember.optim.MultiStepLR;
+import dev.ember.optim.MultiplicativeLR;
+import dev.ember.optim.Optimizer;
+import dev.ember.optim.SGD;
+import dev.ember.optim.StepLR;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -230,5 +242,73 @@ class LooseEndsTest {
         assertInts("int.multiply", Tensor.tensor(new long[] {1, 3}, DType.INT64).multiply(big));
         assertInts("int.clip_", x.clone().clip_(big, big + 2));
         assertEquals("[0, 1]", Arrays.toString(x.toLongArray()), "x unchanged by the out-of-place calls");
+    }
+
+    // ---- 4. schedulers resumed by last_epoch (before: no lastEpoch constructor)
+
+    private static SGD twoGroups() {
+        SGD opt = new SGD(List.of(Tensor.zeros(1).requiresGrad_(true)), 0.1);
+        opt.addParamGroup(List.of(Tensor.zeros(1).requiresGrad_(true)), Map.of("lr", 0.05));
+        return opt;
+    }
+
+    /** The generator's sched_case: 4 epochs of a first scheduler, then one resumed with lastEpoch 4, stepped on. */
+    private static void assertResumed(String key, Function<Optimizer, LRScheduler> make,
+                                      BiFunction<Optimizer, Long, LRScheduler> resumed, int more) {
+        SGD opt = twoGroups();
+        LRScheduler s = make.apply(opt);
+        for (int i = 0; i < 4; i++) {
+            opt.step();
+            s.step();
+        }
+        LRScheduler r = resumed.apply(opt, 4L);
+        List<String> got = new ArrayList<>();
+        for (int i = 0; ; i++) {
+            for (double lr : r.getLastLr()) {
+                got.add(Double.toString(lr));
+            }
+            if (i == more) {
+                break;
+            }
+            opt.step();
+            r.step();
+        }
+        String[] want = EXPECTED.get(key).split(" ");
+        assertEquals(want.length, got.size(), key);
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(Double.parseDouble(want[i]), Double.parseDouble(got.get(i)), key + " [" + i + "]");
+        }
+    }
+
+    @Test
+    void schedulersResumeAtLastEpoch() {
+        assertResumed("sched.step", o -> new StepLR(o, 3, 0.5), (o, e) -> new StepLR(o, 3, 0.5, e), 6);
+        assertResumed("sched.step5", o -> new StepLR(o, 5, 0.5), (o, e) -> new StepLR(o, 5, 0.5, e), 6);
+        List<Integer> ms = List.of(2, 5, 5, 8);
+        assertResumed("sched.multiStep", o -> new MultiStepLR(o, ms, 0.5), (o, e) -> new MultiStepLR(o, ms, 0.5, e), 6);
+        // ExponentialLR, CosineAnnealingLR and MultiplicativeLR: 2.x's initial step keeps the rates (see the generator)
+        assertResumed("sched.exponential", o -> new ExponentialLR(o, 0.9), (o, e) -> new ExponentialLR(o, 0.9, e), 6);
+        assertResumed("sched.cosine", o -> new CosineAnnealingLR(o, 7, 0.01),
+            (o, e) -> new CosineAnnealingLR(o, 7, 0.01, e), 12);
+        assertResumed("sched.lambda", o -> new LambdaLR(o, ep -> 1.0 / (ep + 1)),
+            (o, e) -> new LambdaLR(o, ep -> 1.0 / (ep + 1), e), 6);
+        assertResumed("sched.multiplicative", o -> new MultiplicativeLR(o, ep -> 0.8),
+            (o, e) -> new MultiplicativeLR(o, ep -> 0.8, e), 6);
+    }
+
+    @Test
+    void resumingWithoutInitialLrIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> new StepLR(new SGD(List.of(Tensor.zeros(1).requiresGrad_(true)), 0.1), 3, 0.1, 2));
+        assertEquals(EXPECTED.get("sched.noInitialLr"), e.getMessage());
+        SGD opt = new SGD(List.of(Tensor.zeros(1).requiresGrad_(true)), 0.1);
+        opt.addParamGroup(List.of(Tensor.zeros(1).requiresGrad_(true)), Map.of());
+        opt.paramGroups().get(0).set("initial_lr", 0.1);
+        e = assertThrows(IllegalArgumentException.class, () -> new ExponentialLR(opt, 0.9, 2));
+        assertEquals(EXPECTED.get("sched.noInitialLr1"), e.getMessage());
+        String lrs = "[" + opt.paramGroups().get(0).lr() + ", " + opt.paramGroups().get(1).lr() + "] ["
+            + (opt.paramGroups().get(0).has("initial_lr") ? "True" : "False") + ", "
+            + (opt.paramGroups().get(1).has("initial_lr") ? "True" : "False") + "]";
+        assertEquals(EXPECTED.get("sched.noInitialLr1.lrs"), lrs, "nothing changed");
     }
 }
