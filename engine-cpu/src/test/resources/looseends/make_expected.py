@@ -203,5 +203,46 @@ err("sched.noInitialLr1", lambda: L.ExponentialLR(opt, 0.9, last_epoch=2))
 lines.append("sched.noInitialLr1.lrs " + repr([g["lr"] for g in opt.param_groups]) + " " + repr(
     ["initial_lr" in g for g in opt.param_groups]))
 
+# ---- 5. NAdam's mu_product after load_state_dict into a float64 (or bfloat16) parameter under the float32 default:
+# load_state_dict casts every state tensor but 'step' to the parameter's type (_process_value_according_to_param_policy,
+# the same in 1.13 and 2.x), so mu_product becomes float64 and its later products are double. 1.13's NAdam update itself
+# differs from 2.x's (1.13: mu_product_next = mu_product * mu * mu_next), so the update is 2.x's _single_tensor_nadam,
+# written out here with the same tensor ops.
+def nadam_step(p, grad, st, lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8, momentum_decay=4e-3):
+    st["step"] += 1
+    step = st["step"].item()
+    bias_correction2 = 1 - beta2 ** step
+    mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
+    mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
+    st["mu_product"] *= mu
+    st["exp_avg"].lerp_(grad, 1 - beta1)
+    st["exp_avg_sq"].mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+    denom = st["exp_avg_sq"].div(bias_correction2).sqrt()
+    mu_product_next = st["mu_product"].item() * mu_next
+    denom.add_(eps)
+    p.addcdiv_(grad, denom, value=-lr * (1.0 - mu) / (1.0 - st["mu_product"].item()))
+    p.addcdiv_(st["exp_avg"], denom, value=-lr * mu_next / (1.0 - mu_product_next))
+
+
+def nadam_run(dtype):
+    p = torch.tensor([1.0, -2.0, 3.0], dtype=dtype)
+    st = {"step": torch.tensor(0.0), "mu_product": torch.tensor(1.0), "exp_avg": torch.zeros_like(p),
+          "exp_avg_sq": torch.zeros_like(p)}
+    grads = [torch.tensor([0.5, -1.5, 2.0], dtype=dtype) * (k + 1) for k in range(6)]
+    for k in range(3):
+        nadam_step(p, grads[k], st)
+    lines.append("nadam.%s.mu3 %s %r" % (str(dtype)[6:], str(st["mu_product"].dtype)[6:], st["mu_product"].item()))
+    # state_dict -> load_state_dict into an optimizer over the same parameter: mu_product cast to the parameter's type
+    st = {k: (v.clone() if k == "step" else v.to(p.dtype).clone()) for k, v in st.items()}
+    for k in range(3, 6):
+        nadam_step(p, grads[k], st)
+    lines.append("nadam.%s.mu6 %s %r" % (str(dtype)[6:], str(st["mu_product"].dtype)[6:], st["mu_product"].item()))
+    lines.append("nadam.%s.step6 %s %r" % (str(dtype)[6:], str(st["step"].dtype)[6:], st["step"].item()))
+    tensor("nadam.%s.p6" % str(dtype)[6:], p)
+
+
+nadam_run(torch.float64)
+nadam_run(torch.bfloat16)
+
 # ---- end
 print("\n".join(lines))

@@ -7,6 +7,7 @@ import dev.ember.optim.LRScheduler;
 import dev.ember.optim.LambdaLR;
 import dev.ember.optim.MultiStepLR;
 import dev.ember.optim.MultiplicativeLR;
+import dev.ember.optim.NAdam;
 import dev.ember.optim.Optimizer;
 import dev.ember.optim.SGD;
 import dev.ember.optim.StepLR;
@@ -310,5 +311,69 @@ class LooseEndsTest {
             + (opt.paramGroups().get(0).has("initial_lr") ? "True" : "False") + ", "
             + (opt.paramGroups().get(1).has("initial_lr") ? "True" : "False") + "]";
         assertEquals(EXPECTED.get("sched.noInitialLr1.lrs"), lrs, "nothing changed");
+    }
+
+    // ---- 5. NAdam's mu_product keeps the type load_state_dict gave it (a float64 or bfloat16 parameter)
+
+    /** The generator's nadam_run: 3 steps, stateDict into a new NAdam over the same parameter, 3 more steps. */
+    private static void nadamRun(DType type, double tolerance) {
+        Tensor p = Tensor.tensor(new double[] {1, -2, 3}, DType.FLOAT64).to(type).requiresGrad_(true);
+        Tensor g = Tensor.tensor(new double[] {0.5, -1.5, 2.0}, DType.FLOAT64).to(type);
+        String name = type.toString().replace("torch.", "");
+        NAdam opt = new NAdam(List.of(p), 0.1);
+        for (int k = 0; k < 3; k++) {
+            p.setGrad(g.mul((long) (k + 1)));
+            opt.step();
+        }
+        assertMuProduct("nadam." + name + ".mu3", opt);
+        NAdam resumed = new NAdam(List.of(p), 0.1);
+        resumed.loadStateDict(opt.stateDict());
+        for (int k = 3; k < 6; k++) {
+            p.setGrad(g.mul((long) (k + 1)));
+            resumed.step();
+        }
+        assertMuProduct("nadam." + name + ".mu6", resumed);
+        Tensor step = (Tensor) stateOf(resumed).get("step");
+        assertEquals(EXPECTED.get("nadam." + name + ".step6"), step.dtype().toString().replace("torch.", "") + " "
+            + step.item(), "step is not cast (PyTorch keeps its float32)");
+        Tensor want = EXPECTED.tensor("nadam." + name + ".p6");
+        double[] w = want.toDoubleArray();
+        double[] got = p.detach().to(DType.FLOAT64).toDoubleArray();
+        for (int i = 0; i < w.length; i++) {
+            assertEquals(w[i], got[i], tolerance * Math.abs(w[i]), "nadam." + name + ".p6[" + i + "]");
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> stateOf(NAdam opt) {
+        return (Map<String, Object>) ((Map<Integer, Object>) opt.stateDict().get("state")).get(0);
+    }
+
+    private static void assertMuProduct(String key, NAdam opt) {
+        Tensor mu = (Tensor) stateOf(opt).get("mu_product");
+        String[] want = EXPECTED.get(key).split(" ");
+        assertEquals(want[0], mu.dtype().toString().replace("torch.", ""), key + " dtype");
+        if (mu.dtype() == DType.BFLOAT16) {
+            // 1.13 rounds the factor mu to bfloat16 before the product (its TensorIterator casts the wrapped number);
+            // 2.x's reduced-float mul reads it as float (original_scalar_value<opmath_t>), as Ember does: a few
+            // bfloat16 ulps apart after three products
+            assertEquals(Double.parseDouble(want[1]), mu.item(), 1e-2 * Double.parseDouble(want[1]), key);
+        } else {
+            assertEquals(Double.parseDouble(want[1]), mu.item(), key);
+        }
+    }
+
+    /**
+     * Before, the loaded mu_product was rounded to the parameter's type once and then every later product to float32
+     * (the default scalar type): for a float64 parameter the parameters moved 2e-10 relative from PyTorch's after three
+     * more steps, and the state dict said float32. Fails on the old code.
+     */
+    @Test
+    void nadamMuProductKeepsTheLoadedType() {
+        // Ember's update rounds differently from 2.x's lerp/addcdiv by an ulp or so: 1e-13 relative, far below the
+        // 2e-10 the float32 re-rounding made
+        nadamRun(DType.FLOAT64, 1e-13);
+        // bfloat16: mu_product's products rounded to bfloat16 after the load; the parameter within a few bfloat16 ulps
+        nadamRun(DType.BFLOAT16, 2e-2);
     }
 }
