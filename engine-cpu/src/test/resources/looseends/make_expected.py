@@ -244,5 +244,49 @@ def nadam_run(dtype):
 nadam_run(torch.float64)
 nadam_run(torch.bfloat16)
 
+# ---- 6. complex divided by a real tensor (or a Python float), and real by complex: PyTorch promotes the real operand
+# to (x, +0) and divides as complex, by c10::complex's operator/ (2.x: numpy's scaled Smith algorithm; 1.13's divided by
+# c^2 + d^2), not part by part. The quotients are 2.x's scalar operator/ written out here in the element type (numpy
+# float32 for complex64, Python floats for complex128); PyTorch's CPU kernel takes that scalar path for tensors shorter
+# than two vector registers.
+import numpy as np  # noqa: E402
+
+
+def div_2x_typed(x, y, real):
+    out = []
+    with np.errstate(all="ignore"):
+        for p, q in zip(x.reshape(-1).tolist(), y.reshape(-1).tolist()):
+            p, q = complex(p), complex(q)
+            a, b, c, d = real(p.real), real(p.imag), real(q.real), real(q.imag)
+            if abs(c) >= abs(d):
+                if c == 0 and d == 0:
+                    out.append((a / abs(c), b / abs(d)))
+                    continue
+                rat = d / c
+                scl = real(1.0) / (c + d * rat)
+                out.append(((a + b * rat) * scl, (b - a * rat) * scl))
+            else:
+                rat = c / d
+                scl = real(1.0) / (d + c * rat)
+                out.append(((a * rat + b) * scl, (b * rat - a) * scl))
+    rt = torch.float32 if real is np.float32 else torch.float64
+    parts = torch.tensor([[float(u), float(v)] for u, v in out], dtype=rt)
+    return torch.view_as_complex(parts).reshape(x.shape)
+
+
+inf = float("inf")
+nan = float("nan")
+for ctype, rtype, real, tiny in ((torch.complex64, torch.float32, np.float32, 1e-40),
+                                 (torch.complex128, torch.float64, np.float64, 1e-310)):
+    tag = str(ctype)[6:]
+    z = torch.tensor([1 + 2j, complex(inf, 1), complex(1, inf), complex(nan, 1), 0j, complex(-0.0, -0.0), 3 + 7j,
+                      complex(tiny, -tiny), complex(2, -3), -1.5 + 0.25j], dtype=ctype)
+    r = torch.tensor([3.0, 2.0, 2.0, 2.0, tiny, -0.0, 7.0, tiny, inf, -0.0], dtype=rtype)
+    tensor("cdiv.%s.byReal" % tag, div_2x_typed(z, r.to(ctype), real))
+    tensor("cdiv.%s.byNumber" % tag, div_2x_typed(z, torch.full(z.shape, 2.0 + 0j, dtype=ctype), real))
+    tensor("cdiv.%s.byNegZero" % tag, div_2x_typed(z, torch.full(z.shape, complex(-0.0, 0.0), dtype=ctype), real))
+    w = torch.tensor([3.0, -0.0, 1.0, inf, tiny, 0.0, 2.0, 5.0, -1.0, 1.0], dtype=rtype)
+    tensor("cdiv.%s.realByComplex" % tag, div_2x_typed(w.to(ctype), z, real))
+
 # ---- end
 print("\n".join(lines))

@@ -376,4 +376,35 @@ class LooseEndsTest {
         // bfloat16: mu_product's products rounded to bfloat16 after the load; the parameter within a few bfloat16 ulps
         nadamRun(DType.BFLOAT16, 2e-2);
     }
+
+    // ---- 6. complex by real and real by complex divide as complex numbers (the real operand promoted to (x, +0))
+
+    private static Tensor complexOf(DType type, double... reIm) {
+        DType real = type == DType.COMPLEX64 ? DType.FLOAT32 : DType.FLOAT64;
+        return Tensor.tensor(reIm, DType.FLOAT64).to(real).reshape(reIm.length / 2, 2).viewAsComplex();
+    }
+
+    /**
+     * Before, a real divisor divided each part ((1+infj) / 2 gave 0.5+infj, PyTorch nan+infj; a divisor of -0 gave
+     * -inf where PyTorch's a / |c| gives +inf; 0 / 1e-40 in complex64 gave 0 where 1 / c overflows to nan; (3+7j) / 7
+     * in complex64 rounded once where PyTorch's 3 * (1/7) rounds twice): fails on the old code.
+     */
+    @Test
+    void complexDivisionByARealOperandIsComplexDivision() {
+        double inf = Double.POSITIVE_INFINITY;
+        double nan = Double.NaN;
+        for (DType type : new DType[] {DType.COMPLEX64, DType.COMPLEX128}) {
+            DType real = type == DType.COMPLEX64 ? DType.FLOAT32 : DType.FLOAT64;
+            double tiny = type == DType.COMPLEX64 ? 1e-40 : 1e-310;
+            String tag = type.toString().replace("torch.", "");
+            Tensor z = complexOf(type, 1, 2, inf, 1, 1, inf, nan, 1, 0, 0, -0.0, -0.0, 3, 7, tiny, -tiny, 2, -3,
+                -1.5, 0.25);
+            Tensor r = t(real, 3, 2, 2, 2, tiny, -0.0, 7, tiny, inf, -0.0);
+            EXPECTED.assertExact("cdiv." + tag + ".byReal", z.div(r));
+            EXPECTED.assertExact("cdiv." + tag + ".byNumber", z.div(2.0));
+            EXPECTED.assertExact("cdiv." + tag + ".byNegZero", z.div(-0.0));
+            Tensor w = t(real, 3, -0.0, 1, inf, tiny, 0, 2, 5, -1, 1);
+            EXPECTED.assertExact("cdiv." + tag + ".realByComplex", w.div(z));
+        }
+    }
 }
