@@ -288,5 +288,27 @@ for ctype, rtype, real, tiny in ((torch.complex64, torch.float32, np.float32, 1e
     w = torch.tensor([3.0, -0.0, 1.0, inf, tiny, 0.0, 2.0, 5.0, -1.0, 1.0], dtype=rtype)
     tensor("cdiv.%s.realByComplex" % tag, div_2x_typed(w.to(ctype), z, real))
 
+# ---- 7. ao.nn.qat.Conv2d.from_float of a Conv2d with a padding string (2.x and 1.13 build the QAT layer with the same
+# padding, 'same' included, and print it as padding=same), and a per-channel qscheme: FixedQParamsFakeQuantize
+# refuses it (its assertion), FixedQParamsObserver takes it unchecked (2.x's __init__ has no check either).
+import torch.ao.nn.qat as nnqat  # noqa: E402
+from torch.ao.quantization import FixedQParamsFakeQuantize, FixedQParamsObserver, get_default_qat_qconfig  # noqa: E402
+
+torch.manual_seed(5)
+for name, kernel, padding in (("same3", 3, "same"), ("same4", 4, "same"), ("valid", 3, "valid")):
+    conv = torch.nn.Conv2d(2, 3, kernel, padding=padding)
+    conv.qconfig = get_default_qat_qconfig("x86")
+    x = torch.randn(1, 2, 5, 6)
+    tensor("qat.%s.weight" % name, conv.weight)
+    tensor("qat.%s.bias" % name, conv.bias)
+    tensor("qat.%s.x" % name, x)
+    q = nnqat.Conv2d.from_float(conv)
+    tensor("qat.%s.out" % name, q(x))
+    text("qat.%s.repr" % name, repr(q))
+err("fixedqparams.perChannel", lambda: FixedQParamsFakeQuantize(
+    observer=FixedQParamsObserver.with_args(scale=1 / 256.0, zero_point=0, qscheme=torch.per_channel_affine)))
+o = FixedQParamsObserver(scale=1 / 256.0, zero_point=0, qscheme=torch.per_channel_symmetric)
+text("fixedqparams.observerPerChannel", repr(o) + " " + str(o.qscheme) + " " + repr(o.calculate_qparams()))
+
 # ---- end
 print("\n".join(lines))

@@ -407,4 +407,44 @@ class LooseEndsTest {
             EXPECTED.assertExact("cdiv." + tag + ".realByComplex", w.div(z));
         }
     }
+
+    // ---- 7. qat.Conv2d.fromFloat of a Conv2d with a padding string (before: refused), per-channel FixedQParams
+
+    /**
+     * PyTorch's from_float passes the float layer's padding on, a string included: the QAT layer pads as the float
+     * one and prints {@code padding=same}. Before, Ember refused it; fails on the old code.
+     */
+    @Test
+    void qatConv2dFromFloatKeepsAPaddingString() {
+        for (String[] c : new String[][] {{"same3", "3", "same"}, {"same4", "4", "same"}, {"valid", "3", "valid"}}) {
+            String key = "qat." + c[0];
+            int k = Integer.parseInt(c[1]);
+            dev.ember.nn.Conv2d conv = new dev.ember.nn.Conv2d(2, 3, new int[] {k, k}, new int[] {1, 1}, c[2],
+                new int[] {1, 1}, 1, true, "zeros");
+            try (GradMode off = Ember.noGrad()) {
+                conv.getParameter("weight").copy_(EXPECTED.tensor(key + ".weight"));
+                conv.getParameter("bias").copy_(EXPECTED.tensor(key + ".bias"));
+            }
+            dev.ember.ao.nn.qat.Conv2d q = dev.ember.ao.nn.qat.Conv2d.fromFloat(conv,
+                dev.ember.ao.quantization.QConfig.getDefaultQatQconfig("x86"));
+            Tensor out = q.apply(EXPECTED.tensor(key + ".x"));
+            // float32 convolutions in another order than PyTorch's: a few ulps (as QatTest)
+            ReferenceCases.assertClose(key + ".out", EXPECTED.tensor(key + ".out"), out, 2e-6);
+            assertText(key + ".repr", q);
+        }
+    }
+
+    @Test
+    void fixedQParamsTakeAPerChannelSchemeAsPyTorch() {
+        dev.ember.ao.quantization.FixedQParamsObserver perChannel = new dev.ember.ao.quantization.FixedQParamsObserver(
+            1 / 256.0, 0, dev.ember.ao.quantization.QuantDType.QUINT8,
+            dev.ember.ao.quantization.QScheme.PER_CHANNEL_AFFINE, 0, 255);
+        assertError("fixedqparams.perChannel", IllegalArgumentException.class,
+            () -> new dev.ember.ao.quantization.FixedQParamsFakeQuantize(perChannel));
+        // the observer itself takes it unchecked (2.x's __init__ too)
+        dev.ember.ao.quantization.FixedQParamsObserver o = new dev.ember.ao.quantization.FixedQParamsObserver(
+            1 / 256.0, 0, dev.ember.ao.quantization.QuantDType.QUINT8,
+            dev.ember.ao.quantization.QScheme.PER_CHANNEL_SYMMETRIC, 0, 255);
+        assertText("fixedqparams.observerPerChannel", o + " " + o.qscheme() + " " + o.calculateQparams());
+    }
 }
