@@ -310,5 +310,14 @@ err("fixedqparams.perChannel", lambda: FixedQParamsFakeQuantize(
 o = FixedQParamsObserver(scale=1 / 256.0, zero_point=0, qscheme=torch.per_channel_symmetric)
 text("fixedqparams.observerPerChannel", repr(o) + " " + str(o.qscheme) + " " + repr(o.calculate_qparams()))
 
+# ---- 1b. GradScaler.state_dict() prints as a Python dict. 1.13's GradScaler needs CUDA to be enabled, so the dict is
+# built here as 2.x's state_dict builds it (scale: get_scale(), a float; growth_factor, backoff_factor: floats;
+# growth_interval, _growth_tracker: ints) and printed by Python; a disabled scaler's is {} (1.13 prints that itself).
+text("scaler.default", repr({"scale": 65536.0, "growth_factor": 2.0, "backoff_factor": 0.5, "growth_interval": 2000,
+                             "_growth_tracker": 0}))
+text("scaler.custom", repr({"scale": 1024.0, "growth_factor": 3.0, "backoff_factor": 0.25, "growth_interval": 7,
+                            "_growth_tracker": 0}))
+text("scaler.disabled", repr(torch.cuda.amp.GradScaler(enabled=False).state_dict()))
+
 # ---- end
 print("\n".join(lines))

@@ -447,4 +447,15 @@ class LooseEndsTest {
             dev.ember.ao.quantization.QScheme.PER_CHANNEL_SYMMETRIC, 0, 255);
         assertText("fixedqparams.observerPerChannel", o + " " + o.qscheme() + " " + o.calculateQparams());
     }
+
+    /** GradScaler.stateDict() printed as Java's map {scale=65536.0, ...}; PyTorch prints its dict. Fails on the old code. */
+    @Test
+    void gradScalerStateDictPrintsAsADict() {
+        assertText("scaler.default", new dev.ember.amp.GradScaler("cpu").stateDict());
+        assertText("scaler.custom", new dev.ember.amp.GradScaler("cpu", 1024.0, 3.0, 0.25, 7, true).stateDict());
+        assertText("scaler.disabled", new dev.ember.amp.GradScaler("cpu", 65536.0, 2.0, 0.5, 2000, false).stateDict());
+        Map<String, Object> sd = new dev.ember.amp.GradScaler("cpu").stateDict();
+        assertThrows(UnsupportedOperationException.class, () -> sd.put("scale", 1.0));
+        assertEquals(65536.0, sd.get("scale"));
+    }
 }
