@@ -151,7 +151,7 @@ class Emu:
         return {"state": {idx[p]: s for p, s in self.state.items()}, "param_groups": pgs}
 
 
-def run(name, g0, g1, dtype, builtin=False, maximize=False):
+def run(name, g0, g1, dtype, builtin=False, maximize=False, reload=False):
     ps, a, b = params(dtype)
     for p in ps[:3]:
         p.requires_grad_(True)
@@ -178,6 +178,11 @@ def run(name, g0, g1, dtype, builtin=False, maximize=False):
                 ps[i].grad = grad_of(ps, a, b, i, k)
         opt.step()
         traj.append([v for p in ps for v in p.detach().flatten().tolist()])
+        if k == 1 and reload:
+            # load_state_dict into a twin: every state tensor but 'step' cast to its parameter's type (2.x's
+            # _process_value_according_to_param_policy); NAdam's float32 mu_product of a float64 parameter becomes float64
+            opt.state = {p: {kk: (vv if kk == "step" else vv.to(p.dtype)).clone() for kk, vv in st.items()}
+                         for p, st in opt.state.items()}
         if k == 1 and not builtin:
             sd2 = opt.state_dict()
             sd2 = {"state": {i: {kk: vv.clone() for kk, vv in s.items()} for i, s in sd2["state"].items()},
@@ -203,6 +208,11 @@ for key, name, g0, g1 in SPECS:
         lines = ["spec %s %r %r" % (name, g0, g1)]
         for k, v in enumerate(traj):
             lines.append("step%d %r" % (k, v))
+        # the trajectory after a state-dict round trip at step 2, where the load's casts change it
+        rt, _, _ = run(name, g0, g1, dtype, reload=True)
+        for k, v in enumerate(rt):
+            if v != traj[k]:
+                lines.append("rtstep%d %r" % (k, v))
         sd = opt.state_dict()
         for i, s in sorted(sd["state"].items()):
             lines.append("state%d %r" % (i, list(s.keys())))

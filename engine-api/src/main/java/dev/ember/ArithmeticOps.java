@@ -1376,6 +1376,20 @@ final class ArithmeticOps {
         return remainderNode(out, a, b, "remainder", "floor");
     }
 
+    /**
+     * {@code torch.remainder(Scalar self, Tensor other)} (Python's {@code number % tensor}): the number a wrapped 0-dim
+     * tensor, promoted as one. PyTorch 2.x's derivatives.yaml has no formula for this overload (only remainder.Scalar and
+     * remainder.Tensor), so a divisor that requires grad gets its NotImplemented node, whose backward fails with
+     * "derivative for aten::remainder is not implemented".
+     */
+    static Tensor remainderScalarFirst(Tensor number, Tensor b) {
+        DType t = divisionType(number, b, "remainder");
+        Tensor out = binaryKernel(BinaryOp.REMAINDER, number, b, t, t);
+        return record(out, "NotImplemented", new Tensor[] {b}, n -> g -> {
+            throw new IllegalStateException("derivative for aten::remainder is not implemented");
+        });
+    }
+
     private static Tensor remainderNode(Tensor out, Tensor a, Tensor b, String op, String mode) {
         String name = Character.toUpperCase(op.charAt(0)) + op.substring(1) + "Backward";
         if (b.wrappedNumber) {

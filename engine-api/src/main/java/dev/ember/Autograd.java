@@ -189,7 +189,8 @@ public final class Autograd {
      * @param inputs the tensors to differentiate with respect to; each must require grad
      * @param gradOutputs the vectors of the vector-Jacobian product, one per output (or null)
      * @param options the keyword options
-     * @return one gradient per input (null for an unused one unless materialized)
+     * @return one gradient per input (null for an unused one unless materialized), an unmodifiable list that prints
+     *     as PyTorch's tuple ({@link TensorTuple})
      */
     public static List<Tensor> grad(List<Tensor> outputs, List<Tensor> inputs, List<Tensor> gradOutputs,
                                     GradOptions options) {
@@ -216,7 +217,7 @@ public final class Autograd {
                 }
             }
         }
-        return result;
+        return TensorTuple.of(result);
     }
 
     /** One vector-Jacobian product per input: runs the engine once, capturing the inputs' gradients. */

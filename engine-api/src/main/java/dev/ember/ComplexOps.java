@@ -403,16 +403,24 @@ final class ComplexOps {
     /**
      * {@code a / b}, node DivBackward0: {@code grad / conj(b)} and {@code -grad * conj(a / b / b)}. The quotient is
      * PyTorch 2.x's ({@code c10::complex}'s operator/, numpy's): Smith's algorithm, scaled by the larger part of {@code b},
-     * so that {@code |b|^2} neither overflows nor underflows; a zero divisor gives {@code re / 0 + i im / 0}.
+     * so that {@code |b|^2} neither overflows nor underflows; a zero divisor gives {@code re / 0 + i im / 0}. A real
+     * operand is promoted to {@code (x, +0)} first and divided by the same algorithm, as PyTorch's.
      */
     static Tensor div(Tensor a, Tensor b) {
         DType t = complexType(a, b);
         Tensor out = compute(() -> {
             Tensor[] p = split(a, b, t);
-            if (p[3] == null) {
-                return fromPartsBroadcast(p[0].div(p[2]), p[1].div(p[2])); // a real divisor divides both parts
+            // a real divisor is the complex number (c, +0), as PyTorch promotes it, divided by the same algorithm: not
+            // the parts divided by c where infinities, zeros' signs or subnormals meet ((1+infj) / 2 is nan+infj, a
+            // divisor of -0 gives re / +0, 0 / 1e-40 in float is nan as 1 / c overflows)
+            // a Java number's parts are rounded to the real type first and computed there (PyTorch casts the scalar to
+            // the complex type: complex64 divides in float)
+            for (int i = 0; i < 4; i++) {
+                if (p[i] != null && p[i].wrappedNumber) {
+                    p[i] = Creation.fromData(p[i].item(), t.toReal(), (i < 2 ? b : a).device());
+                }
             }
-            return smith(p[0], p[1] == null ? Creation.wrap(0.0) : p[1], p[2], p[3]);
+            return smith(p[0], p[1] == null ? Creation.wrap(0.0) : p[1], p[2], p[3] == null ? p[2].zerosLike() : p[3]);
         });
         return ArithmeticOps.record(out, "DivBackward0", new Tensor[] {a, b}, n -> {
             SavedTensor sb = n.save(b);

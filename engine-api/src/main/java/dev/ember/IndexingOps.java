@@ -372,6 +372,21 @@ final class IndexingOps {
         });
     }
 
+    /** {@code scatter} with a Python int: exact for an int64 tensor however large (other types take it converted). */
+    static Tensor scatter(Tensor self, int dim, Tensor index, long value) {
+        if (self.dtype != DType.INT64) {
+            return scatter(self, dim, index, ArithmeticOps.fillValue(value, self.dtype));
+        }
+        int d = Shapes.wrapDim(dim, self.dim());
+        checkScatter(self, d, index, null);
+        ArithmeticOps.checkSameDevice(self, index);
+        checkScatterValues(self, d, index);
+        Tensor v = valueOf(self, value);
+        Tensor out = copyOf(self);
+        scatterInto(out, d, index, null, v, ScatterReduce.NONE, true);
+        return out; // an int64 tensor never requires grad
+    }
+
     static Tensor scatter_(Tensor self, int dim, Tensor index, Tensor src) {
         // the autograd checks, scatter's meta checks (dim, dtypes, shapes), then its overlap checks
         InplaceOps.checkInplace(self, List.of(src), false);
@@ -393,6 +408,22 @@ final class IndexingOps {
         ArithmeticOps.checkSameDevice(self, index);
         checkScatterValues(self, d, index);
         Tensor v = fillValue(value, self, index);
+        return inplace(self, List.of(), old -> scatter(old, d, index, value),
+                () -> scatterInto(self, d, index, null, v, ScatterReduce.NONE, true), index);
+    }
+
+    /** {@code scatter_} with a Python int: exact for an int64 tensor however large. */
+    static Tensor scatter_(Tensor self, int dim, Tensor index, long value) {
+        if (self.dtype != DType.INT64) {
+            return scatter_(self, dim, index, ArithmeticOps.fillValue(value, self.dtype));
+        }
+        InplaceOps.checkInplace(self, List.of(), false);
+        int d = Shapes.wrapDim(dim, self.dim());
+        checkScatter(self, d, index, null);
+        InplaceOps.checkInplace(self, List.of());
+        ArithmeticOps.checkSameDevice(self, index);
+        checkScatterValues(self, d, index);
+        Tensor v = valueOf(self, value);
         return inplace(self, List.of(), old -> scatter(old, d, index, value),
                 () -> scatterInto(self, d, index, null, v, ScatterReduce.NONE, true), index);
     }
@@ -1572,6 +1603,17 @@ final class IndexingOps {
     /** A number as a 0-dim tensor of self's type and device, converted as PyTorch converts a written value. */
     static Tensor valueOf(Tensor self, double value) {
         return scalarOf(value, self.dtype, self.device);
+    }
+
+    /**
+     * A Python int as a 0-dim value of {@code self}'s type: exact for int64 however large, PyTorch's checked conversion
+     * ({@link ArithmeticOps#fillValue(long, DType)}) for the other types.
+     */
+    static Tensor valueOf(Tensor self, long value) {
+        if (self.dtype == DType.INT64) {
+            return Creation.fromFlat(new long[] {value}, new int[0], DType.INT64, self.device);
+        }
+        return scalarOf(ArithmeticOps.fillValue(value, self.dtype), self.dtype, self.device);
     }
 
     // ------------------------------------------------------------------ masked ops

@@ -940,6 +940,16 @@ final class InplaceOps {
      * the diagonal restarting every {@code columns + 1} rows; recorded as the fills of those views (CopySlices).
      */
     static Tensor fillDiagonal_(Tensor self, double value, boolean wrap) {
+        return fillDiagonal_(self, wrap, () -> ArithmeticOps.checkScalarFits(value, self.dtype), t -> t.fill_(value));
+    }
+
+    /** {@code fill_diagonal_} with a Python int: exact for an int64 tensor however large. */
+    static Tensor fillDiagonal_(Tensor self, long value, boolean wrap) {
+        return fillDiagonal_(self, wrap, () -> ArithmeticOps.fillValue(value, self.dtype), t -> t.fill_(value));
+    }
+
+    private static Tensor fillDiagonal_(Tensor self, boolean wrap, Runnable checkValue,
+                                        java.util.function.Consumer<Tensor> fill) {
         int nDims = self.dim();
         if (nDims < 2) {
             throw new IllegalArgumentException("dimensions must larger than 1");
@@ -951,20 +961,20 @@ final class InplaceOps {
                 throw new IllegalArgumentException("all dimensions of input must be of equal length");
             }
         }
-        ArithmeticOps.checkScalarFits(value, self.dtype);
+        checkValue.run();
         long stride = 0;
         for (int s : self.layout.strides()) {
             stride += s;
         }
         int offset = self.layout.offset();
         int size = Math.min(height, width);
-        self.asStrided(new int[] {size}, new int[] {Math.toIntExact(stride)}, offset).fill_(value);
+        fill.accept(self.asStrided(new int[] {size}, new int[] {Math.toIntExact(stride)}, offset));
         if (wrap && nDims == 2 && height > width + 1) {
             long step = width + 1L;
             long wrapSize = (self.numel() + step - 1) / step - size;
             long wrapOffset = (long) self.layout.strides()[0] * (width + 1);
-            self.asStrided(new int[] {Math.toIntExact(wrapSize)}, new int[] {Math.toIntExact(stride)},
-                    Math.toIntExact(offset + wrapOffset)).fill_(value);
+            fill.accept(self.asStrided(new int[] {Math.toIntExact(wrapSize)}, new int[] {Math.toIntExact(stride)},
+                    Math.toIntExact(offset + wrapOffset)));
         }
         return self;
     }

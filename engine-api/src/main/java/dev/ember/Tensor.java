@@ -2226,6 +2226,66 @@ public final class Tensor implements AutoCloseable {
         return ArithmeticOps.remainder(this, Creation.wrap(other));
     }
 
+    /**
+     * {@code dividend % divisor} for a number dividend, as Python's {@code 7.5 % t} ({@code torch.remainder(7.5, t)}):
+     * the remainder with the divisor's sign, in the type a floating number and the divisor promote to. PyTorch has no
+     * derivative for this overload: a divisor that requires grad gets a {@code NotImplemented} node whose backward fails.
+     *
+     * @param dividend the number divided
+     * @param divisor the divisors
+     * @return a new tensor of the divisor's shape
+     * @throws IllegalArgumentException for a bool or complex result type, with PyTorch's message
+     */
+    public static Tensor remainder(double dividend, Tensor divisor) {
+        Args.require(divisor, "remainder", "other", 2, "Tensor");
+        return ArithmeticOps.remainderScalarFirst(Creation.wrap(dividend), divisor);
+    }
+
+    /**
+     * {@code dividend % divisor} for an integer dividend, as Python's {@code 7 % t} ({@code torch.remainder(7, t)}): an
+     * integer divisor keeps its integer type (a zero divisor is PyTorch's {@code ZeroDivisionError}), a floating one its
+     * own; not differentiable, as {@link #remainder(double, Tensor)}.
+     *
+     * @param dividend the number divided
+     * @param divisor the divisors
+     * @return a new tensor of the divisor's shape
+     * @throws IllegalArgumentException for an integer divisor with a zero element, or a bool or complex result type
+     */
+    public static Tensor remainder(long dividend, Tensor divisor) {
+        Args.require(divisor, "remainder", "other", 2, "Tensor");
+        return ArithmeticOps.remainderScalarFirst(Creation.wrap(dividend), divisor);
+    }
+
+    /**
+     * {@code floor(dividend / divisor)} for a number dividend, as Python's {@code 7.5 // t}
+     * ({@code torch.floor_divide(7.5, t)}): the type a floating number and the divisor promote to; not differentiable
+     * (PyTorch's {@code NotImplemented} node).
+     *
+     * @param dividend the number divided
+     * @param divisor the divisors
+     * @return a new tensor of the divisor's shape
+     * @throws IllegalArgumentException for a bool or complex result type, with PyTorch's message
+     */
+    public static Tensor floorDivide(double dividend, Tensor divisor) {
+        Args.require(divisor, "floor_divide", "other", 2, "Tensor");
+        return ArithmeticOps.floorDivide(Creation.wrap(dividend), divisor);
+    }
+
+    /**
+     * {@code floor(dividend / divisor)} for an integer dividend, as Python's {@code 7 // t}
+     * ({@code torch.floor_divide(7, t)}): an integer divisor keeps its integer type (a zero divisor is PyTorch's
+     * {@code ZeroDivisionError}); not differentiable.
+     *
+     * @param dividend the number divided
+     * @param divisor the divisors
+     * @return a new tensor of the divisor's shape
+     * @throws IllegalArgumentException for an integer divisor with a zero element, or a bool or complex result type
+     */
+    public static Tensor floorDivide(long dividend, Tensor divisor) {
+        Args.require(divisor, "floor_divide", "other", 2, "Tensor");
+        return ArithmeticOps.floorDivide(Creation.wrap(dividend), divisor);
+    }
+
     /** {@code floor(this / other)}, as {@code torch.floor_divide} (an integer result stays integer; not differentiable). */
     public Tensor floorDivide(Tensor other) {
         Args.require(other, "floor_divide", "other", 1, "Tensor");
@@ -5108,6 +5168,12 @@ public final class Tensor implements AutoCloseable {
         return IndexingOps.indexPut_(this, indices, IndexingOps.valueOf(this, value), accumulate);
     }
 
+    /** {@code x[indices] = value} in place with a Python int: exact for an int64 tensor however large. */
+    public Tensor indexPut_(Index[] indices, long value, boolean accumulate) {
+        Args.require(indices, "index_put_", "indices", 1, "tuple of Index");
+        return IndexingOps.indexPut_(this, indices, IndexingOps.valueOf(this, value), accumulate);
+    }
+
     /** A copy with {@code values} put at {@code indices}, as {@code torch.index_put} ({@code IndexPutBackward0}). */
     public Tensor indexPut(Index[] indices, Tensor values, boolean accumulate) {
         Args.require(indices, "index_put", "indices", 1, "tuple of Index");
@@ -5117,6 +5183,12 @@ public final class Tensor implements AutoCloseable {
 
     /** A copy with {@code value} put at {@code indices}, the number converted to this tensor's type. */
     public Tensor indexPut(Index[] indices, double value, boolean accumulate) {
+        Args.require(indices, "index_put", "indices", 1, "tuple of Index");
+        return IndexingOps.indexPut(this, indices, IndexingOps.valueOf(this, value), accumulate);
+    }
+
+    /** {@link #indexPut(Index[], double, boolean)} with a Python int: exact for an int64 tensor however large. */
+    public Tensor indexPut(Index[] indices, long value, boolean accumulate) {
         Args.require(indices, "index_put", "indices", 1, "tuple of Index");
         return IndexingOps.indexPut(this, indices, IndexingOps.valueOf(this, value), accumulate);
     }
@@ -5156,6 +5228,12 @@ public final class Tensor implements AutoCloseable {
         return ComplexIndexing.scatter(this, dim, index, value);
     }
 
+    /** {@code scatter} with a Python int: exact for an int64 tensor however large. */
+    public Tensor scatter(int dim, Tensor index, long value) {
+        Args.require(index, "scatter", "index", 2, "Tensor");
+        return IndexingOps.scatter(this, dim, index, value);
+    }
+
     /** {@code scatter} in place. */
     public Tensor scatter_(int dim, Tensor index, Tensor src) {
         Args.require(index, "scatter_", "index", 2, "Tensor");
@@ -5165,6 +5243,12 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code scatter} of a number, in place. */
     public Tensor scatter_(int dim, Tensor index, double value) {
+        Args.require(index, "scatter_", "index", 2, "Tensor");
+        return IndexingOps.scatter_(this, dim, index, value);
+    }
+
+    /** {@code scatter_} with a Python int: exact for an int64 tensor however large. */
+    public Tensor scatter_(int dim, Tensor index, long value) {
         Args.require(index, "scatter_", "index", 2, "Tensor");
         return IndexingOps.scatter_(this, dim, index, value);
     }
@@ -5470,13 +5554,13 @@ public final class Tensor implements AutoCloseable {
 
     /** The coordinates of the nonzero elements, one int64 vector per dimension, as {@code nonzero(as_tuple=True)}. */
     public List<Tensor> nonzeroAsTuple() {
-        return IndexingOps.nonzeroAsTuple(this);
+        return TensorTuple.of(IndexingOps.nonzeroAsTuple(this));
     }
 
     /** {@code torch.where(condition)} with one argument: {@code condition.nonzeroAsTuple()}. */
     public static List<Tensor> where(Tensor condition) {
         Args.require(condition, "where", "condition", 1, "Tensor");
-        return IndexingOps.nonzeroAsTuple(condition);
+        return TensorTuple.of(IndexingOps.nonzeroAsTuple(condition));
     }
 
     /** The coordinates of the nonzero elements, as {@code torch.argwhere} (the same as {@link #nonzero()}). */
@@ -5536,6 +5620,19 @@ public final class Tensor implements AutoCloseable {
         Tensor t = Creation.empty(Shapes.checkSizes(size), dtype, device);
         ComplexOps.fill(t, value);
         return t;
+    }
+
+    /**
+     * {@code new_full} with a Python int: exact for an int64 tensor however large, PyTorch's checked conversion for the
+     * narrow integer types.
+     */
+    public Tensor newFull(int[] size, long value) {
+        Args.require(size, "new_full", "size", 1, "tuple of ints");
+        if (dtype != DType.INT64) {
+            return newFull(size, ArithmeticOps.fillValue(value, dtype));
+        }
+        Tensor t = Creation.zeros(Shapes.checkSizes(size), dtype, device);
+        return value == 0 ? t : t.fill_(value);
     }
 
     /** A new uninitialized tensor with this tensor's type and device, as {@code Tensor.new_empty}. */
@@ -5821,54 +5918,54 @@ public final class Tensor implements AutoCloseable {
 
     /** Views of {@code splitSize} elements along dimension 0 (the last may be shorter), as {@code torch.split}. */
     public List<Tensor> split(int splitSize) {
-        return ShapeOps.split(this, splitSize, 0);
+        return TensorTuple.of(ShapeOps.split(this, splitSize, 0));
     }
 
     /** Views of {@code splitSize} elements along a dimension (the last may be shorter), as {@code torch.split}. */
     public List<Tensor> split(int splitSize, int dim) {
-        return ShapeOps.split(this, splitSize, dim);
+        return TensorTuple.of(ShapeOps.split(this, splitSize, dim));
     }
 
     /** Views of the given sizes along a dimension, as {@code torch.split} with a list of sizes. */
     public List<Tensor> split(int[] splitSizes, int dim) {
         Args.require(splitSizes, "split", "split_size", 1, "tuple of ints");
-        return ShapeOps.splitWithSizes(this, splitSizes, dim);
+        return TensorTuple.of(ShapeOps.splitWithSizes(this, splitSizes, dim));
     }
 
     /** At most {@code chunks} views of equal size along dimension 0, as {@code torch.chunk}. */
     public List<Tensor> chunk(int chunks) {
-        return ShapeOps.chunk(this, chunks, 0);
+        return TensorTuple.of(ShapeOps.chunk(this, chunks, 0));
     }
 
     /** At most {@code chunks} views of equal size along a dimension, as {@code torch.chunk}. */
     public List<Tensor> chunk(int chunks, int dim) {
-        return ShapeOps.chunk(this, chunks, dim);
+        return TensorTuple.of(ShapeOps.chunk(this, chunks, dim));
     }
 
     /** The views along dimension 0 with that dimension removed, as {@code torch.unbind}. */
     public List<Tensor> unbind() {
-        return ShapeOps.unbind(this, 0);
+        return TensorTuple.of(ShapeOps.unbind(this, 0));
     }
 
     /** The views along a dimension with that dimension removed, as {@code torch.unbind}. */
     public List<Tensor> unbind(int dim) {
-        return ShapeOps.unbind(this, dim);
+        return TensorTuple.of(ShapeOps.unbind(this, dim));
     }
 
     /** {@code sections} nearly equal views along dimension 0, as {@code torch.tensor_split}. */
     public List<Tensor> tensorSplit(int sections) {
-        return ShapeOps.tensorSplit(this, sections, 0);
+        return TensorTuple.of(ShapeOps.tensorSplit(this, sections, 0));
     }
 
     /** {@code sections} nearly equal views along a dimension, as {@code torch.tensor_split}. */
     public List<Tensor> tensorSplit(int sections, int dim) {
-        return ShapeOps.tensorSplit(this, sections, dim);
+        return TensorTuple.of(ShapeOps.tensorSplit(this, sections, dim));
     }
 
     /** Views between the given indices along a dimension, as {@code torch.tensor_split} with indices. */
     public List<Tensor> tensorSplit(int[] indices, int dim) {
         Args.require(indices, "tensor_split", "indices", 1, "tuple of ints");
-        return ShapeOps.tensorSplit(this, indices, dim);
+        return TensorTuple.of(ShapeOps.tensorSplit(this, indices, dim));
     }
 
     /** The tensor repeated along each dimension (new leading dimensions for extra counts), as {@code Tensor.repeat}. */
@@ -6012,7 +6109,7 @@ public final class Tensor implements AutoCloseable {
      */
     public static List<Tensor> gradient(Tensor input) {
         Args.require(input, "gradient", "input", 0, "Tensor");
-        return NumericGradient.gradient(input, new double[] {1.0}, null, 1);
+        return TensorTuple.of(NumericGradient.gradient(input, new double[] {1.0}, null, 1));
     }
 
     /**
@@ -6026,7 +6123,7 @@ public final class Tensor implements AutoCloseable {
     public static List<Tensor> gradient(Tensor input, double[] spacing, int[] dims, int edgeOrder) {
         Args.require(input, "gradient", "input", 0, "Tensor");
         Args.require(spacing, "gradient", "spacing", 1, "tuple of floats");
-        return NumericGradient.gradient(input, spacing, dims, edgeOrder);
+        return TensorTuple.of(NumericGradient.gradient(input, spacing, dims, edgeOrder));
     }
 
     /**
@@ -6036,7 +6133,7 @@ public final class Tensor implements AutoCloseable {
     public static List<Tensor> gradient(Tensor input, List<Tensor> coordinates, int[] dims, int edgeOrder) {
         Args.require(input, "gradient", "input", 0, "Tensor");
         Args.tensors(coordinates, "gradient", "spacing", 1);
-        return NumericGradient.gradient(input, coordinates, dims, edgeOrder);
+        return TensorTuple.of(NumericGradient.gradient(input, coordinates, dims, edgeOrder));
     }
 
     /**
@@ -6205,14 +6302,14 @@ public final class Tensor implements AutoCloseable {
     /** Coordinate grids of 0-D or 1-D tensors with {@code "ij"} (matrix) indexing, as {@code torch.meshgrid}. */
     public static List<Tensor> meshgrid(List<Tensor> tensors) {
         Args.require(tensors, "meshgrid", "tensors", 1, "tuple of Tensors");
-        return ShapeOps.meshgrid(tensors, "ij");
+        return TensorTuple.of(ShapeOps.meshgrid(tensors, "ij"));
     }
 
     /** Coordinate grids with {@code "ij"} or {@code "xy"} (Cartesian) indexing, as {@code torch.meshgrid}. */
     public static List<Tensor> meshgrid(List<Tensor> tensors, String indexing) {
         Args.require(tensors, "meshgrid", "tensors", 1, "tuple of Tensors");
         Args.require(indexing, "meshgrid", "indexing", 2, "str");
-        return ShapeOps.meshgrid(tensors, indexing);
+        return TensorTuple.of(ShapeOps.meshgrid(tensors, indexing));
     }
 
     /** This tensor broadcast to a shape (a view), as {@code torch.broadcast_to}. */
@@ -6224,7 +6321,7 @@ public final class Tensor implements AutoCloseable {
     /** The tensors broadcast to their common shape (views), as {@code torch.broadcast_tensors}. */
     public static List<Tensor> broadcastTensors(List<Tensor> tensors) {
         Args.require(tensors, "broadcast_tensors", "tensors", 1, "tuple of Tensors");
-        return ShapeOps.broadcastTensors(tensors);
+        return TensorTuple.of(ShapeOps.broadcastTensors(tensors));
     }
 
     /** The shape the given shapes broadcast to, as {@code torch.broadcast_shapes}. */
@@ -6949,6 +7046,11 @@ public final class Tensor implements AutoCloseable {
         return InplaceOps.compare_(this, Creation.wrap(value), true, t -> t.eq(value), "EqBackward0");
     }
 
+    /** {@code this == value} in place with a Python int, compared exactly however large (EqBackward0). */
+    public Tensor eq_(long value) {
+        return InplaceOps.compare_(this, Creation.wrap(value), true, t -> t.eq(value), "EqBackward0");
+    }
+
     /** {@code this != other} in place, as {@code Tensor.ne_} (NeBackward1). */
     public Tensor ne_(Tensor other) {
         Args.require(other, "ne_", "other", 1, "Tensor");
@@ -6957,6 +7059,11 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this != value} in place (NeBackward0). */
     public Tensor ne_(double value) {
+        return InplaceOps.compare_(this, Creation.wrap(value), true, t -> t.ne(value), "NeBackward0");
+    }
+
+    /** {@code this != value} in place with a Python int, compared exactly however large (NeBackward0). */
+    public Tensor ne_(long value) {
         return InplaceOps.compare_(this, Creation.wrap(value), true, t -> t.ne(value), "NeBackward0");
     }
 
@@ -6971,6 +7078,11 @@ public final class Tensor implements AutoCloseable {
         return InplaceOps.compare_(this, Creation.wrap(value), true, t -> t.lt(value), "LtBackward0");
     }
 
+    /** {@code this &lt; value} in place with a Python int, compared exactly however large (LtBackward0). */
+    public Tensor lt_(long value) {
+        return InplaceOps.compare_(this, Creation.wrap(value), true, t -> t.lt(value), "LtBackward0");
+    }
+
     /** {@code this <= other} in place, as {@code Tensor.le_} (LeBackward1). */
     public Tensor le_(Tensor other) {
         Args.require(other, "le_", "other", 1, "Tensor");
@@ -6979,6 +7091,11 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this <= value} in place (LeBackward0). */
     public Tensor le_(double value) {
+        return InplaceOps.compare_(this, Creation.wrap(value), true, t -> t.le(value), "LeBackward0");
+    }
+
+    /** {@code this &lt;= value} in place with a Python int, compared exactly however large (LeBackward0). */
+    public Tensor le_(long value) {
         return InplaceOps.compare_(this, Creation.wrap(value), true, t -> t.le(value), "LeBackward0");
     }
 
@@ -6993,6 +7110,11 @@ public final class Tensor implements AutoCloseable {
         return InplaceOps.compare_(this, Creation.wrap(value), true, t -> t.gt(value), "GtBackward0");
     }
 
+    /** {@code this &gt; value} in place with a Python int, compared exactly however large (GtBackward0). */
+    public Tensor gt_(long value) {
+        return InplaceOps.compare_(this, Creation.wrap(value), true, t -> t.gt(value), "GtBackward0");
+    }
+
     /** {@code this >= other} in place, as {@code Tensor.ge_} (GeBackward1). */
     public Tensor ge_(Tensor other) {
         Args.require(other, "ge_", "other", 1, "Tensor");
@@ -7001,6 +7123,11 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this >= value} in place (GeBackward0). */
     public Tensor ge_(double value) {
+        return InplaceOps.compare_(this, Creation.wrap(value), true, t -> t.ge(value), "GeBackward0");
+    }
+
+    /** {@code this &gt;= value} in place with a Python int, compared exactly however large (GeBackward0). */
+    public Tensor ge_(long value) {
         return InplaceOps.compare_(this, Creation.wrap(value), true, t -> t.ge(value), "GeBackward0");
     }
 
@@ -7014,6 +7141,11 @@ public final class Tensor implements AutoCloseable {
         return gt(value);
     }
 
+    /** An alias of {@link #gt(long)}, as {@code torch.greater} with a Python int (exact however large). */
+    public Tensor greater(long value) {
+        return gt(value);
+    }
+
     /** An alias of {@link #gt_(Tensor)}, as {@code Tensor.greater_}. */
     public Tensor greater_(Tensor other) {
         return gt_(other);
@@ -7021,6 +7153,11 @@ public final class Tensor implements AutoCloseable {
 
     /** An alias of {@link #gt_(double)}, as {@code Tensor.greater_}. */
     public Tensor greater_(double value) {
+        return gt_(value);
+    }
+
+    /** An alias of {@link #gt_(long)}, as {@code Tensor.greater_} with a Python int (exact however large). */
+    public Tensor greater_(long value) {
         return gt_(value);
     }
 
@@ -7034,6 +7171,11 @@ public final class Tensor implements AutoCloseable {
         return ge(value);
     }
 
+    /** An alias of {@link #ge(long)}, as {@code torch.greater_equal} with a Python int (exact however large). */
+    public Tensor greaterEqual(long value) {
+        return ge(value);
+    }
+
     /** An alias of {@link #ge_(Tensor)}, as {@code Tensor.greater_equal_}. */
     public Tensor greaterEqual_(Tensor other) {
         return ge_(other);
@@ -7041,6 +7183,11 @@ public final class Tensor implements AutoCloseable {
 
     /** An alias of {@link #ge_(double)}, as {@code Tensor.greater_equal_}. */
     public Tensor greaterEqual_(double value) {
+        return ge_(value);
+    }
+
+    /** An alias of {@link #ge_(long)}, as {@code Tensor.greater_equal_} with a Python int (exact however large). */
+    public Tensor greaterEqual_(long value) {
         return ge_(value);
     }
 
@@ -7054,6 +7201,11 @@ public final class Tensor implements AutoCloseable {
         return lt(value);
     }
 
+    /** An alias of {@link #lt(long)}, as {@code torch.less} with a Python int (exact however large). */
+    public Tensor less(long value) {
+        return lt(value);
+    }
+
     /** An alias of {@link #lt_(Tensor)}, as {@code Tensor.less_}. */
     public Tensor less_(Tensor other) {
         return lt_(other);
@@ -7061,6 +7213,11 @@ public final class Tensor implements AutoCloseable {
 
     /** An alias of {@link #lt_(double)}, as {@code Tensor.less_}. */
     public Tensor less_(double value) {
+        return lt_(value);
+    }
+
+    /** An alias of {@link #lt_(long)}, as {@code Tensor.less_} with a Python int (exact however large). */
+    public Tensor less_(long value) {
         return lt_(value);
     }
 
@@ -7074,6 +7231,11 @@ public final class Tensor implements AutoCloseable {
         return le(value);
     }
 
+    /** An alias of {@link #le(long)}, as {@code torch.less_equal} with a Python int (exact however large). */
+    public Tensor lessEqual(long value) {
+        return le(value);
+    }
+
     /** An alias of {@link #le_(Tensor)}, as {@code Tensor.less_equal_}. */
     public Tensor lessEqual_(Tensor other) {
         return le_(other);
@@ -7081,6 +7243,11 @@ public final class Tensor implements AutoCloseable {
 
     /** An alias of {@link #le_(double)}, as {@code Tensor.less_equal_}. */
     public Tensor lessEqual_(double value) {
+        return le_(value);
+    }
+
+    /** An alias of {@link #le_(long)}, as {@code Tensor.less_equal_} with a Python int (exact however large). */
+    public Tensor lessEqual_(long value) {
         return le_(value);
     }
 
@@ -7094,6 +7261,11 @@ public final class Tensor implements AutoCloseable {
         return ne(value);
     }
 
+    /** An alias of {@link #ne(long)}, as {@code torch.not_equal} with a Python int (exact however large). */
+    public Tensor notEqual(long value) {
+        return ne(value);
+    }
+
     /** An alias of {@link #ne_(Tensor)}, as {@code Tensor.not_equal_}. */
     public Tensor notEqual_(Tensor other) {
         return ne_(other);
@@ -7101,6 +7273,11 @@ public final class Tensor implements AutoCloseable {
 
     /** An alias of {@link #ne_(double)}, as {@code Tensor.not_equal_}. */
     public Tensor notEqual_(double value) {
+        return ne_(value);
+    }
+
+    /** An alias of {@link #ne_(long)}, as {@code Tensor.not_equal_} with a Python int (exact however large). */
+    public Tensor notEqual_(long value) {
         return ne_(value);
     }
 
@@ -7340,8 +7517,23 @@ public final class Tensor implements AutoCloseable {
         return InplaceOps.fillDiagonal_(this, value, wrap);
     }
 
+    /** {@link #fillDiagonal_(double)} with a Python int: exact for an int64 tensor however large. */
+    public Tensor fillDiagonal_(long value) {
+        return fillDiagonal_(value, false);
+    }
+
+    /** {@link #fillDiagonal_(double, boolean)} with a Python int: exact for an int64 tensor however large. */
+    public Tensor fillDiagonal_(long value, boolean wrap) {
+        return InplaceOps.fillDiagonal_(this, value, wrap);
+    }
+
     /** An alias of {@link #clamp_(double, double)}, as {@code Tensor.clip_} (ClampBackward1). */
     public Tensor clip_(double min, double max) {
+        return clamp_(min, max);
+    }
+
+    /** An alias of {@link #clamp_(long, long)}, as {@code Tensor.clip_} with Python ints (exact however large). */
+    public Tensor clip_(long min, long max) {
         return clamp_(min, max);
     }
 
@@ -7495,6 +7687,11 @@ public final class Tensor implements AutoCloseable {
         return mul(other);
     }
 
+    /** An alias of {@link #mul(long)}, as {@code torch.multiply} by a Python int (exact for int64 however large). */
+    public Tensor multiply(long other) {
+        return mul(other);
+    }
+
     /** An alias of {@link #mul_(Tensor)}, as {@code Tensor.multiply_}. */
     public Tensor multiply_(Tensor other) {
         return mul_(other);
@@ -7502,6 +7699,11 @@ public final class Tensor implements AutoCloseable {
 
     /** An alias of {@link #mul_(double)}, as {@code Tensor.multiply_} by a number. */
     public Tensor multiply_(double other) {
+        return mul_(other);
+    }
+
+    /** An alias of {@link #mul_(long)}, as {@code Tensor.multiply_} by a Python int. */
+    public Tensor multiply_(long other) {
         return mul_(other);
     }
 
@@ -7520,6 +7722,11 @@ public final class Tensor implements AutoCloseable {
         return sub(other);
     }
 
+    /** An alias of {@link #sub(long)}, as {@code torch.subtract} by a Python int (exact for int64 however large). */
+    public Tensor subtract(long other) {
+        return sub(other);
+    }
+
     /** An alias of {@link #sub_(Tensor)}, as {@code Tensor.subtract_}. */
     public Tensor subtract_(Tensor other) {
         return sub_(other);
@@ -7532,6 +7739,11 @@ public final class Tensor implements AutoCloseable {
 
     /** An alias of {@link #sub_(double)}, as {@code Tensor.subtract_} by a number. */
     public Tensor subtract_(double other) {
+        return sub_(other);
+    }
+
+    /** An alias of {@link #sub_(long)}, as {@code Tensor.subtract_} by a Python int. */
+    public Tensor subtract_(long other) {
         return sub_(other);
     }
 
@@ -7812,35 +8024,35 @@ public final class Tensor implements AutoCloseable {
      * must divide evenly.
      */
     public List<Tensor> hsplit(int sections) {
-        return MoreTensorOps.directionalSplit(this, "hsplit", 1, dim() == 1 ? 0 : 1, sections);
+        return TensorTuple.of(MoreTensorOps.directionalSplit(this, "hsplit", 1, dim() == 1 ? 0 : 1, sections));
     }
 
     /** Views between the given indices along dimension 1 (0 of a 1-D tensor), as {@code torch.hsplit}. */
     public List<Tensor> hsplit(int[] indices) {
         Args.require(indices, "hsplit", "indices", 1, "tuple of ints");
-        return MoreTensorOps.directionalSplit(this, "hsplit", 1, dim() == 1 ? 0 : 1, indices);
+        return TensorTuple.of(MoreTensorOps.directionalSplit(this, "hsplit", 1, dim() == 1 ? 0 : 1, indices));
     }
 
     /** {@code sections} equal views along dimension 0 of a tensor of at least 2 dimensions, as {@code torch.vsplit}. */
     public List<Tensor> vsplit(int sections) {
-        return MoreTensorOps.directionalSplit(this, "vsplit", 2, 0, sections);
+        return TensorTuple.of(MoreTensorOps.directionalSplit(this, "vsplit", 2, 0, sections));
     }
 
     /** Views between the given indices along dimension 0 (at least 2 dimensions), as {@code torch.vsplit}. */
     public List<Tensor> vsplit(int[] indices) {
         Args.require(indices, "vsplit", "indices", 1, "tuple of ints");
-        return MoreTensorOps.directionalSplit(this, "vsplit", 2, 0, indices);
+        return TensorTuple.of(MoreTensorOps.directionalSplit(this, "vsplit", 2, 0, indices));
     }
 
     /** {@code sections} equal views along dimension 2 of a tensor of at least 3 dimensions, as {@code torch.dsplit}. */
     public List<Tensor> dsplit(int sections) {
-        return MoreTensorOps.directionalSplit(this, "dsplit", 3, 2, sections);
+        return TensorTuple.of(MoreTensorOps.directionalSplit(this, "dsplit", 3, 2, sections));
     }
 
     /** Views between the given indices along dimension 2 (at least 3 dimensions), as {@code torch.dsplit}. */
     public List<Tensor> dsplit(int[] indices) {
         Args.require(indices, "dsplit", "indices", 1, "tuple of ints");
-        return MoreTensorOps.directionalSplit(this, "dsplit", 3, 2, indices);
+        return TensorTuple.of(MoreTensorOps.directionalSplit(this, "dsplit", 3, 2, indices));
     }
 
     /** Views of the given sizes along dimension 0, as {@code torch.split_with_sizes} ({@code SplitWithSizesBackward0}). */
@@ -7851,7 +8063,7 @@ public final class Tensor implements AutoCloseable {
     /** Views of the given sizes along a dimension, as {@code torch.split_with_sizes}. */
     public List<Tensor> splitWithSizes(int[] splitSizes, int dim) {
         Args.require(splitSizes, "split_with_sizes", "split_sizes", 1, "tuple of ints");
-        return ShapeOps.splitWithSizes(this, splitSizes, dim);
+        return TensorTuple.of(ShapeOps.splitWithSizes(this, splitSizes, dim));
     }
 
     /**
@@ -8171,18 +8383,18 @@ public final class Tensor implements AutoCloseable {
      * storage, but not views for autograd (one {@code UnsafeSplitBackward0} node; in-place changes are not checked).
      */
     public List<Tensor> unsafeSplit(int splitSize, int dim) {
-        return MoreTensorOps.unsafeSplit(this, splitSize, dim);
+        return TensorTuple.of(MoreTensorOps.unsafeSplit(this, splitSize, dim));
     }
 
     /** Pieces of the given sizes along {@code dim}, as {@code torch.unsafe_split_with_sizes} (see {@link #unsafeSplit}). */
     public List<Tensor> unsafeSplitWithSizes(int[] splitSizes, int dim) {
         Args.require(splitSizes, "unsafe_split_with_sizes", "split_sizes", 1, "tuple of ints");
-        return MoreTensorOps.unsafeSplitWithSizes(this, splitSizes.clone(), dim);
+        return TensorTuple.of(MoreTensorOps.unsafeSplitWithSizes(this, splitSizes.clone(), dim));
     }
 
     /** At most {@code chunks} pieces along {@code dim}, as {@code torch.unsafe_chunk} (see {@link #unsafeSplit}). */
     public List<Tensor> unsafeChunk(int chunks, int dim) {
-        return MoreTensorOps.unsafeChunk(this, chunks, dim);
+        return TensorTuple.of(MoreTensorOps.unsafeChunk(this, chunks, dim));
     }
 
     /**

@@ -72,7 +72,8 @@ final class ExpectedLines {
 
     /**
      * That {@code got} has the type, shape and values of {@code key}'s tensor bit for bit (NaN where PyTorch has NaN,
-     * -0.0 told from 0.0); a float16 or bfloat16 line (read as float64) compares with {@code got} of that type.
+     * -0.0 told from 0.0; a complex tensor's real and imaginary parts interleaved); a float16 or bfloat16 line (read as
+     * float64) compares with {@code got} of that type.
      */
     void assertExact(String key, Tensor got) {
         Tensor want = tensor(key);
@@ -81,8 +82,9 @@ final class ExpectedLines {
                 : want.dtype();
         assertEquals(type, got.dtype(), key + " dtype");
         assertArrayEquals(want.shape(), got.shape(), key + " shape");
-        double[] e = want.toDoubleArray();
-        double[] g = got.toDoubleArray();
+        // a complex tensor by both parts (toDoubleArray would keep only the real ones)
+        double[] e = want.isComplex() ? want.viewAsReal().toDoubleArray() : want.toDoubleArray();
+        double[] g = got.isComplex() ? got.viewAsReal().toDoubleArray() : got.toDoubleArray();
         for (int i = 0; i < e.length; i++) {
             assertEquals(Double.doubleToLongBits(e[i]), Double.doubleToLongBits(g[i]),
                 key + "[" + i + "]: PyTorch " + e[i] + ", Ember " + g[i]);

@@ -82,6 +82,20 @@ class OptimSweepTest {
         return m;
     }
 
+    /**
+     * The trajectory after a state-dict round trip at step 2: {@code rtstep<k>} where the load's casts change it
+     * (NAdam's float32 mu_product of a float64 parameter becomes float64, as PyTorch's load_state_dict casts it), else
+     * {@code step<k>}.
+     */
+    private static String roundTripStep(String key, int k) {
+        for (String l : CASES.get(key)) {
+            if (l.startsWith("rtstep" + k + " ")) {
+                return l.substring(("rtstep" + k).length() + 1);
+            }
+        }
+        return field(key, "step" + k);
+    }
+
     private static String field(String key, String name) {
         for (String l : CASES.get(key)) {
             if (l.startsWith(name + " ")) {
@@ -370,7 +384,7 @@ class OptimSweepTest {
                 o.loadStateDict(sd);
                 for (int k = 2; k < STEPS; k++) {
                     s.step(o, k);
-                    close(PyTorchCases.numbers(field(key, "step" + k)), s.values(), tol(t), key + " step" + k);
+                    close(PyTorchCases.numbers(roundTripStep(key, k)), s.values(), tol(t), key + " step" + k);
                 }
             }));
             if (t == DType.FLOAT64) {
@@ -383,7 +397,7 @@ class OptimSweepTest {
                     o.loadStateDict(torchLayout(key, s));
                     for (int k = 2; k < STEPS; k++) {
                         s.step(o, k);
-                        close(PyTorchCases.numbers(field(key, "step" + k)), s.values(), tol(t), key + " step" + k);
+                        close(PyTorchCases.numbers(roundTripStep(key, k)), s.values(), tol(t), key + " step" + k);
                     }
                 }));
             }

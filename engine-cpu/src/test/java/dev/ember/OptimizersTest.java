@@ -229,7 +229,13 @@ class OptimizersTest {
                 opt.step();
                 setGrads(q, k);
                 twin.step();
-                assertArrayEquals(values(p), values(q), name + " step " + k);
+                if (name.equals("nadam")) {
+                    // PyTorch's load_state_dict casts mu_product to the float64 parameter's type, so the twin's later
+                    // products are double where the original's stay float32 (LooseEndsTest): close, not equal
+                    assertArrayEquals(values(p), values(q), 1e-9, name + " step " + k);
+                } else {
+                    assertArrayEquals(values(p), values(q), name + " step " + k);
+                }
             }
         }
     }

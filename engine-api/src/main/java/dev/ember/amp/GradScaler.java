@@ -438,12 +438,13 @@ public final class GradScaler {
     /**
      * The scaler's state, as PyTorch's {@code state_dict()}: {@code scale}, {@code growth_factor}, {@code backoff_factor}
      * ({@link Double}), {@code growth_interval}, {@code _growth_tracker} ({@link Integer}), in that order; empty when
-     * disabled. Take it after {@link #update}.
+     * disabled. Take it after {@link #update}. It prints as PyTorch prints the dict: {@code {'scale': 65536.0,
+     * 'growth_factor': 2.0, 'backoff_factor': 0.5, 'growth_interval': 2000, '_growth_tracker': 0}}.
      *
-     * @return a new map
+     * @return a new unmodifiable map
      */
     public Map<String, Object> stateDict() {
-        Map<String, Object> m = new LinkedHashMap<>();
+        Map<String, Object> m = new PythonDict();
         if (enabled) {
             m.put("scale", getScale());
             m.put("growth_factor", growthFactor);
@@ -557,5 +558,21 @@ public final class GradScaler {
             st.found = f;
         }
         return st.found;
+    }
+
+    /** A map in insertion order whose {@code toString} is Python's repr of the dict (string keys, numbers as Python's). */
+    private static final class PythonDict extends LinkedHashMap<String, Object> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String toString() {
+            StringBuilder b = new StringBuilder("{");
+            for (Map.Entry<String, Object> e : entrySet()) {
+                Object v = e.getValue();
+                b.append(b.length() > 1 ? ", " : "").append('\'').append(e.getKey()).append("': ")
+                        .append(v instanceof Double d ? dev.ember.Format.repr(d) : String.valueOf(v));
+            }
+            return b.append('}').toString();
+        }
     }
 }

@@ -89,8 +89,9 @@ public final class ASGD extends Optimizer {
                 ax.copy_(p);
             }
             // PyTorch keeps eta and mu as tensors of _get_scalar_dtype() (float32 unless the default type is float64)
-            s.scalars.put("eta", roundToScalarDtype(lr / Math.pow(1 + lambd * lr * step, alpha)));
-            s.scalars.put("mu", roundToScalarDtype(1 / Math.max(1, step - t0)));
+            // (torch.as_tensor of the Python float, then copy_ into the state tensor, whose type a load may have changed)
+            s.scalars.put("eta", s.roundScalar("eta", roundToScalarDtype(lr / Math.pow(1 + lambd * lr * step, alpha))));
+            s.scalars.put("mu", s.roundScalar("mu", roundToScalarDtype(1 / Math.max(1, step - t0))));
         });
     }
 }

@@ -25,7 +25,19 @@ public final class CosineAnnealingLR extends LRScheduler {
      *     {@code etaMin} that is negative, nan or infinite
      */
     public CosineAnnealingLR(Optimizer optimizer, int tMax, double etaMin) {
-        super(checked(optimizer, tMax, etaMin));
+        this(optimizer, tMax, etaMin, -1);
+    }
+
+    /**
+     * A schedule resumed after epoch {@code lastEpoch}, as PyTorch's {@code last_epoch} (see
+     * {@link LRScheduler#LRScheduler(Optimizer, long)}): -1 starts a new one. The initial step of a resumed schedule
+     * keeps the groups' rates, as PyTorch 2.x's (1.13 set the closed-form rate of epoch {@code lastEpoch + 1}).
+     *
+     * @throws IllegalArgumentException as {@link #CosineAnnealingLR(Optimizer, int, double)}, or when resuming, for a
+     *     group without {@code initial_lr} (PyTorch's KeyError)
+     */
+    public CosineAnnealingLR(Optimizer optimizer, int tMax, double etaMin, long lastEpoch) {
+        super(checked(optimizer, tMax, etaMin), lastEpoch);
         this.tMax = tMax;
         this.etaMin = etaMin;
         initialStep();

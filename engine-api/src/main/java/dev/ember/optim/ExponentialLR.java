@@ -14,7 +14,19 @@ public final class ExponentialLR extends LRScheduler {
      * @throws IllegalArgumentException for a null optimizer, or a gamma that is negative, nan or infinite
      */
     public ExponentialLR(Optimizer optimizer, double gamma) {
-        super(checked(optimizer, gamma));
+        this(optimizer, gamma, -1);
+    }
+
+    /**
+     * A schedule resumed after epoch {@code lastEpoch}, as PyTorch's {@code last_epoch} (see
+     * {@link LRScheduler#LRScheduler(Optimizer, long)}): -1 starts a new one. The initial step of a resumed schedule
+     * keeps the groups' rates, as PyTorch 2.x's (1.13 multiplied them by gamma once more).
+     *
+     * @throws IllegalArgumentException as {@link #ExponentialLR(Optimizer, double)}, or when resuming, for a group
+     *     without {@code initial_lr} (PyTorch's KeyError)
+     */
+    public ExponentialLR(Optimizer optimizer, double gamma, long lastEpoch) {
+        super(checked(optimizer, gamma), lastEpoch);
         this.gamma = gamma;
         initialStep();
     }

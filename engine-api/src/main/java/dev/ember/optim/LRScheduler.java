@@ -66,6 +66,43 @@ public abstract class LRScheduler {
         this(optimizer, true);
     }
 
+    /**
+     * A scheduler over an optimizer resumed at {@code lastEpoch}, as PyTorch's constructor with {@code last_epoch}: -1
+     * is a new schedule ({@link #LRScheduler(Optimizer)}); any other value resumes one, taking the base rates from the
+     * groups' {@code initial_lr} (which an earlier scheduler over the optimizer, or a loaded optimizer state, left there)
+     * and the epoch from {@code lastEpoch}, so that the initial step moves to epoch {@code lastEpoch + 1} from the
+     * groups' current rates.
+     *
+     * @param optimizer the optimizer
+     * @param lastEpoch the index of the last epoch done, -1 for a new schedule
+     * @throws IllegalArgumentException for a null optimizer, or when resuming, a group without {@code initial_lr}
+     *     (PyTorch's {@code KeyError}, its message), with nothing changed
+     */
+    protected LRScheduler(Optimizer optimizer, long lastEpoch) {
+        this(resumable(optimizer, lastEpoch), lastEpoch == -1);
+        if (lastEpoch != -1) {
+            List<ParamGroup> groups = optimizer.paramGroups();
+            baseLrs = new double[groups.size()];
+            for (int i = 0; i < groups.size(); i++) {
+                baseLrs[i] = groups.get(i).getDouble("initial_lr");
+            }
+            this.lastEpoch = lastEpoch;
+        }
+    }
+
+    private static Optimizer resumable(Optimizer optimizer, long lastEpoch) {
+        if (optimizer != null && lastEpoch != -1) {
+            List<ParamGroup> groups = optimizer.paramGroups();
+            for (int i = 0; i < groups.size(); i++) {
+                if (!groups.get(i).has("initial_lr")) {
+                    throw new IllegalArgumentException("KeyError: \"param 'initial_lr' is not specified in param_groups["
+                            + i + "] when resuming an optimizer\"");
+                }
+            }
+        }
+        return optimizer;
+    }
+
     /** A scheduler over an optimizer; {@code initialLrs}: set {@code initial_lr} and the base rates (PyTorch's base). */
     LRScheduler(Optimizer optimizer, boolean initialLrs) {
         if (optimizer == null) {

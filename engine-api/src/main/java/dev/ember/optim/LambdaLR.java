@@ -20,7 +20,7 @@ public final class LambdaLR extends LRScheduler {
      * @throws IllegalArgumentException for a null optimizer or function
      */
     public LambdaLR(Optimizer optimizer, LongToDoubleFunction lrLambda) {
-        this(optimizer, lrLambda == null ? null : Collections.nCopies(groupsOf(optimizer), lrLambda), false);
+        this(optimizer, lrLambda == null ? null : Collections.nCopies(groupsOf(optimizer), lrLambda), false, -1);
     }
 
     /**
@@ -30,11 +30,33 @@ public final class LambdaLR extends LRScheduler {
      *     groups ({@code Expected 2 lr_lambdas, but got 1})
      */
     public LambdaLR(Optimizer optimizer, List<LongToDoubleFunction> lrLambdas) {
-        this(optimizer, lrLambdas, true);
+        this(optimizer, lrLambdas, true, -1);
     }
 
-    private LambdaLR(Optimizer optimizer, List<LongToDoubleFunction> lambdas, boolean given) {
-        super(checkedLambdas(optimizer, lambdas, given));
+    /**
+     * A schedule resumed after epoch {@code lastEpoch}, as PyTorch's {@code last_epoch} (see
+     * {@link LRScheduler#LRScheduler(Optimizer, long)}): -1 starts a new one.
+     *
+     * @throws IllegalArgumentException as {@link #LambdaLR(Optimizer, LongToDoubleFunction)}, or when resuming, for a group
+     *     without {@code initial_lr} (PyTorch's KeyError)
+     */
+    public LambdaLR(Optimizer optimizer, LongToDoubleFunction lrLambda, long lastEpoch) {
+        this(optimizer, lrLambda == null ? null : Collections.nCopies(groupsOf(optimizer), lrLambda), false, lastEpoch);
+    }
+
+    /**
+     * One function per group, resumed after epoch {@code lastEpoch} (see {@link #LambdaLR(Optimizer, LongToDoubleFunction,
+     * long)}).
+     *
+     * @throws IllegalArgumentException as {@link #LambdaLR(Optimizer, List)}, or when resuming, for a group without
+     *     {@code initial_lr} (PyTorch's KeyError)
+     */
+    public LambdaLR(Optimizer optimizer, List<LongToDoubleFunction> lrLambdas, long lastEpoch) {
+        this(optimizer, lrLambdas, true, lastEpoch);
+    }
+
+    private LambdaLR(Optimizer optimizer, List<LongToDoubleFunction> lambdas, boolean given, long lastEpoch) {
+        super(checkedLambdas(optimizer, lambdas, given), lastEpoch);
         this.lambdas = List.copyOf(lambdas);
         initialStep();
     }

@@ -24,7 +24,18 @@ public final class MultiStepLR extends LRScheduler {
      * @throws IllegalArgumentException for a null optimizer or list, or a gamma that is negative, nan or infinite
      */
     public MultiStepLR(Optimizer optimizer, List<Integer> milestones, double gamma) {
-        super(checked(optimizer, milestones, gamma));
+        this(optimizer, milestones, gamma, -1);
+    }
+
+    /**
+     * A schedule resumed after epoch {@code lastEpoch}, as PyTorch's {@code last_epoch} (see
+     * {@link LRScheduler#LRScheduler(Optimizer, long)}): -1 starts a new one.
+     *
+     * @throws IllegalArgumentException as {@link #MultiStepLR(Optimizer, List, double)}, or when resuming, for a group
+     *     without {@code initial_lr} (PyTorch's KeyError)
+     */
+    public MultiStepLR(Optimizer optimizer, List<Integer> milestones, double gamma, long lastEpoch) {
+        super(checked(optimizer, milestones, gamma), lastEpoch);
         this.milestones = counter(milestones);
         this.gamma = gamma;
         initialStep();

@@ -21,7 +21,7 @@ public final class MultiplicativeLR extends LRScheduler {
      * @throws IllegalArgumentException for a null optimizer or function
      */
     public MultiplicativeLR(Optimizer optimizer, LongToDoubleFunction lrLambda) {
-        this(optimizer, lrLambda == null ? null : Collections.nCopies(groupsOf(optimizer), lrLambda), false);
+        this(optimizer, lrLambda == null ? null : Collections.nCopies(groupsOf(optimizer), lrLambda), false, -1);
     }
 
     /**
@@ -31,11 +31,34 @@ public final class MultiplicativeLR extends LRScheduler {
      *     groups ({@code Expected 2 lr_lambdas, but got 1})
      */
     public MultiplicativeLR(Optimizer optimizer, List<LongToDoubleFunction> lrLambdas) {
-        this(optimizer, lrLambdas, true);
+        this(optimizer, lrLambdas, true, -1);
     }
 
-    private MultiplicativeLR(Optimizer optimizer, List<LongToDoubleFunction> lambdas, boolean given) {
-        super(checkedLambdas(optimizer, lambdas, given));
+    /**
+     * A schedule resumed after epoch {@code lastEpoch}, as PyTorch's {@code last_epoch} (see
+     * {@link LRScheduler#LRScheduler(Optimizer, long)}): -1 starts a new one. The initial step of a resumed schedule keeps the
+     * groups' rates, as PyTorch 2.x's (1.13 multiplied them once more).
+     *
+     * @throws IllegalArgumentException as {@link #MultiplicativeLR(Optimizer, LongToDoubleFunction)}, or when resuming, for a group
+     *     without {@code initial_lr} (PyTorch's KeyError)
+     */
+    public MultiplicativeLR(Optimizer optimizer, LongToDoubleFunction lrLambda, long lastEpoch) {
+        this(optimizer, lrLambda == null ? null : Collections.nCopies(groupsOf(optimizer), lrLambda), false, lastEpoch);
+    }
+
+    /**
+     * One function per group, resumed after epoch {@code lastEpoch} (see {@link #MultiplicativeLR(Optimizer, LongToDoubleFunction,
+     * long)}).
+     *
+     * @throws IllegalArgumentException as {@link #MultiplicativeLR(Optimizer, List)}, or when resuming, for a group without
+     *     {@code initial_lr} (PyTorch's KeyError)
+     */
+    public MultiplicativeLR(Optimizer optimizer, List<LongToDoubleFunction> lrLambdas, long lastEpoch) {
+        this(optimizer, lrLambdas, true, lastEpoch);
+    }
+
+    private MultiplicativeLR(Optimizer optimizer, List<LongToDoubleFunction> lambdas, boolean given, long lastEpoch) {
+        super(checkedLambdas(optimizer, lambdas, given), lastEpoch);
         this.lambdas = List.copyOf(lambdas);
         initialStep();
     }
@@ -43,7 +66,8 @@ public final class MultiplicativeLR extends LRScheduler {
     @Override
     protected double[] getLr() {
         double[] lrs = unchanged();
-        if (lastEpoch > 0) {
+        // the initial step keeps the rates (epoch 0, and a resumed schedule: PyTorch 2.x's _is_initial)
+        if (!isInitial && lastEpoch > 0) {
             for (int i = 0; i < Math.min(lrs.length, lambdas.size()); i++) {
                 lrs[i] = lrs[i] * lambdas.get(i).applyAsDouble(lastEpoch);
             }

@@ -123,12 +123,14 @@ public final class NAdam extends Optimizer {
      * {@code mu_product *= mu}, stored and returned: PyTorch 2.x's mu_product is a 0-dim tensor of
      * {@code _get_scalar_dtype()}, float32 (the product, and the factor, rounded to float) unless the default type is
      * float64, where it is float64 (rounding it to float32 there moved the parameters by 1e-9 relative after two
-     * steps).
+     * steps). A loaded state's mu_product has the parameter's type (PyTorch's load_state_dict casts it): double products
+     * for a float64 parameter, float products rounded to the half type for a float16 or bfloat16 one.
      */
     private static double nextMuProduct(ParamState s, double mu) {
         double previous = (Double) s.scalars.get("mu_product");
-        double muProduct = scalarDtype() == dev.ember.DType.FLOAT32 ? (double) ((float) previous * (float) mu)
-                : previous * mu;
+        dev.ember.DType type = s.scalarType("mu_product");
+        double muProduct = type == dev.ember.DType.FLOAT64 ? previous * mu
+                : roundTo(type, (double) ((float) previous * (float) mu));
         s.scalars.put("mu_product", muProduct);
         return muProduct;
     }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -79,6 +80,21 @@ public abstract class Optimizer {
         long step;
         final Map<String, Tensor> tensors = new LinkedHashMap<>();
         final Map<String, Double> scalars = new LinkedHashMap<>();
+        /**
+         * The type of a scalar's 0-dim state tensor where it is not {@link #scalarDtype()}: a loaded state's scalars
+         * take a floating parameter's type, as PyTorch's load_state_dict casts every state tensor but {@code step}.
+         */
+        final Map<String, DType> scalarTypes = new HashMap<>();
+
+        /** The type of scalar {@code key}'s state tensor. */
+        DType scalarType(String key) {
+            return scalarTypes.getOrDefault(key, scalarDtype());
+        }
+
+        /** {@code v} rounded as scalar {@code key}'s state tensor holds it. */
+        double roundScalar(String key, double v) {
+            return roundTo(scalarType(key), v);
+        }
 
         Tensor tensor(String key) {
             return tensors.get(key);
@@ -764,7 +780,7 @@ public abstract class Optimizer {
                 m.put("step", stepIsInt() ? (Object) s.step : Tensor.tensor((double) s.step, scalarType, Device.CPU));
             }
             for (Map.Entry<String, Double> x : s.scalars.entrySet()) {
-                m.put(x.getKey(), Tensor.tensor(x.getValue(), scalarType, Device.CPU));
+                m.put(x.getKey(), Tensor.tensor(x.getValue(), s.scalarType(x.getKey()), Device.CPU));
             }
             m.putAll(s.tensors);
             st.put(e.getValue(), m);
@@ -786,6 +802,23 @@ public abstract class Optimizer {
     /** {@code v} as a scalar state tensor of {@link #scalarDtype()} holds it. */
     static double roundToScalarDtype(double v) {
         return scalarDtype() == DType.FLOAT32 ? (float) v : v;
+    }
+
+    /** {@code v} as a 0-dim tensor of floating type {@code t} holds it. */
+    static double roundTo(DType t, double v) {
+        switch (t) {
+            case FLOAT64:
+                return v;
+            case FLOAT32:
+                return (float) v;
+            case FLOAT16:
+            case BFLOAT16:
+                try (Tensor x = Tensor.tensor(v, DType.FLOAT64, Device.CPU).to(t)) {
+                    return x.item();
+                }
+            default:
+                return v;
+        }
     }
 
     /**
@@ -988,6 +1021,12 @@ public abstract class Optimizer {
                 throw new IllegalArgumentException("the saved state of parameter " + id + " has no " + key);
             }
             s.scalars.put(key, asParameterType(number(id, key, saved.get(key)), p));
+            // PyTorch casts the state tensor to a floating parameter's type; otherwise it keeps the saved type
+            Object v = saved.get(key);
+            DType type = p.isFloatingPoint() ? p.dtype() : v instanceof Tensor t && t.isFloatingPoint() ? t.dtype() : null;
+            if (type != null && type != scalarDtype()) {
+                s.scalarTypes.put(key, type);
+            }
         }
         for (String key : tensors) {
             Object v = saved.get(key);

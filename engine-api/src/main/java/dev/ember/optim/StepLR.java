@@ -22,7 +22,18 @@ public final class StepLR extends LRScheduler {
      *     infinite (it would make every later rate invalid; PyTorch does not check them)
      */
     public StepLR(Optimizer optimizer, int stepSize, double gamma) {
-        super(checked(optimizer, stepSize, gamma));
+        this(optimizer, stepSize, gamma, -1);
+    }
+
+    /**
+     * A schedule resumed after epoch {@code lastEpoch}, as PyTorch's {@code last_epoch} (see
+     * {@link LRScheduler#LRScheduler(Optimizer, long)}): -1 starts a new one.
+     *
+     * @throws IllegalArgumentException as {@link #StepLR(Optimizer, int, double)}, or when resuming, for a group without
+     *     {@code initial_lr} (PyTorch's KeyError)
+     */
+    public StepLR(Optimizer optimizer, int stepSize, double gamma, long lastEpoch) {
+        super(checked(optimizer, stepSize, gamma), lastEpoch);
         this.stepSize = stepSize;
         this.gamma = gamma;
         initialStep();

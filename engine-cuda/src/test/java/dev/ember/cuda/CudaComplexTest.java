@@ -44,6 +44,8 @@ class CudaComplexTest {
         t.add(p("mul", a -> z(a[0]).mul(z(a[1])).viewAsReal(), pairs(5, 3), pairs(3)));
         t.add(p("div", a -> z(a[0]).div(z(a[1])).viewAsReal(), pairs(5, 3), pairs(5, 3)));
         t.add(p("add real", a -> z(a[0]).add(a[1]).viewAsReal(), pairs(4, 3), Tensor.rand(GEN, DType.FLOAT32, 3)));
+        t.add(p("div by real and real by complex", a -> z(a[0]).div(a[1].add(0.5)).add(a[1].div(z(a[0]))).viewAsReal(),
+                pairs(4, 3), Tensor.rand(GEN, DType.FLOAT32, 3)));
         t.add(p("number ops", a -> z(a[0]).mul(2.5).sub(1.0).div(-0.5).rsub(3.0).viewAsReal(), pairs(7)));
         t.add(p("abs angle", a -> z(a[0]).abs().add(z(a[0]).angle()), pairs(6, 2)));
         t.add(p("exp log sqrt", a -> z(a[0]).exp().add(z(a[0]).log()).add(z(a[0]).sqrt()).viewAsReal(), pairs(9)));

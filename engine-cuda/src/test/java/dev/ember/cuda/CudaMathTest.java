@@ -105,6 +105,8 @@ class CudaMathTest {
         t.add(p("div trunc", x -> x[0].mul(5L).div(x[1], "trunc"), r(37, 19), r(0.3, 2.0, 37, 19)));
         t.add(p("div floor scalar", x -> x[0].mul(5L).div(0.7, "floor"), r(37, 19)));
         t.add(p("floorDivide", x -> x[0].mul(5L).floorDivide(x[1]), r(13, 3), r(0.3, 2.0, 3)));
+        t.add(p("number-first remainder and floorDivide", x -> Tensor.remainder(-7.5, x[0]).add(Tensor.floorDivide(7L, x[0])),
+                r(0.3, 2.0, 37, 19)));
         t.add(p("copysign", x -> x[0].copysign(x[1]), r(37, 19), r(19)));
         t.add(p("copysign scalar", x -> x[0].copysign(-0.0), r(37, 19)));
         t.add(p("fmax with NaN", x -> x[0].log().fmax(x[1]), r(37, 19), r(19)));
@@ -123,6 +125,8 @@ class CudaMathTest {
         t.add(p("int64 division ops", x -> x[0].fmod(x[1]).add(x[0].remainder(x[1])).add(x[0].div(x[1], "floor"))
                 .add(x[0].div(x[1], "trunc")), Tensor.tensor(new long[] {7, -7, 7, -7, Long.MIN_VALUE}),
                 Tensor.tensor(new long[] {2, 2, -2, -2, 3})));
+        t.add(p("int64 number-first division", x -> Tensor.remainder(-7L, x[0]).add(Tensor.floorDivide(7L, x[0])),
+                Tensor.tensor(new long[] {2, -2, 3, -3, Long.MAX_VALUE})));
         t.add(p("bool bitwise", x -> x[0].bitwiseXor(x[1]).bitwiseOr(x[0].bitwiseAnd(x[1])),
                 Tensor.tensor(new boolean[] {true, false, true, false}), Tensor.tensor(new boolean[] {true, true, false, false})));
         t.add(p("logicalXor", x -> x[0].logicalXor(x[1]), r(37, 19), r(19)));

@@ -30,6 +30,22 @@ public class Conv2d extends dev.ember.nn.Conv2d {
         this.weightFakeQuant = registerModule("weight_fake_quant", qconfig.weight().get());
     }
 
+    /**
+     * Every option of {@code torch.nn.Conv2d} with a padding string ({@code "same"} or {@code "valid"}, as
+     * {@link dev.ember.nn.Conv2d}'s), and the QConfig.
+     *
+     * @throws IllegalArgumentException without a qconfig (PyTorch's assertion), or for options Conv2d refuses
+     */
+    public Conv2d(int in, int out, int[] kernel, int[] stride, String padding, int[] dilation, int groups, boolean bias,
+                  String paddingMode, QConfig qconfig) {
+        super(in, out, kernel, stride, padding, dilation, groups, bias, paddingMode);
+        if (qconfig == null) {
+            throw new IllegalArgumentException("qconfig must be provided for QAT module");
+        }
+        this.qconfig = qconfig;
+        this.weightFakeQuant = registerModule("weight_fake_quant", qconfig.weight().get());
+    }
+
     /** A square kernel, stride 1, no padding, with bias. */
     public Conv2d(int in, int out, int kernel, QConfig qconfig) {
         this(in, out, new int[] {kernel, kernel}, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 1, true,
@@ -39,18 +55,18 @@ public class Conv2d extends dev.ember.nn.Conv2d {
     /**
      * {@code from_float}: a QAT layer of {@code mod}'s configuration with its weight and bias values (copied).
      *
-     * @throws IllegalArgumentException for a null module or qconfig, or a layer made with a padding string
+     * @throws IllegalArgumentException for a null module or qconfig
      */
     public static Conv2d fromFloat(dev.ember.nn.Conv2d mod, QConfig qconfig) {
         if (mod == null) {
             throw new IllegalArgumentException("from_float needs a Conv2d");
         }
-        if (mod.paddingString() != null) {
-            throw new IllegalArgumentException("from_float: a Conv2d with padding='" + mod.paddingString() + "' is not "
-                    + "supported yet; give its padding in numbers");
-        }
-        Conv2d q = new Conv2d(mod.inChannels(), mod.outChannels(), mod.kernelSize(), mod.stride(), mod.padding(),
-            mod.dilation(), mod.groups(), mod.getParameter("bias") != null, mod.paddingMode(), qconfig);
+        // a padding string is kept, as PyTorch's from_float passes mod.padding on ('same' or 'valid')
+        Conv2d q = mod.paddingString() != null
+            ? new Conv2d(mod.inChannels(), mod.outChannels(), mod.kernelSize(), mod.stride(), mod.paddingString(),
+                mod.dilation(), mod.groups(), mod.getParameter("bias") != null, mod.paddingMode(), qconfig)
+            : new Conv2d(mod.inChannels(), mod.outChannels(), mod.kernelSize(), mod.stride(), mod.padding(),
+                mod.dilation(), mod.groups(), mod.getParameter("bias") != null, mod.paddingMode(), qconfig);
         try (GradMode off = Ember.noGrad()) {
             q.getParameter("weight").copy_(mod.getParameter("weight"));
             if (mod.getParameter("bias") != null) {
