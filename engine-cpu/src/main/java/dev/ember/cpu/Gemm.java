@@ -141,6 +141,10 @@ final class Gemm {
             dots(m, n, k, a, ao, ars, b, bo, bcs, c, co, crs, ccs, accumulate);
             return;
         }
+        if (fewRowsApply(m, k, acs, brs)) {
+            fewRows(m, n, k, a, ao, ars, b, bo, bcs, c, co, crs, ccs, accumulate);
+            return;
+        }
         // C = A B and C^T = B^T A^T are the same product; run the orientation and tile shape that waste less of the
         // kernel's tiles and pack less (a convolution's weight gradient, [16 x 100] x [100 x 150], runs twice as fast
         // transposed); ties keep the plain orientation and the first shape
@@ -182,6 +186,36 @@ final class Gemm {
         // splits its samples over the threads) or where the work is small
         return acs == 1 && brs == 1 && (long) m * n <= DOT_OUTPUTS && k >= 256 && ElementwiseKernels.loops() != null
                 && (CpuThreads.threads() < 2 || CpuThreads.busy() || (long) m * n * k < 64 * PARALLEL_WORK);
+    }
+
+    /** Most rows of A that {@link #fewRows} computes as dot products. */
+    static final int FEW_ROWS = 4;
+
+    /**
+     * Whether {@code C = A B} runs as {@link #fewRows}: at most {@link #FEW_ROWS} rows of A, A's rows and B's columns
+     * contiguous along a depth of at least 256 (a Linear layer's {@code x W^T} at a batch of 2 to 4: the tile kernel
+     * would pack all of B for those few rows; RESULTS.md, session 33).
+     */
+    static boolean fewRowsApply(int m, int k, int acs, int brs) {
+        return m <= FEW_ROWS && acs == 1 && brs == 1 && k >= 256 && ElementwiseKernels.loops() != null;
+    }
+
+    /**
+     * {@code C (+)= A B} for a few rows of A: the dot products of {@link #dots}, each B column read once for every two
+     * rows, B's columns split over the pool when the work is large enough and the pool is free.
+     */
+    private static void fewRows(int m, int n, int k, float[] a, int ao, int ars, float[] b, int bo, int bcs,
+                                float[] c, int co, int crs, int ccs, boolean accumulate) {
+        int parts = CpuThreads.threads() < 2 || CpuThreads.busy() || (long) m * n * k < 8 * PARALLEL_WORK ? 1
+                : Math.min(CpuThreads.threads() * 2, (n + 63) / 64);
+        List<Runnable> tasks = new ArrayList<>(parts);
+        for (int t = 0; t < parts; t++) {
+            int from = (int) ((long) n * t / parts);
+            int to = (int) ((long) n * (t + 1) / parts);
+            tasks.add(() -> dots(m, to - from, k, a, ao, ars, b, bo + from * bcs, bcs, c, co + from * ccs, crs, ccs,
+                accumulate));
+        }
+        CpuThreads.invokeAll(tasks);
     }
 
     /** {@code C (+)= A B} as dot products of A's rows with B's columns, two rows by four columns at a time. */
