@@ -155,71 +155,48 @@ class GemmTest {
         // A's rows and B's columns contiguous along the depth (a convolution's weight gradient through its column
         // matrix), odd output counts (the 2 x 4 blocks' edges), a depth that is no multiple of a vector, C row- and
         // column-major, with and without accumulation
-        Random rnd = new Random(9);
         for (int[] s : new int[][] {{6, 1001, 25}, {7, 300, 9}, {1, 256, 3}, {16, 777, 32}}) {
-            int m = s[0];
-            int k = s[1];
-            int n = s[2];
-            assertTrue(Gemm.dotsApply(m, n, k, 1, 1) == (ElementwiseKernels.loops() != null), "dot products apply");
-            float[] a = centred(rnd, m * k);
-            float[] b = centred(rnd, n * k);
-            for (boolean columnMajorC : new boolean[] {false, true}) {
-                for (boolean acc : new boolean[] {false, true}) {
-                    int crs = columnMajorC ? 1 : n;
-                    int ccs = columnMajorC ? m : 1;
-                    float[] c = new float[m * n + 2];
-                    java.util.Arrays.fill(c, 0.25f);
-                    Gemm.sgemm(MicroKernels.get(), m, n, k, a, 0, k, 1, b, 0, 1, k, c, 1, crs, ccs, acc);
-                    for (int i = 0; i < m; i++) {
-                        for (int j = 0; j < n; j++) {
-                            double ref = acc ? 0.25 : 0;
-                            for (int p = 0; p < k; p++) {
-                                ref += (double) a[i * k + p] * b[j * k + p];
-                            }
-                            assertEquals(ref, c[1 + i * crs + j * ccs], 2e-5 * k,
-                                    m + "x" + k + "x" + n + " at " + i + "," + j + " acc " + acc);
-                        }
-                    }
-                    assertEquals(0.25f, c[0], "writes stay inside C");
-                    assertEquals(0.25f, c[m * n + 1], "writes stay inside C");
-                }
-            }
+            assertTrue(Gemm.dotsApply(s[0], s[2], s[1], 1, 1) == (ElementwiseKernels.loops() != null), "dot products apply");
+            checkDepthContiguous(new Random(9), s[0], s[1], s[2]);
         }
     }
 
     @Test
     void aFewRowsAreDotProductsWithBsColumnsSplitOverThePool() {
         // a Linear layer's x W^T at a batch of 2 to 4 (session 33): more outputs than dots() takes, each B column read once
-        // per two rows; n large enough to split the columns over the pool (when there is one), odd n at the split edges,
-        // C row- and column-major, with and without accumulation
-        Random rnd = new Random(11);
+        // per two rows; n large enough to split the columns over the pool (when there is one), odd n at the split edges
         for (int[] s : new int[][] {{2, 300, 700}, {3, 1024, 1029}, {4, 257, 2050}, {4, 2048, 300}}) {
-            int m = s[0];
-            int k = s[1];
-            int n = s[2];
-            assertTrue(Gemm.fewRowsApply(m, k, 1, 1) == (ElementwiseKernels.loops() != null), "few rows apply");
-            float[] a = centred(rnd, m * k);
-            float[] b = centred(rnd, n * k);
-            for (boolean columnMajorC : new boolean[] {false, true}) {
-                for (boolean acc : new boolean[] {false, true}) {
-                    int crs = columnMajorC ? 1 : n;
-                    int ccs = columnMajorC ? m : 1;
-                    float[] c = new float[m * n + 2];
-                    java.util.Arrays.fill(c, 0.25f);
-                    Gemm.sgemm(MicroKernels.get(), m, n, k, a, 0, k, 1, b, 0, 1, k, c, 1, crs, ccs, acc);
-                    for (int i = 0; i < m; i++) {
-                        for (int j = 0; j < n; j++) {
-                            double ref = acc ? 0.25 : 0;
-                            for (int p = 0; p < k; p++) {
-                                ref += (double) a[i * k + p] * b[j * k + p];
-                            }
-                            assertEquals(ref, c[1 + i * crs + j * ccs], 2e-5 * k,
-                                    m + "x" + k + "x" + n + " at " + i + "," + j + " acc " + acc);
+            assertTrue(Gemm.fewRowsApply(s[0], s[1], 1, 1) == (ElementwiseKernels.loops() != null), "few rows apply");
+            checkDepthContiguous(new Random(11), s[0], s[1], s[2]);
+        }
+    }
+
+    /**
+     * {@code C (+)= A B} with A's rows and B's columns contiguous along the depth {@code k}, against a float64 reference:
+     * C row- and column-major, with and without accumulation, nothing written outside C.
+     */
+    private static void checkDepthContiguous(Random rnd, int m, int k, int n) {
+        float[] a = centred(rnd, m * k);
+        float[] b = centred(rnd, n * k);
+        for (boolean columnMajorC : new boolean[] {false, true}) {
+            for (boolean acc : new boolean[] {false, true}) {
+                int crs = columnMajorC ? 1 : n;
+                int ccs = columnMajorC ? m : 1;
+                float[] c = new float[m * n + 2];
+                java.util.Arrays.fill(c, 0.25f);
+                Gemm.sgemm(MicroKernels.get(), m, n, k, a, 0, k, 1, b, 0, 1, k, c, 1, crs, ccs, acc);
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        double ref = acc ? 0.25 : 0;
+                        for (int p = 0; p < k; p++) {
+                            ref += (double) a[i * k + p] * b[j * k + p];
                         }
+                        assertEquals(ref, c[1 + i * crs + j * ccs], 2e-5 * k,
+                                m + "x" + k + "x" + n + " at " + i + "," + j + " acc " + acc);
                     }
-                    assertEquals(0.25f, c[0], "writes stay inside C");
-                    assertEquals(0.25f, c[m * n + 1], "writes stay inside C");
                 }
+                assertEquals(0.25f, c[0], "writes stay inside C");
+                assertEquals(0.25f, c[m * n + 1], "writes stay inside C");
             }
         }
     }
