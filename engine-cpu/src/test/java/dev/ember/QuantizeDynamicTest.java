@@ -40,7 +40,7 @@ class QuantizeDynamicTest {
         return EXPECTED.tensor(key);
     }
 
-    /** The generator's cases: a, b, c few rows (K 16, 13, 21), d 9 rows over K = 300, e 2 rows over K = 8300. */
+    /** The generator's cases: a, b, c few rows (K 16, 13, 21), d 30 rows over K = 300, e 2 rows over K = 8300. */
     private static final Map<String, int[]> SIZES = Map.of("a", new int[] {16, 8, 4}, "b", new int[] {13, 6},
         "c", new int[] {21, 7, 3}, "d", new int[] {300, 5}, "e", new int[] {8300, 1});
     private static final Map<String, Boolean> BIAS = Map.of("a", true, "b", true, "c", false, "d", true, "e", true);

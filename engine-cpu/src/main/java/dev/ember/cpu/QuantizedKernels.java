@@ -7,15 +7,19 @@ import dev.ember.backend.Layout;
  * The quantized kernels: FBGEMM's dynamic qint8 linear ({@code quantized::linear_dynamic} of PyTorch's x86 builds),
  * step by step as {@link dev.ember.backend.Backend#quantizedLinearDynamic} specifies it. The integer sums run on the
  * float32 GEMM ({@link Gemm}): the shifted integers {@code qx - zx} and {@code qw - zw} (at most 255 in magnitude) are
- * exact floats, and a GEMM over at most {@link #CHUNK} columns sums them exactly in any order, since every partial sum
- * is an integer below 2^24; the slices' results are added as int32, as FBGEMM's accumulator holds them.
+ * exact floats, and a GEMM over a slice of columns sums them exactly in any order when every partial sum is an integer
+ * of magnitude at most 2^24: {@code 2^24 / (max |qx - zx| * max |qw - zw|)} columns a slice (1,032 for the usual 127 and
+ * 128; never fewer than {@link #CHUNK}); the slices' results are added as int32, as FBGEMM's accumulator holds them.
  */
 final class QuantizedKernels {
-    /** The most columns one float32 GEMM sums: 256 products of magnitude at most 255 * 255 stay below 2^24. */
+    /** The fewest columns a float32 GEMM slice sums: 256 products of magnitude at most 255 * 255 stay below 2^24. */
     static final int CHUNK = 256;
 
-    /** Below this many input rows the weight is read once per row by {@link Int8Dots}, not converted for the GEMM. */
-    static final int DOT_ROWS = 8;
+    /**
+     * Below this many input rows the int8 weight is read by {@link Int8Dots} (once per four rows), not converted to floats
+     * for the GEMM (one thread, [16, 1024] x [1024, 1024]: 1.5 ms against 1.7-2.2; at 64 rows 6.7 against 2.5-3.1).
+     */
+    static final int DOT_ROWS = 24;
 
     private static volatile Int8Dots dots;
 
@@ -71,6 +75,12 @@ final class QuantizedKernels {
 
     static void linearDynamic(CpuStorage x, Layout xLayout, CpuStorage w, Layout wLayout, int[] wZero, float[] wScale,
                               float[] bias, CpuStorage dst, Layout dstLayout) {
+        linearDynamic(x, xLayout, w, wLayout, wZero, wScale, bias, dst, dstLayout, xLayout.size(0) < DOT_ROWS);
+    }
+
+    /** {@link #linearDynamic}, its integer sums by {@link Int8Dots} ({@code dots}) or by float32 GEMM slices. */
+    static void linearDynamic(CpuStorage x, Layout xLayout, CpuStorage w, Layout wLayout, int[] wZero, float[] wScale,
+                              float[] bias, CpuStorage dst, Layout dstLayout, boolean dots) {
         float[] xs = (float[]) x.array;
         byte[] ws = (byte[]) w.array;
         float[] ys = (float[]) dst.array;
@@ -102,7 +112,7 @@ final class QuantizedKernels {
         for (int j = 0; j < n; j++) {
             multiplier[j] = scale * wScale[j];
         }
-        if (m < DOT_ROWS) {
+        if (dots) {
             fewRows(xs, xo, m, k, ws, wo, n, wZero, bias, ys, yo, scale, zero, multiplier);
             return;
         }
@@ -119,21 +129,29 @@ final class QuantizedKernels {
                 }
             }
         });
+        int maxW = 0;
         for (int j = 0; j < n; j++) {
             int wr = wo + j * k;
             int br = j * k;
             int zw = wZero[j];
             for (int c = 0; c < k; c++) {
-                b[br + c] = ws[wr + c] - zw;
+                int v = ws[wr + c] - zw;
+                b[br + c] = v;
+                maxW = Math.max(maxW, Math.abs(v));
             }
         }
+        int maxA = 0;
+        for (float v : a) {
+            maxA = Math.max(maxA, (int) Math.abs(v));
+        }
         // sum (qx - zx)(qw - zw) in int32, as FBGEMM's integer GEMM with its offsets gives it: float32 GEMMs over
-        // slices of at most CHUNK columns, each exact whatever its order (every partial sum is an integer below
-        // 256 * 255 * 255 < 2^24), their results added as ints
+        // slices of columns so few that every partial sum, in any order, is an integer of magnitude at most
+        // slice * maxA * maxW <= 2^24, so exact (at least CHUNK columns: 256 * 255 * 255 < 2^24); added as ints
+        int slice = (int) Math.max(CHUNK, Math.min(k, (1L << 24) / Math.max(1L, (long) maxA * maxW)));
         int[] acc = new int[Math.multiplyExact(m, n)];
         float[] part = new float[acc.length];
-        for (int k0 = 0; k0 < k; k0 += CHUNK) {
-            int kc = Math.min(CHUNK, k - k0);
+        for (int k0 = 0; k0 < k; k0 += slice) {
+            int kc = Math.min(slice, k - k0);
             Gemm.sgemm(MicroKernels.get(), m, n, kc, a, k0, k, 1, b, k0, 1, k, part, 0, n, 1);
             for (int i = 0; i < acc.length; i++) {
                 acc[i] += (int) part[i];

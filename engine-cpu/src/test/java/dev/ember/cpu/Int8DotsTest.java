@@ -2,6 +2,8 @@ package dev.ember.cpu;
 
 import org.junit.jupiter.api.Test;
 
+import dev.ember.backend.Layout;
+
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -44,6 +46,38 @@ class Int8DotsTest {
                     }
                 }
             }
+        }
+    }
+
+    @Test
+    void bothIntegerPathsOfTheLinearGiveTheSameBits() {
+        // the few-row dots and the float32 GEMM slices are both exact integer sums: the same outputs bit for bit, over a
+        // depth of several GEMM slices (2^24 / (max|qx - zx| max|qw - zw|) columns each), zero points per row
+        Random rnd = new Random(3);
+        int m = 30;
+        int k = 3001;
+        int n = 7;
+        float[] x = new float[m * k];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rnd.nextGaussian() * 2 + 0.3f;
+        }
+        byte[] w = new byte[n * k];
+        rnd.nextBytes(w);
+        int[] zeros = {0, 3, -5, 0, 127, -128, 9};
+        float[] scales = {0.01f, 0.02f, 0.005f, 0.1f, 0.03f, 0.004f, 0.07f};
+        float[] bias = {0.5f, -1f, 0f, 2f, 0.25f, -0.125f, 3f};
+        Layout xl = Layout.contiguous(m, k);
+        Layout wl = Layout.contiguous(n, k);
+        float[] viaDots = new float[m * n];
+        float[] viaGemm = new float[m * n];
+        QuantizedKernels.linearDynamic(CpuStorage.shared(dev.ember.DType.FLOAT32, x), xl, CpuStorage.shared(
+            dev.ember.DType.INT8, w), wl, zeros, scales, bias, CpuStorage.shared(dev.ember.DType.FLOAT32, viaDots),
+            Layout.contiguous(m, n), true);
+        QuantizedKernels.linearDynamic(CpuStorage.shared(dev.ember.DType.FLOAT32, x), xl, CpuStorage.shared(
+            dev.ember.DType.INT8, w), wl, zeros, scales, bias, CpuStorage.shared(dev.ember.DType.FLOAT32, viaGemm),
+            Layout.contiguous(m, n), false);
+        for (int i = 0; i < viaDots.length; i++) {
+            assertEquals(Float.floatToIntBits(viaDots[i]), Float.floatToIntBits(viaGemm[i]), "output " + i);
         }
     }
 }
