@@ -327,4 +327,29 @@ class QuantizeDynamicTest {
             + "a spec without it", e.getMessage());
         assertSame(first, withCell.children().get(0));
     }
+
+    @Test
+    void theFloatLayersHooksMoveToTheQuantizedOne() {
+        // PyTorch's swap_module registers the float module's forward pre-hooks and forward hooks on the new module
+        Sequential m = floatModel("a");
+        Module first = m.children().get(0);
+        int[] calls = new int[2];
+        first.registerForwardPreHook((mod, in) -> {
+            calls[0]++;
+            return null;
+        });
+        first.registerForwardHook((mod, in, out) -> {
+            calls[1]++;
+            return List.of(out.get(0).mul(2.0));
+        });
+        Quantization.quantizeDynamic(m, Set.of(Linear.class), QuantDType.QINT8, true);
+        Sequential plain = floatModel("a");
+        Quantization.quantizeDynamic(plain, Set.of(Linear.class), QuantDType.QINT8, true);
+        Tensor x = in("a.x");
+        Tensor doubled = m.children().get(0).apply(x);
+        assertArrayEquals(plain.children().get(0).apply(x).mul(2.0).toFloatArray(), doubled.toFloatArray());
+        assertArrayEquals(new int[] {1, 1}, calls, "each hook ran once");
+        first.apply(x); // the float layer, held elsewhere, forwards to the quantized one and its hooks
+        assertArrayEquals(new int[] {2, 2}, calls);
+    }
 }

@@ -1116,6 +1116,11 @@ public abstract class Module {
         return forwardPreHooks;
     }
 
+    /** The forward hooks by id, live, as {@code module._forward_hooks}. */
+    final Map<Integer, ForwardHook> forwardHookMap() {
+        return forwardHooks;
+    }
+
     // ------------------------------------------------------------------ module tools
 
     /**

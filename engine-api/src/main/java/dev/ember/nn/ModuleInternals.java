@@ -92,6 +92,12 @@ public final class ModuleInternals {
         return new LinkedHashMap<>(module.forwardPreHookMap());
     }
 
+    /** The forward hooks by id, in registration order, as a snapshot of {@code module._forward_hooks}. */
+    public static Map<Integer, Module.ForwardHook> forwardHooks(Module module) {
+        Checks.notNull(module, "forward_hooks(): module");
+        return new LinkedHashMap<>(module.forwardHookMap());
+    }
+
     /** {@code del module._forward_pre_hooks[id]} (no-op for an id that is not there). */
     public static void removeForwardPreHook(Module module, int id) {
         Checks.notNull(module, "remove_forward_pre_hook(): module");

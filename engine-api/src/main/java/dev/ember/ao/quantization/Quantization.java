@@ -190,7 +190,12 @@ public final class Quantization {
                     : dev.ember.ao.nn.quantized.dynamic.Linear.fromFloat((dev.ember.nn.Linear) m, q));
         }
         for (int i = 0; i < targets.size(); i++) {
-            model.setSubmodule(targets.get(i), swapped.get(i));
+            Module old = model.getSubmodule(targets.get(i));
+            Module fresh = swapped.get(i);
+            // PyTorch's swap_module keeps the float module's forward pre-hooks and forward hooks on the new one
+            dev.ember.nn.ModuleInternals.forwardPreHooks(old).values().forEach(fresh::registerForwardPreHook);
+            dev.ember.nn.ModuleInternals.forwardHooks(old).values().forEach(fresh::registerForwardHook);
+            model.setSubmodule(targets.get(i), fresh);
         }
         return model;
     }
