@@ -1,0 +1,718 @@
+package dev.ember;
+
+import dev.ember.nn.BatchNorm1d;
+import dev.ember.nn.Functional;
+import dev.ember.nn.GELU;
+import dev.ember.nn.Linear;
+import dev.ember.nn.Module;
+import dev.ember.nn.PReLU;
+import dev.ember.nn.ReLU;
+import dev.ember.nn.Sequential;
+import dev.ember.nn.utils.Parametrizations;
+import dev.ember.optim.Adam;
+import dev.ember.optim.AdamW;
+import dev.ember.optim.Optimizer;
+import dev.ember.optim.SGD;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+import static dev.ember.OutsiderFixture.assertCloseAny;
+import static dev.ember.OutsiderFixture.values;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Session 33's outsider pass, round 9: programs from well-known repositories the earlier rounds did not port, each
+ * written as that repository's reference code writes it and ported line by line, run in float64 from PyTorch's initial
+ * weights and fixed data and held to PyTorch's outputs, losses, gradients of every named parameter after the first
+ * backward and parameters after the last step ({@code resources/outsiderprograms9/make_expected.py} wrote
+ * {@code programs9.pt} with PyTorch 1.13; where the reference code uses a 1.x form that 2.x renamed, the port uses
+ * 2.x's: weight_norm's parametrization, addmm_'s keywords). Tolerances are {@link LossesMoreTest#assertClose}'s
+ * (float64: 1e-12 relative to the largest magnitude of the tensor compared), times a factor stated where optimizer steps
+ * compound rounding.
+ * <ol>
+ * <li>Graph networks as PyTorch Geometric writes them with index ops: GCNConv's normalization (degrees by scatter_add_,
+ * pow(-0.5) and masked_fill_ of inf over an isolated node), GATConv with PyG's softmax (scatter_reduce amax of the
+ * detached scores, include_self false), GINConv with a trainable eps, global mean and max pools.</li>
+ * <li>Objectives from papers: ArcFace as arcface-pytorch (the where of the margin's two branches, easy_margin) and as
+ * insightface's arcface_torch (arccos_, index_put_ and cos_ in place under no_grad: a straight-through gradient),
+ * DINO (multi-crop, a weight-normed last layer with g frozen, centering and sharpening, per-parameter clipping, the
+ * teacher's EMA), BYOL (BatchNorm1d projector and predictor, an EMA target), center loss (addmm_ with beta and
+ * alpha, the centers' own optimizer).</li>
+ * </ol>
+ */
+class OutsiderPrograms9Test {
+    private static final OutsiderFixture PT = new OutsiderFixture("outsiderprograms9", "programs9.pt");
+    private static final DType F64 = DType.FLOAT64;
+
+    private DType defaultBefore;
+
+    /** The generator runs under {@code torch.set_default_dtype(torch.float64)}; the port sets the same default. */
+    @BeforeEach
+    void float64Default() {
+        defaultBefore = Ember.getDefaultDtype();
+        Ember.setDefaultDtype(F64);
+    }
+
+    @AfterEach
+    void restoreDefault() {
+        Ember.setDefaultDtype(defaultBefore);
+    }
+
+    private static Tensor e(String name) {
+        return PT.e(name);
+    }
+
+    private static void same(Tensor expected, Tensor actual, String what) {
+        assertCloseAny(expected, actual.detach(), what, 1);
+    }
+
+    private static void close(Tensor expected, Tensor actual, String what, double loose) {
+        assertCloseAny(expected, actual.detach(), what, loose);
+    }
+
+    /**
+     * {@code steps} optimizer steps as the generator's {@code train}: the module starts from the state under
+     * {@code prefix + "init."}; the gradients after the first backward against {@code prefix + "grad0."}, the losses,
+     * the parameters after the last step against {@code prefix + "final."}.
+     */
+    private static void train(String prefix, Module model, Optimizer opt, int steps, Supplier<Object[]> forward,
+                              Consumer<Object> first, double gradLoose, double finalLoose, String what) {
+        List<Double> losses = new ArrayList<>();
+        for (int step = 0; step < steps; step++) {
+            opt.zeroGrad();
+            Object[] yl = forward.get();
+            Tensor loss = (Tensor) yl[1];
+            loss.backward();
+            if (step == 0) {
+                if (first != null) {
+                    first.accept(yl[0]);
+                }
+                PT.assertNamed(prefix + "grad0.", model, true, gradLoose, what + " gradient");
+            }
+            opt.step();
+            losses.add(loss.item());
+        }
+        assertCloseAny(e(prefix + "loss"), values(losses, F64), what + " losses", 10);
+        PT.assertNamed(prefix + "final.", model, false, finalLoose, what + " parameters after " + steps + " steps");
+    }
+
+    /**
+     * The gradients of the parameters that have one against the entries under {@code prefix} (no other there); those
+     * named in {@code zeroInExactArithmetic} (a bias just before a BatchNorm in training, which the batch mean removes)
+     * are only held to be rounding noise on both sides, below 1e-13 (PyTorch's are about 1e-15, Ember's may be 0).
+     */
+    private static void assertGradsOfTrainable(String prefix, Module m, double loose, String what,
+                                               String... zeroInExactArithmetic) {
+        int compared = 0;
+        List<String> zeros = List.of(zeroInExactArithmetic);
+        for (Map.Entry<String, Tensor> p : m.namedParameters().entrySet()) {
+            if (p.getValue().grad() != null) {
+                if (zeros.contains(p.getKey())) {
+                    assertTrue(e(prefix + p.getKey()).abs().max().item() < 1e-13, "PyTorch's " + p.getKey());
+                    assertTrue(p.getValue().grad().abs().max().item() < 1e-13, what + " gradient " + p.getKey()
+                            + " is rounding noise around 0");
+                } else {
+                    close(e(prefix + p.getKey()), p.getValue().grad(), what + " gradient " + p.getKey(), loose);
+                }
+                compared++;
+            }
+        }
+        assertEquals(PT.under(prefix).size(), compared, what + ": the parameters with a gradient");
+    }
+
+    /** A module called through its own methods, as the Python classes whose forward takes several arguments. */
+    abstract static class Container extends Module {
+        @Override
+        public Tensor forward(Tensor x) {
+            throw new UnsupportedOperationException("called through its own methods");
+        }
+
+        Tensor param(String name) {
+            return parameter(name);
+        }
+    }
+
+    private static <M extends Module> M init(M m, String prefix) {
+        return PT.loaded(m, prefix, F64);
+    }
+
+    private static Tensor at(Tensor x, Tensor index) {
+        return x.index(Index.of(index));
+    }
+
+    // ------------------------------------------------------------------ 1. graph networks
+
+    /** PyG's gcn_norm: rows, columns and the symmetric normalization of each edge. */
+    static Tensor[] gcnNorm(Tensor edgeIndex, int numNodes, boolean addSelfLoops) {
+        Tensor row = edgeIndex.select(0, 0);
+        Tensor col = edgeIndex.select(0, 1);
+        Tensor edgeWeight = Tensor.ones(edgeIndex.size(1));
+        if (addSelfLoops) {
+            Tensor loop = Tensor.arange(numNodes);
+            row = Tensor.cat(List.of(row, loop), 0);
+            col = Tensor.cat(List.of(col, loop), 0);
+            edgeWeight = Tensor.cat(List.of(edgeWeight, Tensor.ones(numNodes)), 0);
+        }
+        Tensor deg = Tensor.zeros(numNodes).scatterAdd_(0, col, edgeWeight);
+        Tensor degInvSqrt = deg.pow(-0.5);
+        degInvSqrt.maskedFill_(degInvSqrt.eq(Double.POSITIVE_INFINITY), 0.0);
+        return new Tensor[] {row, col, at(degInvSqrt, row).mul(edgeWeight).mul(at(degInvSqrt, col))};
+    }
+
+    static final class GcnConv extends Container {
+        final boolean addSelfLoops;
+        final Linear lin;
+
+        GcnConv(int in, int out, boolean addSelfLoops) {
+            this.addSelfLoops = addSelfLoops;
+            lin = registerModule("lin", new Linear(in, out, false));
+            registerParameter("bias", Tensor.zeros(out));
+        }
+
+        Tensor conv(Tensor x, Tensor edgeIndex) {
+            Tensor[] rcn = gcnNorm(edgeIndex, x.size(0), addSelfLoops);
+            x = lin.apply(x);
+            Tensor msg = rcn[2].view(-1, 1).mul(at(x, rcn[0]));
+            return x.zerosLike().indexAdd_(0, rcn[1], msg).add(param("bias"));
+        }
+    }
+
+    /** PyG's softmax over the edges that share a target node. */
+    static Tensor pygSoftmax(Tensor src, Tensor index, int numNodes) {
+        Tensor idx = index.view(-1, 1).expandAs(src);
+        Tensor srcMax = src.newZeros(numNodes, src.size(1)).scatterReduce(0, idx, src.detach(), "amax", false);
+        Tensor o = src.sub(srcMax.indexSelect(0, index)).exp();
+        Tensor oSum = src.newZeros(numNodes, src.size(1)).scatterAdd(0, idx, o).add(1e-16);
+        return o.div(oSum.indexSelect(0, index));
+    }
+
+    static final class GatConv extends Container {
+        final int heads;
+        final int outChannels;
+        final Linear lin;
+
+        GatConv(int in, int out, int heads) {
+            this.heads = heads;
+            this.outChannels = out;
+            lin = registerModule("lin", new Linear(in, heads * out, false));
+            registerParameter("att_src", Tensor.zeros(1, heads, out));
+            registerParameter("att_dst", Tensor.zeros(1, heads, out));
+            registerParameter("bias", Tensor.zeros(heads * out));
+        }
+
+        Tensor alpha(Tensor x, Tensor src, Tensor dst) {
+            Tensor aSrc = x.mul(param("att_src")).sum(-1);
+            Tensor aDst = x.mul(param("att_dst")).sum(-1);
+            return pygSoftmax(Functional.leakyRelu(at(aSrc, src).add(at(aDst, dst)), 0.2), dst, x.size(0));
+        }
+
+        Tensor conv(Tensor x, Tensor edgeIndex) {
+            int n = x.size(0);
+            Tensor loop = Tensor.arange(n);
+            Tensor src = Tensor.cat(List.of(edgeIndex.select(0, 0), loop), 0);
+            Tensor dst = Tensor.cat(List.of(edgeIndex.select(0, 1), loop), 0);
+            x = lin.apply(x).view(-1, heads, outChannels);
+            Tensor msg = at(x, src).mul(alpha(x, src, dst).unsqueeze(-1));
+            return x.newZeros(n, heads, outChannels).indexAdd_(0, dst, msg).view(n, heads * outChannels)
+                    .add(param("bias"));
+        }
+    }
+
+    static final class GinConv extends Container {
+        final Sequential nn;
+
+        GinConv(int in, int out) {
+            nn = registerModule("nn", new Sequential(new Linear(in, out), new ReLU(), new Linear(out, out)));
+            registerParameter("eps", Tensor.tensor(new double[] {0.1}));
+        }
+
+        Tensor conv(Tensor x, Tensor edgeIndex) {
+            Tensor aggr = x.zerosLike().indexAdd_(0, edgeIndex.select(0, 1), at(x, edgeIndex.select(0, 0)));
+            return nn.apply(param("eps").add(1).mul(x).add(aggr));
+        }
+    }
+
+    static Tensor globalMeanPool(Tensor x, Tensor batch, int size) {
+        Tensor s = x.newZeros(size, x.size(1)).indexAdd_(0, batch, x);
+        return s.div(batch.bincount(size).clampMin(1L).view(-1, 1));
+    }
+
+    static Tensor globalMaxPool(Tensor x, Tensor batch, int size) {
+        return x.newZeros(size, x.size(1)).scatterReduce(0, batch.view(-1, 1).expandAs(x), x, "amax", false);
+    }
+
+    static final class Gnn extends Container {
+        final GcnConv conv1 = registerModule("conv1", new GcnConv(4, 8, true));
+        final GatConv gat = registerModule("gat", new GatConv(8, 4, 2));
+        final GinConv gin = registerModule("gin", new GinConv(8, 8));
+        final GcnConv conv2 = registerModule("conv2", new GcnConv(8, 3, false));
+        final Linear readout = registerModule("readout", new Linear(16, 2));
+
+        Tensor[] run(Tensor x, Tensor edgeIndex, Tensor batch) {
+            Tensor h = Functional.relu(conv1.conv(x, edgeIndex));
+            h = Functional.elu(gat.conv(h, edgeIndex));
+            h = Functional.relu(gin.conv(h, edgeIndex));
+            Tensor nodes = conv2.conv(h, edgeIndex);
+            Tensor g = Tensor.cat(List.of(globalMeanPool(h, batch, 2), globalMaxPool(h, batch, 2)), 1);
+            return new Tensor[] {nodes, readout.apply(g)};
+        }
+    }
+
+    @Test
+    void pygGcnGatGinWithIndexOpsAndGlobalPools() {
+        Tensor x = e("gnn.x");
+        Tensor edges = e("gnn.edges");
+        Tensor batch = e("gnn.batch");
+        same(e("gnn.norm_no_loops"), gcnNorm(edges, 7, false)[2], "gcn_norm without self loops (node 3 isolated)");
+        Gnn gnn = init(new Gnn(), "gnn.init.");
+        try (GradMode off = Ember.noGrad()) {
+            Tensor hh = Functional.relu(gnn.conv1.conv(x, edges));
+            Tensor n = Tensor.arange(7);
+            Tensor src = Tensor.cat(List.of(edges.select(0, 0), n), 0);
+            Tensor dst = Tensor.cat(List.of(edges.select(0, 1), n), 0);
+            same(e("gnn.gat_alpha"), gnn.gat.alpha(gnn.gat.lin.apply(hh).view(-1, 2, 4), src, dst),
+                    "GAT attention coefficients");
+        }
+        train("gnn.", gnn, new Adam(gnn.parameters(), 0.01), 3, () -> {
+            Tensor[] r = gnn.run(x, edges, batch);
+            return new Object[] {r, Functional.crossEntropy(r[0], e("gnn.y")).add(Functional.crossEntropy(r[1],
+                    e("gnn.gy")))};
+        }, y -> {
+            same(e("gnn.nodes0"), ((Tensor[]) y)[0], "node logits");
+            same(e("gnn.graphs0"), ((Tensor[]) y)[1], "graph logits");
+        }, 1, 10, "GNN");
+    }
+
+    // ------------------------------------------------------------------ 2. objectives from papers
+
+    /** arcface-pytorch's ArcMarginProduct. */
+    static final class ArcMarginProduct extends Container {
+        final double s;
+        final double m;
+        boolean easyMargin;
+        final double cosM;
+        final double sinM;
+        final double th;
+        final double mm;
+
+        ArcMarginProduct(int inFeatures, int outFeatures, double s, double m, boolean easyMargin) {
+            this.s = s;
+            this.m = m;
+            this.easyMargin = easyMargin;
+            registerParameter("weight", Tensor.zeros(outFeatures, inFeatures));
+            cosM = Math.cos(m);
+            sinM = Math.sin(m);
+            th = Math.cos(Math.PI - m);
+            mm = Math.sin(Math.PI - m) * m;
+        }
+
+        Tensor margin(Tensor input, Tensor label) {
+            Tensor cosine = Functional.linear(Functional.normalize(input), Functional.normalize(param("weight")), null);
+            Tensor sine = cosine.pow(2).neg().add(1.0).clamp(0.0, 1.0).sqrt();
+            Tensor phi = cosine.mul(cosM).sub(sine.mul(sinM));
+            if (easyMargin) {
+                phi = Tensor.where(cosine.gt(0.0), phi, cosine);
+            } else {
+                phi = Tensor.where(cosine.gt(th), phi, cosine.sub(mm));
+            }
+            Tensor oneHot = Tensor.zeros(cosine.shape());
+            oneHot.scatter_(1, label.view(-1, 1).to(DType.INT64), 1.0);
+            Tensor output = oneHot.mul(phi).add(oneHot.neg().add(1.0).mul(cosine));
+            output.mul_(s);
+            return output;
+        }
+    }
+
+    static final class ArcFaceHead extends Container {
+        final Sequential backbone = registerModule("backbone",
+                new Sequential(new Linear(6, 8), new PReLU(), new Linear(8, 5)));
+        final ArcMarginProduct metric = registerModule("metric", new ArcMarginProduct(5, 4, 8.0, 0.5, false));
+    }
+
+    /** insightface's arcface_torch ArcFace: the margin added in place under no_grad. */
+    static Tensor insightArcFace(Tensor logits, Tensor labels, double s, double margin) {
+        Tensor index = Tensor.where(labels.ne(-1L)).get(0);
+        Tensor targetLogit = logits.index(Index.of(index), Index.of(at(labels, index).view(-1)));
+        try (GradMode off = Ember.noGrad()) {
+            targetLogit.arccos_();
+            logits.arccos_();
+            Tensor finalTargetLogit = targetLogit.add(margin);
+            logits.indexPut_(new Index[] {Index.of(index), Index.of(at(labels, index).view(-1))}, finalTargetLogit,
+                    false);
+            logits.cos_();
+        }
+        return logits.mul(s);
+    }
+
+    @Test
+    void arcFaceAsArcfacePytorchAndAsInsightfaceInPlaceUnderNoGrad() {
+        Tensor x = e("obj.arc.x");
+        Tensor y = e("obj.arc.y");
+        ArcFaceHead arc = init(new ArcFaceHead(), "obj.arc.init.");
+        train("obj.arc.", arc, new SGD(arc.parameters(), 0.1, 0.9, 0, 5e-4, false), 3,
+                () -> new Object[] {null, Functional.crossEntropy(arc.metric.margin(arc.backbone.apply(x), y), y)},
+                null, 1, 10, "ArcFace");
+        ArcMarginProduct wide = new ArcMarginProduct(5, 4, 8.0, 1.3, false);
+        wide.loadStateDict(arc.metric.stateDict());
+        Tensor feat = e("obj.arc.feat").detach().requiresGrad_(true);
+        Tensor o = wide.margin(feat, y);
+        o.sum().backward();
+        same(e("obj.arc.wide_out"), o, "ArcFace output, margin 1.3 (the cos - mm branch)");
+        same(e("obj.arc.wide_feat_grad"), feat.grad(), "ArcFace feature gradient, margin 1.3");
+        wide.easyMargin = true;
+        feat.setGrad(null);
+        o = wide.margin(feat, y);
+        o.sum().backward();
+        same(e("obj.arc.easy_out"), o, "ArcFace output, easy margin");
+        same(e("obj.arc.easy_feat_grad"), feat.grad(), "ArcFace feature gradient, easy margin");
+
+        Container ins = new Container() {
+            {
+                registerParameter("weight", Tensor.zeros(4, 5));
+            }
+        };
+        init(ins, "obj.ins.init.");
+        Tensor emb = e("obj.ins.emb");
+        Tensor labels = e("obj.ins.y");
+        train("obj.ins.", ins, new SGD(ins.parameters(), 0.2), 3, () -> {
+            Tensor logits = Functional.linear(Functional.normalize(emb), Functional.normalize(ins.param("weight")),
+                    null).clamp(-1.0, 1.0);
+            logits = insightArcFace(logits, labels, 8.0, 0.4);
+            Tensor keep = labels.ne(-1L);
+            return new Object[] {logits, Functional.crossEntropy(logits.index(Index.of(keep)),
+                    labels.index(Index.of(keep)))};
+        }, l -> same(e("obj.ins.logits0"), (Tensor) l, "arcface_torch logits"), 1, 10, "arcface_torch");
+    }
+    static final class DinoHead extends Container {
+        final Sequential mlp = registerModule("mlp", new Sequential(new Linear(6, 8), new GELU(), new Linear(8, 4)));
+        final Linear lastLayer = registerModule("last_layer",
+                Parametrizations.weightNorm(new Linear(4, 7, false)));
+
+        DinoHead() {
+            try (GradMode off = Ember.noGrad()) {
+                lastLayer.getParameter("parametrizations.weight.original0").fill_(1.0);
+            }
+            lastLayer.getParameter("parametrizations.weight.original0").requiresGrad_(false);
+        }
+
+        Tensor head(Tensor x) {
+            x = mlp.apply(x);
+            x = Functional.normalize(x, 2, -1, 1e-12);
+            return lastLayer.apply(x);
+        }
+    }
+
+    static final class DinoNet extends Container {
+        final Sequential backbone = registerModule("backbone", new Sequential(new Linear(5, 6), new GELU()));
+        final DinoHead head = registerModule("head", new DinoHead());
+
+        Tensor run(Tensor x) {
+            return head.head(backbone.apply(x));
+        }
+    }
+
+    /** DINO's DINOLoss, the center a buffer replaced by its EMA after every call. */
+    static final class DinoLoss extends Container {
+        final double studentTemp = 0.1;
+        final double centerMomentum = 0.9;
+        final int ncrops;
+        final double[] teacherTempSchedule;
+
+        DinoLoss(int outDim, int ncrops, double warmupTeacherTemp, double teacherTemp, int warmupEpochs, int nepochs) {
+            this.ncrops = ncrops;
+            registerBuffer("center", Tensor.zeros(1, outDim));
+            teacherTempSchedule = new double[nepochs];
+            for (int i = 0; i < nepochs; i++) {
+                teacherTempSchedule[i] = i >= warmupEpochs ? teacherTemp
+                        : warmupTeacherTemp + (teacherTemp - warmupTeacherTemp) * i / (warmupEpochs - 1);
+            }
+        }
+
+        Tensor loss(Tensor studentOutput, Tensor teacherOutput, int epoch) {
+            List<Tensor> studentOut = studentOutput.div(studentTemp).chunk(ncrops);
+            double temp = teacherTempSchedule[epoch];
+            Tensor center = getBuffer("center");
+            List<Tensor> teacherOut = Functional.softmax(teacherOutput.sub(center).div(temp), -1).detach().chunk(2);
+            Tensor totalLoss = null;
+            int nLossTerms = 0;
+            for (int iq = 0; iq < teacherOut.size(); iq++) {
+                Tensor q = teacherOut.get(iq);
+                for (int v = 0; v < studentOut.size(); v++) {
+                    if (v == iq) {
+                        continue;
+                    }
+                    Tensor loss = q.neg().mul(Functional.logSoftmax(studentOut.get(v), -1)).sum(-1);
+                    totalLoss = totalLoss == null ? loss.mean().add(0L) : totalLoss.add(loss.mean());
+                    nLossTerms++;
+                }
+            }
+            totalLoss = totalLoss.div(nLossTerms);
+            try (GradMode off = Ember.noGrad()) {
+                Tensor batchCenter = teacherOutput.sum(new int[] {0}, true).div(teacherOutput.size(0));
+                setBuffer("center", center.mul(centerMomentum).add(batchCenter.mul(1 - centerMomentum)));
+            }
+            return totalLoss;
+        }
+    }
+
+    /** DINO's utils.clip_gradients: each gradient scaled to norm {@code clip} on its own; returns the norms. */
+    static List<Double> clipGradients(Module model, double clip) {
+        List<Double> norms = new ArrayList<>();
+        for (Tensor p : model.parameters()) {
+            if (p.grad() != null) {
+                Tensor paramNorm = p.grad().data().norm(2);
+                norms.add(paramNorm.item());
+                Tensor clipCoef = paramNorm.add(1e-6).reciprocal().mul(clip);
+                if (clipCoef.item() < 1) {
+                    p.grad().data().mul_(clipCoef);
+                }
+            }
+        }
+        return norms;
+    }
+
+    @Test
+    void dinoWithMultiCropCenteringSharpeningFrozenWeightNormGAndTeacherEma() {
+        DinoNet student = init(new DinoNet(), "obj.dino.init.");
+        DinoNet teacher = new DinoNet();
+        teacher.to(F64);
+        teacher.loadStateDict(student.stateDict());
+        for (Tensor p : teacher.parameters()) {
+            p.requiresGrad_(false);
+        }
+        assertFalse(student.getParameter("head.last_layer.parametrizations.weight.original0").requiresGrad());
+        DinoLoss dinoLoss = new DinoLoss(7, 4, 0.04, 0.07, 2, 4);
+        List<Tensor> crops = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            crops.add(e("obj.dino.crop" + i));
+        }
+        List<Tensor> trainable = new ArrayList<>();
+        for (Tensor p : student.parameters()) {
+            if (p.requiresGrad()) {
+                trainable.add(p);
+            }
+        }
+        AdamW opt = new AdamW(trainable, 0.01, 0.9, 0.999, 1e-8, 0.04, false);
+        List<Double> losses = new ArrayList<>();
+        List<Double> norms = new ArrayList<>();
+        for (int epoch = 0; epoch < 3; epoch++) {
+            Tensor teacherOutput = teacher.run(Tensor.cat(crops.subList(0, 2), 0));
+            Tensor studentOutput = student.run(Tensor.cat(crops, 0));
+            Tensor loss = dinoLoss.loss(studentOutput, teacherOutput, epoch);
+            opt.zeroGrad();
+            loss.backward();
+            if (epoch == 0) {
+                assertNull(student.getParameter("head.last_layer.parametrizations.weight.original0").grad());
+                assertGradsOfTrainable("obj.dino.grad0.", student, 1, "DINO student");
+                same(e("obj.dino.student0"), studentOutput, "DINO student output");
+            }
+            norms.addAll(clipGradients(student, 0.3));
+            opt.step();
+            try (GradMode off = Ember.noGrad()) {
+                double m = 0.9;
+                List<Tensor> qs = student.parameters();
+                List<Tensor> ks = teacher.parameters();
+                for (int i = 0; i < qs.size(); i++) {
+                    ks.get(i).data().mul_(m).add_(qs.get(i).detach().data().mul(1 - m));
+                }
+            }
+            losses.add(loss.item());
+            close(e("obj.dino.center" + epoch), dinoLoss.getBuffer("center"), "DINO center after epoch " + epoch, 10);
+        }
+        close(e("obj.dino.loss"), values(losses, F64), "DINO losses", 10);
+        close(e("obj.dino.norms"), values(norms, F64), "DINO gradient norms before clipping", 10);
+        PT.assertNamed("obj.dino.final.", student, false, 10, "DINO student after 3 steps");
+        PT.assertNamed("obj.dino.teacher.", teacher, false, 10, "DINO teacher after 3 EMA updates");
+    }
+
+    static Tensor byolLossFn(Tensor x, Tensor y) {
+        x = Functional.normalize(x, 2, -1, 1e-12);
+        y = Functional.normalize(y, 2, -1, 1e-12);
+        return x.mul(y).sum(-1).mul(2).neg().add(2.0);
+    }
+
+    static Sequential byolMlp(int dim, int projectionSize, int hiddenSize) {
+        return new Sequential(new Linear(dim, hiddenSize), new BatchNorm1d(hiddenSize), new ReLU(true),
+                new Linear(hiddenSize, projectionSize));
+    }
+
+    /** byol-pytorch's BYOL over a vector encoder; the target encoder made at the first forward, as its deepcopy. */
+    static final class Byol extends Container {
+        final Sequential onlineEncoder = registerModule("online_encoder",
+                new Sequential(new Linear(6, 8), new ReLU(), byolMlp(8, 4, 10)));
+        final Sequential onlinePredictor = registerModule("online_predictor", byolMlp(4, 4, 10));
+        Sequential targetEncoder;
+        final double beta = 0.9;
+
+        Sequential getTargetEncoder() {
+            if (targetEncoder == null) {
+                Sequential copy = new Sequential(new Linear(6, 8), new ReLU(), byolMlp(8, 4, 10));
+                copy.to(F64);
+                copy.loadStateDict(onlineEncoder.stateDict());
+                targetEncoder = registerModule("target_encoder", copy);
+                for (Tensor p : targetEncoder.parameters()) {
+                    p.requiresGrad_(false);
+                }
+            }
+            return targetEncoder;
+        }
+
+        void updateMovingAverage() {
+            List<Tensor> current = onlineEncoder.parameters();
+            List<Tensor> ma = targetEncoder.parameters();
+            for (int i = 0; i < current.size(); i++) {
+                Tensor oldWeight = ma.get(i).data();
+                Tensor upWeight = current.get(i).data();
+                ma.get(i).setData(oldWeight.mul(beta).add(upWeight.mul(1 - beta)));
+            }
+            List<Tensor> currentBuffers = onlineEncoder.buffers();
+            List<Tensor> maBuffers = targetEncoder.buffers();
+            for (int i = 0; i < currentBuffers.size(); i++) {
+                maBuffers.get(i).data().copy_(currentBuffers.get(i).data());
+            }
+        }
+
+        Tensor loss(Tensor imageOne, Tensor imageTwo) {
+            Tensor images = Tensor.cat(List.of(imageOne, imageTwo), 0);
+            Tensor onlineProjections = onlineEncoder.apply(images);
+            List<Tensor> pred = onlinePredictor.apply(onlineProjections).chunk(2, 0);
+            List<Tensor> target;
+            try (GradMode off = Ember.noGrad()) {
+                target = getTargetEncoder().apply(images).detach().chunk(2, 0);
+            }
+            Tensor lossOne = byolLossFn(pred.get(0), target.get(1).detach());
+            Tensor lossTwo = byolLossFn(pred.get(1), target.get(0).detach());
+            return lossOne.add(lossTwo).mean();
+        }
+    }
+
+    /**
+     * The biases whose gradient is zero in exact arithmetic: the two just before a BatchNorm in training (the batch mean
+     * removes them) and the projector's last, whose output feeds the predictor's Linear and BatchNorm (the gradient a
+     * BatchNorm passes back sums to zero over the batch, and so does its image under the Linear's weight).
+     */
+    private static final String[] NOISE_GRADS = {"online_encoder.2.0.bias", "online_encoder.2.3.bias",
+        "online_predictor.0.bias"};
+
+    /**
+     * byol-pytorch's steps. The biases of {@link #NOISE_GRADS} have a zero gradient in exact arithmetic; PyTorch's are
+     * about 1e-15 of rounding noise, which Adam turns into steps of
+     * {@code lr * g / (|g| + eps)}, about 1e-9, and zeroing them in PyTorch moves the third loss by 8e-11. So the
+     * generator runs the program twice: as written ({@code obj.byol.}: the first gradients and loss are held tight,
+     * the noise only to be noise; the noise already moves the second loss by 2e-11) and with those gradients set to 0 before each step on both sides
+     * ({@code obj.byol_exact.}: every loss and the whole state dict, target and running statistics included, tight).
+     */
+    private static void runByol(String prefix, boolean exact) {
+        Byol byol = init(new Byol(), prefix + "init.");
+        Tensor v1 = e(prefix + "v1");
+        Tensor v2 = e(prefix + "v2");
+        Adam opt = new Adam(byol.parameters(), 0.01);
+        List<Double> losses = new ArrayList<>();
+        for (int step = 0; step < 3; step++) {
+            Tensor loss = byol.loss(v1, v2);
+            opt.zeroGrad();
+            loss.backward();
+            if (step == 0) {
+                assertGradsOfTrainable(prefix + "grad0.", byol, 1, "BYOL", NOISE_GRADS);
+            }
+            if (exact) {
+                for (String name : NOISE_GRADS) {
+                    byol.getParameter(name).grad().zero_();
+                }
+            }
+            opt.step();
+            byol.updateMovingAverage();
+            losses.add(loss.item());
+        }
+        if (!exact) {
+            close(e(prefix + "loss").narrow(0, 0, 1), values(losses, F64).narrow(0, 0, 1), "BYOL first loss", 10);
+            return;
+        }
+        close(e(prefix + "loss"), values(losses, F64), "BYOL losses", 10);
+        Map<String, Tensor> state = byol.stateDict();
+        Map<String, Tensor> expected = PT.under(prefix + "final.");
+        assertEquals(expected.keySet(), state.keySet(), "BYOL state dict keys (the target encoder registered)");
+        expected.forEach((k, v) -> close(v, state.get(k), "BYOL " + k + " after 3 steps", 10));
+    }
+
+    @Test
+    void byolWithBatchNormProjectorPredictorAndEmaTarget() {
+        runByol("obj.byol.", false);
+        runByol("obj.byol_exact.", true);
+    }
+
+    /** KaiyangZhou's CenterLoss (2.x's addmm_ keywords). */
+    static final class CenterLoss extends Container {
+        final int numClasses;
+
+        CenterLoss(int numClasses, int featDim) {
+            this.numClasses = numClasses;
+            registerParameter("centers", Tensor.zeros(numClasses, featDim));
+        }
+
+        Tensor loss(Tensor x, Tensor labels) {
+            int batchSize = x.size(0);
+            Tensor centers = param("centers");
+            Tensor distmat = x.pow(2).sum(new int[] {1}, true).expand(batchSize, numClasses)
+                    .add(centers.pow(2).sum(new int[] {1}, true).expand(numClasses, batchSize).t());
+            distmat.addmm_(x, centers.t(), 1, -2);
+            Tensor classes = Tensor.arange(numClasses).to(DType.INT64);
+            labels = labels.unsqueeze(1).expand(batchSize, numClasses);
+            Tensor mask = labels.eq(classes.expand(batchSize, numClasses));
+            Tensor dist = distmat.mul(mask.to(DType.FLOAT32));
+            return dist.clamp(1e-12, 1e+12).sum().div(batchSize);
+        }
+    }
+
+    static final class CenterNet extends Container {
+        final Sequential features = registerModule("features",
+                new Sequential(new Linear(5, 8), new PReLU(), new Linear(8, 2)));
+        final Linear classifier = registerModule("classifier", new Linear(2, 4));
+    }
+
+    @Test
+    void centerLossWithAddmmBetaAlphaAndTheCentersOwnOptimizer() {
+        CenterNet cnet = init(new CenterNet(), "obj.center.init.");
+        CenterLoss closs = init(new CenterLoss(4, 2), "obj.center.init_centers.");
+        Tensor cx = e("obj.center.x");
+        Tensor cy = e("obj.center.y");
+        double weightCent = 0.5;
+        SGD optModel = new SGD(cnet.parameters(), 0.05, 0.9, 0, 5e-4, false);
+        SGD optCent = new SGD(closs.parameters(), 0.5);
+        List<Double> losses = new ArrayList<>();
+        for (int step = 0; step < 3; step++) {
+            Tensor features = cnet.features.apply(cx);
+            Tensor outputs = cnet.classifier.apply(features);
+            Tensor lossXent = Functional.crossEntropy(outputs, cy);
+            Tensor lossCent = closs.loss(features, cy);
+            lossCent.mul_(weightCent);
+            Tensor loss = lossXent.add(lossCent);
+            optModel.zeroGrad();
+            optCent.zeroGrad();
+            loss.backward();
+            optModel.step();
+            for (Tensor param : closs.parameters()) {
+                param.grad().data().mul_(1. / weightCent);
+            }
+            if (step == 0) {
+                PT.assertNamed("obj.center.grad0.", cnet, true, 1, "center-loss network gradient");
+                same(e("obj.center.grad0_centers"), closs.param("centers").grad(), "centers' rescaled gradient");
+            }
+            optCent.step();
+            losses.add(loss.item());
+        }
+        close(e("obj.center.loss"), values(losses, F64), "center-loss losses", 10);
+        PT.assertNamed("obj.center.final.", cnet, false, 10, "center-loss network after 3 steps");
+        close(e("obj.center.final_centers"), closs.param("centers"), "centers after 3 steps", 10);
+    }
+}

@@ -1,0 +1,584 @@
+"""Expected values for OutsiderPrograms9Test (session 33's outsider pass, round 9): programs from well-known
+repositories the earlier rounds did not port, each written as that repository's reference code writes it, run here in
+float64 (the default type) from PyTorch's initial weights and fixed data, which are saved beside the losses, gradients
+of named parameters after the first backward, parameters after the last step and outputs:
+  gnn.*    PyTorch Geometric's layers written with index ops, not sparse: GCNConv's gcn_norm (self loops, degrees by
+           scatter_add_, deg.pow(-0.5) with masked_fill_ of inf, a layer without self loops over an isolated node),
+           GATConv (two heads, leaky_relu 0.2, PyG's softmax by scatter_reduce amax of the detached scores with
+           include_self=False, scatter_add of exp, + 1e-16), GINConv with a trainable eps and sum aggregation by
+           index_add_, global mean pool (index_add_ / bincount) and global max pool (scatter_reduce amax), Adam
+  obj.*    objectives from papers: ArcFace as arcface-pytorch's ArcMarginProduct (sqrt of clamped 1 - cos^2,
+           torch.where(cos > th, phi, cos - mm), one_hot by scatter_) and as insightface's arcface_torch (arccos_,
+           margin, cos_ in place under no_grad: a straight-through gradient); DINO (multi-crop student, a weight-normed
+           last layer with weight_g frozen at 1, teacher centering and sharpening with a warmup temperature schedule,
+           the center's EMA, per-parameter gradient clipping, the teacher's EMA); BYOL as byol-pytorch (projector and
+           predictor with BatchNorm1d, the two views concatenated, a target network by deepcopy updated by EMA,
+           2 - 2 cos); center loss as KaiyangZhou's (distmat.addmm_(x, centers.t(), beta=1, alpha=-2), a mask by eq,
+           clamp, the centers' own SGD with their gradient rescaled by 1 / weight_cent)
+  sci.*    a Fourier Neural Operator as neuraloperator's fourier_2d.py (rfft2, complex weights, the two corner blocks
+           of modes written into a complex zeros tensor by slice assignment, einsum "bixy,ioxy->boxy", irfft2 with s,
+           the grid channels, 1x1 Conv2d skips, gelu), Adam on the complex weights; a Hamiltonian neural network as
+           Greydanus' (autograd.grad of H with create_graph, the symplectic permutation M, MSE on the time
+           derivatives), Adam
+  seq.*    RWKV-4's time mixing and channel mixing (the token shift by nn.ZeroPad2d((0, 0, 1, -1)), time_mix
+           interpolations, the WKV recurrence written in ops with the running maximum for stability, squared ReLU),
+           AdamW; locuslab's TCN (weight_norm'd dilated causal Conv1d, Chomp1d, a 1x1 downsample, normal_(0, 0.01)
+           initialization), the old weight_g/weight_v state dict loaded into 2.x's parametrization; MLP-Mixer as
+           Google's reference (token mixing by transpose, channel mixing, LayerNorm) and as lucidrains' (token mixing
+           by Conv1d with kernel 1)
+  dif.*    a DDPM training step with a small UNet as Ho's/ermongroup's (sinusoidal embedding, ResnetBlock with
+           GroupNorm, SiLU (x*sigmoid) and the time projection, an AttnBlock of 1x1 convs with bmm and softmax over
+           dim 2, a strided conv down, nearest Upsample by F.interpolate, skip concatenation), q_sample by gather of
+           sqrt(alphas_cumprod) by t, MSE on the noise, Adam; one DDIM step as ermongroup/ddim's generalized_steps
+           (compute_alpha with a zero prepended, index_select, eta)
+
+Run with PyTorch 1.13 (CPU): /usr/bin/python3 make_expected.py  ->  programs9.pt (a dict of tensors).
+"""
+import copy
+import math
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+torch.set_default_dtype(torch.float64)
+torch.manual_seed(9)
+out = {}
+
+
+def save_state(prefix, module):
+    for k, v in module.state_dict().items():
+        out[prefix + k] = v.clone()
+
+
+def new_name(k):
+    """2.x's parametrization names for the old weight_norm's weight_g and weight_v (the Java port uses 2.x's)."""
+    return k.replace("weight_g", "parametrizations.weight.original0").replace("weight_v",
+                                                                            "parametrizations.weight.original1")
+
+
+def save_params(prefix, module):
+    for k, p in module.named_parameters():
+        out[prefix + new_name(k)] = p.detach().clone()
+
+
+def save_grads(prefix, module):
+    for k, p in module.named_parameters():
+        out[prefix + new_name(k)] = p.grad.clone()
+
+
+def train(prefix, model, opt, steps, forward, first=None, after=None):
+    """steps optimizer steps of forward() -> (output, loss), as OutsiderPrograms7's generator."""
+    save_state(prefix + "init.", model)
+    losses = []
+    for step in range(steps):
+        opt.zero_grad()
+        y, loss = forward()
+        loss.backward()
+        if step == 0:
+            if first is not None:
+                first(y)
+            save_grads(prefix + "grad0.", model)
+        if after is not None:
+            after()
+        opt.step()
+        losses.append(loss.item())
+    out[prefix + "loss"] = torch.tensor(losses)
+    save_params(prefix + "final.", model)
+
+
+# 1. graph networks as PyTorch Geometric writes them -------------------------------------------------------------------
+def gcn_norm(edge_index, num_nodes, add_self_loops=True):
+    row, col = edge_index[0], edge_index[1]
+    edge_weight = torch.ones(edge_index.size(1))
+    if add_self_loops:
+        loop = torch.arange(num_nodes)
+        row = torch.cat([row, loop])
+        col = torch.cat([col, loop])
+        edge_weight = torch.cat([edge_weight, torch.ones(num_nodes)])
+    deg = torch.zeros(num_nodes).scatter_add_(0, col, edge_weight)
+    deg_inv_sqrt = deg.pow(-0.5)
+    deg_inv_sqrt.masked_fill_(deg_inv_sqrt == float('inf'), 0)
+    return row, col, deg_inv_sqrt[row] * edge_weight * deg_inv_sqrt[col]
+
+
+class GCNConv(nn.Module):
+    def __init__(self, i, o, add_self_loops=True):
+        super().__init__()
+        self.add_self_loops = add_self_loops
+        self.lin = nn.Linear(i, o, bias=False)
+        self.bias = nn.Parameter(torch.randn(o) * 0.1)
+
+    def forward(self, x, edge_index):
+        row, col, norm = gcn_norm(edge_index, x.size(0), self.add_self_loops)
+        x = self.lin(x)
+        msg = norm.view(-1, 1) * x[row]
+        return torch.zeros_like(x).index_add_(0, col, msg) + self.bias
+
+
+def pyg_softmax(src, index, num_nodes):
+    idx = index.view(-1, 1).expand_as(src)
+    src_max = src.new_zeros(num_nodes, src.size(1)).scatter_reduce(0, idx, src.detach(), reduce='amax',
+                                                                     include_self=False)
+    o = (src - src_max.index_select(0, index)).exp()
+    o_sum = src.new_zeros(num_nodes, src.size(1)).scatter_add(0, idx, o) + 1e-16
+    return o / o_sum.index_select(0, index)
+
+
+class GATConv(nn.Module):
+    def __init__(self, i, o, heads):
+        super().__init__()
+        self.heads, self.out_channels = heads, o
+        self.lin = nn.Linear(i, heads * o, bias=False)
+        self.att_src = nn.Parameter(torch.randn(1, heads, o) * 0.5)
+        self.att_dst = nn.Parameter(torch.randn(1, heads, o) * 0.5)
+        self.bias = nn.Parameter(torch.randn(heads * o) * 0.1)
+
+    def forward(self, x, edge_index):
+        n, h, c = x.size(0), self.heads, self.out_channels
+        loop = torch.arange(n)
+        src = torch.cat([edge_index[0], loop])
+        dst = torch.cat([edge_index[1], loop])
+        x = self.lin(x).view(-1, h, c)
+        a_src = (x * self.att_src).sum(dim=-1)
+        a_dst = (x * self.att_dst).sum(dim=-1)
+        alpha = F.leaky_relu(a_src[src] + a_dst[dst], 0.2)
+        alpha = pyg_softmax(alpha, dst, n)
+        msg = x[src] * alpha.unsqueeze(-1)
+        return x.new_zeros(n, h, c).index_add_(0, dst, msg).view(n, h * c) + self.bias
+
+
+class GINConv(nn.Module):
+    def __init__(self, i, o):
+        super().__init__()
+        self.nn = nn.Sequential(nn.Linear(i, o), nn.ReLU(), nn.Linear(o, o))
+        self.eps = nn.Parameter(torch.tensor([0.1]))
+
+    def forward(self, x, edge_index):
+        aggr = torch.zeros_like(x).index_add_(0, edge_index[1], x[edge_index[0]])
+        return self.nn((1 + self.eps) * x + aggr)
+
+
+def global_mean_pool(x, batch, size):
+    s = x.new_zeros(size, x.size(1)).index_add_(0, batch, x)
+    return s / torch.bincount(batch, minlength=size).clamp(min=1).view(-1, 1)
+
+
+def global_max_pool(x, batch, size):
+    return x.new_zeros(size, x.size(1)).scatter_reduce(0, batch.view(-1, 1).expand_as(x), x, reduce='amax',
+                                                       include_self=False)
+
+
+class GNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = GCNConv(4, 8)
+        self.gat = GATConv(8, 4, heads=2)
+        self.gin = GINConv(8, 8)
+        self.conv2 = GCNConv(8, 3, add_self_loops=False)
+        self.readout = nn.Linear(16, 2)
+
+    def forward(self, x, edge_index, batch):
+        h = F.relu(self.conv1(x, edge_index))
+        h = F.elu(self.gat(h, edge_index))
+        h = F.relu(self.gin(h, edge_index))
+        nodes = self.conv2(h, edge_index)
+        g = torch.cat([global_mean_pool(h, batch, 2), global_max_pool(h, batch, 2)], dim=1)
+        return nodes, self.readout(g)
+
+
+# node 3 has no edge (its degree without self loops is 0: pow(-0.5) gives inf, masked to 0); graph 1 is nodes 4..6
+gnn_x = torch.randn(7, 4)
+gnn_edges = torch.tensor([[0, 1, 1, 2, 0, 4, 5, 6, 5, 4], [1, 0, 2, 1, 2, 5, 4, 5, 6, 6]])
+gnn_batch = torch.tensor([0, 0, 0, 0, 1, 1, 1])
+gnn_y = torch.tensor([0, 2, 1, 1, 0, 2, 2])
+gnn_gy = torch.tensor([1, 0])
+out["gnn.x"], out["gnn.edges"], out["gnn.batch"], out["gnn.y"], out["gnn.gy"] = gnn_x, gnn_edges, gnn_batch, gnn_y, gnn_gy
+gnn = GNN()
+_, _, norm_nl = gcn_norm(gnn_edges, 7, False)
+out["gnn.norm_no_loops"] = norm_nl
+
+
+def gnn_forward():
+    nodes, graphs = gnn(gnn_x, gnn_edges, gnn_batch)
+    return (nodes, graphs), F.cross_entropy(nodes, gnn_y) + F.cross_entropy(graphs, gnn_gy)
+
+
+def gnn_first(y):
+    out["gnn.nodes0"], out["gnn.graphs0"] = y[0].detach().clone(), y[1].detach().clone()
+
+
+with torch.no_grad():
+    hh = F.relu(gnn.conv1(gnn_x, gnn_edges))
+    n = 7
+    src = torch.cat([gnn_edges[0], torch.arange(n)])
+    dst = torch.cat([gnn_edges[1], torch.arange(n)])
+    xx = gnn.gat.lin(hh).view(-1, 2, 4)
+    out["gnn.gat_alpha"] = pyg_softmax(F.leaky_relu((xx * gnn.gat.att_src).sum(-1)[src]
+                                                    + (xx * gnn.gat.att_dst).sum(-1)[dst], 0.2), dst, n)
+train("gnn.", gnn, torch.optim.Adam(gnn.parameters(), lr=0.01), 3, gnn_forward, gnn_first)
+
+
+# 2. objectives from papers --------------------------------------------------------------------------------------------
+class ArcMarginProduct(nn.Module):
+    """arcface-pytorch's models/metrics.py."""
+
+    def __init__(self, in_features, out_features, s=30.0, m=0.50, easy_margin=False):
+        super().__init__()
+        self.s, self.m, self.easy_margin = s, m, easy_margin
+        self.weight = nn.Parameter(torch.empty(out_features, in_features))
+        nn.init.xavier_uniform_(self.weight)
+        self.cos_m, self.sin_m = math.cos(m), math.sin(m)
+        self.th = math.cos(math.pi - m)
+        self.mm = math.sin(math.pi - m) * m
+
+    def forward(self, input, label):
+        cosine = F.linear(F.normalize(input), F.normalize(self.weight))
+        sine = torch.sqrt((1.0 - torch.pow(cosine, 2)).clamp(0, 1))
+        phi = cosine * self.cos_m - sine * self.sin_m
+        if self.easy_margin:
+            phi = torch.where(cosine > 0, phi, cosine)
+        else:
+            phi = torch.where(cosine > self.th, phi, cosine - self.mm)
+        one_hot = torch.zeros(cosine.size())
+        one_hot.scatter_(1, label.view(-1, 1).long(), 1)
+        output = (one_hot * phi) + ((1.0 - one_hot) * cosine)
+        output *= self.s
+        return output
+
+
+class ArcFaceHead(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.backbone = nn.Sequential(nn.Linear(6, 8), nn.PReLU(), nn.Linear(8, 5))
+        self.metric = ArcMarginProduct(5, 4, s=8.0, m=0.5)
+
+    def forward(self, x, y):
+        return self.metric(self.backbone(x), y)
+
+
+# the labels make some target cosines fall below th (the cos - mm branch) at m = 1.3
+arc_x = torch.randn(6, 6)
+arc_y = torch.tensor([0, 1, 2, 3, 1, 0])
+out["obj.arc.x"], out["obj.arc.y"] = arc_x, arc_y
+arc = ArcFaceHead()
+train("obj.arc.", arc, torch.optim.SGD(arc.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4), 3,
+      lambda: (None, F.cross_entropy(arc(arc_x, arc_y), arc_y)))
+arc_easy = ArcMarginProduct(5, 4, s=8.0, m=1.3, easy_margin=False)
+arc_easy.load_state_dict(arc.metric.state_dict())
+feat = torch.randn(6, 5, requires_grad=True)
+o = arc_easy(feat, arc_y)
+o.sum().backward()
+out["obj.arc.wide_out"], out["obj.arc.wide_feat_grad"] = o.detach(), feat.grad.clone()
+arc_easy.easy_margin = True
+feat.grad = None
+o = arc_easy(feat, arc_y)
+o.sum().backward()
+out["obj.arc.easy_out"], out["obj.arc.easy_feat_grad"] = o.detach(), feat.grad.clone()
+out["obj.arc.feat"] = feat.detach().clone()
+
+
+class InsightArcFace(nn.Module):
+    """insightface's recognition/arcface_torch/losses.py ArcFace: the margin added in place under no_grad."""
+
+    def __init__(self, s=64.0, margin=0.5):
+        super().__init__()
+        self.s, self.margin = s, margin
+
+    def forward(self, logits, labels):
+        index = torch.where(labels != -1)[0]
+        target_logit = logits[index, labels[index].view(-1)]
+        with torch.no_grad():
+            target_logit.arccos_()
+            logits.arccos_()
+            final_target_logit = target_logit + self.margin
+            logits[index, labels[index].view(-1)] = final_target_logit
+            logits.cos_()
+        logits = logits * self.s
+        return logits
+
+
+class PartialFcLike(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(4, 5) * 0.1)
+        self.margin = InsightArcFace(s=8.0, margin=0.4)
+
+    def forward(self, emb, labels):
+        logits = F.linear(F.normalize(emb), F.normalize(self.weight)).clamp(-1, 1)
+        return self.margin(logits, labels)
+
+
+ins_emb = torch.randn(6, 5)
+ins_y = torch.tensor([0, -1, 2, 3, 1, 0])  # -1: a sample without a class here (partial fc), no margin
+out["obj.ins.emb"], out["obj.ins.y"] = ins_emb, ins_y
+ins = PartialFcLike()
+
+
+def ins_forward():
+    logits = ins(ins_emb, ins_y)
+    keep = ins_y != -1
+    return logits, F.cross_entropy(logits[keep], ins_y[keep])
+
+
+train("obj.ins.", ins, torch.optim.SGD(ins.parameters(), lr=0.2), 3, ins_forward,
+      lambda y: out.__setitem__("obj.ins.logits0", y.detach().clone()))
+
+
+class DINOHead(nn.Module):
+    def __init__(self, in_dim, out_dim, hidden_dim=8, bottleneck_dim=4):
+        super().__init__()
+        self.mlp = nn.Sequential(nn.Linear(in_dim, hidden_dim), nn.GELU(), nn.Linear(hidden_dim, bottleneck_dim))
+        self.last_layer = nn.utils.weight_norm(nn.Linear(bottleneck_dim, out_dim, bias=False))
+        self.last_layer.weight_g.data.fill_(1)
+        self.last_layer.weight_g.requires_grad = False
+
+    def forward(self, x):
+        x = self.mlp(x)
+        x = nn.functional.normalize(x, dim=-1, p=2)
+        return self.last_layer(x)
+
+
+class DINOLoss(nn.Module):
+    def __init__(self, out_dim, ncrops, warmup_teacher_temp, teacher_temp, warmup_teacher_temp_epochs, nepochs,
+                 student_temp=0.1, center_momentum=0.9):
+        super().__init__()
+        self.student_temp = student_temp
+        self.center_momentum = center_momentum
+        self.ncrops = ncrops
+        self.register_buffer("center", torch.zeros(1, out_dim))
+        self.teacher_temp_schedule = np.concatenate((
+            np.linspace(warmup_teacher_temp, teacher_temp, warmup_teacher_temp_epochs),
+            np.ones(nepochs - warmup_teacher_temp_epochs) * teacher_temp))
+
+    def forward(self, student_output, teacher_output, epoch):
+        student_out = student_output / self.student_temp
+        student_out = student_out.chunk(self.ncrops)
+        temp = self.teacher_temp_schedule[epoch]
+        teacher_out = F.softmax((teacher_output - self.center) / temp, dim=-1)
+        teacher_out = teacher_out.detach().chunk(2)
+        total_loss = 0
+        n_loss_terms = 0
+        for iq, q in enumerate(teacher_out):
+            for v in range(len(student_out)):
+                if v == iq:
+                    continue
+                loss = torch.sum(-q * F.log_softmax(student_out[v], dim=-1), dim=-1)
+                total_loss += loss.mean()
+                n_loss_terms += 1
+        total_loss /= n_loss_terms
+        self.update_center(teacher_output)
+        return total_loss
+
+    @torch.no_grad()
+    def update_center(self, teacher_output):
+        batch_center = torch.sum(teacher_output, dim=0, keepdim=True)
+        batch_center = batch_center / len(teacher_output)
+        self.center = self.center * self.center_momentum + batch_center * (1 - self.center_momentum)
+
+
+def clip_gradients(model, clip):
+    norms = []
+    for name, p in model.named_parameters():
+        if p.grad is not None:
+            param_norm = p.grad.data.norm(2)
+            norms.append(param_norm.item())
+            clip_coef = clip / (param_norm + 1e-6)
+            if clip_coef < 1:
+                p.grad.data.mul_(clip_coef)
+    return norms
+
+
+class DinoNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.backbone = nn.Sequential(nn.Linear(5, 6), nn.GELU())
+        self.head = DINOHead(6, 7)
+
+    def forward(self, x):
+        return self.head(self.backbone(x))
+
+
+student = DinoNet()
+teacher = DinoNet()
+teacher.load_state_dict(student.state_dict())
+for p in teacher.parameters():
+    p.requires_grad = False
+dino_loss = DINOLoss(7, ncrops=4, warmup_teacher_temp=0.04, teacher_temp=0.07, warmup_teacher_temp_epochs=2, nepochs=4)
+crops = [torch.randn(3, 5) for _ in range(4)]
+for i, c in enumerate(crops):
+    out[f"obj.dino.crop{i}"] = c
+save_state("obj.dino.init.", student)
+opt = torch.optim.AdamW([p for p in student.parameters() if p.requires_grad], lr=0.01, weight_decay=0.04)
+losses, norms = [], []
+for epoch in range(3):
+    teacher_output = teacher(torch.cat(crops[:2]))
+    student_output = student(torch.cat(crops))
+    loss = dino_loss(student_output, teacher_output, epoch)
+    opt.zero_grad()
+    loss.backward()
+    if epoch == 0:
+        for k, p in student.named_parameters():
+            if p.grad is not None:
+                out["obj.dino.grad0." + new_name(k)] = p.grad.clone()
+        out["obj.dino.student0"] = student_output.detach().clone()
+    norms += clip_gradients(student, 0.3)
+    opt.step()
+    with torch.no_grad():
+        m = 0.9
+        for param_q, param_k in zip(student.parameters(), teacher.parameters()):
+            param_k.data.mul_(m).add_((1 - m) * param_q.detach().data)
+    losses.append(loss.item())
+    out[f"obj.dino.center{epoch}"] = dino_loss.center.clone()
+out["obj.dino.loss"] = torch.tensor(losses)
+out["obj.dino.norms"] = torch.tensor(norms)
+save_params("obj.dino.final.", student)
+save_params("obj.dino.teacher.", teacher)
+
+
+def byol_loss_fn(x, y):
+    x = F.normalize(x, dim=-1, p=2)
+    y = F.normalize(y, dim=-1, p=2)
+    return 2 - 2 * (x * y).sum(dim=-1)
+
+
+def MLP(dim, projection_size, hidden_size):
+    return nn.Sequential(nn.Linear(dim, hidden_size), nn.BatchNorm1d(hidden_size), nn.ReLU(inplace=True),
+                         nn.Linear(hidden_size, projection_size))
+
+
+class BYOL(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.online_encoder = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), MLP(8, 4, 10))
+        self.online_predictor = MLP(4, 4, 10)
+        self.target_encoder = None
+        self.beta = 0.9
+
+    def get_target_encoder(self):
+        if self.target_encoder is None:
+            self.target_encoder = copy.deepcopy(self.online_encoder)
+            for p in self.target_encoder.parameters():
+                p.requires_grad = False
+        return self.target_encoder
+
+    def update_moving_average(self):
+        for current_params, ma_params in zip(self.online_encoder.parameters(), self.target_encoder.parameters()):
+            old_weight, up_weight = ma_params.data, current_params.data
+            ma_params.data = old_weight * self.beta + (1 - self.beta) * up_weight
+        for current_buffers, ma_buffers in zip(self.online_encoder.buffers(), self.target_encoder.buffers()):
+            ma_buffers.data.copy_(current_buffers.data)
+
+    def forward(self, image_one, image_two):
+        images = torch.cat((image_one, image_two), dim=0)
+        online_projections = self.online_encoder(images)
+        online_predictions = self.online_predictor(online_projections)
+        online_pred_one, online_pred_two = online_predictions.chunk(2, dim=0)
+        with torch.no_grad():
+            target_encoder = self.get_target_encoder()
+            target_projections = target_encoder(images)
+            target_projections = target_projections.detach()
+            target_proj_one, target_proj_two = target_projections.chunk(2, dim=0)
+        loss_one = byol_loss_fn(online_pred_one, target_proj_two.detach())
+        loss_two = byol_loss_fn(online_pred_two, target_proj_one.detach())
+        loss = loss_one + loss_two
+        return loss.mean()
+
+
+def run_byol(prefix, exact):
+    """byol-pytorch's training steps; exact: the gradients of the biases that are 0 in exact arithmetic (the two just
+    before a BatchNorm in training, whose batch mean removes them, and the projector's last, which feeds the predictor's
+    Linear and BatchNorm; here about 1e-15 of rounding noise) set to 0 before the step. Adam
+    turns that noise into steps of lr * g / (|g| + eps), about 1e-9, which moves the third loss by 8e-11."""
+    torch.manual_seed(19)
+    byol = BYOL()
+    v1, v2 = torch.randn(5, 6), torch.randn(5, 6)
+    out[prefix + "v1"], out[prefix + "v2"] = v1, v2
+    save_state(prefix + "init.", byol)
+    opt = torch.optim.Adam([p for n, p in byol.named_parameters() if not n.startswith("target")], lr=0.01)
+    losses = []
+    for step in range(3):
+        loss = byol(v1, v2)
+        opt.zero_grad()
+        loss.backward()
+        if step == 0:
+            for k, p in byol.named_parameters():
+                if p.grad is not None:
+                    out[prefix + "grad0." + k] = p.grad.clone()
+        if exact:
+            byol.online_encoder[2][0].bias.grad.zero_()
+            byol.online_encoder[2][3].bias.grad.zero_()
+            byol.online_predictor[0].bias.grad.zero_()
+        opt.step()
+        byol.update_moving_average()
+        losses.append(loss.item())
+    out[prefix + "loss"] = torch.tensor(losses)
+    save_state(prefix + "final.", byol)
+
+
+run_byol("obj.byol.", False)
+run_byol("obj.byol_exact.", True)
+
+
+class CenterLoss(nn.Module):
+    """KaiyangZhou/pytorch-center-loss, with 2.x's addmm_ keywords."""
+
+    def __init__(self, num_classes=4, feat_dim=2):
+        super().__init__()
+        self.num_classes, self.feat_dim = num_classes, feat_dim
+        self.centers = nn.Parameter(torch.randn(self.num_classes, self.feat_dim))
+
+    def forward(self, x, labels):
+        batch_size = x.size(0)
+        distmat = torch.pow(x, 2).sum(dim=1, keepdim=True).expand(batch_size, self.num_classes) + \
+            torch.pow(self.centers, 2).sum(dim=1, keepdim=True).expand(self.num_classes, batch_size).t()
+        distmat.addmm_(x, self.centers.t(), beta=1, alpha=-2)
+        classes = torch.arange(self.num_classes).long()
+        labels = labels.unsqueeze(1).expand(batch_size, self.num_classes)
+        mask = labels.eq(classes.expand(batch_size, self.num_classes))
+        dist = distmat * mask.float()
+        loss = dist.clamp(min=1e-12, max=1e+12).sum() / batch_size
+        return loss
+
+
+class CenterNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(nn.Linear(5, 8), nn.PReLU(), nn.Linear(8, 2))
+        self.classifier = nn.Linear(2, 4)
+
+    def forward(self, x):
+        f = self.features(x)
+        return f, self.classifier(f)
+
+
+cnet = CenterNet()
+closs = CenterLoss(4, 2)
+cx, cy = torch.randn(8, 5), torch.tensor([0, 1, 2, 3, 0, 1, 1, 3])
+out["obj.center.x"], out["obj.center.y"] = cx, cy
+save_state("obj.center.init.", cnet)
+save_state("obj.center.init_centers.", closs)
+weight_cent = 0.5
+opt_model = torch.optim.SGD(cnet.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4)
+opt_cent = torch.optim.SGD(closs.parameters(), lr=0.5)
+losses = []
+for step in range(3):
+    features, outputs = cnet(cx)
+    loss_xent = F.cross_entropy(outputs, cy)
+    loss_cent = closs(features, cy)
+    loss_cent *= weight_cent
+    loss = loss_xent + loss_cent
+    opt_model.zero_grad()
+    opt_cent.zero_grad()
+    loss.backward()
+    opt_model.step()
+    for param in closs.parameters():
+        param.grad.data *= (1. / weight_cent)
+    if step == 0:
+        save_grads("obj.center.grad0.", cnet)
+        out["obj.center.grad0_centers"] = closs.centers.grad.clone()
+    opt_cent.step()
+    losses.append(loss.item())
+out["obj.center.loss"] = torch.tensor(losses)
+save_params("obj.center.final.", cnet)
+out["obj.center.final_centers"] = closs.centers.detach().clone()
