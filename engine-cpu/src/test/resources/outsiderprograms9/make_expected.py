@@ -582,3 +582,202 @@ for step in range(3):
 out["obj.center.loss"] = torch.tensor(losses)
 save_params("obj.center.final.", cnet)
 out["obj.center.final_centers"] = closs.centers.detach().clone()
+
+
+# 3. scientific: a Fourier Neural Operator, a Hamiltonian neural network -----------------------------------------------
+torch.manual_seed(29)
+
+
+class SpectralConv2d(nn.Module):
+    """neuraloperator's fourier_2d.py; the weights complex128 (the reference's cfloat) as the run is float64."""
+
+    def __init__(self, in_channels, out_channels, modes1, modes2):
+        super().__init__()
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.modes1, self.modes2 = modes1, modes2
+        self.scale = (1 / (in_channels * out_channels))
+        self.weights1 = nn.Parameter(self.scale * torch.rand(in_channels, out_channels, self.modes1, self.modes2,
+                                                             dtype=torch.cdouble))
+        self.weights2 = nn.Parameter(self.scale * torch.rand(in_channels, out_channels, self.modes1, self.modes2,
+                                                             dtype=torch.cdouble))
+
+    def compl_mul2d(self, input, weights):
+        return torch.einsum("bixy,ioxy->boxy", input, weights)
+
+    def forward(self, x):
+        batchsize = x.shape[0]
+        x_ft = torch.fft.rfft2(x)
+        out_ft = torch.zeros(batchsize, self.out_channels, x.size(-2), x.size(-1) // 2 + 1, dtype=torch.cdouble)
+        out_ft[:, :, :self.modes1, :self.modes2] = \
+            self.compl_mul2d(x_ft[:, :, :self.modes1, :self.modes2], self.weights1)
+        out_ft[:, :, -self.modes1:, :self.modes2] = \
+            self.compl_mul2d(x_ft[:, :, -self.modes1:, :self.modes2], self.weights2)
+        x = torch.fft.irfft2(out_ft, s=(x.size(-2), x.size(-1)))
+        return x
+
+
+class FNO2d(nn.Module):
+    def __init__(self, modes1, modes2, width):
+        super().__init__()
+        self.modes1, self.modes2, self.width = modes1, modes2, width
+        self.padding = 9
+        self.fc0 = nn.Linear(3, self.width)
+        self.conv0 = SpectralConv2d(self.width, self.width, self.modes1, self.modes2)
+        self.conv1 = SpectralConv2d(self.width, self.width, self.modes1, self.modes2)
+        self.w0 = nn.Conv2d(self.width, self.width, 1)
+        self.w1 = nn.Conv2d(self.width, self.width, 1)
+        self.fc1 = nn.Linear(self.width, 16)
+        self.fc2 = nn.Linear(16, 1)
+
+    def forward(self, x):
+        grid = self.get_grid(x.shape)
+        x = torch.cat((x, grid), dim=-1)
+        x = self.fc0(x)
+        x = x.permute(0, 3, 1, 2)
+        x = F.pad(x, [0, self.padding, 0, self.padding])
+        x1 = self.conv0(x)
+        x2 = self.w0(x)
+        x = x1 + x2
+        x = F.gelu(x)
+        x1 = self.conv1(x)
+        x2 = self.w1(x)
+        x = x1 + x2
+        x = x[..., :-self.padding, :-self.padding]
+        x = x.permute(0, 2, 3, 1)
+        x = self.fc1(x)
+        x = F.gelu(x)
+        x = self.fc2(x)
+        return x
+
+    def get_grid(self, shape):
+        batchsize, size_x, size_y = shape[0], shape[1], shape[2]
+        gridx = torch.tensor(np.linspace(0, 1, size_x), dtype=torch.float)
+        gridx = gridx.reshape(1, size_x, 1, 1).repeat([batchsize, 1, size_y, 1])
+        gridy = torch.tensor(np.linspace(0, 1, size_y), dtype=torch.float)
+        gridy = gridy.reshape(1, 1, size_y, 1).repeat([batchsize, size_x, 1, 1])
+        return torch.cat((gridx, gridy), dim=-1)
+
+
+class LpLoss(object):
+    def __init__(self, d=2, p=2, size_average=True, reduction=True):
+        self.d, self.p, self.reduction, self.size_average = d, p, reduction, size_average
+
+    def rel(self, x, y):
+        num_examples = x.size()[0]
+        diff_norms = torch.norm(x.reshape(num_examples, -1) - y.reshape(num_examples, -1), self.p, 1)
+        y_norms = torch.norm(y.reshape(num_examples, -1), self.p, 1)
+        if self.reduction:
+            if self.size_average:
+                return torch.mean(diff_norms / y_norms)
+            else:
+                return torch.sum(diff_norms / y_norms)
+        return diff_norms / y_norms
+
+    def __call__(self, x, y):
+        return self.rel(x, y)
+
+
+fno = FNO2d(3, 3, 4)
+fno_a = torch.randn(2, 7, 6, 1)
+fno_u = torch.sin(3 * fno_a) + 0.1 * torch.randn(2, 7, 6, 1)
+out["sci.fno.a"], out["sci.fno.u"] = fno_a, fno_u
+out["sci.fno.grid"] = fno.get_grid(fno_a.shape)
+myloss = LpLoss(size_average=False)
+train("sci.fno.", fno, torch.optim.Adam(fno.parameters(), lr=0.01, weight_decay=1e-4), 3,
+      lambda: (None, myloss(fno(fno_a).view(2, -1), fno_u.view(2, -1))))
+with torch.no_grad():
+    out["sci.fno.pred"] = fno(fno_a)
+spec = SpectralConv2d(2, 3, 2, 2)
+save_state("sci.spec.init.", spec)
+spec_x = torch.randn(2, 2, 5, 7, requires_grad=True)
+out["sci.spec.x"] = spec_x.detach().clone()
+spec_y = spec(spec_x)
+(spec_y * torch.arange(spec_y.numel()).view(spec_y.shape).cos()).sum().backward()
+out["sci.spec.y"] = spec_y.detach().clone()
+out["sci.spec.x_grad"] = spec_x.grad.clone()
+save_grads("sci.spec.grad.", spec)
+
+
+class HnnMLP(nn.Module):
+    """Greydanus' hamiltonian-nn nn_models.MLP."""
+
+    def __init__(self, input_dim, hidden_dim, output_dim):
+        super().__init__()
+        self.linear1 = nn.Linear(input_dim, hidden_dim)
+        self.linear2 = nn.Linear(hidden_dim, hidden_dim)
+        self.linear3 = nn.Linear(hidden_dim, output_dim, bias=None)
+        for l in [self.linear1, self.linear2, self.linear3]:
+            nn.init.orthogonal_(l.weight)
+        self.nonlinearity = torch.tanh
+
+    def forward(self, x):
+        h = self.nonlinearity(self.linear1(x))
+        h = self.nonlinearity(self.linear2(h))
+        return self.linear3(h)
+
+
+def rk4(fun, y0, t, dt, *args, **kwargs):
+    dt2 = dt / 2.0
+    k1 = fun(y0, t, *args, **kwargs)
+    k2 = fun(y0 + dt2 * k1, t + dt2, *args, **kwargs)
+    k3 = fun(y0 + dt2 * k2, t + dt2, *args, **kwargs)
+    k4 = fun(y0 + dt * k3, t + dt, *args, **kwargs)
+    dy = dt / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+    return dy
+
+
+class HNN(nn.Module):
+    """Greydanus' hamiltonian-nn hnn.HNN with field_type 'both' (conservative and solenoidal fields)."""
+
+    def __init__(self, input_dim, differentiable_model, field_type='solenoidal'):
+        super().__init__()
+        self.differentiable_model = differentiable_model
+        self.field_type = field_type
+        self.M = self.permutation_tensor(input_dim)
+
+    def forward(self, x):
+        y = self.differentiable_model(x)
+        assert y.dim() == 2 and y.shape[1] == 2
+        return y.split(1, 1)
+
+    def rk4_time_derivative(self, x, dt):
+        return rk4(fun=self.time_derivative, y0=x, t=0, dt=dt)
+
+    def time_derivative(self, x, t=None, separate_fields=False):
+        F1, F2 = self.forward(x)
+        conservative_field = torch.zeros_like(x)
+        solenoidal_field = torch.zeros_like(x)
+        if self.field_type != 'solenoidal':
+            dF1 = torch.autograd.grad(F1.sum(), x, create_graph=True)[0]
+            conservative_field = dF1 @ torch.eye(*self.M.shape)
+        if self.field_type != 'conservative':
+            dF2 = torch.autograd.grad(F2.sum(), x, create_graph=True)[0]
+            solenoidal_field = dF2 @ self.M.t()
+        if separate_fields:
+            return [conservative_field, solenoidal_field]
+        return conservative_field + solenoidal_field
+
+    def permutation_tensor(self, n):
+        M = torch.eye(n)
+        M = torch.cat([M[n // 2:], -M[:n // 2]])
+        return M
+
+
+def L2_loss(u, v):
+    return (u - v).pow(2).mean()
+
+
+hnn = HNN(2, HnnMLP(2, 16, 2), field_type='both')
+hq = torch.randn(10, 2)
+hnn_x = hq.clone().requires_grad_(True)
+hnn_dxdt = torch.stack([hq[:, 1], -hq[:, 0]], dim=1) + 0.05 * torch.randn(10, 2)
+out["sci.hnn.x"], out["sci.hnn.dxdt"] = hq, hnn_dxdt
+train("sci.hnn.", hnn, torch.optim.Adam(hnn.parameters(), lr=1e-2, weight_decay=1e-4), 3,
+      lambda: (None, L2_loss(hnn_dxdt, hnn.time_derivative(hnn_x))))
+hnn.zero_grad()
+hnn_x.grad = None
+rk = hnn.rk4_time_derivative(hnn_x, 0.1)
+L2_loss(hnn_dxdt * 0.1, rk).backward()
+out["sci.hnn.rk4"] = rk.detach().clone()
+out["sci.hnn.rk4_x_grad"] = hnn_x.grad.clone()
+save_grads("sci.hnn.rk4_grad.", hnn)

@@ -1,6 +1,7 @@
 package dev.ember;
 
 import dev.ember.nn.BatchNorm1d;
+import dev.ember.nn.Conv2d;
 import dev.ember.nn.Functional;
 import dev.ember.nn.GELU;
 import dev.ember.nn.Linear;
@@ -714,5 +715,196 @@ class OutsiderPrograms9Test {
         close(e("obj.center.loss"), values(losses, F64), "center-loss losses", 10);
         PT.assertNamed("obj.center.final.", cnet, false, 10, "center-loss network after 3 steps");
         close(e("obj.center.final_centers"), closs.param("centers"), "centers after 3 steps", 10);
+    }
+    // ------------------------------------------------------------------ 3. scientific
+
+    /** neuraloperator's SpectralConv2d (complex128 weights: the reference's cfloat in a float64 run). */
+    static final class SpectralConv2d extends Module {
+        final int outChannels;
+        final int modes1;
+        final int modes2;
+
+        SpectralConv2d(int inChannels, int outChannels, int modes1, int modes2) {
+            this.outChannels = outChannels;
+            this.modes1 = modes1;
+            this.modes2 = modes2;
+            registerParameter("weights1", Tensor.zeros(DType.COMPLEX128, inChannels, outChannels, modes1, modes2));
+            registerParameter("weights2", Tensor.zeros(DType.COMPLEX128, inChannels, outChannels, modes1, modes2));
+        }
+
+        static Tensor complMul2d(Tensor input, Tensor weights) {
+            return Tensor.einsum("bixy,ioxy->boxy", input, weights);
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            int batchsize = x.size(0);
+            Tensor xFt = Fft.rfft2(x);
+            Tensor outFt = Tensor.zeros(DType.COMPLEX128, batchsize, outChannels, x.size(-2), x.size(-1) / 2 + 1);
+            Index all = Index.all();
+            Index low1 = Index.slice(null, modes1, null);
+            Index high1 = Index.slice(-modes1, null, null);
+            Index low2 = Index.slice(null, modes2, null);
+            outFt.indexPut_(new Index[] {all, all, low1, low2},
+                    complMul2d(xFt.index(all, all, low1, low2), parameter("weights1")), false);
+            outFt.indexPut_(new Index[] {all, all, high1, low2},
+                    complMul2d(xFt.index(all, all, high1, low2), parameter("weights2")), false);
+            return Fft.irfft2(outFt, new int[] {x.size(-2), x.size(-1)}, new int[] {-2, -1}, null);
+        }
+    }
+
+    static final class Fno2d extends Module {
+        final int padding = 9;
+        final Linear fc0;
+        final SpectralConv2d conv0;
+        final SpectralConv2d conv1;
+        final Conv2d w0;
+        final Conv2d w1;
+        final Linear fc1;
+        final Linear fc2;
+
+        Fno2d(int modes1, int modes2, int width) {
+            fc0 = registerModule("fc0", new Linear(3, width));
+            conv0 = registerModule("conv0", new SpectralConv2d(width, width, modes1, modes2));
+            conv1 = registerModule("conv1", new SpectralConv2d(width, width, modes1, modes2));
+            w0 = registerModule("w0", new Conv2d(width, width, 1));
+            w1 = registerModule("w1", new Conv2d(width, width, 1));
+            fc1 = registerModule("fc1", new Linear(width, 16));
+            fc2 = registerModule("fc2", new Linear(16, 1));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            Tensor grid = getGrid(x.shape());
+            x = Tensor.cat(List.of(x, grid), -1);
+            x = fc0.apply(x);
+            x = x.permute(0, 3, 1, 2);
+            x = Functional.pad(x, new int[] {0, padding, 0, padding});
+            x = Functional.gelu(conv0.apply(x).add(w0.apply(x)));
+            x = conv1.apply(x).add(w1.apply(x));
+            x = x.index(Index.ellipsis(), Index.slice(null, -padding, null), Index.slice(null, -padding, null));
+            x = x.permute(0, 2, 3, 1);
+            return fc2.apply(Functional.gelu(fc1.apply(x)));
+        }
+
+        /** np.linspace(0, 1, n) (i * step, the last exactly 1) made a float32 tensor, as the reference code. */
+        static Tensor npLinspaceFloat32(int n) {
+            double[] v = new double[n];
+            double step = 1.0 / (n - 1);
+            for (int i = 0; i < n; i++) {
+                v[i] = i * step;
+            }
+            v[n - 1] = 1.0;
+            return Tensor.tensor(v, DType.FLOAT64, Device.CPU).to(DType.FLOAT32);
+        }
+
+        static Tensor getGrid(int[] shape) {
+            int batchsize = shape[0];
+            int sizeX = shape[1];
+            int sizeY = shape[2];
+            Tensor gridx = npLinspaceFloat32(sizeX).reshape(1, sizeX, 1, 1).repeat(batchsize, 1, sizeY, 1);
+            Tensor gridy = npLinspaceFloat32(sizeY).reshape(1, 1, sizeY, 1).repeat(batchsize, sizeX, 1, 1);
+            return Tensor.cat(List.of(gridx, gridy), -1);
+        }
+    }
+
+    /** neuraloperator's LpLoss(size_average=False).rel: the sum of the relative L2 errors. */
+    static Tensor lpLossSum(Tensor x, Tensor y) {
+        int numExamples = x.size(0);
+        Tensor diffNorms = x.reshape(numExamples, -1).sub(y.reshape(numExamples, -1)).norm(2, new int[] {1}, false);
+        Tensor yNorms = y.reshape(numExamples, -1).norm(2, new int[] {1}, false);
+        return diffNorms.div(yNorms).sum();
+    }
+
+    @Test
+    void fourierNeuralOperatorWithRfft2ComplexEinsumAndAdamWeightDecay() {
+        Tensor a = e("sci.fno.a");
+        Tensor u = e("sci.fno.u");
+        same(e("sci.fno.grid"), Fno2d.getGrid(a.shape()), "the float32 grid of np.linspace");
+        // built under the float64 default and loaded as is: module.to(torch.float64) would cast the complex weights to
+        // real, dropping their imaginary parts, in PyTorch as in Ember (only module.double() keeps complex ones)
+        Fno2d fno = PT.loaded(new Fno2d(3, 3, 4), "sci.fno.init.");
+        train("sci.fno.", fno, new Adam(fno.parameters(), 0.01, 0.9, 0.999, 1e-8, 1e-4, false), 3,
+                () -> new Object[] {null, lpLossSum(fno.apply(a).view(2, -1), u.view(2, -1))}, null, 1, 10, "FNO");
+        try (GradMode off = Ember.noGrad()) {
+            close(e("sci.fno.pred"), fno.apply(a), "FNO prediction after 3 steps", 10);
+        }
+        SpectralConv2d spec = PT.loaded(new SpectralConv2d(2, 3, 2, 2), "sci.spec.init.");
+        Tensor x = e("sci.spec.x").detach().requiresGrad_(true);
+        Tensor y = spec.apply(x);
+        y.mul(Tensor.arange(y.numel()).view(y.shape()).cos()).sum().backward();
+        same(e("sci.spec.y"), y, "spectral convolution of an odd-width input");
+        same(e("sci.spec.x_grad"), x.grad(), "its input gradient");
+        PT.assertNamed("sci.spec.grad.", spec, true, 1, "its complex weights' gradient");
+    }
+
+    /** Greydanus' MLP: tanh, tanh, a last Linear without bias. */
+    static final class HnnMlp extends Module {
+        final Linear linear1 = registerModule("linear1", new Linear(2, 16));
+        final Linear linear2 = registerModule("linear2", new Linear(16, 16));
+        final Linear linear3 = registerModule("linear3", new Linear(16, 2, false));
+
+        @Override
+        public Tensor forward(Tensor x) {
+            Tensor h = linear1.apply(x).tanh();
+            h = linear2.apply(h).tanh();
+            return linear3.apply(h);
+        }
+    }
+
+    /** Greydanus' HNN with field_type "both". */
+    static final class Hnn extends Container {
+        final HnnMlp differentiableModel = registerModule("differentiable_model", new HnnMlp());
+        final Tensor m = permutationTensor(2);
+
+        static Tensor permutationTensor(int n) {
+            Tensor m = Tensor.eye(n);
+            return Tensor.cat(List.of(m.index(Index.slice(n / 2, null, null)),
+                    m.index(Index.slice(null, n / 2, null)).neg()), 0);
+        }
+
+        List<Tensor> split(Tensor x) {
+            Tensor y = differentiableModel.apply(x);
+            assertTrue(y.dim() == 2 && y.size(1) == 2);
+            return y.split(1, 1);
+        }
+
+        Tensor timeDerivative(Tensor x) {
+            List<Tensor> f = split(x);
+            Tensor dF1 = Autograd.grad(List.of(f.get(0).sum()), List.of(x), null, true).get(0);
+            Tensor conservativeField = dF1.matmul(Tensor.eye(m.size(0), m.size(1), F64));
+            Tensor dF2 = Autograd.grad(List.of(f.get(1).sum()), List.of(x), null, true).get(0);
+            Tensor solenoidalField = dF2.matmul(m.t());
+            return conservativeField.add(solenoidalField);
+        }
+
+        Tensor rk4TimeDerivative(Tensor y0, double dt) {
+            double dt2 = dt / 2.0;
+            Tensor k1 = timeDerivative(y0);
+            Tensor k2 = timeDerivative(y0.add(k1.mul(dt2)));
+            Tensor k3 = timeDerivative(y0.add(k2.mul(dt2)));
+            Tensor k4 = timeDerivative(y0.add(k3.mul(dt)));
+            return k1.add(k2.mul(2)).add(k3.mul(2)).add(k4).mul(dt / 6.0);
+        }
+    }
+
+    static Tensor l2Loss(Tensor u, Tensor v) {
+        return u.sub(v).pow(2).mean();
+    }
+
+    @Test
+    void hamiltonianNetworkFromAutogradGradWithCreateGraphAndRk4() {
+        Hnn hnn = init(new Hnn(), "sci.hnn.init.");
+        Tensor x = e("sci.hnn.x").detach().requiresGrad_(true);
+        Tensor dxdt = e("sci.hnn.dxdt");
+        train("sci.hnn.", hnn, new Adam(hnn.parameters(), 1e-2, 0.9, 0.999, 1e-8, 1e-4, false), 3,
+                () -> new Object[] {null, l2Loss(dxdt, hnn.timeDerivative(x))}, null, 1, 10, "HNN");
+        hnn.zeroGrad();
+        x.setGrad(null);
+        Tensor rk = hnn.rk4TimeDerivative(x, 0.1);
+        l2Loss(dxdt.mul(0.1), rk).backward();
+        same(e("sci.hnn.rk4"), rk, "HNN RK4 step");
+        same(e("sci.hnn.rk4_x_grad"), x.grad(), "the RK4 loss's gradient to the state");
+        PT.assertNamed("sci.hnn.rk4_grad.", hnn, true, 1, "the RK4 loss's gradient");
     }
 }
