@@ -609,14 +609,15 @@ public abstract class Module {
         if (state == null) {
             throw new IllegalArgumentException("Expected state_dict to be dict-like, got null.");
         }
-        state = ParametrizationList.legacyKeys(this, state); // weight_norm's old {name}_g/{name}_v, as PyTorch's pre-hook
+        // PyTorch's load walks every path, a shared module once under each name (its pre-hooks and norm defaults too)
+        Map<String, Module> modules = modulePaths();
+        state = ParametrizationList.legacyKeys(modules, state); // weight_norm's old {name}_g/{name}_v, as PyTorch's pre-hook
         Map<String, Tensor> own = new LinkedHashMap<>();
         collect("", own, true, true, true);
         List<String> errors = new ArrayList<>();
         List<String> missing = new ArrayList<>();
         Map<Tensor, Tensor> copies = new LinkedHashMap<>();
         Map<Tensor, int[]> materialize = new LinkedHashMap<>();
-        Map<String, Module> modules = namedModules();
         Map<String, Map.Entry<Module, String>> resizable = new LinkedHashMap<>();
         modules.forEach((prefix, m) -> m.buffers.keySet().forEach(b -> {
             if (m.resizesOnLoad(b)) {
@@ -1142,6 +1143,27 @@ public abstract class Module {
         Map<String, Module> out = new LinkedHashMap<>();
         namedModules(prefix, out, Collections.newSetFromMap(new IdentityHashMap<>()));
         return out;
+    }
+
+    /**
+     * Every path to this module's submodules, a module registered under several names once under each (PyTorch's
+     * {@code named_modules(remove_duplicate=False)}), a module before its children: the walk of PyTorch's
+     * {@code load_state_dict}, which runs each module's {@code _load_from_state_dict} and load pre-hooks once per
+     * path, so that a shared module takes its entries under every name.
+     */
+    Map<String, Module> modulePaths() {
+        Map<String, Module> out = new LinkedHashMap<>();
+        modulePaths("", out);
+        return out;
+    }
+
+    private void modulePaths(String prefix, Map<String, Module> out) {
+        out.put(prefix, this);
+        children.forEach((k, m) -> {
+            if (m != null) {
+                m.modulePaths(prefix.isEmpty() ? k : prefix + "." + k, out);
+            }
+        });
     }
 
     private void namedModules(String prefix, Map<String, Module> out, Set<Module> seen) {
