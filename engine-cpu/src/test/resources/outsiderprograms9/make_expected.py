@@ -781,3 +781,380 @@ L2_loss(hnn_dxdt * 0.1, rk).backward()
 out["sci.hnn.rk4"] = rk.detach().clone()
 out["sci.hnn.rk4_x_grad"] = hnn_x.grad.clone()
 save_grads("sci.hnn.rk4_grad.", hnn)
+
+
+# 4. sequence models beyond transformers: RWKV-4, locuslab's TCN, MLP-Mixer ---------------------------------------------
+torch.manual_seed(41)
+RW_C, RW_LAYERS, RW_V, RW_T = 6, 2, 10, 5
+
+
+class RWKV_TimeMix(nn.Module):
+    """RWKV-LM's RWKV-v4 RWKV_TimeMix, the CUDA WKV kernel written in ops (the same recurrence, loop over time)."""
+
+    def __init__(self, layer_id):
+        super().__init__()
+        attn_sz = RW_C
+        with torch.no_grad():
+            ratio_0_to_1 = (layer_id / (RW_LAYERS - 1))
+            ratio_1_to_almost0 = (1.0 - (layer_id / RW_LAYERS))
+            decay_speed = torch.ones(attn_sz)
+            for h in range(attn_sz):
+                decay_speed[h] = -5 + 8 * (h / (attn_sz - 1)) ** (0.7 + 1.3 * ratio_0_to_1)
+            self.time_decay = nn.Parameter(decay_speed)
+            zigzag = (torch.tensor([(i + 1) % 3 - 1 for i in range(attn_sz)]) * 0.5)
+            self.time_first = nn.Parameter(torch.ones(attn_sz) * math.log(0.3) + zigzag)
+            x = torch.ones(1, 1, RW_C)
+            for i in range(RW_C):
+                x[0, 0, i] = i / RW_C
+            self.time_mix_k = nn.Parameter(torch.pow(x, ratio_1_to_almost0))
+            self.time_mix_v = nn.Parameter(torch.pow(x, ratio_1_to_almost0) + 0.3 * ratio_0_to_1)
+            self.time_mix_r = nn.Parameter(torch.pow(x, 0.5 * ratio_1_to_almost0))
+        self.time_shift = nn.ZeroPad2d((0, 0, 1, -1))
+        self.key = nn.Linear(RW_C, attn_sz, bias=False)
+        self.value = nn.Linear(RW_C, attn_sz, bias=False)
+        self.receptance = nn.Linear(RW_C, attn_sz, bias=False)
+        self.output = nn.Linear(attn_sz, RW_C, bias=False)
+
+    def jit_func(self, x):
+        xx = self.time_shift(x)
+        xk = x * self.time_mix_k + xx * (1 - self.time_mix_k)
+        xv = x * self.time_mix_v + xx * (1 - self.time_mix_v)
+        xr = x * self.time_mix_r + xx * (1 - self.time_mix_r)
+        k = self.key(xk)
+        v = self.value(xv)
+        r = self.receptance(xr)
+        sr = torch.sigmoid(r)
+        return sr, k, v
+
+    def forward(self, x):
+        B, T, C = x.size()
+        sr, k, v = self.jit_func(x)
+        rwkv = sr * wkv(self.time_decay, self.time_first, k, v)
+        return self.output(rwkv)
+
+
+def wkv(time_decay, time_first, k, v):
+    """wkv_cuda.cu's kernel_forward: w = -exp(time_decay), u = time_first, the numerator p, denominator q and the running
+    exponent o kept apart for stability."""
+    w = -torch.exp(time_decay)
+    u = time_first
+    B, T, C = k.size()
+    p = torch.zeros(B, C)
+    q = torch.zeros(B, C)
+    o = torch.full((B, C), -1e38)
+    ys = []
+    for i in range(T):
+        kk, vv = k[:, i], v[:, i]
+        no = torch.maximum(o, u + kk)
+        A = torch.exp(o - no)
+        Bq = torch.exp(u + kk - no)
+        ys.append((A * p + Bq * vv) / (A * q + Bq))
+        no = torch.maximum(w + o, kk)
+        A = torch.exp(w + o - no)
+        Bq = torch.exp(kk - no)
+        p = A * p + Bq * vv
+        q = A * q + Bq
+        o = no
+    return torch.stack(ys, dim=1)
+
+
+class RWKV_ChannelMix(nn.Module):
+    def __init__(self, layer_id):
+        super().__init__()
+        self.time_shift = nn.ZeroPad2d((0, 0, 1, -1))
+        with torch.no_grad():
+            ratio_1_to_almost0 = (1.0 - (layer_id / RW_LAYERS))
+            x = torch.ones(1, 1, RW_C)
+            for i in range(RW_C):
+                x[0, 0, i] = i / RW_C
+            self.time_mix_k = nn.Parameter(torch.pow(x, ratio_1_to_almost0))
+            self.time_mix_r = nn.Parameter(torch.pow(x, ratio_1_to_almost0))
+        hidden_sz = 4 * RW_C
+        self.key = nn.Linear(RW_C, hidden_sz, bias=False)
+        self.receptance = nn.Linear(RW_C, RW_C, bias=False)
+        self.value = nn.Linear(hidden_sz, RW_C, bias=False)
+
+    def forward(self, x):
+        xx = self.time_shift(x)
+        xk = x * self.time_mix_k + xx * (1 - self.time_mix_k)
+        xr = x * self.time_mix_r + xx * (1 - self.time_mix_r)
+        k = self.key(xk)
+        k = torch.square(torch.relu(k))
+        kv = self.value(k)
+        rkv = torch.sigmoid(self.receptance(xr)) * kv
+        return rkv
+
+
+class RWKV_Block(nn.Module):
+    def __init__(self, layer_id):
+        super().__init__()
+        self.layer_id = layer_id
+        self.ln1 = nn.LayerNorm(RW_C)
+        self.ln2 = nn.LayerNorm(RW_C)
+        if self.layer_id == 0:
+            self.ln0 = nn.LayerNorm(RW_C)
+        self.att = RWKV_TimeMix(layer_id)
+        self.ffn = RWKV_ChannelMix(layer_id)
+
+    def forward(self, x):
+        if self.layer_id == 0:
+            x = self.ln0(x)
+        x = x + self.att(self.ln1(x))
+        x = x + self.ffn(self.ln2(x))
+        return x
+
+
+class RWKV_GPT(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(RW_V, RW_C)
+        self.blocks = nn.Sequential(*[RWKV_Block(i) for i in range(RW_LAYERS)])
+        self.ln_out = nn.LayerNorm(RW_C)
+        self.head = nn.Linear(RW_C, RW_V, bias=False)
+
+    def forward(self, idx):
+        x = self.emb(idx)
+        x = self.blocks(x)
+        x = self.ln_out(x)
+        return self.head(x)
+
+
+rwkv = RWKV_GPT()
+rw_idx = torch.randint(RW_V, (2, RW_T + 1))
+out["seq.rwkv.idx"] = rw_idx
+out["seq.rwkv.shift"] = nn.ZeroPad2d((0, 0, 1, -1))(torch.arange(12.).view(1, 2, 3, 2))
+
+
+def rwkv_forward():
+    logits = rwkv(rw_idx[:, :-1])
+    return logits, F.cross_entropy(logits.view(-1, logits.size(-1)), rw_idx[:, 1:].reshape(-1))
+
+
+train("seq.rwkv.", rwkv, torch.optim.Adam(rwkv.parameters(), lr=0.01, betas=(0.9, 0.99), eps=1e-8), 3, rwkv_forward,
+      lambda y: out.__setitem__("seq.rwkv.logits0", y.detach().clone()))
+
+
+class Chomp1d(nn.Module):
+    def __init__(self, chomp_size):
+        super(Chomp1d, self).__init__()
+        self.chomp_size = chomp_size
+
+    def forward(self, x):
+        return x[:, :, :-self.chomp_size].contiguous()
+
+
+class TemporalBlock(nn.Module):
+    """locuslab/TCN's tcn.py, with the 1.x weight_norm it imports."""
+
+    def __init__(self, n_inputs, n_outputs, kernel_size, stride, dilation, padding, dropout=0.2):
+        super(TemporalBlock, self).__init__()
+        self.conv1 = nn.utils.weight_norm(nn.Conv1d(n_inputs, n_outputs, kernel_size, stride=stride, padding=padding,
+                                                    dilation=dilation))
+        self.chomp1 = Chomp1d(padding)
+        self.relu1 = nn.ReLU()
+        self.dropout1 = nn.Dropout(dropout)
+        self.conv2 = nn.utils.weight_norm(nn.Conv1d(n_outputs, n_outputs, kernel_size, stride=stride,
+                                                    padding=padding, dilation=dilation))
+        self.chomp2 = Chomp1d(padding)
+        self.relu2 = nn.ReLU()
+        self.dropout2 = nn.Dropout(dropout)
+        self.net = nn.Sequential(self.conv1, self.chomp1, self.relu1, self.dropout1,
+                                 self.conv2, self.chomp2, self.relu2, self.dropout2)
+        self.downsample = nn.Conv1d(n_inputs, n_outputs, 1) if n_inputs != n_outputs else None
+        self.relu = nn.ReLU()
+        self.init_weights()
+
+    def init_weights(self):
+        self.conv1.weight.data.normal_(0, 0.01)
+        self.conv2.weight.data.normal_(0, 0.01)
+        if self.downsample is not None:
+            self.downsample.weight.data.normal_(0, 0.01)
+
+    def forward(self, x):
+        out = self.net(x)
+        res = x if self.downsample is None else self.downsample(x)
+        return self.relu(out + res)
+
+
+class TemporalConvNet(nn.Module):
+    def __init__(self, num_inputs, num_channels, kernel_size=2, dropout=0.2):
+        super(TemporalConvNet, self).__init__()
+        layers = []
+        num_levels = len(num_channels)
+        for i in range(num_levels):
+            dilation_size = 2 ** i
+            in_channels = num_inputs if i == 0 else num_channels[i - 1]
+            out_channels = num_channels[i]
+            layers += [TemporalBlock(in_channels, out_channels, kernel_size, stride=1, dilation=dilation_size,
+                                     padding=(kernel_size - 1) * dilation_size, dropout=dropout)]
+        self.network = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.network(x)
+
+
+class TCN(nn.Module):
+    """locuslab/TCN's adding_problem model."""
+
+    def __init__(self, input_size, output_size, num_channels, kernel_size, dropout):
+        super(TCN, self).__init__()
+        self.tcn = TemporalConvNet(input_size, num_channels, kernel_size=kernel_size, dropout=dropout)
+        self.linear = nn.Linear(num_channels[-1], output_size)
+        self.init_weights()
+
+    def init_weights(self):
+        self.linear.weight.data.normal_(0, 0.01)
+
+    def forward(self, x):
+        y1 = self.tcn(x)
+        return self.linear(y1[:, :, -1])
+
+
+tcn = TCN(2, 1, [4, 4, 3], kernel_size=3, dropout=0.0)
+tcn_x = torch.cat([torch.rand(4, 1, 9), torch.zeros(4, 1, 9)], dim=1)
+tcn_x[torch.arange(4), 1, torch.tensor([0, 2, 1, 5])] = 1
+tcn_x[torch.arange(4), 1, torch.tensor([4, 8, 7, 6])] = 1
+tcn_y = (tcn_x[:, 0] * tcn_x[:, 1]).sum(dim=1, keepdim=True)
+out["seq.tcn.x"], out["seq.tcn.y"] = tcn_x, tcn_y
+out["seq.tcn.init_keys"] = torch.tensor([len(tcn.state_dict()), len(list(tcn.named_parameters()))])
+
+
+def tcn_after():
+    out.setdefault("seq.tcn.norms", [])
+    out["seq.tcn.norms"].append(torch.nn.utils.clip_grad_norm_(tcn.parameters(), 0.2).item())
+
+
+train("seq.tcn.", tcn, torch.optim.Adam(tcn.parameters(), lr=2e-3), 3,
+      lambda: (None, F.mse_loss(tcn(tcn_x), tcn_y)), after=tcn_after)
+out["seq.tcn.norms"] = torch.tensor(out["seq.tcn.norms"])
+
+
+class MlpBlock(nn.Module):
+    def __init__(self, dim, mlp_dim):
+        super().__init__()
+        self.fc1 = nn.Linear(dim, mlp_dim)
+        self.fc2 = nn.Linear(mlp_dim, dim)
+
+    def forward(self, x):
+        return self.fc2(F.gelu(self.fc1(x)))
+
+
+class MixerBlock(nn.Module):
+    """google-research/vision_transformer's MixerBlock as PyTorch ports write it: token mixing by transpose."""
+
+    def __init__(self, num_tokens, hidden_dim, tokens_mlp_dim, channels_mlp_dim):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(hidden_dim, eps=1e-6)
+        self.token_mixing = MlpBlock(num_tokens, tokens_mlp_dim)
+        self.norm2 = nn.LayerNorm(hidden_dim, eps=1e-6)
+        self.channel_mixing = MlpBlock(hidden_dim, channels_mlp_dim)
+
+    def forward(self, x):
+        y = self.norm1(x)
+        y = y.transpose(1, 2)
+        y = self.token_mixing(y)
+        y = y.transpose(1, 2)
+        x = x + y
+        y = self.norm2(x)
+        return x + self.channel_mixing(y)
+
+
+class MlpMixer(nn.Module):
+    def __init__(self, num_classes, num_blocks, patch_size, hidden_dim, tokens_mlp_dim, channels_mlp_dim, image_size):
+        super().__init__()
+        num_tokens = (image_size // patch_size) ** 2
+        self.stem = nn.Conv2d(3, hidden_dim, kernel_size=patch_size, stride=patch_size)
+        self.blocks = nn.ModuleList([MixerBlock(num_tokens, hidden_dim, tokens_mlp_dim, channels_mlp_dim)
+                                     for _ in range(num_blocks)])
+        self.pre_head_layer_norm = nn.LayerNorm(hidden_dim, eps=1e-6)
+        self.head = nn.Linear(hidden_dim, num_classes)
+
+    def forward(self, x):
+        x = self.stem(x)
+        x = x.flatten(2).transpose(1, 2)
+        for block in self.blocks:
+            x = block(x)
+        x = self.pre_head_layer_norm(x)
+        x = x.mean(dim=1)
+        return self.head(x)
+
+
+mixer = MlpMixer(3, 2, 2, 6, 5, 8, 6)
+mix_x = torch.randn(4, 3, 6, 6)
+mix_y = torch.tensor([0, 2, 1, 2])
+out["seq.mixer.x"], out["seq.mixer.y"] = mix_x, mix_y
+
+
+def zero_exact_zeros(params):
+    """The token-mixing MLPs' output biases have a zero gradient in exact arithmetic (they add a per-token constant
+    across channels, and every consumer of the residual stream is a LayerNorm over channels, which removes it); here
+    about 1e-17 of rounding noise, which Adam(W) turns into steps of lr * g / (|g| + eps) that then differ from Ember's
+    noise. Both sides set those gradients to 0 before each step (as OutsiderPrograms9Test's BYOL run does)."""
+    def after():
+        for p in params:
+            p.grad.zero_()
+    return after
+
+
+train("seq.mixer.", mixer, torch.optim.AdamW(mixer.parameters(), lr=0.01, weight_decay=0.05), 3,
+      lambda: (None, F.cross_entropy(mixer(mix_x), mix_y, label_smoothing=0.1)),
+      after=zero_exact_zeros([b.token_mixing.fc2.bias for b in mixer.blocks]))
+
+
+class Rearrange(nn.Module):
+    """einops' Rearrange('b c (h p1) (w p2) -> b (h w) (p1 p2 c)') written with view and permute."""
+
+    def __init__(self, p):
+        super().__init__()
+        self.p = p
+
+    def forward(self, x):
+        b, c, hh, ww = x.shape
+        h, w = hh // self.p, ww // self.p
+        return x.view(b, c, h, self.p, w, self.p).permute(0, 2, 4, 3, 5, 1).reshape(b, h * w, self.p * self.p * c)
+
+
+class PreNormResidual(nn.Module):
+    def __init__(self, dim, fn):
+        super().__init__()
+        self.fn = fn
+        self.norm = nn.LayerNorm(dim)
+
+    def forward(self, x):
+        return self.fn(self.norm(x)) + x
+
+
+def FeedForward(dim, expansion_factor=4, dropout=0., dense=nn.Linear):
+    inner_dim = int(dim * expansion_factor)
+    return nn.Sequential(dense(dim, inner_dim), nn.GELU(), nn.Dropout(dropout), dense(inner_dim, dim),
+                         nn.Dropout(dropout))
+
+
+class Reduce(nn.Module):
+    """einops' Reduce('b n c -> b c', 'mean')."""
+
+    def forward(self, x):
+        return x.mean(dim=1)
+
+
+def LucidrainsMixer(image_size, channels, patch_size, dim, depth, num_classes, expansion_factor=4,
+                    expansion_factor_token=0.5, dropout=0.):
+    num_patches = (image_size // patch_size) ** 2
+    chan_first = lambda i, o: nn.Conv1d(i, o, kernel_size=1)
+    chan_last = nn.Linear
+    return nn.Sequential(
+        Rearrange(patch_size),
+        nn.Linear((patch_size ** 2) * channels, dim),
+        *[nn.Sequential(
+            PreNormResidual(dim, FeedForward(num_patches, expansion_factor, dropout, chan_first)),
+            PreNormResidual(dim, FeedForward(dim, expansion_factor_token, dropout, chan_last))
+        ) for _ in range(depth)],
+        nn.LayerNorm(dim),
+        Reduce(),
+        nn.Linear(dim, num_classes))
+
+
+lmix = LucidrainsMixer(6, 3, 2, 6, 2, 3, expansion_factor=2, expansion_factor_token=0.5)
+train("seq.lmixer.", lmix, torch.optim.Adam(lmix.parameters(), lr=0.01), 3,
+      lambda: (None, F.cross_entropy(lmix(mix_x), mix_y)), after=zero_exact_zeros([lmix[2][0].fn[3].bias,
+                                                                                   lmix[3][0].fn[3].bias]))

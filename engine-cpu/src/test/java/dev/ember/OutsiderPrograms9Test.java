@@ -1,14 +1,21 @@
 package dev.ember;
 
 import dev.ember.nn.BatchNorm1d;
+import dev.ember.nn.Conv1d;
 import dev.ember.nn.Conv2d;
+import dev.ember.nn.Dropout;
+import dev.ember.nn.Embedding;
 import dev.ember.nn.Functional;
 import dev.ember.nn.GELU;
+import dev.ember.nn.LayerNorm;
 import dev.ember.nn.Linear;
 import dev.ember.nn.Module;
+import dev.ember.nn.ModuleList;
 import dev.ember.nn.PReLU;
 import dev.ember.nn.ReLU;
 import dev.ember.nn.Sequential;
+import dev.ember.nn.ZeroPad2d;
+import dev.ember.nn.utils.ClipGrad;
 import dev.ember.nn.utils.Parametrizations;
 import dev.ember.optim.Adam;
 import dev.ember.optim.AdamW;
@@ -88,6 +95,13 @@ class OutsiderPrograms9Test {
      */
     private static void train(String prefix, Module model, Optimizer opt, int steps, Supplier<Object[]> forward,
                               Consumer<Object> first, double gradLoose, double finalLoose, String what) {
+        train(prefix, model, opt, steps, forward, first, null, gradLoose, finalLoose, what);
+    }
+
+    /** {@link #train} with {@code afterBackward} run between the backward (and the first step's checks) and the step. */
+    private static void train(String prefix, Module model, Optimizer opt, int steps, Supplier<Object[]> forward,
+                              Consumer<Object> first, Runnable afterBackward, double gradLoose, double finalLoose,
+                              String what) {
         List<Double> losses = new ArrayList<>();
         for (int step = 0; step < steps; step++) {
             opt.zeroGrad();
@@ -99,6 +113,9 @@ class OutsiderPrograms9Test {
                     first.accept(yl[0]);
                 }
                 PT.assertNamed(prefix + "grad0.", model, true, gradLoose, what + " gradient");
+            }
+            if (afterBackward != null) {
+                afterBackward.run();
             }
             opt.step();
             losses.add(loss.item());
@@ -906,5 +923,423 @@ class OutsiderPrograms9Test {
         same(e("sci.hnn.rk4"), rk, "HNN RK4 step");
         same(e("sci.hnn.rk4_x_grad"), x.grad(), "the RK4 loss's gradient to the state");
         PT.assertNamed("sci.hnn.rk4_grad.", hnn, true, 1, "the RK4 loss's gradient");
+    }
+    // ------------------------------------------------------------------ 4. sequence models beyond transformers
+
+    private static final int RW_C = 6;
+    private static final int RW_LAYERS = 2;
+    private static final int RW_V = 10;
+
+    /** The generator's ZeroPad2d((0, 0, 1, -1)): one zero row in front of the time axis, the last row cut. */
+    static ZeroPad2d timeShift() {
+        return new ZeroPad2d(new int[] {0, 0, 1, -1});
+    }
+
+    /** RWKV-v4's RWKV_TimeMix (parameters loaded from the file: the fancy init is PyTorch's). */
+    static final class RwkvTimeMix extends Module {
+        final ZeroPad2d timeShift;
+        final Linear key;
+        final Linear value;
+        final Linear receptance;
+        final Linear output;
+
+        RwkvTimeMix() {
+            registerParameter("time_decay", Tensor.zeros(RW_C));
+            registerParameter("time_first", Tensor.zeros(RW_C));
+            registerParameter("time_mix_k", Tensor.zeros(1, 1, RW_C));
+            registerParameter("time_mix_v", Tensor.zeros(1, 1, RW_C));
+            registerParameter("time_mix_r", Tensor.zeros(1, 1, RW_C));
+            timeShift = registerModule("time_shift", timeShift());
+            key = registerModule("key", new Linear(RW_C, RW_C, false));
+            value = registerModule("value", new Linear(RW_C, RW_C, false));
+            receptance = registerModule("receptance", new Linear(RW_C, RW_C, false));
+            output = registerModule("output", new Linear(RW_C, RW_C, false));
+        }
+
+        static Tensor mix(Tensor x, Tensor xx, Tensor m) {
+            return x.mul(m).add(xx.mul(m.neg().add(1.0)));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            Tensor xx = timeShift.apply(x);
+            Tensor k = key.apply(mix(x, xx, parameter("time_mix_k")));
+            Tensor v = value.apply(mix(x, xx, parameter("time_mix_v")));
+            Tensor sr = receptance.apply(mix(x, xx, parameter("time_mix_r"))).sigmoid();
+            return output.apply(sr.mul(wkv(parameter("time_decay"), parameter("time_first"), k, v)));
+        }
+    }
+
+    /** wkv_cuda.cu's kernel_forward in ops, as the generator's {@code wkv}. */
+    static Tensor wkv(Tensor timeDecay, Tensor timeFirst, Tensor k, Tensor v) {
+        Tensor w = timeDecay.exp().neg();
+        Tensor u = timeFirst;
+        int b = k.size(0);
+        int t = k.size(1);
+        int c = k.size(2);
+        Tensor p = Tensor.zeros(b, c);
+        Tensor q = Tensor.zeros(b, c);
+        Tensor o = Tensor.full(new int[] {b, c}, -1e38);
+        List<Tensor> ys = new ArrayList<>();
+        for (int i = 0; i < t; i++) {
+            Tensor kk = k.select(1, i);
+            Tensor vv = v.select(1, i);
+            Tensor no = o.maximum(u.add(kk));
+            Tensor a = o.sub(no).exp();
+            Tensor bq = u.add(kk).sub(no).exp();
+            ys.add(a.mul(p).add(bq.mul(vv)).div(a.mul(q).add(bq)));
+            no = w.add(o).maximum(kk);
+            a = w.add(o).sub(no).exp();
+            bq = kk.sub(no).exp();
+            p = a.mul(p).add(bq.mul(vv));
+            q = a.mul(q).add(bq);
+            o = no;
+        }
+        return Tensor.stack(ys, 1);
+    }
+
+    static final class RwkvChannelMix extends Module {
+        final ZeroPad2d timeShift = registerModule("time_shift", timeShift());
+        final Linear key;
+        final Linear receptance;
+        final Linear value;
+
+        RwkvChannelMix() {
+            registerParameter("time_mix_k", Tensor.zeros(1, 1, RW_C));
+            registerParameter("time_mix_r", Tensor.zeros(1, 1, RW_C));
+            key = registerModule("key", new Linear(RW_C, 4 * RW_C, false));
+            receptance = registerModule("receptance", new Linear(RW_C, RW_C, false));
+            value = registerModule("value", new Linear(4 * RW_C, RW_C, false));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            Tensor xx = timeShift.apply(x);
+            Tensor k = key.apply(RwkvTimeMix.mix(x, xx, parameter("time_mix_k")));
+            k = Functional.relu(k).square();
+            Tensor kv = value.apply(k);
+            return receptance.apply(RwkvTimeMix.mix(x, xx, parameter("time_mix_r"))).sigmoid().mul(kv);
+        }
+    }
+
+    static final class RwkvBlock extends Module {
+        final int layerId;
+        final LayerNorm ln1 = registerModule("ln1", new LayerNorm(RW_C));
+        final LayerNorm ln2 = registerModule("ln2", new LayerNorm(RW_C));
+        final LayerNorm ln0;
+        final RwkvTimeMix att;
+        final RwkvChannelMix ffn;
+
+        RwkvBlock(int layerId) {
+            this.layerId = layerId;
+            ln0 = layerId == 0 ? registerModule("ln0", new LayerNorm(RW_C)) : null;
+            att = registerModule("att", new RwkvTimeMix());
+            ffn = registerModule("ffn", new RwkvChannelMix());
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            if (layerId == 0) {
+                x = ln0.apply(x);
+            }
+            x = x.add(att.apply(ln1.apply(x)));
+            return x.add(ffn.apply(ln2.apply(x)));
+        }
+    }
+
+    static final class RwkvGpt extends Module {
+        final Embedding emb = registerModule("emb", new Embedding(RW_V, RW_C));
+        final Sequential blocks = registerModule("blocks", new Sequential(new RwkvBlock(0), new RwkvBlock(1)));
+        final LayerNorm lnOut = registerModule("ln_out", new LayerNorm(RW_C));
+        final Linear head = registerModule("head", new Linear(RW_C, RW_V, false));
+
+        @Override
+        public Tensor forward(Tensor idx) {
+            return head.apply(lnOut.apply(blocks.apply(emb.apply(idx))));
+        }
+    }
+
+    @Test
+    void rwkv4TimeMixWithZeroPadTokenShiftAndStableWkvRecurrence() {
+        same(e("seq.rwkv.shift"), timeShift().apply(Tensor.arange(12.0).view(1, 2, 3, 2)),
+                "ZeroPad2d((0, 0, 1, -1)): the time shift by a negative pad");
+        RwkvGpt rwkv = init(new RwkvGpt(), "seq.rwkv.init.");
+        Tensor idx = e("seq.rwkv.idx");
+        int t = idx.size(1);
+        train("seq.rwkv.", rwkv, new Adam(rwkv.parameters(), 0.01, 0.9, 0.99, 1e-8, 0, false), 3, () -> {
+            Tensor logits = rwkv.apply(idx.narrow(1, 0, t - 1));
+            return new Object[] {logits, Functional.crossEntropy(logits.view(-1, logits.size(-1)),
+                    idx.narrow(1, 1, t - 1).reshape(-1))};
+        }, l -> same(e("seq.rwkv.logits0"), (Tensor) l, "RWKV logits"), 1, 10, "RWKV-4");
+    }
+
+    /** locuslab's Chomp1d. */
+    static final class Chomp1d extends Module {
+        final int chompSize;
+
+        Chomp1d(int chompSize) {
+            this.chompSize = chompSize;
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return x.index(Index.all(), Index.all(), Index.slice(null, -chompSize, null)).contiguous();
+        }
+    }
+
+    /** locuslab's TemporalBlock: conv1 and conv2 registered under their names and again inside {@code net}. */
+    static final class TemporalBlock extends Module {
+        final Sequential net;
+        final Conv1d downsample;
+        final ReLU relu;
+
+        TemporalBlock(int nInputs, int nOutputs, int kernelSize, int stride, int dilation, int padding,
+                      double dropout) {
+            Conv1d conv1 = registerModule("conv1", Parametrizations.weightNorm(
+                    new Conv1d(nInputs, nOutputs, kernelSize, stride, padding, dilation, 1, true)));
+            Chomp1d chomp1 = registerModule("chomp1", new Chomp1d(padding));
+            ReLU relu1 = registerModule("relu1", new ReLU());
+            Dropout dropout1 = registerModule("dropout1", new Dropout(dropout));
+            Conv1d conv2 = registerModule("conv2", Parametrizations.weightNorm(
+                    new Conv1d(nOutputs, nOutputs, kernelSize, stride, padding, dilation, 1, true)));
+            Chomp1d chomp2 = registerModule("chomp2", new Chomp1d(padding));
+            ReLU relu2 = registerModule("relu2", new ReLU());
+            Dropout dropout2 = registerModule("dropout2", new Dropout(dropout));
+            net = registerModule("net", new Sequential(conv1, chomp1, relu1, dropout1, conv2, chomp2, relu2,
+                    dropout2));
+            downsample = nInputs != nOutputs ? registerModule("downsample", new Conv1d(nInputs, nOutputs, 1)) : null;
+            relu = registerModule("relu", new ReLU());
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            Tensor out = net.apply(x);
+            Tensor res = downsample == null ? x : downsample.apply(x);
+            return relu.apply(out.add(res));
+        }
+    }
+
+    static final class TemporalConvNet extends Module {
+        final Sequential network;
+
+        TemporalConvNet(int numInputs, int[] numChannels, int kernelSize, double dropout) {
+            List<Module> layers = new ArrayList<>();
+            for (int i = 0; i < numChannels.length; i++) {
+                int dilationSize = 1 << i;
+                int inChannels = i == 0 ? numInputs : numChannels[i - 1];
+                layers.add(new TemporalBlock(inChannels, numChannels[i], kernelSize, 1, dilationSize,
+                        (kernelSize - 1) * dilationSize, dropout));
+            }
+            network = registerModule("network", new Sequential(layers.toArray(new Module[0])));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return network.apply(x);
+        }
+    }
+
+    /** locuslab's adding-problem model: the last time step of the TCN's output into a Linear. */
+    static final class Tcn extends Module {
+        final TemporalConvNet tcn;
+        final Linear linear;
+
+        Tcn(int inputSize, int outputSize, int[] numChannels, int kernelSize, double dropout) {
+            tcn = registerModule("tcn", new TemporalConvNet(inputSize, numChannels, kernelSize, dropout));
+            linear = registerModule("linear", new Linear(numChannels[numChannels.length - 1], outputSize));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            Tensor y1 = tcn.apply(x);
+            return linear.apply(y1.index(Index.all(), Index.all(), Index.of(-1)));
+        }
+    }
+
+    /**
+     * locuslab's TCN: each TemporalBlock registers conv1 and conv2 under their names and again inside its
+     * {@code net}, so the state dict holds every weight twice (42 entries) while named_parameters lists it once (24,
+     * under the first name); PyTorch's checkpoint has 1.x weight_norm's {@code weight_g}/{@code weight_v}, loaded
+     * strictly into 2.x's parametrization; clip_grad_norm_ at 0.2 and Adam.
+     */
+    @Test
+    void locuslabTcnWithOldWeightNormCheckpointSharedSubmodulesAndChomp() {
+        Tcn tcn = new Tcn(2, 1, new int[] {4, 4, 3}, 3, 0.0);
+        Tensor keys = e("seq.tcn.init_keys");
+        assertEquals(keys.get(0).item(), (double) tcn.stateDict().size(), "state dict entries");
+        assertEquals(keys.get(1).item(), (double) tcn.namedParameters().size(), "named parameters");
+        PT.loaded(tcn, "seq.tcn.init.");
+        Tensor x = e("seq.tcn.x");
+        Tensor y = e("seq.tcn.y");
+        List<Double> norms = new ArrayList<>();
+        train("seq.tcn.", tcn, new Adam(tcn.parameters(), 2e-3), 3,
+                () -> new Object[] {null, Functional.mseLoss(tcn.apply(x), y)}, null,
+                () -> norms.add(ClipGrad.clipGradNorm_(tcn.parameters(), 0.2).item()), 1, 10, "TCN");
+        close(e("seq.tcn.norms"), values(norms, F64), "TCN gradient norms", 10);
+    }
+    static final class MlpBlock extends Module {
+        final Linear fc1;
+        final Linear fc2;
+
+        MlpBlock(int dim, int mlpDim) {
+            fc1 = registerModule("fc1", new Linear(dim, mlpDim));
+            fc2 = registerModule("fc2", new Linear(mlpDim, dim));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return fc2.apply(Functional.gelu(fc1.apply(x)));
+        }
+    }
+
+    /** Google's MixerBlock as PyTorch ports write it: token mixing by transpose. */
+    static final class MixerBlock extends Module {
+        final LayerNorm norm1;
+        final MlpBlock tokenMixing;
+        final LayerNorm norm2;
+        final MlpBlock channelMixing;
+
+        MixerBlock(int numTokens, int hiddenDim, int tokensMlpDim, int channelsMlpDim) {
+            norm1 = registerModule("norm1", new LayerNorm(new int[] {hiddenDim}, 1e-6, true, true));
+            tokenMixing = registerModule("token_mixing", new MlpBlock(numTokens, tokensMlpDim));
+            norm2 = registerModule("norm2", new LayerNorm(new int[] {hiddenDim}, 1e-6, true, true));
+            channelMixing = registerModule("channel_mixing", new MlpBlock(hiddenDim, channelsMlpDim));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            Tensor y = norm1.apply(x);
+            y = y.transpose(1, 2);
+            y = tokenMixing.apply(y);
+            y = y.transpose(1, 2);
+            x = x.add(y);
+            y = norm2.apply(x);
+            return x.add(channelMixing.apply(y));
+        }
+    }
+
+    static final class MlpMixer extends Module {
+        final Conv2d stem;
+        final ModuleList<MixerBlock> blocks;
+        final LayerNorm preHeadLayerNorm;
+        final Linear head;
+
+        MlpMixer(int numClasses, int numBlocks, int patchSize, int hiddenDim, int tokensMlpDim, int channelsMlpDim,
+                 int imageSize) {
+            int numTokens = (imageSize / patchSize) * (imageSize / patchSize);
+            stem = registerModule("stem", new Conv2d(3, hiddenDim, patchSize, patchSize, 0));
+            List<MixerBlock> list = new ArrayList<>();
+            for (int i = 0; i < numBlocks; i++) {
+                list.add(new MixerBlock(numTokens, hiddenDim, tokensMlpDim, channelsMlpDim));
+            }
+            blocks = registerModule("blocks", new ModuleList<>(list));
+            preHeadLayerNorm = registerModule("pre_head_layer_norm", new LayerNorm(new int[] {hiddenDim}, 1e-6, true,
+                    true));
+            head = registerModule("head", new Linear(hiddenDim, numClasses));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            x = stem.apply(x);
+            x = x.flatten(2).transpose(1, 2);
+            for (MixerBlock block : blocks) {
+                x = block.apply(x);
+            }
+            x = preHeadLayerNorm.apply(x);
+            return head.apply(x.mean(new int[] {1}, false));
+        }
+    }
+
+    /** einops' Rearrange('b c (h p1) (w p2) -> b (h w) (p1 p2 c)') by view and permute, as the generator. */
+    static final class Rearrange extends Module {
+        final int p;
+
+        Rearrange(int p) {
+            this.p = p;
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            int b = x.size(0);
+            int c = x.size(1);
+            int h = x.size(2) / p;
+            int w = x.size(3) / p;
+            return x.view(b, c, h, p, w, p).permute(0, 2, 4, 3, 5, 1).reshape(b, h * w, p * p * c);
+        }
+    }
+
+    static final class PreNormResidual extends Module {
+        final Module fn;
+        final LayerNorm norm;
+
+        PreNormResidual(int dim, Module fn) {
+            this.fn = registerModule("fn", fn);
+            norm = registerModule("norm", new LayerNorm(dim));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return fn.apply(norm.apply(x)).add(x);
+        }
+    }
+
+    static Sequential feedForward(int dim, double expansionFactor, boolean chanFirst) {
+        int innerDim = (int) (dim * expansionFactor);
+        return new Sequential(chanFirst ? new Conv1d(dim, innerDim, 1) : new Linear(dim, innerDim), new GELU(),
+                new Dropout(0.0), chanFirst ? new Conv1d(innerDim, dim, 1) : new Linear(innerDim, dim),
+                new Dropout(0.0));
+    }
+
+    /** lucidrains' MLPMixer: token mixing by Conv1d with kernel 1 over the patches as channels. */
+    static Sequential lucidrainsMixer(int imageSize, int channels, int patchSize, int dim, int depth, int numClasses,
+                                      double expansionFactor, double expansionFactorToken) {
+        int numPatches = (imageSize / patchSize) * (imageSize / patchSize);
+        List<Module> layers = new ArrayList<>();
+        layers.add(new Rearrange(patchSize));
+        layers.add(new Linear(patchSize * patchSize * channels, dim));
+        for (int i = 0; i < depth; i++) {
+            layers.add(new Sequential(new PreNormResidual(dim, feedForward(numPatches, expansionFactor, true)),
+                    new PreNormResidual(dim, feedForward(dim, expansionFactorToken, false))));
+        }
+        layers.add(new LayerNorm(dim));
+        layers.add(new Module() {
+            @Override
+            public Tensor forward(Tensor x) {
+                return x.mean(new int[] {1}, false);
+            }
+        });
+        layers.add(new Linear(dim, numClasses));
+        return new Sequential(layers.toArray(new Module[0]));
+    }
+
+    /**
+     * The generator's {@code zero_exact_zeros}: the token-mixing MLPs' output biases have a zero gradient in exact
+     * arithmetic (a per-token constant across channels, which every consumer of the residual stream, a LayerNorm over
+     * channels, removes); PyTorch's are about 1e-17 of rounding noise, held to the absolute 1e-15 of assertClose at the
+     * first step, which Adam(W) would turn into steps of {@code lr * g / (|g| + eps)} that differ from Ember's noise.
+     * Both sides set them to 0 before each step.
+     */
+    private static Runnable zeroExactZeros(Module m, String... names) {
+        return () -> {
+            for (String name : names) {
+                assertTrue(m.getParameter(name).grad().abs().max().item() < 1e-15, name + " is rounding noise");
+                m.getParameter(name).grad().zero_();
+            }
+        };
+    }
+
+    @Test
+    void mlpMixerByTransposeAndByConv1dTokenMixing() {
+        Tensor x = e("seq.mixer.x");
+        Tensor y = e("seq.mixer.y");
+        MlpMixer mixer = init(new MlpMixer(3, 2, 2, 6, 5, 8, 6), "seq.mixer.init.");
+        train("seq.mixer.", mixer, new AdamW(mixer.parameters(), 0.01, 0.9, 0.999, 1e-8, 0.05, false), 3,
+                () -> new Object[] {null, Functional.crossEntropy(mixer.apply(x), y, "mean", 0.1)}, null,
+                zeroExactZeros(mixer, "blocks.0.token_mixing.fc2.bias", "blocks.1.token_mixing.fc2.bias"), 1, 10,
+                "MLP-Mixer");
+        Sequential lmix = init(lucidrainsMixer(6, 3, 2, 6, 2, 3, 2, 0.5), "seq.lmixer.init.");
+        train("seq.lmixer.", lmix, new Adam(lmix.parameters(), 0.01), 3,
+                () -> new Object[] {null, Functional.crossEntropy(lmix.apply(x), y)}, null,
+                zeroExactZeros(lmix, "2.0.fn.3.bias", "3.0.fn.3.bias"), 1, 10, "lucidrains' MLP-Mixer");
     }
 }
