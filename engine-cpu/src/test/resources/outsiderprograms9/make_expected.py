@@ -1158,3 +1158,397 @@ lmix = LucidrainsMixer(6, 3, 2, 6, 2, 3, expansion_factor=2, expansion_factor_to
 train("seq.lmixer.", lmix, torch.optim.Adam(lmix.parameters(), lr=0.01), 3,
       lambda: (None, F.cross_entropy(lmix(mix_x), mix_y)), after=zero_exact_zeros([lmix[2][0].fn[3].bias,
                                                                                    lmix[3][0].fn[3].bias]))
+
+
+# 5. diffusion: ermongroup/ddim's UNet (Ho et al.'s DDPM model), noise estimation loss, EMA, DDIM sampling ---------------
+torch.manual_seed(53)
+
+
+def get_timestep_embedding(timesteps, embedding_dim, dtype):
+    """ddim's models/diffusion.py; dtype is the reference's torch.float32 (its .float()) in the float32 run and the
+    default float64 in the float64 run (a float32 embedding into float64 Linear layers is an error)."""
+    assert len(timesteps.shape) == 1
+    half_dim = embedding_dim // 2
+    emb = math.log(10000) / (half_dim - 1)
+    emb = torch.exp(torch.arange(half_dim, dtype=dtype) * -emb)
+    emb = timesteps.to(dtype)[:, None] * emb[None, :]
+    emb = torch.cat([torch.sin(emb), torch.cos(emb)], dim=1)
+    if embedding_dim % 2 == 1:
+        emb = torch.nn.functional.pad(emb, (0, 1, 0, 0))
+    return emb
+
+
+def nonlinearity(x):
+    return x * torch.sigmoid(x)
+
+
+def Normalize(in_channels):
+    """The reference's GroupNorm(32, ...) with 2 groups, so that ch can be 4 and the file small."""
+    return torch.nn.GroupNorm(num_groups=2, num_channels=in_channels, eps=1e-6, affine=True)
+
+
+class Upsample(nn.Module):
+    def __init__(self, in_channels, with_conv):
+        super().__init__()
+        self.with_conv = with_conv
+        if self.with_conv:
+            self.conv = torch.nn.Conv2d(in_channels, in_channels, kernel_size=3, stride=1, padding=1)
+
+    def forward(self, x):
+        x = torch.nn.functional.interpolate(x, scale_factor=2.0, mode="nearest")
+        if self.with_conv:
+            x = self.conv(x)
+        return x
+
+
+class Downsample(nn.Module):
+    def __init__(self, in_channels, with_conv):
+        super().__init__()
+        self.with_conv = with_conv
+        if self.with_conv:
+            self.conv = torch.nn.Conv2d(in_channels, in_channels, kernel_size=3, stride=2, padding=0)
+
+    def forward(self, x):
+        if self.with_conv:
+            pad = (0, 1, 0, 1)
+            x = torch.nn.functional.pad(x, pad, mode="constant", value=0)
+            x = self.conv(x)
+        else:
+            x = torch.nn.functional.avg_pool2d(x, kernel_size=2, stride=2)
+        return x
+
+
+class ResnetBlock(nn.Module):
+    def __init__(self, *, in_channels, out_channels=None, conv_shortcut=False, dropout, temb_channels=512):
+        super().__init__()
+        self.in_channels = in_channels
+        out_channels = in_channels if out_channels is None else out_channels
+        self.out_channels = out_channels
+        self.use_conv_shortcut = conv_shortcut
+        self.norm1 = Normalize(in_channels)
+        self.conv1 = torch.nn.Conv2d(in_channels, out_channels, kernel_size=3, stride=1, padding=1)
+        self.temb_proj = torch.nn.Linear(temb_channels, out_channels)
+        self.norm2 = Normalize(out_channels)
+        self.dropout = torch.nn.Dropout(dropout)
+        self.conv2 = torch.nn.Conv2d(out_channels, out_channels, kernel_size=3, stride=1, padding=1)
+        if self.in_channels != self.out_channels:
+            if self.use_conv_shortcut:
+                self.conv_shortcut = torch.nn.Conv2d(in_channels, out_channels, kernel_size=3, stride=1, padding=1)
+            else:
+                self.nin_shortcut = torch.nn.Conv2d(in_channels, out_channels, kernel_size=1, stride=1, padding=0)
+
+    def forward(self, x, temb):
+        h = x
+        h = self.norm1(h)
+        h = nonlinearity(h)
+        h = self.conv1(h)
+        h = h + self.temb_proj(nonlinearity(temb))[:, :, None, None]
+        h = self.norm2(h)
+        h = nonlinearity(h)
+        h = self.dropout(h)
+        h = self.conv2(h)
+        if self.in_channels != self.out_channels:
+            if self.use_conv_shortcut:
+                x = self.conv_shortcut(x)
+            else:
+                x = self.nin_shortcut(x)
+        return x + h
+
+
+class AttnBlock(nn.Module):
+    def __init__(self, in_channels):
+        super().__init__()
+        self.in_channels = in_channels
+        self.norm = Normalize(in_channels)
+        self.q = torch.nn.Conv2d(in_channels, in_channels, kernel_size=1, stride=1, padding=0)
+        self.k = torch.nn.Conv2d(in_channels, in_channels, kernel_size=1, stride=1, padding=0)
+        self.v = torch.nn.Conv2d(in_channels, in_channels, kernel_size=1, stride=1, padding=0)
+        self.proj_out = torch.nn.Conv2d(in_channels, in_channels, kernel_size=1, stride=1, padding=0)
+
+    def forward(self, x):
+        h_ = x
+        h_ = self.norm(h_)
+        q = self.q(h_)
+        k = self.k(h_)
+        v = self.v(h_)
+        b, c, h, w = q.shape
+        q = q.reshape(b, c, h * w)
+        q = q.permute(0, 2, 1)
+        k = k.reshape(b, c, h * w)
+        w_ = torch.bmm(q, k)
+        w_ = w_ * (int(c) ** (-0.5))
+        w_ = torch.nn.functional.softmax(w_, dim=2)
+        v = v.reshape(b, c, h * w)
+        w_ = w_.permute(0, 2, 1)
+        h_ = torch.bmm(v, w_)
+        h_ = h_.reshape(b, c, h, w)
+        h_ = self.proj_out(h_)
+        return x + h_
+
+
+class DiffusionModel(nn.Module):
+    """ddim's Model with ch=4, out_ch=1, ch_mult=(1, 2), num_res_blocks=1, attn_resolutions=[4], dropout=0,
+    in_channels=1, image_size=8, resamp_with_conv=True."""
+
+    def __init__(self, dtype):
+        super().__init__()
+        ch, out_ch, ch_mult = 4, 1, (1, 2)
+        num_res_blocks = 1
+        attn_resolutions = [4]
+        dropout = 0.0
+        in_channels = 1
+        resolution = 8
+        resamp_with_conv = True
+        self.emb_dtype = dtype
+        self.ch = ch
+        self.temb_ch = self.ch * 4
+        self.num_resolutions = len(ch_mult)
+        self.num_res_blocks = num_res_blocks
+        self.resolution = resolution
+        self.in_channels = in_channels
+        self.temb = nn.Module()
+        self.temb.dense = nn.ModuleList([torch.nn.Linear(self.ch, self.temb_ch),
+                                         torch.nn.Linear(self.temb_ch, self.temb_ch)])
+        self.conv_in = torch.nn.Conv2d(in_channels, self.ch, kernel_size=3, stride=1, padding=1)
+        curr_res = resolution
+        in_ch_mult = (1,) + ch_mult
+        self.down = nn.ModuleList()
+        block_in = None
+        for i_level in range(self.num_resolutions):
+            block = nn.ModuleList()
+            attn = nn.ModuleList()
+            block_in = ch * in_ch_mult[i_level]
+            block_out = ch * ch_mult[i_level]
+            for i_block in range(self.num_res_blocks):
+                block.append(ResnetBlock(in_channels=block_in, out_channels=block_out, temb_channels=self.temb_ch,
+                                         dropout=dropout))
+                block_in = block_out
+                if curr_res in attn_resolutions:
+                    attn.append(AttnBlock(block_in))
+            down = nn.Module()
+            down.block = block
+            down.attn = attn
+            if i_level != self.num_resolutions - 1:
+                down.downsample = Downsample(block_in, resamp_with_conv)
+                curr_res = curr_res // 2
+            self.down.append(down)
+        self.mid = nn.Module()
+        self.mid.block_1 = ResnetBlock(in_channels=block_in, out_channels=block_in, temb_channels=self.temb_ch,
+                                       dropout=dropout)
+        self.mid.attn_1 = AttnBlock(block_in)
+        self.mid.block_2 = ResnetBlock(in_channels=block_in, out_channels=block_in, temb_channels=self.temb_ch,
+                                       dropout=dropout)
+        self.up = nn.ModuleList()
+        for i_level in reversed(range(self.num_resolutions)):
+            block = nn.ModuleList()
+            attn = nn.ModuleList()
+            block_out = ch * ch_mult[i_level]
+            skip_in = ch * ch_mult[i_level]
+            for i_block in range(self.num_res_blocks + 1):
+                if i_block == self.num_res_blocks:
+                    skip_in = ch * in_ch_mult[i_level]
+                block.append(ResnetBlock(in_channels=block_in + skip_in, out_channels=block_out,
+                                         temb_channels=self.temb_ch, dropout=dropout))
+                block_in = block_out
+                if curr_res in attn_resolutions:
+                    attn.append(AttnBlock(block_in))
+            up = nn.Module()
+            up.block = block
+            up.attn = attn
+            if i_level != 0:
+                up.upsample = Upsample(block_in, resamp_with_conv)
+                curr_res = curr_res * 2
+            self.up.insert(0, up)
+        self.norm_out = Normalize(block_in)
+        self.conv_out = torch.nn.Conv2d(block_in, out_ch, kernel_size=3, stride=1, padding=1)
+
+    def forward(self, x, t):
+        assert x.shape[2] == x.shape[3] == self.resolution
+        temb = get_timestep_embedding(t, self.ch, self.emb_dtype)
+        temb = self.temb.dense[0](temb)
+        temb = nonlinearity(temb)
+        temb = self.temb.dense[1](temb)
+        hs = [self.conv_in(x)]
+        for i_level in range(self.num_resolutions):
+            for i_block in range(self.num_res_blocks):
+                h = self.down[i_level].block[i_block](hs[-1], temb)
+                if len(self.down[i_level].attn) > 0:
+                    h = self.down[i_level].attn[i_block](h)
+                hs.append(h)
+            if i_level != self.num_resolutions - 1:
+                hs.append(self.down[i_level].downsample(hs[-1]))
+        h = hs[-1]
+        h = self.mid.block_1(h, temb)
+        h = self.mid.attn_1(h)
+        h = self.mid.block_2(h, temb)
+        for i_level in reversed(range(self.num_resolutions)):
+            for i_block in range(self.num_res_blocks + 1):
+                h = self.up[i_level].block[i_block](torch.cat([h, hs.pop()], dim=1), temb)
+                if len(self.up[i_level].attn) > 0:
+                    h = self.up[i_level].attn[i_block](h)
+            if i_level != 0:
+                h = self.up[i_level].upsample(h)
+        h = self.norm_out(h)
+        h = nonlinearity(h)
+        h = self.conv_out(h)
+        return h
+
+
+def noise_estimation_loss(model, x0, t, e, b, keepdim=False):
+    a = (1 - b).cumprod(dim=0).index_select(0, t).view(-1, 1, 1, 1)
+    x = x0 * a.sqrt() + e * (1.0 - a).sqrt()
+    output = model(x, t.float())
+    if keepdim:
+        return (e - output).square().sum(dim=(1, 2, 3))
+    else:
+        return (e - output).square().sum(dim=(1, 2, 3)).mean(dim=0)
+
+
+class EMAHelper(object):
+    def __init__(self, mu=0.999):
+        self.mu = mu
+        self.shadow = {}
+
+    def register(self, module):
+        for name, param in module.named_parameters():
+            if param.requires_grad:
+                self.shadow[name] = param.data.clone()
+
+    def update(self, module):
+        for name, param in module.named_parameters():
+            if param.requires_grad:
+                self.shadow[name].data = (1. - self.mu) * param.data + self.mu * self.shadow[name].data
+
+
+def compute_alpha(beta, t):
+    beta = torch.cat([torch.zeros(1).to(beta.device), beta], dim=0)
+    a = (1 - beta).cumprod(dim=0).index_select(0, t + 1).view(-1, 1, 1, 1)
+    return a
+
+
+def generalized_steps(x, seq, model, b, noises, **kwargs):
+    """ddim's functions/denoising.py; torch.randn_like(x) replaced by the saved draws (Ember's generator differs)."""
+    with torch.no_grad():
+        n = x.size(0)
+        seq_next = [-1] + list(seq[:-1])
+        x0_preds = []
+        xs = [x]
+        for step, (i, j) in enumerate(zip(reversed(seq), reversed(seq_next))):
+            t = (torch.ones(n) * i)
+            next_t = (torch.ones(n) * j)
+            at = compute_alpha(b, t.long())
+            at_next = compute_alpha(b, next_t.long())
+            xt = xs[-1]
+            et = model(xt, t)
+            x0_t = (xt - et * (1 - at).sqrt()) / at.sqrt()
+            x0_preds.append(x0_t)
+            c1 = (kwargs.get("eta", 0) * ((1 - at / at_next) * (1 - at_next) / (1 - at)).sqrt())
+            c2 = ((1 - at_next) - c1 ** 2).sqrt()
+            xt_next = at_next.sqrt() * x0_t + c1 * noises[step] + c2 * et
+            xs.append(xt_next)
+    return xs, x0_preds
+
+
+NUM_T = 1000
+betas_np = np.linspace(0.0001, 0.02, NUM_T, dtype=np.float64)
+ddpm_model = DiffusionModel(torch.float64)
+dif_x0 = torch.tanh(torch.randn(4, 1, 8, 8).cumsum(dim=2) * 0.5)
+dif_e = torch.randn_like(dif_x0)
+dif_t = torch.randint(low=0, high=NUM_T, size=(4 // 2 + 1,))
+dif_t = torch.cat([dif_t, NUM_T - dif_t - 1], dim=0)[:4]
+out["dif.x0"], out["dif.e"], out["dif.t"] = dif_x0, dif_e, dif_t
+b64 = torch.from_numpy(betas_np)
+out["dif.betas32"] = torch.from_numpy(betas_np).float()
+ema = EMAHelper(mu=0.9)
+ema.register(ddpm_model)
+save_state("dif.init.", ddpm_model)
+opt = torch.optim.Adam(ddpm_model.parameters(), lr=1e-3, weight_decay=0.0, betas=(0.9, 0.999), amsgrad=False, eps=1e-8)
+losses, norms = [], []
+for step in range(2):
+    loss = noise_estimation_loss(ddpm_model, dif_x0, dif_t, dif_e, b64)
+    opt.zero_grad()
+    loss.backward()
+    if step == 0:
+        save_grads("dif.grad0.", ddpm_model)
+    norms.append(torch.nn.utils.clip_grad_norm_(ddpm_model.parameters(), 1.0).item())
+    opt.step()
+    ema.update(ddpm_model)
+    losses.append(loss.item())
+out["dif.loss"], out["dif.norms"] = torch.tensor(losses), torch.tensor(norms)
+save_params("dif.final.", ddpm_model)
+for k, v in ema.shadow.items():
+    out["dif.ema." + k] = v.clone()
+# DDIM sampling from the EMA weights, 4 steps of 250, eta 0.5
+ema_model = DiffusionModel(torch.float64)
+ema_model.load_state_dict({**ddpm_model.state_dict(), **ema.shadow})
+dif_xT = torch.randn(2, 1, 8, 8)
+dif_noises = [torch.randn(2, 1, 8, 8) for _ in range(4)]
+out["dif.xT"] = dif_xT
+for i, z in enumerate(dif_noises):
+    out[f"dif.noise{i}"] = z
+xs, x0_preds = generalized_steps(dif_xT, list(range(0, NUM_T, 250)), ema_model, b64, dif_noises, eta=0.5)
+for i, (xx, pp) in enumerate(zip(xs[1:], x0_preds)):
+    out[f"dif.ddim.x{i}"] = xx
+    out[f"dif.ddim.x0_{i}"] = pp
+
+# the reference's float32 run: the model, the data and the betas in float32, one forward and backward
+torch.set_default_dtype(torch.float32)
+m32 = DiffusionModel(torch.float32)
+m32.load_state_dict({k: v.float() for k, v in ddpm_model.state_dict().items()})
+b32 = torch.from_numpy(betas_np).float()
+loss32 = noise_estimation_loss(m32, dif_x0.float(), dif_t, dif_e.float(), b32)
+loss32.backward()
+out["dif.f32.loss"] = loss32.detach()
+save_grads("dif.f32.grad.", m32)
+with torch.no_grad():
+    out["dif.f32.x0_pred"] = generalized_steps(dif_xT.float(), [0, 500], m32, b32, [z.float() for z in dif_noises],
+                                               eta=0.0)[1][0]
+torch.set_default_dtype(torch.float64)
+# the same float32 numbers in float64, the reference the float32 gradients are judged by: PyTorch's own float32
+# gradients are up to 1.4e-4 (relative to a twentieth of each tensor's largest) from it, and the attention's k biases,
+# zero in exact arithmetic (softmax ignores a constant per query), are all float32 rounding noise
+m64 = DiffusionModel(torch.float64)
+m64.load_state_dict({k: v.double() for k, v in m32.state_dict().items()})
+loss64 = noise_estimation_loss(m64, dif_x0.float().double(), dif_t, dif_e.float().double(), b32.double())
+loss64.backward()
+out["dif.f32.loss64"] = loss64.detach()
+save_grads("dif.f32.grad64.", m64)
+
+
+# 6. the grad_fn names of the programs' ops (those 1.13 and 2.x name alike; not CopySlices, the upsample_nearest vec
+# overload or einsum, whose names differ between versions or follow the implementation) --------------------------------
+texts = {}
+gx = torch.randn(2, 3, 4, 5, requires_grad=True)
+gxf = torch.fft.rfft2(gx)
+texts["rfft2"] = gxf.grad_fn.name()
+texts["irfft2"] = torch.fft.irfft2(gxf, s=(4, 5)).grad_fn.name()
+gl = F.linear(F.normalize(torch.randn(3, 4)), F.normalize(torch.randn(5, 4, requires_grad=True))).clamp(-1, 1)
+with torch.no_grad():
+    gl.arccos_()
+    gl[torch.tensor([0, 1]), torch.tensor([1, 2])] = 0.5
+    gl.cos_()
+texts["inplace_under_no_grad"] = gl.grad_fn.name()
+gs = torch.randn(6, 2, requires_grad=True)
+gidx = torch.tensor([0, 1, 1, 2, 2, 2]).view(-1, 1).expand_as(gs)
+texts["scatter_reduce"] = gs.new_zeros(3, 2).scatter_reduce(0, gidx, gs, 'amax', include_self=False).grad_fn.name()
+texts["scatter_add"] = gs.new_zeros(3, 2).scatter_add(0, gidx, gs).grad_fn.name()
+texts["index_add_"] = torch.zeros_like(gs).index_add_(0, torch.tensor([0, 0, 1, 2, 3, 5]), gs).grad_fn.name()
+texts["index_by_tensor"] = gs[torch.tensor([0, 2])].grad_fn.name()
+texts["zero_pad_negative"] = nn.ZeroPad2d((0, 0, 1, -1))(gs.view(1, 6, 2)).grad_fn.name()
+texts["maximum"] = torch.maximum(gs, gs * 2).grad_fn.name()
+texts["square"] = gs.square().grad_fn.name()
+texts["where"] = torch.where(gs > 0, gs, gs - 1).grad_fn.name()
+texts["cumprod"] = gs.cumprod(0).grad_fn.name()
+texts["addmm_"] = (gs @ gs.t() + 0).addmm_(gs, gs.t(), beta=1, alpha=-2).grad_fn.name()
+texts["weight_norm"] = nn.utils.weight_norm(nn.Conv1d(2, 3, 2)).weight.grad_fn.name()
+texts["grad_create_graph"] = torch.autograd.grad(gs.tanh().sum(), gs, create_graph=True)[0].grad_fn.name()
+texts["bmm"] = torch.bmm(gs.view(1, 6, 2), gs.view(1, 2, 6)).grad_fn.name()
+texts["pad_constant"] = F.pad(gx, (0, 1, 0, 1), mode='constant', value=0).grad_fn.name()
+texts["group_norm"] = nn.GroupNorm(3, 3)(gx).grad_fn.name()
+texts["chomp"] = gx[:, :, :-2].contiguous().grad_fn.name()
+with open("texts9.txt", "w") as f:
+    for k, v in texts.items():
+        f.write(k + "|" + v.replace("\n", "\\n") + "\n")
+
+torch.save(out, "programs9.pt")
+print(len(out), "entries")

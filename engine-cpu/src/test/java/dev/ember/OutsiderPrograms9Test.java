@@ -7,6 +7,7 @@ import dev.ember.nn.Dropout;
 import dev.ember.nn.Embedding;
 import dev.ember.nn.Functional;
 import dev.ember.nn.GELU;
+import dev.ember.nn.GroupNorm;
 import dev.ember.nn.LayerNorm;
 import dev.ember.nn.Linear;
 import dev.ember.nn.Module;
@@ -1341,5 +1342,483 @@ class OutsiderPrograms9Test {
         train("seq.lmixer.", lmix, new Adam(lmix.parameters(), 0.01), 3,
                 () -> new Object[] {null, Functional.crossEntropy(lmix.apply(x), y)}, null,
                 zeroExactZeros(lmix, "2.0.fn.3.bias", "3.0.fn.3.bias"), 1, 10, "lucidrains' MLP-Mixer");
+    }
+    // ------------------------------------------------------------------ 5. diffusion
+
+    /** ddim's get_timestep_embedding, the embedding in {@code dtype} (the reference's float32 in the float32 run). */
+    static Tensor timestepEmbedding(Tensor timesteps, int embeddingDim, DType dtype) {
+        assertEquals(1, timesteps.dim());
+        int halfDim = embeddingDim / 2;
+        double emb = Math.log(10000) / (halfDim - 1);
+        Tensor e = Tensor.arange(halfDim, dtype).mul(-emb).exp();
+        e = timesteps.to(dtype).unsqueeze(1).mul(e.unsqueeze(0));
+        return Tensor.cat(List.of(e.sin(), e.cos()), 1);
+    }
+
+    static Tensor nonlinearity(Tensor x) {
+        return x.mul(x.sigmoid());
+    }
+
+    /** The reference's GroupNorm(32, c, eps=1e-6) with 2 groups, as the generator (ch 4 keeps the file small). */
+    static GroupNorm normalize(int inChannels) {
+        return new GroupNorm(2, inChannels, 1e-6, true);
+    }
+
+    static final class DiffResnetBlock extends Module {
+        final int inChannels;
+        final int outChannels;
+        final GroupNorm norm1;
+        final Conv2d conv1;
+        final Linear tembProj;
+        final GroupNorm norm2;
+        final Dropout dropout;
+        final Conv2d conv2;
+        final Conv2d ninShortcut;
+        Tensor temb;
+
+        DiffResnetBlock(int inChannels, int outChannels, int tembChannels) {
+            this.inChannels = inChannels;
+            this.outChannels = outChannels;
+            norm1 = registerModule("norm1", normalize(inChannels));
+            conv1 = registerModule("conv1", new Conv2d(inChannels, outChannels, 3, 1, 1));
+            tembProj = registerModule("temb_proj", new Linear(tembChannels, outChannels));
+            norm2 = registerModule("norm2", normalize(outChannels));
+            dropout = registerModule("dropout", new Dropout(0.0));
+            conv2 = registerModule("conv2", new Conv2d(outChannels, outChannels, 3, 1, 1));
+            ninShortcut = inChannels != outChannels
+                    ? registerModule("nin_shortcut", new Conv2d(inChannels, outChannels, 1, 1, 0)) : null;
+        }
+
+        Tensor block(Tensor x, Tensor temb) {
+            Tensor h = conv1.apply(nonlinearity(norm1.apply(x)));
+            h = h.add(tembProj.apply(nonlinearity(temb)).index(Index.all(), Index.all(), Index.newAxis(),
+                    Index.newAxis()));
+            h = conv2.apply(dropout.apply(nonlinearity(norm2.apply(h))));
+            if (inChannels != outChannels) {
+                x = ninShortcut.apply(x);
+            }
+            return x.add(h);
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            throw new UnsupportedOperationException("called through block(x, temb)");
+        }
+    }
+
+    static final class DiffAttnBlock extends Module {
+        final GroupNorm norm;
+        final Conv2d q;
+        final Conv2d k;
+        final Conv2d v;
+        final Conv2d projOut;
+
+        DiffAttnBlock(int inChannels) {
+            norm = registerModule("norm", normalize(inChannels));
+            q = registerModule("q", new Conv2d(inChannels, inChannels, 1, 1, 0));
+            k = registerModule("k", new Conv2d(inChannels, inChannels, 1, 1, 0));
+            v = registerModule("v", new Conv2d(inChannels, inChannels, 1, 1, 0));
+            projOut = registerModule("proj_out", new Conv2d(inChannels, inChannels, 1, 1, 0));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            Tensor h = norm.apply(x);
+            Tensor qq = q.apply(h);
+            Tensor kk = k.apply(h);
+            Tensor vv = v.apply(h);
+            int b = qq.size(0);
+            int c = qq.size(1);
+            int hh = qq.size(2);
+            int w = qq.size(3);
+            qq = qq.reshape(b, c, hh * w).permute(0, 2, 1);
+            kk = kk.reshape(b, c, hh * w);
+            Tensor w_ = qq.bmm(kk).mul(Math.pow(c, -0.5));
+            w_ = Functional.softmax(w_, 2);
+            vv = vv.reshape(b, c, hh * w);
+            w_ = w_.permute(0, 2, 1);
+            h = vv.bmm(w_).reshape(b, c, hh, w);
+            return x.add(projOut.apply(h));
+        }
+    }
+
+    /** A level of the down or up path: {@code block}, {@code attn}, then {@code downsample} or {@code upsample}. */
+    static final class DiffLevel extends Module {
+        final ModuleList<DiffResnetBlock> block = registerModule("block", new ModuleList<>());
+        final ModuleList<DiffAttnBlock> attn = registerModule("attn", new ModuleList<>());
+        Conv2d resample;
+        boolean up;
+
+        void resample(String name, int channels) {
+            up = name.equals("upsample");
+            Module holder = new Module() {
+                @Override
+                public Tensor forward(Tensor x) {
+                    throw new UnsupportedOperationException();
+                }
+            };
+            resample = up ? new Conv2d(channels, channels, 3, 1, 1) : new Conv2d(channels, channels, 3, 2, 0);
+            registerModule(name, new Module() {
+                final Conv2d conv = registerModule("conv", resample);
+
+                @Override
+                public Tensor forward(Tensor x) {
+                    if (up) {
+                        return conv.apply(Functional.interpolate(x, 2.0, "nearest"));
+                    }
+                    return conv.apply(Functional.pad(x, new int[] {0, 1, 0, 1}, "constant", 0));
+                }
+            });
+        }
+
+        Tensor resampleApply(Tensor x) {
+            return getSubmodule(up ? "upsample" : "downsample").apply(x);
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            throw new UnsupportedOperationException();
+        }
+    }
+
+    /** ddim's Model (ch 4, ch_mult (1, 2), one res block, attention at 4x4, 8x8 single-channel images). */
+    static final class DiffusionModel extends Module {
+        final int ch = 4;
+        final int numResolutions = 2;
+        final int numResBlocks = 1;
+        final DType embDtype;
+        final ModuleList<Linear> dense;
+        final Conv2d convIn;
+        final ModuleList<DiffLevel> down;
+        final DiffResnetBlock block1;
+        final DiffAttnBlock attn1;
+        final DiffResnetBlock block2;
+        final ModuleList<DiffLevel> upLevels;
+        final GroupNorm normOut;
+        final Conv2d convOut;
+
+        DiffusionModel(DType embDtype) {
+            this.embDtype = embDtype;
+            int[] chMult = {1, 2};
+            int[] inChMult = {1, 1, 2};
+            int tembCh = ch * 4;
+            int resolution = 8;
+            int attnResolution = 4;
+            Module temb = registerModule("temb", new Module() {
+                @Override
+                public Tensor forward(Tensor x) {
+                    throw new UnsupportedOperationException();
+                }
+            });
+            dense = new ModuleList<>(new Linear(ch, tembCh), new Linear(tembCh, tembCh));
+            registerInto(temb, "dense", dense);
+            convIn = registerModule("conv_in", new Conv2d(1, ch, 3, 1, 1));
+            int currRes = resolution;
+            down = registerModule("down", new ModuleList<>());
+            int blockIn = 0;
+            for (int iLevel = 0; iLevel < numResolutions; iLevel++) {
+                DiffLevel level = new DiffLevel();
+                blockIn = ch * inChMult[iLevel];
+                int blockOut = ch * chMult[iLevel];
+                for (int iBlock = 0; iBlock < numResBlocks; iBlock++) {
+                    level.block.add(new DiffResnetBlock(blockIn, blockOut, tembCh));
+                    blockIn = blockOut;
+                    if (currRes == attnResolution) {
+                        level.attn.add(new DiffAttnBlock(blockIn));
+                    }
+                }
+                if (iLevel != numResolutions - 1) {
+                    level.resample("downsample", blockIn);
+                    currRes /= 2;
+                }
+                down.add(level);
+            }
+            Module mid = registerModule("mid", new Module() {
+                @Override
+                public Tensor forward(Tensor x) {
+                    throw new UnsupportedOperationException();
+                }
+            });
+            block1 = registerInto(mid, "block_1", new DiffResnetBlock(blockIn, blockIn, tembCh));
+            attn1 = registerInto(mid, "attn_1", new DiffAttnBlock(blockIn));
+            block2 = registerInto(mid, "block_2", new DiffResnetBlock(blockIn, blockIn, tembCh));
+            DiffLevel[] ups = new DiffLevel[numResolutions];
+            for (int iLevel = numResolutions - 1; iLevel >= 0; iLevel--) {
+                DiffLevel level = new DiffLevel();
+                int blockOut = ch * chMult[iLevel];
+                int skipIn = ch * chMult[iLevel];
+                for (int iBlock = 0; iBlock < numResBlocks + 1; iBlock++) {
+                    if (iBlock == numResBlocks) {
+                        skipIn = ch * inChMult[iLevel];
+                    }
+                    level.block.add(new DiffResnetBlock(blockIn + skipIn, blockOut, tembCh));
+                    blockIn = blockOut;
+                    if (currRes == attnResolution) {
+                        level.attn.add(new DiffAttnBlock(blockIn));
+                    }
+                }
+                if (iLevel != 0) {
+                    level.resample("upsample", blockIn);
+                    currRes *= 2;
+                }
+                ups[iLevel] = level; // self.up.insert(0, up)
+            }
+            upLevels = registerModule("up", new ModuleList<>(ups));
+            normOut = registerModule("norm_out", normalize(blockIn));
+            convOut = registerModule("conv_out", new Conv2d(blockIn, 1, 3, 1, 1));
+        }
+
+        /** {@code parent.name = child} on a plain nn.Module, as the reference's {@code self.mid.block_1 = ...}. */
+        private static <M extends Module> M registerInto(Module parent, String name, M child) {
+            try {
+                java.lang.reflect.Method m = Module.class.getDeclaredMethod("registerModule", String.class,
+                        Module.class);
+                m.setAccessible(true);
+                m.invoke(parent, name, child);
+                return child;
+            } catch (ReflectiveOperationException ex) {
+                throw new IllegalStateException(ex);
+            }
+        }
+
+        Tensor run(Tensor x, Tensor t) {
+            assertTrue(x.size(2) == 8 && x.size(3) == 8);
+            Tensor temb = timestepEmbedding(t, ch, embDtype);
+            temb = dense.get(1).apply(nonlinearity(dense.get(0).apply(temb)));
+            List<Tensor> hs = new ArrayList<>();
+            hs.add(convIn.apply(x));
+            for (int iLevel = 0; iLevel < numResolutions; iLevel++) {
+                DiffLevel level = down.get(iLevel);
+                for (int iBlock = 0; iBlock < numResBlocks; iBlock++) {
+                    Tensor h = level.block.get(iBlock).block(hs.get(hs.size() - 1), temb);
+                    if (level.attn.size() > 0) {
+                        h = level.attn.get(iBlock).apply(h);
+                    }
+                    hs.add(h);
+                }
+                if (iLevel != numResolutions - 1) {
+                    hs.add(level.resampleApply(hs.get(hs.size() - 1)));
+                }
+            }
+            Tensor h = hs.get(hs.size() - 1);
+            h = block1.block(h, temb);
+            h = attn1.apply(h);
+            h = block2.block(h, temb);
+            for (int iLevel = numResolutions - 1; iLevel >= 0; iLevel--) {
+                DiffLevel level = upLevels.get(iLevel);
+                for (int iBlock = 0; iBlock < numResBlocks + 1; iBlock++) {
+                    h = level.block.get(iBlock).block(Tensor.cat(List.of(h, hs.remove(hs.size() - 1)), 1), temb);
+                    if (level.attn.size() > 0) {
+                        h = level.attn.get(iBlock).apply(h);
+                    }
+                }
+                if (iLevel != 0) {
+                    h = level.resampleApply(h);
+                }
+            }
+            return convOut.apply(nonlinearity(normOut.apply(h)));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            throw new UnsupportedOperationException("called through run(x, t)");
+        }
+    }
+
+    /** np.linspace(0.0001, 0.02, n) as numpy computes it (i * step + start, the last exactly stop), float64. */
+    static Tensor linearBetas(int n) {
+        double[] v = new double[n];
+        double step = (0.02 - 0.0001) / (n - 1);
+        for (int i = 0; i < n; i++) {
+            v[i] = i * step + 0.0001;
+        }
+        v[n - 1] = 0.02;
+        return Tensor.tensor(v, DType.FLOAT64, Device.CPU);
+    }
+
+    /** ddim's noise_estimation_loss. */
+    static Tensor noiseEstimationLoss(DiffusionModel model, Tensor x0, Tensor t, Tensor e, Tensor b) {
+        Tensor a = b.neg().add(1.0).cumprod(0).indexSelect(0, t).view(-1, 1, 1, 1);
+        Tensor x = x0.mul(a.sqrt()).add(e.mul(a.neg().add(1.0).sqrt()));
+        Tensor output = model.run(x, t.to(DType.FLOAT32));
+        return e.sub(output).square().sum(new int[] {1, 2, 3}, false).mean(new int[] {0}, false);
+    }
+
+    static Tensor computeAlpha(Tensor beta, Tensor t) {
+        beta = Tensor.cat(List.of(Tensor.zeros(1), beta), 0);
+        return beta.neg().add(1.0).cumprod(0).indexSelect(0, t.add(1L)).view(-1, 1, 1, 1);
+    }
+
+    /** ddim's generalized_steps, the saved draws for torch.randn_like; returns [xs..., x0_preds...]. */
+    static List<Tensor> generalizedSteps(Tensor x, int[] seq, DiffusionModel model, Tensor b, List<Tensor> noises,
+                                         double eta) {
+        List<Tensor> xs = new ArrayList<>();
+        List<Tensor> x0Preds = new ArrayList<>();
+        try (GradMode off = Ember.noGrad()) {
+            int n = x.size(0);
+            int[] seqNext = new int[seq.length];
+            seqNext[0] = -1;
+            System.arraycopy(seq, 0, seqNext, 1, seq.length - 1);
+            xs.add(x);
+            for (int step = 0; step < seq.length; step++) {
+                int i = seq[seq.length - 1 - step];
+                int j = seqNext[seq.length - 1 - step];
+                Tensor t = Tensor.ones(n).mul(i);
+                Tensor nextT = Tensor.ones(n).mul(j);
+                Tensor at = computeAlpha(b, t.to(DType.INT64));
+                Tensor atNext = computeAlpha(b, nextT.to(DType.INT64));
+                Tensor xt = xs.get(xs.size() - 1);
+                Tensor et = model.run(xt, t);
+                Tensor x0T = xt.sub(et.mul(at.neg().add(1.0).sqrt())).div(at.sqrt());
+                x0Preds.add(x0T);
+                Tensor c1 = at.div(atNext).neg().add(1.0).mul(atNext.neg().add(1.0)).div(at.neg().add(1.0)).sqrt()
+                        .mul(eta);
+                Tensor c2 = atNext.neg().add(1.0).sub(c1.pow(2)).sqrt();
+                xs.add(atNext.sqrt().mul(x0T).add(c1.mul(noises.get(step))).add(c2.mul(et)));
+            }
+        }
+        List<Tensor> outs = new ArrayList<>(xs.subList(1, xs.size()));
+        outs.addAll(x0Preds);
+        return outs;
+    }
+
+    /**
+     * The float32 gradients judged by the float64 gradients of the same float32 numbers ({@code prefix + "grad64."}):
+     * through this UNet PyTorch's own float32 gradients ({@code prefix + "grad."}) are up to 1.4e-4 from them (relative
+     * to a twentieth of each tensor's largest), and the attention's k biases, zero in exact arithmetic, are all noise;
+     * so each of Ember's must be no further from the float64 gradient than twice PyTorch's, plus 1e-6 of the tensor's
+     * largest float64 magnitude (float32's rounding where PyTorch's happens to be nearer).
+     */
+    private static void assertFloat32GradsAsNearAsPyTorchs(String prefix, Module m) {
+        int compared = 0;
+        for (Map.Entry<String, Tensor> p : m.namedParameters().entrySet()) {
+            Tensor g64 = e(prefix + "grad64." + p.getKey());
+            Tensor torch32 = e(prefix + "grad." + p.getKey());
+            Tensor ember32 = p.getValue().grad();
+            assertEquals(DType.FLOAT32, ember32.dtype());
+            double errTorch = torch32.to(F64).sub(g64).abs().max().item();
+            double errEmber = ember32.to(F64).sub(g64).abs().max().item();
+            double scale = g64.abs().max().item();
+            assertTrue(errEmber <= 2 * errTorch + 1e-6 * scale, p.getKey() + ": Ember's float32 gradient is "
+                    + errEmber + " from the float64 one, PyTorch's " + errTorch);
+            compared++;
+        }
+        assertEquals(PT.under(prefix + "grad.").size(), compared);
+    }
+
+    /**
+     * ermongroup/ddim's training step (the reference's runner: antithetic timesteps, noise_estimation_loss,
+     * clip_grad_norm_ 1.0, Adam, the EMAHelper) on its UNet (Ho et al.'s DDPM model: ResnetBlocks with GroupNorm,
+     * x * sigmoid(x) and the timestep projection, AttnBlocks by bmm and softmax over dim 2, a padded strided conv down,
+     * nearest Upsample by interpolate, skip concatenation), then four DDIM steps (eta 0.5) from the EMA weights. The
+     * float64 run feeds the embedding in the default type (the reference's float32 embedding into float64 layers is an
+     * error); the reference's float32 forward and backward from the trained weights follows, held to float32 tolerance.
+     */
+    @Test
+    void ddpmUnetTrainingStepEmaAndDdimSampling() {
+        Tensor x0 = e("dif.x0");
+        Tensor eps = e("dif.e");
+        Tensor t = e("dif.t");
+        Tensor b64 = linearBetas(1000);
+        same(e("dif.betas32"), b64.to(DType.FLOAT32), "the betas of np.linspace, as float32");
+        DiffusionModel model = PT.loaded(new DiffusionModel(F64), "dif.init.");
+        Map<String, Tensor> shadow = new java.util.LinkedHashMap<>();
+        model.namedParameters().forEach((k, p) -> shadow.put(k, p.detach().clone()));
+        Adam opt = new Adam(model.parameters(), 1e-3, 0.9, 0.999, 1e-8, 0.0, false);
+        List<Double> losses = new ArrayList<>();
+        List<Double> norms = new ArrayList<>();
+        for (int step = 0; step < 2; step++) {
+            Tensor loss = noiseEstimationLoss(model, x0, t, eps, b64);
+            opt.zeroGrad();
+            loss.backward();
+            if (step == 0) {
+                PT.assertNamed("dif.grad0.", model, true, 1, "UNet gradient");
+            }
+            norms.add(ClipGrad.clipGradNorm_(model.parameters(), 1.0).item());
+            opt.step();
+            double mu = 0.9;
+            model.namedParameters().forEach((k, p) -> shadow.get(k).setData(p.data().mul(1. - mu)
+                    .add(shadow.get(k).data().mul(mu))));
+            losses.add(loss.item());
+        }
+        close(e("dif.loss"), values(losses, F64), "DDPM losses", 10);
+        close(e("dif.norms"), values(norms, F64), "gradient norms before clipping", 10);
+        PT.assertNamed("dif.final.", model, false, 10, "UNet after 2 steps");
+        Map<String, Tensor> expectedEma = PT.under("dif.ema.");
+        assertEquals(expectedEma.keySet(), shadow.keySet());
+        expectedEma.forEach((k, v) -> close(v, shadow.get(k), "EMA " + k, 10));
+
+        DiffusionModel emaModel = new DiffusionModel(F64);
+        Map<String, Tensor> emaState = new java.util.LinkedHashMap<>(model.stateDict());
+        emaState.putAll(shadow);
+        emaModel.loadStateDict(emaState);
+        List<Tensor> noises = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            noises.add(e("dif.noise" + i));
+        }
+        List<Tensor> ddim = generalizedSteps(e("dif.xT"), new int[] {0, 250, 500, 750}, emaModel, b64, noises, 0.5);
+        for (int i = 0; i < 4; i++) {
+            close(e("dif.ddim.x" + i), ddim.get(i), "DDIM x after step " + i, 100);
+            close(e("dif.ddim.x0_" + i), ddim.get(4 + i), "DDIM x0 prediction at step " + i, 100);
+        }
+
+        Ember.setDefaultDtype(DType.FLOAT32);
+        DiffusionModel m32 = new DiffusionModel(DType.FLOAT32);
+        Map<String, Tensor> init32 = new java.util.LinkedHashMap<>();
+        PT.under("dif.final.").forEach((k, v) -> init32.put(k, v.to(DType.FLOAT32))); // the trained weights
+        m32.loadStateDict(init32);
+        Tensor b32 = b64.to(DType.FLOAT32);
+        Tensor loss32 = noiseEstimationLoss(m32, x0.to(DType.FLOAT32), t, eps.to(DType.FLOAT32), b32);
+        loss32.backward();
+        close(e("dif.f32.loss"), loss32, "float32 loss", 1);
+        double loss64 = e("dif.f32.loss64").item();
+        assertTrue(Math.abs(loss32.item() - loss64) <= 2 * Math.abs(e("dif.f32.loss").item() - loss64) + 1e-6 * loss64,
+                "the float32 loss as near the float64 loss of the same numbers as PyTorch's");
+        assertFloat32GradsAsNearAsPyTorchs("dif.f32.", m32);
+        List<Tensor> noises32 = new ArrayList<>();
+        noises.forEach(z -> noises32.add(z.to(DType.FLOAT32)));
+        close(e("dif.f32.x0_pred"), generalizedSteps(e("dif.xT").to(DType.FLOAT32), new int[] {0, 500}, m32, b32,
+                noises32, 0.0).get(2), "float32 DDIM x0 prediction", 1);
+    }
+    // ------------------------------------------------------------------ 6. grad_fn names
+
+    /** The generator's section 6: the grad_fn names of the programs' ops, PyTorch's (texts9.txt). */
+    @Test
+    void gradFnNamesOfTheProgramsOps() {
+        Map<String, String> names = ExpectedLines.barTexts("/outsiderprograms9/texts9.txt");
+        Map<String, Tensor> got = new java.util.LinkedHashMap<>();
+        Tensor gx = Tensor.randn(2, 3, 4, 5).requiresGrad_(true);
+        Tensor gxf = Fft.rfft2(gx);
+        got.put("rfft2", gxf);
+        got.put("irfft2", Fft.irfft2(gxf, new int[] {4, 5}, new int[] {-2, -1}, null));
+        Tensor gl = Functional.linear(Functional.normalize(Tensor.randn(3, 4)),
+                Functional.normalize(Tensor.randn(5, 4).requiresGrad_(true)), null).clamp(-1.0, 1.0);
+        try (GradMode off = Ember.noGrad()) {
+            gl.arccos_();
+            gl.indexPut_(new Index[] {Index.of(Tensor.tensor(new long[] {0, 1})),
+                Index.of(Tensor.tensor(new long[] {1, 2}))}, 0.5, false);
+            gl.cos_();
+        }
+        got.put("inplace_under_no_grad", gl);
+        Tensor gs = Tensor.randn(6, 2).requiresGrad_(true);
+        Tensor gidx = Tensor.tensor(new long[] {0, 1, 1, 2, 2, 2}).view(-1, 1).expandAs(gs);
+        got.put("scatter_reduce", gs.newZeros(3, 2).scatterReduce(0, gidx, gs, "amax", false));
+        got.put("scatter_add", gs.newZeros(3, 2).scatterAdd(0, gidx, gs));
+        got.put("index_add_", gs.zerosLike().indexAdd_(0, Tensor.tensor(new long[] {0, 0, 1, 2, 3, 5}), gs));
+        got.put("index_by_tensor", at(gs, Tensor.tensor(new long[] {0, 2})));
+        got.put("zero_pad_negative", timeShift().apply(gs.view(1, 6, 2)));
+        got.put("maximum", gs.maximum(gs.mul(2)));
+        got.put("square", gs.square());
+        got.put("where", Tensor.where(gs.gt(0.0), gs, gs.sub(1)));
+        got.put("cumprod", gs.cumprod(0));
+        got.put("addmm_", gs.matmul(gs.t()).add(0).addmm_(gs, gs.t(), 1, -2));
+        got.put("weight_norm", Parametrizations.weightNorm(new Conv1d(2, 3, 2)).parametrizedValue("weight"));
+        got.put("grad_create_graph", Autograd.grad(List.of(gs.tanh().sum()), List.of(gs), null, true).get(0));
+        got.put("bmm", gs.view(1, 6, 2).bmm(gs.view(1, 2, 6)));
+        got.put("pad_constant", Functional.pad(gx, new int[] {0, 1, 0, 1}, "constant", 0));
+        got.put("group_norm", new GroupNorm(3, 3).apply(gx));
+        got.put("chomp", gx.index(Index.all(), Index.all(), Index.slice(null, -2, null)).contiguous());
+        assertEquals(names.keySet(), got.keySet());
+        got.forEach((k, t) -> assertEquals(names.get(k), t.gradFn().name(), k));
     }
 }
