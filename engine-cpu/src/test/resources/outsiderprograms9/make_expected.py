@@ -588,8 +588,13 @@ out["obj.center.final_centers"] = closs.centers.detach().clone()
 torch.manual_seed(29)
 
 
+def cfloat():
+    """The reference's torch.cfloat in the float32 run, complex128 in the float64 run."""
+    return torch.cfloat if torch.get_default_dtype() == torch.float32 else torch.cdouble
+
+
 class SpectralConv2d(nn.Module):
-    """neuraloperator's fourier_2d.py; the weights complex128 (the reference's cfloat) as the run is float64."""
+    """neuraloperator's fourier_2d.py; the weights and spectrum cfloat, complex128 in the float64 run."""
 
     def __init__(self, in_channels, out_channels, modes1, modes2):
         super().__init__()
@@ -597,9 +602,9 @@ class SpectralConv2d(nn.Module):
         self.modes1, self.modes2 = modes1, modes2
         self.scale = (1 / (in_channels * out_channels))
         self.weights1 = nn.Parameter(self.scale * torch.rand(in_channels, out_channels, self.modes1, self.modes2,
-                                                             dtype=torch.cdouble))
+                                                             dtype=cfloat()))
         self.weights2 = nn.Parameter(self.scale * torch.rand(in_channels, out_channels, self.modes1, self.modes2,
-                                                             dtype=torch.cdouble))
+                                                             dtype=cfloat()))
 
     def compl_mul2d(self, input, weights):
         return torch.einsum("bixy,ioxy->boxy", input, weights)
@@ -607,7 +612,7 @@ class SpectralConv2d(nn.Module):
     def forward(self, x):
         batchsize = x.shape[0]
         x_ft = torch.fft.rfft2(x)
-        out_ft = torch.zeros(batchsize, self.out_channels, x.size(-2), x.size(-1) // 2 + 1, dtype=torch.cdouble)
+        out_ft = torch.zeros(batchsize, self.out_channels, x.size(-2), x.size(-1) // 2 + 1, dtype=cfloat())
         out_ft[:, :, :self.modes1, :self.modes2] = \
             self.compl_mul2d(x_ft[:, :, :self.modes1, :self.modes2], self.weights1)
         out_ft[:, :, -self.modes1:, :self.modes2] = \
@@ -1010,7 +1015,7 @@ class TCN(nn.Module):
         return self.linear(y1[:, :, -1])
 
 
-tcn = TCN(2, 1, [4, 4, 3], kernel_size=3, dropout=0.0)
+tcn = TCN(2, 1, [4, 4, 8], kernel_size=3, dropout=0.0)
 tcn_x = torch.cat([torch.rand(4, 1, 9), torch.zeros(4, 1, 9)], dim=1)
 tcn_x[torch.arange(4), 1, torch.tensor([0, 2, 1, 5])] = 1
 tcn_x[torch.arange(4), 1, torch.tensor([4, 8, 7, 6])] = 1
@@ -1513,6 +1518,42 @@ loss64 = noise_estimation_loss(m64, dif_x0.float().double(), dif_t, dif_e.float(
 loss64.backward()
 out["dif.f32.loss64"] = loss64.detach()
 save_grads("dif.f32.grad64.", m64)
+
+
+# 7. the programs' first step in float32, as users run them: the initial weights (and data) rounded to float32, one
+# forward and backward; beside them the float64 gradients of the same float32 numbers, by which the float32 gradients
+# are judged (float32 rounding through these programs moves PyTorch's own gradients well beyond 4e-6)
+def f32_first(prefix, make, init_prefix, forward):
+    init = {k[len(init_prefix):]: v for k, v in out.items() if k.startswith(init_prefix)}
+
+    def cast32(v):
+        return v.to(torch.cfloat) if v.is_complex() else v.float() if v.is_floating_point() else v
+
+    def cast64(v):
+        return v.to(torch.cfloat).to(torch.cdouble) if v.is_complex() else \
+            v.float().double() if v.is_floating_point() else v
+
+    for dtype, cast, tag in ((torch.float32, cast32, "grad."), (torch.float64, cast64, "grad64.")):
+        torch.set_default_dtype(dtype)
+        m = make()
+        m.load_state_dict({k: cast(v) for k, v in init.items()})
+        loss = forward(m, cast)
+        loss.backward()
+        out[prefix + ("loss" if dtype == torch.float32 else "loss64")] = loss.detach().clone()
+        save_grads(prefix + tag, m)
+        torch.set_default_dtype(torch.float64)
+
+
+f32_first("f32.gnn.", GNN, "gnn.init.", lambda m, c: sum(
+    F.cross_entropy(o, y) for o, y in zip(m(c(gnn_x), gnn_edges, gnn_batch), (gnn_y, gnn_gy))))
+f32_first("f32.fno.", lambda: FNO2d(3, 3, 4), "sci.fno.init.",
+          lambda m, c: myloss(m(c(fno_a)).view(2, -1), c(fno_u).view(2, -1)))
+f32_first("f32.hnn.", lambda: HNN(2, HnnMLP(2, 16, 2), field_type='both'), "sci.hnn.init.",
+          lambda m, c: L2_loss(c(hnn_dxdt), m.time_derivative(c(hq).requires_grad_(True))))
+f32_first("f32.rwkv.", RWKV_GPT, "seq.rwkv.init.", lambda m, c: F.cross_entropy(
+    m(rw_idx[:, :-1]).view(-1, RW_V), rw_idx[:, 1:].reshape(-1)))
+f32_first("f32.tcn.", lambda: TCN(2, 1, [4, 4, 8], kernel_size=3, dropout=0.0), "seq.tcn.init.",
+          lambda m, c: F.mse_loss(m(c(tcn_x)), c(tcn_y)))
 
 
 # 6. the grad_fn names of the programs' ops (those 1.13 and 2.x name alike; not CopySlices, the upsample_nearest vec

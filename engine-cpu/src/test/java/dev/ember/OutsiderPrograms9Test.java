@@ -736,7 +736,12 @@ class OutsiderPrograms9Test {
     }
     // ------------------------------------------------------------------ 3. scientific
 
-    /** neuraloperator's SpectralConv2d (complex128 weights: the reference's cfloat in a float64 run). */
+    /** The reference's torch.cfloat under a float32 default, complex128 in the float64 run. */
+    static DType cfloat() {
+        return Ember.getDefaultDtype() == DType.FLOAT32 ? DType.COMPLEX64 : DType.COMPLEX128;
+    }
+
+    /** neuraloperator's SpectralConv2d (the weights and spectrum {@link #cfloat}). */
     static final class SpectralConv2d extends Module {
         final int outChannels;
         final int modes1;
@@ -746,8 +751,8 @@ class OutsiderPrograms9Test {
             this.outChannels = outChannels;
             this.modes1 = modes1;
             this.modes2 = modes2;
-            registerParameter("weights1", Tensor.zeros(DType.COMPLEX128, inChannels, outChannels, modes1, modes2));
-            registerParameter("weights2", Tensor.zeros(DType.COMPLEX128, inChannels, outChannels, modes1, modes2));
+            registerParameter("weights1", Tensor.zeros(cfloat(), inChannels, outChannels, modes1, modes2));
+            registerParameter("weights2", Tensor.zeros(cfloat(), inChannels, outChannels, modes1, modes2));
         }
 
         static Tensor complMul2d(Tensor input, Tensor weights) {
@@ -758,7 +763,7 @@ class OutsiderPrograms9Test {
         public Tensor forward(Tensor x) {
             int batchsize = x.size(0);
             Tensor xFt = Fft.rfft2(x);
-            Tensor outFt = Tensor.zeros(DType.COMPLEX128, batchsize, outChannels, x.size(-2), x.size(-1) / 2 + 1);
+            Tensor outFt = Tensor.zeros(cfloat(), batchsize, outChannels, x.size(-2), x.size(-1) / 2 + 1);
             Index all = Index.all();
             Index low1 = Index.slice(null, modes1, null);
             Index high1 = Index.slice(-modes1, null, null);
@@ -890,7 +895,7 @@ class OutsiderPrograms9Test {
         Tensor timeDerivative(Tensor x) {
             List<Tensor> f = split(x);
             Tensor dF1 = Autograd.grad(List.of(f.get(0).sum()), List.of(x), null, true).get(0);
-            Tensor conservativeField = dF1.matmul(Tensor.eye(m.size(0), m.size(1), F64));
+            Tensor conservativeField = dF1.matmul(Tensor.eye(m.size(0), m.size(1), Ember.getDefaultDtype()));
             Tensor dF2 = Autograd.grad(List.of(f.get(1).sum()), List.of(x), null, true).get(0);
             Tensor solenoidalField = dF2.matmul(m.t());
             return conservativeField.add(solenoidalField);
@@ -1165,7 +1170,7 @@ class OutsiderPrograms9Test {
      */
     @Test
     void locuslabTcnWithOldWeightNormCheckpointSharedSubmodulesAndChomp() {
-        Tcn tcn = new Tcn(2, 1, new int[] {4, 4, 3}, 3, 0.0);
+        Tcn tcn = new Tcn(2, 1, new int[] {4, 4, 8}, 3, 0.0);
         Tensor keys = e("seq.tcn.init_keys");
         assertEquals(keys.get(0).item(), (double) tcn.stateDict().size(), "state dict entries");
         assertEquals(keys.get(1).item(), (double) tcn.namedParameters().size(), "named parameters");
@@ -1690,16 +1695,21 @@ class OutsiderPrograms9Test {
      * largest float64 magnitude (float32's rounding where PyTorch's happens to be nearer).
      */
     private static void assertFloat32GradsAsNearAsPyTorchs(String prefix, Module m) {
+        assertFloat32GradsAsNearAsPyTorchs(prefix, m, 2);
+    }
+
+    /** {@link #assertFloat32GradsAsNearAsPyTorchs(String, Module)} with {@code factor} for its 2. */
+    private static void assertFloat32GradsAsNearAsPyTorchs(String prefix, Module m, double factor) {
         int compared = 0;
         for (Map.Entry<String, Tensor> p : m.namedParameters().entrySet()) {
             Tensor g64 = e(prefix + "grad64." + p.getKey());
             Tensor torch32 = e(prefix + "grad." + p.getKey());
             Tensor ember32 = p.getValue().grad();
-            assertEquals(DType.FLOAT32, ember32.dtype());
-            double errTorch = torch32.to(F64).sub(g64).abs().max().item();
-            double errEmber = ember32.to(F64).sub(g64).abs().max().item();
+            assertEquals(torch32.dtype(), ember32.dtype());
+            double errTorch = torch32.to(g64.dtype()).sub(g64).abs().max().item();
+            double errEmber = ember32.to(g64.dtype()).sub(g64).abs().max().item();
             double scale = g64.abs().max().item();
-            assertTrue(errEmber <= 2 * errTorch + 1e-6 * scale, p.getKey() + ": Ember's float32 gradient is "
+            assertTrue(errEmber <= factor * errTorch + 1e-6 * scale, p.getKey() + ": Ember's float32 gradient is "
                     + errEmber + " from the float64 one, PyTorch's " + errTorch);
             compared++;
         }
@@ -1820,5 +1830,54 @@ class OutsiderPrograms9Test {
         got.put("chomp", gx.index(Index.all(), Index.all(), Index.slice(null, -2, null)).contiguous());
         assertEquals(names.keySet(), got.keySet());
         got.forEach((k, t) -> assertEquals(names.get(k), t.gradFn().name(), k));
+    }
+    // ------------------------------------------------------------------ 7. float32
+
+    private static Tensor cast32(Tensor v) {
+        return v.isComplex() ? v.to(DType.COMPLEX64) : v.dtype().isFloatingPoint() ? v.to(DType.FLOAT32) : v;
+    }
+
+    /**
+     * The generator's {@code f32_first}: the program's model made under a float32 default from its initial state
+     * rounded to float32, one forward and backward; the loss against PyTorch's float32 loss and, like the gradients
+     * ({@link #assertFloat32GradsAsNearAsPyTorchs}), no further from the float64 loss of the same numbers than twice
+     * PyTorch's.
+     */
+    private static void float32First(String prefix, Supplier<Module> make, String initPrefix,
+                                     java.util.function.Function<Module, Tensor> forward) {
+        Ember.setDefaultDtype(DType.FLOAT32);
+        Module m = make.get();
+        Map<String, Tensor> init = new java.util.LinkedHashMap<>();
+        PT.under(initPrefix).forEach((k, v) -> init.put(k, cast32(v)));
+        m.loadStateDict(init);
+        Tensor loss = forward.apply(m);
+        loss.backward();
+        assertEquals(DType.FLOAT32, loss.dtype());
+        close(e(prefix + "loss"), loss, prefix + " float32 loss", 1);
+        double loss64 = e(prefix + "loss64").item();
+        assertTrue(Math.abs(loss.item() - loss64) <= 2 * Math.abs(e(prefix + "loss").item() - loss64)
+                + 1e-6 * Math.abs(loss64), prefix + " loss as near the float64 loss as PyTorch's");
+        assertFloat32GradsAsNearAsPyTorchs(prefix, m);
+    }
+
+    @Test
+    void theProgramsFirstStepInFloat32() {
+        float32First("f32.gnn.", Gnn::new, "gnn.init.", m -> {
+            Tensor[] r = ((Gnn) m).run(cast32(e("gnn.x")), e("gnn.edges"), e("gnn.batch"));
+            return Functional.crossEntropy(r[0], e("gnn.y")).add(Functional.crossEntropy(r[1], e("gnn.gy")));
+        });
+        float32First("f32.fno.", () -> new Fno2d(3, 3, 4), "sci.fno.init.",
+                m -> lpLossSum(m.apply(cast32(e("sci.fno.a"))).view(2, -1), cast32(e("sci.fno.u")).view(2, -1)));
+        float32First("f32.hnn.", Hnn::new, "sci.hnn.init.",
+                m -> l2Loss(cast32(e("sci.hnn.dxdt")), ((Hnn) m).timeDerivative(cast32(e("sci.hnn.x"))
+                        .requiresGrad_(true))));
+        float32First("f32.rwkv.", RwkvGpt::new, "seq.rwkv.init.", m -> {
+            Tensor idx = e("seq.rwkv.idx");
+            int t = idx.size(1);
+            return Functional.crossEntropy(m.apply(idx.narrow(1, 0, t - 1)).view(-1, RW_V),
+                    idx.narrow(1, 1, t - 1).reshape(-1));
+        });
+        float32First("f32.tcn.", () -> new Tcn(2, 1, new int[] {4, 4, 8}, 3, 0.0), "seq.tcn.init.",
+                m -> Functional.mseLoss(m.apply(cast32(e("seq.tcn.x"))), cast32(e("seq.tcn.y"))));
     }
 }
