@@ -1556,6 +1556,124 @@ f32_first("f32.tcn.", lambda: TCN(2, 1, [4, 4, 8], kernel_size=3, dropout=0.0), 
           lambda m, c: F.mse_loss(m(c(tcn_x)), c(tcn_y)))
 
 
+# 8. probes of what these users vary next: PyTorch Geometric's utilities written in torch ops, SupCon, SwAV's
+# Sinkhorn-Knopp
+torch.manual_seed(61)
+pv = torch.randn(7, 3, requires_grad=True)
+pidx = torch.tensor([0, 2, 2, 0, 3, 3, 3])  # segment 1 and 4 empty
+out["probe.v"], out["probe.idx"] = pv.detach().clone(), pidx
+probe_terms = []
+# scatter(..., reduce='mean') as torch_scatter: scatter_reduce mean without self (an empty segment stays 0)
+sm = torch.zeros(5, 3).scatter_reduce(0, pidx.view(-1, 1).expand(-1, 3), pv, reduce='mean', include_self=False)
+out["probe.scatter_mean"] = sm.detach().clone()
+probe_terms.append((sm * torch.arange(15.).view(5, 3).cos()).sum())
+# the same with self (the zeros count as members) and 'prod'
+smi = torch.ones(5, 3).scatter_reduce(0, pidx.view(-1, 1).expand(-1, 3), pv, reduce='mean', include_self=True)
+out["probe.scatter_mean_self"] = smi.detach().clone()
+probe_terms.append((smi * torch.arange(15.).view(5, 3).sin()).sum())
+sp = torch.ones(5, 3).scatter_reduce(0, pidx.view(-1, 1).expand(-1, 3), pv, reduce='prod', include_self=False)
+out["probe.scatter_prod"] = sp.detach().clone()
+probe_terms.append(sp.sum())
+# index_reduce_ amin / mean, as newer PyG aggregations use
+ir = torch.full((5, 3), 7.0).index_reduce_(0, pidx, pv, 'amin', include_self=False)
+out["probe.index_reduce_amin"] = ir.detach().clone()
+probe_terms.append((ir * 0.5).sum())
+irm = torch.full((5, 3), 2.0).index_reduce_(0, pidx, pv, 'mean', include_self=True)
+out["probe.index_reduce_mean_self"] = irm.detach().clone()
+probe_terms.append((irm * irm).sum())
+# to_dense_batch: a batch vector sorted by graph, cumsum of counts for the offsets, a padded dense tensor and mask
+pbatch = torch.tensor([0, 0, 1, 1, 1, 3, 3])
+num_nodes = torch.bincount(pbatch, minlength=4)
+cum = torch.cat([num_nodes.new_zeros(1), num_nodes.cumsum(dim=0)])
+max_n = int(num_nodes.max())
+pos = torch.arange(pbatch.size(0)) - cum[pbatch] + pbatch * max_n
+dense = pv.new_full((4 * max_n, 3), -1.5)
+dense[pos] = pv
+dense = dense.view(4, max_n, 3)
+dmask = torch.zeros(4 * max_n, dtype=torch.bool)
+dmask[pos] = True
+out["probe.dense"], out["probe.dense_mask"] = dense.detach().clone(), dmask.view(4, max_n)
+probe_terms.append((dense * torch.linspace(-1, 1, 4 * max_n * 3).view(4, max_n, 3)).sum())
+# coalesce an edge list: unique columns with return_inverse, edge weights summed by index_add
+pe = torch.tensor([[2, 0, 2, 1, 0, 2], [1, 1, 1, 0, 1, 0]])
+pw = torch.rand(6, requires_grad=True)
+out["probe.pw"] = pw.detach().clone()
+uniq, inv = torch.unique(pe, dim=1, return_inverse=True)
+cw = torch.zeros(uniq.size(1)).index_add(0, inv, pw)
+out["probe.coalesced"], out["probe.inverse"], out["probe.coalesced_w"] = uniq, inv, cw.detach().clone()
+probe_terms.append((cw * torch.arange(1., uniq.size(1) + 1)).sum())
+# repeat_interleave of per-graph counts to a batch vector, then a gather of per-graph parameters
+counts = torch.tensor([2, 0, 3, 1])
+out["probe.batch_from_counts"] = torch.repeat_interleave(torch.arange(4), counts)
+gparam = torch.randn(4, 3, requires_grad=True)
+out["probe.gparam"] = gparam.detach().clone()
+probe_terms.append((gparam[torch.repeat_interleave(torch.arange(4), counts)] * pv[:6]).sum())
+ptotal = sum(probe_terms)
+ptotal.backward()
+out["probe.v_grad"], out["probe.pw_grad"], out["probe.gparam_grad"] = pv.grad.clone(), pw.grad.clone(), gparam.grad.clone()
+
+
+def supcon_loss(features, labels, temperature=0.07, base_temperature=0.07):
+    """HobbitLong/SupContrast's SupConLoss, contrast_mode 'all'."""
+    batch_size = features.shape[0]
+    labels = labels.contiguous().view(-1, 1)
+    mask = torch.eq(labels, labels.T).float()
+    contrast_count = features.shape[1]
+    contrast_feature = torch.cat(torch.unbind(features, dim=1), dim=0)
+    anchor_feature = contrast_feature
+    anchor_count = contrast_count
+    anchor_dot_contrast = torch.div(torch.matmul(anchor_feature, contrast_feature.T), temperature)
+    logits_max, _ = torch.max(anchor_dot_contrast, dim=1, keepdim=True)
+    logits = anchor_dot_contrast - logits_max.detach()
+    mask = mask.repeat(anchor_count, contrast_count)
+    logits_mask = torch.scatter(torch.ones_like(mask), 1, torch.arange(batch_size * anchor_count).view(-1, 1), 0)
+    mask = mask * logits_mask
+    exp_logits = torch.exp(logits) * logits_mask
+    log_prob = logits - torch.log(exp_logits.sum(1, keepdim=True))
+    mask_pos_pairs = mask.sum(1)
+    mask_pos_pairs = torch.where(mask_pos_pairs < 1e-6, 1, mask_pos_pairs)
+    mean_log_prob_pos = (mask * log_prob).sum(1) / mask_pos_pairs
+    loss = - (temperature / base_temperature) * mean_log_prob_pos
+    loss = loss.view(anchor_count, batch_size).mean()
+    return loss
+
+
+sc_f = F.normalize(torch.randn(5, 2, 4), dim=2).requires_grad_(True)
+sc_y = torch.tensor([0, 1, 0, 2, 1])
+out["probe.supcon.f"], out["probe.supcon.y"] = sc_f.detach().clone(), sc_y
+sc = supcon_loss(sc_f, sc_y)
+sc.backward()
+out["probe.supcon.loss"], out["probe.supcon.grad"] = sc.detach(), sc_f.grad.clone()
+
+
+@torch.no_grad()
+def distributed_sinkhorn(out_, epsilon=0.05, sinkhorn_iterations=3):
+    """SwAV's distributed_sinkhorn on one process."""
+    Q = torch.exp(out_ / epsilon).t()
+    B = Q.shape[1]
+    K = Q.shape[0]
+    sum_Q = torch.sum(Q)
+    Q /= sum_Q
+    for it in range(sinkhorn_iterations):
+        sum_of_rows = torch.sum(Q, dim=1, keepdim=True)
+        Q /= sum_of_rows
+        Q /= K
+        Q /= torch.sum(Q, dim=0, keepdim=True)
+        Q /= B
+    Q *= B
+    return Q.t()
+
+
+sw_scores = torch.randn(6, 4, requires_grad=True) * 0.3
+sw_scores.retain_grad()
+out["probe.swav.scores"] = sw_scores.detach().clone()
+q = distributed_sinkhorn(sw_scores)
+out["probe.swav.q"] = q
+sw_loss = -torch.mean(torch.sum(q * F.log_softmax(sw_scores / 0.1, dim=1), dim=1))
+sw_loss.backward()
+out["probe.swav.loss"], out["probe.swav.grad"] = sw_loss.detach(), sw_scores.grad.clone()
+
+
 # 6. the grad_fn names of the programs' ops (those 1.13 and 2.x name alike; not CopySlices, the upsample_nearest vec
 # overload or einsum, whose names differ between versions or follow the implementation) --------------------------------
 texts = {}

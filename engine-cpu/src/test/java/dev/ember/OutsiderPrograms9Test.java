@@ -1880,4 +1880,126 @@ class OutsiderPrograms9Test {
         float32First("f32.tcn.", () -> new Tcn(2, 1, new int[] {4, 4, 8}, 3, 0.0), "seq.tcn.init.",
                 m -> Functional.mseLoss(m.apply(cast32(e("seq.tcn.x"))), cast32(e("seq.tcn.y"))));
     }
+    // ------------------------------------------------------------------ 8. probes
+
+    /**
+     * PyTorch Geometric's utilities as torch ops (torch_scatter's mean and prod by scatter_reduce with and without
+     * self, index_reduce_ amin and mean, to_dense_batch by bincount, cumsum and an index_put_ into a filled tensor,
+     * coalescing an edge list by unique(dim=1, return_inverse) and index_add, a batch vector by repeat_interleave),
+     * every value and the gradients of one weighted sum of them.
+     */
+    @Test
+    void probePygUtilitiesInTorchOps() {
+        Tensor pv = e("probe.v").detach().requiresGrad_(true);
+        Tensor pidx = e("probe.idx");
+        Tensor idx = pidx.view(-1, 1).expand(-1, 3);
+        List<Tensor> terms = new ArrayList<>();
+        Tensor sm = Tensor.zeros(5, 3).scatterReduce(0, idx, pv, "mean", false);
+        same(e("probe.scatter_mean"), sm, "scatter mean without self");
+        terms.add(sm.mul(Tensor.arange(15.0).view(5, 3).cos()).sum());
+        Tensor smi = Tensor.ones(5, 3).scatterReduce(0, idx, pv, "mean", true);
+        same(e("probe.scatter_mean_self"), smi, "scatter mean with self");
+        terms.add(smi.mul(Tensor.arange(15.0).view(5, 3).sin()).sum());
+        Tensor sp = Tensor.ones(5, 3).scatterReduce(0, idx, pv, "prod", false);
+        same(e("probe.scatter_prod"), sp, "scatter prod without self");
+        terms.add(sp.sum());
+        Tensor ir = Tensor.full(new int[] {5, 3}, 7.0).indexReduce_(0, pidx, pv, "amin", false);
+        same(e("probe.index_reduce_amin"), ir, "index_reduce_ amin");
+        terms.add(ir.mul(0.5).sum());
+        Tensor irm = Tensor.full(new int[] {5, 3}, 2.0).indexReduce_(0, pidx, pv, "mean", true);
+        same(e("probe.index_reduce_mean_self"), irm, "index_reduce_ mean with self");
+        terms.add(irm.mul(irm).sum());
+        Tensor pbatch = Tensor.tensor(new long[] {0, 0, 1, 1, 1, 3, 3});
+        Tensor numNodes = pbatch.bincount(4);
+        Tensor cum = Tensor.cat(List.of(numNodes.newZeros(1), numNodes.cumsum(0)), 0);
+        int maxN = (int) numNodes.max().longItem();
+        Tensor pos = Tensor.arange(pbatch.size(0)).sub(at(cum, pbatch)).add(pbatch.mul(maxN));
+        Tensor dense = pv.newFull(new int[] {4 * maxN, 3}, -1.5);
+        dense.indexPut_(new Index[] {Index.of(pos)}, pv, false);
+        dense = dense.view(4, maxN, 3);
+        Tensor dmask = Tensor.zeros(DType.BOOL, 4 * maxN);
+        dmask.indexPut_(new Index[] {Index.of(pos)}, 1.0, false);
+        same(e("probe.dense"), dense, "to_dense_batch");
+        assertEquals(e("probe.dense_mask").toString(), dmask.view(4, maxN).toString(), "to_dense_batch mask");
+        terms.add(dense.mul(Tensor.linspace(-1, 1, 4 * maxN * 3).view(4, maxN, 3)).sum());
+        Tensor pe = Tensor.tensor(new long[][] {{2, 0, 2, 1, 0, 2}, {1, 1, 1, 0, 1, 0}});
+        Tensor pw = e("probe.pw").detach().requiresGrad_(true);
+        UniqueResult u = pe.unique(true, true, false, 1);
+        Tensor cw = Tensor.zeros(u.values().size(1)).indexAdd(0, u.inverse(), pw);
+        assertEquals(e("probe.coalesced").toString(), u.values().toString(), "coalesced edges");
+        assertEquals(e("probe.inverse").toString(), u.inverse().toString(), "their inverse");
+        same(e("probe.coalesced_w"), cw, "coalesced weights");
+        terms.add(cw.mul(Tensor.arange(1.0, u.values().size(1) + 1)).sum());
+        Tensor counts = Tensor.tensor(new long[] {2, 0, 3, 1});
+        Tensor batchFromCounts = Tensor.arange(4).repeatInterleave(counts);
+        assertEquals(e("probe.batch_from_counts").toString(), batchFromCounts.toString(), "batch from counts");
+        Tensor gparam = e("probe.gparam").detach().requiresGrad_(true);
+        terms.add(at(gparam, batchFromCounts).mul(pv.narrow(0, 0, 6)).sum());
+        Tensor total = terms.get(0);
+        for (int i = 1; i < terms.size(); i++) {
+            total = total.add(terms.get(i));
+        }
+        total.backward();
+        same(e("probe.v_grad"), pv.grad(), "gradient to the node values");
+        same(e("probe.pw_grad"), pw.grad(), "gradient to the edge weights");
+        same(e("probe.gparam_grad"), gparam.grad(), "gradient to the per-graph parameters");
+    }
+
+    /** HobbitLong/SupContrast's SupConLoss (contrast mode all). */
+    static Tensor supconLoss(Tensor features, Tensor labels, double temperature, double baseTemperature) {
+        int batchSize = features.size(0);
+        labels = labels.contiguous().view(-1, 1);
+        Tensor mask = labels.eq(labels.t()).to(DType.FLOAT32);
+        int contrastCount = features.size(1);
+        Tensor contrastFeature = Tensor.cat(features.unbind(1), 0);
+        Tensor anchorDotContrast = contrastFeature.matmul(contrastFeature.t()).div(temperature);
+        Tensor logitsMax = anchorDotContrast.max(1, true).values();
+        Tensor logits = anchorDotContrast.sub(logitsMax.detach());
+        mask = mask.repeat(contrastCount, contrastCount);
+        Tensor logitsMask = mask.onesLike().scatter(1, Tensor.arange(batchSize * contrastCount).view(-1, 1), 0.0);
+        mask = mask.mul(logitsMask);
+        Tensor expLogits = logits.exp().mul(logitsMask);
+        Tensor logProb = logits.sub(expLogits.sum(new int[] {1}, true).log());
+        Tensor maskPosPairs = mask.sum(1);
+        maskPosPairs = Tensor.where(maskPosPairs.lt(1e-6), 1L, maskPosPairs);
+        Tensor meanLogProbPos = mask.mul(logProb).sum(1).div(maskPosPairs);
+        Tensor loss = meanLogProbPos.mul(-(temperature / baseTemperature));
+        return loss.view(contrastCount, batchSize).mean();
+    }
+
+    /** SwAV's distributed_sinkhorn on one process, in place under no_grad. */
+    static Tensor distributedSinkhorn(Tensor out, double epsilon, int sinkhornIterations) {
+        try (GradMode off = Ember.noGrad()) {
+            Tensor q = out.div(epsilon).exp().t();
+            int b = q.size(1);
+            int k = q.size(0);
+            Tensor sumQ = q.sum();
+            q.div_(sumQ);
+            for (int it = 0; it < sinkhornIterations; it++) {
+                Tensor sumOfRows = q.sum(new int[] {1}, true);
+                q.div_(sumOfRows);
+                q.div_(k);
+                q.div_(q.sum(new int[] {0}, true));
+                q.div_(b);
+            }
+            q.mul_(b);
+            return q.t();
+        }
+    }
+
+    @Test
+    void probeSupConAndSwavSinkhorn() {
+        Tensor f = e("probe.supcon.f").detach().requiresGrad_(true);
+        Tensor loss = supconLoss(f, e("probe.supcon.y"), 0.07, 0.07);
+        loss.backward();
+        close(e("probe.supcon.loss"), loss, "SupCon loss", 10);
+        close(e("probe.supcon.grad"), f.grad(), "SupCon gradient", 10);
+        Tensor scores = e("probe.swav.scores").detach().requiresGrad_(true);
+        Tensor q = distributedSinkhorn(scores, 0.05, 3);
+        same(e("probe.swav.q"), q, "Sinkhorn-Knopp codes");
+        Tensor swLoss = q.mul(Functional.logSoftmax(scores.div(0.1), 1)).sum(1).mean().neg();
+        swLoss.backward();
+        same(e("probe.swav.loss"), swLoss, "SwAV loss");
+        same(e("probe.swav.grad"), scores.grad(), "SwAV gradient");
+    }
 }
