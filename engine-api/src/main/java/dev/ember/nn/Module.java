@@ -1091,14 +1091,14 @@ public abstract class Module {
 
     /**
      * Applies {@code fn} to every submodule (children first, recursively) and then to this module, as PyTorch's
-     * {@code apply(fn)} (used to initialize weights); returns this module.
+     * {@code apply(fn)} (used to initialize weights); returns this module. As PyTorch's, it walks {@link #children()}:
+     * a module registered twice in one parent is visited once there, one registered in two parents once under each
+     * (locuslab's TCN: {@code conv1} and again inside {@code net}, so an in-place init there runs twice, as in PyTorch).
      */
     public Module apply(Consumer<Module> fn) {
         Checks.notNull(fn, "apply(): fn");
-        for (Module m : children.values()) {
-            if (m != null) {
-                m.apply(fn);
-            }
+        for (Module m : children()) { // PyTorch's self.children(): a module registered twice here is visited once
+            m.apply(fn);
         }
         fn.accept(this);
         return this;
@@ -1183,11 +1183,15 @@ public abstract class Module {
         return new ArrayList<>(namedModules().values());
     }
 
-    /** The direct submodules that are present, as {@code children()}. */
+    /**
+     * The direct submodules that are present, each once (a module registered under two names here is listed under
+     * the first), as {@code children()}.
+     */
     public List<Module> children() {
         List<Module> out = new ArrayList<>();
+        Set<Module> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Module m : children.values()) {
-            if (m != null) {
+            if (m != null && seen.add(m)) {
                 out.add(m);
             }
         }
