@@ -1674,6 +1674,175 @@ sw_loss.backward()
 out["probe.swav.loss"], out["probe.swav.grad"] = sw_loss.detach(), sw_scores.grad.clone()
 
 
+# 9. a masked autoencoder as facebookresearch/mae's models_mae.py (timm's Block and PatchEmbed written out), two steps
+torch.manual_seed(71)
+
+
+class TimmAttention(nn.Module):
+    def __init__(self, dim, num_heads):
+        super().__init__()
+        self.num_heads = num_heads
+        self.scale = (dim // num_heads) ** -0.5
+        self.qkv = nn.Linear(dim, dim * 3)
+        self.proj = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        B, N, C = x.shape
+        qkv = self.qkv(x).reshape(B, N, 3, self.num_heads, C // self.num_heads).permute(2, 0, 3, 1, 4)
+        q, k, v = qkv.unbind(0)
+        attn = (q @ k.transpose(-2, -1)) * self.scale
+        attn = attn.softmax(dim=-1)
+        x = (attn @ v).transpose(1, 2).reshape(B, N, C)
+        return self.proj(x)
+
+
+class TimmMlp(nn.Module):
+    def __init__(self, dim, hidden):
+        super().__init__()
+        self.fc1 = nn.Linear(dim, hidden)
+        self.act = nn.GELU()
+        self.fc2 = nn.Linear(hidden, dim)
+
+    def forward(self, x):
+        return self.fc2(self.act(self.fc1(x)))
+
+
+class TimmBlock(nn.Module):
+    def __init__(self, dim, num_heads, mlp_ratio):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim, eps=1e-6)
+        self.attn = TimmAttention(dim, num_heads)
+        self.norm2 = nn.LayerNorm(dim, eps=1e-6)
+        self.mlp = TimmMlp(dim, int(dim * mlp_ratio))
+
+    def forward(self, x):
+        x = x + self.attn(self.norm1(x))
+        return x + self.mlp(self.norm2(x))
+
+
+class PatchEmbed(nn.Module):
+    def __init__(self, patch_size, in_chans, embed_dim):
+        super().__init__()
+        self.patch_size = (patch_size, patch_size)
+        self.proj = nn.Conv2d(in_chans, embed_dim, kernel_size=patch_size, stride=patch_size)
+
+    def forward(self, x):
+        return self.proj(x).flatten(2).transpose(1, 2)
+
+
+class MaskedAutoencoderViT(nn.Module):
+    def __init__(self, img_size=8, patch_size=2, in_chans=3, embed_dim=8, depth=1, num_heads=2, decoder_embed_dim=6,
+                 decoder_depth=1, decoder_num_heads=2, mlp_ratio=2., norm_pix_loss=True):
+        super().__init__()
+        self.patch_embed = PatchEmbed(patch_size, in_chans, embed_dim)
+        num_patches = (img_size // patch_size) ** 2
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, embed_dim))
+        self.pos_embed = nn.Parameter(torch.zeros(1, num_patches + 1, embed_dim), requires_grad=False)
+        self.blocks = nn.ModuleList([TimmBlock(embed_dim, num_heads, mlp_ratio) for i in range(depth)])
+        self.norm = nn.LayerNorm(embed_dim, eps=1e-6)
+        self.decoder_embed = nn.Linear(embed_dim, decoder_embed_dim, bias=True)
+        self.mask_token = nn.Parameter(torch.zeros(1, 1, decoder_embed_dim))
+        self.decoder_pos_embed = nn.Parameter(torch.zeros(1, num_patches + 1, decoder_embed_dim), requires_grad=False)
+        self.decoder_blocks = nn.ModuleList([TimmBlock(decoder_embed_dim, decoder_num_heads, mlp_ratio)
+                                             for i in range(decoder_depth)])
+        self.decoder_norm = nn.LayerNorm(decoder_embed_dim, eps=1e-6)
+        self.decoder_pred = nn.Linear(decoder_embed_dim, patch_size ** 2 * in_chans, bias=True)
+        self.norm_pix_loss = norm_pix_loss
+        with torch.no_grad():  # the reference's fixed 2D sin-cos tables, here random fixed numbers
+            self.pos_embed.copy_(torch.randn_like(self.pos_embed) * 0.1)
+            self.decoder_pos_embed.copy_(torch.randn_like(self.decoder_pos_embed) * 0.1)
+            self.cls_token.normal_(std=.02)
+            self.mask_token.normal_(std=.02)
+
+    def patchify(self, imgs):
+        p = self.patch_embed.patch_size[0]
+        assert imgs.shape[2] == imgs.shape[3] and imgs.shape[2] % p == 0
+        h = w = imgs.shape[2] // p
+        x = imgs.reshape(shape=(imgs.shape[0], 3, h, p, w, p))
+        x = torch.einsum('nchpwq->nhwpqc', x)
+        x = x.reshape(shape=(imgs.shape[0], h * w, p ** 2 * 3))
+        return x
+
+    def random_masking(self, x, mask_ratio, noise):
+        N, L, D = x.shape
+        len_keep = int(L * (1 - mask_ratio))
+        ids_shuffle = torch.argsort(noise, dim=1)
+        ids_restore = torch.argsort(ids_shuffle, dim=1)
+        ids_keep = ids_shuffle[:, :len_keep]
+        x_masked = torch.gather(x, dim=1, index=ids_keep.unsqueeze(-1).repeat(1, 1, D))
+        mask = torch.ones([N, L])
+        mask[:, :len_keep] = 0
+        mask = torch.gather(mask, dim=1, index=ids_restore)
+        return x_masked, mask, ids_restore
+
+    def forward_encoder(self, x, mask_ratio, noise):
+        x = self.patch_embed(x)
+        x = x + self.pos_embed[:, 1:, :]
+        x, mask, ids_restore = self.random_masking(x, mask_ratio, noise)
+        cls_token = self.cls_token + self.pos_embed[:, :1, :]
+        cls_tokens = cls_token.expand(x.shape[0], -1, -1)
+        x = torch.cat((cls_tokens, x), dim=1)
+        for blk in self.blocks:
+            x = blk(x)
+        x = self.norm(x)
+        return x, mask, ids_restore
+
+    def forward_decoder(self, x, ids_restore):
+        x = self.decoder_embed(x)
+        mask_tokens = self.mask_token.repeat(x.shape[0], ids_restore.shape[1] + 1 - x.shape[1], 1)
+        x_ = torch.cat([x[:, 1:, :], mask_tokens], dim=1)
+        x_ = torch.gather(x_, dim=1, index=ids_restore.unsqueeze(-1).repeat(1, 1, x.shape[2]))
+        x = torch.cat([x[:, :1, :], x_], dim=1)
+        x = x + self.decoder_pos_embed
+        for blk in self.decoder_blocks:
+            x = blk(x)
+        x = self.decoder_norm(x)
+        x = self.decoder_pred(x)
+        x = x[:, 1:, :]
+        return x
+
+    def forward_loss(self, imgs, pred, mask):
+        target = self.patchify(imgs)
+        if self.norm_pix_loss:
+            mean = target.mean(dim=-1, keepdim=True)
+            var = target.var(dim=-1, keepdim=True)
+            target = (target - mean) / (var + 1.e-6) ** .5
+        loss = (pred - target) ** 2
+        loss = loss.mean(dim=-1)
+        loss = (loss * mask).sum() / mask.sum()
+        return loss
+
+    def forward(self, imgs, noise, mask_ratio=0.75):
+        latent, mask, ids_restore = self.forward_encoder(imgs, mask_ratio, noise)
+        pred = self.forward_decoder(latent, ids_restore)
+        loss = self.forward_loss(imgs, pred, mask)
+        return loss, pred, mask
+
+
+mae = MaskedAutoencoderViT()
+mae_imgs = torch.randn(2, 3, 8, 8)
+out["mae.imgs"] = mae_imgs
+save_state("mae.init.", mae)
+opt = torch.optim.AdamW([p for p in mae.parameters() if p.requires_grad], lr=1e-3, betas=(0.9, 0.95),
+                        weight_decay=0.05)
+losses = []
+for step in range(2):
+    noise = torch.rand(2, 16)
+    out[f"mae.noise{step}"] = noise
+    loss, pred, mask = mae(mae_imgs, noise)
+    opt.zero_grad()
+    loss.backward()
+    if step == 0:
+        out["mae.pred0"], out["mae.mask0"] = pred.detach().clone(), mask.clone()
+        for k, p in mae.named_parameters():
+            if p.grad is not None:
+                out["mae.grad0." + k] = p.grad.clone()
+    opt.step()
+    losses.append(loss.item())
+out["mae.loss"] = torch.tensor(losses)
+save_params("mae.final.", mae)
+
+
 # 6. the grad_fn names of the programs' ops (those 1.13 and 2.x name alike; not CopySlices, the upsample_nearest vec
 # overload or einsum, whose names differ between versions or follow the implementation) --------------------------------
 texts = {}

@@ -2002,4 +2002,195 @@ class OutsiderPrograms9Test {
         same(e("probe.swav.loss"), swLoss, "SwAV loss");
         same(e("probe.swav.grad"), scores.grad(), "SwAV gradient");
     }
+    // ------------------------------------------------------------------ 9. masked autoencoder
+
+    static final class TimmAttention extends Module {
+        final int numHeads;
+        final double scale;
+        final Linear qkv;
+        final Linear proj;
+
+        TimmAttention(int dim, int numHeads) {
+            this.numHeads = numHeads;
+            this.scale = Math.pow(dim / numHeads, -0.5);
+            qkv = registerModule("qkv", new Linear(dim, dim * 3));
+            proj = registerModule("proj", new Linear(dim, dim));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            int b = x.size(0);
+            int n = x.size(1);
+            int c = x.size(2);
+            List<Tensor> qkvs = qkv.apply(x).reshape(b, n, 3, numHeads, c / numHeads).permute(2, 0, 3, 1, 4).unbind(0);
+            Tensor attn = qkvs.get(0).matmul(qkvs.get(1).transpose(-2, -1)).mul(scale);
+            attn = Functional.softmax(attn, -1);
+            return proj.apply(attn.matmul(qkvs.get(2)).transpose(1, 2).reshape(b, n, c));
+        }
+    }
+
+    static final class TimmBlock extends Module {
+        final LayerNorm norm1;
+        final TimmAttention attn;
+        final LayerNorm norm2;
+
+        TimmBlock(int dim, int numHeads, double mlpRatio) {
+            norm1 = registerModule("norm1", new LayerNorm(new int[] {dim}, 1e-6, true, true));
+            attn = registerModule("attn", new TimmAttention(dim, numHeads));
+            norm2 = registerModule("norm2", new LayerNorm(new int[] {dim}, 1e-6, true, true));
+            int hidden = (int) (dim * mlpRatio);
+            registerModule("mlp", new Module() {
+                final Linear fc1 = registerModule("fc1", new Linear(dim, hidden));
+                final GELU act = registerModule("act", new GELU());
+                final Linear fc2 = registerModule("fc2", new Linear(hidden, dim));
+
+                @Override
+                public Tensor forward(Tensor x) {
+                    return fc2.apply(act.apply(fc1.apply(x)));
+                }
+            });
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            x = x.add(attn.apply(norm1.apply(x)));
+            return x.add(getSubmodule("mlp").apply(norm2.apply(x)));
+        }
+    }
+
+    /** facebookresearch/mae's MaskedAutoencoderViT (img 8, patch 2, embed 8, decoder 6, one block each). */
+    static final class Mae extends Container {
+        final int patchSize = 2;
+        final Conv2d patchProj;
+        final ModuleList<TimmBlock> blocks;
+        final LayerNorm norm;
+        final Linear decoderEmbed;
+        final ModuleList<TimmBlock> decoderBlocks;
+        final LayerNorm decoderNorm;
+        final Linear decoderPred;
+
+        Mae() {
+            int embedDim = 8;
+            int decoderEmbedDim = 6;
+            int numPatches = 16;
+            Module patchEmbed = registerModule("patch_embed", new Module() {
+                @Override
+                public Tensor forward(Tensor x) {
+                    return getSubmodule("proj").apply(x).flatten(2).transpose(1, 2);
+                }
+            });
+            patchProj = new Conv2d(3, embedDim, patchSize, patchSize, 0);
+            DiffusionModel.registerInto(patchEmbed, "proj", patchProj);
+            registerParameter("cls_token", Tensor.zeros(1, 1, embedDim));
+            registerParameter("pos_embed", Tensor.zeros(1, numPatches + 1, embedDim)).requiresGrad_(false);
+            blocks = registerModule("blocks", new ModuleList<>(new TimmBlock(embedDim, 2, 2.0)));
+            norm = registerModule("norm", new LayerNorm(new int[] {embedDim}, 1e-6, true, true));
+            decoderEmbed = registerModule("decoder_embed", new Linear(embedDim, decoderEmbedDim, true));
+            registerParameter("mask_token", Tensor.zeros(1, 1, decoderEmbedDim));
+            registerParameter("decoder_pos_embed", Tensor.zeros(1, numPatches + 1, decoderEmbedDim))
+                    .requiresGrad_(false);
+            decoderBlocks = registerModule("decoder_blocks", new ModuleList<>(new TimmBlock(decoderEmbedDim, 2, 2.0)));
+            decoderNorm = registerModule("decoder_norm", new LayerNorm(new int[] {decoderEmbedDim}, 1e-6, true, true));
+            decoderPred = registerModule("decoder_pred", new Linear(decoderEmbedDim, patchSize * patchSize * 3, true));
+        }
+
+        Tensor patchify(Tensor imgs) {
+            int p = patchSize;
+            int h = imgs.size(2) / p;
+            Tensor x = imgs.reshape(imgs.size(0), 3, h, p, h, p);
+            x = Tensor.einsum("nchpwq->nhwpqc", x);
+            return x.reshape(imgs.size(0), h * h, p * p * 3);
+        }
+
+        /** random_masking with the saved noise: x_masked, mask, ids_restore. */
+        Tensor[] randomMasking(Tensor x, double maskRatio, Tensor noise) {
+            int n = x.size(0);
+            int l = x.size(1);
+            int d = x.size(2);
+            int lenKeep = (int) (l * (1 - maskRatio));
+            Tensor idsShuffle = noise.argsort(1, false);
+            Tensor idsRestore = idsShuffle.argsort(1, false);
+            Tensor idsKeep = idsShuffle.index(Index.all(), Index.slice(null, lenKeep, null));
+            Tensor xMasked = x.gather(1, idsKeep.unsqueeze(-1).repeat(1, 1, d));
+            Tensor mask = Tensor.ones(n, l);
+            mask.indexPut_(new Index[] {Index.all(), Index.slice(null, lenKeep, null)}, 0.0, false);
+            mask = mask.gather(1, idsRestore);
+            return new Tensor[] {xMasked, mask, idsRestore};
+        }
+
+        Tensor[] encoder(Tensor x, double maskRatio, Tensor noise) {
+            Tensor pos = param("pos_embed");
+            x = getSubmodule("patch_embed").apply(x);
+            x = x.add(pos.index(Index.all(), Index.slice(1, null, null), Index.all()));
+            Tensor[] m = randomMasking(x, maskRatio, noise);
+            x = m[0];
+            Tensor clsToken = param("cls_token").add(pos.index(Index.all(), Index.slice(null, 1, null), Index.all()));
+            Tensor clsTokens = clsToken.expand(x.size(0), -1, -1);
+            x = Tensor.cat(List.of(clsTokens, x), 1);
+            for (TimmBlock blk : blocks) {
+                x = blk.apply(x);
+            }
+            return new Tensor[] {norm.apply(x), m[1], m[2]};
+        }
+
+        Tensor decoder(Tensor x, Tensor idsRestore) {
+            x = decoderEmbed.apply(x);
+            Tensor maskTokens = param("mask_token").repeat(x.size(0), idsRestore.size(1) + 1 - x.size(1), 1);
+            Tensor x_ = Tensor.cat(List.of(x.index(Index.all(), Index.slice(1, null, null), Index.all()), maskTokens),
+                    1);
+            x_ = x_.gather(1, idsRestore.unsqueeze(-1).repeat(1, 1, x.size(2)));
+            x = Tensor.cat(List.of(x.index(Index.all(), Index.slice(null, 1, null), Index.all()), x_), 1);
+            x = x.add(param("decoder_pos_embed"));
+            for (TimmBlock blk : decoderBlocks) {
+                x = blk.apply(x);
+            }
+            x = decoderPred.apply(decoderNorm.apply(x));
+            return x.index(Index.all(), Index.slice(1, null, null), Index.all());
+        }
+
+        Tensor loss(Tensor imgs, Tensor pred, Tensor mask) {
+            Tensor target = patchify(imgs);
+            Tensor mean = target.mean(-1, true);
+            Tensor var = target.var(-1, true);
+            target = target.sub(mean).div(var.add(1.e-6).pow(.5));
+            Tensor loss = pred.sub(target).pow(2);
+            loss = loss.mean(-1, false);
+            return loss.mul(mask).sum().div(mask.sum());
+        }
+
+        Tensor[] run(Tensor imgs, Tensor noise) {
+            Tensor[] enc = encoder(imgs, 0.75, noise);
+            Tensor pred = decoder(enc[0], enc[2]);
+            return new Tensor[] {loss(imgs, pred, enc[1]), pred, enc[1]};
+        }
+    }
+
+    @Test
+    void maskedAutoencoderWithRandomMaskingByArgsortAndNormPixLoss() {
+        Mae mae = init(new Mae(), "mae.init.");
+        assertFalse(mae.param("pos_embed").requiresGrad());
+        Tensor imgs = e("mae.imgs");
+        List<Tensor> trainable = new ArrayList<>();
+        mae.parameters().forEach(p -> {
+            if (p.requiresGrad()) {
+                trainable.add(p);
+            }
+        });
+        AdamW opt = new AdamW(trainable, 1e-3, 0.9, 0.95, 1e-8, 0.05, false);
+        List<Double> losses = new ArrayList<>();
+        for (int step = 0; step < 2; step++) {
+            Tensor[] r = mae.run(imgs, e("mae.noise" + step));
+            opt.zeroGrad();
+            r[0].backward();
+            if (step == 0) {
+                same(e("mae.pred0"), r[1], "MAE reconstruction");
+                same(e("mae.mask0"), r[2], "MAE mask");
+                assertGradsOfTrainable("mae.grad0.", mae, 1, "MAE");
+            }
+            opt.step();
+            losses.add(r[0].item());
+        }
+        close(e("mae.loss"), values(losses, F64), "MAE losses", 10);
+        PT.assertNamed("mae.final.", mae, false, 10, "MAE after 2 steps");
+    }
 }
