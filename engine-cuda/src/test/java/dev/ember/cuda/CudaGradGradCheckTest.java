@@ -11,6 +11,8 @@ import org.junit.jupiter.api.Test;
 
 import static dev.ember.cuda.CudaParity.GPU;
 import static dev.ember.cuda.CudaParity.uniform;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -54,6 +56,27 @@ class CudaGradGradCheckTest {
         assertTrue(Autograd.gradgradcheck(a -> a[0].exp(), new Tensor[] {r(4)}, new Tensor[] {r(4)}));
         assertTrue(Autograd.gradgradcheckMulti(a -> new Tensor[] {a[0].tanh(), a[0].mul(a[1]).sum()},
                 new Tensor[] {r(3), r(3)}, null, 1e-6, 1e-5, 1e-3, false));
+    }
+
+    /**
+     * tanh's and sigmoid's create_graph gradients are PyTorch's TanhBackwardBackward0 and SigmoidBackwardBackward0 on
+     * the GPU too, their second derivatives correct (gradgradcheck) and their values the CPU's.
+     */
+    @Test
+    void tanhAndSigmoidBackwardNodesOnTheGpu() {
+        assertTrue(Autograd.gradgradcheck(a -> a[0].tanh(), r(2, 3)));
+        assertTrue(Autograd.gradgradcheck(a -> a[0].sigmoid(), r(2, 3)));
+        Tensor x = r(5);
+        Tensor dt = Autograd.grad(java.util.List.of(x.tanh().sum()), java.util.List.of(x), null, true).get(0);
+        Tensor ds = Autograd.grad(java.util.List.of(x.sigmoid().sum()), java.util.List.of(x), null, true).get(0);
+        assertEquals("TanhBackwardBackward0", dt.gradFn().name());
+        assertEquals("SigmoidBackwardBackward0", ds.gradFn().name());
+        Tensor xc = x.detach().cpu().requiresGrad_(true);
+        Tensor dtc = Autograd.grad(java.util.List.of(xc.tanh().sum()), java.util.List.of(xc), null, true).get(0);
+        Tensor d2 = Autograd.grad(java.util.List.of(dt.sum()), java.util.List.of(x)).get(0);
+        Tensor d2c = Autograd.grad(java.util.List.of(dtc.sum()), java.util.List.of(xc)).get(0);
+        assertArrayEquals(dtc.detach().toDoubleArray(), dt.detach().cpu().toDoubleArray(), 1e-14);
+        assertArrayEquals(d2c.toDoubleArray(), d2.cpu().toDoubleArray(), 1e-14);
     }
 
     @Test
