@@ -89,6 +89,37 @@ class AutogradTest {
         assertTrue(Autograd.gradgradcheck(a -> a[0].sigmoid(), z));
     }
 
+    /**
+     * Under create_graph, the gradients of leaky_relu, hardtanh (relu6) and hardshrink are PyTorch's
+     * LeakyReluBackwardBackward0, HardtanhBackwardBackward0 and HardshrinkBackwardBackward0 nodes, so a second
+     * derivative through them is zero (PyTorch 1.13 and 2.x: u_xx of a LeakyReLU PINN is zeros). Ember's gradients had
+     * no grad_fn there and the second autograd.grad refused ("element 0 of tensors does not require grad").
+     */
+    @Test
+    void piecewiseLinearActivationsHaveZeroSecondDerivatives() {
+        List<java.util.function.Function<Tensor, Tensor>> fs = List.of(dev.ember.nn.Functional::leakyRelu,
+                dev.ember.nn.Functional::hardtanh, dev.ember.nn.Functional::relu6,
+                t -> dev.ember.nn.Functional.hardshrink(t, 0.5));
+        List<String> names = List.of("LeakyReluBackwardBackward0", "HardtanhBackwardBackward0",
+                "HardtanhBackwardBackward0", "HardshrinkBackwardBackward0");
+        for (int i = 0; i < fs.size(); i++) {
+            Tensor x = Tensor.tensor(new double[] {-1.2, 0.3, 0.9, 2.0, 7.0}, DType.FLOAT64).requiresGrad_(true);
+            Tensor g = Autograd.grad(List.of(fs.get(i).apply(x).sum()), List.of(x), null, true).get(0);
+            assertEquals(names.get(i), g.gradFn().name());
+            assertArrayEquals(new double[5], Autograd.grad(List.of(g.sum()), List.of(x)).get(0).toDoubleArray());
+        }
+        // u_xx of a LeakyReLU network: zeros; the gradient penalty on u_x still reaches the weights
+        dev.ember.nn.Linear l1 = new dev.ember.nn.Linear(1, 4);
+        dev.ember.nn.Linear l2 = new dev.ember.nn.Linear(4, 1);
+        Tensor x = Tensor.tensor(new double[][] {{-0.5}, {0.25}, {1.5}}).requiresGrad_(true);
+        Tensor u = l2.apply(dev.ember.nn.Functional.leakyRelu(l1.apply(x), 0.1));
+        Tensor ux = Autograd.grad(List.of(u.sum()), List.of(x), null, true).get(0);
+        Tensor uxx = Autograd.grad(List.of(ux.sum()), List.of(x), null, true).get(0);
+        assertArrayEquals(new double[3], uxx.detach().to(DType.FLOAT64).toDoubleArray());
+        ux.pow(2).mean().add(uxx.pow(2).mean()).backward();
+        assertTrue(l2.weight.grad().abs().sum().item() > 0);
+    }
+
     @Test
     void gradOfUnusedInput() {
         Tensor a = Tensor.ones(2).requiresGrad_(true);

@@ -79,6 +79,22 @@ class CudaGradGradCheckTest {
         assertArrayEquals(d2c.toDoubleArray(), d2.cpu().toDoubleArray(), 1e-14);
     }
 
+    /** leaky_relu's and hardtanh's create_graph gradients are their BackwardBackward0 nodes on the GPU: zero u_xx. */
+    @Test
+    void piecewiseLinearSecondDerivativesAreZeroOnTheGpu() {
+        Tensor x = r(4);
+        Tensor g = Autograd.grad(java.util.List.of(Functional.leakyRelu(x, 0.1).sum()), java.util.List.of(x), null,
+                true).get(0);
+        assertEquals("LeakyReluBackwardBackward0", g.gradFn().name());
+        assertArrayEquals(new double[4], Autograd.grad(java.util.List.of(g.sum()), java.util.List.of(x)).get(0).cpu()
+                .toDoubleArray());
+        Tensor h = Autograd.grad(java.util.List.of(Functional.hardtanh(x).sum()), java.util.List.of(x), null, true)
+                .get(0);
+        assertEquals("HardtanhBackwardBackward0", h.gradFn().name());
+        assertArrayEquals(new double[4], Autograd.grad(java.util.List.of(h.sum()), java.util.List.of(x)).get(0).cpu()
+                .toDoubleArray());
+    }
+
     @Test
     void aDetachedIncomingGradientFails() {
         assertTrue(Autograd.gradcheck(a -> new DetachedGrad().apply(a[0]), r(2, 3)));
