@@ -62,6 +62,26 @@ final class ActivationOps {
         });
     }
 
+    /**
+     * The backward of a piecewise-linear activation, {@code f(g, x)} (linear in {@code g}, {@code x} only choosing the
+     * pieces), recorded under create_graph as PyTorch's node {@code name} (LeakyReluBackwardBackward0 and the like)
+     * with derivatives.yaml's formulas: the same backward of the incoming gradient for {@code g} and zeros for
+     * {@code x}. So a second derivative through such an activation is zero, as PyTorch's, where a graph without the
+     * node had no path to {@code x} and refused ("does not require grad").
+     */
+    static Tensor piecewiseLinearBackward(String name, Tensor g, Tensor x, java.util.function.BinaryOperator<Tensor> f) {
+        Tensor r;
+        try (GradMode off = Ember.noGrad()) {
+            r = f.apply(g, x);
+        }
+        return ArithmeticOps.record(r, name, new Tensor[] {g, x}, n -> {
+            SavedTensor sx = n.save(x);
+            return gg -> new Tensor[] {
+                n.needsInputGrad(0) ? piecewiseLinearBackward(name, gg, sx.get(), f) : null,
+                n.needsInputGrad(1) ? gg.zerosLike() : null};
+        });
+    }
+
     // ------------------------------------------------------------------ gelu
 
     /** {@code gelu(x, approximate)}: "none" (erf) or "tanh"; GeluBackward0 with gelu_backward. */
@@ -111,7 +131,8 @@ final class ActivationOps {
         checkFloating(x, "leaky_relu_cpu", "leaky_relu_cuda");
         Tensor out = forward(x, v -> Tensor.where(v.gt(0L), v, v.mul(negativeSlope)));
         // leaky_relu_backward: grad * (self > 0 ? 1 : negative_slope)
-        return record(out, "LeakyReluBackward0", x, (g, xs) -> Tensor.where(xs.gt(0L), g, g.mul(negativeSlope)));
+        return record(out, "LeakyReluBackward0", x, (g, xs) -> piecewiseLinearBackward("LeakyReluBackwardBackward0", g,
+                xs, (gg, xx) -> Tensor.where(xx.gt(0L), gg, gg.mul(negativeSlope))));
     }
 
     /**
@@ -201,7 +222,8 @@ final class ActivationOps {
     static Tensor hardtanh(Tensor x, double min, double max) {
         checkHardtanh(x, min, max);
         Tensor out = forward(x, v -> v.dtype.isFloatingPoint() ? v.clamp(min, max) : v.clamp((long) min, (long) max));
-        return record(out, "HardtanhBackward0", x, (g, xs) -> zeroWhere(xs.le(min).logicalOr(xs.ge(max)), g));
+        return record(out, "HardtanhBackward0", x, (g, xs) -> piecewiseLinearBackward("HardtanhBackwardBackward0", g, xs,
+                (gg, xx) -> zeroWhere(xx.le(min).logicalOr(xx.ge(max)), gg)));
     }
 
     /**

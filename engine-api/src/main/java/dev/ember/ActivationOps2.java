@@ -160,7 +160,8 @@ final class ActivationOps2 {
     static Tensor hardshrink(Tensor x, double lambd) {
         ActivationOps.checkFloating(x, "hardshrink_cpu", "hardshrink_cuda");
         Tensor out = ActivationOps.forward(x, v -> ActivationOps.zeroWhere(shrunk(v, lambd), v));
-        return ActivationOps.record(out, "HardshrinkBackward0", x, (g, xs) -> ActivationOps.zeroWhere(shrunk(xs, lambd), g));
+        return ActivationOps.record(out, "HardshrinkBackward0", x, (g, xs) -> ActivationOps.piecewiseLinearBackward(
+                "HardshrinkBackwardBackward0", g, xs, (gg, xx) -> ActivationOps.zeroWhere(shrunk(xx, lambd), gg)));
     }
 
     /**

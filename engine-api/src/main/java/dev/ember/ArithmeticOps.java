@@ -707,6 +707,45 @@ final class ArithmeticOps {
         });
     }
 
+    /**
+     * PyTorch's {@code tanh_backward(grad, y)}: {@code grad * (1 - y * y)}, recorded (under create_graph) as its own
+     * node TanhBackwardBackward0, whose formulas are derivatives.yaml's: {@code tanh_backward(gg, y)} for the gradient
+     * and {@code gg * (-2 * y * grad)} for the output.
+     */
+    static Tensor tanhBackward(Tensor g, Tensor y) {
+        Tensor r;
+        try (GradMode off = Ember.noGrad()) {
+            r = g.mul(y.mul(y).rsub(1.0));
+        }
+        return record(r, "TanhBackwardBackward0", new Tensor[] {g, y}, n -> {
+            SavedTensor sg = n.needsInputGrad(1) ? n.save(g) : null;
+            SavedTensor sy = n.save(y);
+            return gg -> new Tensor[] {
+                n.needsInputGrad(0) ? tanhBackward(gg, sy.get()) : null,
+                n.needsInputGrad(1) ? gg.mul(sy.get().mul(-2L).mul(sg.get())) : null};
+        });
+    }
+
+    /**
+     * PyTorch's {@code sigmoid_backward(grad, y)}: {@code grad * (1 - y) * y} (its order, for identical float32
+     * rounding), recorded (under create_graph) as its own node SigmoidBackwardBackward0, whose formulas are
+     * derivatives.yaml's: {@code sigmoid_backward(gg, y)} for the gradient and {@code gg * grad * (-2 * y + 1)} for
+     * the output.
+     */
+    static Tensor sigmoidBackward(Tensor g, Tensor y) {
+        Tensor r;
+        try (GradMode off = Ember.noGrad()) {
+            r = g.mul(y.rsub(1.0)).mul(y);
+        }
+        return record(r, "SigmoidBackwardBackward0", new Tensor[] {g, y}, n -> {
+            SavedTensor sg = n.needsInputGrad(1) ? n.save(g) : null;
+            SavedTensor sy = n.save(y);
+            return gg -> new Tensor[] {
+                n.needsInputGrad(0) ? sigmoidBackward(gg, sy.get()) : null,
+                n.needsInputGrad(1) ? gg.mul(sg.get()).mul(sy.get().mul(-2L).add(1L)) : null};
+        });
+    }
+
     static Tensor compare(Tensor a, Tensor b, BinaryOp op) {
         if (ComplexOps.any(a, b) && (op == BinaryOp.EQ || op == BinaryOp.NE)) {
             return ComplexOps.equality(a, b, op == BinaryOp.EQ);
@@ -1074,16 +1113,10 @@ final class ArithmeticOps {
             case COS:
                 // grad * -self.sin()
                 return g.mul(sx.get().sin().neg());
-            case SIGMOID: {
-                // PyTorch's sigmoid_backward order, grad * (1 - y) * y, for identical float32 rounding
-                Tensor y = sy.get();
-                return g.mul(y.rsub(1.0)).mul(y);
-            }
-            case TANH: {
-                // PyTorch's tanh_backward: grad * (1 - y * y)
-                Tensor y = sy.get();
-                return g.mul(y.mul(y).rsub(1.0));
-            }
+            case SIGMOID:
+                return sigmoidBackward(g, sy.get());
+            case TANH:
+                return tanhBackward(g, sy.get());
             case RELU:
                 return thresholdBackward(g, sy.get());
             case ERF: {

@@ -53,6 +53,73 @@ class AutogradTest {
         assertArrayEquals(new double[] {0, 1, 1}, v.grad().toDoubleArray());
     }
 
+    /**
+     * Under create_graph, tanh's and sigmoid's gradients are PyTorch's tanh_backward and sigmoid_backward nodes
+     * (TanhBackwardBackward0, SigmoidBackwardBackward0: what a PINN or a Hamiltonian network prints for its u_x), not
+     * the MulBackward0 of Ember's old formula in ops; the values, second derivatives (gradgradcheck, the output
+     * gradient included) and third derivatives (closed forms) are unchanged.
+     */
+    @Test
+    void tanhAndSigmoidBackwardsAreTheirOwnNodesUnderCreateGraph() {
+        Tensor x = Tensor.tensor(new double[] {-2.5, -0.7, 0.0, 0.3, 1.9}, DType.FLOAT64).requiresGrad_(true);
+        Tensor t = x.tanh();
+        Tensor s = x.sigmoid();
+        Tensor dt = Autograd.grad(List.of(t.sum()), List.of(x), null, true).get(0);
+        Tensor ds = Autograd.grad(List.of(s.sum()), List.of(x), null, true).get(0);
+        assertEquals("TanhBackwardBackward0", dt.gradFn().name());
+        assertEquals("SigmoidBackwardBackward0", ds.gradFn().name());
+        Tensor d2t = Autograd.grad(List.of(dt.sum()), List.of(x), null, true).get(0);
+        Tensor d2s = Autograd.grad(List.of(ds.sum()), List.of(x), null, true).get(0);
+        Tensor d3t = Autograd.grad(List.of(d2t.sum()), List.of(x)).get(0);
+        Tensor d3s = Autograd.grad(List.of(d2s.sum()), List.of(x)).get(0);
+        double[] xs = x.detach().toDoubleArray();
+        for (int i = 0; i < xs.length; i++) {
+            double th = Math.tanh(xs[i]);
+            double sech2 = 1 - th * th;
+            double sg = 1 / (1 + Math.exp(-xs[i]));
+            assertEquals(sech2, dt.detach().toDoubleArray()[i], 1e-15);
+            assertEquals(-2 * th * sech2, d2t.toDoubleArray()[i], 1e-15);
+            assertEquals(-2 * sech2 * (1 - 3 * th * th), d3t.toDoubleArray()[i], 1e-14);
+            assertEquals(sg * (1 - sg), ds.detach().toDoubleArray()[i], 1e-15);
+            assertEquals(sg * (1 - sg) * (1 - 2 * sg), d2s.toDoubleArray()[i], 1e-15);
+            assertEquals(sg * (1 - sg) * (1 - 6 * sg + 6 * sg * sg), d3s.toDoubleArray()[i], 1e-15);
+        }
+        Tensor z = Tensor.tensor(new double[] {-1.2, 0.4, 2.0}, DType.FLOAT64).requiresGrad_(true);
+        assertTrue(Autograd.gradgradcheck(a -> a[0].tanh(), z));
+        assertTrue(Autograd.gradgradcheck(a -> a[0].sigmoid(), z));
+    }
+
+    /**
+     * Under create_graph, the gradients of leaky_relu, hardtanh (relu6) and hardshrink are PyTorch's
+     * LeakyReluBackwardBackward0, HardtanhBackwardBackward0 and HardshrinkBackwardBackward0 nodes, so a second
+     * derivative through them is zero (PyTorch 1.13 and 2.x: u_xx of a LeakyReLU PINN is zeros). Ember's gradients had
+     * no grad_fn there and the second autograd.grad refused ("element 0 of tensors does not require grad").
+     */
+    @Test
+    void piecewiseLinearActivationsHaveZeroSecondDerivatives() {
+        List<java.util.function.Function<Tensor, Tensor>> fs = List.of(dev.ember.nn.Functional::leakyRelu,
+                dev.ember.nn.Functional::hardtanh, dev.ember.nn.Functional::relu6,
+                t -> dev.ember.nn.Functional.hardshrink(t, 0.5));
+        List<String> names = List.of("LeakyReluBackwardBackward0", "HardtanhBackwardBackward0",
+                "HardtanhBackwardBackward0", "HardshrinkBackwardBackward0");
+        for (int i = 0; i < fs.size(); i++) {
+            Tensor x = Tensor.tensor(new double[] {-1.2, 0.3, 0.9, 2.0, 7.0}, DType.FLOAT64).requiresGrad_(true);
+            Tensor g = Autograd.grad(List.of(fs.get(i).apply(x).sum()), List.of(x), null, true).get(0);
+            assertEquals(names.get(i), g.gradFn().name());
+            assertArrayEquals(new double[5], Autograd.grad(List.of(g.sum()), List.of(x)).get(0).toDoubleArray());
+        }
+        // u_xx of a LeakyReLU network: zeros; the gradient penalty on u_x still reaches the weights
+        dev.ember.nn.Linear l1 = new dev.ember.nn.Linear(1, 4);
+        dev.ember.nn.Linear l2 = new dev.ember.nn.Linear(4, 1);
+        Tensor x = Tensor.tensor(new double[][] {{-0.5}, {0.25}, {1.5}}).requiresGrad_(true);
+        Tensor u = l2.apply(dev.ember.nn.Functional.leakyRelu(l1.apply(x), 0.1));
+        Tensor ux = Autograd.grad(List.of(u.sum()), List.of(x), null, true).get(0);
+        Tensor uxx = Autograd.grad(List.of(ux.sum()), List.of(x), null, true).get(0);
+        assertArrayEquals(new double[3], uxx.detach().to(DType.FLOAT64).toDoubleArray());
+        ux.pow(2).mean().add(uxx.pow(2).mean()).backward();
+        assertTrue(l2.weight.grad().abs().sum().item() > 0);
+    }
+
     @Test
     void gradOfUnusedInput() {
         Tensor a = Tensor.ones(2).requiresGrad_(true);

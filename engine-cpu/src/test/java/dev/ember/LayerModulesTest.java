@@ -334,6 +334,54 @@ class LayerModulesTest {
                 new ArrayList<>(new BatchNorm1d(2).namedBuffers().keySet()));
     }
 
+    /**
+     * PyTorch's apply walks children(), which lists a module registered twice in one parent once: with
+     * {@code self.a = lin; self.b = lin}, {@code apply(fn)} calls fn on lin once (PyTorch 1.13 and 2.x: ['Linear',
+     * 'B'], children() of length 1), so an in-place init there runs once; a module in two parents (locuslab's TCN:
+     * {@code self.conv1} and again inside {@code self.net}) is visited under each (['Linear', 'Linear', 'ReLU',
+     * 'Sequential', 'B']). Ember visited the first case's lin twice, doubling such an init's effect.
+     */
+    @Test
+    void applyVisitsAModuleRegisteredTwiceInOneParentOnce() {
+        Linear lin = new Linear(2, 2);
+        Module twice = new Module() {
+            final Linear a = registerModule("a", lin);
+            final Linear b = registerModule("b", lin);
+
+            @Override
+            public Tensor forward(Tensor x) {
+                return b.apply(a.apply(x));
+            }
+        };
+        List<String> calls = new ArrayList<>();
+        twice.apply(m -> calls.add(m == lin ? "Linear" : "B"));
+        assertEquals(List.of("Linear", "B"), calls);
+        assertEquals(1, twice.children().size());
+        assertEquals(List.of("a", "b"), new ArrayList<>(twice.namedChildren().keySet())); // the names stay, as repr's
+        double before = lin.weight.detach().abs().sum().item();
+        twice.apply(m -> {
+            if (m instanceof Linear l) {
+                try (GradMode off = Ember.noGrad()) {
+                    l.weight.mul_(2.0);
+                }
+            }
+        });
+        assertEquals(2 * before, lin.weight.detach().abs().sum().item(), 1e-6 * before);
+        Module nested = new Module() {
+            final Linear conv1 = registerModule("conv1", lin);
+            final Sequential net = registerModule("net", new Sequential(lin, new ReLU()));
+
+            @Override
+            public Tensor forward(Tensor x) {
+                return net.apply(x);
+            }
+        };
+        List<String> nestedCalls = new ArrayList<>();
+        nested.apply(m -> nestedCalls.add(m == lin ? "Linear" : m instanceof ReLU ? "ReLU"
+                : m instanceof Sequential ? "Sequential" : "B"));
+        assertEquals(List.of("Linear", "Linear", "ReLU", "Sequential", "B"), nestedCalls);
+    }
+
     @Test
     void forwardHooks() {
         Linear lin = new Linear(3, 2);

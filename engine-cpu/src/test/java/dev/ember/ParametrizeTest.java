@@ -293,6 +293,42 @@ class ParametrizeTest {
         assertEquals(3, sd.size()); // the caller's map is left as it was
     }
 
+    /**
+     * A weight-normed layer registered under two names (locuslab's TCN: {@code self.conv1} and again in
+     * {@code self.net}) loads a 1.x checkpoint, whose {@code weight_g}/{@code weight_v} appear under both names:
+     * PyTorch's load runs the compat pre-hook once per name (a module's load pre-hooks run for every path, as 1.13
+     * shows with any pre-hook), so strict loading succeeds; Ember renamed only the first name's keys and refused the
+     * second's as unexpected, its originals as missing.
+     */
+    @Test
+    void legacyWeightNormKeysLoadUnderEveryNameOfASharedLayer() {
+        Conv1d conv = Parametrizations.weightNorm(new Conv1d(2, 3, 2));
+        Module root = new Module() {
+            final Conv1d conv1 = registerModule("conv1", conv);
+            final dev.ember.nn.Sequential net = registerModule("net", new dev.ember.nn.Sequential(conv));
+
+            @Override
+            public Tensor forward(Tensor x) {
+                return net.apply(x);
+            }
+        };
+        Tensor g = Tensor.tensor(new float[] {0.5f, 1.5f, 2f}).view(3, 1, 1);
+        Tensor v = Tensor.arange(12.0).view(3, 2, 2).to(DType.FLOAT32).sub(5);
+        Tensor b = Tensor.tensor(new float[] {0.1f, 0.2f, 0.3f});
+        Map<String, Tensor> sd = new LinkedHashMap<>();
+        for (String prefix : List.of("conv1.", "net.0.")) {
+            sd.put(prefix + "bias", b);
+            sd.put(prefix + "weight_g", g);
+            sd.put(prefix + "weight_v", v);
+        }
+        Module.IncompatibleKeys keys = root.loadStateDict(sd, true);
+        assertTrue(keys.missingKeys().isEmpty() && keys.unexpectedKeys().isEmpty(), keys.toString());
+        assertEquals(g.toString(), conv.getParameter("parametrizations.weight.original0").detach().toString());
+        assertEquals(v.toString(), conv.getParameter("parametrizations.weight.original1").detach().toString());
+        assertEquals(6, root.stateDict().size()); // PyTorch's state dict lists the shared layer under both names
+        assertEquals(3, root.namedParameters().size()); // and its parameters once, under the first
+    }
+
     private static void chainCase(ReferenceCases.Case c) {
         Module m = build(c);
         Linear lin = (Linear) m;

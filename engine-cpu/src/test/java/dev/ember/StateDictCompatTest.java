@@ -47,6 +47,30 @@ class StateDictCompatTest {
         assertEquals(E.get("instancenorm result"), result(in.loadStateDict(without(in, "num_batches_tracked"), true)));
     }
 
+    /**
+     * A norm layer registered under two names (locuslab's TCN registers its layers by name and again in a Sequential):
+     * PyTorch's load runs the layer's {@code _load_from_state_dict} once per name, so both names' missing counts take
+     * the layer's own; Ember looked up only the first name and called the second missing.
+     */
+    @Test
+    void missingBatchCountOfALayerSharedUnderTwoNames() {
+        BatchNorm1d bn = new BatchNorm1d(3);
+        bn.numBatchesTracked().fill_(4);
+        Module root = new Module() {
+            final BatchNorm1d norm = registerModule("norm", bn);
+            final Sequential seq = registerModule("seq", new Sequential(new Linear(2, 3), bn));
+
+            @Override
+            public Tensor forward(Tensor x) {
+                return seq.apply(x);
+            }
+        };
+        Map<String, Tensor> sd = without(root, "num_batches_tracked");
+        assertEquals(10, sd.size()); // weight, bias, running_mean, running_var under "norm." and "seq.1.", the Linear's two
+        assertEquals("<All keys matched successfully>", result(root.loadStateDict(sd, true)));
+        assertEquals(4, bn.numBatchesTracked().longItem());
+    }
+
     @Test
     void otherMissingKeysAreStillErrors() {
         BatchNorm1d bn = new BatchNorm1d(3);

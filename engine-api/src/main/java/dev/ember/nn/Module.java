@@ -636,14 +636,15 @@ public abstract class Module {
             throw new IllegalArgumentException("Expected state_dict to be dict-like, got null.");
         }
         checkSavable();
-        state = ParametrizationList.legacyKeys(this, state); // weight_norm's old {name}_g/{name}_v, as PyTorch's pre-hook
+        // PyTorch's load walks every path, a shared module once under each name (its pre-hooks and norm defaults too)
+        Map<String, Module> modules = modulePaths();
+        state = ParametrizationList.legacyKeys(modules, state); // weight_norm's old {name}_g/{name}_v, as PyTorch's pre-hook
         Map<String, Tensor> own = new LinkedHashMap<>();
         collect("", own, true, true, true);
         List<String> errors = new ArrayList<>();
         List<String> missing = new ArrayList<>();
         Map<Tensor, Tensor> copies = new LinkedHashMap<>();
         Map<Tensor, int[]> materialize = new LinkedHashMap<>();
-        Map<String, Module> modules = namedModules();
         Map<String, Map.Entry<Module, String>> resizable = new LinkedHashMap<>();
         modules.forEach((prefix, m) -> m.buffers.keySet().forEach(b -> {
             if (m.resizesOnLoad(b)) {
@@ -1125,14 +1126,14 @@ public abstract class Module {
 
     /**
      * Applies {@code fn} to every submodule (children first, recursively) and then to this module, as PyTorch's
-     * {@code apply(fn)} (used to initialize weights); returns this module.
+     * {@code apply(fn)} (used to initialize weights); returns this module. As PyTorch's, it walks {@link #children()}:
+     * a module registered twice in one parent is visited once there, one registered in two parents once under each
+     * (locuslab's TCN: {@code conv1} and again inside {@code net}, so an in-place init there runs twice, as in PyTorch).
      */
     public Module apply(Consumer<Module> fn) {
         Checks.notNull(fn, "apply(): fn");
-        for (Module m : children.values()) {
-            if (m != null) {
-                m.apply(fn);
-            }
+        for (Module m : children()) { // PyTorch's self.children(): a module registered twice here is visited once
+            m.apply(fn);
         }
         fn.accept(this);
         return this;
@@ -1179,6 +1180,27 @@ public abstract class Module {
         return out;
     }
 
+    /**
+     * Every path to this module's submodules, a module registered under several names once under each (PyTorch's
+     * {@code named_modules(remove_duplicate=False)}), a module before its children: the walk of PyTorch's
+     * {@code load_state_dict}, which runs each module's {@code _load_from_state_dict} and load pre-hooks once per
+     * path, so that a shared module takes its entries under every name.
+     */
+    Map<String, Module> modulePaths() {
+        Map<String, Module> out = new LinkedHashMap<>();
+        modulePaths("", out);
+        return out;
+    }
+
+    private void modulePaths(String prefix, Map<String, Module> out) {
+        out.put(prefix, this);
+        children.forEach((k, m) -> {
+            if (m != null) {
+                m.modulePaths(prefix.isEmpty() ? k : prefix + "." + k, out);
+            }
+        });
+    }
+
     private void namedModules(String prefix, Map<String, Module> out, Set<Module> seen) {
         if (!seen.add(this)) {
             return;
@@ -1196,11 +1218,15 @@ public abstract class Module {
         return new ArrayList<>(namedModules().values());
     }
 
-    /** The direct submodules that are present, as {@code children()}. */
+    /**
+     * The direct submodules that are present, each once (a module registered under two names here is listed under
+     * the first), as {@code children()}.
+     */
     public List<Module> children() {
         List<Module> out = new ArrayList<>();
+        Set<Module> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Module m : children.values()) {
-            if (m != null) {
+            if (m != null && seen.add(m)) {
                 out.add(m);
             }
         }

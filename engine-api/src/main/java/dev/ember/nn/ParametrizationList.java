@@ -255,12 +255,13 @@ public class ParametrizationList extends Module {
     /**
      * A state dict with the older names of parametrized originals ({@link Parametrization#legacyStateKeys}, as
      * weight_norm's {@code weight_g}/{@code weight_v}) renamed to {@code parametrizations.<name>.original<i>}, for
-     * every parametrized module under {@code root}; the same map when there are none. Called by
+     * every parametrized module of {@code modulePaths} under each of its names (PyTorch's load runs the pre-hook once
+     * per path, so a module registered twice takes its old keys under both); the same map when there are none. Called by
      * {@link Module#loadStateDict(Map, boolean)}.
      */
-    static Map<String, Tensor> legacyKeys(Module root, Map<String, Tensor> state) {
+    static Map<String, Tensor> legacyKeys(Map<String, Module> modulePaths, Map<String, Tensor> state) {
         Map<String, Tensor> out = state;
-        for (Map.Entry<String, Module> e : root.namedModules().entrySet()) {
+        for (Map.Entry<String, Module> e : modulePaths.entrySet()) {
             if (!(e.getValue().namedChildren().get(CHILD) instanceof ModuleDict<?> dict)) {
                 continue;
             }

@@ -11,6 +11,8 @@ import org.junit.jupiter.api.Test;
 
 import static dev.ember.cuda.CudaParity.GPU;
 import static dev.ember.cuda.CudaParity.uniform;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -54,6 +56,43 @@ class CudaGradGradCheckTest {
         assertTrue(Autograd.gradgradcheck(a -> a[0].exp(), new Tensor[] {r(4)}, new Tensor[] {r(4)}));
         assertTrue(Autograd.gradgradcheckMulti(a -> new Tensor[] {a[0].tanh(), a[0].mul(a[1]).sum()},
                 new Tensor[] {r(3), r(3)}, null, 1e-6, 1e-5, 1e-3, false));
+    }
+
+    /**
+     * tanh's and sigmoid's create_graph gradients are PyTorch's TanhBackwardBackward0 and SigmoidBackwardBackward0 on
+     * the GPU too, their second derivatives correct (gradgradcheck) and their values the CPU's.
+     */
+    @Test
+    void tanhAndSigmoidBackwardNodesOnTheGpu() {
+        assertTrue(Autograd.gradgradcheck(a -> a[0].tanh(), r(2, 3)));
+        assertTrue(Autograd.gradgradcheck(a -> a[0].sigmoid(), r(2, 3)));
+        Tensor x = r(5);
+        Tensor dt = Autograd.grad(java.util.List.of(x.tanh().sum()), java.util.List.of(x), null, true).get(0);
+        Tensor ds = Autograd.grad(java.util.List.of(x.sigmoid().sum()), java.util.List.of(x), null, true).get(0);
+        assertEquals("TanhBackwardBackward0", dt.gradFn().name());
+        assertEquals("SigmoidBackwardBackward0", ds.gradFn().name());
+        Tensor xc = x.detach().cpu().requiresGrad_(true);
+        Tensor dtc = Autograd.grad(java.util.List.of(xc.tanh().sum()), java.util.List.of(xc), null, true).get(0);
+        Tensor d2 = Autograd.grad(java.util.List.of(dt.sum()), java.util.List.of(x)).get(0);
+        Tensor d2c = Autograd.grad(java.util.List.of(dtc.sum()), java.util.List.of(xc)).get(0);
+        assertArrayEquals(dtc.detach().toDoubleArray(), dt.detach().cpu().toDoubleArray(), 1e-14);
+        assertArrayEquals(d2c.toDoubleArray(), d2.cpu().toDoubleArray(), 1e-14);
+    }
+
+    /** leaky_relu's and hardtanh's create_graph gradients are their BackwardBackward0 nodes on the GPU: zero u_xx. */
+    @Test
+    void piecewiseLinearSecondDerivativesAreZeroOnTheGpu() {
+        Tensor x = r(4);
+        Tensor g = Autograd.grad(java.util.List.of(Functional.leakyRelu(x, 0.1).sum()), java.util.List.of(x), null,
+                true).get(0);
+        assertEquals("LeakyReluBackwardBackward0", g.gradFn().name());
+        assertArrayEquals(new double[4], Autograd.grad(java.util.List.of(g.sum()), java.util.List.of(x)).get(0).cpu()
+                .toDoubleArray());
+        Tensor h = Autograd.grad(java.util.List.of(Functional.hardtanh(x).sum()), java.util.List.of(x), null, true)
+                .get(0);
+        assertEquals("HardtanhBackwardBackward0", h.gradFn().name());
+        assertArrayEquals(new double[4], Autograd.grad(java.util.List.of(h.sum()), java.util.List.of(x)).get(0).cpu()
+                .toDoubleArray());
     }
 
     @Test
