@@ -26,8 +26,6 @@ import dev.ember.optim.AdamW;
 import dev.ember.optim.AveragedModel;
 import dev.ember.optim.Optimizer;
 import dev.ember.optim.SGD;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayDeque;
@@ -68,22 +66,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * norm with a double backward, AdaIN, InstanceNorm2d, upsampling and checkpoint.</li>
  * </ol>
  */
-class OutsiderPrograms6Test {
+class OutsiderPrograms6Test extends Float64DefaultDtype {
     private static final OutsiderFixture PT = new OutsiderFixture("outsiderprograms6", "programs6.pt");
     private static final DType F64 = DType.FLOAT64;
     private static final DType F32 = DType.FLOAT32;
-    private DType savedDefault;
-
-    @BeforeEach
-    void float64Default() {
-        savedDefault = Ember.getDefaultDtype();
-        Ember.setDefaultDtype(F64);
-    }
-
-    @AfterEach
-    void restoreDefault() {
-        Ember.setDefaultDtype(savedDefault);
-    }
 
     private static Tensor e(String name) {
         return PT.e(name);

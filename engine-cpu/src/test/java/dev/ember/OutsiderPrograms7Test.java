@@ -31,8 +31,6 @@ import dev.ember.optim.LambdaLR;
 import dev.ember.optim.Optimizer;
 import dev.ember.optim.RMSprop;
 import dev.ember.optim.SGD;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -72,27 +70,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <li>A WaveNet, a bidirectional GRU over unsorted packed sequences, a DeepONet, a Fourier-feature MLP.</li>
  * </ol>
  */
-class OutsiderPrograms7Test {
+class OutsiderPrograms7Test extends Float64DefaultDtype {
     private static final OutsiderFixture PT = new OutsiderFixture("outsiderprograms7", "programs7.pt");
     private static final DType F64 = DType.FLOAT64;
-
-    private DType defaultBefore;
-
-    /**
-     * The generator runs under {@code torch.set_default_dtype(torch.float64)}: the programs' own constants ({@code
-     * torch.eye(n)}, {@code torch.tensor([0.1, 0.5, 0.9])}, {@code Normal(0.0, 1.0)}) are float64 there, so the port
-     * sets the same default (a float32 {@code eye} times a 0-dim float64 noise would be float32, as PyTorch promotes).
-     */
-    @BeforeEach
-    void float64Default() {
-        defaultBefore = Ember.getDefaultDtype();
-        Ember.setDefaultDtype(F64);
-    }
-
-    @AfterEach
-    void restoreDefault() {
-        Ember.setDefaultDtype(defaultBefore);
-    }
 
     private static Tensor e(String name) {
         return PT.e(name);

@@ -36,8 +36,6 @@ import dev.ember.optim.ReduceLROnPlateau;
 import dev.ember.optim.SGD;
 import dev.ember.optim.SequentialLR;
 import dev.ember.optim.SwaUtils;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -78,26 +76,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <li>Numeric corners, printed as PyTorch prints them.</li>
  * </ol>
  */
-class OutsiderPrograms8Test {
+class OutsiderPrograms8Test extends Float64DefaultDtype {
     private static final OutsiderFixture PT = new OutsiderFixture("outsiderprograms8", "programs8.pt");
     private static final DType F64 = DType.FLOAT64;
     private static final double[] METRICS = {1.0, 0.9, 0.95, 0.96, 0.97, 0.85, 0.86, 0.87};
     private static final List<String> CASES = List.of("adamw_seq", "adam_onecycle", "rmsprop_warm", "sgd_plateau",
             "adagrad_plateau", "nadam_lambda", "radam_onecycle", "asgd_exp");
-
-    private DType defaultBefore;
-
-    /** The generator runs under {@code torch.set_default_dtype(torch.float64)}; so does the port. */
-    @BeforeEach
-    void float64Default() {
-        defaultBefore = Ember.getDefaultDtype();
-        Ember.setDefaultDtype(F64);
-    }
-
-    @AfterEach
-    void restoreDefault() {
-        Ember.setDefaultDtype(defaultBefore);
-    }
 
     private static Tensor e(String name) {
         return PT.e(name);

@@ -22,8 +22,6 @@ import dev.ember.optim.Adam;
 import dev.ember.optim.AdamW;
 import dev.ember.optim.Optimizer;
 import dev.ember.optim.SGD;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -77,23 +75,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * sigmoid's create_graph gradients were MulBackward0 nodes, not TanhBackwardBackward0 and SigmoidBackwardBackward0
  * ({@code AutogradTest.tanhAndSigmoidBackwardsAreTheirOwnNodesUnderCreateGraph}).
  */
-class OutsiderPrograms9Test {
+class OutsiderPrograms9Test extends Float64DefaultDtype {
     private static final OutsiderFixture PT = new OutsiderFixture("outsiderprograms9", "programs9.pt");
     private static final DType F64 = DType.FLOAT64;
-
-    private DType defaultBefore;
-
-    /** The generator runs under {@code torch.set_default_dtype(torch.float64)}; the port sets the same default. */
-    @BeforeEach
-    void float64Default() {
-        defaultBefore = Ember.getDefaultDtype();
-        Ember.setDefaultDtype(F64);
-    }
-
-    @AfterEach
-    void restoreDefault() {
-        Ember.setDefaultDtype(defaultBefore);
-    }
 
     private static Tensor e(String name) {
         return PT.e(name);
