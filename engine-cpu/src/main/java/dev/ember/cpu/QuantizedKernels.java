@@ -31,9 +31,6 @@ final class QuantizedKernels {
      * magnitude at most 255, held as floats) with int8 weight rows, reading each weight once for all of them.
      */
     interface Int8Dots {
-        /** What runs, for logs. */
-        String name();
-
         /**
          * {@code out[r n + j] = sum_c (int) a[r k + c] * w[wo + j k + c]} for every row {@code r} and {@code j} in
          * [rowFrom, rowTo), in int32.
@@ -43,11 +40,6 @@ final class QuantizedKernels {
 
     /** The plain Java dots: int arithmetic. */
     static final class PlainInt8Dots implements Int8Dots {
-        @Override
-        public String name() {
-            return "plain";
-        }
-
         @Override
         public void dots(float[] a, int rows, int k, byte[] w, int wo, int n, int rowFrom, int rowTo, int[] out) {
             for (int j = rowFrom; j < rowTo; j++) {
@@ -108,18 +100,9 @@ final class QuantizedKernels {
         int zero = (int) qp[1];
         float inv = 1.0f / scale;
         float zeroF = zero;
-        float[] multiplier = new float[n];
-        for (int j = 0; j < n; j++) {
-            multiplier[j] = scale * wScale[j];
-        }
-        if (dots) {
-            fewRows(xs, xo, m, k, ws, wo, n, wZero, bias, ys, yo, scale, zero, multiplier);
-            return;
-        }
-        // the shifted integers qx - zx and qw - zw, as float32 (exact: |v| <= 255)
-        float[] a = new float[Math.multiplyExact(m, k)];
-        float[] b = new float[Math.multiplyExact(n, k)];
         int vectorized = k - k % 8; // FBGEMM's 8-wide FMA path; its scalar tail divides
+        // the shifted integers qx - zx, as float32 (exact: |v| <= 255)
+        float[] a = new float[Math.multiplyExact(m, k)];
         CpuThreads.parallelFor(m, CpuThreads.chunks(m, k), (task, from, to) -> {
             for (int i = from; i < to; i++) {
                 int xr = xo + i * k;
@@ -129,37 +112,11 @@ final class QuantizedKernels {
                 }
             }
         });
-        int maxW = 0;
-        for (int j = 0; j < n; j++) {
-            int wr = wo + j * k;
-            int br = j * k;
-            int zw = wZero[j];
-            for (int c = 0; c < k; c++) {
-                int v = ws[wr + c] - zw;
-                b[br + c] = v;
-                maxW = Math.max(maxW, Math.abs(v));
-            }
-        }
-        int maxA = 0;
-        for (float v : a) {
-            maxA = Math.max(maxA, (int) Math.abs(v));
-        }
-        // sum (qx - zx)(qw - zw) in int32, as FBGEMM's integer GEMM with its offsets gives it: float32 GEMMs over
-        // slices of columns so few that every partial sum, in any order, is an integer of magnitude at most
-        // slice * maxA * maxW <= 2^24, so exact (at least CHUNK columns: 256 * 255 * 255 < 2^24); added as ints
-        int slice = (int) Math.max(CHUNK, Math.min(k, (1L << 24) / Math.max(1L, (long) maxA * maxW)));
-        int[] acc = new int[Math.multiplyExact(m, n)];
-        float[] part = new float[acc.length];
-        for (int k0 = 0; k0 < k; k0 += slice) {
-            int kc = Math.min(slice, k - k0);
-            Gemm.sgemm(MicroKernels.get(), m, n, kc, a, k0, k, 1, b, k0, 1, k, part, 0, n, 1);
-            for (int i = 0; i < acc.length; i++) {
-                acc[i] += (int) part[i];
-            }
-        }
+        // sum (qx - zx)(qw - zw) in int32, as FBGEMM's integer GEMM with its row and column offsets gives it
+        int[] raw = dots ? fewRows(a, m, k, ws, wo, n, wZero) : sliced(a, m, k, ws, wo, n, wZero);
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
-                float r = (float) acc[i * n + j] * multiplier[j];
+                float r = (float) raw[i * n + j] * (scale * wScale[j]);
                 ys[yo + i * n + j] = bias == null ? r : r + bias[j];
             }
         }
@@ -182,35 +139,59 @@ final class QuantizedKernels {
     }
 
     /**
-     * Few rows: each weight row read once for all of them by {@link Int8Dots}, with the activations shifted
-     * ({@code qx - zx}), then {@code sum (qx - zx) qw - zw sum (qx - zx)}, split over the output features.
+     * The integer sums by {@link Int8Dots}, each int8 weight row read once for every four rows of {@code a}
+     * ({@code qx - zx}): {@code sum (qx - zx) qw - zw sum (qx - zx)}, split over the output features.
      */
-    private static void fewRows(float[] xs, int xo, int m, int k, byte[] ws, int wo, int n, int[] wZero, float[] bias,
-                                float[] ys, int yo, float scale, int zero, float[] multiplier) {
-        float inv = 1.0f / scale;
-        float zeroF = zero;
-        int vectorized = k - k % 8;
-        float[] a = new float[m * k];
-        int[] rowSums = new int[m];
-        for (int i = 0; i < m; i++) {
-            int rowSum = 0;
-            for (int c = 0; c < k; c++) {
-                float v = quantize(xs[xo + i * k + c], c, vectorized, scale, inv, zeroF) - zero;
-                a[i * k + c] = v;
-                rowSum += (int) v;
-            }
-            rowSums[i] = rowSum;
-        }
+    private static int[] fewRows(float[] a, int m, int k, byte[] ws, int wo, int n, int[] wZero) {
         Int8Dots d = dots();
-        int[] acc = new int[m * n];
+        int[] acc = new int[Math.multiplyExact(m, n)];
         CpuThreads.parallelFor(n, CpuThreads.chunks(n, (long) k * m), (task, from, to) -> d.dots(a, m, k, ws, wo, n, from, to,
             acc));
         for (int i = 0; i < m; i++) {
+            int rowSum = 0;
+            for (int c = 0; c < k; c++) {
+                rowSum += (int) a[i * k + c];
+            }
             for (int j = 0; j < n; j++) {
-                int raw = acc[i * n + j] - wZero[j] * rowSums[i];
-                float r = (float) raw * multiplier[j];
-                ys[yo + i * n + j] = bias == null ? r : r + bias[j];
+                acc[i * n + j] -= wZero[j] * rowSum;
             }
         }
+        return acc;
+    }
+
+    /**
+     * The integer sums by float32 GEMMs of {@code a} ({@code qx - zx}) and the weight's shifted integers {@code qw - zw}
+     * over slices of columns so few that every partial sum, in any order, is an integer of magnitude at most
+     * {@code slice * max|qx - zx| * max|qw - zw| <= 2^24}, so exact (at least {@link #CHUNK} columns:
+     * {@code 256 * 255 * 255 < 2^24}); the slices' sums added as ints.
+     */
+    private static int[] sliced(float[] a, int m, int k, byte[] ws, int wo, int n, int[] wZero) {
+        float[] b = new float[Math.multiplyExact(n, k)];
+        int maxW = 0;
+        for (int j = 0; j < n; j++) {
+            int wr = wo + j * k;
+            int br = j * k;
+            int zw = wZero[j];
+            for (int c = 0; c < k; c++) {
+                int v = ws[wr + c] - zw;
+                b[br + c] = v;
+                maxW = Math.max(maxW, Math.abs(v));
+            }
+        }
+        int maxA = 0;
+        for (float v : a) {
+            maxA = Math.max(maxA, (int) Math.abs(v));
+        }
+        int slice = (int) Math.max(CHUNK, Math.min(k, (1L << 24) / Math.max(1L, (long) maxA * maxW)));
+        int[] acc = new int[Math.multiplyExact(m, n)];
+        float[] part = new float[acc.length];
+        for (int k0 = 0; k0 < k; k0 += slice) {
+            int kc = Math.min(slice, k - k0);
+            Gemm.sgemm(MicroKernels.get(), m, n, kc, a, k0, k, 1, b, k0, 1, k, part, 0, n, 1);
+            for (int i = 0; i < acc.length; i++) {
+                acc[i] += (int) part[i];
+            }
+        }
+        return acc;
     }
 }

@@ -26,11 +26,6 @@ final class VectorInt8Dots implements QuantizedKernels.Int8Dots {
     }
 
     @Override
-    public String name() {
-        return "vector " + S.length() + " float lanes";
-    }
-
-    @Override
     public void dots(float[] a, int rows, int k, byte[] w, int wo, int n, int rowFrom, int rowTo, int[] out) {
         int lanes = S.length();
         int block = LANE_PRODUCTS * lanes;
