@@ -30,8 +30,8 @@ import java.util.Arrays;
  * computes {@code x W^T} in float32, then adds the bias, as FBGEMM's fp16 GEMM (whose summation order differs, so
  * results agree to float32 rounding).
  *
- * <p>Memory: a qint8 layer holds one byte a weight; a float16 one keeps, besides its float16 weight, the weight's
- * float32 values for its GEMM (FBGEMM's fp16 GEMM widens the weight in its kernel).
+ * <p>Memory: a qint8 layer holds one byte a weight; a float16 one holds its float16-rounded weight as float32 values, its
+ * GEMM's operand (FBGEMM's fp16 GEMM keeps two bytes a weight and widens them in its kernel).
  *
  * <p>PyTorch runs this layer on the CPU only (FBGEMM is a CPU library), and so does Ember: an input on a GPU is refused
  * with PyTorch's message. Its weight is not a tensor of PyTorch's state dict keys (PyTorch keeps a packed-parameter
@@ -42,8 +42,9 @@ public class Linear extends Module {
     private final int out;
     private final boolean float16;
     private QuantizedTensor qweight;
-    private Tensor halfWeight;
-    /** The float16 weight's values as float32, made once: the forward's GEMM operand. */
+    /** A qint8 layer's weight and bias packed once for {@link QuantizedOps#linearDynamic(Tensor, QuantizedOps.PackedLinear)}. */
+    private QuantizedOps.PackedLinear packed;
+    /** A float16 layer's weight, rounded to float16 and held as its float32 values, transposed: the GEMM operand. */
     private Tensor halfWeightValues;
     private Tensor bias;
 
@@ -155,14 +156,14 @@ public class Linear extends Module {
         }
         if (qw == null) {
             // PyTorch saturates the weight to float16's range before packing it
-            this.halfWeight = floatWeight.clamp(-65504.0, 65504.0).to(DType.FLOAT16);
-            this.halfWeightValues = halfWeight.to(DType.FLOAT32).t();
+            this.halfWeightValues = floatWeight.clamp(-65504.0, 65504.0).to(DType.FLOAT16).to(DType.FLOAT32).t();
             this.qweight = null;
         } else {
             this.qweight = qw;
-            this.halfWeight = null;
+            this.halfWeightValues = null;
         }
         this.bias = b == null ? null : b.detach().to(dev.ember.Device.CPU).to(DType.FLOAT32).clone();
+        this.packed = qw == null ? null : QuantizedOps.linearPrepack(qw, this.bias);
     }
 
     /** The size of each input sample, {@code in_features}. */
@@ -196,7 +197,7 @@ public class Linear extends Module {
         if (!float16) {
             throw new IllegalStateException("a qint8 dynamic Linear's weight is quantized: use weight()");
         }
-        return halfWeight.to(DType.FLOAT32);
+        return halfWeightValues.t().clone();
     }
 
     /** {@code bias()}: a copy of the float32 bias, or null. */
@@ -236,7 +237,7 @@ public class Linear extends Module {
                 return bias == null ? y : y.add(bias);
             }
         }
-        return QuantizedOps.linearDynamic(x, qweight, bias);
+        return QuantizedOps.linearDynamic(x, packed);
     }
 
     private static void checkFloat(Tensor x) {

@@ -1,6 +1,5 @@
 package dev.ember.ao.nn.quantized.dynamic;
 
-import dev.ember.DType;
 import dev.ember.Ember;
 import dev.ember.GradMode;
 import dev.ember.QuantizedOps;
@@ -31,11 +30,12 @@ public abstract class RNNBase extends Module {
     final boolean batchFirst;
     final double dropout;
     final boolean bidirectional;
-    /** Per layer and direction (layer-major): the quantized {@code weight_ih}, {@code weight_hh} and the biases. */
+    /** Per layer and direction (layer-major): the quantized {@code weight_ih} and {@code weight_hh}. */
     private final List<QuantizedTensor> weightIh = new ArrayList<>();
     private final List<QuantizedTensor> weightHh = new ArrayList<>();
-    private final List<Tensor> biasIh = new ArrayList<>();
-    private final List<Tensor> biasHh = new ArrayList<>();
+    /** The same weights packed with their biases, {@code b_ih} and {@code b_hh}, once for every step's call. */
+    private final List<QuantizedOps.PackedLinear> packedIh = new ArrayList<>();
+    private final List<QuantizedOps.PackedLinear> packedHh = new ArrayList<>();
 
     RNNBase(dev.ember.nn.RNNBase mod, DynamicQConfig qconfig) {
         this.inputSize = mod.inputSize();
@@ -49,10 +49,12 @@ public abstract class RNNBase extends Module {
             for (int layer = 0; layer < numLayers; layer++) {
                 for (int d = 0; d < directions; d++) {
                     String suffix = "_l" + layer + (d == 1 ? "_reverse" : "");
-                    weightIh.add(Linear.quantizeWeight(mod.getParameter("weight_ih" + suffix), qconfig));
-                    weightHh.add(Linear.quantizeWeight(mod.getParameter("weight_hh" + suffix), qconfig));
-                    biasIh.add(floatCopy(mod.getParameter("bias_ih" + suffix)));
-                    biasHh.add(floatCopy(mod.getParameter("bias_hh" + suffix)));
+                    QuantizedTensor ih = Linear.quantizeWeight(mod.getParameter("weight_ih" + suffix), qconfig);
+                    QuantizedTensor hh = Linear.quantizeWeight(mod.getParameter("weight_hh" + suffix), qconfig);
+                    weightIh.add(ih);
+                    weightHh.add(hh);
+                    packedIh.add(QuantizedOps.linearPrepack(ih, mod.getParameter("bias_ih" + suffix)));
+                    packedHh.add(QuantizedOps.linearPrepack(hh, mod.getParameter("bias_hh" + suffix)));
                 }
             }
         }
@@ -81,10 +83,6 @@ public abstract class RNNBase extends Module {
             throw new UnsupportedOperationException("a dynamically quantized " + name + " with proj_size is not "
                     + "supported by Ember yet");
         }
-    }
-
-    private static Tensor floatCopy(Tensor t) {
-        return t.detach().to(dev.ember.Device.CPU).to(DType.FLOAT32).clone();
     }
 
     /**
@@ -171,14 +169,14 @@ public abstract class RNNBase extends Module {
                 List<Tensor> outs = new ArrayList<>();
                 for (int d = 0; d < directions; d++) {
                     int i = layer * directions + d;
-                    Tensor projected = QuantizedOps.linearDynamic(layerInput, weightIh.get(i), biasIh.get(i));
+                    Tensor projected = QuantizedOps.linearDynamic(layerInput, packedIh.get(i));
                     Tensor h = h0.select(0, i);
                     Tensor c = c0 == null ? null : c0.select(0, i);
                     int steps = projected.size(0);
                     Tensor[] stepOuts = new Tensor[steps];
                     for (int s = 0; s < steps; s++) {
                         int t = d == 1 ? steps - 1 - s : s;
-                        Tensor hw = QuantizedOps.linearDynamic(h, weightHh.get(i), biasHh.get(i));
+                        Tensor hw = QuantizedOps.linearDynamic(h, packedHh.get(i));
                         Tensor[] hc = cell(projected.select(0, t), hw, h, c);
                         h = hc[0];
                         c = hc[1];
