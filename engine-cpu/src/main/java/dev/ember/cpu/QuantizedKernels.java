@@ -17,7 +17,7 @@ final class QuantizedKernels {
 
     /**
      * Below this many input rows the int8 weight is read by {@link Int8Dots} (once per four rows), not converted to floats
-     * for the GEMM (one thread, [16, 1024] x [1024, 1024]: 1.5 ms against 1.7-2.2; at 64 rows 6.7 against 2.5-3.1).
+     * for the GEMM (one thread, [16, 1024] x [1024, 1024]: 1.5 ms against 1.6-2.2; at 64 rows 6.7 against 2.5-3.1).
      */
     static final int DOT_ROWS = 24;
 
