@@ -377,4 +377,9 @@ emit("gru.fbgemm.h", torch.from_numpy(rh))
 print("# gru onednn vs transcription: out %.3g, h %.3g" % ((og - torch.from_numpy(ro)).abs().max(),
                                                           (hgn - torch.from_numpy(rh)).abs().max()), file=sys.stderr)
 
+# no autograd through the quantized op: an input that requires grad gives an output that does not, with no grad_fn
+with torch.enable_grad():
+    yg = quantize_dynamic(model_of([16, 8, 4]), {nn.Linear}, dtype=torch.qint8)(torch.randn(2, 16, requires_grad=True))
+text("grad.requires", "%s %s" % (yg.requires_grad, yg.grad_fn))
+
 print("\n".join(lines))

@@ -352,4 +352,14 @@ class QuantizeDynamicTest {
         first.apply(x); // the float layer, held elsewhere, forwards to the quantized one and its hooks
         assertArrayEquals(new int[] {2, 2}, calls);
     }
+
+    @Test
+    void noGradientFlowsThroughTheQuantizedOpAsInPyTorch() {
+        assertEquals("False None", EXPECTED.text("grad.requires")); // PyTorch: requires_grad False, grad_fn None
+        Sequential m = floatModel("a");
+        Quantization.quantizeDynamic(m, Set.of(Linear.class), QuantDType.QINT8, true);
+        Tensor y = m.apply(in("a.x").requiresGrad_(true));
+        assertFalse(y.requiresGrad());
+        assertEquals(null, y.gradFn());
+    }
 }
