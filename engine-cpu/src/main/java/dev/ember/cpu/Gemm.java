@@ -75,7 +75,19 @@ final class Gemm {
      * {@link #kcMax} (as C stays in L2 or not; {@code -Dember.cpu.gemmKc} fixes the bound), evened out.
      */
     static int kc(int m, int n, int k, int mr, int nr) {
-        int max = KC_FIXED > 0 ? KC_FIXED : cFitsL2(m, n) ? kcL1(nr) : kcMax(mr, nr);
+        return kc(m, n, k, mr, nr, false);
+    }
+
+    /**
+     * {@link #kc(int, int, int, int, int)}, where {@code aInPlace} says A is read where it lies: then KC is always
+     * {@link #kcMax}'s, whose A block (now A's rows in place, re-read for each column panel) and B panel fit L2. The L1
+     * rule's shorter blocks only store C more often, through the tile's scratch when its columns are strided: a Linear
+     * layer's {@code x W^T} at a batch of 24 to 128, run as {@code (W x^T)^T} with W in place ([m, 1024] x [1024,
+     * 1024]^T, one thread, AMD EPYC): 0.42-0.48 ms at 24 and 32 rows with KC 512 or 1024 against 0.62-0.87 with the L1
+     * rule's 192.
+     */
+    static int kc(int m, int n, int k, int mr, int nr, boolean aInPlace) {
+        int max = KC_FIXED > 0 ? KC_FIXED : aInPlace || !cFitsL2(m, n) ? kcMax(mr, nr) : kcL1(nr);
         int blocks = Math.max(1, (k + max - 1) / max);
         return Math.min(max, Math.max(8, MicroKernels.roundUp((k + blocks - 1) / blocks, 8)));
     }
@@ -145,9 +157,25 @@ final class Gemm {
             fewRows(m, n, k, a, ao, ars, b, bo, bcs, c, co, crs, ccs, accumulate);
             return;
         }
-        // C = A B and C^T = B^T A^T are the same product; run the orientation and tile shape that waste less of the
-        // kernel's tiles and pack less (a convolution's weight gradient, [16 x 100] x [100 x 150], runs twice as fast
-        // transposed); ties keep the plain orientation and the first shape
+        Plan plan = plan(kernels, m, n, k, ars, acs, brs, bcs, crs, ccs);
+        if (plan.transposed()) {
+            blocked(plan.shape(), n, m, k, b, bo, bcs, brs, a, ao, acs, ars, c, co, ccs, crs, accumulate);
+        } else {
+            blocked(plan.shape(), m, n, k, a, ao, ars, acs, b, bo, brs, bcs, c, co, crs, ccs, accumulate);
+        }
+    }
+
+    /** How {@link #blocked} runs a product: the tile shape, and whether as {@code C^T = B^T A^T}. */
+    record Plan(MicroKernels shape, boolean transposed) {
+    }
+
+    /**
+     * C = A B and C^T = B^T A^T are the same product: the orientation and tile shape that waste less of the kernel's
+     * tiles and pack less ({@link #cost}); ties keep the plain orientation and the first shape. A convolution's weight
+     * gradient, [16 x 100] x [100 x 150], runs twice as fast transposed; a Linear layer's {@code x W^T} at a batch of
+     * 8 to 64 runs transposed with W in place (at 8 to 16, in the one-vector tile).
+     */
+    static Plan plan(MicroKernels kernels, int m, int n, int k, int ars, int acs, int brs, int bcs, int crs, int ccs) {
         MicroKernels best = kernels;
         boolean transposed = false;
         long least = Long.MAX_VALUE;
@@ -165,11 +193,7 @@ final class Gemm {
                 transposed = true;
             }
         }
-        if (transposed) {
-            blocked(best, n, m, k, b, bo, bcs, brs, a, ao, acs, ars, c, co, ccs, crs, accumulate);
-        } else {
-            blocked(best, m, n, k, a, ao, ars, acs, b, bo, brs, bcs, c, co, crs, ccs, accumulate);
-        }
+        return new Plan(best, transposed);
     }
 
     /** Most outputs a product may have to be computed as dot products ({@link #dots}). */
@@ -324,7 +348,7 @@ final class Gemm {
         int nr = kernels.nr();
         long rowPanels = (m + mr - 1) / mr;
         long colPanels = (Math.min(n, NC) + nr - 1) / nr;
-        long cost = rowPanels * mr * ((n + nr - 1) / nr * nr) * (long) k;
+        long cost = kernels.tileCost(rowPanels * mr * ((n + nr - 1) / nr * nr) * (long) k);
         if (bcs != 1 || rowPanels > PACK_REUSE) {
             cost += 16L * k * n;
         }
@@ -332,7 +356,7 @@ final class Gemm {
             cost += 16L * k * m;
         }
         if (ccs != 1) {
-            int kc = kc(m, Math.min(n, NC), k, mr, nr);
+            int kc = kc(m, Math.min(n, NC), k, mr, nr, !packsA(ars, acs, colPanels));
             cost += (long) STORE_COST * m * n * ((k + kc - 1) / kc);
         }
         return cost;
@@ -371,7 +395,8 @@ final class Gemm {
         int mr = kernels.mr();
         int nr = kernels.nr();
         int mc = mr * MC_PANELS;
-        int kcb = kc(m, Math.min(n, NC), k, mr, nr);
+        // every NC block but a narrower last one has as many column panels as the first
+        int kcb = kc(m, Math.min(n, NC), k, mr, nr, !packsA(ars, acs, (Math.min(n, NC) + nr - 1) / nr));
         int rowPanels = (m + mr - 1) / mr;
         // Packing pays off when a panel is reused many times; a B row-major in memory feeds the kernel as it is when
         // C has few row panels (a small-M product such as a convolution's per-sample GEMM), likewise A when C has few

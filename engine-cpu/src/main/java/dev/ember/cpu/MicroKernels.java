@@ -25,6 +25,14 @@ abstract class MicroKernels {
     }
 
     /**
+     * What {@code fmas} multiply-adds of this tile cost in the GEMM's cost model, in units of the widest tile's: more
+     * where the tile loads more per multiply-add.
+     */
+    long tileCost(long fmas) {
+        return fmas;
+    }
+
+    /**
      * {@code C[h x w] = (add ? C : 0) + A B} over {@code kc} steps, where A is MR rows read at
      * {@code a[aOff + r * ars + p * acs]} (a packed panel has {@code ars = 1, acs = MR}) and B is NR columns read at
      * {@code b[bOff + p * brs + j]} (packed: {@code brs = NR}). Both are always read whole (MR x NR, zero-padded by

@@ -43,28 +43,53 @@ final class VectorMicroKernels extends MicroKernels {
         default -> Runtime.version().feature() < 25;
     };
 
+    /**
+     * Rows of the one-vector-wide tile, the shape for products with few columns: a Linear layer's {@code x W^T} at a
+     * batch of up to one vector, run as {@code (W x^T)^T} so W feeds the kernel where it lies (the two-vector tile
+     * wasted half of each tile there, and the plain orientation packs all of W for a handful of rows).
+     * {@code -Dember.cpu.gemmNarrow=false} leaves it out.
+     */
+    private static final boolean NARROW = !"false".equals(System.getProperty("ember.cpu.gemmNarrow"));
+
     private final boolean packedForm;
     private final int rows;
+    private final int nr;
     private final MicroKernels[] shapes;
 
     /** The kernel in the loop form and tile shapes chosen for this JVM and machine. */
     VectorMicroKernels() {
-        this(PACKED_BY_DEFAULT, ROWS.equals("8") && L >= 16 ? 8 : 6, ROWS.equals("auto") && L >= 16);
+        this(PACKED_BY_DEFAULT, ROWS.equals("8") && L >= 16 ? 8 : 6, 2, ROWS.equals("auto") && L >= 16, NARROW);
     }
 
-    /** The kernel with packed panels in the constant-step loop or not, and 6 or 8 rows (tests check each). */
+    /** The two-vector kernel alone, with packed panels in the constant-step loop or not, and 6 or 8 rows (tests). */
     VectorMicroKernels(boolean packedForm, int rows) {
-        this(packedForm, rows, false);
+        this(packedForm, rows, 2, false, false);
     }
 
-    private VectorMicroKernels(boolean packedForm, int rows, boolean withEightRows) {
-        if (rows != 6 && rows != 8) {
-            throw new IllegalArgumentException("rows must be 6 or 8, got " + rows);
+    /**
+     * One tile shape alone, with packed panels in the constant-step loop or not: {@code vectors} vectors wide, 6 or 8
+     * rows for two, 8 for one (tests).
+     */
+    VectorMicroKernels(boolean packedForm, int rows, int vectors) {
+        this(packedForm, rows, vectors, false, false);
+    }
+
+    private VectorMicroKernels(boolean packedForm, int rows, int vectors, boolean withEightRows, boolean narrow) {
+        if (vectors == 2 ? rows != 6 && rows != 8 : vectors != 1 || rows != 8) {
+            throw new IllegalArgumentException("no " + rows + " x " + vectors + " vector tile");
         }
         this.packedForm = packedForm;
         this.rows = rows;
-        this.shapes = withEightRows ? new MicroKernels[] {new VectorMicroKernels(packedForm, 8), this}
-                : new MicroKernels[] {this};
+        this.nr = vectors * L;
+        java.util.List<MicroKernels> all = new java.util.ArrayList<>();
+        if (withEightRows) {
+            all.add(new VectorMicroKernels(packedForm, 8, 2));
+        }
+        all.add(this);
+        if (narrow) {
+            all.add(new VectorMicroKernels(packedForm, 8, 1));
+        }
+        this.shapes = all.toArray(new MicroKernels[0]);
     }
 
     @Override
@@ -73,6 +98,19 @@ final class VectorMicroKernels extends MicroKernels {
     }
 
 
+    /**
+     * The one-vector tile loads a B vector and eight broadcasts for eight multiply-adds, the two-vector tile ten loads
+     * for sixteen: an eighth more per multiply-add with 16-float vectors, so the narrow tile is taken where it pads
+     * less (a batch of 8 to 16 against 32 columns, or 48 against 64), not where both fit. With 8-float vectors (AVX2)
+     * it counts half again: emulated with {@code -XX:UseAVX=2} on the AMD EPYC, a batch of 24 ran at 0.79 ms in three
+     * one-vector panels against 0.68 in two padded two-vector ones ([24, 1024] x [1024, 1024]^T, one thread), while
+     * a batch of 8 ran at 0.30 against 0.36.
+     */
+    @Override
+    long tileCost(long fmas) {
+        return nr != L ? fmas : fmas + fmas / (L >= 16 ? 8 : 2);
+    }
+
     @Override
     int mr() {
         return rows;
@@ -80,31 +118,37 @@ final class VectorMicroKernels extends MicroKernels {
 
     @Override
     int nr() {
-        return NR;
+        return nr;
     }
 
     @Override
     String name() {
-        return "Vector API " + (shapes.length > 1 ? "8x" + NR + " and " : "") + rows + "x" + NR + " (" + S + ", "
+        StringBuilder all = new StringBuilder();
+        for (MicroKernels shape : shapes) {
+            all.append(all.length() == 0 ? "" : ", ").append(shape.mr()).append('x').append(shape.nr());
+        }
+        return "Vector API " + all + " (" + S + ", "
                 + (packedForm ? "packed" : "strided") + " loop)";
     }
 
     @Override
     void sgemmTile(int kc, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int brs, float[] c, int cOff,
                    int crs, int ccs, int h, int w, boolean add, float[] scratch) {
-        boolean packed = packedForm && ars == 1 && acs == rows && brs == NR;
-        boolean whole = h == rows && w == NR && ccs == 1;
+        boolean packed = packedForm && ars == 1 && acs == rows && brs == nr;
+        boolean whole = h == rows && w == nr && ccs == 1;
         float[] dst = whole ? c : scratch;
         int dstOff = whole ? cOff : 0;
-        int dstRow = whole ? crs : NR;
+        int dstRow = whole ? crs : nr;
         // an edge or strided tile is computed whole into scratch, then the part that exists is stored
-        if (rows == 8) {
+        if (nr == L) {
+            narrowTile8(packed, kc, a, aOff, ars, acs, b, bOff, brs, dst, dstOff, dstRow, whole && add);
+        } else if (rows == 8) {
             fullTile8(packed, kc, a, aOff, ars, acs, b, bOff, brs, dst, dstOff, dstRow, whole && add);
         } else {
             fullTile(packed, kc, a, aOff, ars, acs, b, bOff, brs, dst, dstOff, dstRow, whole && add);
         }
         if (!whole) {
-            store(scratch, NR, c, cOff, crs, ccs, h, w, add);
+            store(scratch, nr, c, cOff, crs, ccs, h, w, add);
         }
     }
 
@@ -359,5 +403,75 @@ final class VectorMicroKernels extends MicroKernels {
         c61.intoArray(c, r6 + L);
         c70.intoArray(c, r7);
         c71.intoArray(c, r7 + L);
+    }
+    /** One vector wide: {@code C[8 x 1 vector] += A B}, 8 accumulators (see {@link #NARROW}). */
+    private static void narrowTile8(boolean packed, int kc, float[] a, int aOff, int ars, int acs, float[] b, int bOff,
+                                   int brs, float[] c, int cOff, int crs, boolean add) {
+        FloatVector c0, c1, c2, c3, c4, c5, c6, c7;
+        if (add) {
+            c0 = FloatVector.fromArray(S, c, cOff + 0 * crs);
+            c1 = FloatVector.fromArray(S, c, cOff + 1 * crs);
+            c2 = FloatVector.fromArray(S, c, cOff + 2 * crs);
+            c3 = FloatVector.fromArray(S, c, cOff + 3 * crs);
+            c4 = FloatVector.fromArray(S, c, cOff + 4 * crs);
+            c5 = FloatVector.fromArray(S, c, cOff + 5 * crs);
+            c6 = FloatVector.fromArray(S, c, cOff + 6 * crs);
+            c7 = FloatVector.fromArray(S, c, cOff + 7 * crs);
+        } else {
+            FloatVector z = FloatVector.zero(S);
+            c0 = z;
+            c1 = z;
+            c2 = z;
+            c3 = z;
+            c4 = z;
+            c5 = z;
+            c6 = z;
+            c7 = z;
+        }
+        if (packed) {
+            int bi = bOff;
+            int aEnd = aOff + kc * 8;
+            for (int ai = aOff; ai < aEnd; ai += 8, bi += L) {
+                FloatVector b0 = FloatVector.fromArray(S, b, bi);
+                c0 = FloatVector.broadcast(S, a[ai + 0]).fma(b0, c0);
+                c1 = FloatVector.broadcast(S, a[ai + 1]).fma(b0, c1);
+                c2 = FloatVector.broadcast(S, a[ai + 2]).fma(b0, c2);
+                c3 = FloatVector.broadcast(S, a[ai + 3]).fma(b0, c3);
+                c4 = FloatVector.broadcast(S, a[ai + 4]).fma(b0, c4);
+                c5 = FloatVector.broadcast(S, a[ai + 5]).fma(b0, c5);
+                c6 = FloatVector.broadcast(S, a[ai + 6]).fma(b0, c6);
+                c7 = FloatVector.broadcast(S, a[ai + 7]).fma(b0, c7);
+            }
+        } else {
+            int a0 = aOff + 0 * ars;
+            int a1 = aOff + 1 * ars;
+            int a2 = aOff + 2 * ars;
+            int a3 = aOff + 3 * ars;
+            int a4 = aOff + 4 * ars;
+            int a5 = aOff + 5 * ars;
+            int a6 = aOff + 6 * ars;
+            int a7 = aOff + 7 * ars;
+            int bi = bOff;
+            for (int p = 0; p < kc; p++, bi += brs) {
+                int q = p * acs;
+                FloatVector b0 = FloatVector.fromArray(S, b, bi);
+                c0 = FloatVector.broadcast(S, a[a0 + q]).fma(b0, c0);
+                c1 = FloatVector.broadcast(S, a[a1 + q]).fma(b0, c1);
+                c2 = FloatVector.broadcast(S, a[a2 + q]).fma(b0, c2);
+                c3 = FloatVector.broadcast(S, a[a3 + q]).fma(b0, c3);
+                c4 = FloatVector.broadcast(S, a[a4 + q]).fma(b0, c4);
+                c5 = FloatVector.broadcast(S, a[a5 + q]).fma(b0, c5);
+                c6 = FloatVector.broadcast(S, a[a6 + q]).fma(b0, c6);
+                c7 = FloatVector.broadcast(S, a[a7 + q]).fma(b0, c7);
+            }
+        }
+        c0.intoArray(c, cOff + 0 * crs);
+        c1.intoArray(c, cOff + 1 * crs);
+        c2.intoArray(c, cOff + 2 * crs);
+        c3.intoArray(c, cOff + 3 * crs);
+        c4.intoArray(c, cOff + 4 * crs);
+        c5.intoArray(c, cOff + 5 * crs);
+        c6.intoArray(c, cOff + 6 * crs);
+        c7.intoArray(c, cOff + 7 * crs);
     }
 }

@@ -9,7 +9,7 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The GEMM micro-kernels (plain, and the Vector API one in both loop forms with 6 and 8 rows) against a double-precision triple loop, on sizes that are no multiple of any tile. */
+/** The GEMM micro-kernels (plain, and the Vector API one in both loop forms with 6 and 8 rows two vectors wide and 8 rows one vector wide) against a double-precision triple loop, on sizes that are no multiple of any tile. */
 class GemmTest {
 
     private static List<MicroKernels> kernels() {
@@ -20,6 +20,9 @@ class GemmTest {
                 ks.add(new VectorMicroKernels(true, rows));
                 ks.add(new VectorMicroKernels(false, rows));
             }
+            // the one-vector tile alone (session 34)
+            ks.add(new VectorMicroKernels(true, 8, 1));
+            ks.add(new VectorMicroKernels(false, 8, 1));
             // the machine's default: both shapes where vectors hold 16 floats, each product taking the cheaper
             ks.add(new VectorMicroKernels());
         }
@@ -29,7 +32,7 @@ class GemmTest {
     @Test
     void vectorKernelIsTestedWhereTheModuleIsPresent() {
         // surefire runs with --add-modules jdk.incubator.vector, so both kernels are checked in the build
-        assertTrue(kernels().size() == 6, "jdk.incubator.vector is not in the test JVM: " + kernels());
+        assertTrue(kernels().size() == 8, "jdk.incubator.vector is not in the test JVM: " + kernels());
     }
 
     @Test
@@ -171,11 +174,43 @@ class GemmTest {
         }
     }
 
+    @Test
+    void linearLayersAtSmallBatchesRunTransposedWithTheWeightInPlace() {
+        // x W^T at a batch of 5 to 64 (session 34): run as (W x^T)^T with W where it lies and KC from the L2 rule, in
+        // the one-vector tile where the batch fits one vector; every kernel against the float64 reference, batches
+        // that are no multiple of a vector, depths above KC
+        Random rnd = new Random(13);
+        for (int[] s : new int[][] {{5, 300, 70}, {8, 1024, 129}, {16, 700, 64}, {24, 1100, 33}, {48, 1030, 40},
+                {64, 300, 17}}) {
+            for (MicroKernels mk : kernels()) {
+                checkDepthContiguous(mk, rnd, s[0], s[1], s[2]);
+            }
+        }
+        if (ElementwiseKernels.loops() != null) {
+            // at a batch of 8 and 16 the default kernel runs the product transposed, with a tile at most 16 wide:
+            // the batch is not padded to 32 and W is not packed
+            for (int batch : new int[] {8, 16}) {
+                Gemm.Plan plan = Gemm.plan(MicroKernels.get(), batch, 1024, 1024, 1024, 1, 1, 1024, 1024, 1);
+                assertTrue(plan.transposed() && plan.shape().nr() <= 16, batch + ": " + plan);
+                // W in place: the fewest depth blocks under the L2 rule's bound, though C (W x^T) stays in L2
+                int max = Gemm.kcMax(plan.shape().mr(), plan.shape().nr());
+                int kc = Gemm.kc(1024, batch, 1024, plan.shape().mr(), plan.shape().nr(), true);
+                assertTrue(Gemm.cFitsL2(1024, batch) && kc <= max && (1024 + kc - 1) / kc == (1024 + max - 1) / max,
+                        "KC " + kc + " under " + max);
+            }
+        }
+    }
+
     /**
      * {@code C (+)= A B} with A's rows and B's columns contiguous along the depth {@code k}, against a float64 reference:
      * C row- and column-major, with and without accumulation, nothing written outside C.
      */
     private static void checkDepthContiguous(Random rnd, int m, int k, int n) {
+        checkDepthContiguous(MicroKernels.get(), rnd, m, k, n);
+    }
+
+    /** {@link #checkDepthContiguous(Random, int, int, int)} with the given kernel. */
+    private static void checkDepthContiguous(MicroKernels kernels, Random rnd, int m, int k, int n) {
         float[] a = centred(rnd, m * k);
         float[] b = centred(rnd, n * k);
         for (boolean columnMajorC : new boolean[] {false, true}) {
@@ -184,15 +219,15 @@ class GemmTest {
                 int ccs = columnMajorC ? m : 1;
                 float[] c = new float[m * n + 2];
                 java.util.Arrays.fill(c, 0.25f);
-                Gemm.sgemm(MicroKernels.get(), m, n, k, a, 0, k, 1, b, 0, 1, k, c, 1, crs, ccs, acc);
+                Gemm.sgemm(kernels, m, n, k, a, 0, k, 1, b, 0, 1, k, c, 1, crs, ccs, acc);
                 for (int i = 0; i < m; i++) {
                     for (int j = 0; j < n; j++) {
                         double ref = acc ? 0.25 : 0;
                         for (int p = 0; p < k; p++) {
                             ref += (double) a[i * k + p] * b[j * k + p];
                         }
-                        assertEquals(ref, c[1 + i * crs + j * ccs], 2e-5 * k,
-                                m + "x" + k + "x" + n + " at " + i + "," + j + " acc " + acc);
+                        assertEquals(ref, c[1 + i * crs + j * ccs], 2e-5 * k, kernels.name() + " "
+                                + m + "x" + k + "x" + n + " at " + i + "," + j + " acc " + acc);
                     }
                 }
                 assertEquals(0.25f, c[0], "writes stay inside C");
