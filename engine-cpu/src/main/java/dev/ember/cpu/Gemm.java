@@ -79,15 +79,17 @@ final class Gemm {
     }
 
     /**
-     * {@link #kc(int, int, int, int, int)}, where {@code aInPlace} says A is read where it lies: then KC is always
-     * {@link #kcMax}'s, whose A block (now A's rows in place, re-read for each column panel) and B panel fit L2. The L1
-     * rule's shorter blocks only store C more often, through the tile's scratch when its columns are strided: a Linear
-     * layer's {@code x W^T} at a batch of 24 to 128, run as {@code (W x^T)^T} with W in place ([m, 1024] x [1024,
-     * 1024]^T, one thread, AMD EPYC): 0.42-0.48 ms at 24 and 32 rows with KC 512 or 1024 against 0.62-0.87 with the L1
-     * rule's 192.
+     * {@link #kc(int, int, int, int, int)}, where {@code aRowsInPlace} says A's rows are read where they lie,
+     * contiguous along the depth: then KC is always {@link #kcMax}'s, whose A block (A's rows in place, re-read for
+     * each column panel) and B panel fit L2. The L1 rule's shorter blocks only store C more often, through the tile's
+     * scratch when its columns are strided: a Linear layer's {@code x W^T} at a batch of 24 to 128, run as
+     * {@code (W x^T)^T} with W in place ([m, 1024] x [1024, 1024]^T, one thread, AMD EPYC): 0.42-0.48 ms at 24 and 32
+     * rows with KC 512 or 1024 against 0.62-0.87 with the L1 rule's 192. A column-stored A in place (the input
+     * gradient {@code dY W} run as {@code (W^T dY^T)^T}) keeps the L1 rule: with KC 592, [128, 4096] x [4096, 1024]
+     * took 10.1-10.9 ms against 7.6-8.5.
      */
-    static int kc(int m, int n, int k, int mr, int nr, boolean aInPlace) {
-        int max = KC_FIXED > 0 ? KC_FIXED : aInPlace || !cFitsL2(m, n) ? kcMax(mr, nr) : kcL1(nr);
+    static int kc(int m, int n, int k, int mr, int nr, boolean aRowsInPlace) {
+        int max = KC_FIXED > 0 ? KC_FIXED : aRowsInPlace || !cFitsL2(m, n) ? kcMax(mr, nr) : kcL1(nr);
         int blocks = Math.max(1, (k + max - 1) / max);
         return Math.min(max, Math.max(8, MicroKernels.roundUp((k + blocks - 1) / blocks, 8)));
     }
@@ -356,7 +358,7 @@ final class Gemm {
             cost += 16L * k * m;
         }
         if (ccs != 1) {
-            int kc = kc(m, Math.min(n, NC), k, mr, nr, !packsA(ars, acs, colPanels));
+            int kc = kc(m, Math.min(n, NC), k, mr, nr, acs == 1 && !packsA(ars, acs, colPanels));
             cost += (long) STORE_COST * m * n * ((k + kc - 1) / kc);
         }
         return cost;
@@ -396,7 +398,7 @@ final class Gemm {
         int nr = kernels.nr();
         int mc = mr * MC_PANELS;
         // every NC block but a narrower last one has as many column panels as the first
-        int kcb = kc(m, Math.min(n, NC), k, mr, nr, !packsA(ars, acs, (Math.min(n, NC) + nr - 1) / nr));
+        int kcb = kc(m, Math.min(n, NC), k, mr, nr, acs == 1 && !packsA(ars, acs, (Math.min(n, NC) + nr - 1) / nr));
         int rowPanels = (m + mr - 1) / mr;
         // Packing pays off when a panel is reused many times; a B row-major in memory feeds the kernel as it is when
         // C has few row panels (a small-M product such as a convolution's per-sample GEMM), likewise A when C has few

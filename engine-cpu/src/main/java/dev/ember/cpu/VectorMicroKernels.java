@@ -5,7 +5,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The GEMM micro-kernel on the incubating Vector API: a 6 x (2 vectors) tile whose twelve
- * accumulators stay in registers across the whole k loop (the BLIS Haswell shape). Loaded only after
+ * accumulators stay in registers across the whole k loop (the BLIS Haswell shape), an 8-row one where vectors hold 16
+ * floats, and an 8 x (1 vector) tile for products with few columns. Loaded only after
  * {@link MicroKernels} has seen the module, so the plain path never touches these classes.
  */
 final class VectorMicroKernels extends MicroKernels {
