@@ -175,13 +175,18 @@ final class Gemm {
      * C = A B and C^T = B^T A^T are the same product: the orientation and tile shape that waste less of the kernel's
      * tiles and pack less ({@link #cost}); ties keep the plain orientation and the first shape. A convolution's weight
      * gradient, [16 x 100] x [100 x 150], runs twice as fast transposed; a Linear layer's {@code x W^T} at a batch of
-     * 8 to 64 runs transposed with W in place (at 8 to 16, in the one-vector tile).
+     * 8 to 64 runs transposed with W in place (at 8 to 16, in the one-vector tile). Products under
+     * {@link #PARALLEL_WORK} multiply-adds skip the shapes that serve only large ones.
      */
     static Plan plan(MicroKernels kernels, int m, int n, int k, int ars, int acs, int brs, int bcs, int crs, int ccs) {
         MicroKernels best = kernels;
         boolean transposed = false;
         long least = Long.MAX_VALUE;
+        boolean large = (long) m * n * k >= PARALLEL_WORK;
         for (MicroKernels shape : kernels.shapes()) {
+            if (shape.largeProductsOnly() && !large) {
+                continue;
+            }
             long plain = cost(shape, m, n, k, ars, acs, bcs, ccs);
             long flipped = cost(shape, n, m, k, bcs, brs, ars, crs);
             if (plain < least) {

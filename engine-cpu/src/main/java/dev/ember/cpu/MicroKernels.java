@@ -33,6 +33,15 @@ abstract class MicroKernels {
     }
 
     /**
+     * Whether the GEMM takes this shape only for products of {@link Gemm#PARALLEL_WORK} multiply-adds or more: a tile
+     * shape added for speed, kept off the small products (a convolution's per-sample GEMM on a 4 x 4 image), whose
+     * speed it does not change and whose rounding (which tiles are whole, so add to C in their chain) it would.
+     */
+    boolean largeProductsOnly() {
+        return false;
+    }
+
+    /**
      * {@code C[h x w] = (add ? C : 0) + A B} over {@code kc} steps, where A is MR rows read at
      * {@code a[aOff + r * ars + p * acs]} (a packed panel has {@code ars = 1, acs = MR}) and B is NR columns read at
      * {@code b[bOff + p * brs + j]} (packed: {@code brs = NR}). Both are always read whole (MR x NR, zero-padded by

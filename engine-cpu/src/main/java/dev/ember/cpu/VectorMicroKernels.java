@@ -108,6 +108,11 @@ final class VectorMicroKernels extends MicroKernels {
      * a batch of 8 ran at 0.30 against 0.36.
      */
     @Override
+    boolean largeProductsOnly() {
+        return nr == L;
+    }
+
+    @Override
     long tileCost(long fmas) {
         return nr != L ? fmas : fmas + fmas / (L >= 16 ? 8 : 2);
     }
