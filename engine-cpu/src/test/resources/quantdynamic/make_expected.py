@@ -377,6 +377,138 @@ emit("gru.fbgemm.h", torch.from_numpy(rh))
 print("# gru onednn vs transcription: out %.3g, h %.3g" % ((og - torch.from_numpy(ro)).abs().max(),
                                                           (hgn - torch.from_numpy(rh)).abs().max()), file=sys.stderr)
 
+# PackedSequence inputs (PyTorch's PackedLayer / ReversedPackedLayer in RNN.cpp with QuantizedCellParamsDynamic): per
+# layer and direction the input projection of all the packed rows at once (one input scale), then step t on the first
+# batch_sizes[t] rows: forward, the hidden state shrinks as sequences end (their final states kept); reverse, it starts
+# with the shortest batch and grows with h0's rows. The states are permuted by sorted_indices on the way in and by
+# unsorted_indices on the way out, as the Python module's permute_hidden.
+from torch.nn.utils.rnn import pack_sequence  # noqa: E402
+
+
+def packed_transcription(rnn, data, batch_sizes, h0, c0, lstm):
+    dirs = 2 if rnn.bidirectional else 1
+    layer_input = data
+    total = data.shape[0]
+    hn, cn = [], []
+
+    def cell(xw, hw, h, c):
+        if lstm:
+            gates = torch.from_numpy((hw + xw).astype(np.float32))
+            ig, fg, gg, og = gates.chunk(4, 1)
+            cy = torch.sigmoid(fg) * torch.from_numpy(c) + torch.sigmoid(ig) * torch.tanh(gg)
+            return (torch.sigmoid(og) * torch.tanh(cy)).numpy(), cy.numpy()
+        ir, iz, i_n = torch.from_numpy(xw).chunk(3, 1)
+        hr, hz, h_n = torch.from_numpy(hw).chunk(3, 1)
+        r = (hr + ir).sigmoid()
+        z = (hz + iz).sigmoid()
+        n = (i_n + h_n * r).tanh()
+        return ((torch.from_numpy(h) - n) * z + n).numpy(), None
+
+    for layer in range(rnn.num_layers):
+        outs = []
+        for d in range(dirs):
+            sfx = "_l%d%s" % (layer, "_reverse" if d == 1 else "")
+            wih = quantized_weight(getattr(rnn, "weight_ih" + sfx).detach(), False)
+            whh = quantized_weight(getattr(rnn, "weight_hh" + sfx).detach(), False)
+            bhh = getattr(rnn, "bias_hh" + sfx).detach().numpy()
+            proj, _ = fbgemm_linear_dynamic(layer_input, *wih, getattr(rnn, "bias_ih" + sfx).detach().numpy())
+            i = layer * dirs + d
+            h_all = h0[i].numpy().copy()
+            c_all = c0[i].numpy().copy() if lstm else None
+            steps = []
+            if d == 0:
+                offset, last = 0, batch_sizes[0]
+                h, c = h_all, c_all
+                done_h, done_c = [], []
+                for bs in batch_sizes:
+                    if bs < last:
+                        done_h.append(h[bs:last])
+                        h = h[:bs]
+                        if lstm:
+                            done_c.append(c[bs:last])
+                            c = c[:bs]
+                    last = bs
+                    hw, _ = fbgemm_linear_dynamic(h, *whh, bhh)
+                    h, c = cell(proj[offset:offset + bs], hw, h, c)
+                    offset += bs
+                    steps.append(h)
+                done_h.append(h)
+                hn.append(np.concatenate(done_h[::-1], 0))
+                if lstm:
+                    done_c.append(c)
+                    cn.append(np.concatenate(done_c[::-1], 0))
+            else:
+                offset, last = total, batch_sizes[-1]
+                h = h_all[:last]
+                c = c_all[:last] if lstm else None
+                for bs in batch_sizes[::-1]:
+                    if bs > last:
+                        h = np.concatenate([h, h_all[last:bs]], 0)
+                        if lstm:
+                            c = np.concatenate([c, c_all[last:bs]], 0)
+                    last = bs
+                    hw, _ = fbgemm_linear_dynamic(h, *whh, bhh)
+                    h, c = cell(proj[offset - bs:offset], hw, h, c)
+                    offset -= bs
+                    steps.append(h)
+                steps = steps[::-1]
+                hn.append(h)
+                if lstm:
+                    cn.append(c)
+            outs.append(np.concatenate(steps, 0))
+        layer_input = np.concatenate(outs, axis=1) if dirs == 2 else outs[0]
+    return layer_input, np.stack(hn, 0), (np.stack(cn, 0) if lstm else None)
+
+
+seqs = [torch.randn(n, 6, generator=g) for n in (3, 7, 1, 5)]
+packed = pack_sequence(seqs, enforce_sorted=False)
+emit("packed.data", packed.data)
+emit("packed.batch_sizes", packed.batch_sizes)
+emit("packed.sorted_indices", packed.sorted_indices)
+emit("packed.unsorted_indices", packed.unsorted_indices)
+ph0 = torch.randn(4, 4, 5, generator=g) * 0.5
+pc0 = torch.randn(4, 4, 5, generator=g) * 0.5
+emit("packed.h0", ph0)
+emit("packed.c0", pc0)
+torch.manual_seed(5)
+model = Tagger()
+qm = quantize_dynamic(model, {nn.LSTM, nn.Linear}, dtype=torch.qint8, inplace=False)
+bsl = [int(b) for b in packed.batch_sizes]
+si, ui = packed.sorted_indices, packed.unsorted_indices
+with torch.no_grad():
+    po, (ph, pc) = qm.lstm(packed, (ph0, pc0))
+    emit("packed.lstm.torch.out", po.data)
+    emit("packed.lstm.torch.h", ph)
+    emit("packed.lstm.torch.c", pc)
+    po0, (ph00, pc00) = qm.lstm(packed)
+    emit("packed.lstm.torch.zero.out", po0.data)
+    emit("packed.lstm.torch.zero.h", ph00)
+ro, rh, rc = packed_transcription(model.lstm, packed.data.numpy(), bsl, ph0.index_select(1, si),
+                                  pc0.index_select(1, si), True)
+rh = torch.from_numpy(rh).index_select(1, ui)
+rc = torch.from_numpy(rc).index_select(1, ui)
+emit("packed.lstm.fbgemm.out", torch.from_numpy(ro))
+emit("packed.lstm.fbgemm.h", rh)
+emit("packed.lstm.fbgemm.c", rc)
+print("# packed lstm onednn vs transcription: out %.3g, h %.3g, c %.3g" % (
+    (po.data - torch.from_numpy(ro)).abs().max(), (ph - rh).abs().max(), (pc - rc).abs().max()), file=sys.stderr)
+
+torch.manual_seed(7)
+pgru = nn.GRU(6, 5, 2, bidirectional=True)
+for k_, v in pgru.state_dict().items():
+    emit("packed.gru.float." + k_, v)
+qpg = quantize_dynamic(nn.Sequential(pgru), {nn.GRU}, dtype=torch.qint8, inplace=False)
+with torch.no_grad():
+    go, gh = qpg[0](packed, ph0)
+emit("packed.gru.torch.out", go.data)
+emit("packed.gru.torch.h", gh)
+ro, rh, _ = packed_transcription(pgru, packed.data.numpy(), bsl, ph0.index_select(1, si), None, False)
+rh = torch.from_numpy(rh).index_select(1, ui)
+emit("packed.gru.fbgemm.out", torch.from_numpy(ro))
+emit("packed.gru.fbgemm.h", rh)
+print("# packed gru onednn vs transcription: out %.3g, h %.3g" % (
+    (go.data - torch.from_numpy(ro)).abs().max(), (gh - rh).abs().max()), file=sys.stderr)
+
 # no autograd through the quantized op: an input that requires grad gives an output that does not, with no grad_fn
 with torch.enable_grad():
     yg = quantize_dynamic(model_of([16, 8, 4]), {nn.Linear}, dtype=torch.qint8)(torch.randn(2, 16, requires_grad=True))

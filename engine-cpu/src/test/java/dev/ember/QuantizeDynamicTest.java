@@ -10,6 +10,8 @@ import dev.ember.nn.Module;
 import dev.ember.nn.MultiheadAttention;
 import dev.ember.nn.ReLU;
 import dev.ember.nn.Sequential;
+import dev.ember.nn.utils.PackedRnnOutput;
+import dev.ember.nn.utils.PackedSequence;
 import org.junit.jupiter.api.Test;
 
 import java.util.LinkedHashMap;
@@ -21,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -311,6 +314,74 @@ class QuantizeDynamicTest {
         ReferenceCases.assertClose("gru.torch.h", in("gru.torch.h"), r.h(), 1e-6);
         assertEquals("Expected hidden size (4, 2, 3), got [2, 2, 3]", assertThrows(IllegalArgumentException.class,
             () -> gru.forward(in("gru.x"), Tensor.zeros(DType.FLOAT32, 2, 2, 3))).getMessage());
+    }
+
+    private static PackedSequence packed() {
+        return new PackedSequence(in("packed.data"), in("packed.batch_sizes"), in("packed.sorted_indices"),
+            in("packed.unsorted_indices"));
+    }
+
+    @Test
+    void packedSequencesRunPyTorchsPackedLoop() {
+        // four sequences of 3, 7, 1 and 5 steps packed unsorted (pack_sequence(enforce_sorted=False)): the states go in
+        // and come out in the original order; the generator's transcription of RNN.cpp's PackedLayer and
+        // ReversedPackedLayer is 1.2e-7 from this PyTorch's onednn kernels
+        Tagger t = tagger();
+        Quantization.quantizeDynamic(t, Set.of(LSTM.class, Linear.class), QuantDType.QINT8, true);
+        // the field still holds the float LSTM: its packed forward runs the quantized one, with the hooks' apply too
+        PackedRnnOutput r = t.lstm.forward(packed(), new LstmState(in("packed.h0"), in("packed.c0")));
+        for (String src : List.of("fbgemm", "torch")) {
+            String key = "packed.lstm." + src;
+            ReferenceCases.assertClose(key + ".out", in(key + ".out"), r.output().data(), 1e-6);
+            ReferenceCases.assertClose(key + ".h", in(key + ".h"), r.h(), 1e-6);
+            ReferenceCases.assertClose(key + ".c", in(key + ".c"), r.c(), 1e-6);
+        }
+        assertArrayEquals(in("packed.batch_sizes").toLongArray(), r.output().batchSizes().toLongArray());
+        assertArrayEquals(in("packed.unsorted_indices").toLongArray(), r.output().unsortedIndices().toLongArray());
+        PackedRnnOutput zero = t.lstm.apply(packed());
+        ReferenceCases.assertClose("packed.lstm.torch.zero.out", in("packed.lstm.torch.zero.out"), zero.output().data(),
+            1e-6);
+        ReferenceCases.assertClose("packed.lstm.torch.zero.h", in("packed.lstm.torch.zero.h"), zero.h(), 1e-6);
+
+        dev.ember.nn.GRU gru = new dev.ember.nn.GRU(6, 5, 2, true, false, 0, true);
+        Map<String, Tensor> state = new LinkedHashMap<>();
+        for (String k : gru.stateDict().keySet()) {
+            state.put(k, in("packed.gru.float." + k));
+        }
+        gru.loadStateDict(state);
+        Quantization.quantizeDynamic(new Sequential(gru), Set.of(dev.ember.nn.GRU.class), QuantDType.QINT8, true);
+        PackedRnnOutput g = gru.forward(packed(), in("packed.h0"));
+        for (String src : List.of("fbgemm", "torch")) {
+            String key = "packed.gru." + src;
+            ReferenceCases.assertClose(key + ".out", in(key + ".out"), g.output().data(), 1e-6);
+            ReferenceCases.assertClose(key + ".h", in(key + ".h"), g.h(), 1e-6);
+        }
+        assertNull(g.c());
+
+        // PyTorch's checks (check_input, check_hidden_size), and batch sizes that do not describe the data
+        assertEquals("input must have 2 dimensions, got 3", assertThrows(IllegalArgumentException.class,
+            () -> t.lstm.forward(new PackedSequence(Tensor.zeros(DType.FLOAT32, 16, 1, 6), in("packed.batch_sizes"),
+                null, null), null)).getMessage());
+        assertEquals("input.size(-1) must be equal to input_size. Expected 6, got 4", assertThrows(
+            IllegalArgumentException.class, () -> t.lstm.forward(new PackedSequence(Tensor.zeros(DType.FLOAT32, 16, 4),
+                in("packed.batch_sizes"), null, null), null)).getMessage());
+        assertEquals("Expected hidden[0] size (4, 4, 5), got [2, 4, 5]", assertThrows(IllegalArgumentException.class,
+            () -> t.lstm.forward(packed(), new LstmState(Tensor.zeros(DType.FLOAT32, 2, 4, 5),
+                in("packed.c0")))).getMessage());
+        // a batch too small fails first in permute_hidden's index_select, as PyTorch's (checked with PyTorch 1.13)
+        assertEquals("INDICES element is out of DATA bounds, id=3 axis_dim=3", assertThrows(RuntimeException.class,
+            () -> t.lstm.forward(packed(), new LstmState(Tensor.zeros(DType.FLOAT32, 4, 3, 5),
+                in("packed.c0")))).getMessage());
+        assertEquals("Expected hidden size (4, 4, 5), got [2, 4, 5]", assertThrows(IllegalArgumentException.class,
+            () -> gru.forward(packed(), Tensor.zeros(DType.FLOAT32, 2, 4, 5))).getMessage());
+        assertEquals("batch_sizes sum to 16 but the packed data has 15 rows", assertThrows(IllegalArgumentException.class,
+            () -> gru.forward(new PackedSequence(Tensor.zeros(DType.FLOAT32, 15, 6), in("packed.batch_sizes"), null,
+                null), null)).getMessage());
+        assertEquals("batch_sizes must be positive and non-increasing, got [2, 3]", assertThrows(
+            IllegalArgumentException.class, () -> gru.forward(new PackedSequence(Tensor.zeros(DType.FLOAT32, 5, 6),
+                Tensor.tensor(new long[] {2, 3}), null, null), null)).getMessage());
+        assertEquals("Expected sequence length to be larger than 0 in RNN", assertThrows(IllegalArgumentException.class,
+            () -> t.lstm.forward(Tensor.zeros(DType.FLOAT32, 0, 3, 6), null)).getMessage());
     }
 
     @Test

@@ -116,9 +116,8 @@ public class GRU extends RNNBase implements GruForward {
      * @return the packed output and the final state
      */
     public PackedRnnOutput forward(PackedSequence input, Tensor hx) {
-        if (replacement() != null) {
-            throw new UnsupportedOperationException("this GRU was replaced by " + replacement().getClass().getSimpleName()
-                    + " (Module.setSubmodule), which takes no PackedSequence in Ember yet");
+        if (replacement() instanceof GruForward replaced) {
+            return replaced.forward(input, hx);
         }
         return forwardPackedOneHidden(input, hx);
     }

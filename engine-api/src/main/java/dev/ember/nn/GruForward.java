@@ -17,4 +17,14 @@ public interface GruForward {
      * @return the output and {@code h_n} ({@code c} null)
      */
     RnnOutput forward(Tensor input, Tensor hx);
+
+    /**
+     * The packed output and the final state(s) of a {@link dev.ember.nn.utils.PackedSequence} input from {@code hx}
+     * (original batch order; null for zeros), as PyTorch's forward with a PackedSequence.
+     *
+     * @param input the packed batch
+     * @param hx the initial state(s), or null
+     * @return the packed output and the final state(s), in the original batch order
+     */
+    dev.ember.nn.utils.PackedRnnOutput forward(dev.ember.nn.utils.PackedSequence input, Tensor hx);
 }

@@ -144,9 +144,8 @@ public class LSTM extends RNNBase implements LstmForward {
      * @return the packed output and the final states
      */
     public PackedRnnOutput forward(PackedSequence input, LstmState hx) {
-        if (replacement() != null) {
-            throw new UnsupportedOperationException("this LSTM was replaced by " + replacement().getClass().getSimpleName()
-                    + " (Module.setSubmodule), which takes no PackedSequence in Ember yet");
+        if (replacement() instanceof LstmForward replaced) {
+            return replaced.forward(input, hx);
         }
         int maxBatch = packedMaxBatch(input);
         Tensor data = input.data();

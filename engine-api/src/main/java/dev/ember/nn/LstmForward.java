@@ -18,4 +18,14 @@ public interface LstmForward {
      * @return the output and {@code (h_n, c_n)}
      */
     RnnOutput forward(dev.ember.Tensor input, LstmState hx);
+
+    /**
+     * The packed output and the final state(s) of a {@link dev.ember.nn.utils.PackedSequence} input from {@code hx}
+     * (original batch order; null for zeros), as PyTorch's forward with a PackedSequence.
+     *
+     * @param input the packed batch
+     * @param hx the initial state(s), or null
+     * @return the packed output and the final state(s), in the original batch order
+     */
+    dev.ember.nn.utils.PackedRnnOutput forward(dev.ember.nn.utils.PackedSequence input, LstmState hx);
 }

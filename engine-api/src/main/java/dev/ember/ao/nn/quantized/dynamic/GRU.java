@@ -5,6 +5,8 @@ import dev.ember.RnnOutput;
 import dev.ember.Tensor;
 import dev.ember.ao.quantization.DynamicQConfig;
 import dev.ember.nn.GruForward;
+import dev.ember.nn.utils.PackedRnnOutput;
+import dev.ember.nn.utils.PackedSequence;
 
 import java.util.List;
 
@@ -60,6 +62,26 @@ public class GRU extends RNNBase implements GruForward {
             checkState(h0, shape, "hidden");
         }
         return run(x, h0, null, batched);
+    }
+
+    /** {@link #forward(PackedSequence, Tensor)} from a zero state. */
+    public PackedRnnOutput forward(PackedSequence input) {
+        return forward(input, null);
+    }
+
+    /**
+     * PyTorch's dynamic quantized {@code GRU.forward} with a {@link PackedSequence} ({@code forward_packed}):
+     * {@code hx} (original batch order, null for zeros) permuted by the input's {@code sorted_indices}, the layers run
+     * over the packed rows ({@link RNNBase#runPacked}), and the packed output with {@code h_n} at each sequence's last
+     * step, back in the original order ({@code c()} null).
+     *
+     * @throws IllegalArgumentException for data that is not 2-D or of another feature count, batch sizes that do not
+     *     describe the data, or a state of another shape (PyTorch's messages)
+     * @throws UnsupportedOperationException for data on a GPU (PyTorch's message)
+     */
+    @Override
+    public PackedRnnOutput forward(PackedSequence input, Tensor hx) {
+        return forwardPacked(input, hx, null, false);
     }
 
     @Override

@@ -6,6 +6,8 @@ import dev.ember.RnnOutput;
 import dev.ember.Tensor;
 import dev.ember.ao.quantization.DynamicQConfig;
 import dev.ember.nn.LstmForward;
+import dev.ember.nn.utils.PackedRnnOutput;
+import dev.ember.nn.utils.PackedSequence;
 
 import java.util.List;
 
@@ -15,7 +17,7 @@ import java.util.List;
  * cell: {@code gates = hidden projection + input projection}, split into the input, forget, cell and output gates,
  * {@code c = sigmoid(f) * c + sigmoid(i) * tanh(g)}, {@code h = sigmoid(o) * tanh(c)}; the integers are FBGEMM's (see
  * {@link Linear}), the gate functions Ember's float32 ones, a few ulps from PyTorch's. No projection
- * ({@code proj_size}) or float16 weights in Ember yet.
+ * ({@code proj_size}) or float16 weights in Ember yet. A {@link PackedSequence} input runs PyTorch's packed loop.
  */
 public class LSTM extends RNNBase implements LstmForward {
     private LSTM(dev.ember.nn.LSTM mod, DynamicQConfig qconfig) {
@@ -66,6 +68,27 @@ public class LSTM extends RNNBase implements LstmForward {
             checkState(c0, shape, "hidden[1]");
         }
         return run(x, h0, c0, batched);
+    }
+
+    /** {@link #forward(PackedSequence, LstmState)} from zero states. */
+    public PackedRnnOutput forward(PackedSequence input) {
+        return forward(input, null);
+    }
+
+    /**
+     * PyTorch's dynamic quantized {@code LSTM.forward} with a {@link PackedSequence} ({@code forward_packed}):
+     * {@code hx} ({@code (h0, c0)} in the original batch order, null for zeros) permuted by the input's
+     * {@code sorted_indices}, the layers run over the packed rows ({@link RNNBase#runPacked}: step {@code t} on the
+     * first {@code batch_sizes[t]} sequences), and the packed output (the input's batch sizes and indices) with
+     * {@code (h_n, c_n)} at each sequence's last step, back in the original order.
+     *
+     * @throws IllegalArgumentException for data that is not 2-D or of another feature count, batch sizes that do not
+     *     describe the data, or states of other shapes (PyTorch's messages)
+     * @throws UnsupportedOperationException for data on a GPU (PyTorch's message)
+     */
+    @Override
+    public PackedRnnOutput forward(PackedSequence input, LstmState hx) {
+        return forwardPacked(input, hx == null ? null : hx.h(), hx == null ? null : hx.c(), true);
     }
 
     @Override

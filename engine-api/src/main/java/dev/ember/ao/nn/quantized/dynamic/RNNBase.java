@@ -1,5 +1,6 @@
 package dev.ember.ao.nn.quantized.dynamic;
 
+import dev.ember.DType;
 import dev.ember.Ember;
 import dev.ember.GradMode;
 import dev.ember.QuantizedOps;
@@ -9,6 +10,8 @@ import dev.ember.ao.quantization.DynamicQConfig;
 import dev.ember.ao.quantization.QuantizedTensor;
 import dev.ember.nn.Functional;
 import dev.ember.nn.Module;
+import dev.ember.nn.utils.PackedRnnOutput;
+import dev.ember.nn.utils.PackedSequence;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -20,8 +23,9 @@ import java.util.List;
  * direction, the input projection of the whole sequence at once ({@link QuantizedOps#linearDynamic} with {@code b_ih}:
  * one input scale for every step), then at each step the hidden projection {@code linear_dynamic(h, W_hh, b_hh)} and
  * the cell ({@link #cell}); the reverse direction runs the steps backwards; layers are stacked (dropout between them in
- * training). An inference layer (no gradients), on the CPU only, as PyTorch's; no {@code PackedSequence} input in
- * Ember yet; a model holding one refuses {@link #stateDict()} (PyTorch's state is packed parameters).
+ * training); a {@code PackedSequence} input runs PyTorch's packed loop ({@link #runPacked}). An inference layer (no
+ * gradients), on the CPU only, as PyTorch's; a model holding one refuses {@link #stateDict()} (PyTorch's state is
+ * packed parameters).
  */
 public abstract class RNNBase extends Module {
     final int inputSize;
@@ -157,48 +161,185 @@ public abstract class RNNBase extends Module {
 
     /**
      * The layers over {@code x} ({@code [L, N, H_in]}) from the states {@code h0} and {@code c0} (null without a cell
-     * state), the output put back batch first and unbatched as the input was.
+     * state), the output put back batch first and unbatched as the input was: {@link #runPacked} over the sequence's
+     * rows, every step of the whole batch (the same arithmetic: the input projection's rows and scale are the same).
      */
     RnnOutput run(Tensor x, Tensor h0, Tensor c0, boolean batched) {
+        int steps = x.size(0);
+        int batch = x.size(1);
+        if (steps == 0) {
+            throw new IllegalArgumentException("Expected sequence length to be larger than 0 in RNN");
+        }
+        long[] batchSizes = new long[steps];
+        java.util.Arrays.fill(batchSizes, batch);
+        RnnOutput r = runPacked(x.reshape(steps * batch, inputSize), batchSizes, h0, c0);
+        try (GradMode off = Ember.noGrad()) {
+            Tensor seq = r.output().reshape(steps, batch, r.output().size(1));
+            Tensor out = batchFirst ? seq.transpose(0, 1).contiguous() : seq;
+            if (!batched) {
+                return new RnnOutput(out.squeeze(batchFirst ? 0 : 1), r.h().squeeze(1),
+                        r.c() == null ? null : r.c().squeeze(1));
+            }
+            return new RnnOutput(out, r.h(), r.c());
+        }
+    }
+
+    /**
+     * The layers over packed rows, PyTorch's {@code PackedLayer} and {@code ReversedPackedLayer} with dynamically
+     * quantized cell parameters: {@code data} holds step {@code t}'s {@code batchSizes[t]} rows after the earlier
+     * steps' (sequences sorted longest first), {@code h0} and {@code c0} ({@code [layers * directions, batchSizes[0],
+     * hidden]}; {@code c0} null without a cell state) are in the same order. Per layer and direction: the input
+     * projection of all the rows at once (one input scale), then each step's hidden projection and cell on the first
+     * {@code batchSizes[t]} rows of the state; forwards the state shrinks as sequences end, each keeping its final
+     * state; backwards it starts with the last step's rows and grows by {@code h0}'s as longer sequences begin. The two
+     * directions' outputs are concatenated by feature; dropout between layers in training.
+     *
+     * @return the output rows ({@code [sum(batchSizes), directions * hidden]}) and the final states, in the input's order
+     */
+    RnnOutput runPacked(Tensor data, long[] batchSizes, Tensor h0, Tensor c0) {
         int directions = bidirectional ? 2 : 1;
+        int total = data.size(0);
+        int steps = batchSizes.length;
         List<Tensor> hN = new ArrayList<>();
         List<Tensor> cN = new ArrayList<>();
         try (GradMode off = Ember.noGrad()) {
-            Tensor layerInput = x;
+            Tensor layerInput = data;
             for (int layer = 0; layer < numLayers; layer++) {
                 List<Tensor> outs = new ArrayList<>();
                 for (int d = 0; d < directions; d++) {
                     int i = layer * directions + d;
                     Tensor projected = QuantizedOps.linearDynamic(layerInput, packedIh.get(i));
-                    Tensor h = h0.select(0, i);
-                    Tensor c = c0 == null ? null : c0.select(0, i);
-                    int steps = projected.size(0);
+                    Tensor hAll = h0.select(0, i);
+                    Tensor cAll = c0 == null ? null : c0.select(0, i);
                     Tensor[] stepOuts = new Tensor[steps];
-                    for (int s = 0; s < steps; s++) {
-                        int t = d == 1 ? steps - 1 - s : s;
-                        Tensor hw = QuantizedOps.linearDynamic(h, packedHh.get(i));
-                        Tensor[] hc = cell(projected.select(0, t), hw, h, c);
-                        h = hc[0];
-                        c = hc[1];
-                        stepOuts[t] = h;
+                    Tensor h;
+                    Tensor c;
+                    if (d == 0) {
+                        List<Tensor> doneH = new ArrayList<>();
+                        List<Tensor> doneC = new ArrayList<>();
+                        h = hAll;
+                        c = cAll;
+                        int offset = 0;
+                        int last = (int) batchSizes[0];
+                        for (int t = 0; t < steps; t++) {
+                            int b = (int) batchSizes[t];
+                            if (b < last) {
+                                // sequences that ended at the previous step keep their states
+                                doneH.add(h.narrow(0, b, last - b));
+                                h = h.narrow(0, 0, b);
+                                if (c != null) {
+                                    doneC.add(c.narrow(0, b, last - b));
+                                    c = c.narrow(0, 0, b);
+                                }
+                            }
+                            last = b;
+                            Tensor[] hc = step(i, projected.narrow(0, offset, b), h, c);
+                            h = hc[0];
+                            c = hc[1];
+                            offset += b;
+                            stepOuts[t] = h;
+                        }
+                        doneH.add(h);
+                        java.util.Collections.reverse(doneH);
+                        hN.add(Tensor.cat(doneH, 0));
+                        if (c != null) {
+                            doneC.add(c);
+                            java.util.Collections.reverse(doneC);
+                            cN.add(Tensor.cat(doneC, 0));
+                        }
+                    } else {
+                        int offset = total;
+                        int last = (int) batchSizes[steps - 1];
+                        h = hAll.narrow(0, 0, last);
+                        c = cAll == null ? null : cAll.narrow(0, 0, last);
+                        for (int t = steps - 1; t >= 0; t--) {
+                            int b = (int) batchSizes[t];
+                            if (b > last) {
+                                // longer sequences begin: their rows of the initial state join
+                                h = Tensor.cat(List.of(h, hAll.narrow(0, last, b - last)), 0);
+                                if (c != null) {
+                                    c = Tensor.cat(List.of(c, cAll.narrow(0, last, b - last)), 0);
+                                }
+                            }
+                            last = b;
+                            Tensor[] hc = step(i, projected.narrow(0, offset - b, b), h, c);
+                            h = hc[0];
+                            c = hc[1];
+                            offset -= b;
+                            stepOuts[t] = h;
+                        }
+                        hN.add(h);
+                        cN.add(c);
                     }
-                    outs.add(Tensor.stack(List.of(stepOuts), 0));
-                    hN.add(h);
-                    cN.add(c);
+                    outs.add(Tensor.cat(List.of(stepOuts), 0));
                 }
-                layerInput = directions == 1 ? outs.get(0) : Tensor.cat(outs, 2);
+                layerInput = directions == 1 ? outs.get(0) : Tensor.cat(outs, 1);
                 if (dropout != 0 && isTraining() && layer < numLayers - 1) {
                     layerInput = Functional.dropout(layerInput, dropout, true);
                 }
             }
-            Tensor out = batchFirst ? layerInput.transpose(0, 1).contiguous() : layerInput;
-            Tensor h = Tensor.stack(hN, 0);
-            Tensor c = c0 == null ? null : Tensor.stack(cN, 0);
-            if (!batched) {
-                return new RnnOutput(out.squeeze(batchFirst ? 0 : 1), h.squeeze(1), c == null ? null : c.squeeze(1));
-            }
-            return new RnnOutput(out, h, c);
+            return new RnnOutput(layerInput, Tensor.stack(hN, 0), c0 == null ? null : Tensor.stack(cN, 0));
         }
+    }
+
+    /** One step of layer-direction {@code i}: the hidden projection of {@code h}, then the cell. */
+    private Tensor[] step(int i, Tensor xw, Tensor h, Tensor c) {
+        return cell(xw, QuantizedOps.linearDynamic(h, packedHh.get(i)), h, c);
+    }
+
+    /**
+     * The forward over a PackedSequence, PyTorch's {@code forward_packed} of the dynamic quantized layers: the data
+     * checked ({@code check_input}: 2-D, {@code input_size} features), the states (null for zeros) permuted by
+     * {@code sorted_indices} and checked ({@code [layers * directions, batch_sizes[0], hidden]}), {@link #runPacked},
+     * the output packed with the input's batch sizes and indices and the final states permuted back by
+     * {@code unsorted_indices}.
+     */
+    PackedRnnOutput forwardPacked(PackedSequence input, Tensor h0, Tensor c0, boolean cellState) {
+        if (input == null || input.data() == null || input.batchSizes() == null) {
+            throw new IllegalArgumentException("expected a PackedSequence with data and batch_sizes, got "
+                    + (input == null ? "null" : "null " + (input.data() == null ? "data" : "batch_sizes")));
+        }
+        Tensor data = input.data();
+        if (data.dim() != 2) {
+            throw new IllegalArgumentException("input must have 2 dimensions, got " + data.dim());
+        }
+        if (data.size(-1) != inputSize) {
+            throw new IllegalArgumentException("input.size(-1) must be equal to input_size. Expected " + inputSize
+                    + ", got " + data.size(-1));
+        }
+        long[] batchSizes = input.batchSizes().toLongArray();
+        if (batchSizes.length == 0) {
+            throw new IllegalArgumentException("Expected a non-empty packed sequence");
+        }
+        long sum = 0;
+        for (int t = 0; t < batchSizes.length; t++) {
+            if (batchSizes[t] < 1 || batchSizes[t] > batchSizes[0] || t > 0 && batchSizes[t] > batchSizes[t - 1]) {
+                throw new IllegalArgumentException("batch_sizes must be positive and non-increasing, got "
+                        + java.util.Arrays.toString(batchSizes));
+            }
+            sum += batchSizes[t];
+        }
+        if (sum != data.size(0)) {
+            throw new IllegalArgumentException("batch_sizes sum to " + sum + " but the packed data has "
+                    + data.size(0) + " rows");
+        }
+        int[] shape = {numLayers * (bidirectional ? 2 : 1), (int) batchSizes[0], hiddenSize};
+        Tensor sorted = input.sortedIndices();
+        Tensor h = h0 == null ? Tensor.zeros(DType.FLOAT32, shape) : permute(h0, sorted);
+        Tensor c = !cellState ? null : c0 == null ? Tensor.zeros(DType.FLOAT32, shape) : permute(c0, sorted);
+        checkState(h, shape, cellState ? "hidden[0]" : "hidden");
+        if (c != null) {
+            checkState(c, shape, "hidden[1]");
+        }
+        RnnOutput r = runPacked(data, batchSizes, h, c);
+        Tensor unsorted = input.unsortedIndices();
+        return new PackedRnnOutput(new PackedSequence(r.output(), input.batchSizes(), sorted, unsorted),
+                permute(r.h(), unsorted), r.c() == null ? null : permute(r.c(), unsorted));
+    }
+
+    /** PyTorch's {@code permute_hidden}: {@code hx.index_select(1, permutation)}, or hx without one. */
+    private static Tensor permute(Tensor hx, Tensor permutation) {
+        return permutation == null ? hx : hx.indexSelect(1, permutation);
     }
 
     @Override
