@@ -509,6 +509,68 @@ emit("packed.gru.fbgemm.h", rh)
 print("# packed gru onednn vs transcription: out %.3g, h %.3g" % (
     (go.data - torch.from_numpy(ro)).abs().max(), (gh - rh).abs().max()), file=sys.stderr)
 
+# Dynamic recurrent cells (PyTorch's quantized_lstm_cell_dynamic, quantized_gru_cell_dynamic,
+# quantized_rnn_tanh/relu_cell_dynamic: RNN.cpp's DEFINE_QUANTIZED_RNN_CELL_DYNAMIC builds QuantizedCellParamsDynamic
+# with reduce_range true, "for all RNN Cells by default", so the input and the hidden state are quantized over [0, 127]
+# as the layers' are); the default spec swaps them.
+torch.manual_seed(8)
+cells = nn.Sequential(nn.LSTMCell(6, 5), nn.GRUCell(6, 5), nn.RNNCell(6, 5), nn.RNNCell(6, 5, nonlinearity="relu"))
+for k_, v in cells.state_dict().items():
+    emit("cells.float." + k_, v)
+qc = quantize_dynamic(cells, inplace=False)
+text("cells.repr", repr(qc))
+cx = torch.randn(3, 6, generator=g) * 2
+ch = torch.randn(3, 5, generator=g)
+cc = torch.randn(3, 5, generator=g)
+emit("cells.x", cx)
+emit("cells.h", ch)
+emit("cells.c", cc)
+with torch.no_grad():
+    lh, lc = qc[0](cx, (ch, cc))
+    emit("cells.lstm.torch.h", lh)
+    emit("cells.lstm.torch.c", lc)
+    lz, _ = qc[0](cx)
+    emit("cells.lstm.torch.zero.h", lz)
+    emit("cells.gru.torch.h", qc[1](cx, ch))
+    emit("cells.tanh.torch.h", qc[2](cx, ch))
+    emit("cells.relu.torch.h", qc[3](cx, ch))
+
+
+def cell_linear(cell, which, x):
+    w = quantized_weight(getattr(cell, "weight_" + which).detach(), False)
+    out, _ = fbgemm_linear_dynamic(x, *w, getattr(cell, "bias_" + which).detach().numpy())
+    return torch.from_numpy(out)
+
+
+def cell_transcription(cell, kind, x, h, c):
+    xi = cell_linear(cell, "ih", x.numpy())
+    hh = cell_linear(cell, "hh", h.numpy())
+    if kind == "lstm":
+        ig, fg, gg, og = (hh + xi).chunk(4, 1)
+        cy = torch.sigmoid(fg) * c + torch.sigmoid(ig) * torch.tanh(gg)
+        return torch.sigmoid(og) * torch.tanh(cy), cy
+    if kind == "gru":
+        ir, iz, i_n = xi.chunk(3, 1)
+        hr, hz, h_n = hh.chunk(3, 1)
+        r = (hr + ir).sigmoid()
+        z = (hz + iz).sigmoid()
+        n = (i_n + h_n * r).tanh()
+        return (h - n) * z + n, None
+    pre = hh + xi
+    return (pre.tanh() if kind == "tanh" else pre.relu()), None
+
+
+for i, kind in enumerate(("lstm", "gru", "tanh", "relu")):
+    rh, rc = cell_transcription(cells[i], kind, cx, ch, cc)
+    emit("cells.%s.fbgemm.h" % kind, rh)
+    if rc is not None:
+        emit("cells.%s.fbgemm.c" % kind, rc)
+    with torch.no_grad():
+        th = lh if kind == "lstm" else qc[i](cx, ch)
+    print("# cell %s onednn vs transcription: h %.3g" % (kind, (th - rh).abs().max()), file=sys.stderr)
+rz, _ = cell_transcription(cells[0], "lstm", cx, torch.zeros(3, 5), torch.zeros(3, 5))
+emit("cells.lstm.fbgemm.zero.h", rz)
+
 # no autograd through the quantized op: an input that requires grad gives an output that does not, with no grad_fn
 with torch.enable_grad():
     yg = quantize_dynamic(model_of([16, 8, 4]), {nn.Linear}, dtype=torch.qint8)(torch.randn(2, 16, requires_grad=True))

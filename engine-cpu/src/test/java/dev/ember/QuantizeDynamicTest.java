@@ -190,8 +190,8 @@ class QuantizeDynamicTest {
             assertThrows(IllegalArgumentException.class,
                 () -> Quantization.quantizeDynamic(m, Set.of(Linear.class), DType.FLOAT64, true)).getMessage());
         assertThrows(UnsupportedOperationException.class,
-            () -> Quantization.quantizeDynamic(m, Set.of(Linear.class, dev.ember.nn.LSTMCell.class), QuantDType.QINT8,
-                true));
+            () -> Quantization.quantizeDynamic(m, Set.of(Linear.class, dev.ember.nn.Conv2d.class), QuantDType.QINT8,
+                true), "a class Ember does not quantize dynamically");
         assertSame(first, m.children().get(0), "a refused call swaps nothing");
 
         Quantization.quantizeDynamic(m, Set.of(Linear.class), QuantDType.QINT8, true);
@@ -385,18 +385,72 @@ class QuantizeDynamicTest {
     }
 
     @Test
-    void theDefaultSpecQuantizesLinearsLstmsAndGrusAndRefusesCells() {
+    void theDefaultSpecQuantizesLinearsLstmsGrusAndCells() {
         Tagger t = tagger();
         Quantization.quantizeDynamic(t, true);
         assertEquals(EXPECTED.text("lstm.repr"), t.toString(), "PyTorch's quantize_dynamic(model) printout");
         ReferenceCases.assertClose("lstm.pt.torch.model", in("lstm.pt.torch.model"), t.apply(in("lstm.x")), 1e-6);
-        Sequential withCell = new Sequential(new Linear(3, 3), new dev.ember.nn.GRUCell(3, 2));
-        Module first = withCell.children().get(0);
-        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
-            () -> Quantization.quantizeDynamic(withCell, true));
-        assertEquals("quantize_dynamic: PyTorch's default spec quantizes the GRUCell '1', which Ember cannot yet: pass "
-            + "a spec without it", e.getMessage());
-        assertSame(first, withCell.children().get(0));
+    }
+
+    @Test
+    void cellsAreQuantizedAsPyTorchsDynamicCells() {
+        // PyTorch's default spec swaps LSTMCell, GRUCell and RNNCell (tanh and relu) too; the cells quantize their input
+        // and state over [0, 127] (RNN.cpp sets reduce_range for every cell); the generator's transcription is
+        // 0.3-2.4e-7 from this PyTorch's onednn kernel
+        dev.ember.nn.LSTMCell lstm = new dev.ember.nn.LSTMCell(6, 5);
+        dev.ember.nn.GRUCell gru = new dev.ember.nn.GRUCell(6, 5);
+        dev.ember.nn.RNNCell tanh = new dev.ember.nn.RNNCell(6, 5);
+        dev.ember.nn.RNNCell relu = new dev.ember.nn.RNNCell(6, 5, true, "relu");
+        Sequential m = new Sequential(lstm, gru, tanh, relu);
+        Map<String, Tensor> state = new LinkedHashMap<>();
+        for (String k : m.stateDict().keySet()) {
+            state.put(k, in("cells.float." + k));
+        }
+        m.loadStateDict(state);
+        Quantization.quantizeDynamic(m, true);
+        assertEquals(EXPECTED.text("cells.repr"), m.toString());
+        Tensor x = in("cells.x");
+        Tensor h = in("cells.h");
+        // the fields still hold the float cells: their forward runs the quantized ones
+        LstmState next = lstm.forward(x, new LstmState(h, in("cells.c")));
+        Tensor[] outs = {next.h(), gru.forward(x, h), tanh.forward(x, h), relu.forward(x, h)};
+        String[] kinds = {"lstm", "gru", "tanh", "relu"};
+        for (int i = 0; i < 4; i++) {
+            for (String src : List.of("fbgemm", "torch")) {
+                String key = "cells." + kinds[i] + "." + src + ".h";
+                ReferenceCases.assertClose(key, in(key), outs[i], 1e-6);
+            }
+            assertFalse(outs[i].requiresGrad());
+        }
+        ReferenceCases.assertClose("cells.lstm.fbgemm.c", in("cells.lstm.fbgemm.c"), next.c(), 1e-6);
+        ReferenceCases.assertClose("cells.lstm.torch.c", in("cells.lstm.torch.c"), next.c(), 1e-6);
+        ReferenceCases.assertClose("cells.lstm.torch.zero.h", in("cells.lstm.torch.zero.h"), lstm.apply(x), 1e-6);
+        ReferenceCases.assertClose("cells.lstm.fbgemm.zero.h", in("cells.lstm.fbgemm.zero.h"), lstm.apply(x), 1e-6);
+        var q = (dev.ember.ao.nn.quantized.dynamic.LSTMCell) m.getSubmodule("0");
+        assertEquals(QuantDType.QINT8, q.weightIh().dtype());
+        assertArrayEquals(new int[] {20, 5}, q.weightHh().shape());
+
+        // PyTorch's checks (check_forward_input, check_forward_hidden)
+        assertEquals("input has inconsistent input_size: got 5, expected 6", assertThrows(IllegalArgumentException.class,
+            () -> lstm.forward(Tensor.zeros(DType.FLOAT32, 3, 5), null)).getMessage());
+        assertEquals("Input batch size 3 doesn't match hidden[0] batch size 2", assertThrows(
+            IllegalArgumentException.class, () -> lstm.forward(x, new LstmState(Tensor.zeros(DType.FLOAT32, 2, 5),
+                h))).getMessage());
+        assertEquals("hidden[1] has inconsistent hidden_size: got 4, expected 5", assertThrows(
+            IllegalArgumentException.class, () -> lstm.forward(x, new LstmState(h, Tensor.zeros(DType.FLOAT32, 3, 4))))
+            .getMessage());
+        assertEquals("hidden has inconsistent hidden_size: got 4, expected 5", assertThrows(IllegalArgumentException.class,
+            () -> gru.forward(x, Tensor.zeros(DType.FLOAT32, 3, 4))).getMessage());
+        assertEquals("Input batch size 3 doesn't match hidden batch size 2", assertThrows(IllegalArgumentException.class,
+            () -> relu.forward(x, Tensor.zeros(DType.FLOAT32, 2, 5))).getMessage());
+        assertThrows(UnsupportedOperationException.class, m::stateDict);
+        // PyTorch's from_float asserts mod.bias: a cell without biases is refused and nothing is swapped
+        Sequential noBias = new Sequential(new Linear(3, 3), new dev.ember.nn.GRUCell(3, 2, false));
+        Module first = noBias.children().get(0);
+        assertThrows(IllegalArgumentException.class, () -> Quantization.quantizeDynamic(noBias, true));
+        assertSame(first, noBias.children().get(0));
+        assertThrows(UnsupportedOperationException.class, () -> Quantization.quantizeDynamic(
+            new Sequential(new dev.ember.nn.RNNCell(3, 2)), Set.of(dev.ember.nn.RNNCell.class), DType.FLOAT16, true));
     }
 
     @Test

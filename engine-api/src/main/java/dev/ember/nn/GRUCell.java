@@ -10,7 +10,7 @@ import java.util.List;
  * the hidden state ({@code [N, hidden_size]}; zeros when null) to the next, as PyTorch's {@code gru_cell}
  * ({@link Tensor#gruCell}); parameters as {@link RNNCellBase}, with three gates.
  */
-public class GRUCell extends RNNCellBase {
+public class GRUCell extends RNNCellBase implements RnnCellForward {
     /** With biases. */
     public GRUCell(int inputSize, int hiddenSize) {
         this(inputSize, hiddenSize, true);
@@ -27,8 +27,15 @@ public class GRUCell extends RNNCellBase {
         return forward(input, null);
     }
 
-    /** The next hidden state from {@code hx} (null for zeros), as PyTorch's {@code GRUCell.forward}, with its checks. */
+    /**
+     * The next hidden state from {@code hx} (null for zeros), as PyTorch's {@code GRUCell.forward}, with its checks; a
+     * cell replaced in its parent ({@link Module#setSubmodule}) by another {@link RnnCellForward} runs that one.
+     */
+    @Override
     public Tensor forward(Tensor input, Tensor hx) {
+        if (replacement() instanceof RnnCellForward replaced) {
+            return replaced.forward(input, hx);
+        }
         Checks.tensor(input, "gru_cell", "input", 1);
         if (input.dim() != 1 && input.dim() != 2) {
             throw new IllegalArgumentException("GRUCell: Expected input to be 1D or 2D, got " + input.dim() + "D instead");

@@ -10,7 +10,7 @@ import java.util.Arrays;
  * the state {@code (h, c)} ({@code [N, hidden_size]} each; zeros when null) to the next state, as PyTorch's
  * {@code lstm_cell} ({@link Tensor#lstmCell}); parameters as {@link RNNCellBase}, with four gates.
  */
-public class LSTMCell extends RNNCellBase {
+public class LSTMCell extends RNNCellBase implements LstmCellForward {
     /** With biases. */
     public LSTMCell(int inputSize, int hiddenSize) {
         this(inputSize, hiddenSize, true);
@@ -27,8 +27,15 @@ public class LSTMCell extends RNNCellBase {
         return forward(input, null).h();
     }
 
-    /** The next state from {@code hx} (null for zeros), as PyTorch's {@code LSTMCell.forward}, with its checks. */
+    /**
+     * The next state from {@code hx} (null for zeros), as PyTorch's {@code LSTMCell.forward}, with its checks; a cell
+     * replaced in its parent ({@link Module#setSubmodule}) by another {@link LstmCellForward} runs that one.
+     */
+    @Override
     public LstmState forward(Tensor input, LstmState hx) {
+        if (replacement() instanceof LstmCellForward replaced) {
+            return replaced.forward(input, hx);
+        }
         Checks.tensor(input, "lstm_cell", "input", 1);
         if (input.dim() != 1 && input.dim() != 2) {
             throw new IllegalArgumentException("LSTMCell: Expected input to be 1D or 2D, got " + input.dim() + "D instead");

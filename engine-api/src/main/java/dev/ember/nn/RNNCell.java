@@ -12,7 +12,7 @@ import java.util.List;
  * ({@link Tensor#rnnTanhCell}, {@link Tensor#rnnReluCell}); parameters as {@link RNNCellBase}, with one gate. As in
  * PyTorch, an unknown nonlinearity is refused when the cell runs, not when it is built.
  */
-public class RNNCell extends RNNCellBase {
+public class RNNCell extends RNNCellBase implements RnnCellForward {
     private final String nonlinearity;
 
     /** With biases and {@code tanh}. */
@@ -42,8 +42,15 @@ public class RNNCell extends RNNCellBase {
         return forward(input, null);
     }
 
-    /** The next hidden state from {@code hx} (null for zeros), as PyTorch's {@code RNNCell.forward}, with its checks. */
+    /**
+     * The next hidden state from {@code hx} (null for zeros), as PyTorch's {@code RNNCell.forward}, with its checks; a
+     * cell replaced in its parent ({@link Module#setSubmodule}) by another {@link RnnCellForward} runs that one.
+     */
+    @Override
     public Tensor forward(Tensor input, Tensor hx) {
+        if (replacement() instanceof RnnCellForward replaced) {
+            return replaced.forward(input, hx);
+        }
         boolean tanh = "tanh".equals(nonlinearity);
         String op = tanh ? "rnn_tanh_cell" : "rnn_relu_cell";
         Checks.tensor(input, op, "input", 1);

@@ -49,32 +49,29 @@ public final class Quantization {
 
     /**
      * {@code torch.ao.quantization.quantize_dynamic(model, inplace=True)}: PyTorch's default spec for qint8, every
-     * {@code Linear}, {@code LSTM} and {@code GRU} (and the recurrent cells, which Ember cannot quantize yet: a model
-     * holding one is refused rather than left partly float) with per-tensor qint8 weights.
+     * {@code Linear}, {@code LSTM}, {@code GRU}, {@code LSTMCell}, {@code RNNCell} and {@code GRUCell}, with per-tensor
+     * qint8 weights.
      *
      * @param model the model, changed in place
      * @param inplace must be true (see {@link #quantizeDynamic(Module, Map, boolean)})
      * @return the model
-     * @throws UnsupportedOperationException for {@code inplace} false, or a model holding an {@code LSTMCell},
-     *     {@code GRUCell} or {@code RNNCell}
+     * @throws UnsupportedOperationException for {@code inplace} false
      */
     public static Module quantizeDynamic(Module model, boolean inplace) {
         if (model == null) {
             throw new IllegalArgumentException("quantize_dynamic needs a model");
         }
-        for (Map.Entry<String, Module> e : model.namedModules().entrySet()) {
-            Class<?> c = e.getValue().getClass();
-            if (c == dev.ember.nn.LSTMCell.class || c == dev.ember.nn.GRUCell.class || c == dev.ember.nn.RNNCell.class) {
-                throw new UnsupportedOperationException("quantize_dynamic: PyTorch's default spec quantizes the "
-                        + c.getSimpleName() + " '" + e.getKey() + "', which Ember cannot yet: pass a spec without it");
-            }
-        }
         Map<Class<? extends Module>, DynamicQConfig> spec = new LinkedHashMap<>();
-        spec.put(dev.ember.nn.Linear.class, DynamicQConfig.DEFAULT);
-        spec.put(dev.ember.nn.LSTM.class, DynamicQConfig.DEFAULT);
-        spec.put(dev.ember.nn.GRU.class, DynamicQConfig.DEFAULT);
+        for (Class<? extends Module> c : QUANTIZABLE) {
+            spec.put(c, DynamicQConfig.DEFAULT);
+        }
         return quantizeDynamic(model, spec, inplace);
     }
+
+    /** The float classes Ember's dynamic quantization swaps: PyTorch's default dynamic spec, in its order. */
+    private static final List<Class<? extends Module>> QUANTIZABLE = List.of(dev.ember.nn.Linear.class,
+            dev.ember.nn.LSTM.class, dev.ember.nn.GRU.class, dev.ember.nn.LSTMCell.class, dev.ember.nn.RNNCell.class,
+            dev.ember.nn.GRUCell.class);
 
     /**
      * {@code torch.ao.quantization.quantize_dynamic(model, qconfig_spec, dtype=torch.qint8, inplace=True)}: every
@@ -82,7 +79,10 @@ public final class Quantization {
      * {@code type(module)}) becomes a dynamically quantized one, with per-tensor qint8 weights
      * ({@link DynamicQConfig#DEFAULT}). Ember quantizes {@link dev.ember.nn.Linear} (into
      * {@link dev.ember.ao.nn.quantized.dynamic.Linear}), {@link dev.ember.nn.LSTM} and {@link dev.ember.nn.GRU} (into
-     * {@link dev.ember.ao.nn.quantized.dynamic.LSTM} and {@link dev.ember.ao.nn.quantized.dynamic.GRU}).
+     * {@link dev.ember.ao.nn.quantized.dynamic.LSTM} and {@link dev.ember.ao.nn.quantized.dynamic.GRU}) and the cells
+     * {@link dev.ember.nn.LSTMCell}, {@link dev.ember.nn.GRUCell}, {@link dev.ember.nn.RNNCell} (into
+     * {@link dev.ember.ao.nn.quantized.dynamic.LSTMCell}, {@link dev.ember.ao.nn.quantized.dynamic.GRUCell},
+     * {@link dev.ember.ao.nn.quantized.dynamic.RNNCell}).
      *
      * @param model the model, changed in place
      * @param qconfigSpec the layer classes to quantize ({@code Set.of(Linear.class)})
@@ -150,9 +150,8 @@ public final class Quantization {
      * @return the model
      * @throws IllegalArgumentException for a null model or spec
      * @throws UnsupportedOperationException for {@code inplace} false, a model that is itself to be swapped (PyTorch
-     *     returns the new module; Ember cannot replace the caller's reference), a class other than
-     *     {@link dev.ember.nn.Linear}, {@link dev.ember.nn.LSTM} and {@link dev.ember.nn.GRU} (PyTorch's cells are not
-     *     quantized by Ember yet), or a float16 LSTM or GRU
+     *     returns the new module; Ember cannot replace the caller's reference), a class other than Linear, LSTM, GRU,
+     *     LSTMCell, RNNCell and GRUCell, or a float16 LSTM, GRU or cell
      */
     public static Module quantizeDynamic(Module model, Map<Class<? extends Module>, DynamicQConfig> qconfigSpec,
                                          boolean inplace) {
@@ -168,10 +167,9 @@ public final class Quantization {
             if (e.getKey() == null || e.getValue() == null) {
                 throw new IllegalArgumentException("quantize_dynamic: qconfig_spec has a null entry");
             }
-            if (e.getKey() != dev.ember.nn.Linear.class && e.getKey() != dev.ember.nn.LSTM.class
-                    && e.getKey() != dev.ember.nn.GRU.class) {
-                throw new UnsupportedOperationException("quantize_dynamic: Ember quantizes Linear, LSTM and GRU layers "
-                        + "only, not " + e.getKey().getSimpleName());
+            if (!QUANTIZABLE.contains(e.getKey())) {
+                throw new UnsupportedOperationException("quantize_dynamic: Ember quantizes Linear, LSTM, GRU, LSTMCell, "
+                        + "RNNCell and GRUCell layers only, not " + e.getKey().getSimpleName());
             }
         }
         if (qconfigSpec.containsKey(model.getClass())) {
@@ -185,9 +183,7 @@ public final class Quantization {
         for (String t : targets) {
             Module m = model.getSubmodule(t);
             DynamicQConfig q = qconfigSpec.get(m.getClass());
-            swapped.add(m instanceof dev.ember.nn.LSTM lstm ? dev.ember.ao.nn.quantized.dynamic.LSTM.fromFloat(lstm, q)
-                    : m instanceof dev.ember.nn.GRU gru ? dev.ember.ao.nn.quantized.dynamic.GRU.fromFloat(gru, q)
-                    : dev.ember.ao.nn.quantized.dynamic.Linear.fromFloat((dev.ember.nn.Linear) m, q));
+            swapped.add(convert(m, q));
         }
         for (int i = 0; i < targets.size(); i++) {
             Module old = model.getSubmodule(targets.get(i));
@@ -198,6 +194,26 @@ public final class Quantization {
             model.setSubmodule(targets.get(i), fresh);
         }
         return model;
+    }
+
+    /** The dynamically quantized counterpart of a float layer of one of the {@link #QUANTIZABLE} classes. */
+    private static Module convert(Module m, DynamicQConfig q) {
+        if (m instanceof dev.ember.nn.LSTM lstm) {
+            return dev.ember.ao.nn.quantized.dynamic.LSTM.fromFloat(lstm, q);
+        }
+        if (m instanceof dev.ember.nn.GRU gru) {
+            return dev.ember.ao.nn.quantized.dynamic.GRU.fromFloat(gru, q);
+        }
+        if (m instanceof dev.ember.nn.LSTMCell cell) {
+            return dev.ember.ao.nn.quantized.dynamic.LSTMCell.fromFloat(cell, q);
+        }
+        if (m instanceof dev.ember.nn.GRUCell cell) {
+            return dev.ember.ao.nn.quantized.dynamic.GRUCell.fromFloat(cell, q);
+        }
+        if (m instanceof dev.ember.nn.RNNCell cell) {
+            return dev.ember.ao.nn.quantized.dynamic.RNNCell.fromFloat(cell, q);
+        }
+        return dev.ember.ao.nn.quantized.dynamic.Linear.fromFloat((dev.ember.nn.Linear) m, q);
     }
 
     /** The dotted names of the modules to swap, in order, not descending into them. */

@@ -86,12 +86,20 @@ public class GRU extends RNNBase implements GruForward {
 
     @Override
     Tensor[] cell(Tensor xw, Tensor hw, Tensor h, Tensor c) {
+        return new Tensor[] {step(xw, hw, h), null};
+    }
+
+    /**
+     * PyTorch's CPU GRU cell on the projections {@code xw} and {@code hw} (biases included) and the hidden state: the
+     * next hidden state; the layer's and {@link GRUCell}'s.
+     */
+    static Tensor step(Tensor xw, Tensor hw, Tensor h) {
         List<Tensor> ig = xw.chunk(3, 1);
         List<Tensor> hg = hw.chunk(3, 1);
         Tensor reset = hg.get(0).add(ig.get(0)).sigmoid();
         Tensor update = hg.get(1).add(ig.get(1)).sigmoid();
         Tensor fresh = ig.get(2).add(hg.get(2).mul(reset)).tanh();
-        return new Tensor[] {h.sub(fresh).mul(update).add(fresh), null};
+        return h.sub(fresh).mul(update).add(fresh);
     }
 
     @Override

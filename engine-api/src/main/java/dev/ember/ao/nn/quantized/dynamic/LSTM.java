@@ -93,6 +93,14 @@ public class LSTM extends RNNBase implements LstmForward {
 
     @Override
     Tensor[] cell(Tensor xw, Tensor hw, Tensor h, Tensor c) {
+        return step(xw, hw, c);
+    }
+
+    /**
+     * PyTorch's CPU LSTM cell on the projections {@code xw} and {@code hw} (biases included) and the cell state:
+     * {@code {h', c'}}; the layer's and {@link LSTMCell}'s.
+     */
+    static Tensor[] step(Tensor xw, Tensor hw, Tensor c) {
         List<Tensor> g = hw.add(xw).chunk(4, 1);
         Tensor in = g.get(0).sigmoid();
         Tensor forget = g.get(1).sigmoid();

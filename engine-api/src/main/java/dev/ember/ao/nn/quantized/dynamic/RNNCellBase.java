@@ -1,0 +1,125 @@
+package dev.ember.ao.nn.quantized.dynamic;
+
+import dev.ember.DType;
+import dev.ember.Ember;
+import dev.ember.GradMode;
+import dev.ember.QuantizedOps;
+import dev.ember.Tensor;
+import dev.ember.ao.quantization.DynamicQConfig;
+import dev.ember.ao.quantization.QuantizedTensor;
+import dev.ember.nn.Module;
+
+/**
+ * The dynamically quantized recurrent cells' common part, PyTorch's {@code torch.ao.nn.quantized.dynamic.RNNCellBase}:
+ * {@code weight_ih} and {@code weight_hh} as qint8 (one scale, or one per gate row), the biases float32, each packed
+ * once with its bias; a step computes {@code linear_dynamic(input, W_ih, b_ih)} and {@code linear_dynamic(h, W_hh,
+ * b_hh)} with the input and state quantized over [0, 127] (PyTorch's {@code quantized_*_cell_dynamic}: RNN.cpp sets
+ * {@code reduce_range} for every cell), then the cell. Inference only (no gradients), on the CPU, 2-D inputs, as
+ * PyTorch's; a model holding one refuses {@link #stateDict()}.
+ */
+public abstract class RNNCellBase extends Module {
+    final int inputSize;
+    final int hiddenSize;
+    private final QuantizedTensor weightIh;
+    private final QuantizedTensor weightHh;
+    private final QuantizedOps.PackedLinear packedIh;
+    private final QuantizedOps.PackedLinear packedHh;
+
+    RNNCellBase(dev.ember.nn.RNNCellBase mod, DynamicQConfig qconfig) {
+        this.inputSize = mod.weightIh.size(1);
+        this.hiddenSize = mod.weightHh.size(1);
+        try (GradMode off = Ember.noGrad()) {
+            weightIh = Linear.quantizeWeight(mod.weightIh, qconfig);
+            weightHh = Linear.quantizeWeight(mod.weightHh, qconfig);
+            packedIh = QuantizedOps.linearPrepack(weightIh, mod.biasIh);
+            packedHh = QuantizedOps.linearPrepack(weightHh, mod.biasHh);
+        }
+    }
+
+    /** PyTorch's {@code from_float} checks: the cell's class exactly, biases ({@code assert mod.bias}), qint8. */
+    static void checkFloat(dev.ember.nn.RNNCellBase mod, Class<?> type, DynamicQConfig qconfig) {
+        String name = type.getSimpleName();
+        if (mod == null || qconfig == null) {
+            throw new IllegalArgumentException("nn.quantized.dynamic." + name + ".from_float needs a " + name
+                    + " and a qconfig");
+        }
+        if (mod.getClass() != type) {
+            throw new IllegalArgumentException("nn.quantized.dynamic." + name + ".from_float only works for nn." + name
+                    + ", not " + mod.getClass().getSimpleName());
+        }
+        if (mod.biasIh == null) {
+            throw new IllegalArgumentException("nn.quantized.dynamic." + name + ".from_float: the " + name + " must have "
+                    + "biases (PyTorch's assert mod.bias)");
+        }
+        if (qconfig == DynamicQConfig.FLOAT16) {
+            throw new UnsupportedOperationException("a float16 dynamic " + name + " is not supported by Ember yet: "
+                    + "quantize it to qint8 (DynamicQConfig.DEFAULT or PER_CHANNEL)");
+        }
+    }
+
+    /** The quantized {@code weight_ih}. */
+    public QuantizedTensor weightIh() {
+        return weightIh;
+    }
+
+    /** The quantized {@code weight_hh}. */
+    public QuantizedTensor weightHh() {
+        return weightHh;
+    }
+
+    /** PyTorch's {@code check_forward_input}: the input's second dimension is {@code input_size}. */
+    void checkInput(Tensor input) {
+        if (input == null) {
+            throw new IllegalArgumentException(moduleName() + ": argument 'input' must be Tensor, not null");
+        }
+        if (input.size(1) != inputSize) {
+            throw new IllegalArgumentException("input has inconsistent input_size: got " + input.size(1)
+                    + ", expected " + inputSize);
+        }
+    }
+
+    /**
+     * PyTorch's {@code check_forward_hidden}: a state ({@code label} "", "[0]" or "[1]") with the input's batch and
+     * {@code hidden_size} columns; null gives zeros.
+     */
+    Tensor state(Tensor input, Tensor hx, String label) {
+        if (hx == null) {
+            return Tensor.zeros(DType.FLOAT32, input.size(0), hiddenSize);
+        }
+        if (input.size(0) != hx.size(0)) {
+            throw new IllegalArgumentException("Input batch size " + input.size(0) + " doesn't match hidden" + label
+                    + " batch size " + hx.size(0));
+        }
+        if (hx.size(1) != hiddenSize) {
+            throw new IllegalArgumentException("hidden" + label + " has inconsistent hidden_size: got " + hx.size(1)
+                    + ", expected " + hiddenSize);
+        }
+        return hx;
+    }
+
+    /** The input projection {@code linear_dynamic(input, W_ih, b_ih)}, without gradients. */
+    Tensor inputProjection(Tensor input) {
+        try (GradMode off = Ember.noGrad()) {
+            return QuantizedOps.linearDynamic(input, packedIh);
+        }
+    }
+
+    /** The hidden projection {@code linear_dynamic(h, W_hh, b_hh)}, without gradients. */
+    Tensor hiddenProjection(Tensor h) {
+        try (GradMode off = Ember.noGrad()) {
+            return QuantizedOps.linearDynamic(h, packedHh);
+        }
+    }
+
+    @Override
+    protected String unsavableReason() {
+        return "a dynamically quantized recurrent cell keeps PyTorch's packed parameters, which are not tensors: save "
+                + "the float model's state dict and quantize after loading it";
+    }
+
+    /** PyTorch's {@code extra_repr}: the sizes (the bias is always there: {@code from_float} requires it). */
+    @Override
+    public String extraRepr() {
+        return inputSize + ", " + hiddenSize;
+    }
+}
