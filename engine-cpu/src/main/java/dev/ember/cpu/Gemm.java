@@ -39,6 +39,15 @@ final class Gemm {
      * C's rows and runs at 173-186 (two threads, GemmShapes, three rounds). {@code -Dember.cpu.gemmStoreCost=N}.
      */
     private static final int STORE_COST = Integer.getInteger("ember.cpu.gemmStoreCost", 64);
+    /**
+     * What packing one element of a B stored by columns costs in the cost model, in multiply-adds: a transposing copy,
+     * one scalar store a column apart per element, twice the 16 of a row-wise copy. Measured one thread on the AMD EPYC
+     * (RESULTS.md, session 34): packing W^T for [8, 1024] x [1024, 1024]^T took about 0.5 of its 0.66 ms, some 32
+     * multiply-add times an element at the tile kernel's rate; at 32 a Linear layer's {@code x W^T} at 128 rows runs as
+     * {@code (W x^T)^T} with W in place, [128, 1024] x [4096, 1024]^T in 6.9-7.1 ms against 9.7-10.1 plain (1.65-1.67
+     * against 1.92 at 1024 outputs); the GPT's, LeNet's and the convolutions' products keep their plans.
+     */
+    static final long TRANSPOSING_PACK_COST = 32;
     /** {@code -Dember.cpu.gemmSplitDepth=false} turns off {@link #splitsDepth} (to compare). */
     private static final boolean SPLIT_DEPTH = !"false".equals(System.getProperty("ember.cpu.gemmSplitDepth"));
     /** Operand panels used by more than this many tiles are packed; fewer are read where they lie. */
@@ -348,7 +357,8 @@ final class Gemm {
 
     /**
      * A model of one orientation's time in multiply-add units: the padded tiles the kernel computes, plus about 16
-     * per element for packing an operand (or storing C element by element when its columns are strided).
+     * per element for packing an operand ({@link #TRANSPOSING_PACK_COST} for a B stored by columns), and
+     * {@link #STORE_COST} per element and depth block for storing C element by element when its columns are strided.
      */
     private static long cost(MicroKernels kernels, int m, int n, int k, int ars, int acs, int bcs, int ccs) {
         int mr = kernels.mr();
@@ -357,7 +367,7 @@ final class Gemm {
         long colPanels = (Math.min(n, NC) + nr - 1) / nr;
         long cost = kernels.tileCost(rowPanels * mr * ((n + nr - 1) / nr * nr) * (long) k);
         if (bcs != 1 || rowPanels > PACK_REUSE) {
-            cost += 16L * k * n;
+            cost += (bcs != 1 ? TRANSPOSING_PACK_COST : 16L) * k * n;
         }
         if (packsA(ars, acs, colPanels)) {
             cost += 16L * k * m;
