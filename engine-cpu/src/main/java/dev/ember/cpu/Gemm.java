@@ -184,7 +184,7 @@ final class Gemm {
      * C = A B and C^T = B^T A^T are the same product: the orientation and tile shape that waste less of the kernel's
      * tiles and pack less ({@link #cost}); ties keep the plain orientation and the first shape. A convolution's weight
      * gradient, [16 x 100] x [100 x 150], runs twice as fast transposed; a Linear layer's {@code x W^T} at a batch of
-     * 8 to 64 runs transposed with W in place (at 8 to 16, in the one-vector tile). Products under
+     * 8 to 128 runs transposed with W in place (on AVX-512) (at 8 to 16, in the one-vector tile). Products under
      * {@link #PARALLEL_WORK} multiply-adds skip the shapes that serve only large ones.
      */
     static Plan plan(MicroKernels kernels, int m, int n, int k, int ars, int acs, int brs, int bcs, int crs, int ccs) {
