@@ -31,12 +31,27 @@ public final class CosineAnnealingWarmRestarts extends LRScheduler {
      *     infinite
      */
     public CosineAnnealingWarmRestarts(Optimizer optimizer, int t0, int tMult, double etaMin) {
-        super(checked(optimizer, t0, tMult, etaMin));
+        this(optimizer, t0, tMult, etaMin, -1);
+    }
+
+    /**
+     * A schedule resumed after epoch {@code lastEpoch}, as PyTorch's {@code last_epoch} (see
+     * {@link LRScheduler#LRScheduler(Optimizer, long)}): -1 starts a new one. As PyTorch's, {@code T_cur} starts at
+     * {@code lastEpoch} and {@code T_i} at {@code T_0}, and the initial step is an ordinary one: {@code T_cur} becomes
+     * {@code lastEpoch + 1}, reduced modulo {@code T_i} (with {@code T_i} multiplied by {@code T_mult} once) when it
+     * reaches {@code T_i}, whatever restarts the epochs before would have made (PyTorch 2.x; 1.13 subtracted
+     * {@code T_i} once instead of the modulo).
+     *
+     * @throws IllegalArgumentException as {@link #CosineAnnealingWarmRestarts(Optimizer, int, int, double)}, or when
+     *     resuming, for a group without {@code initial_lr} (PyTorch's KeyError)
+     */
+    public CosineAnnealingWarmRestarts(Optimizer optimizer, int t0, int tMult, double etaMin, long lastEpoch) {
+        super(checked(optimizer, t0, tMult, etaMin), lastEpoch);
         this.t0 = t0;
         this.tI = t0;
         this.tMult = tMult;
         this.etaMin = etaMin;
-        this.tCur = -1; // PyTorch's T_cur = last_epoch
+        this.tCur = lastEpoch; // PyTorch's T_cur = last_epoch
         initialStep();
     }
 

@@ -42,12 +42,37 @@ public final class OneCycleLR extends LRScheduler {
     public OneCycleLR(Optimizer optimizer, double[] maxLrs, int totalSteps, double pctStart, String annealStrategy,
                       boolean cycleMomentum, double baseMomentum, double maxMomentum, double divFactor,
                       double finalDivFactor, boolean threePhase) {
+        this(optimizer, maxLrs, totalSteps, pctStart, annealStrategy, cycleMomentum, baseMomentum, maxMomentum, divFactor,
+                finalDivFactor, threePhase, -1);
+    }
+
+    /**
+     * The schedule resumed after step {@code lastEpoch} (the batches done), as PyTorch's {@code last_epoch}: -1 starts
+     * a new one (storing {@code initial_lr}, {@code max_lr}, {@code min_lr} and the momenta in the groups); any other
+     * value leaves the groups as they are and reads those from them (as an earlier OneCycleLR over the optimizer, or a
+     * loaded optimizer state, left them: {@code maxLrs}, {@code divFactor}, {@code finalDivFactor} and the momenta given
+     * here are then not used), setting the rates (and momenta) of step {@code lastEpoch + 1}.
+     *
+     * @throws IllegalArgumentException as the constructor without {@code lastEpoch}; when resuming, for a group without
+     *     {@code initial_lr} (PyTorch's KeyError about it) or without another key the schedule reads (PyTorch's
+     *     {@code KeyError: 'max_lr'}); with nothing changed
+     */
+    public OneCycleLR(Optimizer optimizer, double[] maxLrs, int totalSteps, double pctStart, String annealStrategy,
+                      boolean cycleMomentum, double baseMomentum, double maxMomentum, double divFactor,
+                      double finalDivFactor, boolean threePhase, long lastEpoch) {
         super(checked(optimizer, maxLrs, totalSteps, pctStart, annealStrategy, cycleMomentum, baseMomentum, maxMomentum,
-                divFactor, finalDivFactor));
+                divFactor, finalDivFactor), lastEpoch);
         this.totalSteps = totalSteps;
         this.annealStrategy = annealStrategy;
         this.cycleMomentum = cycleMomentum;
         this.phases = phases(totalSteps, pctStart, threePhase);
+        if (cycleMomentum) {
+            useBeta1 = optimizer.defaults().containsKey("betas");
+        }
+        if (lastEpoch != -1) {
+            initialStep();
+            return;
+        }
         List<ParamGroup> groups = optimizer.paramGroups();
         double[] max = maxLrs.length == 1 ? filled(maxLrs[0], groups.size()) : maxLrs.clone();
         for (int i = 0; i < groups.size(); i++) {
@@ -58,7 +83,6 @@ public final class OneCycleLR extends LRScheduler {
             g.set("min_lr", initial / finalDivFactor);
         }
         if (cycleMomentum) {
-            useBeta1 = optimizer.defaults().containsKey("betas");
             for (ParamGroup g : groups) {
                 setMomentum(g, maxMomentum);
                 g.set("max_momentum", maxMomentum);

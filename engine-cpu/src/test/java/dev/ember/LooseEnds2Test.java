@@ -1,0 +1,197 @@
+package dev.ember;
+
+import dev.ember.optim.ConstantLR;
+import dev.ember.optim.CosineAnnealingWarmRestarts;
+import dev.ember.optim.CyclicLR;
+import dev.ember.optim.LRScheduler;
+import dev.ember.optim.LinearLR;
+import dev.ember.optim.OneCycleLR;
+import dev.ember.optim.Optimizer;
+import dev.ember.optim.PolynomialLR;
+import dev.ember.optim.SGD;
+import dev.ember.optim.StepLR;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/**
+ * Session 34's loose ends against PyTorch (resources/looseends2/make_expected.py, PyTorch 1.13; where 2.x differs, the
+ * generator turns 1.13's result into 2.x's and says how).
+ */
+class LooseEnds2Test {
+    private static final ExpectedLines EXPECTED = ExpectedLines.load("/looseends2/expected.txt");
+
+    // ---- 1. the six schedulers session 33 left resume by lastEpoch (before: no lastEpoch constructor)
+
+    /** The generator's two_groups: SGD over two groups, lr 0.1 and 0.05, with the momentum given (null: none). */
+    private static SGD twoGroups(Double momentum) {
+        SGD opt = momentum == null ? new SGD(List.of(Tensor.zeros(1).requiresGrad_(true)), 0.1)
+            : new SGD(List.of(Tensor.zeros(1).requiresGrad_(true)), 0.1, momentum, 0, 0, false);
+        opt.addParamGroup(List.of(Tensor.zeros(1).requiresGrad_(true)), Map.of("lr", 0.05));
+        return opt;
+    }
+
+    private static void addMomenta(SGD opt, List<String> got) {
+        for (var g : opt.paramGroups()) {
+            got.add(Double.toString(g.getDouble("momentum")));
+        }
+    }
+
+    /**
+     * The generator's sched_case: {@code epochs} steps of a first scheduler, then one resumed with lastEpoch
+     * {@code epochs}, stepped {@code more} times; the rates (and with {@code momentum}, the momenta) compared bit for
+     * bit.
+     */
+    private static void assertResumed(String key, Function<Optimizer, LRScheduler> make,
+                                      BiFunction<Optimizer, Long, LRScheduler> resumed, int epochs, int more,
+                                      Double momentum) {
+        SGD opt = twoGroups(momentum);
+        LRScheduler s = make.apply(opt);
+        for (int i = 0; i < epochs; i++) {
+            opt.step();
+            s.step();
+        }
+        LRScheduler r = resumed.apply(opt, (long) epochs);
+        List<String> got = new ArrayList<>();
+        List<String> moms = new ArrayList<>();
+        for (int i = 0; ; i++) {
+            for (double lr : r.getLastLr()) {
+                got.add(Double.toString(lr));
+            }
+            if (momentum != null) {
+                addMomenta(opt, moms);
+            }
+            if (i == more) {
+                break;
+            }
+            opt.step();
+            r.step();
+        }
+        if (momentum != null) {
+            got.add("|");
+            got.addAll(moms);
+        }
+        String[] want = EXPECTED.get(key).split(" ");
+        assertEquals(want.length, got.size(), key);
+        for (int i = 0; i < want.length; i++) {
+            if (want[i].equals("|")) {
+                assertEquals("|", got.get(i), key);
+            } else {
+                assertEquals(Double.parseDouble(want[i]), Double.parseDouble(got.get(i)), key + " [" + i + "]");
+            }
+        }
+    }
+
+    private static void assertResumed(String key, Function<Optimizer, LRScheduler> make,
+                                      BiFunction<Optimizer, Long, LRScheduler> resumed, int epochs) {
+        assertResumed(key, make, resumed, epochs, 20, null);
+    }
+
+    @Test
+    void constantLinearAndPolynomialResumeAtLastEpoch() {
+        // ConstantLR resumed at 5 (total_iters 6): the initial step is epoch 6 and restores the rate (PyTorch 2.x has no
+        // initial-mode case in ConstantLR; Ember's had one, which would have kept the factor for good)
+        for (int k : new int[] {3, 5, 8}) {
+            assertResumed("resume.constant" + k, o -> new ConstantLR(o, 0.5, 6), (o, e) -> new ConstantLR(o, 0.5, 6, e), k);
+        }
+        // LinearLR and PolynomialLR: 2.x's initial step keeps the rates (see the generator's keep_initial)
+        assertResumed("resume.linear", o -> new LinearLR(o, 0.25, 1.0, 8), (o, e) -> new LinearLR(o, 0.25, 1.0, 8, e), 4);
+        assertResumed("resume.linearDown", o -> new LinearLR(o, 1.0, 0.1, 10),
+            (o, e) -> new LinearLR(o, 1.0, 0.1, 10, e), 7);
+        assertResumed("resume.linearPast", o -> new LinearLR(o, 0.25, 1.0, 8),
+            (o, e) -> new LinearLR(o, 0.25, 1.0, 8, e), 9);
+        assertResumed("resume.polynomial", o -> new PolynomialLR(o, 10, 2.0), (o, e) -> new PolynomialLR(o, 10, 2.0, e), 4);
+        assertResumed("resume.polynomialPast", o -> new PolynomialLR(o, 6, 0.5),
+            (o, e) -> new PolynomialLR(o, 6, 0.5, e), 6);
+    }
+
+    private static CyclicLR cyclic(Optimizer o, long lastEpoch) {
+        return new CyclicLR(o, new double[] {0.01, 0.005}, new double[] {0.1, 0.05}, 3, 5, "triangular2", 1.0, null,
+            "cycle", true, new double[] {0.8, 0.7}, new double[] {0.9, 0.95}, lastEpoch);
+    }
+
+    private static CyclicLR cyclicExp(Optimizer o, long lastEpoch) {
+        return new CyclicLR(o, new double[] {0.01}, new double[] {0.1}, 4, null, "exp_range", 0.9, null, "cycle", false,
+            new double[] {0.8}, new double[] {0.9}, lastEpoch);
+    }
+
+    private static OneCycleLR oneCycle3(Optimizer o, long lastEpoch) {
+        return new OneCycleLR(o, new double[] {0.2}, 40, 0.25, "linear", true, 0.8, 0.9, 10.0, 100.0, true, lastEpoch);
+    }
+
+    @Test
+    void cyclicAndOneCycleResumeAtLastEpoch() {
+        // the momenta too: 2.x takes CyclicLR's base momenta from the argument when resuming (see the generator)
+        assertResumed("resume.cyclic", o -> cyclic(o, -1), LooseEnds2Test::cyclic, 5, 20, 0.9);
+        assertResumed("resume.cyclicExp", o -> cyclicExp(o, -1), LooseEnds2Test::cyclicExp, 6);
+        assertResumed("resume.oneCycle",
+            o -> new OneCycleLR(o, new double[] {0.1, 0.05}, 30, 0.3, "cos", true, 0.85, 0.95, 25.0, 1e4, false),
+            (o, e) -> new OneCycleLR(o, new double[] {0.1, 0.05}, 30, 0.3, "cos", true, 0.85, 0.95, 25.0, 1e4, false, e),
+            6, 20, 0.9);
+        assertResumed("resume.oneCycle3", o -> oneCycle3(o, -1), LooseEnds2Test::oneCycle3, 9, 20, 0.9);
+    }
+
+    @Test
+    void warmRestartsResumeAtLastEpoch() {
+        // T_cur = lastEpoch + 1 reduced modulo T_i once, as 2.x's step (1.13 subtracted T_i: see the generator)
+        int[][] cases = {{4, 3, 2}, {7, 3, 2}, {7, 3, 1}, {1, 5, 1}};
+        String[] names = {"warm", "warm7", "warmMult1", "warmInside"};
+        for (int i = 0; i < cases.length; i++) {
+            int t0 = cases[i][1];
+            int mult = cases[i][2];
+            assertResumed("resume." + names[i], o -> new CosineAnnealingWarmRestarts(o, t0, mult, 0.001),
+                (o, e) -> new CosineAnnealingWarmRestarts(o, t0, mult, 0.001, e), cases[i][0]);
+        }
+    }
+
+    @Test
+    void cyclicStartsFromAnEarlierInitialLr() {
+        // PyTorch's initial step computes from the base constructor's base_lrs (the groups' initial_lr, which the StepLR
+        // left at 0.1 and 0.05) before base_lr replaces them (before: Ember started at base_lr, 0.01)
+        assertResumed("cyclic.afterStepLR", o -> new StepLR(o, 2, 0.5),
+            (o, e) -> new CyclicLR(o, new double[] {0.01}, new double[] {0.1}, 3, null, "triangular", 1.0, null, "cycle",
+                false, new double[] {0.8}, new double[] {0.9}), 3, 8, null);
+    }
+
+    private static String groupsText(SGD opt) {
+        var g = opt.paramGroups();
+        return "[" + g.get(0).lr() + ", " + g.get(1).lr() + "] [" + g.get(0).getDouble("momentum") + ", "
+            + g.get(1).getDouble("momentum") + "]";
+    }
+
+    @Test
+    void resumingWithoutInitialLrIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> new ConstantLR(new SGD(List.of(Tensor.zeros(1).requiresGrad_(true)), 0.1), 0.5, 4, 2));
+        assertEquals(EXPECTED.get("resume.noInitialLr.constant"), e.getMessage());
+        SGD opt = twoGroups(0.9);
+        String before = groupsText(opt);
+        e = assertThrows(IllegalArgumentException.class, () -> new CyclicLR(opt, new double[] {0.01},
+            new double[] {0.1}, 2000, null, "triangular", 1.0, null, "cycle", true, new double[] {0.8},
+            new double[] {0.9}, 2));
+        assertEquals(EXPECTED.get("resume.noInitialLr.cyclic"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new OneCycleLR(opt, new double[] {0.1}, 10, 0.3, "cos",
+            true, 0.85, 0.95, 25.0, 1e4, false, 2));
+        assertEquals(EXPECTED.get("resume.noInitialLr.oneCycle"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new CosineAnnealingWarmRestarts(opt, 3, 1, 0, 2));
+        assertEquals(EXPECTED.get("resume.noInitialLr.warm"), e.getMessage());
+        assertEquals(before, groupsText(opt), "nothing changed");
+        assertEquals(false, opt.paramGroups().get(0).has("initial_lr"));
+        assertEquals(false, opt.paramGroups().get(0).has("max_lr"));
+
+        for (var g : opt.paramGroups()) {
+            g.set("initial_lr", g.lr());
+        }
+        e = assertThrows(IllegalArgumentException.class, () -> new OneCycleLR(opt, new double[] {0.1}, 10, 0.3, "cos",
+            true, 0.85, 0.95, 25.0, 1e4, false, 2));
+        assertEquals(EXPECTED.get("resume.noMaxLr.oneCycle"), e.getMessage());
+        assertEquals(EXPECTED.get("resume.noMaxLr.oneCycle.groups"), groupsText(opt), "nothing changed");
+    }
+}
