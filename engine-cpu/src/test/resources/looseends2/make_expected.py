@@ -161,5 +161,126 @@ lines.append("resume.noMaxLr.oneCycle.groups " + repr([g["lr"] for g in opt.para
 sched_case("cyclic.afterStepLR", lambda o: L.StepLR(o, 2, 0.5),
            lambda o, e: L.CyclicLR(o, 0.01, 0.1, step_size_up=3, cycle_momentum=False), epochs=3, more=8)
 
+# ---- 2. scheduler state dicts print as PyTorch 2.x prints sched.state_dict(): a dict in __dict__ order with Python's
+# reprs. 1.13's __dict__ differs (its 'verbose', no '_is_initial'; CyclicLR's and OneCycleLR's and SWALR's fields), so
+# the dict is built here in 2.x's order, each key where 2.x's __init__ first assigns it (the base constructor assigns
+# base_lrs and last_epoch, then _initial_step _step_count, _initial_mode _is_initial, _enable_get_lr_call
+# _get_lr_called_within_step, _update_lr _last_lr; LambdaLR/MultiplicativeLR's state_dict appends lr_lambdas last,
+# CyclicLR's _scale_fn_custom, the wrappers' _schedulers), with the values of the 1.13 scheduler, which are 2.x's for
+# these schedules (SequentialLR is printed before its milestone: after it 2.x's _update_lr(0) leaves the next
+# scheduler's _step_count where 1.13's step(0) counted one).
+BASE = ["base_lrs", "last_epoch", "_step_count", "_is_initial", "_get_lr_called_within_step", "_last_lr"]
+
+
+def dict_2x(s, own, tail=(), extra=None):
+    extra = extra or {}
+    out = {}
+    for k in list(own) + BASE + list(tail):
+        if k in extra:
+            out[k] = extra[k]
+        elif k in ("_is_initial", "_get_lr_called_within_step"):
+            out[k] = False
+        else:
+            out[k] = s.__dict__[k]
+    return out
+
+
+def stepped(make, n=3, momentum=None, opt_maker=None):
+    opt = opt_maker() if opt_maker else two_groups(momentum)
+    s = make(opt)
+    for _ in range(n):
+        opt.step()
+        s.step()
+    return s
+
+
+def sd(key, d):
+    text("sd." + key, repr(d))
+
+
+sd("step", dict_2x(stepped(lambda o: L.StepLR(o, 2, 0.5)), ["step_size", "gamma"]))
+sd("multiStep", dict_2x(stepped(lambda o: L.MultiStepLR(o, [2, 5, 5, 8], 0.5)), ["milestones", "gamma"]))
+sd("constant", dict_2x(stepped(lambda o: L.ConstantLR(o)), ["factor", "total_iters"]))
+sd("linear", dict_2x(stepped(lambda o: L.LinearLR(o, 0.25, 1.0, 8)), ["start_factor", "end_factor", "total_iters"]))
+sd("exponential", dict_2x(stepped(lambda o: L.ExponentialLR(o, 0.9)), ["gamma"]))
+sd("polynomial", dict_2x(stepped(lambda o: L.PolynomialLR(o, 10, 2.0)), ["total_iters", "power"]))
+sd("cosine", dict_2x(stepped(lambda o: L.CosineAnnealingLR(o, 7, 0.01)), ["T_max", "eta_min"]))
+sd("cosineDefault", dict_2x(stepped(lambda o: L.CosineAnnealingLR(o, 7)), ["T_max", "eta_min"],
+                            extra={"eta_min": 0.0}))  # 2.x's default eta_min is 0.0, 1.13's 0
+sd("lambda", dict_2x(stepped(lambda o: L.LambdaLR(o, lambda e: 0.9 ** e)), [], ["lr_lambdas"],
+                     {"lr_lambdas": [None, None]}))
+sd("multiplicative", dict_2x(stepped(lambda o: L.MultiplicativeLR(o, lambda e: 0.9)), [], ["lr_lambdas"],
+                             {"lr_lambdas": [None, None]}))
+s = stepped(lambda o: L.CyclicLR(o, **cyc), momentum=0.9)
+sd("cyclic", dict_2x(s, ["max_lrs", "total_size", "step_ratio", "mode", "gamma", "scale_mode", "cycle_momentum",
+                         "use_beta1", "base_momentums", "max_momentums"], ["_scale_fn_custom"],
+                     {"use_beta1": False, "_scale_fn_custom": None}))
+s = stepped(lambda o: L.CyclicLR(o, **cyc2))
+sd("cyclicExp", dict_2x(s, ["max_lrs", "total_size", "step_ratio", "mode", "gamma", "scale_mode", "cycle_momentum"],
+                        ["_scale_fn_custom"], {"_scale_fn_custom": None}))
+s = stepped(lambda o: L.OneCycleLR(o, **one), momentum=0.9)
+sd("oneCycle", dict_2x(s, ["total_steps", "_schedule_phases", "_anneal_func_type", "cycle_momentum", "use_beta1"],
+                       extra={"_anneal_func_type": "cos"}))
+s = stepped(lambda o: L.OneCycleLR(o, **one3), momentum=0.9)
+sd("oneCycle3", dict_2x(s, ["total_steps", "_schedule_phases", "_anneal_func_type", "cycle_momentum", "use_beta1"],
+                        extra={"_anneal_func_type": "linear"}))
+s = stepped(lambda o: L.OneCycleLR(o, 0.1, 20, cycle_momentum=False))
+sd("oneCycleNoMomentum", dict_2x(s, ["total_steps", "_schedule_phases", "_anneal_func_type", "cycle_momentum"],
+                                 extra={"_anneal_func_type": "cos"}))
+warm = ["T_0", "T_i", "T_mult", "eta_min", "T_cur"]
+sd("warm", dict_2x(stepped(lambda o: L.CosineAnnealingWarmRestarts(o, 2, 2, 0.001), n=4), warm))
+s = stepped(lambda o: L.CosineAnnealingWarmRestarts(o, 2, 2, 0.001), n=1)
+s.step(4.5)
+sd("warmFractional", dict_2x(s, warm))
+s = stepped(lambda o: L.CosineAnnealingWarmRestarts(o, 3), n=1)
+sd("warmDefault", dict_2x(s, warm, extra={"eta_min": 0.0}))  # 2.x's default eta_min is 0.0, 1.13's 0
+rlrp = ["factor", "default_min_lr", "min_lrs", "patience", "cooldown", "eps", "last_epoch", "_last_lr", "mode_worse",
+        "mode", "threshold", "threshold_mode", "best", "cooldown_counter", "num_bad_epochs"]
+
+
+def plateau(key, make, metrics, default_min_lr):
+    opt = two_groups()
+    s = make(opt)
+    for m in metrics:
+        opt.step()
+        s.step(m)
+    d = {}
+    for k in rlrp:
+        if k == "default_min_lr":
+            d[k] = default_min_lr
+        elif k == "_last_lr":
+            d[k] = [g["lr"] for g in opt.param_groups]
+        else:
+            d[k] = s.__dict__[k]
+    sd(key, d)
+
+
+plateau("plateau", lambda o: L.ReduceLROnPlateau(o), [], 0)
+plateau("plateauStepped", lambda o: L.ReduceLROnPlateau(o, "max", 0.5, 1, cooldown=1, min_lr=[0.01, 0.02]),
+        [1.0, 0.9, 0.8, 0.95, 0.7], None)
+plateau("plateauMinLr", lambda o: L.ReduceLROnPlateau(o, "min", 0.5, 0, threshold=0.1, threshold_mode="abs",
+                                                      min_lr=0.001, eps=1e-6), [1.0, 1.5, 0.2, 0.15], 0.001)
+opt = two_groups()
+a = L.ConstantLR(opt, 0.5, 4)
+b = L.ExponentialLR(opt, 0.9)
+q = L.SequentialLR(opt, [a, b], milestones=[5])
+for _ in range(3):
+    opt.step()
+    q.step()
+sd("sequential", {"_milestones": [5], "last_epoch": q.last_epoch, "_last_lr": q._last_lr,
+                  "_schedulers": [dict_2x(a, ["factor", "total_iters"]), dict_2x(b, ["gamma"])]})
+opt = two_groups()
+a = L.StepLR(opt, 2, 0.5)
+b = L.ExponentialLR(opt, 0.9)
+c = L.ChainedScheduler([a, b])
+for _ in range(3):
+    opt.step()
+    c.step()
+sd("chained", {"_last_lr": c._last_lr, "_schedulers": [dict_2x(a, ["step_size", "gamma"]), dict_2x(b, ["gamma"])]})
+from torch.optim.swa_utils import SWALR  # noqa: E402
+
+s = stepped(lambda o: SWALR(o, 0.02, anneal_epochs=4, anneal_strategy="linear"))
+sd("swalr", dict_2x(s, ["_anneal_strategy", "anneal_epochs"], extra={"_anneal_strategy": "linear"}))
+
 # ---- end
 print("\n".join(lines))

@@ -2,7 +2,16 @@ package dev.ember;
 
 import dev.ember.optim.ConstantLR;
 import dev.ember.optim.CosineAnnealingWarmRestarts;
+import dev.ember.optim.ChainedScheduler;
+import dev.ember.optim.CosineAnnealingLR;
 import dev.ember.optim.CyclicLR;
+import dev.ember.optim.ExponentialLR;
+import dev.ember.optim.LambdaLR;
+import dev.ember.optim.MultiStepLR;
+import dev.ember.optim.MultiplicativeLR;
+import dev.ember.optim.ReduceLROnPlateau;
+import dev.ember.optim.SWALR;
+import dev.ember.optim.SequentialLR;
 import dev.ember.optim.LRScheduler;
 import dev.ember.optim.LinearLR;
 import dev.ember.optim.OneCycleLR;
@@ -193,5 +202,113 @@ class LooseEnds2Test {
             true, 0.85, 0.95, 25.0, 1e4, false, 2));
         assertEquals(EXPECTED.get("resume.noMaxLr.oneCycle"), e.getMessage());
         assertEquals(EXPECTED.get("resume.noMaxLr.oneCycle.groups"), groupsText(opt), "nothing changed");
+    }
+
+    // ---- 2. scheduler state dicts print as PyTorch 2.x prints sched.state_dict() (before: Java's {k=v} map, other key
+    // orders; the generator builds 2.x's dict from its __init__ order, see there)
+
+    private static void assertState(String key, Object state) {
+        assertEquals(EXPECTED.text("sd." + key), String.valueOf(state), key);
+    }
+
+    /** The generator's stepped: the scheduler over twoGroups(momentum), 3 steps (or {@code n}). */
+    private static LRScheduler stepped(Function<Optimizer, LRScheduler> make, int n, Double momentum) {
+        SGD opt = twoGroups(momentum);
+        LRScheduler s = make.apply(opt);
+        for (int i = 0; i < n; i++) {
+            opt.step();
+            s.step();
+        }
+        return s;
+    }
+
+    private static LRScheduler stepped(Function<Optimizer, LRScheduler> make) {
+        return stepped(make, 3, null);
+    }
+
+    @Test
+    void schedulerStateDictsPrintAsPython() {
+        assertState("step", stepped(o -> new StepLR(o, 2, 0.5)).stateDict());
+        assertState("multiStep", stepped(o -> new MultiStepLR(o, List.of(2, 5, 5, 8), 0.5)).stateDict());
+        assertState("constant", stepped(ConstantLR::new).stateDict());
+        assertState("linear", stepped(o -> new LinearLR(o, 0.25, 1.0, 8)).stateDict());
+        assertState("exponential", stepped(o -> new ExponentialLR(o, 0.9)).stateDict());
+        assertState("polynomial", stepped(o -> new PolynomialLR(o, 10, 2.0)).stateDict());
+        assertState("cosine", stepped(o -> new CosineAnnealingLR(o, 7, 0.01)).stateDict());
+        assertState("cosineDefault", stepped(o -> new CosineAnnealingLR(o, 7)).stateDict());
+        assertState("lambda", stepped(o -> new LambdaLR(o, e -> Math.pow(0.9, e))).stateDict());
+        assertState("multiplicative", stepped(o -> new MultiplicativeLR(o, e -> 0.9)).stateDict());
+        assertState("cyclic", stepped(o -> cyclic(o, -1), 3, 0.9).stateDict());
+        assertState("cyclicExp", stepped(o -> cyclicExp(o, -1)).stateDict());
+        assertState("oneCycle", stepped(o -> new OneCycleLR(o, new double[] {0.1, 0.05}, 30, 0.3, "cos", true, 0.85,
+            0.95, 25.0, 1e4, false), 3, 0.9).stateDict());
+        assertState("oneCycle3", stepped(o -> oneCycle3(o, -1), 3, 0.9).stateDict());
+        assertState("oneCycleNoMomentum", stepped(o -> new OneCycleLR(o, new double[] {0.1}, 20, 0.3, "cos", false,
+            0.85, 0.95, 25.0, 1e4, false)).stateDict());
+        // T_cur: an int stepping by step(), a float after step(4.5), as PyTorch's
+        assertState("warm", stepped(o -> new CosineAnnealingWarmRestarts(o, 2, 2, 0.001), 4, null).stateDict());
+        CosineAnnealingWarmRestarts w = (CosineAnnealingWarmRestarts) stepped(
+            o -> new CosineAnnealingWarmRestarts(o, 2, 2, 0.001), 1, null);
+        w.step(4.5);
+        assertState("warmFractional", w.stateDict());
+        assertState("warmDefault", stepped(o -> new CosineAnnealingWarmRestarts(o, 3), 1, null).stateDict());
+        assertState("swalr", stepped(o -> new SWALR(o, 0.02, 4, "linear")).stateDict());
+    }
+
+    private static ReduceLROnPlateau plateau(ReduceLROnPlateau s, double... metrics) {
+        for (double m : metrics) {
+            s.optimizer().step();
+            s.step(m);
+        }
+        return s;
+    }
+
+    @Test
+    void plateauAndWrapperStateDictsPrintAsPython() {
+        // PyTorch's default min_lr is the int 0: [0, 0]
+        assertState("plateau", plateau(new ReduceLROnPlateau(twoGroups(null))).stateDict());
+        assertState("plateauStepped", plateau(new ReduceLROnPlateau(twoGroups(null), "max", 0.5, 1, 1e-4, "rel", 1,
+            new double[] {0.01, 0.02}, 1e-8), 1.0, 0.9, 0.8, 0.95, 0.7).stateDict());
+        assertState("plateauMinLr", plateau(new ReduceLROnPlateau(twoGroups(null), "min", 0.5, 0, 0.1, "abs", 0,
+            new double[] {0.001}, 1e-6), 1.0, 1.5, 0.2, 0.15).stateDict());
+        SGD opt = twoGroups(null);
+        SequentialLR q = new SequentialLR(opt, List.of(new ConstantLR(opt, 0.5, 4), new ExponentialLR(opt, 0.9)),
+            List.of(5));
+        for (int i = 0; i < 3; i++) {
+            opt.step();
+            q.step();
+        }
+        assertState("sequential", q.stateDict());
+        SGD opt2 = twoGroups(null);
+        ChainedScheduler c = new ChainedScheduler(List.of(new StepLR(opt2, 2, 0.5), new ExponentialLR(opt2, 0.9)));
+        for (int i = 0; i < 3; i++) {
+            opt2.step();
+            c.step();
+        }
+        assertState("chained", c.stateDict());
+    }
+
+    @Test
+    void printedStatesStillLoad() {
+        // the Python-printing maps are ordinary maps: a state round-trips, and the int/float kinds survive it
+        CosineAnnealingWarmRestarts w = (CosineAnnealingWarmRestarts) stepped(
+            o -> new CosineAnnealingWarmRestarts(o, 2, 2, 0.001), 1, null);
+        w.step(4.5);
+        CosineAnnealingWarmRestarts w2 = new CosineAnnealingWarmRestarts(twoGroups(null), 2, 2, 0.001);
+        w2.loadStateDict(w.stateDict());
+        assertEquals(w.stateDict().toString(), w2.stateDict().toString());
+        LRScheduler one = stepped(o -> oneCycle3(o, -1), 3, 0.9);
+        LRScheduler one2 = oneCycle3(twoGroups(0.9), -1);
+        one2.loadStateDict(one.stateDict());
+        assertEquals(one.stateDict().toString(), one2.stateDict().toString());
+        LRScheduler ms = stepped(o -> new MultiStepLR(o, List.of(2, 5, 5, 8), 0.5));
+        LRScheduler ms2 = new MultiStepLR(twoGroups(null), List.of(1), 0.1);
+        ms2.loadStateDict(ms.stateDict());
+        assertEquals(ms.stateDict().toString(), ms2.stateDict().toString());
+        ReduceLROnPlateau p = new ReduceLROnPlateau(twoGroups(null));
+        ReduceLROnPlateau p2 = new ReduceLROnPlateau(twoGroups(null), "max", 0.5, 2, 1e-4, "rel", 0,
+            new double[] {0.5}, 1e-8);
+        p2.loadStateDict(p.stateDict());
+        assertEquals(p.stateDict().toString(), p2.stateDict().toString());
     }
 }

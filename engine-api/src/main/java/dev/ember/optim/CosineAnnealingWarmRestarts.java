@@ -17,6 +17,8 @@ public final class CosineAnnealingWarmRestarts extends LRScheduler {
     private double etaMin;
     private long tI;
     private double tCur;
+    /** Whether PyTorch's {@code T_cur} is a float (after {@link #step(double)}) rather than an int. */
+    private boolean tCurFloat;
 
     /** Restarts every {@code t0} epochs, annealing to 0. */
     public CosineAnnealingWarmRestarts(Optimizer optimizer, int t0) {
@@ -105,6 +107,7 @@ public final class CosineAnnealingWarmRestarts extends LRScheduler {
      */
     public void step(double epoch) {
         jump(epoch, true);
+        tCurFloat = true; // PyTorch's T_cur takes the float epoch's type (and stays a float from then on)
     }
 
     private void jump(double epoch, boolean given) {
@@ -153,7 +156,7 @@ public final class CosineAnnealingWarmRestarts extends LRScheduler {
         m.put("T_i", tI);
         m.put("T_mult", tMult);
         m.put("eta_min", etaMin);
-        m.put("T_cur", tCur);
+        m.put("T_cur", tCurFloat ? (Object) tCur : (Object) (long) tCur);
     }
 
     @Override
@@ -163,6 +166,8 @@ public final class CosineAnnealingWarmRestarts extends LRScheduler {
         long mult = integer(state, "T_mult", tMult);
         double e = number(state, "eta_min", etaMin);
         double cur = number(state, "T_cur", tCur);
+        boolean curFloat = state.containsKey("T_cur") ? !(state.get("T_cur") instanceof Long
+                || state.get("T_cur") instanceof Integer) || cur != Math.rint(cur) : tCurFloat;
         check(a, mult, e);
         if (i < 1) {
             throw new IllegalArgumentException("scheduler state 'T_i' must be a positive integer, got " + i);
@@ -173,6 +178,7 @@ public final class CosineAnnealingWarmRestarts extends LRScheduler {
             tMult = mult;
             etaMin = e;
             tCur = cur;
+            tCurFloat = curFloat;
         };
     }
 }

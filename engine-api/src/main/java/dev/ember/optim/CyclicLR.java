@@ -290,7 +290,6 @@ public final class CyclicLR extends LRScheduler {
         m.put("step_ratio", stepRatio);
         m.put("mode", mode);
         m.put("gamma", gamma);
-        m.put("_scale_fn_custom", null);
         m.put("scale_mode", scaleMode);
         m.put("cycle_momentum", cycleMomentum);
         if (cycleMomentum) {
@@ -298,6 +297,12 @@ public final class CyclicLR extends LRScheduler {
             m.put("base_momentums", list(baseMomentums));
             m.put("max_momentums", list(maxMomentums));
         }
+    }
+
+    /** PyTorch's {@code state_dict} pops {@code _scale_fn_custom} and puts it back last. */
+    @Override
+    void saveTrailingFields(Map<String, Object> m) {
+        m.put("_scale_fn_custom", null);
     }
 
     @Override
