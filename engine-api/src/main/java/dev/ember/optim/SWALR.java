@@ -12,8 +12,8 @@ import java.util.Map;
  * ({@code "linear"}), then stays there. Each step, as PyTorch's {@code get_lr}, recovers the rate the annealing started
  * from out of the current one, so it composes with other schedulers as PyTorch's does.
  *
- * <p>State dict: the base fields plus {@code anneal_epochs} and {@code anneal_strategy} ("cos" or "linear"; PyTorch's
- * {@code __dict__} holds the function {@code anneal_func} instead, which no map can carry).
+ * <p>State dict: PyTorch 2.x's, {@code _anneal_strategy} ("cos" or "linear") and {@code anneal_epochs} before the base
+ * fields (its {@code state_dict} leaves out the function {@code anneal_func}, which 1.13's held).
  */
 public final class SWALR extends LRScheduler {
     private long annealEpochs;
