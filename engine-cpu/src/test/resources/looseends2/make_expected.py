@@ -282,5 +282,42 @@ from torch.optim.swa_utils import SWALR  # noqa: E402
 s = stepped(lambda o: SWALR(o, 0.02, anneal_epochs=4, anneal_strategy="linear"))
 sd("swalr", dict_2x(s, ["_anneal_strategy", "anneal_epochs"], extra={"_anneal_strategy": "linear"}))
 
+# ---- 3. create_graph through gelu, softplus, elu (selu, celu), log_softmax and softmax: the gradient's node is
+# PyTorch's backward-of-backward (GeluBackwardBackward0, SoftplusBackwardBackward0, EluBackwardBackward0 - celu's too,
+# its backward being elu_backward -, LogSoftmaxBackwardDataBackward0, SoftmaxBackwardDataBackward0; the same names in
+# 1.13 and 2.x's derivatives.yaml), over (grad_output, self) or, for the softmaxes, (grad_output, output). Float64:
+# g = grad(f(x), x, v, create_graph=True); its node's name and next functions (with v, and with the default grad of
+# ones, which needs none); the second derivatives of (g * g).sum() in x and v and their nodes' names; the third
+# derivative grad(gx.sum(), x).
+import torch.nn.functional as F  # noqa: E402
+
+
+def fn_name(n):
+    return "None" if n is None else n.name().replace("torch::autograd::", "")
+
+
+xg = torch.tensor([[-2.5, -0.7, 0.0], [0.3, 1.9, 4.9]], dtype=torch.float64)
+vg = torch.tensor([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]], dtype=torch.float64)
+ops = [("gelu", F.gelu), ("geluTanh", lambda t: F.gelu(t, approximate="tanh")),
+       ("softplus", lambda t: F.softplus(t, 2.0, 9.0)), ("softplusDefault", F.softplus), ("elu", lambda t: F.elu(t, 0.7)),
+       ("selu", F.selu), ("celu", lambda t: F.celu(t, 1.3)), ("logSoftmax", lambda t: F.log_softmax(t, 1)),
+       ("softmax", lambda t: F.softmax(t, 1)), ("logSoftmax0", lambda t: F.log_softmax(t, 0)),
+       ("softmax0", lambda t: F.softmax(t, 0))]
+for name, f in ops:
+    x = xg.clone().requires_grad_(True)
+    v = vg.clone().requires_grad_(True)
+    g, = torch.autograd.grad(f(x), x, v, create_graph=True)
+    lines.append("gg.%s.fn %s %s" % (name, fn_name(g.grad_fn), ",".join(fn_name(n[0]) for n in g.grad_fn.next_functions)))
+    g1, = torch.autograd.grad(f(x).sum(), x, create_graph=True)
+    lines.append("gg.%s.fnOnes %s %s" % (name, fn_name(g1.grad_fn),
+                                          ",".join(fn_name(n[0]) for n in g1.grad_fn.next_functions)))
+    tensor("gg.%s.g" % name, g)
+    gx, gv = torch.autograd.grad((g * g).sum(), [x, v], create_graph=True)
+    tensor("gg.%s.gx" % name, gx)
+    tensor("gg.%s.gv" % name, gv)
+    lines.append("gg.%s.gvFn %s" % (name, fn_name(gv.grad_fn)))
+    gxx, = torch.autograd.grad(gx.sum(), x)
+    tensor("gg.%s.gxx" % name, gxx)
+
 # ---- end
 print("\n".join(lines))

@@ -311,4 +311,65 @@ class LooseEnds2Test {
         p2.loadStateDict(p.stateDict());
         assertEquals(p.stateDict().toString(), p2.stateDict().toString());
     }
+
+    // ---- 3. create_graph through gelu, softplus, elu (selu, celu), log_softmax and softmax: PyTorch's
+    // backward-of-backward nodes (before: the gradient's node was the last op of the formula Ember wrote out, e.g.
+    // MulBackward0, or for the softmaxes SubBackward0/MulBackward0), with derivatives.yaml's second derivatives
+
+    private static String fnName(Node n) {
+        return n == null ? "None" : n.name();
+    }
+
+    private static String fnLine(Tensor g) {
+        List<String> next = new ArrayList<>();
+        for (Node n : g.gradFn().nextFunctions()) {
+            next.add(fnName(n));
+        }
+        return g.gradFn().name() + " " + String.join(",", next);
+    }
+
+    /** Float64 values against PyTorch's to a few ulps (the formulas' operations in another order than PyTorch's). */
+    private static void assertCloseTo(String key, Tensor got) {
+        Tensor want = EXPECTED.tensor(key);
+        assertEquals(List.of(want.shape()[0], want.shape()[1]), List.of(got.shape()[0], got.shape()[1]), key);
+        double[] e = want.toDoubleArray();
+        double[] g = got.detach().toDoubleArray();
+        for (int i = 0; i < e.length; i++) {
+            assertEquals(e[i], g[i], 4e-15 * Math.max(1, Math.abs(e[i])), key + "[" + i + "]");
+        }
+    }
+
+    @Test
+    void doubleBackwardNodesOfSmoothActivationsAndSoftmaxes() {
+        Map<String, Function<Tensor, Tensor>> ops = new java.util.LinkedHashMap<>();
+        ops.put("gelu", t -> dev.ember.nn.Functional.gelu(t));
+        ops.put("geluTanh", t -> dev.ember.nn.Functional.gelu(t, "tanh"));
+        ops.put("softplus", t -> dev.ember.nn.Functional.softplus(t, 2.0, 9.0));
+        ops.put("softplusDefault", t -> dev.ember.nn.Functional.softplus(t));
+        ops.put("elu", t -> dev.ember.nn.Functional.elu(t, 0.7));
+        ops.put("selu", t -> dev.ember.nn.Functional.selu(t));
+        ops.put("celu", t -> dev.ember.nn.Functional.celu(t, 1.3));
+        ops.put("logSoftmax", t -> t.logSoftmax(1));
+        ops.put("softmax", t -> t.softmax(1));
+        ops.put("logSoftmax0", t -> t.logSoftmax(0));
+        ops.put("softmax0", t -> t.softmax(0));
+        double[] xv = {-2.5, -0.7, 0.0, 0.3, 1.9, 4.9};
+        double[] vv = {0.5, -1.0, 2.0, 1.5, 0.25, -0.75};
+        for (Map.Entry<String, Function<Tensor, Tensor>> op : ops.entrySet()) {
+            String k = "gg." + op.getKey();
+            Function<Tensor, Tensor> f = op.getValue();
+            Tensor x = Tensor.tensor(xv, DType.FLOAT64).reshape(2, 3).requiresGrad_(true);
+            Tensor v = Tensor.tensor(vv, DType.FLOAT64).reshape(2, 3).requiresGrad_(true);
+            Tensor g = Autograd.grad(List.of(f.apply(x)), List.of(x), List.of(v), true).get(0);
+            assertEquals(EXPECTED.get(k + ".fn"), fnLine(g), k);
+            Tensor g1 = Autograd.grad(List.of(f.apply(x).sum()), List.of(x), null, true).get(0);
+            assertEquals(EXPECTED.get(k + ".fnOnes"), fnLine(g1), k);
+            assertCloseTo(k + ".g", g);
+            List<Tensor> second = Autograd.grad(List.of(g.mul(g).sum()), List.of(x, v), null, true);
+            assertCloseTo(k + ".gx", second.get(0));
+            assertCloseTo(k + ".gv", second.get(1));
+            assertEquals(EXPECTED.get(k + ".gvFn"), second.get(1).gradFn().name(), k);
+            assertCloseTo(k + ".gxx", Autograd.grad(List.of(second.get(0).sum()), List.of(x)).get(0));
+        }
+    }
 }
