@@ -319,5 +319,66 @@ for name, f in ops:
     gxx, = torch.autograd.grad(gx.sum(), x)
     tensor("gg.%s.gxx" % name, gxx)
 
+# ---- 4. named_children / named_modules / named_parameters / named_buffers of a module registered twice (in one
+# parent, and shared by two parents), a None child and a tied weight. named_children and named_modules are 1.13's and
+# 2.x's (both dedupe by identity through a memo; named_modules(remove_duplicate=False) in both). named_parameters and
+# named_buffers take remove_duplicate only from 2.0: the generator writes 2.x's _named_members out for it (the modules
+# by named_modules(remove_duplicate=...), the tensors deduplicated only with remove_duplicate).
+import torch.nn as nn  # noqa: E402
+
+
+def named_members_2x(module, kind, remove_duplicate):
+    memo = set()
+    out = []
+    for mp, m in module.named_modules(prefix="", remove_duplicate=remove_duplicate):
+        items = m._parameters.items() if kind == "p" else m._buffers.items()
+        for k, v in items:
+            if v is None or v in memo:
+                continue
+            if remove_duplicate:
+                memo.add(v)
+            out.append(mp + ("." if mp else "") + k)
+    return out
+
+
+def module_case(key, m):
+    lines.append("mod.%s.children %s" % (key, repr([n for n, _ in m.named_children()])))
+    lines.append("mod.%s.childCount %d" % (key, len(list(m.children()))))
+    lines.append("mod.%s.modules %s" % (key, repr([n for n, _ in m.named_modules()])))
+    lines.append("mod.%s.modulesAll %s" % (key, repr([n for n, _ in m.named_modules(remove_duplicate=False)])))
+    lines.append("mod.%s.modulesAllPrefix %s" % (key, repr([n for n, _ in m.named_modules(prefix="net",
+                                                                                             remove_duplicate=False)])))
+    lines.append("mod.%s.moduleCount %d" % (key, len(list(m.modules()))))
+    lines.append("mod.%s.params %s" % (key, repr([n for n, _ in m.named_parameters()])))
+    assert [n for n, _ in m.named_parameters()] == named_members_2x(m, "p", True)
+    lines.append("mod.%s.paramsAll %s" % (key, repr(named_members_2x(m, "p", False))))
+    lines.append("mod.%s.paramCount %d" % (key, len(list(m.parameters()))))
+    lines.append("mod.%s.buffers %s" % (key, repr([n for n, _ in m.named_buffers()])))
+    lines.append("mod.%s.buffersAll %s" % (key, repr(named_members_2x(m, "b", False))))
+    lines.append("mod.%s.stateKeys %s" % (key, repr(list(m.state_dict().keys()))))
+
+
+torch.manual_seed(0)
+lin = nn.Linear(2, 2)
+bn = nn.BatchNorm1d(2)
+twice = nn.Module()
+twice.a = lin
+twice.n = bn
+twice.b = lin
+twice.m = bn
+module_case("twice", twice)
+shared = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))
+root = nn.Module()
+root.p1 = nn.Sequential(shared, nn.Linear(2, 3))
+root.p2 = nn.Sequential(nn.Linear(3, 2), shared)
+root.add_module("gap", None)
+root.p3 = root.p1
+module_case("shared", root)
+tied = nn.Module()
+tied.enc = nn.Linear(3, 3, bias=False)
+tied.dec = nn.Linear(3, 3)
+tied.dec.weight = tied.enc.weight
+module_case("tied", tied)
+
 # ---- end
 print("\n".join(lines))

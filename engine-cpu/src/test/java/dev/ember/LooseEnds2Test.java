@@ -29,6 +29,7 @@ import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Session 34's loose ends against PyTorch (resources/looseends2/make_expected.py, PyTorch 1.13; where 2.x differs, the
@@ -371,5 +372,79 @@ class LooseEnds2Test {
             assertEquals(EXPECTED.get(k + ".gvFn"), second.get(1).gradFn().name(), k);
             assertCloseTo(k + ".gxx", Autograd.grad(List.of(second.get(0).sum()), List.of(x)).get(0));
         }
+    }
+
+    // ---- 4. named_children / named_modules / named_parameters / named_buffers of shared modules (before:
+    // namedChildren listed a module registered twice under both names and an absent child as null; no
+    // named_modules/named_buffers remove_duplicate=False)
+
+    /** A container registering the given modules under the given names, as attributes of a PyTorch nn.Module. */
+    private static dev.ember.nn.Module container(Object... namesAndModules) {
+        return new dev.ember.nn.Module() {
+            {
+                for (int i = 0; i < namesAndModules.length; i += 2) {
+                    registerModule((String) namesAndModules[i], (dev.ember.nn.Module) namesAndModules[i + 1]);
+                }
+            }
+
+            @Override
+            public Tensor forward(Tensor x) {
+                return x;
+            }
+        };
+    }
+
+    private static String pyList(java.util.Collection<String> names) {
+        List<String> q = new ArrayList<>();
+        for (String n : names) {
+            q.add("'" + n + "'");
+        }
+        return "[" + String.join(", ", q) + "]";
+    }
+
+    private static void assertModuleCase(String key, dev.ember.nn.Module m) {
+        String k = "mod." + key + ".";
+        assertEquals(EXPECTED.get(k + "children"), pyList(m.namedChildren().keySet()), k + "children");
+        assertEquals(EXPECTED.get(k + "childCount"), Integer.toString(m.children().size()), k + "childCount");
+        assertEquals(EXPECTED.get(k + "modules"), pyList(m.namedModules().keySet()), k + "modules");
+        assertEquals(EXPECTED.get(k + "modulesAll"), pyList(m.namedModules("", false).keySet()), k + "modulesAll");
+        assertEquals(EXPECTED.get(k + "modulesAllPrefix"), pyList(m.namedModules("net", false).keySet()),
+            k + "modulesAllPrefix");
+        assertEquals(pyList(m.namedModules().keySet()), pyList(m.namedModules("", true).keySet()), k + "modules");
+        assertEquals(EXPECTED.get(k + "moduleCount"), Integer.toString(m.modules().size()), k + "moduleCount");
+        assertEquals(EXPECTED.get(k + "params"), pyList(m.namedParameters().keySet()), k + "params");
+        assertEquals(EXPECTED.get(k + "paramsAll"), pyList(m.namedParameters(false).keySet()), k + "paramsAll");
+        assertEquals(EXPECTED.get(k + "paramCount"), Integer.toString(m.parameters().size()), k + "paramCount");
+        assertEquals(EXPECTED.get(k + "buffers"), pyList(m.namedBuffers().keySet()), k + "buffers");
+        assertEquals(EXPECTED.get(k + "buffersAll"), pyList(m.namedBuffers(false).keySet()), k + "buffersAll");
+        assertEquals(EXPECTED.get(k + "stateKeys"), pyList(m.stateDict().keySet()), k + "stateKeys");
+    }
+
+    @Test
+    void namedMembersOfSharedModules() {
+        dev.ember.nn.Linear lin = new dev.ember.nn.Linear(2, 2);
+        dev.ember.nn.BatchNorm1d bn = new dev.ember.nn.BatchNorm1d(2);
+        dev.ember.nn.Module twice = container("a", lin, "n", bn, "b", lin, "m", bn);
+        assertModuleCase("twice", twice);
+        // the printout keeps both names, as PyTorch's repr (which walks _modules)
+        assertTrue(twice.toString().contains("(b): Linear"), twice.toString());
+
+        dev.ember.nn.Sequential shared = new dev.ember.nn.Sequential(new dev.ember.nn.Linear(2, 2),
+            new dev.ember.nn.BatchNorm1d(2));
+        dev.ember.nn.Sequential p1 = new dev.ember.nn.Sequential(shared, new dev.ember.nn.Linear(2, 3));
+        dev.ember.nn.Module root = container("p1", p1,
+            "p2", new dev.ember.nn.Sequential(new dev.ember.nn.Linear(3, 2), shared), "gap", null, "p3", p1);
+        assertModuleCase("shared", root);
+
+        dev.ember.nn.Linear enc = new dev.ember.nn.Linear(3, 3, false);
+        dev.ember.nn.Linear dec = new dev.ember.nn.Linear(3, 3);
+        dec.setParameter("weight", enc.weight);
+        assertModuleCase("tied", container("enc", enc, "dec", dec));
+
+        // a Sequential holding one module twice still slices by position (it reads the registered names)
+        dev.ember.nn.ReLU relu = new dev.ember.nn.ReLU();
+        dev.ember.nn.Sequential s = new dev.ember.nn.Sequential(relu, new dev.ember.nn.Linear(2, 2), relu);
+        assertEquals(List.of("0", "1"), new ArrayList<>(s.namedChildren().keySet()));
+        assertEquals(List.of("1", "2"), new ArrayList<>(s.slice(1, 3).namedModules("", false).keySet()).subList(1, 3));
     }
 }
