@@ -174,12 +174,14 @@ public abstract class Module {
      * tied weight under each of its names and a module registered twice under both paths, in registration order.
      */
     public Map<String, Tensor> namedParameters(boolean removeDuplicate) {
-        if (removeDuplicate) {
-            return namedParameters();
-        }
+        return named(true, removeDuplicate);
+    }
+
+    /** Every parameter (or buffer) by dotted name over every path; with {@code removeDuplicate}, each under its first. */
+    private Map<String, Tensor> named(boolean parameters, boolean removeDuplicate) {
         Map<String, Tensor> out = new LinkedHashMap<>();
-        collect("", out, true, false);
-        return out;
+        collect("", out, parameters, !parameters);
+        return removeDuplicate ? firstNames(out) : out;
     }
 
     /**
@@ -325,9 +327,7 @@ public abstract class Module {
      * {@code named_parameters()} ({@code remove_duplicate=True}); {@link #stateDict()} keeps every name.
      */
     public Map<String, Tensor> namedParameters() {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        collect("", out, true, false);
-        return firstNames(out);
+        return named(true, true);
     }
 
     /** Each tensor under its first name only. */
@@ -1263,9 +1263,7 @@ public abstract class Module {
      * {@code named_buffers()}.
      */
     public Map<String, Tensor> namedBuffers() {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        collect("", out, false, true);
-        return firstNames(out);
+        return named(false, true);
     }
 
     /**
@@ -1274,12 +1272,7 @@ public abstract class Module {
      * paths), in registration order.
      */
     public Map<String, Tensor> namedBuffers(boolean removeDuplicate) {
-        if (removeDuplicate) {
-            return namedBuffers();
-        }
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        collect("", out, false, true);
-        return out;
+        return named(false, removeDuplicate);
     }
 
     /** All buffers, as {@code buffers()}. */
