@@ -36,8 +36,11 @@ public final class ModuleInternals {
      * The submodule registered under {@code name}, as PyTorch's {@code module._modules.get(name)}: null when there is
      * none or it is registered as absent; found by name even where {@link Module#namedChildren()} lists that module
      * under an earlier name.
+     *
+     * @throws IllegalArgumentException for a null module or name
      */
     public static Module registeredModule(Module module, String name) {
+        check(module, name, "_modules.get");
         return module.registeredModules().get(name);
     }
 
