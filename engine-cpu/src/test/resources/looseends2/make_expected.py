@@ -285,7 +285,8 @@ sd("swalr", dict_2x(s, ["_anneal_strategy", "anneal_epochs"], extra={"_anneal_st
 # ---- 3. create_graph through gelu, softplus, elu (selu, celu), log_softmax and softmax: the gradient's node is
 # PyTorch's backward-of-backward (GeluBackwardBackward0, SoftplusBackwardBackward0, EluBackwardBackward0 - celu's too,
 # its backward being elu_backward -, LogSoftmaxBackwardDataBackward0, SoftmaxBackwardDataBackward0; the same names in
-# 1.13 and 2.x's derivatives.yaml), over (grad_output, self) or, for the softmaxes, (grad_output, output). Float64:
+# 1.13 and 2.x's derivatives.yaml), over (grad_output, self) or, for the softmaxes and the in-place elu_/selu_/celu_
+# (is_result), (grad_output, output). Float64:
 # g = grad(f(x), x, v, create_graph=True); its node's name and next functions (with v, and with the default grad of
 # ones, which needs none); the second derivatives of (g * g).sum() in x and v and their nodes' names; the third
 # derivative grad(gx.sum(), x).
@@ -302,7 +303,9 @@ ops = [("gelu", F.gelu), ("geluTanh", lambda t: F.gelu(t, approximate="tanh")),
        ("softplus", lambda t: F.softplus(t, 2.0, 9.0)), ("softplusDefault", F.softplus), ("elu", lambda t: F.elu(t, 0.7)),
        ("selu", F.selu), ("celu", lambda t: F.celu(t, 1.3)), ("logSoftmax", lambda t: F.log_softmax(t, 1)),
        ("softmax", lambda t: F.softmax(t, 1)), ("logSoftmax0", lambda t: F.log_softmax(t, 0)),
-       ("softmax0", lambda t: F.softmax(t, 0))]
+       ("softmax0", lambda t: F.softmax(t, 0)), ("eluInplace", lambda t: F.elu(t.clone(), 0.7, inplace=True)),
+       ("seluInplace", lambda t: F.selu(t.clone(), inplace=True)),
+       ("celuInplace", lambda t: F.celu(t.clone(), 1.3, inplace=True))]
 for name, f in ops:
     x = xg.clone().requires_grad_(True)
     v = vg.clone().requires_grad_(True)

@@ -313,7 +313,7 @@ class LooseEnds2Test {
         assertEquals(p.stateDict().toString(), p2.stateDict().toString());
     }
 
-    // ---- 3. create_graph through gelu, softplus, elu (selu, celu), log_softmax and softmax: PyTorch's
+    // ---- 3. create_graph through gelu, softplus, elu (selu, celu, in place too), log_softmax and softmax: PyTorch's
     // backward-of-backward nodes (before: the gradient's node was the last op of the formula Ember wrote out, e.g.
     // MulBackward0, or for the softmaxes SubBackward0/MulBackward0), with derivatives.yaml's second derivatives
 
@@ -354,6 +354,10 @@ class LooseEnds2Test {
         ops.put("softmax", t -> t.softmax(1));
         ops.put("logSoftmax0", t -> t.logSoftmax(0));
         ops.put("softmax0", t -> t.softmax(0));
+        // in place (is_result): the node over (grad_output, result), the result's node EluBackward1/CeluBackward1
+        ops.put("eluInplace", t -> dev.ember.nn.Functional.elu_(t.clone(), 0.7));
+        ops.put("seluInplace", t -> dev.ember.nn.Functional.selu_(t.clone()));
+        ops.put("celuInplace", t -> dev.ember.nn.Functional.celu_(t.clone(), 1.3));
         double[] xv = {-2.5, -0.7, 0.0, 0.3, 1.9, 4.9};
         double[] vv = {0.5, -1.0, 2.0, 1.5, 0.25, -0.75};
         for (Map.Entry<String, Function<Tensor, Tensor>> op : ops.entrySet()) {
