@@ -10,8 +10,10 @@ import dev.ember.backend.UnaryOp;
  * {@code hardtanh} (and {@code relu6}), {@code hardswish}) and {@code native_dropout}. Each checks its arguments,
  * computes its forward with the elementwise kernels without recording the intermediate ops, and records one node whose
  * backward is PyTorch's formula from derivatives.yaml ({@code gelu_backward}, {@code elu_backward}, ...), written in
- * Tensor ops so that it runs on every backend and can be differentiated again (the double backward PyTorch defines for
- * each of them gives the same values).
+ * Tensor ops (gelu's: its backward kernel) so that it runs on every backend. Under create_graph the backwards of gelu,
+ * elu (selu, celu), softplus and the piecewise-linear ones are PyTorch's own nodes (GeluBackwardBackward0,
+ * EluBackwardBackward0, SoftplusBackwardBackward0, LeakyReluBackwardBackward0, ...), differentiated by
+ * derivatives.yaml's double-backward formulas ({@link #backwardNode}).
  */
 final class ActivationOps {
     private ActivationOps() {
@@ -70,15 +72,34 @@ final class ActivationOps {
      * node had no path to {@code x} and refused ("does not require grad").
      */
     static Tensor piecewiseLinearBackward(String name, Tensor g, Tensor x, java.util.function.BinaryOperator<Tensor> f) {
+        return backwardNode(name, g, x, f, (gg, gs, xs) -> gg.zerosLike());
+    }
+
+    /** A double backward's formula for the saved input: (gradient of the backward's result, its g, its x) to x's. */
+    @FunctionalInterface
+    interface DoubleBackward {
+        Tensor apply(Tensor gg, Tensor g, Tensor x);
+    }
+
+    /**
+     * An activation's backward {@code f(g, x)} (linear in {@code g}), computed without recording and, under
+     * create_graph, recorded as PyTorch's node {@code name} over {@code (grad_output, self)} (GeluBackwardBackward0 and
+     * the like) with derivatives.yaml's formulas: for {@code g} the same backward of the incoming gradient (this node
+     * again), for {@code x} {@code second(gg, g, x)}, written in Tensor ops so that it differentiates further (PyTorch's
+     * {@code gelu_double_backward}, {@code softplus_double_backward}, ...).
+     */
+    static Tensor backwardNode(String name, Tensor g, Tensor x, java.util.function.BinaryOperator<Tensor> f,
+                               DoubleBackward second) {
         Tensor r;
         try (GradMode off = Ember.noGrad()) {
             r = f.apply(g, x);
         }
         return ArithmeticOps.record(r, name, new Tensor[] {g, x}, n -> {
+            SavedTensor sg = n.needsInputGrad(1) ? n.save(g) : null;
             SavedTensor sx = n.save(x);
             return gg -> new Tensor[] {
-                n.needsInputGrad(0) ? piecewiseLinearBackward(name, gg, sx.get(), f) : null,
-                n.needsInputGrad(1) ? gg.zerosLike() : null};
+                n.needsInputGrad(0) ? backwardNode(name, gg, sx.get(), f, second) : null,
+                n.needsInputGrad(1) ? second.apply(gg, sg.get(), sx.get()) : null};
         });
     }
 
@@ -97,31 +118,42 @@ final class ActivationOps {
         checkFloating(x, "GeluKernelImpl", "GeluCUDAKernelImpl");
         // one kernel, as PyTorch's GeluKernelImpl: 0.5 x (1 + erf(x / sqrt 2)) or 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
         Tensor out = ArithmeticOps.unaryKernel(tanh ? UnaryOp.GELU_TANH : UnaryOp.GELU, x, x.dtype);
-        return record(out, "GeluBackward0", x, (g, xs) -> geluBackward(g, xs, tanh));
+        return record(out, "GeluBackward0", x, (g, xs) -> backwardNode("GeluBackwardBackward0", g, xs,
+                (gg, xx) -> geluBackward(gg, xx, tanh), (gg, gs, xx) -> geluDoubleBackward(gg, gs, xx, tanh)));
+    }
+
+    /** PyTorch's gelu_backward: one kernel (GeluBackwardKernelImpl), computed without recording. */
+    static Tensor geluBackward(Tensor g, Tensor x, boolean tanh) {
+        DType type = ArithmeticOps.resultType(g, x);
+        return ArithmeticOps.binaryKernel(tanh ? BinaryOp.GELU_TANH_BACKWARD : BinaryOp.GELU_BACKWARD, g, x, type, type);
     }
 
     /**
-     * PyTorch's gelu_backward: one kernel (GeluBackwardKernelImpl), or, when the backward is itself being
-     * differentiated, the same formula in differentiable ops.
+     * PyTorch's gelu_double_backward, {@code gg * g * gelu''(x)} in differentiable ops: {@code pdf (2 - x^2)} for the
+     * erf form; for the tanh form, with {@code u = sqrt(2/pi) (x + 0.044715 x^3)} and {@code t = tanh(u)}, the second
+     * derivative of {@code x / 2 (1 + t)} assembled as PyTorch's pieces.
      */
-    static Tensor geluBackward(Tensor g, Tensor x, boolean tanh) {
-        if (!ArithmeticOps.needsGrad(g, x)) {
-            DType type = ArithmeticOps.resultType(g, x);
-            return ArithmeticOps.binaryKernel(tanh ? BinaryOp.GELU_TANH_BACKWARD : BinaryOp.GELU_BACKWARD, g, x, type, type);
-        }
+    static Tensor geluDoubleBackward(Tensor gg, Tensor g, Tensor x, boolean tanh) {
+        Tensor x2 = x.mul(x);
+        Tensor second;
         if (tanh) {
-            Tensor x2 = x.mul(x);
+            // PyTorch's pieces: gelu = f (1 + t), f = x / 2, g = 1 - t^2, h = u'; gelu'' = f'gh + f'gh + f h g' + f g h',
+            // g' = 2 sech(u) (-sech(u) t) h with sech from cosh (no 1 - t^2 cancellation there)
             Tensor inner = x.add(x2.mul(x).mul(KAPPA)).mul(BETA);
             Tensor t = inner.tanh();
-            Tensor left = x.mul(0.5);
-            Tensor right = t.add(1.0);
-            Tensor leftDerivative = right.mul(0.5);
-            Tensor rightDerivative = t.mul(t).rsub(1.0).mul(x2.mul(3 * KAPPA).add(1.0).mul(BETA));
-            return g.mul(leftDerivative.add(left.mul(rightDerivative)));
+            Tensor sech = inner.cosh().reciprocal();
+            Tensor f = x.mul(0.5);
+            Tensor g2 = t.mul(t).rsub(1.0);
+            Tensor h = x2.mul(3 * KAPPA).add(1.0).mul(BETA);
+            Tensor fPrimeGh = g2.mul(h).mul(0.5);
+            Tensor gPrimeFh = f.mul(h).mul(sech.mul(2.0).mul(sech.neg().mul(t)).mul(h));
+            Tensor hPrimeFg = f.mul(g2).mul(x.mul(6 * KAPPA * BETA));
+            second = fPrimeGh.add(fPrimeGh).add(gPrimeFh).add(hPrimeFg);
+        } else {
+            Tensor pdf = x2.mul(-0.5).exp().mul(PDF_SCALE);
+            second = pdf.mul(2.0).sub(x2.mul(pdf));
         }
-        Tensor cdf = x.mul(SQRT1_2).erf().add(1.0).mul(0.5);
-        Tensor pdf = x.mul(x).mul(-0.5).exp().mul(PDF_SCALE);
-        return g.mul(cdf.add(x.mul(pdf)));
+        return gg.mul(g).mul(second);
     }
 
     // ------------------------------------------------------------------ leaky_relu, elu, selu, celu
@@ -152,9 +184,13 @@ final class ActivationOps {
         // elu_backward (is_result false): x <= 0 ? grad * input_scale * negcoef * exp(x * input_scale) : grad * scale;
         // at x == 0 written as a constant, since PyTorch's elu_double_backward masks its derivative in x with x < 0
         double atZero = backwardInputScale * negcoef;
-        return record(out, name, x, (g, xs) -> Tensor.where(xs.lt(0L),
+        java.util.function.BinaryOperator<Tensor> eluBackward = (g, xs) -> Tensor.where(xs.lt(0L),
                 g.mul(xs.mul(backwardInputScale).exp().mul(atZero)),
-                Tensor.where(xs.eq(0L), g.mul(atZero), g.mul(scale))));
+                Tensor.where(xs.eq(0L), g.mul(atZero), g.mul(scale)));
+        // under create_graph, PyTorch's EluBackwardBackward0 (celu's too: its backward is elu_backward), whose input
+        // formula is elu_double_backward: elu_backward(gg * g * input_scale, ..., x) * (x < 0)
+        return record(out, name, x, (g, xs) -> backwardNode("EluBackwardBackward0", g, xs, eluBackward,
+                (gg, gs, xx) -> zeroWhere(xx.ge(0L), eluBackward.apply(gg.mul(gs).mul(backwardInputScale), xx))));
     }
 
     /** {@code selu}: PyTorch's {@code elu(x, SELU_ALPHA, SELU_SCALE)}, node EluBackward0. */
@@ -206,11 +242,19 @@ final class ActivationOps {
             return Tensor.where(bx.gt(threshold), v, bx.exp().log1p().div(beta));
         });
         // softplus_backward: x * beta > threshold ? grad : grad * z / (z + 1), z = exp(x * beta)
-        return record(out, "SoftplusBackward0", x, (g, xs) -> {
+        java.util.function.BinaryOperator<Tensor> softplusBackward = (g, xs) -> {
             Tensor bx = xs.mul(beta);
             Tensor z = bx.exp();
             return Tensor.where(bx.gt(threshold), g, g.mul(z).div(z.add(1.0)));
-        });
+        };
+        // under create_graph, PyTorch's SoftplusBackwardBackward0, whose input formula is softplus_double_backward:
+        // sigmoid_backward(gg * g, sigmoid(x * beta)) * (x * beta < threshold) * beta
+        return record(out, "SoftplusBackward0", x, (g, xs) -> backwardNode("SoftplusBackwardBackward0", g, xs,
+                softplusBackward, (gg, gs, xx) -> {
+                    Tensor bx = xx.mul(beta);
+                    Tensor sg = bx.sigmoid();
+                    return zeroWhere(bx.lt(threshold).logicalNot(), gg.mul(gs).mul(sg.rsub(1.0).mul(sg))).mul(beta);
+                }));
     }
 
     // ------------------------------------------------------------------ hardtanh, hardswish

@@ -287,14 +287,18 @@ final class ActivationOps2 {
             ActivationOps.checkFloating(old, "elu_cpu", "elu_cuda");
             Tensor out = ActivationOps.forward(old, v -> Tensor.where(v.gt(0L), v.mul(scale),
                     v.mul(inputScale).expm1().mul(negcoef)));
-            return recordOnResult(out, name, old, (g, r) -> {
+            java.util.function.BinaryOperator<Tensor> eluBackward = (g, r) -> {
                 if (alpha < 0) {
                     throw new IllegalArgumentException("In-place elu backward calculation is triggered with a negative slope "
                             + "which is not supported. This is caused by calling in-place forward function with a negative "
                             + "slope, please call out-of-place version instead.");
                 }
                 return Tensor.where(r.le(0L), g.mul(r.add(negcoef)).mul(backwardInputScale), g.mul(scale));
-            });
+            };
+            // under create_graph, PyTorch's EluBackwardBackward0 over (grad_output, result), whose result formula is
+            // elu_double_backward with is_result: gg * g * input_scale * (result < 0)
+            return recordOnResult(out, name, old, (g, r) -> ActivationOps.backwardNode("EluBackwardBackward0", g, r,
+                    eluBackward, (gg, gs, rr) -> ActivationOps.zeroWhere(rr.ge(0L), gg.mul(gs).mul(backwardInputScale))));
         });
     }
 

@@ -402,17 +402,46 @@ final class ReductionOps {
     private static Tensor recordSoftmax(Tensor a, Tensor out, int[] dd, boolean log) {
         return ArithmeticOps.record(out, log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", new Tensor[] {a}, n -> {
             SavedTensor so = n.saveOutput(out);
-            return g -> {
-                // float16 and bfloat16 in float32, rounded once, as PyTorch's softmax_backward kernels
-                DType type = g.dtype;
-                Tensor y = opmath(so.get());
-                Tensor gf = opmath(g);
-                if (log) {
-                    return new Tensor[] {narrowedBack(gf.sub(y.exp().mul(gf.sum(dd, true))), type)};
-                }
-                return new Tensor[] {narrowedBack(y.mul(gf.sub(gf.mul(y).sum(dd, true))), type)};
-            };
+            return g -> new Tensor[] {softmaxBackwardData(g, so.get(), dd, log)};
         });
+    }
+
+    /**
+     * PyTorch's {@code _softmax_backward_data} / {@code _log_softmax_backward_data}: {@code y (g - sum(g y))}, or
+     * {@code g - exp(y) sum(g)} for log_softmax ({@code y} the forward's result), computed without recording (float16
+     * and bfloat16 in float32, rounded once, as PyTorch's kernels) and, under create_graph, recorded as PyTorch's node
+     * SoftmaxBackwardDataBackward0 / LogSoftmaxBackwardDataBackward0 over {@code (grad_output, output)} with
+     * derivatives.yaml's formulas: for {@code g}, softmax's backward of the incoming gradient (this node again), or
+     * {@code gg - sum(gg exp(y))}; for {@code y}, {@code softmax_double_backward} ({@code g gg - sum(y g) gg
+     * - g sum(y gg)}), or {@code -sum(g) exp(y) gg}.
+     */
+    static Tensor softmaxBackwardData(Tensor g, Tensor y, int[] dd, boolean log) {
+        Tensor r;
+        try (GradMode off = Ember.noGrad()) {
+            DType type = g.dtype;
+            Tensor yf = opmath(y);
+            Tensor gf = opmath(g);
+            r = narrowedBack(log ? gf.sub(yf.exp().mul(gf.sum(dd, true))) : yf.mul(gf.sub(gf.mul(yf).sum(dd, true))), type);
+        }
+        return ArithmeticOps.record(r, log ? "LogSoftmaxBackwardDataBackward0" : "SoftmaxBackwardDataBackward0",
+                new Tensor[] {g, y}, n -> {
+                    SavedTensor sg = n.needsInputGrad(1) ? n.save(g) : null;
+                    SavedTensor sy = n.save(y);
+                    return gg -> {
+                        Tensor yv = sy.get();
+                        Tensor gIn = null;
+                        Tensor yIn = null;
+                        if (n.needsInputGrad(0)) {
+                            gIn = log ? gg.sub(gg.mul(yv.exp()).sum(dd, true)) : softmaxBackwardData(gg, yv, dd, false);
+                        }
+                        if (n.needsInputGrad(1)) {
+                            Tensor gv = sg.get();
+                            yIn = log ? gv.sum(dd, true).neg().mul(yv.exp()).mul(gg)
+                                    : gv.mul(gg).sub(yv.mul(gv).sum(dd, true).mul(gg)).sub(gv.mul(yv.mul(gg).sum(dd, true)));
+                        }
+                        return new Tensor[] {gIn, yIn};
+                    };
+                });
     }
 
     /** Sums {@code g} down to {@code shape}, the inverse of broadcasting. */

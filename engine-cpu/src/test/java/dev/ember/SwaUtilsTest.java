@@ -216,7 +216,8 @@ class SwaUtilsTest {
         s.step();
         Map<String, Object> sd = s.stateDict();
         assertEquals(3L, sd.get("anneal_epochs"));
-        assertEquals("linear", sd.get("anneal_strategy"));
+        // PyTorch 2.x's key is _anneal_strategy (SWALR._set_anneal_func; session 34: it was anneal_strategy here)
+        assertEquals("linear", sd.get("_anneal_strategy"));
         SGD opt2 = new SGD(List.of(Tensor.zeros(1).requiresGrad_(true)), 0.1);
         opt2.addParamGroup(List.of(Tensor.zeros(1).requiresGrad_(true)), Map.of());
         SWALR s2 = new SWALR(opt2, 0.05, 10, "cos");
@@ -225,6 +226,12 @@ class SwaUtilsTest {
         s.step();
         s2.step();
         assertArrayEquals(s.getLastLr(), s2.getLastLr());
+        // a state Ember saved before session 34, under anneal_strategy, still loads
+        Map<String, Object> legacy = new java.util.LinkedHashMap<>(s.stateDict());
+        legacy.put("anneal_strategy", legacy.remove("_anneal_strategy"));
+        SWALR s3 = new SWALR(opt2, 0.05, 10, "cos");
+        s3.loadStateDict(legacy);
+        assertEquals(s.stateDict().toString(), s3.stateDict().toString());
     }
 
     // ------------------------------------------------------------------ update_bn

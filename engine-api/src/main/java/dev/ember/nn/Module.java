@@ -174,12 +174,14 @@ public abstract class Module {
      * tied weight under each of its names and a module registered twice under both paths, in registration order.
      */
     public Map<String, Tensor> namedParameters(boolean removeDuplicate) {
-        if (removeDuplicate) {
-            return namedParameters();
-        }
+        return named(true, removeDuplicate);
+    }
+
+    /** Every parameter (or buffer) by dotted name over every path; with {@code removeDuplicate}, each under its first. */
+    private Map<String, Tensor> named(boolean parameters, boolean removeDuplicate) {
         Map<String, Tensor> out = new LinkedHashMap<>();
-        collect("", out, true, false);
-        return out;
+        collect("", out, parameters, !parameters);
+        return removeDuplicate ? firstNames(out) : out;
     }
 
     /**
@@ -291,8 +293,24 @@ public abstract class Module {
         return false;
     }
 
-    /** The registered submodules, in order (an absent one maps to null). */
+    /**
+     * The direct submodules by name, as PyTorch's {@code named_children()}: in registration order, an absent (null)
+     * one left out, and a module registered under several names here listed once, under its first (PyTorch's memo by
+     * identity); {@link #toString()} and {@link #stateDict()} keep every name.
+     */
     public Map<String, Module> namedChildren() {
+        Map<String, Module> out = new LinkedHashMap<>();
+        Set<Module> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        children.forEach((k, m) -> {
+            if (m != null && seen.add(m)) {
+                out.put(k, m);
+            }
+        });
+        return Collections.unmodifiableMap(out);
+    }
+
+    /** Every registered submodule by name, absent (null) ones and repeated registrations included, as {@code _modules}. */
+    final Map<String, Module> registeredModules() {
         return Collections.unmodifiableMap(children);
     }
 
@@ -309,9 +327,7 @@ public abstract class Module {
      * {@code named_parameters()} ({@code remove_duplicate=True}); {@link #stateDict()} keeps every name.
      */
     public Map<String, Tensor> namedParameters() {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        collect("", out, true, false);
-        return firstNames(out);
+        return named(true, true);
     }
 
     /** Each tensor under its first name only. */
@@ -1187,22 +1203,31 @@ public abstract class Module {
      * path, so that a shared module takes its entries under every name.
      */
     Map<String, Module> modulePaths() {
+        return namedModules("", false);
+    }
+
+    /**
+     * {@link #namedModules(String)}, as PyTorch 2.x's {@code named_modules(prefix=..., remove_duplicate=...)}: with
+     * {@code removeDuplicate} false every path to every submodule, a module registered under several names (in one
+     * parent or shared by several) under each of them, with its submodules under each, a module before its children.
+     *
+     * @param prefix the name of this module (empty: none)
+     * @param removeDuplicate whether each module is listed once, under its first path ({@link #namedModules(String)})
+     * @return the modules by dotted name, in PyTorch's order
+     * @throws IllegalArgumentException for a null prefix
+     */
+    public Map<String, Module> namedModules(String prefix, boolean removeDuplicate) {
+        if (prefix == null) {
+            throw new IllegalArgumentException("named_modules(): argument 'prefix' (position 1) must be str, not null");
+        }
         Map<String, Module> out = new LinkedHashMap<>();
-        modulePaths("", out);
+        namedModules(prefix, out, removeDuplicate ? Collections.newSetFromMap(new IdentityHashMap<>()) : null);
         return out;
     }
 
-    private void modulePaths(String prefix, Map<String, Module> out) {
-        out.put(prefix, this);
-        children.forEach((k, m) -> {
-            if (m != null) {
-                m.modulePaths(prefix.isEmpty() ? k : prefix + "." + k, out);
-            }
-        });
-    }
-
+    /** PyTorch's named_modules walk; {@code seen} null: every path (remove_duplicate=False). */
     private void namedModules(String prefix, Map<String, Module> out, Set<Module> seen) {
-        if (!seen.add(this)) {
+        if (seen != null && !seen.add(this)) {
             return;
         }
         out.put(prefix, this);
@@ -1238,9 +1263,16 @@ public abstract class Module {
      * {@code named_buffers()}.
      */
     public Map<String, Tensor> namedBuffers() {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        collect("", out, false, true);
-        return firstNames(out);
+        return named(false, true);
+    }
+
+    /**
+     * All buffers by dotted name, as PyTorch 2.x's {@code named_buffers(remove_duplicate=...)}: with {@code true}
+     * {@link #namedBuffers()}; with {@code false} every name of every buffer (a module registered twice: under both
+     * paths), in registration order.
+     */
+    public Map<String, Tensor> namedBuffers(boolean removeDuplicate) {
+        return named(false, removeDuplicate);
     }
 
     /** All buffers, as {@code buffers()}. */

@@ -32,6 +32,18 @@ public final class ModuleInternals {
         return module.parametrizedValue(name);
     }
 
+    /**
+     * The submodule registered under {@code name}, as PyTorch's {@code module._modules.get(name)}: null when there is
+     * none or it is registered as absent; found by name even where {@link Module#namedChildren()} lists that module
+     * under an earlier name.
+     *
+     * @throws IllegalArgumentException for a null module or name
+     */
+    public static Module registeredModule(Module module, String name) {
+        check(module, name, "_modules.get");
+        return module.registeredModules().get(name);
+    }
+
     /** Whether {@code name} is a registered parameter of the module (present or registered as absent). */
     public static boolean hasParameter(Module module, String name) {
         check(module, name, "has_parameter");

@@ -262,7 +262,7 @@ public class ParametrizationList extends Module {
     static Map<String, Tensor> legacyKeys(Map<String, Module> modulePaths, Map<String, Tensor> state) {
         Map<String, Tensor> out = state;
         for (Map.Entry<String, Module> e : modulePaths.entrySet()) {
-            if (!(e.getValue().namedChildren().get(CHILD) instanceof ModuleDict<?> dict)) {
+            if (!(e.getValue().registeredModules().get(CHILD) instanceof ModuleDict<?> dict)) {
                 continue;
             }
             String prefix = e.getKey().isEmpty() ? "" : e.getKey() + ".";
@@ -311,7 +311,7 @@ public class ParametrizationList extends Module {
             throw new IllegalArgumentException("Module '" + module + "' does not have a parameter, a buffer, or a "
                     + "parametrized element with name '" + name + "'");
         }
-        if (module.namedChildren().containsKey(CHILD) && !(module.namedChildren().get(CHILD) instanceof ModuleDict)) {
+        if (module.registeredModules().containsKey(CHILD) && !(module.registeredModules().get(CHILD) instanceof ModuleDict)) {
             throw new IllegalArgumentException("attribute '" + CHILD + "' already exists");
         }
         parametrization.train(module.isTraining());
@@ -393,7 +393,7 @@ public class ParametrizationList extends Module {
         ParametrizationList list = new ParametrizationList(parametrization, originals, isTensor, isParameter, unsafe);
         module.unregister(name);
         @SuppressWarnings("unchecked")
-        ModuleDict<ParametrizationList> dict = (ModuleDict<ParametrizationList>) module.namedChildren().get(CHILD);
+        ModuleDict<ParametrizationList> dict = (ModuleDict<ParametrizationList>) module.registeredModules().get(CHILD);
         if (dict == null) {
             module.unregister(CHILD);
             dict = module.registerModule(CHILD, new ModuleDict<>());
@@ -486,7 +486,7 @@ public class ParametrizationList extends Module {
             original = asParameter ? t.detach().requiresGrad_(true) : t;
         }
         @SuppressWarnings("unchecked")
-        ModuleDict<ParametrizationList> dict = (ModuleDict<ParametrizationList>) module.namedChildren().get(CHILD);
+        ModuleDict<ParametrizationList> dict = (ModuleDict<ParametrizationList>) module.registeredModules().get(CHILD);
         dict.remove(name);
         registerTensor(module, name, original, asParameter);
         if (dict.size() == 0) {

@@ -73,7 +73,7 @@ public class Sequential extends Module {
         int from = Math.min(Math.max(start < 0 ? start + n : start, 0), n);
         int to = Math.min(Math.max(end < 0 ? end + n : end, 0), n);
         Sequential out = new Sequential();
-        Map<String, Module> named = namedChildren();
+        Map<String, Module> named = registeredModules();
         List<String> names = new ArrayList<>(named.keySet());
         for (int i = from; i < to; i++) {
             out.layers.add(out.registerModule(names.get(i), layers.get(i)));

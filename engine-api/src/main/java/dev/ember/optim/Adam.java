@@ -124,11 +124,7 @@ public class Adam extends Optimizer {
     @Override
     public void step() {
         forEachParameter((group, p, grad, s, fresh) -> {
-            double lr = group.lr();
-            List<?> betas = (List<?>) group.get("betas");
-            double beta1 = (Double) betas.get(0);
-            double beta2 = (Double) betas.get(1);
-            double eps = group.getDouble("eps");
+            AdamOptions o = AdamOptions.of(group);
             double weightDecay = group.getDouble("weight_decay");
             boolean amsgrad = (Boolean) group.get("amsgrad");
             boolean decoupled = (Boolean) group.get("decoupled_weight_decay");
@@ -144,26 +140,27 @@ public class Adam extends Optimizer {
                     ? new Tensor[] {s.tensor("exp_avg"), s.tensor("exp_avg_sq"), s.tensor("max_exp_avg_sq")}
                     : new Tensor[] {s.tensor("exp_avg"), s.tensor("exp_avg_sq")};
             if (fused(p, grad, moments)) {
-                double bc1 = 1 - Math.pow(beta1, s.step);
-                double bc2 = 1 - Math.pow(beta2, s.step);
-                OptimizerOps.update(OptimizerKind.ADAM, new double[] {weightDecay, flag(decoupled), 1 - lr * weightDecay,
-                    beta1, 1 - beta1, beta2, 1 - beta2, flag(amsgrad), Math.sqrt(bc2), eps, lr / bc1}, p, grad, moments);
+                double bc1 = 1 - Math.pow(o.beta1(), s.step);
+                double bc2 = 1 - Math.pow(o.beta2(), s.step);
+                OptimizerOps.update(OptimizerKind.ADAM, new double[] {weightDecay, flag(decoupled),
+                    1 - o.lr() * weightDecay, o.beta1(), 1 - o.beta1(), o.beta2(), 1 - o.beta2(), flag(amsgrad),
+                    Math.sqrt(bc2), o.eps(), o.lr() / bc1}, p, grad, moments);
                 return;
             }
             Tensor g = grad;
             if (weightDecay != 0) {
                 if (decoupled) {
-                    p.mul_(1 - lr * weightDecay);
+                    p.mul_(1 - o.lr() * weightDecay);
                 } else {
                     g = g.add(p, weightDecay);
                 }
             }
-            double bc1 = 1 - Math.pow(beta1, s.step);
-            double bc2 = 1 - Math.pow(beta2, s.step);
+            double bc1 = 1 - Math.pow(o.beta1(), s.step);
+            double bc2 = 1 - Math.pow(o.beta2(), s.step);
             Tensor expAvg = s.tensor("exp_avg");
             Tensor expAvgSq = s.tensor("exp_avg_sq");
-            expAvg.mul_(beta1).add_(g, 1 - beta1);
-            expAvgSq.mul_(beta2).add_(g.mul(g), 1 - beta2);
+            expAvg.mul_(o.beta1()).add_(g, 1 - o.beta1());
+            expAvgSq.mul_(o.beta2()).add_(g.mul(g), 1 - o.beta2());
             Tensor second = expAvgSq;
             if (amsgrad) {
                 // max_exp_avg_sq = maximum(max_exp_avg_sq, exp_avg_sq), in place
@@ -171,8 +168,8 @@ public class Adam extends Optimizer {
                 max.copy_(max.maximum(expAvgSq));
                 second = max;
             }
-            Tensor denom = second.sqrt().div(Math.sqrt(bc2)).add(eps);
-            p.sub_(expAvg.div(denom), lr / bc1);
+            Tensor denom = second.sqrt().div(Math.sqrt(bc2)).add(o.eps());
+            p.sub_(expAvg.div(denom), o.lr() / bc1);
         });
     }
 }

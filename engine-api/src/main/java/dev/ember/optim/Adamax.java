@@ -54,11 +54,7 @@ public final class Adamax extends Optimizer {
     @Override
     public void step() {
         forEachParameter((group, p, grad, s, fresh) -> {
-            double lr = group.lr();
-            List<?> betas = (List<?>) group.get("betas");
-            double beta1 = (Double) betas.get(0);
-            double beta2 = (Double) betas.get(1);
-            double eps = group.getDouble("eps");
+            AdamOptions o = AdamOptions.of(group);
             double weightDecay = group.getDouble("weight_decay");
             if (fresh) {
                 s.put("exp_avg", p.zerosLike());
@@ -66,8 +62,9 @@ public final class Adamax extends Optimizer {
             }
             s.step++;
             if (fused(p, grad, s.tensor("exp_avg"), s.tensor("exp_inf"))) {
-                OptimizerOps.update(OptimizerKind.ADAMAX, new double[] {weightDecay, beta1, 1 - beta1, beta2, eps,
-                    lr / (1 - Math.pow(beta1, s.step))}, p, grad, s.tensor("exp_avg"), s.tensor("exp_inf"));
+                OptimizerOps.update(OptimizerKind.ADAMAX, new double[] {weightDecay, o.beta1(), 1 - o.beta1(), o.beta2(),
+                    o.eps(), o.lr() / (1 - Math.pow(o.beta1(), s.step))}, p, grad, s.tensor("exp_avg"),
+                    s.tensor("exp_inf"));
                 return;
             }
             Tensor g = grad;
@@ -76,9 +73,9 @@ public final class Adamax extends Optimizer {
             }
             Tensor expAvg = s.tensor("exp_avg");
             Tensor expInf = s.tensor("exp_inf");
-            expAvg.mul_(beta1).add_(g, 1 - beta1);
-            expInf.copy_(expInf.mul_(beta2).maximum(g.abs().add(eps)));
-            double clr = lr / (1 - Math.pow(beta1, s.step));
+            expAvg.mul_(o.beta1()).add_(g, 1 - o.beta1());
+            expInf.copy_(expInf.mul_(o.beta2()).maximum(g.abs().add(o.eps())));
+            double clr = o.lr() / (1 - Math.pow(o.beta1(), s.step));
             p.sub_(expAvg.div(expInf), clr);
         });
     }

@@ -1,7 +1,6 @@
 package dev.ember.optim;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -86,7 +85,7 @@ public final class ChainedScheduler extends LRScheduler {
     /** PyTorch's keys: {@code _last_lr} and {@code _schedulers} (each scheduler's state dict, in order). */
     @Override
     public Map<String, Object> stateDict() {
-        Map<String, Object> m = new LinkedHashMap<>();
+        Map<String, Object> m = newState();
         m.put("_last_lr", list(getLastLr()));
         List<Object> children = new ArrayList<>();
         for (LRScheduler s : schedulers) {

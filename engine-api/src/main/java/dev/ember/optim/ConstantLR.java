@@ -25,7 +25,20 @@ public final class ConstantLR extends LRScheduler {
      *     a negative {@code totalIters}
      */
     public ConstantLR(Optimizer optimizer, double factor, int totalIters) {
-        super(checked(optimizer, factor, totalIters));
+        this(optimizer, factor, totalIters, -1);
+    }
+
+    /**
+     * A schedule resumed after epoch {@code lastEpoch}, as PyTorch's {@code last_epoch} (see
+     * {@link LRScheduler#LRScheduler(Optimizer, long)}): -1 starts a new one. The initial step of a resumed schedule
+     * moves to epoch {@code lastEpoch + 1} as any step does (restoring the rate when that is {@code totalIters}), as
+     * PyTorch's (1.13 and 2.x: ConstantLR has no initial-mode case).
+     *
+     * @throws IllegalArgumentException as {@link #ConstantLR(Optimizer, double, int)}, or when resuming, for a group
+     *     without {@code initial_lr} (PyTorch's KeyError)
+     */
+    public ConstantLR(Optimizer optimizer, double factor, int totalIters, long lastEpoch) {
+        super(checked(optimizer, factor, totalIters), lastEpoch);
         this.factor = factor;
         this.totalIters = totalIters;
         initialStep();
@@ -50,7 +63,7 @@ public final class ConstantLR extends LRScheduler {
         if (lastEpoch == 0) {
             return scaled(factor);
         }
-        if (isInitial || lastEpoch != totalIters) {
+        if (lastEpoch != totalIters) {
             return unchanged();
         }
         if (factor == 0) {

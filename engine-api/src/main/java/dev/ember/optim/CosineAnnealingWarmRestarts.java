@@ -17,6 +17,8 @@ public final class CosineAnnealingWarmRestarts extends LRScheduler {
     private double etaMin;
     private long tI;
     private double tCur;
+    /** Whether PyTorch's {@code T_cur} is a float (after {@link #step(double)}) rather than an int. */
+    private boolean tCurFloat;
 
     /** Restarts every {@code t0} epochs, annealing to 0. */
     public CosineAnnealingWarmRestarts(Optimizer optimizer, int t0) {
@@ -31,12 +33,27 @@ public final class CosineAnnealingWarmRestarts extends LRScheduler {
      *     infinite
      */
     public CosineAnnealingWarmRestarts(Optimizer optimizer, int t0, int tMult, double etaMin) {
-        super(checked(optimizer, t0, tMult, etaMin));
+        this(optimizer, t0, tMult, etaMin, -1);
+    }
+
+    /**
+     * A schedule resumed after epoch {@code lastEpoch}, as PyTorch's {@code last_epoch} (see
+     * {@link LRScheduler#LRScheduler(Optimizer, long)}): -1 starts a new one. As PyTorch's, {@code T_cur} starts at
+     * {@code lastEpoch} and {@code T_i} at {@code T_0}, and the initial step is an ordinary one: {@code T_cur} becomes
+     * {@code lastEpoch + 1}, reduced modulo {@code T_i} (with {@code T_i} multiplied by {@code T_mult} once) when it
+     * reaches {@code T_i}, whatever restarts the epochs before would have made (PyTorch 2.x; 1.13 subtracted
+     * {@code T_i} once instead of the modulo).
+     *
+     * @throws IllegalArgumentException as {@link #CosineAnnealingWarmRestarts(Optimizer, int, int, double)}, or when
+     *     resuming, for a group without {@code initial_lr} (PyTorch's KeyError)
+     */
+    public CosineAnnealingWarmRestarts(Optimizer optimizer, int t0, int tMult, double etaMin, long lastEpoch) {
+        super(checked(optimizer, t0, tMult, etaMin), lastEpoch);
         this.t0 = t0;
         this.tI = t0;
         this.tMult = tMult;
         this.etaMin = etaMin;
-        this.tCur = -1; // PyTorch's T_cur = last_epoch
+        this.tCur = lastEpoch; // PyTorch's T_cur = last_epoch
         initialStep();
     }
 
@@ -90,6 +107,7 @@ public final class CosineAnnealingWarmRestarts extends LRScheduler {
      */
     public void step(double epoch) {
         jump(epoch, true);
+        tCurFloat = true; // PyTorch's T_cur takes the float epoch's type (and stays a float from then on)
     }
 
     private void jump(double epoch, boolean given) {
@@ -138,7 +156,7 @@ public final class CosineAnnealingWarmRestarts extends LRScheduler {
         m.put("T_i", tI);
         m.put("T_mult", tMult);
         m.put("eta_min", etaMin);
-        m.put("T_cur", tCur);
+        m.put("T_cur", tCurFloat ? (Object) tCur : (Object) (long) tCur);
     }
 
     @Override
@@ -148,6 +166,8 @@ public final class CosineAnnealingWarmRestarts extends LRScheduler {
         long mult = integer(state, "T_mult", tMult);
         double e = number(state, "eta_min", etaMin);
         double cur = number(state, "T_cur", tCur);
+        boolean curFloat = state.containsKey("T_cur") ? !(state.get("T_cur") instanceof Long
+                || state.get("T_cur") instanceof Integer) || cur != Math.rint(cur) : tCurFloat;
         check(a, mult, e);
         if (i < 1) {
             throw new IllegalArgumentException("scheduler state 'T_i' must be a positive integer, got " + i);
@@ -158,6 +178,7 @@ public final class CosineAnnealingWarmRestarts extends LRScheduler {
             tMult = mult;
             etaMin = e;
             tCur = cur;
+            tCurFloat = curFloat;
         };
     }
 }

@@ -18,7 +18,8 @@ import java.util.function.DoubleUnaryOperator;
  *
  * <p>At construction every group's rate is set to its {@code base_lr} (and, with momentum cycling, its momentum to
  * {@code max_momentum}, with {@code max_momentum} and {@code base_momentum} stored in the group), as PyTorch with
- * {@code last_epoch=-1} does; resume a schedule with {@link #loadStateDict}. Not chainable: each rate is computed from
+ * {@code last_epoch=-1} does; resume a schedule with {@link #loadStateDict}, or by constructing it with the index of the
+ * last step done ({@code lastEpoch}). Not chainable: each rate is computed from
  * the base and maximal rates. The state dict holds PyTorch 2.x's fields; a custom scale function is not saved
  * ({@code _scale_fn_custom} is null, as PyTorch saves None for a plain function).
  */
@@ -60,8 +61,30 @@ public final class CyclicLR extends LRScheduler {
     public CyclicLR(Optimizer optimizer, double[] baseLrs, double[] maxLrs, int stepSizeUp, Integer stepSizeDown,
                     String mode, double gamma, DoubleUnaryOperator scaleFn, String scaleMode, boolean cycleMomentum,
                     double[] baseMomentums, double[] maxMomentums) {
+        this(optimizer, baseLrs, maxLrs, stepSizeUp, stepSizeDown, mode, gamma, scaleFn, scaleMode, cycleMomentum,
+                baseMomentums, maxMomentums, -1);
+    }
+
+    /**
+     * The schedule resumed after step {@code lastEpoch} (the batches done), as PyTorch's {@code last_epoch}: -1 starts
+     * a new one (the groups' rates set to {@code base_lr}, and with momentum cycling, their momenta to
+     * {@code max_momentum}, {@code max_momentum} and {@code base_momentum} stored in them); any other value leaves the
+     * groups as they are, needs their {@code initial_lr} (see {@link LRScheduler#LRScheduler(Optimizer, long)}) and
+     * sets the rates (and momenta) of step {@code lastEpoch + 1}.
+     *
+     * <p>As PyTorch's, the initial step computes from the groups' {@code initial_lr} as the base rates (its base
+     * constructor's {@code base_lrs}), and {@code base_lr} replaces them afterwards: the same for a new optimizer,
+     * where {@code initial_lr} is {@code base_lr}, but a group that an earlier scheduler left an {@code initial_lr}
+     * starts there.
+     *
+     * @throws IllegalArgumentException as the constructor without {@code lastEpoch}, or when resuming, for a group
+     *     without {@code initial_lr} (PyTorch's KeyError), with nothing changed
+     */
+    public CyclicLR(Optimizer optimizer, double[] baseLrs, double[] maxLrs, int stepSizeUp, Integer stepSizeDown,
+                    String mode, double gamma, DoubleUnaryOperator scaleFn, String scaleMode, boolean cycleMomentum,
+                    double[] baseMomentums, double[] maxMomentums, long lastEpoch) {
         super(prepared(optimizer, baseLrs, maxLrs, stepSizeUp, stepSizeDown, mode, scaleFn, cycleMomentum, baseMomentums,
-                maxMomentums));
+                maxMomentums, lastEpoch), lastEpoch);
         int n = optimizer.paramGroups().size();
         this.maxLrs = format(maxLrs, n);
         double up = stepSizeUp;
@@ -79,8 +102,8 @@ public final class CyclicLR extends LRScheduler {
             this.baseMomentums = format(baseMomentums, n);
             this.maxMomentums = format(maxMomentums, n);
         }
-        this.baseLrs = format(baseLrs, n);
         initialStep();
+        this.baseLrs = format(baseLrs, n);
     }
 
     /** PyTorch's {@code _format_param}: one value for every group, or one per group. */
@@ -103,10 +126,14 @@ public final class CyclicLR extends LRScheduler {
         }
     }
 
-    /** Checks everything, then sets the groups' rates (and momenta) as PyTorch's constructor does before its base's. */
+    /**
+     * Checks everything, then, for a new schedule, sets the groups' rates (and momenta) as PyTorch's constructor does
+     * before its base's.
+     */
     private static Optimizer prepared(Optimizer optimizer, double[] baseLrs, double[] maxLrs, int stepSizeUp,
                                       Integer stepSizeDown, String mode, DoubleUnaryOperator scaleFn,
-                                      boolean cycleMomentum, double[] baseMomentums, double[] maxMomentums) {
+                                      boolean cycleMomentum, double[] baseMomentums, double[] maxMomentums,
+                                      long lastEpoch) {
         if (optimizer == null) {
             throw new IllegalArgumentException("NoneType is not an Optimizer");
         }
@@ -148,6 +175,9 @@ public final class CyclicLR extends LRScheduler {
                     }
                 }
             }
+        }
+        if (lastEpoch != -1) {
+            return optimizer; // resuming: the groups keep their rates and momenta (the base constructor checks them)
         }
         for (int i = 0; i < n; i++) {
             ParamGroup g = groups.get(i);
@@ -260,7 +290,6 @@ public final class CyclicLR extends LRScheduler {
         m.put("step_ratio", stepRatio);
         m.put("mode", mode);
         m.put("gamma", gamma);
-        m.put("_scale_fn_custom", null);
         m.put("scale_mode", scaleMode);
         m.put("cycle_momentum", cycleMomentum);
         if (cycleMomentum) {
@@ -268,6 +297,12 @@ public final class CyclicLR extends LRScheduler {
             m.put("base_momentums", list(baseMomentums));
             m.put("max_momentums", list(maxMomentums));
         }
+    }
+
+    /** PyTorch's {@code state_dict} pops {@code _scale_fn_custom} and puts it back last. */
+    @Override
+    void saveTrailingFields(Map<String, Object> m) {
+        m.put("_scale_fn_custom", null);
     }
 
     @Override

@@ -3,7 +3,6 @@ package dev.ember.optim;
 import dev.ember.Format;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -321,22 +320,37 @@ public abstract class LRScheduler {
 
     /**
      * The scheduler's state, as PyTorch's {@code state_dict()}: its hyperparameters and counters under PyTorch's names
-     * (numbers as {@link Double} or {@link Long}, lists as {@code List}); a new map each call.
+     * (numbers as {@link Double} where PyTorch's are floats, {@link Long} where they are ints; lists as {@code List}), in
+     * the order of PyTorch 2.x's {@code __dict__} (the scheduler's own fields as its constructor assigns them, then the
+     * base constructor's {@code base_lrs}, {@code last_epoch}, {@code _step_count}, {@code _is_initial},
+     * {@code _get_lr_called_within_step} and {@code _last_lr}, then what PyTorch's {@code state_dict} appends, such as
+     * LambdaLR's {@code lr_lambdas}); a new map each call, which prints as Python prints PyTorch's dict
+     * ({@code {'step_size': 3, 'gamma': 0.5, 'base_lrs': [0.1], ...}}).
      */
     public Map<String, Object> stateDict() {
-        Map<String, Object> m = new LinkedHashMap<>();
+        Map<String, Object> m = new PyState();
         saveFields(m);
         m.put("base_lrs", list(baseLrs));
         m.put("last_epoch", lastEpoch);
         m.put("_step_count", stepCount);
-        m.put("_get_lr_called_within_step", false);
         m.put("_is_initial", false);
+        m.put("_get_lr_called_within_step", false);
         m.put("_last_lr", list(lastLr));
+        saveTrailingFields(m);
         return m;
+    }
+
+    /** A new map that prints as a Python dict, for the state dicts of the schedulers that build their own. */
+    static Map<String, Object> newState() {
+        return new PyState();
     }
 
     /** Adds the scheduler's own fields (before the base ones, as PyTorch's {@code __dict__} orders them). */
     void saveFields(Map<String, Object> m) {
+    }
+
+    /** Adds the fields PyTorch's {@code state_dict} puts after the base ones (popped and put back at the end). */
+    void saveTrailingFields(Map<String, Object> m) {
     }
 
     /**

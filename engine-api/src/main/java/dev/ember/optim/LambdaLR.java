@@ -71,7 +71,7 @@ public final class LambdaLR extends LRScheduler {
     }
 
     @Override
-    void saveFields(Map<String, Object> m) {
+    void saveTrailingFields(Map<String, Object> m) {
         m.put("lr_lambdas", new ArrayList<>(Collections.nCopies(lambdas.size(), null)));
     }
 }

@@ -24,7 +24,19 @@ public final class LinearLR extends LRScheduler {
      *     outside [0, 1], and for a null optimizer or a negative {@code totalIters}
      */
     public LinearLR(Optimizer optimizer, double startFactor, double endFactor, int totalIters) {
-        super(checked(optimizer, startFactor, endFactor, totalIters));
+        this(optimizer, startFactor, endFactor, totalIters, -1);
+    }
+
+    /**
+     * A schedule resumed after epoch {@code lastEpoch}, as PyTorch's {@code last_epoch} (see
+     * {@link LRScheduler#LRScheduler(Optimizer, long)}): -1 starts a new one. The initial step of a resumed schedule
+     * keeps the groups' rates, as PyTorch 2.x's (1.13 applied the next epoch's factor once more).
+     *
+     * @throws IllegalArgumentException as {@link #LinearLR(Optimizer, double, double, int)}, or when resuming, for a
+     *     group without {@code initial_lr} (PyTorch's KeyError)
+     */
+    public LinearLR(Optimizer optimizer, double startFactor, double endFactor, int totalIters, long lastEpoch) {
+        super(checked(optimizer, startFactor, endFactor, totalIters), lastEpoch);
         this.startFactor = startFactor;
         this.endFactor = endFactor;
         this.totalIters = totalIters;

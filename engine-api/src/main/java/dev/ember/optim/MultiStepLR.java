@@ -94,8 +94,7 @@ public final class MultiStepLR extends LRScheduler {
 
     @Override
     void saveFields(Map<String, Object> m) {
-        Map<Long, Long> c = new LinkedHashMap<>(milestones);
-        m.put("milestones", c);
+        m.put("milestones", new PyState.Counter(milestones));
         m.put("gamma", gamma);
     }
 

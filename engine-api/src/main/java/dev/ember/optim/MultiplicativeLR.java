@@ -76,7 +76,7 @@ public final class MultiplicativeLR extends LRScheduler {
     }
 
     @Override
-    void saveFields(Map<String, Object> m) {
+    void saveTrailingFields(Map<String, Object> m) {
         m.put("lr_lambdas", new ArrayList<>(Collections.nCopies(lambdas.size(), null)));
     }
 }

@@ -73,11 +73,7 @@ public final class NAdam extends Optimizer {
     @Override
     public void step() {
         forEachParameter((group, p, grad, s, fresh) -> {
-            double lr = group.lr();
-            List<?> betas = (List<?>) group.get("betas");
-            double beta1 = (Double) betas.get(0);
-            double beta2 = (Double) betas.get(1);
-            double eps = group.getDouble("eps");
+            AdamOptions o = AdamOptions.of(group);
             double weightDecay = group.getDouble("weight_decay");
             double momentumDecay = group.getDouble("momentum_decay");
             boolean decoupled = (Boolean) group.get("decoupled_weight_decay");
@@ -88,21 +84,22 @@ public final class NAdam extends Optimizer {
             }
             s.step++;
             double step = s.step;
-            double biasCorrection2 = 1 - Math.pow(beta2, step);
-            double mu = beta1 * (1. - 0.5 * Math.pow(0.96, step * momentumDecay));
-            double muNext = beta1 * (1. - 0.5 * Math.pow(0.96, (step + 1) * momentumDecay));
+            double biasCorrection2 = 1 - Math.pow(o.beta2(), step);
+            double mu = o.beta1() * (1. - 0.5 * Math.pow(0.96, step * momentumDecay));
+            double muNext = o.beta1() * (1. - 0.5 * Math.pow(0.96, (step + 1) * momentumDecay));
             if (fused(p, grad, s.tensor("exp_avg"), s.tensor("exp_avg_sq"))) {
                 double muProduct = nextMuProduct(s, mu);
                 double muProductNext = muProduct * muNext;
-                OptimizerOps.update(OptimizerKind.NADAM, new double[] {weightDecay, flag(decoupled), 1 - lr * weightDecay,
-                    beta1, 1 - beta1, beta2, 1 - beta2, biasCorrection2, eps, lr * (1. - mu) / (1. - muProduct),
-                    lr * muNext / (1. - muProductNext)}, p, grad, s.tensor("exp_avg"), s.tensor("exp_avg_sq"));
+                OptimizerOps.update(OptimizerKind.NADAM, new double[] {weightDecay, flag(decoupled),
+                    1 - o.lr() * weightDecay, o.beta1(), 1 - o.beta1(), o.beta2(), 1 - o.beta2(), biasCorrection2,
+                    o.eps(), o.lr() * (1. - mu) / (1. - muProduct), o.lr() * muNext / (1. - muProductNext)}, p, grad,
+                    s.tensor("exp_avg"), s.tensor("exp_avg_sq"));
                 return;
             }
             Tensor g = grad;
             if (weightDecay != 0) {
                 if (decoupled) {
-                    p.mul_(1 - lr * weightDecay);
+                    p.mul_(1 - o.lr() * weightDecay);
                 } else {
                     g = g.add(p, weightDecay);
                 }
@@ -110,12 +107,12 @@ public final class NAdam extends Optimizer {
             double muProduct = nextMuProduct(s, mu);
             Tensor expAvg = s.tensor("exp_avg");
             Tensor expAvgSq = s.tensor("exp_avg_sq");
-            expAvg.mul_(beta1).add_(g, 1 - beta1);
-            expAvgSq.mul_(beta2).add_(g.mul(g), 1 - beta2);
-            Tensor denom = expAvgSq.div(biasCorrection2).sqrt().add(eps);
+            expAvg.mul_(o.beta1()).add_(g, 1 - o.beta1());
+            expAvgSq.mul_(o.beta2()).add_(g.mul(g), 1 - o.beta2());
+            Tensor denom = expAvgSq.div(biasCorrection2).sqrt().add(o.eps());
             double muProductNext = muProduct * muNext;
-            p.sub_(g.div(denom), lr * (1. - mu) / (1. - muProduct));
-            p.sub_(expAvg.div(denom), lr * muNext / (1. - muProductNext));
+            p.sub_(g.div(denom), o.lr() * (1. - mu) / (1. - muProduct));
+            p.sub_(expAvg.div(denom), o.lr() * muNext / (1. - muProductNext));
         });
     }
 

@@ -3,7 +3,6 @@ package dev.ember.optim;
 import dev.ember.Format;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -42,12 +41,37 @@ public final class OneCycleLR extends LRScheduler {
     public OneCycleLR(Optimizer optimizer, double[] maxLrs, int totalSteps, double pctStart, String annealStrategy,
                       boolean cycleMomentum, double baseMomentum, double maxMomentum, double divFactor,
                       double finalDivFactor, boolean threePhase) {
+        this(optimizer, maxLrs, totalSteps, pctStart, annealStrategy, cycleMomentum, baseMomentum, maxMomentum, divFactor,
+                finalDivFactor, threePhase, -1);
+    }
+
+    /**
+     * The schedule resumed after step {@code lastEpoch} (the batches done), as PyTorch's {@code last_epoch}: -1 starts
+     * a new one (storing {@code initial_lr}, {@code max_lr}, {@code min_lr} and the momenta in the groups); any other
+     * value leaves the groups as they are and reads those from them (as an earlier OneCycleLR over the optimizer, or a
+     * loaded optimizer state, left them: {@code maxLrs}, {@code divFactor}, {@code finalDivFactor} and the momenta given
+     * here are then not used), setting the rates (and momenta) of step {@code lastEpoch + 1}.
+     *
+     * @throws IllegalArgumentException as the constructor without {@code lastEpoch}; when resuming, for a group without
+     *     {@code initial_lr} (PyTorch's KeyError about it) or without another key the schedule reads (PyTorch's
+     *     {@code KeyError: 'max_lr'}); with nothing changed
+     */
+    public OneCycleLR(Optimizer optimizer, double[] maxLrs, int totalSteps, double pctStart, String annealStrategy,
+                      boolean cycleMomentum, double baseMomentum, double maxMomentum, double divFactor,
+                      double finalDivFactor, boolean threePhase, long lastEpoch) {
         super(checked(optimizer, maxLrs, totalSteps, pctStart, annealStrategy, cycleMomentum, baseMomentum, maxMomentum,
-                divFactor, finalDivFactor));
+                divFactor, finalDivFactor), lastEpoch);
         this.totalSteps = totalSteps;
         this.annealStrategy = annealStrategy;
         this.cycleMomentum = cycleMomentum;
         this.phases = phases(totalSteps, pctStart, threePhase);
+        if (cycleMomentum) {
+            useBeta1 = optimizer.defaults().containsKey("betas");
+        }
+        if (lastEpoch != -1) {
+            initialStep();
+            return;
+        }
         List<ParamGroup> groups = optimizer.paramGroups();
         double[] max = maxLrs.length == 1 ? filled(maxLrs[0], groups.size()) : maxLrs.clone();
         for (int i = 0; i < groups.size(); i++) {
@@ -58,7 +82,6 @@ public final class OneCycleLR extends LRScheduler {
             g.set("min_lr", initial / finalDivFactor);
         }
         if (cycleMomentum) {
-            useBeta1 = optimizer.defaults().containsKey("betas");
             for (ParamGroup g : groups) {
                 setMomentum(g, maxMomentum);
                 g.set("max_momentum", maxMomentum);
@@ -131,17 +154,21 @@ public final class OneCycleLR extends LRScheduler {
         if (threePhase) {
             p.add(phase(pctStart * total - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"));
             p.add(phase(2 * pctStart * total - 2, "max_lr", "initial_lr", "base_momentum", "max_momentum"));
-            p.add(phase(total - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum"));
+            p.add(phase((Long) (total - 1), "initial_lr", "min_lr", "max_momentum", "max_momentum"));
         } else {
             p.add(phase(pctStart * total - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"));
-            p.add(phase(total - 1, "max_lr", "min_lr", "base_momentum", "max_momentum"));
+            p.add(phase((Long) (total - 1), "max_lr", "min_lr", "base_momentum", "max_momentum"));
         }
         return p;
     }
 
-    private static Map<String, Object> phase(double endStep, String startLr, String endLr, String startMomentum,
+    /**
+     * A phase as PyTorch's dict: {@code end_step} a float ({@code float(pct_start * total_steps) - 1}) but for the last
+     * phase's, the int {@code total_steps - 1}.
+     */
+    private static Map<String, Object> phase(Number endStep, String startLr, String endLr, String startMomentum,
                                              String endMomentum) {
-        Map<String, Object> m = new LinkedHashMap<>();
+        Map<String, Object> m = newState();
         m.put("end_step", endStep);
         m.put("start_lr", startLr);
         m.put("end_lr", endLr);
@@ -182,7 +209,7 @@ public final class OneCycleLR extends LRScheduler {
             double startStep = 0.0;
             for (int i = 0; i < phases.size(); i++) {
                 Map<String, Object> ph = phases.get(i);
-                double endStep = (Double) ph.get("end_step");
+                double endStep = ((Number) ph.get("end_step")).doubleValue();
                 if (stepNum <= endStep || i == phases.size() - 1) {
                     if (endStep == startStep) {
                         // a phase of no steps (pct_start 1.0 at the last step): PyTorch's ZeroDivisionError
@@ -235,7 +262,9 @@ public final class OneCycleLR extends LRScheduler {
         m.put("total_steps", totalSteps);
         List<Object> copy = new ArrayList<>();
         for (Map<String, Object> p : phases) {
-            copy.add(new LinkedHashMap<>(p));
+            Map<String, Object> c = newState();
+            c.putAll(p);
+            copy.add(c);
         }
         m.put("_schedule_phases", copy);
         m.put("_anneal_func_type", annealStrategy);
@@ -264,8 +293,11 @@ public final class OneCycleLR extends LRScheduler {
                 }
                 @SuppressWarnings("unchecked")
                 Map<String, ?> pm = (Map<String, ?>) o;
-                Map<String, Object> p = new LinkedHashMap<>();
-                p.put("end_step", number(pm, "end_step"));
+                Map<String, Object> p = newState();
+                double end = number(pm, "end_step");
+                // an int stays an int (the last phase's total_steps - 1), as PyTorch's __dict__.update keeps it
+                p.put("end_step", pm.get("end_step") instanceof Long || pm.get("end_step") instanceof Integer
+                        ? (Object) ((Number) pm.get("end_step")).longValue() : (Object) end);
                 for (String k : new String[] {"start_lr", "end_lr", "start_momentum", "end_momentum"}) {
                     String s = string(pm, k, null);
                     if (s == null) {

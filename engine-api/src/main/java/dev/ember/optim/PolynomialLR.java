@@ -22,7 +22,19 @@ public final class PolynomialLR extends LRScheduler {
      * @throws IllegalArgumentException for a null optimizer or a negative {@code totalIters}
      */
     public PolynomialLR(Optimizer optimizer, int totalIters, double power) {
-        super(checked(optimizer, totalIters));
+        this(optimizer, totalIters, power, -1);
+    }
+
+    /**
+     * A schedule resumed after epoch {@code lastEpoch}, as PyTorch's {@code last_epoch} (see
+     * {@link LRScheduler#LRScheduler(Optimizer, long)}): -1 starts a new one. The initial step of a resumed schedule
+     * keeps the groups' rates, as PyTorch 2.x's (1.13 applied the next epoch's decay once more).
+     *
+     * @throws IllegalArgumentException as {@link #PolynomialLR(Optimizer, int, double)}, or when resuming, for a group
+     *     without {@code initial_lr} (PyTorch's KeyError)
+     */
+    public PolynomialLR(Optimizer optimizer, int totalIters, double power, long lastEpoch) {
+        super(checked(optimizer, totalIters), lastEpoch);
         this.totalIters = totalIters;
         this.power = power;
         initialStep();

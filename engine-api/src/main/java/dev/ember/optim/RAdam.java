@@ -58,11 +58,7 @@ public final class RAdam extends Optimizer {
     @Override
     public void step() {
         forEachParameter((group, p, grad, s, fresh) -> {
-            double lr = group.lr();
-            List<?> betas = (List<?>) group.get("betas");
-            double beta1 = (Double) betas.get(0);
-            double beta2 = (Double) betas.get(1);
-            double eps = group.getDouble("eps");
+            AdamOptions o = AdamOptions.of(group);
             double weightDecay = group.getDouble("weight_decay");
             boolean decoupled = (Boolean) group.get("decoupled_weight_decay");
             if (fresh) {
@@ -72,41 +68,42 @@ public final class RAdam extends Optimizer {
             s.step++;
             double step = s.step;
             if (fused(p, grad, s.tensor("exp_avg"), s.tensor("exp_avg_sq"))) {
-                double biasCorrection1 = 1 - Math.pow(beta1, step);
-                double biasCorrection2 = 1 - Math.pow(beta2, step);
-                double rhoInf = 2 / (1 - beta2) - 1;
-                double rhoT = rhoInf - 2 * step * Math.pow(beta2, step) / biasCorrection2;
+                double biasCorrection1 = 1 - Math.pow(o.beta1(), step);
+                double biasCorrection2 = 1 - Math.pow(o.beta2(), step);
+                double rhoInf = 2 / (1 - o.beta2()) - 1;
+                double rhoT = rhoInf - 2 * step * Math.pow(o.beta2(), step) / biasCorrection2;
                 boolean rectified = rhoT > 5.;
                 double rect = rectified
                         ? Math.sqrt((rhoT - 4) * (rhoT - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rhoT)) : 0;
-                OptimizerOps.update(OptimizerKind.RADAM, new double[] {weightDecay, flag(decoupled), 1 - lr * weightDecay,
-                    beta1, 1 - beta1, beta2, 1 - beta2, biasCorrection1, lr, flag(rectified), Math.sqrt(biasCorrection2),
-                    eps, rect}, p, grad, s.tensor("exp_avg"), s.tensor("exp_avg_sq"));
+                OptimizerOps.update(OptimizerKind.RADAM, new double[] {weightDecay, flag(decoupled),
+                    1 - o.lr() * weightDecay, o.beta1(), 1 - o.beta1(), o.beta2(), 1 - o.beta2(), biasCorrection1,
+                    o.lr(), flag(rectified), Math.sqrt(biasCorrection2), o.eps(), rect}, p, grad, s.tensor("exp_avg"),
+                    s.tensor("exp_avg_sq"));
                 return;
             }
             Tensor g = grad;
             if (weightDecay != 0) {
                 if (decoupled) {
-                    p.mul_(1 - lr * weightDecay);
+                    p.mul_(1 - o.lr() * weightDecay);
                 } else {
                     g = g.add(p, weightDecay);
                 }
             }
             Tensor expAvg = s.tensor("exp_avg");
             Tensor expAvgSq = s.tensor("exp_avg_sq");
-            expAvg.mul_(beta1).add_(g, 1 - beta1);
-            expAvgSq.mul_(beta2).add_(g.mul(g), 1 - beta2);
-            double biasCorrection1 = 1 - Math.pow(beta1, step);
-            double biasCorrection2 = 1 - Math.pow(beta2, step);
+            expAvg.mul_(o.beta1()).add_(g, 1 - o.beta1());
+            expAvgSq.mul_(o.beta2()).add_(g.mul(g), 1 - o.beta2());
+            double biasCorrection1 = 1 - Math.pow(o.beta1(), step);
+            double biasCorrection2 = 1 - Math.pow(o.beta2(), step);
             Tensor corrected = expAvg.div(biasCorrection1);
-            double rhoInf = 2 / (1 - beta2) - 1;
-            double rhoT = rhoInf - 2 * step * Math.pow(beta2, step) / biasCorrection2;
+            double rhoInf = 2 / (1 - o.beta2()) - 1;
+            double rhoT = rhoInf - 2 * step * Math.pow(o.beta2(), step) / biasCorrection2;
             if (rhoT > 5.) {
                 double rect = Math.sqrt((rhoT - 4) * (rhoT - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rhoT));
-                Tensor adaptiveLr = expAvgSq.sqrt().add(eps).rdiv(Math.sqrt(biasCorrection2));
-                p.sub_(corrected.mul(lr).mul(adaptiveLr).mul(rect));
+                Tensor adaptiveLr = expAvgSq.sqrt().add(o.eps()).rdiv(Math.sqrt(biasCorrection2));
+                p.sub_(corrected.mul(o.lr()).mul(adaptiveLr).mul(rect));
             } else {
-                p.sub_(corrected.mul(lr));
+                p.sub_(corrected.mul(o.lr()));
             }
         });
     }

@@ -1,7 +1,7 @@
 package dev.ember.optim;
 
+import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -26,10 +26,13 @@ public final class ReduceLROnPlateau extends LRScheduler {
     private long numBadEpochs;
     private double modeWorse;
     private long cooldownCounter;
+    /** Whether the lower bounds are PyTorch's ints (its default {@code min_lr=0}, or ints loaded): printed as such. */
+    private boolean minLrsInt;
 
     /** PyTorch's defaults: mode min, factor 0.1, patience 10, threshold 1e-4 relative, no cooldown, min_lr 0, eps 1e-8. */
     public ReduceLROnPlateau(Optimizer optimizer) {
         this(optimizer, "min", 0.1, 10, 1e-4, "rel", 0, new double[] {0}, 1e-8);
+        minLrsInt = true;
     }
 
     /**
@@ -42,6 +45,7 @@ public final class ReduceLROnPlateau extends LRScheduler {
      */
     public ReduceLROnPlateau(Optimizer optimizer, String mode, double factor, int patience) {
         this(optimizer, mode, factor, patience, 1e-4, "rel", 0, new double[] {0}, 1e-8);
+        minLrsInt = true;
     }
 
     /**
@@ -214,25 +218,40 @@ public final class ReduceLROnPlateau extends LRScheduler {
         return a > best + threshold;
     }
 
+    /**
+     * The state, as PyTorch 2.x's {@code state_dict()}: its {@code __dict__} in the order its constructor assigns it
+     * ({@code factor}, {@code default_min_lr}, {@code min_lrs}, ..., {@code _last_lr}, then {@code _init_is_better}'s
+     * {@code mode_worse}, {@code mode}, {@code threshold}, {@code threshold_mode} and {@code _reset}'s {@code best},
+     * {@code cooldown_counter}, {@code num_bad_epochs}); the lower bounds print as ints where PyTorch's are (its default
+     * {@code min_lr=0}: {@code [0, 0]}). It prints as Python prints PyTorch's dict.
+     */
     @Override
     public Map<String, Object> stateDict() {
-        Map<String, Object> m = new LinkedHashMap<>();
+        Map<String, Object> m = newState();
         m.put("factor", factor);
-        m.put("min_lrs", list(minLrs));
-        m.put("default_min_lr", defaultMinLr);
+        m.put("default_min_lr", defaultMinLr == null ? null : minLr(defaultMinLr));
+        List<Object> mins = new ArrayList<>();
+        for (double v : minLrs) {
+            mins.add(minLr(v));
+        }
+        m.put("min_lrs", mins);
         m.put("patience", patience);
         m.put("cooldown", cooldown);
         m.put("eps", eps);
         m.put("last_epoch", lastEpoch);
         m.put("_last_lr", list(getLastLr()));
+        m.put("mode_worse", modeWorse);
         m.put("mode", mode);
         m.put("threshold", threshold);
         m.put("threshold_mode", thresholdMode);
         m.put("best", best);
-        m.put("num_bad_epochs", numBadEpochs);
-        m.put("mode_worse", modeWorse);
         m.put("cooldown_counter", cooldownCounter);
+        m.put("num_bad_epochs", numBadEpochs);
         return m;
+    }
+
+    private Object minLr(double v) {
+        return minLrsInt && v == Math.rint(v) && Math.abs(v) < 9.0e15 ? (Object) (long) v : (Object) v;
     }
 
     /** Loads a state from {@link #stateDict()}; everything is checked before anything changes. */
@@ -244,6 +263,7 @@ public final class ReduceLROnPlateau extends LRScheduler {
             throw new IllegalArgumentException("Factor should be < 1.0.");
         }
         double[] mins = state.containsKey("min_lrs") ? doubles(state, "min_lrs") : minLrs;
+        boolean minsInt = state.containsKey("min_lrs") ? allInts(state.get("min_lrs")) : minLrsInt;
         Double def = defaultMinLr;
         if (state.containsKey("default_min_lr")) {
             def = state.get("default_min_lr") == null ? null : number(state, "default_min_lr");
@@ -262,6 +282,7 @@ public final class ReduceLROnPlateau extends LRScheduler {
         long counter = integer(state, "cooldown_counter", cooldownCounter);
         factor = f;
         minLrs = mins;
+        minLrsInt = minsInt;
         defaultMinLr = def;
         patience = pat;
         cooldown = cool;
@@ -275,6 +296,15 @@ public final class ReduceLROnPlateau extends LRScheduler {
         best = b;
         numBadEpochs = bad;
         cooldownCounter = counter;
+    }
+
+    private static boolean allInts(Object list) {
+        for (Object o : (List<?>) list) {
+            if (!(o instanceof Long || o instanceof Integer)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The lower bounds of the groups' rates. */

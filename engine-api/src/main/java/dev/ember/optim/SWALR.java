@@ -12,8 +12,8 @@ import java.util.Map;
  * ({@code "linear"}), then stays there. Each step, as PyTorch's {@code get_lr}, recovers the rate the annealing started
  * from out of the current one, so it composes with other schedulers as PyTorch's does.
  *
- * <p>State dict: the base fields plus {@code anneal_epochs} and {@code anneal_strategy} ("cos" or "linear"; PyTorch's
- * {@code __dict__} holds the function {@code anneal_func} instead, which no map can carry).
+ * <p>State dict: PyTorch 2.x's, {@code _anneal_strategy} ("cos" or "linear") and {@code anneal_epochs} before the base
+ * fields (its {@code state_dict} leaves out the function {@code anneal_func}, which 1.13's held).
  */
 public final class SWALR extends LRScheduler {
     private long annealEpochs;
@@ -125,16 +125,33 @@ public final class SWALR extends LRScheduler {
         return out;
     }
 
+    /** PyTorch 2.x's keys, in its order: {@code _anneal_strategy} (set before {@code anneal_epochs}). */
     @Override
     void saveFields(Map<String, Object> m) {
+        m.put("_anneal_strategy", annealStrategy);
         m.put("anneal_epochs", annealEpochs);
-        m.put("anneal_strategy", annealStrategy);
+    }
+
+    /**
+     * Loads a state from {@link #stateDict()}; a state Ember saved before it used PyTorch's key, with
+     * {@code anneal_strategy}, is taken too.
+     */
+    @Override
+    public void loadStateDict(Map<String, ?> state) {
+        if (state != null && state.containsKey("anneal_strategy") && !state.containsKey("_anneal_strategy")) {
+            Map<String, Object> renamed = new java.util.LinkedHashMap<>();
+            for (Map.Entry<String, ?> e : state.entrySet()) {
+                renamed.put(e.getKey().equals("anneal_strategy") ? "_anneal_strategy" : e.getKey(), e.getValue());
+            }
+            state = renamed;
+        }
+        super.loadStateDict(state);
     }
 
     @Override
     Runnable loadFields(Map<String, ?> state) {
         long epochs = integer(state, "anneal_epochs", annealEpochs);
-        String strategy = string(state, "anneal_strategy", annealStrategy);
+        String strategy = string(state, "_anneal_strategy", annealStrategy);
         checkEpochs(epochs);
         checkStrategy(strategy);
         return () -> {

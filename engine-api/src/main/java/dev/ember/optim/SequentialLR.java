@@ -1,7 +1,6 @@
 package dev.ember.optim;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -125,7 +124,7 @@ public final class SequentialLR extends LRScheduler {
 
     @Override
     public Map<String, Object> stateDict() {
-        Map<String, Object> m = new LinkedHashMap<>();
+        Map<String, Object> m = newState();
         List<Object> ms = new ArrayList<>();
         for (long v : milestones) {
             ms.add(v);

@@ -116,11 +116,7 @@ public final class SparseAdam extends Optimizer {
     @Override
     public void step() {
         forEachParameter((group, p, grad, s, fresh) -> {
-            double lr = group.lr();
-            List<?> betas = (List<?>) group.get("betas");
-            double beta1 = (Double) betas.get(0);
-            double beta2 = (Double) betas.get(1);
-            double eps = group.getDouble("eps");
+            AdamOptions o = AdamOptions.of(group);
             if (fresh) {
                 s.put("exp_avg", p.zerosLike());
                 s.put("exp_avg_sq", p.zerosLike());
@@ -135,16 +131,16 @@ public final class SparseAdam extends Optimizer {
             Tensor expAvgSq = s.tensor("exp_avg_sq");
             // old <- b * old + (1 - b) * new, as old += (1 - b) * (new - old), at the gradient's rows only
             Tensor oldExpAvg = SparseGrads.maskedValues(expAvg, g);
-            Tensor expAvgUpdate = values.sub(oldExpAvg).mul_(1 - beta1);
+            Tensor expAvgUpdate = values.sub(oldExpAvg).mul_(1 - o.beta1());
             SparseGrads.addInto(expAvg, SparseGrads.withValues(g, expAvgUpdate), 1);
             Tensor oldExpAvgSq = SparseGrads.maskedValues(expAvgSq, g);
-            Tensor expAvgSqUpdate = values.pow(2).sub_(oldExpAvgSq).mul_(1 - beta2);
+            Tensor expAvgSqUpdate = values.pow(2).sub_(oldExpAvgSq).mul_(1 - o.beta2());
             SparseGrads.addInto(expAvgSq, SparseGrads.withValues(g, expAvgSqUpdate), 1);
             Tensor numer = expAvgUpdate.add_(oldExpAvg);
-            Tensor denom = expAvgSqUpdate.add_(oldExpAvgSq).sqrt_().add_(eps);
-            double biasCorrection1 = 1 - Math.pow(beta1, s.step);
-            double biasCorrection2 = 1 - Math.pow(beta2, s.step);
-            double stepSize = lr * Math.sqrt(biasCorrection2) / biasCorrection1;
+            Tensor denom = expAvgSqUpdate.add_(oldExpAvgSq).sqrt_().add_(o.eps());
+            double biasCorrection1 = 1 - Math.pow(o.beta1(), s.step);
+            double biasCorrection2 = 1 - Math.pow(o.beta2(), s.step);
+            double stepSize = o.lr() * Math.sqrt(biasCorrection2) / biasCorrection1;
             SparseGrads.addInto(p, SparseGrads.withValues(g, numer.div_(denom).mul_(-stepSize)), 1);
         });
     }

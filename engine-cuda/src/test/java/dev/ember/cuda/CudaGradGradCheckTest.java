@@ -79,6 +79,39 @@ class CudaGradGradCheckTest {
         assertArrayEquals(d2c.toDoubleArray(), d2.cpu().toDoubleArray(), 1e-14);
     }
 
+    /**
+     * gelu's (both forms), softplus's, elu's, log_softmax's and softmax's create_graph gradients are PyTorch's
+     * BackwardBackward0 nodes on the GPU too (session 34), their second derivatives correct (gradgradcheck) and their
+     * first and second derivatives the CPU's.
+     */
+    @Test
+    void smoothActivationAndSoftmaxBackwardNodesOnTheGpu() {
+        java.util.Map<String, java.util.function.UnaryOperator<Tensor>> ops = new java.util.LinkedHashMap<>();
+        ops.put("GeluBackwardBackward0", t -> Functional.gelu(t));
+        ops.put("GeluBackwardBackward0 tanh", t -> Functional.gelu(t, "tanh"));
+        ops.put("SoftplusBackwardBackward0", t -> Functional.softplus(t, 2.0, 9.0));
+        ops.put("EluBackwardBackward0", t -> Functional.elu(t, 0.7));
+        ops.put("LogSoftmaxBackwardDataBackward0", t -> t.logSoftmax(1));
+        ops.put("SoftmaxBackwardDataBackward0", t -> t.softmax(1));
+        for (java.util.Map.Entry<String, java.util.function.UnaryOperator<Tensor>> op : ops.entrySet()) {
+            java.util.function.UnaryOperator<Tensor> f = op.getValue();
+            assertTrue(Autograd.gradgradcheck(a -> f.apply(a[0]), r(2, 3)), op.getKey());
+            Tensor x = r(2, 3);
+            Tensor v = r(2, 3);
+            Tensor g = Autograd.grad(java.util.List.of(f.apply(x)), java.util.List.of(x), java.util.List.of(v), true)
+                    .get(0);
+            assertEquals(op.getKey().split(" ")[0], g.gradFn().name());
+            Tensor xc = x.detach().cpu().requiresGrad_(true);
+            Tensor vc = v.detach().cpu();
+            Tensor gc = Autograd.grad(java.util.List.of(f.apply(xc)), java.util.List.of(xc), java.util.List.of(vc), true)
+                    .get(0);
+            Tensor d2 = Autograd.grad(java.util.List.of(g.mul(g).sum()), java.util.List.of(x)).get(0);
+            Tensor d2c = Autograd.grad(java.util.List.of(gc.mul(gc).sum()), java.util.List.of(xc)).get(0);
+            assertArrayEquals(gc.detach().toDoubleArray(), g.detach().cpu().toDoubleArray(), 1e-13, op.getKey());
+            assertArrayEquals(d2c.toDoubleArray(), d2.cpu().toDoubleArray(), 1e-13, op.getKey());
+        }
+    }
+
     /** leaky_relu's and hardtanh's create_graph gradients are their BackwardBackward0 nodes on the GPU: zero u_xx. */
     @Test
     void piecewiseLinearSecondDerivativesAreZeroOnTheGpu() {

@@ -65,7 +65,7 @@ public final class Parametrize {
         if (module == null) {
             throw new IllegalArgumentException("is_parametrized(): argument 'module' must be Module, not null");
         }
-        return module.namedChildren().get("parametrizations") instanceof ModuleDict<?> d && d.size() > 0;
+        return dev.ember.nn.ModuleInternals.registeredModule(module, "parametrizations") instanceof ModuleDict<?> d && d.size() > 0;
     }
 
     /**
@@ -76,7 +76,7 @@ public final class Parametrize {
         if (tensorName == null) {
             return isParametrized(module);
         }
-        return isParametrized(module) && ((ModuleDict<?>) module.namedChildren().get("parametrizations")).containsKey(tensorName);
+        return isParametrized(module) && ((ModuleDict<?>) dev.ember.nn.ModuleInternals.registeredModule(module, "parametrizations")).containsKey(tensorName);
     }
 
     /**
@@ -88,7 +88,7 @@ public final class Parametrize {
         if (!isParametrized(module, tensorName)) {
             throw new IllegalArgumentException("Module " + module + " does not have a parametrization on " + tensorName);
         }
-        return (ParametrizationList) ((ModuleDict<?>) module.namedChildren().get("parametrizations")).get(tensorName);
+        return (ParametrizationList) ((ModuleDict<?>) dev.ember.nn.ModuleInternals.registeredModule(module, "parametrizations")).get(tensorName);
     }
 
     /**
