@@ -935,6 +935,430 @@ for step in range(3):
 out["rec.wd.loss"] = torch.tensor(wd_losses)
 save_state("rec.wd.final.", wd)
 
+# 7. DETR's set criterion ---------------------------------------------------------------------------------------------
+def box_cxcywh_to_xyxy(x):
+    x_c, y_c, w, h = x.unbind(-1)
+    b = [(x_c - 0.5 * w), (y_c - 0.5 * h), (x_c + 0.5 * w), (y_c + 0.5 * h)]
+    return torch.stack(b, dim=-1)
+
+
+def detr_box_iou(boxes1, boxes2):
+    area1 = box_area(boxes1)
+    area2 = box_area(boxes2)
+    lt = torch.max(boxes1[:, None, :2], boxes2[:, :2])
+    rb = torch.min(boxes1[:, None, 2:], boxes2[:, 2:])
+    wh = (rb - lt).clamp(min=0)
+    inter = wh[:, :, 0] * wh[:, :, 1]
+    union = area1[:, None] + area2 - inter
+    iou = inter / union
+    return iou, union
+
+
+def generalized_box_iou(boxes1, boxes2):
+    assert (boxes1[:, 2:] >= boxes1[:, :2]).all()
+    assert (boxes2[:, 2:] >= boxes2[:, :2]).all()
+    iou, union = detr_box_iou(boxes1, boxes2)
+    lt = torch.min(boxes1[:, None, :2], boxes2[:, :2])
+    rb = torch.max(boxes1[:, None, 2:], boxes2[:, 2:])
+    wh = (rb - lt).clamp(min=0)
+    area = wh[:, :, 0] * wh[:, :, 1]
+    return iou - (area - union) / area
+
+
+def linear_sum_assignment(c):
+    """scipy's linear_sum_assignment for a cost matrix with fewer columns than rows, by exhaustive search (scipy is
+    not installed beside this PyTorch); the rows come back sorted, as scipy's."""
+    import itertools
+    rows, cols = c.shape
+    best, best_rows = None, None
+    for perm in itertools.permutations(range(rows), cols):
+        cost = sum(c[perm[j], j].item() for j in range(cols))
+        if best is None or cost < best:
+            best, best_rows = cost, perm
+    pairs = sorted((r, j) for j, r in enumerate(best_rows))
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+class HungarianMatcher(nn.Module):
+    def __init__(self, cost_class=1, cost_bbox=5, cost_giou=2):
+        super().__init__()
+        self.cost_class, self.cost_bbox, self.cost_giou = cost_class, cost_bbox, cost_giou
+
+    @torch.no_grad()
+    def forward(self, outputs, targets):
+        bs, num_queries = outputs["pred_logits"].shape[:2]
+        out_prob = outputs["pred_logits"].flatten(0, 1).softmax(-1)
+        out_bbox = outputs["pred_boxes"].flatten(0, 1)
+        tgt_ids = torch.cat([v["labels"] for v in targets])
+        tgt_bbox = torch.cat([v["boxes"] for v in targets])
+        cost_class = -out_prob[:, tgt_ids]
+        cost_bbox = torch.cdist(out_bbox, tgt_bbox, p=1)
+        cost_giou = -generalized_box_iou(box_cxcywh_to_xyxy(out_bbox), box_cxcywh_to_xyxy(tgt_bbox))
+        C = self.cost_bbox * cost_bbox + self.cost_class * cost_class + self.cost_giou * cost_giou
+        C = C.view(bs, num_queries, -1).cpu()
+        sizes = [len(v["boxes"]) for v in targets]
+        indices = [linear_sum_assignment(c[i]) for i, c in enumerate(C.split(sizes, -1))]
+        return [(torch.as_tensor(i, dtype=torch.int64), torch.as_tensor(j, dtype=torch.int64)) for i, j in indices]
+
+
+@torch.no_grad()
+def accuracy(output, target, topk=(1,)):
+    if target.numel() == 0:
+        return [torch.zeros([], device=output.device)]
+    maxk = max(topk)
+    batch_size = target.size(0)
+    _, pred = output.topk(maxk, 1, True, True)
+    pred = pred.t()
+    correct = pred.eq(target.view(1, -1).expand_as(pred))
+    res = []
+    for k in topk:
+        correct_k = correct[:k].view(-1).float().sum(0)
+        res.append(correct_k.mul_(100.0 / batch_size))
+    return res
+
+
+class SetCriterion(nn.Module):
+    def __init__(self, num_classes, matcher, weight_dict, eos_coef, losses):
+        super().__init__()
+        self.num_classes = num_classes
+        self.matcher = matcher
+        self.weight_dict = weight_dict
+        self.eos_coef = eos_coef
+        self.losses = losses
+        empty_weight = torch.ones(self.num_classes + 1)
+        empty_weight[-1] = self.eos_coef
+        self.register_buffer('empty_weight', empty_weight)
+
+    def loss_labels(self, outputs, targets, indices, num_boxes, log=True):
+        src_logits = outputs['pred_logits']
+        idx = self._get_src_permutation_idx(indices)
+        target_classes_o = torch.cat([t["labels"][J] for t, (_, J) in zip(targets, indices)])
+        target_classes = torch.full(src_logits.shape[:2], self.num_classes, dtype=torch.int64)
+        target_classes[idx] = target_classes_o
+        loss_ce = F.cross_entropy(src_logits.transpose(1, 2), target_classes, self.empty_weight)
+        losses = {'loss_ce': loss_ce}
+        if log:
+            losses['class_error'] = 100 - accuracy(src_logits[idx], target_classes_o)[0]
+        return losses
+
+    @torch.no_grad()
+    def loss_cardinality(self, outputs, targets, indices, num_boxes):
+        pred_logits = outputs['pred_logits']
+        tgt_lengths = torch.as_tensor([len(v["labels"]) for v in targets])
+        card_pred = (pred_logits.argmax(-1) != pred_logits.shape[-1] - 1).sum(1)
+        card_err = F.l1_loss(card_pred.float(), tgt_lengths.float())
+        return {'cardinality_error': card_err}
+
+    def loss_boxes(self, outputs, targets, indices, num_boxes):
+        idx = self._get_src_permutation_idx(indices)
+        src_boxes = outputs['pred_boxes'][idx]
+        target_boxes = torch.cat([t['boxes'][i] for t, (_, i) in zip(targets, indices)], dim=0)
+        loss_bbox = F.l1_loss(src_boxes, target_boxes, reduction='none')
+        losses = {'loss_bbox': loss_bbox.sum() / num_boxes}
+        loss_giou = 1 - torch.diag(generalized_box_iou(box_cxcywh_to_xyxy(src_boxes),
+                                                       box_cxcywh_to_xyxy(target_boxes)))
+        losses['loss_giou'] = loss_giou.sum() / num_boxes
+        return losses
+
+    def _get_src_permutation_idx(self, indices):
+        batch_idx = torch.cat([torch.full_like(src, i) for i, (src, _) in enumerate(indices)])
+        src_idx = torch.cat([src for (src, _) in indices])
+        return batch_idx, src_idx
+
+    def get_loss(self, loss, outputs, targets, indices, num_boxes, **kwargs):
+        loss_map = {'labels': self.loss_labels, 'cardinality': self.loss_cardinality, 'boxes': self.loss_boxes}
+        return loss_map[loss](outputs, targets, indices, num_boxes, **kwargs)
+
+    def forward(self, outputs, targets):
+        outputs_without_aux = {k: v for k, v in outputs.items() if k != 'aux_outputs'}
+        indices = self.matcher(outputs_without_aux, targets)
+        self.last_indices = indices
+        num_boxes = sum(len(t["labels"]) for t in targets)
+        num_boxes = torch.as_tensor([num_boxes], dtype=torch.float)
+        num_boxes = torch.clamp(num_boxes / 1, min=1).item()
+        losses = {}
+        for loss in self.losses:
+            losses.update(self.get_loss(loss, outputs, targets, indices, num_boxes))
+        if 'aux_outputs' in outputs:
+            for i, aux_outputs in enumerate(outputs['aux_outputs']):
+                indices = self.matcher(aux_outputs, targets)
+                for loss in self.losses:
+                    kwargs = {}
+                    if loss == 'labels':
+                        kwargs = {'log': False}
+                    l_dict = self.get_loss(loss, aux_outputs, targets, indices, num_boxes, **kwargs)
+                    l_dict = {k + f'_{i}': v for k, v in l_dict.items()}
+                    losses.update(l_dict)
+        return losses
+
+
+class MLP(nn.Module):
+    def __init__(self, input_dim, hidden_dim, output_dim, num_layers):
+        super().__init__()
+        self.num_layers = num_layers
+        h = [hidden_dim] * (num_layers - 1)
+        self.layers = nn.ModuleList(nn.Linear(n, k) for n, k in zip([input_dim] + h, h + [output_dim]))
+
+    def forward(self, x):
+        for i, layer in enumerate(self.layers):
+            x = F.relu(layer(x)) if i < self.num_layers - 1 else layer(x)
+        return x
+
+
+class TinyDETR(nn.Module):
+    """DETR's heads over a stand-in decoder (two Linear+tanh layers fed the query embeddings and pooled features)."""
+    def __init__(self, num_classes, num_queries, d):
+        super().__init__()
+        self.query_embed = nn.Embedding(num_queries, d)
+        self.input_proj = nn.Linear(6, d)
+        self.dec = nn.ModuleList([nn.Linear(d, d), nn.Linear(d, d)])
+        self.class_embed = nn.Linear(d, num_classes + 1)
+        self.bbox_embed = MLP(d, d, 4, 3)
+        self.aux_loss = True
+
+    def forward(self, feats):
+        memory = self.input_proj(feats).mean(1)
+        tgt = self.query_embed.weight.unsqueeze(0) + memory[:, None]
+        hs = []
+        for layer in self.dec:
+            tgt = torch.tanh(layer(tgt)) + tgt
+            hs.append(tgt)
+        hs = torch.stack(hs)
+        outputs_class = self.class_embed(hs)
+        outputs_coord = self.bbox_embed(hs).sigmoid()
+        out = {'pred_logits': outputs_class[-1], 'pred_boxes': outputs_coord[-1]}
+        if self.aux_loss:
+            out['aux_outputs'] = self._set_aux_loss(outputs_class, outputs_coord)
+        return out
+
+    @torch.jit.unused
+    def _set_aux_loss(self, outputs_class, outputs_coord):
+        return [{'pred_logits': a, 'pred_boxes': b} for a, b in zip(outputs_class[:-1], outputs_coord[:-1])]
+
+
+detr = TinyDETR(3, 5, 8)
+detr_feats = torch.randn(2, 7, 6)
+detr_targets = [dict(labels=torch.tensor([2, 0, 2]), boxes=torch.tensor([[0.3, 0.4, 0.2, 0.3], [0.7, 0.6, 0.3, 0.2],
+                                                                       [0.5, 0.2, 0.4, 0.1]])),
+                dict(labels=torch.tensor([1]), boxes=torch.tensor([[0.45, 0.55, 0.5, 0.6]]))]
+out["detr.feats"] = detr_feats
+for i, t in enumerate(detr_targets):
+    out["detr.labels%d" % i] = t["labels"]
+    out["detr.boxes%d" % i] = t["boxes"]
+weight_dict = {'loss_ce': 1, 'loss_bbox': 5, 'loss_giou': 2}
+aux_weight_dict = {}
+for i in range(2 - 1):
+    aux_weight_dict.update({k + f'_{i}': v for k, v in weight_dict.items()})
+weight_dict.update(aux_weight_dict)
+criterion = SetCriterion(3, HungarianMatcher(), weight_dict, 0.1, ['labels', 'boxes', 'cardinality'])
+param_dicts = [{"params": [p for n, p in detr.named_parameters() if "input_proj" not in n and p.requires_grad]},
+               {"params": [p for n, p in detr.named_parameters() if "input_proj" in n and p.requires_grad],
+                "lr": 1e-4}]
+opt = torch.optim.AdamW(param_dicts, lr=1e-3, weight_decay=1e-4)
+save_state("detr.init.", detr)
+detr_losses, detr_logs, detr_matches = [], [], []
+for step in range(3):
+    outputs = detr(detr_feats)
+    loss_dict = criterion(outputs, detr_targets)
+    losses = sum(loss_dict[k] * weight_dict[k] for k in loss_dict.keys() if k in weight_dict)
+    detr_logs.append([loss_dict[k].item() for k in sorted(loss_dict.keys())])
+    detr_matches.append(torch.cat([torch.stack(ij) for ij in criterion.last_indices], 1))
+    opt.zero_grad()
+    losses.backward()
+    if step == 0:
+        save_grads("detr.grad0.", detr)
+    torch.nn.utils.clip_grad_norm_(detr.parameters(), 0.1)
+    opt.step()
+    detr_losses.append(losses.item())
+out["detr.loss"] = torch.tensor(detr_losses)
+out["detr.logs"] = torch.tensor(detr_logs)
+texts_detr_keys = sorted(loss_dict.keys())
+out["detr.matches"] = torch.stack(detr_matches)
+save_params("detr.final.", detr)
+
+
+# 8. Transformer-XL's relative attention with memories -----------------------------------------------------------------
+class PositionalEmbedding(nn.Module):
+    def __init__(self, demb):
+        super().__init__()
+        self.demb = demb
+        inv_freq = 1 / (10000 ** (torch.arange(0.0, demb, 2.0) / demb))
+        self.register_buffer('inv_freq', inv_freq)
+
+    def forward(self, pos_seq, bsz=None):
+        sinusoid_inp = torch.ger(pos_seq, self.inv_freq)
+        pos_emb = torch.cat([sinusoid_inp.sin(), sinusoid_inp.cos()], dim=-1)
+        return pos_emb[:, None, :]
+
+
+class PositionwiseFF(nn.Module):
+    def __init__(self, d_model, d_inner):
+        super().__init__()
+        self.CoreNet = nn.Sequential(nn.Linear(d_model, d_inner), nn.ReLU(inplace=True), nn.Linear(d_inner, d_model))
+        self.layer_norm = nn.LayerNorm(d_model)
+
+    def forward(self, inp):
+        core_out = self.CoreNet(inp)
+        return self.layer_norm(inp + core_out)
+
+
+class RelPartialLearnableMultiHeadAttn(nn.Module):
+    def __init__(self, n_head, d_model, d_head):
+        super().__init__()
+        self.n_head, self.d_model, self.d_head = n_head, d_model, d_head
+        self.qkv_net = nn.Linear(d_model, 3 * n_head * d_head, bias=False)
+        self.o_net = nn.Linear(n_head * d_head, d_model, bias=False)
+        self.layer_norm = nn.LayerNorm(d_model)
+        self.scale = 1 / (d_head ** 0.5)
+        self.r_net = nn.Linear(d_model, n_head * d_head, bias=False)
+
+    def _rel_shift(self, x, zero_triu=False):
+        zero_pad = torch.zeros((x.size(0), 1, *x.size()[2:]), device=x.device, dtype=x.dtype)
+        x_padded = torch.cat([zero_pad, x], dim=1)
+        x_padded = x_padded.view(x.size(1) + 1, x.size(0), *x.size()[2:])
+        x = x_padded[1:].view_as(x)
+        if zero_triu:
+            ones = torch.ones((x.size(0), x.size(1)))
+            x = x * torch.tril(ones, x.size(1) - x.size(0))[:, :, None, None]
+        return x
+
+    def forward(self, w, r, r_w_bias, r_r_bias, attn_mask=None, mems=None):
+        qlen, rlen, bsz = w.size(0), r.size(0), w.size(1)
+        if mems is not None:
+            cat = torch.cat([mems, w], 0)
+            w_heads = self.qkv_net(cat)
+            r_head_k = self.r_net(r)
+            w_head_q, w_head_k, w_head_v = torch.chunk(w_heads, 3, dim=-1)
+            w_head_q = w_head_q[-qlen:]
+        else:
+            w_heads = self.qkv_net(w)
+            r_head_k = self.r_net(r)
+            w_head_q, w_head_k, w_head_v = torch.chunk(w_heads, 3, dim=-1)
+        klen = w_head_k.size(0)
+        w_head_q = w_head_q.view(qlen, bsz, self.n_head, self.d_head)
+        w_head_k = w_head_k.view(klen, bsz, self.n_head, self.d_head)
+        w_head_v = w_head_v.view(klen, bsz, self.n_head, self.d_head)
+        r_head_k = r_head_k.view(rlen, self.n_head, self.d_head)
+        rw_head_q = w_head_q + r_w_bias
+        AC = torch.einsum('ibnd,jbnd->ijbn', (rw_head_q, w_head_k))
+        rr_head_q = w_head_q + r_r_bias
+        BD = torch.einsum('ibnd,jnd->ijbn', (rr_head_q, r_head_k))
+        BD = self._rel_shift(BD)
+        attn_score = AC + BD
+        attn_score.mul_(self.scale)
+        if attn_mask is not None and attn_mask.any().item():
+            if attn_mask.dim() == 2:
+                attn_score = attn_score.float().masked_fill(attn_mask[None, :, :, None], -float('inf')).type_as(
+                    attn_score)
+            elif attn_mask.dim() == 3:
+                attn_score = attn_score.float().masked_fill(attn_mask[:, :, :, None], -float('inf')).type_as(
+                    attn_score)
+        attn_prob = F.softmax(attn_score, dim=1)
+        attn_vec = torch.einsum('ijbn,jbnd->ibnd', (attn_prob, w_head_v))
+        attn_vec = attn_vec.contiguous().view(attn_vec.size(0), attn_vec.size(1), self.n_head * self.d_head)
+        attn_out = self.o_net(attn_vec)
+        return self.layer_norm(w + attn_out)
+
+
+class RelPartialLearnableDecoderLayer(nn.Module):
+    def __init__(self, n_head, d_model, d_head, d_inner):
+        super().__init__()
+        self.dec_attn = RelPartialLearnableMultiHeadAttn(n_head, d_model, d_head)
+        self.pos_ff = PositionwiseFF(d_model, d_inner)
+
+    def forward(self, dec_inp, r, r_w_bias, r_r_bias, dec_attn_mask=None, mems=None):
+        output = self.dec_attn(dec_inp, r, r_w_bias, r_r_bias, attn_mask=dec_attn_mask, mems=mems)
+        return self.pos_ff(output)
+
+
+class MemTransformerLM(nn.Module):
+    def __init__(self, n_token, n_layer, n_head, d_model, d_head, d_inner, mem_len):
+        super().__init__()
+        self.n_layer, self.mem_len, self.d_model = n_layer, mem_len, d_model
+        self.word_emb = nn.Embedding(n_token, d_model)
+        self.emb_scale = d_model ** 0.5
+        self.layers = nn.ModuleList([RelPartialLearnableDecoderLayer(n_head, d_model, d_head, d_inner)
+                                     for _ in range(n_layer)])
+        self.pos_emb = PositionalEmbedding(d_model)
+        self.r_w_bias = nn.Parameter(torch.randn(n_head, d_head) * 0.1)
+        self.r_r_bias = nn.Parameter(torch.randn(n_head, d_head) * 0.1)
+        self.out_layer = nn.Linear(d_model, n_token)
+
+    def init_mems(self):
+        return [torch.empty(0) for _ in range(self.n_layer + 1)]
+
+    def _update_mems(self, hids, mems, qlen, mlen):
+        with torch.no_grad():
+            new_mems = []
+            end_idx = mlen + max(0, qlen)
+            beg_idx = max(0, end_idx - self.mem_len)
+            for i in range(len(hids)):
+                cat = torch.cat([mems[i], hids[i]], dim=0)
+                new_mems.append(cat[beg_idx:end_idx].detach())
+        return new_mems
+
+    def _forward(self, dec_inp, mems):
+        qlen, bsz = dec_inp.size()
+        word_emb = self.word_emb(dec_inp) * self.emb_scale
+        mlen = mems[0].size(0) if mems is not None else 0
+        klen = mlen + qlen
+        dec_attn_mask = torch.triu(word_emb.new_ones(qlen, klen), diagonal=1 + mlen).bool()[:, :, None]
+        hids = []
+        pos_seq = torch.arange(klen - 1, -1, -1.0, device=word_emb.device, dtype=word_emb.dtype)
+        pos_emb = self.pos_emb(pos_seq)
+        core_out = word_emb
+        hids.append(core_out)
+        for i, layer in enumerate(self.layers):
+            mems_i = None if mems is None else mems[i]
+            core_out = layer(core_out, pos_emb, self.r_w_bias, self.r_r_bias, dec_attn_mask=dec_attn_mask,
+                             mems=mems_i)
+            hids.append(core_out)
+        new_mems = self._update_mems(hids, mems, mlen, qlen)
+        return core_out, new_mems
+
+    def forward(self, data, target, *mems):
+        if not mems:
+            mems = self.init_mems()
+        tgt_len = target.size(0)
+        hidden, new_mems = self._forward(data, mems=mems)
+        pred_hid = hidden[-tgt_len:]
+        logit = self.out_layer(pred_hid.view(-1, pred_hid.size(-1)))
+        loss = F.cross_entropy(logit, target.reshape(-1), reduction='none').view(tgt_len, -1)
+        return [loss] + new_mems
+
+
+txl = MemTransformerLM(11, 2, 2, 8, 4, 12, 4)
+txl_data = torch.randint(0, 11, (13, 2))
+out["txl.data"] = txl_data
+save_state("txl.init.", txl)
+opt = torch.optim.Adam(txl.parameters(), lr=0.01)
+mems = tuple()
+txl_losses, txl_norms = [], []
+for batch, i in enumerate(range(0, 12, 4)):
+    data, target = txl_data[i:i + 4], txl_data[i + 1:i + 5]
+    txl.zero_grad()
+    ret = txl(data, target, *mems)
+    loss, mems = ret[0], ret[1:]
+    loss = loss.float().mean().type_as(loss)
+    loss.backward()
+    if batch == 0:
+        save_grads("txl.grad0.", txl)
+    if batch == 1:
+        save_grads("txl.grad1.", txl)
+        for k, m in enumerate(mems):
+            out["txl.mems1.%d" % k] = m.clone()
+    txl_norms.append(torch.nn.utils.clip_grad_norm_(txl.parameters(), 0.25).item())
+    opt.step()
+    txl_losses.append(loss.item())
+out["txl.loss"] = torch.tensor(txl_losses)
+out["txl.norms"] = torch.tensor(txl_norms)
+save_params("txl.final.", txl)
+rs = RelPartialLearnableMultiHeadAttn(2, 8, 4)
+probe = torch.arange(24.0).view(3, 4, 1, 2)
+out["txl.rel_shift"] = rs._rel_shift(probe)
+out["txl.rel_shift_triu"] = rs._rel_shift(probe, zero_triu=True)
+
+
 # grad_fn names of the programs' ops -----------------------------------------------------------------------------------
 texts = {}
 gw = torch.randn(6, 3, requires_grad=True)
@@ -952,6 +1376,7 @@ texts["masked_fill_inf"] = gw.masked_fill(gw > 1, float("-inf")).grad_fn.name()
 texts["categorical_entropy"] = Categorical(logits=gw).entropy().grad_fn.name()
 texts["categorical_log_prob"] = Categorical(logits=gw).log_prob(torch.tensor([0, 1, 2, 0, 1, 2])).grad_fn.name()
 texts["clamp_max"] = gw.clamp(max=0.5).grad_fn.name()
+texts["detr_log_keys"] = ",".join(texts_detr_keys)
 texts["kl_div_none"] = F.kl_div(F.log_softmax(gw, 1), F.softmax(gw, 1), reduction='none').grad_fn.name()
 with open("texts10.txt", "w") as f:
     for k, v in texts.items():
