@@ -1359,6 +1359,254 @@ out["txl.rel_shift"] = rs._rel_shift(probe)
 out["txl.rel_shift_triu"] = rs._rel_shift(probe, zero_triu=True)
 
 
+# 9. Lovasz losses (bermanmaxim/LovaszSoftmax), in float32 as the reference runs --------------------------------------
+def lovasz_grad(gt_sorted):
+    p = len(gt_sorted)
+    gts = gt_sorted.sum()
+    intersection = gts - gt_sorted.float().cumsum(0)
+    union = gts + (1 - gt_sorted).float().cumsum(0)
+    jaccard = 1. - intersection / union
+    if p > 1:
+        jaccard[1:p] = jaccard[1:p] - jaccard[0:-1]
+    return jaccard
+
+
+def lz_mean(l, ignore_nan=False, empty=0):
+    l = iter(l)
+    try:
+        n = 1
+        acc = next(l)
+    except StopIteration:
+        return empty
+    for n, v in enumerate(l, 2):
+        acc += v
+    if n == 1:
+        return acc
+    return acc / n
+
+
+def flatten_binary_scores(scores, labels, ignore=None):
+    scores = scores.view(-1)
+    labels = labels.view(-1)
+    if ignore is None:
+        return scores, labels
+    valid = (labels != ignore)
+    return scores[valid], labels[valid]
+
+
+def lovasz_hinge_flat(logits, labels):
+    if len(labels) == 0:
+        return logits.sum() * 0.
+    signs = 2. * labels.float() - 1.
+    errors = (1. - logits * signs)
+    errors_sorted, perm = torch.sort(errors, dim=0, descending=True)
+    perm = perm.data
+    gt_sorted = labels[perm]
+    grad = lovasz_grad(gt_sorted)
+    return torch.dot(F.relu(errors_sorted), grad)
+
+
+def lovasz_hinge(logits, labels, per_image=True, ignore=None):
+    if per_image:
+        return lz_mean(lovasz_hinge_flat(*flatten_binary_scores(log.unsqueeze(0), lab.unsqueeze(0), ignore))
+                       for log, lab in zip(logits, labels))
+    return lovasz_hinge_flat(*flatten_binary_scores(logits, labels, ignore))
+
+
+def flatten_probas(probas, labels, ignore=None):
+    if probas.dim() == 3:
+        B, H, W = probas.size()
+        probas = probas.view(B, 1, H, W)
+    B, C, H, W = probas.size()
+    probas = probas.permute(0, 2, 3, 1).contiguous().view(-1, C)
+    labels = labels.view(-1)
+    if ignore is None:
+        return probas, labels
+    valid = (labels != ignore)
+    vprobas = probas[valid.nonzero().squeeze()]
+    vlabels = labels[valid]
+    return vprobas, vlabels
+
+
+def lovasz_softmax_flat(probas, labels, classes='present'):
+    if probas.numel() == 0:
+        return probas * 0.
+    C = probas.size(1)
+    losses = []
+    class_to_sum = list(range(C)) if classes in ['all', 'present'] else classes
+    for c in class_to_sum:
+        fg = (labels == c).float()
+        if classes == 'present' and fg.sum() == 0:
+            continue
+        class_pred = probas[:, c]
+        errors = (fg - class_pred).abs()
+        errors_sorted, perm = torch.sort(errors, 0, descending=True)
+        perm = perm.data
+        fg_sorted = fg[perm]
+        losses.append(torch.dot(errors_sorted, lovasz_grad(fg_sorted)))
+    return lz_mean(losses)
+
+
+def lovasz_softmax(probas, labels, classes='present', per_image=False, ignore=None):
+    if per_image:
+        return lz_mean(lovasz_softmax_flat(*flatten_probas(prob.unsqueeze(0), lab.unsqueeze(0), ignore),
+                                           classes=classes) for prob, lab in zip(probas, labels))
+    return lovasz_softmax_flat(*flatten_probas(probas, labels, ignore), classes=classes)
+
+
+class LzNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Conv2d(3, 6, 3, padding=1)
+        self.seg = nn.Conv2d(6, 4, 1)
+        self.edge = nn.Conv2d(6, 1, 1)
+
+    def forward(self, x):
+        h = F.relu(self.body(x))
+        return self.seg(h), self.edge(h).squeeze(1)
+
+
+lz = LzNet().float()
+lz_x = torch.randn(2, 3, 5, 5).float()
+lz_labels = torch.randint(0, 3, (2, 5, 5))  # class 3 is absent: 'present' skips it
+lz_labels[0, 0, :3] = 255
+lz_labels[1, 4, 2:] = 255
+lz_edges = (torch.rand(2, 5, 5) < 0.4).long()
+lz_edges[1, 0, 0] = 255
+out["lz.x"] = lz_x
+out["lz.labels"] = lz_labels
+out["lz.edges"] = lz_edges
+opt = torch.optim.SGD(lz.parameters(), lr=0.05, momentum=0.9)
+
+
+def lz_forward():
+    seg, edge = lz(lz_x)
+    probas = F.softmax(seg, dim=1)
+    terms = torch.stack([lovasz_softmax(probas, lz_labels, ignore=255),
+                         lovasz_softmax(probas, lz_labels, per_image=True, ignore=255, classes='all'),
+                         lovasz_hinge(edge, lz_edges, per_image=True, ignore=255)])
+    return terms, terms.sum()
+
+
+train("lz.", lz, opt, 3, lz_forward, lambda t: out.__setitem__("lz.terms0", t.detach().clone()))
+out["lz.grad_probe"] = lovasz_grad(torch.tensor([1, 1, 0, 1, 0, 0]))
+
+
+# 10. generation as transformers' generate: logits processors, sampling, beam search, a KV cache ------------------------
+class TinyLM(nn.Module):
+    def __init__(self, vocab=13, d=8):
+        super().__init__()
+        self.wte = nn.Embedding(vocab, d)
+        self.wpe = nn.Embedding(16, d)
+        self.q = nn.Linear(d, d)
+        self.k = nn.Linear(d, d)
+        self.v = nn.Linear(d, d)
+        self.ln = nn.LayerNorm(d)
+        self.lm_head = nn.Linear(d, vocab, bias=False)
+
+    def forward(self, input_ids, past_key_values=None):
+        past_len = 0 if past_key_values is None else past_key_values[0].size(1)
+        pos = torch.arange(past_len, past_len + input_ids.size(1))
+        h = self.wte(input_ids) + self.wpe(pos)[None]
+        q, k, v = self.q(h), self.k(h), self.v(h)
+        if past_key_values is not None:
+            k = torch.cat([past_key_values[0], k], dim=-2)
+            v = torch.cat([past_key_values[1], v], dim=-2)
+        att = q @ k.transpose(-1, -2) / math.sqrt(k.size(-1))
+        causal = torch.ones(q.size(1), k.size(1), dtype=torch.bool).tril(diagonal=past_len)
+        att = att.masked_fill(~causal, float("-inf")).softmax(-1)
+        h = self.ln(h + att @ v)
+        return self.lm_head(h), (k, v)
+
+
+def repetition_penalty(input_ids, scores, penalty):
+    score = torch.gather(scores, 1, input_ids)
+    score = torch.where(score < 0, score * penalty, score / penalty)
+    return scores.scatter(1, input_ids, score)
+
+
+def top_k_warper(scores, top_k, filter_value=-float("Inf")):
+    top_k = min(top_k, scores.size(-1))
+    indices_to_remove = scores < torch.topk(scores, top_k)[0][..., -1, None]
+    return scores.masked_fill(indices_to_remove, filter_value)
+
+
+def top_p_warper(scores, top_p, filter_value=-float("Inf"), min_tokens_to_keep=1):
+    sorted_logits, sorted_indices = torch.sort(scores, descending=False)
+    cumulative_probs = sorted_logits.softmax(dim=-1).cumsum(dim=-1)
+    sorted_indices_to_remove = cumulative_probs <= (1 - top_p)
+    sorted_indices_to_remove[..., -min_tokens_to_keep:] = 0
+    indices_to_remove = sorted_indices_to_remove.scatter(1, sorted_indices, sorted_indices_to_remove)
+    return scores.masked_fill(indices_to_remove, filter_value)
+
+
+lm = TinyLM()
+save_state("gen.init.", lm)
+prompt = torch.tensor([[3, 7, 1], [5, 5, 2]])
+out["gen.prompt"] = prompt
+eos, pad = 0, 12
+with torch.no_grad():
+    # sampling: repetition penalty, temperature, top-k, top-p, then gpt-fast's multinomial_sample_one_no_sync with
+    # the exponential draws saved (torch.multinomial's draws are PyTorch's generator's)
+    input_ids = prompt.clone()
+    unfinished = torch.ones(2, dtype=torch.long)
+    past = None
+    qs, warped = [], []
+    cur = input_ids
+    for step in range(6):
+        logits, past = lm(cur, past)
+        scores = logits[:, -1, :]
+        scores = repetition_penalty(input_ids, scores, 1.3)
+        scores = scores / 0.7
+        scores = top_k_warper(scores, 6)
+        scores = top_p_warper(scores, 0.8)
+        warped.append(scores.clone())
+        probs = F.softmax(scores, dim=-1)
+        q = torch.empty_like(probs).exponential_(1)
+        qs.append(q)
+        next_tokens = torch.argmax(probs / q, dim=-1)
+        next_tokens = next_tokens * unfinished + pad * (1 - unfinished)
+        input_ids = torch.cat([input_ids, next_tokens[:, None]], dim=-1)
+        unfinished = unfinished & ~torch.isin(input_ids[:, -1], torch.tensor([eos]))
+        cur = next_tokens[:, None]
+    out["gen.sample_q"] = torch.stack(qs)
+    out["gen.sample_warped"] = torch.stack(warped)
+    out["gen.sample_ids"] = input_ids
+    out["gen.sample_kv"] = past[0].clone()
+    # beam search (3 beams, length_penalty 1.0, no EOS: BeamSearchScorer.process keeps the first num_beams
+    # candidates of each batch in topk's order, finalize the best score / length)
+    num_beams, batch_size = 3, 2
+    input_ids = prompt.repeat_interleave(num_beams, dim=0)
+    beam_scores = torch.zeros((batch_size, num_beams))
+    beam_scores[:, 1:] = -1e9
+    beam_scores = beam_scores.view((batch_size * num_beams,))
+    past = None
+    cur = input_ids
+    all_scores = []
+    for step in range(4):
+        logits, past = lm(cur, past)
+        next_token_logits = logits[:, -1, :]
+        next_token_scores = F.log_softmax(next_token_logits, dim=-1)
+        next_token_scores = repetition_penalty(input_ids, next_token_scores, 1.3)
+        next_token_scores = next_token_scores + beam_scores[:, None].expand_as(next_token_scores)
+        vocab_size = next_token_scores.shape[-1]
+        next_token_scores = next_token_scores.view(batch_size, num_beams * vocab_size)
+        next_token_scores, next_tokens = torch.topk(next_token_scores, 2 * num_beams, dim=1, largest=True, sorted=True)
+        next_indices = torch.div(next_tokens, vocab_size, rounding_mode="floor")
+        next_tokens = next_tokens % vocab_size
+        beam_scores = next_token_scores[:, :num_beams].reshape(-1)
+        beam_next_tokens = next_tokens[:, :num_beams].reshape(-1)
+        beam_idx = (next_indices[:, :num_beams] + torch.arange(batch_size)[:, None] * num_beams).reshape(-1)
+        input_ids = torch.cat([input_ids[beam_idx, :], beam_next_tokens.unsqueeze(-1)], dim=-1)
+        past = tuple(p.index_select(0, beam_idx) for p in past)
+        cur = beam_next_tokens[:, None]
+        all_scores.append(beam_scores.clone())
+    out["gen.beam_scores"] = torch.stack(all_scores)
+    out["gen.beam_ids"] = input_ids
+    final = beam_scores.view(batch_size, num_beams) / (input_ids.shape[-1] ** 1.0)
+    out["gen.beam_best"] = input_ids.view(batch_size, num_beams, -1)[torch.arange(batch_size), final.argmax(-1)]
+
+
 # grad_fn names of the programs' ops -----------------------------------------------------------------------------------
 texts = {}
 gw = torch.randn(6, 3, requires_grad=True)

@@ -70,6 +70,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <li>Transformer-XL as kimiyoung/transformer-xl's mem_transformer.py: the relative attention (einsum, _rel_shift by
  * cat, view and a slice, the mask applied in float32 and cast back by type_as), segment memories from empty 1-D
  * tensors grown by cat and detached, the loss's float32 mean.</li>
+ * <li>bermanmaxim/LovaszSoftmax's losses in float32, as the reference runs (lovasz_grad by cumsum and an in-place
+ * slice difference, sort descending, dot, ignored pixels dropped by nonzero, per image, the hinge form, the in-place
+ * mean).</li>
+ * <li>Generation as transformers' generate over a tiny LM with a KV cache grown by cat: repetition penalty (gather,
+ * where, scatter), temperature, top-k and top-p warpers (sort, softmax cumsum, scatter of the mask back), sampling by
+ * gpt-fast's argmax(probs / q) with PyTorch's exponential draws read from the file, EOS and padding by isin; beam
+ * search (topk over beams x vocabulary, floor division and remainder, the beams' histories and caches reordered by
+ * index and index_select).</li>
  * <li>The grad_fn names of the programs' ops.</li>
  * </ol>
  */
@@ -1453,6 +1461,245 @@ class OutsiderPrograms10Test extends Float64DefaultDtype {
         }
         same(e("txl.norms"), values(norms, F64), "gradient norms before clipping");
         PT.assertNamed("txl.final.", txl, false, 1, "Transformer-XL after 3 segments");
+    }
+
+    // ------------------------------------------------------------------ 8. Lovasz losses, in float32
+
+    /** LovaszSoftmax's lovasz_grad: the Jaccard gradient of the sorted ground truth. */
+    static Tensor lovaszGrad(Tensor gtSorted) {
+        int p = gtSorted.size(0);
+        Tensor gts = gtSorted.sum();
+        Tensor intersection = gts.sub(gtSorted.to(DType.FLOAT32).cumsum(0));
+        Tensor oneMinus = gtSorted.dtype() == DType.INT64 ? gtSorted.neg().add(1L) : gtSorted.neg().add(1.0);
+        Tensor union = gts.add(oneMinus.to(DType.FLOAT32).cumsum(0));
+        Tensor jaccard = intersection.div(union).neg().add(1.0);
+        if (p > 1) {
+            jaccard.indexPut_(new Index[] {Index.slice(1, p, null)},
+                    jaccard.index(Index.slice(1, p, null)).sub(jaccard.index(Index.slice(0, -1, null))), false);
+        }
+        return jaccard;
+    }
+
+    /** LovaszSoftmax's mean: the first term accumulated in place ({@code acc += v}), then divided by the count. */
+    static Tensor lzMean(List<Tensor> l) {
+        Tensor acc = l.get(0);
+        for (int n = 1; n < l.size(); n++) {
+            acc.add_(l.get(n));
+        }
+        return l.size() == 1 ? acc : acc.div(l.size());
+    }
+
+    static Tensor lovaszHingeFlat(Tensor logits, Tensor labels) {
+        Tensor signs = labels.to(DType.FLOAT32).mul(2.0).sub(1.0);
+        Tensor errors = logits.mul(signs).neg().add(1.0);
+        Tensor.ValuesIndices sorted = errors.sort(0, true);
+        Tensor gtSorted = at(labels, sorted.indices());
+        return Functional.relu(sorted.values()).dot(lovaszGrad(gtSorted));
+    }
+
+    static Tensor lovaszHinge(Tensor logits, Tensor labels, long ignore) {
+        List<Tensor> per = new ArrayList<>();
+        for (int b = 0; b < logits.size(0); b++) {
+            Tensor scores = logits.select(0, b).unsqueeze(0).view(-1);
+            Tensor lab = labels.select(0, b).unsqueeze(0).view(-1);
+            Tensor valid = lab.ne(ignore);
+            per.add(lovaszHingeFlat(at(scores, valid), at(lab, valid)));
+        }
+        return lzMean(per);
+    }
+
+    static Tensor[] flattenProbas(Tensor probas, Tensor labels, long ignore) {
+        int c = probas.size(1);
+        probas = probas.permute(0, 2, 3, 1).contiguous().view(-1, c);
+        labels = labels.view(-1);
+        Tensor valid = labels.ne(ignore);
+        return new Tensor[] {at(probas, valid.nonzero().squeeze()), at(labels, valid)};
+    }
+
+    static Tensor lovaszSoftmaxFlat(Tensor probas, Tensor labels, boolean present) {
+        List<Tensor> losses = new ArrayList<>();
+        for (int c = 0; c < probas.size(1); c++) {
+            Tensor fg = labels.eq((long) c).to(DType.FLOAT32);
+            if (present && fg.sum().item() == 0) {
+                continue;
+            }
+            Tensor errors = fg.sub(probas.index(Index.all(), Index.of(c))).abs();
+            Tensor.ValuesIndices sorted = errors.sort(0, true);
+            losses.add(sorted.values().dot(lovaszGrad(at(fg, sorted.indices()))));
+        }
+        return lzMean(losses);
+    }
+
+    static Tensor lovaszSoftmax(Tensor probas, Tensor labels, boolean present, boolean perImage, long ignore) {
+        if (perImage) {
+            List<Tensor> per = new ArrayList<>();
+            for (int b = 0; b < probas.size(0); b++) {
+                Tensor[] f = flattenProbas(probas.select(0, b).unsqueeze(0), labels.select(0, b).unsqueeze(0), ignore);
+                per.add(lovaszSoftmaxFlat(f[0], f[1], present));
+            }
+            return lzMean(per);
+        }
+        Tensor[] f = flattenProbas(probas, labels, ignore);
+        return lovaszSoftmaxFlat(f[0], f[1], present);
+    }
+
+    static final class LzNet extends Container {
+        final Conv2d body = registerModule("body", new Conv2d(3, 6, 3, 1, 1));
+        final Conv2d seg = registerModule("seg", new Conv2d(6, 4, 1));
+        final Conv2d edge = registerModule("edge", new Conv2d(6, 1, 1));
+    }
+
+    @Test
+    void lovaszSoftmaxAndHingeInFloat32WithIgnoredPixels() {
+        same(e("lz.grad_probe"), lovaszGrad(longs(1, 1, 0, 1, 0, 0)), "lovasz_grad of a sorted 0/1 ground truth");
+        LzNet lz = PT.loaded(new LzNet(), "lz.init.", DType.FLOAT32);
+        Tensor x = e("lz.x");
+        Tensor labels = e("lz.labels");
+        Tensor edges = e("lz.edges");
+        SGD opt = new SGD(lz.parameters(), 0.05, 0.9, 0, 0, false);
+        List<Double> losses = new ArrayList<>();
+        for (int step = 0; step < 3; step++) {
+            opt.zeroGrad();
+            Tensor h = Functional.relu(lz.body.apply(x));
+            Tensor probas = Functional.softmax(lz.seg.apply(h), 1);
+            Tensor edge = lz.edge.apply(h).squeeze(1);
+            Tensor terms = Tensor.stack(List.of(lovaszSoftmax(probas, labels, true, false, 255),
+                    lovaszSoftmax(probas, labels, false, true, 255), lovaszHinge(edge, edges, 255)), 0);
+            Tensor loss = terms.sum();
+            loss.backward();
+            if (step == 0) {
+                same(e("lz.terms0"), terms, "Lovasz-softmax (present), per image (all classes), Lovasz hinge");
+                PT.assertNamed("lz.grad0.", lz, true, 1, "Lovasz gradient");
+            }
+            opt.step();
+            losses.add(loss.item());
+        }
+        same(e("lz.loss").to(DType.FLOAT32), values(losses, DType.FLOAT32), "Lovasz losses");
+        PT.assertNamed("lz.final.", lz, false, 1, "Lovasz net after 3 steps");
+    }
+
+    // ------------------------------------------------------------------ 9. generation as transformers' generate
+
+    static final class TinyLm extends Container {
+        final Embedding wte = registerModule("wte", new Embedding(13, 8));
+        final Embedding wpe = registerModule("wpe", new Embedding(16, 8));
+        final Linear q = registerModule("q", new Linear(8, 8));
+        final Linear k = registerModule("k", new Linear(8, 8));
+        final Linear v = registerModule("v", new Linear(8, 8));
+        final dev.ember.nn.LayerNorm ln = registerModule("ln", new dev.ember.nn.LayerNorm(8));
+        final Linear lmHead = registerModule("lm_head", new Linear(8, 13, false));
+
+        /** The logits and the grown (k, v) cache. */
+        Tensor[] run(Tensor inputIds, Tensor[] past) {
+            int pastLen = past == null ? 0 : past[0].size(1);
+            Tensor pos = Tensor.arange(pastLen, pastLen + inputIds.size(1));
+            Tensor h = wte.apply(inputIds).add(wpe.apply(pos).index(Index.newAxis()));
+            Tensor qq = q.apply(h);
+            Tensor kk = k.apply(h);
+            Tensor vv = v.apply(h);
+            if (past != null) {
+                kk = Tensor.cat(List.of(past[0], kk), -2);
+                vv = Tensor.cat(List.of(past[1], vv), -2);
+            }
+            Tensor att = qq.matmul(kk.transpose(-1, -2)).div(Math.sqrt(kk.size(-1)));
+            Tensor causal = Tensor.ones(DType.BOOL, qq.size(1), kk.size(1)).tril(pastLen);
+            att = att.maskedFill(causal.bitwiseNot(), Double.NEGATIVE_INFINITY).softmax(-1);
+            h = ln.apply(h.add(att.matmul(vv)));
+            return new Tensor[] {lmHead.apply(h), kk, vv};
+        }
+    }
+
+    static Tensor repetitionPenalty(Tensor inputIds, Tensor scores, double penalty) {
+        Tensor score = scores.gather(1, inputIds);
+        score = Tensor.where(score.lt(0.0), score.mul(penalty), score.div(penalty));
+        return scores.scatter(1, inputIds, score);
+    }
+
+    static Tensor topKWarper(Tensor scores, int topK) {
+        topK = Math.min(topK, scores.size(-1));
+        Tensor kth = scores.topk(topK).values().index(Index.ellipsis(), Index.of(-1), Index.newAxis());
+        return scores.maskedFill(scores.lt(kth), Double.NEGATIVE_INFINITY);
+    }
+
+    static Tensor topPWarper(Tensor scores, double topP, int minTokensToKeep) {
+        Tensor.ValuesIndices sorted = scores.sort(-1, false);
+        Tensor cumulativeProbs = sorted.values().softmax(-1).cumsum(-1);
+        Tensor sortedIndicesToRemove = cumulativeProbs.le(1 - topP);
+        sortedIndicesToRemove.indexPut_(new Index[] {Index.ellipsis(), Index.slice(-minTokensToKeep, null, null)}, 0L,
+                false);
+        Tensor indicesToRemove = sortedIndicesToRemove.scatter(1, sorted.indices(), sortedIndicesToRemove);
+        return scores.maskedFill(indicesToRemove, Double.NEGATIVE_INFINITY);
+    }
+
+    @Test
+    void generationWithLogitsProcessorsSamplingBeamSearchAndAKvCache() {
+        TinyLm lm = init(new TinyLm(), "gen.init.");
+        Tensor prompt = e("gen.prompt");
+        long eos = 0;
+        long pad = 12;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor inputIds = prompt.clone();
+            Tensor unfinished = Tensor.ones(DType.INT64, 2);
+            Tensor[] past = null;
+            Tensor cur = inputIds;
+            List<Tensor> warped = new ArrayList<>();
+            for (int step = 0; step < 6; step++) {
+                Tensor[] r = lm.run(cur, past);
+                past = new Tensor[] {r[1], r[2]};
+                Tensor scores = r[0].index(Index.all(), Index.of(-1), Index.all());
+                scores = repetitionPenalty(inputIds, scores, 1.3);
+                scores = scores.div(0.7);
+                scores = topKWarper(scores, 6);
+                scores = topPWarper(scores, 0.8, 1);
+                warped.add(scores);
+                Tensor probs = Functional.softmax(scores, -1);
+                Tensor nextTokens = probs.div(e("gen.sample_q").select(0, step)).argmax(-1);
+                nextTokens = nextTokens.mul(unfinished).add(unfinished.neg().add(1L).mul(pad));
+                inputIds = Tensor.cat(List.of(inputIds, nextTokens.index(Index.all(), Index.newAxis())), -1);
+                unfinished = unfinished.bitwiseAnd(inputIds.index(Index.all(), Index.of(-1))
+                        .isin(longs(eos)).bitwiseNot());
+                cur = nextTokens.index(Index.all(), Index.newAxis());
+            }
+            same(e("gen.sample_warped"), Tensor.stack(warped, 0), "repetition penalty, temperature, top-k, top-p");
+            exact(e("gen.sample_ids"), inputIds, "sampled sequences (EOS, then padding)");
+            same(e("gen.sample_kv"), past[0], "the key cache grown by cat");
+
+            int numBeams = 3;
+            int batchSize = 2;
+            inputIds = prompt.repeatInterleave(numBeams, 0);
+            Tensor beamScores = Tensor.zeros(batchSize, numBeams);
+            beamScores.indexPut_(new Index[] {Index.all(), Index.slice(1, null, null)}, -1e9, false);
+            beamScores = beamScores.view(batchSize * numBeams);
+            past = null;
+            cur = inputIds;
+            List<Tensor> allScores = new ArrayList<>();
+            for (int step = 0; step < 4; step++) {
+                Tensor[] r = lm.run(cur, past);
+                Tensor nextTokenScores = Functional.logSoftmax(r[0].index(Index.all(), Index.of(-1), Index.all()), -1);
+                nextTokenScores = repetitionPenalty(inputIds, nextTokenScores, 1.3);
+                nextTokenScores = nextTokenScores.add(beamScores.index(Index.all(), Index.newAxis())
+                        .expandAs(nextTokenScores));
+                int vocabSize = nextTokenScores.size(-1);
+                nextTokenScores = nextTokenScores.view(batchSize, numBeams * vocabSize);
+                Tensor.ValuesIndices top = nextTokenScores.topk(2 * numBeams, 1, true, true);
+                Tensor nextIndices = top.indices().div((long) vocabSize, "floor");
+                Tensor nextTokens = top.indices().remainder((long) vocabSize);
+                beamScores = top.values().index(Index.all(), Index.slice(null, numBeams, null)).reshape(-1);
+                Tensor beamNextTokens = nextTokens.index(Index.all(), Index.slice(null, numBeams, null)).reshape(-1);
+                Tensor beamIdx = nextIndices.index(Index.all(), Index.slice(null, numBeams, null))
+                        .add(Tensor.arange(batchSize).index(Index.all(), Index.newAxis()).mul(numBeams)).reshape(-1);
+                inputIds = Tensor.cat(List.of(inputIds.index(Index.of(beamIdx), Index.all()),
+                        beamNextTokens.unsqueeze(-1)), -1);
+                past = new Tensor[] {r[1].indexSelect(0, beamIdx), r[2].indexSelect(0, beamIdx)};
+                cur = beamNextTokens.index(Index.all(), Index.newAxis());
+                allScores.add(beamScores);
+            }
+            same(e("gen.beam_scores"), Tensor.stack(allScores, 0), "beam scores at each step");
+            exact(e("gen.beam_ids"), inputIds, "the beams");
+            Tensor fin = beamScores.view(batchSize, numBeams).div(Math.pow(inputIds.size(-1), 1.0));
+            exact(e("gen.beam_best"), inputIds.view(batchSize, numBeams, -1).index(Index.of(Tensor.arange(batchSize)),
+                    Index.of(fin.argmax(-1))), "the best beam of each prompt");
+        }
     }
 
     // ------------------------------------------------------------------ 5. grad_fn names
