@@ -327,16 +327,17 @@ class OutsiderPrograms10Test extends Float64DefaultDtype {
     }
 
     static final class TabMlp extends Module {
-        final ModuleDict<Embedding> embedLayers;
+        final ModuleDict<Embedding> embedLayers = registerModule("embed_layers", new ModuleDict<>(embeddings()));
         final BatchNorm1d norm = registerModule("norm", new BatchNorm1d(2));
         final Sequential mlp = registerModule("mlp", new Sequential(new Linear(7, 8), new ReLU(), new Linear(8, 4),
                 new ReLU()));
 
-        TabMlp() {
+        /** The column embeddings, registered first as the Python class registers them. */
+        static Map<String, Embedding> embeddings() {
             Map<String, Embedding> m = new LinkedHashMap<>();
             m.put("emb_layer_a", new Embedding(5, 3, 0L));
             m.put("emb_layer_b", new Embedding(4, 2, 0L));
-            embedLayers = registerModule("embed_layers", new ModuleDict<>(m));
+            return m;
         }
 
         @Override
@@ -1171,6 +1172,11 @@ class OutsiderPrograms10Test extends Float64DefaultDtype {
     }
 
     static final class Mlp extends Module {
+
+        @Override
+        protected String moduleName() {
+            return "MLP";
+        }
         final ModuleList<Linear> layers;
 
         Mlp(int inputDim, int hiddenDim, int outputDim, int numLayers) {
@@ -1272,6 +1278,11 @@ class OutsiderPrograms10Test extends Float64DefaultDtype {
     // ------------------------------------------------------------------ 7. Transformer-XL
 
     static final class RelAttn extends Container {
+
+        @Override
+        protected String moduleName() {
+            return "RelPartialLearnableMultiHeadAttn";
+        }
         final int nHead = 2;
         final int dHead = 4;
         final double scale = 1 / Math.pow(4, 0.5);
@@ -1323,6 +1334,11 @@ class OutsiderPrograms10Test extends Float64DefaultDtype {
     }
 
     static final class PositionwiseFf extends Module {
+
+        @Override
+        protected String moduleName() {
+            return "PositionwiseFF";
+        }
         final Sequential coreNet = registerModule("CoreNet", new Sequential(new Linear(8, 12), new ReLU(true),
                 new Linear(12, 8)));
         final dev.ember.nn.LayerNorm layerNorm = registerModule("layer_norm", new dev.ember.nn.LayerNorm(8));
@@ -1334,6 +1350,11 @@ class OutsiderPrograms10Test extends Float64DefaultDtype {
     }
 
     static final class DecoderLayer extends Container {
+
+        @Override
+        protected String moduleName() {
+            return "RelPartialLearnableDecoderLayer";
+        }
         final RelAttn decAttn = registerModule("dec_attn", new RelAttn());
         final PositionwiseFf posFf = registerModule("pos_ff", new PositionwiseFf());
     }
@@ -1702,6 +1723,40 @@ class OutsiderPrograms10Test extends Float64DefaultDtype {
         }
     }
 
+    /**
+     * print(...) of the programs' modules as PyTorch's (texts10.txt, 1.13): DETR's bbox_embed is held to 2.x's
+     * ModuleList printout, which shows its two equal Linear layers once as {@code (0-1): 2 x Linear(...)} (2.x's
+     * ModuleList.__repr__; 1.13 listed them one by one).
+     */
+    @Test
+    void printoutsOfTheProgramsModules() {
+        Map<String, String> texts = ExpectedLines.barTexts("/outsiderprograms10/texts10.txt");
+        Dlrm dlrm = new Dlrm(4, new int[] {7, 5, 9});
+        dlrm.to(F64);
+        Map<String, Module> got = new LinkedHashMap<>();
+        got.put("repr_dlrm_emb_l", dlrm.embL);
+        got.put("repr_dlrm_v_W_l", dlrm.vWL);
+        got.put("repr_dlrm_top_l", dlrm.topL);
+        got.put("repr_tt_query", new QueryTower());
+        WideDeep wd = new WideDeep();
+        got.put("repr_wd_deeptabular", wd.deeptabular);
+        got.put("repr_wd_wide", wd.wide);
+        got.put("repr_agent_actor", new Agent().actor);
+        got.put("repr_sam_net", new Sequential(new Conv2d(2, 4, 3, 1, 1), new BatchNorm2d(4), new ReLU(),
+                new AdaptiveAvgPool2d(2), new Flatten(), new Linear(16, 5)));
+        got.put("repr_txl_layer", new DecoderLayer());
+        got.put("repr_txl_pos_emb", new PositionalEmbedding(8));
+        got.put("repr_kldiv", new dev.ember.nn.KLDivLoss("batchmean", false));
+        got.put("repr_bce", new dev.ember.nn.BCELoss());
+        got.forEach((k, m) -> assertEquals(texts.get(k).replace("\\n", "\n"), m.toString(), k));
+        String pt113 = texts.get("repr_detr_bbox_embed").replace("\\n", "\n");
+        String pt2 = pt113.replace("    (0): Linear(in_features=8, out_features=8, bias=True)\n"
+                + "    (1): Linear(in_features=8, out_features=8, bias=True)\n",
+                "    (0-1): 2 x Linear(in_features=8, out_features=8, bias=True)\n");
+        assertTrue(!pt2.equals(pt113), "the 1.13 printout lists the two equal layers");
+        assertEquals(pt2, new Mlp(8, 8, 4, 3).toString(), "DETR's MLP, as 2.x prints it");
+    }
+
     // ------------------------------------------------------------------ 5. grad_fn names
 
     /**
@@ -1734,6 +1789,7 @@ class OutsiderPrograms10Test extends Float64DefaultDtype {
     void gradFnNamesOfTheProgramsOps() {
         Map<String, String> names = new LinkedHashMap<>(ExpectedLines.barTexts("/outsiderprograms10/texts10.txt"));
         names.remove("detr_log_keys");
+        names.keySet().removeIf(k -> k.startsWith("repr_"));
         Map<String, Tensor> got = new LinkedHashMap<>();
         Tensor gw = Tensor.randn(6, 3).requiresGrad_(true);
         EmbeddingBag gb = new EmbeddingBag(6, 3, "sum");
