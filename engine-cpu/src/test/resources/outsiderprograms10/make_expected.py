@@ -1607,6 +1607,113 @@ with torch.no_grad():
     out["gen.beam_best"] = input_ids.view(batch_size, num_beams, -1)[torch.arange(batch_size), final.argmax(-1)]
 
 
+# 11. cleanrl's ppo_continuous_action.py, in float32 as it runs -------------------------------------------------------
+from torch.distributions.normal import Normal
+
+
+class ContinuousAgent(nn.Module):
+    def __init__(self, obs_dim, act_dim):
+        super().__init__()
+        self.critic = nn.Sequential(layer_init(nn.Linear(obs_dim, 8)), nn.Tanh(), layer_init(nn.Linear(8, 8)),
+                                    nn.Tanh(), layer_init(nn.Linear(8, 1), std=1.0))
+        self.actor_mean = nn.Sequential(layer_init(nn.Linear(obs_dim, 8)), nn.Tanh(), layer_init(nn.Linear(8, 8)),
+                                        nn.Tanh(), layer_init(nn.Linear(8, act_dim), std=0.01))
+        self.actor_logstd = nn.Parameter(torch.zeros(1, act_dim))
+
+    def get_value(self, x):
+        return self.critic(x)
+
+    def get_action_and_value(self, x, action=None):
+        action_mean = self.actor_mean(x)
+        action_logstd = self.actor_logstd.expand_as(action_mean)
+        action_std = torch.exp(action_logstd)
+        probs = Normal(action_mean, action_std)
+        if action is None:
+            action = probs.sample()
+        return action, probs.log_prob(action).sum(1), probs.entropy().sum(1), self.critic(x)
+
+
+F32 = torch.float32
+batch_size = num_envs * num_steps  # the generation section above reused the name
+cagent = ContinuousAgent(obs_dim, 2).float()
+save_state("cppo.init.", cagent)
+optimizer = torch.optim.Adam(cagent.parameters(), lr=3e-3, eps=1e-5)
+cppo_rows = []
+for iteration in range(1, 3):
+    frac = 1.0 - (iteration - 1.0) / 2
+    optimizer.param_groups[0]["lr"] = frac * 3e-3
+    obs = torch.randn(num_steps + 1, num_envs, obs_dim, dtype=F32)
+    rewards = torch.randn(num_steps, num_envs, dtype=F32)
+    dones = (torch.rand(num_steps + 1, num_envs) < 0.25).to(F32)
+    dones[0] = 0.0
+    actions = torch.zeros(num_steps, num_envs, 2, dtype=F32)
+    logprobs = torch.zeros(num_steps, num_envs, dtype=F32)
+    values = torch.zeros(num_steps, num_envs, dtype=F32)
+    for step in range(num_steps):
+        with torch.no_grad():
+            action, logprob, _, value = cagent.get_action_and_value(obs[step])
+            values[step] = value.flatten()
+        actions[step] = action
+        logprobs[step] = logprob
+    for k, v in (("obs", obs), ("rewards", rewards), ("dones", dones), ("actions", actions), ("logprobs", logprobs),
+                 ("values", values)):
+        out["cppo.%s%d" % (k, iteration)] = v.clone()
+    next_obs, next_done = obs[num_steps], dones[num_steps]
+    with torch.no_grad():
+        next_value = cagent.get_value(next_obs).reshape(1, -1)
+        advantages = torch.zeros_like(rewards)
+        lastgaelam = 0
+        for t in reversed(range(num_steps)):
+            if t == num_steps - 1:
+                nextnonterminal = 1.0 - next_done
+                nextvalues = next_value
+            else:
+                nextnonterminal = 1.0 - dones[t + 1]
+                nextvalues = values[t + 1]
+            delta = rewards[t] + gamma * nextvalues * nextnonterminal - values[t]
+            advantages[t] = lastgaelam = delta + gamma * gae_lambda * nextnonterminal * lastgaelam
+        returns = advantages + values
+    out["cppo.adv%d" % iteration] = advantages.clone()
+    b_obs = obs[:num_steps].reshape((-1, obs_dim))
+    b_logprobs = logprobs.reshape(-1)
+    b_actions = actions.reshape((-1, 2))
+    b_advantages = advantages.reshape(-1)
+    b_returns = returns.reshape(-1)
+    b_values = values.reshape(-1)
+    b_inds = np.arange(batch_size)
+    shuffles = []
+    for epoch in range(update_epochs):
+        np.random.shuffle(b_inds)
+        shuffles.append(torch.tensor(b_inds.copy()))
+        for start in range(0, batch_size, minibatch_size):
+            mb_inds = b_inds[start:start + minibatch_size]
+            _, newlogprob, entropy, newvalue = cagent.get_action_and_value(b_obs[mb_inds], b_actions[mb_inds])
+            logratio = newlogprob - b_logprobs[mb_inds]
+            ratio = logratio.exp()
+            mb_advantages = b_advantages[mb_inds]
+            mb_advantages = (mb_advantages - mb_advantages.mean()) / (mb_advantages.std() + 1e-8)
+            pg_loss1 = -mb_advantages * ratio
+            pg_loss2 = -mb_advantages * torch.clamp(ratio, 1 - clip_coef, 1 + clip_coef)
+            pg_loss = torch.max(pg_loss1, pg_loss2).mean()
+            newvalue = newvalue.view(-1)
+            v_loss_unclipped = (newvalue - b_returns[mb_inds]) ** 2
+            v_clipped = b_values[mb_inds] + torch.clamp(newvalue - b_values[mb_inds], -clip_coef, clip_coef)
+            v_loss_clipped = (v_clipped - b_returns[mb_inds]) ** 2
+            v_loss = 0.5 * torch.max(v_loss_unclipped, v_loss_clipped).mean()
+            entropy_loss = entropy.mean()
+            loss = pg_loss - ent_coef * entropy_loss + v_loss * vf_coef
+            optimizer.zero_grad()
+            loss.backward()
+            if iteration == 1 and epoch == 0 and start == 0:
+                save_grads("cppo.grad0.", cagent)
+            nn.utils.clip_grad_norm_(cagent.parameters(), max_grad_norm)
+            optimizer.step()
+            cppo_rows.append([loss.item(), pg_loss.item(), v_loss.item(), entropy_loss.item()])
+    out["cppo.shuffles%d" % iteration] = torch.stack(shuffles)
+out["cppo.losses"] = torch.tensor(cppo_rows, dtype=F32)
+save_params("cppo.final.", cagent)
+
+
 # grad_fn names of the programs' ops -----------------------------------------------------------------------------------
 texts = {}
 gw = torch.randn(6, 3, requires_grad=True)

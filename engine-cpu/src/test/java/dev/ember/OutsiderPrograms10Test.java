@@ -57,7 +57,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * pos_weight, Adagrad and AdamW on the two parts).</li>
  * <li>Reinforcement learning: cleanrl's ppo.py, two iterations of its update loop (GAE, minibatches of a fixed
  * shuffle, the clipped surrogate and value loss, entropy, approx_kl, clipfracs, clip_grad_norm_, the learning rate
- * annealed through the param group, the explained variance).</li>
+ * annealed through the param group, the explained variance), and its ppo_continuous_action.py in float32 (a Normal
+ * policy whose learned log-std is expanded to the batch).</li>
  * <li>Regularization: davda54/sam's SAM and ASAM over SGD (the two steps, the BatchNorm momentum switched off in the
  * second pass, smooth_crossentropy by kl_div 'none'); R-Drop's symmetric KL with a pad mask; Hinton distillation as
  * knowledge-distillation-pytorch's loss_fn_kd (nn.KLDivLoss()'s 'mean' over every element) and with batchmean.</li>
@@ -406,6 +407,53 @@ class OutsiderPrograms10Test extends Float64DefaultDtype {
         }
     }
 
+    /** cleanrl's GAE: the reversed loop with nextnonterminal, lastgaelam starting as the Python int 0. */
+    static Tensor gae(Tensor rewards, Tensor values, Tensor dones, Tensor nextDone, Tensor nextValue, double gamma,
+                      double gaeLambda) {
+        int numSteps = rewards.size(0);
+        Tensor advantages = rewards.zerosLike();
+        Tensor lastgaelam = null;
+        for (int t = numSteps - 1; t >= 0; t--) {
+            Tensor nextnonterminal;
+            Tensor nextvalues;
+            if (t == numSteps - 1) {
+                nextnonterminal = nextDone.neg().add(1.0);
+                nextvalues = nextValue;
+            } else {
+                nextnonterminal = dones.select(0, t + 1).neg().add(1.0);
+                nextvalues = values.select(0, t + 1);
+            }
+            Tensor delta = rewards.select(0, t).add(nextvalues.mul(gamma).mul(nextnonterminal))
+                    .sub(values.select(0, t));
+            Tensor discounted = nextnonterminal.mul(gamma * gaeLambda);
+            discounted = lastgaelam != null ? discounted.mul(lastgaelam) : discounted.mul(0L);
+            Tensor g = delta.add(discounted);
+            advantages.select(0, t).copy_(g.view(-1));
+            lastgaelam = g;
+        }
+        return advantages;
+    }
+
+    /**
+     * cleanrl's PPO loss of one minibatch: {loss, pg_loss, v_loss, entropy_loss} from the new log-probabilities, entropy
+     * and values, with advantage normalization, the clipped surrogate and the clipped value loss.
+     */
+    static Tensor[] ppoLoss(Tensor ratio, Tensor entropy, Tensor newvalue, Tensor mbAdvantages, Tensor mbReturns,
+                            Tensor mbValues, double clipCoef, double entCoef, double vfCoef) {
+        mbAdvantages = mbAdvantages.sub(mbAdvantages.mean()).div(mbAdvantages.std().add(1e-8));
+        Tensor pgLoss1 = mbAdvantages.neg().mul(ratio);
+        Tensor pgLoss2 = mbAdvantages.neg().mul(ratio.clamp(1 - clipCoef, 1 + clipCoef));
+        Tensor pgLoss = pgLoss1.max(pgLoss2).mean();
+        newvalue = newvalue.view(-1);
+        Tensor vLossUnclipped = newvalue.sub(mbReturns).pow(2);
+        Tensor vClipped = mbValues.add(newvalue.sub(mbValues).clamp(-clipCoef, clipCoef));
+        Tensor vLossClipped = vClipped.sub(mbReturns).pow(2);
+        Tensor vLoss = vLossUnclipped.max(vLossClipped).mean().mul(0.5);
+        Tensor entropyLoss = entropy.mean();
+        Tensor loss = pgLoss.sub(entropyLoss.mul(entCoef)).add(vLoss.mul(vfCoef));
+        return new Tensor[] {loss, pgLoss, vLoss, entropyLoss};
+    }
+
     @Test
     void cleanrlPpoUpdateLoopWithGaeMinibatchesAndAnnealing() {
         int numEnvs = 2;
@@ -446,31 +494,11 @@ class OutsiderPrograms10Test extends Float64DefaultDtype {
             Tensor nextObs = obs.select(0, numSteps);
             Tensor nextDone = dones.select(0, numSteps);
             Tensor advantages;
-            Tensor returns;
             try (GradMode off = Ember.noGrad()) {
-                Tensor nextValue = agent.getValue(nextObs).reshape(1, -1);
-                advantages = rewards.zerosLike();
-                Object lastgaelam = 0.0;
-                for (int t = numSteps - 1; t >= 0; t--) {
-                    Tensor nextnonterminal;
-                    Tensor nextvalues;
-                    if (t == numSteps - 1) {
-                        nextnonterminal = nextDone.neg().add(1.0);
-                        nextvalues = nextValue;
-                    } else {
-                        nextnonterminal = dones.select(0, t + 1).neg().add(1.0);
-                        nextvalues = values.select(0, t + 1);
-                    }
-                    Tensor delta = rewards.select(0, t).add(nextvalues.mul(gamma).mul(nextnonterminal))
-                            .sub(values.select(0, t));
-                    Tensor discounted = nextnonterminal.mul(gamma * gaeLambda);
-                    discounted = lastgaelam instanceof Tensor l ? discounted.mul(l) : discounted.mul(0.0);
-                    Tensor g = delta.add(discounted);
-                    advantages.select(0, t).copy_(g.view(-1));
-                    lastgaelam = g;
-                }
-                returns = advantages.add(values);
+                advantages = gae(rewards, values, dones, nextDone, agent.getValue(nextObs).reshape(1, -1), gamma,
+                        gaeLambda);
             }
+            Tensor returns = advantages.add(values);
             advs.add(advantages);
             Tensor bObs = obs.narrow(0, 0, numSteps).reshape(-1, 4);
             Tensor bLogprobs = logprobs.reshape(-1);
@@ -494,19 +522,9 @@ class OutsiderPrograms10Test extends Float64DefaultDtype {
                         approxKl = ratio.sub(1).sub(logratio).mean();
                         clipfracs.add(ratio.sub(1.0).abs().gt(clipCoef).to(DType.FLOAT32).mean().item());
                     }
-                    Tensor mbAdvantages = at(bAdvantages, mbInds);
-                    mbAdvantages = mbAdvantages.sub(mbAdvantages.mean()).div(mbAdvantages.std().add(1e-8));
-                    Tensor pgLoss1 = mbAdvantages.neg().mul(ratio);
-                    Tensor pgLoss2 = mbAdvantages.neg().mul(ratio.clamp(1 - clipCoef, 1 + clipCoef));
-                    Tensor pgLoss = pgLoss1.max(pgLoss2).mean();
-                    Tensor newvalue = r[3].view(-1);
-                    Tensor vLossUnclipped = newvalue.sub(at(bReturns, mbInds)).pow(2);
-                    Tensor vClipped = at(bValues, mbInds).add(newvalue.sub(at(bValues, mbInds))
-                            .clamp(-clipCoef, clipCoef));
-                    Tensor vLossClipped = vClipped.sub(at(bReturns, mbInds)).pow(2);
-                    Tensor vLoss = vLossUnclipped.max(vLossClipped).mean().mul(0.5);
-                    Tensor entropyLoss = r[2].mean();
-                    Tensor loss = pgLoss.sub(entropyLoss.mul(entCoef)).add(vLoss.mul(vfCoef));
+                    Tensor[] l = ppoLoss(ratio, r[2], r[3], at(bAdvantages, mbInds), at(bReturns, mbInds),
+                            at(bValues, mbInds), clipCoef, entCoef, vfCoef);
+                    Tensor loss = l[0];
                     optimizer.zeroGrad();
                     loss.backward();
                     if (iteration == 1 && epoch == 0 && start == 0) {
@@ -514,8 +532,8 @@ class OutsiderPrograms10Test extends Float64DefaultDtype {
                     }
                     ClipGrad.clipGradNorm_(agent.parameters(), 0.5);
                     optimizer.step();
-                    rows.add(Tensor.tensor(new double[] {loss.item(), pgLoss.item(), vLoss.item(),
-                        entropyLoss.item(), oldApproxKl.item(), approxKl.item()}));
+                    rows.add(Tensor.tensor(new double[] {loss.item(), l[1].item(), l[2].item(), l[3].item(),
+                        oldApproxKl.item(), approxKl.item()}));
                 }
             }
             clipfracMeans.add(clipfracs.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN));
@@ -528,6 +546,81 @@ class OutsiderPrograms10Test extends Float64DefaultDtype {
         same(e("ppo.clipfracs"), values(clipfracMeans, F64), "clip fractions");
         close(e("ppo.explained_var"), values(explained, F64), "explained variance", 1);
         PT.assertNamed("ppo.final.", agent, false, 1, "PPO parameters after 12 clipped Adam steps");
+    }
+
+    static final class ContinuousAgent extends Container {
+        final Sequential critic = registerModule("critic", new Sequential(new Linear(4, 8), new Tanh(),
+                new Linear(8, 8), new Tanh(), new Linear(8, 1)));
+        final Sequential actorMean = registerModule("actor_mean", new Sequential(new Linear(4, 8), new Tanh(),
+                new Linear(8, 8), new Tanh(), new Linear(8, 2)));
+
+        ContinuousAgent() {
+            registerParameter("actor_logstd", Tensor.zeros(1, 2));
+        }
+
+        /** {@code get_action_and_value(x, action)}: Normal(mean, exp(logstd expanded)), summed over the action. */
+        Tensor[] getActionAndValue(Tensor x, Tensor action) {
+            Tensor actionMean = actorMean.apply(x);
+            Tensor actionLogstd = param("actor_logstd").expandAs(actionMean);
+            Tensor actionStd = actionLogstd.exp();
+            dev.ember.distributions.Normal probs = new dev.ember.distributions.Normal(actionMean, actionStd);
+            return new Tensor[] {action, probs.logProb(action).sum(1), probs.entropy().sum(1), critic.apply(x)};
+        }
+    }
+
+    @Test
+    void cleanrlContinuousPpoInFloat32WithALearnedLogStd() {
+        DType f32 = DType.FLOAT32;
+        int numSteps = 6;
+        ContinuousAgent agent = PT.loaded(new ContinuousAgent(), "cppo.init.", f32);
+        Adam optimizer = new Adam(agent.parameters(), 3e-3, 0.9, 0.999, 1e-5, 0, false);
+        List<Tensor> rows = new ArrayList<>();
+        for (int iteration = 1; iteration <= 2; iteration++) {
+            optimizer.paramGroups().get(0).setLr((1.0 - (iteration - 1.0) / 2) * 3e-3);
+            Tensor obs = e("cppo.obs" + iteration);
+            Tensor dones = e("cppo.dones" + iteration);
+            Tensor actions = e("cppo.actions" + iteration);
+            Tensor logprobs = Tensor.zeros(f32, numSteps, 2);
+            Tensor values = Tensor.zeros(f32, numSteps, 2);
+            try (GradMode off = Ember.noGrad()) {
+                for (int step = 0; step < numSteps; step++) {
+                    Tensor[] r = agent.getActionAndValue(obs.select(0, step), actions.select(0, step));
+                    values.select(0, step).copy_(r[3].flatten());
+                    logprobs.select(0, step).copy_(r[1]);
+                }
+            }
+            same(e("cppo.logprobs" + iteration), logprobs, "rollout log-probabilities, iteration " + iteration);
+            same(e("cppo.values" + iteration), values, "rollout values, iteration " + iteration);
+            Tensor advantages;
+            try (GradMode off = Ember.noGrad()) {
+                advantages = gae(e("cppo.rewards" + iteration), values, dones, dones.select(0, numSteps),
+                        agent.critic.apply(obs.select(0, numSteps)).reshape(1, -1), 0.99, 0.95);
+            }
+            same(e("cppo.adv" + iteration), advantages, "float32 GAE, iteration " + iteration);
+            Tensor returns = advantages.add(values);
+            Tensor bObs = obs.narrow(0, 0, numSteps).reshape(-1, 4);
+            Tensor bActions = actions.reshape(-1, 2);
+            Tensor shuffles = e("cppo.shuffles" + iteration);
+            for (int epoch = 0; epoch < 2; epoch++) {
+                for (int start = 0; start < 12; start += 4) {
+                    Tensor mbInds = shuffles.select(0, epoch).narrow(0, start, 4);
+                    Tensor[] r = agent.getActionAndValue(at(bObs, mbInds), at(bActions, mbInds));
+                    Tensor ratio = r[1].sub(at(logprobs.reshape(-1), mbInds)).exp();
+                    Tensor[] l = ppoLoss(ratio, r[2], r[3], at(advantages.reshape(-1), mbInds),
+                            at(returns.reshape(-1), mbInds), at(values.reshape(-1), mbInds), 0.2, 0.01, 0.5);
+                    optimizer.zeroGrad();
+                    l[0].backward();
+                    if (iteration == 1 && epoch == 0 && start == 0) {
+                        PT.assertNamed("cppo.grad0.", agent, true, 1, "continuous PPO gradient");
+                    }
+                    ClipGrad.clipGradNorm_(agent.parameters(), 0.5);
+                    optimizer.step();
+                    rows.add(Tensor.tensor(new double[] {l[0].item(), l[1].item(), l[2].item(), l[3].item()}));
+                }
+            }
+        }
+        same(e("cppo.losses"), Tensor.stack(rows, 0).to(f32), "loss, pg_loss, v_loss, entropy at each minibatch");
+        PT.assertNamed("cppo.final.", agent, false, 1, "continuous PPO after 12 Adam steps in float32");
     }
 
     // ------------------------------------------------------------------ 3. regularization
