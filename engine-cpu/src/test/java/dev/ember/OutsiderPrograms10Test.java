@@ -660,7 +660,7 @@ class OutsiderPrograms10Test extends Float64DefaultDtype {
             try (GradMode off = Ember.noGrad()) {
                 for (Tensor p : params) {
                     if (p.grad() != null) {
-                        p.copy_(oldP.get(p));
+                        p.setData(oldP.get(p));  // p.data = self.state[p]["old_p"]
                     }
                 }
             }
