@@ -63,7 +63,7 @@ def save_grads(prefix, module):
             out[prefix + k] = (p.grad.to_dense() if p.grad.is_sparse else p.grad).clone()
 
 
-def train(prefix, model, opt, steps, forward, first=None):
+def train(prefix, model, opt, steps, forward, first=None, after=None):
     """steps optimizer steps of forward() -> (output, loss), as OutsiderPrograms9's generator."""
     save_state(prefix + "init.", model)
     losses = []
@@ -75,6 +75,8 @@ def train(prefix, model, opt, steps, forward, first=None):
             if first is not None:
                 first(y)
             save_grads(prefix + "grad0.", model)
+        if after is not None:
+            after()
         opt.step()
         losses.append(loss.item())
     out[prefix + "loss"] = torch.tensor(losses)
@@ -1712,6 +1714,203 @@ for iteration in range(1, 3):
     out["cppo.shuffles%d" % iteration] = torch.stack(shuffles)
 out["cppo.losses"] = torch.tensor(cppo_rows, dtype=F32)
 save_params("cppo.final.", cagent)
+
+
+# 12. Autoformer (thuml/Autoformer): auto-correlation by rfft/irfft, time-delay aggregation, series decomposition ----
+class AutoCorrelation(nn.Module):
+    def __init__(self, factor=1):
+        super().__init__()
+        self.factor = factor
+
+    def time_delay_agg_training(self, values, corr):
+        head = values.shape[1]
+        channel = values.shape[2]
+        length = values.shape[3]
+        top_k = int(self.factor * math.log(length))
+        mean_value = torch.mean(torch.mean(corr, dim=1), dim=1)
+        index = torch.topk(torch.mean(mean_value, dim=0), top_k, dim=-1)[1]
+        weights = torch.stack([mean_value[:, index[i]] for i in range(top_k)], dim=-1)
+        tmp_corr = torch.softmax(weights, dim=-1)
+        tmp_values = values
+        delays_agg = torch.zeros_like(values).float()
+        for i in range(top_k):
+            pattern = torch.roll(tmp_values, -int(index[i]), -1)
+            delays_agg = delays_agg + pattern * \
+                (tmp_corr[:, i].unsqueeze(1).unsqueeze(1).unsqueeze(1).repeat(1, head, channel, length))
+        return delays_agg
+
+    def time_delay_agg_inference(self, values, corr):
+        batch = values.shape[0]
+        head = values.shape[1]
+        channel = values.shape[2]
+        length = values.shape[3]
+        init_index = torch.arange(length).unsqueeze(0).unsqueeze(0).unsqueeze(0).repeat(batch, head, channel, 1)
+        top_k = int(self.factor * math.log(length))
+        mean_value = torch.mean(torch.mean(corr, dim=1), dim=1)
+        weights, delay = torch.topk(mean_value, top_k, dim=-1)
+        tmp_corr = torch.softmax(weights, dim=-1)
+        tmp_values = values.repeat(1, 1, 1, 2)
+        delays_agg = torch.zeros_like(values).float()
+        for i in range(top_k):
+            tmp_delay = init_index + delay[:, i].unsqueeze(1).unsqueeze(1).unsqueeze(1).repeat(1, head, channel, length)
+            pattern = torch.gather(tmp_values, dim=-1, index=tmp_delay)
+            delays_agg = delays_agg + pattern * \
+                (tmp_corr[:, i].unsqueeze(1).unsqueeze(1).unsqueeze(1).repeat(1, head, channel, length))
+        return delays_agg
+
+    def forward(self, queries, keys, values, attn_mask):
+        B, L, H, E = queries.shape
+        _, S, _, D = values.shape
+        if L > S:
+            zeros = torch.zeros_like(queries[:, :(L - S), :]).float()
+            values = torch.cat([values, zeros], dim=1)
+            keys = torch.cat([keys, zeros], dim=1)
+        else:
+            values = values[:, :L, :, :]
+            keys = keys[:, :L, :, :]
+        q_fft = torch.fft.rfft(queries.permute(0, 2, 3, 1).contiguous(), dim=-1)
+        k_fft = torch.fft.rfft(keys.permute(0, 2, 3, 1).contiguous(), dim=-1)
+        res = q_fft * torch.conj(k_fft)
+        corr = torch.fft.irfft(res, n=L, dim=-1)
+        if self.training:
+            V = self.time_delay_agg_training(values.permute(0, 2, 3, 1).contiguous(), corr).permute(0, 3, 1, 2)
+        else:
+            V = self.time_delay_agg_inference(values.permute(0, 2, 3, 1).contiguous(), corr).permute(0, 3, 1, 2)
+        return V.contiguous(), None
+
+
+class AutoCorrelationLayer(nn.Module):
+    def __init__(self, correlation, d_model, n_heads):
+        super().__init__()
+        d_keys = d_model // n_heads
+        d_values = d_model // n_heads
+        self.inner_correlation = correlation
+        self.query_projection = nn.Linear(d_model, d_keys * n_heads)
+        self.key_projection = nn.Linear(d_model, d_keys * n_heads)
+        self.value_projection = nn.Linear(d_model, d_values * n_heads)
+        self.out_projection = nn.Linear(d_values * n_heads, d_model)
+        self.n_heads = n_heads
+
+    def forward(self, queries, keys, values, attn_mask):
+        B, L, _ = queries.shape
+        _, S, _ = keys.shape
+        H = self.n_heads
+        queries = self.query_projection(queries).view(B, L, H, -1)
+        keys = self.key_projection(keys).view(B, S, H, -1)
+        values = self.value_projection(values).view(B, S, H, -1)
+        out, attn = self.inner_correlation(queries, keys, values, attn_mask)
+        out = out.view(B, L, -1)
+        return self.out_projection(out), attn
+
+
+class moving_avg(nn.Module):
+    def __init__(self, kernel_size, stride):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.avg = nn.AvgPool1d(kernel_size=kernel_size, stride=stride, padding=0)
+
+    def forward(self, x):
+        front = x[:, 0:1, :].repeat(1, (self.kernel_size - 1) // 2, 1)
+        end = x[:, -1:, :].repeat(1, (self.kernel_size - 1) // 2, 1)
+        x = torch.cat([front, x, end], dim=1)
+        x = self.avg(x.permute(0, 2, 1))
+        return x.permute(0, 2, 1)
+
+
+class series_decomp(nn.Module):
+    def __init__(self, kernel_size):
+        super().__init__()
+        self.moving_avg = moving_avg(kernel_size, stride=1)
+
+    def forward(self, x):
+        moving_mean = self.moving_avg(x)
+        res = x - moving_mean
+        return res, moving_mean
+
+
+class EncoderLayer(nn.Module):
+    def __init__(self, attention, d_model, d_ff, moving_avg=25):
+        super().__init__()
+        self.attention = attention
+        self.conv1 = nn.Conv1d(in_channels=d_model, out_channels=d_ff, kernel_size=1, bias=False)
+        self.conv2 = nn.Conv1d(in_channels=d_ff, out_channels=d_model, kernel_size=1, bias=False)
+        self.decomp1 = series_decomp(moving_avg)
+        self.decomp2 = series_decomp(moving_avg)
+        self.activation = F.relu
+
+    def forward(self, x, attn_mask=None):
+        new_x, attn = self.attention(x, x, x, attn_mask=attn_mask)
+        x = x + new_x
+        x, _ = self.decomp1(x)
+        y = x
+        y = self.activation(self.conv1(y.transpose(-1, 1)))
+        y = self.conv2(y).transpose(-1, 1)
+        res, _ = self.decomp2(x + y)
+        return res, attn
+
+
+class my_Layernorm(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.layernorm = nn.LayerNorm(channels)
+
+    def forward(self, x):
+        x_hat = self.layernorm(x)
+        bias = torch.mean(x_hat, dim=1).unsqueeze(1).repeat(1, x.shape[1], 1)
+        return x_hat - bias
+
+
+class TokenEmbedding(nn.Module):
+    def __init__(self, c_in, d_model):
+        super().__init__()
+        self.tokenConv = nn.Conv1d(in_channels=c_in, out_channels=d_model, kernel_size=3, padding=1,
+                                   padding_mode='circular', bias=False)
+        for m in self.modules():
+            if isinstance(m, nn.Conv1d):
+                nn.init.kaiming_normal_(m.weight, mode='fan_in', nonlinearity='leaky_relu')
+
+    def forward(self, x):
+        return self.tokenConv(x.permute(0, 2, 1)).transpose(1, 2)
+
+
+class TinyAutoformer(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.enc_embedding = TokenEmbedding(3, 8)
+        self.layer = EncoderLayer(AutoCorrelationLayer(AutoCorrelation(1), 8, 2), 8, 16, moving_avg=5)
+        self.norm = my_Layernorm(8)
+        self.projection = nn.Linear(8, 3)
+
+    def forward(self, x):
+        enc_out, _ = self.layer(self.enc_embedding(x))
+        return self.projection(self.norm(enc_out))
+
+
+af = TinyAutoformer()
+af_x = torch.randn(2, 12, 3).cumsum(1)
+af_y = torch.randn(2, 12, 3)
+out["af.x"] = af_x
+out["af.y"] = af_y
+train("af.", af, torch.optim.Adam(af.parameters(), lr=1e-2), 3,
+      lambda: (lambda o: (o, F.mse_loss(o, af_y)))(af(af_x)), lambda o: out.__setitem__("af.out0", o.detach().clone()),
+      # gradients zero in exact arithmetic: the query and key biases shift the correlation equally at every lag (the
+      # softmax over the top lags ignores it), the value and output biases add a constant over time (decomp1 removes
+      # it), my_Layernorm subtracts the time mean (removing the LayerNorm's bias); their rounding noise (1e-17) Adam
+      # would turn into steps of 1e-11, so both sides zero them before each step
+      lambda: [p.grad.zero_() for p in (af.layer.attention.query_projection.bias,
+                                        af.layer.attention.key_projection.bias,
+                                        af.layer.attention.value_projection.bias,
+                                        af.layer.attention.out_projection.bias, af.norm.layernorm.bias)])
+af.eval()
+with torch.no_grad():
+    out["af.eval_out"] = af(af_x)
+    q = torch.randn(2, 12, 2, 4)
+    out["af.q"] = q
+    ac = AutoCorrelation(1)
+    ac.eval()
+    out["af.short_kv"] = ac(q, q[:, :7], q[:, :7], None)[0]
+    ac.train()
+    out["af.long_kv"] = ac(q[:, :7], q, q, None)[0]
 
 
 # grad_fn names of the programs' ops -----------------------------------------------------------------------------------

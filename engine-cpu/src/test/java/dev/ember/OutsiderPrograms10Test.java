@@ -79,6 +79,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * gpt-fast's argmax(probs / q) with PyTorch's exponential draws read from the file, EOS and padding by isin; beam
  * search (topk over beams x vocabulary, floor division and remainder, the beams' histories and caches reordered by
  * index and index_select).</li>
+ * <li>thuml/Autoformer: auto-correlation by rfft, conj and irfft, the training time-delay aggregation (topk of the
+ * batch mean, roll by each delay) and the inference one (gather from the repeated series), float32 zeros promoted
+ * back to float64 (the reference's .float()), series decomposition by AvgPool1d over a series padded by repeat,
+ * my_Layernorm, a circular-padded token Conv1d.</li>
  * <li>The grad_fn names of the programs' ops.</li>
  * </ol>
  */
@@ -110,6 +114,13 @@ class OutsiderPrograms10Test extends Float64DefaultDtype {
      */
     private static void train(String prefix, Module model, Optimizer opt, int steps, Supplier<Object[]> forward,
                               Consumer<Object> first, double gradLoose, double finalLoose, String what) {
+        train(prefix, model, opt, steps, forward, first, null, gradLoose, finalLoose, what);
+    }
+
+    /** {@link #train} with {@code afterBackward} run between the backward (and the first step's checks) and the step. */
+    private static void train(String prefix, Module model, Optimizer opt, int steps, Supplier<Object[]> forward,
+                              Consumer<Object> first, Runnable afterBackward, double gradLoose, double finalLoose,
+                              String what) {
         List<Double> losses = new ArrayList<>();
         for (int step = 0; step < steps; step++) {
             opt.zeroGrad();
@@ -121,6 +132,9 @@ class OutsiderPrograms10Test extends Float64DefaultDtype {
                     first.accept(yl[0]);
                 }
                 PT.assertNamed(prefix + "grad0.", model, true, gradLoose, what + " gradient");
+            }
+            if (afterBackward != null) {
+                afterBackward.run();
             }
             opt.step();
             losses.add(loss.item());
@@ -1848,6 +1862,205 @@ class OutsiderPrograms10Test extends Float64DefaultDtype {
                 "    (0-1): 2 x Linear(in_features=8, out_features=8, bias=True)\n");
         assertTrue(!pt2.equals(pt113), "the 1.13 printout lists the two equal layers");
         assertEquals(pt2, new Mlp(8, 8, 4, 3).toString(), "DETR's MLP, as 2.x prints it");
+    }
+
+    // ------------------------------------------------------------------ 10. Autoformer
+
+    /** thuml/Autoformer's AutoCorrelation, its training and inference time-delay aggregations. */
+    static final class AutoCorrelation extends Container {
+        final double factor = 1;
+
+        Tensor timeDelayAggTraining(Tensor values, Tensor corr) {
+            int head = values.size(1);
+            int channel = values.size(2);
+            int length = values.size(3);
+            int topK = (int) (factor * Math.log(length));
+            Tensor meanValue = corr.mean(1).mean(1);
+            Tensor index = meanValue.mean(0).topk(topK, -1).indices();
+            List<Tensor> ws = new ArrayList<>();
+            for (int i = 0; i < topK; i++) {
+                ws.add(meanValue.index(Index.all(), Index.of(index.select(0, i))));
+            }
+            Tensor tmpCorr = Tensor.stack(ws, -1).softmax(-1);
+            Tensor delaysAgg = values.zerosLike().to(DType.FLOAT32);
+            for (int i = 0; i < topK; i++) {
+                Tensor pattern = values.roll(-(int) index.select(0, i).item(), -1);
+                delaysAgg = delaysAgg.add(pattern.mul(tmpCorr.index(Index.all(), Index.of(i)).unsqueeze(1).unsqueeze(1)
+                        .unsqueeze(1).repeat(1, head, channel, length)));
+            }
+            return delaysAgg;
+        }
+
+        Tensor timeDelayAggInference(Tensor values, Tensor corr) {
+            int batch = values.size(0);
+            int head = values.size(1);
+            int channel = values.size(2);
+            int length = values.size(3);
+            Tensor initIndex = Tensor.arange(length).unsqueeze(0).unsqueeze(0).unsqueeze(0)
+                    .repeat(batch, head, channel, 1);
+            int topK = (int) (factor * Math.log(length));
+            Tensor meanValue = corr.mean(1).mean(1);
+            Tensor.ValuesIndices wd = meanValue.topk(topK, -1);
+            Tensor tmpCorr = wd.values().softmax(-1);
+            Tensor tmpValues = values.repeat(1, 1, 1, 2);
+            Tensor delaysAgg = values.zerosLike().to(DType.FLOAT32);
+            for (int i = 0; i < topK; i++) {
+                Tensor tmpDelay = initIndex.add(wd.indices().index(Index.all(), Index.of(i)).unsqueeze(1).unsqueeze(1)
+                        .unsqueeze(1).repeat(1, head, channel, length));
+                Tensor pattern = tmpValues.gather(-1, tmpDelay);
+                delaysAgg = delaysAgg.add(pattern.mul(tmpCorr.index(Index.all(), Index.of(i)).unsqueeze(1).unsqueeze(1)
+                        .unsqueeze(1).repeat(1, head, channel, length)));
+            }
+            return delaysAgg;
+        }
+
+        Tensor run(Tensor queries, Tensor keys, Tensor values) {
+            int l = queries.size(1);
+            int s = values.size(1);
+            if (l > s) {
+                Tensor zeros = queries.index(Index.all(), Index.slice(null, l - s, null), Index.all()).zerosLike()
+                        .to(DType.FLOAT32);
+                values = Tensor.cat(List.of(values, zeros), 1);
+                keys = Tensor.cat(List.of(keys, zeros), 1);
+            } else {
+                values = values.index(Index.all(), Index.slice(null, l, null), Index.all(), Index.all());
+                keys = keys.index(Index.all(), Index.slice(null, l, null), Index.all(), Index.all());
+            }
+            Tensor qFft = Fft.rfft(queries.permute(0, 2, 3, 1).contiguous(), null, -1, null);
+            Tensor kFft = Fft.rfft(keys.permute(0, 2, 3, 1).contiguous(), null, -1, null);
+            Tensor corr = Fft.irfft(qFft.mul(kFft.conj()), l, -1, null);
+            Tensor v = isTraining() ? timeDelayAggTraining(values.permute(0, 2, 3, 1).contiguous(), corr)
+                    : timeDelayAggInference(values.permute(0, 2, 3, 1).contiguous(), corr);
+            return v.permute(0, 3, 1, 2).contiguous();
+        }
+    }
+
+    static final class AutoCorrelationLayer extends Container {
+        final AutoCorrelation innerCorrelation = registerModule("inner_correlation", new AutoCorrelation());
+        final Linear queryProjection = registerModule("query_projection", new Linear(8, 8));
+        final Linear keyProjection = registerModule("key_projection", new Linear(8, 8));
+        final Linear valueProjection = registerModule("value_projection", new Linear(8, 8));
+        final Linear outProjection = registerModule("out_projection", new Linear(8, 8));
+
+        Tensor run(Tensor queries, Tensor keys, Tensor values) {
+            int b = queries.size(0);
+            int l = queries.size(1);
+            int s = keys.size(1);
+            Tensor out = innerCorrelation.run(queryProjection.apply(queries).view(b, l, 2, -1),
+                    keyProjection.apply(keys).view(b, s, 2, -1), valueProjection.apply(values).view(b, s, 2, -1));
+            return outProjection.apply(out.view(b, l, -1));
+        }
+    }
+
+    /** Autoformer's series_decomp: the residual and the moving average with the ends repeated. */
+    static final class SeriesDecomp extends Module {
+        final int kernelSize;
+        final Module movingAvg;
+
+        SeriesDecomp(int kernelSize) {
+            this.kernelSize = kernelSize;
+            movingAvg = registerModule("moving_avg", new Container() {
+                final dev.ember.nn.AvgPool1d avg = registerModule("avg", new dev.ember.nn.AvgPool1d(kernelSize, 1,
+                        0, false, true));
+
+                @Override
+                public Tensor forward(Tensor x) {
+                    Tensor front = x.index(Index.all(), Index.slice(0, 1, null), Index.all())
+                            .repeat(1, (kernelSize - 1) / 2, 1);
+                    Tensor end = x.index(Index.all(), Index.slice(-1, null, null), Index.all())
+                            .repeat(1, (kernelSize - 1) / 2, 1);
+                    x = Tensor.cat(List.of(front, x, end), 1);
+                    return avg.apply(x.permute(0, 2, 1)).permute(0, 2, 1);
+                }
+            });
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return x.sub(movingAvg.apply(x));
+        }
+    }
+
+    static final class AfEncoderLayer extends Container {
+        final AutoCorrelationLayer attention = registerModule("attention", new AutoCorrelationLayer());
+        final dev.ember.nn.Conv1d conv1 = registerModule("conv1", new dev.ember.nn.Conv1d(8, 16, 1, 1, 0, false));
+        final dev.ember.nn.Conv1d conv2 = registerModule("conv2", new dev.ember.nn.Conv1d(16, 8, 1, 1, 0, false));
+        final SeriesDecomp decomp1 = registerModule("decomp1", new SeriesDecomp(5));
+        final SeriesDecomp decomp2 = registerModule("decomp2", new SeriesDecomp(5));
+
+        Tensor run(Tensor x) {
+            x = x.add(attention.run(x, x, x));
+            x = decomp1.apply(x);
+            Tensor y = Functional.relu(conv1.apply(x.transpose(-1, 1)));
+            y = conv2.apply(y).transpose(-1, 1);
+            return decomp2.apply(x.add(y));
+        }
+    }
+
+    static final class TinyAutoformer extends Container {
+        final Container encEmbedding = registerModule("enc_embedding", new Container() {
+            final dev.ember.nn.Conv1d tokenConv = registerModule("tokenConv", new dev.ember.nn.Conv1d(3, 8,
+                    new int[] {3}, new int[] {1}, new int[] {1}, new int[] {1}, 1, false, "circular"));
+
+            @Override
+            public Tensor forward(Tensor x) {
+                return tokenConv.apply(x.permute(0, 2, 1)).transpose(1, 2);
+            }
+        });
+        final AfEncoderLayer layer = registerModule("layer", new AfEncoderLayer());
+        final Container norm = registerModule("norm", new Container() {
+            final dev.ember.nn.LayerNorm layernorm = registerModule("layernorm", new dev.ember.nn.LayerNorm(8));
+
+            @Override
+            public Tensor forward(Tensor x) {
+                Tensor xHat = layernorm.apply(x);
+                Tensor bias = xHat.mean(1).unsqueeze(1).repeat(1, x.size(1), 1);
+                return xHat.sub(bias);
+            }
+        });
+        final Linear projection = registerModule("projection", new Linear(8, 3));
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return projection.apply(norm.apply(layer.run(encEmbedding.apply(x))));
+        }
+    }
+
+    @Test
+    void autoformerAutoCorrelationSeriesDecompositionAndCircularTokenConv() {
+        TinyAutoformer af = init(new TinyAutoformer(), "af.init.");
+        Tensor x = e("af.x");
+        train("af.", af, new Adam(af.parameters(), 1e-2), 3,
+                () -> {
+                    Tensor o = af.apply(x);
+                    return new Object[] {o, Functional.mseLoss(o, e("af.y"))};
+                }, o -> same(e("af.out0"), (Tensor) o, "Autoformer output (training aggregation by roll)"),
+                () -> {
+                    // gradients zero in exact arithmetic: the query and key biases shift the correlation equally at
+                    // every lag (the softmax over the top lags ignores it), the value and output biases add a
+                    // constant over time (decomp1 removes it), my_Layernorm subtracts the time mean (removing the
+                    // LayerNorm's bias); their rounding noise (1e-17 on both sides) Adam turns into steps of 1e-11, so
+                    // both sides zero them before each step
+                    Map<String, Tensor> named = af.namedParameters();
+                    for (String name : List.of("layer.attention.query_projection.bias",
+                            "layer.attention.key_projection.bias", "layer.attention.value_projection.bias",
+                            "layer.attention.out_projection.bias", "norm.layernorm.bias")) {
+                        Tensor g = named.get(name).grad();
+                        assertTrue(g.abs().max().item() < 1e-13, "rounding noise around 0");
+                        g.zero_();
+                    }
+                }, 1, 1, "Autoformer");
+        af.eval();
+        try (GradMode off = Ember.noGrad()) {
+            same(e("af.eval_out"), af.apply(x), "Autoformer output (inference aggregation by gather)");
+            Tensor q = e("af.q");
+            AutoCorrelation ac = new AutoCorrelation();
+            ac.eval();
+            Tensor shortKv = q.index(Index.all(), Index.slice(null, 7, null));
+            same(e("af.short_kv"), ac.run(q, shortKv, shortKv), "keys shorter than queries: float32 zeros appended");
+            ac.train();
+            same(e("af.long_kv"), ac.run(shortKv, q, q), "keys longer than queries: cut");
+        }
     }
 
     // ------------------------------------------------------------------ 5. grad_fn names
