@@ -7549,6 +7549,14 @@ public final class Tensor implements AutoCloseable {
         return InplaceOps.fillDiagonal_(this, value, wrap);
     }
 
+    /**
+     * {@link #fillDiagonal_(long)} with a Python bool, as {@code mask.fill_diagonal_(False)} (a bool tensor's diagonal
+     * set; true is 1 and false 0 in a numeric tensor).
+     */
+    public Tensor fillDiagonal_(boolean value) {
+        return fillDiagonal_(value ? 1L : 0L, false);
+    }
+
     /** An alias of {@link #clamp_(double, double)}, as {@code Tensor.clip_} (ClampBackward1). */
     public Tensor clip_(double min, double max) {
         return clamp_(min, max);

@@ -320,7 +320,7 @@ class OutsiderPrograms10Test extends Float64DefaultDtype {
             Tensor logits = q.matmul(c.T()).div(0.1);
             logits = logits.sub(at(e("rec.tt.prob"), items).log().index(Index.newAxis(), Index.all()));
             Tensor hits = items.index(Index.newAxis(), Index.all()).eq(items.index(Index.all(), Index.newAxis()));
-            hits.fillDiagonal_(0L);
+            hits.fillDiagonal_(false);
             logits = logits.maskedFill(hits, Double.NEGATIVE_INFINITY);
             Tensor labels = Tensor.arange(logits.size(0));
             return new Object[] {logits, Functional.crossEntropy(logits, labels)};
@@ -2064,6 +2064,24 @@ class OutsiderPrograms10Test extends Float64DefaultDtype {
     }
 
     // ------------------------------------------------------------------ 5. grad_fn names
+
+    /**
+     * The two-tower program's {@code hits.fill_diagonal_(False)}: a bool fill of a diagonal (Ember had only the long and
+     * double forms). PyTorch 1.13: a bool matrix's diagonal set, a float tensor's to 1.0, a long tensor's to 0.
+     */
+    @Test
+    void fillDiagonalWithABool() {
+        Tensor b = Tensor.zeros(DType.BOOL, 3, 3);
+        b.fillDiagonal_(true);
+        assertEquals(List.of(List.of(true, false, false), List.of(false, true, false), List.of(false, false, true)),
+                b.toList());
+        Tensor f = Tensor.zeros(DType.FLOAT32, 2, 3);
+        f.fillDiagonal_(true);
+        assertEquals(List.of(List.of(1.0, 0.0, 0.0), List.of(0.0, 1.0, 0.0)), f.toList());
+        Tensor l = Tensor.ones(DType.INT64, 2, 2);
+        l.fillDiagonal_(false);
+        assertEquals(List.of(List.of(0L, 1L), List.of(1L, 0L)), l.toList());
+    }
 
     /**
      * torchvision's decode_single writes {@code torch.clamp(dw, max=bbox_xform_clip)}: PyTorch's clamp with one bound,
