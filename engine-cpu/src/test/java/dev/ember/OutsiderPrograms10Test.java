@@ -83,8 +83,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * batch mean, roll by each delay) and the inference one (gather from the repeated series), float32 zeros promoted
  * back to float64 (the reference's .float()), series decomposition by AvgPool1d over a series padded by repeat,
  * my_Layernorm, a circular-padded token Conv1d.</li>
- * <li>The grad_fn names of the programs' ops.</li>
+ * <li>The grad_fn names of the programs' ops, and print(...) of their modules.</li>
  * </ol>
+ * What the programs found, fixed and pinned: PyTorch's one-bound clamp ({@code torch.clamp(dw, max=c)}, torchvision's
+ * decode_single; ClampBackward1) had no Ember form, only clampMax's ClampMaxBackward0 ({@code Tensor.clamp(Double,
+ * Double)}, {@code clamp_(Double, Double)}; {@code NodeNamesTest}); {@code fill_diagonal_(False)} and cleanrl's
+ * {@code orthogonal_(w, gain)} had no Ember forms ({@code fillDiagonal_(boolean)}, {@code Init.orthogonal_(t, gain)}).
+ * No silent wrong answer was found: every program agrees with PyTorch at the stated tolerances.
  */
 class OutsiderPrograms10Test extends Float64DefaultDtype {
     private static final OutsiderFixture PT = new OutsiderFixture("outsiderprograms10", "programs10.pt");
@@ -2064,6 +2069,23 @@ class OutsiderPrograms10Test extends Float64DefaultDtype {
     }
 
     // ------------------------------------------------------------------ 5. grad_fn names
+
+    /**
+     * cleanrl's layer_init: {@code torch.nn.init.orthogonal_(layer.weight, std)}, the gain without a generator (Ember
+     * had the gain only beside an explicit generator). The rows of a wide weight are orthogonal with norm std, and
+     * the two-argument form draws what the three-argument one draws from the default generator.
+     */
+    @Test
+    void orthogonalInitWithAGainAsCleanrlsLayerInit() {
+        Linear layer = new Linear(8, 3);
+        Ember.manualSeed(5);
+        dev.ember.nn.Init.orthogonal_(layer.namedParameters().get("weight"), Math.sqrt(2));
+        Tensor w = layer.namedParameters().get("weight").detach();
+        same(Tensor.eye(3).mul(2.0), w.matmul(w.t()), "W W^T = std^2 I");
+        Ember.manualSeed(5);
+        Tensor again = dev.ember.nn.Init.orthogonal_(Tensor.zeros(3, 8), Math.sqrt(2), Ember.defaultGenerator());
+        assertEquals(again.toList(), w.toList(), "the default generator's draw");
+    }
 
     /**
      * The two-tower program's {@code hits.fill_diagonal_(False)}: a bool fill of a diagonal (Ember had only the long and
