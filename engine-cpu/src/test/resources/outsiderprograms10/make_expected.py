@@ -1913,6 +1913,14 @@ with torch.no_grad():
     out["af.long_kv"] = ac(q[:, :7], q, q, None)[0]
 
 
+# 13. DLRM in float32 (as dlrm_s_pytorch.py runs) with Adagrad over the sparse tables' gradients -------------------------
+dlrm32 = DLRM_Net(m_spa, ln_emb, np.array([5, 6, m_spa]), np.array([10, 6, 1]), "dot", False, -1, 1, 0.0,
+                  "learned").float()
+dense32, target32 = dense.float(), T_dlrm.float()
+opt = torch.optim.Adagrad(dlrm32.parameters(), lr=0.1)
+train("dlrm32.", dlrm32, opt, 3, lambda: (lambda z: (z, dlrm32.loss_fn(z, target32)))(dlrm32(dense32, lS_o, lS_i)))
+
+
 # grad_fn names of the programs' ops -----------------------------------------------------------------------------------
 texts = {}
 gw = torch.randn(6, 3, requires_grad=True)

