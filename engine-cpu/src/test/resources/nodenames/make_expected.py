@@ -46,6 +46,7 @@ CASES = {
     'cos': lambda: x.cos(), 'erf': lambda: x.erf(), 'sigmoid': lambda: x.sigmoid(), 'tanh': lambda: x.tanh(),
     'relu': lambda: x.relu(), 'floor': lambda: x.floor(), 'ceil': lambda: x.ceil(), 'round': lambda: x.round(),
     'clamp': lambda: x.clamp(-0.5, 0.5), 'clampMin': lambda: x.clamp_min(0.1), 'clampMax': lambda: x.clamp_max(0.1),
+    'clampOnlyMin': lambda: x.clamp(min=-0.1), 'clampOnlyMax': lambda: x.clamp(max=0.1),
     'maximum': lambda: x.maximum(y), 'minimum': lambda: x.minimum(y), 'where': lambda: torch.where(x > 0, x, y),
     'relu_double_backward': lambda: torch.autograd.grad(x.relu().sum(), x, create_graph=True)[0],
     # math of issue 14
@@ -90,7 +91,8 @@ CASES = {
     'to_dtype': lambda: x.to(torch.float64),
     # in place on a non-leaf
     'add_': lambda: (x * 1.0).add_(y), 'sub_': lambda: (x * 1.0).sub_(y), 'mul_': lambda: (x * 1.0).mul_(y),
-    'div_': lambda: (x * 1.0).div_(y), 'clamp_': lambda: (x * 1.0).clamp_(-0.5, 0.5), 'copy_': lambda: (x * 1.0).copy_(y),
+    'div_': lambda: (x * 1.0).div_(y), 'clamp_': lambda: (x * 1.0).clamp_(-0.5, 0.5),
+    'clamp_OnlyMax': lambda: (x * 1.0).clamp_(max=0.1), 'copy_': lambda: (x * 1.0).copy_(y),
     # linear algebra
     'mm': lambda: m.mm(m), 'bmm': lambda: b.bmm(b), 'dot': lambda: v.dot(v), 'matmul_2d': lambda: m.matmul(m),
     'matmul_1d': lambda: v.matmul(v),

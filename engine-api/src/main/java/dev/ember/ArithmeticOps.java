@@ -812,6 +812,20 @@ final class ArithmeticOps {
         return clamp(a, Creation.wrap(min), Creation.wrap(max), "ClampBackward1");
     }
 
+    /** {@code clamp(a, min=..., max=...)} with either bound null (absent): still one ClampBackward1 node. */
+    static Tensor clamp(Tensor a, Double min, Double max) {
+        clampBoundsGiven(min, max);
+        return clamp(a, min == null ? null : Creation.wrap(min), max == null ? null : Creation.wrap(max),
+                "ClampBackward1");
+    }
+
+    /** PyTorch's refusal of a clamp without bounds. */
+    static void clampBoundsGiven(Object min, Object max) {
+        if (min == null && max == null) {
+            throw new IllegalArgumentException("torch.clamp: At least one of 'min' or 'max' must not be None");
+        }
+    }
+
     static Tensor clampMin(Tensor a, double min) {
         return clamp(a, Creation.wrap(min), null, "ClampMinBackward0");
     }
@@ -885,9 +899,7 @@ final class ArithmeticOps {
      * on a GPU CUDA's {@code "clamp_cuda"}, {@code "max_elementwise_cuda"} or {@code "min_elementwise_cuda"}).
      */
     static Tensor clampTensor(Tensor a, Tensor lo, Tensor hi, String name) {
-        if (lo == null && hi == null) {
-            throw new IllegalArgumentException("torch.clamp: At least one of 'min' or 'max' must not be None");
-        }
+        clampBoundsGiven(lo, hi);
         if (a.isComplex() && name.equals("ClampBackward0")) {
             throw new UnsupportedOperationException("clamp is not supported for complex types");
         }

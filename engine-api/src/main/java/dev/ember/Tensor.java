@@ -1766,6 +1766,18 @@ public final class Tensor implements AutoCloseable {
         return ArithmeticOps.clamp(this, min, max);
     }
 
+    /**
+     * Clamps with either bound absent ({@code null}), as {@code torch.clamp(x, max=1.0)} or {@code x.clamp(min=0.0)}:
+     * the values of {@link #clampMax(double)} and {@link #clampMin(double)}, one ClampBackward1 node as PyTorch's
+     * clamp (clampMin and clampMax are {@code torch.clamp_min}/{@code clamp_max}, ClampMinBackward0 and
+     * ClampMaxBackward0).
+     *
+     * @throws IllegalArgumentException if both bounds are null (PyTorch's message)
+     */
+    public Tensor clamp(Double min, Double max) {
+        return ArithmeticOps.clamp(this, min, max);
+    }
+
     /** Clamps into [min, max] with integral bounds: an int64 tensor stays int64 (a bool tensor gives int64). */
     public Tensor clamp(long min, long max) {
         return ArithmeticOps.clamp(this, min, max);
@@ -2814,6 +2826,16 @@ public final class Tensor implements AutoCloseable {
     /** {@code div_} by an integral scalar with a rounding mode: an integer tensor stays integer when rounding. */
     public Tensor div_(long other, String roundingMode) {
         return div_(Creation.wrap(other), roundingMode);
+    }
+
+    /**
+     * {@link #clamp(Double, Double)} in place, as {@code x.clamp_(max=1.0)} (ClampBackward1).
+     *
+     * @throws IllegalArgumentException if both bounds are null (PyTorch's message)
+     */
+    public Tensor clamp_(Double min, Double max) {
+        ArithmeticOps.clampBoundsGiven(min, max);
+        return InplaceOps.inplace(this, List.of(), t -> t.clamp(min, max), true);
     }
 
     /** Clamps in place with integral bounds (Python ints): an integer tensor stays integer. */
@@ -7525,6 +7547,14 @@ public final class Tensor implements AutoCloseable {
     /** {@link #fillDiagonal_(double, boolean)} with a Python int: exact for an int64 tensor however large. */
     public Tensor fillDiagonal_(long value, boolean wrap) {
         return InplaceOps.fillDiagonal_(this, value, wrap);
+    }
+
+    /**
+     * {@link #fillDiagonal_(long)} with a Python bool, as {@code mask.fill_diagonal_(False)} (a bool tensor's diagonal
+     * set; true is 1 and false 0 in a numeric tensor).
+     */
+    public Tensor fillDiagonal_(boolean value) {
+        return fillDiagonal_(value ? 1L : 0L, false);
     }
 
     /** An alias of {@link #clamp_(double, double)}, as {@code Tensor.clip_} (ClampBackward1). */

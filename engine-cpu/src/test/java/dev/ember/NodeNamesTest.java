@@ -83,6 +83,8 @@ class NodeNamesTest {
         c.put("clamp", () -> x.clamp(-0.5, 0.5));
         c.put("clampMin", () -> x.clampMin(0.1));
         c.put("clampMax", () -> x.clampMax(0.1));
+        c.put("clampOnlyMin", () -> x.clamp(-0.1, null));
+        c.put("clampOnlyMax", () -> x.clamp(null, 0.1));
         c.put("maximum", () -> x.maximum(y));
         c.put("minimum", () -> x.minimum(y));
         c.put("where", () -> Tensor.where(x.gt(0L), x, y));
@@ -201,6 +203,7 @@ class NodeNamesTest {
         c.put("mul_", () -> x.mul(1.0).mul_(y));
         c.put("div_", () -> x.mul(1.0).div_(y));
         c.put("clamp_", () -> x.mul(1.0).clamp_(-0.5, 0.5));
+        c.put("clamp_OnlyMax", () -> x.mul(1.0).clamp_(null, 0.1));
         c.put("copy_", () -> x.mul(1.0).copy_(y));
 
         c.put("mm", () -> m.mm(m));

@@ -397,6 +397,14 @@ public final class Init {
         return t;
     }
 
+    /**
+     * {@link #orthogonal_(Tensor, double, Generator)} from the default generator, as {@code nn.init.orthogonal_(w, gain)}
+     * (cleanrl's {@code layer_init(layer, std=np.sqrt(2))}).
+     */
+    public static Tensor orthogonal_(Tensor t, double gain) {
+        return orthogonal_(t, gain, Ember.defaultGenerator());
+    }
+
     /** {@link #orthogonal_(Tensor, double, Generator)} with gain 1 from the default generator. */
     public static Tensor orthogonal_(Tensor t) {
         return orthogonal_(t, 1.0, Ember.defaultGenerator());
