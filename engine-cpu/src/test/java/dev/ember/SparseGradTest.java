@@ -235,8 +235,84 @@ class SparseGradTest {
 
     @Test
     void sgdWithMomentumTakesSparseAndDenseGradients() {
-        // PyTorch keeps the momentum buffer of a sparse gradient sparse; Ember's is dense, with the same values
         train("sgdmomentum", m -> List.of(new SGD(all(m), 0.5, 0.9, 0.1, 0, false)));
+    }
+
+    @Test
+    void sgdMomentumBufferOfASparseGradientIsSparseAsPyTorchs() {
+        for (String name : new String[] {"sgdbuf", "sgdbufmax"}) {
+            Embedding e = new Embedding(6, 2, null, null, 2.0, false, true);
+            load(e.weight, table(6, 2, 0.3));
+            SGD o = new SGD(List.of(e.weight), 0.1, 0.9, 0.1, 0, false);
+            o.paramGroups().get(0).set("maximize", name.equals("sgdbufmax"));
+            long[][] lookups = {{1, 3, 1}, {4, 1}, {0, 5, 3}};
+            for (int k = 0; k < 3; k++) {
+                o.zeroGrad();
+                e.forward(longs(lookups[k])).mul(k + 1.0).sum().backward();
+                o.step();
+                assertClose(name + "." + k + ".weight", e.weight);
+                Object buf = ((Map<?, ?>) ((Map<?, ?>) o.stateDict().get("state")).get(0)).get("momentum_buffer");
+                assertGrad(name + "." + k + ".buf", (SparseTensor) buf);
+            }
+            String sd = o.stateDict().toString();
+            String want = EXPECTED.text(name + ".sd");
+            assertEquals(want.substring(0, want.indexOf(", 'param_groups'")), sd.substring(0, sd.indexOf(", 'param_groups'")));
+            // load_state_dict copies the sparse buffer; the next step of either optimizer gives the same weights
+            SGD o2 = new SGD(List.of(e.weight), 0.1, 0.9, 0.1, 0, false);
+            o2.loadStateDict(o.stateDict());
+            SparseTensor loaded = (SparseTensor) ((Map<?, ?>) ((Map<?, ?>) o2.stateDict().get("state")).get(0))
+                    .get("momentum_buffer");
+            assertGrad(name + ".loaded", loaded);
+            assertTrue(loaded != ((Map<?, ?>) ((Map<?, ?>) o.stateDict().get("state")).get(0)).get("momentum_buffer"));
+        }
+    }
+
+    @Test
+    void aSparseMomentumBufferRoundTripsThroughACheckpoint(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        Embedding e = new Embedding(6, 2, null, null, 2.0, false, true);
+        load(e.weight, table(6, 2, 0.3));
+        SGD o = new SGD(List.of(e.weight), 0.1, 0.9, 0.1, 0, false);
+        for (long[] idx : new long[][] {{1, 3, 1}, {4, 1}}) {
+            o.zeroGrad();
+            e.forward(longs(idx)).sum().backward();
+            o.step();
+        }
+        java.nio.file.Path file = dir.resolve("sgd.safetensors");
+        dev.ember.nn.utils.Checkpoint.save(file, e, o, null, 2);
+        Embedding e2 = new Embedding(6, 2, null, null, 2.0, false, true);
+        SGD o2 = new SGD(List.of(e2.weight), 0.1, 0.9, 0.1, 0, false);
+        assertEquals(2, dev.ember.nn.utils.Checkpoint.load(file, e2, o2, null));
+        SparseTensor b1 = (SparseTensor) ((Map<?, ?>) ((Map<?, ?>) o.stateDict().get("state")).get(0))
+                .get("momentum_buffer");
+        SparseTensor b2 = (SparseTensor) ((Map<?, ?>) ((Map<?, ?>) o2.stateDict().get("state")).get(0))
+                .get("momentum_buffer");
+        assertTrue(b1._indices().equal(b2._indices()));
+        assertTrue(b1._values().equal(b2._values()));
+        o.zeroGrad();
+        for (Embedding m : List.of(e, e2)) {
+            m.forward(longs(0, 5, 3)).sum().backward();
+        }
+        o.step();
+        o2.step();
+        assertTrue(e.weight.detach().equal(e2.weight.detach()));
+    }
+
+    @Test
+    void aDenseGradientIntoASparseMomentumBufferIsRefusedBeforeAnythingChanges() {
+        Embedding e = new Embedding(6, 2, null, null, 2.0, false, true);
+        SGD o = new SGD(List.of(e.weight), 0.1, 0.9, 0, 0, false);
+        e.forward(longs(1)).sum().backward();
+        o.step();
+        Tensor weight = e.weight.detach().clone();
+        SparseTensor buf = (SparseTensor) ((Map<?, ?>) ((Map<?, ?>) o.stateDict().get("state")).get(0))
+                .get("momentum_buffer");
+        Tensor bufValues = buf._values().clone();
+        e.weight.setGrad(Tensor.ones(6, 2));
+        IllegalStateException err = assertThrows(IllegalStateException.class, o::step);
+        assertEquals(EXPECTED.text("sgdbuf.densemsg"), err.getMessage());
+        assertTrue(e.weight.detach().equal(weight));
+        assertTrue(buf._values().equal(bufValues));
     }
 
     @Test

@@ -223,8 +223,14 @@ public final class SparseGrads {
         return s.rawValues();
     }
 
-    /** Takes the indices and values of {@code s} out of every scope; returns {@code s}. */
-    private static SparseTensor escape(SparseTensor s) {
+    /**
+     * Takes the indices and values of {@code s} out of every scope ({@link TensorScope#escape}), as an optimizer's
+     * state and a gradient outlive a training step's scope.
+     *
+     * @param s a sparse tensor
+     * @return {@code s}
+     */
+    public static SparseTensor escape(SparseTensor s) {
         TensorScope.escape(s.rawIndices());
         TensorScope.escape(s.rawValues());
         return s;
