@@ -194,4 +194,10 @@ try:
 except RuntimeError as err:
     text("sgdbuf.densemsg", str(err))
 
+# Module.to(dtype) converts a sparse gradient as fn(param.grad): still sparse, of the new type
+m = torch.nn.Embedding(4, 2, sparse=True)
+(m(torch.tensor([1, 3, 1])) * torch.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])).sum().backward()
+m.to(torch.float32)
+grad_lines("moduleto", m.weight.grad)
+
 print("\n".join(lines))

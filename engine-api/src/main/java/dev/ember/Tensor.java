@@ -1195,7 +1195,8 @@ public final class Tensor implements AutoCloseable {
 
     /**
      * Replaces the gradient with a sparse one, as {@code p.grad = s} for a sparse COO {@code s}; {@code null} clears
-     * the gradient. The dense gradient, if any, is dropped.
+     * the gradient. The dense gradient, if any, is dropped. The sparse gradient leaves any scope it was made in for this
+     * tensor's own, as {@link #setGrad} does a dense one.
      *
      * @throws IllegalArgumentException with PyTorch's messages when {@code s} has another device, type or size
      */
@@ -1213,6 +1214,9 @@ public final class Tensor implements AutoCloseable {
         }
         setGrad(null);
         this.sparseGrad = s;
+        if (s != null) {
+            SparseGradOps.adopt(this, s); // the gradient leaves any scope it was made in for this tensor's own
+        }
     }
 
     /**

@@ -299,6 +299,52 @@ class SparseGradTest {
     }
 
     @Test
+    void sparseGradientsFollowTheirLeafThroughScopes() {
+        Embedding outer = new Embedding(6, 2, null, null, 2.0, false, true);
+        SparseTensor inside;
+        try (TensorScope scope = Ember.scope()) {
+            Tensor w = Tensor.ones(6, 2).requiresGrad_(true); // a leaf of the scope (a module's parameters escape)
+            Tensor.embedding(w, longs(1, 3), -1, false, true).sum().backward();
+            outer.forward(longs(2, 2)).sum().backward();
+            inside = w.sparseGrad();
+        }
+        // a leaf made in the scope takes its sparse gradient with it, as a dense one
+        assertTrue(dev.ember.sparse.SparseGrads.valuesOf(inside).isClosed());
+        assertTrue(dev.ember.sparse.SparseGrads.indicesOf(inside).isClosed());
+        // a parameter made outside keeps it, through a second pass in another scope (accumulated)
+        try (TensorScope scope = Ember.scope()) {
+            outer.forward(longs(5)).mul(2.0).sum().backward();
+        }
+        SparseTensor g = outer.weight.sparseGrad();
+        assertFalse(dev.ember.sparse.SparseGrads.valuesOf(g).isClosed());
+        assertFalse(dev.ember.sparse.SparseGrads.indicesOf(g).isClosed());
+        assertEquals("tensor([[0., 0.],\n        [0., 0.],\n        [2., 2.],\n        [0., 0.],\n        [0., 0.],\n"
+                + "        [2., 2.]])", outer.weight.grad().toString());
+        // p.setSparseGrad(s) in a scope: the gradient is the parameter's, not the scope's
+        SparseTensor assigned;
+        try (TensorScope scope = Ember.scope()) {
+            assigned = Sparse.cooTensor(Tensor.tensor(new long[][] {{4}}), Tensor.ones(1, 2), 6, 2);
+            outer.weight.setSparseGrad(assigned);
+        }
+        assertFalse(dev.ember.sparse.SparseGrads.valuesOf(outer.weight.sparseGrad()).isClosed());
+        assertEquals(1, outer.weight.sparseGrad().nnz());
+    }
+
+    @Test
+    void moduleToDtypeKeepsASparseGradientSparse() {
+        Embedding m = new Embedding(4, 2, null, null, 2.0, false, true);
+        m.forward(longs(1, 3, 1)).mul(Tensor.tensor(new double[][] {{1, 2}, {3, 4}, {5, 6}})).sum().backward();
+        m.to(DType.FLOAT32);
+        assertTrue(m.weight.isGradSparse());
+        assertGrad("moduleto", m.weight.sparseGrad());
+        assertEquals(DType.FLOAT32, m.weight.dtype());
+        // the same type again: the gradient itself stays
+        SparseTensor g = m.weight.sparseGrad();
+        m.to(DType.FLOAT32);
+        assertTrue(g == m.weight.sparseGrad());
+    }
+
+    @Test
     void aDenseGradientIntoASparseMomentumBufferIsRefusedBeforeAnythingChanges() {
         Embedding e = new Embedding(6, 2, null, null, 2.0, false, true);
         SGD o = new SGD(List.of(e.weight), 0.1, 0.9, 0, 0, false);
