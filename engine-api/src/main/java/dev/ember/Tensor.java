@@ -5541,6 +5541,19 @@ public final class Tensor implements AutoCloseable {
         return dev.ember.sparse.Sparse.fromDense(this, sparseDim, true);
     }
 
+    /**
+     * This matrix as a CSR tensor, as {@code to_sparse_csr()}: its nonzero elements row by row
+     * ({@link dev.ember.sparse.Sparse#toSparseCsr}).
+     */
+    public dev.ember.sparse.SparseCsrTensor toSparseCsr() {
+        return dev.ember.sparse.Sparse.toSparseCsr(this);
+    }
+
+    /** This matrix as a CSC tensor, as {@code to_sparse_csc()} ({@link dev.ember.sparse.Sparse#toSparseCsc}). */
+    public dev.ember.sparse.SparseCsrTensor toSparseCsc() {
+        return dev.ember.sparse.Sparse.toSparseCsc(this);
+    }
+
     /** {@code this + sparse}, a dense tensor, as {@code torch.add(dense, sparse)} ({@link dev.ember.sparse.Sparse#add}). */
     public Tensor add(dev.ember.sparse.SparseTensor sparse) {
         return dev.ember.sparse.Sparse.add(this, sparse, 1);

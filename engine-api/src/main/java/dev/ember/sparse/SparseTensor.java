@@ -316,6 +316,27 @@ public final class SparseTensor implements AutoCloseable {
         return new SparseTensor(unravel(uniq, size, sparseDim()), newValues, size, true, "CoalesceBackward0");
     }
 
+    /** The layout, {@link Layout#SPARSE_COO}, as {@code layout}. */
+    public Layout layout() {
+        return Layout.SPARSE_COO;
+    }
+
+    /**
+     * This 2-D tensor (no dense dims) as a CSR tensor, as {@code to_sparse_csr()}: coalesced first (duplicates summed),
+     * int64 indices, tensors of its own.
+     *
+     * @throws IllegalArgumentException for a tensor whose sparse dims are not 2 (PyTorch's message)
+     * @throws UnsupportedOperationException for dense dims, or values that require grad (not in Ember's first slice)
+     */
+    public SparseCsrTensor toSparseCsr() {
+        return SparseCompressed.fromCoo(this, Layout.SPARSE_CSR);
+    }
+
+    /** This 2-D tensor as a CSC tensor, as {@code to_sparse_csc()}: as {@link #toSparseCsr()}, column by column. */
+    public SparseCsrTensor toSparseCsc() {
+        return SparseCompressed.fromCoo(this, Layout.SPARSE_CSC);
+    }
+
     /** This tensor's values converted to {@code dtype}, as {@code to(dtype)} ({@code ToCopyBackward0}); itself if already. */
     public SparseTensor to(DType dtype) {
         if (dtype == dtype()) {
