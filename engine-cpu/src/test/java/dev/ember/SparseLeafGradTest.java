@@ -169,6 +169,19 @@ class SparseLeafGradTest {
     }
 
     @Test
+    void aLeafMadeOutsideAScopeSurvivesRequiresGradAndBackwardInside() {
+        SparseTensor s = Sparse.cooTensor(I, v(), 2, 3);
+        try (TensorScope scope = Ember.scope()) {
+            s.requiresGrad_(true);
+            s.toDense().mul(w()).sum().backward();
+        }
+        assertFalse(s._values().isClosed());
+        assertGrad("todense", s.grad());
+        Sparse.mm(s, d()).sum().backward();
+        assertEquals(3, s.grad().nnz());
+    }
+
+    @Test
     void hybridEmptyAndFloat32Leaves() {
         SparseTensor h = Sparse.cooTensor(Tensor.tensor(new long[][] {{2, 0, 2}}),
                 Tensor.tensor(new double[][] {{1, 2}, {3, 4}, {5, 6}}), 3, 2).requiresGrad_(true);

@@ -162,7 +162,8 @@ public final class SparseTensor implements AutoCloseable {
             if (!dtype().isFloatingPoint() && !dtype().isComplex()) {
                 throw new IllegalArgumentException("only Tensors of floating point dtype can require gradients");
             }
-            Tensor leaf = values.detach().requiresGrad_(true);
+            // out of every scope: the sparse tensor may outlive the scope this call is made in (it closes its values)
+            Tensor leaf = dev.ember.TensorScope.escape(values.detach()).requiresGrad_(true);
             leaf.registerPostAccumulateGradHook(this::takeValuesGrad);
             values = leaf;
         } else {
