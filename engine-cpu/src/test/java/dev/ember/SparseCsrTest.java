@@ -221,6 +221,14 @@ class SparseCsrTest {
         assertThrows(IllegalArgumentException.class, () -> csr().matmul(Tensor.ones(2, 4, 2)));
         assertThrows(IllegalArgumentException.class,
                 () -> Sparse.sparseCsrTensor(null, col(), val(), 3, 4));
+        // huge indices: a clear refusal, never an overflow or an index past the entries
+        assertThrows(IllegalArgumentException.class,
+                () -> Sparse.sparseCsrTensor(longs(0, 1), longs(1L << 40), Tensor.ones(1)));
+        assertEquals("`crow_indices[..., -1] == nnz` is not satisfied.", assertThrows(IllegalArgumentException.class,
+                () -> Sparse.sparseCsrTensor(longs(0, 1L << 40), longs(0), Tensor.ones(1), 1, 3)).getMessage());
+        assertEquals("`0 <= crow_indices[..., 1:] - crow_indices[..., :-1] <= ncols` is not satisfied.",
+                assertThrows(IllegalArgumentException.class, () -> Sparse.sparseCsrTensor(longs(0, -1L << 40, 1),
+                        longs(0), Tensor.ones(1), 2, 3)).getMessage());
         // no grad mode: a tensor that requires grad converts (nothing is recorded)
         try (GradMode off = Ember.noGrad()) {
             assertEquals(2, Tensor.eye(2).requiresGrad_(true).toSparseCsr().nnz());

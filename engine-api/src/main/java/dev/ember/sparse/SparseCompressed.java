@@ -81,7 +81,11 @@ final class SparseCompressed {
                     plainDim = Math.max(plainDim, v + 1);
                 }
             }
-            int pd = Math.toIntExact(plainDim);
+            if (plainDim > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(fn + ": the inferred size has " + plainDim + " "
+                        + (r ? "columns" : "rows") + "; Ember's dense tensors hold at most " + Integer.MAX_VALUE);
+            }
+            int pd = (int) plainDim;
             size = r ? new int[] {compressedDim, pd} : new int[] {pd, compressedDim};
         } else {
             size = size.clone();

@@ -174,7 +174,9 @@ public final class SparseTensor implements AutoCloseable {
 
     /**
      * The sparse gradient of this leaf, as {@code .grad} of a sparse leaf that requires grad: null until a backward
-     * pass reaches it (see {@link #requiresGrad_}); its entries are this tensor's coalesced entries.
+     * pass reaches it (see {@link #requiresGrad_}); its entries are this tensor's coalesced entries. Its tensors belong
+     * to no {@link dev.ember.TensorScope} (the leaf's values, which autograd reaches, belong to none either): they live
+     * until the gradient is replaced ({@link #setGrad}) or unreachable.
      */
     public synchronized SparseTensor grad() {
         return grad;
