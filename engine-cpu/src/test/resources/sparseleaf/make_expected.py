@@ -122,6 +122,22 @@ F = torch.sparse_coo_tensor(I, V.float(), (2, 3), requires_grad=True)
 (F.to_dense() ** 2).sum().backward()
 grad_lines("float32", F.grad)
 
+# more uses: sparse @ sparse, softmax, * dense, * scalar, to(float32), coalesce().values(): the gradient on the coalesced
+# entries; through t() PyTorch's gradient is the transposed one (the same entries in the transposed order, flagged
+# uncoalesced): recorded coalesced, as Ember gives it
+B = torch.sparse_coo_tensor(torch.tensor([[0, 2, 2], [1, 0, 1]]), torch.tensor([1.0, 2.0, 3.0]), (3, 2))
+R = torch.arange(6.0).reshape(2, 3)
+for name, f in [("spsp", lambda s: torch.sparse.mm(s, B).to_dense().sum()),
+                ("softmax", lambda s: (torch.sparse.softmax(s, 1).to_dense() * R).sum()),
+                ("muldense", lambda s: (s * R).to_dense().sum()),
+                ("mulscalar", lambda s: (s * 2.0).to_dense().sum()),
+                ("tofloat", lambda s: s.to(torch.float32).to_dense().sum()),
+                ("coalescevalues", lambda s: (s.coalesce().values() * torch.tensor([1.0, 2.0, 3.0])).sum()),
+                ("t", lambda s: (s.t().to_dense() * R.t()).sum())]:
+    S = leaf()
+    f(S).backward()
+    grad_lines("more." + name, S.grad.coalesce())
+
 # messages
 v = V.clone().requires_grad_()
 N = torch.sparse_coo_tensor(I, v, (2, 3))

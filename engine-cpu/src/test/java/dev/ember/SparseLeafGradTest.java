@@ -198,6 +198,35 @@ class SparseLeafGradTest {
     }
 
     @Test
+    void moreUsesGiveTheGradientOnTheCoalescedEntries() {
+        SparseTensor b = Sparse.cooTensor(Tensor.tensor(new long[][] {{0, 2, 2}, {1, 0, 1}}),
+                Tensor.tensor(new double[] {1, 2, 3}), 3, 2);
+        Tensor r = Tensor.arange(6).to(DType.FLOAT64).reshape(2, 3);
+        java.util.Map<String, java.util.function.Function<SparseTensor, Tensor>> uses = new java.util.LinkedHashMap<>();
+        uses.put("spsp", s -> Sparse.mm(s, b).toDense().sum());
+        uses.put("muldense", s -> s.mul(r).toDense().sum());
+        uses.put("mulscalar", s -> s.mul(2.0).toDense().sum());
+        uses.put("tofloat", s -> s.to(DType.FLOAT32).toDense().sum());
+        uses.put("coalescevalues", s -> s.coalesce().values().mul(Tensor.tensor(new double[] {1, 2, 3})).sum());
+        // through t(): PyTorch's gradient lists the same entries in the transposed order, flagged uncoalesced;
+        // Ember's is coalesced, equal to PyTorch's coalesced
+        uses.put("t", s -> s.t().toDense().mul(r.t()).sum());
+        for (java.util.Map.Entry<String, java.util.function.Function<SparseTensor, Tensor>> e : uses.entrySet()) {
+            SparseTensor s = leaf();
+            e.getValue().apply(s).backward();
+            assertGrad("more." + e.getKey(), s.grad());
+        }
+        SparseTensor s = leaf();
+        Sparse.softmax(s, 1).toDense().mul(r).sum().backward();
+        EXPECTED.assertExact("more.softmax.indices", s.grad()._indices());
+        double[] want = EXPECTED.tensor("more.softmax.values").toDoubleArray();
+        double[] got = s.grad()._values().toDoubleArray();
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], got[i], 1e-15, "softmax grad " + i);
+        }
+    }
+
+    @Test
     void refusalsInPyTorchsWordsLeaveTheTensorUnchanged() {
         Tensor values = v().requiresGrad_(true);
         SparseTensor n = Sparse.cooTensor(I, values, 2, 3);

@@ -138,7 +138,9 @@ public final class SparseTensor implements AutoCloseable {
      * <p>Where Ember differs: one pass's contributions are summed before they become sparse, so the gradient of a pass
      * always lists each entry once; PyTorch's sum of two sparse contributions lists it twice when one came from
      * {@code torch.sparse.sum(s)} (whose gradient values are an expanded view, which PyTorch's sparse add concatenates).
-     * The same tensor coalesced gives the same values. {@code autograd.grad} with a sparse input, and create_graph
+     * Through {@code t()}/{@code transpose} PyTorch's gradient lists the entries in the transposed order, flagged
+     * uncoalesced; Ember's is coalesced. The same tensor coalesced gives the same values. {@code autograd.grad} with a
+     * sparse input, and create_graph
      * through a sparse leaf's gradient, are not supported.
      *
      * @param requiresGrad whether the leaf requires grad
