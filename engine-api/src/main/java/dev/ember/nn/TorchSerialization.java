@@ -41,8 +41,10 @@ import java.util.TreeMap;
  * exactly its element count times the element size, and each tensor's view must lie inside its storage, all in exact
  * arithmetic before anything is allocated for it. A malformed, corrupt or hostile file is an {@link IOException}
  * naming the file and the problem. Not read: the legacy pre-1.6 format, TorchScript archives
- * ({@code torch.jit.save}), and tensors Ember has no type for (complex32, quantized, sparse, float8, unsigned wider
- * than 8 bits). Complex tensors (complex64 and complex128, {@code ComplexFloatStorage} and
+ * ({@code torch.jit.save}), and tensors Ember has no type for (complex32, quantized, sparse CSR/CSC, float8, unsigned
+ * wider than 8 bits). A sparse COO tensor ({@code _rebuild_sparse_tensor}) is read as a
+ * {@link dev.ember.sparse.SparseTensor} (an SGD state dict's sparse momentum buffer, say); {@link #save} does not write
+ * one. Complex tensors (complex64 and complex128, {@code ComplexFloatStorage} and
  * {@code ComplexDoubleStorage}) are read and written as PyTorch does, their parts interleaved.
  *
  * <p>{@link #save} writes the bytes {@code torch.save} writes for the same objects (pickle protocol 2, the same zip
