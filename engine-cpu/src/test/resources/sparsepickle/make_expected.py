@@ -1,6 +1,7 @@
 # PyTorch files holding sparse tensors, for SparsePickleTest: torch.save of COO tensors (uncoalesced, coalesced,
-# hybrid; 1.13 cannot pickle CSR/CSC tensors: "Cannot access data pointer"), and of an SGD state dict whose momentum buffer is sparse (an
-# Embedding(sparse=True) after three steps); expected.txt holds PyTorch's printout of each.
+# hybrid; 1.13 cannot pickle CSR/CSC tensors: "Cannot access data pointer") and of an SGD state dict whose momentum
+# buffer is sparse (an Embedding(sparse=True) after three steps) in sparse_state.pt, the three COO tensors alone in
+# coo_only.pt (the bytes Ember's save must write); expected.txt holds PyTorch's printout of each.
 # Run: /usr/bin/python3 make_expected.py > expected.txt   (PyTorch 1.13, which pickles a COO tensor as
 # _rebuild_sparse_tensor(layout, (indices, values, size)); 2.x adds is_coalesced)
 import os
@@ -35,6 +36,8 @@ for k, idx in enumerate([[1, 3, 1], [4, 1], [0, 5, 3]]):
     o.step()
 objs["sgd"] = o.state_dict()
 torch.save(objs, os.path.join(here, "sparse_state.pt"))
+# the COO tensors alone: the bytes Ember's TorchSerialization.save must write for the same dict
+torch.save({k: objs[k] for k in ("coo", "coalesced", "hybrid")}, os.path.join(here, "coo_only.pt"))
 for k, v in objs.items():
     text(k, str(v["state"][0]["momentum_buffer"]) if k == "sgd" else str(v))
 print("\n".join(lines))
