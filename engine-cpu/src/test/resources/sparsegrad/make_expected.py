@@ -164,4 +164,40 @@ out("sd.exp_avg", sd["state"][0]["exp_avg"])
 out("sd.exp_avg_sq", sd["state"][0]["exp_avg_sq"])
 text("sparseadam.repr", repr(o))
 
+# SGD with momentum on a sparse gradient keeps a sparse momentum buffer (_single_tensor_sgd: buf = torch.clone(grad),
+# then buf.mul_(momentum).add_(grad, alpha=1 - dampening), the CPU sparse add merging the index lists), the same in 2.x;
+# the weights after each step, the buffer and the state dict's printout; with maximize the gradient is negated first
+for name, maximize in (("sgdbuf", False), ("sgdbufmax", True)):
+    e = torch.nn.Embedding(6, 2, sparse=True)
+    with torch.no_grad():
+        e.weight.copy_(table(6, 2, 0.3))
+    o = torch.optim.SGD(e.parameters(), lr=0.1, momentum=0.9, dampening=0.1, maximize=maximize)
+    for k, idx in enumerate([[1, 3, 1], [4, 1], [0, 5, 3]]):
+        o.zero_grad()
+        (e(torch.tensor(idx)) * (k + 1.0)).sum().backward()
+        o.step()
+        out("%s.%d.weight" % (name, k), e.weight)
+        grad_lines("%s.%d.buf" % (name, k), o.state[e.weight]["momentum_buffer"])
+    text(name + ".sd", str(o.state_dict()))
+    # load_state_dict: the sparse buffer copied; a step from either optimizer gives the same weights
+    o2 = torch.optim.SGD(e.parameters(), lr=0.1, momentum=0.9, dampening=0.1, maximize=maximize)
+    o2.load_state_dict(o.state_dict())
+    grad_lines(name + ".loaded", o2.state[e.weight]["momentum_buffer"])
+# a dense gradient for a parameter with a sparse momentum buffer: PyTorch's sparse add refuses it
+e = torch.nn.Embedding(6, 2, sparse=True)
+o = torch.optim.SGD(e.parameters(), lr=0.1, momentum=0.9)
+e(torch.tensor([1])).sum().backward()
+o.step()
+e.weight.grad = torch.ones(6, 2)
+try:
+    o.step()
+except RuntimeError as err:
+    text("sgdbuf.densemsg", str(err))
+
+# Module.to(dtype) converts a sparse gradient as fn(param.grad): still sparse, of the new type
+m = torch.nn.Embedding(4, 2, sparse=True)
+(m(torch.tensor([1, 3, 1])) * torch.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])).sum().backward()
+m.to(torch.float32)
+grad_lines("moduleto", m.weight.grad)
+
 print("\n".join(lines))

@@ -56,6 +56,16 @@ final class SparseGradOps {
     }
 
     /**
+     * Puts the indices and values of a leaf's sparse gradient in the leaf's scope (none if it has none), as
+     * {@link TensorScope#adopt} does a dense gradient's: a gradient lives as long as its tensor, so a leaf made in a
+     * scope takes its sparse gradient with it when the scope closes, and a parameter made outside keeps it.
+     */
+    static void adopt(Tensor leaf, SparseTensor s) {
+        TensorScope.adopt(leaf, SparseGrads.indicesOf(s));
+        TensorScope.adopt(leaf, SparseGrads.valuesOf(s));
+    }
+
+    /**
      * PyTorch's AccumulateGrad with a sparse gradient on either side: a sparse gradient into none is taken as it is;
      * into a sparse one, {@code grad += new_grad} ({@link SparseGrads#accumulate}); into a dense one, added in place (the
      * gradient stays dense); a dense gradient into a sparse one gives a dense gradient ({@code new_grad + grad}).
@@ -66,10 +76,12 @@ final class SparseGradOps {
             if (leaf.sparseGrad == null && leaf.grad == null) {
                 leaf.sparseGrad = incoming;
                 leaf.gradMadeByAutograd = true;
+                adopt(leaf, incoming);
             } else if (leaf.sparseGrad != null) {
                 // grad += new_grad: the gradient so far is contiguous (PyTorch steals only contiguous values and
                 // clones others contiguous), the new one as its node made it
                 leaf.sparseGrad = SparseGrads.accumulate(leaf.sparseGrad, incoming, g.carriedContiguous);
+                adopt(leaf, leaf.sparseGrad);
             } else {
                 SparseGrads.addInto(leaf.grad, incoming, 1);
             }

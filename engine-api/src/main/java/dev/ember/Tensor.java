@@ -1195,7 +1195,8 @@ public final class Tensor implements AutoCloseable {
 
     /**
      * Replaces the gradient with a sparse one, as {@code p.grad = s} for a sparse COO {@code s}; {@code null} clears
-     * the gradient. The dense gradient, if any, is dropped.
+     * the gradient. The dense gradient, if any, is dropped. The sparse gradient leaves any scope it was made in for this
+     * tensor's own, as {@link #setGrad} does a dense one.
      *
      * @throws IllegalArgumentException with PyTorch's messages when {@code s} has another device, type or size
      */
@@ -1213,6 +1214,9 @@ public final class Tensor implements AutoCloseable {
         }
         setGrad(null);
         this.sparseGrad = s;
+        if (s != null) {
+            SparseGradOps.adopt(this, s); // the gradient leaves any scope it was made in for this tensor's own
+        }
     }
 
     /**
@@ -5557,6 +5561,19 @@ public final class Tensor implements AutoCloseable {
      */
     public dev.ember.sparse.SparseTensor toSparse(int sparseDim) {
         return dev.ember.sparse.Sparse.fromDense(this, sparseDim, true);
+    }
+
+    /**
+     * This matrix as a CSR tensor, as {@code to_sparse_csr()}: its nonzero elements row by row
+     * ({@link dev.ember.sparse.Sparse#toSparseCsr}).
+     */
+    public dev.ember.sparse.SparseCsrTensor toSparseCsr() {
+        return dev.ember.sparse.Sparse.toSparseCsr(this);
+    }
+
+    /** This matrix as a CSC tensor, as {@code to_sparse_csc()} ({@link dev.ember.sparse.Sparse#toSparseCsc}). */
+    public dev.ember.sparse.SparseCsrTensor toSparseCsc() {
+        return dev.ember.sparse.Sparse.toSparseCsc(this);
     }
 
     /** {@code this + sparse}, a dense tensor, as {@code torch.add(dense, sparse)} ({@link dev.ember.sparse.Sparse#add}). */

@@ -235,8 +235,130 @@ class SparseGradTest {
 
     @Test
     void sgdWithMomentumTakesSparseAndDenseGradients() {
-        // PyTorch keeps the momentum buffer of a sparse gradient sparse; Ember's is dense, with the same values
         train("sgdmomentum", m -> List.of(new SGD(all(m), 0.5, 0.9, 0.1, 0, false)));
+    }
+
+    @Test
+    void sgdMomentumBufferOfASparseGradientIsSparseAsPyTorchs() {
+        for (String name : new String[] {"sgdbuf", "sgdbufmax"}) {
+            Embedding e = new Embedding(6, 2, null, null, 2.0, false, true);
+            load(e.weight, table(6, 2, 0.3));
+            SGD o = new SGD(List.of(e.weight), 0.1, 0.9, 0.1, 0, false);
+            o.paramGroups().get(0).set("maximize", name.equals("sgdbufmax"));
+            long[][] lookups = {{1, 3, 1}, {4, 1}, {0, 5, 3}};
+            for (int k = 0; k < 3; k++) {
+                o.zeroGrad();
+                e.forward(longs(lookups[k])).mul(k + 1.0).sum().backward();
+                o.step();
+                assertClose(name + "." + k + ".weight", e.weight);
+                Object buf = ((Map<?, ?>) ((Map<?, ?>) o.stateDict().get("state")).get(0)).get("momentum_buffer");
+                assertGrad(name + "." + k + ".buf", (SparseTensor) buf);
+            }
+            String sd = o.stateDict().toString();
+            String want = EXPECTED.text(name + ".sd");
+            assertEquals(want.substring(0, want.indexOf(", 'param_groups'")), sd.substring(0, sd.indexOf(", 'param_groups'")));
+            // load_state_dict copies the sparse buffer; the next step of either optimizer gives the same weights
+            SGD o2 = new SGD(List.of(e.weight), 0.1, 0.9, 0.1, 0, false);
+            o2.loadStateDict(o.stateDict());
+            SparseTensor loaded = (SparseTensor) ((Map<?, ?>) ((Map<?, ?>) o2.stateDict().get("state")).get(0))
+                    .get("momentum_buffer");
+            assertGrad(name + ".loaded", loaded);
+            assertTrue(loaded != ((Map<?, ?>) ((Map<?, ?>) o.stateDict().get("state")).get(0)).get("momentum_buffer"));
+        }
+    }
+
+    @Test
+    void aSparseMomentumBufferRoundTripsThroughACheckpoint(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        Embedding e = new Embedding(6, 2, null, null, 2.0, false, true);
+        load(e.weight, table(6, 2, 0.3));
+        SGD o = new SGD(List.of(e.weight), 0.1, 0.9, 0.1, 0, false);
+        for (long[] idx : new long[][] {{1, 3, 1}, {4, 1}}) {
+            o.zeroGrad();
+            e.forward(longs(idx)).sum().backward();
+            o.step();
+        }
+        java.nio.file.Path file = dir.resolve("sgd.safetensors");
+        dev.ember.nn.utils.Checkpoint.save(file, e, o, null, 2);
+        Embedding e2 = new Embedding(6, 2, null, null, 2.0, false, true);
+        SGD o2 = new SGD(List.of(e2.weight), 0.1, 0.9, 0.1, 0, false);
+        assertEquals(2, dev.ember.nn.utils.Checkpoint.load(file, e2, o2, null));
+        SparseTensor b1 = (SparseTensor) ((Map<?, ?>) ((Map<?, ?>) o.stateDict().get("state")).get(0))
+                .get("momentum_buffer");
+        SparseTensor b2 = (SparseTensor) ((Map<?, ?>) ((Map<?, ?>) o2.stateDict().get("state")).get(0))
+                .get("momentum_buffer");
+        assertTrue(b1._indices().equal(b2._indices()));
+        assertTrue(b1._values().equal(b2._values()));
+        o.zeroGrad();
+        for (Embedding m : List.of(e, e2)) {
+            m.forward(longs(0, 5, 3)).sum().backward();
+        }
+        o.step();
+        o2.step();
+        assertTrue(e.weight.detach().equal(e2.weight.detach()));
+    }
+
+    @Test
+    void sparseGradientsFollowTheirLeafThroughScopes() {
+        Embedding outer = new Embedding(6, 2, null, null, 2.0, false, true);
+        SparseTensor inside;
+        try (TensorScope scope = Ember.scope()) {
+            Tensor w = Tensor.ones(6, 2).requiresGrad_(true); // a leaf of the scope (a module's parameters escape)
+            Tensor.embedding(w, longs(1, 3), -1, false, true).sum().backward();
+            outer.forward(longs(2, 2)).sum().backward();
+            inside = w.sparseGrad();
+        }
+        // a leaf made in the scope takes its sparse gradient with it, as a dense one
+        assertTrue(dev.ember.sparse.SparseGrads.valuesOf(inside).isClosed());
+        assertTrue(dev.ember.sparse.SparseGrads.indicesOf(inside).isClosed());
+        // a parameter made outside keeps it, through a second pass in another scope (accumulated)
+        try (TensorScope scope = Ember.scope()) {
+            outer.forward(longs(5)).mul(2.0).sum().backward();
+        }
+        SparseTensor g = outer.weight.sparseGrad();
+        assertFalse(dev.ember.sparse.SparseGrads.valuesOf(g).isClosed());
+        assertFalse(dev.ember.sparse.SparseGrads.indicesOf(g).isClosed());
+        assertEquals("tensor([[0., 0.],\n        [0., 0.],\n        [2., 2.],\n        [0., 0.],\n        [0., 0.],\n"
+                + "        [2., 2.]])", outer.weight.grad().toString());
+        // p.setSparseGrad(s) in a scope: the gradient is the parameter's, not the scope's
+        SparseTensor assigned;
+        try (TensorScope scope = Ember.scope()) {
+            assigned = Sparse.cooTensor(Tensor.tensor(new long[][] {{4}}), Tensor.ones(1, 2), 6, 2);
+            outer.weight.setSparseGrad(assigned);
+        }
+        assertFalse(dev.ember.sparse.SparseGrads.valuesOf(outer.weight.sparseGrad()).isClosed());
+        assertEquals(1, outer.weight.sparseGrad().nnz());
+    }
+
+    @Test
+    void moduleToDtypeKeepsASparseGradientSparse() {
+        Embedding m = new Embedding(4, 2, null, null, 2.0, false, true);
+        m.forward(longs(1, 3, 1)).mul(Tensor.tensor(new double[][] {{1, 2}, {3, 4}, {5, 6}})).sum().backward();
+        m.to(DType.FLOAT32);
+        assertTrue(m.weight.isGradSparse());
+        assertGrad("moduleto", m.weight.sparseGrad());
+        assertEquals(DType.FLOAT32, m.weight.dtype());
+        // the same type again: the gradient itself stays
+        SparseTensor g = m.weight.sparseGrad();
+        m.to(DType.FLOAT32);
+        assertTrue(g == m.weight.sparseGrad());
+    }
+
+    @Test
+    void aDenseGradientIntoASparseMomentumBufferIsRefusedBeforeAnythingChanges() {
+        Embedding e = new Embedding(6, 2, null, null, 2.0, false, true);
+        SGD o = new SGD(List.of(e.weight), 0.1, 0.9, 0, 0, false);
+        e.forward(longs(1)).sum().backward();
+        o.step();
+        Tensor weight = e.weight.detach().clone();
+        SparseTensor buf = (SparseTensor) ((Map<?, ?>) ((Map<?, ?>) o.stateDict().get("state")).get(0))
+                .get("momentum_buffer");
+        Tensor bufValues = buf._values().clone();
+        e.weight.setGrad(Tensor.ones(6, 2));
+        IllegalStateException err = assertThrows(IllegalStateException.class, o::step);
+        assertEquals(EXPECTED.text("sgdbuf.densemsg"), err.getMessage());
+        assertTrue(e.weight.detach().equal(weight));
+        assertTrue(buf._values().equal(bufValues));
     }
 
     @Test

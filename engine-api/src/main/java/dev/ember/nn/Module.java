@@ -482,6 +482,7 @@ public abstract class Module {
         List<Tensor> targets = unique(named.values());
         Map<Tensor, Tensor> values = new IdentityHashMap<>();
         Map<Tensor, Tensor> grads = new IdentityHashMap<>();
+        Map<Tensor, dev.ember.sparse.SparseTensor> sparseGrads = new IdentityHashMap<>();
         List<Tensor> made = new ArrayList<>();
         try (GradMode off = Ember.noGrad()) {
             // every new value first: reading a closed tensor or reaching a missing device fails here, before any change
@@ -505,6 +506,15 @@ public abstract class Module {
                 Tensor v = fn.apply(handle);
                 made.add(v);
                 values.put(t, v);
+                if (t.isGradSparse()) { // PyTorch's fn(param.grad) of a sparse gradient: still sparse
+                    dev.ember.sparse.SparseTensor sg = t.sparseGrad();
+                    dev.ember.sparse.SparseTensor sv = dev.ember.sparse.SparseGrads.map(sg, fn);
+                    if (sv != sg) {
+                        made.add(dev.ember.sparse.SparseGrads.valuesOf(sv));
+                        sparseGrads.put(t, sv);
+                    }
+                    continue;
+                }
                 Tensor g = t.grad();
                 if (g != null) {
                     Tensor gv = fn.apply(g);
@@ -527,8 +537,13 @@ public abstract class Module {
         for (Map.Entry<Tensor, Tensor> e : grads.entrySet()) {
             e.getKey().setGrad(e.getValue());
         }
+        List<Tensor> sparseValues = new ArrayList<>();
+        for (Map.Entry<Tensor, dev.ember.sparse.SparseTensor> e : sparseGrads.entrySet()) {
+            e.getKey().setSparseGrad(e.getValue());
+            sparseValues.add(dev.ember.sparse.SparseGrads.valuesOf(e.getValue()));
+        }
         for (Tensor m : made) {
-            if (!grads.containsValue(m)) {
+            if (!grads.containsValue(m) && sparseValues.stream().noneMatch(x -> x == m)) {
                 m.close(); // the parameters hold their new storage; the temporary handles can go
             }
         }

@@ -123,6 +123,8 @@ final class Pickler {
             string((String) o);
         } else if (o instanceof Tensor) {
             tensor((Tensor) o, depth);
+        } else if (o instanceof dev.ember.sparse.SparseTensor) {
+            sparse((dev.ember.sparse.SparseTensor) o, depth);
         } else if (o instanceof DType) {
             String name = ((DType) o).torchName();
             global("torch", name.substring("torch.".length()));
@@ -165,8 +167,8 @@ final class Pickler {
                 out.write(n > 1 ? 'e' : 'a');
             }
         } else {
-            throw new IllegalArgumentException("cannot save a " + o.getClass().getName() + ": Ember writes Tensor, Map, List, "
-                    + "String, integers, Double, Float, Boolean, DType, byte[] and null");
+            throw new IllegalArgumentException("cannot save a " + o.getClass().getName() + ": Ember writes Tensor, "
+                    + "SparseTensor, Map, List, String, integers, Double, Float, Boolean, DType, byte[] and null");
         }
     }
 
@@ -267,6 +269,37 @@ final class Pickler {
         memoize(new Object());
         out.write('R');
         memoize(t);
+    }
+
+    /**
+     * A sparse COO tensor as PyTorch pickles one: {@code _rebuild_sparse_tensor(_get_layout('torch.sparse_coo'),
+     * (indices, values, torch.Size(size)))}, the data tuple of 1.13 (2.x adds {@code is_coalesced}; both load this one).
+     */
+    private void sparse(dev.ember.sparse.SparseTensor s, int depth) {
+        global("torch._utils", "_rebuild_sparse_tensor");
+        // torch.sparse_coo is one object: pickled once (_get_layout('torch.sparse_coo')), then fetched from the memo
+        if (!fetched(dev.ember.sparse.Layout.SPARSE_COO)) {
+            global("torch.serialization", "_get_layout");
+            save(new String("torch.sparse_coo"), depth + 1);
+            out.write(0x85); // TUPLE1
+            memoize(new Object());
+            out.write('R');
+            memoize(dev.ember.sparse.Layout.SPARSE_COO);
+        }
+        save(s._indices(), depth + 1);
+        save(s._values(), depth + 1);
+        global("torch", "Size");
+        intTuple(s.shape());
+        out.write(0x85);
+        memoize(new Object());
+        out.write('R');
+        memoize(new Object());
+        out.write(0x87); // TUPLE3: the data
+        memoize(new Object());
+        out.write(0x86); // TUPLE2: (layout, data)
+        memoize(new Object());
+        out.write('R');
+        memoize(s);
     }
 
     /** One string object for every persistent id, as Python's interned literal is. */

@@ -565,6 +565,23 @@ final class Unpickler {
             }
             case REBUILD_TENSOR_V2:
                 return rebuildTensor(args);
+            case GET_LAYOUT: {
+                if (args.size() != 1 || !(args.get(0) instanceof String)) {
+                    throw error("torch.serialization._get_layout called with arguments other than (str)");
+                }
+                switch ((String) args.get(0)) {
+                    case "torch.sparse_coo":
+                        return dev.ember.sparse.Layout.SPARSE_COO;
+                    case "torch.sparse_csr":
+                        return dev.ember.sparse.Layout.SPARSE_CSR; // refused by _rebuild_sparse_tensor
+                    case "torch.sparse_csc":
+                        return dev.ember.sparse.Layout.SPARSE_CSC;
+                    default:
+                        throw error("the file holds a tensor of layout " + args.get(0) + ", which Ember cannot represent");
+                }
+            }
+            case REBUILD_SPARSE:
+                return rebuildSparse(args);
             case REBUILD_PARAMETER:
             case REBUILD_PARAMETER_WITH_STATE: {
                 int n = c == Callable.REBUILD_PARAMETER ? 3 : 4;
@@ -599,6 +616,44 @@ final class Unpickler {
             default:
                 throw error("the file holds a tensor that " + c.path + " rebuilds (quantized, sparse, meta, nested, "
                         + "subclass or NumPy-backed), which Ember cannot represent");
+        }
+    }
+
+    /**
+     * {@code _rebuild_sparse_tensor(layout, data)} of a COO tensor: {@code (indices, values, size[, is_coalesced])} (2.x
+     * adds the flag: a coalesced tensor is coalesced again, which keeps its entries), checked as
+     * {@link dev.ember.sparse.Sparse#cooTensor} checks it (PyTorch validates a loaded sparse tensor too). A CSR or CSC
+     * tensor's file is refused (PyTorch 1.13 cannot write one; Ember reads none yet).
+     */
+    private Object rebuildSparse(List<?> args) throws IOException {
+        if (args.size() != 2 || !(args.get(0) instanceof dev.ember.sparse.Layout) || !isTuple(args.get(1))) {
+            throw error("torch._utils._rebuild_sparse_tensor called with arguments other than (layout, tuple)");
+        }
+        dev.ember.sparse.Layout layout = (dev.ember.sparse.Layout) args.get(0);
+        if (layout != dev.ember.sparse.Layout.SPARSE_COO) {
+            throw error("the file holds a sparse tensor of layout " + layout + "; Ember reads sparse COO tensors only");
+        }
+        List<?> data = (List<?>) args.get(1);
+        if (!(data.size() == 3 || data.size() == 4 && data.get(3) instanceof Boolean)
+                || !(data.get(0) instanceof Tensor) || !(data.get(1) instanceof Tensor) || !(data.get(2) instanceof List)) {
+            throw error("torch._utils._rebuild_sparse_tensor called with data other than (indices, values, size[, "
+                    + "is_coalesced])");
+        }
+        List<?> sizes = (List<?>) data.get(2);
+        int[] size = new int[sizes.size()];
+        for (int i = 0; i < size.length; i++) {
+            Object o = sizes.get(i);
+            if (!(o instanceof Long) || (Long) o < 0 || (Long) o > Integer.MAX_VALUE) {
+                throw error("a sparse tensor's size holds " + describe(o));
+            }
+            size[i] = (int) (long) (Long) o;
+        }
+        try {
+            dev.ember.sparse.SparseTensor t = dev.ember.sparse.Sparse.cooTensor((Tensor) data.get(0), (Tensor) data.get(1),
+                    size);
+            return data.size() == 4 && (Boolean) data.get(3) ? t.coalesce() : t;
+        } catch (IllegalArgumentException e) {
+            throw error("a sparse tensor of the file is invalid: " + e.getMessage());
         }
     }
 

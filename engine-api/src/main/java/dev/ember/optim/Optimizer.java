@@ -79,6 +79,8 @@ public abstract class Optimizer {
     static final class ParamState {
         long step;
         final Map<String, Tensor> tensors = new LinkedHashMap<>();
+        /** Sparse state tensors (SGD's momentum buffer of a sparse gradient, sparse as PyTorch's), by key. */
+        final Map<String, dev.ember.sparse.SparseTensor> sparseTensors = new LinkedHashMap<>();
         final Map<String, Double> scalars = new LinkedHashMap<>();
         /**
          * The type of a scalar's 0-dim state tensor where it is not {@link #scalarDtype()}: a loaded state's scalars
@@ -102,7 +104,22 @@ public abstract class Optimizer {
 
         /** Stores a state tensor out of every scope (the optimizer's state outlives a training step's scope). */
         void put(String key, Tensor t) {
+            sparseTensors.remove(key);
             tensors.put(key, TensorScope.escape(t));
+        }
+
+        dev.ember.sparse.SparseTensor sparse(String key) {
+            return sparseTensors.get(key);
+        }
+
+        /** Stores a sparse state tensor out of every scope, in place of a dense one of the same key. */
+        void putSparse(String key, dev.ember.sparse.SparseTensor t) {
+            tensors.remove(key);
+            sparseTensors.put(key, dev.ember.sparse.SparseGrads.escape(t));
+        }
+
+        boolean hasTensors() {
+            return !tensors.isEmpty() || !sparseTensors.isEmpty();
         }
     }
 
@@ -546,7 +563,7 @@ public abstract class Optimizer {
                         } else {
                             update.apply(g, p, grad, s, fresh);
                         }
-                        if (fresh && (countsSteps() || !s.tensors.isEmpty())) {
+                        if (fresh && (countsSteps() || s.hasTensors())) {
                             state.put(p, s);
                         }
                     }
@@ -783,6 +800,7 @@ public abstract class Optimizer {
                 m.put(x.getKey(), Tensor.tensor(x.getValue(), s.scalarType(x.getKey()), Device.CPU));
             }
             m.putAll(s.tensors);
+            m.putAll(s.sparseTensors);
             st.put(e.getValue(), m);
         }
         Map<String, Object> out = new PyDict<>(ints);
@@ -1030,6 +1048,20 @@ public abstract class Optimizer {
         }
         for (String key : tensors) {
             Object v = saved.get(key);
+            if (v instanceof dev.ember.sparse.SparseTensor sv) {
+                // a sparse state tensor (SGD's momentum buffer of a sparse gradient): its size the parameter's, moved
+                // and cast as a dense one, copied
+                if (!Arrays.equals(sv.shape(), p.shape())) {
+                    throw new IllegalArgumentException("the saved state of parameter " + id + ": " + key + " has shape "
+                            + Arrays.toString(sv.shape()) + " but the parameter has shape " + Arrays.toString(p.shape()));
+                }
+                if (p.isComplex()) {
+                    throw new IllegalArgumentException("the saved state of parameter " + id + ": " + key + " is sparse, "
+                            + "which Ember does not load for a complex parameter");
+                }
+                s.putSparse(key, sv.to(p.device()).to(p.dtype()).detach().clone());
+                continue;
+            }
             if (!(v instanceof Tensor)) {
                 throw new IllegalArgumentException("the saved state of parameter " + id + " has no tensor " + key
                         + (v == null ? "" : ", got " + describe(v)));

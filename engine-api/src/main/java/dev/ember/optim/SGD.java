@@ -16,7 +16,8 @@ import java.util.Map;
  * (PyTorch 2.x's single-tensor update): {@code g = grad + weight_decay * p}; with momentum, the buffer starts as a copy
  * of {@code g} and then becomes {@code momentum * buf + (1 - dampening) * g}, and {@code g} is the buffer (or
  * {@code g + momentum * buf} with Nesterov); {@code p -= lr * g}. Options: {@code lr}, {@code momentum},
- * {@code dampening}, {@code weight_decay}, {@code nesterov}; state: {@code momentum_buffer} (with momentum).
+ * {@code dampening}, {@code weight_decay}, {@code nesterov}; state: {@code momentum_buffer} (with momentum; a
+ * {@link SparseTensor} for a parameter whose gradients are sparse, as PyTorch's).
  */
 public final class SGD extends Optimizer {
 
@@ -82,6 +83,7 @@ public final class SGD extends Optimizer {
     @Override
     public void step() {
         refuseSparseWith("weight_decay", "nesterov");
+        refuseDenseGradIntoSparseBuffer();
         forEachParameter((group, p, grad, s, fresh) -> {
             double lr = group.lr();
             double momentum = group.getDouble("momentum");
@@ -122,6 +124,22 @@ public final class SGD extends Optimizer {
         });
     }
 
+    /**
+     * A dense gradient for a parameter whose momentum buffer is sparse (a sparse gradient made it): PyTorch's
+     * {@code buf.mul_(momentum).add_(grad)} refuses it (after scaling the buffer); here before anything changes.
+     */
+    private void refuseDenseGradIntoSparseBuffer() {
+        for (ParamGroup group : paramGroups()) {
+            for (Tensor p : group.params()) {
+                ParamState s = state.get(p);
+                if (s != null && s.sparse("momentum_buffer") != null && !p.isGradSparse() && p.grad() != null) {
+                    throw new IllegalStateException("add(sparse, dense) is not supported. Use add(dense, sparse) "
+                            + "instead.");
+                }
+            }
+        }
+    }
+
     /** Takes a sparse gradient (PyTorch 2.x's {@code _single_tensor_sgd} does). */
     @Override
     String sparseGradRefusal() {
@@ -129,10 +147,13 @@ public final class SGD extends Optimizer {
     }
 
     /**
-     * PyTorch 2.x's step with a sparse gradient: {@code p -= lr * grad} (the entries added at their rows); with momentum
-     * the buffer starts as the gradient and then becomes {@code momentum * buf + (1 - dampening) * grad}, and the step
-     * is {@code p -= lr * buf}. PyTorch keeps that buffer sparse (its entries grow each step); here it is dense, with the
-     * same values (the state dict's {@code momentum_buffer} is then a dense tensor where PyTorch's is sparse).
+     * PyTorch 2.x's step with a sparse gradient ({@code _single_tensor_sgd}): {@code p += -lr * grad} (the entries added
+     * at their rows, one after the other); with momentum the buffer starts as {@code torch.clone(grad)}, a sparse tensor
+     * as PyTorch's, and then becomes {@code buf.mul_(momentum).add_(grad, alpha=1 - dampening)}, PyTorch's sparse add
+     * (on the CPU its merge of the two index lists, {@link SparseGrads#accumulate}: the buffer's entries grow each step
+     * as PyTorch's, and the state dict's {@code momentum_buffer} is that sparse tensor); the step is
+     * {@code p += -lr * buf}. A dense buffer (from a dense step or a loaded state) stays dense:
+     * {@code buf.mul_(momentum).add_(grad)}, the entries added in.
      */
     private static void sparseStep(ParamGroup group, Tensor p, ParamState s, double lr, double momentum,
                                    double dampening) {
@@ -144,13 +165,19 @@ public final class SGD extends Optimizer {
             SparseGrads.addInto(p, g, -lr);
             return;
         }
-        Tensor buf = s.tensor("momentum_buffer");
-        if (buf == null) {
-            buf = SparseGrads.addInto(p.zerosLike(), g, 1);
-            s.put("momentum_buffer", buf);
-        } else {
-            SparseGrads.addInto(buf.mul_(momentum), g, 1 - dampening);
+        Tensor dense = s.tensor("momentum_buffer");
+        if (dense != null) {
+            SparseGrads.addInto(dense.mul_(momentum), g, 1 - dampening);
+            p.sub_(dense, lr);
+            return;
         }
-        p.sub_(buf, lr);
+        SparseTensor buf = s.sparse("momentum_buffer");
+        if (buf == null) {
+            buf = g.clone();
+        } else {
+            buf = SparseGrads.accumulate(buf.mul(momentum), dampening == 0 ? g : g.mul(1 - dampening), true);
+        }
+        s.putSparse("momentum_buffer", buf);
+        SparseGrads.addInto(p, buf, -lr);
     }
 }

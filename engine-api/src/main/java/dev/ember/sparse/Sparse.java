@@ -176,6 +176,75 @@ public final class Sparse {
         return new SparseTensor(idx, values, shape, true, named ? "ToSparseBackward1" : "ToSparseBackward0");
     }
 
+    // ------------------------------------------------------------------ compressed (CSR/CSC)
+
+    /**
+     * A CSR tensor, as {@code torch.sparse_csr_tensor(crow_indices, col_indices, values, size)}: row {@code i}'s entries
+     * are {@code values[crow[i]:crow[i + 1]]} at columns {@code col[crow[i]:crow[i + 1]]}. The indices (int32 or int64,
+     * both of one type, kept) are moved to the values' device; the values are shared. Checked as PyTorch's
+     * {@code _validate_sparse_compressed_tensor_args}, in its order and with its (2.x) messages: {@code crow_indices}
+     * of {@code rows + 1} entries, {@code col_indices} of nnz, the index types, every column in range
+     * ({@code `0 <= col_indices < ncols` is not satisfied.}), then row by row {@code crow[0] == 0},
+     * {@code crow[-1] == nnz}, each step between 0 and the number of columns, each row's columns sorted and distinct.
+     * Only 2-D tensors with 1-D values (no batch or dense dims) in Ember; see {@link SparseCsrTensor}.
+     *
+     * @param crowIndices the compressed row indices {@code [rows + 1]}
+     * @param colIndices the column of each entry {@code [nnz]}
+     * @param values the value of each entry {@code [nnz]}
+     * @param size {@code rows, columns}
+     * @return the CSR tensor
+     * @throws IllegalArgumentException with PyTorch's messages for indices that break an invariant
+     */
+    public static SparseCsrTensor sparseCsrTensor(Tensor crowIndices, Tensor colIndices, Tensor values, int... size) {
+        Sparse.require(size, "sparse_csr_tensor", "size", 4, "tuple of ints");
+        return SparseCompressed.build(Layout.SPARSE_CSR, crowIndices, colIndices, values, size);
+    }
+
+    /**
+     * A CSR tensor whose size is inferred, as {@code torch.sparse_csr_tensor(crow_indices, col_indices, values)}:
+     * {@code crow_indices.size - 1} rows, one column past the largest column index (0 without entries).
+     */
+    public static SparseCsrTensor sparseCsrTensor(Tensor crowIndices, Tensor colIndices, Tensor values) {
+        return SparseCompressed.build(Layout.SPARSE_CSR, crowIndices, colIndices, values, null);
+    }
+
+    /**
+     * A CSC tensor, as {@code torch.sparse_csc_tensor(ccol_indices, row_indices, values, size)}: column {@code j}'s
+     * entries are {@code values[ccol[j]:ccol[j + 1]]} at rows {@code row[ccol[j]:ccol[j + 1]]}; checked as
+     * {@link #sparseCsrTensor}, columns for rows.
+     *
+     * @param ccolIndices the compressed column indices {@code [columns + 1]}
+     * @param rowIndices the row of each entry {@code [nnz]}
+     * @param values the value of each entry {@code [nnz]}
+     * @param size {@code rows, columns}
+     * @return the CSC tensor
+     */
+    public static SparseCsrTensor sparseCscTensor(Tensor ccolIndices, Tensor rowIndices, Tensor values, int... size) {
+        Sparse.require(size, "sparse_csc_tensor", "size", 4, "tuple of ints");
+        return SparseCompressed.build(Layout.SPARSE_CSC, ccolIndices, rowIndices, values, size);
+    }
+
+    /** A CSC tensor whose size is inferred, as {@code torch.sparse_csc_tensor(ccol_indices, row_indices, values)}. */
+    public static SparseCsrTensor sparseCscTensor(Tensor ccolIndices, Tensor rowIndices, Tensor values) {
+        return SparseCompressed.build(Layout.SPARSE_CSC, ccolIndices, rowIndices, values, null);
+    }
+
+    /**
+     * {@code x.to_sparse_csr()} of a dense matrix: its nonzero elements, row by row, int64 indices;
+     * {@link Tensor#toSparseCsr()} calls this.
+     *
+     * @param x a 2-D dense tensor (Ember's CSR tensors have no batch or dense dims) that does not require grad
+     * @return the CSR tensor
+     */
+    public static SparseCsrTensor toSparseCsr(Tensor x) {
+        return SparseCompressed.fromDense(x, Layout.SPARSE_CSR);
+    }
+
+    /** {@code x.to_sparse_csc()} of a dense matrix, as {@link #toSparseCsr(Tensor)} column by column. */
+    public static SparseCsrTensor toSparseCsc(Tensor x) {
+        return SparseCompressed.fromDense(x, Layout.SPARSE_CSC);
+    }
+
     // ------------------------------------------------------------------ products
 
     /**

@@ -14,8 +14,10 @@ import java.util.List;
  * {@link dev.ember.optim.SparseAdam}) do with it. A sparse gradient lives beside the leaf's dense one
  * ({@link Tensor#sparseGrad()}, {@link Tensor#isGradSparse()}); these helpers are the operations PyTorch's
  * AccumulateGrad and optimizers apply to it, built from dense ops on its indices and values (so on every device).
- * A sparse gradient's indices and values belong to no {@link TensorScope}: they live until the gradient is released
- * ({@link Tensor#releaseGrad()}) or unreachable, as a dense gradient lives as long as its tensor.
+ * A leaf's sparse gradient lives as long as its tensor, as a dense one: its indices and values are made out of every
+ * {@link TensorScope} and then put in the leaf's scope, if it has one (a parameter made outside every scope keeps its
+ * gradient past a training step's scope; a leaf made in a scope takes its gradient with it), until the gradient is
+ * released ({@link Tensor#releaseGrad()}) or unreachable.
  */
 public final class SparseGrads {
     private SparseGrads() {
@@ -213,6 +215,38 @@ public final class SparseGrads {
     }
 
     /**
+     * {@code s} with {@code fn} applied to its values (a conversion: {@code Module.to(dtype)}, {@code to(device)}), its
+     * indices moved to the new values' device, its coalesced flag kept, as PyTorch's {@code Module._apply} converts a
+     * sparse {@code .grad} ({@code fn(param.grad)}: still sparse); {@code s} itself when {@code fn} leaves the values
+     * as they are.
+     *
+     * @param s a sparse tensor
+     * @param fn the conversion of a dense tensor
+     * @return the converted sparse tensor (its tensors in no scope), or {@code s}
+     */
+    public static SparseTensor map(SparseTensor s, java.util.function.UnaryOperator<Tensor> fn) {
+        Tensor v = fn.apply(s.rawValues());
+        if (v == s.rawValues()) {
+            return s;
+        }
+        Tensor i = s.rawIndices();
+        if (!i.device().equals(v.device())) {
+            i = i.to(v.device());
+        }
+        return escape(new SparseTensor(i, v, s.sizeRef().clone(), s.isCoalesced(), null));
+    }
+
+    /**
+     * The raw indices of {@code s}, {@code s._indices()} itself (not a detached alias): what a scope holds and closes.
+     *
+     * @param s a sparse tensor
+     * @return its indices tensor itself
+     */
+    public static Tensor indicesOf(SparseTensor s) {
+        return s.rawIndices();
+    }
+
+    /**
      * The raw values of {@code s}, {@code s._values()} sharing its storage (not detached copies of the metadata): what
      * an in-place update of the values (GradScaler's unscale, clip_grad_norm_'s scaling) writes into.
      *
@@ -223,8 +257,14 @@ public final class SparseGrads {
         return s.rawValues();
     }
 
-    /** Takes the indices and values of {@code s} out of every scope; returns {@code s}. */
-    private static SparseTensor escape(SparseTensor s) {
+    /**
+     * Takes the indices and values of {@code s} out of every scope ({@link TensorScope#escape}), as an optimizer's
+     * state and a gradient outlive a training step's scope.
+     *
+     * @param s a sparse tensor
+     * @return {@code s}
+     */
+    public static SparseTensor escape(SparseTensor s) {
         TensorScope.escape(s.rawIndices());
         TensorScope.escape(s.rawValues());
         return s;

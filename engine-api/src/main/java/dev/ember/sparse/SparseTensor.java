@@ -32,17 +32,21 @@ import java.util.List;
  * PyTorch's numbers. The dense results carry PyTorch's node names ({@code ToDenseBackward0},
  * {@code SparseAddmmBackward0}, {@code SparseSumBackward0}); a sparse result prints the name PyTorch gives its
  * {@code grad_fn} ({@link #gradFnName()}). What PyTorch would put in a sparse {@code .grad} (a leaf sparse tensor that
- * requires grad) is here the dense gradient of the values, at the same entries.
+ * requires grad) is here the dense gradient of the values, at the same entries; a sparse tensor that is itself a leaf
+ * requiring grad ({@link #requiresGrad_}) gets a sparse gradient ({@link #grad()}) as PyTorch's.
  *
  * <p>Closing a sparse tensor closes its indices and values (the values given to {@link Sparse#cooTensor} are shared,
  * as PyTorch shares them, and stay open).
  */
 public final class SparseTensor implements AutoCloseable {
     private final Tensor indices;
-    private final Tensor values;
+    /** The values: replaced by a leaf of their own when {@link #requiresGrad_} makes this tensor a leaf requiring grad. */
+    private Tensor values;
     private final int[] size;
     private final boolean coalesced;
-    private final String gradFnName;
+    private String gradFnName;
+    /** A leaf's sparse gradient, PyTorch's {@code .grad} of a sparse leaf, or null. */
+    private SparseTensor grad;
 
     SparseTensor(Tensor indices, Tensor values, int[] size, boolean coalesced, String gradFnName) {
         this.indices = indices;
@@ -110,6 +114,139 @@ public final class SparseTensor implements AutoCloseable {
      */
     public String gradFnName() {
         return gradFnName;
+    }
+
+    /**
+     * Whether this tensor is a leaf of the graph, as {@code is_leaf}: it requires no grad, or it requires grad without a
+     * history ({@link #requiresGrad_}); a sparse tensor made by an op on tensors that require grad is not.
+     */
+    public boolean isLeaf() {
+        return gradFnName == null;
+    }
+
+    /**
+     * Makes this sparse tensor a leaf that requires grad (or no longer requires it), as {@code requires_grad_()} and
+     * {@code torch.sparse_coo_tensor(..., requires_grad=True)}: the values it holds become a leaf of their own (the
+     * tensor given to {@link Sparse#cooTensor} keeps its storage shared and its own flag), and every backward pass that
+     * reaches them leaves a sparse gradient in {@link #grad()}, as PyTorch's: over this tensor's coalesced entries (the
+     * sorted unique indices, whatever its duplicates), each the gradient at its position: for {@code Sparse.mm(s, d)}
+     * the entries of {@code grad @ d^T} ({@code mm_mat1_sparse_backward}: {@code sparse_mask(s.coalesce())}), for
+     * {@code s.toDense()} those of the dense gradient ({@code to_dense_backward}), for {@code Sparse.sum} ones. A later
+     * pass adds its gradient to the one there as PyTorch's sparse {@code grad += new_grad} ({@link SparseGrads#accumulate}).
+     * On a tensor with a history, {@code true} changes nothing and {@code false} is refused, as on a dense tensor.
+     *
+     * <p>Where Ember differs: one pass's contributions are summed before they become sparse, so the gradient of a pass
+     * always lists each entry once; PyTorch's sum of two sparse contributions lists it twice when one came from
+     * {@code torch.sparse.sum(s)} (whose gradient values are an expanded view, which PyTorch's sparse add concatenates).
+     * Through {@code t()}/{@code transpose} PyTorch's gradient lists the entries in the transposed order, flagged
+     * uncoalesced; Ember's is coalesced. The same tensor coalesced gives the same values. {@code autograd.grad} with a
+     * sparse input, and create_graph
+     * through a sparse leaf's gradient, are not supported.
+     *
+     * @param requiresGrad whether the leaf requires grad
+     * @return this tensor
+     * @throws IllegalStateException for {@code false} on a tensor with a history (PyTorch's message)
+     * @throws IllegalArgumentException when the values' type is not a floating point or complex one
+     */
+    public synchronized SparseTensor requiresGrad_(boolean requiresGrad) {
+        if (gradFnName != null) {
+            if (!requiresGrad) {
+                throw new IllegalStateException("you can only change requires_grad flags of leaf variables. If you want to "
+                        + "use a computed variable in a subgraph that doesn't require differentiation use "
+                        + "var_no_grad = var.detach().");
+            }
+            return this;
+        }
+        if (requiresGrad == values.requiresGrad()) {
+            return this;
+        }
+        if (requiresGrad) {
+            if (!dtype().isFloatingPoint() && !dtype().isComplex()) {
+                throw new IllegalArgumentException("only Tensors of floating point dtype can require gradients");
+            }
+            // out of every scope: the sparse tensor may outlive the scope this call is made in (it closes its values)
+            Tensor leaf = dev.ember.TensorScope.escape(values.detach()).requiresGrad_(true);
+            leaf.registerPostAccumulateGradHook(this::takeValuesGrad);
+            values = leaf;
+        } else {
+            values = values.detach();
+        }
+        return this;
+    }
+
+    /**
+     * The sparse gradient of this leaf, as {@code .grad} of a sparse leaf that requires grad: null until a backward
+     * pass reaches it (see {@link #requiresGrad_}); its entries are this tensor's coalesced entries. Its tensors belong
+     * to no {@link dev.ember.TensorScope} (the leaf's values, which autograd reaches, belong to none either): they live
+     * until the gradient is replaced ({@link #setGrad}) or unreachable.
+     */
+    public synchronized SparseTensor grad() {
+        return grad;
+    }
+
+    /**
+     * Replaces this leaf's gradient, as {@code s.grad = g}; {@code null} clears it (as {@code s.grad = None}, what
+     * {@code zero_grad()} does).
+     *
+     * @throws IllegalArgumentException with PyTorch's messages when {@code g} has another device, type or size
+     */
+    public synchronized void setGrad(SparseTensor g) {
+        if (g != null) {
+            if (!g.device().equals(device())) {
+                throw new IllegalArgumentException("assigned grad has data located on a different device");
+            }
+            if (g.dtype() != dtype()) {
+                throw new IllegalArgumentException("assigned grad has data of a different type");
+            }
+            if (!java.util.Arrays.equals(g.size, size)) {
+                throw new IllegalArgumentException("assigned grad has data of a different size");
+            }
+        }
+        grad = g;
+    }
+
+    /**
+     * The post-accumulate-grad hook of a sparse leaf's values: this pass's gradient of the values (one row per entry,
+     * duplicates alike) becomes the sparse gradient over the coalesced entries and is added to {@link #grad}; the
+     * values' own dense gradient is released.
+     */
+    private synchronized void takeValuesGrad(Tensor leafValues) {
+        Tensor gv = leafValues.grad();
+        if (gv == null) {
+            return;
+        }
+        SparseTensor g;
+        try (GradMode off = Ember.noGrad()) {
+            g = onCoalescedPattern(gv.detach());
+        }
+        leafValues.releaseGrad();
+        grad = grad == null ? g : SparseGrads.accumulate(grad, g, true);
+    }
+
+    /**
+     * The sparse tensor over this tensor's coalesced entries whose value at each is the row of {@code perEntry} (rows
+     * per entry of this tensor) of its first occurrence, its tensors in no scope: the gradient of this tensor from the
+     * gradient of its values (an entry's duplicates share one value of it).
+     */
+    SparseTensor onCoalescedPattern(Tensor perEntry) {
+        Tensor idx;
+        Tensor vals;
+        if (coalesced || nnz() < 2) {
+            idx = indices.clone();
+            vals = perEntry.contiguous() == perEntry ? perEntry.clone() : perEntry.contiguous();
+        } else {
+            Tensor lin = linearIndex(indices, size);
+            UniqueResult u = lin.unique(true, true, false);
+            int n = u.values().size(0);
+            Tensor positions = Tensor.arange(nnz(), DType.INT64).to(device());
+            Tensor first = Tensor.zeros(DType.INT64, n).to(device()).indexReduce(0, u.inverse(), positions, "amin",
+                    false);
+            idx = unravel(u.values(), size, sparseDim());
+            vals = perEntry.indexSelect(0, first);
+        }
+        dev.ember.TensorScope.escape(idx);
+        dev.ember.TensorScope.escape(vals);
+        return new SparseTensor(idx, vals, size.clone(), true, null);
     }
 
     /**
@@ -182,6 +319,27 @@ public final class SparseTensor implements AutoCloseable {
         vshape[0] = n;
         Tensor newValues = values.newZeros(vshape).indexAdd(0, inverse, values);
         return new SparseTensor(unravel(uniq, size, sparseDim()), newValues, size, true, "CoalesceBackward0");
+    }
+
+    /** The layout, {@link Layout#SPARSE_COO}, as {@code layout}. */
+    public Layout layout() {
+        return Layout.SPARSE_COO;
+    }
+
+    /**
+     * This 2-D tensor (no dense dims) as a CSR tensor, as {@code to_sparse_csr()}: coalesced first (duplicates summed),
+     * int64 indices, tensors of its own.
+     *
+     * @throws IllegalArgumentException for a tensor whose sparse dims are not 2 (PyTorch's message)
+     * @throws UnsupportedOperationException for dense dims, or values that require grad (not in Ember's first slice)
+     */
+    public SparseCsrTensor toSparseCsr() {
+        return SparseCompressed.fromCoo(this, Layout.SPARSE_CSR);
+    }
+
+    /** This 2-D tensor as a CSC tensor, as {@code to_sparse_csc()}: as {@link #toSparseCsr()}, column by column. */
+    public SparseCsrTensor toSparseCsc() {
+        return SparseCompressed.fromCoo(this, Layout.SPARSE_CSC);
     }
 
     /** This tensor's values converted to {@code dtype}, as {@code to(dtype)} ({@code ToCopyBackward0}); itself if already. */

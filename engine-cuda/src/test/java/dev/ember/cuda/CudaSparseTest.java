@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Sparse COO tensors on CUDA against the CPU reference, forward and the gradients of the values and dense operands:
- * to_dense and coalesce with duplicate indices, torch.sparse.mm/addmm, sums, softmax, to_sparse and add (dev.ember.sparse
+ * to_dense and coalesce with duplicate indices, torch.sparse.mm/addmm, sums, softmax, to_sparse and add, CSR/CSC
+ * conversions and matmul (dev.ember.sparse
  * builds them from dense ops: index_add, index_select, unique, nonzero, so these run those kernels on sparse patterns).
  */
 @ExtendWith(CudaGate.class)
@@ -62,6 +63,13 @@ class CudaSparseTest {
         t.add(p("logSoftmax dim 1", x -> Sparse.logSoftmax(Sparse.cooTensor(x[0], x[1], 37, 23), 1).values(), i,
                 r(300)));
         t.add(p("toSparse then mm", x -> Sparse.mm(x[0].mul(x[0].gt(0.3)).toSparse(), x[1]), r(29, 31), r(31, 6)));
+        // CSR/CSC (no autograd through their values: the dense operand's gradient only)
+        t.add(p("csr matmul", x -> x[0].detach().mul(x[0].detach().gt(0.3)).toSparseCsr().matmul(x[1]), r(29, 31),
+                r(31, 6)));
+        t.add(p("csc matmul vector", x -> x[0].detach().mul(x[0].detach().gt(0.3)).toSparseCsc().matmul(x[1]),
+                r(29, 31), r(31)));
+        t.add(p("coo to csr to csc to dense", x -> Sparse.cooTensor(x[0], x[1].detach(), 37, 23).toSparseCsr()
+                .toSparseCsc().toDense(), i, r(300)));
         t.add(p("hybrid toSparse(1) toDense", x -> x[0].toSparse(1).toDense(), r(13, 4, 3)));
         t.add(p("add of two coalesced", x -> Sparse.cooTensor(x[0], x[1], 37, 23).coalesce()
                 .add(Sparse.cooTensor(x[2], x[3], 37, 23).coalesce(), -2).values(), i, r(300), coords(37, 23, 100),

@@ -52,6 +52,8 @@ public final class Checkpoint {
     public static final String FORMAT = "ember.checkpoint.v1";
     private static final String STATE_KEY = "ember.checkpoint";
     private static final String TENSOR = "__tensor__";
+    /** The key of a sparse COO state tensor's entry (SGD's momentum buffer of a sparse gradient). */
+    private static final String SPARSE = "__sparse_coo__";
     private static final String RNG = "rng_state";
     private static final System.Logger LOG = System.getLogger("dev.ember");
 
@@ -103,6 +105,19 @@ public final class Checkpoint {
             ref.put(TENSOR, path);
             return ref;
         }
+        if (v instanceof dev.ember.sparse.SparseTensor sp) { // its indices and values, and its size
+            Map<String, Object> parts = new LinkedHashMap<>();
+            parts.put("indices", encode(sp._indices(), path + ".indices", tensors));
+            parts.put("values", encode(sp._values(), path + ".values", tensors));
+            List<Object> size = new ArrayList<>();
+            for (int d : sp.shape()) {
+                size.add((long) d);
+            }
+            parts.put("size", size);
+            Map<String, Object> ref = new LinkedHashMap<>();
+            ref.put(SPARSE, parts);
+            return ref;
+        }
         if (v instanceof Map) {
             Map<Object, Object> out = new LinkedHashMap<>();
             for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) {
@@ -133,6 +148,27 @@ public final class Checkpoint {
                             + " the file does not hold (or refers to it twice)");
                 }
                 return t;
+            }
+            if (m.size() == 1 && m.get(SPARSE) instanceof Map<?, ?> parts) {
+                Object i = decode(parts.get("indices"), tensors, file);
+                Object vals = decode(parts.get("values"), tensors, file);
+                if (!(i instanceof Tensor) || !(vals instanceof Tensor) || !(parts.get("size") instanceof List<?> size)) {
+                    throw new IOException(file + ": a sparse state tensor of the checkpoint lacks its indices, values or "
+                            + "size");
+                }
+                int[] dims = new int[size.size()];
+                for (int k = 0; k < dims.length; k++) {
+                    if (!(size.get(k) instanceof Number n)) {
+                        throw new IOException(file + ": a sparse state tensor's size holds " + size.get(k));
+                    }
+                    dims[k] = n.intValue();
+                }
+                try {
+                    return dev.ember.sparse.Sparse.cooTensor((Tensor) i, (Tensor) vals, dims);
+                } catch (IllegalArgumentException ex) {
+                    throw new IOException(file + ": a sparse state tensor of the checkpoint is invalid: "
+                            + ex.getMessage(), ex);
+                }
             }
             Map<String, Object> out = new LinkedHashMap<>();
             for (Map.Entry<?, ?> e : m.entrySet()) {
