@@ -1,7 +1,5 @@
 package dev.ember.ao.nn.quantized.dynamic;
 
-import dev.ember.Ember;
-import dev.ember.GradMode;
 import dev.ember.Tensor;
 import dev.ember.ao.quantization.DynamicQConfig;
 import dev.ember.nn.RnnCellForward;
@@ -42,13 +40,7 @@ public class GRUCell extends RNNCellBase implements RnnCellForward {
      */
     @Override
     public Tensor forward(Tensor input, Tensor hx) {
-        checkInput(input);
-        Tensor h = state(input, hx, "");
-        Tensor xw = inputProjection(input);
-        Tensor hw = hiddenProjection(h);
-        try (GradMode off = Ember.noGrad()) {
-            return GRU.step(xw, hw, h);
-        }
+        return hiddenStep(input, hx, GRU::step);
     }
 
     @Override

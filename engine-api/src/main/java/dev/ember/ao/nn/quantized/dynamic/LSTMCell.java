@@ -51,10 +51,9 @@ public class LSTMCell extends RNNCellBase implements LstmCellForward {
         checkInput(input);
         Tensor h = state(input, hx == null ? null : hx.h(), "[0]");
         Tensor c = state(input, hx == null ? null : hx.c(), "[1]");
-        Tensor xw = inputProjection(input);
-        Tensor hw = hiddenProjection(h);
         try (GradMode off = Ember.noGrad()) {
-            Tensor[] hc = LSTM.step(xw, hw, c);
+            Tensor[] p = project(input, h);
+            Tensor[] hc = LSTM.step(p[0], p[1], c);
             return new LstmState(hc[0], hc[1]);
         }
     }

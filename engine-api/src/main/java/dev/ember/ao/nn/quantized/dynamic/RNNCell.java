@@ -1,7 +1,5 @@
 package dev.ember.ao.nn.quantized.dynamic;
 
-import dev.ember.Ember;
-import dev.ember.GradMode;
 import dev.ember.Tensor;
 import dev.ember.ao.quantization.DynamicQConfig;
 import dev.ember.nn.RnnCellForward;
@@ -55,14 +53,7 @@ public class RNNCell extends RNNCellBase implements RnnCellForward {
      */
     @Override
     public Tensor forward(Tensor input, Tensor hx) {
-        checkInput(input);
-        Tensor h = state(input, hx, "");
-        Tensor xw = inputProjection(input);
-        Tensor hw = hiddenProjection(h);
-        try (GradMode off = Ember.noGrad()) {
-            Tensor pre = hw.add(xw);
-            return tanh ? pre.tanh() : pre.relu();
-        }
+        return hiddenStep(input, hx, (xw, hw, h) -> tanh ? hw.add(xw).tanh() : hw.add(xw).relu());
     }
 
     /** PyTorch's {@code extra_repr}: the sizes, then the nonlinearity when it is not tanh. */

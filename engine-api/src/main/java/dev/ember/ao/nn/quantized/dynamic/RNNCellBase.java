@@ -97,18 +97,30 @@ public abstract class RNNCellBase extends Module {
         return hx;
     }
 
-    /** The input projection {@code linear_dynamic(input, W_ih, b_ih)}, without gradients. */
-    Tensor inputProjection(Tensor input) {
+    /** A cell's update of its hidden state from the projections {@code xw}, {@code hw} and the state {@code h}. */
+    interface HiddenCell {
+        Tensor apply(Tensor xw, Tensor hw, Tensor h);
+    }
+
+    /**
+     * One step of a cell with a hidden state only ({@link GRUCell}, {@link RNNCell}): PyTorch's checks, then
+     * {@code cell(linear_dynamic(input, W_ih, b_ih), linear_dynamic(h, W_hh, b_hh), h)}, without gradients.
+     */
+    Tensor hiddenStep(Tensor input, Tensor hx, HiddenCell cell) {
+        checkInput(input);
+        Tensor h = state(input, hx, "");
         try (GradMode off = Ember.noGrad()) {
-            return QuantizedOps.linearDynamic(input, packedIh);
+            Tensor[] p = project(input, h);
+            return cell.apply(p[0], p[1], h);
         }
     }
 
-    /** The hidden projection {@code linear_dynamic(h, W_hh, b_hh)}, without gradients. */
-    Tensor hiddenProjection(Tensor h) {
-        try (GradMode off = Ember.noGrad()) {
-            return QuantizedOps.linearDynamic(h, packedHh);
-        }
+    /**
+     * The projections {@code {linear_dynamic(input, W_ih, b_ih), linear_dynamic(h, W_hh, b_hh)}}; call without
+     * gradients.
+     */
+    Tensor[] project(Tensor input, Tensor h) {
+        return new Tensor[] {QuantizedOps.linearDynamic(input, packedIh), QuantizedOps.linearDynamic(h, packedHh)};
     }
 
     @Override
