@@ -7,7 +7,8 @@ import dev.ember.backend.Layout;
 
 /**
  * PyTorch's quantized kernels, {@code torch.ops.quantized}: {@link #linearDynamic}, the computation of a dynamically
- * quantized linear layer ({@link dev.ember.ao.nn.quantized.dynamic.Linear}).
+ * quantized linear layer ({@link dev.ember.ao.nn.quantized.dynamic.Linear}), and {@link #linear} and {@link #conv2d},
+ * the statically quantized ones ({@link dev.ember.ao.nn.quantized.Linear}, {@link dev.ember.ao.nn.quantized.Conv2d}).
  */
 public final class QuantizedOps {
     private QuantizedOps() {
@@ -24,12 +25,14 @@ public final class QuantizedOps {
         private final int[] zeroPoints;
         private final float[] scales;
         private final float[] bias;
+        private final boolean perTensor;
 
-        private PackedLinear(Tensor ints, int[] zeroPoints, float[] scales, float[] bias) {
+        private PackedLinear(Tensor ints, int[] zeroPoints, float[] scales, float[] bias, boolean perTensor) {
             this.ints = ints;
             this.zeroPoints = zeroPoints;
             this.scales = scales;
             this.bias = bias;
+            this.perTensor = perTensor;
         }
 
         /** {@code out_features}. */
@@ -64,7 +67,16 @@ public final class QuantizedOps {
             throw new IllegalArgumentException("linear_dynamic: a per-channel weight must be quantized along axis 0, got "
                     + weight.qPerChannelAxis());
         }
-        int n = weight.shape()[0];
+        return pack(weight.intRepr(), weight, bias);
+    }
+
+    /**
+     * {@code ints} (the weight's integers as {@code [n, k]}) with the weight's zero points and scales (one, or one per
+     * index of axis 0) and the bias, packed.
+     */
+    private static PackedLinear pack(Tensor ints, QuantizedTensor weight, Tensor bias) {
+        int n = ints.size(0);
+        boolean perTensor = weight.qscheme() == QScheme.PER_TENSOR_AFFINE;
         float[] b = null;
         if (bias != null) {
             if (bias.dim() != 1) {
@@ -88,7 +100,7 @@ public final class QuantizedOps {
                 scales[j] = (float) s[j];
             }
         }
-        return new PackedLinear(TensorScope.escape(weight.intRepr()), zeros, scales, b);
+        return new PackedLinear(TensorScope.escape(ints), zeros, scales, b, perTensor);
     }
 
     /**
@@ -152,6 +164,173 @@ public final class QuantizedOps {
         Layout wl = new Layout(new int[] {n, k}, Layout.contiguousStrides(new int[] {n, k}), packed.ints.layout().offset());
         x.backend.quantizedLinearDynamic(xc.storage(), xl, packed.ints.storage(), wl, packed.zeroPoints, packed.scales,
             packed.bias, out.storage(), Layout.contiguous(m, n));
+        return out;
+    }
+
+    /**
+     * {@code torch.ops.quantized.linear(x, linear_prepack(weight, bias), output_scale, output_zero_point)} (and
+     * {@code linear_relu} with {@code relu}): {@code x W^T + b} on quint8 {@code x} and the qint8 weight's integers,
+     * requantized to quint8 with the output's scale and zero point, FBGEMM's arithmetic step by step (PyTorch's x86
+     * engine; see {@link dev.ember.backend.Backend#quantizedLinear}).
+     *
+     * @param x quint8, per tensor, at least 2 dimensions, the last {@code in_features}
+     * @param packed the weight and bias
+     * @param outputScale the output's scale
+     * @param outputZeroPoint the output's zero point, in [0, 255]
+     * @param relu whether {@code linear_relu}: the output clamped below at its zero point
+     * @return quint8, {@code x}'s shape with the last dimension {@code out_features}
+     * @throws IllegalArgumentException for another input type, fewer than 2 dimensions or another feature count
+     *     (FBGEMM's messages)
+     */
+    public static QuantizedTensor linear(QuantizedTensor x, PackedLinear packed, double outputScale,
+                                         long outputZeroPoint, boolean relu) {
+        Args.require(x, "quantized::linear", "X", 1, "Tensor");
+        Args.require(packed, "quantized::linear", "W_prepack", 2, "LinearPackedParamsBase");
+        checkQuint8(x);
+        if (x.shape().length < 2) {
+            throw new IllegalArgumentException("The dimension of input tensor should be larger than or equal to 2");
+        }
+        int[] shape = x.shape();
+        int k = shape[shape.length - 1];
+        if (k != packed.inFeatures()) {
+            throw new IllegalArgumentException("The number of rows in the packB should be equal to K: " + k);
+        }
+        long rows = 1;
+        for (int d = 0; d < shape.length - 1; d++) {
+            rows *= shape[d];
+        }
+        int[] outShape = shape.clone();
+        outShape[outShape.length - 1] = packed.outFeatures();
+        try (GradMode off = Ember.noGrad()) {
+            Tensor a = shifted(x).reshape(Math.toIntExact(rows), k);
+            Tensor q = requantizedProduct(a, packed.ints, packed.zeroPoints, packed.scales, packed.bias,
+                (float) x.qScale(), outputScale, outputZeroPoint, relu, packed.perTensor);
+            return QuantizedTensor.makePerTensorQuantizedTensor(q.reshape(outShape), outputScale, outputZeroPoint);
+        }
+    }
+
+    /**
+     * {@code torch.ops.quantized.conv2d(x, conv2d_prepack(weight, bias, stride, padding, dilation, groups),
+     * output_scale, output_zero_point)} (and {@code conv2d_relu} with {@code relu}): the convolution of quint8 {@code x}
+     * (padded with its zero point) with the qint8 weight's integers, exact integer sums, requantized to quint8 as
+     * {@link #linear} (FBGEMM's {@code ReQuantizeOutput}).
+     *
+     * @param x quint8, per tensor, {@code [N, C, H, W]}
+     * @param weight qint8 {@code [C_out, C / groups, kH, kW]}, per tensor or per channel along axis 0
+     * @param bias float32 {@code [C_out]}, or null
+     * @param stride the stride (two values)
+     * @param padding the zero padding (two values)
+     * @param dilation the dilation (two values)
+     * @param groups the groups
+     * @param outputScale the output's scale
+     * @param outputZeroPoint the output's zero point, in [0, 255]
+     * @param relu whether {@code conv2d_relu}
+     * @return quint8 {@code [N, C_out, H_out, W_out]}
+     * @throws IllegalArgumentException for another input type or rank, channels that do not match, an empty output
+     *     (PyTorch's messages)
+     */
+    public static QuantizedTensor conv2d(QuantizedTensor x, QuantizedTensor weight, Tensor bias, int[] stride,
+                                         int[] padding, int[] dilation, int groups, double outputScale,
+                                         long outputZeroPoint, boolean relu) {
+        Args.require(x, "quantized::conv2d", "qx", 1, "Tensor");
+        Args.require(weight, "quantized::conv2d", "weight", 2, "Tensor");
+        checkQuint8(x);
+        int[] xs = x.shape();
+        if (xs.length != 4) {
+            throw new IllegalArgumentException("Expected 4-D input, got " + xs.length + "-D");
+        }
+        int[] ws = weight.shape();
+        int cout = ws[0];
+        int cin = xs[1];
+        if (groups < 1 || cout % groups != 0 || ws[1] * groups != cin) {
+            throw new IllegalArgumentException("Given groups=" + groups + ", weight of size " + java.util.Arrays.toString(ws)
+                    + ", expected input" + java.util.Arrays.toString(xs) + " to have " + (long) ws[1] * groups
+                    + " channels, but got " + cin + " channels instead");
+        }
+        int[] kernel = {ws[2], ws[3]};
+        long oh = ((long) xs[2] + 2L * padding[0] - (long) dilation[0] * (kernel[0] - 1) - 1) / stride[0] + 1;
+        long ow = ((long) xs[3] + 2L * padding[1] - (long) dilation[1] * (kernel[1] - 1) - 1) / stride[1] + 1;
+        if (oh <= 0 || ow <= 0) {
+            throw new IllegalArgumentException("Given input size per channel: (" + xs[2] + " x " + xs[3]
+                    + "). Calculated output size per channel: (" + oh + " x " + ow + "). Output size is too small");
+        }
+        if (weight.dtype() != QuantDType.QINT8 || (weight.qscheme() != QScheme.PER_TENSOR_AFFINE
+                && weight.qPerChannelAxis() != 0)) {
+            throw new IllegalArgumentException("quantized::conv2d: the weight must be qint8, per tensor or per channel "
+                    + "along axis 0");
+        }
+        PackedLinear all = pack(weight.intRepr().reshape(cout, -1).contiguous(), weight, bias);
+        int n = xs[0];
+        int cg = cin / groups;
+        int og = cout / groups;
+        int kk = cg * kernel[0] * kernel[1];
+        java.util.List<Tensor> outs = new java.util.ArrayList<>();
+        try (GradMode off = Ember.noGrad()) {
+            Tensor sx = shifted(x);
+            Tensor wInts = all.ints;
+            for (int g = 0; g < groups; g++) {
+                Tensor cols = dev.ember.nn.Functional.unfold(sx.narrow(1, g * cg, cg), kernel, dilation, padding, stride);
+                Tensor a = cols.transpose(1, 2).reshape(Math.toIntExact((long) n * oh * ow), kk).contiguous();
+                int from = g * og;
+                float[] b = all.bias == null ? null : java.util.Arrays.copyOfRange(all.bias, from, from + og);
+                Tensor q = requantizedProduct(a, wInts.narrow(0, from, og).contiguous(),
+                    java.util.Arrays.copyOfRange(all.zeroPoints, from, from + og),
+                    java.util.Arrays.copyOfRange(all.scales, from, from + og), b, (float) x.qScale(), outputScale,
+                    outputZeroPoint, relu, all.perTensor);
+                outs.add(q.reshape(n, (int) oh, (int) ow, og).permute(0, 3, 1, 2));
+            }
+            Tensor ints = groups == 1 ? outs.get(0) : Tensor.cat(outs, 1);
+            return QuantizedTensor.makePerTensorQuantizedTensor(ints.contiguous(), outputScale, outputZeroPoint);
+        }
+    }
+
+    private static void checkQuint8(QuantizedTensor x) {
+        if (x.dtype() != QuantDType.QUINT8) {
+            throw new IllegalArgumentException("Expected input data type QUInt8 but got " + switch (x.dtype()) {
+                case QINT8 -> "QInt8";
+                case QINT32 -> "QInt32";
+                default -> "QUInt4x2";
+            });
+        }
+        if (x.qscheme() != QScheme.PER_TENSOR_AFFINE) {
+            throw new IllegalArgumentException("quantized::linear: the input must be quantized per tensor");
+        }
+        if (!x.device().isCpu()) {
+            throw new UnsupportedOperationException("Could not run 'quantized::linear' with arguments from the '"
+                    + x.device().type().toUpperCase(java.util.Locale.ROOT) + "' backend.");
+        }
+    }
+
+    /** {@code q - zero_point} as exact float32 integers. */
+    private static Tensor shifted(QuantizedTensor x) {
+        return x.intRepr().to(DType.FLOAT32).sub((double) x.qZeroPoint());
+    }
+
+    /**
+     * The backend's {@link dev.ember.backend.Backend#quantizedLinear} on {@code a} ({@code [m, k]} float32 shifted
+     * integers) and the weight rows {@code wInts} ({@code [n, k]} int8), PyTorch's {@code act_times_w_scale} and output
+     * multipliers computed in float as {@code fbgemm_linear} does.
+     */
+    private static Tensor requantizedProduct(Tensor a, Tensor wInts, int[] wZero, float[] wScale, float[] bias,
+                                             float inputScale, double outputScale, long outputZeroPoint, boolean relu,
+                                             boolean perTensor) {
+        int m = a.size(0);
+        int k = a.size(1);
+        int n = wInts.size(0);
+        int count = perTensor ? 1 : n;
+        float[] act = new float[count];
+        float[] mult = new float[count];
+        for (int j = 0; j < count; j++) {
+            act[j] = inputScale * wScale[j];
+            mult[j] = act[j] / (float) outputScale;
+        }
+        Tensor ac = a.contiguous();
+        Tensor wc = wInts.contiguous();
+        Tensor out = Creation.empty(new int[] {m, n}, DType.UINT8, a.device());
+        a.backend.quantizedLinear(ac.storage(), new Layout(new int[] {m, k}, Layout.contiguousStrides(new int[] {m, k}),
+                ac.layout().offset()), wc.storage(), new Layout(new int[] {n, k},
+                Layout.contiguousStrides(new int[] {n, k}), wc.layout().offset()), wZero, act, mult, bias,
+            (int) outputZeroPoint, relu, out.storage(), Layout.contiguous(m, n));
         return out;
     }
 }

@@ -1729,7 +1729,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code max(this, 0)}. */
     public Tensor relu() {
-        return ArithmeticOps.unary(this, ArithmeticOps.Fn.RELU);
+        return QuantizedActivations.follow(this, ArithmeticOps.unary(this, ArithmeticOps.Fn.RELU));
     }
 
     /** Floor. */
@@ -2913,7 +2913,7 @@ public final class Tensor implements AutoCloseable {
      * relu_); refuses a leaf that requires grad and a bool tensor, with PyTorch's messages.
      */
     public Tensor relu_() {
-        return InplaceOps.relu_(this);
+        return QuantizedActivations.inPlace(this, () -> InplaceOps.relu_(this));
     }
 
     /** {@code sigmoid} in place (SigmoidBackward0); an integer tensor is refused (its result would be floating). */
@@ -4453,8 +4453,8 @@ public final class Tensor implements AutoCloseable {
      */
     public static Tensor maxPool2d(Tensor input, int[] kernel, int[] stride, int[] padding, int[] dilation,
                                    boolean ceilMode) {
-        return NNOps.maxPool2dValues(input, NNOps.pair(kernel, "kernel_size"), NNOps.pair(stride, "stride"),
-                NNOps.pair(padding, "padding"), NNOps.pair(dilation, "dilation"), ceilMode);
+        return QuantizedActivations.follow(input, NNOps.maxPool2dValues(input, NNOps.pair(kernel, "kernel_size"),
+                NNOps.pair(stride, "stride"), NNOps.pair(padding, "padding"), NNOps.pair(dilation, "dilation"), ceilMode));
     }
 
     /** 2-D max pooling returning the values and the flat index of each maximum within its plane. */
@@ -5100,7 +5100,7 @@ public final class Tensor implements AutoCloseable {
 
     /** This tensor if contiguous, otherwise a contiguous copy ({@code CloneBackward0}). */
     public Tensor contiguous() {
-        return isContiguous() ? this : ViewOps.cloneContiguous(this);
+        return isContiguous() ? this : QuantizedActivations.follow(this, ViewOps.cloneContiguous(this));
     }
 
     /**
@@ -5111,7 +5111,7 @@ public final class Tensor implements AutoCloseable {
      */
     @Override
     public Tensor clone() {
-        return ViewOps.clone(this);
+        return QuantizedActivations.follow(this, ViewOps.clone(this));
     }
 
     /**

@@ -52,7 +52,7 @@ class QatTest {
         QConfig qconfig = QConfig.getDefaultQatQconfig("x86");
         Conv2d qconv = Conv2d.fromFloat(conv, qconfig);
         Linear qfc = Linear.fromFloat(fc, qconfig);
-        FakeQuantizeBase act = qconfig.activation().get();
+        FakeQuantizeBase act = (FakeQuantizeBase) qconfig.activation().get();
         List<Tensor> params = new ArrayList<>(qconv.parameters());
         params.addAll(qfc.parameters());
         SGD opt = new SGD(params, 0.05);

@@ -1085,6 +1085,31 @@ public interface Backend {
                 + deviceType().toUpperCase(java.util.Locale.ROOT) + "' backend.");
     }
 
+    /**
+     * FBGEMM's static quantized linear, {@code quantized::linear} / {@code quantized::linear_relu} (PyTorch's x86
+     * engine), into {@code dst} (uint8, contiguous {@code [m, n]}): {@code a} is float32, contiguous {@code [m, k]},
+     * the input's integers less its zero point ({@code qx - zx}, exact: at most 255 in magnitude; a convolution passes
+     * its im2col matrix); {@code weight} int8, contiguous {@code [n, k]}, row {@code j} with zero point
+     * {@code weightZeroPoints[j]}; {@code actTimesWScale} and {@code multiplier} one float each (a per-tensor weight)
+     * or one per row (per channel): {@code input_scale * weight_scale} and that over the output scale, in float;
+     * {@code bias} float32 {@code [n]} or null. Step by step, FBGEMM's {@code requantizeOutputProcessingAvx2}:
+     * {@code raw = sum_c a(qw - zw)} in int32; {@code f = (float) raw + bias[j] * (float) (1.0 / actTimesWScale[0])}
+     * per tensor, {@code + bias[j] / actTimesWScale[j]} per channel, in float; {@code r = f * multiplier} in float,
+     * rounded half to even to int32 (a NaN or a value beyond int32: int32's minimum, as CVTPS2DQ); {@code q =}
+     * {@code r} saturated to int16, plus {@code outZeroPoint} saturated to int16, clamped to [0, 255], and to at least
+     * {@code outZeroPoint} with {@code relu}.
+     *
+     * <p>The default throws, as PyTorch does off the CPU: the kernel is FBGEMM's, a CPU library.
+     *
+     * @throws UnsupportedOperationException on a backend without the kernel (PyTorch's message)
+     */
+    default void quantizedLinear(Storage a, Layout aLayout, Storage weight, Layout weightLayout, int[] weightZeroPoints,
+                                 float[] actTimesWScale, float[] multiplier, float[] bias, int outZeroPoint,
+                                 boolean relu, Storage dst, Layout dstLayout) {
+        throw new UnsupportedOperationException("Could not run 'quantized::linear' with arguments from the '"
+                + deviceType().toUpperCase(java.util.Locale.ROOT) + "' backend.");
+    }
+
     // ------------------------------------------------------------------ Fourier transforms
     //
     // A complex tensor reaches a backend as its real view: a float32 (complex64) or float64 (complex128) layout with a

@@ -313,6 +313,10 @@ public abstract sealed class ConvNd extends Module implements HasBias
 
     @Override
     public Tensor forward(Tensor x) {
+        Module replaced = replacement();
+        if (replaced != null) {
+            return replaced.forward(x); // swapped in its parent (Module.setSubmodule): the new layer computes
+        }
         Checks.tensor(x, functionName(), "input", 1);
         if (lazyPending) {
             firstForward(x);

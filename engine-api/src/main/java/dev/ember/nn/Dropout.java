@@ -18,6 +18,11 @@ public class Dropout extends Module {
         this.p = p;
     }
 
+    /** The probability of dropping an element. */
+    public double p() {
+        return p;
+    }
+
     @Override
     public Tensor forward(Tensor input) {
         return Functional.dropout(input, p, isTraining());

@@ -1263,6 +1263,28 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void quantizedLinear(Storage a, Layout aLayout, Storage weight, Layout weightLayout, int[] weightZeroPoints,
+                                float[] actTimesWScale, float[] multiplier, float[] bias, int outZeroPoint, boolean relu,
+                                Storage dst, Layout dstLayout) {
+        Profiler profiler = Profiler.current();
+        if (profiler == null) {
+            delegate.quantizedLinear(a, aLayout, weight, weightLayout, weightZeroPoints, actTimesWScale, multiplier, bias,
+                outZeroPoint, relu, dst, dstLayout);
+            return;
+        }
+        Profiler.Range kernelRange = profiler.enterKernel(relu ? "quantized::linear_relu" : "quantized::linear", this,
+                new Object[] {a, aLayout, weight, weightLayout, dst, dstLayout});
+        try {
+            delegate.quantizedLinear(a, aLayout, weight, weightLayout, weightZeroPoints, actTimesWScale, multiplier, bias,
+                outZeroPoint, relu, dst, dstLayout);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
+        }
+        profiler.exitKernel(kernelRange);
+    }
+
+    @Override
     public void quantizedLinearDynamic(Storage x, Layout xLayout, Storage weight, Layout weightLayout,
                                        int[] weightZeroPoints, float[] weightScales, float[] bias, Storage dst,
                                        Layout dstLayout) {

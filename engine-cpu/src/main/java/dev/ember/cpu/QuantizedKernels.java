@@ -4,8 +4,10 @@ import dev.ember.FakeQuant;
 import dev.ember.backend.Layout;
 
 /**
- * The quantized kernels: FBGEMM's dynamic qint8 linear ({@code quantized::linear_dynamic} of PyTorch's x86 builds),
- * step by step as {@link dev.ember.backend.Backend#quantizedLinearDynamic} specifies it. The integer sums run on the
+ * The quantized kernels: FBGEMM's dynamic qint8 linear ({@code quantized::linear_dynamic} of PyTorch's x86 builds)
+ * and its static quantized linear ({@code quantized::linear}, which quantized convolutions reach through im2col), step
+ * by step as {@link dev.ember.backend.Backend#quantizedLinearDynamic} and
+ * {@link dev.ember.backend.Backend#quantizedLinear} specify them. The integer sums run on the
  * float32 GEMM ({@link Gemm}): the shifted integers {@code qx - zx} and {@code qw - zw} (at most 255 in magnitude) are
  * exact floats, and a GEMM over a slice of columns sums them exactly in any order when every partial sum is an integer
  * of magnitude at most 2^24: {@code 2^24 / (max |qx - zx| * max |qw - zw|)} columns a slice (1,032 for the usual 127 and
@@ -120,6 +122,52 @@ final class QuantizedKernels {
                 ys[yo + i * n + j] = bias == null ? r : r + bias[j];
             }
         }
+    }
+
+    /**
+     * FBGEMM's static quantized linear, as {@link dev.ember.backend.Backend#quantizedLinear} specifies it: the exact
+     * integer sums of {@code a} ({@code qx - zx}) with the weight's {@code qw - zw}, then {@code requantizeOutputProcessingAvx2}'s
+     * float steps and saturations, element by element.
+     */
+    static void linearStatic(CpuStorage a, Layout aLayout, CpuStorage w, Layout wLayout, int[] wZero,
+                             float[] actTimesWScale, float[] multiplier, float[] bias, int outZero, boolean relu,
+                             CpuStorage dst, Layout dstLayout) {
+        int m = aLayout.size(0);
+        int k = aLayout.size(1);
+        int n = wLayout.size(0);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        float[] as = (float[]) a.array;
+        int ao = aLayout.offset();
+        float[] shifted = ao == 0 && as.length == (long) m * k ? as : java.util.Arrays.copyOfRange(as, ao, ao + m * k);
+        byte[] ws = (byte[]) w.array;
+        int[] raw = m < DOT_ROWS ? fewRows(shifted, m, k, ws, wLayout.offset(), n, wZero)
+                : sliced(shifted, m, k, ws, wLayout.offset(), n, wZero);
+        byte[] out = (byte[]) dst.array;
+        int yo = dstLayout.offset();
+        boolean perTensor = actTimesWScale.length == 1;
+        // _mm256_set1_ps(1.0 / act_times_w_scale): the reciprocal in double, rounded to float once
+        float reciprocal = perTensor ? (float) (1.0 / (double) actTimesWScale[0]) : 0f;
+        int floor = relu ? outZero : 0;
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float f = (float) raw[i * n + j];
+                if (bias != null) {
+                    f += perTensor ? bias[j] * reciprocal : bias[j] / actTimesWScale[j];
+                }
+                float r = f * (perTensor ? multiplier[0] : multiplier[j]);
+                // CVTPS2DQ: round half to even; NaN and out-of-range give int32's minimum
+                int rounded = Float.isNaN(r) || r >= 0x1p31f || r < -0x1p31f ? Integer.MIN_VALUE : (int) Math.rint(r);
+                int v = saturate16(saturate16(rounded) + outZero); // packs_epi32, then adds_epi16
+                v = Math.min(255, Math.max(0, v)); // packus_epi16
+                out[yo + i * n + j] = (byte) Math.max(floor, v);
+            }
+        }
+    }
+
+    private static int saturate16(int v) {
+        return Math.max(Short.MIN_VALUE, Math.min(Short.MAX_VALUE, v));
     }
 
     /** The input quantized as PackAWithQuantRowOffset does it (see the class comment): {@code qx}, as a float. */

@@ -1,15 +1,37 @@
 package dev.ember.ao.quantization;
 
+import dev.ember.nn.Module;
+
 import java.util.function.Supplier;
 
 /**
- * {@code torch.ao.quantization.QConfig}: how to make the fake quantizers of a quantization-aware module, one for its
- * activations and one for its weight (each call a new module, as PyTorch's {@code with_args} partials).
+ * {@code torch.ao.quantization.QConfig}: how to make the observers of a module to be quantized, one for its
+ * activations (output) and one for its weight (each call a new module, as PyTorch's {@code with_args} partials):
+ * observers ({@link ObserverBase}) for post-training quantization ({@link Quantization#prepare}, {@link #DEFAULT},
+ * {@link #DEFAULT_PER_CHANNEL}), fake quantizers ({@link FakeQuantizeBase}) for quantization-aware training
+ * ({@link #getDefaultQatQconfig}).
  *
- * @param activation makes an activation fake quantizer
- * @param weight makes a weight fake quantizer
+ * @param activation makes an activation observer or fake quantizer
+ * @param weight makes a weight observer or fake quantizer
  */
-public record QConfig(Supplier<? extends FakeQuantizeBase> activation, Supplier<? extends FakeQuantizeBase> weight) {
+public record QConfig(Supplier<? extends Module> activation, Supplier<? extends Module> weight) {
+    /**
+     * {@code torch.ao.quantization.default_qconfig}: activations by {@code MinMaxObserver(quant_min=0, quant_max=127)}
+     * (quint8), weights by {@code MinMaxObserver(dtype=torch.qint8, qscheme=torch.per_tensor_symmetric)}.
+     */
+    public static final QConfig DEFAULT = new QConfig(
+        () -> new MinMaxObserver(new ObserverOptions().quantRange(0, 127)),
+        () -> new MinMaxObserver(new ObserverOptions().dtype(QuantDType.QINT8).qscheme(QScheme.PER_TENSOR_SYMMETRIC)));
+
+    /**
+     * {@code torch.ao.quantization.default_per_channel_qconfig}: activations as {@link #DEFAULT}, weights by
+     * {@code PerChannelMinMaxObserver(dtype=torch.qint8, qscheme=torch.per_channel_symmetric)}.
+     */
+    public static final QConfig DEFAULT_PER_CHANNEL = new QConfig(
+        () -> new MinMaxObserver(new ObserverOptions().quantRange(0, 127)),
+        () -> new PerChannelMinMaxObserver(new ObserverOptions().dtype(QuantDType.QINT8)
+            .qscheme(QScheme.PER_CHANNEL_SYMMETRIC)));
+
     /**
      * Both factories are required.
      *
@@ -69,5 +91,20 @@ public record QConfig(Supplier<? extends FakeQuantizeBase> activation, Supplier<
                         : new QConfig(FakeQuantize::defaultFakeQuant, FakeQuantize::defaultWeightFakeQuant);
             }
         }
+    }
+
+    /**
+     * A new weight fake quantizer for a QAT module ({@code qconfig.weight()}), which this qconfig must make.
+     *
+     * @return the fake quantizer
+     * @throws IllegalArgumentException when {@link #weight} makes an observer (post-training quantization's)
+     */
+    public FakeQuantizeBase newWeightFakeQuant() {
+        Module m = weight.get();
+        if (m instanceof FakeQuantizeBase f) {
+            return f;
+        }
+        throw new IllegalArgumentException("a QAT module needs a qconfig whose weight() makes a fake quantizer, got "
+                + (m == null ? null : m.getClass().getSimpleName()));
     }
 }

@@ -10,13 +10,90 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The module-level switches of quantization-aware training, {@code torch.ao.quantization}'s
- * {@code enable_fake_quant}, {@code disable_fake_quant}, {@code enable_observer} and {@code disable_observer}: each
- * acts on a module that is a fake quantizer and ignores others, so that
- * {@code model.apply(Quantization::disableObserver)} freezes every scale and zero point of a model (QAT's last epochs).
+ * {@code torch.ao.quantization}'s model-level functions: post-training static quantization ({@link #setQconfig},
+ * {@link #prepare}, calibration by running data through the model, {@link #convert}: a float model with
+ * {@link QuantStub} and {@link DeQuantStub} becomes one of {@link dev.ember.ao.nn.quantized} modules computing on
+ * quint8 activations, see {@link dev.ember.QuantizedActivations}), dynamic quantization ({@link #quantizeDynamic}),
+ * and the module-level switches of quantization-aware training, {@code enable_fake_quant}, {@code disable_fake_quant},
+ * {@code enable_observer} and {@code disable_observer}: each acts on a module that is a fake quantizer and ignores
+ * others, so that {@code model.apply(Quantization::disableObserver)} freezes every scale and zero point of a model
+ * (QAT's last epochs).
+ *
+ * <pre>{@code
+ * Quantization.setQconfig(model, QConfig.DEFAULT);   // model.qconfig = torch.ao.quantization.default_qconfig
+ * Quantization.prepare(model, true);                // observers after QuantStub, Linear, Conv2d, ...
+ * try (GradMode off = Ember.noGrad()) {
+ *     for (Tensor x : calibration) model.apply(x);  // the observers see the activations
+ * }
+ * Quantization.convert(model, true);                // Quantize, QuantizedConv2d, QuantizedLinear, DeQuantize
+ * Tensor y = model.apply(x);                        // float in, float out; quint8 arithmetic inside
+ * }</pre>
  */
 public final class Quantization {
     private Quantization() {
+    }
+
+    /**
+     * {@code module.qconfig = qconfig}: the qconfig of {@code module} and, through {@link #prepare}'s propagation, of
+     * its submodules that have none of their own; null is PyTorch's {@code qconfig = None}, which keeps a module and its
+     * submodules out of quantization.
+     *
+     * @param module the module
+     * @param qconfig the qconfig, or null for none
+     * @throws IllegalArgumentException for a null module
+     */
+    public static void setQconfig(Module module, QConfig qconfig) {
+        EagerMode.setQconfig(module, qconfig);
+    }
+
+    /**
+     * {@code getattr(module, 'qconfig', None)}: the qconfig set on (or, after {@link #prepare}, propagated to) a module.
+     *
+     * @param module the module
+     * @return its qconfig, or null
+     */
+    public static QConfig qconfig(Module module) {
+        return EagerMode.qconfig(module);
+    }
+
+    /**
+     * {@code torch.ao.quantization.prepare(model, inplace=True)}: propagates the qconfigs ({@code propagate_qconfig_}),
+     * then gives every leaf module with a qconfig whose class PyTorch's {@code get_default_qconfig_propagation_list()}
+     * names (QuantStub, Linear, the convolutions, the normalizations, ELU, Hardswish, LeakyReLU, PReLU, ReLU6,
+     * Embedding, EmbeddingBag; not Dropout, not DeQuantStub) an {@code activation_post_process} child, a new
+     * {@code qconfig.activation()} observer, fed the module's output by a forward hook. Run calibration data through
+     * the model next, then {@link #convert}.
+     *
+     * @param model the model, changed in place
+     * @param inplace must be true (Ember modules have no generic deep copy)
+     * @return the model
+     * @throws IllegalArgumentException for a null model, or a qconfig whose activation factory makes no observer
+     * @throws UnsupportedOperationException for {@code inplace} false
+     */
+    public static Module prepare(Module model, boolean inplace) {
+        return EagerMode.prepare(model, inplace);
+    }
+
+    /**
+     * {@code torch.ao.quantization.convert(model, inplace=True)}: swaps each module with a qconfig for its quantized
+     * counterpart ({@code from_float}), children before parents, keeping its forward hooks (not the observer's): a
+     * {@link QuantStub} becomes a {@link dev.ember.ao.nn.quantized.Quantize} with its observer's scale and zero point, a
+     * {@link DeQuantStub} a {@link dev.ember.ao.nn.quantized.DeQuantize}, a {@link dev.ember.nn.Linear} and a
+     * {@link dev.ember.nn.Conv2d} their quantized layers (weights observed by a fresh {@code qconfig.weight()}, output
+     * parameters from {@code activation_post_process}), a Dropout a quantized Dropout; then the qconfigs are removed.
+     * Modules without a qconfig, and those PyTorch leaves float (ReLU, MaxPool2d, Flatten, ...), stay: ReLU and max
+     * pooling compute on quantized activations exactly ({@link dev.ember.QuantizedActivations}).
+     *
+     * @param model a prepared and calibrated model, changed in place
+     * @param inplace must be true
+     * @return the model
+     * @throws IllegalArgumentException for a null model, or a module to swap that has no observer
+     * @throws UnsupportedOperationException for {@code inplace} false, the model itself to be swapped, or a module
+     *     with a qconfig whose quantized counterpart Ember does not have yet (BatchNorm2d, LayerNorm, Conv1d, ...);
+     *     the model is then left as it was
+     */
+    public static Module convert(Module model, boolean inplace) {
+        return EagerMode.convert(model, inplace);
     }
 
     /** {@code enable_fake_quant(mod)}. */

@@ -136,6 +136,68 @@ public final class QuantizedTensor implements AutoCloseable {
         return quantizePerTensor(x, q[0], (long) q[1], dtype);
     }
 
+    /**
+     * {@code torch._make_per_tensor_quantized_tensor(int_repr, scale, zero_point)}: a per-tensor quantized tensor over
+     * given integers (copied): uint8 gives quint8, int8 qint8, int32 qint32.
+     *
+     * @param ints the integers
+     * @param scale the scale
+     * @param zeroPoint the zero point
+     * @return the quantized tensor
+     * @throws IllegalArgumentException for integers of another type (PyTorch's message) or a zero point outside the
+     *     type's range
+     */
+    public static QuantizedTensor makePerTensorQuantizedTensor(Tensor ints, double scale, long zeroPoint) {
+        if (ints == null) {
+            throw new IllegalArgumentException("_make_per_tensor_quantized_tensor: int_repr must not be null");
+        }
+        QuantDType dtype = switch (ints.dtype()) {
+            case UINT8 -> QuantDType.QUINT8;
+            case INT8 -> QuantDType.QINT8;
+            case INT32 -> QuantDType.QINT32;
+            default -> throw new IllegalArgumentException("Could not find any QTensor type for underlying scalar type: "
+                    + Format.scalarType(ints.dtype()));
+        };
+        checkZeroPoint("_make_per_tensor_quantized_tensor", zeroPoint, dtype);
+        try (GradMode off = Ember.noGrad()) {
+            return new QuantizedTensor(ints.detach().clone(), dtype, QScheme.PER_TENSOR_AFFINE, scale, zeroPoint, null,
+                null, -1);
+        }
+    }
+
+    /**
+     * {@code torch._make_per_channel_quantized_tensor(int_repr, scales, zero_points, axis)}: a per-channel quantized
+     * tensor over given integers (copied), one scale (kept as float64) and zero point (int64) per index of {@code axis}.
+     *
+     * @param ints the integers, uint8 (quint8), int8 (qint8) or int32 (qint32)
+     * @param scales the scales
+     * @param zeroPoints the zero points
+     * @param axis the channel axis
+     * @return the quantized tensor
+     * @throws IllegalArgumentException for integers of another type, an axis out of range, or scales and zero points
+     *     of another length
+     */
+    public static QuantizedTensor makePerChannelQuantizedTensor(Tensor ints, Tensor scales, Tensor zeroPoints,
+                                                                int axis) {
+        QuantizedTensor t = makePerTensorQuantizedTensor(ints, 1.0, 0);
+        if (scales == null || zeroPoints == null) {
+            throw new IllegalArgumentException("_make_per_channel_quantized_tensor: scales and zero_points must not be "
+                    + "null");
+        }
+        if (axis < 0 || axis >= ints.dim()) {
+            throw new IllegalArgumentException("Channel axis out of range in per channel affine quantization. Got: "
+                    + axis + "Expected: [0, " + ints.dim() + ")");
+        }
+        if (scales.numel() != ints.size(axis) || zeroPoints.numel() != ints.size(axis)) {
+            throw new IllegalArgumentException("length of scales and zero_points must equal to channel");
+        }
+        try (GradMode off = Ember.noGrad()) {
+            return new QuantizedTensor(t.ints, t.dtype, QScheme.PER_CHANNEL_AFFINE, Double.NaN, 0,
+                scales.detach().to(DType.FLOAT64).reshape(-1).clone(), zeroPoints.detach().to(DType.INT64).reshape(-1)
+                    .clone(), axis);
+        }
+    }
+
     private static void checkInput(Tensor x, String message) {
         if (x == null) {
             throw new IllegalArgumentException("quantize: the input must not be null");

@@ -27,7 +27,7 @@ public class Conv2d extends dev.ember.nn.Conv2d {
             throw new IllegalArgumentException("qconfig must be provided for QAT module");
         }
         this.qconfig = qconfig;
-        this.weightFakeQuant = registerModule("weight_fake_quant", qconfig.weight().get());
+        this.weightFakeQuant = registerModule("weight_fake_quant", qconfig.newWeightFakeQuant());
     }
 
     /**
@@ -43,7 +43,7 @@ public class Conv2d extends dev.ember.nn.Conv2d {
             throw new IllegalArgumentException("qconfig must be provided for QAT module");
         }
         this.qconfig = qconfig;
-        this.weightFakeQuant = registerModule("weight_fake_quant", qconfig.weight().get());
+        this.weightFakeQuant = registerModule("weight_fake_quant", qconfig.newWeightFakeQuant());
     }
 
     /** A square kernel, stride 1, no padding, with bias. */

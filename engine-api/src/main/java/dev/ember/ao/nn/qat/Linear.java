@@ -27,7 +27,7 @@ public class Linear extends dev.ember.nn.Linear {
             throw new IllegalArgumentException("qconfig must be provided for QAT module");
         }
         this.qconfig = qconfig;
-        this.weightFakeQuant = registerModule("weight_fake_quant", qconfig.weight().get());
+        this.weightFakeQuant = registerModule("weight_fake_quant", qconfig.newWeightFakeQuant());
     }
 
     /**

@@ -1,0 +1,133 @@
+package dev.ember;
+
+import dev.ember.ao.quantization.QScheme;
+import dev.ember.ao.quantization.QuantDType;
+import dev.ember.ao.quantization.QuantizedTensor;
+import dev.ember.backend.Storage;
+
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
+import java.util.function.Supplier;
+
+/**
+ * The quantized activations that flow between statically quantized modules ({@code torch.ao.nn.quantized}'s
+ * {@code Quantize}, {@code Linear}, {@code Conv2d}, ...) through a model's {@code forward}, which Ember types as
+ * {@code Tensor -> Tensor}.
+ *
+ * <p>In PyTorch such an activation is a tensor of dtype {@code torch.quint8}. Ember keeps quantized tensors as a type of
+ * their own ({@link QuantizedTensor}), so between modules a quantized activation travels as its <em>carrier</em>: a
+ * float32 tensor holding exactly its dequantized values ({@code (float) scale * (q - zero_point)}), its storage marked
+ * with the scale, zero point and dtype. The integers come back exactly ({@code q = zero_point + rint(x / scale)}: every
+ * value is an integer multiple of the scale, at most 255 of it), so a quantized module computes on PyTorch's integers
+ * from a carrier, and its views ({@code view}, {@code flatten}, {@code reshape} without a copy, slices) are carriers
+ * too. The float ops that commute with dequantization keep the mark, as PyTorch's quantized kernels keep the input's
+ * scale and zero point: {@code relu}, {@code relu_} and {@code max_pool2d} (the maximum of values on the grid is on
+ * the grid), {@code contiguous} and {@code clone}. Any other float op on a carrier computes on the dequantized values
+ * and gives a plain float tensor (PyTorch refuses it: "Could not run 'aten::...' with arguments from the
+ * 'QuantizedCPU' backend"), and a quantized module refuses a plain float tensor with PyTorch's message. An in-place
+ * float op on a carrier (other than {@code relu_}) removes the mark: its values may have left the grid.
+ */
+public final class QuantizedActivations {
+    /** The mark of a carrier's storage: its quantization and the version counter it had when marked. */
+    private record Mark(QuantDType dtype, double scale, long zeroPoint, int[] versionRef, int version) {
+    }
+
+    private static final Map<Storage, Mark> MARKS = Collections.synchronizedMap(new WeakHashMap<>());
+
+    /** Whether any carrier was ever made: the float ops' check costs one volatile read until then. */
+    private static volatile boolean used;
+
+    private QuantizedActivations() {
+    }
+
+    /**
+     * The carrier of a per-tensor quantized tensor: its dequantized values (float32, PyTorch's arithmetic), marked.
+     *
+     * @param q per-tensor quint8 or qint8, on the CPU
+     * @return the carrier
+     * @throws IllegalArgumentException for null, a per-channel or qint32 tensor
+     */
+    public static Tensor carrier(QuantizedTensor q) {
+        if (q == null) {
+            throw new IllegalArgumentException("a quantized activation must not be null");
+        }
+        if (q.qscheme() != QScheme.PER_TENSOR_AFFINE || q.dtype() == QuantDType.QINT32) {
+            throw new IllegalArgumentException("a quantized activation is a per-tensor quint8 or qint8 tensor, got "
+                    + q.dtype() + " " + q.qscheme());
+        }
+        Tensor values = TensorScope.escape(q.dequantize());
+        mark(values, new Mark(q.dtype(), q.qScale(), q.qZeroPoint(), null, 0));
+        return values;
+    }
+
+    /**
+     * Whether {@code t} is the carrier of a quantized activation (or a view of one) whose values no in-place float op
+     * has changed since.
+     *
+     * @param t any tensor, or null (false)
+     * @return whether it is a quantized activation
+     */
+    public static boolean isQuantized(Tensor t) {
+        return markOf(t) != null;
+    }
+
+    /**
+     * The quantized tensor a carrier stands for: PyTorch's {@code x} itself ({@code x.int_repr()}, {@code x.q_scale()},
+     * {@code x.q_zero_point()}, its printout).
+     *
+     * @param t a carrier
+     * @return its integers, scale and zero point
+     * @throws IllegalArgumentException for a tensor that is not a quantized activation
+     */
+    public static QuantizedTensor quantized(Tensor t) {
+        Mark m = markOf(t);
+        if (m == null) {
+            throw new IllegalArgumentException("not a quantized activation: a float tensor (made by a float op, or never "
+                    + "quantized); quantize it with a QuantStub (Quantize) first");
+        }
+        try (GradMode off = Ember.noGrad()) {
+            Tensor k = t.detach().div((double) (float) m.scale).round().add((double) m.zeroPoint);
+            Tensor ints = k.to(m.dtype == QuantDType.QUINT8 ? DType.UINT8 : DType.INT8);
+            return QuantizedTensor.makePerTensorQuantizedTensor(ints, m.scale, m.zeroPoint);
+        }
+    }
+
+    /** {@code out} marked as {@code in} is, when {@code in} is a carrier: for an op that commutes with dequantization. */
+    static Tensor follow(Tensor in, Tensor out) {
+        if (!used || out == in) {
+            return out;
+        }
+        Mark m = markOf(in);
+        if (m != null && out.dtype() == DType.FLOAT32) {
+            mark(out, m);
+        }
+        return out;
+    }
+
+    /** {@code op} (in place on {@code t}, commuting with dequantization) with {@code t}'s mark carried over it. */
+    static Tensor inPlace(Tensor t, Supplier<Tensor> op) {
+        if (!used) {
+            return op.get();
+        }
+        Mark m = markOf(t);
+        Tensor r = op.get();
+        if (m != null) {
+            mark(t, m);
+        }
+        return r;
+    }
+
+    private static void mark(Tensor t, Mark m) {
+        used = true;
+        MARKS.put(t.storage(), new Mark(m.dtype, m.scale, m.zeroPoint, t.version, t.version[0]));
+    }
+
+    private static Mark markOf(Tensor t) {
+        if (!used || t == null || t.dtype() != DType.FLOAT32 || !t.device().isCpu()) {
+            return null;
+        }
+        Mark m = MARKS.get(t.storage());
+        return m != null && m.versionRef == t.version && m.version == t.version[0] ? m : null;
+    }
+}

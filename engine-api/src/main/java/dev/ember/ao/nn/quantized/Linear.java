@@ -1,0 +1,196 @@
+package dev.ember.ao.nn.quantized;
+
+import dev.ember.DType;
+import dev.ember.Ember;
+import dev.ember.Format;
+import dev.ember.GradMode;
+import dev.ember.QuantizedActivations;
+import dev.ember.QuantizedOps;
+import dev.ember.Tensor;
+import dev.ember.ao.quantization.ObserverBase;
+import dev.ember.ao.quantization.QParams;
+import dev.ember.ao.quantization.QScheme;
+import dev.ember.ao.quantization.QuantDType;
+import dev.ember.ao.quantization.QuantizedTensor;
+import dev.ember.nn.Module;
+
+import java.util.Arrays;
+
+/**
+ * {@code torch.ao.nn.quantized.Linear}: a statically quantized linear layer, quint8 input and output (quantized
+ * activations, {@link QuantizedActivations}), a qint8 weight per tensor or per output channel and a float bias; FBGEMM's
+ * arithmetic ({@link QuantizedOps#linear}). Made by {@link dev.ember.ao.quantization.Quantization#convert} from a
+ * prepared {@link dev.ember.nn.Linear}, or {@link #fromFloat}.
+ */
+public class Linear extends Module {
+    private final int in;
+    private final int out;
+    private QuantizedTensor weight;
+    private Tensor bias;
+    private QuantizedOps.PackedLinear packed;
+    private double scale = 1.0;
+    private long zeroPoint;
+
+    /**
+     * {@code Linear(in_features, out_features, bias_=True, dtype=torch.qint8)}: a zero weight (scale 1, zero point 0),
+     * a zero bias, output scale 1 and zero point 0.
+     *
+     * @param in input features
+     * @param out output features
+     * @param bias whether the layer has a bias
+     */
+    public Linear(int in, int out, boolean bias) {
+        if (in < 0 || out < 0) {
+            throw new IllegalArgumentException("Trying to create tensor with negative dimension "
+                    + (out < 0 ? out : in) + ": [" + out + ", " + in + "]");
+        }
+        this.in = in;
+        this.out = out;
+        try (GradMode off = Ember.noGrad()) {
+            setWeightBias(QuantizedTensor.quantizePerTensor(Tensor.zeros(DType.FLOAT32, out, in), 1.0, 0,
+                QuantDType.QINT8), bias ? Tensor.zeros(DType.FLOAT32, out) : null);
+        }
+    }
+
+    /**
+     * {@code nnq.Linear.from_float(mod)} for a prepared layer: the weight quantized with a fresh weight observer of the
+     * layer's qconfig (given here, run on the weight), the output's scale and zero point from the layer's
+     * {@code activation_post_process}.
+     *
+     * @param mod the float layer
+     * @param weightObserver a fresh weight observer ({@code qconfig.weight()})
+     * @param activationObserver the layer's output observer, after calibration
+     * @return the quantized layer
+     * @throws IllegalArgumentException for a weight observer that is not qint8 (PyTorch's message)
+     */
+    public static Linear fromFloat(dev.ember.nn.Linear mod, ObserverBase weightObserver,
+                                   ObserverBase activationObserver) {
+        return fromFloat(mod, weightObserver, activationObserver, new Linear(mod.inFeatures(), mod.outFeatures(),
+            mod.namedParameters().get("bias") != null));
+    }
+
+    private static Linear fromFloat(dev.ember.nn.Linear mod, ObserverBase weightObserver,
+                                    ObserverBase activationObserver, Linear q) {
+        if (weightObserver.dtype() != QuantDType.QINT8) {
+            throw new IllegalArgumentException("Weight observer must have dtype torch.qint8");
+        }
+        Tensor w = mod.getParameter("weight");
+        Tensor b = mod.namedParameters().get("bias");
+        try (GradMode off = Ember.noGrad()) {
+            q.setWeightBias(quantizeWeight(w, weightObserver), b);
+            QParams p = activationObserver.calculateQparams();
+            q.scale = p.scale().to(DType.FLOAT32).item();
+            q.zeroPoint = (long) p.zeroPoint().to(DType.INT64).item();
+        }
+        return q;
+    }
+
+    /** PyTorch's {@code _quantize_weight}: the observer run on the float weight, then per tensor or per channel. */
+    static QuantizedTensor quantizeWeight(Tensor weight, ObserverBase observer) {
+        Tensor w = weight.detach().to(dev.ember.Device.CPU).to(DType.FLOAT32);
+        observer.forward(w);
+        QParams p = observer.calculateQparams();
+        if (observer.qscheme().isPerChannel()) {
+            return QuantizedTensor.quantizePerChannel(w, p.scale().to(DType.FLOAT64), p.zeroPoint().to(DType.INT64),
+                ((dev.ember.ao.quantization.PerChannelMinMaxObserver) observer).chAxis(), QuantDType.QINT8);
+        }
+        return QuantizedTensor.quantizePerTensor(w, p.scale().to(DType.FLOAT32).item(),
+            (long) p.zeroPoint().to(DType.INT64).item(), QuantDType.QINT8);
+    }
+
+    /**
+     * {@code set_weight_bias(w, b)}.
+     *
+     * @param weight qint8 {@code [out_features, in_features]}, per tensor or per channel along axis 0
+     * @param bias float {@code [out_features]}, or null
+     * @throws IllegalArgumentException for another type or shape (FBGEMM's messages)
+     */
+    public void setWeightBias(QuantizedTensor weight, Tensor bias) {
+        if (weight == null) {
+            throw new IllegalArgumentException("set_weight_bias: the weight must not be null");
+        }
+        if (!Arrays.equals(weight.shape(), new int[] {out, in})) {
+            throw new IllegalArgumentException("weight of shape " + Arrays.toString(weight.shape())
+                    + " does not fit a layer of in_features=" + in + ", out_features=" + out);
+        }
+        Tensor b = bias == null ? null : bias.detach().to(dev.ember.Device.CPU).to(DType.FLOAT32).clone();
+        QuantizedOps.PackedLinear p = QuantizedOps.linearPrepack(weight, b);
+        this.weight = weight;
+        this.bias = b;
+        this.packed = p;
+    }
+
+    /** {@code weight()}: the quantized weight. */
+    public QuantizedTensor weight() {
+        return weight;
+    }
+
+    /** {@code bias()}: the float bias (a copy), or null. */
+    public Tensor bias() {
+        return bias == null ? null : bias.clone();
+    }
+
+    /** The output's scale. */
+    public double scale() {
+        return scale;
+    }
+
+    /** The output's zero point. */
+    public long zeroPoint() {
+        return zeroPoint;
+    }
+
+    /**
+     * Sets the output's scale and zero point ({@code self.scale = ...; self.zero_point = ...}).
+     *
+     * @param scale the scale
+     * @param zeroPoint the zero point, in [0, 255]
+     */
+    public void setOutputQParams(double scale, long zeroPoint) {
+        if (zeroPoint < 0 || zeroPoint > 255) {
+            throw new IllegalArgumentException("zero_point " + zeroPoint + " is outside torch.quint8's range");
+        }
+        this.scale = scale;
+        this.zeroPoint = zeroPoint;
+    }
+
+    /** {@code in_features}. */
+    public int inFeatures() {
+        return in;
+    }
+
+    /** {@code out_features}. */
+    public int outFeatures() {
+        return out;
+    }
+
+    /**
+     * {@code torch.ops.quantized.linear(x, packed, scale, zero_point)}.
+     *
+     * @param x a quint8 quantized activation
+     * @return the quantized activation
+     * @throws UnsupportedOperationException for a float input (PyTorch's message)
+     */
+    @Override
+    public Tensor forward(Tensor x) {
+        QuantizedTensor q = Activations.input(x, "quantized::linear");
+        return QuantizedActivations.carrier(QuantizedOps.linear(q, packed, scale, zeroPoint, false));
+    }
+
+    @Override
+    protected String unsavableReason() {
+        return "a quantized Linear keeps PyTorch's packed parameters, which are not tensors: save the float model's "
+                + "state dict and quantize after loading it";
+    }
+
+    @Override
+    protected String moduleName() {
+        return "QuantizedLinear";
+    }
+
+    @Override
+    public String extraRepr() {
+        return "in_features=" + in + ", out_features=" + out + ", scale=" + Format.repr(scale) + ", zero_point="
+                + zeroPoint + ", qscheme=" + weight.qscheme();
+    }
+}

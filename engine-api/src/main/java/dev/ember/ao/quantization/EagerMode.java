@@ -1,0 +1,234 @@
+package dev.ember.ao.quantization;
+
+import dev.ember.nn.Module;
+import dev.ember.nn.ModuleInternals;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.WeakHashMap;
+
+/**
+ * Eager-mode post-training static quantization, {@code torch.ao.quantization.prepare} and {@code convert}, behind
+ * {@link Quantization}: the modules' qconfigs (PyTorch's {@code module.qconfig} attribute), the observers' insertion
+ * and the swap of float modules for quantized ones.
+ */
+final class EagerMode {
+    /** A module's qconfig; {@link #NONE} for a qconfig set to None. */
+    private static final Map<Module, Object> QCONFIGS = Collections.synchronizedMap(new WeakHashMap<>());
+    private static final Object NONE = new Object();
+
+    /** The forward hooks that feed an {@code activation_post_process}, which {@code convert} does not carry over. */
+    private static final Set<Module.ForwardHook> OBSERVER_HOOKS =
+        Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
+
+    /**
+     * The float classes that {@code prepare} observes, as PyTorch's {@code get_default_qconfig_propagation_list()}
+     * (the classes Ember has; Dropout is skipped as PyTorch skips it; the recurrent layers, which PyTorch lists for
+     * dynamic quantization, are not observed here).
+     */
+    private static final Set<Class<? extends Module>> OBSERVED = Set.of(QuantStub.class, dev.ember.nn.Linear.class,
+        dev.ember.nn.Conv1d.class, dev.ember.nn.Conv2d.class, dev.ember.nn.Conv3d.class,
+        dev.ember.nn.ConvTranspose1d.class, dev.ember.nn.ConvTranspose2d.class, dev.ember.nn.ConvTranspose3d.class,
+        dev.ember.nn.BatchNorm2d.class, dev.ember.nn.BatchNorm3d.class, dev.ember.nn.ELU.class,
+        dev.ember.nn.Embedding.class, dev.ember.nn.EmbeddingBag.class, dev.ember.nn.GroupNorm.class,
+        dev.ember.nn.Hardswish.class, dev.ember.nn.InstanceNorm1d.class, dev.ember.nn.InstanceNorm2d.class,
+        dev.ember.nn.InstanceNorm3d.class, dev.ember.nn.LayerNorm.class, dev.ember.nn.LeakyReLU.class,
+        dev.ember.nn.PReLU.class, dev.ember.nn.ReLU6.class);
+
+    /** The float classes of PyTorch's default static mapping that Ember converts. */
+    private static final Set<Class<? extends Module>> CONVERTED = Set.of(QuantStub.class, DeQuantStub.class,
+        dev.ember.nn.Linear.class, dev.ember.nn.Conv2d.class, dev.ember.nn.Dropout.class);
+
+    private EagerMode() {
+    }
+
+    static void setQconfig(Module module, QConfig qconfig) {
+        if (module == null) {
+            throw new IllegalArgumentException("qconfig: the module must not be null");
+        }
+        QCONFIGS.put(module, qconfig == null ? NONE : qconfig);
+    }
+
+    static QConfig qconfig(Module module) {
+        Object q = module == null ? null : QCONFIGS.get(module);
+        return q instanceof QConfig c ? c : null;
+    }
+
+    /** {@code propagate_qconfig_}: each module's own qconfig, else its parent's. */
+    private static void propagate(Module m, QConfig parent, Map<Module, QConfig> out) {
+        Object own = QCONFIGS.get(m);
+        QConfig q = own == null ? parent : own == NONE ? null : (QConfig) own;
+        out.put(m, q);
+        for (Module c : m.namedChildren().values()) {
+            if (c != null) {
+                propagate(c, q, out);
+            }
+        }
+    }
+
+    static Module prepare(Module model, boolean inplace) {
+        if (model == null) {
+            throw new IllegalArgumentException("prepare needs a model");
+        }
+        requireInplace(inplace, "prepare");
+        Map<Module, QConfig> qconfigs = new IdentityHashMap<>();
+        propagate(model, null, qconfigs);
+        boolean any = false;
+        for (QConfig q : qconfigs.values()) {
+            any |= q != null;
+        }
+        if (!any) {
+            System.getLogger("dev.ember").log(System.Logger.Level.WARNING, "None of the submodule got qconfig applied. "
+                    + "Make sure you passed correct configuration through `qconfig_dict` or by assigning the "
+                    + "`.qconfig` attribute directly on submodules");
+        }
+        // the observers made before any is attached: a qconfig whose factory fails leaves the model as it was
+        Map<Module, Module> observers = new LinkedHashMap<>();
+        collect(model, qconfigs, observers);
+        for (Map.Entry<Module, QConfig> e : qconfigs.entrySet()) {
+            QCONFIGS.put(e.getKey(), e.getValue() == null ? NONE : e.getValue());
+        }
+        for (Map.Entry<Module, Module> e : observers.entrySet()) {
+            Module m = e.getKey();
+            Module obs = e.getValue();
+            m.setSubmodule("activation_post_process", obs);
+            Module.ForwardHook hook = (mod, in, out) -> List.of(obs.apply(out.get(0)));
+            OBSERVER_HOOKS.add(hook);
+            m.registerForwardHook(hook);
+        }
+        return model;
+    }
+
+    /** {@code _add_observer_}: an output observer for each observed leaf with a qconfig. */
+    private static void collect(Module m, Map<Module, QConfig> qconfigs, Map<Module, Module> out) {
+        boolean leaf = true;
+        for (Module c : m.namedChildren().values()) {
+            if (c == null) {
+                continue;
+            }
+            leaf = false;
+            if (c.getClass() != dev.ember.nn.Dropout.class) {
+                collect(c, qconfigs, out);
+            }
+        }
+        QConfig q = qconfigs.get(m);
+        if (leaf && q != null && OBSERVED.contains(m.getClass()) && !out.containsKey(m)) {
+            Module obs = q.activation().get();
+            if (!(obs instanceof ObserverBase) && !(obs instanceof FakeQuantizeBase)) {
+                throw new IllegalArgumentException("prepare: the qconfig's activation() must make an observer, got "
+                        + (obs == null ? null : obs.getClass().getSimpleName()));
+            }
+            out.put(m, obs);
+        }
+    }
+
+    static Module convert(Module model, boolean inplace) {
+        if (model == null) {
+            throw new IllegalArgumentException("convert needs a model");
+        }
+        requireInplace(inplace, "convert");
+        if (qconfig(model) != null && CONVERTED.contains(model.getClass())) {
+            throw new UnsupportedOperationException("convert: the model itself is a " + model.getClass().getSimpleName()
+                    + "; wrap it in a container (Sequential) to have it swapped");
+        }
+        List<String> targets = new ArrayList<>();
+        swapTargets(model, "", targets);
+        // every new module made before any is swapped: a refusal leaves the model as it was
+        List<Module> fresh = new ArrayList<>();
+        for (String t : targets) {
+            fresh.add(quantized(t, model.getSubmodule(t)));
+        }
+        for (int i = 0; i < targets.size(); i++) {
+            Module old = model.getSubmodule(targets.get(i));
+            Module q = fresh.get(i);
+            ModuleInternals.forwardPreHooks(old).values().forEach(q::registerForwardPreHook);
+            for (Module.ForwardHook h : ModuleInternals.forwardHooks(old).values()) {
+                if (!OBSERVER_HOOKS.contains(h)) {
+                    q.registerForwardHook(h);
+                }
+            }
+            model.setSubmodule(targets.get(i), q);
+        }
+        removeQconfigs(model);
+        return model;
+    }
+
+    /** The modules to swap, children before parents as PyTorch's {@code _convert}; a swapped module's children stay. */
+    private static void swapTargets(Module m, String prefix, List<String> out) {
+        for (Map.Entry<String, Module> e : m.namedChildren().entrySet()) {
+            Module c = e.getValue();
+            if (c == null || e.getKey().equals("activation_post_process")) {
+                continue;
+            }
+            String name = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
+            swapTargets(c, name, out);
+            if (qconfig(c) != null && (CONVERTED.contains(c.getClass()) || OBSERVED.contains(c.getClass()))) {
+                out.add(name);
+            }
+        }
+    }
+
+    /** {@code swap_module}: the quantized counterpart ({@code qmod.from_float(mod)}). */
+    private static Module quantized(String name, Module m) {
+        QConfig q = qconfig(m);
+        if (m instanceof QuantStub) {
+            return dev.ember.ao.nn.quantized.Quantize.fromObserver(observer(name, m));
+        }
+        if (m instanceof DeQuantStub) {
+            return new dev.ember.ao.nn.quantized.DeQuantize();
+        }
+        if (m instanceof dev.ember.nn.Dropout d) {
+            return new dev.ember.ao.nn.quantized.Dropout(d.p());
+        }
+        if (m instanceof dev.ember.nn.Linear l) {
+            return dev.ember.ao.nn.quantized.Linear.fromFloat(l, weightObserver(q), observer(name, m));
+        }
+        if (m instanceof dev.ember.nn.Conv2d c) {
+            return dev.ember.ao.nn.quantized.Conv2d.fromFloat(c, weightObserver(q), observer(name, m));
+        }
+        throw new UnsupportedOperationException("convert: Ember has no statically quantized " + m.getClass().getSimpleName()
+                + " yet (module '" + name + "'); set its qconfig to null to keep it out of quantization "
+                + "(Quantization.setQconfig(module, null)) before prepare");
+    }
+
+    private static ObserverBase observer(String name, Module m) {
+        Module obs = m.namedChildren().get("activation_post_process");
+        if (obs instanceof ObserverBase o) {
+            return o;
+        }
+        throw new IllegalArgumentException("convert: module '" + name + "' has no activation_post_process observer: "
+                + "prepare the model (and run calibration data through it) first");
+    }
+
+    private static ObserverBase weightObserver(QConfig q) {
+        Module w = q.weight().get();
+        if (w instanceof ObserverBase o) {
+            return o;
+        }
+        throw new IllegalArgumentException("convert: the qconfig's weight() must make an observer, got "
+                + (w == null ? null : w.getClass().getSimpleName()));
+    }
+
+    /** {@code _remove_qconfig}: every qconfig and leftover observer of the converted model. */
+    private static void removeQconfigs(Module m) {
+        QCONFIGS.remove(m);
+        for (Module c : m.namedChildren().values()) {
+            if (c != null) {
+                removeQconfigs(c);
+            }
+        }
+    }
+
+    private static void requireInplace(boolean inplace, String fn) {
+        if (!inplace) {
+            throw new UnsupportedOperationException(fn + "(inplace=False) deep-copies the model, and Ember modules have "
+                    + "no generic deep copy: load the float model's state dict into a new model, and " + fn + " that "
+                    + "one with inplace=true");
+        }
+    }
+}

@@ -1,0 +1,224 @@
+package dev.ember;
+
+import dev.ember.ao.nn.quantized.DeQuantize;
+import dev.ember.ao.nn.quantized.Quantize;
+import dev.ember.ao.quantization.DeQuantStub;
+import dev.ember.ao.quantization.QConfig;
+import dev.ember.ao.quantization.QuantStub;
+import dev.ember.ao.quantization.QuantizedTensor;
+import dev.ember.ao.quantization.Quantization;
+import dev.ember.nn.BatchNorm2d;
+import dev.ember.nn.Conv2d;
+import dev.ember.nn.Dropout;
+import dev.ember.nn.Flatten;
+import dev.ember.nn.Linear;
+import dev.ember.nn.MaxPool2d;
+import dev.ember.nn.Module;
+import dev.ember.nn.ReLU;
+import dev.ember.nn.Sequential;
+import org.junit.jupiter.api.Test;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Eager-mode post-training static quantization against PyTorch (resources/staticquant/make_expected.py): a CNN with
+ * QuantStub, two convolutions (one grouped), ReLU, max pooling, Flatten, two Linear layers, Dropout and DeQuantStub,
+ * prepared with {@code default_qconfig} (per-tensor weights) and {@code default_per_channel_qconfig}, calibrated and
+ * converted: the printouts at each step, the quantized weights, every stage's integers bit for bit against FBGEMM's
+ * arithmetic transcribed (PyTorch's x86 engine; this PyTorch's onednn engine gives the same outputs, which are checked
+ * too), and {@code quantized::linear} alone over random integers. Then the refusals, which leave the model as it was.
+ */
+class StaticQuantizationTest {
+    private static final ExpectedLines EXPECTED = ExpectedLines.load("/staticquant/expected.txt");
+
+    private static Tensor in(String key) {
+        return EXPECTED.tensor(key);
+    }
+
+    private static Sequential floatModel() {
+        Sequential m = new Sequential(new QuantStub(), new Conv2d(1, 3, 3, 1, 1), new ReLU(), new MaxPool2d(2),
+            new Conv2d(3, 6, new int[] {3, 3}, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 3, true),
+            new ReLU(), new Flatten(), new Linear(24, 10), new ReLU(), new Dropout(0.5), new Linear(10, 4),
+            new DeQuantStub());
+        Map<String, Tensor> state = new LinkedHashMap<>();
+        for (String k : m.stateDict().keySet()) {
+            state.put(k, in("float." + k));
+        }
+        m.loadStateDict(state);
+        m.eval();
+        return m;
+    }
+
+    private static void assertInts(String key, QuantizedTensor q) {
+        Tensor want = in(key);
+        assertArrayEquals(want.shape(), q.shape(), key + " shape");
+        assertArrayEquals(want.to(DType.INT64).toLongArray(), q.intRepr().to(DType.INT64).toLongArray(), key);
+    }
+
+    @Test
+    void convertedModelComputesFbgemmsIntegersStageByStage() {
+        for (String cfg : List.of("pt", "pc")) {
+            Sequential m = floatModel();
+            Quantization.setQconfig(m, cfg.equals("pt") ? QConfig.DEFAULT : QConfig.DEFAULT_PER_CHANNEL);
+            assertSame(m, Quantization.prepare(m, true));
+            assertEquals(EXPECTED.text(cfg + ".prepared"), m.toString(), cfg + " prepared printout");
+            try (GradMode off = Ember.noGrad()) {
+                Tensor calib = in("calib");
+                Tensor y = m.apply(calib);
+                assertFalse(QuantizedActivations.isQuantized(y), "before convert the model is float");
+            }
+            assertEquals(EXPECTED.text(cfg + ".calibrated"), m.toString(), cfg + " calibrated printout");
+            Quantization.convert(m, true);
+            assertEquals(EXPECTED.text(cfg + ".converted"), m.toString(), cfg + " converted printout");
+            assertInstanceOf(Quantize.class, m.getSubmodule("0"));
+            assertInstanceOf(DeQuantize.class, m.getSubmodule("11"));
+            Map<String, String> layers = Map.of("conv1", "1", "conv2", "4", "fc1", "7", "fc2", "10");
+            for (Map.Entry<String, String> e : layers.entrySet()) {
+                Module q = m.getSubmodule(e.getValue());
+                QuantizedTensor w = q instanceof dev.ember.ao.nn.quantized.Conv2d c ? c.weight()
+                        : ((dev.ember.ao.nn.quantized.Linear) q).weight();
+                String key = cfg + "." + e.getKey();
+                assertInts(key + ".weight.ints", w);
+                double[] scales = in(key + ".weight.scales").toDoubleArray();
+                if (cfg.equals("pt")) {
+                    assertEquals(scales[0], w.qScale(), key);
+                    assertEquals((long) in(key + ".weight.zero_points").item(), w.qZeroPoint(), key);
+                } else {
+                    assertArrayEquals(scales, w.qPerChannelScales().toDoubleArray(), key);
+                    assertArrayEquals(in(key + ".weight.zero_points").toLongArray(),
+                        w.qPerChannelZeroPoints().toLongArray(), key);
+                }
+            }
+            // every stage's integers, read from its output through a forward hook
+            Map<String, String> stages = new LinkedHashMap<>();
+            stages.put("0", "quant");
+            stages.put("1", "conv1");
+            stages.put("2", "relu1");
+            stages.put("3", "pool");
+            stages.put("4", "conv2");
+            stages.put("6", "relu2");
+            stages.put("7", "fc1");
+            stages.put("8", "relu3");
+            stages.put("10", "fc2");
+            Map<String, QuantizedTensor> seen = new LinkedHashMap<>();
+            for (Map.Entry<String, String> e : stages.entrySet()) {
+                m.getSubmodule(e.getKey()).registerForwardHook((mod, ins, outs) -> {
+                    seen.put(e.getValue(), QuantizedActivations.quantized(outs.get(0)));
+                    return null;
+                });
+            }
+            Tensor y = m.apply(in("x"));
+            for (String stage : stages.values()) {
+                assertInts(cfg + ".ints." + stage, seen.get(stage));
+            }
+            assertFalse(QuantizedActivations.isQuantized(y), "DeQuantize gives a plain float tensor");
+            assertArrayEquals(in(cfg + ".out").toFloatArray(), y.toFloatArray(), cfg + " output (transcription)");
+            assertArrayEquals(in(cfg + ".torch.out").toFloatArray(), y.toFloatArray(), cfg + " output (PyTorch onednn)");
+            String[] qp = EXPECTED.get(cfg + ".fc2.out_qparams").split(" ");
+            dev.ember.ao.nn.quantized.Linear fc2 = (dev.ember.ao.nn.quantized.Linear) m.getSubmodule("10");
+            assertEquals(Double.parseDouble(qp[0]), fc2.scale());
+            assertEquals(Long.parseLong(qp[1]), fc2.zeroPoint());
+        }
+    }
+
+    @Test
+    void quantizedLinearIsFbgemmsBitForBit() {
+        for (int c = 0; c < 4; c++) {
+            String key = "k" + c;
+            String[] xq = EXPECTED.get(key + ".x.qparams").split(" ");
+            QuantizedTensor x = QuantizedTensor.makePerTensorQuantizedTensor(in(key + ".x.ints"),
+                Double.parseDouble(xq[0]), Long.parseLong(xq[1]));
+            Tensor scales = in(key + ".w.scales");
+            Tensor zeros = in(key + ".w.zero_points");
+            QuantizedTensor w = scales.numel() == 1
+                    ? QuantizedTensor.makePerTensorQuantizedTensor(in(key + ".w.ints"), scales.item(), (long) zeros.item())
+                    : QuantizedTensor.makePerChannelQuantizedTensor(in(key + ".w.ints"), scales, zeros, 0);
+            Tensor bias = EXPECTED.get(key + ".bias") == null ? null : in(key + ".bias");
+            String[] oq = EXPECTED.get(key + ".out.qparams").split(" ");
+            QuantizedTensor y = QuantizedOps.linear(x, QuantizedOps.linearPrepack(w, bias), Double.parseDouble(oq[0]),
+                Long.parseLong(oq[1]), oq[2].equals("relu"));
+            assertInts(key + ".y.ints", y);
+            assertEquals(Double.parseDouble(oq[0]), y.qScale(), key);
+        }
+    }
+
+    @Test
+    void floatOpsThatCommuteWithDequantizationKeepTheQuantization() {
+        QuantizedTensor q = QuantizedTensor.quantizePerTensor(Tensor.tensor(new float[][] {{-1f, 0.5f, 2f, -0.25f}}),
+            0.05, 40, dev.ember.ao.quantization.QuantDType.QUINT8);
+        Tensor x = QuantizedActivations.carrier(q);
+        assertArrayEquals(q.dequantize().toFloatArray(), x.toFloatArray());
+        assertTrue(QuantizedActivations.isQuantized(x.view(2, 2)), "a view");
+        assertTrue(QuantizedActivations.isQuantized(x.relu()), "relu");
+        assertArrayEquals(new long[] {40, 50, 80, 40},
+            QuantizedActivations.quantized(x.relu()).intRepr().to(DType.INT64).toLongArray(), "max(q, zero_point)");
+        assertTrue(QuantizedActivations.isQuantized(x.view(1, 1, 2, 2).transpose(2, 3).contiguous()), "contiguous copy");
+        assertFalse(QuantizedActivations.isQuantized(x.mul(2)), "another float op gives a float tensor");
+        Tensor y = QuantizedActivations.carrier(q);
+        y.relu_();
+        assertTrue(QuantizedActivations.isQuantized(y), "relu_ keeps it");
+        y.add_(0.01);
+        assertFalse(QuantizedActivations.isQuantized(y), "an in-place float op takes the values off the grid");
+        assertEquals(q.toString(), QuantizedActivations.quantized(x).toString(), "the quantized tensor's printout");
+    }
+
+    @Test
+    void refusalsLeaveTheModelAsItWas() {
+        Sequential m = floatModel();
+        Quantization.setQconfig(m, QConfig.DEFAULT);
+        Quantization.prepare(m, true);
+        try (GradMode off = Ember.noGrad()) {
+            m.apply(in("calib"));
+        }
+        // a float input to a quantized layer: PyTorch's message
+        dev.ember.ao.nn.quantized.Linear fc = dev.ember.ao.nn.quantized.Linear.fromFloat(new Linear(4, 2),
+            (dev.ember.ao.quantization.ObserverBase) QConfig.DEFAULT.weight().get(),
+            (dev.ember.ao.quantization.ObserverBase) m.getSubmodule("7.activation_post_process"));
+        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+            () -> fc.apply(Tensor.ones(DType.FLOAT32, 2, 4)));
+        assertTrue(e.getMessage().startsWith("Could not run 'quantized::linear' with arguments from the 'CPU' backend."),
+            e.getMessage());
+        // a module Ember cannot quantize yet: refused before anything is swapped
+        Sequential withBn = new Sequential(new QuantStub(), new Conv2d(1, 2, 3), new BatchNorm2d(2), new DeQuantStub());
+        withBn.eval();
+        Quantization.setQconfig(withBn, QConfig.DEFAULT);
+        Quantization.prepare(withBn, true);
+        try (GradMode off = Ember.noGrad()) {
+            withBn.apply(Tensor.randn(2, 1, 5, 5));
+        }
+        String before = withBn.toString();
+        UnsupportedOperationException bn = assertThrows(UnsupportedOperationException.class,
+            () -> Quantization.convert(withBn, true));
+        assertTrue(bn.getMessage().contains("BatchNorm2d"), bn.getMessage());
+        assertEquals(before, withBn.toString(), "the model is as it was");
+        assertThrows(UnsupportedOperationException.class, () -> Quantization.prepare(new Sequential(new Linear(2, 2)),
+            false));
+        // qconfig None keeps a module out: the second Linear stays float after convert
+        Sequential partly = new Sequential(new QuantStub(), new Linear(3, 3), new DeQuantStub(), new Linear(3, 2));
+        partly.eval();
+        Quantization.setQconfig(partly, QConfig.DEFAULT);
+        Quantization.setQconfig(partly.getSubmodule("3"), null);
+        Quantization.prepare(partly, true);
+        assertFalse(partly.getSubmodule("3").namedChildren().containsKey("activation_post_process"));
+        try (GradMode off = Ember.noGrad()) {
+            partly.apply(Tensor.randn(4, 3));
+        }
+        Quantization.convert(partly, true);
+        assertSame(Linear.class, partly.getSubmodule("3").getClass());
+        assertInstanceOf(dev.ember.ao.nn.quantized.Linear.class, partly.getSubmodule("1"));
+        Tensor out = partly.apply(Tensor.randn(4, 3));
+        assertArrayEquals(new int[] {4, 2}, out.shape());
+        // a QAT module needs fake quantizers, not observers
+        assertThrows(IllegalArgumentException.class, () -> new dev.ember.ao.nn.qat.Linear(2, 2, true, QConfig.DEFAULT));
+    }
+}

@@ -1,0 +1,209 @@
+# Expected values for StaticQuantizationTest: eager-mode post-training static quantization
+# (torch.ao.quantization: QuantStub/DeQuantStub, qconfig, prepare, calibration, convert) of a small CNN, and the
+# quantized linear kernel on its own.
+#
+# What PyTorch computes itself and engine-independently is taken from it: the observers' min/max and qparams, the
+# printouts, the quantized weights (int_repr, scales, zero points), quantize_per_tensor of the input.
+# The quantized layers' outputs: PyTorch's x86 builds run quantized::linear and quantized::conv2d on FBGEMM, which this
+# Debian build of PyTorch 1.13 lacks (its engines: onednn, qnnpack). So the generator writes "*.ints.*", FBGEMM's
+# arithmetic transcribed from its sources (the exact integer sum of (qx - zx)(qw - zw); requantizeOutputProcessingAvx2:
+# float(raw) + bias * float(1.0 / act_times_w_scale) per tensor, + bias / act_times_w_scale per channel, times
+# act_times_w_scale / output_scale, rint, saturations, clamp to [0, 255]; act_times_w_scale = x_scale * w_scale in
+# float as fbgemm_linear computes it; a convolution through im2col with its input's zero point as padding), all in
+# float32 numpy, and "*.torch.*", the output of this PyTorch's own quantized model (onednn), which the generator checks
+# agrees with the transcription to a quantum or two (onednn scales and rounds in its own order).
+# ReLU and max pooling on quint8 keep the input's qparams: max(q, zero_point) and the max of q.
+# Run: /usr/bin/python3 make_expected.py > expected.txt   (PyTorch 1.13)
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torch.ao.quantization as tq
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from refcases import fmt_tensor  # noqa: E402
+
+torch.backends.quantized.engine = "onednn"
+lines = []
+
+
+def emit(key, t):
+    lines.append(key + " " + fmt_tensor(t))
+
+
+def text(key, s):
+    lines.append(key + " " + s.replace("\\", "\\\\").replace("\n", "\\n"))
+
+
+def requant(raw, act, mult, bias, zp, relu):
+    """FBGEMM's requantizeOutputProcessingAvx2 on raw int sums [m, n]; act/mult float32 of length 1 or n."""
+    f = raw.astype(np.float32)
+    if bias is not None:
+        b = bias.astype(np.float32)
+        if len(act) == 1:
+            f = f + b * np.float32(1.0 / np.float64(act[0]))
+        else:
+            f = f + b / act
+    r = f * (mult[0] if len(mult) == 1 else mult)
+    assert np.all(np.abs(r) < 2.0 ** 31)
+    rounded = np.rint(r).astype(np.int64)
+    v = np.clip(np.clip(rounded, -32768, 32767) + zp, -32768, 32767)
+    v = np.clip(v, 0, 255)
+    return np.maximum(v, zp if relu else 0)
+
+
+def scales_of(w):
+    if w.qscheme() == torch.per_tensor_affine:
+        return (np.array([w.q_scale()], dtype=np.float32), np.array([w.q_zero_point()], dtype=np.int64))
+    return (w.q_per_channel_scales().numpy().astype(np.float32), w.q_per_channel_zero_points().numpy().astype(np.int64))
+
+
+def qlinear_ints(a, w_ints, w_scale, w_zp, bias, x_scale, out_scale, out_zp, relu):
+    """a: [m, k] int64 (qx - zx); w_ints [n, k]; per-tensor when w_scale has one element."""
+    n = w_ints.shape[0]
+    zp = np.broadcast_to(w_zp, (n,)) if len(w_zp) == 1 else w_zp
+    raw = a @ (w_ints - zp[:, None]).T
+    assert np.all(np.abs(raw) < 2 ** 31)
+    act = np.float32(x_scale) * w_scale
+    mult = act / np.float32(out_scale)
+    return requant(raw, act, mult, bias, out_zp, relu)
+
+
+def qconv_ints(q, x_zp, x_scale, w, bias, stride, padding, dilation, groups, out_scale, out_zp):
+    """q: [N, C, H, W] int64; w: the quantized weight; FBGEMM's conv through im2col."""
+    n, c, h, wd = q.shape
+    w_ints = w.int_repr().numpy().astype(np.int64)
+    oc = w_ints.shape[0]
+    w_scale, w_zp = scales_of(w)
+    per_tensor = len(w_scale) == 1
+    cg, og = c // groups, oc // groups
+    outs = []
+    shifted = torch.tensor(q - x_zp, dtype=torch.float64)
+    for g in range(groups):
+        cols = F.unfold(shifted[:, g * cg:(g + 1) * cg], w_ints.shape[2:], dilation=dilation, padding=padding,
+                        stride=stride)
+        L = cols.shape[2]
+        a = cols.transpose(1, 2).reshape(n * L, -1).numpy().astype(np.int64)
+        ws = w_ints[g * og:(g + 1) * og].reshape(og, -1)
+        sc = w_scale if per_tensor else w_scale[g * og:(g + 1) * og]
+        zp = w_zp if per_tensor else w_zp[g * og:(g + 1) * og]
+        b = None if bias is None else bias[g * og:(g + 1) * og]
+        outs.append(qlinear_ints(a, ws, sc, zp, b, x_scale, out_scale, out_zp, False).reshape(n, L, og))
+    out = np.concatenate(outs, axis=2)
+    oh = (h + 2 * padding[0] - dilation[0] * (w_ints.shape[2] - 1) - 1) // stride[0] + 1
+    ow = (wd + 2 * padding[1] - dilation[1] * (w_ints.shape[3] - 1) - 1) // stride[1] + 1
+    return out.reshape(n, oh, ow, oc).transpose(0, 3, 1, 2)
+
+
+def model():
+    return nn.Sequential(tq.QuantStub(), nn.Conv2d(1, 3, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(3, 6, 3, groups=3), nn.ReLU(), nn.Flatten(), nn.Linear(24, 10), nn.ReLU(),
+                         nn.Dropout(0.5), nn.Linear(10, 4), tq.DeQuantStub())
+
+
+torch.manual_seed(0)
+float_model = model().eval()
+for k, v in float_model.state_dict().items():
+    emit("float." + k, v)
+calib = torch.randn(16, 1, 8, 8) * 1.5
+x = torch.randn(5, 1, 8, 8) * 1.5
+emit("calib", calib)
+emit("x", x)
+
+for cfg, qconfig in (("pt", tq.default_qconfig), ("pc", tq.default_per_channel_qconfig)):
+    m = model().eval()
+    m.load_state_dict(float_model.state_dict())
+    m.qconfig = qconfig
+    tq.prepare(m, inplace=True)
+    text(cfg + ".prepared", str(m))
+    with torch.no_grad():
+        m(calib)
+    text(cfg + ".calibrated", str(m))
+    tq.convert(m, inplace=True)
+    text(cfg + ".converted", str(m))
+    quant, conv1, pool, conv2, fc1, fc2 = m[0], m[1], m[3], m[4], m[7], m[10]
+    for name, layer in (("conv1", conv1), ("conv2", conv2), ("fc1", fc1), ("fc2", fc2)):
+        w = layer.weight()
+        emit(cfg + "." + name + ".weight.ints", w.int_repr())
+        sc, zp = scales_of(w)
+        emit(cfg + "." + name + ".weight.scales", torch.tensor(sc.astype(np.float64)))
+        emit(cfg + "." + name + ".weight.zero_points", torch.tensor(zp))
+        lines.append("%s.%s.out_qparams %r %d" % (cfg, name, layer.scale, layer.zero_point))
+    # the transcription, stage by stage
+    qx = torch.quantize_per_tensor(x, float(quant.scale), int(quant.zero_point), torch.quint8)
+    ints = {}
+    q = qx.int_repr().numpy().astype(np.int64)
+    ints["quant"] = q
+    s, z = qx.q_scale(), qx.q_zero_point()
+    q = qconv_ints(q, z, s, conv1.weight(), conv1.bias().detach().numpy(), (1, 1), (1, 1), (1, 1), 1, conv1.scale,
+                   conv1.zero_point)
+    ints["conv1"] = q
+    s, z = conv1.scale, conv1.zero_point
+    q = np.maximum(q, z)
+    ints["relu1"] = q
+    q = F.max_pool2d(torch.tensor(q, dtype=torch.float64), 2).numpy().astype(np.int64)
+    ints["pool"] = q
+    q = qconv_ints(q, z, s, conv2.weight(), conv2.bias().detach().numpy(), (1, 1), (0, 0), (1, 1), 3, conv2.scale,
+                   conv2.zero_point)
+    ints["conv2"] = q
+    s, z = conv2.scale, conv2.zero_point
+    q = np.maximum(q, z).reshape(q.shape[0], -1)
+    ints["relu2"] = q
+    for name, layer, relu in (("fc1", fc1, True), ("fc2", fc2, False)):
+        w = layer.weight()
+        sc, zp = scales_of(w)
+        q = qlinear_ints(q - z, w.int_repr().numpy().astype(np.int64), sc, zp, layer.bias().detach().numpy(), s,
+                         layer.scale, layer.zero_point, False)
+        ints[name] = q
+        s, z = layer.scale, layer.zero_point
+        if relu:
+            q = np.maximum(q, z)
+            ints["relu3"] = q
+    for k, v in ints.items():
+        emit(cfg + ".ints." + k, torch.tensor(v))
+    out = torch._make_per_tensor_quantized_tensor(torch.tensor(q, dtype=torch.uint8), s, z).dequantize()
+    emit(cfg + ".out", out)
+    # PyTorch's own model (onednn): within a couple of quanta of the transcription
+    torch_out = m(x)
+    emit(cfg + ".torch.out", torch_out)
+    diff = (torch_out - out).abs().max().item() / s
+    assert diff <= 3, (cfg, diff)
+    print("%s: onednn's output within %.0f output quanta of FBGEMM's transcription" % (cfg, diff), file=sys.stderr)
+
+# The kernel alone: quantized::linear (and linear_relu) over random integers, per tensor and per channel, few rows
+# (the int8 dot path) and many (the sliced GEMM), with biases large enough to matter.
+rng = np.random.RandomState(7)
+for case, (m_, k_, n_, per_channel, relu, bias) in enumerate(((3, 40, 7, False, False, True), (5, 33, 9, True, True, True),
+                                                               (30, 300, 17, True, False, True),
+                                                               (26, 64, 12, False, True, False))):
+    key = "k%d" % case
+    x_ints = rng.randint(0, 256, size=(m_, k_)).astype(np.int64)
+    x_zp = int(rng.randint(0, 256))
+    x_scale = float(np.float32(rng.uniform(0.005, 0.05)))
+    w_ints = rng.randint(-128, 128, size=(n_, k_)).astype(np.int64)
+    if per_channel:
+        w_scale = rng.uniform(0.001, 0.02, size=n_).astype(np.float32)
+        w_zp = rng.randint(-3, 4, size=n_).astype(np.int64)
+    else:
+        w_scale = np.array([rng.uniform(0.001, 0.02)], dtype=np.float32)
+        w_zp = np.array([0], dtype=np.int64)
+    b = (rng.randn(n_) * 3).astype(np.float32) if bias else None
+    raw_range = np.abs((x_ints - x_zp) @ (w_ints - np.broadcast_to(w_zp, (n_,))[:, None]).T).max()
+    out_scale = float(np.float32(raw_range * x_scale * float(w_scale.max()) / 200))
+    out_zp = int(rng.randint(0, 256))
+    emit(key + ".x.ints", torch.tensor(x_ints, dtype=torch.uint8))
+    lines.append("%s.x.qparams %r %d" % (key, x_scale, x_zp))
+    emit(key + ".w.ints", torch.tensor(w_ints, dtype=torch.int8))
+    emit(key + ".w.scales", torch.tensor(w_scale.astype(np.float64)))
+    emit(key + ".w.zero_points", torch.tensor(w_zp))
+    if b is not None:
+        emit(key + ".bias", torch.tensor(b))
+    lines.append("%s.out.qparams %r %d %s" % (key, out_scale, out_zp, "relu" if relu else "plain"))
+    y = qlinear_ints(x_ints - x_zp, w_ints, w_scale, w_zp, b, x_scale, out_scale, out_zp, relu)
+    emit(key + ".y.ints", torch.tensor(y))
+    assert len(np.unique(y)) > min(10, y.size // 3), key  # spread over the range, not saturated
+
+print("\n".join(lines))
