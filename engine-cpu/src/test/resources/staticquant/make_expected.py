@@ -72,7 +72,7 @@ def qlinear_ints(a, w_ints, w_scale, w_zp, bias, x_scale, out_scale, out_zp, rel
     return requant(raw, act, mult, bias, out_zp, relu)
 
 
-def qconv_ints(q, x_zp, x_scale, w, bias, stride, padding, dilation, groups, out_scale, out_zp):
+def qconv_ints(q, x_zp, x_scale, w, bias, stride, padding, dilation, groups, out_scale, out_zp, relu=False):
     """q: [N, C, H, W] int64; w: the quantized weight; FBGEMM's conv through im2col."""
     n, c, h, wd = q.shape
     w_ints = w.int_repr().numpy().astype(np.int64)
@@ -91,7 +91,7 @@ def qconv_ints(q, x_zp, x_scale, w, bias, stride, padding, dilation, groups, out
         sc = w_scale if per_tensor else w_scale[g * og:(g + 1) * og]
         zp = w_zp if per_tensor else w_zp[g * og:(g + 1) * og]
         b = None if bias is None else bias[g * og:(g + 1) * og]
-        outs.append(qlinear_ints(a, ws, sc, zp, b, x_scale, out_scale, out_zp, False).reshape(n, L, og))
+        outs.append(qlinear_ints(a, ws, sc, zp, b, x_scale, out_scale, out_zp, relu).reshape(n, L, og))
     out = np.concatenate(outs, axis=2)
     oh = (h + 2 * padding[0] - dilation[0] * (w_ints.shape[2] - 1) - 1) // stride[0] + 1
     ow = (wd + 2 * padding[1] - dilation[1] * (w_ints.shape[3] - 1) - 1) // stride[1] + 1
@@ -121,7 +121,9 @@ for cfg, qconfig in (("pt", tq.default_qconfig), ("pc", tq.default_per_channel_q
     text(cfg + ".prepared", str(m))
     with torch.no_grad():
         m(calib)
-    text(cfg + ".calibrated", str(m))
+    for idx in ("0", "1", "4", "7", "10"):
+        o = m.get_submodule(idx).activation_post_process
+        lines.append("%s.obs.%s %r %r" % (cfg, idx, o.min_val.item(), o.max_val.item()))
     tq.convert(m, inplace=True)
     text(cfg + ".converted", str(m))
     quant, conv1, pool, conv2, fc1, fc2 = m[0], m[1], m[3], m[4], m[7], m[10]
@@ -172,6 +174,66 @@ for cfg, qconfig in (("pt", tq.default_qconfig), ("pc", tq.default_per_channel_q
     diff = (torch_out - out).abs().max().item() / s
     assert diff <= 3, (cfg, diff)
     print("%s: onednn's output within %.0f output quanta of FBGEMM's transcription" % (cfg, diff), file=sys.stderr)
+
+# Fused modules: conv + bn + relu, conv + relu and linear + relu fused (fuse_modules, eval), per-channel weights.
+def fused_model():
+    return nn.Sequential(tq.QuantStub(), nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.Conv2d(4, 4, 3),
+                         nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(36, 8), nn.ReLU(), nn.Linear(8, 3),
+                         tq.DeQuantStub())
+
+
+torch.manual_seed(1)
+fm = fused_model().eval()
+with torch.no_grad():
+    fm[2].running_mean.copy_(torch.randn(4) * 0.2)
+    fm[2].running_var.copy_(torch.rand(4) + 0.5)
+    fm[2].weight.copy_(torch.rand(4) + 0.5)
+    fm[2].bias.copy_(torch.randn(4) * 0.1)
+for k, v in fm.state_dict().items():
+    emit("fused.float." + k, v)
+tq.fuse_modules(fm, [["1", "2", "3"], ["4", "5"], ["8", "9"]], inplace=True)
+text("fused.fused", str(fm))
+emit("fused.conv1.folded.weight", fm[1][0].weight)
+emit("fused.conv1.folded.bias", fm[1][0].bias)
+fm.qconfig = tq.default_per_channel_qconfig
+tq.prepare(fm, inplace=True)
+text("fused.prepared", str(fm))
+with torch.no_grad():
+    fm(calib)
+for idx in ("0", "1", "4", "8", "10"):
+    o = fm.get_submodule(idx).activation_post_process
+    lines.append("fused.obs.%s %r %r" % (idx, o.min_val.item(), o.max_val.item()))
+tq.convert(fm, inplace=True)
+for name, layer in (("conv1", fm[1]), ("conv2", fm[4]), ("fc1", fm[8]), ("fc2", fm[10])):
+    lines.append("fused.%s.out_qparams %r %d" % (name, layer.scale, layer.zero_point))
+text("fused.converted", str(fm))
+quant, c1, c2, l1, l2 = fm[0], fm[1], fm[4], fm[8], fm[10]
+qx = torch.quantize_per_tensor(x, float(quant.scale), int(quant.zero_point), torch.quint8)
+q = qx.int_repr().numpy().astype(np.int64)
+s, z = qx.q_scale(), qx.q_zero_point()
+q = qconv_ints(q, z, s, c1.weight(), c1.bias().detach().numpy(), (1, 1), (1, 1), (1, 1), 1, c1.scale, c1.zero_point,
+               True)
+emit("fused.ints.conv1", torch.tensor(q))
+s, z = c1.scale, c1.zero_point
+q = qconv_ints(q, z, s, c2.weight(), c2.bias().detach().numpy(), (1, 1), (0, 0), (1, 1), 1, c2.scale, c2.zero_point,
+               True)
+emit("fused.ints.conv2", torch.tensor(q))
+s, z = c2.scale, c2.zero_point
+q = F.max_pool2d(torch.tensor(q, dtype=torch.float64), 2).numpy().astype(np.int64).reshape(q.shape[0], -1)
+for name, layer, relu in (("fc1", l1, True), ("fc2", l2, False)):
+    w = layer.weight()
+    sc, zp = scales_of(w)
+    q = qlinear_ints(q - z, w.int_repr().numpy().astype(np.int64), sc, zp, layer.bias().detach().numpy(), s,
+                     layer.scale, layer.zero_point, relu)
+    emit("fused.ints." + name, torch.tensor(q))
+    s, z = layer.scale, layer.zero_point
+out = torch._make_per_tensor_quantized_tensor(torch.tensor(q, dtype=torch.uint8), s, z).dequantize()
+emit("fused.out", out)
+torch_out = fm(x)
+emit("fused.torch.out", torch_out)
+diff = (torch_out - out).abs().max().item() / s
+assert diff <= 3, ("fused", diff)
+print("fused: onednn's output within %.0f output quanta of FBGEMM's transcription" % diff, file=sys.stderr)
 
 # The kernel alone: quantized::linear (and linear_relu) over random integers, per tensor and per channel, few rows
 # (the int8 dot path) and many (the sliced GEMM), with biases large enough to matter.

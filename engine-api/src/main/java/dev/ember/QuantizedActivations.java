@@ -120,14 +120,19 @@ public final class QuantizedActivations {
 
     private static void mark(Tensor t, Mark m) {
         used = true;
-        MARKS.put(t.storage(), new Mark(m.dtype, m.scale, m.zeroPoint, t.version, t.version[0]));
+        MARKS.put(t.rawStorage(), new Mark(m.dtype, m.scale, m.zeroPoint, t.version, t.version[0]));
     }
 
     private static Mark markOf(Tensor t) {
         if (!used || t == null || t.dtype() != DType.FLOAT32 || !t.device().isCpu()) {
             return null;
         }
-        Mark m = MARKS.get(t.storage());
+        Mark m;
+        try {
+            m = MARKS.get(t.rawStorage());
+        } catch (IllegalStateException closed) {
+            return null; // a closed tensor: the op itself says so
+        }
         return m != null && m.versionRef == t.version && m.version == t.version[0] ? m : null;
     }
 }

@@ -65,6 +65,45 @@ class StaticQuantizationTest {
         assertArrayEquals(want.to(DType.INT64).toLongArray(), q.intRepr().to(DType.INT64).toLongArray(), key);
     }
 
+    /**
+     * The observers' minimum and maximum after calibration, against PyTorch's: to a few float32 ulps, as the float
+     * model's convolutions and products round in their own summation order (which depends on the machine's vectors).
+     */
+    private static void assertObserved(Module m, String prefix, List<String> indices) {
+        for (String idx : indices) {
+            String[] want = EXPECTED.get(prefix + ".obs." + idx).split(" ");
+            dev.ember.ao.quantization.MinMaxObserver o =
+                (dev.ember.ao.quantization.MinMaxObserver) m.getSubmodule(idx + ".activation_post_process");
+            assertEquals(Double.parseDouble(want[0]), o.minVal().item(), 4e-7 * Math.abs(Double.parseDouble(want[0])),
+                prefix + " observer " + idx + " min");
+            assertEquals(Double.parseDouble(want[1]), o.maxVal().item(), 4e-7 * Math.abs(Double.parseDouble(want[1])),
+                prefix + " observer " + idx + " max");
+        }
+    }
+
+    /**
+     * The quantized layers' output scales and zero points set to PyTorch's (which {@link #assertObserved} showed to
+     * come from the same calibration statistics), so the integer pipeline is compared exactly on any machine.
+     */
+    private static void pinOutputQParams(Module m, String prefix, Map<String, String> layers) {
+        for (Map.Entry<String, String> e : layers.entrySet()) {
+            String[] qp = EXPECTED.get(prefix + "." + e.getKey() + ".out_qparams").split(" ");
+            double scale = Double.parseDouble(qp[0]);
+            long zero = Long.parseLong(qp[1]);
+            Module q = m.getSubmodule(e.getValue());
+            if (q instanceof dev.ember.ao.nn.quantized.Conv2d c) {
+                assertEquals(scale, c.scale(), 4e-6 * scale, prefix + " " + e.getKey() + " scale");
+                assertEquals(zero, c.zeroPoint(), 1, prefix + " " + e.getKey() + " zero point");
+                c.setOutputQParams(scale, zero);
+            } else {
+                dev.ember.ao.nn.quantized.Linear l = (dev.ember.ao.nn.quantized.Linear) q;
+                assertEquals(scale, l.scale(), 4e-6 * scale, prefix + " " + e.getKey() + " scale");
+                assertEquals(zero, l.zeroPoint(), 1, prefix + " " + e.getKey() + " zero point");
+                l.setOutputQParams(scale, zero);
+            }
+        }
+    }
+
     @Test
     void convertedModelComputesFbgemmsIntegersStageByStage() {
         for (String cfg : List.of("pt", "pc")) {
@@ -77,12 +116,13 @@ class StaticQuantizationTest {
                 Tensor y = m.apply(calib);
                 assertFalse(QuantizedActivations.isQuantized(y), "before convert the model is float");
             }
-            assertEquals(EXPECTED.text(cfg + ".calibrated"), m.toString(), cfg + " calibrated printout");
+            assertObserved(m, cfg, List.of("0", "1", "4", "7", "10"));
             Quantization.convert(m, true);
+            Map<String, String> layers = Map.of("conv1", "1", "conv2", "4", "fc1", "7", "fc2", "10");
+            pinOutputQParams(m, cfg, layers);
             assertEquals(EXPECTED.text(cfg + ".converted"), m.toString(), cfg + " converted printout");
             assertInstanceOf(Quantize.class, m.getSubmodule("0"));
             assertInstanceOf(DeQuantize.class, m.getSubmodule("11"));
-            Map<String, String> layers = Map.of("conv1", "1", "conv2", "4", "fc1", "7", "fc2", "10");
             for (Map.Entry<String, String> e : layers.entrySet()) {
                 Module q = m.getSubmodule(e.getValue());
                 QuantizedTensor w = q instanceof dev.ember.ao.nn.quantized.Conv2d c ? c.weight()
@@ -124,11 +164,110 @@ class StaticQuantizationTest {
             assertFalse(QuantizedActivations.isQuantized(y), "DeQuantize gives a plain float tensor");
             assertArrayEquals(in(cfg + ".out").toFloatArray(), y.toFloatArray(), cfg + " output (transcription)");
             assertArrayEquals(in(cfg + ".torch.out").toFloatArray(), y.toFloatArray(), cfg + " output (PyTorch onednn)");
-            String[] qp = EXPECTED.get(cfg + ".fc2.out_qparams").split(" ");
-            dev.ember.ao.nn.quantized.Linear fc2 = (dev.ember.ao.nn.quantized.Linear) m.getSubmodule("10");
-            assertEquals(Double.parseDouble(qp[0]), fc2.scale());
-            assertEquals(Long.parseLong(qp[1]), fc2.zeroPoint());
         }
+    }
+
+    @Test
+    void fusedConvBnReluConvReluAndLinearReluQuantizeAsPyTorchs() {
+        Sequential m = new Sequential(new QuantStub(), new Conv2d(1, 4, 3, 1, 1), new BatchNorm2d(4), new ReLU(),
+            new Conv2d(4, 4, 3), new ReLU(), new MaxPool2d(2), new Flatten(), new Linear(36, 8), new ReLU(),
+            new Linear(8, 3), new DeQuantStub());
+        Map<String, Tensor> state = new LinkedHashMap<>();
+        for (String k : m.stateDict().keySet()) {
+            state.put(k, in("fused.float." + k));
+        }
+        m.loadStateDict(state);
+        m.eval();
+        Quantization.fuseModules(m, List.of(List.of("1", "2", "3"), List.of("4", "5"), List.of("8", "9")), true);
+        assertEquals(EXPECTED.text("fused.fused"), m.toString(), "fused printout");
+        Conv2d folded = ((dev.ember.ao.nn.intrinsic.ConvReLU2d) m.getSubmodule("1")).conv();
+        assertArrayEquals(in("fused.conv1.folded.weight").toFloatArray(), folded.weight().toFloatArray(), "folded W");
+        assertArrayEquals(in("fused.conv1.folded.bias").toFloatArray(), folded.bias().toFloatArray(), "folded b");
+        Quantization.setQconfig(m, QConfig.DEFAULT_PER_CHANNEL);
+        Quantization.prepare(m, true);
+        assertEquals(EXPECTED.text("fused.prepared"), m.toString(), "prepared printout");
+        try (GradMode off = Ember.noGrad()) {
+            m.apply(in("calib"));
+        }
+        assertObserved(m, "fused", List.of("0", "1", "4", "8", "10"));
+        Quantization.convert(m, true);
+        pinOutputQParams(m, "fused", Map.of("conv1", "1", "conv2", "4", "fc1", "8", "fc2", "10"));
+        assertEquals(EXPECTED.text("fused.converted"), m.toString(), "converted printout");
+        Map<String, QuantizedTensor> seen = new LinkedHashMap<>();
+        for (String[] st : new String[][] {{"1", "conv1"}, {"4", "conv2"}, {"8", "fc1"}, {"10", "fc2"}}) {
+            m.getSubmodule(st[0]).registerForwardHook((mod, ins, outs) -> {
+                seen.put(st[1], QuantizedActivations.quantized(outs.get(0)));
+                return null;
+            });
+        }
+        Tensor y = m.apply(in("x"));
+        for (String stage : List.of("conv1", "conv2", "fc1", "fc2")) {
+            assertInts("fused.ints." + stage, seen.get(stage));
+        }
+        assertArrayEquals(in("fused.out").toFloatArray(), y.toFloatArray(), "output (transcription)");
+        assertArrayEquals(in("fused.torch.out").toFloatArray(), y.toFloatArray(), "output (PyTorch onednn)");
+        // what cannot be fused is refused before anything changes
+        Sequential other = new Sequential(new Linear(2, 2), new Conv2d(1, 1, 1));
+        String before = other.toString();
+        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+            () -> Quantization.fuseModules(other, List.of(List.of("0", "1")), true));
+        assertTrue(e.getMessage().startsWith("Cannot fuse modules: (Linear, Conv2d)"), e.getMessage());
+        assertEquals(before, other.toString());
+        Sequential training = new Sequential(new Conv2d(1, 2, 3), new BatchNorm2d(2));
+        IllegalStateException t = assertThrows(IllegalStateException.class,
+            () -> Quantization.fuseModules(training, List.of(List.of("0", "1")), true));
+        assertEquals("Fusion only for eval!", t.getMessage());
+    }
+
+    /** A model whose forward reads its layers from fields, as PyTorch's tutorials write them. */
+    static final class FieldNet extends Module {
+        final QuantStub quant = registerModule("quant", new QuantStub());
+        final Conv2d conv = registerModule("conv", new Conv2d(1, 3, 3, 1, 1));
+        final BatchNorm2d bn = registerModule("bn", new BatchNorm2d(3));
+        final ReLU relu = registerModule("relu", new ReLU());
+        final Linear fc = registerModule("fc", new Linear(3 * 8 * 8, 4));
+        final ReLU relu2 = registerModule("relu2", new ReLU());
+        final DeQuantStub dequant = registerModule("dequant", new DeQuantStub());
+
+        @Override
+        public Tensor forward(Tensor x) {
+            Tensor h = relu.apply(bn.apply(conv.apply(quant.apply(x))));
+            return dequant.apply(relu2.apply(fc.apply(h.flatten(1))));
+        }
+    }
+
+    @Test
+    void aModelReadingItsLayersFromFieldsIsFusedAndConvertedAsTheSameSequential() {
+        FieldNet net = new FieldNet();
+        Sequential seq = new Sequential(new QuantStub(), new Conv2d(1, 3, 3, 1, 1), new BatchNorm2d(3), new ReLU(),
+            new Flatten(), new Linear(3 * 8 * 8, 4), new ReLU(), new DeQuantStub());
+        Map<String, Tensor> state = new LinkedHashMap<>();
+        Map<String, String> names = Map.of("conv", "1", "bn", "2", "fc", "5");
+        for (Map.Entry<String, Tensor> e : net.stateDict().entrySet()) {
+            String k = e.getKey();
+            String layer = k.substring(0, k.indexOf('.'));
+            state.put(names.get(layer) + k.substring(k.indexOf('.')), e.getValue());
+        }
+        seq.loadStateDict(state);
+        net.eval();
+        seq.eval();
+        Tensor x = in("calib");
+        Tensor floatOut = net.apply(x);
+        Quantization.fuseModules(net, List.of(List.of("conv", "bn", "relu"), List.of("fc", "relu2")), true);
+        Quantization.fuseModules(seq, List.of(List.of("1", "2", "3"), List.of("5", "6")), true);
+        assertArrayEquals(floatOut.toFloatArray(), net.apply(x).toFloatArray(), 1e-5f, "the fused float model");
+        for (Module m : List.of(net, seq)) {
+            Quantization.setQconfig(m, QConfig.DEFAULT);
+            Quantization.prepare(m, true);
+            try (GradMode off = Ember.noGrad()) {
+                m.apply(x);
+            }
+            Quantization.convert(m, true);
+        }
+        assertInstanceOf(dev.ember.ao.nn.intrinsic.quantized.ConvReLU2d.class, net.getSubmodule("conv"));
+        assertInstanceOf(dev.ember.ao.nn.intrinsic.quantized.LinearReLU.class, net.getSubmodule("fc"));
+        Tensor y = net.apply(in("x"));
+        assertArrayEquals(seq.apply(in("x")).toFloatArray(), y.toFloatArray(), "the fields' model runs the swapped layers");
     }
 
     @Test

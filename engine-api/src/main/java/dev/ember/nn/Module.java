@@ -807,7 +807,7 @@ public abstract class Module {
      * submodules this way.
      */
     public Tensor apply(Tensor input) {
-        if (replacedBy != null) {
+        if (replacedBy != null && DIRECT.get() != this) {
             return replacedBy.apply(input);
         }
         if (!hasHooks()) {
@@ -1457,12 +1457,26 @@ public abstract class Module {
                         + "it, and a module cannot be its own submodule");
             }
             parent.children.put(name, module);
+            if (old != module) {
+                parent.childReplaced(old, module);
+            }
         } else {
             parent.registerModule(name, module);
         }
-        if (old != null && module != null && old != module) {
+        // a module that wraps the old one computes through it: no redirection, which would loop, unless it runs it directly
+        if (old != null && module != null && old != module && (!module.contains(old) || module.runsChildrenDirectly())) {
             old.replacedBy = module;
         }
+    }
+
+    /**
+     * Called when {@link #setSubmodule} replaces the direct submodule {@code old} of this module with {@code module}:
+     * a container that keeps its own list of its modules (as {@link Sequential}) updates it here.
+     *
+     * @param old the submodule replaced, or null
+     * @param module its replacement, or null
+     */
+    protected void childReplaced(Module old, Module module) {
     }
 
     /**
@@ -1472,7 +1486,39 @@ public abstract class Module {
      * @return the replacement, or null
      */
     protected final Module replacement() {
-        return replacedBy;
+        return replacedBy == null || DIRECT.get() == this ? null : replacedBy;
+    }
+
+    /** The module being run by {@link #applyDirectly}, which computes itself even if it was replaced. */
+    private static final ThreadLocal<Module> DIRECT = new ThreadLocal<>();
+
+    /**
+     * {@code child.apply(x)} computed by {@code child} itself even where {@link #setSubmodule} replaced it elsewhere: for
+     * a module that {@link #runsChildrenDirectly() wraps the modules it replaces}.
+     *
+     * @param child the module to run
+     * @param x its input
+     * @return its output
+     */
+    protected static Tensor applyDirectly(Module child, Tensor x) {
+        Module previous = DIRECT.get();
+        DIRECT.set(child);
+        try {
+            return child.apply(x);
+        } finally {
+            DIRECT.set(previous);
+        }
+    }
+
+    /**
+     * Whether this module runs its submodules through {@link #applyDirectly}: then, set in the place of modules it wraps
+     * (a fused module, in the place of its first module), the modules it replaces still forward to it when called by
+     * others (a model's forward reading them from its fields), and compute themselves when called by it.
+     *
+     * @return false here
+     */
+    protected boolean runsChildrenDirectly() {
+        return false;
     }
 
     /**

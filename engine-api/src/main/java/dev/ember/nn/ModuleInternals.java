@@ -116,6 +116,12 @@ public final class ModuleInternals {
         module.forwardPreHookMap().remove(id);
     }
 
+    /** {@code del module._forward_hooks[id]} (no-op for an id that is not there). */
+    public static void removeForwardHook(Module module, int id) {
+        Checks.notNull(module, "remove_forward_hook(): module");
+        module.forwardHookMap().remove(id);
+    }
+
     /** {@code module.register_forward_pre_hook(hook)}. */
     public static RemovableHandle registerForwardPreHook(Module module, Module.ForwardPreHook hook) {
         Checks.notNull(module, "register_forward_pre_hook(): module");

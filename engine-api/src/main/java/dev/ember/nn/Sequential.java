@@ -81,6 +81,19 @@ public class Sequential extends Module {
         return out;
     }
 
+    /** A layer swapped by {@link Module#setSubmodule} takes the old one's place in the sequence. */
+    @Override
+    protected void childReplaced(Module old, Module module) {
+        if (module == null) {
+            return;
+        }
+        for (int i = 0; i < layers.size(); i++) {
+            if (layers.get(i) == old) {
+                layers.set(i, module);
+            }
+        }
+    }
+
     /** The number of layers. */
     public int size() {
         return layers.size();

@@ -1,5 +1,6 @@
 package dev.ember.ao.quantization;
 
+import dev.ember.ao.nn.intrinsic.FusedModule;
 import dev.ember.nn.Module;
 import dev.ember.nn.ModuleInternals;
 
@@ -38,11 +39,13 @@ final class EagerMode {
         dev.ember.nn.Embedding.class, dev.ember.nn.EmbeddingBag.class, dev.ember.nn.GroupNorm.class,
         dev.ember.nn.Hardswish.class, dev.ember.nn.InstanceNorm1d.class, dev.ember.nn.InstanceNorm2d.class,
         dev.ember.nn.InstanceNorm3d.class, dev.ember.nn.LayerNorm.class, dev.ember.nn.LeakyReLU.class,
-        dev.ember.nn.PReLU.class, dev.ember.nn.ReLU6.class);
+        dev.ember.nn.PReLU.class, dev.ember.nn.ReLU6.class, dev.ember.ao.nn.intrinsic.ConvReLU2d.class,
+        dev.ember.ao.nn.intrinsic.LinearReLU.class);
 
     /** The float classes of PyTorch's default static mapping that Ember converts. */
     private static final Set<Class<? extends Module>> CONVERTED = Set.of(QuantStub.class, DeQuantStub.class,
-        dev.ember.nn.Linear.class, dev.ember.nn.Conv2d.class, dev.ember.nn.Dropout.class);
+        dev.ember.nn.Linear.class, dev.ember.nn.Conv2d.class, dev.ember.nn.Dropout.class,
+        dev.ember.ao.nn.intrinsic.ConvReLU2d.class, dev.ember.ao.nn.intrinsic.LinearReLU.class);
 
     private EagerMode() {
     }
@@ -104,7 +107,10 @@ final class EagerMode {
         return model;
     }
 
-    /** {@code _add_observer_}: an output observer for each observed leaf with a qconfig. */
+    /**
+     * {@code _add_observer_}: an output observer for each observed leaf with a qconfig, and for each fused module (whose
+     * children are not visited).
+     */
     private static void collect(Module m, Map<Module, QConfig> qconfigs, Map<Module, Module> out) {
         boolean leaf = true;
         for (Module c : m.namedChildren().values()) {
@@ -112,12 +118,19 @@ final class EagerMode {
                 continue;
             }
             leaf = false;
-            if (c.getClass() != dev.ember.nn.Dropout.class) {
+            if (c instanceof FusedModule) {
+                observe(c, qconfigs.get(c), out);
+            } else if (c.getClass() != dev.ember.nn.Dropout.class) {
                 collect(c, qconfigs, out);
             }
         }
-        QConfig q = qconfigs.get(m);
-        if (leaf && q != null && OBSERVED.contains(m.getClass()) && !out.containsKey(m)) {
+        if (leaf && OBSERVED.contains(m.getClass())) {
+            observe(m, qconfigs.get(m), out);
+        }
+    }
+
+    private static void observe(Module m, QConfig q, Map<Module, Module> out) {
+        if (q != null && !out.containsKey(m)) {
             Module obs = q.activation().get();
             if (!(obs instanceof ObserverBase) && !(obs instanceof FakeQuantizeBase)) {
                 throw new IllegalArgumentException("prepare: the qconfig's activation() must make an observer, got "
@@ -166,7 +179,9 @@ final class EagerMode {
                 continue;
             }
             String name = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
-            swapTargets(c, name, out);
+            if (!(c instanceof FusedModule)) {
+                swapTargets(c, name, out);
+            }
             if (qconfig(c) != null && (CONVERTED.contains(c.getClass()) || OBSERVED.contains(c.getClass()))) {
                 out.add(name);
             }
@@ -184,6 +199,12 @@ final class EagerMode {
         }
         if (m instanceof dev.ember.nn.Dropout d) {
             return new dev.ember.ao.nn.quantized.Dropout(d.p());
+        }
+        if (m instanceof dev.ember.ao.nn.intrinsic.ConvReLU2d f) {
+            return dev.ember.ao.nn.intrinsic.quantized.ConvReLU2d.fromFloat(f, weightObserver(q), observer(name, m));
+        }
+        if (m instanceof dev.ember.ao.nn.intrinsic.LinearReLU f) {
+            return dev.ember.ao.nn.intrinsic.quantized.LinearReLU.fromFloat(f, weightObserver(q), observer(name, m));
         }
         if (m instanceof dev.ember.nn.Linear l) {
             return dev.ember.ao.nn.quantized.Linear.fromFloat(l, weightObserver(q), observer(name, m));

@@ -57,6 +57,30 @@ public final class Quantization {
     }
 
     /**
+     * {@code torch.ao.quantization.fuse_modules(model, modules_to_fuse, inplace=True)} (eval mode, PyTorch's
+     * {@code fuse_known_modules}): each group of submodules, named by dotted paths, becomes one module in the place of
+     * the first, the others {@link dev.ember.nn.Identity}: Conv2d + BatchNorm2d a Conv2d with the normalization folded
+     * in ({@code fuse_conv_bn_eval}), Conv2d + BatchNorm2d + ReLU and Conv2d + ReLU a
+     * {@link dev.ember.ao.nn.intrinsic.ConvReLU2d}, Linear + ReLU a {@link dev.ember.ao.nn.intrinsic.LinearReLU}, Linear
+     * + BatchNorm1d a Linear ({@code fuse_linear_bn_eval}). The first module's forward pre-hooks and the last one's
+     * forward hooks move to the fused module.
+     *
+     * @param model the model, changed in place
+     * @param modulesToFuse the groups, such as {@code List.of(List.of("conv1", "bn1", "relu1"))}
+     * @param inplace must be true (Ember modules have no generic deep copy)
+     * @return the model
+     * @throws IllegalArgumentException for a null model or group, or a name that is not a submodule (PyTorch's message)
+     * @throws IllegalStateException for a convolution and normalization in different modes, or a group in training
+     *     mode ("Fusion only for eval!")
+     * @throws UnsupportedOperationException for another sequence of module classes ({@code Cannot fuse modules: ...}),
+     *     or {@code inplace} false; the model is then left as it was
+     */
+    public static Module fuseModules(Module model, java.util.List<java.util.List<String>> modulesToFuse,
+                                     boolean inplace) {
+        return Fuse.fuseModules(model, modulesToFuse, inplace);
+    }
+
+    /**
      * {@code torch.ao.quantization.prepare(model, inplace=True)}: propagates the qconfigs ({@code propagate_qconfig_}),
      * then gives every leaf module with a qconfig whose class PyTorch's {@code get_default_qconfig_propagation_list()}
      * names (QuantStub, Linear, the convolutions, the normalizations, ELU, Hardswish, LeakyReLU, PReLU, ReLU6,

@@ -34,7 +34,13 @@ public class Conv2d extends Module {
     private double scale = 1.0;
     private long zeroPoint;
 
-    private Conv2d(dev.ember.nn.Conv2d mod) {
+    /**
+     * A layer of {@code mod}'s configuration, its weight and output parameters unset: for a subclass's
+     * {@code fromFloat}, which calls {@link #init}.
+     *
+     * @param mod the float convolution
+     */
+    protected Conv2d(dev.ember.nn.Conv2d mod) {
         this.in = mod.inChannels();
         this.out = mod.outChannels();
         this.kernel = mod.kernelSize();
@@ -58,6 +64,22 @@ public class Conv2d extends Module {
      */
     public static Conv2d fromFloat(dev.ember.nn.Conv2d mod, ObserverBase weightObserver,
                                    ObserverBase activationObserver) {
+        Conv2d q = new Conv2d(mod);
+        q.init(mod, weightObserver, activationObserver);
+        return q;
+    }
+
+    /**
+     * The weight, bias and output parameters of {@code from_float}: the float layer's weight quantized with a fresh
+     * weight observer, the output's scale and zero point from its observer.
+     *
+     * @param mod the float convolution
+     * @param weightObserver a fresh weight observer
+     * @param activationObserver the output observer, after calibration
+     * @throws IllegalArgumentException for a weight observer that is not qint8
+     * @throws UnsupportedOperationException for a padding mode other than zeros, or padding given as a string
+     */
+    protected final void init(dev.ember.nn.Conv2d mod, ObserverBase weightObserver, ObserverBase activationObserver) {
         if (!"zeros".equals(mod.paddingMode()) || mod.paddingString() != null) {
             throw new UnsupportedOperationException("quantized Conv2d: Ember supports zero padding given as numbers, "
                     + "not padding_mode='" + mod.paddingMode() + "'"
@@ -66,17 +88,15 @@ public class Conv2d extends Module {
         if (weightObserver.dtype() != QuantDType.QINT8) {
             throw new IllegalArgumentException("Weight observer must have dtype torch.qint8");
         }
-        Conv2d q = new Conv2d(mod);
         try (GradMode off = Ember.noGrad()) {
             QuantizedTensor w = Linear.quantizeWeight(mod.getParameter("weight"), weightObserver);
             Tensor b = mod.namedParameters().get("bias");
-            q.weight = w;
-            q.bias = b == null ? null : b.detach().to(dev.ember.Device.CPU).to(DType.FLOAT32).clone();
+            this.weight = w;
+            this.bias = b == null ? null : b.detach().to(dev.ember.Device.CPU).to(DType.FLOAT32).clone();
             QParams p = activationObserver.calculateQparams();
-            q.scale = p.scale().to(DType.FLOAT32).item();
-            q.zeroPoint = (long) p.zeroPoint().to(DType.INT64).item();
+            this.scale = p.scale().to(DType.FLOAT32).item();
+            this.zeroPoint = (long) p.zeroPoint().to(DType.INT64).item();
         }
-        return q;
     }
 
     /** {@code weight()}: the quantized weight {@code [out_channels, in_channels / groups, kH, kW]}. */
@@ -100,6 +120,20 @@ public class Conv2d extends Module {
     }
 
     /**
+     * Sets the output's scale and zero point ({@code self.scale = ...; self.zero_point = ...}).
+     *
+     * @param scale the scale
+     * @param zeroPoint the zero point, in [0, 255]
+     */
+    public void setOutputQParams(double scale, long zeroPoint) {
+        if (zeroPoint < 0 || zeroPoint > 255) {
+            throw new IllegalArgumentException("zero_point " + zeroPoint + " is outside torch.quint8's range");
+        }
+        this.scale = scale;
+        this.zeroPoint = zeroPoint;
+    }
+
+    /**
      * {@code torch.ops.quantized.conv2d(x, packed, scale, zero_point)}.
      *
      * @param x a quint8 quantized activation {@code [N, C, H, W]}
@@ -112,9 +146,14 @@ public class Conv2d extends Module {
         if (x != null && x.dim() != 4) {
             throw new IllegalArgumentException("Input shape must be `(N, C, H, W)`!");
         }
-        QuantizedTensor q = Activations.input(x, "quantized::conv2d.new");
+        QuantizedTensor q = Activations.input(x, fusedRelu() ? "quantized::conv2d_relu.new" : "quantized::conv2d.new");
         return QuantizedActivations.carrier(QuantizedOps.conv2d(q, weight, bias, stride, padding, dilation, groups,
-            scale, zeroPoint, false));
+            scale, zeroPoint, fusedRelu()));
+    }
+
+    /** Whether a ReLU is fused ({@code quantized::conv2d_relu}): false here. */
+    protected boolean fusedRelu() {
+        return false;
     }
 
     @Override
@@ -125,7 +164,7 @@ public class Conv2d extends Module {
 
     @Override
     protected String moduleName() {
-        return "QuantizedConv2d";
+        return fusedRelu() ? "QuantizedConvReLU2d" : "QuantizedConv2d";
     }
 
     @Override

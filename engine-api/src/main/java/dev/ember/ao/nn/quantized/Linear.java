@@ -69,8 +69,19 @@ public class Linear extends Module {
             mod.namedParameters().get("bias") != null));
     }
 
-    private static Linear fromFloat(dev.ember.nn.Linear mod, ObserverBase weightObserver,
-                                    ObserverBase activationObserver, Linear q) {
+    /**
+     * {@link #fromFloat(dev.ember.nn.Linear, ObserverBase, ObserverBase)} into {@code q}, a new layer of the float
+     * layer's sizes (a subclass's).
+     *
+     * @param mod the float layer
+     * @param weightObserver a fresh weight observer
+     * @param activationObserver the output observer
+     * @param q the new layer
+     * @param <L> its class
+     * @return {@code q}
+     */
+    protected static <L extends Linear> L fromFloat(dev.ember.nn.Linear mod, ObserverBase weightObserver,
+                                                    ObserverBase activationObserver, L q) {
         if (weightObserver.dtype() != QuantDType.QINT8) {
             throw new IllegalArgumentException("Weight observer must have dtype torch.qint8");
         }
@@ -79,8 +90,7 @@ public class Linear extends Module {
         try (GradMode off = Ember.noGrad()) {
             q.setWeightBias(quantizeWeight(w, weightObserver), b);
             QParams p = activationObserver.calculateQparams();
-            q.scale = p.scale().to(DType.FLOAT32).item();
-            q.zeroPoint = (long) p.zeroPoint().to(DType.INT64).item();
+            q.setOutputQParams(p.scale().to(DType.FLOAT32).item(), (long) p.zeroPoint().to(DType.INT64).item());
         }
         return q;
     }
@@ -173,8 +183,13 @@ public class Linear extends Module {
      */
     @Override
     public Tensor forward(Tensor x) {
-        QuantizedTensor q = Activations.input(x, "quantized::linear");
-        return QuantizedActivations.carrier(QuantizedOps.linear(q, packed, scale, zeroPoint, false));
+        QuantizedTensor q = Activations.input(x, fusedRelu() ? "quantized::linear_relu" : "quantized::linear");
+        return QuantizedActivations.carrier(QuantizedOps.linear(q, packed, scale, zeroPoint, fusedRelu()));
+    }
+
+    /** Whether a ReLU is fused ({@code quantized::linear_relu}): false here. */
+    protected boolean fusedRelu() {
+        return false;
     }
 
     @Override
@@ -185,7 +200,7 @@ public class Linear extends Module {
 
     @Override
     protected String moduleName() {
-        return "QuantizedLinear";
+        return fusedRelu() ? "QuantizedLinearReLU" : "QuantizedLinear";
     }
 
     @Override

@@ -1,0 +1,34 @@
+package dev.ember.ao.nn.intrinsic.quantized;
+
+import dev.ember.ao.quantization.ObserverBase;
+
+/**
+ * {@code torch.ao.nn.intrinsic.quantized.ConvReLU2d}: a statically quantized convolution with its ReLU fused
+ * ({@code quantized::conv2d_relu}: the output clamped below at its zero point), what
+ * {@link dev.ember.ao.quantization.Quantization#convert} makes of a {@link dev.ember.ao.nn.intrinsic.ConvReLU2d}.
+ */
+public class ConvReLU2d extends dev.ember.ao.nn.quantized.Conv2d {
+    private ConvReLU2d(dev.ember.nn.Conv2d conv) {
+        super(conv);
+    }
+
+    /**
+     * {@code ConvReLU2d.from_float(mod)}: the fused module's convolution quantized, its output observer's parameters.
+     *
+     * @param mod the prepared, calibrated fused module
+     * @param weightObserver a fresh weight observer ({@code qconfig.weight()})
+     * @param activationObserver the fused module's output observer
+     * @return the quantized module
+     */
+    public static ConvReLU2d fromFloat(dev.ember.ao.nn.intrinsic.ConvReLU2d mod, ObserverBase weightObserver,
+                                       ObserverBase activationObserver) {
+        ConvReLU2d q = new ConvReLU2d(mod.conv());
+        q.init(mod.conv(), weightObserver, activationObserver);
+        return q;
+    }
+
+    @Override
+    protected boolean fusedRelu() {
+        return true;
+    }
+}

@@ -1,0 +1,107 @@
+package dev.ember.ao.quantization;
+
+import dev.ember.ao.nn.intrinsic.ConvReLU2d;
+import dev.ember.ao.nn.intrinsic.LinearReLU;
+import dev.ember.nn.BatchNorm1d;
+import dev.ember.nn.BatchNorm2d;
+import dev.ember.nn.Conv2d;
+import dev.ember.nn.Identity;
+import dev.ember.nn.Linear;
+import dev.ember.nn.Module;
+import dev.ember.nn.ModuleInternals;
+import dev.ember.nn.ReLU;
+import dev.ember.nn.utils.Fusion;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * {@code torch.ao.quantization.fuse_modules} with {@code fuse_known_modules}, behind {@link Quantization#fuseModules}:
+ * the eval-mode fusions of PyTorch's default fuser-method mapping that Ember's quantization converts.
+ */
+final class Fuse {
+    private Fuse() {
+    }
+
+    static Module fuseModules(Module model, List<List<String>> groups, boolean inplace) {
+        if (model == null || groups == null) {
+            throw new IllegalArgumentException("fuse_modules needs a model and the lists of modules to fuse");
+        }
+        if (!inplace) {
+            throw new UnsupportedOperationException("fuse_modules(inplace=False) deep-copies the model, and Ember modules "
+                    + "have no generic deep copy: load the float model's state dict into a new model, and fuse that one "
+                    + "with inplace=true");
+        }
+        // every group fused before any module is replaced: a refusal leaves the model as it was
+        List<List<Module>> olds = new ArrayList<>();
+        List<Module> fused = new ArrayList<>();
+        for (List<String> names : groups) {
+            if (names == null || names.isEmpty() || names.stream().anyMatch(java.util.Objects::isNull)) {
+                throw new IllegalArgumentException("fuse_modules: each group is a non-empty list of module names");
+            }
+            List<Module> mods = new ArrayList<>();
+            for (String n : names) {
+                mods.add(model.getSubmodule(n));
+            }
+            olds.add(mods);
+            fused.add(fuseKnown(mods));
+        }
+        for (int g = 0; g < groups.size(); g++) {
+            List<String> names = groups.get(g);
+            List<Module> mods = olds.get(g);
+            Module f = fused.get(g);
+            Module first = mods.get(0);
+            Module last = mods.get(mods.size() - 1);
+            for (Map.Entry<Integer, Module.ForwardPreHook> h : ModuleInternals.forwardPreHooks(first).entrySet()) {
+                f.registerForwardPreHook(h.getValue());
+                ModuleInternals.removeForwardPreHook(first, h.getKey());
+            }
+            for (Map.Entry<Integer, Module.ForwardHook> h : ModuleInternals.forwardHooks(last).entrySet()) {
+                f.registerForwardHook(h.getValue());
+                ModuleInternals.removeForwardHook(last, h.getKey());
+            }
+            model.setSubmodule(names.get(0), f);
+            for (int i = 1; i < names.size(); i++) {
+                Identity id = new Identity();
+                id.train(first.isTraining());
+                model.setSubmodule(names.get(i), id);
+            }
+        }
+        return model;
+    }
+
+    /** {@code fuse_known_modules}: the fuser method of the modules' exact classes. */
+    private static Module fuseKnown(List<Module> mods) {
+        List<Class<?>> types = mods.stream().<Class<?>>map(Module::getClass).toList();
+        if (types.equals(List.of(Conv2d.class, BatchNorm2d.class))) {
+            sameMode(mods.get(0), mods.get(1), "Conv");
+            return Fusion.fuseConvBnEval(mods.get(0), mods.get(1));
+        }
+        if (types.equals(List.of(Conv2d.class, BatchNorm2d.class, ReLU.class))) {
+            sameMode(mods.get(0), mods.get(1), "Conv");
+            Module conv = Fusion.fuseConvBnEval(mods.get(0), mods.get(1));
+            return new ConvReLU2d((Conv2d) conv, (ReLU) mods.get(2));
+        }
+        if (types.equals(List.of(Conv2d.class, ReLU.class))) {
+            return new ConvReLU2d((Conv2d) mods.get(0), (ReLU) mods.get(1));
+        }
+        if (types.equals(List.of(Linear.class, ReLU.class))) {
+            return new LinearReLU((Linear) mods.get(0), (ReLU) mods.get(1));
+        }
+        if (types.equals(List.of(Linear.class, BatchNorm1d.class))) {
+            sameMode(mods.get(0), mods.get(1), "Linear");
+            return Fusion.fuseLinearBnEval(mods.get(0), mods.get(1));
+        }
+        throw new UnsupportedOperationException("Cannot fuse modules: ("
+                + types.stream().map(Class::getSimpleName).collect(Collectors.joining(", ")) + ") (Ember fuses Conv2d "
+                + "+ BatchNorm2d [+ ReLU], Conv2d + ReLU, Linear + ReLU and Linear + BatchNorm1d)");
+    }
+
+    private static void sameMode(Module a, Module bn, String kind) {
+        if (a.isTraining() != bn.isTraining()) {
+            throw new IllegalStateException(kind + " and BN both must be in the same mode (train or eval).");
+        }
+    }
+}
