@@ -21,6 +21,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+import torch.ao.nn.quantized as nnq
 import torch.ao.quantization as tq
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -234,6 +235,150 @@ emit("fused.torch.out", torch_out)
 diff = (torch_out - out).abs().max().item() / s
 assert diff <= 3, ("fused", diff)
 print("fused: onednn's output within %.0f output quanta of FBGEMM's transcription" % diff, file=sys.stderr)
+
+# FloatFunctional -> QFunctional: quantized::add (and add_relu), mul and cat, transcribed from qadd_kernel (AVX2's
+# cpu_kernel_vec: the first n - n % 64 elements dequantized by fma(q, s, s * -z), the rest by (q - z) * s; the sum
+# quantized as rint(c * (1 / scale)) + zero_point), qmul_kernel ((qa - za)(qb - zb) * (sa * sb * (1 / scale))) and
+# quantized_cat_impl (dequantize, cat, quantize_per_tensor).
+def dequant_vec(q, s, z):
+    n = q.size
+    vec = n - n % 64
+    s32 = np.float32(s)
+    pre = np.float64(s32 * np.float32(-z))
+    out = np.empty(n, dtype=np.float32)
+    out[:vec] = (q[:vec].astype(np.float64) * np.float64(s32) + pre).astype(np.float32)  # exact, rounded once: fma
+    out[vec:] = (q[vec:].astype(np.float32) - np.float32(z)) * s32
+    return out
+
+
+def qadd_ints(qa, sa, za, qb, sb, zb, scale, zp, relu):
+    c = dequant_vec(qa.reshape(-1), sa, za) + dequant_vec(qb.reshape(-1), sb, zb)
+    if relu:
+        c = np.maximum(c, np.float32(0))
+    inv = np.float32(1) / np.float32(scale)
+    return np.clip(np.rint(c * inv) + zp, 0, 255).astype(np.int64).reshape(qa.shape)
+
+
+def qmul_ints(qa, sa, za, qb, sb, zb, scale, zp):
+    c = ((qa - za) * (qb - zb)).astype(np.float32)
+    mult = np.float32(sa) * np.float32(sb) * (np.float32(1) / np.float32(scale))
+    return np.clip(zp + np.rint(c * mult), 0, 255).astype(np.int64)
+
+
+class Res(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.quant = tq.QuantStub()
+        self.conv1 = nn.Conv2d(2, 4, 3, padding=1)
+        self.relu = nn.ReLU()
+        self.conv2 = nn.Conv2d(4, 2, 3, padding=1)
+        self.skip = nnq.FloatFunctional()
+        self.prod = nnq.FloatFunctional()
+        self.join = nnq.FloatFunctional()
+        self.fc = nn.Linear(4 * 6 * 6, 3)
+        self.dequant = tq.DeQuantStub()
+
+    def forward(self, x):
+        x = self.quant(x)
+        h = self.conv2(self.relu(self.conv1(x)))
+        y = self.skip.add_relu(h, x)
+        z = self.prod.mul(y, x)
+        c = self.join.cat([y, z], 1)
+        return self.dequant(self.fc(c.flatten(1)))
+
+
+torch.manual_seed(2)
+res = Res().eval()
+for k, v in res.state_dict().items():
+    emit("res.float." + k, v)
+rcalib = torch.randn(8, 2, 6, 6)
+rx = torch.randn(5, 2, 6, 6)
+emit("res.calib", rcalib)
+emit("res.x", rx)
+res.qconfig = tq.default_qconfig
+tq.prepare(res, inplace=True)
+text("res.prepared", str(res))
+with torch.no_grad():
+    res(rcalib)
+for name in ("quant", "conv1", "conv2", "skip", "prod", "join", "fc"):
+    o = res.get_submodule(name).activation_post_process
+    lines.append("res.obs.%s %r %r" % (name, o.min_val.item(), o.max_val.item()))
+tq.convert(res, inplace=True)
+text("res.converted", str(res))
+for name in ("conv1", "conv2", "skip", "prod", "join", "fc"):
+    layer = res.get_submodule(name)
+    lines.append("res.%s.out_qparams %r %d" % (name, layer.scale, layer.zero_point))
+qx = torch.quantize_per_tensor(rx, float(res.quant.scale), int(res.quant.zero_point), torch.quint8)
+xs, xz = qx.q_scale(), qx.q_zero_point()
+xq = qx.int_repr().numpy().astype(np.int64)
+c1, c2 = res.conv1, res.conv2
+h = qconv_ints(xq, xz, xs, c1.weight(), c1.bias().detach().numpy(), (1, 1), (1, 1), (1, 1), 1, c1.scale, c1.zero_point)
+h = np.maximum(h, c1.zero_point)
+h = qconv_ints(h, c1.zero_point, c1.scale, c2.weight(), c2.bias().detach().numpy(), (1, 1), (1, 1), (1, 1), 1, c2.scale,
+               c2.zero_point)
+emit("res.ints.conv2", torch.tensor(h))
+y = qadd_ints(h, c2.scale, c2.zero_point, xq, xs, xz, res.skip.scale, res.skip.zero_point, True)
+emit("res.ints.skip", torch.tensor(y))
+z = qmul_ints(y, res.skip.scale, res.skip.zero_point, xq, xs, xz, res.prod.scale, res.prod.zero_point)
+emit("res.ints.prod", torch.tensor(z))
+yq = torch._make_per_tensor_quantized_tensor(torch.tensor(y, dtype=torch.uint8), res.skip.scale, res.skip.zero_point)
+zq = torch._make_per_tensor_quantized_tensor(torch.tensor(z, dtype=torch.uint8), res.prod.scale, res.prod.zero_point)
+cq = torch.quantize_per_tensor(torch.cat([yq.dequantize(), zq.dequantize()], 1), res.join.scale, res.join.zero_point,
+                               torch.quint8)
+cj = cq.int_repr().numpy().astype(np.int64)
+emit("res.ints.join", torch.tensor(cj))
+w = res.fc.weight()
+sc, zp = scales_of(w)
+q = qlinear_ints(cj.reshape(5, -1) - res.join.zero_point, w.int_repr().numpy().astype(np.int64), sc, zp,
+                 res.fc.bias().detach().numpy(), res.join.scale, res.fc.scale, res.fc.zero_point, False)
+emit("res.ints.fc", torch.tensor(q))
+out = torch._make_per_tensor_quantized_tensor(torch.tensor(q, dtype=torch.uint8), res.fc.scale,
+                                              res.fc.zero_point).dequantize()
+emit("res.out", out)
+torch_out = res(rx)
+emit("res.torch.out", torch_out)
+diff = (torch_out - out).abs().max().item() / res.fc.scale
+assert diff <= 3, ("res", diff)
+print("res: PyTorch's own model within %.0f output quanta of the transcription" % diff, file=sys.stderr)
+# the kernels against this PyTorch's own (its ATen kernels, engine-independent; its CPU capability may be AVX-512,
+# which rounds a few tail elements differently from the AVX2 transcription: reported, not required equal)
+ta = torch.quantize_per_tensor(torch.randn(200) * 2, 0.031, 120, torch.quint8)
+tb = torch.quantize_per_tensor(torch.randn(200), 0.017, 100, torch.quint8)
+emit("ops.a.ints", ta.int_repr())
+emit("ops.b.ints", tb.int_repr())
+a_i = ta.int_repr().numpy().astype(np.int64)
+b_i = tb.int_repr().numpy().astype(np.int64)
+for key, ref, mine in (("add", torch.ops.quantized.add(ta, tb, 0.043, 90).int_repr().numpy(),
+                        qadd_ints(a_i, 0.031, 120, b_i, 0.017, 100, 0.043, 90, False)),
+                       ("add_relu", torch.ops.quantized.add_relu(ta, tb, 0.043, 90).int_repr().numpy(),
+                        qadd_ints(a_i, 0.031, 120, b_i, 0.017, 100, 0.043, 90, True)),
+                       ("mul", torch.ops.quantized.mul(ta, tb, 0.02, 128).int_repr().numpy(),
+                        qmul_ints(a_i, 0.031, 120, b_i, 0.017, 100, 0.02, 128))):
+    emit("ops." + key, torch.tensor(mine))
+    d = np.abs(ref.astype(np.int64) - mine).max()
+    assert d <= 1, key
+    print("ops.%s: %d of 200 differ from this PyTorch's kernel (max %d)" % (key, int((ref != mine).sum()), d),
+          file=sys.stderr)
+
+# quantized::add where the fma dequantization and (q - z) * s round the sum differently: parameters found by a search
+# (these three pairs flip), placed in the vectorized part (elements 0-2: fma) and in the tail (97-99: (q - z) * s).
+fa_i = np.random.RandomState(11).randint(0, 256, size=100).astype(np.int64)
+fb_i = np.random.RandomState(12).randint(0, 256, size=100).astype(np.int64)
+for j, (pa, pb) in enumerate(((47, 236), (49, 198), (112, 158))):
+    fa_i[j], fb_i[j] = pa, pb
+    fa_i[97 + j], fb_i[97 + j] = pa, pb
+FMA = (0.08425544947385788, 50, 0.09389092773199081, 179, 0.026766488328576088, 53)
+emit("fma.a.ints", torch.tensor(fa_i, dtype=torch.uint8))
+emit("fma.b.ints", torch.tensor(fb_i, dtype=torch.uint8))
+lines.append("fma.params %r %d %r %d %r %d" % FMA)
+fma_sum = qadd_ints(fa_i, FMA[0], FMA[1], fb_i, FMA[2], FMA[3], FMA[4], FMA[5], False)
+emit("fma.add", torch.tensor(fma_sum))
+assert all(fma_sum[j] != fma_sum[97 + j] for j in range(3))  # the two paths differ on the same pair
+ref = torch.ops.quantized.add(torch._make_per_tensor_quantized_tensor(torch.tensor(fa_i, dtype=torch.uint8), FMA[0], FMA[1]),
+                              torch._make_per_tensor_quantized_tensor(torch.tensor(fb_i, dtype=torch.uint8), FMA[2], FMA[3]),
+                              FMA[4], FMA[5]).int_repr().numpy()
+print("fma: this PyTorch's kernel differs from the AVX2 transcription at %s (its CPU capability's vector width)"
+      % np.nonzero(ref != fma_sum)[0].tolist(), file=sys.stderr)
 
 # The kernel alone: quantized::linear (and linear_relu) over random integers, per tensor and per channel, few rows
 # (the int8 dot path) and many (the sliced GEMM), with biases large enough to matter.

@@ -333,4 +333,164 @@ public final class QuantizedOps {
             (int) outputZeroPoint, relu, out.storage(), Layout.contiguous(m, n));
         return out;
     }
+
+    /**
+     * The elements {@code cpu_kernel_vec} runs through its vectorized loop before the scalar remainder: two vectors of
+     * quint8 at a time, 32 lanes each (PyTorch's AVX2 kernels; its AVX-512 kernels, picked on such machines, take 64 and
+     * may round the few elements in between differently), over one thread's range.
+     */
+    static final int QUINT8_VECTOR_STEP = 64;
+
+    /**
+     * {@code torch.ops.quantized.add(a, b, scale, zero_point)} (and {@code add_relu}): the sum of two quantized tensors
+     * of one shape and dtype, requantized to the output's scale and zero point, PyTorch's {@code qadd_kernel} step by
+     * step: each operand dequantized in float ({@code fma(q, s, s * -z)} over the vectorized elements,
+     * {@code (q - z) * s} over the rest, see {@link #QUINT8_VECTOR_STEP}), added, clamped at 0 with {@code relu}, then
+     * {@code rint(c * (1 / scale)) + zero_point} clamped to the type.
+     *
+     * @param a per-tensor quantized
+     * @param b per-tensor quantized, of {@code a}'s shape and dtype
+     * @param scale the output's scale
+     * @param zeroPoint the output's zero point
+     * @param relu whether {@code add_relu}
+     * @return the sum, quantized
+     * @throws IllegalArgumentException for other dtypes or shapes (PyTorch's messages; Ember does not broadcast here)
+     */
+    public static QuantizedTensor add(QuantizedTensor a, QuantizedTensor b, double scale, long zeroPoint, boolean relu) {
+        checkBinary(a, b, "Add");
+        int n = Math.toIntExact(numel(a.shape()));
+        long[] qa = a.intRepr().to(DType.INT64).toLongArray();
+        long[] qb = b.intRepr().to(DType.INT64).toLongArray();
+        float sa = (float) a.qScale();
+        float sb = (float) b.qScale();
+        float za = a.qZeroPoint();
+        float zb = b.qZeroPoint();
+        float premulA = sa * -za;
+        float premulB = sb * -zb;
+        float inv = 1.0f / (float) scale;
+        long[] out = new long[n];
+        int vectorized = n - n % QUINT8_VECTOR_STEP;
+        for (int i = 0; i < n; i++) {
+            float da;
+            float db;
+            if (i < vectorized) {
+                da = Math.fma((float) qa[i], sa, premulA);
+                db = Math.fma((float) qb[i], sb, premulB);
+            } else {
+                da = ((float) qa[i] - za) * sa;
+                db = ((float) qb[i] - zb) * sb;
+            }
+            float c = da + db;
+            if (relu) {
+                c = Math.max(c, 0f);
+            }
+            out[i] = quantizeValue(c, inv, zeroPoint, a.dtype());
+        }
+        return fromInts(out, a.shape(), a.dtype(), scale, zeroPoint);
+    }
+
+    /**
+     * {@code torch.ops.quantized.mul(a, b, scale, zero_point)}: the product of two quantized tensors of one shape and
+     * dtype, PyTorch's {@code qmul_kernel}: {@code (qa - za)(qb - zb)} in int32, times {@code sa * sb * (1 / scale)}
+     * in float, rounded half to even, plus the zero point, clamped to the type.
+     *
+     * @param a per-tensor quantized
+     * @param b per-tensor quantized, of {@code a}'s shape and dtype
+     * @param scale the output's scale
+     * @param zeroPoint the output's zero point
+     * @return the product, quantized
+     * @throws IllegalArgumentException for other dtypes or shapes
+     */
+    public static QuantizedTensor mul(QuantizedTensor a, QuantizedTensor b, double scale, long zeroPoint) {
+        checkBinary(a, b, "Mul");
+        int n = Math.toIntExact(numel(a.shape()));
+        long[] qa = a.intRepr().to(DType.INT64).toLongArray();
+        long[] qb = b.intRepr().to(DType.INT64).toLongArray();
+        float multiplier = (float) a.qScale() * (float) b.qScale() * (1.0f / (float) scale);
+        long[] out = new long[n];
+        for (int i = 0; i < n; i++) {
+            int c = (int) ((qa[i] - a.qZeroPoint()) * (qb[i] - b.qZeroPoint()));
+            long v = zeroPoint + (long) Math.rint((float) c * multiplier);
+            out[i] = Math.max(a.dtype().min(), Math.min(a.dtype().max(), v));
+        }
+        return fromInts(out, a.shape(), a.dtype(), scale, zeroPoint);
+    }
+
+    /**
+     * {@code torch.ops.quantized.cat(tensors, scale, zero_point, dim)}: the tensors dequantized, concatenated along
+     * {@code dim} and quantized with the output's scale and zero point ({@code quantize_per_tensor}), as PyTorch's
+     * {@code quantized_cat_impl} does.
+     *
+     * @param tensors per-tensor quantized tensors of one dtype
+     * @param scale the output's scale
+     * @param zeroPoint the output's zero point
+     * @param dim the dimension
+     * @return the concatenation, quantized
+     * @throws IllegalArgumentException for an empty list, mixed dtypes, or shapes {@code cat} refuses
+     */
+    public static QuantizedTensor cat(java.util.List<QuantizedTensor> tensors, double scale, long zeroPoint, int dim) {
+        if (tensors == null || tensors.isEmpty()) {
+            throw new IllegalArgumentException("torch.cat(): expected a non-empty list of Tensors");
+        }
+        java.util.List<Tensor> values = new java.util.ArrayList<>();
+        QuantDType dtype = tensors.get(0).dtype();
+        for (QuantizedTensor q : tensors) {
+            Args.require(q, "quantized::cat", "qx", 1, "Tensor");
+            if (q.dtype() != dtype) {
+                throw new IllegalArgumentException("All dtypes must be the same.");
+            }
+            if (q.qscheme() != QScheme.PER_TENSOR_AFFINE) {
+                throw new IllegalArgumentException("Only per-tensor quantization is supported in 'cat'!");
+            }
+            values.add(q.dequantize());
+        }
+        return QuantizedTensor.quantizePerTensor(Tensor.cat(values, dim), scale, zeroPoint, dtype);
+    }
+
+    private static void checkBinary(QuantizedTensor a, QuantizedTensor b, String op) {
+        Args.require(a, "quantized::" + op.toLowerCase(java.util.Locale.ROOT), "qa", 1, "Tensor");
+        Args.require(b, "quantized::" + op.toLowerCase(java.util.Locale.ROOT), "qb", 2, "Tensor");
+        if (a.dtype() != b.dtype()) {
+            throw new IllegalArgumentException(op + " operands should have same data type.");
+        }
+        if (a.qscheme() != QScheme.PER_TENSOR_AFFINE || b.qscheme() != QScheme.PER_TENSOR_AFFINE) {
+            throw new IllegalArgumentException("Only per tensor quantization is supported in " + op + ".");
+        }
+        int[] sa = a.shape();
+        int[] sb = b.shape();
+        if (!java.util.Arrays.equals(sa, sb)) {
+            for (int i = 1; i <= Math.max(sa.length, sb.length); i++) {
+                int x = i <= sa.length ? sa[sa.length - i] : 1;
+                int y = i <= sb.length ? sb[sb.length - i] : 1;
+                if (x != y) {
+                    throw new IllegalArgumentException("The size of tensor a (" + x + ") must match the size of tensor b ("
+                            + y + ") at non-singleton dimension " + (Math.max(sa.length, sb.length) - i)
+                            + (x == 1 || y == 1 ? " (Ember's quantized " + op.toLowerCase(java.util.Locale.ROOT)
+                                + " does not broadcast)" : ""));
+                }
+            }
+        }
+    }
+
+    /** PyTorch's {@code quantize_val}: {@code rint(x * inv) + zero_point}, clamped to the type. */
+    private static long quantizeValue(float x, float inv, long zeroPoint, QuantDType dtype) {
+        float t = x * inv;
+        double r = Float.isNaN(t) ? dtype.min() - (double) zeroPoint : Math.rint(t);
+        double v = Math.max(dtype.min(), Math.min(dtype.max(), r + zeroPoint));
+        return (long) v;
+    }
+
+    private static long numel(int[] shape) {
+        long n = 1;
+        for (int d : shape) {
+            n *= d;
+        }
+        return n;
+    }
+
+    private static QuantizedTensor fromInts(long[] ints, int[] shape, QuantDType dtype, double scale, long zeroPoint) {
+        DType storage = dtype == QuantDType.QUINT8 ? DType.UINT8 : dtype == QuantDType.QINT8 ? DType.INT8 : DType.INT32;
+        Tensor t = Tensor.fromArray(ints).to(storage).reshape(shape);
+        return QuantizedTensor.makePerTensorQuantizedTensor(t, scale, zeroPoint);
+    }
 }

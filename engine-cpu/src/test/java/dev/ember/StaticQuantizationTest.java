@@ -270,6 +270,99 @@ class StaticQuantizationTest {
         assertArrayEquals(seq.apply(in("x")).toFloatArray(), y.toFloatArray(), "the fields' model runs the swapped layers");
     }
 
+    /** PyTorch's residual pattern: FloatFunctional's add_relu, mul and cat between quantized layers. */
+    static final class Res extends Module {
+        final QuantStub quant = registerModule("quant", new QuantStub());
+        final Conv2d conv1 = registerModule("conv1", new Conv2d(2, 4, 3, 1, 1));
+        final ReLU relu = registerModule("relu", new ReLU());
+        final Conv2d conv2 = registerModule("conv2", new Conv2d(4, 2, 3, 1, 1));
+        final dev.ember.ao.nn.quantized.FloatFunctional skip =
+            registerModule("skip", new dev.ember.ao.nn.quantized.FloatFunctional());
+        final dev.ember.ao.nn.quantized.FloatFunctional prod =
+            registerModule("prod", new dev.ember.ao.nn.quantized.FloatFunctional());
+        final dev.ember.ao.nn.quantized.FloatFunctional join =
+            registerModule("join", new dev.ember.ao.nn.quantized.FloatFunctional());
+        final Linear fc = registerModule("fc", new Linear(4 * 6 * 6, 3));
+        final DeQuantStub dequant = registerModule("dequant", new DeQuantStub());
+
+        @Override
+        public Tensor forward(Tensor input) {
+            Tensor x = quant.apply(input);
+            Tensor h = conv2.apply(relu.apply(conv1.apply(x)));
+            Tensor y = skip.addRelu(h, x);
+            Tensor z = prod.mul(y, x);
+            Tensor c = join.cat(List.of(y, z), 1);
+            return dequant.apply(fc.apply(c.flatten(1)));
+        }
+    }
+
+    @Test
+    void residualAddReluMulAndCatThroughFloatFunctionalAreQadds() {
+        Res m = new Res();
+        Map<String, Tensor> state = new LinkedHashMap<>();
+        for (String k : m.stateDict().keySet()) {
+            state.put(k, in("res.float." + k));
+        }
+        m.loadStateDict(state);
+        m.eval();
+        Quantization.setQconfig(m, QConfig.DEFAULT);
+        Quantization.prepare(m, true);
+        assertEquals(EXPECTED.text("res.prepared"), m.toString(), "prepared printout");
+        try (GradMode off = Ember.noGrad()) {
+            m.apply(in("res.calib"));
+        }
+        for (String name : List.of("quant", "conv1", "conv2", "skip", "prod", "join", "fc")) {
+            String[] want = EXPECTED.get("res.obs." + name).split(" ");
+            dev.ember.ao.quantization.MinMaxObserver o =
+                (dev.ember.ao.quantization.MinMaxObserver) m.getSubmodule(name + ".activation_post_process");
+            assertEquals(Double.parseDouble(want[0]), o.minVal().item(), 4e-7 * Math.abs(Double.parseDouble(want[0])), name);
+            assertEquals(Double.parseDouble(want[1]), o.maxVal().item(), 4e-7 * Math.abs(Double.parseDouble(want[1])), name);
+        }
+        Quantization.convert(m, true);
+        pinOutputQParams(m, "res", Map.of("conv1", "conv1", "conv2", "conv2", "fc", "fc"));
+        for (String name : List.of("skip", "prod", "join")) {
+            String[] qp = EXPECTED.get("res." + name + ".out_qparams").split(" ");
+            dev.ember.ao.nn.quantized.QFunctional f = (dev.ember.ao.nn.quantized.QFunctional) m.getSubmodule(name);
+            assertEquals(Double.parseDouble(qp[0]), f.scale(), 4e-6 * Double.parseDouble(qp[0]), name);
+            assertEquals(Long.parseLong(qp[1]), f.zeroPoint(), name);
+        }
+        assertEquals(EXPECTED.text("res.converted"), m.toString(), "converted printout");
+        Map<String, QuantizedTensor> seen = new LinkedHashMap<>();
+        for (String name : List.of("conv2", "fc")) {
+            m.getSubmodule(name).registerForwardHook((mod, ins, outs) -> {
+                seen.put(name, QuantizedActivations.quantized(outs.get(0)));
+                return null;
+            });
+        }
+        Tensor y = m.apply(in("res.x"));
+        assertInts("res.ints.conv2", seen.get("conv2"));
+        assertInts("res.ints.fc", seen.get("fc"));
+        assertArrayEquals(in("res.out").toFloatArray(), y.toFloatArray(), "output (transcription)");
+        assertArrayEquals(in("res.torch.out").toFloatArray(), y.toFloatArray(), "output (PyTorch)");
+        // the operations alone, against the transcription (which this PyTorch's kernels agree with)
+        QuantizedTensor a = QuantizedTensor.makePerTensorQuantizedTensor(in("ops.a.ints"), 0.031, 120);
+        QuantizedTensor b = QuantizedTensor.makePerTensorQuantizedTensor(in("ops.b.ints"), 0.017, 100);
+        assertInts("ops.add", QuantizedOps.add(a, b, 0.043, 90, false));
+        assertInts("ops.add_relu", QuantizedOps.add(a, b, 0.043, 90, true));
+        assertInts("ops.mul", QuantizedOps.mul(a, b, 0.02, 128));
+        // where the vectorized elements' fma and the tail's (q - z) * s round the sum differently (PyTorch agrees)
+        String[] fp = EXPECTED.get("fma.params").split(" ");
+        QuantizedTensor fa = QuantizedTensor.makePerTensorQuantizedTensor(in("fma.a.ints"), Double.parseDouble(fp[0]),
+            Long.parseLong(fp[1]));
+        QuantizedTensor fb = QuantizedTensor.makePerTensorQuantizedTensor(in("fma.b.ints"), Double.parseDouble(fp[2]),
+            Long.parseLong(fp[3]));
+        assertInts("fma.add", QuantizedOps.add(fa, fb, Double.parseDouble(fp[4]), Long.parseLong(fp[5]), false));
+        QuantizedTensor c = QuantizedTensor.makePerTensorQuantizedTensor(in("ops.b.ints").narrow(0, 0, 150), 0.017, 100);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> QuantizedOps.add(a, c, 0.043, 90, false));
+        assertEquals("The size of tensor a (200) must match the size of tensor b (150) at non-singleton dimension 0",
+            e.getMessage());
+        UnsupportedOperationException f = assertThrows(UnsupportedOperationException.class,
+            () -> new dev.ember.ao.nn.quantized.FloatFunctional().forward(in("x")));
+        assertEquals("FloatFunctional is not intended to use the 'forward'. Please use the underlying operation",
+            f.getMessage());
+    }
+
     @Test
     void quantizedLinearIsFbgemmsBitForBit() {
         for (int c = 0; c < 4; c++) {

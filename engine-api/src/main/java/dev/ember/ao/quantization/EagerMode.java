@@ -45,7 +45,8 @@ final class EagerMode {
     /** The float classes of PyTorch's default static mapping that Ember converts. */
     private static final Set<Class<? extends Module>> CONVERTED = Set.of(QuantStub.class, DeQuantStub.class,
         dev.ember.nn.Linear.class, dev.ember.nn.Conv2d.class, dev.ember.nn.Dropout.class,
-        dev.ember.ao.nn.intrinsic.ConvReLU2d.class, dev.ember.ao.nn.intrinsic.LinearReLU.class);
+        dev.ember.ao.nn.intrinsic.ConvReLU2d.class, dev.ember.ao.nn.intrinsic.LinearReLU.class,
+        dev.ember.ao.nn.quantized.FloatFunctional.class);
 
     private EagerMode() {
     }
@@ -100,6 +101,9 @@ final class EagerMode {
             Module m = e.getKey();
             Module obs = e.getValue();
             m.setSubmodule("activation_post_process", obs);
+            if (m instanceof dev.ember.ao.nn.quantized.FloatFunctional) {
+                continue; // its operations pass their results through activation_post_process
+            }
             Module.ForwardHook hook = (mod, in, out) -> List.of(obs.apply(out.get(0)));
             OBSERVER_HOOKS.add(hook);
             m.registerForwardHook(hook);
@@ -118,7 +122,7 @@ final class EagerMode {
                 continue;
             }
             leaf = false;
-            if (c instanceof FusedModule) {
+            if (c instanceof FusedModule || c instanceof dev.ember.ao.nn.quantized.FloatFunctional) {
                 observe(c, qconfigs.get(c), out);
             } else if (c.getClass() != dev.ember.nn.Dropout.class) {
                 collect(c, qconfigs, out);
@@ -179,7 +183,7 @@ final class EagerMode {
                 continue;
             }
             String name = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
-            if (!(c instanceof FusedModule)) {
+            if (!(c instanceof FusedModule) && !(c instanceof dev.ember.ao.nn.quantized.FloatFunctional)) {
                 swapTargets(c, name, out);
             }
             if (qconfig(c) != null && (CONVERTED.contains(c.getClass()) || OBSERVED.contains(c.getClass()))) {
@@ -196,6 +200,9 @@ final class EagerMode {
         }
         if (m instanceof DeQuantStub) {
             return new dev.ember.ao.nn.quantized.DeQuantize();
+        }
+        if (m instanceof dev.ember.ao.nn.quantized.FloatFunctional) {
+            return dev.ember.ao.nn.quantized.QFunctional.fromObserver(observer(name, m));
         }
         if (m instanceof dev.ember.nn.Dropout d) {
             return new dev.ember.ao.nn.quantized.Dropout(d.p());
