@@ -1,0 +1,198 @@
+package dev.ember;
+
+import dev.ember.optim.ChainedScheduler;
+import dev.ember.optim.ConstantLR;
+import dev.ember.optim.CosineAnnealingWarmRestarts;
+import dev.ember.optim.ExponentialLR;
+import dev.ember.optim.Optimizer;
+import dev.ember.optim.ParamGroup;
+import dev.ember.optim.ReduceLROnPlateau;
+import dev.ember.optim.SGD;
+import dev.ember.optim.SequentialLR;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/**
+ * Session 35's loose ends against PyTorch (resources/looseends3/make_expected.py, PyTorch 1.13; where 2.x differs, the
+ * generator turns 1.13's result into 2.x's and says how).
+ */
+class LooseEnds3Test {
+    private static final ExpectedLines EXPECTED = ExpectedLines.load("/looseends3/expected.txt");
+
+    // ---- 1. schedulers: SequentialLR's lastEpoch, ChainedScheduler over resumed children, ReduceLROnPlateau's epoch
+    // and min_lr forms, CosineAnnealingWarmRestarts.step(int)
+
+    /** The generator's two_groups: SGD over two groups, lr 0.1 and 0.05. */
+    private static SGD twoGroups() {
+        SGD opt = new SGD(List.of(Tensor.zeros(1).requiresGrad_(true)), 0.1);
+        opt.addParamGroup(List.of(Tensor.zeros(1).requiresGrad_(true)), Map.of("lr", 0.05));
+        return opt;
+    }
+
+    private static SGD oneGroup() {
+        return new SGD(List.of(Tensor.zeros(1).requiresGrad_(true)), 0.1);
+    }
+
+    private static void addLrs(Optimizer opt, List<String> out) {
+        for (ParamGroup g : opt.paramGroups()) {
+            out.add(Format.repr(g.lr()));
+        }
+    }
+
+    @Test
+    void sequentialResumesItsOwnEpochAtLastEpoch() {
+        // the sequence's epoch starts at lastEpoch + 1, so the milestone 5 comes after 5 - (lastEpoch + 1) steps
+        // (before: no lastEpoch; the sequence always started at epoch 0)
+        for (int k : new int[] {-1, 0, 2, 4, 7}) {
+            SGD opt = twoGroups();
+            ExponentialLR pre = new ExponentialLR(opt, 0.5);
+            for (int i = 0; i < 3; i++) {
+                opt.step();
+                pre.step();
+            }
+            SequentialLR q = new SequentialLR(opt, List.of(new ConstantLR(opt, 0.5, 4), new ExponentialLR(opt, 0.9)),
+                List.of(5), k);
+            List<String> got = new ArrayList<>();
+            addLrs(opt, got);
+            for (int i = 0; i < 6; i++) {
+                opt.step();
+                q.step();
+                addLrs(opt, got);
+            }
+            got.add(Long.toString(q.lastEpoch()));
+            assertEquals(EXPECTED.get("seq.resume" + k), String.join(" ", got), "lastEpoch " + k);
+        }
+    }
+
+    @Test
+    void resumingWithoutInitialLrIsPyTorchsKeyError() {
+        SGD opt = twoGroups();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ConstantLR(opt, 0.5, 4, 3));
+        assertEquals(EXPECTED.get("seq.childNoInitialLr"), e.getMessage());
+        assertEquals(false, opt.paramGroups().get(0).has("initial_lr"));
+    }
+
+    @Test
+    void chainedOverResumedSchedulers() {
+        SGD opt = twoGroups();
+        ChainedScheduler c = new ChainedScheduler(List.of(new ConstantLR(opt, 0.5, 5), new ExponentialLR(opt, 0.9)),
+            opt);
+        for (int i = 0; i < 3; i++) {
+            opt.step();
+            c.step();
+        }
+        ChainedScheduler c2 = new ChainedScheduler(List.of(new ConstantLR(opt, 0.5, 5, 3),
+            new ExponentialLR(opt, 0.9, 3)), opt);
+        List<String> got = new ArrayList<>();
+        addLrs(opt, got);
+        for (int i = 0; i < 6; i++) {
+            opt.step();
+            c2.step();
+            addLrs(opt, got);
+        }
+        got.add("|");
+        for (double lr : c2.getLastLr()) {
+            got.add(Format.repr(lr));
+        }
+        assertEquals(EXPECTED.get("chained.resume"), String.join(" ", got));
+    }
+
+    @Test
+    void plateauStepWithAnEpochSetsLastEpoch() {
+        // PyTorch's step(metrics, epoch) (before: no such step; the epoch could not be set)
+        SGD opt = twoGroups();
+        ReduceLROnPlateau p = new ReduceLROnPlateau(opt, "min", 0.5, 0);
+        opt.step();
+        p.step(1.0, 10);
+        opt.step();
+        p.step(2.0);
+        assertEquals(EXPECTED.text("plateau.epoch"), p.stateDict().toString());
+    }
+
+    @Test
+    void plateauMinLrListVersusScalar() {
+        // a list must hold one bound per group, a one-element list too (before: a one-element array was a scalar)
+        SGD two = twoGroups();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> new ReduceLROnPlateau(two, "min", 0.1, 10, 1e-4, "rel", 0, List.of(0.01), 1e-8));
+        assertEquals(EXPECTED.get("plateau.listShort"), "ValueError: " + e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+            () -> new ReduceLROnPlateau(oneGroup(), "min", 0.1, 10, 1e-4, "rel", 0, List.of(0.01, 0.02), 1e-8));
+        assertEquals(EXPECTED.get("plateau.listLong"), "ValueError: " + e.getMessage());
+
+        // one group: the list form has no default_min_lr, the scalar form has
+        SGD opt = oneGroup();
+        ReduceLROnPlateau list = new ReduceLROnPlateau(opt, "min", 0.5, 0, 1e-4, "rel", 0, List.of(0.04), 1e-8);
+        assertEquals(EXPECTED.text("plateau.list1"), list.stateDict().toString());
+        SGD opt2 = oneGroup();
+        ReduceLROnPlateau scalar = new ReduceLROnPlateau(opt2, "min", 0.5, 0, 1e-4, "rel", 0, 0.04, 1e-8);
+        assertEquals(EXPECTED.text("plateau.scalar1"), scalar.stateDict().toString());
+
+        // a group added: the scalar's bound fills it; the list's reduction is refused, nothing changed
+        opt2.addParamGroup(List.of(Tensor.zeros(1).requiresGrad_(true)), Map.of("lr", 0.3));
+        for (double m : new double[] {1.0, 2.0, 3.0, 4.0}) {
+            opt2.step();
+            scalar.step(m);
+        }
+        List<String> got = new ArrayList<>();
+        addLrs(opt2, got);
+        assertEquals(EXPECTED.get("plateau.scalar1.added"), String.join(" ", got));
+        assertEquals(EXPECTED.text("plateau.scalar1.addedState"), scalar.stateDict().toString());
+
+        opt.addParamGroup(List.of(Tensor.zeros(1).requiresGrad_(true)), Map.of("lr", 0.3));
+        list.step(1.0);
+        String before = list.stateDict().toString();
+        IllegalStateException s = assertThrows(IllegalStateException.class, () -> list.step(2.0));
+        assertEquals(EXPECTED.get("plateau.list1.added"), "RuntimeError: " + s.getMessage());
+        assertEquals(before, list.stateDict().toString(), "nothing changed");
+        assertEquals(0.1, opt.paramGroups().get(0).lr());
+    }
+
+    /** Steps {@code s}: null a plain step, an Integer step(long), a Double step(double). */
+    private static void warmStep(CosineAnnealingWarmRestarts s, Number epoch) {
+        if (epoch == null) {
+            s.step();
+        } else if (epoch instanceof Integer) {
+            s.step(epoch.longValue());
+        } else {
+            s.step(epoch.doubleValue());
+        }
+    }
+
+    @Test
+    void warmRestartsStepWithAnIntKeepsPyTorchsTypes() {
+        // T_cur an int where PyTorch's int arithmetic keeps it one, a float after its true division (before: any
+        // step(epoch) made it a float: 'T_cur': 2.0 for PyTorch's 2)
+        Object[][] cases = {
+            {"mult2", 3, 2, new Number[] {2, 5, null, null, 12, null}},
+            {"mult1", 3, 1, new Number[] {7, null, null, 2, 9}},
+            {"mixed", 2, 3, new Number[] {1.5, null, 3, null, 8}},
+        };
+        for (Object[] c : cases) {
+            SGD opt = twoGroups();
+            CosineAnnealingWarmRestarts s = new CosineAnnealingWarmRestarts(opt, (Integer) c[1], (Integer) c[2], 0.001);
+            Number[] epochs = (Number[]) c[3];
+            for (int i = 0; i < epochs.length; i++) {
+                opt.step();
+                warmStep(s, epochs[i]);
+                String key = "warm." + c[0] + "." + i;
+                assertEquals(EXPECTED.text(key), s.stateDict().toString(), key);
+                // the printed state loads back to the same state (the int/float kinds included)
+                CosineAnnealingWarmRestarts r = new CosineAnnealingWarmRestarts(twoGroups(), 5);
+                r.loadStateDict(s.stateDict());
+                assertEquals(EXPECTED.text(key), r.stateDict().toString(), key + " loaded");
+            }
+        }
+        CosineAnnealingWarmRestarts s = new CosineAnnealingWarmRestarts(twoGroups(), 3);
+        String before = s.stateDict().toString();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.step(-1));
+        assertEquals(EXPECTED.get("warm.negative"), "ValueError: " + e.getMessage());
+        assertEquals(before, s.stateDict().toString());
+    }
+}
