@@ -190,5 +190,55 @@ for name, t0, mult, epochs in (("mult2", 3, 2, [2, 5, None, None, 12, None]),
         text("warm.%s.%d" % (name, i), warm_dict(s))
 err("warm.negative", lambda: L.CosineAnnealingWarmRestarts(two_groups(), 3).step(-1))
 
+# ---- 2. fill_ and masked_fill / masked_fill_ with a Python bool, on every dtype: True fills as 1 and False as 0 in a
+# numeric tensor (1+0j in a complex one), as True/False in a bool one; the result keeps the tensor's dtype. The base:
+# refcases.seq([2, 3]) in the dtype (bool: seq != 0), the mask [[T, F, T], [F, F, T]] (and a broadcast [3] one).
+from refcases import seq  # noqa: E402
+
+DTYPES = [torch.bool, torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64, torch.float16, torch.bfloat16,
+          torch.float32, torch.float64, torch.complex64, torch.complex128]
+mask = torch.tensor([[True, False, True], [False, False, True]])
+mask_row = torch.tensor([False, True, False])
+
+
+def base(dt):
+    x = seq([2, 3])
+    return (x != 0) if dt == torch.bool else x.to(dt)
+
+
+for dt in DTYPES:
+    name = str(dt).replace("torch.", "")
+    tensor("base." + name, base(dt))
+    for v in (True, False):
+        tensor("fill.%s.%s" % (name, v), base(dt).fill_(v))
+        tensor("masked.%s.%s" % (name, v), base(dt).masked_fill(mask, v))
+        tensor("maskedRow.%s.%s" % (name, v), base(dt).masked_fill(mask_row, v))
+        tensor("masked_.%s.%s" % (name, v), base(dt).masked_fill_(mask, v))
+
+# autograd (float64): the bool value is a constant, the nodes are the Scalar overloads' (FillBackward0,
+# MaskedFillBackward0); the gradients of sum(out * weights)
+from refcases import weights  # noqa: E402
+
+tensor("weights", weights([2, 3]))
+x = seq([2, 3]).requires_grad_(True)
+y = x * 2
+y.fill_(True)
+lines.append("grad.fill.node " + y.grad_fn.name())
+(y * weights([2, 3])).sum().backward()
+tensor("grad.fill", x.grad)
+x = seq([2, 3]).requires_grad_(True)
+y = x.masked_fill(mask, True)
+lines.append("grad.masked.node " + y.grad_fn.name())
+(y * weights([2, 3])).sum().backward()
+tensor("grad.masked", x.grad)
+x = seq([2, 3]).requires_grad_(True)
+y = x * 2
+y.masked_fill_(mask_row, False)
+lines.append("grad.masked_.node " + y.grad_fn.name())
+(y * weights([2, 3])).sum().backward()
+tensor("grad.masked_", x.grad)
+err("err.fillLeaf", lambda: torch.zeros(2, requires_grad=True).fill_(True))
+err("err.maskedLeaf", lambda: torch.zeros(2, requires_grad=True).masked_fill_(torch.tensor([True, False]), True))
+
 # ---- end
 print("\n".join(lines))

@@ -2890,6 +2890,14 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
+     * Sets every element to {@code value}, as {@code fill_} with a Python bool: true is 1 and false 0 in a numeric tensor
+     * (1+0j in a complex one), true/false in a bool one; the tensor keeps its dtype.
+     */
+    public Tensor fill_(boolean value) {
+        return fill_(value ? 1L : 0L);
+    }
+
+    /**
      * Sets every element to the value of the 0-dim tensor {@code value}, converted, as {@code torch.Tensor.fill_(Tensor)}:
      * one node FillBackward3, the value's gradient the sum of this tensor's.
      *
@@ -5486,6 +5494,14 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
+     * {@code maskedFill} with a Python bool, as {@code masked_fill(mask, True)}: true is 1 and false 0 in a numeric
+     * tensor, true/false in a bool one; the result keeps this tensor's dtype.
+     */
+    public Tensor maskedFill(Tensor mask, boolean value) {
+        return maskedFill(mask, value ? 1L : 0L);
+    }
+
+    /**
      * {@code maskedFill} with a complex number (PyTorch's {@code masked_fill(mask, 1.5 + 2j)}); a real tensor takes only
      * a number with a zero imaginary part.
      */
@@ -5518,6 +5534,11 @@ public final class Tensor implements AutoCloseable {
         try (v) {
             return IndexingOps.maskedFill_(this, mask, v);
         }
+    }
+
+    /** {@code maskedFill_} with a Python bool: true is 1 and false 0 in a numeric tensor, true/false in a bool one. */
+    public Tensor maskedFill_(Tensor mask, boolean value) {
+        return maskedFill_(mask, value ? 1L : 0L);
     }
 
     /** {@code maskedFill} with a 0-dim tensor's value, in place. */

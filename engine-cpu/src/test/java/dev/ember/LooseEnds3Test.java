@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
@@ -194,5 +195,71 @@ class LooseEnds3Test {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.step(-1));
         assertEquals(EXPECTED.get("warm.negative"), "ValueError: " + e.getMessage());
         assertEquals(before, s.stateDict().toString());
+    }
+
+    // ---- 2. fill_ / maskedFill / maskedFill_ with a Java boolean, as PyTorch's with a Python bool (before: no boolean
+    // overloads; Java code had to spell 1L/0L or 1.0/0.0 and pick the one the dtype takes)
+
+    private static final DType[] DTYPES = {DType.BOOL, DType.UINT8, DType.INT8, DType.INT16, DType.INT32, DType.INT64,
+        DType.FLOAT16, DType.BFLOAT16, DType.FLOAT32, DType.FLOAT64, DType.COMPLEX64, DType.COMPLEX128};
+
+    private static Tensor mask() {
+        return Tensor.tensor(new boolean[] {true, false, true, false, false, true}).reshape(2, 3);
+    }
+
+    private static Tensor maskRow() {
+        return Tensor.tensor(new boolean[] {false, true, false});
+    }
+
+    /** The generator's base tensor of {@code dt} (a float16/bfloat16 line reads as float64: converted back). */
+    private static Tensor base(DType dt) {
+        return EXPECTED.tensor("base." + name(dt)).to(dt);
+    }
+
+    private static String name(DType dt) {
+        return dt.toString().replace("torch.", "");
+    }
+
+    @Test
+    void fillAndMaskedFillWithABoolOnEveryDtype() {
+        for (DType dt : DTYPES) {
+            for (boolean v : new boolean[] {true, false}) {
+                String k = name(dt) + "." + (v ? "True" : "False");
+                EXPECTED.assertExact("fill." + k, base(dt).fill_(v));
+                EXPECTED.assertExact("masked." + k, base(dt).maskedFill(mask(), v));
+                EXPECTED.assertExact("maskedRow." + k, base(dt).maskedFill(maskRow(), v));
+                Tensor t = base(dt);
+                Tensor r = t.maskedFill_(mask(), v);
+                assertSame(t, r, "maskedFill_ returns this");
+                EXPECTED.assertExact("masked_." + k, t);
+            }
+        }
+    }
+
+    @Test
+    void boolFillsDifferentiateAsTheScalarOverloads() {
+        Tensor w = EXPECTED.tensor("weights");
+        Tensor x = base(DType.FLOAT64).requiresGrad_(true);
+        Tensor y = x.mul(2).fill_(true);
+        assertEquals(EXPECTED.get("grad.fill.node"), y.gradFn().name());
+        y.mul(w).sum().backward();
+        EXPECTED.assertExact("grad.fill", x.grad());
+        x = base(DType.FLOAT64).requiresGrad_(true);
+        y = x.maskedFill(mask(), true);
+        assertEquals(EXPECTED.get("grad.masked.node"), y.gradFn().name());
+        y.mul(w).sum().backward();
+        EXPECTED.assertExact("grad.masked", x.grad());
+        x = base(DType.FLOAT64).requiresGrad_(true);
+        y = x.mul(2).maskedFill_(maskRow(), false);
+        assertEquals(EXPECTED.get("grad.masked_.node"), y.gradFn().name());
+        y.mul(w).sum().backward();
+        EXPECTED.assertExact("grad.masked_", x.grad());
+
+        Tensor leaf = Tensor.zeros(2).requiresGrad_(true);
+        RuntimeException e = assertThrows(RuntimeException.class, () -> leaf.fill_(true));
+        assertEquals(EXPECTED.get("err.fillLeaf"), "RuntimeError: " + e.getMessage());
+        e = assertThrows(RuntimeException.class, () -> leaf.maskedFill_(Tensor.tensor(new boolean[] {true, false}), true));
+        assertEquals(EXPECTED.get("err.maskedLeaf"), "RuntimeError: " + e.getMessage());
+        assertEquals("[0.0, 0.0]", java.util.Arrays.toString(leaf.toDoubleArray()), "unchanged");
     }
 }
