@@ -240,5 +240,20 @@ tensor("grad.masked_", x.grad)
 err("err.fillLeaf", lambda: torch.zeros(2, requires_grad=True).fill_(True))
 err("err.maskedLeaf", lambda: torch.zeros(2, requires_grad=True).masked_fill_(torch.tensor([True, False]), True))
 
+# ---- 3. clamp with one bound (Python None for the other), values on the bounds: the gradient passes where
+# min <= x <= max (the bound included), node ClampBackward1; an int64 tensor with a float bound gives float32
+xs = torch.tensor([-1.0, -0.5, 0.0, 0.5, 2.0], dtype=torch.float64)
+w5 = weights([5])
+for key, f in (("clampMin", lambda x: x.clamp(min=-0.5)), ("clampMax", lambda x: x.clamp(max=0.5)),
+               ("clampMax_", lambda x: (x * 1).clamp_(max=0.5)), ("clampMin_", lambda x: (x * 1).clamp_(min=-0.5))):
+    x = xs.clone().requires_grad_(True)
+    y = f(x)
+    lines.append("clamp.%s.node %s" % (key, y.grad_fn.name()))
+    tensor("clamp.%s" % key, y)
+    (y * w5).sum().backward()
+    tensor("clamp.%s.grad" % key, x.grad)
+tensor("clamp.int64", torch.tensor([-3, 0, 2, 5]).clamp(min=0.5))
+tensor("clamp.int64max", torch.tensor([-3, 0, 2, 5]).clamp(max=1.5))
+
 # ---- end
 print("\n".join(lines))

@@ -262,4 +262,29 @@ class LooseEnds3Test {
         assertEquals(EXPECTED.get("err.maskedLeaf"), "RuntimeError: " + e.getMessage());
         assertEquals("[0.0, 0.0]", java.util.Arrays.toString(leaf.toDoubleArray()), "unchanged");
     }
+
+    // ---- 3. clamp with one bound absent: the gradient passes on the bounds themselves (min <= x <= max), as PyTorch's
+
+    @Test
+    void clampWithOneBoundOnTheBounds() {
+        Tensor xs = Tensor.tensor(new double[] {-1.0, -0.5, 0.0, 0.5, 2.0}, DType.FLOAT64);
+        Tensor w = Tensor.tensor(new double[] {1.0, 2.5, 4.0, 5.5, 1.5}, DType.FLOAT64);
+        Map<String, java.util.function.UnaryOperator<Tensor>> cases = new java.util.LinkedHashMap<>();
+        cases.put("clampMin", x -> x.clamp(Double.valueOf(-0.5), null));
+        cases.put("clampMax", x -> x.clamp(null, Double.valueOf(0.5)));
+        cases.put("clampMax_", x -> x.mul(1).clamp_(null, 0.5));
+        cases.put("clampMin_", x -> x.mul(1).clamp_(-0.5, null));
+        for (var c : cases.entrySet()) {
+            Tensor x = xs.clone().requiresGrad_(true);
+            Tensor y = c.getValue().apply(x);
+            String k = "clamp." + c.getKey();
+            assertEquals(EXPECTED.get(k + ".node"), y.gradFn().name(), k);
+            EXPECTED.assertExact(k, y);
+            y.mul(w).sum().backward();
+            EXPECTED.assertExact(k + ".grad", x.grad());
+        }
+        Tensor ints = Tensor.tensor(new long[] {-3, 0, 2, 5});
+        EXPECTED.assertExact("clamp.int64", ints.clamp(Double.valueOf(0.5), null));
+        EXPECTED.assertExact("clamp.int64max", ints.clamp(null, Double.valueOf(1.5)));
+    }
 }
