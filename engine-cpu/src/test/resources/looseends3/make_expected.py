@@ -255,5 +255,53 @@ for key, f in (("clampMin", lambda x: x.clamp(min=-0.5)), ("clampMax", lambda x:
 tensor("clamp.int64", torch.tensor([-3, 0, 2, 5]).clamp(min=0.5))
 tensor("clamp.int64max", torch.tensor([-3, 0, 2, 5]).clamp(max=1.5))
 
+# ---- 4. sparse autograd edges (float64)
+# autograd.grad with a sparse COO input: the sparse gradient (coalesced, over the input's coalesced entries); the
+# leaf's .grad untouched; a non-leaf sparse input (s.coalesce()); allow_unused; create_graph and a second derivative
+SI = torch.tensor([[0, 1, 1, 0], [2, 0, 2, 2]])
+SV = torch.tensor([3.0, 4, 5, 1], dtype=torch.float64)
+SD = torch.arange(12, dtype=torch.float64).reshape(3, 4) * 0.5 - 2
+SW = torch.arange(6, dtype=torch.float64).reshape(2, 3) - 2.5
+
+
+def sparse_leaf():
+    return torch.sparse_coo_tensor(SI, SV, (2, 3), requires_grad=True)
+
+
+def sparse_lines(key, g):
+    tensor(key + ".indices", g._indices())
+    tensor(key + ".values", g._values())
+    lines.append(key + ".coalesced " + str(g.is_coalesced()))
+
+
+s = sparse_leaf()
+g, = torch.autograd.grad((torch.sparse.mm(s, SD) ** 2).sum(), s)
+sparse_lines("sgrad.mm", g)
+lines.append("sgrad.mm.leafGrad " + str(s.grad))
+s = sparse_leaf()
+g, = torch.autograd.grad((s.to_dense() * SW).sum(), s)
+sparse_lines("sgrad.todense", g)
+s = sparse_leaf()
+g, = torch.autograd.grad(torch.sparse.sum(s) * 3, s)
+sparse_lines("sgrad.sum", g)
+s = sparse_leaf()
+c = s.coalesce()
+g, = torch.autograd.grad((c.to_dense() * SW).sum(), c)
+sparse_lines("sgrad.nonleaf", g)
+s = sparse_leaf()
+d2 = SD.clone().requires_grad_(True)
+gs, gd = torch.autograd.grad((d2 * 2).sum(), [s, d2], allow_unused=True)
+lines.append("sgrad.unused " + str(gs))
+tensor("sgrad.unused.dense", gd)
+err("sgrad.noGrad", lambda: torch.autograd.grad((d2 * 2).sum(), [torch.sparse_coo_tensor(SI, SV, (2, 3))]))
+s = sparse_leaf()
+d3 = SD.clone().requires_grad_(True)
+g, = torch.autograd.grad((torch.sparse.mm(s, d3) ** 2).sum(), s, create_graph=True)
+sparse_lines("sgrad.cg", g)
+lines.append("sgrad.cg.node " + g.grad_fn.name())
+(g.coalesce().values() ** 2).sum().backward()
+sparse_lines("sgrad.cg.second", s.grad)
+tensor("sgrad.cg.secondDense", d3.grad)
+
 # ---- end
 print("\n".join(lines))

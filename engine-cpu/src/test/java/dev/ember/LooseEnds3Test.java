@@ -9,6 +9,8 @@ import dev.ember.optim.ParamGroup;
 import dev.ember.optim.ReduceLROnPlateau;
 import dev.ember.optim.SGD;
 import dev.ember.optim.SequentialLR;
+import dev.ember.sparse.Sparse;
+import dev.ember.sparse.SparseTensor;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -16,8 +18,10 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Session 35's loose ends against PyTorch (resources/looseends3/make_expected.py, PyTorch 1.13; where 2.x differs, the
@@ -286,5 +290,74 @@ class LooseEnds3Test {
         Tensor ints = Tensor.tensor(new long[] {-3, 0, 2, 5});
         EXPECTED.assertExact("clamp.int64", ints.clamp(Double.valueOf(0.5), null));
         EXPECTED.assertExact("clamp.int64max", ints.clamp(null, Double.valueOf(1.5)));
+    }
+
+    // ---- 4. sparse autograd edges: autograd.grad with sparse inputs (before: not supported; Sparse.grad is new)
+
+    private static final Tensor SI = Tensor.tensor(new long[][] {{0, 1, 1, 0}, {2, 0, 2, 2}});
+
+    private static SparseTensor sparseLeaf() {
+        return Sparse.cooTensor(SI, Tensor.tensor(new double[] {3, 4, 5, 1}, DType.FLOAT64), 2, 3).requiresGrad_(true);
+    }
+
+    private static Tensor sd() {
+        return Tensor.arange(12).to(DType.FLOAT64).reshape(3, 4).mul(0.5).sub(2.0);
+    }
+
+    private static Tensor sw() {
+        return Tensor.arange(6).to(DType.FLOAT64).reshape(2, 3).sub(2.5);
+    }
+
+    private static void assertSparse(String key, SparseTensor g, boolean flag) {
+        EXPECTED.assertExact(key + ".indices", g._indices());
+        EXPECTED.assertExact(key + ".values", g._values());
+        if (flag) {
+            assertEquals(EXPECTED.get(key + ".coalesced"), g.isCoalesced() ? "True" : "False", key);
+        }
+    }
+
+    @Test
+    void autogradGradWithSparseInputs() {
+        SparseTensor s = sparseLeaf();
+        SparseTensor g = Sparse.grad(List.of(Sparse.mm(s, sd()).pow(2).sum()), List.of(s)).get(0);
+        assertSparse("sgrad.mm", g, true);
+        assertEquals(EXPECTED.get("sgrad.mm.leafGrad"), s.grad() == null ? "None" : "set", "the leaf's grad untouched");
+        assertFalse(g.requiresGrad());
+
+        s = sparseLeaf();
+        assertSparse("sgrad.todense", Sparse.grad(List.of(s.toDense().mul(sw()).sum()), List.of(s)).get(0), true);
+        s = sparseLeaf();
+        assertSparse("sgrad.sum", Sparse.grad(List.of(Sparse.sum(s).mul(3.0)), List.of(s)).get(0), true);
+        s = sparseLeaf();
+        SparseTensor c = s.coalesce();
+        assertSparse("sgrad.nonleaf", Sparse.grad(List.of(c.toDense().mul(sw()).sum()), List.of(c)).get(0), true);
+
+        // allow_unused: null for the sparse input the output does not use
+        SparseTensor unused = sparseLeaf();
+        Tensor d2 = sd().requiresGrad_(true);
+        Tensor out = d2.mul(2).sum();
+        List<SparseTensor> gs = Sparse.grad(List.of(out), List.of(unused), null, true, false, true);
+        assertEquals(EXPECTED.get("sgrad.unused"), gs.get(0) == null ? "None" : "set");
+        EXPECTED.assertExact("sgrad.unused.dense", Autograd.grad(List.of(out), List.of(d2)).get(0));
+        SparseTensor noGrad = Sparse.cooTensor(SI, Tensor.tensor(new double[] {3, 4, 5, 1}, DType.FLOAT64), 2, 3);
+        RuntimeException e = assertThrows(RuntimeException.class,
+            () -> Sparse.grad(List.of(sd().requiresGrad_(true).mul(2).sum()), List.of(noGrad)));
+        assertEquals(EXPECTED.get("sgrad.noGrad"), "RuntimeError: " + e.getMessage());
+    }
+
+    @Test
+    void autogradGradWithASparseInputAndCreateGraph() {
+        SparseTensor s = sparseLeaf();
+        Tensor d3 = sd().requiresGrad_(true);
+        SparseTensor g = Sparse.grad(List.of(Sparse.mm(s, d3).pow(2).sum()), List.of(s), null, true, true, false)
+            .get(0);
+        assertSparse("sgrad.cg", g, true);
+        assertEquals(EXPECTED.get("sgrad.cg.node"), g.gradFnName());
+        g.coalesce().values().pow(2).sum().backward();
+        // PyTorch 1.13 flags this .grad uncoalesced; 2.x's sparse_mask of a coalesced mask is coalesced, as Ember's
+        // (see SparseLeafGradTest)
+        assertSparse("sgrad.cg.second", s.grad(), false);
+        assertTrue(s.grad().isCoalesced());
+        EXPECTED.assertExact("sgrad.cg.secondDense", d3.grad());
     }
 }
