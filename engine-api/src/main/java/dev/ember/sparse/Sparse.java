@@ -45,6 +45,34 @@ public final class Sparse {
     }
 
     /**
+     * {@code torch.sparse_coo_tensor(indices, values, size, is_coalesced=...)} (PyTorch 2.x): {@code null} as
+     * {@link #cooTensor(Tensor, Tensor, int...)}; {@code false} flags the tensor uncoalesced; {@code true} flags it
+     * coalesced, keeping the indices and values given (no copy, as PyTorch's), after checking what PyTorch leaves to
+     * the caller: that the entries are sorted and unique. What {@link dev.ember.nn.TorchSerialization} and
+     * {@link dev.ember.nn.utils.Checkpoint} use to load a tensor saved coalesced as such.
+     *
+     * @throws IllegalArgumentException as {@link #cooTensor(Tensor, Tensor, int...)}, and for {@code true} with entries
+     *     that are not sorted and unique
+     */
+    public static SparseTensor cooTensor(Tensor indices, Tensor values, int[] size, Boolean isCoalesced) {
+        SparseTensor t = cooTensor(indices, values, size);
+        if (isCoalesced == null) {
+            return t;
+        }
+        if (isCoalesced && t.nnz() > 1) {
+            long[] lin = SparseTensor.linearIndex(t.rawIndices(), t.shape()).toLongArray();
+            for (int i = 1; i < lin.length; i++) {
+                if (lin[i] <= lin[i - 1]) {
+                    throw new IllegalArgumentException("is_coalesced=True, but the indices are not sorted and unique "
+                            + "(entry " + i + "): coalesce() the tensor instead");
+                }
+            }
+        }
+        return new SparseTensor(t.rawIndices(), t.rawValues(), t.shape(), isCoalesced,
+                "SparseCooTensorWithDimsAndTensorsBackward0");
+    }
+
+    /**
      * A sparse COO tensor whose size is inferred, as {@code torch.sparse_coo_tensor(indices, values)}: each sparse dim
      * one past its largest index (0 without entries), then the values' dense shape.
      */
