@@ -215,6 +215,16 @@ for dt in DTYPES:
         tensor("maskedRow.%s.%s" % (name, v), base(dt).masked_fill(mask_row, v))
         tensor("masked_.%s.%s" % (name, v), base(dt).masked_fill_(mask, v))
 
+# and the other bool fills: full_like(x, True), x.new_full((2, 2), True), index_fill(1, [0, 2], True) and index_fill_
+idx = torch.tensor([0, 2])
+for dt in DTYPES:
+    name = str(dt).replace("torch.", "")
+    for v in (True, False):
+        tensor("fullLike.%s.%s" % (name, v), torch.full_like(base(dt), v))
+        tensor("newFull.%s.%s" % (name, v), base(dt).new_full((2, 2), v))
+        tensor("indexFill.%s.%s" % (name, v), base(dt).index_fill(1, idx, v))
+        tensor("indexFill_.%s.%s" % (name, v), base(dt).index_fill_(1, idx, v))
+
 # autograd (float64): the bool value is a constant, the nodes are the Scalar overloads' (FillBackward0,
 # MaskedFillBackward0); the gradients of sum(out * weights)
 from refcases import weights  # noqa: E402
@@ -237,6 +247,11 @@ y.masked_fill_(mask_row, False)
 lines.append("grad.masked_.node " + y.grad_fn.name())
 (y * weights([2, 3])).sum().backward()
 tensor("grad.masked_", x.grad)
+x = seq([2, 3]).requires_grad_(True)
+y = x.index_fill(1, idx, True)
+lines.append("grad.indexFill.node " + y.grad_fn.name())
+(y * weights([2, 3])).sum().backward()
+tensor("grad.indexFill", x.grad)
 err("err.fillLeaf", lambda: torch.zeros(2, requires_grad=True).fill_(True))
 err("err.maskedLeaf", lambda: torch.zeros(2, requires_grad=True).masked_fill_(torch.tensor([True, False]), True))
 

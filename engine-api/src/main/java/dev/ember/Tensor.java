@@ -5385,6 +5385,11 @@ public final class Tensor implements AutoCloseable {
         }
     }
 
+    /** {@code indexFill} with a Python bool: true 1, false 0 in a numeric tensor, true/false in a bool one. */
+    public Tensor indexFill(int dim, Tensor index, boolean value) {
+        return indexFill(dim, index, value ? 1L : 0L);
+    }
+
     /**
      * {@code indexFill} with a complex number (PyTorch's {@code index_fill(dim, index, 1 - 2j)}); a real tensor takes only
      * a number with a zero imaginary part.
@@ -5418,6 +5423,11 @@ public final class Tensor implements AutoCloseable {
         try (v) {
             return IndexingOps.indexFill_(this, dim, index, v);
         }
+    }
+
+    /** {@code indexFill_} with a Python bool: true 1, false 0 in a numeric tensor, true/false in a bool one. */
+    public Tensor indexFill_(int dim, Tensor index, boolean value) {
+        return indexFill_(dim, index, value ? 1L : 0L);
     }
 
     /** {@code indexFill} with a 0-dim tensor's value, in place. */
@@ -5669,6 +5679,14 @@ public final class Tensor implements AutoCloseable {
     }
 
     /** A new tensor of ones with this tensor's type and device, as {@code Tensor.new_ones}. */
+    /**
+     * {@code fullLike} with a Python bool, as {@code torch.full_like(x, True)}: this tensor's dtype (true 1, false 0 in a
+     * numeric one, true/false in a bool one).
+     */
+    public Tensor fullLike(boolean value) {
+        return fullLike(value ? 1L : 0L);
+    }
+
     public Tensor newOnes(int... size) {
         return newFull(size, 1.0);
     }
@@ -5693,6 +5711,11 @@ public final class Tensor implements AutoCloseable {
         }
         Tensor t = Creation.zeros(Shapes.checkSizes(size), dtype, device);
         return value == 0 ? t : t.fill_(value);
+    }
+
+    /** {@code new_full} with a Python bool: this tensor's dtype (true 1, false 0 in a numeric one). */
+    public Tensor newFull(int[] size, boolean value) {
+        return newFull(size, value ? 1L : 0L);
     }
 
     /** A new uninitialized tensor with this tensor's type and device, as {@code Tensor.new_empty}. */

@@ -241,6 +241,29 @@ class LooseEnds3Test {
     }
 
     @Test
+    void fullLikeNewFullAndIndexFillWithABoolOnEveryDtype() {
+        // torch.full_like / new_full / index_fill / index_fill_ with a Python bool keep the tensor's dtype (before: no
+        // boolean overloads)
+        Tensor idx = Tensor.tensor(new long[] {0, 2});
+        for (DType dt : DTYPES) {
+            for (boolean v : new boolean[] {true, false}) {
+                String k = name(dt) + "." + (v ? "True" : "False");
+                EXPECTED.assertExact("fullLike." + k, base(dt).fullLike(v));
+                EXPECTED.assertExact("newFull." + k, base(dt).newFull(new int[] {2, 2}, v));
+                EXPECTED.assertExact("indexFill." + k, base(dt).indexFill(1, idx, v));
+                Tensor t = base(dt);
+                assertSame(t, t.indexFill_(1, idx, v));
+                EXPECTED.assertExact("indexFill_." + k, t);
+            }
+        }
+        Tensor x = base(DType.FLOAT64).requiresGrad_(true);
+        Tensor y = x.indexFill(1, idx, true);
+        assertEquals(EXPECTED.get("grad.indexFill.node"), y.gradFn().name());
+        y.mul(EXPECTED.tensor("weights")).sum().backward();
+        EXPECTED.assertExact("grad.indexFill", x.grad());
+    }
+
+    @Test
     void boolFillsDifferentiateAsTheScalarOverloads() {
         Tensor w = EXPECTED.tensor("weights");
         Tensor x = base(DType.FLOAT64).requiresGrad_(true);
