@@ -42,6 +42,8 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import static dev.ember.OutsiderFixture.assertCloseAny;
+import static dev.ember.OutsiderFixture.close;
+import static dev.ember.OutsiderFixture.same;
 import static dev.ember.OutsiderFixture.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -77,14 +79,6 @@ class OutsiderPrograms7Test extends Float64DefaultDtype {
 
     private static Tensor e(String name) {
         return PT.e(name);
-    }
-
-    private static void same(Tensor expected, Tensor actual, String what) {
-        assertCloseAny(expected, actual.detach(), what, 1);
-    }
-
-    private static void close(Tensor expected, Tensor actual, String what, double loose) {
-        assertCloseAny(expected, actual.detach(), what, loose);
     }
 
     /**

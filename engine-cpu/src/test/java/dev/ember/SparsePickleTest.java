@@ -17,9 +17,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Sparse COO tensors in PyTorch's own files (resources/sparsepickle/make_expected.py: torch.save with PyTorch 1.13):
- * {@code torch._utils._rebuild_sparse_tensor} of uncoalesced, coalesced and hybrid tensors, and an SGD state dict whose
- * momentum buffer is sparse, loaded by {@link TorchSerialization#load} and into Ember's SGD.
+ * Sparse tensors in PyTorch's own files (resources/sparsepickle/make_expected.py: torch.save with PyTorch 1.13):
+ * {@code torch._utils._rebuild_sparse_tensor} of uncoalesced, coalesced and hybrid COO tensors, and an SGD state dict
+ * whose momentum buffer is sparse, loaded by {@link TorchSerialization#load} and into Ember's SGD; CSR tensors as 1.13
+ * writes them ({@code _rebuild_sparse_csr_tensor}); and the pickles PyTorch 2.x writes (COO with its
+ * {@code is_coalesced} flag, CSR through {@code _rebuild_sparse_tensor}), which the generator writes with 2.x's
+ * reduction and Ember's {@link TorchSerialization#save} must write byte for byte.
  */
 class SparsePickleTest {
     private static final ExpectedLines EXPECTED = ExpectedLines.load("/sparsepickle/expected.txt");
