@@ -2890,6 +2890,14 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
+     * Sets every element to {@code value}, as {@code fill_} with a Python bool: true is 1 and false 0 in a numeric tensor
+     * (1+0j in a complex one), true/false in a bool one; the tensor keeps its dtype.
+     */
+    public Tensor fill_(boolean value) {
+        return fill_(value ? 1L : 0L);
+    }
+
+    /**
      * Sets every element to the value of the 0-dim tensor {@code value}, converted, as {@code torch.Tensor.fill_(Tensor)}:
      * one node FillBackward3, the value's gradient the sum of this tensor's.
      *
@@ -5377,6 +5385,11 @@ public final class Tensor implements AutoCloseable {
         }
     }
 
+    /** {@code indexFill} with a Python bool: true 1, false 0 in a numeric tensor, true/false in a bool one. */
+    public Tensor indexFill(int dim, Tensor index, boolean value) {
+        return indexFill(dim, index, value ? 1L : 0L);
+    }
+
     /**
      * {@code indexFill} with a complex number (PyTorch's {@code index_fill(dim, index, 1 - 2j)}); a real tensor takes only
      * a number with a zero imaginary part.
@@ -5410,6 +5423,11 @@ public final class Tensor implements AutoCloseable {
         try (v) {
             return IndexingOps.indexFill_(this, dim, index, v);
         }
+    }
+
+    /** {@code indexFill_} with a Python bool: true 1, false 0 in a numeric tensor, true/false in a bool one. */
+    public Tensor indexFill_(int dim, Tensor index, boolean value) {
+        return indexFill_(dim, index, value ? 1L : 0L);
     }
 
     /** {@code indexFill} with a 0-dim tensor's value, in place. */
@@ -5486,6 +5504,14 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
+     * {@code maskedFill} with a Python bool, as {@code masked_fill(mask, True)}: true is 1 and false 0 in a numeric
+     * tensor, true/false in a bool one; the result keeps this tensor's dtype.
+     */
+    public Tensor maskedFill(Tensor mask, boolean value) {
+        return maskedFill(mask, value ? 1L : 0L);
+    }
+
+    /**
      * {@code maskedFill} with a complex number (PyTorch's {@code masked_fill(mask, 1.5 + 2j)}); a real tensor takes only
      * a number with a zero imaginary part.
      */
@@ -5518,6 +5544,11 @@ public final class Tensor implements AutoCloseable {
         try (v) {
             return IndexingOps.maskedFill_(this, mask, v);
         }
+    }
+
+    /** {@code maskedFill_} with a Python bool: true is 1 and false 0 in a numeric tensor, true/false in a bool one. */
+    public Tensor maskedFill_(Tensor mask, boolean value) {
+        return maskedFill_(mask, value ? 1L : 0L);
     }
 
     /** {@code maskedFill} with a 0-dim tensor's value, in place. */
@@ -5648,6 +5679,14 @@ public final class Tensor implements AutoCloseable {
     }
 
     /** A new tensor of ones with this tensor's type and device, as {@code Tensor.new_ones}. */
+    /**
+     * {@code fullLike} with a Python bool, as {@code torch.full_like(x, True)}: this tensor's dtype (true 1, false 0 in a
+     * numeric one, true/false in a bool one).
+     */
+    public Tensor fullLike(boolean value) {
+        return fullLike(value ? 1L : 0L);
+    }
+
     public Tensor newOnes(int... size) {
         return newFull(size, 1.0);
     }
@@ -5672,6 +5711,11 @@ public final class Tensor implements AutoCloseable {
         }
         Tensor t = Creation.zeros(Shapes.checkSizes(size), dtype, device);
         return value == 0 ? t : t.fill_(value);
+    }
+
+    /** {@code new_full} with a Python bool: this tensor's dtype (true 1, false 0 in a numeric one). */
+    public Tensor newFull(int[] size, boolean value) {
+        return newFull(size, value ? 1L : 0L);
     }
 
     /** A new uninitialized tensor with this tensor's type and device, as {@code Tensor.new_empty}. */

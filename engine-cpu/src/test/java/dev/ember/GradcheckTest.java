@@ -62,6 +62,23 @@ class GradcheckTest {
         t.add(check("square", x -> x[0].square(), r(4)));
         t.add(check("clamp", x -> x[0].clamp(-0.5, 0.5), Tensor.tensor(new double[] {-1, -0.3, 0.4, 2}, DType.FLOAT64).requiresGrad_(true)));
         t.add(check("clampMin", x -> x[0].clampMin(0.1), Tensor.tensor(new double[] {-1, 0.3}, DType.FLOAT64).requiresGrad_(true)));
+        // clamp(Double, Double) with one bound absent and clamp_(Double, Double) on a non-leaf (ClampBackward1), first
+        // and second order, the points away from the bounds (session 35)
+        Tensor pts = Tensor.tensor(new double[] {-1, -0.3, 0.4, 2, 0.1, -0.7}, DType.FLOAT64).reshape(2, 3);
+        t.add(check("clamp(min, null)", x -> x[0].clamp(Double.valueOf(-0.5), null), pts.clone().requiresGrad_(true)));
+        t.add(check("clamp(null, max)", x -> x[0].clamp(null, Double.valueOf(0.5)), pts.clone().requiresGrad_(true)));
+        t.add(check("clamp(Double, Double) both", x -> x[0].clamp(Double.valueOf(-0.5), Double.valueOf(0.5)),
+                pts.clone().requiresGrad_(true)));
+        t.add(check("clamp_(null, max) on a non-leaf", x -> x[0].mul(2.0).clamp_(null, 0.5).mul(x[0]),
+                pts.clone().requiresGrad_(true)));
+        t.add(check("clamp_(min, null) through a view", x -> {
+            Tensor y = x[0].mul(1.0);
+            y.select(0, 1).clamp_(-0.5, null);
+            return y;
+        }, pts.clone().requiresGrad_(true)));
+        t.add(check2("clamp(min, null)", x -> x[0].clamp(Double.valueOf(-0.5), null).mul(x[0]), pts.clone().requiresGrad_(true)));
+        t.add(check2("clamp_(null, max) on a non-leaf", x -> x[0].mul(x[0]).clamp_(null, 0.5),
+                pts.clone().requiresGrad_(true)));
         t.add(check("maximum", x -> x[0].maximum(x[1]), r(3, 4), r(4)));
         t.add(check("minimum", x -> x[0].minimum(x[1]), r(3, 4), r(3, 1)));
         t.add(check("where", x -> Tensor.where(x[0].gt(0.0), x[0], x[1]), r(3, 4), r(4)));

@@ -96,6 +96,16 @@ final class OutsiderFixture {
         }
     }
 
+    /** {@link #assertCloseAny} of {@code actual}'s detached values at the base tolerance (the outsider tests' same). */
+    static void same(Tensor expected, Tensor actual, String what) {
+        assertCloseAny(expected, actual.detach(), what, 1);
+    }
+
+    /** {@link #assertCloseAny} of {@code actual}'s detached values times {@code loose} (the outsider tests' close). */
+    static void close(Tensor expected, Tensor actual, String what, double loose) {
+        assertCloseAny(expected, actual.detach(), what, loose);
+    }
+
     /**
      * Every named parameter of {@code m} (its gradient when {@code grads}) against the entry {@code prefix + name},
      * each held to {@link LossesMoreTest#assertClose} times {@code loose}; the file must hold no other entries there

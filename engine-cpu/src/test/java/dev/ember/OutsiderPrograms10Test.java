@@ -24,6 +24,7 @@ import dev.ember.optim.Adam;
 import dev.ember.optim.AdamW;
 import dev.ember.optim.Optimizer;
 import dev.ember.optim.SGD;
+import dev.ember.OutsiderTraining.Container;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -35,6 +36,8 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import static dev.ember.OutsiderFixture.assertCloseAny;
+import static dev.ember.OutsiderFixture.close;
+import static dev.ember.OutsiderFixture.same;
 import static dev.ember.OutsiderFixture.values;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -100,14 +103,6 @@ class OutsiderPrograms10Test extends Float64DefaultDtype {
         return PT.e(name);
     }
 
-    private static void same(Tensor expected, Tensor actual, String what) {
-        assertCloseAny(expected, actual.detach(), what, 1);
-    }
-
-    private static void close(Tensor expected, Tensor actual, String what, double loose) {
-        assertCloseAny(expected, actual.detach(), what, loose);
-    }
-
     private static void exact(Tensor expected, Tensor actual, String what) {
         assertEquals(expected.dtype(), actual.dtype(), what + " dtype");
         assertEquals(expected.toList(), actual.toList(), what);
@@ -127,26 +122,8 @@ class OutsiderPrograms10Test extends Float64DefaultDtype {
     private static void train(String prefix, Module model, Optimizer opt, int steps, Supplier<Object[]> forward,
                               Consumer<Object> first, Runnable afterBackward, double gradLoose, double finalLoose,
                               String what) {
-        List<Double> losses = new ArrayList<>();
-        for (int step = 0; step < steps; step++) {
-            opt.zeroGrad();
-            Object[] yl = forward.get();
-            Tensor loss = (Tensor) yl[1];
-            loss.backward();
-            if (step == 0) {
-                if (first != null) {
-                    first.accept(yl[0]);
-                }
-                PT.assertNamed(prefix + "grad0.", model, true, gradLoose, what + " gradient");
-            }
-            if (afterBackward != null) {
-                afterBackward.run();
-            }
-            opt.step();
-            losses.add(loss.item());
-        }
-        assertCloseAny(e(prefix + "loss"), values(losses, F64), what + " losses", 1);
-        PT.assertNamed(prefix + "final.", model, false, finalLoose, what + " parameters after " + steps + " steps");
+        new OutsiderTraining(PT, prefix, model, opt, steps, step -> forward.get()).first(first)
+                .afterBackward(afterBackward).loose(gradLoose, finalLoose).lossLoose(1).what(what).run();
     }
 
     /** Every state dict entry of {@code m} (parameters and buffers) against the entries under {@code prefix}. */
@@ -161,18 +138,6 @@ class OutsiderPrograms10Test extends Float64DefaultDtype {
             }
         }
         assertEquals(PT.under(prefix).size(), state.size(), what + ": PyTorch's and Ember's state dict keys");
-    }
-
-    /** A module called through its own methods, as the Python classes whose forward takes several arguments. */
-    abstract static class Container extends Module {
-        @Override
-        public Tensor forward(Tensor x) {
-            throw new UnsupportedOperationException("called through its own methods");
-        }
-
-        Tensor param(String name) {
-            return parameter(name);
-        }
     }
 
     private static <M extends Module> M init(M m, String prefix) {

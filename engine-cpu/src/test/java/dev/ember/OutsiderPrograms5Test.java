@@ -94,22 +94,9 @@ class OutsiderPrograms5Test {
      */
     private static void train(String prefix, Module model, Optimizer opt, int steps, Supplier<Tensor[]> forward,
                               Consumer<Tensor> firstOutput, double gradLoose, double finalLoose, String what) {
-        List<Double> losses = new ArrayList<>();
-        for (int step = 0; step < steps; step++) {
-            opt.zeroGrad();
-            Tensor[] outputAndLoss = forward.get();
-            outputAndLoss[1].backward();
-            if (step == 0) {
-                if (firstOutput != null) {
-                    firstOutput.accept(outputAndLoss[0].detach());
-                }
-                PT.assertNamed(prefix + "grad0.", model, true, gradLoose, what + " gradient");
-            }
-            opt.step();
-            losses.add(outputAndLoss[1].item());
-        }
-        assertCloseAny(e(prefix + "loss"), values(losses, F64), what + " losses", 10);
-        PT.assertNamed(prefix + "final.", model, false, finalLoose, what + " parameters after " + steps + " steps");
+        new OutsiderTraining(PT, prefix, model, opt, steps, step -> forward.get())
+                .first(firstOutput == null ? null : y -> firstOutput.accept(((Tensor) y).detach()))
+                .loose(gradLoose, finalLoose).what(what).run();
     }
 
     // ------------------------------------------------------------------ 1. LLaMA

@@ -96,28 +96,10 @@ class OutsiderPrograms6Test extends Float64DefaultDtype {
      */
     private static void train(String prefix, Module model, Optimizer opt, int steps, IntFunction<Tensor[]> forward,
                               boolean firstOutput, Consumer<Integer> each, double gradLoose, double finalLoose) {
-        List<Double> losses = new ArrayList<>();
-        for (int step = 0; step < steps; step++) {
-            opt.zeroGrad();
-            Tensor[] yl = forward.apply(step);
-            yl[1].backward();
-            if (step == 0) {
-                if (firstOutput) {
-                    close(prefix + "y0", yl[0], gradLoose);
-                }
-                PT.assertNamed(prefix + "grad0.", model, true, gradLoose, prefix + " gradient");
-            }
-            opt.step();
-            if (each != null) {
-                each.accept(step);
-            }
-            losses.add(yl[1].item());
-        }
-        DType lossType = e(prefix + "loss").dtype();
-        assertCloseAny(e(prefix + "loss"), values(losses, lossType), prefix + " losses", 10);
-        if (finalLoose >= 0) {
-            PT.assertNamed(prefix + "final.", model, false, finalLoose, prefix + " parameters after " + steps + " steps");
-        }
+        new OutsiderTraining(PT, prefix, model, opt, steps, step -> forward.apply(step))
+                .first(firstOutput ? y -> close(prefix + "y0", (Tensor) y, gradLoose) : null)
+                .afterStep(each == null ? null : each::accept).loose(gradLoose, finalLoose).checkFinal(finalLoose >= 0)
+                .lossType(null).run();
     }
 
     // ------------------------------------------------------------------ 1. Swin

@@ -31,6 +31,7 @@ import dev.ember.optim.LambdaLR;
 import dev.ember.optim.Optimizer;
 import dev.ember.optim.RMSprop;
 import dev.ember.optim.SGD;
+import dev.ember.OutsiderTraining.Container;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -41,6 +42,8 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import static dev.ember.OutsiderFixture.assertCloseAny;
+import static dev.ember.OutsiderFixture.close;
+import static dev.ember.OutsiderFixture.same;
 import static dev.ember.OutsiderFixture.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -78,14 +81,6 @@ class OutsiderPrograms7Test extends Float64DefaultDtype {
         return PT.e(name);
     }
 
-    private static void same(Tensor expected, Tensor actual, String what) {
-        assertCloseAny(expected, actual.detach(), what, 1);
-    }
-
-    private static void close(Tensor expected, Tensor actual, String what, double loose) {
-        assertCloseAny(expected, actual.detach(), what, loose);
-    }
-
     /**
      * {@code steps} optimizer steps as the generator's {@code train}: the module starts from the state under
      * {@code prefix + "init."}; the gradients after the first backward against {@code prefix + "grad0."}, the losses,
@@ -94,33 +89,9 @@ class OutsiderPrograms7Test extends Float64DefaultDtype {
     private static void train(String prefix, Module model, Optimizer opt, int steps, Supplier<Tensor[]> forward,
                               Consumer<Tensor> first, Runnable afterBackward, double gradLoose, double finalLoose,
                               String what) {
-        List<Double> losses = new ArrayList<>();
-        for (int step = 0; step < steps; step++) {
-            opt.zeroGrad();
-            Tensor[] yl = forward.get();
-            yl[1].backward();
-            if (step == 0) {
-                if (first != null) {
-                    first.accept(yl[0].detach());
-                }
-                PT.assertNamed(prefix + "grad0.", model, true, gradLoose, what + " gradient");
-            }
-            if (afterBackward != null) {
-                afterBackward.run();
-            }
-            opt.step();
-            losses.add(yl[1].item());
-        }
-        assertCloseAny(e(prefix + "loss"), values(losses, F64), what + " losses", 10);
-        PT.assertNamed(prefix + "final.", model, false, finalLoose, what + " parameters after " + steps + " steps");
-    }
-
-    /** A module called through its own methods, as the Python classes whose forward takes several arguments. */
-    abstract static class Container extends Module {
-        @Override
-        public Tensor forward(Tensor x) {
-            throw new UnsupportedOperationException("called through its own methods");
-        }
+        new OutsiderTraining(PT, prefix, model, opt, steps, step -> forward.get())
+                .first(first == null ? null : y -> first.accept(((Tensor) y).detach())).afterBackward(afterBackward)
+                .loose(gradLoose, finalLoose).what(what).run();
     }
 
     private static <M extends Module> M init(M m, String prefix) {

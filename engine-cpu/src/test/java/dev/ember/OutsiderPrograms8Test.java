@@ -47,6 +47,7 @@ import java.util.Map;
 import java.util.function.LongToDoubleFunction;
 
 import static dev.ember.OutsiderFixture.assertCloseAny;
+import static dev.ember.OutsiderFixture.close;
 import static dev.ember.OutsiderFixture.values;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -85,10 +86,6 @@ class OutsiderPrograms8Test extends Float64DefaultDtype {
 
     private static Tensor e(String name) {
         return PT.e(name);
-    }
-
-    private static void close(Tensor expected, Tensor actual, String what, double loose) {
-        assertCloseAny(expected, actual.detach(), what, loose);
     }
 
     /** The generator's {@code texts8.txt}: name to text. */

@@ -22,6 +22,7 @@ import dev.ember.optim.Adam;
 import dev.ember.optim.AdamW;
 import dev.ember.optim.Optimizer;
 import dev.ember.optim.SGD;
+import dev.ember.OutsiderTraining.Container;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -31,6 +32,8 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import static dev.ember.OutsiderFixture.assertCloseAny;
+import static dev.ember.OutsiderFixture.close;
+import static dev.ember.OutsiderFixture.same;
 import static dev.ember.OutsiderFixture.values;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -83,14 +86,6 @@ class OutsiderPrograms9Test extends Float64DefaultDtype {
         return PT.e(name);
     }
 
-    private static void same(Tensor expected, Tensor actual, String what) {
-        assertCloseAny(expected, actual.detach(), what, 1);
-    }
-
-    private static void close(Tensor expected, Tensor actual, String what, double loose) {
-        assertCloseAny(expected, actual.detach(), what, loose);
-    }
-
     /**
      * {@code steps} optimizer steps as the generator's {@code train}: the module starts from the state under
      * {@code prefix + "init."}; the gradients after the first backward against {@code prefix + "grad0."}, the losses,
@@ -105,26 +100,8 @@ class OutsiderPrograms9Test extends Float64DefaultDtype {
     private static void train(String prefix, Module model, Optimizer opt, int steps, Supplier<Object[]> forward,
                               Consumer<Object> first, Runnable afterBackward, double gradLoose, double finalLoose,
                               String what) {
-        List<Double> losses = new ArrayList<>();
-        for (int step = 0; step < steps; step++) {
-            opt.zeroGrad();
-            Object[] yl = forward.get();
-            Tensor loss = (Tensor) yl[1];
-            loss.backward();
-            if (step == 0) {
-                if (first != null) {
-                    first.accept(yl[0]);
-                }
-                PT.assertNamed(prefix + "grad0.", model, true, gradLoose, what + " gradient");
-            }
-            if (afterBackward != null) {
-                afterBackward.run();
-            }
-            opt.step();
-            losses.add(loss.item());
-        }
-        assertCloseAny(e(prefix + "loss"), values(losses, F64), what + " losses", 10);
-        PT.assertNamed(prefix + "final.", model, false, finalLoose, what + " parameters after " + steps + " steps");
+        new OutsiderTraining(PT, prefix, model, opt, steps, step -> forward.get()).first(first)
+                .afterBackward(afterBackward).loose(gradLoose, finalLoose).lossLoose(10).what(what).run();
     }
 
     /**
@@ -149,18 +126,6 @@ class OutsiderPrograms9Test extends Float64DefaultDtype {
             }
         }
         assertEquals(PT.under(prefix).size(), compared, what + ": the parameters with a gradient");
-    }
-
-    /** A module called through its own methods, as the Python classes whose forward takes several arguments. */
-    abstract static class Container extends Module {
-        @Override
-        public Tensor forward(Tensor x) {
-            throw new UnsupportedOperationException("called through its own methods");
-        }
-
-        Tensor param(String name) {
-            return parameter(name);
-        }
     }
 
     private static <M extends Module> M init(M m, String prefix) {

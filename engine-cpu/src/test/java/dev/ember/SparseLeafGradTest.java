@@ -251,4 +251,85 @@ class SparseLeafGradTest {
                 assertThrows(IllegalArgumentException.class, () -> s.setGrad(wrongType)).getMessage());
         assertNull(s.grad());
     }
+
+    // ---- finite differences (session 35): the sparse gradient's dense form against central differences over the
+    // leaf's stored values. Each stored value (a duplicate entry too, as the coalesced tensor sums it) moves the
+    // function by the dense gradient at its position; positions with no stored entry have a zero gradient (the
+    // gradient is masked to the leaf's entries, as PyTorch's).
+
+    /** Checks {@code f}'s sparse leaf gradient at {@code (indices, values)} against central differences. */
+    private static void gradcheckSparseLeaf(String name, Tensor indices, Tensor values, int[] shape,
+                                            java.util.function.Function<SparseTensor, Tensor> f) {
+        SparseTensor s = Sparse.cooTensor(indices, values.clone(), shape).requiresGrad_(true);
+        f.apply(s).backward();
+        Tensor g = s.grad().toDense();
+        assertEquals(java.util.Arrays.toString(shape), java.util.Arrays.toString(g.shape()), name + " shape");
+        double[] dense = g.toDoubleArray();
+        boolean[] stored = new boolean[dense.length];
+        long[][] idx = new long[indices.size(0)][];
+        for (int d = 0; d < idx.length; d++) {
+            idx[d] = indices.select(0, d).toLongArray();
+        }
+        double[] vals = values.toDoubleArray();
+        int nnz = values.size(0);
+        int per = nnz == 0 ? 0 : vals.length / nnz;
+        double eps = 1e-6;
+        for (int i = 0; i < nnz; i++) {
+            long pos = 0;
+            for (int d = 0; d < idx.length; d++) {
+                pos = pos * shape[d] + idx[d][i];
+            }
+            for (int j = 0; j < per; j++) {
+                int flat = (int) (pos * per + j);
+                double[] plus = vals.clone();
+                double[] minus = vals.clone();
+                plus[i * per + j] += eps;
+                minus[i * per + j] -= eps;
+                double fp = f.apply(Sparse.cooTensor(indices, Tensor.tensor(plus).reshape(values.shape()), shape)).item();
+                double fm = f.apply(Sparse.cooTensor(indices, Tensor.tensor(minus).reshape(values.shape()), shape))
+                        .item();
+                double numeric = (fp - fm) / (2 * eps);
+                assertEquals(numeric, dense[flat], 1e-6 * Math.max(1, Math.abs(numeric)),
+                        name + ": value " + i + "[" + j + "] at flat " + flat);
+                stored[flat] = true;
+            }
+        }
+        for (int k = 0; k < dense.length; k++) {
+            if (!stored[k]) {
+                assertEquals(0.0, dense[k], name + ": no stored entry at flat " + k);
+            }
+        }
+    }
+
+    @Test
+    void sparseLeafGradientsMatchFiniteDifferences() {
+        Tensor r = Tensor.arange(6).to(DType.FLOAT64).reshape(2, 3).mul(0.3).sub(0.7);
+        SparseTensor b = Sparse.cooTensor(Tensor.tensor(new long[][] {{0, 2, 2}, {1, 0, 1}}),
+                Tensor.tensor(new double[] {1, 2, 3}), 3, 2);
+        java.util.Map<String, java.util.function.Function<SparseTensor, Tensor>> fs = new java.util.LinkedHashMap<>();
+        fs.put("mm squared", s -> Sparse.mm(s, d()).pow(2).sum());
+        fs.put("addmm squared", s -> Sparse.addmm(Tensor.ones(2, 4), s, d(), 2.0, -1.5).pow(2).sum());
+        fs.put("toDense tanh", s -> s.toDense().tanh().mul(w()).sum());
+        fs.put("s + s cubed", s -> s.add(s).toDense().pow(3).sum());
+        fs.put("sum squared", s -> Sparse.sum(s).pow(2));
+        fs.put("sum over dim 1", s -> Sparse.sum(s, 1).toDense().pow(2).mul(Tensor.tensor(new double[] {2.0, -1.0}))
+                .sum());
+        fs.put("sumToDense", s -> Sparse.sumToDense(s, 0, 1).mul(0.5).exp());
+        fs.put("coalesce values", s -> s.coalesce().values().pow(2).mul(Tensor.tensor(new double[] {1, 2, 3})).sum());
+        fs.put("sparse @ sparse", s -> Sparse.mm(s, b).toDense().pow(2).sum());
+        fs.put("mul dense", s -> s.mul(r).toDense().sin().sum());
+        fs.put("t", s -> s.t().toDense().pow(2).mul(r.t()).sum());
+        fs.put("softmax", s -> Sparse.softmax(s, 1).toDense().mul(r).sum());
+        fs.put("logSoftmax", s -> Sparse.logSoftmax(s, 1).toDense().mul(r).sum());
+        fs.put("two uses", s -> Sparse.mm(s, d()).sum().mul(s.toDense().mul(w()).sum()));
+        for (var e : fs.entrySet()) {
+            gradcheckSparseLeaf(e.getKey(), I, v().mul(0.3), new int[] {2, 3}, e.getValue());
+        }
+        // hybrid (a dense dimension in the values) and empty leaves
+        gradcheckSparseLeaf("hybrid", Tensor.tensor(new long[][] {{2, 0, 2}}),
+                Tensor.tensor(new double[][] {{1, 2}, {3, 4}, {5, 6}}).mul(0.2), new int[] {3, 2},
+                s -> s.toDense().pow(2).mul(Tensor.arange(6).to(DType.FLOAT64).reshape(3, 2)).sum());
+        gradcheckSparseLeaf("empty", Tensor.zeros(DType.INT64, 2, 0), Tensor.zeros(0), new int[] {2, 3},
+                s -> Sparse.mm(s, d()).sum());
+    }
 }

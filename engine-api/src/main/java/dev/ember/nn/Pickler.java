@@ -125,6 +125,8 @@ final class Pickler {
             tensor((Tensor) o, depth);
         } else if (o instanceof dev.ember.sparse.SparseTensor) {
             sparse((dev.ember.sparse.SparseTensor) o, depth);
+        } else if (o instanceof dev.ember.sparse.SparseCsrTensor) {
+            compressed((dev.ember.sparse.SparseCsrTensor) o, depth);
         } else if (o instanceof DType) {
             String name = ((DType) o).torchName();
             global("torch", name.substring("torch.".length()));
@@ -168,7 +170,7 @@ final class Pickler {
             }
         } else {
             throw new IllegalArgumentException("cannot save a " + o.getClass().getName() + ": Ember writes Tensor, "
-                    + "SparseTensor, Map, List, String, integers, Double, Float, Boolean, DType, byte[] and null");
+                    + "SparseTensor, SparseCsrTensor, Map, List, String, integers, Double, Float, Boolean, DType, byte[] and null");
         }
     }
 
@@ -272,34 +274,69 @@ final class Pickler {
     }
 
     /**
-     * A sparse COO tensor as PyTorch pickles one: {@code _rebuild_sparse_tensor(_get_layout('torch.sparse_coo'),
-     * (indices, values, torch.Size(size)))}, the data tuple of 1.13 (2.x adds {@code is_coalesced}; both load this one).
+     * A sparse COO tensor as PyTorch 2.x pickles one (torch/_tensor.py since 2.1):
+     * {@code _rebuild_sparse_tensor(_get_layout('torch.sparse_coo'), (indices, values, torch.Size(size),
+     * is_coalesced))}, the flag kept, so a coalesced tensor loads coalesced (1.13 wrote no flag and cannot load this
+     * form; 2.x loads both).
      */
     private void sparse(dev.ember.sparse.SparseTensor s, int depth) {
         global("torch._utils", "_rebuild_sparse_tensor");
-        // torch.sparse_coo is one object: pickled once (_get_layout('torch.sparse_coo')), then fetched from the memo
-        if (!fetched(dev.ember.sparse.Layout.SPARSE_COO)) {
-            global("torch.serialization", "_get_layout");
-            save(new String("torch.sparse_coo"), depth + 1);
-            out.write(0x85); // TUPLE1
-            memoize(new Object());
-            out.write('R');
-            memoize(dev.ember.sparse.Layout.SPARSE_COO);
-        }
+        layout(dev.ember.sparse.Layout.SPARSE_COO, "torch.sparse_coo", depth);
+        out.write('('); // MARK: the data is a 4-tuple
         save(s._indices(), depth + 1);
         save(s._values(), depth + 1);
-        global("torch", "Size");
-        intTuple(s.shape());
-        out.write(0x85);
-        memoize(new Object());
-        out.write('R');
-        memoize(new Object());
-        out.write(0x87); // TUPLE3: the data
+        torchSize(s.shape());
+        out.write(s.isCoalesced() ? 0x88 : 0x89); // NEWTRUE / NEWFALSE
+        out.write('t');
         memoize(new Object());
         out.write(0x86); // TUPLE2: (layout, data)
         memoize(new Object());
         out.write('R');
         memoize(s);
+    }
+
+    /**
+     * A sparse CSR (or CSC) tensor as PyTorch 2.x pickles one: {@code _rebuild_sparse_tensor(_get_layout(
+     * 'torch.sparse_csr'), (crow_indices, col_indices, values, torch.Size(size)))} (CSC: {@code ccol_indices,
+     * row_indices}). 1.13 wrote {@code _rebuild_sparse_csr_tensor} instead (which Ember reads too).
+     */
+    private void compressed(dev.ember.sparse.SparseCsrTensor s, int depth) {
+        global("torch._utils", "_rebuild_sparse_tensor");
+        boolean csr = s.layout() == dev.ember.sparse.Layout.SPARSE_CSR;
+        layout(s.layout(), csr ? "torch.sparse_csr" : "torch.sparse_csc", depth);
+        out.write('('); // MARK: the data is a 4-tuple
+        save(csr ? s.crowIndices() : s.ccolIndices(), depth + 1);
+        save(csr ? s.colIndices() : s.rowIndices(), depth + 1);
+        save(s.values(), depth + 1);
+        torchSize(s.shape());
+        out.write('t');
+        memoize(new Object());
+        out.write(0x86); // TUPLE2: (layout, data)
+        memoize(new Object());
+        out.write('R');
+        memoize(s);
+    }
+
+    /** A layout, {@code _get_layout(name)}: one object, pickled once and then fetched from the memo. */
+    private void layout(dev.ember.sparse.Layout layout, String name, int depth) {
+        if (!fetched(layout)) {
+            global("torch.serialization", "_get_layout");
+            save(new String(name), depth + 1);
+            out.write(0x85); // TUPLE1
+            memoize(new Object());
+            out.write('R');
+            memoize(layout);
+        }
+    }
+
+    /** {@code torch.Size(size)}. */
+    private void torchSize(int[] size) {
+        global("torch", "Size");
+        intTuple(size);
+        out.write(0x85);
+        memoize(new Object());
+        out.write('R');
+        memoize(new Object());
     }
 
     /** One string object for every persistent id, as Python's interned literal is. */

@@ -41,10 +41,13 @@ import java.util.TreeMap;
  * exactly its element count times the element size, and each tensor's view must lie inside its storage, all in exact
  * arithmetic before anything is allocated for it. A malformed, corrupt or hostile file is an {@link IOException}
  * naming the file and the problem. Not read: the legacy pre-1.6 format, TorchScript archives
- * ({@code torch.jit.save}), and tensors Ember has no type for (complex32, quantized, sparse CSR/CSC, float8, unsigned
+ * ({@code torch.jit.save}), and tensors Ember has no type for (complex32, quantized, sparse BSR/BSC, float8, unsigned
  * wider than 8 bits). A sparse COO tensor ({@code _rebuild_sparse_tensor}) is read as a
- * {@link dev.ember.sparse.SparseTensor} (an SGD state dict's sparse momentum buffer, say), and {@link #save} writes one
- * as PyTorch 1.13 does (which 2.x reads too). Complex tensors (complex64 and complex128, {@code ComplexFloatStorage} and
+ * {@link dev.ember.sparse.SparseTensor} (an SGD state dict's sparse momentum buffer, say), coalesced where 2.x's file
+ * says it is, and {@link #save} writes one as PyTorch 2.x does, its {@code is_coalesced} flag included (1.13 wrote no
+ * flag and cannot read it). A sparse CSR or CSC tensor is read as a {@link dev.ember.sparse.SparseCsrTensor}, from
+ * 2.x's {@code _rebuild_sparse_tensor(torch.sparse_csr, (crow_indices, col_indices, values, size))} or 1.13's
+ * {@code _rebuild_sparse_csr_tensor}, and written as 2.x writes it. Complex tensors (complex64 and complex128, {@code ComplexFloatStorage} and
  * {@code ComplexDoubleStorage}) are read and written as PyTorch does, their parts interleaved.
  *
  * <p>{@link #save} writes the bytes {@code torch.save} writes for the same objects (pickle protocol 2, the same zip
@@ -182,7 +185,9 @@ public final class TorchSerialization {
     /**
      * Writes an object as {@code torch.save(obj, file)} does. It may be a {@link Tensor} (on any device: its whole
      * storage is written, as PyTorch does, and tensors sharing a storage share it in the file), a sparse COO
-     * {@link dev.ember.sparse.SparseTensor} ({@code _rebuild_sparse_tensor(layout, (indices, values, size))}), a {@link Map}
+     * {@link dev.ember.sparse.SparseTensor} ({@code _rebuild_sparse_tensor(layout, (indices, values, size,
+     * is_coalesced))}, as 2.x), a sparse CSR/CSC {@link dev.ember.sparse.SparseCsrTensor} ({@code
+     * _rebuild_sparse_tensor(layout, (compressed_indices, plain_indices, values, size))}, as 2.x), a {@link Map}
      * (a Python {@code dict}; a map {@link #load} read as an {@code OrderedDict} is written as one), a {@link List}
      * (a {@code list}), a {@link String}, an integer ({@link Long}, {@link Integer}, {@link Short}, {@link Byte},
      * {@link java.math.BigInteger}), a {@link Double} or {@link Float}, a {@link Boolean}, a {@link DType}, a

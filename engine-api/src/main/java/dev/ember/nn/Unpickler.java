@@ -64,6 +64,7 @@ final class Unpickler {
         // allowed by PyTorch, not representable in Ember: refused when called, with what they would have built
         REBUILD_TENSOR("torch._utils._rebuild_tensor"), REBUILD_TENSOR_V3("torch._utils._rebuild_tensor_v3"),
         REBUILD_QTENSOR("torch._utils._rebuild_qtensor"), REBUILD_SPARSE("torch._utils._rebuild_sparse_tensor"),
+        REBUILD_SPARSE_CSR("torch._utils._rebuild_sparse_csr_tensor"),
         REBUILD_META("torch._utils._rebuild_meta_tensor_no_storage"), REBUILD_NESTED("torch._utils._rebuild_nested_tensor"),
         REBUILD_WRAPPER("torch._utils._rebuild_wrapper_subclass"),
         REBUILD_FROM_NUMPY("torch._utils._rebuild_device_tensor_from_numpy"),
@@ -573,7 +574,7 @@ final class Unpickler {
                     case "torch.sparse_coo":
                         return dev.ember.sparse.Layout.SPARSE_COO;
                     case "torch.sparse_csr":
-                        return dev.ember.sparse.Layout.SPARSE_CSR; // refused by _rebuild_sparse_tensor
+                        return dev.ember.sparse.Layout.SPARSE_CSR;
                     case "torch.sparse_csc":
                         return dev.ember.sparse.Layout.SPARSE_CSC;
                     default:
@@ -582,6 +583,12 @@ final class Unpickler {
             }
             case REBUILD_SPARSE:
                 return rebuildSparse(args);
+            case REBUILD_SPARSE_CSR: // 1.13's writer of a CSR tensor (2.x's is _rebuild_sparse_tensor)
+                if (args.size() != 2 || args.get(0) != dev.ember.sparse.Layout.SPARSE_CSR || !isTuple(args.get(1))) {
+                    throw error("torch._utils._rebuild_sparse_csr_tensor called with arguments other than "
+                            + "(torch.sparse_csr, tuple)");
+                }
+                return rebuildCompressed(dev.ember.sparse.Layout.SPARSE_CSR, (List<?>) args.get(1));
             case REBUILD_PARAMETER:
             case REBUILD_PARAMETER_WITH_STATE: {
                 int n = c == Callable.REBUILD_PARAMETER ? 3 : 4;
@@ -620,10 +627,11 @@ final class Unpickler {
     }
 
     /**
-     * {@code _rebuild_sparse_tensor(layout, data)} of a COO tensor: {@code (indices, values, size[, is_coalesced])} (2.x
-     * adds the flag: a coalesced tensor is coalesced again, which keeps its entries), checked as
-     * {@link dev.ember.sparse.Sparse#cooTensor} checks it (PyTorch validates a loaded sparse tensor too). A CSR or CSC
-     * tensor's file is refused (PyTorch 1.13 cannot write one; Ember reads none yet).
+     * {@code _rebuild_sparse_tensor(layout, data)}: of a COO tensor {@code (indices, values, size[, is_coalesced])} (2.x
+     * adds the flag, kept: {@link dev.ember.sparse.Sparse#cooTensor(Tensor, Tensor, int[], Boolean)}), checked as
+     * {@link dev.ember.sparse.Sparse#cooTensor} checks it (PyTorch validates a loaded sparse tensor too); of a CSR or
+     * CSC tensor (2.x) {@code (compressed_indices, plain_indices, values, size)}, checked as
+     * {@link dev.ember.sparse.Sparse#sparseCsrTensor} checks it.
      */
     private Object rebuildSparse(List<?> args) throws IOException {
         if (args.size() != 2 || !(args.get(0) instanceof dev.ember.sparse.Layout) || !isTuple(args.get(1))) {
@@ -631,7 +639,7 @@ final class Unpickler {
         }
         dev.ember.sparse.Layout layout = (dev.ember.sparse.Layout) args.get(0);
         if (layout != dev.ember.sparse.Layout.SPARSE_COO) {
-            throw error("the file holds a sparse tensor of layout " + layout + "; Ember reads sparse COO tensors only");
+            return rebuildCompressed(layout, (List<?>) args.get(1));
         }
         List<?> data = (List<?>) args.get(1);
         if (!(data.size() == 3 || data.size() == 4 && data.get(3) instanceof Boolean)
@@ -649,9 +657,37 @@ final class Unpickler {
             size[i] = (int) (long) (Long) o;
         }
         try {
-            dev.ember.sparse.SparseTensor t = dev.ember.sparse.Sparse.cooTensor((Tensor) data.get(0), (Tensor) data.get(1),
-                    size);
-            return data.size() == 4 && (Boolean) data.get(3) ? t.coalesce() : t;
+            // 2.x's flag as its sparse_coo_tensor(..., is_coalesced=flag) keeps it (the entries checked); 1.13's none
+            return dev.ember.sparse.Sparse.cooTensor((Tensor) data.get(0), (Tensor) data.get(1), size,
+                    data.size() == 4 ? (Boolean) data.get(3) : null);
+        } catch (IllegalArgumentException e) {
+            throw error("a sparse tensor of the file is invalid: " + e.getMessage());
+        }
+    }
+
+    /** A CSR or CSC tensor from {@code (compressed_indices, plain_indices, values, size)}. */
+    private Object rebuildCompressed(dev.ember.sparse.Layout layout, List<?> data) throws IOException {
+        if (data.size() != 4 || !(data.get(0) instanceof Tensor) || !(data.get(1) instanceof Tensor)
+                || !(data.get(2) instanceof Tensor) || !(data.get(3) instanceof List)) {
+            throw error("a " + layout + " tensor rebuilt from data other than (compressed_indices, plain_indices, "
+                    + "values, size)");
+        }
+        List<?> sizes = (List<?>) data.get(3);
+        int[] size = new int[sizes.size()];
+        for (int i = 0; i < size.length; i++) {
+            Object o = sizes.get(i);
+            if (!(o instanceof Long) || (Long) o < 0 || (Long) o > Integer.MAX_VALUE) {
+                throw error("a sparse tensor's size holds " + describe(o));
+            }
+            size[i] = (int) (long) (Long) o;
+        }
+        try {
+            Tensor compressed = (Tensor) data.get(0);
+            Tensor plain = (Tensor) data.get(1);
+            Tensor values = (Tensor) data.get(2);
+            return layout == dev.ember.sparse.Layout.SPARSE_CSR
+                    ? dev.ember.sparse.Sparse.sparseCsrTensor(compressed, plain, values, size)
+                    : dev.ember.sparse.Sparse.sparseCscTensor(compressed, plain, values, size);
         } catch (IllegalArgumentException e) {
             throw error("a sparse tensor of the file is invalid: " + e.getMessage());
         }

@@ -110,6 +110,24 @@ public final class CosineAnnealingWarmRestarts extends LRScheduler {
         tCurFloat = true; // PyTorch's T_cur takes the float epoch's type (and stays a float from then on)
     }
 
+    /**
+     * Jumps to a whole epoch, as PyTorch's {@code step(epoch)} with a Python int: {@code T_cur} stays an int where
+     * PyTorch's does ({@code epoch} itself below {@code T_0}, {@code epoch % T_0} with {@code T_mult} 1) and becomes a
+     * float where PyTorch's true division makes it one ({@code epoch - T_0 (T_mult^n - 1) / (T_mult - 1)} with
+     * {@code T_mult} above 1, and from then on through {@link #step()}), which {@link #stateDict()} shows as PyTorch
+     * prints it ({@code 'T_cur': 2} or {@code 'T_cur': 2.0}).
+     *
+     * @throws IllegalArgumentException for a negative epoch ({@code Expected non-negative epoch, but got -1}), with
+     *     nothing changed
+     */
+    public void step(long epoch) {
+        if (epoch < 0) {
+            throw new IllegalArgumentException("Expected non-negative epoch, but got " + epoch);
+        }
+        jump(epoch, true);
+        tCurFloat = epoch >= t0 && tMult != 1;
+    }
+
     private void jump(double epoch, boolean given) {
         if (!(epoch >= 0)) {
             throw new IllegalArgumentException("Expected non-negative epoch, but got " + Format.repr(epoch));

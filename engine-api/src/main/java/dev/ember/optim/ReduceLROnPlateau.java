@@ -49,7 +49,61 @@ public final class ReduceLROnPlateau extends LRScheduler {
     }
 
     /**
-     * The schedule with every option; {@code minLrs} holds one lower bound for every group or one per group.
+     * The schedule with every option and one lower bound for every group, as PyTorch's scalar {@code min_lr}: its
+     * {@code default_min_lr} is {@code minLr}, so a group added to the optimizer later gets it too.
+     *
+     * @throws IllegalArgumentException as {@link #ReduceLROnPlateau(Optimizer, String, double, int, double, String, int,
+     *     double[], double)}
+     */
+    public ReduceLROnPlateau(Optimizer optimizer, String mode, double factor, int patience, double threshold,
+                             String thresholdMode, int cooldown, double minLr, double eps) {
+        this(optimizer, mode, factor, patience, threshold, thresholdMode, cooldown, new double[] {minLr}, eps);
+    }
+
+    /**
+     * The schedule with every option and one lower bound per group, as PyTorch's list {@code min_lr}: the list must hold
+     * one bound for each group (a one-element list too: it is not a scalar), and {@code default_min_lr} is None, so
+     * reducing the rates after a group was added to the optimizer fails (PyTorch's RuntimeError).
+     *
+     * @throws IllegalArgumentException with PyTorch's message for a list of another length than the groups
+     *     ({@code expected 1 min_lrs, got 2}), for a null list or element, and as {@link #ReduceLROnPlateau(Optimizer,
+     *     String, double, int, double, String, int, double[], double)}
+     */
+    public ReduceLROnPlateau(Optimizer optimizer, String mode, double factor, int patience, double threshold,
+                             String thresholdMode, int cooldown, List<Double> minLrs, double eps) {
+        this(optimizer, mode, factor, patience, threshold, thresholdMode, cooldown, listed(optimizer, factor, minLrs),
+                eps);
+        defaultMinLr = null;
+    }
+
+    private static double[] listed(Optimizer optimizer, double factor, List<Double> minLrs) {
+        if (!(factor < 1.0)) {
+            throw new IllegalArgumentException("Factor should be < 1.0.");
+        }
+        if (optimizer == null) {
+            throw new IllegalArgumentException("NoneType is not an Optimizer");
+        }
+        if (minLrs == null) {
+            throw new IllegalArgumentException("min_lr must not be null");
+        }
+        int n = optimizer.paramGroups().size();
+        if (minLrs.size() != n) {
+            throw new IllegalArgumentException("expected " + n + " min_lrs, got " + minLrs.size());
+        }
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) {
+            if (minLrs.get(i) == null) {
+                throw new IllegalArgumentException("min_lr must not be null");
+            }
+            out[i] = minLrs.get(i);
+        }
+        return out;
+    }
+
+    /**
+     * The schedule with every option; {@code minLrs} holds one lower bound for every group (a one-element array: the
+     * scalar form, {@code default_min_lr} set) or one per group (the list form; for PyTorch's one-element list, whose
+     * length must equal the groups', use the {@code List} constructor).
      *
      * @throws IllegalArgumentException with PyTorch's messages for a factor of 1 or more ({@code Factor should be <
      *     1.0.}), a {@code minLrs} of another length than the groups, an unknown mode or threshold mode; and for a null
@@ -141,8 +195,15 @@ public final class ReduceLROnPlateau extends LRScheduler {
      * {@code patience} bad ones. All or nothing: a rate the optimizer refuses changes nothing.
      */
     public void step(double metrics) {
+        step(metrics, lastEpoch + 1);
+    }
+
+    /**
+     * Ends an epoch with the metric's value and sets {@code last_epoch} to {@code epoch}, as PyTorch's deprecated
+     * {@code step(metrics, epoch)} (the epoch only sets the counter: the reduction works as {@link #step(double)}).
+     */
+    public void step(double metrics, long epoch) {
         double current = metrics;
-        long epoch = lastEpoch + 1;
         double newBest = best;
         long bad = numBadEpochs;
         long cool = cooldownCounter;

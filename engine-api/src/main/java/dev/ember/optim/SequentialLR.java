@@ -23,13 +23,27 @@ public final class SequentialLR extends LRScheduler {
      *     null optimizer, list or element
      */
     public SequentialLR(Optimizer optimizer, List<LRScheduler> schedulers, List<Integer> milestones) {
+        this(optimizer, schedulers, milestones, -1);
+    }
+
+    /**
+     * The sequence resumed after epoch {@code lastEpoch}, as PyTorch's {@code last_epoch} argument (-1: a new
+     * sequence): the sequence's own epoch starts at {@code lastEpoch + 1}, so its steps pick the scheduler (and meet
+     * the milestones) from there; as in PyTorch, the rates still go back to the groups' {@code initial_lr} and only the
+     * first scheduler's initial step runs again (resume the wrapped schedulers with their own {@code lastEpoch}, or load
+     * a state dict, to continue their schedules).
+     *
+     * @throws IllegalArgumentException as {@link #SequentialLR(Optimizer, List, List)}, and for a group without
+     *     {@code initial_lr} (PyTorch's {@code KeyError: 'initial_lr'}), with nothing changed
+     */
+    public SequentialLR(Optimizer optimizer, List<LRScheduler> schedulers, List<Integer> milestones, long lastEpoch) {
         super(checked(optimizer, schedulers, milestones), false);
         this.schedulers = List.copyOf(schedulers);
         this.milestones = new long[milestones.size()];
         for (int i = 0; i < this.milestones.length; i++) {
             this.milestones[i] = milestones.get(i);
         }
-        lastEpoch = 0; // last_epoch + 1
+        this.lastEpoch = lastEpoch + 1; // PyTorch's last_epoch + 1
         // reset the rates to the initial ones, undo the schedulers' initial steps, redo the first one's
         for (ParamGroup g : optimizer.paramGroups()) {
             g.putScheduled("lr", g.getDouble("initial_lr"));

@@ -45,6 +45,34 @@ public final class Sparse {
     }
 
     /**
+     * {@code torch.sparse_coo_tensor(indices, values, size, is_coalesced=...)} (PyTorch 2.x): {@code null} as
+     * {@link #cooTensor(Tensor, Tensor, int...)}; {@code false} flags the tensor uncoalesced; {@code true} flags it
+     * coalesced, keeping the indices and values given (no copy, as PyTorch's), after checking what PyTorch leaves to
+     * the caller: that the entries are sorted and unique. What {@link dev.ember.nn.TorchSerialization} and
+     * {@link dev.ember.nn.utils.Checkpoint} use to load a tensor saved coalesced as such.
+     *
+     * @throws IllegalArgumentException as {@link #cooTensor(Tensor, Tensor, int...)}, and for {@code true} with entries
+     *     that are not sorted and unique
+     */
+    public static SparseTensor cooTensor(Tensor indices, Tensor values, int[] size, Boolean isCoalesced) {
+        SparseTensor t = cooTensor(indices, values, size);
+        if (isCoalesced == null) {
+            return t;
+        }
+        if (isCoalesced && t.nnz() > 1) {
+            long[] lin = SparseTensor.linearIndex(t.rawIndices(), t.shape()).toLongArray();
+            for (int i = 1; i < lin.length; i++) {
+                if (lin[i] <= lin[i - 1]) {
+                    throw new IllegalArgumentException("is_coalesced=True, but the indices are not sorted and unique "
+                            + "(entry " + i + "): coalesce() the tensor instead");
+                }
+            }
+        }
+        return new SparseTensor(t.rawIndices(), t.rawValues(), t.shape(), isCoalesced,
+                "SparseCooTensorWithDimsAndTensorsBackward0");
+    }
+
+    /**
      * A sparse COO tensor whose size is inferred, as {@code torch.sparse_coo_tensor(indices, values)}: each sparse dim
      * one past its largest index (0 without entries), then the values' dense shape.
      */
@@ -652,5 +680,66 @@ public final class Sparse {
             case COMPLEX128: return "ComplexDouble";
             default: return t.toString();
         }
+    }
+
+    // ------------------------------------------------------------------ autograd.grad with sparse inputs
+
+    /**
+     * {@code torch.autograd.grad(outputs, inputs)} with sparse COO inputs: the gradient of the scalar {@code outputs}
+     * with respect to each sparse tensor, a sparse tensor over its coalesced entries (PyTorch's: the backward formulas'
+     * {@code sparse_mask(input.coalesce())}), as the leaf's {@link SparseTensor#grad()} would be after one pass; no
+     * {@code grad} field is touched. The graph is freed after.
+     *
+     * @throws IllegalArgumentException as {@link dev.ember.Autograd#grad(List, List)} (PyTorch's messages: an input
+     *     that does not require grad, one the outputs do not use, a null list or element)
+     */
+    public static List<SparseTensor> grad(List<Tensor> outputs, List<SparseTensor> inputs) {
+        return grad(outputs, inputs, null, false, false, false);
+    }
+
+    /**
+     * {@code torch.autograd.grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused)} with sparse
+     * COO inputs (see {@link #grad(List, List)}): an unused input's gradient is null with {@code allowUnused}; with
+     * {@code createGraph} the gradients carry a history ({@code SparseMaskBackward0}, as PyTorch's), so a function of
+     * them differentiates again (into the sparse leaves' {@link SparseTensor#grad()} and dense tensors alike).
+     *
+     * @param outputs the differentiated outputs
+     * @param inputs the sparse tensors to differentiate with respect to; each must require grad
+     * @param gradOutputs the vectors of the vector-Jacobian product, one per output (null for scalars)
+     * @param retainGraph keep the graph for another pass
+     * @param createGraph record the gradients' computation
+     * @param allowUnused give null for an input the outputs do not use instead of failing
+     * @return one sparse gradient per input (null for an unused one), coalesced
+     */
+    public static List<SparseTensor> grad(List<Tensor> outputs, List<SparseTensor> inputs, List<Tensor> gradOutputs,
+                                          boolean retainGraph, boolean createGraph, boolean allowUnused) {
+        if (inputs == null) {
+            throw new IllegalArgumentException("grad(): argument 'inputs' must be a sequence of Tensors, not NoneType");
+        }
+        List<Tensor> values = new ArrayList<>(inputs.size());
+        for (int i = 0; i < inputs.size(); i++) {
+            SparseTensor s = inputs.get(i);
+            if (s == null) {
+                throw new IllegalArgumentException("grad(): argument 'inputs' (position 2) must contain Tensors, but "
+                        + "element " + i + " is NoneType");
+            }
+            values.add(s.rawValues());
+        }
+        List<Tensor> perEntry = dev.ember.Autograd.grad(outputs, values, gradOutputs, retainGraph, createGraph,
+                allowUnused);
+        List<SparseTensor> out = new ArrayList<>(inputs.size());
+        for (int i = 0; i < inputs.size(); i++) {
+            Tensor gv = perEntry.get(i);
+            if (gv == null) {
+                out.add(null);
+            } else if (createGraph) {
+                out.add(inputs.get(i).onCoalescedPattern(gv));
+            } else {
+                try (GradMode off = Ember.noGrad()) {
+                    out.add(inputs.get(i).onCoalescedPattern(gv.detach()));
+                }
+            }
+        }
+        return java.util.Collections.unmodifiableList(out);
     }
 }

@@ -140,8 +140,8 @@ public final class SparseTensor implements AutoCloseable {
      * {@code torch.sparse.sum(s)} (whose gradient values are an expanded view, which PyTorch's sparse add concatenates).
      * Through {@code t()}/{@code transpose} PyTorch's gradient lists the entries in the transposed order, flagged
      * uncoalesced; Ember's is coalesced. The same tensor coalesced gives the same values. {@code autograd.grad} with a
-     * sparse input, and create_graph
-     * through a sparse leaf's gradient, are not supported.
+     * sparse input is {@link Sparse#grad(List, List)}; create_graph through a leaf's {@code .grad} (backward) is not
+     * supported.
      *
      * @param requiresGrad whether the leaf requires grad
      * @return this tensor
@@ -246,7 +246,8 @@ public final class SparseTensor implements AutoCloseable {
         }
         dev.ember.TensorScope.escape(idx);
         dev.ember.TensorScope.escape(vals);
-        return new SparseTensor(idx, vals, size.clone(), true, null);
+        // named as PyTorch's gradient with a history (create_graph): a gradient without one has no node
+        return new SparseTensor(idx, vals, size.clone(), true, "SparseMaskBackward0");
     }
 
     /**

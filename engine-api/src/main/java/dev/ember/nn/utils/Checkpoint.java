@@ -114,6 +114,7 @@ public final class Checkpoint {
                 size.add((long) d);
             }
             parts.put("size", size);
+            parts.put("coalesced", sp.isCoalesced()); // PyTorch 2.x's torch.save keeps is_coalesced too
             Map<String, Object> ref = new LinkedHashMap<>();
             ref.put(SPARSE, parts);
             return ref;
@@ -164,7 +165,10 @@ public final class Checkpoint {
                     dims[k] = n.intValue();
                 }
                 try {
-                    return dev.ember.sparse.Sparse.cooTensor((Tensor) i, (Tensor) vals, dims);
+                    // the flag as saved (a checkpoint written before it was kept has none: uncoalesced, as then)
+                    Object flag = parts.get("coalesced");
+                    return dev.ember.sparse.Sparse.cooTensor((Tensor) i, (Tensor) vals, dims,
+                            flag instanceof Boolean b ? b : null);
                 } catch (IllegalArgumentException ex) {
                     throw new IOException(file + ": a sparse state tensor of the checkpoint is invalid: "
                             + ex.getMessage(), ex);
