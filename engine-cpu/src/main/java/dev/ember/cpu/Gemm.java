@@ -40,14 +40,16 @@ final class Gemm {
      */
     private static final int STORE_COST = Integer.getInteger("ember.cpu.gemmStoreCost", 64);
     /**
-     * What packing one element of a B stored by columns costs in the cost model, in multiply-adds: a transposing copy,
-     * one scalar store a column apart per element, twice the 16 of a row-wise copy. Measured one thread on the AMD EPYC
-     * (RESULTS.md, session 34): packing W^T for [8, 1024] x [1024, 1024]^T took about 0.5 of its 0.66 ms, some 32
-     * multiply-add times an element at the tile kernel's rate; at 32 a Linear layer's {@code x W^T} at 128 rows runs as
-     * {@code (W x^T)^T} with W in place, [128, 1024] x [4096, 1024]^T in 6.9-7.1 ms against 9.7-10.1 plain (1.65-1.67
-     * against 1.92 at 1024 outputs); the GPT's, LeNet's and the convolutions' products keep their plans.
+     * What packing one element of a B stored by columns costs in the cost model, in multiply-adds: since session 35 a
+     * transposing copy of vector-length squares in registers ({@link MicroKernels#packColumns}), as cheap here as the
+     * row-wise copy's 16. Session 34 set 32 for the scalar copy, one store a panel row apart per element. Measured one
+     * thread on the AMD EPYC (RESULTS.md, session 35: {@code x W^T}, [m, 1024] x [n, 1024]^T at n 1024 and 4096, each
+     * orientation forced): W^T packed now beats W in place from 112 rows (5.9 against 6.3 ms at n 4096) and is level
+     * at 128 (6.5-6.6 against 6.6), in place still wins at 96 (4.9 against 5.2); the model at 16 ties at
+     * {@code m = k / 8} with two depth blocks (ties keep the plain orientation) and takes W in place below. The GPT's,
+     * LeNet's and the convolutions' products keep their plans. {@code -Dember.cpu.gemmPackCost=N} (to compare).
      */
-    static final long TRANSPOSING_PACK_COST = 32;
+    static final long TRANSPOSING_PACK_COST = Long.getLong("ember.cpu.gemmPackCost", 16);
     /** {@code -Dember.cpu.gemmSplitDepth=false} turns off {@link #splitsDepth} (to compare). */
     private static final boolean SPLIT_DEPTH = !"false".equals(System.getProperty("ember.cpu.gemmSplitDepth"));
     /** Operand panels used by more than this many tiles are packed; fewer are read where they lie. */
@@ -184,7 +186,8 @@ final class Gemm {
      * C = A B and C^T = B^T A^T are the same product: the orientation and tile shape that waste less of the kernel's
      * tiles and pack less ({@link #cost}); ties keep the plain orientation and the first shape. A convolution's weight
      * gradient, [16 x 100] x [100 x 150], runs twice as fast transposed; a Linear layer's {@code x W^T} at a batch of
-     * 8 to 128 runs transposed with W in place (on AVX-512) (at 8 to 16, in the one-vector tile). Products under
+     * 8 to 96 runs transposed with W in place (on AVX-512) (at 8 to 16, in the one-vector tile), from 112 plain with
+     * W^T packed. Products under
      * {@link #PARALLEL_WORK} multiply-adds skip the shapes that serve only large ones.
      */
     static Plan plan(MicroKernels kernels, int m, int n, int k, int ars, int acs, int brs, int bcs, int crs, int ccs) {
@@ -429,9 +432,9 @@ final class Gemm {
                 int kc = Math.min(kcb, k - pc);
                 boolean add = accumulate || pc > 0;
                 if (packAllB) {
-                    packB(b, bo, brs, bcs, pc, kc, jc, nc, nr, 0, colPanels, bp);
+                    packB(kernels, b, bo, brs, bcs, pc, kc, jc, nc, nr, 0, colPanels, bp);
                 } else if (fullColPanels < colPanels) {
-                    packB(b, bo, brs, bcs, pc, kc, jc, nc, nr, fullColPanels, colPanels, bp);
+                    packB(kernels, b, bo, brs, bcs, pc, kc, jc, nc, nr, fullColPanels, colPanels, bp);
                 }
                 // the task grid: rows first, then column panels when rows alone cannot feed every thread
                 long work = (long) m * nc * kc;
@@ -599,8 +602,8 @@ final class Gemm {
      * Packs the column panels {@code [first, last)} of {@code B[pc:pc+kc, jc:jc+nc]} into NR-wide panels
      * (zero-padded) from the start of {@code bp}, split across the worker pool when the block is large.
      */
-    private static void packB(float[] b, int bo, int brs, int bcs, int pc, int kc, int jc, int nc, int nr,
-                              int first, int last, float[] bp) {
+    private static void packB(MicroKernels kernels, float[] b, int bo, int brs, int bcs, int pc, int kc, int jc, int nc,
+                              int nr, int first, int last, float[] bp) {
         int panels = last - first;
         int parts = (long) kc * panels * nr < (1 << 16) ? 1 : Math.min(panels, CpuThreads.threads() * 2);
         List<Runnable> tasks = new ArrayList<>();
@@ -635,7 +638,12 @@ final class Gemm {
                             java.util.Arrays.fill(bp, base + p * nr + w, base + (p + 1) * nr, 0f);
                         }
                     }
-                    // B stored by columns (a transposed operand): walk each column contiguously
+                    if (brs == 1) {
+                        // B stored by columns (a transposed operand): the kernel's transposing copy
+                        kernels.packColumns(b, src0, bcs, kc, w, bp, base, nr);
+                        continue;
+                    }
+                    // neither B's rows nor its columns contiguous: walk each column
                     for (int j = 0; j < w; j++) {
                         int src = src0 + j * bcs;
                         int dst = base + j;

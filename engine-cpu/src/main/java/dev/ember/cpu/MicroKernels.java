@@ -51,6 +51,22 @@ abstract class MicroKernels {
     abstract void sgemmTile(int kc, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int brs, float[] c, int cOff,
                             int crs, int ccs, int h, int w, boolean add, float[] scratch);
 
+    /**
+     * The transposing pack of a B stored by columns: {@code w} columns, column {@code j} at
+     * {@code b[src + j * bcs + p]} for depth {@code p < kc}, into a panel {@code nr} floats wide,
+     * {@code bp[base + p * nr + j]} (columns {@code w} to {@code nr} are the caller's). This one walks each column and
+     * stores one float a panel row apart; the Vector API kernel transposes vector-length squares in registers.
+     */
+    void packColumns(float[] b, int src, int bcs, int kc, int w, float[] bp, int base, int nr) {
+        for (int j = 0; j < w; j++) {
+            int col = src + j * bcs;
+            int dst = base + j;
+            for (int p = 0; p < kc; p++) {
+                bp[dst + p * nr] = b[col + p];
+            }
+        }
+    }
+
     /** Stores the {@code h x w} corner of a row-major tile (row length {@code ld}) into C, adding when asked. */
     static void store(float[] tile, int ld, float[] c, int cOff, int crs, int ccs, int h, int w, boolean add) {
         if (crs == 1) {

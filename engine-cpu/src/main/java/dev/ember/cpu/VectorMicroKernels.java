@@ -138,6 +138,16 @@ final class VectorMicroKernels extends MicroKernels {
                 + (packedForm ? "packed" : "strided") + " loop)";
     }
 
+    /** In registers, a vector-length square at a time ({@link VectorTranspose}), where the vector length has one. */
+    @Override
+    void packColumns(float[] b, int src, int bcs, int kc, int w, float[] bp, int base, int nr) {
+        if (VectorTranspose.APPLIES) {
+            VectorTranspose.packColumns(b, src, bcs, kc, w, bp, base, nr);
+        } else {
+            super.packColumns(b, src, bcs, kc, w, bp, base, nr);
+        }
+    }
+
     @Override
     void sgemmTile(int kc, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int brs, float[] c, int cOff,
                    int crs, int ccs, int h, int w, boolean add, float[] scratch) {

@@ -295,4 +295,77 @@ class GemmTest {
             }
         }
     }
+
+    @Test
+    void transposingPackCopiesEveryColumnExactly() {
+        // the pack of a B stored by columns (session 35: vector-length squares transposed in registers, the scalar
+        // copy at the edges) against its definition, bit for bit: depths and widths under, at and past one and two
+        // squares of 8 and 16, a panel wider than the columns packed, an offset source with a column gap; floats
+        // outside the packed columns keep their sentinel
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
+            int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+            assertEquals(lanes == 8 || lanes == 16, VectorTranspose.APPLIES, "squares of " + lanes);
+        }
+        Random rnd = new Random(17);
+        int[] depths = {1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 100, 512, 515};
+        int[] widths = {1, 7, 8, 9, 15, 16, 17, 31, 32};
+        for (MicroKernels mk : kernels()) {
+            for (int nr : new int[] {mk.nr(), 32}) {
+                for (int kc : depths) {
+                    for (int w : widths) {
+                        if (w > nr) {
+                            continue;
+                        }
+                        int bcs = kc + 5;
+                        int src = 3;
+                        float[] b = centred(rnd, src + w * bcs + 2);
+                        int base = 4;
+                        float[] bp = new float[base + kc * nr + 3];
+                        java.util.Arrays.fill(bp, Float.NaN);
+                        mk.packColumns(b, src, bcs, kc, w, bp, base, nr);
+                        for (int i = 0; i < bp.length; i++) {
+                            int q = i - base;
+                            int p = Math.floorDiv(q, nr);
+                            int j = Math.floorMod(q, nr);
+                            boolean packed = q >= 0 && p < kc && j < w;
+                            float want = packed ? b[src + j * bcs + p] : Float.NaN;
+                            assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(bp[i]),
+                                    mk.name() + " nr " + nr + " kc " + kc + " w " + w + " at " + i);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void linearLayersFromAHundredRowsPackTheWeight() {
+        // x W^T at 112 to 200 rows (session 35): with the faster transposing pack the plain orientation packs W^T;
+        // every kernel against the float64 reference, depths and widths that are no multiple of a tile or a square
+        Random rnd = new Random(19);
+        for (int[] s : new int[][] {{112, 530, 70}, {130, 1030, 45}, {200, 300, 129}}) {
+            for (MicroKernels mk : kernels()) {
+                checkDepthContiguous(mk, rnd, s[0], s[1], s[2]);
+            }
+        }
+        if (ElementwiseKernels.loops() != null) {
+            MicroKernels mk = MicroKernels.get();
+            for (int n : new int[] {1024, 4096}) {
+                // 192 rows and more pack W^T on any machine; 96 rows keep W in place where vectors hold 16 floats
+                for (int m : new int[] {192, 256}) {
+                    assertTrue(!Gemm.plan(mk, m, n, 1024, 1024, 1, 1, 1024, n, 1).transposed(), m + " x " + n);
+                }
+                Gemm.Plan at96 = Gemm.plan(mk, 96, n, 1024, 1024, 1, 1, 1024, n, 1);
+                assertTrue(mk.nr() != 32 || at96.transposed(), "96 x " + n + ": " + at96);
+                // at 128 rows and a depth of 1024 in two L2 blocks the model ties (the pack's cost against storing C
+                // by columns twice; measured level, RESULTS.md session 35) and keeps the plain orientation; the
+                // cost of 32 an element before took W in place
+                Gemm.Plan at128 = Gemm.plan(mk, 128, n, 1024, 1024, 1, 1, 1024, n, 1);
+                int max = Gemm.kcMax(at128.shape().mr(), at128.shape().nr());
+                if (mk.nr() == 32 && (1024 + max - 1) / max == 2) {
+                    assertTrue(!at128.transposed(), "128 x " + n + ": " + at128);
+                }
+            }
+        }
+    }
 }
