@@ -1658,8 +1658,9 @@ class OutsiderPrograms9Test extends Float64DefaultDtype {
      * The float32 gradients judged by the float64 gradients of the same float32 numbers ({@code prefix + "grad64."}):
      * through this UNet PyTorch's own float32 gradients ({@code prefix + "grad."}) are up to 1.4e-4 from them (relative
      * to a twentieth of each tensor's largest), and the attention's k biases, zero in exact arithmetic, are all noise;
-     * so each of Ember's must be no further from the float64 gradient than twice PyTorch's, plus 1e-6 of the tensor's
-     * largest float64 magnitude (float32's rounding where PyTorch's happens to be nearer).
+     * so each of Ember's must be no further from the float64 gradient than twice PyTorch's, plus 4e-6 of the tensor's
+     * largest float64 magnitude (float32's rounding where PyTorch's happens to be nearer: with AVX2's vectors and tiles,
+     * {@code -XX:UseAVX=2}, a convolution bias's sum was 1.1e-6 from float64 where PyTorch's was 3.8e-7).
      */
     private static void assertFloat32GradsAsNearAsPyTorchs(String prefix, Module m) {
         assertFloat32GradsAsNearAsPyTorchs(prefix, m, 2);
@@ -1676,7 +1677,7 @@ class OutsiderPrograms9Test extends Float64DefaultDtype {
             double errTorch = torch32.to(g64.dtype()).sub(g64).abs().max().item();
             double errEmber = ember32.to(g64.dtype()).sub(g64).abs().max().item();
             double scale = g64.abs().max().item();
-            assertTrue(errEmber <= factor * errTorch + 1e-6 * scale, p.getKey() + ": Ember's float32 gradient is "
+            assertTrue(errEmber <= factor * errTorch + 4e-6 * scale, p.getKey() + ": Ember's float32 gradient is "
                     + errEmber + " from the float64 one, PyTorch's " + errTorch);
             compared++;
         }
