@@ -380,6 +380,57 @@ ref = torch.ops.quantized.add(torch._make_per_tensor_quantized_tensor(torch.tens
 print("fma: this PyTorch's kernel differs from the AVX2 transcription at %s (its CPU capability's vector width)"
       % np.nonzero(ref != fma_sum)[0].tolist(), file=sys.stderr)
 
+# Quantization-aware training: prepare_qat (x86's default QAT qconfig: fused moving-average fake quantizers, per-channel
+# weights), three SGD steps, then convert; the trained state (weights and every fake quantizer's buffers) is written so
+# the test converts exactly what PyTorch converted.
+torch.manual_seed(3)
+qm = nn.Sequential(tq.QuantStub(), nn.Conv2d(1, 3, 3), nn.ReLU(), nn.Flatten(), nn.Linear(3 * 6 * 6, 4),
+                   tq.DeQuantStub())
+for k, v in qm.state_dict().items():
+    emit("qat.float." + k, v)
+qm.train()
+qm.qconfig = tq.get_default_qat_qconfig("x86")
+tq.prepare_qat(qm, inplace=True)
+text("qat.prepared", str(qm))
+opt = torch.optim.SGD(qm.parameters(), lr=0.1)
+qxs = torch.randn(3, 4, 1, 8, 8)
+qys = torch.randint(0, 4, (3, 4))
+emit("qat.xs", qxs)
+emit("qat.ys", qys)
+for i in range(3):
+    opt.zero_grad()
+    loss = F.cross_entropy(qm(qxs[i]), qys[i])
+    loss.backward()
+    opt.step()
+    lines.append("qat.loss.%d %r" % (i, loss.item()))
+qm.eval()
+for k, v in qm.state_dict().items():
+    emit("qat.trained." + k, v)
+tq.convert(qm, inplace=True)
+text("qat.converted", str(qm))
+for name, idx in (("conv", 1), ("fc", 4)):
+    lines.append("qat.%s.out_qparams %r %d" % (name, qm[idx].scale, qm[idx].zero_point))
+    emit("qat.%s.weight.ints" % name, qm[idx].weight().int_repr())
+qx = torch.quantize_per_tensor(x[:, :, :8, :8], float(qm[0].scale), int(qm[0].zero_point), torch.quint8)
+q = qx.int_repr().numpy().astype(np.int64)
+c = qm[1]
+q = qconv_ints(q, qx.q_zero_point(), qx.q_scale(), c.weight(), c.bias().detach().numpy(), (1, 1), (0, 0), (1, 1), 1,
+               c.scale, c.zero_point)
+emit("qat.ints.conv", torch.tensor(q))
+q = np.maximum(q, c.zero_point).reshape(q.shape[0], -1)
+f = qm[4]
+sc, zp = scales_of(f.weight())
+q = qlinear_ints(q - c.zero_point, f.weight().int_repr().numpy().astype(np.int64), sc, zp, f.bias().detach().numpy(),
+                 c.scale, f.scale, f.zero_point, False)
+emit("qat.ints.fc", torch.tensor(q))
+out = torch._make_per_tensor_quantized_tensor(torch.tensor(q, dtype=torch.uint8), f.scale, f.zero_point).dequantize()
+emit("qat.out", out)
+torch_out = qm(x[:, :, :8, :8])
+emit("qat.torch.out", torch_out)
+diff = (torch_out - out).abs().max().item() / f.scale
+assert diff <= 3, ("qat", diff)
+print("qat: PyTorch's own model within %.0f output quanta of the transcription" % diff, file=sys.stderr)
+
 # The kernel alone: quantized::linear (and linear_relu) over random integers, per tensor and per channel, few rows
 # (the int8 dot path) and many (the sliced GEMM), with biases large enough to matter.
 rng = np.random.RandomState(7)

@@ -364,6 +364,65 @@ class StaticQuantizationTest {
     }
 
     @Test
+    void prepareQatTrainsAndConvertsAsPyTorch() {
+        Sequential m = new Sequential(new QuantStub(), new Conv2d(1, 3, 3), new ReLU(), new Flatten(),
+            new Linear(3 * 6 * 6, 4), new DeQuantStub());
+        Map<String, Tensor> state = new LinkedHashMap<>();
+        for (String k : m.stateDict().keySet()) {
+            state.put(k, in("qat.float." + k));
+        }
+        m.loadStateDict(state);
+        m.train();
+        Quantization.setQconfig(m, QConfig.getDefaultQatQconfig("x86"));
+        Quantization.prepareQat(m, true);
+        assertEquals(EXPECTED.text("qat.prepared"), m.toString(), "prepared printout");
+        assertInstanceOf(dev.ember.ao.nn.qat.Conv2d.class, m.getSubmodule("1"));
+        assertInstanceOf(dev.ember.ao.nn.qat.Linear.class, m.getSubmodule("4"));
+        dev.ember.optim.SGD opt = new dev.ember.optim.SGD(m.parameters(), 0.1);
+        Tensor xs = in("qat.xs");
+        Tensor ys = in("qat.ys");
+        for (int i = 0; i < 3; i++) {
+            opt.zeroGrad();
+            Tensor loss = dev.ember.nn.Functional.crossEntropy(m.apply(xs.select(0, i)), ys.select(0, i));
+            loss.backward();
+            opt.step();
+            double want = Double.parseDouble(EXPECTED.get("qat.loss." + i));
+            assertEquals(want, loss.item(), 2e-6 * Math.abs(want), "loss " + i);
+        }
+        m.eval();
+        // convert exactly what PyTorch converted: its trained weights and fake quantizers' state
+        Map<String, Tensor> trained = new LinkedHashMap<>();
+        for (String k : m.stateDict().keySet()) {
+            trained.put(k, in("qat.trained." + k));
+        }
+        m.loadStateDict(trained);
+        Quantization.convert(m, true);
+        pinOutputQParams(m, "qat", Map.of("conv", "1", "fc", "4"));
+        assertEquals(EXPECTED.text("qat.converted"), m.toString(), "converted printout");
+        assertInts("qat.conv.weight.ints", ((dev.ember.ao.nn.quantized.Conv2d) m.getSubmodule("1")).weight());
+        assertInts("qat.fc.weight.ints", ((dev.ember.ao.nn.quantized.Linear) m.getSubmodule("4")).weight());
+        Map<String, QuantizedTensor> seen = new LinkedHashMap<>();
+        for (String[] st : new String[][] {{"1", "conv"}, {"4", "fc"}}) {
+            m.getSubmodule(st[0]).registerForwardHook((mod, ins, outs) -> {
+                seen.put(st[1], QuantizedActivations.quantized(outs.get(0)));
+                return null;
+            });
+        }
+        Tensor x = in("x").narrow(2, 0, 8).narrow(3, 0, 8);
+        Tensor y = m.apply(x);
+        assertInts("qat.ints.conv", seen.get("conv"));
+        assertInts("qat.ints.fc", seen.get("fc"));
+        assertArrayEquals(in("qat.out").toFloatArray(), y.toFloatArray(), "output (transcription)");
+        assertArrayEquals(in("qat.torch.out").toFloatArray(), y.toFloatArray(), "output (PyTorch)");
+        // prepare_qat wants a model in training mode
+        Sequential evalModel = new Sequential(new Linear(2, 2));
+        evalModel.eval();
+        Quantization.setQconfig(evalModel, QConfig.getDefaultQatQconfig("x86"));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Quantization.prepareQat(evalModel, true));
+        assertEquals("prepare_qat only works on models in training mode", e.getMessage());
+    }
+
+    @Test
     void quantizedLinearIsFbgemmsBitForBit() {
         for (int c = 0; c < 4; c++) {
             String key = "k" + c;

@@ -40,13 +40,14 @@ final class EagerMode {
         dev.ember.nn.Hardswish.class, dev.ember.nn.InstanceNorm1d.class, dev.ember.nn.InstanceNorm2d.class,
         dev.ember.nn.InstanceNorm3d.class, dev.ember.nn.LayerNorm.class, dev.ember.nn.LeakyReLU.class,
         dev.ember.nn.PReLU.class, dev.ember.nn.ReLU6.class, dev.ember.ao.nn.intrinsic.ConvReLU2d.class,
-        dev.ember.ao.nn.intrinsic.LinearReLU.class);
+        dev.ember.ao.nn.intrinsic.LinearReLU.class, dev.ember.ao.nn.qat.Linear.class, dev.ember.ao.nn.qat.Conv2d.class);
 
     /** The float classes of PyTorch's default static mapping that Ember converts. */
     private static final Set<Class<? extends Module>> CONVERTED = Set.of(QuantStub.class, DeQuantStub.class,
         dev.ember.nn.Linear.class, dev.ember.nn.Conv2d.class, dev.ember.nn.Dropout.class,
         dev.ember.ao.nn.intrinsic.ConvReLU2d.class, dev.ember.ao.nn.intrinsic.LinearReLU.class,
-        dev.ember.ao.nn.quantized.FloatFunctional.class);
+        dev.ember.ao.nn.quantized.FloatFunctional.class, dev.ember.ao.nn.qat.Linear.class,
+        dev.ember.ao.nn.qat.Conv2d.class);
 
     private EagerMode() {
     }
@@ -112,8 +113,8 @@ final class EagerMode {
     }
 
     /**
-     * {@code _add_observer_}: an output observer for each observed leaf with a qconfig, and for each fused module (whose
-     * children are not visited).
+     * {@code _add_observer_}: an output observer for each observed leaf with a qconfig, and for each fused module, QAT
+     * layer ({@code prepare_qat}'s non-leaf list) and FloatFunctional, whose children are not visited.
      */
     private static void collect(Module m, Map<Module, QConfig> qconfigs, Map<Module, Module> out) {
         boolean leaf = true;
@@ -122,7 +123,8 @@ final class EagerMode {
                 continue;
             }
             leaf = false;
-            if (c instanceof FusedModule || c instanceof dev.ember.ao.nn.quantized.FloatFunctional) {
+            if (c instanceof FusedModule || c instanceof dev.ember.ao.nn.quantized.FloatFunctional
+                    || c instanceof dev.ember.ao.nn.qat.Linear || c instanceof dev.ember.ao.nn.qat.Conv2d) {
                 observe(c, qconfigs.get(c), out);
             } else if (c.getClass() != dev.ember.nn.Dropout.class) {
                 collect(c, qconfigs, out);
@@ -136,7 +138,7 @@ final class EagerMode {
     private static void observe(Module m, QConfig q, Map<Module, Module> out) {
         if (q != null && !out.containsKey(m)) {
             Module obs = q.activation().get();
-            if (!(obs instanceof ObserverBase) && !(obs instanceof FakeQuantizeBase)) {
+            if (!(obs instanceof ObserverOrFakeQuantize) && !(obs instanceof FakeQuantizeBase)) {
                 throw new IllegalArgumentException("prepare: the qconfig's activation() must make an observer, got "
                         + (obs == null ? null : obs.getClass().getSimpleName()));
             }
@@ -207,6 +209,14 @@ final class EagerMode {
         if (m instanceof dev.ember.nn.Dropout d) {
             return new dev.ember.ao.nn.quantized.Dropout(d.p());
         }
+        if (m instanceof dev.ember.ao.nn.qat.Linear l) {
+            return dev.ember.ao.nn.quantized.Linear.fromFloat(l, weightFakeQuant(name, l.weightFakeQuant()),
+                observer(name, m));
+        }
+        if (m instanceof dev.ember.ao.nn.qat.Conv2d c) {
+            return dev.ember.ao.nn.quantized.Conv2d.fromFloat(c, weightFakeQuant(name, c.weightFakeQuant()),
+                observer(name, m));
+        }
         if (m instanceof dev.ember.ao.nn.intrinsic.ConvReLU2d f) {
             return dev.ember.ao.nn.intrinsic.quantized.ConvReLU2d.fromFloat(f, weightObserver(q), observer(name, m));
         }
@@ -224,18 +234,84 @@ final class EagerMode {
                 + "(Quantization.setQconfig(module, null)) before prepare");
     }
 
-    private static ObserverBase observer(String name, Module m) {
+    private static ObserverOrFakeQuantize observer(String name, Module m) {
         Module obs = m.namedChildren().get("activation_post_process");
-        if (obs instanceof ObserverBase o) {
+        if (obs instanceof ObserverOrFakeQuantize o) {
             return o;
         }
         throw new IllegalArgumentException("convert: module '" + name + "' has no activation_post_process observer: "
                 + "prepare the model (and run calibration data through it) first");
     }
 
-    private static ObserverBase weightObserver(QConfig q) {
+    private static ObserverOrFakeQuantize weightFakeQuant(String name, FakeQuantizeBase f) {
+        if (f instanceof ObserverOrFakeQuantize o) {
+            return o;
+        }
+        throw new IllegalArgumentException("convert: module '" + name + "''s weight_fake_quant (" + f.getClass()
+                .getSimpleName() + ") gives no dtype and scheme");
+    }
+
+    /**
+     * {@code prepare_qat(model, inplace=True)}: the qconfigs propagated, each Linear and Conv2d with one swapped for
+     * its QAT form (weights copied, the qconfig's weight fake quantizer), then {@link #prepare} (the qconfig's activation
+     * fake quantizers as {@code activation_post_process}).
+     */
+    static Module prepareQat(Module model, boolean inplace) {
+        if (model == null) {
+            throw new IllegalArgumentException("prepare_qat needs a model");
+        }
+        requireInplace(inplace, "prepare_qat");
+        if (!model.isTraining()) {
+            throw new IllegalStateException("prepare_qat only works on models in training mode");
+        }
+        Map<Module, QConfig> qconfigs = new IdentityHashMap<>();
+        propagate(model, null, qconfigs);
+        List<String> targets = new ArrayList<>();
+        qatTargets(model, "", qconfigs, targets);
+        List<Module> fresh = new ArrayList<>();
+        for (String t : targets) {
+            Module m = model.getSubmodule(t);
+            QConfig q = qconfigs.get(m);
+            if (m instanceof FusedModule) {
+                throw new UnsupportedOperationException("prepare_qat: Ember has no QAT form of the fused "
+                        + m.getClass().getSimpleName() + " yet (module '" + t + "'); fuse after QAT, or not at all");
+            }
+            fresh.add(m instanceof dev.ember.nn.Linear l ? dev.ember.ao.nn.qat.Linear.fromFloat(l, q)
+                    : dev.ember.ao.nn.qat.Conv2d.fromFloat((dev.ember.nn.Conv2d) m, q));
+        }
+        for (int i = 0; i < targets.size(); i++) {
+            Module old = model.getSubmodule(targets.get(i));
+            Module q = fresh.get(i);
+            q.train(old.isTraining());
+            ModuleInternals.forwardPreHooks(old).values().forEach(q::registerForwardPreHook);
+            ModuleInternals.forwardHooks(old).values().forEach(q::registerForwardHook);
+            QCONFIGS.put(q, qconfigs.get(old));
+            model.setSubmodule(targets.get(i), q);
+        }
+        return prepare(model, true);
+    }
+
+    /** The modules {@code prepare_qat} swaps: Linear and Conv2d (exactly) and fused modules, with a qconfig. */
+    private static void qatTargets(Module m, String prefix, Map<Module, QConfig> qconfigs, List<String> out) {
+        for (Map.Entry<String, Module> e : m.namedChildren().entrySet()) {
+            Module c = e.getValue();
+            if (c == null) {
+                continue;
+            }
+            String name = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
+            boolean swap = qconfigs.get(c) != null && (c.getClass() == dev.ember.nn.Linear.class
+                    || c.getClass() == dev.ember.nn.Conv2d.class || c instanceof FusedModule);
+            if (swap) {
+                out.add(name);
+            } else {
+                qatTargets(c, name, qconfigs, out);
+            }
+        }
+    }
+
+    private static ObserverOrFakeQuantize weightObserver(QConfig q) {
         Module w = q.weight().get();
-        if (w instanceof ObserverBase o) {
+        if (w instanceof ObserverOrFakeQuantize o) {
             return o;
         }
         throw new IllegalArgumentException("convert: the qconfig's weight() must make an observer, got "

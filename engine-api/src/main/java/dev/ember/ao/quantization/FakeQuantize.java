@@ -19,7 +19,7 @@ import java.util.Arrays;
  * {@link FakeQuant#fakeQuantizePerChannelAffine}, whose gradient passes where nothing was clamped. Prints, saves and
  * loads as PyTorch's (a loaded per-channel scale resizes the buffers).
  */
-public class FakeQuantize extends FakeQuantizeBase {
+public class FakeQuantize extends FakeQuantizeBase implements ObserverOrFakeQuantize {
     private final ObserverBase observer;
     private final int chAxis;
 
@@ -81,16 +81,19 @@ public class FakeQuantize extends FakeQuantizeBase {
     }
 
     /** The quantized type. */
+    @Override
     public QuantDType dtype() {
         return observer.dtype();
     }
 
     /** The scheme. */
+    @Override
     public QScheme qscheme() {
         return observer.qscheme();
     }
 
     /** The channel axis, or -1 for a per-tensor scheme. */
+    @Override
     public int chAxis() {
         return chAxis;
     }

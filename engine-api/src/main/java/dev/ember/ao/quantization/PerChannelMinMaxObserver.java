@@ -42,6 +42,7 @@ public class PerChannelMinMaxObserver extends UniformQuantizationObserverBase {
     }
 
     /** The channel axis. */
+    @Override
     public int chAxis() {
         return chAxis;
     }

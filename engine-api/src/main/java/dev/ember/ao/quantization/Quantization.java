@@ -99,6 +99,26 @@ public final class Quantization {
     }
 
     /**
+     * {@code torch.ao.quantization.prepare_qat(model, inplace=True)}: quantization-aware training's preparation of a
+     * model in training mode: the qconfigs propagated, each {@link dev.ember.nn.Linear} and {@link dev.ember.nn.Conv2d}
+     * with a qconfig swapped for {@link dev.ember.ao.nn.qat.Linear} / {@link dev.ember.ao.nn.qat.Conv2d} (the weights
+     * copied: make the optimizer after this call; PyTorch's QAT layer shares the float layer's parameters), then
+     * {@link #prepare} (the qconfig's activation fake quantizers as {@code activation_post_process}). Train, then
+     * {@link #convert} (in eval mode) gives the quantized model, its weights' scales and zero points from their fake
+     * quantizers.
+     *
+     * @param model the model, in training mode, changed in place
+     * @param inplace must be true
+     * @return the model
+     * @throws IllegalStateException for a model in eval mode (PyTorch's assertion)
+     * @throws UnsupportedOperationException for {@code inplace} false, or a fused module (Ember has no QAT fused
+     *     modules yet); the model is then left as it was
+     */
+    public static Module prepareQat(Module model, boolean inplace) {
+        return EagerMode.prepareQat(model, inplace);
+    }
+
+    /**
      * {@code torch.ao.quantization.convert(model, inplace=True)}: swaps each module with a qconfig for its quantized
      * counterpart ({@code from_float}), children before parents, keeping its forward hooks (not the observer's): a
      * {@link QuantStub} becomes a {@link dev.ember.ao.nn.quantized.Quantize} with its observer's scale and zero point, a

@@ -7,7 +7,7 @@ import dev.ember.GradMode;
 import dev.ember.QuantizedActivations;
 import dev.ember.QuantizedOps;
 import dev.ember.Tensor;
-import dev.ember.ao.quantization.ObserverBase;
+import dev.ember.ao.quantization.ObserverOrFakeQuantize;
 import dev.ember.ao.quantization.QParams;
 import dev.ember.ao.quantization.QuantDType;
 import dev.ember.ao.quantization.QuantizedTensor;
@@ -62,8 +62,8 @@ public class Conv2d extends Module {
      * @throws IllegalArgumentException for a weight observer that is not qint8 (PyTorch's message)
      * @throws UnsupportedOperationException for a padding mode other than zeros, or padding given as a string
      */
-    public static Conv2d fromFloat(dev.ember.nn.Conv2d mod, ObserverBase weightObserver,
-                                   ObserverBase activationObserver) {
+    public static Conv2d fromFloat(dev.ember.nn.Conv2d mod, ObserverOrFakeQuantize weightObserver,
+                                   ObserverOrFakeQuantize activationObserver) {
         Conv2d q = new Conv2d(mod);
         q.init(mod, weightObserver, activationObserver);
         return q;
@@ -79,7 +79,7 @@ public class Conv2d extends Module {
      * @throws IllegalArgumentException for a weight observer that is not qint8
      * @throws UnsupportedOperationException for a padding mode other than zeros, or padding given as a string
      */
-    protected final void init(dev.ember.nn.Conv2d mod, ObserverBase weightObserver, ObserverBase activationObserver) {
+    protected final void init(dev.ember.nn.Conv2d mod, ObserverOrFakeQuantize weightObserver, ObserverOrFakeQuantize activationObserver) {
         if (!"zeros".equals(mod.paddingMode()) || mod.paddingString() != null) {
             throw new UnsupportedOperationException("quantized Conv2d: Ember supports zero padding given as numbers, "
                     + "not padding_mode='" + mod.paddingMode() + "'"

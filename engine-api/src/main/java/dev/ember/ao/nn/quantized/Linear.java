@@ -7,7 +7,7 @@ import dev.ember.GradMode;
 import dev.ember.QuantizedActivations;
 import dev.ember.QuantizedOps;
 import dev.ember.Tensor;
-import dev.ember.ao.quantization.ObserverBase;
+import dev.ember.ao.quantization.ObserverOrFakeQuantize;
 import dev.ember.ao.quantization.QParams;
 import dev.ember.ao.quantization.QScheme;
 import dev.ember.ao.quantization.QuantDType;
@@ -63,14 +63,14 @@ public class Linear extends Module {
      * @return the quantized layer
      * @throws IllegalArgumentException for a weight observer that is not qint8 (PyTorch's message)
      */
-    public static Linear fromFloat(dev.ember.nn.Linear mod, ObserverBase weightObserver,
-                                   ObserverBase activationObserver) {
+    public static Linear fromFloat(dev.ember.nn.Linear mod, ObserverOrFakeQuantize weightObserver,
+                                   ObserverOrFakeQuantize activationObserver) {
         return fromFloat(mod, weightObserver, activationObserver, new Linear(mod.inFeatures(), mod.outFeatures(),
             mod.namedParameters().get("bias") != null));
     }
 
     /**
-     * {@link #fromFloat(dev.ember.nn.Linear, ObserverBase, ObserverBase)} into {@code q}, a new layer of the float
+     * {@link #fromFloat(dev.ember.nn.Linear, ObserverOrFakeQuantize, ObserverOrFakeQuantize)} into {@code q}, a new layer of the float
      * layer's sizes (a subclass's).
      *
      * @param mod the float layer
@@ -80,8 +80,8 @@ public class Linear extends Module {
      * @param <L> its class
      * @return {@code q}
      */
-    protected static <L extends Linear> L fromFloat(dev.ember.nn.Linear mod, ObserverBase weightObserver,
-                                                    ObserverBase activationObserver, L q) {
+    protected static <L extends Linear> L fromFloat(dev.ember.nn.Linear mod, ObserverOrFakeQuantize weightObserver,
+                                                    ObserverOrFakeQuantize activationObserver, L q) {
         if (weightObserver.dtype() != QuantDType.QINT8) {
             throw new IllegalArgumentException("Weight observer must have dtype torch.qint8");
         }
@@ -96,13 +96,16 @@ public class Linear extends Module {
     }
 
     /** PyTorch's {@code _quantize_weight}: the observer run on the float weight, then per tensor or per channel. */
-    static QuantizedTensor quantizeWeight(Tensor weight, ObserverBase observer) {
+    static QuantizedTensor quantizeWeight(Tensor weight, ObserverOrFakeQuantize observer) {
+        if (!(observer instanceof Module m)) {
+            throw new IllegalArgumentException("the weight's observer must be a module");
+        }
         Tensor w = weight.detach().to(dev.ember.Device.CPU).to(DType.FLOAT32);
-        observer.forward(w);
+        m.apply(w);
         QParams p = observer.calculateQparams();
         if (observer.qscheme().isPerChannel()) {
             return QuantizedTensor.quantizePerChannel(w, p.scale().to(DType.FLOAT64), p.zeroPoint().to(DType.INT64),
-                ((dev.ember.ao.quantization.PerChannelMinMaxObserver) observer).chAxis(), QuantDType.QINT8);
+                observer.chAxis(), QuantDType.QINT8);
         }
         return QuantizedTensor.quantizePerTensor(w, p.scale().to(DType.FLOAT32).item(),
             (long) p.zeroPoint().to(DType.INT64).item(), QuantDType.QINT8);

@@ -6,7 +6,7 @@ import dev.ember.GradMode;
 import dev.ember.QuantizedActivations;
 import dev.ember.QuantizedOps;
 import dev.ember.Tensor;
-import dev.ember.ao.quantization.ObserverBase;
+import dev.ember.ao.quantization.ObserverOrFakeQuantize;
 import dev.ember.ao.quantization.QParams;
 import dev.ember.ao.quantization.QuantizedTensor;
 import dev.ember.nn.Identity;
@@ -37,7 +37,7 @@ public class QFunctional extends Module {
      * @param observer its {@code activation_post_process}
      * @return the module
      */
-    public static QFunctional fromObserver(ObserverBase observer) {
+    public static QFunctional fromObserver(ObserverOrFakeQuantize observer) {
         QFunctional q = new QFunctional();
         try (GradMode off = Ember.noGrad()) {
             QParams p = observer.calculateQparams();

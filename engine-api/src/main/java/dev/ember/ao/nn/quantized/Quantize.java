@@ -5,7 +5,7 @@ import dev.ember.Ember;
 import dev.ember.GradMode;
 import dev.ember.QuantizedActivations;
 import dev.ember.Tensor;
-import dev.ember.ao.quantization.ObserverBase;
+import dev.ember.ao.quantization.ObserverOrFakeQuantize;
 import dev.ember.ao.quantization.QParams;
 import dev.ember.ao.quantization.QuantDType;
 import dev.ember.ao.quantization.QuantizedTensor;
@@ -50,7 +50,7 @@ public class Quantize extends Module {
      * @param observer the stub's observer
      * @return the module
      */
-    public static Quantize fromObserver(ObserverBase observer) {
+    public static Quantize fromObserver(ObserverOrFakeQuantize observer) {
         QParams p = observer.calculateQparams();
         return new Quantize(p.scale().to(DType.FLOAT32).item(), (long) p.zeroPoint().to(DType.INT64).item(),
             observer.dtype());

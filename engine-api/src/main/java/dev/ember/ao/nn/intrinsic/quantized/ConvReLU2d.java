@@ -1,6 +1,6 @@
 package dev.ember.ao.nn.intrinsic.quantized;
 
-import dev.ember.ao.quantization.ObserverBase;
+import dev.ember.ao.quantization.ObserverOrFakeQuantize;
 
 /**
  * {@code torch.ao.nn.intrinsic.quantized.ConvReLU2d}: a statically quantized convolution with its ReLU fused
@@ -20,8 +20,8 @@ public class ConvReLU2d extends dev.ember.ao.nn.quantized.Conv2d {
      * @param activationObserver the fused module's output observer
      * @return the quantized module
      */
-    public static ConvReLU2d fromFloat(dev.ember.ao.nn.intrinsic.ConvReLU2d mod, ObserverBase weightObserver,
-                                       ObserverBase activationObserver) {
+    public static ConvReLU2d fromFloat(dev.ember.ao.nn.intrinsic.ConvReLU2d mod, ObserverOrFakeQuantize weightObserver,
+                                       ObserverOrFakeQuantize activationObserver) {
         ConvReLU2d q = new ConvReLU2d(mod.conv());
         q.init(mod.conv(), weightObserver, activationObserver);
         return q;

@@ -1,6 +1,6 @@
 package dev.ember.ao.nn.intrinsic.quantized;
 
-import dev.ember.ao.quantization.ObserverBase;
+import dev.ember.ao.quantization.ObserverOrFakeQuantize;
 
 /**
  * {@code torch.ao.nn.intrinsic.quantized.LinearReLU}: a statically quantized linear layer with its ReLU fused
@@ -27,8 +27,8 @@ public class LinearReLU extends dev.ember.ao.nn.quantized.Linear {
      * @param activationObserver the fused module's output observer
      * @return the quantized module
      */
-    public static LinearReLU fromFloat(dev.ember.ao.nn.intrinsic.LinearReLU mod, ObserverBase weightObserver,
-                                       ObserverBase activationObserver) {
+    public static LinearReLU fromFloat(dev.ember.ao.nn.intrinsic.LinearReLU mod, ObserverOrFakeQuantize weightObserver,
+                                       ObserverOrFakeQuantize activationObserver) {
         dev.ember.nn.Linear l = mod.linear();
         return fromFloat(l, weightObserver, activationObserver,
             new LinearReLU(l.inFeatures(), l.outFeatures(), l.namedParameters().get("bias") != null));
