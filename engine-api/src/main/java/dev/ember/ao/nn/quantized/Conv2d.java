@@ -8,10 +8,8 @@ import dev.ember.QuantizedActivations;
 import dev.ember.QuantizedOps;
 import dev.ember.Tensor;
 import dev.ember.ao.quantization.ObserverOrFakeQuantize;
-import dev.ember.ao.quantization.QParams;
 import dev.ember.ao.quantization.QuantDType;
 import dev.ember.ao.quantization.QuantizedTensor;
-import dev.ember.nn.Module;
 
 
 /**
@@ -21,7 +19,7 @@ import dev.ember.nn.Module;
  * {@link dev.ember.ao.quantization.Quantization#convert} from a prepared {@link dev.ember.nn.Conv2d}, or
  * {@link #fromFloat}.
  */
-public class Conv2d extends Module {
+public class Conv2d extends QuantizedOutput {
     private final int in;
     private final int out;
     private final int[] kernel;
@@ -31,8 +29,6 @@ public class Conv2d extends Module {
     private final int groups;
     private QuantizedTensor weight;
     private Tensor bias;
-    private double scale = 1.0;
-    private long zeroPoint;
 
     /**
      * A layer of {@code mod}'s configuration, its weight and output parameters unset: for a subclass's
@@ -93,9 +89,7 @@ public class Conv2d extends Module {
             Tensor b = mod.namedParameters().get("bias");
             this.weight = w;
             this.bias = b == null ? null : b.detach().to(dev.ember.Device.CPU).to(DType.FLOAT32).clone();
-            QParams p = activationObserver.calculateQparams();
-            this.scale = p.scale().to(DType.FLOAT32).item();
-            this.zeroPoint = (long) p.zeroPoint().to(DType.INT64).item();
+            setOutputQParams(activationObserver);
         }
     }
 
@@ -107,30 +101,6 @@ public class Conv2d extends Module {
     /** {@code bias()}: the float bias (a copy), or null. */
     public Tensor bias() {
         return bias == null ? null : bias.clone();
-    }
-
-    /** The output's scale. */
-    public double scale() {
-        return scale;
-    }
-
-    /** The output's zero point. */
-    public long zeroPoint() {
-        return zeroPoint;
-    }
-
-    /**
-     * Sets the output's scale and zero point ({@code self.scale = ...; self.zero_point = ...}).
-     *
-     * @param scale the scale
-     * @param zeroPoint the zero point, in [0, 255]
-     */
-    public void setOutputQParams(double scale, long zeroPoint) {
-        if (zeroPoint < 0 || zeroPoint > 255) {
-            throw new IllegalArgumentException("zero_point " + zeroPoint + " is outside torch.quint8's range");
-        }
-        this.scale = scale;
-        this.zeroPoint = zeroPoint;
     }
 
     /**
@@ -148,7 +118,7 @@ public class Conv2d extends Module {
         }
         QuantizedTensor q = Activations.input(x, fusedRelu() ? "quantized::conv2d_relu.new" : "quantized::conv2d.new");
         return QuantizedActivations.carrier(QuantizedOps.conv2d(q, weight, bias, stride, padding, dilation, groups,
-            scale, zeroPoint, fusedRelu()));
+            scale(), zeroPoint(), fusedRelu()));
     }
 
     /** Whether a ReLU is fused ({@code quantized::conv2d_relu}): false here. */
@@ -171,7 +141,7 @@ public class Conv2d extends Module {
     public String extraRepr() {
         StringBuilder s = new StringBuilder().append(in).append(", ").append(out).append(", kernel_size=")
                 .append(tuple(kernel)).append(", stride=").append(tuple(stride)).append(", scale=")
-                .append(Format.repr(scale)).append(", zero_point=").append(zeroPoint);
+                .append(Format.repr(scale())).append(", zero_point=").append(zeroPoint());
         if (padding[0] != 0 || padding[1] != 0) {
             s.append(", padding=").append(tuple(padding));
         }

@@ -9,7 +9,6 @@ import dev.ember.QuantizedOps;
 import dev.ember.Tensor;
 import dev.ember.ao.quantization.ObserverOrFakeQuantize;
 import dev.ember.ao.quantization.QParams;
-import dev.ember.ao.quantization.QScheme;
 import dev.ember.ao.quantization.QuantDType;
 import dev.ember.ao.quantization.QuantizedTensor;
 import dev.ember.nn.Module;
@@ -22,14 +21,12 @@ import java.util.Arrays;
  * arithmetic ({@link QuantizedOps#linear}). Made by {@link dev.ember.ao.quantization.Quantization#convert} from a
  * prepared {@link dev.ember.nn.Linear}, or {@link #fromFloat}.
  */
-public class Linear extends Module {
+public class Linear extends QuantizedOutput {
     private final int in;
     private final int out;
     private QuantizedTensor weight;
     private Tensor bias;
     private QuantizedOps.PackedLinear packed;
-    private double scale = 1.0;
-    private long zeroPoint;
 
     /**
      * {@code Linear(in_features, out_features, bias_=True, dtype=torch.qint8)}: a zero weight (scale 1, zero point 0),
@@ -89,8 +86,7 @@ public class Linear extends Module {
         Tensor b = mod.namedParameters().get("bias");
         try (GradMode off = Ember.noGrad()) {
             q.setWeightBias(quantizeWeight(w, weightObserver), b);
-            QParams p = activationObserver.calculateQparams();
-            q.setOutputQParams(p.scale().to(DType.FLOAT32).item(), (long) p.zeroPoint().to(DType.INT64).item());
+            q.setOutputQParams(activationObserver);
         }
         return q;
     }
@@ -143,30 +139,6 @@ public class Linear extends Module {
         return bias == null ? null : bias.clone();
     }
 
-    /** The output's scale. */
-    public double scale() {
-        return scale;
-    }
-
-    /** The output's zero point. */
-    public long zeroPoint() {
-        return zeroPoint;
-    }
-
-    /**
-     * Sets the output's scale and zero point ({@code self.scale = ...; self.zero_point = ...}).
-     *
-     * @param scale the scale
-     * @param zeroPoint the zero point, in [0, 255]
-     */
-    public void setOutputQParams(double scale, long zeroPoint) {
-        if (zeroPoint < 0 || zeroPoint > 255) {
-            throw new IllegalArgumentException("zero_point " + zeroPoint + " is outside torch.quint8's range");
-        }
-        this.scale = scale;
-        this.zeroPoint = zeroPoint;
-    }
-
     /** {@code in_features}. */
     public int inFeatures() {
         return in;
@@ -187,7 +159,7 @@ public class Linear extends Module {
     @Override
     public Tensor forward(Tensor x) {
         QuantizedTensor q = Activations.input(x, fusedRelu() ? "quantized::linear_relu" : "quantized::linear");
-        return QuantizedActivations.carrier(QuantizedOps.linear(q, packed, scale, zeroPoint, fusedRelu()));
+        return QuantizedActivations.carrier(QuantizedOps.linear(q, packed, scale(), zeroPoint(), fusedRelu()));
     }
 
     /** Whether a ReLU is fused ({@code quantized::linear_relu}): false here. */
@@ -208,7 +180,7 @@ public class Linear extends Module {
 
     @Override
     public String extraRepr() {
-        return "in_features=" + in + ", out_features=" + out + ", scale=" + Format.repr(scale) + ", zero_point="
-                + zeroPoint + ", qscheme=" + weight.qscheme();
+        return "in_features=" + in + ", out_features=" + out + ", scale=" + Format.repr(scale()) + ", zero_point="
+                + zeroPoint() + ", qscheme=" + weight.qscheme();
     }
 }

@@ -2,15 +2,12 @@ package dev.ember.ao.nn.quantized;
 
 import dev.ember.Ember;
 import dev.ember.Format;
-import dev.ember.GradMode;
 import dev.ember.QuantizedActivations;
 import dev.ember.QuantizedOps;
 import dev.ember.Tensor;
 import dev.ember.ao.quantization.ObserverOrFakeQuantize;
-import dev.ember.ao.quantization.QParams;
 import dev.ember.ao.quantization.QuantizedTensor;
 import dev.ember.nn.Identity;
-import dev.ember.nn.Module;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -21,9 +18,7 @@ import java.util.List;
  * ({@link QuantizedOps#add}, {@link QuantizedOps#mul}, {@link QuantizedOps#cat}). {@code add_scalar} and
  * {@code mul_scalar}, whose output parameters PyTorch derives from the input's, are not here yet: they are refused.
  */
-public class QFunctional extends Module {
-    private double scale = 1.0;
-    private long zeroPoint;
+public class QFunctional extends QuantizedOutput {
 
     /** {@code QFunctional()}: scale 1, zero point 0. */
     public QFunctional() {
@@ -39,22 +34,8 @@ public class QFunctional extends Module {
      */
     public static QFunctional fromObserver(ObserverOrFakeQuantize observer) {
         QFunctional q = new QFunctional();
-        try (GradMode off = Ember.noGrad()) {
-            QParams p = observer.calculateQparams();
-            q.scale = p.scale().to(dev.ember.DType.FLOAT32).item();
-            q.zeroPoint = (long) p.zeroPoint().to(dev.ember.DType.INT64).item();
-        }
+        q.setOutputQParams(observer);
         return q;
-    }
-
-    /** The output's scale. */
-    public double scale() {
-        return scale;
-    }
-
-    /** The output's zero point. */
-    public long zeroPoint() {
-        return zeroPoint;
     }
 
     /** Refused, as PyTorch's: use the operations. */
@@ -73,7 +54,7 @@ public class QFunctional extends Module {
      */
     public Tensor add(Tensor x, Tensor y) {
         return QuantizedActivations.carrier(QuantizedOps.add(Activations.input(x, "quantized::add"),
-            Activations.input(y, "quantized::add"), scale, zeroPoint, false));
+            Activations.input(y, "quantized::add"), scale(), zeroPoint(), false));
     }
 
     /**
@@ -85,7 +66,7 @@ public class QFunctional extends Module {
      */
     public Tensor addRelu(Tensor x, Tensor y) {
         return QuantizedActivations.carrier(QuantizedOps.add(Activations.input(x, "quantized::add_relu"),
-            Activations.input(y, "quantized::add_relu"), scale, zeroPoint, true));
+            Activations.input(y, "quantized::add_relu"), scale(), zeroPoint(), true));
     }
 
     /**
@@ -97,7 +78,7 @@ public class QFunctional extends Module {
      */
     public Tensor mul(Tensor x, Tensor y) {
         return QuantizedActivations.carrier(QuantizedOps.mul(Activations.input(x, "quantized::mul"),
-            Activations.input(y, "quantized::mul"), scale, zeroPoint));
+            Activations.input(y, "quantized::mul"), scale(), zeroPoint()));
     }
 
     /**
@@ -115,7 +96,7 @@ public class QFunctional extends Module {
         for (Tensor t : x) {
             qs.add(Activations.input(t, "quantized::cat"));
         }
-        return QuantizedActivations.carrier(QuantizedOps.cat(qs, scale, zeroPoint, dim));
+        return QuantizedActivations.carrier(QuantizedOps.cat(qs, scale(), zeroPoint(), dim));
     }
 
     /**
@@ -146,6 +127,6 @@ public class QFunctional extends Module {
 
     @Override
     public String extraRepr() {
-        return "scale=" + Format.repr(scale) + ", zero_point=" + zeroPoint;
+        return "scale=" + Format.repr(scale()) + ", zero_point=" + zeroPoint();
     }
 }
