@@ -431,6 +431,12 @@ diff = (torch_out - out).abs().max().item() / f.scale
 assert diff <= 3, ("qat", diff)
 print("qat: PyTorch's own model within %.0f output quanta of the transcription" % diff, file=sys.stderr)
 
+# adaptive_avg_pool2d on a quantized tensor: PyTorch's quantized kernel (NCHW), the input's scale and zero point kept.
+pq = torch.quantize_per_tensor(torch.randn(2, 3, 7, 5) * 2, 0.037, 131, torch.quint8)
+emit("pool.ints", pq.int_repr())
+for size in ((3, 2), (1, 1), (4, 4)):
+    emit("pool.avg.%d.%d" % size, F.adaptive_avg_pool2d(pq, size).int_repr())
+
 # The kernel alone: quantized::linear (and linear_relu) over random integers, per tensor and per channel, few rows
 # (the int8 dot path) and many (the sliced GEMM), with biases large enough to matter.
 rng = np.random.RandomState(7)

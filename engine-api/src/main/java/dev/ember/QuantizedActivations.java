@@ -22,9 +22,10 @@ import java.util.function.Supplier;
  * value is an integer multiple of the scale, at most 255 of it), so a quantized module computes on PyTorch's integers
  * from a carrier, and its views ({@code view}, {@code flatten}, {@code reshape} without a copy, slices) are carriers
  * too. The float ops that commute with dequantization keep the mark, as PyTorch's quantized kernels keep the input's
- * scale and zero point: {@code relu}, {@code relu_} and {@code max_pool2d} (the maximum of values on the grid is on
- * the grid), {@code contiguous} and {@code clone}. Any other float op on a carrier computes on the dequantized values
- * and gives a plain float tensor (PyTorch refuses it: "Could not run 'aten::...' with arguments from the
+ * scale and zero point: {@code relu}, {@code relu_} and {@code max_pool2d} (the maximum of values on the grid is on the
+ * grid), {@code contiguous} and {@code clone}; {@code adaptive_avg_pool2d} runs PyTorch's quantized kernel (the output
+ * keeps the input's scale and zero point). Any other float op on a carrier computes on the dequantized values and
+ * gives a plain float tensor (PyTorch refuses it: "Could not run 'aten::...' with arguments from the
  * 'QuantizedCPU' backend"), and a quantized module refuses a plain float tensor with PyTorch's message. An in-place
  * float op on a carrier (other than {@code relu_}) removes the mark: its values may have left the grid.
  */
@@ -91,6 +92,60 @@ public final class QuantizedActivations {
             Tensor ints = k.to(m.dtype == QuantDType.QUINT8 ? DType.UINT8 : DType.INT8);
             return QuantizedTensor.makePerTensorQuantizedTensor(ints, m.scale, m.zeroPoint);
         }
+    }
+
+    /**
+     * {@code F.adaptive_avg_pool2d} of a quantized activation, PyTorch's quantized kernel for a contiguous (NCHW)
+     * input: the output keeps the input's scale and zero point, each window's integers summed and the sum times
+     * {@code (float) (1.0 / 1) / kH / kW} (in float) rounded half to even.
+     */
+    static Tensor adaptiveAvgPool2d(Tensor input, int[] outputSize) {
+        QuantizedTensor q = quantized(input);
+        int[] shape = q.shape();
+        if (shape.length != 3 && shape.length != 4) {
+            throw new IllegalArgumentException("non-empty 3D or 4D (batch mode) tensor expected for input");
+        }
+        for (int i = 1; i < shape.length; i++) {
+            if (shape[i] <= 0) {
+                throw new IllegalArgumentException("adaptive_avg_pooling2d(): expected input to have non-empty spatial "
+                        + "dimensions, but input has sizes " + java.util.Arrays.toString(shape) + " with dimension " + i
+                        + " being empty");
+            }
+        }
+        int oh = outputSize[0];
+        int ow = outputSize[1];
+        int ih = shape[shape.length - 2];
+        int iw = shape[shape.length - 1];
+        int planes = 1;
+        for (int i = 0; i < shape.length - 2; i++) {
+            planes = Math.multiplyExact(planes, shape[i]);
+        }
+        long[] in = q.intRepr().to(DType.INT64).toLongArray();
+        long[] out = new long[Math.multiplyExact(Math.multiplyExact(planes, oh), ow)];
+        for (int p = 0; p < planes; p++) {
+            for (int y = 0; y < oh; y++) {
+                int h0 = (int) Math.floor((float) (y * ih) / oh);
+                int h1 = (int) Math.ceil((float) ((y + 1) * ih) / oh);
+                float kHr = 1.0f / (h1 - h0);
+                for (int x = 0; x < ow; x++) {
+                    int w0 = (int) Math.floor((float) (x * iw) / ow);
+                    int w1 = (int) Math.ceil((float) ((x + 1) * iw) / ow);
+                    float kHWr = kHr / (w1 - w0);
+                    long sum = 0;
+                    for (int i = h0; i < h1; i++) {
+                        for (int j = w0; j < w1; j++) {
+                            sum += in[(p * ih + i) * iw + j];
+                        }
+                    }
+                    out[(p * oh + y) * ow + x] = (long) Math.rint((float) sum * kHWr);
+                }
+            }
+        }
+        int[] outShape = shape.clone();
+        outShape[shape.length - 2] = oh;
+        outShape[shape.length - 1] = ow;
+        Tensor ints = Tensor.fromArray(out).to(q.dtype() == QuantDType.QUINT8 ? DType.UINT8 : DType.INT8).reshape(outShape);
+        return carrier(QuantizedTensor.makePerTensorQuantizedTensor(ints, q.qScale(), q.qZeroPoint()));
     }
 
     /** {@code out} marked as {@code in} is, when {@code in} is a carrier: for an op that commutes with dequantization. */

@@ -23,6 +23,9 @@ public final class ResampleFunctions {
     public static Tensor adaptiveAvgPool2d(Tensor input, int[] outputSize) {
         Args.require(input, "adaptive_avg_pool2d", "input", 1, "Tensor");
         Args.require(outputSize, "adaptive_avg_pool2d", "output_size", 2, "tuple of ints");
+        if (QuantizedActivations.isQuantized(input)) {
+            return QuantizedActivations.adaptiveAvgPool2d(input, outputSize);
+        }
         return NNOps.adaptiveAvgPool2d(input, outputSize);
     }
 

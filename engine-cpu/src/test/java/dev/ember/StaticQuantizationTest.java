@@ -464,6 +464,20 @@ class StaticQuantizationTest {
     }
 
     @Test
+    void adaptivePoolingOfAQuantizedActivationIsPyTorchsQuantizedKernel() {
+        QuantizedTensor q = QuantizedTensor.makePerTensorQuantizedTensor(in("pool.ints"), 0.037, 131);
+        Tensor x = QuantizedActivations.carrier(q);
+        for (int[] size : new int[][] {{3, 2}, {1, 1}, {4, 4}}) {
+            String key = size[0] + "." + size[1];
+            Tensor avg = dev.ember.nn.Functional.adaptiveAvgPool2d(x, size);
+            assertInts("pool.avg." + key, QuantizedActivations.quantized(avg));
+            assertEquals(0.037, QuantizedActivations.quantized(avg).qScale(), "the input's scale");
+        }
+        Tensor viaModule = new dev.ember.nn.AdaptiveAvgPool2d(1).apply(x);
+        assertInts("pool.avg.1.1", QuantizedActivations.quantized(viaModule));
+    }
+
+    @Test
     void refusalsLeaveTheModelAsItWas() {
         Sequential m = floatModel();
         Quantization.setQconfig(m, QConfig.DEFAULT);
