@@ -232,6 +232,8 @@ sequences = {
     "heavy": [randn(3000) ** 3, randn(40, 50) ** 3 * 2],
     "neg": [-rand(80) - 0.5, -rand(80) * 3],
     "edge": edge,
+    # float64 inputs: histc in float64, the sums promoted to float64, everything stored into the float32 buffers
+    "f64": [randn(100).double() * 1.7, randn(120).double() * 3 + 1, randn(50).double()],
 }
 for name, inputs in sequences.items():
     observe("default." + name, H2x(), inputs)

@@ -100,7 +100,7 @@ class HistogramObserverTest {
 
     @Test
     void histogramsAndParametersMatchPyTorchAfterEveryInput() {
-        for (String seq : List.of("grow", "const", "inf", "relu", "outlier", "heavy", "neg", "edge")) {
+        for (String seq : List.of("grow", "const", "inf", "relu", "outlier", "heavy", "neg", "edge", "f64")) {
             observe("default." + seq, new HistogramObserver());
         }
         for (Map.Entry<String, Supplier<HistogramObserver>> c : configs().entrySet()) {
