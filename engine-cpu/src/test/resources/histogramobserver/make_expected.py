@@ -282,8 +282,8 @@ for b in ("x86", "fbgemm", "qnnpack", "onednn"):
                                                   w.dtype, w.qscheme))
 
 
-# End to end: StaticQuantizationTest's CNN with get_default_qconfig('x86') (2.x: HistogramObserver(reduce_range=True)
-# activations and per-channel symmetric qint8 weights).
+# End to end: StaticQuantizationTest's CNN with 2.x's get_default_qconfig('x86') (HistogramObserver(reduce_range=True)
+# activations and per-channel symmetric qint8 weights) and get_default_qconfig('qnnpack').
 def model():
     return nn.Sequential(tq.QuantStub(), nn.Conv2d(1, 3, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                          nn.Conv2d(3, 6, 3, groups=3), nn.ReLU(), nn.Flatten(), nn.Linear(24, 10), nn.ReLU(),
@@ -299,38 +299,48 @@ x = torch.randn(5, 1, 8, 8) * 1.5
 for i, c in enumerate(calib):
     emit("calib%d" % i, c)
 emit("x", x)
-m = model().eval()
-m.load_state_dict(float_model.state_dict())
-m.qconfig = tq.QConfig(activation=H2x.with_args(reduce_range=True), weight=tq.default_per_channel_weight_observer)
-tq.prepare(m, inplace=True)
-text("e2e.prepared", str(m).replace("H2x", "HistogramObserver"))
-observers = {name: mod for name, mod in m.named_modules() if isinstance(mod, H2x)}
-seen = {name: [] for name in observers}
-for name, o in observers.items():
-    o.register_forward_pre_hook(lambda mod, args, name=name: seen[name].append(args[0].detach().clone()))
-with torch.no_grad():
-    for c in calib:
-        m(c)
-text("e2e.calibrated", str(m).replace("H2x", "HistogramObserver"))
-# what each observer saw (PyTorch's float activations), for the observers on their own
-for name, batches in seen.items():
-    for i, t in enumerate(batches):
-        emit("e2e.%s.seen%d" % (name, i), t)
-lines.append("e2e.observers " + ",".join(observers.keys()))
-for name, o in observers.items():
-    emit("e2e." + name + ".histogram", o.histogram)
-    emit("e2e." + name + ".min_val", o.min_val)
-    emit("e2e." + name + ".max_val", o.max_val)
-    sc, zp = qparams_checked(o)
-    emit("e2e." + name + ".scale", sc)
-    emit("e2e." + name + ".zp", zp)
-tq.convert(m, inplace=True)
-text("e2e.converted", str(m))
-for name, layer in (("conv1", m[1]), ("conv2", m[4]), ("fc1", m[7]), ("fc2", m[10])):
-    w = layer.weight()
-    emit("e2e." + name + ".weight.ints", w.int_repr())
-    lines.append("e2e.%s.out_qparams %r %d" % (name, layer.scale, layer.zero_point))
-emit("e2e.quant.ints", m[0](x).int_repr())
-emit("e2e.torch.out", m(x))
+def e2e(key, qconfig, full):
+    """Prepare, calibrate and convert the CNN with qconfig, emitting under key; full: also the activations each
+    observer saw and its histogram (the histograms do not depend on the quantized range)."""
+    m = model().eval()
+    m.load_state_dict(float_model.state_dict())
+    m.qconfig = qconfig
+    tq.prepare(m, inplace=True)
+    text(key + ".prepared", str(m).replace("H2x", "HistogramObserver"))
+    observers = {name: mod for name, mod in m.named_modules() if isinstance(mod, H2x)}
+    seen = {name: [] for name in observers}
+    for name, o in observers.items():
+        o.register_forward_pre_hook(lambda mod, args, name=name: seen[name].append(args[0].detach().clone()))
+    with torch.no_grad():
+        for c in calib:
+            m(c)
+    text(key + ".calibrated", str(m).replace("H2x", "HistogramObserver"))
+    lines.append(key + ".observers " + ",".join(observers.keys()))
+    for name, o in observers.items():
+        if full:
+            # what the observer saw (PyTorch's float activations), for the observers on their own
+            for i, t in enumerate(seen[name]):
+                emit("%s.%s.seen%d" % (key, name, i), t)
+            emit(key + "." + name + ".histogram", o.histogram)
+        emit(key + "." + name + ".min_val", o.min_val)
+        emit(key + "." + name + ".max_val", o.max_val)
+        sc, zp = qparams_checked(o)
+        emit(key + "." + name + ".scale", sc)
+        emit(key + "." + name + ".zp", zp)
+    tq.convert(m, inplace=True)
+    text(key + ".converted", str(m))
+    for name, layer in (("conv1", m[1]), ("conv2", m[4]), ("fc1", m[7]), ("fc2", m[10])):
+        w = layer.weight()
+        emit(key + "." + name + ".weight.ints", w.int_repr())
+        lines.append("%s.%s.out_qparams %r %d" % (key, name, layer.scale, layer.zero_point))
+    emit(key + ".quant.ints", m[0](x).int_repr())
+    emit(key + ".torch.out", m(x))
+
+
+# get_default_qconfig('x86') and get_default_qconfig('qnnpack') (HistogramObserver over [0, 255], per-tensor
+# symmetric weights by default_weight_observer)
+e2e("e2e", tq.QConfig(activation=H2x.with_args(reduce_range=True), weight=tq.default_per_channel_weight_observer),
+    True)
+e2e("e2eq", tq.QConfig(activation=H2x.with_args(reduce_range=False), weight=tq.default_weight_observer), False)
 
 print("\n".join(lines))
