@@ -199,8 +199,9 @@ public class HistogramObserver extends UniformQuantizationObserverBase {
      * each chunk in vectors of eight from its first index, whose base is {@code fma(step, i, start)} in the first half
      * of the range and {@code fma(-step, steps - 1 - i, end)} in the second, its lanes {@code base + k * step} rounded
      * twice; the chunk's remainder element by element from the base formula. PyTorch's own values depend on the
-     * machine's vector width and thread count; these are those of a multi-threaded AVX2 build (checked against PyTorch
-     * 1.13 with one and two threads).
+     * machine's vector width and thread count; these are those of an AVX2 build with at least two threads (the
+     * generator's transcription of this layout equals PyTorch 1.13's linspace with two threads, and with one thread
+     * when it takes the whole range as one chunk; an AVX-512 build's 16 lanes or a single thread differ in places).
      */
     static float[] linspace(float start, float end, int steps) {
         float[] out = new float[steps];
