@@ -43,6 +43,51 @@ public record QConfig(Supplier<? extends Module> activation, Supplier<? extends 
         }
     }
 
+    /** The backends PyTorch 2.x's {@code get_default_qconfig} accepts, in its order. */
+    private static final java.util.List<String> SUPPORTED_BACKENDS = java.util.List.of("fbgemm", "x86", "qnnpack",
+        "onednn");
+
+    /** {@code get_default_qconfig()}: {@link #getDefaultQconfig(String, int)} for {@code "x86"}, version 0. */
+    public static QConfig getDefaultQconfig() {
+        return getDefaultQconfig("x86", 0);
+    }
+
+    /** {@code get_default_qconfig(backend)}: {@link #getDefaultQconfig(String, int)} of version 0. */
+    public static QConfig getDefaultQconfig(String backend) {
+        return getDefaultQconfig(backend, 0);
+    }
+
+    /**
+     * {@code torch.ao.quantization.get_default_qconfig(backend, version)}, PyTorch 2.x's default post-training qconfig
+     * of a backend: activations by {@link HistogramObserver} (quint8 over [0, 255], with {@code reduce_range} for
+     * {@code "x86"} and {@code "fbgemm"}: [0, 127]); weights by {@code default_per_channel_weight_observer}
+     * ({@code PerChannelMinMaxObserver(dtype=torch.qint8, qscheme=torch.per_channel_symmetric)}), or for
+     * {@code "qnnpack"} by {@code default_weight_observer} ({@code MinMaxObserver(dtype=torch.qint8,
+     * qscheme=torch.per_tensor_symmetric)}). PyTorch warns for {@code "onednn"} on a CPU without VNNI; Ember does not
+     * look.
+     *
+     * @throws IllegalArgumentException for another backend, or a version other than 0 (PyTorch 2.x's AssertionError
+     *     messages; PyTorch 1.13 gave an unknown backend {@code default_qconfig})
+     */
+    public static QConfig getDefaultQconfig(String backend, int version) {
+        if (backend == null || !SUPPORTED_BACKENDS.contains(backend)) {
+            throw new IllegalArgumentException("backend: " + (backend == null ? "None" : backend) + " not supported. backend must be one of "
+                    + "['fbgemm', 'x86', 'qnnpack', 'onednn']");
+        }
+        if (version != 0) {
+            throw new IllegalArgumentException("Version number: " + version + " in get_default_qconfig is not supported. "
+                    + "Version number must be 0");
+        }
+        boolean reduceRange = backend.equals("x86") || backend.equals("fbgemm");
+        Supplier<HistogramObserver> act = () -> new HistogramObserver(new ObserverOptions().reduceRange(reduceRange));
+        if (backend.equals("qnnpack")) {
+            return new QConfig(act, () -> new MinMaxObserver(new ObserverOptions().dtype(QuantDType.QINT8)
+                .qscheme(QScheme.PER_TENSOR_SYMMETRIC)));
+        }
+        return new QConfig(act, () -> new PerChannelMinMaxObserver(new ObserverOptions().dtype(QuantDType.QINT8)
+            .qscheme(QScheme.PER_CHANNEL_SYMMETRIC)));
+    }
+
     /** {@code get_default_qat_qconfig(backend)}: {@link #getDefaultQatQconfig(String, int)} of version 1. */
     public static QConfig getDefaultQatQconfig(String backend) {
         return getDefaultQatQconfig(backend, 1);
