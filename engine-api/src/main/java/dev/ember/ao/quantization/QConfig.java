@@ -52,6 +52,14 @@ public record QConfig(Supplier<? extends Module> activation, Supplier<? extends 
         return getDefaultQconfig("x86", 0);
     }
 
+    /** PyTorch 2.x's refusal of a backend other than fbgemm, x86, qnnpack and onednn (1.13 fell back to a default). */
+    private static void checkBackend(String backend) {
+        if (backend == null || !SUPPORTED_BACKENDS.contains(backend)) {
+            throw new IllegalArgumentException("backend: " + (backend == null ? "None" : backend)
+                    + " not supported. backend must be one of ['fbgemm', 'x86', 'qnnpack', 'onednn']");
+        }
+    }
+
     /** {@code get_default_qconfig(backend)}: {@link #getDefaultQconfig(String, int)} of version 0. */
     public static QConfig getDefaultQconfig(String backend) {
         return getDefaultQconfig(backend, 0);
@@ -70,10 +78,7 @@ public record QConfig(Supplier<? extends Module> activation, Supplier<? extends 
      *     messages; PyTorch 1.13 gave an unknown backend {@code default_qconfig})
      */
     public static QConfig getDefaultQconfig(String backend, int version) {
-        if (backend == null || !SUPPORTED_BACKENDS.contains(backend)) {
-            throw new IllegalArgumentException("backend: " + (backend == null ? "None" : backend) + " not supported. backend must be one of "
-                    + "['fbgemm', 'x86', 'qnnpack', 'onednn']");
-        }
+        checkBackend(backend);
         if (version != 0) {
             throw new IllegalArgumentException("Version number: " + version + " in get_default_qconfig is not supported. "
                     + "Version number must be 0");
@@ -97,12 +102,13 @@ public record QConfig(Supplier<? extends Module> activation, Supplier<? extends 
      * {@code get_default_qat_qconfig(backend, version)}: for {@code "fbgemm"} and {@code "x86"} activations over
      * [0, 127] (quint8 with {@code reduce_range}) and per-channel symmetric qint8 weights, for {@code "qnnpack"}
      * activations over [0, 255] and per-tensor symmetric weights, for {@code "onednn"} [0, 255] and per-channel weights;
-     * version 1 with {@link FusedMovingAvgObsFakeQuantize}, version 0 with {@link FakeQuantize}; another backend gets
-     * {@code default_qat_qconfig_v2} (version 1) or {@code default_qat_qconfig} (version 0).
+     * version 1 with {@link FusedMovingAvgObsFakeQuantize}, version 0 with {@link FakeQuantize}.
      *
-     * @throws IllegalArgumentException for a version other than 0 or 1 (PyTorch's message)
+     * @throws IllegalArgumentException for another backend (PyTorch 2.x's AssertionError message; 1.13 gave it
+     *     {@code default_qat_qconfig_v2} or {@code default_qat_qconfig}), or a version other than 0 or 1
      */
     public static QConfig getDefaultQatQconfig(String backend, int version) {
+        checkBackend(backend);
         if (version != 0 && version != 1) {
             throw new IllegalArgumentException("Version number: " + version + "in get_default_qat_qconfig is not "
                     + "supported. Version number must be 0 or 1");
