@@ -24,7 +24,10 @@ first backward, parameters (and buffers) after the last step and outputs:
            of clamped weight norm over the Adam step's norm) and transformers' Adafactor (relative step, parameter scale,
            factored second moments for matrices, update clipping; and with beta1, a fixed lr and weight decay); float64
 
-Run with PyTorch 1.13 (CPU): /usr/bin/python3 make_expected.py  ->  programs11.pt (a dict of tensors).
+           and a checkpoint of the model's and the optimizer's state_dict() after 2 of the 4 steps (<name>_mid.pt)
+
+Run with PyTorch 1.13 (CPU): /usr/bin/python3 make_expected.py  ->  programs11.pt (a dict of tensors), texts11.txt,
+lion_mid.pt, lamb_mid.pt, adafactor_mid.pt, adafactor_fixed_mid.pt.
 """
 import math
 import torch
@@ -829,6 +832,9 @@ for name, make in optimizers.items():
     opt = make(model.parameters())
     losses = []
     for step in range(4):
+        if step == 2 and name in ("lion", "lamb", "adafactor", "adafactor_fixed"):
+            # a mid-run checkpoint as users write it, for Ember to continue from
+            torch.save({"model": model.state_dict(), "optimizer": opt.state_dict()}, name + "_mid.pt")
         opt.zero_grad()
         loss = F.mse_loss(model(opt_x), opt_y)
         loss.backward()

@@ -19,7 +19,6 @@ import dev.ember.optim.ParamGroup;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -635,16 +634,10 @@ class OutsiderPrograms11Test extends Float64DefaultDtype {
         return m;
     }
 
-    /** {@code self.state}: an optimizer written outside Ember keeps its own per-parameter state. */
+    /** An optimizer written outside Ember: its state is {@link Optimizer#state(Tensor)}, PyTorch's self.state[p]. */
     abstract static class OutsideOptimizer extends Optimizer {
-        final Map<Tensor, Map<String, Object>> state = new IdentityHashMap<>();
-
         OutsideOptimizer(List<Tensor> params, Map<String, Object> defaults) {
             super(params, defaults, (k, v) -> { });
-        }
-
-        Map<String, Object> state(Tensor p) {
-            return state.computeIfAbsent(p, k -> new LinkedHashMap<>());
         }
     }
 
@@ -880,8 +873,9 @@ class OutsiderPrograms11Test extends Float64DefaultDtype {
         String p = "opt." + name + ".";
         close(e(p + "loss"), values(losses, F64), name + " losses", 1);
         PT.assertNamed(p + "final.", model, false, loose, name + " parameters after 4 steps");
-        Map<String, Object> st = opt.state.get(model.parameters().get(0));
-        for (Map.Entry<String, Object> s : st.entrySet()) {
+        // the first weight's state, as the optimizer's state dict holds it (PyTorch's opt.state[model[0].weight])
+        Map<?, ?> st = (Map<?, ?>) ((Map<?, ?>) opt.stateDict().get("state")).get(0);
+        for (Map.Entry<?, ?> s : st.entrySet()) {
             Object v = s.getValue();
             Tensor t = v instanceof Tensor ? (Tensor) v : Tensor.tensor(((Number) v).doubleValue());
             close(e(p + "state0." + s.getKey()), t, name + " state " + s.getKey(), loose);
@@ -898,6 +892,74 @@ class OutsiderPrograms11Test extends Float64DefaultDtype {
         outsideOptimizer("adafactor",
                 ps -> new Adafactor(ps, null, 1e-30, 1e-3, 1.0, -0.8, null, 0.0, true, true, false), 10);
         outsideOptimizer("adafactor_fixed",
+                ps -> new Adafactor(ps, 1e-2, 1e-30, 1e-3, 1.0, -0.8, 0.9, 0.01, false, false, false), 10);
+    }
+
+    /**
+     * PyTorch's checkpoint of the model and the outside optimizer after 2 of the 4 steps, loaded into Ember and
+     * continued for 2 steps: PyTorch's last 2 losses and final parameters. Then Ember's own round trip: 2 steps, the
+     * state dict loaded into a fresh optimizer over copies of the parameters, 2 more steps, bit for bit the
+     * uninterrupted run.
+     */
+    @SuppressWarnings("unchecked")
+    private static void resumes(String name, Function<List<Tensor>, OutsideOptimizer> make, double loose)
+            throws Exception {
+        Map<String, Object> ckpt = (Map<String, Object>) dev.ember.nn.TorchSerialization.load(
+                PT.resource(name + "_mid.pt"));
+        Sequential model = mlp();
+        model.to(F64);
+        model.loadStateDict((Map<String, Tensor>) ckpt.get("model"));
+        OutsideOptimizer opt = make.apply(model.parameters());
+        opt.loadStateDict((Map<String, ?>) ckpt.get("optimizer"));
+        Tensor x = e("opt.x");
+        Tensor y = e("opt.y");
+        List<Double> losses = new ArrayList<>();
+        for (int step = 2; step < 4; step++) {
+            opt.zeroGrad();
+            Tensor loss = Functional.mseLoss(model.forward(x), y);
+            loss.backward();
+            opt.step();
+            losses.add(loss.item());
+        }
+        String p = "opt." + name + ".";
+        close(e(p + "loss").index(Index.slice(2, null, null)), values(losses, F64), name + " resumed losses", 1);
+        PT.assertNamed(p + "final.", model, false, loose, name + " parameters after resuming PyTorch's checkpoint");
+
+        Sequential straight = PT.loaded(mlp(), "opt.init.", F64);
+        Sequential first = PT.loaded(mlp(), "opt.init.", F64);
+        OutsideOptimizer a = make.apply(straight.parameters());
+        OutsideOptimizer b = make.apply(first.parameters());
+        for (int step = 0; step < 4; step++) {
+            for (Object[] run : step < 2 ? new Object[][] {{a, straight}, {b, first}} : new Object[][] {{a, straight}}) {
+                OutsideOptimizer o = (OutsideOptimizer) run[0];
+                o.zeroGrad();
+                Functional.mseLoss(((Sequential) run[1]).forward(x), y).backward();
+                o.step();
+            }
+        }
+        Map<String, Object> saved = b.stateDict();
+        Sequential resumed = mlp();
+        resumed.to(F64);
+        resumed.loadStateDict(first.stateDict());
+        OutsideOptimizer c = make.apply(resumed.parameters());
+        c.loadStateDict(saved);
+        for (int step = 2; step < 4; step++) {
+            c.zeroGrad();
+            Functional.mseLoss(resumed.forward(x), y).backward();
+            c.step();
+        }
+        for (int i = 0; i < 4; i++) {
+            assertEquals(straight.parameters().get(i).toList(), resumed.parameters().get(i).toList(),
+                    name + " resumed from Ember's state dict: parameter " + i);
+        }
+    }
+
+    @Test
+    void outsideOptimizersCheckpointTheirStateAndContinuePyTorchsCheckpoints() throws Exception {
+        resumes("lion", ps -> new Lion(ps, 1e-2, 0.9, 0.99, 0.1, false), 1);
+        resumes("lamb", ps -> new Lamb(ps, 0.05, 0.9, 0.999, 1e-6, 0.01, false), 10);
+        resumes("adafactor", ps -> new Adafactor(ps, null, 1e-30, 1e-3, 1.0, -0.8, null, 0.0, true, true, false), 10);
+        resumes("adafactor_fixed",
                 ps -> new Adafactor(ps, 1e-2, 1e-30, 1e-3, 1.0, -0.8, 0.9, 0.01, false, false, false), 10);
     }
 

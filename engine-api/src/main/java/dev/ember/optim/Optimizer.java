@@ -53,6 +53,13 @@ import java.util.function.BiConsumer;
  * scheduler stored. {@link #loadStateDict}
  * takes such a map back (state keys may also be {@link Long} or decimal strings, numbers any {@link Number} or 0-dim
  * tensor, as they come back from JSON), so it round-trips through {@code dev.ember.nn.utils.Checkpoint}.
+ *
+ * <h2>Optimizers written outside Ember</h2>
+ * A subclass written as a {@code torch.optim.Optimizer} subclass is: its options as the defaults of
+ * {@link #Optimizer(List, Map, BiConsumer)} (null for PyTorch's None), a {@link #step()} that walks
+ * {@link #paramGroups()} under {@link dev.ember.Ember#noGrad()}, and its per-parameter state in
+ * {@link #state(Tensor)}, PyTorch's {@code self.state[p]}, which {@link #stateDict()} and {@link #loadStateDict}
+ * carry as PyTorch's do (a checkpoint of PyTorch's Lion, Lamb or Adafactor loads into their Ember ports).
  */
 public abstract class Optimizer {
     private static final System.Logger LOG = System.getLogger("dev.ember");
@@ -66,6 +73,8 @@ public abstract class Optimizer {
     private final List<ParamGroup> groups = new ArrayList<>();
     /** PyTorch's {@code optimizer.state}: one entry per parameter that has state. */
     final Map<Tensor, ParamState> state = new IdentityHashMap<>();
+    /** The state of an optimizer written outside Ember ({@link #state(Tensor)}), per parameter. */
+    private final Map<Tensor, Map<String, Object>> outsideState = new IdentityHashMap<>();
     /**
      * Whether steps may use the fused kernel ({@link #fused}); tests turn it off to run the chain of ops and compare
      * the bits.
@@ -411,6 +420,105 @@ public abstract class Optimizer {
             start += g.params().size();
         }
         return index;
+    }
+
+    /**
+     * PyTorch's {@code self.state[p]}, for an optimizer written outside Ember (a subclass of this class whose
+     * {@link #step()} keeps its own state, as lion-pytorch's Lion, pytorch-lamb's Lamb or transformers' Adafactor keep
+     * theirs): the parameter's live state map, empty on first use (PyTorch's {@code defaultdict(dict)}), whose entries
+     * the step writes and reads in place ({@code state.put("exp_avg", p.zerosLike())}, then
+     * {@code ((Tensor) state.get("exp_avg")).mul_(beta)}). Its values are anything PyTorch's step would keep: tensors
+     * (kept out of every {@link TensorScope}, as the built-in optimizers' state), numbers ({@code step} as a
+     * {@link Long}, as a Python int), flags, lists.
+     *
+     * <p>{@link #stateDict()} packs each map under its parameter's index, holding the map's own values, as PyTorch's
+     * {@code state_dict()} does; {@link #loadStateDict} fills the maps back from such a dict, PyTorch's own included:
+     * a tensor is copied to the parameter's device and, but under {@code step}, cast to a floating parameter's type
+     * (PyTorch 2.x's {@code _process_value_according_to_param_policy}); any other value is kept as saved. Without this
+     * map an outside optimizer's state would be missing from every checkpoint.
+     *
+     * @throws IllegalArgumentException for a tensor that is in none of this optimizer's groups, or null
+     */
+    protected final Map<String, Object> state(Tensor p) {
+        if (p == null || !indices().containsKey(p)) {
+            throw new IllegalArgumentException("state(p): the tensor is not a parameter of this optimizer");
+        }
+        return outsideState.computeIfAbsent(p, k -> new OutsideState());
+    }
+
+    /** A parameter's state map for {@link #state(Tensor)}: the tensors stored in it escape every scope. */
+    private static final class OutsideState extends LinkedHashMap<String, Object> {
+        private static Object escaped(Object v) {
+            if (v instanceof Tensor t && !t.isClosed()) {
+                TensorScope.escape(t);
+            }
+            return v;
+        }
+
+        @Override
+        public Object put(String key, Object value) {
+            return super.put(key, escaped(value));
+        }
+
+        @Override
+        public void putAll(Map<? extends String, ?> m) {
+            m.forEach(this::put);
+        }
+
+        @Override
+        public Object putIfAbsent(String key, Object value) {
+            return super.putIfAbsent(key, escaped(value));
+        }
+
+        @Override
+        public Object computeIfAbsent(String key, java.util.function.Function<? super String, ?> f) {
+            return super.computeIfAbsent(key, k -> escaped(f.apply(k)));
+        }
+
+        @Override
+        public Object computeIfPresent(String key,
+                                       java.util.function.BiFunction<? super String, ? super Object, ?> f) {
+            return super.computeIfPresent(key, (k, v) -> escaped(f.apply(k, v)));
+        }
+
+        @Override
+        public Object compute(String key, java.util.function.BiFunction<? super String, ? super Object, ?> f) {
+            return super.compute(key, (k, v) -> escaped(f.apply(k, v)));
+        }
+
+        @Override
+        public Object merge(String key, Object value,
+                            java.util.function.BiFunction<? super Object, ? super Object, ?> f) {
+            return super.merge(key, escaped(value), (a, b) -> escaped(f.apply(a, b)));
+        }
+
+        @Override
+        public Object replace(String key, Object value) {
+            return super.replace(key, escaped(value));
+        }
+
+        @Override
+        public boolean replace(String key, Object oldValue, Object newValue) {
+            return super.replace(key, oldValue, escaped(newValue));
+        }
+
+        @Override
+        public void replaceAll(java.util.function.BiFunction<? super String, ? super Object, ?> f) {
+            super.replaceAll((k, v) -> escaped(f.apply(k, v)));
+        }
+    }
+
+    /**
+     * Whether this optimizer is written outside Ember: no class between it and {@code Optimizer} is one of Ember's
+     * (a subclass of Adam is Adam's, with Adam's state).
+     */
+    private boolean writtenOutside() {
+        for (Class<?> c = getClass(); c != Optimizer.class; c = c.getSuperclass()) {
+            if (c.getPackageName().equals(Optimizer.class.getPackageName())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -788,10 +896,16 @@ public abstract class Optimizer {
         order.sort(Map.Entry.comparingByValue());
         for (Map.Entry<Tensor, Integer> e : order) {
             ParamState s = state.get(e.getKey());
-            if (s == null) {
+            Map<String, Object> outside = outsideState.get(e.getKey());
+            if (s == null && outside == null) {
                 continue;
             }
             Map<String, Object> m = new PyDict<>(ints);
+            if (s == null) {
+                m.putAll(outside);
+                st.put(e.getValue(), m);
+                continue;
+            }
             DType scalarType = scalarDtype();
             if (countsSteps()) {
                 m.put("step", stepIsInt() ? (Object) s.step : Tensor.tensor((double) s.step, scalarType, Device.CPU));
@@ -801,6 +915,9 @@ public abstract class Optimizer {
             }
             m.putAll(s.tensors);
             m.putAll(s.sparseTensors);
+            if (outside != null) {
+                m.putAll(outside);
+            }
             st.put(e.getValue(), m);
         }
         Map<String, Object> out = new PyDict<>(ints);
@@ -928,6 +1045,8 @@ public abstract class Optimizer {
         }
         // the parameters' state
         Map<Tensor, ParamState> newState = new IdentityHashMap<>();
+        Map<Tensor, Map<String, Object>> newOutside = new IdentityHashMap<>();
+        boolean outside = writtenOutside();
         List<Tensor> made = new ArrayList<>();
         try (GradMode off = Ember.noGrad()) {
             for (Map.Entry<?, ?> e : ((Map<?, ?>) savedStateObj).entrySet()) {
@@ -939,6 +1058,10 @@ public abstract class Optimizer {
                 if (!(e.getValue() instanceof Map)) {
                     throw new IllegalArgumentException("the saved state of parameter " + id + " must be a map, got "
                             + describe(e.getValue()));
+                }
+                if (outside) {
+                    newOutside.put(p, loadOutsideState(id, p, (Map<?, ?>) e.getValue(), made));
+                    continue;
                 }
                 ParamGroup g = groups.get(groupOf.get(id));
                 newState.put(p, loadState(id, p, (Map<?, ?>) e.getValue(), g, newOptions.get(groupOf.get(id)), made));
@@ -954,6 +1077,39 @@ public abstract class Optimizer {
         }
         state.clear();
         state.putAll(newState);
+        outsideState.clear();
+        outsideState.putAll(newOutside);
+    }
+
+    /**
+     * A saved state of an optimizer written outside Ember ({@link #state(Tensor)}), as PyTorch 2.x's
+     * {@code load_state_dict} casts it: each tensor copied to the parameter's device and, but under {@code step}, to a
+     * floating parameter's type; any other value kept as saved.
+     */
+    private static Map<String, Object> loadOutsideState(int id, Tensor p, Map<?, ?> saved, List<Tensor> made) {
+        Map<String, Object> m = new OutsideState();
+        for (Map.Entry<?, ?> x : saved.entrySet()) {
+            if (!(x.getKey() instanceof String key)) {
+                throw new IllegalArgumentException("the saved state of parameter " + id + " has a key that is not a "
+                        + "string: " + describe(x.getKey()));
+            }
+            Object v = x.getValue();
+            if (v instanceof Tensor t) {
+                if (t.isClosed()) {
+                    throw new IllegalArgumentException("the saved state of parameter " + id + ": " + key
+                            + " has been closed");
+                }
+                Tensor c = t.to(p.device());
+                if (!key.equals("step") && p.isFloatingPoint()) {
+                    c = c.to(p.dtype());
+                }
+                c = c == t ? t.clone() : c;
+                made.add(c);
+                v = c;
+            }
+            m.put(key, v);
+        }
+        return m;
     }
 
     private static Object require(Map<String, ?> m, String key) {
