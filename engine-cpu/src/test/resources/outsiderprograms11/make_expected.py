@@ -22,9 +22,10 @@ first backward, parameters (and buffers) after the last step and outputs:
   opt.*    optimizers written as torch.optim.Optimizer subclasses by well-known repositories, each stepping a small MLP:
            lucidrains/lion-pytorch's Lion (and its decoupled weight decay), cybertronai/pytorch-lamb's Lamb (trust ratio
            of clamped weight norm over the Adam step's norm) and transformers' Adafactor (relative step, parameter scale,
-           factored second moments for matrices, update clipping; and with beta1, a fixed lr and weight decay); float64
-
+           factored second moments for matrices, update clipping; and with beta1, a fixed lr and weight decay); float64;
            and a checkpoint of the model's and the optimizer's state_dict() after 2 of the 4 steps (<name>_mid.pt)
+  glow.*   rosinality/glow-pytorch (ActNorm, InvConv2dLU, ZeroConv2d, AffineCoupling, Flow, Block, Glow, calc_loss and
+           train.py's loop with its first no_grad forward) in float32, then reverse() reconstructing and sampling
 
 Run with PyTorch 1.13 (CPU): /usr/bin/python3 make_expected.py  ->  programs11.pt (a dict of tensors), texts11.txt,
 lion_mid.pt, lamb_mid.pt, adafactor_mid.pt, adafactor_fixed_mid.pt.
@@ -845,6 +846,331 @@ for name, make in optimizers.items():
     st = opt.state[model[0].weight]
     for k, v in st.items():
         out["opt." + name + ".state0." + k] = v.clone() if torch.is_tensor(v) else torch.tensor(float(v))
+
+
+# 5. Glow as rosinality/glow-pytorch (model.py, train.py's calc_loss and loop), in float32 as it runs ------------------
+from math import log, pi
+
+logabs = lambda x: torch.log(torch.abs(x))
+
+
+class ActNorm(nn.Module):
+    def __init__(self, in_channel, logdet=True):
+        super().__init__()
+        self.loc = nn.Parameter(torch.zeros(1, in_channel, 1, 1))
+        self.scale = nn.Parameter(torch.ones(1, in_channel, 1, 1))
+        self.register_buffer("initialized", torch.tensor(0, dtype=torch.uint8))
+        self.logdet = logdet
+
+    def initialize(self, input):
+        with torch.no_grad():
+            flatten = input.permute(1, 0, 2, 3).contiguous().view(input.shape[1], -1)
+            mean = (flatten.mean(1).unsqueeze(1).unsqueeze(2).unsqueeze(3).permute(1, 0, 2, 3))
+            std = (flatten.std(1).unsqueeze(1).unsqueeze(2).unsqueeze(3).permute(1, 0, 2, 3))
+            self.loc.data.copy_(-mean)
+            self.scale.data.copy_(1 / (std + 1e-6))
+
+    def forward(self, input):
+        _, _, height, width = input.shape
+        if self.initialized.item() == 0:
+            self.initialize(input)
+            self.initialized.fill_(1)
+        log_abs = logabs(self.scale)
+        logdet = height * width * torch.sum(log_abs)
+        if self.logdet:
+            return self.scale * (input + self.loc), logdet
+        else:
+            return self.scale * (input + self.loc)
+
+    def reverse(self, output):
+        return output / self.scale - self.loc
+
+
+class InvConv2dLU(nn.Module):
+    def __init__(self, in_channel):
+        super().__init__()
+        # weight = np.random.randn(in_channel, in_channel); q, _ = la.qr(weight)
+        # w_p, w_l, w_u = la.lu(q.astype(np.float32)): torch's QR and LU here (scipy is not installed), same P L U
+        weight = torch.randn(in_channel, in_channel, dtype=torch.float64)
+        q, _ = torch.linalg.qr(weight)
+        w_p, w_l, w_u = torch.linalg.lu(q.float())
+        w_s = torch.diag(w_u)
+        w_u = torch.triu(w_u, 1)
+        u_mask = torch.triu(torch.ones_like(w_u), 1)
+        l_mask = u_mask.T
+        self.register_buffer("w_p", w_p)
+        self.register_buffer("u_mask", u_mask)
+        self.register_buffer("l_mask", l_mask)
+        self.register_buffer("s_sign", torch.sign(w_s))
+        self.register_buffer("l_eye", torch.eye(l_mask.shape[0]))
+        self.w_l = nn.Parameter(w_l)
+        self.w_s = nn.Parameter(logabs(w_s))
+        self.w_u = nn.Parameter(w_u)
+
+    def forward(self, input):
+        _, _, height, width = input.shape
+        weight = self.calc_weight()
+        out = F.conv2d(input, weight)
+        logdet = height * width * torch.sum(self.w_s)
+        return out, logdet
+
+    def calc_weight(self):
+        weight = (
+                self.w_p
+                @ (self.w_l * self.l_mask + self.l_eye)
+                @ ((self.w_u * self.u_mask) + torch.diag(self.s_sign * torch.exp(self.w_s)))
+        )
+        return weight.unsqueeze(2).unsqueeze(3)
+
+    def reverse(self, output):
+        weight = self.calc_weight()
+        return F.conv2d(output, weight.squeeze().inverse().unsqueeze(2).unsqueeze(3))
+
+
+class ZeroConv2d(nn.Module):
+    def __init__(self, in_channel, out_channel, padding=1):
+        super().__init__()
+        self.conv = nn.Conv2d(in_channel, out_channel, 3, padding=0)
+        self.conv.weight.data.zero_()
+        self.conv.bias.data.zero_()
+        self.scale = nn.Parameter(torch.zeros(1, out_channel, 1, 1))
+
+    def forward(self, input):
+        out = F.pad(input, [1, 1, 1, 1], value=1)
+        out = self.conv(out)
+        out = out * torch.exp(self.scale * 3)
+        return out
+
+
+class AffineCoupling(nn.Module):
+    def __init__(self, in_channel, filter_size=512, affine=True):
+        super().__init__()
+        self.affine = affine
+        self.net = nn.Sequential(
+            nn.Conv2d(in_channel // 2, filter_size, 3, padding=1),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(filter_size, filter_size, 1),
+            nn.ReLU(inplace=True),
+            ZeroConv2d(filter_size, in_channel if self.affine else in_channel // 2),
+        )
+        self.net[0].weight.data.normal_(0, 0.05)
+        self.net[0].bias.data.zero_()
+        self.net[2].weight.data.normal_(0, 0.05)
+        self.net[2].bias.data.zero_()
+
+    def forward(self, input):
+        in_a, in_b = input.chunk(2, 1)
+        if self.affine:
+            log_s, t = self.net(in_a).chunk(2, 1)
+            # s = torch.exp(log_s)
+            s = F.sigmoid(log_s + 2)
+            # out_a = s * in_a + t
+            out_b = (in_b + t) * s
+            logdet = torch.sum(torch.log(s).view(input.shape[0], -1), 1)
+        else:
+            net_out = self.net(in_a)
+            out_b = in_b + net_out
+            logdet = None
+        return torch.cat([in_a, out_b], 1), logdet
+
+    def reverse(self, output):
+        out_a, out_b = output.chunk(2, 1)
+        if self.affine:
+            log_s, t = self.net(out_a).chunk(2, 1)
+            # s = torch.exp(log_s)
+            s = F.sigmoid(log_s + 2)
+            # in_a = (out_a - t) / s
+            in_b = out_b / s - t
+        else:
+            net_out = self.net(out_a)
+            in_b = out_b - net_out
+        return torch.cat([out_a, in_b], 1)
+
+
+class Flow(nn.Module):
+    # filter_size passed through (the reference's Flow builds AffineCoupling's default 512 filters; 16 here)
+    def __init__(self, in_channel, affine=True, conv_lu=True, filter_size=16):
+        super().__init__()
+        self.actnorm = ActNorm(in_channel)
+        self.invconv = InvConv2dLU(in_channel)
+        self.coupling = AffineCoupling(in_channel, filter_size=filter_size, affine=affine)
+
+    def forward(self, input):
+        out, logdet = self.actnorm(input)
+        out, det1 = self.invconv(out)
+        out, det2 = self.coupling(out)
+        logdet = logdet + det1
+        if det2 is not None:
+            logdet = logdet + det2
+        return out, logdet
+
+    def reverse(self, output):
+        input = self.coupling.reverse(output)
+        input = self.invconv.reverse(input)
+        input = self.actnorm.reverse(input)
+        return input
+
+
+def gaussian_log_p(x, mean, log_sd):
+    return -0.5 * log(2 * pi) - log_sd - 0.5 * (x - mean) ** 2 / torch.exp(2 * log_sd)
+
+
+def gaussian_sample(eps, mean, log_sd):
+    return mean + torch.exp(log_sd) * eps
+
+
+class Block(nn.Module):
+    def __init__(self, in_channel, n_flow, split=True, affine=True, conv_lu=True):
+        super().__init__()
+        squeeze_dim = in_channel * 4
+        self.flows = nn.ModuleList()
+        for i in range(n_flow):
+            self.flows.append(Flow(squeeze_dim, affine=affine, conv_lu=conv_lu))
+        self.split = split
+        if split:
+            self.prior = ZeroConv2d(in_channel * 2, in_channel * 4)
+        else:
+            self.prior = ZeroConv2d(in_channel * 4, in_channel * 8)
+
+    def forward(self, input):
+        b_size, n_channel, height, width = input.shape
+        squeezed = input.view(b_size, n_channel, height // 2, 2, width // 2, 2)
+        squeezed = squeezed.permute(0, 1, 3, 5, 2, 4)
+        out = squeezed.contiguous().view(b_size, n_channel * 4, height // 2, width // 2)
+        logdet = 0
+        for flow in self.flows:
+            out, det = flow(out)
+            logdet = logdet + det
+        if self.split:
+            out, z_new = out.chunk(2, 1)
+            mean, log_sd = self.prior(out).chunk(2, 1)
+            log_p = gaussian_log_p(z_new, mean, log_sd)
+            log_p = log_p.view(b_size, -1).sum(1)
+        else:
+            zero = torch.zeros_like(out)
+            mean, log_sd = self.prior(zero).chunk(2, 1)
+            log_p = gaussian_log_p(out, mean, log_sd)
+            log_p = log_p.view(b_size, -1).sum(1)
+            z_new = out
+        return out, logdet, log_p, z_new
+
+    def reverse(self, output, eps=None, reconstruct=False):
+        input = output
+        if reconstruct:
+            if self.split:
+                input = torch.cat([output, eps], 1)
+            else:
+                input = eps
+        else:
+            if self.split:
+                mean, log_sd = self.prior(input).chunk(2, 1)
+                z = gaussian_sample(eps, mean, log_sd)
+                input = torch.cat([output, z], 1)
+            else:
+                zero = torch.zeros_like(input)
+                mean, log_sd = self.prior(zero).chunk(2, 1)
+                z = gaussian_sample(eps, mean, log_sd)
+                input = z
+        for flow in self.flows[::-1]:
+            input = flow.reverse(input)
+        b_size, n_channel, height, width = input.shape
+        unsqueezed = input.view(b_size, n_channel // 4, 2, 2, height, width)
+        unsqueezed = unsqueezed.permute(0, 1, 4, 2, 5, 3)
+        unsqueezed = unsqueezed.contiguous().view(b_size, n_channel // 4, height * 2, width * 2)
+        return unsqueezed
+
+
+class Glow(nn.Module):
+    def __init__(self, in_channel, n_flow, n_block, affine=True, conv_lu=True):
+        super().__init__()
+        self.blocks = nn.ModuleList()
+        n_channel = in_channel
+        for i in range(n_block - 1):
+            self.blocks.append(Block(n_channel, n_flow, affine=affine, conv_lu=conv_lu))
+            n_channel *= 2
+        self.blocks.append(Block(n_channel, n_flow, split=False, affine=affine))
+
+    def forward(self, input):
+        log_p_sum = 0
+        logdet = 0
+        out = input
+        z_outs = []
+        for block in self.blocks:
+            out, det, log_p, z_new = block(out)
+            z_outs.append(z_new)
+            logdet = logdet + det
+            if log_p is not None:
+                log_p_sum = log_p_sum + log_p
+        return log_p_sum, logdet, z_outs
+
+    def reverse(self, z_list, reconstruct=False):
+        for i, block in enumerate(self.blocks[::-1]):
+            if i == 0:
+                input = block.reverse(z_list[-1], z_list[-1], reconstruct=reconstruct)
+            else:
+                input = block.reverse(input, z_list[-(i + 1)], reconstruct=reconstruct)
+        return input
+
+
+def calc_loss(log_p, logdet, image_size, n_bins):
+    # log_p = calc_log_p([z_list])
+    n_pixel = image_size * image_size * 3
+    loss = -log(n_bins) * n_pixel
+    loss = loss + logdet + log_p
+    return (
+        (-loss / (log(2) * n_pixel)).mean(),
+        (log_p / (log(2) * n_pixel)).mean(),
+        (logdet / (log(2) * n_pixel)).mean(),
+    )
+
+
+torch.set_default_dtype(torch.float32)
+glow = Glow(3, 2, 2, affine=True, conv_lu=True)
+# the zero-initialized ZeroConv2d's weights perturbed, so that every gradient is exercised from the first step
+with torch.no_grad():
+    for n, prm in glow.named_parameters():
+        if "net.4" in n or "prior" in n:
+            prm.add_(0.01 * torch.randn_like(prm))
+save_state("glow.init.", glow)
+n_bits, img_size = 5, 8
+n_bins = 2.0 ** n_bits
+glow_opt = torch.optim.Adam(glow.parameters(), lr=1e-3)
+glow_images = torch.rand(4, 3, img_size, img_size)
+glow_noise = [torch.rand(4, 3, img_size, img_size) for _ in range(4)]
+out["glow.images"] = glow_images
+out["glow.noise"] = torch.stack(glow_noise)
+glow_losses = []
+for i in range(4):
+    image = glow_images * 255
+    if n_bits < 8:
+        image = torch.floor(image / 2 ** (8 - n_bits))
+    image = image / n_bins - 0.5
+    if i == 0:
+        with torch.no_grad():
+            log_p, logdet, _ = glow(image + glow_noise[i] / n_bins)
+            save_state("glow.initialized.", glow)
+            continue
+    else:
+        log_p, logdet, _ = glow(image + glow_noise[i] / n_bins)
+    logdet = logdet.mean()
+    loss, log_p, log_det = calc_loss(log_p, logdet, img_size, n_bins)
+    glow.zero_grad()
+    loss.backward()
+    if i == 1:
+        save_grads("glow.grad0.", glow)
+    glow_opt.param_groups[0]["lr"] = 1e-3
+    glow_opt.step()
+    glow_losses.append([loss.item(), log_p.item(), log_det.item()])
+out["glow.losses"] = torch.tensor(glow_losses, dtype=torch.float32)
+save_state("glow.final.", glow)
+with torch.no_grad():
+    glow_x = glow_images / n_bins - 0.5
+    _, _, z_outs = glow(glow_x)
+    out["glow.z0"] = z_outs[0]
+    out["glow.z1"] = z_outs[1]
+    out["glow.reconstructed"] = glow.reverse(z_outs, reconstruct=True)
+    out["glow.sampled"] = glow.reverse([0.7 * z for z in z_outs])
+torch.set_default_dtype(torch.float64)
 
 
 # grad_fn names of the programs' ops, and print(...) of their modules ---------------------------------------------------

@@ -33,9 +33,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * written as that repository's reference code writes it and ported line by line, run from PyTorch's initial weights and
  * fixed data and held to PyTorch's outputs, losses, gradients of every named parameter after the first backward and
  * parameters (and buffers) after the last step ({@code resources/outsiderprograms11/make_expected.py} wrote
- * {@code programs11.pt} with PyTorch 1.13). Tolerances are {@link LossesMoreTest#assertClose}'s (float64: 1e-12
- * relative to the largest magnitude of the tensor compared; float32: 4e-6 relative), times a factor stated where steps
- * or a recurrence compound rounding.
+ * {@code programs11.pt}, {@code texts11.txt} and the optimizers' {@code *_mid.pt} checkpoints with PyTorch 1.13).
+ * Tolerances are {@link LossesMoreTest#assertClose}'s (float64: 1e-12 relative to the largest magnitude of the tensor
+ * compared; float32: 4e-6 relative), times a factor stated where steps compound rounding.
  * <ol>
  * <li>VQ-VAE as zalandoresearch/pytorch-vq-vae's notebook: the encoder and decoder with their residual stacks (whose
  * first {@code ReLU(True)} rewrites the block's input in place, so {@code x + block(x)} adds the rectified input, as
@@ -49,9 +49,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * as view_as_complex pairs, {@code y.real * 2}), every input's gradient; the Mamba block's reference path trained with
  * AdamW and a no-decay group, then its step() decoding (conv state rolled and copied in place) token by token.</li>
  * <li>Optimizers written outside the library as {@code torch.optim.Optimizer} subclasses (lucidrains' Lion,
- * cybertronai's Lamb, transformers' Adafactor, each with two option sets) written here as Ember {@link Optimizer}
- * subclasses, stepping a small MLP; their per-parameter state is compared too.</li>
+ * cybertronai's Lamb, transformers' Adafactor, with two option sets each but Lamb) written here as Ember
+ * {@link Optimizer} subclasses keeping their state in {@code state(p)}, stepping a small MLP; their state dicts, and
+ * PyTorch's mid-run checkpoints of them continued in Ember.</li>
+ * <li>Glow as rosinality/glow-pytorch in float32: ActNorm's data-dependent init in a first no_grad forward (a uint8
+ * {@code initialized} buffer), InvConv2dLU's weight from its LU factors and masks (diag, exp, @), ZeroConv2d's
+ * pad of ones, the sigmoid affine coupling, squeeze by view/permute, the split prior and gaussian_log_p, train.py's
+ * dequantized inputs and calc_loss with Adam, then reverse() to reconstruct and to sample through the priors.</li>
+ * <li>The grad_fn names of the programs' ops, and print(...) of their modules (PyTorch 2.x's forms where 1.13's
+ * differ: repeat_interleave's node, ModuleList's folded repeats).</li>
  * </ol>
+ * Every program agrees with PyTorch at float64's or float32's tolerance (10x only where Adam's steps amplify a
+ * rounding-level gradient). What the programs found: an optimizer written outside Ember had nowhere to keep its state
+ * but a map of its own that {@code stateDict()} silently left out (a checkpoint resumed with fresh moments, and
+ * PyTorch's checkpoint of it did not load): {@code Optimizer.state(p)} is PyTorch's {@code self.state[p]}, carried by
+ * the state dict ({@link OutsideOptimizerStateTest}); and loading a state dict whose {@code lr} is None (Adafactor's
+ * default) failed with a NullPointerException.
  */
 class OutsiderPrograms11Test extends Float64DefaultDtype {
     private static final OutsiderFixture PT = new OutsiderFixture("outsiderprograms11", "programs11.pt");
@@ -294,7 +307,7 @@ class OutsiderPrograms11Test extends Float64DefaultDtype {
                 for (Map.Entry<String, Tensor> n : named.entrySet()) {
                     Tensor g = n.getValue().grad();
                     if (g != null) {
-                        close(e(p + "grad0." + n.getKey()), g, name + " gradient " + n.getKey(), 10);
+                        close(e(p + "grad0." + n.getKey()), g, name + " gradient " + n.getKey(), 1);
                         compared++;
                     }
                 }
@@ -389,7 +402,7 @@ class OutsiderPrograms11Test extends Float64DefaultDtype {
         }
         close(e("vq.rq.diff"), values(diffs, F64), "commitment diffs", 1);
         close(e("vq.rq.input_grad"), rqIn.grad(), "the input's gradient through the straight-through estimator", 1);
-        assertState("vq.rq.final.", quant, 10, "Quantize's buffers after 2 updates");
+        assertState("vq.rq.final.", quant, 1, "Quantize's buffers after 2 updates");
         Tensor dist = Functional.cdist(rqIn.detach().reshape(1, -1, 3), quant.getBuffer("embed").t().unsqueeze(0), 2)
                 .neg();
         exact(e("vq.cdist_ind"), dist.argmax(-1), "codes by -cdist and argmax");
@@ -491,11 +504,10 @@ class OutsiderPrograms11Test extends Float64DefaultDtype {
 
     @Test
     void mambaSelectiveScanRefWithEveryFormOfBAndCAndAComplexA() {
-        // float32 through a 5-step recurrence of exp and einsum sums: 4x float32's tolerance
-        selectiveScan("variable", "u delta A Bv Cv D z delta_bias", true, 4);
-        selectiveScan("constant", "u delta A Bc Cc D", false, 4);
-        selectiveScan("grouped", "u delta A Bg Cv D z delta_bias", true, 4);
-        selectiveScan("complex", "u delta Acx Bcx Ccx D z delta_bias", true, 4);
+        selectiveScan("variable", "u delta A Bv Cv D z delta_bias", true, 1);
+        selectiveScan("constant", "u delta A Bc Cc D", false, 1);
+        selectiveScan("grouped", "u delta A Bg Cv D z delta_bias", true, 1);
+        selectiveScan("complex", "u delta Acx Bcx Ccx D z delta_bias", true, 1);
     }
 
     /** mamba_simple.py's Mamba block: the reference (slow) path and the step() of decoding. */
@@ -598,28 +610,26 @@ class OutsiderPrograms11Test extends Float64DefaultDtype {
             Tensor loss = Functional.mseLoss(y, target);
             loss.backward();
             if (step == 0) {
-                close(e("mamba.out0"), y, "Mamba's output", 4);
-                PT.assertNamed("mamba.grad0.", mamba, true, 10, "Mamba's gradient");
+                close(e("mamba.out0"), y, "Mamba's output", 1);
+                PT.assertNamed("mamba.grad0.", mamba, true, 1, "Mamba's gradient");
             }
             opt.step();
             losses.add(loss.item());
         }
         // float32 losses that the generator kept in a float64 tensor: compared at float32's tolerance
         close(e("mamba.loss").to(F32), values(losses, F32), "Mamba's losses", 1);
-        // Adam's sign-like first steps turn a rounding-level gradient difference into an lr-sized one only where a
-        // gradient is near zero; 3 steps of 1e-2 stay within 25x float32's tolerance
-        PT.assertNamed("mamba.final.", mamba, false, 25, "Mamba's parameters after 3 steps");
+        PT.assertNamed("mamba.final.", mamba, false, 1, "Mamba's parameters after 3 steps");
         try (GradMode off = Ember.noGrad()) {
-            close(e("mamba.forward"), mamba.forward(x), "Mamba's trained output", 4);
+            close(e("mamba.forward"), mamba.forward(x), "Mamba's trained output", 1);
             Tensor convState = Tensor.zeros(F32, 2, mamba.dInner, mamba.dConv);
             Tensor ssmState = Tensor.zeros(F32, 2, mamba.dInner, mamba.dState);
             List<Tensor> steps = new ArrayList<>();
             for (int t = 0; t < x.size(1); t++) {
                 steps.add(mamba.step(x.index(Index.all(), Index.slice(t, t + 1, null)), convState, ssmState));
             }
-            close(e("mamba.steps"), Tensor.cat(steps, 1), "Mamba's step() decoding", 4);
-            close(e("mamba.conv_state"), convState, "the conv state after decoding", 4);
-            close(e("mamba.ssm_state"), ssmState, "the SSM state after decoding", 4);
+            close(e("mamba.steps"), Tensor.cat(steps, 1), "Mamba's step() decoding", 1);
+            close(e("mamba.conv_state"), convState, "the conv state after decoding", 1);
+            close(e("mamba.ssm_state"), ssmState, "the SSM state after decoding", 1);
         }
     }
 
@@ -885,14 +895,13 @@ class OutsiderPrograms11Test extends Float64DefaultDtype {
 
     @Test
     void lionLambAndAdafactorWrittenAsOptimizerSubclasses() {
-        // Lion's sign makes every step lr-sized: only the weight decay's rounding differs
         outsideOptimizer("lion", ps -> new Lion(ps, 1e-2, 0.9, 0.99, 0.1, false), 1);
         outsideOptimizer("lion_decoupled", ps -> new Lion(ps, 1e-2, 0.95, 0.98, 1e-3, true), 1);
-        outsideOptimizer("lamb", ps -> new Lamb(ps, 0.05, 0.9, 0.999, 1e-6, 0.01, false), 10);
+        outsideOptimizer("lamb", ps -> new Lamb(ps, 0.05, 0.9, 0.999, 1e-6, 0.01, false), 1);
         outsideOptimizer("adafactor",
-                ps -> new Adafactor(ps, null, 1e-30, 1e-3, 1.0, -0.8, null, 0.0, true, true, false), 10);
+                ps -> new Adafactor(ps, null, 1e-30, 1e-3, 1.0, -0.8, null, 0.0, true, true, false), 1);
         outsideOptimizer("adafactor_fixed",
-                ps -> new Adafactor(ps, 1e-2, 1e-30, 1e-3, 1.0, -0.8, 0.9, 0.01, false, false, false), 10);
+                ps -> new Adafactor(ps, 1e-2, 1e-30, 1e-3, 1.0, -0.8, 0.9, 0.01, false, false, false), 1);
     }
 
     /**
@@ -957,13 +966,341 @@ class OutsiderPrograms11Test extends Float64DefaultDtype {
     @Test
     void outsideOptimizersCheckpointTheirStateAndContinuePyTorchsCheckpoints() throws Exception {
         resumes("lion", ps -> new Lion(ps, 1e-2, 0.9, 0.99, 0.1, false), 1);
-        resumes("lamb", ps -> new Lamb(ps, 0.05, 0.9, 0.999, 1e-6, 0.01, false), 10);
-        resumes("adafactor", ps -> new Adafactor(ps, null, 1e-30, 1e-3, 1.0, -0.8, null, 0.0, true, true, false), 10);
+        resumes("lamb", ps -> new Lamb(ps, 0.05, 0.9, 0.999, 1e-6, 0.01, false), 1);
+        resumes("adafactor", ps -> new Adafactor(ps, null, 1e-30, 1e-3, 1.0, -0.8, null, 0.0, true, true, false), 1);
         resumes("adafactor_fixed",
-                ps -> new Adafactor(ps, 1e-2, 1e-30, 1e-3, 1.0, -0.8, 0.9, 0.01, false, false, false), 10);
+                ps -> new Adafactor(ps, 1e-2, 1e-30, 1e-3, 1.0, -0.8, 0.9, 0.01, false, false, false), 1);
     }
 
-    // ------------------------------------------------------------------ 4. names and printouts
+
+    // ------------------------------------------------------------------ 4. Glow
+
+    static final double LOG_2PI = Math.log(2 * Math.PI);
+
+    /** rosinality/glow-pytorch's ActNorm: data-dependent init under no_grad on the first forward. */
+    static final class ActNorm extends Container {
+        ActNorm(int inChannel) {
+            registerParameter("loc", Tensor.zeros(1, inChannel, 1, 1));
+            registerParameter("scale", Tensor.ones(1, inChannel, 1, 1));
+            registerBuffer("initialized", Tensor.tensor(0, DType.UINT8));
+        }
+
+        void initialize(Tensor input) {
+            try (GradMode off = Ember.noGrad()) {
+                Tensor flatten = input.permute(1, 0, 2, 3).contiguous().view(input.size(1), -1);
+                Tensor mean = flatten.mean(1).unsqueeze(1).unsqueeze(2).unsqueeze(3).permute(1, 0, 2, 3);
+                Tensor std = flatten.std(1).unsqueeze(1).unsqueeze(2).unsqueeze(3).permute(1, 0, 2, 3);
+                parameter("loc").detach().copy_(mean.neg());
+                parameter("scale").detach().copy_(std.add(1e-6).reciprocal().mul(1));
+            }
+        }
+
+        Tensor[] run(Tensor input) {
+            int height = input.size(2);
+            int width = input.size(3);
+            if (getBuffer("initialized").item() == 0) {
+                initialize(input);
+                getBuffer("initialized").fill_(1L);
+            }
+            Tensor logAbs = parameter("scale").abs().log();
+            Tensor logdet = logAbs.sum().mul((long) height * width);
+            return new Tensor[] {parameter("scale").mul(input.add(parameter("loc"))), logdet};
+        }
+
+        Tensor reverse(Tensor output) {
+            return output.div(parameter("scale")).sub(parameter("loc"));
+        }
+    }
+
+    /** InvConv2dLU: the weight from its LU factors, log-determinant from w_s. */
+    static final class InvConv2dLU extends Container {
+        InvConv2dLU(int c) {
+            registerBuffer("w_p", Tensor.zeros(c, c));
+            registerBuffer("u_mask", Tensor.zeros(c, c));
+            registerBuffer("l_mask", Tensor.zeros(c, c));
+            registerBuffer("s_sign", Tensor.zeros(c));
+            registerBuffer("l_eye", Tensor.zeros(c, c));
+            registerParameter("w_l", Tensor.zeros(c, c));
+            registerParameter("w_s", Tensor.zeros(c));
+            registerParameter("w_u", Tensor.zeros(c, c));
+        }
+
+        Tensor[] run(Tensor input) {
+            Tensor weight = calcWeight();
+            Tensor out = Functional.conv2d(input, weight, null);
+            Tensor logdet = parameter("w_s").sum().mul((long) input.size(2) * input.size(3));
+            return new Tensor[] {out, logdet};
+        }
+
+        Tensor calcWeight() {
+            Tensor weight = getBuffer("w_p")
+                    .matmul(parameter("w_l").mul(getBuffer("l_mask")).add(getBuffer("l_eye")))
+                    .matmul(parameter("w_u").mul(getBuffer("u_mask"))
+                            .add(getBuffer("s_sign").mul(parameter("w_s").exp()).diag()));
+            return weight.unsqueeze(2).unsqueeze(3);
+        }
+
+        Tensor reverse(Tensor output) {
+            Tensor weight = calcWeight();
+            return Functional.conv2d(output, weight.squeeze().inverse().unsqueeze(2).unsqueeze(3), null);
+        }
+    }
+
+    static final class ZeroConv2d extends Module {
+        final Conv2d conv;
+
+        ZeroConv2d(int inChannel, int outChannel) {
+            conv = registerModule("conv", new Conv2d(inChannel, outChannel, 3, 1, 0));
+            registerParameter("scale", Tensor.zeros(1, outChannel, 1, 1));
+        }
+
+        @Override
+        public Tensor forward(Tensor input) {
+            Tensor out = Functional.pad(input, new int[] {1, 1, 1, 1}, "constant", 1);
+            out = conv.forward(out);
+            return out.mul(parameter("scale").mul(3).exp());
+        }
+    }
+
+    static final class AffineCoupling extends Container {
+        final Sequential net;
+
+        AffineCoupling(int inChannel, int filterSize) {
+            net = registerModule("net", new Sequential(
+                    new Conv2d(inChannel / 2, filterSize, 3, 1, 1),
+                    new ReLU(true),
+                    new Conv2d(filterSize, filterSize, 1),
+                    new ReLU(true),
+                    new ZeroConv2d(filterSize, inChannel)));
+        }
+
+        Tensor[] run(Tensor input) {
+            List<Tensor> ab = input.chunk(2, 1);
+            List<Tensor> st = net.forward(ab.get(0)).chunk(2, 1);
+            Tensor s = Functional.sigmoid(st.get(0).add(2));
+            Tensor outB = ab.get(1).add(st.get(1)).mul(s);
+            Tensor logdet = s.log().view(input.size(0), -1).sum(1);
+            return new Tensor[] {Tensor.cat(List.of(ab.get(0), outB), 1), logdet};
+        }
+
+        Tensor reverse(Tensor output) {
+            List<Tensor> ab = output.chunk(2, 1);
+            List<Tensor> st = net.forward(ab.get(0)).chunk(2, 1);
+            Tensor s = Functional.sigmoid(st.get(0).add(2));
+            Tensor inB = ab.get(1).div(s).sub(st.get(1));
+            return Tensor.cat(List.of(ab.get(0), inB), 1);
+        }
+    }
+
+    static final class Flow extends Container {
+        final ActNorm actnorm;
+        final InvConv2dLU invconv;
+        final AffineCoupling coupling;
+
+        Flow(int inChannel, int filterSize) {
+            actnorm = registerModule("actnorm", new ActNorm(inChannel));
+            invconv = registerModule("invconv", new InvConv2dLU(inChannel));
+            coupling = registerModule("coupling", new AffineCoupling(inChannel, filterSize));
+        }
+
+        Tensor[] run(Tensor input) {
+            Tensor[] a = actnorm.run(input);
+            Tensor[] b = invconv.run(a[0]);
+            Tensor[] c = coupling.run(b[0]);
+            Tensor logdet = a[1].add(b[1]);
+            logdet = logdet.add(c[1]);
+            return new Tensor[] {c[0], logdet};
+        }
+
+        Tensor reverse(Tensor output) {
+            Tensor input = coupling.reverse(output);
+            input = invconv.reverse(input);
+            return actnorm.reverse(input);
+        }
+    }
+
+    static Tensor gaussianLogP(Tensor x, Tensor mean, Tensor logSd) {
+        return logSd.rsub(-0.5 * LOG_2PI).sub(x.sub(mean).pow(2).mul(0.5).div(logSd.mul(2).exp()));
+    }
+
+    static Tensor gaussianSample(Tensor eps, Tensor mean, Tensor logSd) {
+        return mean.add(logSd.exp().mul(eps));
+    }
+
+    static final class GlowBlock extends Container {
+        final ModuleList<Flow> flows;
+        final boolean split;
+        final ZeroConv2d prior;
+
+        GlowBlock(int inChannel, int nFlow, boolean split) {
+            int squeezeDim = inChannel * 4;
+            List<Flow> l = new ArrayList<>();
+            for (int i = 0; i < nFlow; i++) {
+                l.add(new Flow(squeezeDim, 16));
+            }
+            flows = registerModule("flows", new ModuleList<>(l));
+            this.split = split;
+            prior = registerModule("prior", split ? new ZeroConv2d(inChannel * 2, inChannel * 4)
+                    : new ZeroConv2d(inChannel * 4, inChannel * 8));
+        }
+
+        /** out, logdet, log_p, z_new. */
+        Tensor[] run(Tensor input) {
+            int b = input.size(0);
+            int c = input.size(1);
+            int h = input.size(2);
+            int w = input.size(3);
+            Tensor squeezed = input.view(b, c, h / 2, 2, w / 2, 2).permute(0, 1, 3, 5, 2, 4);
+            Tensor out = squeezed.contiguous().view(b, c * 4, h / 2, w / 2);
+            Tensor logdet = null;
+            for (Flow flow : flows) {
+                Tensor[] r = flow.run(out);
+                out = r[0];
+                logdet = logdet == null ? r[1] : logdet.add(r[1]);
+            }
+            Tensor logP;
+            Tensor zNew;
+            if (split) {
+                List<Tensor> oz = out.chunk(2, 1);
+                out = oz.get(0);
+                zNew = oz.get(1);
+                List<Tensor> ms = prior.forward(out).chunk(2, 1);
+                logP = gaussianLogP(zNew, ms.get(0), ms.get(1)).view(b, -1).sum(1);
+            } else {
+                Tensor zero = out.zerosLike();
+                List<Tensor> ms = prior.forward(zero).chunk(2, 1);
+                logP = gaussianLogP(out, ms.get(0), ms.get(1)).view(b, -1).sum(1);
+                zNew = out;
+            }
+            return new Tensor[] {out, logdet, logP, zNew};
+        }
+
+        Tensor reverse(Tensor output, Tensor eps, boolean reconstruct) {
+            Tensor input = output;
+            if (reconstruct) {
+                input = split ? Tensor.cat(List.of(output, eps), 1) : eps;
+            } else if (split) {
+                List<Tensor> ms = prior.forward(input).chunk(2, 1);
+                Tensor z = gaussianSample(eps, ms.get(0), ms.get(1));
+                input = Tensor.cat(List.of(output, z), 1);
+            } else {
+                List<Tensor> ms = prior.forward(input.zerosLike()).chunk(2, 1);
+                input = gaussianSample(eps, ms.get(0), ms.get(1));
+            }
+            for (int i = flows.size() - 1; i >= 0; i--) {
+                input = flows.get(i).reverse(input);
+            }
+            int b = input.size(0);
+            int c = input.size(1);
+            int h = input.size(2);
+            int w = input.size(3);
+            Tensor unsqueezed = input.view(b, c / 4, 2, 2, h, w).permute(0, 1, 4, 2, 5, 3);
+            return unsqueezed.contiguous().view(b, c / 4, h * 2, w * 2);
+        }
+    }
+
+    static final class Glow extends Container {
+        final ModuleList<GlowBlock> blocks;
+
+        Glow(int inChannel, int nFlow, int nBlock) {
+            List<GlowBlock> l = new ArrayList<>();
+            int nChannel = inChannel;
+            for (int i = 0; i < nBlock - 1; i++) {
+                l.add(new GlowBlock(nChannel, nFlow, true));
+                nChannel *= 2;
+            }
+            l.add(new GlowBlock(nChannel, nFlow, false));
+            blocks = registerModule("blocks", new ModuleList<>(l));
+        }
+
+        /** log_p_sum, logdet, then the z of each block. */
+        List<Tensor> run(Tensor input) {
+            Tensor logPSum = null;
+            Tensor logdet = null;
+            Tensor out = input;
+            List<Tensor> zOuts = new ArrayList<>();
+            for (GlowBlock block : blocks) {
+                Tensor[] r = block.run(out);
+                out = r[0];
+                zOuts.add(r[3]);
+                logdet = logdet == null ? r[1] : logdet.add(r[1]);
+                logPSum = logPSum == null ? r[2] : logPSum.add(r[2]);
+            }
+            List<Tensor> res = new ArrayList<>(List.of(logPSum, logdet));
+            res.addAll(zOuts);
+            return res;
+        }
+
+        Tensor reverse(List<Tensor> zList, boolean reconstruct) {
+            Tensor input = null;
+            for (int i = 0; i < blocks.size(); i++) {
+                GlowBlock block = blocks.get(blocks.size() - 1 - i);
+                Tensor z = zList.get(zList.size() - 1 - i);
+                input = block.reverse(i == 0 ? z : input, z, reconstruct);
+            }
+            return input;
+        }
+    }
+
+    @Test
+    void glowWithActNormDataInitLuInvertibleConvAffineCouplingAndReverse() {
+        Glow glow = PT.loaded(new Glow(3, 2, 2), "glow.init.", F32);
+        int nBits = 5;
+        int imgSize = 8;
+        double nBins = Math.pow(2.0, nBits);
+        Adam opt = new Adam(glow.parameters(), 1e-3);
+        Tensor images = e("glow.images");
+        Tensor noise = e("glow.noise");
+        List<Tensor> losses = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            Tensor image = images.mul(255);
+            image = image.div(Math.pow(2, 8 - nBits)).floor();
+            image = image.div(nBins).sub(0.5);
+            Tensor in = image.add(noise.index(Index.of(i)).div(nBins));
+            if (i == 0) {
+                try (GradMode off = Ember.noGrad()) {
+                    glow.run(in);
+                }
+                assertState("glow.initialized.", glow, 1, "ActNorm's data-dependent init");
+                continue;
+            }
+            List<Tensor> r = glow.run(in);
+            Tensor logdet = r.get(1).mean();
+            // calc_loss
+            double nPixel = imgSize * imgSize * 3;
+            Tensor loss = logdet.add(-Math.log(nBins) * nPixel).add(r.get(0));
+            Tensor lossOut = loss.neg().div(Math.log(2) * nPixel).mean();
+            Tensor logPOut = r.get(0).div(Math.log(2) * nPixel).mean();
+            Tensor logdetOut = logdet.div(Math.log(2) * nPixel).mean();
+            glow.zeroGrad();
+            lossOut.backward();
+            if (i == 1) {
+                PT.assertNamed("glow.grad0.", glow, true, 1, "Glow's gradient");
+            }
+            opt.paramGroups().get(0).setLr(1e-3);
+            opt.step();
+            losses.add(Tensor.stack(List.of(lossOut, logPOut, logdetOut), 0).detach());
+        }
+        close(e("glow.losses"), Tensor.stack(losses, 0), "Glow's loss, log_p and log_det", 1);
+        // Adam's first steps are near lr * sign(grad), so where a gradient is at rounding level (the zero-initialized
+        // ZeroConv2d's, barely perturbed) a float32 rounding difference moves the weight by a part of lr: 10x
+        assertState("glow.final.", glow, 10, "Glow after 3 Adam steps");
+        try (GradMode off = Ember.noGrad()) {
+            List<Tensor> r = glow.run(images.div(nBins).sub(0.5));
+            List<Tensor> z = r.subList(2, 4);
+            // from the trained weights, which carry the 10x above
+            close(e("glow.z0"), z.get(0), "z of block 0", 10);
+            close(e("glow.z1"), z.get(1), "z of block 1", 10);
+            close(e("glow.reconstructed"), glow.reverse(z, true), "reverse(z, reconstruct=True)", 10);
+            List<Tensor> scaled = new ArrayList<>();
+            for (Tensor t : z) {
+                scaled.add(t.mul(0.7));
+            }
+            close(e("glow.sampled"), glow.reverse(scaled, false), "reverse of scaled z through the priors", 10);
+        }
+    }
+
+    // ------------------------------------------------------------------ 5. names and printouts
 
     @Test
     void gradFnNamesAndPrintoutsOfTheProgramsOpsAndModules() {
