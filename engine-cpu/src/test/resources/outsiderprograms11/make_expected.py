@@ -1196,6 +1196,11 @@ texts["mse"] = F.mse_loss(gw, gw.detach() + 1).grad_fn.name()
 texts["repr_residual_stack"] = repr(ResidualStack(8, 8, 2, 4))
 texts["repr_conv1d"] = repr(mamba.conv1d)
 texts["repr_conv_trans"] = repr(nn.ConvTranspose2d(8, 4, kernel_size=4, stride=2, padding=1))
+texts["repr_lion"] = repr(Lion(mlp().parameters(), lr=1e-2))
+texts["repr_lamb"] = repr(Lamb(mlp().parameters()))
+texts["repr_adafactor"] = repr(Adafactor(mlp().parameters()))
+texts["repr_adafactor_fixed"] = repr(Adafactor(mlp().parameters(), lr=1e-2, beta1=0.9, weight_decay=0.01,
+                                               scale_parameter=False, relative_step=False))
 with open("texts11.txt", "w") as f:
     for k, v in texts.items():
         f.write(k + "|" + v.replace("\n", "\\n") + "\n")

@@ -704,7 +704,8 @@ class OutsiderPrograms11Test extends Float64DefaultDtype {
     static final class Lamb extends OutsideOptimizer {
         final boolean adam;
 
-        Lamb(List<Tensor> params, double lr, double beta1, double beta2, double eps, double weightDecay,
+        /** {@code weightDecay} a Number: the reference's default {@code weight_decay=0} is a Python int. */
+        Lamb(List<Tensor> params, double lr, double beta1, double beta2, double eps, Number weightDecay,
              boolean adam) {
             super(params, options("lr", lr, "betas", List.of(beta1, beta2), "eps", eps, "weight_decay", weightDecay));
             this.adam = adam;
@@ -1298,6 +1299,19 @@ class OutsiderPrograms11Test extends Float64DefaultDtype {
             }
             close(e("glow.sampled"), glow.reverse(scaled, false), "reverse of scaled z through the priors", 10);
         }
+    }
+
+    /** print(optimizer) of the outside optimizers, with the options' Python types (an int default prints as one). */
+    @Test
+    void outsideOptimizersPrintAsPyTorchs() {
+        Map<String, String> texts = ExpectedLines.barTexts("/outsiderprograms11/texts11.txt");
+        assertEquals(texts.get("repr_lion"), new Lion(mlp().parameters(), 1e-2, 0.9, 0.99, 0.0, false).toString());
+        assertEquals(texts.get("repr_lamb"), new Lamb(mlp().parameters(), 1e-3, 0.9, 0.999, 1e-6, 0, false).toString());
+        assertEquals(texts.get("repr_adafactor"),
+                new Adafactor(mlp().parameters(), null, 1e-30, 1e-3, 1.0, -0.8, null, 0.0, true, true, false).toString());
+        assertEquals(texts.get("repr_adafactor_fixed"),
+                new Adafactor(mlp().parameters(), 1e-2, 1e-30, 1e-3, 1.0, -0.8, 0.9, 0.01, false, false, false)
+                        .toString());
     }
 
     // ------------------------------------------------------------------ 5. names and printouts

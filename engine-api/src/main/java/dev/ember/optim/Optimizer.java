@@ -69,6 +69,8 @@ public abstract class Optimizer {
     protected final List<Tensor> params;
     private final List<Tensor> allParams = new ArrayList<>();
     private final Map<String, Object> defaults;
+    /** The defaults given as Java integers (Python ints, printed as such by an optimizer written outside Ember). */
+    private final Set<String> intDefaults;
     private final BiConsumer<String, Object> optionCheck;
     private final List<ParamGroup> groups = new ArrayList<>();
     /** PyTorch's {@code optimizer.state}: one entry per parameter that has state. */
@@ -154,10 +156,16 @@ public abstract class Optimizer {
         this.params = Collections.unmodifiableList(allParams);
         this.optionCheck = optionCheck;
         Map<String, Object> d = new LinkedHashMap<>();
+        Set<String> ints = new java.util.HashSet<>();
         for (Map.Entry<String, Object> e : defaults.entrySet()) {
-            d.put(e.getKey(), normalizeValue(e.getValue()));
+            Object v = e.getValue();
+            if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
+                ints.add(e.getKey());
+            }
+            d.put(e.getKey(), normalizeValue(v));
         }
         this.defaults = Collections.unmodifiableMap(d);
+        this.intDefaults = Collections.unmodifiableSet(ints);
         if (params == null) {
             throw new IllegalArgumentException("params argument given to the optimizer should be an iterable of Tensors or "
                     + "dicts, but got null");
@@ -779,7 +787,9 @@ public abstract class Optimizer {
      * {@code Parameter Group 0} and its options sorted by name, one per line, then {@code )}. An option whose default
      * is a Python int in PyTorch ({@link #intOptions()}: {@code weight_decay: 0}, {@code momentum: 0}, LBFGS's
      * {@code max_iter: 20}, Rprop's {@code step_sizes: (1e-06, 50)}, ...) prints a whole value as an int, as it
-     * prints for the default and for a value written as an int.
+     * prints for the default and for a value written as an int. For an optimizer written outside Ember the int options
+     * are those whose default its constructor gave as a Java integer ({@code Integer}, {@code Long}), as Python prints
+     * its own class's int and float defaults.
      */
     @Override
     public String toString() {
@@ -798,6 +808,11 @@ public abstract class Optimizer {
 
     /** The options whose PyTorch 2.x default is a Python int (printed without {@code .0} when whole). */
     Set<String> intOptions() {
+        if (writtenOutside()) {
+            // an optimizer written outside Ember: the defaults its constructor gave as integers, as Python ints print
+            // (Lamb's weight_decay=0 prints 0, Lion's weight_decay=0.0 prints 0.0)
+            return intDefaults;
+        }
         return Set.of("momentum", "dampening", "weight_decay", "lr_decay", "initial_accumulator_value", "step_sizes");
     }
 
