@@ -26,6 +26,9 @@ first backward, parameters (and buffers) after the last step and outputs:
            and a checkpoint of the model's and the optimizer's state_dict() after 2 of the 4 steps (<name>_mid.pt)
   glow.*   rosinality/glow-pytorch (ActNorm, InvConv2dLU, ZeroConv2d, AffineCoupling, Flow, Block, Glow, calc_loss and
            train.py's loop with its first no_grad forward) in float32, then reverse() reconstructing and sampling
+  perf.*   lucidrains/performer-pytorch's FAVOR+ SelfAttention (gaussian_orthogonal_random_matrix's randn blocks saved,
+           softmax_kernel, generalized_kernel, linear_attention, causal_linear_attention_noncuda over chunks) with Adam
+  caps.*   gram-ai/capsule-networks' CapsuleNet (dynamic routing, squash, CapsuleLoss) cut down in size, with Adam
 
 Run with PyTorch 1.13 (CPU): /usr/bin/python3 make_expected.py  ->  programs11.pt (a dict of tensors), texts11.txt,
 lion_mid.pt, lamb_mid.pt, adafactor_mid.pt, adafactor_fixed_mid.pt.
@@ -1201,6 +1204,306 @@ texts["repr_lamb"] = repr(Lamb(mlp().parameters()))
 texts["repr_adafactor"] = repr(Adafactor(mlp().parameters()))
 texts["repr_adafactor_fixed"] = repr(Adafactor(mlp().parameters(), lr=1e-2, beta1=0.9, weight_decay=0.01,
                                                scale_parameter=False, relative_step=False))
+
+# 6. Performer (lucidrains/performer-pytorch) and CapsNet (gram-ai/capsule-networks), float64 -------------------------
+torch.manual_seed(611)
+perf_blocks = []
+
+
+def orthogonal_matrix_chunk(cols, device=None):
+    unstructured_block = torch.randn((cols, cols), device=device)
+    perf_blocks.append(unstructured_block.clone())
+    q, r = torch.linalg.qr(unstructured_block.cpu(), mode='reduced')
+    q, r = map(lambda t: t.to(device), (q, r))
+    return q.t()
+
+
+def gaussian_orthogonal_random_matrix(nb_rows, nb_columns, scaling=0, device=None):
+    nb_full_blocks = int(nb_rows / nb_columns)
+    block_list = []
+    for _ in range(nb_full_blocks):
+        q = orthogonal_matrix_chunk(nb_columns, device=device)
+        block_list.append(q)
+    remaining_rows = nb_rows - nb_full_blocks * nb_columns
+    if remaining_rows > 0:
+        q = orthogonal_matrix_chunk(nb_columns, device=device)
+        block_list.append(q[:remaining_rows])
+    final_matrix = torch.cat(block_list)
+    if scaling == 0:
+        multiplier = torch.randn((nb_rows, nb_columns), device=device).norm(dim=1)
+    elif scaling == 1:
+        multiplier = math.sqrt((float(nb_columns))) * torch.ones((nb_rows,), device=device)
+    else:
+        raise ValueError(f'Invalid scaling {scaling}')
+    return torch.diag(multiplier) @ final_matrix
+
+
+def softmax_kernel(data, *, projection_matrix, is_query, normalize_data=True, eps=1e-4, device=None):
+    b, h, *_ = data.shape
+    data_normalizer = (data.shape[-1] ** -0.25) if normalize_data else 1.
+    ratio = (projection_matrix.shape[0] ** -0.5)
+    projection = projection_matrix.expand(b, h, *projection_matrix.shape)  # repeat(.., 'j d -> b h j d', b=b, h=h)
+    projection = projection.type_as(data)
+    data_dash = torch.einsum('...id,...jd->...ij', (data_normalizer * data), projection)
+    diag_data = data ** 2
+    diag_data = torch.sum(diag_data, dim=-1)
+    diag_data = (diag_data / 2.0) * (data_normalizer ** 2)
+    diag_data = diag_data.unsqueeze(dim=-1)
+    if is_query:
+        data_dash = ratio * (
+                torch.exp(data_dash - diag_data -
+                          torch.amax(data_dash, dim=-1, keepdim=True).detach()) + eps)
+    else:
+        data_dash = ratio * (
+                torch.exp(data_dash - diag_data - torch.amax(data_dash, dim=(-1, -2), keepdim=True).detach()) + eps)
+    return data_dash.type_as(data)
+
+
+def generalized_kernel(data, *, projection_matrix, kernel_fn=nn.ReLU(), kernel_epsilon=0.001, normalize_data=True,
+                       device=None):
+    b, h, *_ = data.shape
+    data_normalizer = (data.shape[-1] ** -0.25) if normalize_data else 1.
+    if projection_matrix is None:
+        return kernel_fn(data_normalizer * data) + kernel_epsilon
+    projection = projection_matrix.expand(b, h, *projection_matrix.shape)
+    projection = projection.type_as(data)
+    data_dash = torch.einsum('...id,...jd->...ij', (data_normalizer * data), projection)
+    data_prime = kernel_fn(data_dash) + kernel_epsilon
+    return data_prime.type_as(data)
+
+
+def linear_attention(q, k, v):
+    k_cumsum = k.sum(dim=-2)
+    D_inv = 1. / torch.einsum('...nd,...d->...n', q, k_cumsum.type_as(q))
+    context = torch.einsum('...nd,...ne->...de', k, v)
+    out = torch.einsum('...de,...nd,...n->...ne', context, q, D_inv)
+    return out
+
+
+def causal_linear_attention_noncuda(q, k, v, chunk_size=128, eps=1e-6):
+    last_k_cumsum = 0
+    last_ctx_cumsum = 0
+    outs = []
+    for q, k, v in zip(*map(lambda t: t.chunk(chunk_size, dim=-2), (q, k, v))):
+        k_cumsum = last_k_cumsum + k.cumsum(dim=-2)
+        D_inv = 1. / torch.einsum('...nd,...nd->...n', q, k_cumsum.type_as(q) + eps)
+        context = torch.einsum('...nd,...ne->...nde', k, v)
+        context_cumsum = last_ctx_cumsum + context.cumsum(dim=-3)
+        out = torch.einsum('...nde,...nd,...n->...ne', context_cumsum, q, D_inv)
+        last_k_cumsum = k_cumsum[:, :, -1:]
+        last_ctx_cumsum = context_cumsum[:, :, -1:]
+        outs.append(out)
+    return torch.cat(outs, dim=-2)
+
+
+class FastAttention(nn.Module):
+    def __init__(self, dim_heads, nb_features=None, ortho_scaling=0, causal=False, generalized_attention=False,
+                 kernel_fn=nn.ReLU(), no_projection=False):
+        super().__init__()
+        nb_features = nb_features if nb_features is not None else int(dim_heads * math.log(dim_heads))
+        self.dim_heads = dim_heads
+        self.nb_features = nb_features
+        self.ortho_scaling = ortho_scaling
+        projection_matrix = gaussian_orthogonal_random_matrix(nb_rows=self.nb_features, nb_columns=dim_heads,
+                                                              scaling=ortho_scaling)
+        self.register_buffer('projection_matrix', projection_matrix)
+        self.generalized_attention = generalized_attention
+        self.kernel_fn = kernel_fn
+        self.no_projection = no_projection
+        self.causal = causal
+        # chunk_size 2 (the reference's 128) so that the causal path runs over several chunks
+        self.causal_linear_fn = lambda q, k, v: causal_linear_attention_noncuda(q, k, v, chunk_size=4)
+
+    def forward(self, q, k, v):
+        if self.generalized_attention:
+            create_kernel = lambda t: generalized_kernel(t, kernel_fn=self.kernel_fn,
+                                                         projection_matrix=self.projection_matrix)
+            q, k = map(create_kernel, (q, k))
+        else:
+            q = softmax_kernel(q, projection_matrix=self.projection_matrix, is_query=True)
+            k = softmax_kernel(k, projection_matrix=self.projection_matrix, is_query=False)
+        attn_fn = linear_attention if not self.causal else self.causal_linear_fn
+        out = attn_fn(q, k, v)
+        return out
+
+
+class PerformerSelfAttention(nn.Module):
+    def __init__(self, dim, causal=False, heads=2, dim_head=4, generalized_attention=False):
+        super().__init__()
+        inner_dim = dim_head * heads
+        self.fast_attention = FastAttention(dim_head, causal=causal, generalized_attention=generalized_attention)
+        self.heads = heads
+        self.to_q = nn.Linear(dim, inner_dim, bias=False)
+        self.to_k = nn.Linear(dim, inner_dim, bias=False)
+        self.to_v = nn.Linear(dim, inner_dim, bias=False)
+        self.to_out = nn.Linear(inner_dim, dim)
+
+    def forward(self, x):
+        b, n, _, h = *x.shape, self.heads
+        q, k, v = self.to_q(x), self.to_k(x), self.to_v(x)
+        # rearrange(t, 'b n (h d) -> b h n d', h = h)
+        q, k, v = map(lambda t: t.view(b, n, h, -1).transpose(1, 2), (q, k, v))
+        out = self.fast_attention(q, k, v)
+        out = out.transpose(1, 2).reshape(b, n, -1)  # rearrange(out, 'b h n d -> b n (h d)')
+        return self.to_out(out)
+
+
+perf_x = torch.randn(2, 6, 8)
+perf_t = torch.randn(2, 6, 8)
+out["perf.x"] = perf_x
+out["perf.t"] = perf_t
+for name, causal, gen in (("plain", False, False), ("causal", True, False), ("generalized", True, True)):
+    perf_blocks.clear()
+    attn = PerformerSelfAttention(8, causal=causal, generalized_attention=gen)
+    out["perf." + name + ".blocks"] = torch.stack(perf_blocks)
+    save_state("perf." + name + ".init.", attn)
+    opt = torch.optim.Adam(attn.parameters(), lr=1e-2)
+    losses = []
+    for step in range(2):
+        opt.zero_grad()
+        y = attn(perf_x)
+        loss = F.mse_loss(y, perf_t)
+        loss.backward()
+        if step == 0:
+            out["perf." + name + ".out0"] = y.detach().clone()
+            save_grads("perf." + name + ".grad0.", attn)
+        opt.step()
+        losses.append(loss.item())
+    out["perf." + name + ".loss"] = torch.tensor(losses)
+    save_params("perf." + name + ".final.", attn)
+
+
+NUM_CLASSES = 3
+NUM_ROUTING_ITERATIONS = 3
+
+
+def softmax(input, dim=1):
+    transposed_input = input.transpose(dim, len(input.size()) - 1)
+    softmaxed_output = F.softmax(transposed_input.contiguous().view(-1, transposed_input.size(-1)), dim=-1)
+    return softmaxed_output.view(*transposed_input.size()).transpose(dim, len(input.size()) - 1)
+
+
+class CapsuleLayer(nn.Module):
+    def __init__(self, num_capsules, num_route_nodes, in_channels, out_channels, kernel_size=None, stride=None,
+                 num_iterations=NUM_ROUTING_ITERATIONS):
+        super(CapsuleLayer, self).__init__()
+        self.num_route_nodes = num_route_nodes
+        self.num_iterations = num_iterations
+        self.num_capsules = num_capsules
+        if num_route_nodes != -1:
+            self.route_weights = nn.Parameter(torch.randn(num_capsules, num_route_nodes, in_channels, out_channels))
+        else:
+            self.capsules = nn.ModuleList(
+                [nn.Conv2d(in_channels, out_channels, kernel_size=kernel_size, stride=stride, padding=0) for _ in
+                 range(num_capsules)])
+
+    def squash(self, tensor, dim=-1):
+        squared_norm = (tensor ** 2).sum(dim=dim, keepdim=True)
+        scale = squared_norm / (1 + squared_norm)
+        return scale * tensor / torch.sqrt(squared_norm)
+
+    def forward(self, x):
+        if self.num_route_nodes != -1:
+            priors = x[None, :, :, None, :] @ self.route_weights[:, None, :, :, :]
+            logits = torch.zeros(*priors.size())  # Variable(torch.zeros(*priors.size())).cuda()
+            for i in range(self.num_iterations):
+                probs = softmax(logits, dim=2)
+                outputs = self.squash((probs * priors).sum(dim=2, keepdim=True))
+                if i != self.num_iterations - 1:
+                    delta_logits = (priors * outputs).sum(dim=-1, keepdim=True)
+                    logits = logits + delta_logits
+        else:
+            outputs = [capsule(x).view(x.size(0), -1, 1) for capsule in self.capsules]
+            outputs = torch.cat(outputs, dim=-1)
+            outputs = self.squash(outputs)
+        return outputs
+
+
+class CapsuleNet(nn.Module):
+    # sizes cut down: 12x12 images, conv1 of 16 channels 5x5, 4 primary capsules of 4 channels 3x3 stride 2
+    def __init__(self):
+        super(CapsuleNet, self).__init__()
+        self.conv1 = nn.Conv2d(in_channels=1, out_channels=16, kernel_size=5, stride=1)
+        self.primary_capsules = CapsuleLayer(num_capsules=4, num_route_nodes=-1, in_channels=16, out_channels=4,
+                                             kernel_size=3, stride=2)
+        self.digit_capsules = CapsuleLayer(num_capsules=NUM_CLASSES, num_route_nodes=4 * 3 * 3, in_channels=4,
+                                           out_channels=6)
+        self.decoder = nn.Sequential(
+            nn.Linear(6 * NUM_CLASSES, 16),
+            nn.ReLU(inplace=True),
+            nn.Linear(16, 32),
+            nn.ReLU(inplace=True),
+            nn.Linear(32, 144),
+            nn.Sigmoid()
+        )
+
+    def forward(self, x, y=None):
+        x = F.relu(self.conv1(x), inplace=True)
+        x = self.primary_capsules(x)
+        x = self.digit_capsules(x).squeeze().transpose(0, 1)
+        classes = (x ** 2).sum(dim=-1) ** 0.5
+        classes = F.softmax(classes, dim=-1)
+        if y is None:
+            # In all batches, get the most active capsule.
+            _, max_length_indices = classes.max(dim=1)
+            y = torch.eye(NUM_CLASSES).index_select(dim=0, index=max_length_indices.data)
+        # the reference's .view(x.size(0), -1): PyTorch >= 1.x's product keeps x's transposed layout, so view refuses it
+        # ("view size is not compatible with input tensor's size and stride"); reshape here, and the refusal probed
+        reconstructions = self.decoder((x * y[:, :, None]).reshape(x.size(0), -1))
+        return classes, reconstructions
+
+
+class CapsuleLoss(nn.Module):
+    def __init__(self):
+        super(CapsuleLoss, self).__init__()
+        self.reconstruction_loss = nn.MSELoss(size_average=False)
+
+    def forward(self, images, labels, classes, reconstructions):
+        left = F.relu(0.9 - classes, inplace=True) ** 2
+        right = F.relu(classes - 0.1, inplace=True) ** 2
+        margin_loss = labels * left + 0.5 * (1. - labels) * right
+        margin_loss = margin_loss.sum()
+        assert torch.numel(images) == torch.numel(reconstructions)
+        images = images.view(reconstructions.size()[0], -1)
+        reconstruction_loss = self.reconstruction_loss(reconstructions, images)
+        return (margin_loss + 0.0005 * reconstruction_loss) / images.size(0)
+
+
+caps = CapsuleNet()
+save_state("caps.init.", caps)
+caps_x = torch.rand(2, 1, 12, 12)
+caps_y = torch.tensor([2, 0])
+out["caps.x"] = caps_x
+out["caps.y"] = caps_y
+capsule_loss = CapsuleLoss()
+opt = torch.optim.Adam(caps.parameters())
+losses = []
+for step in range(2):
+    labels = torch.eye(NUM_CLASSES).index_select(dim=0, index=caps_y)
+    classes, reconstructions = caps(caps_x, labels)
+    loss = capsule_loss(caps_x, labels, classes, reconstructions)
+    opt.zero_grad()
+    loss.backward()
+    if step == 0:
+        out["caps.classes0"] = classes.detach().clone()
+        save_grads("caps.grad0.", caps)
+    opt.step()
+    losses.append(loss.item())
+out["caps.loss"] = torch.tensor(losses)
+save_params("caps.final.", caps)
+with torch.no_grad():
+    classes, reconstructions = caps(caps_x)
+    out["caps.eval_classes"] = classes
+    out["caps.eval_recon"] = reconstructions
+texts["repr_capsule_loss"] = repr(capsule_loss)
+cx = torch.randn(3, 2, 6).transpose(0, 1)
+cprod = cx * torch.eye(3)[torch.tensor([2, 0])][:, :, None]
+texts["caps_product_stride"] = str(cprod.stride())
+try:
+    cprod.view(2, -1)
+except RuntimeError as ex:
+    texts["caps_view_error"] = str(ex)
+
 with open("texts11.txt", "w") as f:
     for k, v in texts.items():
         f.write(k + "|" + v.replace("\n", "\\n") + "\n")

@@ -56,15 +56,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * {@code initialized} buffer), InvConv2dLU's weight from its LU factors and masks (diag, exp, @), ZeroConv2d's
  * pad of ones, the sigmoid affine coupling, squeeze by view/permute, the split prior and gaussian_log_p, train.py's
  * dequantized inputs and calc_loss with Adam, then reverse() to reconstruct and to sample through the priors.</li>
- * <li>The grad_fn names of the programs' ops, and print(...) of their modules (PyTorch 2.x's forms where 1.13's
- * differ: repeat_interleave's node, ModuleList's folded repeats).</li>
+ * <li>lucidrains/performer-pytorch's FAVOR+ self-attention: the projection by gaussian_orthogonal_random_matrix built by
+ * Ember's QR from PyTorch's randn blocks (LAPACK's signs), softmax_kernel (amax over one or two dimensions, detached)
+ * and generalized_kernel, linear_attention by three-operand ellipsis einsums, causal_linear_attention_noncuda over
+ * chunk() pieces with carried cumsums; and gram-ai/capsule-networks' CapsNet (dynamic routing by its transposing
+ * softmax, squash, the margin loss with in-place ReLUs, the labels' mask, MSELoss(size_average=False) as 'sum'), whose
+ * {@code .view} of the masked product PyTorch 1.x+ refuses as Ember does (the product keeps the transposed
+ * layout).</li>
+ * <li>The grad_fn names of the programs' ops, and print(...) of their modules and optimizers (PyTorch 2.x's forms
+ * where 1.13's differ: repeat_interleave's node, ModuleList's folded repeats).</li>
  * </ol>
  * Every program agrees with PyTorch at float64's or float32's tolerance (10x only where Adam's steps amplify a
  * rounding-level gradient). What the programs found: an optimizer written outside Ember had nowhere to keep its state
  * but a map of its own that {@code stateDict()} silently left out (a checkpoint resumed with fresh moments, and
  * PyTorch's checkpoint of it did not load): {@code Optimizer.state(p)} is PyTorch's {@code self.state[p]}, carried by
  * the state dict ({@link OutsideOptimizerStateTest}); and loading a state dict whose {@code lr} is None (Adafactor's
- * default) failed with a NullPointerException.
+ * default) failed with a NullPointerException; such an optimizer printed a float option whose value is whole as an
+ * int ({@code weight_decay: 0} for Lion's 0.0).
  */
 class OutsiderPrograms11Test extends Float64DefaultDtype {
     private static final OutsiderFixture PT = new OutsiderFixture("outsiderprograms11", "programs11.pt");
@@ -1314,13 +1322,324 @@ class OutsiderPrograms11Test extends Float64DefaultDtype {
                         .toString());
     }
 
-    // ------------------------------------------------------------------ 5. names and printouts
+
+    // ------------------------------------------------------------------ 5. Performer and CapsNet
+
+    /** performer-pytorch's gaussian_orthogonal_random_matrix from the generator's draws (its randn blocks). */
+    static Tensor gaussianOrthogonalRandomMatrix(int nbRows, int nbColumns, Tensor blocks, Tensor multiplierDraw) {
+        int nbFullBlocks = nbRows / nbColumns;
+        List<Tensor> blockList = new ArrayList<>();
+        for (int i = 0; i < nbFullBlocks; i++) {
+            blockList.add(blocks.index(Index.of(i)).linalgQr("reduced").Q().t());
+        }
+        int remainingRows = nbRows - nbFullBlocks * nbColumns;
+        if (remainingRows > 0) {
+            Tensor q = blocks.index(Index.of(nbFullBlocks)).linalgQr("reduced").Q().t();
+            blockList.add(q.index(Index.slice(null, remainingRows, null)));
+        }
+        Tensor finalMatrix = Tensor.cat(blockList, 0);
+        Tensor multiplier = multiplierDraw.norm(2, new int[] {1}, false);
+        return multiplier.diag().matmul(finalMatrix);
+    }
+
+    static Tensor softmaxKernel(Tensor data, Tensor projectionMatrix, boolean isQuery) {
+        int b = data.size(0);
+        int h = data.size(1);
+        double eps = 1e-4;
+        double dataNormalizer = Math.pow(data.size(-1), -0.25);
+        double ratio = Math.pow(projectionMatrix.size(0), -0.5);
+        Tensor projection = projectionMatrix.expand(b, h, projectionMatrix.size(0), projectionMatrix.size(1));
+        projection = projection.typeAs(data);
+        Tensor dataDash = Tensor.einsum("...id,...jd->...ij", data.mul(dataNormalizer), projection);
+        Tensor diagData = data.pow(2);
+        diagData = diagData.sum(-1);
+        diagData = diagData.div(2.0).mul(dataNormalizer * dataNormalizer);
+        diagData = diagData.unsqueeze(-1);
+        Tensor max = isQuery ? dataDash.amax(new int[] {-1}, true).detach()
+                : dataDash.amax(new int[] {-1, -2}, true).detach();
+        dataDash = dataDash.sub(diagData).sub(max).exp().add(eps).mul(ratio);
+        return dataDash.typeAs(data);
+    }
+
+    static Tensor generalizedKernel(Tensor data, Tensor projectionMatrix) {
+        int b = data.size(0);
+        int h = data.size(1);
+        double dataNormalizer = Math.pow(data.size(-1), -0.25);
+        Tensor projection = projectionMatrix.expand(b, h, projectionMatrix.size(0), projectionMatrix.size(1))
+                .typeAs(data);
+        Tensor dataDash = Tensor.einsum("...id,...jd->...ij", data.mul(dataNormalizer), projection);
+        return Functional.relu(dataDash).add(0.001).typeAs(data);
+    }
+
+    static Tensor linearAttention(Tensor q, Tensor k, Tensor v) {
+        Tensor kCumsum = k.sum(-2);
+        Tensor dInv = Tensor.einsum("...nd,...d->...n", q, kCumsum.typeAs(q)).reciprocal().mul(1.);
+        Tensor context = Tensor.einsum("...nd,...ne->...de", k, v);
+        return Tensor.einsum("...de,...nd,...n->...ne", context, q, dInv);
+    }
+
+    static Tensor causalLinearAttentionNoncuda(Tensor q, Tensor k, Tensor v, int chunkSize, double eps) {
+        Tensor lastKCumsum = null;
+        Tensor lastCtxCumsum = null;
+        List<Tensor> outs = new ArrayList<>();
+        List<Tensor> qs = q.chunk(chunkSize, -2);
+        List<Tensor> ks = k.chunk(chunkSize, -2);
+        List<Tensor> vs = v.chunk(chunkSize, -2);
+        for (int i = 0; i < qs.size(); i++) {
+            Tensor kc = ks.get(i).cumsum(-2);
+            Tensor kCumsum = lastKCumsum == null ? kc : kc.add(lastKCumsum);
+            Tensor dInv = Tensor.einsum("...nd,...nd->...n", qs.get(i), kCumsum.typeAs(qs.get(i)).add(eps))
+                    .reciprocal().mul(1.);
+            Tensor context = Tensor.einsum("...nd,...ne->...nde", ks.get(i), vs.get(i));
+            Tensor cc = context.cumsum(-3);
+            Tensor contextCumsum = lastCtxCumsum == null ? cc : cc.add(lastCtxCumsum);
+            Tensor out = Tensor.einsum("...nde,...nd,...n->...ne", contextCumsum, qs.get(i), dInv);
+            lastKCumsum = kCumsum.index(Index.all(), Index.all(), Index.slice(-1, null, null));
+            lastCtxCumsum = contextCumsum.index(Index.all(), Index.all(), Index.slice(-1, null, null));
+            outs.add(out);
+        }
+        return Tensor.cat(outs, -2);
+    }
+
+    static final class FastAttention extends Container {
+        final boolean causal;
+        final boolean generalized;
+
+        FastAttention(int dimHeads, boolean causal, boolean generalized, Tensor blocks, Tensor multiplierDraw) {
+            int nbFeatures = (int) (dimHeads * Math.log(dimHeads));
+            registerBuffer("projection_matrix",
+                    gaussianOrthogonalRandomMatrix(nbFeatures, dimHeads, blocks, multiplierDraw));
+            this.causal = causal;
+            this.generalized = generalized;
+        }
+
+        Tensor attend(Tensor q, Tensor k, Tensor v) {
+            Tensor pm = getBuffer("projection_matrix");
+            if (generalized) {
+                q = generalizedKernel(q, pm);
+                k = generalizedKernel(k, pm);
+            } else {
+                q = softmaxKernel(q, pm, true);
+                k = softmaxKernel(k, pm, false);
+            }
+            return causal ? causalLinearAttentionNoncuda(q, k, v, 4, 1e-6) : linearAttention(q, k, v);
+        }
+    }
+
+    static final class PerformerSelfAttention extends Module {
+        final FastAttention fastAttention;
+        final int heads = 2;
+        final Linear toQ;
+        final Linear toK;
+        final Linear toV;
+        final Linear toOut;
+
+        PerformerSelfAttention(int dim, boolean causal, boolean generalized, Tensor blocks, Tensor multiplierDraw) {
+            int innerDim = 4 * heads;
+            fastAttention = registerModule("fast_attention",
+                    new FastAttention(4, causal, generalized, blocks, multiplierDraw));
+            toQ = registerModule("to_q", new Linear(dim, innerDim, false));
+            toK = registerModule("to_k", new Linear(dim, innerDim, false));
+            toV = registerModule("to_v", new Linear(dim, innerDim, false));
+            toOut = registerModule("to_out", new Linear(innerDim, dim));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            int b = x.size(0);
+            int n = x.size(1);
+            Function<Tensor, Tensor> split = t -> t.view(b, n, heads, -1).transpose(1, 2);
+            Tensor out = fastAttention.attend(split.apply(toQ.forward(x)), split.apply(toK.forward(x)),
+                    split.apply(toV.forward(x)));
+            out = out.transpose(1, 2).reshape(b, n, -1);
+            return toOut.forward(out);
+        }
+    }
+
+    private static void performer(String name, boolean causal, boolean generalized) {
+        String p = "perf." + name + ".";
+        Tensor blocks = e(p + "blocks");
+        Tensor init = e(p + "init.fast_attention.projection_matrix");
+        // the multiplier's draw is not saved: it is the norm of each row of diag(m) @ final, final's rows orthonormal
+        Tensor multiplierDraw = init.norm(2, new int[] {1}, true);
+        PerformerSelfAttention attn = new PerformerSelfAttention(8, causal, generalized, blocks, multiplierDraw);
+        // the projection built here from PyTorch's randn blocks by Ember's QR: PyTorch's, to rounding
+        close(init, attn.fastAttention.getBuffer("projection_matrix"), name + " projection matrix", 1);
+        PT.loaded(attn, p + "init.", F64);
+        Adam opt = new Adam(attn.parameters(), 1e-2);
+        Tensor x = e("perf.x");
+        Tensor t = e("perf.t");
+        List<Double> losses = new ArrayList<>();
+        for (int step = 0; step < 2; step++) {
+            opt.zeroGrad();
+            Tensor y = attn.forward(x);
+            Tensor loss = Functional.mseLoss(y, t);
+            loss.backward();
+            if (step == 0) {
+                close(e(p + "out0"), y, name + " output", 1);
+                PT.assertNamed(p + "grad0.", attn, true, 1, name + " gradient");
+            }
+            opt.step();
+            losses.add(loss.item());
+        }
+        close(e(p + "loss"), values(losses, F64), name + " losses", 1);
+        PT.assertNamed(p + "final.", attn, false, 1, name + " after 2 Adam steps");
+    }
+
+    @Test
+    void performerFavorPlusSoftmaxAndGeneralizedKernelsCausalByChunkedCumsum() {
+        performer("plain", false, false);
+        performer("causal", true, false);
+        performer("generalized", true, true);
+    }
+
+    /** gram-ai/capsule-networks' softmax over a dimension by transpose, view and F.softmax. */
+    static Tensor capsSoftmax(Tensor input, int dim) {
+        int last = input.dim() - 1;
+        Tensor transposedInput = input.transpose(dim, last);
+        Tensor softmaxedOutput = Functional.softmax(transposedInput.contiguous().view(-1, transposedInput.size(-1)),
+                -1);
+        return softmaxedOutput.view(transposedInput.shape()).transpose(dim, last);
+    }
+
+    static final class CapsuleLayer extends Module {
+        final int numRouteNodes;
+        final int numIterations = 3;
+        final ModuleList<Conv2d> capsules;
+
+        CapsuleLayer(int numCapsules, int numRouteNodes, int inChannels, int outChannels, int kernelSize, int stride) {
+            this.numRouteNodes = numRouteNodes;
+            if (numRouteNodes != -1) {
+                registerParameter("route_weights", Tensor.randn(numCapsules, numRouteNodes, inChannels, outChannels));
+                capsules = null;
+            } else {
+                List<Conv2d> l = new ArrayList<>();
+                for (int i = 0; i < numCapsules; i++) {
+                    l.add(new Conv2d(inChannels, outChannels, kernelSize, stride, 0));
+                }
+                capsules = registerModule("capsules", new ModuleList<>(l));
+            }
+        }
+
+        static Tensor squash(Tensor tensor) {
+            Tensor squaredNorm = tensor.pow(2).sum(new int[] {-1}, true);
+            Tensor scale = squaredNorm.div(squaredNorm.add(1));
+            return scale.mul(tensor).div(squaredNorm.sqrt());
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            Tensor outputs = null;
+            if (numRouteNodes != -1) {
+                Tensor priors = x.index(Index.newAxis(), Index.all(), Index.all(), Index.newAxis(), Index.all())
+                        .matmul(parameter("route_weights").index(Index.all(), Index.newAxis(), Index.all(),
+                                Index.all(), Index.all()));
+                Tensor logits = Tensor.zeros(priors.shape());
+                for (int i = 0; i < numIterations; i++) {
+                    Tensor probs = capsSoftmax(logits, 2);
+                    outputs = squash(probs.mul(priors).sum(new int[] {2}, true));
+                    if (i != numIterations - 1) {
+                        Tensor deltaLogits = priors.mul(outputs).sum(new int[] {-1}, true);
+                        logits = logits.add(deltaLogits);
+                    }
+                }
+            } else {
+                List<Tensor> outs = new ArrayList<>();
+                for (Conv2d capsule : capsules) {
+                    outs.add(capsule.forward(x).view(x.size(0), -1, 1));
+                }
+                outputs = squash(Tensor.cat(outs, -1));
+            }
+            return outputs;
+        }
+    }
+
+    static final class CapsuleNet extends Container {
+        final Conv2d conv1;
+        final CapsuleLayer primaryCapsules;
+        final CapsuleLayer digitCapsules;
+        final Sequential decoder;
+
+        CapsuleNet() {
+            conv1 = registerModule("conv1", new Conv2d(1, 16, 5, 1, 0));
+            primaryCapsules = registerModule("primary_capsules", new CapsuleLayer(4, -1, 16, 4, 3, 2));
+            digitCapsules = registerModule("digit_capsules", new CapsuleLayer(3, 4 * 3 * 3, 4, 6, 0, 0));
+            decoder = registerModule("decoder", new Sequential(new Linear(6 * 3, 16), new ReLU(true),
+                    new Linear(16, 32), new ReLU(true), new Linear(32, 144), new dev.ember.nn.Sigmoid()));
+        }
+
+        Tensor[] run(Tensor x, Tensor y) {
+            x = Functional.relu(conv1.forward(x), true);
+            x = primaryCapsules.forward(x);
+            x = digitCapsules.forward(x).squeeze().transpose(0, 1);
+            Tensor classes = x.pow(2).sum(-1).pow(0.5);
+            classes = Functional.softmax(classes, -1);
+            if (y == null) {
+                Tensor maxLengthIndices = classes.max(1).indices();
+                y = Tensor.eye(3).indexSelect(0, maxLengthIndices.detach());
+            }
+            Tensor reconstructions = decoder.forward(x.mul(y.index(Index.all(), Index.all(), Index.newAxis()))
+                    .reshape(x.size(0), -1));
+            return new Tensor[] {classes, reconstructions};
+        }
+    }
+
+    static Tensor capsuleLoss(Tensor images, Tensor labels, Tensor classes, Tensor reconstructions) {
+        Tensor left = Functional.relu(classes.rsub(0.9), true).pow(2);
+        Tensor right = Functional.relu(classes.sub(0.1), true).pow(2);
+        Tensor marginLoss = labels.mul(left).add(labels.rsub(1.).mul(0.5).mul(right));
+        marginLoss = marginLoss.sum();
+        images = images.view(reconstructions.size(0), -1);
+        Tensor reconstructionLoss = Functional.mseLoss(reconstructions, images, "sum");
+        return marginLoss.add(reconstructionLoss.mul(0.0005)).div(images.size(0));
+    }
+
+    @Test
+    void capsNetDynamicRoutingMarginLossAndMaskedReconstruction() {
+        CapsuleNet caps = PT.loaded(new CapsuleNet(), "caps.init.", F64);
+        Tensor x = e("caps.x");
+        Tensor yIdx = e("caps.y");
+        Adam opt = new Adam(caps.parameters(), 1e-3);
+        List<Double> losses = new ArrayList<>();
+        for (int step = 0; step < 2; step++) {
+            Tensor labels = Tensor.eye(3).indexSelect(0, yIdx);
+            Tensor[] r = caps.run(x, labels);
+            Tensor loss = capsuleLoss(x, labels, r[0], r[1]);
+            opt.zeroGrad();
+            loss.backward();
+            if (step == 0) {
+                close(e("caps.classes0"), r[0], "capsule lengths' softmax", 1);
+                PT.assertNamed("caps.grad0.", caps, true, 1, "CapsNet's gradient");
+            }
+            opt.step();
+            losses.add(loss.item());
+        }
+        close(e("caps.loss"), values(losses, F64), "CapsNet's losses", 1);
+        PT.assertNamed("caps.final.", caps, false, 1, "CapsNet after 2 Adam steps");
+        try (GradMode off = Ember.noGrad()) {
+            Tensor[] r = caps.run(x, null);
+            close(e("caps.eval_classes"), r[0], "classes without labels", 1);
+            close(e("caps.eval_recon"), r[1], "reconstructions masked by the most active capsule", 1);
+        }
+        // the reference's .view of the masked product: PyTorch's product keeps the transposed layout and view refuses
+        Map<String, String> texts = ExpectedLines.barTexts("/outsiderprograms11/texts11.txt");
+        Tensor cx = Tensor.randn(3, 2, 6).transpose(0, 1);
+        Tensor cprod = cx.mul(Tensor.eye(3).indexSelect(0, Tensor.tensor(new long[] {2, 0}))
+                .index(Index.all(), Index.all(), Index.newAxis()));
+        assertEquals(texts.get("caps_product_stride"), java.util.Arrays.toString(cprod.stride())
+                .replace('[', '(').replace(']', ')'), "the product's strides");
+        IllegalArgumentException ex = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> cprod.view(2, -1));
+        assertEquals(texts.get("caps_view_error"), ex.getMessage());
+    }
+
+    // ------------------------------------------------------------------ 6. names and printouts
 
     @Test
     void gradFnNamesAndPrintoutsOfTheProgramsOpsAndModules() {
         Map<String, String> texts = ExpectedLines.barTexts("/outsiderprograms11/texts11.txt");
         Map<String, String> names = new LinkedHashMap<>(texts);
-        names.keySet().removeIf(k -> k.startsWith("repr_"));
+        names.keySet().removeIf(k -> k.startsWith("repr_") || k.startsWith("caps_"));
         // PyTorch 1.13 repeats by index_select (IndexSelectBackward0); 2.x's repeat_interleave_symint with an int
         // unsqueezes, expands, clones and flattens, so its node is ViewBackward0, which Ember follows (ShapeOps)
         assertEquals("IndexSelectBackward0", names.put("repeat_interleave", "ViewBackward0"));
