@@ -102,6 +102,34 @@ class OutsideOptimizerStateTest {
     }
 
     @Test
+    void theStateRoundTripsThroughAnEmberCheckpoint(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        dev.ember.nn.Linear model = new dev.ember.nn.Linear(3, 2);
+        model.to(DType.FLOAT64);
+        Momentum opt = new Momentum(model.parameters(), 0.1);
+        Tensor x = Tensor.tensor(new double[][] {{1, 2, 3}, {-1, 0, 2}}, DType.FLOAT64, Device.CPU);
+        for (int k = 0; k < 2; k++) {
+            opt.zeroGrad();
+            model.forward(x).pow(2).sum().backward();
+            opt.step();
+        }
+        java.nio.file.Path file = dir.resolve("outside.safetensors");
+        dev.ember.nn.utils.Checkpoint.save(file, model, opt, null, 2);
+        dev.ember.nn.Linear resumed = new dev.ember.nn.Linear(3, 2);
+        resumed.to(DType.FLOAT64);
+        Momentum ropt = new Momentum(resumed.parameters(), 0.1);
+        assertEquals(2L, dev.ember.nn.utils.Checkpoint.load(file, resumed, ropt, null));
+        Tensor rw = resumed.parameters().get(0);
+        assertEquals(2L, ropt.stateOf(rw).get("step"), "the int step comes back an int");
+        for (Optimizer o : List.of(opt, ropt)) {
+            o.zeroGrad();
+            (o == opt ? model : resumed).forward(x).pow(2).sum().backward();
+            o.step();
+        }
+        assertEquals(model.parameters().get(0).toList(), rw.toList(), "resumed from the checkpoint, bit for bit");
+    }
+
+    @Test
     void aLoadedTensorTakesAFloatingParametersTypeButTheStepKeepsItsOwn() {
         Tensor w = param(DType.FLOAT32, 1, 2);
         Momentum opt = new Momentum(List.of(w), 0.1);

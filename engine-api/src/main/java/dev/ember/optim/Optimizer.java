@@ -448,10 +448,16 @@ public abstract class Optimizer {
      * @throws IllegalArgumentException for a tensor that is in none of this optimizer's groups, or null
      */
     protected final Map<String, Object> state(Tensor p) {
+        Map<String, Object> m = p == null ? null : outsideState.get(p);
+        if (m != null) {
+            return m; // a parameter's map once made: the step's lookups stay O(1)
+        }
         if (p == null || !indices().containsKey(p)) {
             throw new IllegalArgumentException("state(p): the tensor is not a parameter of this optimizer");
         }
-        return outsideState.computeIfAbsent(p, k -> new OutsideState());
+        m = new OutsideState();
+        outsideState.put(p, m);
+        return m;
     }
 
     /** A parameter's state map for {@link #state(Tensor)}: the tensors stored in it escape every scope. */
