@@ -889,12 +889,16 @@ class ActNorm(nn.Module):
         return output / self.scale - self.loc
 
 
+glow_draws = []
+
+
 class InvConv2dLU(nn.Module):
     def __init__(self, in_channel):
         super().__init__()
         # weight = np.random.randn(in_channel, in_channel); q, _ = la.qr(weight)
         # w_p, w_l, w_u = la.lu(q.astype(np.float32)): torch's QR and LU here (scipy is not installed), same P L U
         weight = torch.randn(in_channel, in_channel, dtype=torch.float64)
+        glow_draws.append(weight.clone())
         q, _ = torch.linalg.qr(weight)
         w_p, w_l, w_u = torch.linalg.lu(q.float())
         w_s = torch.diag(w_u)
@@ -1135,6 +1139,8 @@ with torch.no_grad():
         if "net.4" in n or "prior" in n:
             prm.add_(0.01 * torch.randn_like(prm))
 save_state("glow.init.", glow)
+for i, w in enumerate(glow_draws):
+    out["glow.invconv_draw.%d" % i] = w
 n_bits, img_size = 5, 8
 n_bins = 2.0 ** n_bits
 glow_opt = torch.optim.Adam(glow.parameters(), lr=1e-3)

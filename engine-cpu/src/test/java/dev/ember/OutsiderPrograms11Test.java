@@ -55,7 +55,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * <li>Glow as rosinality/glow-pytorch in float32: ActNorm's data-dependent init in a first no_grad forward (a uint8
  * {@code initialized} buffer), InvConv2dLU's weight from its LU factors and masks (diag, exp, @), ZeroConv2d's
  * pad of ones, the sigmoid affine coupling, squeeze by view/permute, the split prior and gaussian_log_p, train.py's
- * dequantized inputs and calc_loss with Adam, then reverse() to reconstruct and to sample through the priors.</li>
+ * dequantized inputs and calc_loss with Adam, then reverse() to reconstruct and to sample through the priors; and
+ * InvConv2dLU's init from its draw by Ember's QR and LU (P, L, U, the masks, the signs of U's diagonal).</li>
  * <li>lucidrains/performer-pytorch's FAVOR+ self-attention: the projection by gaussian_orthogonal_random_matrix built by
  * Ember's QR from PyTorch's randn blocks (LAPACK's signs), softmax_kernel (amax over one or two dimensions, detached)
  * and generalized_kernel, linear_attention by three-operand ellipsis einsums, causal_linear_attention_noncuda over
@@ -1322,6 +1323,32 @@ class OutsiderPrograms11Test extends Float64DefaultDtype {
                         .toString());
     }
 
+
+    /**
+     * InvConv2dLU's init from its draw, by Ember's QR and LU (the reference's scipy la.qr and la.lu, the generator's
+     * torch.linalg.qr and lu: P L U with partial pivoting): every buffer and parameter of each flow's 1x1 convolution.
+     */
+    @Test
+    void glowInvConv2dLuInitByQrAndLu() {
+        String[] flows = {"blocks.0.flows.0", "blocks.0.flows.1", "blocks.1.flows.0", "blocks.1.flows.1"};
+        for (int i = 0; i < flows.length; i++) {
+            String p = "glow.init." + flows[i] + ".invconv.";
+            Tensor q = e("glow.invconv_draw." + i).linalgQr().Q();
+            LuResult plu = q.toFloat().linalgLu();
+            Tensor wS = plu.U().diag();
+            Tensor wU = plu.U().triu(1);
+            Tensor uMask = wU.onesLike().triu(1);
+            Tensor lMask = uMask.t();
+            exact(e(p + "w_p"), plu.P(), flows[i] + " w_p");
+            exact(e(p + "u_mask"), uMask, flows[i] + " u_mask");
+            exact(e(p + "l_mask"), lMask, flows[i] + " l_mask");
+            exact(e(p + "s_sign"), wS.sign(), flows[i] + " s_sign");
+            exact(e(p + "l_eye"), Tensor.eye(lMask.size(0), lMask.size(0), F32), flows[i] + " l_eye");
+            close(e(p + "w_l"), plu.L(), flows[i] + " w_l", 1);
+            close(e(p + "w_s"), wS.abs().log(), flows[i] + " w_s", 1);
+            close(e(p + "w_u"), wU, flows[i] + " w_u", 1);
+        }
+    }
 
     // ------------------------------------------------------------------ 5. Performer and CapsNet
 
