@@ -137,6 +137,9 @@ class OutsideOptimizerStateTest {
         s.put("step", Tensor.tensor(4.0, DType.FLOAT64, Device.CPU));
         s.put("buf", Tensor.tensor(new double[] {0.5, 0.25}, DType.FLOAT64, Device.CPU));
         s.put("note", "kept");
+        s.put("history", List.of(Tensor.tensor(new double[] {1, 2}, DType.FLOAT64, Device.CPU)));
+        s.put("nested", Map.of("step", Tensor.tensor(1.0, DType.FLOAT64, Device.CPU),
+                "m", Tensor.tensor(new double[] {3, 4}, DType.FLOAT64, Device.CPU)));
         Map<String, Object> sd = new LinkedHashMap<>();
         sd.put("state", Map.of(0, s));
         sd.put("param_groups", opt.stateDict().get("param_groups"));
@@ -144,6 +147,11 @@ class OutsideOptimizerStateTest {
         assertEquals(DType.FLOAT32, ((Tensor) opt.stateOf(w).get("buf")).dtype(), "PyTorch 2.x casts to the parameter's");
         assertEquals(DType.FLOAT64, ((Tensor) opt.stateOf(w).get("step")).dtype(), "and leaves step as saved");
         assertEquals("kept", opt.stateOf(w).get("note"));
+        // 2.x's _cast: a list's tensors and a dict's values under their keys, likewise
+        assertEquals(DType.FLOAT32, ((Tensor) ((List<?>) opt.stateOf(w).get("history")).get(0)).dtype());
+        Map<?, ?> nested = (Map<?, ?>) opt.stateOf(w).get("nested");
+        assertEquals(DType.FLOAT64, ((Tensor) nested.get("step")).dtype());
+        assertEquals(DType.FLOAT32, ((Tensor) nested.get("m")).dtype());
     }
 
     @Test

@@ -436,13 +436,14 @@ public abstract class Optimizer {
      * theirs): the parameter's live state map, empty on first use (PyTorch's {@code defaultdict(dict)}), whose entries
      * the step writes and reads in place ({@code state.put("exp_avg", p.zerosLike())}, then
      * {@code ((Tensor) state.get("exp_avg")).mul_(beta)}). Its values are anything PyTorch's step would keep: tensors
-     * (kept out of every {@link TensorScope}, as the built-in optimizers' state), numbers ({@code step} as a
-     * {@link Long}, as a Python int), flags, lists.
+     * (kept out of every {@link TensorScope} when put, in a list or map too, as the built-in optimizers' state),
+     * numbers ({@code step} as a {@link Long}, as a Python int), flags, lists, maps.
      *
      * <p>{@link #stateDict()} packs each map under its parameter's index, holding the map's own values, as PyTorch's
      * {@code state_dict()} does; {@link #loadStateDict} fills the maps back from such a dict, PyTorch's own included:
      * a tensor is copied to the parameter's device and, but under {@code step}, cast to a floating parameter's type
-     * (PyTorch 2.x's {@code _process_value_according_to_param_policy}); any other value is kept as saved. Without this
+     * (PyTorch 2.x's {@code _process_value_according_to_param_policy}), in lists and maps too (its {@code _cast}); any
+     * other value is kept as saved. Without this
      * map an outside optimizer's state would be missing from every checkpoint.
      *
      * @throws IllegalArgumentException for a tensor that is in none of this optimizer's groups, or null
@@ -462,9 +463,14 @@ public abstract class Optimizer {
 
     /** A parameter's state map for {@link #state(Tensor)}: the tensors stored in it escape every scope. */
     private static final class OutsideState extends LinkedHashMap<String, Object> {
+        /** {@code v} with every tensor in it (in a list or map too) taken out of every scope. */
         private static Object escaped(Object v) {
             if (v instanceof Tensor t && !t.isClosed()) {
                 TensorScope.escape(t);
+            } else if (v instanceof Map<?, ?> m) {
+                m.values().forEach(OutsideState::escaped);
+            } else if (v instanceof Iterable<?> l) {
+                l.forEach(OutsideState::escaped);
             }
             return v;
         }
@@ -1114,23 +1120,44 @@ public abstract class Optimizer {
                 throw new IllegalArgumentException("the saved state of parameter " + id + " has a key that is not a "
                         + "string: " + describe(x.getKey()));
             }
-            Object v = x.getValue();
-            if (v instanceof Tensor t) {
-                if (t.isClosed()) {
-                    throw new IllegalArgumentException("the saved state of parameter " + id + ": " + key
-                            + " has been closed");
-                }
-                Tensor c = t.to(p.device());
-                if (!key.equals("step") && p.isFloatingPoint()) {
-                    c = c.to(p.dtype());
-                }
-                c = c == t ? t.clone() : c;
-                made.add(c);
-                v = c;
-            }
-            m.put(key, v);
+            m.put(key, castOutside(id, key, x.getValue(), p, made));
         }
         return m;
+    }
+
+    /**
+     * PyTorch 2.x's {@code _cast} of one saved value of an outside optimizer's state: a tensor copied to the parameter's
+     * device and, unless its key is {@code step}, to a floating parameter's type; a map's values cast under their
+     * keys, a list's elements under none; anything else kept.
+     */
+    private static Object castOutside(int id, String key, Object v, Tensor p, List<Tensor> made) {
+        if (v instanceof Tensor t) {
+            if (t.isClosed()) {
+                throw new IllegalArgumentException("the saved state of parameter " + id + ": " + key + " has been closed");
+            }
+            Tensor c = t.to(p.device());
+            if (!"step".equals(key) && p.isFloatingPoint()) {
+                c = c.to(p.dtype());
+            }
+            c = c == t ? t.clone() : c;
+            made.add(c);
+            return c;
+        }
+        if (v instanceof Map<?, ?> saved) {
+            Map<Object, Object> out = new LinkedHashMap<>();
+            for (Map.Entry<?, ?> x : saved.entrySet()) {
+                out.put(x.getKey(), castOutside(id, x.getKey() instanceof String k ? k : null, x.getValue(), p, made));
+            }
+            return out;
+        }
+        if (v instanceof List<?> saved) {
+            List<Object> out = new ArrayList<>();
+            for (Object x : saved) {
+                out.add(castOutside(id, null, x, p, made));
+            }
+            return out;
+        }
+        return v;
     }
 
     private static Object require(Map<String, ?> m, String key) {
