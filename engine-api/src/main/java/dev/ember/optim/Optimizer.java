@@ -53,6 +53,13 @@ import java.util.function.BiConsumer;
  * scheduler stored. {@link #loadStateDict}
  * takes such a map back (state keys may also be {@link Long} or decimal strings, numbers any {@link Number} or 0-dim
  * tensor, as they come back from JSON), so it round-trips through {@code dev.ember.nn.utils.Checkpoint}.
+ *
+ * <h2>Optimizers written outside Ember</h2>
+ * A subclass written as a {@code torch.optim.Optimizer} subclass is: its options as the defaults of
+ * {@link #Optimizer(List, Map, BiConsumer)} (null for PyTorch's None), a {@link #step()} that walks
+ * {@link #paramGroups()} under {@link dev.ember.Ember#noGrad()}, and its per-parameter state in
+ * {@link #state(Tensor)}, PyTorch's {@code self.state[p]}, which {@link #stateDict()} and {@link #loadStateDict}
+ * carry as PyTorch's do (a checkpoint of PyTorch's Lion, Lamb or Adafactor loads into their Ember ports).
  */
 public abstract class Optimizer {
     private static final System.Logger LOG = System.getLogger("dev.ember");
@@ -62,10 +69,14 @@ public abstract class Optimizer {
     protected final List<Tensor> params;
     private final List<Tensor> allParams = new ArrayList<>();
     private final Map<String, Object> defaults;
+    /** The defaults given as Java integers (Python ints, printed as such by an optimizer written outside Ember). */
+    private final Set<String> intDefaults;
     private final BiConsumer<String, Object> optionCheck;
     private final List<ParamGroup> groups = new ArrayList<>();
     /** PyTorch's {@code optimizer.state}: one entry per parameter that has state. */
     final Map<Tensor, ParamState> state = new IdentityHashMap<>();
+    /** The state of an optimizer written outside Ember ({@link #state(Tensor)}), per parameter. */
+    private final Map<Tensor, Map<String, Object>> outsideState = new IdentityHashMap<>();
     /**
      * Whether steps may use the fused kernel ({@link #fused}); tests turn it off to run the chain of ops and compare
      * the bits.
@@ -145,10 +156,16 @@ public abstract class Optimizer {
         this.params = Collections.unmodifiableList(allParams);
         this.optionCheck = optionCheck;
         Map<String, Object> d = new LinkedHashMap<>();
+        Set<String> ints = new java.util.HashSet<>();
         for (Map.Entry<String, Object> e : defaults.entrySet()) {
-            d.put(e.getKey(), normalizeValue(e.getValue()));
+            Object v = e.getValue();
+            if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
+                ints.add(e.getKey());
+            }
+            d.put(e.getKey(), normalizeValue(v));
         }
         this.defaults = Collections.unmodifiableMap(d);
+        this.intDefaults = Collections.unmodifiableSet(ints);
         if (params == null) {
             throw new IllegalArgumentException("params argument given to the optimizer should be an iterable of Tensors or "
                     + "dicts, but got null");
@@ -414,6 +431,117 @@ public abstract class Optimizer {
     }
 
     /**
+     * PyTorch's {@code self.state[p]}, for an optimizer written outside Ember (a subclass of this class whose
+     * {@link #step()} keeps its own state, as lion-pytorch's Lion, pytorch-lamb's Lamb or transformers' Adafactor keep
+     * theirs): the parameter's live state map, empty on first use (PyTorch's {@code defaultdict(dict)}), whose entries
+     * the step writes and reads in place ({@code state.put("exp_avg", p.zerosLike())}, then
+     * {@code ((Tensor) state.get("exp_avg")).mul_(beta)}). Its values are anything PyTorch's step would keep: tensors
+     * (kept out of every {@link TensorScope} when put, in a list or map too, as the built-in optimizers' state),
+     * numbers ({@code step} as a {@link Long}, as a Python int), flags, lists, maps.
+     *
+     * <p>{@link #stateDict()} packs each map under its parameter's index, holding the map's own values, as PyTorch's
+     * {@code state_dict()} does; {@link #loadStateDict} fills the maps back from such a dict, PyTorch's own included:
+     * a tensor is copied to the parameter's device and, but under {@code step}, cast to a floating parameter's type
+     * (PyTorch 2.x's {@code _process_value_according_to_param_policy}), in lists and maps too (its {@code _cast}); any
+     * other value is kept as saved. Without this
+     * map an outside optimizer's state would be missing from every checkpoint.
+     *
+     * @throws IllegalArgumentException for a tensor that is in none of this optimizer's groups, or null
+     */
+    protected final Map<String, Object> state(Tensor p) {
+        Map<String, Object> m = p == null ? null : outsideState.get(p);
+        if (m != null) {
+            return m; // a parameter's map once made: the step's lookups stay O(1)
+        }
+        if (p == null || !indices().containsKey(p)) {
+            throw new IllegalArgumentException("state(p): the tensor is not a parameter of this optimizer");
+        }
+        m = new OutsideState();
+        outsideState.put(p, m);
+        return m;
+    }
+
+    /** A parameter's state map for {@link #state(Tensor)}: the tensors stored in it escape every scope. */
+    private static final class OutsideState extends LinkedHashMap<String, Object> {
+        /** {@code v} with every tensor in it (in a list or map too) taken out of every scope. */
+        private static Object escaped(Object v) {
+            if (v instanceof Tensor t && !t.isClosed()) {
+                TensorScope.escape(t);
+            } else if (v instanceof Map<?, ?> m) {
+                m.values().forEach(OutsideState::escaped);
+            } else if (v instanceof Iterable<?> l) {
+                l.forEach(OutsideState::escaped);
+            }
+            return v;
+        }
+
+        @Override
+        public Object put(String key, Object value) {
+            return super.put(key, escaped(value));
+        }
+
+        @Override
+        public void putAll(Map<? extends String, ?> m) {
+            m.forEach(this::put);
+        }
+
+        @Override
+        public Object putIfAbsent(String key, Object value) {
+            return super.putIfAbsent(key, escaped(value));
+        }
+
+        @Override
+        public Object computeIfAbsent(String key, java.util.function.Function<? super String, ?> f) {
+            return super.computeIfAbsent(key, k -> escaped(f.apply(k)));
+        }
+
+        @Override
+        public Object computeIfPresent(String key,
+                                       java.util.function.BiFunction<? super String, ? super Object, ?> f) {
+            return super.computeIfPresent(key, (k, v) -> escaped(f.apply(k, v)));
+        }
+
+        @Override
+        public Object compute(String key, java.util.function.BiFunction<? super String, ? super Object, ?> f) {
+            return super.compute(key, (k, v) -> escaped(f.apply(k, v)));
+        }
+
+        @Override
+        public Object merge(String key, Object value,
+                            java.util.function.BiFunction<? super Object, ? super Object, ?> f) {
+            return super.merge(key, escaped(value), (a, b) -> escaped(f.apply(a, b)));
+        }
+
+        @Override
+        public Object replace(String key, Object value) {
+            return super.replace(key, escaped(value));
+        }
+
+        @Override
+        public boolean replace(String key, Object oldValue, Object newValue) {
+            return super.replace(key, oldValue, escaped(newValue));
+        }
+
+        @Override
+        public void replaceAll(java.util.function.BiFunction<? super String, ? super Object, ?> f) {
+            super.replaceAll((k, v) -> escaped(f.apply(k, v)));
+        }
+    }
+
+    /**
+     * Whether this optimizer is written outside Ember: no class between it and {@code Optimizer} is one of Ember's
+     * (a subclass of Adam is Adam's, with Adam's state).
+     */
+    private boolean writtenOutside() {
+        for (Class<?> c = getClass(); c != Optimizer.class; c = c.getSuperclass()) {
+            if (c.getPackageName().equals(Optimizer.class.getPackageName())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * The parameters that have a gradient, after checking each: the parameter and its gradient open, and the gradient
      * of the parameter's shape, type and device (a parameter changed under the optimizer is refused before any update);
      * then the state of each, likewise.
@@ -671,7 +799,9 @@ public abstract class Optimizer {
      * {@code Parameter Group 0} and its options sorted by name, one per line, then {@code )}. An option whose default
      * is a Python int in PyTorch ({@link #intOptions()}: {@code weight_decay: 0}, {@code momentum: 0}, LBFGS's
      * {@code max_iter: 20}, Rprop's {@code step_sizes: (1e-06, 50)}, ...) prints a whole value as an int, as it
-     * prints for the default and for a value written as an int.
+     * prints for the default and for a value written as an int. For an optimizer written outside Ember the int options
+     * are those whose default its constructor gave as a Java integer ({@code Integer}, {@code Long}), as Python prints
+     * its own class's int and float defaults.
      */
     @Override
     public String toString() {
@@ -690,6 +820,11 @@ public abstract class Optimizer {
 
     /** The options whose PyTorch 2.x default is a Python int (printed without {@code .0} when whole). */
     Set<String> intOptions() {
+        if (writtenOutside()) {
+            // an optimizer written outside Ember: the defaults its constructor gave as integers, as Python ints print
+            // (Lamb's weight_decay=0 prints 0, Lion's weight_decay=0.0 prints 0.0)
+            return intDefaults;
+        }
         return Set.of("momentum", "dampening", "weight_decay", "lr_decay", "initial_accumulator_value", "step_sizes");
     }
 
@@ -788,10 +923,16 @@ public abstract class Optimizer {
         order.sort(Map.Entry.comparingByValue());
         for (Map.Entry<Tensor, Integer> e : order) {
             ParamState s = state.get(e.getKey());
-            if (s == null) {
+            Map<String, Object> outside = outsideState.get(e.getKey());
+            if (s == null && outside == null) {
                 continue;
             }
             Map<String, Object> m = new PyDict<>(ints);
+            if (s == null) {
+                m.putAll(outside);
+                st.put(e.getValue(), m);
+                continue;
+            }
             DType scalarType = scalarDtype();
             if (countsSteps()) {
                 m.put("step", stepIsInt() ? (Object) s.step : Tensor.tensor((double) s.step, scalarType, Device.CPU));
@@ -801,6 +942,9 @@ public abstract class Optimizer {
             }
             m.putAll(s.tensors);
             m.putAll(s.sparseTensors);
+            if (outside != null) {
+                m.putAll(outside);
+            }
             st.put(e.getValue(), m);
         }
         Map<String, Object> out = new PyDict<>(ints);
@@ -928,6 +1072,8 @@ public abstract class Optimizer {
         }
         // the parameters' state
         Map<Tensor, ParamState> newState = new IdentityHashMap<>();
+        Map<Tensor, Map<String, Object>> newOutside = new IdentityHashMap<>();
+        boolean outside = writtenOutside();
         List<Tensor> made = new ArrayList<>();
         try (GradMode off = Ember.noGrad()) {
             for (Map.Entry<?, ?> e : ((Map<?, ?>) savedStateObj).entrySet()) {
@@ -939,6 +1085,10 @@ public abstract class Optimizer {
                 if (!(e.getValue() instanceof Map)) {
                     throw new IllegalArgumentException("the saved state of parameter " + id + " must be a map, got "
                             + describe(e.getValue()));
+                }
+                if (outside) {
+                    newOutside.put(p, loadOutsideState(id, p, (Map<?, ?>) e.getValue(), made));
+                    continue;
                 }
                 ParamGroup g = groups.get(groupOf.get(id));
                 newState.put(p, loadState(id, p, (Map<?, ?>) e.getValue(), g, newOptions.get(groupOf.get(id)), made));
@@ -954,6 +1104,60 @@ public abstract class Optimizer {
         }
         state.clear();
         state.putAll(newState);
+        outsideState.clear();
+        outsideState.putAll(newOutside);
+    }
+
+    /**
+     * A saved state of an optimizer written outside Ember ({@link #state(Tensor)}), as PyTorch 2.x's
+     * {@code load_state_dict} casts it: each tensor copied to the parameter's device and, but under {@code step}, to a
+     * floating parameter's type; any other value kept as saved.
+     */
+    private static Map<String, Object> loadOutsideState(int id, Tensor p, Map<?, ?> saved, List<Tensor> made) {
+        Map<String, Object> m = new OutsideState();
+        for (Map.Entry<?, ?> x : saved.entrySet()) {
+            if (!(x.getKey() instanceof String key)) {
+                throw new IllegalArgumentException("the saved state of parameter " + id + " has a key that is not a "
+                        + "string: " + describe(x.getKey()));
+            }
+            m.put(key, castOutside(id, key, x.getValue(), p, made));
+        }
+        return m;
+    }
+
+    /**
+     * PyTorch 2.x's {@code _cast} of one saved value of an outside optimizer's state: a tensor copied to the parameter's
+     * device and, unless its key is {@code step}, to a floating parameter's type; a map's values cast under their
+     * keys, a list's elements under none; anything else kept.
+     */
+    private static Object castOutside(int id, String key, Object v, Tensor p, List<Tensor> made) {
+        if (v instanceof Tensor t) {
+            if (t.isClosed()) {
+                throw new IllegalArgumentException("the saved state of parameter " + id + ": " + key + " has been closed");
+            }
+            Tensor c = t.to(p.device());
+            if (!"step".equals(key) && p.isFloatingPoint()) {
+                c = c.to(p.dtype());
+            }
+            c = c == t ? t.clone() : c;
+            made.add(c);
+            return c;
+        }
+        if (v instanceof Map<?, ?> saved) {
+            Map<Object, Object> out = new LinkedHashMap<>();
+            for (Map.Entry<?, ?> x : saved.entrySet()) {
+                out.put(x.getKey(), castOutside(id, x.getKey() instanceof String k ? k : null, x.getValue(), p, made));
+            }
+            return out;
+        }
+        if (v instanceof List<?> saved) {
+            List<Object> out = new ArrayList<>();
+            for (Object x : saved) {
+                out.add(castOutside(id, null, x, p, made));
+            }
+            return out;
+        }
+        return v;
     }
 
     private static Object require(Map<String, ?> m, String key) {

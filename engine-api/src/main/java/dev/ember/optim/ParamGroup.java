@@ -115,8 +115,15 @@ public final class ParamGroup {
         options.put(name, v);
     }
 
-    /** The check of {@link #putScheduled} on a normalized value: nan and infinity refused, any other number taken. */
+    /**
+     * The check of {@link #putScheduled} on a normalized value: nan and infinity refused, any other number taken, and
+     * null (PyTorch's None: the {@code lr=None} of an optimizer written outside Ember, transformers' Adafactor, which
+     * sizes its steps itself) taken too.
+     */
     static void checkScheduled(String name, Object v) {
+        if (v == null) {
+            return;
+        }
         for (Object o : v instanceof java.util.List ? (java.util.List<?>) v : java.util.List.of(v)) {
             if (o instanceof Double && !Double.isFinite((Double) o)) {
                 throw new IllegalArgumentException("Invalid " + (name.equals("lr") ? "learning rate" : name + " value") + ": "
