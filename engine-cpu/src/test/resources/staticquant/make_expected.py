@@ -436,6 +436,12 @@ pq = torch.quantize_per_tensor(torch.randn(2, 3, 7, 5) * 2, 0.037, 131, torch.qu
 emit("pool.ints", pq.int_repr())
 for size in ((3, 2), (1, 1), (4, 4)):
     emit("pool.avg.%d.%d" % size, F.adaptive_avg_pool2d(pq, size).int_repr())
+# avg_pool2d on a quantized tensor: PyTorch's quantized kernel (avg_pool2d_out_frame, NCHW)
+AVG_CASES = (("k3s2p1", (3, 2, 1, False, True, None)), ("k3s2p1x", (3, 2, 1, False, False, None)),
+             ("k2ceil", (2, 2, 0, True, True, None)), ("k3s1p1div5", (3, 1, 1, False, True, 5)),
+             ("k2s1", (2, 1, 0, False, True, None)))
+for name, (k, st, pd, ceil, incl, div) in AVG_CASES:
+    emit("pool.avg2d." + name, F.avg_pool2d(pq, k, st, pd, ceil, incl, div).int_repr())
 
 # The kernel alone: quantized::linear (and linear_relu) over random integers, per tensor and per channel, few rows
 # (the int8 dot path) and many (the sliced GEMM), with biases large enough to matter.

@@ -646,6 +646,10 @@ final class NNOps {
                             Integer divisorOverride) {
         Pooling geometry = poolParams("avg_pool2d", input, kernel, stride, padding, null, ceilMode, countIncludePad,
                 divisorOverride);
+        if (QuantizedActivations.isQuantized(input)) {
+            return QuantizedActivations.avgPool2d(input, geometry.params(), geometry.outH(), geometry.outW(),
+                divisorOverride);
+        }
         if (divisorOverride != null) {
             return PoolingExtras.avgPool2dDivisor(input, geometry.params(), geometry.outH(), geometry.outW(), divisorOverride);
         }

@@ -15,19 +15,19 @@ import java.util.function.Supplier;
  * {@code Quantize}, {@code Linear}, {@code Conv2d}, ...) through a model's {@code forward}, which Ember types as
  * {@code Tensor -> Tensor}.
  *
- * <p>In PyTorch such an activation is a tensor of dtype {@code torch.quint8}. Ember keeps quantized tensors as a type of
- * their own ({@link QuantizedTensor}), so between modules a quantized activation travels as its <em>carrier</em>: a
+ * <p>In PyTorch such an activation is a tensor of dtype {@code torch.quint8}. Ember keeps quantized tensors as a type
+ * of their own ({@link QuantizedTensor}), so between modules a quantized activation travels as its <em>carrier</em>: a
  * float32 tensor holding exactly its dequantized values ({@code (float) scale * (q - zero_point)}), its storage marked
  * with the scale, zero point and dtype. The integers come back exactly ({@code q = zero_point + rint(x / scale)}: every
  * value is an integer multiple of the scale, at most 255 of it), so a quantized module computes on PyTorch's integers
  * from a carrier, and its views ({@code view}, {@code flatten}, {@code reshape} without a copy, slices) are carriers
  * too. The float ops that commute with dequantization keep the mark, as PyTorch's quantized kernels keep the input's
  * scale and zero point: {@code relu}, {@code relu_} and {@code max_pool2d} (the maximum of values on the grid is on the
- * grid), {@code contiguous} and {@code clone}; {@code adaptive_avg_pool2d} runs PyTorch's quantized kernel (the output
- * keeps the input's scale and zero point). Any other float op on a carrier computes on the dequantized values and
- * gives a plain float tensor (PyTorch refuses it: "Could not run 'aten::...' with arguments from the
- * 'QuantizedCPU' backend"), and a quantized module refuses a plain float tensor with PyTorch's message. An in-place
- * float op on a carrier (other than {@code relu_}) removes the mark: its values may have left the grid.
+ * grid), {@code contiguous} and {@code clone}; {@code adaptive_avg_pool2d} and {@code avg_pool2d} run PyTorch's
+ * quantized kernels (the output keeps the input's scale and zero point). Any other float op on a carrier computes on
+ * the dequantized values and gives a plain float tensor (PyTorch refuses it: "Could not run 'aten::...' with arguments
+ * from the 'QuantizedCPU' backend"), and a quantized module refuses a plain float tensor with PyTorch's message. An
+ * in-place float op on a carrier (other than {@code relu_}) removes the mark: its values may have left the grid.
  */
 public final class QuantizedActivations {
     /** The mark of a carrier's storage: its quantization and the version counter it had when marked. */
@@ -144,6 +144,65 @@ public final class QuantizedActivations {
         int[] outShape = shape.clone();
         outShape[shape.length - 2] = oh;
         outShape[shape.length - 1] = ow;
+        Tensor ints = Tensor.fromArray(out).to(q.dtype() == QuantDType.QUINT8 ? DType.UINT8 : DType.INT8).reshape(outShape);
+        return carrier(QuantizedTensor.makePerTensorQuantizedTensor(ints, q.qScale(), q.qZeroPoint()));
+    }
+
+    /**
+     * {@code F.avg_pool2d} of a quantized activation, PyTorch's quantized kernel for a contiguous (NCHW) input
+     * ({@code avg_pool2d_out_frame}): the output keeps the input's scale and zero point; each window's integers summed,
+     * less the window's (unpadded) size times the zero point, times {@code (float) (1.0 / divisor)} in float, plus the
+     * zero point in float, rounded half to even and clamped to the type; the divisor is the window's size with or
+     * without padding ({@code count_include_pad}), or {@code divisor_override}.
+     */
+    static Tensor avgPool2d(Tensor input, dev.ember.backend.Pool2dParams p, int outH, int outW,
+                            Integer divisorOverride) {
+        QuantizedTensor q = quantized(input);
+        int[] shape = q.shape();
+        int ih = shape[shape.length - 2];
+        int iw = shape[shape.length - 1];
+        int planes = 1;
+        for (int i = 0; i < shape.length - 2; i++) {
+            planes = Math.multiplyExact(planes, shape[i]);
+        }
+        long zp = q.qZeroPoint();
+        long[] in = q.intRepr().to(DType.INT64).toLongArray();
+        long[] out = new long[Math.multiplyExact(Math.multiplyExact(planes, outH), outW)];
+        for (int c = 0; c < planes; c++) {
+            for (int y = 0; y < outH; y++) {
+                for (int x = 0; x < outW; x++) {
+                    long h0 = (long) y * p.strideH() - p.padH();
+                    long w0 = (long) x * p.strideW() - p.padW();
+                    long h1 = Math.min(h0 + p.kernelH(), (long) ih + p.padH());
+                    long w1 = Math.min(w0 + p.kernelW(), (long) iw + p.padW());
+                    long poolSize = (h1 - h0) * (w1 - w0);
+                    h0 = Math.max(h0, 0);
+                    w0 = Math.max(w0, 0);
+                    h1 = Math.min(h1, ih);
+                    w1 = Math.min(w1, iw);
+                    int o = (c * outH + y) * outW + x;
+                    if (h0 >= h1 || w0 >= w1) {
+                        out[o] = 0; // PyTorch's kernel writes 0 and skips an empty window
+                        continue;
+                    }
+                    long size = (h1 - h0) * (w1 - w0);
+                    long divide = divisorOverride != null ? divisorOverride : p.countIncludePad() ? poolSize : size;
+                    int sum = 0;
+                    for (long i = h0; i < h1; i++) {
+                        for (long j = w0; j < w1; j++) {
+                            sum += (int) in[(int) ((c * (long) ih + i) * iw + j)];
+                        }
+                    }
+                    float multiplier = (float) (1.0 / divide); // input and output scales are equal
+                    sum -= (int) (size * zp);
+                    float v = (float) sum * multiplier + (float) zp;
+                    out[o] = Math.max(q.dtype().min(), Math.min(q.dtype().max(), (long) Math.rint(v)));
+                }
+            }
+        }
+        int[] outShape = shape.clone();
+        outShape[shape.length - 2] = outH;
+        outShape[shape.length - 1] = outW;
         Tensor ints = Tensor.fromArray(out).to(q.dtype() == QuantDType.QUINT8 ? DType.UINT8 : DType.INT8).reshape(outShape);
         return carrier(QuantizedTensor.makePerTensorQuantizedTensor(ints, q.qScale(), q.qZeroPoint()));
     }

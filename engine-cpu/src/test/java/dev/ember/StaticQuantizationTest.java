@@ -464,7 +464,7 @@ class StaticQuantizationTest {
     }
 
     @Test
-    void adaptivePoolingOfAQuantizedActivationIsPyTorchsQuantizedKernel() {
+    void averagePoolingOfAQuantizedActivationIsPyTorchsQuantizedKernels() {
         QuantizedTensor q = QuantizedTensor.makePerTensorQuantizedTensor(in("pool.ints"), 0.037, 131);
         Tensor x = QuantizedActivations.carrier(q);
         for (int[] size : new int[][] {{3, 2}, {1, 1}, {4, 4}}) {
@@ -475,6 +475,18 @@ class StaticQuantizationTest {
         }
         Tensor viaModule = new dev.ember.nn.AdaptiveAvgPool2d(1).apply(x);
         assertInts("pool.avg.1.1", QuantizedActivations.quantized(viaModule));
+        // avg_pool2d: kernel, stride, padding, ceil_mode, count_include_pad, divisor_override
+        Object[][] cases = {{"k3s2p1", 3, 2, 1, false, true, null}, {"k3s2p1x", 3, 2, 1, false, false, null},
+            {"k2ceil", 2, 2, 0, true, true, null}, {"k3s1p1div5", 3, 1, 1, false, true, 5},
+            {"k2s1", 2, 1, 0, false, true, null}};
+        for (Object[] c : cases) {
+            int k = (Integer) c[1];
+            int st = (Integer) c[2];
+            int pd = (Integer) c[3];
+            Tensor avg = dev.ember.nn.Functional.avgPool2d(x, new int[] {k}, new int[] {st}, new int[] {pd}, (Boolean) c[4],
+                (Boolean) c[5], (Integer) c[6]);
+            assertInts("pool.avg2d." + c[0], QuantizedActivations.quantized(avg));
+        }
     }
 
     @Test
