@@ -57,7 +57,7 @@ public final class QuantizedActivations {
             throw new IllegalArgumentException("a quantized activation is a per-tensor quint8 or qint8 tensor, got "
                     + q.dtype() + " " + q.qscheme());
         }
-        Tensor values = TensorScope.escape(q.dequantize());
+        Tensor values = q.dequantize();
         mark(values, new Mark(q.dtype(), q.qScale(), q.qZeroPoint(), null, 0));
         return values;
     }
