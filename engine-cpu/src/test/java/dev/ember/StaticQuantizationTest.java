@@ -164,6 +164,11 @@ class StaticQuantizationTest {
             assertFalse(QuantizedActivations.isQuantized(y), "DeQuantize gives a plain float tensor");
             assertArrayEquals(in(cfg + ".out").toFloatArray(), y.toFloatArray(), cfg + " output (transcription)");
             assertArrayEquals(in(cfg + ".torch.out").toFloatArray(), y.toFloatArray(), cfg + " output (PyTorch onednn)");
+            // inside a TensorScope the activations are the scope's; the model runs again after it closes
+            try (TensorScope step = Ember.scope()) {
+                assertArrayEquals(y.toFloatArray(), m.apply(in("x")).toFloatArray(), cfg + " in a scope");
+            }
+            assertArrayEquals(y.toFloatArray(), m.apply(in("x")).toFloatArray(), cfg + " after the scope");
         }
     }
 
