@@ -443,6 +443,22 @@ AVG_CASES = (("k3s2p1", (3, 2, 1, False, True, None)), ("k3s2p1x", (3, 2, 1, Fal
 for name, (k, st, pd, ceil, incl, div) in AVG_CASES:
     emit("pool.avg2d." + name, F.avg_pool2d(pq, k, st, pd, ceil, incl, div).int_repr())
 
+# quantized::relu6 (nnq.ReLU6, what convert makes of nn.ReLU6): the integers clamped to [zp, quantize_val(6.0)]
+r6 = torch.quantize_per_tensor(torch.linspace(-8, 8, 20), 0.07, 40, torch.quint8)
+emit("relu6.ints", r6.int_repr())
+emit("relu6.out", nnq.ReLU6()(r6).int_repr())
+r6m = nn.Sequential(tq.QuantStub(), nn.ReLU6(), tq.DeQuantStub()).eval()
+r6m.qconfig = tq.default_qconfig
+tq.prepare(r6m, inplace=True)
+text("relu6.prepared", str(r6m))
+r6x = torch.linspace(-3, 9, 24).reshape(2, 12)
+emit("relu6.x", r6x)
+with torch.no_grad():
+    r6m(r6x)
+tq.convert(r6m, inplace=True)
+text("relu6.converted", str(r6m))
+emit("relu6.model.out", r6m(r6x))
+
 # The kernel alone: quantized::linear (and linear_relu) over random integers, per tensor and per channel, few rows
 # (the int8 dot path) and many (the sliced GEMM), with biases large enough to matter.
 rng = np.random.RandomState(7)

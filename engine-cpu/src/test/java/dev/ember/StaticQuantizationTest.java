@@ -495,6 +495,24 @@ class StaticQuantizationTest {
     }
 
     @Test
+    void relu6BecomesQuantizedRelu6ClampingAtSixsInteger() {
+        QuantizedTensor q = QuantizedTensor.makePerTensorQuantizedTensor(in("relu6.ints"), 0.07, 40);
+        Tensor y = new dev.ember.ao.nn.quantized.ReLU6(false).apply(QuantizedActivations.carrier(q));
+        assertInts("relu6.out", QuantizedActivations.quantized(y));
+        Sequential m = new Sequential(new QuantStub(), new dev.ember.nn.ReLU6(), new DeQuantStub());
+        m.eval();
+        Quantization.setQconfig(m, QConfig.DEFAULT);
+        Quantization.prepare(m, true);
+        assertEquals(EXPECTED.text("relu6.prepared"), m.toString(), "prepared printout");
+        try (GradMode off = Ember.noGrad()) {
+            m.apply(in("relu6.x"));
+        }
+        Quantization.convert(m, true);
+        assertEquals(EXPECTED.text("relu6.converted"), m.toString(), "converted printout");
+        assertArrayEquals(in("relu6.model.out").toFloatArray(), m.apply(in("relu6.x")).toFloatArray());
+    }
+
+    @Test
     void refusalsLeaveTheModelAsItWas() {
         Sequential m = floatModel();
         Quantization.setQconfig(m, QConfig.DEFAULT);

@@ -16,6 +16,11 @@ public class ReLU6 extends Module {
         this.inplace = inplace;
     }
 
+    /** Whether the layer computes in place. */
+    public boolean inplace() {
+        return inplace;
+    }
+
     @Override
     public Tensor forward(Tensor input) {
         return Functional.relu6(input, inplace);

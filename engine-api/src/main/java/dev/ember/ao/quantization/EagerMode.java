@@ -44,7 +44,7 @@ final class EagerMode {
 
     /** The float classes of PyTorch's default static mapping that Ember converts. */
     private static final Set<Class<? extends Module>> CONVERTED = Set.of(QuantStub.class, DeQuantStub.class,
-        dev.ember.nn.Linear.class, dev.ember.nn.Conv2d.class, dev.ember.nn.Dropout.class,
+        dev.ember.nn.Linear.class, dev.ember.nn.Conv2d.class, dev.ember.nn.Dropout.class, dev.ember.nn.ReLU6.class,
         dev.ember.ao.nn.intrinsic.ConvReLU2d.class, dev.ember.ao.nn.intrinsic.LinearReLU.class,
         dev.ember.ao.nn.quantized.FloatFunctional.class, dev.ember.ao.nn.qat.Linear.class,
         dev.ember.ao.nn.qat.Conv2d.class);
@@ -205,6 +205,9 @@ final class EagerMode {
         }
         if (m instanceof dev.ember.ao.nn.quantized.FloatFunctional) {
             return dev.ember.ao.nn.quantized.QFunctional.fromObserver(observer(name, m));
+        }
+        if (m instanceof dev.ember.nn.ReLU6 r) {
+            return new dev.ember.ao.nn.quantized.ReLU6(r.inplace());
         }
         if (m instanceof dev.ember.nn.Dropout d) {
             return new dev.ember.ao.nn.quantized.Dropout(d.p());
