@@ -2,7 +2,6 @@ package dev.ember;
 
 import dev.ember.ao.nn.quantized.DeQuantize;
 import dev.ember.ao.nn.quantized.Quantize;
-import dev.ember.ao.quantization.DeQuantStub;
 import dev.ember.ao.quantization.HistogramObserver;
 import dev.ember.ao.quantization.MinMaxObserver;
 import dev.ember.ao.quantization.ObserverOptions;
@@ -11,21 +10,15 @@ import dev.ember.ao.quantization.QConfig;
 import dev.ember.ao.quantization.QParams;
 import dev.ember.ao.quantization.QScheme;
 import dev.ember.ao.quantization.QuantDType;
-import dev.ember.ao.quantization.QuantStub;
 import dev.ember.ao.quantization.Quantization;
 import dev.ember.ao.quantization.QuantizedTensor;
 import dev.ember.ao.quantization.UniformQuantizationObserverBase;
 import dev.ember.nn.Conv2d;
-import dev.ember.nn.Dropout;
-import dev.ember.nn.Flatten;
 import dev.ember.nn.Linear;
-import dev.ember.nn.MaxPool2d;
 import dev.ember.nn.Module;
-import dev.ember.nn.ReLU;
 import dev.ember.nn.Sequential;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -191,15 +184,8 @@ class HistogramObserverTest {
     }
 
     private static Sequential floatModel() {
-        Sequential m = new Sequential(new QuantStub(), new Conv2d(1, 3, 3, 1, 1), new ReLU(), new MaxPool2d(2),
-            new Conv2d(3, 6, new int[] {3, 3}, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 3, true),
-            new ReLU(), new Flatten(), new Linear(24, 10), new ReLU(), new Dropout(0.5), new Linear(10, 4),
-            new DeQuantStub());
-        Map<String, Tensor> state = new LinkedHashMap<>();
-        for (String k : m.stateDict().keySet()) {
-            state.put(k, in("float." + k));
-        }
-        m.loadStateDict(state);
+        Sequential m = StaticQuantizationTest.cnn();
+        StaticQuantizationTest.loadExpected(m, EXPECTED, "float.");
         m.eval();
         return m;
     }

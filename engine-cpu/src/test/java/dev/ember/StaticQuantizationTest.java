@@ -45,16 +45,26 @@ class StaticQuantizationTest {
         return EXPECTED.tensor(key);
     }
 
-    private static Sequential floatModel() {
-        Sequential m = new Sequential(new QuantStub(), new Conv2d(1, 3, 3, 1, 1), new ReLU(), new MaxPool2d(2),
+    /** The generators' CNN (QuantStub, conv, ReLU, max pool, grouped conv, ..., DeQuantStub), its weights unset. */
+    static Sequential cnn() {
+        return new Sequential(new QuantStub(), new Conv2d(1, 3, 3, 1, 1), new ReLU(), new MaxPool2d(2),
             new Conv2d(3, 6, new int[] {3, 3}, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 3, true),
             new ReLU(), new Flatten(), new Linear(24, 10), new ReLU(), new Dropout(0.5), new Linear(10, 4),
             new DeQuantStub());
+    }
+
+    /** {@code m}'s parameters and buffers set to a generator's {@code prefix + key} tensors. */
+    static void loadExpected(Module m, ExpectedLines expected, String prefix) {
         Map<String, Tensor> state = new LinkedHashMap<>();
         for (String k : m.stateDict().keySet()) {
-            state.put(k, in("float." + k));
+            state.put(k, expected.tensor(prefix + k));
         }
         m.loadStateDict(state);
+    }
+
+    private static Sequential floatModel() {
+        Sequential m = cnn();
+        loadExpected(m, EXPECTED, "float.");
         m.eval();
         return m;
     }
@@ -177,11 +187,7 @@ class StaticQuantizationTest {
         Sequential m = new Sequential(new QuantStub(), new Conv2d(1, 4, 3, 1, 1), new BatchNorm2d(4), new ReLU(),
             new Conv2d(4, 4, 3), new ReLU(), new MaxPool2d(2), new Flatten(), new Linear(36, 8), new ReLU(),
             new Linear(8, 3), new DeQuantStub());
-        Map<String, Tensor> state = new LinkedHashMap<>();
-        for (String k : m.stateDict().keySet()) {
-            state.put(k, in("fused.float." + k));
-        }
-        m.loadStateDict(state);
+        loadExpected(m, EXPECTED, "fused.float.");
         m.eval();
         Quantization.fuseModules(m, List.of(List.of("1", "2", "3"), List.of("4", "5"), List.of("8", "9")), true);
         assertEquals(EXPECTED.text("fused.fused"), m.toString(), "fused printout");
@@ -304,11 +310,7 @@ class StaticQuantizationTest {
     @Test
     void residualAddReluMulAndCatThroughFloatFunctionalAreQadds() {
         Res m = new Res();
-        Map<String, Tensor> state = new LinkedHashMap<>();
-        for (String k : m.stateDict().keySet()) {
-            state.put(k, in("res.float." + k));
-        }
-        m.loadStateDict(state);
+        loadExpected(m, EXPECTED, "res.float.");
         m.eval();
         Quantization.setQconfig(m, QConfig.DEFAULT);
         Quantization.prepare(m, true);
@@ -372,11 +374,7 @@ class StaticQuantizationTest {
     void prepareQatTrainsAndConvertsAsPyTorch() {
         Sequential m = new Sequential(new QuantStub(), new Conv2d(1, 3, 3), new ReLU(), new Flatten(),
             new Linear(3 * 6 * 6, 4), new DeQuantStub());
-        Map<String, Tensor> state = new LinkedHashMap<>();
-        for (String k : m.stateDict().keySet()) {
-            state.put(k, in("qat.float." + k));
-        }
-        m.loadStateDict(state);
+        loadExpected(m, EXPECTED, "qat.float.");
         m.train();
         Quantization.setQconfig(m, QConfig.getDefaultQatQconfig("x86"));
         Quantization.prepareQat(m, true);
