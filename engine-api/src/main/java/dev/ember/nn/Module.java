@@ -663,10 +663,17 @@ public abstract class Module {
      * (other problems are errors either way).
      */
     public IncompatibleKeys loadStateDict(Map<String, Tensor> state, boolean strict) {
+        return loadStateDict(state, strict, true);
+    }
+
+    /** {@link #loadStateDict(Map, boolean)}; without {@code checked}, modules whose state is not tensors are let be. */
+    IncompatibleKeys loadStateDict(Map<String, Tensor> state, boolean strict, boolean checked) {
         if (state == null) {
             throw new IllegalArgumentException("Expected state_dict to be dict-like, got null.");
         }
-        checkSavable();
+        if (checked) {
+            checkSavable();
+        }
         // PyTorch's load walks every path, a shared module once under each name (its pre-hooks and norm defaults too)
         Map<String, Module> modules = modulePaths();
         state = ParametrizationList.legacyKeys(modules, state); // weight_norm's old {name}_g/{name}_v, as PyTorch's pre-hook

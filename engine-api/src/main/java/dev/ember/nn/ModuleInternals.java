@@ -158,4 +158,54 @@ public final class ModuleInternals {
         }
         throw new IllegalArgumentException("expected a batch normalization, got " + bn.getClass().getSimpleName());
     }
+
+    /**
+     * The module's own parameters and persistent buffers (not its children's), by name, in the order
+     * {@link Module#stateDict()} lists them (PyTorch's {@code _save_to_state_dict}): the module's own tensors.
+     */
+    public static Map<String, Tensor> ownStateTensors(Module module) {
+        Checks.notNull(module, "ownStateTensors(): module");
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        module.stateDictTensors().forEach((k, v) -> {
+            if (k.indexOf('.') < 0) { // a child's entries are dotted; a module's own names cannot be
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+
+    /** Why the module's state is not a map of tensors ({@link Module#stateDict()} refuses it), or null. */
+    public static String unsavableReason(Module module) {
+        Checks.notNull(module, "unsavableReason(): module");
+        return module.unsavableReason();
+    }
+
+    /**
+     * {@link Module#loadStateDict(Map, boolean)} without its refusal of modules whose state is not tensors (a quantized
+     * model's loader reads those itself and hands the rest here).
+     */
+    public static Module.IncompatibleKeys loadTensorState(Module module, Map<String, Tensor> state, boolean strict) {
+        Checks.notNull(module, "loadTensorState(): module");
+        return module.loadStateDict(state, strict, false);
+    }
+
+    /** PyTorch's {@code self.__class__.__name__} of the module, as its load errors name it. */
+    public static String className(Module module) {
+        Checks.notNull(module, "className(): module");
+        return module.className();
+    }
+
+    /**
+     * PyTorch's {@code _version} of the module's class, which a state dict's {@code _metadata} records: 2 for the batch
+     * and instance norms ({@code _NormBase}), 1 for the others Ember has (the quantized modules say their own).
+     */
+    public static long stateVersion(Module module) {
+        Checks.notNull(module, "stateVersion(): module");
+        return module instanceof NormBase ? 2 : 1;
+    }
+
+    /** Whether {@code key} is a norm layer's own {@code num_batches_tracked}, which PyTorch 2.x lets an old state dict lack. */
+    public static boolean isNormBatchCount(Module module, String key) {
+        return module instanceof NormBase && "num_batches_tracked".equals(key);
+    }
 }

@@ -127,6 +127,16 @@ final class Pickler {
             sparse((dev.ember.sparse.SparseTensor) o, depth);
         } else if (o instanceof dev.ember.sparse.SparseCsrTensor) {
             compressed((dev.ember.sparse.SparseCsrTensor) o, depth);
+        } else if (o instanceof dev.ember.ao.quantization.QuantizedTensor) {
+            quantized((dev.ember.ao.quantization.QuantizedTensor) o, depth);
+        } else if (o instanceof dev.ember.ao.quantization.QuantDType) {
+            String name = o.toString();
+            global("torch", name.substring("torch.".length()));
+        } else if (o instanceof dev.ember.ao.quantization.QScheme) {
+            String name = o.toString();
+            global("torch", name.substring("torch.".length()));
+        } else if (o instanceof Unpickler.Tuple) {
+            tuple((List<?>) o, depth);
         } else if (o instanceof DType) {
             String name = ((DType) o).torchName();
             global("torch", name.substring("torch.".length()));
@@ -150,6 +160,10 @@ final class Pickler {
             out.write('R');
             memoize(o);
             items((Map<?, ?>) o, depth);
+            Map<String, Long> versions = ((Unpickler.OrderedDictMap) o).versions;
+            if (versions != null) {
+                metadata(versions, depth);
+            }
         } else if (o instanceof Map) {
             out.write('}');
             memoize(o);
@@ -170,8 +184,113 @@ final class Pickler {
             }
         } else {
             throw new IllegalArgumentException("cannot save a " + o.getClass().getName() + ": Ember writes Tensor, "
-                    + "SparseTensor, SparseCsrTensor, Map, List, String, integers, Double, Float, Boolean, DType, byte[] and null");
+                    + "QuantizedTensor, SparseTensor, SparseCsrTensor, Map, List, String, integers, Double, Float, Boolean, "
+                    + "DType, QuantDType, QScheme, byte[] and null");
         }
+    }
+
+    /**
+     * A state dict's attributes, as {@code OrderedDict.__reduce__} gives them after the items: {@code BUILD} with
+     * {@code {'_metadata': OrderedDict([(prefix, {'version': n}), ...])}}, the one string {@code 'version'} fetched from
+     * the memo after its first use, as Python's interned literal is.
+     */
+    private void metadata(Map<String, Long> versions, int depth) {
+        out.write('}');
+        memoize(new Object());
+        string("_metadata");
+        global("collections", "OrderedDict");
+        out.write(')');
+        out.write('R');
+        memoize(new Object());
+        String version = "version";
+        List<Map.Entry<String, Long>> entries = List.copyOf(versions.entrySet());
+        for (int from = 0; from < entries.size(); from += BATCH) {
+            int n = Math.min(BATCH, entries.size() - from);
+            if (n > 1) {
+                out.write('(');
+            }
+            for (int i = from; i < from + n; i++) {
+                string(new String(entries.get(i).getKey()));
+                out.write('}');
+                memoize(new Object());
+                save(version, depth + 2);
+                integer(entries.get(i).getValue());
+                out.write('s');
+            }
+            out.write(n > 1 ? 'u' : 's');
+        }
+        out.write('s');
+        out.write('b');
+    }
+
+    /** A tuple: EMPTY_TUPLE, TUPLE1-3 after its items, or MARK, items, TUPLE; then memoized, as Python's save_tuple. */
+    private void tuple(List<?> items, int depth) {
+        if (items.isEmpty()) {
+            out.write(')');
+            return;
+        }
+        if (items.size() > 3) {
+            out.write('(');
+        }
+        for (Object item : items) {
+            save(item, depth + 1);
+        }
+        out.write(items.size() > 3 ? 't' : 0x84 + items.size());
+        memoize(items);
+    }
+
+    /**
+     * A quantized tensor as PyTorch pickles one: {@code _rebuild_qtensor(storage, offset, size, stride,
+     * quantizer_params, False, OrderedDict())}, its integers in a {@code QInt8Storage} ({@code QUInt8Storage},
+     * {@code QInt32Storage}); {@code quantizer_params} {@code (torch.per_tensor_affine, scale, zero_point)} or
+     * {@code (torch.per_channel_affine, scales, zero_points, axis)}.
+     */
+    private void quantized(dev.ember.ao.quantization.QuantizedTensor q, int depth) {
+        Tensor ints = q.intRepr();
+        TensorReduce r = tensors.apply(ints);
+        global("torch._utils", "_rebuild_qtensor");
+        out.write('(');
+        out.write('(');
+        save(STORAGE, depth + 1);
+        String type = switch (q.dtype()) {
+            case QINT8 -> "QInt8Storage";
+            case QUINT8 -> "QUInt8Storage";
+            case QINT32 -> "QInt32Storage";
+            default -> throw new IllegalArgumentException("cannot save a quantized tensor of " + q.dtype());
+        };
+        global("torch", type);
+        save(r.storageKey(), depth + 1);
+        save(r.location(), depth + 1);
+        integer(r.storageNumel());
+        out.write('t');
+        memoize(new Object());
+        out.write('Q');
+        integer(r.offset());
+        intTuple(r.size());
+        intTuple(r.stride());
+        if (q.qscheme() == dev.ember.ao.quantization.QScheme.PER_TENSOR_AFFINE) {
+            save(q.qscheme(), depth + 1);
+            save(q.qScale(), depth + 1);
+            integer(q.qZeroPoint());
+            out.write(0x87); // TUPLE3
+        } else {
+            out.write('(');
+            save(q.qscheme(), depth + 1);
+            save(q.qPerChannelScales(), depth + 1);
+            save(q.qPerChannelZeroPoints(), depth + 1);
+            integer(q.qPerChannelAxis());
+            out.write('t');
+        }
+        memoize(new Object());
+        out.write(0x89); // requires_grad False
+        global("collections", "OrderedDict");
+        out.write(')');
+        out.write('R');
+        memoize(new Object());
+        out.write('t');
+        memoize(new Object());
+        out.write('R');
+        memoize(q);
     }
 
     private void items(Map<?, ?> m, int depth) {

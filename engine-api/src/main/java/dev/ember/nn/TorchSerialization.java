@@ -41,8 +41,14 @@ import java.util.TreeMap;
  * exactly its element count times the element size, and each tensor's view must lie inside its storage, all in exact
  * arithmetic before anything is allocated for it. A malformed, corrupt or hostile file is an {@link IOException}
  * naming the file and the problem. Not read: the legacy pre-1.6 format, TorchScript archives
- * ({@code torch.jit.save}), and tensors Ember has no type for (complex32, quantized, sparse BSR/BSC, float8, unsigned
- * wider than 8 bits). A sparse COO tensor ({@code _rebuild_sparse_tensor}) is read as a
+ * ({@code torch.jit.save}), and tensors Ember has no type for (complex32, quint4x2, sparse BSR/BSC, float8, unsigned
+ * wider than 8 bits). A quantized tensor ({@code _rebuild_qtensor} over a {@code QInt8Storage}, {@code QUInt8Storage}
+ * or {@code QInt32Storage}, per tensor or per channel) is read as a
+ * {@link dev.ember.ao.quantization.QuantizedTensor} and written as PyTorch writes one, {@code torch.qint8}-style dtypes
+ * as {@link dev.ember.ao.quantization.QuantDType} and {@code torch.per_tensor_affine}-style schemes as
+ * {@link dev.ember.ao.quantization.QScheme}: a quantized model's state dict
+ * ({@link dev.ember.ao.quantization.Quantization#stateDict}) goes both ways. A state dict's {@code _metadata} (the
+ * modules' versions) is kept ({@link #versions}) and written back. A sparse COO tensor ({@code _rebuild_sparse_tensor}) is read as a
  * {@link dev.ember.sparse.SparseTensor} (an SGD state dict's sparse momentum buffer, say), coalesced where 2.x's file
  * says it is, and {@link #save} writes one as PyTorch 2.x does, its {@code is_coalesced} flag included (1.13 wrote no
  * flag and cannot read it). A sparse CSR or CSC tensor is read as a {@link dev.ember.sparse.SparseCsrTensor}, from
@@ -168,6 +174,55 @@ public final class TorchSerialization {
     }
 
     /**
+     * A Python tuple for {@link #save}: an unmodifiable list that is pickled as a tuple ({@link #load} gives tuples in
+     * this form too, so they are written back as tuples).
+     *
+     * @param items the items (null is Python's {@code None})
+     * @return the tuple
+     */
+    public static List<Object> tuple(Object... items) {
+        if (items == null) {
+            throw new IllegalArgumentException("tuple: items must not be null");
+        }
+        return new Unpickler.Tuple(java.util.Arrays.asList(items));
+    }
+
+    /**
+     * The module versions of a state dict's {@code _metadata} ({@code state_dict._metadata[prefix]['version']}), by
+     * module prefix ({@code ""} for the root), as a loaded file or {@link #stateDictWithVersions} gives them.
+     *
+     * @param stateDict a map {@link #load} read, or any map
+     * @return the versions, in the file's order; empty when the map carries none
+     */
+    public static Map<String, Long> versions(Map<?, ?> stateDict) {
+        if (stateDict instanceof Unpickler.OrderedDictMap o && o.versions != null) {
+            return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(o.versions));
+        }
+        return Map.of();
+    }
+
+    /**
+     * A state dict as PyTorch's {@code state_dict()} returns it: an {@code OrderedDict} of the entries (in their order)
+     * that carries the modules' versions as its {@code _metadata}, which {@link #save} writes and PyTorch's
+     * {@code load_state_dict} reads (a quantized Linear's entries depend on them).
+     *
+     * @param entries the entries
+     * @param versions the versions by module prefix
+     * @return the map
+     */
+    public static Map<String, Object> stateDictWithVersions(Map<String, ?> entries, Map<String, Long> versions) {
+        if (entries == null || versions == null) {
+            throw new IllegalArgumentException("stateDictWithVersions: entries and versions must not be null");
+        }
+        Unpickler.OrderedDictMap m = new Unpickler.OrderedDictMap();
+        m.putAll(entries);
+        m.versions = new LinkedHashMap<>(versions);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> typed = (Map<String, Object>) (Map<?, ?>) m;
+        return typed;
+    }
+
+    /**
      * Writes a state dict as {@code torch.save(module.state_dict(), file)} does: an {@code OrderedDict} of the names to
      * the tensors, in the map's order.
      *
@@ -188,8 +243,10 @@ public final class TorchSerialization {
      * {@link dev.ember.sparse.SparseTensor} ({@code _rebuild_sparse_tensor(layout, (indices, values, size,
      * is_coalesced))}, as 2.x), a sparse CSR/CSC {@link dev.ember.sparse.SparseCsrTensor} ({@code
      * _rebuild_sparse_tensor(layout, (compressed_indices, plain_indices, values, size))}, as 2.x), a {@link Map}
-     * (a Python {@code dict}; a map {@link #load} read as an {@code OrderedDict} is written as one), a {@link List}
-     * (a {@code list}), a {@link String}, an integer ({@link Long}, {@link Integer}, {@link Short}, {@link Byte},
+     * (a Python {@code dict}; a map {@link #load} read as an {@code OrderedDict} is written as one, with its
+     * {@code _metadata} versions), a {@link List} (a {@code list}; a {@link #tuple} a {@code tuple}), a
+     * {@link dev.ember.ao.quantization.QuantizedTensor}, a {@link dev.ember.ao.quantization.QuantDType} or
+     * {@link dev.ember.ao.quantization.QScheme}, a {@link String}, an integer ({@link Long}, {@link Integer}, {@link Short}, {@link Byte},
      * {@link java.math.BigInteger}), a {@link Double} or {@link Float}, a {@link Boolean}, a {@link DType}, a
      * {@code byte[]} or null, nested in any way. An object reached twice is written once, as Python's pickler does.
      * Everything is checked and every tensor copied to the host before the file is opened.

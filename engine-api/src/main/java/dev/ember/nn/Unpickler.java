@@ -12,7 +12,6 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -32,8 +31,10 @@ import java.util.Set;
  * ({@link OrderedDictMap} for an OrderedDict); {@code list} an {@link ArrayList}; {@code tuple} and {@code torch.Size}
  * an unmodifiable {@link List}; {@code int} a {@link Long} (a {@link BigInteger} beyond 64 bits); {@code float} a
  * {@link Double}; {@code bool} a {@link Boolean}; {@code None} null; {@code str} a {@link String}; {@code bytes} and
- * {@code bytearray} a {@code byte[]}; {@code set} a {@link LinkedHashSet}; {@code torch.dtype} a {@link DType};
- * {@code torch.device} its string ({@code "cuda:0"}); a tensor or {@code nn.Parameter} a {@link Tensor}.
+ * {@code bytearray} a {@code byte[]}; {@code set} a {@link LinkedHashSet}; {@code torch.dtype} a {@link DType} (a quantized one
+ * a {@link dev.ember.ao.quantization.QuantDType}); a {@code torch.qscheme} a {@link dev.ember.ao.quantization.QScheme};
+ * {@code torch.device} its string ({@code "cuda:0"}); a tensor or {@code nn.Parameter} a {@link Tensor}, a quantized
+ * tensor a {@link dev.ember.ao.quantization.QuantizedTensor}.
  */
 final class Unpickler {
     /** The most objects one stream may create; a real checkpoint's pickle makes a few per tensor. */
@@ -42,10 +43,34 @@ final class Unpickler {
     /** A {@code collections.OrderedDict}: a map that {@link TorchSerialization#save} writes back as one. */
     static final class OrderedDictMap extends LinkedHashMap<Object, Object> {
         private static final long serialVersionUID = 1L;
+        /**
+         * A state dict's {@code _metadata} versions ({@code {prefix: {'version': n}}}) by module prefix, or null: read
+         * from the file, or set for {@link TorchSerialization#save} to write.
+         */
+        transient Map<String, Long> versions;
+    }
+
+    /** A Python tuple: what the unpickler makes of one, and what the pickler writes as one. */
+    static final class Tuple extends java.util.AbstractList<Object> implements java.util.RandomAccess {
+        private final Object[] items;
+
+        Tuple(List<?> items) {
+            this.items = items.toArray();
+        }
+
+        @Override
+        public Object get(int index) {
+            return items[index];
+        }
+
+        @Override
+        public int size() {
+            return items.length;
+        }
     }
 
     /** A storage's element type, as a {@code torch.FloatStorage}-style global names it. */
-    record StorageType(DType dtype, String name) {
+    record StorageType(DType dtype, String name, dev.ember.ao.quantization.QuantDType quantized) {
     }
 
     /** The storages behind a stream's persistent ids: loads one by key, element type and element count. */
@@ -81,13 +106,13 @@ final class Unpickler {
     private static final String[][] STORAGES = {{"Float", "FLOAT32"}, {"Double", "FLOAT64"}, {"Half", "FLOAT16"},
         {"BFloat16", "BFLOAT16"}, {"Long", "INT64"}, {"Int", "INT32"}, {"Short", "INT16"}, {"Char", "INT8"},
         {"Byte", "UINT8"}, {"Bool", "BOOL"}, {"ComplexFloat", "COMPLEX64"}, {"ComplexDouble", "COMPLEX128"}, {"ComplexHalf", null},
-        {"QInt8", null}, {"QUInt8", null}, {"QInt32", null}, {"QUInt4x2", null}, {"QUInt2x4", null}, {"Untyped", null}};
+        {"QInt8", "INT8", "QINT8"}, {"QUInt8", "UINT8", "QUINT8"}, {"QInt32", "INT32", "QINT32"}, {"QUInt4x2", null}, {"QUInt2x4", null}, {"Untyped", null}};
     private static final Map<String, Object> ALLOWED = allowed();
 
     /** The storage class PyTorch pickles a dtype's storage as ({@code FloatStorage} for float32). */
     static String storageName(DType dtype) {
         for (String[] s : STORAGES) {
-            if (dtype.name().equals(s[1])) {
+            if (dtype.name().equals(s[1]) && s.length == 2) {
                 return s[0] + "Storage";
             }
         }
@@ -100,7 +125,8 @@ final class Unpickler {
             m.put(c.path, c);
         }
         for (String[] s : STORAGES) {
-            m.put("torch." + s[0] + "Storage", new StorageType(s[1] == null ? null : DType.valueOf(s[1]), s[0] + "Storage"));
+            m.put("torch." + s[0] + "Storage", new StorageType(s[1] == null ? null : DType.valueOf(s[1]), s[0] + "Storage",
+                s.length > 2 ? dev.ember.ao.quantization.QuantDType.valueOf(s[2]) : null));
         }
         for (DType t : DType.values()) {
             m.put(t.torchName(), t);
@@ -111,9 +137,16 @@ final class Unpickler {
             m.put("torch." + a[0], DType.valueOf(a[1]));
         }
         for (String other : new String[] {"complex32", "complex64", "complex128", "cfloat", "cdouble", "chalf", "uint16",
-            "uint32", "uint64", "float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz", "qint8", "quint8",
-            "qint32", "quint4x2", "quint2x4", "bits8", "bits16"}) {
+            "uint32", "uint64", "float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz", "quint4x2", "quint2x4", "bits8", "bits16"}) {
             m.put("torch." + other, new Unsupported("dtype torch." + other));
+        }
+        for (dev.ember.ao.quantization.QuantDType q : new dev.ember.ao.quantization.QuantDType[] {
+            dev.ember.ao.quantization.QuantDType.QINT8, dev.ember.ao.quantization.QuantDType.QUINT8,
+            dev.ember.ao.quantization.QuantDType.QINT32}) {
+            m.put(q.toString(), q);
+        }
+        for (dev.ember.ao.quantization.QScheme q : dev.ember.ao.quantization.QScheme.values()) {
+            m.put(q.toString(), q); // the torch.qscheme objects 2.x's weights-only unpickler allows
         }
         return m;
     }
@@ -128,6 +161,8 @@ final class Unpickler {
     private int pos;
     private int objects;
     private final Map<Long, Object> memo = new HashMap<>();
+    /** The storages read as quantized ({@code torch.QInt8Storage}...), by their tensors of integers. */
+    private final Map<Tensor, dev.ember.ao.quantization.QuantDType> quantizedStorages = new java.util.IdentityHashMap<>();
     private ArrayList<Object> stack = new ArrayList<>();
     private final ArrayList<ArrayList<Object>> metastack = new ArrayList<>();
 
@@ -225,7 +260,7 @@ final class Unpickler {
     }
 
     private static List<Object> tuple(List<Object> items) {
-        return Collections.unmodifiableList(new ArrayList<>(items));
+        return new Tuple(items);
     }
 
     private static boolean isTuple(Object o) {
@@ -286,7 +321,8 @@ final class Unpickler {
                         if (!(state instanceof Map)) {
                             throw error("BUILD of an OrderedDict with " + describe(state) + " as its state");
                         }
-                        // the state is instance attributes (a state dict's _metadata): Ember's maps have none
+                        // the state is instance attributes: a state dict's _metadata versions are kept
+                        ((OrderedDictMap) inst).versions = versions(((Map<?, ?>) state).get("_metadata"));
                     } else if (!(inst instanceof Tensor)) {
                         throw weightsOnly("Can only build Tensor, Parameter, OrderedDict or types allowlisted via `add_safe_globals`, but got "
                                 + describe(inst));
@@ -494,7 +530,30 @@ final class Unpickler {
                     + describe(kind) + ", " + describe(type) + ", " + describe(id.get(2)) + ", " + describe(id.get(3)) + ", "
                     + describe(id.get(4)) + ")");
         }
-        return storages.load((String) id.get(2), (StorageType) type, (String) id.get(3), (Long) id.get(4));
+        Tensor s = storages.load((String) id.get(2), (StorageType) type, (String) id.get(3), (Long) id.get(4));
+        if (((StorageType) type).quantized() != null) {
+            quantizedStorages.put(s, ((StorageType) type).quantized());
+        }
+        return s;
+    }
+
+    /**
+     * A state dict's {@code _metadata} ({@code OrderedDict} of module prefix to {@code {'version': int, ...}}) as the
+     * versions by prefix; null when absent. Entries of another form are left out (PyTorch keeps whatever is there and
+     * reads only {@code version}).
+     */
+    private static Map<String, Long> versions(Object metadata) {
+        if (!(metadata instanceof Map)) {
+            return null;
+        }
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (Map.Entry<?, ?> e : ((Map<?, ?>) metadata).entrySet()) {
+            if (e.getKey() instanceof String && e.getValue() instanceof Map
+                    && ((Map<?, ?>) e.getValue()).get("version") instanceof Long) {
+                out.put((String) e.getKey(), (Long) ((Map<?, ?>) e.getValue()).get("version"));
+            }
+        }
+        return out;
     }
 
     private Object reduce(Object func, List<?> args) throws IOException {
@@ -566,6 +625,8 @@ final class Unpickler {
             }
             case REBUILD_TENSOR_V2:
                 return rebuildTensor(args);
+            case REBUILD_QTENSOR:
+                return rebuildQuantized(args);
             case GET_LAYOUT: {
                 if (args.size() != 1 || !(args.get(0) instanceof String)) {
                     throw error("torch.serialization._get_layout called with arguments other than (str)");
@@ -724,6 +785,67 @@ final class Unpickler {
             throw error("torch._utils._rebuild_tensor_v2 called with arguments other than (storage, int, tuple, tuple, bool, "
                     + "OrderedDict[, dict])");
         }
+        if (quantizedStorages.containsKey(args.get(0))) {
+            throw error("torch._utils._rebuild_tensor_v2 over a quantized storage (" + quantizedStorages.get(args.get(0))
+                    + "): a quantized tensor is rebuilt by torch._utils._rebuild_qtensor");
+        }
+        Tensor t = view(args);
+        if ((Boolean) args.get(4)) {
+            if (!t.dtype().isFloatingPoint() && !t.dtype().isComplex()) {
+                throw error("a tensor of dtype " + t.dtype().torchName() + " requires grad; only Tensors of floating point dtype can require gradients");
+            }
+            t.requiresGrad_(true);
+        }
+        return t;
+    }
+
+    /**
+     * {@code _rebuild_qtensor(storage, storage_offset, size, stride, quantizer_params, requires_grad, backward_hooks)}
+     * over a {@code QInt8Storage}, {@code QUInt8Storage} or {@code QInt32Storage}: a
+     * {@link dev.ember.ao.quantization.QuantizedTensor}, {@code quantizer_params} {@code (torch.per_tensor_affine,
+     * scale, zero_point)} or {@code (torch.per_channel_affine, scales, zero_points, axis)}, checked as
+     * {@code torch._make_per_tensor_quantized_tensor} / {@code _make_per_channel_quantized_tensor} check them.
+     */
+    private Object rebuildQuantized(List<?> args) throws IOException {
+        if (args.size() != 7 || !(args.get(0) instanceof Tensor) || !(args.get(1) instanceof Long)
+                || !(args.get(2) instanceof List) || !(args.get(3) instanceof List) || !isTuple(args.get(4))
+                || !(args.get(5) instanceof Boolean) || !(args.get(6) instanceof Map)) {
+            throw error("torch._utils._rebuild_qtensor called with arguments other than (storage, int, tuple, tuple, "
+                    + "tuple, bool, OrderedDict)");
+        }
+        dev.ember.ao.quantization.QuantDType type = quantizedStorages.get(args.get(0));
+        if (type == null) {
+            throw error("torch._utils._rebuild_qtensor over a storage of " + ((Tensor) args.get(0)).dtype().torchName()
+                    + ", not a quantized one");
+        }
+        if ((Boolean) args.get(5)) {
+            throw error("a quantized tensor requires grad; only Tensors of floating point dtype can require gradients");
+        }
+        Tensor ints = view(args);
+        List<?> q = (List<?>) args.get(4);
+        Object scheme = q.isEmpty() ? null : q.get(0);
+        try {
+            if (scheme == dev.ember.ao.quantization.QScheme.PER_TENSOR_AFFINE && q.size() == 3
+                    && q.get(1) instanceof Double && q.get(2) instanceof Long) {
+                return dev.ember.ao.quantization.QuantizedTensor.makePerTensorQuantizedTensor(ints, (Double) q.get(1),
+                    (Long) q.get(2));
+            }
+            if (scheme == dev.ember.ao.quantization.QScheme.PER_CHANNEL_AFFINE && q.size() == 4
+                    && q.get(1) instanceof Tensor && q.get(2) instanceof Tensor && q.get(3) instanceof Long
+                    && (Long) q.get(3) >= 0 && (Long) q.get(3) < ints.dim()) {
+                return dev.ember.ao.quantization.QuantizedTensor.makePerChannelQuantizedTensor(ints, (Tensor) q.get(1),
+                    (Tensor) q.get(2), (int) (long) (Long) q.get(3));
+            }
+        } catch (IllegalArgumentException e) {
+            throw error("a quantized tensor of the file is invalid: " + e.getMessage());
+        }
+        throw error("a quantized tensor's quantizer parameters are " + describe(scheme) + " with " + (q.size() - 1)
+                + " values: Ember reads (torch.per_tensor_affine, float, int) and (torch.per_channel_affine, Tensor, "
+                + "Tensor, int)");
+    }
+
+    /** The strided view {@code (storage, storage_offset, size, stride, ...)} names, checked to lie inside the storage. */
+    private Tensor view(List<?> args) throws IOException {
         Tensor storage = (Tensor) args.get(0);
         List<?> size = (List<?>) args.get(2);
         List<?> stride = (List<?>) args.get(3);
@@ -763,14 +885,7 @@ final class Unpickler {
             throw error("a tensor of size " + Arrays.toString(sizes) + ", stride " + Arrays.toString(strides) + " at offset "
                     + offset + " reaches element " + reach + " of a storage of " + storage.numel());
         }
-        Tensor t = strided(storage, sizes, strides, offset).detach();
-        if ((Boolean) args.get(4)) {
-            if (!t.dtype().isFloatingPoint() && !t.dtype().isComplex()) {
-                throw error("a tensor of dtype " + t.dtype().torchName() + " requires grad; only Tensors of floating point dtype can require gradients");
-            }
-            t.requiresGrad_(true);
-        }
-        return t;
+        return strided(storage, sizes, strides, offset).detach();
     }
 
     /**
@@ -836,10 +951,13 @@ final class Unpickler {
         if (o instanceof byte[]) {
             return "bytes";
         }
-        if (o instanceof DType) {
+        if (o instanceof DType || o instanceof dev.ember.ao.quantization.QuantDType) {
             return "torch.dtype";
         }
-        if (o instanceof Tensor) {
+        if (o instanceof dev.ember.ao.quantization.QScheme) {
+            return "torch.qscheme";
+        }
+        if (o instanceof Tensor || o instanceof dev.ember.ao.quantization.QuantizedTensor) {
             return "Tensor";
         }
         return o.getClass().getSimpleName();

@@ -140,6 +140,52 @@ public final class Quantization {
         return EagerMode.convert(model, inplace);
     }
 
+    /**
+     * {@code model.state_dict()} of a quantized model (statically or dynamically quantized, or a mix with float
+     * modules), under PyTorch's keys and with PyTorch's values: a quantized Linear's {@code scale} and
+     * {@code zero_point} (scalar tensors), {@code _packed_params.dtype} ({@link QuantDType#QINT8}) and
+     * {@code _packed_params._packed_params} (the tuple (weight as a {@link QuantizedTensor}, bias)); a quantized
+     * Conv2d's {@code weight} (a {@link QuantizedTensor}), {@code bias}, {@code scale}, {@code zero_point}; a
+     * {@code QFunctional}'s {@code scale} and {@code zero_point}; other modules' parameters and persistent buffers
+     * (detached) as {@link Module#stateDict()} gives them. The map carries the modules' versions as PyTorch's
+     * {@code _metadata}, so {@code TorchSerialization.save(stateDict, file)} writes the file
+     * {@code torch.save(model.state_dict(), file)} writes and PyTorch's {@code load_state_dict} reads it. The tensors
+     * are copies or detached views of the model's.
+     *
+     * @param model the model
+     * @return the state dict
+     * @throws UnsupportedOperationException for a module whose state Ember cannot write (a dynamically quantized LSTM
+     *     or GRU)
+     */
+    public static Map<String, Object> stateDict(Module model) {
+        return QuantizedStateDicts.stateDict(model);
+    }
+
+    /** {@link #loadStateDict(Module, Map, boolean)}, strict. */
+    public static void loadStateDict(Module model, Map<?, ?> stateDict) {
+        loadStateDict(model, stateDict, true);
+    }
+
+    /**
+     * {@code model.load_state_dict(state_dict, strict)} for a quantized model: a state dict {@link #stateDict} made
+     * or {@code TorchSerialization.load} read from PyTorch's {@code torch.save(quantized_model.state_dict())}, into a
+     * model of the same structure (the float model fused, prepared and converted as it was; calibration does not
+     * matter, the loaded values replace it). A quantized Linear reads the form its version in the state dict's
+     * {@code _metadata} names (PyTorch's versions 1 to 3; without versions, the form of the keys that are there). Every
+     * entry is checked before anything changes: on any problem (a missing or unexpected key when strict, a value of
+     * the wrong kind, type or shape) nothing changes and the error lists them all, in PyTorch's words where it has
+     * them. A quantized module whose keys are missing is left as it was when not strict.
+     *
+     * @param model the model
+     * @param stateDict the state dict (string keys)
+     * @param strict whether every key must match
+     * @return the missing and unexpected keys
+     * @throws IllegalArgumentException as described, naming every problem
+     */
+    public static Module.IncompatibleKeys loadStateDict(Module model, Map<?, ?> stateDict, boolean strict) {
+        return QuantizedStateDicts.load(model, stateDict, strict);
+    }
+
     /** {@code enable_fake_quant(mod)}. */
     public static void enableFakeQuant(Module mod) {
         if (mod instanceof FakeQuantizeBase f) {

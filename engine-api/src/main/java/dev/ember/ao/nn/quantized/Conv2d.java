@@ -11,6 +11,10 @@ import dev.ember.ao.quantization.ObserverOrFakeQuantize;
 import dev.ember.ao.quantization.QuantDType;
 import dev.ember.ao.quantization.QuantizedTensor;
 
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code torch.ao.nn.quantized.Conv2d}: a statically quantized 2-D convolution, quint8 input and output (quantized
@@ -126,10 +130,40 @@ public class Conv2d extends QuantizedOutput {
         return false;
     }
 
+    /** {@code weight} (qint8) and {@code bias} (float, or None) before {@code scale} and {@code zero_point}. */
     @Override
-    protected String unsavableReason() {
-        return "a quantized Conv2d keeps PyTorch's packed parameters, which are not tensors: save the float model's "
-                + "state dict and quantize after loading it";
+    protected void saveOwnState(Map<String, Object> out) {
+        out.put("weight", weight);
+        out.put("bias", bias == null ? null : bias.clone());
+    }
+
+    @Override
+    protected List<String> ownStateKeys(Map<String, Long> versions, Set<String> present) {
+        return List.of("weight", "bias");
+    }
+
+    /** PyTorch's {@code set_weight_bias(state_dict['weight'], state_dict['bias'])}, checked against the layer. */
+    @Override
+    protected Runnable loadOwnState(Map<String, Object> entries, Map<String, Long> versions) {
+        Object w = entries.get("weight");
+        Object b = entries.get("bias");
+        int[] shape = {out, in / groups, kernel[0], kernel[1]};
+        if (!(w instanceof QuantizedTensor qw) || qw.dtype() != QuantDType.QINT8
+                || !Arrays.equals(qw.shape(), shape) || qw.qscheme() != dev.ember.ao.quantization.QScheme.PER_TENSOR_AFFINE
+                && qw.qPerChannelAxis() != 0) {
+            throw new IllegalArgumentException("the entry 'weight' must be a qint8 quantized Tensor of shape "
+                    + Arrays.toString(shape) + ", per tensor or per channel along axis 0, got " + QuantizedState.describe(w));
+        }
+        if (b != null && (!(b instanceof Tensor tb) || tb.dim() != 1 || tb.size(0) != out
+                || !tb.dtype().isFloatingPoint())) {
+            throw new IllegalArgumentException("the entry 'bias' must be a float Tensor of shape [" + out + "] or None, got "
+                    + QuantizedState.describe(b));
+        }
+        Tensor bf = b == null ? null : ((Tensor) b).detach().to(dev.ember.Device.CPU).to(DType.FLOAT32).clone();
+        return () -> {
+            this.weight = qw;
+            this.bias = bf;
+        };
     }
 
     @Override

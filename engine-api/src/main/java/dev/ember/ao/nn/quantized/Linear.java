@@ -14,6 +14,9 @@ import dev.ember.ao.quantization.QuantizedTensor;
 import dev.ember.nn.Module;
 
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code torch.ao.nn.quantized.Linear}: a statically quantized linear layer, quint8 input and output (quantized
@@ -118,15 +121,21 @@ public class Linear extends QuantizedOutput {
         if (weight == null) {
             throw new IllegalArgumentException("set_weight_bias: the weight must not be null");
         }
+        Tensor b = bias == null ? null : bias.detach().to(dev.ember.Device.CPU).to(DType.FLOAT32).clone();
+        QuantizedOps.PackedLinear p = checkedPack(weight, b);
+        this.weight = weight;
+        this.bias = b;
+        this.packed = p;
+    }
+
+    /** The weight (checked against the layer's shape) and bias packed, the layer unchanged. */
+    private QuantizedOps.PackedLinear checkedPack(QuantizedTensor weight, Tensor bias) {
         if (!Arrays.equals(weight.shape(), new int[] {out, in})) {
             throw new IllegalArgumentException("weight of shape " + Arrays.toString(weight.shape())
                     + " does not fit a layer of in_features=" + in + ", out_features=" + out);
         }
-        Tensor b = bias == null ? null : bias.detach().to(dev.ember.Device.CPU).to(DType.FLOAT32).clone();
-        QuantizedOps.PackedLinear p = QuantizedOps.linearPrepack(weight, b);
-        this.weight = weight;
-        this.bias = b;
-        this.packed = p;
+        Tensor b = bias == null ? null : bias.detach().to(dev.ember.Device.CPU).to(DType.FLOAT32);
+        return QuantizedOps.linearPrepack(weight, b);
     }
 
     /** {@code weight()}: the quantized weight. */
@@ -167,10 +176,96 @@ public class Linear extends QuantizedOutput {
         return false;
     }
 
+    /** PyTorch's {@code _version} 3: the weight and bias as {@code _packed_params._packed_params}. */
     @Override
-    protected String unsavableReason() {
-        return "a quantized Linear keeps PyTorch's packed parameters, which are not tensors: save the float model's "
-                + "state dict and quantize after loading it";
+    protected long stateVersion() {
+        return 3;
+    }
+
+    @Override
+    public Map<String, Long> stateVersions() {
+        Map<String, Long> v = super.stateVersions();
+        v.put("_packed_params", 3L); // LinearPackedParams, a submodule in PyTorch
+        return v;
+    }
+
+    @Override
+    protected List<String> ownStateKeys(Map<String, Long> versions, Set<String> present) {
+        return switch (packedForm(versions, present)) {
+            case 1 -> List.of("weight", "bias");
+            case 2 -> List.of("_packed_params.dtype", "_packed_params.weight", "_packed_params.bias");
+            default -> List.of("_packed_params.dtype", "_packed_params._packed_params");
+        };
+    }
+
+    /**
+     * The form of the weight and bias PyTorch's loaders read: 1 ({@code weight}, {@code bias} at the layer: nnq.Linear
+     * before version 2, or no version), 2 ({@code _packed_params.weight}, {@code .bias}, {@code .dtype}: packed
+     * params before version 3), else 3. Without versions the keys that are there tell.
+     */
+    private static int packedForm(Map<String, Long> versions, Set<String> present) {
+        Long layer = versions.get("");
+        Long packed = versions.get("_packed_params");
+        if (layer == null && packed == null) {
+            return present.contains("_packed_params._packed_params") ? 3
+                    : present.contains("_packed_params.weight") ? 2 : present.contains("weight") ? 1 : 3;
+        }
+        if (layer == null || layer == 1) {
+            return 1;
+        }
+        return packed == null || packed < 3 ? 2 : 3;
+    }
+
+    @Override
+    protected Runnable loadOwnState(Map<String, Object> entries, Map<String, Long> versions) {
+        int form = packedForm(versions, entries.keySet());
+        Object w;
+        Object b;
+        if (form == 3) {
+            Object pair = entries.get("_packed_params._packed_params");
+            if (!(pair instanceof List<?> l) || l.size() != 2) {
+                throw new IllegalArgumentException("the entry '_packed_params._packed_params' must be the pair (weight, "
+                        + "bias), got " + QuantizedState.describe(pair));
+            }
+            w = l.get(0);
+            b = l.get(1);
+        } else {
+            w = entries.get(form == 1 ? "weight" : "_packed_params.weight");
+            b = entries.get(form == 1 ? "bias" : "_packed_params.bias");
+        }
+        if (form != 1 && entries.get("_packed_params.dtype") != QuantDType.QINT8) {
+            throw new IllegalArgumentException("the entry '_packed_params.dtype' must be torch.qint8 for a statically "
+                    + "quantized Linear, got " + QuantizedState.describe(entries.get("_packed_params.dtype")));
+        }
+        if (!(w instanceof QuantizedTensor qw)) {
+            throw new IllegalArgumentException("the weight must be a qint8 quantized Tensor, got " + QuantizedState.describe(w));
+        }
+        if (b != null && !(b instanceof Tensor)) {
+            throw new IllegalArgumentException("the bias must be a Tensor or None, got " + QuantizedState.describe(b));
+        }
+        Tensor bias = (Tensor) b;
+        if (bias != null && (bias.dim() != 1 || bias.size(0) != out || !bias.dtype().isFloatingPoint())) {
+            throw new IllegalArgumentException("the bias must be a float Tensor of shape [" + out + "], got "
+                    + QuantizedState.describe(bias));
+        }
+        Tensor bf = bias == null ? null : bias.detach().to(dev.ember.Device.CPU).to(DType.FLOAT32).clone();
+        QuantizedOps.PackedLinear p = checkedPack(qw, bf);
+        return () -> {
+            this.weight = qw;
+            this.bias = bf;
+            this.packed = p;
+        };
+    }
+
+    /**
+     * After {@code scale} and {@code zero_point}, PyTorch's {@code LinearPackedParams} child: {@code _packed_params.dtype}
+     * ({@code torch.qint8}) and {@code _packed_params._packed_params}, the tuple {@code (weight, bias)}.
+     */
+    @Override
+    protected void saveTrailingState(Map<String, Object> out) {
+        out.put("_packed_params.dtype", QuantDType.QINT8);
+        out.put("_packed_params._packed_params", dev.ember.nn.TorchSerialization.tuple(weight, bias == null ? null
+            : bias.clone()));
     }
 
     @Override

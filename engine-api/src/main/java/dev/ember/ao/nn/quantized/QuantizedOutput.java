@@ -5,13 +5,21 @@ import dev.ember.Ember;
 import dev.ember.GradMode;
 import dev.ember.ao.quantization.ObserverOrFakeQuantize;
 import dev.ember.ao.quantization.QParams;
+import dev.ember.Tensor;
 import dev.ember.nn.Module;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * A statically quantized module whose output is quint8 with a scale and zero point of its own (PyTorch's
- * {@code self.scale} and {@code self.zero_point}), set at {@code convert} from the float module's observer.
+ * {@code self.scale} and {@code self.zero_point}), set at {@code convert} from the float module's observer. Its state
+ * dict entries are PyTorch's ({@link QuantizedState}): {@code scale} (a float32 scalar tensor) and {@code zero_point}
+ * (int64) after the module's own, as {@code torch.tensor(self.scale)} and {@code torch.tensor(self.zero_point)}.
  */
-public abstract class QuantizedOutput extends Module {
+public abstract class QuantizedOutput extends Module implements QuantizedState {
     private double scale = 1.0;
     private long zeroPoint;
 
@@ -55,5 +63,73 @@ public abstract class QuantizedOutput extends Module {
             QParams p = observer.calculateQparams();
             setOutputQParams(p.scale().to(DType.FLOAT32).item(), (long) p.zeroPoint().to(DType.INT64).item());
         }
+    }
+
+    /** PyTorch's {@code _version} of the module: 1 unless a subclass says otherwise. */
+    protected long stateVersion() {
+        return 1;
+    }
+
+    @Override
+    public Map<String, Long> stateVersions() {
+        Map<String, Long> v = new LinkedHashMap<>();
+        v.put("", stateVersion());
+        return v;
+    }
+
+    /** The module's own entries before {@code scale} and {@code zero_point}: none here. */
+    protected void saveOwnState(Map<String, Object> out) {
+    }
+
+    /** The module's entries after {@code scale} and {@code zero_point} (its PyTorch submodules'): none here. */
+    protected void saveTrailingState(Map<String, Object> out) {
+    }
+
+    /** The keys for loading of {@link #saveOwnState} and {@link #saveTrailingState} for loading, for the given versions; none here. */
+    protected List<String> ownStateKeys(Map<String, Long> versions, Set<String> present) {
+        return List.of();
+    }
+
+    /** Checks {@link #ownStateKeys}' entries and returns the change that loads them; nothing here. */
+    protected Runnable loadOwnState(Map<String, Object> entries, Map<String, Long> versions) {
+        return () -> { };
+    }
+
+    @Override
+    public final void saveQuantizedState(Map<String, Object> out) {
+        saveOwnState(out);
+        out.put("scale", Tensor.tensor(scale, DType.FLOAT32));
+        out.put("zero_point", Tensor.tensor(zeroPoint));
+        saveTrailingState(out);
+    }
+
+    @Override
+    public final List<String> quantizedStateKeys(Map<String, Long> versions, Set<String> present) {
+        List<String> keys = new java.util.ArrayList<>(ownStateKeys(versions, present)); // order does not matter
+        keys.add(0, "zero_point");
+        keys.add(0, "scale");
+        return keys;
+    }
+
+    @Override
+    public final Runnable loadQuantizedState(Map<String, Object> entries, Map<String, Long> versions) {
+        double s = QuantizedState.scalar(entries, "scale");
+        double z = QuantizedState.scalar(entries, "zero_point");
+        if (z != Math.rint(z) || z < 0 || z > 255) {
+            throw new IllegalArgumentException("the entry 'zero_point' must be an integer in torch.quint8's range [0, 255], "
+                    + "got " + z);
+        }
+        Runnable own = loadOwnState(entries, versions);
+        return () -> {
+            own.run();
+            setOutputQParams(s, (long) z);
+        };
+    }
+
+    @Override
+    protected String unsavableReason() {
+        return "its state holds quantized tensors and output parameters that are not registered tensors: save it with "
+                + "Quantization.stateDict(model) and load it with Quantization.loadStateDict (PyTorch's keys; "
+                + "TorchSerialization.save writes it as torch.save(model.state_dict()) does)";
     }
 }

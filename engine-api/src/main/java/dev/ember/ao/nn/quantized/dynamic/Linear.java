@@ -16,6 +16,10 @@ import dev.ember.ao.quantization.QuantizedTensor;
 import dev.ember.nn.Module;
 
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * A dynamically quantized linear layer, PyTorch's {@code torch.ao.nn.quantized.dynamic.Linear} (printed
@@ -34,10 +38,12 @@ import java.util.Arrays;
  * GEMM's operand (FBGEMM's fp16 GEMM keeps two bytes a weight and widens them in its kernel).
  *
  * <p>PyTorch runs this layer on the CPU only (FBGEMM is a CPU library), and so does Ember: an input on a GPU is refused
- * with PyTorch's message. Its weight is not a tensor of PyTorch's state dict keys (PyTorch keeps a packed-parameter
- * object), so a model's {@link #stateDict()} refuses it: save the float model and quantize after loading.
+ * with PyTorch's message. Its state dict entries are PyTorch's ({@code _packed_params._packed_params} is the pair
+ * (weight, bias), the weight quantized): a model's {@link #stateDict()} refuses it, and
+ * {@link dev.ember.ao.quantization.Quantization#stateDict} and {@link dev.ember.ao.quantization.Quantization#loadStateDict}
+ * save and load it.
  */
-public class Linear extends Module {
+public class Linear extends Module implements dev.ember.ao.nn.quantized.QuantizedState {
     private final int in;
     private final int out;
     private final boolean float16;
@@ -246,11 +252,76 @@ public class Linear extends Module {
         }
     }
 
-    /** Why {@link #stateDict()} refuses the layer: PyTorch's state dict holds its packed parameters, not tensors. */
+    /** Why {@link #stateDict()} refuses the layer: its state holds a quantized weight and a dtype. */
     @Override
     protected String unsavableReason() {
-        return "a dynamically quantized Linear keeps PyTorch's packed parameters, which are not tensors: save the float "
-                + "model's state dict and quantize after loading it";
+        return "its state holds a quantized weight and a dtype, not tensors only: save it with "
+                + "Quantization.stateDict(model) and load it with Quantization.loadStateDict (PyTorch's keys)";
+    }
+
+    /** PyTorch's versions: the layer 4, its {@code LinearPackedParams} 3. */
+    @Override
+    public Map<String, Long> stateVersions() {
+        Map<String, Long> v = new LinkedHashMap<>();
+        v.put("", 4L);
+        v.put("_packed_params", 3L);
+        return v;
+    }
+
+    /**
+     * PyTorch's entries: {@code scale} (1.0) and {@code zero_point} (0), unused by the layer, then
+     * {@code _packed_params.dtype} ({@code torch.qint8} or {@code torch.float16}) and
+     * {@code _packed_params._packed_params}, the tuple {@code (weight, bias)}: the qint8 weight, or a float16 layer's
+     * weight as its float16-rounded float32 values (what PyTorch's {@code _weight_bias()} unpacks).
+     */
+    @Override
+    public void saveQuantizedState(Map<String, Object> out) {
+        out.put("scale", Tensor.tensor(1.0, DType.FLOAT32));
+        out.put("zero_point", Tensor.tensor(0L));
+        out.put("_packed_params.dtype", float16 ? DType.FLOAT16 : QuantDType.QINT8);
+        Object w = float16 ? halfWeightValues.t().contiguous() : qweight;
+        out.put("_packed_params._packed_params", dev.ember.nn.TorchSerialization.tuple(w, bias == null ? null : bias.clone()));
+    }
+
+    @Override
+    public List<String> quantizedStateKeys(Map<String, Long> versions, Set<String> present) {
+        return List.of("scale", "zero_point", "_packed_params.dtype", "_packed_params._packed_params");
+    }
+
+    /** The weight and bias of the state dict, checked on a scratch layer of this one's configuration. */
+    @Override
+    public Runnable loadQuantizedState(Map<String, Object> entries, Map<String, Long> versions) {
+        Object dtype = entries.get("_packed_params.dtype");
+        if (dtype != (float16 ? DType.FLOAT16 : QuantDType.QINT8)) {
+            throw new IllegalArgumentException("the entry '_packed_params.dtype' must be " + (float16 ? "torch.float16"
+                    : "torch.qint8") + " for this layer, got " + dtype);
+        }
+        Object pair = entries.get("_packed_params._packed_params");
+        if (!(pair instanceof List<?> l) || l.size() != 2 || l.get(1) != null && !(l.get(1) instanceof Tensor)
+                || !(float16 ? l.get(0) instanceof Tensor : l.get(0) instanceof QuantizedTensor)) {
+            throw new IllegalArgumentException("the entry '_packed_params._packed_params' must be the pair (weight: "
+                    + (float16 ? "a float Tensor" : "a qint8 quantized Tensor") + ", bias: a Tensor or None)");
+        }
+        Tensor b = (Tensor) ((List<?>) pair).get(1);
+        Linear scratch = new Linear(in, out, b != null, float16);
+        try (GradMode off = Ember.noGrad()) {
+            if (float16) {
+                Tensor w = (Tensor) ((List<?>) pair).get(0);
+                if (!w.dtype().isFloatingPoint()) {
+                    throw new IllegalArgumentException("the weight of a float16 layer must be a float Tensor, got "
+                            + w.dtype().torchName());
+                }
+                scratch.setWeightBias(w.detach().to(dev.ember.Device.CPU).to(DType.FLOAT32), b, null);
+            } else {
+                scratch.setWeightBias((QuantizedTensor) ((List<?>) pair).get(0), b);
+            }
+        }
+        return () -> {
+            this.qweight = scratch.qweight;
+            this.halfWeightValues = scratch.halfWeightValues;
+            this.bias = scratch.bias;
+            this.packed = scratch.packed;
+        };
     }
 
     @Override

@@ -1,0 +1,254 @@
+package dev.ember;
+
+import dev.ember.ao.quantization.DeQuantStub;
+import dev.ember.ao.quantization.QConfig;
+import dev.ember.ao.quantization.QuantStub;
+import dev.ember.ao.quantization.Quantization;
+import dev.ember.ao.quantization.QuantizedTensor;
+import dev.ember.nn.LayerNorm;
+import dev.ember.nn.Linear;
+import dev.ember.nn.Module;
+import dev.ember.nn.ReLU;
+import dev.ember.nn.Sequential;
+import dev.ember.nn.TorchSerialization;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A quantized model's state dict as PyTorch's (resources/quantstatedict/make_expected.py): PyTorch's
+ * {@code torch.save(quantized_model.state_dict())} files (quantized tensors per tensor and per channel, a quantized
+ * Linear's packed parameters and dtype, the {@code _metadata} versions) load into Ember's converted models with
+ * {@link Quantization#loadStateDict}, which then print, hold and compute PyTorch's values; {@link Quantization#stateDict}
+ * saved by {@link TorchSerialization#save} is the file PyTorch writes, byte for byte. Bad state dicts change nothing.
+ */
+class QuantizedStateDictTest {
+    private static final ExpectedLines EXPECTED = ExpectedLines.load("/quantstatedict/expected.txt");
+
+    @TempDir
+    Path tmp;
+
+    private Path resource(String name) throws IOException {
+        Path p = tmp.resolve("in").resolve(name);
+        Files.createDirectories(p.getParent());
+        try (InputStream in = getClass().getResourceAsStream("/quantstatedict/" + name)) {
+            assertNotNull(in, "missing resource " + name);
+            Files.write(p, in.readAllBytes());
+        }
+        return p;
+    }
+
+    private static void setFloat(Module m, String prefix) {
+        Map<String, Tensor> state = new LinkedHashMap<>();
+        for (String k : m.stateDict().keySet()) {
+            state.put(k, EXPECTED.tensor(prefix + k));
+        }
+        m.loadStateDict(state);
+        m.eval();
+    }
+
+    /** The CNN fused and converted as the generator did, calibrated on other data (the loaded state replaces it). */
+    private static Sequential convertedCnn() {
+        Sequential m = StaticQuantizationTest.cnn();
+        setFloat(m, "float.");
+        Quantization.fuseModules(m, List.of(List.of("1", "2"), List.of("4", "5"), List.of("7", "8")), true);
+        Quantization.setQconfig(m, QConfig.DEFAULT_PER_CHANNEL);
+        Quantization.prepare(m, true);
+        try (GradMode off = Ember.noGrad()) {
+            m.apply(Tensor.ones(4, 1, 8, 8));
+        }
+        Quantization.convert(m, true);
+        return m;
+    }
+
+    private static Map<?, ?> load(Path file) throws IOException {
+        return (Map<?, ?>) TorchSerialization.load(file);
+    }
+
+    private static void assertWeight(String key, QuantizedTensor w) {
+        assertArrayEquals(EXPECTED.tensor(key + ".int_repr").to(DType.INT64).toLongArray(),
+            w.intRepr().to(DType.INT64).toLongArray(), key);
+        assertArrayEquals(EXPECTED.tensor(key + ".scales").toDoubleArray(), w.qPerChannelScales().toDoubleArray(), key);
+        assertArrayEquals(EXPECTED.tensor(key + ".zero_points").toLongArray(), w.qPerChannelZeroPoints().toLongArray(),
+            key);
+    }
+
+    @Test
+    void pytorchsQuantizedCnnLoadsAndComputesPyTorchsOutput() throws IOException {
+        Sequential m = convertedCnn();
+        Map<?, ?> state = load(resource("qcnn_raw.pt"));
+        assertEquals(Map.of("", 1L, "7", 3L, "7._packed_params", 3L), Map.of("", TorchSerialization.versions(state).get(""),
+            "7", TorchSerialization.versions(state).get("7"), "7._packed_params",
+            TorchSerialization.versions(state).get("7._packed_params")), "the file's _metadata versions");
+        assertInstanceOf(QuantizedTensor.class, state.get("1.weight"));
+        Quantization.loadStateDict(m, state);
+        assertEquals(EXPECTED.text("qcnn.printout"), m.toString(), "PyTorch's qparams, as its printout shows them");
+        var conv = (dev.ember.ao.nn.quantized.Conv2d) m.getSubmodule("4");
+        assertWeight("qcnn.4.weight", conv.weight());
+        assertArrayEquals(EXPECTED.tensor("qcnn.4.bias").toFloatArray(), conv.bias().toFloatArray());
+        var fc = (dev.ember.ao.nn.quantized.Linear) m.getSubmodule("10");
+        assertWeight("qcnn.10._packed_params._packed_params.weight", fc.weight());
+        assertArrayEquals(EXPECTED.tensor("qcnn.10._packed_params._packed_params.bias").toFloatArray(),
+            fc.bias().toFloatArray());
+        assertEquals(EXPECTED.tensor("qcnn.10.scale").item(), fc.scale(), 0.0);
+        assertEquals((long) EXPECTED.tensor("qcnn.10.zero_point").item(), fc.zeroPoint());
+        // the outputs: PyTorch's here is onednn's, which scales and rounds in its own order (a quantum or two apart
+        // from FBGEMM's arithmetic, which Ember follows: StaticQuantizationTest holds that bit for bit)
+        float[] want = EXPECTED.tensor("qcnn.out").toFloatArray();
+        float[] got = m.apply(EXPECTED.tensor("qcnn.x")).toFloatArray();
+        double quantum = fc.scale();
+        int off = 0;
+        for (int i = 0; i < want.length; i++) {
+            double quanta = Math.abs(want[i] - got[i]) / quantum;
+            assertTrue(quanta < 2.01, "output " + i + ": " + got[i] + " against " + want[i]);
+            off += quanta > 0.5 ? 1 : 0;
+        }
+        assertTrue(off <= want.length / 4, off + " of " + want.length + " outputs a quantum or more apart");
+    }
+
+    @Test
+    void theSavedStateDictIsTheFilePyTorchWrites() throws IOException {
+        Sequential m = convertedCnn();
+        Path file = resource("qcnn.pt");
+        Quantization.loadStateDict(m, load(file));
+        Map<String, Object> state = Quantization.stateDict(m);
+        assertEquals(List.copyOf(load(file).keySet()), List.copyOf(state.keySet()), "PyTorch's keys, in its order");
+        Path out = tmp.resolve("qcnn.pt");
+        TorchSerialization.save(state, out);
+        assertArrayEquals(Files.readAllBytes(file), Files.readAllBytes(out), "torch.save's bytes");
+        // and Ember reads its own file back into a fresh model
+        Sequential fresh = convertedCnn();
+        Quantization.loadStateDict(fresh, load(out));
+        assertEquals(m.toString(), fresh.toString());
+        Tensor x = EXPECTED.tensor("qcnn.x");
+        assertArrayEquals(m.apply(x).toFloatArray(), fresh.apply(x).toFloatArray(), 0f);
+    }
+
+    /** The generator's AddNet: a FloatFunctional between quantized layers, and a LayerNorm left float. */
+    static final class AddNet extends Module {
+        final QuantStub quant = registerModule("quant", new QuantStub());
+        final Linear fc = registerModule("fc", new Linear(4, 4));
+        final dev.ember.ao.nn.quantized.FloatFunctional ff =
+            registerModule("ff", new dev.ember.ao.nn.quantized.FloatFunctional());
+        final DeQuantStub dequant = registerModule("dequant", new DeQuantStub());
+        final LayerNorm norm = registerModule("norm", new LayerNorm(4));
+
+        @Override
+        public Tensor forward(Tensor x) {
+            Tensor q = quant.apply(x);
+            return norm.apply(dequant.apply(ff.add(q, fc.apply(q))));
+        }
+    }
+
+    @Test
+    void aQFunctionalsQparamsAndAFloatLayerRoundTrip() throws IOException {
+        AddNet a = new AddNet();
+        setFloat(a, "float.add.");
+        Quantization.setQconfig(a, QConfig.DEFAULT);
+        Quantization.setQconfig(a.norm, null);
+        Quantization.prepare(a, true);
+        try (GradMode off = Ember.noGrad()) {
+            a.apply(Tensor.ones(2, 4));
+        }
+        Quantization.convert(a, true);
+        // Module.stateDict() has no place for QFunctional's scale and zero point (not registered tensors): it refuses
+        // the model rather than leave them out (it used to leave them out, silently)
+        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+            () -> a.getSubmodule("ff").stateDict());
+        assertTrue(e.getMessage().contains("'' (QFunctional)") && e.getMessage().contains("Quantization.stateDict"),
+            e.getMessage());
+        assertThrows(UnsupportedOperationException.class, a::stateDict);
+        Path file = resource("qadd.pt");
+        Quantization.loadStateDict(a, load(file));
+        assertEquals(EXPECTED.text("qadd.printout"), a.toString());
+        Path out = tmp.resolve("qadd.pt");
+        TorchSerialization.save(Quantization.stateDict(a), out);
+        assertArrayEquals(Files.readAllBytes(file), Files.readAllBytes(out), "torch.save's bytes");
+    }
+
+    @Test
+    void aDynamicallyQuantizedModelRoundTrips() throws IOException {
+        Sequential d = new Sequential(new Linear(4, 3), new ReLU(), new Linear(3, 2));
+        setFloat(d, "float.dyn.");
+        Quantization.quantizeDynamic(d, true);
+        Path file = resource("qdyn.pt");
+        Map<?, ?> state = load(file);
+        assertEquals(4L, TorchSerialization.versions(state).get("0"));
+        Sequential other = new Sequential(new Linear(4, 3), new ReLU(), new Linear(3, 2));
+        Quantization.quantizeDynamic(other, true);
+        Quantization.loadStateDict(other, state);
+        assertEquals(EXPECTED.text("qdyn.printout"), other.toString());
+        Tensor x = Tensor.tensor(new float[][] {{0.5f, -1f, 2f, 0.25f}, {-0.3f, 0.7f, 1.1f, -2f}});
+        assertArrayEquals(d.apply(x).toFloatArray(), other.apply(x).toFloatArray(), 0f,
+            "the loaded layers compute as the ones quantized from the same float weights");
+        Path out = tmp.resolve("qdyn.pt");
+        TorchSerialization.save(Quantization.stateDict(other), out);
+        assertArrayEquals(Files.readAllBytes(file), Files.readAllBytes(out), "torch.save's bytes");
+    }
+
+    @Test
+    void badStateDictsAreRefusedAndChangeNothing() throws IOException {
+        Sequential m = convertedCnn();
+        String before = m.toString();
+        byte[] saved = bytes(m);
+        Map<String, Object> state = new LinkedHashMap<>();
+        load(resource("qcnn.pt")).forEach((k, v) -> state.put((String) k, v));
+
+        Map<String, Object> missing = new LinkedHashMap<>(state);
+        missing.remove("7.scale");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> Quantization.loadStateDict(m, missing));
+        assertEquals("Error(s) in loading state_dict for Sequential:\n\tMissing key(s) in state_dict: \"7.scale\". ",
+            e.getMessage());
+        var keys = Quantization.loadStateDict(m, missing, false);
+        assertEquals(List.of("7.scale"), keys.missingKeys());
+        var fc = (dev.ember.ao.nn.quantized.Linear) m.getSubmodule("10");
+        assertEquals(EXPECTED.tensor("qcnn.10.scale").item(), fc.scale(), 0.0, "the other modules loaded");
+        assertEquals(convertedCnn().getSubmodule("7").toString(), m.getSubmodule("7").toString(),
+            "the module whose key is missing is left as it was");
+        assertTrue(before.contains(m.getSubmodule("7").toString()));
+
+        Sequential n = convertedCnn();
+        Map<String, Object> wrong = new LinkedHashMap<>(state);
+        wrong.put("4.weight", Tensor.zeros(6, 1, 3, 3));
+        wrong.put("extra", Tensor.zeros(1));
+        e = assertThrows(IllegalArgumentException.class, () -> Quantization.loadStateDict(n, wrong));
+        assertTrue(e.getMessage().startsWith("Error(s) in loading state_dict for Sequential:\n\tUnexpected key(s) in "
+            + "state_dict: \"extra\". \n\tWhile loading the state of \"4\" (ConvReLU2d): the entry 'weight' must be a "
+            + "qint8 quantized Tensor of shape [6, 1, 3, 3]"), e.getMessage());
+        assertEquals(before, n.toString());
+        assertArrayEquals(saved, bytes(n), "nothing changed");
+
+        Map<String, Object> pair = new LinkedHashMap<>(state);
+        pair.put("10._packed_params._packed_params", List.of(Tensor.zeros(4)));
+        e = assertThrows(IllegalArgumentException.class, () -> Quantization.loadStateDict(n, pair));
+        assertTrue(e.getMessage().contains("'_packed_params._packed_params' must be the pair (weight, bias)"),
+            e.getMessage());
+        Map<String, Object> floatForQuant = new LinkedHashMap<>(state);
+        floatForQuant.put("0.scale", state.get("1.weight"));
+        e = assertThrows(IllegalArgumentException.class, () -> Quantization.loadStateDict(n, floatForQuant));
+        assertTrue(e.getMessage().contains("While copying the parameter named \"0.scale\", expected torch.Tensor"),
+            e.getMessage());
+        assertArrayEquals(saved, bytes(n), "nothing changed");
+    }
+
+    private byte[] bytes(Module m) throws IOException {
+        Path p = tmp.resolve("state.pt"); // one name: the archive's folder is named after the file
+        TorchSerialization.save(Quantization.stateDict(m), p);
+        return Files.readAllBytes(p);
+    }
+}
