@@ -138,6 +138,32 @@ class QuantizedStateDictTest {
         assertArrayEquals(m.apply(x).toFloatArray(), fresh.apply(x).toFloatArray(), 0f);
     }
 
+    /**
+     * A quantized Linear's first state dict form (PyTorch's version 1, or a state dict without {@code _metadata}:
+     * {@code weight} and {@code bias} at the layer, as {@code nnq.Linear._load_from_state_dict} moves them), told by
+     * its keys when the map carries no versions.
+     */
+    @Test
+    void aLinearsOlderFormLoadsByItsKeys() throws IOException {
+        Map<String, Object> old = new LinkedHashMap<>();
+        for (Map.Entry<?, ?> e : load(resource("qcnn.pt")).entrySet()) {
+            String k = (String) e.getKey();
+            if (k.endsWith("._packed_params._packed_params")) {
+                String layer = k.substring(0, k.length() - "._packed_params._packed_params".length());
+                old.put(layer + ".weight", ((List<?>) e.getValue()).get(0));
+                old.put(layer + ".bias", ((List<?>) e.getValue()).get(1));
+            } else if (!k.endsWith("._packed_params.dtype")) {
+                old.put(k, e.getValue());
+            }
+        }
+        assertTrue(TorchSerialization.versions(old).isEmpty());
+        Sequential m = convertedCnn();
+        Quantization.loadStateDict(m, old);
+        assertEquals(EXPECTED.text("qcnn.printout"), m.toString());
+        assertWeight("qcnn.10._packed_params._packed_params.weight",
+            ((dev.ember.ao.nn.quantized.Linear) m.getSubmodule("10")).weight());
+    }
+
     /** The generator's AddNet: a FloatFunctional between quantized layers, and a LayerNorm left float. */
     static final class AddNet extends Module {
         final QuantStub quant = registerModule("quant", new QuantStub());
