@@ -56,6 +56,17 @@ final class ExpectedLines {
     }
 
     /** The raw value of {@code key}. */
+    /** The keys that start with {@code prefix}, in the file's order, the prefix removed. */
+    java.util.List<String> keys(String prefix) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (String k : lines.keySet()) {
+            if (k.startsWith(prefix)) {
+                out.add(k.substring(prefix.length()));
+            }
+        }
+        return out;
+    }
+
     String get(String key) {
         return lines.get(key);
     }

@@ -40,14 +40,23 @@ final class EagerMode {
         dev.ember.nn.Hardswish.class, dev.ember.nn.InstanceNorm1d.class, dev.ember.nn.InstanceNorm2d.class,
         dev.ember.nn.InstanceNorm3d.class, dev.ember.nn.LayerNorm.class, dev.ember.nn.LeakyReLU.class,
         dev.ember.nn.PReLU.class, dev.ember.nn.ReLU6.class, dev.ember.ao.nn.intrinsic.ConvReLU2d.class,
-        dev.ember.ao.nn.intrinsic.LinearReLU.class, dev.ember.ao.nn.qat.Linear.class, dev.ember.ao.nn.qat.Conv2d.class);
+        dev.ember.ao.nn.intrinsic.LinearReLU.class, dev.ember.ao.nn.qat.Linear.class, dev.ember.ao.nn.qat.Conv2d.class,
+        dev.ember.ao.nn.intrinsic.ConvBn2d.class, dev.ember.ao.nn.intrinsic.ConvBnReLU2d.class);
+
+    /** PyTorch's QAT mapping's values: the layers {@code prepare_qat} makes, observed whole and converted whole. */
+    private static final Set<Class<? extends Module>> QAT = Set.of(dev.ember.ao.nn.qat.Linear.class,
+        dev.ember.ao.nn.qat.Conv2d.class, dev.ember.ao.nn.intrinsic.qat.ConvBn2d.class,
+        dev.ember.ao.nn.intrinsic.qat.ConvBnReLU2d.class, dev.ember.ao.nn.intrinsic.qat.ConvReLU2d.class,
+        dev.ember.ao.nn.intrinsic.qat.LinearReLU.class);
 
     /** The float classes of PyTorch's default static mapping that Ember converts. */
     private static final Set<Class<? extends Module>> CONVERTED = Set.of(QuantStub.class, DeQuantStub.class,
         dev.ember.nn.Linear.class, dev.ember.nn.Conv2d.class, dev.ember.nn.Dropout.class, dev.ember.nn.ReLU6.class,
         dev.ember.ao.nn.intrinsic.ConvReLU2d.class, dev.ember.ao.nn.intrinsic.LinearReLU.class,
         dev.ember.ao.nn.quantized.FloatFunctional.class, dev.ember.ao.nn.qat.Linear.class,
-        dev.ember.ao.nn.qat.Conv2d.class);
+        dev.ember.ao.nn.qat.Conv2d.class, dev.ember.ao.nn.intrinsic.qat.ConvBn2d.class,
+        dev.ember.ao.nn.intrinsic.qat.ConvBnReLU2d.class, dev.ember.ao.nn.intrinsic.qat.ConvReLU2d.class,
+        dev.ember.ao.nn.intrinsic.qat.LinearReLU.class);
 
     private EagerMode() {
     }
@@ -124,7 +133,7 @@ final class EagerMode {
             }
             leaf = false;
             if (c instanceof FusedModule || c instanceof dev.ember.ao.nn.quantized.FloatFunctional
-                    || c instanceof dev.ember.ao.nn.qat.Linear || c instanceof dev.ember.ao.nn.qat.Conv2d) {
+                    || QAT.contains(c.getClass())) {
                 observe(c, qconfigs.get(c), out);
             } else if (c.getClass() != dev.ember.nn.Dropout.class) {
                 collect(c, qconfigs, out);
@@ -185,7 +194,9 @@ final class EagerMode {
                 continue;
             }
             String name = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
-            if (!(c instanceof FusedModule) && !(c instanceof dev.ember.ao.nn.quantized.FloatFunctional)) {
+            // a QAT layer's children (its batch norm, fake quantizers) go with it
+            if (!(c instanceof FusedModule) && !(c instanceof dev.ember.ao.nn.quantized.FloatFunctional)
+                    && !QAT.contains(c.getClass())) {
                 swapTargets(c, name, out);
             }
             if (qconfig(c) != null && (CONVERTED.contains(c.getClass()) || OBSERVED.contains(c.getClass()))) {
@@ -211,6 +222,22 @@ final class EagerMode {
         }
         if (m instanceof dev.ember.nn.Dropout d) {
             return new dev.ember.ao.nn.quantized.Dropout(d.p());
+        }
+        if (m instanceof dev.ember.ao.nn.intrinsic.qat.ConvBnReLU2d f) {
+            return dev.ember.ao.nn.intrinsic.quantized.ConvReLU2d.fromQat(f, weightFakeQuant(name, f.weightFakeQuant()),
+                observer(name, m));
+        }
+        if (m instanceof dev.ember.ao.nn.intrinsic.qat.ConvBn2d f) {
+            weightFakeQuant(name, f.weightFakeQuant());
+            return dev.ember.ao.nn.quantized.Conv2d.fromConvBn(f, observer(name, m));
+        }
+        if (m instanceof dev.ember.ao.nn.intrinsic.qat.ConvReLU2d f) {
+            return dev.ember.ao.nn.intrinsic.quantized.ConvReLU2d.fromQat(f, weightFakeQuant(name, f.weightFakeQuant()),
+                observer(name, m));
+        }
+        if (m instanceof dev.ember.ao.nn.intrinsic.qat.LinearReLU f) {
+            return dev.ember.ao.nn.intrinsic.quantized.LinearReLU.fromQat(f, weightFakeQuant(name, f.weightFakeQuant()),
+                observer(name, m));
         }
         if (m instanceof dev.ember.ao.nn.qat.Linear l) {
             return dev.ember.ao.nn.quantized.Linear.fromFloat(l, weightFakeQuant(name, l.weightFakeQuant()),
@@ -275,12 +302,7 @@ final class EagerMode {
         for (String t : targets) {
             Module m = model.getSubmodule(t);
             QConfig q = qconfigs.get(m);
-            if (m instanceof FusedModule) {
-                throw new UnsupportedOperationException("prepare_qat: Ember has no QAT form of the fused "
-                        + m.getClass().getSimpleName() + " yet (module '" + t + "'); fuse after QAT, or not at all");
-            }
-            fresh.add(m instanceof dev.ember.nn.Linear l ? dev.ember.ao.nn.qat.Linear.fromFloat(l, q)
-                    : dev.ember.ao.nn.qat.Conv2d.fromFloat((dev.ember.nn.Conv2d) m, q));
+            fresh.add(qatForm(t, m, q));
         }
         for (int i = 0; i < targets.size(); i++) {
             Module old = model.getSubmodule(targets.get(i));
@@ -292,6 +314,28 @@ final class EagerMode {
             model.setSubmodule(targets.get(i), q);
         }
         return prepare(model, true);
+    }
+
+    /** {@code swap_module} with PyTorch's default QAT mapping: each float (or fused) module's QAT form. */
+    private static Module qatForm(String name, Module m, QConfig q) {
+        if (m instanceof dev.ember.ao.nn.intrinsic.ConvBnReLU2d f) {
+            return dev.ember.ao.nn.intrinsic.qat.ConvBnReLU2d.fromFloat(f, q);
+        }
+        if (m instanceof dev.ember.ao.nn.intrinsic.ConvBn2d f) {
+            return dev.ember.ao.nn.intrinsic.qat.ConvBn2d.fromFloat(f, q);
+        }
+        if (m instanceof dev.ember.ao.nn.intrinsic.ConvReLU2d f) {
+            return dev.ember.ao.nn.intrinsic.qat.ConvReLU2d.fromFloat(f, q);
+        }
+        if (m instanceof dev.ember.ao.nn.intrinsic.LinearReLU f) {
+            return dev.ember.ao.nn.intrinsic.qat.LinearReLU.fromFloat(f, q);
+        }
+        if (m instanceof FusedModule) {
+            throw new UnsupportedOperationException("prepare_qat: Ember has no QAT form of the fused "
+                    + m.getClass().getSimpleName() + " yet (module '" + name + "')");
+        }
+        return m instanceof dev.ember.nn.Linear l ? dev.ember.ao.nn.qat.Linear.fromFloat(l, q)
+            : dev.ember.ao.nn.qat.Conv2d.fromFloat((dev.ember.nn.Conv2d) m, q);
     }
 
     /** The modules {@code prepare_qat} swaps: Linear and Conv2d (exactly) and fused modules, with a qconfig. */

@@ -25,7 +25,7 @@ final class Fuse {
     private Fuse() {
     }
 
-    static Module fuseModules(Module model, List<List<String>> groups, boolean inplace) {
+    static Module fuseModules(Module model, List<List<String>> groups, boolean inplace, boolean qat) {
         if (model == null || groups == null) {
             throw new IllegalArgumentException("fuse_modules needs a model and the lists of modules to fuse");
         }
@@ -46,7 +46,7 @@ final class Fuse {
                 mods.add(model.getSubmodule(n));
             }
             olds.add(mods);
-            fused.add(fuseKnown(mods));
+            fused.add(fuseKnown(mods, qat));
         }
         for (int g = 0; g < groups.size(); g++) {
             List<String> names = groups.get(g);
@@ -72,9 +72,36 @@ final class Fuse {
         return model;
     }
 
-    /** {@code fuse_known_modules}: the fuser method of the modules' exact classes. */
-    private static Module fuseKnown(List<Module> mods) {
+    /**
+     * {@code fuse_known_modules}: the fuser method of the modules' exact classes; with {@code qat}
+     * ({@code fuse_modules_qat}) a convolution and its batch norm stay two modules of a {@code ConvBn2d} (or
+     * {@code ConvBnReLU2d}) for quantization-aware training, else the batch norm is folded into the convolution.
+     */
+    private static Module fuseKnown(List<Module> mods, boolean qat) {
         List<Class<?>> types = mods.stream().<Class<?>>map(Module::getClass).toList();
+        if (qat && (types.equals(List.of(Conv2d.class, BatchNorm2d.class))
+                || types.equals(List.of(Conv2d.class, BatchNorm2d.class, ReLU.class)))) {
+            sameMode(mods.get(0), mods.get(1), "Conv");
+            Conv2d conv = (Conv2d) mods.get(0);
+            BatchNorm2d bn = (BatchNorm2d) mods.get(1);
+            long features = bn.weight != null ? bn.weight.numel() : bn.runningMean() != null ? bn.runningMean().numel()
+                : conv.outChannels();
+            if (features != conv.outChannels()) {
+                throw new IllegalArgumentException("Output channel of Conv2d must match num_features of BatchNorm2d");
+            }
+            if (bn.weight == null) {
+                throw new IllegalArgumentException("Only support fusing BatchNorm2d with affine set to True");
+            }
+            if (bn.runningMean() == null) {
+                throw new IllegalArgumentException("Only support fusing BatchNorm2d with tracking_running_stats set to True");
+            }
+            return mods.size() == 2 ? new dev.ember.ao.nn.intrinsic.ConvBn2d(conv, bn)
+                : new dev.ember.ao.nn.intrinsic.ConvBnReLU2d(conv, bn, (ReLU) mods.get(2));
+        }
+        if (qat && types.equals(List.of(Linear.class, BatchNorm1d.class))) {
+            throw new UnsupportedOperationException("fuse_modules_qat: Ember has no LinearBn1d for quantization-aware "
+                    + "training yet (fuse Linear + BatchNorm1d in eval mode with fuse_modules, which folds them)");
+        }
         if (types.equals(List.of(Conv2d.class, BatchNorm2d.class))) {
             sameMode(mods.get(0), mods.get(1), "Conv");
             return Fusion.fuseConvBnEval(mods.get(0), mods.get(1));

@@ -77,7 +77,42 @@ public final class Quantization {
      */
     public static Module fuseModules(Module model, java.util.List<java.util.List<String>> modulesToFuse,
                                      boolean inplace) {
-        return Fuse.fuseModules(model, modulesToFuse, inplace);
+        return Fuse.fuseModules(model, modulesToFuse, inplace, false);
+    }
+
+    /**
+     * {@code fuse_modules_qat(model, modules_to_fuse, inplace)}: as {@link #fuseModules}, for quantization-aware
+     * training: a Conv2d and its BatchNorm2d (and ReLU) become a {@link dev.ember.ao.nn.intrinsic.ConvBn2d} (or
+     * {@link dev.ember.ao.nn.intrinsic.ConvBnReLU2d}) holding both, which {@link #prepareQat} turns into the QAT
+     * layer that trains the batch norm and folds it at {@link #convert}; Conv2d + ReLU and Linear + ReLU as
+     * {@link #fuseModules}.
+     *
+     * @param model the model (in training mode for QAT), changed in place
+     * @param modulesToFuse the groups of module names
+     * @param inplace must be true
+     * @return the model
+     * @throws IllegalArgumentException for a batch norm of another size than the convolution's output, not affine or
+     *     not tracking running statistics (PyTorch's messages)
+     * @throws UnsupportedOperationException for a group Ember cannot fuse (Linear + BatchNorm1d for QAT); the model is
+     *     then left as it was
+     */
+    public static Module fuseModulesQat(Module model, java.util.List<java.util.List<String>> modulesToFuse,
+                                        boolean inplace) {
+        return Fuse.fuseModules(model, modulesToFuse, inplace, true);
+    }
+
+    /** {@code torch.ao.nn.intrinsic.qat.freeze_bn_stats(mod)}: for {@code model.apply(Quantization::freezeBnStats)}. */
+    public static void freezeBnStats(Module mod) {
+        if (mod instanceof dev.ember.ao.nn.intrinsic.qat.ConvBn2d c) {
+            c.freezeBnStats();
+        }
+    }
+
+    /** {@code torch.ao.nn.intrinsic.qat.update_bn_stats(mod)}: for {@code model.apply(Quantization::updateBnStats)}. */
+    public static void updateBnStats(Module mod) {
+        if (mod instanceof dev.ember.ao.nn.intrinsic.qat.ConvBn2d c) {
+            c.updateBnStats();
+        }
     }
 
     /**
@@ -102,17 +137,20 @@ public final class Quantization {
      * {@code torch.ao.quantization.prepare_qat(model, inplace=True)}: quantization-aware training's preparation of a
      * model in training mode: the qconfigs propagated, each {@link dev.ember.nn.Linear} and {@link dev.ember.nn.Conv2d}
      * with a qconfig swapped for {@link dev.ember.ao.nn.qat.Linear} / {@link dev.ember.ao.nn.qat.Conv2d} (the weights
-     * copied: make the optimizer after this call; PyTorch's QAT layer shares the float layer's parameters), then
-     * {@link #prepare} (the qconfig's activation fake quantizers as {@code activation_post_process}). Train, then
-     * {@link #convert} (in eval mode) gives the quantized model, its weights' scales and zero points from their fake
-     * quantizers.
+     * copied: make the optimizer after this call; PyTorch's QAT layer shares the float layer's parameters), and each
+     * fused module of {@link #fuseModulesQat} or {@link #fuseModules} for its QAT form
+     * ({@link dev.ember.ao.nn.intrinsic.qat.ConvBn2d}, {@link dev.ember.ao.nn.intrinsic.qat.ConvBnReLU2d},
+     * {@link dev.ember.ao.nn.intrinsic.qat.ConvReLU2d}, {@link dev.ember.ao.nn.intrinsic.qat.LinearReLU}), then
+     * {@link #prepare} (the qconfig's activation fake quantizers as {@code activation_post_process}). Train (freezing the
+     * batch norms' statistics with {@code model.apply(Quantization::freezeBnStats)} when wanted), then {@link #convert}
+     * (in eval mode) gives the quantized model, the batch norms folded into the convolutions and the weights' scales and
+     * zero points from their fake quantizers.
      *
      * @param model the model, in training mode, changed in place
      * @param inplace must be true
      * @return the model
      * @throws IllegalStateException for a model in eval mode (PyTorch's assertion)
-     * @throws UnsupportedOperationException for {@code inplace} false, or a fused module (Ember has no QAT fused
-     *     modules yet); the model is then left as it was
+     * @throws UnsupportedOperationException for {@code inplace} false; the model is then left as it was
      */
     public static Module prepareQat(Module model, boolean inplace) {
         return EagerMode.prepareQat(model, inplace);

@@ -67,13 +67,23 @@ public class Conv2d extends dev.ember.nn.Conv2d {
                 mod.dilation(), mod.groups(), mod.getParameter("bias") != null, mod.paddingMode(), qconfig)
             : new Conv2d(mod.inChannels(), mod.outChannels(), mod.kernelSize(), mod.stride(), mod.padding(),
                 mod.dilation(), mod.groups(), mod.getParameter("bias") != null, mod.paddingMode(), qconfig);
+        q.copyWeights(mod);
+        return q;
+    }
+
+    /**
+     * Copies {@code mod}'s weight and bias values into this layer's ({@code from_float}'s assignment; Ember's QAT
+     * layers own their parameters, where PyTorch's share them: make the optimizer after {@code prepare_qat}).
+     *
+     * @param mod a float convolution of this layer's shape
+     */
+    protected final void copyWeights(dev.ember.nn.Conv2d mod) {
         try (GradMode off = Ember.noGrad()) {
-            q.getParameter("weight").copy_(mod.getParameter("weight"));
+            getParameter("weight").copy_(mod.getParameter("weight"));
             if (mod.getParameter("bias") != null) {
-                q.getParameter("bias").copy_(mod.getParameter("bias"));
+                getParameter("bias").copy_(mod.getParameter("bias"));
             }
         }
-        return q;
     }
 
     /** The QConfig. */

@@ -40,14 +40,24 @@ public class Linear extends dev.ember.nn.Linear {
         if (mod == null) {
             throw new IllegalArgumentException("from_float needs a Linear");
         }
-        Linear q = new Linear(mod.inFeatures(), mod.outFeatures(), mod.bias != null, qconfig);
+        return new Linear(mod, qconfig);
+    }
+
+    /**
+     * {@link #fromFloat}'s layer, for subclasses: {@code mod}'s sizes, its weight and bias values copied.
+     *
+     * @param mod the float layer
+     * @param qconfig the QConfig
+     * @throws IllegalArgumentException without a qconfig
+     */
+    protected Linear(dev.ember.nn.Linear mod, QConfig qconfig) {
+        this(mod.inFeatures(), mod.outFeatures(), mod.bias != null, qconfig);
         try (GradMode off = Ember.noGrad()) {
-            q.weight.copy_(mod.weight);
+            weight.copy_(mod.weight);
             if (mod.bias != null) {
-                q.bias.copy_(mod.bias);
+                bias.copy_(mod.bias);
             }
         }
-        return q;
     }
 
     /** The QConfig. */

@@ -88,9 +88,55 @@ public class Conv2d extends QuantizedOutput {
         if (weightObserver.dtype() != QuantDType.QINT8) {
             throw new IllegalArgumentException("Weight observer must have dtype torch.qint8");
         }
+        init(mod.getParameter("weight"), mod.namedParameters().get("bias"), weightObserver, activationObserver);
+    }
+
+    /**
+     * {@code from_float} of a QAT convolution with its batch norm ({@link dev.ember.ao.nn.intrinsic.qat.ConvBn2d}):
+     * {@code fuse_conv_bn_weights} of the weight, bias and the batch norm's running statistics and affine parameters,
+     * then quantized with the layer's {@code weight_fake_quant} (run on the folded weight first, as PyTorch's
+     * {@code weight_post_process(mod.weight)}).
+     *
+     * @param mod the QAT layer
+     * @param activationObserver its {@code activation_post_process}
+     */
+    protected final void initFolded(dev.ember.ao.nn.intrinsic.qat.ConvBn2d mod, ObserverOrFakeQuantize activationObserver) {
+        if (!"zeros".equals(mod.paddingMode())) {
+            throw new UnsupportedOperationException("quantized Conv2d: Ember supports zero padding, not padding_mode='"
+                    + mod.paddingMode() + "'");
+        }
+        if (!(mod.weightFakeQuant() instanceof ObserverOrFakeQuantize w)) {
+            throw new IllegalArgumentException("convert: the weight_fake_quant of a ConvBn2d gives no dtype and scheme");
+        }
+        if (w.dtype() != QuantDType.QINT8) {
+            throw new IllegalArgumentException("Weight observer must have dtype torch.qint8");
+        }
+        dev.ember.nn.BatchNorm2d bn = mod.bn();
+        dev.ember.nn.utils.Fusion.FusedWeights f = dev.ember.nn.utils.Fusion.fuseConvBnWeights(mod.getParameter("weight"),
+            mod.getParameter("bias"), bn.runningMean(), bn.runningVar(), dev.ember.nn.ModuleInternals.normEps(bn),
+            dev.ember.nn.ModuleInternals.getAttr(bn, "weight"), dev.ember.nn.ModuleInternals.getAttr(bn, "bias"), false);
+        init(f.weight(), f.bias(), w, activationObserver);
+    }
+
+    /**
+     * {@code nnq.Conv2d.from_float} of a {@link dev.ember.ao.nn.intrinsic.qat.ConvBn2d}: the batch norm folded into the
+     * weight and bias, quantized with the layer's {@code weight_fake_quant}.
+     *
+     * @param mod the trained QAT layer
+     * @param activationObserver its {@code activation_post_process}
+     * @return the quantized layer
+     */
+    public static Conv2d fromConvBn(dev.ember.ao.nn.intrinsic.qat.ConvBn2d mod, ObserverOrFakeQuantize activationObserver) {
+        Conv2d q = new Conv2d(mod);
+        q.initFolded(mod, activationObserver);
+        return q;
+    }
+
+    private void init(Tensor weightValues, Tensor biasValues, ObserverOrFakeQuantize weightObserver,
+                      ObserverOrFakeQuantize activationObserver) {
         try (GradMode off = Ember.noGrad()) {
-            QuantizedTensor w = Linear.quantizeWeight(mod.getParameter("weight"), weightObserver);
-            Tensor b = mod.namedParameters().get("bias");
+            QuantizedTensor w = Linear.quantizeWeight(weightValues, weightObserver);
+            Tensor b = biasValues;
             this.weight = w;
             this.bias = b == null ? null : b.detach().to(dev.ember.Device.CPU).to(DType.FLOAT32).clone();
             setOutputQParams(activationObserver);

@@ -27,6 +27,27 @@ public class ConvReLU2d extends dev.ember.ao.nn.quantized.Conv2d {
         return q;
     }
 
+    /**
+     * {@code ConvReLU2d.from_float(mod)} of a QAT layer: a {@link dev.ember.ao.nn.intrinsic.qat.ConvBnReLU2d} (its
+     * batch norm folded, as {@link dev.ember.ao.nn.quantized.Conv2d#fromConvBn}) or a
+     * {@link dev.ember.ao.nn.intrinsic.qat.ConvReLU2d}, quantized with the layer's {@code weight_fake_quant}.
+     *
+     * @param mod the trained QAT layer
+     * @param weightFakeQuant its {@code weight_fake_quant}
+     * @param activationObserver its {@code activation_post_process}
+     * @return the quantized module
+     */
+    public static ConvReLU2d fromQat(dev.ember.nn.Conv2d mod, ObserverOrFakeQuantize weightFakeQuant,
+                                     ObserverOrFakeQuantize activationObserver) {
+        ConvReLU2d q = new ConvReLU2d(mod);
+        if (mod instanceof dev.ember.ao.nn.intrinsic.qat.ConvBnReLU2d c) {
+            q.initFolded(c, activationObserver);
+        } else {
+            q.init(mod, weightFakeQuant, activationObserver);
+        }
+        return q;
+    }
+
     @Override
     protected boolean fusedRelu() {
         return true;

@@ -34,6 +34,21 @@ public class LinearReLU extends dev.ember.ao.nn.quantized.Linear {
             new LinearReLU(l.inFeatures(), l.outFeatures(), l.namedParameters().get("bias") != null));
     }
 
+    /**
+     * {@code LinearReLU.from_float(mod)} of a {@link dev.ember.ao.nn.intrinsic.qat.LinearReLU}: its weight quantized
+     * with its {@code weight_fake_quant}.
+     *
+     * @param mod the trained QAT layer
+     * @param weightFakeQuant its {@code weight_fake_quant}
+     * @param activationObserver its {@code activation_post_process}
+     * @return the quantized module
+     */
+    public static LinearReLU fromQat(dev.ember.ao.nn.intrinsic.qat.LinearReLU mod, ObserverOrFakeQuantize weightFakeQuant,
+                                     ObserverOrFakeQuantize activationObserver) {
+        return fromFloat(mod, weightFakeQuant, activationObserver,
+            new LinearReLU(mod.inFeatures(), mod.outFeatures(), mod.namedParameters().get("bias") != null));
+    }
+
     @Override
     protected boolean fusedRelu() {
         return true;
