@@ -250,24 +250,13 @@ final class Pickler {
         TensorReduce r = tensors.apply(ints);
         global("torch._utils", "_rebuild_qtensor");
         out.write('(');
-        out.write('(');
-        save(STORAGE, depth + 1);
         String type = switch (q.dtype()) {
             case QINT8 -> "QInt8Storage";
             case QUINT8 -> "QUInt8Storage";
             case QINT32 -> "QInt32Storage";
             default -> throw new IllegalArgumentException("cannot save a quantized tensor of " + q.dtype());
         };
-        global("torch", type);
-        save(r.storageKey(), depth + 1);
-        save(r.location(), depth + 1);
-        integer(r.storageNumel());
-        out.write('t');
-        memoize(new Object());
-        out.write('Q');
-        integer(r.offset());
-        intTuple(r.size());
-        intTuple(r.stride());
+        view(r, type, depth);
         if (q.qscheme() == dev.ember.ao.quantization.QScheme.PER_TENSOR_AFFINE) {
             save(q.qscheme(), depth + 1);
             save(q.qScale(), depth + 1);
@@ -283,12 +272,7 @@ final class Pickler {
         }
         memoize(new Object());
         out.write(0x89); // requires_grad False
-        global("collections", "OrderedDict");
-        out.write(')');
-        out.write('R');
-        memoize(new Object());
-        out.write('t');
-        memoize(new Object());
+        hooksAndClose();
         out.write('R');
         memoize(q);
     }
@@ -364,14 +348,14 @@ final class Pickler {
         memoize(new Object());
     }
 
-    private void tensor(Tensor t, int depth) {
-        TensorReduce r = tensors.apply(t);
-        global("torch._utils", "_rebuild_tensor_v2");
-        out.write('(');
-        // the persistent id ('storage', torch.XStorage, key, location, numel), a fresh tuple each time
+    /**
+     * A tensor's storage and view: the persistent id {@code ('storage', torch.XStorage, key, location, numel)} (a fresh
+     * tuple each time), the offset, size and stride.
+     */
+    private void view(TensorReduce r, String storageType, int depth) {
         out.write('(');
         save(STORAGE, depth + 1);
-        global("torch", Unpickler.storageName(r.dtype()));
+        global("torch", storageType);
         save(r.storageKey(), depth + 1);
         save(r.location(), depth + 1);
         integer(r.storageNumel());
@@ -381,13 +365,25 @@ final class Pickler {
         integer(r.offset());
         intTuple(r.size());
         intTuple(r.stride());
-        out.write(r.requiresGrad() ? 0x88 : 0x89);
-        global("collections", "OrderedDict"); // backward hooks: a new, empty OrderedDict
+    }
+
+    /** The backward hooks (a new, empty OrderedDict) that end a rebuild's arguments, and the arguments' tuple. */
+    private void hooksAndClose() {
+        global("collections", "OrderedDict");
         out.write(')');
         out.write('R');
         memoize(new Object());
         out.write('t');
         memoize(new Object());
+    }
+
+    private void tensor(Tensor t, int depth) {
+        TensorReduce r = tensors.apply(t);
+        global("torch._utils", "_rebuild_tensor_v2");
+        out.write('(');
+        view(r, Unpickler.storageName(r.dtype()), depth);
+        out.write(r.requiresGrad() ? 0x88 : 0x89);
+        hooksAndClose();
         out.write('R');
         memoize(t);
     }
