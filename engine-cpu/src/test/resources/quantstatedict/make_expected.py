@@ -10,6 +10,10 @@
 # - qadd.pt: a model with a FloatFunctional (QFunctional after convert: its scale and zero_point) and a float LayerNorm
 #   left unquantized (qconfig None), detached the same way.
 # - qdyn.pt: torch.save of a dynamically quantized (qint8) Linear-ReLU-Linear's state dict (version 4 layers).
+# - bad_zero_point.pt, bad_storage.pt, bad_size.pt, bad_params.pt: hostile files (a quantized tensor whose zero point
+#   is outside qint8's range, one rebuilt over a float storage, one whose view reaches past its storage, one with
+#   quantizer parameters of an unknown form), written by pickling _rebuild_qtensor calls by hand; Ember must refuse
+#   each with an IOException naming the problem.
 # expected.txt: the converted models' printouts, their quantized weights (int_repr, scales, zero points), biases and
 # output qparams, and the quantized CNN's output on an input (this PyTorch's onednn engine).
 # Run: /usr/bin/python3 make_expected.py > expected.txt   (PyTorch 1.13)
@@ -129,5 +133,26 @@ for k, v in d.state_dict().items():
 q = tq.quantize_dynamic(d, {nn.Linear}, dtype=torch.qint8)
 text("qdyn.printout", str(q))
 torch.save(detached(q.state_dict()), os.path.join(here, "qdyn.pt"))
+
+
+
+class Rebuild:
+    """Pickles as the given _rebuild_qtensor call: for files PyTorch's writer would never make."""
+
+    def __init__(self, *args):
+        self.args = args
+
+    def __reduce__(self):
+        return (torch._utils._rebuild_qtensor, self.args)
+
+
+qw = torch.quantize_per_tensor(torch.randn(2, 3), 0.1, 3, torch.qint8)
+hooks = collections.OrderedDict()
+for name, args in (("bad_zero_point", (qw.storage(), 0, (2, 3), (3, 1), (torch.per_tensor_affine, 0.1, 300), False, hooks)),
+                   ("bad_storage", (torch.ones(6).storage(), 0, (2, 3), (3, 1), (torch.per_tensor_affine, 0.1, 3), False,
+                                    hooks)),
+                   ("bad_size", (qw.storage(), 0, (4, 3), (3, 1), (torch.per_tensor_affine, 0.1, 3), False, hooks)),
+                   ("bad_params", (qw.storage(), 0, (2, 3), (3, 1), (torch.per_tensor_symmetric, 0.1), False, hooks))):
+    torch.save({"w": Rebuild(*args)}, os.path.join(here, name + ".pt"))
 
 print("\n".join(lines))

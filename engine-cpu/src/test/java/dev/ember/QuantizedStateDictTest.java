@@ -226,6 +226,37 @@ class QuantizedStateDictTest {
         assertArrayEquals(Files.readAllBytes(file), Files.readAllBytes(out), "torch.save's bytes");
     }
 
+    /**
+     * A float16 dynamic Linear (PyTorch's {@code dtype=torch.float16}: FBGEMM only, which this PyTorch lacks, so no file
+     * of PyTorch's): {@code _packed_params.dtype} torch.float16 and the weight as its float16-rounded float32 values
+     * (what PyTorch's {@code _weight_bias()} unpacks), through a file and back into an equal model.
+     */
+    @Test
+    void aFloat16DynamicModelRoundTripsThroughAFile() throws IOException {
+        Sequential d = new Sequential(new Linear(4, 3), new ReLU(), new Linear(3, 2));
+        setFloat(d, "float.dyn.");
+        Quantization.quantizeDynamic(d, java.util.Set.of(Linear.class), DType.FLOAT16, true);
+        Map<String, Object> state = Quantization.stateDict(d);
+        assertEquals(DType.FLOAT16, state.get("0._packed_params.dtype"));
+        Tensor w = (Tensor) ((List<?>) state.get("0._packed_params._packed_params")).get(0);
+        assertEquals(DType.FLOAT32, w.dtype());
+        assertArrayEquals(EXPECTED.tensor("float.dyn.0.weight").to(DType.FLOAT16).to(DType.FLOAT32).toFloatArray(),
+            w.toFloatArray(), 0f, "the weight's float16 values");
+        Path out = tmp.resolve("half.pt");
+        TorchSerialization.save(state, out);
+        Sequential other = new Sequential(new Linear(4, 3), new ReLU(), new Linear(3, 2));
+        Quantization.quantizeDynamic(other, java.util.Set.of(Linear.class), DType.FLOAT16, true);
+        Quantization.loadStateDict(other, load(out));
+        Tensor x = Tensor.tensor(new float[][] {{0.5f, -1f, 2f, 0.25f}});
+        assertArrayEquals(d.apply(x).toFloatArray(), other.apply(x).toFloatArray(), 0f);
+        Sequential int8 = new Sequential(new Linear(4, 3), new ReLU(), new Linear(3, 2));
+        Quantization.quantizeDynamic(int8, true);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> Quantization.loadStateDict(int8, state));
+        assertTrue(e.getMessage().contains("'_packed_params.dtype' must be torch.qint8 for this layer, got torch.float16"),
+            e.getMessage());
+    }
+
     @Test
     void badStateDictsAreRefusedAndChangeNothing() throws IOException {
         Sequential m = convertedCnn();
@@ -270,6 +301,21 @@ class QuantizedStateDictTest {
         assertTrue(e.getMessage().contains("While copying the parameter named \"0.scale\", expected torch.Tensor"),
             e.getMessage());
         assertArrayEquals(saved, bytes(n), "nothing changed");
+    }
+
+    /** Hostile quantized tensors in a file: each an IOException naming the problem, nothing built from it. */
+    @Test
+    void malformedQuantizedTensorsInAFileAreRefused() throws IOException {
+        Map<String, String> problems = new LinkedHashMap<>();
+        problems.put("bad_zero_point.pt", "a quantized tensor of the file is invalid");
+        problems.put("bad_storage.pt", "torch._utils._rebuild_qtensor over a storage of torch.float32, not a quantized one");
+        problems.put("bad_size.pt", "reaches element 11 of a storage of 6");
+        problems.put("bad_params.pt", "a quantized tensor's quantizer parameters are torch.qscheme with 1 values");
+        for (Map.Entry<String, String> e : problems.entrySet()) {
+            Path file = resource(e.getKey());
+            IOException x = assertThrows(IOException.class, () -> TorchSerialization.load(file), e.getKey());
+            assertTrue(x.getMessage().contains(e.getValue()), e.getKey() + ": " + x.getMessage());
+        }
     }
 
     private byte[] bytes(Module m) throws IOException {
