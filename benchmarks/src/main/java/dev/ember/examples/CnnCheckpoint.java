@@ -147,7 +147,7 @@ public final class CnnCheckpoint {
                 + "%.1e); test accuracy %.4f%n", diff, accuracy(restored, test));
     }
 
-    private static Tensor[] fashionMnist(Path dir, String split, int limit) throws IOException {
+    static Tensor[] fashionMnist(Path dir, String split, int limit) throws IOException {
         Tensor images = Idx.readImages(dir.resolve(split + "-images-idx3-ubyte.gz"));
         Tensor labels = Idx.readLabels(dir.resolve(split + "-labels-idx1-ubyte.gz"));
         int n = (int) Math.min(limit, labels.size(0));
@@ -156,13 +156,13 @@ public final class CnnCheckpoint {
     }
 
     /** Images [n, 1, 28, 28]: a class's template plus noise; labels [n] cycle through the ten classes. */
-    private static Tensor[] generated(Tensor templates, int n, Generator generator) {
+    static Tensor[] generated(Tensor templates, int n, Generator generator) {
         Tensor labels = Tensor.arange(n).remainder(10);
         Tensor images = templates.indexSelect(0, labels).add(Tensor.randn(generator, DType.FLOAT32, n, 1, 28, 28).mul(0.5));
         return new Tensor[] {images, labels};
     }
 
-    private static double accuracy(Module net, Tensor[] data) {
+    static double accuracy(Module net, Tensor[] data) {
         net.eval();
         int n = data[1].size(0);
         long correct = 0;

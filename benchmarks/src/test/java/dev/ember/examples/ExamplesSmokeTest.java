@@ -75,6 +75,16 @@ class ExamplesSmokeTest {
     }
 
     @Test
+    void quantizedCnnConvertsSavesAndReloads(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("cnn-int8.pt");
+        String out = output(() -> QuantizedCnn.main(new String[] {"--quick", "--file", file.toString()}));
+        assertTrue(out.contains("QuantizedConvReLU2d(1, 8, kernel_size=(3, 3)"), out);
+        assertTrue(out.contains("test accuracy: float32 "), out);
+        assertTrue(Files.exists(file));
+        assertTrue(out.contains("gives the same outputs (largest difference 0.0e+00)"), out);
+    }
+
+    @Test
     void pyTorchWeightsRoundTrip(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("mlp.pt");
         String out = output(() -> PyTorchWeights.main(new String[] {"--file", file.toString()}));
