@@ -222,4 +222,38 @@ class ObserverTest {
         assertEquals("MovingAverageMinMaxObserver's qscheme only support                 torch.per_tensor_symmetric and "
             + "torch.per_tensor_affine.                 but got: torch.per_channel_affine", e.getMessage());
     }
+
+    /**
+     * PyTorch's {@code warnings.warn("Please use quant_min and quant_max ...")} for {@code reduce_range} shows once (Python's
+     * default filter), not once per observer: two observers log it at most once (not at all when an earlier test did).
+     */
+    @Test
+    void theReduceRangeNoticeIsLoggedOnceAsPythonShowsIt() {
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger("dev.ember.ao.quantization");
+        java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                if (r.getMessage().contains("reduce_range will be deprecated")) {
+                    seen.add(r.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        jul.addHandler(h);
+        try {
+            new MinMaxObserver(new ObserverOptions().reduceRange(true));
+            new MinMaxObserver(new ObserverOptions().reduceRange(true));
+        } finally {
+            jul.removeHandler(h);
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(seen.size() <= 1, seen.toString());
+    }
 }

@@ -33,7 +33,6 @@ import dev.ember.Tensor;
  * their sixteenths are exact in float32, and an error that decides the search only at a tie within float32 rounding.
  */
 public class HistogramObserver extends UniformQuantizationObserverBase {
-    private static final System.Logger LOG = System.getLogger(HistogramObserver.class.getName());
     /** PyTorch's {@code at::internal::GRAIN_SIZE}: a longer range is split into chunks of a parallel loop. */
     private static final int GRAIN_SIZE = 32768;
     /** Lanes of PyTorch's AVX2 {@code Vectorized<float>}. */
@@ -120,7 +119,7 @@ public class HistogramObserver extends UniformQuantizationObserverBase {
             Tensor x = xOrig.detach();
             Tensor.MinMax mm = x.aminmax();
             if (mm.min().item() == Double.NEGATIVE_INFINITY || mm.max().item() == Double.POSITIVE_INFINITY) {
-                LOG.log(System.Logger.Level.WARNING, "torch.inf detected in input tensor, ignoring input");
+                PyWarnings.warn("torch.inf detected in input tensor, ignoring input");
                 x = x.maskedSelect(x.abs().ne(Double.POSITIVE_INFINITY));
                 if (x.numel() == 0) {
                     return xOrig;
@@ -244,7 +243,7 @@ public class HistogramObserver extends UniformQuantizationObserverBase {
     public QParams calculateQparams() {
         try (GradMode off = Ember.noGrad()) {
             if (minVal().item() == Double.POSITIVE_INFINITY && maxVal().item() == Double.NEGATIVE_INFINITY) {
-                LOG.log(System.Logger.Level.WARNING, "must run observer before calling calculate_qparams."
+                PyWarnings.warn("must run observer before calling calculate_qparams."
                         + "                                    Returning default scale and zero point ");
                 return new QParams(Tensor.tensor(new float[] {1f}, DType.FLOAT32, minVal().device()),
                     Tensor.tensor(new long[] {0}, DType.INT64, minVal().device()));

@@ -18,7 +18,6 @@ import dev.ember.Tensor;
  * (float32). Every scale is at least {@code eps}.
  */
 public abstract class UniformQuantizationObserverBase extends ObserverBase {
-    private static final System.Logger LOG = System.getLogger(UniformQuantizationObserverBase.class.getName());
 
     /** The scheme. */
     protected final QScheme qscheme;
@@ -40,7 +39,7 @@ public abstract class UniformQuantizationObserverBase extends ObserverBase {
         super(o.dtype);
         this.qscheme = o.qscheme != null ? o.qscheme : defaultScheme;
         if (o.reduceRange) {
-            LOG.log(System.Logger.Level.WARNING, "Please use quant_min and quant_max to specify the range for "
+            PyWarnings.warn("Please use quant_min and quant_max to specify the range for "
                     + "observers.                     reduce_range will be deprecated in a future release of PyTorch.");
         }
         this.reduceRange = o.reduceRange;
@@ -189,14 +188,14 @@ public abstract class UniformQuantizationObserverBase extends ObserverBase {
     private static boolean checkMinMaxValid(Tensor minVal, Tensor maxVal) {
         String unobserved = "must run observer before calling calculate_qparams. Returning default values.";
         if (minVal.numel() == 0 || maxVal.numel() == 0) {
-            LOG.log(System.Logger.Level.WARNING, unobserved);
+            PyWarnings.warn(unobserved);
             return false;
         }
         if (minVal.dim() == 0 || maxVal.dim() == 0) {
             double min = minVal.item();
             double max = maxVal.item();
             if (min == Double.POSITIVE_INFINITY && max == Double.NEGATIVE_INFINITY) {
-                LOG.log(System.Logger.Level.WARNING, unobserved);
+                PyWarnings.warn(unobserved);
                 return false;
             }
             if (!(min <= max)) {
