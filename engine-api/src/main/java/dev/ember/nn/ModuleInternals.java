@@ -206,6 +206,7 @@ public final class ModuleInternals {
 
     /** Whether {@code key} is a norm layer's own {@code num_batches_tracked}, which PyTorch 2.x lets an old state dict lack. */
     public static boolean isNormBatchCount(Module module, String key) {
+        check(module, key, "isNormBatchCount");
         return module instanceof NormBase && "num_batches_tracked".equals(key);
     }
 }
