@@ -311,6 +311,9 @@ class QuantizedStateDictTest {
         problems.put("bad_storage.pt", "torch._utils._rebuild_qtensor over a storage of torch.float32, not a quantized one");
         problems.put("bad_size.pt", "reaches element 11 of a storage of 6");
         problems.put("bad_params.pt", "a quantized tensor's quantizer parameters are torch.qscheme with 1 values");
+        IOException typed = assertThrows(IOException.class, () -> TorchSerialization.loadStateDict(resource("qcnn.pt")));
+        assertTrue(typed.getMessage().endsWith("holds a quantized model's state dict (its entry '1.weight' is a quantized "
+            + "tensor): read it with TorchSerialization.load and load it with Quantization.loadStateDict"), typed.getMessage());
         for (Map.Entry<String, String> e : problems.entrySet()) {
             Path file = resource(e.getKey());
             IOException x = assertThrows(IOException.class, () -> TorchSerialization.load(file), e.getKey());

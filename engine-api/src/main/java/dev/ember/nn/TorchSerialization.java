@@ -163,6 +163,12 @@ public final class TorchSerialization {
         }
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (Map.Entry<?, ?> e : ((Map<?, ?>) o).entrySet()) {
+            if (e.getKey() instanceof String k && (e.getValue() instanceof dev.ember.ao.quantization.QuantizedTensor
+                    || e.getValue() instanceof dev.ember.ao.quantization.QuantDType)) {
+                throw new IOException(file + ": holds a quantized model's state dict (its entry '" + k + "' is a quantized "
+                        + (e.getValue() instanceof dev.ember.ao.quantization.QuantDType ? "dtype" : "tensor") + "): read it "
+                        + "with TorchSerialization.load and load it with Quantization.loadStateDict");
+            }
             if (!(e.getKey() instanceof String) || !(e.getValue() instanceof Tensor)) {
                 throw new IOException(file + ": holds a dict whose entry " + e.getKey() + " is a " + Unpickler.describe(e.getKey())
                         + " key with a " + Unpickler.describe(e.getValue()) + " value, not a state dict (a dict of str to Tensor); "
