@@ -1,0 +1,312 @@
+package dev.ember;
+
+import dev.ember.optim.Adam;
+import dev.ember.optim.Optimizer;
+import dev.ember.optim.ParamGroup;
+import dev.ember.optim.RMSprop;
+import dev.ember.optim.SGD;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Session 36's loose ends, round 4, against {@code resources/looseends4/make_expected.py} (PyTorch 1.13; 2.x where it
+ * differs, said beside the case).
+ * <ol>
+ * <li>Optimizers subclassing a built-in ({@code class MySGD extends SGD}, {@code extends Adam}) with their own
+ * {@code state(p)} entries: saved by {@code stateDict}, but {@code loadStateDict} refused the extra keys ("has an entry
+ * 'calls' that MySGD with these options does not keep"; SGD was final besides), where PyTorch's load_state_dict takes
+ * any key; now save, load and continue give PyTorch's numbers. And {@code step(closure)} for every optimizer (before,
+ * only LBFGS had one): the closure's loss returned, the closure run with grad enabled inside no_grad.</li>
+ * </ol>
+ */
+class LooseEnds4Test {
+    private static final ExpectedLines EXPECTED = ExpectedLines.load("/looseends4/expected.txt");
+
+    // ------------------------------------------------------------------ 1. subclasses of built-ins, step(closure)
+
+    private static Tensor[] params() {
+        return new Tensor[] {Tensor.tensor(new double[] {0.5, -1.0, 2.0}, DType.FLOAT64).requiresGrad_(true),
+            Tensor.tensor(new double[] {0.25, -0.75}, DType.FLOAT64).requiresGrad_(true)};
+    }
+
+    /** The generator's loss: sum((w * x_t)^2) + sum(sin(b) * t) + (w[0] * b[1])^2, x_t = [t + 1, 0.5, -t]. */
+    private static Tensor lossAt(int t, Tensor w, Tensor b) {
+        Tensor x = Tensor.tensor(new double[] {t + 1.0, 0.5, -t}, DType.FLOAT64);
+        return w.mul(x).pow(2).sum().add(b.sin().mul(t).sum()).add(w.select(0, 0).mul(b.select(0, 1)).pow(2));
+    }
+
+    /** The generator's MySGD: SGD, then a Python-int call count and an average of |grad| subtracted. */
+    static final class MySGD extends SGD {
+        MySGD(List<Tensor> params, double lr, double momentum) {
+            super(params, lr, momentum, 0, 0, false);
+        }
+
+        Map<String, Object> stateOf(Tensor p) {
+            return state(p);
+        }
+
+        @Override
+        public void step() {
+            super.step();
+            try (GradMode off = Ember.noGrad()) {
+                for (ParamGroup g : paramGroups()) {
+                    for (Tensor p : g.params()) {
+                        if (p.grad() == null) {
+                            continue;
+                        }
+                        Map<String, Object> st = state(p);
+                        long calls = (Long) st.getOrDefault("calls", 0L) + 1;
+                        st.put("calls", calls);
+                        Tensor gabs = (Tensor) st.computeIfAbsent("gabs", k -> p.zerosLike());
+                        gabs.mul_(0.5).add_(p.grad().abs(), 0.5);
+                        p.sub_(gabs, 0.01 * calls);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The generator's MyAdam: Adam, then a list [count, running max of the gradient] and a decay by it. */
+    static final class MyAdam extends Adam {
+        MyAdam(List<Tensor> params, double lr) {
+            super(params, lr, 0.9, 0.999, 1e-8, 0, true);
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public void step() {
+            super.step();
+            try (GradMode off = Ember.noGrad()) {
+                for (ParamGroup g : paramGroups()) {
+                    for (Tensor p : g.params()) {
+                        if (p.grad() == null) {
+                            continue;
+                        }
+                        Map<String, Object> st = state(p);
+                        if (!st.containsKey("hist")) {
+                            st.put("hist", new ArrayList<>(List.of(0L, p.fullLike(-1e9))));
+                        }
+                        List<Object> hist = (List<Object>) st.get("hist");
+                        long n = (Long) hist.get(0) + 1;
+                        hist.set(0, n);
+                        ((Tensor) hist.get(1)).copy_(((Tensor) hist.get(1)).maximum(p.grad()));
+                        p.mul_(1 - 0.001 * n);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The generator's run: train, save, a fresh optimizer over copies loads the state dict and trains on. */
+    private static Optimizer resume(Function<List<Tensor>, Optimizer> make, int before, int after, String key) {
+        Tensor[] wb = params();
+        Optimizer opt = make.apply(List.of(wb));
+        int t = 0;
+        for (int i = 0; i < before; i++, t++) {
+            opt.zeroGrad();
+            lossAt(t, wb[0], wb[1]).backward();
+            opt.step();
+        }
+        Map<String, Object> sd = opt.stateDict();
+        Tensor w2 = wb[0].detach().clone().requiresGrad_(true);
+        Tensor b2 = wb[1].detach().clone().requiresGrad_(true);
+        Optimizer opt2 = make.apply(List.of(w2, b2));
+        opt2.loadStateDict(sd);
+        for (int i = 0; i < after; i++, t++) {
+            opt2.zeroGrad();
+            lossAt(t, w2, b2).backward();
+            opt2.step();
+        }
+        LossesMoreTest.assertClose(EXPECTED.tensor(key + ".w"), w2.detach(), key + ".w");
+        LossesMoreTest.assertClose(EXPECTED.tensor(key + ".b"), b2.detach(), key + ".b");
+        return opt2;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> stateOf(Optimizer opt, int i) {
+        return (Map<String, Object>) ((Map<Integer, Object>) opt.stateDict().get("state")).get(i);
+    }
+
+    @Test
+    void aSubclassOfSgdResumesWithItsOwnStateAsPyTorch() {
+        Optimizer opt = resume(ps -> new MySGD(ps, 0.05, 0.9), 3, 3, "mysgd");
+        for (int i = 0; i < 2; i++) {
+            Map<String, Object> st = stateOf(opt, i);
+            String k = "mysgd.state" + i;
+            assertEquals(EXPECTED.get(k + ".keys"), String.join(",", st.keySet()), k);
+            LossesMoreTest.assertClose(EXPECTED.tensor(k + ".momentum_buffer"), (Tensor) st.get("momentum_buffer"), k);
+            LossesMoreTest.assertClose(EXPECTED.tensor(k + ".gabs"), (Tensor) st.get("gabs"), k);
+            assertEquals(Long.parseLong(EXPECTED.get(k + ".calls")), st.get("calls"), k);
+        }
+    }
+
+    @Test
+    void aSubclassOfAdamResumesWithItsOwnStateAsPyTorch() {
+        Optimizer opt = resume(ps -> new MyAdam(ps, 0.02), 2, 3, "myadam");
+        for (int i = 0; i < 2; i++) {
+            Map<String, Object> st = stateOf(opt, i);
+            String k = "myadam.state" + i;
+            assertEquals(EXPECTED.get(k + ".keys"), String.join(",", st.keySet()), k);
+            LossesMoreTest.assertClose(EXPECTED.tensor(k + ".exp_avg"), (Tensor) st.get("exp_avg"), k);
+            assertEquals(Double.parseDouble(EXPECTED.get(k + ".step")), ((Tensor) st.get("step")).item(), k);
+            List<?> hist = (List<?>) st.get("hist");
+            assertEquals(Long.parseLong(EXPECTED.get(k + ".hist0")), hist.get(0), k);
+            LossesMoreTest.assertClose(EXPECTED.tensor(k + ".hist1"), (Tensor) hist.get(1), k);
+        }
+    }
+
+    @Test
+    void aSubclassKeepsTheBuiltInsChecksAndTheBuiltInsKeepTheirs() {
+        Tensor[] wb = params();
+        MySGD opt = new MySGD(List.of(wb), 0.05, 0.9);
+        opt.zeroGrad();
+        lossAt(1, wb[0], wb[1]).backward();
+        opt.step();
+        Map<String, Object> before = opt.stateDict();
+        String printed = before.toString();
+        // the built-in's entry of the wrong shape: refused with the built-in's message, nothing loaded
+        Map<String, Object> bad = opt.stateDict();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> st0 = (Map<String, Object>) ((Map<Integer, Object>) bad.get("state")).get(0);
+        st0.put("momentum_buffer", Tensor.zeros(2));
+        st0.put("calls", 7L);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> opt.loadStateDict(bad));
+        assertEquals("the saved state of parameter 0: momentum_buffer has shape [2] but the parameter has shape [3]",
+                e.getMessage());
+        assertEquals(printed, opt.stateDict().toString());
+        assertEquals(1L, opt.stateOf(wb[0]).get("calls"));
+        // the built-in's missing entry (Adam's exp_avg beside its step)
+        Tensor[] wa = params();
+        MyAdam adam = new MyAdam(List.of(wa), 0.02);
+        lossAt(1, wa[0], wa[1]).backward();
+        adam.step();
+        String adamPrinted = adam.stateDict().toString();
+        Map<String, Object> badAdam = adam.stateDict();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> sa1 = (Map<String, Object>) ((Map<Integer, Object>) badAdam.get("state")).get(1);
+        sa1.remove("exp_avg");
+        e = assertThrows(IllegalArgumentException.class, () -> adam.loadStateDict(badAdam));
+        assertEquals("the saved state of parameter 1 has no tensor exp_avg", e.getMessage());
+        assertEquals(adamPrinted, adam.stateDict().toString());
+        // the built-in itself still refuses an entry it does not keep (Ember's check, kept: PyTorch would take it)
+        SGD plain = new SGD(List.of(params()), 0.05, 0.9, 0, 0, false);
+        e = assertThrows(IllegalArgumentException.class, () -> plain.loadStateDict(before));
+        assertEquals("the saved state of parameter 0 has an entry String calls that SGD with these options "
+                + "does not keep",
+                e.getMessage());
+        // a subclass's state of a parameter the built-in keeps nothing for (SGD without momentum)
+        Tensor[] wb2 = params();
+        MySGD noMomentum = new MySGD(List.of(wb2), 0.05, 0);
+        lossAt(1, wb2[0], wb2[1]).backward();
+        noMomentum.step();
+        Map<String, Object> sd = noMomentum.stateDict();
+        MySGD again = new MySGD(List.of(params()), 0.05, 0);
+        again.loadStateDict(sd);
+        assertEquals(sd.toString(), again.stateDict().toString());
+    }
+
+    /** The generator's closure_run: three steps through step(closure) inside no_grad, the losses returned. */
+    private static void closureRun(Function<List<Tensor>, Optimizer> make, String key) {
+        Tensor[] wb = params();
+        Optimizer opt = make.apply(List.of(wb));
+        String[] want = EXPECTED.get(key + ".losses").split(" ");
+        for (int t = 0; t < 3; t++) {
+            final int tt = t;
+            Tensor[] made = new Tensor[1];
+            Tensor loss;
+            try (GradMode off = Ember.noGrad()) {
+                loss = opt.step(() -> {
+                    opt.zeroGrad();
+                    made[0] = lossAt(tt, wb[0], wb[1]);
+                    made[0].backward();
+                    return made[0];
+                });
+            }
+            assertSame(made[0], loss, key + ": the closure's loss");
+            assertEquals(Double.parseDouble(want[t]), loss.item(), 1e-12 * Math.abs(loss.item()), key + " loss " + t);
+        }
+        LossesMoreTest.assertClose(EXPECTED.tensor(key + ".w"), wb[0].detach(), key + ".w");
+        LossesMoreTest.assertClose(EXPECTED.tensor(key + ".b"), wb[1].detach(), key + ".b");
+    }
+
+    /** lion-pytorch's Lion as its package writes it (outside Ember): it overrides step() only. */
+    static final class Lion extends Optimizer {
+        Lion(List<Tensor> params, double lr, double weightDecay) {
+            super(params, options(lr, weightDecay), (k, v) -> { });
+        }
+
+        private static Map<String, Object> options(double lr, double weightDecay) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("lr", lr);
+            m.put("betas", List.of(0.9, 0.99));
+            m.put("weight_decay", weightDecay);
+            return m;
+        }
+
+        @Override
+        public void step() {
+            try (GradMode off = Ember.noGrad()) {
+                for (ParamGroup g : paramGroups()) {
+                    for (Tensor p : g.params()) {
+                        if (p.grad() == null) {
+                            continue;
+                        }
+                        double lr = g.getDouble("lr");
+                        List<?> betas = (List<?>) g.get("betas");
+                        double beta1 = (Double) betas.get(0);
+                        double beta2 = (Double) betas.get(1);
+                        Tensor expAvg = (Tensor) state(p).computeIfAbsent("exp_avg", k -> p.zerosLike());
+                        p.mul_(1 - lr * g.getDouble("weight_decay"));
+                        Tensor update = expAvg.clone().mul_(beta1).add(p.grad(), 1 - beta1).sign_();
+                        p.add_(update, -lr);
+                        expAvg.mul_(beta2).add_(p.grad(), 1 - beta2);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void everyOptimizerStepsWithAClosureAsPyTorch() {
+        closureRun(ps -> new SGD(ps, 0.05, 0.5, 0, 0, true), "closure.sgd");
+        closureRun(ps -> new Adam(ps, 0.05), "closure.adam");
+        closureRun(ps -> new RMSprop(ps, 0.01, 0.99, 1e-8, 0, 0, true), "closure.rmsprop");
+        closureRun(ps -> new MySGD(ps, 0.05, 0.9), "closure.mysgd");
+        closureRun(ps -> new Lion(ps, 0.01, 0.1), "closure.lion");
+    }
+
+    @Test
+    void aNullClosureStepsAndAFailingClosureChangesNothing() {
+        Tensor[] wb = params();
+        Adam opt = new Adam(List.of(wb), 0.05);
+        lossAt(1, wb[0], wb[1]).backward();
+        assertNull(opt.step((Optimizer.Closure) null)); // PyTorch's step(None): a step, None returned
+        Tensor w1 = wb[0].detach().clone();
+        String state = opt.stateDict().toString();
+        RuntimeException e = assertThrows(IllegalStateException.class, () -> opt.step(() -> {
+            throw new IllegalStateException("closure failed");
+        }));
+        assertEquals("closure failed", e.getMessage());
+        assertTrue(w1.equal(wb[0].detach()));
+        assertEquals(state, opt.stateDict().toString());
+        // grad mode is restored after the closure
+        try (GradMode off = Ember.noGrad()) {
+            opt.step(() -> {
+                assertTrue(Ember.isGradEnabled());
+                return lossAt(2, wb[0], wb[1]);
+            });
+            assertTrue(!Ember.isGradEnabled());
+        }
+    }
+}
