@@ -181,4 +181,15 @@ class Lion(torch.optim.Optimizer):
 
 closure_run(lambda ps: Lion(ps, lr=0.01, weight_decay=0.1), "closure.lion")
 
+
+# ---- 5. sort/argsort with stable=False: 1.13's CPU std::sort keeps ties in order up to 16 elements (its insertion
+# sort), not beyond; 2.x's x86-simd-sort (AVX2/AVX512 builds) or std::sort give build-dependent orders. Ember's choice
+# is the stable order: compared with stable=True at both sizes, and with 1.13's stable=False where that is stable.
+for n in (16, 40):
+    a = torch.tensor([float((7 * k) % 3) for k in range(n)])
+    for desc in (False, True):
+        key = "sort%d.%s" % (n, "desc" if desc else "asc")
+        tensor(key + ".stable", a.sort(stable=True, descending=desc).indices)
+        tensor(key + ".unstable", a.sort(stable=False, descending=desc).indices)
+
 print("\n".join(lines))

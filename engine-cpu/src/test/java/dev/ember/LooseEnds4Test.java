@@ -28,6 +28,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * 'calls' that MySGD with these options does not keep"; SGD was final besides), where PyTorch's load_state_dict takes
  * any key; now save, load and continue give PyTorch's numbers. And {@code step(closure)} for every optimizer (before,
  * only LBFGS had one): the closure's loss returned, the closure run with grad enabled inside no_grad.</li>
+ * <li>(2) histc's counts: PyTorch counts in the input's type per thread, so past 2<sup>24</sup> float32 counts in a
+ * bin its answer depends on its thread count (1.13: 16777216 on one thread, 16777218 on two for 2<sup>24</sup> + 2
+ * zeros); no one answer to follow, documented on {@link Tensor#histc(int, double, double)}, no test.</li>
+ * <li>(5) sort/argsort with {@code stable=false}: PyTorch's tie order is its algorithm's (1.13: stable up to 16
+ * elements only; 2.x: x86-simd-sort or std::sort by build); Ember keeps the stable order, documented on
+ * {@link Tensor#sort(int, boolean, boolean)}.</li>
  * </ol>
  */
 class LooseEnds4Test {
@@ -307,6 +313,28 @@ class LooseEnds4Test {
                 return lossAt(2, wb[0], wb[1]);
             });
             assertTrue(!Ember.isGradEnabled());
+        }
+    }
+
+    // ------------------------------------------------------------------ 5. sort/argsort with stable=false
+
+    @Test
+    void anUnstableSortGivesTheStableOrder() {
+        for (int n : new int[] {16, 40}) {
+            double[] v = new double[n];
+            for (int k = 0; k < n; k++) {
+                v[k] = (7 * k) % 3;
+            }
+            Tensor a = Tensor.tensor(v, DType.FLOAT32);
+            for (boolean desc : new boolean[] {false, true}) {
+                String key = "sort" + n + "." + (desc ? "desc" : "asc");
+                Tensor stable = EXPECTED.tensor(key + ".stable");
+                EXPECTED.assertExact(key + ".stable", a.sort(0, desc, false).indices());
+                EXPECTED.assertExact(key + ".stable", a.argsort(0, desc, false));
+                EXPECTED.assertExact(key + ".stable", a.sort(0, desc, true).indices());
+                // 1.13's unstable order is the stable one up to 16 elements (std::sort's insertion sort), not beyond
+                assertEquals(n <= 16, EXPECTED.tensor(key + ".unstable").equal(stable), key);
+            }
         }
     }
 }
