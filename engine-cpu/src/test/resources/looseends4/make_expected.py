@@ -182,6 +182,42 @@ class Lion(torch.optim.Optimizer):
 closure_run(lambda ps: Lion(ps, lr=0.01, weight_decay=0.1), "closure.lion")
 
 
+# ---- 4. conv_transpose2d in channels-last (the input's layout cases are ChannelsLastOpsTest's): a channels-last
+# weight with a row-major input, and a channels-last input, give a channels-last output, input gradient and weight
+# gradient in 2.x (determine_backend_memory_format: SlowTranspose2d/MkldnnTranspose under thnn/mkldnn_conv_use_channels_
+# last, input or weight; the meta function's "both grad_input and grad_weight use this same backend_memory_format");
+# 1.13 gave row-major ones here: the values are 1.13's, the layouts 2.x's (cl_x, cl_w: which is channels-last).
+def seq(shape, scale=0.25):
+    n = 1
+    for s in shape:
+        n *= s
+    v = torch.tensor([((7 * k) % 19 - 9) * scale + 0.01 * (k % 5) for k in range(n)])
+    return v.reshape(shape)
+
+
+def cl(t):
+    return t.contiguous(memory_format=torch.channels_last)
+
+
+for name, cx, cw in (("clx", True, False), ("clw", False, True)):
+    x = seq((2, 3, 4, 5))
+    w = seq((3, 2, 3, 3), 0.125)
+    b = torch.tensor([0.5, -0.25])
+    x = (cl(x) if cx else x).requires_grad_()
+    w = (cl(w) if cw else w).requires_grad_()
+    b.requires_grad_()
+    y = torch.nn.functional.conv_transpose2d(x, w, b, stride=(2, 1), padding=(1, 0), output_padding=(1, 0), dilation=(1, 2))
+    gy = seq(tuple(y.shape), 0.5) + 0.5
+    # autograd.grad: the kernel's gradients as they come (a leaf's .grad would take the leaf's own strides, AccumulateGrad's
+    # layout contract, and tell nothing of the kernel)
+    gx, gw, gb = torch.autograd.grad(y, (x, w, b), gy)
+    key = "convt." + name
+    tensor(key + ".y", y)
+    tensor(key + ".gx", gx)
+    tensor(key + ".gw", gw)
+    tensor(key + ".gb", gb)
+    lines.append(key + ".strides " + ";".join(",".join(map(str, cl(t).stride())) for t in (y, gx, gw)))
+
 # ---- 5. sort/argsort with stable=False: 1.13's CPU std::sort keeps ties in order up to 16 elements (its insertion
 # sort), not beyond; 2.x's x86-simd-sort (AVX2/AVX512 builds) or std::sort give build-dependent orders. Ember's choice
 # is the stable order: compared with stable=True at both sizes, and with 1.13's stable=False where that is stable.

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -31,6 +32,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <li>(2) histc's counts: PyTorch counts in the input's type per thread, so past 2<sup>24</sup> float32 counts in a
  * bin its answer depends on its thread count (1.13: 16777216 on one thread, 16777218 on two for 2<sup>24</sup> + 2
  * zeros); no one answer to follow, documented on {@link Tensor#histc(int, double, double)}, no test.</li>
+ * <li>(4) conv_transpose2d with a channels-last input or weight: a channels-last output, input gradient and weight
+ * gradient as PyTorch 2.x's CPU (before: row-major, as 1.13's slow_conv_transpose2d); the input's layouts also in
+ * {@link ChannelsLastOpsTest}.</li>
  * <li>(5) sort/argsort with {@code stable=false}: PyTorch's tie order is its algorithm's (1.13: stable up to 16
  * elements only; 2.x: x86-simd-sort or std::sort by build); Ember keeps the stable order, documented on
  * {@link Tensor#sort(int, boolean, boolean)}.</li>
@@ -313,6 +317,54 @@ class LooseEnds4Test {
                 return lossAt(2, wb[0], wb[1]);
             });
             assertTrue(!Ember.isGradEnabled());
+        }
+    }
+
+    // ------------------------------------------------------------------ 4. conv_transpose2d in channels-last
+
+    private static Tensor seq(double scale, int... shape) {
+        int n = 1;
+        for (int d : shape) {
+            n *= d;
+        }
+        double[] v = new double[n];
+        for (int k = 0; k < n; k++) {
+            v[k] = ((7 * k) % 19 - 9) * scale + 0.01 * (k % 5);
+        }
+        return Tensor.tensor(v, DType.FLOAT64).reshape(shape);
+    }
+
+    private static int[] strides(String text) {
+        return java.util.Arrays.stream(text.split(",")).mapToInt(Integer::parseInt).toArray();
+    }
+
+    @Test
+    void convTranspose2dWithAChannelsLastInputOrWeightIsChannelsLastAsPyTorch2() {
+        for (String name : new String[] {"clx", "clw"}) {
+            String key = "convt." + name;
+            Tensor x = seq(0.25, 2, 3, 4, 5);
+            Tensor w = seq(0.125, 3, 2, 3, 3);
+            if (name.equals("clx")) {
+                x = x.contiguous(MemoryFormat.CHANNELS_LAST);
+            } else {
+                w = w.contiguous(MemoryFormat.CHANNELS_LAST);
+            }
+            x.requiresGrad_(true);
+            w.requiresGrad_(true);
+            Tensor b = Tensor.tensor(new double[] {0.5, -0.25}, DType.FLOAT64).requiresGrad_(true);
+            Tensor y = Tensor.convTranspose2d(x, w, b, new int[] {2, 1}, new int[] {1, 0}, new int[] {1, 0}, 1,
+                    new int[] {1, 2});
+            // autograd.grad: the kernel's gradients as they come (a leaf's grad takes the leaf's strides)
+            List<Tensor> g = Autograd.grad(List.of(y), List.of(x, w, b), List.of(seq(0.5, y.shape()).add(0.5)), false,
+                    false, false);
+            String[] st = EXPECTED.get(key + ".strides").split(";");
+            assertArrayEquals(strides(st[0]), y.stride(), key + " output strides");
+            assertArrayEquals(strides(st[1]), g.get(0).stride(), key + " input gradient strides");
+            assertArrayEquals(strides(st[2]), g.get(1).stride(), key + " weight gradient strides");
+            LossesMoreTest.assertClose(EXPECTED.tensor(key + ".y"), y.detach(), key + ".y");
+            LossesMoreTest.assertClose(EXPECTED.tensor(key + ".gx"), g.get(0), key + ".gx");
+            LossesMoreTest.assertClose(EXPECTED.tensor(key + ".gw"), g.get(1), key + ".gw");
+            LossesMoreTest.assertClose(EXPECTED.tensor(key + ".gb"), g.get(2), key + ".gb");
         }
     }
 
