@@ -182,6 +182,49 @@ class Lion(torch.optim.Optimizer):
 closure_run(lambda ps: Lion(ps, lr=0.01, weight_decay=0.1), "closure.lion")
 
 
+# ---- 3. backward(create_graph=True) into a sparse COO leaf, then a derivative through its .grad
+SI = torch.tensor([[0, 1, 1], [1, 0, 2]])
+SV = torch.tensor([1.0, 2.0, 3.0])
+D0 = torch.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+
+
+def sleaf():
+    return torch.sparse_coo_tensor(SI, SV, (2, 3)).requires_grad_()
+
+
+# a: one pass through torch.sparse.mm (d requires no grad): .grad has a history (AccumulateGrad's clone)
+S = sleaf()
+(torch.sparse.mm(S, D0) ** 2).sum().backward(create_graph=True)
+text("sp.a.node", S.grad.grad_fn.name())
+tensor("sp.a.grad", S.grad.coalesce().values())
+h = (S.grad.to_dense() ** 2).sum()
+gs, = torch.autograd.grad(h, [S])
+tensor("sp.a.second", gs.coalesce().values())
+# b: two passes (sparse.mm, then to_dense): the second adds out of place
+S = sleaf()
+(torch.sparse.mm(S, D0) ** 2).sum().backward(create_graph=True)
+(S.to_dense() ** 3).sum().backward(create_graph=True)
+text("sp.b.node", S.grad.grad_fn.name())
+tensor("sp.b.grad", S.grad.coalesce().values())
+h = (S.grad.coalesce().values() ** 2).sum()
+gs, = torch.autograd.grad(h, [S])
+tensor("sp.b.second", gs.coalesce().values())
+# c: d requiring grad too: PyTorch's create_graph backward fails (d's gradient mm(S.t(), grad) with S requiring grad;
+# 2.x's strides_or_error the same); Ember gives it: the values of the same computation with the matrix built densely
+# from a leaf of values (index_put, differentiable twice)
+S = sleaf()
+d = D0.clone().requires_grad_()
+err("sp.c.error", lambda: (torch.sparse.mm(S, d) ** 2).sum().backward(create_graph=True))
+vals = SV.clone().requires_grad_()
+d = D0.clone().requires_grad_()
+loss = ((torch.zeros(2, 3).index_put((SI[0], SI[1]), vals) @ d) ** 2).sum()
+gv, gd = torch.autograd.grad(loss, [vals, d], create_graph=True)
+tensor("sp.c.gv", gv)
+tensor("sp.c.gd", gd)
+hv, hd = torch.autograd.grad((gv ** 2).sum() + (gd ** 2).sum(), [vals, d])
+tensor("sp.c.hv", hv)
+tensor("sp.c.hd", hd)
+
 # ---- 4. conv_transpose2d in channels-last (the input's layout cases are ChannelsLastOpsTest's): a channels-last
 # weight with a row-major input, and a channels-last input, give a channels-last output, input gradient and weight
 # gradient in 2.x (determine_backend_memory_format: SlowTranspose2d/MkldnnTranspose under thnn/mkldnn_conv_use_channels_

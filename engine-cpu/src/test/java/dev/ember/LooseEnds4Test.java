@@ -5,6 +5,8 @@ import dev.ember.optim.Optimizer;
 import dev.ember.optim.ParamGroup;
 import dev.ember.optim.RMSprop;
 import dev.ember.optim.SGD;
+import dev.ember.sparse.Sparse;
+import dev.ember.sparse.SparseTensor;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -32,6 +34,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <li>(2) histc's counts: PyTorch counts in the input's type per thread, so past 2<sup>24</sup> float32 counts in a
  * bin its answer depends on its thread count (1.13: 16777216 on one thread, 16777218 on two for 2<sup>24</sup> + 2
  * zeros); no one answer to follow, documented on {@link Tensor#histc(int, double, double)}, no test.</li>
+ * <li>(3) {@code backward(createGraph=true)} into a sparse COO leaf: its {@code grad()} now keeps a history
+ * (CloneBackward0, a second pass AddBackward0, as PyTorch's AccumulateGrad), so a second derivative through it gives
+ * PyTorch's values; before, the gradient was silently detached. Through {@code Sparse.mm(s, d)} with {@code d}
+ * requiring grad PyTorch's backward refuses, Ember's gives the gradients (held to PyTorch's dense equivalent).</li>
  * <li>(4) conv_transpose2d with a channels-last input or weight: a channels-last output, input gradient and weight
  * gradient as PyTorch 2.x's CPU (before: row-major, as 1.13's slow_conv_transpose2d); the input's layouts also in
  * {@link ChannelsLastOpsTest}.</li>
@@ -318,6 +324,62 @@ class LooseEnds4Test {
             });
             assertTrue(!Ember.isGradEnabled());
         }
+    }
+
+    // ------------------------------------------------------------------ 3. create_graph into a sparse leaf's grad
+
+    private static SparseTensor sparseLeaf() {
+        return Sparse.cooTensor(Tensor.tensor(new long[][] {{0, 1, 1}, {1, 0, 2}}),
+                Tensor.tensor(new double[] {1, 2, 3}, DType.FLOAT64), 2, 3).requiresGrad_(true);
+    }
+
+    private static Tensor d0() {
+        return Tensor.tensor(new double[][] {{1, 2}, {3, 4}, {5, 6}}, DType.FLOAT64);
+    }
+
+    @Test
+    void aSparseLeafsGradKeepsItsHistoryUnderCreateGraph() {
+        // a: one pass; before, the gradient had no history and the second derivative failed ("element 0 of tensors
+        // does not require grad and does not have a grad_fn")
+        SparseTensor s = sparseLeaf();
+        Sparse.mm(s, d0()).pow(2).sum().backward(null, true, true); // PyTorch: retain_graph defaults to create_graph
+        assertEquals(EXPECTED.get("sp.a.node"), s.grad().gradFnName());
+        LossesMoreTest.assertClose(EXPECTED.tensor("sp.a.grad"), s.grad().values().detach(), "sp.a.grad");
+        Tensor h = s.grad().toDense().pow(2).sum();
+        LossesMoreTest.assertClose(EXPECTED.tensor("sp.a.second"),
+                Sparse.grad(List.of(h), List.of(s)).get(0).values(), "sp.a.second");
+        // b: a second pass adds out of place
+        s = sparseLeaf();
+        Sparse.mm(s, d0()).pow(2).sum().backward(null, true, true); // PyTorch: retain_graph defaults to create_graph
+        s.toDense().pow(3).sum().backward(null, true, true); // PyTorch: retain_graph defaults to create_graph
+        assertEquals(EXPECTED.get("sp.b.node"), s.grad().gradFnName());
+        LossesMoreTest.assertClose(EXPECTED.tensor("sp.b.grad"), s.grad().values().detach(), "sp.b.grad");
+        h = s.grad().values().pow(2).sum();
+        LossesMoreTest.assertClose(EXPECTED.tensor("sp.b.second"),
+                Sparse.grad(List.of(h), List.of(s)).get(0).values(), "sp.b.second");
+        // without create_graph the gradient has no history, as before
+        s = sparseLeaf();
+        Sparse.mm(s, d0()).pow(2).sum().backward();
+        assertNull(s.grad().gradFnName());
+        assertTrue(!s.grad().requiresGrad());
+    }
+
+    @Test
+    void createGraphThroughSparseMmWithADenseOperandThatRequiresGrad() {
+        // PyTorch refuses (sp.c.error: d's gradient mm(S.t(), grad) with S requiring grad); Ember gives the gradients
+        // and their history, held to PyTorch's on the same product built densely
+        assertTrue(EXPECTED.get("sp.c.error").startsWith("RuntimeError: The backward pass for this operation requires"));
+        SparseTensor s = sparseLeaf();
+        Tensor d = d0().requiresGrad_(true);
+        Sparse.mm(s, d).pow(2).sum().backward(null, true, true); // PyTorch: retain_graph defaults to create_graph
+        Tensor gv = s.grad().values();
+        Tensor gd = d.grad();
+        LossesMoreTest.assertClose(EXPECTED.tensor("sp.c.gv"), gv.detach(), "sp.c.gv");
+        LossesMoreTest.assertClose(EXPECTED.tensor("sp.c.gd"), gd.detach(), "sp.c.gd");
+        Tensor h = gv.pow(2).sum().add(gd.pow(2).sum());
+        SparseTensor hs = Sparse.grad(List.of(h), List.of(s), null, true, false, false).get(0);
+        LossesMoreTest.assertClose(EXPECTED.tensor("sp.c.hv"), hs.values(), "sp.c.hv");
+        LossesMoreTest.assertClose(EXPECTED.tensor("sp.c.hd"), Autograd.grad(List.of(h), List.of(d)).get(0), "sp.c.hd");
     }
 
     // ------------------------------------------------------------------ 4. conv_transpose2d in channels-last
