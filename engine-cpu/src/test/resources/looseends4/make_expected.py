@@ -45,22 +45,29 @@ def loss_at(t, w, b):
     return ((w * x) ** 2).sum() + (torch.sin(b) * t).sum() + (w[0] * b[1]) ** 2
 
 
+def with_grads(opt, update):
+    """update(group, p) under no_grad for every parameter of opt that has a gradient."""
+    with torch.no_grad():
+        for g in opt.param_groups:
+            for p in g["params"]:
+                if p.grad is not None:
+                    update(g, p)
+
+
 class MySGD(torch.optim.SGD):
     """An SGD that also keeps, per parameter, a Python-int call count and an average of |grad| it subtracts."""
 
     def step(self, closure=None):
         loss = super().step(closure)
-        with torch.no_grad():
-            for g in self.param_groups:
-                for p in g["params"]:
-                    if p.grad is None:
-                        continue
-                    st = self.state[p]
-                    st["calls"] = st.get("calls", 0) + 1
-                    if "gabs" not in st:
-                        st["gabs"] = torch.zeros_like(p)
-                    st["gabs"].mul_(0.5).add_(p.grad.abs(), alpha=0.5)
-                    p.sub_(st["gabs"], alpha=0.01 * st["calls"])
+
+        def update(g, p):
+            st = self.state[p]
+            st["calls"] = st.get("calls", 0) + 1
+            if "gabs" not in st:
+                st["gabs"] = torch.zeros_like(p)
+            st["gabs"].mul_(0.5).add_(p.grad.abs(), alpha=0.5)
+            p.sub_(st["gabs"], alpha=0.01 * st["calls"])
+        with_grads(self, update)
         return loss
 
 
@@ -69,17 +76,15 @@ class MyAdam(torch.optim.Adam):
 
     def step(self, closure=None):
         loss = super().step(closure)
-        with torch.no_grad():
-            for g in self.param_groups:
-                for p in g["params"]:
-                    if p.grad is None:
-                        continue
-                    st = self.state[p]
-                    if "hist" not in st:
-                        st["hist"] = [0, torch.full_like(p, -1e9)]
-                    st["hist"][0] += 1
-                    torch.maximum(st["hist"][1], p.grad, out=st["hist"][1])
-                    p.mul_(1 - 0.001 * st["hist"][0])
+
+        def update(g, p):
+            st = self.state[p]
+            if "hist" not in st:
+                st["hist"] = [0, torch.full_like(p, -1e9)]
+            st["hist"][0] += 1
+            torch.maximum(st["hist"][1], p.grad, out=st["hist"][1])
+            p.mul_(1 - 0.001 * st["hist"][0])
+        with_grads(self, update)
         return loss
 
 

@@ -62,6 +62,22 @@ class LooseEnds4Test {
         return w.mul(x).pow(2).sum().add(b.sin().mul(t).sum()).add(w.select(0, 0).mul(b.select(0, 1)).pow(2));
     }
 
+    /**
+     * Runs {@code update} under no_grad for every parameter of {@code opt} that has a gradient, with its group, as an
+     * optimizer's step walks {@code self.param_groups}.
+     */
+    private static void withGradients(Optimizer opt, java.util.function.BiConsumer<ParamGroup, Tensor> update) {
+        try (GradMode off = Ember.noGrad()) {
+            for (ParamGroup g : opt.paramGroups()) {
+                for (Tensor p : g.params()) {
+                    if (p.grad() != null) {
+                        update.accept(g, p);
+                    }
+                }
+            }
+        }
+    }
+
     /** The generator's MySGD: SGD, then a Python-int call count and an average of |grad| subtracted. */
     static final class MySGD extends SGD {
         MySGD(List<Tensor> params, double lr, double momentum) {
@@ -75,21 +91,14 @@ class LooseEnds4Test {
         @Override
         public void step() {
             super.step();
-            try (GradMode off = Ember.noGrad()) {
-                for (ParamGroup g : paramGroups()) {
-                    for (Tensor p : g.params()) {
-                        if (p.grad() == null) {
-                            continue;
-                        }
-                        Map<String, Object> st = state(p);
-                        long calls = (Long) st.getOrDefault("calls", 0L) + 1;
-                        st.put("calls", calls);
-                        Tensor gabs = (Tensor) st.computeIfAbsent("gabs", k -> p.zerosLike());
-                        gabs.mul_(0.5).add_(p.grad().abs(), 0.5);
-                        p.sub_(gabs, 0.01 * calls);
-                    }
-                }
-            }
+            withGradients(this, (g, p) -> {
+                Map<String, Object> st = state(p);
+                long calls = (Long) st.getOrDefault("calls", 0L) + 1;
+                st.put("calls", calls);
+                Tensor gabs = (Tensor) st.computeIfAbsent("gabs", k -> p.zerosLike());
+                gabs.mul_(0.5).add_(p.grad().abs(), 0.5);
+                p.sub_(gabs, 0.01 * calls);
+            });
         }
     }
 
@@ -103,24 +112,17 @@ class LooseEnds4Test {
         @SuppressWarnings("unchecked")
         public void step() {
             super.step();
-            try (GradMode off = Ember.noGrad()) {
-                for (ParamGroup g : paramGroups()) {
-                    for (Tensor p : g.params()) {
-                        if (p.grad() == null) {
-                            continue;
-                        }
-                        Map<String, Object> st = state(p);
-                        if (!st.containsKey("hist")) {
-                            st.put("hist", new ArrayList<>(List.of(0L, p.fullLike(-1e9))));
-                        }
-                        List<Object> hist = (List<Object>) st.get("hist");
-                        long n = (Long) hist.get(0) + 1;
-                        hist.set(0, n);
-                        ((Tensor) hist.get(1)).copy_(((Tensor) hist.get(1)).maximum(p.grad()));
-                        p.mul_(1 - 0.001 * n);
-                    }
+            withGradients(this, (g, p) -> {
+                Map<String, Object> st = state(p);
+                if (!st.containsKey("hist")) {
+                    st.put("hist", new ArrayList<>(List.of(0L, p.fullLike(-1e9))));
                 }
-            }
+                List<Object> hist = (List<Object>) st.get("hist");
+                long n = (Long) hist.get(0) + 1;
+                hist.set(0, n);
+                ((Tensor) hist.get(1)).copy_(((Tensor) hist.get(1)).maximum(p.grad()));
+                p.mul_(1 - 0.001 * n);
+            });
         }
     }
 
@@ -272,24 +274,17 @@ class LooseEnds4Test {
 
         @Override
         public void step() {
-            try (GradMode off = Ember.noGrad()) {
-                for (ParamGroup g : paramGroups()) {
-                    for (Tensor p : g.params()) {
-                        if (p.grad() == null) {
-                            continue;
-                        }
-                        double lr = g.getDouble("lr");
-                        List<?> betas = (List<?>) g.get("betas");
-                        double beta1 = (Double) betas.get(0);
-                        double beta2 = (Double) betas.get(1);
-                        Tensor expAvg = (Tensor) state(p).computeIfAbsent("exp_avg", k -> p.zerosLike());
-                        p.mul_(1 - lr * g.getDouble("weight_decay"));
-                        Tensor update = expAvg.clone().mul_(beta1).add(p.grad(), 1 - beta1).sign_();
-                        p.add_(update, -lr);
-                        expAvg.mul_(beta2).add_(p.grad(), 1 - beta2);
-                    }
-                }
-            }
+            withGradients(this, (g, p) -> {
+                double lr = g.getDouble("lr");
+                List<?> betas = (List<?>) g.get("betas");
+                double beta1 = (Double) betas.get(0);
+                double beta2 = (Double) betas.get(1);
+                Tensor expAvg = (Tensor) state(p).computeIfAbsent("exp_avg", k -> p.zerosLike());
+                p.mul_(1 - lr * g.getDouble("weight_decay"));
+                Tensor update = expAvg.clone().mul_(beta1).add(p.grad(), 1 - beta1).sign_();
+                p.add_(update, -lr);
+                expAvg.mul_(beta2).add_(p.grad(), 1 - beta2);
+            });
         }
     }
 
