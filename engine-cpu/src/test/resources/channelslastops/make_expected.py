@@ -10,8 +10,10 @@
 #    create_graph gradient (a composite in both) is not checked (empty field);
 #  - pixel_shuffle / pixel_unshuffle: output in the input's suggested format, the input gradient (the other shuffle of
 #    grad_output) in grad_output's;
-#  - (conv_transpose2d is left out: 1.13's CPU slow_conv_transpose2d gives row-major results for a channels-last input,
-#    2.x's uses thnn_conv_use_channels_last like conv2d, and Ember gives 1.13's for now);
+#  - conv_transpose2d: 1.13's CPU slow_conv_transpose2d gives a row-major output for a channels-last input (its input
+#    gradient channels-last already); 2.x's determine_backend_memory_format puts SlowTranspose2d (and MkldnnTranspose)
+#    under thnn_conv_use_channels_last like conv2d, and its slow_conv_transpose2d_out_cpu_template resizes the output
+#    in that format: the output (and the input gradient, with create_graph too) channels-last, written here as 2.x's;
 #  - conv2d: the input gradient channels-last with create_graph as without.
 # Each line: case|output strides|grad_fn|output values|indices strides|indices|input-grad strides for a
 # channels-last g|for a row-major g|with create_graph (channels-last g)|input-grad values (channels-last g), where
@@ -38,6 +40,7 @@ def cl(t):
 W = seq((4,)) + 1.5
 B = seq((4,)) * 0.5
 WC = seq((3, 4, 3, 3))
+WT = seq((4, 3, 3, 3))
 CASES = [
     ("max_pool2d", lambda x: F.max_pool2d(x, 2)),
     ("max_pool2d_indices", lambda x: F.max_pool2d(x, 3, 2, 1, return_indices=True)),
@@ -55,6 +58,7 @@ CASES = [
     ("pixel_shuffle", lambda x: F.pixel_shuffle(x, 2)),
     ("pixel_unshuffle", lambda x: F.pixel_unshuffle(x, 2)),
     ("conv2d", lambda x: F.conv2d(x, WC, padding=1)),
+    ("conv_transpose2d", lambda x: F.conv_transpose2d(x, WT, stride=2, padding=1, output_padding=1)),
 ]
 
 fmt = lambda t: " ".join(repr(float(v)) for v in t.detach().reshape(-1).tolist())
@@ -74,8 +78,13 @@ for layout in ("cl", "rowmajor"):
             assert gx_cl.is_contiguous()  # 1.13's; 2.x's native_group_norm_backward: channels-last
             gx_cl = cl(gx_cl)
             gx_row = cl(gx_row)
+        node = y.grad_fn.name()
+        if case == "conv_transpose2d" and layout == "cl":
+            assert y.is_contiguous()  # 1.13's; 2.x's: channels-last
+            y = cl(y)
+            gx_cl, gx_row, gx_cg = cl(gx_cl), cl(gx_row), cl(gx_cg)
         out.append("%s %s|%s|%s|%s|%s|%s|%s|%s|%s|%s" % (
-            layout, case, st(y), y.grad_fn.name(), fmt(y), "" if idx is None else st(idx),
+            layout, case, st(y), node, fmt(y), "" if idx is None else st(idx),
             "" if idx is None else " ".join(map(str, idx.reshape(-1).tolist())),
             st(gx_cl), st(gx_row), "" if case.startswith("group_norm") else st(gx_cg), fmt(gx_cl)))
 

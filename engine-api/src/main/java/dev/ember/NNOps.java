@@ -317,6 +317,19 @@ final class NNOps {
         return y.requiresGrad() ? y.contiguous(MemoryFormat.CHANNELS_LAST) : channelsLastIf(y, true);
     }
 
+    /**
+     * A convolution gradient made under create_graph in the convolution's memory format: channels-last where
+     * {@code channelsLast} ({@link #channelsLastKeepingGraph}), else row-major (a recorded {@code contiguous()} of one
+     * that is not), as PyTorch's {@code convolution_backward} gives it in the input's and weight's format whatever the
+     * output gradient's layout (the composite of convolutions here would follow a channels-last output gradient).
+     */
+    static Tensor convFormatKeepingGraph(Tensor y, boolean channelsLast) {
+        if (y == null || channelsLast) {
+            return channelsLastKeepingGraph(y, channelsLast);
+        }
+        return y.isContiguous() ? y : y.contiguous();
+    }
+
     private static Tensor convKernel(Tensor input, Tensor weight, Tensor bias, int[] outShape, Conv2dParams p) {
         boolean cl = convUsesChannelsLast(input, weight);
         Tensor x = input.contiguous();
@@ -336,7 +349,7 @@ final class NNOps {
                     // create_graph: the gradients as differentiable convolutions of the saved tensors
                     Tensor[] d = convGradsWithGraph(sx == null ? null : sx.get(), sw == null ? null : sw.get(), g,
                             inShape, wShape, p, false);
-                    return new Tensor[] {channelsLastKeepingGraph(d[0], cl), channelsLastKeepingGraph(d[1], cl),
+                    return new Tensor[] {convFormatKeepingGraph(d[0], cl), convFormatKeepingGraph(d[1], cl),
                             n.needsInputGrad(2) ? g.sum(new int[] {0, 2, 3}, false) : null};
                 }
                 Tensor gy = g.contiguous();
@@ -1162,7 +1175,8 @@ final class NNOps {
             out = emptyConvolution(x, weight, bias, outShape);
         } else {
             out = convolution(x, weight, bias, new int[] {xs[0], xs[1], 1, xs[2]}, new int[] {ws[0], ws[1], 1, ws[2]},
-                    new int[] {xs[0], ws[0], 1, ol}, outShape, new Conv2dParams(1, s[0], 0, pad[0], 1, dil[0], groups), false);
+                    new int[] {xs[0], ws[0], 1, ol}, outShape, new Conv2dParams(1, s[0], 0, pad[0], 1, dil[0], groups), false,
+                    false);
         }
         return batched ? out : out.squeeze(0);
     }
@@ -1272,7 +1286,11 @@ final class NNOps {
      * gradient of a convolution with respect to its input, as a layer. Its forward is the backend's
      * {@code conv2dBackwardInput} kernel with the weight {@code [in, out / groups, kh, kw]} in the convolution's
      * places, its input gradient the convolution {@code conv2d}, its weight gradient {@code conv2dBackwardWeight} with
-     * the input and the output gradient in each other's places; one node, ConvolutionBackward0. The output size is
+     * the input and the output gradient in each other's places; one node, ConvolutionBackward0. A channels-last input
+     * or weight gives a channels-last output, input gradient and weight gradient, as PyTorch 2.x's CPU
+     * ({@code determine_backend_memory_format}: SlowTranspose2d and MkldnnTranspose follow
+     * {@code thnn_conv_use_channels_last} / {@code mkldnn_conv_use_channels_last}, as conv2d; 1.13's
+     * slow_conv_transpose2d gave a row-major output). The output size is
      * {@code (H - 1) stride - 2 padding + dilation (kh - 1) + output_padding + 1}. Checks in 2.x's order and words
      * (_convolution's check_shape_forward, then slow_conv_transpose2d's shape check).
      */
@@ -1332,7 +1350,8 @@ final class NNOps {
         Tensor x = batched ? input : input.unsqueeze(0);
         Tensor out = empty ? emptyConvolution(x, weight, bias, outShape)
                 : convolution(x, weight, bias, xs, ws, outShape, outShape,
-                        new Conv2dParams(s[0], s[1], pad[0], pad[1], dil[0], dil[1], groups), true);
+                        new Conv2dParams(s[0], s[1], pad[0], pad[1], dil[0], dil[1], groups), true,
+                        convUsesChannelsLast(x, weight));
         return batched ? out : out.squeeze(0);
     }
 
@@ -1401,7 +1420,8 @@ final class NNOps {
         Tensor x = batched ? input : input.unsqueeze(0);
         Tensor out = empty ? emptyConvolution(x, weight, bias, outShape)
                 : convolution(x, weight, bias, new int[] {xs[0], xs[1], 1, xs[2]}, new int[] {ws[0], ws[1], 1, ws[2]},
-                        new int[] {xs[0], oc, 1, ol32}, outShape, new Conv2dParams(1, s[0], 0, pad[0], 1, dil[0], groups), true);
+                        new int[] {xs[0], oc, 1, ol32}, outShape, new Conv2dParams(1, s[0], 0, pad[0], 1, dil[0], groups), true,
+                        false);
         return batched ? out : out.squeeze(0);
     }
 
@@ -1417,9 +1437,10 @@ final class NNOps {
      * 4-D shapes the kernels see of the (batched) input, the weight and the output, {@code outShape} the output's own
      * (3-D for conv1d). Transposed, the forward is the input-gradient kernel (and the bias added), the input gradient
      * the forward kernel and the weight gradient the weight-gradient kernel with input and output gradient swapped.
+     * {@code cl}: the output and the input and weight gradients in channels-last strides.
      */
     private static Tensor convolution(Tensor input, Tensor weight, Tensor bias, int[] x4, int[] w4, int[] out4, int[] outShape,
-                                      Conv2dParams p, boolean transposed) {
+                                      Conv2dParams p, boolean transposed, boolean cl) {
         Tensor x;
         Tensor w;
         Tensor b;
@@ -1444,6 +1465,9 @@ final class NNOps {
                 }
             }
         }
+        // cl: the output and both gradients in channels-last strides (convUsesChannelsLast), the kernels' row-major
+        // results copied
+        out = channelsLastIf(out, cl);
         int[] inShape = input.shape;
         int[] wShape = weight.shape;
         int[] biasDims = outShape.length == 3 ? new int[] {0, 2} : new int[] {0, 2, 3};
@@ -1459,8 +1483,9 @@ final class NNOps {
                     Tensor xv = sxg == null ? null : sxg.get().reshape(x4);
                     Tensor wv = swg == null ? null : swg.get().reshape(w4);
                     Tensor[] d = convGradsWithGraph(xv, wv, g.reshape(out4), x4, w4, p, transposed);
-                    return new Tensor[] {d[0] == null ? null : d[0].reshape(inShape),
-                        d[1] == null ? null : d[1].reshape(wShape), n.needsInputGrad(2) ? g.sum(biasDims, false) : null};
+                    return new Tensor[] {d[0] == null ? null : convFormatKeepingGraph(d[0].reshape(inShape), cl),
+                        d[1] == null ? null : convFormatKeepingGraph(d[1].reshape(wShape), cl),
+                        n.needsInputGrad(2) ? g.sum(biasDims, false) : null};
                 }
                 Tensor gy = g.contiguous();
                 Layout lgy = denseAs(gy, out4);
@@ -1489,7 +1514,7 @@ final class NNOps {
                     }
                 }
                 Tensor gb = n.needsInputGrad(2) ? g.sum(biasDims, false) : null;
-                return new Tensor[] {gx, gw, gb};
+                return new Tensor[] {channelsLastIf(gx, cl), channelsLastIf(gw, cl), gb};
             };
         });
     }

@@ -6441,7 +6441,18 @@ public final class Tensor implements AutoCloseable {
         return ReturnTypes.named(SortOps.sort(this, dim, descending, "SortBackward0"), "torch.return_types.sort");
     }
 
-    /** Sorted along a dimension, as {@code torch.sort(stable=..., dim, descending)} (always stable). */
+    /**
+     * Sorted along a dimension, as {@code torch.sort(stable=..., dim, descending)}; Ember's sort is always stable (the
+     * node is {@code SortBackward1}, as PyTorch's with {@code stable} given).
+     *
+     * <p>With {@code stable=false} PyTorch documents no order among equal elements, and its CPU order is the
+     * algorithm's: 1.13's {@code std::sort} (an introsort, whose insertion sort keeps ties in order up to 16 elements
+     * and not beyond: measured with 1.13 on float32, float64 and int64, ascending and descending, along either
+     * dimension), 2.x's x86-simd-sort {@code keyvalue_qsort} on AVX2/AVX512 builds for int32, int64, float32 and
+     * float64 ({@code SortingKernel.cpp}), {@code std::sort} elsewhere, so it changes with the build and the machine.
+     * Ember gives the stable order for both values of {@code stable}: an order PyTorch's contract allows, the same on
+     * every run and device, and 1.13's own up to 16 elements.
+     */
     public ValuesIndices sort(int dim, boolean descending, boolean stable) {
         return ReturnTypes.named(SortOps.sort(this, dim, descending, "SortBackward1"), "torch.return_types.sort");
     }
@@ -6456,7 +6467,10 @@ public final class Tensor implements AutoCloseable {
         return SortOps.argsort(this, dim, descending);
     }
 
-    /** The indices that sort a dimension, as {@code torch.argsort(stable=...)} (always stable). */
+    /**
+     * The indices that sort a dimension, as {@code torch.argsort(stable=...)}: always the stable order, which
+     * {@code stable=false} allows (see {@link #sort(int, boolean, boolean)} for PyTorch's unstable orders).
+     */
     public Tensor argsort(int dim, boolean descending, boolean stable) {
         return SortOps.argsort(this, dim, descending);
     }
@@ -6643,7 +6657,16 @@ public final class Tensor implements AutoCloseable {
         return SortOps.histc(this, bins, 0, 0);
     }
 
-    /** A histogram of {@code bins} bins over {@code [min, max]} (equal bounds: the data's range), as {@code torch.histc}. */
+    /**
+     * A histogram of {@code bins} bins over {@code [min, max]} (equal bounds: the data's range), as {@code torch.histc}.
+     *
+     * <p>The counts are exact, rounded once to this tensor's type. PyTorch's CPU kernel ({@code HistogramKernel.cpp},
+     * 2.x as 1.13) counts in the input's type, in one histogram per thread ({@code at::get_num_threads()}), summed at the
+     * end, so its answer depends on its thread count once one thread's count in a bin passes the type's last exact
+     * integer (2<sup>24</sup> for float32, 2048 for float16, 256 for bfloat16): 2<sup>24</sup> + 2 float32 zeros in one
+     * bin count 16777216 on one thread and 16777218 on two (measured with 1.13). Ember does not follow it (there is no
+     * one answer to follow); the two agree wherever no bin's count passes that limit.
+     */
     public Tensor histc(int bins, double min, double max) {
         return SortOps.histc(this, bins, min, max);
     }

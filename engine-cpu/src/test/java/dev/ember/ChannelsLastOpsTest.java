@@ -17,10 +17,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Pooling (max with and without indices, average with padding/ceil/divisor, adaptive average and max, to 1x1 too),
- * group norm (4-D and 5-D), pixel shuffle/unshuffle and conv2d (its create_graph input gradient) on a channels-last
- * input give PyTorch's output strides, indices strides, node, values and input-gradient strides (for a channels-last and
- * a row-major output gradient, and under create_graph) and values, and a row-major input keeps row-major results;
- * as {@code channelslastops/make_expected.py} (PyTorch 1.13; group norm's input gradient as 2.x's, see there) wrote them.
+ * group norm (4-D and 5-D), pixel shuffle/unshuffle, conv2d (its create_graph input gradient) and conv_transpose2d
+ * (2.x's channels-last output, where 1.13 gave a row-major one; its weight gradient in {@link LooseEnds4Test}) on a
+ * channels-last input give PyTorch's output strides, indices strides, node, values and input-gradient strides (for a
+ * channels-last and a row-major output gradient, and under create_graph) and values, and a row-major input keeps
+ * row-major results; as {@code channelslastops/make_expected.py} (PyTorch 1.13; group norm's input gradient and
+ * conv_transpose2d's output as 2.x's, see there) wrote them.
  */
 class ChannelsLastOpsTest {
     private static Tensor seq(int... shape) {
@@ -61,6 +63,8 @@ class ChannelsLastOpsTest {
             case "pixel_unshuffle": return x -> Functional.pixelUnshuffle(x, 2);
             case "conv2d": return x -> Functional.conv2d(x, seq(3, 4, 3, 3), null, new int[] {1}, new int[] {1},
                     new int[] {1}, 1);
+            case "conv_transpose2d": return x -> Functional.convTranspose2d(x, seq(4, 3, 3, 3), null, new int[] {2},
+                    new int[] {1}, new int[] {1}, 1, new int[] {1});
             default: throw new IllegalArgumentException(name);
         }
     }

@@ -16,8 +16,8 @@ import java.util.Map;
 
 /**
  * L-BFGS, as {@code torch.optim.LBFGS} (PyTorch 2.x's {@code torch/optim/lbfgs.py}, operation for operation): each
- * {@link #step(Closure)} evaluates the loss and its gradient through the closure, then runs up to {@code max_iter}
- * iterations of the limited-memory BFGS two-loop recursion over the parameters' gradients flattened into one vector,
+ * {@link #step(Optimizer.Closure)} evaluates the loss and its gradient through the closure, then runs up to
+ * {@code max_iter} iterations of the limited-memory BFGS two-loop recursion over the parameters' gradients flattened into one vector,
  * moving by a fixed step {@code lr} or by the step PyTorch's {@code _strong_wolfe} line search (with its
  * {@code _cubic_interpolate}) finds, until {@code max_eval} evaluations, a gradient below {@code tolerance_grad} or a
  * change below {@code tolerance_change}.
@@ -41,11 +41,13 @@ import java.util.Map;
 public final class LBFGS extends Optimizer {
     private static final String GROUPS = "LBFGS doesn't support per-parameter options (parameter groups)";
 
-    /** A closure that clears the gradients, re-evaluates the model, calls {@code backward} and returns the loss. */
+    /**
+     * A closure that clears the gradients, re-evaluates the model, calls {@code backward} and returns the loss (a
+     * one-element tensor): {@link Optimizer.Closure}, kept under this name for the code written before every optimizer
+     * took a closure.
+     */
     @FunctionalInterface
-    public interface Closure {
-        /** Evaluates the loss (a one-element tensor) after computing the parameters' gradients. */
-        Tensor call();
+    public interface Closure extends Optimizer.Closure {
     }
 
     private boolean hasState;
@@ -148,7 +150,7 @@ public final class LBFGS extends Optimizer {
 
     /**
      * Always refuses: L-BFGS re-evaluates the loss several times per step and needs the closure of
-     * {@link #step(Closure)}.
+     * {@link #step(Optimizer.Closure)}.
      *
      * @throws IllegalStateException always
      */
@@ -170,7 +172,8 @@ public final class LBFGS extends Optimizer {
      *     parameters or the state change; a closure that fails later, during the iterations, leaves the step half done,
      *     as in PyTorch)
      */
-    public Tensor step(Closure closure) {
+    @Override
+    public Tensor step(Optimizer.Closure closure) {
         if (closure == null) {
             throw new IllegalArgumentException("LBFGS.step: closure must not be null");
         }
@@ -595,7 +598,7 @@ public final class LBFGS extends Optimizer {
         return b > a ? b : a;
     }
 
-    private Tensor evaluate(Closure closure) {
+    private Tensor evaluate(Optimizer.Closure closure) {
         Tensor loss;
         try (GradMode on = Ember.enableGrad()) {
             loss = closure.call();
@@ -674,7 +677,7 @@ public final class LBFGS extends Optimizer {
     }
 
     /** PyTorch's {@code _directional_evaluate}: the loss and flat gradient at {@code x + t * d}, then back to x. */
-    private Wolfe directionalEvaluate(Closure closure, List<Tensor> x, double step, Tensor dir) {
+    private Wolfe directionalEvaluate(Optimizer.Closure closure, List<Tensor> x, double step, Tensor dir) {
         addGrad(step, dir);
         double loss = evaluate(closure).item();
         Tensor flatGrad = gatherFlatGrad();
@@ -712,8 +715,8 @@ public final class LBFGS extends Optimizer {
     }
 
     /** PyTorch's {@code _strong_wolfe} line search (from minFunc's lswolfe), c1 1e-4, c2 0.9, 25 evaluations at most. */
-    private Wolfe strongWolfe(Closure closure, List<Tensor> x, double t, Tensor dir, double f, Tensor g, double gtd,
-                              double toleranceChange) {
+    private Wolfe strongWolfe(Optimizer.Closure closure, List<Tensor> x, double t, Tensor dir, double f, Tensor g,
+                              double gtd, double toleranceChange) {
         final double c1 = 1e-4;
         final double c2 = 0.9;
         final int maxLs = 25;

@@ -59,7 +59,11 @@ import java.util.function.BiConsumer;
  * {@link #Optimizer(List, Map, BiConsumer)} (null for PyTorch's None), a {@link #step()} that walks
  * {@link #paramGroups()} under {@link dev.ember.Ember#noGrad()}, and its per-parameter state in
  * {@link #state(Tensor)}, PyTorch's {@code self.state[p]}, which {@link #stateDict()} and {@link #loadStateDict}
- * carry as PyTorch's do (a checkpoint of PyTorch's Lion, Lamb or Adafactor loads into their Ember ports).
+ * carry as PyTorch's do (a checkpoint of PyTorch's Lion, Lamb or Adafactor loads into their Ember ports). A subclass
+ * of a built-in ({@code class MySGD extends SGD}, {@code extends Adam}) keeps its own entries in {@link #state(Tensor)}
+ * too: {@link #stateDict()} writes them after the built-in's entries of the parameter, and {@link #loadStateDict} takes
+ * them back beside the built-in's (which it checks as the built-in's own), as PyTorch's {@code load_state_dict} takes
+ * any key. Every optimizer takes PyTorch's {@code step(closure)}: {@link #step(Closure)}.
  */
 public abstract class Optimizer {
     private static final System.Logger LOG = System.getLogger("dev.ember");
@@ -446,6 +450,11 @@ public abstract class Optimizer {
      * other value is kept as saved. Without this
      * map an outside optimizer's state would be missing from every checkpoint.
      *
+     * <p>In a subclass of a built-in optimizer ({@code class MySGD extends SGD}) the map holds the subclass's own entries
+     * only (the built-in keeps its {@code momentum_buffer}, {@code step}, ... apart): the state dict gives a parameter's
+     * built-in entries, then these; on load the entries the built-in does not keep come back here. As in PyTorch, where
+     * both live in one dict, the subclass should not use the built-in's keys.
+     *
      * @throws IllegalArgumentException for a tensor that is in none of this optimizer's groups, or null
      */
     protected final Map<String, Object> state(Tensor p) {
@@ -539,6 +548,14 @@ public abstract class Optimizer {
             }
         }
         return true;
+    }
+
+    /**
+     * Whether this optimizer is a subclass, written outside Ember, of one of Ember's ({@code class MySGD extends SGD}):
+     * its own entries of {@link #state(Tensor)} sit beside the built-in's state.
+     */
+    private boolean extendsBuiltIn() {
+        return !writtenOutside() && !getClass().getPackageName().equals(Optimizer.class.getPackageName());
     }
 
     /**
@@ -793,6 +810,40 @@ public abstract class Optimizer {
 
     /** One update of every parameter that has a gradient. */
     public abstract void step();
+
+    /**
+     * A closure for {@link #step(Closure)}, PyTorch's {@code closure} argument: it clears the gradients, re-evaluates
+     * the model, calls {@code backward} and returns the loss.
+     */
+    @FunctionalInterface
+    public interface Closure {
+        /** Evaluates the loss after computing the parameters' gradients. */
+        Tensor call();
+    }
+
+    /**
+     * PyTorch's {@code optimizer.step(closure)}: calls {@code closure} with gradients enabled (inside
+     * {@link dev.ember.Ember#noGrad()} too, as PyTorch's {@code with torch.enable_grad(): loss = closure()}), then
+     * {@link #step()}, and returns the closure's loss; a null closure only steps and returns null (PyTorch's
+     * {@code step(None)}). Every optimizer takes a closure, as PyTorch's do: the built-ins, a subclass of one, and an
+     * optimizer written outside Ember that overrides only {@link #step()} (one that wants the closure itself overrides
+     * this method, as {@link LBFGS} does, which evaluates it several times a step).
+     *
+     * @param closure re-evaluates the loss and its gradients, or null
+     * @return the closure's loss, or null without a closure
+     * @throws RuntimeException what the closure or {@link #step()} throws (a closure that fails leaves the parameters
+     *     and the state as they were)
+     */
+    public Tensor step(Closure closure) {
+        Tensor loss = null;
+        if (closure != null) {
+            try (GradMode on = Ember.enableGrad()) {
+                loss = closure.call();
+            }
+        }
+        step();
+        return loss;
+    }
 
     /**
      * The optimizer and its groups' options, as PyTorch prints an optimizer: {@code Adam (}, then per group
@@ -1091,7 +1142,27 @@ public abstract class Optimizer {
                     continue;
                 }
                 ParamGroup g = groups.get(groupOf.get(id));
-                newState.put(p, loadState(id, p, (Map<?, ?>) e.getValue(), g, newOptions.get(groupOf.get(id)), made));
+                Map<String, Object> opts = newOptions.get(groupOf.get(id));
+                Map<?, ?> saved = (Map<?, ?>) e.getValue();
+                if (extendsBuiltIn()) {
+                    // a subclass of a built-in: the entries the built-in does not keep are the subclass's own (its
+                    // state(p)), taken as PyTorch's load_state_dict takes any key; the built-in's keep their checks
+                    List<String> tensors = stateTensors(g, opts);
+                    List<String> scalars = stateScalars();
+                    Map<Object, Object> own = new LinkedHashMap<>();
+                    Map<Object, Object> extra = new LinkedHashMap<>();
+                    for (Map.Entry<?, ?> x : saved.entrySet()) {
+                        (ownStateKey(x.getKey(), tensors, scalars) ? own : extra).put(x.getKey(), x.getValue());
+                    }
+                    if (!extra.isEmpty()) {
+                        newOutside.put(p, loadOutsideState(id, p, extra, made));
+                        if (own.isEmpty()) {
+                            continue; // only the subclass's entries: the built-in had no state for it
+                        }
+                    }
+                    saved = own;
+                }
+                newState.put(p, loadState(id, p, saved, g, opts, made));
             }
         } catch (RuntimeException ex) {
             for (Tensor t : made) {
@@ -1214,6 +1285,11 @@ public abstract class Optimizer {
         }
     }
 
+    /** Whether {@code k} is an entry of this built-in's own state (its step, a scalar or a state tensor). */
+    private boolean ownStateKey(Object k, List<String> tensors, List<String> scalars) {
+        return "step".equals(k) && countsSteps() || scalars.contains(k) || tensors.contains(k);
+    }
+
     private ParamState loadState(int id, Tensor p, Map<?, ?> saved, ParamGroup g, Map<String, Object> options,
                                  List<Tensor> made) {
         ParamState s = new ParamState();
@@ -1221,8 +1297,7 @@ public abstract class Optimizer {
         List<String> scalars = stateScalars();
         for (Map.Entry<?, ?> x : saved.entrySet()) {
             Object k = x.getKey();
-            boolean known = "step".equals(k) && countsSteps() || scalars.contains(k) || tensors.contains(k);
-            if (!known) {
+            if (!ownStateKey(k, tensors, scalars)) {
                 throw new IllegalArgumentException("the saved state of parameter " + id + " has an entry " + describe(k)
                         + " that " + getClass().getSimpleName() + " with these options does not keep");
             }

@@ -17,9 +17,10 @@ import java.util.Map;
  * of {@code g} and then becomes {@code momentum * buf + (1 - dampening) * g}, and {@code g} is the buffer (or
  * {@code g + momentum * buf} with Nesterov); {@code p -= lr * g}. Options: {@code lr}, {@code momentum},
  * {@code dampening}, {@code weight_decay}, {@code nesterov}; state: {@code momentum_buffer} (with momentum; a
- * {@link SparseTensor} for a parameter whose gradients are sparse, as PyTorch's).
+ * {@link SparseTensor} for a parameter whose gradients are sparse, as PyTorch's). A subclass may add its own state
+ * entries through {@code state(p)}, which the state dict carries ({@link Optimizer}: "Optimizers written outside Ember").
  */
-public final class SGD extends Optimizer {
+public class SGD extends Optimizer {
 
     /** Plain SGD. */
     public SGD(List<Tensor> params, double lr) {

@@ -140,8 +140,14 @@ public final class SparseTensor implements AutoCloseable {
      * {@code torch.sparse.sum(s)} (whose gradient values are an expanded view, which PyTorch's sparse add concatenates).
      * Through {@code t()}/{@code transpose} PyTorch's gradient lists the entries in the transposed order, flagged
      * uncoalesced; Ember's is coalesced. The same tensor coalesced gives the same values. {@code autograd.grad} with a
-     * sparse input is {@link Sparse#grad(List, List)}; create_graph through a leaf's {@code .grad} (backward) is not
-     * supported.
+     * sparse input is {@link Sparse#grad(List, List)}. {@code backward(createGraph=true)} leaves a gradient with a history
+     * ({@code CloneBackward0}, a second pass's sum {@code AddBackward0}, as PyTorch's AccumulateGrad), so a function of
+     * {@link #grad()} differentiates again, into this leaf and dense tensors alike. Where PyTorch refuses: through
+     * {@code torch.sparse.mm(s, d)} with {@code d} requiring grad too, PyTorch's create_graph backward computes
+     * {@code d}'s gradient as {@code mm(s.t(), grad)} with {@code s} requiring grad and fails ("The backward pass for
+     * this operation requires the 'self' tensor to be strided, but a sparse tensor was given instead", 1.13 and 2.x's
+     * {@code strides_or_error}); Ember's {@code Sparse.mm} backward is built from dense ops on the values and gives
+     * that gradient, with its history.
      *
      * @param requiresGrad whether the leaf requires grad
      * @return this tensor
@@ -215,6 +221,22 @@ public final class SparseTensor implements AutoCloseable {
         if (gv == null) {
             return;
         }
+        if (gv.requiresGrad()) {
+            // backward(create_graph): the gradient keeps its history, as PyTorch's AccumulateGrad stores a sparse new
+            // gradient's clone (CloneBackward0) and adds a later one out of place (AddBackward0), so a function of
+            // .grad differentiates again; the values' gradient is dropped unclosed (the new gradient's history holds it)
+            SparseTensor g;
+            try (GradMode on = Ember.enableGrad()) {
+                g = onCoalescedPattern(gv, "CloneBackward0");
+                if (grad != null) {
+                    g = grad.add(g);
+                    SparseGrads.escape(g);
+                }
+            }
+            leafValues.setGrad(null);
+            grad = g;
+            return;
+        }
         SparseTensor g;
         try (GradMode off = Ember.noGrad()) {
             g = onCoalescedPattern(gv.detach());
@@ -229,6 +251,12 @@ public final class SparseTensor implements AutoCloseable {
      * gradient of its values (an entry's duplicates share one value of it).
      */
     SparseTensor onCoalescedPattern(Tensor perEntry) {
+        // named as PyTorch's gradient with a history (create_graph): a gradient without one has no node
+        return onCoalescedPattern(perEntry, "SparseMaskBackward0");
+    }
+
+    /** {@link #onCoalescedPattern(Tensor)}, its node (where {@code perEntry} has a history) named {@code node}. */
+    SparseTensor onCoalescedPattern(Tensor perEntry, String node) {
         Tensor idx;
         Tensor vals;
         if (coalesced || nnz() < 2) {
@@ -246,8 +274,7 @@ public final class SparseTensor implements AutoCloseable {
         }
         dev.ember.TensorScope.escape(idx);
         dev.ember.TensorScope.escape(vals);
-        // named as PyTorch's gradient with a history (create_graph): a gradient without one has no node
-        return new SparseTensor(idx, vals, size.clone(), true, "SparseMaskBackward0");
+        return new SparseTensor(idx, vals, size.clone(), true, node);
     }
 
     /**

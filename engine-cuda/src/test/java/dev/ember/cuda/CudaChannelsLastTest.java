@@ -61,6 +61,37 @@ class CudaChannelsLastTest {
     }
 
     /**
+     * conv_transpose2d with a channels-last input, and with a channels-last weight: the output and the input and weight
+     * gradients channels-last on CUDA as on the CPU (LooseEnds4Test holds the CPU's to PyTorch 2.x's; cuDNN's
+     * cudnn_conv_suggest_memory_format takes the input's or the weight's channels-last too), the CPU's values.
+     */
+    @Test
+    void channelsLastConvTranspose2dKeepsTheCpusLayout() {
+        Tensor x = uniform(GEN, 2.0, 2, 3, 5, 6);
+        Tensor w = uniform(GEN, 0.5, 3, 4, 3, 3);
+        for (boolean clInput : new boolean[] {true, false}) {
+            Tensor[] cpu = convT(x, w, clInput);
+            Tensor[] gpu = convT(x.to(GPU), w.to(GPU), clInput);
+            String[] what = {"output", "input gradient", "weight gradient"};
+            for (int i = 0; i < cpu.length; i++) {
+                assertArrayEquals(cpu[i].stride(), gpu[i].stride(), what[i] + ": strides");
+                assertTrue(cpu[i].allclose(gpu[i].cpu(), 1e-5, 1e-5), what[i] + ": values");
+                assertTrue(gpu[i].isContiguous(MemoryFormat.CHANNELS_LAST), what[i] + ": channels-last");
+            }
+        }
+    }
+
+    private static Tensor[] convT(Tensor x, Tensor w, boolean clInput) {
+        Tensor xc = (clInput ? x.contiguous(MemoryFormat.CHANNELS_LAST) : x).detach().requiresGrad_(true);
+        Tensor wc = (clInput ? w : w.contiguous(MemoryFormat.CHANNELS_LAST)).detach().requiresGrad_(true);
+        Tensor y = Functional.convTranspose2d(xc, wc, null, new int[] {2}, new int[] {1}, new int[] {1}, 1,
+                new int[] {1});
+        java.util.List<Tensor> g = dev.ember.Autograd.grad(java.util.List.of(y), java.util.List.of(xc, wc),
+                java.util.List.of(y.detach()), false, false, false);
+        return new Tensor[] {y.detach(), g.get(0), g.get(1)};
+    }
+
+    /**
      * The 2-D pooling ops take input.suggest_memory_format() in their meta functions, so on CUDA as on the CPU
      * (ChannelsLastOpsTest): output, indices and input gradient channels-last for a channels-last input, the CPU's
      * values. Group norm on CUDA stays row-major (2.x's native_group_norm takes the suggested format on the CPU only).
