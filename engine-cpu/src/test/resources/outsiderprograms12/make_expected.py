@@ -21,6 +21,10 @@ statistics stand in for "trained". Written files:
   rbn.*  the Bottleneck ResNet (zero_init_residual=True) from the 'module.' checkpoint: eval logits; a 5-class model
          loaded with strict=False from the checkpoint without the fc keys; one fine-tuning step
   sh.*   ShuffleNetV2 resumed from the full training checkpoint: the next two epochs' losses, parameters, lr
+  dn.*   torchvision's DenseNet (features an OrderedDict Sequential grown by add_module) from a file with the
+         pre-0.4 key names and no num_batches_tracked, remapped by torchvision's _load_state_dict regex: eval, a
+         training forward's loss, gradients and running statistics
+  densenet_old.pt        that file
   print.*, grad_fn  print(model) of the ported models (PyTorch's reprs) and the grad_fn names of the programs' ops
   zoo.*  SqueezeNet Fire modules, a DenseNet dense block and transition, a GoogLeNet Inception module, a MobileNetV2
          inverted residual, EfficientNet's MBConv with stochastic_depth ('row' and 'batch' with the noise saved):
@@ -418,6 +422,13 @@ res = m5.load_state_dict(state, strict=False)
 text('rbn.nonstrict', str(res))
 text('rbn.nonstrict_missing', repr(res.missing_keys))
 text('rbn.nonstrict_unexpected', repr(res.unexpected_keys))
+# the head's keys kept: a size mismatch, refused with strict=False too
+full = {k[len('module.'):]: v for k, v in dp_state.items()}
+for strict in [True, False]:
+    try:
+        ResNet(Bottleneck, [1, 1, 1, 1], num_classes=5, zero_init_residual=True, w=4).load_state_dict(full, strict=strict)
+    except RuntimeError as ex:
+        text('rbn.size_mismatch_' + str(strict), str(ex))
 extra = dict(state)
 extra['fc_old.weight'] = torch.zeros(1)
 res2 = m5.load_state_dict(extra, strict=False)
@@ -896,6 +907,98 @@ for name, m in zoo.items():
     with torch.no_grad():
         out['zoo.eval.' + name] = m(inputs[name])
 out['zoo.divisible'] = torch.tensor([_make_divisible(v, 8) for v in [3, 10, 12.5, 33, 37.6, 100, 7 * 0.75]])
+
+# 8. DenseNet from a pre-0.4-style checkpoint: torchvision's DenseNet (features an OrderedDict Sequential grown by
+# add_module) and its _load_state_dict key remapping ('denselayer1.norm.1.weight' -> 'denselayer1.norm1.weight'); the
+# file has no num_batches_tracked (BatchNorm fills it in on a dict without version metadata)
+from collections import OrderedDict
+import re
+
+
+class DenseNet(nn.Module):
+    def __init__(self, growth_rate=32, block_config=(6, 12, 24, 16), num_init_features=64, bn_size=4, drop_rate=0,
+                 num_classes=1000, memory_efficient=False):
+        super().__init__()
+        # First convolution
+        self.features = nn.Sequential(
+            OrderedDict(
+                [
+                    ("conv0", nn.Conv2d(3, num_init_features, kernel_size=7, stride=2, padding=3, bias=False)),
+                    ("norm0", nn.BatchNorm2d(num_init_features)),
+                    ("relu0", nn.ReLU(inplace=True)),
+                    ("pool0", nn.MaxPool2d(kernel_size=3, stride=2, padding=1)),
+                ]
+            )
+        )
+        # Each denseblock
+        num_features = num_init_features
+        for i, num_layers in enumerate(block_config):
+            block = _DenseBlock(num_layers=num_layers, num_input_features=num_features, bn_size=bn_size,
+                                growth_rate=growth_rate, drop_rate=drop_rate, memory_efficient=memory_efficient)
+            self.features.add_module("denseblock%d" % (i + 1), block)
+            num_features = num_features + num_layers * growth_rate
+            if i != len(block_config) - 1:
+                trans = _Transition(num_input_features=num_features, num_output_features=num_features // 2)
+                self.features.add_module("transition%d" % (i + 1), trans)
+                num_features = num_features // 2
+        # Final batch norm
+        self.features.add_module("norm5", nn.BatchNorm2d(num_features))
+        # Linear layer
+        self.classifier = nn.Linear(num_features, num_classes)
+        # Official init from torch repo.
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight)
+            elif isinstance(m, nn.BatchNorm2d):
+                nn.init.constant_(m.weight, 1)
+                nn.init.constant_(m.bias, 0)
+            elif isinstance(m, nn.Linear):
+                nn.init.constant_(m.bias, 0)
+
+    def forward(self, x):
+        features = self.features(x)
+        out = F.relu(features, inplace=True)
+        out = F.adaptive_avg_pool2d(out, (1, 1))
+        out = torch.flatten(out, 1)
+        out = self.classifier(out)
+        return out
+
+
+dn = DenseNet(growth_rate=4, block_config=(2, 2), num_init_features=8, bn_size=2, num_classes=5)
+randomize_bn(dn)
+with torch.no_grad():
+    dn.classifier.bias.uniform_(-0.1, 0.1)
+old_keys = OrderedDict()
+for k, v in dn.state_dict().items():
+    if k.endswith('num_batches_tracked'):
+        continue
+    # the pre-0.4 names: norm1 -> norm.1, relu1 -> relu.1, conv2 -> conv.2
+    old_keys[re.sub(r'(denselayer\d+\.)(norm|relu|conv)([12])\.', r'\1\2.\3.', k)] = v
+torch.save(old_keys, 'densenet_old.pt')
+pattern = re.compile(r"^(.*denselayer\d+\.(?:norm|relu|conv))\.((?:[12])\.(?:weight|bias|running_mean|running_var))$")
+state_dict = torch.load('densenet_old.pt')
+for key in list(state_dict.keys()):
+    res = pattern.match(key)
+    if res:
+        new_key = res.group(1) + res.group(2)
+        state_dict[new_key] = state_dict[key]
+        del state_dict[key]
+dn2 = DenseNet(growth_rate=4, block_config=(2, 2), num_init_features=8, bn_size=2, num_classes=5)
+dn2.load_state_dict(state_dict)
+xd = torch.randn(3, 3, 32, 32)
+yd = torch.tensor([4, 0, 2])
+out['dn.x'] = xd
+out['dn.y'] = yd
+dn2.eval()
+with torch.no_grad():
+    out['dn.eval'] = dn2(xd)
+dn2.train()
+loss = F.cross_entropy(dn2(xd), yd)
+loss.backward()
+out['dn.loss'] = loss.detach()
+save_grads('dn.grad.', dn2)
+save_state('dn.after.', dn2)
+text('print.densenet', str(dn2))
 
 # 7. printouts and grad_fn names -------------------------------------------------------------------------------------
 torch.set_default_dtype(torch.float32)

@@ -69,7 +69,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <li>print(model) of the ported models as PyTorch's reprs (torchvision's {@code _DenseLayer}, {@code _Transition},
  * {@code Conv2dNormActivation} names by {@code moduleName()}, the fused ResNet's biased convolutions and Identities),
  * and the grad_fn names of the programs' ops (PyTorch 2.x's where 1.13's differ: F.interpolate's node).</li>
+ * <li>torchvision's DenseNet (its features an {@code OrderedDict} Sequential grown by {@code add_module}) from a file
+ * with the pre-0.4 key names ({@code denselayer1.norm.1.weight}) and no {@code num_batches_tracked}, remapped by
+ * torchvision's {@code _load_state_dict} regex and loaded strict; eval, a training forward and backward (float64).</li>
  * </ol>
+ * The Bottleneck program also loads the 10-class checkpoint into the 5-class model: the size mismatch is refused with
+ * {@code strict=False} too, in PyTorch's words (PyTorch has copied the other tensors by then; Ember leaves the model
+ * unchanged).
  * Where BatchNorm trains over a few values per channel (layer4's 1x1 maps of 3 or 4 images) float32's rounding is
  * amplified: PyTorch's own float32 gradients differ from the float64 run of the same numbers by up to 3e-5 relative,
  * so those float32 numbers are judged by their distance from PyTorch's float64 ones ({@link #judged}). What the programs
@@ -570,6 +576,16 @@ class OutsiderPrograms12Test {
         assertEquals(texts.get("rbn.nonstrict"), keys.toString(), "str(load_state_dict(strict=False))");
         assertEquals(texts.get("rbn.nonstrict_missing"), "['" + String.join("', '", keys.missingKeys()) + "']");
         assertEquals(texts.get("rbn.nonstrict_unexpected"), keys.unexpectedKeys().toString());
+        // the head's keys kept: a size mismatch, refused with strict=False too, in PyTorch's words (PyTorch has copied the
+        // other tensors by then; Ember checks first and leaves the model unchanged)
+        for (boolean strict : new boolean[] {true, false}) {
+            ResNet wrongHead = new ResNet(true, new int[] {1, 1, 1, 1}, 5, true, 4);
+            Tensor before = wrongHead.getParameter("layer1.0.conv1.weight").clone();
+            RuntimeException mismatch = assertThrows(RuntimeException.class, () -> wrongHead.loadStateDict(state, strict));
+            assertEquals(texts.get("rbn.size_mismatch_" + (strict ? "True" : "False")), mismatch.getMessage(),
+                    "size mismatch, strict=" + strict);
+            assertTrue(before.equal(wrongHead.getParameter("layer1.0.conv1.weight")), "the refused load changed nothing");
+        }
         Map<String, Tensor> extra = new LinkedHashMap<>(backbone);
         extra.put("fc_old.weight", Tensor.zeros(F32, 1));
         assertEquals(texts.get("rbn.nonstrict_extra"), m5.loadStateDict(extra, false).toString(), "an unexpected key");
@@ -1103,5 +1119,76 @@ class OutsiderPrograms12Test {
         // 2.x decomposes the .vec overload into upsample_bilinear2d, whose node is UpsampleBilinear2DBackward0
         String expected = texts().get("grad_fn").replace("UpsampleBilinear2DBackward1", "UpsampleBilinear2DBackward0");
         assertEquals(expected, names.toString());
+    }
+
+    // ------------------------------------------------------------------ 8. DenseNet from a pre-0.4-style checkpoint
+
+    /** torchvision's DenseNet: features an OrderedDict Sequential grown by add_module, the classifier after relu/pool. */
+    static final class DenseNet extends Net {
+        DenseNet(int growthRate, int[] blockConfig, int numInitFeatures, int bnSize, int numClasses) {
+            // First convolution
+            Map<String, Module> first = new LinkedHashMap<>();
+            first.put("conv0", new Conv2d(3, numInitFeatures, new int[] {7, 7}, new int[] {2, 2}, new int[] {3, 3},
+                    new int[] {1, 1}, 1, false));
+            first.put("norm0", new BatchNorm2d(numInitFeatures));
+            first.put("relu0", new ReLU(true));
+            first.put("pool0", new MaxPool2d(3, 2, 1));
+            Sequential features = registerModule("features", new Sequential(first));
+            // Each denseblock
+            int numFeatures = numInitFeatures;
+            for (int i = 0; i < blockConfig.length; i++) {
+                features.addModule("denseblock" + (i + 1), new DenseBlock(blockConfig[i], numFeatures, bnSize, growthRate));
+                numFeatures = numFeatures + blockConfig[i] * growthRate;
+                if (i != blockConfig.length - 1) {
+                    features.addModule("transition" + (i + 1), new Transition(numFeatures, numFeatures / 2));
+                    numFeatures = numFeatures / 2;
+                }
+            }
+            // Final batch norm
+            features.addModule("norm5", new BatchNorm2d(numFeatures));
+            // Linear layer
+            registerModule("classifier", new Linear(numFeatures, numClasses));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            Tensor features = call("features", x);
+            Tensor out = Functional.relu(features, true);
+            out = Functional.adaptiveAvgPool2d(out, new int[] {1, 1});
+            out = out.flatten(1);
+            return call("classifier", out);
+        }
+    }
+
+    @Test
+    void denseNetFromAPre04CheckpointRemappedByTorchvisionsRegex() throws Exception {
+        Map<String, Tensor> stateDict = TorchSerialization.loadStateDict(PT.resource("densenet_old.pt"));
+        // torchvision's densenet._load_state_dict: '.norm.1.weight' -> '.norm1.weight' and so on
+        java.util.regex.Pattern pattern = java.util.regex.Pattern.compile(
+                "^(.*denselayer\\d+\\.(?:norm|relu|conv))\\.((?:[12])\\.(?:weight|bias|running_mean|running_var))$");
+        for (String key : List.copyOf(stateDict.keySet())) {
+            java.util.regex.Matcher res = pattern.matcher(key);
+            if (res.matches()) {
+                String newKey = res.group(1) + res.group(2);
+                stateDict.put(newKey, stateDict.get(key));
+                stateDict.remove(key);
+            }
+        }
+        DenseNet model = new DenseNet(4, new int[] {2, 2}, 8, 2, 5);
+        model.to(F64);
+        // no num_batches_tracked in the file: BatchNorm fills it in, as PyTorch's for a dict without version metadata
+        model.loadStateDict(stateDict);
+        Tensor x = e("dn.x");
+        model.eval();
+        try (GradMode g = Ember.noGrad()) {
+            close(e("dn.eval"), model.apply(x), "eval logits", 10);
+        }
+        model.train();
+        Tensor loss = Functional.crossEntropy(model.apply(x), e("dn.y"));
+        loss.backward();
+        close(e("dn.loss"), loss, "loss", 10);
+        assertGrads("dn.grad.", model, 100, "DenseNet");
+        assertState("dn.after.", model, 10, "after the training forward");
+        assertEquals(texts().get("print.densenet"), model.toString(), "print(DenseNet)");
     }
 }
