@@ -14,6 +14,7 @@ statistics stand in for "trained". Written files:
          nn.Linear(64, 5), SGD (momentum, weight decay) with layer4 in a group of its own lr, in train mode (the frozen
          BatchNorms still update their running statistics); losses, grads after the first backward, the state dict
          after the last step, eval logits after; fuse_conv_bn_eval over every conv/bn pair: the fused eval logits
+  cl.*   the loaded ResNet in channels_last under inference_mode; an inference tensor refused by autograd
   cam.*  Grad-CAM on the loaded ResNet: a forward hook on layer4 keeps its output, a tensor hook its gradient; the class
          score's backward, the channel weights by mean over (2, 3), ReLU of the weighted sum, bilinear upsampling to the
          image size, min-max normalization; feature extraction of layer1..layer4 by forward hooks
@@ -292,6 +293,27 @@ def finetune(prefix, dtype):
 
 finetune('rb.', torch.float32)
 finetune('rb64.', torch.float64)
+
+# channels-last inference under inference_mode: the loaded model and the images in channels_last; an inference
+# tensor then used in autograd is refused
+cl = ResNet(BasicBlock, [2, 1, 1, 1], num_classes=10, w=4)
+cl.load_state_dict(torch.load('resnet_basic.pt'))
+cl.eval()
+cl = cl.to(memory_format=torch.channels_last)
+fmt = {}
+hcl = cl.layer4.register_forward_hook(
+    lambda m, i, o: fmt.__setitem__('layer4', o.is_contiguous(memory_format=torch.channels_last)))
+with torch.inference_mode():
+    logits_cl = cl(x.to(memory_format=torch.channels_last))
+hcl.remove()
+out['cl.eval'] = logits_cl.clone()
+text('cl.flags', '%s %s %s %s' % (fmt['layer4'], logits_cl.is_inference(), out['cl.eval'].is_inference(),
+                                  cl.conv1.weight.is_contiguous(memory_format=torch.channels_last)))
+wcl = torch.randn(10, requires_grad=True)
+try:
+    (logits_cl * wcl).sum()
+except RuntimeError as ex:
+    text('cl.inference_error', str(ex))
 
 # 2. Grad-CAM and feature extraction on the loaded model ----------------------------------------------------------------
 cam_model = ResNet(BasicBlock, [2, 1, 1, 1], num_classes=10, w=4)

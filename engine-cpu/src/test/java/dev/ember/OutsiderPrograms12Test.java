@@ -53,6 +53,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * eval logits; fine-tuning with the backbone frozen by {@code requires_grad = False} but layer4, fc replaced by a new
  * head, SGD with layer4 in a group of its own lr, in train mode (the frozen BatchNorms still update their statistics),
  * the state dict saved back; {@code fuse_conv_bn_eval} over every conv/bn pair against the unfused eval logits.</li>
+ * <li>The loaded ResNet in channels_last under inference_mode (channels-last activations, inference tensors, an
+ * inference tensor refused by autograd in PyTorch's words).</li>
  * <li>Grad-CAM on the loaded ResNet (a forward hook keeping layer4's output, a tensor hook its gradient, the channel
  * weights, ReLU, bilinear upsampling, min-max normalization) and feature extraction by forward hooks.</li>
  * <li>Test-time augmentation: five-crop by slicing, flips, the mean of softmaxes, topk.</li>
@@ -72,6 +74,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <li>torchvision's DenseNet (its features an {@code OrderedDict} Sequential grown by {@code add_module}) from a file
  * with the pre-0.4 key names ({@code denselayer1.norm.1.weight}) and no {@code num_batches_tracked}, remapped by
  * torchvision's {@code _load_state_dict} regex and loaded strict; eval, a training forward and backward (float64).</li>
+ * <li>timm's {@code trunc_normal_} init (ViT's std 0.02, and truncations that matter) by its moments.</li>
  * </ol>
  * The Bottleneck program also loads the 10-class checkpoint into the 5-class model: the size mismatch is refused with
  * {@code strict=False} too, in PyTorch's words (PyTorch has copied the other tensors by then; Ember leaves the model
@@ -447,6 +450,40 @@ class OutsiderPrograms12Test {
             close(e("rb.fused"), fused, "fused eval logits", 10);
             close(unfused, fused, "fused against unfused", 10);
         }
+    }
+
+    @Test
+    void resnetChannelsLastInferenceModeAndAnInferenceTensorRefusedByAutograd() throws Exception {
+        Map<String, String> texts = texts();
+        ResNet model = loadedBasic();
+        model.eval();
+        model.to(MemoryFormat.CHANNELS_LAST);
+        boolean[] layer4ChannelsLast = new boolean[1];
+        RemovableHandle h = model.getSubmodule("layer4").registerForwardHook((m, in, out) -> {
+            layer4ChannelsLast[0] = out.get(0).isContiguous(MemoryFormat.CHANNELS_LAST);
+            return null;
+        });
+        Tensor logits;
+        try (InferenceMode im = Ember.inferenceMode()) {
+            logits = model.apply(e("rb.x").contiguous(MemoryFormat.CHANNELS_LAST));
+        }
+        h.remove();
+        Tensor copy = logits.clone();
+        assertEquals(texts.get("cl.flags"), pyBool(layer4ChannelsLast[0]) + " " + pyBool(logits.isInference()) + " "
+                + pyBool(copy.isInference()) + " "
+                + pyBool(model.getParameter("conv1.weight").isContiguous(MemoryFormat.CHANNELS_LAST)),
+                "channels_last activations, inference tensors, a clone outside inference mode, the weights' format");
+        // the same sums in another memory order: 10x float32's base, as the contiguous eval
+        close(e("cl.eval"), copy, "channels_last eval logits", 10);
+        close(e("rb.eval"), copy, "channels_last against contiguous eval logits", 10);
+        Tensor w = Tensor.randn(10).requiresGrad_(true);
+        Tensor inference = logits;
+        assertEquals(texts.get("cl.inference_error"),
+                assertThrows(RuntimeException.class, () -> inference.mul(w).sum()).getMessage());
+    }
+
+    private static String pyBool(boolean b) {
+        return b ? "True" : "False";
     }
 
     // ------------------------------------------------------------------ 2. Grad-CAM and feature extraction
@@ -1190,5 +1227,41 @@ class OutsiderPrograms12Test {
         assertGrads("dn.grad.", model, 100, "DenseNet");
         assertState("dn.after.", model, 10, "after the training forward");
         assertEquals(texts().get("print.densenet"), model.toString(), "print(DenseNet)");
+    }
+
+    // ------------------------------------------------------------------ 9. timm's trunc_normal_ init, by statistics
+
+    /** The standard normal density and distribution function at {@code z}, the latter by Ember's erf. */
+    private static double[] phi(double z) {
+        double pdf = Math.exp(-z * z / 2) / Math.sqrt(2 * Math.PI);
+        double cdf = 0.5 * (1 + Tensor.scalar(z / Math.sqrt(2)).to(F64).erf().item());
+        return new double[] {pdf, cdf};
+    }
+
+    @Test
+    void truncNormalInitAsTimmsByItsMoments() {
+        Ember.manualSeed(12);
+        int n = 100_000;
+        // timm's ViT: trunc_normal_(m.weight, std=.02) with the default bounds [-2, 2] (100 standard deviations)
+        Tensor vit = Init.truncNormal_(Tensor.empty(F32, n), 0.02);
+        assertEquals(0.0, vit.mean().item(), 5 * 0.02 / Math.sqrt(n), "mean");
+        assertEquals(0.02, vit.std().item(), 0.02 * 5 / Math.sqrt(2.0 * n), "std");
+        // a truncation that matters: N(mu, sigma) cut to [a, b], against the truncated normal's mean and variance
+        double[][] cases = {{0, 1, -1, 1}, {0.5, 2, 0.5, 4.5}, {-1, 0.5, -3, -0.8}};
+        for (double[] c : cases) {
+            double mu = c[0], sigma = c[1], a = c[2], b = c[3];
+            Tensor t = Init.truncNormal_(Tensor.empty(F64, n), mu, sigma, a, b);
+            double alpha = (a - mu) / sigma, beta = (b - mu) / sigma;
+            double[] pa = phi(alpha), pb = phi(beta);
+            double z = pb[1] - pa[1];
+            double mean = mu + sigma * (pa[0] - pb[0]) / z;
+            double var = sigma * sigma * (1 + (alpha * pa[0] - beta * pb[0]) / z - Math.pow((pa[0] - pb[0]) / z, 2));
+            String what = "trunc_normal_(mean=" + mu + ", std=" + sigma + ", a=" + a + ", b=" + b + ")";
+            assertTrue(t.min().item() >= a && t.max().item() <= b, what + " within [a, b]");
+            // five standard errors of the sample mean and of the sample variance (its fourth moment bounded by
+            // (b - a)^4 / 16 for a distribution on [a, b])
+            assertEquals(mean, t.mean().item(), 5 * Math.sqrt(var / n), what + " mean");
+            assertEquals(var, t.var().item(), 5 * Math.sqrt(Math.pow(b - a, 4) / 16 / n), what + " variance");
+        }
     }
 }
