@@ -91,4 +91,29 @@ class SequentialNamedLayersTest {
         assertEquals("'NoneType' object is not callable",
                 assertThrows(IllegalStateException.class, () -> seq.apply(Tensor.ones(2))).getMessage());
     }
+
+    /**
+     * PyTorch's prepare adds the output observer to a fused module (a Sequential) as its child
+     * {@code activation_post_process}, which the Sequential's forward then applies too (PyTorch 1.13 checked:
+     * {@code len(prepared.conv) == 3} and the observer runs twice per forward, in the forward and by its hook); the
+     * output is the fused layers' own.
+     */
+    @Test
+    void aPreparedFusedModuleCountsItsObserverAsPyTorchsLen() {
+        Ember.manualSeed(5);
+        Sequential m = new Sequential(new Conv2d(2, 2, 1), new ReLU());
+        m.eval();
+        dev.ember.ao.quantization.Quantization.fuseModules(m, List.of(List.of("0", "1")), true);
+        dev.ember.ao.quantization.Quantization.setQconfig(m, dev.ember.ao.quantization.QConfig.DEFAULT);
+        dev.ember.ao.quantization.Quantization.prepare(m, true);
+        Sequential fused = (Sequential) m.getSubmodule("0");
+        assertEquals(3, fused.size(), "len(fused) with its activation_post_process");
+        assertEquals(List.of("0", "1", "activation_post_process"), List.copyOf(fused.namedChildren().keySet()));
+        Tensor x = Tensor.randn(1, 2, 3, 3);
+        Tensor expected;
+        try (GradMode g = Ember.noGrad()) {
+            expected = fused.get(0).apply(x).relu();
+            assertTrue(expected.equal(m.apply(x)), "the observer passes the output through");
+        }
+    }
 }
