@@ -6,9 +6,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** {@code torch.nn.Sequential}: submodules named "0", "1", ... applied in order. */
+/**
+ * {@code torch.nn.Sequential}: its submodules applied in registration order, as PyTorch's forward iterates
+ * {@code self._modules}: those of {@link #Sequential(Module...)} named "0", "1", ..., those of
+ * {@link #Sequential(Map)} (PyTorch's {@code OrderedDict} form) by their keys, and any registered later by name
+ * ({@link #addModule}, or {@code registerModule} in a subclass, as torchvision's {@code _Transition} adds its layers).
+ */
 public class Sequential extends Module {
-    private final List<Module> layers = new ArrayList<>();
 
     /**
      * A container of the given layers.
@@ -23,22 +27,63 @@ public class Sequential extends Module {
             }
         }
         for (Module m : modules) {
-            layers.add(registerModule(Integer.toString(layers.size()), m));
+            registerModule(Integer.toString(size()), m);
         }
     }
 
-    /** Calls each layer in turn ({@link Module#apply(Tensor)}: with its hooks), as PyTorch's Sequential. */
+    /**
+     * {@code nn.Sequential(OrderedDict([("conv0", ...), ("norm0", ...)]))}: the layers under the map's keys, in its
+     * iteration order (a {@link java.util.LinkedHashMap} keeps the order written).
+     *
+     * @throws IllegalArgumentException for a null map, a null layer, or a key that is not a valid module name
+     */
+    public Sequential(Map<String, ? extends Module> modules) {
+        Checks.notNull(modules, "modules");
+        for (Map.Entry<String, ? extends Module> e : modules.entrySet()) {
+            if (e.getValue() == null) {
+                throw new IllegalArgumentException("Sequential: module '" + e.getKey() + "' is null");
+            }
+        }
+        modules.forEach(this::registerModule);
+    }
+
+    /**
+     * {@code seq.add_module(name, module)}: registers {@code module} under {@code name}, after the layers there are, or
+     * in the place of the layer of that name (as PyTorch's {@code _modules[name] = module}); the forward applies it in
+     * that position.
+     *
+     * @throws IllegalArgumentException for a bad name (PyTorch's messages) or a module that contains this one
+     */
+    public void addModule(String name, Module module) {
+        registerModule(name, module);
+    }
+
+    /**
+     * Calls each layer in turn ({@link Module#apply(Tensor)}: with its hooks), as PyTorch's Sequential iterates its
+     * {@code _modules}: every registered submodule in registration order.
+     *
+     * @throws IllegalStateException for an absent (None) layer, PyTorch's TypeError
+     */
     @Override
     public Tensor forward(Tensor input) {
         Tensor x = input;
-        for (Module m : layers) {
+        for (Module m : registeredModules().values()) {
+            if (m == null) {
+                throw new IllegalStateException("'NoneType' object is not callable");
+            }
             x = m.apply(x);
         }
         return x;
     }
 
+    /** The layers in order, as {@code list(seq)}. */
+    private List<Module> layers() {
+        return new ArrayList<>(registeredModules().values());
+    }
+
     /** The layer at {@code index} (negative counts from the end), as {@code seq[i]}. */
     public Module get(int index) {
+        List<Module> layers = layers();
         return layers.get(ModuleList.absoluteIndex(index, layers.size()));
     }
 
@@ -69,6 +114,7 @@ public class Sequential extends Module {
      * slice's state dict keys are the original's.
      */
     public Sequential slice(int start, int end) {
+        List<Module> layers = layers();
         int n = layers.size();
         int from = Math.min(Math.max(start < 0 ? start + n : start, 0), n);
         int to = Math.min(Math.max(end < 0 ? end + n : end, 0), n);
@@ -76,33 +122,20 @@ public class Sequential extends Module {
         Map<String, Module> named = registeredModules();
         List<String> names = new ArrayList<>(named.keySet());
         for (int i = from; i < to; i++) {
-            out.layers.add(out.registerModule(names.get(i), layers.get(i)));
+            out.registerModule(names.get(i), layers.get(i));
         }
         return out;
     }
 
-    /** A layer swapped by {@link Module#setSubmodule} takes the old one's place in the sequence. */
-    @Override
-    protected void childReplaced(Module old, Module module) {
-        if (module == null) {
-            return;
-        }
-        for (int i = 0; i < layers.size(); i++) {
-            if (layers.get(i) == old) {
-                layers.set(i, module);
-            }
-        }
-    }
-
     /** The number of layers. */
     public int size() {
-        return layers.size();
+        return registeredModules().size();
     }
 
     /** Appends a layer, named by its position; returns this container. */
     public Sequential append(Module module) {
         Checks.notNull(module, "module");
-        layers.add(registerModule(Integer.toString(layers.size()), module));
+        registerModule(Integer.toString(size()), module);
         return this;
     }
 }
