@@ -90,6 +90,24 @@ for key, shape, norm, affine in (("ln40", (3, 40), [40], True), ("ln45", (2, 3, 
         emit(key + ".bias", b)
     qout(key + ".y", torch.ops.quantized.layer_norm(q, norm, w, b, 1e-5, 0.027, 128))
 
+# ---- group_norm / instance_norm (contiguous input: quantized_normalize_kernel per channel)
+for key, shape, groups, affine in (("gn", (2, 6, 3, 5), 3, True), ("gn1", (2, 4, 40), 2, False)):
+    x = torch.randn(*shape) * 1.5 - 0.2
+    q = qin(key + ".x", x, 0.045, 121)
+    w = torch.randn(shape[1]) if affine else None
+    b = torch.randn(shape[1]) * 0.3 if affine else None
+    if affine:
+        emit(key + ".weight", w)
+        emit(key + ".bias", b)
+    qout(key + ".y", torch.ops.quantized.group_norm(q, groups, w, b, 1e-5, 0.031, 125))
+for key, shape in (("in1", (2, 3, 7)), ("in2", (2, 3, 4, 5)), ("in3", (1, 2, 3, 2, 4))):
+    x = torch.randn(*shape) * 1.2 + 0.1
+    q = qin(key + ".x", x, 0.04, 119)
+    w, b = torch.randn(shape[1]), torch.randn(shape[1]) * 0.3
+    emit(key + ".weight", w)
+    emit(key + ".bias", b)
+    qout(key + ".y", torch.ops.quantized.instance_norm(q, w, b, 1e-5, 0.03, 127))
+
 # ---- QFunctional.add_scalar / mul_scalar: each branch of the output parameters
 f = nnq.QFunctional()
 for dt, name, zp in ((torch.quint8, "u8", 100), (torch.qint8, "s8", 3)):
@@ -229,6 +247,37 @@ for k, (qrow, g, bb) in ln_cases.items():
     qout("adv.ln%s.y" % k, torch.ops.quantized.layer_norm(q, [N], torch.tensor(g), torch.tensor(bb), 1e-5, 0.027,
                                                           128))
 
+
+# group_norm's element step, (q - zp - mean) * (scale / std * gamma) + beta: an input where fused and unfused differ
+def gn_variants(qrow, g, bb, fused):
+    n = len(qrow)
+    sm, sq = int(qrow.sum()), int((qrow.astype(np.int64) ** 2).sum())
+    ms = f32(sm) / f32(n)
+    mean = ms - f32(118)
+    var = max(fma(np.array([-ms]), np.array([ms]), np.array([f32(sq) / f32(n)]))[0], f32(0))
+    std = f32(float(f32(0.05)) / np.sqrt(float(var * f32(0.05) * f32(0.05)) + 1e-5))
+    d = qrow.astype(f32) - f32(118)
+    half = n // 2
+    gp = np.concatenate([np.full(half, std * g[0], dtype=f32), np.full(n - half, std * g[1], dtype=f32)])
+    bt = np.concatenate([np.full(half, bb[0], dtype=f32), np.full(n - half, bb[1], dtype=f32)])
+    y = fma(d - mean, gp, bt) if fused else (d - mean) * gp + bt
+    return quant(y, f32(1) / f32(0.027), 128, 0, 255)
+
+
+for _ in range(200000):
+    qrow = rng.integers(0, 256, 2 * 20).astype(np.int64)
+    g = rng.normal(size=2).astype(f32)
+    bb = (rng.normal(size=2) * 0.3).astype(f32)
+    if np.any(gn_variants(qrow, g, bb, False) != gn_variants(qrow, g, bb, True)):
+        break
+else:
+    raise AssertionError("no input found")
+q = torch._make_per_tensor_quantized_tensor(torch.tensor(qrow, dtype=torch.uint8).reshape(1, 2, 20), 0.05, 118)
+qout("adv.gn.x", q)
+emit("adv.gn.weight", torch.tensor(g))
+emit("adv.gn.bias", torch.tensor(bb))
+qout("adv.gn.y", torch.ops.quantized.group_norm(q, 1, torch.tensor(g), torch.tensor(bb), 1e-5, 0.027, 128))
+
 # ---- a model end to end
 def model():
     return nn.Sequential(tq.QuantStub(), nn.BatchNorm2d(3), nn.Hardswish(), nn.LeakyReLU(0.1), nn.ELU(0.7),
@@ -271,5 +320,42 @@ with torch.no_grad():
         h = m[i](h)
         qout("model.stage.%d" % i, h)
     emit("model.y", m(x))
+
+
+
+# ---- a second model: GroupNorm and InstanceNorm2d (affine), converted
+def model2():
+    return nn.Sequential(tq.QuantStub(), nn.GroupNorm(2, 4), nn.InstanceNorm2d(4, affine=True), tq.DeQuantStub())
+
+
+float2 = model2().eval()
+with torch.no_grad():
+    float2[1].weight.copy_(torch.randn(4))
+    float2[1].bias.copy_(torch.randn(4) * 0.3)
+    float2[2].weight.copy_(torch.randn(4))
+    float2[2].bias.copy_(torch.randn(4) * 0.3)
+for k, v in float2.state_dict().items():
+    emit("model2.float." + k, v)
+calib = torch.randn(4, 4, 3, 5) * 1.5
+x = torch.randn(2, 4, 3, 5) * 1.5
+emit("model2.calib", calib)
+emit("model2.x", x)
+m = model2().eval()
+m.load_state_dict(float2.state_dict())
+m.qconfig = tq.default_qconfig
+tq.prepare(m, inplace=True)
+with torch.no_grad():
+    m(calib)
+tq.convert(m, inplace=True)
+text("model2.converted", str(m))
+for i in range(0, 3):
+    lines.append("model2.qparams.%d %r %d" % (i, float(m[i].scale), int(m[i].zero_point)))
+with torch.no_grad():
+    h = m[0](x)
+    qout("model2.stage.0", h)
+    for i in range(1, 3):
+        h = m[i](h)
+        qout("model2.stage.%d" % i, h)
+    emit("model2.y", m(x))
 
 print("\n".join(lines))

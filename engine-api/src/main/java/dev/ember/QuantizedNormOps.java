@@ -5,7 +5,8 @@ import dev.ember.ao.quantization.QuantizedTensor;
 /**
  * PyTorch's quantized normalization kernels: {@code quantized::batch_norm2d} / {@code batch_norm3d} (the standalone
  * {@link dev.ember.ao.nn.quantized.BatchNorm2d} and {@code BatchNorm3d}) and {@code quantized::layer_norm}
- * ({@link dev.ember.ao.nn.quantized.LayerNorm}), step by step as {@code qbatch_norm.cpp} and
+ * ({@link dev.ember.ao.nn.quantized.LayerNorm}), {@code quantized::group_norm} and {@code quantized::instance_norm}
+ * ({@link dev.ember.ao.nn.quantized.GroupNorm}, {@code InstanceNorm1d/2d/3d}), step by step as {@code qbatch_norm.cpp} and
  * {@code QuantizedOpKernels.cpp} ({@code q_batch_norm_kernel}, {@code quantized_normalize_kernel}) compute them on
  * PyTorch's AVX2 kernels.
  */
@@ -143,6 +144,107 @@ public final class QuantizedNormOps {
             }
         }
         return QuantizedPointwiseOps.fromInts(out, shape, x.dtype(), outputScale, outputZeroPoint);
+    }
+
+    /**
+     * {@code torch.ops.quantized.group_norm(x, num_groups, weight, bias, eps, output_scale, output_zero_point)}
+     * ({@code quantized_normalize_kernel} per channel, for a contiguous input): each of a sample's {@code num_groups}
+     * groups of channels normalized as {@link #layerNorm} normalizes a group (the same integer sums, mean, variance and
+     * {@code x_scale / std}), each channel's factor {@code (x_scale / std) * weight[c]} in float, then each element
+     * {@code fma(q - zp - mean, factor, bias[c])} quantized with the output's parameters.
+     *
+     * @param x per-tensor quint8 or qint8, {@code [N, C, *]}, at least 3 dimensions
+     * @param numGroups the groups, dividing {@code C}
+     * @param weight float32 {@code [C]}, or null (ones)
+     * @param bias float32 {@code [C]}, or null (zeros)
+     * @param eps the epsilon
+     * @param outputScale the output's scale
+     * @param outputZeroPoint the output's zero point
+     * @return the result, of {@code x}'s shape and dtype
+     * @throws IllegalArgumentException for fewer than 3 dimensions, groups that do not divide the channels, or a weight
+     *     or bias of another size (PyTorch's messages)
+     */
+    public static QuantizedTensor groupNorm(QuantizedTensor x, int numGroups, Tensor weight, Tensor bias, double eps,
+                                            double outputScale, long outputZeroPoint) {
+        QuantizedPointwiseOps.check(x, "quantized::group_norm");
+        QuantizedPointwiseOps.checkZeroPoint(outputZeroPoint, x.dtype());
+        int[] shape = x.shape();
+        if (shape.length < 3) {
+            throw new IllegalArgumentException("Expected normalized_shape to be at least 3-dimensional");
+        }
+        if (numGroups <= 0) {
+            throw new IllegalArgumentException("Expected num_groups to be positive");
+        }
+        int c = shape[1];
+        if (c % numGroups != 0) {
+            throw new IllegalArgumentException("Expected channels to be divisible by groups");
+        }
+        float[] g = weight == null ? null : channels(weight, c, "Expected weight to be a vector of size equal to the "
+                + "number of channels in input, but got weight of shape " + (weight == null ? "" : java.util.Arrays
+                .toString(weight.shape())) + " and input of shape " + java.util.Arrays.toString(shape));
+        float[] b = bias == null ? null : channels(bias, c, "Expected bias to be a vector of size equal to the number "
+                + "of channels in input, but got bias of shape " + (bias == null ? "" : java.util.Arrays
+                .toString(bias.shape())) + " and input of shape " + java.util.Arrays.toString(shape));
+        long[] q = QuantizedPointwiseOps.ints(x);
+        int batches = shape[0];
+        int groups = batches * numGroups;
+        int perGroup = groups == 0 ? 0 : q.length / groups;
+        int channelsPerGroup = c / numGroups;
+        int perChannel = perGroup / Math.max(1, channelsPerGroup);
+        float xScale = (float) x.qScale();
+        long zp = x.qZeroPoint();
+        float inv = 1.0f / (float) outputScale;
+        long[] out = new long[q.length];
+        for (int gi = 0; gi < groups; gi++) {
+            int base = gi * perGroup;
+            long sum = 0;
+            long sumSq = 0;
+            for (int i = 0; i < perGroup; i++) {
+                long v = q[base + i];
+                sum += v;
+                sumSq += v * v;
+            }
+            float meanShifted = (float) sum / perGroup;
+            float mean = meanShifted - (float) zp;
+            float var = Math.max(Math.fma(-meanShifted, meanShifted, (float) sumSq / perGroup), 0.0f);
+            float scaleDivStd = (float) (xScale / Math.sqrt((double) (var * xScale * xScale) + eps));
+            for (int ch = 0; ch < channelsPerGroup; ch++) {
+                int scaling = (gi * channelsPerGroup + ch) % c;
+                float gammaP = scaleDivStd * (g == null ? 1.0f : g[scaling]);
+                float beta = b == null ? 0.0f : b[scaling];
+                for (int i = ch * perChannel; i < (ch + 1) * perChannel; i++) {
+                    float d = (float) (q[base + i] - zp);
+                    out[base + i] = QuantizedPointwiseOps.quantize(Math.fma(d - mean, gammaP, beta), inv,
+                        outputZeroPoint, x.dtype());
+                }
+            }
+        }
+        return QuantizedPointwiseOps.fromInts(out, shape, x.dtype(), outputScale, outputZeroPoint);
+    }
+
+    /**
+     * {@code torch.ops.quantized.instance_norm(x, weight, bias, eps, output_scale, output_zero_point)}: PyTorch's
+     * {@code quantized_instance_norm_impl}, {@link #groupNorm} with one group per channel.
+     *
+     * @param x per-tensor quint8 or qint8, {@code [N, C, *]}, at least 3 dimensions
+     * @param weight float32 {@code [C]}, or null (ones)
+     * @param bias float32 {@code [C]}, or null (zeros)
+     * @param eps the epsilon
+     * @param outputScale the output's scale
+     * @param outputZeroPoint the output's zero point
+     * @return the result, of {@code x}'s shape and dtype
+     * @throws IllegalArgumentException for fewer than 3 dimensions or no channels (PyTorch's messages)
+     */
+    public static QuantizedTensor instanceNorm(QuantizedTensor x, Tensor weight, Tensor bias, double eps,
+                                               double outputScale, long outputZeroPoint) {
+        QuantizedPointwiseOps.check(x, "quantized::instance_norm");
+        if (x.shape().length < 3) {
+            throw new IllegalArgumentException("Expected normalized_shape to be at least 3-dimensional");
+        }
+        if (x.shape()[1] <= 0) {
+            throw new IllegalArgumentException("Expected 2nd dimension to be positive");
+        }
+        return groupNorm(x, x.shape()[1], weight, bias, eps, outputScale, outputZeroPoint);
     }
 
     private static float[] channels(Tensor t, int c, String message) {

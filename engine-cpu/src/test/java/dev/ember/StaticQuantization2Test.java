@@ -120,6 +120,53 @@ class StaticQuantization2Test {
     }
 
     @Test
+    void groupAndInstanceNormKernelsMatchPyTorch() {
+        assertQ("gn.y", QuantizedNormOps.groupNorm(qin("gn.x"), 3, in("gn.weight"), in("gn.bias"), 1e-5, 0.031, 125));
+        assertQ("gn1.y", QuantizedNormOps.groupNorm(qin("gn1.x"), 2, null, null, 1e-5, 0.031, 125));
+        for (String k : new String[] {"in1", "in2", "in3"}) {
+            assertQ(k + ".y", QuantizedNormOps.instanceNorm(qin(k + ".x"), in(k + ".weight"), in(k + ".bias"), 1e-5,
+                0.03, 127));
+        }
+        assertQ("adv.gn.y", QuantizedNormOps.groupNorm(qin("adv.gn.x"), 1, in("adv.gn.weight"), in("adv.gn.bias"),
+            1e-5, 0.027, 128));
+    }
+
+    @Test
+    void groupNormAndInstanceNormModulesConvert() {
+        Sequential m = new Sequential(new QuantStub(), new dev.ember.nn.GroupNorm(2, 4),
+            new dev.ember.nn.InstanceNorm2d(4, 1e-5, 0.1, true, false), new DeQuantStub());
+        StaticQuantizationTest.loadExpected(m, EXPECTED, "model2.float.");
+        m.eval();
+        Quantization.setQconfig(m, QConfig.DEFAULT);
+        Quantization.prepare(m, true);
+        try (GradMode off = Ember.noGrad()) {
+            m.apply(in("model2.calib"));
+        }
+        Quantization.convert(m, true);
+        assertEquals(EXPECTED.text("model2.converted"), m.toString(), "converted printout (PyTorch's momentum=True)");
+        assertInstanceOf(dev.ember.ao.nn.quantized.GroupNorm.class, m.getSubmodule("1"));
+        assertInstanceOf(dev.ember.ao.nn.quantized.InstanceNorm2d.class, m.getSubmodule("2"));
+        String[] q0 = EXPECTED.get("model2.qparams.0").split(" ");
+        assertEquals(Double.parseDouble(q0[0]), ((Quantize) m.getSubmodule("0")).scale());
+        for (int i = 1; i <= 2; i++) {
+            String[] qp = EXPECTED.get("model2.qparams." + i).split(" ");
+            var layer = (dev.ember.ao.nn.quantized.QuantizedOutput) m.getSubmodule(String.valueOf(i));
+            double scale = Double.parseDouble(qp[0]);
+            assertEquals(scale, layer.scale(), 4e-6 * scale, "stage " + i + " scale");
+            assertEquals(Long.parseLong(qp[1]), layer.zeroPoint(), 1, "stage " + i + " zero point");
+            layer.setOutputQParams(scale, Long.parseLong(qp[1]));
+        }
+        try (GradMode off = Ember.noGrad()) {
+            Tensor h = m.getSubmodule("0").apply(in("model2.x"));
+            for (int i = 1; i <= 2; i++) {
+                h = m.getSubmodule(String.valueOf(i)).apply(h);
+                assertQ("model2.stage." + i, QuantizedActivations.quantized(h));
+            }
+            assertArrayEquals(in("model2.y").toFloatArray(), m.apply(in("model2.x")).toFloatArray(), "output");
+        }
+    }
+
+    @Test
     void scalarKernelsMatchPyTorch() {
         for (String dt : new String[] {"u8", "s8"}) {
             String p = "scalar." + dt + ".";

@@ -251,6 +251,18 @@ final class EagerMode {
         if (m instanceof dev.ember.nn.LayerNorm l) {
             return dev.ember.ao.nn.quantized.LayerNorm.fromFloat(l, observer(name, m));
         }
+        if (m instanceof dev.ember.nn.GroupNorm g) {
+            return dev.ember.ao.nn.quantized.GroupNorm.fromFloat(g, observer(name, m));
+        }
+        if (m instanceof dev.ember.nn.InstanceNorm1d i) {
+            return dev.ember.ao.nn.quantized.InstanceNorm1d.fromFloat(i, observer(name, m));
+        }
+        if (m instanceof dev.ember.nn.InstanceNorm2d i) {
+            return dev.ember.ao.nn.quantized.InstanceNorm2d.fromFloat(i, observer(name, m));
+        }
+        if (m instanceof dev.ember.nn.InstanceNorm3d i) {
+            return dev.ember.ao.nn.quantized.InstanceNorm3d.fromFloat(i, observer(name, m));
+        }
         throw new UnsupportedOperationException("convert: Ember has no statically quantized " + m.getClass().getSimpleName()
                 + " yet (module '" + name + "'); set its qconfig to null to keep it out of quantization "
                 + "(Quantization.setQconfig(module, null)) before prepare");
