@@ -60,6 +60,14 @@ for dt, name, zp in ((torch.quint8, "u8", 120), (torch.qint8, "s8", -5)):
     qout("act.%s.leaky_relu" % name,
          torch.ops.quantized.leaky_relu(q, 0.1, False, 0.023, zp + 3 if dt == torch.quint8 else zp))
 
+# ---- sigmoid / tanh of a quantized tensor (nn.Sigmoid, nn.Tanh stay float in eager mode: PyTorch's quantized
+# kernels with fixed output parameters run on their input's integers); 300 elements: 256 vectorized, 44 scalar
+for dt, name, zp in ((torch.quint8, "u8", 131), (torch.qint8, "s8", 4)):
+    x = torch.randn(300) * 3
+    q = qin("fixed.%s.x" % name, x, 0.037, zp, dt)
+    qout("fixed.%s.sigmoid" % name, torch.sigmoid(q))
+    qout("fixed.%s.tanh" % name, torch.tanh(q))
+
 # ---- batch_norm2d / 3d: channels below 8 (scalar), 8..31 (the 32-lane vector on a buffer), 40 (32 + 8)
 for c in (3, 12, 40):
     x = torch.randn(2, c, 3, 2) * 1.7 + 0.3

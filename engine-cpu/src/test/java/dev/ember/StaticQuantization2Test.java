@@ -167,6 +167,69 @@ class StaticQuantization2Test {
     }
 
     @Test
+    void badInputIsRefusedWithPyTorchsMessagesLeavingTheModelAsItWas() {
+        QuantizedTensor q4 = QuantizedTensor.quantizePerTensor(Tensor.randn(2, 3, 5, 4), 0.1, 10,
+            dev.ember.ao.quantization.QuantDType.QUINT8);
+        IllegalArgumentException ln = assertThrows(IllegalArgumentException.class,
+            () -> QuantizedNormOps.layerNorm(q4, new int[] {4, 5}, null, null, 1e-5, 0.1, 3));
+        assertEquals("Given normalized_shape=[4, 5], expected input with shape [*, 4, 5], but got input of size"
+            + "[2, 3, 5, 4]", ln.getMessage());
+        IllegalArgumentException gn = assertThrows(IllegalArgumentException.class,
+            () -> QuantizedNormOps.groupNorm(q4, 2, null, null, 1e-5, 0.1, 3));
+        assertEquals("Expected channels to be divisible by groups", gn.getMessage());
+        dev.ember.ao.nn.quantized.BatchNorm2d bn = new dev.ember.ao.nn.quantized.BatchNorm2d(3, 1e-5);
+        Tensor carrier3d = QuantizedActivations.carrier(QuantizedTensor.quantizePerTensor(Tensor.randn(2, 3, 4), 0.1,
+            10, dev.ember.ao.quantization.QuantDType.QUINT8));
+        IllegalArgumentException rank = assertThrows(IllegalArgumentException.class, () -> bn.apply(carrier3d));
+        assertEquals("Expecting the input tensor of rank 4.", rank.getMessage());
+        for (Module layer : List.of(bn, new dev.ember.ao.nn.quantized.Hardswish(0.1, 3),
+                new dev.ember.ao.nn.quantized.ELU(0.1, 3, 1.0), new dev.ember.ao.nn.quantized.LeakyReLU(0.1, 3, 0.01,
+                    false), new dev.ember.ao.nn.quantized.LayerNorm(new int[] {4}, null, null, 0.1, 3, 1e-5, false),
+                new dev.ember.ao.nn.quantized.GroupNorm(1, 3, null, null, 0.1, 3, 1e-5, false))) {
+            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+                () -> layer.apply(Tensor.randn(2, 3, 4, 4)));
+            assertTrue(e.getMessage().startsWith("Could not run 'quantized::"), e.getMessage());
+            assertTrue(e.getMessage().contains("' with arguments from the 'CPU' backend."), e.getMessage());
+        }
+        // a BatchNorm2d without running statistics has no quantized form: refused before anything is swapped
+        Sequential m = new Sequential(new QuantStub(), new BatchNorm2d(3, 1e-5, 0.1, true, false), new Hardswish(),
+            new DeQuantStub());
+        m.eval();
+        Quantization.setQconfig(m, QConfig.DEFAULT);
+        Quantization.prepare(m, true);
+        try (GradMode off = Ember.noGrad()) {
+            m.apply(Tensor.randn(2, 3, 4, 4));
+        }
+        String before = m.toString();
+        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+            () -> Quantization.convert(m, true));
+        assertTrue(e.getMessage().contains("has no running statistics"), e.getMessage());
+        assertEquals(before, m.toString(), "the model is as it was");
+        assertSame(Hardswish.class, m.getSubmodule("2").getClass());
+    }
+
+    /** nn.Sigmoid and nn.Tanh are not converted (2.x's mapping has neither): on a carrier they run PyTorch's kernels. */
+    @Test
+    void sigmoidAndTanhOfAQuantizedActivationAreQuantized() {
+        for (String dt : new String[] {"u8", "s8"}) {
+            String p = "fixed." + dt + ".";
+            try (GradMode off = Ember.noGrad()) {
+                Tensor c = QuantizedActivations.carrier(qin(p + "x"));
+                Tensor s = new dev.ember.nn.Sigmoid().apply(c);
+                assertTrue(QuantizedActivations.isQuantized(s));
+                assertQ(p + "sigmoid", QuantizedActivations.quantized(s));
+                Tensor t = c.tanh();
+                assertQ(p + "tanh", QuantizedActivations.quantized(t));
+                // a plain float tensor is untouched
+                Tensor f = qin(p + "x").dequantize();
+                assertFalse(QuantizedActivations.isQuantized(f.sigmoid()));
+                assertArrayEquals(f.sigmoid().toFloatArray(), ArithmeticOps.unary(f, ArithmeticOps.Fn.SIGMOID)
+                    .toFloatArray());
+            }
+        }
+    }
+
+    @Test
     void scalarKernelsMatchPyTorch() {
         for (String dt : new String[] {"u8", "s8"}) {
             String p = "scalar." + dt + ".";
