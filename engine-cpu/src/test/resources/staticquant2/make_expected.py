@@ -285,6 +285,12 @@ qout("adv.gn.x", q)
 emit("adv.gn.weight", torch.tensor(g))
 emit("adv.gn.bias", torch.tensor(bb))
 qout("adv.gn.y", torch.ops.quantized.group_norm(q, 1, torch.tensor(g), torch.tensor(bb), 1e-5, 0.027, 128))
+# ---- quantized::matmul (x86: dequantize, float matmul, quantize_per_tensor)
+for dt, name in ((torch.quint8, "u8"), (torch.qint8, "s8")):
+    a = qin("matmul.%s.a" % name, torch.randn(2, 3, 5) * 2, 0.05, 7 if dt == torch.qint8 else 120, dt)
+    b = qin("matmul.%s.b" % name, torch.randn(2, 5, 4) * 2, 0.04, -3 if dt == torch.qint8 else 130, dt)
+    qout("matmul.%s.y" % name, torch.ops.quantized.matmul(a, b, 0.21, 5 if dt == torch.qint8 else 128))
+
 
 # ---- a model end to end
 def model():

@@ -150,6 +150,39 @@ public final class QuantizedPointwiseOps {
     }
 
     /**
+     * {@code torch.ops.quantized.matmul(a, b, output_scale, output_zero_point)} on an x86 build (PyTorch's
+     * {@code qmatmul} without RUY): both dequantized, {@code torch.matmul} in float32, then
+     * {@code quantize_per_tensor} with the output's parameters. (Ember's float matmul sums in its own order: a product
+     * within float32 rounding of PyTorch's could round to the neighbouring integer at an exact tie.)
+     *
+     * @param a per-tensor quint8 or qint8, at least 2 dimensions
+     * @param b per-tensor, of {@code a}'s dtype and rank
+     * @param outputScale the output's scale
+     * @param outputZeroPoint the output's zero point
+     * @return the product, of {@code a}'s dtype
+     * @throws IllegalArgumentException for mixed dtypes or ranks, or fewer than 2 dimensions (PyTorch's messages)
+     */
+    public static QuantizedTensor matmul(QuantizedTensor a, QuantizedTensor b, double outputScale,
+                                         long outputZeroPoint) {
+        Args.require(a, "quantized::matmul", "qa", 1, "Tensor");
+        Args.require(b, "quantized::matmul", "qb", 2, "Tensor");
+        if (a.dtype() != QuantDType.QINT8 && a.dtype() != QuantDType.QUINT8) {
+            throw new IllegalArgumentException("MatMul operands should use QInt8 or QUInt8 data types.");
+        }
+        if (a.dtype() != b.dtype()) {
+            throw new IllegalArgumentException("MatMul operands should have same data type.");
+        }
+        if (a.qscheme() != QScheme.PER_TENSOR_AFFINE || b.qscheme() != QScheme.PER_TENSOR_AFFINE) {
+            throw new IllegalArgumentException("Only per-tensor quantization is supported in Matmul.");
+        }
+        checkZeroPoint(outputZeroPoint, a.dtype());
+        try (GradMode off = Ember.noGrad()) {
+            return QuantizedTensor.quantizePerTensor(a.dequantize().matmul(b.dequantize()), outputScale, outputZeroPoint,
+                a.dtype());
+        }
+    }
+
+    /**
      * The dequantize, compute, quantize loop of the activations: the vectorized elements with {@code fma} and
      * {@code vecInverseScale}, the rest with {@code (q - z) * s} and {@code inverseScale}.
      */

@@ -229,6 +229,24 @@ class StaticQuantization2Test {
         }
     }
 
+    /** {@code QFunctional.matmul} (2.x; 1.13's QFunctional has none, so the op itself is the reference). */
+    @Test
+    void matmulMatchesPyTorch() {
+        for (String dt : new String[] {"u8", "s8"}) {
+            String p = "matmul." + dt + ".";
+            long zp = dt.equals("u8") ? 128 : 5;
+            assertQ(p + "y", QuantizedPointwiseOps.matmul(qin(p + "a"), qin(p + "b"), 0.21, zp));
+        }
+        QFunctional f = new QFunctional();
+        f.setOutputQParams(0.21, 128);
+        Tensor y = f.matmul(QuantizedActivations.carrier(qin("matmul.u8.a")),
+            QuantizedActivations.carrier(qin("matmul.u8.b")));
+        assertQ("matmul.u8.y", QuantizedActivations.quantized(y));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> QuantizedPointwiseOps.matmul(qin("matmul.u8.a"), qin("matmul.s8.b"), 0.1, 0));
+        assertEquals("MatMul operands should have same data type.", e.getMessage());
+    }
+
     @Test
     void scalarKernelsMatchPyTorch() {
         for (String dt : new String[] {"u8", "s8"}) {

@@ -83,6 +83,18 @@ public class QFunctional extends QuantizedOutput {
     }
 
     /**
+     * {@code matmul(x, y)}: {@code quantized::matmul(x, y, scale, zero_point)} ({@link QuantizedPointwiseOps#matmul}).
+     *
+     * @param x a quantized activation, at least 2 dimensions
+     * @param y a quantized activation of {@code x}'s dtype and rank
+     * @return the product, a quantized activation
+     */
+    public Tensor matmul(Tensor x, Tensor y) {
+        return QuantizedActivations.carrier(QuantizedPointwiseOps.matmul(Activations.input(x, "quantized::matmul"),
+            Activations.input(y, "quantized::matmul"), scale(), zeroPoint()));
+    }
+
+    /**
      * {@code cat(x, dim)}: {@code quantized::cat(x, scale, zero_point, dim)}.
      *
      * @param x quantized activations
