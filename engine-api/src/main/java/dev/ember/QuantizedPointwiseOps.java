@@ -9,7 +9,8 @@ import dev.ember.ao.quantization.QuantizedTensor;
  * {@code quantized::hardswish}, {@code quantized::elu}, {@code quantized::leaky_relu} (the activations
  * {@link dev.ember.ao.nn.quantized.Hardswish}, {@link dev.ember.ao.nn.quantized.ELU} and
  * {@link dev.ember.ao.nn.quantized.LeakyReLU} run), and {@code quantized::add_scalar} / {@code quantized::mul_scalar}
- * ({@link dev.ember.ao.nn.quantized.QFunctional#addScalar}, {@code mulScalar}), step by step as
+ * ({@link dev.ember.ao.nn.quantized.QFunctional#addScalar}, {@code mulScalar}) and {@code quantized::matmul}
+ * ({@link dev.ember.ao.nn.quantized.QFunctional#matmul}), step by step as
  * {@code QuantizedOpKernels.cpp}, {@code qadd.cpp} and {@code qmul.cpp} compute them on PyTorch's AVX2 kernels.
  *
  * <p>The activations dequantize, compute in float and quantize again: over the elements {@code cpu_kernel_vec} runs
