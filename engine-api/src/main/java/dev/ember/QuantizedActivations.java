@@ -24,7 +24,9 @@ import java.util.function.Supplier;
  * too. The float ops that commute with dequantization keep the mark, as PyTorch's quantized kernels keep the input's
  * scale and zero point: {@code relu}, {@code relu_} and {@code max_pool2d} (the maximum of values on the grid is on the
  * grid), {@code contiguous} and {@code clone}; {@code adaptive_avg_pool2d} and {@code avg_pool2d} run PyTorch's
- * quantized kernels (the output keeps the input's scale and zero point). Any other float op on a carrier computes on
+ * quantized kernels (the output keeps the input's scale and zero point), and {@code sigmoid} and {@code tanh} PyTorch's
+ * quantized kernels with their fixed output parameters (so an unconverted {@code nn.Sigmoid} or {@code nn.Tanh} between
+ * quantized modules works, as in PyTorch's eager mode). Any other float op on a carrier computes on
  * the dequantized values and gives a plain float tensor (PyTorch refuses it: "Could not run 'aten::...' with arguments
  * from the 'QuantizedCPU' backend"), and a quantized module refuses a plain float tensor with PyTorch's message. An
  * in-place float op on a carrier (other than {@code relu_}) removes the mark: its values may have left the grid.
@@ -205,6 +207,59 @@ public final class QuantizedActivations {
         outShape[shape.length - 1] = outW;
         Tensor ints = Tensor.fromArray(out).to(q.dtype() == QuantDType.QUINT8 ? DType.UINT8 : DType.INT8).reshape(outShape);
         return carrier(QuantizedTensor.makePerTensorQuantizedTensor(ints, q.qScale(), q.qZeroPoint()));
+    }
+
+    /**
+     * {@code torch.sigmoid} of a quantized activation, PyTorch's {@code sigmoid_quantized_cpu} ({@code qsigmoid_kernel}):
+     * the output's parameters fixed at scale 1/256 and zero point 0 (quint8) or -128 (qint8); each value dequantized as
+     * {@code (q - zp) * scale}; over the vectorized elements ({@link QuantizedOps#QUINT8_VECTOR_STEP})
+     * {@code 1.0f / (1.0f + exp(-x))} in float, over the rest {@code 1.0f / (1.0 + exp(-x))} in double (as the scalar
+     * lambda promotes it); then {@code rint(y * 256) + zp} clamped. (PyTorch's vector {@code exp} is SLEEF's, within an
+     * ulp of the float exponential Ember takes: an output could differ by one at an exact rounding tie.) As in PyTorch's
+     * eager mode, {@code nn.Sigmoid} is not converted: it stays float and its input's integers take this kernel.
+     */
+    static Tensor sigmoid(Tensor input) {
+        QuantizedTensor q = quantized(input);
+        boolean u8 = q.dtype() == QuantDType.QUINT8;
+        long outZp = u8 ? 0 : -128;
+        float scale = (float) q.qScale();
+        float zp = (float) q.qZeroPoint();
+        long[] in = q.intRepr().to(DType.INT64).toLongArray();
+        int vectorized = in.length - in.length % QuantizedOps.QUINT8_VECTOR_STEP;
+        long[] out = new long[in.length];
+        for (int i = 0; i < in.length; i++) {
+            float x = ((float) in[i] - zp) * scale;
+            float e = (float) Math.exp(-x);
+            float y = i < vectorized ? 1.0f / (1.0f + e) : (float) (1.0f / (1.0 + e));
+            out[i] = QuantizedPointwiseOps.quantize(y, 256.0f, outZp, q.dtype());
+        }
+        Tensor ints = Tensor.fromArray(out).to(u8 ? DType.UINT8 : DType.INT8).reshape(q.shape());
+        return carrier(QuantizedTensor.makePerTensorQuantizedTensor(ints, 0.00390625, outZp));
+    }
+
+    /**
+     * {@code torch.tanh} of a quantized activation, PyTorch's {@code qtanh_kernel}: the output's parameters fixed at
+     * scale 2/256 and zero point 128 (quint8) or 0 (qint8); over the vectorized elements the input dequantized as
+     * {@code fma(q, scale, scale * -zp)}, over the rest as {@code (q - zp) * scale}; {@code tanh} in float (SLEEF's in
+     * PyTorch's vector loop, within an ulp), then {@code rint(y * 128) + zp} clamped. {@code nn.Tanh} stays float in
+     * PyTorch's eager mode, as here.
+     */
+    static Tensor tanh(Tensor input) {
+        QuantizedTensor q = quantized(input);
+        boolean u8 = q.dtype() == QuantDType.QUINT8;
+        long outZp = u8 ? 128 : 0;
+        float scale = (float) q.qScale();
+        float zp = (float) q.qZeroPoint();
+        float premul = scale * -zp;
+        long[] in = q.intRepr().to(DType.INT64).toLongArray();
+        int vectorized = in.length - in.length % QuantizedOps.QUINT8_VECTOR_STEP;
+        long[] out = new long[in.length];
+        for (int i = 0; i < in.length; i++) {
+            float x = i < vectorized ? Math.fma((float) in[i], scale, premul) : ((float) in[i] - zp) * scale;
+            out[i] = QuantizedPointwiseOps.quantize((float) Math.tanh(x), 128.0f, outZp, q.dtype());
+        }
+        Tensor ints = Tensor.fromArray(out).to(u8 ? DType.UINT8 : DType.INT8).reshape(q.shape());
+        return carrier(QuantizedTensor.makePerTensorQuantizedTensor(ints, 0.0078125, outZp));
     }
 
     /** {@code out} marked as {@code in} is, when {@code in} is a carrier: for an op that commutes with dequantization. */

@@ -1719,11 +1719,17 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code 1 / (1 + exp(-this))}. */
     public Tensor sigmoid() {
+        if (QuantizedActivations.isQuantized(this)) {
+            return QuantizedActivations.sigmoid(this);
+        }
         return ArithmeticOps.unary(this, ArithmeticOps.Fn.SIGMOID);
     }
 
     /** Hyperbolic tangent. */
     public Tensor tanh() {
+        if (QuantizedActivations.isQuantized(this)) {
+            return QuantizedActivations.tanh(this);
+        }
         return ArithmeticOps.unary(this, ArithmeticOps.Fn.TANH);
     }
 

@@ -24,6 +24,16 @@ public class ELU extends Module {
         this.inplace = inplace;
     }
 
+    /** The alpha, PyTorch's {@code elu.alpha}. */
+    public double alpha() {
+        return alpha;
+    }
+
+    /** Whether in place, PyTorch's {@code elu.inplace}. */
+    public boolean inplace() {
+        return inplace;
+    }
+
     @Override
     public Tensor forward(Tensor input) {
         return Functional.elu(input, alpha, inplace);

@@ -46,6 +46,26 @@ public class GroupNorm extends Module implements HasBias {
         this.bias = registerParameter("bias", affine ? Tensor.zeros(numChannels) : null);
     }
 
+    /** The groups, PyTorch's {@code num_groups}. */
+    public int numGroups() {
+        return numGroups;
+    }
+
+    /** The channels, PyTorch's {@code num_channels}. */
+    public int numChannels() {
+        return numChannels;
+    }
+
+    /** The epsilon, PyTorch's {@code eps}. */
+    public double eps() {
+        return eps;
+    }
+
+    /** Whether it has a weight and bias, PyTorch's {@code affine}. */
+    public boolean affine() {
+        return affine;
+    }
+
     @Override
     public Tensor forward(Tensor input) {
         return Functional.groupNorm(input, numGroups, parameter("weight"), parameter("bias"), eps);

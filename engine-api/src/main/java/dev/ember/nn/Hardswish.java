@@ -16,6 +16,11 @@ public class Hardswish extends Module {
         this.inplace = inplace;
     }
 
+    /** Whether in place, PyTorch's {@code hardswish.inplace}. */
+    public boolean inplace() {
+        return inplace;
+    }
+
     @Override
     public Tensor forward(Tensor input) {
         return Functional.hardswish(input, inplace);

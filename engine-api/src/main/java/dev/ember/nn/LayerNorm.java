@@ -55,6 +55,21 @@ public class LayerNorm extends Module implements HasBias {
         }
     }
 
+    /** The normalized trailing shape (a copy), PyTorch's {@code layer_norm.normalized_shape}. */
+    public int[] normalizedShape() {
+        return normalizedShape.clone();
+    }
+
+    /** The epsilon, PyTorch's {@code layer_norm.eps}. */
+    public double eps() {
+        return eps;
+    }
+
+    /** Whether it has an elementwise weight (and bias), PyTorch's {@code layer_norm.elementwise_affine}. */
+    public boolean elementwiseAffine() {
+        return elementwiseAffine;
+    }
+
     @Override
     public Tensor forward(Tensor input) {
         return Functional.layerNorm(input, normalizedShape, parameter("weight"), parameter("bias"), eps);

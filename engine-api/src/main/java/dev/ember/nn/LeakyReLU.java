@@ -24,6 +24,16 @@ public class LeakyReLU extends Module {
         this.inplace = inplace;
     }
 
+    /** The slope below zero, PyTorch's {@code leaky_relu.negative_slope}. */
+    public double negativeSlope() {
+        return negativeSlope;
+    }
+
+    /** Whether in place, PyTorch's {@code leaky_relu.inplace}. */
+    public boolean inplace() {
+        return inplace;
+    }
+
     @Override
     public Tensor forward(Tensor input) {
         return Functional.leakyRelu(input, negativeSlope, inplace);

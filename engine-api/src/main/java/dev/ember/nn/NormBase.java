@@ -171,6 +171,26 @@ abstract sealed class NormBase extends Module implements HasBias
         }
     }
 
+    /** The channels, PyTorch's {@code num_features} (0 in a lazy layer before its first input). */
+    public int numFeatures() {
+        return features;
+    }
+
+    /** The epsilon, PyTorch's {@code eps}. */
+    public double eps() {
+        return eps;
+    }
+
+    /** Whether it has a weight and bias, PyTorch's {@code affine}. */
+    public boolean affine() {
+        return affine;
+    }
+
+    /** Whether it keeps running statistics, PyTorch's {@code track_running_stats}. */
+    public boolean trackRunningStats() {
+        return trackRunningStats;
+    }
+
     /** The running mean the forward uses in eval mode, as PyTorch's {@code bn.running_mean}; null without running statistics. */
     public Tensor runningMean() {
         return parametrizedValue("running_mean");

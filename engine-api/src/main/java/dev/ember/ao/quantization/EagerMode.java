@@ -259,6 +259,37 @@ final class EagerMode {
         if (m instanceof dev.ember.nn.Conv2d c) {
             return dev.ember.ao.nn.quantized.Conv2d.fromFloat(c, weightObserver(q), observer(name, m));
         }
+        // session 36 (helper 2): the standalone norms and the activations with their own output parameters
+        if (m instanceof dev.ember.nn.BatchNorm2d b) {
+            return dev.ember.ao.nn.quantized.BatchNorm2d.fromFloat(b, name, observer(name, m));
+        }
+        if (m instanceof dev.ember.nn.BatchNorm3d b) {
+            return dev.ember.ao.nn.quantized.BatchNorm3d.fromFloat(b, name, observer(name, m));
+        }
+        if (m instanceof dev.ember.nn.Hardswish) {
+            return dev.ember.ao.nn.quantized.Hardswish.fromObserver(observer(name, m));
+        }
+        if (m instanceof dev.ember.nn.ELU e) {
+            return dev.ember.ao.nn.quantized.ELU.fromFloat(e, observer(name, m));
+        }
+        if (m instanceof dev.ember.nn.LeakyReLU r) {
+            return dev.ember.ao.nn.quantized.LeakyReLU.fromFloat(r, observer(name, m));
+        }
+        if (m instanceof dev.ember.nn.LayerNorm l) {
+            return dev.ember.ao.nn.quantized.LayerNorm.fromFloat(l, observer(name, m));
+        }
+        if (m instanceof dev.ember.nn.GroupNorm g) {
+            return dev.ember.ao.nn.quantized.GroupNorm.fromFloat(g, observer(name, m));
+        }
+        if (m instanceof dev.ember.nn.InstanceNorm1d i) {
+            return dev.ember.ao.nn.quantized.InstanceNorm1d.fromFloat(i, observer(name, m));
+        }
+        if (m instanceof dev.ember.nn.InstanceNorm2d i) {
+            return dev.ember.ao.nn.quantized.InstanceNorm2d.fromFloat(i, observer(name, m));
+        }
+        if (m instanceof dev.ember.nn.InstanceNorm3d i) {
+            return dev.ember.ao.nn.quantized.InstanceNorm3d.fromFloat(i, observer(name, m));
+        }
         throw new UnsupportedOperationException("convert: Ember has no statically quantized " + m.getClass().getSimpleName()
                 + " yet (module '" + name + "'); set its qconfig to null to keep it out of quantization "
                 + "(Quantization.setQconfig(module, null)) before prepare");

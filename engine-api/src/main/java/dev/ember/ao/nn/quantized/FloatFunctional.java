@@ -115,6 +115,21 @@ public class FloatFunctional extends Module {
     }
 
     /**
+     * {@code matmul(x, y)}: {@code torch.matmul(x, y)}, observed.
+     *
+     * @param x a tensor
+     * @param y a tensor
+     * @return the product
+     */
+    public Tensor matmul(Tensor x, Tensor y) {
+        QFunctional q = converted();
+        if (q != null) {
+            return q.matmul(x, y);
+        }
+        return observed(x.matmul(y));
+    }
+
+    /**
      * {@code add_relu(x, y)}: {@code relu(x + y)}, observed.
      *
      * @param x a tensor

@@ -4,6 +4,7 @@ import dev.ember.Ember;
 import dev.ember.Format;
 import dev.ember.QuantizedActivations;
 import dev.ember.QuantizedOps;
+import dev.ember.QuantizedPointwiseOps;
 import dev.ember.Tensor;
 import dev.ember.ao.quantization.ObserverOrFakeQuantize;
 import dev.ember.ao.quantization.QuantizedTensor;
@@ -15,8 +16,8 @@ import java.util.List;
 /**
  * {@code torch.ao.nn.quantized.QFunctional}: a {@link FloatFunctional}'s operations on quantized activations
  * ({@link QuantizedActivations}), each result requantized to the module's scale and zero point, PyTorch's kernels
- * ({@link QuantizedOps#add}, {@link QuantizedOps#mul}, {@link QuantizedOps#cat}). {@code add_scalar} and
- * {@code mul_scalar}, whose output parameters PyTorch derives from the input's, are not here yet: they are refused.
+ * ({@link QuantizedOps#add}, {@link QuantizedOps#mul}, {@link QuantizedOps#cat}); {@code add_scalar} and
+ * {@code mul_scalar} with the output parameters PyTorch derives from the input's ({@link QuantizedPointwiseOps}).
  */
 public class QFunctional extends QuantizedOutput {
 
@@ -82,6 +83,18 @@ public class QFunctional extends QuantizedOutput {
     }
 
     /**
+     * {@code matmul(x, y)}: {@code quantized::matmul(x, y, scale, zero_point)} ({@link QuantizedPointwiseOps#matmul}).
+     *
+     * @param x a quantized activation, at least 2 dimensions
+     * @param y a quantized activation of {@code x}'s dtype and rank
+     * @return the product, a quantized activation
+     */
+    public Tensor matmul(Tensor x, Tensor y) {
+        return QuantizedActivations.carrier(QuantizedPointwiseOps.matmul(Activations.input(x, "quantized::matmul"),
+            Activations.input(y, "quantized::matmul"), scale(), zeroPoint()));
+    }
+
+    /**
      * {@code cat(x, dim)}: {@code quantized::cat(x, scale, zero_point, dim)}.
      *
      * @param x quantized activations
@@ -100,29 +113,29 @@ public class QFunctional extends QuantizedOutput {
     }
 
     /**
-     * Refused: PyTorch's {@code quantized::add_scalar} derives the output's parameters from the input's, which Ember does
-     * not have yet.
+     * {@code add_scalar(x, y)}: {@code quantized::add_scalar(x, y)} ({@link QuantizedPointwiseOps#addScalar}), whose
+     * output parameters PyTorch derives from the input's (not the module's: the operation is not observed).
      *
      * @param x a quantized activation
      * @param y a number
-     * @return never
-     * @throws UnsupportedOperationException always
+     * @return the sum, a quantized activation
      */
     public Tensor addScalar(Tensor x, double y) {
-        throw new UnsupportedOperationException("QFunctional.add_scalar (quantized::add_scalar) is not in Ember yet");
+        return QuantizedActivations.carrier(QuantizedPointwiseOps.addScalar(Activations.input(x, "quantized::add_scalar"),
+            y));
     }
 
     /**
-     * Refused: PyTorch's {@code quantized::mul_scalar} derives the output's parameters from the input's, which Ember does
-     * not have yet.
+     * {@code mul_scalar(x, y)}: {@code quantized::mul_scalar(x, y)} ({@link QuantizedPointwiseOps#mulScalar}), whose
+     * output parameters PyTorch derives from the input's (not the module's: the operation is not observed).
      *
      * @param x a quantized activation
      * @param y a number
-     * @return never
-     * @throws UnsupportedOperationException always
+     * @return the product, a quantized activation
      */
     public Tensor mulScalar(Tensor x, double y) {
-        throw new UnsupportedOperationException("QFunctional.mul_scalar (quantized::mul_scalar) is not in Ember yet");
+        return QuantizedActivations.carrier(QuantizedPointwiseOps.mulScalar(Activations.input(x, "quantized::mul_scalar"),
+            y));
     }
 
     @Override
