@@ -10,6 +10,9 @@
 # - qadd.pt: a model with a FloatFunctional (QFunctional after convert: its scale and zero_point) and a float LayerNorm
 #   left unquantized (qconfig None), detached the same way.
 # - qdyn.pt: torch.save of a dynamically quantized (qint8) Linear-ReLU-Linear's state dict (version 4 layers).
+# - qnorms.pt: the static quantized norms and activations (BatchNorm2d, Hardswish, LeakyReLU, ELU, LayerNorm, GroupNorm,
+#   InstanceNorm2d) in one converted model: their registered tensors, then scale and zero_point; BatchNorm2d's and
+#   InstanceNorm2d's _metadata version 2 (nn.BatchNorm2d's), detached as above.
 # - bad_zero_point.pt, bad_storage.pt, bad_size.pt, bad_params.pt: hostile files (a quantized tensor whose zero point
 #   is outside qint8's range, one rebuilt over a float storage, one whose view reaches past its storage, one with
 #   quantizer parameters of an unknown form), written by pickling _rebuild_qtensor calls by hand; Ember must refuse
@@ -134,6 +137,26 @@ q = tq.quantize_dynamic(d, {nn.Linear}, dtype=torch.qint8)
 text("qdyn.printout", str(q))
 torch.save(detached(q.state_dict()), os.path.join(here, "qdyn.pt"))
 
+
+torch.manual_seed(3)
+n = nn.Sequential(tq.QuantStub(), nn.BatchNorm2d(4), nn.Hardswish(), nn.LeakyReLU(0.1), nn.ELU(0.7),
+                  nn.LayerNorm([4, 5, 5]), nn.GroupNorm(2, 4), nn.InstanceNorm2d(4, affine=True), tq.DeQuantStub()).eval()
+with torch.no_grad():
+    n[1].running_mean.copy_(torch.randn(4) * 0.1)
+    n[1].running_var.copy_(torch.rand(4) + 0.5)
+    for i in (1, 5, 6, 7):
+        n[i].weight.copy_(torch.rand(n[i].weight.shape) + 0.5)
+        n[i].bias.copy_(torch.randn(n[i].bias.shape) * 0.1)
+for k, v in n.state_dict().items():
+    emit("float.norms." + k, v)
+n.qconfig = tq.default_qconfig
+tq.prepare(n, inplace=True)
+with torch.no_grad():
+    n(torch.randn(8, 4, 5, 5))
+tq.convert(n, inplace=True)
+text("qnorms.printout", str(n))
+lines.append("qnorms.metadata " + repr(dict((k, v["version"]) for k, v in n.state_dict()._metadata.items())))
+torch.save(detached(n.state_dict()), os.path.join(here, "qnorms.pt"))
 
 
 class Rebuild:

@@ -206,6 +206,31 @@ class QuantizedStateDictTest {
         assertArrayEquals(Files.readAllBytes(file), Files.readAllBytes(out), "torch.save's bytes");
     }
 
+    /**
+     * The static quantized norms and activations: their registered tensors (weights, biases, running statistics) then
+     * {@code scale} and {@code zero_point}, BatchNorm2d's and InstanceNorm2d's version 2, as PyTorch's file.
+     */
+    @Test
+    void quantizedNormsAndActivationsRoundTrip() throws IOException {
+        Sequential n = new Sequential(new QuantStub(), new dev.ember.nn.BatchNorm2d(4), new dev.ember.nn.Hardswish(),
+            new dev.ember.nn.LeakyReLU(0.1), new dev.ember.nn.ELU(0.7), new LayerNorm(new int[] {4, 5, 5}),
+            new dev.ember.nn.GroupNorm(2, 4), new dev.ember.nn.InstanceNorm2d(4, 1e-5, 0.1, true, false),
+            new DeQuantStub());
+        setFloat(n, "float.norms.");
+        Quantization.setQconfig(n, QConfig.DEFAULT);
+        Quantization.prepare(n, true);
+        try (GradMode off = Ember.noGrad()) {
+            n.apply(Tensor.ones(2, 4, 5, 5));
+        }
+        Quantization.convert(n, true);
+        Path file = resource("qnorms.pt");
+        Quantization.loadStateDict(n, load(file));
+        assertEquals(EXPECTED.text("qnorms.printout"), n.toString());
+        Path out = tmp.resolve("qnorms.pt");
+        TorchSerialization.save(Quantization.stateDict(n), out);
+        assertArrayEquals(Files.readAllBytes(file), Files.readAllBytes(out), "torch.save's bytes");
+    }
+
     @Test
     void aDynamicallyQuantizedModelRoundTrips() throws IOException {
         Sequential d = new Sequential(new Linear(4, 3), new ReLU(), new Linear(3, 2));

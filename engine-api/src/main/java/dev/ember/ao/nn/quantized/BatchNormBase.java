@@ -107,4 +107,22 @@ abstract class BatchNormBase extends QuantizedOutput {
     public String extraRepr() {
         return numFeatures + ", eps=" + Format.repr(eps) + ", momentum=0.1, affine=True, track_running_stats=True";
     }
+
+    /** PyTorch's {@code _version} 2 (its float class's, {@code _NormBase}'s), as the state dict's {@code _metadata} says. */
+    @Override
+    protected long stateVersion() {
+        return 2;
+    }
+
+    /** The output's scale and zero point in the state dict: {@code [1]}: PyTorch registers them as buffers, which {@code from_float} sets to the observer's one-element tensors. */
+    @Override
+    protected int[] outputQParamsShape() {
+        return new int[] {1};
+    }
+
+    /** int32: the observer's zero point, which {@code from_float} puts in the buffer. */
+    @Override
+    protected DType zeroPointDtype() {
+        return DType.INT32;
+    }
 }

@@ -66,4 +66,10 @@ public class ELU extends QuantizedOutput {
     public String extraRepr() {
         return "alpha=" + Format.repr(alpha);
     }
+
+    /** The output's scale and zero point in the state dict: none: PyTorch keeps them as plain attributes, outside the state dict. */
+    @Override
+    protected int[] outputQParamsShape() {
+        return null;
+    }
 }

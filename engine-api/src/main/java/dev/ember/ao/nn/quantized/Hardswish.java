@@ -50,4 +50,10 @@ public class Hardswish extends QuantizedOutput {
     protected String moduleName() {
         return "QuantizedHardswish";
     }
+
+    /** The output's scale and zero point in the state dict: none: PyTorch keeps them as plain attributes, outside the state dict. */
+    @Override
+    protected int[] outputQParamsShape() {
+        return null;
+    }
 }

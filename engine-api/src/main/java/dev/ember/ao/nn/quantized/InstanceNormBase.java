@@ -70,4 +70,10 @@ abstract class InstanceNormBase extends QuantizedOutput {
         return numFeatures + ", eps=" + Format.repr(eps) + ", momentum=" + (affine ? "True" : "False")
                 + ", affine=False, track_running_stats=False";
     }
+
+    /** PyTorch's {@code _version} 2 (its float class's, {@code _NormBase}'s), as the state dict's {@code _metadata} says. */
+    @Override
+    protected long stateVersion() {
+        return 2;
+    }
 }

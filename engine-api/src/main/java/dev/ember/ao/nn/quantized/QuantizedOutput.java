@@ -95,24 +95,50 @@ public abstract class QuantizedOutput extends Module implements QuantizedState {
         return () -> { };
     }
 
+    /**
+     * The shape of the {@code scale} and {@code zero_point} entries PyTorch's state dict has for this module: 0-dim
+     * ({@code torch.tensor(self.scale)}) here; a module whose PyTorch form holds them as registered buffers set from an
+     * observer's one-element tensors says {@code [1]}; null where PyTorch keeps them as plain attributes, outside the
+     * state dict (its quantized Hardswish and ELU: loading leaves the module's own).
+     */
+    protected int[] outputQParamsShape() {
+        return new int[0];
+    }
+
+    /**
+     * The dtype of the {@code zero_point} entry: int64 ({@code torch.tensor(self.zero_point)}) here; int32 for a module
+     * whose buffer {@code from_float} sets to an observer's zero point, which observers compute as int32.
+     */
+    protected DType zeroPointDtype() {
+        return DType.INT64;
+    }
+
     @Override
     public final void saveQuantizedState(Map<String, Object> out) {
         saveOwnState(out);
-        out.put("scale", Tensor.tensor(scale, DType.FLOAT32));
-        out.put("zero_point", Tensor.tensor(zeroPoint));
+        int[] shape = outputQParamsShape();
+        if (shape != null) {
+            out.put("scale", Tensor.tensor(scale, DType.FLOAT32).reshape(shape));
+            out.put("zero_point", Tensor.tensor(zeroPoint).to(zeroPointDtype()).reshape(shape));
+        }
         saveTrailingState(out);
     }
 
     @Override
     public final List<String> quantizedStateKeys(Map<String, Long> versions, Set<String> present) {
         List<String> keys = new java.util.ArrayList<>(ownStateKeys(versions, present)); // order does not matter
-        keys.add(0, "zero_point");
-        keys.add(0, "scale");
+        if (outputQParamsShape() != null) {
+            keys.add(0, "zero_point");
+            keys.add(0, "scale");
+        }
         return keys;
     }
 
     @Override
     public final Runnable loadQuantizedState(Map<String, Object> entries, Map<String, Long> versions) {
+        if (outputQParamsShape() == null) {
+            return loadOwnState(entries, versions);
+        }
         double s = QuantizedState.scalar(entries, "scale");
         double z = QuantizedState.scalar(entries, "zero_point");
         if (z != Math.rint(z) || z < 0 || z > 255) {
