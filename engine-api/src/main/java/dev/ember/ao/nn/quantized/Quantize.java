@@ -80,8 +80,7 @@ public class Quantize extends Module {
      */
     @Override
     public Tensor forward(Tensor x) {
-        QuantizedTensor q = QuantizedTensor.quantizePerTensor(x, scale(), zeroPoint(), dtype);
-        return QuantizedActivations.carrier(q);
+        return QuantizedActivations.quantize(x, scale(), zeroPoint(), dtype);
     }
 
     @Override
