@@ -58,6 +58,57 @@ final class QuantizedKernels {
         }
     }
 
+    /**
+     * FBGEMM's requantization (the {@link Requantizer}'s) of a run of one output channel's exact integer sums, held as
+     * floats, into the output's carrier values {@code (float) (q - outZero) * outScale}.
+     */
+    interface Requantize {
+        /**
+         * {@code dst[dstOff + i - from] = carrier(q(sums[i]))} for {@code i} in [from, to), with the channel's bias
+         * term ({@link Requantizer#biasTerm}) and multiplier, the output's zero point and floor ({@code outZero} with a
+         * fused ReLU, else 0).
+         */
+        void carrier(float[] sums, int from, int to, boolean hasBias, float bias, float multiplier, int outZero,
+                     int floor, float outScale, float[] dst, int dstOff);
+    }
+
+    /** The plain Java requantization. */
+    static final class PlainRequantize implements Requantize {
+        @Override
+        public void carrier(float[] sums, int from, int to, boolean hasBias, float bias, float multiplier, int outZero,
+                            int floor, float outScale, float[] dst, int dstOff) {
+            carrierScalar(sums, from, to, hasBias, bias, multiplier, outZero, floor, outScale, dst, dstOff);
+        }
+    }
+
+    /** {@link Requantize#carrier} element by element, {@link Requantizer#q}'s steps. */
+    static void carrierScalar(float[] sums, int from, int to, boolean hasBias, float bias, float multiplier,
+                              int outZero, int floor, float outScale, float[] dst, int dstOff) {
+        for (int i = from; i < to; i++) {
+            float f = (float) (int) sums[i];
+            if (hasBias) {
+                f += bias;
+            }
+            float r = f * multiplier;
+            int rounded = Float.isNaN(r) || r >= 0x1p31f || r < -0x1p31f ? Integer.MIN_VALUE : (int) Math.rint(r);
+            int v = saturate16(saturate16(rounded) + outZero);
+            v = Math.max(floor, Math.min(255, Math.max(0, v)));
+            dst[dstOff + i - from] = (float) (v - outZero) * outScale;
+        }
+    }
+
+    private static volatile Requantize requantize;
+
+    static Requantize requantize() {
+        Requantize r = requantize;
+        if (r == null) {
+            Requantize vector = MicroKernels.loadVectorClass(Requantize.class, "dev.ember.cpu.VectorRequantize");
+            r = vector != null ? vector : new PlainRequantize();
+            requantize = r;
+        }
+        return r;
+    }
+
     static Int8Dots dots() {
         Int8Dots d = dots;
         if (d == null) {
@@ -324,6 +375,46 @@ final class QuantizedKernels {
         int wo = wLayout.offset();
         Requantizer rq = new Requantizer(actTimesWScale, multiplier, bias, outZero, relu, outScale);
         int image = cin * h * wd;
+        if ((long) kk * 255 * maxW <= (1L << 24)) {
+            // every partial sum of every order is an integer of magnitude at most kk * 255 * maxW <= 2^24, so exact:
+            // the float32 convolution's own kernels (direct or im2col + GEMM) on the shifted integers
+            float[] all = new float[Math.multiplyExact(batch, image)];
+            int xo = xLayout.offset();
+            for (int i = 0; i < all.length; i++) {
+                all[i] = shifted(xs[xo + i], inScale);
+            }
+            int[] outShape = {batch, cout, oh, ow};
+            float[] sums = new float[Math.multiplyExact(Math.multiplyExact(batch, cout), plane)];
+            ConvKernels.forward(new CpuStorage(dev.ember.DType.FLOAT32, all), Layout.contiguous(batch, cin, h, wd),
+                new CpuStorage(dev.ember.DType.FLOAT32, ws), new Layout(new int[] {cout, cg, kh, kw},
+                    Layout.contiguousStrides(new int[] {cout, cg, kh, kw}), wo), null,
+                new CpuStorage(dev.ember.DType.FLOAT32, sums), Layout.contiguous(outShape), p);
+            float[] fout = dst.array instanceof float[] f ? f : null;
+            byte[] bout = fout == null ? (byte[]) dst.array : null;
+            int yo = dstLayout.offset();
+            Requantize vq = fout != null ? requantize() : null;
+            for (int b = 0; b < batch; b++) {
+                for (int j = 0; j < cout; j++) {
+                    float bj = rq.biasTerm(j);
+                    float mj = rq.multiplier(j);
+                    int r = (b * cout + j) * plane;
+                    if (vq != null) {
+                        vq.carrier(sums, r, r + plane, bias != null, bj, mj, outZero, relu ? outZero : 0, outScale,
+                            fout, yo + r);
+                        continue;
+                    }
+                    for (int i = r; i < r + plane; i++) {
+                        int q = rq.q((int) sums[i], bias != null, bj, mj);
+                        if (fout != null) {
+                            fout[yo + i] = rq.carrier[q];
+                        } else {
+                            bout[yo + i] = (byte) q;
+                        }
+                    }
+                }
+            }
+            return;
+        }
         float[] sx = new float[image];
         float[] cols = new float[Math.multiplyExact(kk, plane)];
         float[] part = new float[Math.multiplyExact(og, plane)];
