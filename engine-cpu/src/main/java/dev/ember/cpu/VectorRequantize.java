@@ -45,8 +45,9 @@ final class VectorRequantize implements QuantizedKernels.Requantize {
         FloatVector f = hasBias ? sum.add(bias) : sum;
         FloatVector r = f.mul(multiplier);
         // CVTPS2DQ gives int32's minimum for a NaN and from 2^31 up: the floor, as -65536 gives it
-        VectorMask<Float> bad = r.test(VectorOperators.IS_NAN).or(r.compare(VectorOperators.GE, 0x1p31f));
-        r = r.blend(-65536f, bad).max(-65536f).min(65536f);
+        // (r < 2^31 is false for both; Java 17's IS_NAN test is not intrinsic and would box every vector)
+        VectorMask<Float> ok = r.compare(VectorOperators.LT, 0x1p31f);
+        r = FloatVector.broadcast(S, -65536f).blend(r, ok).max(-65536f).min(65536f);
         FloatVector rounded = r.add(ROUNDER).sub(ROUNDER);
         FloatVector q = rounded.add(z).min(255f).max(lo);
         return q.sub(z).mul(outScale);
