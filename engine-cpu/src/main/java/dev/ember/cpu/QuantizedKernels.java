@@ -70,6 +70,14 @@ final class QuantizedKernels {
          */
         void carrier(float[] sums, int from, int to, boolean hasBias, float bias, float multiplier, int outZero,
                      int floor, float outScale, float[] dst, int dstOff);
+
+        /**
+         * {@code dst[dstOff + j] = carrier(q(sums[from + j]))} for {@code j} in [0, n): one output row of a linear
+         * layer, feature {@code j} with bias term {@code biases[j]} (0 without a bias) and multiplier
+         * {@code multipliers[j]}.
+         */
+        void carrierRow(float[] sums, int from, int n, float[] biases, float[] multipliers, int outZero, int floor,
+                        float outScale, float[] dst, int dstOff);
     }
 
     /** The plain Java requantization. */
@@ -78,6 +86,21 @@ final class QuantizedKernels {
         public void carrier(float[] sums, int from, int to, boolean hasBias, float bias, float multiplier, int outZero,
                             int floor, float outScale, float[] dst, int dstOff) {
             carrierScalar(sums, from, to, hasBias, bias, multiplier, outZero, floor, outScale, dst, dstOff);
+        }
+
+        @Override
+        public void carrierRow(float[] sums, int from, int n, float[] biases, float[] multipliers, int outZero,
+                               int floor, float outScale, float[] dst, int dstOff) {
+            carrierRowScalar(sums, from, 0, n, biases, multipliers, outZero, floor, outScale, dst, dstOff);
+        }
+    }
+
+    /** {@link Requantize#carrierRow} for features [j0, n), element by element. */
+    static void carrierRowScalar(float[] sums, int from, int j0, int n, float[] biases, float[] multipliers,
+                                 int outZero, int floor, float outScale, float[] dst, int dstOff) {
+        for (int j = j0; j < n; j++) {
+            carrierScalar(sums, from + j, from + j + 1, true, biases[j], multipliers[j], outZero, floor, outScale, dst,
+                dstOff + j);
         }
     }
 
@@ -327,11 +350,20 @@ final class QuantizedKernels {
         }
         int yo = dstLayout.offset();
         if (dst.array instanceof float[] out) {
-            for (int i = 0; i < m; i++) {
-                for (int j = 0; j < n; j++) {
-                    int raw = acc == null ? (int) part[i * n + j] : acc[i * n + j];
-                    out[yo + i * n + j] = rq.carrier[rq.q(raw, j)];
+            if (acc != null) {
+                for (int i = 0; i < acc.length; i++) {
+                    part[i] = (float) acc[i]; // the requantization's own first step, (float) raw
                 }
+            }
+            float[] biases = new float[n];
+            float[] mults = new float[n];
+            for (int j = 0; j < n; j++) {
+                biases[j] = rq.biasTerm(j);
+                mults[j] = rq.multiplier(j);
+            }
+            Requantize vq = requantize();
+            for (int i = 0; i < m; i++) {
+                vq.carrierRow(part, i * n, n, biases, mults, outZero, relu ? outZero : 0, outScale, out, yo + i * n);
             }
         } else {
             byte[] out = (byte[]) dst.array;

@@ -40,10 +40,29 @@ final class VectorRequantize implements QuantizedKernels.Requantize {
             dstOff + i - from);
     }
 
+    @Override
+    public void carrierRow(float[] sums, int from, int n, float[] biases, float[] multipliers, int outZero, int floor,
+                           float outScale, float[] dst, int dstOff) {
+        int lanes = S.length();
+        int end = n / lanes * lanes;
+        float z = outZero;
+        float lo = floor;
+        int j = 0;
+        for (; j < end; j += lanes) {
+            FloatVector f = FloatVector.fromArray(S, sums, from + j).add(FloatVector.fromArray(S, biases, j));
+            rest(f.mul(FloatVector.fromArray(S, multipliers, j)), z, lo, outScale).intoArray(dst, dstOff + j);
+        }
+        QuantizedKernels.carrierRowScalar(sums, from, j, n, biases, multipliers, outZero, floor, outScale, dst, dstOff);
+    }
+
     private static FloatVector one(FloatVector sum, boolean hasBias, float bias, float multiplier, float z, float lo,
                                    float outScale) {
         FloatVector f = hasBias ? sum.add(bias) : sum;
-        FloatVector r = f.mul(multiplier);
+        return rest(f.mul(multiplier), z, lo, outScale);
+    }
+
+    /** From {@code r = (sum + bias) * multiplier} on: the rounding, saturations and the carrier's value. */
+    private static FloatVector rest(FloatVector r, float z, float lo, float outScale) {
         // CVTPS2DQ gives int32's minimum for a NaN and from 2^31 up: the floor, as -65536 gives it
         // (r < 2^31 is false for both; Java 17's IS_NAN test is not intrinsic and would box every vector)
         VectorMask<Float> ok = r.compare(VectorOperators.LT, 0x1p31f);

@@ -56,5 +56,25 @@ class RequantizeTest {
             }
         }
         assertEquals(true, checked > 1_000_000);
+        // one linear row: a bias term and multiplier per feature, drawn from the same extremes
+        for (int t = 0; t < 200; t++) {
+            int cols = 1 + r.nextInt(70);
+            float[] bs = new float[cols];
+            float[] ms = new float[cols];
+            for (int j = 0; j < cols; j++) {
+                bs[j] = biases[r.nextInt(biases.length)];
+                ms[j] = multipliers[r.nextInt(multipliers.length)];
+            }
+            int zero = r.nextInt(256);
+            int floor = r.nextBoolean() ? zero : 0;
+            int from = r.nextInt(n - cols);
+            float[] a = new float[cols + 2];
+            float[] b = new float[cols + 2];
+            vector.carrierRow(sums, from, cols, bs, ms, zero, floor, 0.21f, a, 2);
+            plain.carrierRow(sums, from, cols, bs, ms, zero, floor, 0.21f, b, 2);
+            for (int j = 0; j < cols + 2; j++) {
+                assertEquals(Float.floatToRawIntBits(b[j]), Float.floatToRawIntBits(a[j]), "row " + t + " at " + j);
+            }
+        }
     }
 }
