@@ -8,7 +8,6 @@ import dev.ember.Tensor;
 import dev.ember.ao.quantization.ObserverOrFakeQuantize;
 import dev.ember.ao.quantization.QParams;
 import dev.ember.ao.quantization.QuantDType;
-import dev.ember.ao.quantization.QuantizedTensor;
 import dev.ember.nn.Module;
 
 /**
