@@ -65,6 +65,66 @@ public final class QuantizedActivations {
     }
 
     /**
+     * {@code torch.quantize_per_tensor(x, scale, zero_point, dtype)} as a quantized activation: the carrier of
+     * {@link QuantizedTensor#quantizePerTensor}'s result ({@code carrier(quantizePerTensor(x, ...))}, bit for bit),
+     * each element quantized and dequantized in one pass ({@code q = rint(x * (float) (1 / (float) scale)) +
+     * zero_point} in float, a NaN or a value beyond int64 giving the type's minimum, clamped to the type).
+     *
+     * @param x float32
+     * @param scale the scale
+     * @param zeroPoint the zero point
+     * @param dtype quint8 or qint8
+     * @return the carrier
+     * @throws IllegalArgumentException as {@link QuantizedTensor#quantizePerTensor} and {@link #carrier}
+     */
+    public static Tensor quantize(Tensor x, double scale, long zeroPoint, QuantDType dtype) {
+        if (x == null || x.dtype() != DType.FLOAT32 || !x.device().isCpu() || dtype == null
+                || (dtype != QuantDType.QUINT8 && dtype != QuantDType.QINT8) || zeroPoint < dtype.min()
+                || zeroPoint > dtype.max()) {
+            return carrier(QuantizedTensor.quantizePerTensor(x, scale, zeroPoint, dtype)); // its checks and messages
+        }
+        try (GradMode off = Ember.noGrad()) {
+            float[] v = x.detach().contiguous().toFloatArray();
+            float inv = 1.0f / (float) scale;
+            float s = (float) scale;
+            float z = zeroPoint;
+            float min = dtype.min();
+            float max = dtype.max();
+            float[] values = new float[256];
+            for (int q = (int) min; q <= (int) max; q++) {
+                values[q - (int) min] = (float) (q - zeroPoint) * s;
+            }
+            for (int i = 0; i < v.length; i++) {
+                float t = (float) Math.rint(v[i] * inv) + z;
+                // |t| < 2^63 converts as itself; NaN and beyond give int64's minimum: clamped to the type's minimum
+                float q = !(Math.abs((double) t) < 9.223372036854775808e18) ? min : Math.max(min, Math.min(max, t));
+                v[i] = values[(int) q - (int) min];
+            }
+            Tensor out = Tensor.fromArray(v).reshape(x.shape());
+            mark(out, new Mark(dtype, scale, zeroPoint, null, 0));
+            return out;
+        }
+    }
+
+    /**
+     * {@code x.dequantize()} of a quantized activation: a float32 copy of its carrier's values (which are the
+     * dequantized values), not a quantized activation itself; a float tensor is returned as it is.
+     *
+     * @param x a quantized activation or a float tensor
+     * @return the dequantized values
+     */
+    public static Tensor dequantize(Tensor x) {
+        if (markOf(x) == null) {
+            return x;
+        }
+        try (GradMode off = Ember.noGrad()) {
+            Tensor out = Creation.empty(x.shape(), DType.FLOAT32, x.device());
+            out.copy_(x.detach());
+            return out;
+        }
+    }
+
+    /**
      * Whether {@code t} is the carrier of a quantized activation (or a view of one) whose values no in-place float op
      * has changed since.
      *
@@ -93,6 +153,75 @@ public final class QuantizedActivations {
             Tensor k = t.detach().div((double) (float) m.scale).round().add((double) m.zeroPoint);
             Tensor ints = k.to(m.dtype == QuantDType.QUINT8 ? DType.UINT8 : DType.INT8);
             return QuantizedTensor.makePerTensorQuantizedTensor(ints, m.scale, m.zeroPoint);
+        }
+    }
+
+    /**
+     * {@code torch.ops.quantized.conv2d(x, packed, output_scale, output_zero_point)} (and {@code conv2d_relu}) of a
+     * quantized activation, giving the output's carrier: {@link QuantizedOps#conv2d(QuantizedTensor,
+     * QuantizedOps.PackedConv2d, double, long, boolean)}'s integers, the kernel reading the input's integers from the
+     * carrier and writing the output's carrier directly (no quantized tensor in between).
+     *
+     * @param x a quint8 quantized activation {@code [N, C, H, W]}
+     * @param packed the weight, bias and geometry
+     * @param outputScale the output's scale
+     * @param outputZeroPoint the output's zero point, in [0, 255]
+     * @param relu whether {@code conv2d_relu}
+     * @return the output's carrier {@code [N, C_out, H_out, W_out]}
+     * @throws IllegalArgumentException for a tensor that is not a quantized activation, another dtype, rank or channel
+     *     count, an empty output (PyTorch's messages)
+     */
+    public static Tensor conv2d(Tensor x, QuantizedOps.PackedConv2d packed, double outputScale, long outputZeroPoint,
+                                boolean relu) {
+        Mark m = markOf(x);
+        if (m == null || m.dtype != QuantDType.QUINT8 || packed == null) {
+            return carrier(QuantizedOps.conv2d(quantized(x), packed, outputScale, outputZeroPoint, relu));
+        }
+        int[] outShape = QuantizedOps.checkConv2d(x.shape(), packed.weightShape, packed.stride, packed.padding,
+            packed.dilation, packed.groups);
+        try (GradMode off = Ember.noGrad()) {
+            Tensor out = Creation.empty(outShape, DType.FLOAT32, Device.CPU);
+            QuantizedOps.conv2dInto(x.detach(), (float) m.scale, (float) m.scale, packed, outputScale, outputZeroPoint,
+                relu, out);
+            mark(out, new Mark(QuantDType.QUINT8, outputScale, outputZeroPoint, null, 0));
+            return out;
+        }
+    }
+
+    /**
+     * {@code torch.ops.quantized.linear(x, packed, output_scale, output_zero_point)} (and {@code linear_relu}) of a
+     * quantized activation, giving the output's carrier: {@link QuantizedOps#linear}'s integers, the kernel reading
+     * the input's integers from the carrier and writing the output's carrier directly.
+     *
+     * @param x a quint8 quantized activation, at least 2 dimensions, the last {@code in_features}
+     * @param packed the weight and bias
+     * @param outputScale the output's scale
+     * @param outputZeroPoint the output's zero point, in [0, 255]
+     * @param relu whether {@code linear_relu}
+     * @return the output's carrier, {@code x}'s shape with the last dimension {@code out_features}
+     * @throws IllegalArgumentException for a tensor that is not a quantized activation, another dtype, fewer than 2
+     *     dimensions or another feature count (FBGEMM's messages)
+     */
+    public static Tensor linear(Tensor x, QuantizedOps.PackedLinear packed, double outputScale, long outputZeroPoint,
+                                boolean relu) {
+        Mark m = markOf(x);
+        if (m == null || m.dtype != QuantDType.QUINT8 || packed == null) {
+            return carrier(QuantizedOps.linear(quantized(x), packed, outputScale, outputZeroPoint, relu));
+        }
+        int[] outShape = QuantizedOps.checkLinear(x.shape(), packed);
+        try (GradMode off = Ember.noGrad()) {
+            int k = packed.inFeatures();
+            int rows = 1;
+            for (int d = 0; d < x.dim() - 1; d++) {
+                rows = Math.multiplyExact(rows, x.size(d));
+            }
+            Tensor out = Creation.empty(outShape, DType.FLOAT32, Device.CPU);
+            if (out.numel() > 0) {
+                QuantizedOps.linearInto(x.detach().contiguous().reshape(rows, k), (float) m.scale, (float) m.scale,
+                    packed, outputScale, outputZeroPoint, relu, out);
+            }
+            mark(out, new Mark(QuantDType.QUINT8, outputScale, outputZeroPoint, null, 0));
+            return out;
         }
     }
 

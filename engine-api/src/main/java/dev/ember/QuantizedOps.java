@@ -44,6 +44,121 @@ public final class QuantizedOps {
         public int inFeatures() {
             return ints.size(1);
         }
+
+        /** The static kernels' weight: float32 {@code [n, k]}, {@code qw - zw} (exact), made at the first use. */
+        private volatile Tensor shiftedWeight;
+        /** The largest {@code |qw - zw|}. */
+        private int shiftedMax;
+
+        private Tensor shiftedWeight() {
+            Tensor w = shiftedWeight;
+            if (w == null) {
+                synchronized (this) {
+                    w = shiftedWeight;
+                    if (w == null) {
+                        w = QuantizedOps.shiftedWeight(ints, zeroPoints);
+                        shiftedMax = maxAbs(w);
+                        shiftedWeight = w;
+                    }
+                }
+            }
+            return w;
+        }
+    }
+
+    /**
+     * A weight's integers {@code ints} ({@code [n, k]}) less each row's zero point, as contiguous float32 (exact: at
+     * most 255 in magnitude), outside any {@link TensorScope}.
+     */
+    private static int maxAbs(Tensor t) {
+        try (GradMode off = Ember.noGrad()) {
+            return t.numel() == 0 ? 0 : (int) t.abs().max().item();
+        }
+    }
+
+    private static Tensor shiftedWeight(Tensor ints, int[] zeroPoints) {
+        try (GradMode off = Ember.noGrad()) {
+            float[] z = new float[zeroPoints.length];
+            for (int j = 0; j < z.length; j++) {
+                z[j] = zeroPoints[j];
+            }
+            Tensor zeros = Tensor.fromArray(z).reshape(z.length, 1);
+            return TensorScope.escape(ints.to(DType.FLOAT32).sub(zeros).contiguous());
+        }
+    }
+
+    /**
+     * A qint8 convolution weight and float32 bias packed with the convolution's geometry,
+     * {@code torch.ops.quantized.conv2d_prepack(weight, bias, stride, padding, dilation, groups)}: the weight's
+     * {@code qw - zw} as float32 {@code [C_out, C / groups * kH * kW]} (made once, so a call does not read the
+     * quantized weight again), its scales and the bias.
+     */
+    public static final class PackedConv2d {
+        final int[] weightShape;
+        private final Tensor shiftedWeight;
+        private final int shiftedMax;
+        private final float[] scales;
+        private final float[] bias;
+        private final boolean perTensor;
+        final int[] stride;
+        final int[] padding;
+        final int[] dilation;
+        final int groups;
+
+        private PackedConv2d(int[] weightShape, Tensor shiftedWeight, float[] scales, float[] bias, boolean perTensor,
+                             int[] stride, int[] padding, int[] dilation, int groups) {
+            this.weightShape = weightShape;
+            this.shiftedWeight = shiftedWeight;
+            this.shiftedMax = maxAbs(shiftedWeight);
+            this.scales = scales;
+            this.bias = bias;
+            this.perTensor = perTensor;
+            this.stride = stride;
+            this.padding = padding;
+            this.dilation = dilation;
+            this.groups = groups;
+        }
+
+        /** {@code out_channels}. */
+        public int outChannels() {
+            return weightShape[0];
+        }
+    }
+
+    /**
+     * {@code torch.ops.quantized.conv2d_prepack(weight, bias, stride, padding, dilation, groups)}: the weight checked
+     * and packed for {@link #conv2d(QuantizedTensor, PackedConv2d, double, long, boolean)}.
+     *
+     * @param weight qint8 {@code [C_out, C / groups, kH, kW]}, per tensor or per channel along axis 0
+     * @param bias float32 {@code [C_out]}, or null
+     * @param stride the stride (two values)
+     * @param padding the zero padding (two values)
+     * @param dilation the dilation (two values)
+     * @param groups the groups
+     * @return the packed parameters
+     * @throws IllegalArgumentException for a weight that is not a 4-d qint8 tensor per tensor or per channel along
+     *     axis 0, groups that do not divide its output channels, or a bias of another size
+     */
+    public static PackedConv2d conv2dPrepack(QuantizedTensor weight, Tensor bias, int[] stride, int[] padding,
+                                             int[] dilation, int groups) {
+        Args.require(weight, "quantized::conv2d_prepack", "weight", 1, "Tensor");
+        int[] ws = weight.shape();
+        if (ws.length != 4) {
+            throw new IllegalArgumentException("quantized::conv2d_prepack: the weight must be 4-d, got " + ws.length
+                    + "-d");
+        }
+        if (weight.dtype() != QuantDType.QINT8 || (weight.qscheme() != QScheme.PER_TENSOR_AFFINE
+                && weight.qPerChannelAxis() != 0)) {
+            throw new IllegalArgumentException("quantized::conv2d: the weight must be qint8, per tensor or per channel "
+                    + "along axis 0");
+        }
+        if (groups < 1 || ws[0] % groups != 0) {
+            throw new IllegalArgumentException("out_channels must be divisible by groups, got " + ws[0] + " and "
+                    + groups);
+        }
+        PackedLinear all = pack(weight.intRepr().reshape(ws[0], -1).contiguous(), weight, bias);
+        return new PackedConv2d(ws.clone(), shiftedWeight(all.ints, all.zeroPoints), all.scales, all.bias,
+            all.perTensor, stride.clone(), padding.clone(), dilation.clone(), groups);
     }
 
     /**
@@ -187,26 +302,69 @@ public final class QuantizedOps {
         Args.require(x, "quantized::linear", "X", 1, "Tensor");
         Args.require(packed, "quantized::linear", "W_prepack", 2, "LinearPackedParamsBase");
         checkQuint8(x);
-        if (x.shape().length < 2) {
+        int[] shape = x.shape();
+        int[] outShape = checkLinear(shape, packed);
+        int k = shape[shape.length - 1];
+        long rows = numel(java.util.Arrays.copyOf(shape, shape.length - 1));
+        try (GradMode off = Ember.noGrad()) {
+            Tensor a = shifted(x).reshape(Math.toIntExact(rows), k);
+            Tensor q = Creation.empty(outShape, DType.UINT8, a.device());
+            linearInto(a, 1f, (float) x.qScale(), packed, outputScale, outputZeroPoint, relu, q);
+            return QuantizedTensor.makePerTensorQuantizedTensor(q, outputScale, outputZeroPoint);
+        }
+    }
+
+    /**
+     * FBGEMM's checks of a quantized linear layer's input shape against its packed weight.
+     *
+     * @return the output's shape
+     */
+    static int[] checkLinear(int[] shape, PackedLinear packed) {
+        if (shape.length < 2) {
             throw new IllegalArgumentException("The dimension of input tensor should be larger than or equal to 2");
         }
-        int[] shape = x.shape();
         int k = shape[shape.length - 1];
         if (k != packed.inFeatures()) {
             throw new IllegalArgumentException("The number of rows in the packB should be equal to K: " + k);
         }
-        long rows = 1;
-        for (int d = 0; d < shape.length - 1; d++) {
-            rows *= shape[d];
-        }
         int[] outShape = shape.clone();
         outShape[outShape.length - 1] = packed.outFeatures();
-        try (GradMode off = Ember.noGrad()) {
-            Tensor a = shifted(x).reshape(Math.toIntExact(rows), k);
-            Tensor q = requantizedProduct(a, packed.ints, packed.zeroPoints, packed.scales, packed.bias,
-                (float) x.qScale(), outputScale, outputZeroPoint, relu, packed.perTensor);
-            return QuantizedTensor.makePerTensorQuantizedTensor(q.reshape(outShape), outputScale, outputZeroPoint);
+        return outShape;
+    }
+
+    /**
+     * {@code quantized::linear} of quint8 {@code x} held as float {@code xs} (contiguous {@code [m, k]}: a carrier of
+     * scale {@code xsScale}, or the shifted integers with 1) into {@code dst} (uint8 or the float32 carrier, of
+     * {@code m * n} elements), the backend's {@link dev.ember.backend.Backend#quantizedLinearPacked}.
+     */
+    static void linearInto(Tensor xs, float xsScale, float inputScale, PackedLinear packed, double outputScale,
+                           long outputZeroPoint, boolean relu, Tensor dst) {
+        int m = xs.size(0);
+        int k = xs.size(1);
+        int n = packed.outFeatures();
+        float[][] am = multipliers(inputScale, packed.scales, outputScale, packed.perTensor);
+        Tensor w = packed.shiftedWeight();
+        xs.backend.quantizedLinearPacked(xs.storage(), new Layout(new int[] {m, k},
+                Layout.contiguousStrides(new int[] {m, k}), xs.layout().offset()), xsScale, w.storage(),
+            new Layout(new int[] {n, k}, Layout.contiguousStrides(new int[] {n, k}), w.layout().offset()),
+            packed.shiftedMax, am[0], am[1],
+            packed.bias, (int) outputZeroPoint, relu, (float) outputScale, dst.storage(),
+            new Layout(new int[] {m, n}, Layout.contiguousStrides(new int[] {m, n}), dst.layout().offset()));
+    }
+
+    /**
+     * PyTorch's {@code act_times_w_scale} ({@code input_scale * weight_scale}) and output multipliers (that over the
+     * output scale), in float as {@code fbgemm_linear} computes them: one each per tensor, one per row per channel.
+     */
+    private static float[][] multipliers(float inputScale, float[] wScale, double outputScale, boolean perTensor) {
+        int count = perTensor ? 1 : wScale.length;
+        float[] act = new float[count];
+        float[] mult = new float[count];
+        for (int j = 0; j < count; j++) {
+            act[j] = inputScale * wScale[j];
+            mult[j] = act[j] / (float) outputScale;
         }
+        return new float[][] {act, mult};
     }
 
     /**
@@ -235,11 +393,53 @@ public final class QuantizedOps {
         Args.require(x, "quantized::conv2d", "qx", 1, "Tensor");
         Args.require(weight, "quantized::conv2d", "weight", 2, "Tensor");
         checkQuint8(x);
-        int[] xs = x.shape();
+        checkConv2d(x.shape(), weight.shape(), stride, padding, dilation, groups);
+        if (weight.dtype() != QuantDType.QINT8 || (weight.qscheme() != QScheme.PER_TENSOR_AFFINE
+                && weight.qPerChannelAxis() != 0)) {
+            throw new IllegalArgumentException("quantized::conv2d: the weight must be qint8, per tensor or per channel "
+                    + "along axis 0");
+        }
+        return conv2d(x, conv2dPrepack(weight, bias, stride, padding, dilation, groups), outputScale, outputZeroPoint,
+            relu);
+    }
+
+    /**
+     * {@code torch.ops.quantized.conv2d(x, packed, output_scale, output_zero_point)} (and {@code conv2d_relu} with
+     * {@code relu}): {@link #conv2d(QuantizedTensor, QuantizedTensor, Tensor, int[], int[], int[], int, double, long,
+     * boolean)} with the weight, bias and geometry packed once by {@link #conv2dPrepack}.
+     *
+     * @param x quint8, per tensor, {@code [N, C, H, W]}
+     * @param packed the weight, bias and geometry
+     * @param outputScale the output's scale
+     * @param outputZeroPoint the output's zero point, in [0, 255]
+     * @param relu whether {@code conv2d_relu}
+     * @return quint8 {@code [N, C_out, H_out, W_out]}
+     * @throws IllegalArgumentException for another input type or rank, channels that do not match, an empty output
+     *     (PyTorch's messages)
+     */
+    public static QuantizedTensor conv2d(QuantizedTensor x, PackedConv2d packed, double outputScale,
+                                         long outputZeroPoint, boolean relu) {
+        Args.require(x, "quantized::conv2d", "qx", 1, "Tensor");
+        Args.require(packed, "quantized::conv2d", "packed_weight", 2, "ConvPackedParamsBase");
+        checkQuint8(x);
+        int[] outShape = checkConv2d(x.shape(), packed.weightShape, packed.stride, packed.padding, packed.dilation,
+            packed.groups);
+        try (GradMode off = Ember.noGrad()) {
+            Tensor q = Creation.empty(outShape, DType.UINT8, Device.CPU);
+            conv2dInto(shifted(x), 1f, (float) x.qScale(), packed, outputScale, outputZeroPoint, relu, q);
+            return QuantizedTensor.makePerTensorQuantizedTensor(q, outputScale, outputZeroPoint);
+        }
+    }
+
+    /**
+     * PyTorch's checks of a quantized convolution's input {@code [N, C, H, W]} against its weight and geometry.
+     *
+     * @return the output's shape
+     */
+    static int[] checkConv2d(int[] xs, int[] ws, int[] stride, int[] padding, int[] dilation, int groups) {
         if (xs.length != 4) {
             throw new IllegalArgumentException("Expected 4-D input, got " + xs.length + "-D");
         }
-        int[] ws = weight.shape();
         int cout = ws[0];
         int cin = xs[1];
         if (groups < 1 || cout % groups != 0 || ws[1] * groups != cin) {
@@ -247,41 +447,34 @@ public final class QuantizedOps {
                     + ", expected input" + java.util.Arrays.toString(xs) + " to have " + (long) ws[1] * groups
                     + " channels, but got " + cin + " channels instead");
         }
-        int[] kernel = {ws[2], ws[3]};
-        long oh = ((long) xs[2] + 2L * padding[0] - (long) dilation[0] * (kernel[0] - 1) - 1) / stride[0] + 1;
-        long ow = ((long) xs[3] + 2L * padding[1] - (long) dilation[1] * (kernel[1] - 1) - 1) / stride[1] + 1;
+        long oh = ((long) xs[2] + 2L * padding[0] - (long) dilation[0] * (ws[2] - 1) - 1) / stride[0] + 1;
+        long ow = ((long) xs[3] + 2L * padding[1] - (long) dilation[1] * (ws[3] - 1) - 1) / stride[1] + 1;
         if (oh <= 0 || ow <= 0) {
             throw new IllegalArgumentException("Given input size per channel: (" + xs[2] + " x " + xs[3]
                     + "). Calculated output size per channel: (" + oh + " x " + ow + "). Output size is too small");
         }
-        if (weight.dtype() != QuantDType.QINT8 || (weight.qscheme() != QScheme.PER_TENSOR_AFFINE
-                && weight.qPerChannelAxis() != 0)) {
-            throw new IllegalArgumentException("quantized::conv2d: the weight must be qint8, per tensor or per channel "
-                    + "along axis 0");
-        }
-        PackedLinear all = pack(weight.intRepr().reshape(cout, -1).contiguous(), weight, bias);
-        int n = xs[0];
-        int cg = cin / groups;
-        int og = cout / groups;
-        int kk = cg * kernel[0] * kernel[1];
-        java.util.List<Tensor> outs = new java.util.ArrayList<>();
-        try (GradMode off = Ember.noGrad()) {
-            Tensor sx = shifted(x);
-            Tensor wInts = all.ints;
-            for (int g = 0; g < groups; g++) {
-                Tensor cols = dev.ember.nn.Functional.unfold(sx.narrow(1, g * cg, cg), kernel, dilation, padding, stride);
-                Tensor a = cols.transpose(1, 2).reshape(Math.toIntExact((long) n * oh * ow), kk).contiguous();
-                int from = g * og;
-                float[] b = all.bias == null ? null : java.util.Arrays.copyOfRange(all.bias, from, from + og);
-                Tensor q = requantizedProduct(a, wInts.narrow(0, from, og).contiguous(),
-                    java.util.Arrays.copyOfRange(all.zeroPoints, from, from + og),
-                    java.util.Arrays.copyOfRange(all.scales, from, from + og), b, (float) x.qScale(), outputScale,
-                    outputZeroPoint, relu, all.perTensor);
-                outs.add(q.reshape(n, (int) oh, (int) ow, og).permute(0, 3, 1, 2));
-            }
-            Tensor ints = groups == 1 ? outs.get(0) : Tensor.cat(outs, 1);
-            return QuantizedTensor.makePerTensorQuantizedTensor(ints.contiguous(), outputScale, outputZeroPoint);
-        }
+        return new int[] {xs[0], cout, (int) oh, (int) ow};
+    }
+
+    /**
+     * {@code quantized::conv2d} of quint8 {@code x} held as float {@code xs} (contiguous {@code [N, C, H, W]}: a
+     * carrier of scale {@code xsScale}, or the shifted integers with 1) into {@code dst} (uint8 or the float32 carrier,
+     * contiguous {@code [N, C_out, H_out, W_out]}), the backend's {@link dev.ember.backend.Backend#quantizedConv2d}.
+     */
+    static void conv2dInto(Tensor xs, float xsScale, float inputScale, PackedConv2d packed, double outputScale,
+                           long outputZeroPoint, boolean relu, Tensor dst) {
+        float[][] am = multipliers(inputScale, packed.scales, outputScale, packed.perTensor);
+        Tensor w = packed.shiftedWeight;
+        int[] ws = packed.weightShape;
+        int kk = ws[1] * ws[2] * ws[3];
+        Tensor xc = xs.contiguous();
+        xs.backend.quantizedConv2d(xc.storage(), new Layout(xc.shape(), Layout.contiguousStrides(xc.shape()),
+                xc.layout().offset()), xsScale, w.storage(), new Layout(new int[] {ws[0], kk},
+                Layout.contiguousStrides(new int[] {ws[0], kk}), w.layout().offset()), packed.shiftedMax, ws[2], ws[3],
+            new dev.ember.backend.Conv2dParams(packed.stride[0], packed.stride[1], packed.padding[0], packed.padding[1],
+                packed.dilation[0], packed.dilation[1], packed.groups), am[0], am[1], packed.bias,
+            (int) outputZeroPoint, relu, (float) outputScale, dst.storage(), new Layout(dst.shape(),
+                Layout.contiguousStrides(dst.shape()), dst.layout().offset()));
     }
 
     private static void checkQuint8(QuantizedTensor x) {
@@ -304,34 +497,6 @@ public final class QuantizedOps {
     /** {@code q - zero_point} as exact float32 integers. */
     private static Tensor shifted(QuantizedTensor x) {
         return x.intRepr().to(DType.FLOAT32).sub((double) x.qZeroPoint());
-    }
-
-    /**
-     * The backend's {@link dev.ember.backend.Backend#quantizedLinear} on {@code a} ({@code [m, k]} float32 shifted
-     * integers) and the weight rows {@code wInts} ({@code [n, k]} int8), PyTorch's {@code act_times_w_scale} and output
-     * multipliers computed in float as {@code fbgemm_linear} does.
-     */
-    private static Tensor requantizedProduct(Tensor a, Tensor wInts, int[] wZero, float[] wScale, float[] bias,
-                                             float inputScale, double outputScale, long outputZeroPoint, boolean relu,
-                                             boolean perTensor) {
-        int m = a.size(0);
-        int k = a.size(1);
-        int n = wInts.size(0);
-        int count = perTensor ? 1 : n;
-        float[] act = new float[count];
-        float[] mult = new float[count];
-        for (int j = 0; j < count; j++) {
-            act[j] = inputScale * wScale[j];
-            mult[j] = act[j] / (float) outputScale;
-        }
-        Tensor ac = a.contiguous();
-        Tensor wc = wInts.contiguous();
-        Tensor out = Creation.empty(new int[] {m, n}, DType.UINT8, a.device());
-        a.backend.quantizedLinear(ac.storage(), new Layout(new int[] {m, k}, Layout.contiguousStrides(new int[] {m, k}),
-                ac.layout().offset()), wc.storage(), new Layout(new int[] {n, k},
-                Layout.contiguousStrides(new int[] {n, k}), wc.layout().offset()), wZero, act, mult, bias,
-            (int) outputZeroPoint, relu, out.storage(), Layout.contiguous(m, n));
-        return out;
     }
 
     /**

@@ -1110,6 +1110,49 @@ public interface Backend {
                 + deviceType().toUpperCase(java.util.Locale.ROOT) + "' backend.");
     }
 
+    /**
+     * {@link #quantizedLinear} on prepacked parameters and quantized activations held as floats: {@code x} is float32,
+     * contiguous {@code [m, k]}, each value {@code inScale * (qx - zx)} rounded to float (a quantized activation's
+     * carrier; {@code inScale} 1 for the shifted integers themselves), read back as {@code qx - zx = rint(x / inScale)}
+     * (in float); {@code weight} float32, contiguous {@code [n, k]}: the weight's integers less their zero points,
+     * {@code qw - zw}, none larger than {@code weightMaxAbs} in magnitude. The integer sums, requantization and
+     * saturations are {@link #quantizedLinear}'s, bit for bit;
+     * {@code dst} ({@code [m, n]}, contiguous) is uint8 ({@code q}) or float32 ({@code (float) (q - outZeroPoint) *
+     * outScale}, the output's carrier).
+     *
+     * <p>The default throws, as PyTorch does off the CPU.
+     *
+     * @throws UnsupportedOperationException on a backend without the kernel (PyTorch's message)
+     */
+    default void quantizedLinearPacked(Storage x, Layout xLayout, float inScale, Storage weight, Layout weightLayout,
+                                       int weightMaxAbs, float[] actTimesWScale, float[] multiplier, float[] bias, int outZeroPoint,
+                                       boolean relu, float outScale, Storage dst, Layout dstLayout) {
+        throw new UnsupportedOperationException("Could not run 'quantized::linear' with arguments from the '"
+                + deviceType().toUpperCase(java.util.Locale.ROOT) + "' backend.");
+    }
+
+    /**
+     * FBGEMM's static quantized convolution, {@code quantized::conv2d} / {@code quantized::conv2d_relu}, as
+     * {@link #quantizedLinearPacked} over the input's im2col: {@code x} float32, contiguous {@code [N, C, H, W]}, values
+     * {@code inScale * (qx - zx)} (read back as {@code rint(x / inScale)}), padded with the input's zero point (a
+     * shifted 0); {@code weight} float32, contiguous {@code [C_out, C / groups * kH * kW]}, the weight's {@code qw - zw},
+     * none larger than {@code weightMaxAbs} in magnitude; the integer sums {@code sum (qx - zx)(qw - zw)} exact in int32, then {@link #quantizedLinear}'s requantization
+     * ({@code actTimesWScale}, {@code multiplier} one per tensor or one per output channel); {@code dst}
+     * ({@code [N, C_out, H_out, W_out]}, contiguous) uint8 ({@code q}) or float32 ({@code (float) (q - outZeroPoint) *
+     * outScale}).
+     *
+     * <p>The default throws, as PyTorch does off the CPU.
+     *
+     * @throws UnsupportedOperationException on a backend without the kernel (PyTorch's message)
+     */
+    default void quantizedConv2d(Storage x, Layout xLayout, float inScale, Storage weight, Layout weightLayout,
+                                 int weightMaxAbs, int kernelH, int kernelW, Conv2dParams params, float[] actTimesWScale,
+                                 float[] multiplier, float[] bias, int outZeroPoint, boolean relu, float outScale,
+                                 Storage dst, Layout dstLayout) {
+        throw new UnsupportedOperationException("Could not run 'quantized::conv2d.new' with arguments from the '"
+                + deviceType().toUpperCase(java.util.Locale.ROOT) + "' backend.");
+    }
+
     // ------------------------------------------------------------------ Fourier transforms
     //
     // A complex tensor reaches a backend as its real view: a float32 (complex64) or float64 (complex128) layout with a

@@ -1285,6 +1285,51 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void quantizedLinearPacked(Storage x, Layout xLayout, float inScale, Storage weight, Layout weightLayout,
+                                      int weightMaxAbs, float[] actTimesWScale, float[] multiplier, float[] bias, int outZeroPoint,
+                                      boolean relu, float outScale, Storage dst, Layout dstLayout) {
+        Profiler profiler = Profiler.current();
+        if (profiler == null) {
+            delegate.quantizedLinearPacked(x, xLayout, inScale, weight, weightLayout, weightMaxAbs, actTimesWScale, multiplier, bias,
+                outZeroPoint, relu, outScale, dst, dstLayout);
+            return;
+        }
+        Profiler.Range kernelRange = profiler.enterKernel(relu ? "quantized::linear_relu" : "quantized::linear", this,
+                new Object[] {x, xLayout, weight, weightLayout, dst, dstLayout});
+        try {
+            delegate.quantizedLinearPacked(x, xLayout, inScale, weight, weightLayout, weightMaxAbs, actTimesWScale, multiplier, bias,
+                outZeroPoint, relu, outScale, dst, dstLayout);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
+        }
+        profiler.exitKernel(kernelRange);
+    }
+
+    @Override
+    public void quantizedConv2d(Storage x, Layout xLayout, float inScale, Storage weight, Layout weightLayout,
+                                int weightMaxAbs, int kernelH, int kernelW, Conv2dParams params, float[] actTimesWScale,
+                                float[] multiplier, float[] bias, int outZeroPoint, boolean relu, float outScale,
+                                Storage dst, Layout dstLayout) {
+        Profiler profiler = Profiler.current();
+        if (profiler == null) {
+            delegate.quantizedConv2d(x, xLayout, inScale, weight, weightLayout, weightMaxAbs, kernelH, kernelW, params,
+                actTimesWScale, multiplier, bias, outZeroPoint, relu, outScale, dst, dstLayout);
+            return;
+        }
+        Profiler.Range kernelRange = profiler.enterKernel(relu ? "quantized::conv2d_relu" : "quantized::conv2d", this,
+                new Object[] {x, xLayout, weight, weightLayout, dst, dstLayout});
+        try {
+            delegate.quantizedConv2d(x, xLayout, inScale, weight, weightLayout, weightMaxAbs, kernelH, kernelW, params,
+                actTimesWScale, multiplier, bias, outZeroPoint, relu, outScale, dst, dstLayout);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
+        }
+        profiler.exitKernel(kernelRange);
+    }
+
+    @Override
     public void quantizedLinearDynamic(Storage x, Layout xLayout, Storage weight, Layout weightLayout,
                                        int[] weightZeroPoints, float[] weightScales, float[] bias, Storage dst,
                                        Layout dstLayout) {

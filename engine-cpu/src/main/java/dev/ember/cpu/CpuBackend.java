@@ -634,6 +634,23 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void quantizedLinearPacked(Storage x, Layout xLayout, float inScale, Storage weight, Layout weightLayout,
+                                      int weightMaxAbs, float[] actTimesWScale, float[] multiplier, float[] bias, int outZeroPoint,
+                                      boolean relu, float outScale, Storage dst, Layout dstLayout) {
+        QuantizedKernels.linearPacked(cpu(x), xLayout, inScale, cpu(weight), weightLayout, weightMaxAbs, actTimesWScale, multiplier,
+            bias, outZeroPoint, relu, outScale, cpu(dst), dstLayout);
+    }
+
+    @Override
+    public void quantizedConv2d(Storage x, Layout xLayout, float inScale, Storage weight, Layout weightLayout,
+                                int weightMaxAbs, int kernelH, int kernelW, Conv2dParams params, float[] actTimesWScale,
+                                float[] multiplier, float[] bias, int outZeroPoint, boolean relu, float outScale,
+                                Storage dst, Layout dstLayout) {
+        QuantizedKernels.conv2dPacked(cpu(x), xLayout, inScale, cpu(weight), weightLayout, weightMaxAbs, kernelH, kernelW, params,
+            actTimesWScale, multiplier, bias, outZeroPoint, relu, outScale, cpu(dst), dstLayout);
+    }
+
+    @Override
     public void quantizedLinearDynamic(Storage x, Layout xLayout, Storage weight, Layout weightLayout,
                                        int[] weightZeroPoints, float[] weightScales, float[] bias, Storage dst,
                                        Layout dstLayout) {

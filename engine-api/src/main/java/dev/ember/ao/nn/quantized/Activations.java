@@ -16,6 +16,12 @@ final class Activations {
      * reaching a quantized op.
      */
     static QuantizedTensor input(Tensor x, String op) {
+        check(x, op);
+        return QuantizedActivations.quantized(x);
+    }
+
+    /** PyTorch's message for a float tensor (or null) reaching a quantized op; nothing for a quantized activation. */
+    static void check(Tensor x, String op) {
         if (x == null) {
             throw new IllegalArgumentException(op + "(): argument 'input' must be Tensor, not null");
         }
@@ -27,6 +33,5 @@ final class Activations {
                     + "a float op between quantized layers other than relu, max_pool2d, views and copies gives a float "
                     + "tensor)");
         }
-        return QuantizedActivations.quantized(x);
     }
 }

@@ -33,6 +33,13 @@ public class Conv2d extends QuantizedOutput {
     private final int groups;
     private QuantizedTensor weight;
     private Tensor bias;
+    /**
+     * PyTorch's packed parameters ({@code conv2d_prepack}), made from {@link #weight} and {@link #bias} at the first
+     * forward after either is set (the pair they were made from kept beside them).
+     */
+    private QuantizedOps.PackedConv2d packed;
+    private QuantizedTensor packedWeight;
+    private Tensor packedBias;
 
     /**
      * A layer of {@code mod}'s configuration, its weight and output parameters unset: for a subclass's
@@ -166,9 +173,18 @@ public class Conv2d extends QuantizedOutput {
         if (x != null && x.dim() != 4) {
             throw new IllegalArgumentException("Input shape must be `(N, C, H, W)`!");
         }
-        QuantizedTensor q = Activations.input(x, fusedRelu() ? "quantized::conv2d_relu.new" : "quantized::conv2d.new");
-        return QuantizedActivations.carrier(QuantizedOps.conv2d(q, weight, bias, stride, padding, dilation, groups,
-            scale(), zeroPoint(), fusedRelu()));
+        Activations.check(x, fusedRelu() ? "quantized::conv2d_relu.new" : "quantized::conv2d.new");
+        return QuantizedActivations.conv2d(x, packed(), scale(), zeroPoint(), fusedRelu());
+    }
+
+    /** The packed parameters of the present weight and bias, packed again when either was replaced. */
+    private synchronized QuantizedOps.PackedConv2d packed() {
+        if (packed == null || packedWeight != weight || packedBias != bias) {
+            packed = QuantizedOps.conv2dPrepack(weight, bias, stride, padding, dilation, groups);
+            packedWeight = weight;
+            packedBias = bias;
+        }
+        return packed;
     }
 
     /** Whether a ReLU is fused ({@code quantized::conv2d_relu}): false here. */

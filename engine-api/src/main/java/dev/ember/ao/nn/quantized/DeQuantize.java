@@ -25,6 +25,6 @@ public class DeQuantize extends Module {
         if (x == null) {
             throw new IllegalArgumentException("dequantize(): argument 'input' must be Tensor, not null");
         }
-        return QuantizedActivations.isQuantized(x) ? QuantizedActivations.quantized(x).dequantize() : x;
+        return QuantizedActivations.dequantize(x);
     }
 }

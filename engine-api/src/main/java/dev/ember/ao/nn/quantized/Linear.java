@@ -167,8 +167,8 @@ public class Linear extends QuantizedOutput {
      */
     @Override
     public Tensor forward(Tensor x) {
-        QuantizedTensor q = Activations.input(x, fusedRelu() ? "quantized::linear_relu" : "quantized::linear");
-        return QuantizedActivations.carrier(QuantizedOps.linear(q, packed, scale(), zeroPoint(), fusedRelu()));
+        Activations.check(x, fusedRelu() ? "quantized::linear_relu" : "quantized::linear");
+        return QuantizedActivations.linear(x, packed, scale(), zeroPoint(), fusedRelu());
     }
 
     /** Whether a ReLU is fused ({@code quantized::linear_relu}): false here. */

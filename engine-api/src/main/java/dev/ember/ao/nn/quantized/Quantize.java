@@ -8,7 +8,6 @@ import dev.ember.Tensor;
 import dev.ember.ao.quantization.ObserverOrFakeQuantize;
 import dev.ember.ao.quantization.QParams;
 import dev.ember.ao.quantization.QuantDType;
-import dev.ember.ao.quantization.QuantizedTensor;
 import dev.ember.nn.Module;
 
 /**
@@ -80,8 +79,7 @@ public class Quantize extends Module {
      */
     @Override
     public Tensor forward(Tensor x) {
-        QuantizedTensor q = QuantizedTensor.quantizePerTensor(x, scale(), zeroPoint(), dtype);
-        return QuantizedActivations.carrier(q);
+        return QuantizedActivations.quantize(x, scale(), zeroPoint(), dtype);
     }
 
     @Override
