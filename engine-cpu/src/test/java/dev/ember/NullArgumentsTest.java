@@ -270,7 +270,9 @@ class NullArgumentsTest {
                 // ---- weight tying (session 22): setParameter(name, null) registers an absent parameter (None) ----
                 Set.of("Module.setParameter#1",
                         // session 33: set_submodule(target, None) sets an absent submodule
-                        "Module.setSubmodule#1"), false));
+                        "Module.setSubmodule#1",
+                        // session 36: add_module(name, None) registers an absent submodule
+                        "Module.addModule#1"), false));
     }
 
     @Test

@@ -280,6 +280,21 @@ public abstract class Module {
         return module;
     }
 
+    /**
+     * {@code module.add_module(name, module)} (PyTorch's {@code register_module} too): registers {@code module} as a
+     * submodule under {@code name}, in the place of one of that name or after the others; null is PyTorch's None (an
+     * absent submodule). It is in the state dict, the printout, {@link #namedModules()}, {@link #to} and
+     * {@link #train}; a layer's own forward does not call it (a {@link Sequential} applies it in its place).
+     *
+     * @param name the name: not empty, without a dot, not taken by a parameter, buffer or attribute
+     * @param module the submodule, or null
+     * @throws IllegalArgumentException for a bad name (PyTorch's {@code KeyError} messages) or a module that is or
+     *     contains this one
+     */
+    public void addModule(String name, Module module) {
+        registerModule(name, module);
+    }
+
     /** Whether {@code m} is this module or one of its submodules, at any depth. */
     private boolean contains(Module m) {
         if (m == this) {

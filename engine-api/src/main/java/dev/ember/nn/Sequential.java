@@ -48,14 +48,13 @@ public class Sequential extends Module {
     }
 
     /**
-     * {@code seq.add_module(name, module)}: registers {@code module} under {@code name}, after the layers there are, or
-     * in the place of the layer of that name (as PyTorch's {@code _modules[name] = module}); the forward applies it in
-     * that position.
-     *
-     * @throws IllegalArgumentException for a bad name (PyTorch's messages) or a module that contains this one
+     * {@code seq.add_module(name, module)}: as {@link Module#addModule}; the forward applies the module in its place
+     * (after the layers there are, or in the place of the layer of that name, as PyTorch's
+     * {@code _modules[name] = module}).
      */
+    @Override
     public void addModule(String name, Module module) {
-        registerModule(name, module);
+        super.addModule(name, module);
     }
 
     /**
