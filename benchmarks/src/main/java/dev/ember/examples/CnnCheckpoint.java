@@ -81,20 +81,9 @@ public final class CnnCheckpoint {
             }
         }
 
-        Tensor[] train;
-        Tensor[] test;
-        if (Files.exists(dataDir.resolve("train-images-idx3-ubyte.gz"))) {
-            train = fashionMnist(dataDir, "train", trainSize);
-            test = fashionMnist(dataDir, "t10k", testSize);
-            System.out.printf(Locale.ROOT, "Fashion-MNIST from %s: %d training and %d test images%n", dataDir,
-                    train[1].size(0), test[1].size(0));
-        } else {
-            System.out.println("Fashion-MNIST not found in " + dataDir + " (apt-get install dataset-fashion-mnist, or "
-                    + "--data DIR): training on generated 28x28 images instead");
-            Tensor templates = Tensor.rand(new Generator(5), DType.FLOAT32, 10, 1, 28, 28);
-            train = generated(templates, trainSize, new Generator(6));
-            test = generated(templates, testSize, new Generator(7));
-        }
+        Tensor[][] data = data(dataDir, trainSize, testSize);
+        Tensor[] train = data[0];
+        Tensor[] test = data[1];
 
         Ember.manualSeed(0);
         Module net = model();
@@ -145,6 +134,28 @@ public final class CnnCheckpoint {
         }
         System.out.printf(Locale.ROOT, "a model loaded from the checkpoint gives the same outputs (largest difference "
                 + "%.1e); test accuracy %.4f%n", diff, accuracy(restored, test));
+    }
+
+    /**
+     * The training and test sets ({images, labels} each): Fashion-MNIST from {@code dataDir}, or where it is missing
+     * (saying so) generated 28x28 images of ten classes.
+     */
+    static Tensor[][] data(Path dataDir, int trainSize, int testSize) throws IOException {
+        Tensor[] train;
+        Tensor[] test;
+        if (Files.exists(dataDir.resolve("train-images-idx3-ubyte.gz"))) {
+            train = fashionMnist(dataDir, "train", trainSize);
+            test = fashionMnist(dataDir, "t10k", testSize);
+            System.out.printf(Locale.ROOT, "Fashion-MNIST from %s: %d training and %d test images%n", dataDir,
+                    train[1].size(0), test[1].size(0));
+        } else {
+            System.out.println("Fashion-MNIST not found in " + dataDir + " (apt-get install dataset-fashion-mnist, or "
+                    + "--data DIR): training on generated 28x28 images instead");
+            Tensor templates = Tensor.rand(new Generator(5), DType.FLOAT32, 10, 1, 28, 28);
+            train = generated(templates, trainSize, new Generator(6));
+            test = generated(templates, testSize, new Generator(7));
+        }
+        return new Tensor[][] {train, test};
     }
 
     static Tensor[] fashionMnist(Path dir, String split, int limit) throws IOException {

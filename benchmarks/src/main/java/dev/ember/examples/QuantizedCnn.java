@@ -1,10 +1,8 @@
 package dev.ember.examples;
 
-import dev.ember.DType;
 import dev.ember.Device;
 import dev.ember.Ember;
 import dev.ember.GradMode;
-import dev.ember.Generator;
 import dev.ember.Tensor;
 import dev.ember.TensorScope;
 import dev.ember.ao.quantization.DeQuantStub;
@@ -24,7 +22,6 @@ import dev.ember.nn.TorchSerialization;
 import dev.ember.optim.SGD;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -89,20 +86,9 @@ public final class QuantizedCnn {
                     System.exit(2);
             }
         }
-        Tensor[] train;
-        Tensor[] test;
-        if (Files.exists(dataDir.resolve("train-images-idx3-ubyte.gz"))) {
-            train = CnnCheckpoint.fashionMnist(dataDir, "train", trainSize);
-            test = CnnCheckpoint.fashionMnist(dataDir, "t10k", testSize);
-            System.out.printf(Locale.ROOT, "Fashion-MNIST from %s: %d training and %d test images%n", dataDir,
-                    train[1].size(0), test[1].size(0));
-        } else {
-            System.out.println("Fashion-MNIST not found in " + dataDir + " (apt-get install dataset-fashion-mnist, or "
-                    + "--data DIR): training on generated 28x28 images instead");
-            Tensor templates = Tensor.rand(new Generator(5), DType.FLOAT32, 10, 1, 28, 28);
-            train = CnnCheckpoint.generated(templates, trainSize, new Generator(6));
-            test = CnnCheckpoint.generated(templates, testSize, new Generator(7));
-        }
+        Tensor[][] data = CnnCheckpoint.data(dataDir, trainSize, testSize);
+        Tensor[] train = data[0];
+        Tensor[] test = data[1];
 
         Ember.manualSeed(0);
         Sequential net = model();

@@ -220,6 +220,13 @@ public abstract class Module {
         return out;
     }
 
+    /** This module's own entries of {@link #stateDictTensors()}, without its submodules'. */
+    final Map<String, Tensor> ownStateDictTensors() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        collectOwn("", out, true, true, true);
+        return out;
+    }
+
     /** {@link #stateDict()}'s entries as the module's own tensors (not detached): non-persistent buffers left out. */
     final Map<String, Tensor> stateDictTensors() {
         Map<String, Tensor> out = new LinkedHashMap<>();
@@ -359,6 +366,17 @@ public abstract class Module {
     /** {@link #collect(String, Map, boolean, boolean)}, leaving out non-persistent buffers when {@code persistentOnly}. */
     private void collect(String prefix, Map<String, Tensor> out, boolean withParameters, boolean withBuffers,
                          boolean persistentOnly) {
+        collectOwn(prefix, out, withParameters, withBuffers, persistentOnly);
+        children.forEach((k, m) -> {
+            if (m != null) {
+                m.collect(prefix + k + ".", out, withParameters, withBuffers, persistentOnly);
+            }
+        });
+    }
+
+    /** {@link #collect}'s entries of this module's own parameters and buffers, without its children's. */
+    private void collectOwn(String prefix, Map<String, Tensor> out, boolean withParameters, boolean withBuffers,
+                            boolean persistentOnly) {
         if (withParameters) {
             parameters.forEach((k, v) -> {
                 if (v != null) {
@@ -373,11 +391,6 @@ public abstract class Module {
                 }
             });
         }
-        children.forEach((k, m) -> {
-            if (m != null) {
-                m.collect(prefix + k + ".", out, withParameters, withBuffers, persistentOnly);
-            }
-        });
     }
 
     /** Each tensor once, however many names it has (a shared parameter), in order. */

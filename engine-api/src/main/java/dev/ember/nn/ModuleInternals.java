@@ -165,13 +165,7 @@ public final class ModuleInternals {
      */
     public static Map<String, Tensor> ownStateTensors(Module module) {
         Checks.notNull(module, "ownStateTensors(): module");
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        module.stateDictTensors().forEach((k, v) -> {
-            if (k.indexOf('.') < 0) { // a child's entries are dotted; a module's own names cannot be
-                out.put(k, v);
-            }
-        });
-        return out;
+        return module.ownStateDictTensors();
     }
 
     /** Why the module's state is not a map of tensors ({@link Module#stateDict()} refuses it), or null. */

@@ -198,27 +198,14 @@ final class Pickler {
         out.write('}');
         memoize(new Object());
         string("_metadata");
-        global("collections", "OrderedDict");
-        out.write(')');
-        out.write('R');
-        memoize(new Object());
-        String version = "version";
-        List<Map.Entry<String, Long>> entries = List.copyOf(versions.entrySet());
-        for (int from = 0; from < entries.size(); from += BATCH) {
-            int n = Math.min(BATCH, entries.size() - from);
-            if (n > 1) {
-                out.write('(');
-            }
-            for (int i = from; i < from + n; i++) {
-                string(new String(entries.get(i).getKey()));
-                out.write('}');
-                memoize(new Object());
-                save(version, depth + 2);
-                integer(entries.get(i).getValue());
-                out.write('s');
-            }
-            out.write(n > 1 ? 'u' : 's');
-        }
+        String version = "version"; // one object: written once, then fetched, as Python's interned literal
+        Unpickler.OrderedDictMap metadata = new Unpickler.OrderedDictMap();
+        versions.forEach((prefix, v) -> {
+            Map<Object, Object> entry = new java.util.LinkedHashMap<>();
+            entry.put(version, v);
+            metadata.put(new String(prefix), entry);
+        });
+        save(metadata, depth + 1);
         out.write('s');
         out.write('b');
     }
