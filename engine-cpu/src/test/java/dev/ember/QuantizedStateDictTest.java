@@ -67,12 +67,27 @@ class QuantizedStateDictTest {
         setFloat(m, "float.");
         Quantization.fuseModules(m, List.of(List.of("1", "2"), List.of("4", "5"), List.of("7", "8")), true);
         Quantization.setQconfig(m, QConfig.DEFAULT_PER_CHANNEL);
+        return converted(m, Tensor.ones(4, 1, 8, 8));
+    }
+
+    /** {@code m} (its qconfigs set) prepared, run once on {@code calibration}, converted. */
+    private static <M extends Module> M converted(M m, Tensor calibration) {
         Quantization.prepare(m, true);
         try (GradMode off = Ember.noGrad()) {
-            m.apply(Tensor.ones(4, 1, 8, 8));
+            m.apply(calibration);
         }
         Quantization.convert(m, true);
         return m;
+    }
+
+    /** PyTorch's file {@code name} loads into {@code m}, which then prints as PyTorch's and saves the file's bytes. */
+    private void assertLoadsAndSavesPyTorchsFile(Module m, String name, String printout) throws IOException {
+        Path file = resource(name);
+        Quantization.loadStateDict(m, load(file));
+        assertEquals(EXPECTED.text(printout), m.toString());
+        Path out = tmp.resolve(name);
+        TorchSerialization.save(Quantization.stateDict(m), out);
+        assertArrayEquals(Files.readAllBytes(file), Files.readAllBytes(out), "torch.save's bytes");
     }
 
     private static Map<?, ?> load(Path file) throws IOException {
@@ -186,11 +201,7 @@ class QuantizedStateDictTest {
         setFloat(a, "float.add.");
         Quantization.setQconfig(a, QConfig.DEFAULT);
         Quantization.setQconfig(a.norm, null);
-        Quantization.prepare(a, true);
-        try (GradMode off = Ember.noGrad()) {
-            a.apply(Tensor.ones(2, 4));
-        }
-        Quantization.convert(a, true);
+        converted(a, Tensor.ones(2, 4));
         // Module.stateDict() has no place for QFunctional's scale and zero point (not registered tensors): it refuses
         // the model rather than leave them out (it used to leave them out, silently)
         UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
@@ -198,12 +209,7 @@ class QuantizedStateDictTest {
         assertTrue(e.getMessage().contains("'' (QFunctional)") && e.getMessage().contains("Quantization.stateDict"),
             e.getMessage());
         assertThrows(UnsupportedOperationException.class, a::stateDict);
-        Path file = resource("qadd.pt");
-        Quantization.loadStateDict(a, load(file));
-        assertEquals(EXPECTED.text("qadd.printout"), a.toString());
-        Path out = tmp.resolve("qadd.pt");
-        TorchSerialization.save(Quantization.stateDict(a), out);
-        assertArrayEquals(Files.readAllBytes(file), Files.readAllBytes(out), "torch.save's bytes");
+        assertLoadsAndSavesPyTorchsFile(a, "qadd.pt", "qadd.printout");
     }
 
     /**
@@ -218,17 +224,8 @@ class QuantizedStateDictTest {
             new DeQuantStub());
         setFloat(n, "float.norms.");
         Quantization.setQconfig(n, QConfig.DEFAULT);
-        Quantization.prepare(n, true);
-        try (GradMode off = Ember.noGrad()) {
-            n.apply(Tensor.ones(2, 4, 5, 5));
-        }
-        Quantization.convert(n, true);
-        Path file = resource("qnorms.pt");
-        Quantization.loadStateDict(n, load(file));
-        assertEquals(EXPECTED.text("qnorms.printout"), n.toString());
-        Path out = tmp.resolve("qnorms.pt");
-        TorchSerialization.save(Quantization.stateDict(n), out);
-        assertArrayEquals(Files.readAllBytes(file), Files.readAllBytes(out), "torch.save's bytes");
+        converted(n, Tensor.ones(2, 4, 5, 5));
+        assertLoadsAndSavesPyTorchsFile(n, "qnorms.pt", "qnorms.printout");
     }
 
     @Test
