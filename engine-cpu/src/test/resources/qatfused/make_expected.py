@@ -47,12 +47,17 @@ with torch.no_grad():
         m[i].bias.copy_(torch.randn(4) * 0.1)
 for k, v in m.state_dict().items():
     emit("float." + k, v)
+float_state = {k: v.clone() for k, v in m.state_dict().items()}
+params_before = list(m.parameters())
 m.train()
 tq.fuse_modules_qat(m, [["1", "2", "3"], ["4", "5"], ["6", "7"], ["9", "10"]], inplace=True)
 text("fused", str(m))
 m.qconfig = tq.get_default_qat_qconfig("x86")
 tq.prepare_qat(m, inplace=True)
 text("prepared", str(m))
+# from_float assigns the float layers' Parameters (qat.weight = mod.weight), so the model's parameters are the same
+# tensors before fusing and after prepare_qat: an optimizer made over them before trains the QAT model
+lines.append("params.shared %r" % (set(map(id, params_before)) == set(map(id, m.parameters()))))
 for k, v in m.state_dict().items():
     emit("prepared." + k, v)
 xs = torch.randn(3, 6, 1, 8, 8) * 1.5
@@ -73,6 +78,25 @@ for i in range(3):
         emit("out.0", out)
 for k, v in m.state_dict().items():
     emit("trained." + k, v)
+
+# the same training with the optimizer made before fuse_modules_qat and prepare_qat: the same losses and state
+m2 = model()
+m2.load_state_dict(float_state)
+opt2 = torch.optim.SGD(m2.parameters(), lr=0.05, momentum=0.9)
+m2.train()
+tq.fuse_modules_qat(m2, [["1", "2", "3"], ["4", "5"], ["6", "7"], ["9", "10"]], inplace=True)
+m2.qconfig = tq.get_default_qat_qconfig("x86")
+tq.prepare_qat(m2, inplace=True)
+for i in range(3):
+    if i == 2:
+        m2.apply(nniqat.freeze_bn_stats)
+    opt2.zero_grad()
+    loss2 = F.cross_entropy(m2(xs[i]), ys[i])
+    loss2.backward()
+    opt2.step()
+    lines.append("optimizer_first.loss.%d %r" % (i, loss2.item()))
+lines.append("optimizer_first.same_state %r" % all(torch.equal(a, b) for a, b in
+                                                  zip(m.state_dict().values(), m2.state_dict().values())))
 lines.append("bn.training %r %r" % (m[1].bn.training, m[4].bn.training))
 m.eval()
 lines.append("eval.bn.training %r %r" % (m[1].bn.training, m[4].bn.training))
@@ -90,4 +114,16 @@ for idx in (1, 4, 6, 9):
     emit("q.%d.weight.scales" % idx, w.q_per_channel_scales())
     emit("q.%d.bias" % idx, q.bias().detach())
     lines.append("q.%d.out_qparams %r %d" % (idx, q.scale, q.zero_point))
+
+# a pruned weight (a plain tensor attribute, not a Parameter) cannot be taken over by from_float's assignment
+import torch.nn.utils.prune as prune  # noqa: E402
+fc = nn.Linear(4, 3)
+prune.l1_unstructured(fc, "weight", 0.5)
+pm = nn.Sequential(tq.QuantStub(), fc, tq.DeQuantStub())
+pm.train()
+pm.qconfig = tq.get_default_qat_qconfig("x86")
+try:
+    tq.prepare_qat(pm, inplace=True)
+except TypeError as e:
+    lines.append("pruned.error " + str(e))
 print("\n".join(lines))

@@ -17,11 +17,13 @@ import org.junit.jupiter.api.Test;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -83,26 +85,7 @@ class QatFusedTest {
         assertEquals(List.copyOf(EXPECTED.keys("prepared.")), List.copyOf(m.stateDict().keySet()), "state dict keys");
         assertState(m, "prepared.", 0);
 
-        dev.ember.optim.SGD opt = new dev.ember.optim.SGD(m.parameters(), 0.05, 0.9, 0, 0, false);
-        Tensor xs = EXPECTED.tensor("xs");
-        Tensor ys = EXPECTED.tensor("ys");
-        for (int i = 0; i < 3; i++) {
-            if (i == 2) {
-                m.apply(Quantization::freezeBnStats);
-            }
-            opt.zeroGrad();
-            Tensor out = m.apply(xs.select(0, i));
-            if (i == 0) {
-                assertArrayEquals(EXPECTED.tensor("out.0").toFloatArray(), out.toFloatArray(), 2e-5f, "first output");
-            }
-            Tensor loss = dev.ember.nn.Functional.crossEntropy(out, ys.select(0, i));
-            loss.backward();
-            opt.step();
-            double want = Double.parseDouble(EXPECTED.get("loss." + i));
-            assertEquals(want, loss.item(), 1e-5 * Math.abs(want), "loss " + i);
-        }
-        // float32 sums in another order, over three steps with momentum
-        assertState(m, "trained.", 2e-4);
+        trainThreeSteps(m, new dev.ember.optim.SGD(m.parameters(), 0.05, 0.9, 0, 0, false), "loss.");
         var convBnRelu = (dev.ember.ao.nn.intrinsic.qat.ConvBn2d) m.getSubmodule("1");
         var convBn = (dev.ember.ao.nn.intrinsic.qat.ConvBn2d) m.getSubmodule("4");
         assertTrue(convBnRelu.bnFrozen());
@@ -152,6 +135,80 @@ class QatFusedTest {
             assertEquals(Double.parseDouble(qp[0]), scale, 0.0, key + " scale");
             assertEquals(Long.parseLong(qp[1]), zero, key + " zero point");
         }
+    }
+
+    /**
+     * Three SGD steps (the third with the batch norms frozen) held to PyTorch's losses (keys {@code lossPrefix + i}),
+     * first output and trained state.
+     */
+    private static void trainThreeSteps(Module m, dev.ember.optim.SGD opt, String lossPrefix) {
+        Tensor xs = EXPECTED.tensor("xs");
+        Tensor ys = EXPECTED.tensor("ys");
+        for (int i = 0; i < 3; i++) {
+            if (i == 2) {
+                m.apply(Quantization::freezeBnStats);
+            }
+            opt.zeroGrad();
+            Tensor out = m.apply(xs.select(0, i));
+            if (i == 0) {
+                assertArrayEquals(EXPECTED.tensor("out.0").toFloatArray(), out.toFloatArray(), 2e-5f, "first output");
+            }
+            Tensor loss = dev.ember.nn.Functional.crossEntropy(out, ys.select(0, i));
+            loss.backward();
+            opt.step();
+            double want = Double.parseDouble(EXPECTED.get(lossPrefix + i));
+            assertEquals(want, loss.item(), 1e-5 * Math.abs(want), "loss " + i);
+        }
+        // float32 sums in another order, over three steps with momentum
+        assertState(m, "trained.", 2e-4);
+    }
+
+    /**
+     * PyTorch's QAT layers take over the float layers' Parameters ({@code from_float}: {@code qat.weight = mod.weight};
+     * a fused batch norm is the same module), so an optimizer made before {@code fuse_modules_qat} and
+     * {@code prepare_qat} trains the prepared model. Ember's copied them until session 37: that optimizer stepped
+     * tensors the model no longer used, and training changed nothing, silently.
+     */
+    @Test
+    void anOptimizerMadeBeforePrepareQatTrainsThePreparedModel() {
+        Sequential m = model();
+        Map<String, Tensor> state = new LinkedHashMap<>();
+        for (String k : m.stateDict().keySet()) {
+            state.put(k, EXPECTED.tensor("float." + k));
+        }
+        m.loadStateDict(state);
+        var fc = (Linear) m.getSubmodule("11");
+        Set<Tensor> before = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        before.addAll(m.parameters());
+        dev.ember.optim.SGD opt = new dev.ember.optim.SGD(m.parameters(), 0.05, 0.9, 0, 0, false);
+        m.train();
+        Quantization.fuseModulesQat(m, List.of(List.of("1", "2", "3"), List.of("4", "5"), List.of("6", "7"),
+            List.of("9", "10")), true);
+        Quantization.setQconfig(m, QConfig.getDefaultQatQconfig("x86"));
+        Quantization.prepareQat(m, true);
+        Set<Tensor> after = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        after.addAll(m.parameters());
+        assertEquals(Boolean.parseBoolean(EXPECTED.get("params.shared")), before.equals(after),
+            "the prepared model's parameters are the float model's tensors, as PyTorch's");
+        var qfc = (dev.ember.ao.nn.qat.Linear) m.getSubmodule("11");
+        assertSame(fc.weight, qfc.weight, "the QAT layer's field is the float layer's weight");
+        assertSame(fc.bias, qfc.bias);
+        trainThreeSteps(m, opt, "optimizer_first.loss.");
+        assertEquals("True", EXPECTED.get("optimizer_first.same_state"));
+    }
+
+    /** A weight that is not a registered Parameter (pruned or parametrized) is refused as PyTorch's assignment refuses it. */
+    @Test
+    void aPrunedWeightIsNotTakenOver() {
+        Linear fc = new Linear(4, 3);
+        dev.ember.nn.utils.Prune.l1Unstructured(fc, "weight", 0.5);
+        Sequential m = new Sequential(new QuantStub(), fc, new DeQuantStub());
+        m.train();
+        Quantization.setQconfig(m, QConfig.getDefaultQatQconfig("x86"));
+        String printed = m.toString();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Quantization.prepareQat(m, true));
+        assertEquals(EXPECTED.get("pruned.error"), e.getMessage());
+        assertEquals(printed, m.toString(), "the model is left as it was");
     }
 
     @Test

@@ -55,6 +55,20 @@ public non-sealed class Conv2d extends ConvNd {
         super(2, in, out, kernel, stride, null, Checks.notNull(padding, "padding"), null, dilation, groups, bias, paddingMode);
     }
 
+    /**
+     * A layer of {@code source}'s configuration that holds {@code source}'s weight and bias tensors themselves, not
+     * copies, as PyTorch's quantization-aware {@code from_float} does ({@code qat_conv.weight = mod.weight}): the
+     * parameters stay shared, so an optimizer made over {@code source}'s parameters trains this layer. The default
+     * initialization is drawn first and dropped, so the generator advances as PyTorch's constructor call advances it.
+     *
+     * @param source the layer whose configuration and parameters this one takes
+     * @throws IllegalArgumentException for a null source, or a source whose weight or bias is not a registered
+     *     parameter (parametrized or pruned: PyTorch's assignment refuses it)
+     */
+    protected Conv2d(Conv2d source) {
+        super(source);
+    }
+
     /** The layer's own checks, naming it: the input's rank and channels. */
     @Override
     void checkInput(Tensor x) {

@@ -104,6 +104,35 @@ public abstract sealed class ConvNd extends Module implements HasBias
         this.bias = registerParameter("bias", bias ? Init.defaultBias_(Tensor.empty(out), weight) : null); // None as PyTorch registers it
     }
 
+    /**
+     * A layer of {@code source}'s configuration that holds {@code source}'s weight and bias tensors themselves
+     * ({@link Module#adoptedParameter}): the default initialization is drawn first and dropped, so the generator
+     * advances as PyTorch's constructor call in {@code from_float} advances it.
+     */
+    ConvNd(ConvNd source) {
+        Tensor w = Checks.notNull(source, "mod").adoptedParameter("weight");
+        Tensor b = source.adoptedParameter("bias");
+        this.rank = source.rank;
+        this.transposed = source.transposed;
+        this.kernel = source.kernel.clone();
+        this.stride = source.stride.clone();
+        this.padding = source.padding.clone();
+        this.outputPadding = source.outputPadding.clone();
+        this.dilation = source.dilation.clone();
+        this.paddingString = source.paddingString;
+        this.paddingMode = source.paddingMode;
+        this.reversedPadding = source.reversedPadding.clone();
+        this.in = source.in;
+        this.out = source.out;
+        this.groups = source.groups;
+        Tensor drawn = Init.defaultWeight_(Tensor.empty(weightShape()));
+        if (b != null) {
+            Init.defaultBias_(Tensor.empty(out), drawn);
+        }
+        this.weight = registerParameter("weight", w);
+        this.bias = registerParameter("bias", b);
+    }
+
     /** {@code [out, in / groups, k...]}, or {@code [in, out / groups, k...]} transposed; -1 for a lazy layer's {@code in}. */
     private int[] weightShape() {
         int[] shape = new int[rank + 2];

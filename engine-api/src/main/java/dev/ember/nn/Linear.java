@@ -40,6 +40,29 @@ public class Linear extends Module implements HasBias {
     }
 
     /**
+     * A layer of {@code source}'s sizes that holds {@code source}'s weight and bias tensors themselves, not copies, as
+     * PyTorch's quantization-aware {@code from_float} does ({@code qat_linear.weight = mod.weight}): the parameters stay
+     * shared, so an optimizer made over {@code source}'s parameters trains this layer. The default initialization is
+     * drawn first and dropped, so the generator advances as PyTorch's {@code cls(in, out, bias)} call advances it.
+     *
+     * @param source the layer whose parameters this one adopts
+     * @throws IllegalArgumentException for a null source, or a source whose weight or bias is not a registered
+     *     parameter (parametrized or set as a plain tensor: PyTorch's assignment refuses it)
+     */
+    protected Linear(Linear source) {
+        Tensor w = Checks.notNull(source, "mod").adoptedParameter("weight");
+        Tensor b = source.adoptedParameter("bias");
+        this.in = source.in;
+        this.out = source.out;
+        Tensor drawn = Init.defaultWeight_(Tensor.empty(out, in));
+        if (b != null) {
+            Init.defaultBias_(Tensor.empty(out), drawn);
+        }
+        this.weight = registerParameter("weight", w);
+        this.bias = registerParameter("bias", b);
+    }
+
+    /**
      * A lazy layer's state: {@code weight} and {@code bias} uninitialized parameters of the default type, on the default
      * device, and {@code in_features} 0, as PyTorch's {@code LazyLinear.__init__}.
      */

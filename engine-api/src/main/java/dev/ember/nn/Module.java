@@ -169,6 +169,21 @@ public abstract class Module {
     }
 
     /**
+     * The parameter registered under {@code name} itself (null where it is registered as absent), for a layer that
+     * takes it over, as PyTorch's {@code qat_linear.weight = mod.weight} does.
+     *
+     * @throws IllegalArgumentException where {@code name} reads a parametrized value or a plain tensor attribute (a
+     *     pruned weight): PyTorch's assignment refuses a tensor that is not a Parameter, in these words
+     */
+    final Tensor adoptedParameter(String name) {
+        if (parametrizationList(name) != null || attributes.containsKey(name)) {
+            throw new IllegalArgumentException("cannot assign '" + parameter(name).type() + "' as parameter '" + name
+                    + "' (torch.nn.Parameter or None expected)");
+        }
+        return parameters.get(name);
+    }
+
+    /**
      * All parameters by dotted name, as PyTorch 2's {@code named_parameters(remove_duplicate=...)}: with {@code true}
      * {@link #namedParameters()} (each tensor under its first name); with {@code false} every name of every tensor, a
      * tied weight under each of its names and a module registered twice under both paths, in registration order.

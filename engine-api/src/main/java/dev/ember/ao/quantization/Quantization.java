@@ -136,8 +136,9 @@ public final class Quantization {
     /**
      * {@code torch.ao.quantization.prepare_qat(model, inplace=True)}: quantization-aware training's preparation of a
      * model in training mode: the qconfigs propagated, each {@link dev.ember.nn.Linear} and {@link dev.ember.nn.Conv2d}
-     * with a qconfig swapped for {@link dev.ember.ao.nn.qat.Linear} / {@link dev.ember.ao.nn.qat.Conv2d} (the weights
-     * copied: make the optimizer after this call; PyTorch's QAT layer shares the float layer's parameters), and each
+     * with a qconfig swapped for {@link dev.ember.ao.nn.qat.Linear} / {@link dev.ember.ao.nn.qat.Conv2d} (holding the
+     * float layers' weight and bias tensors themselves, as PyTorch's {@code from_float}: an optimizer made before this
+     * call trains the prepared model), and each
      * fused module of {@link #fuseModulesQat} or {@link #fuseModules} for its QAT form
      * ({@link dev.ember.ao.nn.intrinsic.qat.ConvBn2d}, {@link dev.ember.ao.nn.intrinsic.qat.ConvBnReLU2d},
      * {@link dev.ember.ao.nn.intrinsic.qat.ConvReLU2d}, {@link dev.ember.ao.nn.intrinsic.qat.LinearReLU}), then

@@ -1,7 +1,5 @@
 package dev.ember.ao.nn.qat;
 
-import dev.ember.Ember;
-import dev.ember.GradMode;
 import dev.ember.Tensor;
 import dev.ember.ao.quantization.FakeQuantizeBase;
 import dev.ember.ao.quantization.QConfig;
@@ -53,7 +51,9 @@ public class Conv2d extends dev.ember.nn.Conv2d {
     }
 
     /**
-     * {@code from_float}: a QAT layer of {@code mod}'s configuration with its weight and bias values (copied).
+     * {@code from_float}: a QAT layer of {@code mod}'s configuration (a padding string kept, as PyTorch's passes
+     * {@code mod.padding} on) holding {@code mod}'s weight and bias tensors themselves, as PyTorch's
+     * ({@code qat_conv.weight = mod.weight}): an optimizer made before {@code prepare_qat} trains it.
      *
      * @throws IllegalArgumentException for a null module or qconfig
      */
@@ -61,29 +61,25 @@ public class Conv2d extends dev.ember.nn.Conv2d {
         if (mod == null) {
             throw new IllegalArgumentException("from_float needs a Conv2d");
         }
-        // a padding string is kept, as PyTorch's from_float passes mod.padding on ('same' or 'valid')
-        Conv2d q = mod.paddingString() != null
-            ? new Conv2d(mod.inChannels(), mod.outChannels(), mod.kernelSize(), mod.stride(), mod.paddingString(),
-                mod.dilation(), mod.groups(), mod.getParameter("bias") != null, mod.paddingMode(), qconfig)
-            : new Conv2d(mod.inChannels(), mod.outChannels(), mod.kernelSize(), mod.stride(), mod.padding(),
-                mod.dilation(), mod.groups(), mod.getParameter("bias") != null, mod.paddingMode(), qconfig);
-        q.copyWeights(mod);
-        return q;
+        return new Conv2d(mod, qconfig);
     }
 
     /**
-     * Copies {@code mod}'s weight and bias values into this layer's ({@code from_float}'s assignment; Ember's QAT
-     * layers own their parameters, where PyTorch's share them: make the optimizer after {@code prepare_qat}).
+     * {@link #fromFloat}'s layer, for subclasses: {@code mod}'s configuration, its weight and bias tensors shared
+     * ({@link dev.ember.nn.Conv2d#Conv2d(dev.ember.nn.Conv2d)}).
      *
-     * @param mod a float convolution of this layer's shape
+     * @param mod the float convolution
+     * @param qconfig the QConfig
+     * @throws IllegalArgumentException without a qconfig, or for a weight or bias of {@code mod} that is not a
+     *     registered parameter
      */
-    protected final void copyWeights(dev.ember.nn.Conv2d mod) {
-        try (GradMode off = Ember.noGrad()) {
-            getParameter("weight").copy_(mod.getParameter("weight"));
-            if (mod.getParameter("bias") != null) {
-                getParameter("bias").copy_(mod.getParameter("bias"));
-            }
+    protected Conv2d(dev.ember.nn.Conv2d mod, QConfig qconfig) {
+        super(mod);
+        if (qconfig == null) {
+            throw new IllegalArgumentException("qconfig must be provided for QAT module");
         }
+        this.qconfig = qconfig;
+        this.weightFakeQuant = registerModule("weight_fake_quant", qconfig.newWeightFakeQuant());
     }
 
     /** The QConfig. */

@@ -1,7 +1,5 @@
 package dev.ember.ao.nn.qat;
 
-import dev.ember.Ember;
-import dev.ember.GradMode;
 import dev.ember.Tensor;
 import dev.ember.ao.quantization.FakeQuantizeBase;
 import dev.ember.ao.quantization.QConfig;
@@ -31,8 +29,8 @@ public class Linear extends dev.ember.nn.Linear {
     }
 
     /**
-     * {@code from_float}: a QAT layer of {@code mod}'s sizes with its weight and bias values (copied: Ember's layers
-     * own their parameters, where PyTorch's shares them).
+     * {@code from_float}: a QAT layer of {@code mod}'s sizes holding {@code mod}'s weight and bias tensors themselves,
+     * as PyTorch's ({@code qat_linear.weight = mod.weight}): an optimizer made before {@code prepare_qat} trains it.
      *
      * @throws IllegalArgumentException for a null module or qconfig
      */
@@ -44,20 +42,21 @@ public class Linear extends dev.ember.nn.Linear {
     }
 
     /**
-     * {@link #fromFloat}'s layer, for subclasses: {@code mod}'s sizes, its weight and bias values copied.
+     * {@link #fromFloat}'s layer, for subclasses: {@code mod}'s sizes, its weight and bias tensors shared
+     * ({@link dev.ember.nn.Linear#Linear(dev.ember.nn.Linear)}).
      *
      * @param mod the float layer
      * @param qconfig the QConfig
-     * @throws IllegalArgumentException without a qconfig
+     * @throws IllegalArgumentException without a qconfig, or for a weight or bias of {@code mod} that is not a
+     *     registered parameter
      */
     protected Linear(dev.ember.nn.Linear mod, QConfig qconfig) {
-        this(mod.inFeatures(), mod.outFeatures(), mod.bias != null, qconfig);
-        try (GradMode off = Ember.noGrad()) {
-            weight.copy_(mod.weight);
-            if (mod.bias != null) {
-                bias.copy_(mod.bias);
-            }
+        super(mod);
+        if (qconfig == null) {
+            throw new IllegalArgumentException("qconfig must be provided for QAT module");
         }
+        this.qconfig = qconfig;
+        this.weightFakeQuant = registerModule("weight_fake_quant", qconfig.newWeightFakeQuant());
     }
 
     /** The QConfig. */

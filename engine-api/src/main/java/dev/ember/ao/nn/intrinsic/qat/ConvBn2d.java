@@ -1,7 +1,6 @@
 package dev.ember.ao.nn.intrinsic.qat;
 
 import dev.ember.Ember;
-import dev.ember.GradMode;
 import dev.ember.Tensor;
 import dev.ember.ao.quantization.FakeQuantizeBase;
 import dev.ember.ao.quantization.QConfig;
@@ -30,8 +29,9 @@ public class ConvBn2d extends dev.ember.nn.Conv2d {
     private boolean freezeBn;
 
     /**
-     * {@code from_float(mod)}'s layer: {@code conv}'s configuration, its weight and bias values (copied, as Ember's QAT
-     * layers do), {@code bn} itself as the submodule {@code bn} (its parameters and statistics shared), and a fresh
+     * {@code from_float(mod)}'s layer: {@code conv}'s configuration, its weight and bias tensors themselves, {@code bn}
+     * itself as the submodule {@code bn} (its parameters and statistics shared, as PyTorch's assignments share them: an
+     * optimizer made before {@code prepare_qat} trains the layer), and a fresh
      * {@code qconfig.weight()} as {@code weight_fake_quant}; batch statistics updated ({@code update_bn_stats}).
      *
      * @param conv the float convolution
@@ -40,8 +40,7 @@ public class ConvBn2d extends dev.ember.nn.Conv2d {
      * @throws IllegalArgumentException without a qconfig (PyTorch's assertion)
      */
     protected ConvBn2d(dev.ember.nn.Conv2d conv, BatchNorm2d bn, QConfig qconfig) {
-        super(conv.inChannels(), conv.outChannels(), conv.kernelSize(), conv.stride(), conv.padding(), conv.dilation(),
-            conv.groups(), conv.getParameter("bias") != null, conv.paddingMode());
+        super(conv);
         if (qconfig == null) {
             throw new IllegalArgumentException("qconfig must be provided for QAT module");
         }
@@ -52,12 +51,6 @@ public class ConvBn2d extends dev.ember.nn.Conv2d {
         this.qconfig = qconfig;
         this.bn = registerModule("bn", bn);
         this.weightFakeQuant = registerModule("weight_fake_quant", qconfig.newWeightFakeQuant());
-        try (GradMode off = Ember.noGrad()) {
-            getParameter("weight").copy_(conv.getParameter("weight"));
-            if (conv.getParameter("bias") != null) {
-                getParameter("bias").copy_(conv.getParameter("bias"));
-            }
-        }
         updateBnStats();
     }
 

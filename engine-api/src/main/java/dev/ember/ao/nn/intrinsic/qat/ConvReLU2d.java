@@ -10,18 +10,13 @@ import dev.ember.nn.Functional;
  * {@link dev.ember.ao.nn.intrinsic.ConvReLU2d}; converted to a {@link dev.ember.ao.nn.intrinsic.quantized.ConvReLU2d}.
  */
 public class ConvReLU2d extends dev.ember.ao.nn.qat.Conv2d {
-    private ConvReLU2d(dev.ember.nn.Conv2d c, int[] padding, QConfig qconfig) {
-        super(c.inChannels(), c.outChannels(), c.kernelSize(), c.stride(), padding, c.dilation(), c.groups(),
-            c.getParameter("bias") != null, c.paddingMode(), qconfig);
-    }
-
-    private ConvReLU2d(dev.ember.nn.Conv2d c, String padding, QConfig qconfig) {
-        super(c.inChannels(), c.outChannels(), c.kernelSize(), c.stride(), padding, c.dilation(), c.groups(),
-            c.getParameter("bias") != null, c.paddingMode(), qconfig);
+    private ConvReLU2d(dev.ember.nn.Conv2d c, QConfig qconfig) {
+        super(c, qconfig);
     }
 
     /**
-     * {@code ConvReLU2d.from_float(mod)}: the fused module's convolution with its weight and bias (copied).
+     * {@code ConvReLU2d.from_float(mod)}: the fused module's convolution, its weight and bias tensors
+     * shared.
      *
      * @param mod the fused float modules
      * @param qconfig the QConfig
@@ -32,11 +27,7 @@ public class ConvReLU2d extends dev.ember.ao.nn.qat.Conv2d {
         if (mod == null) {
             throw new IllegalArgumentException("from_float needs a ConvReLU2d");
         }
-        dev.ember.nn.Conv2d c = mod.conv();
-        ConvReLU2d q = c.paddingString() != null ? new ConvReLU2d(c, c.paddingString(), qconfig)
-            : new ConvReLU2d(c, c.padding(), qconfig);
-        q.copyWeights(c);
-        return q;
+        return new ConvReLU2d(mod.conv(), qconfig);
     }
 
     @Override

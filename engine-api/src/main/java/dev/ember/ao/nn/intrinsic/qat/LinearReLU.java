@@ -15,7 +15,8 @@ public class LinearReLU extends dev.ember.ao.nn.qat.Linear {
     }
 
     /**
-     * {@code LinearReLU.from_float(mod)}: the fused module's linear layer with its weight and bias (copied).
+     * {@code LinearReLU.from_float(mod)}: the fused module's linear layer, its weight and bias tensors
+     * shared.
      *
      * @param mod the fused float modules
      * @param qconfig the QConfig
