@@ -49,7 +49,7 @@ public final class Safetensors {
     private Safetensors() {
     }
 
-    private static String code(DType t) {
+    static String code(DType t) {
         switch (t) {
             case FLOAT32: return "F32";
             case FLOAT64: return "F64";
@@ -174,7 +174,7 @@ public final class Safetensors {
     // ------------------------------------------------------------------ reading
 
     /** One validated header entry. */
-    private static final class Entry {
+    static final class Entry {
         final String name;
         final DType dtype;
         final int[] shape;
@@ -196,8 +196,61 @@ public final class Safetensors {
         }
     }
 
+    /** A file's checked header: where the data begin, the tensors in header order and the metadata in file order. */
+    record Header(long dataStart, List<Entry> entries, Map<String, String> metadata) {
+    }
+
     /**
-     * Reads every tensor of a file, on the CPU, in the header's order.
+     * Reads and checks a file's header as {@link #load} does, everything but the tensors' bytes: the header length
+     * against the file's size and the format's limit, strict UTF-8 JSON, every field, every shape and byte size with
+     * exact arithmetic, and that the tensors' byte ranges tile the data buffer exactly.
+     */
+    static Header readHeader(FileChannel ch, Path file) throws IOException {
+        long size = ch.size();
+        if (size < 8) {
+            throw bad(file, "the file is " + size + " bytes long, too short for the 8-byte header length");
+        }
+        ByteBuffer lengthField = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        TensorBytes.readFully(ch, lengthField, 0, file);
+        long n = lengthField.getLong(0); // an unsigned 64-bit value: compared unsigned, so no 8 + n overflows
+        if (Long.compareUnsigned(n, size - 8) > 0) {
+            throw bad(file, "header length " + Long.toUnsignedString(n) + " exceeds the file size " + size);
+        }
+        if (n > MAX_HEADER_LENGTH) {
+            throw bad(file, "header length " + n + " exceeds the format's limit of " + MAX_HEADER_LENGTH + " bytes");
+        }
+        ByteBuffer headerBytes = ByteBuffer.allocate((int) n);
+        TensorBytes.readFully(ch, headerBytes, 8, file);
+        String text = utf8(headerBytes, file);
+        if (text.isEmpty() || text.charAt(0) != '{') {
+            throw bad(file, "the header does not start with '{'");
+        }
+        long bufferLength = size - 8 - n;
+        List<Entry> entries;
+        Map<String, String> metadata = new LinkedHashMap<>();
+        try {
+            entries = header(file, new Json(text), bufferLength, metadata);
+        } catch (Json.SyntaxError e) {
+            throw bad(file, "the header is not valid JSON: " + e.getMessage());
+        }
+        checkLayout(file, entries, bufferLength);
+        return new Header(8 + n, entries, metadata);
+    }
+
+    /** One tensor's bytes, read from the file at its checked range, as a CPU tensor. */
+    static Tensor readTensor(FileChannel ch, Path file, Header header, Entry e) throws IOException {
+        long most = TensorBytes.MAX_ELEMENTS / (e.dtype.isComplex() ? 2 : 1); // a complex one holds its parts
+        if (e.numel > most) {
+            throw bad(file, "tensor " + Json.quoted(e.name) + " has " + e.numel
+                    + " elements; Ember holds at most " + most + " in one tensor of " + e.dtype.torchName());
+        }
+        Object array = TensorBytes.read(ch, header.dataStart() + e.begin, e.dtype, (int) e.numel, ByteOrder.LITTLE_ENDIAN,
+                null, file);
+        return TensorBytes.tensor(array, e.dtype, e.shape);
+    }
+
+    /**
+     * Reads every tensor of a file, on the CPU, in the header's order. {@link #open} reads them one at a time.
      *
      * @throws IOException              if the file cannot be read or breaks the safetensors specification in any way
      *                                  (the message names the file and the problem), or holds a dtype Ember does not support
@@ -208,47 +261,37 @@ public final class Safetensors {
             throw new IllegalArgumentException("file must not be null");
         }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size < 8) {
-                throw bad(file, "the file is " + size + " bytes long, too short for the 8-byte header length");
-            }
-            ByteBuffer lengthField = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            TensorBytes.readFully(ch, lengthField, 0, file);
-            long n = lengthField.getLong(0); // an unsigned 64-bit value: compared unsigned, so no 8 + n overflows
-            if (Long.compareUnsigned(n, size - 8) > 0) {
-                throw bad(file, "header length " + Long.toUnsignedString(n) + " exceeds the file size " + size);
-            }
-            if (n > MAX_HEADER_LENGTH) {
-                throw bad(file, "header length " + n + " exceeds the format's limit of " + MAX_HEADER_LENGTH + " bytes");
-            }
-            ByteBuffer headerBytes = ByteBuffer.allocate((int) n);
-            TensorBytes.readFully(ch, headerBytes, 8, file);
-            String text = utf8(headerBytes, file);
-            if (text.isEmpty() || text.charAt(0) != '{') {
-                throw bad(file, "the header does not start with '{'");
-            }
-            long bufferLength = size - 8 - n;
-            List<Entry> entries;
-            try {
-                entries = header(file, new Json(text), bufferLength);
-            } catch (Json.SyntaxError e) {
-                throw bad(file, "the header is not valid JSON: " + e.getMessage());
-            }
-            checkLayout(file, entries, bufferLength);
-            Map<String, Tensor> out = new LinkedHashMap<>();
-            for (Entry e : entries) {
-                long most = TensorBytes.MAX_ELEMENTS / (e.dtype.isComplex() ? 2 : 1); // a complex one holds its parts
-                if (e.numel > most) {
+            Header header = readHeader(ch, file);
+            for (Entry e : header.entries()) {
+                long most = TensorBytes.MAX_ELEMENTS / (e.dtype.isComplex() ? 2 : 1);
+                if (e.numel > most) { // every tensor checked before the first is allocated
                     throw bad(file, "tensor " + Json.quoted(e.name) + " has " + e.numel
                             + " elements; Ember holds at most " + most + " in one tensor of " + e.dtype.torchName());
                 }
             }
-            for (Entry e : entries) {
-                Object array = TensorBytes.read(ch, 8 + n + e.begin, e.dtype, (int) e.numel, ByteOrder.LITTLE_ENDIAN, null, file);
-                out.put(e.name, TensorBytes.tensor(array, e.dtype, e.shape));
+            Map<String, Tensor> out = new LinkedHashMap<>();
+            for (Entry e : header.entries()) {
+                out.put(e.name, readTensor(ch, file, header, e));
             }
             return out;
         }
+    }
+
+    /**
+     * Opens a file for reading its tensors one at a time, as {@code safetensors.safe_open(file, framework="pt")}: the
+     * header is read and checked at once, as {@link #load} checks it; each {@link SafeOpen#getTensor} reads only that
+     * tensor's bytes, so a checkpoint larger than memory can be converted or loaded tensor by tensor.
+     *
+     * @param file the file
+     * @return the open file; close it (try-with-resources)
+     * @throws IOException              if the file cannot be read or its header breaks the specification
+     * @throws IllegalArgumentException if {@code file} is null
+     */
+    public static SafeOpen open(Path file) throws IOException {
+        if (file == null) {
+            throw new IllegalArgumentException("file must not be null");
+        }
+        return SafeOpen.open(file);
     }
 
     private static IOException bad(Path file, String problem) {
@@ -270,7 +313,8 @@ public final class Safetensors {
      * Reads the header object as the specification lays it out, checking each field as it comes: nothing outside the
      * schema is ever built, so the header's size bounds the memory it costs. Returns the tensors in header order.
      */
-    private static List<Entry> header(Path file, Json json, long bufferLength) throws IOException {
+    private static List<Entry> header(Path file, Json json, long bufferLength, Map<String, String> metadataOut)
+            throws IOException {
         Map<String, Entry> entries = new LinkedHashMap<>();
         boolean metadata = false;
         if (json.beginObject()) {
@@ -281,7 +325,7 @@ public final class Safetensors {
                     throw json.error("duplicate key " + Json.quoted(name), at); // the specification disallows them
                 }
                 if (name.equals(METADATA)) {
-                    metadata(file, json);
+                    metadataOut.putAll(metadata(file, json));
                     metadata = true;
                 } else {
                     entries.put(name, entry(file, json, name, bufferLength));
@@ -292,25 +336,26 @@ public final class Safetensors {
         return new ArrayList<>(entries.values());
     }
 
-    /** {@code __metadata__}: an object of string to string. */
-    private static void metadata(Path file, Json json) throws IOException {
+    /** {@code __metadata__}: an object of string to string, in file order. */
+    private static Map<String, String> metadata(Path file, Json json) throws IOException {
         if (!json.atObject()) {
             throw bad(file, METADATA + " must be an object of strings, got " + json.describeNext());
         }
-        Set<String> keys = new HashSet<>();
+        Map<String, String> out = new LinkedHashMap<>();
         if (json.beginObject()) {
             do {
                 int at = json.position();
                 String k = json.key();
-                if (!keys.add(k)) {
+                if (out.containsKey(k)) {
                     throw json.error("duplicate key " + Json.quoted(k), at);
                 }
                 if (!json.atString()) {
                     throw bad(file, METADATA + " must be an object of strings, but " + Json.quoted(k) + " is " + json.describeNext());
                 }
-                json.string();
+                out.put(k, json.string());
             } while (json.nextMember());
         }
+        return out;
     }
 
     private static String tensor(String name) {
@@ -530,7 +575,7 @@ public final class Safetensors {
 
     /**
      * The {@code __metadata__} entry of a file (empty when it has none), in the file's order, as
-     * {@code safe_open(file).metadata()}; the whole file is checked as {@link #load} checks it.
+     * {@code safe_open(file).metadata()}; the header checked as {@link #load} checks it (the tensors are not read).
      *
      * @throws IOException              if the file cannot be read or breaks the safetensors specification
      * @throws IllegalArgumentException if {@code file} is null
@@ -539,39 +584,15 @@ public final class Safetensors {
         if (file == null) {
             throw new IllegalArgumentException("file must not be null");
         }
-        load(file); // every check of the format, before the header is read again for its metadata
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer lengthField = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            TensorBytes.readFully(ch, lengthField, 0, file);
-            long n = lengthField.getLong(0);
-            ByteBuffer headerBytes = ByteBuffer.allocate((int) n);
-            TensorBytes.readFully(ch, headerBytes, 8, file);
-            Json json = new Json(utf8(headerBytes, file));
-            long bufferLength = ch.size() - 8 - n;
-            Map<String, String> out = new LinkedHashMap<>();
-            if (json.beginObject()) {
-                do {
-                    String name = json.key();
-                    if (name.equals(METADATA)) {
-                        if (json.beginObject()) {
-                            do {
-                                String k = json.key();
-                                out.put(k, json.string());
-                            } while (json.nextMember());
-                        }
-                    } else {
-                        entry(file, json, name, bufferLength);
-                    }
-                } while (json.nextMember());
-            }
-            return out;
+            return readHeader(ch, file).metadata();
         }
     }
 
     // ---- shared tensors: safetensors.torch.save_model / load_model (session 22) ----
 
     /** A tensor's storage; a complex tensor's is its real view's, which holds its parts. */
-    private static dev.ember.backend.Storage storage(Tensor t) {
+    static dev.ember.backend.Storage storage(Tensor t) {
         return t.dtype().isComplex() ? t.detach().viewAsReal().storage() : t.storage();
     }
 
@@ -583,7 +604,7 @@ public final class Safetensors {
      *
      * @throws IllegalArgumentException with the reference's message when no name of a group covers its whole storage
      */
-    private static Map<String, List<String>> duplicateNames(Map<String, Tensor> state, Set<String> preferred) {
+    static Map<String, List<String>> duplicateNames(Map<String, Tensor> state, Set<String> preferred) {
         Map<dev.ember.backend.Storage, List<String>> byStorage = new java.util.IdentityHashMap<>();
         for (Map.Entry<String, Tensor> e : state.entrySet()) {
             if (storage(e.getValue()).numel() > 0) {

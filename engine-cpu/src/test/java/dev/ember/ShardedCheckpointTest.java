@@ -1,0 +1,235 @@
+package dev.ember;
+
+import dev.ember.nn.Embedding;
+import dev.ember.nn.LayerNorm;
+import dev.ember.nn.Linear;
+import dev.ember.nn.Module;
+import dev.ember.nn.ReLU;
+import dev.ember.nn.SafeOpen;
+import dev.ember.nn.Safetensors;
+import dev.ember.nn.Sequential;
+import dev.ember.nn.ShardedCheckpoint;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Sharded checkpoints as Hugging Face's tools write them ({@code resources/shardedcheckpoint/make_expected.py} wrote
+ * them by transformers' and huggingface_hub's rules, with PyTorch 1.13): {@code ShardedCheckpoint.load} is transformers'
+ * {@code load_sharded_checkpoint}, {@code save} writes {@code save_pretrained}'s files byte for byte, and
+ * {@code Safetensors.open} is {@code safe_open}, reading one tensor at a time.
+ */
+class ShardedCheckpointTest {
+    private static final ExpectedLines EXPECTED = ExpectedLines.load("/shardedcheckpoint/expected.txt");
+
+    @TempDir
+    Path tmp;
+
+    private static Path resource(String name) throws URISyntaxException {
+        return Path.of(ShardedCheckpointTest.class.getResource("/shardedcheckpoint/" + name).toURI());
+    }
+
+    /** The generator's model: an embedding, a linear layer, ReLU, a layer norm and a head tied to the embedding. */
+    private static Sequential model() {
+        Sequential m = new Sequential(new Embedding(20, 8), new Linear(8, 8), new ReLU(), new LayerNorm(8),
+            new Linear(8, 20, false));
+        m.getSubmodule("4").setParameter("weight", m.getSubmodule("0").getParameter("weight"));
+        return m;
+    }
+
+    private static void assertOutput(Module m, String key) {
+        Tensor out = m.apply(EXPECTED.tensor("tokens"));
+        // float32 through two products and a layer norm, outputs up to ~12: a few ulps apart from PyTorch's sums
+        assertArrayEquals(EXPECTED.tensor(key).toFloatArray(), out.toFloatArray(), 1e-5f, key);
+    }
+
+    private static Map<String, float[]> snapshot(Module m) {
+        Map<String, float[]> s = new java.util.LinkedHashMap<>();
+        m.stateDict().forEach((k, v) -> s.put(k, v.to(DType.FLOAT32).toFloatArray()));
+        return s;
+    }
+
+    private static void assertUnchanged(Map<String, float[]> before, Module m) {
+        Map<String, float[]> after = snapshot(m);
+        assertEquals(before.keySet(), after.keySet());
+        before.forEach((k, v) -> assertArrayEquals(v, after.get(k), 0f, k + " changed"));
+    }
+
+    @Test
+    void shardsLoadAsTransformersLoadsThemAndComputePyTorchsOutput() throws Exception {
+        Sequential m = model();
+        Module.IncompatibleKeys keys = ShardedCheckpoint.load(m, resource("f32"));
+        // the tied head, which save_pretrained leaves out, is loaded through the embedding's name: not missing
+        assertEquals(List.of(), keys.missingKeys());
+        assertEquals(List.of(), keys.unexpectedKeys());
+        assertOutput(m, "out");
+        try (SafeOpen f = Safetensors.open(resource("f32/model-00001-of-00003.safetensors"))) {
+            assertArrayEquals(f.getTensor("0.weight").toFloatArray(), m.getSubmodule("4").getParameter("weight")
+                .toFloatArray(), 0f, "the head holds the embedding's loaded values");
+        }
+
+        Sequential fromBin = model();
+        ShardedCheckpoint.load(fromBin, resource("bin"));
+        assertOutput(fromBin, "out");
+
+        Sequential fromBf16 = model(); // bfloat16 shards into a float32 model, converted as load_state_dict converts
+        ShardedCheckpoint.load(fromBf16, resource("bf16"), true, false);
+        assertOutput(fromBf16, "bf16.out");
+        assertEquals(DType.FLOAT32, fromBf16.getSubmodule("1").getParameter("weight").dtype());
+    }
+
+    @Test
+    void saveWritesSavePretrainedsFilesByteForByte() throws Exception {
+        Sequential m = model();
+        ShardedCheckpoint.load(m, resource("f32"));
+        Path out = tmp.resolve("saved");
+        ShardedCheckpoint.save(m, out, 300);
+        List<String> names;
+        try (Stream<Path> files = Files.list(resource("f32"))) {
+            names = files.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+        assertEquals(Integer.parseInt(EXPECTED.get("f32.shards")) + 1, names.size());
+        try (Stream<Path> files = Files.list(out)) {
+            assertEquals(names, files.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        for (String n : names) {
+            assertArrayEquals(Files.readAllBytes(resource("f32/" + n)), Files.readAllBytes(out.resolve(n)), n);
+        }
+        // under the default 5GB one file, model.safetensors, without an index, as save_pretrained writes it
+        Path single = tmp.resolve("single");
+        ShardedCheckpoint.save(m, single);
+        try (Stream<Path> files = Files.list(single)) {
+            assertEquals(List.of("model.safetensors"), files.map(p -> p.getFileName().toString()).toList());
+        }
+        Sequential back = model();
+        Safetensors.loadModel(back, single.resolve("model.safetensors"));
+        assertOutput(back, "out");
+    }
+
+    @Test
+    void badCheckpointsAreRefusedBeforeTheModelChanges() throws Exception {
+        Sequential m = model();
+        Map<String, float[]> before = snapshot(m);
+
+        IOException none = assertThrows(IOException.class, () -> ShardedCheckpoint.load(m, tmp));
+        assertEquals("Can't find a checkpoint index (pytorch_model.bin.index.json or model.safetensors.index.json) in "
+            + tmp + ".", none.getMessage());
+
+        // strict: a model with a layer the checkpoint lacks; not strict: the keys reported, the rest loaded
+        Sequential wider = new Sequential(new Embedding(20, 8), new Linear(8, 8), new ReLU(), new LayerNorm(8),
+            new Linear(8, 20, false), new Linear(20, 2));
+        wider.getSubmodule("4").setParameter("weight", wider.getSubmodule("0").getParameter("weight"));
+        Map<String, float[]> widerBefore = snapshot(wider);
+        IllegalArgumentException strict = assertThrows(IllegalArgumentException.class,
+            () -> ShardedCheckpoint.load(wider, resource("f32")));
+        assertEquals("Error(s) in loading state_dict for Sequential\nMissing key(s): \"5.weight\",\"5.bias\".",
+            strict.getMessage());
+        assertUnchanged(widerBefore, wider);
+        Module.IncompatibleKeys keys = ShardedCheckpoint.load(wider, resource("f32"), false);
+        assertEquals(List.of("5.weight", "5.bias"), keys.missingKeys());
+        assertEquals(List.of(), keys.unexpectedKeys());
+
+        // a shape that does not fit: PyTorch's words, nothing loaded
+        Sequential narrow = new Sequential(new Embedding(20, 8), new Linear(8, 4), new ReLU(), new LayerNorm(8),
+            new Linear(8, 20, false));
+        narrow.getSubmodule("4").setParameter("weight", narrow.getSubmodule("0").getParameter("weight"));
+        Map<String, float[]> narrowBefore = snapshot(narrow);
+        IllegalArgumentException size = assertThrows(IllegalArgumentException.class,
+            () -> ShardedCheckpoint.load(narrow, resource("f32")));
+        assertEquals("Error(s) in loading state_dict for Sequential:\n\tsize mismatch for 1.weight: copying a param with "
+            + "shape torch.Size([8, 8]) from checkpoint, the shape in current model is torch.Size([4, 8]).\n\tsize "
+            + "mismatch for 1.bias: copying a param with shape torch.Size([8]) from checkpoint, the shape in current model "
+            + "is torch.Size([4]).", size.getMessage());
+        assertUnchanged(narrowBefore, narrow);
+
+        String index = Files.readString(resource("f32/model.safetensors.index.json"));
+        // the index puts 1.bias in the first shard, which does not hold it (transformers would skip it silently)
+        assertRefused(m, before, index.replace("\"1.bias\": \"model-00002-of-00003.safetensors\"",
+            "\"1.bias\": \"model-00001-of-00003.safetensors\""), "the shard does not hold tensor \"1.bias\", which "
+            + "model.safetensors.index.json puts there");
+        // a file outside the folder
+        assertRefused(m, before, index.replace("\"model-00001-of-00003.safetensors\"",
+            "\"../f32/model-00001-of-00003.safetensors\""), "the weight_map names the file "
+            + "\"../f32/model-00001-of-00003.safetensors\", which is not a file of the checkpoint's folder");
+        // a shard that is not there, no weight_map, JSON that is not an index
+        assertRefused(m, before, index.replace("model-00003-of-00003", "model-00004-of-00004"),
+            "the weight_map names the shard \"model-00004-of-00004.safetensors\", which is not in");
+        assertRefused(m, before, "{\"metadata\": {\"total_size\": [1, {\"a\": null}]}}", "the index has no \"weight_map\"");
+        assertRefused(m, before, "{\"weight_map\": {\"0.weight\": 3}}",
+            "the weight_map's file of \"0.weight\" must be a string, got the number 3");
+        assertRefused(m, before, index.substring(0, 100), "the index is not valid JSON");
+    }
+
+    /** Copies the f32 shards and writes {@code index} beside them; loading must fail with {@code message} and change nothing. */
+    private void assertRefused(Module m, Map<String, float[]> before, String index, String message) throws Exception {
+        Path dir = Files.createTempDirectory(tmp, "bad");
+        for (int i = 1; i <= 3; i++) {
+            String n = String.format("model-%05d-of-00003.safetensors", i);
+            Files.copy(resource("f32/" + n), dir.resolve(n));
+        }
+        Files.writeString(dir.resolve(ShardedCheckpoint.SAFE_WEIGHTS_INDEX_NAME), index, StandardCharsets.UTF_8);
+        IOException e = assertThrows(IOException.class, () -> ShardedCheckpoint.load(m, dir));
+        assertTrue(e.getMessage().contains(message), e.getMessage());
+        assertUnchanged(before, m);
+    }
+
+    @Test
+    void safeOpenReadsOneTensorAtATime() throws Exception {
+        Path file = resource("f32/model-00002-of-00003.safetensors");
+        Map<String, Tensor> all = Safetensors.load(file);
+        SafeOpen f = Safetensors.open(file);
+        try (f) {
+            assertEquals(List.of("1.bias", "1.weight"), f.keys(), "sorted, as safe_open's keys()");
+            assertEquals(List.of("1.bias", "1.weight"), f.offsetKeys());
+            assertEquals(Map.of("format", "pt"), f.metadata());
+            assertArrayEquals(all.get("1.weight").toFloatArray(), f.getTensor("1.weight").toFloatArray(), 0f);
+            SafeOpen.Slice s = f.getSlice("1.weight");
+            assertArrayEquals(new int[] {8, 8}, s.getShape());
+            assertEquals("F32", s.getDtype());
+            assertArrayEquals(all.get("1.weight").narrow(0, 2, 3).toFloatArray(), s.narrow(0, 2, 3).toFloatArray(), 0f);
+            assertArrayEquals(new int[] {3, 8}, s.narrow(0, -6, 3).shape());
+            assertArrayEquals(all.get("1.weight").narrow(0, -6, 3).toFloatArray(), s.narrow(0, -6, 3).toFloatArray(), 0f);
+            assertArrayEquals(all.get("1.weight").narrow(1, 4, 4).toFloatArray(), s.narrow(1, 4, 4).toFloatArray(), 0f);
+            assertArrayEquals(all.get("1.weight").index(Index.slice(1, null, 3), Index.of(-1)).toFloatArray(),
+                s.get(Index.slice(1, null, 3), Index.of(-1)).toFloatArray(), 0f);
+            assertThrows(IllegalArgumentException.class, () -> s.narrow(0, 6, 3), "as Tensor.narrow refuses it");
+            IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> f.getTensor("nope"));
+            assertEquals("File does not contain tensor nope", missing.getMessage());
+        }
+        IllegalStateException closed = assertThrows(IllegalStateException.class, () -> f.getTensor("1.bias"));
+        assertEquals("File is closed", closed.getMessage());
+        assertFalse(f.path().toString().isEmpty());
+    }
+
+    @Test
+    void shardSizesAreReadAsHuggingFaceHubReadsThem() throws Exception {
+        Sequential m = model();
+        Path out = tmp.resolve("units");
+        ShardedCheckpoint.save(m, out, "0.3KB"); // 300 bytes: the three shards above
+        try (Stream<Path> files = Files.list(out)) {
+            assertEquals(4, files.count());
+        }
+        IllegalArgumentException unit = assertThrows(IllegalArgumentException.class,
+            () -> ShardedCheckpoint.save(m, tmp.resolve("x"), "5GiB"));
+        assertEquals("Unit 'IB' not supported. Supported units are TB, GB, MB, KB. Got '5GiB'.", unit.getMessage());
+        IllegalArgumentException value = assertThrows(IllegalArgumentException.class,
+            () -> ShardedCheckpoint.save(m, tmp.resolve("y"), "fiveGB"));
+        assertEquals("Could not parse the size value from 'fiveGB': could not convert string to float: 'five'",
+            value.getMessage());
+        assertFalse(Files.exists(tmp.resolve("x")) || Files.exists(tmp.resolve("y")), "nothing written");
+    }
+}
