@@ -172,6 +172,9 @@ class ShardedCheckpointTest {
         assertRefused(m, before, "{\"weight_map\": {\"0.weight\": 3}}",
             "the weight_map's file of \"0.weight\" must be a string, got the number 3");
         assertRefused(m, before, index.substring(0, 100), "the index is not valid JSON");
+        // metadata nested 200,000 deep is read without recursion (no StackOverflowError), then found wanting
+        assertRefused(m, before, "{\"metadata\": " + "[".repeat(200_000) + "]".repeat(200_000) + "}",
+            "the index has no \"weight_map\"");
     }
 
     /** Copies the f32 shards and writes {@code index} beside them; loading must fail with {@code message} and change nothing. */
