@@ -12,10 +12,10 @@ import java.util.List;
 
 /**
  * A dynamically quantized GRU, PyTorch's {@code torch.ao.nn.quantized.dynamic.GRU} (printed
- * {@code DynamicQuantizedGRU}): float32 in and out, qint8 weights ({@link RNNBase}). The cell is PyTorch's CPU GRU
+ * {@code DynamicQuantizedGRU}): float32 in and out, qint8 or float16 weights ({@link RNNBase}). The cell is PyTorch's CPU GRU
  * cell: with the input and hidden projections each split into three, {@code r = sigmoid(hr + ir)},
  * {@code z = sigmoid(hz + iz)}, {@code n = tanh(in + hn * r)}, {@code h = (h - n) * z + n}; the integers are FBGEMM's
- * (see {@link Linear}), the gate functions Ember's float32 ones. No float16 weights in Ember yet.
+ * (see {@link Linear}), the gate functions Ember's float32 ones.
  */
 public class GRU extends RNNBase implements GruForward {
     private GRU(dev.ember.nn.GRU mod, DynamicQConfig qconfig) {
@@ -28,7 +28,6 @@ public class GRU extends RNNBase implements GruForward {
      *
      * @throws IllegalArgumentException for a null module or configuration, a module that is not exactly a {@code GRU},
      *     or one without biases (PyTorch's {@code assert mod.bias})
-     * @throws UnsupportedOperationException for float16 weights, which Ember does not quantize yet
      */
     public static GRU fromFloat(dev.ember.nn.GRU mod, DynamicQConfig qconfig) {
         checkFloat(mod, dev.ember.nn.GRU.class, qconfig);

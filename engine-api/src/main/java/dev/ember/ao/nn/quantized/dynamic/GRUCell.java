@@ -19,7 +19,6 @@ public class GRUCell extends RNNCellBase implements RnnCellForward {
      *
      * @throws IllegalArgumentException for a null cell or configuration, a cell that is not exactly a {@code GRUCell},
      *     or one without biases
-     * @throws UnsupportedOperationException for float16 weights
      */
     public static GRUCell fromFloat(dev.ember.nn.GRUCell mod, DynamicQConfig qconfig) {
         checkFloat(mod, dev.ember.nn.GRUCell.class, qconfig);

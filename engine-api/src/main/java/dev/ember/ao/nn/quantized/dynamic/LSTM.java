@@ -13,11 +13,11 @@ import java.util.List;
 
 /**
  * A dynamically quantized LSTM, PyTorch's {@code torch.ao.nn.quantized.dynamic.LSTM} (printed
- * {@code DynamicQuantizedLSTM}): float32 in and out, qint8 weights ({@link RNNBase}). The cell is PyTorch's CPU LSTM
+ * {@code DynamicQuantizedLSTM}): float32 in and out, qint8 or float16 weights ({@link RNNBase}). The cell is PyTorch's CPU LSTM
  * cell: {@code gates = hidden projection + input projection}, split into the input, forget, cell and output gates,
  * {@code c = sigmoid(f) * c + sigmoid(i) * tanh(g)}, {@code h = sigmoid(o) * tanh(c)}; the integers are FBGEMM's (see
  * {@link Linear}), the gate functions Ember's float32 ones, a few ulps from PyTorch's. No projection
- * ({@code proj_size}) or float16 weights in Ember yet. A {@link PackedSequence} input runs PyTorch's packed loop.
+ * ({@code proj_size}) in Ember yet. A {@link PackedSequence} input runs PyTorch's packed loop.
  */
 public class LSTM extends RNNBase implements LstmForward {
     private LSTM(dev.ember.nn.LSTM mod, DynamicQConfig qconfig) {
@@ -30,7 +30,7 @@ public class LSTM extends RNNBase implements LstmForward {
      *
      * @throws IllegalArgumentException for a null module or configuration, a module that is not exactly an
      *     {@code LSTM}, or one without biases (PyTorch's {@code assert mod.bias})
-     * @throws UnsupportedOperationException for float16 weights or a projection, which Ember does not quantize yet
+     * @throws UnsupportedOperationException for a projection, which Ember does not quantize yet
      */
     public static LSTM fromFloat(dev.ember.nn.LSTM mod, DynamicQConfig qconfig) {
         checkFloat(mod, dev.ember.nn.LSTM.class, qconfig);

@@ -20,11 +20,11 @@ public class LSTMCell extends RNNCellBase implements LstmCellForward {
 
     /**
      * {@code from_float(mod)} with {@code mod.qconfig} the given configuration: each weight observed by a fresh observer
-     * of the configuration and quantized (qint8), the biases copied as float32.
+     * of the configuration and quantized (qint8), or rounded to float16 for {@code DynamicQConfig.FLOAT16}, the
+     * biases copied as float32.
      *
      * @throws IllegalArgumentException for a null cell or configuration, a cell that is not exactly an
      *     {@code LSTMCell}, or one without biases (PyTorch's {@code assert mod.bias})
-     * @throws UnsupportedOperationException for float16 weights, which Ember does not quantize yet
      */
     public static LSTMCell fromFloat(dev.ember.nn.LSTMCell mod, DynamicQConfig qconfig) {
         checkFloat(mod, dev.ember.nn.LSTMCell.class, qconfig);

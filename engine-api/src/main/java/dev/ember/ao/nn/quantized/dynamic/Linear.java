@@ -130,6 +130,15 @@ public class Linear extends Module implements dev.ember.ao.nn.quantized.Quantize
     }
 
     /**
+     * A float weight as PyTorch's {@code linear_prepack_fp16} stores it: on the CPU, saturated to float16's range
+     * ({@code HandleWeightsSaturation}) and rounded to float16, given back as its float32 values.
+     */
+    static Tensor halfValues(Tensor weight) {
+        return weight.detach().to(dev.ember.Device.CPU).to(DType.FLOAT32).clamp(-65504.0, 65504.0).to(DType.FLOAT16)
+                .to(DType.FLOAT32);
+    }
+
+    /**
      * {@code set_weight_bias(w, b)} of a qint8 layer: a qint8 weight [out, in], per tensor or per channel along axis 0,
      * and a float32 bias [out] or null.
      *
@@ -162,7 +171,7 @@ public class Linear extends Module implements dev.ember.ao.nn.quantized.Quantize
         }
         if (qw == null) {
             // PyTorch saturates the weight to float16's range before packing it
-            this.halfWeightValues = floatWeight.clamp(-65504.0, 65504.0).to(DType.FLOAT16).to(DType.FLOAT32).t();
+            this.halfWeightValues = halfValues(floatWeight).t();
             this.qweight = null;
         } else {
             this.qweight = qw;

@@ -19,13 +19,14 @@ import java.util.List;
 /**
  * The dynamically quantized recurrent layers' common part, PyTorch's {@code torch.ao.nn.quantized.dynamic.RNNBase}:
  * each layer's and direction's {@code weight_ih} and {@code weight_hh} stored as qint8 (one scale, or one per gate
- * row), the biases float32, and PyTorch's CPU {@code quantized_lstm}/{@code quantized_gru} loop: per layer and
- * direction, the input projection of the whole sequence at once ({@link QuantizedOps#linearDynamic} with {@code b_ih}:
- * one input scale for every step), then at each step the hidden projection {@code linear_dynamic(h, W_hh, b_hh)} and
- * the cell ({@link #cell}); the reverse direction runs the steps backwards; layers are stacked (dropout between them in
- * training); a {@code PackedSequence} input runs PyTorch's packed loop ({@link #runPacked}). An inference layer (no
- * gradients), on the CPU only, as PyTorch's; a model holding one refuses {@link #stateDict()} (PyTorch's state is
- * packed parameters).
+ * row) or float16 ({@code dtype=torch.float16}: saturated to float16's range and rounded once, the projections
+ * {@code x W^T} in float32, then the bias, as FBGEMM's fp16 GEMM, to float32 rounding), the biases float32, and
+ * PyTorch's CPU {@code quantized_lstm}/{@code quantized_gru} loop: per layer and direction, the input projection of
+ * the whole sequence at once ({@link QuantizedOps#linearDynamic} with {@code b_ih}: one input scale for every step),
+ * then at each step the hidden projection {@code linear_dynamic(h, W_hh, b_hh)} and the cell ({@link #cell}); the
+ * reverse direction runs the steps backwards; layers are stacked (dropout between them in training); a
+ * {@code PackedSequence} input runs PyTorch's packed loop ({@link #runPacked}). An inference layer (no gradients), on
+ * the CPU only, as PyTorch's; a model holding one refuses {@link #stateDict()} (PyTorch's state is packed parameters).
  */
 public abstract class RNNBase extends Module {
     final int inputSize;
@@ -34,12 +35,12 @@ public abstract class RNNBase extends Module {
     final boolean batchFirst;
     final double dropout;
     final boolean bidirectional;
-    /** Per layer and direction (layer-major): the quantized {@code weight_ih} and {@code weight_hh}. */
-    private final List<QuantizedTensor> weightIh = new ArrayList<>();
-    private final List<QuantizedTensor> weightHh = new ArrayList<>();
-    /** The same weights packed with their biases, {@code b_ih} and {@code b_hh}, once for every step's call. */
-    private final List<QuantizedOps.PackedLinear> packedIh = new ArrayList<>();
-    private final List<QuantizedOps.PackedLinear> packedHh = new ArrayList<>();
+    /**
+     * Per layer and direction (layer-major): {@code weight_ih} and {@code weight_hh}, qint8 or float16, packed with
+     * their biases {@code b_ih} and {@code b_hh} once for every step's call.
+     */
+    private final List<Projection> packedIh = new ArrayList<>();
+    private final List<Projection> packedHh = new ArrayList<>();
 
     RNNBase(dev.ember.nn.RNNBase mod, DynamicQConfig qconfig) {
         this.inputSize = mod.inputSize();
@@ -53,18 +54,16 @@ public abstract class RNNBase extends Module {
             for (int layer = 0; layer < numLayers; layer++) {
                 for (int d = 0; d < directions; d++) {
                     String suffix = "_l" + layer + (d == 1 ? "_reverse" : "");
-                    QuantizedTensor ih = Linear.quantizeWeight(mod.getParameter("weight_ih" + suffix), qconfig);
-                    QuantizedTensor hh = Linear.quantizeWeight(mod.getParameter("weight_hh" + suffix), qconfig);
-                    weightIh.add(ih);
-                    weightHh.add(hh);
-                    packedIh.add(QuantizedOps.linearPrepack(ih, mod.getParameter("bias_ih" + suffix)));
-                    packedHh.add(QuantizedOps.linearPrepack(hh, mod.getParameter("bias_hh" + suffix)));
+                    packedIh.add(Projection.of(mod.getParameter("weight_ih" + suffix),
+                            mod.getParameter("bias_ih" + suffix), qconfig));
+                    packedHh.add(Projection.of(mod.getParameter("weight_hh" + suffix),
+                            mod.getParameter("bias_hh" + suffix), qconfig));
                 }
             }
         }
     }
 
-    /** PyTorch's {@code from_float} checks, shared by the layers: the module's class exactly, biases, qint8 weights. */
+    /** PyTorch's {@code from_float} checks, shared by the layers: the module's class exactly, biases. */
     static void checkFloat(dev.ember.nn.RNNBase mod, Class<?> type, DynamicQConfig qconfig) {
         String name = type.getSimpleName();
         if (mod == null || qconfig == null) {
@@ -79,10 +78,6 @@ public abstract class RNNBase extends Module {
             throw new IllegalArgumentException("nn.quantized.dynamic." + name + ".from_float: the " + name + " must have "
                     + "biases (PyTorch's assert mod.bias)");
         }
-        if (qconfig == DynamicQConfig.FLOAT16) {
-            throw new UnsupportedOperationException("a float16 dynamic " + name + " is not supported by Ember yet: "
-                    + "quantize it to qint8 (DynamicQConfig.DEFAULT or PER_CHANNEL)");
-        }
         if (mod.projSize() != 0) {
             throw new UnsupportedOperationException("a dynamically quantized " + name + " with proj_size is not "
                     + "supported by Ember yet");
@@ -93,18 +88,55 @@ public abstract class RNNBase extends Module {
      * The quantized {@code weight_ih} of a layer and direction (0 forward, 1 reverse).
      *
      * @throws IndexOutOfBoundsException for a layer or direction the module does not have
+     * @throws IllegalStateException for float16 weights, which {@link #float16WeightIh} gives
      */
     public QuantizedTensor weightIh(int layer, int direction) {
-        return weightIh.get(index(layer, direction));
+        return qint8(packedIh.get(index(layer, direction)), "float16WeightIh");
     }
 
     /**
      * The quantized {@code weight_hh} of a layer and direction.
      *
      * @throws IndexOutOfBoundsException for a layer or direction the module does not have
+     * @throws IllegalStateException for float16 weights, which {@link #float16WeightHh} gives
      */
     public QuantizedTensor weightHh(int layer, int direction) {
-        return weightHh.get(index(layer, direction));
+        return qint8(packedHh.get(index(layer, direction)), "float16WeightHh");
+    }
+
+    /**
+     * The float16 {@code weight_ih} of a layer and direction, as float32 values (a copy), of a layer quantized with
+     * {@code dtype=torch.float16}.
+     *
+     * @throws IndexOutOfBoundsException for a layer or direction the module does not have
+     * @throws IllegalStateException for qint8 weights, which {@link #weightIh} gives
+     */
+    public Tensor float16WeightIh(int layer, int direction) {
+        return float16(packedIh.get(index(layer, direction)), "weightIh");
+    }
+
+    /**
+     * The float16 {@code weight_hh} of a layer and direction, as float32 values (a copy).
+     *
+     * @throws IndexOutOfBoundsException for a layer or direction the module does not have
+     * @throws IllegalStateException for qint8 weights, which {@link #weightHh} gives
+     */
+    public Tensor float16WeightHh(int layer, int direction) {
+        return float16(packedHh.get(index(layer, direction)), "weightHh");
+    }
+
+    static QuantizedTensor qint8(Projection p, String other) {
+        if (p.isFloat16()) {
+            throw new IllegalStateException("the weights are float16, not qint8: read them with " + other + "()");
+        }
+        return p.qweight;
+    }
+
+    static Tensor float16(Projection p, String other) {
+        if (!p.isFloat16()) {
+            throw new IllegalStateException("the weights are qint8, not float16: read them with " + other + "()");
+        }
+        return p.float16Weight();
     }
 
     private int index(int layer, int direction) {
@@ -208,7 +240,7 @@ public abstract class RNNBase extends Module {
                 List<Tensor> outs = new ArrayList<>();
                 for (int d = 0; d < directions; d++) {
                     int i = layer * directions + d;
-                    Tensor projected = QuantizedOps.linearDynamic(layerInput, packedIh.get(i));
+                    Tensor projected = packedIh.get(i).apply(layerInput);
                     Tensor hAll = h0.select(0, i);
                     Tensor cAll = c0 == null ? null : c0.select(0, i);
                     Tensor[] stepOuts = new Tensor[steps];
@@ -284,7 +316,7 @@ public abstract class RNNBase extends Module {
 
     /** One step of layer-direction {@code i}: the hidden projection of {@code h}, then the cell. */
     private Tensor[] step(int i, Tensor xw, Tensor h, Tensor c) {
-        return cell(xw, QuantizedOps.linearDynamic(h, packedHh.get(i)), h, c);
+        return cell(xw, packedHh.get(i).apply(h), h, c);
     }
 
     /**

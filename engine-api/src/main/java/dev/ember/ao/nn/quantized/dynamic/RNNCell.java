@@ -24,7 +24,6 @@ public class RNNCell extends RNNCellBase implements RnnCellForward {
      *
      * @throws IllegalArgumentException for a null cell or configuration, a cell that is not exactly an {@code RNNCell},
      *     one without biases, or a nonlinearity other than tanh and relu
-     * @throws UnsupportedOperationException for float16 weights
      */
     public static RNNCell fromFloat(dev.ember.nn.RNNCell mod, DynamicQConfig qconfig) {
         checkFloat(mod, dev.ember.nn.RNNCell.class, qconfig);

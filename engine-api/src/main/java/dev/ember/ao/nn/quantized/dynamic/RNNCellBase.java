@@ -11,7 +11,8 @@ import dev.ember.nn.Module;
 
 /**
  * The dynamically quantized recurrent cells' common part, PyTorch's {@code torch.ao.nn.quantized.dynamic.RNNCellBase}:
- * {@code weight_ih} and {@code weight_hh} as qint8 (one scale, or one per gate row), the biases float32, each packed
+ * {@code weight_ih} and {@code weight_hh} as qint8 (one scale, or one per gate row) or float16 (as the layers'), the biases
+ * float32, each packed
  * once with its bias; a step computes {@code linear_dynamic(input, W_ih, b_ih)} and {@code linear_dynamic(h, W_hh,
  * b_hh)} with the input and state quantized over [0, 127] (PyTorch's {@code quantized_*_cell_dynamic}: RNN.cpp sets
  * {@code reduce_range} for every cell), then the cell. Inference only (no gradients), on the CPU, 2-D inputs, as
@@ -20,23 +21,19 @@ import dev.ember.nn.Module;
 public abstract class RNNCellBase extends Module {
     final int inputSize;
     final int hiddenSize;
-    private final QuantizedTensor weightIh;
-    private final QuantizedTensor weightHh;
-    private final QuantizedOps.PackedLinear packedIh;
-    private final QuantizedOps.PackedLinear packedHh;
+    private final Projection packedIh;
+    private final Projection packedHh;
 
     RNNCellBase(dev.ember.nn.RNNCellBase mod, DynamicQConfig qconfig) {
         this.inputSize = mod.weightIh.size(1);
         this.hiddenSize = mod.weightHh.size(1);
         try (GradMode off = Ember.noGrad()) {
-            weightIh = Linear.quantizeWeight(mod.weightIh, qconfig);
-            weightHh = Linear.quantizeWeight(mod.weightHh, qconfig);
-            packedIh = QuantizedOps.linearPrepack(weightIh, mod.biasIh);
-            packedHh = QuantizedOps.linearPrepack(weightHh, mod.biasHh);
+            packedIh = Projection.of(mod.weightIh, mod.biasIh, qconfig);
+            packedHh = Projection.of(mod.weightHh, mod.biasHh, qconfig);
         }
     }
 
-    /** PyTorch's {@code from_float} checks: the cell's class exactly, biases ({@code assert mod.bias}), qint8. */
+    /** PyTorch's {@code from_float} checks: the cell's class exactly, biases ({@code assert mod.bias}). */
     static void checkFloat(dev.ember.nn.RNNCellBase mod, Class<?> type, DynamicQConfig qconfig) {
         String name = type.getSimpleName();
         if (mod == null || qconfig == null) {
@@ -51,20 +48,42 @@ public abstract class RNNCellBase extends Module {
             throw new IllegalArgumentException("nn.quantized.dynamic." + name + ".from_float: the " + name + " must have "
                     + "biases (PyTorch's assert mod.bias)");
         }
-        if (qconfig == DynamicQConfig.FLOAT16) {
-            throw new UnsupportedOperationException("a float16 dynamic " + name + " is not supported by Ember yet: "
-                    + "quantize it to qint8 (DynamicQConfig.DEFAULT or PER_CHANNEL)");
-        }
     }
 
-    /** The quantized {@code weight_ih}. */
+    /**
+     * The quantized {@code weight_ih}.
+     *
+     * @throws IllegalStateException for a float16 cell, whose weight {@link #float16WeightIh} gives
+     */
     public QuantizedTensor weightIh() {
-        return weightIh;
+        return RNNBase.qint8(packedIh, "float16WeightIh");
     }
 
-    /** The quantized {@code weight_hh}. */
+    /**
+     * The quantized {@code weight_hh}.
+     *
+     * @throws IllegalStateException for a float16 cell, whose weight {@link #float16WeightHh} gives
+     */
     public QuantizedTensor weightHh() {
-        return weightHh;
+        return RNNBase.qint8(packedHh, "float16WeightHh");
+    }
+
+    /**
+     * A float16 cell's {@code weight_ih} as float32 values (a copy).
+     *
+     * @throws IllegalStateException for a qint8 cell, whose weight {@link #weightIh} gives
+     */
+    public Tensor float16WeightIh() {
+        return RNNBase.float16(packedIh, "weightIh");
+    }
+
+    /**
+     * A float16 cell's {@code weight_hh} as float32 values (a copy).
+     *
+     * @throws IllegalStateException for a qint8 cell, whose weight {@link #weightHh} gives
+     */
+    public Tensor float16WeightHh() {
+        return RNNBase.float16(packedHh, "weightHh");
     }
 
     /** PyTorch's {@code check_forward_input}: the input's second dimension is {@code input_size}. */
@@ -120,7 +139,7 @@ public abstract class RNNCellBase extends Module {
      * gradients.
      */
     Tensor[] project(Tensor input, Tensor h) {
-        return new Tensor[] {QuantizedOps.linearDynamic(input, packedIh), QuantizedOps.linearDynamic(h, packedHh)};
+        return new Tensor[] {packedIh.apply(input), packedHh.apply(h)};
     }
 
     @Override
