@@ -113,5 +113,12 @@ mb = model()
 mb.load_state_dict({k: v.float() for k, v in bf16.items()}, strict=False)
 lines.append("bf16.out " + fmt_tensor(mb(tokens)))
 
+# names beyond ASCII: json.dumps escapes them (and DEL) in the index; the shards' headers hold them as UTF-8
+from collections import OrderedDict  # noqa: E402
+named = nn.Sequential(OrderedDict([("caf\u00e9", nn.Linear(2, 2)), ("x\x7f\U0001F600", nn.Linear(2, 1))]))
+for k, v in named.state_dict().items():
+    lines.append("named." + k.encode().hex() + " " + fmt_tensor(v))
+save_sharded(named.state_dict(), os.path.join(HERE, "named"), 16, "model", "safetensors", save_file)
+
 with open(os.path.join(HERE, "expected.txt"), "w") as f:
     f.write("\n".join(lines) + "\n")

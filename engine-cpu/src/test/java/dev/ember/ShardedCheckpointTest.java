@@ -121,6 +121,31 @@ class ShardedCheckpointTest {
     }
 
     @Test
+    void namesBeyondAsciiAreEscapedInTheIndexAsJsonDumpsEscapesThem() throws Exception {
+        Map<String, Module> layers = new java.util.LinkedHashMap<>();
+        layers.put("caf\u00e9", new Linear(2, 2));
+        layers.put("x\u007f\uD83D\uDE00", new Linear(2, 1));
+        Sequential named = new Sequential(layers);
+        Map<String, Tensor> state = new java.util.LinkedHashMap<>();
+        for (String k : named.stateDict().keySet()) {
+            state.put(k, EXPECTED.tensor("named." + java.util.HexFormat.of().formatHex(k.getBytes(StandardCharsets.UTF_8))));
+        }
+        named.loadStateDict(state);
+        Path out = tmp.resolve("named");
+        ShardedCheckpoint.save(named, out, 16);
+        try (Stream<Path> files = Files.list(resource("named"))) {
+            for (Path p : files.toList()) {
+                String n = p.getFileName().toString();
+                assertArrayEquals(Files.readAllBytes(p), Files.readAllBytes(out.resolve(n)), n);
+            }
+        }
+        Sequential back = new Sequential(Map.of("caf\u00e9", new Linear(2, 2), "x\u007f\uD83D\uDE00", new Linear(2, 1)));
+        assertEquals(List.of(), ShardedCheckpoint.load(back, out).missingKeys());
+        assertArrayEquals(state.get("caf\u00e9.weight").toFloatArray(), back.stateDict().get("caf\u00e9.weight")
+            .toFloatArray(), 0f);
+    }
+
+    @Test
     void badCheckpointsAreRefusedBeforeTheModelChanges() throws Exception {
         Sequential m = model();
         Map<String, float[]> before = snapshot(m);

@@ -426,6 +426,15 @@ final class Json {
 
     /** A string as a JSON literal, as serde_json (the reference writer's JSON library) writes it. */
     static String quoted(String v) {
+        return quoted(v, false);
+    }
+
+    /**
+     * A string as a JSON literal: with {@code asciiOnly} as Python's {@code json.dumps} writes it by default
+     * ({@code ensure_ascii}: every character from U+007F up escaped as four hex digits of each UTF-16 unit), else as
+     * serde_json does (only the control characters escaped).
+     */
+    static String quoted(String v, boolean asciiOnly) {
         StringBuilder b = new StringBuilder("\"");
         for (int k = 0; k < v.length(); k++) {
             char c = v.charAt(k);
@@ -438,8 +447,8 @@ final class Json {
                 case '\r': b.append("\\r"); break;
                 case '\t': b.append("\\t"); break;
                 default:
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c)); // lowercase hex, as serde_json
+                    if (c < 0x20 || asciiOnly && c > 0x7e) {
+                        b.append(String.format("\\u%04x", (int) c)); // lowercase hex, as serde_json and Python
                     } else {
                         b.append(c);
                     }

@@ -433,8 +433,8 @@ public final class ShardedCheckpoint {
                 .append("\n  },\n  \"weight_map\": {");
         boolean first = true;
         for (Map.Entry<String, String> e : weightMap.entrySet()) {
-            json.append(first ? "\n" : ",\n").append("    ").append(pythonJson(e.getKey())).append(": ")
-                    .append(pythonJson(e.getValue()));
+            json.append(first ? "\n" : ",\n").append("    ").append(Json.quoted(e.getKey(), true)).append(": ")
+                    .append(Json.quoted(e.getValue(), true));
             first = false;
         }
         json.append(weightMap.isEmpty() ? "}\n}\n" : "\n  }\n}\n");
@@ -443,30 +443,6 @@ public final class ShardedCheckpoint {
 
     private static int byCodePoints(String a, String b) {
         return SafeOpen.byCodePoints(a, b);
-    }
-
-    /** A string as Python's {@code json.dumps} writes it by default: ASCII only, {@code \\uXXXX} for the rest. */
-    static String pythonJson(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"': b.append("\\\""); break;
-                case '\\': b.append("\\\\"); break;
-                case '\n': b.append("\\n"); break;
-                case '\r': b.append("\\r"); break;
-                case '\t': b.append("\\t"); break;
-                case '\b': b.append("\\b"); break;
-                case '\f': b.append("\\f"); break;
-                default:
-                    if (c < 0x20 || c > 0x7e && c != 0x7f) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-            }
-        }
-        return b.append('"').toString();
     }
 
     /**
