@@ -34,6 +34,14 @@ class ExamplesSmokeTest {
     }
 
     @Test
+    void concurrentInferenceGivesEachThreadTheBitsOfOne() throws Exception {
+        String out = output(() -> ConcurrentInference.main(new String[] {"--quick"}));
+        assertTrue(out.contains("checkpoint: "), out);
+        assertTrue(out.contains("model.safetensors.index.json"), out);
+        assertTrue(out.contains("4 threads gave the same bits as one: yes"), out);
+    }
+
+    @Test
     void mlpClassifier() throws Exception {
         String out = output(() -> MlpClassifier.main(new String[] {"--quick"}));
         assertTrue(out.contains("test accuracy on 1000 new points: "), out);
