@@ -563,6 +563,21 @@ class SafetensorsFuzzTest {
             String where = "seed " + SEED + ", iteration " + it + ":" + log;
             Map<String, Expected> expected = model(f);
             Path p = write(f);
+            // the same bytes in memory (safetensors.torch.load): the same tensors, or the same error naming the bytes
+            String fromBytes;
+            try {
+                Map<String, Tensor> got = Safetensors.loadBytes(f);
+                if (expected == null) {
+                    fail(where + ": loaded bytes that break the specification: " + got.keySet());
+                }
+                assertHolds(expected, got, where + " (bytes)");
+                fromBytes = null;
+            } catch (IOException e) {
+                assertTrue(e.getMessage().startsWith("the safetensors bytes: "), where + ": " + e.getMessage());
+                fromBytes = e.getMessage().substring("the safetensors bytes: ".length());
+            } catch (Throwable t) {
+                throw new AssertionError(where + " (bytes): " + t, t);
+            }
             try {
                 Map<String, Tensor> got = Safetensors.load(p);
                 if (expected == null) {
@@ -576,6 +591,7 @@ class SafetensorsFuzzTest {
                     fail(where + ": rejected a valid file: " + e.getMessage() + "\n" + new String(f, StandardCharsets.ISO_8859_1));
                 }
                 assertTrue(e.getMessage().startsWith(p + ": "), where + ": the message names the file: " + e.getMessage());
+                assertEquals(e.getMessage().substring((p + ": ").length()), fromBytes, where + ": the bytes' error");
                 rejected++;
             } catch (Throwable t) {
                 throw new AssertionError(where + ": " + t, t);

@@ -175,6 +175,19 @@ class SafetensorsTest {
         Path f = dir.resolve("again.safetensors");
         Safetensors.save(shuffled, f);
         assertArrayEquals(reference, Files.readAllBytes(f));
+        // in memory, as safetensors.torch.save(tensors) / load(data): the same bytes, the same tensors
+        assertArrayEquals(reference, Safetensors.saveBytes(shuffled));
+        Map<String, Tensor> fromBytes = Safetensors.loadBytes(reference);
+        assertEquals(loaded.keySet(), fromBytes.keySet());
+        loaded.forEach((k, v) -> assertArrayEquals(v.to(DType.FLOAT64).toDoubleArray(),
+            fromBytes.get(k).to(DType.FLOAT64).toDoubleArray(), 0.0, k));
+        Path withMeta = dir.resolve("meta.safetensors");
+        Safetensors.save(shuffled, Map.of("format", "pt"), withMeta);
+        assertArrayEquals(Files.readAllBytes(withMeta), Safetensors.saveBytes(shuffled, Map.of("format", "pt")));
+        IOException bad = assertThrows(IOException.class, () -> Safetensors.loadBytes(java.util.Arrays.copyOf(reference, 12)));
+        assertTrue(bad.getMessage().startsWith("the safetensors bytes: header length "), bad.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Safetensors.loadBytes(null));
+        assertThrows(IllegalArgumentException.class, () -> Safetensors.saveBytes(null));
     }
 
     @Test

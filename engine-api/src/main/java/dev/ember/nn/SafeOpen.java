@@ -48,7 +48,7 @@ public final class SafeOpen implements AutoCloseable {
     static SafeOpen open(Path file) throws IOException {
         FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
         try {
-            return new SafeOpen(file, ch, Safetensors.readHeader(ch, file));
+            return new SafeOpen(file, ch, Safetensors.readHeader(ch::read, ch.size(), file));
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
@@ -124,7 +124,7 @@ public final class SafeOpen implements AutoCloseable {
      * @throws IOException if the bytes cannot be read, or the tensor has more elements than Ember holds in one tensor
      */
     public Tensor getTensor(String name) throws IOException {
-        return Safetensors.readTensor(channel, file, header, entry(name));
+        return Safetensors.readTensor(channel::read, file, header, entry(name));
     }
 
     /**
@@ -193,7 +193,7 @@ public final class SafeOpen implements AutoCloseable {
             if (indices == null) {
                 throw new IllegalArgumentException("indices must not be null");
             }
-            return Safetensors.readTensor(channel, file, header, entry).index(indices);
+            return Safetensors.readTensor(channel::read, file, header, entry).index(indices);
         }
 
         /**
@@ -211,7 +211,7 @@ public final class SafeOpen implements AutoCloseable {
             if (shape.length == 0 || (dim != 0 && dim != -shape.length) || start < -shape[0] || length < 0
                     || (start < 0 ? start + shape[0] : start) > shape[0] - length) {
                 // every other case, and every error, as Tensor.narrow has them
-                return Safetensors.readTensor(channel, file, header, entry).narrow(dim, start, length);
+                return Safetensors.readTensor(channel::read, file, header, entry).narrow(dim, start, length);
             }
             int first = start < 0 ? start + shape[0] : start;
             long rowElements = 1;
@@ -223,7 +223,7 @@ public final class SafeOpen implements AutoCloseable {
             Safetensors.Entry part = new Safetensors.Entry(entry.name, entry.dtype, partShape, rowElements * length,
                     entry.begin + rowElements * first * TensorBytes.elementSize(entry.dtype),
                     entry.begin + rowElements * (first + (long) length) * TensorBytes.elementSize(entry.dtype));
-            return Safetensors.readTensor(channel, file, header, part);
+            return Safetensors.readTensor(channel::read, file, header, part);
         }
     }
 }

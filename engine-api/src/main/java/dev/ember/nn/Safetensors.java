@@ -42,6 +42,8 @@ public final class Safetensors {
     /** The reference implementation's limit on the header length (its {@code MAX_HEADER_SIZE}). */
     private static final long MAX_HEADER_LENGTH = 100_000_000;
     private static final String METADATA = "__metadata__";
+    /** What the messages about bytes in memory name, where they name a file otherwise. */
+    private static final String BYTES = "the safetensors bytes";
     /** The valid safetensors dtypes Ember cannot hold, told apart from strings that are no dtype at all. */
     private static final Set<String> OTHER_DTYPES = Set.of("U16", "U32",
             "U64", "F8_E4M3", "F8_E5M2", "F8_E8M0", "F8_E4M3FNUZ", "F8_E5M2FNUZ", "F4", "F6_E2M3", "F6_E3M2");
@@ -112,6 +114,62 @@ public final class Safetensors {
             throw new IllegalArgumentException(tensors == null ? "tensors must not be null"
                     : metadata == null ? "metadata must not be null" : "file must not be null");
         }
+        Prepared prepared = prepare(tensors, metadata);
+        try (OutputStream out = Files.newOutputStream(file)) {
+            prepared.write(out);
+        }
+    }
+
+    /** {@link #saveBytes(Map, Map)} without metadata: {@code safetensors.torch.save(tensors)}. */
+    public static byte[] saveBytes(Map<String, Tensor> tensors) {
+        return saveBytes(tensors, Map.of());
+    }
+
+    /**
+     * The bytes {@link #save(Map, Map, Path)} would write, as {@code safetensors.torch.save(tensors, metadata)}, for
+     * sending or storing a checkpoint without a file ({@link #loadBytes} reads them). (Named apart from
+     * {@code save}, whose overloads take a path, so that no call is ambiguous.)
+     *
+     * @throws IllegalArgumentException as {@link #save(Map, Map, Path)}, and for more bytes than one Java array holds
+     *     (2,147,483,639): write those to a file
+     */
+    public static byte[] saveBytes(Map<String, Tensor> tensors, Map<String, String> metadata) {
+        Prepared prepared = prepare(tensors, metadata);
+        long size = prepared.size();
+        if (size > TensorBytes.MAX_ELEMENTS) {
+            throw new IllegalArgumentException("the safetensors bytes would be " + size + " long, more than one Java array "
+                    + "holds (" + TensorBytes.MAX_ELEMENTS + "): save them to a file with save(tensors, metadata, path)");
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream((int) size);
+        try {
+            prepared.write(out);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+        }
+        return out.toByteArray();
+    }
+
+    /** A checked file's header (padded) and its tensors' host arrays, in the data's order. */
+    private record Prepared(byte[] header, int pad, List<Object> data, long dataBytes) {
+        long size() {
+            return 8L + header.length + pad + dataBytes;
+        }
+
+        void write(OutputStream out) throws IOException {
+            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length + pad).array());
+            out.write(header);
+            out.write(" ".repeat(pad).getBytes(StandardCharsets.US_ASCII));
+            for (Object a : data) {
+                TensorBytes.write(out, a, null);
+            }
+        }
+    }
+
+    /** Every argument checked and every tensor copied to the host, before anything is written. */
+    private static Prepared prepare(Map<String, Tensor> tensors, Map<String, String> metadata) {
+        if (tensors == null || metadata == null) {
+            throw new IllegalArgumentException(tensors == null ? "tensors must not be null" : "metadata must not be null");
+        }
         String metadataJson = metadataJson(metadata);
         List<Object[]> items = new ArrayList<>(); // {name, utf-8 name, host tensor}
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
@@ -161,15 +219,9 @@ public final class Safetensors {
         for (Object[] o : items) {
             data.add(TensorBytes.hostArray((Tensor) o[2]));
         }
-        try (OutputStream out = Files.newOutputStream(file)) {
-            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(h.length + pad).array());
-            out.write(h);
-            out.write(" ".repeat(pad).getBytes(StandardCharsets.US_ASCII));
-            for (Object a : data) {
-                TensorBytes.write(out, a, null);
-            }
-        }
+        return new Prepared(h, pad, data, offset);
     }
+
 
     // ------------------------------------------------------------------ reading
 
@@ -205,8 +257,7 @@ public final class Safetensors {
      * against the file's size and the format's limit, strict UTF-8 JSON, every field, every shape and byte size with
      * exact arithmetic, and that the tensors' byte ranges tile the data buffer exactly.
      */
-    static Header readHeader(FileChannel ch, Path file) throws IOException {
-        long size = ch.size();
+    static Header readHeader(TensorBytes.Source ch, long size, Object file) throws IOException {
         if (size < 8) {
             throw bad(file, "the file is " + size + " bytes long, too short for the 8-byte header length");
         }
@@ -238,7 +289,7 @@ public final class Safetensors {
     }
 
     /** One tensor's bytes, read from the file at its checked range, as a CPU tensor. */
-    static Tensor readTensor(FileChannel ch, Path file, Header header, Entry e) throws IOException {
+    static Tensor readTensor(TensorBytes.Source ch, Object file, Header header, Entry e) throws IOException {
         long most = TensorBytes.MAX_ELEMENTS / (e.dtype.isComplex() ? 2 : 1); // a complex one holds its parts
         if (e.numel > most) {
             throw bad(file, "tensor " + Json.quoted(e.name) + " has " + e.numel
@@ -261,20 +312,39 @@ public final class Safetensors {
             throw new IllegalArgumentException("file must not be null");
         }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            Header header = readHeader(ch, file);
-            for (Entry e : header.entries()) {
-                long most = TensorBytes.MAX_ELEMENTS / (e.dtype.isComplex() ? 2 : 1);
-                if (e.numel > most) { // every tensor checked before the first is allocated
-                    throw bad(file, "tensor " + Json.quoted(e.name) + " has " + e.numel
-                            + " elements; Ember holds at most " + most + " in one tensor of " + e.dtype.torchName());
-                }
-            }
-            Map<String, Tensor> out = new LinkedHashMap<>();
-            for (Entry e : header.entries()) {
-                out.put(e.name, readTensor(ch, file, header, e));
-            }
-            return out;
+            return load(ch::read, ch.size(), file);
         }
+    }
+
+    /**
+     * Reads every tensor of safetensors bytes, as {@code safetensors.torch.load(data)}: the bytes checked as
+     * {@link #load(Path)} checks a file (the messages name "the safetensors bytes").
+     *
+     * @throws IOException              if the bytes break the safetensors specification in any way, or hold a dtype
+     *                                  Ember does not support
+     * @throws IllegalArgumentException if {@code data} is null
+     */
+    public static Map<String, Tensor> loadBytes(byte[] data) throws IOException {
+        if (data == null) {
+            throw new IllegalArgumentException("data must not be null");
+        }
+        return load(TensorBytes.of(data), data.length, BYTES);
+    }
+
+    private static Map<String, Tensor> load(TensorBytes.Source source, long size, Object where) throws IOException {
+        Header header = readHeader(source, size, where);
+        for (Entry e : header.entries()) {
+            long most = TensorBytes.MAX_ELEMENTS / (e.dtype.isComplex() ? 2 : 1);
+            if (e.numel > most) { // every tensor checked before the first is allocated
+                throw bad(where, "tensor " + Json.quoted(e.name) + " has " + e.numel
+                        + " elements; Ember holds at most " + most + " in one tensor of " + e.dtype.torchName());
+            }
+        }
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Entry e : header.entries()) {
+            out.put(e.name, readTensor(source, where, header, e));
+        }
+        return out;
     }
 
     /**
@@ -294,11 +364,11 @@ public final class Safetensors {
         return SafeOpen.open(file);
     }
 
-    private static IOException bad(Path file, String problem) {
+    private static IOException bad(Object file, String problem) {
         return new IOException(file + ": " + problem);
     }
 
-    private static String utf8(ByteBuffer bytes, Path file) throws IOException {
+    private static String utf8(ByteBuffer bytes, Object file) throws IOException {
         CharsetDecoder d = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
         try {
@@ -313,7 +383,7 @@ public final class Safetensors {
      * Reads the header object as the specification lays it out, checking each field as it comes: nothing outside the
      * schema is ever built, so the header's size bounds the memory it costs. Returns the tensors in header order.
      */
-    private static List<Entry> header(Path file, Json json, long bufferLength, Map<String, String> metadataOut)
+    private static List<Entry> header(Object file, Json json, long bufferLength, Map<String, String> metadataOut)
             throws IOException {
         Map<String, Entry> entries = new LinkedHashMap<>();
         boolean metadata = false;
@@ -337,7 +407,7 @@ public final class Safetensors {
     }
 
     /** {@code __metadata__}: an object of string to string, in file order. */
-    private static Map<String, String> metadata(Path file, Json json) throws IOException {
+    private static Map<String, String> metadata(Object file, Json json) throws IOException {
         if (!json.atObject()) {
             throw bad(file, METADATA + " must be an object of strings, got " + json.describeNext());
         }
@@ -363,7 +433,7 @@ public final class Safetensors {
     }
 
     /** One tensor's entry: exactly dtype, shape and data_offsets, in any order, consistent with each other and the buffer. */
-    private static Entry entry(Path file, Json json, String name, long bufferLength) throws IOException {
+    private static Entry entry(Object file, Json json, String name, long bufferLength) throws IOException {
         if (!json.atObject()) {
             throw bad(file, tensor(name) + "expected an object with dtype, shape and data_offsets, got " + json.describeNext());
         }
@@ -438,7 +508,7 @@ public final class Safetensors {
         return new Entry(name, dtype, shape, numel, begin, end);
     }
 
-    private static DType dtype(Path file, String name, Json json) throws IOException {
+    private static DType dtype(Object file, String name, Json json) throws IOException {
         if (!json.atString()) {
             throw bad(file, tensor(name) + "dtype must be a string, got " + json.describeNext());
         }
@@ -468,7 +538,7 @@ public final class Safetensors {
      * The next value if it is an integer literal without a sign (so "-0" is out too), whose value may still be beyond
      * long range; otherwise an IOException saying {@code rule} and what the value is.
      */
-    private static Json.Num unsigned(Path file, Json json, String rule) throws IOException {
+    private static Json.Num unsigned(Object file, Json json, String rule) throws IOException {
         if (!json.atNumber()) {
             throw bad(file, rule + json.describeNext());
         }
@@ -479,7 +549,7 @@ public final class Safetensors {
         return d;
     }
 
-    private static int[] shape(Path file, String name, Json json) throws IOException {
+    private static int[] shape(Object file, String name, Json json) throws IOException {
         String rule = tensor(name) + "shape must be an array of non-negative integers, got ";
         if (!json.atArray()) {
             throw bad(file, rule + json.describeNext());
@@ -501,7 +571,7 @@ public final class Safetensors {
         return Arrays.copyOf(shape, n);
     }
 
-    private static Json.Num[] offsets(Path file, String name, Json json) throws IOException {
+    private static Json.Num[] offsets(Object file, String name, Json json) throws IOException {
         String rule = tensor(name) + "data_offsets must be an array of two non-negative integers, got ";
         if (!json.atArray()) {
             throw bad(file, rule + json.describeNext());
@@ -524,7 +594,7 @@ public final class Safetensors {
     }
 
     /** The tensors' byte ranges must tile the data buffer: sorted, each begins where the previous one ends. */
-    private static void checkLayout(Path file, List<Entry> entries, long bufferLength) throws IOException {
+    private static void checkLayout(Object file, List<Entry> entries, long bufferLength) throws IOException {
         List<Entry> sorted = new ArrayList<>(entries);
         sorted.sort(Comparator.<Entry>comparingLong(e -> e.begin).thenComparingLong(e -> e.end));
         long at = 0;
@@ -585,7 +655,7 @@ public final class Safetensors {
             throw new IllegalArgumentException("file must not be null");
         }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            return readHeader(ch, file).metadata();
+            return readHeader(ch::read, ch.size(), file).metadata();
         }
     }
 

@@ -105,7 +105,7 @@ final class TensorBytes {
      * Reads {@code n} elements of a dtype starting at a file position, in a byte order, adding the bytes to {@code crc}
      * when it is not null. The caller has checked that the bytes lie inside the file.
      */
-    static Object read(FileChannel ch, long position, DType dtype, int n, ByteOrder order, CRC32 crc, Path file)
+    static Object read(Source ch, long position, DType dtype, int n, ByteOrder order, CRC32 crc, Object file)
             throws IOException {
         if (dtype.isComplex()) {
             // the parts, interleaved: twice as many elements of the real type (each part in the byte order)
@@ -165,8 +165,29 @@ final class TensorBytes {
         return array;
     }
 
+    /**
+     * Where bytes are read from by position: a file ({@code FileChannel::read}, safe from several threads at once) or
+     * bytes in memory ({@link #of(byte[])}).
+     */
+    interface Source {
+        /** As {@link FileChannel#read(ByteBuffer, long)}: the bytes read, -1 at the end. */
+        int read(ByteBuffer dst, long position) throws IOException;
+    }
+
+    /** Bytes in memory as a {@link Source}. */
+    static Source of(byte[] data) {
+        return (dst, position) -> {
+            if (position >= data.length) {
+                return -1;
+            }
+            int n = (int) Math.min(dst.remaining(), data.length - position);
+            dst.put(data, (int) position, n);
+            return n;
+        };
+    }
+
     /** Fills {@code b} from a file position and flips it; a file that ends first is an {@link EOFException}. */
-    static void readFully(FileChannel ch, ByteBuffer b, long position, Path file) throws IOException {
+    static void readFully(Source ch, ByteBuffer b, long position, Object file) throws IOException {
         long p = position;
         while (b.hasRemaining()) {
             int r = ch.read(b, p);

@@ -87,7 +87,7 @@ final class TorchArchive implements AutoCloseable {
 
     private static ByteBuffer at(FileChannel ch, long position, int n, Path file) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(n).order(ByteOrder.LITTLE_ENDIAN);
-        TensorBytes.readFully(ch, b, position, file);
+        TensorBytes.readFully(ch::read, b, position, file);
         return b;
     }
 
@@ -274,7 +274,7 @@ final class TorchArchive implements AutoCloseable {
     Object readElements(Record r, DType dtype, int n, ByteOrder order) throws IOException {
         checkStored(r);
         CRC32 crc = new CRC32();
-        Object array = TensorBytes.read(ch, r.offset(), dtype, n, order, crc, file);
+        Object array = TensorBytes.read(ch::read, r.offset(), dtype, n, order, crc, file);
         checkCrc(r, crc);
         return array;
     }
