@@ -40,6 +40,7 @@ final class EagerMode {
         dev.ember.nn.Hardswish.class, dev.ember.nn.InstanceNorm1d.class, dev.ember.nn.InstanceNorm2d.class,
         dev.ember.nn.InstanceNorm3d.class, dev.ember.nn.LayerNorm.class, dev.ember.nn.LeakyReLU.class,
         dev.ember.nn.PReLU.class, dev.ember.nn.ReLU6.class, dev.ember.ao.nn.intrinsic.ConvReLU2d.class,
+        dev.ember.ao.nn.intrinsic.ConvReLU1d.class, dev.ember.ao.nn.intrinsic.ConvReLU3d.class,
         dev.ember.ao.nn.intrinsic.LinearReLU.class, dev.ember.ao.nn.qat.Linear.class, dev.ember.ao.nn.qat.Conv2d.class,
         dev.ember.ao.nn.intrinsic.ConvBn2d.class, dev.ember.ao.nn.intrinsic.ConvBnReLU2d.class);
 
@@ -252,6 +253,21 @@ final class EagerMode {
         }
         if (m instanceof dev.ember.ao.nn.intrinsic.LinearReLU f) {
             return dev.ember.ao.nn.intrinsic.quantized.LinearReLU.fromFloat(f, weightObserver(q), observer(name, m));
+        }
+        // session 37 (helper 2): the 1-d and 3-d convolutions
+        if (m instanceof dev.ember.ao.nn.intrinsic.ConvReLU1d f) {
+            return dev.ember.ao.nn.intrinsic.quantized.ConvReLU1d.fromFloat(f, weightObserver(q), observer(name, m));
+        }
+        if (m instanceof dev.ember.ao.nn.intrinsic.ConvReLU3d f) {
+            return dev.ember.ao.nn.intrinsic.quantized.ConvReLU3d.fromFloat(f, weightObserver(q), observer(name, m));
+        }
+        if (m.getClass() == dev.ember.nn.Conv1d.class) {
+            return dev.ember.ao.nn.quantized.Conv1d.fromFloat((dev.ember.nn.Conv1d) m, weightObserver(q),
+                observer(name, m));
+        }
+        if (m.getClass() == dev.ember.nn.Conv3d.class) {
+            return dev.ember.ao.nn.quantized.Conv3d.fromFloat((dev.ember.nn.Conv3d) m, weightObserver(q),
+                observer(name, m));
         }
         if (m instanceof dev.ember.nn.Linear l) {
             return dev.ember.ao.nn.quantized.Linear.fromFloat(l, weightObserver(q), observer(name, m));

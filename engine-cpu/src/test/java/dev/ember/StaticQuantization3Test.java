@@ -1,0 +1,253 @@
+package dev.ember;
+
+import dev.ember.ao.nn.quantized.ConvNd;
+import dev.ember.ao.quantization.DeQuantStub;
+import dev.ember.ao.quantization.MinMaxObserver;
+import dev.ember.ao.quantization.QConfig;
+import dev.ember.ao.quantization.QuantStub;
+import dev.ember.ao.quantization.QuantizedTensor;
+import dev.ember.ao.quantization.Quantization;
+import dev.ember.nn.BatchNorm1d;
+import dev.ember.nn.BatchNorm3d;
+import dev.ember.nn.Conv1d;
+import dev.ember.nn.Conv3d;
+import dev.ember.nn.ReLU;
+import dev.ember.nn.Sequential;
+import dev.ember.nn.TorchSerialization;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Eager-mode static quantization of the other convolutions against PyTorch 1.13 (resources/quantization3/
+ * make_expected.py): {@code Conv1d} and {@code Conv3d} models fused as PyTorch's {@code fuse_modules} does in eval mode
+ * (conv + bn + relu folded into a {@code ConvReLU1d}/{@code ConvReLU3d}, a grouped, strided, dilated conv + bn folded
+ * into the convolution, conv + relu), prepared with per-tensor and per-channel weights, calibrated and converted: the
+ * printouts, folded weights, quantized weights and every convolution's integers bit for bit against FBGEMM's arithmetic
+ * transcribed (PyTorch's x86 engine), which this PyTorch's onednn model also gave (0 of 234 and 0 of 1512 integers
+ * differ); the converted models' state dicts loaded from PyTorch's files and saved as their bytes.
+ */
+class StaticQuantization3Test {
+    private static final ExpectedLines EXPECTED = ExpectedLines.load("/quantization3/expected.txt");
+    private static final List<List<String>> FUSE = List.of(List.of("1", "2", "3"), List.of("4", "5"), List.of("6", "7"));
+    private static final List<String> CONVS = List.of("1", "4", "6");
+
+    @TempDir
+    Path tmp;
+
+    private static Tensor in(String key) {
+        return EXPECTED.tensor(key);
+    }
+
+    /** The generator's Conv1d model: conv + bn + relu, grouped strided dilated conv + bn, conv (no bias) + relu. */
+    static Sequential conv1dModel() {
+        return new Sequential(new QuantStub(), new Conv1d(2, 4, 3, 1, 1), new BatchNorm1d(4), new ReLU(),
+            new Conv1d(4, 6, 3, 2, 2, 2, 2, true), new BatchNorm1d(6), new Conv1d(6, 3, 2, 1, 0, 1, 1, false),
+            new ReLU(), new DeQuantStub());
+    }
+
+    /** The generator's Conv3d model, of the same layout. */
+    static Sequential conv3dModel() {
+        return new Sequential(new QuantStub(),
+            new Conv3d(2, 4, new int[] {2, 3, 3}, new int[] {1, 1, 1}, new int[] {1, 1, 0}, new int[] {1, 1, 1}, 1, true),
+            new BatchNorm3d(4), new ReLU(),
+            new Conv3d(4, 4, new int[] {3, 3, 3}, new int[] {1, 2, 1}, new int[] {1, 1, 1}, new int[] {2, 1, 1}, 2, true),
+            new BatchNorm3d(4),
+            new Conv3d(4, 3, new int[] {1, 2, 2}, new int[] {1, 1, 1}, new int[] {0, 0, 0}, new int[] {1, 1, 1}, 1, false),
+            new ReLU(), new DeQuantStub());
+    }
+
+    private static Sequential floatModel(String name) {
+        Sequential m = name.equals("c1") ? conv1dModel() : conv3dModel();
+        StaticQuantizationTest.loadExpected(m, EXPECTED, name + ".float.");
+        m.eval();
+        return m;
+    }
+
+    private static void assertInts(String key, QuantizedTensor q) {
+        Tensor want = in(key);
+        assertArrayEquals(want.shape(), q.shape(), key + " shape");
+        assertArrayEquals(want.to(DType.INT64).toLongArray(), q.intRepr().to(DType.INT64).toLongArray(), key);
+    }
+
+    /** A fused, prepared, calibrated, converted model of the generator's ({@code cfg}: "pt" or "pc"). */
+    private static Sequential converted(String name, String cfg) {
+        Sequential m = floatModel(name);
+        Quantization.fuseModules(m, FUSE, true);
+        Quantization.setQconfig(m, cfg.equals("pt") ? QConfig.DEFAULT : QConfig.DEFAULT_PER_CHANNEL);
+        Quantization.prepare(m, true);
+        try (GradMode off = Ember.noGrad()) {
+            m.apply(in(name + ".calib"));
+        }
+        Quantization.convert(m, true);
+        return m;
+    }
+
+    @Test
+    void conv1dAndConv3dModelsFuseConvertAndComputeFbgemmsIntegers() {
+        for (String name : List.of("c1", "c3")) {
+            for (String cfg : List.of("pt", "pc")) {
+                String key = name + "." + cfg;
+                Sequential m = floatModel(name);
+                Quantization.fuseModules(m, FUSE, true);
+                assertEquals(EXPECTED.text(name + ".fused"), m.toString(), key + " fused printout");
+                for (String idx : List.of("1", "4")) {
+                    dev.ember.nn.Module c = m.getSubmodule(idx);
+                    dev.ember.nn.ConvNd conv = (dev.ember.nn.ConvNd) (c instanceof Sequential s ? s.get(0) : c);
+                    assertArrayEquals(in(name + ".folded." + idx + ".weight").toFloatArray(), conv.weight().toFloatArray(),
+                        key + " folded weight " + idx);
+                    assertArrayEquals(in(name + ".folded." + idx + ".bias").toFloatArray(), conv.bias().toFloatArray(),
+                        key + " folded bias " + idx);
+                }
+                Quantization.setQconfig(m, cfg.equals("pt") ? QConfig.DEFAULT : QConfig.DEFAULT_PER_CHANNEL);
+                Quantization.prepare(m, true);
+                if (cfg.equals("pt")) {
+                    assertEquals(EXPECTED.text(name + ".prepared"), m.toString(), key + " prepared printout");
+                }
+                try (GradMode off = Ember.noGrad()) {
+                    m.apply(in(name + ".calib"));
+                }
+                for (String idx : List.of("0", "1", "4", "6")) {
+                    String[] want = EXPECTED.get(key + ".obs." + idx).split(" ");
+                    MinMaxObserver o = (MinMaxObserver) m.getSubmodule(idx + ".activation_post_process");
+                    double lo = Double.parseDouble(want[0]);
+                    double hi = Double.parseDouble(want[1]);
+                    // the float convolutions sum in their own order: a few float32 ulps
+                    assertEquals(lo, o.minVal().item(), 4e-7 * Math.abs(lo), key + " observer " + idx + " min");
+                    assertEquals(hi, o.maxVal().item(), 4e-7 * Math.abs(hi), key + " observer " + idx + " max");
+                }
+                Quantization.convert(m, true);
+                // the output parameters pinned to PyTorch's (from the same statistics, checked), so the integers are
+                // compared exactly on any machine
+                for (String idx : CONVS) {
+                    String[] qp = EXPECTED.get(key + "." + idx + ".out_qparams").split(" ");
+                    ConvNd q = (ConvNd) m.getSubmodule(idx);
+                    double scale = Double.parseDouble(qp[0]);
+                    assertEquals(scale, q.scale(), 4e-6 * scale, key + " scale " + idx);
+                    assertEquals(Long.parseLong(qp[1]), q.zeroPoint(), 1, key + " zero point " + idx);
+                    q.setOutputQParams(scale, Long.parseLong(qp[1]));
+                }
+                assertEquals(EXPECTED.text(key + ".converted"), m.toString(), key + " converted printout");
+                String d = name.equals("c1") ? "1d" : "3d";
+                assertEquals("ConvReLU" + d, m.getSubmodule("1").getClass().getSimpleName());
+                assertEquals("Conv" + d, m.getSubmodule("4").getClass().getSimpleName());
+                assertEquals("ConvReLU" + d, m.getSubmodule("6").getClass().getSimpleName());
+                Map<String, QuantizedTensor> seen = new LinkedHashMap<>();
+                for (String idx : List.of("0", "1", "4", "6")) {
+                    if (!idx.equals("0")) {
+                        ConvNd q = (ConvNd) m.getSubmodule(idx);
+                        QuantizedTensor w = q.weight();
+                        assertInts(key + "." + idx + ".weight.ints", w);
+                        double[] scales = in(key + "." + idx + ".weight.scales").toDoubleArray();
+                        if (cfg.equals("pt")) {
+                            assertEquals(scales[0], w.qScale(), key + " " + idx);
+                        } else {
+                            assertArrayEquals(scales, w.qPerChannelScales().toDoubleArray(), key + " " + idx);
+                            assertArrayEquals(in(key + "." + idx + ".weight.zero_points").toLongArray(),
+                                w.qPerChannelZeroPoints().toLongArray(), key + " " + idx);
+                        }
+                    }
+                    m.getSubmodule(idx).registerForwardHook((mod, ins, outs) -> {
+                        seen.put(idx, QuantizedActivations.quantized(outs.get(0)));
+                        return null;
+                    });
+                }
+                Tensor y = m.apply(in(name + ".x"));
+                for (String idx : List.of("0", "1", "4", "6")) {
+                    assertInts(key + ".ints." + idx, seen.get(idx));
+                    if (!idx.equals("0")) {
+                        // this PyTorch's own onednn layer gave the same integers on the same input
+                        assertInts(key + ".torch." + idx, seen.get(idx));
+                    }
+                }
+                assertArrayEquals(in(key + ".out").toFloatArray(), y.toFloatArray(), key + " output");
+            }
+        }
+    }
+
+    private Path resource(String name) throws IOException {
+        Path p = tmp.resolve("in").resolve(name);
+        Files.createDirectories(p.getParent());
+        try (InputStream s = getClass().getResourceAsStream("/quantization3/" + name)) {
+            assertNotNull(s, "missing resource " + name);
+            Files.write(p, s.readAllBytes());
+        }
+        return p;
+    }
+
+    /**
+     * PyTorch's {@code state_dict()} of the per-channel converted models (a 3-d or 5-d qint8 {@code weight}, the
+     * {@code bias}, 0-dim {@code scale} and {@code zero_point}, version 1) loads into a model converted from other
+     * calibration data, which then prints and computes as PyTorch's, and saves the file's bytes.
+     */
+    @Test
+    void convertedStateDictsLoadFromAndSaveAsPyTorchsFiles() throws IOException {
+        for (String name : List.of("c1", "c3")) {
+            Sequential m = floatModel(name);
+            Quantization.fuseModules(m, FUSE, true);
+            Quantization.setQconfig(m, QConfig.DEFAULT_PER_CHANNEL);
+            Quantization.prepare(m, true);
+            try (GradMode off = Ember.noGrad()) {
+                m.apply(in(name + ".x"));
+            }
+            Quantization.convert(m, true);
+            Path file = resource(name + "_pc.pt");
+            Quantization.loadStateDict(m, (Map<?, ?>) TorchSerialization.load(file));
+            assertEquals(EXPECTED.text(name + ".pc.printout"), m.toString(), name + " printout");
+            assertArrayEquals(in(name + ".pc.out").toFloatArray(), m.apply(in(name + ".x")).toFloatArray(), name);
+            Path out = tmp.resolve(name + "_pc.pt"); // the archive's folder is the file's name
+            TorchSerialization.save(Quantization.stateDict(m), out);
+            assertArrayEquals(Files.readAllBytes(file), Files.readAllBytes(out), name + " torch.save's bytes");
+        }
+    }
+
+    @Test
+    void badInputsAndUnsupportedFusionsAreRefusedAndChangeNothing() {
+        Sequential m = converted("c1", "pt");
+        ConvNd conv = (ConvNd) m.getSubmodule("1");
+        IllegalArgumentException rank = assertThrows(IllegalArgumentException.class, () -> conv.apply(Tensor.zeros(2, 2)));
+        assertEquals("Input shape must be `(N, C, L)`!", rank.getMessage());
+        UnsupportedOperationException f = assertThrows(UnsupportedOperationException.class,
+            () -> conv.apply(Tensor.zeros(1, 2, 5)));
+        assertTrue(f.getMessage().startsWith("Could not run 'quantized::conv1d_relu' with arguments from the 'CPU' "
+            + "backend."), f.getMessage());
+        Sequential m3 = converted("c3", "pt");
+        ConvNd conv3 = (ConvNd) m3.getSubmodule("4");
+        assertEquals("Input shape must be `(N, C, D, H, W)`!", assertThrows(IllegalArgumentException.class,
+            () -> conv3.apply(Tensor.zeros(1, 4, 5, 5))).getMessage());
+        Tensor x3 = QuantizedActivations.quantize(Tensor.zeros(1, 3, 5, 5, 5), 0.1, 3, dev.ember.ao.quantization.QuantDType.QUINT8);
+        IllegalArgumentException ch = assertThrows(IllegalArgumentException.class, () -> conv3.apply(x3));
+        assertTrue(ch.getMessage().contains("to have 4 channels, but got 3 channels instead"), ch.getMessage());
+        // a state dict entry of the wrong shape: refused, the layer unchanged
+        QuantizedTensor w = conv.weight();
+        Map<String, Object> bad = new LinkedHashMap<>(Quantization.stateDict(m));
+        bad.put("1.weight", ((ConvNd) m.getSubmodule("4")).weight());
+        String before = m.toString();
+        assertThrows(IllegalArgumentException.class, () -> Quantization.loadStateDict(m, bad));
+        assertEquals(before, m.toString());
+        assertTrue(w == conv.weight());
+        // fuse_modules_qat of conv1d/3d + bn: no QAT ConvBn1d/3d yet, refused before anything changes
+        Sequential qat = conv3dModel();
+        qat.train();
+        String qatBefore = qat.toString();
+        UnsupportedOperationException q = assertThrows(UnsupportedOperationException.class,
+            () -> Quantization.fuseModulesQat(qat, List.of(List.of("6", "7"), List.of("1", "2", "3")), true));
+        assertTrue(q.getMessage().contains("ConvBn1d / ConvBn3d"), q.getMessage());
+        assertEquals(qatBefore, qat.toString());
+        assertInstanceOf(Conv3d.class, qat.getSubmodule("6"));
+    }
+}

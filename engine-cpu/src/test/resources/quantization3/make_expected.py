@@ -1,0 +1,217 @@
+# Expected values for StaticQuantization3Test: eager-mode static quantization of the other convolutions,
+# torch.ao.nn.quantized.Conv1d and Conv3d and the fused ConvReLU1d / ConvReLU3d (fuse_modules of conv + relu and, in
+# eval, conv + bn (+ relu) with the batch norm folded), PyTorch 1.13's converted modules as the reference.
+#
+# As in resources/staticquant/make_expected.py: what PyTorch computes engine-independently (observers, printouts,
+# quantized weights, quantize_per_tensor of the input, state dicts) is taken from it; the quantized convolutions'
+# outputs are written twice: "*.ints.*", FBGEMM's arithmetic transcribed (PyTorch's x86 engine, which this Debian build
+# lacks: the exact integer sum of (qx - zx)(qw - zw) over the window, the input's zero point as padding, then
+# requantizeOutputProcessingAvx2's float steps; FBGEMM's conv1d is its conv2d with height 1 and its conv3d the same
+# im2col + requantization over three dimensions), and "*.torch.*", this PyTorch's own model (onednn), which rounds in
+# its own order: the generator reports how many integers differ from the transcription (by at most one quantum).
+# Run: /usr/bin/python3 make_expected.py > expected.txt   (PyTorch 1.13; also writes the *.pt state dicts here)
+import collections
+import itertools
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.ao.quantization as tq
+
+here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(here, ".."))
+from refcases import fmt_tensor  # noqa: E402
+
+torch.backends.quantized.engine = "onednn"
+lines = []
+
+
+def emit(key, t):
+    lines.append(key + " " + fmt_tensor(t))
+
+
+def text(key, s):
+    lines.append(key + " " + s.replace("\\", "\\\\").replace("\n", "\\n"))
+
+
+def detached(sd):
+    out = collections.OrderedDict()
+    for k, v in sd.items():
+        if isinstance(v, torch.Tensor) and not v.is_quantized:
+            v = v.detach().clone()
+        out[k] = v
+    out._metadata = sd._metadata
+    return out
+
+
+def requant(raw, act, mult, bias, zp, relu):
+    """FBGEMM's requantizeOutputProcessingAvx2 on raw int sums [m, n]; act/mult float32 of length 1 or n."""
+    f = raw.astype(np.float32)
+    if bias is not None:
+        b = bias.astype(np.float32)
+        if len(act) == 1:
+            f = f + b * np.float32(1.0 / np.float64(act[0]))
+        else:
+            f = f + b / act
+    r = f * (mult[0] if len(mult) == 1 else mult)
+    assert np.all(np.abs(r) < 2.0 ** 31)
+    rounded = np.rint(r).astype(np.int64)
+    v = np.clip(np.clip(rounded, -32768, 32767) + zp, -32768, 32767)
+    v = np.clip(v, 0, 255)
+    return np.maximum(v, zp if relu else 0)
+
+
+def scales_of(w):
+    if w.qscheme() == torch.per_tensor_affine:
+        return (np.array([w.q_scale()], dtype=np.float32), np.array([w.q_zero_point()], dtype=np.int64))
+    return (w.q_per_channel_scales().numpy().astype(np.float32), w.q_per_channel_zero_points().numpy().astype(np.int64))
+
+
+def qlinear_ints(a, w_ints, w_scale, w_zp, bias, x_scale, out_scale, out_zp, relu):
+    n = w_ints.shape[0]
+    zp = np.broadcast_to(w_zp, (n,)) if len(w_zp) == 1 else w_zp
+    raw = a @ (w_ints - zp[:, None]).T
+    assert np.all(np.abs(raw) < 2 ** 31)
+    act = np.float32(x_scale) * w_scale
+    mult = act / np.float32(out_scale)
+    return requant(raw, act, mult, bias, out_zp, relu)
+
+
+def qconv_ints(q, x_zp, x_scale, layer, relu):
+    """q: [N, C, *spatial] int64; layer: a converted quantized ConvNd; FBGEMM's conv through im2col."""
+    w = layer.weight()
+    bias = None if layer.bias() is None else layer.bias().detach().numpy()
+    stride, padding, dilation, groups = layer.stride, layer.padding, layer.dilation, layer.groups
+    w_ints = w.int_repr().numpy().astype(np.int64)
+    ks = w_ints.shape[2:]
+    nd = len(ks)
+    n, c = q.shape[:2]
+    oc = w_ints.shape[0]
+    w_scale, w_zp = scales_of(w)
+    per_tensor = len(w_scale) == 1
+    shifted = np.pad(q - x_zp, [(0, 0), (0, 0)] + [(p, p) for p in padding])
+    osz = [(q.shape[2 + i] + 2 * padding[i] - dilation[i] * (ks[i] - 1) - 1) // stride[i] + 1 for i in range(nd)]
+    cols = []
+    for off in itertools.product(*[range(k) for k in ks]):
+        sl = tuple(slice(off[i] * dilation[i], off[i] * dilation[i] + (osz[i] - 1) * stride[i] + 1, stride[i])
+                   for i in range(nd))
+        cols.append(shifted[(slice(None), slice(None)) + sl])
+    cols = np.stack(cols, axis=2)  # [N, C, K, *out]
+    L = int(np.prod(osz))
+    cg, og = c // groups, oc // groups
+    outs = []
+    for g in range(groups):
+        a = cols[:, g * cg:(g + 1) * cg].reshape(n, cg * len(cols[0, 0]), L).transpose(0, 2, 1).reshape(n * L, -1)
+        ws = w_ints[g * og:(g + 1) * og].reshape(og, -1)
+        sc = w_scale if per_tensor else w_scale[g * og:(g + 1) * og]
+        zp = w_zp if per_tensor else w_zp[g * og:(g + 1) * og]
+        b = None if bias is None else bias[g * og:(g + 1) * og]
+        outs.append(qlinear_ints(a, ws, sc, zp, b, x_scale, layer.scale, layer.zero_point, relu).reshape(n, L, og))
+    out = np.concatenate(outs, axis=2)
+    return out.reshape([n] + osz + [oc]).transpose([0, nd + 1] + list(range(1, nd + 1)))
+
+
+def set_bn(bn, seed):
+    g = torch.Generator().manual_seed(seed)
+    c = bn.num_features
+    with torch.no_grad():
+        bn.running_mean.copy_(torch.randn(c, generator=g) * 0.2)
+        bn.running_var.copy_(torch.rand(c, generator=g) + 0.5)
+        bn.weight.copy_(torch.rand(c, generator=g) + 0.5)
+        bn.bias.copy_(torch.randn(c, generator=g) * 0.1)
+
+
+def conv1d_model():
+    # conv + bn + relu (folded, ConvReLU1d), a grouped strided dilated conv + bn (folded, Conv1d), conv + relu
+    # (ConvReLU1d, no bias)
+    return nn.Sequential(tq.QuantStub(), nn.Conv1d(2, 4, 3, padding=1), nn.BatchNorm1d(4), nn.ReLU(),
+                         nn.Conv1d(4, 6, 3, stride=2, padding=2, dilation=2, groups=2), nn.BatchNorm1d(6),
+                         nn.Conv1d(6, 3, 2, bias=False), nn.ReLU(), tq.DeQuantStub())
+
+
+def conv3d_model():
+    return nn.Sequential(tq.QuantStub(), nn.Conv3d(2, 4, (2, 3, 3), padding=(1, 1, 0)), nn.BatchNorm3d(4), nn.ReLU(),
+                         nn.Conv3d(4, 4, 3, stride=(1, 2, 1), padding=1, dilation=(2, 1, 1), groups=2), nn.BatchNorm3d(4),
+                         nn.Conv3d(4, 3, (1, 2, 2), bias=False), nn.ReLU(), tq.DeQuantStub())
+
+
+FUSE = [["1", "2", "3"], ["4", "5"], ["6", "7"]]
+CONVS = ("1", "4", "6")
+RELU = {"1": True, "4": False, "6": True}
+
+for name, make, shape, seed in (("c1", conv1d_model, (2, 9), 0), ("c3", conv3d_model, (2, 4, 6, 5), 1)):
+    torch.manual_seed(seed)
+    fm = make().eval()
+    set_bn(fm[2], seed * 10 + 1)
+    set_bn(fm[5], seed * 10 + 2)
+    for k, v in fm.state_dict().items():
+        emit(name + ".float." + k, v)
+    calib = torch.randn((12,) + shape) * 1.5
+    x = torch.randn((3,) + shape) * 1.5
+    emit(name + ".calib", calib)
+    emit(name + ".x", x)
+    for cfg, qconfig in (("pt", tq.default_qconfig), ("pc", tq.default_per_channel_qconfig)):
+        key = name + "." + cfg
+        m = make().eval()
+        m.load_state_dict(fm.state_dict())
+        tq.fuse_modules(m, FUSE, inplace=True)
+        if cfg == "pt":
+            text(name + ".fused", str(m))
+            for idx in ("1", "4"):
+                conv = m.get_submodule(idx)
+                conv = conv[0] if isinstance(conv, nn.Sequential) else conv
+                emit(name + ".folded." + idx + ".weight", conv.weight)
+                emit(name + ".folded." + idx + ".bias", conv.bias)
+        m.qconfig = qconfig
+        tq.prepare(m, inplace=True)
+        if cfg == "pt":
+            text(name + ".prepared", str(m))
+        with torch.no_grad():
+            m(calib)
+        for idx in ("0",) + CONVS:
+            o = m.get_submodule(idx).activation_post_process
+            lines.append("%s.obs.%s %r %r" % (key, idx, o.min_val.item(), o.max_val.item()))
+        tq.convert(m, inplace=True)
+        text(key + ".converted", str(m))
+        for idx in CONVS:
+            layer = m.get_submodule(idx)
+            w = layer.weight()
+            emit(key + "." + idx + ".weight.ints", w.int_repr())
+            sc, zp = scales_of(w)
+            emit(key + "." + idx + ".weight.scales", torch.tensor(sc.astype(np.float64)))
+            emit(key + "." + idx + ".weight.zero_points", torch.tensor(zp))
+            lines.append("%s.%s.out_qparams %r %d" % (key, idx, layer.scale, layer.zero_point))
+        quant = m[0]
+        qx = torch.quantize_per_tensor(x, float(quant.scale), int(quant.zero_point), torch.quint8)
+        q = qx.int_repr().numpy().astype(np.int64)
+        s, z = qx.q_scale(), qx.q_zero_point()
+        emit(key + ".ints.0", torch.tensor(q))
+        torch_q = qx
+        differ, total = 0, 0
+        for idx in CONVS:
+            layer = m.get_submodule(idx)
+            q = qconv_ints(q, z, s, layer, RELU[idx])
+            emit(key + ".ints." + idx, torch.tensor(q))
+            # PyTorch's own layer on the transcription's input: how many of its integers differ from FBGEMM's
+            tin = torch._make_per_tensor_quantized_tensor(torch.tensor(torch_in, dtype=torch.uint8), s, z) \
+                if idx != "1" else qx
+            theirs = layer(tin).int_repr().numpy().astype(np.int64)
+            d = np.abs(theirs - q)
+            assert d.max() <= 1, (key, idx, d.max())
+            differ += int((d != 0).sum())
+            total += d.size
+            emit(key + ".torch." + idx, torch.tensor(theirs))
+            torch_in = q
+            s, z = layer.scale, layer.zero_point
+        print("%s: onednn's integers differ from FBGEMM's transcription at %d of %d (by one)" % (key, differ, total),
+              file=sys.stderr)
+        out = torch._make_per_tensor_quantized_tensor(torch.tensor(q, dtype=torch.uint8), s, z).dequantize()
+        emit(key + ".out", out)
+        sd = m.state_dict()
+        if cfg == "pc":
+            torch.save(detached(sd), os.path.join(here, name + "_pc.pt"))
+            text(key + ".printout", str(m))
+
+print("\n".join(lines))
