@@ -18,6 +18,7 @@ import sys
 import numpy as np
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 import torch.ao.quantization as tq
 
 here = os.path.dirname(os.path.abspath(__file__))
@@ -213,5 +214,95 @@ for name, make, shape, seed in (("c1", conv1d_model, (2, 9), 0), ("c3", conv3d_m
         if cfg == "pc":
             torch.save(detached(sd), os.path.join(here, name + "_pc.pt"))
             text(key + ".printout", str(m))
+
+
+# Transposed convolutions (item 2): nnq.ConvTranspose1d / ConvTranspose2d, per-tensor weights [in, out / groups, *k]
+# (PyTorch 1.13's from_float refuses a per-channel weight observer, and FBGEMM's prepack refuses per-channel transposed
+# weights in 2.x too). The transcription: the exact integer sums of the transposed convolution (F.conv_transpose*d in
+# float64 of (qx - zx) and (qw - zw): exact), FBGEMM's requantization; "*.torch.*" is this PyTorch's qnnpack engine
+# (onednn supports no output_padding), which requantizes in its own way: the generator counts the integers that differ
+# (by one at most). 1.13 prints "QuantizedConvTranpose2d" (a typo 2.x fixed: "QuantizedConvTranspose2d").
+def qconvt_ints(q, x_zp, x_scale, layer, nd):
+    w = layer.weight()
+    bias = layer.bias().detach().numpy()
+    w_ints = w.int_repr().numpy().astype(np.int64)
+    w_scale, w_zp = scales_of(w)
+    assert len(w_scale) == 1
+    shifted = torch.tensor(q - x_zp, dtype=torch.float64)
+    wt = torch.tensor(w_ints - w_zp[0], dtype=torch.float64)
+    f = F.conv_transpose1d if nd == 1 else F.conv_transpose2d
+    raw = f(shifted, wt, None, layer.stride, layer.padding, layer.output_padding, layer.groups, layer.dilation)
+    raw = raw.numpy()
+    assert np.all(np.abs(raw) < 2 ** 31) and np.all(raw == np.rint(raw))
+    raw = raw.astype(np.int64)
+    oc = raw.shape[1]
+    flat = np.moveaxis(raw, 1, -1).reshape(-1, oc)
+    act = np.float32(x_scale) * w_scale
+    mult = act / np.float32(layer.scale)
+    out = requant(flat, act, mult, bias, layer.zero_point, False)
+    return np.moveaxis(out.reshape(np.moveaxis(raw, 1, -1).shape), -1, 1)
+
+
+torch.backends.quantized.engine = "qnnpack"
+
+
+def convt_model():
+    return nn.Sequential(tq.QuantStub(),
+                         nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2, dilation=2),
+                         nn.ConvTranspose2d(6, 3, (2, 3), stride=(1, 2), padding=(0, 2)), tq.DeQuantStub(),
+                         nn.Flatten(2), tq.QuantStub(), nn.ConvTranspose1d(3, 4, 3, stride=3, padding=1, output_padding=2),
+                         tq.DeQuantStub())
+
+
+torch.manual_seed(5)
+tm = convt_model().eval()
+for k, v in tm.state_dict().items():
+    emit("ct.float." + k, v)
+calib = torch.randn(12, 4, 4, 5) * 1.5
+x = torch.randn(3, 4, 4, 5) * 1.5
+emit("ct.calib", calib)
+emit("ct.x", x)
+tm.qconfig = tq.default_qconfig
+tq.prepare(tm, inplace=True)
+text("ct.prepared", str(tm))
+with torch.no_grad():
+    tm(calib)
+for idx in ("0", "1", "2", "5", "6"):
+    o = tm.get_submodule(idx).activation_post_process
+    lines.append("ct.obs.%s %r %r" % (idx, o.min_val.item(), o.max_val.item()))
+tq.convert(tm, inplace=True)
+text("ct.converted", str(tm).replace("QuantizedConvTranpose", "QuantizedConvTranspose"))
+for idx in ("1", "2", "6"):
+    layer = tm.get_submodule(idx)
+    w = layer.weight()
+    emit("ct." + idx + ".weight.ints", w.int_repr())
+    lines.append("ct.%s.weight.qparams %r %d" % (idx, w.q_scale(), w.q_zero_point()))
+    lines.append("ct.%s.out_qparams %r %d" % (idx, layer.scale, layer.zero_point))
+differ, total = 0, 0
+qx = torch.quantize_per_tensor(x, float(tm[0].scale), int(tm[0].zero_point), torch.quint8)
+q = qx.int_repr().numpy().astype(np.int64)
+s, z = qx.q_scale(), qx.q_zero_point()
+stages = {}
+for idx, nd in (("1", 2), ("2", 2), ("5", 0), ("6", 1)):
+    layer = tm.get_submodule(idx)
+    if nd == 0:  # DeQuantize, Flatten(2), Quantize of the dequantized values
+        deq = torch._make_per_tensor_quantized_tensor(torch.tensor(q, dtype=torch.uint8), s, z).dequantize()
+        qq = torch.quantize_per_tensor(deq.flatten(2), float(layer.scale), int(layer.zero_point), torch.quint8)
+        q = qq.int_repr().numpy().astype(np.int64)
+        s, z = qq.q_scale(), qq.q_zero_point()
+        emit("ct.ints." + idx, torch.tensor(q))
+        continue
+    tin = torch._make_per_tensor_quantized_tensor(torch.tensor(q, dtype=torch.uint8), s, z)
+    q = qconvt_ints(q, z, s, layer, nd)
+    emit("ct.ints." + idx, torch.tensor(q))
+    theirs = layer(tin).int_repr().numpy().astype(np.int64)
+    d = np.abs(theirs - q)
+    assert d.max() <= 1, (idx, d.max())
+    differ += int((d != 0).sum())
+    total += d.size
+    s, z = layer.scale, layer.zero_point
+print("ct: qnnpack's integers differ from FBGEMM's transcription at %d of %d (by one)" % (differ, total), file=sys.stderr)
+emit("ct.out", torch._make_per_tensor_quantized_tensor(torch.tensor(q, dtype=torch.uint8), s, z).dequantize())
+torch.save(detached(tm.state_dict()), os.path.join(here, "ct.pt"))
 
 print("\n".join(lines))

@@ -250,4 +250,117 @@ class StaticQuantization3Test {
         assertEquals(qatBefore, qat.toString());
         assertInstanceOf(Conv3d.class, qat.getSubmodule("6"));
     }
+
+    /**
+     * The generator's transposed-convolution model: a grouped, dilated ConvTranspose2d with stride 2, padding and
+     * output_padding, a ConvTranspose2d with a non-square kernel, then (dequantized, flattened, quantized again) a
+     * ConvTranspose1d with output_padding.
+     */
+    static Sequential convTransposeModel() {
+        return new Sequential(new QuantStub(),
+            new dev.ember.nn.ConvTranspose2d(4, 6, new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1}, new int[] {1, 1},
+                2, true, new int[] {2, 2}),
+            new dev.ember.nn.ConvTranspose2d(6, 3, new int[] {2, 3}, new int[] {1, 2}, new int[] {0, 2}, new int[] {0, 0},
+                1, true, new int[] {1, 1}),
+            new DeQuantStub(), new dev.ember.nn.Flatten(2, -1), new QuantStub(),
+            new dev.ember.nn.ConvTranspose1d(3, 4, 3, 3, 1, 2, 1, true, 1), new DeQuantStub());
+    }
+
+    private static Sequential convTransposeFloat() {
+        Sequential m = convTransposeModel();
+        StaticQuantizationTest.loadExpected(m, EXPECTED, "ct.float.");
+        m.eval();
+        return m;
+    }
+
+    /**
+     * Quantized ConvTranspose1d/2d (per-tensor weights, as PyTorch 1.13's from_float requires): printouts (2.x's
+     * "QuantizedConvTranspose2d"; 1.13 printed "QuantizedConvTranpose2d"), observers, quantized weights and every
+     * stage's integers bit for bit against FBGEMM's arithmetic transcribed (the exact sums of the transposed
+     * convolution in float64, then FBGEMM's requantization); this PyTorch's qnnpack engine (onednn has no
+     * output_padding) requantizes its own way and differs from the transcription at 14 of 12555 integers, by one. A
+     * per-channel qconfig is refused with PyTorch's message, the model unchanged.
+     */
+    @Test
+    void transposedConvolutionsComputeFbgemmsIntegers() {
+        Sequential m = convTransposeFloat();
+        Quantization.setQconfig(m, QConfig.DEFAULT);
+        Quantization.prepare(m, true);
+        assertEquals(EXPECTED.text("ct.prepared"), m.toString(), "prepared printout");
+        try (GradMode off = Ember.noGrad()) {
+            m.apply(in("ct.calib"));
+        }
+        for (String idx : List.of("0", "1", "2", "5", "6")) {
+            String[] want = EXPECTED.get("ct.obs." + idx).split(" ");
+            MinMaxObserver o = (MinMaxObserver) m.getSubmodule(idx + ".activation_post_process");
+            double lo = Double.parseDouble(want[0]);
+            double hi = Double.parseDouble(want[1]);
+            assertEquals(lo, o.minVal().item(), 4e-7 * Math.abs(lo), "observer " + idx + " min");
+            assertEquals(hi, o.maxVal().item(), 4e-7 * Math.abs(hi), "observer " + idx + " max");
+        }
+        Quantization.convert(m, true);
+        for (String idx : List.of("1", "2", "6")) {
+            String[] qp = EXPECTED.get("ct." + idx + ".out_qparams").split(" ");
+            ConvNd q = (ConvNd) m.getSubmodule(idx);
+            double scale = Double.parseDouble(qp[0]);
+            assertEquals(scale, q.scale(), 4e-6 * scale, "scale " + idx);
+            assertEquals(Long.parseLong(qp[1]), q.zeroPoint(), 1, "zero point " + idx);
+            q.setOutputQParams(scale, Long.parseLong(qp[1]));
+            assertInts("ct." + idx + ".weight.ints", q.weight());
+            String[] wq = EXPECTED.get("ct." + idx + ".weight.qparams").split(" ");
+            assertEquals(Double.parseDouble(wq[0]), q.weight().qScale(), "weight scale " + idx);
+            assertEquals(Long.parseLong(wq[1]), q.weight().qZeroPoint(), "weight zero point " + idx);
+        }
+        assertEquals(EXPECTED.text("ct.converted"), m.toString(), "converted printout");
+        assertInstanceOf(dev.ember.ao.nn.quantized.ConvTranspose2d.class, m.getSubmodule("1"));
+        assertInstanceOf(dev.ember.ao.nn.quantized.ConvTranspose1d.class, m.getSubmodule("6"));
+        Map<String, QuantizedTensor> seen = new LinkedHashMap<>();
+        for (String idx : List.of("1", "2", "5", "6")) {
+            m.getSubmodule(idx).registerForwardHook((mod, ins, outs) -> {
+                seen.put(idx, QuantizedActivations.quantized(outs.get(0)));
+                return null;
+            });
+        }
+        Tensor y = m.apply(in("ct.x"));
+        for (String idx : List.of("1", "2", "5", "6")) {
+            assertInts("ct.ints." + idx, seen.get(idx));
+        }
+        assertArrayEquals(in("ct.out").toFloatArray(), y.toFloatArray(), "output");
+        // per-channel weights: refused at convert (PyTorch 1.13's from_float message), nothing swapped
+        Sequential pc = convTransposeFloat();
+        Quantization.setQconfig(pc, QConfig.DEFAULT_PER_CHANNEL);
+        Quantization.prepare(pc, true);
+        try (GradMode off = Ember.noGrad()) {
+            pc.apply(in("ct.calib"));
+        }
+        String before = pc.toString();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Quantization.convert(pc, true));
+        assertEquals("Per channel weight observer is not supported yet for ConvTranspose{n}d.", e.getMessage());
+        assertEquals(before, pc.toString());
+        // the wrong rank, a float input
+        ConvNd t2 = (ConvNd) m.getSubmodule("1");
+        assertEquals("Input shape must be `(N, C, H, W)`!", assertThrows(IllegalArgumentException.class,
+            () -> t2.apply(Tensor.zeros(1, 4, 5))).getMessage());
+        assertTrue(assertThrows(UnsupportedOperationException.class, () -> t2.apply(Tensor.zeros(1, 4, 5, 5)))
+            .getMessage().startsWith("Could not run 'quantized::conv_transpose2d'"));
+    }
+
+    /** PyTorch's state dict of the converted transposed-convolution model ({@code [in, out / groups, *k]} weights). */
+    @Test
+    void transposedConvolutionsStateDictLoadsFromAndSavesAsPyTorchsFile() throws IOException {
+        Sequential m = convTransposeFloat();
+        Quantization.setQconfig(m, QConfig.DEFAULT);
+        Quantization.prepare(m, true);
+        try (GradMode off = Ember.noGrad()) {
+            m.apply(in("ct.x"));
+        }
+        Quantization.convert(m, true);
+        Path file = resource("ct.pt");
+        Quantization.loadStateDict(m, (Map<?, ?>) TorchSerialization.load(file));
+        assertEquals(EXPECTED.text("ct.converted"), m.toString(), "printout");
+        assertArrayEquals(in("ct.out").toFloatArray(), m.apply(in("ct.x")).toFloatArray(), "output");
+        Path out = tmp.resolve("ct.pt");
+        TorchSerialization.save(Quantization.stateDict(m), out);
+        assertArrayEquals(Files.readAllBytes(file), Files.readAllBytes(out), "torch.save's bytes");
+    }
 }

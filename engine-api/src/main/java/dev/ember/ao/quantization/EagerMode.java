@@ -265,6 +265,14 @@ final class EagerMode {
             return dev.ember.ao.nn.quantized.Conv1d.fromFloat((dev.ember.nn.Conv1d) m, weightObserver(q),
                 observer(name, m));
         }
+        if (m.getClass() == dev.ember.nn.ConvTranspose1d.class) {
+            return dev.ember.ao.nn.quantized.ConvTranspose1d.fromFloat((dev.ember.nn.ConvTranspose1d) m,
+                weightObserver(q), observer(name, m));
+        }
+        if (m.getClass() == dev.ember.nn.ConvTranspose2d.class) {
+            return dev.ember.ao.nn.quantized.ConvTranspose2d.fromFloat((dev.ember.nn.ConvTranspose2d) m,
+                weightObserver(q), observer(name, m));
+        }
         if (m.getClass() == dev.ember.nn.Conv3d.class) {
             return dev.ember.ao.nn.quantized.Conv3d.fromFloat((dev.ember.nn.Conv3d) m, weightObserver(q),
                 observer(name, m));

@@ -18,8 +18,9 @@ import java.util.Set;
 
 /**
  * {@code torch.ao.nn.quantized.modules.conv._ConvNd} for the convolutions computed as a 2-D quantized convolution
- * ({@link Conv1d}, {@link Conv3d}): the configuration, the qint8 weight {@code [out, in / groups, *kernel]} (per tensor
- * or per output channel), the float bias, the output's scale and zero point, PyTorch's state dict entries
+ * ({@link Conv1d}, {@link Conv3d}, {@link ConvTranspose1d}, {@link ConvTranspose2d}): the configuration, the qint8
+ * weight {@code [out, in / groups, *kernel]} (per tensor or per output channel; a transposed layer's
+ * {@code [in, out / groups, *kernel]}, per tensor), the float bias, the output's scale and zero point, PyTorch's state dict entries
  * ({@code weight}, {@code bias}, {@code scale}, {@code zero_point}) and printout. The packed parameters of the 2-D
  * equivalent are made whenever the weight or bias is set (at convert or load), never from {@code forward}.
  */
@@ -38,6 +39,8 @@ public abstract class ConvNd extends QuantizedOutput {
     protected final int[] dilation;
     /** {@code groups}. */
     protected final int groups;
+    /** {@code output_padding} (zeros but for a transposed layer). */
+    protected final int[] outputPadding;
     private volatile State state;
 
     /** The weight, bias and the packed parameters made from them, replaced together. */
@@ -63,6 +66,12 @@ public abstract class ConvNd extends QuantizedOutput {
         this.padding = mod.padding().clone();
         this.dilation = mod.dilation().clone();
         this.groups = mod.groups();
+        this.outputPadding = mod.outputPadding().clone();
+    }
+
+    /** Whether this is a transposed convolution (its weight {@code [in, out / groups, *kernel]}, per tensor). */
+    protected boolean transposed() {
+        return false;
     }
 
     /**
@@ -84,6 +93,10 @@ public abstract class ConvNd extends QuantizedOutput {
         }
         if (weightObserver.dtype() != QuantDType.QINT8) {
             throw new IllegalArgumentException("Weight observer must have dtype torch.qint8");
+        }
+        if (transposed() && weightObserver.qscheme().isPerChannel()) {
+            // PyTorch 1.13's from_float; 2.x's x86 engine (FBGEMM) refuses such a weight at prepack
+            throw new IllegalArgumentException("Per channel weight observer is not supported yet for ConvTranspose{n}d.");
         }
         try (GradMode off = Ember.noGrad()) {
             QuantizedTensor w = Linear.quantizeWeight(mod.getParameter("weight"), weightObserver);
@@ -110,8 +123,19 @@ public abstract class ConvNd extends QuantizedOutput {
     /** The 2-D convolution's dilation. */
     protected abstract int[] dilation2d();
 
+    /**
+     * The weight's integers as the 2-D convolution's weight {@link #weightShape2d()}: a reshape here; a transposed
+     * layer's swaps the input and output channels within each group and flips the kernel.
+     *
+     * @param ints the weight's integers, of the layer's weight shape
+     * @return the integers of the 2-D weight
+     */
+    protected Tensor weightInts2d(Tensor ints) {
+        return ints.reshape(weightShape2d());
+    }
+
     private QuantizedTensor weight2d(QuantizedTensor w) {
-        Tensor ints = w.intRepr().reshape(weightShape2d());
+        Tensor ints = weightInts2d(w.intRepr());
         return w.qscheme() == QScheme.PER_TENSOR_AFFINE
             ? QuantizedTensor.makePerTensorQuantizedTensor(ints, w.qScale(), w.qZeroPoint())
             : QuantizedTensor.makePerChannelQuantizedTensor(ints, w.qPerChannelScales(), w.qPerChannelZeroPoints(), 0);
@@ -122,7 +146,10 @@ public abstract class ConvNd extends QuantizedOutput {
         return state.packed();
     }
 
-    /** {@code weight()}: the quantized weight {@code [out_channels, in_channels / groups, *kernel_size]}. */
+    /**
+     * {@code weight()}: the quantized weight {@code [out_channels, in_channels / groups, *kernel_size]}
+     * ({@code [in_channels, out_channels / groups, *kernel_size]} for a transposed layer).
+     */
     public QuantizedTensor weight() {
         return state.weight();
     }
@@ -171,14 +198,15 @@ public abstract class ConvNd extends QuantizedOutput {
 
     private Runnable checked(Object w, Object b) {
         int[] shape = new int[2 + kernel.length];
-        shape[0] = out;
-        shape[1] = in / groups;
+        shape[0] = transposed() ? in : out;
+        shape[1] = transposed() ? out / groups : in / groups;
         System.arraycopy(kernel, 0, shape, 2, kernel.length);
         if (!(w instanceof QuantizedTensor qw) || qw.dtype() != QuantDType.QINT8
                 || !Arrays.equals(qw.shape(), shape) || qw.qscheme() != QScheme.PER_TENSOR_AFFINE
-                && qw.qPerChannelAxis() != 0) {
+                && (transposed() || qw.qPerChannelAxis() != 0)) {
             throw new IllegalArgumentException("the entry 'weight' must be a qint8 quantized Tensor of shape "
-                    + Arrays.toString(shape) + ", per tensor or per channel along axis 0, got " + QuantizedState.describe(w));
+                    + Arrays.toString(shape) + (transposed() ? ", per tensor" : ", per tensor or per channel along axis 0")
+                    + ", got " + QuantizedState.describe(w));
         }
         if (b != null && (!(b instanceof Tensor tb) || tb.dim() != 1 || tb.size(0) != out
                 || !tb.dtype().isFloatingPoint())) {
@@ -194,10 +222,60 @@ public abstract class ConvNd extends QuantizedOutput {
         return () -> state = s;
     }
 
-    /** {@code QuantizedConv1d}, {@code QuantizedConvReLU3d}, ...: the module's name in PyTorch's printout. */
+    /**
+     * {@code QuantizedConv1d}, {@code QuantizedConvReLU3d}, {@code QuantizedConvTranspose2d}, ...: the module's name in
+     * PyTorch's printout (2.x's for the transposed layers: 1.13 printed "QuantizedConvTranpose2d").
+     */
     @Override
     protected String moduleName() {
-        return (fusedRelu() ? "QuantizedConvReLU" : "QuantizedConv") + kernel.length + "d";
+        return (transposed() ? "QuantizedConvTranspose" : fusedRelu() ? "QuantizedConvReLU" : "QuantizedConv")
+            + kernel.length + "d";
+    }
+
+    /**
+     * The transposed convolution of {@code x} ({@code [N, C, H, W]}, a quint8 quantized activation) as the 2-D
+     * convolution of {@link #packed()} (stride 1, no padding, the dilation): the input's integers spread {@code stride}
+     * apart with the zero point in between, the zero point as {@code dilation * (k - 1) - padding} of padding on each
+     * side (a negative amount crops) and {@code output_padding} more after. The integer sums are the transposed
+     * convolution's, exactly, and the requantization FBGEMM's.
+     *
+     * @param x the input, 4-d
+     * @param s the stride (2 values)
+     * @param p the padding (2 values)
+     * @param d the dilation (2 values)
+     * @param op the output padding (2 values)
+     * @param k the kernel size (2 values)
+     * @return the output's carrier
+     * @throws IllegalArgumentException for another channel count, an empty output
+     */
+    protected final Tensor transposedConv2d(Tensor x, int[] s, int[] p, int[] d, int[] op, int[] k) {
+        int[] xs = x.shape();
+        if (xs[1] != in) {
+            throw new IllegalArgumentException("Given transposed=1, weight of size " + Arrays.toString(weight().shape())
+                    + ", expected input" + Arrays.toString(xs) + " to have " + in + " channels, but got " + xs[1]
+                    + " channels instead");
+        }
+        long oh = (long) (xs[2] - 1) * s[0] - 2L * p[0] + (long) d[0] * (k[0] - 1) + op[0] + 1;
+        long ow = (long) (xs[3] - 1) * s[1] - 2L * p[1] + (long) d[1] * (k[1] - 1) + op[1] + 1;
+        if (oh <= 0 || ow <= 0) {
+            throw new IllegalArgumentException("Given input size per channel: (" + xs[2] + " x " + xs[3]
+                    + "). Calculated output size per channel: (" + oh + " x " + ow + "). Output size is too small");
+        }
+        try (GradMode off = Ember.noGrad()) {
+            QuantizedTensor qx = dev.ember.QuantizedActivations.quantized(x);
+            long zp = qx.qZeroPoint();
+            int h2 = (xs[2] - 1) * s[0] + 1;
+            int w2 = (xs[3] - 1) * s[1] + 1;
+            Tensor spread = Tensor.full(new int[] {xs[0], xs[1], h2, w2}, (double) zp).to(DType.FLOAT32);
+            spread.slice(2, 0, h2, s[0]).slice(3, 0, w2, s[1]).copy_(qx.intRepr().to(DType.FLOAT32));
+            int lh = d[0] * (k[0] - 1) - p[0];
+            int lw = d[1] * (k[1] - 1) - p[1];
+            Tensor padded = dev.ember.nn.Functional.pad(spread, new int[] {lw, lw + op[1], lh, lh + op[0]}, "constant",
+                zp);
+            Tensor in2 = dev.ember.QuantizedActivations.carrier(QuantizedTensor.makePerTensorQuantizedTensor(
+                padded.to(DType.UINT8), qx.qScale(), zp));
+            return dev.ember.QuantizedActivations.conv2d(in2, packed(), scale(), zeroPoint(), fusedRelu());
+        }
     }
 
     @Override
@@ -210,6 +288,9 @@ public abstract class ConvNd extends QuantizedOutput {
         }
         if (Arrays.stream(dilation).anyMatch(d -> d != 1)) {
             s.append(", dilation=").append(tuple(dilation));
+        }
+        if (Arrays.stream(outputPadding).anyMatch(o -> o != 0)) {
+            s.append(", output_padding=").append(tuple(outputPadding));
         }
         if (groups != 1) {
             s.append(", groups=").append(groups);
