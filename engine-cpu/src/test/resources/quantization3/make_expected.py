@@ -305,4 +305,48 @@ print("ct: qnnpack's integers differ from FBGEMM's transcription at %d of %d (by
 emit("ct.out", torch._make_per_tensor_quantized_tensor(torch.tensor(q, dtype=torch.uint8), s, z).dequantize())
 torch.save(detached(tm.state_dict()), os.path.join(here, "ct.pt"))
 
+
+# BatchNorm2d/3d + ReLU fused (fuse_modules: nni.BNReLU2d / BNReLU3d) and converted to nniq.BNReLU2d / BNReLU3d,
+# quantized::batch_norm2d_relu / 3d_relu: PyTorch's own ATen kernel (engine-independent), its integers exactly.
+torch.backends.quantized.engine = "onednn"
+for name, make, shape, seed in (("bnr2", lambda: nn.Sequential(tq.QuantStub(), nn.BatchNorm2d(10), nn.ReLU(),
+                                                                  tq.DeQuantStub()), (10, 3, 4), 7),
+                                ("bnr3", lambda: nn.Sequential(tq.QuantStub(), nn.BatchNorm3d(3), nn.ReLU(),
+                                                               tq.DeQuantStub()), (3, 2, 3, 4), 8)):
+    torch.manual_seed(seed)
+    bm = make().eval()
+    set_bn(bm[1], seed)
+    for k, v in bm.state_dict().items():
+        emit(name + ".float." + k, v)
+    calib = torch.randn((8,) + shape) * 1.5
+    x = torch.randn((3,) + shape) * 1.5
+    emit(name + ".calib", calib)
+    emit(name + ".x", x)
+    tq.fuse_modules(bm, [["1", "2"]], inplace=True)
+    text(name + ".fused", str(bm))
+    bm.qconfig = tq.default_qconfig
+    tq.prepare(bm, inplace=True)
+    text(name + ".prepared", str(bm))
+    with torch.no_grad():
+        bm(calib)
+    for idx in ("0", "1"):
+        o = bm.get_submodule(idx).activation_post_process
+        lines.append("%s.obs.%s %r %r" % (name, idx, o.min_val.item(), o.max_val.item()))
+    tq.convert(bm, inplace=True)
+    text(name + ".converted", str(bm))
+    lines.append("%s.1.out_qparams %r %d" % (name, bm[1].scale.item(), bm[1].zero_point.item()))
+    qx = bm[0](x)
+    emit(name + ".ints.0", qx.int_repr())
+    qy = bm[1](qx)
+    emit(name + ".ints.1", qy.int_repr())
+    assert (qy.int_repr() >= bm[1].zero_point.item()).all()
+    # the observer after the ReLU gives zero point 0, where the clamp to [0, 255] hides the ReLU: the kernel again with
+    # zero point 100, where it shows
+    b = bm[1]
+    op = torch.ops.quantized.batch_norm2d_relu if name == "bnr2" else torch.ops.quantized.batch_norm3d_relu
+    qz = op(qx, b.weight, b.bias, b.running_mean, b.running_var, b.eps, b.scale.item(), 100)
+    assert (qz.int_repr() == 100).sum() > 5
+    emit(name + ".ints.zp100", qz.int_repr())
+    torch.save(detached(bm.state_dict()), os.path.join(here, name + ".pt"))
+
 print("\n".join(lines))

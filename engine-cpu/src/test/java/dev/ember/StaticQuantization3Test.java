@@ -363,4 +363,87 @@ class StaticQuantization3Test {
         TorchSerialization.save(Quantization.stateDict(m), out);
         assertArrayEquals(Files.readAllBytes(file), Files.readAllBytes(out), "torch.save's bytes");
     }
+
+    private static Sequential bnReluFloat(String name) {
+        Sequential m = name.equals("bnr2")
+            ? new Sequential(new QuantStub(), new dev.ember.nn.BatchNorm2d(10), new ReLU(), new DeQuantStub())
+            : new Sequential(new QuantStub(), new BatchNorm3d(3), new ReLU(), new DeQuantStub());
+        StaticQuantizationTest.loadExpected(m, EXPECTED, name + ".float.");
+        m.eval();
+        return m;
+    }
+
+    /**
+     * BatchNorm2d/3d + ReLU fused into {@code BNReLU2d}/{@code BNReLU3d} and converted to their quantized forms:
+     * printouts, observers, output parameters and integers equal to PyTorch's own (its {@code batch_norm2d_relu} and
+     * {@code 3d_relu} ATen kernels, engine-independent), also with an output zero point of 100 where the ReLU clamps
+     * (the calibrated one is 0, where the clamp to [0, 255] alone gives the same); PyTorch's state dict files load and
+     * save as their bytes; fuse_modules_qat gives the same fused module, which prepare_qat leaves for prepare, as
+     * PyTorch's default QAT mapping has no BNReLU.
+     */
+    @Test
+    void batchNormReluFusesAndQuantizesAsPyTorchs() throws IOException {
+        for (String name : List.of("bnr2", "bnr3")) {
+            Sequential m = bnReluFloat(name);
+            Quantization.fuseModules(m, List.of(List.of("1", "2")), true);
+            assertEquals(EXPECTED.text(name + ".fused"), m.toString(), name + " fused");
+            Quantization.setQconfig(m, QConfig.DEFAULT);
+            Quantization.prepare(m, true);
+            assertEquals(EXPECTED.text(name + ".prepared"), m.toString(), name + " prepared");
+            try (GradMode off = Ember.noGrad()) {
+                m.apply(in(name + ".calib"));
+            }
+            for (String idx : List.of("0", "1")) {
+                String[] want = EXPECTED.get(name + ".obs." + idx).split(" ");
+                MinMaxObserver o = (MinMaxObserver) m.getSubmodule(idx + ".activation_post_process");
+                assertEquals(Double.parseDouble(want[0]), o.minVal().item(), 4e-7 * Math.abs(Double.parseDouble(want[0])),
+                    name + " observer " + idx + " min");
+                assertEquals(Double.parseDouble(want[1]), o.maxVal().item(), 4e-7 * Math.abs(Double.parseDouble(want[1])),
+                    name + " observer " + idx + " max");
+            }
+            Quantization.convert(m, true);
+            dev.ember.ao.nn.quantized.QuantizedOutput q = (dev.ember.ao.nn.quantized.QuantizedOutput) m.getSubmodule("1");
+            assertEquals(name.equals("bnr2") ? "BNReLU2d" : "BNReLU3d", q.getClass().getSimpleName());
+            String[] qp = EXPECTED.get(name + ".1.out_qparams").split(" ");
+            double scale = Double.parseDouble(qp[0]);
+            assertEquals(scale, q.scale(), 4e-6 * scale, name + " scale");
+            assertEquals(Long.parseLong(qp[1]), q.zeroPoint(), name + " zero point");
+            q.setOutputQParams(scale, Long.parseLong(qp[1]));
+            assertEquals(EXPECTED.text(name + ".converted"), m.toString(), name + " converted");
+            Tensor x = ((dev.ember.nn.Module) m.getSubmodule("0")).apply(in(name + ".x"));
+            assertInts(name + ".ints.0", QuantizedActivations.quantized(x));
+            assertInts(name + ".ints.1", QuantizedActivations.quantized(q.apply(x)));
+            q.setOutputQParams(scale, 100);
+            assertInts(name + ".ints.zp100", QuantizedActivations.quantized(q.apply(x)));
+            String shape = name.equals("bnr2") ? "(N, C, H, W)" : "(N, C, D, H, W)";
+            assertEquals("Input shape must be `" + shape + "`!", assertThrows(IllegalArgumentException.class,
+                () -> q.apply(Tensor.zeros(2, 3))).getMessage());
+            Path file = resource(name + ".pt");
+            Quantization.loadStateDict(m, (Map<?, ?>) TorchSerialization.load(file));
+            assertEquals(0, q.zeroPoint(), "the file's zero point loaded");
+            Path out = tmp.resolve(name + ".pt");
+            TorchSerialization.save(Quantization.stateDict(m), out);
+            assertArrayEquals(Files.readAllBytes(file), Files.readAllBytes(out), name + " torch.save's bytes");
+        }
+        // fuse_modules_qat: the same BNReLU2d, which prepare_qat leaves to prepare's observer; convert quantizes it
+        Sequential t = new Sequential(new QuantStub(), new dev.ember.nn.BatchNorm2d(10), new ReLU(), new DeQuantStub());
+        StaticQuantizationTest.loadExpected(t, EXPECTED, "bnr2.float.");
+        t.train();
+        Quantization.fuseModulesQat(t, List.of(List.of("1", "2")), true);
+        assertInstanceOf(dev.ember.ao.nn.intrinsic.BNReLU2d.class, t.getSubmodule("1"));
+        Quantization.setQconfig(t, QConfig.getDefaultQatQconfig("x86"));
+        Quantization.prepareQat(t, true);
+        assertInstanceOf(dev.ember.ao.nn.intrinsic.BNReLU2d.class, t.getSubmodule("1"));
+        assertNotNull(t.getSubmodule("1.activation_post_process"));
+        t.eval();
+        Quantization.convert(t, true);
+        assertInstanceOf(dev.ember.ao.nn.intrinsic.quantized.BNReLU2d.class, t.getSubmodule("1"));
+        // BN and ReLU in different modes: PyTorch's message, nothing fused
+        Sequential mixed = new Sequential(new dev.ember.nn.BatchNorm2d(2), new ReLU());
+        mixed.get(0).eval();
+        assertEquals("BN and ReLU both must be in the same mode (train or eval).", assertThrows(
+            IllegalStateException.class, () -> Quantization.fuseModules(mixed, List.of(List.of("0", "1")), true))
+            .getMessage());
+        assertInstanceOf(dev.ember.nn.BatchNorm2d.class, mixed.get(0));
+    }
 }

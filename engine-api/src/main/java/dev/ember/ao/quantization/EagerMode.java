@@ -41,6 +41,7 @@ final class EagerMode {
         dev.ember.nn.InstanceNorm3d.class, dev.ember.nn.LayerNorm.class, dev.ember.nn.LeakyReLU.class,
         dev.ember.nn.PReLU.class, dev.ember.nn.ReLU6.class, dev.ember.ao.nn.intrinsic.ConvReLU2d.class,
         dev.ember.ao.nn.intrinsic.ConvReLU1d.class, dev.ember.ao.nn.intrinsic.ConvReLU3d.class,
+        dev.ember.ao.nn.intrinsic.BNReLU2d.class, dev.ember.ao.nn.intrinsic.BNReLU3d.class,
         dev.ember.ao.nn.intrinsic.LinearReLU.class, dev.ember.ao.nn.qat.Linear.class, dev.ember.ao.nn.qat.Conv2d.class,
         dev.ember.ao.nn.intrinsic.ConvBn2d.class, dev.ember.ao.nn.intrinsic.ConvBnReLU2d.class);
 
@@ -254,7 +255,13 @@ final class EagerMode {
         if (m instanceof dev.ember.ao.nn.intrinsic.LinearReLU f) {
             return dev.ember.ao.nn.intrinsic.quantized.LinearReLU.fromFloat(f, weightObserver(q), observer(name, m));
         }
-        // session 37 (helper 2): the 1-d and 3-d convolutions
+        // session 37 (helper 2): the 1-d and 3-d convolutions, the transposed ones, BNReLU2d/3d
+        if (m instanceof dev.ember.ao.nn.intrinsic.BNReLU2d f) {
+            return dev.ember.ao.nn.intrinsic.quantized.BNReLU2d.fromFloat(f, name, observer(name, m));
+        }
+        if (m instanceof dev.ember.ao.nn.intrinsic.BNReLU3d f) {
+            return dev.ember.ao.nn.intrinsic.quantized.BNReLU3d.fromFloat(f, name, observer(name, m));
+        }
         if (m instanceof dev.ember.ao.nn.intrinsic.ConvReLU1d f) {
             return dev.ember.ao.nn.intrinsic.quantized.ConvReLU1d.fromFloat(f, weightObserver(q), observer(name, m));
         }
@@ -401,8 +408,10 @@ final class EagerMode {
                 continue;
             }
             String name = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
+            // PyTorch's default QAT mapping has no BNReLU2d/3d: prepare_qat leaves them for prepare to observe
             boolean swap = qconfigs.get(c) != null && (c.getClass() == dev.ember.nn.Linear.class
-                    || c.getClass() == dev.ember.nn.Conv2d.class || c instanceof FusedModule);
+                    || c.getClass() == dev.ember.nn.Conv2d.class || c instanceof FusedModule
+                    && !(c instanceof dev.ember.ao.nn.intrinsic.BNReLU2d) && !(c instanceof dev.ember.ao.nn.intrinsic.BNReLU3d));
             if (swap) {
                 out.add(name);
             } else {

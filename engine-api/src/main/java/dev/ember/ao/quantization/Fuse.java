@@ -144,6 +144,15 @@ final class Fuse {
         if (types.equals(List.of(Conv2d.class, ReLU.class))) {
             return new ConvReLU2d((Conv2d) mods.get(0), (ReLU) mods.get(1));
         }
+        if (types.equals(List.of(BatchNorm2d.class, ReLU.class)) || types.equals(List.of(BatchNorm3d.class, ReLU.class))) {
+            // fuse_bn_relu: the same fused module for eval and QAT
+            if (mods.get(0).isTraining() != mods.get(1).isTraining()) {
+                throw new IllegalStateException("BN and ReLU both must be in the same mode (train or eval).");
+            }
+            return types.get(0) == BatchNorm2d.class
+                ? new dev.ember.ao.nn.intrinsic.BNReLU2d((BatchNorm2d) mods.get(0), (ReLU) mods.get(1))
+                : new dev.ember.ao.nn.intrinsic.BNReLU3d((BatchNorm3d) mods.get(0), (ReLU) mods.get(1));
+        }
         if (types.equals(List.of(Linear.class, ReLU.class))) {
             return new LinearReLU((Linear) mods.get(0), (ReLU) mods.get(1));
         }
@@ -153,7 +162,7 @@ final class Fuse {
         }
         throw new UnsupportedOperationException("Cannot fuse modules: ("
                 + types.stream().map(Class::getSimpleName).collect(Collectors.joining(", ")) + ") (Ember fuses Conv1d/2d/3d "
-                + "+ BatchNorm1d/2d/3d [+ ReLU], Conv1d/2d/3d + ReLU, Linear + ReLU and Linear + BatchNorm1d)");
+                + "+ BatchNorm1d/2d/3d [+ ReLU], Conv1d/2d/3d + ReLU, BatchNorm2d/3d + ReLU, Linear + ReLU and Linear + BatchNorm1d)");
     }
 
     private static void sameMode(Module a, Module bn, String kind) {
