@@ -349,4 +349,70 @@ for name, make, shape, seed in (("bnr2", lambda: nn.Sequential(tq.QuantStub(), n
     emit(name + ".ints.zp100", qz.int_repr())
     torch.save(detached(bm.state_dict()), os.path.join(here, name + ".pt"))
 
+
+# nnq.PReLU: quantized::prelu (PyTorch's qprelu_out_kernel, ATen, engine-independent: the integer sum
+# max(qx - zx, 0) * (q(1.0) - zw) + min(qx - zx, 0) * (qw - zw), then zero_point + rint(float(sum) * multiplier),
+# multiplier = x_scale * w_scale * (1 / out_scale) in float). The weight: quint8 with the weight observer's parameters.
+# 1.13's from_float never runs that observer (calculate_qparams of an empty observer: scale 1, zero point 0, the
+# weight rounded to integers); 2.x's runs it on the weight first (and warns that a qint8 observer is not quint8): the
+# generator converts with 1.13, then sets the weight as 2.x's from_float makes it. A negative slope quantizes to 0
+# (quint8 with the symmetric observer's zero point 0), as in PyTorch.
+def qprelu_ints(q, x_scale, x_zp, qw, out_scale, out_zp, channels):
+    w_scale, w_zp = np.float32(qw.q_scale()), qw.q_zero_point()
+    qw_one = int(np.clip(w_zp + np.rint(np.float32(1.0) * (np.float32(1.0) / w_scale)), 0, 255))
+    w = qw.int_repr().numpy().astype(np.int64)
+    shape = [1] * q.ndim
+    if channels > 1:
+        shape[1] = channels
+    w = w.reshape(shape)
+    d = q - x_zp
+    acc = np.maximum(d, 0) * (qw_one - w_zp) + np.minimum(d, 0) * (w - w_zp)
+    mult = np.float32(x_scale) * w_scale * (np.float32(1.0) / np.float32(out_scale))
+    return np.clip(out_zp + np.rint(acc.astype(np.float32) * mult).astype(np.int64), 0, 255)
+
+
+for name, n, shape, seed in (("prelu4", 4, (4, 3, 5), 9), ("prelu1", 1, (6, 7), 10)):
+    torch.manual_seed(seed)
+    pm = nn.Sequential(tq.QuantStub(), nn.PReLU(n), tq.DeQuantStub()).eval()
+    with torch.no_grad():
+        pm[1].weight.copy_(torch.rand(n) * 0.6 - (0.1 if n > 1 else -0.05))
+    wf = pm[1].weight.detach().clone()
+    for k, v in pm.state_dict().items():
+        emit(name + ".float." + k, v)
+    calib = torch.randn((8,) + shape) * 1.5
+    x = torch.randn((3,) + shape) * 1.5
+    emit(name + ".calib", calib)
+    emit(name + ".x", x)
+    pm.qconfig = tq.default_qconfig
+    tq.prepare(pm, inplace=True)
+    text(name + ".prepared", str(pm))
+    with torch.no_grad():
+        pm(calib)
+    for idx in ("0", "1"):
+        o = pm.get_submodule(idx).activation_post_process
+        lines.append("%s.obs.%s %r %r" % (name, idx, o.min_val.item(), o.max_val.item()))
+    tq.convert(pm, inplace=True)
+    text(name + ".converted", str(pm))
+    layer = pm[1]
+    observer = tq.default_qconfig.weight()
+    observer(wf)
+    ws, wz = observer.calculate_qparams()
+    layer.set_weight(torch.quantize_per_tensor(wf, float(ws), int(wz), torch.quint8))
+    emit(name + ".weight.ints", layer.weight.int_repr())
+    lines.append("%s.weight.qparams %r %d" % (name, layer.weight.q_scale(), layer.weight.q_zero_point()))
+    lines.append("%s.1.out_qparams %r %d" % (name, layer.scale, layer.zero_point))
+    qx = pm[0](x)
+    emit(name + ".ints.0", qx.int_repr())
+    theirs = layer(qx).int_repr().numpy().astype(np.int64)
+    mine = qprelu_ints(qx.int_repr().numpy().astype(np.int64), qx.q_scale(), qx.q_zero_point(), layer.weight,
+                       layer.scale, layer.zero_point, n)
+    d = np.abs(theirs - mine)
+    assert d.max() <= 1
+    print("%s: this PyTorch's quantized::prelu differs from the transcription at %d of %d" % (name, int((d != 0).sum()),
+          d.size), file=sys.stderr)
+    emit(name + ".ints.1", torch.tensor(mine))
+    sd = pm.state_dict()
+    lines.append("%s.state_keys %s" % (name, ",".join(sd.keys())))
+    lines.append("%s.state_versions %s" % (name, ",".join("%s=%d" % (k, v["version"]) for k, v in sd._metadata.items())))
+
 print("\n".join(lines))

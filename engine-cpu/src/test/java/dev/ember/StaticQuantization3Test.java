@@ -446,4 +446,59 @@ class StaticQuantization3Test {
             .getMessage());
         assertInstanceOf(dev.ember.nn.BatchNorm2d.class, mixed.get(0));
     }
+
+    /**
+     * Static quantized PReLU ({@code nnq.PReLU}, one slope and one per channel): printouts, observers, the quint8
+     * weight as PyTorch 2.x's from_float makes it (its weight observer run on the weight; 1.13's never ran it), the
+     * output parameters, and the integers of {@code quantized::prelu} bit for bit against its kernel transcribed, which
+     * this PyTorch's own kernel also gave (0 of 180 and 0 of 126 differ); an empty state dict (plain attributes), as
+     * PyTorch's.
+     */
+    @Test
+    void preluQuantizesAsPyTorchs() {
+        for (String name : List.of("prelu4", "prelu1")) {
+            int n = name.equals("prelu4") ? 4 : 1;
+            Sequential m = new Sequential(new QuantStub(), new dev.ember.nn.PReLU(n), new DeQuantStub());
+            StaticQuantizationTest.loadExpected(m, EXPECTED, name + ".float.");
+            m.eval();
+            Quantization.setQconfig(m, QConfig.DEFAULT);
+            Quantization.prepare(m, true);
+            assertEquals(EXPECTED.text(name + ".prepared"), m.toString(), name + " prepared");
+            try (GradMode off = Ember.noGrad()) {
+                m.apply(in(name + ".calib"));
+            }
+            for (String idx : List.of("0", "1")) {
+                String[] want = EXPECTED.get(name + ".obs." + idx).split(" ");
+                MinMaxObserver o = (MinMaxObserver) m.getSubmodule(idx + ".activation_post_process");
+                assertEquals(Double.parseDouble(want[0]), o.minVal().item(), 4e-7 * Math.abs(Double.parseDouble(want[0])),
+                    name + " observer " + idx + " min");
+                assertEquals(Double.parseDouble(want[1]), o.maxVal().item(), 4e-7 * Math.abs(Double.parseDouble(want[1])),
+                    name + " observer " + idx + " max");
+            }
+            Quantization.convert(m, true);
+            assertEquals(EXPECTED.text(name + ".converted"), m.toString(), name + " converted");
+            dev.ember.ao.nn.quantized.PReLU q = (dev.ember.ao.nn.quantized.PReLU) m.getSubmodule("1");
+            assertInts(name + ".weight.ints", q.weight());
+            String[] wq = EXPECTED.get(name + ".weight.qparams").split(" ");
+            assertEquals(Double.parseDouble(wq[0]), q.weight().qScale(), name + " weight scale");
+            assertEquals(Long.parseLong(wq[1]), q.weight().qZeroPoint(), name + " weight zero point");
+            String[] qp = EXPECTED.get(name + ".1.out_qparams").split(" ");
+            double scale = Double.parseDouble(qp[0]);
+            assertEquals(scale, q.scale(), 4e-6 * scale, name + " scale");
+            assertEquals(Long.parseLong(qp[1]), q.zeroPoint(), 1, name + " zero point");
+            q.setOutputQParams(scale, Long.parseLong(qp[1]));
+            Tensor x = m.getSubmodule("0").apply(in(name + ".x"));
+            assertInts(name + ".ints.0", QuantizedActivations.quantized(x));
+            assertInts(name + ".ints.1", QuantizedActivations.quantized(q.apply(x)));
+            Map<String, Object> state = Quantization.stateDict(m);
+            assertEquals(EXPECTED.get(name + ".state_keys"), String.join(",", state.keySet()), name + " state keys");
+        }
+        dev.ember.ao.nn.quantized.PReLU q4 = new dev.ember.ao.nn.quantized.PReLU(0.1, 3,
+            QuantizedTensor.quantizePerTensor(Tensor.fromArray(new float[] {0.1f, 0.2f, 0.3f, 0.4f}), 0.01, 0,
+                dev.ember.ao.quantization.QuantDType.QUINT8));
+        Tensor x3 = QuantizedActivations.quantize(Tensor.zeros(2, 3, 4), 0.1, 3, dev.ember.ao.quantization.QuantDType.QUINT8);
+        assertEquals("Mismatch of parameter numbers and input channel size. Found parameter numbers = 4 and channel "
+            + "size = 3.", assertThrows(IllegalArgumentException.class, () -> q4.apply(x3)).getMessage());
+        assertThrows(UnsupportedOperationException.class, () -> q4.apply(Tensor.zeros(2, 4)));
+    }
 }

@@ -256,6 +256,9 @@ final class EagerMode {
             return dev.ember.ao.nn.intrinsic.quantized.LinearReLU.fromFloat(f, weightObserver(q), observer(name, m));
         }
         // session 37 (helper 2): the 1-d and 3-d convolutions, the transposed ones, BNReLU2d/3d
+        if (m instanceof dev.ember.nn.PReLU p) {
+            return dev.ember.ao.nn.quantized.PReLU.fromFloat(p, weightObserver(q), observer(name, m));
+        }
         if (m instanceof dev.ember.ao.nn.intrinsic.BNReLU2d f) {
             return dev.ember.ao.nn.intrinsic.quantized.BNReLU2d.fromFloat(f, name, observer(name, m));
         }
