@@ -415,4 +415,79 @@ for name, n, shape, seed in (("prelu4", 4, (4, 3, 5), 9), ("prelu1", 1, (6, 7), 
     lines.append("%s.state_keys %s" % (name, ",".join(sd.keys())))
     lines.append("%s.state_versions %s" % (name, ",".join("%s=%d" % (k, v["version"]) for k, v in sd._metadata.items())))
 
+
+# QAT LinearBn1d (nn.intrinsic.qat.LinearBn1d): fuse_modules_qat of Linear + BatchNorm1d, prepare_qat with x86's QAT
+# qconfig, three SGD steps with momentum (the batch norm frozen by its freeze_bn_stats() before the last; the function
+# nniqat.freeze_bn_stats, which model.apply takes, leaves a LinearBn1d alone), eval, convert to
+# nnq.Linear with the batch norm folded (fuse_linear_bn_weights, then weight_fake_quant). The trained state is written
+# so the test converts exactly what PyTorch converted; the converted model's integers by FBGEMM's transcription.
+import torch.nn.intrinsic.qat as nniqat  # noqa: E402
+
+
+def lbn_model():
+    return nn.Sequential(tq.QuantStub(), nn.Linear(6, 5), nn.BatchNorm1d(5), nn.Linear(5, 3), tq.DeQuantStub())
+
+
+torch.manual_seed(11)
+lm = lbn_model()
+set_bn(lm[2], 11)
+for k, v in lm.state_dict().items():
+    emit("lbn.float." + k, v)
+lm.train()
+tq.fuse_modules_qat(lm, [["1", "2"]], inplace=True)
+text("lbn.fused", str(lm))
+lm.qconfig = tq.get_default_qat_qconfig("x86")
+tq.prepare_qat(lm, inplace=True)
+text("lbn.prepared", str(lm))
+for k, v in lm.state_dict().items():
+    emit("lbn.prepared." + k, v)
+xs = torch.randn(3, 8, 6) * 1.5
+ys = torch.randint(0, 3, (3, 8))
+emit("lbn.xs", xs)
+emit("lbn.ys", ys)
+opt = torch.optim.SGD(lm.parameters(), lr=0.05, momentum=0.9)
+for i in range(3):
+    if i == 2:
+        lm.apply(nniqat.freeze_bn_stats)  # a no-op here: PyTorch's freeze_bn_stats takes the ConvBn modules only
+        assert not lm[1].freeze_bn
+        lm[1].freeze_bn_stats()
+    opt.zero_grad()
+    out = lm(xs[i])
+    loss = F.cross_entropy(out, ys[i])
+    loss.backward()
+    opt.step()
+    lines.append("lbn.loss.%d %r" % (i, loss.item()))
+    if i == 0:
+        emit("lbn.out.0", out)
+for k, v in lm.state_dict().items():
+    emit("lbn.trained." + k, v)
+lm.eval()
+tq.convert(lm, inplace=True)
+text("lbn.converted", str(lm))
+for idx in (1, 3):
+    q = lm[idx]
+    w = q.weight()
+    emit("lbn.q.%d.weight.ints" % idx, w.int_repr())
+    emit("lbn.q.%d.weight.scales" % idx, w.q_per_channel_scales())
+    emit("lbn.q.%d.bias" % idx, q.bias().detach())
+    lines.append("lbn.q.%d.out_qparams %r %d" % (idx, q.scale, q.zero_point))
+x = torch.randn(4, 6) * 1.5
+emit("lbn.x", x)
+qx = lm[0](x)
+q = qx.int_repr().numpy().astype(np.int64)
+s, z = qx.q_scale(), qx.q_zero_point()
+differ = 0
+for idx in (1, 3):
+    layer = lm[idx]
+    w = layer.weight()
+    sc, zp = scales_of(w)
+    theirs = layer(torch._make_per_tensor_quantized_tensor(torch.tensor(q, dtype=torch.uint8), s, z)).int_repr().numpy()
+    q = qlinear_ints(q - z, w.int_repr().numpy().astype(np.int64), sc, zp, layer.bias().detach().numpy(), s,
+                     layer.scale, layer.zero_point, False)
+    differ += int((theirs != q).sum())
+    assert np.abs(theirs.astype(np.int64) - q).max() <= 1
+    emit("lbn.ints.%d" % idx, torch.tensor(q))
+    s, z = layer.scale, layer.zero_point
+print("lbn: onednn's integers differ from FBGEMM's transcription at %d of 32" % differ, file=sys.stderr)
+
 print("\n".join(lines))

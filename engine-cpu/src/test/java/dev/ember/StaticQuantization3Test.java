@@ -27,6 +27,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -500,5 +501,92 @@ class StaticQuantization3Test {
         assertEquals("Mismatch of parameter numbers and input channel size. Found parameter numbers = 4 and channel "
             + "size = 3.", assertThrows(IllegalArgumentException.class, () -> q4.apply(x3)).getMessage());
         assertThrows(UnsupportedOperationException.class, () -> q4.apply(Tensor.zeros(2, 4)));
+    }
+
+    /**
+     * QAT {@code LinearBn1d}: fuse_modules_qat of Linear + BatchNorm1d, prepare_qat (x86's QAT qconfig), three SGD steps
+     * with momentum against PyTorch's outputs, losses and trained state (the last step with the batch norm frozen by
+     * its freezeBnStats(); PyTorch's freeze_bn_stats function, Quantization::freezeBnStats, leaves a LinearBn1d alone), then convert of PyTorch's trained state: the batch norm folded into a quantized Linear, its
+     * weight integers, scales, bias and output parameters as PyTorch's, and the converted model's integers bit for
+     * bit against FBGEMM's transcription (which this PyTorch's onednn model also gave, 0 of 32 differ).
+     */
+    @Test
+    void linearBn1dTrainsAndConvertsAsPyTorchs() {
+        Sequential m = new Sequential(new QuantStub(), new dev.ember.nn.Linear(6, 5), new BatchNorm1d(5),
+            new dev.ember.nn.Linear(5, 3), new DeQuantStub());
+        StaticQuantizationTest.loadExpected(m, EXPECTED, "lbn.float.");
+        m.train();
+        Quantization.fuseModulesQat(m, List.of(List.of("1", "2")), true);
+        assertEquals(EXPECTED.text("lbn.fused"), m.toString(), "fused");
+        Quantization.setQconfig(m, QConfig.getDefaultQatQconfig("x86"));
+        Quantization.prepareQat(m, true);
+        assertEquals(EXPECTED.text("lbn.prepared"), m.toString(), "prepared");
+        var lbn = (dev.ember.ao.nn.intrinsic.qat.LinearBn1d) m.getSubmodule("1");
+        assertEquals(List.copyOf(EXPECTED.keys("lbn.prepared.")), List.copyOf(m.stateDict().keySet()), "state keys");
+        dev.ember.optim.SGD opt = new dev.ember.optim.SGD(m.parameters(), 0.05, 0.9, 0, 0, false);
+        Tensor xs = in("lbn.xs");
+        Tensor ys = in("lbn.ys");
+        for (int i = 0; i < 3; i++) {
+            if (i == 2) {
+                // PyTorch's freeze_bn_stats function takes the ConvBn modules only: model.apply leaves a LinearBn1d
+                m.apply(Quantization::freezeBnStats);
+                assertFalse(lbn.bnFrozen());
+                lbn.freezeBnStats();
+                assertTrue(lbn.bnFrozen() && !lbn.bn().isTraining());
+            }
+            opt.zeroGrad();
+            Tensor out = m.apply(xs.select(0, i));
+            if (i == 0) {
+                assertArrayEquals(in("lbn.out.0").toFloatArray(), out.toFloatArray(), 2e-5f, "first output");
+            }
+            Tensor loss = dev.ember.nn.Functional.crossEntropy(out, ys.select(0, i));
+            loss.backward();
+            opt.step();
+            double want = Double.parseDouble(EXPECTED.get("lbn.loss." + i));
+            assertEquals(want, loss.item(), 1e-5 * Math.abs(want), "loss " + i);
+        }
+        // float32 sums in another order, over three steps with momentum
+        for (Map.Entry<String, Tensor> e : m.stateDict().entrySet()) {
+            double[] w = in("lbn.trained." + e.getKey()).to(DType.FLOAT64).toDoubleArray();
+            double[] g = e.getValue().to(DType.FLOAT64).toDoubleArray();
+            for (int i = 0; i < w.length; i++) {
+                double tol = Double.isFinite(w[i]) ? 2e-4 * Math.abs(w[i]) + 1e-7 : 0;
+                assertEquals(w[i], g[i], tol, "trained " + e.getKey() + "[" + i + "]");
+            }
+        }
+        m.train();
+        assertFalse(lbn.bn().isTraining(), "train() leaves a frozen batch norm in eval");
+        lbn.updateBnStats();
+        assertTrue(lbn.bn().isTraining());
+        m.eval();
+        // convert what PyTorch trained, for exact integers
+        Map<String, Tensor> trained = new LinkedHashMap<>();
+        for (String k : m.stateDict().keySet()) {
+            trained.put(k, in("lbn.trained." + k));
+        }
+        m.loadStateDict(trained);
+        Quantization.convert(m, true);
+        assertEquals(EXPECTED.text("lbn.converted"), m.toString(), "converted");
+        for (int idx : new int[] {1, 3}) {
+            var q = (dev.ember.ao.nn.quantized.Linear) m.getSubmodule(String.valueOf(idx));
+            String key = "lbn.q." + idx;
+            assertInts(key + ".weight.ints", q.weight());
+            assertArrayEquals(in(key + ".weight.scales").toDoubleArray(), q.weight().qPerChannelScales().toDoubleArray(),
+                key + " scales");
+            assertArrayEquals(in(key + ".bias").toFloatArray(), q.bias().toFloatArray(), 1e-6f, key + " bias");
+            String[] qp = EXPECTED.get(key + ".out_qparams").split(" ");
+            assertEquals(Double.parseDouble(qp[0]), q.scale(), 0.0, key + " scale");
+            assertEquals(Long.parseLong(qp[1]), q.zeroPoint(), key + " zero point");
+        }
+        Map<String, QuantizedTensor> seen = new LinkedHashMap<>();
+        for (String idx : List.of("1", "3")) {
+            m.getSubmodule(idx).registerForwardHook((mod, ins, outs) -> {
+                seen.put(idx, QuantizedActivations.quantized(outs.get(0)));
+                return null;
+            });
+        }
+        m.apply(in("lbn.x"));
+        assertInts("lbn.ints.1", seen.get("1"));
+        assertInts("lbn.ints.3", seen.get("3"));
     }
 }

@@ -47,6 +47,7 @@ final class EagerMode {
 
     /** PyTorch's QAT mapping's values: the layers {@code prepare_qat} makes, observed whole and converted whole. */
     private static final Set<Class<? extends Module>> QAT = Set.of(dev.ember.ao.nn.qat.Linear.class,
+        dev.ember.ao.nn.intrinsic.qat.LinearBn1d.class,
         dev.ember.ao.nn.qat.Conv2d.class, dev.ember.ao.nn.intrinsic.qat.ConvBn2d.class,
         dev.ember.ao.nn.intrinsic.qat.ConvBnReLU2d.class, dev.ember.ao.nn.intrinsic.qat.ConvReLU2d.class,
         dev.ember.ao.nn.intrinsic.qat.LinearReLU.class);
@@ -56,6 +57,7 @@ final class EagerMode {
         dev.ember.nn.Linear.class, dev.ember.nn.Conv2d.class, dev.ember.nn.Dropout.class, dev.ember.nn.ReLU6.class,
         dev.ember.ao.nn.intrinsic.ConvReLU2d.class, dev.ember.ao.nn.intrinsic.LinearReLU.class,
         dev.ember.ao.nn.quantized.FloatFunctional.class, dev.ember.ao.nn.qat.Linear.class,
+        dev.ember.ao.nn.intrinsic.qat.LinearBn1d.class,
         dev.ember.ao.nn.qat.Conv2d.class, dev.ember.ao.nn.intrinsic.qat.ConvBn2d.class,
         dev.ember.ao.nn.intrinsic.qat.ConvBnReLU2d.class, dev.ember.ao.nn.intrinsic.qat.ConvReLU2d.class,
         dev.ember.ao.nn.intrinsic.qat.LinearReLU.class);
@@ -224,6 +226,10 @@ final class EagerMode {
         }
         if (m instanceof dev.ember.nn.Dropout d) {
             return new dev.ember.ao.nn.quantized.Dropout(d.p());
+        }
+        if (m instanceof dev.ember.ao.nn.intrinsic.qat.LinearBn1d f) {
+            weightFakeQuant(name, f.weightFakeQuant());
+            return dev.ember.ao.nn.quantized.Linear.fromLinearBn(f, observer(name, m));
         }
         if (m instanceof dev.ember.ao.nn.intrinsic.qat.ConvBnReLU2d f) {
             return dev.ember.ao.nn.intrinsic.quantized.ConvReLU2d.fromQat(f, weightFakeQuant(name, f.weightFakeQuant()),
@@ -394,6 +400,9 @@ final class EagerMode {
         }
         if (m instanceof dev.ember.ao.nn.intrinsic.LinearReLU f) {
             return dev.ember.ao.nn.intrinsic.qat.LinearReLU.fromFloat(f, q);
+        }
+        if (m instanceof dev.ember.ao.nn.intrinsic.LinearBn1d f) {
+            return dev.ember.ao.nn.intrinsic.qat.LinearBn1d.fromFloat(f, q);
         }
         if (m instanceof FusedModule) {
             throw new UnsupportedOperationException("prepare_qat: Ember has no QAT form of the fused "

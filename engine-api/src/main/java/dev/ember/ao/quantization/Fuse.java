@@ -104,8 +104,22 @@ final class Fuse {
                 : new dev.ember.ao.nn.intrinsic.ConvBnReLU2d(conv, bn, (ReLU) mods.get(2));
         }
         if (qat && types.equals(List.of(Linear.class, BatchNorm1d.class))) {
-            throw new UnsupportedOperationException("fuse_modules_qat: Ember has no LinearBn1d for quantization-aware "
-                    + "training yet (fuse Linear + BatchNorm1d in eval mode with fuse_modules, which folds them)");
+            // fuse_linear_bn(is_qat=True): PyTorch's assertions, in its order
+            Linear linear = (Linear) mods.get(0);
+            BatchNorm1d bn = (BatchNorm1d) mods.get(1);
+            sameMode(linear, bn, "Linear");
+            long features = bn.weight != null ? bn.weight.numel() : bn.runningMean() != null ? bn.runningMean().numel()
+                : linear.outFeatures();
+            if (features != linear.outFeatures()) {
+                throw new IllegalArgumentException("Output features of Linear must match num_features of BatchNorm1d");
+            }
+            if (bn.weight == null) {
+                throw new IllegalArgumentException("Only support fusing BatchNorm1d with affine set to True");
+            }
+            if (bn.runningMean() == null) {
+                throw new IllegalArgumentException("Only support fusing BatchNorm1d with tracking_running_stats set to True");
+            }
+            return new dev.ember.ao.nn.intrinsic.LinearBn1d(linear, bn);
         }
         if (qat && (types.equals(List.of(Conv1d.class, BatchNorm1d.class))
                 || types.equals(List.of(Conv1d.class, BatchNorm1d.class, ReLU.class))
