@@ -66,7 +66,7 @@ public class Conv3d extends ConvNd {
         if (x != null && x.dim() != 5) {
             throw new IllegalArgumentException("Input shape must be `(N, C, D, H, W)`!");
         }
-        Activations.check(x, fusedRelu() ? "quantized::conv3d_relu" : "quantized::conv3d");
+        Activations.check(x, fusedRelu() ? "quantized::conv3d_relu.new" : "quantized::conv3d.new");
         int[] xs = x.shape();
         if (xs[1] != in) {
             throw new IllegalArgumentException("Given groups=" + groups + ", weight of size "

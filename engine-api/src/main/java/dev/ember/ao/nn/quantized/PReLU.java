@@ -154,10 +154,15 @@ public class PReLU extends QuantizedOutput {
      *
      * @param x a quantized activation
      * @return a quantized activation with the module's scale and zero point
-     * @throws UnsupportedOperationException for a float input (PyTorch's message)
+     * @throws IllegalArgumentException for a float input (PyTorch's message: its kernel makes the output from the
+     *     input's type)
      */
     @Override
     public Tensor forward(Tensor x) {
+        if (x != null && !QuantizedActivations.isQuantized(x)) {
+            throw new IllegalArgumentException("Creation of quantized tensor requires quantized dtype like torch.quint8 "
+                    + "(Ember: quantized::prelu got a float tensor: quantize it first, with a QuantStub before the layer)");
+        }
         return QuantizedActivations.carrier(prelu(Activations.input(x, "quantized::prelu"), weight, scale(),
             zeroPoint()));
     }
