@@ -250,6 +250,28 @@ class StaticQuantization3Test {
         assertTrue(q.getMessage().contains("ConvBn1d / ConvBn3d"), q.getMessage());
         assertEquals(qatBefore, qat.toString());
         assertInstanceOf(Conv3d.class, qat.getSubmodule("6"));
+        // prepare_qat: PyTorch's QAT mapping takes Conv3d (Ember has no QAT form: refused, nothing swapped) and leaves
+        // Conv1d and ConvReLU1d to prepare, which observes them; convert quantizes them statically
+        Quantization.setQconfig(qat, QConfig.getDefaultQatQconfig("x86"));
+        assertTrue(assertThrows(UnsupportedOperationException.class, () -> Quantization.prepareQat(qat, true))
+            .getMessage().contains("no QAT form of Conv3d"));
+        assertEquals(qatBefore, qat.toString());
+        Sequential c1 = conv1dModel();
+        c1.train();
+        Quantization.fuseModulesQat(c1, List.of(List.of("6", "7")), true);
+        Quantization.setQconfig(c1, QConfig.getDefaultQatQconfig("x86"));
+        Quantization.prepareQat(c1, true);
+        assertInstanceOf(dev.ember.ao.nn.intrinsic.ConvReLU1d.class, c1.getSubmodule("6"));
+        assertInstanceOf(Conv1d.class, c1.getSubmodule("1"));
+        assertNotNull(c1.getSubmodule("6.activation_post_process"));
+        assertNotNull(c1.getSubmodule("1.activation_post_process"));
+        try (GradMode off = Ember.noGrad()) {
+            c1.apply(in("c1.calib"));
+        }
+        c1.eval();
+        Quantization.convert(c1, true);
+        assertInstanceOf(dev.ember.ao.nn.intrinsic.quantized.ConvReLU1d.class, c1.getSubmodule("6"));
+        assertInstanceOf(dev.ember.ao.nn.quantized.Conv1d.class, c1.getSubmodule("1"));
     }
 
     /**

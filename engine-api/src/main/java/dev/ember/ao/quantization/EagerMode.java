@@ -404,6 +404,10 @@ final class EagerMode {
         if (m instanceof dev.ember.ao.nn.intrinsic.LinearBn1d f) {
             return dev.ember.ao.nn.intrinsic.qat.LinearBn1d.fromFloat(f, q);
         }
+        if (m.getClass() == dev.ember.nn.Conv3d.class) {
+            throw new UnsupportedOperationException("prepare_qat: Ember has no QAT form of Conv3d yet (module '" + name
+                    + "'); set its qconfig to null to keep it out of quantization");
+        }
         if (m instanceof FusedModule) {
             throw new UnsupportedOperationException("prepare_qat: Ember has no QAT form of the fused "
                     + m.getClass().getSimpleName() + " yet (module '" + name + "')");
@@ -412,7 +416,10 @@ final class EagerMode {
             : dev.ember.ao.nn.qat.Conv2d.fromFloat((dev.ember.nn.Conv2d) m, q);
     }
 
-    /** The modules {@code prepare_qat} swaps: Linear and Conv2d (exactly) and fused modules, with a qconfig. */
+    /**
+     * The modules {@code prepare_qat} swaps: Linear, Conv2d and Conv3d (exactly) and the fused modules of PyTorch's QAT
+     * mapping, with a qconfig.
+     */
     private static void qatTargets(Module m, String prefix, Map<Module, QConfig> qconfigs, List<String> out) {
         for (Map.Entry<String, Module> e : m.namedChildren().entrySet()) {
             Module c = e.getValue();
@@ -420,10 +427,14 @@ final class EagerMode {
                 continue;
             }
             String name = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
-            // PyTorch's default QAT mapping has no BNReLU2d/3d: prepare_qat leaves them for prepare to observe
+            // PyTorch's default QAT mapping has no BNReLU2d/3d, ConvReLU1d or Conv1d: prepare_qat leaves them for
+            // prepare to observe (convert quantizes them with the qconfig's weight fake quantizer); it has Conv3d,
+            // which Ember has no QAT form of (refused by qatForm)
             boolean swap = qconfigs.get(c) != null && (c.getClass() == dev.ember.nn.Linear.class
-                    || c.getClass() == dev.ember.nn.Conv2d.class || c instanceof FusedModule
-                    && !(c instanceof dev.ember.ao.nn.intrinsic.BNReLU2d) && !(c instanceof dev.ember.ao.nn.intrinsic.BNReLU3d));
+                    || c.getClass() == dev.ember.nn.Conv2d.class || c.getClass() == dev.ember.nn.Conv3d.class
+                    || c instanceof FusedModule && !(c instanceof dev.ember.ao.nn.intrinsic.BNReLU2d)
+                    && !(c instanceof dev.ember.ao.nn.intrinsic.BNReLU3d)
+                    && !(c instanceof dev.ember.ao.nn.intrinsic.ConvReLU1d));
             if (swap) {
                 out.add(name);
             } else {
