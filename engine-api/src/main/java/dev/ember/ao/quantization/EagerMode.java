@@ -40,11 +40,14 @@ final class EagerMode {
         dev.ember.nn.Hardswish.class, dev.ember.nn.InstanceNorm1d.class, dev.ember.nn.InstanceNorm2d.class,
         dev.ember.nn.InstanceNorm3d.class, dev.ember.nn.LayerNorm.class, dev.ember.nn.LeakyReLU.class,
         dev.ember.nn.PReLU.class, dev.ember.nn.ReLU6.class, dev.ember.ao.nn.intrinsic.ConvReLU2d.class,
+        dev.ember.ao.nn.intrinsic.ConvReLU1d.class, dev.ember.ao.nn.intrinsic.ConvReLU3d.class,
+        dev.ember.ao.nn.intrinsic.BNReLU2d.class, dev.ember.ao.nn.intrinsic.BNReLU3d.class,
         dev.ember.ao.nn.intrinsic.LinearReLU.class, dev.ember.ao.nn.qat.Linear.class, dev.ember.ao.nn.qat.Conv2d.class,
         dev.ember.ao.nn.intrinsic.ConvBn2d.class, dev.ember.ao.nn.intrinsic.ConvBnReLU2d.class);
 
     /** PyTorch's QAT mapping's values: the layers {@code prepare_qat} makes, observed whole and converted whole. */
     private static final Set<Class<? extends Module>> QAT = Set.of(dev.ember.ao.nn.qat.Linear.class,
+        dev.ember.ao.nn.intrinsic.qat.LinearBn1d.class,
         dev.ember.ao.nn.qat.Conv2d.class, dev.ember.ao.nn.intrinsic.qat.ConvBn2d.class,
         dev.ember.ao.nn.intrinsic.qat.ConvBnReLU2d.class, dev.ember.ao.nn.intrinsic.qat.ConvReLU2d.class,
         dev.ember.ao.nn.intrinsic.qat.LinearReLU.class);
@@ -54,6 +57,7 @@ final class EagerMode {
         dev.ember.nn.Linear.class, dev.ember.nn.Conv2d.class, dev.ember.nn.Dropout.class, dev.ember.nn.ReLU6.class,
         dev.ember.ao.nn.intrinsic.ConvReLU2d.class, dev.ember.ao.nn.intrinsic.LinearReLU.class,
         dev.ember.ao.nn.quantized.FloatFunctional.class, dev.ember.ao.nn.qat.Linear.class,
+        dev.ember.ao.nn.intrinsic.qat.LinearBn1d.class,
         dev.ember.ao.nn.qat.Conv2d.class, dev.ember.ao.nn.intrinsic.qat.ConvBn2d.class,
         dev.ember.ao.nn.intrinsic.qat.ConvBnReLU2d.class, dev.ember.ao.nn.intrinsic.qat.ConvReLU2d.class,
         dev.ember.ao.nn.intrinsic.qat.LinearReLU.class);
@@ -223,6 +227,10 @@ final class EagerMode {
         if (m instanceof dev.ember.nn.Dropout d) {
             return new dev.ember.ao.nn.quantized.Dropout(d.p());
         }
+        if (m instanceof dev.ember.ao.nn.intrinsic.qat.LinearBn1d f) {
+            weightFakeQuant(name, f.weightFakeQuant());
+            return dev.ember.ao.nn.quantized.Linear.fromLinearBn(f, observer(name, m));
+        }
         if (m instanceof dev.ember.ao.nn.intrinsic.qat.ConvBnReLU2d f) {
             return dev.ember.ao.nn.intrinsic.quantized.ConvReLU2d.fromQat(f, weightFakeQuant(name, f.weightFakeQuant()),
                 observer(name, m));
@@ -252,6 +260,38 @@ final class EagerMode {
         }
         if (m instanceof dev.ember.ao.nn.intrinsic.LinearReLU f) {
             return dev.ember.ao.nn.intrinsic.quantized.LinearReLU.fromFloat(f, weightObserver(q), observer(name, m));
+        }
+        // session 37 (helper 2): the 1-d and 3-d convolutions, the transposed ones, BNReLU2d/3d
+        if (m instanceof dev.ember.nn.PReLU p) {
+            return dev.ember.ao.nn.quantized.PReLU.fromFloat(p, weightObserver(q), observer(name, m));
+        }
+        if (m instanceof dev.ember.ao.nn.intrinsic.BNReLU2d f) {
+            return dev.ember.ao.nn.intrinsic.quantized.BNReLU2d.fromFloat(f, name, observer(name, m));
+        }
+        if (m instanceof dev.ember.ao.nn.intrinsic.BNReLU3d f) {
+            return dev.ember.ao.nn.intrinsic.quantized.BNReLU3d.fromFloat(f, name, observer(name, m));
+        }
+        if (m instanceof dev.ember.ao.nn.intrinsic.ConvReLU1d f) {
+            return dev.ember.ao.nn.intrinsic.quantized.ConvReLU1d.fromFloat(f, weightObserver(q), observer(name, m));
+        }
+        if (m instanceof dev.ember.ao.nn.intrinsic.ConvReLU3d f) {
+            return dev.ember.ao.nn.intrinsic.quantized.ConvReLU3d.fromFloat(f, weightObserver(q), observer(name, m));
+        }
+        if (m.getClass() == dev.ember.nn.Conv1d.class) {
+            return dev.ember.ao.nn.quantized.Conv1d.fromFloat((dev.ember.nn.Conv1d) m, weightObserver(q),
+                observer(name, m));
+        }
+        if (m.getClass() == dev.ember.nn.ConvTranspose1d.class) {
+            return dev.ember.ao.nn.quantized.ConvTranspose1d.fromFloat((dev.ember.nn.ConvTranspose1d) m,
+                weightObserver(q), observer(name, m));
+        }
+        if (m.getClass() == dev.ember.nn.ConvTranspose2d.class) {
+            return dev.ember.ao.nn.quantized.ConvTranspose2d.fromFloat((dev.ember.nn.ConvTranspose2d) m,
+                weightObserver(q), observer(name, m));
+        }
+        if (m.getClass() == dev.ember.nn.Conv3d.class) {
+            return dev.ember.ao.nn.quantized.Conv3d.fromFloat((dev.ember.nn.Conv3d) m, weightObserver(q),
+                observer(name, m));
         }
         if (m instanceof dev.ember.nn.Linear l) {
             return dev.ember.ao.nn.quantized.Linear.fromFloat(l, weightObserver(q), observer(name, m));
@@ -361,6 +401,13 @@ final class EagerMode {
         if (m instanceof dev.ember.ao.nn.intrinsic.LinearReLU f) {
             return dev.ember.ao.nn.intrinsic.qat.LinearReLU.fromFloat(f, q);
         }
+        if (m instanceof dev.ember.ao.nn.intrinsic.LinearBn1d f) {
+            return dev.ember.ao.nn.intrinsic.qat.LinearBn1d.fromFloat(f, q);
+        }
+        if (m.getClass() == dev.ember.nn.Conv3d.class) {
+            throw new UnsupportedOperationException("prepare_qat: Ember has no QAT form of Conv3d yet (module '" + name
+                    + "'); set its qconfig to null to keep it out of quantization");
+        }
         if (m instanceof FusedModule) {
             throw new UnsupportedOperationException("prepare_qat: Ember has no QAT form of the fused "
                     + m.getClass().getSimpleName() + " yet (module '" + name + "')");
@@ -369,7 +416,10 @@ final class EagerMode {
             : dev.ember.ao.nn.qat.Conv2d.fromFloat((dev.ember.nn.Conv2d) m, q);
     }
 
-    /** The modules {@code prepare_qat} swaps: Linear and Conv2d (exactly) and fused modules, with a qconfig. */
+    /**
+     * The modules {@code prepare_qat} swaps: Linear, Conv2d and Conv3d (exactly) and the fused modules of PyTorch's QAT
+     * mapping, with a qconfig.
+     */
     private static void qatTargets(Module m, String prefix, Map<Module, QConfig> qconfigs, List<String> out) {
         for (Map.Entry<String, Module> e : m.namedChildren().entrySet()) {
             Module c = e.getValue();
@@ -377,8 +427,14 @@ final class EagerMode {
                 continue;
             }
             String name = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
+            // PyTorch's default QAT mapping has no BNReLU2d/3d, ConvReLU1d or Conv1d: prepare_qat leaves them for
+            // prepare to observe (convert quantizes them with the qconfig's weight fake quantizer); it has Conv3d,
+            // which Ember has no QAT form of (refused by qatForm)
             boolean swap = qconfigs.get(c) != null && (c.getClass() == dev.ember.nn.Linear.class
-                    || c.getClass() == dev.ember.nn.Conv2d.class || c instanceof FusedModule);
+                    || c.getClass() == dev.ember.nn.Conv2d.class || c.getClass() == dev.ember.nn.Conv3d.class
+                    || c instanceof FusedModule && !(c instanceof dev.ember.ao.nn.intrinsic.BNReLU2d)
+                    && !(c instanceof dev.ember.ao.nn.intrinsic.BNReLU3d)
+                    && !(c instanceof dev.ember.ao.nn.intrinsic.ConvReLU1d));
             if (swap) {
                 out.add(name);
             } else {

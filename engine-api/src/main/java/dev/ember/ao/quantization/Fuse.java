@@ -1,10 +1,15 @@
 package dev.ember.ao.quantization;
 
+import dev.ember.ao.nn.intrinsic.ConvReLU1d;
 import dev.ember.ao.nn.intrinsic.ConvReLU2d;
+import dev.ember.ao.nn.intrinsic.ConvReLU3d;
 import dev.ember.ao.nn.intrinsic.LinearReLU;
 import dev.ember.nn.BatchNorm1d;
 import dev.ember.nn.BatchNorm2d;
+import dev.ember.nn.BatchNorm3d;
+import dev.ember.nn.Conv1d;
 import dev.ember.nn.Conv2d;
+import dev.ember.nn.Conv3d;
 import dev.ember.nn.Identity;
 import dev.ember.nn.Linear;
 import dev.ember.nn.Module;
@@ -99,8 +104,47 @@ final class Fuse {
                 : new dev.ember.ao.nn.intrinsic.ConvBnReLU2d(conv, bn, (ReLU) mods.get(2));
         }
         if (qat && types.equals(List.of(Linear.class, BatchNorm1d.class))) {
-            throw new UnsupportedOperationException("fuse_modules_qat: Ember has no LinearBn1d for quantization-aware "
-                    + "training yet (fuse Linear + BatchNorm1d in eval mode with fuse_modules, which folds them)");
+            // fuse_linear_bn(is_qat=True): PyTorch's assertions, in its order
+            Linear linear = (Linear) mods.get(0);
+            BatchNorm1d bn = (BatchNorm1d) mods.get(1);
+            sameMode(linear, bn, "Linear");
+            long features = bn.weight != null ? bn.weight.numel() : bn.runningMean() != null ? bn.runningMean().numel()
+                : linear.outFeatures();
+            if (features != linear.outFeatures()) {
+                throw new IllegalArgumentException("Output features of Linear must match num_features of BatchNorm1d");
+            }
+            if (bn.weight == null) {
+                throw new IllegalArgumentException("Only support fusing BatchNorm1d with affine set to True");
+            }
+            if (bn.runningMean() == null) {
+                throw new IllegalArgumentException("Only support fusing BatchNorm1d with tracking_running_stats set to True");
+            }
+            return new dev.ember.ao.nn.intrinsic.LinearBn1d(linear, bn);
+        }
+        if (qat && (types.equals(List.of(Conv1d.class, BatchNorm1d.class))
+                || types.equals(List.of(Conv1d.class, BatchNorm1d.class, ReLU.class))
+                || types.equals(List.of(Conv3d.class, BatchNorm3d.class))
+                || types.equals(List.of(Conv3d.class, BatchNorm3d.class, ReLU.class)))) {
+            throw new UnsupportedOperationException("fuse_modules_qat: Ember has no ConvBn1d / ConvBn3d for "
+                    + "quantization-aware training yet (fuse them in eval mode with fuse_modules, which folds them)");
+        }
+        if (types.equals(List.of(Conv1d.class, BatchNorm1d.class)) || types.equals(List.of(Conv3d.class, BatchNorm3d.class))) {
+            sameMode(mods.get(0), mods.get(1), "Conv");
+            return Fusion.fuseConvBnEval(mods.get(0), mods.get(1));
+        }
+        if (types.equals(List.of(Conv1d.class, BatchNorm1d.class, ReLU.class))) {
+            sameMode(mods.get(0), mods.get(1), "Conv");
+            return new ConvReLU1d((Conv1d) Fusion.fuseConvBnEval(mods.get(0), mods.get(1)), (ReLU) mods.get(2));
+        }
+        if (types.equals(List.of(Conv3d.class, BatchNorm3d.class, ReLU.class))) {
+            sameMode(mods.get(0), mods.get(1), "Conv");
+            return new ConvReLU3d((Conv3d) Fusion.fuseConvBnEval(mods.get(0), mods.get(1)), (ReLU) mods.get(2));
+        }
+        if (types.equals(List.of(Conv1d.class, ReLU.class))) {
+            return new ConvReLU1d((Conv1d) mods.get(0), (ReLU) mods.get(1));
+        }
+        if (types.equals(List.of(Conv3d.class, ReLU.class))) {
+            return new ConvReLU3d((Conv3d) mods.get(0), (ReLU) mods.get(1));
         }
         if (types.equals(List.of(Conv2d.class, BatchNorm2d.class))) {
             sameMode(mods.get(0), mods.get(1), "Conv");
@@ -114,6 +158,15 @@ final class Fuse {
         if (types.equals(List.of(Conv2d.class, ReLU.class))) {
             return new ConvReLU2d((Conv2d) mods.get(0), (ReLU) mods.get(1));
         }
+        if (types.equals(List.of(BatchNorm2d.class, ReLU.class)) || types.equals(List.of(BatchNorm3d.class, ReLU.class))) {
+            // fuse_bn_relu: the same fused module for eval and QAT
+            if (mods.get(0).isTraining() != mods.get(1).isTraining()) {
+                throw new IllegalStateException("BN and ReLU both must be in the same mode (train or eval).");
+            }
+            return types.get(0) == BatchNorm2d.class
+                ? new dev.ember.ao.nn.intrinsic.BNReLU2d((BatchNorm2d) mods.get(0), (ReLU) mods.get(1))
+                : new dev.ember.ao.nn.intrinsic.BNReLU3d((BatchNorm3d) mods.get(0), (ReLU) mods.get(1));
+        }
         if (types.equals(List.of(Linear.class, ReLU.class))) {
             return new LinearReLU((Linear) mods.get(0), (ReLU) mods.get(1));
         }
@@ -122,8 +175,8 @@ final class Fuse {
             return Fusion.fuseLinearBnEval(mods.get(0), mods.get(1));
         }
         throw new UnsupportedOperationException("Cannot fuse modules: ("
-                + types.stream().map(Class::getSimpleName).collect(Collectors.joining(", ")) + ") (Ember fuses Conv2d "
-                + "+ BatchNorm2d [+ ReLU], Conv2d + ReLU, Linear + ReLU and Linear + BatchNorm1d)");
+                + types.stream().map(Class::getSimpleName).collect(Collectors.joining(", ")) + ") (Ember fuses Conv1d/2d/3d "
+                + "+ BatchNorm1d/2d/3d [+ ReLU], Conv1d/2d/3d + ReLU, BatchNorm2d/3d + ReLU, Linear + ReLU and Linear + BatchNorm1d)");
     }
 
     private static void sameMode(Module a, Module bn, String kind) {

@@ -37,8 +37,19 @@ abstract class BatchNormBase extends QuantizedOutput {
     /**
      * {@code from_float}'s copy: the float layer's weight, bias, running mean and variance (its tensors themselves, as
      * PyTorch assigns them) and the observer's output parameters.
+     *
+     * @param name the module's name in the model, for the message
+     * @param layer the float layer's printout, for the message
+     * @param affine whether the float layer has a weight and bias
+     * @param trackRunningStats whether it has running statistics
+     * @param weight its weight
+     * @param bias its bias
+     * @param runningMean its running mean
+     * @param runningVar its running variance
+     * @param observer its {@code activation_post_process}
+     * @throws UnsupportedOperationException for a layer without affine parameters or running statistics
      */
-    final void copyFrom(String name, String layer, boolean affine, boolean trackRunningStats, Tensor weight,
+    protected final void copyFrom(String name, String layer, boolean affine, boolean trackRunningStats, Tensor weight,
                         Tensor bias, Tensor runningMean, Tensor runningVar, ObserverOrFakeQuantize observer) {
         if (!affine || !trackRunningStats) {
             throw new UnsupportedOperationException("convert: module '" + name + "' (" + layer + ") has no "

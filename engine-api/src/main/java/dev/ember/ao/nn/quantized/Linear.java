@@ -94,6 +94,38 @@ public class Linear extends QuantizedOutput {
         return q;
     }
 
+    /**
+     * {@code nnq.Linear.from_float(mod)} of a trained {@link dev.ember.ao.nn.intrinsic.qat.LinearBn1d}:
+     * {@code fuse_linear_bn_weights} of the weight, bias and the batch norm's running statistics and affine parameters
+     * (always a bias), then quantized with the layer's {@code weight_fake_quant} (run on the folded weight first, as
+     * PyTorch's {@code weight_post_process(mod.weight)}).
+     *
+     * @param mod the trained QAT layer, in eval mode
+     * @param activationObserver its {@code activation_post_process}
+     * @return the quantized layer
+     * @throws IllegalArgumentException for a weight fake quantizer that gives no dtype or is not qint8
+     */
+    public static Linear fromLinearBn(dev.ember.ao.nn.intrinsic.qat.LinearBn1d mod,
+                                      ObserverOrFakeQuantize activationObserver) {
+        if (!(mod.weightFakeQuant() instanceof ObserverOrFakeQuantize w)) {
+            throw new IllegalArgumentException("convert: the weight_fake_quant of a LinearBn1d gives no dtype and scheme");
+        }
+        if (w.dtype() != QuantDType.QINT8) {
+            throw new IllegalArgumentException("Weight observer must have dtype torch.qint8");
+        }
+        dev.ember.nn.BatchNorm1d bn = mod.bn();
+        try (GradMode off = Ember.noGrad()) {
+            dev.ember.nn.utils.Fusion.FusedWeights f = dev.ember.nn.utils.Fusion.fuseLinearBnWeights(
+                mod.getParameter("weight"), mod.namedParameters().get("bias"), bn.runningMean(), bn.runningVar(),
+                dev.ember.nn.ModuleInternals.normEps(bn), dev.ember.nn.ModuleInternals.getAttr(bn, "weight"),
+                dev.ember.nn.ModuleInternals.getAttr(bn, "bias"));
+            Linear q = new Linear(mod.inFeatures(), mod.outFeatures(), true);
+            q.setWeightBias(quantizeWeight(f.weight(), w), f.bias().detach());
+            q.setOutputQParams(activationObserver);
+            return q;
+        }
+    }
+
     /** PyTorch's {@code _quantize_weight}: the observer run on the float weight, then per tensor or per channel. */
     static QuantizedTensor quantizeWeight(Tensor weight, ObserverOrFakeQuantize observer) {
         if (!(observer instanceof Module m)) {

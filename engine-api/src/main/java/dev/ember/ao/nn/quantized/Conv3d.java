@@ -1,0 +1,125 @@
+package dev.ember.ao.nn.quantized;
+
+import dev.ember.DType;
+import dev.ember.Ember;
+import dev.ember.GradMode;
+import dev.ember.QuantizedActivations;
+import dev.ember.Tensor;
+import dev.ember.ao.quantization.ObserverOrFakeQuantize;
+import dev.ember.ao.quantization.QuantizedTensor;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * {@code torch.ao.nn.quantized.Conv3d}: a statically quantized 3-D convolution, quint8 input and output (quantized
+ * activations, {@link QuantizedActivations}), a qint8 weight {@code [out, in / groups, kD, kH, kW]} per tensor or per
+ * output channel and a float bias, zero padding. FBGEMM's arithmetic (the exact integer sum over the whole window, then
+ * its requantization, as its 2-D convolution): the input's {@code kD} depth slices for each output depth (the zero point
+ * as depth padding) stacked as channels, so that one 2-D quantized convolution of the weight
+ * {@code [out, in / groups * kD, kH, kW]} sums the same products. Made by
+ * {@link dev.ember.ao.quantization.Quantization#convert} from a prepared {@link dev.ember.nn.Conv3d}, or
+ * {@link #fromFloat}.
+ */
+public class Conv3d extends ConvNd {
+    /**
+     * A layer of {@code mod}'s configuration, its weight and output parameters unset: for a subclass's
+     * {@code fromFloat}, which calls {@link #init}.
+     *
+     * @param mod the float convolution
+     */
+    protected Conv3d(dev.ember.nn.Conv3d mod) {
+        super(mod, 3);
+    }
+
+    /**
+     * {@code nnq.Conv3d.from_float(mod)} for a prepared layer: the weight quantized with a fresh weight observer of the
+     * layer's qconfig (run on the weight), the output's scale and zero point from the layer's
+     * {@code activation_post_process}.
+     *
+     * @param mod the float layer (zero padding given as numbers)
+     * @param weightObserver a fresh weight observer ({@code qconfig.weight()})
+     * @param activationObserver the layer's output observer, after calibration
+     * @return the quantized layer
+     * @throws IllegalArgumentException for a weight observer that is not qint8 (PyTorch's message)
+     * @throws UnsupportedOperationException for a padding mode other than zeros, or padding given as a string
+     */
+    public static Conv3d fromFloat(dev.ember.nn.Conv3d mod, ObserverOrFakeQuantize weightObserver,
+                                   ObserverOrFakeQuantize activationObserver) {
+        Conv3d q = new Conv3d(mod);
+        q.init(mod, weightObserver, activationObserver);
+        return q;
+    }
+
+    /**
+     * {@code torch.ops.quantized.conv3d(x, packed, scale, zero_point)} (or {@code conv3d_relu}).
+     *
+     * @param x a quint8 quantized activation {@code [N, C, D, H, W]}
+     * @return the quantized activation {@code [N, C_out, D_out, H_out, W_out]}
+     * @throws IllegalArgumentException for another rank (PyTorch's message), channels that do not match, an empty
+     *     output
+     * @throws UnsupportedOperationException for a float input (PyTorch's message)
+     */
+    @Override
+    public Tensor forward(Tensor x) {
+        if (x != null && x.dim() != 5) {
+            throw new IllegalArgumentException("Input shape must be `(N, C, D, H, W)`!");
+        }
+        Activations.check(x, fusedRelu() ? "quantized::conv3d_relu.new" : "quantized::conv3d.new");
+        int[] xs = x.shape();
+        if (xs[1] != in) {
+            throw new IllegalArgumentException("Given groups=" + groups + ", weight of size "
+                    + Arrays.toString(weight().shape()) + ", expected input" + Arrays.toString(xs) + " to have " + in
+                    + " channels, but got " + xs[1] + " channels instead");
+        }
+        int n = xs[0];
+        long dOut = ((long) xs[2] + 2L * padding[0] - (long) dilation[0] * (kernel[0] - 1) - 1) / stride[0] + 1;
+        if (dOut <= 0) {
+            throw new IllegalArgumentException("Given input size per channel: (" + xs[2] + " x " + xs[3] + " x " + xs[4]
+                    + "). Calculated output depth: " + dOut + ". Output size is too small");
+        }
+        int d = (int) dOut;
+        try (GradMode off = Ember.noGrad()) {
+            QuantizedTensor qx = QuantizedActivations.quantized(x);
+            // the integers, the zero point as the depth padding (the 2-D kernel pads height and width itself)
+            Tensor ints = dev.ember.nn.Functional.pad(qx.intRepr().to(DType.FLOAT32),
+                new int[] {0, 0, 0, 0, padding[0], padding[0]}, "constant", qx.qZeroPoint());
+            List<Tensor> slices = new ArrayList<>();
+            for (int k = 0; k < kernel[0]; k++) {
+                int start = k * dilation[0];
+                slices.add(ints.slice(2, start, start + (d - 1) * stride[0] + 1, stride[0]));
+            }
+            // [N, C, D_out, kD, H, W] -> [N * D_out, C * kD, H, W]: channel c * kD + kd, as the weight's reshape
+            Tensor cols = Tensor.stack(slices, 3).permute(0, 2, 1, 3, 4, 5).contiguous()
+                .reshape(n * d, xs[1] * kernel[0], xs[3], xs[4]);
+            Tensor in2 = QuantizedActivations.carrier(QuantizedTensor.makePerTensorQuantizedTensor(cols.to(DType.UINT8),
+                qx.qScale(), qx.qZeroPoint()));
+            Tensor o = QuantizedActivations.conv2d(in2, packed(), scale(), zeroPoint(), fusedRelu());
+            int[] os = o.shape();
+            QuantizedTensor qo = QuantizedActivations.quantized(o);
+            Tensor oi = qo.intRepr().reshape(n, d, os[1], os[2], os[3]).permute(0, 2, 1, 3, 4).contiguous();
+            return QuantizedActivations.carrier(QuantizedTensor.makePerTensorQuantizedTensor(oi, scale(), zeroPoint()));
+        }
+    }
+
+    @Override
+    protected int[] weightShape2d() {
+        return new int[] {out, in / groups * kernel[0], kernel[1], kernel[2]};
+    }
+
+    @Override
+    protected int[] stride2d() {
+        return new int[] {stride[1], stride[2]};
+    }
+
+    @Override
+    protected int[] padding2d() {
+        return new int[] {padding[1], padding[2]};
+    }
+
+    @Override
+    protected int[] dilation2d() {
+        return new int[] {dilation[1], dilation[2]};
+    }
+}
