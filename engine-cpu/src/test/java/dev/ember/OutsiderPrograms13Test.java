@@ -58,7 +58,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <ol>
  * <li>Serving: a CNN with BatchNorm in eval, an LSTM classifier, a transformer encoder layer with a key padding mask,
  * a model with weight norm and spectral norm parametrizations in eval, a dynamically quantized model; one instance of
- * each shared by four clients, each with its own requests, under {@code noGrad} or {@code inferenceMode}.</li>
+ * each shared by four clients, each with its own requests, under {@code noGrad} or {@code inferenceMode}; the
+ * transformer also under autocast to bfloat16 with grad mode on (each thread's weight cast cache), judged against
+ * PyTorch's float32 output at bfloat16's tolerance.</li>
  * <li>One thread trains (SGD with momentum, grad mode on) while three evaluate their own copies, the state dict copied
  * under a lock (PyTorch's {@code copy.deepcopy} pattern), under {@code noGrad}: the trainer's losses and parameters are
  * those of the training run alone, each evaluation that of the snapshot it copied.</li>
@@ -184,6 +186,11 @@ class OutsiderPrograms13Test {
                     Tensor h = enc.forward(e(p + "tf.in"), null, e(p + "tf.pad"), false);
                     out.put("tf", scope.keep(tfHead.apply(h)));
                 }
+                // grad mode on, under autocast: the float32 weights' bfloat16 casts are cached for the scope, per thread
+                try (AutocastMode ac = Ember.autocast("cpu", DType.BFLOAT16)) {
+                    Tensor h = enc.forward(e(p + "tf.in"), null, e(p + "tf.pad"), false);
+                    out.put("tfAmp", scope.keep(tfHead.apply(h).detach()));
+                }
             }
             return out;
         }
@@ -191,7 +198,7 @@ class OutsiderPrograms13Test {
 
     /** How far each served model's float32 output may be from PyTorch's, in units of the float32 tolerance. */
     private static final Map<String, Double> SERVE_LOOSE = Map.of("cnn", 4.0, "lstm", 4.0, "tf", 8.0, "pz", 4.0,
-            "dq", 4.0);
+            "dq", 4.0, "tfAmp", 20000.0);
 
     @Test
     void oneModelServedByFourThreads() throws Exception {
@@ -208,8 +215,11 @@ class OutsiderPrograms13Test {
         for (int c = 0; c < CLIENTS; c++) {
             for (int r = 0; r < REQUESTS; r++) {
                 for (Map.Entry<String, Tensor> o : alone.get(c).get(r).entrySet()) {
-                    String key = "serve.c" + c + ".r" + r + "." + o.getKey() + ".out";
-                    assertCloseAny(e(key), o.getValue(), key, SERVE_LOOSE.get(o.getKey()));
+                    // the autocast run against PyTorch's float32 output, at a bfloat16 tolerance (8e-2 relative: six
+                    // bfloat16 products)
+                    String key = "serve.c" + c + ".r" + r + "." + (o.getKey().equals("tfAmp") ? "tf" : o.getKey())
+                            + ".out";
+                    assertCloseAny(e(key), o.getValue().to(F32), key, SERVE_LOOSE.get(o.getKey()));
                 }
             }
         }
@@ -229,6 +239,7 @@ class OutsiderPrograms13Test {
                         assertFalse(now.requiresGrad(), k + " under noGrad/inferenceMode requires grad");
                     }
                     assertTrue(together.get(c).get(r).get("tf").isInference(), "made under inferenceMode");
+                    assertEquals(DType.BFLOAT16, together.get(c).get(r).get("tfAmp").dtype(), "made under autocast");
                     assertFalse(together.get(c).get(r).get("cnn").isInference(), "made under noGrad only");
                 }
             }
