@@ -50,9 +50,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Session 37's outsider pass, round 13: Ember inside a Java service. A model is loaded once and served from many
  * threads, one thread trains while others evaluate their own copies, each request runs in its own {@link TensorScope},
- * requests fail or are interrupted. Each program runs alone on one thread first; then on {@link #CLIENTS} Java threads at
- * once (started together by a barrier), where every thread must get exactly the bits it got alone (Ember's kernels
- * are deterministic for a thread count, README "Determinism") and PyTorch's single-threaded values
+ * requests fail or are interrupted. Each program runs alone on one thread first; then on {@link #CLIENTS} Java
+ * threads at once (started together by a barrier), where every thread must get exactly the bits it got alone (Ember's
+ * kernels are deterministic for a thread count, README "Determinism") and PyTorch's single-threaded values
  * ({@code resources/outsiderprograms13/make_expected.py}, PyTorch 1.13, float32 as services run) within
  * {@link LossesMoreTest#assertClose}'s float32 tolerance (4e-6 relative) times a stated factor.
  * <ol>
@@ -64,8 +64,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <li>One thread trains (SGD with momentum, grad mode on) while three evaluate their own copies, the state dict copied
  * under a lock (PyTorch's {@code copy.deepcopy} pattern), under {@code noGrad}: the trainer's losses and parameters are
  * those of the training run alone, each evaluation that of the snapshot it copied.</li>
- * <li>Thread-local modes ({@code noGrad}, {@code inferenceMode}, autocast, anomaly detection, saved-tensor hooks) set on
- * one thread while another computes: they never reach the other thread, as PyTorch's thread-local state.</li>
+ * <li>Thread-local modes ({@code noGrad}, {@code inferenceMode}, autocast, anomaly detection, saved-tensor hooks)
+ * set on one thread while another computes: they never reach the other thread, as PyTorch's thread-local state.</li>
  * <li>Generators: a generator per thread gives each thread the sequence it gives alone; the global generator shared by
  * four threads hands out the draws it hands out on one thread, each draw whole, in some interleaving (PyTorch promises
  * nothing about that order; its CPU generator also takes a lock per draw). No PyTorch values here: Ember's generator
@@ -165,7 +165,8 @@ class OutsiderPrograms13Test {
             for (Module m : List.of(cnn, emb, lstm, lstmHead, enc, tfHead, pz)) {
                 m.eval();
             }
-            Sequential f = PT.loaded(new Sequential(new Linear(12, 24), new ReLU(), new Linear(24, 6)), "serve.dq.state.");
+            Sequential f = PT.loaded(new Sequential(new Linear(12, 24), new ReLU(), new Linear(24, 6)),
+                    "serve.dq.state.");
             f.eval();
             dq = Quantization.quantizeDynamic(f, true);
         }
@@ -186,7 +187,8 @@ class OutsiderPrograms13Test {
                     Tensor h = enc.forward(e(p + "tf.in"), null, e(p + "tf.pad"), false);
                     out.put("tf", scope.keep(tfHead.apply(h)));
                 }
-                // grad mode on, under autocast: the float32 weights' bfloat16 casts are cached for the scope, per thread
+                // grad mode on, under autocast: the float32 weights' bfloat16 casts are cached for the scope, per
+                // thread
                 try (AutocastMode ac = Ember.autocast("cpu", DType.BFLOAT16)) {
                     Tensor h = enc.forward(e(p + "tf.in"), null, e(p + "tf.pad"), false);
                     out.put("tfAmp", scope.keep(tfHead.apply(h).detach()));
@@ -597,9 +599,9 @@ class OutsiderPrograms13Test {
             for (int r = 0; r < REQUESTS; r++) {
                 Object got = mine.get(r);
                 if (r == 1 && c >= 2) {
-                    assertTrue(got instanceof RuntimeException, "client " + c + " request 1 should have failed: " + got);
-                    String message = String.valueOf(((RuntimeException) got).getMessage())
-                            + (((RuntimeException) got).getCause() == null ? "" : ((RuntimeException) got).getCause().getMessage());
+                    assertTrue(got instanceof RuntimeException, "client " + c + " request 1 should fail: " + got);
+                    Throwable ex = (Throwable) got;
+                    String message = ex.getMessage() + (ex.getCause() == null ? "" : " " + ex.getCause().getMessage());
                     assertTrue(message.contains(c == 2 ? "forward hook failed" : "backward of client 3"), message);
                     continue;
                 }
@@ -707,7 +709,8 @@ class OutsiderPrograms13Test {
             evaluator.shutdown();
         }
         for (int i = 0; i < alone.size(); i++) {
-            assertSameBits(alone.get(i), together.get(i), i == 0 ? "losses" : i == 1 ? "evaluations" : "parameter " + i);
+            String what = i == 0 ? "losses" : i == 1 ? "evaluations" : "parameter " + i;
+            assertSameBits(alone.get(i), together.get(i), what);
         }
         assertCloseAny(e("loader.losses").to(F32), alone.get(0), "losses", 8);
         // the evaluations are sums of float32 losses divided in double: float32's tolerance

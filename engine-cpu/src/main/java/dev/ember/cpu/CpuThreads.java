@@ -16,8 +16,8 @@ import java.util.concurrent.locks.LockSupport;
  * (external submission, the caller parked until the join) measured 16 to 25 us a dispatch on this project's 2-core
  * machine, more than most of a small network's kernels take. One job runs at a time; a caller that finds the pool
  * busy (another thread's job, or a kernel nested inside a task) runs its tasks itself. A kernel chooses its split by
- * {@link #inTask} (where it is called from), never by whether the pool is free, so that a product or a sum computed while
- * another Java thread holds the pool has the bits it has alone.
+ * {@link #inTask} (where it is called from), never by whether the pool is free, so that a product or a sum computed
+ * while another Java thread holds the pool has the bits it has alone.
  */
 final class CpuThreads {
     /** The count at start: {@code ember.cpu.threads}, default the number of cores. */
