@@ -37,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * saved by {@link TorchSerialization#save} is the file PyTorch writes, byte for byte. Bad state dicts change nothing.
  */
 class QuantizedStateDictTest {
-    private static final ExpectedLines EXPECTED = ExpectedLines.load("/quantstatedict/expected.txt");
+    static final ExpectedLines EXPECTED = ExpectedLines.load("/quantstatedict/expected.txt");
 
     @TempDir
     Path tmp;
@@ -61,8 +61,11 @@ class QuantizedStateDictTest {
         m.eval();
     }
 
-    /** The CNN fused and converted as the generator did, calibrated on other data (the loaded state replaces it). */
-    private static Sequential convertedCnn() {
+    /**
+     * The CNN fused and converted as the generator did, calibrated on other data (the loaded state replaces it); also
+     * served by {@link OutsiderPrograms13Test}.
+     */
+    static Sequential convertedCnn() {
         Sequential m = StaticQuantizationTest.cnn();
         setFloat(m, "float.");
         Quantization.fuseModules(m, List.of(List.of("1", "2"), List.of("4", "5"), List.of("7", "8")), true);

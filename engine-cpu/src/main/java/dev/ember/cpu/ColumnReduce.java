@@ -93,7 +93,7 @@ final class ColumnReduce {
         long units = positions * blocks;
         long work = positions * length * (long) redCount;
         int threads = CpuThreads.threads();
-        int chunks = threads < 2 || work < 2L * StridedLoop.PARALLEL_GRAIN || CpuThreads.busy() ? 1
+        int chunks = threads < 2 || work < 2L * StridedLoop.PARALLEL_GRAIN || CpuThreads.inTask() ? 1
                 : (int) Math.min(units, threads * 4L);
         // units <= output elements, an int (one Java array holds them)
         boolean integer = integerSum(src, dst);

@@ -15,7 +15,9 @@ import java.util.concurrent.locks.LockSupport;
  * job before they park, so the back-to-back jobs of a training step start in about a microsecond: a fork-join pool
  * (external submission, the caller parked until the join) measured 16 to 25 us a dispatch on this project's 2-core
  * machine, more than most of a small network's kernels take. One job runs at a time; a caller that finds the pool
- * busy (another thread's job, or a kernel nested inside a task) runs its tasks itself.
+ * busy (another thread's job, or a kernel nested inside a task) runs its tasks itself. A kernel chooses its split by
+ * {@link #inTask} (where it is called from), never by whether the pool is free, so that a product or a sum computed
+ * while another Java thread holds the pool has the bits it has alone.
  */
 final class CpuThreads {
     /** The count at start: {@code ember.cpu.threads}, default the number of cores. */
@@ -27,6 +29,8 @@ final class CpuThreads {
     private static final long SPIN_NANOS = Long.getLong("ember.cpu.spinNanos", 100_000L);
 
     private static final AtomicBoolean BUSY = new AtomicBoolean();
+    /** How deep the calling (non-worker) thread is inside {@link #invokeAll}'s tasks of several tasks. */
+    private static final ThreadLocal<int[]> TASK_DEPTH = ThreadLocal.withInitial(() -> new int[1]);
     /** The workers started so far (worker {@code i} is {@code workers[i - 1]}); grown, never shrunk, under the class lock. */
     private static volatile Worker[] workers = new Worker[0];
     /** Published between jobs, so that the finished job's tasks (and the arrays they hold) can be collected. */
@@ -137,11 +141,13 @@ final class CpuThreads {
     }
 
     /**
-     * Whether a job is running now: a kernel called inside a task (or while another thread's job runs) would run its
-     * own tasks on its thread alone, so it should not split work it cannot share.
+     * Whether the calling thread runs inside a task of a job of several tasks (a worker always does): a kernel called
+     * there runs its own tasks on its thread alone, so it should not split work it cannot share. It depends only on
+     * where the kernel is called from, not on other threads: a kernel that chose its split by whether another Java
+     * thread held the pool (as this did until session 37) summed in another order, and gave other bits, under load.
      */
-    static boolean busy() {
-        return BUSY.get();
+    static boolean inTask() {
+        return Thread.currentThread() instanceof Worker || TASK_DEPTH.get()[0] > 0;
     }
 
     /** A loop body over the items {@code [from, to)}, with the index of its task (for per-task partial sums). */
@@ -196,12 +202,34 @@ final class CpuThreads {
     /** Runs the tasks in parallel and waits for all of them; the first failure is rethrown. */
     static void invokeAll(List<? extends Runnable> tasks) {
         int n = threads;
-        if (tasks.size() == 1 || n < 2 || !BUSY.compareAndSet(false, true)) {
+        if (tasks.size() == 1 || n < 2) {
             for (Runnable r : tasks) {
                 r.run();
             }
             return;
         }
+        int[] depth = Thread.currentThread() instanceof Worker ? null : TASK_DEPTH.get();
+        if (depth != null) {
+            depth[0]++;
+        }
+        try {
+            if (depth == null || !BUSY.compareAndSet(false, true)) {
+                // nested in a task, or another thread's job holds the pool: the same tasks, on this thread
+                for (Runnable r : tasks) {
+                    r.run();
+                }
+                return;
+            }
+            runJob(n, tasks);
+        } finally {
+            if (depth != null) {
+                depth[0]--;
+            }
+        }
+    }
+
+    /** {@link #invokeAll}'s job on the pool, which the caller holds ({@code BUSY}). */
+    private static void runJob(int n, List<? extends Runnable> tasks) {
         Job job = new Job(tasks);
         try {
             current = job;

@@ -228,7 +228,7 @@ final class Gemm {
         // one thread computes them: taken where the call could not use the pool anyway (inside a task: the convolution
         // splits its samples over the threads) or where the work is small
         return acs == 1 && brs == 1 && (long) m * n <= DOT_OUTPUTS && k >= 256 && ElementwiseKernels.loops() != null
-                && (CpuThreads.threads() < 2 || CpuThreads.busy() || (long) m * n * k < 64 * PARALLEL_WORK);
+                && (CpuThreads.threads() < 2 || CpuThreads.inTask() || (long) m * n * k < 64 * PARALLEL_WORK);
     }
 
     /** Most rows of A that {@link #fewRows} computes as dot products. */
@@ -249,7 +249,7 @@ final class Gemm {
      */
     private static void fewRows(int m, int n, int k, float[] a, int ao, int ars, float[] b, int bo, int bcs,
                                 float[] c, int co, int crs, int ccs, boolean accumulate) {
-        int parts = CpuThreads.threads() < 2 || CpuThreads.busy() || (long) m * n * k < 8 * PARALLEL_WORK ? 1
+        int parts = CpuThreads.threads() < 2 || CpuThreads.inTask() || (long) m * n * k < 8 * PARALLEL_WORK ? 1
                 : Math.min(CpuThreads.threads() * 2, (n + 63) / 64);
         List<Runnable> tasks = new ArrayList<>(parts);
         for (int t = 0; t < parts; t++) {
@@ -505,7 +505,7 @@ final class Gemm {
      */
     static boolean splitsDepth(int m, int n, int k) {
         return SPLIT_DEPTH && CpuThreads.threads() >= 2 && k >= 4L * Math.max(m, n) && k >= 512 && cFitsL2(m, n)
-                && (long) m * n * k >= 64 * PARALLEL_WORK && !CpuThreads.busy();
+                && (long) m * n * k >= 64 * PARALLEL_WORK && !CpuThreads.inTask();
     }
 
     /**

@@ -206,7 +206,7 @@ final class ReduceKernels {
      * float64 (exact in any split). Float64 sums stay one chain in element order, on one thread.
      */
     private static boolean splitsOneRun(ReduceOp op, CpuStorage src, Layout ls, Layout ld, int count) {
-        if (LOOPS == null || ld.numel() != 1 || CpuThreads.threads() < 2 || CpuThreads.busy()
+        if (LOOPS == null || ld.numel() != 1 || CpuThreads.threads() < 2 || CpuThreads.inTask()
                 || count < 4L * StridedLoop.PARALLEL_GRAIN) {
             return false;
         }

@@ -90,7 +90,7 @@ final class TransposeCopy {
                 total *= s;
             }
             int threads = CpuThreads.threads();
-            if (threads < 2 || total < 2L * StridedLoop.PARALLEL_GRAIN || units < 2 || CpuThreads.busy()) {
+            if (threads < 2 || total < 2L * StridedLoop.PARALLEL_GRAIN || units < 2 || CpuThreads.inTask()) {
                 units(0, units);
                 return;
             }
