@@ -805,6 +805,17 @@ final class ElementwiseKernels {
         float dot(float[] x, int xo, float[] y, int yo, int n);
 
         /**
+         * Four dot products of x ({@code x[xo + p]}) with four columns of B ({@code b[bj + p]}), p below n, into
+         * {@code out[0..4)}: each the bits of {@link #dot} of that column (the same two accumulators, the same lane
+         * order, the same tail), with x loaded once for the four and their lane sums interleaved instead of one after
+         * another. {@code out} holds at least four vectors of floats (it is the scratch of the lane sums).
+         */
+        void dots1x4(float[] x, int xo, float[] b, int b0, int b1, int b2, int b3, int n, float[] out);
+
+        /** The floats {@link #dots1x4}'s {@code out} must hold. */
+        int dots1x4Scratch();
+
+        /**
          * The eight dot products of two rows of A ({@code a[a0 + p]}, {@code a[a1 + p]}) with four columns of B
          * ({@code b[bj + p]}), p below n, into {@code out[0..8)} row by row: six loads feed eight multiply-adds, where
          * a lone dot product loads two for one.

@@ -343,7 +343,20 @@ final class Gemm {
     private static void gemvColumns(int from, int to, int k, float[] x, int xo, float[] b, int bo, int bcs,
                                     float[] c, int co, int ccs, boolean accumulate) {
         ElementwiseKernels.FloatLoops loops = ElementwiseKernels.loops();
-        for (int j = from; j < to; j++) {
+        int j = from;
+        if (loops != null) {
+            // four columns at a time share the loads of x; each sum has the bits of its own dot below
+            float[] out = new float[loops.dots1x4Scratch()];
+            for (; j + 4 <= to; j += 4) {
+                int col = bo + j * bcs;
+                loops.dots1x4(x, xo, b, col, col + bcs, col + 2 * bcs, col + 3 * bcs, k, out);
+                for (int q = 0; q < 4; q++) {
+                    int at = co + (j + q) * ccs;
+                    c[at] = accumulate ? c[at] + out[q] : out[q];
+                }
+            }
+        }
+        for (; j < to; j++) {
             int col = bo + j * bcs;
             float sum;
             if (loops != null) {

@@ -242,6 +242,64 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     @Override
+    public void dots1x4(float[] x, int xo, float[] b, int b0, int b1, int b2, int b3, int n, float[] out) {
+        int step = S.length();
+        int bound = n / (2 * step) * (2 * step);
+        FloatVector s00 = FloatVector.zero(S);
+        FloatVector s01 = s00;
+        FloatVector s10 = s00;
+        FloatVector s11 = s00;
+        FloatVector s20 = s00;
+        FloatVector s21 = s00;
+        FloatVector s30 = s00;
+        FloatVector s31 = s00;
+        int i = 0;
+        for (; i < bound; i += 2 * step) {
+            FloatVector x0 = FloatVector.fromArray(S, x, xo + i);
+            FloatVector x1 = FloatVector.fromArray(S, x, xo + i + step);
+            s00 = x0.fma(FloatVector.fromArray(S, b, b0 + i), s00);
+            s01 = x1.fma(FloatVector.fromArray(S, b, b0 + i + step), s01);
+            s10 = x0.fma(FloatVector.fromArray(S, b, b1 + i), s10);
+            s11 = x1.fma(FloatVector.fromArray(S, b, b1 + i + step), s11);
+            s20 = x0.fma(FloatVector.fromArray(S, b, b2 + i), s20);
+            s21 = x1.fma(FloatVector.fromArray(S, b, b2 + i + step), s21);
+            s30 = x0.fma(FloatVector.fromArray(S, b, b3 + i), s30);
+            s31 = x1.fma(FloatVector.fromArray(S, b, b3 + i + step), s31);
+        }
+        // dot's sumInOrder(s0 + s1) of each column, the four lane sums interleaved (independent chains)
+        s00.add(s01).intoArray(out, 0);
+        s10.add(s11).intoArray(out, step);
+        s20.add(s21).intoArray(out, 2 * step);
+        s30.add(s31).intoArray(out, 3 * step);
+        float t0 = 0;
+        float t1 = 0;
+        float t2 = 0;
+        float t3 = 0;
+        for (int lane = 0; lane < step; lane++) {
+            t0 += out[lane];
+            t1 += out[step + lane];
+            t2 += out[2 * step + lane];
+            t3 += out[3 * step + lane];
+        }
+        for (; i < n; i++) {
+            float xi = x[xo + i];
+            t0 = Math.fma(xi, b[b0 + i], t0);
+            t1 = Math.fma(xi, b[b1 + i], t1);
+            t2 = Math.fma(xi, b[b2 + i], t2);
+            t3 = Math.fma(xi, b[b3 + i], t3);
+        }
+        out[0] = t0;
+        out[1] = t1;
+        out[2] = t2;
+        out[3] = t3;
+    }
+
+    @Override
+    public int dots1x4Scratch() {
+        return 4 * S.length();
+    }
+
+    @Override
     public void dots2x4(float[] a, int a0, int a1, float[] b, int b0, int b1, int b2, int b3, int n, float[] out) {
         int step = S.length();
         int bound = S.loopBound(n);

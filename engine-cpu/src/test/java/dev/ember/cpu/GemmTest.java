@@ -297,6 +297,51 @@ class GemmTest {
     }
 
     @Test
+    void rowVectorProductKeepsEachColumnsDotProductBits() {
+        // session 37: gemv's dot-product path takes four columns at a time (dots1x4, x loaded once for the four);
+        // each output must keep the bits of that column's own dot(), the code it replaced: depths under, at and past
+        // one and two vectors and their tails, column counts that leave one to three columns over, a column gap and
+        // offsets, with and without accumulation, on one thread and split over the pool
+        ElementwiseKernels.FloatLoops loops = ElementwiseKernels.loops();
+        if (loops == null) {
+            return; // the plain loops keep their one-column form
+        }
+        Random rnd = new Random(37);
+        MicroKernels mk = new MicroKernels.Plain();
+        for (int k : new int[] {1, 7, 15, 16, 17, 31, 32, 33, 63, 64, 65, 256, 300, 784}) {
+            for (int n : new int[] {1, 3, 4, 5, 6, 7, 8, 10, 1024, 3001}) {
+                if ((long) k * n > 1_000_000) {
+                    continue;
+                }
+                int bcs = k + 3;
+                float[] x = centred(rnd, k + 2);
+                float[] w = centred(rnd, 1 + n * bcs);
+                for (boolean acc : new boolean[] {false, true}) {
+                    float[] c = centred(rnd, n + 5);
+                    float[] before = c.clone();
+                    Gemm.sgemm(mk, 1, n, k, x, 2, k, 1, w, 1, 1, bcs, c, 3, n, 1, acc);
+                    for (int j = 0; j < n; j++) {
+                        float dot = loops.dot(x, 2, w, 1 + j * bcs, k);
+                        float want = acc ? before[3 + j] + dot : dot;
+                        assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(c[3 + j]),
+                                k + "x" + n + " column " + j + (acc ? " accumulated" : ""));
+                    }
+                    assertEquals(before[0], c[0]);
+                    assertEquals(before[n + 3], c[n + 3]);
+                }
+                float[] out = new float[loops.dots1x4Scratch()];
+                if (n >= 4) {
+                    loops.dots1x4(x, 2, w, 1, 1 + bcs, 1 + 2 * bcs, 1 + 3 * bcs, k, out);
+                    for (int q = 0; q < 4; q++) {
+                        assertEquals(Float.floatToRawIntBits(loops.dot(x, 2, w, 1 + q * bcs, k)),
+                                Float.floatToRawIntBits(out[q]), k + " dots1x4 column " + q);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void transposingPackCopiesEveryColumnExactly() {
         // the pack of a B stored by columns (session 35: vector-length squares transposed in registers, the scalar
         // copy at the edges) against its definition, bit for bit: depths and widths under, at and past one and two
