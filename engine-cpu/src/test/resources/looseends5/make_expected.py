@@ -70,4 +70,38 @@ c = torch.full((1, 2, 4, 37), 0.7, dtype=torch.float64)
 yc = F.interpolate(c, size=(7, 125), mode="bilinear", align_corners=False)
 lines.append("bilinear.constant64.distinct " + repr(sorted(set(yc.reshape(-1).tolist()))))
 
+
+def err(key, f):
+    try:
+        f()
+        lines.append(key + " ! no error")
+    except Exception as e:  # noqa: BLE001
+        lines.append(key + " " + type(e).__name__ + ": " + str(e).split("\n")[0])
+
+
+# ---- 2. GradScaler.step(optimizer, closure=...)
+# 1.13's torch.cuda.amp.GradScaler disables itself without CUDA; its step's closure check comes first, before any
+# device work, so setting _enabled shows the enabled scaler's refusal (2.x's torch.amp.GradScaler("cpu") has the same
+# check and message, torch/amp/grad_scaler.py)
+w = torch.tensor([1.5, -0.5], dtype=torch.float64, requires_grad=True)
+opt = torch.optim.SGD([w], lr=0.1)
+
+
+def closure():
+    opt.zero_grad()
+    loss = (w * w).sum() * 3
+    loss.backward()
+    return loss
+
+
+scaler = torch.cuda.amp.GradScaler(init_scale=8.0, enabled=False)
+loss = scaler.step(opt, closure=closure)
+tensor("scaler.disabled.loss", loss)
+tensor("scaler.disabled.w", w)
+on = torch.cuda.amp.GradScaler(init_scale=8.0, enabled=False)
+on._enabled = True
+err("scaler.enabled.closure", lambda: on.step(opt, closure=closure))
+err("scaler.enabled.closureNone", lambda: on.step(opt, closure=None))
+tensor("scaler.enabled.w", w)
+
 print("\n".join(lines))

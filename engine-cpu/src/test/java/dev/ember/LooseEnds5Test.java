@@ -1,8 +1,11 @@
 package dev.ember;
 
+import dev.ember.amp.GradScaler;
 import dev.ember.nn.Functional;
 import dev.ember.nn.Upsample;
 import dev.ember.nn.UpsamplingBilinear2d;
+import dev.ember.optim.Optimizer;
+import dev.ember.optim.SGD;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -10,6 +13,7 @@ import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * Session 37's loose ends, round 5, against {@code resources/looseends5/make_expected.py} (PyTorch 1.13; 2.x where it
@@ -20,6 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * so the source index {@code scale * (i + 0.5) - 0.5} and the sums {@code t0 * w0 + t1 * w1} are fused multiply-adds
  * and the backward's {@code g_in += h * w * g} is {@code fma(h * w, g, g_in)}; Ember rounded each product, up to an
  * ulp away. The cases are those where 1.13's results are 2.x's too (see the generator).</li>
+ * <li>{@code GradScaler.step(optimizer, closure)}: PyTorch's {@code step(optimizer, closure=...)}, which a disabled
+ * scaler passes to the optimizer and an enabled one refuses before anything else (there was no such method).</li>
  * </ol>
  */
 class LooseEnds5Test {
@@ -106,5 +112,36 @@ class LooseEnds5Test {
                 "bilinear.constant64.distinct", Functional.interpolate(Tensor.full(DType.FLOAT64, 0.7, 1, 2, 4, 37),
                         new int[] {7, 125}, null, "bilinear", false, null));
         maps.forEach((key, y) -> assertEquals(EXPECTED.get(key), distinct(y), key));
+    }
+
+    // ------------------------------------------------------------------ 2. GradScaler.step(optimizer, closure)
+
+    @Test
+    void gradScalerStepWithAClosure() {
+        Tensor w = Tensor.tensor(new double[] {1.5, -0.5}, DType.FLOAT64).requiresGrad_(true);
+        SGD opt = new SGD(java.util.List.of(w), 0.1);
+        Optimizer.Closure closure = () -> {
+            opt.zeroGrad();
+            Tensor loss = w.mul(w).sum().mul(3);
+            loss.backward();
+            return loss;
+        };
+        GradScaler off = new GradScaler("cpu", 8.0, 2.0, 0.5, 2000, false);
+        assertSameBits("scaler.disabled.loss", off.step(opt, closure));
+        assertSameBits("scaler.disabled.w", w);
+
+        GradScaler on = new GradScaler("cpu", 8.0, 2.0, 0.5, 2000, true);
+        String before = on.stateDict().toString();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> on.step(opt, closure));
+        assertEquals(EXPECTED.get("scaler.enabled.closure"), "RuntimeError: " + e.getMessage());
+        e = assertThrows(IllegalStateException.class, () -> on.step(opt, null));
+        assertEquals(EXPECTED.get("scaler.enabled.closureNone"), "RuntimeError: " + e.getMessage());
+        assertSameBits("scaler.enabled.w", w);
+        assertEquals(before, on.stateDict().toString(), "the scaler unchanged");
+        // the scaler still works: scale, step without a closure, update
+        opt.zeroGrad();
+        on.scale(w.mul(w).sum()).backward();
+        assertEquals(true, on.step(opt));
+        on.update();
     }
 }
