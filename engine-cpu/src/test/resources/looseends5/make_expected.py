@@ -9,15 +9,12 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from refcases import fmt_tensor  # noqa: E402
+from refcases import key_lines  # noqa: E402
 
 warnings.filterwarnings("ignore")
 torch.set_num_threads(1)
 lines = []
-
-
-def tensor(key, t):
-    lines.append(key + " " + fmt_tensor(t))
+_, tensor, err = key_lines(lines)
 
 
 # ---- 1. float32/float64 bilinear upsampling bit for bit
@@ -71,14 +68,6 @@ yc = F.interpolate(c, size=(7, 125), mode="bilinear", align_corners=False)
 lines.append("bilinear.constant64.distinct " + repr(sorted(set(yc.reshape(-1).tolist()))))
 
 
-def err(key, f):
-    try:
-        f()
-        lines.append(key + " ! no error")
-    except Exception as e:  # noqa: BLE001
-        lines.append(key + " " + type(e).__name__ + ": " + str(e).split("\n")[0])
-
-
 # ---- 2. GradScaler.step(optimizer, closure=...)
 # 1.13's torch.cuda.amp.GradScaler disables itself without CUDA; its step's closure check comes first, before any
 # device work, so setting _enabled shows the enabled scaler's refusal (2.x's torch.amp.GradScaler("cpu") has the same
@@ -103,5 +92,39 @@ on._enabled = True
 err("scaler.enabled.closure", lambda: on.step(opt, closure=closure))
 err("scaler.enabled.closureNone", lambda: on.step(opt, closure=None))
 tensor("scaler.enabled.w", w)
+
+
+# ---- 4. bfloat16 histc: the bin of each element in bfloat16 arithmetic
+# 2.x's histogramdd_cpu_contiguous<BFloat16> (aten/src/ATen/native/cpu/HistogramKernel.cpp) computes
+#   pos = (int64) ((elt - leftmost_edge) * (num_bin_edges - 1) / (rightmost_edge - leftmost_edge))
+# in c10::BFloat16 arithmetic: each operation in float, rounded to bfloat16; the edges are bin_edges[0] and [-1], the
+# bfloat16 linspace's ends, bfloat16(min) and bfloat16(max). 1.13 divides first: (elt - left) / (right - left) * bins
+# (its results match that order exactly). So the cases split the elements: those both orders put in the same bin (their
+# histogram is 1.13's histc), and the others, whose bins are 2.x's formula evaluated here in bfloat16 tensor arithmetic
+# (each op rounded to bfloat16, as c10's operators); 1.13's histc of those is checked to be the other order's.
+# Fewer than 256 elements per bin: PyTorch counts in bfloat16, which stops at 256 (Tensor.histc's Javadoc).
+BF = torch.bfloat16
+hx = (torch.randn(600, generator=torch.Generator().manual_seed(5)) * 1.5).to(BF)
+tensor("histc.x", hx)
+for bins, lo, hi in [(7, -2.0, 3.0), (100, -2.0, 3.0), (300, -2.0, 3.0), (100, 0.0, 0.0), (300, -2.01, 2.99)]:
+    key = "histc.%d.%s.%s" % (bins, lo, hi)
+    lines.append(key + ".range %r %r" % ((hx.min().item(), hx.max().item()) if lo == hi else (lo, hi)))
+    left, right = (hx.min(), hx.max()) if lo == hi else (torch.tensor(lo, dtype=BF), torch.tensor(hi, dtype=BF))
+    inside = (hx >= left) & (hx <= right)
+    b = torch.tensor(bins, dtype=BF)
+    pos2x = (((hx - left) * b) / (right - left)).float().long().clamp(max=bins - 1)
+    pos113 = (((hx - left) / (right - left)) * b).float().long().clamp(max=bins - 1)
+    lo, hi = left.item(), right.item()  # the data's range given explicitly, for the subsets' histograms
+    same = inside & (pos2x == pos113)
+    differ = inside & (pos2x != pos113)
+    tensor(key + ".same", same)
+    tensor(key + ".hist", torch.histc(hx[same], bins=bins, min=lo, max=hi))
+    assert torch.equal(torch.histc(hx[differ], bins=bins, min=lo, max=hi),
+                       torch.bincount(pos113[differ], minlength=bins).to(BF)), key
+    assert torch.equal(torch.histc(hx[same], bins=bins, min=lo, max=hi),
+                       torch.bincount(pos113[same], minlength=bins).to(BF)), key
+    tensor(key + ".differ", differ)
+    tensor(key + ".hist2x", torch.bincount(pos2x[differ], minlength=bins).to(BF))
+    lines.append(key + ".counts %d %d" % (int(same.sum()), int(differ.sum())))
 
 print("\n".join(lines))

@@ -26,6 +26,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * ulp away. The cases are those where 1.13's results are 2.x's too (see the generator).</li>
  * <li>{@code GradScaler.step(optimizer, closure)}: PyTorch's {@code step(optimizer, closure=...)}, which a disabled
  * scaler passes to the optimizer and an enabled one refuses before anything else (there was no such method).</li>
+ * <li>(4) bfloat16 {@code histc}: each element's bin in bfloat16 arithmetic as PyTorch 2.x's kernel
+ * ({@code (x - min) * bins / (max - min)}, each operation rounded to bfloat16, between bfloat16 edges); Ember computed
+ * it in double. 1.13 divides first, so the elements both orders bin alike are held to 1.13's histc, the others to 2.x's
+ * formula evaluated by the generator in PyTorch's bfloat16 arithmetic.</li>
  * </ol>
  */
 class LooseEnds5Test {
@@ -143,5 +147,31 @@ class LooseEnds5Test {
         on.scale(w.mul(w).sum()).backward();
         assertEquals(true, on.step(opt));
         on.update();
+    }
+
+    // ------------------------------------------------------------------ 4. bfloat16 histc
+
+    @Test
+    void bfloat16HistcBinsEachElementInBfloat16AsPyTorch2() {
+        Tensor x = EXPECTED.tensor("histc.x");
+        for (String key : EXPECTED.keys("histc.")) {
+            if (!key.endsWith(".range")) {
+                continue;
+            }
+            String k = "histc." + key.substring(0, key.length() - ".range".length());
+            String[] range = EXPECTED.get(k + ".range").split(" ");
+            double lo = Double.parseDouble(range[0]);
+            double hi = Double.parseDouble(range[1]);
+            int bins = Integer.parseInt(k.split("\\.")[1]);
+            Tensor same = x.maskedSelect(EXPECTED.tensor(k + ".same"));
+            assertSameBits(k + ".hist", same.histc(bins, lo, hi));
+            Tensor differ = x.maskedSelect(EXPECTED.tensor(k + ".differ"));
+            assertSameBits(k + ".hist2x", differ.histc(bins, lo, hi));
+            if (k.endsWith(".0.0.0.0")) {
+                // min == max: the data's range, every element inside, in one bin or the other of the two lists
+                Tensor want = EXPECTED.tensor(k + ".hist").add(EXPECTED.tensor(k + ".hist2x"));
+                assertEquals(want.toList(), x.histc(bins).toList(), k + " over the data's range");
+            }
+        }
     }
 }

@@ -602,7 +602,8 @@ public final class CpuBackend implements Backend {
     @Override
     public void histc(Storage src, Layout srcLayout, int bins, double min, double max, Storage out, Layout outLayout) {
         try (HalfLoops.Widened w = HalfLoops.widened()) {
-            SortKernels.histc(w.in(cpu(src)), srcLayout, bins, min, max, w.out(cpu(out), outLayout), outLayout);
+            SortKernels.histc(w.in(cpu(src)), srcLayout, src.dtype(), bins, min, max, w.out(cpu(out), outLayout),
+                    outLayout);
         }
     }
 
