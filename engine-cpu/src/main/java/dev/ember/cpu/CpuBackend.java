@@ -627,14 +627,6 @@ public final class CpuBackend implements Backend {
     // ---- Fourier transforms
 
     @Override
-    public void quantizedLinear(Storage a, Layout aLayout, Storage weight, Layout weightLayout, int[] weightZeroPoints,
-                                float[] actTimesWScale, float[] multiplier, float[] bias, int outZeroPoint, boolean relu,
-                                Storage dst, Layout dstLayout) {
-        QuantizedKernels.linearStatic(cpu(a), aLayout, cpu(weight), weightLayout, weightZeroPoints, actTimesWScale,
-            multiplier, bias, outZeroPoint, relu, cpu(dst), dstLayout);
-    }
-
-    @Override
     public void quantizedLinearPacked(Storage x, Layout xLayout, float inScale, Storage weight, Layout weightLayout,
                                       int weightMaxAbs, float[] actTimesWScale, float[] multiplier, float[] bias, int outZeroPoint,
                                       boolean relu, float outScale, Storage dst, Layout dstLayout) {
