@@ -3,7 +3,8 @@
 # A generator next to its output imports it with:
 #   sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 #   from refcases import seq, fmt_tensor, weights, run_case
-# Older generators keep their own copies of these functions (their outputs are unchanged by this file).
+# Older generators keep their own copies of these functions (their outputs are unchanged by this file); the "key value"
+# line writers of the ExpectedLines generators are key_lines' (session 37).
 import torch
 
 D = torch.float64
@@ -29,6 +30,27 @@ def fmt_tensor(t):
     dt = str(t.dtype).replace("torch.", "")
     vals = (torch.view_as_real(t.resolve_conj()) if t.is_complex() else t).reshape(-1).tolist()
     return "%s [%s] : %s" % (dt, ", ".join(str(s) for s in t.shape), repr(vals))
+
+
+def key_lines(lines):
+    """The writers of a generator's "key value" lines (ExpectedLines reads them), each appending one line to lines:
+    text(key, s): a text, its backslashes and newlines escaped; tensor(key, t): fmt_tensor's line; err(key, f): the
+    first line of the error f() raises, as "Type: message", or "! no error". Returns (text, tensor, err)."""
+
+    def text(key, s):
+        lines.append(key + " " + s.replace("\\", "\\\\").replace("\n", "\\n"))
+
+    def tensor(key, t):
+        lines.append(key + " " + fmt_tensor(t))
+
+    def err(key, f):
+        try:
+            f()
+            lines.append(key + " ! no error")
+        except Exception as e:  # noqa: BLE001
+            lines.append(key + " " + type(e).__name__ + ": " + str(e).split("\n")[0])
+
+    return text, tensor, err
 
 
 def weights(shape):

@@ -17,7 +17,9 @@
 //                                in the CPU's order (outputs row-major, each output's four taps in order): no atomics
 // Float32 computes in float and float64 in double, as the CPU (PyTorch's opmath type for these). Products, sums and
 // differences go through the _rn intrinsics, which nvcc never contracts into fused multiply-adds, so each one rounds
-// as the CPU's Java arithmetic (which never fuses). Layouts: [N, C, H, W] of any strides (a broadcast operand has
+// as the CPU's Java arithmetic; bilinear's fused multiply-adds (the source index, the interpolation sums and the
+// backward's accumulation, where PyTorch's compiled CPU kernel has them and the CPU's Math.fma) are __fmaf_rn/__fma_rn
+// exactly there. Layouts: [N, C, H, W] of any strides (a broadcast operand has
 // stride 0), element offsets in 64 bits.
 
 // The geometry: sizes, then {N, C, H, W strides, offset} of x (input, or gradInput), y (output, or gradOutput) and ix
@@ -30,6 +32,8 @@ __device__ __forceinline__ float rsAdd(float a, float b) { return __fadd_rn(a, b
 __device__ __forceinline__ double rsAdd(double a, double b) { return __dadd_rn(a, b); }
 __device__ __forceinline__ float rsSub(float a, float b) { return __fsub_rn(a, b); }
 __device__ __forceinline__ double rsSub(double a, double b) { return __dsub_rn(a, b); }
+__device__ __forceinline__ float rsFma(float a, float b, float c) { return __fmaf_rn(a, b, c); }
+__device__ __forceinline__ double rsFma(double a, double b, double c) { return __fma_rn(a, b, c); }
 template <typename T> __device__ __forceinline__ bool rsIsNan(T v) { return v != v; }
 
 // PyTorch's start_index(a, b, c) = floor(a c / b) and end_index(a, b, c) = ceil((a + 1) c / b), as the CPU computes them
@@ -156,7 +160,7 @@ __device__ __forceinline__ RsTap<T> rsTap(int k, int in, int out, int alignCorne
         p.i0 = k; p.step = 0; p.l0 = (T) 1; p.l1 = (T) 0;
         return p;
     }
-    T src = alignCorners ? rsMul(ratio, (T) k) : rsSub(rsMul(ratio, rsAdd((T) k, (T) 0.5)), (T) 0.5);
+    T src = alignCorners ? rsMul(ratio, (T) k) : rsFma(ratio, rsAdd((T) k, (T) 0.5), (T) -0.5);
     if (!alignCorners && src < 0) src = 0;
     int i = min((int) floor(src), in - 1);
     T lambda = rsSub(src, (T) i);
@@ -180,9 +184,9 @@ __device__ void bilinearK(const RsGeo& g, int alignCorners, double scaleH, doubl
         const T* px = x + rsX(g, n, c);
         i64 r0 = (i64) th.i0 * g.xsh, r1 = r0 + (i64) th.step * g.xsh;
         i64 c0 = (i64) tw.i0 * g.xsw, c1 = c0 + (i64) tw.step * g.xsw;
-        T top = rsAdd(rsMul(px[r0 + c0], tw.l0), rsMul(px[r0 + c1], tw.l1));
-        T bottom = rsAdd(rsMul(px[r1 + c0], tw.l0), rsMul(px[r1 + c1], tw.l1));
-        y[rsY(g, n, c) + (i64) i * g.ysh + (i64) j * g.ysw] = rsAdd(rsMul(top, th.l0), rsMul(bottom, th.l1));
+        T top = rsFma(px[r0 + c0], tw.l0, rsMul(px[r0 + c1], tw.l1));
+        T bottom = rsFma(px[r1 + c0], tw.l0, rsMul(px[r1 + c1], tw.l1));
+        y[rsY(g, n, c) + (i64) i * g.ysh + (i64) j * g.ysw] = rsFma(top, th.l0, rsMul(bottom, th.l1));
     }
 }
 extern "C" __global__ void bilinear_f32(RsGeo g, int alignCorners, double scaleH, double scaleW, const float* x, float* y) {
@@ -207,7 +211,7 @@ __device__ __forceinline__ int rsFirstAbove(int limit, int in, int out, int alig
 
 // one thread per input element (a, b): the outputs that read row a are those whose first source row is a - 1 or a
 // (a contiguous range, found by binary search); each output's four taps are visited in the CPU's order (top-left,
-// top-right, bottom-left, bottom-right), each adding (weight_h * weight_w) * gradOut where it lands on (a, b)
+// top-right, bottom-left, bottom-right), each adding (weight_h * weight_w) * gradOut where it lands on (a, b), fused as the CPU's Math.fma
 template <typename T>
 __device__ void bilinearBackK(const RsGeo& g, int alignCorners, double scaleH, double scaleW, const T* gy, T* gx) {
     T rh = rsRatio<T>(g.h, g.oh, alignCorners, scaleH), rw = rsRatio<T>(g.w, g.ow, alignCorners, scaleW);
@@ -232,10 +236,10 @@ __device__ void bilinearBackK(const RsGeo& g, int alignCorners, double scaleH, d
                 bool left = tw.i0 == b, right = tw.i0 + tw.step == b;
                 if (!left && !right) continue;
                 T v = row[(i64) j * g.ysw];
-                if (top && left) acc = rsAdd(acc, rsMul(rsMul(th.l0, tw.l0), v));
-                if (top && right) acc = rsAdd(acc, rsMul(rsMul(th.l0, tw.l1), v));
-                if (bottom && left) acc = rsAdd(acc, rsMul(rsMul(th.l1, tw.l0), v));
-                if (bottom && right) acc = rsAdd(acc, rsMul(rsMul(th.l1, tw.l1), v));
+                if (top && left) acc = rsFma(rsMul(th.l0, tw.l0), v, acc);
+                if (top && right) acc = rsFma(rsMul(th.l0, tw.l1), v, acc);
+                if (bottom && left) acc = rsFma(rsMul(th.l1, tw.l0), v, acc);
+                if (bottom && right) acc = rsFma(rsMul(th.l1, tw.l1), v, acc);
             }
         }
         gx[rsX(g, n, c) + (i64) a * g.xsh + (i64) b * g.xsw] = acc;

@@ -1,14 +1,16 @@
 # Expected values for AddModuleTest: torch.nn.Module.add_module on a layer and on a Sequential (printouts, state dict
 # keys, the KeyError messages for bad names).
 # Run: /usr/bin/python3 make_expected.py > expected.txt   (PyTorch 1.13)
+import os
+import sys
+
 import torch.nn as nn
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from refcases import key_lines  # noqa: E402
+
 lines = []
-
-
-def text(key, s):
-    lines.append(key + " " + s.replace("\\", "\\\\").replace("\n", "\\n"))
-
+text, _, _ = key_lines(lines)
 
 lin = nn.Linear(2, 2)
 lin.add_module("extra", nn.Linear(2, 3))

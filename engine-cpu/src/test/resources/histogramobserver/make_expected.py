@@ -24,20 +24,13 @@ import torch.ao.quantization as tq
 from torch.ao.quantization.observer import HistogramObserver
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from refcases import fmt_tensor  # noqa: E402
+from refcases import key_lines  # noqa: E402
 
 warnings.simplefilter("ignore")
 torch.set_num_threads(2)
 torch.backends.quantized.engine = "onednn"
 lines = []
-
-
-def emit(key, t):
-    lines.append(key + " " + fmt_tensor(t))
-
-
-def text(key, s):
-    lines.append(key + " " + s.replace("\\", "\\\\").replace("\n", "\\n"))
+text, emit, _ = key_lines(lines)
 
 
 class H2x(HistogramObserver):

@@ -9,27 +9,12 @@ import warnings
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from refcases import fmt_tensor  # noqa: E402
+from refcases import key_lines  # noqa: E402
 
 warnings.filterwarnings("ignore")
 torch.set_default_dtype(torch.float64)
 lines = []
-
-
-def text(key, s):
-    lines.append(key + " " + s.replace("\\", "\\\\").replace("\n", "\\n"))
-
-
-def tensor(key, t):
-    lines.append(key + " " + fmt_tensor(t))
-
-
-def err(key, f):
-    try:
-        f()
-        lines.append(key + " ! no error")
-    except Exception as e:  # noqa: BLE001
-        lines.append(key + " " + type(e).__name__ + ": " + str(e).split("\n")[0])
+text, tensor, err = key_lines(lines)
 
 
 # ---- 1. optimizers subclassing a built-in, and step(closure)

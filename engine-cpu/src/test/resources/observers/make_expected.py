@@ -18,18 +18,11 @@ from torch.ao.quantization.fake_quantize import default_fake_quant, default_per_
     default_fixed_qparams_range_0to1_fake_quant, default_fixed_qparams_range_neg1to1_fake_quant
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from refcases import fmt_tensor, weights  # noqa: E402
+from refcases import key_lines, weights  # noqa: E402
 
 warnings.simplefilter("ignore")
 lines = []
-
-
-def emit(key, t):
-    lines.append(key + " " + fmt_tensor(t))
-
-
-def text(key, s):
-    lines.append(key + " " + s.replace("\\", "\\\\").replace("\n", "\\n"))
+text, emit, _ = key_lines(lines)
 
 
 g = torch.Generator().manual_seed(7)

@@ -17,18 +17,11 @@ import torch.ao.quantization as tq
 import torch.nn.intrinsic.qat as nniqat
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from refcases import fmt_tensor  # noqa: E402
+from refcases import key_lines  # noqa: E402
 
 torch.backends.quantized.engine = "onednn"
 lines = []
-
-
-def emit(key, t):
-    lines.append(key + " " + fmt_tensor(t))
-
-
-def text(key, s):
-    lines.append(key + " " + s.replace("\\", "\\\\").replace("\n", "\\n"))
+text, emit, _ = key_lines(lines)
 
 
 def model():

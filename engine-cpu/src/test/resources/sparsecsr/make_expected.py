@@ -11,20 +11,13 @@ import warnings
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from refcases import fmt_tensor  # noqa: E402
+from refcases import key_lines  # noqa: E402
 
 warnings.filterwarnings("ignore")  # "Sparse CSR tensor support is in beta state"
 torch.set_default_dtype(torch.float64)
 lines = []
+text, out, _ = key_lines(lines)
 T = torch.tensor
-
-
-def out(key, t):
-    lines.append(key + " " + fmt_tensor(t))
-
-
-def text(key, s):
-    lines.append(key + " " + s.replace("\\", "\\\\").replace("\n", "\\n"))
 
 
 def members(key, c):

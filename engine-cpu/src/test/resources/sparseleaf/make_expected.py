@@ -11,18 +11,11 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from refcases import fmt_tensor  # noqa: E402
+from refcases import key_lines  # noqa: E402
 
 torch.set_default_dtype(torch.float64)
 lines = []
-
-
-def out(key, t):
-    lines.append(key + " " + fmt_tensor(t))
-
-
-def text(key, s):
-    lines.append(key + " " + s.replace("\\", "\\\\").replace("\n", "\\n"))
+text, out, _ = key_lines(lines)
 
 
 def grad_lines(key, g):

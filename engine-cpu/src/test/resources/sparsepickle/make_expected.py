@@ -6,19 +6,19 @@
 # _rebuild_sparse_tensor(layout, (indices, values, size)); 2.x adds is_coalesced)
 import os
 import pickle
+import sys
 import warnings
 
 import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from refcases import key_lines  # noqa: E402
 
 warnings.filterwarnings("ignore")
 torch.set_default_dtype(torch.float64)
 here = os.path.dirname(os.path.abspath(__file__))
 lines = []
-
-
-def text(key, s):
-    lines.append(key + " " + s.replace("\\", "\\\\").replace("\n", "\\n"))
-
+text, _, _ = key_lines(lines)
 
 T = torch.tensor
 coo = torch.sparse_coo_tensor(T([[1, 0, 1, 1], [2, 1, 0, 2]]), T([1.0, 2.0, 3.0, 4.0]), (2, 3))

@@ -19,19 +19,12 @@ import torch.ao.nn.quantized as nnq  # noqa: E402
 import torch.ao.quantization as tq  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from refcases import fmt_tensor  # noqa: E402
+from refcases import key_lines  # noqa: E402
 
 assert "CPU capability usage: AVX2" in torch.__config__.show()
 torch.set_num_threads(1)
 lines = []
-
-
-def emit(key, t):
-    lines.append(key + " " + fmt_tensor(t))
-
-
-def text(key, s):
-    lines.append(key + " " + s.replace("\\", "\\\\").replace("\n", "\\n"))
+text, emit, _ = key_lines(lines)
 
 
 def qparams(key, q):

@@ -286,7 +286,7 @@ public final class QuantizedOps {
      * {@code torch.ops.quantized.linear(x, linear_prepack(weight, bias), output_scale, output_zero_point)} (and
      * {@code linear_relu} with {@code relu}): {@code x W^T + b} on quint8 {@code x} and the qint8 weight's integers,
      * requantized to quint8 with the output's scale and zero point, FBGEMM's arithmetic step by step (PyTorch's x86
-     * engine; see {@link dev.ember.backend.Backend#quantizedLinear}).
+     * engine; see {@link dev.ember.backend.Backend#quantizedLinearPacked}).
      *
      * @param x quint8, per tensor, at least 2 dimensions, the last {@code in_features}
      * @param packed the weight and bias

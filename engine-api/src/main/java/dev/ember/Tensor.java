@@ -6672,6 +6672,12 @@ public final class Tensor implements AutoCloseable {
      * integer (2<sup>24</sup> for float32, 2048 for float16, 256 for bfloat16): 2<sup>24</sup> + 2 float32 zeros in one
      * bin count 16777216 on one thread and 16777218 on two (measured with 1.13). Ember does not follow it (there is no
      * one answer to follow); the two agree wherever no bin's count passes that limit.
+     *
+     * <p>An element's bin is PyTorch 2.x's: {@code (x - min) * bins / (max - min)}, truncated, in float for float32 and
+     * in the type's own arithmetic for bfloat16 and float16 (each operation in float, rounded to the type, as c10's
+     * BFloat16 and Half operators; {@code min} and {@code max} rounded to the type, the ends of its bin edges), in double
+     * for float64. PyTorch 1.13 divides first ({@code (x - min) / (max - min) * bins}), which puts some bfloat16
+     * elements one bin away (of 600 normal samples in 300 bins over [-2, 3], 146); Ember follows 2.x.
      */
     public Tensor histc(int bins, double min, double max) {
         return SortOps.histc(this, bins, min, max);

@@ -4,6 +4,7 @@ import dev.ember.optim.ChainedScheduler;
 import dev.ember.optim.ConstantLR;
 import dev.ember.optim.CosineAnnealingWarmRestarts;
 import dev.ember.optim.ExponentialLR;
+import dev.ember.optim.LRScheduler;
 import dev.ember.optim.Optimizer;
 import dev.ember.optim.ParamGroup;
 import dev.ember.optim.ReduceLROnPlateau;
@@ -50,26 +51,35 @@ class LooseEnds3Test {
         }
     }
 
+    /** {@code n} epochs of a training loop: the optimizer's step, then the scheduler's. */
+    private static void steps(Optimizer opt, LRScheduler s, int n) {
+        for (int i = 0; i < n; i++) {
+            opt.step();
+            s.step();
+        }
+    }
+
+    /** The groups' lrs ({@link #addLrs}) now and after each of {@code n} {@link #steps}. */
+    private static List<String> lrsOverSteps(Optimizer opt, LRScheduler s, int n) {
+        List<String> got = new ArrayList<>();
+        addLrs(opt, got);
+        for (int i = 0; i < n; i++) {
+            steps(opt, s, 1);
+            addLrs(opt, got);
+        }
+        return got;
+    }
+
     @Test
     void sequentialResumesItsOwnEpochAtLastEpoch() {
         // the sequence's epoch starts at lastEpoch + 1, so the milestone 5 comes after 5 - (lastEpoch + 1) steps
         // (before: no lastEpoch; the sequence always started at epoch 0)
         for (int k : new int[] {-1, 0, 2, 4, 7}) {
             SGD opt = twoGroups();
-            ExponentialLR pre = new ExponentialLR(opt, 0.5);
-            for (int i = 0; i < 3; i++) {
-                opt.step();
-                pre.step();
-            }
+            steps(opt, new ExponentialLR(opt, 0.5), 3);
             SequentialLR q = new SequentialLR(opt, List.of(new ConstantLR(opt, 0.5, 4), new ExponentialLR(opt, 0.9)),
                 List.of(5), k);
-            List<String> got = new ArrayList<>();
-            addLrs(opt, got);
-            for (int i = 0; i < 6; i++) {
-                opt.step();
-                q.step();
-                addLrs(opt, got);
-            }
+            List<String> got = lrsOverSteps(opt, q, 6);
             got.add(Long.toString(q.lastEpoch()));
             assertEquals(EXPECTED.get("seq.resume" + k), String.join(" ", got), "lastEpoch " + k);
         }
@@ -88,19 +98,10 @@ class LooseEnds3Test {
         SGD opt = twoGroups();
         ChainedScheduler c = new ChainedScheduler(List.of(new ConstantLR(opt, 0.5, 5), new ExponentialLR(opt, 0.9)),
             opt);
-        for (int i = 0; i < 3; i++) {
-            opt.step();
-            c.step();
-        }
+        steps(opt, c, 3);
         ChainedScheduler c2 = new ChainedScheduler(List.of(new ConstantLR(opt, 0.5, 5, 3),
             new ExponentialLR(opt, 0.9, 3)), opt);
-        List<String> got = new ArrayList<>();
-        addLrs(opt, got);
-        for (int i = 0; i < 6; i++) {
-            opt.step();
-            c2.step();
-            addLrs(opt, got);
-        }
+        List<String> got = lrsOverSteps(opt, c2, 6);
         got.add("|");
         for (double lr : c2.getLastLr()) {
             got.add(Format.repr(lr));

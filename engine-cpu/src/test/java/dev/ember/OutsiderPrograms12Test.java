@@ -163,6 +163,14 @@ class OutsiderPrograms12Test {
         Tensor call(String name, Tensor x) {
             return getSubmodule(name).apply(x);
         }
+
+        /** The children {@code names} applied in turn, as a forward's {@code x = self.conv1(x); x = self.bn1(x); ...}. */
+        Tensor call(Tensor x, String... names) {
+            for (String name : names) {
+                x = call(name, x);
+            }
+            return x;
+        }
     }
 
     // ------------------------------------------------------------------ torchvision/models/resnet.py
@@ -177,10 +185,32 @@ class OutsiderPrograms12Test {
                 new int[] {1, 1}, 1, false);
     }
 
+    /** What torchvision's two residual blocks share: the optional downsample and the {@code out += identity; relu}. */
+    abstract static class ResidualBlock extends Net {
+        boolean hasDownsample;
+
+        /**
+         * {@code self.downsample = downsample}, registered after the block's layers: a Module goes to _modules, None
+         * stays a plain attribute (not printed).
+         */
+        void downsample(Sequential downsample) {
+            if (downsample != null) {
+                registerModule("downsample", downsample);
+            }
+            hasDownsample = downsample != null;
+        }
+
+        /** {@code out += identity} (the downsampled input where there is a downsample), then the in-place ReLU. */
+        Tensor addIdentity(Tensor out, Tensor x) {
+            Tensor identity = hasDownsample ? call("downsample", x) : x;
+            out.add_(identity);
+            return call("relu", out);
+        }
+    }
+
     /** torchvision's BasicBlock: {@code out += identity} and the in-place ReLU. */
-    static final class BasicBlock extends Net {
+    static final class BasicBlock extends ResidualBlock {
         static final int EXPANSION = 1;
-        final boolean hasDownsample;
 
         BasicBlock(int inplanes, int planes, int stride, Sequential downsample) {
             registerModule("conv1", conv3x3(inplanes, planes, stride));
@@ -188,33 +218,18 @@ class OutsiderPrograms12Test {
             registerModule("relu", new ReLU(true));
             registerModule("conv2", conv3x3(planes, planes, 1));
             registerModule("bn2", new BatchNorm2d(planes));
-            // self.downsample = downsample: a Module goes to _modules, None stays a plain attribute (not printed)
-            if (downsample != null) {
-                registerModule("downsample", downsample);
-            }
-            hasDownsample = downsample != null;
+            downsample(downsample);
         }
 
         @Override
         public Tensor forward(Tensor x) {
-            Tensor identity = x;
-            Tensor out = call("conv1", x);
-            out = call("bn1", out);
-            out = call("relu", out);
-            out = call("conv2", out);
-            out = call("bn2", out);
-            if (hasDownsample) {
-                identity = call("downsample", x);
-            }
-            out.add_(identity);
-            return call("relu", out);
+            return addIdentity(call(x, "conv1", "bn1", "relu", "conv2", "bn2"), x);
         }
     }
 
     /** torchvision's Bottleneck (expansion 4, groups 1, base width 64). */
-    static final class Bottleneck extends Net {
+    static final class Bottleneck extends ResidualBlock {
         static final int EXPANSION = 4;
-        final boolean hasDownsample;
 
         Bottleneck(int inplanes, int planes, int stride, Sequential downsample) {
             int width = planes;
@@ -225,24 +240,12 @@ class OutsiderPrograms12Test {
             registerModule("conv3", conv1x1(width, planes * EXPANSION, 1));
             registerModule("bn3", new BatchNorm2d(planes * EXPANSION));
             registerModule("relu", new ReLU(true));
-            // self.downsample = downsample: a Module goes to _modules, None stays a plain attribute (not printed)
-            if (downsample != null) {
-                registerModule("downsample", downsample);
-            }
-            hasDownsample = downsample != null;
+            downsample(downsample);
         }
 
         @Override
         public Tensor forward(Tensor x) {
-            Tensor identity = x;
-            Tensor out = call("relu", call("bn1", call("conv1", x)));
-            out = call("relu", call("bn2", call("conv2", out)));
-            out = call("bn3", call("conv3", out));
-            if (hasDownsample) {
-                identity = call("downsample", x);
-            }
-            out.add_(identity);
-            return call("relu", out);
+            return addIdentity(call(x, "conv1", "bn1", "relu", "conv2", "bn2", "relu", "conv3", "bn3"), x);
         }
     }
 
@@ -304,17 +307,8 @@ class OutsiderPrograms12Test {
 
         @Override
         public Tensor forward(Tensor x) {
-            x = call("conv1", x);
-            x = call("bn1", x);
-            x = call("relu", x);
-            x = call("maxpool", x);
-            x = call("layer1", x);
-            x = call("layer2", x);
-            x = call("layer3", x);
-            x = call("layer4", x);
-            x = call("avgpool", x);
-            x = x.flatten(1);
-            return call("fc", x);
+            x = call(x, "conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3", "layer4", "avgpool");
+            return call("fc", x.flatten(1));
         }
     }
 
@@ -734,12 +728,7 @@ class OutsiderPrograms12Test {
 
         @Override
         public Tensor forward(Tensor x) {
-            x = call("conv1", x);
-            x = call("maxpool", x);
-            x = call("stage2", x);
-            x = call("stage3", x);
-            x = call("stage4", x);
-            x = call("conv5", x);
+            x = call(x, "conv1", "maxpool", "stage2", "stage3", "stage4", "conv5");
             x = x.mean(new int[] {2, 3}, false); // globalpool
             return call("fc", x);
         }
@@ -1036,11 +1025,7 @@ class OutsiderPrograms12Test {
 
         @Override
         public Tensor forward(Tensor input) {
-            Tensor scale = call("avgpool", input);
-            scale = call("fc1", scale);
-            scale = call("activation", scale);
-            scale = call("fc2", scale);
-            return call("scale_activation", scale).mul(input);
+            return call(input, "avgpool", "fc1", "activation", "fc2", "scale_activation").mul(input);
         }
     }
 

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The statically quantized layers' fast path (session 36: weights prepacked as {@code qw - zw} floats, the input's
  * integers read from its carrier, the convolution's im2col of shifted integers, the output's carrier written directly
  * in NCHW) against a plain reference: exact long sums of {@code (qx - zx)(qw - zw)} over the integers the carriers
- * stand for, then FBGEMM's requantization as {@link dev.ember.backend.Backend#quantizedLinear} specifies it (the
+ * stand for, then FBGEMM's requantization as {@link dev.ember.backend.Backend#quantizedLinearPacked} specifies it (the
  * arithmetic {@code StaticQuantizationTest} checks against the generator's transcription of FBGEMM). Every output
  * integer must be equal, and the carrier's floats bit for bit {@code (float) (q - zero_point) * (float) scale}. The
  * shapes reach what the small CNN of {@code StaticQuantizationTest} does not: several images, groups, strides,
@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class StaticQuantizedKernelsTest {
 
-    /** FBGEMM's requantization of one integer sum (Backend#quantizedLinear's specification), in the test. */
+    /** FBGEMM's requantization of one integer sum (Backend#quantizedLinearPacked's specification), in the test. */
     private static int requant(long raw, float inScale, float wScale, float bias, boolean hasBias, boolean perTensor,
                                double outScale, int outZero, boolean relu) {
         float act = inScale * wScale;

@@ -266,6 +266,27 @@ public final class GradScaler {
     }
 
     /**
+     * PyTorch's {@code step(optimizer, closure=closure)}: a disabled scaler runs {@code optimizer.step(closure)} and
+     * returns its loss; an enabled one refuses any closure (a closure re-runs {@code backward()}, whose gradients would
+     * not be unscaled), as PyTorch 2.x does for a {@code closure} keyword, before anything else: no scale, unscale or
+     * step happens and the scaler's state is unchanged. Null is PyTorch's {@code closure=None}, refused the same way
+     * when enabled ({@code "closure" in kwargs}).
+     *
+     * @param optimizer the optimizer
+     * @param closure re-evaluates the loss and its gradients, or null
+     * @return the closure's loss (null for a null closure), when disabled
+     * @throws IllegalStateException when enabled ("Closure use is not currently supported if GradScaler is enabled.")
+     * @throws IllegalArgumentException for a null optimizer
+     */
+    public Tensor step(Optimizer optimizer, Optimizer.Closure closure) {
+        requireOptimizer(optimizer, "step");
+        if (!enabled) {
+            return optimizer.step(closure);
+        }
+        throw new IllegalStateException("Closure use is not currently supported if GradScaler is enabled.");
+    }
+
+    /**
      * Updates the scale, as PyTorch's {@code update()} ({@code _amp_update_scale_}): after a step with inf/NaN gradients
      * (in any optimizer since the last update) the scale is multiplied by the backoff factor and the growth tracker
      * resets; otherwise the tracker counts the clean step, and at {@code growthInterval} the scale is multiplied by the

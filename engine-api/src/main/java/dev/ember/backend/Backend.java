@@ -1087,40 +1087,22 @@ public interface Backend {
 
     /**
      * FBGEMM's static quantized linear, {@code quantized::linear} / {@code quantized::linear_relu} (PyTorch's x86
-     * engine), into {@code dst} (uint8, contiguous {@code [m, n]}): {@code a} is float32, contiguous {@code [m, k]},
-     * the input's integers less its zero point ({@code qx - zx}, exact: at most 255 in magnitude; a convolution passes
-     * its im2col matrix); {@code weight} int8, contiguous {@code [n, k]}, row {@code j} with zero point
-     * {@code weightZeroPoints[j]}; {@code actTimesWScale} and {@code multiplier} one float each (a per-tensor weight)
-     * or one per row (per channel): {@code input_scale * weight_scale} and that over the output scale, in float;
-     * {@code bias} float32 {@code [n]} or null. Step by step, FBGEMM's {@code requantizeOutputProcessingAvx2}:
-     * {@code raw = sum_c a(qw - zw)} in int32; {@code f = (float) raw + bias[j] * (float) (1.0 / actTimesWScale[0])}
-     * per tensor, {@code + bias[j] / actTimesWScale[j]} per channel, in float; {@code r = f * multiplier} in float,
-     * rounded half to even to int32 (a NaN or a value beyond int32: int32's minimum, as CVTPS2DQ); {@code q =}
-     * {@code r} saturated to int16, plus {@code outZeroPoint} saturated to int16, clamped to [0, 255], and to at least
-     * {@code outZeroPoint} with {@code relu}.
+     * engine), on prepacked parameters and quantized activations held as floats: {@code x} is float32, contiguous
+     * {@code [m, k]}, each value {@code inScale * (qx - zx)} rounded to float (a quantized activation's carrier;
+     * {@code inScale} 1 for the shifted integers themselves), read back as {@code qx - zx = rint(x / inScale)} (in
+     * float); {@code weight} float32, contiguous {@code [n, k]}: the weight's integers less their zero points,
+     * {@code qw - zw}, none larger than {@code weightMaxAbs} in magnitude; {@code actTimesWScale} and {@code multiplier}
+     * one float each (a per-tensor weight) or one per row (per channel): {@code input_scale * weight_scale} and that
+     * over the output scale, in float; {@code bias} float32 {@code [n]} or null. Step by step, FBGEMM's
+     * {@code requantizeOutputProcessingAvx2}: {@code raw = sum_c (qx - zx)(qw - zw)} in int32;
+     * {@code f = (float) raw + bias[j] * (float) (1.0 / actTimesWScale[0])} per tensor,
+     * {@code + bias[j] / actTimesWScale[j]} per channel, in float; {@code r = f * multiplier} in float, rounded half to
+     * even to int32 (a NaN or a value beyond int32: int32's minimum, as CVTPS2DQ); {@code q =} {@code r} saturated to
+     * int16, plus {@code outZeroPoint} saturated to int16, clamped to [0, 255], and to at least {@code outZeroPoint}
+     * with {@code relu}. {@code dst} ({@code [m, n]}, contiguous) is uint8 ({@code q}) or float32
+     * ({@code (float) (q - outZeroPoint) * outScale}, the output's carrier).
      *
      * <p>The default throws, as PyTorch does off the CPU: the kernel is FBGEMM's, a CPU library.
-     *
-     * @throws UnsupportedOperationException on a backend without the kernel (PyTorch's message)
-     */
-    default void quantizedLinear(Storage a, Layout aLayout, Storage weight, Layout weightLayout, int[] weightZeroPoints,
-                                 float[] actTimesWScale, float[] multiplier, float[] bias, int outZeroPoint,
-                                 boolean relu, Storage dst, Layout dstLayout) {
-        throw new UnsupportedOperationException("Could not run 'quantized::linear' with arguments from the '"
-                + deviceType().toUpperCase(java.util.Locale.ROOT) + "' backend.");
-    }
-
-    /**
-     * {@link #quantizedLinear} on prepacked parameters and quantized activations held as floats: {@code x} is float32,
-     * contiguous {@code [m, k]}, each value {@code inScale * (qx - zx)} rounded to float (a quantized activation's
-     * carrier; {@code inScale} 1 for the shifted integers themselves), read back as {@code qx - zx = rint(x / inScale)}
-     * (in float); {@code weight} float32, contiguous {@code [n, k]}: the weight's integers less their zero points,
-     * {@code qw - zw}, none larger than {@code weightMaxAbs} in magnitude. The integer sums, requantization and
-     * saturations are {@link #quantizedLinear}'s, bit for bit;
-     * {@code dst} ({@code [m, n]}, contiguous) is uint8 ({@code q}) or float32 ({@code (float) (q - outZeroPoint) *
-     * outScale}, the output's carrier).
-     *
-     * <p>The default throws, as PyTorch does off the CPU.
      *
      * @throws UnsupportedOperationException on a backend without the kernel (PyTorch's message)
      */
@@ -1136,7 +1118,7 @@ public interface Backend {
      * {@link #quantizedLinearPacked} over the input's im2col: {@code x} float32, contiguous {@code [N, C, H, W]}, values
      * {@code inScale * (qx - zx)} (read back as {@code rint(x / inScale)}), padded with the input's zero point (a
      * shifted 0); {@code weight} float32, contiguous {@code [C_out, C / groups * kH * kW]}, the weight's {@code qw - zw},
-     * none larger than {@code weightMaxAbs} in magnitude; the integer sums {@code sum (qx - zx)(qw - zw)} exact in int32, then {@link #quantizedLinear}'s requantization
+     * none larger than {@code weightMaxAbs} in magnitude; the integer sums {@code sum (qx - zx)(qw - zw)} exact in int32, then {@link #quantizedLinearPacked}'s requantization
      * ({@code actTimesWScale}, {@code multiplier} one per tensor or one per output channel); {@code dst}
      * ({@code [N, C_out, H_out, W_out]}, contiguous) uint8 ({@code q}) or float32 ({@code (float) (q - outZeroPoint) *
      * outScale}).

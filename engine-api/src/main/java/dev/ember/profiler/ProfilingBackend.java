@@ -1263,28 +1263,6 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
-    public void quantizedLinear(Storage a, Layout aLayout, Storage weight, Layout weightLayout, int[] weightZeroPoints,
-                                float[] actTimesWScale, float[] multiplier, float[] bias, int outZeroPoint, boolean relu,
-                                Storage dst, Layout dstLayout) {
-        Profiler profiler = Profiler.current();
-        if (profiler == null) {
-            delegate.quantizedLinear(a, aLayout, weight, weightLayout, weightZeroPoints, actTimesWScale, multiplier, bias,
-                outZeroPoint, relu, dst, dstLayout);
-            return;
-        }
-        Profiler.Range kernelRange = profiler.enterKernel(relu ? "quantized::linear_relu" : "quantized::linear", this,
-                new Object[] {a, aLayout, weight, weightLayout, dst, dstLayout});
-        try {
-            delegate.quantizedLinear(a, aLayout, weight, weightLayout, weightZeroPoints, actTimesWScale, multiplier, bias,
-                outZeroPoint, relu, dst, dstLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
-    }
-
-    @Override
     public void quantizedLinearPacked(Storage x, Layout xLayout, float inScale, Storage weight, Layout weightLayout,
                                       int weightMaxAbs, float[] actTimesWScale, float[] multiplier, float[] bias, int outZeroPoint,
                                       boolean relu, float outScale, Storage dst, Layout dstLayout) {

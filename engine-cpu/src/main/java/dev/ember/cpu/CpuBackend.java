@@ -602,7 +602,8 @@ public final class CpuBackend implements Backend {
     @Override
     public void histc(Storage src, Layout srcLayout, int bins, double min, double max, Storage out, Layout outLayout) {
         try (HalfLoops.Widened w = HalfLoops.widened()) {
-            SortKernels.histc(w.in(cpu(src)), srcLayout, bins, min, max, w.out(cpu(out), outLayout), outLayout);
+            SortKernels.histc(w.in(cpu(src)), srcLayout, src.dtype(), bins, min, max, w.out(cpu(out), outLayout),
+                    outLayout);
         }
     }
 
@@ -624,14 +625,6 @@ public final class CpuBackend implements Backend {
     }
 
     // ---- Fourier transforms
-
-    @Override
-    public void quantizedLinear(Storage a, Layout aLayout, Storage weight, Layout weightLayout, int[] weightZeroPoints,
-                                float[] actTimesWScale, float[] multiplier, float[] bias, int outZeroPoint, boolean relu,
-                                Storage dst, Layout dstLayout) {
-        QuantizedKernels.linearStatic(cpu(a), aLayout, cpu(weight), weightLayout, weightZeroPoints, actTimesWScale,
-            multiplier, bias, outZeroPoint, relu, cpu(dst), dstLayout);
-    }
 
     @Override
     public void quantizedLinearPacked(Storage x, Layout xLayout, float inScale, Storage weight, Layout weightLayout,

@@ -8,7 +8,7 @@ import dev.ember.backend.Layout;
  * The quantized kernels: FBGEMM's dynamic qint8 linear ({@code quantized::linear_dynamic} of PyTorch's x86 builds)
  * and its static quantized linear ({@code quantized::linear}, which quantized convolutions reach through im2col), step
  * by step as {@link dev.ember.backend.Backend#quantizedLinearDynamic} and
- * {@link dev.ember.backend.Backend#quantizedLinear} specify them. The integer sums run on the
+ * {@link dev.ember.backend.Backend#quantizedLinearPacked} specify them. The integer sums run on the
  * float32 GEMM ({@link Gemm}): the shifted integers {@code qx - zx} and {@code qw - zw} (at most 255 in magnitude) are
  * exact floats, and a GEMM over a slice of columns sums them exactly in any order when every partial sum is an integer
  * of magnitude at most 2^24: {@code 2^24 / (max |qx - zx| * max |qw - zw|)} columns a slice (1,032 for the usual 127 and
@@ -200,38 +200,8 @@ final class QuantizedKernels {
     }
 
     /**
-     * FBGEMM's static quantized linear, as {@link dev.ember.backend.Backend#quantizedLinear} specifies it: the exact
-     * integer sums of {@code a} ({@code qx - zx}) with the weight's {@code qw - zw}, then {@code requantizeOutputProcessingAvx2}'s
-     * float steps and saturations, element by element.
-     */
-    static void linearStatic(CpuStorage a, Layout aLayout, CpuStorage w, Layout wLayout, int[] wZero,
-                             float[] actTimesWScale, float[] multiplier, float[] bias, int outZero, boolean relu,
-                             CpuStorage dst, Layout dstLayout) {
-        int m = aLayout.size(0);
-        int k = aLayout.size(1);
-        int n = wLayout.size(0);
-        if (m == 0 || n == 0) {
-            return;
-        }
-        float[] as = (float[]) a.array;
-        int ao = aLayout.offset();
-        float[] shifted = ao == 0 && as.length == (long) m * k ? as : java.util.Arrays.copyOfRange(as, ao, ao + m * k);
-        byte[] ws = (byte[]) w.array;
-        int[] raw = m < DOT_ROWS ? fewRows(shifted, m, k, ws, wLayout.offset(), n, wZero)
-                : sliced(shifted, m, k, ws, wLayout.offset(), n, wZero);
-        byte[] out = (byte[]) dst.array;
-        int yo = dstLayout.offset();
-        Requantizer rq = new Requantizer(actTimesWScale, multiplier, bias, outZero, relu, 0f);
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                out[yo + i * n + j] = (byte) rq.q(raw[i * n + j], j);
-            }
-        }
-    }
-
-    /**
      * FBGEMM's {@code requantizeOutputProcessingAvx2} for one output element, as
-     * {@link dev.ember.backend.Backend#quantizedLinear} specifies it: {@code (float) raw} plus the bias over
+     * {@link dev.ember.backend.Backend#quantizedLinearPacked} specifies it: {@code (float) raw} plus the bias over
      * {@code act_times_w_scale}, times the multiplier, rounded half to even (CVTPS2DQ), saturated to int16, plus the
      * output zero point saturated to int16, clamped to [0, 255] (and to at least the zero point with ReLU).
      */

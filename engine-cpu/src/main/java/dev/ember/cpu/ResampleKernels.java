@@ -267,6 +267,12 @@ final class ResampleKernels {
      * The source rows (or columns) and weights of a bilinear resize of {@code in} to {@code out}, in float arithmetic
      * for float32 and double for float64 as PyTorch's kernels: index {@code i0}, next index {@code i0 + step} (0 at the
      * last row), and the weights {@code l0}, {@code l1} of the two.
+     *
+     * <p>PyTorch's CPU kernels are compiled with FMA contraction (GCC's default for C++ on the AVX2/AVX512 builds), so
+     * {@code area_pixel_compute_source_index}'s {@code scale * (i + 0.5) - 0.5} is one fused multiply-add, and so are
+     * the interpolation sums below ({@code t0 * w0 + t1 * w1} as {@code fma(t0, w0, t1 * w1)}, the backward's
+     * {@code g_in += h * w * g} as {@code fma(h * w, g, g_in)}). PyTorch 1.13's float64 results are matched bit for bit
+     * only so, at every size (LooseEnds5Test); PyTorch 2.x computes the float32 source index in float (1.13 in double).
      */
     private static final class Axis {
         final int[] i0;
@@ -286,7 +292,7 @@ final class ResampleKernels {
                         set(k, k, 0, 1f, 0f);
                         continue;
                     }
-                    float src = alignCorners ? ratio * k : ratio * (k + 0.5f) - 0.5f;
+                    float src = alignCorners ? ratio * k : Math.fma(ratio, k + 0.5f, -0.5f);
                     if (!alignCorners && src < 0) {
                         src = 0;
                     }
@@ -301,7 +307,7 @@ final class ResampleKernels {
                         set(k, k, 0, 1.0, 0.0);
                         continue;
                     }
-                    double src = alignCorners ? ratio * k : ratio * (k + 0.5) - 0.5;
+                    double src = alignCorners ? ratio * k : Math.fma(ratio, k + 0.5, -0.5);
                     if (!alignCorners && src < 0) {
                         src = 0;
                     }
@@ -357,9 +363,9 @@ final class ResampleKernels {
                         long c1 = c0 + aw.step[j] * x.sw;
                         float w0 = (float) aw.l0[j];
                         float w1 = (float) aw.l1[j];
-                        float top = src[(int) (r0 + c0)] * w0 + src[(int) (r0 + c1)] * w1;
-                        float bottom = src[(int) (r1 + c0)] * w0 + src[(int) (r1 + c1)] * w1;
-                        dst[(int) (yb + i * y.sh + j * y.sw)] = top * h0 + bottom * h1;
+                        float top = Math.fma(src[(int) (r0 + c0)], w0, src[(int) (r0 + c1)] * w1);
+                        float bottom = Math.fma(src[(int) (r1 + c0)], w0, src[(int) (r1 + c1)] * w1);
+                        dst[(int) (yb + i * y.sh + j * y.sw)] = Math.fma(top, h0, bottom * h1);
                     }
                 }
             });
@@ -379,9 +385,9 @@ final class ResampleKernels {
                         long c1 = c0 + aw.step[j] * x.sw;
                         double w0 = aw.l0[j];
                         double w1 = aw.l1[j];
-                        double top = src[(int) (r0 + c0)] * w0 + src[(int) (r0 + c1)] * w1;
-                        double bottom = src[(int) (r1 + c0)] * w0 + src[(int) (r1 + c1)] * w1;
-                        dst[(int) (yb + i * y.sh + j * y.sw)] = top * h0 + bottom * h1;
+                        double top = Math.fma(src[(int) (r0 + c0)], w0, src[(int) (r0 + c1)] * w1);
+                        double bottom = Math.fma(src[(int) (r1 + c0)], w0, src[(int) (r1 + c1)] * w1);
+                        dst[(int) (yb + i * y.sh + j * y.sw)] = Math.fma(top, h0, bottom * h1);
                     }
                 }
             });
@@ -413,10 +419,10 @@ final class ResampleKernels {
                         float w0 = (float) aw.l0[j];
                         float w1 = (float) aw.l1[j];
                         float v = g[(int) (yb + i * y.sh + j * y.sw)];
-                        dx[(int) (r0 + c0)] += h0 * w0 * v;
-                        dx[(int) (r0 + c1)] += h0 * w1 * v;
-                        dx[(int) (r1 + c0)] += h1 * w0 * v;
-                        dx[(int) (r1 + c1)] += h1 * w1 * v;
+                        dx[(int) (r0 + c0)] = Math.fma(h0 * w0, v, dx[(int) (r0 + c0)]);
+                        dx[(int) (r0 + c1)] = Math.fma(h0 * w1, v, dx[(int) (r0 + c1)]);
+                        dx[(int) (r1 + c0)] = Math.fma(h1 * w0, v, dx[(int) (r1 + c0)]);
+                        dx[(int) (r1 + c1)] = Math.fma(h1 * w1, v, dx[(int) (r1 + c1)]);
                     }
                 }
             });
@@ -438,10 +444,10 @@ final class ResampleKernels {
                         double w0 = aw.l0[j];
                         double w1 = aw.l1[j];
                         double v = g[(int) (yb + i * y.sh + j * y.sw)];
-                        dx[(int) (r0 + c0)] += h0 * w0 * v;
-                        dx[(int) (r0 + c1)] += h0 * w1 * v;
-                        dx[(int) (r1 + c0)] += h1 * w0 * v;
-                        dx[(int) (r1 + c1)] += h1 * w1 * v;
+                        dx[(int) (r0 + c0)] = Math.fma(h0 * w0, v, dx[(int) (r0 + c0)]);
+                        dx[(int) (r0 + c1)] = Math.fma(h0 * w1, v, dx[(int) (r0 + c1)]);
+                        dx[(int) (r1 + c0)] = Math.fma(h1 * w0, v, dx[(int) (r1 + c0)]);
+                        dx[(int) (r1 + c1)] = Math.fma(h1 * w1, v, dx[(int) (r1 + c1)]);
                     }
                 }
             });

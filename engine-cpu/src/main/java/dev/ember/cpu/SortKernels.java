@@ -1,6 +1,8 @@
 package dev.ember.cpu;
 
+import dev.ember.BFloat16;
 import dev.ember.DType;
+import dev.ember.Half;
 import dev.ember.backend.Layout;
 import dev.ember.backend.RankOp;
 import dev.ember.backend.ScanOp;
@@ -472,17 +474,35 @@ final class SortKernels {
 
     // ------------------------------------------------------------------ histograms and counts
 
-    static void histc(CpuStorage src, Layout ls, int bins, double min, double max, CpuStorage out, Layout lo) {
+    /**
+     * torch.histc of {@code src}, whose elements are of {@code type} (a float16 or bfloat16 input arrives widened to
+     * float32 and is binned in its own type's arithmetic).
+     */
+    static void histc(CpuStorage src, Layout ls, DType type, int bins, double min, double max, CpuStorage out,
+                      Layout lo) {
         double[] hist = new double[bins];
-        boolean single = src.dtype == DType.FLOAT32;
-        float lof = (float) min;
-        float hif = (float) max;
+        boolean half = type == DType.FLOAT16 || type == DType.BFLOAT16;
+        boolean bf16 = type == DType.BFLOAT16;
+        boolean single = !half && src.dtype == DType.FLOAT32;
+        float lof = half ? round16((float) min, bf16) : (float) min;
+        float hif = half ? round16((float) max, bf16) : (float) max;
+        float bins16 = round16(bins, bf16);
+        float width16 = round16(hif - lof, bf16);
         // sequential: the counts are exact, and one pass over the input is cheap next to allocating per-thread histograms
         new StridedLoop(ls).run((off, n, st) -> {
             for (int i = 0; i < n; i++) {
                 int at = off[0] + i * st[0];
                 int pos;
-                if (single) {
+                if (half) {
+                    // PyTorch 2.x's histogramdd_cpu_contiguous<BFloat16/Half>: (elt - left) * bins / (right - left) in
+                    // c10's 16-bit arithmetic, each operation in float rounded to the type, between the edges rounded to
+                    // it (bin_edges[0] and [-1]); 1.13 divided first, (elt - left) / (right - left) * bins
+                    float x = (float) src.getDouble(at);
+                    if (!(x >= lof && x <= hif)) {
+                        continue;
+                    }
+                    pos = (int) round16(round16(round16(x - lof, bf16) * bins16, bf16) / width16, bf16);
+                } else if (single) {
                     // in float, as PyTorch's histogram kernel computes for float32 inputs
                     float x = ((float[]) src.array)[at];
                     if (!(x >= lof && x <= hif)) {
@@ -505,6 +525,11 @@ final class SortKernels {
         for (int b = 0; b < bins; b++) {
             out.setDouble(lo.offset() + b * lo.stride(0), hist[b]);
         }
+    }
+
+    /** {@code f} rounded to bfloat16 ({@code bf16}) or float16, as c10's BFloat16 and Half store a float. */
+    private static float round16(float f, boolean bf16) {
+        return bf16 ? BFloat16.toFloat(BFloat16.fromFloat(f)) : Half.toFloat(Half.fromFloat(f));
     }
 
     static void bincount(CpuStorage src, Layout ls, CpuStorage weights, Layout lw, CpuStorage out, Layout lo) {
