@@ -1,15 +1,10 @@
 package dev.ember.ao.nn.intrinsic.qat;
 
-import dev.ember.Ember;
 import dev.ember.Tensor;
 import dev.ember.ao.quantization.FakeQuantizeBase;
 import dev.ember.ao.quantization.QConfig;
 import dev.ember.nn.BatchNorm2d;
 import dev.ember.nn.Module;
-import dev.ember.nn.ModuleInternals;
-
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * {@code torch.ao.nn.intrinsic.qat.ConvBn2d}: a convolution and its batch norm trained together with the weight
@@ -112,18 +107,12 @@ public class ConvBn2d extends dev.ember.nn.Conv2d {
         if (!freezeBn) {
             return super.train(mode);
         }
-        Map<Module, Boolean> modes = new LinkedHashMap<>();
-        namedModules().values().forEach(m -> modes.putIfAbsent(m, m.isTraining()));
-        modes.remove(this);
-        super.train(mode);
-        modes.forEach(Module::train); // in order: each restored after its parent
-        return this;
+        return BnFolding.trainKeepingModes(this, () -> super.train(mode));
     }
 
     /** The convolution, its batch norm folded into the weight before fake quantization, then the batch norm. */
     protected final Tensor convBn(Tensor x) {
-        Tensor runningStd = bn.runningVar().add(ModuleInternals.normEps(bn)).sqrt();
-        Tensor scaleFactor = parameterOf(bn, "weight").div(runningStd);
+        Tensor scaleFactor = BnFolding.scaleFactor(bn, bn.runningVar());
         Tensor w = parameter("weight");
         int[] weightShape = new int[w.dim()];
         int[] biasShape = new int[w.dim()];
@@ -143,9 +132,6 @@ public class ConvBn2d extends dev.ember.nn.Conv2d {
         return applyDirectly(bn, convOrig);
     }
 
-    private static Tensor parameterOf(Module m, String name) {
-        return ModuleInternals.getAttr(m, name);
-    }
 
     @Override
     public Tensor forward(Tensor x) {

@@ -6,10 +6,7 @@ import dev.ember.ao.quantization.QConfig;
 import dev.ember.nn.BatchNorm1d;
 import dev.ember.nn.Functional;
 import dev.ember.nn.Module;
-import dev.ember.nn.ModuleInternals;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * {@code torch.ao.nn.intrinsic.qat.LinearBn1d}: a linear layer and its batch norm trained together with the weight
@@ -109,19 +106,13 @@ public class LinearBn1d extends dev.ember.nn.Linear {
         if (!freezeBn) {
             return super.train(mode);
         }
-        Map<Module, Boolean> modes = new LinkedHashMap<>();
-        namedModules().values().forEach(m -> modes.putIfAbsent(m, m.isTraining()));
-        modes.remove(this);
-        super.train(mode);
-        modes.forEach(Module::train);
-        return this;
+        return BnFolding.trainKeepingModes(this, () -> super.train(mode));
     }
 
     /** The linear layer, its batch norm folded into the weight before fake quantization, then the batch norm. */
     @Override
     public Tensor forward(Tensor x) {
-        Tensor runningStd = bn.runningVar().add(ModuleInternals.normEps(bn)).sqrt();
-        Tensor scaleFactor = ModuleInternals.getAttr(bn, "weight").div(runningStd);
+        Tensor scaleFactor = BnFolding.scaleFactor(bn, bn.runningVar());
         Tensor w = parameter("weight");
         Tensor scaledWeight = weightFakeQuant.apply(w.mul(scaleFactor.reshape(-1, 1)));
         Tensor b = parameter("bias");
