@@ -421,7 +421,7 @@ public final class ShardedCheckpoint {
             Safetensors.save(shards.isEmpty() ? Map.of() : shards.get(0), format, folder.resolve("model.safetensors"));
             return;
         }
-        Map<String, String> weightMap = new TreeMap<>(ShardedCheckpoint::byCodePoints);
+        Map<String, String> weightMap = new TreeMap<>(SafeOpen::byCodePoints);
         for (int i = 0; i < shards.size(); i++) {
             String name = String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
             Safetensors.save(shards.get(i), format, folder.resolve(name));
@@ -439,10 +439,6 @@ public final class ShardedCheckpoint {
         }
         json.append(weightMap.isEmpty() ? "}\n}\n" : "\n  }\n}\n");
         Files.writeString(folder.resolve(SAFE_WEIGHTS_INDEX_NAME), json, StandardCharsets.UTF_8);
-    }
-
-    private static int byCodePoints(String a, String b) {
-        return SafeOpen.byCodePoints(a, b);
     }
 
     /**
