@@ -32,17 +32,15 @@ final class VectorMicroKernels extends MicroKernels {
      */
     private static final String ROWS = System.getProperty("ember.cpu.gemmRows", "auto");
     /**
-     * Whether packed panels take the constant-step loop in {@link #fullTile} unless told. Which loop form C2 keeps
-     * fast depends on the JDK: the whole GEMM at n = 1024 and 2048 (MatmulBenchmark with each
-     * {@code -Dember.cpu.gemmKernel}, two alternating runs, 2 cores) ran at 85-119 GFLOP/s with it against 68-89
-     * strided on JDK 17, and at 37-42 against 67-104 on JDK 25. {@code -Dember.cpu.gemmKernel=packed|strided}
-     * overrides the choice.
+     * Whether packed panels take the constant-step loop in {@link #fullTile} unless told: on every JDK. Which loop form
+     * C2 keeps fast once depended on the JDK (session 5's kernel ran at 37-42 GFLOP/s packed against 67-104 strided on
+     * JDK 25, so JDK 25 took the strided loop); with today's kernel the packed loop wins on both. MatmulBenchmark at
+     * n = 1024, two threads, Intel Xeon (AVX-512 and AMX; model 167 as KVM reports it), Temurin 25, alternated
+     * twice: 9.88 / 10.10 ms packed against 11.85 / 12.23 strided; n = 2048, one run each: 69.9 against 83.7 ms;
+     * JDK 17: 8.97 / 67.6 ms packed against 10.88 / 80.8 strided (RESULTS.md, session 38).
+     * {@code -Dember.cpu.gemmKernel=packed|strided} overrides the choice.
      */
-    private static final boolean PACKED_BY_DEFAULT = switch (System.getProperty("ember.cpu.gemmKernel", "")) {
-        case "packed" -> true;
-        case "strided" -> false;
-        default -> Runtime.version().feature() < 25;
-    };
+    private static final boolean PACKED_BY_DEFAULT = !"strided".equals(System.getProperty("ember.cpu.gemmKernel", ""));
 
     /**
      * Whether the kernel comes with the one-vector-wide tile (8 rows), the shape for products with few columns: a
