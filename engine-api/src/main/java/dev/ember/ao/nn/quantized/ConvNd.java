@@ -17,10 +17,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code torch.ao.nn.quantized.modules.conv._ConvNd} for the convolutions computed as a 2-D quantized convolution
- * ({@link Conv1d}, {@link Conv3d}, {@link ConvTranspose1d}, {@link ConvTranspose2d}): the configuration, the qint8
- * weight {@code [out, in / groups, *kernel]} (per tensor or per output channel; a transposed layer's
- * {@code [in, out / groups, *kernel]}, per tensor), the float bias, the output's scale and zero point, PyTorch's state dict entries
+ * {@code torch.ao.nn.quantized.modules.conv._ConvNd}: the quantized convolutions, each computed as a 2-D quantized
+ * convolution ({@link Conv2d} itself, {@link Conv1d}, {@link Conv3d}, {@link ConvTranspose1d}, {@link ConvTranspose2d}):
+ * the configuration, the qint8 weight {@code [out, in / groups, *kernel]} (per tensor or per output channel; a
+ * transposed layer's {@code [in, out / groups, *kernel]}, per tensor), the float bias, the output's scale and zero
+ * point, PyTorch's state dict entries
  * ({@code weight}, {@code bias}, {@code scale}, {@code zero_point}) and printout. The packed parameters of the 2-D
  * equivalent are made whenever the weight or bias is set (at convert or load), never from {@code forward}.
  */
@@ -51,7 +52,7 @@ public abstract class ConvNd extends QuantizedOutput {
      * A layer of {@code mod}'s configuration, its weight and output parameters unset (set by {@link #init}).
      *
      * @param mod the float convolution
-     * @param dims its spatial dimensions (1 or 3)
+     * @param dims its spatial dimensions (1, 2 or 3)
      * @throws IllegalArgumentException for a convolution of other dimensions
      */
     protected ConvNd(dev.ember.nn.ConvNd mod, int dims) {
@@ -86,11 +87,48 @@ public abstract class ConvNd extends QuantizedOutput {
      */
     protected final void init(dev.ember.nn.ConvNd mod, ObserverOrFakeQuantize weightObserver,
                               ObserverOrFakeQuantize activationObserver) {
+        checkZeroPadding(mod);
+        init(mod.getParameter("weight"), mod.namedParameters().get("bias"), weightObserver, activationObserver);
+    }
+
+    /**
+     * {@code from_float} of a QAT convolution with its batch norm ({@link dev.ember.ao.nn.intrinsic.qat.ConvBnNd}):
+     * {@code fuse_conv_bn_weights} of the weight, bias and the batch norm's running statistics and affine parameters,
+     * then quantized with the layer's {@code weight_fake_quant} (run on the folded weight first, as PyTorch's
+     * {@code weight_post_process(mod.weight)}).
+     *
+     * @param <M> the layer's class: a float convolution that is a {@code _ConvBnNd}
+     * @param mod the trained QAT layer
+     * @param activationObserver its {@code activation_post_process}
+     * @throws IllegalArgumentException for a weight fake quantizer that gives no dtype or is not qint8
+     * @throws UnsupportedOperationException for a padding mode other than zeros
+     */
+    protected final <M extends dev.ember.nn.ConvNd & dev.ember.ao.nn.intrinsic.qat.ConvBnNd> void initFolded(M mod,
+            ObserverOrFakeQuantize activationObserver) {
+        checkZeroPadding(mod);
+        if (!(mod.weightFakeQuant() instanceof ObserverOrFakeQuantize w)) {
+            throw new IllegalArgumentException("convert: the weight_fake_quant of a " + mod.getClass().getSimpleName()
+                    + " gives no dtype and scheme");
+        }
+        dev.ember.nn.Module bn = mod.bn();
+        dev.ember.nn.utils.Fusion.FusedWeights f = dev.ember.nn.utils.Fusion.fuseConvBnWeights(mod.getParameter("weight"),
+            mod.namedParameters().get("bias"), dev.ember.nn.ModuleInternals.getAttr(bn, "running_mean"),
+            dev.ember.nn.ModuleInternals.getAttr(bn, "running_var"), dev.ember.nn.ModuleInternals.normEps(bn),
+            dev.ember.nn.ModuleInternals.getAttr(bn, "weight"), dev.ember.nn.ModuleInternals.getAttr(bn, "bias"), false);
+        init(f.weight(), f.bias(), w, activationObserver);
+    }
+
+    private void checkZeroPadding(dev.ember.nn.ConvNd mod) {
         if (!"zeros".equals(mod.paddingMode()) || mod.paddingString() != null) {
             throw new UnsupportedOperationException("quantized " + getClass().getSimpleName() + ": Ember supports zero "
                     + "padding given as numbers, not padding_mode='" + mod.paddingMode() + "'"
                     + (mod.paddingString() == null ? "" : " or padding='" + mod.paddingString() + "'"));
         }
+    }
+
+    /** The weight values quantized by the observer (run on them), the bias, the output's parameters. */
+    private void init(Tensor weightValues, Tensor bias, ObserverOrFakeQuantize weightObserver,
+                      ObserverOrFakeQuantize activationObserver) {
         if (weightObserver.dtype() != QuantDType.QINT8) {
             throw new IllegalArgumentException("Weight observer must have dtype torch.qint8");
         }
@@ -99,9 +137,8 @@ public abstract class ConvNd extends QuantizedOutput {
             throw new IllegalArgumentException("Per channel weight observer is not supported yet for ConvTranspose{n}d.");
         }
         try (GradMode off = Ember.noGrad()) {
-            QuantizedTensor w = Linear.quantizeWeight(mod.getParameter("weight"), weightObserver);
-            Tensor b = mod.namedParameters().get("bias");
-            setState(w, b == null ? null : b.detach().to(dev.ember.Device.CPU).to(DType.FLOAT32).clone());
+            QuantizedTensor w = Linear.quantizeWeight(weightValues, weightObserver);
+            setState(w, bias == null ? null : bias.detach().to(dev.ember.Device.CPU).to(DType.FLOAT32).clone());
             setOutputQParams(activationObserver);
         }
     }
