@@ -53,6 +53,20 @@ public class Conv3d extends ConvNd {
     }
 
     /**
+     * {@code nnq.Conv3d.from_float} of a {@link dev.ember.ao.nn.intrinsic.qat.ConvBn3d}: the batch norm folded into the
+     * weight and bias, quantized with the layer's {@code weight_fake_quant}.
+     *
+     * @param mod the trained QAT layer
+     * @param activationObserver its {@code activation_post_process}
+     * @return the quantized layer
+     */
+    public static Conv3d fromConvBn(dev.ember.ao.nn.intrinsic.qat.ConvBn3d mod, ObserverOrFakeQuantize activationObserver) {
+        Conv3d q = new Conv3d(mod);
+        q.initFolded(mod, activationObserver);
+        return q;
+    }
+
+    /**
      * {@code torch.ops.quantized.conv3d(x, packed, scale, zero_point)} (or {@code conv3d_relu}).
      *
      * @param x a quint8 quantized activation {@code [N, C, D, H, W]}

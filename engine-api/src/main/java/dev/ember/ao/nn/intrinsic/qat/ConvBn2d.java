@@ -18,10 +18,8 @@ import dev.ember.nn.Module;
  * Submodules {@code bn} and {@code weight_fake_quant}, printed and saved as PyTorch's.
  */
 public class ConvBn2d extends dev.ember.nn.Conv2d implements ConvBnNd {
-    private final QConfig qconfig;
+    private final ConvBnParts parts;
     private final BatchNorm2d bn;
-    private final FakeQuantizeBase weightFakeQuant;
-    private boolean freezeBn;
 
     /**
      * {@code from_float(mod)}'s layer: {@code conv}'s configuration, its weight and bias tensors themselves, {@code bn}
@@ -37,9 +35,9 @@ public class ConvBn2d extends dev.ember.nn.Conv2d implements ConvBnNd {
      */
     protected ConvBn2d(dev.ember.nn.Conv2d conv, BatchNorm2d bn, QConfig qconfig) {
         super(conv);
-        this.qconfig = BnFolding.convBnQconfig(qconfig, conv, "ConvBn2d");
+        this.parts = new ConvBnParts(qconfig, conv, "ConvBn2d");
         this.bn = registerModule("bn", bn);
-        this.weightFakeQuant = registerModule("weight_fake_quant", qconfig.newWeightFakeQuant());
+        registerModule("weight_fake_quant", parts.weightFakeQuant);
         updateBnStats();
     }
 
@@ -60,7 +58,7 @@ public class ConvBn2d extends dev.ember.nn.Conv2d implements ConvBnNd {
 
     @Override
     public QConfig qconfig() {
-        return qconfig;
+        return parts.qconfig;
     }
 
     @Override
@@ -70,42 +68,37 @@ public class ConvBn2d extends dev.ember.nn.Conv2d implements ConvBnNd {
 
     @Override
     public FakeQuantizeBase weightFakeQuant() {
-        return weightFakeQuant;
+        return parts.weightFakeQuant;
     }
 
     @Override
     public boolean bnFrozen() {
-        return freezeBn;
+        return parts.frozen();
     }
 
     @Override
     public ConvBn2d freezeBnStats() {
-        freezeBn = true;
-        bn.train(false);
+        parts.setFrozen(bn, true);
         return this;
     }
 
     @Override
     public ConvBn2d updateBnStats() {
-        freezeBn = false;
-        bn.train(true);
+        parts.setFrozen(bn, false);
         return this;
     }
 
-    /**
-     * {@code train(mode)}: the module's own mode; its submodules follow only while the statistics are not frozen (a
-     * frozen batch norm stays in eval mode, as PyTorch's).
-     */
+    /** {@code train(mode)}: a frozen batch norm stays in eval mode, as PyTorch's. */
     @Override
     public Module train(boolean mode) {
-        return freezeBn ? BnFolding.trainKeepingModes(this, () -> super.train(mode)) : super.train(mode);
+        return parts.train(this, () -> super.train(mode));
     }
 
     /** The convolution, its batch norm folded into the weight before fake quantization, then the batch norm. */
     protected final Tensor convBn(Tensor x) {
         // the batch norm computes itself: fuse_modules_qat put an Identity in its old place, which it forwards to
-        return applyDirectly(bn, BnFolding.convBeforeBn(x, parameter("weight"), parameter("bias"), bn, weightFakeQuant,
-            outChannels(), this::convForward));
+        return applyDirectly(bn, parts.beforeBn(x, parameter("weight"), parameter("bias"), bn, outChannels(),
+            this::convForward));
     }
 
     @Override
