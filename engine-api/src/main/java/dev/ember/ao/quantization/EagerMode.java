@@ -83,6 +83,25 @@ final class EagerMode {
         return q instanceof QConfig c ? c : null;
     }
 
+    /**
+     * PyTorch's {@code _assert_valid_qconfig}, which {@code propagate_qconfig_} runs on every module before anything
+     * changes: a transposed convolution refuses a per-channel weight observer (affine or symmetric).
+     *
+     * @throws IllegalArgumentException with PyTorch's message
+     */
+    private static void assertValidQconfigs(Map<Module, QConfig> qconfigs) {
+        for (Map.Entry<Module, QConfig> e : qconfigs.entrySet()) {
+            Module m = e.getKey();
+            boolean transposed = m instanceof dev.ember.nn.ConvTranspose1d || m instanceof dev.ember.nn.ConvTranspose2d
+                || m instanceof dev.ember.nn.ConvTranspose3d;
+            if (transposed && e.getValue() != null && e.getValue().weight() != null
+                    && e.getValue().weight().get() instanceof ObserverOrFakeQuantize w
+                    && (w.qscheme() == QScheme.PER_CHANNEL_AFFINE || w.qscheme() == QScheme.PER_CHANNEL_SYMMETRIC)) {
+                throw new IllegalArgumentException("Per channel weight observer is not supported yet for ConvTranspose{n}d.");
+            }
+        }
+    }
+
     /** {@code propagate_qconfig_}: each module's own qconfig, else its parent's. */
     private static void propagate(Module m, QConfig parent, Map<Module, QConfig> out) {
         Object own = QCONFIGS.get(m);
@@ -102,6 +121,7 @@ final class EagerMode {
         requireInplace(inplace, "prepare");
         Map<Module, QConfig> qconfigs = new IdentityHashMap<>();
         propagate(model, null, qconfigs);
+        assertValidQconfigs(qconfigs);
         boolean any = false;
         for (QConfig q : qconfigs.values()) {
             any |= q != null;
@@ -319,6 +339,10 @@ final class EagerMode {
             return dev.ember.ao.nn.quantized.ConvTranspose2d.fromFloat((dev.ember.nn.ConvTranspose2d) m,
                 weightObserver(q), observer(name, m));
         }
+        if (m.getClass() == dev.ember.nn.ConvTranspose3d.class) {
+            return dev.ember.ao.nn.quantized.ConvTranspose3d.fromFloat((dev.ember.nn.ConvTranspose3d) m,
+                weightObserver(q), observer(name, m));
+        }
         if (m.getClass() == dev.ember.nn.Conv3d.class) {
             return dev.ember.ao.nn.quantized.Conv3d.fromFloat((dev.ember.nn.Conv3d) m, weightObserver(q),
                 observer(name, m));
@@ -397,6 +421,7 @@ final class EagerMode {
         }
         Map<Module, QConfig> qconfigs = new IdentityHashMap<>();
         propagate(model, null, qconfigs);
+        assertValidQconfigs(qconfigs);
         List<String> targets = new ArrayList<>();
         qatTargets(model, "", qconfigs, targets);
         List<Module> fresh = new ArrayList<>();

@@ -73,24 +73,4 @@ public class Conv1d extends ConvNd {
         Activations.check(x, fusedRelu() ? "quantized::conv1d_relu" : "quantized::conv1d");
         return QuantizedActivations.conv2d(x.unsqueeze(2), packed(), scale(), zeroPoint(), fusedRelu()).squeeze(2);
     }
-
-    @Override
-    protected int[] weightShape2d() {
-        return new int[] {out, in / groups, 1, kernel[0]};
-    }
-
-    @Override
-    protected int[] stride2d() {
-        return new int[] {1, stride[0]};
-    }
-
-    @Override
-    protected int[] padding2d() {
-        return new int[] {0, padding[0]};
-    }
-
-    @Override
-    protected int[] dilation2d() {
-        return new int[] {1, dilation[0]};
-    }
 }

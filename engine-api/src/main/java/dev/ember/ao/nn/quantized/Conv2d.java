@@ -72,24 +72,4 @@ public class Conv2d extends ConvNd {
         Activations.check(x, fusedRelu() ? "quantized::conv2d_relu.new" : "quantized::conv2d.new");
         return QuantizedActivations.conv2d(x, packed(), scale(), zeroPoint(), fusedRelu());
     }
-
-    @Override
-    protected int[] weightShape2d() {
-        return new int[] {out, in / groups, kernel[0], kernel[1]};
-    }
-
-    @Override
-    protected int[] stride2d() {
-        return stride.clone();
-    }
-
-    @Override
-    protected int[] padding2d() {
-        return padding.clone();
-    }
-
-    @Override
-    protected int[] dilation2d() {
-        return dilation.clone();
-    }
 }
