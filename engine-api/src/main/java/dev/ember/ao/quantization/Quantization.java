@@ -127,7 +127,9 @@ public final class Quantization {
      * @param model the model, changed in place
      * @param inplace must be true (Ember modules have no generic deep copy)
      * @return the model
-     * @throws IllegalArgumentException for a null model, or a qconfig whose activation factory makes no observer
+     * @throws IllegalArgumentException for a null model, a qconfig whose activation factory makes no observer, or a
+     *     per-channel weight observer for a transposed convolution (PyTorch's {@code _assert_valid_qconfig}, before
+     *     anything changes)
      * @throws UnsupportedOperationException for {@code inplace} false
      */
     public static Module prepare(Module model, boolean inplace) {
@@ -155,6 +157,7 @@ public final class Quantization {
      * @param inplace must be true
      * @return the model
      * @throws IllegalStateException for a model in eval mode (PyTorch's assertion)
+     * @throws IllegalArgumentException for a per-channel weight observer for a transposed convolution, as {@link #prepare}
      * @throws UnsupportedOperationException for {@code inplace} false; the model is then left as it was
      */
     public static Module prepareQat(Module model, boolean inplace) {
