@@ -13,6 +13,8 @@
 # float32 numpy, and "*.torch.*", the output of this PyTorch's own quantized model (onednn), which the generator checks
 # agrees with the transcription to a quantum or two (onednn scales and rounds in its own order).
 # ReLU and max pooling on quint8 keep the input's qparams: max(q, zero_point) and the max of q.
+# FBGEMM's requantization and linear layer are resources/fbgemmref.py's (moved there in session 38, the output
+# unchanged).
 # Run: /usr/bin/python3 make_expected.py > expected.txt   (PyTorch 1.13)
 import os
 import sys
@@ -26,44 +28,14 @@ import torch.ao.quantization as tq
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from refcases import key_lines  # noqa: E402
+from fbgemmref import qlinear_ints, scales_of  # noqa: E402
 
 torch.backends.quantized.engine = "onednn"
 lines = []
 text, emit, _ = key_lines(lines)
 
 
-def requant(raw, act, mult, bias, zp, relu):
-    """FBGEMM's requantizeOutputProcessingAvx2 on raw int sums [m, n]; act/mult float32 of length 1 or n."""
-    f = raw.astype(np.float32)
-    if bias is not None:
-        b = bias.astype(np.float32)
-        if len(act) == 1:
-            f = f + b * np.float32(1.0 / np.float64(act[0]))
-        else:
-            f = f + b / act
-    r = f * (mult[0] if len(mult) == 1 else mult)
-    assert np.all(np.abs(r) < 2.0 ** 31)
-    rounded = np.rint(r).astype(np.int64)
-    v = np.clip(np.clip(rounded, -32768, 32767) + zp, -32768, 32767)
-    v = np.clip(v, 0, 255)
-    return np.maximum(v, zp if relu else 0)
 
-
-def scales_of(w):
-    if w.qscheme() == torch.per_tensor_affine:
-        return (np.array([w.q_scale()], dtype=np.float32), np.array([w.q_zero_point()], dtype=np.int64))
-    return (w.q_per_channel_scales().numpy().astype(np.float32), w.q_per_channel_zero_points().numpy().astype(np.int64))
-
-
-def qlinear_ints(a, w_ints, w_scale, w_zp, bias, x_scale, out_scale, out_zp, relu):
-    """a: [m, k] int64 (qx - zx); w_ints [n, k]; per-tensor when w_scale has one element."""
-    n = w_ints.shape[0]
-    zp = np.broadcast_to(w_zp, (n,)) if len(w_zp) == 1 else w_zp
-    raw = a @ (w_ints - zp[:, None]).T
-    assert np.all(np.abs(raw) < 2 ** 31)
-    act = np.float32(x_scale) * w_scale
-    mult = act / np.float32(out_scale)
-    return requant(raw, act, mult, bias, out_zp, relu)
 
 
 def qconv_ints(q, x_zp, x_scale, w, bias, stride, padding, dilation, groups, out_scale, out_zp, relu=False):

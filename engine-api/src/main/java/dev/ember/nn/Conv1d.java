@@ -62,6 +62,19 @@ public non-sealed class Conv1d extends ConvNd {
         super(1, in, out, kernel, stride, null, Checks.notNull(padding, "padding"), null, dilation, groups, bias, paddingMode);
     }
 
+    /**
+     * A layer of {@code source}'s configuration that holds {@code source}'s weight and bias tensors themselves, as
+     * {@link Conv2d#Conv2d(Conv2d)} does for PyTorch's quantization-aware {@code from_float}
+     * ({@code qat_conv.weight = mod.weight}): an optimizer made over {@code source}'s parameters trains this layer.
+     *
+     * @param source the layer whose configuration and parameters this one takes
+     * @throws IllegalArgumentException for a null source, or a source whose weight or bias is not a registered
+     *     parameter
+     */
+    protected Conv1d(Conv1d source) {
+        super(source);
+    }
+
     /** A lazy layer's state, {@link LazyConv1d}'s: {@code in_channels} 0, the weight and bias uninitialized. */
     Conv1d(int out, int[] kernel, int[] stride, int[] padding, String paddingString, int[] dilation, int groups, boolean bias,
            String paddingMode, LazyModules.Marker lazy) {

@@ -52,6 +52,19 @@ public non-sealed class Conv3d extends ConvNd {
         super(3, in, out, kernel, stride, null, Checks.notNull(padding, "padding"), null, dilation, groups, bias, paddingMode);
     }
 
+    /**
+     * A layer of {@code source}'s configuration that holds {@code source}'s weight and bias tensors themselves, as
+     * {@link Conv2d#Conv2d(Conv2d)} does for PyTorch's quantization-aware {@code from_float}
+     * ({@code qat_conv.weight = mod.weight}): an optimizer made over {@code source}'s parameters trains this layer.
+     *
+     * @param source the layer whose configuration and parameters this one takes
+     * @throws IllegalArgumentException for a null source, or a source whose weight or bias is not a registered
+     *     parameter
+     */
+    protected Conv3d(Conv3d source) {
+        super(source);
+    }
+
     /** A lazy layer's state, {@link LazyConv3d}'s: {@code in_channels} 0, the weight and bias uninitialized. */
     Conv3d(int out, int[] kernel, int[] stride, int[] padding, String paddingString, int[] dilation, int groups, boolean bias,
            String paddingMode, LazyModules.Marker lazy) {

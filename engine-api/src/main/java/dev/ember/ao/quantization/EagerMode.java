@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Eager-mode post-training static quantization, {@code torch.ao.quantization.prepare} and {@code convert}, behind
@@ -43,24 +45,28 @@ final class EagerMode {
         dev.ember.ao.nn.intrinsic.ConvReLU1d.class, dev.ember.ao.nn.intrinsic.ConvReLU3d.class,
         dev.ember.ao.nn.intrinsic.BNReLU2d.class, dev.ember.ao.nn.intrinsic.BNReLU3d.class,
         dev.ember.ao.nn.intrinsic.LinearReLU.class, dev.ember.ao.nn.qat.Linear.class, dev.ember.ao.nn.qat.Conv2d.class,
-        dev.ember.ao.nn.intrinsic.ConvBn2d.class, dev.ember.ao.nn.intrinsic.ConvBnReLU2d.class);
+        dev.ember.ao.nn.qat.Conv3d.class, dev.ember.ao.nn.intrinsic.ConvBn1d.class, dev.ember.ao.nn.intrinsic.ConvBn2d.class,
+        dev.ember.ao.nn.intrinsic.ConvBn3d.class, dev.ember.ao.nn.intrinsic.ConvBnReLU1d.class,
+        dev.ember.ao.nn.intrinsic.ConvBnReLU2d.class, dev.ember.ao.nn.intrinsic.ConvBnReLU3d.class);
 
     /** PyTorch's QAT mapping's values: the layers {@code prepare_qat} makes, observed whole and converted whole. */
     private static final Set<Class<? extends Module>> QAT = Set.of(dev.ember.ao.nn.qat.Linear.class,
         dev.ember.ao.nn.intrinsic.qat.LinearBn1d.class,
         dev.ember.ao.nn.qat.Conv2d.class, dev.ember.ao.nn.intrinsic.qat.ConvBn2d.class,
         dev.ember.ao.nn.intrinsic.qat.ConvBnReLU2d.class, dev.ember.ao.nn.intrinsic.qat.ConvReLU2d.class,
-        dev.ember.ao.nn.intrinsic.qat.LinearReLU.class);
+        dev.ember.ao.nn.intrinsic.qat.LinearReLU.class, dev.ember.ao.nn.qat.Conv3d.class,
+        dev.ember.ao.nn.intrinsic.qat.ConvBn1d.class, dev.ember.ao.nn.intrinsic.qat.ConvBn3d.class,
+        dev.ember.ao.nn.intrinsic.qat.ConvBnReLU1d.class, dev.ember.ao.nn.intrinsic.qat.ConvBnReLU3d.class,
+        dev.ember.ao.nn.intrinsic.qat.ConvReLU3d.class);
 
-    /** The float classes of PyTorch's default static mapping that Ember converts. */
-    private static final Set<Class<? extends Module>> CONVERTED = Set.of(QuantStub.class, DeQuantStub.class,
-        dev.ember.nn.Linear.class, dev.ember.nn.Conv2d.class, dev.ember.nn.Dropout.class, dev.ember.nn.ReLU6.class,
-        dev.ember.ao.nn.intrinsic.ConvReLU2d.class, dev.ember.ao.nn.intrinsic.LinearReLU.class,
-        dev.ember.ao.nn.quantized.FloatFunctional.class, dev.ember.ao.nn.qat.Linear.class,
-        dev.ember.ao.nn.intrinsic.qat.LinearBn1d.class,
-        dev.ember.ao.nn.qat.Conv2d.class, dev.ember.ao.nn.intrinsic.qat.ConvBn2d.class,
-        dev.ember.ao.nn.intrinsic.qat.ConvBnReLU2d.class, dev.ember.ao.nn.intrinsic.qat.ConvReLU2d.class,
-        dev.ember.ao.nn.intrinsic.qat.LinearReLU.class);
+    /**
+     * The classes of PyTorch's default static mapping that Ember converts (with {@link #OBSERVED}'s): these and every
+     * QAT layer.
+     */
+    private static final Set<Class<? extends Module>> CONVERTED = Stream.<Class<? extends Module>>concat(Stream.of(
+        QuantStub.class, DeQuantStub.class, dev.ember.nn.Linear.class, dev.ember.nn.Conv2d.class, dev.ember.nn.Dropout.class,
+        dev.ember.nn.ReLU6.class, dev.ember.ao.nn.intrinsic.ConvReLU2d.class, dev.ember.ao.nn.intrinsic.LinearReLU.class,
+        dev.ember.ao.nn.quantized.FloatFunctional.class), QAT.stream()).collect(Collectors.toUnmodifiableSet());
 
     private EagerMode() {
     }
@@ -75,6 +81,25 @@ final class EagerMode {
     static QConfig qconfig(Module module) {
         Object q = module == null ? null : QCONFIGS.get(module);
         return q instanceof QConfig c ? c : null;
+    }
+
+    /**
+     * PyTorch's {@code _assert_valid_qconfig}, which {@code propagate_qconfig_} runs on every module before anything
+     * changes: a transposed convolution refuses a per-channel weight observer (affine or symmetric).
+     *
+     * @throws IllegalArgumentException with PyTorch's message
+     */
+    private static void assertValidQconfigs(Map<Module, QConfig> qconfigs) {
+        for (Map.Entry<Module, QConfig> e : qconfigs.entrySet()) {
+            Module m = e.getKey();
+            boolean transposed = m instanceof dev.ember.nn.ConvTranspose1d || m instanceof dev.ember.nn.ConvTranspose2d
+                || m instanceof dev.ember.nn.ConvTranspose3d;
+            if (transposed && e.getValue() != null && e.getValue().weight() != null
+                    && e.getValue().weight().get() instanceof ObserverOrFakeQuantize w
+                    && (w.qscheme() == QScheme.PER_CHANNEL_AFFINE || w.qscheme() == QScheme.PER_CHANNEL_SYMMETRIC)) {
+                throw new IllegalArgumentException("Per channel weight observer is not supported yet for ConvTranspose{n}d.");
+            }
+        }
     }
 
     /** {@code propagate_qconfig_}: each module's own qconfig, else its parent's. */
@@ -96,6 +121,7 @@ final class EagerMode {
         requireInplace(inplace, "prepare");
         Map<Module, QConfig> qconfigs = new IdentityHashMap<>();
         propagate(model, null, qconfigs);
+        assertValidQconfigs(qconfigs);
         boolean any = false;
         for (QConfig q : qconfigs.values()) {
             any |= q != null;
@@ -231,6 +257,30 @@ final class EagerMode {
             weightFakeQuant(name, f.weightFakeQuant());
             return dev.ember.ao.nn.quantized.Linear.fromLinearBn(f, observer(name, m));
         }
+        if (m instanceof dev.ember.ao.nn.intrinsic.qat.ConvBnReLU1d f) {
+            weightFakeQuant(name, f.weightFakeQuant());
+            return dev.ember.ao.nn.intrinsic.quantized.ConvReLU1d.fromQat(f, observer(name, m));
+        }
+        if (m instanceof dev.ember.ao.nn.intrinsic.qat.ConvBnReLU3d f) {
+            return dev.ember.ao.nn.intrinsic.quantized.ConvReLU3d.fromQat(f, weightFakeQuant(name, f.weightFakeQuant()),
+                observer(name, m));
+        }
+        if (m instanceof dev.ember.ao.nn.intrinsic.qat.ConvBn1d f) {
+            weightFakeQuant(name, f.weightFakeQuant());
+            return dev.ember.ao.nn.quantized.Conv1d.fromConvBn(f, observer(name, m));
+        }
+        if (m instanceof dev.ember.ao.nn.intrinsic.qat.ConvBn3d f) {
+            weightFakeQuant(name, f.weightFakeQuant());
+            return dev.ember.ao.nn.quantized.Conv3d.fromConvBn(f, observer(name, m));
+        }
+        if (m instanceof dev.ember.ao.nn.intrinsic.qat.ConvReLU3d f) {
+            return dev.ember.ao.nn.intrinsic.quantized.ConvReLU3d.fromQat(f, weightFakeQuant(name, f.weightFakeQuant()),
+                observer(name, m));
+        }
+        if (m instanceof dev.ember.ao.nn.qat.Conv3d c) {
+            return dev.ember.ao.nn.quantized.Conv3d.fromFloat(c, weightFakeQuant(name, c.weightFakeQuant()),
+                observer(name, m));
+        }
         if (m instanceof dev.ember.ao.nn.intrinsic.qat.ConvBnReLU2d f) {
             return dev.ember.ao.nn.intrinsic.quantized.ConvReLU2d.fromQat(f, weightFakeQuant(name, f.weightFakeQuant()),
                 observer(name, m));
@@ -287,6 +337,10 @@ final class EagerMode {
         }
         if (m.getClass() == dev.ember.nn.ConvTranspose2d.class) {
             return dev.ember.ao.nn.quantized.ConvTranspose2d.fromFloat((dev.ember.nn.ConvTranspose2d) m,
+                weightObserver(q), observer(name, m));
+        }
+        if (m.getClass() == dev.ember.nn.ConvTranspose3d.class) {
+            return dev.ember.ao.nn.quantized.ConvTranspose3d.fromFloat((dev.ember.nn.ConvTranspose3d) m,
                 weightObserver(q), observer(name, m));
         }
         if (m.getClass() == dev.ember.nn.Conv3d.class) {
@@ -367,6 +421,7 @@ final class EagerMode {
         }
         Map<Module, QConfig> qconfigs = new IdentityHashMap<>();
         propagate(model, null, qconfigs);
+        assertValidQconfigs(qconfigs);
         List<String> targets = new ArrayList<>();
         qatTargets(model, "", qconfigs, targets);
         List<Module> fresh = new ArrayList<>();
@@ -389,6 +444,24 @@ final class EagerMode {
 
     /** {@code swap_module} with PyTorch's default QAT mapping: each float (or fused) module's QAT form. */
     private static Module qatForm(String name, Module m, QConfig q) {
+        if (m instanceof dev.ember.ao.nn.intrinsic.ConvBnReLU1d f) {
+            return dev.ember.ao.nn.intrinsic.qat.ConvBnReLU1d.fromFloat(f, q);
+        }
+        if (m instanceof dev.ember.ao.nn.intrinsic.ConvBnReLU3d f) {
+            return dev.ember.ao.nn.intrinsic.qat.ConvBnReLU3d.fromFloat(f, q);
+        }
+        if (m instanceof dev.ember.ao.nn.intrinsic.ConvBn1d f) {
+            return dev.ember.ao.nn.intrinsic.qat.ConvBn1d.fromFloat(f, q);
+        }
+        if (m instanceof dev.ember.ao.nn.intrinsic.ConvBn3d f) {
+            return dev.ember.ao.nn.intrinsic.qat.ConvBn3d.fromFloat(f, q);
+        }
+        if (m instanceof dev.ember.ao.nn.intrinsic.ConvReLU3d f) {
+            return dev.ember.ao.nn.intrinsic.qat.ConvReLU3d.fromFloat(f, q);
+        }
+        if (m.getClass() == dev.ember.nn.Conv3d.class) {
+            return dev.ember.ao.nn.qat.Conv3d.fromFloat((dev.ember.nn.Conv3d) m, q);
+        }
         if (m instanceof dev.ember.ao.nn.intrinsic.ConvBnReLU2d f) {
             return dev.ember.ao.nn.intrinsic.qat.ConvBnReLU2d.fromFloat(f, q);
         }
@@ -403,10 +476,6 @@ final class EagerMode {
         }
         if (m instanceof dev.ember.ao.nn.intrinsic.LinearBn1d f) {
             return dev.ember.ao.nn.intrinsic.qat.LinearBn1d.fromFloat(f, q);
-        }
-        if (m.getClass() == dev.ember.nn.Conv3d.class) {
-            throw new UnsupportedOperationException("prepare_qat: Ember has no QAT form of Conv3d yet (module '" + name
-                    + "'); set its qconfig to null to keep it out of quantization");
         }
         if (m instanceof FusedModule) {
             throw new UnsupportedOperationException("prepare_qat: Ember has no QAT form of the fused "
@@ -428,8 +497,7 @@ final class EagerMode {
             }
             String name = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
             // PyTorch's default QAT mapping has no BNReLU2d/3d, ConvReLU1d or Conv1d: prepare_qat leaves them for
-            // prepare to observe (convert quantizes them with the qconfig's weight fake quantizer); it has Conv3d,
-            // which Ember has no QAT form of (refused by qatForm)
+            // prepare to observe (convert quantizes them with the qconfig's weight fake quantizer)
             boolean swap = qconfigs.get(c) != null && (c.getClass() == dev.ember.nn.Linear.class
                     || c.getClass() == dev.ember.nn.Conv2d.class || c.getClass() == dev.ember.nn.Conv3d.class
                     || c instanceof FusedModule && !(c instanceof dev.ember.ao.nn.intrinsic.BNReLU2d)

@@ -1,5 +1,6 @@
 package dev.ember.ao.quantization;
 
+import dev.ember.Tensor;
 import dev.ember.ao.nn.intrinsic.ConvReLU1d;
 import dev.ember.ao.nn.intrinsic.ConvReLU2d;
 import dev.ember.ao.nn.intrinsic.ConvReLU3d;
@@ -27,6 +28,10 @@ import java.util.stream.Collectors;
  * the eval-mode fusions of PyTorch's default fuser-method mapping that Ember's quantization converts.
  */
 final class Fuse {
+    /** The batch norm of each convolution's dimension. */
+    private static final Map<Class<?>, Class<?>> BATCH_NORM_OF = Map.of(Conv1d.class, BatchNorm1d.class, Conv2d.class,
+        BatchNorm2d.class, Conv3d.class, BatchNorm3d.class);
+
     private Fuse() {
     }
 
@@ -79,29 +84,14 @@ final class Fuse {
 
     /**
      * {@code fuse_known_modules}: the fuser method of the modules' exact classes; with {@code qat}
-     * ({@code fuse_modules_qat}) a convolution and its batch norm stay two modules of a {@code ConvBn2d} (or
-     * {@code ConvBnReLU2d}) for quantization-aware training, else the batch norm is folded into the convolution.
+     * ({@code fuse_modules_qat}) a convolution (1-, 2- or 3-d) and its batch norm stay two modules of a
+     * {@code ConvBn1d/2d/3d} (or {@code ConvBnReLU1d/2d/3d}) for quantization-aware training, else the batch norm is
+     * folded into the convolution.
      */
     private static Module fuseKnown(List<Module> mods, boolean qat) {
         List<Class<?>> types = mods.stream().<Class<?>>map(Module::getClass).toList();
-        if (qat && (types.equals(List.of(Conv2d.class, BatchNorm2d.class))
-                || types.equals(List.of(Conv2d.class, BatchNorm2d.class, ReLU.class)))) {
-            sameMode(mods.get(0), mods.get(1), "Conv");
-            Conv2d conv = (Conv2d) mods.get(0);
-            BatchNorm2d bn = (BatchNorm2d) mods.get(1);
-            long features = bn.weight != null ? bn.weight.numel() : bn.runningMean() != null ? bn.runningMean().numel()
-                : conv.outChannels();
-            if (features != conv.outChannels()) {
-                throw new IllegalArgumentException("Output channel of Conv2d must match num_features of BatchNorm2d");
-            }
-            if (bn.weight == null) {
-                throw new IllegalArgumentException("Only support fusing BatchNorm2d with affine set to True");
-            }
-            if (bn.runningMean() == null) {
-                throw new IllegalArgumentException("Only support fusing BatchNorm2d with tracking_running_stats set to True");
-            }
-            return mods.size() == 2 ? new dev.ember.ao.nn.intrinsic.ConvBn2d(conv, bn)
-                : new dev.ember.ao.nn.intrinsic.ConvBnReLU2d(conv, bn, (ReLU) mods.get(2));
+        if (qat && convBn(types)) {
+            return fuseConvBnQat(mods);
         }
         if (qat && types.equals(List.of(Linear.class, BatchNorm1d.class))) {
             // fuse_linear_bn(is_qat=True): PyTorch's assertions, in its order
@@ -120,13 +110,6 @@ final class Fuse {
                 throw new IllegalArgumentException("Only support fusing BatchNorm1d with tracking_running_stats set to True");
             }
             return new dev.ember.ao.nn.intrinsic.LinearBn1d(linear, bn);
-        }
-        if (qat && (types.equals(List.of(Conv1d.class, BatchNorm1d.class))
-                || types.equals(List.of(Conv1d.class, BatchNorm1d.class, ReLU.class))
-                || types.equals(List.of(Conv3d.class, BatchNorm3d.class))
-                || types.equals(List.of(Conv3d.class, BatchNorm3d.class, ReLU.class)))) {
-            throw new UnsupportedOperationException("fuse_modules_qat: Ember has no ConvBn1d / ConvBn3d for "
-                    + "quantization-aware training yet (fuse them in eval mode with fuse_modules, which folds them)");
         }
         if (types.equals(List.of(Conv1d.class, BatchNorm1d.class)) || types.equals(List.of(Conv3d.class, BatchNorm3d.class))) {
             sameMode(mods.get(0), mods.get(1), "Conv");
@@ -177,6 +160,51 @@ final class Fuse {
         throw new UnsupportedOperationException("Cannot fuse modules: ("
                 + types.stream().map(Class::getSimpleName).collect(Collectors.joining(", ")) + ") (Ember fuses Conv1d/2d/3d "
                 + "+ BatchNorm1d/2d/3d [+ ReLU], Conv1d/2d/3d + ReLU, BatchNorm2d/3d + ReLU, Linear + ReLU and Linear + BatchNorm1d)");
+    }
+
+    /** Whether the classes are a convolution and the batch norm of its dimension, with or without a ReLU after. */
+    private static boolean convBn(List<Class<?>> types) {
+        return (types.size() == 2 || types.size() == 3 && types.get(2) == ReLU.class)
+            && BATCH_NORM_OF.get(types.get(0)) == types.get(1);
+    }
+
+    /**
+     * {@code fuse_conv_bn} / {@code fuse_conv_bn_relu} with {@code is_qat=True}: PyTorch's assertions in its order
+     * (its messages name Conv2d and BatchNorm2d for every dimension without a ReLU, Conv and BatchNorm with one), then
+     * the {@code ConvBn1d/2d/3d} or {@code ConvBnReLU1d/2d/3d} holding the modules.
+     */
+    private static Module fuseConvBnQat(List<Module> mods) {
+        boolean relu = mods.size() == 3;
+        dev.ember.nn.ConvNd conv = (dev.ember.nn.ConvNd) mods.get(0);
+        Module bn = mods.get(1);
+        if (conv.isTraining() != bn.isTraining() || relu && bn.isTraining() != mods.get(2).isTraining()) {
+            throw new IllegalStateException("Conv and BN both must be in the same mode (train or eval).");
+        }
+        String c = relu ? "Conv" : "Conv2d";
+        String b = relu ? "BatchNorm" : "BatchNorm2d";
+        Tensor weight = bn.namedParameters().get("weight");
+        Tensor runningMean = bn.namedBuffers().get("running_mean");
+        long features = weight != null ? weight.numel() : runningMean != null ? runningMean.numel() : conv.outChannels();
+        if (features != conv.outChannels()) {
+            throw new IllegalArgumentException("Output channel of " + c + " must match num_features of " + b);
+        }
+        if (weight == null) {
+            throw new IllegalArgumentException("Only support fusing " + b + " with affine set to True");
+        }
+        if (runningMean == null) {
+            throw new IllegalArgumentException("Only support fusing " + b + " with tracking_running_stats set to True");
+        }
+        ReLU r = relu ? (ReLU) mods.get(2) : null;
+        if (conv instanceof Conv1d c1) {
+            return relu ? new dev.ember.ao.nn.intrinsic.ConvBnReLU1d(c1, (BatchNorm1d) bn, r)
+                : new dev.ember.ao.nn.intrinsic.ConvBn1d(c1, (BatchNorm1d) bn);
+        }
+        if (conv instanceof Conv2d c2) {
+            return relu ? new dev.ember.ao.nn.intrinsic.ConvBnReLU2d(c2, (BatchNorm2d) bn, r)
+                : new dev.ember.ao.nn.intrinsic.ConvBn2d(c2, (BatchNorm2d) bn);
+        }
+        return relu ? new dev.ember.ao.nn.intrinsic.ConvBnReLU3d((Conv3d) conv, (BatchNorm3d) bn, r)
+            : new dev.ember.ao.nn.intrinsic.ConvBn3d((Conv3d) conv, (BatchNorm3d) bn);
     }
 
     private static void sameMode(Module a, Module bn, String kind) {

@@ -82,8 +82,9 @@ public final class Quantization {
 
     /**
      * {@code fuse_modules_qat(model, modules_to_fuse, inplace)}: as {@link #fuseModules}, for quantization-aware
-     * training: a Conv2d and its BatchNorm2d (and ReLU) become a {@link dev.ember.ao.nn.intrinsic.ConvBn2d} (or
-     * {@link dev.ember.ao.nn.intrinsic.ConvBnReLU2d}) holding both, which {@link #prepareQat} turns into the QAT
+     * training: a Conv1d, Conv2d or Conv3d and its batch norm (and ReLU) become a
+     * {@link dev.ember.ao.nn.intrinsic.ConvBn2d} (or {@code ConvBn1d}, {@code ConvBn3d}, {@code ConvBnReLU1d/2d/3d})
+     * holding both, which {@link #prepareQat} turns into the QAT
      * layer that trains the batch norm and folds it at {@link #convert}; Conv2d + ReLU and Linear + ReLU as
      * {@link #fuseModules}.
      *
@@ -93,8 +94,8 @@ public final class Quantization {
      * @return the model
      * @throws IllegalArgumentException for a batch norm of another size than the convolution's output, not affine or
      *     not tracking running statistics (PyTorch's messages)
-     * @throws UnsupportedOperationException for a group Ember cannot fuse (Linear + BatchNorm1d for QAT); the model is
-     *     then left as it was
+     * @throws IllegalStateException for modules in different modes (PyTorch's message)
+     * @throws UnsupportedOperationException for a group Ember cannot fuse; the model is then left as it was
      */
     public static Module fuseModulesQat(Module model, java.util.List<java.util.List<String>> modulesToFuse,
                                         boolean inplace) {
@@ -103,14 +104,14 @@ public final class Quantization {
 
     /** {@code torch.ao.nn.intrinsic.qat.freeze_bn_stats(mod)}: for {@code model.apply(Quantization::freezeBnStats)}. */
     public static void freezeBnStats(Module mod) {
-        if (mod instanceof dev.ember.ao.nn.intrinsic.qat.ConvBn2d c) {
+        if (mod instanceof dev.ember.ao.nn.intrinsic.qat.ConvBnNd c) {
             c.freezeBnStats();
         }
     }
 
     /** {@code torch.ao.nn.intrinsic.qat.update_bn_stats(mod)}: for {@code model.apply(Quantization::updateBnStats)}. */
     public static void updateBnStats(Module mod) {
-        if (mod instanceof dev.ember.ao.nn.intrinsic.qat.ConvBn2d c) {
+        if (mod instanceof dev.ember.ao.nn.intrinsic.qat.ConvBnNd c) {
             c.updateBnStats();
         }
     }
@@ -126,7 +127,9 @@ public final class Quantization {
      * @param model the model, changed in place
      * @param inplace must be true (Ember modules have no generic deep copy)
      * @return the model
-     * @throws IllegalArgumentException for a null model, or a qconfig whose activation factory makes no observer
+     * @throws IllegalArgumentException for a null model, a qconfig whose activation factory makes no observer, or a
+     *     per-channel weight observer for a transposed convolution (PyTorch's {@code _assert_valid_qconfig}, before
+     *     anything changes)
      * @throws UnsupportedOperationException for {@code inplace} false
      */
     public static Module prepare(Module model, boolean inplace) {
@@ -141,7 +144,10 @@ public final class Quantization {
      * call trains the prepared model), and each
      * fused module of {@link #fuseModulesQat} or {@link #fuseModules} for its QAT form
      * ({@link dev.ember.ao.nn.intrinsic.qat.ConvBn2d}, {@link dev.ember.ao.nn.intrinsic.qat.ConvBnReLU2d},
-     * {@link dev.ember.ao.nn.intrinsic.qat.ConvReLU2d}, {@link dev.ember.ao.nn.intrinsic.qat.LinearReLU}), then
+     * {@link dev.ember.ao.nn.intrinsic.qat.ConvReLU2d}, {@link dev.ember.ao.nn.intrinsic.qat.LinearReLU}, the 1-D and 3-D
+     * {@code ConvBn}/{@code ConvBnReLU} and {@code ConvReLU3d}, as PyTorch's QAT mapping; a {@link dev.ember.nn.Conv3d}
+     * becomes a {@link dev.ember.ao.nn.qat.Conv3d}; a Conv1d and a fused ConvReLU1d stay, as PyTorch's mapping leaves
+     * them), then
      * {@link #prepare} (the qconfig's activation fake quantizers as {@code activation_post_process}). Train (freezing the
      * batch norms' statistics with {@code model.apply(Quantization::freezeBnStats)} when wanted), then {@link #convert}
      * (in eval mode) gives the quantized model, the batch norms folded into the convolutions and the weights' scales and
@@ -151,6 +157,7 @@ public final class Quantization {
      * @param inplace must be true
      * @return the model
      * @throws IllegalStateException for a model in eval mode (PyTorch's assertion)
+     * @throws IllegalArgumentException for a per-channel weight observer for a transposed convolution, as {@link #prepare}
      * @throws UnsupportedOperationException for {@code inplace} false; the model is then left as it was
      */
     public static Module prepareQat(Module model, boolean inplace) {
@@ -172,7 +179,7 @@ public final class Quantization {
      * @return the model
      * @throws IllegalArgumentException for a null model, or a module to swap that has no observer
      * @throws UnsupportedOperationException for {@code inplace} false, the model itself to be swapped, or a module
-     *     with a qconfig whose quantized counterpart Ember does not have yet (BatchNorm2d, LayerNorm, Conv1d, ...);
+     *     with a qconfig whose quantized counterpart Ember does not have yet (Embedding, EmbeddingBag, ...);
      *     the model is then left as it was
      */
     public static Module convert(Module model, boolean inplace) {

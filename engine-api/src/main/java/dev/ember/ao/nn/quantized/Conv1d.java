@@ -43,6 +43,20 @@ public class Conv1d extends ConvNd {
     }
 
     /**
+     * {@code nnq.Conv1d.from_float} of a {@link dev.ember.ao.nn.intrinsic.qat.ConvBn1d}: the batch norm folded into the
+     * weight and bias, quantized with the layer's {@code weight_fake_quant}.
+     *
+     * @param mod the trained QAT layer
+     * @param activationObserver its {@code activation_post_process}
+     * @return the quantized layer
+     */
+    public static Conv1d fromConvBn(dev.ember.ao.nn.intrinsic.qat.ConvBn1d mod, ObserverOrFakeQuantize activationObserver) {
+        Conv1d q = new Conv1d(mod);
+        q.initFolded(mod, activationObserver);
+        return q;
+    }
+
+    /**
      * {@code torch.ops.quantized.conv1d(x, packed, scale, zero_point)} (or {@code conv1d_relu}).
      *
      * @param x a quint8 quantized activation {@code [N, C, L]}
@@ -58,25 +72,5 @@ public class Conv1d extends ConvNd {
         }
         Activations.check(x, fusedRelu() ? "quantized::conv1d_relu" : "quantized::conv1d");
         return QuantizedActivations.conv2d(x.unsqueeze(2), packed(), scale(), zeroPoint(), fusedRelu()).squeeze(2);
-    }
-
-    @Override
-    protected int[] weightShape2d() {
-        return new int[] {out, in / groups, 1, kernel[0]};
-    }
-
-    @Override
-    protected int[] stride2d() {
-        return new int[] {1, stride[0]};
-    }
-
-    @Override
-    protected int[] padding2d() {
-        return new int[] {0, padding[0]};
-    }
-
-    @Override
-    protected int[] dilation2d() {
-        return new int[] {1, dilation[0]};
     }
 }

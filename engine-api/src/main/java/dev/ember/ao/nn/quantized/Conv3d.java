@@ -8,9 +8,7 @@ import dev.ember.Tensor;
 import dev.ember.ao.quantization.ObserverOrFakeQuantize;
 import dev.ember.ao.quantization.QuantizedTensor;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * {@code torch.ao.nn.quantized.Conv3d}: a statically quantized 3-D convolution, quint8 input and output (quantized
@@ -53,6 +51,20 @@ public class Conv3d extends ConvNd {
     }
 
     /**
+     * {@code nnq.Conv3d.from_float} of a {@link dev.ember.ao.nn.intrinsic.qat.ConvBn3d}: the batch norm folded into the
+     * weight and bias, quantized with the layer's {@code weight_fake_quant}.
+     *
+     * @param mod the trained QAT layer
+     * @param activationObserver its {@code activation_post_process}
+     * @return the quantized layer
+     */
+    public static Conv3d fromConvBn(dev.ember.ao.nn.intrinsic.qat.ConvBn3d mod, ObserverOrFakeQuantize activationObserver) {
+        Conv3d q = new Conv3d(mod);
+        q.initFolded(mod, activationObserver);
+        return q;
+    }
+
+    /**
      * {@code torch.ops.quantized.conv3d(x, packed, scale, zero_point)} (or {@code conv3d_relu}).
      *
      * @param x a quint8 quantized activation {@code [N, C, D, H, W]}
@@ -73,53 +85,17 @@ public class Conv3d extends ConvNd {
                     + Arrays.toString(weight().shape()) + ", expected input" + Arrays.toString(xs) + " to have " + in
                     + " channels, but got " + xs[1] + " channels instead");
         }
-        int n = xs[0];
         long dOut = ((long) xs[2] + 2L * padding[0] - (long) dilation[0] * (kernel[0] - 1) - 1) / stride[0] + 1;
         if (dOut <= 0) {
             throw new IllegalArgumentException("Given input size per channel: (" + xs[2] + " x " + xs[3] + " x " + xs[4]
                     + "). Calculated output depth: " + dOut + ". Output size is too small");
         }
-        int d = (int) dOut;
         try (GradMode off = Ember.noGrad()) {
             QuantizedTensor qx = QuantizedActivations.quantized(x);
             // the integers, the zero point as the depth padding (the 2-D kernel pads height and width itself)
             Tensor ints = dev.ember.nn.Functional.pad(qx.intRepr().to(DType.FLOAT32),
                 new int[] {0, 0, 0, 0, padding[0], padding[0]}, "constant", qx.qZeroPoint());
-            List<Tensor> slices = new ArrayList<>();
-            for (int k = 0; k < kernel[0]; k++) {
-                int start = k * dilation[0];
-                slices.add(ints.slice(2, start, start + (d - 1) * stride[0] + 1, stride[0]));
-            }
-            // [N, C, D_out, kD, H, W] -> [N * D_out, C * kD, H, W]: channel c * kD + kd, as the weight's reshape
-            Tensor cols = Tensor.stack(slices, 3).permute(0, 2, 1, 3, 4, 5).contiguous()
-                .reshape(n * d, xs[1] * kernel[0], xs[3], xs[4]);
-            Tensor in2 = QuantizedActivations.carrier(QuantizedTensor.makePerTensorQuantizedTensor(cols.to(DType.UINT8),
-                qx.qScale(), qx.qZeroPoint()));
-            Tensor o = QuantizedActivations.conv2d(in2, packed(), scale(), zeroPoint(), fusedRelu());
-            int[] os = o.shape();
-            QuantizedTensor qo = QuantizedActivations.quantized(o);
-            Tensor oi = qo.intRepr().reshape(n, d, os[1], os[2], os[3]).permute(0, 2, 1, 3, 4).contiguous();
-            return QuantizedActivations.carrier(QuantizedTensor.makePerTensorQuantizedTensor(oi, scale(), zeroPoint()));
+            return depthStackedConv(ints, (int) dOut, stride[0], dilation[0], qx.qScale(), qx.qZeroPoint());
         }
-    }
-
-    @Override
-    protected int[] weightShape2d() {
-        return new int[] {out, in / groups * kernel[0], kernel[1], kernel[2]};
-    }
-
-    @Override
-    protected int[] stride2d() {
-        return new int[] {stride[1], stride[2]};
-    }
-
-    @Override
-    protected int[] padding2d() {
-        return new int[] {padding[1], padding[2]};
-    }
-
-    @Override
-    protected int[] dilation2d() {
-        return new int[] {dilation[1], dilation[2]};
     }
 }

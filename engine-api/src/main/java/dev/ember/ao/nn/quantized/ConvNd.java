@@ -4,6 +4,7 @@ import dev.ember.DType;
 import dev.ember.Ember;
 import dev.ember.Format;
 import dev.ember.GradMode;
+import dev.ember.QuantizedActivations;
 import dev.ember.QuantizedOps;
 import dev.ember.Tensor;
 import dev.ember.ao.quantization.ObserverOrFakeQuantize;
@@ -11,16 +12,19 @@ import dev.ember.ao.quantization.QScheme;
 import dev.ember.ao.quantization.QuantDType;
 import dev.ember.ao.quantization.QuantizedTensor;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code torch.ao.nn.quantized.modules.conv._ConvNd} for the convolutions computed as a 2-D quantized convolution
- * ({@link Conv1d}, {@link Conv3d}, {@link ConvTranspose1d}, {@link ConvTranspose2d}): the configuration, the qint8
- * weight {@code [out, in / groups, *kernel]} (per tensor or per output channel; a transposed layer's
- * {@code [in, out / groups, *kernel]}, per tensor), the float bias, the output's scale and zero point, PyTorch's state dict entries
+ * {@code torch.ao.nn.quantized.modules.conv._ConvNd}: the quantized convolutions, each computed as a 2-D quantized
+ * convolution ({@link Conv2d} itself, {@link Conv1d}, {@link Conv3d} and {@link ConvTranspose1d}, {@link ConvTranspose2d},
+ * {@link ConvTranspose3d}; the 3-D ones over their depth slices stacked as channels, {@link #depthStackedConv}):
+ * the configuration, the qint8 weight {@code [out, in / groups, *kernel]} (per tensor or per output channel; a
+ * transposed layer's {@code [in, out / groups, *kernel]}, per tensor), the float bias, the output's scale and zero
+ * point, PyTorch's state dict entries
  * ({@code weight}, {@code bias}, {@code scale}, {@code zero_point}) and printout. The packed parameters of the 2-D
  * equivalent are made whenever the weight or bias is set (at convert or load), never from {@code forward}.
  */
@@ -51,7 +55,7 @@ public abstract class ConvNd extends QuantizedOutput {
      * A layer of {@code mod}'s configuration, its weight and output parameters unset (set by {@link #init}).
      *
      * @param mod the float convolution
-     * @param dims its spatial dimensions (1 or 3)
+     * @param dims its spatial dimensions (1, 2 or 3)
      * @throws IllegalArgumentException for a convolution of other dimensions
      */
     protected ConvNd(dev.ember.nn.ConvNd mod, int dims) {
@@ -86,11 +90,48 @@ public abstract class ConvNd extends QuantizedOutput {
      */
     protected final void init(dev.ember.nn.ConvNd mod, ObserverOrFakeQuantize weightObserver,
                               ObserverOrFakeQuantize activationObserver) {
+        checkZeroPadding(mod);
+        init(mod.getParameter("weight"), mod.namedParameters().get("bias"), weightObserver, activationObserver);
+    }
+
+    /**
+     * {@code from_float} of a QAT convolution with its batch norm ({@link dev.ember.ao.nn.intrinsic.qat.ConvBnNd}):
+     * {@code fuse_conv_bn_weights} of the weight, bias and the batch norm's running statistics and affine parameters,
+     * then quantized with the layer's {@code weight_fake_quant} (run on the folded weight first, as PyTorch's
+     * {@code weight_post_process(mod.weight)}).
+     *
+     * @param <M> the layer's class: a float convolution that is a {@code _ConvBnNd}
+     * @param mod the trained QAT layer
+     * @param activationObserver its {@code activation_post_process}
+     * @throws IllegalArgumentException for a weight fake quantizer that gives no dtype or is not qint8
+     * @throws UnsupportedOperationException for a padding mode other than zeros
+     */
+    protected final <M extends dev.ember.nn.ConvNd & dev.ember.ao.nn.intrinsic.qat.ConvBnNd> void initFolded(M mod,
+            ObserverOrFakeQuantize activationObserver) {
+        checkZeroPadding(mod);
+        if (!(mod.weightFakeQuant() instanceof ObserverOrFakeQuantize w)) {
+            throw new IllegalArgumentException("convert: the weight_fake_quant of a " + mod.getClass().getSimpleName()
+                    + " gives no dtype and scheme");
+        }
+        dev.ember.nn.Module bn = mod.bn();
+        dev.ember.nn.utils.Fusion.FusedWeights f = dev.ember.nn.utils.Fusion.fuseConvBnWeights(mod.getParameter("weight"),
+            mod.namedParameters().get("bias"), dev.ember.nn.ModuleInternals.getAttr(bn, "running_mean"),
+            dev.ember.nn.ModuleInternals.getAttr(bn, "running_var"), dev.ember.nn.ModuleInternals.normEps(bn),
+            dev.ember.nn.ModuleInternals.getAttr(bn, "weight"), dev.ember.nn.ModuleInternals.getAttr(bn, "bias"), false);
+        init(f.weight(), f.bias(), w, activationObserver);
+    }
+
+    private void checkZeroPadding(dev.ember.nn.ConvNd mod) {
         if (!"zeros".equals(mod.paddingMode()) || mod.paddingString() != null) {
             throw new UnsupportedOperationException("quantized " + getClass().getSimpleName() + ": Ember supports zero "
                     + "padding given as numbers, not padding_mode='" + mod.paddingMode() + "'"
                     + (mod.paddingString() == null ? "" : " or padding='" + mod.paddingString() + "'"));
         }
+    }
+
+    /** The weight values quantized by the observer (run on them), the bias, the output's parameters. */
+    private void init(Tensor weightValues, Tensor bias, ObserverOrFakeQuantize weightObserver,
+                      ObserverOrFakeQuantize activationObserver) {
         if (weightObserver.dtype() != QuantDType.QINT8) {
             throw new IllegalArgumentException("Weight observer must have dtype torch.qint8");
         }
@@ -99,9 +140,8 @@ public abstract class ConvNd extends QuantizedOutput {
             throw new IllegalArgumentException("Per channel weight observer is not supported yet for ConvTranspose{n}d.");
         }
         try (GradMode off = Ember.noGrad()) {
-            QuantizedTensor w = Linear.quantizeWeight(mod.getParameter("weight"), weightObserver);
-            Tensor b = mod.namedParameters().get("bias");
-            setState(w, b == null ? null : b.detach().to(dev.ember.Device.CPU).to(DType.FLOAT32).clone());
+            QuantizedTensor w = Linear.quantizeWeight(weightValues, weightObserver);
+            setState(w, bias == null ? null : bias.detach().to(dev.ember.Device.CPU).to(DType.FLOAT32).clone());
             setOutputQParams(activationObserver);
         }
     }
@@ -111,27 +151,64 @@ public abstract class ConvNd extends QuantizedOutput {
             groups));
     }
 
-    /** The weight of the 2-D convolution this one is computed as (a reshape of the integers, the same scales). */
-    protected abstract int[] weightShape2d();
+    /**
+     * The weight shape of the 2-D convolution this one is computed as: {@code [out, in / groups, 1, k]} for one spatial
+     * dimension, the weight's own for two, {@code [out, in / groups * kD, kH, kW]} for three (the depth folded into the
+     * channels, as the input's depth slices are stacked); a transposed layer's after its channels are swapped.
+     */
+    private int[] weightShape2d() {
+        return switch (kernel.length) {
+            case 1 -> new int[] {out, in / groups, 1, kernel[0]};
+            case 2 -> new int[] {out, in / groups, kernel[0], kernel[1]};
+            default -> new int[] {out, in / groups * kernel[0], kernel[1], kernel[2]};
+        };
+    }
 
-    /** The 2-D convolution's stride. */
-    protected abstract int[] stride2d();
-
-    /** The 2-D convolution's padding. */
-    protected abstract int[] padding2d();
-
-    /** The 2-D convolution's dilation. */
-    protected abstract int[] dilation2d();
+    /** The height and width values of a spatial option: the last two, or {@code fill} and the single one. */
+    private static int[] heightWidth(int[] v, int fill) {
+        return v.length == 1 ? new int[] {fill, v[0]} : new int[] {v[v.length - 2], v[v.length - 1]};
+    }
 
     /**
-     * The weight's integers as the 2-D convolution's weight {@link #weightShape2d()}: a reshape here; a transposed
-     * layer's swaps the input and output channels within each group and flips the kernel.
-     *
-     * @param ints the weight's integers, of the layer's weight shape
-     * @return the integers of the 2-D weight
+     * The weight's integers as the 2-D convolution's weight: a reshape; a transposed layer's
+     * {@code [in, out / g, *k]} first made a convolution's {@code [out, in / g, *k]}, the input and output channels
+     * swapped within each group and the kernel flipped.
      */
-    protected Tensor weightInts2d(Tensor ints) {
-        return ints.reshape(weightShape2d());
+    private Tensor weightInts2d(Tensor ints) {
+        if (!transposed()) {
+            return ints.reshape(weightShape2d());
+        }
+        int nd = kernel.length;
+        int[] grouped = new int[3 + nd];
+        int[] perm = new int[3 + nd];
+        int[] flip = new int[nd];
+        grouped[0] = groups;
+        grouped[1] = in / groups;
+        grouped[2] = out / groups;
+        perm[0] = 0;
+        perm[1] = 2;
+        perm[2] = 1;
+        for (int i = 0; i < nd; i++) {
+            grouped[3 + i] = kernel[i];
+            perm[3 + i] = 3 + i;
+            flip[i] = 3 + i;
+        }
+        return ints.reshape(grouped).permute(perm).flip(flip).contiguous().reshape(weightShape2d());
+    }
+
+    /** The 2-D convolution's stride: 1 for a transposed layer (its input is spread instead). */
+    private int[] stride2d() {
+        return transposed() ? new int[] {1, 1} : heightWidth(stride, 1);
+    }
+
+    /** The 2-D convolution's padding: none for a transposed layer (its input is padded instead). */
+    private int[] padding2d() {
+        return transposed() ? new int[] {0, 0} : heightWidth(padding, 0);
+    }
+
+    /** The 2-D convolution's dilation. */
+    private int[] dilation2d() {
+        return heightWidth(dilation, 1);
     }
 
     private QuantizedTensor weight2d(QuantizedTensor w) {
@@ -233,49 +310,37 @@ public abstract class ConvNd extends QuantizedOutput {
     }
 
     /**
-     * The transposed convolution of {@code x} ({@code [N, C, H, W]}, a quint8 quantized activation) as the 2-D
-     * convolution of {@link #packed()} (stride 1, no padding, the dilation): the input's integers spread {@code stride}
-     * apart with the zero point in between, the zero point as {@code dilation * (k - 1) - padding} of padding on each
-     * side (a negative amount crops) and {@code output_padding} more after. The integer sums are the transposed
-     * convolution's, exactly, and the requantization FBGEMM's.
+     * A 3-D convolution of the input's integers as one 2-D quantized convolution of {@link #packed()}: for each output
+     * depth, the {@code kD} depth slices it reads stacked as channels ({@code c * kD + kd}, as the weight's reshape
+     * {@code [out, in / groups * kD, kH, kW]}), so that the 2-D convolution sums the same products over the whole window
+     * exactly, then FBGEMM's requantization.
      *
-     * @param x the input, 4-d
-     * @param s the stride (2 values)
-     * @param p the padding (2 values)
-     * @param d the dilation (2 values)
-     * @param op the output padding (2 values)
-     * @param k the kernel size (2 values)
-     * @return the output's carrier
-     * @throws IllegalArgumentException for another channel count, an empty output
+     * @param ints the input's integers as float32 {@code [N, C, D, H, W]}, the depth already padded with the zero point
+     * @param depth the output depth
+     * @param strideD the depth stride
+     * @param dilationD the depth dilation
+     * @param scale the input's scale
+     * @param zeroPoint the input's zero point
+     * @return the output's carrier {@code [N, out, depth, H_out, W_out]}
      */
-    protected final Tensor transposedConv2d(Tensor x, int[] s, int[] p, int[] d, int[] op, int[] k) {
-        int[] xs = x.shape();
-        if (xs[1] != in) {
-            throw new IllegalArgumentException("Given transposed=1, weight of size " + Arrays.toString(weight().shape())
-                    + ", expected input" + Arrays.toString(xs) + " to have " + in + " channels, but got " + xs[1]
-                    + " channels instead");
+    protected final Tensor depthStackedConv(Tensor ints, int depth, int strideD, int dilationD, double scale,
+                                            long zeroPoint) {
+        int[] s = ints.shape();
+        List<Tensor> slices = new ArrayList<>();
+        for (int k = 0; k < kernel[0]; k++) {
+            int start = k * dilationD;
+            slices.add(ints.slice(2, start, start + (depth - 1) * strideD + 1, strideD));
         }
-        long oh = (long) (xs[2] - 1) * s[0] - 2L * p[0] + (long) d[0] * (k[0] - 1) + op[0] + 1;
-        long ow = (long) (xs[3] - 1) * s[1] - 2L * p[1] + (long) d[1] * (k[1] - 1) + op[1] + 1;
-        if (oh <= 0 || ow <= 0) {
-            throw new IllegalArgumentException("Given input size per channel: (" + xs[2] + " x " + xs[3]
-                    + "). Calculated output size per channel: (" + oh + " x " + ow + "). Output size is too small");
-        }
-        try (GradMode off = Ember.noGrad()) {
-            QuantizedTensor qx = dev.ember.QuantizedActivations.quantized(x);
-            long zp = qx.qZeroPoint();
-            int h2 = (xs[2] - 1) * s[0] + 1;
-            int w2 = (xs[3] - 1) * s[1] + 1;
-            Tensor spread = Tensor.full(new int[] {xs[0], xs[1], h2, w2}, (double) zp).to(DType.FLOAT32);
-            spread.slice(2, 0, h2, s[0]).slice(3, 0, w2, s[1]).copy_(qx.intRepr().to(DType.FLOAT32));
-            int lh = d[0] * (k[0] - 1) - p[0];
-            int lw = d[1] * (k[1] - 1) - p[1];
-            Tensor padded = dev.ember.nn.Functional.pad(spread, new int[] {lw, lw + op[1], lh, lh + op[0]}, "constant",
-                zp);
-            Tensor in2 = dev.ember.QuantizedActivations.carrier(QuantizedTensor.makePerTensorQuantizedTensor(
-                padded.to(DType.UINT8), qx.qScale(), zp));
-            return dev.ember.QuantizedActivations.conv2d(in2, packed(), scale(), zeroPoint(), fusedRelu());
-        }
+        // [N, C, D_out, kD, H, W] -> [N * D_out, C * kD, H, W]
+        Tensor cols = Tensor.stack(slices, 3).permute(0, 2, 1, 3, 4, 5).contiguous()
+            .reshape(s[0] * depth, s[1] * kernel[0], s[3], s[4]);
+        Tensor in2 = QuantizedActivations.carrier(QuantizedTensor.makePerTensorQuantizedTensor(cols.to(DType.UINT8),
+            scale, zeroPoint));
+        Tensor o = QuantizedActivations.conv2d(in2, packed(), scale(), zeroPoint(), fusedRelu());
+        int[] os = o.shape();
+        Tensor oi = QuantizedActivations.quantized(o).intRepr().reshape(s[0], depth, os[1], os[2], os[3])
+            .permute(0, 2, 1, 3, 4).contiguous();
+        return QuantizedActivations.carrier(QuantizedTensor.makePerTensorQuantizedTensor(oi, scale(), zeroPoint()));
     }
 
     @Override

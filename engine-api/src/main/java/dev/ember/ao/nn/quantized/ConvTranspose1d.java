@@ -1,6 +1,5 @@
 package dev.ember.ao.nn.quantized;
 
-import dev.ember.Tensor;
 import dev.ember.ao.quantization.ObserverOrFakeQuantize;
 
 /**
@@ -11,7 +10,7 @@ import dev.ember.ao.quantization.ObserverOrFakeQuantize;
  * {@link dev.ember.ao.quantization.Quantization#convert} from a prepared {@link dev.ember.nn.ConvTranspose1d}, or
  * {@link #fromFloat}.
  */
-public class ConvTranspose1d extends ConvNd {
+public class ConvTranspose1d extends ConvTransposeNd {
     /**
      * A layer of {@code mod}'s configuration, its weight and output parameters unset.
      *
@@ -37,55 +36,5 @@ public class ConvTranspose1d extends ConvNd {
         ConvTranspose1d q = new ConvTranspose1d(mod);
         q.init(mod, weightObserver, activationObserver);
         return q;
-    }
-
-    @Override
-    protected boolean transposed() {
-        return true;
-    }
-
-    /**
-     * {@code torch.ops.quantized.conv_transpose1d(x, packed, scale, zero_point)}.
-     *
-     * @param x a quint8 quantized activation {@code [N, C, L]}
-     * @return the quantized activation {@code [N, C_out, L_out]}
-     * @throws IllegalArgumentException for another rank (PyTorch's message), channels that do not match, an empty
-     *     output
-     * @throws UnsupportedOperationException for a float input (PyTorch's message)
-     */
-    @Override
-    public Tensor forward(Tensor x) {
-        if (x != null && x.dim() != 3) {
-            throw new IllegalArgumentException("Input shape must be `(N, C, L)`!");
-        }
-        Activations.check(x, "quantized::conv_transpose1d");
-        return transposedConv2d(x.unsqueeze(2), new int[] {1, stride[0]}, new int[] {0, padding[0]},
-            new int[] {1, dilation[0]}, new int[] {0, outputPadding[0]}, new int[] {1, kernel[0]}).squeeze(2);
-    }
-
-    @Override
-    protected int[] weightShape2d() {
-        return new int[] {out, in / groups, 1, kernel[0]};
-    }
-
-    /** The input and output channels swapped within each group, the kernel flipped. */
-    @Override
-    protected Tensor weightInts2d(Tensor ints) {
-        return ConvTranspose2d.flipped(ints.reshape(in, out / groups, 1, kernel[0]), in, out, groups, 1, kernel[0]);
-    }
-
-    @Override
-    protected int[] stride2d() {
-        return new int[] {1, 1};
-    }
-
-    @Override
-    protected int[] padding2d() {
-        return new int[] {0, 0};
-    }
-
-    @Override
-    protected int[] dilation2d() {
-        return new int[] {1, dilation[0]};
     }
 }

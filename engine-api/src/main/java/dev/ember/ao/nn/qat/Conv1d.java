@@ -1,0 +1,101 @@
+package dev.ember.ao.nn.qat;
+
+import dev.ember.Tensor;
+import dev.ember.ao.quantization.FakeQuantizeBase;
+import dev.ember.ao.quantization.QConfig;
+
+/**
+ * {@code torch.ao.nn.qat.Conv1d}: a {@link dev.ember.nn.Conv1d} for quantization-aware training, whose forward is
+ * {@code _conv_forward(x, weight_fake_quant(weight), bias)}, with the weight's fake quantizer from the QConfig as its
+ * submodule {@code weight_fake_quant}. PyTorch's default QAT and static mappings (1.13 and 2.x) leave it out,
+ * and Ember's follow them: {@code prepare_qat} leaves a {@link dev.ember.nn.Conv1d} to {@code prepare}, which
+ * observes it, and {@code convert} quantizes that with the qconfig's weight fake quantizer; {@code convert} has no
+ * mapping for this class.
+ */
+public class Conv1d extends dev.ember.nn.Conv1d {
+    private final QConfig qconfig;
+    private final FakeQuantizeBase weightFakeQuant;
+
+    /**
+     * Every option of {@code torch.nn.Conv1d} with a numeric padding, and the QConfig.
+     *
+     * @throws IllegalArgumentException without a qconfig (PyTorch's assertion), or for options Conv1d refuses
+     */
+    public Conv1d(int in, int out, int[] kernel, int[] stride, int[] padding, int[] dilation, int groups, boolean bias,
+                  String paddingMode, QConfig qconfig) {
+        super(in, out, kernel, stride, padding, dilation, groups, bias, paddingMode);
+        if (qconfig == null) {
+            throw new IllegalArgumentException("qconfig must be provided for QAT module");
+        }
+        this.qconfig = qconfig;
+        this.weightFakeQuant = registerModule("weight_fake_quant", qconfig.newWeightFakeQuant());
+    }
+
+    /**
+     * Every option of {@code torch.nn.Conv1d} with a padding string ({@code "same"} or {@code "valid"}, as
+     * {@link dev.ember.nn.Conv1d}'s), and the QConfig.
+     *
+     * @throws IllegalArgumentException without a qconfig (PyTorch's assertion), or for options Conv1d refuses
+     */
+    public Conv1d(int in, int out, int[] kernel, int[] stride, String padding, int[] dilation, int groups, boolean bias,
+                  String paddingMode, QConfig qconfig) {
+        super(in, out, kernel, stride, padding, dilation, groups, bias, paddingMode);
+        if (qconfig == null) {
+            throw new IllegalArgumentException("qconfig must be provided for QAT module");
+        }
+        this.qconfig = qconfig;
+        this.weightFakeQuant = registerModule("weight_fake_quant", qconfig.newWeightFakeQuant());
+    }
+
+    /** A kernel of that length, stride 1, no padding, with bias. */
+    public Conv1d(int in, int out, int kernel, QConfig qconfig) {
+        this(in, out, new int[] {kernel}, new int[] {1}, new int[] {0}, new int[] {1}, 1, true, "zeros", qconfig);
+    }
+
+    /**
+     * {@code from_float}: a QAT layer of {@code mod}'s configuration (a padding string kept, as PyTorch's passes
+     * {@code mod.padding} on) holding {@code mod}'s weight and bias tensors themselves, as PyTorch's
+     * ({@code qat_conv.weight = mod.weight}): an optimizer made before {@code prepare_qat} trains it.
+     *
+     * @throws IllegalArgumentException for a null module or qconfig
+     */
+    public static Conv1d fromFloat(dev.ember.nn.Conv1d mod, QConfig qconfig) {
+        if (mod == null) {
+            throw new IllegalArgumentException("from_float needs a Conv1d");
+        }
+        return new Conv1d(mod, qconfig);
+    }
+
+    /**
+     * {@link #fromFloat}'s layer, for subclasses: {@code mod}'s configuration, its weight and bias tensors shared
+     * ({@link dev.ember.nn.Conv1d#Conv1d(dev.ember.nn.Conv1d)}).
+     *
+     * @param mod the float convolution
+     * @param qconfig the QConfig
+     * @throws IllegalArgumentException without a qconfig, or for a weight or bias of {@code mod} that is not a
+     *     registered parameter
+     */
+    protected Conv1d(dev.ember.nn.Conv1d mod, QConfig qconfig) {
+        super(mod);
+        if (qconfig == null) {
+            throw new IllegalArgumentException("qconfig must be provided for QAT module");
+        }
+        this.qconfig = qconfig;
+        this.weightFakeQuant = registerModule("weight_fake_quant", qconfig.newWeightFakeQuant());
+    }
+
+    /** The QConfig. */
+    public QConfig qconfig() {
+        return qconfig;
+    }
+
+    /** The weight's fake quantizer, {@code weight_fake_quant}. */
+    public FakeQuantizeBase weightFakeQuant() {
+        return weightFakeQuant;
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        return convForward(x, weightFakeQuant.apply(parameter("weight")), parameter("bias"));
+    }
+}
