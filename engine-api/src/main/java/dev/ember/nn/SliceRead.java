@@ -209,13 +209,10 @@ final class SliceRead implements TensorBytes.Source {
         for (Index ix : indices) {
             specified += ix.isInteger() || ix.isSlice() ? 1 : 0;
         }
-        long[] first = new long[rank];
-        long[] count = new long[rank];
-        long[] step = new long[rank];
-        for (int d = 0; d < rank; d++) {
-            count[d] = shape[d];
-            step[d] = 1;
-        }
+        long[][] selection = whole(shape);
+        long[] first = selection[0];
+        long[] count = selection[1];
+        long[] step = selection[2];
         // the selection along every dimension, and the shape it gives, which must be the shape Tensor.index gave
         List<Integer> expected = new java.util.ArrayList<>();
         int d = 0;
@@ -264,16 +261,23 @@ final class SliceRead implements TensorBytes.Source {
         int[] resultShape = standIn(shape).narrow(dim, start, length).shape(); // PyTorch's checks and messages
         int rank = shape.length;
         int d = dim < 0 ? dim + rank : dim;
-        long[] first = new long[rank];
-        long[] count = new long[rank];
-        long[] step = new long[rank];
-        for (int k = 0; k < rank; k++) {
-            count[k] = shape[k];
-            step[k] = 1;
-        }
+        long[][] selection = whole(shape);
+        long[] first = selection[0];
+        long[] count = selection[1];
+        long[] step = selection[2];
         first[d] = start < 0 ? start + (long) shape[d] : start;
         count[d] = length;
         return read(file, where, dataStart, e, resultShape, first, count, step);
+    }
+
+    /** The whole tensor as a selection: per dimension the first index (0), the count (all) and the step (1). */
+    private static long[][] whole(int[] shape) {
+        long[][] selection = new long[3][shape.length];
+        for (int d = 0; d < shape.length; d++) {
+            selection[1][d] = shape[d];
+            selection[2][d] = 1;
+        }
+        return selection;
     }
 
     /** A tensor of {@code shape} with no data (one element, broadcast): what the checks of index and narrow need. */

@@ -71,6 +71,12 @@ class SafeOpenSliceTest {
         return t;
     }
 
+    private Path saved(Map<String, Tensor> tensors) throws IOException {
+        Path file = tmp.resolve("t.safetensors");
+        Safetensors.save(tensors, file);
+        return file;
+    }
+
     /** A seeded random index expression for {@code shape}: mostly valid, some not. */
     private static Index[] randomIndex(Random rnd, int[] shape) {
         int rank = shape.length;
@@ -135,9 +141,8 @@ class SafeOpenSliceTest {
 
     @Test
     void randomIndicesGiveTheWholeTensorsValuesAndErrorsReadingOnlyTheirBytes() throws Exception {
-        Path file = tmp.resolve("t.safetensors");
         Map<String, Tensor> saved = tensors();
-        Safetensors.save(saved, file);
+        Path file = saved(saved);
         Map<String, Tensor> whole = Safetensors.load(file);
         List<String> names = new ArrayList<>(saved.keySet());
         names.remove("wide"); // 3.6 MB: its runs longer than the window are checked below
@@ -192,9 +197,8 @@ class SafeOpenSliceTest {
 
     @Test
     void runsFarApartAreReadAloneAndCloseOnesTogether() throws Exception {
-        Path file = tmp.resolve("t.safetensors");
         Map<String, Tensor> saved = tensors();
-        Safetensors.save(saved, file);
+        Path file = saved(saved);
         Tensor rows = saved.get("rows");
         Tensor wide = saved.get("wide");
         try (SafeOpen f = open(file)) {
@@ -253,9 +257,8 @@ class SafeOpenSliceTest {
 
     @Test
     void badIndicesAndRangesAreRefusedBeforeAnythingIsRead() throws Exception {
-        Path file = tmp.resolve("t.safetensors");
         Map<String, Tensor> saved = tensors();
-        Safetensors.save(saved, file);
+        Path file = saved(saved);
         Tensor rows = saved.get("rows");
         SafeOpen f = open(file);
         try (f) {
