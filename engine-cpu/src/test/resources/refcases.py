@@ -4,7 +4,8 @@
 #   sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 #   from refcases import seq, fmt_tensor, weights, run_case
 # Older generators keep their own copies of these functions (their outputs are unchanged by this file); the "key value"
-# line writers of the ExpectedLines generators are key_lines' (session 37).
+# line writers of the ExpectedLines generators are key_lines' (session 37); safetensors files written by hand use
+# write_safetensors and its helpers (session 38).
 import torch
 
 D = torch.float64
@@ -137,3 +138,54 @@ def fd_complex_grad(loss, ins, k, h=1e-6):
             parts.append((vals[0] - vals[1]) / (2 * h))
         gf[i] = complex(parts[0], parts[1])
     return g
+
+
+# ---- safetensors files written by hand (Debian's python3-torch comes without the safetensors package), session 38
+
+SAFETENSORS_DTYPES = {torch.float64: "F64", torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16",
+                      torch.int64: "I64", torch.int32: "I32", torch.int16: "I16", torch.int8: "I8", torch.uint8: "U8",
+                      torch.bool: "BOOL", torch.complex64: "C64"}
+# the reference writer's order of dtypes (its Dtype enum, descending: 8-byte types before 4-, 2- and 1-byte ones)
+_SAFETENSORS_RANK = {torch.int64: 0, torch.float64: 1, torch.complex64: 2, torch.float32: 3, torch.int32: 4,
+                     torch.bfloat16: 5, torch.float16: 6, torch.int16: 7, torch.int8: 8, torch.uint8: 9, torch.bool: 10}
+
+
+def safetensors_blob(t):
+    """A tensor's bytes as safetensors stores them: contiguous, little-endian, 16-bit floats as their bit patterns,
+    complex numbers as their parts, interleaved."""
+    t = t.detach().contiguous()
+    if t.dtype in (torch.bfloat16, torch.float16):
+        t = t.view(torch.int16)
+    a = t.numpy()
+    return a.astype(a.dtype.newbyteorder("<")).tobytes()
+
+
+def reference_order(tensors):
+    """The names of a dict of tensors in the order the reference writer lays their data out: by dtype, then by the
+    names' UTF-8 bytes."""
+    return sorted(tensors, key=lambda n: (_SAFETENSORS_RANK[tensors[n].dtype], n.encode()))
+
+
+def safetensors_entries(tensors, names):
+    """The header entries and data of tensors[name] for each of names, in that order: ({name: {"dtype", "shape",
+    "data_offsets"}}, [bytes])."""
+    header, blobs, offset = {}, [], 0
+    for name in names:
+        t = tensors[name]
+        data = safetensors_blob(t)
+        header[name] = {"dtype": SAFETENSORS_DTYPES[t.dtype], "shape": list(t.shape),
+                        "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    return header, blobs
+
+
+def write_safetensors(path, header, blobs):
+    """A safetensors file: the 8-byte little-endian length of the JSON header (header, text as the caller dumped
+    it), the header padded with spaces to a multiple of 8 bytes, then the data."""
+    import struct
+
+    h = header.encode() if isinstance(header, str) else header
+    h += b" " * (-len(h) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))

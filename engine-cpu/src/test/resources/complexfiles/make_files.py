@@ -13,9 +13,12 @@
 import collections
 import json
 import os
-import struct
+import sys
 
 import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from refcases import reference_order, safetensors_entries, write_safetensors  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -52,23 +55,8 @@ lines = [describe(k, v) for k, v in tensors.items()]
 # safetensors, by hand in the reference layout
 st = {"w64": torch.linspace(-1, 1, 3, dtype=torch.float64), "z": values((2, 2), torch.complex64),
       "a_z": values((3,), torch.complex64), "x32": torch.linspace(0, 2, 4, dtype=torch.float32)}
-CODES = {torch.float64: "F64", torch.complex64: "C64", torch.float32: "F32"}
-RANK = {torch.float64: 0, torch.complex64: 1, torch.float32: 2}
-header, blobs, offset = [], [], 0
-for name in sorted(st, key=lambda n: (RANK[st[n].dtype], n.encode())):
-    data = st[name].contiguous().numpy().tobytes()
-    header.append('"%s":{"dtype":"%s","shape":[%s],"data_offsets":[%d,%d]}' % (
-        name, CODES[st[name].dtype], ",".join(str(s) for s in st[name].shape), offset, offset + len(data)))
-    blobs.append(data)
-    offset += len(data)
-h = ("{" + ",".join(header) + "}").encode()
-h += b" " * ((8 - len(h) % 8) % 8)
-json.loads(h)
-with open(os.path.join(HERE, "complex.safetensors"), "wb") as f:
-    f.write(struct.pack("<Q", len(h)))
-    f.write(h)
-    for blob in blobs:
-        f.write(blob)
+header, blobs = safetensors_entries(st, reference_order(st))
+write_safetensors(os.path.join(HERE, "complex.safetensors"), json.dumps(header, separators=(",", ":")), blobs)
 lines += ["safetensors " + describe(k, v)[len("tensor "):] for k, v in st.items() if v.is_complex()]
 
 with open(os.path.join(HERE, "expected.txt"), "w") as f:

@@ -15,8 +15,13 @@
 #   counts outside from 2.x's rule.
 # - uint8 masks and uint8 condition tensors are deprecated in both (a warning); uint8 as an index is a mask.
 import math
-import struct
+import os
+import sys
+
 import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from refcases import safetensors_entries, write_safetensors  # noqa: E402
 
 inf, nan = math.inf, math.nan
 T = {'bool': torch.bool, 'uint8': torch.uint8, 'int8': torch.int8, 'int16': torch.int16, 'int32': torch.int32,
@@ -241,27 +246,14 @@ TENSORS = {
     'c_i8': torch.tensor([-128, 127, 0, -1], dtype=torch.int8),
     'd_u8': torch.tensor([[255, 0, 128], [1, 2, 3]], dtype=torch.uint8),
 }
-CODES = {torch.int32: 'I32', torch.int16: 'I16', torch.int8: 'I8', torch.uint8: 'U8'}
 
 
-def write_safetensors(path):
+def write_safetensors_file(path):
     import json
-    header, blobs, offset = {}, [], 0
-    for name in sorted(TENSORS):
-        t = TENSORS[name].contiguous()
-        data = t.numpy().astype(t.numpy().dtype.newbyteorder('<')).tobytes()
-        header[name] = {'dtype': CODES[t.dtype], 'shape': list(t.shape), 'data_offsets': [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    h = json.dumps(header, separators=(',', ':')).encode()
-    h += b' ' * ((8 - len(h) % 8) % 8)
-    with open(path, 'wb') as f:
-        f.write(struct.pack('<Q', len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
+    header, blobs = safetensors_entries(TENSORS, sorted(TENSORS))
+    write_safetensors(path, json.dumps(header, separators=(',', ':')), blobs)
 
 
-write_safetensors('dtypes.safetensors')
+write_safetensors_file('dtypes.safetensors')
 for name, t in TENSORS.items():
     case('safetensors.' + name, lambda: t)

@@ -25,11 +25,16 @@ Where torch 1.13 and PyTorch 2.x differ, this script follows 2.x and says why:
     0xFFFF. Both are NaN; the test compares NaN as NaN.
 """
 import math
+import os
 import random
 import struct
+import sys
 
 import torch
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from refcases import reference_order, safetensors_entries, write_safetensors  # noqa: E402
 
 torch.manual_seed(18)
 random.seed(18)
@@ -377,18 +382,8 @@ for key, pv in zip(['W1', 'B1', 'W2', 'B2'], ps64):
 import json
 st_tensors = {'h': torch.tensor([[1.0, -2.5], [65504.0, float('inf')]]).half(),
               'g': torch.tensor([0.1, -3e38, 1e-40]).bfloat16()}
-order = sorted(st_tensors.items(), key=lambda kv: ({torch.bfloat16: 0, torch.float16: 1}[kv[1].dtype], kv[0]))
-header = {}
-data = b''
-for n, t in order:
-    raw_bytes = t.contiguous().view(torch.int16).numpy().astype('<i2').tobytes()
-    header[n] = {'dtype': 'F16' if t.dtype == torch.float16 else 'BF16', 'shape': list(t.shape),
-                 'data_offsets': [len(data), len(data) + len(raw_bytes)]}
-    data += raw_bytes
-hj = json.dumps(header, separators=(',', ':')).encode()
-hj += b' ' * ((8 - len(hj) % 8) % 8)
-with open('half.safetensors', 'wb') as fh:
-    fh.write(struct.pack('<Q', len(hj)) + hj + data)
+header, blobs = safetensors_entries(st_tensors, reference_order(st_tensors))
+write_safetensors('half.safetensors', json.dumps(header, separators=(',', ':')), blobs)
 for n, t in st_tensors.items():
     case('st.' + n, tensor_line(t))
 

@@ -35,12 +35,16 @@ Run with PyTorch 1.13 (CPU): /usr/bin/python3 make_expected.py
 import copy
 import json
 import math
-import struct
+import os
+import sys
 from functools import partial
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from refcases import safetensors_entries, write_safetensors  # noqa: E402
 
 torch.manual_seed(12)
 out = {}
@@ -400,28 +404,15 @@ rbn = ResNet(Bottleneck, [1, 1, 1, 1], num_classes=10, zero_init_residual=True, 
 out['rbn.init_bn3'] = rbn.layer2[0].bn3.weight.detach().clone()
 randomize_bn(rbn)
 dp_state = {'module.' + k: v for k, v in rbn.state_dict().items()}
-CODES = {torch.float32: 'F32', torch.int64: 'I64'}
 
 
-def write_safetensors(path, tensors):
-    header, blobs, offset = {}, [], 0
-    for name in sorted(tensors):
-        t = tensors[name].contiguous()
-        data = t.numpy().tobytes()
-        header[name] = {'dtype': CODES[t.dtype], 'shape': list(t.shape), 'data_offsets': [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
+def write_safetensors_file(path, tensors):
+    header, blobs = safetensors_entries(tensors, sorted(tensors))
     header['__metadata__'] = {'format': 'pt'}
-    h = json.dumps(header, separators=(',', ':')).encode()
-    h += b' ' * ((8 - len(h) % 8) % 8)
-    with open(path, 'wb') as f:
-        f.write(struct.pack('<Q', len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
+    write_safetensors(path, json.dumps(header, separators=(',', ':')), blobs)
 
 
-write_safetensors('resnet_bottleneck.safetensors', dp_state)
+write_safetensors_file('resnet_bottleneck.safetensors', dp_state)
 xb = torch.randn(3, 3, 32, 32)
 out['rbn.x'] = xb
 rbn.eval()

@@ -19,10 +19,15 @@ torch.ones(L, S).tril(0), top-left aligned), which is what 2.x computes on the C
 """
 import json
 import math
-import struct
+import os
+import sys
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from refcases import safetensors_entries, write_safetensors  # noqa: E402
 
 out = {}
 
@@ -32,19 +37,9 @@ def save_state(prefix, module):
         out[prefix + k] = v.clone()
 
 
-def write_safetensors(path, tensors, metadata):
-    header, blobs, offset = {"__metadata__": metadata}, [], 0
-    names = {torch.bfloat16: "BF16", torch.float16: "F16", torch.float32: "F32", torch.float64: "F64", torch.bool: "BOOL"}
-    for k, t in tensors.items():
-        t = t.contiguous()
-        raw = (t.view(torch.int16) if t.dtype == torch.bfloat16 else t).numpy().tobytes()
-        header[k] = {"dtype": names[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * (-len(h) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+def write_safetensors_file(path, tensors, metadata):
+    header, blobs = safetensors_entries(tensors, list(tensors))
+    write_safetensors(path, json.dumps({"__metadata__": metadata, **header}, separators=(",", ":")), blobs)
 
 
 # 1. Inference user: a GPT-2-shaped decoder (token + position embeddings, pre-norm blocks, causal attention, GELU tanh
@@ -123,14 +118,14 @@ for m in gpt.modules():
         nn.init.uniform_(m.weight, 0.7, 1.3); nn.init.uniform_(m.bias, -0.1, 0.1)
 nn.init.normal_(gpt.transformer.wte.weight, std=0.25); nn.init.normal_(gpt.transformer.wpe.weight, std=0.1)
 state = {k: v for k, v in gpt.state_dict().items() if k != "lm_head.weight"}  # tied: HF files hold wte only
-write_safetensors("gpt2_bf16.safetensors", {k: v.bfloat16() for k, v in state.items()}, {"format": "pt"})
-write_safetensors("gpt2_f32.safetensors", state, {"format": "pt"})
+write_safetensors_file("gpt2_bf16.safetensors", {k: v.bfloat16() for k, v in state.items()}, {"format": "pt"})
+write_safetensors_file("gpt2_f32.safetensors", state, {"format": "pt"})
 # an older Hugging Face GPT-2 file: float16, with each block's causal-mask buffer "attn.bias" (bool [1, 1, NPOS, NPOS]),
 # which the model no longer has: loaded with strict=False, those keys come back as unexpected
 old_hf = {k: v.half() for k, v in state.items()}
 for i in range(NL):
     old_hf["transformer.h.%d.attn.bias" % i] = torch.ones(NPOS, NPOS, dtype=torch.bool).tril().view(1, 1, NPOS, NPOS)
-write_safetensors("gpt2_f16_old.safetensors", old_hf, {"format": "pt"})
+write_safetensors_file("gpt2_f16_old.safetensors", old_hf, {"format": "pt"})
 prompt = torch.tensor([[3, 17, 5, 9, 1], [22, 4, 4, 11, 0]])
 out["gpt_prompt"] = prompt
 

@@ -7,30 +7,20 @@
 #                                                                           (huggingface/safetensors) lays them out
 import json
 import math
-import struct
+import os
+import sys
+
 import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from refcases import reference_order, safetensors_entries, write_safetensors  # noqa: E402
 
 CODES = {torch.float32: "F32", torch.float64: "F64", torch.int64: "I64", torch.bool: "BOOL"}
 
-def write(path, header, blobs):
-    h = header.encode()
-    h += b" " * ((8 - len(h) % 8) % 8)  # the data starts 8-aligned; the header is padded with spaces
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
-
 def save(tensors, path):
-    header, blobs, offset = {}, [], 0
-    for name in sorted(tensors):
-        t = tensors[name].detach().contiguous()
-        data = t.numpy().tobytes()
-        header[name] = {"dtype": CODES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
+    header, blobs = safetensors_entries(tensors, sorted(tensors))
     header["__metadata__"] = {"format": "pt"}
-    write(path, json.dumps(header), blobs)
+    write_safetensors(path, json.dumps(header), blobs)
 
 torch.manual_seed(0)
 model = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.Linear(8, 3))
@@ -62,7 +52,7 @@ for name in names:
     header[name] = {"dtype": CODES[t.dtype], "shape": list(t.shape), "data_offsets": offsets[name]}
     if name == "ids":
         header["__metadata__"] = {"format": "pt", "note": "caf\u00e9 \"quoted\" \\"}
-write("edge.safetensors", json.dumps(header), blobs)
+write_safetensors("edge.safetensors", json.dumps(header), blobs)
 
 def text(v):
     if isinstance(v, bool):
@@ -81,7 +71,6 @@ with open("edge_expected.txt", "w") as f:
 
 # The reference writer's layout: tensors ordered by dtype (its Dtype enum descending: I64, F64, F32, BOOL) then by
 # name as UTF-8 bytes, compact JSON (serde_json: raw UTF-8, control characters escaped), header padded with spaces.
-RANK = {torch.int64: 0, torch.float64: 1, torch.float32: 2, torch.bool: 3}
 layout = {
     "b": torch.tensor([True, False, True]),
     "a": torch.randn(2, 3),
@@ -93,12 +82,5 @@ layout = {
     "s": torch.tensor(1.5),
     "e": torch.zeros(2, 0, dtype=torch.int64),
 }
-order = sorted(layout, key=lambda n: (RANK[layout[n].dtype], n.encode()))
-header, blobs, offset = {}, [], 0
-for name in order:
-    t = layout[name]
-    data = t.numpy().tobytes()
-    header[name] = {"dtype": CODES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-    blobs.append(data)
-    offset += len(data)
-write("reference_layout.safetensors", json.dumps(header, separators=(",", ":"), ensure_ascii=False), blobs)
+header, blobs = safetensors_entries(layout, reference_order(layout))
+write_safetensors("reference_layout.safetensors", json.dumps(header, separators=(",", ":"), ensure_ascii=False), blobs)

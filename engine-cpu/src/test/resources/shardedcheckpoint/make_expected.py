@@ -14,43 +14,21 @@
 # Run: /usr/bin/python3 make_expected.py   (PyTorch 1.13)
 import json
 import os
-import struct
 import sys
 
 import torch
 import torch.nn as nn
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from refcases import fmt_tensor  # noqa: E402
+from refcases import fmt_tensor, reference_order, safetensors_entries, write_safetensors  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-CODES = {torch.float32: "F32", torch.bfloat16: "BF16", torch.int64: "I64"}
-RANK = {torch.int64: 0, torch.float32: 3, torch.bfloat16: 5}  # the reference's Dtype enum, descending
-
-
-def tensor_bytes(t):
-    t = t.detach().contiguous()
-    if t.dtype == torch.bfloat16:
-        return t.view(torch.int16).numpy().tobytes()
-    return t.numpy().tobytes()
 
 
 def save_file(tensors, path):
-    order = sorted(tensors, key=lambda n: (RANK[tensors[n].dtype], n.encode()))
-    header, blobs, offset = {"__metadata__": {"format": "pt"}}, [], 0
-    for name in order:
-        t = tensors[name]
-        data = tensor_bytes(t)
-        header[name] = {"dtype": CODES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    h = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
+    header, blobs = safetensors_entries(tensors, reference_order(tensors))
+    header = {"__metadata__": {"format": "pt"}, **header}
+    write_safetensors(path, json.dumps(header, separators=(",", ":"), ensure_ascii=False), blobs)
 
 
 def split(state_dict, max_shard_size):

@@ -67,6 +67,89 @@ public final class Index {
         return new Index(Kind.TENSOR, 0, null, null, null, indices);
     }
 
+    // ---- what the entry is, as C++'s at::indexing::TensorIndex tells it (is_integer(), integer(), slice(), ...)
+
+    /** Whether this is an int index ({@link #of(int)}). */
+    public boolean isInteger() {
+        return kind == Kind.INT;
+    }
+
+    /**
+     * The int of an int index.
+     *
+     * @throws IllegalStateException for another kind of entry
+     */
+    public int integer() {
+        require(Kind.INT, "an int");
+        return value;
+    }
+
+    /** Whether this is a slice ({@link #slice}, {@link #all()}). */
+    public boolean isSlice() {
+        return kind == Kind.SLICE;
+    }
+
+    /**
+     * A slice's start as given: null where it was left out.
+     *
+     * @throws IllegalStateException for another kind of entry
+     */
+    public Integer sliceStart() {
+        require(Kind.SLICE, "a slice");
+        return start;
+    }
+
+    /**
+     * A slice's end as given: null where it was left out.
+     *
+     * @throws IllegalStateException for another kind of entry
+     */
+    public Integer sliceEnd() {
+        require(Kind.SLICE, "a slice");
+        return end;
+    }
+
+    /**
+     * A slice's step as given: null where it was left out (a step of 1).
+     *
+     * @throws IllegalStateException for another kind of entry
+     */
+    public Integer sliceStep() {
+        require(Kind.SLICE, "a slice");
+        return step;
+    }
+
+    /** Whether this is a new axis, {@code None} ({@link #newAxis()}). */
+    public boolean isNewAxis() {
+        return kind == Kind.NEW_AXIS;
+    }
+
+    /** Whether this is an ellipsis ({@link #ellipsis()}). */
+    public boolean isEllipsis() {
+        return kind == Kind.ELLIPSIS;
+    }
+
+    /** Whether this is a tensor index ({@link #of(Tensor)}). */
+    public boolean isTensor() {
+        return kind == Kind.TENSOR;
+    }
+
+    /**
+     * The tensor of a tensor index.
+     *
+     * @throws IllegalStateException for another kind of entry
+     */
+    public Tensor tensor() {
+        require(Kind.TENSOR, "a tensor");
+        return tensor;
+    }
+
+    private void require(Kind k, String what) {
+        if (kind != k) {
+            throw new IllegalStateException("the index " + this + " is not " + what + " index");
+        }
+    }
+
     /** As Python writes the entry: {@code 1}, {@code 1:5:2}, {@code :}, {@code None}, {@code ...}, {@code tensor}. */
     @Override
     public String toString() {

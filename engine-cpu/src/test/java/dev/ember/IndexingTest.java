@@ -778,4 +778,39 @@ class IndexingTest {
         assertEquals("[1, 1:, :3:2, :, None, ..., tensor([2], torch.int64)]", Arrays.toString(new Index[] {i(1),
             s(1, null, null), s(null, 3, 2), ALL, NONE, DOTS, ix(5, 6)}));
     }
+
+    /** The entries tell what they are, as C++'s TensorIndex (is_integer(), integer(), slice(), ...), and refuse the rest. */
+    @Test
+    void indexEntriesTellWhatTheyAre() {
+        Index one = i(-2);
+        assertTrue(one.isInteger());
+        assertEquals(-2, one.integer());
+        Index slice = s(1, null, 3);
+        assertTrue(slice.isSlice());
+        assertEquals(Integer.valueOf(1), slice.sliceStart());
+        assertNull(slice.sliceEnd());
+        assertEquals(Integer.valueOf(3), slice.sliceStep());
+        assertTrue(ALL.isSlice());
+        assertNull(ALL.sliceStart());
+        assertNull(ALL.sliceStep());
+        assertTrue(NONE.isNewAxis());
+        assertTrue(DOTS.isEllipsis());
+        Tensor t = Tensor.fromArray(new long[] {2});
+        Index tensor = Index.of(t);
+        assertTrue(tensor.isTensor());
+        assertTrue(tensor.tensor() == t);
+        for (Index e : new Index[] {one, slice, NONE, DOTS, tensor}) {
+            int kinds = (e.isInteger() ? 1 : 0) + (e.isSlice() ? 1 : 0) + (e.isNewAxis() ? 1 : 0)
+                + (e.isEllipsis() ? 1 : 0) + (e.isTensor() ? 1 : 0);
+            assertEquals(1, kinds, e.toString());
+        }
+        assertEquals("the index 1::3 is not an int index",
+            assertThrows(IllegalStateException.class, slice::integer).getMessage());
+        assertEquals("the index -2 is not a slice index",
+            assertThrows(IllegalStateException.class, one::sliceStart).getMessage());
+        assertEquals("the index None is not a tensor index",
+            assertThrows(IllegalStateException.class, NONE::tensor).getMessage());
+        assertThrows(IllegalStateException.class, DOTS::sliceEnd);
+        assertThrows(IllegalStateException.class, tensor::sliceStep);
+    }
 }

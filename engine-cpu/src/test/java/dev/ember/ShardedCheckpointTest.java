@@ -120,6 +120,94 @@ class ShardedCheckpointTest {
         assertOutput(back, "out");
     }
 
+    private static List<String> names(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    /**
+     * transformers' save_pretrained cleans the folder of an earlier save's shards (modeling_utils.py: a regular file
+     * whose name starts with "model", is not a shard of this save, and whose name without ".bin"/".safetensors" fully
+     * matches {@code (.*?)-\d{5}-of-\d{5}}), and nothing else: not an earlier index when it writes one file, nor an
+     * earlier model.safetensors when it writes shards.
+     */
+    @Test
+    void saveDeletesTheShardsOfAnEarlierSaveAsSavePretrainedDoes() throws Exception {
+        Sequential a = model();
+        ShardedCheckpoint.load(a, resource("f32"));
+        Sequential b = model();
+        ShardedCheckpoint.load(b, resource("bf16"));
+        Path dir = tmp.resolve("resaved");
+        ShardedCheckpoint.save(a, dir, 300);
+        List<String> threeShards = List.of("model-00001-of-00003.safetensors", "model-00002-of-00003.safetensors",
+            "model-00003-of-00003.safetensors");
+        // the user's files beside them: kept unless their names are a shard's by save_pretrained's rule
+        List<String> kept = new java.util.ArrayList<>(List.of("notes.txt", "model-00001-of-00003.safetensors.bak",
+            "model_final.safetensors", "pytorch_model-00001-of-00002.bin", "model-0001-of-00003.safetensors",
+            "model-00004-of-00005.safetensors")); // the last one a folder, not a regular file
+        List<String> deleted = new java.util.ArrayList<>(List.of("model-00001-of-00009.bin", "model-v2-00002-of-00007",
+            "model-00002-of-00003.bin.safetensors"));
+        for (String n : kept.subList(0, kept.size() - 1)) {
+            Files.writeString(dir.resolve(n), "mine");
+        }
+        Files.createDirectory(dir.resolve(kept.get(kept.size() - 1)));
+        for (String n : deleted) {
+            Files.writeString(dir.resolve(n), "an earlier save's, by its name");
+        }
+        // Python's \d is any Unicode decimal digit: Arabic-Indic digits make a shard's name too (where the file
+        // system takes the name)
+        String arabic = "model-\u0660\u0660\u0660\u0660\u0661-of-\u0660\u0660\u0660\u0660\u0662.safetensors";
+        try {
+            Files.writeString(dir.resolve(arabic), "an earlier save's, by its name");
+            deleted.add(arabic);
+        } catch (java.nio.file.InvalidPathException e) {
+            // a file system without Unicode names: nothing to check there
+        }
+        List<String> before = new java.util.ArrayList<>(kept);
+        before.addAll(deleted);
+        before.addAll(threeShards);
+        before.add(ShardedCheckpoint.SAFE_WEIGHTS_INDEX_NAME);
+        assertEquals(before.stream().sorted().toList(), names(dir));
+
+        // one file: the three shards and the files named like shards go; the index stays, as transformers leaves it,
+        // and names shards that are gone, so load refuses it rather than read the earlier model
+        ShardedCheckpoint.save(b, dir);
+        List<String> afterOne = new java.util.ArrayList<>(kept);
+        afterOne.add(ShardedCheckpoint.SAFE_WEIGHTS_INDEX_NAME);
+        afterOne.add(ShardedCheckpoint.SAFE_WEIGHTS_NAME);
+        assertEquals(afterOne.stream().sorted().toList(), names(dir));
+        Sequential one = model();
+        Safetensors.loadModel(one, dir.resolve(ShardedCheckpoint.SAFE_WEIGHTS_NAME));
+        assertUnchanged(snapshot(b), one);
+        Sequential refused = model();
+        Map<String, float[]> refusedBefore = snapshot(refused);
+        IOException stale = assertThrows(IOException.class, () -> ShardedCheckpoint.load(refused, dir));
+        assertTrue(stale.getMessage().contains("the weight_map names the shard \"model-00001-of-00003.safetensors\", "
+            + "which is not in"), stale.getMessage());
+        assertUnchanged(refusedBefore, refused);
+
+        // two shards: the new index, model.safetensors kept (it is no shard's name), load reads exactly the new model
+        ShardedCheckpoint.save(a, dir, 640);
+        List<String> afterTwo = new java.util.ArrayList<>(afterOne);
+        afterTwo.add("model-00001-of-00002.safetensors");
+        afterTwo.add("model-00002-of-00002.safetensors");
+        assertEquals(afterTwo.stream().sorted().toList(), names(dir));
+        Sequential two = model();
+        ShardedCheckpoint.load(two, dir);
+        assertUnchanged(snapshot(a), two);
+
+        // three shards again: the two go
+        ShardedCheckpoint.save(b, dir, 300);
+        List<String> afterThree = new java.util.ArrayList<>(afterOne);
+        afterThree.addAll(threeShards);
+        assertEquals(afterThree.stream().sorted().toList(), names(dir));
+        Sequential three = model();
+        ShardedCheckpoint.load(three, dir);
+        assertUnchanged(snapshot(b), three);
+        assertEquals("mine", Files.readString(dir.resolve("notes.txt")));
+    }
+
     @Test
     void namesBeyondAsciiAreEscapedInTheIndexAsJsonDumpsEscapesThem() throws Exception {
         Map<String, Module> layers = new java.util.LinkedHashMap<>();

@@ -32,13 +32,16 @@ import java.util.Map;
 public final class SafeOpen implements AutoCloseable {
     private final Path file;
     private final FileChannel channel;
+    /** Where the tensors' bytes are read: the channel, or what a test wraps around it. */
+    private final TensorBytes.Source source;
     private final Safetensors.Header header;
     private final Map<String, Safetensors.Entry> byName = new LinkedHashMap<>();
     private volatile boolean closed;
 
-    private SafeOpen(Path file, FileChannel channel, Safetensors.Header header) {
+    private SafeOpen(Path file, FileChannel channel, TensorBytes.Source source, Safetensors.Header header) {
         this.file = file;
         this.channel = channel;
+        this.source = source;
         this.header = header;
         for (Safetensors.Entry e : header.entries()) {
             byName.put(e.name, e);
@@ -46,9 +49,14 @@ public final class SafeOpen implements AutoCloseable {
     }
 
     static SafeOpen open(Path file) throws IOException {
+        return open(file, s -> s);
+    }
+
+    /** {@link #open(Path)}, the tensors' bytes read through {@code wrap} of the file (a test counts them). */
+    static SafeOpen open(Path file, java.util.function.UnaryOperator<TensorBytes.Source> wrap) throws IOException {
         FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
         try {
-            return new SafeOpen(file, ch, Safetensors.readHeader(ch::read, ch.size(), file));
+            return new SafeOpen(file, ch, wrap.apply(ch::read), Safetensors.readHeader(ch::read, ch.size(), file));
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
@@ -124,7 +132,7 @@ public final class SafeOpen implements AutoCloseable {
      * @throws IOException if the bytes cannot be read, or the tensor has more elements than Ember holds in one tensor
      */
     public Tensor getTensor(String name) throws IOException {
-        return Safetensors.readTensor(channel::read, file, header, entry(name));
+        return Safetensors.readTensor(source, file, header, entry(name));
     }
 
     /**
@@ -180,50 +188,38 @@ public final class SafeOpen implements AutoCloseable {
         }
 
         /**
-         * {@code slice[indices]}: the tensor indexed as PyTorch indexes it ({@link Tensor#index}), after reading the
-         * whole tensor (as the reference's pread backend does); {@link #narrow} along the first dimension reads only
-         * the rows it keeps.
+         * {@code slice[indices]}: the tensor indexed as PyTorch indexes it ({@link Tensor#index}), contiguous. With ints,
+         * slices, new axes and an ellipsis only the selected elements' bytes are read (runs of them, close ones with
+         * one read; at most the bytes from the first selected element to the last), so a part of a tensor larger than
+         * memory can be taken; with a tensor index the whole tensor is read and indexed.
          *
          * @throws IllegalStateException once the file is closed
          * @throws IOException if the bytes cannot be read
-         * @throws IllegalArgumentException as {@link Tensor#index} for an index that does not fit
+         * @throws IllegalArgumentException as {@link Tensor#index} for an index that does not fit (and
+         *     IndexOutOfBoundsException where it throws that), before anything is read
          */
         public Tensor get(Index... indices) throws IOException {
             checkOpen();
             if (indices == null) {
                 throw new IllegalArgumentException("indices must not be null");
             }
-            return Safetensors.readTensor(channel::read, file, header, entry).index(indices);
+            Tensor part = SliceRead.index(source, file, header.dataStart(), entry, indices);
+            return part != null ? part : Safetensors.readTensor(source, file, header, entry).index(indices);
         }
 
         /**
-         * {@code slice[start:start + length]} along {@code dim}, as {@link Tensor#narrow}: along the first dimension
-         * (the tensor-parallel cut of a weight's rows) only those rows' bytes are read; along another the whole
-         * tensor is read and narrowed.
+         * {@code slice[start:start + length]} along {@code dim}, as {@link Tensor#narrow} (the tensor-parallel cut of a
+         * weight's rows or columns), contiguous: only the selected elements' bytes are read, as {@link #get} reads
+         * them.
          *
          * @throws IllegalStateException once the file is closed
          * @throws IOException if the bytes cannot be read
-         * @throws IllegalArgumentException as {@link Tensor#narrow} for a dimension or range that does not fit
+         * @throws IllegalArgumentException as {@link Tensor#narrow} for a dimension or range that does not fit, before
+         *     anything is read
          */
         public Tensor narrow(int dim, int start, int length) throws IOException {
             checkOpen();
-            int[] shape = entry.shape;
-            if (shape.length == 0 || (dim != 0 && dim != -shape.length) || start < -shape[0] || length < 0
-                    || (start < 0 ? start + shape[0] : start) > shape[0] - length) {
-                // every other case, and every error, as Tensor.narrow has them
-                return Safetensors.readTensor(channel::read, file, header, entry).narrow(dim, start, length);
-            }
-            int first = start < 0 ? start + shape[0] : start;
-            long rowElements = 1;
-            for (int d = 1; d < shape.length; d++) {
-                rowElements *= shape[d]; // at most the checked element count of the whole tensor
-            }
-            int[] partShape = shape.clone();
-            partShape[0] = length;
-            Safetensors.Entry part = new Safetensors.Entry(entry.name, entry.dtype, partShape, rowElements * length,
-                    entry.begin + rowElements * first * TensorBytes.elementSize(entry.dtype),
-                    entry.begin + rowElements * (first + (long) length) * TensorBytes.elementSize(entry.dtype));
-            return Safetensors.readTensor(channel::read, file, header, part);
+            return SliceRead.narrow(source, file, header.dataStart(), entry, dim, start, length);
         }
     }
 }

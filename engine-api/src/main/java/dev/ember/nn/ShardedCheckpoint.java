@@ -5,6 +5,7 @@ import dev.ember.Tensor;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * Checkpoints split over several files with an index, as Hugging Face's tools write large models: a folder of
@@ -33,6 +35,8 @@ public final class ShardedCheckpoint {
     public static final String SAFE_WEIGHTS_INDEX_NAME = "model.safetensors.index.json";
     /** The index of a {@code torch.save} checkpoint, transformers' {@code WEIGHTS_INDEX_NAME}. */
     public static final String WEIGHTS_INDEX_NAME = "pytorch_model.bin.index.json";
+    /** The one file of a checkpoint that fits one shard, transformers' {@code SAFE_WEIGHTS_NAME}. */
+    public static final String SAFE_WEIGHTS_NAME = "model.safetensors";
     /** huggingface_hub's default largest shard, {@code MAX_SHARD_SIZE}. */
     public static final String DEFAULT_MAX_SHARD_SIZE = "5GB";
     /** The largest index file read: an index names each tensor once, so even the largest models' are a few MB. */
@@ -347,8 +351,17 @@ public final class ShardedCheckpoint {
      * shard), each shard written with metadata {@code {"format": "pt"}} as {@code model-00001-of-00003.safetensors}
      * ..., and {@link #SAFE_WEIGHTS_INDEX_NAME} ({@code {"metadata": {"total_size": bytes}, "weight_map": ...}},
      * as {@code json.dumps(index, indent=2, sort_keys=True)} writes it). One shard is written as
-     * {@code model.safetensors} without an index, as transformers does. The folder is made if it is not there; files
-     * of an earlier save are left as they are.
+     * {@link #SAFE_WEIGHTS_NAME} without an index, as transformers does. The folder is made if it is not there.
+     *
+     * <p>The shards of an earlier save that this one does not overwrite are deleted, by save_pretrained's rule: a
+     * regular file of the folder (a link to one too) whose name starts with {@code model}, is not one of the files
+     * just written, and, with every {@code .bin} and {@code .safetensors} taken out of it, fully matches
+     * {@code (.*?)-\d{5}-of-\d{5}} (Python's {@code \d}: any Unicode decimal digit). Nothing else is deleted:
+     * other files, and, as transformers, an earlier {@link #SAFE_WEIGHTS_INDEX_NAME} when this save writes one file
+     * (its shards deleted, {@link #load} then refuses it, naming the first shard it lacks, where transformers'
+     * {@code from_pretrained} reads {@code model.safetensors} first) or an earlier {@code model.safetensors} when
+     * this save writes shards ({@link #load} reads the new index). Unlike transformers, which deletes first, the
+     * earlier shards are deleted once the new files are written, so a save that fails leaves them.
      *
      * @throws IllegalArgumentException for a null module or folder, a negative size, and as
      *     {@link Safetensors#save(Map, Map, Path)}
@@ -418,12 +431,15 @@ public final class ShardedCheckpoint {
         Files.createDirectories(folder);
         Map<String, String> format = Map.of("format", "pt");
         if (shards.size() <= 1) {
-            Safetensors.save(shards.isEmpty() ? Map.of() : shards.get(0), format, folder.resolve("model.safetensors"));
+            Safetensors.save(shards.isEmpty() ? Map.of() : shards.get(0), format, folder.resolve(SAFE_WEIGHTS_NAME));
+            removeEarlierShards(folder, Set.of(SAFE_WEIGHTS_NAME));
             return;
         }
         Map<String, String> weightMap = new TreeMap<>(SafeOpen::byCodePoints);
+        Set<String> written = new HashSet<>();
         for (int i = 0; i < shards.size(); i++) {
             String name = String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
+            written.add(name);
             Safetensors.save(shards.get(i), format, folder.resolve(name));
             for (String k : shards.get(i).keySet()) {
                 weightMap.put(k, name);
@@ -439,6 +455,32 @@ public final class ShardedCheckpoint {
         }
         json.append(weightMap.isEmpty() ? "}\n}\n" : "\n  }\n}\n");
         Files.writeString(folder.resolve(SAFE_WEIGHTS_INDEX_NAME), json, StandardCharsets.UTF_8);
+        removeEarlierShards(folder, written);
+    }
+
+    /**
+     * save_pretrained's name of a shard, {@code re.compile(r"(.*?)-\d{5}-of-\d{5}")}: Python's {@code \d} is any
+     * Unicode decimal digit, and its {@code .} any character but a newline.
+     */
+    private static final Pattern SHARD_NAME = Pattern.compile("(.*?)-\\p{Nd}{5}-of-\\p{Nd}{5}", Pattern.UNIX_LINES);
+
+    /** Deletes the shards of an earlier save that {@code written} did not overwrite, by save_pretrained's rule. */
+    private static void removeEarlierShards(Path folder, Set<String> written) throws IOException {
+        String weightsNoSuffix = SAFE_WEIGHTS_NAME.replace(".bin", "").replace(".safetensors", "");
+        List<Path> earlier = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(folder)) {
+            for (Path p : files) {
+                String name = p.getFileName().toString();
+                String noSuffix = name.replace(".bin", "").replace(".safetensors", "");
+                if (name.startsWith(weightsNoSuffix) && Files.isRegularFile(p) && !written.contains(name)
+                        && SHARD_NAME.matcher(noSuffix).matches()) {
+                    earlier.add(p);
+                }
+            }
+        }
+        for (Path p : earlier) {
+            Files.deleteIfExists(p);
+        }
     }
 
     /**

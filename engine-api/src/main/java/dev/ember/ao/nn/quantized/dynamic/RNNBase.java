@@ -376,8 +376,10 @@ public abstract class RNNBase extends Module {
 
     @Override
     protected String unsavableReason() {
-        return "a dynamically quantized recurrent layer keeps PyTorch's packed parameters, which are not tensors: save "
-                + "the float model's state dict and quantize after loading it";
+        return "a dynamically quantized recurrent layer keeps PyTorch's packed parameters, which are not tensors: PyTorch's "
+                + "state dict holds each layer and direction as _all_weight_values.<n>.param, a torchbind object (class "
+                + "__torch__.torch.classes.rnn.CellParamsBase) that torch.save pickles as torch.ScriptObject, which "
+                + "torch.load(weights_only=True) refuses; save the float model's state dict and quantize after loading it";
     }
 
     /** PyTorch's {@code extra_repr}: the sizes, then each option that is not its default. */

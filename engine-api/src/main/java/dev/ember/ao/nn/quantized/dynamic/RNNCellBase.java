@@ -144,8 +144,11 @@ public abstract class RNNCellBase extends Module {
 
     @Override
     protected String unsavableReason() {
-        return "a dynamically quantized recurrent cell keeps PyTorch's packed parameters, which are not tensors: save "
-                + "the float model's state dict and quantize after loading it";
+        return "a dynamically quantized recurrent cell keeps PyTorch's packed parameters, which are not tensors: PyTorch's "
+                + "state dict holds them as _packed_weight_ih and _packed_weight_hh, torchbind objects (class "
+                + "__torch__.torch.classes.quantized.LinearPackedParamsBase) that torch.save pickles as torch.ScriptObject, "
+                + "which torch.load(weights_only=True) refuses; save the float model's state dict and quantize after "
+                + "loading it";
     }
 
     /** PyTorch's {@code extra_repr}: the sizes (the bias is always there: {@code from_float} requires it). */
