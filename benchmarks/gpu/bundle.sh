@@ -54,7 +54,7 @@ tree_bytes() { git ls-files -z --cached --others --exclude-standard | xargs -0 d
 tree=$(( $(tree_bytes) / 1048576 ))
 echo "bundle ${bundle} MiB + working tree ${tree} MiB = $((bundle + tree)) MiB (limit 64)"
 if (( bundle + tree >= 63 )); then
-  # engine-cpu's test resources (PyTorch's expected values, ~20 MB) are not read on the device (check.sh runs
+  # engine-cpu's test resources (PyTorch's expected values, about 54 MB) are not read on the device (check.sh runs
   # engine-cuda's tests and the benchmarks): with EMBER_SLIM_TREE=1 they move out of the working tree for the run
   stash="$root/../ember-cpu-test-resources"
   if [[ ${EMBER_SLIM_TREE:-0} == 1 ]]; then

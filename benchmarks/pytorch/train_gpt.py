@@ -340,7 +340,9 @@ while True:
         window_loss.zero_()
         window_steps, window_time = 0, 0.0
 
-print(f"trained {train_steps} steps in {train_time:.1f} s: {train_steps * tokens_per_step / train_time:.0f} tokens/s, "
+# no steps (--steps 0, or a resume at its end): no rate, as TrainGPT prints NaN
+tokens_per_second = train_steps * tokens_per_step / train_time if train_steps else float("nan")
+print(f"trained {train_steps} steps in {train_time:.1f} s: {tokens_per_second:.0f} tokens/s, "
       f"{precision}{f' ({skipped} steps skipped by the GradScaler)' if fp16 else ''}")
 print(f"val loss: {losses[1]:.4f}")
 

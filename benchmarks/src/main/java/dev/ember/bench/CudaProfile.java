@@ -2,6 +2,7 @@ package dev.ember.bench;
 
 import dev.ember.DType;
 import dev.ember.Device;
+import dev.ember.Ember;
 import dev.ember.Generator;
 import dev.ember.Tensor;
 import dev.ember.backend.Backend;
@@ -64,6 +65,12 @@ public final class CudaProfile {
 
     /** Entry point. */
     public static void main(String[] args) {
+        String why = Ember.cudaUnavailableReason();
+        if (!why.isEmpty()) {
+            // a profile of the GPU needs one: one line saying why not, as DeviceMove does, not a stack trace
+            System.err.println("CudaProfile needs a usable CUDA device: " + why);
+            System.exit(2);
+        }
         String what = args.length > 0 ? args[0] : "lenet";
         if (what.equals("tiles")) {
             tiles();

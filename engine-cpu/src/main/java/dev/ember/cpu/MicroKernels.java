@@ -149,8 +149,8 @@ abstract class MicroKernels {
     /** The text of the warning {@link #warnNoVectorModule} logs. */
     static final String NO_VECTOR_WARNING = "ember cpu: the JVM runs without the Vector API module, so the CPU kernels "
             + "(GEMM, convolution, elementwise float loops, pooling) use plain Java loops, several times slower (a LeNet "
-            + "epoch on Fashion-MNIST on a 2-core machine: 32.0 s against 7.3 s). Add --add-modules jdk.incubator.vector to the JVM's "
-            + "options: on the java command line (java --add-modules jdk.incubator.vector -cp ... Main), in MAVEN_OPTS "
+            + "epoch on Fashion-MNIST on a 2-core Intel Xeon: 29.8 s against 7.3 s, benchmarks/RESULTS.md session 38). "
+            + "Add --add-modules jdk.incubator.vector to the JVM's options: on the java command line (java --add-modules jdk.incubator.vector -cp ... Main), in MAVEN_OPTS "
             + "for mvn exec:java (export MAVEN_OPTS=\"--add-modules jdk.incubator.vector\"), in Maven Surefire's "
             + "<argLine>--add-modules jdk.incubator.vector</argLine> for tests, or in the IDE's run configuration "
             + "(VM options). -Dember.cpu.noVector=true chooses the plain loops on purpose and silences this warning.";
