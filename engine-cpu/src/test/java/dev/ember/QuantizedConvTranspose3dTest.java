@@ -144,6 +144,31 @@ class QuantizedConvTranspose3dTest {
     }
 
     @Test
+    void aWeightObserverOfAnotherDtypeIsRefusedInTheConvolutionsWords() {
+        // every convolution's from_float (get_qconv, and _ConvTransposeNd's) asserts 'Weight observer must have a
+        // dtype of qint8' (PyTorch 1.13 to 2.x; Linear's from_float words it 'must have dtype torch.qint8'): at
+        // convert, the model left as it was
+        for (boolean transposed : new boolean[] {false, true}) {
+            Sequential m = new Sequential(new QuantStub(), transposed
+                ? new ConvTranspose3d(4, 6, new int[] {1, 1, 1}, new int[] {1, 1, 1}, new int[] {0, 0, 0},
+                    new int[] {0, 0, 0}, 1, true, new int[] {1, 1, 1})
+                : new dev.ember.nn.Conv3d(4, 6, 1), new DeQuantStub());
+            m.eval();
+            Quantization.setQconfig(m, new QConfig(QConfig.DEFAULT.activation(),
+                () -> new dev.ember.ao.quantization.MinMaxObserver(
+                    new dev.ember.ao.quantization.ObserverOptions().dtype(QuantDType.QUINT8))));
+            Quantization.prepare(m, true);
+            try (GradMode off = Ember.noGrad()) {
+                m.apply(Tensor.randn(2, 4, 2, 2, 2));
+            }
+            String before = m.toString();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Quantization.convert(m, true));
+            assertEquals("Weight observer must have a dtype of qint8", e.getMessage(), transposed ? "transposed" : "conv");
+            assertEquals(before, m.toString(), "the model is left as it was");
+        }
+    }
+
+    @Test
     void badInputsAndPerChannelWeightsAreRefused() {
         // refused by prepare, as PyTorch's propagate_qconfig_ (_assert_valid_qconfig), the model left as it was
         Sequential pc = model();

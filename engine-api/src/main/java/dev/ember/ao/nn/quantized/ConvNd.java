@@ -133,7 +133,8 @@ public abstract class ConvNd extends QuantizedOutput {
     private void init(Tensor weightValues, Tensor bias, ObserverOrFakeQuantize weightObserver,
                       ObserverOrFakeQuantize activationObserver) {
         if (weightObserver.dtype() != QuantDType.QINT8) {
-            throw new IllegalArgumentException("Weight observer must have dtype torch.qint8");
+            // every convolution's from_float in PyTorch's words (Linear's from_float words it differently)
+            throw new IllegalArgumentException("Weight observer must have a dtype of qint8");
         }
         if (transposed() && weightObserver.qscheme().isPerChannel()) {
             // PyTorch 1.13's from_float; 2.x's x86 engine (FBGEMM) refuses such a weight at prepack
