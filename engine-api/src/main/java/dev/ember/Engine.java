@@ -54,30 +54,7 @@ final class Engine {
             rootNrs[i] = fn != null ? t.outputNr : 0;
         }
 
-        // Count, for every node reachable from the roots, the edges that lead into it.
-        Map<Node, Integer> deps = new IdentityHashMap<>();
-        ArrayDeque<Node> stack = new ArrayDeque<>();
-        for (Node n : rootNodes) {
-            if (!deps.containsKey(n)) {
-                deps.put(n, 0);
-                stack.push(n);
-            }
-        }
-        while (!stack.isEmpty()) {
-            Node n = stack.pop();
-            for (Node m : n.next) {
-                if (m == null) {
-                    continue;
-                }
-                Integer d = deps.get(m);
-                if (d == null) {
-                    deps.put(m, 1);
-                    stack.push(m);
-                } else {
-                    deps.put(m, d + 1);
-                }
-            }
-        }
+        Map<Node, Integer> deps = countDependencies(rootNodes);
         Map<Node, Boolean> needed = captures == null ? null : neededForCaptures(deps.keySet(), captures);
 
         Map<Node, Tensor> buffers = new HashMap<>();
@@ -102,111 +79,191 @@ final class Engine {
         boolean previousMode = GradMode.gradMode();
         GradMode.set(createGraph);
         try {
+            Pass pass = new Pass(deps, buffers, multiBuffers, owned, ready, captures, needed, anomaly, checkNan,
+                    createGraph, retainGraph);
             while (!ready.isEmpty()) {
-                Node node = ready.poll();
-                // the profiler's "autograd::engine::evaluate_function: NAME" range (a no-op unless profiling);
-                // an exception leaves it open for the enclosing range or the profiler's close to end
-                dev.ember.profiler.RecordFunction evaluated = dev.ember.profiler.Profiler.autogradNode(node.name);
-                Tensor[] inputGrads = null;
-                Tensor grad = node.numOutputs == 1 ? buffers.remove(node) : null;
-                if (node.numOutputs != 1) {
-                    Tensor[] grads = multiBuffers.remove(node);
-                    if (grads != null) {
-                        for (int k = 0; k < grads.length; k++) {
-                            if (grads[k] != null && grads[k].carriedSparse != null) {
-                                owned.remove(grads[k]);
-                                grads[k] = SparseGradOps.densify(grads[k]);
-                                owned.add(grads[k]);
-                            }
-                        }
-                        inputGrads = runMulti(node, grads, owned, captures, needed, createGraph, anomaly, checkNan);
-                    } else {
-                        callHooks(node, new Tensor[node.numOutputs]);
-                    }
-                } else if (grad == null) {
-                    // reached, but no gradient came (an edge brought none): PyTorch runs the node with an undefined
-                    // gradient, which calls its tensor hooks with None (a leaf's too in 2.x) and computes nothing
-                    callHooks(node, new Tensor[1]);
-                } else {
-                    if (grad.carriedSparse != null && (!(node instanceof Node.AccumulateGrad) || !node.preHooks.isEmpty()
-                            || node.retainGradTarget != null || (captures != null && captures.containsKey(node)))) {
-                        // a sparse gradient reaches a formula, a hook or autograd.grad in its dense form
-                        owned.remove(grad);
-                        grad = SparseGradOps.densify(grad);
-                        owned.add(grad);
-                    }
-                    // An owned gradient dies here once the node has used it, unless a hook, retain_grad or
-                    // autograd.grad could have kept it, or the node passes it on or stores it (checked below):
-                    // closing it now returns its memory during the pass, as PyTorch frees it with its last reference.
-                    boolean release = !createGraph && owned.contains(grad) && node.preHooks.isEmpty()
-                            && node.retainGradTarget == null && (captures == null || !captures.containsKey(node));
-                    for (Function<Tensor, Tensor> hook : List.copyOf(node.preHooks)) {
-                        Tensor replaced = hook.apply(grad);
-                        if (replaced != null) {
-                            grad = replaced;
-                        }
-                    }
-                    if (node.retainGradTarget != null) {
-                        node.retainGradTarget.retainGradFrom(grad);
-                    }
-                    if (captures != null && captures.containsKey(node)) {
-                        captures.get(node)[0] = grad;
-                    }
-                    boolean execute = captures == null || needed.getOrDefault(node, false);
-                    if (execute && node instanceof Node.AccumulateGrad) {
-                        boolean steal = !createGraph && node.preHooks.isEmpty() && owned.contains(grad);
-                        Tensor variable = ((Node.AccumulateGrad) node).variable;
-                        // PyTorch's AccumulateGrad::apply: a leaf that no longer requires grad (detach_(),
-                        // requires_grad_(False) after the graph was built) gets nothing; its hooks have run. The
-                        // post-accumulate-grad hooks run after an accumulation only, as PyTorch's
-                        if (variable.requiresGrad()) {
-                            release &= !variable.accumulateGrad(grad, steal);
-                            variable.runPostAccumulateGradHooks();
-                        }
-                    } else if (execute) {
-                        // a view of an owned incoming gradient stays owned when no hook could have kept it
-                        boolean incomingOwned = owned.contains(grad) && node.preHooks.isEmpty()
-                                && node.retainGradTarget == null;
-                        inputGrads = createGraph || node.runsUserCode ? run(node, grad, null, anomaly)
-                                : runScoped(node, grad, null, anomaly);
-                        validate(node, inputGrads);
-                        if (checkNan) {
-                            checkNan(node, inputGrads);
-                        }
-                        if (!createGraph) {
-                            markOwned(node, grad, incomingOwned, inputGrads, owned);
-                        }
-                        for (Tensor out : inputGrads) {
-                            release &= out != grad;
-                        }
-                    }
-                    owned.remove(grad);
-                    if (release) {
-                        grad.close(); // views of it the node returned keep the storage until they are done
-                    }
-                }
-                if (!retainGraph && (captures == null || needed.getOrDefault(node, false))) {
-                    node.release();
-                }
-                for (int i = 0; i < node.next.length; i++) {
-                    Node m = node.next[i];
-                    if (m == null || !shouldExecute(m, captures, needed)) {
-                        continue;
-                    }
-                    if (inputGrads != null && inputGrads[i] != null) {
-                        accumulate(buffers, multiBuffers, owned, m, node.nextNr(i), inputGrads[i], createGraph);
-                    }
-                    int d = deps.get(m) - 1;
-                    deps.put(m, d);
-                    if (d == 0) {
-                        ready.add(m);
-                    }
-                }
-                evaluated.close();
+                evaluate(ready.poll(), pass);
             }
         } finally {
             GradMode.set(previousMode);
         }
+    }
+
+    /**
+     * Counts, for every node reachable from the roots, the edges that lead into it (a method of its own, as is each
+     * node's turn, {@link #evaluate}: run() once held every loop of the pass, and the JIT compiled its 1.5 KB of
+     * bytecode three times on stack replacement in a training run's first seconds, 0.3-0.7 s of C2 time each on a
+     * 2-core machine; RESULTS.md, session 38).
+     */
+    private static Map<Node, Integer> countDependencies(Node[] rootNodes) {
+        Map<Node, Integer> deps = new IdentityHashMap<>();
+        ArrayDeque<Node> stack = new ArrayDeque<>();
+        for (Node n : rootNodes) {
+            if (!deps.containsKey(n)) {
+                deps.put(n, 0);
+                stack.push(n);
+            }
+        }
+        while (!stack.isEmpty()) {
+            countEdges(stack.pop(), deps, stack);
+        }
+        return deps;
+    }
+
+    /** The edges out of {@code n}: each next node's count goes up by one, a node seen first goes on the stack. */
+    private static void countEdges(Node n, Map<Node, Integer> deps, ArrayDeque<Node> stack) {
+        for (Node m : n.next) {
+            if (m == null) {
+                continue;
+            }
+            Integer d = deps.get(m);
+            if (d == null) {
+                deps.put(m, 1);
+                stack.push(m);
+            } else {
+                deps.put(m, d + 1);
+            }
+        }
+    }
+
+    /** The state of one backward pass that each node's turn ({@link #evaluate}) reads and updates. */
+    private static final class Pass {
+        final Map<Node, Integer> deps;
+        final Map<Node, Tensor> buffers;
+        final Map<Node, Tensor[]> multiBuffers;
+        final Set<Tensor> owned;
+        final PriorityQueue<Node> ready;
+        final Map<Node, Tensor[]> captures;
+        final Map<Node, Boolean> needed;
+        final boolean anomaly;
+        final boolean checkNan;
+        final boolean createGraph;
+        final boolean retainGraph;
+
+        Pass(Map<Node, Integer> deps, Map<Node, Tensor> buffers, Map<Node, Tensor[]> multiBuffers, Set<Tensor> owned,
+             PriorityQueue<Node> ready, Map<Node, Tensor[]> captures, Map<Node, Boolean> needed, boolean anomaly,
+             boolean checkNan, boolean createGraph, boolean retainGraph) {
+            this.deps = deps;
+            this.buffers = buffers;
+            this.multiBuffers = multiBuffers;
+            this.owned = owned;
+            this.ready = ready;
+            this.captures = captures;
+            this.needed = needed;
+            this.anomaly = anomaly;
+            this.checkNan = checkNan;
+            this.createGraph = createGraph;
+            this.retainGraph = retainGraph;
+        }
+    }
+
+    /**
+     * One node's turn: its gradient (or gradients) taken from the buffers, its hooks, retain_grad and captures, the node
+     * run (or a leaf's gradient accumulated), owned gradients that die here closed, and its inputs' gradients added to
+     * the buffers of the next nodes, which join the ready queue when their last edge is done.
+     */
+    private static void evaluate(Node node, Pass pass) {
+        // the profiler's "autograd::engine::evaluate_function: NAME" range (a no-op unless profiling);
+        // an exception leaves it open for the enclosing range or the profiler's close to end
+        dev.ember.profiler.RecordFunction evaluated = dev.ember.profiler.Profiler.autogradNode(node.name);
+        Tensor[] inputGrads = null;
+        Tensor grad = node.numOutputs == 1 ? pass.buffers.remove(node) : null;
+        if (node.numOutputs != 1) {
+            Tensor[] grads = pass.multiBuffers.remove(node);
+            if (grads != null) {
+                for (int k = 0; k < grads.length; k++) {
+                    if (grads[k] != null && grads[k].carriedSparse != null) {
+                        pass.owned.remove(grads[k]);
+                        grads[k] = SparseGradOps.densify(grads[k]);
+                        pass.owned.add(grads[k]);
+                    }
+                }
+                inputGrads = runMulti(node, grads, pass.owned, pass.captures, pass.needed, pass.createGraph, pass.anomaly,
+                        pass.checkNan);
+            } else {
+                callHooks(node, new Tensor[node.numOutputs]);
+            }
+        } else if (grad == null) {
+            // reached, but no gradient came (an edge brought none): PyTorch runs the node with an undefined
+            // gradient, which calls its tensor hooks with None (a leaf's too in 2.x) and computes nothing
+            callHooks(node, new Tensor[1]);
+        } else {
+            if (grad.carriedSparse != null && (!(node instanceof Node.AccumulateGrad) || !node.preHooks.isEmpty()
+                    || node.retainGradTarget != null || (pass.captures != null && pass.captures.containsKey(node)))) {
+                // a sparse gradient reaches a formula, a hook or autograd.grad in its dense form
+                pass.owned.remove(grad);
+                grad = SparseGradOps.densify(grad);
+                pass.owned.add(grad);
+            }
+            // An owned gradient dies here once the node has used it, unless a hook, retain_grad or
+            // autograd.grad could have kept it, or the node passes it on or stores it (checked below):
+            // closing it now returns its memory during the pass, as PyTorch frees it with its last reference.
+            boolean release = !pass.createGraph && pass.owned.contains(grad) && node.preHooks.isEmpty()
+                    && node.retainGradTarget == null && (pass.captures == null || !pass.captures.containsKey(node));
+            for (Function<Tensor, Tensor> hook : List.copyOf(node.preHooks)) {
+                Tensor replaced = hook.apply(grad);
+                if (replaced != null) {
+                    grad = replaced;
+                }
+            }
+            if (node.retainGradTarget != null) {
+                node.retainGradTarget.retainGradFrom(grad);
+            }
+            if (pass.captures != null && pass.captures.containsKey(node)) {
+                pass.captures.get(node)[0] = grad;
+            }
+            boolean execute = pass.captures == null || pass.needed.getOrDefault(node, false);
+            if (execute && node instanceof Node.AccumulateGrad) {
+                boolean steal = !pass.createGraph && node.preHooks.isEmpty() && pass.owned.contains(grad);
+                Tensor variable = ((Node.AccumulateGrad) node).variable;
+                // PyTorch's AccumulateGrad::apply: a leaf that no longer requires grad (detach_(),
+                // requires_grad_(False) after the graph was built) gets nothing; its hooks have run. The
+                // post-accumulate-grad hooks run after an accumulation only, as PyTorch's
+                if (variable.requiresGrad()) {
+                    release &= !variable.accumulateGrad(grad, steal);
+                    variable.runPostAccumulateGradHooks();
+                }
+            } else if (execute) {
+                // a view of an owned incoming gradient stays owned when no hook could have kept it
+                boolean incomingOwned = pass.owned.contains(grad) && node.preHooks.isEmpty()
+                        && node.retainGradTarget == null;
+                inputGrads = pass.createGraph || node.runsUserCode ? run(node, grad, null, pass.anomaly)
+                        : runScoped(node, grad, null, pass.anomaly);
+                validate(node, inputGrads);
+                if (pass.checkNan) {
+                    checkNan(node, inputGrads);
+                }
+                if (!pass.createGraph) {
+                    markOwned(node, grad, incomingOwned, inputGrads, pass.owned);
+                }
+                for (Tensor out : inputGrads) {
+                    release &= out != grad;
+                }
+            }
+            pass.owned.remove(grad);
+            if (release) {
+                grad.close(); // views of it the node returned keep the storage until they are done
+            }
+        }
+        if (!pass.retainGraph && (pass.captures == null || pass.needed.getOrDefault(node, false))) {
+            node.release();
+        }
+        for (int i = 0; i < node.next.length; i++) {
+            Node m = node.next[i];
+            if (m == null || !shouldExecute(m, pass.captures, pass.needed)) {
+                continue;
+            }
+            if (inputGrads != null && inputGrads[i] != null) {
+                accumulate(pass.buffers, pass.multiBuffers, pass.owned, m, node.nextNr(i), inputGrads[i],
+                        pass.createGraph);
+            }
+            int d = pass.deps.get(m) - 1;
+            pass.deps.put(m, d);
+            if (d == 0) {
+                pass.ready.add(m);
+            }
+        }
+        evaluated.close();
     }
 
     /**
