@@ -192,6 +192,18 @@ def call(op, ins, a):
         if dims is None:
             return getattr(x, op)()
         return getattr(x, op)(dims, keepdim=keep)
+    if op in ('softmax', 'log_softmax'):
+        return getattr(F, op)(ins[0], int(a['dim']))
+    if op == 'layer_norm':
+        return F.layer_norm(ins[0], ints(a['shape']), ins[1], ins[2], 1e-5)
+    if op == 'group_norm':
+        return F.group_norm(ins[0], int(a['groups']), ins[1], ins[2], 1e-5)
+    if op == 'batch_norm':
+        return F.batch_norm(ins[0], None, None, ins[1], ins[2], True, 0.1, 1e-5)
+    if op == 'interpolate':
+        size = ints(a['size'])
+        ac = {'none': None, '0': False, '1': True}[a['align']]
+        return F.interpolate(ins[0], size=size, mode=a['mode'], align_corners=ac)
     if op in ('fft', 'ifft', 'rfft', 'irfft', 'hfft', 'ihfft'):
         n = int(a['n'])
         r = getattr(torch.fft, op)(ins[0], n if n else None, int(a['dim']), a['norm'])
@@ -569,6 +581,26 @@ add('fftn', 'fftn over dims 0,2 of a permuted input', [([6, 5, 7], 'permute 1 0 
 add('rfftn', 'rfftn over all dims', [([6, 5, 8], None)], 's=none dims=0,1,2 norm=ortho')
 add('ifftn', 'ifftn over dims 1,0', [([6, 5, 7, 2], None, True)], 's=none dims=1,0 norm=forward')
 add('irfftn', 'irfftn over dims 0,1 to 6x8', [([6, 5, 2], None, True)], 's=6,8 dims=0,1 norm=backward')
+
+# ---- softmax, the normalization layers and resampling: rows, channels and planes shared out over the threads
+# (CpuThreads.chunks: up to four tasks a thread of at least 2^15 elements), for the thread-count claim (their weight
+# and bias gradients excepted) and against PyTorch
+for (shape, dim) in (([300, 257], 1), ([300, 257], 0), ([7, 40, 300], 1), ([64, 1030], 1), ([3, 5, 4099], 2)):
+    add('softmax', 'softmax over dim %d of %s' % (dim, shape), [(shape, None)], 'dim=%d' % dim)
+    add('log_softmax', 'log_softmax over dim %d of %s' % (dim, shape), [(shape, None)], 'dim=%d' % dim)
+for (shape, norm) in (([300, 257], [257]), ([16, 30, 150], [30, 150]), ([2, 70000], [70000])):
+    add('layer_norm', 'layer_norm %s over %s' % (shape, norm), [(shape, None), (norm, None), (norm, None)],
+        'shape=%s' % ','.join(map(str, norm)))
+for (shape, groups) in (([8, 32, 20, 20], 4), ([3, 12, 33, 35], 3), ([1, 64, 40, 40], 32)):
+    add('group_norm', 'group_norm %s groups %d' % (shape, groups), [(shape, None), ([shape[1]], None),
+                                                                    ([shape[1]], None)], 'groups=%d' % groups)
+for shape in ([64, 20, 9, 9], [7, 3, 40, 41], [300, 250]):
+    add('batch_norm', 'batch_norm training %s' % shape, [(shape, None), ([shape[1]], None), ([shape[1]], None)])
+for (shape, size, mode, align) in (([4, 3, 40, 50], '81,99', 'bilinear', '0'), ([4, 3, 40, 50], '81,99', 'bilinear', '1'),
+                                   ([2, 3, 64, 64], '31,33', 'bicubic', '0'), ([2, 5, 60, 70], '120,141', 'nearest', 'none'),
+                                   ([3, 4, 1000], '2047', 'linear', '1'), ([2, 3, 12, 20, 21], '25,39,40', 'trilinear', '0')):
+    add('interpolate', 'interpolate %s %s to %s' % (mode, shape, size), [(shape, None)],
+        'size=%s mode=%s align=%s' % (size, mode, align))
 
 # ---- quantized int8 GEMM at tile edges
 for (m, k, n) in ((1, 3, 1), (3, 4, 15), (4, 5, 16), (5, 63, 17), (8, 64, 31), (9, 65, 32), (17, 255, 33),

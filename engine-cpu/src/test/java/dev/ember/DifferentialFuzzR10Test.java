@@ -20,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * every boundary): the CPU kernels' shape-chosen paths, at, just below and just above each point where a kernel
  * switches path (GEMM tiles, KC/MC/NC blocks, packing, the GEMV, dot-product, few-row and depth-split paths, the
  * direct and row convolution kernels, the window codes and unrolled 2x2 of max pooling, ColumnReduce and the split
- * run of reductions, the FFT's radices, Bluestein and SIMD lanes, the int8 GEMM of quantized linear and conv2d).
+ * run of reductions, the FFT's radices, Bluestein and SIMD lanes, the int8 GEMM of quantized linear and conv2d), and
+ * softmax, the normalization layers and resampling over sizes their work is shared out at.
  *
  * <p>The inputs are not stored: {@link #gen} makes them from a seed, as the script does, as multiples of 1/32 in
  * [-2, 2], so the products and sums of a matrix product, convolution, max pooling or sum are exact in float32 too:
@@ -30,7 +31,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * <p>{@link #threadCountLeavesTheClaimedBitsUnchanged} tests {@link Determinism}'s claim: elementwise ops, reductions,
  * matrix products whose depth is not split and the other kernels give the same bits for any worker count; the
  * exceptions it names (a matrix product whose depth is split between threads, a convolution of one sample whose
- * column-matrix product is one, the convolution's weight gradient) are left out. Run the class under
+ * column-matrix product is one, the convolution's weight gradient, the normalization layers' weight and bias
+ * gradients) are left out. Run the class under
  * {@code -Dember.cpu.threads=1} and {@code -XX:UseAVX=2} too (256-bit vectors: other tiles, direct-convolution
  * channel blocks and FFT lanes); session 38 ran it under both on the Intel Xeon (AVX-512), with no difference.
  *
@@ -214,6 +216,14 @@ class DifferentialFuzzR10Test {
                     ints(a.get("padding")), a.get("ceil").equals("1"), a.get("cip").equals("1"), divisor(a));
             case "avgpool3d": return Functional.avgPool3d(x, ints(a.get("kernel")), ints(a.get("stride")),
                     ints(a.get("padding")), a.get("ceil").equals("1"), a.get("cip").equals("1"), divisor(a));
+            case "softmax": return Functional.softmax(x, Integer.parseInt(a.get("dim")));
+            case "log_softmax": return Functional.logSoftmax(x, Integer.parseInt(a.get("dim")));
+            case "layer_norm": return Functional.layerNorm(x, ints(a.get("shape")), in.get(1), in.get(2), 1e-5);
+            case "group_norm": return Functional.groupNorm(x, Integer.parseInt(a.get("groups")), in.get(1), in.get(2),
+                    1e-5);
+            case "batch_norm": return Functional.batchNorm(x, null, null, in.get(1), in.get(2), true, 0.1, 1e-5);
+            case "interpolate": return Functional.interpolate(x, ints(a.get("size")), null, a.get("mode"),
+                    a.get("align").equals("none") ? null : a.get("align").equals("1"), null);
             default: return reductionOrFft(op, x, a);
         }
     }
@@ -494,6 +504,12 @@ class DifferentialFuzzR10Test {
                 int groups = x[1] / w[1];
                 out[0] = splitsDepth(w[0] / groups, outputPixels, ckk);
             }
+            return out;
+        }
+        if (op.endsWith("_norm")) {
+            // the normalization layers' weight and bias gradients
+            out[2] = true;
+            out[3] = true;
             return out;
         }
         int[] a;
