@@ -25,6 +25,8 @@
 # - FFT: mixed radix 4/2/3/5 and generic odd radices, Bluestein where the direct plan costs more, SIMD lanes across the
 #   batch (padded last block when at least half full), interleaved sequences along a non-last dim.
 # - Quantized: the int8 GEMM of linear (static, dynamic) and conv2d at tile edges of the output and depth.
+# - Softmax, the normalization layers and resampling at sizes CpuThreads shares out; NaN and infinities through the
+#   paths that special-case them; empty operands.
 #
 # Inputs are not stored: tensor i of a case is gen(base shape, seed) (below; Java's twin is
 # DifferentialFuzzR10Test.gen), then the view steps of its recipe (round 1's syntax). The values are multiples of 1/32
@@ -38,7 +40,8 @@
 #   note <which boundary>
 #   in<i> [base shape] seed <s> [@ <view steps>]        tensor inputs; "cplx" after the seed: view_as_complex after
 #                                                        the steps (the base's last dim is 2)
-#   args <key>=<v,v,...> ...                             the op's other arguments
+#   args <key>=<v,v,...> ...                             the op's other arguments; special=<k>:<v>,... writes v
+#                                                        (nan, inf, -inf) at flat position k of input 0's base
 #   out float64 [shape] : values                         PyTorch's float64 result (view_as_real of a complex one);
 #                                                        over FULL = 512 values "out float64 [shape] digest d0 d1 d2
 #                                                        sample i=v ...": the sums d_j = sum_k v_k c_j(k) with the
@@ -215,10 +218,23 @@ def call(op, ins, a):
     raise ValueError(op)
 
 
+def specials(text):
+    """args special=<flat index>:<value>,...: values (nan, inf, -inf, numbers) written into input 0's base."""
+    out = []
+    for item in text.split(',') if text else []:
+        k, v = item.split(':')
+        out.append((int(k), float(v)))
+    return out
+
+
 def make_inputs(case, dtype, grad):
     bases, views = [], []
+    special = specials(parse_args(case.get('args', '')).get('special', ''))
     for (shape, seed, recipe, cplx) in case['ins']:
         b = gen(shape, seed).to(dtype)
+        if not bases:
+            for k, v in special:
+                b.view(-1)[k] = v
         if grad:
             b.requires_grad_(True)
         v = view(b, recipe)
@@ -601,6 +617,27 @@ for (shape, size, mode, align) in (([4, 3, 40, 50], '81,99', 'bilinear', '0'), (
                                    ([3, 4, 1000], '2047', 'linear', '1'), ([2, 3, 12, 20, 21], '25,39,40', 'trilinear', '0')):
     add('interpolate', 'interpolate %s %s to %s' % (mode, shape, size), [(shape, None)],
         'size=%s mode=%s align=%s' % (size, mode, align))
+
+# ---- NaN and infinities through the paths that special-case them (the 2x2 max pool's NaN window, the scans of max
+# pooling and of amax/amin, ColumnReduce and the split run), and empty operands
+pool('maxpool2d', '2x2 stride 2, a NaN, two NaNs in one window, +-inf', [2, 3, 8, 34], 2, 2, 0)
+CASES[-1]['args'] += ' special=0:nan,35:inf,70:nan,71:nan,104:-inf,105:nan,300:inf,301:inf'
+pool('maxpool2d', '3x3 stride 2 padding 1, NaN and inf', [2, 3, 9, 9], 3, 2, 1)
+CASES[-1]['args'] += ' special=0:nan,10:inf,11:nan,40:-inf,80:nan'
+pool('maxpool1d', 'max_pool1d 3 stride 2, NaN', [2, 3, 33], 3, 2, 1)
+CASES[-1]['args'] += ' special=4:nan,5:inf,60:nan,61:nan'
+for (shape, dims) in (([7, 40], '0'), ([7, 40], '1'), ([262145], '0'), ([40, 1030], '0')):
+    for op in ('amax', 'amin', 'sum'):
+        add(op, '%s over %s of %s with NaN and inf' % (op, dims, shape), [(shape, None)],
+            'dims=%s keepdim=0 special=3:inf,17:nan,100:-inf,250:nan' % dims, grad=(shape[0] < 1000))
+for (m, n, k) in ((5, 40, 300), (2, 600, 300), (20, 70, 300)):
+    add('matmul', 'matmul with inf and NaN (%dx%dx%d)' % (m, n, k), [([m, k], None), ([n, k], 'transpose 0 1')],
+        'special=0:inf,301:nan,599:-inf', grad=False)
+add('softmax', 'softmax with -inf', [([40, 300], None)], 'dim=1 special=0:-inf,1:-inf,350:-inf,700:inf')
+for (sa, sb) in (([3, 0], [0, 4]), ([0, 5], [5, 3]), ([4, 6], [6, 0]), ([2, 0, 7], [2, 7, 3])):
+    add('matmul', 'empty operands %s x %s' % (sa, sb), [(sa, None), (sb, None)])
+add('conv2d', 'empty batch', [([0, 3, 8, 8], None), ([16, 3, 3, 3], None), ([16], None)],
+    'stride=1,1 padding=1,1 dilation=1,1 groups=1')
 
 # ---- quantized int8 GEMM at tile edges
 for (m, k, n) in ((1, 3, 1), (3, 4, 15), (4, 5, 16), (5, 63, 17), (8, 64, 31), (9, 65, 32), (17, 255, 33),
