@@ -271,10 +271,10 @@ def run_case(cid, case, out):
     except Exception as e:  # noqa  PyTorch's refusal is the expected result
         msg = str(e).split('\n')[0]
         m = re.match(r'pad should be at most half of kernel size, but got pad=(\d+) and kernel_size=(\d+)$', msg)
-        if m and op.startswith('max'):
+        if m:
             # 2.x's pooling_output_shape names the effective kernel and the dilation (Ember follows 2.x)
             msg = ('pad should be at most half of effective kernel size, but got pad=%s, kernel_size=%s and '
-                   'dilation=%s' % (m.group(1), m.group(2), ints(a['dilation'])[0]))
+                   'dilation=%s' % (m.group(1), m.group(2), ints(a['dilation'])[0] if 'dilation' in a else 1))
             lines.append("note2 2.x's words (1.13: pad should be at most half of kernel size, ...)")
         lines.append('error ' + msg)
         out.write('\n'.join(lines) + '\n\n')
@@ -638,6 +638,15 @@ for (sa, sb) in (([3, 0], [0, 4]), ([0, 5], [5, 3]), ([4, 6], [6, 0]), ([2, 0, 7
     add('matmul', 'empty operands %s x %s' % (sa, sb), [(sa, None), (sb, None)])
 add('conv2d', 'empty batch', [([0, 3, 8, 8], None), ([16, 3, 3, 3], None), ([16], None)],
     'stride=1,1 padding=1,1 dilation=1,1 groups=1')
+
+# ---- refusals at the boundaries: PyTorch's words (2.x's where they differ)
+add('conv2d', 'groups whose channels do not match the input', [([1, 4, 6, 6], None), ([6, 3, 3, 3], None)],
+    'stride=1,1 padding=0,0 dilation=1,1 groups=2')
+pool('avgpool2d', 'avg_pool2d pad beyond half the kernel', [1, 4, 6, 6], 3, 2, 2)
+pool('maxpool2d', 'max_pool2d output too small', [1, 1, 1, 1], 3, 1, 0)
+add('matmul', 'inner sizes that differ', [([3, 4], None), ([5, 6], None)])
+add('convT2d', 'output padding not below the stride', [([1, 4, 6, 6], None), ([4, 2, 3, 3], None)],
+    'stride=2,2 padding=1,1 outpad=2,2 groups=1 dilation=1,1')
 
 # ---- quantized int8 GEMM at tile edges
 for (m, k, n) in ((1, 3, 1), (3, 4, 15), (4, 5, 16), (5, 63, 17), (8, 64, 31), (9, 65, 32), (17, 255, 33),
