@@ -50,9 +50,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * run to run for a given worker count. Elementwise ops, reductions (one task per output element, accumulating in
  * double), most matrix products (tasks own blocks of the output) and scatters (one thread, row-major index order) give
  * the same bits for any worker count; a matrix product with a long depth and a small output (a Linear layer's weight
- * gradient) splits the depth and adds one partial product per task, and the convolution's weight gradient and the
- * normalization layers' weight and bias gradients sum one partial result per task, so their last bits can change with
- * the worker count (PyTorch's CPU gives no guarantee across thread counts either).</li>
+ * gradient, or the column-matrix product of a convolution of one sample with many input channels: a 3x3 kernel over
+ * 256 channels and 64 output pixels) splits the depth and adds one partial product per task, and the convolution's
+ * weight gradient and the normalization layers' weight and bias gradients sum one partial result per task, so their
+ * last bits can change with the worker count (PyTorch's CPU gives no guarantee across thread counts either).</li>
  * </ul>
  *
  * <p>The switch is global (all threads), as PyTorch's; reads and writes are thread-safe.

@@ -907,7 +907,7 @@ final class FuzzCaseRunner {
     }
 
     /** The view steps of a recipe ({@code "permute 1 0 ; slice 0 1 5 2"}) applied to {@code t}. */
-    private static Tensor view(Tensor t, String recipe) {
+    static Tensor view(Tensor t, String recipe) {
         {
             for (String step : recipe.split(" ; ")) {
                 String[] w = step.trim().split(" ");
@@ -931,7 +931,7 @@ final class FuzzCaseRunner {
     }
 
     /** The first backward's weights: {@code w[k] = 1 + 0.5 ((3k) mod 11)} over the output's elements. */
-    private static Tensor weights(int[] shape, DType dtype) {
+    static Tensor weights(int[] shape, DType dtype) {
         return pattern(shape, dtype, k -> 1 + 0.5 * ((3 * k) % 11));
     }
 

@@ -63,6 +63,32 @@ class PoolFloat32Test {
         return tests;
     }
 
+    @org.junit.jupiter.api.Test
+    void aWindowsLastNaNWinsAsInPyTorch() {
+        // session 38 (DifferentialFuzzR10Test): PyTorch's kernels take a value when (val > maxval) || isnan(val), so a
+        // window holding two NaNs points at the last; the 2-d kernels kept the first. PyTorch 1.13 on this input:
+        // max_pool2d(x, 2, 2, return_indices=True) -> indices [[5, 6]], max_pool2d(x, 3, 1, 1) -> [[5, 6, 6, 6]] x 3,
+        // max_pool1d([1, nan, nan, 2, nan, 3], 3, 2, 1) -> [1, 2, 4]
+        double n = Double.NaN;
+        for (DType dtype : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+            Tensor x = Tensor.tensor(new double[] {n, 1, 2, n, 3, n, n, 4, 5, 6, 7, 8}, DType.FLOAT64).reshape(1, 1, 3, 4)
+                    .to(dtype);
+            assertArrayEquals(new long[] {5, 6}, Tensor.maxPool2dWithIndices(x, new int[] {2}, new int[] {2},
+                    new int[] {0}, new int[] {1}, false).indices().toLongArray(), "2x2 " + dtype);
+            assertArrayEquals(new long[] {5, 6, 6, 6, 5, 6, 6, 6, 5, 6, 6, 6}, Tensor.maxPool2dWithIndices(x,
+                    new int[] {3}, new int[] {1}, new int[] {1}, new int[] {1}, false).indices().toLongArray(),
+                    "3x3 " + dtype);
+            // the gradient follows the index (the window codes of a gradient-taking call)
+            Tensor xg = x.detach().requiresGrad_(true);
+            Tensor.maxPool2d(xg, new int[] {2}, new int[] {2}, new int[] {0}, new int[] {1}, false).sum().backward();
+            assertArrayEquals(new double[] {0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0}, xg.grad().toDoubleArray(),
+                    "2x2 gradient " + dtype);
+            Tensor row = Tensor.tensor(new double[] {1, n, n, 2, n, 3}, DType.FLOAT64).reshape(1, 1, 6).to(dtype);
+            assertArrayEquals(new long[] {1, 2, 4}, dev.ember.nn.Functional.maxPool1dWithIndices(row, 3, 2, 1, 1,
+                    false).indices().toLongArray(), "1-d " + dtype);
+        }
+    }
+
     private static Tensor[] run(Tensor x, int[] k) {
         x = x.detach().requiresGrad_(true);
         Tensor.ValuesIndices r = Tensor.maxPool2dWithIndices(x, new int[] {k[4], k[5]}, new int[] {k[6], k[7]},

@@ -461,7 +461,8 @@ public interface Backend {
 
     /**
      * 2-D max pooling: {@code out} and the int64 flat index (h * W + w within its plane) of each maximum in
-     * {@code indices}; NaN wins, the first maximum wins ties. Padding is negative infinity. {@code indices} is null
+     * {@code indices}; a NaN wins (the last one of a window, as PyTorch's {@code (val > maxval) || isnan(val)}), the
+     * first maximum wins ties. Padding is negative infinity. {@code indices} is null
      * when no gradient will be taken: then only the values are written. Where {@link #maxPoolWindowCodes()} is true,
      * {@code indices} may instead be a uint8 storage: each maximum's position within its window,
      * {@code ki * kernelW + kj}, which {@link #maxPool2dBackward} then reads.

@@ -302,14 +302,20 @@ final class ConvKernels {
 
     /**
      * Runs {@code body(from, to)} over chunks of the samples, spread over the worker pool; a chunk allocates its
-     * buffers once for all its samples.
+     * buffers once for all its samples. Chunks hold whole groups of {@code group} samples (the last group may be
+     * shorter): the GEMM paths multiply a group's samples side by side in one product ({@link #groupSize}), and the
+     * groups, so each output's tile and sums, must not depend on the thread count. Groups made from each chunk's share
+     * gave other products at one thread than at two, whose edge tiles (summed from zero, then added to the bias) and
+     * depth blocks rounded some outputs differently: a stride-2 3x3 convolution of 3 samples changed 348 of its 2352
+     * outputs between one and two threads.
      */
-    private static void perChunk(int n, SampleRange body) {
+    private static void perChunk(int n, int group, SampleRange body) {
         List<Runnable> tasks = new ArrayList<>();
-        int chunks = Math.min(n, CpuThreads.threads() * 2);
+        int groups = (n + group - 1) / group;
+        int chunks = Math.min(groups, CpuThreads.threads() * 2);
         for (int c = 0; c < chunks; c++) {
-            int from = (int) ((long) n * c / chunks);
-            int to = (int) ((long) n * (c + 1) / chunks);
+            int from = (int) Math.min(n, (long) groups * c / chunks * group);
+            int to = (int) Math.min(n, (long) groups * (c + 1) / chunks * group);
             tasks.add(() -> body.run(from, to));
         }
         CpuThreads.invokeAll(tasks);
@@ -349,6 +355,15 @@ final class ConvKernels {
         return Math.max(1, Math.min(samples, BATCH_COLUMNS / Math.max(1, s.ohw)));
     }
 
+    /**
+     * How many samples one product of the forward pass and of the input gradient takes ({@link #batch}): a quarter of
+     * the batch at most, so that there are four groups to share out (what two threads' four chunks held before), and
+     * the same whatever the thread count.
+     */
+    private static int groupSize(Geom s) {
+        return batch(s, (s.n + 3) / 4);
+    }
+
     /** Group gi's rows of samples n0..n0+nb-1 of an output-shaped tensor, side by side: [og x nb*ohw] in tmp. */
     private static float[] gatherRows(float[] dy, int off, Geom s, int n0, int nb, int gi, float[] tmp) {
         int ld = nb * s.ohw;
@@ -370,17 +385,17 @@ final class ConvKernels {
         if (f32 && direct != null && direct.appliesForward(s)) {
             float[] packed = direct.packForward((float[]) wt.array, lw.offset(), s);
             float[] b = bias == null ? null : (float[]) bias.array;
-            perChunk(s.n, (from, to) -> direct.forward((float[]) in.array, li.offset(), packed, b, (float[]) out.array,
+            perChunk(s.n, 1, (from, to) -> direct.forward((float[]) in.array, li.offset(), packed, b, (float[]) out.array,
                     lo.offset(), s, from, to));
             return;
         }
-        perChunk(s.n, (from, to) -> {
+        int most = groupSize(s);
+        perChunk(s.n, most, (from, to) -> {
             if (f32) {
                 float[] x = (float[]) in.array;
                 float[] w = (float[]) wt.array;
                 float[] y = (float[]) out.array;
                 float[] b = bias == null ? null : (float[]) bias.array;
-                int most = batch(s, to - from);
                 float[] col = Scratch.floats(Scratch.CONV_COLUMNS, s.ckk * s.ohw * most + SLACK);
                 float[] tmp = most > 1 ? Scratch.floats(Scratch.CONV_ROWS, s.og * s.ohw * most) : null;
                 for (int n0 = from; n0 < to; n0 += most) {
@@ -475,7 +490,7 @@ final class ConvKernels {
         DirectConv direct = DirectConv.get();
         if (f32 && direct != null && direct.applies(s)) {
             float[] packed = DirectConv.packBackward((float[]) wt.array, lw.offset(), s);
-            perChunk(s.n, (from, to) -> direct.backwardInput((float[]) gy.array, lgy.offset(), packed,
+            perChunk(s.n, 1, (from, to) -> direct.backwardInput((float[]) gy.array, lgy.offset(), packed,
                     (float[]) gx.array, lgx.offset(), s, from, to));
             return;
         }
@@ -484,16 +499,16 @@ final class ConvKernels {
             // larger images: the forward kernels on the output gradient, zero-padded by k - 1 - p, with the weights
             // flipped and their channel axes swapped (no column matrix, no col2im)
             float[] packed = direct.packForward(flipTransposed((float[]) wt.array, lw.offset(), s), 0, t);
-            perChunk(s.n, (from, to) -> direct.forward((float[]) gy.array, lgy.offset(), packed, null,
+            perChunk(s.n, 1, (from, to) -> direct.forward((float[]) gy.array, lgy.offset(), packed, null,
                     (float[]) gx.array, lgx.offset(), t, from, to));
             return;
         }
-        perChunk(s.n, (from, to) -> {
+        int most = groupSize(s);
+        perChunk(s.n, most, (from, to) -> {
             if (f32) {
                 float[] dy = (float[]) gy.array;
                 float[] w = (float[]) wt.array;
                 float[] dx = (float[]) gx.array;
-                int most = batch(s, to - from);
                 float[] col = Scratch.floats(Scratch.CONV_COLUMNS, s.ckk * s.ohw * most);
                 float[] tmp = most > 1 ? Scratch.floats(Scratch.CONV_ROWS, s.og * s.ohw * most) : null;
                 int image = s.c * s.h * s.w;

@@ -245,7 +245,11 @@ final class Gemm {
 
     /**
      * {@code C (+)= A B} for a few rows of A: the dot products of {@link #dots}, each B column read once for every two
-     * rows, B's columns split over the pool when the work is large enough and the pool is free.
+     * rows, B's columns split over the pool when the work is large enough and the pool is free. The parts start at
+     * multiples of four columns: {@link #dots} takes whole groups of four from the start of its range through
+     * {@code dots2x4}, whose lane sums are not {@code dot}'s, and the columns past the last group through {@code dot},
+     * so a part starting elsewhere moved columns from one to the other and changed their bits with the thread count
+     * (a Linear layer at a batch of 2 to 4, [2, 512] x [512, 1030]: columns 256 to 259 at two threads).
      */
     private static void fewRows(int m, int n, int k, float[] a, int ao, int ars, float[] b, int bo, int bcs,
                                 float[] c, int co, int crs, int ccs, boolean accumulate) {
@@ -253,8 +257,8 @@ final class Gemm {
                 : Math.min(CpuThreads.threads() * 2, (n + 63) / 64);
         List<Runnable> tasks = new ArrayList<>(parts);
         for (int t = 0; t < parts; t++) {
-            int from = (int) ((long) n * t / parts);
-            int to = (int) ((long) n * (t + 1) / parts);
+            int from = (int) ((long) n * t / parts) / 4 * 4;
+            int to = t == parts - 1 ? n : (int) ((long) n * (t + 1) / parts) / 4 * 4;
             tasks.add(() -> dots(m, to - from, k, a, ao, ars, b, bo + from * bcs, bcs, c, co + from * ccs, crs, ccs,
                 accumulate));
         }

@@ -61,7 +61,7 @@ final class PoolKernels {
                                 continue;
                             }
                             double v = in.getDouble(src + iy * w + ix);
-                            if (bestAt < 0 || v > best || Double.isNaN(v) && !Double.isNaN(best)) {
+                            if (bestAt < 0 || v > best || Double.isNaN(v)) {
                                 best = v;
                                 bestAt = iy * w + ix;
                                 bestCode = ki * p.kernelW() + kj;
@@ -80,8 +80,10 @@ final class PoolKernels {
     }
 
     /**
-     * One float plane, any window: the first maximum wins ties and a NaN wins over numbers (the generic path's rule,
-     * which the tests pin to PyTorch's gradients).
+     * One float plane, any window: the first maximum wins ties and the window's last NaN wins over everything, as
+     * PyTorch's kernel takes a value when {@code (val > maxval) || isnan(val)} (the generic path's rule, which the
+     * tests pin to PyTorch's gradients; until session 38 the first NaN won here, and a window holding two NaNs sent its
+     * gradient to another position than PyTorch's and than Ember's 3-d and adaptive pooling).
      */
     private static void maxPlane(float[] x, int src, int h, int w, float[] o, long[] ind, byte[] codes, int dst, int oh,
                                  int ow, Pool2dParams p) {
@@ -103,7 +105,7 @@ final class PoolKernels {
                             continue;
                         }
                         float v = x[src + iy * w + ix];
-                        if (bestAt < 0 || v > best || v != v && best == best) {
+                        if (bestAt < 0 || v > best || v != v) {
                             best = v;
                             bestAt = iy * w + ix;
                             bestCode = ki * p.kernelW() + kj;
@@ -202,7 +204,7 @@ final class PoolKernels {
         float best = a;
         int bestI = 0;
         for (int i = 1; i < 4; i++) {
-            if (v[i] > best || v[i] != v[i] && best == best) {
+            if (v[i] > best || v[i] != v[i]) {
                 best = v[i];
                 bestI = i;
             }
