@@ -1422,7 +1422,8 @@ __device__ void maxPoolK(PoolGeo g, const T* x, T* y, i64* idx) {
                 int ix = x0 + kj * g.dw;
                 if (ix < 0 || ix >= g.W) continue;
                 T v = px[iy * g.W + ix];
-                if (at < 0 || v > best || (isNan(v) && !isNan(best))) { best = v; at = iy * g.W + ix; }
+                // the window's last NaN wins (PyTorch's (val > maxval) || isnan(val)); the first maximum wins ties
+                if (at < 0 || v > best || isNan(v)) { best = v; at = iy * g.W + ix; }
             }
         }
         y[i] = best;

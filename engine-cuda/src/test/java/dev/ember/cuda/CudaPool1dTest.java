@@ -132,4 +132,28 @@ class CudaPool1dTest {
         assertArrayEquals(a.shape(), b.shape());
         CudaParityTest.assertClose("ConvTranspose1d module", a, b.cpu());
     }
+
+    @Test
+    void aWindowsLastNaNWinsAsInPyTorch() {
+        // session 38: PyTorch's kernels take a value when (val > maxval) || isnan(val), so a window holding two NaNs
+        // points at the last; maxPoolK kept the first (the CPU's 2-d kernels too, fixed with PoolFloat32Test's case,
+        // whose PyTorch 1.13 indices these are)
+        double n = Double.NaN;
+        for (DType dtype : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+            Tensor x = Tensor.tensor(new double[] {n, 1, 2, n, 3, n, n, 4, 5, 6, 7, 8}, DType.FLOAT64).reshape(1, 1, 3, 4)
+                    .to(dtype).to(GPU);
+            assertArrayEquals(new long[] {5, 6}, Tensor.maxPool2dWithIndices(x, new int[] {2}, new int[] {2},
+                    new int[] {0}, new int[] {1}, false).indices().cpu().toLongArray(), "2x2 " + dtype);
+            assertArrayEquals(new long[] {5, 6, 6, 6, 5, 6, 6, 6, 5, 6, 6, 6}, Tensor.maxPool2dWithIndices(x,
+                    new int[] {3}, new int[] {1}, new int[] {1}, new int[] {1}, false).indices().cpu().toLongArray(),
+                    "3x3 " + dtype);
+            Tensor xg = x.detach().requiresGrad_(true);
+            Tensor.maxPool2d(xg, new int[] {2}, new int[] {2}, new int[] {0}, new int[] {1}, false).sum().backward();
+            assertArrayEquals(new double[] {0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0}, xg.grad().cpu().toDoubleArray(),
+                    "2x2 gradient " + dtype);
+            Tensor row = Tensor.tensor(new double[] {1, n, n, 2, n, 3}, DType.FLOAT64).reshape(1, 1, 6).to(dtype).to(GPU);
+            assertArrayEquals(new long[] {1, 2, 4}, Functional.maxPool1dWithIndices(row, 3, 2, 1, 1, false).indices()
+                    .cpu().toLongArray(), "1-d " + dtype);
+        }
+    }
 }
