@@ -30,6 +30,36 @@ class DeterminismTest {
         Ember.setAllowTf32Convolution(true);
     }
 
+    @Test
+    void aFloat32SumHasTheSameBitsOnAnyWorkerCount() {
+        // session 38 (differential fuzz round 10's report): a float32 sum over one long run was cut into one part per
+        // thread, each part's double partial added in order; here the one-thread chain loses the 4,096 tiny values
+        // against the 1.0 in their lane (1 + 2^-24 exactly, a float tie: rounds to 1.0) while the part holding only
+        // them keeps their 2^-48 (1 + 2^-24 + 2^-48: rounds up). Blocks of a fixed size now, on every worker count.
+        int n = 1 << 18;
+        float[] x = new float[n];
+        x[0] = 1f;
+        x[1] = 0x1p-24f;
+        for (int i = n / 2; i < n; i += 32) {
+            x[i] = 0x1p-60f;
+        }
+        Tensor t = Tensor.tensor(x, DType.FLOAT32);
+        int before = Ember.getNumThreads();
+        try {
+            float[] sums = new float[3];
+            for (int threads = 1; threads <= 3; threads++) {
+                Ember.setNumThreads(threads);
+                sums[threads - 1] = (float) t.sum().item();
+            }
+            for (int threads = 2; threads <= 3; threads++) {
+                assertEquals(Float.floatToRawIntBits(sums[0]), Float.floatToRawIntBits(sums[threads - 1]),
+                        "one thread " + sums[0] + ", " + threads + " threads " + sums[threads - 1]);
+            }
+        } finally {
+            Ember.setNumThreads(before);
+        }
+    }
+
     private static String str(String key, String name) {
         String v = CASES.field(key, name);
         return v.substring(1, v.length() - 1);

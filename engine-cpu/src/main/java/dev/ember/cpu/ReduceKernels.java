@@ -201,30 +201,49 @@ final class ReduceKernels {
     }
 
     /**
-     * Whether a reduction to one output ({@code x.sum()}, {@code x.max()}) over one contiguous run is split between the
-     * threads: float32 sums (double partials added in part order) and max, min, argmax and argmin of float32 and
-     * float64 (exact in any split). Float64 sums stay one chain in element order, on one thread.
+     * The blocks of a float32 sum over one long run: each block's double partial sum, the partials added in block order.
+     * A fixed size, so the blocks, and the bits, are the same whatever the worker count (the run was once cut into one
+     * part per thread, and a sum whose double lay at a float tie rounded one way on one thread and the other on two).
+     */
+    static final int SUM_BLOCK = 4 * StridedLoop.PARALLEL_GRAIN;
+
+    /**
+     * Whether a reduction to one output ({@code x.sum()}, {@code x.max()}) over one contiguous run is cut into parts:
+     * float32 sums from {@link #SUM_BLOCK} elements on, on any worker count (blocks of a fixed size, their double
+     * partials added in block order, shared between the threads when there are several), and max, min, argmax and
+     * argmin of float32 and float64 between two or more threads (exact in any split). Float64 sums stay one chain in
+     * element order, on one thread.
      */
     private static boolean splitsOneRun(ReduceOp op, CpuStorage src, Layout ls, Layout ld, int count) {
-        if (LOOPS == null || ld.numel() != 1 || CpuThreads.threads() < 2 || CpuThreads.inTask()
-                || count < 4L * StridedLoop.PARALLEL_GRAIN) {
+        if (LOOPS == null || ld.numel() != 1 || count < 4L * StridedLoop.PARALLEL_GRAIN) {
             return false;
         }
         boolean f32 = src.dtype == DType.FLOAT32;
-        return op == ReduceOp.SUM ? f32 : op != ReduceOp.PROD && (f32 || src.dtype == DType.FLOAT64);
+        if (op == ReduceOp.SUM) {
+            return f32;
+        }
+        return CpuThreads.threads() >= 2 && !CpuThreads.inTask() && op != ReduceOp.PROD
+                && (f32 || src.dtype == DType.FLOAT64);
     }
 
-    /** {@link #splitsOneRun}'s reduction: one part of the run per thread, the parts' results combined in order. */
+    /**
+     * {@link #splitsOneRun}'s reduction: a sum's fixed blocks, or an extreme's one part per thread, the parts' results
+     * combined in order.
+     */
     private static void reduceSplitRun(ReduceOp op, CpuStorage src, int off, int count, CpuStorage dst, int out) {
-        int parts = (int) Math.min(CpuThreads.threads(), count / StridedLoop.PARALLEL_GRAIN);
+        boolean sum = op == ReduceOp.SUM;
+        int parts = sum ? (int) ((count + (long) SUM_BLOCK - 1) / SUM_BLOCK)
+                : (int) Math.min(CpuThreads.threads(), count / StridedLoop.PARALLEL_GRAIN);
+        int chunks = !sum ? parts
+                : CpuThreads.threads() < 2 || CpuThreads.inTask() ? 1 : Math.min(parts, CpuThreads.threads());
         float[] f = src.dtype == DType.FLOAT32 ? (float[]) src.array : null;
         double[] d = f == null ? (double[]) src.array : null;
         double[] value = new double[parts];
         long[] position = new long[parts];
-        int per = (count + parts - 1) / parts;
+        int per = sum ? SUM_BLOCK : (count + parts - 1) / parts;
         boolean arg = op == ReduceOp.ARGMAX || op == ReduceOp.ARGMIN;
         boolean max = op == ReduceOp.MAX || op == ReduceOp.ARGMAX;
-        CpuThreads.parallelFor(parts, parts, (task, from, to) -> {
+        CpuThreads.parallelFor(parts, chunks, (task, from, to) -> {
             for (int p = from; p < to; p++) {
                 int start = p * per;
                 int n = Math.min(count, start + per) - start;
