@@ -22,13 +22,18 @@ final class RecurrentOps {
     }
 
     /** One layer's weights in one direction, PyTorch's {@code CellParams}; the biases and the projection may be null. */
-    private record CellParams(Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh, Tensor wHr) {
+    private record CellParams(Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh, Tensor wHr, PackedLinear packedHh) {
+        CellParams(Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh, Tensor wHr) {
+            this(wIh, wHh, bIh, bHh, wHr, null);
+        }
+
         Tensor linearIh(Tensor x) {
             return Functional.linear(x, wIh, bIh);
         }
 
         Tensor linearHh(Tensor h) {
-            return Functional.linear(h, wHh, bHh);
+            Tensor packed = packedHh == null ? null : packedHh.apply(h);
+            return packed != null ? packed : Functional.linear(h, wHh, bHh);
         }
 
         /** LSTM's projection of the hidden state ({@code matmul(h, w_hr.t())}), or h itself. */
@@ -123,9 +128,21 @@ final class RecurrentOps {
     /** The cell over a sequence of steps, returning each step's h and the last state. */
     private static List<Tensor> run(Cell cell, List<Tensor> steps, Tensor[][] hidden, CellParams p) {
         List<Tensor> outputs = new ArrayList<>(steps.size());
-        for (Tensor step : steps) {
-            hidden[0] = cell.step(step, hidden[0], p, true);
-            outputs.add(hidden[0][0]);
+        // where no graph is recorded, W_hh packed once for all the steps (PackedLinear; null where it does not apply)
+        Tensor h = hidden[0][0];
+        PackedLinear packed = steps.size() < 2 || h.dim() != 2 ? null
+                : PackedLinear.of(p.wHh(), p.bHh(), h.size(0), steps.get(0), p.wHh(), p.bHh(), h,
+                        hidden[0].length > 1 ? hidden[0][1] : null);
+        CellParams params = packed == null ? p : new CellParams(p.wIh(), p.wHh(), p.bIh(), p.bHh(), p.wHr(), packed);
+        try {
+            for (Tensor step : steps) {
+                hidden[0] = cell.step(step, hidden[0], params, true);
+                outputs.add(hidden[0][0]);
+            }
+        } finally {
+            if (packed != null) {
+                packed.close();
+            }
         }
         if (outputs.isEmpty()) {
             throw new IllegalArgumentException("Expected sequence length to be larger than 0 in RNN");

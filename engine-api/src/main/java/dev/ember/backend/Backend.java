@@ -210,6 +210,35 @@ public interface Backend {
      */
     void matmul(Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst, Layout dstLayout);
 
+    /**
+     * The elements of a weight {@code W [n, k]} of {@code dtype} packed by {@link #packLinearWeight} for products
+     * with {@code rows}-row inputs ({@link #linearPacked}), or 0 where this backend has no such path (the caller then
+     * runs the unpacked product). A weight packed once serves many products: an RNN's {@code W_hh} at every step.
+     */
+    default long linearPackedLength(DType dtype, int n, int k, int rows) {
+        return 0;
+    }
+
+    /**
+     * Packs {@code w} ({@code [n, k]}, any strides) into {@code dst} ({@link #linearPackedLength} elements, its own
+     * layout) for {@link #linearPacked} with {@code rows}-row inputs.
+     *
+     * @throws UnsupportedOperationException where {@link #linearPackedLength} is 0
+     */
+    default void packLinearWeight(Storage w, Layout wLayout, int rows, Storage dst) {
+        throw new UnsupportedOperationException("packLinearWeight on the " + deviceType() + " backend");
+    }
+
+    /**
+     * {@code dst [m, n] = x [m, k] W^T} with W packed by {@link #packLinearWeight} for {@code m} rows; dst contiguous.
+     * The bits need not equal {@link #matmul}'s (another summation order) but do not depend on the thread count.
+     *
+     * @throws UnsupportedOperationException where {@link #linearPackedLength} is 0
+     */
+    default void linearPacked(Storage x, Layout xLayout, Storage packed, int n, Storage dst, Layout dstLayout) {
+        throw new UnsupportedOperationException("linearPacked on the " + deviceType() + " backend");
+    }
+
     // ------------------------------------------------------------------ indexing (IndexingOps)
     //
     // Four kernels serve every indexing op (index_select, gather, scatter and scatter_reduce, index_add/copy/fill,

@@ -389,6 +389,47 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public long linearPackedLength(DType dtype, int n, int k, int rows) {
+        return delegate.linearPackedLength(dtype, n, k, rows);
+    }
+
+    @Override
+    public void packLinearWeight(Storage w, Layout wLayout, int rows, Storage dst) {
+        Profiler profiler = Profiler.current();
+        if (profiler == null) {
+            delegate.packLinearWeight(w, wLayout, rows, dst);
+            return;
+        }
+        Profiler.Range kernelRange = profiler.enterKernel("ember::pack_linear_weight", this,
+                new Object[] {w, wLayout, dst});
+        try {
+            delegate.packLinearWeight(w, wLayout, rows, dst);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
+        }
+        profiler.exitKernel(kernelRange);
+    }
+
+    @Override
+    public void linearPacked(Storage x, Layout xLayout, Storage packed, int n, Storage dst, Layout dstLayout) {
+        Profiler profiler = Profiler.current();
+        if (profiler == null) {
+            delegate.linearPacked(x, xLayout, packed, n, dst, dstLayout);
+            return;
+        }
+        Profiler.Range kernelRange = profiler.enterKernel("aten::mm", this,
+                new Object[] {x, xLayout, packed, dst, dstLayout});
+        try {
+            delegate.linearPacked(x, xLayout, packed, n, dst, dstLayout);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
+        }
+        profiler.exitKernel(kernelRange);
+    }
+
+    @Override
     public void gather(Storage src, Layout srcLayout, int dim, Storage index, Layout indexLayout, Storage dst,
                        Layout dstLayout) {
         Profiler profiler = Profiler.current();

@@ -210,6 +210,24 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public long linearPackedLength(DType dtype, int n, int k, int rows) {
+        return dtype == DType.FLOAT32 && rows > 0 ? PanelGemm.packedLength(n, k, rows) : 0;
+    }
+
+    @Override
+    public void packLinearWeight(Storage w, Layout wLayout, int rows, Storage dst) {
+        PanelGemm.pack((float[]) cpu(w).array, wLayout.offset(), wLayout.stride(0), wLayout.stride(1), wLayout.size(0),
+                wLayout.size(1), rows, (float[]) cpu(dst).array, 0);
+    }
+
+    @Override
+    public void linearPacked(Storage x, Layout xLayout, Storage packed, int n, Storage dst, Layout dstLayout) {
+        PanelGemm.multiply(xLayout.size(0), n, xLayout.size(1), (float[]) cpu(x).array, xLayout.offset(),
+                xLayout.stride(0), xLayout.stride(1), (float[]) cpu(packed).array, 0, (float[]) cpu(dst).array,
+                dstLayout.offset(), dstLayout.stride(0));
+    }
+
+    @Override
     public void gather(Storage src, Layout srcLayout, int dim, Storage index, Layout indexLayout, Storage dst,
                        Layout dstLayout) {
         try (HalfLoops.Widened w = HalfLoops.widened()) {

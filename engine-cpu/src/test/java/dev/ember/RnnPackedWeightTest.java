@@ -1,0 +1,90 @@
+package dev.ember;
+
+import dev.ember.nn.GRU;
+import dev.ember.nn.LSTM;
+import dev.ember.nn.Module;
+import dev.ember.nn.RNN;
+import dev.ember.profiler.KeyAverage;
+import dev.ember.profiler.Profiler;
+import org.junit.jupiter.api.Test;
+
+import java.util.function.Function;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/**
+ * Where an LSTM, GRU or RNN records no graph (no-grad, inference mode, or nothing requiring grad), each layer and
+ * direction packs its {@code W_hh} once ({@code PackedLinear}, the backend's {@code ember::pack_linear_weight}) for the
+ * sequence's steps at a batch of 1 to 8; the outputs and final states stay those of the recorded forward to float32's
+ * rounding (another summation order of the hidden product), and a forward that records a graph keeps PyTorch's nodes.
+ */
+class RnnPackedWeightTest {
+    private static int packs(Profiler prof) {
+        for (KeyAverage k : prof.keyAverages()) {
+            if (k.key().equals("ember::pack_linear_weight")) {
+                return k.count();
+            }
+        }
+        return 0;
+    }
+
+    private static Tensor[] run(Module m, Function<Tensor, RnnOutput> f, Tensor x, int[] packCount) {
+        RnnOutput r;
+        Profiler prof;
+        try (Profiler p = Ember.profile()) {
+            prof = p;
+            r = f.apply(x);
+        }
+        packCount[0] = packs(prof);
+        return r.c() == null ? new Tensor[] {r.output(), r.h()} : new Tensor[] {r.output(), r.h(), r.c()};
+    }
+
+    private static void check(String what, Module m, Function<Tensor, RnnOutput> f, int batch, int steps,
+                              int layerDirections) {
+        Tensor x = Tensor.randn(new Generator(batch * 100 + steps), DType.FLOAT32, steps, batch, 6);
+        int[] count = new int[1];
+        Tensor[] recorded = run(m, f, x, count);
+        assertEquals(0, count[0], what + ": a recorded forward packs nothing");
+        assertNotNull(recorded[0].gradFn(), what + ": the recorded forward has its graph");
+        Tensor[] packed;
+        try (GradMode g = Ember.noGrad()) {
+            packed = run(m, f, x, count);
+        }
+        boolean applies = steps >= 2 && batch <= 8;
+        assertEquals(applies ? layerDirections : 0, count[0], what + ": W_hh packs under no-grad");
+        assertNull(packed[0].gradFn(), what);
+        for (int i = 0; i < recorded.length; i++) {
+            LossesMoreTest.assertClose(recorded[i].detach(), packed[i], what + " result " + i);
+        }
+        // grad mode on but nothing requires grad: no graph either, so the packed path
+        m.requiresGrad_(false);
+        Tensor[] frozen = run(m, f, x, count);
+        assertEquals(applies ? layerDirections : 0, count[0], what + ": frozen module packs");
+        for (int i = 0; i < recorded.length; i++) {
+            LossesMoreTest.assertClose(packed[i], frozen[i], what + " frozen result " + i);
+        }
+        m.requiresGrad_(true);
+    }
+
+    @Test
+    void everyRecurrentLayerPacksOnlyWhereNoGraphIsRecorded() {
+        Ember.manualSeed(39);
+        int cases = 0;
+        for (int batch : new int[] {1, 2, 3, 4, 5, 8, 9}) {
+            for (int steps : new int[] {1, 2, 7}) {
+                LSTM lstm = new LSTM(6, 20, 2, true, false, 0, true);
+                check("lstm b" + batch + " t" + steps, lstm, x -> lstm.forward(x, null), batch, steps, 4);
+                LSTM proj = new LSTM(6, 20, 1, true, false, 0, false, 7);
+                check("lstm proj b" + batch + " t" + steps, proj, x -> proj.forward(x, null), batch, steps, 1);
+                GRU gru = new GRU(6, 33, 2, false, false, 0, false);
+                check("gru b" + batch + " t" + steps, gru, x -> gru.forward(x, null), batch, steps, 2);
+                RNN rnn = new RNN(6, 17, 1, "relu", true, false, 0, true);
+                check("rnn b" + batch + " t" + steps, rnn, x -> rnn.forward(x, null), batch, steps, 2);
+                cases += 4;
+            }
+        }
+        assertEquals(84, cases);
+    }
+}
