@@ -22,9 +22,15 @@ final class RecurrentOps {
     }
 
     /** One layer's weights in one direction, PyTorch's {@code CellParams}; the biases and the projection may be null. */
-    private record CellParams(Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh, Tensor wHr, PackedLinear packedHh) {
+    /**
+     * {@code noGraph}: the layer's steps record no graph (no autocast either), so the cells may run fused
+     * ({@link #fusedLstm}, {@link #fusedGru}) and {@code packedHh} (W_hh packed for the steps, or null) may serve
+     * {@code linear_hh}.
+     */
+    private record CellParams(Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh, Tensor wHr, boolean noGraph,
+                              PackedLinear packedHh) {
         CellParams(Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh, Tensor wHr) {
-            this(wIh, wHh, bIh, bHh, wHr, null);
+            this(wIh, wHh, bIh, bHh, wHr, false, null);
         }
 
         Tensor linearIh(Tensor x) {
@@ -53,7 +59,13 @@ final class RecurrentOps {
      * projection).
      */
     private static final Cell LSTM = (input, hidden, p, precomputed) -> {
-        Tensor gates = p.linearHh(hidden[0]).add(precomputed ? input : p.linearIh(input));
+        Tensor hh = p.linearHh(hidden[0]);
+        Tensor ih = precomputed ? input : p.linearIh(input);
+        Tensor[] fused = p.noGraph() ? fusedLstm(hh, ih, hidden[1]) : null;
+        if (fused != null) {
+            return new Tensor[] {p.matmulHr(fused[0]), fused[1]};
+        }
+        Tensor gates = hh.add(ih);
         List<Tensor> chunks = gates.chunk(4, 1);
         Tensor ingate = chunks.get(0).sigmoid();
         Tensor forgetgate = chunks.get(1).sigmoid();
@@ -69,13 +81,64 @@ final class RecurrentOps {
      * {@code z = sigmoid(h_z + i_z)}, {@code n = tanh(i_n + h_n * r)}, {@code h' = (h - n) * z + n}.
      */
     private static final Cell GRU = (input, hidden, p, precomputed) -> {
-        List<Tensor> igates = (precomputed ? input : p.linearIh(input)).chunk(3, 1);
-        List<Tensor> hgates = p.linearHh(hidden[0]).chunk(3, 1);
+        Tensor ih = precomputed ? input : p.linearIh(input);
+        Tensor hh = p.linearHh(hidden[0]);
+        Tensor fused = p.noGraph() ? fusedGru(ih, hh, hidden[0]) : null;
+        if (fused != null) {
+            return new Tensor[] {fused};
+        }
+        List<Tensor> igates = ih.chunk(3, 1);
+        List<Tensor> hgates = hh.chunk(3, 1);
         Tensor resetgate = hgates.get(0).add(igates.get(0)).sigmoid();
         Tensor inputgate = hgates.get(1).add(igates.get(1)).sigmoid();
         Tensor newgate = igates.get(2).add(hgates.get(2).mul(resetgate)).tanh();
         return new Tensor[] {hidden[0].sub(newgate).mul(inputgate).add(newgate)};
     };
+
+    /** Whether a step's operand suits the fused cells: float32 {@code [rows, width]} on the CPU kinds, rows contiguous. */
+    private static boolean fusable(Tensor t, int rows, long width) {
+        return t.dim() == 2 && t.dtype() == DType.FLOAT32 && t.size(0) == rows && t.size(1) == width
+                && (width <= 1 || t.layout().stride(1) == 1);
+    }
+
+    /**
+     * The LSTM cell's pointwise part in one backend kernel ({@link dev.ember.backend.Backend#lstmCellPointwise}, the
+     * composition's bits) for a step that records no graph: {@code (h', c')} before the projection, or null where the
+     * backend or the operands do not suit it (the caller composes the ops).
+     */
+    private static Tensor[] fusedLstm(Tensor hh, Tensor ih, Tensor c) {
+        if (!hh.backend.fusedRnnCells() || c.dim() != 2 || !hh.device().equals(ih.device())
+                || !hh.device().equals(c.device())) {
+            return null;
+        }
+        int rows = c.size(0);
+        int h = c.size(1);
+        if (!fusable(c, rows, h) || !fusable(hh, rows, 4L * h) || !fusable(ih, rows, 4L * h)) {
+            return null;
+        }
+        Tensor hy = Creation.empty(new int[] {rows, h}, DType.FLOAT32, c.device());
+        Tensor cy = Creation.empty(new int[] {rows, h}, DType.FLOAT32, c.device());
+        hh.backend.lstmCellPointwise(hh.storage(), hh.layout(), ih.storage(), ih.layout(), c.storage(), c.layout(),
+                hy.storage(), cy.storage());
+        return new Tensor[] {hy, cy};
+    }
+
+    /** The GRU cell's pointwise part in one backend kernel, as {@link #fusedLstm}: h', or null. */
+    private static Tensor fusedGru(Tensor ih, Tensor hh, Tensor hx) {
+        if (!hh.backend.fusedRnnCells() || hx.dim() != 2 || !hh.device().equals(ih.device())
+                || !hh.device().equals(hx.device())) {
+            return null;
+        }
+        int rows = hx.size(0);
+        int h = hx.size(1);
+        if (!fusable(hx, rows, h) || !fusable(hh, rows, 3L * h) || !fusable(ih, rows, 3L * h)) {
+            return null;
+        }
+        Tensor hy = Creation.empty(new int[] {rows, h}, DType.FLOAT32, hx.device());
+        hh.backend.gruCellPointwise(ih.storage(), ih.layout(), hh.storage(), hh.layout(), hx.storage(), hx.layout(),
+                hy.storage());
+        return hy;
+    }
 
     /**
      * PyTorch's {@code SimpleCell<tanh_f>} ({@code rnn_tanh} and {@code rnn_tanh_cell}):
@@ -128,12 +191,12 @@ final class RecurrentOps {
     /** The cell over a sequence of steps, returning each step's h and the last state. */
     private static List<Tensor> run(Cell cell, List<Tensor> steps, Tensor[][] hidden, CellParams p) {
         List<Tensor> outputs = new ArrayList<>(steps.size());
-        // where no graph is recorded, W_hh packed once for all the steps (PackedLinear; null where it does not apply)
+        // where no graph is recorded: the cells fused, W_hh packed once for all the steps (null where it does not apply)
         Tensor h = hidden[0][0];
-        PackedLinear packed = steps.size() < 2 || h.dim() != 2 ? null
-                : PackedLinear.of(p.wHh(), p.bHh(), h.size(0), steps.get(0), p.wHh(), p.bHh(), h,
-                        hidden[0].length > 1 ? hidden[0][1] : null);
-        CellParams params = packed == null ? p : new CellParams(p.wIh(), p.wHh(), p.bIh(), p.bHh(), p.wHr(), packed);
+        boolean noGraph = !steps.isEmpty() && !Autocast.on() && PackedLinear.recordsNothing(steps.get(0), p.wHh(), p.bHh(),
+                p.wHr(), h, hidden[0].length > 1 ? hidden[0][1] : null);
+        PackedLinear packed = !noGraph || steps.size() < 2 || h.dim() != 2 ? null : PackedLinear.of(p.wHh(), p.bHh(), h.size(0));
+        CellParams params = !noGraph ? p : new CellParams(p.wIh(), p.wHh(), p.bIh(), p.bHh(), p.wHr(), true, packed);
         try {
             for (Tensor step : steps) {
                 hidden[0] = cell.step(step, hidden[0], params, true);

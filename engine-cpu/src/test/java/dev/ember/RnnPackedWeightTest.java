@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.function.Function;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -17,36 +18,42 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 /**
  * Where an LSTM, GRU or RNN records no graph (no-grad, inference mode, or nothing requiring grad), each layer and
  * direction packs its {@code W_hh} once ({@code PackedLinear}, the backend's {@code ember::pack_linear_weight}) for the
- * sequence's steps at a batch of 1 to 8; the outputs and final states stay those of the recorded forward to float32's
- * rounding (another summation order of the hidden product), and a forward that records a graph keeps PyTorch's nodes.
+ * sequence's steps at a batch of 1 to 8, and an LSTM's or GRU's cells run their pointwise part in one kernel a step
+ * ({@code ember::lstm_cell_pointwise}, {@code ember::gru_cell_pointwise}); the outputs and final states stay those of
+ * the recorded forward to float32's rounding where W_hh was packed (another summation order of the hidden product) and
+ * bit for bit where not (the fused cells round as the composition does), and a forward that records a graph keeps
+ * PyTorch's nodes.
  */
 class RnnPackedWeightTest {
-    private static int packs(Profiler prof) {
+    private static int count(Profiler prof, String kernel) {
         for (KeyAverage k : prof.keyAverages()) {
-            if (k.key().equals("ember::pack_linear_weight")) {
+            if (k.key().equals(kernel)) {
                 return k.count();
             }
         }
         return 0;
     }
 
-    private static Tensor[] run(Module m, Function<Tensor, RnnOutput> f, Tensor x, int[] packCount) {
+    /** The outputs; {@code counts} gets the packs and the fused cell steps (LSTM's and GRU's) the forward ran. */
+    private static Tensor[] run(Module m, Function<Tensor, RnnOutput> f, Tensor x, int[] counts) {
         RnnOutput r;
         Profiler prof;
         try (Profiler p = Ember.profile()) {
             prof = p;
             r = f.apply(x);
         }
-        packCount[0] = packs(prof);
+        counts[0] = count(prof, "ember::pack_linear_weight");
+        counts[1] = count(prof, "ember::lstm_cell_pointwise") + count(prof, "ember::gru_cell_pointwise");
         return r.c() == null ? new Tensor[] {r.output(), r.h()} : new Tensor[] {r.output(), r.h(), r.c()};
     }
 
     private static void check(String what, Module m, Function<Tensor, RnnOutput> f, int batch, int steps,
-                              int layerDirections) {
+                              int layerDirections, boolean fusedCell) {
         Tensor x = Tensor.randn(new Generator(batch * 100 + steps), DType.FLOAT32, steps, batch, 6);
-        int[] count = new int[1];
+        int[] count = new int[2];
         Tensor[] recorded = run(m, f, x, count);
         assertEquals(0, count[0], what + ": a recorded forward packs nothing");
+        assertEquals(0, count[1], what + ": a recorded forward composes its cells");
         assertNotNull(recorded[0].gradFn(), what + ": the recorded forward has its graph");
         Tensor[] packed;
         try (GradMode g = Ember.noGrad()) {
@@ -54,14 +61,21 @@ class RnnPackedWeightTest {
         }
         boolean applies = steps >= 2 && batch <= 8;
         assertEquals(applies ? layerDirections : 0, count[0], what + ": W_hh packs under no-grad");
+        assertEquals(fusedCell ? layerDirections * steps : 0, count[1], what + ": fused cell steps under no-grad");
         assertNull(packed[0].gradFn(), what);
         for (int i = 0; i < recorded.length; i++) {
-            LossesMoreTest.assertClose(recorded[i].detach(), packed[i], what + " result " + i);
+            if (applies) {
+                LossesMoreTest.assertClose(recorded[i].detach(), packed[i], what + " result " + i);
+            } else {
+                // the same products: the fused cells give the composition's bits
+                assertArrayEquals(recorded[i].toFloatArray(), packed[i].toFloatArray(), what + " result " + i);
+            }
         }
         // grad mode on but nothing requires grad: no graph either, so the packed path
         m.requiresGrad_(false);
         Tensor[] frozen = run(m, f, x, count);
         assertEquals(applies ? layerDirections : 0, count[0], what + ": frozen module packs");
+        assertEquals(fusedCell ? layerDirections * steps : 0, count[1], what + ": frozen module's fused cell steps");
         for (int i = 0; i < recorded.length; i++) {
             LossesMoreTest.assertClose(packed[i], frozen[i], what + " frozen result " + i);
         }
@@ -75,13 +89,13 @@ class RnnPackedWeightTest {
         for (int batch : new int[] {1, 2, 3, 4, 5, 8, 9}) {
             for (int steps : new int[] {1, 2, 7}) {
                 LSTM lstm = new LSTM(6, 20, 2, true, false, 0, true);
-                check("lstm b" + batch + " t" + steps, lstm, x -> lstm.forward(x, null), batch, steps, 4);
+                check("lstm b" + batch + " t" + steps, lstm, x -> lstm.forward(x, null), batch, steps, 4, true);
                 LSTM proj = new LSTM(6, 20, 1, true, false, 0, false, 7);
-                check("lstm proj b" + batch + " t" + steps, proj, x -> proj.forward(x, null), batch, steps, 1);
+                check("lstm proj b" + batch + " t" + steps, proj, x -> proj.forward(x, null), batch, steps, 1, true);
                 GRU gru = new GRU(6, 33, 2, false, false, 0, false);
-                check("gru b" + batch + " t" + steps, gru, x -> gru.forward(x, null), batch, steps, 2);
+                check("gru b" + batch + " t" + steps, gru, x -> gru.forward(x, null), batch, steps, 2, true);
                 RNN rnn = new RNN(6, 17, 1, "relu", true, false, 0, true);
-                check("rnn b" + batch + " t" + steps, rnn, x -> rnn.forward(x, null), batch, steps, 2);
+                check("rnn b" + batch + " t" + steps, rnn, x -> rnn.forward(x, null), batch, steps, 2, false);
                 cases += 4;
             }
         }

@@ -239,6 +239,41 @@ public interface Backend {
         throw new UnsupportedOperationException("linearPacked on the " + deviceType() + " backend");
     }
 
+    /**
+     * Whether {@link #lstmCellPointwise} and {@link #gruCellPointwise} run on this backend (the caller composes the
+     * ops where not).
+     */
+    default boolean fusedRnnCells() {
+        return false;
+    }
+
+    /**
+     * The pointwise part of an LSTM step after its two products, float32, for a forward that records no graph:
+     * {@code gates = hh + ih} ({@code [rows, 4h]} each, elements contiguous), chunked into the input, forget, cell and
+     * output gates; {@code cOut = f * c + i * g} and {@code hOut = o * tanh(cOut)}, each operation rounded to float in
+     * the order of the composition ({@code sigmoid}, {@code tanh}, {@code mul}, {@code add} as the unary and binary
+     * kernels compute them), so the bits are the composition's. {@code c} is {@code [rows, h]}; {@code hOut} and
+     * {@code cOut} contiguous {@code [rows, h]} at offset 0.
+     *
+     * @throws UnsupportedOperationException where {@link #fusedRnnCells} is false
+     */
+    default void lstmCellPointwise(Storage hh, Layout hhLayout, Storage ih, Layout ihLayout, Storage c, Layout cLayout,
+                                   Storage hOut, Storage cOut) {
+        throw new UnsupportedOperationException("lstmCellPointwise on the " + deviceType() + " backend");
+    }
+
+    /**
+     * The pointwise part of a GRU step after its two products, as {@link #lstmCellPointwise}: {@code ih} and {@code hh}
+     * ({@code [rows, 3h]}) chunked in three; {@code r = sigmoid(hh_r + ih_r)}, {@code z = sigmoid(hh_z + ih_z)},
+     * {@code n = tanh(ih_n + hh_n * r)}, {@code hOut = (h - n) * z + n}.
+     *
+     * @throws UnsupportedOperationException where {@link #fusedRnnCells} is false
+     */
+    default void gruCellPointwise(Storage ih, Layout ihLayout, Storage hh, Layout hhLayout, Storage h, Layout hLayout,
+                                  Storage hOut) {
+        throw new UnsupportedOperationException("gruCellPointwise on the " + deviceType() + " backend");
+    }
+
     // ------------------------------------------------------------------ indexing (IndexingOps)
     //
     // Four kernels serve every indexing op (index_select, gather, scatter and scatter_reduce, index_add/copy/fill,

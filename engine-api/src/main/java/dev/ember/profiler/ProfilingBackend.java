@@ -430,6 +430,49 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public boolean fusedRnnCells() {
+        return delegate.fusedRnnCells();
+    }
+
+    @Override
+    public void lstmCellPointwise(Storage hh, Layout hhLayout, Storage ih, Layout ihLayout, Storage c, Layout cLayout,
+                                  Storage hOut, Storage cOut) {
+        Profiler profiler = Profiler.current();
+        if (profiler == null) {
+            delegate.lstmCellPointwise(hh, hhLayout, ih, ihLayout, c, cLayout, hOut, cOut);
+            return;
+        }
+        Profiler.Range kernelRange = profiler.enterKernel("ember::lstm_cell_pointwise", this,
+                new Object[] {hh, hhLayout, ih, ihLayout, c, cLayout, hOut, cOut});
+        try {
+            delegate.lstmCellPointwise(hh, hhLayout, ih, ihLayout, c, cLayout, hOut, cOut);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
+        }
+        profiler.exitKernel(kernelRange);
+    }
+
+    @Override
+    public void gruCellPointwise(Storage ih, Layout ihLayout, Storage hh, Layout hhLayout, Storage h, Layout hLayout,
+                                 Storage hOut) {
+        Profiler profiler = Profiler.current();
+        if (profiler == null) {
+            delegate.gruCellPointwise(ih, ihLayout, hh, hhLayout, h, hLayout, hOut);
+            return;
+        }
+        Profiler.Range kernelRange = profiler.enterKernel("ember::gru_cell_pointwise", this,
+                new Object[] {ih, ihLayout, hh, hhLayout, h, hLayout, hOut});
+        try {
+            delegate.gruCellPointwise(ih, ihLayout, hh, hhLayout, h, hLayout, hOut);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
+        }
+        profiler.exitKernel(kernelRange);
+    }
+
+    @Override
     public void gather(Storage src, Layout srcLayout, int dim, Storage index, Layout indexLayout, Storage dst,
                        Layout dstLayout) {
         Profiler profiler = Profiler.current();

@@ -228,6 +228,27 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public boolean fusedRnnCells() {
+        return true;
+    }
+
+    @Override
+    public void lstmCellPointwise(Storage hh, Layout hhLayout, Storage ih, Layout ihLayout, Storage c, Layout cLayout,
+                                  Storage hOut, Storage cOut) {
+        RnnKernels.lstm(cLayout.size(0), cLayout.size(1), (float[]) cpu(hh).array, hhLayout.offset(), hhLayout.stride(0),
+                (float[]) cpu(ih).array, ihLayout.offset(), ihLayout.stride(0), (float[]) cpu(c).array, cLayout.offset(),
+                cLayout.stride(0), (float[]) cpu(hOut).array, 0, (float[]) cpu(cOut).array, 0);
+    }
+
+    @Override
+    public void gruCellPointwise(Storage ih, Layout ihLayout, Storage hh, Layout hhLayout, Storage h, Layout hLayout,
+                                 Storage hOut) {
+        RnnKernels.gru(hLayout.size(0), hLayout.size(1), (float[]) cpu(ih).array, ihLayout.offset(), ihLayout.stride(0),
+                (float[]) cpu(hh).array, hhLayout.offset(), hhLayout.stride(0), (float[]) cpu(h).array, hLayout.offset(),
+                hLayout.stride(0), (float[]) cpu(hOut).array, 0);
+    }
+
+    @Override
     public void gather(Storage src, Layout srcLayout, int dim, Storage index, Layout indexLayout, Storage dst,
                        Layout dstLayout) {
         try (HalfLoops.Widened w = HalfLoops.widened()) {
