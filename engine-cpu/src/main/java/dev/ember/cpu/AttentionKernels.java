@@ -258,6 +258,41 @@ final class AttentionKernels {
         return alpha;
     }
 
+    /**
+     * {@link #onlineRowFloat} for a row with a float32 mask ({@code g.maskF}): the scores are {@code x * scale + mask}
+     * in float, as PyTorch's CPU flash-attention kernel computes them ({@code _scale_attn_mask_fusion_kernel}), the keys
+     * past the causal limit left out; then the row's maximum (NaN wins) and {@code exp(x - max)} on the vector loops.
+     * The double path ({@link Geometry#scores}, {@link #onlineRow}) took about 200 us of a 1.2-ms transformer layer pair
+     * at batch 1 with a key padding mask (RESULTS.md, session 39).
+     */
+    private static double onlineRowFloatMasked(Geometry g, float[] x, int xo, int n, int b, int h, int i, int n0,
+                                               double[] max, double[] sum, int r) {
+        int limit = g.limit(i, n0, n);
+        float scale = (float) g.scale;
+        float[] mask = g.maskF;
+        int mo = Geometry.row(g.ml, b, h, i) + n0 * g.ml.stride(3);
+        int ms = g.ml.stride(3);
+        float tileMax = Float.NEGATIVE_INFINITY;
+        for (int c = 0; c < limit; c++) {
+            float v = x[xo + c] * scale + mask[mo + c * ms];
+            x[xo + c] = v;
+            if (v > tileMax || v != v) {
+                tileMax = v;
+            }
+        }
+        double m = Math.max(max[r], tileMax); // NaN wins, as in onlineRow
+        if (m == Double.NEGATIVE_INFINITY) {
+            Arrays.fill(x, xo, xo + n, 0f);
+            return 1;
+        }
+        double total = expSum(x, xo, limit, 1f, (float) m);
+        Arrays.fill(x, xo + limit, xo + n, 0f);
+        double alpha = Math.exp(max[r] - m);
+        sum[r] = sum[r] * alpha + total;
+        max[r] = m;
+        return alpha;
+    }
+
     /** {@code x = exp(x * scale - shift)} over {@code n} floats, returning their sum. */
     private static float expSum(float[] x, int xo, int n, float scale, float shift) {
         if (LOOPS != null) {
@@ -395,6 +430,8 @@ final class AttentionKernels {
                 double alpha;
                 if (g.ml == null) {
                     alpha = onlineRowFloat(s, so, kbs, g.limit(m0 + r, n0, kbs), (float) g.scale, max, sum, r);
+                } else if (g.maskF != null) {
+                    alpha = onlineRowFloatMasked(g, s, so, kbs, b, h, m0 + r, n0, max, sum, r);
                 } else {
                     for (int c = 0; c < kbs; c++) {
                         row[c] = s[so + c];
