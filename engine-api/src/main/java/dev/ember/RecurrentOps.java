@@ -600,6 +600,13 @@ final class RecurrentOps {
     }
 
     /** PyTorch's {@code torch.lstm_cell(input, (hx, cx), w_ih, w_hh, b_ih, b_hh)} of a 2-D input; the biases may be null. */
+    /** A cell's parameters for one call, marked {@code noGraph} (its pointwise part fused) where nothing records. */
+    private static CellParams cellParams(Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh, Tensor input, Tensor hx,
+                                         Tensor cx) {
+        boolean noGraph = !Autocast.on() && PackedLinear.recordsNothing(input, hx, cx, wIh, wHh, bIh, bHh);
+        return new CellParams(wIh, wHh, bIh, bHh, null, noGraph, null);
+    }
+
     static LstmState lstmCell(Tensor input, Tensor hx, Tensor cx, Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh) {
         if (Autocast.on()) return Autocast.apply("lstm_cell", t -> lstmCell(t[0], t[1], t[2], t[3], t[4], t[5], t[6]),
                 input, hx, cx, wIh, wHh, bIh, bHh);
@@ -608,7 +615,7 @@ final class RecurrentOps {
         checkCellWeights(wIh, wHh, 4, hiddenSize);
         checkCellHidden(input, hx, hiddenSize, 0);
         checkCellHidden(input, cx, hiddenSize, 1);
-        Tensor[] out = LSTM.step(input, new Tensor[] {hx, cx}, new CellParams(wIh, wHh, bIh, bHh, null), false);
+        Tensor[] out = LSTM.step(input, new Tensor[] {hx, cx}, cellParams(wIh, wHh, bIh, bHh, input, hx, cx), false);
         return new LstmState(out[0], out[1]);
     }
 
@@ -619,7 +626,7 @@ final class RecurrentOps {
         checkCellInput(input, wIh.size(1));
         checkCellHidden(input, hx, wHh.size(1), 0);
         checkCellWeights(wIh, wHh, 3, wHh.size(1));
-        return GRU.step(input, new Tensor[] {hx}, new CellParams(wIh, wHh, bIh, bHh, null), false)[0];
+        return GRU.step(input, new Tensor[] {hx}, cellParams(wIh, wHh, bIh, bHh, input, hx, null), false)[0];
     }
 
     /**

@@ -1,7 +1,9 @@
 package dev.ember;
 
 import dev.ember.nn.GRU;
+import dev.ember.nn.GRUCell;
 import dev.ember.nn.LSTM;
+import dev.ember.nn.LSTMCell;
 import dev.ember.nn.Module;
 import dev.ember.nn.RNN;
 import dev.ember.profiler.KeyAverage;
@@ -100,5 +102,37 @@ class RnnPackedWeightTest {
             }
         }
         assertEquals(84, cases);
+    }
+
+    @Test
+    void lstmAndGruCellsFuseTheirPointwisePartWhereNothingRecordsWithTheCompositionsBits() {
+        Ember.manualSeed(3);
+        for (int batch : new int[] {1, 3, 16}) {
+            for (int hidden : new int[] {1, 20, 33}) {
+                LSTMCell lstm = new LSTMCell(5, hidden);
+                GRUCell gru = new GRUCell(5, hidden);
+                Tensor x = Tensor.randn(batch, 5);
+                LstmState state = new LstmState(Tensor.randn(batch, hidden), Tensor.randn(batch, hidden));
+                Tensor h = Tensor.randn(batch, hidden);
+                LstmState recordedLstm = lstm.forward(x, state);
+                Tensor recordedGru = gru.forward(x, h);
+                assertNotNull(recordedLstm.h().gradFn());
+                assertNotNull(recordedGru.gradFn());
+                Profiler prof;
+                LstmState fusedLstm;
+                Tensor fusedGru;
+                try (GradMode g = Ember.noGrad(); Profiler p = Ember.profile()) {
+                    prof = p;
+                    fusedLstm = lstm.forward(x, state);
+                    fusedGru = gru.forward(x, h);
+                }
+                String what = "batch " + batch + " hidden " + hidden;
+                assertEquals(1, count(prof, "ember::lstm_cell_pointwise"), what);
+                assertEquals(1, count(prof, "ember::gru_cell_pointwise"), what);
+                assertArrayEquals(recordedLstm.h().toFloatArray(), fusedLstm.h().toFloatArray(), what + " lstm h");
+                assertArrayEquals(recordedLstm.c().toFloatArray(), fusedLstm.c().toFloatArray(), what + " lstm c");
+                assertArrayEquals(recordedGru.toFloatArray(), fusedGru.toFloatArray(), what + " gru h");
+            }
+        }
     }
 }
