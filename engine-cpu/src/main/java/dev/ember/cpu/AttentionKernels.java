@@ -245,17 +245,7 @@ final class AttentionKernels {
                 tileMax = Math.max(tileMax, x[xo + c]);
             }
         }
-        double m = Math.max(max[r], tileMax); // NaN wins, as in onlineRow
-        if (m == Double.NEGATIVE_INFINITY) {
-            Arrays.fill(x, xo, xo + n, 0f);
-            return 1;
-        }
-        double total = expSum(x, xo, limit, 1f, (float) m);
-        Arrays.fill(x, xo + limit, xo + n, 0f);
-        double alpha = Math.exp(max[r] - m);
-        sum[r] = sum[r] * alpha + total;
-        max[r] = m;
-        return alpha;
+        return expRowFloat(x, xo, n, limit, tileMax, max, sum, r);
     }
 
     /**
@@ -280,6 +270,16 @@ final class AttentionKernels {
                 tileMax = v;
             }
         }
+        return expRowFloat(x, xo, n, limit, tileMax, max, sum, r);
+    }
+
+    /**
+     * The end of {@link #onlineRowFloat}'s step: the scores {@code x[xo .. xo + limit)} (maximum {@code tileMax}) become
+     * {@code exp(x - max)} with the row's new running maximum, the rest of the {@code n} 0; their sum is folded into
+     * {@code sum[r]}; returns the factor for the row's output so far (1 for a row whose scores are all -inf so far).
+     */
+    private static double expRowFloat(float[] x, int xo, int n, int limit, float tileMax, double[] max, double[] sum,
+                                      int r) {
         double m = Math.max(max[r], tileMax); // NaN wins, as in onlineRow
         if (m == Double.NEGATIVE_INFINITY) {
             Arrays.fill(x, xo, xo + n, 0f);
