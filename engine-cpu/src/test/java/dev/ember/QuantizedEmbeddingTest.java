@@ -7,7 +7,13 @@ import dev.ember.ao.quantization.QScheme;
 import dev.ember.ao.quantization.QuantDType;
 import dev.ember.ao.quantization.Quantization;
 import dev.ember.ao.quantization.QuantizedTensor;
+import dev.ember.nn.TorchSerialization;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import java.util.List;
 
@@ -283,5 +289,68 @@ class QuantizedEmbeddingTest {
                 assertEquals(before, m.toString(), "the model is as it was");
             }
         }
+    }
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void stateDictsGoBothWaysWithPyTorchsKeysVersionsAndValues() throws Exception {
+        Model m = converted();
+        Quantization.convert(m, true);
+        java.util.Map<String, Object> sd = Quantization.stateDict(m);
+        assertEquals(E.get("model.keys"), String.join(" ", sd.keySet()));
+        assertEquals(QuantDType.QUINT8, sd.get("emb._packed_params.dtype"));
+        assertEquals(QuantDType.QUINT4X2, sd.get("bag._packed_params.dtype"));
+        assertExact("model.bag_int_repr", ((QuantizedTensor) sd.get("bag._packed_params._packed_weight")).intRepr());
+        java.util.Map<String, Long> versions = TorchSerialization.versions(sd);
+        StringBuilder v = new StringBuilder();
+        for (String key : List.of("", "emb", "emb._packed_params", "bag", "bag._packed_params", "lin")) {
+            v.append(v.length() == 0 ? "" : " ").append(key.isEmpty() ? "''" : key).append('=').append(versions.get(key));
+        }
+        assertEquals(E.get("model.versions"), v.toString());
+
+        // PyTorch's file (torch.save(model.state_dict())) into a converted model of other weights
+        Path file = tmp.resolve("qembedding_sd.pt");
+        try (InputStream in = getClass().getResourceAsStream("/quantizedembedding/qembedding_sd.pt")) {
+            Files.write(file, in.readAllBytes());
+        }
+        java.util.Map<?, ?> torch = (java.util.Map<?, ?>) TorchSerialization.load(file);
+        QuantizedTensor bagWeight = (QuantizedTensor) torch.get("bag._packed_params._packed_weight");
+        assertEquals(QuantDType.QUINT4X2, bagWeight.dtype());
+        assertEquals(QScheme.PER_CHANNEL_AFFINE_FLOAT_QPARAMS, bagWeight.qscheme());
+        assertExact("model.bag_int_repr", bagWeight.intRepr());
+        Model other = converted();
+        try (GradMode off = Ember.noGrad()) {
+            ((dev.ember.nn.Embedding) other.getSubmodule("emb")).getParameter("weight").mul_(3.0);
+        }
+        Quantization.convert(other, true);
+        Quantization.loadStateDict(other, torch);
+        assertExact("model.emb", other.getSubmodule("emb").apply(longs(3, 1)));
+        assertExact("model.bag", ((dev.ember.ao.nn.quantized.EmbeddingBag) other.getSubmodule("bag")).apply(
+            longs(3, 1, 0), longs(0, 1, 3)));
+
+        // Ember's file reads back to the same state
+        Path mine = tmp.resolve("mine.pt");
+        TorchSerialization.save(sd, mine);
+        java.util.Map<?, ?> back = (java.util.Map<?, ?>) TorchSerialization.load(mine);
+        for (String key : List.of("emb._packed_params._packed_weight", "bag._packed_params._packed_weight")) {
+            QuantizedTensor a = (QuantizedTensor) sd.get(key);
+            QuantizedTensor b = (QuantizedTensor) back.get(key);
+            assertEquals(a.toString(), b.toString(), key);
+            assertExact(a.intRepr(), b.intRepr(), key);
+            assertExact(a.qPerChannelZeroPoints(), b.qPerChannelZeroPoints(), key);
+        }
+        assertEquals(QuantDType.QUINT4X2, back.get("bag._packed_params.dtype"));
+
+        // a state dict of the wrong type is refused, the model unchanged
+        java.util.Map<String, Object> wrong = new java.util.LinkedHashMap<>(sd);
+        wrong.put("bag._packed_params.dtype", QuantDType.QUINT8);
+        String before = other.getSubmodule("bag").toString();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> Quantization.loadStateDict(other, wrong));
+        assertTrue(e.getMessage().contains("'_packed_params.dtype' must be torch.quint4x2"), e.getMessage());
+        assertEquals(before, other.getSubmodule("bag").toString());
+        assertExact("model.emb", other.getSubmodule("emb").apply(longs(3, 1)));
     }
 }
