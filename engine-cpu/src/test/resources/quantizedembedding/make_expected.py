@@ -45,6 +45,11 @@ for name, dt in (("quint8", torch.quint8), ("qint8", torch.qint8), ("quint4x2", 
     text("qt.%s.qscheme" % name, str(q.qscheme()))
     tensor("qt.%s.scales" % name, q.q_per_channel_scales())
     tensor("qt.%s.zero_points" % name, q.q_per_channel_zero_points())
+# lrintf's long narrowed to int before the clamp: 3e9 wraps to a negative int, 5e9 to a positive one
+wrap = torch.tensor([[3e9, 5e9, -3e9, -5e9]])
+for name, dt in (("quint8", torch.quint8), ("qint8", torch.qint8)):
+    q = torch.quantize_per_channel(wrap, torch.tensor([1.0]), torch.tensor([0.0]), 0, dt)
+    tensor("qt.wrap.%s" % name, q.int_repr())
 small = torch.tensor([[0.0, 1.0, 2.0], [3.0, 4.0, 5.5]])
 q = torch.quantize_per_channel(small, torch.tensor([0.5, 0.4]), torch.tensor([0.0, -2.5]), 0, torch.quint4x2)
 text("qt.small4.str", str(q))
@@ -145,6 +150,7 @@ for bits, qconfig, dt in ((8, tq.float_qparams_weight_only_qconfig, torch.quint8
     tensor(k + "bag.last", qb(indices, last))
     tensor(k + "bag.last_psw", qb(indices, last, psw))
     tensor(k + "bag.last_int32", qb(indices.int(), last.int()))
+    tensor(k + "bag.last_2d", qb(idx2))  # the rows' starts read as offsets that include the last: one bag
     bag = nn.EmbeddingBag(7, 6, mode="sum")
     with torch.no_grad():
         bag.weight.copy_(W)
@@ -162,6 +168,7 @@ for bits, qconfig, dt in ((8, tq.float_qparams_weight_only_qconfig, torch.quint8
     err(k + "err.no_offsets", lambda: qb(indices))
     err(k + "err.2d_offsets", lambda: qb(idx2, torch.tensor([0])))
     err(k + "err.3d", lambda: qb(idx2.reshape(1, 2, 3)))
+    err(k + "err.emb_3d", lambda: qe(idx2.reshape(1, 2, 3)))
     err(k + "err.float_indices", lambda: qb(indices.float(), offsets))
     err(k + "err.float_offsets", lambda: qb(indices, offsets.float()))
     err(k + "err.index_1_13", lambda: qb(torch.tensor([1, 7]), torch.tensor([0])))

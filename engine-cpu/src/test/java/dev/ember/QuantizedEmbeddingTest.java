@@ -61,6 +61,12 @@ class QuantizedEmbeddingTest {
             assertArrayEquals(new int[] {3, 7}, q.shape());
             assertEquals(0, q.qPerChannelAxis());
         }
+        // beyond int32, lrintf's long narrowed to int wraps around before the clamp, as in C++
+        Tensor wrap = Tensor.tensor(new float[] {3e9f, 5e9f, -3e9f, -5e9f}).reshape(1, 4);
+        for (QuantDType dt : List.of(QuantDType.QUINT8, QuantDType.QINT8)) {
+            assertExact("qt.wrap." + dt.toString().replace("torch.", ""), QuantizedTensor.quantizePerChannel(wrap,
+                Tensor.tensor(new float[] {1f}), Tensor.tensor(new float[] {0f}), 0, dt).intRepr());
+        }
     }
 
     @Test
@@ -160,6 +166,7 @@ class QuantizedEmbeddingTest {
             assertExact(k + "bag.last", last.apply(INDICES, LAST));
             assertExact(k + "bag.last_psw", last.apply(INDICES, LAST, psw()));
             assertExact(k + "bag.last_int32", last.apply(INDICES.to(DType.INT32), LAST.to(DType.INT32)));
+            assertExact(k + "bag.last_2d", last.apply(IDX2));
             dev.ember.ao.nn.quantized.EmbeddingBag sum = bag(bits, "sum", false);
             assertExact(k + "bag.psw", sum.apply(INDICES, OFFSETS, psw()));
             assertExact(k + "bag.2d", sum.apply(IDX2));
@@ -169,6 +176,10 @@ class QuantizedEmbeddingTest {
             // FBGEMM's semantics where this build's reference kernel crashes: no offsets, no bags
             Tensor none = sum.apply(longs(), longs());
             assertArrayEquals(new int[] {0, 6}, none.shape());
+            // and where it differs: a first offset above 0 leaves the indices before it out of every bag
+            Tensor skip = sum.apply(INDICES, longs(2, 5));
+            Tensor from2 = sum.apply(INDICES.narrow(0, 2, 7), longs(0, 3));
+            assertExact(from2, skip, "offsets from 2");
         }
     }
 
@@ -181,6 +192,9 @@ class QuantizedEmbeddingTest {
             assertRefused(k + "err.no_offsets", () -> q.apply(INDICES));
             assertRefused(k + "err.2d_offsets", () -> q.apply(IDX2, longs(0)));
             assertRefused(k + "err.3d", () -> q.apply(IDX2.reshape(1, 2, 3)));
+            dev.ember.ao.nn.quantized.Embedding emb = dev.ember.ao.nn.quantized.Embedding.fromFloat(
+                dev.ember.nn.Embedding.fromPretrained(E.tensor("weight"), true), weightObserver(qconfig(bits)));
+            assertRefused(k + "err.emb_3d", () -> emb.apply(IDX2.reshape(1, 2, 3)));
             assertRefused(k + "err.float_indices", () -> q.apply(INDICES.to(DType.FLOAT32), OFFSETS));
             assertRefused(k + "err.float_offsets", () -> q.apply(INDICES, OFFSETS.to(DType.FLOAT32)));
             assertRefused(k + "err.psw_double", () -> q.apply(INDICES, OFFSETS, psw().to(DType.FLOAT64)));

@@ -168,8 +168,11 @@ public final class PackedEmbeddingBagWeight {
      * 1-D indices giving {@code [n, D]} and 2-D {@code [B, L, D]}) and of {@code quantized::embedding_bag_byte} /
      * {@code embedding_bag_4bit} (a sum per bag: 1-D indices with {@code offsets}, bag {@code m} the indices from
      * {@code offsets[m]} to {@code offsets[m + 1]} (the last bag to the end, or to the last offset with
-     * {@code includeLastOffset}); 2-D indices without offsets, a bag a row). The sum ignores the float module's mode,
-     * as PyTorch's kernels do. Nothing is changed by a refusal.
+     * {@code includeLastOffset}), a first offset above 0 leaving the indices before it out, as FBGEMM's kernels do
+     * (PyTorch's reference kernel, used without FBGEMM, takes bags of the offsets' differences from index 0 instead);
+     * 2-D indices without offsets, a bag a row, the last row left out with {@code includeLastOffset} as PyTorch's
+     * 8-bit and reference kernels leave it). The sum ignores the float module's mode, as PyTorch's kernels do. Nothing
+     * is changed by a refusal.
      *
      * @param indices int32 or int64 indices, 1-D or 2-D
      * @param offsets int32 or int64 1-D offsets, or null (2-D bags, and always for {@code embeddingOp})
@@ -255,7 +258,9 @@ public final class PackedEmbeddingBagWeight {
         }
         int bags;
         long[] ends;
-        if (includeLastOffset && !embeddingOp && indices.dim() == 1) {
+        if (includeLastOffset && !embeddingOp) {
+            // 2-D indices: their row starts taken as offsets that include the last, so the last row is no bag, as in
+            // PyTorch's 8-bit kernels and reference kernel (FBGEMM's 4-bit one refuses such a call)
             if (offs.length < 1) {
                 throw new IllegalArgumentException("include_last_offset: number of offsets should be at least 1");
             }
@@ -272,7 +277,7 @@ public final class PackedEmbeddingBagWeight {
                         + n + "], the number of indices: got " + Arrays.toString(Arrays.copyOf(offs, offs.length)));
             }
         }
-        if (bags > 0 && ends[bags] != n) {
+        if (bags > 0 && ends[bags] != n && indices.dim() == 1) {
             throw new IllegalArgumentException("Yout input seems to be incorrect: the last offset value should be the "
                     + "size of the indices tensor, but it appears not.");
         }
