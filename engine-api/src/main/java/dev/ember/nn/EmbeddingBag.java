@@ -165,6 +165,51 @@ public class EmbeddingBag extends Module implements HasWeight {
                 List::of, out -> out.get(0));
     }
 
+    /** {@code num_embeddings}. */
+    public int numEmbeddings() {
+        return numEmbeddings;
+    }
+
+    /** {@code embedding_dim}. */
+    public int embeddingDim() {
+        return embeddingDim;
+    }
+
+    /** {@code mode}: "sum", "mean" or "max". */
+    public String mode() {
+        return mode;
+    }
+
+    /** {@code include_last_offset}. */
+    public boolean includeLastOffset() {
+        return includeLastOffset;
+    }
+
+    /** {@code max_norm}, or null. */
+    public Double maxNorm() {
+        return maxNorm;
+    }
+
+    /** {@code norm_type}. */
+    public double normType() {
+        return normType;
+    }
+
+    /** {@code scale_grad_by_freq}. */
+    public boolean scaleGradByFreq() {
+        return scaleGradByFreq;
+    }
+
+    /** {@code sparse}. */
+    public boolean sparse() {
+        return sparse;
+    }
+
+    /** {@code padding_idx} (made non-negative), or null. */
+    public Long paddingIdx() {
+        return paddingIdx;
+    }
+
     @Override
     public String extraRepr() {
         StringBuilder s = new StringBuilder(numEmbeddings + ", " + embeddingDim);

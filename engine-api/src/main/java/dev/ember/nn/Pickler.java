@@ -229,18 +229,31 @@ final class Pickler {
     /**
      * A quantized tensor as PyTorch pickles one: {@code _rebuild_qtensor(storage, offset, size, stride,
      * quantizer_params, False, OrderedDict())}, its integers in a {@code QInt8Storage} ({@code QUInt8Storage},
-     * {@code QInt32Storage}); {@code quantizer_params} {@code (torch.per_tensor_affine, scale, zero_point)} or
-     * {@code (torch.per_channel_affine, scales, zero_points, axis)}.
+     * {@code QInt32Storage}, {@code QUInt4x2Storage} of packed bytes); {@code quantizer_params}
+     * {@code (torch.per_tensor_affine, scale, zero_point)} or {@code (torch.per_channel_affine, scales, zero_points,
+     * axis)}, float zero points for {@code torch.per_channel_affine_float_qparams}, as PyTorch writes them.
      */
     private void quantized(dev.ember.ao.quantization.QuantizedTensor q, int depth) {
         Tensor ints = q.intRepr();
         TensorReduce r = tensors.apply(ints);
+        if (q.dtype() == dev.ember.ao.quantization.QuantDType.QUINT4X2) {
+            // the packed bytes are the storage; the size and stride are the tensor's own, row-major
+            int[] shape = q.shape();
+            int[] stride = new int[shape.length];
+            int step = 1;
+            for (int d = shape.length - 1; d >= 0; d--) {
+                stride[d] = step;
+                step *= Math.max(shape[d], 1);
+            }
+            r = new TensorReduce(r.storageKey(), r.dtype(), r.location(), r.storageNumel(), 0, shape, stride, false);
+        }
         global("torch._utils", "_rebuild_qtensor");
         out.write('(');
         String type = switch (q.dtype()) {
             case QINT8 -> "QInt8Storage";
             case QUINT8 -> "QUInt8Storage";
             case QINT32 -> "QInt32Storage";
+            case QUINT4X2 -> "QUInt4x2Storage";
             default -> throw new IllegalArgumentException("cannot save a quantized tensor of " + q.dtype());
         };
         view(r, type, depth);
@@ -251,7 +264,7 @@ final class Pickler {
             out.write(0x87); // TUPLE3
         } else {
             out.write('(');
-            save(q.qscheme(), depth + 1);
+            save(dev.ember.ao.quantization.QScheme.PER_CHANNEL_AFFINE, depth + 1); // float qparams too, as PyTorch
             save(q.qPerChannelScales(), depth + 1);
             save(q.qPerChannelZeroPoints(), depth + 1);
             integer(q.qPerChannelAxis());

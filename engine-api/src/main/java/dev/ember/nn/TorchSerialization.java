@@ -41,9 +41,10 @@ import java.util.TreeMap;
  * exactly its element count times the element size, and each tensor's view must lie inside its storage, all in exact
  * arithmetic before anything is allocated for it. A malformed, corrupt or hostile file is an {@link IOException}
  * naming the file and the problem. Not read: the legacy pre-1.6 format, TorchScript archives
- * ({@code torch.jit.save}), and tensors Ember has no type for (complex32, quint4x2, sparse BSR/BSC, float8, unsigned
+ * ({@code torch.jit.save}), and tensors Ember has no type for (complex32, quint2x4, sparse BSR/BSC, float8, unsigned
  * wider than 8 bits). A quantized tensor ({@code _rebuild_qtensor} over a {@code QInt8Storage}, {@code QUInt8Storage}
- * or {@code QInt32Storage}, per tensor or per channel) is read as a
+ * or {@code QInt32Storage}, per tensor or per channel, with integer or float zero points, or a {@code QUInt4x2Storage}
+ * with float zero points per channel, an embedding's weight) is read as a
  * {@link dev.ember.ao.quantization.QuantizedTensor} and written as PyTorch writes one, {@code torch.qint8}-style dtypes
  * as {@link dev.ember.ao.quantization.QuantDType} and {@code torch.per_tensor_affine}-style schemes as
  * {@link dev.ember.ao.quantization.QScheme}: a quantized model's state dict

@@ -106,7 +106,7 @@ final class Unpickler {
     private static final String[][] STORAGES = {{"Float", "FLOAT32"}, {"Double", "FLOAT64"}, {"Half", "FLOAT16"},
         {"BFloat16", "BFLOAT16"}, {"Long", "INT64"}, {"Int", "INT32"}, {"Short", "INT16"}, {"Char", "INT8"},
         {"Byte", "UINT8"}, {"Bool", "BOOL"}, {"ComplexFloat", "COMPLEX64"}, {"ComplexDouble", "COMPLEX128"}, {"ComplexHalf", null},
-        {"QInt8", "INT8", "QINT8"}, {"QUInt8", "UINT8", "QUINT8"}, {"QInt32", "INT32", "QINT32"}, {"QUInt4x2", null}, {"QUInt2x4", null}, {"Untyped", null}};
+        {"QInt8", "INT8", "QINT8"}, {"QUInt8", "UINT8", "QUINT8"}, {"QInt32", "INT32", "QINT32"}, {"QUInt4x2", "UINT8", "QUINT4X2"}, {"QUInt2x4", null}, {"Untyped", null}};
     private static final Map<String, Object> ALLOWED = allowed();
 
     /** The storage class PyTorch pickles a dtype's storage as ({@code FloatStorage} for float32). */
@@ -137,12 +137,12 @@ final class Unpickler {
             m.put("torch." + a[0], DType.valueOf(a[1]));
         }
         for (String other : new String[] {"complex32", "complex64", "complex128", "cfloat", "cdouble", "chalf", "uint16",
-            "uint32", "uint64", "float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz", "quint4x2", "quint2x4", "bits8", "bits16"}) {
+            "uint32", "uint64", "float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz", "quint2x4", "bits8", "bits16"}) {
             m.put("torch." + other, new Unsupported("dtype torch." + other));
         }
         for (dev.ember.ao.quantization.QuantDType q : new dev.ember.ao.quantization.QuantDType[] {
             dev.ember.ao.quantization.QuantDType.QINT8, dev.ember.ao.quantization.QuantDType.QUINT8,
-            dev.ember.ao.quantization.QuantDType.QINT32}) {
+            dev.ember.ao.quantization.QuantDType.QINT32, dev.ember.ao.quantization.QuantDType.QUINT4X2}) {
             m.put(q.toString(), q);
         }
         for (dev.ember.ao.quantization.QScheme q : dev.ember.ao.quantization.QScheme.values()) {
@@ -821,9 +821,12 @@ final class Unpickler {
         if ((Boolean) args.get(5)) {
             throw error("a quantized tensor requires grad; only Tensors of floating point dtype can require gradients");
         }
-        Tensor ints = view(args);
         List<?> q = (List<?>) args.get(4);
         Object scheme = q.isEmpty() ? null : q.get(0);
+        if (type == dev.ember.ao.quantization.QuantDType.QUINT4X2) {
+            return rebuildQuint4x2(args, q);
+        }
+        Tensor ints = view(args);
         try {
             if (scheme == dev.ember.ao.quantization.QScheme.PER_TENSOR_AFFINE && q.size() == 3
                     && q.get(1) instanceof Double && q.get(2) instanceof Long) {
@@ -842,6 +845,63 @@ final class Unpickler {
         throw error("a quantized tensor's quantizer parameters are " + describe(scheme) + " with " + (q.size() - 1)
                 + " values: Ember reads (torch.per_tensor_affine, float, int) and (torch.per_channel_affine, Tensor, "
                 + "Tensor, int)");
+    }
+
+    /**
+     * A quint4x2 tensor's {@code _rebuild_qtensor} arguments: its {@code QUInt4x2Storage} holds the packed bytes (two
+     * values a byte, the even element in the low four bits), the size and stride are the tensor's, row-major from
+     * offset 0 (the only layout PyTorch's quantized tensors are saved in); its parameters
+     * {@code (torch.per_channel_affine, scales, zero_points, axis)} with float zero points, as PyTorch pickles a
+     * {@code torch.per_channel_affine_float_qparams} tensor.
+     */
+    private Object rebuildQuint4x2(List<?> args, List<?> q) throws IOException {
+        Tensor storage = (Tensor) args.get(0);
+        List<?> size = (List<?>) args.get(2);
+        List<?> stride = (List<?>) args.get(3);
+        int[] sizes = new int[size.size()];
+        long numel = 1;
+        long expected = 1;
+        boolean rowMajor = size.size() == stride.size() && (Long) args.get(1) == 0;
+        for (int d = size.size() - 1; d >= 0; d--) {
+            if (!(size.get(d) instanceof Long s) || s < 0 || s > Integer.MAX_VALUE) {
+                throw error("a quint4x2 tensor's size " + size + " is not of int sizes");
+            }
+            sizes[d] = (int) (long) s;
+            rowMajor &= s == 1 || stride.get(d) instanceof Long st && st == expected;
+            try {
+                numel = Math.multiplyExact(numel, s);
+                expected = Math.multiplyExact(expected, Math.max(s, 1));
+            } catch (ArithmeticException e) {
+                throw error("a quint4x2 tensor of sizes " + size + " overflows 64-bit arithmetic");
+            }
+        }
+        if (!rowMajor) {
+            throw error("a quint4x2 tensor of size " + size + ", stride " + stride + " at offset " + args.get(1)
+                    + ": Ember reads quint4x2 tensors row-major from offset 0");
+        }
+        long bytes = (numel + 1) / 2;
+        if (bytes > storage.numel()) {
+            throw error("a quint4x2 tensor of " + numel + " elements needs " + bytes + " bytes, its storage holds "
+                    + storage.numel());
+        }
+        if (!(q.size() == 4 && q.get(0) == dev.ember.ao.quantization.QScheme.PER_CHANNEL_AFFINE && q.get(1) instanceof Tensor
+                && q.get(2) instanceof Tensor z && z.dtype().isFloatingPoint() && q.get(3) instanceof Long axis
+                && axis >= 0 && axis < sizes.length)) {
+            throw error("a quint4x2 tensor's quantizer parameters are " + describe(q.isEmpty() ? null : q.get(0)) + " with "
+                    + (q.size() - 1) + " values: Ember reads quint4x2 as (torch.per_channel_affine, Tensor, float Tensor, "
+                    + "int), PyTorch's torch.per_channel_affine_float_qparams");
+        }
+        try (dev.ember.GradMode off = dev.ember.Ember.noGrad()) {
+            Tensor packed = storage.reshape(-1).narrow(0, 0, (int) bytes).to(DType.INT32);
+            Tensor low = packed.bitwiseAnd(15L);
+            Tensor high = packed.bitwiseRightShift(4L).bitwiseAnd(15L);
+            Tensor values = Tensor.stack(List.of(low, high), 1).reshape(-1).narrow(0, 0, (int) numel).reshape(sizes)
+                .to(DType.UINT8);
+            return dev.ember.ao.quantization.QuantizedTensor.makePerChannelQuantizedTensor(values, (Tensor) q.get(1),
+                (Tensor) q.get(2), (int) (long) (Long) q.get(3), dev.ember.ao.quantization.QuantDType.QUINT4X2);
+        } catch (IllegalArgumentException e) {
+            throw error("a quantized tensor of the file is invalid: " + e.getMessage());
+        }
     }
 
     /** The strided view {@code (storage, storage_offset, size, stride, ...)} names, checked to lie inside the storage. */

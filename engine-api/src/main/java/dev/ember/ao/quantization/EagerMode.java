@@ -177,7 +177,8 @@ final class EagerMode {
     private static void observe(Module m, QConfig q, Map<Module, Module> out) {
         if (q != null && !out.containsKey(m)) {
             Module obs = q.activation().get();
-            if (!(obs instanceof ObserverOrFakeQuantize) && !(obs instanceof FakeQuantizeBase)) {
+            if (!(obs instanceof ObserverOrFakeQuantize) && !(obs instanceof FakeQuantizeBase)
+                    && !(obs instanceof PlaceholderObserver)) {
                 throw new IllegalArgumentException("prepare: the qconfig's activation() must make an observer, got "
                         + (obs == null ? null : obs.getClass().getSimpleName()));
             }
@@ -353,6 +354,14 @@ final class EagerMode {
         if (m instanceof dev.ember.nn.Conv2d c) {
             return dev.ember.ao.nn.quantized.Conv2d.fromFloat(c, weightObserver(q), observer(name, m));
         }
+        // session 39 (helper 2): the weight-only embeddings, PyTorch's from_float taking qconfig.weight() (or
+        // float_qparams_weight_only_qconfig's without one); the activation placeholder is not read
+        if (m.getClass() == dev.ember.nn.Embedding.class) {
+            return dev.ember.ao.nn.quantized.Embedding.fromFloat((dev.ember.nn.Embedding) m, embeddingObserver(q));
+        }
+        if (m.getClass() == dev.ember.nn.EmbeddingBag.class) {
+            return dev.ember.ao.nn.quantized.EmbeddingBag.fromFloat((dev.ember.nn.EmbeddingBag) m, embeddingObserver(q));
+        }
         // session 36 (helper 2): the standalone norms and the activations with their own output parameters
         if (m instanceof dev.ember.nn.BatchNorm2d b) {
             return dev.ember.ao.nn.quantized.BatchNorm2d.fromFloat(b, name, observer(name, m));
@@ -387,6 +396,11 @@ final class EagerMode {
         throw new UnsupportedOperationException("convert: Ember has no statically quantized " + m.getClass().getSimpleName()
                 + " yet (module '" + name + "'); set its qconfig to null to keep it out of quantization "
                 + "(Quantization.setQconfig(module, null)) before prepare");
+    }
+
+    /** An embedding's weight observer: {@code qconfig.weight()}, or the float-qparams one without a qconfig. */
+    private static ObserverOrFakeQuantize embeddingObserver(QConfig q) {
+        return weightObserver(q == null || q.weight() == null ? QConfig.FLOAT_QPARAMS_WEIGHT_ONLY : q);
     }
 
     private static ObserverOrFakeQuantize observer(String name, Module m) {

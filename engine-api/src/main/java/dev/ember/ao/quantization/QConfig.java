@@ -33,6 +33,24 @@ public record QConfig(Supplier<? extends Module> activation, Supplier<? extends 
             .qscheme(QScheme.PER_CHANNEL_SYMMETRIC)));
 
     /**
+     * {@code torch.ao.quantization.float_qparams_weight_only_qconfig}, the embeddings' qconfig: activations by
+     * {@link PlaceholderObserver} (float outputs), weights by {@code default_float_qparams_observer}
+     * ({@code PerChannelMinMaxObserver(dtype=torch.quint8, qscheme=torch.per_channel_affine_float_qparams, ch_axis=0)}:
+     * a float scale {@code (max - min) / 255} and zero point {@code -min / scale} per row).
+     */
+    public static final QConfig FLOAT_QPARAMS_WEIGHT_ONLY = new QConfig(PlaceholderObserver::new,
+        () -> new PerChannelMinMaxObserver(new ObserverOptions().dtype(QuantDType.QUINT8)
+            .qscheme(QScheme.PER_CHANNEL_AFFINE_FLOAT_QPARAMS)));
+
+    /**
+     * {@code torch.ao.quantization.float_qparams_weight_only_qconfig_4bit}: as {@link #FLOAT_QPARAMS_WEIGHT_ONLY} with
+     * {@code default_float_qparams_observer_4bit} (quint4x2, {@code (max - min) / 15}).
+     */
+    public static final QConfig FLOAT_QPARAMS_WEIGHT_ONLY_4BIT = new QConfig(PlaceholderObserver::new,
+        () -> new PerChannelMinMaxObserver(new ObserverOptions().dtype(QuantDType.QUINT4X2)
+            .qscheme(QScheme.PER_CHANNEL_AFFINE_FLOAT_QPARAMS)));
+
+    /**
      * Both factories are required.
      *
      * @throws IllegalArgumentException for a null factory

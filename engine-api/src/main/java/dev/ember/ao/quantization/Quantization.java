@@ -170,17 +170,20 @@ public final class Quantization {
      * {@link QuantStub} becomes a {@link dev.ember.ao.nn.quantized.Quantize} with its observer's scale and zero point, a
      * {@link DeQuantStub} a {@link dev.ember.ao.nn.quantized.DeQuantize}, a {@link dev.ember.nn.Linear} and a
      * {@link dev.ember.nn.Conv2d} their quantized layers (weights observed by a fresh {@code qconfig.weight()}, output
-     * parameters from {@code activation_post_process}), a Dropout a quantized Dropout; then the qconfigs are removed.
-     * Modules without a qconfig, and those PyTorch leaves float (ReLU, MaxPool2d, Flatten, ...), stay: ReLU and max
+     * parameters from {@code activation_post_process}), a Dropout a quantized Dropout, an {@link dev.ember.nn.Embedding}
+     * and an {@link dev.ember.nn.EmbeddingBag} their weight-only quantized modules
+     * ({@link dev.ember.ao.nn.quantized.Embedding}, {@link dev.ember.ao.nn.quantized.EmbeddingBag}: the qconfig must be
+     * {@link QConfig#FLOAT_QPARAMS_WEIGHT_ONLY} or its 4-bit form); then the qconfigs are removed. Modules without a qconfig, and those PyTorch leaves float (ReLU, MaxPool2d, Flatten, ...), stay: ReLU and max
      * pooling compute on quantized activations exactly ({@link dev.ember.QuantizedActivations}).
      *
      * @param model a prepared and calibrated model, changed in place
      * @param inplace must be true
      * @return the model
-     * @throws IllegalArgumentException for a null model, or a module to swap that has no observer
+     * @throws IllegalArgumentException for a null model, a module to swap that has no observer, or an embedding whose
+     *     qconfig's weight observer is not float qparams quint8 or quint4x2 ("Embedding quantization is only supported
+     *     with float_qparams_weight_only_qconfig.", PyTorch's messages); the model is then left as it was
      * @throws UnsupportedOperationException for {@code inplace} false, the model itself to be swapped, or a module
-     *     with a qconfig whose quantized counterpart Ember does not have yet (Embedding, EmbeddingBag, ...);
-     *     the model is then left as it was
+     *     with a qconfig whose quantized counterpart Ember does not have yet; the model is then left as it was
      */
     public static Module convert(Module model, boolean inplace) {
         return EagerMode.convert(model, inplace);

@@ -13,9 +13,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A quantized tensor, PyTorch's tensors of dtype {@code torch.quint8}, {@code torch.qint8} or {@code torch.qint32}:
- * integers ({@link #intRepr()}: uint8, int8 or int32) with an affine map to real values, one scale and zero point
- * ({@code torch.per_tensor_affine}) or one per index of an axis ({@code torch.per_channel_affine}). Made by
+ * A quantized tensor, PyTorch's tensors of dtype {@code torch.quint8}, {@code torch.qint8}, {@code torch.qint32} or
+ * {@code torch.quint4x2}: integers ({@link #intRepr()}: uint8, int8 or int32; quint4x2's two 4-bit values a byte) with
+ * an affine map to real values, one scale and zero point ({@code torch.per_tensor_affine}) or one per index of an axis
+ * ({@code torch.per_channel_affine}; with float zero points {@code torch.per_channel_affine_float_qparams}, the
+ * embeddings' scheme, the only one Ember has for quint4x2). Made by
  * {@link #quantizePerTensor}, {@link #quantizePerChannel} and {@link #quantizePerTensorDynamic} (PyTorch's
  * {@code torch.quantize_per_tensor}, {@code quantize_per_channel}, {@code quantize_per_tensor_dynamic}), read back by
  * {@link #dequantize()}; prints as PyTorch's. Ember keeps its {@link Tensor} for real and complex types, so a
@@ -25,7 +27,10 @@ import java.util.List;
  * <p>The arithmetic is PyTorch's CPU kernels': {@code q = clamp(zero_point + round(x * (1.0f / (float) scale)))} (the
  * product and the sum in float, rounding half to even; a NaN or infinite, or an index beyond int64, gives the type's
  * minimum, as PyTorch's conversion on x86), per tensor {@code dequantize = (float) scale * (q - zero_point)} in float,
- * per channel {@code (float) (((float) q - zero_point) * scale)} with the double scale.
+ * per channel {@code (float) (((float) q - zero_point) * scale)} with the double scale. With float qparams (PyTorch's
+ * {@code quantize_val_float_qparams}) {@code q = clamp((int) lrintf(x * inv_scale + zero_point))}, {@code inv_scale =
+ * 1.0f / scale} (1 for a zero scale), all in float, the long narrowed to int as C++ does (a NaN gives 0, a value
+ * beyond int32 wraps around before the clamp), and {@code dequantize = ((float) q - zero_point) * scale} in float.
  */
 public final class QuantizedTensor implements AutoCloseable {
     /** 2^63: the first index a conversion to int64 cannot hold. */
@@ -71,18 +76,25 @@ public final class QuantizedTensor implements AutoCloseable {
 
     /**
      * {@code torch.quantize_per_channel(x, scales, zero_points, axis, dtype)}: a scale (kept as float64) and zero point
-     * (int64) per index of {@code axis}.
+     * (int64) per index of {@code axis}; with floating-point zero points, PyTorch's
+     * {@code torch.per_channel_affine_float_qparams} (scales and zero points kept as float32), the only per-channel
+     * scheme of quint4x2.
      *
      * @throws IllegalArgumentException for an input that is not float32, an axis out of range, scales and zero points
-     *     of other lengths, a zero point outside the type's range, or quint4x2 (PyTorch's messages)
+     *     of other lengths, an integer zero point outside the type's range, or quint4x2 with integer zero points
+     *     (PyTorch's messages)
      */
     public static QuantizedTensor quantizePerChannel(Tensor x, Tensor scales, Tensor zeroPoints, int axis,
                                                      QuantDType dtype) {
         if (scales == null || zeroPoints == null) {
             throw new IllegalArgumentException("quantize_per_channel: scales and zero_points must not be null");
         }
-        checkInput(x, "quantize_tensor_per_channel_affine expects a Float Tensor, got ");
-        checkType(dtype);
+        boolean floatQparams = zeroPoints.dtype().isFloatingPoint();
+        checkInput(x, floatQparams ? "quantize_tensor_per_channel_float_qparams expects a Float Tensor, got "
+            : "quantize_tensor_per_channel_affine expects a Float Tensor, got ");
+        if (dtype == null) {
+            throw new IllegalArgumentException("quantize: dtype must not be null");
+        }
         if (scales.numel() != zeroPoints.numel()) {
             throw new IllegalArgumentException("number of elements in scales and zero_points must match");
         }
@@ -92,6 +104,12 @@ public final class QuantizedTensor implements AutoCloseable {
         }
         if (scales.numel() != x.size(axis)) {
             throw new IllegalArgumentException("length of scales must equal to channel");
+        }
+        if (floatQparams) {
+            return quantizeFloatQparams(x, scales, zeroPoints, axis, dtype);
+        }
+        if (dtype == QuantDType.QUINT4X2) {
+            throw new IllegalArgumentException("\"quantize_tensor_per_channel_affine\" not implemented for 'QUInt4x2'");
         }
         for (double z : zeroPoints.to(DType.FLOAT64).toDoubleArray()) {
             checkZeroPoint("quantize_tensor_per_channel_affine", (long) z, dtype);
@@ -103,6 +121,27 @@ public final class QuantizedTensor implements AutoCloseable {
             Tensor inv = Tensor.ones(DType.FLOAT32, shape).to(x.device()).div(s.to(DType.FLOAT32).reshape(shape));
             Tensor q = x.detach().mul(inv).round().add(z.to(DType.FLOAT32).reshape(shape));
             return new QuantizedTensor(toInts(q, dtype), dtype, QScheme.PER_CHANNEL_AFFINE, Double.NaN, 0, s, z, axis);
+        }
+    }
+
+    /**
+     * PyTorch's {@code quantize_tensor_per_channel_float_qparams}: {@code lrintf(x * inv_scale + zero_point)} clamped,
+     * {@code inv_scale = 1.0f / scale} (1 for a zero scale), in float.
+     */
+    private static QuantizedTensor quantizeFloatQparams(Tensor x, Tensor scales, Tensor zeroPoints, int axis,
+                                                        QuantDType dtype) {
+        try (GradMode off = Ember.noGrad()) {
+            Tensor s = scales.detach().to(DType.FLOAT32).reshape(-1).to(x.device()).clone();
+            Tensor z = zeroPoints.detach().to(DType.FLOAT32).reshape(-1).to(x.device()).clone();
+            int[] shape = broadcastShape(x, axis);
+            Tensor sb = s.reshape(shape);
+            Tensor inv = Tensor.where(sb.eq(0.0), sb.onesLike(), sb.onesLike().div(sb));
+            Tensor q = x.detach().mul(inv).add(z.reshape(shape)).round().to(DType.FLOAT64);
+            // lrintf's long (its minimum, whose low 32 bits are 0, for NaN and beyond int64) narrowed to int, clamped
+            Tensor asLong = Tensor.where(q.abs().lt(INT64_LIMIT), q, q.zerosLike()).to(DType.INT64);
+            Tensor ints = asLong.to(DType.INT32).clamp((double) dtype.min(), (double) dtype.max()).to(storageType(dtype));
+            return new QuantizedTensor(ints, dtype, QScheme.PER_CHANNEL_AFFINE_FLOAT_QPARAMS, Double.NaN, 0,
+                s, z, axis);
         }
     }
 
@@ -167,7 +206,9 @@ public final class QuantizedTensor implements AutoCloseable {
 
     /**
      * {@code torch._make_per_channel_quantized_tensor(int_repr, scales, zero_points, axis)}: a per-channel quantized
-     * tensor over given integers (copied), one scale (kept as float64) and zero point (int64) per index of {@code axis}.
+     * tensor over given integers (copied), one scale (kept as float64) and zero point (int64) per index of {@code axis};
+     * floating-point zero points give {@code torch.per_channel_affine_float_qparams} (both kept as float32), as
+     * PyTorch's {@code _empty_per_channel_affine_quantized} makes them.
      *
      * @param ints the integers, uint8 (quint8), int8 (qint8) or int32 (qint32)
      * @param scales the scales
@@ -180,9 +221,32 @@ public final class QuantizedTensor implements AutoCloseable {
     public static QuantizedTensor makePerChannelQuantizedTensor(Tensor ints, Tensor scales, Tensor zeroPoints,
                                                                 int axis) {
         QuantizedTensor t = makePerTensorQuantizedTensor(ints, 1.0, 0);
-        if (scales == null || zeroPoints == null) {
-            throw new IllegalArgumentException("_make_per_channel_quantized_tensor: scales and zero_points must not be "
-                    + "null");
+        return makePerChannelQuantizedTensor(t.ints, scales, zeroPoints, axis, t.dtype);
+    }
+
+    /**
+     * {@link #makePerChannelQuantizedTensor(Tensor, Tensor, Tensor, int)} of a given type: for quint4x2 the integers
+     * are the 4-bit values themselves (uint8 in [0, 15], one an element, not {@link #intRepr()}'s packed bytes), and the
+     * zero points must be floating point (quint4x2 has only float qparams).
+     *
+     * @param ints the integers: uint8 for quint8 and quint4x2, int8 for qint8, int32 for qint32
+     * @param scales the scales
+     * @param zeroPoints the zero points
+     * @param axis the channel axis
+     * @param dtype the quantized type
+     * @return the quantized tensor
+     * @throws IllegalArgumentException for integers of another storage type or out of quint4x2's range, an axis out of
+     *     range, scales and zero points of another length, or quint4x2 with integer zero points
+     */
+    public static QuantizedTensor makePerChannelQuantizedTensor(Tensor ints, Tensor scales, Tensor zeroPoints,
+                                                                int axis, QuantDType dtype) {
+        if (ints == null || scales == null || zeroPoints == null || dtype == null) {
+            throw new IllegalArgumentException("_make_per_channel_quantized_tensor: int_repr, scales, zero_points and "
+                    + "dtype must not be null");
+        }
+        if (ints.dtype() != storageType(dtype)) {
+            throw new IllegalArgumentException("_make_per_channel_quantized_tensor: " + dtype + " needs "
+                    + storageType(dtype).torchName() + " integers, got " + ints.dtype().torchName());
         }
         if (axis < 0 || axis >= ints.dim()) {
             throw new IllegalArgumentException("Channel axis out of range in per channel affine quantization. Got: "
@@ -191,11 +255,31 @@ public final class QuantizedTensor implements AutoCloseable {
         if (scales.numel() != ints.size(axis) || zeroPoints.numel() != ints.size(axis)) {
             throw new IllegalArgumentException("length of scales and zero_points must equal to channel");
         }
-        try (GradMode off = Ember.noGrad()) {
-            return new QuantizedTensor(t.ints, t.dtype, QScheme.PER_CHANNEL_AFFINE, Double.NaN, 0,
-                scales.detach().to(DType.FLOAT64).reshape(-1).clone(), zeroPoints.detach().to(DType.INT64).reshape(-1)
-                    .clone(), axis);
+        boolean floatQparams = zeroPoints.dtype().isFloatingPoint();
+        if (dtype == QuantDType.QUINT4X2) {
+            if (!floatQparams) {
+                throw new IllegalArgumentException("\"quantize_tensor_per_channel_affine\" not implemented for "
+                        + "'QUInt4x2'");
+            }
+            if (ints.numel() > 0 && ints.to(DType.INT32).max().item() > 15) {
+                throw new IllegalArgumentException("_make_per_channel_quantized_tensor: a quint4x2 value above 15");
+            }
         }
+        try (GradMode off = Ember.noGrad()) {
+            DType paramType = floatQparams ? DType.FLOAT32 : DType.FLOAT64;
+            return new QuantizedTensor(ints.detach().clone(), dtype, floatQparams ? QScheme.PER_CHANNEL_AFFINE_FLOAT_QPARAMS
+                : QScheme.PER_CHANNEL_AFFINE, Double.NaN, 0, scales.detach().to(paramType).reshape(-1).clone(),
+                zeroPoints.detach().to(floatQparams ? DType.FLOAT32 : DType.INT64).reshape(-1).clone(), axis);
+        }
+    }
+
+    /** The type holding a quantized type's integers: uint8 for quint8 and quint4x2 (a value an element), int8, int32. */
+    private static DType storageType(QuantDType dtype) {
+        return switch (dtype) {
+            case QUINT8, QUINT4X2 -> DType.UINT8;
+            case QINT8 -> DType.INT8;
+            case QINT32 -> DType.INT32;
+        };
     }
 
     private static void checkInput(Tensor x, String message) {
@@ -212,8 +296,9 @@ public final class QuantizedTensor implements AutoCloseable {
             throw new IllegalArgumentException("quantize: dtype must not be null");
         }
         if (dtype == QuantDType.QUINT4X2) {
-            throw new UnsupportedOperationException("quantize: torch.quint4x2 (two 4-bit values a byte) is not "
-                    + "supported by Ember yet");
+            throw new UnsupportedOperationException("quantize: torch.quint4x2 is supported by Ember per channel with "
+                    + "float zero points only (torch.per_channel_affine_float_qparams, quantizePerChannel), not per "
+                    + "tensor");
         }
     }
 
@@ -238,8 +323,7 @@ public final class QuantizedTensor implements AutoCloseable {
     private static Tensor toInts(Tensor q, QuantDType dtype) {
         Tensor d = q.to(DType.FLOAT64);
         d = Tensor.where(d.abs().lt(INT64_LIMIT), d, -INT64_LIMIT).clamp((double) dtype.min(), (double) dtype.max());
-        DType storage = dtype == QuantDType.QUINT8 ? DType.UINT8 : dtype == QuantDType.QINT8 ? DType.INT8 : DType.INT32;
-        return d.to(storage);
+        return d.to(storageType(dtype));
     }
 
     /** {@code dequantize()}: the real values, float32. */
@@ -251,13 +335,41 @@ public final class QuantizedTensor implements AutoCloseable {
                 return shifted.to(DType.FLOAT32).mul((double) (float) scale);
             }
             int[] shape = broadcastShape(ints, axis);
+            if (qscheme == QScheme.PER_CHANNEL_AFFINE_FLOAT_QPARAMS) {
+                return ints.to(DType.FLOAT32).sub(zeroPoints.reshape(shape)).mul(scales.reshape(shape));
+            }
             return ints.to(DType.FLOAT32).sub(zeroPoints.to(DType.FLOAT32).reshape(shape)).to(DType.FLOAT64)
                     .mul(scales.reshape(shape)).to(DType.FLOAT32);
         }
     }
 
-    /** {@code int_repr()}: the integers (a copy), uint8 for quint8, int8 for qint8, int32 for qint32. */
+    /**
+     * {@code int_repr()}: the integers (a copy), uint8 for quint8, int8 for qint8, int32 for qint32; for quint4x2, as
+     * PyTorch's, the packed bytes, 1-D, {@code ceil(numel / 2)} of them: element {@code i} (row-major) in the low four
+     * bits of byte {@code i / 2} when {@code i} is even, the high four bits when odd.
+     */
     public Tensor intRepr() {
+        if (dtype != QuantDType.QUINT4X2) {
+            return ints.clone();
+        }
+        try (GradMode off = Ember.noGrad()) {
+            Tensor flat = ints.reshape(-1).to(DType.INT32);
+            long n = flat.numel();
+            if (n % 2 == 1) {
+                flat = Tensor.cat(List.of(flat, Tensor.zeros(DType.INT32, 1).to(flat.device())), 0);
+            }
+            Tensor pairs = flat.reshape(-1, 2);
+            return pairs.select(1, 0).add(pairs.select(1, 1).mul(16L)).to(DType.UINT8);
+        }
+    }
+
+    /**
+     * The integers one an element in the tensor's shape (a copy): {@link #intRepr()} but for quint4x2, whose 4-bit
+     * values come unpacked, as uint8.
+     *
+     * @return the integers
+     */
+    public Tensor values() {
         return ints.clone();
     }
 
@@ -302,7 +414,7 @@ public final class QuantizedTensor implements AutoCloseable {
     }
 
     /**
-     * {@code q_per_channel_scales()}: float64.
+     * {@code q_per_channel_scales()}: float64 (float32 with float qparams).
      *
      * @throws IllegalStateException for a per-tensor tensor (PyTorch's message)
      */
@@ -312,7 +424,7 @@ public final class QuantizedTensor implements AutoCloseable {
     }
 
     /**
-     * {@code q_per_channel_zero_points()}: int64.
+     * {@code q_per_channel_zero_points()}: int64 (float32 with float qparams).
      *
      * @throws IllegalStateException for a per-tensor tensor (PyTorch's message)
      */
