@@ -25,6 +25,9 @@ final class PanelGemm {
         /** The floats in one vector. */
         int lanes();
 
+        /** The vectors of output columns a pass of {@code rows} rows holds in registers: its panel's width. */
+        int vectors(int rows);
+
         /**
          * {@code c[cOffs[r] + j] = sum_p x[xOffs[r] + p * xcs] * panel[po + p * pw + j]} for each of {@code rows}
          * rows (1, 2 or 4; {@code pw = 8 / rows} vectors) and {@code j < w}.
@@ -44,9 +47,13 @@ final class PanelGemm {
         return m <= 1 ? 1 : m == 2 ? 2 : 4;
     }
 
-    /** The output columns per panel for {@code m}-row products: eight vectors' worth, shared among a pass's rows. */
+    /**
+     * The output columns per panel for {@code m}-row products: the vector kernels' choice (eight vectors' worth shared
+     * among a pass's rows; sixteen for one row where there are 32 vector registers), 64 / rows without them.
+     */
     static int panelWidth(int m) {
-        return (VECTOR != null ? VECTOR.lanes() : 8) * (8 / rowsPerPass(m));
+        int rows = rowsPerPass(m);
+        return VECTOR != null ? VECTOR.lanes() * VECTOR.vectors(rows) : 8 * (8 / rows);
     }
 
     /** The floats of W {@code [n, k]} packed for {@code m}-row products, in exact arithmetic (may pass int range). */
