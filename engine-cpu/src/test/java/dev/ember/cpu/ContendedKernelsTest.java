@@ -58,6 +58,12 @@ class ContendedKernelsTest {
         }
     }
 
+    /** A product computed alone, then while another thread holds the pool: the same bits. */
+    private static void assertSameBitsWhilePoolHeld(Supplier<float[]> product) throws Exception {
+        float[] alone = product.get();
+        assertArrayEquals(alone, whilePoolHeld(product), 0f, "the product while another thread holds the pool");
+    }
+
     @Test
     void depthSplitProductSameBitsWhilePoolTaken() throws Exception {
         Ember.setNumThreads(4);
@@ -66,9 +72,7 @@ class ContendedKernelsTest {
         Tensor gy = Tensor.randn(g, DType.FLOAT32, 2048, 64);
         Tensor x = Tensor.randn(g, DType.FLOAT32, 2048, 64);
         assertTrue(Gemm.splitsDepth(64, 64, 2048), "the product this test is about splits its depth");
-        float[] alone = gy.t().matmul(x).toFloatArray();
-        float[] contended = whilePoolHeld(() -> gy.t().matmul(x).toFloatArray());
-        assertArrayEquals(alone, contended, 0f, "the product while another thread holds the pool");
+        assertSameBitsWhilePoolHeld(() -> gy.t().matmul(x).toFloatArray());
     }
 
     @Test
@@ -79,8 +83,6 @@ class ContendedKernelsTest {
         // through its column matrix): dot products where the pool was taken, the tile kernel where it was free
         Tensor a = Tensor.randn(g, DType.FLOAT32, 16, 16384);
         Tensor b = Tensor.randn(g, DType.FLOAT32, 32, 16384);
-        float[] alone = a.matmul(b.t()).toFloatArray();
-        float[] contended = whilePoolHeld(() -> a.matmul(b.t()).toFloatArray());
-        assertArrayEquals(alone, contended, 0f, "the product while another thread holds the pool");
+        assertSameBitsWhilePoolHeld(() -> a.matmul(b.t()).toFloatArray());
     }
 }
