@@ -39,11 +39,13 @@ import os
 import sys
 from functools import partial
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import pin_cpu_kernels  # noqa: E402,F401  (before torch: see pin_cpu_kernels.py)
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from refcases import safetensors_entries, write_safetensors  # noqa: E402
 
 torch.manual_seed(12)

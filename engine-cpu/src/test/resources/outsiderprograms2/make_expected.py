@@ -22,11 +22,13 @@ import math
 import os
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import pin_cpu_kernels  # noqa: E402,F401  (before torch: see pin_cpu_kernels.py)
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from refcases import safetensors_entries, write_safetensors  # noqa: E402
 
 out = {}
@@ -437,7 +439,9 @@ fc32.load_state_dict({k[3:]: v.float() for k, v in out.items() if k.startswith("
 pred = fc32(X[:16].float(), Y[:16].float())
 mse, hub = F.mse_loss(pred, Y[:16]), F.huber_loss(pred, Y[:16], delta=0.5)
 assert mse.dtype == torch.float64 and hub.dtype == torch.float32
-out["ts32_mse"], out["ts32_huber"] = mse.detach(), hub.detach()
+# the float64 loss is a view of a 64-element storage whose other elements differ from run to run: cloned, so that the
+# file holds its one value and a rerun writes the same bytes
+out["ts32_mse"], out["ts32_huber"] = mse.detach().clone(), hub.detach()
 out["ts32_huber_none"] = F.huber_loss(pred, Y[:16], reduction="none", delta=0.5).detach()
 out["ts32_pred"] = pred.detach()
 

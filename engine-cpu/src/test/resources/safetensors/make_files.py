@@ -10,9 +10,12 @@ import math
 import os
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+os.environ["DNNL_MAX_CPU_ISA"] = "AVX2"  # io.safetensors' convolution was written with oneDNN's AVX2 kernels
+import pin_cpu_kernels  # noqa: E402,F401  (before torch: see pin_cpu_kernels.py)
+
 import torch
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from refcases import reference_order, safetensors_entries, write_safetensors  # noqa: E402
 
 CODES = {torch.float32: "F32", torch.float64: "F64", torch.int64: "I64", torch.bool: "BOOL"}

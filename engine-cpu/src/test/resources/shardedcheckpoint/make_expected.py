@@ -16,10 +16,12 @@ import json
 import os
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import pin_cpu_kernels  # noqa: E402,F401  (before torch: see pin_cpu_kernels.py)
+
 import torch
 import torch.nn as nn
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from refcases import fmt_tensor, reference_order, safetensors_entries, write_safetensors  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -462,7 +462,10 @@ class DtypesTest {
             if (refused("randperm." + n + ".257")) {
                 fails("randperm." + n + ".257", () -> Tensor.randperm(257, t, Generator.DEFAULT));
             } else {
-                assertEquals(257, Tensor.randperm(257, t, Generator.DEFAULT).numel());
+                Tensor p = Tensor.randperm(257, t, Generator.DEFAULT);
+                assertEquals(CASES.field("randperm." + n + ".257", "dtype"), p.dtype().torchName());
+                assertArrayEquals(Tensor.arange(0L, 257L).toLongArray(), p.to(DType.INT64).sort().values().toLongArray(),
+                    "randperm." + n + ".257: a permutation of 0..256");
             }
             fails("mean." + n, () -> Tensor.ones(t, 2).mean());
             fails("var." + n, () -> Tensor.ones(t, 2).var());
@@ -486,6 +489,10 @@ class DtypesTest {
         } else {
             Tensor r = Tensor.randint(low, high, t, 3);
             assertEquals(CASES.field(key, "dtype"), r.dtype().torchName());
+            // the values are Ember's generator's (Philox; PyTorch's CPU generator is mt19937): in [low, high)
+            for (long v : r.to(DType.INT64).toLongArray()) {
+                assertTrue(v >= low && v < high, key + ": " + v);
+            }
             Tensor like = Tensor.zeros(t, 3).randintLike(low, high);
             assertEquals(t, like.dtype());
         }

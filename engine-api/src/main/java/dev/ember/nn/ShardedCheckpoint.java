@@ -68,12 +68,14 @@ public final class ShardedCheckpoint {
      *
      * <p>Unlike transformers, which trusts the index, everything is checked before the module changes: the index
      * (JSON, its {@code weight_map} of names to file names inside the folder), every shard (safetensors: its header,
-     * as {@link Safetensors#load} checks it, read without the tensors; {@code torch.save}: the whole file), that each
-     * shard holds exactly the tensors the index gives it (transformers skips a tensor the index lists and its shard
-     * lacks, leaving the module's initial value there, silently), and every shape against the module's. Safetensors
-     * shards are then read and loaded one at a time, so the memory taken is one shard's; {@code torch.save} shards are
-     * all read first (the whole checkpoint in memory, as one file would be). Only a failure of the disk itself while
-     * the safetensors shards' bytes are read can leave the shards before it loaded.
+     * as {@link Safetensors#load} checks it, read without the tensors; {@code torch.save}: everything
+     * {@link TorchSerialization#loadStateDict} checks, its zip directory, pickle, every storage's size and CRC-32 and
+     * every tensor's layout, the storages read a chunk at a time and not kept), that each shard holds exactly the
+     * tensors the index gives it (transformers skips a tensor the index lists and its shard lacks, leaving the module's
+     * initial value there, silently), and every shape against the module's. The shards are then read and loaded one at
+     * a time, so the memory taken is one shard's tensors (a {@code torch.save} shard's bytes are read twice: once to
+     * check, once to load). Only a failure of the disk itself, or a shard changed on disk during the load, can leave
+     * the shards before it loaded.
      *
      * @param model the module
      * @param folder the checkpoint's folder
@@ -87,6 +89,21 @@ public final class ShardedCheckpoint {
      *     "Missing key(s)" twice); for a shape that does not match, in PyTorch's words
      */
     public static Module.IncompatibleKeys load(Module model, Path folder, boolean strict, boolean preferSafe)
+            throws IOException {
+        return load(model, folder, strict, preferSafe, (shard, intoTensors, source) -> source);
+    }
+
+    /** What a test wraps around a shard's reads of tensor bytes, to count them. */
+    interface ReadHook {
+        /**
+         * The source to read {@code shard}'s tensor bytes from, {@code source} or one around it; {@code intoTensors}
+         * tells whether the bytes become tensors or are only checked (a {@code torch.save} shard's CRC-32s).
+         */
+        TensorBytes.Source wrap(Path shard, boolean intoTensors, TensorBytes.Source source);
+    }
+
+    /** {@link #load(Module, Path, boolean, boolean)}, every shard's tensor bytes read through {@code hook}. */
+    static Module.IncompatibleKeys load(Module model, Path folder, boolean strict, boolean preferSafe, ReadHook hook)
             throws IOException {
         if (model == null || folder == null) {
             throw new IllegalArgumentException(model == null ? "model must not be null" : "folder must not be null");
@@ -139,36 +156,40 @@ public final class ShardedCheckpoint {
         for (String f : byShard.keySet()) {
             paths.put(f, shardPath(folder, f, indexFile));
         }
-        if (safe) {
-            Map<String, int[]> shapes = new HashMap<>();
-            for (Map.Entry<String, List<String>> e : byShard.entrySet()) {
-                Path p = paths.get(e.getKey());
+        // every shard checked without its tensors (safetensors: its header; torch.save: its archive, pickle, storages'
+        // sizes and CRC-32s), then every shape, and only then the shards read and loaded one at a time
+        Map<String, int[]> shapes = new HashMap<>();
+        for (Map.Entry<String, List<String>> e : byShard.entrySet()) {
+            Path p = paths.get(e.getKey());
+            Map<String, int[]> shard = new HashMap<>();
+            if (safe) {
                 try (SafeOpen f = Safetensors.open(p)) {
-                    checkShardKeys(p, new HashSet<>(f.keys()), e.getValue(), indexFile);
-                    for (String k : e.getValue()) {
-                        shapes.put(k, f.getSlice(k).getShape());
+                    for (String k : f.keys()) {
+                        shard.put(k, f.getSlice(k).getShape());
                     }
                 }
+            } else {
+                shard = TorchSerialization.stateDictShapes(p, source -> hook.wrap(p, false, source));
             }
-            checkShapes(model, own, shapes);
-            for (Map.Entry<String, List<String>> e : byShard.entrySet()) {
-                Map<String, Tensor> shard = new LinkedHashMap<>();
-                try (SafeOpen f = Safetensors.open(paths.get(e.getKey()))) {
+            checkShardKeys(p, shard.keySet(), e.getValue(), indexFile);
+            shapes.putAll(shard);
+        }
+        checkShapes(model, own, shapes);
+        for (Map.Entry<String, List<String>> e : byShard.entrySet()) {
+            Path p = paths.get(e.getKey());
+            Map<String, Tensor> shard;
+            if (safe) {
+                shard = new LinkedHashMap<>();
+                try (SafeOpen f = SafeOpen.open(p, source -> hook.wrap(p, true, source))) {
                     for (String k : e.getValue()) {
                         shard.put(k, f.getTensor(k));
                     }
                 }
-                model.loadStateDict(shard, false);
+            } else {
+                shard = TorchSerialization.loadStateDict(p, source -> hook.wrap(p, true, source));
+                checkShardKeys(p, shard.keySet(), e.getValue(), indexFile); // the file may have changed since
             }
-        } else {
-            Map<String, Tensor> all = new LinkedHashMap<>();
-            for (Map.Entry<String, List<String>> e : byShard.entrySet()) {
-                Path p = paths.get(e.getKey());
-                Map<String, Tensor> shard = TorchSerialization.loadStateDict(p);
-                checkShardKeys(p, shard.keySet(), e.getValue(), indexFile);
-                all.putAll(shard);
-            }
-            model.loadStateDict(all, false); // checks every shape before anything changes
+            model.loadStateDict(shard, false);
         }
         return new Module.IncompatibleKeys(List.copyOf(missing), List.copyOf(unexpected));
     }

@@ -22,7 +22,8 @@ import java.util.zip.CRC32;
 final class TensorBytes {
     /** The most elements one Ember tensor holds (a Java array's practical limit). */
     static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
-    private static final int CHUNK = 1 << 20;
+    /** The most bytes read or written at once. */
+    static final int CHUNK = 1 << 20;
 
     private TensorBytes() {
     }

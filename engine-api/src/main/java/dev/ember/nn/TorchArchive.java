@@ -45,12 +45,15 @@ final class TorchArchive implements AutoCloseable {
 
     private final Path file;
     private final FileChannel ch;
+    /** Where the storages' bytes are read: the channel, or what a test wraps around it. */
+    private final TensorBytes.Source source;
     private final String folder;
     private final Map<String, Record> records;
 
-    private TorchArchive(Path file, FileChannel ch, String folder, Map<String, Record> records) {
+    private TorchArchive(Path file, FileChannel ch, TensorBytes.Source source, String folder, Map<String, Record> records) {
         this.file = file;
         this.ch = ch;
+        this.source = source;
         this.folder = folder;
         this.records = records;
     }
@@ -76,9 +79,17 @@ final class TorchArchive implements AutoCloseable {
 
     /** Opens a file and reads and checks its central directory and every local header. */
     static TorchArchive open(Path file) throws IOException {
+        return open(file, s -> s);
+    }
+
+    /**
+     * {@link #open(Path)}, the storages' bytes ({@link #readElements}, {@link #checkCrc(Record)}) read through
+     * {@code wrap} of the file (a test counts them); the directory, the headers and the small records are read directly.
+     */
+    static TorchArchive open(Path file, java.util.function.UnaryOperator<TensorBytes.Source> wrap) throws IOException {
         FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
         try {
-            return read(file, ch);
+            return read(file, ch, wrap.apply(ch::read));
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
@@ -91,7 +102,7 @@ final class TorchArchive implements AutoCloseable {
         return b;
     }
 
-    private static TorchArchive read(Path file, FileChannel ch) throws IOException {
+    private static TorchArchive read(Path file, FileChannel ch, TensorBytes.Source source) throws IOException {
         long size = ch.size();
         ByteBuffer head = at(ch, 0, (int) Math.min(size, 4), file);
         if (head.limit() < 4 || head.getInt(0) != LOCAL) {
@@ -238,7 +249,7 @@ final class TorchArchive implements AutoCloseable {
                 records.put(r.name().substring(prefix.length()), r);
             }
         }
-        return new TorchArchive(file, ch, folder, records);
+        return new TorchArchive(file, ch, source, folder, records);
     }
 
     private static String utf8(ByteBuffer b, int from, int n, Path file) throws IOException {
@@ -274,9 +285,25 @@ final class TorchArchive implements AutoCloseable {
     Object readElements(Record r, DType dtype, int n, ByteOrder order) throws IOException {
         checkStored(r);
         CRC32 crc = new CRC32();
-        Object array = TensorBytes.read(ch::read, r.offset(), dtype, n, order, crc, file);
+        Object array = TensorBytes.read(source, r.offset(), dtype, n, order, crc, file);
         checkCrc(r, crc);
         return array;
+    }
+
+    /**
+     * Checks a stored record's CRC-32 without keeping its bytes: they are read a bounded chunk at a time (a storage may
+     * be larger than memory allows twice), so a corrupt record is found before anything is built from the file.
+     */
+    void checkCrc(Record r) throws IOException {
+        checkStored(r);
+        CRC32 crc = new CRC32();
+        ByteBuffer b = ByteBuffer.allocate((int) Math.min(r.size(), TensorBytes.CHUNK));
+        for (long done = 0; done < r.size(); done += b.limit()) {
+            b.clear().limit((int) Math.min(b.capacity(), r.size() - done));
+            TensorBytes.readFully(source, b, r.offset() + done, file); // leaves b flipped: its bytes from 0
+            crc.update(b);
+        }
+        checkCrc(r, crc);
     }
 
     private void checkCrc(Record r, CRC32 crc) throws IOException {

@@ -78,7 +78,17 @@ public final class TorchSerialization {
         if (file == null) {
             throw new IllegalArgumentException("file must not be null");
         }
-        try (TorchArchive archive = TorchArchive.open(file)) {
+        return load(file, s -> s, false);
+    }
+
+    /**
+     * {@link #load(Path)}, the storages' bytes read through {@code wrap} of the file; with {@code standIns}, every
+     * storage checked (its record, size and CRC-32, read a chunk at a time) but not kept, and every tensor a stand-in of
+     * its dtype and shape ({@link Unpickler#loadStandIns}).
+     */
+    static Object load(Path file, java.util.function.UnaryOperator<TensorBytes.Source> wrap, boolean standIns)
+            throws IOException {
+        try (TorchArchive archive = TorchArchive.open(file, wrap)) {
             if (archive.record("constants.pkl") != null) {
                 throw new IOException(file + ": this is a TorchScript archive (torch.jit.save); Ember reads torch.save files");
             }
@@ -108,7 +118,7 @@ public final class TorchSerialization {
             ByteOrder byteOrder = order;
             Map<String, Tensor> storages = new HashMap<>();
             Map<String, Unpickler.StorageType> types = new HashMap<>();
-            return Unpickler.load(data, file + " (" + archive.folder() + "/data.pkl)", (key, type, location, numel) -> {
+            Unpickler.Storages reader = (key, type, location, numel) -> {
                 Tensor s = storages.get(key);
                 if (s != null) {
                     if (types.get(key).dtype() != type.dtype() || s.numel() != numel) {
@@ -117,16 +127,18 @@ public final class TorchSerialization {
                     }
                     return s;
                 }
-                s = storage(archive, key, type, numel, byteOrder, file);
+                s = storage(archive, key, type, numel, byteOrder, file, standIns);
                 storages.put(key, s);
                 types.put(key, type);
                 return s;
-            });
+            };
+            String source = file + " (" + archive.folder() + "/data.pkl)";
+            return standIns ? Unpickler.loadStandIns(data, source, reader) : Unpickler.load(data, source, reader);
         }
     }
 
     private static Tensor storage(TorchArchive archive, String key, Unpickler.StorageType type, long numel, ByteOrder order,
-                                  Path file) throws IOException {
+                                  Path file, boolean standIn) throws IOException {
         TorchArchive.Record r = archive.record("data/" + key);
         if (r == null) {
             throw new IOException(file + ": PytorchStreamReader failed locating file data/" + key + ": file not found");
@@ -145,6 +157,10 @@ public final class TorchSerialization {
             throw new IOException(file + ": storage " + key + " has " + numel + " elements; Ember holds at most "
                     + TensorBytes.MAX_ELEMENTS / perElement + " in one tensor of " + dtype.torchName());
         }
+        if (standIn) {
+            archive.checkCrc(r);
+            return Unpickler.standIn(dtype, (int) numel);
+        }
         Object array = archive.readElements(r, dtype, (int) numel, order);
         return TensorBytes.tensor(array, dtype, new int[] {(int) numel});
     }
@@ -158,7 +174,37 @@ public final class TorchSerialization {
      * @throws IllegalArgumentException if {@code file} is null
      */
     public static Map<String, Tensor> loadStateDict(Path file) throws IOException {
-        Object o = load(file);
+        return stateDict(load(file), file);
+    }
+
+    /** {@link #loadStateDict(Path)}, the storages' bytes read through {@code wrap} of the file. */
+    static Map<String, Tensor> loadStateDict(Path file, java.util.function.UnaryOperator<TensorBytes.Source> wrap)
+            throws IOException {
+        return stateDict(load(file, wrap, false), file);
+    }
+
+    /**
+     * The names and shapes of a state dict file's tensors, in its order, with every check {@link #loadStateDict(Path)}
+     * makes (the archive, every storage's size and CRC-32, every tensor's layout, that it is a state dict), but without
+     * its tensors in memory: each storage is read a chunk at a time for its CRC-32 and dropped. A file that is not a
+     * plain state dict (one holding a quantized or sparse tensor) is read whole, once, for
+     * {@link #loadStateDict(Path)}'s error.
+     */
+    static Map<String, int[]> stateDictShapes(Path file, java.util.function.UnaryOperator<TensorBytes.Source> wrap)
+            throws IOException {
+        Object o;
+        try {
+            o = load(file, wrap, true);
+        } catch (Unpickler.DataNeeded e) {
+            o = load(file, wrap, false);
+        }
+        Map<String, int[]> shapes = new LinkedHashMap<>();
+        stateDict(o, file).forEach((k, t) -> shapes.put(k, t.shape()));
+        return shapes;
+    }
+
+    /** What {@link #load} read, as a state dict; else an error saying what it holds. */
+    private static Map<String, Tensor> stateDict(Object o, Path file) throws IOException {
         if (!(o instanceof Map)) {
             throw new IOException(file + ": holds a " + Unpickler.describe(o) + ", not a state dict (a dict of str to Tensor)");
         }

@@ -166,15 +166,43 @@ final class Unpickler {
     private ArrayList<Object> stack = new ArrayList<>();
     private final ArrayList<ArrayList<Object>> metastack = new ArrayList<>();
 
-    private Unpickler(byte[] data, String source, Storages storages) {
+    /** Whether tensors are stand-ins ({@link #standIn}) of their shape and dtype, their storages never read. */
+    private final boolean standIns;
+
+    private Unpickler(byte[] data, String source, Storages storages, boolean standIns) {
         this.data = data;
         this.source = source;
         this.storages = storages;
+        this.standIns = standIns;
     }
 
     /** Reads the one object a stream pickles. {@code source} names the stream in error messages. */
     static Object load(byte[] data, String source, Storages storages) throws IOException {
-        return new Unpickler(data, source, storages).run();
+        return new Unpickler(data, source, storages, false).run();
+    }
+
+    /**
+     * {@link #load}, every plain tensor and parameter a {@link #standIn} of its dtype and shape, with every check of
+     * its layout against its storage (whose {@code storages} gives stand-ins too): the names and shapes of a large file
+     * without its tensors in memory. A tensor whose values are needed to build it (quantized, sparse) throws
+     * {@link DataNeeded}.
+     */
+    static Object loadStandIns(byte[] data, String source, Storages storages) throws IOException {
+        return new Unpickler(data, source, storages, true).run();
+    }
+
+    /** A read of stand-ins ({@link #loadStandIns}) met a tensor it cannot build without its values. */
+    static final class DataNeeded extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        DataNeeded(String what) {
+            super(what + " is built from its values; read the file with its tensors");
+        }
+    }
+
+    /** A tensor of a dtype and shape that holds one element (zero), its strides 0: no memory for its elements. */
+    static Tensor standIn(DType dtype, int... shape) {
+        return Tensor.zeros(dtype).expand(shape);
     }
 
     private IOException error(String problem) {
@@ -695,6 +723,9 @@ final class Unpickler {
      * {@link dev.ember.sparse.Sparse#sparseCsrTensor} checks it.
      */
     private Object rebuildSparse(List<?> args) throws IOException {
+        if (standIns) {
+            throw new DataNeeded("a sparse tensor");
+        }
         if (args.size() != 2 || !(args.get(0) instanceof dev.ember.sparse.Layout) || !isTuple(args.get(1))) {
             throw error("torch._utils._rebuild_sparse_tensor called with arguments other than (layout, tuple)");
         }
@@ -728,6 +759,9 @@ final class Unpickler {
 
     /** A CSR or CSC tensor from {@code (compressed_indices, plain_indices, values, size)}. */
     private Object rebuildCompressed(dev.ember.sparse.Layout layout, List<?> data) throws IOException {
+        if (standIns) {
+            throw new DataNeeded("a sparse tensor");
+        }
         if (data.size() != 4 || !(data.get(0) instanceof Tensor) || !(data.get(1) instanceof Tensor)
                 || !(data.get(2) instanceof Tensor) || !(data.get(3) instanceof List)) {
             throw error("a " + layout + " tensor rebuilt from data other than (compressed_indices, plain_indices, "
@@ -807,6 +841,9 @@ final class Unpickler {
      * {@code torch._make_per_tensor_quantized_tensor} / {@code _make_per_channel_quantized_tensor} check them.
      */
     private Object rebuildQuantized(List<?> args) throws IOException {
+        if (standIns) {
+            throw new DataNeeded("a quantized tensor");
+        }
         if (args.size() != 7 || !(args.get(0) instanceof Tensor) || !(args.get(1) instanceof Long)
                 || !(args.get(2) instanceof List) || !(args.get(3) instanceof List) || !isTuple(args.get(4))
                 || !(args.get(5) instanceof Boolean) || !(args.get(6) instanceof Map)) {
@@ -945,7 +982,7 @@ final class Unpickler {
             throw error("a tensor of size " + Arrays.toString(sizes) + ", stride " + Arrays.toString(strides) + " at offset "
                     + offset + " reaches element " + reach + " of a storage of " + storage.numel());
         }
-        return strided(storage, sizes, strides, offset).detach();
+        return standIns ? standIn(storage.dtype(), sizes) : strided(storage, sizes, strides, offset).detach();
     }
 
     /**
