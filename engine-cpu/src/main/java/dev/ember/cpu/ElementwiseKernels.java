@@ -818,9 +818,13 @@ final class ElementwiseKernels {
         /**
          * The eight dot products of two rows of A ({@code a[a0 + p]}, {@code a[a1 + p]}) with four columns of B
          * ({@code b[bj + p]}), p below n, into {@code out[0..8)} row by row: six loads feed eight multiply-adds, where
-         * a lone dot product loads two for one.
+         * a lone dot product loads two for one. {@code out} holds at least {@link #dots2x4Scratch} floats (the scratch
+         * of the lane sums).
          */
         void dots2x4(float[] a, int a0, int a1, float[] b, int b0, int b1, int b2, int b3, int n, float[] out);
+
+        /** The floats {@link #dots2x4}'s {@code out} must hold. */
+        int dots2x4Scratch();
 
         /** {@code y[yo:yo+n] = x[xo:xo+n]} for short runs, where arraycopy's call costs more than the copy. */
         void copy(float[] x, int xo, float[] y, int yo, int n);

@@ -269,7 +269,7 @@ final class Gemm {
     private static void dots(int m, int n, int k, float[] a, int ao, int ars, float[] b, int bo, int bcs,
                              float[] c, int co, int crs, int ccs, boolean accumulate) {
         ElementwiseKernels.FloatLoops loops = ElementwiseKernels.loops();
-        float[] out = new float[8];
+        float[] out = new float[Math.max(loops.dots2x4Scratch(), loops.dots1x4Scratch())];
         int m2 = m / 2 * 2;
         int n4 = n / 4 * 4;
         for (int i = 0; i < m; i += 2) {
@@ -283,6 +283,14 @@ final class Gemm {
                             int at = co + (i + r) * crs + (j + q) * ccs;
                             c[at] = accumulate ? c[at] + out[r * 4 + q] : out[r * 4 + q];
                         }
+                    }
+                } else if (j < n4) {
+                    // the last row of an odd count: four columns at a time, each sum with dot's bits
+                    loops.dots1x4(a, a0, b, bo + j * bcs, bo + (j + 1) * bcs, bo + (j + 2) * bcs, bo + (j + 3) * bcs,
+                            k, out);
+                    for (int q = 0; q < 4; q++) {
+                        int at = co + i * crs + (j + q) * ccs;
+                        c[at] = accumulate ? c[at] + out[q] : out[q];
                     }
                 } else {
                     for (int r = i; r < Math.min(m, i + 2); r++) {

@@ -300,6 +300,11 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     @Override
+    public int dots2x4Scratch() {
+        return 8 * S.length();
+    }
+
+    @Override
     public void dots2x4(float[] a, int a0, int a1, float[] b, int b0, int b1, int b2, int b3, int n, float[] out) {
         int step = S.length();
         int bound = S.loopBound(n);
@@ -328,14 +333,43 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
             s03 = x0.fma(y, s03);
             s13 = x1.fma(y, s13);
         }
-        out[0] = sumInOrder(s00);
-        out[1] = sumInOrder(s01);
-        out[2] = sumInOrder(s02);
-        out[3] = sumInOrder(s03);
-        out[4] = sumInOrder(s10);
-        out[5] = sumInOrder(s11);
-        out[6] = sumInOrder(s12);
-        out[7] = sumInOrder(s13);
+        // each accumulator's lanes added first to last (sumInOrder's bits), the eight sums interleaved as independent
+        // chains: one after another they were a 128-add dependent chain of lane extractions, which made a pass of
+        // two rows take three times a one-row pass (RESULTS.md, session 39)
+        s00.intoArray(out, 0);
+        s01.intoArray(out, step);
+        s02.intoArray(out, 2 * step);
+        s03.intoArray(out, 3 * step);
+        s10.intoArray(out, 4 * step);
+        s11.intoArray(out, 5 * step);
+        s12.intoArray(out, 6 * step);
+        s13.intoArray(out, 7 * step);
+        float t0 = 0;
+        float t1 = 0;
+        float t2 = 0;
+        float t3 = 0;
+        float t4 = 0;
+        float t5 = 0;
+        float t6 = 0;
+        float t7 = 0;
+        for (int lane = 0; lane < step; lane++) {
+            t0 += out[lane];
+            t1 += out[step + lane];
+            t2 += out[2 * step + lane];
+            t3 += out[3 * step + lane];
+            t4 += out[4 * step + lane];
+            t5 += out[5 * step + lane];
+            t6 += out[6 * step + lane];
+            t7 += out[7 * step + lane];
+        }
+        out[0] = t0;
+        out[1] = t1;
+        out[2] = t2;
+        out[3] = t3;
+        out[4] = t4;
+        out[5] = t5;
+        out[6] = t6;
+        out[7] = t7;
         for (; p < n; p++) {
             float x0 = a[a0 + p];
             float x1 = a[a1 + p];

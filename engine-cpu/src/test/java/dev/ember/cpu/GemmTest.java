@@ -375,6 +375,61 @@ class GemmTest {
         }
     }
 
+    /** dots2x4's definition: lane l of a vector-wide accumulator adds p = l, l + L, ... in order; lanes summed in order; tail fma. */
+    private static float laneSplitDot(float[] a, int ao, float[] b, int bo, int k, int lanes) {
+        int bound = k / lanes * lanes;
+        float[] acc = new float[lanes];
+        for (int p = 0; p < bound; p++) {
+            acc[p % lanes] = Math.fma(a[ao + p], b[bo + p], acc[p % lanes]);
+        }
+        float total = 0;
+        for (float v : acc) {
+            total += v;
+        }
+        for (int p = bound; p < k; p++) {
+            total = Math.fma(a[ao + p], b[bo + p], total);
+        }
+        return total;
+    }
+
+    @Test
+    void fewRowsKeepTheirLaneSumBits() {
+        // session 39: dots2x4 sums its eight accumulators' lanes as interleaved chains (it summed them one after
+        // another) and an odd last row takes dots1x4: each output keeps its bits, dots2x4's lane-split sum for the row
+        // pairs' whole groups of four columns, dot's for the rest
+        ElementwiseKernels.FloatLoops loops = ElementwiseKernels.loops();
+        if (loops == null) {
+            return; // the plain loops keep their one-column form
+        }
+        int lanes = loops.dots2x4Scratch() / 8;
+        Random rnd = new Random(39);
+        MicroKernels mk = new MicroKernels.Plain();
+        int cases = 0;
+        for (int m : new int[] {2, 3, 4}) {
+            for (int k : new int[] {256, 257, 300, 511}) {
+                for (int n : new int[] {4, 7, 64, 1030}) {
+                    int bcs = k + 1;
+                    float[] a = centred(rnd, m * k);
+                    float[] w = centred(rnd, n * bcs);
+                    float[] c = new float[m * n];
+                    Gemm.sgemm(mk, m, n, k, a, 0, k, 1, w, 0, 1, bcs, c, 0, n, 1, false);
+                    int m2 = m / 2 * 2;
+                    int n4 = n / 4 * 4;
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < n; j++) {
+                            float want = i < m2 && j < n4 ? laneSplitDot(a, i * k, w, j * bcs, k, lanes)
+                                    : loops.dot(a, i * k, w, j * bcs, k);
+                            assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(c[i * n + j]),
+                                    m + "x" + n + "x" + k + " at " + i + "," + j);
+                        }
+                    }
+                    cases++;
+                }
+            }
+        }
+        assertEquals(48, cases);
+    }
+
     @Test
     void transposingPackCopiesEveryColumnExactly() {
         // the pack of a B stored by columns (session 35: vector-length squares transposed in registers, the scalar
