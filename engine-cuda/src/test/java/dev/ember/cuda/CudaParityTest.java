@@ -227,6 +227,9 @@ class CudaParityTest {
         // 72-deep im2col (the 16-byte kernels) and 3 -> 5 a 27-deep one (the general kernels); groups 2 too
         Tensor[][] cases = {{r(3, 8, 20, 20), r(12, 8, 3, 3)}, {r(2, 3, 20, 20), r(5, 3, 3, 3)}, {r(2, 4, 20, 20), r(6, 2, 3, 3)}};
         try {
+            // the split runs on Ember's float32 kernels only: with cuBLAS loaded (cuBLAS 13 on the H200) every product
+            // went to it whole and no split was tested
+            backend.setUseCublas(false);
             for (int splits : new int[] {1, 2, 3, 7, 25}) {
                 backend.forceWeightGradSplits(splits);
                 for (Tensor[] c : cases) {
@@ -238,6 +241,7 @@ class CudaParityTest {
             }
         } finally {
             backend.forceWeightGradSplits(0);
+            backend.setUseCublas(true);
         }
     }
 
@@ -352,6 +356,8 @@ class CudaParityTest {
         Tensor bb4 = r(3, 516, 260);
         Tensor wide = r(132, 517);
         try {
+            // the tiles are Ember's kernels': with cuBLAS loaded (cuBLAS 13 on the H200) every product went to it
+            backend.setUseCublas(false);
             for (int[] tile : new int[][] {{128, 128}, {64, 128}, {128, 64}, {64, 64}}) {
                 backend.forceSgemmTile(tile);
                 String name = tile[0] + "x" + tile[1];
@@ -372,6 +378,7 @@ class CudaParityTest {
             }
         } finally {
             backend.forceSgemmTile(null);
+            backend.setUseCublas(true);
         }
     }
 
