@@ -383,6 +383,34 @@ class CudaParityTest {
     }
 
     @Test
+    void gemmsPastTheGridLimitsRunInPieces() {
+        // Ember's kernels launch one block per row tile (grid y) and per sample (grid z), each at most 65535: more
+        // samples, or more than 65535 row tiles of 64, run in several launches
+        Tensor a = r(70000, 3, 5);
+        Tensor b = r(70000, 5, 2);
+        Tensor tall = r(65535 * 64 + 100, 3);
+        Tensor w = r(3, 2);
+        try {
+            backend.setUseCublas(false);
+            backend.forceSgemmTile(new int[] {64, 64});
+            assertClose("bmm of 70000 samples", a.bmm(b), a.to(GPU).bmm(b.to(GPU)).cpu());
+            assertClose("bmm of 70000 samples, float64", a.toDouble().bmm(b.toDouble()),
+                    a.toDouble().to(GPU).bmm(b.toDouble().to(GPU)).cpu());
+            assertClose("mm of 65635 row tiles", tall.mm(w), tall.to(GPU).mm(w.to(GPU)).cpu());
+            assertClose("mm of 65635 row tiles, float64", tall.toDouble().mm(w.toDouble()),
+                    tall.toDouble().to(GPU).mm(w.toDouble().to(GPU)).cpu());
+            // split-K: 40000 samples of 32 output pixels in 2 parts each, 80000 products
+            backend.forceWeightGradSplits(2);
+            parity("conv2d weight gradient of 40000 samples in 2 parts", x -> Tensor.conv2d(x[0], x[1], null,
+                    new int[] {1}, new int[] {0}, new int[] {1}, 1), r(40000, 1, 4, 8), r(2, 1, 1, 1));
+        } finally {
+            backend.forceWeightGradSplits(0);
+            backend.forceSgemmTile(null);
+            backend.setUseCublas(true);
+        }
+    }
+
+    @Test
     void randomNumbersMatchTheCpuBackend() {
         Tensor cpu = Tensor.rand(new Generator(9), DType.FLOAT32, 1000);
         Tensor gpu = Tensor.rand(new Generator(9), DType.FLOAT32, 1000);
