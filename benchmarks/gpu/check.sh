@@ -117,8 +117,10 @@ fi
 echo "== summary"
 printf '%s\n' "${summary[@]}"
 head -n 3 "$out/describe.txt" 2>/dev/null
-# the tests: per shard, per class and the first failures (cuda-tests.sh's summary)
-head -n 150 "$out/cuda-tests-summary.txt" 2>/dev/null
+# the tests (cuda-tests.sh's summary, whole in $OUT/cuda-tests-summary.txt): each shard, the totals, the failing
+# classes and the first failure of some of them, short enough for the device tool's last 12,000 characters
+grep -E '^(shard |cuda tests: |  FAILED |  shard )' "$out/cuda-tests-summary.txt" 2>/dev/null | head -n 50
+sed -n '/^first failure of each/,$p' "$out/cuda-tests-summary.txt" 2>/dev/null | head -n 21 | cut -c1-200
 # each GPT run: its device line, its last log line (the tokens/s of the last 25 steps, past the warm-up), the run's
 # tokens/s (all steps) and val loss, or, when it stopped early, its last evaluation
 for g in gpt-pytorch gpt-ember; do
