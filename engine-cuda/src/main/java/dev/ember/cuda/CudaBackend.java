@@ -276,7 +276,8 @@ public final class CudaBackend implements Backend {
         if (n == 0) {
             return;
         }
-        int blocks = Math.max(1, Math.min(MAX_BLOCKS, (n + THREADS - 1) / THREADS));
+        // in long: n + THREADS - 1 passes int's range for n within 255 of it
+        int blocks = (int) Math.min(MAX_BLOCKS, (n + (long) THREADS - 1) / THREADS);
         launchGrid(kernel, blocks, 1, 1, THREADS, 1, shape, args);
     }
 
