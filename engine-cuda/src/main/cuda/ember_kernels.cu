@@ -34,7 +34,14 @@ __device__ __forceinline__ void locate(const Geo& g, int linear, int* off) {
     }
 }
 
-#define GRID_STRIDE(i, n) for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += blockDim.x * gridDim.x)
+// The index after i in a grid-stride loop over n elements: i plus the grid's threads, or n where that would reach n.
+// Adding the stride unchecked overflowed int (undefined; in practice a negative index, read and written out of bounds)
+// for n within one stride of 2^31 (2,130,706,432 elements and up for 65535 blocks of 256 threads).
+__device__ __forceinline__ int gridStrideNext(int i, int n) {
+    int stride = (int) (blockDim.x * gridDim.x);
+    return i < n - stride ? i + stride : n;
+}
+#define GRID_STRIDE(i, n) for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < (n); i = gridStrideNext(i, (n)))
 
 // ------------------------------------------------------------------ conversions
 

@@ -276,7 +276,8 @@ public final class CudaBackend implements Backend {
         if (n == 0) {
             return;
         }
-        int blocks = Math.max(1, Math.min(MAX_BLOCKS, (n + THREADS - 1) / THREADS));
+        // in long: n + THREADS - 1 passes int's range for n within 255 of it
+        int blocks = (int) Math.min(MAX_BLOCKS, (n + (long) THREADS - 1) / THREADS);
         launchGrid(kernel, blocks, 1, 1, THREADS, 1, shape, args);
     }
 
@@ -1471,13 +1472,46 @@ public final class CudaBackend implements Backend {
             sgemm(x, aLayout, y, bLayout, c, dstLayout, 1);
             return;
         }
-        launchGrid("gemm_" + suffix(x.dtype), (n + 63) / 64, (m + 63) / 64, batch, 16, 16,
-                new int[] {batch, m, k, n}, batch, mat(aLayout), mat(bLayout), mat(dstLayout), x.ptr, y.ptr, c.ptr);
+        String kernel = "gemm_" + suffix(x.dtype);
+        int[] shape = {batch, m, k, n};
+        for (int[] piece : gemmPieces(batch, m, 64, 1)) {
+            launchGrid(kernel, (n + 63) / 64, (piece[3] + 63) / 64, piece[1], 16, 16, shape, piece[1],
+                    mat(aLayout, piece[0], piece[2], piece[3]), mat(bLayout, piece[0], 0, k),
+                    mat(dstLayout, piece[0], piece[2], piece[3]), x.ptr, y.ptr, c.ptr);
+        }
     }
 
-    /** The struct Mat of a rank-3 [batch, rows, cols] layout. */
-    private static int[] mat(Layout l) {
-        return new int[] {l.size(1), l.size(2), l.stride(0), l.stride(1), l.stride(2), l.offset()};
+    /** CUDA's limit on a grid's y and z dimensions (x takes 2^31 - 1 blocks). */
+    static final int MAX_GRID_YZ = 65535;
+
+    /**
+     * How a GEMM of {@code batch} samples (each {@code splits} matrices of C, split-K) of {@code m} rows, in row tiles of
+     * {@code bm}, splits into launches whose grids keep y (row tiles) and z (samples times splits) within
+     * {@link #MAX_GRID_YZ}: each piece is {first sample, samples, first row, rows}; one piece where the grid fits. Without
+     * this a batched product of more than 65535 samples (a bmm, a convolution of many small samples, whose GEMM batch is
+     * the samples) or more than 65535 row tiles (a product of over 4 million rows) failed to launch
+     * (CUDA_ERROR_INVALID_VALUE).
+     */
+    static int[][] gemmPieces(int batch, int m, int bm, int splits) {
+        int samplesPer = Math.max(1, MAX_GRID_YZ / splits);
+        int rowsPer = MAX_GRID_YZ * bm;
+        int[][] pieces = new int[((batch + samplesPer - 1) / samplesPer) * ((m + rowsPer - 1) / rowsPer)][];
+        int i = 0;
+        for (int b0 = 0; b0 < batch; b0 += samplesPer) {
+            for (int r0 = 0; r0 < m; r0 += rowsPer) {
+                pieces[i++] = new int[] {b0, Math.min(samplesPer, batch - b0), r0, Math.min(rowsPer, m - r0)};
+            }
+        }
+        return pieces;
+    }
+
+    /**
+     * The struct Mat of {@code rows} rows from row {@code r0} of a rank-3 [batch, rows, cols] layout, from matrix
+     * {@code b0} on (its batch stride then steps through the matrices after it).
+     */
+    static int[] mat(Layout l, int b0, int r0, int rows) {
+        return new int[] {rows, l.size(2), l.stride(0), l.stride(1), l.stride(2),
+            l.offset() + b0 * l.stride(0) + r0 * l.stride(1)};
     }
 
     /**
@@ -1495,9 +1529,14 @@ public final class CudaBackend implements Backend {
         int[] tile = forcedTile != null ? forcedTile : sgemmTile(m, n, batch * splits, multiprocessors);
         int bm = tile[0];
         int bn = tile[1];
-        launchGrid(sgemmKernel(bm, bn, aLayout, bLayout), (n + bn - 1) / bn, (m + bm - 1) / bm, batch * splits,
-                bm * bn / 64, 1, new int[] {batch, m, k, n, splits}, splits, kPer, mat(aLayout), mat(bLayout),
-                mat(cLayout), x.ptr, y.ptr, c.ptr);
+        String kernel = sgemmKernel(bm, bn, aLayout, bLayout);
+        int[] shape = {batch, m, k, n, splits};
+        // C holds splits matrices per sample: a piece from sample b0 starts at C's matrix b0 * splits
+        for (int[] piece : gemmPieces(batch, m, bm, splits)) {
+            launchGrid(kernel, (n + bn - 1) / bn, (piece[3] + bm - 1) / bm, piece[1] * splits, bm * bn / 64, 1, shape,
+                    splits, kPer, mat(aLayout, piece[0], piece[2], piece[3]), mat(bLayout, piece[0], 0, k),
+                    mat(cLayout, piece[0] * splits, piece[2], piece[3]), x.ptr, y.ptr, c.ptr);
+        }
     }
 
     /** The depth each of {@code splits} parts of a k-deep product takes: k itself, or a multiple of 16. */

@@ -227,6 +227,9 @@ class CudaParityTest {
         // 72-deep im2col (the 16-byte kernels) and 3 -> 5 a 27-deep one (the general kernels); groups 2 too
         Tensor[][] cases = {{r(3, 8, 20, 20), r(12, 8, 3, 3)}, {r(2, 3, 20, 20), r(5, 3, 3, 3)}, {r(2, 4, 20, 20), r(6, 2, 3, 3)}};
         try {
+            // the split runs on Ember's float32 kernels only: with cuBLAS loaded (cuBLAS 13 on the H200) every product
+            // went to it whole and no split was tested
+            backend.setUseCublas(false);
             for (int splits : new int[] {1, 2, 3, 7, 25}) {
                 backend.forceWeightGradSplits(splits);
                 for (Tensor[] c : cases) {
@@ -238,6 +241,7 @@ class CudaParityTest {
             }
         } finally {
             backend.forceWeightGradSplits(0);
+            backend.setUseCublas(true);
         }
     }
 
@@ -352,6 +356,8 @@ class CudaParityTest {
         Tensor bb4 = r(3, 516, 260);
         Tensor wide = r(132, 517);
         try {
+            // the tiles are Ember's kernels': with cuBLAS loaded (cuBLAS 13 on the H200) every product went to it
+            backend.setUseCublas(false);
             for (int[] tile : new int[][] {{128, 128}, {64, 128}, {128, 64}, {64, 64}}) {
                 backend.forceSgemmTile(tile);
                 String name = tile[0] + "x" + tile[1];
@@ -372,6 +378,35 @@ class CudaParityTest {
             }
         } finally {
             backend.forceSgemmTile(null);
+            backend.setUseCublas(true);
+        }
+    }
+
+    @Test
+    void gemmsPastTheGridLimitsRunInPieces() {
+        // Ember's kernels launch one block per row tile (grid y) and per sample (grid z), each at most 65535: more
+        // samples, or more than 65535 row tiles of 64, run in several launches
+        Tensor a = r(70000, 3, 5);
+        Tensor b = r(70000, 5, 2);
+        Tensor tall = r(65535 * 64 + 100, 3);
+        Tensor w = r(3, 2);
+        try {
+            backend.setUseCublas(false);
+            backend.forceSgemmTile(new int[] {64, 64});
+            assertClose("bmm of 70000 samples", a.bmm(b), a.to(GPU).bmm(b.to(GPU)).cpu());
+            assertClose("bmm of 70000 samples, float64", a.toDouble().bmm(b.toDouble()),
+                    a.toDouble().to(GPU).bmm(b.toDouble().to(GPU)).cpu());
+            assertClose("mm of 65635 row tiles", tall.mm(w), tall.to(GPU).mm(w.to(GPU)).cpu());
+            assertClose("mm of 65635 row tiles, float64", tall.toDouble().mm(w.toDouble()),
+                    tall.toDouble().to(GPU).mm(w.toDouble().to(GPU)).cpu());
+            // split-K: 40000 samples of 32 output pixels in 2 parts each, 80000 products
+            backend.forceWeightGradSplits(2);
+            parity("conv2d weight gradient of 40000 samples in 2 parts", x -> Tensor.conv2d(x[0], x[1], null,
+                    new int[] {1}, new int[] {0}, new int[] {1}, 1), r(40000, 1, 4, 8), r(2, 1, 1, 1));
+        } finally {
+            backend.forceWeightGradSplits(0);
+            backend.forceSgemmTile(null);
+            backend.setUseCublas(true);
         }
     }
 
