@@ -1,0 +1,43 @@
+package dev.ember;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/**
+ * The engine fixes round 11 of the differential fuzz ({@code differentialfuzzr11/make_cases.py}: the integer and bool
+ * dtypes' corners) led to, each pinned on its own, with PyTorch 1.13's values (2.x's alike, see each test).
+ */
+class FuzzRound11FixesTest {
+    private static Tensor uint8(long[] v, int... shape) {
+        return Tensor.tensor(v, DType.INT64, Device.CPU).to(DType.UINT8).reshape(shape);
+    }
+
+    @Test
+    void indexAddOfUint8TakesANegativeIntegerAlphaAsPyTorchsPythonInt() {
+        // torch.index_add(u, 0, [0, 0, 1], s, alpha=-1): c10's checked conversion lets a negative Python int down to
+        // -255 wrap for uint8 (a - b as a + 255 b); Ember refused it as a double
+        Tensor u = uint8(new long[] {10, 1, 2, 254}, 2, 2);
+        Tensor s = uint8(new long[] {3, 4, 5, 6, 255, 7}, 3, 2);
+        Tensor index = Tensor.tensor(new long[] {0, 0, 1}, DType.INT64, Device.CPU);
+        Tensor out = u.indexAdd(0, index, s, -1.0);
+        assertEquals(DType.UINT8, out.dtype());
+        assertArrayEquals(new long[] {2, 247, 3, 247}, out.toLongArray());
+        // the one-dimensional kernel converts alpha itself: -255 is the lowest that fits
+        Tensor v = uint8(new long[] {10, 1, 2}, 3);
+        Tensor vs = uint8(new long[] {3, 200}, 2);
+        Tensor vi = Tensor.tensor(new long[] {2, 0}, DType.INT64, Device.CPU);
+        assertArrayEquals(new long[] {210, 1, 5}, v.indexAdd(0, vi, vs, -255.0).toLongArray());
+        Tensor w = v.clone();
+        w.indexAdd_(0, vi, vs, -1.0);
+        assertArrayEquals(new long[] {66, 1, 255}, w.toLongArray());
+        // beyond -255, and a fractional alpha (a Python float), do not fit; the inputs stay as they were
+        for (double alpha : new double[] {-256.0, -1.5}) {
+            RuntimeException e = assertThrows(RuntimeException.class, () -> w.indexAdd_(0, vi, vs, alpha));
+            assertEquals("value cannot be converted to type uint8_t without overflow", e.getMessage());
+        }
+        assertArrayEquals(new long[] {66, 1, 255}, w.toLongArray());
+    }
+}
