@@ -7056,12 +7056,12 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code remainder_} by a Java number (RemainderBackward0). */
     public Tensor remainder_(double other) {
-        return InplaceOps.inplace(this, List.of(), t -> t.remainder(other));
+        return InplaceOps.typeBeforeKernel_(this, Creation.wrap(other), t -> t.remainder(other));
     }
 
     /** {@code remainder_} by an integral Java number (an int64 tensor stays int64). */
     public Tensor remainder_(long other) {
-        return InplaceOps.inplace(this, List.of(), t -> t.remainder(other));
+        return InplaceOps.typeBeforeKernel_(this, Creation.wrap(other), t -> t.remainder(other));
     }
 
     /** C's fmod (sign of the dividend) in place, as {@code Tensor.fmod_} (FmodBackward1). */
@@ -7072,12 +7072,12 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code fmod_} by a Java number (FmodBackward0). */
     public Tensor fmod_(double other) {
-        return InplaceOps.inplace(this, List.of(), t -> t.fmod(other));
+        return InplaceOps.typeBeforeKernel_(this, Creation.wrap(other), t -> t.fmod(other));
     }
 
     /** {@code fmod_} by an integral Java number (an int64 tensor stays int64). */
     public Tensor fmod_(long other) {
-        return InplaceOps.inplace(this, List.of(), t -> t.fmod(other));
+        return InplaceOps.typeBeforeKernel_(this, Creation.wrap(other), t -> t.fmod(other));
     }
 
     /** {@code this + weight * (end - this)} in place, as {@code Tensor.lerp_} with a number weight (LerpBackward0). */
@@ -7790,7 +7790,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@link #divide_(Tensor, String)} by a Java number (DivBackward3). */
     public Tensor divide_(double other, String roundingMode) {
-        return InplaceOps.inplace(this, List.of(), t -> t.div(other, roundingMode));
+        return InplaceOps.typeBeforeKernel_(this, Creation.wrap(other), t -> t.div(other, roundingMode));
     }
 
     /** An alias of {@link #divide_(Tensor, String)}, as {@code Tensor.div_(other, rounding_mode=)}. */
@@ -7889,7 +7889,10 @@ public final class Tensor implements AutoCloseable {
      */
     public Tensor floorDivide_(Tensor other) {
         Args.require(other, "floor_divide_", "other", 1, "Tensor");
-        return InplaceOps.notDifferentiated_(this, List.of(other), t -> t.floorDivide(other), "NotImplemented",
+        return InplaceOps.notDifferentiated_(this, List.of(other), t -> {
+            InplaceOps.checkBeforeKernel(this, other);
+            return t.floorDivide(other);
+        }, "NotImplemented",
                 "derivative for aten::floor_divide_ is not implemented");
     }
 

@@ -2,6 +2,9 @@ package dev.ember;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+import java.util.function.Function;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -39,5 +42,37 @@ class FuzzRound11FixesTest {
             assertEquals("value cannot be converted to type uint8_t without overflow", e.getMessage());
         }
         assertArrayEquals(new long[] {66, 1, 255}, w.toLongArray());
+    }
+
+    @Test
+    void inPlaceIntegerDivisionChecksShapeAndTypeBeforeTheDivisorsZeros() {
+        // PyTorch's iterator refuses the output's shape, then a promoted type it cannot cast into self's, before the
+        // kernel's ZeroDivisionError (1.13 and 2.x: the checks are the iterator's, the division by zero the kernel's);
+        // Ember divided first and answered "ZeroDivisionError"
+        String cast = "result type Long can't be cast to the desired output type Bool";
+        Tensor zero = Tensor.tensor(new long[] {0, 1}, DType.INT64, Device.CPU);
+        List<Function<Tensor, Tensor>> bools = List.of(b -> b.div_(0L, "trunc"), b -> b.div_(0L, "floor"),
+                b -> b.div_(zero, "floor"), b -> b.remainder_(0L), b -> b.remainder_(zero), b -> b.fmod_(0L),
+                b -> b.fmod_(zero), b -> b.floorDivide_(0L), b -> b.floorDivide_(zero));
+        for (Function<Tensor, Tensor> op : bools) {
+            Tensor b = Tensor.tensor(new boolean[] {true, false}, DType.BOOL, Device.CPU);
+            RuntimeException e = assertThrows(RuntimeException.class, () -> op.apply(b));
+            assertEquals(cast, e.getMessage());
+            assertArrayEquals(new long[] {1, 0}, b.toLongArray());
+        }
+        // the shape before the zeros: int8 [1] by int8 [2] zeros
+        Tensor zeros = Tensor.zeros(2).to(DType.INT8);
+        List<Function<Tensor, Tensor>> shapes = List.of(x -> x.floorDivide_(zeros), x -> x.remainder_(zeros),
+                x -> x.fmod_(zeros), x -> x.div_(zeros, "trunc"));
+        for (Function<Tensor, Tensor> op : shapes) {
+            Tensor x = Tensor.tensor(new long[] {5}, DType.INT64, Device.CPU).to(DType.INT8);
+            RuntimeException e = assertThrows(RuntimeException.class, () -> op.apply(x));
+            assertEquals("output with shape [1] doesn't match the broadcast shape [2]", e.getMessage());
+            assertArrayEquals(new long[] {5}, x.toLongArray());
+        }
+        // an int8 self with an int64 divisor casts (same category): the kernel's refusal
+        Tensor x = Tensor.tensor(new long[] {5, 6}, DType.INT64, Device.CPU).to(DType.INT8);
+        RuntimeException e = assertThrows(RuntimeException.class, () -> x.floorDivide_(zero));
+        assertEquals("ZeroDivisionError", e.getMessage());
     }
 }
