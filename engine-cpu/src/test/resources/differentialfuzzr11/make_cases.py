@@ -22,7 +22,15 @@
 #      to(dtype) between every integer type, bool and the floats, logicalAnd/Or/Xor/Not over mixed types;
 #   C. reductions and indexing: amax/amin/any/all/countNonzero over dim lists (any/all of uint8 are uint8), gather,
 #      scatter (a value, a source), scatterReduce (sum, prod, amax, amin, mean, with and without include_self: the mean
-#      of integers rounds down), indexAdd (int8 wrap, alpha).
+#      of integers rounds down), indexAdd (int8 wrap, alpha);
+#   D. in-place forms (add_/sub_/mul_/div_ with ints, floats and 0-dim tensors: the cast refusals; neg_/abs_/square_,
+#      clamp_, div_ with a rounding mode and a zero divisor), fill_ and maskedFill with values at and past the type's
+#      range (uint8 takes -255 to -1), the float ops of integer inputs (sqrt, exp, reciprocal, floatPower, copysign,
+#      floor/round/trunc keeping the type), heaviside, addcmul/addcdiv, std/var/nanmean refused, nansum, max/min/median/
+#      mode/kthvalue over duplicates, trace, diff, dot/mv/mm (wrapping);
+#   E. scatterAdd, indexPut(_) and put_ with and without accumulate (wrapping), indexFill (values past the range),
+#      indexCopy, take, div with a float divisor and a rounding mode, floorDivide by -0.0, frac/round(decimals)/hypot/
+#      logaddexp/lerp refused, xlogy, atan2, addmm with beta and alpha, msort, nonzero, bincount's argument checks.
 #
 # Format: round 1's (../fuzz/make_cases.py's header; read by FuzzCaseRunner). "note" marks where a case follows
 # PyTorch 2.x rather than the 1.13 that ran it.
@@ -47,6 +55,9 @@
 # - gather/scatter with an int32 index: 1.13 (and 2.x up to 2.7) refuse it ("gather(): Expected dtype int64 for index"),
 #   2.8 takes int32 and int64 indices (pytorch#173886); left out (Ember refuses it as 1.13 does). index_add takes an
 #   int32 index in both (checked).
+# - messages: 1.13's, which 2.0 shares; later 2.x releases reword a few, as the indexing tests' script notes, and Ember
+#   keeps the 2.0 words: scatter_reduce's bad reduce (", got mul" appended), nanmean of an integer type ("floating
+#   point or complex dtype", with complex nanmean), gather's index type (above).
 # - the integer kernels of 1.13 and 2.x agree elsewhere in these cases (pow's integer kernel powi, div_floor_integer,
 #   the remainder/fmod sign rules, scatter_reduce's floor for the mean of integers, the int64 accumulation of
 #   sum/prod/cumsum/cumprod of integer and bool inputs, any/all keeping uint8).
@@ -174,6 +185,8 @@ def arg_line(a):
         return '%s %s' % (tag, v)
     if tag == 'N':
         return 'N'
+    if tag == 'Ix':
+        return 'Ix t ' + mc.fmt_tensor(v)
     raise ValueError(tag)
 
 
@@ -807,6 +820,53 @@ for dt in ['bool'] + INTS:
     case('mm', [T(dt, cycle(c, 12), [3, 4]), T(dt, cycle(roll(c, 1), 8), [4, 2])], lambda a, b: torch.mm(a, b))
     case('mm', [T(dt, cycle(c, 37 * 5), [37, 5]), T(dt, cycle(roll(c, 1), 5 * 9), [5, 9])], lambda a, b: torch.mm(a, b),
          tag='long')
+
+
+# ---- E. accumulating writes, index fills and the rest of the integer paths ----
+for dt in ['bool'] + INTS:
+    c = corners(dt)
+    lo, hi = RANGE[dt]
+    case('scatterAdd', [T(dt, cycle(c, 6)), ('i', 0), T('int64', [0, 0, 5, 5, 5, 2]), T(dt, cycle(roll(c, 5), 6))],
+         lambda t, d, i, s: torch.scatter_add(t, d, i, s))
+    for acc in (True, False):
+        idx = torch.tensor([0, 0, 3, 0], dtype=torch.int64)
+        case('indexPut_', [T(dt, cycle(c, 5), layout='plain'), ('Ix', idx), T(dt, [c[-1], c[-1], c[0], c[1]]),
+                           ('b', acc)], lambda t, i, v, a: t.index_put_((i,), v, accumulate=a))
+        case('indexPut', [T(dt, cycle(c, 5)), ('Ix', idx), ('L', hi), ('b', acc)],
+             lambda t, i, v, a: t.index_put((i,), torch.tensor(v, dtype=t.dtype), accumulate=a), tag='scalar')
+        case('put_', [T(dt, cycle(c, 6), [2, 3], layout='plain'), T('int64', [5, 5, -1, 0]),
+                      T(dt, [c[-1], c[-1], c[1], c[2]]), ('b', acc)], lambda t, i, v, a: t.put_(i, v, accumulate=a))
+    for v in sorted({1, -1, hi, lo, hi + 1, -255, -256}):
+        if dt == 'int64' and not lo <= v <= hi:
+            continue
+        case('indexFill', [T(dt, cycle(c, 6), [2, 3]), ('i', 1), T('int64', [0, 2]), ('L', v)],
+             lambda t, d, i, v: t.index_fill(d, i, v))
+    case('indexFill', [T(dt, cycle(c, 6), [2, 3]), ('i', 1), T('int64', [0, 2]), ('D', 2.5)],
+         lambda t, d, i, v: t.index_fill(d, i, v), tag='float')
+    case('indexCopy', [T(dt, cycle(c, 6), [3, 2]), ('i', 0), T('int64', [2, 0]), T(dt, cycle(roll(c, 3), 4), [2, 2])],
+         lambda t, d, i, s: t.index_copy(d, i, s))
+    case('take', [T(dt, cycle(c, 6), [2, 3], layout='view'), T('int64', [5, -6, 0])], lambda t, i: torch.take(t, i))
+    for mode in ('floor', 'trunc'):
+        case('div', [T(dt, c), ('D', -2.5), ('s', mode)], lambda a, b, m: torch.div(a, b, rounding_mode=m),
+             tag='floatmode')
+        case('div', [T(dt, c), T('float32', [0.0, -0.0, 2.5], [3, 1]), ('s', mode)],
+             lambda a, b, m: torch.div(a, b, rounding_mode=m), tag='floatmode')
+    case('floorDivide', [T(dt, c), ('D', -0.0)], lambda a, b: torch.floor_divide(a, b), tag='negzero')
+    case('frac', [T(dt, c)], lambda t: torch.frac(t))
+    case('round', [T(dt, c), ('i', -1)], lambda t, d: torch.round(t, decimals=d), tag='decimals')
+    case('xlogy', [T(dt, c), T(dt, roll(c, 1))], lambda a, b: torch.xlogy(a, b))
+    case('atan2', [T(dt, c), T(dt, roll(c, 1))], lambda a, b: torch.atan2(a, b))
+    case('lerp', [T(dt, c), T(dt, roll(c, 1)), ('D', 0.5)], lambda a, b, w: torch.lerp(a, b, w))
+    case('addmm', [T(dt, cycle(c, 6), [3, 2]), T(dt, cycle(roll(c, 1), 12), [3, 4]),
+                   T(dt, cycle(roll(c, 2), 8), [4, 2]), ('D', 2.0), ('D', 3.0)],
+         lambda t, a, b, be, al: torch.addmm(t, a, b, beta=int(be), alpha=int(al)))
+    case('msort', [T(dt, dup_vals(dt, 12), [4, 3])], lambda t: torch.msort(t))
+    case('nonzero', [T(dt, cycle(c, 12), [3, 4], layout='view')], lambda t: torch.nonzero(t))
+    case('hypot', [T(dt, c), T(dt, roll(c, 1))], lambda a, b: torch.hypot(a, b))
+    case('logaddexp', [T(dt, c), T(dt, roll(c, 1))], lambda a, b: torch.logaddexp(a, b))
+case('bincount', [T('int64', [1, 2]), ('i', -1)], lambda t, m: torch.bincount(t, minlength=m), tag='minlength')
+case('bincount', [T('int64', [1, 2]), T('int64', [1, 2, 3]), ('i', 0)], lambda t, w, m: torch.bincount(t, w, minlength=m),
+     tag='weightsize')
 
 
 def main():
