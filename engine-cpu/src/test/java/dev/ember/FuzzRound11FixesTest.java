@@ -75,4 +75,30 @@ class FuzzRound11FixesTest {
         RuntimeException e = assertThrows(RuntimeException.class, () -> x.floorDivide_(zero));
         assertEquals("ZeroDivisionError", e.getMessage());
     }
+
+    @Test
+    void integerArangeAndLinspaceConvertTheirNumbersFirstAsPyTorch() {
+        // arange of an integer type converts start, end and step to int64 first (2.x's RangeFactories.cpp, as 1.13):
+        // step 2.5 is 2, 1.5 is 1; int64's length comes from the converted numbers, the narrower types' from the
+        // numbers as given; Ember stepped in double and truncated each value
+        assertArrayEquals(new long[] {-5, -3, -1, 1}, Tensor.arange(-5.0, 5.0, 2.5, DType.INT32).toLongArray());
+        assertArrayEquals(new long[] {0, 1, 2, 3, 4}, Tensor.arange(0.0, 5.0, 1.5, DType.INT64).toLongArray());
+        assertArrayEquals(new long[] {0, 1, 2, 3, 4, 5}, Tensor.arange(0.0, 5.5, 1.0, DType.INT32).toLongArray());
+        // Python ints stay exact beyond 2^53
+        long big = 1L << 62;
+        assertArrayEquals(new long[] {big, big + 3, big + 6, big + 9}, Tensor.arange(big, big + 10, 3).toLongArray());
+        // linspace converts both ends to the type, then steps in double and truncates: from 0 and 9, and from
+        // uint8 255 (a Python int -1) down to 3
+        assertArrayEquals(new long[] {0, 2, 4, 6, 9}, Tensor.linspace(0.5, 9.5, 5, DType.INT64).toLongArray());
+        assertArrayEquals(new long[] {255, 192, 129, 66, 3}, Tensor.linspace(-1, 3, 5, DType.UINT8).toLongArray());
+        // refusals: a step truncated to zero, bool (no kernel), an end beyond the type
+        RuntimeException e = assertThrows(RuntimeException.class, () -> Tensor.arange(0.0, 1.0, 0.3, DType.INT64));
+        assertEquals("step must be nonzero", e.getMessage());
+        e = assertThrows(RuntimeException.class, () -> Tensor.arange(5L, DType.BOOL));
+        assertEquals("\"arange_cpu\" not implemented for 'Bool'", e.getMessage());
+        e = assertThrows(RuntimeException.class, () -> Tensor.linspace(0, 1, 3, DType.BOOL));
+        assertEquals("\"linspace_cpu\" not implemented for 'Bool'", e.getMessage());
+        e = assertThrows(RuntimeException.class, () -> Tensor.linspace(0, 300, 3, DType.INT8));
+        assertEquals("value cannot be converted to type int8_t without overflow", e.getMessage());
+    }
 }
