@@ -30,7 +30,10 @@
 #      mode/kthvalue over duplicates, trace, diff, dot/mv/mm (wrapping);
 #   E. scatterAdd, indexPut(_) and put_ with and without accumulate (wrapping), indexFill (values past the range),
 #      indexCopy, take, div with a float divisor and a rounding mode, floorDivide by -0.0, frac/round(decimals)/hypot/
-#      logaddexp/lerp refused, xlogy, atan2, addmm with beta and alpha, msort, nonzero, bincount's argument checks.
+#      logaddexp/lerp refused, xlogy, atan2, addmm with beta and alpha, msort, nonzero, bincount's argument checks;
+#   F. creation in the integer types: arange (the numbers converted to int64 first: a step of 2.5 is 2, 0.3 is 0 and
+#      refused; int64's length from the converted numbers, the other types' from the numbers; Python ints exact past
+#      2^53), linspace (both ends converted first, truncated values), logspace, full (uint8 takes -1), eye; bool refused.
 #
 # Format: round 1's (../fuzz/make_cases.py's header; read by FuzzCaseRunner). "note" marks where a case follows
 # PyTorch 2.x rather than the 1.13 that ran it.
@@ -55,6 +58,10 @@
 # - gather/scatter with an int32 index: 1.13 (and 2.x up to 2.7) refuse it ("gather(): Expected dtype int64 for index"),
 #   2.8 takes int32 and int64 indices (pytorch#173886); left out (Ember refuses it as 1.13 does). index_add takes an
 #   int32 index in both (checked).
+# - linspace of an integer type: PyTorch's vectorized kernel (Vectorized<T>::arange from a truncated base) differs from
+#   its scalar formula, so its result depends on the CPU's vector width once steps reach two vectors; the cases stay
+#   below two vectors of the narrowest build (32 bytes: 8 int64, 16 int32, 32 int16, 64 int8 elements), where every
+#   platform takes the scalar formula (both ends converted to the type first, stepped in double, truncated).
 # - messages: 1.13's, which 2.0 shares; later 2.x releases reword a few, as the indexing tests' script notes, and Ember
 #   keeps the 2.0 words: scatter_reduce's bad reduce (", got mul" appended), nanmean of an integer type ("floating
 #   point or complex dtype", with complex nanmean), gather's index type (above).
@@ -867,6 +874,41 @@ for dt in ['bool'] + INTS:
 case('bincount', [T('int64', [1, 2]), ('i', -1)], lambda t, m: torch.bincount(t, minlength=m), tag='minlength')
 case('bincount', [T('int64', [1, 2]), T('int64', [1, 2, 3]), ('i', 0)], lambda t, w, m: torch.bincount(t, w, minlength=m),
      tag='weightsize')
+
+
+# ---- F. creation in the integer types: linspace/logspace truncate, arange's integer accumulation, full, eye ----
+for a, b, n, dt in [(0, 10, 4, 'int64'), (-5, 5, 7, 'int8'), (0, 255, 5, 'uint8'), (-128, 127, 9, 'int8'),
+                    (10, 0, 4, 'int32'), (0.5, 9.5, 5, 'int64'), (-2.5, 2.5, 6, 'int16'), (0, 1, 1, 'int8'),
+                    (3, 3, 3, 'uint8'), (0, 100, 0, 'int32'), (-1, 1, 5, 'bool'), (0, 2 ** 31 - 1, 3, 'int32'),
+                    (0, 10, 31, 'int16'), (-7.9, 7.9, 63, 'int8'), (0, 100, 15, 'int32'), (-1, 3, 5, 'uint8'),
+                    (0, 300, 3, 'int8'), (3, -3, 7, 'int64'), (0.9, -0.9, 3, 'int32')]:
+    case('Tensor.linspace', [('D', a), ('D', b), ('i', n), ('dt', dt)],
+         lambda a, b, n, d: torch.linspace(a, b, n, dtype=d))
+for a, b, n, base, dt in [(0, 3, 4, 10.0, 'int64'), (0, 7, 8, 2.0, 'uint8'), (0, 2, 5, 10.0, 'int32'),
+                          (-1, 1, 3, 2.0, 'int16'), (0, 6, 7, 2.0, 'int8'), (1, 0, 3, 10.0, 'int64')]:
+    case('Tensor.logspace', [('D', a), ('D', b), ('i', n), ('D', base), ('dt', dt)],
+         lambda a, b, n, base, d: torch.logspace(a, b, n, base=base, dtype=d))
+for a, b, st, dt in [(0, 5, 1.5, 'int64'), (0, 10, 3, 'int8'), (-5, 5, 2.5, 'int32'), (5, -5, -1.5, 'int16'),
+                     (0, 1, 0.3, 'int64'), (0.5, 4.5, 1, 'int64'), (0, 300, 100, 'uint8'), (-3, 3, 1, 'uint8'),
+                     (0, 5, 1, 'bool'), (0, 10, 0.5, 'int32'), (0, 2, 0, 'int64'), (0, 5, -1, 'int64'),
+                     (0, 5.5, 1, 'int64'), (0, 5.5, 1, 'int32'), (0, 5.5, 2, 'int64'), (-5.5, 5, 2, 'int64'),
+                     (0.9, -0.9, 1, 'int32'), (0, 10, 3, 'float16'), (-2.5, 2.5, 1.25, 'float32')]:
+    case('Tensor.arange', [('D', a), ('D', b), ('D', st), ('dt', dt)],
+         lambda a, b, s_, d: torch.arange(a, b, s_, dtype=d))
+for dt in INTS + ['bool']:
+    lo, hi = RANGE[dt]
+    for v in sorted({0, 1, -1, hi, lo, hi + 1, lo - 1, -255, -256}):
+        if dt == 'int64' and not lo <= v <= hi:
+            continue
+        case('Tensor.full', [('dt', dt), ('L', v), ('il', [2, 3])], lambda d, v, sh: torch.full(sh, v, dtype=d))
+    case('Tensor.full', [('dt', dt), ('D', 2.5), ('il', [3])], lambda d, v, sh: torch.full(sh, v, dtype=d),
+         tag='float')
+    case('Tensor.eye', [('i', 3), ('i', 4), ('dt', dt)], lambda n, m, d: torch.eye(n, m, dtype=d))
+    case('Tensor.arange', [('L', 5), ('dt', dt)], lambda n, d: torch.arange(n, dtype=d), tag='long')
+# Python ints: int64 exact beyond 2^53
+for a, b, st in [(2 ** 62, 2 ** 62 + 10, 3), (-2 ** 63, -2 ** 63 + 5, 2), (2 ** 53, 2 ** 53 + 4, 1), (0, 10, 3),
+                 (10, 0, -4), (5, 0, 1)]:
+    case('Tensor.arange', [('L', a), ('L', b), ('L', st)], lambda a, b, s_: torch.arange(a, b, s_), tag='int64')
 
 
 def main():

@@ -15,13 +15,16 @@ import java.util.TreeMap;
  * rule); promotion with Python scalars and 0-dim tensors, bool arithmetic, comparisons of uint8 with negative
  * scalars, where, clamp, sign, minimum/maximum, sorting, selection, unique, cummax/cummin, bincount, histc and argmax
  * over duplicates, conversions between every integer type, bool and the floats; amax/amin/any/all/countNonzero over
- * dim lists, gather, scatter, scatterReduce and indexAdd. Integers are compared exactly (dtype, shape and values);
+ * dim lists, gather, scatter, scatterReduce and indexAdd; the in-place forms, fills, accumulating writes and the
+ * integer creation ops (arange, linspace, logspace, full, eye). Integers are compared exactly (dtype, shape and values);
  * a refusal must be PyTorch's words with every input unchanged. Every mismatch is reported in one failure.
  *
  * <p>Found by this round and fixed (session 39; FuzzRound11FixesTest holds the regressions): index_add refused a
  * uint8 tensor's integral alpha of -1 (a Python int, which wraps); the in-place integer divisions of a bool tensor
  * (div_ with a rounding mode, remainder_, fmod_, floor_divide_) answered "ZeroDivisionError" before the iterator's
- * cast refusal, and floor_divide_ before its shape refusal. Left out and why (C++ undefined behaviour, 1.13 against
+ * cast refusal, and floor_divide_ before its shape refusal; arange and linspace of integer types stepped in double from
+ * the unconverted numbers (arange(-5, 5, 2.5, int32) was [-5, -2, 0, 2], PyTorch's [-5, -3, -1, 1]), took bool, and
+ * rounded int64 Python ints past 2^53. Left out and why (C++ undefined behaviour, 1.13 against
  * 2.x): the script's header.
  */
 class DifferentialFuzzR11Test {
