@@ -101,4 +101,20 @@ class FuzzRound11FixesTest {
         e = assertThrows(RuntimeException.class, () -> Tensor.linspace(0, 300, 3, DType.INT8));
         assertEquals("value cannot be converted to type int8_t without overflow", e.getMessage());
     }
+
+    @Test
+    void cumsumAndCumprodToBoolHaveNoKernelAsInPyTorch() {
+        // torch.cumsum(x, 1, dtype=torch.bool): the scan kernel runs on x converted to bool and has no bool case
+        // ("cumsum_out_cpu" not implemented for 'Bool', 1.13 and 2.x); Ember gave a running logical or
+        Tensor x = Tensor.tensor(new long[] {0, 1, 2, 0}, DType.INT64, Device.CPU).to(DType.INT8).reshape(2, 2);
+        RuntimeException e = assertThrows(RuntimeException.class, () -> x.cumsum(1, DType.BOOL));
+        assertEquals("\"cumsum_out_cpu\" not implemented for 'Bool'", e.getMessage());
+        e = assertThrows(RuntimeException.class, () -> x.cumprod(0, DType.BOOL));
+        assertEquals("\"cumprod_out_cpu\" not implemented for 'Bool'", e.getMessage());
+        // a 0-dim input is filled, an empty one zeroed, without the kernel: both answer
+        Tensor scalar = Tensor.tensor(new long[] {3}, DType.INT64, Device.CPU).reshape();
+        assertEquals(DType.BOOL, scalar.cumsum(0, DType.BOOL).dtype());
+        assertArrayEquals(new long[] {1}, scalar.cumprod(0, DType.BOOL).toLongArray());
+        assertArrayEquals(new int[] {0, 3}, Tensor.zeros(0, 3).cumsum(1, DType.BOOL).shape());
+    }
 }
