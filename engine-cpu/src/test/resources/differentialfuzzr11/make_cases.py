@@ -33,7 +33,9 @@
 #      logaddexp/lerp refused, xlogy, atan2, addmm with beta and alpha, msort, nonzero, bincount's argument checks;
 #   F. creation in the integer types: arange (the numbers converted to int64 first: a step of 2.5 is 2, 0.3 is 0 and
 #      refused; int64's length from the converted numbers, the other types' from the numbers; Python ints exact past
-#      2^53), linspace (both ends converted first, truncated values), logspace, full (uint8 takes -1), eye; bool refused.
+#      2^53), linspace (both ends converted first, truncated values), logspace, full (uint8 takes -1), eye; bool refused;
+#   G. relu/relu6/hardtanh/threshold/leakyRelu, clampMin/clampMax and quantile of integer and bool inputs, sum/prod/
+#      cumsum/cumprod with dtype=bool (the scans have no bool kernel).
 #
 # Format: round 1's (../fuzz/make_cases.py's header; read by FuzzCaseRunner). "note" marks where a case follows
 # PyTorch 2.x rather than the 1.13 that ran it.
@@ -909,6 +911,30 @@ for dt in INTS + ['bool']:
 for a, b, st in [(2 ** 62, 2 ** 62 + 10, 3), (-2 ** 63, -2 ** 63 + 5, 2), (2 ** 53, 2 ** 53 + 4, 1), (0, 10, 3),
                  (10, 0, -4), (5, 0, 1)]:
     case('Tensor.arange', [('L', a), ('L', b), ('L', st)], lambda a, b, s_: torch.arange(a, b, s_), tag='int64')
+
+
+# ---- G. activations, clampMin/clampMax and quantile on integer inputs; reductions to bool ----
+for dt in ['bool'] + INTS:
+    c = corners(dt)
+    lo, hi = RANGE[dt]
+    case('relu', [T(dt, c)], lambda t: torch.relu(t))
+    case('F.relu6', [T(dt, c)], lambda t: torch.nn.functional.relu6(t))
+    case('F.hardtanh', [T(dt, c), ('D', -2.0), ('D', 2.0)], lambda t, a, b: torch.nn.functional.hardtanh(t, a, b))
+    case('F.threshold', [T(dt, c), ('D', 1.0), ('D', 20.0)], lambda t, a, b: torch.nn.functional.threshold(t, a, b))
+    case('F.leakyRelu', [T(dt, c), ('D', 0.5)], lambda t, a: torch.nn.functional.leaky_relu(t, a))
+    for v in (1, -1, hi, lo):
+        case('clampMin', [T(dt, c), ('L', v)], lambda t, v: torch.clamp_min(t, v))
+        case('clampMax', [T(dt, c), ('L', v)], lambda t, v: torch.clamp_max(t, v))
+    case('clampMin', [T(dt, c), ('D', 0.5)], lambda t, v: torch.clamp_min(t, v), tag='float')
+    case('quantile', [T(dt, c), ('D', 0.5)], lambda t, q: torch.quantile(t, q))
+    case('sum', [red_input(dt, [3, 4]), ('il', [1]), ('b', False), ('dt', 'bool')],
+         lambda t, ds, k, d: torch.sum(t, ds, keepdim=k, dtype=d), tag='tobool')
+    case('prod', [red_input(dt, [3, 4]), ('i', 1), ('b', False), ('dt', 'bool')],
+         lambda t, d, k, o: torch.prod(t, d, keepdim=k, dtype=o), tag='tobool')
+    case('cumsum', [red_input(dt, [3, 4]), ('i', 1), ('dt', 'bool')], lambda t, d, o: torch.cumsum(t, d, dtype=o),
+         tag='tobool')
+    case('cumprod', [red_input(dt, [3, 4]), ('i', 0), ('dt', 'bool')], lambda t, d, o: torch.cumprod(t, d, dtype=o),
+         tag='tobool')
 
 
 def main():

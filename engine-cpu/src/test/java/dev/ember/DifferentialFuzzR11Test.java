@@ -24,7 +24,8 @@ import java.util.TreeMap;
  * (div_ with a rounding mode, remainder_, fmod_, floor_divide_) answered "ZeroDivisionError" before the iterator's
  * cast refusal, and floor_divide_ before its shape refusal; arange and linspace of integer types stepped in double from
  * the unconverted numbers (arange(-5, 5, 2.5, int32) was [-5, -2, 0, 2], PyTorch's [-5, -3, -1, 1]), took bool, and
- * rounded int64 Python ints past 2^53. Left out and why (C++ undefined behaviour, 1.13 against
+ * rounded int64 Python ints past 2^53; cumsum/cumprod with dtype=bool answered where PyTorch's scan has no bool kernel.
+ * Left out and why (C++ undefined behaviour, 1.13 against
  * 2.x): the script's header.
  */
 class DifferentialFuzzR11Test {
