@@ -35,7 +35,10 @@
 #      refused; int64's length from the converted numbers, the other types' from the numbers; Python ints exact past
 #      2^53), linspace (both ends converted first, truncated values), logspace, full (uint8 takes -1), eye; bool refused;
 #   G. relu/relu6/hardtanh/threshold/leakyRelu, clampMin/clampMax and quantile of integer and bool inputs, sum/prod/
-#      cumsum/cumprod with dtype=bool (the scans have no bool kernel).
+#      cumsum/cumprod with dtype=bool (the scans have no bool kernel);
+#   H. random values over the whole range of uint8, int8 and int16 (a signed-byte reading of uint8 would misorder
+#      128-255): sort (stable, both orders), unique, amax/amin, argmax/argmin, cummax/cummin, topk, kthvalue, median,
+#      max(dim), maximum, lt, clamp, sum, to(float32), bincount, searchsorted, histc.
 #
 # Format: round 1's (../fuzz/make_cases.py's header; read by FuzzCaseRunner). "note" marks where a case follows
 # PyTorch 2.x rather than the 1.13 that ran it.
@@ -935,6 +938,49 @@ for dt in ['bool'] + INTS:
          tag='tobool')
     case('cumprod', [red_input(dt, [3, 4]), ('i', 0), ('dt', 'bool')], lambda t, d, o: torch.cumprod(t, d, dtype=o),
          tag='tobool')
+
+
+# ---- H. the full range of the 8- and 16-bit types (values past 127 in uint8: a signed-byte reading would misorder) ----
+for dt in ('uint8', 'int8', 'int16'):
+    lo, hi = RANGE[dt]
+    for n, shape, d in [(40, [40], 0), (70, [2, 35], 1), (12, [3, 4], 0)]:
+        def full_range(n=n, lo=lo, hi=hi):
+            return [rng.randint(lo, hi) for _ in range(n)]
+        case('sort', [T(dt, full_range(), shape), ('i', d), ('b', False), ('b', True)],
+             lambda t, d, de, st: torch.sort(t, dim=d, descending=de, stable=st), tag='range')
+        case('sort', [T(dt, full_range(), shape), ('i', d), ('b', True), ('b', True)],
+             lambda t, d, de, st: torch.sort(t, dim=d, descending=de, stable=st), tag='range')
+        case('unique', [T(dt, full_range(), shape), ('b', True), ('b', True), ('b', True)],
+             lambda t, s_, i, c: torch.unique(t, sorted=s_, return_inverse=i, return_counts=c), tag='range')
+        for nm, f in [('amax', torch.amax), ('amin', torch.amin)]:
+            case(nm, [T(dt, full_range(), shape), ('il', [d]), ('b', False)],
+                 (lambda f: lambda t, ds, k: f(t, ds, keepdim=k))(f), tag='range')
+        for nm, f in [('argmax', torch.argmax), ('argmin', torch.argmin)]:
+            case(nm, [T(dt, full_range(), shape), ('i', d), ('b', False)], (lambda f: lambda t, d, k: f(t, d, k))(f),
+                 tag='range')
+        for nm, f in [('cummax', torch.cummax), ('cummin', torch.cummin)]:
+            case(nm, [T(dt, full_range(), shape), ('i', d)], (lambda f: lambda t, d: f(t, d))(f), tag='range')
+        case('topk', [T(dt, full_range(), shape), ('i', 3), ('i', d), ('b', True), ('b', True)],
+             lambda t, k, d, l, s_: torch.topk(t, k, dim=d, largest=l, sorted=s_), loose='%d true' % d, tag='range')
+        case('kthvalue', [T(dt, full_range(), shape), ('i', 2), ('i', d), ('b', True)],
+             lambda t, k, d, kd: torch.kthvalue(t, k, d, keepdim=kd), loose='%d true' % d, tag='range')
+        case('median', [T(dt, full_range(), shape), ('i', d), ('b', True)],
+             lambda t, d, k: torch.median(t, d, keepdim=k), loose='%d true' % d, tag='range')
+        case('max', [T(dt, full_range(), shape), ('i', d), ('b', True)], lambda t, d, k: torch.max(t, d, k),
+             loose='%d true' % d, tag='range')
+        case('maximum', [T(dt, full_range(), shape), T(dt, full_range(), shape)], lambda a, b: torch.maximum(a, b),
+             tag='range')
+        case('lt', [T(dt, full_range(), shape), T(dt, full_range(), shape)], lambda a, b: torch.lt(a, b), tag='range')
+        case('clamp', [T(dt, full_range(), shape), ('L', max(lo, -100)), ('L', min(hi, 200))],
+             lambda t, a, b: torch.clamp(t, a, b), tag='range')
+        case('sum', [T(dt, full_range(), shape), ('il', [d]), ('b', False)], lambda t, ds, k: torch.sum(t, ds, keepdim=k),
+             tag='range')
+        case('to', [T(dt, full_range(), shape), ('dt', 'float32')], lambda t, o: t.to(o), tag='range')
+        case('bincount', [T(dt, [abs(v) % 300 for v in full_range()])], lambda t: torch.bincount(t), tag='range')
+        case('searchsorted', [T(dt, sorted(full_range(n=9))), T(dt, full_range(n=6))],
+             lambda s_, v: torch.searchsorted(s_, v), tag='range')
+        case('histc', [T('float32', full_range()), ('i', 5), ('D', float(lo)), ('D', float(hi))],
+             lambda t, b, a, z: torch.histc(t, b, a, z), tag='range')
 
 
 def main():
