@@ -431,10 +431,19 @@ final class ArithmeticOps {
         if (!t.isFloatingPoint() && !t.isComplex() && alpha != Math.rint(alpha)) {
             throw new IllegalArgumentException("For integral input tensors, argument alpha must not be a floating point number.");
         }
-        if (t.isIntegral() && Math.abs(alpha) < 0x1p63) {
-            checkScalarFits((long) alpha, t); // an integer alpha is a Python int to PyTorch
+        checkNumberFits(alpha, t);
+    }
+
+    /**
+     * {@link #checkScalarFits} for a Java double that stands for a Python number (an alpha): an integral one is a Python
+     * int to PyTorch, checked as {@link #checkScalarFits(long, DType)} checks it (uint8 takes -255 to -1, which wrap),
+     * any other a Python float.
+     */
+    static void checkNumberFits(double v, DType t) {
+        if (t.isIntegral() && v == Math.rint(v) && Math.abs(v) < 0x1p63) {
+            checkScalarFits((long) v, t);
         } else {
-            checkScalarFits(alpha, t);
+            checkScalarFits(v, t);
         }
     }
 

@@ -461,9 +461,17 @@ final class Creation {
         }
     }
 
+    /**
+     * {@code torch.arange} with Python numbers (Java doubles). An integer {@code dtype} takes PyTorch's integer path
+     * ({@link #arangeIntegral}): the bounds and step converted to int64 first (truncated toward zero, checked), the
+     * values {@code start + i * step} exact; bool and complex have no kernel.
+     */
     static Tensor arange(double start, double end, double step, DType dtype) {
-        if (dtype.isComplex()) {
+        if (dtype.isComplex() || dtype == DType.BOOL) {
             throw new IllegalArgumentException("\"arange_cpu\" not implemented for '" + Format.scalarType(dtype) + "'");
+        }
+        if (dtype.isIntegral()) {
+            return arangeIntegral(toInt64(start), toInt64(end), toInt64(step), end - start, step, dtype);
         }
         if (!Double.isFinite(start) || !Double.isFinite(end)) {
             throw new IllegalArgumentException("unsupported range: " + Format.cpp(start) + " -> " + Format.cpp(end));
@@ -491,11 +499,78 @@ final class Creation {
         return fromFlat(v, new int[] {n}, DType.FLOAT64, Ember.defaultDevice()).to(dtype);
     }
 
+    /**
+     * {@code torch.arange} with Python ints (Java longs): exact for an integer {@code dtype} beyond 2^53; a floating
+     * one takes the double path, as PyTorch converts the numbers to its double accumulator.
+     */
+    static Tensor arange(long start, long end, long step, DType dtype) {
+        if (!dtype.isIntegral()) {
+            return arange((double) start, (double) end, (double) step, dtype);
+        }
+        return arangeIntegral(start, end, step, (double) end - (double) start, (double) step, dtype);
+    }
+
+    /**
+     * PyTorch 2.x's CPU arange of an integer type (RangeFactories.cpp, accscalar_t int64): {@code start}, {@code end}
+     * and {@code step} already converted to int64; the step must be nonzero and agree with the bounds' order; the
+     * length is {@code ceil((end - start + step - sign(step)) / step)} in int64 for int64 and
+     * {@code ceil(span / spanStep)} from the numbers as given (doubles) for the narrower types; the values
+     * {@code start + i * step} in int64, wrapped into the type (uint8 {@code arange(-3, 3)} is 253, 254, 255, 0, 1, 2).
+     */
+    private static Tensor arangeIntegral(long start, long end, long step, double span, double spanStep, DType dtype) {
+        if (step == 0) {
+            throw new IllegalArgumentException("step must be nonzero");
+        }
+        if ((step > 0 && end < start) || (step < 0 && end > start)) {
+            throw new IllegalArgumentException("upper bound and larger bound inconsistent with step sign");
+        }
+        double size;
+        if (dtype == DType.INT64) {
+            long sign = step > 0 ? 1 : -1;
+            size = Math.ceil((double) ((end - start + step - sign) / step));
+        } else {
+            size = Math.ceil(span / spanStep);
+        }
+        if (!(size >= 0 && size <= Long.MAX_VALUE)) {
+            throw new IllegalArgumentException("invalid size, possible overflow?");
+        }
+        if (size > Layout.MAX_STORAGE_ELEMENTS) {
+            throw new IllegalArgumentException("arange(" + start + ", " + end + ", " + step + ") has " + (long) size
+                    + " elements; one Ember tensor stores at most " + Layout.MAX_STORAGE_ELEMENTS);
+        }
+        long[] v = new long[(int) size];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = start + i * step;
+        }
+        return fromFlat(v, new int[] {v.length}, DType.INT64, Ember.defaultDevice()).to(dtype);
+    }
+
+    /**
+     * A Python number as PyTorch's checked {@code Scalar::to<int64_t>()} converts it: truncated toward zero; NaN, an
+     * infinity or a value beyond the long range refused in PyTorch's words.
+     */
+    private static long toInt64(double v) {
+        ArithmeticOps.checkScalarFits(v, DType.INT64);
+        return (long) v;
+    }
+
     static Tensor linspace(double start, double end, int steps, DType dtype) {
         if (steps < 0) {
             throw new IllegalArgumentException("number of steps must be non-negative");
         }
+        if (dtype == DType.BOOL) {
+            throw new IllegalArgumentException("\"linspace_cpu\" not implemented for 'Bool'");
+        }
         Shapes.storageNumel(new int[] {steps}, DType.FLOAT64);
+        if (dtype.isIntegral() && steps > 0) {
+            // PyTorch's kernel converts both ends to the type first (checked; an integral number is a Python int, so
+            // uint8 takes -1), then steps between them in double and truncates each value: linspace(0.5, 9.5, 5,
+            // int64) is [0, 2, 4, 6, 9], from 0 and 9
+            ArithmeticOps.checkNumberFits(start, dtype);
+            ArithmeticOps.checkNumberFits(end, dtype);
+            start = dtype.wrap((long) start);
+            end = dtype.wrap((long) end);
+        }
         double[] v = new double[steps];
         if (steps == 1) {
             v[0] = start; // PyTorch: one step is the start

@@ -606,7 +606,7 @@ final class IndexingOps {
     private static void checkIndexAddKernel(Tensor self, int d, Tensor index, double alpha) {
         checkRange(index, size1(self, d), "index out of range in self", true);
         if (index.numel() > 0) {
-            ArithmeticOps.checkScalarFits(alpha, self.dtype);
+            ArithmeticOps.checkNumberFits(alpha, self.dtype);
         }
     }
 
@@ -625,7 +625,7 @@ final class IndexingOps {
         if (alpha == 1) {
             return source;
         }
-        ArithmeticOps.checkScalarFits(alpha, source.dtype);
+        ArithmeticOps.checkNumberFits(alpha, source.dtype);
         try (GradMode off = Ember.noGrad()) {
             if (source.dtype == DType.BOOL) {
                 return alpha != 0 ? source : Creation.zeros(source.shape, DType.BOOL, source.device);

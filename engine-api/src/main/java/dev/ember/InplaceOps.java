@@ -191,10 +191,18 @@ final class InplaceOps {
             throw new IllegalArgumentException("output with shape " + Shapes.str(self.shape)
                     + " doesn't match the broadcast shape " + Shapes.str(result.shape));
         }
-        if (!ArithmeticOps.canCast(result.dtype, self.dtype)) {
-            throw new IllegalArgumentException("result type " + Format.scalarType(result.dtype)
+        checkCast(result.dtype, self.dtype, cppTypeName);
+    }
+
+    /**
+     * The iterator's refusal of a {@code result} type that cannot be cast to the output's {@code out}; with
+     * {@code cppTypeName} the output type named as C++ names it (see {@link #checkWriteBack(Tensor, Tensor, boolean)}).
+     */
+    private static void checkCast(DType result, DType out, boolean cppTypeName) {
+        if (!ArithmeticOps.canCast(result, out)) {
+            throw new IllegalArgumentException("result type " + Format.scalarType(result)
                     + " can't be cast to the desired output type "
-                    + (cppTypeName ? ArithmeticOps.cTypeName(self.dtype) : Format.scalarType(self.dtype)));
+                    + (cppTypeName ? ArithmeticOps.cTypeName(out) : Format.scalarType(out)));
         }
     }
 
@@ -236,10 +244,7 @@ final class InplaceOps {
         try (GradMode off = Ember.noGrad()) {
             result = op.apply(Creation.empty(new int[] {0}, self.dtype, self.device)).dtype;
         }
-        if (!ArithmeticOps.canCast(result, self.dtype)) {
-            throw new IllegalArgumentException("result type " + Format.scalarType(result)
-                    + " can't be cast to the desired output type " + ArithmeticOps.cTypeName(self.dtype));
-        }
+        checkCast(result, self.dtype, true);
         checkNoSelfOverlap(self);
         return inplaceChecked(self, others, op, true);
     }
@@ -261,14 +266,37 @@ final class InplaceOps {
     }
 
     /**
-     * fmod_ / remainder_ by a tensor: PyTorch's iterator refuses an output shape other than the broadcast one before
-     * its kernel checks the integer divisors for zero, so the shape message comes first.
+     * fmod_ / remainder_ / div_ with a rounding mode by a tensor: PyTorch's iterator refuses an output shape other than
+     * the broadcast one, then a promoted type that cannot be cast into {@code self}'s, before its kernel checks the
+     * integer divisors for zero, so the shape and type messages come first ({@link #checkBeforeKernel}).
      */
     static Tensor shapeBeforeKernel_(Tensor self, Tensor other, Function<Tensor, Tensor> op) {
         return inplace(self, List.of(other), t -> {
-            checkOutputShape(self, other);
+            checkBeforeKernel(self, other);
             return op.apply(t);
         });
+    }
+
+    /**
+     * {@link #shapeBeforeKernel_} by a Java number, {@code wrapped} ({@link Creation#wrap}): the type check before the
+     * kernel's ("result type Long can't be cast to the desired output type Bool" for {@code bool.remainder_(0)}, not
+     * "ZeroDivisionError").
+     */
+    static Tensor typeBeforeKernel_(Tensor self, Tensor wrapped, Function<Tensor, Tensor> op) {
+        return inplace(self, List.of(), t -> {
+            checkBeforeKernel(self, wrapped);
+            return op.apply(t);
+        });
+    }
+
+    /**
+     * The checks PyTorch's iterator makes on an in-place binary op before its kernel runs (a kernel that can refuse
+     * its operands: an integer division by zero): the output's shape ({@link #checkOutputShape}), then the cast of
+     * the promoted type into {@code self}'s.
+     */
+    static void checkBeforeKernel(Tensor self, Tensor other) {
+        checkOutputShape(self, other);
+        checkCast(ArithmeticOps.resultType(self, other), self.dtype, false);
     }
 
     /**

@@ -747,6 +747,7 @@ final class SortOps {
     static Tensor cumsum(Tensor x, int dim, DType dtype) {
         int d = Shapes.wrapDim(dim, x.dim());
         requireZeroDimFits(x, dtype);
+        requireScanKernel(x, dtype, "cumsum_out_cpu");
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
             // an integer dtype is the result's type (the int64 scan wraps to it as PyTorch's scan in the type does)
@@ -763,12 +764,24 @@ final class SortOps {
     }
 
     /**
+     * PyTorch's cumsum/cumprod with {@code dtype=torch.bool}: a 0-dim input is filled and an empty one zeroed without a
+     * kernel, any other runs the scan kernel on the input converted to bool, which has none ({@code kernel} is its
+     * dispatch name: "cumsum_out_cpu" not implemented for 'Bool').
+     */
+    private static void requireScanKernel(Tensor x, DType dtype, String kernel) {
+        if (dtype == DType.BOOL && x.dim() > 0 && x.numel() > 0) {
+            throw new IllegalArgumentException("\"" + kernel + "\" not implemented for 'Bool'");
+        }
+    }
+
+    /**
      * {@code torch.cumprod(input, dim, dtype=...)}: the input cast to {@code dtype} inside the op; CumprodBackward0 with
      * {@code cumprod_backward(grad.to(self.scalar_type()), self, dim, result)}.
      */
     static Tensor cumprod(Tensor x, int dim, DType dtype) {
         int d = Shapes.wrapDim(dim, x.dim());
         requireZeroDimFits(x, dtype);
+        requireScanKernel(x, dtype, "cumprod_out_cpu");
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
             // an integer dtype is the result's type (the int64 scan wraps to it as PyTorch's scan in the type does)

@@ -297,7 +297,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code [0, 1, ..., end-1]} as int64, as {@code torch.arange(end)}. */
     public static Tensor arange(long end) {
-        return Creation.arange(0, end, 1, DType.INT64);
+        return Creation.arange(0L, end, 1L, DType.INT64);
     }
 
     /**
@@ -308,7 +308,7 @@ public final class Tensor implements AutoCloseable {
      */
     public static Tensor arange(long end, DType dtype) {
         Args.require(dtype, "arange", "dtype", 2, "torch.dtype");
-        return Creation.arange(0, end, 1, dtype);
+        return Creation.arange(0L, end, 1L, dtype);
     }
 
     /**
@@ -324,7 +324,7 @@ public final class Tensor implements AutoCloseable {
      * (position ids {@code arange(t0, t0 + t)}); Java picks this form for {@code int} or {@code long} arguments.
      */
     public static Tensor arange(long start, long end) {
-        return Creation.arange(start, end, 1, DType.INT64);
+        return Creation.arange(start, end, 1L, DType.INT64);
     }
 
     /** {@code start, start+step, ...} below {@code end} as int64, as {@code torch.arange(0, 10, 3)}. */
@@ -351,7 +351,12 @@ public final class Tensor implements AutoCloseable {
         return Creation.arange(start, end, step, Ember.getDefaultDtype());
     }
 
-    /** {@code arange} with an explicit type. */
+    /**
+     * {@code arange} with an explicit type. An integer type takes PyTorch's integer kernel: the numbers are converted to
+     * int64 first (truncated toward zero, so {@code arange(-5, 5, 2.5, INT32)} is {@code [-5, -3, -1, 1]} and a step
+     * below 1 is refused as zero), int64's length comes from the converted numbers and the narrower types' from the
+     * numbers as given; bool has no kernel.
+     */
     public static Tensor arange(double start, double end, double step, DType dtype) {
         Args.require(dtype, "arange", "dtype", 4, "torch.dtype");
         return Creation.arange(start, end, step, dtype);
@@ -371,9 +376,12 @@ public final class Tensor implements AutoCloseable {
 
     /**
      * {@code steps} evenly spaced values of {@code dtype} from {@code start} to {@code end} inclusive, as
-     * {@code torch.linspace(start, end, steps, dtype=dtype)}; computed as {@link #linspace(double, double, int)}.
+     * {@code torch.linspace(start, end, steps, dtype=dtype)}; computed as {@link #linspace(double, double, int)}. An
+     * integer type converts both ends to it first (an integral number as a Python int, checked against the type's
+     * range), then truncates each value: {@code linspace(0.5, 9.5, 5, INT64)} is {@code [0, 2, 4, 6, 9]}.
      *
-     * @throws IllegalArgumentException for a null dtype or negative steps
+     * @throws IllegalArgumentException for a null dtype, negative steps, bool (no kernel) or an end beyond an integer
+     *     type's range
      */
     public static Tensor linspace(double start, double end, int steps, DType dtype) {
         Args.require(dtype, "linspace", "dtype", 4, "torch.dtype");
@@ -7056,12 +7064,12 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code remainder_} by a Java number (RemainderBackward0). */
     public Tensor remainder_(double other) {
-        return InplaceOps.inplace(this, List.of(), t -> t.remainder(other));
+        return InplaceOps.typeBeforeKernel_(this, Creation.wrap(other), t -> t.remainder(other));
     }
 
     /** {@code remainder_} by an integral Java number (an int64 tensor stays int64). */
     public Tensor remainder_(long other) {
-        return InplaceOps.inplace(this, List.of(), t -> t.remainder(other));
+        return InplaceOps.typeBeforeKernel_(this, Creation.wrap(other), t -> t.remainder(other));
     }
 
     /** C's fmod (sign of the dividend) in place, as {@code Tensor.fmod_} (FmodBackward1). */
@@ -7072,12 +7080,12 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code fmod_} by a Java number (FmodBackward0). */
     public Tensor fmod_(double other) {
-        return InplaceOps.inplace(this, List.of(), t -> t.fmod(other));
+        return InplaceOps.typeBeforeKernel_(this, Creation.wrap(other), t -> t.fmod(other));
     }
 
     /** {@code fmod_} by an integral Java number (an int64 tensor stays int64). */
     public Tensor fmod_(long other) {
-        return InplaceOps.inplace(this, List.of(), t -> t.fmod(other));
+        return InplaceOps.typeBeforeKernel_(this, Creation.wrap(other), t -> t.fmod(other));
     }
 
     /** {@code this + weight * (end - this)} in place, as {@code Tensor.lerp_} with a number weight (LerpBackward0). */
@@ -7790,7 +7798,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@link #divide_(Tensor, String)} by a Java number (DivBackward3). */
     public Tensor divide_(double other, String roundingMode) {
-        return InplaceOps.inplace(this, List.of(), t -> t.div(other, roundingMode));
+        return InplaceOps.typeBeforeKernel_(this, Creation.wrap(other), t -> t.div(other, roundingMode));
     }
 
     /** An alias of {@link #divide_(Tensor, String)}, as {@code Tensor.div_(other, rounding_mode=)}. */
@@ -7889,7 +7897,10 @@ public final class Tensor implements AutoCloseable {
      */
     public Tensor floorDivide_(Tensor other) {
         Args.require(other, "floor_divide_", "other", 1, "Tensor");
-        return InplaceOps.notDifferentiated_(this, List.of(other), t -> t.floorDivide(other), "NotImplemented",
+        return InplaceOps.notDifferentiated_(this, List.of(other), t -> {
+            InplaceOps.checkBeforeKernel(this, other);
+            return t.floorDivide(other);
+        }, "NotImplemented",
                 "derivative for aten::floor_divide_ is not implemented");
     }
 
