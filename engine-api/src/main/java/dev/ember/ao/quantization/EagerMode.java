@@ -178,7 +178,7 @@ final class EagerMode {
         if (q != null && !out.containsKey(m)) {
             Module obs = q.activation().get();
             if (!(obs instanceof ObserverOrFakeQuantize) && !(obs instanceof FakeQuantizeBase)
-                    && !(obs instanceof PlaceholderObserver)) {
+                    && !(obs instanceof PassThroughObserver)) {
                 throw new IllegalArgumentException("prepare: the qconfig's activation() must make an observer, got "
                         + (obs == null ? null : obs.getClass().getSimpleName()));
             }
