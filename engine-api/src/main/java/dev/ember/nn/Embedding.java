@@ -139,7 +139,33 @@ public class Embedding extends Module implements HasWeight {
 
     @Override
     public Tensor forward(Tensor input) {
-        return Functional.embedding(input, parameter("weight"), paddingIdx, maxNorm, normType, scaleGradByFreq, sparse);
+        return lookup(input, parameter("weight"));
+    }
+
+    /**
+     * A table with {@code mod}'s sizes and options over {@code weight}, registered as this module's parameter
+     * {@code weight} (not re-initialized), for subclasses such as the QAT embedding ({@code _weight} of PyTorch's
+     * constructor).
+     *
+     * @param mod the module whose options are taken
+     * @param weight the table, {@code [numEmbeddings, embeddingDim]}
+     * @throws IllegalArgumentException for a null module or weight
+     */
+    protected Embedding(Embedding mod, Tensor weight) {
+        this(Checks.notNull(mod, "mod").numEmbeddings, mod.embeddingDim, mod.paddingIdx, mod.maxNorm, mod.normType,
+            mod.scaleGradByFreq, mod.sparse, Checks.notNull(weight, "weight"));
+    }
+
+    /**
+     * {@code F.embedding(input, weight, ...)} with this module's options (padding index, max norm, norm type, scaling
+     * by frequency, sparse gradient): the forward over another table, as the QAT embedding's fake-quantized one.
+     *
+     * @param input the indices
+     * @param weight the table to look up
+     * @return the rows of {@code weight} at {@code input}
+     */
+    protected Tensor lookup(Tensor input, Tensor weight) {
+        return Functional.embedding(input, weight, paddingIdx, maxNorm, normType, scaleGradByFreq, sparse);
     }
 
     /** The size of the dictionary, PyTorch's {@code num_embeddings}. */

@@ -150,7 +150,35 @@ public class EmbeddingBag extends Module implements HasWeight {
      * {@code perSampleWeights} (mode sum only) may be null.
      */
     public Tensor forward(Tensor input, Tensor offsets, Tensor perSampleWeights) {
-        return Functional.embeddingBag(input, parameter("weight"), offsets, maxNorm, normType, scaleGradByFreq, mode, perSampleWeights,
+        return bag(input, offsets, perSampleWeights, parameter("weight"));
+    }
+
+    /**
+     * A bag module with {@code mod}'s sizes and options over {@code weight}, registered as this module's parameter
+     * {@code weight} (not re-initialized), for subclasses such as the QAT bag ({@code _weight} of PyTorch's
+     * constructor).
+     *
+     * @param mod the module whose options are taken
+     * @param weight the table, {@code [numEmbeddings, embeddingDim]}
+     * @throws IllegalArgumentException for a null module or weight
+     */
+    protected EmbeddingBag(EmbeddingBag mod, Tensor weight) {
+        this(Checks.notNull(mod, "mod").numEmbeddings, mod.embeddingDim, mod.maxNorm, mod.normType, mod.scaleGradByFreq,
+            mod.mode, mod.sparse, mod.includeLastOffset, mod.paddingIdx, Checks.notNull(weight, "weight"));
+    }
+
+    /**
+     * {@code F.embedding_bag(input, weight, offsets, ...)} with this module's options: the forward over another table,
+     * as the QAT bag's fake-quantized one.
+     *
+     * @param input the indices
+     * @param offsets the bags' starts, or null
+     * @param perSampleWeights the per-sample weights, or null
+     * @param weight the table
+     * @return the bags
+     */
+    protected Tensor bag(Tensor input, Tensor offsets, Tensor perSampleWeights, Tensor weight) {
+        return Functional.embeddingBag(input, weight, offsets, maxNorm, normType, scaleGradByFreq, mode, perSampleWeights,
                 includeLastOffset, paddingIdx, sparse);
     }
 

@@ -57,7 +57,8 @@ final class EagerMode {
         dev.ember.ao.nn.intrinsic.qat.LinearReLU.class, dev.ember.ao.nn.qat.Conv3d.class,
         dev.ember.ao.nn.intrinsic.qat.ConvBn1d.class, dev.ember.ao.nn.intrinsic.qat.ConvBn3d.class,
         dev.ember.ao.nn.intrinsic.qat.ConvBnReLU1d.class, dev.ember.ao.nn.intrinsic.qat.ConvBnReLU3d.class,
-        dev.ember.ao.nn.intrinsic.qat.ConvReLU3d.class);
+        dev.ember.ao.nn.intrinsic.qat.ConvReLU3d.class, dev.ember.ao.nn.qat.Embedding.class,
+        dev.ember.ao.nn.qat.EmbeddingBag.class);
 
     /**
      * The classes of PyTorch's default static mapping that Ember converts (with {@link #OBSERVED}'s): these and every
@@ -178,7 +179,7 @@ final class EagerMode {
         if (q != null && !out.containsKey(m)) {
             Module obs = q.activation().get();
             if (!(obs instanceof ObserverOrFakeQuantize) && !(obs instanceof FakeQuantizeBase)
-                    && !(obs instanceof PlaceholderObserver)) {
+                    && !(obs instanceof PassThroughObserver)) {
                 throw new IllegalArgumentException("prepare: the qconfig's activation() must make an observer, got "
                         + (obs == null ? null : obs.getClass().getSimpleName()));
             }
@@ -354,6 +355,13 @@ final class EagerMode {
         if (m instanceof dev.ember.nn.Conv2d c) {
             return dev.ember.ao.nn.quantized.Conv2d.fromFloat(c, weightObserver(q), observer(name, m));
         }
+        // session 39 (helper 6): the QAT embeddings, quantized by their trained weight_fake_quant
+        if (m instanceof dev.ember.ao.nn.qat.Embedding e) {
+            return dev.ember.ao.nn.quantized.Embedding.fromQat(e);
+        }
+        if (m instanceof dev.ember.ao.nn.qat.EmbeddingBag b) {
+            return dev.ember.ao.nn.quantized.EmbeddingBag.fromQat(b);
+        }
         // session 39 (helper 2): the weight-only embeddings, PyTorch's from_float taking qconfig.weight() (or
         // float_qparams_weight_only_qconfig's without one); the activation placeholder is not read
         if (m.getClass() == dev.ember.nn.Embedding.class) {
@@ -491,6 +499,12 @@ final class EagerMode {
         if (m instanceof dev.ember.ao.nn.intrinsic.LinearBn1d f) {
             return dev.ember.ao.nn.intrinsic.qat.LinearBn1d.fromFloat(f, q);
         }
+        if (m.getClass() == dev.ember.nn.Embedding.class) {
+            return dev.ember.ao.nn.qat.Embedding.fromFloat((dev.ember.nn.Embedding) m, q);
+        }
+        if (m.getClass() == dev.ember.nn.EmbeddingBag.class) {
+            return dev.ember.ao.nn.qat.EmbeddingBag.fromFloat((dev.ember.nn.EmbeddingBag) m, q);
+        }
         if (m instanceof FusedModule) {
             throw new UnsupportedOperationException("prepare_qat: Ember has no QAT form of the fused "
                     + m.getClass().getSimpleName() + " yet (module '" + name + "')");
@@ -516,7 +530,12 @@ final class EagerMode {
                     || c.getClass() == dev.ember.nn.Conv2d.class || c.getClass() == dev.ember.nn.Conv3d.class
                     || c instanceof FusedModule && !(c instanceof dev.ember.ao.nn.intrinsic.BNReLU2d)
                     && !(c instanceof dev.ember.ao.nn.intrinsic.BNReLU3d)
-                    && !(c instanceof dev.ember.ao.nn.intrinsic.ConvReLU1d));
+                    && !(c instanceof dev.ember.ao.nn.intrinsic.ConvReLU1d)
+                    // PyTorch's embedding QAT mapping (get_embedding_qat_module_mappings), for the embeddings whose
+                    // qconfig is an embedding QAT one (float qparams fake quantizer); others stay float, as the
+                    // default QAT mapping leaves them
+                    || (c.getClass() == dev.ember.nn.Embedding.class || c.getClass() == dev.ember.nn.EmbeddingBag.class)
+                    && dev.ember.ao.nn.qat.Embedding.isEmbeddingQatQconfig(qconfigs.get(c)));
             if (swap) {
                 out.add(name);
             } else {

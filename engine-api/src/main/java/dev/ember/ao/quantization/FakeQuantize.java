@@ -65,6 +65,22 @@ public class FakeQuantize extends FakeQuantizeBase implements ObserverOrFakeQuan
             .dtype(QuantDType.QINT8).qscheme(QScheme.PER_CHANNEL_SYMMETRIC).chAxis(0)));
     }
 
+    /**
+     * {@code default_embedding_fake_quant}: embedding tables, a {@link MovingAveragePerChannelMinMaxObserver} along axis
+     * 0 with averaging constant 1 (each forward's own minimum and maximum per row), quint8 [0, 255],
+     * {@code per_channel_affine_float_qparams} (a float zero point per row).
+     */
+    public static FakeQuantize defaultEmbeddingFakeQuant() {
+        return new FakeQuantize(new MovingAveragePerChannelMinMaxObserver(new ObserverOptions().quantRange(0, 255)
+            .dtype(QuantDType.QUINT8).qscheme(QScheme.PER_CHANNEL_AFFINE_FLOAT_QPARAMS).chAxis(0).averagingConstant(1)));
+    }
+
+    /** {@code default_embedding_fake_quant_4bit}: as {@link #defaultEmbeddingFakeQuant} over quint4x2, [0, 15]. */
+    public static FakeQuantize defaultEmbeddingFakeQuant4bit() {
+        return new FakeQuantize(new MovingAveragePerChannelMinMaxObserver(new ObserverOptions()
+            .dtype(QuantDType.QUINT4X2).qscheme(QScheme.PER_CHANNEL_AFFINE_FLOAT_QPARAMS).chAxis(0).averagingConstant(1)));
+    }
+
     /** The observer, {@code activation_post_process}. */
     public ObserverBase activationPostProcess() {
         return observer;

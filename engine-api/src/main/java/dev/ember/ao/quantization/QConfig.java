@@ -51,6 +51,22 @@ public record QConfig(Supplier<? extends Module> activation, Supplier<? extends 
             .qscheme(QScheme.PER_CHANNEL_AFFINE_FLOAT_QPARAMS)));
 
     /**
+     * {@code torch.ao.quantization.default_embedding_qat_qconfig}, quantization-aware training of embeddings
+     * ({@code torch.ao.nn.qat.Embedding}, {@code EmbeddingBag}): activations by
+     * {@code NoopObserver(dtype=torch.float32)} (float outputs), weights by {@link FakeQuantize#defaultEmbeddingFakeQuant}
+     * (quint8, a float scale and zero point per row).
+     */
+    public static final QConfig DEFAULT_EMBEDDING_QAT = new QConfig(() -> new NoopObserver(dev.ember.DType.FLOAT32),
+        FakeQuantize::defaultEmbeddingFakeQuant);
+
+    /**
+     * {@code torch.ao.quantization.default_embedding_qat_qconfig_4bit}: as {@link #DEFAULT_EMBEDDING_QAT} with
+     * {@link FakeQuantize#defaultEmbeddingFakeQuant4bit} (quint4x2, [0, 15]).
+     */
+    public static final QConfig DEFAULT_EMBEDDING_QAT_4BIT = new QConfig(() -> new NoopObserver(dev.ember.DType.FLOAT32),
+        FakeQuantize::defaultEmbeddingFakeQuant4bit);
+
+    /**
      * Both factories are required.
      *
      * @throws IllegalArgumentException for a null factory

@@ -151,7 +151,12 @@ public final class Quantization {
      * {@link #prepare} (the qconfig's activation fake quantizers as {@code activation_post_process}). Train (freezing the
      * batch norms' statistics with {@code model.apply(Quantization::freezeBnStats)} when wanted), then {@link #convert}
      * (in eval mode) gives the quantized model, the batch norms folded into the convolutions and the weights' scales and
-     * zero points from their fake quantizers.
+     * zero points from their fake quantizers. An {@link dev.ember.nn.Embedding} or {@link dev.ember.nn.EmbeddingBag}
+     * whose qconfig's weight is a fake quantizer with float qparams per row ({@link QConfig#DEFAULT_EMBEDDING_QAT} or its
+     * 4-bit form) becomes its QAT form ({@link dev.ember.ao.nn.qat.Embedding}, {@link dev.ember.ao.nn.qat.EmbeddingBag}),
+     * as with PyTorch's {@code mapping=get_embedding_qat_module_mappings()}; other embeddings stay float, as PyTorch's
+     * default QAT mapping leaves them. The QAT embedding's weight is a new parameter over the float one's storage, as
+     * PyTorch's: make the optimizer after {@code prepareQat}.
      *
      * @param model the model, in training mode, changed in place
      * @param inplace must be true
@@ -173,7 +178,9 @@ public final class Quantization {
      * parameters from {@code activation_post_process}), a Dropout a quantized Dropout, an {@link dev.ember.nn.Embedding}
      * and an {@link dev.ember.nn.EmbeddingBag} their weight-only quantized modules
      * ({@link dev.ember.ao.nn.quantized.Embedding}, {@link dev.ember.ao.nn.quantized.EmbeddingBag}: the qconfig must be
-     * {@link QConfig#FLOAT_QPARAMS_WEIGHT_ONLY} or its 4-bit form); then the qconfigs are removed. Modules without a qconfig, and those PyTorch leaves float (ReLU, MaxPool2d, Flatten, ...), stay: ReLU and max
+     * {@link QConfig#FLOAT_QPARAMS_WEIGHT_ONLY} or its 4-bit form), as do the QAT embeddings of {@link #prepareQat}
+     * (quantized by their trained fake quantizers, as with PyTorch's {@code get_embedding_static_quant_module_mappings()});
+     * then the qconfigs are removed. Modules without a qconfig, and those PyTorch leaves float (ReLU, MaxPool2d, Flatten, ...), stay: ReLU and max
      * pooling compute on quantized activations exactly ({@link dev.ember.QuantizedActivations}).
      *
      * @param model a prepared and calibrated model, changed in place

@@ -90,6 +90,37 @@ public class Embedding extends Module implements QuantizedState {
     }
 
     /**
+     * {@code from_float} of a QAT embedding ({@code convert}): its table quantized by its own trained
+     * {@code weight_fake_quant}, which runs on the table once more first (updating its statistics while its observer is
+     * enabled), as PyTorch's. The 4-bit fake quantizer gives a quint4x2 module (PyTorch 1.13's and 2.x's make a quint8
+     * module whatever the fake quantizer, whose forward then misreads the 4-bit rows).
+     *
+     * @param mod the QAT embedding
+     * @return the quantized embedding
+     * @throws IllegalArgumentException for a null module or a fake quantizer of another scheme or type (PyTorch's
+     *     assertion messages)
+     */
+    public static Embedding fromQat(dev.ember.ao.nn.qat.Embedding mod) {
+        if (mod == null) {
+            throw new IllegalArgumentException("nnq.Embedding.from_float with fake quant only works for Embedding");
+        }
+        ObserverOrFakeQuantize fq = fakeQuant(mod.weightFakeQuant());
+        QuantizedTensor w = quantizeWeight(mod.getParameter("weight"), fq, "Embedding");
+        Embedding q = new Embedding(mod.numEmbeddings(), mod.embeddingDim(), fq.dtype());
+        q.setWeight(w);
+        return q;
+    }
+
+    /** A QAT module's {@code weight_fake_quant}, which must say its type and scheme. */
+    static ObserverOrFakeQuantize fakeQuant(Module f) {
+        if (f instanceof ObserverOrFakeQuantize o) {
+            return o;
+        }
+        throw new IllegalArgumentException("the weight_fake_quant (" + (f == null ? null : f.getClass().getSimpleName())
+                + ") gives no dtype and qscheme");
+    }
+
+    /**
      * PyTorch's {@code from_float} checks and {@code _quantize_weight} for float qparams: the observer run on the
      * weight, then {@code quantize_per_channel(weight, scale, zero_point, ch_axis, dtype)} with float zero points.
      */

@@ -81,6 +81,28 @@ public class EmbeddingBag extends Embedding {
         return q;
     }
 
+    /**
+     * {@code from_float} of a QAT bag ({@code convert}): its table quantized by its own trained
+     * {@code weight_fake_quant}, which runs on the table once more first, as PyTorch's; mode, include_last_offset and
+     * the other options kept, as 2.x's {@code from_float} (1.13's dropped them).
+     *
+     * @param mod the QAT bag
+     * @return the quantized bag
+     * @throws IllegalArgumentException for a null module or a fake quantizer of another scheme or type (PyTorch's
+     *     assertion messages)
+     */
+    public static EmbeddingBag fromQat(dev.ember.ao.nn.qat.EmbeddingBag mod) {
+        if (mod == null) {
+            throw new IllegalArgumentException("nnq.EmbeddingBag.from_float needs a module");
+        }
+        ObserverOrFakeQuantize fq = fakeQuant(mod.weightFakeQuant());
+        QuantizedTensor w = quantizeWeight(mod.getParameter("weight"), fq, "EmbeddingBag");
+        EmbeddingBag q = new EmbeddingBag(mod.numEmbeddings(), mod.embeddingDim(), mod.maxNorm(), mod.normType(),
+            mod.scaleGradByFreq(), mod.mode(), mod.sparse(), mod.includeLastOffset(), fq.dtype());
+        q.setWeight(w);
+        return q;
+    }
+
     /** {@code mode}, as given (the bags are sums whatever it is, as PyTorch's). */
     public String mode() {
         return mode;
