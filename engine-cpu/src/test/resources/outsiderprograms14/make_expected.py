@@ -13,7 +13,8 @@ torch.no_grad() (or torch.inference_mode()). Written files:
   forecaster.pt  LSTM(3 -> 16, 2 layers, proj_size 8, batch_first) + Linear(8, 3)
   programs14.pt  inputs and outputs, by program:
     s2s.*   greedy decoding of 12 tokens at batch 1 (tokens, the chosen tokens' log-probabilities; float32 and float64),
-            beam search of width 4 at batch 4 for 12 steps (the final beams' tokens and scores, best first)
+            beam search of width 4 at batch 4 for 12 steps (the final beams' tokens and scores, best first); both
+            again with the translator quantize_dynamic makes of it (LSTM, LSTMCell, Linears; s2s.qgreedy.*, s2s.qbeam.*)
     lm.*    sampling 200 characters (temperature 0.8, top-k 5) from a fixed seed, one character a call with h carried:
             the sampled characters and the logits of every step; the logits of the whole sequence in one call (float32
             and float64)
@@ -24,6 +25,7 @@ torch.no_grad() (or torch.inference_mode()). Written files:
             the predictions and the final h, c; float32 and float64
 Run with PyTorch 1.13 (CPU): /usr/bin/python3 make_expected.py
 """
+import copy
 import os
 import sys
 
@@ -258,5 +260,16 @@ for b in (1, 3, 9):
         out[f'fc.b{b}.preds{suffix}'] = torch.cat(preds, 1)
         out[f'fc.b{b}.h{suffix}'], out[f'fc.b{b}.c{suffix}'] = hc
     fc.float()
+
+# 1b. the translator as deployed on a CPU, last (quantize_dynamic draws from the generator): its LSTM, LSTMCell and
+# Linears dynamically quantized (qint8) after the float state dict is loaded, as PyTorch's dynamic quantization tutorial
+# deploys; a quantized LSTM's own state dict holds torchbind objects (torch.ScriptObject) that torch.load(weights_only=
+# True) refuses, and Ember with it (QuantizedRnnStateDictTest), so it is not the file a deployment ships
+s2s_q = tq.quantize_dynamic(copy.deepcopy(s2s), {nn.LSTM, nn.LSTMCell, nn.Linear}, dtype=torch.qint8)
+with torch.no_grad():
+    t, s = greedy(s2s_q, src1)
+    out['s2s.qgreedy.tokens'], out['s2s.qgreedy.scores'] = t, s
+    t, s = beam_search(s2s_q, src4)
+    out['s2s.qbeam.tokens'], out['s2s.qbeam.scores'] = t, s
 
 torch.save({k: v.clone() for k, v in out.items()}, os.path.join(HERE, "programs14.pt"))

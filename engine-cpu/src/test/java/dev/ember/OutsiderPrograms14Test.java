@@ -45,7 +45,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <ol>
  * <li>A seq2seq LSTM translator: a 2-layer bidirectional encoder, a decoder LSTMCell stepped by hand with attention
  * over the encoder outputs; greedy decoding of 12 tokens at batch 1 (float32 and float64) and beam search of width 4 at
- * batch 4: tokens equal to PyTorch's, scores within tolerance.</li>
+ * batch 4: tokens equal to PyTorch's, scores within tolerance; both again after {@code quantize_dynamic} of its LSTM,
+ * LSTMCell and Linears.</li>
  * <li>A GRU character language model: PyTorch's 200 sampled characters fed back one a call (teacher forced, h
  * carried), every step's logits PyTorch's; the whole sequence in one call (the packed W_hh path); Ember's own
  * temperature/top-k sampling reproducible for a seed (PyTorch's generator is mt19937, Ember's Philox: not compared).</li>
@@ -212,40 +213,51 @@ class OutsiderPrograms14Test {
         }
     }
 
-    /** The translator's outputs by name (float32 greedy and beam, float64 greedy). */
-    private static Map<String, Tensor> translate(Seq2Seq f32, Seq2Seq f64) {
+    /**
+     * The translator's outputs by name: float32 greedy (under inferenceMode) and beam (under noGrad), float64 greedy, the
+     * quantized translator's greedy and beam.
+     */
+    private static Map<String, Tensor> translate(Seq2Seq f32, Seq2Seq f64, Seq2Seq q) {
         Map<String, Tensor> out = new LinkedHashMap<>();
         try (InferenceMode im = Ember.inferenceMode()) {
-            Tensor[] g = f32.greedy(e("s2s.src1"));
-            out.put("greedy.tokens", g[0]);
-            out.put("greedy.scores", g[1]);
-            Tensor[] g64 = f64.greedy(e("s2s.src1"));
-            out.put("greedy64.tokens", g64[0]);
-            out.put("greedy64.scores", g64[1]);
+            put(out, "greedy", f32.greedy(e("s2s.src1")));
+            put(out, "greedy64", f64.greedy(e("s2s.src1")));
+            put(out, "qgreedy", q.greedy(e("s2s.src1")));
+            put(out, "qbeam", q.beam(e("s2s.src4")));
         }
         try (GradMode g = Ember.noGrad()) {
-            Tensor[] bm = f32.beam(e("s2s.src4"));
-            out.put("beam.tokens", bm[0]);
-            out.put("beam.scores", bm[1]);
+            put(out, "beam", f32.beam(e("s2s.src4")));
         }
         return out;
+    }
+
+    private static void put(Map<String, Tensor> out, String name, Tensor[] tokensScores) {
+        out.put(name + ".tokens", tokensScores[0]);
+        out.put(name + ".scores", tokensScores[1]);
     }
 
     @Test
     void seq2seqTranslatorDecodesGreedilyAndByBeamSearchAsPyTorch() throws Exception {
         Seq2Seq f32 = loaded(new Seq2Seq(), "seq2seq.pt");
         Seq2Seq f64 = loaded(new Seq2Seq(), "seq2seq.pt", F64);
+        // as deployed on a CPU: the float state dict loaded, then quantize_dynamic of the LSTM, the LSTMCell and the
+        // Linears (a quantized LSTM's own state dict holds torchbind objects that torch.load(weights_only=True) refuses,
+        // Ember with it: QuantizedRnnStateDictTest)
+        Seq2Seq q = loaded(new Seq2Seq(), "seq2seq.pt");
+        Quantization.quantizeDynamic(q, Set.of(LSTM.class, LSTMCell.class, Linear.class), QuantDType.QINT8, true);
+        assertTrue(q.getSubmodule("encoder") instanceof dev.ember.ao.nn.quantized.dynamic.LSTM, q.toString());
+        assertTrue(q.getSubmodule("cell") instanceof dev.ember.ao.nn.quantized.dynamic.LSTMCell, q.toString());
         Ember.setNumThreads(2);
-        Map<String, Tensor> alone = translate(f32, f64);
-        for (String k : List.of("greedy", "greedy64", "beam")) {
+        Map<String, Tensor> alone = translate(f32, f64, q);
+        for (String k : List.of("greedy", "greedy64", "beam", "qgreedy", "qbeam")) {
             assertSameTokens(e("s2s." + k + ".tokens"), alone.get(k + ".tokens"), k + " tokens");
             // summed log-probabilities over 12 steps of an LSTM cell, attention and log-softmax (measured: 0.023 of the
-            // tolerance in float32, 2e-4 in float64)
+            // tolerance in float32, 2e-4 in float64; the quantized translator's PyTorch's bits)
             assertCloseAny(e("s2s." + k + ".scores"), alone.get(k + ".scores"), k + " scores", 1);
         }
         assertFalse(alone.get("beam.scores").requiresGrad());
         assertTrue(alone.get("greedy.scores").isInference(), "made under inferenceMode");
-        assertSameThreads(() -> translate(f32, f64), alone);
+        assertSameThreads(() -> translate(f32, f64, q), alone);
     }
 
     /** Runs {@code program} on several threads at once, twice: each thread's outputs are {@code alone}'s bits. */
