@@ -231,6 +231,13 @@ class OutsiderPrograms14Test {
         return out;
     }
 
+    /** The float translator loaded from PyTorch's state dict, then {@code quantize_dynamic} of its LSTM, cell and Linears. */
+    private static Seq2Seq quantizedTranslator() {
+        Seq2Seq q = loaded(new Seq2Seq(), "seq2seq.pt");
+        Quantization.quantizeDynamic(q, Set.of(LSTM.class, LSTMCell.class, Linear.class), QuantDType.QINT8, true);
+        return q;
+    }
+
     private static void put(Map<String, Tensor> out, String name, Tensor[] tokensScores) {
         out.put(name + ".tokens", tokensScores[0]);
         out.put(name + ".scores", tokensScores[1]);
@@ -243,8 +250,7 @@ class OutsiderPrograms14Test {
         // as deployed on a CPU: the float state dict loaded, then quantize_dynamic of the LSTM, the LSTMCell and the
         // Linears (a quantized LSTM's own state dict holds torchbind objects that torch.load(weights_only=True) refuses,
         // Ember with it: QuantizedRnnStateDictTest)
-        Seq2Seq q = loaded(new Seq2Seq(), "seq2seq.pt");
-        Quantization.quantizeDynamic(q, Set.of(LSTM.class, LSTMCell.class, Linear.class), QuantDType.QINT8, true);
+        Seq2Seq q = quantizedTranslator();
         assertTrue(q.getSubmodule("encoder") instanceof dev.ember.ao.nn.quantized.dynamic.LSTM, q.toString());
         assertTrue(q.getSubmodule("cell") instanceof dev.ember.ao.nn.quantized.dynamic.LSTMCell, q.toString());
         Ember.setNumThreads(2);
@@ -257,16 +263,18 @@ class OutsiderPrograms14Test {
         }
         assertFalse(alone.get("beam.scores").requiresGrad());
         assertTrue(alone.get("greedy.scores").isInference(), "made under inferenceMode");
-        assertSameThreads(() -> translate(f32, f64, q), alone);
+        // the threads share a quantized translator made for them, whose first forward they run at once
+        Seq2Seq fresh = quantizedTranslator();
+        assertSameThreads(() -> translate(f32, f64, fresh), alone);
     }
 
-    /** Runs {@code program} on several threads at once, twice: each thread's outputs are {@code alone}'s bits. */
+    /**
+     * Runs {@code program} on several threads at once, twice, then alone again: each run's outputs are {@code alone}'s
+     * bits. The threads start together, so a model that {@code program} runs for the first time (one made fresh for
+     * them) makes whatever it makes at its first forward on all of them at once.
+     */
     private static void assertSameThreads(java.util.function.Supplier<Map<String, Tensor>> program,
                                           Map<String, Tensor> alone) throws Exception {
-        Map<String, Tensor> again = program.get();
-        for (String k : alone.keySet()) {
-            assertSameBits(alone.get(k), again.get(k), k + " run again");
-        }
         for (int round = 0; round < 2; round++) {
             List<Map<String, Tensor>> together = OutsiderPrograms13Test.onThreads(OutsiderPrograms13Test.CLIENTS,
                     c -> program.get());
@@ -275,6 +283,10 @@ class OutsiderPrograms14Test {
                     assertSameBits(alone.get(k), together.get(c).get(k), "thread " + c + " " + k);
                 }
             }
+        }
+        Map<String, Tensor> again = program.get();
+        for (String k : alone.keySet()) {
+            assertSameBits(alone.get(k), again.get(k), k + " run again");
         }
     }
 
@@ -419,7 +431,8 @@ class OutsiderPrograms14Test {
         // the bags PyTorch's kernel's arithmetic (summed, whatever the mode: PyTorch's quantized kernels ignore it), then
         // two dynamically quantized products (measured: 0.10 of the tolerance; float 0.05)
         assertCloseAny(e("cls.quant"), alone.get("quant"), "quantized classifier", 1);
-        assertSameThreads(() -> classify(f, q), alone);
+        TextCls fresh = quantized();
+        assertSameThreads(() -> classify(f, fresh), alone);
     }
 
     // ------------------------------------------------------------------ 4. transformer encoder classifier
@@ -541,7 +554,12 @@ class OutsiderPrograms14Test {
      * prediction, h and c carried; the 24 predictions (along {@code timeDim}) and the final h and c.
      */
     private static RnnOutput rollout(Forecaster m, Tensor history, int timeDim) {
-        try (InferenceMode im = Ember.inferenceMode()) {
+        return rollout(m, history, timeDim, true);
+    }
+
+    /** {@link #rollout(Forecaster, Tensor, int)}, under {@code inferenceMode} or in the caller's grad mode. */
+    private static RnnOutput rollout(Forecaster m, Tensor history, int timeDim, boolean inference) {
+        try (InferenceMode im = inference ? Ember.inferenceMode() : null) {
             RnnOutput r = m.step(history, null);
             Tensor next = r.output().narrow(timeDim, 19, 1);
             List<Tensor> preds = new ArrayList<>(List.of(next));
@@ -570,6 +588,16 @@ class OutsiderPrograms14Test {
             // 44 steps of a 2-layer LSTM, each prediction fed back (measured: 0.056 of the tolerance, float64 3e-4)
             assertCloseAny(e("fc." + k), alone.get(k), k, 1);
         }
+        // a frozen model (no parameter requires grad) run with grad mode on records nothing either: the same bits
+        Forecaster frozen = loaded(new Forecaster(), "forecaster.pt");
+        for (Tensor p : frozen.parameters()) {
+            p.requiresGrad_(false);
+        }
+        assertTrue(Ember.isGradEnabled());
+        RnnOutput r = rollout(frozen, e("fc.b3.history"), 1, false);
+        assertFalse(r.output().requiresGrad() || r.output().isInference(), "frozen, grad mode on: a plain tensor");
+        assertSameBits(alone.get("b3.preds"), r.output(), "frozen model's preds");
+        assertSameBits(alone.get("b3.c"), r.c(), "frozen model's c");
         assertSameThreads(() -> forecast(f32, f64), alone);
     }
 }
