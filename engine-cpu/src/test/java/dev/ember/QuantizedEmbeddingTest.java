@@ -283,6 +283,22 @@ class QuantizedEmbeddingTest {
     }
 
     @Test
+    void aModelsFieldsRunTheConvertedModulesAsPyTorchsAttributesDo() {
+        // a Java model's forward calls its fields (bag.apply(text, offsets)); after convert they must compute as the
+        // quantized modules swapped in, as PyTorch's forward reads the swapped attributes (it ran the float bag: mean
+        // of the float rows instead of the quantized sum)
+        Model m = converted();
+        dev.ember.nn.Embedding emb = (dev.ember.nn.Embedding) m.getSubmodule("emb");
+        dev.ember.nn.EmbeddingBag bag = (dev.ember.nn.EmbeddingBag) m.getSubmodule("bag");
+        Quantization.convert(m, true);
+        assertExact("model.emb", emb.forward(longs(3, 1)));
+        assertExact("model.emb", emb.apply(longs(3, 1)));
+        assertExact("model.bag", bag.apply(longs(3, 1, 0), longs(0, 1, 3)));
+        assertExact("model.bag", bag.forward(longs(3, 1, 0), longs(0, 1, 3)));
+        assertExact("model.bag", bag.apply(longs(3, 1, 0), longs(0, 1, 3), null));
+    }
+
+    @Test
     void otherQconfigsAreRefusedInPyTorchsWordsAndTheModelIsLeftAsItWas() {
         QConfig perChannelAffine = new QConfig(dev.ember.ao.quantization.PlaceholderObserver::new,
             () -> new dev.ember.ao.quantization.PerChannelMinMaxObserver(new dev.ember.ao.quantization.ObserverOptions()

@@ -139,6 +139,10 @@ public class Embedding extends Module implements HasWeight {
 
     @Override
     public Tensor forward(Tensor input) {
+        Module replaced = replacement();
+        if (replaced != null) {
+            return replaced.forward(input); // swapped in its parent (Module.setSubmodule, Quantization.convert)
+        }
         return lookup(input, parameter("weight"));
     }
 

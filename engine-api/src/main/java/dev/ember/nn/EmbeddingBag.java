@@ -15,7 +15,7 @@ import java.util.List;
  * <p>Its forward takes up to three tensors; {@link #apply(Tensor, Tensor, Tensor)} is the typed call with hooks (the
  * pattern for modules of several inputs, see {@link Module#call(List, java.util.function.Function)}).
  */
-public class EmbeddingBag extends Module implements HasWeight {
+public class EmbeddingBag extends Module implements HasWeight, EmbeddingBagForward {
     /**
      * The table, {@code [numEmbeddings, embeddingDim]}. The final field holds the tensor registered at construction:
      * once the module's weight is replaced ({@link Module#setParameter}, as a tied weight is) or parametrized
@@ -149,7 +149,12 @@ public class EmbeddingBag extends Module implements HasWeight {
      * The bags of {@code input}: its rows when 2-D ({@code offsets} null), else the runs starting at {@code offsets};
      * {@code perSampleWeights} (mode sum only) may be null.
      */
+    @Override
     public Tensor forward(Tensor input, Tensor offsets, Tensor perSampleWeights) {
+        if (replacement() instanceof EmbeddingBagForward replaced) {
+            // swapped in its parent (Module.setSubmodule, Quantization.convert): the new bag computes
+            return replaced.forward(input, offsets, perSampleWeights);
+        }
         return bag(input, offsets, perSampleWeights, parameter("weight"));
     }
 

@@ -18,7 +18,7 @@ import java.util.Arrays;
  * as PyTorch's ({@code QuantizedEmbeddingBag(num_embeddings=10, embedding_dim=12, dtype=torch.quint8,
  * qscheme=torch.per_channel_affine_float_qparams)}, no mode).
  */
-public class EmbeddingBag extends Embedding {
+public class EmbeddingBag extends Embedding implements dev.ember.nn.EmbeddingBagForward {
     private final String mode;
     private final boolean includeLastOffset;
     private final Double maxNorm;
@@ -158,6 +158,7 @@ public class EmbeddingBag extends Embedding {
      * @return float32 {@code [bags, D]}
      * @throws IllegalArgumentException as {@link PackedEmbeddingBagWeight#lookup}
      */
+    @Override
     public Tensor forward(Tensor indices, Tensor offsets, Tensor perSampleWeights) {
         return packedWeight().lookup(indices, offsets, perSampleWeights, includeLastOffset, false);
     }
