@@ -1517,6 +1517,11 @@ public abstract class Module {
         if (old != null && module != null && old != module && (!module.contains(old) || module.runsChildrenDirectly())) {
             old.replacedBy = module;
         }
+        // the module set is the current one again: it computes itself (one put back after a swap would otherwise
+        // forward to the module that replaced it, and that one back to it)
+        if (module != null && old != module) {
+            module.replacedBy = null;
+        }
     }
 
     /**
@@ -1530,13 +1535,25 @@ public abstract class Module {
     }
 
     /**
-     * The module that replaced this one through {@link #setSubmodule}, or null: a layer's {@link #forward} that is called
-     * directly (not through {@link #apply(Tensor)}) forwards to it, as {@link Linear}'s does.
+     * The module that replaced this one through {@link #setSubmodule} (the last of a chain of replacements: a float
+     * layer swapped for its QAT form and that for the quantized module), or null: a layer's {@link #forward} that is
+     * called directly (not through {@link #apply(Tensor)}) forwards to it, as {@link Linear}'s does.
      *
      * @return the replacement, or null
      */
     protected final Module replacement() {
-        return replacedBy == null || DIRECT.get() == this ? null : replacedBy;
+        if (replacedBy == null || DIRECT.get() == this) {
+            return null;
+        }
+        // the last of a chain of swaps, as apply() follows it: a float layer replaced by its QAT form, that one by the
+        // quantized module at convert (the QAT layer's own forward computes the QAT forward)
+        Module r = replacedBy;
+        java.util.Set<Module> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        seen.add(this);
+        while (r.replacedBy != null && DIRECT.get() != r && seen.add(r)) {
+            r = r.replacedBy;
+        }
+        return r;
     }
 
     /** The module being run by {@link #applyDirectly}, which computes itself even if it was replaced. */
