@@ -30,12 +30,12 @@ final class PackedLinear implements AutoCloseable {
 
     /**
      * {@code weight} ({@code [n, k]}) packed for {@code rows}-row products, or null where the packed path does not
-     * apply: another dtype or a device kind without the backend's path, more than {@link #MAX_ROWS} rows, a bias of
-     * another dtype or shape, or an autocast region. The caller has checked that no graph is recorded
-     * ({@link #recordsNothing}).
+     * apply: another dtype or a device kind without the backend's path, more than {@link #MAX_ROWS} rows, or a bias of
+     * another dtype or shape. The caller has checked that no graph is recorded and no autocast region is open
+     * (RecurrentOps' noGraph).
      */
     static PackedLinear of(Tensor weight, Tensor bias, int rows) {
-        if (rows < 1 || rows > MAX_ROWS || weight.dim() != 2 || weight.dtype() != DType.FLOAT32 || Autocast.on()
+        if (rows < 1 || rows > MAX_ROWS || weight.dim() != 2 || weight.dtype() != DType.FLOAT32
                 || (bias != null && (bias.dtype() != DType.FLOAT32 || bias.dim() != 1 || bias.size(0) != weight.size(0)
                 || !bias.device().equals(weight.device())))) {
             return null;
@@ -49,20 +49,6 @@ final class PackedLinear implements AutoCloseable {
         Tensor packed = Creation.empty(new int[] {(int) length}, DType.FLOAT32, weight.device());
         weight.backend.packLinearWeight(weight.storage(), weight.layout(), rows, packed.storage());
         return new PackedLinear(packed, bias, n, k, rows);
-    }
-
-    /**
-     * Whether ops on these tensors record no graph: grad mode off, or none of them (nulls skipped) requiring grad.
-     */
-    static boolean recordsNothing(Tensor... tensors) {
-        if (GradMode.isEnabled()) {
-            for (Tensor t : tensors) {
-                if (t != null && t.requiresGrad()) {
-                    return false;
-                }
-            }
-        }
-        return true;
     }
 
     /**

@@ -193,8 +193,8 @@ final class RecurrentOps {
         List<Tensor> outputs = new ArrayList<>(steps.size());
         // where no graph is recorded: the cells fused, W_hh packed once for all the steps (null where it does not apply)
         Tensor h = hidden[0][0];
-        boolean noGraph = !steps.isEmpty() && !Autocast.on() && PackedLinear.recordsNothing(steps.get(0), p.wHh(), p.bHh(),
-                p.wHr(), h, hidden[0].length > 1 ? hidden[0][1] : null);
+        boolean noGraph = !steps.isEmpty() && noGraph(steps.get(0), p.wHh(), p.bHh(), p.wHr(), h,
+                hidden[0].length > 1 ? hidden[0][1] : null);
         PackedLinear packed = !noGraph || steps.size() < 2 || h.dim() != 2 ? null : PackedLinear.of(p.wHh(), p.bHh(), h.size(0));
         CellParams params = !noGraph ? p : new CellParams(p.wIh(), p.wHh(), p.bIh(), p.bHh(), p.wHr(), true, packed);
         try {
@@ -603,8 +603,12 @@ final class RecurrentOps {
     /** A cell's parameters for one call, marked {@code noGraph} (its pointwise part fused) where nothing records. */
     private static CellParams cellParams(Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh, Tensor input, Tensor hx,
                                          Tensor cx) {
-        boolean noGraph = !Autocast.on() && PackedLinear.recordsNothing(input, hx, cx, wIh, wHh, bIh, bHh);
-        return new CellParams(wIh, wHh, bIh, bHh, null, noGraph, null);
+        return new CellParams(wIh, wHh, bIh, bHh, null, noGraph(input, hx, cx, wIh, wHh, bIh, bHh), null);
+    }
+
+    /** Whether ops on these tensors record no graph (no node would be recorded) outside an autocast region. */
+    private static boolean noGraph(Tensor... tensors) {
+        return !Autocast.on() && !ArithmeticOps.needsGrad(tensors);
     }
 
     static LstmState lstmCell(Tensor input, Tensor hx, Tensor cx, Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh) {
