@@ -1,5 +1,7 @@
 package dev.ember.cpu;
 
+import dev.ember.backend.UnaryOp;
+
 /**
  * The pointwise part of PyTorch's LSTM and GRU cells on the CPU ({@code LSTMCell}/{@code GRUCell} of
  * aten/src/ATen/native/RNN.cpp after the two linear products) in one pass a row, for forwards that record no graph:
@@ -12,26 +14,13 @@ final class RnnKernels {
     private RnnKernels() {
     }
 
+    /** The unary op's own float loop (vector lanes and scalar tail alike): the composition's bits. */
     private static void sigmoid(float[] x, int xo, float[] o, int oo, int n) {
-        ElementwiseKernels.FloatLoops loops = ElementwiseKernels.loops();
-        if (loops != null) {
-            loops.sigmoid(x, xo, o, oo, n);
-        } else {
-            for (int i = 0; i < n; i++) {
-                o[oo + i] = ElementwiseKernels.sigmoidFloat(x[xo + i]);
-            }
-        }
+        ElementwiseKernels.unaryFloat(UnaryOp.SIGMOID, x, xo, 1, o, oo, 1, n);
     }
 
     private static void tanh(float[] x, int xo, float[] o, int oo, int n) {
-        ElementwiseKernels.FloatLoops loops = ElementwiseKernels.loops();
-        if (loops != null) {
-            loops.tanh(x, xo, o, oo, n);
-        } else {
-            for (int i = 0; i < n; i++) {
-                o[oo + i] = ElementwiseKernels.tanhRounded(x[xo + i]);
-            }
-        }
+        ElementwiseKernels.unaryFloat(UnaryOp.TANH, x, xo, 1, o, oo, 1, n);
     }
 
     /**
