@@ -265,17 +265,20 @@ final class Gemm {
         CpuThreads.invokeAll(tasks);
     }
 
-    /** {@code C (+)= A B} as dot products of A's rows with B's columns, two rows by four columns at a time. */
+    /**
+     * {@code C (+)= A B} as dot products of A's rows with B's columns, two rows by four columns at a time; the last row
+     * of an odd count as {@link #gemvColumns} computes a row vector's product (four columns at a time, dot's bits).
+     */
     private static void dots(int m, int n, int k, float[] a, int ao, int ars, float[] b, int bo, int bcs,
                              float[] c, int co, int crs, int ccs, boolean accumulate) {
         ElementwiseKernels.FloatLoops loops = ElementwiseKernels.loops();
-        float[] out = new float[Math.max(loops.dots2x4Scratch(), loops.dots1x4Scratch())];
+        float[] out = new float[loops.dots2x4Scratch()];
         int m2 = m / 2 * 2;
         int n4 = n / 4 * 4;
-        for (int i = 0; i < m; i += 2) {
+        for (int i = 0; i < m2; i += 2) {
             int a0 = ao + i * ars;
             for (int j = 0; j < n; j += 4) {
-                if (i < m2 && j < n4) {
+                if (j < n4) {
                     loops.dots2x4(a, a0, a0 + ars, b, bo + j * bcs, bo + (j + 1) * bcs, bo + (j + 2) * bcs,
                             bo + (j + 3) * bcs, k, out);
                     for (int r = 0; r < 2; r++) {
@@ -284,17 +287,9 @@ final class Gemm {
                             c[at] = accumulate ? c[at] + out[r * 4 + q] : out[r * 4 + q];
                         }
                     }
-                } else if (j < n4) {
-                    // the last row of an odd count: four columns at a time, each sum with dot's bits
-                    loops.dots1x4(a, a0, b, bo + j * bcs, bo + (j + 1) * bcs, bo + (j + 2) * bcs, bo + (j + 3) * bcs,
-                            k, out);
-                    for (int q = 0; q < 4; q++) {
-                        int at = co + i * crs + (j + q) * ccs;
-                        c[at] = accumulate ? c[at] + out[q] : out[q];
-                    }
                 } else {
-                    for (int r = i; r < Math.min(m, i + 2); r++) {
-                        for (int q = j; q < Math.min(n, j + 4); q++) {
+                    for (int r = i; r < i + 2; r++) {
+                        for (int q = j; q < n; q++) {
                             float sum = loops.dot(a, ao + r * ars, b, bo + q * bcs, k);
                             int at = co + r * crs + q * ccs;
                             c[at] = accumulate ? c[at] + sum : sum;
@@ -302,6 +297,9 @@ final class Gemm {
                     }
                 }
             }
+        }
+        if (m2 < m) {
+            gemvColumns(0, n, k, a, ao + m2 * ars, b, bo, bcs, c, co + m2 * crs, ccs, accumulate);
         }
     }
 
