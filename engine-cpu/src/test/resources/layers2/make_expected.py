@@ -426,8 +426,23 @@ def rnn_case(key, module, x, hx=None, dtype=D):
         outs = [res]
     for k, o in enumerate(outs):
         line("out" if k == 0 else "out" + str(k), fmt(o))
-        line("node" if k == 0 else "node" + str(k), type(o.grad_fn).__name__)
+        line("node" if k == 0 else "node" + str(k), node_2x(module, x, k, type(o.grad_fn).__name__))
     backward(outs, leaves)
+
+
+def node_2x(module, x, k, node):
+    """The output's node in PyTorch 2.x, where 1.13's differs: a float32 nn.LSTM without projection on the CPU takes
+    2.x's oneDNN path (aten/src/ATen/native/RNN.cpp's use_mkldnn, then mkldnn/RNN.cpp's mkldnn_rnn), whose output
+    is the last layer's mkldnn_rnn_layer result (MkldnnRnnLayerBackward0), its concatenation when bidirectional
+    (CatBackward0) and its transpose when batch first (TransposeBackward0); h_n and c_n stay StackBackward0. 1.13
+    composes the cells (the output's node StackBackward0). An empty input stays on the composition (use_mkldnn asks
+    for numel() != 0)."""
+    if (k == 0 and isinstance(module, nn.LSTM) and x.dtype == torch.float32 and module.proj_size == 0
+            and x.numel() != 0):
+        if module.batch_first:
+            return "TransposeBackward0"
+        return "CatBackward0" if module.bidirectional else "MkldnnRnnLayerBackward0"
+    return node
 
 
 T, N = 5, 2

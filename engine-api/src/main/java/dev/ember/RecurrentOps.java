@@ -9,8 +9,9 @@ import java.util.List;
 
 /**
  * LSTM and GRU as PyTorch's CPU computes them (aten/src/ATen/native/RNN.cpp, the {@code _rnn_impl} path that 2.x runs
- * for float64, and for every type without oneDNN): compositions of Ember ops, so every node is the one PyTorch's
- * composition records and the backward is autograd's. A layer applies {@code linear(input, w_ih, b_ih)} to the whole
+ * for GRU and RNN, for float64 and for an LSTM with projections or packed data): compositions of Ember ops, so every
+ * node is the one PyTorch's composition records and the backward is autograd's. A recorded float32 LSTM without
+ * projection takes 2.x's oneDNN path instead ({@link FusedLstmLayers}). A layer applies {@code linear(input, w_ih, b_ih)} to the whole
  * sequence at once, unbinds it into steps, runs the cell over them ({@code linear(h, w_hh, b_hh)} added, the gates
  * chunked, {@code sigmoid}/{@code tanh}) and stacks the outputs (StackBackward0); a bidirectional layer concatenates the
  * two directions (CatBackward0); layers after the first get dropout in training; the final states are stacked. Packed
@@ -119,7 +120,7 @@ final class RecurrentOps {
         Tensor hy = Creation.empty(new int[] {rows, h}, DType.FLOAT32, c.device());
         Tensor cy = Creation.empty(new int[] {rows, h}, DType.FLOAT32, c.device());
         hh.backend.lstmCellPointwise(hh.storage(), hh.layout(), ih.storage(), ih.layout(), c.storage(), c.layout(),
-                hy.storage(), cy.storage());
+                hy.storage(), hy.layout(), cy.storage(), cy.layout(), null, null);
         return new Tensor[] {hy, cy};
     }
 
@@ -234,6 +235,26 @@ final class RecurrentOps {
         return new LayerOutput(Tensor.cat(List.of(fwOutput, revOutput), fwOutput.dim() - 1), List.of(fwState[0], revState[0]));
     }
 
+    /**
+     * One LSTM layer in one direction ({@code reverse}: from the last step to the first, the output in time order) as
+     * the composition of recorded ops, without projection: {@code [output, h_n, c_n]}. The double backward of
+     * {@link FusedLstmLayers}' node differentiates this.
+     */
+    static Tensor[] composedLstmLayer(Tensor x, Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh, Tensor hx, Tensor cx,
+                                      boolean reverse) {
+        CellParams p = new CellParams(wIh, wHh, bIh, bHh, null);
+        List<Tensor> steps = new ArrayList<>(p.linearIh(x).unbind(0));
+        if (reverse) {
+            Collections.reverse(steps);
+        }
+        Tensor[][] state = {{hx, cx}};
+        List<Tensor> outputs = new ArrayList<>(run(LSTM, steps, state, p));
+        if (reverse) {
+            Collections.reverse(outputs);
+        }
+        return new Tensor[] {Tensor.stack(outputs, 0), state[0][0], state[0][1]};
+    }
+
     /** PyTorch's checks of a layer stack: hidden states and weights pair up by direction and count the layers. */
     private static void checkStack(List<Tensor[]> hiddens, List<CellParams> params, int numLayers, boolean bidirectional) {
         int directions = bidirectional ? 2 : 1;
@@ -316,6 +337,11 @@ final class RecurrentOps {
         checkDevices(input, new Tensor[] {h0, c0}, params);
         boolean hasProjections = h0.size(2) != c0.size(2);
         checkInput(input);
+        if (!hasProjections && FusedLstmLayers.applies(input, h0, c0, params, hasBiases, numLayers, bidirectional,
+                batchFirst)) {
+            return FusedLstmLayers.lstm(input, h0, c0, params, hasBiases, numLayers, dropout, train, bidirectional,
+                    batchFirst);
+        }
         Tensor x = batchFirst ? input.transpose(0, 1) : input;
         List<CellParams> cells = gatherParams(params, hasBiases, hasProjections);
         List<Tensor[]> hiddens = lstmHiddens(h0, c0);

@@ -4559,8 +4559,11 @@ public final class Tensor implements AutoCloseable {
 
     /**
      * {@code torch.lstm(input, (h0, c0), params, has_biases, num_layers, dropout, train, bidirectional, batch_first)}:
-     * a multi-layer LSTM over a 3-D input, as PyTorch's CPU composes it (the output's node StackBackward0,
-     * CatBackward0 when bidirectional, TransposeBackward0 batch first); {@code params} holds, per layer and direction,
+     * a multi-layer LSTM over a 3-D input, as PyTorch 2.x's CPU computes it: a recorded float32 LSTM without
+     * projection through its oneDNN path, one MkldnnRnnLayerBackward0 node per layer and direction (the output's node
+     * that, CatBackward0 when bidirectional, TransposeBackward0 batch first; h_n and c_n StackBackward0), every other
+     * call composed as {@code _rnn_impl} composes it (the output's node StackBackward0, CatBackward0 when
+     * bidirectional, TransposeBackward0 batch first); {@code params} holds, per layer and direction,
      * {@code w_ih, w_hh[, b_ih, b_hh][, w_hr]}.
      */
     public static RnnOutput lstm(Tensor input, Tensor h0, Tensor c0, List<Tensor> params, boolean hasBiases, int numLayers,

@@ -240,26 +240,45 @@ public interface Backend {
     }
 
     /**
-     * Whether {@link #lstmCellPointwise} and {@link #gruCellPointwise} run on this backend (the caller composes the
-     * ops where not).
+     * Whether {@link #lstmCellPointwise}, {@link #lstmCellBackward} and {@link #gruCellPointwise} run on this backend
+     * (the caller composes the ops where not).
      */
     default boolean fusedRnnCells() {
         return false;
     }
 
     /**
-     * The pointwise part of an LSTM step after its two products, float32, for a forward that records no graph:
-     * {@code gates = hh + ih} ({@code [rows, 4h]} each, elements contiguous), chunked into the input, forget, cell and
-     * output gates; {@code cOut = f * c + i * g} and {@code hOut = o * tanh(cOut)}, each operation rounded to float in
-     * the order of the composition ({@code sigmoid}, {@code tanh}, {@code mul}, {@code add} as the unary and binary
-     * kernels compute them), so the bits are the composition's. {@code c} is {@code [rows, h]}; {@code hOut} and
-     * {@code cOut} contiguous {@code [rows, h]} at offset 0.
+     * The pointwise part of an LSTM step after its two products, float32: {@code gates = hh + ih} ({@code [rows, 4h]}
+     * each), chunked into the input, forget, cell and output gates; {@code cOut = f * c + i * g} and
+     * {@code hOut = o * tanh(cOut)}, each operation rounded to float in the order of the composition ({@code sigmoid},
+     * {@code tanh}, {@code mul}, {@code add} as the unary and binary kernels compute them), so the bits are the
+     * composition's. {@code c}, {@code hOut} and {@code cOut} are {@code [rows, h]}. With {@code saved} (else null,
+     * {@code [rows, 5h]}) each row receives the activations {@link #lstmCellBackward} reads: i, f, g, o and
+     * {@code tanh(cOut)}. Every operand is 2-D with its elements contiguous (any row stride and offset).
      *
      * @throws UnsupportedOperationException where {@link #fusedRnnCells} is false
      */
     default void lstmCellPointwise(Storage hh, Layout hhLayout, Storage ih, Layout ihLayout, Storage c, Layout cLayout,
-                                   Storage hOut, Storage cOut) {
+                                   Storage hOut, Layout hOutLayout, Storage cOut, Layout cOutLayout, Storage saved,
+                                   Layout savedLayout) {
         throw new UnsupportedOperationException("lstmCellPointwise on the " + deviceType() + " backend");
+    }
+
+    /**
+     * The backward of one {@link #lstmCellPointwise} step (PyTorch 2.x's {@code mkldnn_rnn_layer} backward, one step):
+     * {@code dh = gradOut + gradH} ({@code gradOut}, the layer output's gradient at this step, may be null),
+     * {@code dc = gradC + dh o (1 - t^2)} with {@code t = tanh(c')}; {@code gradGates} ({@code [rows, 4h]}) receives
+     * the gradients of the gates before their activations, {@code dc g i (1 - i)}, {@code dc cPrev f (1 - f)},
+     * {@code dc i (1 - g^2)}, {@code dh t o (1 - o)}, and {@code gradCPrev = dc f}; float32. {@code saved} is the
+     * forward's {@code [rows, 5h]}; {@code cPrev} the cell state the step started from. Layouts as
+     * {@link #lstmCellPointwise}'s.
+     *
+     * @throws UnsupportedOperationException where {@link #fusedRnnCells} is false
+     */
+    default void lstmCellBackward(Storage gradOut, Layout gradOutLayout, Storage gradH, Layout gradHLayout, Storage gradC,
+                                  Layout gradCLayout, Storage saved, Layout savedLayout, Storage cPrev, Layout cPrevLayout,
+                                  Storage gradGates, Layout gradGatesLayout, Storage gradCPrev, Layout gradCPrevLayout) {
+        throw new UnsupportedOperationException("lstmCellBackward on the " + deviceType() + " backend");
     }
 
     /**

@@ -16,8 +16,9 @@ import java.util.List;
  * {@code [T, N, input_size]} ({@code [N, T, input_size]} batch first) or unbatched {@code [T, input_size]}; the initial
  * state {@code (h0, c0)} is {@code [D * num_layers, N, H_out]} and {@code [D * num_layers, N, hidden_size]} each, zeros
  * when null. A {@link PackedSequence} input ({@link #forward(PackedSequence, LstmState)}) gives a packed output and
- * each sequence's final states, as PyTorch's. Computed as PyTorch's CPU computes it, a composition of linear, sigmoid and tanh steps
- * ({@link Tensor#lstm}).
+ * each sequence's final states, as PyTorch's. Computed as PyTorch 2.x's CPU computes it ({@link Tensor#lstm}): in
+ * training, float32 without projection, one fused node per layer and direction (oneDNN's MkldnnRnnLayerBackward0, the
+ * weights' gradients one product over all the steps); otherwise a composition of linear, sigmoid and tanh steps.
  *
  * <pre>{@code
  * LSTM lstm = new LSTM(10, 20, 2);

@@ -436,16 +436,43 @@ public final class ProfilingBackend implements Backend {
 
     @Override
     public void lstmCellPointwise(Storage hh, Layout hhLayout, Storage ih, Layout ihLayout, Storage c, Layout cLayout,
-                                  Storage hOut, Storage cOut) {
+                                  Storage hOut, Layout hOutLayout, Storage cOut, Layout cOutLayout, Storage saved,
+                                  Layout savedLayout) {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
-            delegate.lstmCellPointwise(hh, hhLayout, ih, ihLayout, c, cLayout, hOut, cOut);
+            delegate.lstmCellPointwise(hh, hhLayout, ih, ihLayout, c, cLayout, hOut, hOutLayout, cOut, cOutLayout, saved,
+                    savedLayout);
             return;
         }
         Profiler.Range kernelRange = profiler.enterKernel("ember::lstm_cell_pointwise", this,
-                new Object[] {hh, hhLayout, ih, ihLayout, c, cLayout, hOut, cOut});
+                new Object[] {hh, hhLayout, ih, ihLayout, c, cLayout, hOut, hOutLayout, cOut, cOutLayout, saved,
+                        savedLayout});
         try {
-            delegate.lstmCellPointwise(hh, hhLayout, ih, ihLayout, c, cLayout, hOut, cOut);
+            delegate.lstmCellPointwise(hh, hhLayout, ih, ihLayout, c, cLayout, hOut, hOutLayout, cOut, cOutLayout, saved,
+                    savedLayout);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
+        }
+        profiler.exitKernel(kernelRange);
+    }
+
+    @Override
+    public void lstmCellBackward(Storage gradOut, Layout gradOutLayout, Storage gradH, Layout gradHLayout, Storage gradC,
+                                 Layout gradCLayout, Storage saved, Layout savedLayout, Storage cPrev, Layout cPrevLayout,
+                                 Storage gradGates, Layout gradGatesLayout, Storage gradCPrev, Layout gradCPrevLayout) {
+        Profiler profiler = Profiler.current();
+        if (profiler == null) {
+            delegate.lstmCellBackward(gradOut, gradOutLayout, gradH, gradHLayout, gradC, gradCLayout, saved, savedLayout,
+                    cPrev, cPrevLayout, gradGates, gradGatesLayout, gradCPrev, gradCPrevLayout);
+            return;
+        }
+        Profiler.Range kernelRange = profiler.enterKernel("ember::lstm_cell_backward", this,
+                new Object[] {gradOut, gradOutLayout, gradH, gradHLayout, gradC, gradCLayout, saved, savedLayout, cPrev,
+                        cPrevLayout, gradGates, gradGatesLayout, gradCPrev, gradCPrevLayout});
+        try {
+            delegate.lstmCellBackward(gradOut, gradOutLayout, gradH, gradHLayout, gradC, gradCLayout, saved, savedLayout,
+                    cPrev, cPrevLayout, gradGates, gradGatesLayout, gradCPrev, gradCPrevLayout);
         } catch (RuntimeException | Error e) {
             profiler.failKernel(kernelRange);
             throw e;

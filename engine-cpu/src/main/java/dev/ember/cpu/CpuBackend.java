@@ -234,10 +234,29 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void lstmCellPointwise(Storage hh, Layout hhLayout, Storage ih, Layout ihLayout, Storage c, Layout cLayout,
-                                  Storage hOut, Storage cOut) {
-        RnnKernels.lstm(cLayout.size(0), cLayout.size(1), (float[]) cpu(hh).array, hhLayout.offset(), hhLayout.stride(0),
-                (float[]) cpu(ih).array, ihLayout.offset(), ihLayout.stride(0), (float[]) cpu(c).array, cLayout.offset(),
-                cLayout.stride(0), (float[]) cpu(hOut).array, 0, (float[]) cpu(cOut).array, 0);
+                                  Storage hOut, Layout hOutLayout, Storage cOut, Layout cOutLayout, Storage saved,
+                                  Layout savedLayout) {
+        RnnKernels.lstm(cLayout.size(0), cLayout.size(1), floats(hh), hhLayout.offset(), hhLayout.stride(0),
+                floats(ih), ihLayout.offset(), ihLayout.stride(0), floats(c), cLayout.offset(), cLayout.stride(0),
+                floats(hOut), hOutLayout.offset(), hOutLayout.stride(0), floats(cOut), cOutLayout.offset(),
+                cOutLayout.stride(0), saved == null ? null : floats(saved), saved == null ? 0 : savedLayout.offset(),
+                saved == null ? 0 : savedLayout.stride(0));
+    }
+
+    @Override
+    public void lstmCellBackward(Storage gradOut, Layout gradOutLayout, Storage gradH, Layout gradHLayout, Storage gradC,
+                                 Layout gradCLayout, Storage saved, Layout savedLayout, Storage cPrev, Layout cPrevLayout,
+                                 Storage gradGates, Layout gradGatesLayout, Storage gradCPrev, Layout gradCPrevLayout) {
+        RnnKernels.lstmBackward(cPrevLayout.size(0), cPrevLayout.size(1), gradOut == null ? null : floats(gradOut),
+                gradOut == null ? 0 : gradOutLayout.offset(), gradOut == null ? 0 : gradOutLayout.stride(0),
+                floats(gradH), gradHLayout.offset(), gradHLayout.stride(0), floats(gradC), gradCLayout.offset(),
+                gradCLayout.stride(0), floats(saved), savedLayout.offset(), savedLayout.stride(0), floats(cPrev),
+                cPrevLayout.offset(), cPrevLayout.stride(0), floats(gradGates), gradGatesLayout.offset(),
+                gradGatesLayout.stride(0), floats(gradCPrev), gradCPrevLayout.offset(), gradCPrevLayout.stride(0));
+    }
+
+    private static float[] floats(Storage s) {
+        return (float[]) cpu(s).array;
     }
 
     @Override

@@ -942,6 +942,14 @@ final class ElementwiseKernels {
         /** {@code o[oo:oo+n] = sigmoid(x[xo:xo+n])} as {@link #sigmoidFloat}. */
         void sigmoid(float[] x, int xo, float[] o, int oo, int n);
 
+        /**
+         * {@link RnnKernels#lstmBackward}'s arithmetic for one row's first elements, on whole vectors, each lane
+         * computing what the scalar loop computes in the same order (so the same bits; {@code gOut} may be null);
+         * returns how many of the {@code h} elements it did.
+         */
+        int lstmBackwardRow(float[] gOut, int go, float[] gH, int gh, float[] gC, int gc, float[] sv, int s,
+                            float[] cPrev, int cp, float[] gG, int gg, float[] gCPrev, int gcp, int h);
+
         /** {@code o[oo:oo+n] = log(x[xo:xo+n])} as {@link #logRounded}, or log1p as {@link #log1pRounded}. */
         void log(boolean onePlus, float[] x, int xo, float[] o, int oo, int n);
     }
@@ -1171,6 +1179,12 @@ final class ElementwiseKernels {
 
     /** The Vector API loops where {@code jdk.incubator.vector} is present, else null (Lucene's probe). */
     private static final FloatLoops LOOPS = MicroKernels.loadVectorClass(FloatLoops.class, "dev.ember.cpu.VectorLoops");
+
+    /** {@link FloatLoops#lstmBackwardRow} where the vector loops are present; else 0 (the caller's loop does all). */
+    static int lstmBackwardRow(float[] gOut, int go, float[] gH, int gh, float[] gC, int gc, float[] sv, int s,
+                               float[] cPrev, int cp, float[] gG, int gg, float[] gCPrev, int gcp, int h) {
+        return LOOPS == null ? 0 : LOOPS.lstmBackwardRow(gOut, go, gH, gh, gC, gc, sv, s, cPrev, cp, gG, gg, gCPrev, gcp, h);
+    }
 
     static void binaryFloat(BinaryOp op, float[] x, int xo, int xs, float[] y, int yo, int ys,
                                     float[] o, int oo, int os, int n) {

@@ -4,11 +4,12 @@ import dev.ember.backend.UnaryOp;
 
 /**
  * The pointwise part of PyTorch's LSTM and GRU cells on the CPU ({@code LSTMCell}/{@code GRUCell} of
- * aten/src/ATen/native/RNN.cpp after the two linear products) in one pass a row, for forwards that record no graph:
+ * aten/src/ATen/native/RNN.cpp after the two linear products) in one pass a row:
  * the same float operations in the same order as the composition of Ember's ops that a recorded forward runs (gate
  * sums, {@code sigmoid}/{@code tanh} through the same loops, whose vector lanes and scalar tails give the same bits,
  * products and sums each rounded to float), so the results are bit for bit the composition's, without its eleven
- * kernel calls and tensors a step.
+ * kernel calls and tensors a step; and the LSTM step's backward for a recorded forward (PyTorch 2.x's oneDNN layer,
+ * {@code MkldnnRnnLayerBackward0}, whose forward saves those activations).
  */
 final class RnnKernels {
     private RnnKernels() {
@@ -26,34 +27,75 @@ final class RnnKernels {
     /**
      * One LSTM step's pointwise part for {@code rows} rows of {@code h} hidden units: {@code gates = hh + ih} (each
      * {@code [rows, 4h]}), chunked into the input, forget, cell and output gates; {@code cy = f * c + i * g},
-     * {@code hy = o * tanh(cy)}. Rows at {@code *o + r * *rs}, elements contiguous; {@code hy} and {@code cy}
-     * contiguous {@code [rows, h]}.
+     * {@code hy = o * tanh(cy)}. Every operand's row {@code r} at {@code *o + r * *rs}, elements contiguous. With
+     * {@code sv} (else null) each row of it ({@code 5h} wide) receives the activations a backward reads: i, f, g, o and
+     * {@code tanh(cy)}, the very values the outputs were computed from.
      */
     static void lstm(int rows, int h, float[] hh, int hho, int hhrs, float[] ih, int iho, int ihrs, float[] c, int co,
-                     int crs, float[] hy, int hyo, float[] cy, int cyo) {
+                     int crs, float[] hy, int hyo, int hyrs, float[] cy, int cyo, int cyrs, float[] sv, int svo,
+                     int svrs) {
         float[] g = new float[4 * h];
-        float[] act = new float[4 * h];
-        float[] t = new float[h];
+        float[] scratch = sv == null ? new float[5 * h] : null;
         for (int r = 0; r < rows; r++) {
             int a = hho + r * hhrs;
             int b = iho + r * ihrs;
             for (int j = 0; j < 4 * h; j++) {
                 g[j] = hh[a + j] + ih[b + j];
             }
-            sigmoid(g, 0, act, 0, 2 * h);
-            tanh(g, 2 * h, act, 2 * h, h);
-            sigmoid(g, 3 * h, act, 3 * h, h);
+            float[] act = sv == null ? scratch : sv;
+            int s = sv == null ? 0 : svo + r * svrs;
+            sigmoid(g, 0, act, s, 2 * h);
+            tanh(g, 2 * h, act, s + 2 * h, h);
+            sigmoid(g, 3 * h, act, s + 3 * h, h);
             int cr = co + r * crs;
-            int out = cyo + r * h;
+            int out = cyo + r * cyrs;
             for (int j = 0; j < h; j++) {
-                float fc = act[h + j] * c[cr + j];
-                float ig = act[j] * act[2 * h + j];
+                float fc = act[s + h + j] * c[cr + j];
+                float ig = act[s + j] * act[s + 2 * h + j];
                 cy[out + j] = fc + ig;
             }
-            tanh(cy, out, t, 0, h);
-            int ho = hyo + r * h;
+            tanh(cy, out, act, s + 4 * h, h);
+            int ho = hyo + r * hyrs;
             for (int j = 0; j < h; j++) {
-                hy[ho + j] = act[3 * h + j] * t[j];
+                hy[ho + j] = act[s + 3 * h + j] * act[s + 4 * h + j];
+            }
+        }
+    }
+
+    /**
+     * The backward of {@link #lstm}'s step, PyTorch's {@code mkldnn_rnn_layer} backward for one step: {@code dh =
+     * gOut + gH} ({@code gOut} the layer output's gradient at this step, or null), {@code dc = gC + dh o (1 - t^2)} with
+     * {@code t = tanh(cy)}; the gate gradients before their activations {@code di = dc g i (1 - i)}, {@code df = dc
+     * cPrev f (1 - f)}, {@code dg = dc i (1 - g^2)}, {@code do = dh t o (1 - o)} into {@code gG} ({@code [rows, 4h]}),
+     * and {@code gCPrev = dc f}; each product rounded to float. {@code sv} holds the forward's activations (i, f, g, o,
+     * t per row); layouts as {@link #lstm}'s.
+     */
+    static void lstmBackward(int rows, int h, float[] gOut, int goo, int gors, float[] gH, int gho, int ghrs,
+                             float[] gC, int gco, int gcrs, float[] sv, int svo, int svrs, float[] cPrev, int cpo,
+                             int cprs, float[] gG, int ggo, int ggrs, float[] gCPrev, int gcpo, int gcprs) {
+        for (int r = 0; r < rows; r++) {
+            int s = svo + r * svrs;
+            int go = goo + r * gors;
+            int gh = gho + r * ghrs;
+            int gc = gco + r * gcrs;
+            int cp = cpo + r * cprs;
+            int gg = ggo + r * ggrs;
+            int gcp = gcpo + r * gcprs;
+            int done = ElementwiseKernels.lstmBackwardRow(gOut, go, gH, gh, gC, gc, sv, s, cPrev, cp, gG, gg, gCPrev,
+                    gcp, h);
+            for (int j = done; j < h; j++) {
+                float i = sv[s + j];
+                float f = sv[s + h + j];
+                float g = sv[s + 2 * h + j];
+                float o = sv[s + 3 * h + j];
+                float t = sv[s + 4 * h + j];
+                float dh = gOut == null ? gH[gh + j] : gOut[go + j] + gH[gh + j];
+                float dc = gC[gc + j] + dh * o * (1 - t * t);
+                gG[gg + j] = dc * g * (i * (1 - i));
+                gG[gg + h + j] = dc * cPrev[cp + j] * (f * (1 - f));
+                gG[gg + 2 * h + j] = dc * i * (1 - g * g);
+                gG[gg + 3 * h + j] = dh * t * (o * (1 - o));
+                gCPrev[gcp + j] = dc * f;
             }
         }
     }

@@ -1130,6 +1130,30 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     @Override
+    public int lstmBackwardRow(float[] gOut, int go, float[] gH, int gh, float[] gC, int gc, float[] sv, int s,
+                               float[] cPrev, int cp, float[] gG, int gg, float[] gCPrev, int gcp, int h) {
+        int bound = S.loopBound(h);
+        for (int j = 0; j < bound; j += S.length()) {
+            FloatVector i = FloatVector.fromArray(S, sv, s + j);
+            FloatVector f = FloatVector.fromArray(S, sv, s + h + j);
+            FloatVector g = FloatVector.fromArray(S, sv, s + 2 * h + j);
+            FloatVector o = FloatVector.fromArray(S, sv, s + 3 * h + j);
+            FloatVector t = FloatVector.fromArray(S, sv, s + 4 * h + j);
+            FloatVector dh = FloatVector.fromArray(S, gH, gh + j);
+            if (gOut != null) {
+                dh = FloatVector.fromArray(S, gOut, go + j).add(dh);
+            }
+            FloatVector dc = FloatVector.fromArray(S, gC, gc + j).add(dh.mul(o).mul(t.mul(t).neg().add(1f)));
+            dc.mul(g).mul(i.mul(i.neg().add(1f))).intoArray(gG, gg + j);
+            dc.mul(FloatVector.fromArray(S, cPrev, cp + j)).mul(f.mul(f.neg().add(1f))).intoArray(gG, gg + h + j);
+            dc.mul(i).mul(g.mul(g).neg().add(1f)).intoArray(gG, gg + 2 * h + j);
+            dh.mul(t).mul(o.mul(o.neg().add(1f))).intoArray(gG, gg + 3 * h + j);
+            dc.mul(f).intoArray(gCPrev, gcp + j);
+        }
+        return bound;
+    }
+
+    @Override
     public void gelu(float[] x, int xo, float[] o, int oo, int n) {
         int bound = S.loopBound(n);
         int i = 0;

@@ -1,0 +1,73 @@
+package dev.ember.cpu;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The LSTM step's backward kernel ({@link RnnKernels#lstmBackward}): its vector rows and scalar tail give the bits of
+ * the formula evaluated one element at a time in float, in the kernel's order, for widths below, at and past the
+ * vector length, strided rows, and with and without the output's gradient.
+ */
+class RnnKernelsTest {
+    private static float[] random(Random r, int n, boolean unit) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = unit ? r.nextFloat() : (float) r.nextGaussian();
+        }
+        return a;
+    }
+
+    @Test
+    void vectorRowsAndScalarTailGiveTheFormulasBits() {
+        Random rnd = new Random(40);
+        int checked = 0;
+        for (int h : new int[] {1, 7, 15, 16, 17, 31, 33, 64, 100}) {
+            for (int rows : new int[] {1, 3}) {
+                for (boolean withOut : new boolean[] {false, true}) {
+                    int pad = 3;
+                    int svrs = 5 * h + pad;
+                    float[] sv = random(rnd, 1 + rows * svrs, true);
+                    for (int r = 0; r < rows; r++) {
+                        for (int j = 0; j < h; j++) {
+                            // g and t are tanh values in (-1, 1)
+                            sv[1 + r * svrs + 2 * h + j] = 2 * sv[1 + r * svrs + 2 * h + j] - 1;
+                            sv[1 + r * svrs + 4 * h + j] = 2 * sv[1 + r * svrs + 4 * h + j] - 1;
+                        }
+                    }
+                    int rs = h + pad;
+                    float[] gOut = withOut ? random(rnd, 2 + rows * rs, false) : null;
+                    float[] gH = random(rnd, rows * rs, false);
+                    float[] gC = random(rnd, rows * rs, false);
+                    float[] cPrev = random(rnd, rows * rs, false);
+                    float[] gG = new float[rows * 4 * h];
+                    float[] gCPrev = new float[rows * h];
+                    RnnKernels.lstmBackward(rows, h, gOut, 2, rs, gH, 0, rs, gC, 0, rs, sv, 1, svrs, cPrev, 0, rs, gG, 0,
+                            4 * h, gCPrev, 0, h);
+                    for (int r = 0; r < rows; r++) {
+                        for (int j = 0; j < h; j++) {
+                            int s = 1 + r * svrs;
+                            float i = sv[s + j];
+                            float f = sv[s + h + j];
+                            float g = sv[s + 2 * h + j];
+                            float o = sv[s + 3 * h + j];
+                            float t = sv[s + 4 * h + j];
+                            float dh = withOut ? gOut[2 + r * rs + j] + gH[r * rs + j] : gH[r * rs + j];
+                            float dc = gC[r * rs + j] + dh * o * (1 - t * t);
+                            String at = "h " + h + " rows " + rows + " out " + withOut + " [" + r + ", " + j + "]";
+                            assertEquals(dc * g * (i * (1 - i)), gG[r * 4 * h + j], 0, at + " di");
+                            assertEquals(dc * cPrev[r * rs + j] * (f * (1 - f)), gG[r * 4 * h + h + j], 0, at + " df");
+                            assertEquals(dc * i * (1 - g * g), gG[r * 4 * h + 2 * h + j], 0, at + " dg");
+                            assertEquals(dh * t * (o * (1 - o)), gG[r * 4 * h + 3 * h + j], 0, at + " do");
+                            assertEquals(dc * f, gCPrev[r * h + j], 0, at + " dc_prev");
+                            checked++;
+                        }
+                    }
+                }
+            }
+        }
+        assertEquals(2 * 4 * 284, checked);
+    }
+}
