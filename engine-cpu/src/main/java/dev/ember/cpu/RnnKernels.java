@@ -1,5 +1,6 @@
 package dev.ember.cpu;
 
+import dev.ember.backend.BinaryOp;
 import dev.ember.backend.UnaryOp;
 
 /**
@@ -24,6 +25,16 @@ final class RnnKernels {
         ElementwiseKernels.unaryFloat(UnaryOp.TANH, x, xo, 1, o, oo, 1, n);
     }
 
+    /** {@code o = x + y} elementwise: the add kernel's float sums, on its vector loop where it has one. */
+    private static void add(float[] x, int xo, float[] y, int yo, float[] o, int oo, int n) {
+        ElementwiseKernels.binaryFloat(BinaryOp.ADD, x, xo, 1, y, yo, 1, o, oo, 1, n);
+    }
+
+    /** {@code o = x * y} elementwise, as {@link #add}. */
+    private static void mul(float[] x, int xo, float[] y, int yo, float[] o, int oo, int n) {
+        ElementwiseKernels.binaryFloat(BinaryOp.MUL, x, xo, 1, y, yo, 1, o, oo, 1, n);
+    }
+
     /**
      * One LSTM step's pointwise part for {@code rows} rows of {@code h} hidden units: {@code gates = hh + ih} (each
      * {@code [rows, 4h]}), chunked into the input, forget, cell and output gates; {@code cy = f * c + i * g},
@@ -35,30 +46,21 @@ final class RnnKernels {
                      int crs, float[] hy, int hyo, int hyrs, float[] cy, int cyo, int cyrs, float[] sv, int svo,
                      int svrs) {
         float[] g = new float[4 * h];
+        float[] products = new float[2 * h];
         float[] scratch = sv == null ? new float[5 * h] : null;
         for (int r = 0; r < rows; r++) {
-            int a = hho + r * hhrs;
-            int b = iho + r * ihrs;
-            for (int j = 0; j < 4 * h; j++) {
-                g[j] = hh[a + j] + ih[b + j];
-            }
+            add(hh, hho + r * hhrs, ih, iho + r * ihrs, g, 0, 4 * h);
             float[] act = sv == null ? scratch : sv;
             int s = sv == null ? 0 : svo + r * svrs;
             sigmoid(g, 0, act, s, 2 * h);
             tanh(g, 2 * h, act, s + 2 * h, h);
             sigmoid(g, 3 * h, act, s + 3 * h, h);
-            int cr = co + r * crs;
             int out = cyo + r * cyrs;
-            for (int j = 0; j < h; j++) {
-                float fc = act[s + h + j] * c[cr + j];
-                float ig = act[s + j] * act[s + 2 * h + j];
-                cy[out + j] = fc + ig;
-            }
+            mul(act, s + h, c, co + r * crs, products, 0, h);
+            mul(act, s, act, s + 2 * h, products, h, h);
+            add(products, 0, products, h, cy, out, h);
             tanh(cy, out, act, s + 4 * h, h);
-            int ho = hyo + r * hyrs;
-            for (int j = 0; j < h; j++) {
-                hy[ho + j] = act[s + 3 * h + j] * act[s + 4 * h + j];
-            }
+            mul(act, s + 3 * h, act, s + 4 * h, hy, hyo + r * hyrs, h);
         }
     }
 
@@ -109,27 +111,22 @@ final class RnnKernels {
                     int hxrs, float[] hy, int hyo) {
         float[] s = new float[2 * h];
         float[] rz = new float[2 * h];
+        float[] hr = new float[h];
         float[] nIn = new float[h];
         float[] n = new float[h];
+        float[] d = new float[h];
         for (int row = 0; row < rows; row++) {
             int a = iho + row * ihrs;
             int b = hho + row * hhrs;
-            for (int j = 0; j < 2 * h; j++) {
-                s[j] = hh[b + j] + ih[a + j];
-            }
+            add(hh, b, ih, a, s, 0, 2 * h);
             sigmoid(s, 0, rz, 0, 2 * h);
-            for (int j = 0; j < h; j++) {
-                float hr = hh[b + 2 * h + j] * rz[j];
-                nIn[j] = ih[a + 2 * h + j] + hr;
-            }
+            mul(hh, b + 2 * h, rz, 0, hr, 0, h);
+            add(ih, a + 2 * h, hr, 0, nIn, 0, h);
             tanh(nIn, 0, n, 0, h);
-            int x = hxo + row * hxrs;
             int out = hyo + row * h;
-            for (int j = 0; j < h; j++) {
-                float d = hx[x + j] - n[j];
-                float dz = d * rz[h + j];
-                hy[out + j] = dz + n[j];
-            }
+            ElementwiseKernels.binaryFloat(BinaryOp.SUB, hx, hxo + row * hxrs, 1, n, 0, 1, d, 0, 1, h);
+            mul(d, 0, rz, h, d, 0, h);
+            add(d, 0, n, 0, hy, out, h);
         }
     }
 }
