@@ -248,6 +248,49 @@ class FusedLstmLayersTest {
     }
 
     @Test
+    void stridedExpandedAndSharedOperandsThroughTensorLstm() {
+        Ember.manualSeed(46);
+        int h = 17;
+        // w_ih a transposed view, w_hh shared by both directions, the input a permuted view, h0 expanded, c0 strided
+        Tensor wIhT = Tensor.randn(IN, 4 * h).mul(0.3);
+        Tensor wHh = Tensor.randn(4 * h, h).mul(0.3);
+        Tensor bIh = Tensor.randn(4 * h);
+        Tensor bHh = Tensor.randn(8 * h).narrow(0, 2 * h, 4 * h);
+        Tensor x = Tensor.randn(3, 4, IN).permute(1, 0, 2);
+        Tensor h0 = Tensor.randn(1, 3, h).expand(2, 3, h);
+        Tensor c0 = Tensor.randn(2, 3, 2 * h).narrow(2, h, h);
+        Tensor[] leaves32 = {wIhT.clone(), wHh.clone(), bIh.clone(), bHh.clone(), x.clone(), h0.clone(), c0.clone()};
+        Tensor[] leaves64 = new Tensor[leaves32.length];
+        for (int i = 0; i < leaves32.length; i++) {
+            leaves64[i] = leaves32[i].to(DType.FLOAT64).requiresGrad_(true);
+            leaves32[i].requiresGrad_(true);
+        }
+        RnnOutput r32 = lstmOf(leaves32, h);
+        RnnOutput r64 = lstmOf(leaves64, h);
+        assertEquals("CatBackward0", r32.output().gradFn().name());
+        assertEquals("CatBackward0", r64.output().gradFn().name());
+        assertEquals("MkldnnRnnLayerBackward0", r32.h().gradFn().nextFunctions().get(0).name(), "the fused layer");
+        close(r64.output(), r32.output(), "output");
+        close(r64.h(), r32.h(), "h_n");
+        close(r64.c(), r32.c(), "c_n");
+        r32.output().pow(2).sum().add(r32.c().sum()).backward();
+        r64.output().pow(2).sum().add(r64.c().sum()).backward();
+        for (int i = 0; i < leaves32.length; i++) {
+            close(leaves64[i].grad(), leaves32[i].grad(), "grad of leaf " + i);
+        }
+    }
+
+    /** A bidirectional one-layer LSTM through {@link Tensor#lstm} from the leaves' views (both directions share w_hh). */
+    private static RnnOutput lstmOf(Tensor[] l, int h) {
+        Tensor wIh = l[0].t();
+        Tensor x = l[4];
+        Tensor h0 = l[5].narrow(0, 0, 1).expand(2, 3, h);
+        Tensor c0 = l[6];
+        return Tensor.lstm(x, h0, c0, List.of(wIh, l[1], l[2], l[3], wIh, l[1], l[2], l[3]), true, 1, 0, true, true,
+                false);
+    }
+
+    @Test
     void projectionsAndEmptyInputsKeepTheComposition() {
         Ember.manualSeed(44);
         LSTM proj = new LSTM(IN, HID, 1, true, false, 0, false, 3);
