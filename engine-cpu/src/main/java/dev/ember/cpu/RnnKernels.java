@@ -16,6 +16,13 @@ final class RnnKernels {
     private RnnKernels() {
     }
 
+    /**
+     * A cell row's cost per hidden unit in {@link CpuThreads#chunks}' elements: its sigmoids and tanhs run in double
+     * (five a unit for an LSTM), about eight plain elements' time each unit. Rows are split between the threads only
+     * past that grain (a batch of 32 of 256 units, not a batch of 8); each row's bits do not depend on the split.
+     */
+    private static final long ROW_COST = 8;
+
     /** The unary op's own float loop (vector lanes and scalar tail alike): the composition's bits. */
     private static void sigmoid(float[] x, int xo, float[] o, int oo, int n) {
         ElementwiseKernels.unaryFloat(UnaryOp.SIGMOID, x, xo, 1, o, oo, 1, n);
@@ -45,10 +52,17 @@ final class RnnKernels {
     static void lstm(int rows, int h, float[] hh, int hho, int hhrs, float[] ih, int iho, int ihrs, float[] c, int co,
                      int crs, float[] hy, int hyo, int hyrs, float[] cy, int cyo, int cyrs, float[] sv, int svo,
                      int svrs) {
+        CpuThreads.parallelFor(rows, CpuThreads.chunks(rows, ROW_COST * h), (task, from, to) -> lstmRows(from, to, h, hh,
+                hho, hhrs, ih, iho, ihrs, c, co, crs, hy, hyo, hyrs, cy, cyo, cyrs, sv, svo, svrs));
+    }
+
+    private static void lstmRows(int from, int to, int h, float[] hh, int hho, int hhrs, float[] ih, int iho, int ihrs,
+                                 float[] c, int co, int crs, float[] hy, int hyo, int hyrs, float[] cy, int cyo,
+                                 int cyrs, float[] sv, int svo, int svrs) {
         float[] g = new float[4 * h];
         float[] products = new float[2 * h];
         float[] scratch = sv == null ? new float[5 * h] : null;
-        for (int r = 0; r < rows; r++) {
+        for (int r = from; r < to; r++) {
             add(hh, hho + r * hhrs, ih, iho + r * ihrs, g, 0, 4 * h);
             float[] act = sv == null ? scratch : sv;
             int s = sv == null ? 0 : svo + r * svrs;
@@ -109,13 +123,19 @@ final class RnnKernels {
      */
     static void gru(int rows, int h, float[] ih, int iho, int ihrs, float[] hh, int hho, int hhrs, float[] hx, int hxo,
                     int hxrs, float[] hy, int hyo) {
+        CpuThreads.parallelFor(rows, CpuThreads.chunks(rows, ROW_COST * h), (task, from, to) -> gruRows(from, to, h, ih,
+                iho, ihrs, hh, hho, hhrs, hx, hxo, hxrs, hy, hyo));
+    }
+
+    private static void gruRows(int from, int to, int h, float[] ih, int iho, int ihrs, float[] hh, int hho, int hhrs,
+                                float[] hx, int hxo, int hxrs, float[] hy, int hyo) {
         float[] s = new float[2 * h];
         float[] rz = new float[2 * h];
         float[] hr = new float[h];
         float[] nIn = new float[h];
         float[] n = new float[h];
         float[] d = new float[h];
-        for (int row = 0; row < rows; row++) {
+        for (int row = from; row < to; row++) {
             int a = iho + row * ihrs;
             int b = hho + row * hhrs;
             add(hh, b, ih, a, s, 0, 2 * h);

@@ -70,4 +70,54 @@ class RnnKernelsTest {
         }
         assertEquals(2 * 4 * 284, checked);
     }
+
+    @Test
+    void cellRowsSplitBetweenThreadsKeepTheirBits() {
+        Random rnd = new Random(41);
+        int before = CpuThreads.threads();
+        try {
+            for (int[] rh : new int[][] {{32, 256}, {33, 300}, {64, 17}}) {
+                int rows = rh[0];
+                int h = rh[1];
+                float[] hh = random(rnd, rows * 4 * h, false);
+                float[] ih = random(rnd, rows * 4 * h, false);
+                float[] c = random(rnd, rows * h, false);
+                float[][] lstm = new float[4][];
+                float[][] gru = new float[4][];
+                for (int threads = 1; threads <= 3; threads++) {
+                    CpuThreads.setThreads(threads);
+                    float[] hy = new float[rows * h];
+                    float[] cy = new float[rows * h];
+                    float[] sv = new float[rows * 5 * h];
+                    RnnKernels.lstm(rows, h, hh, 0, 4 * h, ih, 0, 4 * h, c, 0, h, hy, 0, h, cy, 0, h, sv, 0, 5 * h);
+                    float[] gy = new float[rows * h];
+                    RnnKernels.gru(rows, h, ih, 0, 4 * h, hh, 0, 4 * h, c, 0, h, gy, 0);
+                    lstm[threads] = concat(hy, cy, sv);
+                    gru[threads] = gy;
+                }
+                for (int threads = 2; threads <= 3; threads++) {
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(lstm[1], lstm[threads], rows + "x" + h + " lstm, "
+                            + threads + " threads");
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(gru[1], gru[threads], rows + "x" + h + " gru, "
+                            + threads + " threads");
+                }
+            }
+        } finally {
+            CpuThreads.setThreads(before);
+        }
+    }
+
+    private static float[] concat(float[]... parts) {
+        int n = 0;
+        for (float[] p : parts) {
+            n += p.length;
+        }
+        float[] out = new float[n];
+        int at = 0;
+        for (float[] p : parts) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        return out;
+    }
 }
