@@ -1677,6 +1677,17 @@ final class ArithmeticOps {
         }
         int[] shape = Shapes.broadcast(self.shape, end.shape);
         DType t = self.dtype;
+        if (t.isReducedFloatingPoint()) {
+            // 2.x's reduced-float kernel: self, end and the weight in float32 (opmath, weight.to<opmath_t>()), the
+            // formula there (end - self not rounded to the half type), the result rounded once
+            Tensor out;
+            try (GradMode off = Ember.noGrad()) {
+                out = cast(lerp(cast(self, DType.FLOAT32), cast(end, DType.FLOAT32), weight), t);
+            }
+            return record(out, "LerpBackward0", new Tensor[] {self, end}, n -> g -> new Tensor[] {
+                n.needsInputGrad(0) ? g.mul(1 - weight) : null,
+                n.needsInputGrad(1) ? g.mul(weight) : null});
+        }
         // the weight as the kernel holds it (float for float32), and the coefficient computed in that type
         double w = t == DType.FLOAT32 ? (float) weight : weight;
         boolean small = Math.abs(w) < 0.5;
@@ -1695,7 +1706,7 @@ final class ArithmeticOps {
     /**
      * {@code lerp(self, end, weight)} with a tensor weight, all one floating type: as PyTorch's formula per element
      * (float32 computed in double and rounded once, as its fused multiply-add does; float64 with a separate
-     * multiplication and addition, within an ulp of it). LerpBackward1.
+     * multiplication and addition, within an ulp of it; float16 and bfloat16 as float32, rounded once). LerpBackward1.
      */
     static Tensor lerp(Tensor self, Tensor end, Tensor weight) {
         checkSameDevice(self, end, weight);
@@ -1712,12 +1723,18 @@ final class ArithmeticOps {
         DType t = self.dtype;
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
-            DType wide = DType.FLOAT64;
-            Tensor small = weight.abs().lt(0.5);
-            Tensor diff = end.sub(self);
-            Tensor coeff = Tensor.where(small, weight, weight.sub(1L));
-            Tensor base = Tensor.where(small, self, end);
-            out = cast(cast(base, wide).add(cast(coeff, wide).mul(cast(diff, wide))), t);
+            if (t.isReducedFloatingPoint()) {
+                // 2.x's reduced-float kernel: the three in float32, the formula there, rounded once (end - self and
+                // weight - 1 not rounded to the half type)
+                out = cast(lerp(cast(self, DType.FLOAT32), cast(end, DType.FLOAT32), cast(weight, DType.FLOAT32)), t);
+            } else {
+                DType wide = DType.FLOAT64;
+                Tensor small = weight.abs().lt(0.5);
+                Tensor diff = end.sub(self);
+                Tensor coeff = Tensor.where(small, weight, weight.sub(1L));
+                Tensor base = Tensor.where(small, self, end);
+                out = cast(cast(base, wide).add(cast(coeff, wide).mul(cast(diff, wide))), t);
+            }
         }
         return record(out, "LerpBackward1", new Tensor[] {self, end, weight}, n -> {
             SavedTensor sw = n.needsInputGrad(0) || n.needsInputGrad(1) ? n.save(weight) : null;

@@ -92,6 +92,20 @@ class FuzzRound12FixesTest {
     }
 
     @Test
+    void lerpOfHalfTypesComputesInFloat32AndRoundsOnce() {
+        // 2.x's lerp kernels for float16/bfloat16: self, end and the weight (a number read as float) in float32, the
+        // formula there, rounded once; Ember rounded end - self to the half type first: bfloat16 lerp(8.375, -3.59375,
+        // 0.7) was 0.015625, PyTorch -0.0031280517578125 (1.13 runs this bfloat16 kernel; its values)
+        Tensor s = of(DType.BFLOAT16, 8.375, 2.3125, 0.5);
+        Tensor e = of(DType.BFLOAT16, -3.59375, 16.625, 1.0);
+        assertSame(new double[] {-0.0031280517578125, 12.3125, 0.8515625}, s.lerp(e, 0.7));
+        assertSame(new double[] {0.0062255859375, 6.625, 0.94921875}, s.lerp(e, of(DType.BFLOAT16, 0.7, 0.3, 0.9)));
+        // float16 by the same rule (1.13 has no float16 kernel): lerp(x.float(), end.float(), 0.7).half()
+        assertSame(new double[] {-0.003124237060546875, 12.328125, 0.85009765625},
+                s.to(DType.FLOAT16).lerp(e.to(DType.FLOAT16), 0.7));
+    }
+
+    @Test
     void maxAndMinOverADimensionGiveTheElementAtTheirIndex() {
         // compare_base_kernel keeps the first of equal values and returns it: max over (-0.0, 0.0) is -0.0 (index 0),
         // min over (0.0, -0.0) is 0.0; Ember's values came from a separate max reduction, which kept the other zero
