@@ -45,7 +45,14 @@
 #      half and float32 bases require grad);
 #   G. random values over the whole exponent range (subnormals to max, a few zeros, infinities and NaN) in short
 #      tensors: float32 and float64 values at, just above and just below a rounding tie; every binary and unary op of
-#      B, comparisons, row sums, softmax, sort, amax, cumsum and mm.
+#      B, comparisons, row sums, softmax, sort, amax, cumsum and mm;
+#   H. more families: log2/log10/exp2/asin/atan/sinh/cosh and the activations elu/softplus/relu6/leaky_relu/hardswish/
+#      hardsigmoid/mish/selu/softsign/hardtanh (float32 inside, rounded once); lerp with a number weight (read in
+#      float32) and a tensor weight, addcmul/addcdiv (self + float(value) * t1 * t2 in float32: their reduced-float
+#      kernels), clampMin/clampMax (checked bounds), cat/stack with float32, the other half type, int32 (promotion),
+#      gather, indexSelect, cummax/cummin over NaN and signed zeros, kthvalue, logcumsumexp, nanmean (2.x: nansum
+#      rounded to the half type, then divided by the count and rounded), diff, heaviside, exp_/neg_/abs_/sqrt_ on
+#      strided views.
 #
 # Format: round 1's (../fuzz/make_cases.py's header; read by FuzzCaseRunner), bfloat16 values in their shortest
 # decimals that read back (through float32) as the same bfloat16. "exact": the values bit for bit (-0.0 told from 0.0,
@@ -71,8 +78,8 @@
 #   inf); bfloat16 takes the sqrt/rsqrt/reciprocal shortcuts first, then its exponent converted checked.
 # - clamp with Python-number bounds: clamp_scalar_kernel_impl converts them checked to the half type (min_.to<Half>());
 #   1.13 has no float16 kernel: clamp_rule computes that (a NaN bound fills NaN).
-# - add/sub with alpha != 1 on half: left out (the ufunc kernel's self + alpha * other rounds alpha * other first;
-#   not pinned here).
+# - add/sub with alpha != 1 on half: left out (the ufunc kernel's vector path fmadd(other, alpha, self) rounds once,
+#   its scalar path self + alpha * other in Half arithmetic twice: which one runs depends on the length).
 # - sum/nansum/mean/cumsum/cumprod/var/std/norm/softmax of half accumulate in float32 (2.x; 1.13's mean rounds the sum
 #   first); computed here in float32 (float64 for var/std, whose Welford runs in double) and rounded once.
 # - prod of half keeps a half accumulator in 2.x and 1.13 alike (binary_kernel_reduce_vec over scalar_t), whose
@@ -284,6 +291,8 @@ def arg_line(a):
         return '%s %s' % (tag, v)
     if tag == 'N':
         return 'N'
+    if tag == 'TL':
+        return 'TL %d' % v
     raise ValueError(tag)
 
 
@@ -340,10 +349,11 @@ def run(cid, name, args, fn, rule, exact, note, loose, grad):
             if a[1].base.is_floating_point():
                 a[1].base.requires_grad_(True)
                 a[1].view = mc.replay(a[1].base, a[1].steps) if a[1].steps else a[1].base
-    vals = [value(a) for a in args]
+    call_args = [a for a in args if a[0] != 'TL']  # TL n: the list of the n tensors after it (the Java side's)
+    vals = [value(a) for a in call_args]
     before = [a[1].base.detach().clone() for a in tens_args]
     pristine = []
-    for a in args:
+    for a in call_args:
         if a[0] == 'T':
             b = a[1].base.detach().clone()
             pristine.append(mc.replay(b, a[1].steps) if a[1].steps else b)
@@ -362,7 +372,7 @@ def run(cid, name, args, fn, rule, exact, note, loose, grad):
         rule = 'op'
     if rule is not None:
         try:
-            res = rule_op(fn, pristine, [a[0] for a in args], rule == 'opmath') if rule in ('op', 'opmath') \
+            res = rule_op(fn, pristine, [a[0] for a in call_args], rule == 'opmath') if rule in ('op', 'opmath') \
                 else rule(*pristine)
         except RuntimeError as e:
             if err is None:
@@ -546,7 +556,8 @@ for dt in HALVES:
         case(nm, [T(dt, cs), T('int16', cycle([2049, -3, 0, 7, 257, 1, 65504 % 32768, -32768], len(cs)))], fn,
              rule=r, exact=ex, tag='int')
         case(nm, [T(dt, cs), T('bool', cycle([True, False, True], len(cs)))], fn, rule=r, exact=ex, tag='bool')
-        for s in (0.5, 0.1, 1e-8, 65519.0) + ((1e5, -3.0) if nm == 'pow' else ()) if nm not in NO_SCALAR else ():
+        for s in (0.1, 65519.0) + ((0.5, 1e5, -3.0) if nm == 'pow' else (1e-8,) if nm in ('mul', 'div', 'add')
+                                   else ()) if nm not in NO_SCALAR else ():
             # pow(Tensor, Scalar): 1.13's PowKernel.cpp is 2.x's (the float16 branch converts the exponent checked
             # to Half and calls std::pow for every exponent but 0 and 1, no sqrt/rsqrt/reciprocal/square shortcut;
             # bfloat16 takes the shortcuts, then its exponent as BFloat16, x * x * x rounding twice): run directly
@@ -556,8 +567,8 @@ for dt in HALVES:
         for s in (3.0, -2.0, -0.5, -1.0, 1e39) if nm == 'pow' else ():
             case(nm, [T(dt, cs), ('D', s)], fn, exact=ex, tag='scalar')
             case(nm, [T(dt, moderate(dt, 24)), ('D', s)], fn, tag='scalarmoderate')
-        for sdt, s in (('float32', 0.1), ('float64', 1e5), ('int64', 2049)) + ((('float64', -0.0),) if nm in (
-                'copysign', 'div', 'atan2') else ()):
+        for sdt, s in (('float32', 0.1), ('int64', 2049)) + ((('float64', -0.0),) if nm in (
+                'copysign', 'div', 'atan2') else (('float64', 1e5),) if nm in ('mul', 'div', 'add') else ()):
             case(nm, [T(dt, cs), T(sdt, [s], [])], fn, rule=r, exact=ex, tag='zerodim')
         case(nm, [T('int32', cycle([2049, -3, 7, 65520, 1], len(c))), T(dt, [q(dt, 0.1)], [])], fn, rule='op',
              exact=ex, tag='intzerodim')
@@ -844,7 +855,7 @@ def near_ties(dt, n):
 
 
 for dt in HALVES:
-    for _ in range(60):
+    for _ in range(40):
         vals = near_ties(dt, 8)
         case('to', [T('float32', [v for v in vals if math.isfinite(v)] or [0.0]), ('dt', dt)], lambda t, d: t.to(d),
              exact=True, tag='ties')
@@ -859,7 +870,7 @@ for dt in HALVES:
     for nm, f, ex in BINARY:
         fn = (lambda f: lambda a, b: f(a, b))(f)
         r = 'opmath' if nm in OPMATH else 'op'
-        for _ in range(8):
+        for _ in range(6):
             shape = rng.choice([[8], [2, 4], [3, 3]])
             n = 1
             for s_ in shape:
@@ -870,7 +881,7 @@ for dt in HALVES:
             case(nm, [T(dt, wide(dt, n), shape), T(dt, b_, shape)], fn, rule=r, exact=ex, tag='random')
     for nm, f, ex in UNARY:
         fn = (lambda f: lambda t: f(t))(f)
-        for _ in range(6):
+        for _ in range(4):
             v = wide(dt, 8)
             if nm == 'log1p':
                 v = [x for x in v if not x > 1e38] or [0.0]
@@ -880,7 +891,7 @@ for dt in HALVES:
             a_ = wide(dt, 8)
             case(nm, [T(dt, a_), T(dt, [x if rng.random() < 0.5 else y for x, y in zip(a_, wide(dt, 8))])],
                  (lambda f: lambda a, b: f(a, b))(f), tag='random')
-    for _ in range(15):
+    for _ in range(10):
         v = wide(dt, 12)
         case('sum', [T(dt, v, [3, 4]), ('il', [1]), ('b', False)], lambda t, d, k: torch.sum(t, d, keepdim=k),
              rule=red_rule(lambda x, d, k: torch.sum(x, d, k)), tag='random')
@@ -893,9 +904,80 @@ for dt in HALVES:
              exact=True, tag='random')
         case('cumsum', [T(dt, v), ('i', 0)], lambda t, d: torch.cumsum(t, d),
              rule=lambda t, d: torch.cumsum(t.float(), d).to(t.dtype), exact=True, tag='random')
-    for _ in range(10):
+    for _ in range(6):
         case('mm', [T(dt, wide(dt, 6, 0), [2, 3]), T(dt, wide(dt, 6, 0), [3, 2])], lambda x, y: torch.mm(x, y),
              rule=mat_rule(torch.mm), tag='random')
+
+
+# ---- H. more families: transcendental and activation kernels, lerp/addcmul/addcdiv, clampMin/Max, cat/stack,
+# gather/indexSelect, cummax/cummin/kthvalue, logcumsumexp, nanmean, diff, heaviside, in-place unary ops on views ----
+
+UNARY2 = [('log2', torch.log2), ('log10', torch.log10), ('exp2', torch.exp2), ('asin', torch.asin),
+          ('atan', torch.atan), ('sinh', torch.sinh), ('cosh', torch.cosh), ('F.elu', F.elu),
+          ('F.softplus', F.softplus), ('F.relu6', F.relu6), ('F.leakyRelu', F.leaky_relu),
+          ('F.hardswish', F.hardswish), ('F.hardsigmoid', F.hardsigmoid), ('F.mish', F.mish), ('F.selu', F.selu),
+          ('F.softsign', F.softsign), ('F.hardtanh', F.hardtanh)]
+for dt in HALVES:
+    cs = short(dt)
+    for nm, f in UNARY2:
+        fn = (lambda f: lambda t: f(t))(f)
+        case(nm, [T(dt, cs)], fn, rule='op')
+        case(nm, [T(dt, moderate(dt, 19))], fn, rule='op', tag='moderate')
+    a_, b_ = moderate(dt, 12), moderate(dt, 12)
+    for w in (0.3, 0.7, -0.5, 1.5):
+        # lerp_kernel_scalar_weight: the weight read in float32 (opmath), the formula in float32, rounded once
+        case('lerp', [T(dt, a_, [3, 4]), T(dt, b_, [3, 4]), ('D', w)], lambda a, b, w: torch.lerp(a, b, w),
+             rule=lambda a, b, w: torch.lerp(a.float(), b.float(), float(np.float32(w))).to(a.dtype))
+    case('lerp', [T(dt, a_, [3, 4]), T(dt, b_, [3, 4]), T(dt, [rng.uniform(-0.5, 1.5) for _ in range(4)], [4])],
+         lambda a, b, w: torch.lerp(a, b, w), rule=lambda a, b, w: torch.lerp(a.float(), b.float(), w.float()).to(
+             a.dtype), tag='tensor')
+    case('lerp', [T(dt, cs), T(dt, roll(cs, 3)), ('D', 0.3)], lambda a, b, w: torch.lerp(a, b, w),
+         rule=lambda a, b, w: torch.lerp(a.float(), b.float(), float(np.float32(w))).to(a.dtype), tag='corners')
+    for v in (0.5, 0.1, -3.0):
+        # addcmul/addcdiv_cpu_kernel's reduced-float branch: self + float(value) * t1 * t2 (/ t2) in float32
+        case('addcmul', [T(dt, a_), T(dt, b_), T(dt, moderate(dt, 12)), ('D', v)],
+             lambda s_, x, y, v: torch.addcmul(s_, x, y, value=v),
+             rule=lambda s_, x, y, v: (s_.float() + float(np.float32(v)) * x.float() * y.float()).to(s_.dtype))
+        case('addcdiv', [T(dt, a_), T(dt, b_), T(dt, [abs(x) + 0.25 for x in moderate(dt, 12)]), ('D', v)],
+             lambda s_, x, y, v: torch.addcdiv(s_, x, y, value=v),
+             rule=lambda s_, x, y, v: (s_.float() + float(np.float32(v)) * x.float() / y.float()).to(s_.dtype))
+    for v in (0.1, -1e5, 2.0):
+        case('clampMin', [T(dt, cs), ('D', v)], lambda t, v: torch.clamp_min(t, v),
+             rule=lambda t, v: clamp_rule(t, v, None), exact=True)
+        case('clampMax', [T(dt, cs), ('D', v)], lambda t, v: torch.clamp_max(t, v),
+             rule=lambda t, v: clamp_rule(t, None, v), exact=True)
+    other = 'bfloat16' if dt == 'float16' else 'float16'
+    for odt in ('float32', other, dt, 'int32'):
+        vals = finite(odt)[:6] if odt != 'int32' else [2049, -3, 7, 0, 65520, 1]
+        case('Tensor.cat', [('TL', 2), T(dt, finite(dt)[:6], [2, 3]), T(odt, vals, [2, 3]), ('i', 0)],
+             lambda x, y, d: torch.cat([x, y], d), exact=True)
+        case('Tensor.stack', [('TL', 2), T(dt, finite(dt)[:6], [2, 3]), T(odt, vals, [2, 3]), ('i', 1)],
+             lambda x, y, d: torch.stack([x, y], d), exact=True)
+    g = T(dt, corners(dt)[:12], [3, 4])
+    case('gather', [g, ('i', 1), T('int64', [3, 0, 0, 2, 1, 1], [3, 2])], lambda t, d, i: torch.gather(t, d, i),
+         exact=True)
+    case('indexSelect', [T(dt, corners(dt)[:12], [3, 4]), ('i', 1), T('int64', [3, 0, 3])],
+         lambda t, d, i: torch.index_select(t, d, i), exact=True)
+    sv = [1.0, NAN, -0.0, 0.0, 2.0, 2.0, -INF, 0.0, -0.0, 3.0, NAN, 1.0]
+    for d in (0, 1):
+        for nm, f in (('cummax', torch.cummax), ('cummin', torch.cummin)):
+            case(nm, [T(dt, sv, [3, 4]), ('i', d)], (lambda f: lambda t, d: f(t, d))(f), rule='op', exact=True)
+            case(nm, [T(dt, [v for v in sv if v == v], [2, 5]), ('i', d)], (lambda f: lambda t, d: f(t, d))(f),
+                 rule='op', exact=True, tag='nonan')
+        case('kthvalue', [T(dt, [v for v in sv if v == v and v != 0], [2, 3]), ('i', 2), ('i', d), ('b', False)],
+             lambda t, k, d, kd: torch.kthvalue(t, k, d, keepdim=kd), rule='op', exact=True, loose='%d false' % d)
+        case('logcumsumexp', [T(dt, moderate(dt, 12), [3, 4]), ('i', d)], lambda t, d: torch.logcumsumexp(t, d),
+             rule=lambda t, d: torch.logcumsumexp(t.float(), d).to(t.dtype))
+    case('nanmean', [T(dt, cycle([1.0, NAN, q(dt, 0.1), 3.0, -2.5], 12), [3, 4]), ('il', [1]), ('b', False)],
+         lambda t, d, k: torch.nanmean(t, d, keepdim=k),
+         rule=lambda t, d, k: (torch.nansum(t.float(), d, keepdim=k).to(t.dtype).float()
+                               / (~torch.isnan(t)).sum(d, keepdim=k)).to(t.dtype))
+    case('diff', [T(dt, corners(dt))], lambda t: torch.diff(t), rule='op', exact=True)
+    case('heaviside', [T(dt, cs), T(dt, cycle([0.5, -0.0, NAN, 2.0], len(cs)))], lambda a, b: torch.heaviside(a, b),
+         rule='op', exact=True)
+    for nm in ('exp_', 'neg_', 'abs_', 'sqrt_'):
+        case(nm, [T(dt, cs, layout='view')], (lambda nm: lambda t: getattr(t, nm)())(nm), rule='op',
+             exact=nm != 'exp_')
 
 
 # ---- F. autograd: half leaves, gradients of the leaf's dtype ----
