@@ -306,6 +306,34 @@ final class ArithmeticOps {
         return OutputLayouts.allocate(shape, outType, device, a, b).binary(op, ca, cb);
     }
 
+    /**
+     * The value of {@code b}, a single element of a type other than {@code t}, as PyTorch 2.x's mul and div read their
+     * second operand when the common type {@code t} is float16 or bfloat16 and that operand is a single element
+     * (BinaryOpsKernel.cpp: {@code iter.is_scalar(2)}, then {@code iter.original_scalar_value<opmath_t>(2)}): the
+     * element's original value in float32, not its value cast to {@code t} (0.1 as a float32 0-dim tensor multiplies
+     * as 0.1f, not as float16's 0.0999755859375; an int64 2049 as 2049, not float16's 2048). Null where that rule does
+     * not apply: another result type, a Java number (which {@link #binaryKernel} reads so already), an operand of
+     * type {@code t} (its cast is itself), or one whose broadcast would widen {@code a} (left to the general kernel).
+     */
+    static Float reducedScalarValue(Tensor a, Tensor b, DType t) {
+        if (!t.isReducedFloatingPoint() || b.wrappedNumber || a.wrappedNumber || b.dtype == t || b.dtype.isComplex()
+                || b.numel() != 1 || !Arrays.equals(Shapes.broadcast(a.shape, b.shape), a.shape)) {
+            return null;
+        }
+        // c10::fetch_and_cast<float>: an int64 in one rounding, a double in one rounding, bool as 0 or 1
+        return b.dtype == DType.INT64 ? (float) b.toLongArray()[0] : (float) b.toDoubleArray()[0];
+    }
+
+    /** {@code a op b} by {@link #reducedScalarValue}'s rule for mul and div, or null where it does not apply. */
+    private static Tensor reducedScalarOperand(BinaryOp op, Tensor a, Tensor b, DType t) {
+        Float v = reducedScalarValue(a, b, t);
+        if (v == null) {
+            return null;
+        }
+        Device device = checkSameDevice(a, b);
+        return OutputLayouts.allocate(a.shape, t, device, a, b).binaryScalar(op, cast(a, t), v, false);
+    }
+
     /** {@code op(a)} without history into a new tensor of {@code outType} laid out as TensorIterator lays it out. */
     static Tensor unaryKernel(UnaryOp op, Tensor a, DType outType) {
         return OutputLayouts.allocate(a.shape, outType, a.device, a).unary(op, a);
@@ -469,7 +497,10 @@ final class ArithmeticOps {
             return ComplexOps.mul(a, b);
         }
         DType t = resultType(a, b);
-        Tensor out = binaryKernel(t == DType.BOOL ? BinaryOp.LOGICAL_AND : BinaryOp.MUL, a, b, t, t);
+        Tensor out = reducedScalarOperand(BinaryOp.MUL, a, b, t);
+        if (out == null) {
+            out = binaryKernel(t == DType.BOOL ? BinaryOp.LOGICAL_AND : BinaryOp.MUL, a, b, t, t);
+        }
         return record(out, "MulBackward0", new Tensor[] {a, b}, n -> {
             SavedTensor sb = n.needsInputGrad(0) ? n.save(b) : null;
             SavedTensor sa = n.needsInputGrad(1) ? n.save(a) : null;
@@ -507,7 +538,10 @@ final class ArithmeticOps {
             return ComplexOps.div(a, b);
         }
         DType t = floatingType(a, b, "div");
-        Tensor out = binaryKernel(BinaryOp.DIV, a, b, t, t);
+        Tensor out = reducedScalarOperand(BinaryOp.DIV, a, b, t);
+        if (out == null) {
+            out = binaryKernel(BinaryOp.DIV, a, b, t, t);
+        }
         return record(out, node, new Tensor[] {a, b}, n -> {
             SavedTensor sb = n.save(b);
             SavedTensor sa = n.needsInputGrad(1) ? n.save(a) : null;
@@ -593,8 +627,18 @@ final class ArithmeticOps {
             out = copyAs(a, t);
         } else if (!t.isFloatingPoint()) {
             out = binaryKernel(BinaryOp.POW, a, e, t, t);
+        } else if (t == DType.FLOAT16) {
+            // PowKernel.cpp's Half branch: the exponent converted checked to Half (pow(x, 1e5) is refused), then
+            // std::pow for every exponent, no sqrt/rsqrt/reciprocal/square shortcut ((-0) ** 0.5 is 0, (-inf) ** 0.5
+            // inf, (-0) ** -0.5 inf)
+            checkScalarFits(exponent, t);
+            out = binaryKernel(BinaryOp.POW, cast(a, t), e, t, t);
         } else {
             Tensor x = cast(a, t);
+            if (t == DType.BFLOAT16 && exponent != 0.5 && exponent != -0.5 && exponent != -1) {
+                // bfloat16 takes the shortcuts, then its exponent converted checked to BFloat16
+                checkScalarFits(exponent, t);
+            }
             if (exponent == 0.5) {
                 out = unaryKernel(UnaryOp.SQRT, x, t);
             } else if (exponent == -0.5) {
@@ -1633,6 +1677,17 @@ final class ArithmeticOps {
         }
         int[] shape = Shapes.broadcast(self.shape, end.shape);
         DType t = self.dtype;
+        if (t.isReducedFloatingPoint()) {
+            // 2.x's reduced-float kernel: self, end and the weight in float32 (opmath, weight.to<opmath_t>()), the
+            // formula there (end - self not rounded to the half type), the result rounded once
+            Tensor out;
+            try (GradMode off = Ember.noGrad()) {
+                out = cast(lerp(cast(self, DType.FLOAT32), cast(end, DType.FLOAT32), weight), t);
+            }
+            return record(out, "LerpBackward0", new Tensor[] {self, end}, n -> g -> new Tensor[] {
+                n.needsInputGrad(0) ? g.mul(1 - weight) : null,
+                n.needsInputGrad(1) ? g.mul(weight) : null});
+        }
         // the weight as the kernel holds it (float for float32), and the coefficient computed in that type
         double w = t == DType.FLOAT32 ? (float) weight : weight;
         boolean small = Math.abs(w) < 0.5;
@@ -1651,7 +1706,7 @@ final class ArithmeticOps {
     /**
      * {@code lerp(self, end, weight)} with a tensor weight, all one floating type: as PyTorch's formula per element
      * (float32 computed in double and rounded once, as its fused multiply-add does; float64 with a separate
-     * multiplication and addition, within an ulp of it). LerpBackward1.
+     * multiplication and addition, within an ulp of it; float16 and bfloat16 as float32, rounded once). LerpBackward1.
      */
     static Tensor lerp(Tensor self, Tensor end, Tensor weight) {
         checkSameDevice(self, end, weight);
@@ -1668,12 +1723,18 @@ final class ArithmeticOps {
         DType t = self.dtype;
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
-            DType wide = DType.FLOAT64;
-            Tensor small = weight.abs().lt(0.5);
-            Tensor diff = end.sub(self);
-            Tensor coeff = Tensor.where(small, weight, weight.sub(1L));
-            Tensor base = Tensor.where(small, self, end);
-            out = cast(cast(base, wide).add(cast(coeff, wide).mul(cast(diff, wide))), t);
+            if (t.isReducedFloatingPoint()) {
+                // 2.x's reduced-float kernel: the three in float32, the formula there, rounded once (end - self and
+                // weight - 1 not rounded to the half type)
+                out = cast(lerp(cast(self, DType.FLOAT32), cast(end, DType.FLOAT32), cast(weight, DType.FLOAT32)), t);
+            } else {
+                DType wide = DType.FLOAT64;
+                Tensor small = weight.abs().lt(0.5);
+                Tensor diff = end.sub(self);
+                Tensor coeff = Tensor.where(small, weight, weight.sub(1L));
+                Tensor base = Tensor.where(small, self, end);
+                out = cast(cast(base, wide).add(cast(coeff, wide).mul(cast(diff, wide))), t);
+            }
         }
         return record(out, "LerpBackward1", new Tensor[] {self, end, weight}, n -> {
             SavedTensor sw = n.needsInputGrad(0) || n.needsInputGrad(1) ? n.save(weight) : null;

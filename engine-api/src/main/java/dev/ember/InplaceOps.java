@@ -391,8 +391,17 @@ final class InplaceOps {
             return inplace(self, List.of(other), op);
         }
         OutputLayouts.Target target = OutputLayouts.into(self);
-        if (ArithmeticOps.hostScalar(other, self.device)) {
+        // a Java number as the out-of-place op takes it (binaryKernel): float16/bfloat16's mul_ and div_ read it in
+        // float32, as their out-of-place forms do
+        if (ArithmeticOps.hostScalar(other, self.device) || other.wrappedNumber) {
             target.binaryScalar(kernel, self, ArithmeticOps.scalarValue(other, t), false);
+            self.bumpVersion();
+            return self;
+        }
+        Float reduced = kernel == BinaryOp.MUL || kernel == BinaryOp.DIV ? ArithmeticOps.reducedScalarValue(self, other, t)
+                : null;
+        if (reduced != null) {
+            target.binaryScalar(kernel, self, reduced, false);
             self.bumpVersion();
             return self;
         }

@@ -239,8 +239,19 @@ final class ReductionOps {
         if (a.dtype.isComplex()) throw new UnsupportedOperationException((max ? "max" : "min") + "(): does not support complex input");
         int d = Shapes.wrapDim(dim, a.dim());
         boolean[] mask = reducedMask(a.dim(), new int[] {d});
-        Tensor values = reduceKernel(max ? ReduceOp.MAX : ReduceOp.MIN, a, mask, keepdim, a.dtype);
+        // floating values: the element at the index, as PyTorch's compare_base_kernel returns it (of an equal -0.0 and
+        // 0.0 the first one, where a max/min reduction may keep either); an empty dimension is refused by the
+        // values' reduction first, in max's words
+        boolean pick = a.dtype.isFloatingPoint() && a.dim() > 0 && a.shape[d] > 0;
+        Tensor values = pick ? null : reduceKernel(max ? ReduceOp.MAX : ReduceOp.MIN, a, mask, keepdim, a.dtype);
         Tensor indices = reduceKernel(max ? ReduceOp.ARGMAX : ReduceOp.ARGMIN, a, mask, keepdim, DType.INT64);
+        if (pick) {
+            try (GradMode off = Ember.noGrad()) {
+                Tensor picked = a.gather(d, keepdim ? indices : indices.unsqueeze(d));
+                // a tensor of its own, not a view (PyTorch's values are not one)
+                values = keepdim ? picked : picked.squeeze(d).clone();
+            }
+        }
         int[] inShape = a.shape;
         int size = a.dim() == 0 ? 1 : a.shape[d];
         ArithmeticOps.record(values, max ? "MaxBackward0" : "MinBackward0", new Tensor[] {a}, n -> {

@@ -652,19 +652,57 @@ final class SpecialOps {
 
     /**
      * nextafter: the next representable value after {@code a} towards {@code b} (C's nextafter), in the promoted
-     * type, float32 and float64 (computed on the host; a CUDA tensor goes through it). NextafterBackward0, whose
+     * type, float32, float64 and bfloat16 (computed on the host; a CUDA tensor goes through it; float16 is refused). NextafterBackward0, whose
      * backward fails as PyTorch's.
      */
     static Tensor nextafter(Tensor a, Tensor b) {
         Device device = ArithmeticOps.checkSameDevice(a, b);
         DType t = ArithmeticOps.resultType(a, b);
-        if (t != DType.FLOAT32 && t != DType.FLOAT64) {
+        Tensor out;
+        if (t == DType.BFLOAT16) {
+            // c10's nextafter(BFloat16, BFloat16): one step of the bfloat16 bits, the operands cast to bfloat16
+            // first; the float32 result holds a bfloat16 value exactly
+            Tensor wide = hostBinary(ArithmeticOps.cast(a, t), ArithmeticOps.cast(b, t), DType.FLOAT32, device,
+                    Math::nextAfter, SpecialOps::nextafterBFloat16);
+            out = ArithmeticOps.cast(wide, t);
+        } else if (t != DType.FLOAT32 && t != DType.FLOAT64) {
             throw ArithmeticOps.notImplemented("nextafter", device, t);
+        } else {
+            out = hostBinary(a, b, t, device, Math::nextAfter, (x, y) -> Math.nextAfter(x, (double) y));
         }
-        Tensor out = hostBinary(a, b, t, device, Math::nextAfter, (x, y) -> Math.nextAfter(x, (double) y));
         return ArithmeticOps.record(out, "NextafterBackward0", new Tensor[] {a, b}, n -> g -> {
             throw new IllegalStateException("the derivative for 'nextafter' is not implemented.");
         });
+    }
+
+    /**
+     * c10's {@code nextafter(BFloat16 from, BFloat16 to)} (musl's algorithm on the 16 bits) of two bfloat16 values
+     * held in floats: NaN for a NaN operand, {@code from} for equal bits, {@code to} for two zeros, the smallest
+     * subnormal with {@code to}'s sign from a zero, else one step of the bits towards {@code to}.
+     */
+    static float nextafterBFloat16(float from, float to) {
+        if (from != from || to != to) {
+            return from + to;
+        }
+        int f = Float.floatToRawIntBits(from) >>> 16;
+        int t = Float.floatToRawIntBits(to) >>> 16;
+        if (f == t) {
+            return from;
+        }
+        int absFrom = f & 0x7FFF;
+        int absTo = t & 0x7FFF;
+        int r;
+        if (absFrom == 0) {
+            if (absTo == 0) {
+                return to;
+            }
+            r = (t & 0x8000) | 1;
+        } else if (absFrom > absTo || ((f ^ t) & 0x8000) != 0) {
+            r = f - 1;
+        } else {
+            r = f + 1;
+        }
+        return Float.intBitsToFloat(r << 16);
     }
 
     // ------------------------------------------------------------------ zeta

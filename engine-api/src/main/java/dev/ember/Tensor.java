@@ -2581,8 +2581,8 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
-     * The next representable value after this towards {@code other}, as {@code torch.nextafter} (float32 and float64;
-     * computed on the host, so a CUDA tensor is copied through it; not differentiable, as PyTorch's).
+     * The next representable value after this towards {@code other}, as {@code torch.nextafter} (float32, float64 and
+     * bfloat16; computed on the host, so a CUDA tensor is copied through it; not differentiable, as PyTorch's).
      */
     public Tensor nextafter(Tensor other) {
         Args.require(other, "nextafter", "other", 1, "Tensor");

@@ -87,6 +87,8 @@ final class FuzzCaseRunner {
         }
         boolean wantGrad = c.lines().keySet().stream().anyMatch(k -> k.startsWith("grad") || k.startsWith("gg"))
                 || c.get("requiresgrad") != null;
+        // "halfgrad" (round 12): the float16, bfloat16 and float32 bases require grad too, not only the float64 ones
+        boolean halfGrad = c.get("halfgrad") != null;
         // tensor arguments are numbered as the scripts number them: the T arguments in order, then the index tensors
         // of Ix arguments; "frozen" lists those that do not require grad
         Set<Integer> frozen = new HashSet<>();
@@ -108,7 +110,7 @@ final class FuzzCaseRunner {
             String rest = a.substring(Math.min(a.length(), tag.length() + 1));
             switch (tag) {
                 case "T": {
-                    TensorArg t = tensorArg(rest, wantGrad && !frozen.contains(tensors.size()));
+                    TensorArg t = tensorArg(rest, wantGrad && !frozen.contains(tensors.size()), halfGrad);
                     tensors.add(t);
                     args.add(new Arg(Tensor.class, t.view));
                     break;
@@ -898,9 +900,14 @@ final class FuzzCaseRunner {
     }
 
     private static TensorArg tensorArg(String text, boolean grad) {
+        return tensorArg(text, grad, false);
+    }
+
+    /** As {@link #tensorArg(String, boolean)}; {@code anyFloat}: a base of any floating dtype requires grad. */
+    private static TensorArg tensorArg(String text, boolean grad, boolean anyFloat) {
         int at = text.indexOf(" @ ");
         Tensor base = expectedTensor(at < 0 ? text : text.substring(0, at));
-        if (grad && base.dtype() == DType.FLOAT64) {
+        if (grad && (base.dtype() == DType.FLOAT64 || (anyFloat && base.dtype().isFloatingPoint()))) {
             base.requiresGrad_(true);
         }
         return new TensorArg(base, at < 0 ? base : view(base, text.substring(at + 3)));
