@@ -1,0 +1,620 @@
+package dev.ember;
+
+import dev.ember.OutsiderTraining.Container;
+import dev.ember.nn.Embedding;
+import dev.ember.nn.Functional;
+import dev.ember.nn.Identity;
+import dev.ember.nn.Init;
+import dev.ember.nn.Linear;
+import dev.ember.nn.Module;
+import dev.ember.nn.ModuleList;
+import dev.ember.nn.SiLU;
+import dev.ember.optim.AdamW;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static dev.ember.OutsiderFixture.close;
+import static dev.ember.OutsiderFixture.same;
+import static dev.ember.OutsiderFixture.values;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Session 40's outsider pass, round 15: the recipes people build on small language models today, each written as its
+ * reference code writes it and ported line by line with Ember's public API, run in float64 from PyTorch's initial
+ * weights and fixed data and held to PyTorch's outputs, losses, gradients of every named (trainable) parameter after the
+ * first backward and parameters after the last step ({@code resources/outsiderprograms15/make_expected.py} wrote
+ * {@code programs15.pt} with PyTorch 1.13; the references' float32 casts are dropped in the float64 programs, as the
+ * generator says). Tolerances are {@link LossesMoreTest#assertClose}'s (float64: 1e-12 relative to the largest magnitude
+ * of the tensor compared), times a factor stated where optimizer steps compound rounding. Token ids are PyTorch's
+ * exactly. Earlier rounds ported Meta's Llama (round 5), Mamba's selective_scan_ref and block (round 11) and a dense
+ * top-k router (round 3); this round takes the other references.
+ * <ol>
+ * <li>Hugging Face transformers' Llama: the Llama 3.1 rope scaling, cos/sin and rotate_half, repeat_kv by expand and
+ * reshape, the 4-d mask of finfo.min built from cache positions and a padding mask, SwiGLU; trained with AdamW; then
+ * generate()'s greedy loop with a left-padded prompt and a StaticCache written by index_copy_ and by index assignment,
+ * whose every step's logits equal the full forward's. Mistral's one_file_ref.py with its rotating buffer cache
+ * (scatter_ at positions modulo the sliding window) and its generate(), past the window, equal to the banded full
+ * forward.</li>
+ * <li>peft's LoRA injected into that Llama's q_proj and v_proj by {@link Module#setSubmodule}, the base frozen, AdamW
+ * over the adapters; merge and unmerge.</li>
+ * <li>A sparse mixture of experts as mistral-src's MoeLayer (softmax over the top-2 logits, {@code results[batch_idx]
+ * += ...}), transformers' load-balancing loss and ST-MoE's z-loss, trained; Mixtral's dispatch by one_hot, where and
+ * index_add_; one token (experts without a token).</li>
+ * <li>TRL's DPO step: concatenated chosen and rejected sequences, log-probabilities by gather of log_softmax, the
+ * sigmoid loss with label smoothing (ipo and hinge too), rewards, a frozen reference model.</li>
+ * </ol>
+ */
+class OutsiderPrograms15Test {
+    private static final OutsiderFixture PT = new OutsiderFixture("outsiderprograms15", "programs15.pt");
+    private static final DType F64 = DType.FLOAT64;
+
+    private static Tensor e(String name) {
+        return PT.e(name);
+    }
+
+    private static void assertSameTokens(Tensor expected, Tensor actual, String what) {
+        assertArrayEquals(expected.shape(), actual.shape(), what + " shape");
+        assertArrayEquals(expected.toLongArray(), actual.toLongArray(), what);
+    }
+
+    // ------------------------------------------------------------------ 1. Llama as transformers writes it
+
+    static final int VOCAB = 19;
+    static final int DIM = 16;
+    static final int N_HEADS = 2;
+    static final int N_KV = 1;
+    static final int HEAD_DIM = 8;
+    static final int INTER = 24;
+    static final int LAYERS = 2;
+    static final double THETA = 500000.0;
+    static final int MAX_LEN = 16;
+
+    /** _compute_default_rope_parameters, then _compute_llama3_parameters (factor 8, low 1, high 4, 8192 tokens). */
+    static Tensor llama3InvFreq(int dim, double base) {
+        // Python's 1.0 / t and 2 * math.pi / t are t.reciprocal() * scalar (Tensor.__rtruediv__)
+        Tensor invFreq = Tensor.full(F64, base, 1).pow(Tensor.arange(0, dim, 2).to(F64).div(dim)).reciprocal();
+        double factor = 8.0;
+        double lowFreqFactor = 1.0;
+        double highFreqFactor = 4.0;
+        int oldContextLen = 8192;
+        double lowFreqWavelen = oldContextLen / lowFreqFactor;
+        double highFreqWavelen = oldContextLen / highFreqFactor;
+        Tensor wavelen = invFreq.reciprocal().mul(2 * Math.PI);
+        Tensor invFreqLlama = Tensor.where(wavelen.gt(lowFreqWavelen), invFreq.div(factor), invFreq);
+        Tensor smoothFactor = wavelen.reciprocal().mul(oldContextLen).sub(lowFreqFactor)
+                .div(highFreqFactor - lowFreqFactor);
+        Tensor smoothed = smoothFactor.rsub(1).mul(invFreqLlama).div(factor).add(smoothFactor.mul(invFreqLlama));
+        Tensor isMediumFreq = wavelen.lt(highFreqWavelen).logicalNot().logicalAnd(wavelen.gt(lowFreqWavelen).logicalNot());
+        return Tensor.where(isMediumFreq, smoothed, invFreqLlama);
+    }
+
+    /** LlamaRMSNorm (its float32 round trip dropped in float64). */
+    static final class LlamaRmsNorm extends Module {
+        final double varianceEpsilon;
+
+        LlamaRmsNorm(int hiddenSize, double eps) {
+            registerParameter("weight", Tensor.ones(F64, hiddenSize));
+            varianceEpsilon = eps;
+        }
+
+        @Override
+        public Tensor forward(Tensor hiddenStates) {
+            Tensor variance = hiddenStates.pow(2).mean(-1, true);
+            hiddenStates = hiddenStates.mul(variance.add(varianceEpsilon).rsqrt());
+            return parameter("weight").mul(hiddenStates);
+        }
+    }
+
+    static Tensor rotateHalf(Tensor x) {
+        int half = x.size(-1) / 2;
+        Tensor x1 = x.index(Index.ellipsis(), Index.slice(null, half, null));
+        Tensor x2 = x.index(Index.ellipsis(), Index.slice(half, null, null));
+        return Tensor.cat(List.of(x2.neg(), x1), -1);
+    }
+
+    static Tensor repeatKv(Tensor hiddenStates, int nRep) {
+        int batch = hiddenStates.size(0);
+        int numKeyValueHeads = hiddenStates.size(1);
+        int slen = hiddenStates.size(2);
+        int headDim = hiddenStates.size(3);
+        if (nRep == 1) {
+            return hiddenStates;
+        }
+        hiddenStates = hiddenStates.index(Index.all(), Index.all(), Index.newAxis(), Index.all(), Index.all())
+                .expand(batch, numKeyValueHeads, nRep, slen, headDim);
+        return hiddenStates.reshape(batch, numKeyValueHeads * nRep, slen, headDim);
+    }
+
+    /** transformers' StaticCache: keys by index_copy_, values by the index assignment HF falls back to. */
+    static final class StaticCache {
+        final List<Tensor> keyCache = new ArrayList<>();
+        final List<Tensor> valueCache = new ArrayList<>();
+
+        StaticCache(int batch) {
+            for (int i = 0; i < LAYERS; i++) {
+                keyCache.add(Tensor.zeros(F64, batch, N_KV, MAX_LEN, HEAD_DIM));
+                valueCache.add(Tensor.zeros(F64, batch, N_KV, MAX_LEN, HEAD_DIM));
+            }
+        }
+
+        Tensor[] update(Tensor keyStates, Tensor valueStates, int layerIdx, Tensor cachePosition) {
+            Tensor kOut = keyCache.get(layerIdx);
+            Tensor vOut = valueCache.get(layerIdx);
+            kOut.indexCopy_(2, cachePosition, keyStates);
+            vOut.indexPut_(new Index[] {Index.all(), Index.all(), Index.of(cachePosition)}, valueStates, false);
+            return new Tensor[] {kOut, vOut};
+        }
+    }
+
+    static final class LlamaAttention extends Container {
+        final int layerIdx;
+        final int numKeyValueGroups = N_HEADS / N_KV;
+        final double scaling = Math.pow(HEAD_DIM, -0.5);
+        final Linear qProj = registerModule("q_proj", new Linear(DIM, N_HEADS * HEAD_DIM, false));
+        final Linear kProj = registerModule("k_proj", new Linear(DIM, N_KV * HEAD_DIM, false));
+        final Linear vProj = registerModule("v_proj", new Linear(DIM, N_KV * HEAD_DIM, false));
+        final Linear oProj = registerModule("o_proj", new Linear(N_HEADS * HEAD_DIM, DIM, false));
+
+        LlamaAttention(int layerIdx) {
+            this.layerIdx = layerIdx;
+        }
+
+        Tensor attend(Tensor hiddenStates, Tensor cos, Tensor sin, Tensor attentionMask, StaticCache cache,
+                      Tensor cachePosition) {
+            int b = hiddenStates.size(0);
+            int s = hiddenStates.size(1);
+            Tensor queryStates = qProj.apply(hiddenStates).view(b, s, -1, HEAD_DIM).transpose(1, 2);
+            Tensor keyStates = kProj.apply(hiddenStates).view(b, s, -1, HEAD_DIM).transpose(1, 2);
+            Tensor valueStates = vProj.apply(hiddenStates).view(b, s, -1, HEAD_DIM).transpose(1, 2);
+            // apply_rotary_pos_emb, unsqueeze_dim 1
+            Tensor c = cos.unsqueeze(1);
+            Tensor sn = sin.unsqueeze(1);
+            Tensor qEmbed = queryStates.mul(c).add(rotateHalf(queryStates).mul(sn));
+            Tensor kEmbed = keyStates.mul(c).add(rotateHalf(keyStates).mul(sn));
+            queryStates = qEmbed;
+            keyStates = kEmbed;
+            if (cache != null) {
+                Tensor[] kv = cache.update(keyStates, valueStates, layerIdx, cachePosition);
+                keyStates = kv[0];
+                valueStates = kv[1];
+            }
+            keyStates = repeatKv(keyStates, numKeyValueGroups);
+            valueStates = repeatKv(valueStates, numKeyValueGroups);
+            Tensor attnWeights = queryStates.matmul(keyStates.transpose(2, 3)).mul(scaling);
+            if (attentionMask != null) {
+                Tensor causalMask = attentionMask.index(Index.all(), Index.all(), Index.all(),
+                        Index.slice(null, keyStates.size(-2), null));
+                attnWeights = attnWeights.add(causalMask);
+            }
+            attnWeights = Functional.softmax(attnWeights, -1);
+            Tensor attnOutput = attnWeights.matmul(valueStates);
+            attnOutput = attnOutput.transpose(1, 2).contiguous();
+            attnOutput = attnOutput.reshape(b, s, -1).contiguous();
+            return oProj.apply(attnOutput);
+        }
+    }
+
+    static final class LlamaMlp extends Module {
+        final Linear gateProj = registerModule("gate_proj", new Linear(DIM, INTER, false));
+        final Linear upProj = registerModule("up_proj", new Linear(DIM, INTER, false));
+        final Linear downProj = registerModule("down_proj", new Linear(INTER, DIM, false));
+        final SiLU actFn = new SiLU();
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return downProj.apply(actFn.apply(gateProj.apply(x)).mul(upProj.apply(x)));
+        }
+    }
+
+    static final class LlamaDecoderLayer extends Container {
+        final LlamaAttention selfAttn;
+        final LlamaMlp mlp = new LlamaMlp();
+        final LlamaRmsNorm inputLayernorm = new LlamaRmsNorm(DIM, 1e-6);
+        final LlamaRmsNorm postAttentionLayernorm = new LlamaRmsNorm(DIM, 1e-6);
+
+        LlamaDecoderLayer(int layerIdx) {
+            selfAttn = registerModule("self_attn", new LlamaAttention(layerIdx));
+            registerModule("mlp", mlp);
+            registerModule("input_layernorm", inputLayernorm);
+            registerModule("post_attention_layernorm", postAttentionLayernorm);
+        }
+
+        Tensor layer(Tensor hiddenStates, Tensor attentionMask, Tensor cos, Tensor sin, StaticCache cache,
+                     Tensor cachePosition) {
+            Tensor residual = hiddenStates;
+            hiddenStates = inputLayernorm.apply(hiddenStates);
+            hiddenStates = selfAttn.attend(hiddenStates, cos, sin, attentionMask, cache, cachePosition);
+            hiddenStates = residual.add(hiddenStates);
+            residual = hiddenStates;
+            hiddenStates = postAttentionLayernorm.apply(hiddenStates);
+            hiddenStates = mlp.apply(hiddenStates);
+            return residual.add(hiddenStates);
+        }
+    }
+
+    /** _prepare_4d_causal_attention_mask_with_cache_position. */
+    static Tensor causalMaskWithCachePosition(Tensor attentionMask, int sequenceLength, int targetLength, DType dtype,
+                                              Tensor cachePosition, int batchSize) {
+        double minDtype = -Double.MAX_VALUE; // torch.finfo(torch.float64).min
+        Tensor causalMask = Tensor.full(dtype, minDtype, sequenceLength, targetLength);
+        if (sequenceLength != 1) {
+            causalMask = causalMask.triu(1);
+        }
+        causalMask.mul_(Tensor.arange(targetLength).gt(cachePosition.reshape(-1, 1)));
+        causalMask = causalMask.index(Index.newAxis(), Index.newAxis(), Index.all(), Index.all())
+                .expand(batchSize, 1, -1, -1);
+        if (attentionMask != null) {
+            causalMask = causalMask.clone();
+            int maskLength = attentionMask.size(-1);
+            Index[] head = {Index.all(), Index.all(), Index.all(), Index.slice(null, maskLength, null)};
+            Tensor paddingMask = causalMask.index(head)
+                    .add(attentionMask.index(Index.all(), Index.newAxis(), Index.newAxis(), Index.all()));
+            paddingMask = paddingMask.eq(0);
+            causalMask.indexPut_(head, causalMask.index(head).maskedFill(paddingMask, minDtype), false);
+        }
+        return causalMask;
+    }
+
+    static final class LlamaForCausalLM extends Container {
+        final Embedding embedTokens = registerModule("embed_tokens", new Embedding(VOCAB, DIM));
+        final ModuleList<LlamaDecoderLayer> layers = registerModule("layers", new ModuleList<>());
+        final LlamaRmsNorm norm;
+        final Linear lmHead;
+        final Tensor invFreq = llama3InvFreq(HEAD_DIM, THETA); // LlamaRotaryEmbedding's non-persistent buffer
+
+        LlamaForCausalLM() {
+            for (int i = 0; i < LAYERS; i++) {
+                layers.add(new LlamaDecoderLayer(i));
+            }
+            norm = registerModule("norm", new LlamaRmsNorm(DIM, 1e-6));
+            lmHead = registerModule("lm_head", new Linear(DIM, VOCAB, false));
+        }
+
+        /** LlamaRotaryEmbedding.forward: cos and sin, [batch, seq, head_dim]. */
+        Tensor[] rotary(Tensor x, Tensor positionIds) {
+            try (GradMode off = Ember.noGrad()) {
+                Tensor invFreqExpanded = invFreq.index(Index.newAxis(), Index.all(), Index.newAxis())
+                        .expand(positionIds.size(0), -1, 1);
+                Tensor positionIdsExpanded = positionIds.index(Index.all(), Index.newAxis(), Index.all()).to(x.dtype());
+                Tensor freqs = invFreqExpanded.matmul(positionIdsExpanded).transpose(1, 2);
+                Tensor emb = Tensor.cat(List.of(freqs, freqs), -1);
+                return new Tensor[] {emb.cos().to(x.dtype()), emb.sin().to(x.dtype())};
+            }
+        }
+
+        Tensor run(Tensor inputIds, Tensor attentionMask, Tensor positionIds, StaticCache cache,
+                   Tensor cachePosition) {
+            Tensor inputsEmbeds = embedTokens.apply(inputIds);
+            if (cachePosition == null) {
+                cachePosition = Tensor.arange(0, inputsEmbeds.size(1));
+            }
+            if (positionIds == null) {
+                positionIds = cachePosition.unsqueeze(0);
+            }
+            int targetLength = cache != null ? MAX_LEN
+                    : attentionMask != null ? attentionMask.size(-1) : inputsEmbeds.size(1);
+            Tensor causalMask = causalMaskWithCachePosition(attentionMask, inputsEmbeds.size(1), targetLength,
+                    inputsEmbeds.dtype(), cachePosition, inputsEmbeds.size(0));
+            Tensor hiddenStates = inputsEmbeds;
+            Tensor[] cs = rotary(hiddenStates, positionIds);
+            for (LlamaDecoderLayer decoderLayer : layers) {
+                hiddenStates = decoderLayer.layer(hiddenStates, causalMask, cs[0], cs[1], cache, cachePosition);
+            }
+            hiddenStates = norm.apply(hiddenStates);
+            return lmHead.apply(hiddenStates);
+        }
+
+        Tensor run(Tensor inputIds) {
+            return run(inputIds, null, null, null, null);
+        }
+    }
+
+    static LlamaForCausalLM llama() {
+        return PT.loaded(new LlamaForCausalLM(), "llama.init.", F64);
+    }
+
+    static Tensor lmLoss(Tensor logits, Tensor targets) {
+        return Functional.crossEntropy(logits.reshape(-1, VOCAB), targets.reshape(-1));
+    }
+
+    @Test
+    void llamaAsTransformersWithLlama3RopeScalingTrainedWithAdamW() {
+        LlamaForCausalLM model = llama();
+        same(e("llama.inv_freq"), model.invFreq, "the Llama 3.1 scaled inv_freq");
+        Tensor tokens = e("llama.tokens");
+        Tensor inp = tokens.narrow(1, 0, tokens.size(1) - 1);
+        Tensor tgt = tokens.narrow(1, 1, tokens.size(1) - 1);
+        AdamW opt = new AdamW(model.parameters(), 1e-2, 0.9, 0.95, 1e-8, 0.1, false);
+        new OutsiderTraining(PT, "llama.", model, opt, 3, step -> {
+            Tensor logits = model.run(inp);
+            return new Object[] {logits, lmLoss(logits, tgt)};
+        }).first(y -> same(e("llama.logits0"), (Tensor) y, "Llama logits")).loose(10, 100).what("Llama").run();
+    }
+
+    @Test
+    void llamaGreedyGenerationWithALeftPaddedPromptAndAStaticCache() {
+        // the generator generates with the model it trained: its parameters after the 3 steps
+        LlamaForCausalLM model = PT.loaded(new LlamaForCausalLM(), "llama.final.", F64);
+        Tensor prompt = e("gen.prompt");
+        Tensor promptMask = e("gen.prompt_mask");
+        int batch = prompt.size(0);
+        int promptLen = prompt.size(1);
+        try (GradMode off = Ember.noGrad()) {
+            StaticCache cache = new StaticCache(batch);
+            Tensor inputIds = prompt;
+            Tensor attentionMask = promptMask;
+            Tensor cachePosition = Tensor.arange(promptLen);
+            Tensor seq = prompt;
+            List<Tensor> stepLogits = new ArrayList<>();
+            Tensor prefill = null;
+            for (int step = 0; step < 6; step++) {
+                Tensor positionIds = attentionMask.cumsum(-1).sub(1);
+                positionIds.maskedFill_(attentionMask.eq(0), 1);
+                positionIds = positionIds.narrow(1, positionIds.size(1) - inputIds.size(1), inputIds.size(1));
+                Tensor logits = model.run(inputIds, attentionMask, positionIds, cache, cachePosition);
+                if (step == 0) {
+                    prefill = logits;
+                }
+                Tensor nextLogits = logits.select(1, -1);
+                stepLogits.add(nextLogits);
+                Tensor nextTokens = nextLogits.argmax(-1);
+                seq = Tensor.cat(List.of(seq, nextTokens.unsqueeze(1)), -1);
+                attentionMask = Tensor.cat(List.of(attentionMask, attentionMask.newOnes(batch, 1)), -1);
+                cachePosition = cachePosition.narrow(0, cachePosition.size(0) - 1, 1).add(1);
+                inputIds = nextTokens.unsqueeze(1);
+            }
+            Tensor cached = Tensor.stack(stepLogits, 1);
+            same(e("gen.prefill_logits"), prefill, "prefill logits (the padded positions too)");
+            same(e("gen.key_cache0"), cache.keyCache.get(0), "layer 0's key cache (index_copy_)");
+            for (int i = 0; i < 6; i++) {
+                same(e("gen.step_logits").select(1, i), cached.select(1, i), "step " + i + "'s logits");
+            }
+            assertSameTokens(e("gen.tokens"), seq, "greedy tokens");
+            same(e("gen.value_cache1"), cache.valueCache.get(1), "layer 1's value cache (index assignment)");
+            // the full-sequence forward of the generated sequence gives every step's logits
+            Tensor fullMask = attentionMask.narrow(1, 0, attentionMask.size(1) - 1);
+            Tensor pos = fullMask.cumsum(-1).sub(1);
+            pos.maskedFill_(fullMask.eq(0), 1);
+            Tensor full = model.run(seq.narrow(1, 0, seq.size(1) - 1), fullMask, pos, null, null);
+            same(e("gen.full_logits"), full, "the full forward's logits");
+            same(cached, full.narrow(1, promptLen - 1, cached.size(1)), "cached against full logits");
+            same(full.select(0, 1).narrow(0, 2, 3), prefill.select(0, 1).narrow(0, 2, 3),
+                    "the padded prompt's logits, cached against full");
+            same(full.select(0, 0).narrow(0, 0, promptLen), prefill.select(0, 0), "the full prompt's logits");
+        }
+    }
+
+    // ------------------------------------------------------------------ 1b. Mistral's one_file_ref.py
+
+    static final int WINDOW = 4;
+    static final int M_HIDDEN = 24;
+
+    static Tensor mRepeat(Tensor t, int repeats) {
+        return t.repeatInterleave(repeats, 2);
+    }
+
+    static Tensor reshapeForBroadcast(Tensor freqsCis, Tensor x) {
+        int ndim = x.dim();
+        assertArrayEquals(new int[] {x.size(1), x.size(-1)}, freqsCis.shape(), "freqs_cis shape");
+        int[] shape = new int[ndim];
+        for (int i = 0; i < ndim; i++) {
+            shape[i] = i == 1 || i == ndim - 1 ? x.size(i) : 1;
+        }
+        return freqsCis.view(shape);
+    }
+
+    static Tensor[] mApplyRotaryEmb(Tensor xq, Tensor xk, Tensor freqsCis) {
+        Tensor xq_ = xq.reshape(xq.size(0), xq.size(1), xq.size(2), -1, 2).viewAsComplex();
+        Tensor xk_ = xk.reshape(xk.size(0), xk.size(1), xk.size(2), -1, 2).viewAsComplex();
+        freqsCis = reshapeForBroadcast(freqsCis, xq_);
+        Tensor xqOut = xq_.mul(freqsCis).viewAsReal().flatten(3);
+        Tensor xkOut = xk_.mul(freqsCis).viewAsReal().flatten(3);
+        return new Tensor[] {xqOut.typeAs(xq), xkOut.typeAs(xk)};
+    }
+
+    static final class MistralAttention extends Container {
+        final int repeats = N_HEADS / N_KV;
+        final int slidingWindow = WINDOW;
+        final double scale = Math.pow(HEAD_DIM, -0.5);
+        final Linear wq = registerModule("wq", new Linear(DIM, N_HEADS * HEAD_DIM, false));
+        final Linear wk = registerModule("wk", new Linear(DIM, N_KV * HEAD_DIM, false));
+        final Linear wv = registerModule("wv", new Linear(DIM, N_KV * HEAD_DIM, false));
+        final Linear wo = registerModule("wo", new Linear(N_HEADS * HEAD_DIM, DIM, false));
+        final Tensor cacheK;
+        final Tensor cacheV;
+
+        MistralAttention(int maxBatchSize) {
+            cacheK = Tensor.zeros(F64, maxBatchSize, WINDOW, N_KV, HEAD_DIM);
+            cacheV = Tensor.zeros(F64, maxBatchSize, WINDOW, N_KV, HEAD_DIM);
+        }
+
+        Tensor attend(Tensor x, Tensor freqsCis, Tensor positions, Tensor mask) {
+            int bsz = x.size(0);
+            int seqlen = x.size(1);
+            Tensor xq = wq.apply(x).view(bsz, seqlen, N_HEADS, HEAD_DIM);
+            Tensor xk = wk.apply(x).view(bsz, seqlen, N_KV, HEAD_DIM);
+            Tensor xv = wv.apply(x).view(bsz, seqlen, N_KV, HEAD_DIM);
+            Tensor[] r = mApplyRotaryEmb(xq, xk, freqsCis);
+            xq = r[0];
+            xk = r[1];
+            // the cache is a rotating buffer
+            int n = positions.size(0);
+            int last = Math.min(n, slidingWindow);
+            Tensor scatterPos = positions.narrow(0, n - last, last).remainder(slidingWindow)
+                    .index(Index.newAxis(), Index.all(), Index.newAxis(), Index.newAxis());
+            scatterPos = scatterPos.repeat(bsz, 1, N_KV, HEAD_DIM);
+            Index rows = Index.slice(null, bsz, null);
+            cacheK.index(rows).scatter_(1, scatterPos, xk.narrow(1, seqlen - last, last));
+            cacheV.index(rows).scatter_(1, scatterPos, xv.narrow(1, seqlen - last, last));
+            Tensor key;
+            Tensor value;
+            if (positions.size(0) > 1) {
+                // prefill
+                key = mRepeat(xk, repeats);
+                value = mRepeat(xv, repeats);
+            } else {
+                int curPos = (int) positions.select(0, -1).item() + 1;
+                Index upTo = Index.slice(null, curPos, null);
+                key = mRepeat(cacheK.index(rows, upTo, Index.ellipsis()), repeats);
+                value = mRepeat(cacheV.index(rows, upTo, Index.ellipsis()), repeats);
+            }
+            Tensor query = xq.transpose(1, 2);
+            key = key.transpose(1, 2);
+            value = value.transpose(1, 2);
+            Tensor scores = query.matmul(key.transpose(2, 3)).mul(scale);
+            if (mask != null) {
+                scores.add_(mask.index(Index.newAxis(), Index.newAxis(), Index.ellipsis()));
+            }
+            scores = Functional.softmax(scores, -1).typeAs(query);
+            Tensor output = scores.matmul(value);
+            output = output.transpose(1, 2).contiguous().view(bsz, seqlen, -1);
+            return wo.apply(output);
+        }
+    }
+
+    static final class MistralFeedForward extends Module {
+        final Linear w1 = registerModule("w1", new Linear(DIM, M_HIDDEN, false));
+        final Linear w2 = registerModule("w2", new Linear(M_HIDDEN, DIM, false));
+        final Linear w3 = registerModule("w3", new Linear(DIM, M_HIDDEN, false));
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return w2.apply(Functional.silu(w1.apply(x)).mul(w3.apply(x)));
+        }
+    }
+
+    /** one_file_ref.py's RMSNorm: _norm(x.float()).type_as(x) * weight (the float() dropped in float64). */
+    static final class MistralRmsNorm extends Module {
+        final double eps;
+
+        MistralRmsNorm(int dim, double eps) {
+            this.eps = eps;
+            registerParameter("weight", Tensor.ones(F64, dim));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            Tensor normed = x.mul(x.pow(2).mean(-1, true).add(eps).rsqrt());
+            return normed.typeAs(x).mul(parameter("weight"));
+        }
+    }
+
+    static final class MistralBlock extends Container {
+        final MistralAttention attention;
+        final MistralFeedForward feedForward = new MistralFeedForward();
+        final MistralRmsNorm attentionNorm = new MistralRmsNorm(DIM, 1e-5);
+        final MistralRmsNorm ffnNorm = new MistralRmsNorm(DIM, 1e-5);
+
+        MistralBlock(int maxBatchSize) {
+            attention = registerModule("attention", new MistralAttention(maxBatchSize));
+            registerModule("feed_forward", feedForward);
+            registerModule("attention_norm", attentionNorm);
+            registerModule("ffn_norm", ffnNorm);
+        }
+
+        Tensor block(Tensor x, Tensor freqsCis, Tensor positions, Tensor mask) {
+            Tensor r = attention.attend(attentionNorm.apply(x), freqsCis, positions, mask);
+            Tensor h = x.add(r);
+            r = feedForward.forward(ffnNorm.apply(h));
+            return h.add(r);
+        }
+    }
+
+    static Tensor precomputeFreqsCis(int dim, int end, double theta) {
+        Tensor freqs = Tensor.full(F64, theta, 1).pow(Tensor.arange(0, dim, 2).narrow(0, 0, dim / 2).div(dim))
+                .reciprocal();
+        Tensor t = Tensor.arange(end);
+        freqs = t.outer(freqs);
+        return Tensor.polar(freqs.onesLike(), freqs);
+    }
+
+    static final class Mistral extends Container {
+        final Embedding tokEmbeddings = registerModule("tok_embeddings", new Embedding(VOCAB, DIM));
+        final ModuleList<MistralBlock> layers = registerModule("layers", new ModuleList<>());
+        final MistralRmsNorm norm;
+        final Linear output;
+        final Tensor freqsCis = precomputeFreqsCis(HEAD_DIM, 128, 10000.0);
+
+        Mistral(int maxBatchSize) {
+            layers.add(new MistralBlock(maxBatchSize));
+            layers.add(new MistralBlock(maxBatchSize));
+            norm = registerModule("norm", new MistralRmsNorm(DIM, 1e-5));
+            output = registerModule("output", new Linear(DIM, VOCAB, false));
+        }
+
+        Tensor run(Tensor inputIds, Tensor positions) {
+            Tensor h = tokEmbeddings.apply(inputIds);
+            Tensor fc = freqsCis.index(Index.of(positions));
+            Tensor mask = null;
+            if (inputIds.size(1) > 1) {
+                int seqlen = inputIds.size(1);
+                Tensor tensor = Tensor.full(h.dtype(), 1, seqlen, seqlen);
+                mask = tensor.tril(0).to(h.dtype());
+                // the generator's band: window keys, as the rotating buffer holds (one_file_ref.py's -window gives
+                // window + 1)
+                mask = mask.triu(-(WINDOW - 1));
+                mask = mask.log();
+            }
+            for (MistralBlock layer : layers) {
+                h = layer.block(h, fc, positions, mask);
+            }
+            return output.apply(norm.apply(h)).toFloat();
+        }
+    }
+
+    @Test
+    void mistralRotatingBufferCacheGeneratesPastTheWindowAsTheBandedFullForward() {
+        Mistral model = PT.loaded(new Mistral(3), "mistral.init.", F64);
+        Tensor padded = e("mistral.prompts");
+        int padId = -1;
+        try (GradMode off = Ember.noGrad()) {
+            // generate(): the tokenizer's output as the generator's prompts (padded with -1)
+            int[] promptLens = new int[padded.size(0)];
+            for (int i = 0; i < promptLens.length; i++) {
+                promptLens[i] = (int) padded.select(0, i).ne(padId).sum().item();
+            }
+            int minPromptLen = java.util.Arrays.stream(promptLens).min().getAsInt();
+            Tensor inputTokens = padded;
+            Tensor inputMask = inputTokens.ne(padId);
+            Tensor positions = Tensor.arange(0, minPromptLen);
+            Tensor logits = model.run(inputTokens.narrow(1, 0, minPromptLen), positions);
+            List<Tensor> allLogits = new ArrayList<>(List.of(logits));
+            List<Tensor> fed = new ArrayList<>(List.of(inputTokens.narrow(1, 0, minPromptLen)));
+            Tensor logprobs = Functional.logSoftmax(logits, -1);
+            List<Tensor> generated = new ArrayList<>();
+            List<Tensor> allLogprobs = new ArrayList<>();
+            allLogprobs.add(logprobs.narrow(1, 0, minPromptLen - 1)
+                    .gather(2, inputTokens.narrow(1, 1, minPromptLen - 1).unsqueeze(2)).squeeze(-1));
+            int curPos = minPromptLen;
+            for (int i = 0; i < 8; i++) {
+                Tensor nextToken = logprobs.select(1, -1).argmax(-1);
+                if (curPos < inputMask.size(1)) {
+                    nextToken = Tensor.where(inputMask.select(1, curPos), inputTokens.select(1, curPos), nextToken);
+                }
+                allLogprobs.add(logprobs.select(1, -1).gather(1, nextToken.unsqueeze(1)));
+                generated.add(nextToken.unsqueeze(1));
+                fed.add(nextToken.unsqueeze(1));
+                logits = model.run(nextToken.unsqueeze(1), Tensor.fromArray(new long[] {curPos}));
+                allLogits.add(logits);
+                logprobs = Functional.logSoftmax(logits, -1);
+                curPos++;
+            }
+            assertSameTokens(e("mistral.generated"), Tensor.cat(generated, 1), "Mistral's generated tokens");
+            Tensor fedTokens = Tensor.cat(fed, 1);
+            assertSameTokens(e("mistral.fed"), fedTokens, "the tokens fed");
+            Tensor stepped = Tensor.cat(allLogits, 1);
+            same(e("mistral.logits"), stepped, "Mistral's logits, prefill then one token a step");
+            same(e("mistral.logprobs"), Tensor.cat(allLogprobs, 1), "Mistral's gathered log-probabilities");
+            same(e("mistral.cache_k1"), model.layers.get(1).attention.cacheK, "layer 1's rotating key buffer");
+            Tensor full = model.run(fedTokens, Tensor.arange(fedTokens.size(1)));
+            same(e("mistral.full_logits"), full, "the banded full forward");
+            same(full, stepped, "cached against full logits");
+        }
+    }
+}

@@ -1,0 +1,828 @@
+"""Expected values for OutsiderPrograms15Test (session 40's outsider pass, round 15): the recipes people build on small
+language models today, each written as its reference code writes it, run in float64 (the default type) from PyTorch's
+initial weights and fixed data, which are saved beside the outputs, losses, gradients of every named (trainable)
+parameter after the first backward and parameters after the last step:
+  llama.*  Hugging Face transformers' Llama (modeling_llama.py): LlamaRMSNorm, LlamaRotaryEmbedding with the Llama 3.1
+           rope scaling of _compute_llama3_parameters (the where-form over wavelengths: kept, divided by the factor,
+           smoothed), cos/sin of cat((freqs, freqs)), rotate_half and apply_rotary_pos_emb, grouped-query attention by
+           repeat_kv (expand + reshape), eager attention, LlamaMLP (down(silu(gate) * up)); the 4-d causal mask of
+           _prepare_4d_causal_attention_mask_with_cache_position (finfo.min, triu, *= arange > cache_position, the
+           2-d padding mask by masked_fill); trained 3 steps with AdamW; then generate()'s greedy loop at batch 2 with
+           a left-padded prompt (position_ids from attention_mask.cumsum), a StaticCache (key cache updated by
+           index_copy_, value cache by k_out[:, :, cache_position] = v, HF's fallback), one token a step; and the
+           full-sequence forward of the generated sequence
+  mistral.* mistral-inference's one_file_ref.py (2 blocks): complex freqs_cis through view_as_complex and
+           _reshape_for_broadcast, repeat_interleave, its RotatingBufferCache (every forward scatter_s the last window
+           keys and values at positions % window; a one-token forward attends over cache[:, :cur_pos]), the banded
+           mask by torch.log of tril/triu of ones, and its generate(): prompts of 3, 6 and 5 tokens right padded with
+           -1, a prefill of the shortest, the longer prompts' tokens forced by torch.where, argmax, gathered
+           log-probabilities, 8 tokens past the window; the full forward of the tokens fed equals every step's logits
+  lora.*   peft's LoRA (LoraLayer on nn.Linear: base_layer frozen, lora_A kaiming_uniform_(a=sqrt(5)), lora_B zeros,
+           scaling = lora_alpha / r, result + lora_B(lora_A(dropout(x))) * scaling) on every layer's q_proj and v_proj
+           of the Llama, everything else requires_grad_(False), AdamW over the trainable parameters; then
+           merge (base_layer.weight.data += B @ A * scaling) and unmerge
+  moe.*    mistral-src's MoeLayer (gate, topk of the logits, softmax over the selected logits in float, results[batch_idx]
+           += weights[batch_idx, nth_expert, None] * expert(x[batch_idx])) with SwiGLU experts in a pre-norm residual
+           block; transformers' load_balancing_loss_func (softmax, topk, one_hot, tokens_per_expert * router_prob) and
+           ST-MoE's router z-loss added to the loss; AdamW 3 steps; Mixtral's dispatch (softmax, topk, renormalize,
+           one_hot(...).permute(2, 1, 0), torch.where, index_add_) on the same weights; the layer on one token (experts
+           that get no token)
+  dpo.*    TRL's DPO step: concatenated_forward of chosen and rejected (right padded), get_batch_logps (labels shifted,
+           -100 masked, gather of log_softmax), dpo_loss (sigmoid with label smoothing; the ipo and hinge values on the last step), rewards,
+           a frozen reference model (same initial weights, eval, requires_grad_(False)); AdamW 3 steps on the policy
+
+Where the references cast to float32 (HF's RMSNorm hidden_states.to(float32), softmax(dtype=float32), the rotary
+inv_freq .float(); Mistral's scores.float(); the MoE's softmax(dtype=torch.float)) the program runs in float64 and the
+casts are dropped (in a float64 program they would round down). PyTorch 1.13 and 2.x agree on every op used here.
+
+Run with PyTorch 1.13 (CPU): /usr/bin/python3 make_expected.py  ->  programs15.pt (a dict of tensors).
+"""
+import math
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+torch.set_default_dtype(torch.float64)
+torch.set_num_threads(1)
+torch.manual_seed(15)
+out = {}
+
+
+def save_state(prefix, module):
+    for k, v in module.state_dict().items():
+        out[prefix + k] = v.clone()
+
+
+def save_params(prefix, module, trainable_only=False):
+    for k, p in module.named_parameters():
+        if p.requires_grad or not trainable_only:
+            out[prefix + k] = p.detach().clone()
+
+
+def save_grads(prefix, module):
+    for k, p in module.named_parameters():
+        if p.grad is not None:
+            out[prefix + k] = p.grad.clone()
+
+
+# 1. Llama as transformers writes it -----------------------------------------------------------------------------------
+VOCAB, DIM, N_HEADS, N_KV, HEAD_DIM, INTER, LAYERS = 19, 16, 2, 1, 8, 24, 2
+THETA = 500000.0
+MAX_LEN = 16
+
+
+def llama3_inv_freq(dim, base):
+    # _compute_default_rope_parameters, then _compute_llama3_parameters (factor 8, low 1, high 4, 8192 tokens)
+    inv_freq = 1.0 / (base ** (torch.arange(0, dim, 2, dtype=torch.int64).to(torch.get_default_dtype()) / dim))
+    factor, low_freq_factor, high_freq_factor, old_context_len = 8.0, 1.0, 4.0, 8192
+    low_freq_wavelen = old_context_len / low_freq_factor
+    high_freq_wavelen = old_context_len / high_freq_factor
+    wavelen = 2 * math.pi / inv_freq
+    inv_freq_llama = torch.where(wavelen > low_freq_wavelen, inv_freq / factor, inv_freq)
+    smooth_factor = (old_context_len / wavelen - low_freq_factor) / (high_freq_factor - low_freq_factor)
+    smoothed_inv_freq = (1 - smooth_factor) * inv_freq_llama / factor + smooth_factor * inv_freq_llama
+    is_medium_freq = ~(wavelen < high_freq_wavelen) * ~(wavelen > low_freq_wavelen)
+    inv_freq_llama = torch.where(is_medium_freq, smoothed_inv_freq, inv_freq_llama)
+    return inv_freq_llama
+
+
+class LlamaRMSNorm(nn.Module):
+    def __init__(self, hidden_size, eps=1e-6):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(hidden_size))
+        self.variance_epsilon = eps
+
+    def forward(self, hidden_states):
+        variance = hidden_states.pow(2).mean(-1, keepdim=True)
+        hidden_states = hidden_states * torch.rsqrt(variance + self.variance_epsilon)
+        return self.weight * hidden_states
+
+
+class LlamaRotaryEmbedding(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("inv_freq", llama3_inv_freq(HEAD_DIM, THETA), persistent=False)
+
+    @torch.no_grad()
+    def forward(self, x, position_ids):
+        inv_freq_expanded = self.inv_freq[None, :, None].expand(position_ids.shape[0], -1, 1)
+        position_ids_expanded = position_ids[:, None, :].to(x.dtype)
+        freqs = (inv_freq_expanded @ position_ids_expanded).transpose(1, 2)
+        emb = torch.cat((freqs, freqs), dim=-1)
+        return emb.cos().to(x.dtype), emb.sin().to(x.dtype)
+
+
+def rotate_half(x):
+    x1 = x[..., : x.shape[-1] // 2]
+    x2 = x[..., x.shape[-1] // 2:]
+    return torch.cat((-x2, x1), dim=-1)
+
+
+def apply_rotary_pos_emb(q, k, cos, sin, unsqueeze_dim=1):
+    cos = cos.unsqueeze(unsqueeze_dim)
+    sin = sin.unsqueeze(unsqueeze_dim)
+    q_embed = (q * cos) + (rotate_half(q) * sin)
+    k_embed = (k * cos) + (rotate_half(k) * sin)
+    return q_embed, k_embed
+
+
+def repeat_kv(hidden_states, n_rep):
+    batch, num_key_value_heads, slen, head_dim = hidden_states.shape
+    if n_rep == 1:
+        return hidden_states
+    hidden_states = hidden_states[:, :, None, :, :].expand(batch, num_key_value_heads, n_rep, slen, head_dim)
+    return hidden_states.reshape(batch, num_key_value_heads * n_rep, slen, head_dim)
+
+
+class StaticCache:
+    def __init__(self, batch):
+        self.key_cache = [torch.zeros(batch, N_KV, MAX_LEN, HEAD_DIM) for _ in range(LAYERS)]
+        self.value_cache = [torch.zeros(batch, N_KV, MAX_LEN, HEAD_DIM) for _ in range(LAYERS)]
+
+    def update(self, key_states, value_states, layer_idx, cache_position):
+        k_out = self.key_cache[layer_idx]
+        v_out = self.value_cache[layer_idx]
+        k_out.index_copy_(2, cache_position, key_states)
+        v_out[:, :, cache_position] = value_states  # HF's fallback where index_copy_ is not implemented
+        return k_out, v_out
+
+
+class LlamaAttention(nn.Module):
+    def __init__(self, layer_idx):
+        super().__init__()
+        self.layer_idx = layer_idx
+        self.head_dim = HEAD_DIM
+        self.num_key_value_groups = N_HEADS // N_KV
+        self.scaling = HEAD_DIM ** -0.5
+        self.q_proj = nn.Linear(DIM, N_HEADS * HEAD_DIM, bias=False)
+        self.k_proj = nn.Linear(DIM, N_KV * HEAD_DIM, bias=False)
+        self.v_proj = nn.Linear(DIM, N_KV * HEAD_DIM, bias=False)
+        self.o_proj = nn.Linear(N_HEADS * HEAD_DIM, DIM, bias=False)
+
+    def forward(self, hidden_states, position_embeddings, attention_mask, past_key_value=None, cache_position=None):
+        input_shape = hidden_states.shape[:-1]
+        hidden_shape = (*input_shape, -1, self.head_dim)
+        query_states = self.q_proj(hidden_states).view(hidden_shape).transpose(1, 2)
+        key_states = self.k_proj(hidden_states).view(hidden_shape).transpose(1, 2)
+        value_states = self.v_proj(hidden_states).view(hidden_shape).transpose(1, 2)
+        cos, sin = position_embeddings
+        query_states, key_states = apply_rotary_pos_emb(query_states, key_states, cos, sin)
+        if past_key_value is not None:
+            key_states, value_states = past_key_value.update(key_states, value_states, self.layer_idx, cache_position)
+        key_states = repeat_kv(key_states, self.num_key_value_groups)
+        value_states = repeat_kv(value_states, self.num_key_value_groups)
+        attn_weights = torch.matmul(query_states, key_states.transpose(2, 3)) * self.scaling
+        if attention_mask is not None:
+            causal_mask = attention_mask[:, :, :, : key_states.shape[-2]]
+            attn_weights = attn_weights + causal_mask
+        attn_weights = nn.functional.softmax(attn_weights, dim=-1)
+        attn_output = torch.matmul(attn_weights, value_states)
+        attn_output = attn_output.transpose(1, 2).contiguous()
+        attn_output = attn_output.reshape(*input_shape, -1).contiguous()
+        return self.o_proj(attn_output)
+
+
+class LlamaMLP(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gate_proj = nn.Linear(DIM, INTER, bias=False)
+        self.up_proj = nn.Linear(DIM, INTER, bias=False)
+        self.down_proj = nn.Linear(INTER, DIM, bias=False)
+        self.act_fn = nn.SiLU()
+
+    def forward(self, x):
+        return self.down_proj(self.act_fn(self.gate_proj(x)) * self.up_proj(x))
+
+
+class LlamaDecoderLayer(nn.Module):
+    def __init__(self, layer_idx):
+        super().__init__()
+        self.self_attn = LlamaAttention(layer_idx)
+        self.mlp = LlamaMLP()
+        self.input_layernorm = LlamaRMSNorm(DIM)
+        self.post_attention_layernorm = LlamaRMSNorm(DIM)
+
+    def forward(self, hidden_states, attention_mask, position_embeddings, past_key_value, cache_position):
+        residual = hidden_states
+        hidden_states = self.input_layernorm(hidden_states)
+        hidden_states = self.self_attn(hidden_states, position_embeddings, attention_mask, past_key_value,
+                                       cache_position)
+        hidden_states = residual + hidden_states
+        residual = hidden_states
+        hidden_states = self.post_attention_layernorm(hidden_states)
+        hidden_states = self.mlp(hidden_states)
+        return residual + hidden_states
+
+
+def causal_mask_with_cache_position(attention_mask, sequence_length, target_length, dtype, cache_position, batch_size):
+    min_dtype = torch.finfo(dtype).min
+    causal_mask = torch.full((sequence_length, target_length), fill_value=min_dtype, dtype=dtype)
+    if sequence_length != 1:
+        causal_mask = torch.triu(causal_mask, diagonal=1)
+    causal_mask *= torch.arange(target_length) > cache_position.reshape(-1, 1)
+    causal_mask = causal_mask[None, None, :, :].expand(batch_size, 1, -1, -1)
+    if attention_mask is not None:
+        causal_mask = causal_mask.clone()
+        mask_length = attention_mask.shape[-1]
+        padding_mask = causal_mask[:, :, :, :mask_length] + attention_mask[:, None, None, :]
+        padding_mask = padding_mask == 0
+        causal_mask[:, :, :, :mask_length] = causal_mask[:, :, :, :mask_length].masked_fill(padding_mask, min_dtype)
+    return causal_mask
+
+
+class LlamaForCausalLM(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed_tokens = nn.Embedding(VOCAB, DIM)
+        self.layers = nn.ModuleList([LlamaDecoderLayer(i) for i in range(LAYERS)])
+        self.norm = LlamaRMSNorm(DIM)
+        self.rotary_emb = LlamaRotaryEmbedding()
+        self.lm_head = nn.Linear(DIM, VOCAB, bias=False)
+
+    def forward(self, input_ids, attention_mask=None, position_ids=None, past_key_values=None, cache_position=None):
+        inputs_embeds = self.embed_tokens(input_ids)
+        if cache_position is None:
+            cache_position = torch.arange(0, inputs_embeds.shape[1])
+        if position_ids is None:
+            position_ids = cache_position.unsqueeze(0)
+        target_length = MAX_LEN if past_key_values is not None else (
+            attention_mask.shape[-1] if attention_mask is not None else inputs_embeds.shape[1])
+        causal_mask = causal_mask_with_cache_position(attention_mask, inputs_embeds.shape[1], target_length,
+                                                      inputs_embeds.dtype, cache_position, inputs_embeds.shape[0])
+        hidden_states = inputs_embeds
+        position_embeddings = self.rotary_emb(hidden_states, position_ids)
+        for decoder_layer in self.layers:
+            hidden_states = decoder_layer(hidden_states, causal_mask, position_embeddings, past_key_values,
+                                          cache_position)
+        hidden_states = self.norm(hidden_states)
+        return self.lm_head(hidden_states)
+
+
+def init_llama():
+    m = LlamaForCausalLM()
+    # transformers' _init_weights: normal(0, initializer_range) for Linear and Embedding
+    for mod in m.modules():
+        if isinstance(mod, (nn.Linear, nn.Embedding)):
+            mod.weight.data.normal_(0.0, 0.2)
+    return m
+
+
+llama = init_llama()
+llama_init = {k: v.clone() for k, v in llama.state_dict().items()}
+save_state("llama.init.", llama)
+out["llama.inv_freq"] = llama.rotary_emb.inv_freq.clone()
+tokens = torch.randint(1, VOCAB, (2, 9))
+out["llama.tokens"] = tokens
+opt = torch.optim.AdamW(llama.parameters(), lr=1e-2, betas=(0.9, 0.95), weight_decay=0.1)
+losses = []
+for step in range(3):
+    opt.zero_grad()
+    logits = llama(tokens[:, :-1])
+    loss = F.cross_entropy(logits.reshape(-1, VOCAB), tokens[:, 1:].reshape(-1))
+    loss.backward()
+    if step == 0:
+        out["llama.logits0"] = logits.detach().clone()
+        save_grads("llama.grad0.", llama)
+    opt.step()
+    losses.append(loss.item())
+out["llama.loss"] = torch.tensor(losses)
+save_params("llama.final.", llama)
+
+# generate(): greedy, left padded, a static cache
+PROMPT, NEW = 5, 6
+prompt = torch.randint(1, VOCAB, (2, PROMPT))
+prompt[1, :2] = 0  # the second prompt is 3 tokens long, left padded with the pad id 0
+prompt_mask = torch.ones(2, PROMPT, dtype=torch.long)
+prompt_mask[1, :2] = 0
+out["gen.prompt"] = prompt
+out["gen.prompt_mask"] = prompt_mask
+with torch.no_grad():
+    cache = StaticCache(2)
+    input_ids, attention_mask = prompt, prompt_mask
+    cache_position = torch.arange(PROMPT)
+    seq = prompt
+    step_logits = []
+    for step in range(NEW):
+        position_ids = attention_mask.long().cumsum(-1) - 1
+        position_ids.masked_fill_(attention_mask == 0, 1)
+        position_ids = position_ids[:, -input_ids.shape[1]:]
+        logits = llama(input_ids, attention_mask, position_ids, cache, cache_position)
+        if step == 0:
+            out["gen.prefill_logits"] = logits.clone()
+        next_logits = logits[:, -1, :]
+        step_logits.append(next_logits)
+        next_tokens = torch.argmax(next_logits, dim=-1)
+        seq = torch.cat([seq, next_tokens[:, None]], dim=-1)
+        attention_mask = torch.cat([attention_mask, attention_mask.new_ones((2, 1))], dim=-1)
+        cache_position = cache_position[-1:] + 1
+        input_ids = next_tokens[:, None]
+    out["gen.tokens"] = seq
+    out["gen.step_logits"] = torch.stack(step_logits, 1)
+    out["gen.key_cache0"] = cache.key_cache[0].clone()
+    out["gen.value_cache1"] = cache.value_cache[1].clone()
+    full_mask = attention_mask[:, :-1]
+    pos = full_mask.long().cumsum(-1) - 1
+    pos.masked_fill_(full_mask == 0, 1)
+    out["gen.full_logits"] = llama(seq[:, :-1], full_mask, pos)
+
+# 1b. Mistral's reference (one_file_ref.py): a rotating buffer cache ------------------------------------------------
+WINDOW, M_HIDDEN, M_LAYERS = 4, 24, 2
+
+
+def m_repeat_kv(keys, values, repeats):
+    keys = torch.repeat_interleave(keys, repeats=repeats, dim=2)
+    values = torch.repeat_interleave(values, repeats=repeats, dim=2)
+    return keys, values
+
+
+def _reshape_for_broadcast(freqs_cis, x):
+    ndim = x.ndim
+    assert freqs_cis.shape == (x.shape[1], x.shape[-1])
+    shape = [d if i == 1 or i == ndim - 1 else 1 for i, d in enumerate(x.shape)]
+    return freqs_cis.view(*shape)
+
+
+def m_apply_rotary_emb(xq, xk, freqs_cis):
+    xq_ = torch.view_as_complex(xq.reshape(*xq.shape[:-1], -1, 2))
+    xk_ = torch.view_as_complex(xk.reshape(*xk.shape[:-1], -1, 2))
+    freqs_cis = _reshape_for_broadcast(freqs_cis, xq_)
+    xq_out = torch.view_as_real(xq_ * freqs_cis).flatten(3)
+    xk_out = torch.view_as_real(xk_ * freqs_cis).flatten(3)
+    return xq_out.type_as(xq), xk_out.type_as(xk)
+
+
+class MistralAttention(nn.Module):
+    def __init__(self, max_batch_size):
+        super().__init__()
+        self.repeats = N_HEADS // N_KV
+        self.sliding_window = WINDOW
+        self.scale = HEAD_DIM ** -0.5
+        self.wq = nn.Linear(DIM, N_HEADS * HEAD_DIM, bias=False)
+        self.wk = nn.Linear(DIM, N_KV * HEAD_DIM, bias=False)
+        self.wv = nn.Linear(DIM, N_KV * HEAD_DIM, bias=False)
+        self.wo = nn.Linear(N_HEADS * HEAD_DIM, DIM, bias=False)
+        # torch.empty in the reference; zeros here so that the saved caches are reproducible
+        self.cache_k = torch.zeros(max_batch_size, WINDOW, N_KV, HEAD_DIM)
+        self.cache_v = torch.zeros(max_batch_size, WINDOW, N_KV, HEAD_DIM)
+
+    def forward(self, x, freqs_cis, positions, mask):
+        bsz, seqlen, _ = x.shape
+        xq, xk, xv = self.wq(x), self.wk(x), self.wv(x)
+        xq = xq.view(bsz, seqlen, N_HEADS, HEAD_DIM)
+        xk = xk.view(bsz, seqlen, N_KV, HEAD_DIM)
+        xv = xv.view(bsz, seqlen, N_KV, HEAD_DIM)
+        xq, xk = m_apply_rotary_emb(xq, xk, freqs_cis=freqs_cis)
+        # the cache is a rotating buffer
+        scatter_pos = (positions[-self.sliding_window:] % self.sliding_window)[None, :, None, None]
+        scatter_pos = scatter_pos.repeat(bsz, 1, N_KV, HEAD_DIM)
+        self.cache_k[:bsz].scatter_(dim=1, index=scatter_pos, src=xk[:, -self.sliding_window:])
+        self.cache_v[:bsz].scatter_(dim=1, index=scatter_pos, src=xv[:, -self.sliding_window:])
+        if positions.shape[0] > 1:
+            # prefill
+            key, value = m_repeat_kv(xk, xv, self.repeats)
+        else:
+            cur_pos = positions[-1].item() + 1
+            key, value = m_repeat_kv(self.cache_k[:bsz, :cur_pos, ...], self.cache_v[:bsz, :cur_pos, ...],
+                                     self.repeats)
+        query = xq.transpose(1, 2)
+        key = key.transpose(1, 2)
+        value = value.transpose(1, 2)
+        scores = torch.matmul(query, key.transpose(2, 3)) * self.scale
+        if mask is not None:
+            scores += mask[None, None, ...]
+        scores = nn.functional.softmax(scores, dim=-1).type_as(query)
+        output = torch.matmul(scores, value)
+        output = output.transpose(1, 2).contiguous().view(bsz, seqlen, -1)
+        return self.wo(output)
+
+
+class MistralFeedForward(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w1 = nn.Linear(DIM, M_HIDDEN, bias=False)
+        self.w2 = nn.Linear(M_HIDDEN, DIM, bias=False)
+        self.w3 = nn.Linear(DIM, M_HIDDEN, bias=False)
+
+    def forward(self, x):
+        return self.w2(nn.functional.silu(self.w1(x)) * self.w3(x))
+
+
+class MistralRMSNorm(nn.Module):
+    def __init__(self, dim, eps=1e-5):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(dim))
+
+    def _norm(self, x):
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
+
+    def forward(self, x):
+        return self._norm(x).type_as(x) * self.weight
+
+
+class MistralBlock(nn.Module):
+    def __init__(self, max_batch_size):
+        super().__init__()
+        self.attention = MistralAttention(max_batch_size)
+        self.feed_forward = MistralFeedForward()
+        self.attention_norm = MistralRMSNorm(DIM)
+        self.ffn_norm = MistralRMSNorm(DIM)
+
+    def forward(self, x, freqs_cis, positions, mask):
+        r = self.attention.forward(self.attention_norm(x), freqs_cis, positions, mask)
+        h = x + r
+        r = self.feed_forward.forward(self.ffn_norm(h))
+        return h + r
+
+
+def precompute_freqs_cis(dim, end, theta=10000.0):
+    freqs = 1.0 / (theta ** (torch.arange(0, dim, 2)[: (dim // 2)] / dim))
+    t = torch.arange(end)
+    freqs = torch.outer(t, freqs)
+    return torch.polar(torch.ones_like(freqs), freqs)
+
+
+class Mistral(nn.Module):
+    def __init__(self, max_batch_size):
+        super().__init__()
+        self.tok_embeddings = nn.Embedding(VOCAB, DIM)
+        self.layers = nn.ModuleList([MistralBlock(max_batch_size) for _ in range(M_LAYERS)])
+        self.norm = MistralRMSNorm(DIM)
+        self.output = nn.Linear(DIM, VOCAB, bias=False)
+        self.freqs_cis = precompute_freqs_cis(HEAD_DIM, 128)
+
+    def forward(self, input_ids, positions):
+        h = self.tok_embeddings(input_ids)
+        freqs_cis = self.freqs_cis[positions]
+        mask = None
+        if input_ids.shape[1] > 1:
+            seqlen = input_ids.shape[1]
+            tensor = torch.full((seqlen, seqlen), dtype=h.dtype, fill_value=1)
+            mask = torch.tril(tensor, diagonal=0).to(h.dtype)
+            # make the mask banded to account for sliding window. one_file_ref.py writes diagonal=-sliding_window, so
+            # that a query sees window + 1 keys while the rotating buffer holds window of them; -(window - 1) keeps
+            # the two the same (mistral_inference's local attention of window_size keys), so that the cached decoding
+            # equals the full forward
+            mask = torch.triu(mask, diagonal=-(WINDOW - 1))
+            mask = torch.log(mask)
+        for layer in self.layers:
+            h = layer(h, freqs_cis, positions, mask)
+        return self.output(self.norm(h)).float()
+
+
+@torch.no_grad()
+def m_generate(encoded_prompts, model, max_tokens, pad_id=-1):
+    """one_file_ref.py's generate() after its tokenizer; also returns every forward's logits and the tokens fed."""
+    prompt_lens = [len(x) for x in encoded_prompts]
+    min_prompt_len = min(prompt_lens)
+    max_prompt_len = max(prompt_lens)
+    input_tokens = torch.full((len(encoded_prompts), max_prompt_len), pad_id, dtype=torch.long)
+    for i, encoded in enumerate(encoded_prompts):
+        input_tokens[i, :len(encoded)] = torch.tensor(encoded).to(input_tokens)
+    input_mask = input_tokens != pad_id
+    # pre-fill
+    positions = torch.arange(0, min_prompt_len)
+    logits = model.forward(input_tokens[:, :min_prompt_len], positions)
+    all_logits = [logits]
+    fed = [input_tokens[:, :min_prompt_len]]
+    logprobs = nn.functional.log_softmax(logits, dim=-1)
+    # decode
+    generated = []
+    all_logprobs = [logprobs[:, :-1, :].gather(2, input_tokens[:, 1:min_prompt_len, None]).squeeze(-1)]
+    cur_pos = min_prompt_len
+    for _ in range(max_tokens):
+        next_token = torch.argmax(logprobs[:, -1, :], dim=-1)
+        if cur_pos < input_mask.shape[1]:
+            next_token = torch.where(input_mask[:, cur_pos], input_tokens[:, cur_pos], next_token)
+        all_logprobs.append(logprobs[:, -1, :].gather(1, next_token[:, None]))
+        generated.append(next_token[:, None])
+        fed.append(next_token[:, None])
+        logits = model.forward(next_token[:, None], torch.LongTensor([cur_pos]).to(next_token))
+        all_logits.append(logits)
+        logprobs = nn.functional.log_softmax(logits, dim=-1)
+        cur_pos += 1
+    return (input_tokens, torch.cat(generated, 1), torch.cat(all_logprobs, 1), torch.cat(all_logits, 1),
+            torch.cat(fed, 1))
+
+
+mistral = Mistral(3)
+for p in mistral.parameters():
+    if p.dim() == 2:
+        p.data.normal_(0.0, 0.3)
+save_state("mistral.init.", mistral)
+m_prompts = [torch.randint(1, VOCAB, (n,)).tolist() for n in (3, 6, 5)]
+padded, generated, logprobs, m_logits, fed = m_generate(m_prompts, mistral, 8)
+out["mistral.prompts"] = padded
+out["mistral.generated"] = generated
+out["mistral.logprobs"] = logprobs
+out["mistral.logits"] = m_logits
+out["mistral.fed"] = fed
+out["mistral.cache_k1"] = mistral.layers[1].attention.cache_k.clone()
+with torch.no_grad():
+    full = mistral(fed, torch.arange(fed.shape[1]))
+assert torch.allclose(full, m_logits, rtol=0, atol=1e-12), (full - m_logits).abs().max()
+out["mistral.full_logits"] = full
+
+# 2. LoRA as peft writes it ----------------------------------------------------------------------------------------
+R, ALPHA = 4, 8
+
+
+class LoraLinear(nn.Module):
+    def __init__(self, base_layer, r, lora_alpha):
+        super().__init__()
+        self.base_layer = base_layer
+        self.r = r
+        self.lora_alpha = lora_alpha
+        self.scaling = lora_alpha / r
+        self.lora_dropout = nn.Identity()  # lora_dropout=0.0
+        self.lora_A = nn.Linear(base_layer.in_features, r, bias=False)
+        self.lora_B = nn.Linear(r, base_layer.out_features, bias=False)
+        nn.init.kaiming_uniform_(self.lora_A.weight, a=math.sqrt(5))
+        nn.init.zeros_(self.lora_B.weight)
+        self.merged = False
+
+    def get_delta_weight(self):
+        return (self.lora_B.weight @ self.lora_A.weight) * self.scaling
+
+    def merge(self):
+        self.base_layer.weight.data += self.get_delta_weight()
+        self.merged = True
+
+    def unmerge(self):
+        self.base_layer.weight.data -= self.get_delta_weight()
+        self.merged = False
+
+    def forward(self, x):
+        result = self.base_layer(x)
+        if self.merged:
+            return result
+        return result + self.lora_B(self.lora_A(self.lora_dropout(x))) * self.scaling
+
+
+lora = init_llama()
+lora.load_state_dict(llama_init)
+for layer in lora.layers:
+    layer.self_attn.q_proj = LoraLinear(layer.self_attn.q_proj, R, ALPHA)
+    layer.self_attn.v_proj = LoraLinear(layer.self_attn.v_proj, R, ALPHA)
+for n, p in lora.named_parameters():
+    p.requires_grad_("lora_" in n)
+save_params("lora.init.", lora, trainable_only=True)  # the base is llama.init
+lora_tokens = torch.randint(1, VOCAB, (3, 8))
+out["lora.tokens"] = lora_tokens
+opt = torch.optim.AdamW([p for p in lora.parameters() if p.requires_grad], lr=2e-2, weight_decay=0.01)
+losses = []
+for step in range(3):
+    opt.zero_grad()
+    logits = lora(lora_tokens[:, :-1])
+    loss = F.cross_entropy(logits.reshape(-1, VOCAB), lora_tokens[:, 1:].reshape(-1))
+    loss.backward()
+    if step == 0:
+        out["lora.logits0"] = logits.detach().clone()
+        save_grads("lora.grad0.", lora)
+    opt.step()
+    losses.append(loss.item())
+out["lora.loss"] = torch.tensor(losses)
+save_params("lora.final.", lora, trainable_only=True)
+with torch.no_grad():
+    out["lora.adapted_logits"] = lora(lora_tokens)
+    for layer in lora.layers:
+        layer.self_attn.q_proj.merge()
+        layer.self_attn.v_proj.merge()
+    out["lora.merged_logits"] = lora(lora_tokens)
+    out["lora.merged.q0"] = lora.layers[0].self_attn.q_proj.base_layer.weight.clone()
+    out["lora.merged.v1"] = lora.layers[1].self_attn.v_proj.base_layer.weight.clone()
+    for layer in lora.layers:
+        layer.self_attn.q_proj.unmerge()
+        layer.self_attn.v_proj.unmerge()
+    out["lora.unmerged.q0"] = lora.layers[0].self_attn.q_proj.base_layer.weight.clone()
+    out["lora.unmerged_logits"] = lora(lora_tokens)
+
+# 3. a sparse mixture of experts ---------------------------------------------------------------------------------------
+E_DIM, E_HIDDEN, N_EXPERTS, TOP_K = 8, 12, 4, 2
+
+
+class FeedForward(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w1 = nn.Linear(E_DIM, E_HIDDEN, bias=False)
+        self.w2 = nn.Linear(E_HIDDEN, E_DIM, bias=False)
+        self.w3 = nn.Linear(E_DIM, E_HIDDEN, bias=False)
+
+    def forward(self, x):
+        return self.w2(nn.functional.silu(self.w1(x)) * self.w3(x))
+
+
+class MoeLayer(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.experts = nn.ModuleList([FeedForward() for _ in range(N_EXPERTS)])
+        self.gate = nn.Linear(E_DIM, N_EXPERTS, bias=False)
+        self.num_experts_per_tok = TOP_K
+
+    def forward(self, inputs):
+        inputs_squashed = inputs.view(-1, inputs.shape[-1])
+        gate_logits = self.gate(inputs_squashed)
+        weights, selected_experts = torch.topk(gate_logits, self.num_experts_per_tok)
+        weights = nn.functional.softmax(weights, dim=1).type_as(inputs)
+        results = torch.zeros_like(inputs_squashed)
+        for i, expert in enumerate(self.experts):
+            batch_idx, nth_expert = torch.where(selected_experts == i)
+            results[batch_idx] += weights[batch_idx, nth_expert, None] * expert(inputs_squashed[batch_idx])
+        return results.view_as(inputs), gate_logits
+
+    def forward_mixtral(self, hidden_states):
+        batch_size, sequence_length, hidden_dim = hidden_states.shape
+        hidden_states = hidden_states.view(-1, hidden_dim)
+        router_logits = self.gate(hidden_states)
+        routing_weights = F.softmax(router_logits, dim=1)
+        routing_weights, selected_experts = torch.topk(routing_weights, TOP_K, dim=-1)
+        routing_weights /= routing_weights.sum(dim=-1, keepdim=True)
+        final_hidden_states = torch.zeros((batch_size * sequence_length, hidden_dim), dtype=hidden_states.dtype)
+        expert_mask = torch.nn.functional.one_hot(selected_experts, num_classes=N_EXPERTS).permute(2, 1, 0)
+        for expert_idx in range(N_EXPERTS):
+            expert_layer = self.experts[expert_idx]
+            idx, top_x = torch.where(expert_mask[expert_idx])
+            current_state = hidden_states[None, top_x].reshape(-1, hidden_dim)
+            current_hidden_states = expert_layer(current_state) * routing_weights[top_x, idx, None]
+            final_hidden_states.index_add_(0, top_x, current_hidden_states.to(hidden_states.dtype))
+        return final_hidden_states.reshape(batch_size, sequence_length, hidden_dim), router_logits
+
+
+def load_balancing_loss_func(gate_logits, num_experts, top_k):
+    # transformers' Mixtral auxiliary loss, without an attention mask
+    concatenated_gate_logits = torch.cat([layer_gate for layer_gate in gate_logits], dim=0)
+    routing_weights = torch.nn.functional.softmax(concatenated_gate_logits, dim=-1)
+    _, selected_experts = torch.topk(routing_weights, top_k, dim=-1)
+    expert_mask = torch.nn.functional.one_hot(selected_experts, num_experts)
+    tokens_per_expert = torch.mean(expert_mask.float(), dim=0)
+    router_prob_per_expert = torch.mean(routing_weights, dim=0)
+    overall_loss = torch.sum(tokens_per_expert * router_prob_per_expert.unsqueeze(0))
+    return overall_loss * num_experts
+
+
+def router_z_loss(router_logits):
+    # ST-MoE: mean over tokens of logsumexp(logits) squared
+    return torch.logsumexp(router_logits, dim=-1).pow(2).mean()
+
+
+class MoeBlock(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.norm = LlamaRMSNorm(E_DIM)
+        self.moe = MoeLayer()
+
+    def forward(self, x, mixtral=False):
+        h = self.norm(x)
+        y, logits = self.moe.forward_mixtral(h) if mixtral else self.moe(h)
+        return x + y, logits
+
+
+moe = MoeBlock()
+save_state("moe.init.", moe)
+moe_init = {k: v.clone() for k, v in moe.state_dict().items()}
+moe_x = torch.randn(2, 6, E_DIM)
+moe_tgt = torch.randn(2, 6, E_DIM)
+out["moe.x"] = moe_x
+out["moe.tgt"] = moe_tgt
+opt = torch.optim.AdamW(moe.parameters(), lr=2e-2, weight_decay=0.01)
+losses, auxes, zs = [], [], []
+for step in range(3):
+    opt.zero_grad()
+    y, gate_logits = moe(moe_x)
+    aux = load_balancing_loss_func((gate_logits,), N_EXPERTS, TOP_K)
+    z = router_z_loss(gate_logits)
+    loss = F.mse_loss(y, moe_tgt) + 0.02 * aux + 0.001 * z
+    loss.backward()
+    if step == 0:
+        out["moe.y0"] = y.detach().clone()
+        out["moe.gate_logits0"] = gate_logits.detach().clone()
+        save_grads("moe.grad0.", moe)
+    opt.step()
+    losses.append(loss.item())
+    auxes.append(aux.item())
+    zs.append(z.item())
+out["moe.loss"] = torch.tensor(losses)
+out["moe.aux"] = torch.tensor(auxes)
+out["moe.z"] = torch.tensor(zs)
+save_params("moe.final.", moe)
+# Mixtral's dispatch from the same initial weights: the same output and gradients as the step above
+moe2 = MoeBlock()
+moe2.load_state_dict(moe_init)
+y, _ = moe2(moe_x, mixtral=True)
+F.mse_loss(y, moe_tgt).backward()
+out["moe.mixtral.y"] = y.detach().clone()
+save_grads("moe.mixtral.grad.", moe2)
+# one token (a decoding step): two of the four experts get no token
+moe3 = MoeBlock()
+moe3.load_state_dict(moe_init)
+one = moe_x[:1, 2:3]
+y1, _ = moe3(one)
+y1.pow(2).sum().backward()
+out["moe.one.y"] = y1.detach().clone()
+save_grads("moe.one.grad.", moe3)
+
+# 4. DPO as TRL writes it ---------------------------------------------------------------------------------------------
+BETA, LABEL_SMOOTHING = 0.1, 0.1
+PAD, IGNORE = 0, -100
+
+
+def get_batch_logps(logits, labels, average_log_prob=False, label_pad_token_id=IGNORE):
+    labels = labels[:, 1:].clone()
+    logits = logits[:, :-1, :]
+    loss_mask = labels != label_pad_token_id
+    labels[labels == label_pad_token_id] = 0
+    per_token_logps = torch.gather(logits.log_softmax(-1), dim=2, index=labels.unsqueeze(2)).squeeze(2)
+    if average_log_prob:
+        return (per_token_logps * loss_mask).sum(-1) / loss_mask.sum(-1)
+    return (per_token_logps * loss_mask).sum(-1)
+
+
+def dpo_loss(policy_chosen_logps, policy_rejected_logps, reference_chosen_logps, reference_rejected_logps,
+             loss_type="sigmoid"):
+    pi_logratios = policy_chosen_logps - policy_rejected_logps
+    ref_logratios = reference_chosen_logps - reference_rejected_logps
+    logits = pi_logratios - ref_logratios
+    if loss_type == "sigmoid":
+        losses = (-F.logsigmoid(BETA * logits) * (1 - LABEL_SMOOTHING)
+                  - F.logsigmoid(-BETA * logits) * LABEL_SMOOTHING)
+    elif loss_type == "hinge":
+        losses = torch.relu(1 - BETA * logits)
+    elif loss_type == "ipo":
+        losses = (logits - 1 / (2 * BETA)) ** 2
+    chosen_rewards = BETA * (policy_chosen_logps - reference_chosen_logps).detach()
+    rejected_rewards = BETA * (policy_rejected_logps - reference_rejected_logps).detach()
+    return losses, chosen_rewards, rejected_rewards
+
+
+def concatenated_forward(model, batch):
+    input_ids = torch.cat([batch["chosen_input_ids"], batch["rejected_input_ids"]], 0)
+    attention_mask = torch.cat([batch["chosen_attention_mask"], batch["rejected_attention_mask"]], 0)
+    labels = torch.cat([batch["chosen_labels"], batch["rejected_labels"]], 0)
+    all_logits = model(input_ids, attention_mask)
+    all_logps = get_batch_logps(all_logits, labels)
+    n = batch["chosen_input_ids"].shape[0]
+    return all_logps[:n], all_logps[n:], all_logits
+
+
+def make_pair(prompt_len, chosen_len, rejected_len, total):
+    """A prompt and two responses, right padded to total; labels -100 on the prompt and the padding."""
+    prompt = torch.randint(1, VOCAB, (prompt_len,))
+    rows = {}
+    for name, n in (("chosen", chosen_len), ("rejected", rejected_len)):
+        ids = torch.cat([prompt, torch.randint(1, VOCAB, (n,))])
+        pad = total - ids.shape[0]
+        rows[name + "_input_ids"] = torch.cat([ids, torch.full((pad,), PAD, dtype=torch.long)])
+        rows[name + "_attention_mask"] = torch.cat([torch.ones(ids.shape[0], dtype=torch.long),
+                                                    torch.zeros(pad, dtype=torch.long)])
+        labels = rows[name + "_input_ids"].clone()
+        labels[:prompt_len] = IGNORE
+        labels[ids.shape[0]:] = IGNORE
+        rows[name + "_labels"] = labels
+    return rows
+
+
+pairs = [make_pair(3, 4, 2, 8), make_pair(2, 3, 6, 8), make_pair(4, 4, 3, 8)]
+batch = {k: torch.stack([p[k] for p in pairs]) for k in pairs[0]}
+for k, v in batch.items():
+    out["dpo.batch." + k] = v
+policy = init_llama()
+policy.load_state_dict(llama_init)
+reference = init_llama()
+reference.load_state_dict(llama_init)
+reference.eval()
+reference.requires_grad_(False)
+opt = torch.optim.AdamW(policy.parameters(), lr=1e-2, weight_decay=0.0)
+losses, chosen_r, rejected_r, accs = [], [], [], []
+for step in range(3):
+    opt.zero_grad()
+    pc, pr, _ = concatenated_forward(policy, batch)
+    with torch.no_grad():
+        rc, rr, _ = concatenated_forward(reference, batch)
+    ls, cr, rj = dpo_loss(pc, pr, rc, rr)
+    loss = ls.mean()
+    loss.backward()
+    if step == 0:
+        out["dpo.policy_chosen_logps0"] = pc.detach().clone()
+        out["dpo.policy_rejected_logps0"] = pr.detach().clone()
+        save_grads("dpo.grad0.", policy)
+        out["dpo.avg_logps0"] = get_batch_logps(
+            policy(batch["chosen_input_ids"], batch["chosen_attention_mask"]), batch["chosen_labels"],
+            average_log_prob=True).detach()
+    if step == 2:
+        # the other losses of dpo_loss on the last step's log-probabilities (at the first, policy == reference)
+        out["dpo.ipo2"] = dpo_loss(pc, pr, rc, rr, "ipo")[0].detach()
+        out["dpo.hinge2"] = dpo_loss(pc, pr, rc, rr, "hinge")[0].detach()
+    opt.step()
+    losses.append(loss.item())
+    chosen_r.append(cr)
+    rejected_r.append(rj)
+    accs.append((cr > rj).double().mean().item())
+out["dpo.loss"] = torch.tensor(losses)
+out["dpo.chosen_rewards"] = torch.stack(chosen_r)
+out["dpo.rejected_rewards"] = torch.stack(rejected_r)
+out["dpo.reward_accuracies"] = torch.tensor(accs)
+out["dpo.reference_logps"] = torch.cat([rc, rr])
+save_params("dpo.final.", policy)
+
+torch.save(out, "programs15.pt")
+print(len(out), "entries")
