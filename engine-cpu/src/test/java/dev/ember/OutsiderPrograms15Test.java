@@ -617,4 +617,401 @@ class OutsiderPrograms15Test {
             same(full, stepped, "cached against full logits");
         }
     }
+    // ------------------------------------------------------------------ 2. LoRA as peft writes it
+
+    static final int R = 4;
+    static final int ALPHA = 8;
+
+    /** peft's LoraLayer on an nn.Linear (lora_dropout 0: an Identity; one adapter). */
+    static final class LoraLinear extends Module {
+        final Linear baseLayer;
+        final Module loraDropout;
+        final Linear loraA;
+        final Linear loraB;
+        final double scaling;
+        boolean merged;
+
+        LoraLinear(Linear baseLayer, int r, int loraAlpha) {
+            this.baseLayer = registerModule("base_layer", baseLayer);
+            scaling = (double) loraAlpha / r;
+            loraDropout = registerModule("lora_dropout", new Identity());
+            loraA = registerModule("lora_A", new Linear(baseLayer.inFeatures(), r, false));
+            loraB = registerModule("lora_B", new Linear(r, baseLayer.outFeatures(), false));
+            Init.kaimingUniform_(loraA.weight(), Math.sqrt(5), "fan_in", "leaky_relu");
+            Init.zeros_(loraB.weight());
+        }
+
+        Tensor getDeltaWeight() {
+            return loraB.weight().matmul(loraA.weight()).mul(scaling);
+        }
+
+        /** base_layer.weight.data += delta (under no_grad, as .data). */
+        void merge() {
+            try (GradMode off = Ember.noGrad()) {
+                baseLayer.weight().add_(getDeltaWeight());
+            }
+            merged = true;
+        }
+
+        void unmerge() {
+            try (GradMode off = Ember.noGrad()) {
+                baseLayer.weight().sub_(getDeltaWeight());
+            }
+            merged = false;
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            Tensor result = baseLayer.apply(x);
+            if (merged) {
+                return result;
+            }
+            return result.add(loraB.apply(loraA.apply(loraDropout.apply(x))).mul(scaling));
+        }
+    }
+
+    /** get_peft_model's injection: every layer's q_proj and v_proj wrapped in place, all but the adapters frozen. */
+    static List<LoraLinear> injectLora(LlamaForCausalLM model) {
+        List<LoraLinear> adapters = new ArrayList<>();
+        for (int i = 0; i < LAYERS; i++) {
+            for (String target : List.of("q_proj", "v_proj")) {
+                String path = "layers." + i + ".self_attn." + target;
+                LoraLinear lora = new LoraLinear((Linear) model.getSubmodule(path), R, ALPHA);
+                lora.to(F64);
+                model.setSubmodule(path, lora);
+                adapters.add(lora);
+            }
+        }
+        for (Map.Entry<String, Tensor> p : model.namedParameters().entrySet()) {
+            p.getValue().requiresGrad_(p.getKey().contains("lora_"));
+        }
+        return adapters;
+    }
+
+    @Test
+    void loraOnQAndVTrainedWithAdamWThenMergedAndUnmerged() {
+        LlamaForCausalLM model = llama();
+        List<LoraLinear> adapters = injectLora(model);
+        Module.IncompatibleKeys keys = model.loadStateDict(PT.under("lora.init."), false);
+        assertTrue(keys.unexpectedKeys().isEmpty(), "unexpected " + keys.unexpectedKeys());
+        assertEquals(model.stateDict().size() - 8, keys.missingKeys().size(), "the base's keys are missing");
+        List<Tensor> trainable = new ArrayList<>();
+        for (Tensor p : model.parameters()) {
+            if (p.requiresGrad()) {
+                trainable.add(p);
+            }
+        }
+        assertEquals(8, trainable.size(), "A and B of 4 adapters");
+        Map<String, Tensor> base = new java.util.LinkedHashMap<>();
+        model.namedParameters().forEach((k, v) -> {
+            if (!k.contains("lora_")) {
+                base.put(k, v.detach().clone());
+            }
+        });
+        Tensor tokens = e("lora.tokens");
+        Tensor inp = tokens.narrow(1, 0, tokens.size(1) - 1);
+        Tensor tgt = tokens.narrow(1, 1, tokens.size(1) - 1);
+        AdamW opt = new AdamW(trainable, 2e-2, 0.9, 0.999, 1e-8, 0.01, false);
+        List<Double> losses = new ArrayList<>();
+        for (int step = 0; step < 3; step++) {
+            opt.zeroGrad();
+            Tensor logits = model.run(inp);
+            Tensor loss = lmLoss(logits, tgt);
+            loss.backward();
+            if (step == 0) {
+                same(e("lora.logits0"), logits, "LoRA model's logits");
+                int compared = 0;
+                for (Map.Entry<String, Tensor> p : model.namedParameters().entrySet()) {
+                    if (p.getValue().requiresGrad()) {
+                        close(e("lora.grad0." + p.getKey()), p.getValue().grad(), "gradient of " + p.getKey(), 10);
+                        compared++;
+                    } else {
+                        assertNull(p.getValue().grad(), "the frozen " + p.getKey() + " gets no gradient");
+                    }
+                }
+                assertEquals(PT.under("lora.grad0.").size(), compared, "PyTorch's and Ember's trained parameters");
+            }
+            opt.step();
+            losses.add(loss.item());
+        }
+        close(e("lora.loss"), values(losses, F64), "LoRA losses", 10);
+        int compared = 0;
+        for (Map.Entry<String, Tensor> p : model.namedParameters().entrySet()) {
+            if (p.getValue().requiresGrad()) {
+                close(e("lora.final." + p.getKey()), p.getValue(), p.getKey() + " after 3 steps", 100);
+                compared++;
+            } else {
+                assertTrue(base.get(p.getKey()).equal(p.getValue()), "the frozen " + p.getKey() + " is unchanged");
+            }
+        }
+        assertEquals(PT.under("lora.final.").size(), compared, "PyTorch's and Ember's trained parameters");
+        try (GradMode off = Ember.noGrad()) {
+            Tensor adapted = model.run(tokens);
+            close(e("lora.adapted_logits"), adapted, "the adapted model's logits", 100);
+            for (LoraLinear a : adapters) {
+                a.merge();
+            }
+            Tensor merged = model.run(tokens);
+            close(e("lora.merged_logits"), merged, "the merged model's logits", 100);
+            close(e("lora.merged.q0"), adapters.get(0).baseLayer.weight(), "layer 0's merged q_proj", 100);
+            close(e("lora.merged.v1"), adapters.get(3).baseLayer.weight(), "layer 1's merged v_proj", 100);
+            same(adapted, merged, "merged against adapted logits");
+            for (LoraLinear a : adapters) {
+                a.unmerge();
+            }
+            close(e("lora.unmerged.q0"), adapters.get(0).baseLayer.weight(), "layer 0's unmerged q_proj", 100);
+            same(base.get("layers.0.self_attn.q_proj.base_layer.weight"), adapters.get(0).baseLayer.weight(),
+                    "unmerge gives the base weight back (to rounding)");
+            close(e("lora.unmerged_logits"), model.run(tokens), "the unmerged model's logits", 100);
+        }
+    }
+    // ------------------------------------------------------------------ 3. a sparse mixture of experts
+
+    static final int E_DIM = 8;
+    static final int E_HIDDEN = 12;
+    static final int N_EXPERTS = 4;
+    static final int TOP_K = 2;
+
+    static final class ExpertFeedForward extends Module {
+        final Linear w1 = registerModule("w1", new Linear(E_DIM, E_HIDDEN, false));
+        final Linear w2 = registerModule("w2", new Linear(E_HIDDEN, E_DIM, false));
+        final Linear w3 = registerModule("w3", new Linear(E_DIM, E_HIDDEN, false));
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return w2.apply(Functional.silu(w1.apply(x)).mul(w3.apply(x)));
+        }
+    }
+
+    static final class MoeLayer extends Container {
+        final ModuleList<ExpertFeedForward> experts = registerModule("experts", new ModuleList<>());
+        final Linear gate;
+        final int numExpertsPerTok = TOP_K;
+
+        MoeLayer() {
+            for (int i = 0; i < N_EXPERTS; i++) {
+                experts.add(new ExpertFeedForward());
+            }
+            gate = registerModule("gate", new Linear(E_DIM, N_EXPERTS, false));
+        }
+
+        /** mistral-src's MoeLayer.forward: the output and the gate logits. */
+        Tensor[] mistral(Tensor inputs) {
+            Tensor inputsSquashed = inputs.view(-1, inputs.size(-1));
+            Tensor gateLogits = gate.apply(inputsSquashed);
+            Tensor.ValuesIndices top = gateLogits.topk(numExpertsPerTok);
+            Tensor weights = Functional.softmax(top.values(), 1).typeAs(inputs);
+            Tensor selectedExperts = top.indices();
+            Tensor results = inputsSquashed.zerosLike();
+            int i = 0;
+            for (ExpertFeedForward expert : experts) {
+                List<Tensor> where = Tensor.where(selectedExperts.eq((long) i++));
+                Index batchIdx = Index.of(where.get(0));
+                Index nthExpert = Index.of(where.get(1));
+                // results[batch_idx] += ...: a copy by advanced indexing, added to in place, put back by index_put_
+                Tensor sum = results.index(batchIdx);
+                sum.add_(weights.index(batchIdx, nthExpert, Index.newAxis())
+                        .mul(expert.apply(inputsSquashed.index(batchIdx))));
+                results.indexPut_(new Index[] {batchIdx}, sum, false);
+            }
+            return new Tensor[] {results.viewAs(inputs), gateLogits};
+        }
+
+        /** transformers' MixtralSparseMoeBlock.forward. */
+        Tensor[] mixtral(Tensor hiddenStates) {
+            int batchSize = hiddenStates.size(0);
+            int sequenceLength = hiddenStates.size(1);
+            int hiddenDim = hiddenStates.size(2);
+            hiddenStates = hiddenStates.view(-1, hiddenDim);
+            Tensor routerLogits = gate.apply(hiddenStates);
+            Tensor routingWeights = Functional.softmax(routerLogits, 1);
+            Tensor.ValuesIndices top = routingWeights.topk(TOP_K, -1);
+            routingWeights = top.values();
+            routingWeights.div_(routingWeights.sum(-1, true));
+            Tensor finalHiddenStates = Tensor.zeros(hiddenStates.dtype(), batchSize * sequenceLength, hiddenDim);
+            Tensor expertMask = Functional.oneHot(top.indices(), N_EXPERTS).permute(2, 1, 0);
+            for (int expertIdx = 0; expertIdx < N_EXPERTS; expertIdx++) {
+                ExpertFeedForward expertLayer = experts.get(expertIdx);
+                List<Tensor> where = Tensor.where(expertMask.select(0, expertIdx));
+                Tensor idx = where.get(0);
+                Tensor topX = where.get(1);
+                Tensor currentState = hiddenStates.index(Index.newAxis(), Index.of(topX)).reshape(-1, hiddenDim);
+                Tensor currentHiddenStates = expertLayer.apply(currentState)
+                        .mul(routingWeights.index(Index.of(topX), Index.of(idx), Index.newAxis()));
+                finalHiddenStates.indexAdd_(0, topX, currentHiddenStates.to(hiddenStates.dtype()));
+            }
+            return new Tensor[] {finalHiddenStates.reshape(batchSize, sequenceLength, hiddenDim), routerLogits};
+        }
+    }
+
+    /** transformers' load_balancing_loss_func without an attention mask. */
+    static Tensor loadBalancingLoss(List<Tensor> gateLogits, int numExperts, int topK) {
+        Tensor concatenatedGateLogits = Tensor.cat(gateLogits, 0);
+        Tensor routingWeights = Functional.softmax(concatenatedGateLogits, -1);
+        Tensor selectedExperts = routingWeights.topk(topK, -1).indices();
+        Tensor expertMask = Functional.oneHot(selectedExperts, numExperts);
+        Tensor tokensPerExpert = expertMask.toFloat().mean(0);
+        Tensor routerProbPerExpert = routingWeights.mean(0);
+        Tensor overallLoss = tokensPerExpert.mul(routerProbPerExpert.unsqueeze(0)).sum();
+        return overallLoss.mul(numExperts);
+    }
+
+    /** ST-MoE's router z-loss. */
+    static Tensor routerZLoss(Tensor routerLogits) {
+        return routerLogits.logsumexp(-1).pow(2).mean();
+    }
+
+    static final class MoeBlock extends Container {
+        final LlamaRmsNorm norm = registerModule("norm", new LlamaRmsNorm(E_DIM, 1e-6));
+        final MoeLayer moe = registerModule("moe", new MoeLayer());
+
+        Tensor[] block(Tensor x, boolean mixtral) {
+            Tensor h = norm.apply(x);
+            Tensor[] y = mixtral ? moe.mixtral(h) : moe.mistral(h);
+            return new Tensor[] {x.add(y[0]), y[1]};
+        }
+    }
+
+    @Test
+    void sparseMixtureOfExpertsWithTopTwoSoftmaxLoadBalancingAndZLossTrainedWithAdamW() {
+        MoeBlock moe = PT.loaded(new MoeBlock(), "moe.init.", F64);
+        Tensor x = e("moe.x");
+        Tensor tgt = e("moe.tgt");
+        AdamW opt = new AdamW(moe.parameters(), 2e-2, 0.9, 0.999, 1e-8, 0.01, false);
+        List<Double> auxes = new ArrayList<>();
+        List<Double> zs = new ArrayList<>();
+        new OutsiderTraining(PT, "moe.", moe, opt, 3, step -> {
+            Tensor[] yl = moe.block(x, false);
+            Tensor aux = loadBalancingLoss(List.of(yl[1]), N_EXPERTS, TOP_K);
+            Tensor z = routerZLoss(yl[1]);
+            auxes.add(aux.item());
+            zs.add(z.item());
+            if (step == 0) {
+                same(e("moe.gate_logits0"), yl[1], "the gate logits");
+            }
+            Tensor loss = Functional.mseLoss(yl[0], tgt).add(aux.mul(0.02)).add(z.mul(0.001));
+            return new Object[] {yl[0], loss};
+        }).first(y -> same(e("moe.y0"), (Tensor) y, "the MoE block's output")).loose(10, 100).what("MoE").run();
+        close(e("moe.aux"), values(auxes, F64), "the load-balancing losses", 10);
+        close(e("moe.z"), values(zs, F64), "the router z-losses", 10);
+    }
+
+    @Test
+    void mixtralDispatchByOneHotWhereAndIndexAddGivesMistralsStepAndOneTokenLeavesExpertsIdle() {
+        MoeBlock moe = PT.loaded(new MoeBlock(), "moe.init.", F64);
+        Tensor x = e("moe.x");
+        Tensor y = moe.block(x, true)[0];
+        Functional.mseLoss(y, e("moe.tgt")).backward();
+        same(e("moe.mixtral.y"), y, "Mixtral's dispatch");
+        same(e("moe.y0"), y, "Mixtral's dispatch against Mistral's");
+        PT.assertNamed("moe.mixtral.grad.", moe, true, 10, "Mixtral's dispatch gradient");
+
+        // one token, as a decoding step: two experts get it, two get no token and a zero gradient
+        MoeBlock one = PT.loaded(new MoeBlock(), "moe.init.", F64);
+        Tensor y1 = one.block(x.narrow(0, 0, 1).narrow(1, 2, 1), false)[0];
+        y1.pow(2).sum().backward();
+        same(e("moe.one.y"), y1, "one token's output");
+        PT.assertNamed("moe.one.grad.", one, true, 10, "one token's gradient");
+        int idle = 0;
+        for (ExpertFeedForward ex : one.moe.experts) {
+            idle += ex.w1.weight().grad().abs().sum().item() == 0 ? 1 : 0;
+        }
+        assertEquals(2, idle, "experts without a token");
+    }
+    // ------------------------------------------------------------------ 4. DPO as TRL writes it
+
+    static final double BETA = 0.1;
+    static final double LABEL_SMOOTHING = 0.1;
+    static final long IGNORE = -100;
+
+    /** TRL's get_batch_logps (decoder-only): labels shifted, -100 masked, gather of log_softmax. */
+    static Tensor getBatchLogps(Tensor logits, Tensor labels, boolean averageLogProb) {
+        int len = labels.size(1);
+        labels = labels.index(Index.all(), Index.slice(1, null, null)).clone();
+        logits = logits.index(Index.all(), Index.slice(null, -1, null), Index.all());
+        Tensor lossMask = labels.ne(IGNORE);
+        labels.indexPut_(new Index[] {Index.of(labels.eq(IGNORE))}, 0L, false);
+        Tensor perTokenLogps = logits.logSoftmax(-1).gather(2, labels.unsqueeze(2)).squeeze(2);
+        assertEquals(len - 1, perTokenLogps.size(1), "per-token log-probabilities");
+        if (averageLogProb) {
+            return perTokenLogps.mul(lossMask).sum(-1).div(lossMask.sum(-1));
+        }
+        return perTokenLogps.mul(lossMask).sum(-1);
+    }
+
+    /** TRL's dpo_loss: the losses and the chosen and rejected rewards. */
+    static Tensor[] dpoLoss(Tensor policyChosenLogps, Tensor policyRejectedLogps, Tensor referenceChosenLogps,
+                            Tensor referenceRejectedLogps, String lossType) {
+        Tensor piLogratios = policyChosenLogps.sub(policyRejectedLogps);
+        Tensor refLogratios = referenceChosenLogps.sub(referenceRejectedLogps);
+        Tensor logits = piLogratios.sub(refLogratios);
+        Tensor losses = switch (lossType) {
+            case "sigmoid" -> Functional.logsigmoid(logits.mul(BETA)).neg().mul(1 - LABEL_SMOOTHING)
+                    .sub(Functional.logsigmoid(logits.mul(-BETA)).mul(LABEL_SMOOTHING));
+            case "hinge" -> logits.mul(BETA).rsub(1).relu();
+            case "ipo" -> logits.sub(1 / (2 * BETA)).pow(2);
+            default -> throw new IllegalArgumentException(lossType);
+        };
+        Tensor chosenRewards = policyChosenLogps.sub(referenceChosenLogps).detach().mul(BETA);
+        Tensor rejectedRewards = policyRejectedLogps.sub(referenceRejectedLogps).detach().mul(BETA);
+        return new Tensor[] {losses, chosenRewards, rejectedRewards};
+    }
+
+    /** TRL's concatenated_forward: the chosen and the rejected log-probabilities. */
+    static Tensor[] concatenatedForward(LlamaForCausalLM model, Map<String, Tensor> batch) {
+        Tensor inputIds = Tensor.cat(List.of(batch.get("chosen_input_ids"), batch.get("rejected_input_ids")), 0);
+        Tensor attentionMask = Tensor.cat(List.of(batch.get("chosen_attention_mask"),
+                batch.get("rejected_attention_mask")), 0);
+        Tensor labels = Tensor.cat(List.of(batch.get("chosen_labels"), batch.get("rejected_labels")), 0);
+        Tensor allLogits = model.run(inputIds, attentionMask, null, null, null);
+        Tensor allLogps = getBatchLogps(allLogits, labels, false);
+        int n = batch.get("chosen_input_ids").size(0);
+        return new Tensor[] {allLogps.narrow(0, 0, n), allLogps.narrow(0, n, allLogps.size(0) - n)};
+    }
+
+    @Test
+    void dpoStepWithAFrozenReferenceLabelSmoothingRewardsAndIpoAndHingeLosses() {
+        Map<String, Tensor> batch = PT.under("dpo.batch.");
+        LlamaForCausalLM policy = llama();
+        LlamaForCausalLM reference = llama();
+        reference.eval();
+        reference.requiresGrad_(false);
+        AdamW opt = new AdamW(policy.parameters(), 1e-2, 0.9, 0.999, 1e-8, 0.0, false);
+        List<Tensor> chosen = new ArrayList<>();
+        List<Tensor> rejected = new ArrayList<>();
+        List<Double> accs = new ArrayList<>();
+        Tensor[] ref = new Tensor[2];
+        new OutsiderTraining(PT, "dpo.", policy, opt, 3, step -> {
+            Tensor[] p = concatenatedForward(policy, batch);
+            try (GradMode off = Ember.noGrad()) {
+                Tensor[] r = concatenatedForward(reference, batch);
+                ref[0] = r[0];
+                ref[1] = r[1];
+            }
+            Tensor[] l = dpoLoss(p[0], p[1], ref[0], ref[1], "sigmoid");
+            chosen.add(l[1]);
+            rejected.add(l[2]);
+            accs.add(l[1].gt(l[2]).toDouble().mean().item());
+            if (step == 0) {
+                same(e("dpo.policy_chosen_logps0"), p[0], "the policy's chosen log-probabilities");
+                same(e("dpo.policy_rejected_logps0"), p[1], "the policy's rejected log-probabilities");
+                same(e("dpo.avg_logps0"), getBatchLogps(policy.run(batch.get("chosen_input_ids"),
+                        batch.get("chosen_attention_mask"), null, null, null), batch.get("chosen_labels"), true),
+                        "average_log_prob");
+            }
+            if (step == 2) {
+                close(e("dpo.ipo2"), dpoLoss(p[0], p[1], ref[0], ref[1], "ipo")[0], "the ipo losses", 100);
+                close(e("dpo.hinge2"), dpoLoss(p[0], p[1], ref[0], ref[1], "hinge")[0], "the hinge losses", 100);
+            }
+            return new Object[] {p[0], l[0].mean()};
+        }).loose(10, 100).what("DPO").run();
+        close(e("dpo.chosen_rewards"), Tensor.stack(chosen, 0), "the chosen rewards", 100);
+        close(e("dpo.rejected_rewards"), Tensor.stack(rejected, 0), "the rejected rewards", 100);
+        close(e("dpo.reward_accuracies"), values(accs, F64), "the reward accuracies", 1);
+        close(e("dpo.reference_logps"), Tensor.cat(List.of(ref[0], ref[1]), 0), "the reference log-probabilities", 1);
+        for (Map.Entry<String, Tensor> p : reference.namedParameters().entrySet()) {
+            assertNull(p.getValue().grad(), "the reference's " + p.getKey() + " gets no gradient");
+            same(e("llama.init." + p.getKey()), p.getValue(), "the reference's " + p.getKey() + " is unchanged");
+        }
+    }
 }
