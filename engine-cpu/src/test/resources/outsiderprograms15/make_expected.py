@@ -30,6 +30,12 @@ parameter after the first backward and parameters after the last step:
   dpo.*    TRL's DPO step: concatenated_forward of chosen and rejected (right padded), get_batch_logps (labels shifted,
            -100 masked, gather of log_softmax), dpo_loss (sigmoid with label smoothing; the ipo and hinge values on the last step), rewards,
            a frozen reference model (same initial weights, eval, requires_grad_(False)); AdamW 3 steps on the policy
+  mamba2.* Mamba-2's SSD: mamba_ssm/modules/ssd_minimal.py's segsum (the stable form: repeat, masked_fill 0, cumsum,
+           masked_fill -inf) and ssd_minimal_discrete (chunks, the four einsums of the diagonal blocks, the chunk states,
+           the inter-chunk recurrence by exp(segsum(F.pad(...))), the state-to-output term) in a block with
+           Mamba2Simple's parameterization (in_proj split into z, xBC, dt; depthwise causal conv1d; dt_bias after the
+           inverse softplus init; A = -exp(A_log); the D skip; the gated RMSNorm); 12 steps in 3 chunks of 4; AdamW
+           3 steps; then the chunked scan against the loop over time
 
 Where the references cast to float32 (HF's RMSNorm hidden_states.to(float32), softmax(dtype=float32), the rotary
 inv_freq .float(); Mistral's scores.float(); the MoE's softmax(dtype=torch.float)) the program runs in float64 and the
@@ -823,6 +829,147 @@ out["dpo.rejected_rewards"] = torch.stack(rejected_r)
 out["dpo.reward_accuracies"] = torch.tensor(accs)
 out["dpo.reference_logps"] = torch.cat([rc, rr])
 save_params("dpo.final.", policy)
+
+# 5. Mamba-2: the SSD (state space duality) chunked scan -----------------------------------------------------------------
+M2_DMODEL, M2_EXPAND, M2_HEADDIM, M2_DSTATE, M2_DCONV, M2_CHUNK, M2_LEN = 8, 2, 4, 4, 4, 4, 12
+
+
+def segsum(x):
+    """mamba_ssm/modules/ssd_minimal.py's stable segment sum (einops' repeat written as unsqueeze/expand)."""
+    T = x.size(-1)
+    x = x[..., None].expand(*x.shape, T)  # repeat(x, "... d -> ... d e", e=T)
+    mask = torch.tril(torch.ones(T, T, dtype=bool), diagonal=-1)
+    x = x.masked_fill(~mask, 0)
+    x_segsum = torch.cumsum(x, dim=-2)
+    mask = torch.tril(torch.ones(T, T, dtype=bool), diagonal=0)
+    x_segsum = x_segsum.masked_fill(~mask, -torch.inf)
+    return x_segsum
+
+
+def ssd_minimal_discrete(X, A, B, C, block_len, initial_states=None):
+    """ssd_minimal.py's listing (the Mamba-2 paper's): X (b, l, h, p), A (b, l, h), B and C (b, l, h, n)."""
+    assert X.dtype == A.dtype == B.dtype == C.dtype
+    assert X.shape[1] % block_len == 0
+    # rearrange "b (c l) ... -> b c l ..."
+    X, A, B, C = [x.reshape(x.shape[0], -1, block_len, *x.shape[2:]) for x in (X, A, B, C)]
+    A = A.permute(0, 3, 1, 2)  # "b c l h -> b h c l"
+    A_cumsum = torch.cumsum(A, dim=-1)
+    # 1. the output of each intra-chunk (diagonal blocks)
+    L = torch.exp(segsum(A))
+    Y_diag = torch.einsum("bclhn,bcshn,bhcls,bcshp->bclhp", C, B, L, X)
+    # 2. the state of each intra-chunk
+    decay_states = torch.exp((A_cumsum[:, :, :, -1:] - A_cumsum))
+    states = torch.einsum("bclhn,bhcl,bclhp->bchpn", B, decay_states, X)
+    # 3. the inter-chunk recurrence
+    if initial_states is None:
+        initial_states = torch.zeros_like(states[:, :1])
+    states = torch.cat([initial_states, states], dim=1)
+    decay_chunk = torch.exp(segsum(F.pad(A_cumsum[:, :, :, -1], (1, 0))))
+    new_states = torch.einsum("bhzc,bchpn->bzhpn", decay_chunk, states)
+    states, final_state = new_states[:, :-1], new_states[:, -1]
+    # 4. state -> output per chunk
+    state_decay_out = torch.exp(A_cumsum)
+    Y_off = torch.einsum("bclhn,bchpn,bhcl->bclhp", C, states, state_decay_out)
+    Y = (Y_diag + Y_off).reshape(Y_diag.shape[0], -1, *Y_diag.shape[3:])  # "b c l h p -> b (c l) h p"
+    return Y, final_state
+
+
+def ssd_sequential(X, A, B, C):
+    """The same SSM as a loop over time: h = exp(A_t) h + x_t B_t^T, y_t = h C_t."""
+    b, l, h, p = X.shape
+    state = X.new_zeros(b, h, p, B.shape[-1])
+    ys = []
+    for t in range(l):
+        state = torch.exp(A[:, t])[:, :, None, None] * state + X[:, t, :, :, None] * B[:, t, :, None, :]
+        ys.append(torch.einsum("bhpn,bhn->bhp", state, C[:, t]))
+    return torch.stack(ys, 1), state
+
+
+class RMSNormGated(nn.Module):
+    """mamba_ssm's RMSNorm with a gate, norm_before_gate=False: rmsnorm(x * silu(z)) * weight."""
+
+    def __init__(self, d, eps=1e-5):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(d))
+
+    def forward(self, x, z):
+        x = x * F.silu(z)
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
+
+
+class Mamba2(nn.Module):
+    """Mamba2Simple's parameterization (ngroups 1), its chunk scan by ssd_minimal_discrete or by the loop."""
+
+    def __init__(self):
+        super().__init__()
+        self.d_inner = M2_EXPAND * M2_DMODEL
+        self.nheads = self.d_inner // M2_HEADDIM
+        d_in_proj = 2 * self.d_inner + 2 * M2_DSTATE + self.nheads
+        self.in_proj = nn.Linear(M2_DMODEL, d_in_proj, bias=False)
+        conv_dim = self.d_inner + 2 * M2_DSTATE
+        self.conv1d = nn.Conv1d(conv_dim, conv_dim, M2_DCONV, groups=conv_dim, padding=M2_DCONV - 1, bias=True)
+        # dt_bias: the inverse softplus of dt drawn log-uniformly in [1e-3, 1e-1]
+        dt = torch.exp(torch.rand(self.nheads) * (math.log(0.1) - math.log(0.001)) + math.log(0.001))
+        dt = torch.clamp(dt, min=1e-4)
+        self.dt_bias = nn.Parameter(dt + torch.log(-torch.expm1(-dt)))
+        self.A_log = nn.Parameter(torch.log(torch.empty(self.nheads).uniform_(1, 16)))
+        self.D = nn.Parameter(torch.ones(self.nheads))
+        self.norm = RMSNormGated(self.d_inner)
+        self.out_proj = nn.Linear(self.d_inner, M2_DMODEL, bias=False)
+        self.sequential = False
+
+    def forward(self, u):
+        batch, seqlen, _ = u.shape
+        zxbcdt = self.in_proj(u)
+        A = -torch.exp(self.A_log)
+        z, xBC, dt = torch.split(zxbcdt, [self.d_inner, self.d_inner + 2 * M2_DSTATE, self.nheads], dim=-1)
+        dt = F.softplus(dt + self.dt_bias)
+        xBC = F.silu(self.conv1d(xBC.transpose(1, 2)).transpose(1, 2))
+        xBC = xBC[:, :seqlen, :]
+        x, B, C = torch.split(xBC, [self.d_inner, M2_DSTATE, M2_DSTATE], dim=-1)
+        x = x.reshape(batch, seqlen, self.nheads, M2_HEADDIM)
+        B = B[:, :, None, :].expand(-1, -1, self.nheads, -1)
+        C = C[:, :, None, :].expand(-1, -1, self.nheads, -1)
+        if self.sequential:
+            y, final_state = ssd_sequential(x * dt[..., None], A * dt, B, C)
+        else:
+            y, final_state = ssd_minimal_discrete(x * dt[..., None], A * dt, B, C, M2_CHUNK)
+        y = y + x * self.D[:, None]
+        y = y.reshape(batch, seqlen, -1)
+        y = self.norm(y, z)
+        return self.out_proj(y), final_state
+
+
+mamba2 = Mamba2()
+save_state("mamba2.init.", mamba2)
+m2_x = torch.randn(2, M2_LEN, M2_DMODEL)
+m2_tgt = torch.randn(2, M2_LEN, M2_DMODEL)
+out["mamba2.x"] = m2_x
+out["mamba2.tgt"] = m2_tgt
+opt = torch.optim.AdamW(mamba2.parameters(), lr=1e-2, weight_decay=0.01)
+losses = []
+for step in range(3):
+    opt.zero_grad()
+    y, final_state = mamba2(m2_x)
+    loss = F.mse_loss(y, m2_tgt)
+    loss.backward()
+    if step == 0:
+        out["mamba2.out0"] = y.detach().clone()
+        out["mamba2.final_state0"] = final_state.detach().clone()
+        save_grads("mamba2.grad0.", mamba2)
+    opt.step()
+    losses.append(loss.item())
+out["mamba2.loss"] = torch.tensor(losses)
+save_params("mamba2.final.", mamba2)
+# the chunked scan against the loop over time, on the trained block
+with torch.no_grad():
+    y_chunk, s_chunk = mamba2(m2_x)
+    mamba2.sequential = True
+    y_loop, s_loop = mamba2(m2_x)
+    assert torch.allclose(y_chunk, y_loop, rtol=0, atol=1e-12) and torch.allclose(s_chunk, s_loop, rtol=0, atol=1e-12)
+    out["mamba2.trained_out"] = y_chunk
+    out["mamba2.trained_final_state"] = s_chunk
 
 torch.save(out, "programs15.pt")
 print(len(out), "entries")

@@ -1014,4 +1014,162 @@ class OutsiderPrograms15Test {
             same(e("llama.init." + p.getKey()), p.getValue(), "the reference's " + p.getKey() + " is unchanged");
         }
     }
+    // ------------------------------------------------------------------ 5. Mamba-2's SSD chunked scan
+
+    static final int M2_DMODEL = 8;
+    static final int M2_EXPAND = 2;
+    static final int M2_HEADDIM = 4;
+    static final int M2_DSTATE = 4;
+    static final int M2_DCONV = 4;
+    static final int M2_CHUNK = 4;
+
+    /** ssd_minimal.py's stable segsum. */
+    static Tensor segsum(Tensor x) {
+        int t = x.size(-1);
+        int[] shape = java.util.Arrays.copyOf(x.shape(), x.dim() + 1);
+        shape[x.dim()] = t;
+        x = x.unsqueeze(-1).expand(shape);
+        Tensor mask = Tensor.ones(t, t).to(DType.BOOL).tril(-1);
+        x = x.maskedFill(mask.logicalNot(), 0.0);
+        Tensor xSegsum = x.cumsum(-2);
+        mask = Tensor.ones(t, t).to(DType.BOOL).tril(0);
+        return xSegsum.maskedFill(mask.logicalNot(), Double.NEGATIVE_INFINITY);
+    }
+
+    /** "b (c l) ... -> b c l ...". */
+    static Tensor chunked(Tensor x, int blockLen) {
+        return x.unflatten(1, -1, blockLen);
+    }
+
+    /** ssd_minimal_discrete: Y and the final state. */
+    static Tensor[] ssdMinimalDiscrete(Tensor x, Tensor a, Tensor b, Tensor c, int blockLen) {
+        assertEquals(0, x.size(1) % blockLen, "length a multiple of the chunk");
+        x = chunked(x, blockLen);
+        a = chunked(a, blockLen);
+        b = chunked(b, blockLen);
+        c = chunked(c, blockLen);
+        a = a.permute(0, 3, 1, 2);
+        Tensor aCumsum = a.cumsum(-1);
+        // 1. the output of each intra-chunk (diagonal blocks)
+        Tensor l = segsum(a).exp();
+        Tensor yDiag = Tensor.einsum("bclhn,bcshn,bhcls,bcshp->bclhp", c, b, l, x);
+        // 2. the state of each intra-chunk
+        Tensor decayStates = aCumsum.index(Index.all(), Index.all(), Index.all(), Index.slice(-1, null, null))
+                .sub(aCumsum).exp();
+        Tensor states = Tensor.einsum("bclhn,bhcl,bclhp->bchpn", b, decayStates, x);
+        // 3. the inter-chunk recurrence
+        Tensor initialStates = states.narrow(1, 0, 1).zerosLike();
+        states = Tensor.cat(List.of(initialStates, states), 1);
+        Tensor decayChunk = segsum(Functional.pad(aCumsum.select(3, -1), new int[] {1, 0})).exp();
+        Tensor newStates = Tensor.einsum("bhzc,bchpn->bzhpn", decayChunk, states);
+        states = newStates.narrow(1, 0, newStates.size(1) - 1);
+        Tensor finalState = newStates.select(1, -1);
+        // 4. state -> output per chunk
+        Tensor stateDecayOut = aCumsum.exp();
+        Tensor yOff = Tensor.einsum("bclhn,bchpn,bhcl->bclhp", c, states, stateDecayOut);
+        Tensor y = yDiag.add(yOff).flatten(1, 2);
+        return new Tensor[] {y, finalState};
+    }
+
+    /** The same SSM as a loop over time. */
+    static Tensor[] ssdSequential(Tensor x, Tensor a, Tensor b, Tensor c) {
+        Tensor state = x.newZeros(x.size(0), x.size(2), x.size(3), b.size(-1));
+        List<Tensor> ys = new ArrayList<>();
+        for (int t = 0; t < x.size(1); t++) {
+            Tensor decay = a.select(1, t).exp().unsqueeze(-1).unsqueeze(-1);
+            state = decay.mul(state).add(x.select(1, t).unsqueeze(-1).mul(b.select(1, t).unsqueeze(2)));
+            ys.add(Tensor.einsum("bhpn,bhn->bhp", state, c.select(1, t)));
+        }
+        return new Tensor[] {Tensor.stack(ys, 1), state};
+    }
+
+    /** mamba_ssm's gated RMSNorm, norm_before_gate false. */
+    static final class RmsNormGated extends Container {
+        final double eps = 1e-5;
+
+        RmsNormGated(int d) {
+            registerParameter("weight", Tensor.ones(F64, d));
+        }
+
+        Tensor norm(Tensor x, Tensor z) {
+            x = x.mul(Functional.silu(z));
+            return x.mul(x.pow(2).mean(-1, true).add(eps).rsqrt()).mul(parameter("weight"));
+        }
+    }
+
+    static final class Mamba2 extends Container {
+        final int dInner = M2_EXPAND * M2_DMODEL;
+        final int nheads = dInner / M2_HEADDIM;
+        final Linear inProj = registerModule("in_proj", new Linear(M2_DMODEL, 2 * dInner + 2 * M2_DSTATE + nheads,
+                false));
+        final int convDim = dInner + 2 * M2_DSTATE;
+        final dev.ember.nn.Conv1d conv1d = registerModule("conv1d",
+                new dev.ember.nn.Conv1d(convDim, convDim, M2_DCONV, 1, M2_DCONV - 1, 1, convDim, true));
+        final RmsNormGated norm;
+        final Linear outProj;
+        boolean sequential;
+
+        Mamba2() {
+            registerParameter("dt_bias", Tensor.zeros(F64, nheads)); // the generator's inverse-softplus init, loaded
+            registerParameter("A_log", Tensor.zeros(F64, nheads));
+            registerParameter("D", Tensor.ones(F64, nheads));
+            norm = registerModule("norm", new RmsNormGated(dInner));
+            outProj = registerModule("out_proj", new Linear(dInner, M2_DMODEL, false));
+        }
+
+        Tensor[] run(Tensor u) {
+            int batch = u.size(0);
+            int seqlen = u.size(1);
+            Tensor zxbcdt = inProj.apply(u);
+            Tensor a = parameter("A_log").exp().neg();
+            List<Tensor> parts = zxbcdt.split(new int[] {dInner, dInner + 2 * M2_DSTATE, nheads}, -1);
+            Tensor z = parts.get(0);
+            Tensor xBC = parts.get(1);
+            Tensor dt = Functional.softplus(parts.get(2).add(parameter("dt_bias")));
+            xBC = Functional.silu(conv1d.apply(xBC.transpose(1, 2)).transpose(1, 2));
+            xBC = xBC.index(Index.all(), Index.slice(null, seqlen, null), Index.all());
+            List<Tensor> xbc = xBC.split(new int[] {dInner, M2_DSTATE, M2_DSTATE}, -1);
+            Tensor x = xbc.get(0).reshape(batch, seqlen, nheads, M2_HEADDIM);
+            Tensor b = xbc.get(1).index(Index.all(), Index.all(), Index.newAxis(), Index.all()).expand(-1, -1, nheads, -1);
+            Tensor c = xbc.get(2).index(Index.all(), Index.all(), Index.newAxis(), Index.all()).expand(-1, -1, nheads, -1);
+            Tensor xdt = x.mul(dt.unsqueeze(-1));
+            Tensor adt = a.mul(dt);
+            Tensor[] r = sequential ? ssdSequential(xdt, adt, b, c) : ssdMinimalDiscrete(xdt, adt, b, c, M2_CHUNK);
+            Tensor y = r[0].add(x.mul(parameter("D").unsqueeze(-1)));
+            y = y.reshape(batch, seqlen, -1);
+            y = norm.norm(y, z);
+            return new Tensor[] {outProj.apply(y), r[1]};
+        }
+    }
+
+    @Test
+    void mamba2SsdChunkedScanTrainedWithAdamWAndEqualToTheLoopOverTime() {
+        Mamba2 model = PT.loaded(new Mamba2(), "mamba2.init.", F64);
+        Tensor x = e("mamba2.x");
+        Tensor tgt = e("mamba2.tgt");
+        AdamW opt = new AdamW(model.parameters(), 1e-2, 0.9, 0.999, 1e-8, 0.01, false);
+        new OutsiderTraining(PT, "mamba2.", model, opt, 3, step -> {
+            Tensor[] ys = model.run(x);
+            if (step == 0) {
+                same(e("mamba2.final_state0"), ys[1], "the final SSM state");
+            }
+            return new Object[] {ys[0], Functional.mseLoss(ys[0], tgt)};
+        }).first(y -> same(e("mamba2.out0"), (Tensor) y, "Mamba-2's output")).loose(10, 100).what("Mamba-2").run();
+        try (GradMode off = Ember.noGrad()) {
+            Tensor[] chunk = model.run(x);
+            close(e("mamba2.trained_out"), chunk[0], "the trained block's output", 100);
+            close(e("mamba2.trained_final_state"), chunk[1], "the trained block's final state", 100);
+            model.sequential = true;
+            Tensor[] loop = model.run(x);
+            same(chunk[0], loop[0], "the loop over time against the chunked scan");
+            same(chunk[1], loop[1], "the loop's last state against the chunked scan's");
+        }
+        // the loop's gradients are the chunked scan's
+        Mamba2 looped = PT.loaded(new Mamba2(), "mamba2.init.", F64);
+        looped.sequential = true;
+        Tensor[] ys = looped.run(x);
+        Functional.mseLoss(ys[0], tgt).backward();
+        same(e("mamba2.out0"), ys[0], "the loop's output");
+        PT.assertNamed("mamba2.grad0.", looped, true, 10, "the loop's gradient");
+    }
 }
