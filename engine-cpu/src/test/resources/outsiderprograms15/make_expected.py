@@ -20,7 +20,8 @@ parameter after the first backward and parameters after the last step:
   lora.*   peft's LoRA (LoraLayer on nn.Linear: base_layer frozen, lora_A kaiming_uniform_(a=sqrt(5)), lora_B zeros,
            scaling = lora_alpha / r, result + lora_B(lora_A(dropout(x))) * scaling) on every layer's q_proj and v_proj
            of the Llama, everything else requires_grad_(False), AdamW over the trainable parameters; then
-           merge (base_layer.weight.data += B @ A * scaling) and unmerge
+           merge (base_layer.weight.data += B @ A * scaling), unmerge, and merge_and_unload (the base layers set back in
+           the wrappers' places)
   moe.*    mistral-src's MoeLayer (gate, topk of the logits, softmax over the selected logits in float, results[batch_idx]
            += weights[batch_idx, nth_expert, None] * expert(x[batch_idx])) with SwiGLU experts in a pre-norm residual
            block; transformers' load_balancing_loss_func (softmax, topk, one_hot, tokens_per_expert * router_prob) and
@@ -602,6 +603,14 @@ with torch.no_grad():
         layer.self_attn.v_proj.unmerge()
     out["lora.unmerged.q0"] = lora.layers[0].self_attn.q_proj.base_layer.weight.clone()
     out["lora.unmerged_logits"] = lora(lora_tokens)
+    # merge_and_unload(): merge, then put each base layer back in its wrapper's place
+    for layer in lora.layers:
+        for name in ("q_proj", "v_proj"):
+            wrapper = getattr(layer.self_attn, name)
+            wrapper.merge()
+            setattr(layer.self_attn, name, wrapper.base_layer)
+    assert list(lora.state_dict().keys()) == list(llama_init.keys())
+    out["lora.unloaded_logits"] = lora(lora_tokens)
 
 # 3. a sparse mixture of experts ---------------------------------------------------------------------------------------
 E_DIM, E_HIDDEN, N_EXPERTS, TOP_K = 8, 12, 4, 2

@@ -763,6 +763,20 @@ class OutsiderPrograms15Test {
             same(base.get("layers.0.self_attn.q_proj.base_layer.weight"), adapters.get(0).baseLayer.weight(),
                     "unmerge gives the base weight back (to rounding)");
             close(e("lora.unmerged_logits"), model.run(tokens), "the unmerged model's logits", 100);
+            // merge_and_unload(): merged, each base layer set back in its wrapper's place
+            Map<String, Tensor> llamaKeys = PT.under("llama.init.");
+            int k = 0;
+            for (int i = 0; i < LAYERS; i++) {
+                for (String target : List.of("q_proj", "v_proj")) {
+                    LoraLinear a = adapters.get(k++);
+                    a.merge();
+                    model.setSubmodule("layers." + i + ".self_attn." + target, a.baseLayer);
+                }
+            }
+            assertEquals(List.copyOf(llamaKeys.keySet()), List.copyOf(model.stateDict().keySet()), "unloaded keys");
+            Tensor unloaded = model.run(tokens);
+            close(e("lora.unloaded_logits"), unloaded, "the unloaded model's logits", 100);
+            same(merged, unloaded, "unloaded against merged logits");
         }
     }
     // ------------------------------------------------------------------ 3. a sparse mixture of experts
