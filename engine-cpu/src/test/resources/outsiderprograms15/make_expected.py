@@ -11,6 +11,10 @@ parameter after the first backward and parameters after the last step:
            a left-padded prompt (position_ids from attention_mask.cumsum), a StaticCache (key cache updated by
            index_copy_, value cache by k_out[:, :, cache_position] = v, HF's fallback), one token a step; and the
            full-sequence forward of the generated sequence
+  spec.*   transformers' assisted (speculative) greedy decoding at batch 1: a perturbed copy of the trained Llama drafts 3 tokens with its
+           DynamicCache (torch.cat), the trained one verifies them in one forward, the matches by the cumsum of
+           mismatches, both caches cropped ([..., :max_length, :]) to the accepted length; the tokens equal the
+           target's plain greedy decoding
   mistral.* mistral-inference's one_file_ref.py (2 blocks): complex freqs_cis through view_as_complex and
            _reshape_for_broadcast, repeat_interleave, its RotatingBufferCache (every forward scatter_s the last window
            keys and values at positions % window; a one-token forward attends over cache[:, :cur_pos]), the banded
@@ -146,6 +150,9 @@ class StaticCache:
         self.key_cache = [torch.zeros(batch, N_KV, MAX_LEN, HEAD_DIM) for _ in range(LAYERS)]
         self.value_cache = [torch.zeros(batch, N_KV, MAX_LEN, HEAD_DIM) for _ in range(LAYERS)]
 
+    def get_seq_length(self):
+        return int((self.key_cache[0][0, 0].any(dim=-1)).sum())
+
     def update(self, key_states, value_states, layer_idx, cache_position):
         k_out = self.key_cache[layer_idx]
         v_out = self.value_cache[layer_idx]
@@ -252,8 +259,12 @@ class LlamaForCausalLM(nn.Module):
             cache_position = torch.arange(0, inputs_embeds.shape[1])
         if position_ids is None:
             position_ids = cache_position.unsqueeze(0)
-        target_length = MAX_LEN if past_key_values is not None else (
-            attention_mask.shape[-1] if attention_mask is not None else inputs_embeds.shape[1])
+        past_seen_tokens = past_key_values.get_seq_length() if past_key_values is not None else 0
+        if isinstance(past_key_values, StaticCache):
+            target_length = MAX_LEN
+        else:
+            target_length = (attention_mask.shape[-1] if attention_mask is not None
+                             else past_seen_tokens + inputs_embeds.shape[1] + 1)
         causal_mask = causal_mask_with_cache_position(attention_mask, inputs_embeds.shape[1], target_length,
                                                       inputs_embeds.dtype, cache_position, inputs_embeds.shape[0])
         hidden_states = inputs_embeds
@@ -331,6 +342,83 @@ with torch.no_grad():
     pos = full_mask.long().cumsum(-1) - 1
     pos.masked_fill_(full_mask == 0, 1)
     out["gen.full_logits"] = llama(seq[:, :-1], full_mask, pos)
+
+# 1a. assisted (speculative) greedy decoding with a DynamicCache cropped after each verification ---------------------
+class DynamicCache:
+    def __init__(self):
+        self.key_cache = []
+        self.value_cache = []
+
+    def get_seq_length(self):
+        return 0 if len(self.key_cache) == 0 else self.key_cache[0].shape[-2]
+
+    def update(self, key_states, value_states, layer_idx, cache_position):
+        if len(self.key_cache) <= layer_idx:
+            self.key_cache.append(key_states)
+            self.value_cache.append(value_states)
+        else:
+            self.key_cache[layer_idx] = torch.cat([self.key_cache[layer_idx], key_states], dim=-2)
+            self.value_cache[layer_idx] = torch.cat([self.value_cache[layer_idx], value_states], dim=-2)
+        return self.key_cache[layer_idx], self.value_cache[layer_idx]
+
+    def crop(self, max_length):
+        for idx in range(len(self.key_cache)):
+            self.key_cache[idx] = self.key_cache[idx][..., :max_length, :]
+            self.value_cache[idx] = self.value_cache[idx][..., :max_length, :]
+
+
+def forward_uncached(model, ids, cache):
+    """prepare_inputs_for_generation: the tokens the cache has not seen, at their cache positions."""
+    past = cache.get_seq_length()
+    cache_position = torch.arange(past, ids.shape[1])
+    return model(ids[:, past:], None, None, cache, cache_position)
+
+
+SPEC_NEW, SPEC_K = 10, 3
+# the draft: the trained model with its weights perturbed (a cheaper model's disagreements, some of the time)
+draft = init_llama()
+draft.load_state_dict({k: v + 0.03 * torch.randn_like(v) for k, v in llama.state_dict().items()})
+save_state("spec.draft.", draft)
+spec_prompt = torch.randint(1, VOCAB, (1, 4))
+out["spec.prompt"] = spec_prompt
+with torch.no_grad():
+    # the target's plain greedy decoding, for reference
+    ids = spec_prompt
+    cache = DynamicCache()
+    for _ in range(SPEC_NEW):
+        logits = forward_uncached(llama, ids, cache)
+        ids = torch.cat([ids, logits[:, -1].argmax(-1, keepdim=True)], 1)
+    out["spec.greedy"] = ids
+    # transformers' _assisted_decoding, greedy, batch 1 (simplified: both caches cropped to the accepted length - 1)
+    input_ids = spec_prompt
+    target_cache, draft_cache = DynamicCache(), DynamicCache()
+    max_len = spec_prompt.shape[1] + SPEC_NEW
+    matches, verify_logits = [], []
+    while input_ids.shape[1] < max_len:
+        cur_len = input_ids.shape[1]
+        k = min(SPEC_K, max_len - cur_len - 1) if max_len - cur_len > 1 else 0
+        candidate = input_ids
+        for _ in range(k):
+            logits = forward_uncached(draft, candidate, draft_cache)
+            candidate = torch.cat([candidate, logits[:, -1].argmax(-1, keepdim=True)], 1)
+        logits = forward_uncached(llama, candidate, target_cache)
+        new_logits = logits[:, -(k + 1):]
+        verify_logits.append(new_logits[0])
+        selected = new_logits.argmax(dim=-1)
+        candidate_new_tokens = candidate[:, cur_len:]
+        n_matches = ((~(candidate_new_tokens == selected[:, :-1])).cumsum(dim=-1) < 1).sum()
+        n_matches = min(int(n_matches), max_len - cur_len - 1)
+        valid_tokens = selected[:, : n_matches + 1]
+        input_ids = torch.cat((input_ids, valid_tokens), dim=-1)
+        new_cur_len = input_ids.shape[-1]
+        target_cache.crop(new_cur_len - 1)
+        draft_cache.crop(new_cur_len - 1)
+        matches.append(n_matches)
+    assert torch.equal(input_ids, out["spec.greedy"])
+    out["spec.tokens"] = input_ids
+    out["spec.matches"] = torch.tensor(matches)
+    out["spec.verify_logits"] = torch.cat(verify_logits, 0)
+    out["spec.cache_k1"] = target_cache.key_cache[1].clone()
 
 # 1b. Mistral's reference (one_file_ref.py): a rotating buffer cache ------------------------------------------------
 WINDOW, M_HIDDEN, M_LAYERS = 4, 24, 2

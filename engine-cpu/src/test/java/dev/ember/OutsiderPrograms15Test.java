@@ -131,8 +131,46 @@ class OutsiderPrograms15Test {
         return hiddenStates.reshape(batch, numKeyValueHeads * nRep, slen, headDim);
     }
 
+    /** transformers' Cache: a layer's keys and values updated with the new ones, and the tokens it has seen. */
+    interface KvCache {
+        Tensor[] update(Tensor keyStates, Tensor valueStates, int layerIdx, Tensor cachePosition);
+
+        int getSeqLength();
+    }
+
+    /** transformers' DynamicCache: torch.cat along the sequence; crop by slicing. */
+    static final class DynamicCache implements KvCache {
+        final List<Tensor> keyCache = new ArrayList<>();
+        final List<Tensor> valueCache = new ArrayList<>();
+
+        @Override
+        public int getSeqLength() {
+            return keyCache.isEmpty() ? 0 : keyCache.get(0).size(-2);
+        }
+
+        @Override
+        public Tensor[] update(Tensor keyStates, Tensor valueStates, int layerIdx, Tensor cachePosition) {
+            if (keyCache.size() <= layerIdx) {
+                keyCache.add(keyStates);
+                valueCache.add(valueStates);
+            } else {
+                keyCache.set(layerIdx, Tensor.cat(List.of(keyCache.get(layerIdx), keyStates), -2));
+                valueCache.set(layerIdx, Tensor.cat(List.of(valueCache.get(layerIdx), valueStates), -2));
+            }
+            return new Tensor[] {keyCache.get(layerIdx), valueCache.get(layerIdx)};
+        }
+
+        void crop(int maxLength) {
+            Index[] upTo = {Index.ellipsis(), Index.slice(null, maxLength, null), Index.all()};
+            for (int idx = 0; idx < keyCache.size(); idx++) {
+                keyCache.set(idx, keyCache.get(idx).index(upTo));
+                valueCache.set(idx, valueCache.get(idx).index(upTo));
+            }
+        }
+    }
+
     /** transformers' StaticCache: keys by index_copy_, values by the index assignment HF falls back to. */
-    static final class StaticCache {
+    static final class StaticCache implements KvCache {
         final List<Tensor> keyCache = new ArrayList<>();
         final List<Tensor> valueCache = new ArrayList<>();
 
@@ -143,7 +181,13 @@ class OutsiderPrograms15Test {
             }
         }
 
-        Tensor[] update(Tensor keyStates, Tensor valueStates, int layerIdx, Tensor cachePosition) {
+        @Override
+        public int getSeqLength() {
+            return (int) keyCache.get(0).select(0, 0).select(0, 0).any(-1).sum().item();
+        }
+
+        @Override
+        public Tensor[] update(Tensor keyStates, Tensor valueStates, int layerIdx, Tensor cachePosition) {
             Tensor kOut = keyCache.get(layerIdx);
             Tensor vOut = valueCache.get(layerIdx);
             kOut.indexCopy_(2, cachePosition, keyStates);
@@ -165,7 +209,7 @@ class OutsiderPrograms15Test {
             this.layerIdx = layerIdx;
         }
 
-        Tensor attend(Tensor hiddenStates, Tensor cos, Tensor sin, Tensor attentionMask, StaticCache cache,
+        Tensor attend(Tensor hiddenStates, Tensor cos, Tensor sin, Tensor attentionMask, KvCache cache,
                       Tensor cachePosition) {
             int b = hiddenStates.size(0);
             int s = hiddenStates.size(1);
@@ -225,7 +269,7 @@ class OutsiderPrograms15Test {
             registerModule("post_attention_layernorm", postAttentionLayernorm);
         }
 
-        Tensor layer(Tensor hiddenStates, Tensor attentionMask, Tensor cos, Tensor sin, StaticCache cache,
+        Tensor layer(Tensor hiddenStates, Tensor attentionMask, Tensor cos, Tensor sin, KvCache cache,
                      Tensor cachePosition) {
             Tensor residual = hiddenStates;
             hiddenStates = inputLayernorm.apply(hiddenStates);
@@ -288,7 +332,7 @@ class OutsiderPrograms15Test {
             }
         }
 
-        Tensor run(Tensor inputIds, Tensor attentionMask, Tensor positionIds, StaticCache cache,
+        Tensor run(Tensor inputIds, Tensor attentionMask, Tensor positionIds, KvCache cache,
                    Tensor cachePosition) {
             Tensor inputsEmbeds = embedTokens.apply(inputIds);
             if (cachePosition == null) {
@@ -297,8 +341,9 @@ class OutsiderPrograms15Test {
             if (positionIds == null) {
                 positionIds = cachePosition.unsqueeze(0);
             }
-            int targetLength = cache != null ? MAX_LEN
-                    : attentionMask != null ? attentionMask.size(-1) : inputsEmbeds.size(1);
+            int pastSeenTokens = cache != null ? cache.getSeqLength() : 0;
+            int targetLength = cache instanceof StaticCache ? MAX_LEN
+                    : attentionMask != null ? attentionMask.size(-1) : pastSeenTokens + inputsEmbeds.size(1) + 1;
             Tensor causalMask = causalMaskWithCachePosition(attentionMask, inputsEmbeds.size(1), targetLength,
                     inputsEmbeds.dtype(), cachePosition, inputsEmbeds.size(0));
             Tensor hiddenStates = inputsEmbeds;
@@ -387,6 +432,65 @@ class OutsiderPrograms15Test {
             same(full.select(0, 1).narrow(0, 2, 3), prefill.select(0, 1).narrow(0, 2, 3),
                     "the padded prompt's logits, cached against full");
             same(full.select(0, 0).narrow(0, 0, promptLen), prefill.select(0, 0), "the full prompt's logits");
+        }
+    }
+
+    /** prepare_inputs_for_generation: the tokens the cache has not seen, at their cache positions. */
+    static Tensor forwardUncached(LlamaForCausalLM model, Tensor ids, KvCache cache) {
+        int past = cache.getSeqLength();
+        Tensor cachePosition = Tensor.arange(past, ids.size(1));
+        return model.run(ids.narrow(1, past, ids.size(1) - past), null, null, cache, cachePosition);
+    }
+
+    @Test
+    void assistedGreedyDecodingWithCroppedDynamicCachesGivesTheTargetsGreedyTokens() {
+        LlamaForCausalLM target = PT.loaded(new LlamaForCausalLM(), "llama.final.", F64);
+        LlamaForCausalLM draft = PT.loaded(new LlamaForCausalLM(), "spec.draft.", F64);
+        Tensor prompt = e("spec.prompt");
+        int maxLen = prompt.size(1) + 10;
+        try (GradMode off = Ember.noGrad()) {
+            Tensor ids = prompt;
+            DynamicCache cache = new DynamicCache();
+            while (ids.size(1) < maxLen) {
+                Tensor logits = forwardUncached(target, ids, cache);
+                ids = Tensor.cat(List.of(ids, logits.select(1, -1).argmax(-1, true)), 1);
+            }
+            assertSameTokens(e("spec.greedy"), ids, "the target's plain greedy tokens");
+
+            Tensor inputIds = prompt;
+            DynamicCache targetCache = new DynamicCache();
+            DynamicCache draftCache = new DynamicCache();
+            List<Long> matches = new ArrayList<>();
+            List<Tensor> verifyLogits = new ArrayList<>();
+            while (inputIds.size(1) < maxLen) {
+                int curLen = inputIds.size(1);
+                int k = maxLen - curLen > 1 ? Math.min(3, maxLen - curLen - 1) : 0;
+                Tensor candidate = inputIds;
+                for (int i = 0; i < k; i++) {
+                    Tensor logits = forwardUncached(draft, candidate, draftCache);
+                    candidate = Tensor.cat(List.of(candidate, logits.select(1, -1).argmax(-1, true)), 1);
+                }
+                Tensor logits = forwardUncached(target, candidate, targetCache);
+                Tensor newLogits = logits.narrow(1, logits.size(1) - (k + 1), k + 1);
+                verifyLogits.add(newLogits.select(0, 0));
+                Tensor selected = newLogits.argmax(-1);
+                Tensor candidateNewTokens = candidate.narrow(1, curLen, candidate.size(1) - curLen);
+                long nMatches = (long) candidateNewTokens.eq(selected.narrow(1, 0, k)).logicalNot().cumsum(-1)
+                        .lt(1L).sum().item();
+                nMatches = Math.min(nMatches, maxLen - curLen - 1);
+                Tensor validTokens = selected.narrow(1, 0, (int) nMatches + 1);
+                inputIds = Tensor.cat(List.of(inputIds, validTokens), -1);
+                int newCurLen = inputIds.size(-1);
+                targetCache.crop(newCurLen - 1);
+                draftCache.crop(newCurLen - 1);
+                matches.add(nMatches);
+            }
+            assertSameTokens(e("spec.tokens"), inputIds, "assisted decoding's tokens");
+            assertSameTokens(e("spec.greedy"), inputIds, "assisted decoding against plain greedy");
+            assertArrayEquals(e("spec.matches").toLongArray(), matches.stream().mapToLong(Long::longValue).toArray(),
+                    "the draft tokens accepted each round");
+            same(e("spec.verify_logits"), Tensor.cat(verifyLogits, 0), "the target's verifying logits");
+            same(e("spec.cache_k1"), targetCache.keyCache.get(1), "the target's cropped key cache");
         }
     }
 
