@@ -26,6 +26,10 @@ parameter after the first backward and parameters after the last step:
            of the Llama, everything else requires_grad_(False), AdamW over the trainable parameters; then
            merge (base_layer.weight.data += B @ A * scaling), unmerge, and merge_and_unload (the base layers set back in
            the wrappers' places)
+  dora.*   peft's DoRA (use_dora=True) on the same layers: DoraLinearLayer's magnitude vector initialized to the row
+           norms of W + scaling * B @ A, the forward's lora_weight through an identity matrix, the detached norm,
+           (m / ||W + s BA|| - 1) * base_result + m / ||.|| * lora(x) * s; trained with AdamW; merged as
+           dora_factor * (W + delta)
   moe.*    mistral-src's MoeLayer (gate, topk of the logits, softmax over the selected logits in float, results[batch_idx]
            += weights[batch_idx, nth_expert, None] * expert(x[batch_idx])) with SwiGLU experts in a pre-norm residual
            block; transformers' load_balancing_loss_func (softmax, topk, one_hot, tokens_per_expert * router_prob) and
@@ -699,6 +703,95 @@ with torch.no_grad():
             setattr(layer.self_attn, name, wrapper.base_layer)
     assert list(lora.state_dict().keys()) == list(llama_init.keys())
     out["lora.unloaded_logits"] = lora(lora_tokens)
+
+# 2b. DoRA (peft's use_dora=True): LoRA with a trained magnitude vector --------------------------------------------
+class DoraLinearLayer(nn.Module):
+    """peft/tuners/lora/dora.py's DoraLinearLayer (fan_in_fan_out False)."""
+
+    def get_weight_norm(self, weight, lora_weight, scaling):
+        weight = weight + scaling * lora_weight
+        weight_norm = torch.linalg.norm(weight, dim=1).to(weight.dtype)
+        return weight_norm
+
+    def update_layer(self, *, base_layer, lora_A, lora_B, scaling):
+        lora_weight = lora_B @ lora_A
+        weight_norm = self.get_weight_norm(base_layer.weight, lora_weight, scaling)
+        self.weight = nn.Parameter(weight_norm, requires_grad=True)
+
+    def forward(self, x, *, lora_A, lora_B, scaling, base_layer, base_result=None):
+        x_eye = torch.eye(lora_A.weight.shape[1], dtype=x.dtype)
+        lora_weight = lora_B(lora_A(x_eye)).T
+        magnitude = self.weight
+        weight = base_layer.weight.to(x.dtype)
+        weight_norm = self.get_weight_norm(weight, lora_weight.detach(), scaling)
+        weight_norm = weight_norm.detach()
+        mag_norm_scale = (magnitude / weight_norm).view(1, -1)
+        lora_result = lora_B(lora_A(x))
+        bias = None
+        if base_result is not None:
+            bias = base_layer.bias
+            if bias is not None:
+                base_result = base_result - bias
+        else:
+            base_result = F.linear(x, weight)
+        result_dora = (mag_norm_scale - 1) * base_result + mag_norm_scale * lora_result * scaling
+        return result_dora
+
+
+class DoraLinear(LoraLinear):
+    def __init__(self, base_layer, r, lora_alpha):
+        super().__init__(base_layer, r, lora_alpha)
+        self.lora_magnitude_vector = DoraLinearLayer()
+        self.lora_magnitude_vector.update_layer(base_layer=base_layer, lora_A=self.lora_A.weight,
+                                                lora_B=self.lora_B.weight, scaling=self.scaling)
+
+    def merge(self):
+        delta_weight = self.get_delta_weight()
+        weight_norm = self.lora_magnitude_vector.get_weight_norm(self.base_layer.weight, delta_weight,
+                                                                 scaling=1).detach()
+        dora_factor = self.lora_magnitude_vector.weight / weight_norm
+        new_weight = dora_factor.view(-1, 1) * (self.base_layer.weight.data + delta_weight)
+        self.base_layer.weight.data = new_weight
+        self.merged = True
+
+    def forward(self, x):
+        result = self.base_layer(x)
+        if self.merged:
+            return result
+        return result + self.lora_magnitude_vector(self.lora_dropout(x), lora_A=self.lora_A, lora_B=self.lora_B,
+                                                   scaling=self.scaling, base_layer=self.base_layer,
+                                                   base_result=result)
+
+
+dora = init_llama()
+dora.load_state_dict(llama_init)
+for layer in dora.layers:
+    layer.self_attn.q_proj = DoraLinear(layer.self_attn.q_proj, R, ALPHA)
+    layer.self_attn.v_proj = DoraLinear(layer.self_attn.v_proj, R, ALPHA)
+for n, p in dora.named_parameters():
+    p.requires_grad_("lora_" in n)
+save_params("dora.init.", dora, trainable_only=True)
+opt = torch.optim.AdamW([p for p in dora.parameters() if p.requires_grad], lr=2e-2, weight_decay=0.01)
+losses = []
+for step in range(3):
+    opt.zero_grad()
+    logits = dora(lora_tokens[:, :-1])
+    loss = F.cross_entropy(logits.reshape(-1, VOCAB), lora_tokens[:, 1:].reshape(-1))
+    loss.backward()
+    if step == 0:
+        out["dora.logits0"] = logits.detach().clone()
+        save_grads("dora.grad0.", dora)
+    opt.step()
+    losses.append(loss.item())
+out["dora.loss"] = torch.tensor(losses)
+save_params("dora.final.", dora, trainable_only=True)
+with torch.no_grad():
+    out["dora.adapted_logits"] = dora(lora_tokens)
+    for layer in dora.layers:
+        layer.self_attn.q_proj.merge()
+        layer.self_attn.v_proj.merge()
+    out["dora.merged_logits"] = dora(lora_tokens)
+    out["dora.merged.v0"] = dora.layers[0].self_attn.v_proj.base_layer.weight.clone()
 
 # 3. a sparse mixture of experts ---------------------------------------------------------------------------------------
 E_DIM, E_HIDDEN, N_EXPERTS, TOP_K = 8, 12, 4, 2

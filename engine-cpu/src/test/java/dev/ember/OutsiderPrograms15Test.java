@@ -727,7 +727,7 @@ class OutsiderPrograms15Test {
     static final int ALPHA = 8;
 
     /** peft's LoraLayer on an nn.Linear (lora_dropout 0: an Identity; one adapter). */
-    static final class LoraLinear extends Module {
+    static class LoraLinear extends Module {
         final Linear baseLayer;
         final Module loraDropout;
         final Linear loraA;
@@ -774,13 +774,84 @@ class OutsiderPrograms15Test {
         }
     }
 
+    /** peft's DoraLinearLayer (fan_in_fan_out false): the magnitude vector and DoRA's extra output. */
+    static final class DoraLinearLayer extends Container {
+        static Tensor getWeightNorm(Tensor weight, Tensor loraWeight, double scaling) {
+            weight = weight.add(loraWeight.mul(scaling));
+            return weight.linalgNorm((Double) null, new int[] {1}, false).to(weight.dtype());
+        }
+
+        void updateLayer(Linear baseLayer, Tensor loraA, Tensor loraB, double scaling) {
+            Tensor loraWeight = loraB.matmul(loraA);
+            Tensor weightNorm = getWeightNorm(baseLayer.weight(), loraWeight, scaling);
+            registerParameter("weight", weightNorm.detach()); // nn.Parameter(weight_norm, requires_grad=True)
+        }
+
+        Tensor dora(Tensor x, Linear loraA, Linear loraB, double scaling, Linear baseLayer, Tensor baseResult) {
+            Tensor xEye = Tensor.eye(loraA.weight().size(1), loraA.weight().size(1), x.dtype());
+            Tensor loraWeight = loraB.apply(loraA.apply(xEye)).t();
+            Tensor magnitude = parameter("weight");
+            Tensor weight = baseLayer.weight().to(x.dtype());
+            Tensor weightNorm = getWeightNorm(weight, loraWeight.detach(), scaling);
+            weightNorm = weightNorm.detach();
+            Tensor magNormScale = magnitude.div(weightNorm).view(1, -1);
+            Tensor loraResult = loraB.apply(loraA.apply(x));
+            if (baseResult != null) {
+                Tensor bias = baseLayer.bias();
+                if (bias != null) {
+                    baseResult = baseResult.sub(bias);
+                }
+            } else {
+                baseResult = Functional.linear(x, weight, null);
+            }
+            return magNormScale.sub(1).mul(baseResult).add(magNormScale.mul(loraResult).mul(scaling));
+        }
+    }
+
+    /** peft's LoRA Linear with use_dora=True. */
+    static final class DoraLinear extends LoraLinear {
+        final DoraLinearLayer loraMagnitudeVector;
+
+        DoraLinear(Linear baseLayer, int r, int loraAlpha) {
+            super(baseLayer, r, loraAlpha);
+            loraMagnitudeVector = registerModule("lora_magnitude_vector", new DoraLinearLayer());
+            loraMagnitudeVector.updateLayer(baseLayer, loraA.weight(), loraB.weight(), scaling);
+        }
+
+        @Override
+        void merge() {
+            try (GradMode off = Ember.noGrad()) {
+                Tensor deltaWeight = getDeltaWeight();
+                Tensor weightNorm = DoraLinearLayer.getWeightNorm(baseLayer.weight(), deltaWeight, 1).detach();
+                Tensor doraFactor = loraMagnitudeVector.param("weight").div(weightNorm);
+                Tensor newWeight = doraFactor.view(-1, 1).mul(baseLayer.weight().add(deltaWeight));
+                baseLayer.weight().copy_(newWeight); // base_layer.weight.data = new_weight
+            }
+            merged = true;
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            Tensor result = baseLayer.apply(x);
+            if (merged) {
+                return result;
+            }
+            return result.add(loraMagnitudeVector.dora(loraDropout.apply(x), loraA, loraB, scaling, baseLayer, result));
+        }
+    }
+
     /** get_peft_model's injection: every layer's q_proj and v_proj wrapped in place, all but the adapters frozen. */
     static List<LoraLinear> injectLora(LlamaForCausalLM model) {
+        return injectLora(model, false);
+    }
+
+    static List<LoraLinear> injectLora(LlamaForCausalLM model, boolean useDora) {
         List<LoraLinear> adapters = new ArrayList<>();
         for (int i = 0; i < LAYERS; i++) {
             for (String target : List.of("q_proj", "v_proj")) {
                 String path = "layers." + i + ".self_attn." + target;
-                LoraLinear lora = new LoraLinear((Linear) model.getSubmodule(path), R, ALPHA);
+                Linear base = (Linear) model.getSubmodule(path);
+                LoraLinear lora = useDora ? new DoraLinear(base, R, ALPHA) : new LoraLinear(base, R, ALPHA);
                 lora.to(F64);
                 model.setSubmodule(path, lora);
                 adapters.add(lora);
@@ -883,6 +954,67 @@ class OutsiderPrograms15Test {
             same(merged, unloaded, "unloaded against merged logits");
         }
     }
+    @Test
+    void doraWithTrainedMagnitudeVectorsThenMerged() {
+        LlamaForCausalLM model = llama();
+        List<LoraLinear> adapters = injectLora(model, true);
+        Module.IncompatibleKeys keys = model.loadStateDict(PT.under("dora.init."), false);
+        assertTrue(keys.unexpectedKeys().isEmpty(), "unexpected " + keys.unexpectedKeys());
+        List<Tensor> trainable = new ArrayList<>();
+        for (Tensor p : model.parameters()) {
+            if (p.requiresGrad()) {
+                trainable.add(p);
+            }
+        }
+        assertEquals(12, trainable.size(), "A, B and the magnitude of 4 adapters");
+        Tensor tokens = e("lora.tokens");
+        Tensor inp = tokens.narrow(1, 0, tokens.size(1) - 1);
+        Tensor tgt = tokens.narrow(1, 1, tokens.size(1) - 1);
+        AdamW opt = new AdamW(trainable, 2e-2, 0.9, 0.999, 1e-8, 0.01, false);
+        List<Double> losses = new ArrayList<>();
+        for (int step = 0; step < 3; step++) {
+            opt.zeroGrad();
+            Tensor logits = model.run(inp);
+            Tensor loss = lmLoss(logits, tgt);
+            loss.backward();
+            if (step == 0) {
+                same(e("dora.logits0"), logits, "DoRA model's logits");
+                int compared = 0;
+                for (Map.Entry<String, Tensor> p : model.namedParameters().entrySet()) {
+                    if (p.getValue().requiresGrad()) {
+                        close(e("dora.grad0." + p.getKey()), p.getValue().grad(), "gradient of " + p.getKey(), 10);
+                        compared++;
+                    } else {
+                        assertNull(p.getValue().grad(), "the frozen " + p.getKey() + " gets no gradient");
+                    }
+                }
+                assertEquals(PT.under("dora.grad0.").size(), compared, "PyTorch's and Ember's trained parameters");
+            }
+            opt.step();
+            losses.add(loss.item());
+        }
+        close(e("dora.loss"), values(losses, F64), "DoRA losses", 10);
+        int compared = 0;
+        for (Map.Entry<String, Tensor> p : model.namedParameters().entrySet()) {
+            if (p.getValue().requiresGrad()) {
+                close(e("dora.final." + p.getKey()), p.getValue(), p.getKey() + " after 3 steps", 100);
+                compared++;
+            }
+        }
+        assertEquals(PT.under("dora.final.").size(), compared, "PyTorch's and Ember's trained parameters");
+        try (GradMode off = Ember.noGrad()) {
+            Tensor adapted = model.run(tokens);
+            close(e("dora.adapted_logits"), adapted, "the adapted model's logits", 100);
+            for (LoraLinear a : adapters) {
+                a.merge();
+            }
+            Tensor merged = model.run(tokens);
+            close(e("dora.merged_logits"), merged, "the merged model's logits", 100);
+            close(e("dora.merged.v0"), adapters.get(1).baseLayer.weight(), "layer 0's merged v_proj", 100);
+            same(adapted, merged, "merged against adapted logits");
+        }
+    }
+
     // ------------------------------------------------------------------ 3. a sparse mixture of experts
 
     static final int E_DIM = 8;
