@@ -9,12 +9,12 @@ parameter after the first backward and parameters after the last step:
            _prepare_4d_causal_attention_mask_with_cache_position (finfo.min, triu, *= arange > cache_position, the
            2-d padding mask by masked_fill); trained 3 steps with AdamW; then generate()'s greedy loop at batch 2 with
            a left-padded prompt (position_ids from attention_mask.cumsum), a StaticCache (key cache updated by
-           index_copy_, value cache by k_out[:, :, cache_position] = v, HF's fallback), one token a step; and the
-           full-sequence forward of the generated sequence
-  spec.*   transformers' assisted (speculative) greedy decoding at batch 1: a perturbed copy of the trained Llama drafts 3 tokens with its
+           index_copy_, value cache by k_out[:, :, cache_position] = v, HF's fallback), one token a step, with the
+           trained model; and the full-sequence forward of the generated sequence
+  spec.*   transformers' assisted (speculative) greedy decoding at batch 1 (_assisted_decoding simplified: both
+           caches cropped to the accepted length - 1): a perturbed copy of the trained Llama drafts 3 tokens with its
            DynamicCache (torch.cat), the trained one verifies them in one forward, the matches by the cumsum of
-           mismatches, both caches cropped ([..., :max_length, :]) to the accepted length; the tokens equal the
-           target's plain greedy decoding
+           mismatches, both caches cropped ([..., :max_length, :]); the tokens equal the target's plain greedy decoding
   mistral.* mistral-inference's one_file_ref.py (2 blocks): complex freqs_cis through view_as_complex and
            _reshape_for_broadcast, repeat_interleave, its RotatingBufferCache (every forward scatter_s the last window
            keys and values at positions % window; a one-token forward attends over cache[:, :cur_pos]), the banded
@@ -30,25 +30,28 @@ parameter after the first backward and parameters after the last step:
            norms of W + scaling * B @ A, the forward's lora_weight through an identity matrix, the detached norm,
            (m / ||W + s BA|| - 1) * base_result + m / ||.|| * lora(x) * s; trained with AdamW; merged as
            dora_factor * (W + delta)
-  moe.*    mistral-src's MoeLayer (gate, topk of the logits, softmax over the selected logits in float, results[batch_idx]
-           += weights[batch_idx, nth_expert, None] * expert(x[batch_idx])) with SwiGLU experts in a pre-norm residual
+  moe.*    mistral-src's MoeLayer (gate, topk of the logits, softmax over the selected logits, results[batch_idx] +=
+           weights[batch_idx, nth_expert, None] * expert(x[batch_idx])) with SwiGLU experts in a pre-norm residual
            block; transformers' load_balancing_loss_func (softmax, topk, one_hot, tokens_per_expert * router_prob) and
            ST-MoE's router z-loss added to the loss; AdamW 3 steps; Mixtral's dispatch (softmax, topk, renormalize,
            one_hot(...).permute(2, 1, 0), torch.where, index_add_) on the same weights; the layer on one token (experts
            that get no token)
   dpo.*    TRL's DPO step: concatenated_forward of chosen and rejected (right padded), get_batch_logps (labels shifted,
-           -100 masked, gather of log_softmax), dpo_loss (sigmoid with label smoothing; the ipo and hinge values on the last step), rewards,
-           a frozen reference model (same initial weights, eval, requires_grad_(False)); AdamW 3 steps on the policy
-  mamba2.* Mamba-2's SSD: mamba_ssm/modules/ssd_minimal.py's segsum (the stable form: repeat, masked_fill 0, cumsum,
-           masked_fill -inf) and ssd_minimal_discrete (chunks, the four einsums of the diagonal blocks, the chunk states,
-           the inter-chunk recurrence by exp(segsum(F.pad(...))), the state-to-output term) in a block with
-           Mamba2Simple's parameterization (in_proj split into z, xBC, dt; depthwise causal conv1d; dt_bias after the
+           -100 masked, gather of log_softmax), dpo_loss (sigmoid with label smoothing; the ipo and hinge values on the
+           last step), rewards, a frozen reference model (same initial weights, eval, requires_grad_(False)); AdamW
+           3 steps on the policy
+  mamba2.* Mamba-2's SSD: mamba_ssm/modules/ssd_minimal.py's segsum (the stable form: repeat, masked_fill 0,
+           cumsum, masked_fill -inf) and ssd_minimal_discrete (chunks, the four einsums of the diagonal blocks, the
+           chunk states, the inter-chunk recurrence by exp(segsum(F.pad(...))), the state-to-output term) in a block
+           with Mamba2Simple's parameterization (in_proj split into z, xBC, dt; depthwise causal conv1d; dt_bias after the
            inverse softplus init; A = -exp(A_log); the D skip; the gated RMSNorm); 12 steps in 3 chunks of 4; AdamW
            3 steps; then the chunked scan against the loop over time
 
 Where the references cast to float32 (HF's RMSNorm hidden_states.to(float32), softmax(dtype=float32), the rotary
 inv_freq .float(); Mistral's scores.float(); the MoE's softmax(dtype=torch.float)) the program runs in float64 and the
-casts are dropped (in a float64 program they would round down). PyTorch 1.13 and 2.x agree on every op used here.
+casts are dropped (in a float64 program they would round down); load_balancing_loss_func's expert_mask.float() is kept
+(exact counts, their mean rounded to float32 as transformers computes it). The Mistral mask's band is window keys, not
+one_file_ref.py's window + 1 (see Mistral.forward). PyTorch 1.13 and 2.x agree on every op used here.
 
 Run with PyTorch 1.13 (CPU): /usr/bin/python3 make_expected.py  ->  programs15.pt (a dict of tensors).
 """
@@ -1020,7 +1023,7 @@ out["dpo.reward_accuracies"] = torch.tensor(accs)
 out["dpo.reference_logps"] = torch.cat([rc, rr])
 save_params("dpo.final.", policy)
 
-# 5. Mamba-2: the SSD (state space duality) chunked scan -----------------------------------------------------------------
+# 5. Mamba-2: the SSD (state space duality) chunked scan -------------------------------------------------------------
 M2_DMODEL, M2_EXPAND, M2_HEADDIM, M2_DSTATE, M2_DCONV, M2_CHUNK, M2_LEN = 8, 2, 4, 4, 4, 4, 12
 
 

@@ -27,28 +27,35 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Session 40's outsider pass, round 15: the recipes people build on small language models today, each written as its
  * reference code writes it and ported line by line with Ember's public API, run in float64 from PyTorch's initial
- * weights and fixed data and held to PyTorch's outputs, losses, gradients of every named (trainable) parameter after the
- * first backward and parameters after the last step ({@code resources/outsiderprograms15/make_expected.py} wrote
+ * weights and fixed data and held to PyTorch's outputs, losses, gradients of every named (trainable) parameter after
+ * the first backward and parameters after the last step ({@code resources/outsiderprograms15/make_expected.py} wrote
  * {@code programs15.pt} with PyTorch 1.13; the references' float32 casts are dropped in the float64 programs, as the
- * generator says). Tolerances are {@link LossesMoreTest#assertClose}'s (float64: 1e-12 relative to the largest magnitude
- * of the tensor compared), times a factor stated where optimizer steps compound rounding. Token ids are PyTorch's
- * exactly. Earlier rounds ported Meta's Llama (round 5), Mamba's selective_scan_ref and block (round 11) and a dense
- * top-k router (round 3); this round takes the other references.
+ * generator says). Every comparison is held to {@link LossesMoreTest#assertClose}'s tolerance (float64: 1e-12 relative
+ * to the largest magnitude of the tensor compared), not loosened: Ember's worst element measured 0.06 of it (the DPO
+ * policy's parameters after 3 AdamW steps), the others 0.03 or less. Token ids and accepted-draft counts are PyTorch's
+ * exactly. Earlier rounds ported Meta's Llama (round 5), Mamba's selective_scan_ref and block (round 11), a dense
+ * top-k router (round 3) and sampling with logits warpers (round 10); this round takes the other references.
  * <ol>
  * <li>Hugging Face transformers' Llama: the Llama 3.1 rope scaling, cos/sin and rotate_half, repeat_kv by expand and
  * reshape, the 4-d mask of finfo.min built from cache positions and a padding mask, SwiGLU; trained with AdamW; then
  * generate()'s greedy loop with a left-padded prompt and a StaticCache written by index_copy_ and by index assignment,
- * whose every step's logits equal the full forward's. Mistral's one_file_ref.py with its rotating buffer cache
- * (scatter_ at positions modulo the sliding window) and its generate(), past the window, equal to the banded full
+ * whose every step's logits equal the full forward's; assisted (speculative) greedy decoding with DynamicCaches cropped
+ * after each verification, equal to the target's greedy decoding. Mistral's one_file_ref.py with its rotating buffer
+ * cache (scatter_ at positions modulo the sliding window) and its generate(), past the window, equal to the banded full
  * forward.</li>
  * <li>peft's LoRA injected into that Llama's q_proj and v_proj by {@link Module#setSubmodule}, the base frozen, AdamW
- * over the adapters; merge and unmerge.</li>
+ * over the adapters; merge, unmerge and merge_and_unload; DoRA's magnitude vectors trained and merged.</li>
  * <li>A sparse mixture of experts as mistral-src's MoeLayer (softmax over the top-2 logits, {@code results[batch_idx]
  * += ...}), transformers' load-balancing loss and ST-MoE's z-loss, trained; Mixtral's dispatch by one_hot, where and
  * index_add_; one token (experts without a token).</li>
  * <li>TRL's DPO step: concatenated chosen and rejected sequences, log-probabilities by gather of log_softmax, the
  * sigmoid loss with label smoothing (ipo and hinge too), rewards, a frozen reference model.</li>
+ * <li>Mamba-2's SSD: ssd_minimal.py's chunked scan in a Mamba2Simple-style block, trained, equal to the loop over
+ * time.</li>
  * </ol>
+ * One difference from PyTorch was found and fixed: a module set by {@code setSubmodule} in the place of the module it
+ * wraps (peft's injection) did not run for the parent reading its old field, so the adapters never ran
+ * ({@link WrapperReplacementTest}).
  */
 class OutsiderPrograms15Test {
     private static final OutsiderFixture PT = new OutsiderFixture("outsiderprograms15", "programs15.pt");
@@ -90,7 +97,8 @@ class OutsiderPrograms15Test {
         Tensor smoothFactor = wavelen.reciprocal().mul(oldContextLen).sub(lowFreqFactor)
                 .div(highFreqFactor - lowFreqFactor);
         Tensor smoothed = smoothFactor.rsub(1).mul(invFreqLlama).div(factor).add(smoothFactor.mul(invFreqLlama));
-        Tensor isMediumFreq = wavelen.lt(highFreqWavelen).logicalNot().logicalAnd(wavelen.gt(lowFreqWavelen).logicalNot());
+        Tensor isMediumFreq = wavelen.lt(highFreqWavelen).logicalNot()
+                .logicalAnd(wavelen.gt(lowFreqWavelen).logicalNot());
         return Tensor.where(isMediumFreq, smoothed, invFreqLlama);
     }
 
@@ -379,7 +387,8 @@ class OutsiderPrograms15Test {
         new OutsiderTraining(PT, "llama.", model, opt, 3, step -> {
             Tensor logits = model.run(inp);
             return new Object[] {logits, lmLoss(logits, tgt)};
-        }).first(y -> same(e("llama.logits0"), (Tensor) y, "Llama logits")).loose(10, 100).what("Llama").run();
+        }).first(y -> same(e("llama.logits0"), (Tensor) y, "Llama logits")).loose(1, 1).lossLoose(1).what("Llama")
+                .run();
     }
 
     @Test
@@ -898,7 +907,7 @@ class OutsiderPrograms15Test {
                 int compared = 0;
                 for (Map.Entry<String, Tensor> p : model.namedParameters().entrySet()) {
                     if (p.getValue().requiresGrad()) {
-                        close(e("lora.grad0." + p.getKey()), p.getValue().grad(), "gradient of " + p.getKey(), 10);
+                        close(e("lora.grad0." + p.getKey()), p.getValue().grad(), "gradient of " + p.getKey(), 1);
                         compared++;
                     } else {
                         assertNull(p.getValue().grad(), "the frozen " + p.getKey() + " gets no gradient");
@@ -909,11 +918,11 @@ class OutsiderPrograms15Test {
             opt.step();
             losses.add(loss.item());
         }
-        close(e("lora.loss"), values(losses, F64), "LoRA losses", 10);
+        close(e("lora.loss"), values(losses, F64), "LoRA losses", 1);
         int compared = 0;
         for (Map.Entry<String, Tensor> p : model.namedParameters().entrySet()) {
             if (p.getValue().requiresGrad()) {
-                close(e("lora.final." + p.getKey()), p.getValue(), p.getKey() + " after 3 steps", 100);
+                close(e("lora.final." + p.getKey()), p.getValue(), p.getKey() + " after 3 steps", 1);
                 compared++;
             } else {
                 assertTrue(base.get(p.getKey()).equal(p.getValue()), "the frozen " + p.getKey() + " is unchanged");
@@ -922,22 +931,22 @@ class OutsiderPrograms15Test {
         assertEquals(PT.under("lora.final.").size(), compared, "PyTorch's and Ember's trained parameters");
         try (GradMode off = Ember.noGrad()) {
             Tensor adapted = model.run(tokens);
-            close(e("lora.adapted_logits"), adapted, "the adapted model's logits", 100);
+            close(e("lora.adapted_logits"), adapted, "the adapted model's logits", 1);
             for (LoraLinear a : adapters) {
                 a.merge();
             }
             Tensor merged = model.run(tokens);
-            close(e("lora.merged_logits"), merged, "the merged model's logits", 100);
-            close(e("lora.merged.q0"), adapters.get(0).baseLayer.weight(), "layer 0's merged q_proj", 100);
-            close(e("lora.merged.v1"), adapters.get(3).baseLayer.weight(), "layer 1's merged v_proj", 100);
+            close(e("lora.merged_logits"), merged, "the merged model's logits", 1);
+            close(e("lora.merged.q0"), adapters.get(0).baseLayer.weight(), "layer 0's merged q_proj", 1);
+            close(e("lora.merged.v1"), adapters.get(3).baseLayer.weight(), "layer 1's merged v_proj", 1);
             same(adapted, merged, "merged against adapted logits");
             for (LoraLinear a : adapters) {
                 a.unmerge();
             }
-            close(e("lora.unmerged.q0"), adapters.get(0).baseLayer.weight(), "layer 0's unmerged q_proj", 100);
+            close(e("lora.unmerged.q0"), adapters.get(0).baseLayer.weight(), "layer 0's unmerged q_proj", 1);
             same(base.get("layers.0.self_attn.q_proj.base_layer.weight"), adapters.get(0).baseLayer.weight(),
                     "unmerge gives the base weight back (to rounding)");
-            close(e("lora.unmerged_logits"), model.run(tokens), "the unmerged model's logits", 100);
+            close(e("lora.unmerged_logits"), model.run(tokens), "the unmerged model's logits", 1);
             // merge_and_unload(): merged, each base layer set back in its wrapper's place
             Map<String, Tensor> llamaKeys = PT.under("llama.init.");
             int k = 0;
@@ -950,7 +959,7 @@ class OutsiderPrograms15Test {
             }
             assertEquals(List.copyOf(llamaKeys.keySet()), List.copyOf(model.stateDict().keySet()), "unloaded keys");
             Tensor unloaded = model.run(tokens);
-            close(e("lora.unloaded_logits"), unloaded, "the unloaded model's logits", 100);
+            close(e("lora.unloaded_logits"), unloaded, "the unloaded model's logits", 1);
             same(merged, unloaded, "unloaded against merged logits");
         }
     }
@@ -982,7 +991,7 @@ class OutsiderPrograms15Test {
                 int compared = 0;
                 for (Map.Entry<String, Tensor> p : model.namedParameters().entrySet()) {
                     if (p.getValue().requiresGrad()) {
-                        close(e("dora.grad0." + p.getKey()), p.getValue().grad(), "gradient of " + p.getKey(), 10);
+                        close(e("dora.grad0." + p.getKey()), p.getValue().grad(), "gradient of " + p.getKey(), 1);
                         compared++;
                     } else {
                         assertNull(p.getValue().grad(), "the frozen " + p.getKey() + " gets no gradient");
@@ -993,24 +1002,24 @@ class OutsiderPrograms15Test {
             opt.step();
             losses.add(loss.item());
         }
-        close(e("dora.loss"), values(losses, F64), "DoRA losses", 10);
+        close(e("dora.loss"), values(losses, F64), "DoRA losses", 1);
         int compared = 0;
         for (Map.Entry<String, Tensor> p : model.namedParameters().entrySet()) {
             if (p.getValue().requiresGrad()) {
-                close(e("dora.final." + p.getKey()), p.getValue(), p.getKey() + " after 3 steps", 100);
+                close(e("dora.final." + p.getKey()), p.getValue(), p.getKey() + " after 3 steps", 1);
                 compared++;
             }
         }
         assertEquals(PT.under("dora.final.").size(), compared, "PyTorch's and Ember's trained parameters");
         try (GradMode off = Ember.noGrad()) {
             Tensor adapted = model.run(tokens);
-            close(e("dora.adapted_logits"), adapted, "the adapted model's logits", 100);
+            close(e("dora.adapted_logits"), adapted, "the adapted model's logits", 1);
             for (LoraLinear a : adapters) {
                 a.merge();
             }
             Tensor merged = model.run(tokens);
-            close(e("dora.merged_logits"), merged, "the merged model's logits", 100);
-            close(e("dora.merged.v0"), adapters.get(1).baseLayer.weight(), "layer 0's merged v_proj", 100);
+            close(e("dora.merged_logits"), merged, "the merged model's logits", 1);
+            close(e("dora.merged.v0"), adapters.get(1).baseLayer.weight(), "layer 0's merged v_proj", 1);
             same(adapted, merged, "merged against adapted logits");
         }
     }
@@ -1141,9 +1150,10 @@ class OutsiderPrograms15Test {
             }
             Tensor loss = Functional.mseLoss(yl[0], tgt).add(aux.mul(0.02)).add(z.mul(0.001));
             return new Object[] {yl[0], loss};
-        }).first(y -> same(e("moe.y0"), (Tensor) y, "the MoE block's output")).loose(10, 100).what("MoE").run();
-        close(e("moe.aux"), values(auxes, F64), "the load-balancing losses", 10);
-        close(e("moe.z"), values(zs, F64), "the router z-losses", 10);
+        }).first(y -> same(e("moe.y0"), (Tensor) y, "the MoE block's output")).loose(1, 1).lossLoose(1).what("MoE")
+                .run();
+        close(e("moe.aux"), values(auxes, F64), "the load-balancing losses", 1);
+        close(e("moe.z"), values(zs, F64), "the router z-losses", 1);
     }
 
     @Test
@@ -1154,14 +1164,14 @@ class OutsiderPrograms15Test {
         Functional.mseLoss(y, e("moe.tgt")).backward();
         same(e("moe.mixtral.y"), y, "Mixtral's dispatch");
         same(e("moe.y0"), y, "Mixtral's dispatch against Mistral's");
-        PT.assertNamed("moe.mixtral.grad.", moe, true, 10, "Mixtral's dispatch gradient");
+        PT.assertNamed("moe.mixtral.grad.", moe, true, 1, "Mixtral's dispatch gradient");
 
         // one token, as a decoding step: two experts get it, two get no token and a zero gradient
         MoeBlock one = PT.loaded(new MoeBlock(), "moe.init.", F64);
         Tensor y1 = one.block(x.narrow(0, 0, 1).narrow(1, 2, 1), false)[0];
         y1.pow(2).sum().backward();
         same(e("moe.one.y"), y1, "one token's output");
-        PT.assertNamed("moe.one.grad.", one, true, 10, "one token's gradient");
+        PT.assertNamed("moe.one.grad.", one, true, 1, "one token's gradient");
         int idle = 0;
         for (ExpertFeedForward ex : one.moe.experts) {
             idle += ex.w1.weight().grad().abs().sum().item() == 0 ? 1 : 0;
@@ -1250,13 +1260,13 @@ class OutsiderPrograms15Test {
                         "average_log_prob");
             }
             if (step == 2) {
-                close(e("dpo.ipo2"), dpoLoss(p[0], p[1], ref[0], ref[1], "ipo")[0], "the ipo losses", 100);
-                close(e("dpo.hinge2"), dpoLoss(p[0], p[1], ref[0], ref[1], "hinge")[0], "the hinge losses", 100);
+                close(e("dpo.ipo2"), dpoLoss(p[0], p[1], ref[0], ref[1], "ipo")[0], "the ipo losses", 1);
+                close(e("dpo.hinge2"), dpoLoss(p[0], p[1], ref[0], ref[1], "hinge")[0], "the hinge losses", 1);
             }
             return new Object[] {p[0], l[0].mean()};
-        }).loose(10, 100).what("DPO").run();
-        close(e("dpo.chosen_rewards"), Tensor.stack(chosen, 0), "the chosen rewards", 100);
-        close(e("dpo.rejected_rewards"), Tensor.stack(rejected, 0), "the rejected rewards", 100);
+        }).loose(1, 1).lossLoose(1).what("DPO").run();
+        close(e("dpo.chosen_rewards"), Tensor.stack(chosen, 0), "the chosen rewards", 1);
+        close(e("dpo.rejected_rewards"), Tensor.stack(rejected, 0), "the rejected rewards", 1);
         close(e("dpo.reward_accuracies"), values(accs, F64), "the reward accuracies", 1);
         close(e("dpo.reference_logps"), Tensor.cat(List.of(ref[0], ref[1]), 0), "the reference log-probabilities", 1);
         for (Map.Entry<String, Tensor> p : reference.namedParameters().entrySet()) {
@@ -1380,8 +1390,10 @@ class OutsiderPrograms15Test {
             xBC = xBC.index(Index.all(), Index.slice(null, seqlen, null), Index.all());
             List<Tensor> xbc = xBC.split(new int[] {dInner, M2_DSTATE, M2_DSTATE}, -1);
             Tensor x = xbc.get(0).reshape(batch, seqlen, nheads, M2_HEADDIM);
-            Tensor b = xbc.get(1).index(Index.all(), Index.all(), Index.newAxis(), Index.all()).expand(-1, -1, nheads, -1);
-            Tensor c = xbc.get(2).index(Index.all(), Index.all(), Index.newAxis(), Index.all()).expand(-1, -1, nheads, -1);
+            Tensor b = xbc.get(1).index(Index.all(), Index.all(), Index.newAxis(), Index.all())
+                    .expand(-1, -1, nheads, -1);
+            Tensor c = xbc.get(2).index(Index.all(), Index.all(), Index.newAxis(), Index.all())
+                    .expand(-1, -1, nheads, -1);
             Tensor xdt = x.mul(dt.unsqueeze(-1));
             Tensor adt = a.mul(dt);
             Tensor[] r = sequential ? ssdSequential(xdt, adt, b, c) : ssdMinimalDiscrete(xdt, adt, b, c, M2_CHUNK);
@@ -1404,11 +1416,12 @@ class OutsiderPrograms15Test {
                 same(e("mamba2.final_state0"), ys[1], "the final SSM state");
             }
             return new Object[] {ys[0], Functional.mseLoss(ys[0], tgt)};
-        }).first(y -> same(e("mamba2.out0"), (Tensor) y, "Mamba-2's output")).loose(10, 100).what("Mamba-2").run();
+        }).first(y -> same(e("mamba2.out0"), (Tensor) y, "Mamba-2's output")).loose(1, 1).lossLoose(1)
+                .what("Mamba-2").run();
         try (GradMode off = Ember.noGrad()) {
             Tensor[] chunk = model.run(x);
-            close(e("mamba2.trained_out"), chunk[0], "the trained block's output", 100);
-            close(e("mamba2.trained_final_state"), chunk[1], "the trained block's final state", 100);
+            close(e("mamba2.trained_out"), chunk[0], "the trained block's output", 1);
+            close(e("mamba2.trained_final_state"), chunk[1], "the trained block's final state", 1);
             model.sequential = true;
             Tensor[] loop = model.run(x);
             same(chunk[0], loop[0], "the loop over time against the chunked scan");
@@ -1420,6 +1433,6 @@ class OutsiderPrograms15Test {
         Tensor[] ys = looped.run(x);
         Functional.mseLoss(ys[0], tgt).backward();
         same(e("mamba2.out0"), ys[0], "the loop's output");
-        PT.assertNamed("mamba2.grad0.", looped, true, 10, "the loop's gradient");
+        PT.assertNamed("mamba2.grad0.", looped, true, 1, "the loop's gradient");
     }
 }
