@@ -43,9 +43,9 @@ parameter after the first backward and parameters after the last step:
   mamba2.* Mamba-2's SSD: mamba_ssm/modules/ssd_minimal.py's segsum (the stable form: repeat, masked_fill 0,
            cumsum, masked_fill -inf) and ssd_minimal_discrete (chunks, the four einsums of the diagonal blocks, the
            chunk states, the inter-chunk recurrence by exp(segsum(F.pad(...))), the state-to-output term) in a block
-           with Mamba2Simple's parameterization (in_proj split into z, xBC, dt; depthwise causal conv1d; dt_bias after the
-           inverse softplus init; A = -exp(A_log); the D skip; the gated RMSNorm); 12 steps in 3 chunks of 4; AdamW
-           3 steps; then the chunked scan against the loop over time
+           with Mamba2Simple's parameterization (in_proj split into z, xBC, dt; depthwise causal conv1d; dt_bias after
+           the inverse softplus init; A = -exp(A_log); the D skip; the gated RMSNorm); 12 steps in 3 chunks of 4;
+           AdamW 3 steps; then the chunked scan against the loop over time
 
 Where the references cast to float32 (HF's RMSNorm hidden_states.to(float32), softmax(dtype=float32), the rotary
 inv_freq .float(); Mistral's scores.float(); the MoE's softmax(dtype=torch.float)) the program runs in float64 and the

@@ -31,6 +31,7 @@ class WrapperReplacementTest {
         final Linear base;
         final Linear a;
         final Linear b;
+        boolean baseByForward;
 
         Lora(Linear base) {
             this.base = registerModule("base_layer", base);
@@ -40,7 +41,7 @@ class WrapperReplacementTest {
 
         @Override
         public Tensor forward(Tensor x) {
-            return base.apply(x).add(b.apply(a.apply(x)).mul(2.0));
+            return (baseByForward ? base.forward(x) : base.apply(x)).add(b.apply(a.apply(x)).mul(2.0));
         }
 
         Tensor expected(Tensor x) {
@@ -83,6 +84,14 @@ class WrapperReplacementTest {
         // the wrapper called by itself computes the old layer once
         assertBits(lora.expected(x), lora.apply(x), "the wrapper's apply");
         assertBits(lora.expected(x), lora.forward(x), "the wrapper's forward called directly");
+        // a wrapper that calls its base layer's forward (not apply), from every entry
+        lora.baseByForward = true;
+        assertBits(want, parent.apply(x), "base_layer.forward, parent calling fc.forward");
+        parent.callForward = false;
+        assertBits(want, parent.apply(x), "base_layer.forward, parent calling fc.apply");
+        assertBits(lora.expected(x), lora.apply(x), "base_layer.forward, the wrapper's apply");
+        assertBits(lora.expected(x), lora.forward(x), "base_layer.forward, the wrapper's forward called directly");
+        lora.baseByForward = false;
         // the loss reaches the adapter only, with the base frozen
         parent.fc.weight().requiresGrad_(false);
         parent.fc.bias().requiresGrad_(false);
