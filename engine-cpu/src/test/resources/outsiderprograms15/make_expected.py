@@ -30,6 +30,9 @@ parameter after the first backward and parameters after the last step:
            norms of W + scaling * B @ A, the forward's lora_weight through an identity matrix, the detached norm,
            (m / ||W + s BA|| - 1) * base_result + m / ||.|| * lora(x) * s; trained with AdamW; merged as
            dora_factor * (W + delta)
+           (no entries) LoRA with gradient checkpointing of the decoder layers: use_reentrant=True refuses the
+           backward with the embeddings frozen until peft's enable_input_require_grads hook; use_reentrant=False does
+           not need it; the gradients are lora.grad0's (asserted here)
   moe.*    mistral-src's MoeLayer (gate, topk of the logits, softmax over the selected logits, results[batch_idx] +=
            weights[batch_idx, nth_expert, None] * expert(x[batch_idx])) with SwiGLU experts in a pre-norm residual
            block; transformers' load_balancing_loss_func (softmax, topk, one_hot, tokens_per_expert * router_prob) and
@@ -59,6 +62,7 @@ import math
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+import torch.utils.checkpoint
 
 torch.set_default_dtype(torch.float64)
 torch.set_num_threads(1)
@@ -259,6 +263,7 @@ class LlamaForCausalLM(nn.Module):
         self.norm = LlamaRMSNorm(DIM)
         self.rotary_emb = LlamaRotaryEmbedding()
         self.lm_head = nn.Linear(DIM, VOCAB, bias=False)
+        self.gradient_checkpointing = None  # off; True: use_reentrant=True; False: use_reentrant=False
 
     def forward(self, input_ids, attention_mask=None, position_ids=None, past_key_values=None, cache_position=None):
         inputs_embeds = self.embed_tokens(input_ids)
@@ -277,8 +282,14 @@ class LlamaForCausalLM(nn.Module):
         hidden_states = inputs_embeds
         position_embeddings = self.rotary_emb(hidden_states, position_ids)
         for decoder_layer in self.layers:
-            hidden_states = decoder_layer(hidden_states, causal_mask, position_embeddings, past_key_values,
-                                          cache_position)
+            if self.gradient_checkpointing is not None and self.training:
+                # transformers' gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": ...})
+                hidden_states = torch.utils.checkpoint.checkpoint(
+                    decoder_layer.__call__, hidden_states, causal_mask, position_embeddings, past_key_values,
+                    cache_position, use_reentrant=self.gradient_checkpointing)
+            else:
+                hidden_states = decoder_layer(hidden_states, causal_mask, position_embeddings, past_key_values,
+                                              cache_position)
         hidden_states = self.norm(hidden_states)
         return self.lm_head(hidden_states)
 
@@ -1163,6 +1174,56 @@ with torch.no_grad():
     assert torch.allclose(y_chunk, y_loop, rtol=0, atol=1e-12) and torch.allclose(s_chunk, s_loop, rtol=0, atol=1e-12)
     out["mamba2.trained_out"] = y_chunk
     out["mamba2.trained_final_state"] = s_chunk
+
+# 2c. LoRA with gradient checkpointing (last: its LoraLinear inits draw from the generator) ---------------------------
+def lora_from_init():
+    m = init_llama()
+    m.load_state_dict(llama_init)
+    for layer in m.layers:
+        layer.self_attn.q_proj = LoraLinear(layer.self_attn.q_proj, R, ALPHA)
+        layer.self_attn.v_proj = LoraLinear(layer.self_attn.v_proj, R, ALPHA)
+    m.load_state_dict({k[len("lora.init."):]: v for k, v in out.items() if k.startswith("lora.init.")}, strict=False)
+    for n, p in m.named_parameters():
+        p.requires_grad_("lora_" in n)
+    return m
+
+
+def lora_loss(m):
+    logits = m(lora_tokens[:, :-1])
+    return F.cross_entropy(logits.reshape(-1, VOCAB), lora_tokens[:, 1:].reshape(-1))
+
+
+def assert_lora_grads(m):
+    for n, p in m.named_parameters():
+        if p.requires_grad:
+            assert torch.allclose(p.grad, out["lora.grad0." + n], rtol=0, atol=1e-13), n
+        else:
+            assert p.grad is None, n
+
+
+# use_reentrant=True with the embeddings frozen: no input requires grad, so the checkpointed layers record nothing
+# (PyTorch warns "None of the inputs have requires_grad=True") and backward refuses the loss; peft's
+# enable_input_require_grads (a forward hook making the embeddings' output require grad) gives LoRA its gradients
+ck = lora_from_init()
+ck.gradient_checkpointing = True
+loss = lora_loss(ck)
+assert not loss.requires_grad
+try:
+    loss.backward()
+    raise AssertionError("backward of a loss that requires no grad")
+except RuntimeError as ex:
+    assert "does not require grad" in str(ex)
+ck.embed_tokens.register_forward_hook(lambda module, input, output: output.requires_grad_(True))
+loss = lora_loss(ck)
+loss.backward()
+assert abs(loss.item() - out["lora.loss"][0].item()) < 1e-13
+assert_lora_grads(ck)
+# use_reentrant=False: the gradients without the hook
+ck = lora_from_init()
+ck.gradient_checkpointing = False
+loss = lora_loss(ck)
+loss.backward()
+assert_lora_grads(ck)
 
 torch.save(out, "programs15.pt")
 print(len(out), "entries")

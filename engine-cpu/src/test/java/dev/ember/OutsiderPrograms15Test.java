@@ -9,6 +9,7 @@ import dev.ember.nn.Linear;
 import dev.ember.nn.Module;
 import dev.ember.nn.ModuleList;
 import dev.ember.nn.SiLU;
+import dev.ember.nn.utils.Checkpoint;
 import dev.ember.optim.AdamW;
 import org.junit.jupiter.api.Test;
 
@@ -44,7 +45,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * cache (scatter_ at positions modulo the sliding window) and its generate(), past the window, equal to the banded full
  * forward.</li>
  * <li>peft's LoRA injected into that Llama's q_proj and v_proj by {@link Module#setSubmodule}, the base frozen, AdamW
- * over the adapters; merge, unmerge and merge_and_unload; DoRA's magnitude vectors trained and merged.</li>
+ * over the adapters; merge, unmerge and merge_and_unload; with gradient checkpointing of the decoder layers
+ * (use_reentrant true needs peft's enable_input_require_grads hook, false does not); DoRA's magnitude vectors trained
+ * and merged.</li>
  * <li>A sparse mixture of experts as mistral-src's MoeLayer (softmax over the top-2 logits, {@code results[batch_idx]
  * += ...}), transformers' load-balancing loss and ST-MoE's z-loss, trained; Mixtral's dispatch by one_hot, where and
  * index_add_; one token (experts without a token).</li>
@@ -319,6 +322,8 @@ class OutsiderPrograms15Test {
         final LlamaRmsNorm norm;
         final Linear lmHead;
         final Tensor invFreq = llama3InvFreq(HEAD_DIM, THETA); // LlamaRotaryEmbedding's non-persistent buffer
+        /** Off (null), or checkpointing each decoder layer with use_reentrant true or false. */
+        Boolean gradientCheckpointing;
 
         LlamaForCausalLM() {
             for (int i = 0; i < LAYERS; i++) {
@@ -357,7 +362,17 @@ class OutsiderPrograms15Test {
             Tensor hiddenStates = inputsEmbeds;
             Tensor[] cs = rotary(hiddenStates, positionIds);
             for (LlamaDecoderLayer decoderLayer : layers) {
-                hiddenStates = decoderLayer.layer(hiddenStates, causalMask, cs[0], cs[1], cache, cachePosition);
+                if (gradientCheckpointing != null && isTraining()) {
+                    // transformers' gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": ...})
+                    Tensor cp = cachePosition;
+                    java.util.function.Function<Tensor[], Tensor> layer =
+                            in -> decoderLayer.layer(in[0], in[1], in[2], in[3], cache, cp);
+                    Tensor[] in = {hiddenStates, causalMask, cs[0], cs[1]};
+                    hiddenStates = gradientCheckpointing ? Checkpoint.checkpoint(layer, true, in)
+                            : Checkpoint.checkpointNonReentrant(layer, in);
+                } else {
+                    hiddenStates = decoderLayer.layer(hiddenStates, causalMask, cs[0], cs[1], cache, cachePosition);
+                }
             }
             hiddenStates = norm.apply(hiddenStates);
             return lmHead.apply(hiddenStates);
@@ -781,6 +796,55 @@ class OutsiderPrograms15Test {
             }
             return result.add(loraB.apply(loraA.apply(loraDropout.apply(x))).mul(scaling));
         }
+    }
+
+    /** The LoRA model from PyTorch's initial weights and adapters, as the LoRA program's. */
+    static LlamaForCausalLM loraFromInit() {
+        LlamaForCausalLM model = llama();
+        injectLora(model);
+        model.loadStateDict(PT.under("lora.init."), false);
+        return model;
+    }
+
+    static Tensor loraLoss(LlamaForCausalLM model) {
+        Tensor tokens = e("lora.tokens");
+        return lmLoss(model.run(tokens.narrow(1, 0, tokens.size(1) - 1)), tokens.narrow(1, 1, tokens.size(1) - 1));
+    }
+
+    static void assertLoraGrads(LlamaForCausalLM model, String what) {
+        for (Map.Entry<String, Tensor> p : model.namedParameters().entrySet()) {
+            if (p.getValue().requiresGrad()) {
+                same(e("lora.grad0." + p.getKey()), p.getValue().grad(), what + " gradient of " + p.getKey());
+            } else {
+                assertNull(p.getValue().grad(), what + ": the frozen " + p.getKey() + " gets no gradient");
+            }
+        }
+    }
+
+    @Test
+    void loraWithGradientCheckpointingReentrantNeedsInputRequireGradsNonReentrantDoesNot() {
+        // use_reentrant=True with the embeddings frozen: the checkpointed layers record nothing, backward refuses
+        LlamaForCausalLM ck = loraFromInit();
+        ck.gradientCheckpointing = true;
+        Tensor loss = loraLoss(ck);
+        assertTrue(!loss.requiresGrad(), "no input of the checkpointed layers requires grad");
+        IllegalStateException refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                loss::backward);
+        assertTrue(refused.getMessage().contains("does not require grad"), refused.getMessage());
+        // peft's enable_input_require_grads: the embeddings' output made to require grad by a forward hook
+        ck.embedTokens.registerForwardHook((module, inputs, outputs) -> {
+            outputs.get(0).requiresGrad_(true);
+            return null;
+        });
+        loss = loraLoss(ck);
+        loss.backward();
+        same(e("lora.loss").narrow(0, 0, 1).squeeze(0), loss, "the checkpointed loss");
+        assertLoraGrads(ck, "use_reentrant=True with enable_input_require_grads:");
+        // use_reentrant=False needs no hook
+        ck = loraFromInit();
+        ck.gradientCheckpointing = false;
+        loraLoss(ck).backward();
+        assertLoraGrads(ck, "use_reentrant=False:");
     }
 
     /** peft's DoraLinearLayer (fan_in_fan_out false): the magnitude vector and DoRA's extra output. */
