@@ -15,6 +15,8 @@ parameter after the first backward and parameters after the last step:
            caches cropped to the accepted length - 1): a perturbed copy of the trained Llama drafts 3 tokens with its
            DynamicCache (torch.cat), the trained one verifies them in one forward, the matches by the cumsum of
            mismatches, both caches cropped ([..., :max_length, :]); the tokens equal the target's plain greedy decoding
+  warp.*   transformers' MinPLogitsWarper, TypicalLogitsWarper, EpsilonLogitsWarper and EtaLogitsWarper on the
+           generation's step logits over a temperature of 0.7 (the masks deterministic; no sampling)
   mistral.* mistral-inference's one_file_ref.py (2 blocks): complex freqs_cis through view_as_complex and
            _reshape_for_broadcast, repeat_interleave, its RotatingBufferCache (every forward scatter_s the last window
            keys and values at positions % window; a one-token forward attends over cache[:, :cur_pos]), the banded
@@ -1174,6 +1176,59 @@ with torch.no_grad():
     assert torch.allclose(y_chunk, y_loop, rtol=0, atol=1e-12) and torch.allclose(s_chunk, s_loop, rtol=0, atol=1e-12)
     out["mamba2.trained_out"] = y_chunk
     out["mamba2.trained_final_state"] = s_chunk
+
+# 1c. transformers' newer logits warpers on the generation's logits (deterministic masks, no sampling) --------------
+def min_p_warper(scores, min_p, filter_value=-float("Inf"), min_tokens_to_keep=1):
+    probs = torch.softmax(scores, dim=-1)
+    top_probs, _ = probs.max(dim=-1, keepdim=True)
+    scaled_min_p = min_p * top_probs
+    tokens_to_remove = probs < scaled_min_p
+    sorted_indices = torch.argsort(scores, descending=True, dim=-1)
+    sorted_indices_to_remove = torch.gather(tokens_to_remove, dim=-1, index=sorted_indices)
+    sorted_indices_to_remove[..., :min_tokens_to_keep] = False
+    indices_to_remove = sorted_indices_to_remove.scatter(1, sorted_indices, sorted_indices_to_remove)
+    return scores.masked_fill(indices_to_remove, filter_value)
+
+
+def typical_warper(scores, mass, filter_value=-float("Inf"), min_tokens_to_keep=1):
+    normalized = torch.nn.functional.log_softmax(scores, dim=-1)
+    p = torch.exp(normalized)
+    ent = -(normalized * p).nansum(-1, keepdim=True)
+    shifted_scores = torch.abs((-normalized) - ent)
+    sorted_scores, sorted_indices = torch.sort(shifted_scores, descending=False)
+    sorted_logits = scores.gather(-1, sorted_indices)
+    cumulative_probs = sorted_logits.softmax(dim=-1).cumsum(dim=-1)
+    last_ind = (cumulative_probs < mass).sum(dim=1)
+    last_ind.clamp_(max=sorted_scores.shape[-1] - 1)
+    sorted_indices_to_remove = sorted_scores > sorted_scores.gather(1, last_ind.view(-1, 1))
+    sorted_indices_to_remove[..., :min_tokens_to_keep] = 0
+    indices_to_remove = sorted_indices_to_remove.scatter(1, sorted_indices, sorted_indices_to_remove)
+    return scores.masked_fill(indices_to_remove, filter_value)
+
+
+def epsilon_warper(scores, epsilon, filter_value=-float("Inf"), min_tokens_to_keep=1):
+    probabilities = scores.softmax(dim=-1)
+    indices_to_remove = probabilities < epsilon
+    top_k = min(min_tokens_to_keep, scores.size(-1))
+    indices_to_remove = indices_to_remove & (scores < torch.topk(scores, top_k)[0][..., -1, None])
+    return scores.masked_fill(indices_to_remove, filter_value)
+
+
+def eta_warper(scores, epsilon, filter_value=-float("Inf"), min_tokens_to_keep=1):
+    probabilities = scores.softmax(dim=-1)
+    entropy = torch.distributions.Categorical(logits=scores).entropy()
+    eta = torch.min(torch.tensor(epsilon), torch.sqrt(torch.tensor(epsilon)) * torch.exp(-entropy))[..., None]
+    indices_to_remove = probabilities < eta
+    top_k = min(min_tokens_to_keep, scores.size(-1))
+    indices_to_remove = indices_to_remove & (scores < torch.topk(scores, top_k)[0][..., -1, None])
+    return scores.masked_fill(indices_to_remove, filter_value)
+
+
+warp_scores = out["gen.step_logits"].reshape(-1, VOCAB) / 0.7
+out["warp.min_p"] = min_p_warper(warp_scores, 0.1)
+out["warp.typical"] = typical_warper(warp_scores, 0.9)
+out["warp.epsilon"] = epsilon_warper(warp_scores, 3e-2)
+out["warp.eta"] = eta_warper(warp_scores, 3e-2)
 
 # 2c. LoRA with gradient checkpointing (last: its LoraLinear inits draw from the generator) ---------------------------
 def lora_from_init():

@@ -41,7 +41,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * reshape, the 4-d mask of finfo.min built from cache positions and a padding mask, SwiGLU; trained with AdamW; then
  * generate()'s greedy loop with a left-padded prompt and a StaticCache written by index_copy_ and by index assignment,
  * whose every step's logits equal the full forward's; assisted (speculative) greedy decoding with DynamicCaches cropped
- * after each verification, equal to the target's greedy decoding. Mistral's one_file_ref.py with its rotating buffer
+ * after each verification, equal to the target's greedy decoding; transformers' min-p, typical, epsilon and eta
+ * warpers' masks on its logits. Mistral's one_file_ref.py with its rotating buffer
  * cache (scatter_ at positions modulo the sliding window) and its generate(), past the window, equal to the banded full
  * forward.</li>
  * <li>peft's LoRA injected into that Llama's q_proj and v_proj by {@link Module#setSubmodule}, the base frozen, AdamW
@@ -516,6 +517,66 @@ class OutsiderPrograms15Test {
             same(e("spec.verify_logits"), Tensor.cat(verifyLogits, 0), "the target's verifying logits");
             same(e("spec.cache_k1"), targetCache.keyCache.get(1), "the target's cropped key cache");
         }
+    }
+
+    // ------------------------------------------------------------------ 1c. transformers' newer logits warpers
+
+    static Tensor minPWarper(Tensor scores, double minP) {
+        Tensor probs = scores.softmax(-1);
+        Tensor topProbs = probs.max(-1, true).values();
+        Tensor scaledMinP = topProbs.mul(minP);
+        Tensor tokensToRemove = probs.lt(scaledMinP);
+        Tensor sortedIndices = scores.argsort(-1, true);
+        Tensor sortedIndicesToRemove = tokensToRemove.gather(-1, sortedIndices);
+        sortedIndicesToRemove.indexPut_(new Index[] {Index.ellipsis(), Index.slice(null, 1, null)}, 0L, false);
+        Tensor indicesToRemove = sortedIndicesToRemove.scatter(1, sortedIndices, sortedIndicesToRemove);
+        return scores.maskedFill(indicesToRemove, Double.NEGATIVE_INFINITY);
+    }
+
+    static Tensor typicalWarper(Tensor scores, double mass) {
+        Tensor normalized = Functional.logSoftmax(scores, -1);
+        Tensor p = normalized.exp();
+        Tensor ent = normalized.mul(p).nansum(new int[] {-1}, true).neg();
+        Tensor shiftedScores = normalized.neg().sub(ent).abs();
+        Tensor.ValuesIndices sorted = shiftedScores.sort(-1, false);
+        Tensor sortedScores = sorted.values();
+        Tensor sortedLogits = scores.gather(-1, sorted.indices());
+        Tensor cumulativeProbs = sortedLogits.softmax(-1).cumsum(-1);
+        Tensor lastInd = cumulativeProbs.lt(mass).sum(1);
+        lastInd.clampMax_((long) sortedScores.size(-1) - 1);
+        Tensor sortedIndicesToRemove = sortedScores.gt(sortedScores.gather(1, lastInd.view(-1, 1)));
+        sortedIndicesToRemove.indexPut_(new Index[] {Index.ellipsis(), Index.slice(null, 1, null)}, 0L, false);
+        Tensor indicesToRemove = sortedIndicesToRemove.scatter(1, sorted.indices(), sortedIndicesToRemove);
+        return scores.maskedFill(indicesToRemove, Double.NEGATIVE_INFINITY);
+    }
+
+    static Tensor keepTopOne(Tensor scores, Tensor indicesToRemove) {
+        return indicesToRemove.logicalAnd(scores.lt(scores.topk(1).values().index(Index.ellipsis(), Index.of(-1),
+                Index.newAxis())));
+    }
+
+    static Tensor epsilonWarper(Tensor scores, double epsilon) {
+        Tensor probabilities = scores.softmax(-1);
+        Tensor indicesToRemove = keepTopOne(scores, probabilities.lt(epsilon));
+        return scores.maskedFill(indicesToRemove, Double.NEGATIVE_INFINITY);
+    }
+
+    static Tensor etaWarper(Tensor scores, double epsilon) {
+        Tensor probabilities = scores.softmax(-1);
+        Tensor entropy = dev.ember.distributions.Categorical.ofLogits(scores).entropy();
+        Tensor eps = Tensor.tensor(epsilon, F64);
+        Tensor eta = eps.minimum(eps.sqrt().mul(entropy.neg().exp())).index(Index.ellipsis(), Index.newAxis());
+        Tensor indicesToRemove = keepTopOne(scores, probabilities.lt(eta));
+        return scores.maskedFill(indicesToRemove, Double.NEGATIVE_INFINITY);
+    }
+
+    @Test
+    void minPTypicalEpsilonAndEtaWarpersMaskAsTransformers() {
+        Tensor scores = e("gen.step_logits").reshape(-1, VOCAB).div(0.7);
+        same(e("warp.min_p"), minPWarper(scores, 0.1), "MinPLogitsWarper");
+        same(e("warp.typical"), typicalWarper(scores, 0.9), "TypicalLogitsWarper");
+        same(e("warp.epsilon"), epsilonWarper(scores, 3e-2), "EpsilonLogitsWarper");
+        same(e("warp.eta"), etaWarper(scores, 3e-2), "EtaLogitsWarper");
     }
 
     // ------------------------------------------------------------------ 1b. Mistral's one_file_ref.py
