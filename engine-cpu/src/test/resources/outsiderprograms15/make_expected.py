@@ -41,6 +41,10 @@ parameter after the first backward and parameters after the last step:
            ST-MoE's router z-loss added to the loss; AdamW 3 steps; Mixtral's dispatch (softmax, topk, renormalize,
            one_hot(...).permute(2, 1, 0), torch.where, index_add_) on the same weights; the layer on one token (experts
            that get no token)
+  switch.* transformers' Switch Transformers sparse MLP: SwitchTransformersTop1Router (argmax, one_hot, the cumsum
+           token priority masked past an expert capacity of 2), the experts run on the tokens of a boolean mask and
+           written back by next_states[mask] = expert(hidden_states[mask]), dropped tokens passing through scaled by
+           their router probability; router_z_loss_func and the Switch load_balancing_loss_func; AdamW 3 steps
   dpo.*    TRL's DPO step: concatenated_forward of chosen and rejected (right padded), get_batch_logps (labels shifted,
            -100 masked, gather of log_softmax), dpo_loss (sigmoid with label smoothing; the ipo and hinge values on the
            last step), rewards, a frozen reference model (same initial weights, eval, requires_grad_(False)); AdamW
@@ -1229,6 +1233,118 @@ out["warp.min_p"] = min_p_warper(warp_scores, 0.1)
 out["warp.typical"] = typical_warper(warp_scores, 0.9)
 out["warp.epsilon"] = epsilon_warper(warp_scores, 3e-2)
 out["warp.eta"] = eta_warper(warp_scores, 3e-2)
+
+# 3b. Switch Transformers' top-1 routing with an expert capacity (tokens past it dropped) -----------------------------
+SW_EXPERTS, SW_CAPACITY, SW_FF = 4, 2, 10
+
+
+class SwitchTop1Router(nn.Module):
+    """transformers' SwitchTransformersTop1Router (router_jitter_noise 0, router_ignore_padding_tokens False)."""
+
+    def __init__(self):
+        super().__init__()
+        self.num_experts = SW_EXPERTS
+        self.expert_capacity = SW_CAPACITY
+        self.classifier = nn.Linear(E_DIM, SW_EXPERTS, bias=False)
+
+    def _compute_router_probabilities(self, hidden_states):
+        router_logits = self.classifier(hidden_states)
+        router_probs = nn.functional.softmax(router_logits, dim=-1)
+        return router_probs, router_logits
+
+    def forward(self, hidden_states):
+        router_probs, router_logits = self._compute_router_probabilities(hidden_states)
+        expert_index = torch.argmax(router_probs, dim=-1)
+        expert_index = torch.nn.functional.one_hot(expert_index, num_classes=self.num_experts)
+        # mask the tokens past each expert's capacity, counted along each sequence
+        token_priority = torch.cumsum(expert_index, dim=-2)
+        expert_capacity_mask = token_priority <= self.expert_capacity
+        expert_index = expert_index * expert_capacity_mask
+        router_probs = torch.max(router_probs, dim=-1).values.unsqueeze(-1)
+        return expert_index, router_probs, router_logits
+
+
+class SwitchDenseActDense(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.wi = nn.Linear(E_DIM, SW_FF, bias=False)
+        self.wo = nn.Linear(SW_FF, E_DIM, bias=False)
+        self.act = nn.ReLU()
+
+    def forward(self, hidden_states):
+        return self.wo(self.act(self.wi(hidden_states)))
+
+
+class SwitchSparseMLP(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.router = SwitchTop1Router()
+        self.experts = nn.ModuleDict({f"expert_{i}": SwitchDenseActDense() for i in range(SW_EXPERTS)})
+
+    def forward(self, hidden_states):
+        router_mask, router_probs, router_logits = self.router(hidden_states)
+        expert_index = torch.argmax(router_mask, dim=-1)
+        # the tokens no expert takes keep their hidden states: cloned, and only the routed ones replaced
+        next_states = hidden_states.clone()
+        router_mask = router_mask.bool()
+        batch_size, seq_len, num_experts = router_mask.shape
+        idx_mask = router_mask.reshape(batch_size * seq_len, num_experts).sum(dim=0)
+        idx_mask = torch.nonzero(idx_mask, as_tuple=True)[0].tolist()
+        for idx in idx_mask:
+            next_states[router_mask[:, :, idx]] = getattr(self.experts, f"expert_{idx}")(
+                hidden_states[router_mask[:, :, idx]])
+        hidden_states = router_probs * next_states
+        return hidden_states, (router_logits, expert_index)
+
+
+def switch_router_z_loss_func(router_logits):
+    num_groups, tokens_per_group, _ = router_logits.shape
+    log_z = torch.logsumexp(router_logits, dim=-1)
+    z_loss = log_z ** 2
+    return torch.sum(z_loss) / (num_groups * tokens_per_group)
+
+
+def switch_load_balancing_loss_func(router_probs, expert_indices):
+    num_experts = router_probs.shape[-1]
+    if expert_indices.dtype != torch.int64:
+        expert_indices = expert_indices.to(torch.int64)
+    if len(expert_indices.shape) == 2:
+        expert_indices = expert_indices.unsqueeze(2)
+    expert_mask = torch.nn.functional.one_hot(expert_indices, num_experts)
+    expert_mask = torch.max(expert_mask, axis=-2).values
+    expert_mask = expert_mask.to(torch.float32)
+    tokens_per_group_and_expert = torch.mean(expert_mask, axis=-2)
+    router_prob_per_group_and_expert = torch.mean(router_probs, axis=-2)
+    return torch.mean(tokens_per_group_and_expert * router_prob_per_group_and_expert) * (num_experts ** 2)
+
+
+switch = SwitchSparseMLP()
+save_state("switch.init.", switch)
+sw_x = torch.randn(2, 6, E_DIM)
+sw_tgt = torch.randn(2, 6, E_DIM)
+out["switch.x"] = sw_x
+out["switch.tgt"] = sw_tgt
+opt = torch.optim.AdamW(switch.parameters(), lr=2e-2, weight_decay=0.01)
+losses, dropped = [], []
+for step in range(3):
+    opt.zero_grad()
+    y, (router_logits, expert_index) = switch(sw_x)
+    router_probs = nn.functional.softmax(router_logits, dim=-1)
+    z = switch_router_z_loss_func(router_logits)
+    aux = switch_load_balancing_loss_func(router_probs, expert_index)
+    loss = F.mse_loss(y, sw_tgt) + 0.001 * z + 0.01 * aux
+    loss.backward()
+    if step == 0:
+        out["switch.y0"] = y.detach().clone()
+        out["switch.expert_index0"] = expert_index.clone()
+        out["switch.mask0"] = switch.router(sw_x)[0].detach().clone()
+        save_grads("switch.grad0.", switch)
+    dropped.append(int((switch.router(sw_x)[0].sum(-1) == 0).sum()))
+    opt.step()
+    losses.append(loss.item())
+out["switch.loss"] = torch.tensor(losses)
+out["switch.dropped"] = torch.tensor(dropped)
+save_params("switch.final.", switch)
 
 # 2c. LoRA with gradient checkpointing (last: its LoraLinear inits draw from the generator) ---------------------------
 def lora_from_init():

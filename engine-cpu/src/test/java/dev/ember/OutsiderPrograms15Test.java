@@ -51,7 +51,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and merged.</li>
  * <li>A sparse mixture of experts as mistral-src's MoeLayer (softmax over the top-2 logits, {@code results[batch_idx]
  * += ...}), transformers' load-balancing loss and ST-MoE's z-loss, trained; Mixtral's dispatch by one_hot, where and
- * index_add_; one token (experts without a token).</li>
+ * index_add_; one token (experts without a token); Switch Transformers' top-1 router with an expert capacity (tokens
+ * past it dropped, written back by boolean-mask assignment).</li>
  * <li>TRL's DPO step: concatenated chosen and rejected sequences, log-probabilities by gather of log_softmax, the
  * sigmoid loss with label smoothing (ipo and hinge too), rewards, a frozen reference model.</li>
  * <li>Mamba-2's SSD: ssd_minimal.py's chunked scan in a Mamba2Simple-style block, trained, equal to the loop over
@@ -1303,6 +1304,117 @@ class OutsiderPrograms15Test {
         }
         assertEquals(2, idle, "experts without a token");
     }
+    // ------------------------------------------------------------------ 3b. Switch Transformers' capacity routing
+
+    static final int SW_EXPERTS = 4;
+    static final int SW_CAPACITY = 2;
+    static final int SW_FF = 10;
+
+    /** transformers' SwitchTransformersTop1Router (no jitter noise, padding tokens not ignored). */
+    static final class SwitchTop1Router extends Container {
+        final Linear classifier = registerModule("classifier", new Linear(E_DIM, SW_EXPERTS, false));
+
+        /** The expert mask (one-hot, capacity applied), the top probability and the logits. */
+        Tensor[] route(Tensor hiddenStates) {
+            Tensor routerLogits = classifier.apply(hiddenStates);
+            Tensor routerProbs = Functional.softmax(routerLogits, -1);
+            Tensor expertIndex = routerProbs.argmax(-1);
+            expertIndex = Functional.oneHot(expertIndex, SW_EXPERTS);
+            // the tokens past each expert's capacity, counted along each sequence, masked
+            Tensor tokenPriority = expertIndex.cumsum(-2);
+            Tensor expertCapacityMask = tokenPriority.le(SW_CAPACITY);
+            expertIndex = expertIndex.mul(expertCapacityMask);
+            routerProbs = routerProbs.max(-1, false).values().unsqueeze(-1);
+            return new Tensor[] {expertIndex, routerProbs, routerLogits};
+        }
+    }
+
+    static final class SwitchDenseActDense extends Module {
+        final Linear wi = registerModule("wi", new Linear(E_DIM, SW_FF, false));
+        final Linear wo = registerModule("wo", new Linear(SW_FF, E_DIM, false));
+
+        @Override
+        public Tensor forward(Tensor hiddenStates) {
+            return wo.apply(wi.apply(hiddenStates).relu());
+        }
+    }
+
+    static final class SwitchSparseMlp extends Container {
+        final SwitchTop1Router router = registerModule("router", new SwitchTop1Router());
+        final dev.ember.nn.ModuleDict<SwitchDenseActDense> experts = registerModule("experts",
+                new dev.ember.nn.ModuleDict<>());
+
+        SwitchSparseMlp() {
+            for (int i = 0; i < SW_EXPERTS; i++) {
+                experts.put("expert_" + i, new SwitchDenseActDense());
+            }
+        }
+
+        /** The output, the router logits and the expert index (0 for a dropped token, as argmax of a zero row). */
+        Tensor[] run(Tensor hiddenStates) {
+            Tensor[] r = router.route(hiddenStates);
+            Tensor routerMask = r[0];
+            Tensor expertIndex = routerMask.argmax(-1);
+            Tensor nextStates = hiddenStates.clone();
+            routerMask = routerMask.to(DType.BOOL);
+            int batchSize = routerMask.size(0);
+            int seqLen = routerMask.size(1);
+            int numExperts = routerMask.size(2);
+            Tensor idxMask = routerMask.reshape(batchSize * seqLen, numExperts).sum(0);
+            for (long idx : idxMask.nonzero().select(1, 0).toLongArray()) {
+                Index mask = Index.of(routerMask.select(2, (int) idx));
+                nextStates.indexPut_(new Index[] {mask},
+                        experts.get("expert_" + idx).apply(hiddenStates.index(mask)), false);
+            }
+            return new Tensor[] {r[1].mul(nextStates), r[2], expertIndex};
+        }
+    }
+
+    static Tensor switchRouterZLoss(Tensor routerLogits) {
+        int numGroups = routerLogits.size(0);
+        int tokensPerGroup = routerLogits.size(1);
+        Tensor logZ = routerLogits.logsumexp(-1);
+        Tensor zLoss = logZ.pow(2);
+        return zLoss.sum().div(numGroups * tokensPerGroup);
+    }
+
+    static Tensor switchLoadBalancingLoss(Tensor routerProbs, Tensor expertIndices) {
+        int numExperts = routerProbs.size(-1);
+        if (expertIndices.dim() == 2) {
+            expertIndices = expertIndices.unsqueeze(2);
+        }
+        Tensor expertMask = Functional.oneHot(expertIndices, numExperts);
+        expertMask = expertMask.max(-2, false).values();
+        expertMask = expertMask.to(DType.FLOAT32);
+        Tensor tokensPerGroupAndExpert = expertMask.mean(-2);
+        Tensor routerProbPerGroupAndExpert = routerProbs.mean(-2);
+        return tokensPerGroupAndExpert.mul(routerProbPerGroupAndExpert).mean().mul(numExperts * numExperts);
+    }
+
+    @Test
+    void switchTransformersTopOneRoutingWithCapacityDropsTokensAsTransformers() {
+        SwitchSparseMlp sw = PT.loaded(new SwitchSparseMlp(), "switch.init.", F64);
+        Tensor x = e("switch.x");
+        Tensor tgt = e("switch.tgt");
+        AdamW opt = new AdamW(sw.parameters(), 2e-2, 0.9, 0.999, 1e-8, 0.01, false);
+        List<Long> dropped = new ArrayList<>();
+        new OutsiderTraining(PT, "switch.", sw, opt, 3, step -> {
+            Tensor[] r = sw.run(x);
+            Tensor routerProbs = Functional.softmax(r[1], -1);
+            Tensor z = switchRouterZLoss(r[1]);
+            Tensor aux = switchLoadBalancingLoss(routerProbs, r[2]);
+            if (step == 0) {
+                assertSameTokens(e("switch.expert_index0"), r[2], "the expert index (0 for the dropped tokens)");
+                assertSameTokens(e("switch.mask0"), sw.router.route(x)[0], "the capacity-masked router mask");
+            }
+            dropped.add((long) sw.router.route(x)[0].sum(-1).eq(0L).sum().item());
+            return new Object[] {r[0], Functional.mseLoss(r[0], tgt).add(z.mul(0.001)).add(aux.mul(0.01))};
+        }).first(y -> same(e("switch.y0"), (Tensor) y, "the Switch MLP's output")).loose(1, 1).lossLoose(1)
+                .what("Switch").run();
+        assertArrayEquals(e("switch.dropped").toLongArray(), dropped.stream().mapToLong(Long::longValue).toArray(),
+                "the tokens past the capacity at each step");
+    }
+
     // ------------------------------------------------------------------ 4. DPO as TRL writes it
 
     static final double BETA = 0.1;
