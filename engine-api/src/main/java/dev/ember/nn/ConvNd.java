@@ -344,7 +344,7 @@ public abstract sealed class ConvNd extends Module implements HasBias
     public Tensor forward(Tensor x) {
         Module replaced = replacement();
         if (replaced != null) {
-            return replaced.forward(x); // swapped in its parent (Module.setSubmodule): the new layer computes
+            return forwardReplacement(replaced, x); // swapped in its parent (Module.setSubmodule): the new layer computes
         }
         Checks.tensor(x, functionName(), "input", 1);
         if (lazyPending) {

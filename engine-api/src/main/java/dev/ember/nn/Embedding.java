@@ -141,7 +141,7 @@ public class Embedding extends Module implements HasWeight {
     public Tensor forward(Tensor input) {
         Module replaced = replacement();
         if (replaced != null) {
-            return replaced.forward(input); // swapped in its parent (Module.setSubmodule, Quantization.convert)
+            return forwardReplacement(replaced, input); // swapped in its parent (Module.setSubmodule, Quantization.convert)
         }
         return lookup(input, parameter("weight"));
     }

@@ -144,7 +144,7 @@ public class Linear extends Module implements HasBias {
     public Tensor forward(Tensor x) {
         Module replaced = replacement();
         if (replaced != null) {
-            return replaced.forward(x); // swapped in its parent (Module.setSubmodule): the new layer computes
+            return forwardReplacement(replaced, x); // swapped in its parent (Module.setSubmodule): the new layer computes
         }
         Checks.tensor(x, "linear", "input", 1);
         if (x.dim() == 0 || x.size(-1) != in) {

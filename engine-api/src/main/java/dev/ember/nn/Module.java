@@ -857,9 +857,16 @@ public abstract class Module {
      * submodules this way.
      */
     public Tensor apply(Tensor input) {
-        if (replacedBy != null && DIRECT.get() != this) {
+        if (replacedBy != null && DIRECT.get() != this && !runByItsWrapper()) {
             return replacedBy.apply(input);
         }
+        if (wrapsReplaced) {
+            return runningAsWrapper(this, () -> applyHere(input));
+        }
+        return applyHere(input);
+    }
+
+    private Tensor applyHere(Tensor input) {
         if (!hasHooks()) {
             return forward(input);
         }
@@ -1473,6 +1480,66 @@ public abstract class Module {
     private Module replacedBy;
 
     /**
+     * Whether {@link #setSubmodule} set this module in the place of a module it contains (a wrapper, as peft's LoRA
+     * layer around the Linear it replaces) and that it does not run {@link #runsChildrenDirectly() directly}.
+     */
+    private boolean wrapsReplaced;
+
+    /** The wrappers ({@link #wrapsReplaced}) computing on this thread, innermost first. */
+    private static final ThreadLocal<java.util.ArrayDeque<Module>> RUNNING_WRAPPERS =
+            ThreadLocal.withInitial(java.util.ArrayDeque::new);
+
+    private static <T> T runningAsWrapper(Module wrapper, java.util.function.Supplier<T> body) {
+        java.util.ArrayDeque<Module> running = RUNNING_WRAPPERS.get();
+        running.push(wrapper);
+        try {
+            return body.get();
+        } finally {
+            running.pop();
+        }
+    }
+
+    /**
+     * Whether this module, replaced by a wrapper that contains it, is being called by that wrapper (which then computes
+     * through it, as PyTorch's wrapper calls the module it holds) rather than through the stale field of its old parent
+     * (which Python's setattr rebound to the wrapper). The wrapper is known to be computing when it was called through
+     * {@link #apply} or the replaced module's redirection; a wrapper whose own {@code forward} was called directly
+     * (the forward of a class outside this library, with no other wrapper of its class computing) is found on the
+     * thread's stack.
+     */
+    private boolean runByItsWrapper() {
+        Module w = replacedBy;
+        if (w == null || !w.wrapsReplaced) {
+            return false;
+        }
+        boolean sameClassRunning = false;
+        for (Module m : RUNNING_WRAPPERS.get()) {
+            if (m == w) {
+                return true;
+            }
+            sameClassRunning |= m.getClass() == w.getClass();
+        }
+        Class<?> cls = w.getClass();
+        if (sameClassRunning || cls.getName().startsWith("dev.ember.nn.") || cls.getName().startsWith("dev.ember.ao.")) {
+            return false;
+        }
+        return StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).walk(frames -> frames.anyMatch(
+                f -> f.getDeclaringClass() == cls && f.getMethodName().equals("forward")));
+    }
+
+    /**
+     * {@code replaced.forward(x)} for a layer's {@link #forward} that found its {@link #replacement()}: a wrapper of this
+     * layer computes through it (see {@link #setSubmodule}).
+     *
+     * @param replaced the replacement
+     * @param x the input
+     * @return the replacement's forward of {@code x}
+     */
+    protected static Tensor forwardReplacement(Module replaced, Tensor x) {
+        return replaced.wrapsReplaced ? runningAsWrapper(replaced, () -> replaced.forward(x)) : replaced.forward(x);
+    }
+
+    /**
      * Replaces (or adds) the submodule at a dotted path, as PyTorch's {@code set_submodule(target, module)}: the parent
      * ({@code target} without its last name) must exist, and its submodule of that last name becomes {@code module}
      * (null: an absent submodule), in its place among the others, so containers, printouts, {@link #parameters()},
@@ -1482,7 +1549,9 @@ public abstract class Module {
      * reads its submodules through its own fields, which cannot be rebound. So the replaced module forwards to its
      * replacement: its {@link #apply(Tensor)} (and a {@link Linear}'s {@link Linear#forward}) calls the new module's,
      * and a model whose {@code forward} calls {@code fc1.apply(x)} on a field runs the new module as PyTorch's would.
-     * This is how {@link dev.ember.ao.quantization.Quantization#quantizeDynamic} swaps layers.
+     * This is how {@link dev.ember.ao.quantization.Quantization#quantizeDynamic} swaps layers. A new module that wraps
+     * the old one (peft's LoRA layer holding the Linear it replaces as {@code base_layer}) is run in its place the same
+     * way, and the old module computes itself when the wrapper calls it.
      *
      * @param target the dotted path of the submodule ({@code "encoder.fc1"})
      * @param module the new submodule, or null
@@ -1513,9 +1582,13 @@ public abstract class Module {
         } else {
             parent.registerModule(name, module);
         }
-        // a module that wraps the old one computes through it: no redirection, which would loop, unless it runs it directly
-        if (old != null && module != null && old != module && (!module.contains(old) || module.runsChildrenDirectly())) {
+        // the old module forwards to its replacement; one that wraps it computes through it (runByItsWrapper: the old
+        // module called by its wrapper computes itself), unless it runs it directly (applyDirectly)
+        if (old != null && module != null && old != module) {
             old.replacedBy = module;
+            if (module.contains(old) && !module.runsChildrenDirectly()) {
+                module.wrapsReplaced = true;
+            }
         }
         // the module set is the current one again: it computes itself (one put back after a swap would otherwise
         // forward to the module that replaced it, and that one back to it)
@@ -1542,7 +1615,7 @@ public abstract class Module {
      * @return the replacement, or null
      */
     protected final Module replacement() {
-        if (replacedBy == null || DIRECT.get() == this) {
+        if (replacedBy == null || DIRECT.get() == this || runByItsWrapper()) {
             return null;
         }
         // the last of a chain of swaps, as apply() follows it: a float layer replaced by its QAT form, that one by the

@@ -23,6 +23,6 @@ public abstract class Stub extends Module {
     @Override
     public Tensor forward(Tensor x) {
         Module replaced = replacement();
-        return replaced != null ? replaced.forward(x) : x;
+        return replaced != null ? forwardReplacement(replaced, x) : x;
     }
 }
