@@ -332,6 +332,80 @@ class HostileInputs40Test {
         assertEquals(1, p.rows());
     }
 
+    /**
+     * A converted model's quantized state dict with an entry replaced by every wrong kind of value, or left out, or with
+     * a key that is not a string: refused as a whole (the float Linear's entries too), naming the entry, the model
+     * unchanged.
+     */
+    @Test
+    void quantizedStateDictsWithWrongEntriesAreRefusedWhole() {
+        Module model = QuantizedEmbeddingTest.converted();
+        Quantization.convert(model, true);
+        Map<String, Object> good = Quantization.stateDict(model);
+        Object[] wrong = {null, "torch.quint8", Tensor.ones(3), 5L, QuantDType.QINT8,
+            QuantizedTensor.quantizePerTensor(Tensor.ones(7, 6), 0.1, 0, QuantDType.QUINT8),
+            QuantizedTensor.quantizePerChannel(Tensor.ones(3, 6), Tensor.ones(3), Tensor.zeros(3), 0, QuantDType.QUINT8)};
+        int cases = 0;
+        for (String key : good.keySet()) {
+            for (Object bad : wrong) {
+                Map<String, Object> sd = new LinkedHashMap<>(good);
+                sd.put(key, bad);
+                IllegalArgumentException e = refused(key + " = " + bad, IllegalArgumentException.class, null,
+                    () -> Quantization.loadStateDict(model, sd), model);
+                String local = key.substring(key.indexOf('.') + 1);
+                assertTrue(e.getMessage().contains(local), key + ": " + e.getMessage());
+                cases++;
+            }
+            Map<String, Object> missing = new LinkedHashMap<>(good);
+            missing.remove(key);
+            refused("without " + key, IllegalArgumentException.class, "Error(s) in loading state_dict for Model:\n\t"
+                + "Missing key(s) in state_dict: \"" + key + "\". ", () -> Quantization.loadStateDict(model, missing),
+                model);
+        }
+        assertEquals(6 * wrong.length, cases);
+        Map<Object, Object> oddKey = new LinkedHashMap<>(good);
+        oddKey.put(7, Tensor.ones(1));
+        refused("an Integer key", IllegalArgumentException.class, "load_state_dict: the state dict's keys must be "
+            + "strings, got Integer", () -> Quantization.loadStateDict(model, oddKey), model);
+        refused("null state dict", IllegalArgumentException.class, "Expected state_dict to be dict-like, got null.",
+            () -> Quantization.loadStateDict(model, null), model);
+        // the good state dict still loads
+        Quantization.loadStateDict(model, good);
+    }
+
+    /** Dynamically quantized LSTM and cells: wrong inputs and states refused, the layers unchanged. */
+    @Test
+    void dynamicallyQuantizedRecurrentLayersRefuseWrongInputs() {
+        Ember.manualSeed(40);
+        Module seq = Quantization.quantizeDynamic(new dev.ember.nn.Sequential(new LSTM(3, 4, 1),
+            new dev.ember.nn.LSTMCell(3, 4), new dev.ember.nn.GRUCell(3, 4)), java.util.Set.of(LSTM.class,
+            dev.ember.nn.LSTMCell.class, dev.ember.nn.GRUCell.class), QuantDType.QINT8, true);
+        dev.ember.ao.nn.quantized.dynamic.LSTM lstm = (dev.ember.ao.nn.quantized.dynamic.LSTM) seq.getSubmodule("0");
+        dev.ember.ao.nn.quantized.dynamic.LSTMCell cell = (dev.ember.ao.nn.quantized.dynamic.LSTMCell)
+            seq.getSubmodule("1");
+        Module gru = seq.getSubmodule("2");
+        Tensor nan = Tensor.full(new int[] {2, 1, 3}, Double.NaN).to(DType.FLOAT32);
+        refusedAsTorch("err.dynamic_linear.nan_input", () -> lstm.apply(nan), seq, nan);
+        refused("double input", IllegalArgumentException.class, "expected scalar type Float but found Double",
+            () -> lstm.apply(Tensor.randn(DType.FLOAT64, 2, 1, 3)), seq);
+        refused("4-d input", IllegalArgumentException.class, "LSTM: Expected input to be 2D or 3D, got 4D instead",
+            () -> lstm.apply(Tensor.randn(2, 1, 3, 1)), seq);
+        refused("no steps", IllegalArgumentException.class, "Expected sequence length to be larger than 0 in RNN",
+            () -> lstm.apply(Tensor.randn(0, 1, 3)), seq);
+        refused("h0 of another batch", IllegalArgumentException.class, "Expected hidden[0] size (1, 1, 4), got [1, 2, 4]",
+            () -> lstm.forward(Tensor.randn(2, 1, 3), new LstmState(Tensor.randn(1, 2, 4), Tensor.randn(1, 1, 4))), seq);
+        refused("null input", IllegalArgumentException.class, null, () -> lstm.apply((Tensor) null), seq);
+        refused("cell: other features", IllegalArgumentException.class,
+            "input has inconsistent input_size: got 4, expected 3", () -> cell.apply(Tensor.randn(2, 4)), seq);
+        refused("cell: hx of another batch", IllegalArgumentException.class, null,
+            () -> cell.forward(Tensor.randn(2, 3), new LstmState(Tensor.randn(3, 4), Tensor.randn(2, 4))), seq);
+        refused("cell: double input", IllegalArgumentException.class, "expected scalar type Float but found Double",
+            () -> cell.apply(Tensor.randn(DType.FLOAT64, 2, 3)), seq);
+        refused("gru cell: half input", IllegalArgumentException.class, "expected scalar type Float but found Half",
+            () -> gru.apply(Tensor.randn(2, 3).to(DType.FLOAT16)), seq);
+        assertArrayEquals(new int[] {0, 4}, cell.apply(Tensor.randn(0, 3)).shape());
+    }
+
     // ------------------------------------------------------------------ QAT embeddings
 
     /**
