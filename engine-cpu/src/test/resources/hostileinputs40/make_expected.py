@@ -106,4 +106,24 @@ err("err.qat_bag.first_offset", lambda: qb(torch.tensor([1]), torch.tensor([3]))
 # PyTorch's refused call has run the fake quantizer: its scale is no longer the initial 1.0
 text("qat_emb.scale_changed_by_refused_call", str(bool((qe.weight_fake_quant.scale != 1.0).any())))
 
+# ---- fuse_modules with groups that name a module an earlier group fused: PyTorch fuses group after group, so the
+# later group sees the fused module (its first name) or an Identity (the others); it refuses what it cannot fuse (after
+# the earlier groups have changed the model; Ember refuses before changing anything, in its own words, which name the
+# same classes)
+import torch.nn as nn  # noqa: E402
+
+
+def cbr():
+    m = nn.Sequential(nn.Conv2d(2, 3, 3), nn.BatchNorm2d(3), nn.ReLU())
+    m.eval()
+    return m
+
+
+for key, groups in (("same_group_twice", [["0", "1"], ["0", "1"]]), ("overlapping", [["0", "1", "2"], ["1", "2"]]),
+                    ("missing_name", [["0", "1"], ["2", "7"]])):
+    err("err.fuse." + key, lambda: tq.fuse_modules(cbr(), groups, inplace=True))
+m = cbr()
+tq.fuse_modules(m, [["0", "1"], ["0", "2"]], inplace=True)
+text("fuse.conv_bn_then_relu", repr(m))
+
 print("\n".join(lines))

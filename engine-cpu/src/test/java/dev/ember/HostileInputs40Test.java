@@ -539,6 +539,56 @@ class HostileInputs40Test {
         assertArrayEquals(new int[] {0, 3}, dl.apply(Tensor.ones(0, 4)).shape());
     }
 
+    private static dev.ember.nn.Sequential convBnRelu() {
+        Ember.manualSeed(40);
+        dev.ember.nn.Sequential m = new dev.ember.nn.Sequential(new dev.ember.nn.Conv2d(2, 3, 3),
+            new dev.ember.nn.BatchNorm2d(3), new dev.ember.nn.ReLU());
+        try (GradMode off = Ember.noGrad()) { // batch-norm statistics of their own, so that folding them shows
+            m.getSubmodule("1").getBuffer("running_mean").copy_(floats(0.5f, -1f, 2f));
+            m.getSubmodule("1").getBuffer("running_var").copy_(floats(4f, 0.25f, 1f));
+        }
+        m.eval();
+        return m;
+    }
+
+    /**
+     * Regression: fuse_modules resolved every group against the unfused model, so a group naming a module an earlier
+     * group had fused fused the original modules again: [[conv, bn, relu], [bn, relu]] gave conv (bn folded) + ReLU,
+     * then a BNReLU2d applying the batch norm a second time (a silent wrong model), and [[conv, bn], [conv, bn]] was
+     * taken. PyTorch fuses group after group, the later group seeing the fused module or an Identity, and refuses
+     * these (make_expected.py's err.fuse.*); Ember refuses them before changing anything, naming the same classes, and
+     * fuses [[conv, bn], [conv, relu]] as PyTorch does (the fused convolution, then the ReLU).
+     */
+    @Test
+    void fuseModulesSeesTheModulesEarlierGroupsFused() {
+        for (String key : List.of("same_group_twice", "overlapping")) {
+            assertTrue(E.get("err.fuse." + key).startsWith("AssertionError: did not find fuser method for"), key);
+        }
+        dev.ember.nn.Sequential twice = convBnRelu();
+        UnsupportedOperationException e = refused("the same group twice", UnsupportedOperationException.class, null,
+            () -> Quantization.fuseModules(twice, List.of(List.of("0", "1"), List.of("0", "1")), true), twice);
+        assertTrue(e.getMessage().startsWith("Cannot fuse modules: (Conv2d, Identity)"), e.getMessage());
+        dev.ember.nn.Sequential overlapping = convBnRelu();
+        e = refused("overlapping groups", UnsupportedOperationException.class, null,
+            () -> Quantization.fuseModules(overlapping, List.of(List.of("0", "1", "2"), List.of("1", "2")), true),
+            overlapping);
+        assertTrue(e.getMessage().startsWith("Cannot fuse modules: (Identity, Identity)"), e.getMessage());
+        dev.ember.nn.Sequential missing = convBnRelu();
+        refused("a missing name after a good group", IllegalArgumentException.class, "Sequential has no attribute `7`",
+            () -> Quantization.fuseModules(missing, List.of(List.of("0", "1"), List.of("2", "7")), true), missing);
+
+        // [[conv, bn], [conv, relu]]: PyTorch's model, computing as the one-group fusion of conv, bn and relu
+        Tensor x = Tensor.randn(1, 2, 5, 5);
+        dev.ember.nn.Sequential reference = convBnRelu();
+        Tensor want = reference.apply(x);
+        Quantization.fuseModules(reference, List.of(List.of("0", "1", "2")), true);
+        dev.ember.nn.Sequential stepwise = convBnRelu();
+        Quantization.fuseModules(stepwise, List.of(List.of("0", "1"), List.of("0", "2")), true);
+        assertEquals(E.text("fuse.conv_bn_then_relu"), stepwise.toString());
+        assertArrayEquals(reference.apply(x).toFloatArray(), stepwise.apply(x).toFloatArray(), 0f);
+        assertArrayEquals(want.toFloatArray(), stepwise.apply(x).toFloatArray(), 1e-5f);
+    }
+
     // ------------------------------------------------------------------ recurrent layers without a graph
 
     /** The result of a call as text: the exception's type and message, or the outputs' shapes and bits. */
