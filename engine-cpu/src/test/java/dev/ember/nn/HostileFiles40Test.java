@@ -240,6 +240,37 @@ class HostileFiles40Test {
         return b.toString();
     }
 
+    /**
+     * An index whose weight_map names, for the first shard, a file that is not a shard of the folder: empty, the folder
+     * itself or its parent, absolute, nested, escaped NUL, a name too long for the file system, the index itself, a
+     * directory-like or relative spelling: an IOException naming the index, the model unchanged.
+     */
+    @Test
+    void indicesNamingFilesOutsideTheCheckpointAreRefused() throws IOException {
+        String[] shards = {"pytorch_model-00001-of-00003.bin", "pytorch_model-00002-of-00003.bin",
+            "pytorch_model-00003-of-00003.bin"};
+        String index = new String(resource("/shardedcheckpoint/bin/" + ShardedCheckpoint.WEIGHTS_INDEX_NAME),
+            StandardCharsets.UTF_8);
+        String[] names = {"", ".", "..", "/etc/passwd", "a/b", "x\\" + "u0000y", "y".repeat(300),
+            ShardedCheckpoint.WEIGHTS_INDEX_NAME, "\\\\", "pytorch_model-00001-of-00003.bin/",
+            "./pytorch_model-00001-of-00003.bin", "../bin/pytorch_model-00001-of-00003.bin"};
+        for (int i = 0; i < names.length; i++) {
+            Path dir = tmp.resolve("names" + i);
+            Files.createDirectories(dir);
+            for (String shard : shards) {
+                Files.write(dir.resolve(shard), resource("/shardedcheckpoint/bin/" + shard));
+            }
+            Path indexFile = dir.resolve(ShardedCheckpoint.WEIGHTS_INDEX_NAME);
+            Files.writeString(indexFile, index.replace("\"" + shards[0] + "\"", "\"" + names[i] + "\""));
+            Sequential model = shardedModel();
+            String before = values(model);
+            IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                () -> ShardedCheckpoint.load(model, dir), names[i]);
+            assertTrue(e.getMessage().startsWith(indexFile.toString()), names[i] + ": " + e.getMessage());
+            assertEquals(before, values(model), names[i] + ": the model changed");
+        }
+    }
+
     @Test
     void mutatedTorchSaveShardsAndIndicesLoadOrAreRefusedBeforeTheModelChanges() throws IOException {
         long seed = Long.getLong("ember.fuzz.seed", 41L);
