@@ -693,6 +693,21 @@ class HostileInputs40Test {
             Tensor.randn(14, 5), null, null));
         calls.put("gru_cell NaN input", () -> Tensor.gruCell(Tensor.full(new int[] {2, 4}, Double.NaN)
             .to(DType.FLOAT32), Tensor.randn(2, 5), gih, ghh, null, null));
+        // packed sequences: the batch shrinks step by step, so the packed W_hh (packed for the first step's rows) and
+        // the fused cells meet rows they were not packed for
+        Tensor padded = Tensor.randn(4, 3, 4);
+        calls.put("lstm packed", () -> {
+            dev.ember.nn.utils.PackedRnnOutput o = lstm.forward(dev.ember.nn.utils.Rnn.packPaddedSequence(padded,
+                new long[] {4, 2, 1}, false, true), null);
+            return new RnnOutput(o.output().data(), o.h(), o.c());
+        });
+        calls.put("gru packed unsorted", () -> {
+            dev.ember.nn.utils.PackedRnnOutput o = gru.forward(dev.ember.nn.utils.Rnn.packPaddedSequence(padded,
+                new long[] {1, 4, 3}, false, false), null);
+            return new RnnOutput(o.output().data(), o.h(), null);
+        });
+        calls.put("lstm packed h0 of another batch", () -> lstm.forward(dev.ember.nn.utils.Rnn.packPaddedSequence(padded,
+            new long[] {4, 2, 1}, false, true), new LstmState(Tensor.randn(1, 2, 5), Tensor.randn(1, 3, 5))).h());
         int refusals = 0;
         for (Map.Entry<String, Supplier<Object>> c : calls.entrySet()) {
             Map<String, String> before = snapshotAll(lstm, gru, rnn, x, wih, whh, bih, bhh, gih, ghh);
@@ -708,6 +723,6 @@ class HostileInputs40Test {
                     c.getKey() + ": a refused call changed the layers or inputs");
             }
         }
-        assertEquals(13, refusals, "the refused cases");
+        assertEquals(14, refusals, "the refused cases");
     }
 }
