@@ -126,4 +126,19 @@ m = cbr()
 tq.fuse_modules(m, [["0", "1"], ["0", "2"]], inplace=True)
 text("fuse.conv_bn_then_relu", repr(m))
 
+# ---- sparse_coo_tensor(indices, values) with its size inferred from the indices: a negative index is refused per dim
+# before the size is taken; an index of 2^31 - 1 or more gives a dim larger than Ember's int dimensions (PyTorch's sizes
+# are int64: written here; Ember refuses them by its stated limit), 2^63 - 1 overflows PyTorch's numel too
+Lg = torch.long
+err("err.coo.negative_first_dim", lambda: torch.sparse_coo_tensor(torch.tensor([[-1, 2**63 - 1], [0, 1]], dtype=Lg),
+                                                                  torch.ones(2)))
+err("err.coo.negative_second_dim", lambda: torch.sparse_coo_tensor(torch.tensor([[0, 1], [-3, 1]], dtype=Lg),
+                                                                   torch.ones(2)))
+err("err.coo.index_2p63m1", lambda: torch.sparse_coo_tensor(torch.tensor([[0, 2**63 - 1], [0, 1]], dtype=Lg),
+                                                            torch.ones(2)))
+text("coo.size_index_2p31m1", str(list(torch.sparse_coo_tensor(torch.tensor([[0, 2**31 - 1], [0, 1]], dtype=Lg),
+                                                              torch.ones(2)).shape)))
+text("coo.size_index_2p31m2", str(list(torch.sparse_coo_tensor(torch.tensor([[0, 2**31 - 2], [0, 1]], dtype=Lg),
+                                                              torch.ones(2)).shape)))
+
 print("\n".join(lines))

@@ -589,6 +589,35 @@ class HostileInputs40Test {
         assertArrayEquals(want.toFloatArray(), stepwise.apply(x).toFloatArray(), 1e-5f);
     }
 
+    /**
+     * Regression: {@code sparse_coo_tensor(indices, values)} took each dim's size as its largest index + 1 with
+     * {@code Math.toIntExact}, so an index of 2^31 - 1 or more threw ArithmeticException (and a negative index beside
+     * one did too, before the negative check). A negative index is refused per dim first, in PyTorch's words; a size
+     * past Ember's int dimensions (PyTorch's int64 sizes hold 2^31: make_expected.py's coo.size_index_2p31m1) is refused
+     * by Ember's rule for dimensions, in the words of its other size checks.
+     */
+    @Test
+    void sparseSizesInferredFromHugeIndicesAreRefusedNotOverflowed() {
+        Tensor values = Tensor.ones(2);
+        refusedAsTorch("err.coo.negative_first_dim", () -> dev.ember.sparse.Sparse.cooTensor(longs(-1, Long.MAX_VALUE,
+            0, 1).reshape(2, 2), values), values);
+        refusedAsTorch("err.coo.negative_second_dim", () -> dev.ember.sparse.Sparse.cooTensor(longs(0, 1, -3, 1)
+            .reshape(2, 2), values), values);
+        assertTrue(E.get("err.coo.index_2p63m1").startsWith("RuntimeError: "), "PyTorch refuses 2^63 too");
+        refused("index 2^63 - 1", IllegalArgumentException.class, "sparse_coo_tensor: dim 0 would have size 2^63 (its "
+            + "largest index + 1); Ember's dimensions are at most 2147483647",
+            () -> dev.ember.sparse.Sparse.cooTensor(longs(0, Long.MAX_VALUE, 0, 1).reshape(2, 2), values), values);
+        assertEquals("[2147483648, 2]", E.get("coo.size_index_2p31m1"));
+        refused("index 2^31 - 1", IllegalArgumentException.class, "sparse_coo_tensor: dim 0 would have size 2147483648 "
+            + "(its largest index + 1); Ember's dimensions are at most 2147483647",
+            () -> dev.ember.sparse.Sparse.cooTensor(longs(0, Integer.MAX_VALUE, 0, 1).reshape(2, 2), values), values);
+        refused("index 2^31 in dim 1", IllegalArgumentException.class, "sparse_coo_tensor: dim 1 would have size "
+            + "2147483649 (its largest index + 1); Ember's dimensions are at most 2147483647",
+            () -> dev.ember.sparse.Sparse.cooTensor(longs(0, 1, 0, 1L << 31).reshape(2, 2), values), values);
+        assertEquals(E.get("coo.size_index_2p31m2"), Arrays.toString(dev.ember.sparse.Sparse.cooTensor(
+            longs(0, Integer.MAX_VALUE - 1, 0, 1).reshape(2, 2), values).shape()));
+    }
+
     // ------------------------------------------------------------------ recurrent layers without a graph
 
     /** The result of a call as text: the exception's type and message, or the outputs' shapes and bits. */
