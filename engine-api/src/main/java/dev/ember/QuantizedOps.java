@@ -137,7 +137,7 @@ public final class QuantizedOps {
      * @param groups the groups
      * @return the packed parameters
      * @throws IllegalArgumentException for a weight that is not a 4-d qint8 tensor per tensor or per channel along
-     *     axis 0, groups that do not divide its output channels, or a bias of another size
+     *     axis 0 (with integer zero points), groups that do not divide its output channels, or a bias of another size
      */
     public static PackedConv2d conv2dPrepack(QuantizedTensor weight, Tensor bias, int[] stride, int[] padding,
                                              int[] dilation, int groups) {
@@ -168,8 +168,9 @@ public final class QuantizedOps {
      * @param weight qint8 {@code [out_features, in_features]}, per tensor or per channel along axis 0
      * @param bias float32 {@code [out_features]}, or null
      * @return the packed parameters
-     * @throws IllegalArgumentException for a weight that is not qint8 per tensor or per channel along axis 0, or a bias
-     *     of another size (FBGEMM's messages)
+     * @throws IllegalArgumentException for a weight that is not qint8 per tensor or per channel along axis 0 (float
+     *     zero points too: "Unsupported qscheme: per_channel_affine_float_qparams"), or a bias of another size
+     *     (FBGEMM's messages)
      */
     public static PackedLinear linearPrepack(QuantizedTensor weight, Tensor bias) {
         Args.require(weight, "linear_prepack", "weight", 1, "Tensor");
@@ -190,6 +191,10 @@ public final class QuantizedOps {
      * index of axis 0) and the bias, packed.
      */
     private static PackedLinear pack(Tensor ints, QuantizedTensor weight, Tensor bias) {
+        if (weight.qscheme() == QScheme.PER_CHANNEL_AFFINE_FLOAT_QPARAMS) {
+            // FBGEMM's and oneDNN's prepack: only per_tensor_affine and per_channel_affine weights
+            throw new IllegalArgumentException("Unsupported qscheme: " + weight.qscheme().toString().replace("torch.", ""));
+        }
         int n = ints.size(0);
         boolean perTensor = weight.qscheme() == QScheme.PER_TENSOR_AFFINE;
         float[] b = null;

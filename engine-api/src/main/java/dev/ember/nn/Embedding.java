@@ -172,6 +172,11 @@ public class Embedding extends Module implements HasWeight {
         return Functional.embedding(input, weight, paddingIdx, maxNorm, normType, scaleGradByFreq, sparse);
     }
 
+    /** The largest norm of a looked-up row, PyTorch's {@code max_norm}, or null for none. */
+    public Double maxNorm() {
+        return maxNorm;
+    }
+
     /** The size of the dictionary, PyTorch's {@code num_embeddings}. */
     public int numEmbeddings() {
         return numEmbeddings;

@@ -75,6 +75,10 @@ public final class Sparse {
     /**
      * A sparse COO tensor whose size is inferred, as {@code torch.sparse_coo_tensor(indices, values)}: each sparse dim
      * one past its largest index (0 without entries), then the values' dense shape.
+     *
+     * @throws IllegalArgumentException as {@link #cooTensor(Tensor, Tensor, int...)}, and for an index of
+     *     {@code Integer.MAX_VALUE} or more, whose dim would be larger than Ember's dimensions (PyTorch's int64 sizes
+     *     hold it)
      */
     public static SparseTensor cooTensor(Tensor indices, Tensor values) {
         return build(indices, values, null);
@@ -115,7 +119,16 @@ public final class Sparse {
         if (size == null) {
             size = new int[sd + dd];
             for (int d = 0; d < sd; d++) {
-                size[d] = hi == null ? 0 : Math.toIntExact(hi[d] + 1);
+                if (hi != null && lo[d] < 0) { // before the size is taken from the largest index, as PyTorch's
+                    throw new IllegalArgumentException("found negative index " + lo[d] + " for dim " + d);
+                }
+                // the largest index + 1, exact: an index past Ember's largest dimension (PyTorch's int64 sizes hold it)
+                if (hi != null && hi[d] >= Integer.MAX_VALUE) {
+                    throw new IllegalArgumentException("sparse_coo_tensor: dim " + d + " would have size "
+                            + (hi[d] == Long.MAX_VALUE ? "2^63" : String.valueOf(hi[d] + 1)) + " (its largest index + 1); "
+                            + "Ember's dimensions are at most " + Integer.MAX_VALUE);
+                }
+                size[d] = hi == null ? 0 : (int) (hi[d] + 1);
             }
             System.arraycopy(values.shape(), 1, size, sd, dd);
         } else {

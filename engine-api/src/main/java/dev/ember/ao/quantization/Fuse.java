@@ -44,7 +44,11 @@ final class Fuse {
                     + "have no generic deep copy: load the float model's state dict into a new model, and fuse that one "
                     + "with inplace=true");
         }
-        // every group fused before any module is replaced: a refusal leaves the model as it was
+        // every group fused before any module is replaced: a refusal leaves the model as it was. The groups see the
+        // model as PyTorch's loop leaves it for them: a name an earlier group fused is that group's fused module (its
+        // first name) or an Identity (the others), so a group naming a module twice fuses what PyTorch fuses, or is
+        // refused as PyTorch refuses it (an Identity fuses with nothing), instead of fusing the original modules again
+        java.util.Map<String, Module> fusedSoFar = new java.util.HashMap<>();
         List<List<Module>> olds = new ArrayList<>();
         List<Module> fused = new ArrayList<>();
         for (List<String> names : groups) {
@@ -53,10 +57,15 @@ final class Fuse {
             }
             List<Module> mods = new ArrayList<>();
             for (String n : names) {
-                mods.add(model.getSubmodule(n));
+                mods.add(fusedSoFar.containsKey(n) ? fusedSoFar.get(n) : model.getSubmodule(n));
             }
             olds.add(mods);
-            fused.add(fuseKnown(mods, qat));
+            Module f = fuseKnown(mods, qat);
+            fused.add(f);
+            fusedSoFar.put(names.get(0), f);
+            for (int i = 1; i < names.size(); i++) {
+                fusedSoFar.put(names.get(i), new Identity());
+            }
         }
         for (int g = 0; g < groups.size(); g++) {
             List<String> names = groups.get(g);

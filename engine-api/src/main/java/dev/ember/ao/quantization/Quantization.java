@@ -63,7 +63,10 @@ public final class Quantization {
      * in ({@code fuse_conv_bn_eval}), Conv2d + BatchNorm2d + ReLU and Conv2d + ReLU a
      * {@link dev.ember.ao.nn.intrinsic.ConvReLU2d}, Linear + ReLU a {@link dev.ember.ao.nn.intrinsic.LinearReLU}, Linear
      * + BatchNorm1d a Linear ({@code fuse_linear_bn_eval}). The first module's forward pre-hooks and the last one's
-     * forward hooks move to the fused module.
+     * forward hooks move to the fused module. The groups are fused one after another, as PyTorch's loop fuses them: a
+     * group naming a module an earlier group fused sees that group's fused module (at its first name) or an Identity
+     * (at the others), so {@code [[conv, bn], [conv, relu]]} fuses the folded convolution with the ReLU and
+     * {@code [[conv, bn, relu], [bn, relu]]} is refused; every group is checked before the model changes.
      *
      * @param model the model, changed in place
      * @param modulesToFuse the groups, such as {@code List.of(List.of("conv1", "bn1", "relu1"))}

@@ -80,15 +80,16 @@ public final class QuantizedTensor implements AutoCloseable {
      * {@code torch.per_channel_affine_float_qparams} (scales and zero points kept as float32), the only per-channel
      * scheme of quint4x2.
      *
-     * @throws IllegalArgumentException for an input that is not float32, an axis out of range, scales and zero points
-     *     of other lengths, an integer zero point outside the type's range, or quint4x2 with integer zero points
-     *     (PyTorch's messages)
+     * @throws IllegalArgumentException for scales or zero points that are not 1-D, scales that are not floating point,
+     *     an input that is not float32, an axis out of range, scales and zero points of other lengths, an integer zero
+     *     point outside the type's range, or quint4x2 with integer zero points (PyTorch's messages)
      */
     public static QuantizedTensor quantizePerChannel(Tensor x, Tensor scales, Tensor zeroPoints, int axis,
                                                      QuantDType dtype) {
         if (scales == null || zeroPoints == null) {
             throw new IllegalArgumentException("quantize_per_channel: scales and zero_points must not be null");
         }
+        checkPerChannelParams(scales, zeroPoints);
         boolean floatQparams = zeroPoints.dtype().isFloatingPoint();
         checkInput(x, floatQparams ? "quantize_tensor_per_channel_float_qparams expects a Float Tensor, got "
             : "quantize_tensor_per_channel_affine expects a Float Tensor, got ");
@@ -215,8 +216,9 @@ public final class QuantizedTensor implements AutoCloseable {
      * @param zeroPoints the zero points
      * @param axis the channel axis
      * @return the quantized tensor
-     * @throws IllegalArgumentException for integers of another type, an axis out of range, or scales and zero points
-     *     of another length
+     * @throws IllegalArgumentException for integers of another type, scales or zero points that are not 1-D or scales
+     *     that are not floating point (PyTorch's messages), an axis out of range, or scales and zero points of another
+     *     length
      */
     public static QuantizedTensor makePerChannelQuantizedTensor(Tensor ints, Tensor scales, Tensor zeroPoints,
                                                                 int axis) {
@@ -235,8 +237,9 @@ public final class QuantizedTensor implements AutoCloseable {
      * @param axis the channel axis
      * @param dtype the quantized type
      * @return the quantized tensor
-     * @throws IllegalArgumentException for integers of another storage type or out of quint4x2's range, an axis out of
-     *     range, scales and zero points of another length, or quint4x2 with integer zero points
+     * @throws IllegalArgumentException for integers of another storage type or out of quint4x2's range, scales or zero
+     *     points that are not 1-D or scales that are not floating point (PyTorch's messages), an axis out of range,
+     *     scales and zero points of another length, or quint4x2 with integer zero points
      */
     public static QuantizedTensor makePerChannelQuantizedTensor(Tensor ints, Tensor scales, Tensor zeroPoints,
                                                                 int axis, QuantDType dtype) {
@@ -248,6 +251,7 @@ public final class QuantizedTensor implements AutoCloseable {
             throw new IllegalArgumentException("_make_per_channel_quantized_tensor: " + dtype + " needs "
                     + storageType(dtype).torchName() + " integers, got " + ints.dtype().torchName());
         }
+        checkPerChannelParams(scales, zeroPoints);
         if (axis < 0 || axis >= ints.dim()) {
             throw new IllegalArgumentException("Channel axis out of range in per channel affine quantization. Got: "
                     + axis + "Expected: [0, " + ints.dim() + ")");
@@ -280,6 +284,25 @@ public final class QuantizedTensor implements AutoCloseable {
             case QINT8 -> DType.INT8;
             case QINT32 -> DType.INT32;
         };
+    }
+
+    /**
+     * PyTorch's checks of per-channel parameters, in its order ({@code checkPerChannelParamDims} and
+     * {@code make_per_channel_affine_quantizer}): 1-D scales and zero points of one length, the scales floating point.
+     */
+    private static void checkPerChannelParams(Tensor scales, Tensor zeroPoints) {
+        if (scales.dim() != 1) {
+            throw new IllegalArgumentException("scale tensor must have dimension 1");
+        }
+        if (zeroPoints.dim() != 1) {
+            throw new IllegalArgumentException("zero_points tensor must have dimension 1");
+        }
+        if (scales.numel() != zeroPoints.numel()) {
+            throw new IllegalArgumentException("number of elements in scales and zero_points must match");
+        }
+        if (!scales.dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException("scale tensor must be floating point");
+        }
     }
 
     private static void checkInput(Tensor x, String message) {

@@ -1,5 +1,7 @@
 package dev.ember.ao.nn.qat;
 
+import dev.ember.Ember;
+import dev.ember.GradMode;
 import dev.ember.Tensor;
 import dev.ember.ao.quantization.FakeQuantizeBase;
 import dev.ember.ao.quantization.ObserverOrFakeQuantize;
@@ -119,8 +121,29 @@ public class Embedding extends dev.ember.nn.Embedding {
         return weightFakeQuant;
     }
 
+    /**
+     * {@code F.embedding(input, weight_fake_quant(weight), ...)}. The input is checked before the fake quantizer runs:
+     * a refused call leaves its observer's statistics, scale and zero point as they were (PyTorch's fake quantizer
+     * runs first and has updated them by the time F.embedding refuses).
+     */
     @Override
     public Tensor forward(Tensor input) {
+        try (GradMode off = Ember.noGrad()) {
+            lookup(input, probe(parameter("weight"), maxNorm() != null));
+        }
         return lookup(input, weightFakeQuant.apply(parameter("weight")));
+    }
+
+    /**
+     * A table of the weight's rows and one column, all one zero (a {@code [1, 1]} tensor expanded): a lookup on it
+     * runs every check the lookup on the weight runs (the indices against the rows, the offsets, the per-sample
+     * weights) at the cost of one value an index (where {@code renorms}, a table of zeros of the weight's shape:
+     * {@code max_norm}'s renorm writes the rows it looks up, and its messages name the table's shape).
+     */
+    static Tensor probe(Tensor weight, boolean renorms) {
+        if (renorms) { // max_norm renorms the looked-up rows in place (and names the table's shape): a table of its own
+            return Tensor.zeros(weight.dtype(), weight.shape()).to(weight.device());
+        }
+        return Tensor.zeros(weight.dtype(), 1, 1).to(weight.device()).expand(weight.size(0), 1);
     }
 }

@@ -1,5 +1,7 @@
 package dev.ember.ao.nn.qat;
 
+import dev.ember.Ember;
+import dev.ember.GradMode;
 import dev.ember.Tensor;
 import dev.ember.ao.quantization.FakeQuantizeBase;
 import dev.ember.ao.quantization.QConfig;
@@ -63,8 +65,16 @@ public class EmbeddingBag extends dev.ember.nn.EmbeddingBag {
         return weightFakeQuant;
     }
 
+    /**
+     * {@code F.embedding_bag(input, weight_fake_quant(weight), offsets, ..., per_sample_weights)}. The arguments are
+     * checked before the fake quantizer runs: a refused call leaves its observer's statistics, scale and zero point as
+     * they were (PyTorch's fake quantizer runs first and has updated them by the time F.embedding_bag refuses).
+     */
     @Override
     public Tensor forward(Tensor input, Tensor offsets, Tensor perSampleWeights) {
+        try (GradMode off = Ember.noGrad()) {
+            bag(input, offsets, perSampleWeights, Embedding.probe(parameter("weight"), maxNorm() != null));
+        }
         return bag(input, offsets, perSampleWeights, weightFakeQuant.apply(parameter("weight")));
     }
 }

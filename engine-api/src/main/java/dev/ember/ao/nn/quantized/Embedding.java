@@ -50,14 +50,18 @@ public class Embedding extends Module implements QuantizedState {
      *     {@code embeddingDim}
      */
     public Embedding(int numEmbeddings, int embeddingDim, QuantDType dtype) {
+        // PyTorch's order: the scales ([num_embeddings]), then the table, then EmbeddingPackedParams' type check
+        if (numEmbeddings < 0) {
+            throw new IllegalArgumentException("Trying to create tensor with negative dimension " + numEmbeddings + ": ["
+                    + numEmbeddings + "]");
+        }
+        if (embeddingDim < 0) {
+            throw new IllegalArgumentException("Trying to create tensor with negative dimension " + embeddingDim + ": ["
+                    + numEmbeddings + ", " + embeddingDim + "]");
+        }
         if (dtype != QuantDType.QUINT8 && dtype != QuantDType.QUINT4X2) {
             throw new IllegalArgumentException("Unsupported dtype on quantized embedding! Supports quint8 and quint4x2. "
                     + "Got dtype: " + dtype);
-        }
-        if (numEmbeddings < 0 || embeddingDim < 0) {
-            throw new IllegalArgumentException("Trying to create tensor with negative dimension "
-                    + (numEmbeddings < 0 ? numEmbeddings : embeddingDim) + ": [" + numEmbeddings + ", " + embeddingDim
-                    + "]");
         }
         this.numEmbeddings = numEmbeddings;
         this.embeddingDim = embeddingDim;

@@ -8,6 +8,7 @@ import dev.ember.Tensor;
 import dev.ember.ao.quantization.QScheme;
 import dev.ember.ao.quantization.QuantDType;
 import dev.ember.ao.quantization.QuantizedTensor;
+import dev.ember.backend.Layout;
 
 import java.util.Arrays;
 
@@ -45,7 +46,13 @@ public final class PackedEmbeddingBagWeight {
         this.zeroPoints = zeroPoints;
         boolean eight = dtype == QuantDType.QUINT8;
         this.rowBytes = eight ? cols + 8 : cols / 2 + 4;
-        this.packed = new byte[Math.multiplyExact(rows, rowBytes)];
+        long bytes = (long) rows * rowBytes;
+        if (bytes > Layout.MAX_STORAGE_ELEMENTS) {
+            throw new IllegalArgumentException("quantized::embedding_bag_prepack: the packed weight [" + rows + ", "
+                    + rowBytes + "] has " + bytes + " bytes; one Ember tensor stores at most "
+                    + Layout.MAX_STORAGE_ELEMENTS);
+        }
+        this.packed = new byte[(int) bytes];
         for (int r = 0; r < rows; r++) {
             int base = r * rowBytes;
             float bias = -(zeroPoints[r] * scales[r]);
@@ -290,7 +297,14 @@ public final class PackedEmbeddingBagWeight {
                 }
             }
         }
-        float[] out = new float[Math.multiplyExact(bags, cols)];
+        long outNumel = (long) bags * cols; // at most 2^31 bags of at most 2^31 columns: exact in a long
+        if (outNumel > Layout.MAX_STORAGE_ELEMENTS) {
+            String sizes = embeddingOp && indices.dim() == 2 ? "[" + indices.size(0) + ", " + indices.size(1) + ", " + cols
+                    + "]" : "[" + bags + ", " + cols + "]";
+            throw new IllegalArgumentException("a tensor of sizes=" + sizes + " has " + outNumel + " elements; one Ember "
+                    + "tensor stores at most " + Layout.MAX_STORAGE_ELEMENTS);
+        }
+        float[] out = new float[(int) outNumel];
         for (int m = 0; m < bags; m++) {
             int o = m * cols;
             for (long i = ends[m]; i < ends[m + 1]; i++) {

@@ -78,7 +78,12 @@ public class Linear extends Module implements dev.ember.ao.nn.quantized.Quantize
         this.out = out;
         this.float16 = float16;
         try (GradMode off = Ember.noGrad(); Tensor zeros = Tensor.zeros(DType.FLOAT32, out, in)) {
-            setWeightBias(zeros, bias ? Tensor.zeros(DType.FLOAT32, out) : null, null);
+            Tensor b = bias ? Tensor.zeros(DType.FLOAT32, out) : null;
+            if (float16) {
+                setWeightBias(zeros, b, null);
+            } else { // PyTorch's qint8 weight of scale 1 and zero point 0, packed
+                setWeightBias(null, b, QuantizedTensor.quantizePerTensor(zeros, 1.0, 0, QuantDType.QINT8));
+            }
         }
     }
 
@@ -169,16 +174,15 @@ public class Linear extends Module implements dev.ember.ao.nn.quantized.Quantize
         if (b != null && (b.dim() != 1 || b.size(0) != out)) {
             throw new IllegalArgumentException("bias should have N elements: " + out);
         }
-        if (qw == null) {
-            // PyTorch saturates the weight to float16's range before packing it
-            this.halfWeightValues = halfValues(floatWeight).t();
-            this.qweight = null;
-        } else {
-            this.qweight = qw;
-            this.halfWeightValues = null;
-        }
-        this.bias = b == null ? null : b.detach().to(dev.ember.Device.CPU).to(DType.FLOAT32).clone();
-        this.packed = qw == null ? null : QuantizedOps.linearPrepack(qw, this.bias);
+        // everything computed (and checked) before the layer changes
+        Tensor newBias = b == null ? null : b.detach().to(dev.ember.Device.CPU).to(DType.FLOAT32).clone();
+        QuantizedOps.PackedLinear newPacked = qw == null ? null : QuantizedOps.linearPrepack(qw, newBias);
+        // PyTorch saturates the weight to float16's range before packing it
+        Tensor newHalf = qw == null ? halfValues(floatWeight).t() : null;
+        this.qweight = qw;
+        this.halfWeightValues = newHalf;
+        this.bias = newBias;
+        this.packed = newPacked;
     }
 
     /** The size of each input sample, {@code in_features}. */
