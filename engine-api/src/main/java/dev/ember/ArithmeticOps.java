@@ -313,11 +313,13 @@ final class ArithmeticOps {
      * element's original value in float32, not its value cast to {@code t} (0.1 as a float32 0-dim tensor multiplies
      * as 0.1f, not as float16's 0.0999755859375; an int64 2049 as 2049, not float16's 2048). Null where that rule does
      * not apply: another result type, a Java number (which {@link #binaryKernel} reads so already), an operand of
-     * type {@code t} (its cast is itself), or one whose broadcast would widen {@code a} (left to the general kernel).
+     * type {@code t} (its cast is itself), one whose broadcast would widen {@code a} (left to the general kernel), or
+     * one on a GPU (2.x's CUDA kernels read only a CPU scalar so, {@code iter.is_cpu_scalar(2)}; a device operand is
+     * cast, and reading it here would wait for the device).
      */
     static Float reducedScalarValue(Tensor a, Tensor b, DType t) {
         if (!t.isReducedFloatingPoint() || b.wrappedNumber || a.wrappedNumber || b.dtype == t || b.dtype.isComplex()
-                || b.numel() != 1 || !Arrays.equals(Shapes.broadcast(a.shape, b.shape), a.shape)) {
+                || b.numel() != 1 || !b.device.isCpu() || !Arrays.equals(Shapes.broadcast(a.shape, b.shape), a.shape)) {
             return null;
         }
         // c10::fetch_and_cast<float>: an int64 in one rounding, a double in one rounding, bool as 0 or 1
