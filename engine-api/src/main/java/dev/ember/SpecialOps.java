@@ -652,8 +652,8 @@ final class SpecialOps {
 
     /**
      * nextafter: the next representable value after {@code a} towards {@code b} (C's nextafter), in the promoted
-     * type, float32, float64 and bfloat16 (computed on the host; a CUDA tensor goes through it; float16 is refused). NextafterBackward0, whose
-     * backward fails as PyTorch's.
+     * type, float32, float64 and bfloat16 (computed on the host; a CUDA tensor goes through it; float16 is refused).
+     * NextafterBackward0, whose backward fails as PyTorch's.
      */
     static Tensor nextafter(Tensor a, Tensor b) {
         Device device = ArithmeticOps.checkSameDevice(a, b);
