@@ -106,6 +106,24 @@ class FuzzRound12FixesTest {
     }
 
     @Test
+    void linspaceOfHalfTypesStepsInTheTypesOwnArithmetic() {
+        // RangeFactoriesKernel.cpp (1.13 and 2.x): step_t is scalar_t for float16/bfloat16, so the step and every
+        // value are rounded to the type at each operation; Ember stepped in double and rounded once (0.300048828125
+        // at [3], -0.333251953125 in bfloat16's [1]). PyTorch 1.13's values
+        assertSame(new double[] {0.0, 0.0999755859375, 0.199951171875, 0.2998046875, 0.39990234375, 0.5,
+            0.60009765625, 0.7001953125, 0.7998046875, 0.89990234375, 1.0}, Tensor.linspace(0, 1, 11, DType.FLOAT16));
+        assertSame(new double[] {-1.0, -0.33203125, 0.33203125, 1.0}, Tensor.linspace(-1, 1, 4, DType.BFLOAT16));
+        // the step 2 * 65504 overflows float16: PyTorch's values are NaN and infinities
+        assertSame(new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY,
+            Double.NEGATIVE_INFINITY, Double.NaN}, Tensor.linspace(-65504, 65504, 5, DType.FLOAT16));
+        // the ends are converted checked; one step is the start alone
+        RuntimeException e = assertThrows(RuntimeException.class, () -> Tensor.linspace(0, 1e5, 3, DType.FLOAT16));
+        assertEquals("value cannot be converted to type at::Half without overflow", e.getMessage());
+        assertThrows(RuntimeException.class, () -> Tensor.linspace(1e5, 0, 1, DType.FLOAT16));
+        assertSame(new double[] {99840.0}, Tensor.linspace(1e5, 0, 1, DType.BFLOAT16));
+    }
+
+    @Test
     void maxAndMinOverADimensionGiveTheElementAtTheirIndex() {
         // compare_base_kernel keeps the first of equal values and returns it: max over (-0.0, 0.0) is -0.0 (index 0),
         // min over (0.0, -0.0) is 0.0; Ember's values came from a separate max reduction, which kept the other zero
