@@ -52,7 +52,10 @@
 #      kernels), clampMin/clampMax (checked bounds), cat/stack with float32, the other half type, int32 (promotion),
 #      gather, indexSelect, cummax/cummin over NaN and signed zeros, kthvalue, logcumsumexp, nanmean (2.x: nansum
 #      rounded to the half type, then divided by the count and rounded), diff, heaviside, exp_/neg_/abs_/sqrt_ on
-#      strided views.
+#      strided views;
+#   I. creation: arange (float32 steps, rounded once), linspace (the kernel's step_t is the half type: the step and each
+#      value rounded at every operation; the ends converted checked), bfloat16 logspace, eye; rsub, pow, remainder with a
+#      Python number first (cast to the half type).
 #
 # Format: round 1's (../fuzz/make_cases.py's header; read by FuzzCaseRunner), bfloat16 values in their shortest
 # decimals that read back (through float32) as the same bfloat16. "exact": the values bit for bit (-0.0 told from 0.0,
@@ -101,7 +104,9 @@
 #   equal zeros: compared to the tolerance, which takes -0.0 == 0.0.
 # - unique of values with NaN, and of 0.0 with -0.0 (1.13's bfloat16 unique hashes the bits and keeps both, 2.x's
 #   sorted unique keeps one): left out.
-# - float16's nextafter: 1.13 has no kernel and 2.x's is not pinned here.
+# - float16's nextafter and logspace: 1.13 has no kernel and 2.x's rounding is not pinned here.
+# - arange and linspace of 16 values or more: PyTorch's vector path (Vectorized<Half>::arange) steps in the half
+#   type's arithmetic from the vector's first value, its scalar path does not; the vector width is the build's.
 # - bfloat16's softmax backward: 1.13 rounds its intermediate sums to bfloat16 (the gradient moves by 1.5%); 2.x's
 #   reduced-type kernel is not pinned here.
 # - torch.maximum/minimum/atan2/hypot/logaddexp with a Python number: PyTorch has no such overload (TypeError).
@@ -978,6 +983,39 @@ for dt in HALVES:
     for nm in ('exp_', 'neg_', 'abs_', 'sqrt_'):
         case(nm, [T(dt, cs, layout='view')], (lambda nm: lambda t: getattr(t, nm)())(nm), rule='op',
              exact=nm != 'exp_')
+
+
+# ---- I. creation in the half types (1.13's arange/linspace/logspace kernels are 2.x's: run directly) and a Python
+# number as the first operand ----
+
+for dt in HALVES:
+    # below 16 values: PyTorch's vector path (Vectorized<Half>::arange, 16 or 32 lanes) steps in the half type's own
+    # arithmetic from there, its scalar one in float: lengths that stay on the scalar path on every build
+    for a, b, st in [(0, 1.5, 0.1), (0, 1, 0.3), (2040, 2055, 1), (-1, 1, 0.25), (65500, 65530, 3), (0, 5, 1.5),
+                     (0.1, 0.5, 0.1), (250, 262, 1), (1e-8, 1e-7, 2e-8), (10, 0, -0.7)]:
+        case('Tensor.arange', [('D', a), ('D', b), ('D', st), ('dt', dt)],
+             lambda a, b, s_, d: torch.arange(a, b, s_, dtype=d), exact=True)
+    # linspace: the kernel steps in the half type's own arithmetic (step_t is scalar_t, 1.13 and 2.x alike), every
+    # operation rounded; below 16 values (the vector path from there is platform-dependent)
+    for a, b, n in [(0, 1, 11), (0, 65504, 7), (-1, 1, 4), (2040, 2060, 15), (0.1, 0.2, 5), (0, 1e5, 3), (1, 1, 3),
+                    (255, 260, 6), (-65504, 65504, 5), (0, 1, 1), (1e5, 0, 1), (-3.3, 7.7, 12), (0.3, -0.3, 7)]:
+        case('Tensor.linspace', [('D', a), ('D', b), ('i', n), ('dt', dt)],
+             lambda a, b, n, d: torch.linspace(a, b, n, dtype=d), exact=True)
+    # float16's logspace: 1.13 has no kernel, 2.x's rounding inside is not pinned here: bfloat16 only
+    for a, b, n, base in [(0, 4, 5, 10.0), (-3, 3, 7, 2.0), (0, 5, 3, 10.0), (-8, -6, 3, 10.0)] if dt == 'bfloat16' \
+            else ():
+        case('Tensor.logspace', [('D', a), ('D', b), ('i', n), ('D', base), ('dt', dt)],
+             lambda a, b, n, base, d: torch.logspace(a, b, n, base=base, dtype=d), exact=True)
+    case('Tensor.eye', [('i', 2), ('i', 3), ('dt', dt)], lambda n, m, d: torch.eye(n, m, dtype=d), exact=True,
+         rule=lambda n, m, d: torch.eye(n, m).to(d))
+    cs = short(dt)
+    # rsub(x, 1.0) is 1 - x; pow/remainder/xlogy with a number first: the number wrapped, cast to the half type
+    for v in (1.0, 0.1, 65519.0):
+        case('rsub', [T(dt, cs), ('D', v)], lambda a, s_: torch.rsub(a, s_), rule='op', exact=True, tag='scalar')
+    for v in (2.0, 0.1, -3.0):
+        case('Tensor.pow', [('D', v), T(dt, cs)], lambda s_, e: torch.pow(s_, e), rule='op', tag='base')
+        case('Tensor.remainder', [('D', v), T(dt, [x for x in cs if x == x and x != 0])],
+             lambda s_, e: torch.remainder(s_, e), rule='op', exact=True, tag='rscalar')
 
 
 # ---- F. autograd: half leaves, gradients of the leaf's dtype ----
