@@ -55,7 +55,8 @@
 #      strided views;
 #   I. creation: arange (float32 steps, rounded once), linspace (the kernel's step_t is the half type: the step and each
 #      value rounded at every operation; the ends converted checked), bfloat16 logspace, eye; rsub, pow, remainder with a
-#      Python number first (cast to the half type).
+#      Python number first (cast to the half type);
+#   J. dtype= into and out of the half types: sum/mean/cumsum/prod/softmax/log_softmax (the input converted first).
 #
 # Format: round 1's (../fuzz/make_cases.py's header; read by FuzzCaseRunner), bfloat16 values in their shortest
 # decimals that read back (through float32) as the same bfloat16. "exact": the values bit for bit (-0.0 told from 0.0,
@@ -1016,6 +1017,31 @@ for dt in HALVES:
         case('Tensor.pow', [('D', v), T(dt, cs)], lambda s_, e: torch.pow(s_, e), rule='op', tag='base')
         case('Tensor.remainder', [('D', v), T(dt, [x for x in cs if x == x and x != 0])],
              lambda s_, e: torch.remainder(s_, e), rule='op', exact=True, tag='rscalar')
+
+
+# ---- J. dtype= arguments into and out of the half types ----
+
+for dt in HALVES:
+    f32 = moderate('float32', 12)
+    case('sum', [T('float32', f32, [3, 4]), ('il', [1]), ('b', False), ('dt', dt)],
+         lambda t, d, k, o: torch.sum(t, d, keepdim=k, dtype=o), tag='todtype')
+    case('sum', [T('int32', [2049, 70000, -3, 1, 5, 6], [2, 3]), ('il', [1]), ('b', False), ('dt', dt)],
+         lambda t, d, k, o: torch.sum(t, d, keepdim=k, dtype=o), tag='todtype')
+    case('mean', [T('float32', f32, [3, 4]), ('il', [0]), ('b', True), ('dt', dt)],
+         lambda t, d, k, o: torch.mean(t, d, keepdim=k, dtype=o), tag='todtype')
+    # cumsum/softmax/log_softmax with dtype=: the input converted to that type first, then the half kernel (float32
+    # inside, rounded once; 1.13 has no float16 kernel)
+    case('cumsum', [T('float32', f32), ('i', 0), ('dt', dt)], lambda t, d, o: torch.cumsum(t, d, dtype=o),
+         rule=lambda t, d, o: torch.cumsum(t.to(o).float(), d).to(o), tag='todtype')
+    case('cumsum', [T(dt, moderate(dt, 12)), ('i', 0), ('dt', 'float32')], lambda t, d, o: torch.cumsum(t, d, dtype=o),
+         tag='fromdtype')
+    case('prod', [T(dt, [2.0, -0.5, 4.0, 1.5, -8.0, 0.25], [2, 3]), ('i', 1), ('b', False), ('dt', 'float32')],
+         lambda t, d, k, o: torch.prod(t, d, keepdim=k, dtype=o), exact=True, tag='fromdtype')
+    for nm, f in (('softmax', torch.softmax), ('logSoftmax', torch.log_softmax)):
+        case(nm, [T(dt, moderate(dt, 12), [3, 4]), ('i', 1), ('dt', 'float32')],
+             (lambda f: lambda t, d, o: f(t, d, dtype=o))(f), tag='fromdtype')
+        case(nm, [T('float32', f32, [3, 4]), ('i', 0), ('dt', dt)], (lambda f: lambda t, d, o: f(t, d, dtype=o))(f),
+             rule=(lambda f: lambda t, d, o: f(t.to(o).float(), d).to(o))(f), tag='todtype')
 
 
 # ---- F. autograd: half leaves, gradients of the leaf's dtype ----
