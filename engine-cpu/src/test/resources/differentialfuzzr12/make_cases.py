@@ -41,8 +41,10 @@
 #      partial sums pass 65504 but whose result does not);
 #   F. autograd: float16 and bfloat16 leaves through add/sub/mul/div (broadcast: the gradient summed back in float32
 #      and rounded), sum, to(float32) and back, and bfloat16's exp/tanh/sigmoid/relu (1.13 runs their bfloat16
-#      forward and backward kernels); the gradients have the leaf's dtype ("halfgrad": the Java runner makes the
-#      half and float32 bases require grad);
+#      forward and backward kernels); by the float32 rule (forward and backward in float32 through the casts, each
+#      gradient rounded once to its input's type): mm, matmul, linear, mean, and float16's exp/tanh/sigmoid/gelu/
+#      sqrt; the gradients have the leaf's dtype ("halfgrad": the Java runner makes the half and float32 bases
+#      require grad);
 #   G. random values over the whole exponent range (subnormals to max, a few zeros, infinities and NaN) in short
 #      tensors: float32 and float64 values at, just above and just below a rounding tie; every binary and unary op of
 #      B, comparisons, row sums, softmax, sort, amax, cumsum and mm;
@@ -359,9 +361,15 @@ def run(cid, name, args, fn, rule, exact, note, loose, grad):
     vals = [value(a) for a in call_args]
     before = [a[1].base.detach().clone() for a in tens_args]
     pristine = []
+    pristine_bases = []
     for a in call_args:
         if a[0] == 'T':
             b = a[1].base.detach().clone()
+            if grad and rule is not None and b.is_floating_point():
+                # a rule's gradient: through its float32 computation and the casts, so each input's gradient is the
+                # float32 one rounded once to the input's type (2.x's backward kernels of reduced types)
+                b.requires_grad_(True)
+            pristine_bases.append(b)
             pristine.append(mc.replay(b, a[1].steps) if a[1].steps else b)
         else:
             pristine.append(value(a))
@@ -426,7 +434,7 @@ def run(cid, name, args, fn, rule, exact, note, loose, grad):
         (o * weights(o.detach())).sum().backward()
         lines.append('halfgrad')
         for i, a in enumerate(tens_args):
-            g = a[1].base.grad
+            g = pristine_bases[i].grad if rule is not None else a[1].base.grad
             lines.append('grad%d %s' % (i, 'none' if g is None else fmt_tensor(g)))
     return lines
 
@@ -1054,6 +1062,23 @@ for dt in HALVES:
          lambda t, d, k: torch.sum(t, d, keepdim=k), grad=True, tag='grad')
     case('to', [T(dt, moderate(dt, 6)), ('dt', 'float32')], lambda t, d: t.to(d), grad=True, tag='grad')
     case('to', [T('float32', moderate('float32', 6)), ('dt', dt)], lambda t, d: t.to(d), grad=True, tag='grad')
+    # matrix products and softmax by the rule (forward and backward in float32, each result rounded once to the
+    # input's type: mm's backward is two more matrix products of the half type, softmax's a float32 kernel)
+    case('mm', [T(dt, moderate(dt, 6), [2, 3]), T(dt, moderate(dt, 12), [3, 4])], lambda x, y: torch.mm(x, y),
+         rule=mat_rule(torch.mm), grad=True, tag='grad')
+    case('matmul', [T(dt, moderate(dt, 12), [2, 2, 3]), T(dt, moderate(dt, 3), [3])], lambda x, y: torch.matmul(x, y),
+         rule=mat_rule(torch.matmul), grad=True, tag='grad')
+    case('F.linear', [T(dt, moderate(dt, 6), [2, 3]), T(dt, moderate(dt, 6), [2, 3]), T(dt, moderate(dt, 2))],
+         lambda x, w, b_: F.linear(x, w, b_), rule=mat_rule(F.linear), grad=True, tag='grad')
+    # float16 through ops 1.13 has no float16 kernel for: forward and backward by the float32 rule (2.x's backward
+    # kernels of these compute in float32 from the rounded output; compared to the half tolerance)
+    for nm, f in (('exp', torch.exp), ('tanh', torch.tanh), ('sigmoid', torch.sigmoid), ('F.gelu', F.gelu),
+                  ('sqrt', torch.sqrt)) if dt == 'float16' else ():
+        case(nm, [T(dt, [abs(v) for v in moderate(dt, 6)])], (lambda f: lambda t: f(t))(f), rule='op', grad=True,
+             tag='grad')
+    case('mean', [T(dt, moderate(dt, 6), [2, 3]), ('il', [1]), ('b', False)],
+         lambda t, d, k: torch.mean(t, d, keepdim=k), rule=red_rule(lambda x, d, k: torch.mean(x, d, keepdim=k)),
+         grad=True, tag='grad')
     if dt == 'bfloat16':
         # 1.13 has the bfloat16 kernels (forward and backward) of these; its float16 ones are missing
         for nm, f in (('exp', torch.exp), ('tanh', torch.tanh), ('sigmoid', torch.sigmoid), ('relu', torch.relu)):
