@@ -56,6 +56,22 @@ class FuzzRound12FixesTest {
     }
 
     @Test
+    void floorAndTruncDivisionOfAHalfTensorReadTheDivisorInFloat32() {
+        // 2.x's div_floor_kernel and div_trunc_kernel have the same reduced-float branch as mul and div (a
+        // single-element second operand read by original_scalar_value<opmath_t>(2)): float16 [1, 7, -1, 1000] // 0.1
+        // is div_floor_floating(x, 0.1f) = [9, 69, -10, 10000], where 0.1 cast to float16 first (0.0999755859375)
+        // gives [10, 70, -11, 10000] (1.13's values, Ember's old ones); the values are 2.x's rule computed by PyTorch's
+        // float32 kernel, torch.div(x.float(), 0.1, rounding_mode='floor').half()
+        Tensor x = of(DType.FLOAT16, 1.0, 7.0, -1.0, 1000.0);
+        assertSame(new double[] {9.0, 69.0, -10.0, 10000.0}, x.div(0.1, "floor"));
+        assertSame(new double[] {9.0, 69.0, -10.0, 10000.0}, x.floorDivide(scalar(DType.FLOAT32, 0.1)));
+        assertSame(new double[] {9.0, 69.0, -10.0, 10000.0}, x.div(scalar(DType.FLOAT64, 0.1), "floor"));
+        assertSame(new double[] {10.0, 70.0, -10.0, 10000.0}, x.div(0.1, "trunc"));
+        // an int64 2049 divides as 2049, not float16's 2048
+        assertSame(new double[] {0.0, 0.0, -1.0, 0.0}, x.div(2049L, "floor"));
+    }
+
+    @Test
     void powOfFloat16ByANumberIsStdPowOfTheCheckedHalfExponent() {
         // PowKernel.cpp (1.13 and 2.x alike): float16's exponent is Scalar::to<Half>(), checked, and every exponent
         // but 0 and 1 goes to std::pow: (-0) ** 0.5 is 0 and (-inf) ** 0.5 inf, not sqrt's -0 and NaN; bfloat16 keeps
