@@ -42,8 +42,8 @@
 #   F. autograd: float16 and bfloat16 leaves through add/sub/mul/div (broadcast: the gradient summed back in float32
 #      and rounded), sum, to(float32) and back, and bfloat16's exp/tanh/sigmoid/relu (1.13 runs their bfloat16
 #      forward and backward kernels); by the float32 rule (forward and backward in float32 through the casts, each
-#      gradient rounded once to its input's type): mm, matmul, linear, mean, and float16's exp/tanh/sigmoid/gelu/
-#      sqrt; the gradients have the leaf's dtype ("halfgrad": the Java runner makes the half and float32 bases
+#      gradient rounded once to its input's type): mm, matmul, linear, mean, and float16's exp/gelu/sqrt; the
+#      gradients have the leaf's dtype ("halfgrad": the Java runner makes the half and float32 bases
 #      require grad);
 #   G. random values over the whole exponent range (subnormals to max, a few zeros, infinities and NaN) in short
 #      tensors: float32 and float64 values at, just above and just below a rounding tie; every binary and unary op of
@@ -75,8 +75,9 @@
 #   float32 kernel, the result rounded to the common dtype. Where 1.13 runs the half op itself and gives other bits,
 #   or has no kernel, the case is marked "note". Selections and tests 1.13 has no float16 kernel for (median, topk,
 #   unique, ...) are run on float32 copies, their values cast back (exact).
-# - a Python number or single-element tensor (0-dim, of another type) as the second operand of mul and div with a
-#   half result: 2.x reads its original value in float32 (BinaryOpsKernel.cpp: iter.is_scalar(2), then
+# - a Python number or single-element tensor (0-dim, of another type) as the second operand of mul, div and div's
+#   trunc and floor modes (floor_divide) with a half result: 2.x reads its original value in float32
+#   (BinaryOpsKernel.cpp: iter.is_scalar(2), then
 #   iter.original_scalar_value<opmath_t>(2)), where every other op (add, sub, comparisons, ...) takes it cast to the
 #   half type first (TensorIterator casts a CPU scalar to the common dtype); the in-place mul_/div_ alike.
 # - pow(Tensor, Scalar): 1.13's PowKernel.cpp is 2.x's and runs directly: float16 converts the exponent checked to
@@ -546,7 +547,7 @@ BINARY = [('add', torch.add, True), ('sub', torch.sub, True), ('mul', torch.mul,
           ('remainder', torch.remainder, True), ('maximum', torch.maximum, False), ('minimum', torch.minimum, False),
           ('copysign', torch.copysign, True), ('hypot', torch.hypot, False), ('logaddexp', torch.logaddexp, False),
           ('floorDivide', torch.floor_divide, True)]
-OPMATH = ('mul', 'div')
+OPMATH = ('mul', 'div', 'floorDivide')
 # torch.maximum/minimum/atan2/hypot/logaddexp take no Python number (TypeError): their scalar cases are left out
 NO_SCALAR = ('maximum', 'minimum', 'atan2', 'hypot', 'logaddexp')
 for dt in HALVES:
@@ -589,6 +590,24 @@ for dt in HALVES:
         case(nm, [T(dt, finite(dt)[:10]), T('float32', [0.1, -3.0, 2049.0, 1e-8, 7.0, 0.5, 1e5, -2.0, 3.0, 1.5])],
              fn, exact=ex, tag='f32')
         case(nm, [T(dt, finite(dt)[:6], [2, 3]), T('float64', [0.1, 1e-300, 3.0], [3])], fn, exact=ex, tag='f64')
+for dt in HALVES:
+    # div with a rounding mode: 2.x's div_trunc/div_floor kernels read a single-element second operand in float32
+    # too (1.0 // 0.1f is 9, 1.0 // float16(0.1) is 10)
+    cs = short(dt)
+    for mode in ('trunc', 'floor'):
+        fn = lambda a, b, m: torch.div(a, b, rounding_mode=m)
+        case('div', [T(dt, cs), T(dt, roll(cs, 3)), ('s', mode)], fn, rule='op', exact=True, tag=mode)
+        case('div', [T(dt, moderate(dt, 12)), T(dt, moderate(dt, 12)), ('s', mode)], fn, rule='op', exact=True,
+             tag=mode)
+        for v in (0.1, 0.3, -0.7, 65519.0, 3.0):
+            case('div', [T(dt, [1.0, 2.0, -1.0, 0.5, 7.0, 1000.0, -3.0, 0.3, 0.0, -0.0, INF, NAN]), ('D', v),
+                         ('s', mode)], fn, rule='opmath', exact=True, tag=mode + 'scalar')
+        case('div', [T(dt, [1.0, 2.0, -1.0, 0.5, 7.0, 1000.0, -3.0, 0.3]), ('L', 2049), ('s', mode)], fn,
+             rule='opmath', exact=True, tag=mode + 'scalar')
+        for sdt, v in (('float32', 0.1), ('int64', 2049), ('float64', -0.7)):
+            case('div', [T(dt, [1.0, 2.0, -1.0, 0.5, 7.0, 1000.0, -3.0, 0.3, 4096.0]), T(sdt, [v], []), ('s', mode)],
+                 fn, rule='opmath', exact=True, tag=mode + 'zerodim')
+
 for dt in HALVES:
     c = corners(dt)
     if dt == 'bfloat16':
@@ -1072,8 +1091,9 @@ for dt in HALVES:
          lambda x, w, b_: F.linear(x, w, b_), rule=mat_rule(F.linear), grad=True, tag='grad')
     # float16 through ops 1.13 has no float16 kernel for: forward and backward by the float32 rule (2.x's backward
     # kernels of these compute in float32 from the rounded output; compared to the half tolerance)
-    for nm, f in (('exp', torch.exp), ('tanh', torch.tanh), ('sigmoid', torch.sigmoid), ('F.gelu', F.gelu),
-                  ('sqrt', torch.sqrt)) if dt == 'float16' else ():
+    # (tanh and sigmoid left out: their backward reads the output rounded to float16, 1 - y * y cancels, and the
+    # float32 rule's unrounded y moves the gradient by percents; bfloat16's run directly below)
+    for nm, f in (('exp', torch.exp), ('F.gelu', F.gelu), ('sqrt', torch.sqrt)) if dt == 'float16' else ():
         case(nm, [T(dt, [abs(v) for v in moderate(dt, 6)])], (lambda f: lambda t: f(t))(f), rule='op', grad=True,
              tag='grad')
     case('mean', [T(dt, moderate(dt, 6), [2, 3]), ('il', [1]), ('b', False)],

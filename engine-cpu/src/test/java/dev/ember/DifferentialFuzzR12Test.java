@@ -23,7 +23,8 @@ import java.util.TreeMap;
  *
  * <p>Found by this round and fixed (session 40; FuzzRound12FixesTest holds the regressions): mul and div of a half
  * tensor by a 0-dim tensor of another type (and the in-place mul_/div_ by a Java number or such a tensor) cast the
- * operand to the half type first, where 2.x reads it in float32; pow of a float16 tensor by a number took the
+ * operand to the half type first, where 2.x reads it in float32 (and div with a rounding mode and floorDivide by a
+ * number or such a tensor too: float16 1 // 0.1 was 10, 2.x's 9); pow of a float16 tensor by a number took the
  * sqrt/rsqrt/reciprocal/square shortcuts ((-0) ** 0.5 gave -0, (-inf) ** 0.5 NaN) and did not refuse an exponent past
  * the half's range; nextafter refused bfloat16; max/min over a dimension could return the other of two equal zeros than
  * the element at its index; lerp of a half type rounded end - self to that type before the formula; linspace of a half
