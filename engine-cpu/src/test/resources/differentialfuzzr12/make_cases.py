@@ -607,6 +607,13 @@ for dt in HALVES:
         for sdt, v in (('float32', 0.1), ('int64', 2049), ('float64', -0.7)):
             case('div', [T(dt, [1.0, 2.0, -1.0, 0.5, 7.0, 1000.0, -3.0, 0.3, 4096.0]), T(sdt, [v], []), ('s', mode)],
                  fn, rule='opmath', exact=True, tag=mode + 'zerodim')
+        case('div_', [T(dt, [1.0, 2.0, -1.0, 0.5, 7.0, 1000.0, -3.0, 0.3], layout='view'), ('D', 0.1), ('s', mode)],
+             lambda a, b, m: a.div_(b, rounding_mode=m), rule='opmath', exact=True, tag=mode + 'scalar')
+    case('floorDivide_', [T(dt, [1.0, 2.0, -1.0, 0.5, 7.0, 1000.0, -3.0, 0.3], layout='view'), ('D', 0.1)],
+         lambda a, b: a.floor_divide_(b), rule='opmath', exact=True, tag='scalar')
+    case('floorDivide_', [T(dt, [1.0, 2.0, -1.0, 0.5, 7.0, 1000.0, -3.0, 0.3], layout='view'),
+                          T('float32', [0.1], [])], lambda a, b: a.floor_divide_(b), rule='opmath', exact=True,
+         tag='zerodim')
 
 for dt in HALVES:
     c = corners(dt)
