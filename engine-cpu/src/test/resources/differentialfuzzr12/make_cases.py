@@ -41,8 +41,10 @@
 #      partial sums pass 65504 but whose result does not);
 #   F. autograd: float16 and bfloat16 leaves through add/sub/mul/div (broadcast: the gradient summed back in float32
 #      and rounded), sum, to(float32) and back, and bfloat16's exp/tanh/sigmoid/relu (1.13 runs their bfloat16
-#      forward and backward kernels); the gradients have the leaf's dtype ("halfgrad": the Java runner makes the
-#      half and float32 bases require grad);
+#      forward and backward kernels); by the float32 rule (forward and backward in float32 through the casts, each
+#      gradient rounded once to its input's type): mm, matmul, linear, mean, and float16's exp/gelu/sqrt; the
+#      gradients have the leaf's dtype ("halfgrad": the Java runner makes the half and float32 bases
+#      require grad);
 #   G. random values over the whole exponent range (subnormals to max, a few zeros, infinities and NaN) in short
 #      tensors: float32 and float64 values at, just above and just below a rounding tie; every binary and unary op of
 #      B, comparisons, row sums, softmax, sort, amax, cumsum and mm;
@@ -52,7 +54,11 @@
 #      kernels), clampMin/clampMax (checked bounds), cat/stack with float32, the other half type, int32 (promotion),
 #      gather, indexSelect, cummax/cummin over NaN and signed zeros, kthvalue, logcumsumexp, nanmean (2.x: nansum
 #      rounded to the half type, then divided by the count and rounded), diff, heaviside, exp_/neg_/abs_/sqrt_ on
-#      strided views.
+#      strided views;
+#   I. creation: arange (float32 steps, rounded once), linspace (the kernel's step_t is the half type: the step and each
+#      value rounded at every operation; the ends converted checked), bfloat16 logspace, eye; rsub, pow, remainder with a
+#      Python number first (cast to the half type);
+#   J. dtype= into and out of the half types: sum/mean/cumsum/prod/softmax/log_softmax (the input converted first).
 #
 # Format: round 1's (../fuzz/make_cases.py's header; read by FuzzCaseRunner), bfloat16 values in their shortest
 # decimals that read back (through float32) as the same bfloat16. "exact": the values bit for bit (-0.0 told from 0.0,
@@ -69,8 +75,9 @@
 #   float32 kernel, the result rounded to the common dtype. Where 1.13 runs the half op itself and gives other bits,
 #   or has no kernel, the case is marked "note". Selections and tests 1.13 has no float16 kernel for (median, topk,
 #   unique, ...) are run on float32 copies, their values cast back (exact).
-# - a Python number or single-element tensor (0-dim, of another type) as the second operand of mul and div with a
-#   half result: 2.x reads its original value in float32 (BinaryOpsKernel.cpp: iter.is_scalar(2), then
+# - a Python number or single-element tensor (0-dim, of another type) as the second operand of mul, div and div's
+#   trunc and floor modes (floor_divide) with a half result: 2.x reads its original value in float32
+#   (BinaryOpsKernel.cpp: iter.is_scalar(2), then
 #   iter.original_scalar_value<opmath_t>(2)), where every other op (add, sub, comparisons, ...) takes it cast to the
 #   half type first (TensorIterator casts a CPU scalar to the common dtype); the in-place mul_/div_ alike.
 # - pow(Tensor, Scalar): 1.13's PowKernel.cpp is 2.x's and runs directly: float16 converts the exponent checked to
@@ -101,7 +108,9 @@
 #   equal zeros: compared to the tolerance, which takes -0.0 == 0.0.
 # - unique of values with NaN, and of 0.0 with -0.0 (1.13's bfloat16 unique hashes the bits and keeps both, 2.x's
 #   sorted unique keeps one): left out.
-# - float16's nextafter: 1.13 has no kernel and 2.x's is not pinned here.
+# - float16's nextafter and logspace: 1.13 has no kernel and 2.x's rounding is not pinned here.
+# - arange and linspace of 16 values or more: PyTorch's vector path (Vectorized<Half>::arange) steps in the half
+#   type's arithmetic from the vector's first value, its scalar path does not; the vector width is the build's.
 # - bfloat16's softmax backward: 1.13 rounds its intermediate sums to bfloat16 (the gradient moves by 1.5%); 2.x's
 #   reduced-type kernel is not pinned here.
 # - torch.maximum/minimum/atan2/hypot/logaddexp with a Python number: PyTorch has no such overload (TypeError).
@@ -353,9 +362,15 @@ def run(cid, name, args, fn, rule, exact, note, loose, grad):
     vals = [value(a) for a in call_args]
     before = [a[1].base.detach().clone() for a in tens_args]
     pristine = []
+    pristine_bases = []
     for a in call_args:
         if a[0] == 'T':
             b = a[1].base.detach().clone()
+            if grad and rule is not None and b.is_floating_point():
+                # a rule's gradient: through its float32 computation and the casts, so each input's gradient is the
+                # float32 one rounded once to the input's type (2.x's backward kernels of reduced types)
+                b.requires_grad_(True)
+            pristine_bases.append(b)
             pristine.append(mc.replay(b, a[1].steps) if a[1].steps else b)
         else:
             pristine.append(value(a))
@@ -420,7 +435,7 @@ def run(cid, name, args, fn, rule, exact, note, loose, grad):
         (o * weights(o.detach())).sum().backward()
         lines.append('halfgrad')
         for i, a in enumerate(tens_args):
-            g = a[1].base.grad
+            g = pristine_bases[i].grad if rule is not None else a[1].base.grad
             lines.append('grad%d %s' % (i, 'none' if g is None else fmt_tensor(g)))
     return lines
 
@@ -532,7 +547,7 @@ BINARY = [('add', torch.add, True), ('sub', torch.sub, True), ('mul', torch.mul,
           ('remainder', torch.remainder, True), ('maximum', torch.maximum, False), ('minimum', torch.minimum, False),
           ('copysign', torch.copysign, True), ('hypot', torch.hypot, False), ('logaddexp', torch.logaddexp, False),
           ('floorDivide', torch.floor_divide, True)]
-OPMATH = ('mul', 'div')
+OPMATH = ('mul', 'div', 'floorDivide')
 # torch.maximum/minimum/atan2/hypot/logaddexp take no Python number (TypeError): their scalar cases are left out
 NO_SCALAR = ('maximum', 'minimum', 'atan2', 'hypot', 'logaddexp')
 for dt in HALVES:
@@ -575,6 +590,31 @@ for dt in HALVES:
         case(nm, [T(dt, finite(dt)[:10]), T('float32', [0.1, -3.0, 2049.0, 1e-8, 7.0, 0.5, 1e5, -2.0, 3.0, 1.5])],
              fn, exact=ex, tag='f32')
         case(nm, [T(dt, finite(dt)[:6], [2, 3]), T('float64', [0.1, 1e-300, 3.0], [3])], fn, exact=ex, tag='f64')
+for dt in HALVES:
+    # div with a rounding mode: 2.x's div_trunc/div_floor kernels read a single-element second operand in float32
+    # too (1.0 // 0.1f is 9, 1.0 // float16(0.1) is 10)
+    cs = short(dt)
+    for mode in ('trunc', 'floor'):
+        fn = lambda a, b, m: torch.div(a, b, rounding_mode=m)
+        case('div', [T(dt, cs), T(dt, roll(cs, 3)), ('s', mode)], fn, rule='op', exact=True, tag=mode)
+        case('div', [T(dt, moderate(dt, 12)), T(dt, moderate(dt, 12)), ('s', mode)], fn, rule='op', exact=True,
+             tag=mode)
+        for v in (0.1, 0.3, -0.7, 65519.0, 3.0):
+            case('div', [T(dt, [1.0, 2.0, -1.0, 0.5, 7.0, 1000.0, -3.0, 0.3, 0.0, -0.0, INF, NAN]), ('D', v),
+                         ('s', mode)], fn, rule='opmath', exact=True, tag=mode + 'scalar')
+        case('div', [T(dt, [1.0, 2.0, -1.0, 0.5, 7.0, 1000.0, -3.0, 0.3]), ('L', 2049), ('s', mode)], fn,
+             rule='opmath', exact=True, tag=mode + 'scalar')
+        for sdt, v in (('float32', 0.1), ('int64', 2049), ('float64', -0.7)):
+            case('div', [T(dt, [1.0, 2.0, -1.0, 0.5, 7.0, 1000.0, -3.0, 0.3, 4096.0]), T(sdt, [v], []), ('s', mode)],
+                 fn, rule='opmath', exact=True, tag=mode + 'zerodim')
+        case('div_', [T(dt, [1.0, 2.0, -1.0, 0.5, 7.0, 1000.0, -3.0, 0.3], layout='view'), ('D', 0.1), ('s', mode)],
+             lambda a, b, m: a.div_(b, rounding_mode=m), rule='opmath', exact=True, tag=mode + 'scalar')
+    case('floorDivide_', [T(dt, [1.0, 2.0, -1.0, 0.5, 7.0, 1000.0, -3.0, 0.3], layout='view'), ('D', 0.1)],
+         lambda a, b: a.floor_divide_(b), rule='opmath', exact=True, tag='scalar')
+    case('floorDivide_', [T(dt, [1.0, 2.0, -1.0, 0.5, 7.0, 1000.0, -3.0, 0.3], layout='view'),
+                          T('float32', [0.1], [])], lambda a, b: a.floor_divide_(b), rule='opmath', exact=True,
+         tag='zerodim')
+
 for dt in HALVES:
     c = corners(dt)
     if dt == 'bfloat16':
@@ -980,6 +1020,64 @@ for dt in HALVES:
              exact=nm != 'exp_')
 
 
+# ---- I. creation in the half types (1.13's arange/linspace/logspace kernels are 2.x's: run directly) and a Python
+# number as the first operand ----
+
+for dt in HALVES:
+    # below 16 values: PyTorch's vector path (Vectorized<Half>::arange, 16 or 32 lanes) steps in the half type's own
+    # arithmetic from there, its scalar one in float: lengths that stay on the scalar path on every build
+    for a, b, st in [(0, 1.5, 0.1), (0, 1, 0.3), (2040, 2055, 1), (-1, 1, 0.25), (65500, 65530, 3), (0, 5, 1.5),
+                     (0.1, 0.5, 0.1), (250, 262, 1), (1e-8, 1e-7, 2e-8), (10, 0, -0.7)]:
+        case('Tensor.arange', [('D', a), ('D', b), ('D', st), ('dt', dt)],
+             lambda a, b, s_, d: torch.arange(a, b, s_, dtype=d), exact=True)
+    # linspace: the kernel steps in the half type's own arithmetic (step_t is scalar_t, 1.13 and 2.x alike), every
+    # operation rounded; below 16 values (the vector path from there is platform-dependent)
+    for a, b, n in [(0, 1, 11), (0, 65504, 7), (-1, 1, 4), (2040, 2060, 15), (0.1, 0.2, 5), (0, 1e5, 3), (1, 1, 3),
+                    (255, 260, 6), (-65504, 65504, 5), (0, 1, 1), (1e5, 0, 1), (-3.3, 7.7, 12), (0.3, -0.3, 7)]:
+        case('Tensor.linspace', [('D', a), ('D', b), ('i', n), ('dt', dt)],
+             lambda a, b, n, d: torch.linspace(a, b, n, dtype=d), exact=True)
+    # float16's logspace: 1.13 has no kernel, 2.x's rounding inside is not pinned here: bfloat16 only
+    for a, b, n, base in [(0, 4, 5, 10.0), (-3, 3, 7, 2.0), (0, 5, 3, 10.0), (-8, -6, 3, 10.0)] if dt == 'bfloat16' \
+            else ():
+        case('Tensor.logspace', [('D', a), ('D', b), ('i', n), ('D', base), ('dt', dt)],
+             lambda a, b, n, base, d: torch.logspace(a, b, n, base=base, dtype=d), exact=True)
+    case('Tensor.eye', [('i', 2), ('i', 3), ('dt', dt)], lambda n, m, d: torch.eye(n, m, dtype=d), exact=True,
+         rule=lambda n, m, d: torch.eye(n, m).to(d))
+    cs = short(dt)
+    # rsub(x, 1.0) is 1 - x; pow/remainder/xlogy with a number first: the number wrapped, cast to the half type
+    for v in (1.0, 0.1, 65519.0):
+        case('rsub', [T(dt, cs), ('D', v)], lambda a, s_: torch.rsub(a, s_), rule='op', exact=True, tag='scalar')
+    for v in (2.0, 0.1, -3.0):
+        case('Tensor.pow', [('D', v), T(dt, cs)], lambda s_, e: torch.pow(s_, e), rule='op', tag='base')
+        case('Tensor.remainder', [('D', v), T(dt, [x for x in cs if x == x and x != 0])],
+             lambda s_, e: torch.remainder(s_, e), rule='op', exact=True, tag='rscalar')
+
+
+# ---- J. dtype= arguments into and out of the half types ----
+
+for dt in HALVES:
+    f32 = moderate('float32', 12)
+    case('sum', [T('float32', f32, [3, 4]), ('il', [1]), ('b', False), ('dt', dt)],
+         lambda t, d, k, o: torch.sum(t, d, keepdim=k, dtype=o), tag='todtype')
+    case('sum', [T('int32', [2049, 70000, -3, 1, 5, 6], [2, 3]), ('il', [1]), ('b', False), ('dt', dt)],
+         lambda t, d, k, o: torch.sum(t, d, keepdim=k, dtype=o), tag='todtype')
+    case('mean', [T('float32', f32, [3, 4]), ('il', [0]), ('b', True), ('dt', dt)],
+         lambda t, d, k, o: torch.mean(t, d, keepdim=k, dtype=o), tag='todtype')
+    # cumsum/softmax/log_softmax with dtype=: the input converted to that type first, then the half kernel (float32
+    # inside, rounded once; 1.13 has no float16 kernel)
+    case('cumsum', [T('float32', f32), ('i', 0), ('dt', dt)], lambda t, d, o: torch.cumsum(t, d, dtype=o),
+         rule=lambda t, d, o: torch.cumsum(t.to(o).float(), d).to(o), tag='todtype')
+    case('cumsum', [T(dt, moderate(dt, 12)), ('i', 0), ('dt', 'float32')], lambda t, d, o: torch.cumsum(t, d, dtype=o),
+         tag='fromdtype')
+    case('prod', [T(dt, [2.0, -0.5, 4.0, 1.5, -8.0, 0.25], [2, 3]), ('i', 1), ('b', False), ('dt', 'float32')],
+         lambda t, d, k, o: torch.prod(t, d, keepdim=k, dtype=o), exact=True, tag='fromdtype')
+    for nm, f in (('softmax', torch.softmax), ('logSoftmax', torch.log_softmax)):
+        case(nm, [T(dt, moderate(dt, 12), [3, 4]), ('i', 1), ('dt', 'float32')],
+             (lambda f: lambda t, d, o: f(t, d, dtype=o))(f), tag='fromdtype')
+        case(nm, [T('float32', f32, [3, 4]), ('i', 0), ('dt', dt)], (lambda f: lambda t, d, o: f(t, d, dtype=o))(f),
+             rule=(lambda f: lambda t, d, o: f(t.to(o).float(), d).to(o))(f), tag='todtype')
+
+
 # ---- F. autograd: half leaves, gradients of the leaf's dtype ----
 
 for dt in HALVES:
@@ -990,6 +1088,24 @@ for dt in HALVES:
          lambda t, d, k: torch.sum(t, d, keepdim=k), grad=True, tag='grad')
     case('to', [T(dt, moderate(dt, 6)), ('dt', 'float32')], lambda t, d: t.to(d), grad=True, tag='grad')
     case('to', [T('float32', moderate('float32', 6)), ('dt', dt)], lambda t, d: t.to(d), grad=True, tag='grad')
+    # matrix products and softmax by the rule (forward and backward in float32, each result rounded once to the
+    # input's type: mm's backward is two more matrix products of the half type, softmax's a float32 kernel)
+    case('mm', [T(dt, moderate(dt, 6), [2, 3]), T(dt, moderate(dt, 12), [3, 4])], lambda x, y: torch.mm(x, y),
+         rule=mat_rule(torch.mm), grad=True, tag='grad')
+    case('matmul', [T(dt, moderate(dt, 12), [2, 2, 3]), T(dt, moderate(dt, 3), [3])], lambda x, y: torch.matmul(x, y),
+         rule=mat_rule(torch.matmul), grad=True, tag='grad')
+    case('F.linear', [T(dt, moderate(dt, 6), [2, 3]), T(dt, moderate(dt, 6), [2, 3]), T(dt, moderate(dt, 2))],
+         lambda x, w, b_: F.linear(x, w, b_), rule=mat_rule(F.linear), grad=True, tag='grad')
+    # float16 through ops 1.13 has no float16 kernel for: forward and backward by the float32 rule (2.x's backward
+    # kernels of these compute in float32 from the rounded output; compared to the half tolerance)
+    # (tanh and sigmoid left out: their backward reads the output rounded to float16, 1 - y * y cancels, and the
+    # float32 rule's unrounded y moves the gradient by percents; bfloat16's run directly below)
+    for nm, f in (('exp', torch.exp), ('F.gelu', F.gelu), ('sqrt', torch.sqrt)) if dt == 'float16' else ():
+        case(nm, [T(dt, [abs(v) for v in moderate(dt, 6)])], (lambda f: lambda t: f(t))(f), rule='op', grad=True,
+             tag='grad')
+    case('mean', [T(dt, moderate(dt, 6), [2, 3]), ('il', [1]), ('b', False)],
+         lambda t, d, k: torch.mean(t, d, keepdim=k), rule=red_rule(lambda x, d, k: torch.mean(x, d, keepdim=k)),
+         grad=True, tag='grad')
     if dt == 'bfloat16':
         # 1.13 has the bfloat16 kernels (forward and backward) of these; its float16 ones are missing
         for nm, f in (('exp', torch.exp), ('tanh', torch.tanh), ('sigmoid', torch.sigmoid), ('relu', torch.relu)):

@@ -307,9 +307,10 @@ final class ArithmeticOps {
     }
 
     /**
-     * The value of {@code b}, a single element of a type other than {@code t}, as PyTorch 2.x's mul and div read their
-     * second operand when the common type {@code t} is float16 or bfloat16 and that operand is a single element
-     * (BinaryOpsKernel.cpp: {@code iter.is_scalar(2)}, then {@code iter.original_scalar_value<opmath_t>(2)}): the
+     * The value of {@code b}, a single element of a type other than {@code t}, as PyTorch 2.x's mul and div (true,
+     * trunc and floor: floor_divide too) read their second operand when the common type {@code t} is float16 or
+     * bfloat16 and that operand is a single element (BinaryOpsKernel.cpp: {@code iter.is_scalar(2)}, then
+     * {@code iter.original_scalar_value<opmath_t>(2)}): the
      * element's original value in float32, not its value cast to {@code t} (0.1 as a float32 0-dim tensor multiplies
      * as 0.1f, not as float16's 0.0999755859375; an int64 2049 as 2049, not float16's 2048). Null where that rule does
      * not apply: another result type, a Java number (which {@link #binaryKernel} reads so already), an operand of
@@ -326,7 +327,7 @@ final class ArithmeticOps {
         return b.dtype == DType.INT64 ? (float) b.toLongArray()[0] : (float) b.toDoubleArray()[0];
     }
 
-    /** {@code a op b} by {@link #reducedScalarValue}'s rule for mul and div, or null where it does not apply. */
+    /** {@code a op b} by {@link #reducedScalarValue}'s rule for mul and the divisions, or null where it does not apply. */
     private static Tensor reducedScalarOperand(BinaryOp op, Tensor a, Tensor b, DType t) {
         Float v = reducedScalarValue(a, b, t);
         if (v == null) {
@@ -1518,7 +1519,11 @@ final class ArithmeticOps {
                     + roundingMode + "'");
         }
         DType t = divisionType(a, b, trunc ? "div_trunc" : "div_floor");
-        Tensor out = binaryKernel(trunc ? BinaryOp.DIV_TRUNC : BinaryOp.DIV_FLOOR, a, b, t, t);
+        BinaryOp op = trunc ? BinaryOp.DIV_TRUNC : BinaryOp.DIV_FLOOR;
+        Tensor out = reducedScalarOperand(op, a, b, t);
+        if (out == null) {
+            out = binaryKernel(op, a, b, t, t);
+        }
         return record(out, "DivBackward2", new Tensor[] {a, b}, n -> g -> new Tensor[] {
             n.needsInputGrad(0) ? g.zerosLike() : null,
             n.needsInputGrad(1) ? g.zerosLike() : null});
@@ -1530,7 +1535,10 @@ final class ArithmeticOps {
      */
     static Tensor floorDivide(Tensor a, Tensor b) {
         DType t = divisionType(a, b, "div_floor");
-        Tensor out = binaryKernel(BinaryOp.DIV_FLOOR, a, b, t, t);
+        Tensor out = reducedScalarOperand(BinaryOp.DIV_FLOOR, a, b, t);
+        if (out == null) {
+            out = binaryKernel(BinaryOp.DIV_FLOOR, a, b, t, t);
+        }
         return record(out, "NotImplemented", new Tensor[] {a, b}, n -> g -> {
             throw new IllegalStateException("derivative for aten::floor_divide is not implemented");
         });

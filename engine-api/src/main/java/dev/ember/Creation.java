@@ -571,6 +571,9 @@ final class Creation {
             start = dtype.wrap((long) start);
             end = dtype.wrap((long) end);
         }
+        if (dtype.isReducedFloatingPoint() && steps > 0) {
+            return reducedLinspace(start, end, steps, dtype);
+        }
         double[] v = new double[steps];
         if (steps == 1) {
             v[0] = start; // PyTorch: one step is the start
@@ -583,6 +586,39 @@ final class Creation {
             }
         }
         return fromFlat(v, new int[] {steps}, DType.FLOAT64, Ember.defaultDevice()).to(dtype);
+    }
+
+    /**
+     * linspace in float16 or bfloat16 as PyTorch's CPU kernel computes it, in the type's own arithmetic ({@code step_t}
+     * is {@code scalar_t}; c10's Half and BFloat16 operators compute in float and round each result): both ends
+     * converted checked ({@code Scalar::to<Half>()}: a finite end past the type's range is refused), {@code step =
+     * (end - start) / (steps - 1)}, each value {@code start + step * i}, or {@code end - step * (steps - 1 - i)} from
+     * halfway, every operation rounded to the type (float16 linspace(0, 1, 11)[3] is 0.2998046875, not 0.300048828125;
+     * linspace(-65504, 65504, 5) overflows its step to inf, as PyTorch's). One step is the start. PyTorch's vector path,
+     * from 16 values on, steps differently from there (Vectorized::arange): platform-dependent, not followed.
+     */
+    private static Tensor reducedLinspace(double start, double end, int steps, DType dtype) {
+        ArithmeticOps.checkScalarFits(start, dtype);
+        float s = roundTo(dtype, (float) start);
+        float[] v = new float[steps];
+        if (steps == 1) {
+            v[0] = s;
+        } else {
+            ArithmeticOps.checkScalarFits(end, dtype);
+            float e = roundTo(dtype, (float) end);
+            float step = roundTo(dtype, roundTo(dtype, e - s) / roundTo(dtype, (float) (steps - 1)));
+            int half = steps / 2;
+            for (int i = 0; i < steps; i++) {
+                v[i] = i < half ? roundTo(dtype, s + roundTo(dtype, step * roundTo(dtype, (float) i)))
+                        : roundTo(dtype, e - roundTo(dtype, step * roundTo(dtype, (float) (steps - 1 - i))));
+            }
+        }
+        return fromFlat(v, new int[] {steps}, DType.FLOAT32, Ember.defaultDevice()).to(dtype);
+    }
+
+    /** {@code f} rounded to float16 or bfloat16 (nearest even), as a float. */
+    private static float roundTo(DType dtype, float f) {
+        return dtype == DType.FLOAT16 ? Half.toFloat(Half.fromFloat(f)) : BFloat16.toFloat(BFloat16.fromFloat(f));
     }
 
     /**

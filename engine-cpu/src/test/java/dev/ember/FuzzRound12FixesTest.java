@@ -56,6 +56,22 @@ class FuzzRound12FixesTest {
     }
 
     @Test
+    void floorAndTruncDivisionOfAHalfTensorReadTheDivisorInFloat32() {
+        // 2.x's div_floor_kernel and div_trunc_kernel have the same reduced-float branch as mul and div (a
+        // single-element second operand read by original_scalar_value<opmath_t>(2)): float16 [1, 7, -1, 1000] // 0.1
+        // is div_floor_floating(x, 0.1f) = [9, 69, -10, 10000], where 0.1 cast to float16 first (0.0999755859375)
+        // gives [10, 70, -11, 10000] (1.13's values, Ember's old ones); the values are 2.x's rule computed by PyTorch's
+        // float32 kernel, torch.div(x.float(), 0.1, rounding_mode='floor').half()
+        Tensor x = of(DType.FLOAT16, 1.0, 7.0, -1.0, 1000.0);
+        assertSame(new double[] {9.0, 69.0, -10.0, 10000.0}, x.div(0.1, "floor"));
+        assertSame(new double[] {9.0, 69.0, -10.0, 10000.0}, x.floorDivide(scalar(DType.FLOAT32, 0.1)));
+        assertSame(new double[] {9.0, 69.0, -10.0, 10000.0}, x.div(scalar(DType.FLOAT64, 0.1), "floor"));
+        assertSame(new double[] {10.0, 70.0, -10.0, 10000.0}, x.div(0.1, "trunc"));
+        // an int64 2049 divides as 2049, not float16's 2048
+        assertSame(new double[] {0.0, 0.0, -1.0, 0.0}, x.div(2049L, "floor"));
+    }
+
+    @Test
     void powOfFloat16ByANumberIsStdPowOfTheCheckedHalfExponent() {
         // PowKernel.cpp (1.13 and 2.x alike): float16's exponent is Scalar::to<Half>(), checked, and every exponent
         // but 0 and 1 goes to std::pow: (-0) ** 0.5 is 0 and (-inf) ** 0.5 inf, not sqrt's -0 and NaN; bfloat16 keeps
@@ -103,6 +119,24 @@ class FuzzRound12FixesTest {
         // float16 by the same rule (1.13 has no float16 kernel): lerp(x.float(), end.float(), 0.7).half()
         assertSame(new double[] {-0.003124237060546875, 12.328125, 0.85009765625},
                 s.to(DType.FLOAT16).lerp(e.to(DType.FLOAT16), 0.7));
+    }
+
+    @Test
+    void linspaceOfHalfTypesStepsInTheTypesOwnArithmetic() {
+        // RangeFactoriesKernel.cpp (1.13 and 2.x): step_t is scalar_t for float16/bfloat16, so the step and every
+        // value are rounded to the type at each operation; Ember stepped in double and rounded once (0.300048828125
+        // at [3], -0.333251953125 in bfloat16's [1]). PyTorch 1.13's values
+        assertSame(new double[] {0.0, 0.0999755859375, 0.199951171875, 0.2998046875, 0.39990234375, 0.5,
+            0.60009765625, 0.7001953125, 0.7998046875, 0.89990234375, 1.0}, Tensor.linspace(0, 1, 11, DType.FLOAT16));
+        assertSame(new double[] {-1.0, -0.33203125, 0.33203125, 1.0}, Tensor.linspace(-1, 1, 4, DType.BFLOAT16));
+        // the step 2 * 65504 overflows float16: PyTorch's values are NaN and infinities
+        assertSame(new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY,
+            Double.NEGATIVE_INFINITY, Double.NaN}, Tensor.linspace(-65504, 65504, 5, DType.FLOAT16));
+        // the ends are converted checked; one step is the start alone
+        RuntimeException e = assertThrows(RuntimeException.class, () -> Tensor.linspace(0, 1e5, 3, DType.FLOAT16));
+        assertEquals("value cannot be converted to type at::Half without overflow", e.getMessage());
+        assertThrows(RuntimeException.class, () -> Tensor.linspace(1e5, 0, 1, DType.FLOAT16));
+        assertSame(new double[] {99840.0}, Tensor.linspace(1e5, 0, 1, DType.BFLOAT16));
     }
 
     @Test

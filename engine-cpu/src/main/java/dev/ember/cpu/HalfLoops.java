@@ -192,9 +192,12 @@ final class HalfLoops {
      */
     static void binaryScalarRow(BinaryOp op, CpuStorage a, int ao, int as, float scalar, boolean scalarFirst, CpuStorage o,
                                 int oo, int os, int n) {
-        // a number first: PyTorch's mul commutes it to the second operand; its rdiv is reciprocal() * number
-        float s = op == BinaryOp.MUL || (op == BinaryOp.DIV && !scalarFirst) ? scalar
-                : toFloat(a.dtype, fromFloat(a.dtype, scalar));
+        // a number first: PyTorch's mul commutes it to the second operand; its rdiv is reciprocal() * number. A second
+        // operand of mul, div and div's trunc and floor modes (floor_divide) is read in float32 (BinaryOpsKernel.cpp's
+        // reduced-float branches: original_scalar_value<opmath_t>(2)); every other op's is cast to the half type
+        boolean opmath = op == BinaryOp.MUL || (!scalarFirst
+                && (op == BinaryOp.DIV || op == BinaryOp.DIV_TRUNC || op == BinaryOp.DIV_FLOOR));
+        float s = opmath ? scalar : toFloat(a.dtype, fromFloat(a.dtype, scalar));
         float[][] bufs = BUFFERS.get();
         float[] x = bufs[0];
         float[] z = bufs[2];
