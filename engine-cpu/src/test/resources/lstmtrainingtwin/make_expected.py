@@ -23,7 +23,9 @@
 #
 # To keep the file small a tensor of more than CAP elements is stored as CAP of its elements, those at flat (row-major)
 # index (i * numel) // CAP for i in 0..CAP-1; line format "name [shape] : values" with the values float32's shortest
-# repr (str(np.float32)).
+# repr (str(np.float32)); and every tensor's line "name.sums" has, over all of its elements in float64, max |e|,
+# sum e, sum |e|, sum w e and sum |w e| with w_i = i % 7 - 3 (flat index i; 9 digits), so that every element enters
+# some check.
 #
 # Versions: Ember follows 2.x, where a float32 LSTM on the CPU takes oneDNN (mkldnn_rnn, MkldnnRnnLayerBackward0) and
 # 1.13 runs the composition (linear + lstm_cell per step): the same mathematics, rounded differently, which the test's
@@ -69,6 +71,11 @@ def fmt(t):
 def line(name, t):
     shape = "[" + ", ".join(str(s) for s in t.shape) + "]"
     print(f"{name} {shape} : {fmt(t)}")
+    # over every element, in float64: max |e|, sum e, sum |e|, sum w e, sum |w e| with w_i = i % 7 - 3
+    e = t.detach().to(torch.float64).contiguous().reshape(-1)
+    w = (torch.arange(e.numel(), dtype=torch.float64) % 7) - 3
+    sums = [e.abs().max() if e.numel() else torch.tensor(0.0), e.sum(), e.abs().sum(), (w * e).sum(), (w * e).abs().sum()]
+    print(f"{name}.sums " + " ".join(f"{float(v):.9g}" for v in sums))
 
 
 def init_params(c, named, hidden, fan_in):

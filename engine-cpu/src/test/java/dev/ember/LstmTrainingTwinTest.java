@@ -51,7 +51,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  * the same with 1 and 5 threads; the rule started at 1e-5 and 1e-4 and was tightened to leave a margin of two. A
  * gradient that is exactly zero (no state and one step: every weight_hh gradient) must be exactly zero. Initial parameters, inputs, states and targets are not stored: both sides draw
  * them from the same splitmix64 streams ({@link #gen}), so the file holds only PyTorch's results; a tensor of more than
- * {@value #CAP} elements is stored as the elements at flat index {@code (i * numel) / CAP}.
+ * {@value #CAP} elements is stored as the elements at flat index {@code (i * numel) / CAP}, and every tensor's plain
+ * and weighted sums over all its elements are held to the bound the rule implies for them (see {@link #check}), so an
+ * error in elements the sample skips fails too (a 10% error in one row of one weight gradient did, in a trial).
  */
 class LstmTrainingTwinTest {
     private static final PyTorchCases C = new PyTorchCases("/lstmtrainingtwin/expected.txt");
@@ -103,7 +105,13 @@ class LstmTrainingTwinTest {
         }
     }
 
-    /** A tensor against the stored line {@code name [shape] : values} (all values, or the CAP sampled ones). */
+    /**
+     * A tensor against the stored line {@code name [shape] : values} (all values, or the CAP sampled ones), each to the
+     * rule with s the largest magnitude over the whole tensor; then every element through the line {@code name.sums}
+     * (over all elements: max |e|, sum e, sum |e|, sum w e, sum |w e| with {@code w_i = i % 7 - 3}), each sum to the
+     * bound the rule implies for it, {@code n ATOL s max|w| + RTOL sum |w e|} (plus 1e-8 sum |w e| for the 9 printed
+     * digits), so that an error in elements the sample skips still fails.
+     */
     private static void check(String key, String name, Tensor actual) {
         String f = C.field(key, name);
         int close = f.indexOf(']');
@@ -115,15 +123,34 @@ class LstmTrainingTwinTest {
         assertEquals(DType.FLOAT32, actual.dtype(), what + ": dtype");
         double[] e = PyTorchCases.numbers(f.substring(f.indexOf(':', close) + 1));
         double[] a = actual.detach().contiguous().to(DType.FLOAT64).toDoubleArray();
+        double[] sums = PyTorchCases.numbers(C.field(key, name + ".sums"));
+        assertEquals(5, sums.length, what + ": sums");
+        double scale = sums[0];
         int n = a.length;
         assertEquals(Math.min(n, CAP), e.length, what + ": stored values");
-        double scale = 0;
-        for (double v : e) {
-            scale = Math.max(scale, Math.abs(v));
-        }
         for (int i = 0; i < e.length; i++) {
             int index = n > CAP ? (int) ((long) i * n / CAP) : i;
             close(what + "[" + index + "]", e[i], a[index], scale);
+        }
+        double sum = 0;
+        double wsum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += a[i];
+            wsum += (i % 7 - 3) * a[i];
+        }
+        closeSum(what + " sum", sums[1], sum, n * ATOL * scale + (RTOL + 1e-8) * sums[2]);
+        closeSum(what + " weighted sum", sums[3], wsum, 3.0 * n * ATOL * scale + (RTOL + 1e-8) * sums[4]);
+    }
+
+    private static void closeSum(String what, double expected, double actual, double bound) {
+        double err = Math.abs(actual - expected);
+        if (!(err <= bound)) {
+            fail(what + ": expected " + expected + " but was " + actual + " (diff " + (actual - expected) + ", bound "
+                    + bound + ")");
+        }
+        if (err / bound > worst) {
+            worst = err / bound;
+            worstWhere = what;
         }
     }
 
