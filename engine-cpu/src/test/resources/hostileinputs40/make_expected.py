@@ -141,4 +141,16 @@ text("coo.size_index_2p31m1", str(list(torch.sparse_coo_tensor(torch.tensor([[0,
 text("coo.size_index_2p31m2", str(list(torch.sparse_coo_tensor(torch.tensor([[0, 2**31 - 2], [0, 1]], dtype=Lg),
                                                               torch.ones(2)).shape)))
 
+# ---- F.adaptive_avg_pool2d of a quantized activation: the output size checked first (negative sizes in PyTorch's
+# words), and the windows' bounds as PyTorch's start_index/end_index compute them, in int64 (an output of 100000 rows
+# over an input of 30000: y * ih passes 2^31); the integers sampled every 9973rd
+import torch.nn.functional as F  # noqa: E402
+qa = torch.quantize_per_tensor(torch.ones(1, 1, 2, 2), 0.1, 0, torch.quint8)
+err("err.qadaptive.negative", lambda: F.adaptive_avg_pool2d(qa, (-3, 2)))
+err("err.qadaptive.negative_second", lambda: F.adaptive_avg_pool2d(qa, (2, -1)))
+text("qadaptive.empty_shape", str(list(F.adaptive_avg_pool2d(qa, (0, 2)).shape)))
+qtall = torch.quantize_per_tensor(torch.arange(30000, dtype=torch.float32).div(1000.0).reshape(1, 1, 30000, 1), 0.1, 0,
+                                  torch.quint8)
+emit("value.qadaptive.tall_ints", F.adaptive_avg_pool2d(qtall, (100000, 1)).int_repr().reshape(-1)[::9973].to(torch.int64))
+
 print("\n".join(lines))

@@ -642,6 +642,42 @@ class HostileInputs40Test {
         assertArrayEquals(threes, out.toFloatArray(), 0f);
     }
 
+    private static Tensor quint8(Tensor x) {
+        return QuantizedActivations.carrier(QuantizedTensor.quantizePerTensor(x, 0.1, 0, QuantDType.QUINT8));
+    }
+
+    /**
+     * Regression: F.adaptive_avg_pool2d of a quantized activation did not check the output size (a negative one threw
+     * NegativeArraySizeException, one element threw ArrayIndexOutOfBoundsException, a huge one ArithmeticException)
+     * and computed the windows' bounds {@code y * ih} in int (an output of 100000 rows over 30000 input rows indexed
+     * out of the input: ArrayIndexOutOfBoundsException). PyTorch's messages for the sizes, Ember's storage rule past
+     * one tensor, and PyTorch's integers for the tall case (make_expected.py's value.qadaptive.tall_ints).
+     */
+    @Test
+    void quantizedAdaptiveAvgPoolChecksItsOutputSizeAndIndexesInLong() {
+        Tensor q = quint8(Tensor.ones(1, 1, 2, 2));
+        refusedAsTorch("err.qadaptive.negative", () -> dev.ember.nn.Functional.adaptiveAvgPool2d(q, new int[] {-3, 2}),
+            q);
+        refusedAsTorch("err.qadaptive.negative_second",
+            () -> dev.ember.nn.Functional.adaptiveAvgPool2d(q, new int[] {2, -1}), q);
+        refused("one size", IllegalArgumentException.class, "adaptive_avg_pool2d: output_size must be 2",
+            () -> dev.ember.nn.Functional.adaptiveAvgPool2d(q, new int[] {2}), q);
+        refused("huge", IllegalArgumentException.class, "a tensor of sizes=[1, 1, 100000, 100000] has 10000000000 "
+            + "elements; one Ember tensor stores at most " + dev.ember.backend.Layout.MAX_STORAGE_ELEMENTS,
+            () -> dev.ember.nn.Functional.adaptiveAvgPool2d(q, new int[] {100000, 100000}), q);
+        assertEquals(E.get("qadaptive.empty_shape"), Arrays.toString(dev.ember.nn.Functional.adaptiveAvgPool2d(q,
+            new int[] {0, 2}).shape()));
+        Tensor tall = quint8(Tensor.arange(30000).to(DType.FLOAT32).div(1000.0).reshape(1, 1, 30000, 1));
+        Tensor ints = QuantizedActivations.quantized(dev.ember.nn.Functional.adaptiveAvgPool2d(tall,
+            new int[] {100000, 1})).intRepr().to(DType.INT64).reshape(-1);
+        long[] all = ints.toLongArray();
+        long[] sampled = new long[(all.length + 9972) / 9973];
+        for (int i = 0; i < sampled.length; i++) {
+            sampled[i] = all[i * 9973];
+        }
+        E.assertExact("value.qadaptive.tall_ints", Tensor.tensor(sampled));
+    }
+
     // ------------------------------------------------------------------ recurrent layers without a graph
 
     /** The result of a call as text: the exception's type and message, or the outputs' shapes and bits. */
