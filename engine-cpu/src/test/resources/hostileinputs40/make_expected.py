@@ -153,4 +153,15 @@ qtall = torch.quantize_per_tensor(torch.arange(30000, dtype=torch.float32).div(1
                                   torch.quint8)
 emit("value.qadaptive.tall_ints", F.adaptive_avg_pool2d(qtall, (100000, 1)).int_repr().reshape(-1)[::9973].to(torch.int64))
 
+# ---- distribution transforms' shape functions on sizes whose products and sums pass 2^31 or 2^63 (Python's ints do
+# not overflow): ReshapeTransform compares the exact products; a computed size past 2^31 - 1 is PyTorch's number here
+# and refused by Ember's dimension limit
+from torch.distributions.transforms import (CorrCholeskyTransform, ReshapeTransform,  # noqa: E402
+                                            StickBreakingTransform)
+M = 2**31 - 1
+text("dist.reshape_huge_equal", str(list(ReshapeTransform((M, M, M), (M, M, M)).forward_shape((5, M, M, M)))))
+err("err.dist.reshape_huge_differ", lambda: ReshapeTransform((M, M, M), (M, M, M - 1)))
+text("dist.stick_forward_shape", str(list(StickBreakingTransform().forward_shape((3, M)))))
+text("dist.corr_inverse_shape", str(list(CorrCholeskyTransform().inverse_shape((70000, 70000)))))
+
 print("\n".join(lines))

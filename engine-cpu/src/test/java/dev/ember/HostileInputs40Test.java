@@ -678,6 +678,39 @@ class HostileInputs40Test {
         E.assertExact("value.qadaptive.tall_ints", Tensor.tensor(sampled));
     }
 
+    /**
+     * Regression: the distribution transforms' shape functions computed sizes with {@code Math.multiplyExact} /
+     * {@code addExact} / {@code toIntExact} (ArithmeticException) or plain int arithmetic (a wrapped size). PyTorch's
+     * Python ints do not overflow: ReshapeTransform compares the exact products (equal products of 2^93 accepted,
+     * unequal ones refused in its words); a computed size past Ember's int dimensions (PyTorch's numbers in
+     * make_expected.py) is refused by Ember's dimension limit.
+     */
+    @Test
+    void transformShapesPastIntAreExactOrRefused() {
+        int m = Integer.MAX_VALUE;
+        dev.ember.distributions.ReshapeTransform same = new dev.ember.distributions.ReshapeTransform(
+            new int[] {m, m, m}, new int[] {m, m, m});
+        assertEquals(E.get("dist.reshape_huge_equal"), Arrays.toString(same.forwardShape(new int[] {5, m, m, m})));
+        refused("reshape of other counts", IllegalArgumentException.class,
+            torchMessage("err.dist.reshape_huge_differ"), () -> new dev.ember.distributions.ReshapeTransform(
+                new int[] {m, m, m}, new int[] {m, m, m - 1}));
+        assertEquals("[3, 2147483648]", E.get("dist.stick_forward_shape"));
+        refused("stick-breaking forward_shape", IllegalArgumentException.class, "forward_shape: the last dimension "
+            + "would have size 2147483648; Ember's dimensions are at most 2147483647",
+            () -> new dev.ember.distributions.StickBreakingTransform().forwardShape(new int[] {3, m}));
+        refused("stick-breaking inverse_shape", IllegalArgumentException.class, "inverse_shape: the last dimension "
+            + "would have size -2147483649; Ember's dimensions are at most 2147483647",
+            () -> new dev.ember.distributions.StickBreakingTransform().inverseShape(new int[] {3, Integer.MIN_VALUE}));
+        assertEquals("[2449965000]", E.get("dist.corr_inverse_shape"));
+        refused("corr-Cholesky inverse_shape", IllegalArgumentException.class, "inverse_shape: the last dimension "
+            + "would have size 2449965000; Ember's dimensions are at most 2147483647",
+            () -> new dev.ember.distributions.CorrCholeskyTransform().inverseShape(new int[] {70000, 70000}));
+        assertArrayEquals(new int[] {3, 6}, new dev.ember.distributions.StickBreakingTransform()
+            .forwardShape(new int[] {3, 5}));
+        assertArrayEquals(new int[] {6}, new dev.ember.distributions.CorrCholeskyTransform()
+            .inverseShape(new int[] {4, 4}));
+    }
+
     // ------------------------------------------------------------------ recurrent layers without a graph
 
     /** The result of a call as text: the exception's type and message, or the outputs' shapes and bits. */
