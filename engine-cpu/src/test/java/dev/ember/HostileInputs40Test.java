@@ -711,6 +711,37 @@ class HostileInputs40Test {
             .inverseShape(new int[] {4, 4}));
     }
 
+    /**
+     * Regression: histogramdd multiplied its bin counts with {@code Math.multiplyExact} (three dimensions of 2000 bins,
+     * or given edge tensors of as many, threw ArithmeticException) and histogram/histogramdd made {@code bins + 1} edges
+     * in int (2^31 - 1 bins: NegativeArraySizeException). The histogram and then the edges are checked against one
+     * tensor's storage first, as PyTorch allocates them, with Ember's message for such a size (PyTorch would allocate
+     * them).
+     */
+    @Test
+    void histogramsPastOneTensorAreRefusedNotOverflowed() {
+        Tensor points = Tensor.rand(4, 3);
+        String max = String.valueOf(dev.ember.backend.Layout.MAX_STORAGE_ELEMENTS);
+        refused("3 x 2000 bins", IllegalArgumentException.class, "a tensor of sizes=[2000, 2000, 2000] has 8000000000 "
+            + "elements; one Ember tensor stores at most " + max,
+            () -> Tensor.histogramdd(points, 2000, null, null, false), points);
+        refused("50000^3 bins", IllegalArgumentException.class, "a tensor of sizes=[50000, 50000, 50000] has "
+            + "125000000000000 elements; one Ember tensor stores at most " + max,
+            () -> Tensor.histogramdd(points, new int[] {50000, 50000, 50000}, null, null, false), points);
+        refused("2^31 - 1 bins", IllegalArgumentException.class, "a tensor of sizes=[2147483647, 1, 1] has 2147483647 "
+            + "elements; one Ember tensor stores at most " + max,
+            () -> Tensor.histogramdd(points, new int[] {Integer.MAX_VALUE, 1, 1}, null, null, false), points);
+        Tensor values = Tensor.rand(5);
+        refused("1-d: the edges past one tensor", IllegalArgumentException.class, "a tensor of sizes=[2147483640] has "
+            + "2147483640 elements; one Ember tensor stores at most " + max,
+            () -> values.histogram(dev.ember.backend.Layout.MAX_STORAGE_ELEMENTS), values);
+        Tensor edges = Tensor.linspace(0, 1, 2001);
+        refused("given edges", IllegalArgumentException.class, "a tensor of sizes=[2000, 2000, 2000] has 8000000000 "
+            + "elements; one Ember tensor stores at most " + max,
+            () -> Tensor.histogramdd(points, List.of(edges, edges, edges), null, false), points, edges);
+        assertArrayEquals(new int[] {3, 3, 3}, Tensor.histogramdd(points, 3).hist().shape());
+    }
+
     // ------------------------------------------------------------------ recurrent layers without a graph
 
     /** The result of a call as text: the exception's type and message, or the outputs' shapes and bits. */
