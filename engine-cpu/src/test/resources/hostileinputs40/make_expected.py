@@ -164,4 +164,11 @@ err("err.dist.reshape_huge_differ", lambda: ReshapeTransform((M, M, M), (M, M, M
 text("dist.stick_forward_shape", str(list(StickBreakingTransform().forward_shape((3, M)))))
 text("dist.corr_inverse_shape", str(list(CorrCholeskyTransform().inverse_shape((70000, 70000)))))
 
+# ---- nn.AdaptiveLogSoftmaxWithLoss with a div_value whose powers divide by zero or give NaN: Python's own errors
+# (Python 3.11's wording), where the float division is in_features // (div_value ** (i + 1)) then int()
+for key, d in (("zero", 0.0), ("nan", float("nan"))):
+    err("err.asm.div_" + key, lambda: nn.AdaptiveLogSoftmaxWithLoss(4, 10, [3, 6], div_value=d))
+text("asm.div_inf_tail", str([layer[0].out_features for layer in
+                               nn.AdaptiveLogSoftmaxWithLoss(4, 10, [3, 6], div_value=float("inf")).tail]))
+
 print("\n".join(lines))

@@ -742,6 +742,27 @@ class HostileInputs40Test {
         assertArrayEquals(new int[] {3, 3, 3}, Tensor.histogramdd(points, 3).hist().shape());
     }
 
+    /**
+     * Regression: AdaptiveLogSoftmaxWithLoss took a {@code div_value} of NaN silently (a tail layer of no features,
+     * Java's {@code (int) NaN}) and one of 0 as an infinite tail layer (refused only by the storage limit). PyTorch's
+     * {@code in_features // div_value ** (i + 1)} and {@code int()} refuse both, in Python's words (make_expected.py's
+     * err.asm.*); an infinite one still gives tail layers of no features, as PyTorch's.
+     */
+    @Test
+    void adaptiveLogSoftmaxRefusesDivValuesPythonRefuses() {
+        refused("div_value 0", IllegalArgumentException.class, torchMessage("err.asm.div_zero"),
+            () -> new dev.ember.nn.AdaptiveLogSoftmaxWithLoss(4, 10, new int[] {3, 6}, 0.0, false));
+        refused("div_value NaN", IllegalArgumentException.class, torchMessage("err.asm.div_nan"),
+            () -> new dev.ember.nn.AdaptiveLogSoftmaxWithLoss(4, 10, new int[] {3, 6}, Double.NaN, false));
+        dev.ember.nn.AdaptiveLogSoftmaxWithLoss inf = new dev.ember.nn.AdaptiveLogSoftmaxWithLoss(4, 10, new int[] {3, 6},
+            Double.POSITIVE_INFINITY, false);
+        List<Integer> widths = new ArrayList<>();
+        for (String k : List.of("tail.0.0.weight", "tail.1.0.weight")) {
+            widths.add(inf.stateDict().get(k).size(0));
+        }
+        assertEquals(E.get("asm.div_inf_tail"), widths.toString());
+    }
+
     // ------------------------------------------------------------------ recurrent layers without a graph
 
     /** The result of a call as text: the exception's type and message, or the outputs' shapes and bits. */
