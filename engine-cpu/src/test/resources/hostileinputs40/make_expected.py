@@ -141,4 +141,34 @@ text("coo.size_index_2p31m1", str(list(torch.sparse_coo_tensor(torch.tensor([[0,
 text("coo.size_index_2p31m2", str(list(torch.sparse_coo_tensor(torch.tensor([[0, 2**31 - 2], [0, 1]], dtype=Lg),
                                                               torch.ones(2)).shape)))
 
+# ---- F.adaptive_avg_pool2d of a quantized activation: the output size checked first (negative sizes in PyTorch's
+# words), and the windows' bounds as PyTorch's start_index/end_index compute them, in int64 (an output of 100000 rows
+# over an input of 30000: y * ih passes 2^31); the integers sampled every 9973rd
+import torch.nn.functional as F  # noqa: E402
+qa = torch.quantize_per_tensor(torch.ones(1, 1, 2, 2), 0.1, 0, torch.quint8)
+err("err.qadaptive.negative", lambda: F.adaptive_avg_pool2d(qa, (-3, 2)))
+err("err.qadaptive.negative_second", lambda: F.adaptive_avg_pool2d(qa, (2, -1)))
+text("qadaptive.empty_shape", str(list(F.adaptive_avg_pool2d(qa, (0, 2)).shape)))
+qtall = torch.quantize_per_tensor(torch.arange(30000, dtype=torch.float32).div(1000.0).reshape(1, 1, 30000, 1), 0.1, 0,
+                                  torch.quint8)
+emit("value.qadaptive.tall_ints", F.adaptive_avg_pool2d(qtall, (100000, 1)).int_repr().reshape(-1)[::9973].to(torch.int64))
+
+# ---- distribution transforms' shape functions on sizes whose products and sums pass 2^31 or 2^63 (Python's ints do
+# not overflow): ReshapeTransform compares the exact products; a computed size past 2^31 - 1 is PyTorch's number here
+# and refused by Ember's dimension limit
+from torch.distributions.transforms import (CorrCholeskyTransform, ReshapeTransform,  # noqa: E402
+                                            StickBreakingTransform)
+M = 2**31 - 1
+text("dist.reshape_huge_equal", str(list(ReshapeTransform((M, M, M), (M, M, M)).forward_shape((5, M, M, M)))))
+err("err.dist.reshape_huge_differ", lambda: ReshapeTransform((M, M, M), (M, M, M - 1)))
+text("dist.stick_forward_shape", str(list(StickBreakingTransform().forward_shape((3, M)))))
+text("dist.corr_inverse_shape", str(list(CorrCholeskyTransform().inverse_shape((70000, 70000)))))
+
+# ---- nn.AdaptiveLogSoftmaxWithLoss with a div_value whose powers divide by zero or give NaN: Python's own errors
+# (Python 3.11's wording), where the float division is in_features // (div_value ** (i + 1)) then int()
+for key, d in (("zero", 0.0), ("nan", float("nan"))):
+    err("err.asm.div_" + key, lambda: nn.AdaptiveLogSoftmaxWithLoss(4, 10, [3, 6], div_value=d))
+text("asm.div_inf_tail", str([layer[0].out_features for layer in
+                               nn.AdaptiveLogSoftmaxWithLoss(4, 10, [3, 6], div_value=float("inf")).tail]))
+
 print("\n".join(lines))

@@ -17,6 +17,7 @@ final class HistogramOps {
         if (bins <= 0) {
             throw new IllegalArgumentException("torch.histogram(): bins must be > 0, but got " + bins + " for dimension 0");
         }
+        checkSizes(new int[] {bins}, true);
         // PyTorch's order: the outer edges are read from a non-empty input without a range (its "histogramdd"
         // dispatch), then the weight is checked, then the kernel dispatches ("histogram_cpu")
         if (noKernel && range == null && input.numel() > 0) {
@@ -102,10 +103,11 @@ final class HistogramOps {
      */
     private static double[] count(double[] x, double[][] edges, boolean linear, double[] w, boolean f32) {
         int n = edges.length;
-        int total = 1;
-        for (double[] e : edges) {
-            total = Math.multiplyExact(total, e.length - 1);
+        int[] binCounts = new int[n];
+        for (int d = 0; d < n; d++) {
+            binCounts[d] = edges[d].length - 1;
         }
+        int total = checkSizes(binCounts, false);
         double[] hist = new double[total];
         int points = n == 0 ? 0 : x.length / n;
         for (int i = 0; i < points; i++) {
@@ -178,6 +180,7 @@ final class HistogramOps {
                         + " for dimension " + d);
             }
         }
+        checkSizes(bins, true);
         if (range != null && range.length != 2 * n) {
             throw new IllegalArgumentException("torch.histogramdd: for a " + n + "-dimensional histogram range should have "
                     + 2 * n + " elements, but got " + range.length);
@@ -383,6 +386,38 @@ final class HistogramOps {
     }
 
     /** PyTorch's linspace kernel: {@code start + step i} for the first half, {@code end - step (steps - 1 - i)} after. */
+    /**
+     * The histogram's element count (the product of the bin counts), and with {@code edges} each dimension's edges
+     * ({@code bins + 1}), checked against one Ember tensor's storage before anything is made, in the order PyTorch
+     * allocates them (the histogram, then the edges): past it, the message {@code Tensor.zeros} gives for such a size.
+     */
+    private static int checkSizes(int[] binCounts, boolean edges) {
+        long total = 1;
+        for (int b : binCounts) {
+            total *= b; // each factor at most 2^31 and the total checked after each: no overflow
+            if (total > dev.ember.backend.Layout.MAX_STORAGE_ELEMENTS) {
+                long shown = 1;
+                boolean exact = true;
+                for (int c : binCounts) {
+                    exact &= shown <= Long.MAX_VALUE / Math.max(1, c);
+                    shown = exact ? shown * c : shown;
+                }
+                throw new IllegalArgumentException("a tensor of sizes=" + Shapes.str(binCounts) + " has "
+                        + (exact ? String.valueOf(shown) : "more than " + Long.MAX_VALUE) + " elements; one Ember tensor "
+                        + "stores at most " + dev.ember.backend.Layout.MAX_STORAGE_ELEMENTS);
+            }
+        }
+        if (edges) {
+            for (int b : binCounts) {
+                if ((long) b + 1 > dev.ember.backend.Layout.MAX_STORAGE_ELEMENTS) {
+                    throw new IllegalArgumentException("a tensor of sizes=[" + ((long) b + 1) + "] has " + ((long) b + 1)
+                            + " elements; one Ember tensor stores at most " + dev.ember.backend.Layout.MAX_STORAGE_ELEMENTS);
+                }
+            }
+        }
+        return (int) total;
+    }
+
     private static double[] linspace(double start, double end, int steps, boolean f32) {
         double[] out = new double[steps];
         if (f32) {

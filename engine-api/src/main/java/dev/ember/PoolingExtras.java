@@ -1,5 +1,6 @@
 package dev.ember;
 
+import dev.ember.backend.Layout;
 import dev.ember.backend.Pool2dParams;
 
 import java.util.Arrays;
@@ -50,10 +51,21 @@ public final class PoolingExtras {
         int c = inShape[rank - 3];
         int h = inShape[rank - 2];
         int w = inShape[rank - 1];
-        int plane = Math.multiplyExact(h, w);
-        int taps = Math.multiplyExact(p.kernelH(), p.kernelW());
-        int count = Math.multiplyExact(outH, outW);
-        long[] pos = new long[Math.multiplyExact(count, taps)];
+        int plane = h * w; // the input's plane: within one tensor
+        // every window's taps are gathered at once, [b, c, outH * outW, kH * kW]: refused, not overflowed, past one tensor
+        long taps64 = (long) p.kernelH() * p.kernelW();
+        long count64 = (long) outH * outW;
+        // each factor at most 2^31 before the next product, so no product overflows a long
+        if (taps64 > Layout.MAX_STORAGE_ELEMENTS || count64 > Layout.MAX_STORAGE_ELEMENTS
+                || count64 * taps64 > Layout.MAX_STORAGE_ELEMENTS
+                || (long) b * c * (count64 * taps64) > Layout.MAX_STORAGE_ELEMENTS) {
+            throw new IllegalArgumentException("avg_pool2d with divisor_override gathers each window's taps: "
+                    + count64 + " windows of " + taps64 + " taps over " + ((long) b * c) + " planes exceed one Ember "
+                    + "tensor, which stores at most " + Layout.MAX_STORAGE_ELEMENTS + " elements");
+        }
+        int taps = (int) taps64;
+        int count = (int) count64;
+        long[] pos = new long[count * taps];
         int q = 0;
         for (int oh = 0; oh < outH; oh++) {
             long y0 = (long) oh * p.strideH() - p.padH();

@@ -3,6 +3,7 @@ package dev.ember;
 import dev.ember.ao.quantization.QScheme;
 import dev.ember.ao.quantization.QuantDType;
 import dev.ember.ao.quantization.QuantizedTensor;
+import dev.ember.backend.Layout;
 import dev.ember.backend.Storage;
 
 import java.util.Collections;
@@ -231,6 +232,14 @@ public final class QuantizedActivations {
      * {@code (float) (1.0 / 1) / kH / kW} (in float) rounded half to even.
      */
     static Tensor adaptiveAvgPool2d(Tensor input, int[] outputSize) {
+        // PyTorch's adaptive_avg_pool2d checks the output size before it dispatches to the quantized kernel
+        if (outputSize.length != 2) {
+            throw new IllegalArgumentException("adaptive_avg_pool2d: output_size must be 2");
+        }
+        if (outputSize[0] < 0 || outputSize[1] < 0) {
+            throw new IllegalArgumentException("adaptive_avg_pool2d: elements of output_size must be greater than or "
+                    + "equal to 0 but received {" + outputSize[0] + ", " + outputSize[1] + "}");
+        }
         QuantizedTensor q = quantized(input);
         int[] shape = q.shape();
         if (shape.length != 3 && shape.length != 4) {
@@ -249,18 +258,30 @@ public final class QuantizedActivations {
         int iw = shape[shape.length - 1];
         int planes = 1;
         for (int i = 0; i < shape.length - 2; i++) {
-            planes = Math.multiplyExact(planes, shape[i]);
+            planes *= shape[i]; // a factor of the input's element count
+        }
+        int[] outShape = shape.clone();
+        outShape[shape.length - 2] = oh;
+        outShape[shape.length - 1] = ow;
+        long plane = (long) oh * ow; // at most 2^62
+        boolean fits = planes <= Long.MAX_VALUE / Math.max(1L, plane);
+        long outNumel = fits ? planes * plane : Long.MAX_VALUE;
+        if (outNumel > Layout.MAX_STORAGE_ELEMENTS) { // Ember's rule for one tensor, in Tensor.zeros' words
+            throw new IllegalArgumentException("a tensor of sizes=" + Shapes.str(outShape) + " has "
+                    + (fits ? String.valueOf(outNumel) : "more than " + Long.MAX_VALUE) + " elements; one Ember tensor "
+                    + "stores at most " + Layout.MAX_STORAGE_ELEMENTS);
         }
         long[] in = q.intRepr().to(DType.INT64).toLongArray();
-        long[] out = new long[Math.multiplyExact(Math.multiplyExact(planes, oh), ow)];
+        long[] out = new long[(int) outNumel];
         for (int p = 0; p < planes; p++) {
             for (int y = 0; y < oh; y++) {
-                int h0 = (int) Math.floor((float) (y * ih) / oh);
-                int h1 = (int) Math.ceil((float) ((y + 1) * ih) / oh);
+                // PyTorch's start_index/end_index: the products in int64, then float
+                int h0 = (int) Math.floor((float) ((long) y * ih) / oh);
+                int h1 = (int) Math.ceil((float) ((long) (y + 1) * ih) / oh);
                 float kHr = 1.0f / (h1 - h0);
                 for (int x = 0; x < ow; x++) {
-                    int w0 = (int) Math.floor((float) (x * iw) / ow);
-                    int w1 = (int) Math.ceil((float) ((x + 1) * iw) / ow);
+                    int w0 = (int) Math.floor((float) ((long) x * iw) / ow);
+                    int w1 = (int) Math.ceil((float) ((long) (x + 1) * iw) / ow);
                     float kHWr = kHr / (w1 - w0);
                     long sum = 0;
                     for (int i = h0; i < h1; i++) {
@@ -272,9 +293,6 @@ public final class QuantizedActivations {
                 }
             }
         }
-        int[] outShape = shape.clone();
-        outShape[shape.length - 2] = oh;
-        outShape[shape.length - 1] = ow;
         Tensor ints = Tensor.fromArray(out).to(q.dtype() == QuantDType.QUINT8 ? DType.UINT8 : DType.INT8).reshape(outShape);
         return carrier(QuantizedTensor.makePerTensorQuantizedTensor(ints, q.qScale(), q.qZeroPoint()));
     }

@@ -618,6 +618,151 @@ class HostileInputs40Test {
             longs(0, Integer.MAX_VALUE - 1, 0, 1).reshape(2, 2), values).shape()));
     }
 
+    /**
+     * Regression: avg_pool2d with {@code divisor_override} gathers every window's taps into one table, whose length
+     * {@code outH * outW * kH * kW} went through {@code Math.multiplyExact}: a 1000 x 1000 input pooled by a 500 x 500
+     * window at stride 1 threw ArithmeticException. Past one tensor it is refused, by Ember's rule for one tensor's
+     * storage (PyTorch's kernel loops over the windows and computes it); below, it computes (the exact rule: a window
+     * of nine ones over a divisor of 3 gives 3).
+     */
+    @Test
+    void avgPool2dWithADivisorRefusesGatheringPastOneTensor() {
+        Tensor big = Tensor.ones(1, 1, 1000, 1000);
+        refused("500 x 500 windows", IllegalArgumentException.class, "avg_pool2d with divisor_override gathers each "
+            + "window's taps: 251001 windows of 250000 taps over 1 planes exceed one Ember tensor, which stores at most "
+            + dev.ember.backend.Layout.MAX_STORAGE_ELEMENTS + " elements",
+            () -> dev.ember.PoolingExtras.avgPool2d(big, new int[] {500}, new int[] {1}, new int[] {0}, false, true, 3),
+            big);
+        Tensor small = Tensor.ones(1, 1, 6, 6);
+        Tensor out = dev.ember.PoolingExtras.avgPool2d(small, new int[] {3}, new int[] {1}, new int[] {0}, false, true,
+            3);
+        assertArrayEquals(new int[] {1, 1, 4, 4}, out.shape());
+        float[] threes = new float[16];
+        Arrays.fill(threes, 3f);
+        assertArrayEquals(threes, out.toFloatArray(), 0f);
+    }
+
+    private static Tensor quint8(Tensor x) {
+        return QuantizedActivations.carrier(QuantizedTensor.quantizePerTensor(x, 0.1, 0, QuantDType.QUINT8));
+    }
+
+    /**
+     * Regression: F.adaptive_avg_pool2d of a quantized activation did not check the output size (a negative one threw
+     * NegativeArraySizeException, one element threw ArrayIndexOutOfBoundsException, a huge one ArithmeticException)
+     * and computed the windows' bounds {@code y * ih} in int (an output of 100000 rows over 30000 input rows indexed
+     * out of the input: ArrayIndexOutOfBoundsException). PyTorch's messages for the sizes, Ember's storage rule past
+     * one tensor, and PyTorch's integers for the tall case (make_expected.py's value.qadaptive.tall_ints).
+     */
+    @Test
+    void quantizedAdaptiveAvgPoolChecksItsOutputSizeAndIndexesInLong() {
+        Tensor q = quint8(Tensor.ones(1, 1, 2, 2));
+        refusedAsTorch("err.qadaptive.negative", () -> dev.ember.nn.Functional.adaptiveAvgPool2d(q, new int[] {-3, 2}),
+            q);
+        refusedAsTorch("err.qadaptive.negative_second",
+            () -> dev.ember.nn.Functional.adaptiveAvgPool2d(q, new int[] {2, -1}), q);
+        refused("one size", IllegalArgumentException.class, "adaptive_avg_pool2d: output_size must be 2",
+            () -> dev.ember.nn.Functional.adaptiveAvgPool2d(q, new int[] {2}), q);
+        refused("huge", IllegalArgumentException.class, "a tensor of sizes=[1, 1, 100000, 100000] has 10000000000 "
+            + "elements; one Ember tensor stores at most " + dev.ember.backend.Layout.MAX_STORAGE_ELEMENTS,
+            () -> dev.ember.nn.Functional.adaptiveAvgPool2d(q, new int[] {100000, 100000}), q);
+        assertEquals(E.get("qadaptive.empty_shape"), Arrays.toString(dev.ember.nn.Functional.adaptiveAvgPool2d(q,
+            new int[] {0, 2}).shape()));
+        Tensor tall = quint8(Tensor.arange(30000).to(DType.FLOAT32).div(1000.0).reshape(1, 1, 30000, 1));
+        Tensor ints = QuantizedActivations.quantized(dev.ember.nn.Functional.adaptiveAvgPool2d(tall,
+            new int[] {100000, 1})).intRepr().to(DType.INT64).reshape(-1);
+        long[] all = ints.toLongArray();
+        long[] sampled = new long[(all.length + 9972) / 9973];
+        for (int i = 0; i < sampled.length; i++) {
+            sampled[i] = all[i * 9973];
+        }
+        E.assertExact("value.qadaptive.tall_ints", Tensor.tensor(sampled));
+    }
+
+    /**
+     * Regression: the distribution transforms' shape functions computed sizes with {@code Math.multiplyExact} /
+     * {@code addExact} / {@code toIntExact} (ArithmeticException) or plain int arithmetic (a wrapped size). PyTorch's
+     * Python ints do not overflow: ReshapeTransform compares the exact products (equal products of 2^93 accepted,
+     * unequal ones refused in its words); a computed size past Ember's int dimensions (PyTorch's numbers in
+     * make_expected.py) is refused by Ember's dimension limit.
+     */
+    @Test
+    void transformShapesPastIntAreExactOrRefused() {
+        int m = Integer.MAX_VALUE;
+        dev.ember.distributions.ReshapeTransform same = new dev.ember.distributions.ReshapeTransform(
+            new int[] {m, m, m}, new int[] {m, m, m});
+        assertEquals(E.get("dist.reshape_huge_equal"), Arrays.toString(same.forwardShape(new int[] {5, m, m, m})));
+        refused("reshape of other counts", IllegalArgumentException.class,
+            torchMessage("err.dist.reshape_huge_differ"), () -> new dev.ember.distributions.ReshapeTransform(
+                new int[] {m, m, m}, new int[] {m, m, m - 1}));
+        assertEquals("[3, 2147483648]", E.get("dist.stick_forward_shape"));
+        refused("stick-breaking forward_shape", IllegalArgumentException.class, "forward_shape: the last dimension "
+            + "would have size 2147483648; Ember's dimensions are at most 2147483647",
+            () -> new dev.ember.distributions.StickBreakingTransform().forwardShape(new int[] {3, m}));
+        refused("stick-breaking inverse_shape", IllegalArgumentException.class, "inverse_shape: the last dimension "
+            + "would have size -2147483649; Ember's dimensions are at most 2147483647",
+            () -> new dev.ember.distributions.StickBreakingTransform().inverseShape(new int[] {3, Integer.MIN_VALUE}));
+        assertEquals("[2449965000]", E.get("dist.corr_inverse_shape"));
+        refused("corr-Cholesky inverse_shape", IllegalArgumentException.class, "inverse_shape: the last dimension "
+            + "would have size 2449965000; Ember's dimensions are at most 2147483647",
+            () -> new dev.ember.distributions.CorrCholeskyTransform().inverseShape(new int[] {70000, 70000}));
+        assertArrayEquals(new int[] {3, 6}, new dev.ember.distributions.StickBreakingTransform()
+            .forwardShape(new int[] {3, 5}));
+        assertArrayEquals(new int[] {6}, new dev.ember.distributions.CorrCholeskyTransform()
+            .inverseShape(new int[] {4, 4}));
+    }
+
+    /**
+     * Regression: histogramdd multiplied its bin counts with {@code Math.multiplyExact} (three dimensions of 2000 bins,
+     * or given edge tensors of as many, threw ArithmeticException) and histogram/histogramdd made {@code bins + 1} edges
+     * in int (2^31 - 1 bins: NegativeArraySizeException). The histogram and then the edges are checked against one
+     * tensor's storage first, as PyTorch allocates them, with Ember's message for such a size (PyTorch would allocate
+     * them).
+     */
+    @Test
+    void histogramsPastOneTensorAreRefusedNotOverflowed() {
+        Tensor points = Tensor.rand(4, 3);
+        String max = String.valueOf(dev.ember.backend.Layout.MAX_STORAGE_ELEMENTS);
+        refused("3 x 2000 bins", IllegalArgumentException.class, "a tensor of sizes=[2000, 2000, 2000] has 8000000000 "
+            + "elements; one Ember tensor stores at most " + max,
+            () -> Tensor.histogramdd(points, 2000, null, null, false), points);
+        refused("50000^3 bins", IllegalArgumentException.class, "a tensor of sizes=[50000, 50000, 50000] has "
+            + "125000000000000 elements; one Ember tensor stores at most " + max,
+            () -> Tensor.histogramdd(points, new int[] {50000, 50000, 50000}, null, null, false), points);
+        refused("2^31 - 1 bins", IllegalArgumentException.class, "a tensor of sizes=[2147483647, 1, 1] has 2147483647 "
+            + "elements; one Ember tensor stores at most " + max,
+            () -> Tensor.histogramdd(points, new int[] {Integer.MAX_VALUE, 1, 1}, null, null, false), points);
+        Tensor values = Tensor.rand(5);
+        refused("1-d: the edges past one tensor", IllegalArgumentException.class, "a tensor of sizes=[2147483640] has "
+            + "2147483640 elements; one Ember tensor stores at most " + max,
+            () -> values.histogram(dev.ember.backend.Layout.MAX_STORAGE_ELEMENTS), values);
+        Tensor edges = Tensor.linspace(0, 1, 2001);
+        refused("given edges", IllegalArgumentException.class, "a tensor of sizes=[2000, 2000, 2000] has 8000000000 "
+            + "elements; one Ember tensor stores at most " + max,
+            () -> Tensor.histogramdd(points, List.of(edges, edges, edges), null, false), points, edges);
+        assertArrayEquals(new int[] {3, 3, 3}, Tensor.histogramdd(points, 3).hist().shape());
+    }
+
+    /**
+     * Regression: AdaptiveLogSoftmaxWithLoss took a {@code div_value} of NaN silently (a tail layer of no features,
+     * Java's {@code (int) NaN}) and one of 0 as an infinite tail layer (refused only by the storage limit). PyTorch's
+     * {@code in_features // div_value ** (i + 1)} and {@code int()} refuse both, in Python's words (make_expected.py's
+     * err.asm.*); an infinite one still gives tail layers of no features, as PyTorch's.
+     */
+    @Test
+    void adaptiveLogSoftmaxRefusesDivValuesPythonRefuses() {
+        refused("div_value 0", IllegalArgumentException.class, torchMessage("err.asm.div_zero"),
+            () -> new dev.ember.nn.AdaptiveLogSoftmaxWithLoss(4, 10, new int[] {3, 6}, 0.0, false));
+        refused("div_value NaN", IllegalArgumentException.class, torchMessage("err.asm.div_nan"),
+            () -> new dev.ember.nn.AdaptiveLogSoftmaxWithLoss(4, 10, new int[] {3, 6}, Double.NaN, false));
+        dev.ember.nn.AdaptiveLogSoftmaxWithLoss inf = new dev.ember.nn.AdaptiveLogSoftmaxWithLoss(4, 10, new int[] {3, 6},
+            Double.POSITIVE_INFINITY, false);
+        List<Integer> widths = new ArrayList<>();
+        for (String k : List.of("tail.0.0.weight", "tail.1.0.weight")) {
+            widths.add(inf.stateDict().get(k).size(0));
+        }
+        assertEquals(E.get("asm.div_inf_tail"), widths.toString());
+    }
+
     // ------------------------------------------------------------------ recurrent layers without a graph
 
     /** The result of a call as text: the exception's type and message, or the outputs' shapes and bits. */

@@ -139,6 +139,7 @@ public class CorrCholeskyTransform extends Transform {
             throw new IllegalArgumentException("Input is not square");
         }
         long d = shape[shape.length - 1];
-        return Dist.concat(java.util.Arrays.copyOf(shape, shape.length - 2), new int[] {Math.toIntExact(d * (d - 1) / 2)});
+        return Dist.concat(java.util.Arrays.copyOf(shape, shape.length - 2), new int[] {Dist.size(d * (d - 1) / 2,
+            "inverse_shape")});
     }
 }

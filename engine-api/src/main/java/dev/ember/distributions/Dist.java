@@ -69,6 +69,18 @@ final class Dist {
         return b.append(")").toString();
     }
 
+    /**
+     * A size a shape function computed exactly (Python's ints do not overflow) as Ember's {@code int} dimension, or an
+     * IllegalArgumentException naming it: Ember's dimensions are at most {@code Integer.MAX_VALUE}.
+     */
+    static int size(long size, String fn) {
+        if (size > Integer.MAX_VALUE || size < Integer.MIN_VALUE) {
+            throw new IllegalArgumentException(fn + ": the last dimension would have size " + size + "; Ember's "
+                    + "dimensions are at most " + Integer.MAX_VALUE);
+        }
+        return (int) size;
+    }
+
     static int[] concat(int[]... parts) {
         int n = 0;
         for (int[] p : parts) {

@@ -22,17 +22,18 @@ public class ReshapeTransform extends Transform {
     public ReshapeTransform(int[] inShape, int[] outShape) {
         Dist.require(inShape, "ReshapeTransform", "in_shape");
         Dist.require(outShape, "ReshapeTransform", "out_shape");
-        if (numel(inShape) != numel(outShape)) {
+        if (!numel(inShape).equals(numel(outShape))) {
             throw new IllegalArgumentException("in_shape, out_shape have different numbers of elements");
         }
         this.inShape = inShape.clone();
         this.outShape = outShape.clone();
     }
 
-    private static long numel(int[] shape) {
-        long n = 1;
+    /** The product of the sizes, exact as Python's {@code torch.Size(shape).numel()} (no overflow). */
+    private static java.math.BigInteger numel(int[] shape) {
+        java.math.BigInteger n = java.math.BigInteger.ONE;
         for (int s : shape) {
-            n = Math.multiplyExact(n, (long) s);
+            n = n.multiply(java.math.BigInteger.valueOf(s));
         }
         return n;
     }

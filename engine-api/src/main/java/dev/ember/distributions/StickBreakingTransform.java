@@ -54,7 +54,7 @@ public class StickBreakingTransform extends StatelessTransform {
             throw new IllegalArgumentException("Too few dimensions on input");
         }
         int[] out = shape.clone();
-        out[out.length - 1] = Math.addExact(out[out.length - 1], 1);
+        out[out.length - 1] = Dist.size((long) out[out.length - 1] + 1, "forward_shape");
         return out;
     }
 
@@ -65,7 +65,7 @@ public class StickBreakingTransform extends StatelessTransform {
             throw new IllegalArgumentException("Too few dimensions on input");
         }
         int[] out = shape.clone();
-        out[out.length - 1] -= 1;
+        out[out.length - 1] = Dist.size((long) out[out.length - 1] - 1, "inverse_shape");
         return out;
     }
 }

@@ -50,7 +50,8 @@ public class AdaptiveLogSoftmaxWithLoss extends Module2<AdaptiveLogSoftmaxWithLo
      * The given settings, as PyTorch's constructor arguments.
      *
      * @throws IllegalArgumentException for cutoffs that are not unique positive integers in increasing order below
-     *     {@code nClasses}, with PyTorch's message
+     *     {@code nClasses}, or a {@code divValue} whose powers divide by zero or give NaN, with PyTorch's (Python's)
+     *     messages
      */
     public AdaptiveLogSoftmaxWithLoss(int inFeatures, int nClasses, int[] cutoffs, double divValue, boolean headBias) {
         Checks.notNull(cutoffs, "cutoffs");
@@ -61,6 +62,16 @@ public class AdaptiveLogSoftmaxWithLoss extends Module2<AdaptiveLogSoftmaxWithLo
         if (!ok) {
             throw new IllegalArgumentException("cutoffs should be a sequence of unique, positive integers sorted in an "
                     + "increasing order, where each value is between 1 and n_classes-1");
+        }
+        // Python's in_features // (div_value ** (i + 1)) and int() of it: a zero divisor and NaN are refused in its words
+        for (int i = 0; i < cutoffs.length; i++) {
+            double divisor = Math.pow(divValue, i + 1);
+            if (divisor == 0) {
+                throw new IllegalArgumentException("float floor division by zero");
+            }
+            if (Double.isNaN(Math.floor(inFeatures / divisor))) {
+                throw new IllegalArgumentException("cannot convert float NaN to integer");
+            }
         }
         this.inFeatures = inFeatures;
         this.nClasses = nClasses;
