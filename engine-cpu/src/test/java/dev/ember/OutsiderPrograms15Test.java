@@ -998,6 +998,51 @@ class OutsiderPrograms15Test {
         return adapters;
     }
 
+    /**
+     * Three AdamW steps of an adapted Llama's language-model loss on {@code tokens}, held to PyTorch's ({@code key}
+     * "lora" or "dora"): the first logits, every trained parameter's first gradient (the frozen ones get none), the
+     * losses and the trained parameters after; with {@code base}, every frozen parameter is unchanged.
+     */
+    private static void trainAdapted(String key, String name, LlamaForCausalLM model, List<Tensor> trainable,
+                                     Tensor tokens, Map<String, Tensor> base) {
+        Tensor inp = tokens.narrow(1, 0, tokens.size(1) - 1);
+        Tensor tgt = tokens.narrow(1, 1, tokens.size(1) - 1);
+        AdamW opt = new AdamW(trainable, 2e-2, 0.9, 0.999, 1e-8, 0.01, false);
+        List<Double> losses = new ArrayList<>();
+        for (int step = 0; step < 3; step++) {
+            opt.zeroGrad();
+            Tensor logits = model.run(inp);
+            Tensor loss = lmLoss(logits, tgt);
+            loss.backward();
+            if (step == 0) {
+                same(e(key + ".logits0"), logits, name + " model's logits");
+                int compared = 0;
+                for (Map.Entry<String, Tensor> p : model.namedParameters().entrySet()) {
+                    if (p.getValue().requiresGrad()) {
+                        close(e(key + ".grad0." + p.getKey()), p.getValue().grad(), "gradient of " + p.getKey(), 1);
+                        compared++;
+                    } else {
+                        assertNull(p.getValue().grad(), "the frozen " + p.getKey() + " gets no gradient");
+                    }
+                }
+                assertEquals(PT.under(key + ".grad0.").size(), compared, "PyTorch's and Ember's trained parameters");
+            }
+            opt.step();
+            losses.add(loss.item());
+        }
+        close(e(key + ".loss"), values(losses, F64), name + " losses", 1);
+        int compared = 0;
+        for (Map.Entry<String, Tensor> p : model.namedParameters().entrySet()) {
+            if (p.getValue().requiresGrad()) {
+                close(e(key + ".final." + p.getKey()), p.getValue(), p.getKey() + " after 3 steps", 1);
+                compared++;
+            } else if (base != null) {
+                assertTrue(base.get(p.getKey()).equal(p.getValue()), "the frozen " + p.getKey() + " is unchanged");
+            }
+        }
+        assertEquals(PT.under(key + ".final.").size(), compared, "PyTorch's and Ember's trained parameters");
+    }
+
     @Test
     void loraOnQAndVTrainedWithAdamWThenMergedAndUnmerged() {
         LlamaForCausalLM model = llama();
@@ -1019,42 +1064,7 @@ class OutsiderPrograms15Test {
             }
         });
         Tensor tokens = e("lora.tokens");
-        Tensor inp = tokens.narrow(1, 0, tokens.size(1) - 1);
-        Tensor tgt = tokens.narrow(1, 1, tokens.size(1) - 1);
-        AdamW opt = new AdamW(trainable, 2e-2, 0.9, 0.999, 1e-8, 0.01, false);
-        List<Double> losses = new ArrayList<>();
-        for (int step = 0; step < 3; step++) {
-            opt.zeroGrad();
-            Tensor logits = model.run(inp);
-            Tensor loss = lmLoss(logits, tgt);
-            loss.backward();
-            if (step == 0) {
-                same(e("lora.logits0"), logits, "LoRA model's logits");
-                int compared = 0;
-                for (Map.Entry<String, Tensor> p : model.namedParameters().entrySet()) {
-                    if (p.getValue().requiresGrad()) {
-                        close(e("lora.grad0." + p.getKey()), p.getValue().grad(), "gradient of " + p.getKey(), 1);
-                        compared++;
-                    } else {
-                        assertNull(p.getValue().grad(), "the frozen " + p.getKey() + " gets no gradient");
-                    }
-                }
-                assertEquals(PT.under("lora.grad0.").size(), compared, "PyTorch's and Ember's trained parameters");
-            }
-            opt.step();
-            losses.add(loss.item());
-        }
-        close(e("lora.loss"), values(losses, F64), "LoRA losses", 1);
-        int compared = 0;
-        for (Map.Entry<String, Tensor> p : model.namedParameters().entrySet()) {
-            if (p.getValue().requiresGrad()) {
-                close(e("lora.final." + p.getKey()), p.getValue(), p.getKey() + " after 3 steps", 1);
-                compared++;
-            } else {
-                assertTrue(base.get(p.getKey()).equal(p.getValue()), "the frozen " + p.getKey() + " is unchanged");
-            }
-        }
-        assertEquals(PT.under("lora.final.").size(), compared, "PyTorch's and Ember's trained parameters");
+        trainAdapted("lora", "LoRA", model, trainable, tokens, base);
         try (GradMode off = Ember.noGrad()) {
             Tensor adapted = model.run(tokens);
             close(e("lora.adapted_logits"), adapted, "the adapted model's logits", 1);
@@ -1103,40 +1113,7 @@ class OutsiderPrograms15Test {
         }
         assertEquals(12, trainable.size(), "A, B and the magnitude of 4 adapters");
         Tensor tokens = e("lora.tokens");
-        Tensor inp = tokens.narrow(1, 0, tokens.size(1) - 1);
-        Tensor tgt = tokens.narrow(1, 1, tokens.size(1) - 1);
-        AdamW opt = new AdamW(trainable, 2e-2, 0.9, 0.999, 1e-8, 0.01, false);
-        List<Double> losses = new ArrayList<>();
-        for (int step = 0; step < 3; step++) {
-            opt.zeroGrad();
-            Tensor logits = model.run(inp);
-            Tensor loss = lmLoss(logits, tgt);
-            loss.backward();
-            if (step == 0) {
-                same(e("dora.logits0"), logits, "DoRA model's logits");
-                int compared = 0;
-                for (Map.Entry<String, Tensor> p : model.namedParameters().entrySet()) {
-                    if (p.getValue().requiresGrad()) {
-                        close(e("dora.grad0." + p.getKey()), p.getValue().grad(), "gradient of " + p.getKey(), 1);
-                        compared++;
-                    } else {
-                        assertNull(p.getValue().grad(), "the frozen " + p.getKey() + " gets no gradient");
-                    }
-                }
-                assertEquals(PT.under("dora.grad0.").size(), compared, "PyTorch's and Ember's trained parameters");
-            }
-            opt.step();
-            losses.add(loss.item());
-        }
-        close(e("dora.loss"), values(losses, F64), "DoRA losses", 1);
-        int compared = 0;
-        for (Map.Entry<String, Tensor> p : model.namedParameters().entrySet()) {
-            if (p.getValue().requiresGrad()) {
-                close(e("dora.final." + p.getKey()), p.getValue(), p.getKey() + " after 3 steps", 1);
-                compared++;
-            }
-        }
-        assertEquals(PT.under("dora.final.").size(), compared, "PyTorch's and Ember's trained parameters");
+        trainAdapted("dora", "DoRA", model, trainable, tokens, null);
         try (GradMode off = Ember.noGrad()) {
             Tensor adapted = model.run(tokens);
             close(e("dora.adapted_logits"), adapted, "the adapted model's logits", 1);
