@@ -93,16 +93,7 @@ class LstmTrainingTwinTest {
     // ------------------------------------------------------------------ comparison
 
     private static void close(String what, double expected, double actual, double scale) {
-        double bound = ATOL * scale + RTOL * Math.abs(expected);
-        double err = Math.abs(actual - expected);
-        if (!(err <= bound)) {
-            fail(what + ": expected " + expected + " but was " + actual + " (diff " + (actual - expected) + ", bound "
-                    + bound + ")");
-        }
-        if (err / bound > worst) {
-            worst = err / bound;
-            worstWhere = what;
-        }
+        closeSum(what, expected, actual, ATOL * scale + RTOL * Math.abs(expected));
     }
 
     /**
@@ -142,6 +133,7 @@ class LstmTrainingTwinTest {
         closeSum(what + " weighted sum", sums[3], wsum, 3.0 * n * ATOL * scale + (RTOL + 1e-8) * sums[4]);
     }
 
+    /** {@code actual} within {@code bound} of {@code expected}; the worst fraction of its bound is kept for the report. */
     private static void closeSum(String what, double expected, double actual, double bound) {
         double err = Math.abs(actual - expected);
         if (!(err <= bound)) {
