@@ -291,6 +291,25 @@ class FusedLstmLayersTest {
     }
 
     @Test
+    void functionTransformsThroughTheFusedLayer() {
+        Ember.manualSeed(47);
+        LSTM m32 = module(1, true, true, true);
+        LSTM m64 = float64Copy(m32, 1, true, true, true);
+        Tensor x = Tensor.randn(2, 3, IN);
+        Tensor t = Tensor.randn(2, 3, IN);
+        // jvp by the double-backward trick and the Hessian of a scalar: both differentiate the layer's backward
+        Func.JvpOut j32 = Func.jvp(a -> m32.forward(a[0], null).output().tanh().sum(), new Tensor[] {x}, new Tensor[] {t});
+        Func.JvpOut j64 = Func.jvp(a -> m64.forward(a[0], null).output().tanh().sum(),
+                new Tensor[] {x.to(DType.FLOAT64)}, new Tensor[] {t.to(DType.FLOAT64)});
+        close(j64.output(), j32.output(), "jvp value");
+        close(j64.jvp(), j32.jvp(), "jvp");
+        Tensor x1 = Tensor.randn(2, 1, IN);
+        Tensor h32 = Func.hessian(a -> m32.forward(a[0], null).c().pow(2).sum()).apply(x1);
+        Tensor h64 = Func.hessian(a -> m64.forward(a[0], null).c().pow(2).sum()).apply(x1.to(DType.FLOAT64));
+        close(h64, h32, "Hessian");
+    }
+
+    @Test
     void projectionsAndEmptyInputsKeepTheComposition() {
         Ember.manualSeed(44);
         LSTM proj = new LSTM(IN, HID, 1, true, false, 0, false, 3);
