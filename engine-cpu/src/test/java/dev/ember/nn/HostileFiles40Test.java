@@ -84,56 +84,12 @@ class HostileFiles40Test {
         }
     }
 
-    /** One seeded mutation of {@code bytes} (at least 9 long). */
-    private static byte[] mutate(byte[] bytes, Random r) {
-        byte[] b = bytes.clone();
-        switch (r.nextInt(6)) {
-            case 0: { // flip bits
-                int n = 1 + r.nextInt(3);
-                for (int i = 0; i < n; i++) {
-                    b[r.nextInt(b.length)] ^= (byte) (1 << r.nextInt(8));
-                }
-                return b;
-            }
-            case 1: // truncate
-                return Arrays.copyOf(b, r.nextInt(b.length));
-            case 2: { // append
-                byte[] more = new byte[1 + r.nextInt(100)];
-                r.nextBytes(more);
-                byte[] out = Arrays.copyOf(b, b.length + more.length);
-                System.arraycopy(more, 0, out, b.length, more.length);
-                return out;
-            }
-            case 3: { // a 1-, 4- or 8-byte field (a pickled int: a size, stride, offset or storage length) set to an extreme
-                int p = r.nextInt(b.length - 8);
-                long[] values = {0, 1, 2, 3, 7, 0xFF, 0xFFFFFFFFL, 0x7FFFFFFFL, 0x80000000L, Long.MAX_VALUE, -1,
-                    b.length, b.length + 1L};
-                long v = values[r.nextInt(values.length)];
-                int width = r.nextInt(3) == 0 ? 1 : r.nextBoolean() ? 4 : 8;
-                for (int i = 0; i < width; i++) {
-                    b[p + i] = (byte) (v >>> (8 * i));
-                }
-                return b;
-            }
-            case 4: // overwrite a byte
-                b[r.nextInt(b.length)] = (byte) r.nextInt(256);
-                return b;
-            default: { // a block of the original copied over another place
-                int len = 1 + r.nextInt(Math.min(64, b.length - 1));
-                int from = r.nextInt(b.length - len);
-                int to = r.nextInt(b.length - len);
-                System.arraycopy(bytes, from, b, to, len);
-                return b;
-            }
-        }
-    }
-
     /** A record's bytes mutated, or, for a storage, cut short half the time (its length then lies about the tensor). */
     private static byte[] mutateRecord(String name, byte[] bytes, Random r) {
         if (bytes.length < 16 || name.startsWith("data/") && r.nextBoolean()) {
             return Arrays.copyOf(bytes, r.nextInt(bytes.length + 1));
         }
-        return mutate(bytes, r);
+        return FileMutations.mutate(bytes, r, true);
     }
 
     /** The model of qembedding_sd.pt: a quint8 Embedding(7, 6), a quint4x2 EmbeddingBag(7, 6) and a Linear(6, 2). */
@@ -302,10 +258,10 @@ class HostileFiles40Test {
             String what;
             if (kind == 0) { // the shard file itself: its zip structure, checksums, lengths
                 Path p = dir.resolve(shards[which]);
-                Files.write(p, mutate(Files.readAllBytes(p), r));
+                Files.write(p, FileMutations.mutate(Files.readAllBytes(p), r, true));
                 what = shards[which];
             } else if (kind == 1) { // the index's JSON
-                Files.write(dir.resolve(ShardedCheckpoint.WEIGHTS_INDEX_NAME), mutate(index, r));
+                Files.write(dir.resolve(ShardedCheckpoint.WEIGHTS_INDEX_NAME), FileMutations.mutate(index, r, true));
                 what = "the index";
             } else { // a record of a shard, the archive valid around it
                 Map<String, byte[]> m = new LinkedHashMap<>(records.get(which));

@@ -426,7 +426,7 @@ class TorchSerializationTest {
             String want = describe(TorchSerialization.load(original));
             Path f = tmp.resolve("fuzz-" + name);
             for (int it = 0; it < iterations; it++) {
-                byte[] b = mutate(bytes, r);
+                byte[] b = FileMutations.mutate(bytes, r, false);
                 Files.write(f, b);
                 try {
                     String got = describe(TorchSerialization.load(f));
@@ -436,50 +436,6 @@ class TorchSerializationTest {
                 } catch (RuntimeException | Error e) {
                     throw new AssertionError(name + " iteration " + it + " (seed " + seed + "): " + e, e);
                 }
-            }
-        }
-    }
-
-    private static byte[] mutate(byte[] bytes, Random r) {
-        byte[] b = bytes.clone();
-        switch (r.nextInt(6)) {
-            case 0: { // flip bits
-                int n = 1 + r.nextInt(3);
-                for (int i = 0; i < n; i++) {
-                    int p = r.nextInt(b.length);
-                    b[p] ^= (byte) (1 << r.nextInt(8));
-                }
-                return b;
-            }
-            case 1: // truncate
-                return Arrays.copyOf(b, r.nextInt(b.length));
-            case 2: { // append
-                byte[] more = new byte[1 + r.nextInt(100)];
-                r.nextBytes(more);
-                byte[] out = Arrays.copyOf(b, b.length + more.length);
-                System.arraycopy(more, 0, out, b.length, more.length);
-                return out;
-            }
-            case 3: { // a 4- or 8-byte field (sizes and offsets) set to an extreme
-                int p = r.nextInt(b.length - 8);
-                long[] values = {0, 0xFFFFFFFFL, 0x7FFFFFFFL, 0x80000000L, Long.MAX_VALUE, -1, b.length, b.length + 1L};
-                long v = values[r.nextInt(values.length)];
-                int width = r.nextBoolean() ? 4 : 8;
-                for (int i = 0; i < width; i++) {
-                    b[p + i] = (byte) (v >>> (8 * i));
-                }
-                return b;
-            }
-            case 4: { // overwrite a byte
-                b[r.nextInt(b.length)] = (byte) r.nextInt(256);
-                return b;
-            }
-            default: { // a block of the file copied over another place
-                int len = 1 + r.nextInt(64);
-                int from = r.nextInt(b.length - len);
-                int to = r.nextInt(b.length - len);
-                System.arraycopy(bytes, from, b, to, len);
-                return b;
             }
         }
     }
@@ -499,7 +455,7 @@ class TorchSerializationTest {
                 pickle = a.readAll(a.record("data.pkl"));
             }
             for (int it = 0; it < iterations * 3; it++) {
-                byte[] b = mutate(pickle, r);
+                byte[] b = FileMutations.mutate(pickle, r, false);
                 try {
                     Object o = Unpickler.load(b, "p", (key, type, location, numel) -> {
                         if (numel > 1000) {
