@@ -164,7 +164,9 @@ final class FusedLstmLayers {
                     xs[i] = in[i] == null ? null : in[i].get();
                 }
                 if (GradMode.isEnabled()) {
-                    return recomputed(node, xs, grads, reverse);
+                    // create_graph: the composition recomputed and differentiated, so the gradients have history
+                    return LinalgCompat.recomputedVjp(node, xs, a -> RecurrentOps.composedLstmLayer(a[0], a[1], a[2],
+                            a[3], a[4], a[5], a[6], reverse), grads);
                 }
                 return backward(node, xs, sOut.get(), sCells.get(), sSaved.get(), grads, reverse);
             };
@@ -237,42 +239,5 @@ final class FusedLstmLayers {
         return new Tensor[] {dx, dwIh, dwHh, node.needsInputGrad(3) ? db : null,
                 node.needsInputGrad(4) ? (node.needsInputGrad(3) ? db.clone() : db) : null, wantHx ? dh : null,
                 node.needsInputGrad(6) ? dc : null};
-    }
-
-    /**
-     * The backward under {@code create_graph}: the layer recomputed from the saved inputs as the composition of
-     * recorded ops and differentiated by the engine, so the gradients carry history.
-     */
-    private static Tensor[] recomputed(Node node, Tensor[] in, Tensor[] grads, boolean reverse) {
-        Tensor[] xs = new Tensor[in.length];
-        List<Tensor> wrt = new ArrayList<>();
-        for (int i = 0; i < in.length; i++) {
-            Tensor t = in[i];
-            if (t == null) {
-                continue;
-            }
-            xs[i] = t.requiresGrad() ? t : t.detach().requiresGrad_(node.needsInputGrad(i));
-            if (node.needsInputGrad(i)) {
-                wrt.add(xs[i]);
-            }
-        }
-        Tensor[] out = RecurrentOps.composedLstmLayer(xs[0], xs[1], xs[2], xs[3], xs[4], xs[5], xs[6], reverse);
-        List<Tensor> ys = new ArrayList<>();
-        List<Tensor> gs = new ArrayList<>();
-        for (int k = 0; k < out.length; k++) {
-            if (grads[k] != null) {
-                ys.add(out[k]);
-                gs.add(grads[k]);
-            }
-        }
-        List<Tensor> g = Autograd.grad(ys, wrt, gs, true, true, true);
-        Tensor[] result = new Tensor[in.length];
-        int j = 0;
-        for (int i = 0; i < in.length; i++) {
-            if (in[i] != null && node.needsInputGrad(i)) {
-                result[i] = g.get(j++);
-            }
-        }
-        return result;
     }
 }

@@ -498,32 +498,58 @@ final class LinalgCompat {
                 saved[i] = node.save(inputs[i]);
             }
             return g -> {
-                boolean createGraph = Ember.isGradEnabled();
                 Tensor[] xs = new Tensor[inputs.length];
-                List<Tensor> wrt = new ArrayList<>();
                 for (int i = 0; i < xs.length; i++) {
-                    Tensor x = saved[i].get();
-                    xs[i] = createGraph && x.requiresGrad() ? x : x.detach().requiresGrad_(node.needsInputGrad(i));
-                    if (node.needsInputGrad(i)) {
-                        wrt.add(xs[i]);
-                    }
+                    xs[i] = saved[i].get();
                 }
-                Tensor[] result = new Tensor[inputs.length];
-                try (GradMode on = Ember.enableGrad()) {
-                    Tensor y = composition.apply(xs);
-                    if (!y.requiresGrad()) {
-                        return result; // the value does not depend on the inputs (an empty tau): no gradient
-                    }
-                    List<Tensor> grads = Autograd.grad(List.of(y), wrt, List.of(g), true, createGraph, true);
-                    int j = 0;
-                    for (int i = 0; i < inputs.length; i++) {
-                        if (node.needsInputGrad(i)) {
-                            result[i] = grads.get(j++);
-                        }
-                    }
-                }
-                return result;
+                return recomputedVjp(node, xs, a -> new Tensor[] {composition.apply(a)}, new Tensor[] {g});
             };
         });
+    }
+
+    /**
+     * The backward of {@code node} as the vector-Jacobian product of {@code composition} recomputed from the node's
+     * saved {@code inputs} (null for an absent one) with {@code grads} (one per output of the composition, null where
+     * none reached): under {@code create_graph} on the inputs themselves, so the gradients have history and can be
+     * differentiated again. One gradient per input, null where the node needs none or none flows (an output that does
+     * not depend on the inputs, as a product of reflections over an empty tau).
+     */
+    static Tensor[] recomputedVjp(Node node, Tensor[] inputs, Function<Tensor[], Tensor[]> composition, Tensor[] grads) {
+        boolean createGraph = Ember.isGradEnabled();
+        Tensor[] xs = new Tensor[inputs.length];
+        List<Tensor> wrt = new ArrayList<>();
+        for (int i = 0; i < inputs.length; i++) {
+            Tensor x = inputs[i];
+            if (x == null) {
+                continue;
+            }
+            xs[i] = createGraph && x.requiresGrad() ? x : x.detach().requiresGrad_(node.needsInputGrad(i));
+            if (node.needsInputGrad(i)) {
+                wrt.add(xs[i]);
+            }
+        }
+        Tensor[] result = new Tensor[inputs.length];
+        try (GradMode on = Ember.enableGrad()) {
+            Tensor[] ys = composition.apply(xs);
+            List<Tensor> outs = new ArrayList<>();
+            List<Tensor> gs = new ArrayList<>();
+            for (int k = 0; k < ys.length; k++) {
+                if (grads[k] != null && ys[k].requiresGrad()) {
+                    outs.add(ys[k]);
+                    gs.add(grads[k]);
+                }
+            }
+            if (outs.isEmpty()) {
+                return result;
+            }
+            List<Tensor> g = Autograd.grad(outs, wrt, gs, true, createGraph, true);
+            int j = 0;
+            for (int i = 0; i < inputs.length; i++) {
+                if (inputs[i] != null && node.needsInputGrad(i)) {
+                    result[i] = g.get(j++);
+                }
+            }
+        }
+        return result;
     }
 }
