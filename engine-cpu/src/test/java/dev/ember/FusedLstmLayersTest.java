@@ -310,6 +310,54 @@ class FusedLstmLayersTest {
     }
 
     @Test
+    void malformedCallsRaiseTheCompositionsErrorsAndChangeNothing() {
+        Ember.manualSeed(48);
+        int h = 4;
+        for (DType t : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+            assertEquals(errorOf(t, h, 3, 2, 2, 3, 5), errorOf(DType.FLOAT64, h, 3, 2, 2, 3, 5), "a well-formed call");
+        }
+        // h0 of another batch, w_ih of another input width, a 2-D input, c0 of another batch
+        int[][] bad = {{3, 2, 2, 4, 5}, {3, 2, 2, 3, 6}, {3, 0, 2, 3, 5}, {3, 2, 1, 3, 5}};
+        for (int[] b : bad) {
+            String f32 = errorOf(DType.FLOAT32, h, b[0], b[1], b[2], b[3], b[4]);
+            assertTrue(!f32.equals("none"), java.util.Arrays.toString(b) + " is refused");
+            assertEquals(errorOf(DType.FLOAT64, h, b[0], b[1], b[2], b[3], b[4]), f32, java.util.Arrays.toString(b));
+        }
+    }
+
+    /**
+     * The exception (class and message) of a one-layer Tensor.lstm call of {@code dtype} whose operands require grad:
+     * input {@code [steps, batch, 5]} ({@code batch} 0: a 2-D {@code [steps, 5]} input), c0 of {@code cBatch}, h0 of
+     * {@code hBatch}, w_ih {@code [4h, wIn]}; "none" when it computes. The operands are checked unchanged afterwards.
+     */
+    private static String errorOf(DType dtype, int h, int steps, int batch, int cBatch, int hBatch, int wIn) {
+        Tensor x = (batch == 0 ? Tensor.randn(steps, 5) : Tensor.randn(steps, batch, 5)).to(dtype).requiresGrad_(true);
+        Tensor h0 = Tensor.randn(1, hBatch, h).to(dtype).requiresGrad_(true);
+        Tensor c0 = Tensor.randn(1, cBatch, h).to(dtype).requiresGrad_(true);
+        Tensor wIh = Tensor.randn(4 * h, wIn).to(dtype).requiresGrad_(true);
+        Tensor wHh = Tensor.randn(4 * h, h).to(dtype).requiresGrad_(true);
+        Tensor[] all = {x, h0, c0, wIh, wHh};
+        double[][] before = new double[all.length][];
+        int[] versions = new int[all.length];
+        for (int i = 0; i < all.length; i++) {
+            before[i] = all[i].toDoubleArray();
+            versions[i] = all[i].version();
+        }
+        String result;
+        try {
+            Tensor.lstm(x, h0, c0, List.of(wIh, wHh), false, 1, 0, true, false, false);
+            result = "none";
+        } catch (RuntimeException e) {
+            result = e.getClass().getSimpleName() + ": " + e.getMessage();
+        }
+        for (int i = 0; i < all.length; i++) {
+            assertArrayEquals(before[i], all[i].toDoubleArray(), "operand " + i + " unchanged");
+            assertEquals(versions[i], all[i].version(), "operand " + i + "'s version");
+        }
+        return result;
+    }
+
+    @Test
     void projectionsAndEmptyInputsKeepTheComposition() {
         Ember.manualSeed(44);
         LSTM proj = new LSTM(IN, HID, 1, true, false, 0, false, 3);
