@@ -262,9 +262,8 @@ public final class CpuBackend implements Backend {
     @Override
     public void gruCellPointwise(Storage ih, Layout ihLayout, Storage hh, Layout hhLayout, Storage h, Layout hLayout,
                                  Storage hOut) {
-        RnnKernels.gru(hLayout.size(0), hLayout.size(1), (float[]) cpu(ih).array, ihLayout.offset(), ihLayout.stride(0),
-                (float[]) cpu(hh).array, hhLayout.offset(), hhLayout.stride(0), (float[]) cpu(h).array, hLayout.offset(),
-                hLayout.stride(0), (float[]) cpu(hOut).array, 0);
+        RnnKernels.gru(hLayout.size(0), hLayout.size(1), floats(ih), ihLayout.offset(), ihLayout.stride(0), floats(hh),
+                hhLayout.offset(), hhLayout.stride(0), floats(h), hLayout.offset(), hLayout.stride(0), floats(hOut), 0);
     }
 
     @Override
