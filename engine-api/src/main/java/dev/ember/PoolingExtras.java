@@ -38,6 +38,9 @@ public final class PoolingExtras {
 
     // ------------------------------------------------------------------ avg_pool2d with divisor_override
 
+    /** Elements one gather of window taps holds at most (4 Mi: 16 MiB of float32, 32 MiB of float64 sums). */
+    static final int WINDOW_GATHER_LIMIT = 1 << 22;
+
     /**
      * avg_pool2d of a 3-D or 4-D input (already checked by NNOps) with {@code divisor_override}: each window's sum over
      * its taps inside the input divided by {@code divisor} (truncating for int64, as PyTorch's CPU kernel; float16 and
@@ -45,48 +48,44 @@ public final class PoolingExtras {
      * over each window and, under create_graph, records AvgPool2DBackwardBackward0 (its gradient the pooling again).
      */
     static Tensor avgPool2dDivisor(Tensor input, Pool2dParams p, int outH, int outW, int divisor) {
+        return avgPool2dDivisor(input, p, outH, outW, divisor, WINDOW_GATHER_LIMIT);
+    }
+
+    /**
+     * {@link #avgPool2dDivisor(Tensor, Pool2dParams, int, int, int)} gathering at most {@code limit} taps at a time
+     * (at least one window of one plane): the windows and planes go in blocks, each block's taps gathered and summed,
+     * so memory stays bounded however many windows there are (PyTorch's kernel loops over them); every window's sum,
+     * and every input element's gradient (the windows added in order), the same whatever the blocks.
+     */
+    static Tensor avgPool2dDivisor(Tensor input, Pool2dParams p, int outH, int outW, int divisor, int limit) {
         int rank = input.dim();
         int[] inShape = input.shape;
-        int b = rank == 4 ? inShape[0] : 1;
-        int c = inShape[rank - 3];
-        int h = inShape[rank - 2];
-        int w = inShape[rank - 1];
-        int plane = h * w; // the input's plane: within one tensor
-        // every window's taps are gathered at once, [b, c, outH * outW, kH * kW]: refused, not overflowed, past one tensor
+        int plane = inShape[rank - 2] * inShape[rank - 1]; // the input's plane: within one tensor
+        int planes = (int) (input.numel() / Math.max(1, plane)); // b * c, within one tensor when the plane is not empty
         long taps64 = (long) p.kernelH() * p.kernelW();
-        long count64 = (long) outH * outW;
-        // each factor at most 2^31 before the next product, so no product overflows a long
-        if (taps64 > Layout.MAX_STORAGE_ELEMENTS || count64 > Layout.MAX_STORAGE_ELEMENTS
-                || count64 * taps64 > Layout.MAX_STORAGE_ELEMENTS
-                || (long) b * c * (count64 * taps64) > Layout.MAX_STORAGE_ELEMENTS) {
-            throw new IllegalArgumentException("avg_pool2d with divisor_override gathers each window's taps: "
-                    + count64 + " windows of " + taps64 + " taps over " + ((long) b * c) + " planes exceed one Ember "
-                    + "tensor, which stores at most " + Layout.MAX_STORAGE_ELEMENTS + " elements");
+        if (taps64 > Layout.MAX_STORAGE_ELEMENTS) {
+            throw new IllegalArgumentException("avg_pool2d with divisor_override gathers each window's taps: a window of "
+                    + taps64 + " taps exceeds one Ember tensor, which stores at most " + Layout.MAX_STORAGE_ELEMENTS
+                    + " elements");
         }
-        int taps = (int) taps64;
-        int count = (int) count64;
-        long[] pos = new long[count * taps];
-        int q = 0;
-        for (int oh = 0; oh < outH; oh++) {
-            long y0 = (long) oh * p.strideH() - p.padH();
-            for (int ow = 0; ow < outW; ow++) {
-                long x0 = (long) ow * p.strideW() - p.padW();
-                for (int i = 0; i < p.kernelH(); i++) {
-                    long y = y0 + i;
-                    for (int j = 0; j < p.kernelW(); j++) {
-                        long x = x0 + j;
-                        pos[q++] = y >= 0 && y < h && x >= 0 && x < w ? y * w + x : plane;
-                    }
-                }
-            }
-        }
+        WindowBlocks blocks = new WindowBlocks(p, inShape[rank - 2], inShape[rank - 1], outW, outH * outW,
+                (int) taps64, planes, limit);
         int[] outShape = withLast(inShape, new int[] {outH, outW});
-        Tensor table = longs(pos, input.device);
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
-            Tensor x = ReductionOps.opmath(input.reshape(b, c, plane));
-            Tensor padded = Tensor.cat(List.of(x, Creation.zeros(new int[] {b, c, 1}, x.dtype, x.device)), 2);
-            Tensor sums = padded.indexSelect(2, table).reshape(b, c, count, taps).sum(new int[] {3}, false);
+            Tensor x = ReductionOps.opmath(input.reshape(planes, plane));
+            Tensor padded = Tensor.cat(List.of(x, Creation.zeros(new int[] {planes, 1}, x.dtype, x.device)), 1);
+            Tensor[] rows = new Tensor[blocks.planeBlocks()];
+            for (int pb = 0; pb < rows.length; pb++) {
+                Tensor part = padded.narrow(0, blocks.planeStart(pb), blocks.planeCount(pb));
+                Tensor[] cols = new Tensor[blocks.windowBlocks()];
+                for (int wb = 0; wb < cols.length; wb++) {
+                    cols[wb] = part.indexSelect(1, blocks.table(wb, input.device))
+                            .reshape(part.shape[0], blocks.windowCount(wb), blocks.taps).sum(new int[] {2}, false);
+                }
+                rows[pb] = cols.length == 1 ? cols[0] : Tensor.cat(List.of(cols), 1);
+            }
+            Tensor sums = rows.length == 1 ? rows[0] : Tensor.cat(List.of(rows), 0);
             out = ReductionOps.narrowedBack(input.dtype.isFloatingPoint() ? sums.div((double) divisor)
                     : sums.div((long) divisor, "trunc"), input.dtype).reshape(outShape);
         }
@@ -96,18 +95,98 @@ public final class PoolingExtras {
         return ArithmeticOps.recordSavingInput(out, "AvgPool2DBackward0", input, n -> g -> {
             Tensor gx;
             try (GradMode off = Ember.noGrad()) {
-                Tensor g32 = ReductionOps.opmath(g);
-                Tensor share = g32.reshape(b, c, count, 1).div((double) divisor).expand(b, c, count, taps)
-                        .reshape(b, c, count * taps);
-                gx = Creation.zeros(new int[] {b, c, plane + 1}, g32.dtype, g.device).indexAdd(2, table, share)
-                        .narrow(2, 0, plane).reshape(inShape);
-                gx = ReductionOps.narrowedBack(gx, g.dtype);
+                Tensor share = ReductionOps.opmath(g).reshape(planes, outH * outW).div((double) divisor);
+                Tensor acc = Creation.zeros(new int[] {planes, plane + 1}, share.dtype, g.device);
+                for (int pb = 0; pb < blocks.planeBlocks(); pb++) {
+                    int p0 = blocks.planeStart(pb);
+                    int pn = blocks.planeCount(pb);
+                    Tensor target = acc.narrow(0, p0, pn);
+                    for (int wb = 0; wb < blocks.windowBlocks(); wb++) {
+                        int wn = blocks.windowCount(wb);
+                        Tensor spread = share.narrow(0, p0, pn).narrow(1, blocks.windowStart(wb), wn).unsqueeze(2)
+                                .expand(pn, wn, blocks.taps).reshape(pn, wn * blocks.taps);
+                        target.indexAdd_(1, blocks.table(wb, g.device), spread);
+                    }
+                }
+                gx = ReductionOps.narrowedBack(acc.narrow(1, 0, plane).reshape(inShape), g.dtype);
                 // dense (the narrowed view has gaps), in the input's format
                 gx = cl ? NNOps.channelsLastIf(gx, true) : gx.contiguous();
             }
             return new Tensor[] {ArithmeticOps.record(gx, "AvgPool2DBackwardBackward0", new Tensor[] {g},
-                    m -> gg -> new Tensor[] {avgPool2dDivisor(gg, p, outH, outW, divisor)})};
+                    m -> gg -> new Tensor[] {avgPool2dDivisor(gg, p, outH, outW, divisor, limit)})};
         });
+    }
+
+    /**
+     * The blocks avg_pool2d with a divisor gathers: planes and windows (row-major over the output) in runs whose taps
+     * number at most the limit (at least one window of one plane), and each window block's table of input positions
+     * (flat in the plane; {@code plane}, the appended zero, for a tap in the padding).
+     */
+    private static final class WindowBlocks {
+        final int taps;
+        private final Pool2dParams p;
+        private final int h;
+        private final int w;
+        private final int outW;
+        private final int count;
+        private final int planes;
+        private final int planeStep;
+        private final int windowStep;
+
+        WindowBlocks(Pool2dParams p, int h, int w, int outW, int count, int taps, int planes, int limit) {
+            this.p = p;
+            this.h = h;
+            this.w = w;
+            this.outW = outW;
+            this.count = count;
+            this.taps = taps;
+            this.planes = planes;
+            this.planeStep = (int) Math.max(1, Math.min(planes, limit / Math.max(1L, taps)));
+            this.windowStep = (int) Math.max(1, Math.min(count, limit / Math.max(1L, (long) planeStep * taps)));
+        }
+
+        int planeBlocks() {
+            return Math.max(1, (planes + planeStep - 1) / planeStep);
+        }
+
+        int planeStart(int block) {
+            return block * planeStep;
+        }
+
+        int planeCount(int block) {
+            return Math.min(planeStep, planes - block * planeStep);
+        }
+
+        int windowBlocks() {
+            return Math.max(1, (count + windowStep - 1) / windowStep);
+        }
+
+        int windowStart(int block) {
+            return block * windowStep;
+        }
+
+        int windowCount(int block) {
+            return Math.min(windowStep, count - block * windowStep);
+        }
+
+        Tensor table(int block, Device device) {
+            int w0 = windowStart(block);
+            int wn = windowCount(block);
+            long[] pos = new long[wn * taps];
+            int q = 0;
+            for (int window = w0; window < w0 + wn; window++) {
+                long y0 = (long) (window / outW) * p.strideH() - p.padH();
+                long x0 = (long) (window % outW) * p.strideW() - p.padW();
+                for (int i = 0; i < p.kernelH(); i++) {
+                    long y = y0 + i;
+                    for (int j = 0; j < p.kernelW(); j++) {
+                        long x = x0 + j;
+                        pos[q++] = y >= 0 && y < h && x >= 0 && x < w ? y * w + x : (long) h * w;
+                    }
+                }
+            }
+            return longs(pos, device);
+        }
     }
 
     /**

@@ -619,20 +619,21 @@ class HostileInputs40Test {
     }
 
     /**
-     * Regression: avg_pool2d with {@code divisor_override} gathers every window's taps into one table, whose length
+     * Regression: avg_pool2d with {@code divisor_override} gathered every window's taps into one table, whose length
      * {@code outH * outW * kH * kW} went through {@code Math.multiplyExact}: a 1000 x 1000 input pooled by a 500 x 500
-     * window at stride 1 threw ArithmeticException. Past one tensor it is refused, by Ember's rule for one tensor's
-     * storage (PyTorch's kernel loops over the windows and computes it); below, it computes (the exact rule: a window
-     * of nine ones over a divisor of 3 gives 3).
+     * window at stride 1 threw ArithmeticException. The windows now go in blocks of bounded size
+     * ({@code PoolingDivisorBlocksTest}); what is refused is one window whose taps (padding included) exceed one
+     * tensor, by Ember's rule for one tensor's storage (PyTorch's kernel loops over the window's taps inside the input);
+     * below, it computes (the exact rule: a window of nine ones over a divisor of 3 gives 3).
      */
     @Test
-    void avgPool2dWithADivisorRefusesGatheringPastOneTensor() {
-        Tensor big = Tensor.ones(1, 1, 1000, 1000);
-        refused("500 x 500 windows", IllegalArgumentException.class, "avg_pool2d with divisor_override gathers each "
-            + "window's taps: 251001 windows of 250000 taps over 1 planes exceed one Ember tensor, which stores at most "
+    void avgPool2dWithADivisorRefusesAWindowPastOneTensor() {
+        Tensor one = Tensor.ones(1, 1, 1, 1);
+        refused("a 46341 x 46341 window", IllegalArgumentException.class, "avg_pool2d with divisor_override gathers each "
+            + "window's taps: a window of 2147488281 taps exceeds one Ember tensor, which stores at most "
             + dev.ember.backend.Layout.MAX_STORAGE_ELEMENTS + " elements",
-            () -> dev.ember.PoolingExtras.avgPool2d(big, new int[] {500}, new int[] {1}, new int[] {0}, false, true, 3),
-            big);
+            () -> dev.ember.PoolingExtras.avgPool2d(one, new int[] {46341}, new int[] {1}, new int[] {23170}, false,
+                true, 3), one);
         Tensor small = Tensor.ones(1, 1, 6, 6);
         Tensor out = dev.ember.PoolingExtras.avgPool2d(small, new int[] {3}, new int[] {1}, new int[] {0}, false, true,
             3);
