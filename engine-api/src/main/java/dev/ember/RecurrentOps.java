@@ -337,6 +337,9 @@ final class RecurrentOps {
         checkDevices(input, new Tensor[] {h0, c0}, params);
         boolean hasProjections = h0.size(2) != c0.size(2);
         checkInput(input);
+        if (hasProjections) {
+            FusedLstmLayers.warnProjections(input);
+        }
         if (!hasProjections && FusedLstmLayers.applies(input, h0, c0, params, hasBiases, numLayers, bidirectional,
                 batchFirst)) {
             return FusedLstmLayers.lstm(input, h0, c0, params, hasBiases, numLayers, dropout, train, bidirectional,

@@ -366,4 +366,53 @@ class FusedLstmLayersTest {
         Tensor empty = Tensor.randn(2, 0, IN).requiresGrad_(true);
         assertEquals("StackBackward0", m.forward(empty, null).output().gradFn().name(), "no elements: the composition");
     }
+
+    /**
+     * 2.x's lstm logs "LSTM with projections is not supported with oneDNN. Using default implementation." once per
+     * process (TORCH_WARN_ONCE) for non-empty float32 CPU input with projections, in any grad mode; nothing for float64,
+     * for no projection, or for an empty input. The flag is reset first (another test may have logged it already).
+     */
+    @Test
+    void projectionsOnTheOneDnnPathWarnOncePerProcess() {
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger("dev.ember");
+        List<String> logged = new ArrayList<>();
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                if (r.getMessage().contains("projections")) {
+                    logged.add(r.getLevel() + ": " + r.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        jul.addHandler(h);
+        boolean was = FusedLstmLayers.PROJECTIONS_WARNED.getAndSet(false);
+        try {
+            Ember.manualSeed(45);
+            LSTM proj64 = new LSTM(IN, HID, 1, true, false, 0, false, 3);
+            proj64.to(DType.FLOAT64);
+            proj64.forward(Tensor.randn(DType.FLOAT64, 2, 1, IN), null);
+            LSTM plain = module(1, true, false, false);
+            plain.forward(Tensor.randn(2, 1, IN), null);
+            LSTM proj = new LSTM(IN, HID, 1, true, false, 0, false, 3);
+            proj.forward(Tensor.randn(2, 0, IN), null);
+            assertEquals(List.of(), logged, "float64, no projection, empty input: no warning");
+            try (GradMode off = Ember.noGrad()) {
+                proj.forward(Tensor.randn(2, 1, IN), null);
+            }
+            proj.forward(Tensor.randn(2, 1, IN).requiresGrad_(true), null);
+            assertEquals(List.of("WARNING: LSTM with projections is not supported with oneDNN. Using default "
+                + "implementation."), logged, "once, in no_grad as with a graph");
+        } finally {
+            FusedLstmLayers.PROJECTIONS_WARNED.compareAndSet(false, was);
+            jul.removeHandler(h);
+        }
+    }
 }
