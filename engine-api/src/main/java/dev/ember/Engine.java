@@ -181,12 +181,12 @@ final class Engine {
                 inputGrads = runMulti(node, grads, pass.owned, pass.captures, pass.needed, pass.createGraph, pass.anomaly,
                         pass.checkNan);
             } else {
-                callHooks(node, new Tensor[node.numOutputs]);
+                callHooksWithoutGradient(node, pass);
             }
         } else if (grad == null) {
             // reached, but no gradient came (an edge brought none): PyTorch runs the node with an undefined
             // gradient, which calls its tensor hooks with None (a leaf's too in 2.x) and computes nothing
-            callHooks(node, new Tensor[1]);
+            callHooksWithoutGradient(node, pass);
         } else {
             if (grad.carriedSparse != null && (!(node instanceof Node.AccumulateGrad) || !node.preHooks.isEmpty()
                     || node.retainGradTarget != null || (pass.captures != null && pass.captures.containsKey(node)))) {
@@ -198,7 +198,8 @@ final class Engine {
             // An owned gradient dies here once the node has used it, unless a hook, retain_grad or
             // autograd.grad could have kept it, or the node passes it on or stores it (checked below):
             // closing it now returns its memory during the pass, as PyTorch frees it with its last reference.
-            boolean release = !pass.createGraph && pass.owned.contains(grad) && node.preHooks.isEmpty()
+            boolean hooked = node.hasNodeHooks();
+            boolean release = !pass.createGraph && pass.owned.contains(grad) && node.preHooks.isEmpty() && !hooked
                     && node.retainGradTarget == null && (pass.captures == null || !pass.captures.containsKey(node));
             for (Function<Tensor, Tensor> hook : List.copyOf(node.preHooks)) {
                 Tensor replaced = hook.apply(grad);
@@ -213,36 +214,56 @@ final class Engine {
                 pass.captures.get(node)[0] = grad;
             }
             boolean execute = pass.captures == null || pass.needed.getOrDefault(node, false);
+            Tensor received = grad;
+            if (execute && hooked) {
+                // the node's own pre-hooks, after the tensor hooks and retain_grad, as 2.x's call_pre_hooks
+                Tensor[] one = {grad};
+                node.runPreHooks(one);
+                grad = one[0];
+            }
             if (execute && node instanceof Node.AccumulateGrad) {
-                boolean steal = !pass.createGraph && node.preHooks.isEmpty() && pass.owned.contains(grad);
+                boolean steal = !pass.createGraph && node.preHooks.isEmpty() && !hooked && pass.owned.contains(grad);
                 Tensor variable = ((Node.AccumulateGrad) node).variable;
                 // PyTorch's AccumulateGrad::apply: a leaf that no longer requires grad (detach_(),
                 // requires_grad_(False) after the graph was built) gets nothing; its hooks have run. The
                 // post-accumulate-grad hooks run after an accumulation only, as PyTorch's
-                if (variable.requiresGrad()) {
+                if (variable.requiresGrad() && grad != null) {
                     release &= !variable.accumulateGrad(grad, steal);
                     variable.runPostAccumulateGradHooks();
                 }
+                if (hooked) {
+                    node.runPostHooks(new Tensor[0], new Tensor[] {grad});
+                }
+            } else if (execute && grad == null) {
+                // a pre-hook took the gradient away: the node computes none (2.x runs it with an undefined one)
+                inputGrads = new Tensor[node.next.length];
+                node.runPostHooks(inputGrads, new Tensor[1]);
+                validate(node, inputGrads);
             } else if (execute) {
                 // a view of an owned incoming gradient stays owned when no hook could have kept it
-                boolean incomingOwned = pass.owned.contains(grad) && node.preHooks.isEmpty()
+                boolean incomingOwned = pass.owned.contains(grad) && node.preHooks.isEmpty() && !hooked
                         && node.retainGradTarget == null;
                 inputGrads = pass.createGraph || node.runsUserCode ? run(node, grad, null, pass.anomaly)
                         : runScoped(node, grad, null, pass.anomaly);
                 validate(node, inputGrads);
+                if (hooked) {
+                    // what the node's hooks see or return may be kept by them: nothing here is freed early
+                    node.runPostHooks(inputGrads, new Tensor[] {grad});
+                    validate(node, inputGrads);
+                }
                 if (pass.checkNan) {
                     checkNan(node, inputGrads);
                 }
-                if (!pass.createGraph) {
+                if (!pass.createGraph && !hooked) {
                     markOwned(node, grad, incomingOwned, inputGrads, pass.owned);
                 }
                 for (Tensor out : inputGrads) {
                     release &= out != grad;
                 }
             }
-            pass.owned.remove(grad);
+            pass.owned.remove(received);
             if (release) {
-                grad.close(); // views of it the node returned keep the storage until they are done
+                received.close(); // views of it the node returned keep the storage until they are done
             }
         }
         if (!pass.retainGraph && (pass.captures == null || pass.needed.getOrDefault(node, false))) {
@@ -264,6 +285,19 @@ final class Engine {
             }
         }
         evaluated.close();
+    }
+
+    /**
+     * A node reached without any gradient: its outputs' tensor hooks are called with null and, where the pass runs
+     * the node, its own pre-hooks and post-hooks with nulls (2.x runs it with undefined gradients, which compute none).
+     */
+    private static void callHooksWithoutGradient(Node node, Pass pass) {
+        Tensor[] grads = new Tensor[node.numOutputs];
+        callHooks(node, grads);
+        if (node.hasNodeHooks() && (pass.captures == null || pass.needed.getOrDefault(node, false))) {
+            node.runPreHooks(grads);
+            node.runPostHooks(new Tensor[node instanceof Node.AccumulateGrad ? 0 : node.next.length], grads);
+        }
     }
 
     /**
@@ -300,6 +334,7 @@ final class Engine {
                                      Map<Node, Boolean> needed, boolean createGraph, boolean anomaly, boolean checkNan) {
         int count = grads.length;
         boolean captured = captures != null && captures.containsKey(node);
+        boolean hooked = node.hasNodeHooks();
         boolean[] release = new boolean[count];
         boolean[] incomingOwned = new boolean[count];
         // how many of the outputs' gradients share each storage (one that another output's gradient shares is not freed)
@@ -315,7 +350,7 @@ final class Engine {
                 continue;
             }
             List<Function<Tensor, Tensor>> hooks = node.hooks(k, false);
-            boolean quiet = (hooks == null || hooks.isEmpty()) && node.retainGradTarget(k) == null;
+            boolean quiet = (hooks == null || hooks.isEmpty()) && node.retainGradTarget(k) == null && !hooked;
             boolean shared = leases.get(g.lease) > 1;
             incomingOwned[k] = owned.contains(g) && quiet && !shared;
             release[k] = !createGraph && incomingOwned[k] && !captured;
@@ -336,14 +371,23 @@ final class Engine {
             grads[k] = g;
         }
         Tensor[] inputGrads = null;
+        Tensor[] received = grads.clone();
         if (captures == null || needed.getOrDefault(node, false)) {
+            if (hooked) {
+                node.runPreHooks(grads); // the node's own pre-hooks, as 2.x's call_pre_hooks
+            }
             inputGrads = createGraph || node.runsUserCode ? run(node, null, grads, anomaly)
                     : runScoped(node, null, grads, anomaly);
             validate(node, inputGrads);
+            if (hooked) {
+                // what the node's hooks see or return may be kept by them: nothing here is freed early
+                node.runPostHooks(inputGrads, grads);
+                validate(node, inputGrads);
+            }
             if (checkNan) {
                 checkNan(node, inputGrads);
             }
-            if (!createGraph) {
+            if (!createGraph && !hooked) {
                 markOwnedMulti(node, grads, incomingOwned, inputGrads, owned);
             }
             for (int k = 0; k < count; k++) {
@@ -356,10 +400,10 @@ final class Engine {
             }
         }
         for (int k = 0; k < count; k++) {
-            if (grads[k] != null) {
-                owned.remove(grads[k]);
+            if (received[k] != null) {
+                owned.remove(received[k]);
                 if (release[k]) {
-                    grads[k].close(); // views of it the node returned keep the storage until they are done
+                    received[k].close(); // views of it the node returned keep the storage until they are done
                 }
             }
         }

@@ -113,6 +113,100 @@ public abstract class Node {
         this(name, inputs, SEQUENCE.getAndIncrement(), numOutputs);
     }
 
+    /**
+     * A hook the engine calls before this node runs, PyTorch 2.x's {@code grad_fn.register_prehook}: it receives the
+     * gradients of the node's outputs (null where none arrived) after the outputs' tensor hooks and retain_grad, and
+     * returns replacements (a list of as many, null entries meaning no gradient) or null to keep them.
+     */
+    @FunctionalInterface
+    public interface PreHook {
+        /** The replaced gradients of the node's outputs, or null to keep {@code gradOutputs}. */
+        List<Tensor> apply(List<Tensor> gradOutputs);
+    }
+
+    /**
+     * A hook the engine calls after this node ran, PyTorch's {@code grad_fn.register_hook}: it receives the gradients
+     * the node computed for its inputs ({@code gradInputs}, null where an input gets none; none for a leaf's
+     * AccumulateGrad) and the gradients of its outputs it ran with ({@code gradOutputs}), and returns replacements for
+     * {@code gradInputs} (as many) or null to keep them.
+     */
+    @FunctionalInterface
+    public interface PostHook {
+        /** The replaced gradients of the node's inputs, or null to keep {@code gradInputs}. */
+        List<Tensor> apply(List<Tensor> gradInputs, List<Tensor> gradOutputs);
+    }
+
+    /** The node's pre-hooks and post-hooks (PyTorch's {@code pre_hooks_} and {@code post_hooks_}); null until one is registered. */
+    private volatile NodeHooks nodeHooks;
+
+    /**
+     * Registers a hook called with the gradients of this node's outputs before it runs, as PyTorch 2.x's
+     * {@code grad_fn.register_prehook(hook)}; hooks run in registration order, each seeing the previous one's result.
+     * Called only when the node runs (a backward pass, or an {@code autograd.grad} pass that needs it).
+     *
+     * @param hook the hook
+     * @return a handle that removes the hook
+     * @throws IllegalArgumentException for a null hook
+     */
+    public RemovableHandle registerPrehook(PreHook hook) {
+        Args.require(hook, "register_prehook", "hook", 1, "Callable");
+        return hooks().add(hooks().pre, hook);
+    }
+
+    /**
+     * Registers a hook called after this node ran with the gradients it computed for its inputs and those of its
+     * outputs, as PyTorch's {@code grad_fn.register_hook(hook)}; what it returns replaces the inputs' gradients.
+     *
+     * @param hook the hook
+     * @return a handle that removes the hook
+     * @throws IllegalArgumentException for a null hook
+     */
+    public RemovableHandle registerHook(PostHook hook) {
+        Args.require(hook, "register_hook", "hook", 1, "Callable");
+        return hooks().add(hooks().post, hook);
+    }
+
+    private NodeHooks hooks() {
+        NodeHooks h = nodeHooks;
+        if (h == null) {
+            synchronized (this) {
+                h = nodeHooks;
+                if (h == null) {
+                    h = new NodeHooks();
+                    nodeHooks = h;
+                }
+            }
+        }
+        return h;
+    }
+
+    /** Whether a pre-hook or post-hook is registered on this node (the engine then hands it no gradient it may free). */
+    boolean hasNodeHooks() {
+        NodeHooks h = nodeHooks;
+        return h != null && (!h.pre.isEmpty() || !h.post.isEmpty());
+    }
+
+    /** The node's pre-hooks run on {@code grads} (replaced in place); a no-op without hooks. */
+    void runPreHooks(Tensor[] grads) {
+        NodeHooks h = nodeHooks;
+        if (h != null) {
+            for (PreHook hook : h.pre) {
+                NodeHooks.replace(grads, hook.apply(NodeHooks.view(grads)));
+            }
+        }
+    }
+
+    /** The node's post-hooks run on the inputs' gradients {@code gradInputs} (replaced in place), given {@code grads}. */
+    void runPostHooks(Tensor[] gradInputs, Tensor[] grads) {
+        NodeHooks h = nodeHooks;
+        if (h != null) {
+            List<Tensor> outputs = NodeHooks.view(grads);
+            for (PostHook hook : h.post) {
+                NodeHooks.replace(gradInputs, hook.apply(NodeHooks.view(gradInputs), outputs));
+            }
+        }
+    }
+
     /** PyTorch's name for this backward function, for example {@code MulBackward0}. */
     public String name() {
         return name;
