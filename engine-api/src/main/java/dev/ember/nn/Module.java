@@ -904,29 +904,104 @@ public abstract class Module {
         List<Tensor> apply(Module module, List<Tensor> gradInputs, List<Tensor> gradOutputs);
     }
 
+    /**
+     * A full backward pre-hook, as PyTorch 2.x's {@code register_full_backward_pre_hook}: called with the module and
+     * the gradients of its outputs (null for an output that needs none) once they are computed, before the gradients
+     * of its inputs are; returns replacement output gradients (one per output), or null to keep them. The full backward
+     * hooks then see the replaced ones.
+     */
+    @FunctionalInterface
+    public interface BackwardPreHook {
+        /** The replacement output gradients, or null. */
+        List<Tensor> apply(Module module, List<Tensor> gradOutputs);
+    }
+
     private final Map<Integer, ForwardPreHook> forwardPreHooks = new LinkedHashMap<>();
     private final Map<Integer, ForwardHook> forwardHooks = new LinkedHashMap<>();
+    /** The ids of the forward hooks registered with {@code always_call=True}, PyTorch's {@code _forward_hooks_always_called}. */
+    private final Set<Integer> forwardHooksAlwaysCalled = new java.util.HashSet<>();
+    private final Map<Integer, BackwardPreHook> backwardPreHooks = new LinkedHashMap<>();
     private final Map<Integer, BackwardHook> backwardHooks = new LinkedHashMap<>();
     private int nextHookId;
 
     private boolean hasHooks() {
-        return !forwardPreHooks.isEmpty() || !forwardHooks.isEmpty() || !backwardHooks.isEmpty();
+        return !forwardPreHooks.isEmpty() || !forwardHooks.isEmpty() || !backwardPreHooks.isEmpty()
+                || !backwardHooks.isEmpty() || ModuleHooks.any();
     }
 
-    private <H> RemovableHandle register(Map<Integer, H> hooks, H hook) {
+    private <H> RemovableHandle register(Map<Integer, H> hooks, H hook, boolean prepend) {
         int id = nextHookId++;
-        hooks.put(id, hook);
-        return () -> hooks.remove(id);
+        ModuleHooks.put(hooks, id, hook, prepend);
+        return () -> {
+            hooks.remove(id);
+            forwardHooksAlwaysCalled.remove(id);
+        };
     }
 
-    /** Registers a forward pre-hook; the handle removes it. */
+    /** Registers a forward pre-hook, run after those registered before; the handle removes it. */
     public RemovableHandle registerForwardPreHook(ForwardPreHook hook) {
-        return register(forwardPreHooks, Checks.notNull(hook, "register_forward_pre_hook(): hook"));
+        return registerForwardPreHook(hook, false);
     }
 
-    /** Registers a forward hook; the handle removes it. */
+    /**
+     * Registers a forward pre-hook, as {@code register_forward_pre_hook(hook, prepend=prepend)}: with {@code prepend}
+     * it runs before this module's other forward pre-hooks (the global ones of {@link ModuleHooks} still run first),
+     * else after them.
+     *
+     * @param hook the hook
+     * @param prepend whether it runs first
+     * @return a handle that removes it
+     * @throws IllegalArgumentException for a null hook
+     */
+    public RemovableHandle registerForwardPreHook(ForwardPreHook hook, boolean prepend) {
+        return register(forwardPreHooks, Checks.notNull(hook, "register_forward_pre_hook(): hook"), prepend);
+    }
+
+    /** Registers a forward hook, run after those registered before; the handle removes it. */
     public RemovableHandle registerForwardHook(ForwardHook hook) {
-        return register(forwardHooks, Checks.notNull(hook, "register_forward_hook(): hook"));
+        return registerForwardHook(hook, false, false);
+    }
+
+    /**
+     * Registers a forward hook, as {@code register_forward_hook(hook, prepend=prepend, always_call=alwaysCall)}: with
+     * {@code prepend} it runs before this module's other forward hooks (the global ones still run first); with
+     * {@code alwaysCall} it also runs when the forward (or an earlier forward hook) throws, with the outputs null
+     * where the forward gave none, before the exception propagates (an exception the hook throws then is logged as a
+     * warning, as PyTorch's).
+     *
+     * @param hook the hook
+     * @param prepend whether it runs first
+     * @param alwaysCall whether it runs when the forward throws
+     * @return a handle that removes it
+     * @throws IllegalArgumentException for a null hook
+     */
+    public RemovableHandle registerForwardHook(ForwardHook hook, boolean prepend, boolean alwaysCall) {
+        RemovableHandle h = register(forwardHooks, Checks.notNull(hook, "register_forward_hook(): hook"), prepend);
+        if (alwaysCall) {
+            forwardHooksAlwaysCalled.add(nextHookId - 1);
+        }
+        return h;
+    }
+
+    /**
+     * Registers a full backward pre-hook ({@link BackwardPreHook}), as 2.x's {@code register_full_backward_pre_hook}:
+     * set up at each call of the module in grad mode, as the full backward hooks are; the handle removes it.
+     */
+    public RemovableHandle registerFullBackwardPreHook(BackwardPreHook hook) {
+        return registerFullBackwardPreHook(hook, false);
+    }
+
+    /**
+     * {@link #registerFullBackwardPreHook(BackwardPreHook)} with PyTorch's {@code prepend}: run before this module's
+     * other backward pre-hooks (the global ones of {@link ModuleHooks} still run first).
+     *
+     * @param hook the hook
+     * @param prepend whether it runs first
+     * @return a handle that removes it
+     * @throws IllegalArgumentException for a null hook
+     */
+    public RemovableHandle registerFullBackwardPreHook(BackwardPreHook hook, boolean prepend) {
+        return register(backwardPreHooks, Checks.notNull(hook, "register_full_backward_pre_hook(): hook"), prepend);
     }
 
     /**
@@ -934,7 +1009,20 @@ public abstract class Module {
      * inputs and outputs that require grad pass through an identity node, BackwardHookFunctionBackward, as in PyTorch.
      */
     public RemovableHandle registerFullBackwardHook(BackwardHook hook) {
-        return register(backwardHooks, Checks.notNull(hook, "register_full_backward_hook(): hook"));
+        return registerFullBackwardHook(hook, false);
+    }
+
+    /**
+     * {@link #registerFullBackwardHook(BackwardHook)} with PyTorch's {@code prepend}: run before this module's other
+     * full backward hooks (the global ones of {@link ModuleHooks} still run first).
+     *
+     * @param hook the hook
+     * @param prepend whether it runs first
+     * @return a handle that removes it
+     * @throws IllegalArgumentException for a null hook
+     */
+    public RemovableHandle registerFullBackwardHook(BackwardHook hook, boolean prepend) {
+        return register(backwardHooks, Checks.notNull(hook, "register_full_backward_hook(): hook"), prepend);
     }
 
     /**
@@ -952,23 +1040,36 @@ public abstract class Module {
         Checks.notNull(inputs, "inputs");
         Checks.notNull(forward, "forward");
         List<Tensor> args = new ArrayList<>(inputs);
-        for (ForwardPreHook h : List.copyOf(forwardPreHooks.values())) {
+        // the global hooks first, then the module's, as PyTorch's _call_impl
+        for (ForwardPreHook h : ModuleHooks.concat(ModuleHooks.FORWARD_PRE.values(), forwardPreHooks.values())) {
             List<Tensor> r = h.apply(this, Collections.unmodifiableList(args));
             if (r != null) {
                 args = new ArrayList<>(r);
             }
         }
         BackwardHooks bw = null;
-        if (!backwardHooks.isEmpty() && GradMode.isEnabled()) {
-            bw = new BackwardHooks(this, List.copyOf(backwardHooks.values()));
+        List<BackwardPreHook> bwPre = ModuleHooks.concat(ModuleHooks.BACKWARD_PRE.values(), backwardPreHooks.values());
+        List<BackwardHook> bwFull = ModuleHooks.concat(ModuleHooks.BACKWARD.values(), backwardHooks.values());
+        if ((!bwFull.isEmpty() || !bwPre.isEmpty()) && GradMode.isEnabled()) {
+            bw = new BackwardHooks(this, bwFull, bwPre);
             args = bw.wrapInputs(args);
         }
-        List<Tensor> out = forward.apply(Collections.unmodifiableList(args));
-        for (ForwardHook h : List.copyOf(forwardHooks.values())) {
-            List<Tensor> r = h.apply(this, Collections.unmodifiableList(args), Collections.unmodifiableList(out));
-            if (r != null) {
-                out = new ArrayList<>(r);
+        List<ModuleHooks.Entry<ForwardHook>> after = ModuleHooks.forwardHooks(forwardHooks, forwardHooksAlwaysCalled);
+        List<Tensor> out = null;
+        Set<ModuleHooks.Entry<ForwardHook>> called = Collections.newSetFromMap(new IdentityHashMap<>());
+        try {
+            out = forward.apply(Collections.unmodifiableList(args));
+            for (ModuleHooks.Entry<ForwardHook> h : after) {
+                called.add(h);
+                List<Tensor> r = h.hook().apply(this, Collections.unmodifiableList(args),
+                        Collections.unmodifiableList(out));
+                if (r != null) {
+                    out = new ArrayList<>(r);
+                }
             }
+        } catch (RuntimeException | Error e) {
+            ModuleHooks.alwaysCalled(this, after, called, args, out);
+            throw e;
         }
         if (bw != null) {
             out = bw.wrapOutputs(out);
@@ -1003,13 +1104,15 @@ public abstract class Module {
     private static final class BackwardHooks {
         private final Module module;
         private final List<BackwardHook> hooks;
+        private final List<BackwardPreHook> preHooks;
         private int inputCount;
         private boolean anyInputGrad;
         private List<Tensor> gradOutputs;
 
-        BackwardHooks(Module module, List<BackwardHook> hooks) {
+        BackwardHooks(Module module, List<BackwardHook> hooks, List<BackwardPreHook> preHooks) {
             this.module = module;
             this.hooks = hooks;
+            this.preHooks = preHooks;
         }
 
         private static int[] requiringGrad(List<Tensor> ts) {
@@ -1071,9 +1174,29 @@ public abstract class Module {
             Tensor[] out = new BackwardHookFunction(grads -> {
                 List<Tensor> g = new ArrayList<>(Collections.nCopies(count, (Tensor) null));
                 for (int k = 0; k < at.length; k++) {
-                    g.set(at[k], grads[k].clone());
+                    g.set(at[k], grads[k] == null ? null : grads[k].clone());
                 }
                 gradOutputs = Collections.unmodifiableList(g);
+                boolean replaced = false;
+                for (BackwardPreHook h : preHooks) {
+                    List<Tensor> r = h.apply(module, gradOutputs);
+                    if (r != null) {
+                        if (r.size() != count) {
+                            throw new IllegalArgumentException("Backward pre hook returned an invalid number of "
+                                    + "grad_output, got " + r.size() + ", but expected " + count);
+                        }
+                        gradOutputs = Collections.unmodifiableList(new ArrayList<>(r));
+                        replaced = true;
+                    }
+                }
+                Tensor[] passed = grads.clone();
+                if (replaced) {
+                    // copies pass on: the engine frees what it passes on once used, and the hooks keep theirs
+                    for (int k = 0; k < at.length; k++) {
+                        Tensor r = gradOutputs.get(at[k]);
+                        passed[k] = r == null ? null : r.clone();
+                    }
+                }
                 if (!anyInputGrad) {
                     List<Tensor> none = Collections.nCopies(inputCount, null);
                     for (BackwardHook h : hooks) {
@@ -1085,7 +1208,7 @@ public abstract class Module {
                     }
                     gradOutputs = null;
                 }
-                return grads.clone();
+                return passed;
             }).applyAll(in);
             List<Tensor> wrapped = new ArrayList<>(outs);
             for (int k = 0; k < at.length; k++) {

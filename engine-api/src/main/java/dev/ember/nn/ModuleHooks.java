@@ -1,0 +1,184 @@
+package dev.ember.nn;
+
+import dev.ember.RemovableHandle;
+import dev.ember.Tensor;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The global module hooks, PyTorch's {@code torch.nn.modules.module.register_module_forward_pre_hook},
+ * {@code register_module_forward_hook}, {@code register_module_full_backward_pre_hook} and
+ * {@code register_module_full_backward_hook}: hooks every module runs, before its own, at every call (for debugging and
+ * profiling, as PyTorch's documentation says). They hold for every thread of the process, as PyTorch's global dicts
+ * do. Also the ordering rules the module's own hooks share: {@code prepend} and {@code always_call}.
+ */
+public final class ModuleHooks {
+    static final Map<Integer, Module.ForwardPreHook> FORWARD_PRE = Collections.synchronizedMap(new LinkedHashMap<>());
+    static final Map<Integer, Module.ForwardHook> FORWARD = Collections.synchronizedMap(new LinkedHashMap<>());
+    static final Map<Integer, Module.BackwardPreHook> BACKWARD_PRE = Collections.synchronizedMap(new LinkedHashMap<>());
+    static final Map<Integer, Module.BackwardHook> BACKWARD = Collections.synchronizedMap(new LinkedHashMap<>());
+    private static final Set<Integer> FORWARD_ALWAYS_CALLED = ConcurrentHashMap.newKeySet();
+    private static final AtomicInteger NEXT_ID = new AtomicInteger();
+    private static final AtomicInteger COUNT = new AtomicInteger();
+    private static final System.Logger LOG = System.getLogger("dev.ember");
+
+    private ModuleHooks() {
+    }
+
+    /**
+     * A forward hook as a call runs it: the hook, whether it runs when the forward throws, whether it is global.
+     *
+     * @param hook the hook
+     * @param alwaysCall whether it was registered with {@code always_call}
+     * @param global whether it is a global hook
+     * @param <H> the hook's type
+     */
+    record Entry<H>(H hook, boolean alwaysCall, boolean global) {
+    }
+
+    /**
+     * Registers a forward pre-hook every module runs before its own, as {@code register_module_forward_pre_hook}.
+     *
+     * @param hook the hook
+     * @return a handle that removes it
+     * @throws IllegalArgumentException for a null hook
+     */
+    public static RemovableHandle registerModuleForwardPreHook(Module.ForwardPreHook hook) {
+        return register(FORWARD_PRE, Checks.notNull(hook, "register_module_forward_pre_hook(): hook"), false);
+    }
+
+    /** Registers a forward hook every module runs before its own, as {@code register_module_forward_hook(hook)}. */
+    public static RemovableHandle registerModuleForwardHook(Module.ForwardHook hook) {
+        return registerModuleForwardHook(hook, false);
+    }
+
+    /**
+     * Registers a forward hook every module runs before its own, as {@code register_module_forward_hook(hook,
+     * always_call=alwaysCall)}; with {@code alwaysCall} it also runs when a module's forward throws (see
+     * {@link Module#registerForwardHook(Module.ForwardHook, boolean, boolean)}).
+     *
+     * @param hook the hook
+     * @param alwaysCall whether it runs when the forward throws
+     * @return a handle that removes it
+     * @throws IllegalArgumentException for a null hook
+     */
+    public static RemovableHandle registerModuleForwardHook(Module.ForwardHook hook, boolean alwaysCall) {
+        return register(FORWARD, Checks.notNull(hook, "register_module_forward_hook(): hook"), alwaysCall);
+    }
+
+    /**
+     * Registers a full backward pre-hook every module runs before its own, as
+     * {@code register_module_full_backward_pre_hook}.
+     *
+     * @param hook the hook
+     * @return a handle that removes it
+     * @throws IllegalArgumentException for a null hook
+     */
+    public static RemovableHandle registerModuleFullBackwardPreHook(Module.BackwardPreHook hook) {
+        return register(BACKWARD_PRE, Checks.notNull(hook, "register_module_full_backward_pre_hook(): hook"), false);
+    }
+
+    /**
+     * Registers a full backward hook every module runs before its own, as {@code register_module_full_backward_hook}.
+     *
+     * @param hook the hook
+     * @return a handle that removes it
+     * @throws IllegalArgumentException for a null hook
+     */
+    public static RemovableHandle registerModuleFullBackwardHook(Module.BackwardHook hook) {
+        return register(BACKWARD, Checks.notNull(hook, "register_module_full_backward_hook(): hook"), false);
+    }
+
+    private static <H> RemovableHandle register(Map<Integer, H> hooks, H hook, boolean alwaysCall) {
+        int id = NEXT_ID.getAndIncrement();
+        if (alwaysCall) {
+            FORWARD_ALWAYS_CALLED.add(id);
+        }
+        hooks.put(id, hook);
+        COUNT.incrementAndGet();
+        return () -> {
+            if (hooks.remove(id) != null) {
+                COUNT.decrementAndGet();
+            }
+            FORWARD_ALWAYS_CALLED.remove(id);
+        };
+    }
+
+    /** Whether any global hook is registered (a module without hooks of its own then takes the hooked call). */
+    static boolean any() {
+        return COUNT.get() > 0;
+    }
+
+    /** {@code id -> hook} put into {@code hooks}: last, or first with {@code prepend} (PyTorch's move_to_end(last=False)). */
+    static <H> void put(Map<Integer, H> hooks, int id, H hook, boolean prepend) {
+        if (!prepend) {
+            hooks.put(id, hook);
+            return;
+        }
+        Map<Integer, H> rest = new LinkedHashMap<>(hooks);
+        hooks.clear();
+        hooks.put(id, hook);
+        hooks.putAll(rest);
+    }
+
+    /** The global hooks (a snapshot) followed by the module's. */
+    static <H> List<H> concat(Collection<H> global, Collection<H> own) {
+        if (global.isEmpty() && own.isEmpty()) {
+            return List.of();
+        }
+        List<H> out;
+        synchronized (global) {
+            out = new ArrayList<>(global);
+        }
+        out.addAll(own);
+        return out;
+    }
+
+    /** The forward hooks a call runs: the global ones, then the module's, each with its {@code always_call}. */
+    static List<Entry<Module.ForwardHook>> forwardHooks(Map<Integer, Module.ForwardHook> own, Set<Integer> ownAlways) {
+        List<Entry<Module.ForwardHook>> out = new ArrayList<>();
+        synchronized (FORWARD) {
+            for (Map.Entry<Integer, Module.ForwardHook> e : FORWARD.entrySet()) {
+                out.add(new Entry<>(e.getValue(), FORWARD_ALWAYS_CALLED.contains(e.getKey()), true));
+            }
+        }
+        for (Map.Entry<Integer, Module.ForwardHook> e : own.entrySet()) {
+            out.add(new Entry<>(e.getValue(), ownAlways.contains(e.getKey()), false));
+        }
+        return out;
+    }
+
+    /**
+     * After a forward (or a forward hook) threw: the {@code always_call} hooks that have not run yet, in order, with the
+     * inputs and the outputs so far (null where the forward gave none); an exception one of them throws is logged as
+     * PyTorch warns it, and the next one runs.
+     */
+    static void alwaysCalled(Module module, List<Entry<Module.ForwardHook>> hooks, Set<Entry<Module.ForwardHook>> called,
+                             List<Tensor> args, List<Tensor> out) {
+        List<Tensor> result = out;
+        for (Entry<Module.ForwardHook> h : hooks) {
+            if (!h.alwaysCall() || called.contains(h)) {
+                continue;
+            }
+            try {
+                List<Tensor> r = h.hook().apply(module, Collections.unmodifiableList(args),
+                        result == null ? null : Collections.unmodifiableList(result));
+                if (r != null) {
+                    result = new ArrayList<>(r);
+                }
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, (h.global() ? "global module" : "module") + " forward hook with "
+                        + "``always_call=True`` raised an exception that was silenced as another error was raised in "
+                        + "forward: " + e.getMessage());
+            }
+        }
+    }
+}
