@@ -602,9 +602,147 @@ public abstract class Module {
     public Map<String, Tensor> stateDict() {
         checkSavable();
         Map<String, Tensor> out = new OrderedDict<>();
+        if (StateDictHooks.anySave(this)) {
+            StateDictHooks.save(this, "", out);
+            return out;
+        }
         collect("", out, true, true, true);
         out.replaceAll((k, v) -> v.isUninitialized() ? v : v.detach());
         return out;
+    }
+
+    /**
+     * {@link #stateDict()}'s walk with the state-dict hooks: this module's pre-hooks, its own entries (detached), its
+     * children's walks, its post-hooks.
+     */
+    final void saveWithHooks(String prefix, Map<String, Tensor> out) {
+        for (StateDictPreHook h : List.copyOf(stateDictPreHooks.values())) {
+            h.apply(this, prefix, false);
+        }
+        Map<String, Tensor> own = new LinkedHashMap<>();
+        collectOwn(prefix, own, true, true, true);
+        own.forEach((k, v) -> out.put(k, v.isUninitialized() ? v : v.detach()));
+        children.forEach((k, m) -> {
+            if (m != null) {
+                m.saveWithHooks(prefix + k + ".", out);
+            }
+        });
+        for (StateDictPostHook h : List.copyOf(stateDictPostHooks.values())) {
+            h.apply(this, out, prefix);
+        }
+    }
+
+    /**
+     * A state-dict pre-hook, as PyTorch 2.x's {@code register_state_dict_pre_hook}: called with the module, its prefix
+     * in the state dict ({@code "encoder.layer."}, empty for the module {@code stateDict} was called on) and
+     * {@code keepVars} (always false: Ember's state dict holds detached tensors) before the module's entries are made.
+     */
+    @FunctionalInterface
+    public interface StateDictPreHook {
+        /** Called before the module's entries are made. */
+        void apply(Module module, String prefix, boolean keepVars);
+    }
+
+    /**
+     * A state-dict post-hook, as PyTorch 2.x's {@code register_state_dict_post_hook}: called with the module, the
+     * state dict being made (every entry so far: the module's and its submodules' included) and the module's prefix,
+     * after the module's and its submodules' entries are in; it may change the map in place (rename, add or drop
+     * entries).
+     */
+    @FunctionalInterface
+    public interface StateDictPostHook {
+        /** Called once the module's and its submodules' entries are in {@code stateDict}. */
+        void apply(Module module, Map<String, Tensor> stateDict, String prefix);
+    }
+
+    /**
+     * A load-state-dict pre-hook, as PyTorch 2.x's {@code register_load_state_dict_pre_hook}: called before anything is
+     * checked or loaded, with the module, the state dict being loaded (a copy the hook may change in place: rename keys
+     * of an older checkpoint, convert values), the module's prefix, {@code strict}, and lists the hook may add to:
+     * missing keys, unexpected keys and error messages (an error message makes the load fail with the others).
+     */
+    @FunctionalInterface
+    public interface LoadStateDictPreHook {
+        /** Called before the state dict is checked. */
+        void apply(Module module, Map<String, Tensor> stateDict, String prefix, boolean strict, List<String> missingKeys,
+                   List<String> unexpectedKeys, List<String> errorMsgs);
+    }
+
+    /**
+     * A load-state-dict post-hook, as {@code register_load_state_dict_post_hook}: called after the values are loaded,
+     * with the module and the incompatible keys, whose lists the hook may change in place (clear a missing key it
+     * accounts for, such as a tied weight) before a strict load checks them.
+     */
+    @FunctionalInterface
+    public interface LoadStateDictPostHook {
+        /** Called once the state dict is loaded. */
+        void apply(Module module, IncompatibleKeys incompatibleKeys);
+    }
+
+    private final Map<Integer, StateDictPreHook> stateDictPreHooks = new LinkedHashMap<>();
+    private final Map<Integer, StateDictPostHook> stateDictPostHooks = new LinkedHashMap<>();
+    private final Map<Integer, LoadStateDictPreHook> loadStateDictPreHooks = new LinkedHashMap<>();
+    private final Map<Integer, LoadStateDictPostHook> loadStateDictPostHooks = new LinkedHashMap<>();
+
+    /**
+     * Registers a {@link StateDictPreHook}, as {@code register_state_dict_pre_hook}; hooks run in registration order.
+     *
+     * @param hook the hook
+     * @return a handle that removes it
+     * @throws IllegalArgumentException for a null hook
+     */
+    public RemovableHandle registerStateDictPreHook(StateDictPreHook hook) {
+        return register(stateDictPreHooks, Checks.notNull(hook, "register_state_dict_pre_hook(): hook"), false);
+    }
+
+    /**
+     * Registers a {@link StateDictPostHook}, as {@code register_state_dict_post_hook}.
+     *
+     * @param hook the hook
+     * @return a handle that removes it
+     * @throws IllegalArgumentException for a null hook
+     */
+    public RemovableHandle registerStateDictPostHook(StateDictPostHook hook) {
+        return register(stateDictPostHooks, Checks.notNull(hook, "register_state_dict_post_hook(): hook"), false);
+    }
+
+    /**
+     * Registers a {@link LoadStateDictPreHook}, as {@code register_load_state_dict_pre_hook}.
+     *
+     * @param hook the hook
+     * @return a handle that removes it
+     * @throws IllegalArgumentException for a null hook
+     */
+    public RemovableHandle registerLoadStateDictPreHook(LoadStateDictPreHook hook) {
+        return register(loadStateDictPreHooks, Checks.notNull(hook, "register_load_state_dict_pre_hook(): hook"),
+                false);
+    }
+
+    /**
+     * Registers a {@link LoadStateDictPostHook}, as {@code register_load_state_dict_post_hook}.
+     *
+     * @param hook the hook
+     * @return a handle that removes it
+     * @throws IllegalArgumentException for a null hook
+     */
+    public RemovableHandle registerLoadStateDictPostHook(LoadStateDictPostHook hook) {
+        return register(loadStateDictPostHooks, Checks.notNull(hook, "register_load_state_dict_post_hook(): hook"),
+                false);
+    }
+
+    /** Whether this module (not its submodules) has state-dict hooks for saving. */
+    final boolean hasSaveHooks() {
+        return !stateDictPreHooks.isEmpty() || !stateDictPostHooks.isEmpty();
+    }
+
+    /** This module's load-state-dict pre-hooks, a snapshot in order. */
+    final List<LoadStateDictPreHook> loadPreHooks() {
+        return List.copyOf(loadStateDictPreHooks.values());
+    }
+
+    /** This module's load-state-dict post-hooks, a snapshot in order. */
+    final List<LoadStateDictPostHook> loadPostHooks() {
+        return List.copyOf(loadStateDictPostHooks.values());
     }
 
     /**
@@ -720,10 +858,14 @@ public abstract class Module {
         // PyTorch's load walks every path, a shared module once under each name (its pre-hooks and norm defaults too)
         Map<String, Module> modules = modulePaths();
         state = ParametrizationList.legacyKeys(modules, state); // weight_norm's old {name}_g/{name}_v, as PyTorch's pre-hook
-        Map<String, Tensor> own = new LinkedHashMap<>();
-        collect("", own, true, true, true);
         List<String> errors = new ArrayList<>();
         List<String> missing = new ArrayList<>();
+        List<String> unexpected = new ArrayList<>();
+        if (StateDictHooks.anyLoadPre(modules)) {
+            state = StateDictHooks.loadPre(modules, state, strict, missing, unexpected, errors);
+        }
+        Map<String, Tensor> own = new LinkedHashMap<>();
+        collect("", own, true, true, true);
         Map<Tensor, Tensor> copies = new LinkedHashMap<>();
         Map<Tensor, int[]> materialize = new LinkedHashMap<>();
         Map<String, Map.Entry<Module, String>> resizable = new LinkedHashMap<>();
@@ -781,7 +923,6 @@ public abstract class Module {
             }
             copies.put(param, given);
         }
-        List<String> unexpected = new ArrayList<>();
         for (String key : state.keySet()) {
             if (!own.containsKey(key)) {
                 unexpected.add(key);
@@ -789,37 +930,83 @@ public abstract class Module {
         }
         Map<String, Tensor> loading = state;
         namedModules().forEach((prefix, m) -> m.checkLazyState(prefix.isEmpty() ? "" : prefix + ".", loading, errors));
+        if (StateDictHooks.anyLoadPost(modules) && errors.isEmpty()) {
+            // the post-hooks may clear keys, so the strict check follows them (PyTorch's order: load, hooks, check)
+            return StateDictHooks.loadWithPostHooks(this, modules, strict, missing, unexpected,
+                    undoable -> applyLoad(materialize, resizes, resizable, copies, undoable));
+        }
         if (strict) {
-            if (!unexpected.isEmpty()) {
-                errors.add(0, "Unexpected key(s) in state_dict: " + quoted(unexpected) + ". ");
-            }
-            if (!missing.isEmpty()) {
-                errors.add(0, "Missing key(s) in state_dict: " + quoted(missing) + ". ");
-            }
+            errors.addAll(0, strictErrors(missing, unexpected));
         }
         if (!errors.isEmpty()) {
-            // self.__class__.__name__: a materialized lazy layer's eager class, a parametrized module's injected one
-            throw new IllegalArgumentException("Error(s) in loading state_dict for " + className() + ":\n\t"
-                    + String.join("\n\t", errors));
+            throw loadError(errors);
         }
+        applyLoad(materialize, resizes, resizable, copies, false);
+        return new IncompatibleKeys(List.copyOf(missing), List.copyOf(unexpected));
+    }
+
+    /** A strict load's messages for missing and unexpected keys, in PyTorch's order and words. */
+    static List<String> strictErrors(List<String> missing, List<String> unexpected) {
+        List<String> out = new ArrayList<>();
+        if (!missing.isEmpty()) {
+            out.add("Missing key(s) in state_dict: " + quoted(missing) + ". ");
+        }
+        if (!unexpected.isEmpty()) {
+            out.add("Unexpected key(s) in state_dict: " + quoted(unexpected) + ". ");
+        }
+        return out;
+    }
+
+    /** PyTorch's load_state_dict error listing {@code errors}. */
+    final IllegalArgumentException loadError(List<String> errors) {
+        // self.__class__.__name__: a materialized lazy layer's eager class, a parametrized module's injected one
+        return new IllegalArgumentException("Error(s) in loading state_dict for " + className() + ":\n\t"
+                + String.join("\n\t", errors));
+    }
+
+    /**
+     * The load of a checked state dict: lazy tensors materialized, resizable buffers replaced, every value copied.
+     * With {@code undoable}, returns what puts the copied values and the replaced buffers back (a materialized lazy
+     * tensor stays materialized); else null.
+     */
+    private Runnable applyLoad(Map<Tensor, int[]> materialize, Map<String, Tensor> resizes,
+                               Map<String, Map.Entry<Module, String>> resizable, Map<Tensor, Tensor> copies,
+                               boolean undoable) {
+        Map<Tensor, Tensor> previous = new LinkedHashMap<>();
+        List<Runnable> buffersBack = new ArrayList<>();
+        Set<Tensor> fresh = Collections.newSetFromMap(new IdentityHashMap<>());
         materialize.forEach(Tensor::materialize_);
         resizes.forEach((key, given) -> {
             Module m = resizable.get(key).getKey();
             String b = resizable.get(key).getValue();
             Tensor old = m.buffers.get(b);
-            Tensor fresh = Tensor.empty(old.dtype(), given.shape()).to(old.device());
-            m.setBuffer(b, fresh);
-            copies.put(fresh, given);
+            Tensor made = Tensor.empty(old.dtype(), given.shape()).to(old.device());
+            m.setBuffer(b, made);
+            buffersBack.add(() -> m.setBuffer(b, old));
+            fresh.add(made);
+            copies.put(made, given);
         });
         try (GradMode off = Ember.noGrad()) {
             for (Map.Entry<Tensor, Tensor> e : copies.entrySet()) {
-                e.getKey().copy_(e.getValue());
+                Tensor target = e.getKey();
+                if (undoable && !fresh.contains(target) && !materialize.containsKey(target)) {
+                    previous.put(target, target.clone());
+                }
+                target.copy_(e.getValue());
             }
         }
         if (!materialize.isEmpty()) {
             modules().forEach(Module::lazyStateLoaded);
         }
-        return new IncompatibleKeys(List.copyOf(missing), List.copyOf(unexpected));
+        if (!undoable) {
+            return null;
+        }
+        return () -> {
+            try (GradMode off = Ember.noGrad()) {
+                previous.forEach(Tensor::copy_);
+            }
+            buffersBack.forEach(Runnable::run);
+        };
     }
 
     /**
