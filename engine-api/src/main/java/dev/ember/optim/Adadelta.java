@@ -65,6 +65,10 @@ public final class Adadelta extends Optimizer {
     /** One update of every parameter that has a gradient; checks them all, and their state, first. */
     @Override
     public void step() {
+        withStepHooks(this::update);
+    }
+
+    private void update() {
         forEachParameter((group, p, grad, s, fresh) -> {
             double lr = group.lr();
             double rho = group.getDouble("rho");

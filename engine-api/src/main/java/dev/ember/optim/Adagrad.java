@@ -80,6 +80,10 @@ public final class Adagrad extends Optimizer {
     /** One update of every parameter that has a gradient; checks them all, and their sums, first. */
     @Override
     public void step() {
+        withStepHooks(this::update);
+    }
+
+    private void update() {
         refuseSparseWith("weight_decay");
         forEachParameter((group, p, grad, s, fresh) -> {
             double lr = group.lr();

@@ -123,6 +123,10 @@ public class Adam extends Optimizer {
     /** One update of every parameter that has a gradient; checks them all, and their moments, first. */
     @Override
     public void step() {
+        withStepHooks(this::update);
+    }
+
+    private void update() {
         forEachParameter((group, p, grad, s, fresh) -> {
             AdamOptions o = AdamOptions.of(group);
             double weightDecay = group.getDouble("weight_decay");

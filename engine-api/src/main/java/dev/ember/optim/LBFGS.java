@@ -174,6 +174,10 @@ public final class LBFGS extends Optimizer {
      */
     @Override
     public Tensor step(Optimizer.Closure closure) {
+        return withStepHooks(() -> update(closure));
+    }
+
+    private Tensor update(Optimizer.Closure closure) {
         if (closure == null) {
             throw new IllegalArgumentException("LBFGS.step: closure must not be null");
         }
@@ -348,8 +352,8 @@ public final class LBFGS extends Optimizer {
      * device, {@code t} and {@code prev_loss} {@link Double}, {@code func_evals} and {@code n_iter} {@link Long}.
      */
     @Override
-    public Map<String, Object> stateDict() {
-        Map<String, Object> out = super.stateDict();
+    protected Map<String, Object> saveState() {
+        Map<String, Object> out = super.saveState();
         if (!hasState) {
             return out;
         }
@@ -402,10 +406,7 @@ public final class LBFGS extends Optimizer {
      *     the optimizer as it was
      */
     @Override
-    public void loadStateDict(Map<String, ?> stateDict) {
-        if (stateDict == null) {
-            throw new IllegalArgumentException("state_dict must not be null");
-        }
+    protected void loadState(Map<String, ?> stateDict) {
         Object st = stateDict.get("state");
         Map<?, ?> saved = null;
         if (st instanceof Map) {
@@ -428,7 +429,7 @@ public final class LBFGS extends Optimizer {
             rest.put("state", Map.of());
         }
         try {
-            super.loadStateDict(rest);
+            super.loadState(rest);
         } catch (RuntimeException ex) {
             if (loaded != null) {
                 loaded.close();

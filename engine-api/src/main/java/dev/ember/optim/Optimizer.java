@@ -6,6 +6,7 @@ import dev.ember.Ember;
 import dev.ember.Format;
 import dev.ember.GradMode;
 import dev.ember.OptimizerOps;
+import dev.ember.RemovableHandle;
 import dev.ember.Tensor;
 import dev.ember.TensorScope;
 import dev.ember.sparse.SparseGrads;
@@ -20,7 +21,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 
 /**
  * What every optimizer shares, as {@code torch.optim.Optimizer}: parameter groups with per-group options (the
@@ -835,14 +838,223 @@ public abstract class Optimizer {
      *     and the state as they were)
      */
     public Tensor step(Closure closure) {
-        Tensor loss = null;
-        if (closure != null) {
-            try (GradMode on = Ember.enableGrad()) {
-                loss = closure.call();
+        return withStepHooks(() -> {
+            Tensor loss = null;
+            if (closure != null) {
+                try (GradMode on = Ember.enableGrad()) {
+                    loss = closure.call();
+                }
+            }
+            step();
+            return loss;
+        });
+    }
+
+    // ------------------------------------------------------------------ hooks
+
+    /**
+     * A hook given the optimizer: a step pre-hook or post-hook ({@link #registerStepPreHook},
+     * {@link #registerStepPostHook}), a state-dict pre-hook ({@link #registerStateDictPreHook}) or a load-state-dict
+     * post-hook ({@link #registerLoadStateDictPostHook}).
+     */
+    @FunctionalInterface
+    public interface Hook {
+        /** Called with the optimizer. */
+        void apply(Optimizer optimizer);
+    }
+
+    /**
+     * A hook given the optimizer and a state dict, returning a replacement or null to keep it: a state-dict post-hook
+     * ({@link #registerStateDictPostHook}) or a load-state-dict pre-hook ({@link #registerLoadStateDictPreHook}).
+     */
+    @FunctionalInterface
+    public interface StateDictHook {
+        /** The replacement state dict, or null to keep {@code stateDict} (which the hook may change in place). */
+        Map<String, Object> apply(Optimizer optimizer, Map<String, Object> stateDict);
+    }
+
+    private static final Map<Integer, Hook> GLOBAL_STEP_PRE = Collections.synchronizedMap(new LinkedHashMap<>());
+    private static final Map<Integer, Hook> GLOBAL_STEP_POST = Collections.synchronizedMap(new LinkedHashMap<>());
+    private static final AtomicInteger NEXT_HOOK_ID = new AtomicInteger();
+    private final Map<Integer, Hook> stepPreHooks = new LinkedHashMap<>();
+    private final Map<Integer, Hook> stepPostHooks = new LinkedHashMap<>();
+    private final Map<Integer, Hook> stateDictPreHooks = new LinkedHashMap<>();
+    private final Map<Integer, StateDictHook> stateDictPostHooks = new LinkedHashMap<>();
+    private final Map<Integer, StateDictHook> loadStateDictPreHooks = new LinkedHashMap<>();
+    private final Map<Integer, Hook> loadStateDictPostHooks = new LinkedHashMap<>();
+    private boolean inStep;
+
+    private static <H> RemovableHandle register(Map<Integer, H> hooks, H hook, String what, boolean prepend) {
+        if (hook == null) {
+            throw new IllegalArgumentException(what + "(): hook must not be null");
+        }
+        int id = NEXT_HOOK_ID.getAndIncrement();
+        synchronized (hooks) {
+            if (prepend) {
+                Map<Integer, H> rest = new LinkedHashMap<>(hooks);
+                hooks.clear();
+                hooks.put(id, hook);
+                hooks.putAll(rest);
+            } else {
+                hooks.put(id, hook);
             }
         }
-        step();
-        return loss;
+        return () -> hooks.remove(id);
+    }
+
+    private static <H> List<H> snapshot(Map<Integer, H> hooks) {
+        synchronized (hooks) {
+            return hooks.isEmpty() ? List.of() : new ArrayList<>(hooks.values());
+        }
+    }
+
+    /**
+     * Registers a hook every optimizer runs before each step, before its own step pre-hooks, as PyTorch's
+     * {@code torch.optim.optimizer.register_optimizer_step_pre_hook}.
+     *
+     * @param hook the hook
+     * @return a handle that removes it
+     * @throws IllegalArgumentException for a null hook
+     */
+    public static RemovableHandle registerOptimizerStepPreHook(Hook hook) {
+        return register(GLOBAL_STEP_PRE, hook, "register_optimizer_step_pre_hook", false);
+    }
+
+    /**
+     * Registers a hook every optimizer runs after each step, after its own step post-hooks, as PyTorch's
+     * {@code register_optimizer_step_post_hook}.
+     *
+     * @param hook the hook
+     * @return a handle that removes it
+     * @throws IllegalArgumentException for a null hook
+     */
+    public static RemovableHandle registerOptimizerStepPostHook(Hook hook) {
+        return register(GLOBAL_STEP_POST, hook, "register_optimizer_step_post_hook", false);
+    }
+
+    /**
+     * Registers a hook run before each step ({@link #step()} or {@link #step(Closure)}, before the closure), after the
+     * global ones, as PyTorch 2.x's {@code register_step_pre_hook}.
+     *
+     * @param hook the hook
+     * @return a handle that removes it
+     * @throws IllegalArgumentException for a null hook
+     */
+    public RemovableHandle registerStepPreHook(Hook hook) {
+        return register(stepPreHooks, hook, "register_step_pre_hook", false);
+    }
+
+    /**
+     * Registers a hook run after each step, before the global ones, as PyTorch 2.x's {@code register_step_post_hook}.
+     *
+     * @param hook the hook
+     * @return a handle that removes it
+     * @throws IllegalArgumentException for a null hook
+     */
+    public RemovableHandle registerStepPostHook(Hook hook) {
+        return register(stepPostHooks, hook, "register_step_post_hook", false);
+    }
+
+    /**
+     * Registers a hook run at the start of {@link #stateDict()}, as 2.x's {@code register_state_dict_pre_hook(hook,
+     * prepend)}.
+     *
+     * @param hook the hook
+     * @param prepend whether it runs before the hooks registered earlier
+     * @return a handle that removes it
+     * @throws IllegalArgumentException for a null hook
+     */
+    public RemovableHandle registerStateDictPreHook(Hook hook, boolean prepend) {
+        return register(stateDictPreHooks, hook, "register_state_dict_pre_hook", prepend);
+    }
+
+    /**
+     * Registers a hook run on the state dict {@link #stateDict()} made, which may change it in place or return a
+     * replacement, as 2.x's {@code register_state_dict_post_hook(hook, prepend)}.
+     *
+     * @param hook the hook
+     * @param prepend whether it runs before the hooks registered earlier
+     * @return a handle that removes it
+     * @throws IllegalArgumentException for a null hook
+     */
+    public RemovableHandle registerStateDictPostHook(StateDictHook hook, boolean prepend) {
+        return register(stateDictPostHooks, hook, "register_state_dict_post_hook", prepend);
+    }
+
+    /**
+     * Registers a hook run on (a shallow copy of) the state dict {@link #loadStateDict} is given, before anything is
+     * checked, which may change it in place or return a replacement, as 2.x's
+     * {@code register_load_state_dict_pre_hook(hook, prepend)}.
+     *
+     * @param hook the hook
+     * @param prepend whether it runs before the hooks registered earlier
+     * @return a handle that removes it
+     * @throws IllegalArgumentException for a null hook
+     */
+    public RemovableHandle registerLoadStateDictPreHook(StateDictHook hook, boolean prepend) {
+        return register(loadStateDictPreHooks, hook, "register_load_state_dict_pre_hook", prepend);
+    }
+
+    /**
+     * Registers a hook run once {@link #loadStateDict} has loaded, as 2.x's
+     * {@code register_load_state_dict_post_hook(hook, prepend)}.
+     *
+     * @param hook the hook
+     * @param prepend whether it runs before the hooks registered earlier
+     * @return a handle that removes it
+     * @throws IllegalArgumentException for a null hook
+     */
+    public RemovableHandle registerLoadStateDictPostHook(Hook hook, boolean prepend) {
+        return register(loadStateDictPostHooks, hook, "register_load_state_dict_post_hook", prepend);
+    }
+
+    /**
+     * Runs a step's update between the step hooks, as PyTorch's {@code profile_hook_step} wraps every optimizer's
+     * {@code step}: the global pre-hooks, this optimizer's pre-hooks, the update, this optimizer's post-hooks, the
+     * global post-hooks. A step inside a step (the {@link #step(Closure)} of an optimizer calling its {@link #step()})
+     * runs them once. Every Ember optimizer's {@code step} calls it; an optimizer written outside Ember does too, as
+     * {@code public void step() { withStepHooks(this::update); }}, for its {@code step()} to run the hooks (its
+     * {@code step(closure)} runs them either way).
+     *
+     * @param update the step's work
+     */
+    protected final void withStepHooks(Runnable update) {
+        withStepHooks(() -> {
+            update.run();
+            return null;
+        });
+    }
+
+    /**
+     * {@link #withStepHooks(Runnable)} for an update with a result (a step with a closure returns the loss).
+     *
+     * @param update the step's work
+     * @param <T> the result's type
+     * @return what {@code update} returns
+     */
+    protected final <T> T withStepHooks(Supplier<T> update) {
+        if (inStep) {
+            return update.get();
+        }
+        inStep = true;
+        try {
+            for (Hook h : snapshot(GLOBAL_STEP_PRE)) {
+                h.apply(this);
+            }
+            for (Hook h : snapshot(stepPreHooks)) {
+                h.apply(this);
+            }
+            T out = update.get();
+            for (Hook h : snapshot(stepPostHooks)) {
+                h.apply(this);
+            }
+            for (Hook h : snapshot(GLOBAL_STEP_POST)) {
+                h.apply(this);
+            }
+            return out;
+        } finally {
+            inStep = false;
+        }
     }
 
     /**
@@ -956,6 +1168,26 @@ public abstract class Optimizer {
      * ...}}, 'param_groups': [{'lr': 0.001, ..., 'params': [0]}]}}).
      */
     public Map<String, Object> stateDict() {
+        for (Hook h : snapshot(stateDictPreHooks)) {
+            h.apply(this);
+        }
+        Map<String, Object> out = saveState();
+        for (StateDictHook h : snapshot(stateDictPostHooks)) {
+            Map<String, Object> r = h.apply(this, out);
+            if (r != null) {
+                out = r;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@link #stateDict()}'s map, before its hooks: what an optimizer with state of its own extends
+     * ({@code super.saveState()} and its entries).
+     *
+     * @return the state dict
+     */
+    protected Map<String, Object> saveState() {
         Map<Tensor, Integer> index = indices();
         List<Object> packed = new ArrayList<>();
         Set<String> ints = intOptions();
@@ -1053,6 +1285,33 @@ public abstract class Optimizer {
         if (stateDict == null) {
             throw new IllegalArgumentException("state_dict must not be null");
         }
+        List<StateDictHook> pre = snapshot(loadStateDictPreHooks);
+        if (!pre.isEmpty()) {
+            Map<String, Object> copy = new LinkedHashMap<>(stateDict); // PyTorch's state_dict.copy()
+            for (StateDictHook h : pre) {
+                Map<String, Object> r = h.apply(this, copy);
+                if (r != null) {
+                    copy = r;
+                }
+            }
+            if (copy == null) {
+                throw new IllegalArgumentException("state_dict must not be null");
+            }
+            stateDict = copy;
+        }
+        loadState(stateDict);
+        for (Hook h : snapshot(loadStateDictPostHooks)) {
+            h.apply(this);
+        }
+    }
+
+    /**
+     * {@link #loadStateDict}'s load, between its hooks: what an optimizer with state of its own extends (checking its
+     * entries, then {@code super.loadState} with the rest). Everything is checked before anything changes.
+     *
+     * @param stateDict the state dict, not null
+     */
+    protected void loadState(Map<String, ?> stateDict) {
         Object savedGroupsObj = require(stateDict, "param_groups");
         Object savedStateObj = require(stateDict, "state");
         if (!(savedGroupsObj instanceof List) || !(savedStateObj instanceof Map)) {

@@ -67,6 +67,10 @@ public final class Rprop extends Optimizer {
     /** One update of every parameter that has a gradient; checks them all, and their state, first. */
     @Override
     public void step() {
+        withStepHooks(this::update);
+    }
+
+    private void update() {
         forEachParameter((group, p, grad, s, fresh) -> {
             List<?> etas = (List<?>) group.get("etas");
             List<?> sizes = (List<?>) group.get("step_sizes");

@@ -83,6 +83,10 @@ public class SGD extends Optimizer {
     /** Updates every parameter that has a gradient; checks them all, and their momentum buffers, first. */
     @Override
     public void step() {
+        withStepHooks(this::update);
+    }
+
+    private void update() {
         refuseSparseWith("weight_decay", "nesterov");
         refuseDenseGradIntoSparseBuffer();
         forEachParameter((group, p, grad, s, fresh) -> {

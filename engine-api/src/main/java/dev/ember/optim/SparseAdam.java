@@ -115,6 +115,10 @@ public final class SparseAdam extends Optimizer {
      */
     @Override
     public void step() {
+        withStepHooks(this::update);
+    }
+
+    private void update() {
         forEachParameter((group, p, grad, s, fresh) -> {
             AdamOptions o = AdamOptions.of(group);
             if (fresh) {
