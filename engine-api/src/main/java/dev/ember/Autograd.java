@@ -96,6 +96,36 @@ public final class Autograd {
     }
 
     /**
+     * PyTorch 2.x's {@code torch.autograd.graph.register_multi_grad_hook(tensors, fn)} (mode "all"): {@code fn} is
+     * called once per backward pass with the gradients of all {@code tensors} (null for one the pass computes none for),
+     * after the last of them is computed. Every tensor must require grad (each gets a tensor hook, whose refusal
+     * otherwise applies).
+     *
+     * @param tensors the tensors
+     * @param fn called with their gradients
+     * @return a handle that removes the hooks
+     * @throws IllegalArgumentException for null arguments
+     * @throws IllegalStateException for a tensor that does not require grad
+     */
+    public static RemovableHandle registerMultiGradHook(List<Tensor> tensors,
+                                                        java.util.function.Consumer<List<Tensor>> fn) {
+        return MultiGradHooks.all(tensors, fn);
+    }
+
+    /**
+     * {@code register_multi_grad_hook(tensors, fn, mode="any")} (PyTorch 2.2): {@code fn} is called once per backward
+     * pass with the first gradient computed among {@code tensors}; the tensors that do not require grad are left out.
+     *
+     * @param tensors the tensors
+     * @param fn called with the first gradient
+     * @return a handle that removes the hooks
+     * @throws IllegalArgumentException for null arguments
+     */
+    public static RemovableHandle registerMultiGradHookAny(List<Tensor> tensors, java.util.function.Consumer<Tensor> fn) {
+        return MultiGradHooks.any(tensors, fn);
+    }
+
+    /**
      * Whether anomaly detection is on for this thread, as {@code torch.is_anomaly_enabled()}.
      *
      * @return true inside an open {@link #detectAnomaly()} scope

@@ -78,15 +78,47 @@ final class Engine {
         boolean checkNan = AnomalyMode.isCheckNanEnabled();
         boolean previousMode = GradMode.gradMode();
         GradMode.set(createGraph);
+        Pass outer = CURRENT.get();
         try {
             Pass pass = new Pass(deps, buffers, multiBuffers, owned, ready, captures, needed, anomaly, checkNan,
                     createGraph, retainGraph);
+            CURRENT.set(pass);
             while (!ready.isEmpty()) {
                 evaluate(ready.poll(), pass);
             }
         } finally {
             GradMode.set(previousMode);
+            if (outer == null) {
+                CURRENT.remove();
+            } else {
+                CURRENT.set(outer);
+            }
         }
+    }
+
+    /** The pass running on this thread (a nested one while a hook or a backward formula runs another), or null. */
+    private static final ThreadLocal<Pass> CURRENT = new ThreadLocal<>();
+
+    /**
+     * The backward pass running on this thread, PyTorch's {@code _current_graph_task_id()} as an identity: an object
+     * equal only to itself, or null outside a pass.
+     */
+    static Object currentPass() {
+        return CURRENT.get();
+    }
+
+    /**
+     * PyTorch's {@code _will_engine_execute_node(node)}: whether the pass running on this thread reaches {@code node}
+     * (in an {@code autograd.grad} pass, one captured or leading to a captured one).
+     *
+     * @throws IllegalStateException outside a backward pass
+     */
+    static boolean willExecute(Node node) {
+        Pass pass = CURRENT.get();
+        if (pass == null) {
+            throw new IllegalStateException("_will_engine_execute_node should only be called during the backward pass");
+        }
+        return node != null && pass.deps.containsKey(node) && shouldExecute(node, pass.captures, pass.needed);
     }
 
     /**
