@@ -196,31 +196,13 @@ class ModuleHooksTest {
             calls.add("global_always");
             return null;
         }, true);
-        List<String> warnings = new ArrayList<>();
-        java.util.logging.Logger jul = java.util.logging.Logger.getLogger("dev.ember");
-        java.util.logging.Handler h = new java.util.logging.Handler() {
-            @Override
-            public void publish(java.util.logging.LogRecord r) {
-                if (r.getMessage().contains("always_call")) {
-                    warnings.add(r.getMessage());
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        jul.addHandler(h);
         Tensor x = input();
-        try {
+        List<String> warnings;
+        try (dev.ember.LoggedWarnings logged = dev.ember.LoggedWarnings.capture()) {
             IllegalArgumentException thrown = assertThrows(IllegalArgumentException.class, () -> m.apply(x));
             assertEquals("forward failed", thrown.getMessage());
+            warnings = logged.containing("always_call");
         } finally {
-            jul.removeHandler(h);
             global.remove();
         }
         assertEquals(List.of("global_always", "always", "always_throws"), calls);
