@@ -207,6 +207,11 @@ public abstract class Node {
         }
     }
 
+    /** The sequence number the next node will get: every node made before now has a smaller one. */
+    static long nextSequenceNr() {
+        return SEQUENCE.get();
+    }
+
     /** PyTorch's name for this backward function, for example {@code MulBackward0}. */
     public String name() {
         return name;
