@@ -4987,8 +4987,17 @@ public final class Tensor implements AutoCloseable {
         return shape.length < 2 ? ViewOps.alias(this, "TBackward0") : ViewOps.transpose(this, 0, 1, "TBackward0");
     }
 
-    /** All dimensions reversed, as {@code tensor.T}. */
+    /**
+     * All dimensions reversed, as {@code tensor.T}; as PyTorch 2.x's {@code numpy_T}, a tensor of neither 0 nor 2
+     * dimensions logs its deprecation warning once per process, and so does a 0-D one (2.0's, the identity).
+     */
     public Tensor T() {
+        if (shape.length != 2 && shape.length != 0) {
+            WarnOnce.warn(WarnOnce.T_NOT_MATRIX);
+        }
+        if (shape.length == 0) {
+            WarnOnce.warn(WarnOnce.T_SCALAR);
+        }
         int[] order = new int[shape.length];
         for (int i = 0; i < order.length; i++) {
             order[i] = order.length - 1 - i;
@@ -4996,13 +5005,39 @@ public final class Tensor implements AutoCloseable {
         return permute(order);
     }
 
-    /** The last two dimensions swapped, as {@code tensor.mT}. */
+    /**
+     * The last two dimensions swapped, as {@code tensor.mT}; a 0-D tensor is returned itself after PyTorch 2.0's one-time
+     * deprecation warning (its {@code _adjoint}: the identity, as in 1.13), a 1-D tensor is refused.
+     */
     public Tensor mT() {
-        if (shape.length < 2) {
+        if (shape.length == 0) {
+            WarnOnce.warn(WarnOnce.MT_SCALAR);
+            return this;
+        }
+        if (shape.length == 1) {
             throw new IllegalArgumentException("tensor.mT is only supported on matrices or batches of matrices. Got "
-                    + shape.length + "-D tensor.");
+                    + "1-D tensor.");
         }
         return transpose(-2, -1);
+    }
+
+    /**
+     * The conjugate transpose of a matrix, as {@code tensor.H}: {@link #mH()} of a 2-D tensor; a 0-D tensor's conjugate
+     * (itself when real) after PyTorch 2.0's one-time deprecation warning; any other rank is refused in PyTorch's words.
+     *
+     * @return the matrix's adjoint
+     */
+    public Tensor H() {
+        if (shape.length == 0) {
+            WarnOnce.warn(WarnOnce.H_SCALAR);
+            return dtype.isComplex() ? conj() : this;
+        }
+        if (shape.length != 2) {
+            throw new IllegalArgumentException("tensor.H is only supported on matrices (2-D tensors). Got "
+                    + shape.length + "-D tensor." + (shape.length > 2
+                            ? " For batches of matrices, consider using tensor.mH" : ""));
+        }
+        return dtype.isComplex() ? transpose(-2, -1).conj() : transpose(-2, -1);
     }
 
     /**
@@ -5012,6 +5047,7 @@ public final class Tensor implements AutoCloseable {
      */
     public Tensor adjoint() {
         if (shape.length == 0) {
+            WarnOnce.warn(WarnOnce.ADJOINT_SCALAR); // PyTorch 2.0's one-time deprecation warning
             return dtype.isComplex() ? conj() : this; // PyTorch's _adjoint: a 0-dim tensor's is its conjugate
         }
         if (shape.length == 1) {
@@ -5023,14 +5059,19 @@ public final class Tensor implements AutoCloseable {
 
     /**
      * The conjugate transpose of the last two dimensions, as {@code tensor.mH}: {@link #mT()} for real tensors, its
-     * conjugate for complex ones (a new tensor: Ember has no lazy conjugate bit).
+     * conjugate for complex ones (a new tensor: Ember has no lazy conjugate bit). A 0-D tensor gives its conjugate (itself
+     * when real) after PyTorch 2.0's one-time deprecation warning, as its {@code _adjoint}; a 1-D tensor is refused.
      *
      * @return the matrices' adjoints
      */
     public Tensor mH() {
-        if (shape.length < 2) {
+        if (shape.length == 0) {
+            WarnOnce.warn(WarnOnce.MH_SCALAR);
+            return dtype.isComplex() ? conj() : this;
+        }
+        if (shape.length == 1) {
             throw new IllegalArgumentException("tensor.mH is only supported on matrices or batches of matrices. Got "
-                    + shape.length + "-D tensor.");
+                    + "1-D tensor.");
         }
         return dtype.isComplex() ? transpose(-2, -1).conj() : transpose(-2, -1);
     }

@@ -1,0 +1,197 @@
+package dev.ember;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/**
+ * Regression tests for the items of PyTorch 2.x's release notes ("Backwards Incompatible Changes", "Deprecations",
+ * 2.0 to 2.7) where Ember did 1.13's thing; {@code resources/pytorch2x/CHANGES.md} lists every item checked and its
+ * verdict. Values come from {@code resources/pytorch2x/make_expected.py}, run on PyTorch 1.13 (the only PyTorch here),
+ * for cases whose values 2.x computes alike; what 2.x changed (strides, storage offsets, warnings) is asserted from the
+ * 2.x source rule quoted beside each test, since no 2.x is installed.
+ */
+class PyTorch2xChangesTest {
+    private static final ExpectedLines EXPECTED = ExpectedLines.load("/pytorch2x/expected.txt");
+
+    /** The generator's seq: ((7k + shift) mod 19 - 9) / 4 in row-major order, float64. */
+    private static Tensor seq(int shift, int... shape) {
+        int n = 1;
+        for (int s : shape) {
+            n *= s;
+        }
+        double[] v = new double[n];
+        for (int k = 0; k < n; k++) {
+            v[k] = ((7 * k + shift) % 19 - 9) * 0.25;
+        }
+        return Tensor.tensor(v, DType.FLOAT64).reshape(shape);
+    }
+
+    /** The generator's weights: 1 + ((3k) mod 11) / 2. */
+    private static Tensor weights(int... shape) {
+        int n = 1;
+        for (int s : shape) {
+            n *= s;
+        }
+        double[] v = new double[n];
+        for (int k = 0; k < n; k++) {
+            v[k] = 1 + 0.5 * ((3 * k) % 11);
+        }
+        return Tensor.tensor(v, DType.FLOAT64).reshape(shape);
+    }
+
+    // ------------------------------------------------------------------ 1. *_scatter keeps self's layout (2.0, #91029)
+
+    private interface Scatter {
+        Tensor apply(Tensor self, Tensor src);
+    }
+
+    private static void scatterCase(String name, Scatter f, int... srcShape) {
+        for (boolean inplace : new boolean[] {false, true}) {
+            String key = "scatter." + name + (inplace ? ".mul_" : "");
+            Tensor base = seq(0, 4, 6).requiresGrad_(true);
+            Tensor src = seq(3, srcShape).requiresGrad_(true);
+            Tensor x = base.slice(0, 1, 4, 1).slice(1, 0, 6, 2); // base[1:, ::2]: sizes [3, 3], strides (6, 2), offset 6
+            assertArrayEquals(new int[] {6, 2}, x.stride());
+            Tensor out = f.apply(x, src);
+            // 2.x: clone_preserve_strides(self), so self's strides and storage offset (1.13: (3, 1) and 0)
+            assertArrayEquals(x.stride(), out.stride(), key + " strides");
+            assertEquals(x.storageOffset(), out.storageOffset(), key + " storage offset");
+            if (inplace) {
+                out.mul_(2.0); // a plain tensor, not a view of the copy: a plain in-place op, MulBackward0 on top
+            }
+            EXPECTED.assertExact(key + ".out", out);
+            assertEquals(EXPECTED.get(key + ".node"), out.gradFn().name(), key + " node");
+            out.mul(weights(out.shape())).sum().backward();
+            EXPECTED.assertExact(key + ".gbase", base.grad());
+            EXPECTED.assertExact(key + ".gsrc", src.grad());
+        }
+    }
+
+    /**
+     * {@code slice_scatter}, {@code select_scatter} and {@code diagonal_scatter} of a non-dense self give self's sizes,
+     * strides and storage offset, as 2.x's {@code clone_preserve_strides} (TensorShape.cpp, Note [*_scatter ops preserve
+     * strides]: "the output of *_scatter(base, mutated_view, ...) should have identical size/stride/storage_offset to
+     * base"); Ember cloned self, 1.13's contiguous result. Values and gradients are 1.13's (the same in 2.x), also after
+     * an in-place op on the result.
+     */
+    @Test
+    void scattersKeepSelfsStridesAndStorageOffset() {
+        scatterCase("slice", (x, s) -> x.sliceScatter(s, 0, 0, 1, 1), 1, 3);
+        scatterCase("select", (x, s) -> x.selectScatter(s, 0, 2), 3);
+        scatterCase("diagonal", (x, s) -> x.diagonalScatter(s, 1, 0, 1), 2);
+    }
+
+    /**
+     * A dense transposed self keeps its strides (both versions), and an expanded self (internal overlap) is cloned
+     * contiguous, as 2.x's {@code clone_preserve_strides} falls back to {@code clone()} there.
+     */
+    @Test
+    void denseAndExpandedSelvesAsPyTorch() {
+        Tensor xt = seq(0, 4, 3).t();
+        Tensor out = xt.sliceScatter(seq(3, 1, 4), 0, 0, 1, 1);
+        EXPECTED.assertExact("scatter.t.out", out);
+        assertEquals(EXPECTED.get("scatter.t.stride"), java.util.Arrays.toString(out.stride()));
+        Tensor xe = seq(0, 3).expand(2, 3);
+        assertEquals(EXPECTED.get("scatter.expand.stride"),
+                java.util.Arrays.toString(xe.selectScatter(seq(1, 3), 0, 0).stride()));
+    }
+
+    // ------------------------------------------------------------------ 2. T / H / mT / mH / adjoint on 0-D (2.0, #92143)
+
+    /** The warnings logged to "dev.ember" while {@code body} runs, after forgetting {@code messages} (a fresh process). */
+    private static List<String> logged(List<String> messages, Runnable body) {
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger("dev.ember");
+        List<String> got = new ArrayList<>();
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                if (messages.contains(r.getMessage())) {
+                    got.add(r.getLevel() + ": " + r.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        List<String> had = new ArrayList<>();
+        for (String m : messages) {
+            if (WarnOnce.LOGGED.remove(m)) {
+                had.add(m);
+            }
+        }
+        jul.addHandler(h);
+        try {
+            body.run();
+        } finally {
+            jul.removeHandler(h);
+            WarnOnce.LOGGED.addAll(had);
+        }
+        return got;
+    }
+
+    /**
+     * On a 0-D tensor {@code T} and {@code mT} are the identity and {@code H}, {@code mH}, {@code adjoint()} the
+     * conjugate (the tensor itself when real), as 1.13 and 2.x (Ember refused {@code mT} and {@code mH}, and had no
+     * {@code H}); each logs 2.0's deprecation once per process (TensorShape.cpp's TORCH_WARN_ONCE in numpy_T,
+     * matrix_H, mT, mH, adjoint, "Added in PyTorch 2.0"; their words quoted in {@link WarnOnce}).
+     */
+    @Test
+    void zeroDimTransposesAreTheIdentityWithTwoPointZerosWarnings() {
+        Tensor z = EXPECTED.tensor("zero_d.T");
+        Tensor c = EXPECTED.tensor("zero_d.complex.T");
+        List<String> messages = List.of(WarnOnce.T_SCALAR, WarnOnce.H_SCALAR, WarnOnce.MT_SCALAR, WarnOnce.MH_SCALAR,
+                WarnOnce.ADJOINT_SCALAR);
+        List<String> got = logged(messages, () -> {
+            for (int round = 0; round < 2; round++) {
+                List<Supplier<Tensor>> real = List.of(z::T, z::H, z::mT, z::mH, z::adjoint);
+                List<Supplier<Tensor>> complex = List.of(c::T, c::H, c::mT, c::mH, c::adjoint);
+                String[] names = {"T", "H", "mT", "mH", "adjoint"};
+                for (int i = 0; i < names.length; i++) {
+                    EXPECTED.assertExact("zero_d." + names[i], real.get(i).get());
+                    EXPECTED.assertExact("zero_d.complex." + names[i], complex.get(i).get());
+                }
+            }
+        });
+        List<String> want = new ArrayList<>();
+        for (String m : messages) {
+            want.add("WARNING: " + m);
+        }
+        assertEquals(want, got, "each once, in the order first met");
+        assertSame(z, z.mT(), "PyTorch's _adjoint returns self for a 0-D tensor");
+    }
+
+    /** The other ranks: 1.13's (and 2.x's) errors, {@code H} of a matrix, and x.T's warning on a 3-D tensor. */
+    @Test
+    void otherRanksAsPyTorch() {
+        assertEquals(EXPECTED.get("err.mT.1d"), "RuntimeError: "
+                + assertThrows(IllegalArgumentException.class, () -> Tensor.ones(3).mT()).getMessage());
+        assertEquals(EXPECTED.get("err.mH.1d"), "RuntimeError: "
+                + assertThrows(IllegalArgumentException.class, () -> Tensor.ones(3).mH()).getMessage());
+        assertEquals(EXPECTED.get("err.H.1d"), "RuntimeError: "
+                + assertThrows(IllegalArgumentException.class, () -> Tensor.ones(3).H()).getMessage());
+        assertEquals(EXPECTED.get("err.H.3d"), "RuntimeError: "
+                + assertThrows(IllegalArgumentException.class, () -> Tensor.ones(2, 2, 2).H()).getMessage());
+        Tensor m = Tensor.complex(Tensor.tensor(new double[] {1, 3, 0, 2}, DType.FLOAT64).reshape(2, 2),
+                Tensor.tensor(new double[] {2, -1, 0.5, 0}, DType.FLOAT64).reshape(2, 2)); // [[1+2j, 3-1j], [0.5j, 2]]
+        EXPECTED.assertExact("H.2d", m.H());
+        List<String> got = logged(List.of(WarnOnce.T_NOT_MATRIX), () -> {
+            Tensor.ones(2, 3, 4).T();
+            Tensor.ones(2, 3).T();
+            Tensor.ones(4).T();
+        });
+        assertEquals(List.of("WARNING: " + EXPECTED.text("warn.T.3d")), got, "once, not for a matrix");
+    }
+}

@@ -1,0 +1,76 @@
+# Expected values for PyTorch2xChangesTest (session 41): the items of PyTorch 2.x's "Backwards Incompatible Changes" and
+# "Deprecations" where Ember did 1.13's thing (CHANGES.md beside this file lists every item checked).
+# Lines "key value" (refcases.key_lines). Run: /usr/bin/python3 make_expected.py > expected.txt   (PyTorch 1.13 CPU)
+# Only 1.13 is installed: every value below is one that 2.x computes alike (the changes are to strides and warnings,
+# not to values); what 2.x changed is asserted by the test from the 2.x source rule quoted beside each case.
+import os
+import sys
+import warnings
+
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from refcases import key_lines, seq, weights  # noqa: E402
+
+torch.set_num_threads(1)
+lines = []
+text, tensor, err = key_lines(lines)
+
+# ---- 1. *_scatter keeps self's strides and storage offset (2.0, #91029)
+# 2.x's slice_scatter / select_scatter / diagonal_scatter start from clone_preserve_strides(self) (TensorShape.cpp,
+# "Note [*_scatter ops preserve strides]"): the result has self's sizes, strides and storage offset. 1.13 cloned self
+# (contiguous strides for a non-dense self); the values and gradients are the same in both, and are taken from 1.13
+# here. Self is base[1:, ::2] of a [4, 6] float64 base: sizes [3, 3], strides (6, 2), storage offset 6.
+# (1.13 mis-sizes a slice_scatter slice that does not start at 0 or end at the end, e.g. [1, 3) of 3 gives size 1: not
+# used here.)
+CASES = {
+    "slice": (lambda x, s: torch.slice_scatter(x, s, dim=0, start=0, end=1), [1, 3]),
+    "select": (lambda x, s: torch.select_scatter(x, s, 0, 2), [3]),
+    "diagonal": (lambda x, s: torch.diagonal_scatter(x, s, 1), [2]),
+}
+for name, (f, src_shape) in CASES.items():
+    for inplace in (False, True):
+        base = seq([4, 6]).requires_grad_(True)
+        src = seq(src_shape, shift=3).requires_grad_(True)
+        x = base[1:, ::2]
+        out = f(x, src)
+        key = "scatter.%s%s" % (name, ".mul_" if inplace else "")
+        if inplace:
+            out.mul_(2)  # an in-place op on the result: a plain tensor, not a view, in both versions
+        tensor(key + ".out", out)
+        (out * weights(out.shape)).sum().backward()
+        tensor(key + ".gbase", base.grad)
+        tensor(key + ".gsrc", src.grad)
+        text(key + ".node", out.grad_fn.name())
+# a transposed (dense) self: strides (1, 4) in both versions
+xt = seq([4, 3]).t()
+tensor("scatter.t.out", torch.slice_scatter(xt, seq([1, 4], shift=3), dim=0, start=0, end=1))
+text("scatter.t.stride", str(list(torch.slice_scatter(xt, seq([1, 4], shift=3), dim=0, start=0, end=1).stride())))
+# an expanded self (internal overlap): 2.x's clone_preserve_strides falls back to clone(): contiguous
+xe = seq([3]).expand(2, 3)
+text("scatter.expand.stride", str(list(torch.select_scatter(xe, seq([3], shift=1), 0, 0).stride())))
+
+# ---- 2. Tensor.T / H / mT / mH / adjoint on 0-D tensors (2.0, #92143)
+# 2.x: the identity (H, mH, adjoint: the conjugate), each with a one-time UserWarning (TensorShape.cpp numpy_T,
+# matrix_H, mT, mH, adjoint: TORCH_WARN_ONCE, "Added in PyTorch 2.0"); 1.13 returned the same values silently.
+warnings.simplefilter("always")
+z = torch.tensor(2.5, dtype=torch.float64)
+c = torch.tensor(1.5 - 2.0j, dtype=torch.complex128)
+for name in ("T", "H", "mT", "mH"):
+    tensor("zero_d.%s" % name, getattr(z, name))
+    tensor("zero_d.complex.%s" % name, getattr(c, name))
+tensor("zero_d.adjoint", z.adjoint())
+tensor("zero_d.complex.adjoint", c.adjoint())
+# errors of the other ranks: 1.13's words are 2.x's (the same TORCH_CHECKs)
+err("err.mT.1d", lambda: torch.ones(3).mT)
+err("err.mH.1d", lambda: torch.ones(3).mH)
+err("err.H.1d", lambda: torch.ones(3).H)
+err("err.H.3d", lambda: torch.ones(2, 2, 2).H)
+tensor("H.2d", torch.tensor([[1 + 2j, 3 - 1j], [0.5j, 2]], dtype=torch.complex128).H)
+# the x.T deprecation on a tensor of neither 0 nor 2 dimensions (since 1.11; the same text in 2.x's numpy_T)
+with warnings.catch_warnings(record=True) as w:
+    warnings.simplefilter("always")
+    torch.ones(2, 3, 4).T
+text("warn.T.3d", str(w[0].message).split(" (Triggered internally at")[0])
+
+print("\n".join(lines))
