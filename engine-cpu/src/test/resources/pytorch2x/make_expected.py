@@ -50,6 +50,21 @@ text("scatter.t.stride", str(list(torch.slice_scatter(xt, seq([1, 4], shift=3), 
 xe = seq([3]).expand(2, 3)
 text("scatter.expand.stride", str(list(torch.select_scatter(xe, seq([3], shift=1), 0, 0).stride())))
 
+# as_strided_scatter: 2.x's copy is clone_preserve_strides(self) too, so its view's storage_offset counts from the
+# start of self's storage (None: the copy's own offset, self's). Self is base[1:] of a [4, 6] float64 base (contiguous,
+# storage offset 6). With None, 1.13's result (a contiguous clone, offset 0) has 2.x's values. With an explicit offset 8,
+# 2.x's result is emulated with 1.13 ops exactly as clone_preserve_strides works: the whole base storage copied, the view
+# (sizes (2, 2), strides (6, 1), offset 8) overwritten by src, the result that copy's [1:] (1.13 itself counts 8 from
+# the contiguous clone's start: another region).
+base = seq([4, 6])
+xs = base[1:]
+src22 = seq([2, 2], shift=3)
+tensor("asscatter.none.out", torch.as_strided_scatter(xs, src22, (2, 2), (6, 1)))
+whole = base.clone()
+whole.as_strided((2, 2), (6, 1), 8).copy_(src22)
+tensor("asscatter.off8.out", whole[1:])
+tensor("asscatter.off8.113", torch.as_strided_scatter(xs, src22, (2, 2), (6, 1), 8))
+
 # ---- 2. Tensor.T / H / mT / mH / adjoint on 0-D tensors (2.0, #92143)
 # 2.x: the identity (H, mH, adjoint: the conjugate), each with a one-time UserWarning (TensorShape.cpp numpy_T,
 # matrix_H, mT, mH, adjoint: TORCH_WARN_ONCE, "Added in PyTorch 2.0"); 1.13 returned the same values silently.

@@ -89,9 +89,9 @@ final class ScatterViewOps {
     }
 
     /**
-     * as_strided_scatter: the view taken of self's copy ({@code clone}, which keeps a dense self's strides) at the
-     * storage offset counted from the copy's start, as PyTorch's; as PyTorch, only a contiguous self may require grad,
-     * and the gradients are taken of the contiguous gradient.
+     * as_strided_scatter: the view taken of self's copy ({@link #clonePreserveStrides}: self's whole storage, self's
+     * layout) at the storage offset counted from the storage's start, as PyTorch 2.x's; as PyTorch, only a contiguous
+     * self may require grad, and the gradients are taken of the contiguous gradient (at offset 0, as 2.x's formula).
      */
     static Tensor asStridedScatter(Tensor self, Tensor src, int[] size, int[] stride, int storageOffset) {
         NNOps.requireTensor(src, "as_strided_scatter", "src", 1);

@@ -8281,15 +8281,19 @@ public final class Tensor implements AutoCloseable {
         return ScatterViewOps.diagonalScatter(this, src, offset, dim1, dim2);
     }
 
-    /** {@link #asStridedScatter(Tensor, int[], int[], int)} at storage offset 0 of the copy. */
+    /**
+     * {@link #asStridedScatter(Tensor, int[], int[], int)} at this tensor's own storage offset, PyTorch's
+     * {@code storage_offset=None} (2.x's copy keeps this tensor's layout, so its view starts where this tensor does).
+     */
     public Tensor asStridedScatter(Tensor src, int[] size, int[] stride) {
-        return ScatterViewOps.asStridedScatter(this, src, size, stride, 0);
+        return ScatterViewOps.asStridedScatter(this, src, size, stride, storageOffset());
     }
 
     /**
      * A copy of this tensor with {@code as_strided(size, stride, storageOffset)} of the copy replaced by {@code src}, as
      * {@code torch.as_strided_scatter} ({@code AsStridedScatterBackward0}); as PyTorch, a non-contiguous tensor that
-     * requires grad is refused.
+     * requires grad is refused. As 2.x's {@code clone_preserve_strides}, the copy is of this tensor's whole storage,
+     * with this tensor's strides and storage offset, so {@code storageOffset} counts from the storage's start.
      */
     public Tensor asStridedScatter(Tensor src, int[] size, int[] stride, int storageOffset) {
         return ScatterViewOps.asStridedScatter(this, src, size, stride, storageOffset);

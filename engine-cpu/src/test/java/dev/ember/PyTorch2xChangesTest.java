@@ -8,6 +8,7 @@ import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -102,6 +103,26 @@ class PyTorch2xChangesTest {
         Tensor xe = seq(0, 3).expand(2, 3);
         assertEquals(EXPECTED.get("scatter.expand.stride"),
                 java.util.Arrays.toString(xe.selectScatter(seq(1, 3), 0, 0).stride()));
+    }
+
+    /**
+     * {@code as_strided_scatter} of self {@code base[1:]} (contiguous, storage offset 6): 2.x's copy keeps self's layout
+     * in a copy of its whole storage, so the view's storage offset counts from the storage's start, and the default
+     * ({@code storage_offset=None}, the three-argument form) is self's own offset. The default's values are 1.13's
+     * (the same region); with offset 8 the expected tensor is 2.x's rule emulated by the generator with 1.13 ops, which
+     * differs from 1.13's own result (kept in the file to show the difference).
+     */
+    @Test
+    void asStridedScatterCountsTheOffsetInSelfsStorage() {
+        Tensor base = seq(0, 4, 6);
+        Tensor xs = base.slice(0, 1, 4, 1);
+        Tensor src = seq(3, 2, 2);
+        Tensor none = xs.asStridedScatter(src, new int[] {2, 2}, new int[] {6, 1});
+        EXPECTED.assertExact("asscatter.none.out", none);
+        assertArrayEquals(new int[] {6, 1}, none.stride());
+        assertEquals(6, none.storageOffset());
+        EXPECTED.assertExact("asscatter.off8.out", xs.asStridedScatter(src, new int[] {2, 2}, new int[] {6, 1}, 8));
+        assertNotEquals(EXPECTED.get("asscatter.off8.113"), EXPECTED.get("asscatter.off8.out"), "1.13 differs here");
     }
 
     // ------------------------------------------------------------------ 2. T / H / mT / mH / adjoint on 0-D (2.0, #92143)
