@@ -88,4 +88,28 @@ with warnings.catch_warnings(record=True) as w:
     torch.ones(2, 3, 4).T
 text("warn.T.3d", str(w[0].message).split(" (Triggered internally at")[0])
 
+# ---- 3. var / std / var_mean / std_mean with a fractional correction (2.1: "Scalar? correction"; 1.13: "int?")
+# 1.13 refuses correction=0.5 ("received an invalid combination of arguments"). 2.x divides by max(0, N - correction)
+# (WelfordOps: divisor = nf > correction ? nf - correction : 0) and its var_backward is 2 / (N - correction) * grad *
+# (self - mean). Emulated here with 1.13 ops: sum((x - mean)^2) / (N - correction), and its autograd gradient (the same
+# formula; the test allows rounding in the gradients, whose operations are ordered differently).
+err("frac.113", lambda: torch.var(seq([2, 4]), correction=0.5))
+for name, dims, corr in (("dim1", (1,), 0.5), ("all", None, 1.5), ("over", (1,), 4.5)):
+    x = seq([2, 4]).requires_grad_(True)
+    d = list(range(x.dim())) if dims is None else list(dims)
+    n = 1
+    for k in d:
+        n *= x.shape[k]
+    dev = x - x.mean(dim=d, keepdim=True)
+    divisor = n - corr if n > corr else 0.0
+    v = (dev * dev).sum(dim=d) / divisor
+    tensor("frac.%s.var" % name, v)
+    tensor("frac.%s.std" % name, v.sqrt())
+    tensor("frac.%s.mean" % name, x.mean(dim=d))
+    if divisor > 0:
+        g, = torch.autograd.grad((v * weights(v.shape)).sum(), x, retain_graph=True)
+        tensor("frac.%s.gvar" % name, g)
+        g, = torch.autograd.grad((v.sqrt() * weights(v.shape)).sum(), x)
+        tensor("frac.%s.gstd" % name, g)
+
 print("\n".join(lines))

@@ -3128,6 +3128,20 @@ public final class Tensor implements AutoCloseable {
         return ReductionOps.var(this, dims, correction, keepdim);
     }
 
+    /**
+     * Variance over dimensions (null or empty: all) divided by {@code max(0, N - correction)} for any real
+     * {@code correction}, as PyTorch 2.1+'s {@code var(dim, correction=0.5)} ({@code Scalar? correction}; 1.13 took
+     * only an integer).
+     *
+     * @param dims the dimensions reduced
+     * @param correction subtracted from the number of elements reduced
+     * @param keepdim whether the reduced dimensions are kept with size 1
+     * @return the variance
+     */
+    public Tensor var(int[] dims, double correction, boolean keepdim) {
+        return ReductionOps.var(this, dims, correction, keepdim);
+    }
+
     /** Unbiased variance over one dimension (Bessel's correction), the dimension removed, as {@code x.var(dim)}. */
     public Tensor var(int dim) {
         return var(new int[] {dim}, 1, false);
@@ -3153,6 +3167,19 @@ public final class Tensor implements AutoCloseable {
 
     /** Standard deviation over dimensions with a correction (1: unbiased, 0: population). */
     public Tensor std(int[] dims, int correction, boolean keepdim) {
+        return ReductionOps.std(this, dims, correction, keepdim);
+    }
+
+    /**
+     * Standard deviation over dimensions (null or empty: all) with any real {@code correction}, as PyTorch 2.1+'s
+     * {@code std(dim, correction=0.5)} (see {@link #var(int[], double, boolean)}).
+     *
+     * @param dims the dimensions reduced
+     * @param correction subtracted from the number of elements reduced
+     * @param keepdim whether the reduced dimensions are kept with size 1
+     * @return the standard deviation
+     */
+    public Tensor std(int[] dims, double correction, boolean keepdim) {
         return ReductionOps.std(this, dims, correction, keepdim);
     }
 
@@ -3421,6 +3448,20 @@ public final class Tensor implements AutoCloseable {
         return new VarMean(r[0], r[1]);
     }
 
+    /**
+     * Variance with any real {@code correction} and mean over dimensions (null or empty: all), as PyTorch 2.1+'s
+     * {@code torch.var_mean(x, dim, correction=0.5)}.
+     *
+     * @param dims the dimensions reduced
+     * @param correction subtracted from the number of elements reduced
+     * @param keepdim whether the reduced dimensions are kept with size 1
+     * @return the variance and the mean
+     */
+    public VarMean varMean(int[] dims, double correction, boolean keepdim) {
+        Tensor[] r = ReductionOps.varMean(this, dims, correction, keepdim, false);
+        return new VarMean(r[0], r[1]);
+    }
+
     /** Unbiased variance and mean of all elements. */
     public VarMean varMean() {
         return varMean(null, 1, false);
@@ -3428,6 +3469,20 @@ public final class Tensor implements AutoCloseable {
 
     /** Standard deviation (with a correction) and mean over dimensions (null or empty: all), as {@code torch.std_mean}. */
     public StdMean stdMean(int[] dims, int correction, boolean keepdim) {
+        Tensor[] r = ReductionOps.varMean(this, dims, correction, keepdim, true);
+        return new StdMean(r[0], r[1]);
+    }
+
+    /**
+     * Standard deviation with any real {@code correction} and mean over dimensions (null or empty: all), as PyTorch
+     * 2.1+'s {@code torch.std_mean(x, dim, correction=0.5)}.
+     *
+     * @param dims the dimensions reduced
+     * @param correction subtracted from the number of elements reduced
+     * @param keepdim whether the reduced dimensions are kept with size 1
+     * @return the standard deviation and the mean
+     */
+    public StdMean stdMean(int[] dims, double correction, boolean keepdim) {
         Tensor[] r = ReductionOps.varMean(this, dims, correction, keepdim, true);
         return new StdMean(r[0], r[1]);
     }

@@ -125,6 +125,56 @@ class PyTorch2xChangesTest {
         assertNotEquals(EXPECTED.get("asscatter.off8.113"), EXPECTED.get("asscatter.off8.out"), "1.13 differs here");
     }
 
+    // ------------------------------------------------------------------ 3. a fractional var/std correction (2.1)
+
+    /** {@code got} equals {@code key}'s tensor within {@code rel} of each value (gradients ordered differently). */
+    private static void assertClose(String key, Tensor got, double rel) {
+        Tensor want = EXPECTED.tensor(key);
+        assertArrayEquals(want.shape(), got.shape(), key + " shape");
+        double[] e = want.toDoubleArray();
+        double[] g = got.toDoubleArray();
+        for (int i = 0; i < e.length; i++) {
+            assertEquals(e[i], g[i], rel * Math.abs(e[i]), key + "[" + i + "]");
+        }
+    }
+
+    /**
+     * {@code var}, {@code std}, {@code var_mean} and {@code std_mean} take a fractional correction, as 2.1+'s
+     * {@code Scalar? correction} (1.13's was {@code int?}, and it refuses 0.5, the file's "frac.113" line): the sum of
+     * squared deviations divided by {@code N - correction} where positive, else 0 (an infinite result), as 2.x's
+     * WelfordOps; gradients by 2.x's {@code var_backward}/{@code std_backward}. Expected values: the generator's
+     * emulation of that rule with 1.13 ops (values exact: one rounding each; gradients within 1e-15).
+     */
+    @Test
+    void fractionalCorrectionAsTwoPointOne() {
+        Object[][] cases = {{"dim1", new int[] {1}, 0.5}, {"all", null, 1.5}, {"over", new int[] {1}, 4.5}};
+        for (Object[] c : cases) {
+            String key = "frac." + c[0];
+            int[] dims = (int[]) c[1];
+            double corr = (Double) c[2];
+            Tensor x = seq(0, 2, 4).requiresGrad_(true);
+            Tensor v = x.var(dims, corr, false);
+            EXPECTED.assertExact(key + ".var", v);
+            Tensor sd = x.std(dims, corr, false);
+            EXPECTED.assertExact(key + ".std", sd);
+            Tensor.VarMean vm = x.varMean(dims, corr, false);
+            EXPECTED.assertExact(key + ".var", vm.var());
+            EXPECTED.assertExact(key + ".mean", vm.mean());
+            Tensor.StdMean sm = x.stdMean(dims, corr, false);
+            EXPECTED.assertExact(key + ".std", sm.std());
+            EXPECTED.assertExact(key + ".mean", sm.mean());
+            if (!c[0].equals("over")) {
+                assertClose(key + ".gvar", Autograd.grad(List.of(v.mul(weights(v.shape())).sum()), List.of(x)).get(0),
+                        1e-15);
+                assertClose(key + ".gstd", Autograd.grad(List.of(sd.mul(weights(sd.shape())).sum()), List.of(x)).get(0),
+                        1e-15);
+            }
+        }
+        // an integer correction still takes the int overload, 1.13's and 2.x's alike
+        assertEquals(seq(0, 2, 4).var(new int[] {1}, 1, false).toString(),
+                seq(0, 2, 4).var(new int[] {1}, 1.0, false).toString());
+    }
+
     // ------------------------------------------------------------------ 2. T / H / mT / mH / adjoint on 0-D (2.0, #92143)
 
     /** The warnings logged to "dev.ember" while {@code body} runs, after forgetting {@code messages} (a fresh process). */
