@@ -88,6 +88,20 @@ with warnings.catch_warnings(record=True) as w:
     torch.ones(2, 3, 4).T
 text("warn.T.3d", str(w[0].message).split(" (Triggered internally at")[0])
 
+# ---- 2b. the one-time deprecation warnings of torch.qr, torch.chain_matmul, torch.lu_solve (the brief's "linalg
+# deprecations"): TORCH_WARN_ONCE in 1.13 and, with the same words, in 2.x (LinearAlgebra.cpp chain_matmul,
+# BatchLinearAlgebra.cpp qr and lu_solve). torch.lstsq / symeig / eig / solve / matrix_rank are removed in 2.x (Ember
+# has none of them).
+with warnings.catch_warnings(record=True) as w:
+    warnings.simplefilter("always")
+    eye = torch.eye(3, dtype=torch.float64)
+    torch.qr(eye)
+    torch.chain_matmul(eye, eye)
+    LU, piv = torch.linalg.lu_factor(eye)
+    torch.lu_solve(eye, LU, piv)
+for key, m in zip(("warn.qr", "warn.chain_matmul", "warn.lu_solve"), w):
+    text(key, str(m.message).split(" (Triggered internally at")[0])
+
 # ---- 3. var / std / var_mean / std_mean with a fractional correction (2.1: "Scalar? correction"; 1.13: "int?")
 # 1.13 refuses correction=0.5 ("received an invalid combination of arguments"). 2.x divides by max(0, N - correction)
 # (WelfordOps: divisor = nf > correction ? nf - correction : 0) and its var_backward is 2 / (N - correction) * grad *

@@ -4266,13 +4266,18 @@ public final class Tensor implements AutoCloseable {
                 "");
     }
 
-    /** {@code torch.qr(A, some=True)}: the reduced QR decomposition, as {@link #linalgQr()}. */
+    /**
+     * {@code torch.qr(A, some=True)}: the reduced QR decomposition, as {@link #linalgQr()}, after PyTorch's one-time
+     * deprecation warning (logged to "dev.ember").
+     */
     public QrResult qr() {
+        WarnOnce.warn(WarnOnce.QR); // PyTorch's one-time deprecation warning
         return ReturnTypes.named(LinalgDecompositions.qr(this, "reduced"), "torch.return_types.qr");
     }
 
     /** {@code torch.qr(A, some)}: {@code linalg.qr(A, "reduced" if some else "complete")}. */
     public QrResult qr(boolean some) {
+        WarnOnce.warn(WarnOnce.QR); // PyTorch's one-time deprecation warning
         return ReturnTypes.named(LinalgDecompositions.qr(this, some ? "reduced" : "complete"), "torch.return_types.qr");
     }
 
@@ -4294,6 +4299,7 @@ public final class Tensor implements AutoCloseable {
      * matrices in the cheapest order; one matrix is returned as a copy.
      */
     public static Tensor chainMatmul(Tensor... matrices) {
+        WarnOnce.warn(WarnOnce.CHAIN_MATMUL); // PyTorch's one-time deprecation warning, before its checks
         return LinalgCompat.chainMatmul(Arrays.asList(Args.tensors(matrices == null ? null : Arrays.asList(matrices),
                 "chain_matmul", "matrices", 0)));
     }
@@ -4392,6 +4398,7 @@ public final class Tensor implements AutoCloseable {
     public Tensor luSolve(Tensor LU_data, Tensor LU_pivots) {
         Args.require(LU_data, "lu_solve", "LU_data", 1, "Tensor");
         Args.require(LU_pivots, "lu_solve", "LU_pivots", 2, "Tensor");
+        WarnOnce.warn(WarnOnce.LU_SOLVE); // PyTorch's one-time deprecation warning, before its checks
         return LinalgCompat.luSolve(this, LU_data, LU_pivots);
     }
 

@@ -29,6 +29,19 @@ final class WarnOnce {
     /** 2.0's {@code adjoint} on a 0-D tensor. */
     static final String ADJOINT_SCALAR = "adjoint() is deprecated on 0-D tensors. Consider using x.conj().";
 
+    /** {@code torch.qr}'s deprecation (LinearAlgebra's {@code qr}, since 1.9, the same in 2.x). */
+    static final String QR = "torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a future PyTorch "
+            + "release.\nThe boolean parameter 'some' has been replaced with a string parameter 'mode'.\nQ, R = "
+            + "torch.qr(A, some)\nshould be replaced with\nQ, R = torch.linalg.qr(A, 'reduced' if some else 'complete')";
+    /** {@code torch.chain_matmul}'s deprecation (since 1.9, the same in 2.x). */
+    static final String CHAIN_MATMUL = "torch.chain_matmul is deprecated and will be removed in a future PyTorch release. "
+            + "Use torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather than multiple "
+            + "parameters.";
+    /** {@code torch.lu_solve}'s deprecation (since 1.13, the same in 2.x, its missing space included). */
+    static final String LU_SOLVE = "torch.lu_solve is deprecated in favor of torch.linalg.lu_solveand will be removed in a "
+            + "future PyTorch release.\nNote that torch.linalg.lu_solve has its arguments reversed.\nX = torch.lu_solve(B, "
+            + "LU, pivots)\nshould be replaced with\nX = torch.linalg.lu_solve(LU, pivots, B)";
+
     private WarnOnce() {
     }
 

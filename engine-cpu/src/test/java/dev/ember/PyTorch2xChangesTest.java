@@ -125,6 +125,28 @@ class PyTorch2xChangesTest {
         assertNotEquals(EXPECTED.get("asscatter.off8.113"), EXPECTED.get("asscatter.off8.out"), "1.13 differs here");
     }
 
+    /**
+     * The deprecated {@code torch.qr}, {@code torch.chain_matmul} and {@code torch.lu_solve} log PyTorch's one-time
+     * deprecation warnings (the same words in 1.13 and 2.x, lu_solve's missing space included), each once however
+     * often called; their results are unchanged.
+     */
+    @Test
+    void deprecatedLinalgFormsWarnOnce() {
+        List<String> messages = List.of(WarnOnce.QR, WarnOnce.CHAIN_MATMUL, WarnOnce.LU_SOLVE);
+        Tensor eye = Tensor.eye(3, 3, DType.FLOAT64);
+        List<String> got = logged(messages, () -> {
+            for (int round = 0; round < 2; round++) {
+                eye.qr();
+                eye.qr(false);
+                Tensor.chainMatmul(eye, eye);
+                LuFactorResult lu = eye.linalgLuFactor();
+                eye.luSolve(lu.LU(), lu.pivots());
+            }
+        });
+        assertEquals(List.of("WARNING: " + EXPECTED.text("warn.qr"), "WARNING: " + EXPECTED.text("warn.chain_matmul"),
+                "WARNING: " + EXPECTED.text("warn.lu_solve")), got);
+    }
+
     // ------------------------------------------------------------------ 3. a fractional var/std correction (2.1)
 
     /** {@code got} equals {@code key}'s tensor within {@code rel} of each value (gradients ordered differently). */
