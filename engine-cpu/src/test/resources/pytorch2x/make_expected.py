@@ -50,6 +50,17 @@ text("scatter.t.stride", str(list(torch.slice_scatter(xt, seq([1, 4], shift=3), 
 xe = seq([3]).expand(2, 3)
 text("scatter.expand.stride", str(list(torch.select_scatter(xe, seq([3], shift=1), 0, 0).stride())))
 
+# an overlapping self (unfold(0, 4, 2) of 8 elements: sizes [3, 4], strides (2, 1)): has_internal_overlap is not
+# "Yes" (no zero stride), so 2.x keeps the overlap and the scattered element also shows where it aliases; emulated
+# with 1.13 ops as clone_preserve_strides works (1.13's own result, a contiguous clone, kept to show the difference)
+xu = seq([8]).unfold(0, 4, 2)
+src1 = torch.tensor([40.0], dtype=torch.float64)
+whole = xu.as_strided((8,), (1,), 0).clone()
+emu = whole.as_strided(xu.shape, xu.stride(), xu.storage_offset())
+emu.diagonal(-2, 0, 1).copy_(src1)
+tensor("scatter.unfold.out", emu)
+tensor("scatter.unfold.113", torch.diagonal_scatter(xu, src1, -2, 0, 1))
+
 # as_strided_scatter: 2.x's copy is clone_preserve_strides(self) too, so its view's storage_offset counts from the
 # start of self's storage (None: the copy's own offset, self's). Self is base[1:] of a [4, 6] float64 base (contiguous,
 # storage offset 6). With None, 1.13's result (a contiguous clone, offset 0) has 2.x's values. With an explicit offset 8,
@@ -101,6 +112,15 @@ with warnings.catch_warnings(record=True) as w:
     torch.lu_solve(eye, LU, piv)
 for key, m in zip(("warn.qr", "warn.chain_matmul", "warn.lu_solve"), w):
     text(key, str(m.message).split(" (Triggered internally at")[0])
+
+# ---- 2c. F.hardtanh refuses min_val > max_val (2.4, #121627)
+# 2.4+'s torch/nn/functional.py hardtanh: "if min_val > max_val: raise ValueError("min_val cannot be greater than
+# max_val")" before calling torch._C._nn.hardtanh; 1.13 clamps (its result is kept to show the difference). Equal
+# bounds pass in both (the values below); F.hardtanh_ (torch._C._nn.hardtanh_ itself) has no check in either.
+xh = seq([6])
+tensor("hardtanh.113.reversed", torch.nn.functional.hardtanh(xh, 1.0, -1.0))
+tensor("hardtanh.equal", torch.nn.functional.hardtanh(xh, 0.5, 0.5))
+tensor("hardtanh_.reversed", torch.nn.functional.hardtanh_(xh.clone(), 1.0, -1.0))
 
 # ---- 3. var / std / var_mean / std_mean with a fractional correction (2.1: "Scalar? correction"; 1.13: "int?")
 # 1.13 refuses correction=0.5 ("received an invalid combination of arguments"). 2.x divides by max(0, N - correction)

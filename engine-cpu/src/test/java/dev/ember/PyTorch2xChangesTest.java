@@ -106,6 +106,21 @@ class PyTorch2xChangesTest {
     }
 
     /**
+     * An overlapping self ({@code unfold(0, 4, 2)} of 8 elements, strides (2, 1)): 2.x's {@code has_internal_overlap}
+     * is not "Yes" (no zero stride), so {@code clone_preserve_strides} keeps the overlap and the element scattered by
+     * {@code diagonal_scatter(src, -2, 0, 1)} also shows at the position aliasing it; 1.13 scattered into a contiguous
+     * clone (the file's "scatter.unfold.113"). Expected: the generator's emulation of 2.x's rule with 1.13 ops.
+     */
+    @Test
+    void anOverlappingSelfKeepsItsOverlap() {
+        Tensor xu = seq(0, 8).unfold(0, 4, 2);
+        Tensor out = xu.diagonalScatter(Tensor.tensor(new double[] {40.0}, DType.FLOAT64), -2, 0, 1);
+        EXPECTED.assertExact("scatter.unfold.out", out);
+        assertArrayEquals(new int[] {2, 1}, out.stride());
+        assertNotEquals(EXPECTED.get("scatter.unfold.113"), EXPECTED.get("scatter.unfold.out"));
+    }
+
+    /**
      * {@code as_strided_scatter} of self {@code base[1:]} (contiguous, storage offset 6): 2.x's copy keeps self's layout
      * in a copy of its whole storage, so the view's storage offset counts from the storage's start, and the default
      * ({@code storage_offset=None}, the three-argument form) is self's own offset. The default's values are 1.13's
@@ -145,6 +160,28 @@ class PyTorch2xChangesTest {
         });
         assertEquals(List.of("WARNING: " + EXPECTED.text("warn.qr"), "WARNING: " + EXPECTED.text("warn.chain_matmul"),
                 "WARNING: " + EXPECTED.text("warn.lu_solve")), got);
+    }
+
+    /**
+     * {@code F.hardtanh} refuses {@code min_val > max_val} before anything else, as 2.4+'s functional.py ({@code if
+     * min_val > max_val: raise ValueError("min_val cannot be greater than max_val")}; 1.13 clamped, the file's
+     * "hardtanh.113.reversed"); equal bounds pass, and {@code F.hardtanh_} ({@code torch._C._nn.hardtanh_}, no check in
+     * either version) still computes 1.13's values. The module {@code Hardtanh} keeps its own constructor assertion.
+     */
+    @Test
+    void hardtanhRefusesReversedBoundsAsTwoPointFour() {
+        Tensor x = seq(0, 6);
+        String want = "min_val cannot be greater than max_val";
+        assertEquals(want, assertThrows(IllegalArgumentException.class,
+                () -> dev.ember.nn.Functional.hardtanh(x, 1.0, -1.0)).getMessage());
+        assertEquals(want, assertThrows(IllegalArgumentException.class,
+                () -> dev.ember.nn.Functional.hardtanh(x, 1.0, -1.0, true)).getMessage());
+        assertEquals(want, assertThrows(IllegalArgumentException.class,
+                () -> dev.ember.nn.Functional.hardtanh(null, 1.0, -1.0)).getMessage(), "the bounds first");
+        EXPECTED.assertExact("hardtanh.equal", dev.ember.nn.Functional.hardtanh(x, 0.5, 0.5));
+        Tensor y = x.clone();
+        assertEquals(seq(0, 6).toString(), x.toString(), "a refusal leaves the input as it was");
+        EXPECTED.assertExact("hardtanh_.reversed", dev.ember.nn.Functional.hardtanh_(y, 1.0, -1.0));
     }
 
     // ------------------------------------------------------------------ 3. a fractional var/std correction (2.1)
