@@ -122,6 +122,17 @@ tensor("hardtanh.113.reversed", torch.nn.functional.hardtanh(xh, 1.0, -1.0))
 tensor("hardtanh.equal", torch.nn.functional.hardtanh(xh, 0.5, 0.5))
 tensor("hardtanh_.reversed", torch.nn.functional.hardtanh_(xh.clone(), 1.0, -1.0))
 
+# ---- 2d. backward()/autograd.grad of a complex scalar need an explicit gradient (2.1, #92753)
+# 2.x's torch/autograd/__init__.py _make_grads: "if not out_dtype.is_floating_point: raise RuntimeError("grad can be
+# implicitly created only for real scalar outputs but got {out_dtype}")"; 1.13 took ones_like (kept below). With an
+# explicit gradient both versions give the same gradient.
+z = torch.tensor(1 + 2j, dtype=torch.complex128, requires_grad=True)
+(z * z).backward()
+tensor("complex.implicit.113", z.grad)
+z = torch.tensor(1 + 2j, dtype=torch.complex128, requires_grad=True)
+(z * z).backward(torch.tensor(0.5 - 1j, dtype=torch.complex128))
+tensor("complex.explicit.grad", z.grad)
+
 # ---- 3. var / std / var_mean / std_mean with a fractional correction (2.1: "Scalar? correction"; 1.13: "int?")
 # 1.13 refuses correction=0.5 ("received an invalid combination of arguments"). 2.x divides by max(0, N - correction)
 # (WelfordOps: divisor = nf > correction ? nf - correction : 0) and its var_backward is 2 / (N - correction) * grad *

@@ -184,6 +184,29 @@ class PyTorch2xChangesTest {
         EXPECTED.assertExact("hardtanh_.reversed", dev.ember.nn.Functional.hardtanh_(y, 1.0, -1.0));
     }
 
+    /**
+     * {@code backward()} and {@code autograd.grad} of a complex scalar without a gradient are refused, as 2.1's
+     * {@code _make_grads} ("grad can be implicitly created only for real scalar outputs but got torch.complex128";
+     * 1.13 took 1, the file's "complex.implicit.113"), before anything is accumulated; with an explicit gradient the
+     * result is 1.13's (the same in 2.x).
+     */
+    @Test
+    void aComplexScalarNeedsAnExplicitGradientAsTwoPointOne() {
+        Tensor z = Tensor.complex(Tensor.scalar(1.0).to(DType.FLOAT64), Tensor.scalar(2.0).to(DType.FLOAT64))
+                .requiresGrad_(true);
+        String want = "grad can be implicitly created only for real scalar outputs but got torch.complex128";
+        assertEquals(want, assertThrows(IllegalStateException.class, () -> z.mul(z).backward()).getMessage());
+        assertEquals(null, z.grad(), "nothing accumulated");
+        assertEquals(want, assertThrows(IllegalStateException.class,
+                () -> Autograd.grad(List.of(z.mul(z)), List.of(z))).getMessage());
+        Tensor g = Tensor.complex(Tensor.scalar(0.5).to(DType.FLOAT64), Tensor.scalar(-1.0).to(DType.FLOAT64));
+        z.mul(z).backward(g);
+        EXPECTED.assertExact("complex.explicit.grad", z.grad());
+        Tensor r = Tensor.scalar(3.0).to(DType.FLOAT64).requiresGrad_(true);
+        r.mul(r).backward(); // a real scalar still takes 1
+        assertEquals(6.0, r.grad().item());
+    }
+
     // ------------------------------------------------------------------ 3. a fractional var/std correction (2.1)
 
     /** {@code got} equals {@code key}'s tensor within {@code rel} of each value (gradients ordered differently). */
