@@ -56,6 +56,9 @@
 # - dist/pairwise_distance: 2.x's linalg.vector_norm refuses the inf norm over an empty tensor or dimension (1.13: 0);
 #   broadcast_to with -1 in a new leading dim: 2.x's expand message (1.13 overflows computing numel); lp_pool1d of
 #   float16/bfloat16: 2.x's Python composition rounds after every op.
+# - slice/select/diagonal_scatter of an overlapping self (an unfold view): 2.x's clone_preserve_strides keeps the
+#   overlap, so the scattered view aliases other elements of the result (1.13 scatters into a contiguous clone); the
+#   result emulated with 1.13 ops (scatter_2x, session 41), the gradients 1.13's (the same formula).
 # Left out (excluded(), each with its reason): round 1's exclusions (overlapping unfold windows, ...); PyTorch internal
 # asserts (addcdiv_ of mixed float16/bfloat16/float64 operands); addmv_/baddbmm_/addbmm_ accumulating into an expanded
 # self (the result depends on BLAS's order; Ember refuses the overlap); integral Java doubles where PyTorch refuses the
@@ -1067,6 +1070,41 @@ def index_source_shape_2x(args):
             'source.shape = %s' % (self_shape, src_shape))
 
 
+SCATTERS_2X = {
+    'sliceScatter': lambda o, s, d, a, b, c: o[tuple([slice(None)] * (d % o.dim()) + [slice(a, b, c)])],
+    'selectScatter': lambda o, s, d, i: o.select(d, i),
+    'diagonalScatter': lambda o, s, off, d1, d2: o.diagonal(off, d1, d2),
+}
+
+
+def overlapping(t):
+    """Whether two of t's elements share a storage element (a view such as unfold's, with no zero stride)."""
+    pos = set()
+    for idx in torch.cartesian_prod(*[torch.arange(n) for n in t.shape]).reshape(-1, t.dim()).tolist() \
+            if t.dim() > 1 else [[i] for i in range(t.numel())]:
+        p = t.storage_offset() + sum(i * st for i, st in zip(idx, t.stride()))
+        if p in pos:
+            return True
+        pos.add(p)
+    return False
+
+
+def scatter_2x(name, args):
+    """2.x's slice/select/diagonal_scatter of an overlapping self (session 41): clone_preserve_strides (TensorShape.cpp,
+    Note [*_scatter ops preserve strides]) copies self's whole storage and keeps self's layout unless a stride is 0
+    over more than one element (has_internal_overlap == Yes), so the view written aliases other elements of the
+    result; 1.13 writes into a contiguous clone. Emulated with 1.13 ops; the gradients (the same formula in both
+    versions, independent of the forward's layout) stay 1.13's."""
+    t = args[0][1].make()
+    src = args[1][1].make()
+    rest = [v for _, v in args[2:]]
+    with torch.no_grad():
+        whole = t.as_strided((t.storage().size(),), (1,), 0).clone()
+        out = whole.as_strided(t.shape, t.stride(), t.storage_offset())
+        SCATTERS_2X[name](out, src, *rest).copy_(src)
+    return out
+
+
 def run8(name, args):
     """Round 1's run, with this round's 2.x answers (each marked with a note)."""
     if name.startswith('indexAdd_') or name.startswith('indexReduce'):
@@ -1141,6 +1179,10 @@ def run8(name, args):
         except Exception as e:  # noqa
             return ['error %s %s' % (type(e).__name__, str(e).split('\n')[0])]
         return ['out0 ' + r1.fmt_tensor(r), 'note 2.x accepts bfloat16 in isin (1.13 refuses it)']
+    if name in SCATTERS_2X and err is None and t0.steps and overlapping(t0.make()) \
+            and not any(st == 0 and n > 1 for st, n in zip(t0.make().stride(), t0.make().shape)):
+        lines = ['out0 ' + r1.fmt_tensor(scatter_2x(name, args)) if l.startswith('out0 ') else l for l in lines]
+        lines.append("note 2.x's clone_preserve_strides keeps self's overlapping layout (1.13 clones it contiguous)")
     if name == 'Tensor.cosineSimilarity' and err is None:
         lines.append('note cosine_similarity as 2.x composes it (each operand divided by its clamped norm)')
     if name == 'maskedScatter_' and err is None and t0.steps:

@@ -399,6 +399,11 @@ public final class Autograd {
                 if (out.requiresGrad() && out.numel() != 1) {
                     throw new IllegalStateException("grad can be implicitly created only for scalar outputs");
                 }
+                if (out.requiresGrad() && !out.dtype().isFloatingPoint()) {
+                    // PyTorch 2.1's _make_grads (#92753): a complex scalar needs an explicit gradient (1.13 took 1)
+                    throw new IllegalStateException("grad can be implicitly created only for real scalar outputs but got "
+                            + out.dtype().torchName());
+                }
                 g = out.onesLike();
             } else {
                 if (!Arrays.equals(g.shapeRef(), out.shapeRef())) {

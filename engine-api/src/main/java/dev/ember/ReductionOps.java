@@ -295,22 +295,23 @@ final class ReductionOps {
         return reduceKernel(max ? ReduceOp.ARGMAX : ReduceOp.ARGMIN, a, mask, keepdim, DType.INT64);
     }
 
-    static Tensor var(Tensor a, int[] dims, int correction, boolean keepdim) {
+    static Tensor var(Tensor a, int[] dims, double correction, boolean keepdim) {
         return varOrStd(a, dims, correction, keepdim, false, "VarBackward0");
     }
 
-    static Tensor std(Tensor a, int[] dims, int correction, boolean keepdim) {
+    static Tensor std(Tensor a, int[] dims, double correction, boolean keepdim) {
         return varOrStd(a, dims, correction, keepdim, true, "StdBackward0");
     }
 
     /**
-     * Variance (or its square root) over {@code dims}, divided by {@code max(0, N - correction)}. The backward follows
+     * Variance (or its square root) over {@code dims}, divided by {@code max(0, N - correction)} (any real correction,
+     * as PyTorch 2.1+'s {@code Scalar? correction}). The backward follows
      * PyTorch 2.x's {@code var_backward}: {@code grad * 2 (x - mean) / (N - correction)} with the divisor as it is when
      * dims are given, and over all elements {@code grad * (x == mean ? NaN : inf)} when {@code N <= correction};
      * {@code std_backward} first divides the gradient by {@code 2 std} and takes 0 where the deviation is 0 (a constant
      * input), so the gradient there is 0, not NaN.
      */
-    private static Tensor varOrStd(Tensor a, int[] dims, int correction, boolean keepdim, boolean std, String name) {
+    private static Tensor varOrStd(Tensor a, int[] dims, double correction, boolean keepdim, boolean std, String name) {
         if (!a.dtype.isFloatingPoint() && !a.dtype.isComplex()) {
             throw new IllegalArgumentException("std and var only support floating point and complex dtypes");
         }
@@ -330,7 +331,7 @@ final class ReductionOps {
      * its variance off by 3e-5 relative, where PyTorch's Welford reduction (accumulated in double on the CPU) is good to
      * float32 rounding. Clamped at 0, as a rounding of the difference must not make a constant's variance negative.
      */
-    private static Tensor varOrStdValue(Tensor a, int[] dims, int correction, boolean keepdim, boolean std) {
+    private static Tensor varOrStdValue(Tensor a, int[] dims, double correction, boolean keepdim, boolean std) {
         if (a.dtype.isComplex()) {
             // |z - mean|^2 = (x - mean x)^2 + (y - mean y)^2: the variances of the parts add (a real result)
             try (GradMode off = Ember.noGrad()) {
@@ -340,7 +341,9 @@ final class ReductionOps {
             }
         }
         long n = count(a, reducedMask(a.dim(), dims));
-        double denom = Math.max(0, n - correction);
+        // PyTorch's divisor: n - correction where n > correction, else 0 (a NaN correction too); 2.1+ takes a
+        // fractional correction (Scalar? correction), 1.13 only an integer
+        double denom = n > correction ? n - correction : 0;
         int[] over = over(dims); // empty: every dimension
         try (GradMode off = Ember.noGrad()) {
             Tensor x = opmath(a);
@@ -357,7 +360,7 @@ final class ReductionOps {
      * result, non-null) {@code std_backward}: {@code var_backward} of {@code grad / (2 * std)}, 0 where std is 0. Written
      * with Tensor ops, so differentiable again.
      */
-    private static Tensor varOrStdBackward(Tensor g, Tensor x, Tensor std, int[] dims, int correction, boolean keepdim) {
+    private static Tensor varOrStdBackward(Tensor g, Tensor x, Tensor std, int[] dims, double correction, boolean keepdim) {
         boolean[] mask = reducedMask(x.dim(), dims);
         int[] kept = keptShape(x.shape, mask);
         int[] over = over(dims);
@@ -571,7 +574,7 @@ final class ReductionOps {
      * VarMeanBackward0 / StdMeanBackward0, whose backward is PyTorch's {@code var_mean_backward} / {@code
      * std_mean_backward}: the var (std) term and the mean term, summed, each left out when its output got no gradient.
      */
-    static Tensor[] varMean(Tensor a, int[] dims, int correction, boolean keepdim, boolean std) {
+    static Tensor[] varMean(Tensor a, int[] dims, double correction, boolean keepdim, boolean std) {
         if (!a.dtype.isFloatingPoint() && !a.dtype.isComplex()) {
             throw new IllegalArgumentException((std ? "std_mean" : "var_mean") + " only support floating point and complex dtypes");
         }

@@ -1,5 +1,7 @@
 package dev.ember;
 
+import dev.ember.backend.Layout;
+
 import java.util.function.BiFunction;
 import java.util.function.UnaryOperator;
 
@@ -32,13 +34,37 @@ final class ScatterViewOps {
                 throw new IllegalArgumentException("expected src to have a size equal to the slice of self. src size = "
                         + Shapes.str(src.shape) + ", slice size = " + Shapes.str(slice));
             }
-            out = self.detach().clone();
+            out = clonePreserveStrides(self.detach());
             view.apply(out).copy_(src.detach());
         }
         int[] srcShape = src.shape;
         return ArithmeticOps.record(out, name, new Tensor[] {self, src}, node -> g -> new Tensor[] {
             node.needsInputGrad(0) ? again.apply(g, Creation.zeros(srcShape, g.dtype, g.device)) : null,
             node.needsInputGrad(1) ? srcGrad.apply(g) : null});
+    }
+
+    /**
+     * PyTorch 2.0's {@code clone_preserve_strides} (its Note [*_scatter ops preserve strides]): a copy of {@code self}'s
+     * whole storage, viewed with self's sizes, strides and storage offset, so that the scatter's result has exactly
+     * self's layout, even where self is not dense (1.13 cloned self, giving a non-dense self contiguous strides). A self
+     * with internal overlap (an expanded dimension) is cloned as before, as PyTorch's.
+     */
+    static Tensor clonePreserveStrides(Tensor self) {
+        if (InplaceOps.hasSelfOverlap(self)) {
+            return self.clone();
+        }
+        long n = self.dtype.isComplex() ? self.rawStorage().numel() / 2 : self.storage().numel();
+        if (n > Integer.MAX_VALUE || ShapeOps.nonOverlappingAndDense(self.shape, self.layout.strides())
+                && self.storageOffset() == 0 && n == self.numel()) {
+            return self.clone(); // the same layout (a dense self spanning its storage), or a storage past Ember's sizes
+        }
+        Tensor whole = self.asStrided(new int[] {(int) n}, new int[] {1}, 0).clone();
+        // a tensor of its own over the copy (not a view of it: the scatter's result is no view, in-place ops on it are
+        // plain ones), holding the copy's storage once the copy is closed
+        Tensor out = new Tensor(whole.lease(), new Layout(self.shape, self.layout.strides(), self.storageOffset()),
+                whole.device, whole.backend, new int[1], whole.dtype);
+        whole.close();
+        return out;
     }
 
     static Tensor selectScatter(Tensor self, Tensor src, int dim, int index) {
@@ -63,9 +89,9 @@ final class ScatterViewOps {
     }
 
     /**
-     * as_strided_scatter: the view taken of self's copy ({@code clone}, which keeps a dense self's strides) at the
-     * storage offset counted from the copy's start, as PyTorch's; as PyTorch, only a contiguous self may require grad,
-     * and the gradients are taken of the contiguous gradient.
+     * as_strided_scatter: the view taken of self's copy ({@link #clonePreserveStrides}: self's whole storage, self's
+     * layout) at the storage offset counted from the storage's start, as PyTorch 2.x's; as PyTorch, only a contiguous
+     * self may require grad, and the gradients are taken of the contiguous gradient (at offset 0, as 2.x's formula).
      */
     static Tensor asStridedScatter(Tensor self, Tensor src, int[] size, int[] stride, int storageOffset) {
         NNOps.requireTensor(src, "as_strided_scatter", "src", 1);

@@ -3128,6 +3128,20 @@ public final class Tensor implements AutoCloseable {
         return ReductionOps.var(this, dims, correction, keepdim);
     }
 
+    /**
+     * Variance over dimensions (null or empty: all) divided by {@code max(0, N - correction)} for any real
+     * {@code correction}, as PyTorch 2.1+'s {@code var(dim, correction=0.5)} ({@code Scalar? correction}; 1.13 took
+     * only an integer).
+     *
+     * @param dims the dimensions reduced
+     * @param correction subtracted from the number of elements reduced
+     * @param keepdim whether the reduced dimensions are kept with size 1
+     * @return the variance
+     */
+    public Tensor var(int[] dims, double correction, boolean keepdim) {
+        return ReductionOps.var(this, dims, correction, keepdim);
+    }
+
     /** Unbiased variance over one dimension (Bessel's correction), the dimension removed, as {@code x.var(dim)}. */
     public Tensor var(int dim) {
         return var(new int[] {dim}, 1, false);
@@ -3153,6 +3167,19 @@ public final class Tensor implements AutoCloseable {
 
     /** Standard deviation over dimensions with a correction (1: unbiased, 0: population). */
     public Tensor std(int[] dims, int correction, boolean keepdim) {
+        return ReductionOps.std(this, dims, correction, keepdim);
+    }
+
+    /**
+     * Standard deviation over dimensions (null or empty: all) with any real {@code correction}, as PyTorch 2.1+'s
+     * {@code std(dim, correction=0.5)} (see {@link #var(int[], double, boolean)}).
+     *
+     * @param dims the dimensions reduced
+     * @param correction subtracted from the number of elements reduced
+     * @param keepdim whether the reduced dimensions are kept with size 1
+     * @return the standard deviation
+     */
+    public Tensor std(int[] dims, double correction, boolean keepdim) {
         return ReductionOps.std(this, dims, correction, keepdim);
     }
 
@@ -3421,6 +3448,20 @@ public final class Tensor implements AutoCloseable {
         return new VarMean(r[0], r[1]);
     }
 
+    /**
+     * Variance with any real {@code correction} and mean over dimensions (null or empty: all), as PyTorch 2.1+'s
+     * {@code torch.var_mean(x, dim, correction=0.5)}.
+     *
+     * @param dims the dimensions reduced
+     * @param correction subtracted from the number of elements reduced
+     * @param keepdim whether the reduced dimensions are kept with size 1
+     * @return the variance and the mean
+     */
+    public VarMean varMean(int[] dims, double correction, boolean keepdim) {
+        Tensor[] r = ReductionOps.varMean(this, dims, correction, keepdim, false);
+        return new VarMean(r[0], r[1]);
+    }
+
     /** Unbiased variance and mean of all elements. */
     public VarMean varMean() {
         return varMean(null, 1, false);
@@ -3428,6 +3469,20 @@ public final class Tensor implements AutoCloseable {
 
     /** Standard deviation (with a correction) and mean over dimensions (null or empty: all), as {@code torch.std_mean}. */
     public StdMean stdMean(int[] dims, int correction, boolean keepdim) {
+        Tensor[] r = ReductionOps.varMean(this, dims, correction, keepdim, true);
+        return new StdMean(r[0], r[1]);
+    }
+
+    /**
+     * Standard deviation with any real {@code correction} and mean over dimensions (null or empty: all), as PyTorch
+     * 2.1+'s {@code torch.std_mean(x, dim, correction=0.5)}.
+     *
+     * @param dims the dimensions reduced
+     * @param correction subtracted from the number of elements reduced
+     * @param keepdim whether the reduced dimensions are kept with size 1
+     * @return the standard deviation and the mean
+     */
+    public StdMean stdMean(int[] dims, double correction, boolean keepdim) {
         Tensor[] r = ReductionOps.varMean(this, dims, correction, keepdim, true);
         return new StdMean(r[0], r[1]);
     }
@@ -4211,13 +4266,18 @@ public final class Tensor implements AutoCloseable {
                 "");
     }
 
-    /** {@code torch.qr(A, some=True)}: the reduced QR decomposition, as {@link #linalgQr()}. */
+    /**
+     * {@code torch.qr(A, some=True)}: the reduced QR decomposition, as {@link #linalgQr()}, after PyTorch's one-time
+     * deprecation warning (logged to "dev.ember").
+     */
     public QrResult qr() {
+        WarnOnce.warn(WarnOnce.QR); // PyTorch's one-time deprecation warning
         return ReturnTypes.named(LinalgDecompositions.qr(this, "reduced"), "torch.return_types.qr");
     }
 
     /** {@code torch.qr(A, some)}: {@code linalg.qr(A, "reduced" if some else "complete")}. */
     public QrResult qr(boolean some) {
+        WarnOnce.warn(WarnOnce.QR); // PyTorch's one-time deprecation warning
         return ReturnTypes.named(LinalgDecompositions.qr(this, some ? "reduced" : "complete"), "torch.return_types.qr");
     }
 
@@ -4239,6 +4299,7 @@ public final class Tensor implements AutoCloseable {
      * matrices in the cheapest order; one matrix is returned as a copy.
      */
     public static Tensor chainMatmul(Tensor... matrices) {
+        WarnOnce.warn(WarnOnce.CHAIN_MATMUL); // PyTorch's one-time deprecation warning, before its checks
         return LinalgCompat.chainMatmul(Arrays.asList(Args.tensors(matrices == null ? null : Arrays.asList(matrices),
                 "chain_matmul", "matrices", 0)));
     }
@@ -4337,6 +4398,7 @@ public final class Tensor implements AutoCloseable {
     public Tensor luSolve(Tensor LU_data, Tensor LU_pivots) {
         Args.require(LU_data, "lu_solve", "LU_data", 1, "Tensor");
         Args.require(LU_pivots, "lu_solve", "LU_pivots", 2, "Tensor");
+        WarnOnce.warn(WarnOnce.LU_SOLVE); // PyTorch's one-time deprecation warning, before its checks
         return LinalgCompat.luSolve(this, LU_data, LU_pivots);
     }
 
@@ -4987,8 +5049,17 @@ public final class Tensor implements AutoCloseable {
         return shape.length < 2 ? ViewOps.alias(this, "TBackward0") : ViewOps.transpose(this, 0, 1, "TBackward0");
     }
 
-    /** All dimensions reversed, as {@code tensor.T}. */
+    /**
+     * All dimensions reversed, as {@code tensor.T}; as PyTorch 2.x's {@code numpy_T}, a tensor of neither 0 nor 2
+     * dimensions logs its deprecation warning once per process, and so does a 0-D one (2.0's, the identity).
+     */
     public Tensor T() {
+        if (shape.length != 2 && shape.length != 0) {
+            WarnOnce.warn(WarnOnce.T_NOT_MATRIX);
+        }
+        if (shape.length == 0) {
+            WarnOnce.warn(WarnOnce.T_SCALAR);
+        }
         int[] order = new int[shape.length];
         for (int i = 0; i < order.length; i++) {
             order[i] = order.length - 1 - i;
@@ -4996,13 +5067,39 @@ public final class Tensor implements AutoCloseable {
         return permute(order);
     }
 
-    /** The last two dimensions swapped, as {@code tensor.mT}. */
+    /**
+     * The last two dimensions swapped, as {@code tensor.mT}; a 0-D tensor is returned itself after PyTorch 2.0's one-time
+     * deprecation warning (its {@code _adjoint}: the identity, as in 1.13), a 1-D tensor is refused.
+     */
     public Tensor mT() {
-        if (shape.length < 2) {
+        if (shape.length == 0) {
+            WarnOnce.warn(WarnOnce.MT_SCALAR);
+            return this;
+        }
+        if (shape.length == 1) {
             throw new IllegalArgumentException("tensor.mT is only supported on matrices or batches of matrices. Got "
-                    + shape.length + "-D tensor.");
+                    + "1-D tensor.");
         }
         return transpose(-2, -1);
+    }
+
+    /**
+     * The conjugate transpose of a matrix, as {@code tensor.H}: {@link #mH()} of a 2-D tensor; a 0-D tensor's conjugate
+     * (itself when real) after PyTorch 2.0's one-time deprecation warning; any other rank is refused in PyTorch's words.
+     *
+     * @return the matrix's adjoint
+     */
+    public Tensor H() {
+        if (shape.length == 0) {
+            WarnOnce.warn(WarnOnce.H_SCALAR);
+            return dtype.isComplex() ? conj() : this;
+        }
+        if (shape.length != 2) {
+            throw new IllegalArgumentException("tensor.H is only supported on matrices (2-D tensors). Got "
+                    + shape.length + "-D tensor." + (shape.length > 2
+                            ? " For batches of matrices, consider using tensor.mH" : ""));
+        }
+        return dtype.isComplex() ? transpose(-2, -1).conj() : transpose(-2, -1);
     }
 
     /**
@@ -5012,6 +5109,7 @@ public final class Tensor implements AutoCloseable {
      */
     public Tensor adjoint() {
         if (shape.length == 0) {
+            WarnOnce.warn(WarnOnce.ADJOINT_SCALAR); // PyTorch 2.0's one-time deprecation warning
             return dtype.isComplex() ? conj() : this; // PyTorch's _adjoint: a 0-dim tensor's is its conjugate
         }
         if (shape.length == 1) {
@@ -5023,14 +5121,19 @@ public final class Tensor implements AutoCloseable {
 
     /**
      * The conjugate transpose of the last two dimensions, as {@code tensor.mH}: {@link #mT()} for real tensors, its
-     * conjugate for complex ones (a new tensor: Ember has no lazy conjugate bit).
+     * conjugate for complex ones (a new tensor: Ember has no lazy conjugate bit). A 0-D tensor gives its conjugate (itself
+     * when real) after PyTorch 2.0's one-time deprecation warning, as its {@code _adjoint}; a 1-D tensor is refused.
      *
      * @return the matrices' adjoints
      */
     public Tensor mH() {
-        if (shape.length < 2) {
+        if (shape.length == 0) {
+            WarnOnce.warn(WarnOnce.MH_SCALAR);
+            return dtype.isComplex() ? conj() : this;
+        }
+        if (shape.length == 1) {
             throw new IllegalArgumentException("tensor.mH is only supported on matrices or batches of matrices. Got "
-                    + shape.length + "-D tensor.");
+                    + "1-D tensor.");
         }
         return dtype.isComplex() ? transpose(-2, -1).conj() : transpose(-2, -1);
     }
@@ -8240,15 +8343,19 @@ public final class Tensor implements AutoCloseable {
         return ScatterViewOps.diagonalScatter(this, src, offset, dim1, dim2);
     }
 
-    /** {@link #asStridedScatter(Tensor, int[], int[], int)} at storage offset 0 of the copy. */
+    /**
+     * {@link #asStridedScatter(Tensor, int[], int[], int)} at this tensor's own storage offset, PyTorch's
+     * {@code storage_offset=None} (2.x's copy keeps this tensor's layout, so its view starts where this tensor does).
+     */
     public Tensor asStridedScatter(Tensor src, int[] size, int[] stride) {
-        return ScatterViewOps.asStridedScatter(this, src, size, stride, 0);
+        return ScatterViewOps.asStridedScatter(this, src, size, stride, storageOffset());
     }
 
     /**
      * A copy of this tensor with {@code as_strided(size, stride, storageOffset)} of the copy replaced by {@code src}, as
      * {@code torch.as_strided_scatter} ({@code AsStridedScatterBackward0}); as PyTorch, a non-contiguous tensor that
-     * requires grad is refused.
+     * requires grad is refused. As 2.x's {@code clone_preserve_strides}, the copy is of this tensor's whole storage,
+     * with this tensor's strides and storage offset, so {@code storageOffset} counts from the storage's start.
      */
     public Tensor asStridedScatter(Tensor src, int[] size, int[] stride, int storageOffset) {
         return ScatterViewOps.asStridedScatter(this, src, size, stride, storageOffset);

@@ -961,8 +961,21 @@ public final class Functional {
 
     /** {@code F.hardtanh(x, min_val, max_val)}: one node, HardtanhBackward0. */
     public static Tensor hardtanh(Tensor x, double minVal, double maxVal) {
+        checkHardtanhRange(minVal, maxVal);
         Checks.tensor(x, "hardtanh", "input", 1);
         return NNFunctions.hardtanh(x, minVal, maxVal);
+    }
+
+    /**
+     * PyTorch 2.4's {@code F.hardtanh} check (#121627, "torch.nn.hardtahn allowed min_val to be greater than max_val"):
+     * {@code if min_val > max_val: raise ValueError("min_val cannot be greater than max_val")}, before anything else;
+     * equal bounds (and NaN ones) pass. {@code F.hardtanh_}, PyTorch's bare {@code torch._C._nn.hardtanh_}, has no such
+     * check.
+     */
+    private static void checkHardtanhRange(double minVal, double maxVal) {
+        if (minVal > maxVal) {
+            throw new IllegalArgumentException("min_val cannot be greater than max_val");
+        }
     }
 
     /** {@code F.hardtanh(x)} over [-1, 1]. */
@@ -1198,6 +1211,7 @@ public final class Functional {
 
     /** {@code F.hardtanh(x, min_val, max_val, inplace)}. */
     public static Tensor hardtanh(Tensor x, double minVal, double maxVal, boolean inplace) {
+        checkHardtanhRange(minVal, maxVal);
         return inplace ? hardtanh_(x, minVal, maxVal) : hardtanh(x, minVal, maxVal);
     }
 
