@@ -5,7 +5,6 @@ import dev.ember.nn.Functional;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A recorded float32 LSTM as PyTorch 2.x runs it on the CPU: its oneDNN path ({@code lstm} takes it where
@@ -39,19 +38,18 @@ final class FusedLstmLayers {
     private FusedLstmLayers() {
     }
 
-    /** Whether 2.x's one-time warning for an LSTM with projections on the oneDNN path was logged. */
-    static final AtomicBoolean PROJECTIONS_WARNED = new AtomicBoolean();
+    /** 2.x's one-time warning for an LSTM with projections where oneDNN would run it. */
+    static final String PROJECTIONS_WARNING = "LSTM with projections is not supported with oneDNN. Using default "
+            + "implementation.";
 
     /**
      * 2.x's {@code lstm} takes oneDNN for non-empty float32 input on the CPU ({@code use_mkldnn}, whatever the grad
-     * mode) and, with projections, falls back to its composition after {@code TORCH_WARN_ONCE("LSTM with projections
-     * is not supported with oneDNN. Using default implementation.")}: logged here once per process, as there.
+     * mode) and, with projections, falls back to its composition after {@code TORCH_WARN_ONCE(PROJECTIONS_WARNING)}:
+     * logged here once per process ({@link WarnOnce}), as there.
      */
     static void warnProjections(Tensor input) {
-        if (input.device.isCpu() && input.dtype == DType.FLOAT32 && input.numel() != 0
-                && PROJECTIONS_WARNED.compareAndSet(false, true)) {
-            System.getLogger("dev.ember").log(System.Logger.Level.WARNING,
-                    "LSTM with projections is not supported with oneDNN. Using default implementation.");
+        if (input.device.isCpu() && input.dtype == DType.FLOAT32 && input.numel() != 0) {
+            WarnOnce.warn(PROJECTIONS_WARNING);
         }
     }
 

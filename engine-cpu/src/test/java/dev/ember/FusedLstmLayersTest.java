@@ -374,7 +374,7 @@ class FusedLstmLayersTest {
      */
     @Test
     void projectionsOnTheOneDnnPathWarnOncePerProcess() {
-        boolean was = FusedLstmLayers.PROJECTIONS_WARNED.getAndSet(false);
+        boolean was = WarnOnce.LOGGED.remove(FusedLstmLayers.PROJECTIONS_WARNING);
         try (LoggedWarnings logged = LoggedWarnings.capture()) {
             Ember.manualSeed(45);
             LSTM proj64 = new LSTM(IN, HID, 1, true, false, 0, false, 3);
@@ -392,7 +392,9 @@ class FusedLstmLayersTest {
             assertEquals(List.of("LSTM with projections is not supported with oneDNN. Using default implementation."),
                 logged.containing("projections"), "once, in no_grad as with a graph");
         } finally {
-            FusedLstmLayers.PROJECTIONS_WARNED.compareAndSet(false, was);
+            if (was) {
+                WarnOnce.LOGGED.add(FusedLstmLayers.PROJECTIONS_WARNING);
+            }
         }
     }
 }
