@@ -844,11 +844,30 @@ public abstract class Module {
      * (other problems are errors either way).
      */
     public IncompatibleKeys loadStateDict(Map<String, Tensor> state, boolean strict) {
-        return loadStateDict(state, strict, true);
+        return loadStateDict(state, strict, true, false);
     }
 
-    /** {@link #loadStateDict(Map, boolean)}; without {@code checked}, modules whose state is not tensors are let be. */
-    IncompatibleKeys loadStateDict(Map<String, Tensor> state, boolean strict, boolean checked) {
+    /**
+     * {@link #loadStateDict(Map, boolean)} with PyTorch 2.1's {@code assign}: true makes each of the state dict's
+     * tensors the module's parameter or buffer instead of copying its values into the module's own (no second copy of
+     * the weights in memory): a parameter becomes a new leaf sharing the given tensor's storage, its type and device
+     * (not converted), with the old parameter's {@code requires_grad}; a buffer becomes the given tensor itself. The
+     * checks are the same (shapes included) and run first. As in PyTorch, an optimizer made before holds the old
+     * parameters, and weights tied by one tensor are untied (each name gets its own leaf): tie them again after.
+     *
+     * @throws IllegalArgumentException as {@link #loadStateDict(Map)}, and for a tensor of another type than floating
+     *     point or complex given for a parameter ({@code Only Tensors of floating point and complex dtype can require
+     *     gradients})
+     */
+    public IncompatibleKeys loadStateDict(Map<String, Tensor> state, boolean strict, boolean assign) {
+        return loadStateDict(state, strict, true, assign);
+    }
+
+    /**
+     * {@link #loadStateDict(Map, boolean, boolean)}; without {@code checked}, modules whose state is not tensors are
+     * let be.
+     */
+    IncompatibleKeys loadStateDict(Map<String, Tensor> state, boolean strict, boolean checked, boolean assign) {
         if (state == null) {
             throw new IllegalArgumentException("Expected state_dict to be dict-like, got null.");
         }
@@ -875,6 +894,7 @@ public abstract class Module {
             }
         }));
         Map<String, Tensor> resizes = new LinkedHashMap<>();
+        Map<String, Tensor> assigned = new LinkedHashMap<>(); // with assign: what each name becomes
         for (Map.Entry<String, Tensor> e : own.entrySet()) {
             String key = e.getKey();
             Tensor param = e.getValue();
@@ -904,13 +924,22 @@ public abstract class Module {
                 }
                 continue; // uninitialized into uninitialized: nothing to copy, as in PyTorch
             }
+            if (assign && param.isParameter() && !given.dtype().isFloatingPoint() && !given.dtype().isComplex()) {
+                errors.add(copying + "Only Tensors of floating point and complex dtype can require gradients");
+                continue;
+            }
             if (param.isUninitialized()) {
                 materialize.put(param, given.shape()); // PyTorch's _lazy_load_hook; the lazy module checks the shapes
                 copies.put(param, given);
+                assigned.put(key, given);
                 continue;
             }
             if (param.dim() == 0 && given.dim() == 1 && given.numel() == 1) {
                 given = given.reshape(); // PyTorch's backward compatibility: a one-element vector loads into a scalar
+            }
+            if (assign && Arrays.equals(given.shape(), param.shape()) || assign && resizable.containsKey(key)) {
+                assigned.put(key, given);
+                continue;
             }
             if (!Arrays.equals(given.shape(), param.shape()) && resizable.containsKey(key)) {
                 resizes.put(key, given); // the buffer takes the loaded shape, once nothing else is wrong
@@ -933,7 +962,8 @@ public abstract class Module {
         if (StateDictHooks.anyLoadPost(modules) && errors.isEmpty()) {
             // the post-hooks may clear keys, so the strict check follows them (PyTorch's order: load, hooks, check)
             return StateDictHooks.loadWithPostHooks(this, modules, strict, missing, unexpected,
-                    undoable -> applyLoad(materialize, resizes, resizable, copies, undoable));
+                    undoable -> assign ? assignLoaded(modules, assigned, !materialize.isEmpty(), undoable)
+                            : applyLoad(materialize, resizes, resizable, copies, undoable));
         }
         if (strict) {
             errors.addAll(0, strictErrors(missing, unexpected));
@@ -941,7 +971,11 @@ public abstract class Module {
         if (!errors.isEmpty()) {
             throw loadError(errors);
         }
-        applyLoad(materialize, resizes, resizable, copies, false);
+        if (assign) {
+            assignLoaded(modules, assigned, !materialize.isEmpty(), false);
+        } else {
+            applyLoad(materialize, resizes, resizable, copies, false);
+        }
         return new IncompatibleKeys(List.copyOf(missing), List.copyOf(unexpected));
     }
 
@@ -962,6 +996,36 @@ public abstract class Module {
         // self.__class__.__name__: a materialized lazy layer's eager class, a parametrized module's injected one
         return new IllegalArgumentException("Error(s) in loading state_dict for " + className() + ":\n\t"
                 + String.join("\n\t", errors));
+    }
+
+    /**
+     * The load of a checked state dict with {@code assign}: each name's module gets the given tensor (a parameter a new
+     * leaf sharing its storage, with the old one's {@code requires_grad}; a buffer the tensor itself). With
+     * {@code undoable}, returns what puts the old tensors back; else null.
+     */
+    private Runnable assignLoaded(Map<String, Module> modules, Map<String, Tensor> assigned, boolean lazy,
+                                  boolean undoable) {
+        List<Runnable> back = new ArrayList<>();
+        assigned.forEach((key, given) -> {
+            int dot = key.lastIndexOf('.');
+            Module m = modules.get(dot < 0 ? "" : key.substring(0, dot));
+            String name = key.substring(dot + 1);
+            if (m.parameters.containsKey(name)) {
+                Tensor old = m.parameters.get(name);
+                Tensor leaf = given.detach();
+                m.setParameter(name, leaf);
+                leaf.requiresGrad_(old.requiresGrad());
+                back.add(() -> m.parameters.put(name, old));
+            } else {
+                Tensor old = m.buffers.get(name);
+                m.setBuffer(name, given);
+                back.add(() -> m.setBuffer(name, old));
+            }
+        });
+        if (lazy) {
+            modules().forEach(Module::lazyStateLoaded);
+        }
+        return undoable ? () -> back.forEach(Runnable::run) : null;
     }
 
     /**

@@ -180,7 +180,7 @@ public final class ModuleInternals {
      */
     public static Module.IncompatibleKeys loadTensorState(Module module, Map<String, Tensor> state, boolean strict) {
         Checks.notNull(module, "loadTensorState(): module");
-        return module.loadStateDict(state, strict, false);
+        return module.loadStateDict(state, strict, false, false);
     }
 
     /** PyTorch's {@code self.__class__.__name__} of the module, as its load errors name it. */
