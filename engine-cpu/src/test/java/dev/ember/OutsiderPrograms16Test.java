@@ -1,0 +1,1218 @@
+package dev.ember;
+
+import dev.ember.OutsiderTraining.Container;
+import dev.ember.nn.BatchNorm1d;
+import dev.ember.nn.Conv1d;
+import dev.ember.nn.Conv2d;
+import dev.ember.nn.CosineSimilarity;
+import dev.ember.nn.CrossEntropyLoss;
+import dev.ember.nn.Dropout;
+import dev.ember.nn.Embedding;
+import dev.ember.nn.Functional;
+import dev.ember.nn.GELU;
+import dev.ember.nn.GLU;
+import dev.ember.nn.LayerNorm;
+import dev.ember.nn.Linear;
+import dev.ember.nn.MaxPool2d;
+import dev.ember.nn.Module;
+import dev.ember.nn.ModuleList;
+import dev.ember.nn.MultiheadAttention;
+import dev.ember.nn.ReLU;
+import dev.ember.nn.Sequential;
+import dev.ember.nn.SiLU;
+import dev.ember.nn.SmoothL1Loss;
+import dev.ember.nn.Stateless;
+import dev.ember.nn.utils.ClipGrad;
+import dev.ember.optim.Adam;
+import dev.ember.optim.AdamW;
+import dev.ember.optim.LBFGS;
+import dev.ember.optim.ParamGroup;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static dev.ember.OutsiderFixture.close;
+import static dev.ember.OutsiderFixture.same;
+import static dev.ember.OutsiderFixture.values;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Session 41's outsider pass, round 16: recipes earlier rounds had not ported in their reference code's form, each
+ * ported line by line with Ember's public API, run in float64 from PyTorch's initial weights and fixed data and held to
+ * PyTorch's outputs, losses, gradients of every named parameter after the first backward and parameters after the last
+ * step ({@code resources/outsiderprograms16/make_expected.py} wrote {@code programs16.pt} with PyTorch 1.13). Every
+ * comparison is held to {@link LossesMoreTest#assertClose}'s tolerance (float64: 1e-12 relative to the largest
+ * magnitude of the tensor compared) unless its line says otherwise; integer results (sampled depths' order, greedy
+ * actions, batch counters) are PyTorch's exactly.
+ * <ol>
+ * <li>MAML on sine regression, second order (inner SGD steps by {@link Autograd#grad} with create_graph over
+ * {@link Stateless#functionalCall}, and by a hand-written functional net), first-order MAML, and Reptile as the
+ * reptile-sinewaves demo writes it (SGD through the parameters' data, the state dict interpolated and loaded back).</li>
+ * <li>pytorch_tabnet's SparsemaxFunction and Entmax15Function as {@link AutogradFunction}s with their own backward
+ * (sparsemax shifting its input in place, as the reference does), in a two-step TabNet encoder with ghost batch
+ * norm, priors and the entropy sparsity loss.</li>
+ * <li>torchaudio's Conformer: macaron feed-forward halves, MultiheadAttention with a key padding mask from the
+ * lengths, the convolution module (pointwise conv, GLU, depthwise conv, BatchNorm1d, SiLU).</li>
+ * <li>The PyTorch DQN tutorial's optimize_model: terminal next states masked, boolean-mask assignment under no_grad,
+ * SmoothL1Loss, AdamW with amsgrad, clip_grad_value_, the soft update through the state dicts.</li>
+ * <li>nerf-pytorch: the Embedder, NeRF with its skip connection and view directions, raw2outputs, sample_pdf (det)
+ * and a coarse-and-fine training step with the exponential learning-rate decay.</li>
+ * <li>The neural style transfer tutorial: content and style loss modules inserted into a Sequential rebuilt from a
+ * conv net's children and trimmed by slicing, the image optimized by LBFGS with the tutorial's closure.</li>
+ * <li>Spijkervet/SimCLR's NT_Xent (boolean-mask selection of the negatives, diagonals at offsets) and open_clip's
+ * ClipLoss with the clamped logit scale.</li>
+ * </ol>
+ */
+class OutsiderPrograms16Test {
+    private static final OutsiderFixture PT = new OutsiderFixture("outsiderprograms16", "programs16.pt");
+    private static final DType F64 = DType.FLOAT64;
+
+    private static Tensor e(String name) {
+        return PT.e(name);
+    }
+
+    private static Tensor at(Tensor t, int... idx) {
+        Tensor r = t;
+        for (int i : idx) {
+            r = r.select(0, i);
+        }
+        return r;
+    }
+
+    private static void assertBuffers(String prefix, Module m, String what) {
+        Map<String, Tensor> bufs = m.namedBuffers();
+        for (Map.Entry<String, Tensor> b : bufs.entrySet()) {
+            Tensor want = e(prefix + b.getKey());
+            if (want.dtype() == DType.INT64) {
+                assertArrayEquals(want.toLongArray(), b.getValue().toLongArray(), what + " " + b.getKey());
+            } else {
+                same(want, b.getValue(), what + " " + b.getKey());
+            }
+        }
+        assertEquals(PT.under(prefix).size(), bufs.size(), what + ": PyTorch's and Ember's buffer names");
+    }
+
+    // ------------------------------------------------------------------ 1. MAML, first-order MAML, Reptile
+
+    static final int TASKS = 2;
+    static final int INNER_STEPS = 2;
+    static final double INNER_LR = 0.1;
+    static final int META_STEPS = 3;
+
+    static Sequential sineMlp() {
+        return new Sequential(new Linear(1, 16), new ReLU(), new Linear(16, 16), new ReLU(), new Linear(16, 1));
+    }
+
+    private static void mamlRun(String prefix, boolean firstOrder) {
+        Tensor xs = e("maml.xs");
+        Tensor ys = e("maml.ys");
+        Tensor xq = e("maml.xq");
+        Tensor yq = e("maml.yq");
+        Sequential model = PT.loaded(sineMlp(), "maml.init.", F64);
+        Adam metaOpt = new Adam(model.parameters(), 0.01);
+        List<Double> losses = new ArrayList<>();
+        List<Double> innerLosses = new ArrayList<>();
+        for (int step = 0; step < META_STEPS; step++) {
+            Tensor metaLoss = null;
+            for (int t = 0; t < TASKS; t++) {
+                Map<String, Tensor> fast = new LinkedHashMap<>(model.namedParameters());
+                for (int k = 0; k < INNER_STEPS; k++) {
+                    Tensor loss = Functional.mseLoss(Stateless.functionalCall(model, fast, at(xs, step, t)),
+                            at(ys, step, t));
+                    innerLosses.add(loss.item());
+                    List<Tensor> grads = Autograd.grad(List.of(loss), new ArrayList<>(fast.values()), null,
+                            !firstOrder, !firstOrder, false);
+                    if (firstOrder) {
+                        List<Tensor> detached = new ArrayList<>();
+                        for (Tensor g : grads) {
+                            detached.add(g.detach());
+                        }
+                        grads = detached;
+                    }
+                    Map<String, Tensor> next = new LinkedHashMap<>();
+                    int i = 0;
+                    for (Map.Entry<String, Tensor> w : fast.entrySet()) {
+                        next.put(w.getKey(), w.getValue().sub(grads.get(i++).mul(INNER_LR)));
+                    }
+                    fast = next;
+                }
+                Tensor q = Functional.mseLoss(Stateless.functionalCall(model, fast, at(xq, step, t)), at(yq, step, t));
+                metaLoss = metaLoss == null ? q : metaLoss.add(q);
+                if (step == 0 && t == 0) {
+                    for (Map.Entry<String, Tensor> w : fast.entrySet()) {
+                        same(e(prefix + "fast0." + w.getKey()), w.getValue(), prefix + " adapted " + w.getKey());
+                    }
+                }
+            }
+            metaLoss = metaLoss.div(TASKS);
+            metaOpt.zeroGrad();
+            metaLoss.backward();
+            if (step == 0) {
+                PT.assertNamed(prefix + "grad0.", model, true, 1, prefix + " meta-gradient");
+            }
+            metaOpt.step();
+            losses.add(metaLoss.item());
+        }
+        close(e(prefix + "loss"), values(losses, F64), prefix + " meta-losses", 10);
+        close(e(prefix + "inner"), values(innerLosses, F64), prefix + " inner losses", 10);
+        PT.assertNamed(prefix + "final.", model, false, 1, prefix + " parameters after " + META_STEPS + " steps");
+    }
+
+    static Tensor learnerForward(Tensor x, List<Tensor> vars) {
+        x = Functional.relu(Functional.linear(x, vars.get(0), vars.get(1)));
+        x = Functional.relu(Functional.linear(x, vars.get(2), vars.get(3)));
+        return Functional.linear(x, vars.get(4), vars.get(5));
+    }
+
+    @Test
+    void mamlSecondOrderFirstOrderAndReptile() {
+        mamlRun("maml.so.", false);
+        mamlRun("maml.fo.", true);
+
+        // MAML-Pytorch's Learner: F.linear over a list of tensors; the same meta-gradient as functional_call's
+        Sequential lm = PT.loaded(sineMlp(), "maml.init.", F64);
+        List<Tensor> vars = lm.parameters();
+        List<Tensor> fastW = vars;
+        for (int k = 0; k < INNER_STEPS; k++) {
+            Tensor loss = Functional.mseLoss(learnerForward(at(e("maml.xs"), 0, 0), fastW), at(e("maml.ys"), 0, 0));
+            List<Tensor> grad = Autograd.grad(List.of(loss), fastW, null, true, true, false);
+            List<Tensor> next = new ArrayList<>();
+            for (int i = 0; i < fastW.size(); i++) {
+                next.add(fastW.get(i).sub(grad.get(i).mul(INNER_LR)));
+            }
+            fastW = next;
+        }
+        Tensor q = Functional.mseLoss(learnerForward(at(e("maml.xq"), 0, 0), fastW), at(e("maml.yq"), 0, 0));
+        q.backward();
+        same(e("maml.learner.qloss"), q, "Learner query loss");
+        PT.assertNamed("maml.learner.grad.", lm, true, 1, "Learner meta-gradient");
+
+        // Reptile: SGD through the parameters' data on one task, then the weights interpolated and loaded back
+        int reptileInner = 3;
+        double reptileLr = 0.02;
+        double reptileOuter0 = 0.1;
+        Sequential rep = PT.loaded(sineMlp(), "maml.init.", F64);
+        List<Double> repLosses = new ArrayList<>();
+        for (int it = 0; it < META_STEPS; it++) {
+            Map<String, Tensor> weightsBefore = new LinkedHashMap<>();
+            rep.stateDict().forEach((k, v) -> weightsBefore.put(k, v.clone()));
+            for (int k = 0; k < reptileInner; k++) {
+                rep.zeroGrad();
+                Tensor ypred = rep.apply(at(e("maml.xs"), it, 0));
+                Tensor loss = ypred.sub(at(e("maml.ys"), it, 0)).pow(2).mean();
+                loss.backward();
+                for (Tensor param : rep.parameters()) {
+                    param.data().sub_(param.grad().data().mul(reptileLr));
+                }
+                repLosses.add(loss.item());
+            }
+            double outerstepsize = reptileOuter0 * (1 - it / (double) META_STEPS);
+            Map<String, Tensor> weightsAfter = rep.stateDict();
+            Map<String, Tensor> interpolated = new LinkedHashMap<>();
+            for (String name : weightsBefore.keySet()) {
+                interpolated.put(name, weightsBefore.get(name)
+                        .add(weightsAfter.get(name).sub(weightsBefore.get(name)).mul(outerstepsize)));
+            }
+            rep.loadStateDict(interpolated);
+        }
+        close(e("maml.reptile.loss"), values(repLosses, F64), "Reptile inner losses", 10);
+        PT.assertNamed("maml.reptile.final.", rep, false, 1, "Reptile parameters");
+    }
+
+    // ------------------------------------------------------------------ 2. TabNet's sparsemax and entmax15
+
+    /** _make_ix_like: 1..d along {@code dim}, broadcastable against the input. */
+    static Tensor makeIxLike(Tensor input, int dim) {
+        int d = input.size(dim);
+        Tensor rho = Tensor.arange(1, d + 1).to(input.dtype());
+        int[] view = new int[input.dim()];
+        java.util.Arrays.fill(view, 1);
+        view[0] = -1;
+        return rho.view(view).transpose(0, dim);
+    }
+
+    /** pytorch_tabnet's SparsemaxFunction, its forward's in-place shift of the input kept. */
+    static final class SparsemaxFunction extends AutogradFunction {
+        final int dim;
+
+        SparsemaxFunction(int dim) {
+            this.dim = dim;
+        }
+
+        @Override
+        protected Tensor[] forward(Context ctx, Tensor... inputs) {
+            Tensor input = inputs[0];
+            Tensor maxVal = input.max(dim, true).values();
+            input.sub_(maxVal); // same numerical stability trick as for softmax
+            Tensor[] ts = thresholdAndSupport(input, dim);
+            Tensor output = input.sub(ts[0]).clampMin(0.0);
+            ctx.saveForBackward(ts[1], output);
+            return new Tensor[] {output};
+        }
+
+        @Override
+        protected Tensor[] backward(Context ctx, Tensor... gradOutputs) {
+            Tensor suppSize = ctx.savedTensors()[0];
+            Tensor output = ctx.savedTensors()[1];
+            Tensor gradInput = gradOutputs[0].clone();
+            gradInput.indexPut_(new Index[] {Index.of(output.eq(0))}, 0.0, false);
+            Tensor vHat = gradInput.sum(dim).div(suppSize.to(output.dtype()).squeeze());
+            vHat = vHat.unsqueeze(dim);
+            gradInput = Tensor.where(output.ne(0), gradInput.sub(vHat), gradInput);
+            return new Tensor[] {gradInput};
+        }
+
+        static Tensor[] thresholdAndSupport(Tensor input, int dim) {
+            Tensor inputSrt = input.sort(dim, true).values();
+            Tensor inputCumsum = inputSrt.cumsum(dim).sub(1);
+            Tensor rhos = makeIxLike(input, dim);
+            Tensor support = rhos.mul(inputSrt).gt(inputCumsum);
+            Tensor supportSize = support.sum(dim).unsqueeze(dim);
+            Tensor tau = inputCumsum.gather(dim, supportSize.sub(1));
+            tau.div_(supportSize.to(input.dtype()));
+            return new Tensor[] {tau, supportSize};
+        }
+    }
+
+    /** pytorch_tabnet's Entmax15Function. */
+    static final class Entmax15Function extends AutogradFunction {
+        final int dim;
+
+        Entmax15Function(int dim) {
+            this.dim = dim;
+        }
+
+        @Override
+        protected Tensor[] forward(Context ctx, Tensor... inputs) {
+            Tensor input = inputs[0];
+            Tensor maxVal = input.max(dim, true).values();
+            input = input.sub(maxVal); // same numerical stability trick as for softmax
+            input = input.div(2); // divide by 2 to solve actual Entmax
+            Tensor tauStar = thresholdAndSupport(input, dim)[0];
+            Tensor output = input.sub(tauStar).clampMin(0.0).pow(2);
+            ctx.saveForBackward(output);
+            return new Tensor[] {output};
+        }
+
+        @Override
+        protected Tensor[] backward(Context ctx, Tensor... gradOutputs) {
+            Tensor y = ctx.savedTensors()[0];
+            Tensor gppr = y.sqrt(); // = 1 / g'' (Y)
+            Tensor dX = gradOutputs[0].mul(gppr);
+            Tensor q = dX.sum(dim).div(gppr.sum(dim));
+            q = q.unsqueeze(dim);
+            dX.sub_(q.mul(gppr));
+            return new Tensor[] {dX};
+        }
+
+        static Tensor[] thresholdAndSupport(Tensor input, int dim) {
+            Tensor xsrt = input.sort(dim, true).values();
+            Tensor rho = makeIxLike(input, dim);
+            Tensor mean = xsrt.cumsum(dim).div(rho);
+            Tensor meanSq = xsrt.pow(2).cumsum(dim).div(rho);
+            Tensor ss = rho.mul(meanSq.sub(mean.pow(2)));
+            Tensor delta = ss.rsub(1).div(rho);
+            Tensor deltaNz = delta.clampMin(0.0);
+            Tensor tau = mean.sub(deltaNz.sqrt());
+            Tensor supportSize = tau.le(xsrt).sum(dim).unsqueeze(dim);
+            Tensor tauStar = tau.gather(dim, supportSize.sub(1));
+            return new Tensor[] {tauStar, supportSize};
+        }
+    }
+
+    static AutogradFunction selector(String maskType) {
+        return maskType.equals("sparsemax") ? new SparsemaxFunction(-1) : new Entmax15Function(-1);
+    }
+
+    /** Ghost batch norm: one BatchNorm1d over each virtual batch. */
+    static final class Gbn extends Module {
+        final int virtualBatchSize;
+        final BatchNorm1d bn;
+
+        Gbn(int inputDim, int virtualBatchSize, double momentum) {
+            this.virtualBatchSize = virtualBatchSize;
+            bn = registerModule("bn", new BatchNorm1d(inputDim, 1e-5, momentum, true, true));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            List<Tensor> chunks = x.chunk((int) Math.ceil(x.size(0) / (double) virtualBatchSize), 0);
+            List<Tensor> res = new ArrayList<>();
+            for (Tensor c : chunks) {
+                res.add(bn.apply(c));
+            }
+            return Tensor.cat(res, 0);
+        }
+    }
+
+    static final class GluBlock extends Module {
+        final int outputDim;
+        final Linear fc;
+        final Gbn bn;
+
+        GluBlock(int inputDim, int outputDim, int vbs) {
+            this.outputDim = outputDim;
+            fc = registerModule("fc", new Linear(inputDim, 2 * outputDim, false));
+            bn = registerModule("bn", new Gbn(2 * outputDim, vbs, 0.02));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            x = fc.apply(x);
+            x = bn.apply(x);
+            return x.narrow(1, 0, outputDim).mul(Functional.sigmoid(x.narrow(1, outputDim, x.size(1) - outputDim)));
+        }
+    }
+
+    static final class AttentiveTransformer extends Container {
+        final Linear fc;
+        final Gbn bn;
+        final String maskType;
+
+        AttentiveTransformer(int inputDim, int groupDim, int vbs, String maskType) {
+            fc = registerModule("fc", new Linear(inputDim, groupDim, false));
+            bn = registerModule("bn", new Gbn(groupDim, vbs, 0.02));
+            this.maskType = maskType;
+        }
+
+        Tensor forward(Tensor priors, Tensor processedFeat) {
+            Tensor x = fc.apply(processedFeat);
+            x = bn.apply(x);
+            x = x.mul(priors);
+            return selector(maskType).apply(x);
+        }
+    }
+
+    static final int N_FEAT = 6;
+    static final int N_D = 4;
+    static final int N_A = 4;
+    static final int N_STEPS = 2;
+    static final double GAMMA_T = 1.3;
+    static final int VBS = 4;
+    static final double EPS = 1e-15;
+
+    static final class TabNetEncoder extends Container {
+        final BatchNorm1d initialBn = registerModule("initial_bn", new BatchNorm1d(N_FEAT, 1e-5, 0.01, true, true));
+        final GluBlock initialSplitter = registerModule("initial_splitter", new GluBlock(N_FEAT, N_D + N_A, VBS));
+        final ModuleList<GluBlock> featTransformers = registerModule("feat_transformers", new ModuleList<>());
+        final ModuleList<AttentiveTransformer> attTransformers = registerModule("att_transformers",
+                new ModuleList<>());
+        final Linear finalMapping;
+
+        TabNetEncoder(String maskType) {
+            for (int i = 0; i < N_STEPS; i++) {
+                featTransformers.add(new GluBlock(N_FEAT, N_D + N_A, VBS));
+            }
+            for (int i = 0; i < N_STEPS; i++) {
+                attTransformers.add(new AttentiveTransformer(N_A, N_FEAT, VBS, maskType));
+            }
+            finalMapping = registerModule("final_mapping", new Linear(N_D, 3, false));
+        }
+
+        Tensor[] encode(Tensor x) {
+            x = initialBn.apply(x);
+            Tensor prior = Tensor.ones(F64, x.shape());
+            Tensor mLoss = null;
+            Tensor att = initialSplitter.apply(x).narrow(1, N_D, N_A);
+            List<Tensor> stepsOutput = new ArrayList<>();
+            for (int step = 0; step < N_STEPS; step++) {
+                Tensor m = attTransformers.get(step).forward(prior, att);
+                Tensor term = m.mul(m.add(EPS).log()).sum(1).mean();
+                mLoss = mLoss == null ? term : mLoss.add(term);
+                prior = m.rsub(GAMMA_T).mul(prior);
+                Tensor maskedX = m.mul(x);
+                Tensor out = featTransformers.get(step).apply(maskedX);
+                Tensor d = Functional.relu(out.narrow(1, 0, N_D));
+                stepsOutput.add(d);
+                att = out.narrow(1, N_D, out.size(1) - N_D);
+            }
+            mLoss = mLoss.div(N_STEPS);
+            Tensor res = Tensor.stack(stepsOutput, 0).sum(0);
+            return new Tensor[] {finalMapping.apply(res), mLoss};
+        }
+    }
+
+    @Test
+    void tabnetSparsemaxAndEntmax15AsAutogradFunctions() {
+        Tensor x = e("tabnet.fn.x");
+        Tensor g = e("tabnet.fn.g");
+        for (String name : List.of("sparsemax", "entmax15")) {
+            Tensor leaf = x.clone().requiresGrad_(true);
+            Tensor tmp = leaf.mul(1.0);
+            Tensor y = selector(name).apply(tmp);
+            y.backward(g);
+            same(e("tabnet.fn." + name + ".y"), y, name + " output");
+            same(e("tabnet.fn." + name + ".dx"), leaf.grad(), name + " input gradient");
+            // sparsemax's forward shifts its input by the row maxima in place; entmax15's leaves it
+            same(e("tabnet.fn." + name + ".tmp_after"), tmp, name + " input after the call");
+        }
+
+        Tensor tx = e("tabnet.x");
+        Tensor ty = e("tabnet.y");
+        for (String maskType : List.of("sparsemax", "entmax15")) {
+            String pre = "tabnet." + maskType + ".";
+            TabNetEncoder enc = PT.loaded(new TabNetEncoder(maskType), pre + "init.", F64);
+            Adam opt = new Adam(enc.parameters(), 0.02);
+            new OutsiderTraining(PT, pre, enc, opt, 3, step -> {
+                Tensor[] lm = enc.encode(tx.select(0, step));
+                Tensor loss = Functional.crossEntropy(lm[0], ty.select(0, step)).sub(lm[1].mul(1e-3));
+                return new Object[] {lm, loss};
+            }).first(o -> {
+                Tensor[] lm = (Tensor[]) o;
+                same(e(pre + "logits0"), lm[0], maskType + " logits");
+                same(e(pre + "mloss0"), lm[1], maskType + " M_loss");
+            }).run();
+            assertBuffers(pre + "buffers.", enc, maskType + " running statistics");
+        }
+    }
+
+    // ------------------------------------------------------------------ 3. torchaudio's Conformer
+
+    static Tensor lengthsToPaddingMask(Tensor lengths) {
+        int batchSize = lengths.size(0);
+        int maxLength = (int) lengths.max().item();
+        return Tensor.arange(maxLength).to(lengths.dtype()).expand(batchSize, maxLength).ge(lengths.unsqueeze(1));
+    }
+
+    static final class ConvolutionModule extends Module {
+        final LayerNorm layerNorm;
+        final Sequential sequential;
+
+        ConvolutionModule(int inputDim, int numChannels, int kernel) {
+            layerNorm = registerModule("layer_norm", new LayerNorm(inputDim));
+            sequential = registerModule("sequential", new Sequential(
+                    new Conv1d(inputDim, 2 * numChannels, 1, 1, 0, false),
+                    new GLU(1),
+                    new Conv1d(numChannels, numChannels, kernel, 1, (kernel - 1) / 2, 1, numChannels, false),
+                    new BatchNorm1d(numChannels),
+                    new SiLU(),
+                    new Conv1d(numChannels, inputDim, 1, 1, 0, false),
+                    new Dropout(0.0)));
+        }
+
+        @Override
+        public Tensor forward(Tensor input) {
+            Tensor x = layerNorm.apply(input);
+            x = x.transpose(1, 2);
+            x = sequential.apply(x);
+            return x.transpose(1, 2);
+        }
+    }
+
+    static Sequential feedForward(int inputDim, int hiddenDim) {
+        return new Sequential(new LayerNorm(inputDim), new Linear(inputDim, hiddenDim, true), new SiLU(),
+                new Dropout(0.0), new Linear(hiddenDim, inputDim, true), new Dropout(0.0));
+    }
+
+    /** A module holding one Sequential as {@code sequential}, as torchaudio's _FeedForwardModule. */
+    static final class FeedForwardModule extends Module {
+        final Sequential sequential;
+
+        FeedForwardModule(int inputDim, int hiddenDim) {
+            sequential = registerModule("sequential", feedForward(inputDim, hiddenDim));
+        }
+
+        @Override
+        public Tensor forward(Tensor input) {
+            return sequential.apply(input);
+        }
+    }
+
+    static final class ConformerLayer extends Container {
+        final FeedForwardModule ffn1;
+        final LayerNorm selfAttnLayerNorm;
+        final MultiheadAttention selfAttn;
+        final Dropout selfAttnDropout;
+        final ConvolutionModule convModule;
+        final FeedForwardModule ffn2;
+        final LayerNorm finalLayerNorm;
+
+        ConformerLayer(int inputDim, int ffnDim, int heads, int kernel) {
+            ffn1 = registerModule("ffn1", new FeedForwardModule(inputDim, ffnDim));
+            selfAttnLayerNorm = registerModule("self_attn_layer_norm", new LayerNorm(inputDim));
+            selfAttn = registerModule("self_attn", new MultiheadAttention(inputDim, heads));
+            selfAttnDropout = registerModule("self_attn_dropout", new Dropout(0.0));
+            convModule = registerModule("conv_module", new ConvolutionModule(inputDim, inputDim, kernel));
+            ffn2 = registerModule("ffn2", new FeedForwardModule(inputDim, ffnDim));
+            finalLayerNorm = registerModule("final_layer_norm", new LayerNorm(inputDim));
+        }
+
+        Tensor applyConvolution(Tensor input) {
+            Tensor residual = input;
+            input = input.transpose(0, 1);
+            input = convModule.apply(input);
+            input = input.transpose(0, 1);
+            return residual.add(input);
+        }
+
+        Tensor forward(Tensor input, Tensor keyPaddingMask) {
+            Tensor residual = input;
+            Tensor x = ffn1.apply(input);
+            x = x.mul(0.5).add(residual);
+            residual = x;
+            x = selfAttnLayerNorm.apply(x);
+            x = selfAttn.forward(x, x, x, keyPaddingMask, false, null, true, false).output();
+            x = selfAttnDropout.apply(x);
+            x = x.add(residual);
+            x = applyConvolution(x);
+            residual = x;
+            x = ffn2.apply(x);
+            x = x.mul(0.5).add(residual);
+            return finalLayerNorm.apply(x);
+        }
+    }
+
+    /** torchaudio's Conformer: the layers over the time-first input with the padding mask of the lengths. */
+    static final class Conformer extends Container {
+        final ModuleList<ConformerLayer> conformerLayers = registerModule("conformer_layers", new ModuleList<>());
+
+        Conformer(int inputDim, int numHeads, int ffnDim, int numLayers, int kernel) {
+            for (int i = 0; i < numLayers; i++) {
+                conformerLayers.add(new ConformerLayer(inputDim, ffnDim, numHeads, kernel));
+            }
+        }
+
+        Tensor forward(Tensor input, Tensor lengths) {
+            Tensor encoderPaddingMask = lengthsToPaddingMask(lengths);
+            Tensor x = input.transpose(0, 1);
+            for (ConformerLayer layer : conformerLayers) {
+                x = layer.forward(x, encoderPaddingMask);
+            }
+            return x.transpose(0, 1);
+        }
+    }
+
+    static final class ConformerClassifier extends Container {
+        final Conformer conformer = registerModule("conformer", new Conformer(8, 2, 16, 2, 3));
+        final Linear head = registerModule("head", new Linear(8, 5));
+
+        Tensor forward(Tensor input, Tensor lengths) {
+            return head.apply(conformer.forward(input, lengths));
+        }
+    }
+
+    @Test
+    void conformerBlocksTrainedWithPaddingMask() {
+        Tensor x = e("conf.x");
+        Tensor len = e("conf.len");
+        Tensor y = e("conf.y");
+        assertArrayEquals(e("conf.mask").toBooleanArray(), lengthsToPaddingMask(len).toBooleanArray(), "padding mask");
+        ConformerClassifier cm = PT.loaded(new ConformerClassifier(), "conf.init.", F64);
+        Adam opt = new Adam(cm.parameters(), 0.01);
+        new OutsiderTraining(PT, "conf.", cm, opt, 3, step -> {
+            Tensor logits = cm.forward(x.select(0, step), len);
+            Tensor loss = Functional.crossEntropy(logits.reshape(-1, 5), y.select(0, step).reshape(-1), -100);
+            return new Object[] {logits, loss};
+        }).first(o -> same(e("conf.logits0"), (Tensor) o, "Conformer logits")).checkFinal(false).run();
+        // the attention's key bias gets a gradient that is zero but for rounding (softmax is invariant to a constant
+        // added to every score): Adam turns that noise (|g| ~ 1e-17, sqrt(v) below eps 1e-8) into steps of at most
+        // lr * |g| / eps ~ 1e-11, so those entries are held to an absolute 1e-10 and every other entry as usual
+        Map<String, Tensor> named = cm.namedParameters();
+        for (Map.Entry<String, Tensor> p : named.entrySet()) {
+            Tensor want = e("conf.final." + p.getKey());
+            if (p.getKey().endsWith("self_attn.in_proj_bias")) {
+                same(want.narrow(0, 0, 8), p.getValue().narrow(0, 0, 8), p.getKey() + " (query)");
+                same(want.narrow(0, 16, 8), p.getValue().narrow(0, 16, 8), p.getKey() + " (value)");
+                double worst = want.narrow(0, 8, 8).sub(p.getValue().detach().narrow(0, 8, 8)).abs().max().item();
+                assertTrue(worst < 1e-10, p.getKey() + " (key): " + worst);
+            } else {
+                same(want, p.getValue(), "Conformer parameter " + p.getKey() + " after 3 steps");
+            }
+        }
+        assertEquals(PT.under("conf.final.").size(), named.size(), "Conformer parameter names");
+        assertBuffers("conf.buffers.", cm, "Conformer running statistics");
+        cm.eval();
+        try (GradMode off = Ember.noGrad()) {
+            same(e("conf.eval"), cm.forward(x.select(0, 0), len), "Conformer eval forward");
+        }
+    }
+
+    // ------------------------------------------------------------------ 4. the DQN tutorial
+
+    static final class Dqn extends Module {
+        final Linear layer1;
+        final Linear layer2;
+        final Linear layer3;
+
+        Dqn(int nObservations, int nActions) {
+            layer1 = registerModule("layer1", new Linear(nObservations, 16));
+            layer2 = registerModule("layer2", new Linear(16, 16));
+            layer3 = registerModule("layer3", new Linear(16, nActions));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            x = Functional.relu(layer1.apply(x));
+            x = Functional.relu(layer2.apply(x));
+            return layer3.apply(x);
+        }
+    }
+
+    /** The tutorial's Transition: next state null for a terminal one. */
+    record Transition(Tensor state, Tensor action, Tensor nextState, Tensor reward) {
+    }
+
+    @Test
+    void dqnTutorialOptimizeModelWithSoftUpdate() {
+        int batchSize = 6;
+        double gamma = 0.99;
+        double tau = 0.005;
+        Dqn policyNet = PT.loaded(new Dqn(4, 2), "dqn.init.", F64);
+        Dqn targetNet = new Dqn(4, 2);
+        targetNet.to(F64);
+        targetNet.loadStateDict(policyNet.stateDict());
+        AdamW optimizer = new AdamW(policyNet.parameters(), 1e-2, 0.9, 0.999, 1e-8, 0.01, true);
+        Tensor states = e("dqn.states");
+        Tensor actions = e("dqn.actions");
+        Tensor next = e("dqn.next");
+        Tensor rewards = e("dqn.rewards");
+        Tensor done = e("dqn.done");
+        List<Double> losses = new ArrayList<>();
+        for (int step = 0; step < 3; step++) {
+            List<Transition> batch = new ArrayList<>();
+            for (int i = 0; i < batchSize; i++) {
+                boolean terminal = at(done, step, i).item() != 0;
+                batch.add(new Transition(states.select(0, step).narrow(0, i, 1), at(actions, step, i).view(1, 1),
+                        terminal ? null : next.select(0, step).narrow(0, i, 1), at(rewards, step, i).view(1)));
+            }
+            boolean[] nonFinal = new boolean[batchSize];
+            List<Tensor> nonFinalNext = new ArrayList<>();
+            List<Tensor> stateList = new ArrayList<>();
+            List<Tensor> actionList = new ArrayList<>();
+            List<Tensor> rewardList = new ArrayList<>();
+            for (int i = 0; i < batchSize; i++) {
+                Transition tr = batch.get(i);
+                nonFinal[i] = tr.nextState() != null;
+                if (tr.nextState() != null) {
+                    nonFinalNext.add(tr.nextState());
+                }
+                stateList.add(tr.state());
+                actionList.add(tr.action());
+                rewardList.add(tr.reward());
+            }
+            Tensor nonFinalMask = Tensor.tensor(nonFinal);
+            Tensor nonFinalNextStates = Tensor.cat(nonFinalNext, 0);
+            Tensor stateBatch = Tensor.cat(stateList, 0);
+            Tensor actionBatch = Tensor.cat(actionList, 0);
+            Tensor rewardBatch = Tensor.cat(rewardList, 0);
+            Tensor stateActionValues = policyNet.apply(stateBatch).gather(1, actionBatch);
+            Tensor nextStateValues = Tensor.zeros(F64, batchSize);
+            try (GradMode off = Ember.noGrad()) {
+                nextStateValues.indexPut_(new Index[] {Index.of(nonFinalMask)},
+                        targetNet.apply(nonFinalNextStates).max(1).values(), false);
+            }
+            Tensor expected = nextStateValues.mul(gamma).add(rewardBatch);
+            SmoothL1Loss criterion = new SmoothL1Loss();
+            Tensor loss = criterion.forward(stateActionValues, expected.unsqueeze(1));
+            optimizer.zeroGrad();
+            loss.backward();
+            if (step == 0) {
+                same(e("dqn.sav0"), stateActionValues, "Q(s, a)");
+                same(e("dqn.expected0"), expected, "expected Q");
+                PT.assertNamed("dqn.grad0.", policyNet, true, 1, "DQN gradient");
+            }
+            ClipGrad.clipGradValue_(policyNet.parameters(), 100);
+            optimizer.step();
+            losses.add(loss.item());
+            Map<String, Tensor> targetNetStateDict = targetNet.stateDict();
+            Map<String, Tensor> policyNetStateDict = policyNet.stateDict();
+            for (String key : policyNetStateDict.keySet()) {
+                targetNetStateDict.put(key, policyNetStateDict.get(key).mul(tau)
+                        .add(targetNetStateDict.get(key).mul(1 - tau)));
+            }
+            targetNet.loadStateDict(targetNetStateDict);
+        }
+        close(e("dqn.loss"), values(losses, F64), "DQN losses", 10);
+        PT.assertNamed("dqn.final.", policyNet, false, 1, "policy net");
+        PT.assertNamed("dqn.target.", targetNet, false, 1, "target net after the soft updates");
+        try (GradMode off = Ember.noGrad()) {
+            Tensor action = policyNet.apply(states.select(0, 0).narrow(0, 0, 1)).max(1).indices().view(1, 1);
+            assertArrayEquals(e("dqn.action").toLongArray(), action.toLongArray(), "greedy action");
+            assertArrayEquals(new int[] {1, 1}, action.shape(), "action shape");
+        }
+    }
+
+    // ------------------------------------------------------------------ 5. nerf-pytorch
+
+    /** nerf-pytorch's Embedder: the input, then sin and cos of it at log-sampled frequencies. */
+    static final class Embedder {
+        final Tensor freqBands;
+        final int outDim;
+
+        Embedder(int multires) {
+            int maxFreq = multires - 1;
+            freqBands = Tensor.full(F64, 2.0, multires).pow(Tensor.linspace(0., maxFreq, multires, F64));
+            outDim = 3 + 3 * 2 * multires;
+        }
+
+        Tensor embed(Tensor inputs) {
+            List<Tensor> parts = new ArrayList<>();
+            parts.add(inputs);
+            for (int i = 0; i < freqBands.size(0); i++) {
+                Tensor freq = freqBands.select(0, i);
+                parts.add(inputs.mul(freq).sin());
+                parts.add(inputs.mul(freq).cos());
+            }
+            return Tensor.cat(parts, -1);
+        }
+    }
+
+    static final class NeRF extends Module {
+        final int inputCh;
+        final int inputChViews;
+        final List<Integer> skips;
+        final ModuleList<Linear> ptsLinears = registerModule("pts_linears", new ModuleList<>());
+        final ModuleList<Linear> viewsLinears = registerModule("views_linears", new ModuleList<>());
+        final Linear featureLinear;
+        final Linear alphaLinear;
+        final Linear rgbLinear;
+
+        NeRF(int depth, int width, int inputCh, int inputChViews, List<Integer> skips) {
+            this.inputCh = inputCh;
+            this.inputChViews = inputChViews;
+            this.skips = skips;
+            ptsLinears.add(new Linear(inputCh, width));
+            for (int i = 0; i < depth - 1; i++) {
+                ptsLinears.add(skips.contains(i) ? new Linear(width + inputCh, width) : new Linear(width, width));
+            }
+            viewsLinears.add(new Linear(inputChViews + width, width / 2));
+            featureLinear = registerModule("feature_linear", new Linear(width, width));
+            alphaLinear = registerModule("alpha_linear", new Linear(width, 1));
+            rgbLinear = registerModule("rgb_linear", new Linear(width / 2, 3));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            List<Tensor> split = x.split(new int[] {inputCh, inputChViews}, -1);
+            Tensor inputPts = split.get(0);
+            Tensor inputViews = split.get(1);
+            Tensor h = inputPts;
+            for (int i = 0; i < ptsLinears.size(); i++) {
+                h = ptsLinears.get(i).apply(h);
+                h = Functional.relu(h);
+                if (skips.contains(i)) {
+                    h = Tensor.cat(List.of(inputPts, h), -1);
+                }
+            }
+            Tensor alpha = alphaLinear.apply(h);
+            Tensor feature = featureLinear.apply(h);
+            h = Tensor.cat(List.of(feature, inputViews), -1);
+            for (int i = 0; i < viewsLinears.size(); i++) {
+                h = viewsLinears.get(i).apply(h);
+                h = Functional.relu(h);
+            }
+            Tensor rgb = rgbLinear.apply(h);
+            return Tensor.cat(List.of(rgb, alpha), -1);
+        }
+    }
+
+    static Tensor runNetwork(Tensor inputs, Tensor viewdirs, Module fn, Embedder embed, Embedder embedDirs) {
+        Tensor inputsFlat = inputs.reshape(-1, inputs.size(-1));
+        Tensor embedded = embed.embed(inputsFlat);
+        Tensor inputDirs = viewdirs.unsqueeze(1).expand(inputs.shape());
+        Tensor inputDirsFlat = inputDirs.reshape(-1, inputDirs.size(-1));
+        embedded = Tensor.cat(List.of(embedded, embedDirs.embed(inputDirsFlat)), -1);
+        Tensor outputsFlat = fn.apply(embedded);
+        int[] shape = inputs.shape();
+        return outputsFlat.reshape(shape[0], shape[1], outputsFlat.size(-1));
+    }
+
+    /** raw2outputs with raw_noise_std 0: rgb_map, disp_map, acc_map, weights, depth_map. */
+    static Tensor[] raw2outputs(Tensor raw, Tensor zVals, Tensor raysD, boolean whiteBkgd) {
+        int n = zVals.size(-1);
+        Tensor dists = zVals.narrow(-1, 1, n - 1).sub(zVals.narrow(-1, 0, n - 1));
+        dists = Tensor.cat(List.of(dists, Tensor.full(F64, 1e10, 1).expand(dists.narrow(-1, 0, 1).shape())), -1);
+        dists = dists.mul(raysD.unsqueeze(-2).norm(2, new int[] {-1}, false));
+        Tensor rgb = Functional.sigmoid(raw.narrow(-1, 0, 3));
+        Tensor alpha = Functional.relu(raw.select(-1, 3)).neg().mul(dists).exp().rsub(1.0);
+        Tensor weights = alpha.mul(Tensor.cat(List.of(Tensor.ones(F64, alpha.size(0), 1), alpha.rsub(1.0).add(1e-10)),
+                -1).cumprod(-1).narrow(1, 0, n));
+        Tensor rgbMap = weights.unsqueeze(-1).mul(rgb).sum(-2);
+        Tensor depthMap = weights.mul(zVals).sum(-1);
+        Tensor dispMap = depthMap.onesLike().mul(1e-10).maximum(depthMap.div(weights.sum(-1))).reciprocal();
+        Tensor accMap = weights.sum(-1);
+        if (whiteBkgd) {
+            rgbMap = rgbMap.add(accMap.unsqueeze(-1).rsub(1.0));
+        }
+        return new Tensor[] {rgbMap, dispMap, accMap, weights, depthMap};
+    }
+
+    /** sample_pdf with det=True. */
+    static Tensor samplePdf(Tensor bins, Tensor weights, int nSamples) {
+        weights = weights.add(1e-5); // prevent nans
+        Tensor pdf = weights.div(weights.sum(-1, true));
+        Tensor cdf = pdf.cumsum(-1);
+        cdf = Tensor.cat(List.of(cdf.narrow(-1, 0, 1).zerosLike(), cdf), -1);
+        Tensor u = Tensor.linspace(0., 1., nSamples, F64);
+        u = u.expand(cdf.size(0), nSamples);
+        u = u.contiguous();
+        Tensor inds = Tensor.searchsorted(cdf, u, true);
+        Tensor below = inds.sub(1).zerosLike().maximum(inds.sub(1));
+        Tensor above = inds.onesLike().mul(cdf.size(-1) - 1).minimum(inds);
+        Tensor indsG = Tensor.stack(List.of(below, above), -1);
+        int[] matchedShape = {indsG.size(0), indsG.size(1), cdf.size(-1)};
+        Tensor cdfG = cdf.unsqueeze(1).expand(matchedShape).gather(2, indsG);
+        Tensor binsG = bins.unsqueeze(1).expand(matchedShape).gather(2, indsG);
+        Tensor denom = cdfG.select(-1, 1).sub(cdfG.select(-1, 0));
+        denom = Tensor.where(denom.lt(1e-5), denom.onesLike(), denom);
+        Tensor t = u.sub(cdfG.select(-1, 0)).div(denom);
+        return binsG.select(-1, 0).add(t.mul(binsG.select(-1, 1).sub(binsG.select(-1, 0))));
+    }
+
+    @Test
+    void nerfCoarseAndFineTrainingStep() {
+        int nSamples = 8;
+        int nImportance = 8;
+        double near = 2.0;
+        double far = 6.0;
+        Embedder embed = new Embedder(3);
+        Embedder embedDirs = new Embedder(2);
+        NeRF model = PT.loaded(new NeRF(4, 16, embed.outDim, embedDirs.outDim, List.of(2)), "nerf.coarse.init.", F64);
+        NeRF modelFine = PT.loaded(new NeRF(4, 16, embed.outDim, embedDirs.outDim, List.of(2)), "nerf.fine.init.", F64);
+        List<Tensor> gradVars = new ArrayList<>(model.parameters());
+        gradVars.addAll(modelFine.parameters());
+        double lrate = 5e-3;
+        double lrateDecay = 0.002;
+        Adam optimizer = new Adam(gradVars, lrate);
+        Tensor raysOAll = e("nerf.rays_o");
+        Tensor raysDAll = e("nerf.rays_d");
+        Tensor targetAll = e("nerf.target");
+        List<Double> losses = new ArrayList<>();
+        List<Double> psnrs = new ArrayList<>();
+        List<Double> lrs = new ArrayList<>();
+        for (int globalStep = 0; globalStep < 3; globalStep++) {
+            // render(): view directions, near and far, the ray batch
+            Tensor raysO = raysOAll.select(0, globalStep).reshape(-1, 3);
+            Tensor raysDIn = raysDAll.select(0, globalStep);
+            Tensor viewdirs = raysDIn.div(raysDIn.norm(2, new int[] {-1}, true)).reshape(-1, 3);
+            Tensor raysD = raysDIn.reshape(-1, 3);
+            Tensor nearT = raysD.narrow(-1, 0, 1).onesLike().mul(near);
+            Tensor farT = raysD.narrow(-1, 0, 1).onesLike().mul(far);
+            Tensor rays = Tensor.cat(List.of(raysO, raysD, nearT, farT), -1);
+            rays = Tensor.cat(List.of(rays, viewdirs), -1);
+            // render_rays
+            int nRays = rays.size(0);
+            Tensor rO = rays.narrow(1, 0, 3);
+            Tensor rD = rays.narrow(1, 3, 3);
+            Tensor vd = rays.narrow(1, rays.size(1) - 3, 3);
+            Tensor bounds = rays.narrow(-1, 6, 2).reshape(-1, 1, 2);
+            Tensor nearB = bounds.select(-1, 0);
+            Tensor farB = bounds.select(-1, 1);
+            Tensor tVals = Tensor.linspace(0., 1., nSamples, F64);
+            Tensor zVals = nearB.mul(tVals.rsub(1.0)).add(farB.mul(tVals));
+            zVals = zVals.expand(nRays, nSamples);
+            Tensor pts = rO.unsqueeze(-2).add(rD.unsqueeze(-2).mul(zVals.unsqueeze(-1)));
+            Tensor raw = runNetwork(pts, vd, model, embed, embedDirs);
+            Tensor[] coarse = raw2outputs(raw, zVals, rD, true);
+            Tensor zValsMid = zVals.narrow(-1, 1, nSamples - 1).add(zVals.narrow(-1, 0, nSamples - 1)).mul(.5);
+            Tensor zSamples = samplePdf(zValsMid, coarse[3].narrow(-1, 1, nSamples - 2), nImportance);
+            zSamples = zSamples.detach();
+            zVals = Tensor.cat(List.of(zVals, zSamples), -1).sort(-1, false).values();
+            pts = rO.unsqueeze(-2).add(rD.unsqueeze(-2).mul(zVals.unsqueeze(-1)));
+            Tensor rawFine = runNetwork(pts, vd, modelFine, embed, embedDirs);
+            Tensor[] fine = raw2outputs(rawFine, zVals, rD, true);
+            // the training step
+            optimizer.zeroGrad();
+            Tensor target = targetAll.select(0, globalStep);
+            Tensor imgLoss = fine[0].sub(target).pow(2).mean();
+            Tensor loss = imgLoss;
+            Tensor psnr = imgLoss.log().mul(-10.).div(Tensor.tensor(new double[] {10.}, F64).log());
+            Tensor imgLoss0 = coarse[0].sub(target).pow(2).mean();
+            loss = loss.add(imgLoss0);
+            loss.backward();
+            if (globalStep == 0) {
+                same(e("nerf.first.rgb_map"), fine[0], "rgb_map");
+                same(e("nerf.first.disp_map"), fine[1], "disp_map");
+                same(e("nerf.first.acc_map"), fine[2], "acc_map");
+                same(e("nerf.first.depth_map"), fine[4], "depth_map");
+                same(e("nerf.first.raw"), rawFine, "fine raw");
+                same(e("nerf.first.rgb0"), coarse[0], "rgb0");
+                same(e("nerf.first.disp0"), coarse[1], "disp0");
+                same(e("nerf.first.acc0"), coarse[2], "acc0");
+                same(e("nerf.first.z_samples"), zSamples, "z_samples");
+                same(e("nerf.first.z_vals"), zVals, "sorted z_vals");
+                PT.assertNamed("nerf.coarse.grad0.", model, true, 1, "coarse gradient");
+                PT.assertNamed("nerf.fine.grad0.", modelFine, true, 1, "fine gradient");
+            }
+            optimizer.step();
+            double decayRate = 0.1;
+            double decaySteps = lrateDecay * 1000;
+            double newLrate = lrate * Math.pow(decayRate, (globalStep + 1) / decaySteps);
+            for (ParamGroup paramGroup : optimizer.paramGroups()) {
+                paramGroup.setLr(newLrate);
+            }
+            losses.add(loss.item());
+            psnrs.add(psnr.item());
+            lrs.add(newLrate);
+        }
+        close(e("nerf.loss"), values(losses, F64), "NeRF losses", 10);
+        close(e("nerf.psnr"), values(psnrs, F64), "NeRF PSNR", 10);
+        close(e("nerf.lr"), values(lrs, F64), "NeRF learning rates", 10);
+        PT.assertNamed("nerf.coarse.final.", model, false, 1, "coarse parameters");
+        PT.assertNamed("nerf.fine.final.", modelFine, false, 1, "fine parameters");
+    }
+
+    // ------------------------------------------------------------------ 6. the neural style transfer tutorial
+
+    static final class ContentLoss extends Module {
+        final Tensor target;
+        Tensor loss;
+
+        ContentLoss(Tensor target) {
+            this.target = target.detach();
+        }
+
+        @Override
+        public Tensor forward(Tensor input) {
+            loss = Functional.mseLoss(input, target);
+            return input;
+        }
+    }
+
+    static Tensor gramMatrix(Tensor input) {
+        int a = input.size(0);
+        int b = input.size(1);
+        int c = input.size(2);
+        int d = input.size(3);
+        Tensor features = input.view(a * b, c * d);
+        Tensor g = features.mm(features.t());
+        return g.div(a * b * c * d);
+    }
+
+    static final class StyleLoss extends Module {
+        final Tensor target;
+        Tensor loss;
+
+        StyleLoss(Tensor targetFeature) {
+            target = gramMatrix(targetFeature).detach();
+        }
+
+        @Override
+        public Tensor forward(Tensor input) {
+            Tensor g = gramMatrix(input);
+            loss = Functional.mseLoss(g, target);
+            return input;
+        }
+    }
+
+    static final class Normalization extends Module {
+        final Tensor mean;
+        final Tensor std;
+
+        Normalization(double[] mean, double[] std) {
+            this.mean = Tensor.tensor(mean, F64).view(-1, 1, 1);
+            this.std = Tensor.tensor(std, F64).view(-1, 1, 1);
+        }
+
+        @Override
+        public Tensor forward(Tensor img) {
+            return img.sub(mean).div(std);
+        }
+    }
+
+    @Test
+    void styleTransferTutorialWithLossModulesAndLbfgs() {
+        Sequential cnn = PT.loaded(new Sequential(new Conv2d(3, 4, 3, 1, 1), new ReLU(true),
+                new Conv2d(4, 4, 3, 1, 1), new ReLU(true), new MaxPool2d(2, 2), new Conv2d(4, 6, 3, 1, 1),
+                new ReLU(true), new Conv2d(6, 6, 3, 1, 1), new ReLU(true)), "style.cnn.", F64);
+        cnn.eval();
+        Tensor contentImg = e("style.content");
+        Tensor styleImg = e("style.style");
+        List<String> contentLayers = List.of("conv_3");
+        List<String> styleLayers = List.of("conv_1", "conv_2", "conv_3");
+
+        // get_style_model_and_losses
+        Normalization normalization = new Normalization(new double[] {0.485, 0.456, 0.406},
+                new double[] {0.229, 0.224, 0.225});
+        List<ContentLoss> contentLosses = new ArrayList<>();
+        List<StyleLoss> styleLosses = new ArrayList<>();
+        Sequential model = new Sequential(normalization);
+        int i = 0;
+        for (Module layer : cnn.children()) {
+            String name;
+            if (layer instanceof Conv2d) {
+                i += 1;
+                name = "conv_" + i;
+            } else if (layer instanceof ReLU) {
+                name = "relu_" + i;
+                layer = new ReLU(false);
+            } else if (layer instanceof MaxPool2d) {
+                name = "pool_" + i;
+            } else {
+                throw new IllegalStateException("Unrecognized layer: " + layer.getClass().getSimpleName());
+            }
+            model.addModule(name, layer);
+            if (contentLayers.contains(name)) {
+                Tensor target = model.apply(contentImg).detach();
+                ContentLoss contentLoss = new ContentLoss(target);
+                model.addModule("content_loss_" + i, contentLoss);
+                contentLosses.add(contentLoss);
+            }
+            if (styleLayers.contains(name)) {
+                Tensor targetFeature = model.apply(styleImg).detach();
+                StyleLoss styleLoss = new StyleLoss(targetFeature);
+                model.addModule("style_loss_" + i, styleLoss);
+                styleLosses.add(styleLoss);
+            }
+        }
+        for (i = model.size() - 1; i >= 0; i--) {
+            if (model.get(i) instanceof ContentLoss || model.get(i) instanceof StyleLoss) {
+                break;
+            }
+        }
+        model = model.slice(0, i + 1);
+        List<Double> nameLengths = new ArrayList<>();
+        model.namedChildren().keySet().forEach(n -> nameLengths.add((double) n.length()));
+        assertArrayEquals(e("style.names").toLongArray(), values(nameLengths, F64).to(DType.INT64).toLongArray(),
+                "the trimmed model's children");
+
+        // run_style_transfer
+        int numSteps = 8;
+        double styleWeight = 1000000;
+        double contentWeight = 1;
+        Tensor inputImg = contentImg.clone();
+        inputImg.requiresGrad_(true);
+        model.eval();
+        model.requiresGrad_(false);
+        LBFGS optimizer = new LBFGS(List.of(inputImg));
+        int[] run = {0};
+        List<Double> scores = new ArrayList<>();
+        Sequential finalModel = model;
+        while (run[0] <= numSteps) {
+            optimizer.step(() -> {
+                try (GradMode off = Ember.noGrad()) {
+                    inputImg.clamp_(0, 1);
+                }
+                optimizer.zeroGrad();
+                finalModel.apply(inputImg);
+                Tensor styleScore = null;
+                Tensor contentScore = null;
+                for (StyleLoss sl : styleLosses) {
+                    styleScore = styleScore == null ? sl.loss : styleScore.add(sl.loss);
+                }
+                for (ContentLoss cl : contentLosses) {
+                    contentScore = contentScore == null ? cl.loss : contentScore.add(cl.loss);
+                }
+                styleScore = styleScore.mul(styleWeight);
+                contentScore = contentScore.mul(contentWeight);
+                Tensor loss = styleScore.add(contentScore);
+                loss.backward();
+                if (run[0] == 0) {
+                    same(e("style.grad0"), inputImg.grad(), "the image's first gradient");
+                }
+                run[0] += 1;
+                scores.add(styleScore.item());
+                scores.add(contentScore.item());
+                return styleScore.add(contentScore);
+            });
+        }
+        try (GradMode off = Ember.noGrad()) {
+            inputImg.clamp_(0, 1);
+        }
+        Tensor want = e("style.scores");
+        assertEquals(want.size(0) * 2, scores.size(), "closure evaluations");
+        close(want, values(scores, F64).view(-1, 2), "style and content scores", 10);
+        same(e("style.output"), inputImg, "the stylized image");
+    }
+
+    // ------------------------------------------------------------------ 7. SimCLR's NT_Xent and open_clip's ClipLoss
+
+    static Tensor maskCorrelatedSamples(int batchSize, int worldSize) {
+        int n = 2 * batchSize * worldSize;
+        Tensor mask = Tensor.ones(DType.BOOL, n, n);
+        mask = mask.fillDiagonal_(0L);
+        for (int i = 0; i < batchSize * worldSize; i++) {
+            mask.indexPut_(new Index[] {Index.of(i), Index.of(batchSize * worldSize + i)}, 0L, false);
+            mask.indexPut_(new Index[] {Index.of(batchSize * worldSize + i), Index.of(i)}, 0L, false);
+        }
+        return mask;
+    }
+
+    static Tensor ntXent(Tensor zI, Tensor zJ, int batchSize, double temperature, Tensor mask) {
+        int n = 2 * batchSize;
+        Tensor z = Tensor.cat(List.of(zI, zJ), 0);
+        Tensor sim = new CosineSimilarity(2, 1e-8).apply(z.unsqueeze(1), z.unsqueeze(0)).div(temperature);
+        Tensor simIJ = sim.diag(batchSize);
+        Tensor simJI = sim.diag(-batchSize);
+        Tensor positiveSamples = Tensor.cat(List.of(simIJ, simJI), 0).reshape(n, 1);
+        Tensor negativeSamples = sim.index(Index.of(mask)).reshape(n, -1);
+        Tensor labels = Tensor.zeros(F64, n).to(DType.INT64);
+        Tensor logits = Tensor.cat(List.of(positiveSamples, negativeSamples), 1);
+        Tensor loss = new CrossEntropyLoss(null, -100, "sum", 0.0).forward(logits, labels);
+        return loss.div(n);
+    }
+
+    static final class SimClr extends Container {
+        final Sequential encoder = registerModule("encoder", new Sequential(new Linear(10, 12), new ReLU()));
+        final Sequential projector = registerModule("projector", new Sequential(new Linear(12, 12, false),
+                new ReLU(), new Linear(12, 6, false)));
+    }
+
+    static final class TinyClip extends Container {
+        final Sequential visual = registerModule("visual", new Sequential(new Linear(12, 16), new GELU(),
+                new Linear(16, 8)));
+        final Embedding tokenEmbedding = registerModule("token_embedding", new Embedding(20, 8));
+
+        TinyClip() {
+            registerParameter("text_projection", Tensor.zeros(F64, 8, 8));
+            registerParameter("logit_scale", Tensor.zeros(F64));
+        }
+
+        Tensor encodeImage(Tensor image) {
+            return Functional.normalize(visual.apply(image), 2, -1, 1e-12);
+        }
+
+        Tensor encodeText(Tensor text) {
+            Tensor x = tokenEmbedding.apply(text);
+            x = x.index(Index.of(Tensor.arange(x.size(0))), Index.of(text.argmax(-1))).matmul(param("text_projection"));
+            return Functional.normalize(x, 2, -1, 1e-12);
+        }
+    }
+
+    @Test
+    void simclrNtXentAndOpenClipLoss() {
+        Tensor mask = maskCorrelatedSamples(5, 1);
+        assertArrayEquals(e("clr.mask").toBooleanArray(), mask.toBooleanArray(), "mask_correlated_samples");
+        Tensor xi = e("clr.xi");
+        Tensor xj = e("clr.xj");
+        SimClr simclr = PT.loaded(new SimClr(), "clr.init.", F64);
+        Adam opt = new Adam(simclr.parameters(), 3e-3);
+        new OutsiderTraining(PT, "clr.", simclr, opt, 3, step -> {
+            Tensor hI = simclr.encoder.apply(xi.select(0, step));
+            Tensor hJ = simclr.encoder.apply(xj.select(0, step));
+            Tensor zI = simclr.projector.apply(hI);
+            Tensor zJ = simclr.projector.apply(hJ);
+            return new Object[] {zI, ntXent(zI, zJ, 5, 0.5, mask)};
+        }).run();
+
+        Tensor img = e("clip.img");
+        Tensor txt = e("clip.txt");
+        TinyClip clip = PT.loaded(new TinyClip(), "clip.init.", F64);
+        AdamW clipOpt = new AdamW(clip.parameters(), 1.0, 0.9, 0.999, 1e-8, 0.2, false);
+        List<Double> scales = new ArrayList<>();
+        new OutsiderTraining(PT, "clip.", clip, clipOpt, 3, step -> {
+            Tensor imageFeatures = clip.encodeImage(img.select(0, step));
+            Tensor textFeatures = clip.encodeText(txt.select(0, step));
+            Tensor logitScale = clip.param("logit_scale").exp();
+            // ClipLoss.get_logits: (logit_scale * image_features) @ text_features.T, as Python groups it
+            Tensor logitsPerImage = logitScale.mul(imageFeatures).matmul(textFeatures.t());
+            Tensor logitsPerText = logitScale.mul(textFeatures).matmul(imageFeatures.t());
+            Tensor labels = Tensor.arange(logitsPerImage.size(0));
+            Tensor totalLoss = Functional.crossEntropy(logitsPerImage, labels)
+                    .add(Functional.crossEntropy(logitsPerText, labels)).div(2);
+            return new Object[] {logitsPerImage, totalLoss};
+        }).afterStep(step -> {
+            try (GradMode off = Ember.noGrad()) {
+                clip.param("logit_scale").clamp_(0, Math.log(100));
+            }
+            scales.add(clip.param("logit_scale").item());
+        }).run();
+        close(e("clip.scale"), values(scales, F64), "logit_scale after each clamp", 10);
+        assertTrue(scales.get(2) == 0.0, "the last step's logit_scale clamped to 0");
+    }
+}

@@ -1,0 +1,1075 @@
+"""Expected values for OutsiderPrograms16Test (session 41's outsider pass, round 16): recipes whose reference code
+earlier rounds had not ported in that form, each written as its reference writes it, run in float64 (the default type)
+from PyTorch's initial weights and fixed data, which are saved beside the outputs, losses, gradients of every named
+parameter after the first backward and parameters after the last step:
+  maml.*   MAML on sine regression, second order: a 1-16-16-1 MLP, 2 tasks a meta-batch, 2 inner SGD steps each by
+           torch.autograd.grad(create_graph=True) over the adapted weights, the forward by functional_call
+           (torch.nn.utils.stateless in 1.13, torch.func in 2.x: the same call) and by a hand-written functional net
+           (F.linear over a list, MAML-Pytorch's Learner), the meta-loss averaged over tasks, Adam as the outer
+           optimizer, 3 meta-steps; first-order MAML (the inner gradients detached); Reptile as John Schulman's
+           reptile-sinewaves demo writes it (inner SGD through param.data, the state dict interpolated and loaded back
+           with a linearly annealed outer step size)
+  tabnet.* pytorch_tabnet's sparsemax.py: SparsemaxFunction and Entmax15Function (torch.autograd.Function with their own
+           backward; sparsemax's forward shifts its input in place, input -= max_val, as the reference does),
+           in a two-step TabNet encoder (initial splitter, AttentiveTransformer with ghost batch norm over virtual
+           batches, priors, masks, the entropy sparsity loss M_loss), cross entropy + lambda_sparse * M_loss, Adam
+           3 steps, for each mask type; the running statistics after the steps
+  conf.*   torchaudio's Conformer (models/conformer.py): _lengths_to_padding_mask, ConformerLayer (macaron FFN halves,
+           MultiheadAttention with key_padding_mask and need_weights=False, the convolution module: pointwise Conv1d,
+           GLU, depthwise Conv1d, BatchNorm1d, SiLU, pointwise Conv1d), 2 layers, a linear head, cross entropy over
+           the unpadded frames (ignore_index), Adam 3 steps; running statistics; an eval forward
+  dqn.*    the PyTorch DQN tutorial's optimize_model: a replay batch of Transitions with terminal (None) next states,
+           non_final_mask, gather of Q(s, a), next_state_values[non_final_mask] = target_net(...).max(1)[0] under
+           no_grad, SmoothL1Loss, AdamW(amsgrad=True), clip_grad_value_(100), the soft update of the target's state
+           dict (policy * TAU + target * (1 - TAU), then load_state_dict); select_action's greedy max(1)[1].view(1, 1)
+  nerf.*   yenchen/nerf-pytorch: the Embedder (include_input, log-sampled frequency bands, sin and cos), NeRF with a skip
+           connection and view directions, run_network (viewdirs expanded to the samples), render_rays with a coarse
+           and a fine network (linspace z_vals, raw2outputs with white_bkgd: dists with 1e10 appended and scaled by
+           |rays_d|, the exclusive cumprod of 1 - alpha + 1e-10, rgb/disp/acc/depth maps; sample_pdf with det=True:
+           searchsorted(right=True), the gather of the expanded cdf and bins), img2mse on both passes, mse2psnr, Adam
+           with nerf-pytorch's exponential learning-rate decay written into the param groups, 3 steps
+  style.*  the PyTorch neural style transfer tutorial: Normalization, ContentLoss and StyleLoss modules (gram_matrix by
+           view and mm) inserted into an nn.Sequential rebuilt from a small conv net's children (conv_i, relu_i with
+           inplace=False, pool_i), trimmed after the last loss module by slicing, model.eval() and requires_grad_(False),
+           the input image optimized by LBFGS with the tutorial's closure (clamp_ under no_grad inside it, run[0]),
+           the final clamp_
+  clr.*    Spijkervet/SimCLR's NT_Xent (mask_correlated_samples, CosineSimilarity(dim=2) of z.unsqueeze(1) and
+           z.unsqueeze(0), torch.diag with offsets +-batch_size, sim[mask].reshape, zero labels, CrossEntropyLoss(sum)
+           / N) over an encoder with a projection head, Adam 3 steps; open_clip's ClipLoss class (logits_per_image
+           and logits_per_text as two matmuls, (CE + CE) / 2) with CLIP's logit_scale = log(1 / 0.07), AdamW 3 steps,
+           logit_scale.clamp_(0, log 100) after each
+PyTorch 1.13 and 2.x agree on every op used here (functional_call is torch.func.functional_call in 2.x; max(1)[0]/[1]
+are 2.x's .values/.indices).
+
+Run with PyTorch 1.13 (CPU): /usr/bin/python3 make_expected.py  ->  programs16.pt (a dict of tensors).
+"""
+import copy
+import math
+from collections import namedtuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.autograd import Function
+from torch.nn.utils import stateless
+
+torch.set_default_dtype(torch.float64)
+torch.set_num_threads(1)
+torch.manual_seed(16)
+out = {}
+
+
+def save_state(prefix, module):
+    for k, v in module.state_dict().items():
+        out[prefix + k] = v.clone()
+
+
+def save_params(prefix, module):
+    for k, p in module.named_parameters():
+        out[prefix + k] = p.detach().clone()
+
+
+def save_buffers(prefix, module):
+    for k, b in module.named_buffers():
+        out[prefix + k] = b.clone()
+
+
+def save_grads(prefix, module):
+    for k, p in module.named_parameters():
+        if p.grad is not None:
+            out[prefix + k] = p.grad.clone()
+
+
+# 1. MAML, first-order MAML, Reptile ---------------------------------------------------------------------------------
+def sine_mlp():
+    return nn.Sequential(nn.Linear(1, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 1))
+
+
+TASKS, SHOTS, INNER_STEPS, INNER_LR, META_STEPS = 2, 5, 2, 0.1, 3
+amp = torch.rand(META_STEPS, TASKS) * 4.9 + 0.1
+phase = torch.rand(META_STEPS, TASKS) * math.pi
+xs = torch.rand(META_STEPS, TASKS, SHOTS, 1) * 10 - 5
+xq = torch.rand(META_STEPS, TASKS, SHOTS, 1) * 10 - 5
+ys = amp[..., None, None] * torch.sin(xs + phase[..., None, None])
+yq = amp[..., None, None] * torch.sin(xq + phase[..., None, None])
+out["maml.xs"], out["maml.ys"], out["maml.xq"], out["maml.yq"] = xs, ys, xq, yq
+maml_init = sine_mlp()
+save_state("maml.init.", maml_init)
+
+
+def maml_run(prefix, first_order):
+    model = copy.deepcopy(maml_init)
+    meta_opt = torch.optim.Adam(model.parameters(), lr=0.01)
+    losses, inner_losses = [], []
+    for step in range(META_STEPS):
+        meta_loss = 0.0
+        for t in range(TASKS):
+            fast = dict(model.named_parameters())
+            for _ in range(INNER_STEPS):
+                loss = F.mse_loss(stateless.functional_call(model, fast, (xs[step, t],)), ys[step, t])
+                inner_losses.append(loss.item())
+                grads = torch.autograd.grad(loss, fast.values(), create_graph=not first_order)
+                if first_order:
+                    grads = [g.detach() for g in grads]
+                fast = {n: w - INNER_LR * g for (n, w), g in zip(fast.items(), grads)}
+            meta_loss = meta_loss + F.mse_loss(stateless.functional_call(model, fast, (xq[step, t],)), yq[step, t])
+            if step == 0 and t == 0:
+                for n, w in fast.items():
+                    out[prefix + "fast0." + n] = w.detach().clone()
+        meta_loss = meta_loss / TASKS
+        meta_opt.zero_grad()
+        meta_loss.backward()
+        if step == 0:
+            save_grads(prefix + "grad0.", model)
+        meta_opt.step()
+        losses.append(meta_loss.item())
+    out[prefix + "loss"] = torch.tensor(losses)
+    out[prefix + "inner"] = torch.tensor(inner_losses)
+    save_params(prefix + "final.", model)
+
+
+maml_run("maml.so.", False)
+maml_run("maml.fo.", True)
+
+
+# MAML-Pytorch's Learner: the same net as a list of tensors run by F.linear; its meta-gradient equals functional_call's
+def learner_forward(x, vars_):
+    x = F.relu(F.linear(x, vars_[0], vars_[1]))
+    x = F.relu(F.linear(x, vars_[2], vars_[3]))
+    return F.linear(x, vars_[4], vars_[5])
+
+
+lm = copy.deepcopy(maml_init)
+vars_ = list(lm.parameters())
+fast_w = vars_
+for _ in range(INNER_STEPS):
+    loss = F.mse_loss(learner_forward(xs[0, 0], fast_w), ys[0, 0])
+    grad = torch.autograd.grad(loss, fast_w, create_graph=True)
+    fast_w = list(map(lambda p: p[1] - INNER_LR * p[0], zip(grad, fast_w)))
+q = F.mse_loss(learner_forward(xq[0, 0], fast_w), yq[0, 0])
+q.backward()
+out["maml.learner.qloss"] = q.detach().clone()
+save_grads("maml.learner.grad.", lm)
+
+# Reptile (openai reptile-sinewaves demo): inner SGD through .data on one task, then interpolate the weights
+REPTILE_INNER, REPTILE_LR, REPTILE_OUTER0 = 3, 0.02, 0.1
+rep = copy.deepcopy(maml_init)
+rep_losses = []
+for it in range(META_STEPS):
+    weights_before = copy.deepcopy(rep.state_dict())
+    for k in range(REPTILE_INNER):
+        rep.zero_grad()
+        ypred = rep(xs[it, 0])
+        loss = (ypred - ys[it, 0]).pow(2).mean()
+        loss.backward()
+        for param in rep.parameters():
+            param.data -= REPTILE_LR * param.grad.data
+        rep_losses.append(loss.item())
+    outerstepsize = REPTILE_OUTER0 * (1 - it / META_STEPS)
+    weights_after = rep.state_dict()
+    rep.load_state_dict({name: weights_before[name] + (weights_after[name] - weights_before[name]) * outerstepsize
+                         for name in weights_before})
+out["maml.reptile.loss"] = torch.tensor(rep_losses)
+save_params("maml.reptile.final.", rep)
+
+
+# 2. TabNet's sparsemax / entmax15 ------------------------------------------------------------------------------------
+def _make_ix_like(input, dim=0):
+    d = input.size(dim)
+    rho = torch.arange(1, d + 1, device=input.device, dtype=input.dtype)
+    view = [1] * input.dim()
+    view[0] = -1
+    return rho.view(view).transpose(0, dim)
+
+
+class SparsemaxFunction(Function):
+    @staticmethod
+    def forward(ctx, input, dim=-1):
+        ctx.dim = dim
+        max_val, _ = input.max(dim=dim, keepdim=True)
+        input -= max_val  # same numerical stability trick as for softmax
+        tau, supp_size = SparsemaxFunction._threshold_and_support(input, dim=dim)
+        output = torch.clamp(input - tau, min=0)
+        ctx.save_for_backward(supp_size, output)
+        return output
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        supp_size, output = ctx.saved_tensors
+        dim = ctx.dim
+        grad_input = grad_output.clone()
+        grad_input[output == 0] = 0
+        v_hat = grad_input.sum(dim=dim) / supp_size.to(output.dtype).squeeze()
+        v_hat = v_hat.unsqueeze(dim)
+        grad_input = torch.where(output != 0, grad_input - v_hat, grad_input)
+        return grad_input, None
+
+    @staticmethod
+    def _threshold_and_support(input, dim=-1):
+        input_srt, _ = torch.sort(input, descending=True, dim=dim)
+        input_cumsum = input_srt.cumsum(dim) - 1
+        rhos = _make_ix_like(input, dim)
+        support = rhos * input_srt > input_cumsum
+        support_size = support.sum(dim=dim).unsqueeze(dim)
+        tau = input_cumsum.gather(dim, support_size - 1)
+        tau /= support_size.to(input.dtype)
+        return tau, support_size
+
+
+class Entmax15Function(Function):
+    @staticmethod
+    def forward(ctx, input, dim=-1):
+        ctx.dim = dim
+        max_val, _ = input.max(dim=dim, keepdim=True)
+        input = input - max_val  # same numerical stability trick as for softmax
+        input = input / 2  # divide by 2 to solve actual Entmax
+        tau_star, _ = Entmax15Function._threshold_and_support(input, dim)
+        output = torch.clamp(input - tau_star, min=0) ** 2
+        ctx.save_for_backward(output)
+        return output
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        Y, = ctx.saved_tensors
+        gppr = Y.sqrt()  # = 1 / g'' (Y)
+        dX = grad_output * gppr
+        q = dX.sum(ctx.dim) / gppr.sum(ctx.dim)
+        q = q.unsqueeze(ctx.dim)
+        dX -= q * gppr
+        return dX, None
+
+    @staticmethod
+    def _threshold_and_support(input, dim=-1):
+        Xsrt, _ = torch.sort(input, descending=True, dim=dim)
+        rho = _make_ix_like(input, dim)
+        mean = Xsrt.cumsum(dim) / rho
+        mean_sq = (Xsrt ** 2).cumsum(dim) / rho
+        ss = rho * (mean_sq - mean ** 2)
+        delta = (1 - ss) / rho
+        delta_nz = torch.clamp(delta, 0)
+        tau = mean - torch.sqrt(delta_nz)
+        support_size = (tau <= Xsrt).sum(dim).unsqueeze(dim)
+        tau_star = tau.gather(dim, support_size - 1)
+        return tau_star, support_size
+
+
+# the functions alone: outputs and input gradients for a fixed gradient of the output; sparsemax's in-place shift of
+# its input (which TabNet never notices: its input is a temporary)
+sm_x = torch.randn(4, 6)
+sm_g = torch.randn(4, 6)
+out["tabnet.fn.x"], out["tabnet.fn.g"] = sm_x.clone(), sm_g
+for name, fn in (("sparsemax", SparsemaxFunction), ("entmax15", Entmax15Function)):
+    leaf = sm_x.clone().requires_grad_(True)
+    tmp = leaf * 1.0
+    y = fn.apply(tmp, -1)
+    y.backward(sm_g)
+    out["tabnet.fn." + name + ".y"] = y.detach().clone()
+    out["tabnet.fn." + name + ".dx"] = leaf.grad.clone()
+    out["tabnet.fn." + name + ".tmp_after"] = tmp.detach().clone()
+
+
+class GBN(nn.Module):
+    def __init__(self, input_dim, virtual_batch_size=128, momentum=0.01):
+        super().__init__()
+        self.input_dim = input_dim
+        self.virtual_batch_size = virtual_batch_size
+        self.bn = nn.BatchNorm1d(self.input_dim, momentum=momentum)
+
+    def forward(self, x):
+        chunks = x.chunk(int(math.ceil(x.shape[0] / self.virtual_batch_size)), 0)
+        res = [self.bn(x_) for x_ in chunks]
+        return torch.cat(res, dim=0)
+
+
+class GLUBlock(nn.Module):  # one GLU layer of TabNet's FeatTransformer
+    def __init__(self, input_dim, output_dim, vbs):
+        super().__init__()
+        self.output_dim = output_dim
+        self.fc = nn.Linear(input_dim, 2 * output_dim, bias=False)
+        self.bn = GBN(2 * output_dim, virtual_batch_size=vbs, momentum=0.02)
+
+    def forward(self, x):
+        x = self.fc(x)
+        x = self.bn(x)
+        return torch.mul(x[:, : self.output_dim], torch.sigmoid(x[:, self.output_dim:]))
+
+
+class AttentiveTransformer(nn.Module):
+    def __init__(self, input_dim, group_dim, vbs, mask_type):
+        super().__init__()
+        self.fc = nn.Linear(input_dim, group_dim, bias=False)
+        self.bn = GBN(group_dim, virtual_batch_size=vbs, momentum=0.02)
+        self.selector = SparsemaxFunction if mask_type == "sparsemax" else Entmax15Function
+
+    def forward(self, priors, processed_feat):
+        x = self.fc(processed_feat)
+        x = self.bn(x)
+        x = torch.mul(x, priors)
+        return self.selector.apply(x, -1)
+
+
+N_FEAT, N_D, N_A, N_STEPS, GAMMA_T, VBS, EPS = 6, 4, 4, 2, 1.3, 4, 1e-15
+
+
+class TabNetEncoder(nn.Module):
+    def __init__(self, mask_type):
+        super().__init__()
+        self.initial_bn = nn.BatchNorm1d(N_FEAT, momentum=0.01)
+        self.initial_splitter = GLUBlock(N_FEAT, N_D + N_A, VBS)
+        self.feat_transformers = nn.ModuleList([GLUBlock(N_FEAT, N_D + N_A, VBS) for _ in range(N_STEPS)])
+        self.att_transformers = nn.ModuleList([AttentiveTransformer(N_A, N_FEAT, VBS, mask_type)
+                                               for _ in range(N_STEPS)])
+        self.final_mapping = nn.Linear(N_D, 3, bias=False)
+
+    def forward(self, x):
+        x = self.initial_bn(x)
+        prior = torch.ones(x.shape)
+        M_loss = 0
+        att = self.initial_splitter(x)[:, N_D:]
+        steps_output = []
+        for step in range(N_STEPS):
+            M = self.att_transformers[step](prior, att)
+            M_loss += torch.mean(torch.sum(torch.mul(M, torch.log(M + EPS)), dim=1))
+            prior = torch.mul(GAMMA_T - M, prior)
+            masked_x = torch.mul(M, x)
+            out_ = self.feat_transformers[step](masked_x)
+            d = F.relu(out_[:, :N_D])
+            steps_output.append(d)
+            att = out_[:, N_D:]
+        M_loss /= N_STEPS
+        res = torch.sum(torch.stack(steps_output, dim=0), dim=0)
+        return self.final_mapping(res), M_loss
+
+
+tab_x = torch.randn(3, 10, N_FEAT)
+tab_y = torch.randint(0, 3, (3, 10))
+out["tabnet.x"], out["tabnet.y"] = tab_x, tab_y
+for mask_type in ("sparsemax", "entmax15"):
+    pre = "tabnet." + mask_type + "."
+    enc = TabNetEncoder(mask_type)
+    save_state(pre + "init.", enc)
+    opt = torch.optim.Adam(enc.parameters(), lr=0.02)
+    losses = []
+    for step in range(3):
+        logits, m_loss = enc(tab_x[step])
+        loss = F.cross_entropy(logits, tab_y[step]) - 1e-3 * m_loss
+        opt.zero_grad()
+        loss.backward()
+        if step == 0:
+            out[pre + "logits0"] = logits.detach().clone()
+            out[pre + "mloss0"] = m_loss.detach().clone()
+            save_grads(pre + "grad0.", enc)
+        opt.step()
+        losses.append(loss.item())
+    out[pre + "loss"] = torch.tensor(losses)
+    save_params(pre + "final.", enc)
+    save_buffers(pre + "buffers.", enc)
+
+
+# 3. torchaudio's Conformer -------------------------------------------------------------------------------------------
+def _lengths_to_padding_mask(lengths):
+    batch_size = lengths.shape[0]
+    max_length = int(torch.max(lengths).item())
+    padding_mask = torch.arange(max_length, device=lengths.device, dtype=lengths.dtype).expand(
+        batch_size, max_length) >= lengths.unsqueeze(1)
+    return padding_mask
+
+
+class _ConvolutionModule(nn.Module):
+    def __init__(self, input_dim, num_channels, depthwise_kernel_size, dropout=0.0, bias=False):
+        super().__init__()
+        self.layer_norm = nn.LayerNorm(input_dim)
+        self.sequential = nn.Sequential(
+            nn.Conv1d(input_dim, 2 * num_channels, 1, stride=1, padding=0, bias=bias),
+            nn.GLU(dim=1),
+            nn.Conv1d(num_channels, num_channels, depthwise_kernel_size, stride=1,
+                      padding=(depthwise_kernel_size - 1) // 2, groups=num_channels, bias=bias),
+            nn.BatchNorm1d(num_channels),
+            nn.SiLU(),
+            nn.Conv1d(num_channels, input_dim, kernel_size=1, stride=1, padding=0, bias=bias),
+            nn.Dropout(dropout),
+        )
+
+    def forward(self, input):
+        x = self.layer_norm(input)
+        x = x.transpose(1, 2)
+        x = self.sequential(x)
+        return x.transpose(1, 2)
+
+
+class _FeedForwardModule(nn.Module):
+    def __init__(self, input_dim, hidden_dim, dropout=0.0):
+        super().__init__()
+        self.sequential = nn.Sequential(
+            nn.LayerNorm(input_dim),
+            nn.Linear(input_dim, hidden_dim, bias=True),
+            nn.SiLU(),
+            nn.Dropout(dropout),
+            nn.Linear(hidden_dim, input_dim, bias=True),
+            nn.Dropout(dropout),
+        )
+
+    def forward(self, input):
+        return self.sequential(input)
+
+
+class ConformerLayer(nn.Module):
+    def __init__(self, input_dim, ffn_dim, num_attention_heads, depthwise_conv_kernel_size, dropout=0.0):
+        super().__init__()
+        self.ffn1 = _FeedForwardModule(input_dim, ffn_dim, dropout=dropout)
+        self.self_attn_layer_norm = nn.LayerNorm(input_dim)
+        self.self_attn = nn.MultiheadAttention(input_dim, num_attention_heads, dropout=dropout)
+        self.self_attn_dropout = nn.Dropout(dropout)
+        self.conv_module = _ConvolutionModule(input_dim, input_dim, depthwise_conv_kernel_size, dropout=dropout)
+        self.ffn2 = _FeedForwardModule(input_dim, ffn_dim, dropout=dropout)
+        self.final_layer_norm = nn.LayerNorm(input_dim)
+
+    def _apply_convolution(self, input):
+        residual = input
+        input = input.transpose(0, 1)
+        input = self.conv_module(input)
+        input = input.transpose(0, 1)
+        return residual + input
+
+    def forward(self, input, key_padding_mask):
+        residual = input
+        x = self.ffn1(input)
+        x = x * 0.5 + residual
+        residual = x
+        x = self.self_attn_layer_norm(x)
+        x, _ = self.self_attn(query=x, key=x, value=x, key_padding_mask=key_padding_mask, need_weights=False)
+        x = self.self_attn_dropout(x)
+        x = x + residual
+        x = self._apply_convolution(x)
+        residual = x
+        x = self.ffn2(x)
+        x = x * 0.5 + residual
+        x = self.final_layer_norm(x)
+        return x
+
+
+class Conformer(nn.Module):
+    def __init__(self, input_dim, num_heads, ffn_dim, num_layers, depthwise_conv_kernel_size):
+        super().__init__()
+        self.conformer_layers = nn.ModuleList([ConformerLayer(input_dim, ffn_dim, num_heads,
+                                                              depthwise_conv_kernel_size)
+                                               for _ in range(num_layers)])
+
+    def forward(self, input, lengths):
+        encoder_padding_mask = _lengths_to_padding_mask(lengths)
+        x = input.transpose(0, 1)
+        for layer in self.conformer_layers:
+            x = layer(x, encoder_padding_mask)
+        return x.transpose(0, 1), lengths
+
+
+class ConformerClassifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conformer = Conformer(8, 2, 16, 2, 3)
+        self.head = nn.Linear(8, 5)
+
+    def forward(self, x, lengths):
+        y, lengths = self.conformer(x, lengths)
+        return self.head(y), lengths
+
+
+conf_x = torch.randn(3, 2, 6, 8)
+conf_len = torch.tensor([6, 4])
+conf_y = torch.randint(0, 5, (3, 2, 6))
+conf_y[:, 1, 4:] = -100
+out["conf.x"], out["conf.len"], out["conf.y"] = conf_x, conf_len, conf_y
+out["conf.mask"] = _lengths_to_padding_mask(conf_len)
+cm = ConformerClassifier()
+save_state("conf.init.", cm)
+opt = torch.optim.Adam(cm.parameters(), lr=0.01)
+losses = []
+for step in range(3):
+    logits, _ = cm(conf_x[step], conf_len)
+    loss = F.cross_entropy(logits.reshape(-1, 5), conf_y[step].reshape(-1), ignore_index=-100)
+    opt.zero_grad()
+    loss.backward()
+    if step == 0:
+        out["conf.logits0"] = logits.detach().clone()
+        save_grads("conf.grad0.", cm)
+    opt.step()
+    losses.append(loss.item())
+out["conf.loss"] = torch.tensor(losses)
+save_params("conf.final.", cm)
+save_buffers("conf.buffers.", cm)
+cm.eval()
+with torch.no_grad():
+    out["conf.eval"] = cm(conf_x[0], conf_len)[0].clone()
+
+
+# 4. the DQN tutorial's optimize_model ---------------------------------------------------------------------------------
+Transition = namedtuple("Transition", ("state", "action", "next_state", "reward"))
+
+
+class DQN(nn.Module):
+    def __init__(self, n_observations, n_actions):
+        super(DQN, self).__init__()
+        self.layer1 = nn.Linear(n_observations, 16)
+        self.layer2 = nn.Linear(16, 16)
+        self.layer3 = nn.Linear(16, n_actions)
+
+    def forward(self, x):
+        x = F.relu(self.layer1(x))
+        x = F.relu(self.layer2(x))
+        return self.layer3(x)
+
+
+BATCH_SIZE, GAMMA, TAU, LR, N_OBS, N_ACT, DQN_STEPS = 6, 0.99, 0.005, 1e-2, 4, 2, 3
+policy_net = DQN(N_OBS, N_ACT)
+target_net = DQN(N_OBS, N_ACT)
+target_net.load_state_dict(policy_net.state_dict())
+save_state("dqn.init.", policy_net)
+optimizer = torch.optim.AdamW(policy_net.parameters(), lr=LR, amsgrad=True)
+d_states = torch.randn(DQN_STEPS, BATCH_SIZE, N_OBS)
+d_actions = torch.randint(0, N_ACT, (DQN_STEPS, BATCH_SIZE))
+d_next = torch.randn(DQN_STEPS, BATCH_SIZE, N_OBS)
+d_rewards = torch.rand(DQN_STEPS, BATCH_SIZE)
+d_done = torch.tensor([[False, True, False, False, True, False],
+                       [False, False, False, False, False, False],
+                       [True, False, False, True, False, False]])
+out["dqn.states"], out["dqn.actions"], out["dqn.next"] = d_states, d_actions, d_next
+out["dqn.rewards"], out["dqn.done"] = d_rewards, d_done
+losses = []
+for step in range(DQN_STEPS):
+    transitions = [Transition(d_states[step, i:i + 1], d_actions[step, i].view(1, 1),
+                              None if d_done[step, i] else d_next[step, i:i + 1], d_rewards[step, i].view(1))
+                   for i in range(BATCH_SIZE)]
+    batch = Transition(*zip(*transitions))
+    non_final_mask = torch.tensor(tuple(map(lambda s: s is not None, batch.next_state)), dtype=torch.bool)
+    non_final_next_states = torch.cat([s for s in batch.next_state if s is not None])
+    state_batch = torch.cat(batch.state)
+    action_batch = torch.cat(batch.action)
+    reward_batch = torch.cat(batch.reward)
+    state_action_values = policy_net(state_batch).gather(1, action_batch)
+    next_state_values = torch.zeros(BATCH_SIZE)
+    with torch.no_grad():
+        next_state_values[non_final_mask] = target_net(non_final_next_states).max(1)[0]
+    expected_state_action_values = (next_state_values * GAMMA) + reward_batch
+    criterion = nn.SmoothL1Loss()
+    loss = criterion(state_action_values, expected_state_action_values.unsqueeze(1))
+    optimizer.zero_grad()
+    loss.backward()
+    if step == 0:
+        out["dqn.sav0"] = state_action_values.detach().clone()
+        out["dqn.expected0"] = expected_state_action_values.clone()
+        save_grads("dqn.grad0.", policy_net)
+    torch.nn.utils.clip_grad_value_(policy_net.parameters(), 100)
+    optimizer.step()
+    losses.append(loss.item())
+    target_net_state_dict = target_net.state_dict()
+    policy_net_state_dict = policy_net.state_dict()
+    for key in policy_net_state_dict:
+        target_net_state_dict[key] = policy_net_state_dict[key] * TAU + target_net_state_dict[key] * (1 - TAU)
+    target_net.load_state_dict(target_net_state_dict)
+out["dqn.loss"] = torch.tensor(losses)
+save_params("dqn.final.", policy_net)
+save_params("dqn.target.", target_net)
+with torch.no_grad():
+    out["dqn.action"] = policy_net(d_states[0, :1]).max(1)[1].view(1, 1)
+
+
+# 5. nerf-pytorch -----------------------------------------------------------------------------------------------------
+class Embedder:
+    def __init__(self, **kwargs):
+        self.kwargs = kwargs
+        self.create_embedding_fn()
+
+    def create_embedding_fn(self):
+        embed_fns = []
+        d = self.kwargs['input_dims']
+        out_dim = 0
+        if self.kwargs['include_input']:
+            embed_fns.append(lambda x: x)
+            out_dim += d
+        max_freq = self.kwargs['max_freq_log2']
+        N_freqs = self.kwargs['num_freqs']
+        if self.kwargs['log_sampling']:
+            freq_bands = 2. ** torch.linspace(0., max_freq, steps=N_freqs)
+        else:
+            freq_bands = torch.linspace(2. ** 0., 2. ** max_freq, steps=N_freqs)
+        for freq in freq_bands:
+            for p_fn in self.kwargs['periodic_fns']:
+                embed_fns.append(lambda x, p_fn=p_fn, freq=freq: p_fn(x * freq))
+                out_dim += d
+        self.embed_fns = embed_fns
+        self.out_dim = out_dim
+
+    def embed(self, inputs):
+        return torch.cat([fn(inputs) for fn in self.embed_fns], -1)
+
+
+def get_embedder(multires):
+    embed_kwargs = {'include_input': True, 'input_dims': 3, 'max_freq_log2': multires - 1, 'num_freqs': multires,
+                    'log_sampling': True, 'periodic_fns': [torch.sin, torch.cos]}
+    embedder_obj = Embedder(**embed_kwargs)
+    return (lambda x, eo=embedder_obj: eo.embed(x)), embedder_obj.out_dim
+
+
+class NeRF(nn.Module):
+    def __init__(self, D=8, W=256, input_ch=3, input_ch_views=3, output_ch=4, skips=[4], use_viewdirs=False):
+        super(NeRF, self).__init__()
+        self.D = D
+        self.W = W
+        self.input_ch = input_ch
+        self.input_ch_views = input_ch_views
+        self.skips = skips
+        self.use_viewdirs = use_viewdirs
+        self.pts_linears = nn.ModuleList(
+            [nn.Linear(input_ch, W)] + [nn.Linear(W, W) if i not in self.skips else nn.Linear(W + input_ch, W)
+                                        for i in range(D - 1)])
+        self.views_linears = nn.ModuleList([nn.Linear(input_ch_views + W, W // 2)])
+        if use_viewdirs:
+            self.feature_linear = nn.Linear(W, W)
+            self.alpha_linear = nn.Linear(W, 1)
+            self.rgb_linear = nn.Linear(W // 2, 3)
+        else:
+            self.output_linear = nn.Linear(W, output_ch)
+
+    def forward(self, x):
+        input_pts, input_views = torch.split(x, [self.input_ch, self.input_ch_views], dim=-1)
+        h = input_pts
+        for i, l in enumerate(self.pts_linears):
+            h = self.pts_linears[i](h)
+            h = F.relu(h)
+            if i in self.skips:
+                h = torch.cat([input_pts, h], -1)
+        if self.use_viewdirs:
+            alpha = self.alpha_linear(h)
+            feature = self.feature_linear(h)
+            h = torch.cat([feature, input_views], -1)
+            for i, l in enumerate(self.views_linears):
+                h = self.views_linears[i](h)
+                h = F.relu(h)
+            rgb = self.rgb_linear(h)
+            outputs = torch.cat([rgb, alpha], -1)
+        else:
+            outputs = self.output_linear(h)
+        return outputs
+
+
+def run_network(inputs, viewdirs, fn, embed_fn, embeddirs_fn):
+    inputs_flat = torch.reshape(inputs, [-1, inputs.shape[-1]])
+    embedded = embed_fn(inputs_flat)
+    if viewdirs is not None:
+        input_dirs = viewdirs[:, None].expand(inputs.shape)
+        input_dirs_flat = torch.reshape(input_dirs, [-1, input_dirs.shape[-1]])
+        embedded_dirs = embeddirs_fn(input_dirs_flat)
+        embedded = torch.cat([embedded, embedded_dirs], -1)
+    outputs_flat = fn(embedded)  # batchify with a chunk larger than the batch
+    return torch.reshape(outputs_flat, list(inputs.shape[:-1]) + [outputs_flat.shape[-1]])
+
+
+def raw2outputs(raw, z_vals, rays_d, raw_noise_std=0, white_bkgd=False):
+    raw2alpha = lambda raw, dists, act_fn=F.relu: 1. - torch.exp(-act_fn(raw) * dists)
+    dists = z_vals[..., 1:] - z_vals[..., :-1]
+    dists = torch.cat([dists, torch.Tensor([1e10]).expand(dists[..., :1].shape)], -1)
+    dists = dists * torch.norm(rays_d[..., None, :], dim=-1)
+    rgb = torch.sigmoid(raw[..., :3])
+    noise = 0.
+    alpha = raw2alpha(raw[..., 3] + noise, dists)
+    weights = alpha * torch.cumprod(torch.cat([torch.ones((alpha.shape[0], 1)), 1. - alpha + 1e-10], -1), -1)[:, :-1]
+    rgb_map = torch.sum(weights[..., None] * rgb, -2)
+    depth_map = torch.sum(weights * z_vals, -1)
+    disp_map = 1. / torch.max(1e-10 * torch.ones_like(depth_map), depth_map / torch.sum(weights, -1))
+    acc_map = torch.sum(weights, -1)
+    if white_bkgd:
+        rgb_map = rgb_map + (1. - acc_map[..., None])
+    return rgb_map, disp_map, acc_map, weights, depth_map
+
+
+def sample_pdf(bins, weights, N_samples, det=False):
+    weights = weights + 1e-5  # prevent nans
+    pdf = weights / torch.sum(weights, -1, keepdim=True)
+    cdf = torch.cumsum(pdf, -1)
+    cdf = torch.cat([torch.zeros_like(cdf[..., :1]), cdf], -1)
+    u = torch.linspace(0., 1., steps=N_samples)
+    u = u.expand(list(cdf.shape[:-1]) + [N_samples])
+    u = u.contiguous()
+    inds = torch.searchsorted(cdf, u, right=True)
+    below = torch.max(torch.zeros_like(inds - 1), inds - 1)
+    above = torch.min((cdf.shape[-1] - 1) * torch.ones_like(inds), inds)
+    inds_g = torch.stack([below, above], -1)
+    matched_shape = [inds_g.shape[0], inds_g.shape[1], cdf.shape[-1]]
+    cdf_g = torch.gather(cdf.unsqueeze(1).expand(matched_shape), 2, inds_g)
+    bins_g = torch.gather(bins.unsqueeze(1).expand(matched_shape), 2, inds_g)
+    denom = (cdf_g[..., 1] - cdf_g[..., 0])
+    denom = torch.where(denom < 1e-5, torch.ones_like(denom), denom)
+    t = (u - cdf_g[..., 0]) / denom
+    return bins_g[..., 0] + t * (bins_g[..., 1] - bins_g[..., 0])
+
+
+N_SAMPLES, N_IMPORTANCE, NEAR, FAR = 8, 8, 2.0, 6.0
+embed_fn, input_ch = get_embedder(3)
+embeddirs_fn, input_ch_views = get_embedder(2)
+model = NeRF(D=4, W=16, input_ch=input_ch, input_ch_views=input_ch_views, output_ch=5, skips=[2], use_viewdirs=True)
+model_fine = NeRF(D=4, W=16, input_ch=input_ch, input_ch_views=input_ch_views, output_ch=5, skips=[2],
+                  use_viewdirs=True)
+save_state("nerf.coarse.init.", model)
+save_state("nerf.fine.init.", model_fine)
+
+
+def render_rays(ray_batch):
+    N_rays = ray_batch.shape[0]
+    rays_o, rays_d = ray_batch[:, 0:3], ray_batch[:, 3:6]
+    viewdirs = ray_batch[:, -3:]
+    bounds = torch.reshape(ray_batch[..., 6:8], [-1, 1, 2])
+    near, far = bounds[..., 0], bounds[..., 1]
+    t_vals = torch.linspace(0., 1., steps=N_SAMPLES)
+    z_vals = near * (1. - t_vals) + far * (t_vals)
+    z_vals = z_vals.expand([N_rays, N_SAMPLES])
+    pts = rays_o[..., None, :] + rays_d[..., None, :] * z_vals[..., :, None]
+    raw = run_network(pts, viewdirs, model, embed_fn, embeddirs_fn)
+    rgb_map, disp_map, acc_map, weights, depth_map = raw2outputs(raw, z_vals, rays_d, 0, True)
+    rgb_map_0, disp_map_0, acc_map_0 = rgb_map, disp_map, acc_map
+    z_vals_mid = .5 * (z_vals[..., 1:] + z_vals[..., :-1])
+    z_samples = sample_pdf(z_vals_mid, weights[..., 1:-1], N_IMPORTANCE, det=True)
+    z_samples = z_samples.detach()
+    z_vals, _ = torch.sort(torch.cat([z_vals, z_samples], -1), -1)
+    pts = rays_o[..., None, :] + rays_d[..., None, :] * z_vals[..., :, None]
+    raw = run_network(pts, viewdirs, model_fine, embed_fn, embeddirs_fn)
+    rgb_map, disp_map, acc_map, weights, depth_map = raw2outputs(raw, z_vals, rays_d, 0, True)
+    return {'rgb_map': rgb_map, 'disp_map': disp_map, 'acc_map': acc_map, 'depth_map': depth_map, 'raw': raw,
+            'rgb0': rgb_map_0, 'disp0': disp_map_0, 'acc0': acc_map_0, 'z_samples': z_samples, 'z_vals': z_vals}
+
+
+def render(rays_o, rays_d):
+    viewdirs = rays_d
+    viewdirs = viewdirs / torch.norm(viewdirs, dim=-1, keepdim=True)
+    viewdirs = torch.reshape(viewdirs, [-1, 3])  # nerf-pytorch's .float() casts dropped (float64 program)
+    rays_o = torch.reshape(rays_o, [-1, 3])
+    rays_d = torch.reshape(rays_d, [-1, 3])
+    near, far = NEAR * torch.ones_like(rays_d[..., :1]), FAR * torch.ones_like(rays_d[..., :1])
+    rays = torch.cat([rays_o, rays_d, near, far], -1)
+    rays = torch.cat([rays, viewdirs], -1)
+    return render_rays(rays)
+
+
+img2mse = lambda x, y: torch.mean((x - y) ** 2)
+mse2psnr = lambda x: -10. * torch.log(x) / torch.log(torch.Tensor([10.]))
+N_RAYS, NERF_STEPS, LRATE, LRATE_DECAY = 5, 3, 5e-3, 0.002  # lrate_decay in thousands of steps: visible in 3
+rays_o = torch.randn(NERF_STEPS, N_RAYS, 3) * 0.1
+rays_d = F.normalize(torch.randn(NERF_STEPS, N_RAYS, 3), dim=-1) + torch.randn(NERF_STEPS, N_RAYS, 3) * 0.1
+target_s = torch.rand(NERF_STEPS, N_RAYS, 3)
+out["nerf.rays_o"], out["nerf.rays_d"], out["nerf.target"] = rays_o, rays_d, target_s
+grad_vars = list(model.parameters()) + list(model_fine.parameters())
+optimizer = torch.optim.Adam(params=grad_vars, lr=LRATE, betas=(0.9, 0.999))
+losses, psnrs, lrs = [], [], []
+for global_step in range(NERF_STEPS):
+    extras = render(rays_o[global_step], rays_d[global_step])
+    rgb = extras['rgb_map']
+    optimizer.zero_grad()
+    img_loss = img2mse(rgb, target_s[global_step])
+    loss = img_loss
+    psnr = mse2psnr(img_loss)
+    img_loss0 = img2mse(extras['rgb0'], target_s[global_step])
+    loss = loss + img_loss0
+    loss.backward()
+    if global_step == 0:
+        for k in ('rgb_map', 'disp_map', 'acc_map', 'depth_map', 'raw', 'rgb0', 'disp0', 'acc0', 'z_samples',
+                  'z_vals'):
+            out["nerf.first." + k] = extras[k].detach().clone()
+        save_grads("nerf.coarse.grad0.", model)
+        save_grads("nerf.fine.grad0.", model_fine)
+    optimizer.step()
+    decay_rate = 0.1
+    decay_steps = LRATE_DECAY * 1000
+    new_lrate = LRATE * (decay_rate ** ((global_step + 1) / decay_steps))
+    for param_group in optimizer.param_groups:
+        param_group['lr'] = new_lrate
+    losses.append(loss.item())
+    psnrs.append(psnr.item())
+    lrs.append(new_lrate)
+out["nerf.loss"], out["nerf.psnr"], out["nerf.lr"] = torch.tensor(losses), torch.tensor(psnrs), torch.tensor(lrs)
+save_params("nerf.coarse.final.", model)
+save_params("nerf.fine.final.", model_fine)
+
+
+# 6. the neural style transfer tutorial -------------------------------------------------------------------------------
+class ContentLoss(nn.Module):
+    def __init__(self, target, ):
+        super(ContentLoss, self).__init__()
+        self.target = target.detach()
+
+    def forward(self, input):
+        self.loss = F.mse_loss(input, self.target)
+        return input
+
+
+def gram_matrix(input):
+    a, b, c, d = input.size()
+    features = input.view(a * b, c * d)
+    G = torch.mm(features, features.t())
+    return G.div(a * b * c * d)
+
+
+class StyleLoss(nn.Module):
+    def __init__(self, target_feature):
+        super(StyleLoss, self).__init__()
+        self.target = gram_matrix(target_feature).detach()
+
+    def forward(self, input):
+        G = gram_matrix(input)
+        self.loss = F.mse_loss(G, self.target)
+        return input
+
+
+class Normalization(nn.Module):
+    def __init__(self, mean, std):
+        super(Normalization, self).__init__()
+        self.mean = torch.tensor(mean).view(-1, 1, 1)
+        self.std = torch.tensor(std).view(-1, 1, 1)
+
+    def forward(self, img):
+        return (img - self.mean) / self.std
+
+
+cnn = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(inplace=True), nn.Conv2d(4, 4, 3, padding=1),
+                    nn.ReLU(inplace=True), nn.MaxPool2d(2, 2), nn.Conv2d(4, 6, 3, padding=1), nn.ReLU(inplace=True),
+                    nn.Conv2d(6, 6, 3, padding=1), nn.ReLU(inplace=True)).eval()
+save_state("style.cnn.", cnn)
+cnn_normalization_mean = [0.485, 0.456, 0.406]
+cnn_normalization_std = [0.229, 0.224, 0.225]
+content_layers_default = ['conv_3']
+style_layers_default = ['conv_1', 'conv_2', 'conv_3']
+
+
+def get_style_model_and_losses(cnn, normalization_mean, normalization_std, style_img, content_img,
+                               content_layers=content_layers_default, style_layers=style_layers_default):
+    normalization = Normalization(normalization_mean, normalization_std)
+    content_losses = []
+    style_losses = []
+    model = nn.Sequential(normalization)
+    i = 0
+    for layer in cnn.children():
+        if isinstance(layer, nn.Conv2d):
+            i += 1
+            name = 'conv_{}'.format(i)
+        elif isinstance(layer, nn.ReLU):
+            name = 'relu_{}'.format(i)
+            layer = nn.ReLU(inplace=False)
+        elif isinstance(layer, nn.MaxPool2d):
+            name = 'pool_{}'.format(i)
+        elif isinstance(layer, nn.BatchNorm2d):
+            name = 'bn_{}'.format(i)
+        else:
+            raise RuntimeError('Unrecognized layer: {}'.format(layer.__class__.__name__))
+        model.add_module(name, layer)
+        if name in content_layers:
+            target = model(content_img).detach()
+            content_loss = ContentLoss(target)
+            model.add_module("content_loss_{}".format(i), content_loss)
+            content_losses.append(content_loss)
+        if name in style_layers:
+            target_feature = model(style_img).detach()
+            style_loss = StyleLoss(target_feature)
+            model.add_module("style_loss_{}".format(i), style_loss)
+            style_losses.append(style_loss)
+    for i in range(len(model) - 1, -1, -1):
+        if isinstance(model[i], ContentLoss) or isinstance(model[i], StyleLoss):
+            break
+    model = model[:(i + 1)]
+    return model, style_losses, content_losses
+
+
+def run_style_transfer(cnn, normalization_mean, normalization_std, content_img, style_img, input_img, num_steps=300,
+                       style_weight=1000000, content_weight=1):
+    model, style_losses, content_losses = get_style_model_and_losses(cnn, normalization_mean, normalization_std,
+                                                                     style_img, content_img)
+    out["style.names"] = torch.tensor([len(n) for n, _ in model.named_children()])
+    input_img.requires_grad_(True)
+    model.eval()
+    model.requires_grad_(False)
+    optimizer = torch.optim.LBFGS([input_img])
+    run = [0]
+    scores = []
+    while run[0] <= num_steps:
+        def closure():
+            with torch.no_grad():
+                input_img.clamp_(0, 1)
+            optimizer.zero_grad()
+            model(input_img)
+            style_score = 0
+            content_score = 0
+            for sl in style_losses:
+                style_score += sl.loss
+            for cl in content_losses:
+                content_score += cl.loss
+            style_score *= style_weight
+            content_score *= content_weight
+            loss = style_score + content_score
+            loss.backward()
+            if run[0] == 0:
+                out["style.grad0"] = input_img.grad.clone()
+            run[0] += 1
+            scores.append([style_score.item(), content_score.item()])
+            return style_score + content_score
+        optimizer.step(closure)
+    with torch.no_grad():
+        input_img.clamp_(0, 1)
+    out["style.scores"] = torch.tensor(scores)
+    return input_img
+
+
+content_img = torch.rand(1, 3, 8, 8)
+style_img = torch.rand(1, 3, 8, 8)
+input_img = content_img.clone()
+out["style.content"], out["style.style"] = content_img, style_img
+output = run_style_transfer(cnn, cnn_normalization_mean, cnn_normalization_std, content_img, style_img, input_img,
+                            num_steps=8)
+out["style.output"] = output.detach().clone()
+
+
+# 7. SimCLR's NT_Xent and open_clip's ClipLoss ------------------------------------------------------------------------
+class NT_Xent(nn.Module):
+    def __init__(self, batch_size, temperature, world_size):
+        super(NT_Xent, self).__init__()
+        self.batch_size = batch_size
+        self.temperature = temperature
+        self.world_size = world_size
+        self.mask = self.mask_correlated_samples(batch_size, world_size)
+        self.criterion = nn.CrossEntropyLoss(reduction="sum")
+        self.similarity_f = nn.CosineSimilarity(dim=2)
+
+    def mask_correlated_samples(self, batch_size, world_size):
+        N = 2 * batch_size * world_size
+        mask = torch.ones((N, N), dtype=bool)
+        mask = mask.fill_diagonal_(0)
+        for i in range(batch_size * world_size):
+            mask[i, batch_size * world_size + i] = 0
+            mask[batch_size * world_size + i, i] = 0
+        return mask
+
+    def forward(self, z_i, z_j):
+        N = 2 * self.batch_size * self.world_size
+        z = torch.cat((z_i, z_j), dim=0)
+        sim = self.similarity_f(z.unsqueeze(1), z.unsqueeze(0)) / self.temperature
+        sim_i_j = torch.diag(sim, self.batch_size * self.world_size)
+        sim_j_i = torch.diag(sim, -self.batch_size * self.world_size)
+        positive_samples = torch.cat((sim_i_j, sim_j_i), dim=0).reshape(N, 1)
+        negative_samples = sim[self.mask].reshape(N, -1)
+        labels = torch.zeros(N).to(positive_samples.device).long()
+        logits = torch.cat((positive_samples, negative_samples), dim=1)
+        loss = self.criterion(logits, labels)
+        loss /= N
+        return loss
+
+
+class SimCLR(nn.Module):
+    def __init__(self, n_features, projection_dim):
+        super(SimCLR, self).__init__()
+        self.encoder = nn.Sequential(nn.Linear(10, n_features), nn.ReLU())
+        self.n_features = n_features
+        self.projector = nn.Sequential(nn.Linear(self.n_features, self.n_features, bias=False), nn.ReLU(),
+                                       nn.Linear(self.n_features, projection_dim, bias=False))
+
+    def forward(self, x_i, x_j):
+        h_i = self.encoder(x_i)
+        h_j = self.encoder(x_j)
+        z_i = self.projector(h_i)
+        z_j = self.projector(h_j)
+        return h_i, h_j, z_i, z_j
+
+
+clr_xi = torch.randn(3, 5, 10)
+clr_xj = clr_xi + 0.3 * torch.randn(3, 5, 10)
+out["clr.xi"], out["clr.xj"] = clr_xi, clr_xj
+out["clr.mask"] = NT_Xent(5, 0.5, 1).mask
+simclr = SimCLR(12, 6)
+save_state("clr.init.", simclr)
+criterion = NT_Xent(5, 0.5, 1)
+opt = torch.optim.Adam(simclr.parameters(), lr=3e-3)
+losses = []
+for step in range(3):
+    opt.zero_grad()
+    h_i, h_j, z_i, z_j = simclr(clr_xi[step], clr_xj[step])
+    loss = criterion(z_i, z_j)
+    loss.backward()
+    if step == 0:
+        save_grads("clr.grad0.", simclr)
+    opt.step()
+    losses.append(loss.item())
+out["clr.loss"] = torch.tensor(losses)
+save_params("clr.final.", simclr)
+
+
+class ClipLoss(nn.Module):  # open_clip/loss.py, world_size 1
+    def __init__(self):
+        super().__init__()
+        self.prev_num_logits = 0
+        self.labels = {}
+
+    def get_ground_truth(self, device, num_logits):
+        if self.prev_num_logits != num_logits or device not in self.labels:
+            labels = torch.arange(num_logits, device=device, dtype=torch.long)
+            self.labels[device] = labels
+            self.prev_num_logits = num_logits
+        else:
+            labels = self.labels[device]
+        return labels
+
+    def get_logits(self, image_features, text_features, logit_scale):
+        logits_per_image = logit_scale * image_features @ text_features.T
+        logits_per_text = logit_scale * text_features @ image_features.T
+        return logits_per_image, logits_per_text
+
+    def forward(self, image_features, text_features, logit_scale, output_dict=False):
+        device = image_features.device
+        logits_per_image, logits_per_text = self.get_logits(image_features, text_features, logit_scale)
+        labels = self.get_ground_truth(device, logits_per_image.shape[0])
+        total_loss = (F.cross_entropy(logits_per_image, labels) + F.cross_entropy(logits_per_text, labels)) / 2
+        return {"contrastive_loss": total_loss} if output_dict else total_loss
+
+
+class TinyClip(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.visual = nn.Sequential(nn.Linear(12, 16), nn.GELU(), nn.Linear(16, 8))
+        self.token_embedding = nn.Embedding(20, 8)
+        self.text_projection = nn.Parameter(torch.randn(8, 8) * 8 ** -0.5)
+        self.logit_scale = nn.Parameter(torch.ones([]) * math.log(1 / 0.07))
+
+    def encode_image(self, image, normalize=False):
+        features = self.visual(image)
+        return F.normalize(features, dim=-1) if normalize else features
+
+    def encode_text(self, text, normalize=False):
+        x = self.token_embedding(text)
+        x = x[torch.arange(x.shape[0]), text.argmax(dim=-1)] @ self.text_projection
+        return F.normalize(x, dim=-1) if normalize else x
+
+    def forward(self, image, text):
+        image_features = self.encode_image(image, normalize=True)
+        text_features = self.encode_text(text, normalize=True)
+        return image_features, text_features, self.logit_scale.exp()
+
+
+clip_img = torch.randn(3, 6, 12)
+clip_txt = torch.randint(0, 20, (3, 6, 5))
+out["clip.img"], out["clip.txt"] = clip_img, clip_txt
+clip = TinyClip()
+save_state("clip.init.", clip)
+clip_loss = ClipLoss()
+opt = torch.optim.AdamW(clip.parameters(), lr=1.0, weight_decay=0.2)  # lr large enough to reach the clamp
+losses, scales = [], []
+for step in range(3):
+    image_features, text_features, logit_scale = clip(clip_img[step], clip_txt[step])
+    total_loss = clip_loss(image_features, text_features, logit_scale)
+    opt.zero_grad()
+    total_loss.backward()
+    if step == 0:
+        save_grads("clip.grad0.", clip)
+    opt.step()
+    with torch.no_grad():
+        clip.logit_scale.clamp_(0, math.log(100))
+    losses.append(total_loss.item())
+    scales.append(clip.logit_scale.item())
+out["clip.loss"], out["clip.scale"] = torch.tensor(losses), torch.tensor(scales)
+save_params("clip.final.", clip)
+
+torch.save(out, "programs16.pt")
+print(len(out), "entries")
