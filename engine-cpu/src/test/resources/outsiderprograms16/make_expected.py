@@ -151,6 +151,148 @@ q.backward()
 out["maml.learner.qloss"] = q.detach().clone()
 save_grads("maml.learner.grad.", lm)
 
+# functorch's maml-regression example as torch.func writes it (functorch 1.13 = torch.func 2.x): vmap over the tasks of
+# a loss whose inner step is grad(inner_loss) over the dict of parameters, functional_call with the adapted ones
+import functorch
+
+fnet = copy.deepcopy(maml_init)
+fparams = dict(fnet.named_parameters())
+fopt = torch.optim.Adam(fparams.values(), lr=0.01)
+
+
+def inner_loss(params, x1, y1):
+    return F.mse_loss(stateless.functional_call(fnet, params, (x1,)), y1)
+
+
+def get_loss_for_task(x1, y1, x2, y2):
+    grads = functorch.grad(inner_loss)(fparams, x1, y1)
+    new_params = {k: fparams[k] - INNER_LR * grads[k] for k in fparams}
+    return F.mse_loss(stateless.functional_call(fnet, new_params, (x2,)), y2)
+
+
+flosses = []
+for step in range(META_STEPS):
+    task_losses = functorch.vmap(get_loss_for_task)(xs[step], ys[step], xq[step], yq[step])
+    loss2 = sum(task_losses) / len(task_losses)
+    fopt.zero_grad()
+    loss2.backward()
+    if step == 0:
+        out["maml.func.task_losses0"] = task_losses.detach().clone()
+        save_grads("maml.func.grad0.", fnet)
+    fopt.step()
+    flosses.append(loss2.item())
+out["maml.func.loss"] = torch.tensor(flosses)
+save_params("maml.func.final.", fnet)
+
+
+# MAML-Pytorch's Learner and Meta (omniglot-style conv net, functional F.conv2d / F.batch_norm(training=True) over a
+# list of tensors, running statistics shared by every forward, relu inplace), second order: its autograd.grad calls
+# given create_graph=True (MAML-Pytorch's own omit it and so train first-order MAML); losses_q[0] and [1] under no_grad
+class Learner(nn.Module):
+    def __init__(self, config):
+        super(Learner, self).__init__()
+        self.config = config
+        self.vars = nn.ParameterList()
+        self.vars_bn = nn.ParameterList()
+        for i, (name, param) in enumerate(self.config):
+            if name == 'conv2d':
+                w = nn.Parameter(torch.ones(*param[:4]))
+                torch.nn.init.kaiming_normal_(w)
+                self.vars.append(w)
+                self.vars.append(nn.Parameter(torch.zeros(param[0])))
+            elif name == 'linear':
+                w = nn.Parameter(torch.ones(*param))
+                torch.nn.init.kaiming_normal_(w)
+                self.vars.append(w)
+                self.vars.append(nn.Parameter(torch.zeros(param[0])))
+            elif name == 'bn':
+                w = nn.Parameter(torch.ones(param[0]))
+                self.vars.append(w)
+                self.vars.append(nn.Parameter(torch.zeros(param[0])))
+                running_mean = nn.Parameter(torch.zeros(param[0]), requires_grad=False)
+                running_var = nn.Parameter(torch.ones(param[0]), requires_grad=False)
+                self.vars_bn.extend([running_mean, running_var])
+
+    def forward(self, x, vars=None, bn_training=True):
+        if vars is None:
+            vars = self.vars
+        idx = 0
+        bn_idx = 0
+        for name, param in self.config:
+            if name == 'conv2d':
+                w, b = vars[idx], vars[idx + 1]
+                x = F.conv2d(x, w, b, stride=param[4], padding=param[5])
+                idx += 2
+            elif name == 'linear':
+                w, b = vars[idx], vars[idx + 1]
+                x = F.linear(x, w, b)
+                idx += 2
+            elif name == 'bn':
+                w, b = vars[idx], vars[idx + 1]
+                running_mean, running_var = self.vars_bn[bn_idx], self.vars_bn[bn_idx + 1]
+                x = F.batch_norm(x, running_mean, running_var, weight=w, bias=b, training=bn_training)
+                idx += 2
+                bn_idx += 2
+            elif name == 'flatten':
+                x = x.view(x.size(0), -1)
+            elif name == 'relu':
+                x = F.relu(x, inplace=param[0])
+        return x
+
+    def parameters(self):
+        return self.vars
+
+
+LEARNER_CONFIG = [('conv2d', [4, 1, 3, 3, 2, 0]), ('relu', [True]), ('bn', [4]),
+                  ('conv2d', [4, 4, 3, 3, 1, 0]), ('relu', [True]), ('bn', [4]),
+                  ('flatten', []), ('linear', [3, 4])]
+UPDATE_LR, UPDATE_STEP, CONV_TASKS, CONV_META_STEPS = 0.4, 2, 2, 2
+net = Learner(LEARNER_CONFIG)
+out["maml.conv.init.vars"] = torch.cat([p.detach().reshape(-1) for p in net.vars])
+x_spt = torch.randn(CONV_META_STEPS, CONV_TASKS, 6, 1, 8, 8)
+y_spt = torch.tensor([0, 0, 1, 1, 2, 2]).expand(CONV_META_STEPS, CONV_TASKS, 6).contiguous()
+x_qry = torch.randn(CONV_META_STEPS, CONV_TASKS, 6, 1, 8, 8)
+y_qry = torch.tensor([0, 1, 2, 0, 1, 2]).expand(CONV_META_STEPS, CONV_TASKS, 6).contiguous()
+out["maml.conv.x_spt"], out["maml.conv.x_qry"] = x_spt, x_qry
+out["maml.conv.y_spt"], out["maml.conv.y_qry"] = y_spt, y_qry
+meta_optim = torch.optim.Adam(net.parameters(), lr=0.01)
+closs, clq = [], []
+for step in range(CONV_META_STEPS):
+    losses_q = [0 for _ in range(UPDATE_STEP + 1)]
+    for i in range(CONV_TASKS):
+        logits = net(x_spt[step, i], vars=None, bn_training=True)
+        loss = F.cross_entropy(logits, y_spt[step, i])
+        grad = torch.autograd.grad(loss, net.parameters(), create_graph=True)
+        fast_weights = list(map(lambda p: p[1] - UPDATE_LR * p[0], zip(grad, net.parameters())))
+        with torch.no_grad():
+            logits_q = net(x_qry[step, i], net.parameters(), bn_training=True)
+            loss_q = F.cross_entropy(logits_q, y_qry[step, i])
+            losses_q[0] += loss_q
+        with torch.no_grad():
+            logits_q = net(x_qry[step, i], fast_weights, bn_training=True)
+            loss_q = F.cross_entropy(logits_q, y_qry[step, i])
+            losses_q[1] += loss_q
+        for k in range(1, UPDATE_STEP):
+            logits = net(x_spt[step, i], fast_weights, bn_training=True)
+            loss = F.cross_entropy(logits, y_spt[step, i])
+            grad = torch.autograd.grad(loss, fast_weights, create_graph=True)
+            fast_weights = list(map(lambda p: p[1] - UPDATE_LR * p[0], zip(grad, fast_weights)))
+            logits_q = net(x_qry[step, i], fast_weights, bn_training=True)
+            loss_q = F.cross_entropy(logits_q, y_qry[step, i])
+            losses_q[k + 1] += loss_q
+    loss_q = losses_q[-1] / CONV_TASKS
+    meta_optim.zero_grad()
+    loss_q.backward()
+    if step == 0:
+        out["maml.conv.grad0"] = torch.cat([p.grad.reshape(-1) for p in net.vars])
+    meta_optim.step()
+    closs.append(loss_q.item())
+    clq.append([float(l) for l in losses_q])
+out["maml.conv.loss"] = torch.tensor(closs)
+out["maml.conv.losses_q"] = torch.tensor(clq)
+out["maml.conv.final.vars"] = torch.cat([p.detach().reshape(-1) for p in net.vars])
+out["maml.conv.final.vars_bn"] = torch.cat([p.detach().reshape(-1) for p in net.vars_bn])
+
 # Reptile (openai reptile-sinewaves demo): inner SGD through .data on one task, then interpolate the weights
 REPTILE_INNER, REPTILE_LR, REPTILE_OUTER0 = 3, 0.02, 0.1
 rep = copy.deepcopy(maml_init)
@@ -266,6 +408,19 @@ for name, fn in (("sparsemax", SparsemaxFunction), ("entmax15", Entmax15Function
     out["tabnet.fn." + name + ".y"] = y.detach().clone()
     out["tabnet.fn." + name + ".dx"] = leaf.grad.clone()
     out["tabnet.fn." + name + ".tmp_after"] = tmp.detach().clone()
+
+
+# along another dimension of a 3-d input (_make_ix_like's transpose(0, dim))
+sm3_x = torch.randn(5, 3, 4)
+sm3_g = torch.randn(5, 3, 4)
+out["tabnet.fn3.x"], out["tabnet.fn3.g"] = sm3_x.clone(), sm3_g
+for name, fn in (("sparsemax", SparsemaxFunction), ("entmax15", Entmax15Function)):
+    for dim in (0, 1):
+        leaf = sm3_x.clone().requires_grad_(True)
+        y = fn.apply(leaf * 1.0, dim)
+        y.backward(sm3_g)
+        out["tabnet.fn3.%s.dim%d.y" % (name, dim)] = y.detach().clone()
+        out["tabnet.fn3.%s.dim%d.dx" % (name, dim)] = leaf.grad.clone()
 
 
 class GBN(nn.Module):
@@ -567,6 +722,13 @@ for step in range(DQN_STEPS):
         target_net_state_dict[key] = policy_net_state_dict[key] * TAU + target_net_state_dict[key] * (1 - TAU)
     target_net.load_state_dict(target_net_state_dict)
 out["dqn.loss"] = torch.tensor(losses)
+# the other soft update people write: lerp_ of every target parameter toward the policy's under no_grad
+lerp_target = DQN(N_OBS, N_ACT)
+lerp_target.load_state_dict(target_net.state_dict())
+with torch.no_grad():
+    for target_param, param in zip(lerp_target.parameters(), policy_net.parameters()):
+        target_param.lerp_(param, TAU)
+save_params("dqn.lerp.", lerp_target)
 save_params("dqn.final.", policy_net)
 save_params("dqn.target.", target_net)
 with torch.no_grad():

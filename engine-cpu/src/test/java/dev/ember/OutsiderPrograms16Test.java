@@ -192,6 +192,56 @@ class OutsiderPrograms16Test {
         same(e("maml.learner.qloss"), q, "Learner query loss");
         PT.assertNamed("maml.learner.grad.", lm, true, 1, "Learner meta-gradient");
 
+        // functorch's maml-regression example: vmap over the tasks of grad(inner_loss) and functional_call
+        Tensor xs = e("maml.xs");
+        Tensor ys = e("maml.ys");
+        Tensor xq = e("maml.xq");
+        Tensor yq = e("maml.yq");
+        Sequential fnet = PT.loaded(sineMlp(), "maml.init.", F64);
+        Map<String, Tensor> fparams = fnet.namedParameters();
+        List<String> names = new ArrayList<>(fparams.keySet());
+        Adam fopt = new Adam(new ArrayList<>(fparams.values()), 0.01);
+        // inner_loss(params, x1, y1) with the parameters as its first arguments, in named_parameters' order
+        Func.TensorFn innerLoss = args -> {
+            Map<String, Tensor> params = new LinkedHashMap<>();
+            for (int i = 0; i < names.size(); i++) {
+                params.put(names.get(i), args[i]);
+            }
+            return Functional.mseLoss(Stateless.functionalCall(fnet, params, args[names.size()]),
+                    args[names.size() + 1]);
+        };
+        int[] paramArgnums = java.util.stream.IntStream.range(0, names.size()).toArray();
+        Func.TensorFn getLossForTask = task -> {
+            Tensor[] innerArgs = new Tensor[names.size() + 2];
+            for (int i = 0; i < names.size(); i++) {
+                innerArgs[i] = fparams.get(names.get(i));
+            }
+            innerArgs[names.size()] = task[0];
+            innerArgs[names.size() + 1] = task[1];
+            Tensor[] grads = Func.grad(innerLoss, paramArgnums).apply(innerArgs);
+            Map<String, Tensor> newParams = new LinkedHashMap<>();
+            for (int i = 0; i < names.size(); i++) {
+                newParams.put(names.get(i), fparams.get(names.get(i)).sub(grads[i].mul(INNER_LR)));
+            }
+            return Functional.mseLoss(Stateless.functionalCall(fnet, newParams, task[2]), task[3]);
+        };
+        List<Double> flosses = new ArrayList<>();
+        for (int step = 0; step < META_STEPS; step++) {
+            Tensor taskLosses = Func.vmap(getLossForTask).apply(xs.select(0, step), ys.select(0, step),
+                    xq.select(0, step), yq.select(0, step));
+            Tensor loss2 = taskLosses.select(0, 0).add(taskLosses.select(0, 1)).div(taskLosses.size(0));
+            fopt.zeroGrad();
+            loss2.backward();
+            if (step == 0) {
+                same(e("maml.func.task_losses0"), taskLosses, "vmapped task losses");
+                PT.assertNamed("maml.func.grad0.", fnet, true, 1, "torch.func MAML meta-gradient");
+            }
+            fopt.step();
+            flosses.add(loss2.item());
+        }
+        close(e("maml.func.loss"), values(flosses, F64), "torch.func MAML losses", 10);
+        PT.assertNamed("maml.func.final.", fnet, false, 1, "torch.func MAML parameters");
+
         // Reptile: SGD through the parameters' data on one task, then the weights interpolated and loaded back
         int reptileInner = 3;
         double reptileLr = 0.02;
@@ -222,6 +272,133 @@ class OutsiderPrograms16Test {
         }
         close(e("maml.reptile.loss"), values(repLosses, F64), "Reptile inner losses", 10);
         PT.assertNamed("maml.reptile.final.", rep, false, 1, "Reptile parameters");
+    }
+
+    /** MAML-Pytorch's Learner config: name, then conv2d [out, in, k, k, stride, padding], bn [c], linear [out, in]. */
+    static final Object[][] LEARNER_CONFIG = {
+        {"conv2d", new int[] {4, 1, 3, 3, 2, 0}}, {"relu", new int[] {1}}, {"bn", new int[] {4}},
+        {"conv2d", new int[] {4, 4, 3, 3, 1, 0}}, {"relu", new int[] {1}}, {"bn", new int[] {4}},
+        {"flatten", new int[0]}, {"linear", new int[] {3, 4}}};
+
+    /** MAML-Pytorch's Learner.forward: the net run functionally over {@code vars}, batch norm in training mode. */
+    static Tensor learnerConvForward(Tensor x, List<Tensor> vars, List<Tensor> varsBn) {
+        int idx = 0;
+        int bnIdx = 0;
+        for (Object[] layer : LEARNER_CONFIG) {
+            int[] param = (int[]) layer[1];
+            switch ((String) layer[0]) {
+                case "conv2d" -> {
+                    x = Functional.conv2d(x, vars.get(idx), vars.get(idx + 1), new int[] {param[4], param[4]},
+                            new int[] {param[5], param[5]}, new int[] {1, 1}, 1);
+                    idx += 2;
+                }
+                case "linear" -> {
+                    x = Functional.linear(x, vars.get(idx), vars.get(idx + 1));
+                    idx += 2;
+                }
+                case "bn" -> {
+                    x = Functional.batchNorm(x, varsBn.get(bnIdx), varsBn.get(bnIdx + 1), vars.get(idx),
+                            vars.get(idx + 1), true, 0.1, 1e-5);
+                    idx += 2;
+                    bnIdx += 2;
+                }
+                case "flatten" -> x = x.view(x.size(0), -1);
+                case "relu" -> x = Functional.relu(x, param[0] == 1);
+                default -> throw new IllegalStateException(String.valueOf(layer[0]));
+            }
+        }
+        return x;
+    }
+
+    private static Tensor flat(List<Tensor> ts) {
+        List<Tensor> parts = new ArrayList<>();
+        for (Tensor t : ts) {
+            parts.add(t.detach().reshape(-1));
+        }
+        return Tensor.cat(parts, 0);
+    }
+
+    @Test
+    void mamlPytorchConvLearnerSecondOrderThroughBatchNorm() {
+        int[][] shapes = {{4, 1, 3, 3}, {4}, {4}, {4}, {4, 4, 3, 3}, {4}, {4}, {4}, {3, 4}, {3}};
+        Tensor init = e("maml.conv.init.vars");
+        List<Tensor> vars = new ArrayList<>();
+        int off = 0;
+        for (int[] shape : shapes) {
+            int n = 1;
+            for (int d : shape) {
+                n *= d;
+            }
+            vars.add(init.narrow(0, off, n).reshape(shape).clone().requiresGrad_(true));
+            off += n;
+        }
+        assertEquals(init.size(0), off, "the Learner's parameter count");
+        List<Tensor> varsBn = List.of(Tensor.zeros(F64, 4), Tensor.ones(F64, 4), Tensor.zeros(F64, 4),
+                Tensor.ones(F64, 4));
+        Tensor xSpt = e("maml.conv.x_spt");
+        Tensor ySpt = e("maml.conv.y_spt");
+        Tensor xQry = e("maml.conv.x_qry");
+        Tensor yQry = e("maml.conv.y_qry");
+        double updateLr = 0.4;
+        int updateStep = 2;
+        int tasks = 2;
+        Adam metaOptim = new Adam(vars, 0.01);
+        List<Double> losses = new ArrayList<>();
+        List<Double> allLossesQ = new ArrayList<>();
+        for (int step = 0; step < 2; step++) {
+            Tensor[] lossesQ = new Tensor[updateStep + 1];
+            for (int i = 0; i < tasks; i++) {
+                Tensor logits = learnerConvForward(at(xSpt, step, i), vars, varsBn);
+                Tensor loss = Functional.crossEntropy(logits, at(ySpt, step, i));
+                List<Tensor> grad = Autograd.grad(List.of(loss), vars, null, true, true, false);
+                List<Tensor> fastWeights = new ArrayList<>();
+                for (int j = 0; j < vars.size(); j++) {
+                    fastWeights.add(vars.get(j).sub(grad.get(j).mul(updateLr)));
+                }
+                try (GradMode off0 = Ember.noGrad()) {
+                    Tensor lq = Functional.crossEntropy(learnerConvForward(at(xQry, step, i), vars, varsBn),
+                            at(yQry, step, i));
+                    lossesQ[0] = lossesQ[0] == null ? lq : lossesQ[0].add(lq);
+                }
+                try (GradMode off1 = Ember.noGrad()) {
+                    Tensor lq = Functional.crossEntropy(learnerConvForward(at(xQry, step, i), fastWeights, varsBn),
+                            at(yQry, step, i));
+                    lossesQ[1] = lossesQ[1] == null ? lq : lossesQ[1].add(lq);
+                }
+                for (int k = 1; k < updateStep; k++) {
+                    logits = learnerConvForward(at(xSpt, step, i), fastWeights, varsBn);
+                    loss = Functional.crossEntropy(logits, at(ySpt, step, i));
+                    grad = Autograd.grad(List.of(loss), fastWeights, null, true, true, false);
+                    List<Tensor> next = new ArrayList<>();
+                    for (int j = 0; j < fastWeights.size(); j++) {
+                        next.add(fastWeights.get(j).sub(grad.get(j).mul(updateLr)));
+                    }
+                    fastWeights = next;
+                    Tensor lq = Functional.crossEntropy(learnerConvForward(at(xQry, step, i), fastWeights, varsBn),
+                            at(yQry, step, i));
+                    lossesQ[k + 1] = lossesQ[k + 1] == null ? lq : lossesQ[k + 1].add(lq);
+                }
+            }
+            Tensor lossQ = lossesQ[updateStep].div(tasks);
+            metaOptim.zeroGrad();
+            lossQ.backward();
+            if (step == 0) {
+                List<Tensor> grads = new ArrayList<>();
+                for (Tensor v : vars) {
+                    grads.add(v.grad());
+                }
+                same(e("maml.conv.grad0"), flat(grads), "second-order meta-gradient through conv2d and batch_norm");
+            }
+            metaOptim.step();
+            losses.add(lossQ.item());
+            for (Tensor l : lossesQ) {
+                allLossesQ.add(l.item());
+            }
+        }
+        close(e("maml.conv.loss"), values(losses, F64), "conv MAML meta-losses", 10);
+        close(e("maml.conv.losses_q"), values(allLossesQ, F64).view(2, updateStep + 1), "losses_q", 10);
+        same(e("maml.conv.final.vars"), flat(vars), "conv Learner parameters after 2 meta-steps");
+        same(e("maml.conv.final.vars_bn"), flat(varsBn), "running statistics of every forward");
     }
 
     // ------------------------------------------------------------------ 2. TabNet's sparsemax and entmax15
@@ -450,6 +627,21 @@ class OutsiderPrograms16Test {
             same(e("tabnet.fn." + name + ".dx"), leaf.grad(), name + " input gradient");
             // sparsemax's forward shifts its input by the row maxima in place; entmax15's leaves it
             same(e("tabnet.fn." + name + ".tmp_after"), tmp, name + " input after the call");
+        }
+
+        // along dimensions 0 and 1 of a 3-d input
+        Tensor x3 = e("tabnet.fn3.x");
+        Tensor g3 = e("tabnet.fn3.g");
+        for (String name : List.of("sparsemax", "entmax15")) {
+            for (int dim = 0; dim < 2; dim++) {
+                Tensor leaf = x3.clone().requiresGrad_(true);
+                AutogradFunction fn = name.equals("sparsemax") ? new SparsemaxFunction(dim) : new Entmax15Function(dim);
+                Tensor y = fn.apply(leaf.mul(1.0));
+                y.backward(g3);
+                String key = "tabnet.fn3." + name + ".dim" + dim;
+                same(e(key + ".y"), y, key + " output");
+                same(e(key + ".dx"), leaf.grad(), key + " input gradient");
+            }
         }
 
         Tensor tx = e("tabnet.x");
@@ -728,6 +920,18 @@ class OutsiderPrograms16Test {
             targetNet.loadStateDict(targetNetStateDict);
         }
         close(e("dqn.loss"), values(losses, F64), "DQN losses", 10);
+        // the other soft update: lerp_ of each target parameter toward the policy's under no_grad
+        Dqn lerpTarget = new Dqn(4, 2);
+        lerpTarget.to(F64);
+        lerpTarget.loadStateDict(targetNet.stateDict());
+        try (GradMode off = Ember.noGrad()) {
+            List<Tensor> tps = lerpTarget.parameters();
+            List<Tensor> pps = policyNet.parameters();
+            for (int i = 0; i < tps.size(); i++) {
+                tps.get(i).lerp_(pps.get(i), tau);
+            }
+        }
+        PT.assertNamed("dqn.lerp.", lerpTarget, false, 1, "target net after lerp_");
         PT.assertNamed("dqn.final.", policyNet, false, 1, "policy net");
         PT.assertNamed("dqn.target.", targetNet, false, 1, "target net after the soft updates");
         try (GradMode off = Ember.noGrad()) {
