@@ -657,6 +657,256 @@ with torch.no_grad():
     out["conf.eval"] = cm(conf_x[0], conf_len)[0].clone()
 
 
+# ESPnet's Conformer encoder layer with relative positional self-attention (espnet/nets/pytorch_backend): the
+# RelPositionalEncoding of the latest version (positive positions flipped, negative ones appended, x * sqrt(d)),
+# RelPositionMultiHeadedAttention (pos_bias_u / pos_bias_v, linear_pos, rel_shift by zero pad, view and the view_as of
+# a sliced view), forward_attention (masked_fill with finfo.min, softmax, masked_fill 0), the macaron EncoderLayer
+# (normalize_before, ff_scale 0.5, norm_final), ESPnet's LayerNorm (eps 1e-12), ConvolutionModule with Swish, masks
+# by make_non_pad_mask(lengths).unsqueeze(-2). RelPositionalEncoding builds its table in float32
+# (arange(..., dtype=torch.float32)); the float64 program builds it in float64 (the cast dropped, as elsewhere).
+class EspLayerNorm(nn.LayerNorm):
+    def __init__(self, nout, dim=-1):
+        super(EspLayerNorm, self).__init__(nout, eps=1e-12)
+        self.dim = dim
+
+
+class Swish(nn.Module):
+    def forward(self, x):
+        return x * torch.sigmoid(x)
+
+
+class RelPositionalEncoding(nn.Module):
+    def __init__(self, d_model, dropout_rate, max_len=5000):
+        super(RelPositionalEncoding, self).__init__()
+        self.d_model = d_model
+        self.xscale = math.sqrt(self.d_model)
+        self.dropout = nn.Dropout(p=dropout_rate)
+        self.pe = None
+        self.extend_pe(torch.tensor(0.0).expand(1, max_len))
+
+    def extend_pe(self, x):
+        if self.pe is not None:
+            if self.pe.size(1) >= x.size(1) * 2 - 1:
+                if self.pe.dtype != x.dtype or self.pe.device != x.device:
+                    self.pe = self.pe.to(dtype=x.dtype, device=x.device)
+                return
+        pe_positive = torch.zeros(x.size(1), self.d_model)
+        pe_negative = torch.zeros(x.size(1), self.d_model)
+        position = torch.arange(0, x.size(1)).unsqueeze(1)
+        div_term = torch.exp(torch.arange(0, self.d_model, 2) * -(math.log(10000.0) / self.d_model))
+        pe_positive[:, 0::2] = torch.sin(position * div_term)
+        pe_positive[:, 1::2] = torch.cos(position * div_term)
+        pe_negative[:, 0::2] = torch.sin(-1 * position * div_term)
+        pe_negative[:, 1::2] = torch.cos(-1 * position * div_term)
+        pe_positive = torch.flip(pe_positive, [0]).unsqueeze(0)
+        pe_negative = pe_negative[1:].unsqueeze(0)
+        pe = torch.cat([pe_positive, pe_negative], dim=1)
+        self.pe = pe.to(device=x.device, dtype=x.dtype)
+
+    def forward(self, x):
+        self.extend_pe(x)
+        x = x * self.xscale
+        pos_emb = self.pe[:, self.pe.size(1) // 2 - x.size(1) + 1: self.pe.size(1) // 2 + x.size(1)]
+        return self.dropout(x), self.dropout(pos_emb)
+
+
+class EspMultiHeadedAttention(nn.Module):
+    def __init__(self, n_head, n_feat, dropout_rate):
+        super(EspMultiHeadedAttention, self).__init__()
+        self.d_k = n_feat // n_head
+        self.h = n_head
+        self.linear_q = nn.Linear(n_feat, n_feat)
+        self.linear_k = nn.Linear(n_feat, n_feat)
+        self.linear_v = nn.Linear(n_feat, n_feat)
+        self.linear_out = nn.Linear(n_feat, n_feat)
+        self.attn = None
+        self.dropout = nn.Dropout(p=dropout_rate)
+
+    def forward_qkv(self, query, key, value):
+        n_batch = query.size(0)
+        q = self.linear_q(query).view(n_batch, -1, self.h, self.d_k)
+        k = self.linear_k(key).view(n_batch, -1, self.h, self.d_k)
+        v = self.linear_v(value).view(n_batch, -1, self.h, self.d_k)
+        return q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)
+
+    def forward_attention(self, value, scores, mask):
+        n_batch = value.size(0)
+        if mask is not None:
+            mask = mask.unsqueeze(1).eq(0)
+            min_value = torch.finfo(scores.dtype).min
+            scores = scores.masked_fill(mask, min_value)
+            self.attn = torch.softmax(scores, dim=-1).masked_fill(mask, 0.0)
+        else:
+            self.attn = torch.softmax(scores, dim=-1)
+        p_attn = self.dropout(self.attn)
+        x = torch.matmul(p_attn, value)
+        x = x.transpose(1, 2).contiguous().view(n_batch, -1, self.h * self.d_k)
+        return self.linear_out(x)
+
+
+class RelPositionMultiHeadedAttention(EspMultiHeadedAttention):
+    def __init__(self, n_head, n_feat, dropout_rate, zero_triu=False):
+        super().__init__(n_head, n_feat, dropout_rate)
+        self.zero_triu = zero_triu
+        self.linear_pos = nn.Linear(n_feat, n_feat, bias=False)
+        self.pos_bias_u = nn.Parameter(torch.Tensor(self.h, self.d_k))
+        self.pos_bias_v = nn.Parameter(torch.Tensor(self.h, self.d_k))
+        torch.nn.init.xavier_uniform_(self.pos_bias_u)
+        torch.nn.init.xavier_uniform_(self.pos_bias_v)
+
+    def rel_shift(self, x):
+        zero_pad = torch.zeros((*x.size()[:3], 1), device=x.device, dtype=x.dtype)
+        x_padded = torch.cat([zero_pad, x], dim=-1)
+        x_padded = x_padded.view(*x.size()[:2], x.size(3) + 1, x.size(2))
+        x = x_padded[:, :, 1:].view_as(x)[:, :, :, : x.size(-1) // 2 + 1]
+        if self.zero_triu:
+            ones = torch.ones((x.size(2), x.size(3)), device=x.device)
+            x = x * torch.tril(ones, x.size(3) - x.size(2))[None, None, :, :]
+        return x
+
+    def forward(self, query, key, value, pos_emb, mask):
+        q, k, v = self.forward_qkv(query, key, value)
+        q = q.transpose(1, 2)
+        n_batch_pos = pos_emb.size(0)
+        p = self.linear_pos(pos_emb).view(n_batch_pos, -1, self.h, self.d_k)
+        p = p.transpose(1, 2)
+        q_with_bias_u = (q + self.pos_bias_u).transpose(1, 2)
+        q_with_bias_v = (q + self.pos_bias_v).transpose(1, 2)
+        matrix_ac = torch.matmul(q_with_bias_u, k.transpose(-2, -1))
+        matrix_bd = torch.matmul(q_with_bias_v, p.transpose(-2, -1))
+        matrix_bd = self.rel_shift(matrix_bd)
+        scores = (matrix_ac + matrix_bd) / math.sqrt(self.d_k)
+        return self.forward_attention(v, scores, mask)
+
+
+class PositionwiseFeedForward(nn.Module):
+    def __init__(self, idim, hidden_units, dropout_rate, activation=nn.ReLU()):
+        super(PositionwiseFeedForward, self).__init__()
+        self.w_1 = nn.Linear(idim, hidden_units)
+        self.w_2 = nn.Linear(hidden_units, idim)
+        self.dropout = nn.Dropout(dropout_rate)
+        self.activation = activation
+
+    def forward(self, x):
+        return self.w_2(self.dropout(self.activation(self.w_1(x))))
+
+
+class EspConvolutionModule(nn.Module):
+    def __init__(self, channels, kernel_size, activation=nn.ReLU(), bias=True):
+        super(EspConvolutionModule, self).__init__()
+        self.pointwise_conv1 = nn.Conv1d(channels, 2 * channels, kernel_size=1, stride=1, padding=0, bias=bias)
+        self.depthwise_conv = nn.Conv1d(channels, channels, kernel_size, stride=1, padding=(kernel_size - 1) // 2,
+                                        groups=channels, bias=bias)
+        self.norm = nn.BatchNorm1d(channels)
+        self.pointwise_conv2 = nn.Conv1d(channels, channels, kernel_size=1, stride=1, padding=0, bias=bias)
+        self.activation = activation
+
+    def forward(self, x):
+        x = x.transpose(1, 2)
+        x = self.pointwise_conv1(x)
+        x = nn.functional.glu(x, dim=1)
+        x = self.depthwise_conv(x)
+        x = self.activation(self.norm(x))
+        x = self.pointwise_conv2(x)
+        return x.transpose(1, 2)
+
+
+class EncoderLayer(nn.Module):
+    def __init__(self, size, self_attn, feed_forward, feed_forward_macaron, conv_module, dropout_rate,
+                 normalize_before=True):
+        super(EncoderLayer, self).__init__()
+        self.self_attn = self_attn
+        self.feed_forward = feed_forward
+        self.feed_forward_macaron = feed_forward_macaron
+        self.conv_module = conv_module
+        self.norm_ff = EspLayerNorm(size)
+        self.norm_mha = EspLayerNorm(size)
+        self.ff_scale = 0.5
+        self.norm_ff_macaron = EspLayerNorm(size)
+        self.norm_conv = EspLayerNorm(size)
+        self.norm_final = EspLayerNorm(size)
+        self.dropout = nn.Dropout(dropout_rate)
+        self.size = size
+        self.normalize_before = normalize_before
+
+    def forward(self, x_input, mask):
+        x, pos_emb = x_input[0], x_input[1]
+        residual = x
+        if self.normalize_before:
+            x = self.norm_ff_macaron(x)
+        x = residual + self.ff_scale * self.dropout(self.feed_forward_macaron(x))
+        residual = x
+        if self.normalize_before:
+            x = self.norm_mha(x)
+        x_q = x
+        x_att = self.self_attn(x_q, x, x, pos_emb, mask)
+        x = residual + self.dropout(x_att)
+        residual = x
+        if self.normalize_before:
+            x = self.norm_conv(x)
+        x = residual + self.dropout(self.conv_module(x))
+        residual = x
+        if self.normalize_before:
+            x = self.norm_ff(x)
+        x = residual + self.ff_scale * self.dropout(self.feed_forward(x))
+        x = self.norm_final(x)
+        return (x, pos_emb), mask
+
+
+def make_non_pad_mask(lengths):
+    # espnet's make_pad_mask / make_non_pad_mask for a lengths tensor, xs None, length_dim -1
+    bs = int(len(lengths))
+    maxlen = int(max(lengths))
+    seq_range = torch.arange(0, maxlen, dtype=torch.int64)
+    seq_range_expand = seq_range.unsqueeze(0).expand(bs, maxlen)
+    seq_length_expand = seq_range_expand.new(lengths).unsqueeze(-1)
+    return ~(seq_range_expand >= seq_length_expand)
+
+
+class EspConformer(nn.Module):
+    def __init__(self, adim=8, heads=2, units=16, blocks=2, kernel=3):
+        super().__init__()
+        self.embed = nn.Sequential(nn.Linear(6, adim), EspLayerNorm(adim), nn.Dropout(0.0), nn.ReLU(),
+                                   RelPositionalEncoding(adim, 0.0))
+        self.encoders = nn.ModuleList([EncoderLayer(
+            adim, RelPositionMultiHeadedAttention(heads, adim, 0.0),
+            PositionwiseFeedForward(adim, units, 0.0, Swish()), PositionwiseFeedForward(adim, units, 0.0, Swish()),
+            EspConvolutionModule(adim, kernel, Swish()), 0.0) for _ in range(blocks)])
+        self.after_norm = EspLayerNorm(adim)
+        self.head = nn.Linear(adim, 5)
+
+    def forward(self, xs, ilens):
+        masks = make_non_pad_mask(ilens.tolist()).unsqueeze(-2)
+        xs = self.embed(xs)
+        for enc in self.encoders:
+            xs, masks = enc(xs, masks)
+        xs = self.after_norm(xs[0])
+        return self.head(xs), masks
+
+
+rel_x = torch.randn(3, 2, 6, 6)
+rel_len = torch.tensor([6, 4])
+out["rel.x"], out["rel.len"] = rel_x, rel_len
+rel = EspConformer()
+save_state("rel.init.", rel)
+opt = torch.optim.Adam(rel.parameters(), lr=0.01)
+losses = []
+for step in range(3):
+    logits, masks = rel(rel_x[step], rel_len)
+    loss = F.cross_entropy(logits.reshape(-1, 5), conf_y[step].reshape(-1), ignore_index=-100)
+    opt.zero_grad()
+    loss.backward()
+    if step == 0:
+        out["rel.logits0"] = logits.detach().clone()
+        out["rel.pe"] = rel.embed[4].pe[0, 4995:5006].clone()
+        save_grads("rel.grad0.", rel)
+    opt.step()
+    losses.append(loss.item())
+out["rel.loss"] = torch.tensor(losses)
+save_params("rel.final.", rel)
+save_buffers("rel.buffers.", rel)
+
+
 # 4. the DQN tutorial's optimize_model ---------------------------------------------------------------------------------
 Transition = namedtuple("Transition", ("state", "action", "next_state", "reward"))
 

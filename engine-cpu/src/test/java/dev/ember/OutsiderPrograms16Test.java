@@ -824,6 +824,283 @@ class OutsiderPrograms16Test {
         }
     }
 
+    /** ESPnet's LayerNorm: torch.nn.LayerNorm with eps 1e-12. */
+    static LayerNorm espLayerNorm(int nout) {
+        return new LayerNorm(new int[] {nout}, 1e-12, true, true);
+    }
+
+    static Tensor swish(Tensor x) {
+        return x.mul(Functional.sigmoid(x));
+    }
+
+    /** ESPnet's RelPositionalEncoding (latest): the table of extend_pe for max_len positions, built once. */
+    static final class RelPositionalEncoding {
+        final double xscale;
+        final Tensor pe;
+
+        RelPositionalEncoding(int dModel, int maxLen) {
+            xscale = Math.sqrt(dModel);
+            Tensor pePositive = Tensor.zeros(F64, maxLen, dModel);
+            Tensor peNegative = Tensor.zeros(F64, maxLen, dModel);
+            Tensor position = Tensor.arange(0, maxLen).unsqueeze(1);
+            // an int64 arange times a Python float is of the default type: float64 in the program
+            Tensor divTerm = Tensor.arange(0, dModel, 2).to(F64).mul(-(Math.log(10000.0) / dModel)).exp();
+            Index[] even = {Index.all(), Index.slice(0, null, 2)};
+            Index[] odd = {Index.all(), Index.slice(1, null, 2)};
+            pePositive.indexPut_(even, position.mul(divTerm).sin(), false);
+            pePositive.indexPut_(odd, position.mul(divTerm).cos(), false);
+            peNegative.indexPut_(even, position.mul(-1).mul(divTerm).sin(), false);
+            peNegative.indexPut_(odd, position.mul(-1).mul(divTerm).cos(), false);
+            pePositive = pePositive.flip(0).unsqueeze(0);
+            peNegative = peNegative.index(Index.slice(1, null, null)).unsqueeze(0);
+            pe = Tensor.cat(List.of(pePositive, peNegative), 1);
+        }
+
+        Tensor[] forward(Tensor x) {
+            x = x.mul(xscale);
+            int half = pe.size(1) / 2;
+            Tensor posEmb = pe.index(Index.all(), Index.slice(half - x.size(1) + 1, half + x.size(1), null));
+            return new Tensor[] {x, posEmb};
+        }
+    }
+
+    static final class RelPositionMultiHeadedAttention extends Container {
+        final int dK;
+        final int h;
+        final Linear linearQ;
+        final Linear linearK;
+        final Linear linearV;
+        final Linear linearOut;
+        final Linear linearPos;
+
+        RelPositionMultiHeadedAttention(int nHead, int nFeat) {
+            dK = nFeat / nHead;
+            h = nHead;
+            linearQ = registerModule("linear_q", new Linear(nFeat, nFeat));
+            linearK = registerModule("linear_k", new Linear(nFeat, nFeat));
+            linearV = registerModule("linear_v", new Linear(nFeat, nFeat));
+            linearOut = registerModule("linear_out", new Linear(nFeat, nFeat));
+            linearPos = registerModule("linear_pos", new Linear(nFeat, nFeat, false));
+            registerParameter("pos_bias_u", Tensor.zeros(F64, h, dK));
+            registerParameter("pos_bias_v", Tensor.zeros(F64, h, dK));
+        }
+
+        Tensor forwardAttention(Tensor value, Tensor scores, Tensor mask) {
+            int nBatch = value.size(0);
+            mask = mask.unsqueeze(1).eq(0);
+            double minValue = -Double.MAX_VALUE; // torch.finfo(float64).min
+            scores = scores.maskedFill(mask, minValue);
+            Tensor attn = Functional.softmax(scores, -1).maskedFill(mask, 0.0);
+            Tensor x = attn.matmul(value);
+            x = x.transpose(1, 2).contiguous().view(nBatch, -1, h * dK);
+            return linearOut.apply(x);
+        }
+
+        static Tensor relShift(Tensor x) {
+            int[] size = x.shape();
+            Tensor zeroPad = Tensor.zeros(x.dtype(), size[0], size[1], size[2], 1);
+            Tensor xPadded = Tensor.cat(List.of(zeroPad, x), -1);
+            xPadded = xPadded.view(size[0], size[1], size[3] + 1, size[2]);
+            return xPadded.index(Index.all(), Index.all(), Index.slice(1, null, null)).viewAs(x)
+                    .index(Index.all(), Index.all(), Index.all(), Index.slice(null, size[3] / 2 + 1, null));
+        }
+
+        Tensor forward(Tensor query, Tensor key, Tensor value, Tensor posEmb, Tensor mask) {
+            int nBatch = query.size(0);
+            Tensor q = linearQ.apply(query).view(nBatch, -1, h, dK).transpose(1, 2);
+            Tensor k = linearK.apply(key).view(nBatch, -1, h, dK).transpose(1, 2);
+            Tensor v = linearV.apply(value).view(nBatch, -1, h, dK).transpose(1, 2);
+            q = q.transpose(1, 2);
+            int nBatchPos = posEmb.size(0);
+            Tensor p = linearPos.apply(posEmb).view(nBatchPos, -1, h, dK);
+            p = p.transpose(1, 2);
+            Tensor qWithBiasU = q.add(param("pos_bias_u")).transpose(1, 2);
+            Tensor qWithBiasV = q.add(param("pos_bias_v")).transpose(1, 2);
+            Tensor matrixAc = qWithBiasU.matmul(k.transpose(-2, -1));
+            Tensor matrixBd = qWithBiasV.matmul(p.transpose(-2, -1));
+            matrixBd = relShift(matrixBd);
+            Tensor scores = matrixAc.add(matrixBd).div(Math.sqrt(dK));
+            return forwardAttention(v, scores, mask);
+        }
+    }
+
+    /** ESPnet's PositionwiseFeedForward with Swish. */
+    static final class PositionwiseFeedForward extends Module {
+        final Linear w1;
+        final Linear w2;
+
+        PositionwiseFeedForward(int idim, int hiddenUnits) {
+            w1 = registerModule("w_1", new Linear(idim, hiddenUnits));
+            w2 = registerModule("w_2", new Linear(hiddenUnits, idim));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return w2.apply(swish(w1.apply(x)));
+        }
+    }
+
+    /** ESPnet's conformer ConvolutionModule with Swish. */
+    static final class EspConvolutionModule extends Module {
+        final Conv1d pointwiseConv1;
+        final Conv1d depthwiseConv;
+        final BatchNorm1d norm;
+        final Conv1d pointwiseConv2;
+
+        EspConvolutionModule(int channels, int kernelSize) {
+            pointwiseConv1 = registerModule("pointwise_conv1", new Conv1d(channels, 2 * channels, 1, 1, 0, true));
+            depthwiseConv = registerModule("depthwise_conv", new Conv1d(channels, channels, kernelSize, 1,
+                    (kernelSize - 1) / 2, 1, channels, true));
+            norm = registerModule("norm", new BatchNorm1d(channels));
+            pointwiseConv2 = registerModule("pointwise_conv2", new Conv1d(channels, channels, 1, 1, 0, true));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            x = x.transpose(1, 2);
+            x = pointwiseConv1.apply(x);
+            x = Functional.glu(x, 1);
+            x = depthwiseConv.apply(x);
+            x = swish(norm.apply(x));
+            x = pointwiseConv2.apply(x);
+            return x.transpose(1, 2);
+        }
+    }
+
+    /** ESPnet's conformer EncoderLayer (macaron, normalize_before, no concat_after). */
+    static final class EncoderLayer extends Container {
+        final RelPositionMultiHeadedAttention selfAttn;
+        final PositionwiseFeedForward feedForward;
+        final PositionwiseFeedForward feedForwardMacaron;
+        final EspConvolutionModule convModule;
+        final LayerNorm normFf;
+        final LayerNorm normMha;
+        final LayerNorm normFfMacaron;
+        final LayerNorm normConv;
+        final LayerNorm normFinal;
+        final double ffScale = 0.5;
+
+        EncoderLayer(int size, int heads, int units, int kernel) {
+            selfAttn = registerModule("self_attn", new RelPositionMultiHeadedAttention(heads, size));
+            feedForward = registerModule("feed_forward", new PositionwiseFeedForward(size, units));
+            feedForwardMacaron = registerModule("feed_forward_macaron", new PositionwiseFeedForward(size, units));
+            convModule = registerModule("conv_module", new EspConvolutionModule(size, kernel));
+            normFf = registerModule("norm_ff", espLayerNorm(size));
+            normMha = registerModule("norm_mha", espLayerNorm(size));
+            normFfMacaron = registerModule("norm_ff_macaron", espLayerNorm(size));
+            normConv = registerModule("norm_conv", espLayerNorm(size));
+            normFinal = registerModule("norm_final", espLayerNorm(size));
+        }
+
+        Tensor forward(Tensor x, Tensor posEmb, Tensor mask) {
+            Tensor residual = x;
+            x = normFfMacaron.apply(x);
+            x = residual.add(feedForwardMacaron.apply(x).mul(ffScale));
+            residual = x;
+            x = normMha.apply(x);
+            Tensor xAtt = selfAttn.forward(x, x, x, posEmb, mask);
+            x = residual.add(xAtt);
+            residual = x;
+            x = normConv.apply(x);
+            x = residual.add(convModule.apply(x));
+            residual = x;
+            x = normFf.apply(x);
+            x = residual.add(feedForward.apply(x).mul(ffScale));
+            return normFinal.apply(x);
+        }
+    }
+
+    static Tensor makeNonPadMask(long[] lengths) {
+        int bs = lengths.length;
+        long maxlen = 0;
+        for (long l : lengths) {
+            maxlen = Math.max(maxlen, l);
+        }
+        Tensor seqRangeExpand = Tensor.arange(0, maxlen).unsqueeze(0).expand(bs, (int) maxlen);
+        Tensor seqLengthExpand = Tensor.tensor(lengths).unsqueeze(-1);
+        return seqRangeExpand.ge(seqLengthExpand).logicalNot();
+    }
+
+    static final class EspConformer extends Container {
+        final Sequential embed = registerModule("embed", new Sequential(new Linear(6, 8), espLayerNorm(8),
+                new Dropout(0.0), new ReLU()));
+        final RelPositionalEncoding posEnc = new RelPositionalEncoding(8, 5000);
+        final ModuleList<EncoderLayer> encoders = registerModule("encoders", new ModuleList<>());
+        final LayerNorm afterNorm;
+        final Linear head;
+
+        EspConformer() {
+            for (int i = 0; i < 2; i++) {
+                encoders.add(new EncoderLayer(8, 2, 16, 3));
+            }
+            afterNorm = registerModule("after_norm", espLayerNorm(8));
+            head = registerModule("head", new Linear(8, 5));
+        }
+
+        Tensor forward(Tensor xs, Tensor ilens) {
+            Tensor masks = makeNonPadMask(ilens.toLongArray()).unsqueeze(-2);
+            Tensor[] xp = posEnc.forward(embed.apply(xs));
+            Tensor x = xp[0];
+            for (EncoderLayer enc : encoders) {
+                x = enc.forward(x, xp[1], masks);
+            }
+            return head.apply(afterNorm.apply(x));
+        }
+    }
+
+    @Test
+    void espnetConformerWithRelativePositionalAttention() {
+        Tensor x = e("rel.x");
+        Tensor len = e("rel.len");
+        Tensor y = e("conf.y");
+        EspConformer model = PT.loaded(new EspConformer(), "rel.init.", F64);
+        same(e("rel.pe"), model.posEnc.pe.select(0, 0).narrow(0, 4995, 11), "the relative positional table's middle");
+        Adam opt = new Adam(model.parameters(), 0.01);
+        new OutsiderTraining(PT, "rel.", model, opt, 3, step -> {
+            Tensor logits = model.forward(x.select(0, step), len);
+            Tensor loss = Functional.crossEntropy(logits.reshape(-1, 5), y.select(0, step).reshape(-1), -100);
+            return new Object[] {logits, loss};
+        }).first(o -> same(e("rel.logits0"), (Tensor) o, "ESPnet Conformer logits")).checkFinal(false).run();
+        // Two kinds of parameters get a gradient that is zero but for rounding (PyTorch's first one below 1e-14
+        // everywhere): linear_k's bias (a constant added to a query's every score) and the depthwise conv's bias
+        // (removed again by the batch norm after it). Adam turns that noise into steps of at most lr * |g| / eps,
+        // so their values after the steps are noise in both programs: held to an absolute 3 * lr * 1e-14 / 1e-8.
+        // linear_pos's weight: its last input column meets the table's lowest frequency, cos(k / 1000), nearly the
+        // same for every relative position, so its gradient is a difference of nearly equal terms (2.7e-8 against
+        // the matrix's 8.8e-3 in PyTorch's first one) that Adam scales up to a full step: held to 10 times the
+        // tolerance (Ember's worst measured 1.5 times it). Every other parameter at the base tolerance.
+        Map<String, Tensor> named = model.namedParameters();
+        for (Map.Entry<String, Tensor> p : named.entrySet()) {
+            Tensor want = e("rel.final." + p.getKey());
+            String what = "ESPnet Conformer parameter " + p.getKey() + " after 3 steps";
+            if (e("rel.grad0." + p.getKey()).abs().max().item() < 1e-14) {
+                double worst = want.sub(p.getValue().detach()).abs().max().item();
+                assertTrue(worst < 3 * 0.01 * 1e-14 / 1e-8, what + ": " + worst);
+            } else if (p.getKey().endsWith("self_attn.linear_pos.weight")) {
+                close(want, p.getValue(), what, 10);
+            } else {
+                same(want, p.getValue(), what);
+            }
+        }
+        assertEquals(PT.under("rel.final.").size(), named.size(), "ESPnet Conformer parameter names");
+        // the batch norms' running means hold the depthwise conv's bias (noise, above) in their batch means:
+        // held to the same absolute bound; the rest at the base tolerance
+        Map<String, Tensor> bufs = model.namedBuffers();
+        for (Map.Entry<String, Tensor> buf : bufs.entrySet()) {
+            Tensor want = e("rel.buffers." + buf.getKey());
+            String what = "ESPnet Conformer running statistic " + buf.getKey();
+            if (want.dtype() == DType.INT64) {
+                assertArrayEquals(want.toLongArray(), buf.getValue().toLongArray(), what);
+            } else if (buf.getKey().endsWith("running_mean")) {
+                double worst = want.sub(buf.getValue()).abs().max().item();
+                assertTrue(worst < 3 * 0.01 * 1e-14 / 1e-8, what + ": " + worst);
+            } else {
+                same(want, buf.getValue(), what);
+            }
+        }
+        assertEquals(PT.under("rel.buffers.").size(), bufs.size(), "ESPnet Conformer buffer names");
+    }
+
     // ------------------------------------------------------------------ 4. the DQN tutorial
 
     static final class Dqn extends Module {
