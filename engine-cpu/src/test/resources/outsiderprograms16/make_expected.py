@@ -423,6 +423,36 @@ for name, fn in (("sparsemax", SparsemaxFunction), ("entmax15", Entmax15Function
         out["tabnet.fn3.%s.dim%d.dx" % (name, dim)] = leaf.grad.clone()
 
 
+# Entmax15Function's backward is differentiable (it reads the saved output, whose history is the function itself):
+# a Hessian-vector product through it by autograd.grad(create_graph=True)
+hx = (sm3_x[:, 0, :] * 0.1).requires_grad_(True)  # small: full support (sqrt's derivative finite)
+hy = Entmax15Function.apply(hx * 1.0, -1)
+hg = torch.autograd.grad((hy * sm3_g[:, 0, :]).sum(), hx, create_graph=True)[0]
+(hg * sm3_g[:, 1, :]).sum().backward()
+out["tabnet.hvp.g"] = hg.detach().clone()
+out["tabnet.hvp.dx"] = hx.grad.clone()
+# the in-place shift of sparsemax's forward on a leaf (allowed: forward runs without grad) and on a view (the base
+# changes); a tensor saved by exp and shifted by it: the backward refuses (texts16.txt has PyTorch's message)
+texts = {}
+sl = sm_x.clone().requires_grad_(True)
+sy = SparsemaxFunction.apply(sl, -1)
+sy.backward(sm_g)
+out["tabnet.inplace.leaf_after"] = sl.detach().clone()
+out["tabnet.inplace.leaf_y"] = sy.detach().clone()
+out["tabnet.inplace.leaf_dx"] = sl.grad.clone()
+base = sm_x * 1.0
+SparsemaxFunction.apply(base[:, 1:4], -1)
+out["tabnet.inplace.base_after"] = base.clone()
+ea = sm_x.clone().requires_grad_(True)
+ee = ea.exp()
+ey = SparsemaxFunction.apply(ee, -1)
+try:
+    ey.backward(sm_g)
+    raise AssertionError("no error")
+except RuntimeError as ex:
+    texts["sparsemax.saved_by_exp"] = str(ex)
+
+
 class GBN(nn.Module):
     def __init__(self, input_dim, virtual_batch_size=128, momentum=0.01):
         super().__init__()
@@ -1163,6 +1193,53 @@ def render(rays_o, rays_d):
 
 img2mse = lambda x, y: torch.mean((x - y) ** 2)
 mse2psnr = lambda x: -10. * torch.log(x) / torch.log(torch.Tensor([10.]))
+# nerf-pytorch's rays for a small camera: pose_spherical (load_blender.py; its .float() casts dropped), get_rays
+# (meshgrid with ij indexing, transposed; the directions rotated by c2w) and ndc_rays (run_nerf_helpers.py)
+trans_t = lambda t: torch.Tensor([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, t], [0, 0, 0, 1]])
+rot_phi = lambda phi: torch.Tensor([[1, 0, 0, 0], [0, math.cos(phi), -math.sin(phi), 0],
+                                    [0, math.sin(phi), math.cos(phi), 0], [0, 0, 0, 1]])
+rot_theta = lambda th: torch.Tensor([[math.cos(th), 0, -math.sin(th), 0], [0, 1, 0, 0],
+                                     [math.sin(th), 0, math.cos(th), 0], [0, 0, 0, 1]])
+
+
+def pose_spherical(theta, phi, radius):
+    c2w = trans_t(radius)
+    c2w = rot_phi(phi / 180. * math.pi) @ c2w
+    c2w = rot_theta(theta / 180. * math.pi) @ c2w
+    c2w = torch.Tensor([[-1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]]) @ c2w
+    return c2w
+
+
+def get_rays(H, W, K, c2w):
+    i, j = torch.meshgrid(torch.linspace(0, W - 1, W), torch.linspace(0, H - 1, H), indexing='ij')
+    i = i.t()
+    j = j.t()
+    dirs = torch.stack([(i - K[0][2]) / K[0][0], -(j - K[1][2]) / K[1][1], -torch.ones_like(i)], -1)
+    rays_d = torch.sum(dirs[..., None, :] * c2w[:3, :3], -1)
+    rays_o = c2w[:3, -1].expand(rays_d.shape)
+    return rays_o, rays_d
+
+
+def ndc_rays(H, W, focal, near, rays_o, rays_d):
+    t = -(near + rays_o[..., 2]) / rays_d[..., 2]
+    rays_o = rays_o + t[..., None] * rays_d
+    o0 = -1. / (W / (2. * focal)) * rays_o[..., 0] / rays_o[..., 2]
+    o1 = -1. / (H / (2. * focal)) * rays_o[..., 1] / rays_o[..., 2]
+    o2 = 1. + 2. * near / rays_o[..., 2]
+    d0 = -1. / (W / (2. * focal)) * (rays_d[..., 0] / rays_d[..., 2] - rays_o[..., 0] / rays_o[..., 2])
+    d1 = -1. / (H / (2. * focal)) * (rays_d[..., 1] / rays_d[..., 2] - rays_o[..., 1] / rays_o[..., 2])
+    d2 = -2. * near / rays_o[..., 2]
+    return torch.stack([o0, o1, o2], -1), torch.stack([d0, d1, d2], -1)
+
+
+c2w = pose_spherical(-30.0, -30.0, 4.0)
+H_, W_, focal_ = 4, 5, 6.0
+K_ = [[focal_, 0, 0.5 * W_], [0, focal_, 0.5 * H_], [0, 0, 1]]
+g_rays_o, g_rays_d = get_rays(H_, W_, K_, c2w)
+out["nerf.c2w"], out["nerf.get_rays.o"], out["nerf.get_rays.d"] = c2w, g_rays_o, g_rays_d
+n_o, n_d = ndc_rays(H_, W_, focal_, 1.0, g_rays_o, g_rays_d)
+out["nerf.ndc.o"], out["nerf.ndc.d"] = n_o, n_d
+
 N_RAYS, NERF_STEPS, LRATE, LRATE_DECAY = 5, 3, 5e-3, 0.002  # lrate_decay in thousands of steps: visible in 3
 rays_o = torch.randn(NERF_STEPS, N_RAYS, 3) * 0.1
 rays_d = F.normalize(torch.randn(NERF_STEPS, N_RAYS, 3), dim=-1) + torch.randn(NERF_STEPS, N_RAYS, 3) * 0.1
@@ -1483,5 +1560,58 @@ for step in range(3):
 out["clip.loss"], out["clip.scale"] = torch.tensor(losses), torch.tensor(scales)
 save_params("clip.final.", clip)
 
+
+class SigLipLoss(nn.Module):  # open_clip/loss.py, world_size 1
+    def get_ground_truth(self, device, dtype, num_logits, negative_only=False):
+        labels = -torch.ones((num_logits, num_logits), device=device, dtype=dtype)
+        if not negative_only:
+            labels = 2 * torch.eye(num_logits, device=device, dtype=dtype) + labels
+        return labels
+
+    def get_logits(self, image_features, text_features, logit_scale, logit_bias=None):
+        logits = logit_scale * image_features @ text_features.T
+        if logit_bias is not None:
+            logits += logit_bias
+        return logits
+
+    def forward(self, image_features, text_features, logit_scale, logit_bias=None, negative_only=False):
+        logits = self.get_logits(image_features, text_features, logit_scale, logit_bias)
+        labels = self.get_ground_truth(image_features.device, image_features.dtype, image_features.shape[0],
+                                       negative_only=negative_only)
+        return -F.logsigmoid(labels * logits).sum() / image_features.shape[0]
+
+
+class TinySigLip(TinyClip):  # open_clip's init for SigLIP: init_logit_scale log(10), init_logit_bias -10
+    def __init__(self):
+        super().__init__()
+        self.logit_scale = nn.Parameter(torch.ones([]) * math.log(10))
+        self.logit_bias = nn.Parameter(torch.ones([]) * -10)
+
+    def forward(self, image, text):
+        image_features = self.encode_image(image, normalize=True)
+        text_features = self.encode_text(text, normalize=True)
+        return image_features, text_features, self.logit_scale.exp(), self.logit_bias
+
+
+sig = TinySigLip()
+save_state("siglip.init.", sig)
+sig_loss = SigLipLoss()
+opt = torch.optim.AdamW(sig.parameters(), lr=0.05, weight_decay=0.2)
+losses = []
+for step in range(3):
+    image_features, text_features, logit_scale, logit_bias = sig(clip_img[step], clip_txt[step])
+    total_loss = sig_loss(image_features, text_features, logit_scale, logit_bias)
+    opt.zero_grad()
+    total_loss.backward()
+    if step == 0:
+        save_grads("siglip.grad0.", sig)
+    opt.step()
+    losses.append(total_loss.item())
+out["siglip.loss"] = torch.tensor(losses)
+save_params("siglip.final.", sig)
+
+with open("texts16.txt", "w") as f:
+    for k in sorted(texts):
+        f.write(k + "\t" + texts[k] + "\n")
 torch.save(out, "programs16.pt")
 print(len(out), "entries")

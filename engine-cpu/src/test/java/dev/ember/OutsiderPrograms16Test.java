@@ -76,6 +76,21 @@ class OutsiderPrograms16Test {
         return PT.e(name);
     }
 
+    /** The line {@code key} of texts16.txt (key, a tab, PyTorch's text). */
+    private static String text(String key) {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(PT.resource("texts16.txt"))) {
+                int tab = line.indexOf('\t');
+                if (line.substring(0, tab).equals(key)) {
+                    return line.substring(tab + 1);
+                }
+            }
+        } catch (java.io.IOException ex) {
+            throw new IllegalStateException(ex);
+        }
+        throw new AssertionError("no " + key + " in texts16.txt");
+    }
+
     private static Tensor at(Tensor t, int... idx) {
         Tensor r = t;
         for (int i : idx) {
@@ -643,6 +658,32 @@ class OutsiderPrograms16Test {
                 same(e(key + ".dx"), leaf.grad(), key + " input gradient");
             }
         }
+
+        // a Hessian-vector product through Entmax15Function's backward (the saved output carries the function's history)
+        Tensor hx = x3.select(1, 0).mul(0.1).requiresGrad_(true);
+        Tensor hy = new Entmax15Function(-1).apply(hx.mul(1.0));
+        Tensor hg = Autograd.grad(List.of(hy.mul(g3.select(1, 0)).sum()), List.of(hx), null, true, true, false).get(0);
+        hg.mul(g3.select(1, 1)).sum().backward();
+        same(e("tabnet.hvp.g"), hg, "entmax15 gradient under create_graph");
+        same(e("tabnet.hvp.dx"), hx.grad(), "entmax15 Hessian-vector product");
+
+        // sparsemax's in-place shift: on a leaf that requires grad (the forward runs without grad, so it is allowed),
+        // on a view (its base changes), on a tensor exp saved (the backward refuses, in PyTorch's words)
+        Tensor sl = x.clone().requiresGrad_(true);
+        Tensor sy = new SparsemaxFunction(-1).apply(sl);
+        sy.backward(g);
+        same(e("tabnet.inplace.leaf_after"), sl, "a leaf shifted by sparsemax's forward");
+        same(e("tabnet.inplace.leaf_y"), sy, "sparsemax of a leaf");
+        same(e("tabnet.inplace.leaf_dx"), sl.grad(), "the leaf's gradient");
+        Tensor base = x.mul(1.0);
+        new SparsemaxFunction(-1).apply(base.narrow(1, 1, 3));
+        same(e("tabnet.inplace.base_after"), base, "the base of a view shifted by sparsemax's forward");
+        Tensor ea = x.clone().requiresGrad_(true);
+        Tensor ey = new SparsemaxFunction(-1).apply(ea.exp());
+        IllegalStateException ex = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> ey.backward(g));
+        assertEquals(text("sparsemax.saved_by_exp"), ex.getMessage(), "a tensor saved by exp, shifted in place");
+        assertTrue(ea.grad() == null, "no gradient reached the input");
 
         Tensor tx = e("tabnet.x");
         Tensor ty = e("tabnet.y");
@@ -1345,6 +1386,64 @@ class OutsiderPrograms16Test {
         return binsG.select(-1, 0).add(t.mul(binsG.select(-1, 1).sub(binsG.select(-1, 0))));
     }
 
+    static Tensor matrix(double[][] rows) {
+        return Tensor.tensor(rows, F64);
+    }
+
+    /** load_blender.py's pose_spherical (its float32 casts dropped). */
+    static Tensor poseSpherical(double theta, double phi, double radius) {
+        double ph = phi / 180. * Math.PI;
+        double th = theta / 180. * Math.PI;
+        Tensor c2w = matrix(new double[][] {{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, radius}, {0, 0, 0, 1}});
+        c2w = matrix(new double[][] {{1, 0, 0, 0}, {0, Math.cos(ph), -Math.sin(ph), 0}, {0, Math.sin(ph), Math.cos(ph), 0},
+            {0, 0, 0, 1}}).matmul(c2w);
+        c2w = matrix(new double[][] {{Math.cos(th), 0, -Math.sin(th), 0}, {0, 1, 0, 0}, {Math.sin(th), 0, Math.cos(th), 0},
+            {0, 0, 0, 1}}).matmul(c2w);
+        return matrix(new double[][] {{-1, 0, 0, 0}, {0, 0, 1, 0}, {0, 1, 0, 0}, {0, 0, 0, 1}}).matmul(c2w);
+    }
+
+    /** run_nerf_helpers.py's get_rays. */
+    static Tensor[] getRays(int h, int w, double[][] k, Tensor c2w) {
+        List<Tensor> ij = Tensor.meshgrid(List.of(Tensor.linspace(0, w - 1, w, F64), Tensor.linspace(0, h - 1, h, F64)),
+                "ij");
+        Tensor i = ij.get(0).t();
+        Tensor j = ij.get(1).t();
+        Tensor dirs = Tensor.stack(List.of(i.sub(k[0][2]).div(k[0][0]), j.sub(k[1][2]).div(k[1][1]).neg(),
+                i.onesLike().neg()), -1);
+        Tensor raysD = dirs.unsqueeze(-2).mul(c2w.narrow(0, 0, 3).narrow(1, 0, 3)).sum(-1);
+        Tensor raysO = c2w.narrow(0, 0, 3).select(1, c2w.size(1) - 1).expand(raysD.shape());
+        return new Tensor[] {raysO, raysD};
+    }
+
+    /** run_nerf_helpers.py's ndc_rays. */
+    static Tensor[] ndcRays(int h, int w, double focal, double near, Tensor raysO, Tensor raysD) {
+        Tensor t = raysO.select(-1, 2).add(near).neg().div(raysD.select(-1, 2));
+        raysO = raysO.add(t.unsqueeze(-1).mul(raysD));
+        Tensor o0 = raysO.select(-1, 0).mul(-1. / (w / (2. * focal))).div(raysO.select(-1, 2));
+        Tensor o1 = raysO.select(-1, 1).mul(-1. / (h / (2. * focal))).div(raysO.select(-1, 2));
+        Tensor o2 = raysO.select(-1, 2).reciprocal().mul(2. * near).add(1.);
+        Tensor d0 = raysD.select(-1, 0).div(raysD.select(-1, 2)).sub(raysO.select(-1, 0).div(raysO.select(-1, 2)))
+                .mul(-1. / (w / (2. * focal)));
+        Tensor d1 = raysD.select(-1, 1).div(raysD.select(-1, 2)).sub(raysO.select(-1, 1).div(raysO.select(-1, 2)))
+                .mul(-1. / (h / (2. * focal)));
+        Tensor d2 = raysO.select(-1, 2).reciprocal().mul(-2. * near);
+        return new Tensor[] {Tensor.stack(List.of(o0, o1, o2), -1), Tensor.stack(List.of(d0, d1, d2), -1)};
+    }
+
+    @Test
+    void nerfCameraRaysAndNdc() {
+        Tensor c2w = poseSpherical(-30.0, -30.0, 4.0);
+        same(e("nerf.c2w"), c2w, "pose_spherical");
+        double focal = 6.0;
+        double[][] k = {{focal, 0, 0.5 * 5}, {0, focal, 0.5 * 4}, {0, 0, 1}};
+        Tensor[] rays = getRays(4, 5, k, c2w);
+        same(e("nerf.get_rays.o"), rays[0], "get_rays origins");
+        same(e("nerf.get_rays.d"), rays[1], "get_rays directions");
+        Tensor[] ndc = ndcRays(4, 5, focal, 1.0, rays[0], rays[1]);
+        same(e("nerf.ndc.o"), ndc[0], "ndc_rays origins");
+        same(e("nerf.ndc.d"), ndc[1], "ndc_rays directions");
+    }
+
     @Test
     void nerfCoarseAndFineTrainingStep() {
         int nSamples = 8;
@@ -1644,6 +1743,11 @@ class OutsiderPrograms16Test {
             registerParameter("logit_scale", Tensor.zeros(F64));
         }
 
+        /** SigLIP's model: a logit bias too. */
+        void registerBias() {
+            registerParameter("logit_bias", Tensor.zeros(F64));
+        }
+
         Tensor encodeImage(Tensor image) {
             return Functional.normalize(visual.apply(image), 2, -1, 1e-12);
         }
@@ -1695,5 +1799,23 @@ class OutsiderPrograms16Test {
         }).run();
         close(e("clip.scale"), values(scales, F64), "logit_scale after each clamp", 10);
         assertTrue(scales.get(2) == 0.0, "the last step's logit_scale clamped to 0");
+
+        // open_clip's SigLipLoss: labels 2 * eye - 1, logits += logit_bias in place, -logsigmoid summed over the batch
+        TinyClip sig = new TinyClip();
+        sig.registerBias();
+        PT.loaded(sig, "siglip.init.", F64);
+        AdamW sigOpt = new AdamW(sig.parameters(), 0.05, 0.9, 0.999, 1e-8, 0.2, false);
+        new OutsiderTraining(PT, "siglip.", sig, sigOpt, 3, step -> {
+            Tensor imageFeatures = sig.encodeImage(img.select(0, step));
+            Tensor textFeatures = sig.encodeText(txt.select(0, step));
+            Tensor logitScale = sig.param("logit_scale").exp();
+            Tensor logits = logitScale.mul(imageFeatures).matmul(textFeatures.t());
+            logits.add_(sig.param("logit_bias"));
+            int n = imageFeatures.size(0);
+            Tensor labels = Tensor.ones(F64, n, n).neg();
+            labels = Tensor.eye(n, n, F64).mul(2).add(labels);
+            Tensor loss = Functional.logsigmoid(labels.mul(logits)).sum().neg().div(n);
+            return new Object[] {logits, loss};
+        }).run();
     }
 }
