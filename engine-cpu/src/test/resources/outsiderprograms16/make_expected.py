@@ -686,6 +686,16 @@ cm.eval()
 with torch.no_grad():
     out["conf.eval"] = cm(conf_x[0], conf_len)[0].clone()
 
+# the first forward and backward again in float32 from the same weights
+cm32 = ConformerClassifier()
+cm32.load_state_dict({k[len("conf.init."):]: v for k, v in out.items() if k.startswith("conf.init.")})
+cm32.float()
+logits, _ = cm32(conf_x[0].float(), conf_len)
+loss = F.cross_entropy(logits.reshape(-1, 5), conf_y[0].reshape(-1), ignore_index=-100)
+loss.backward()
+out["conf.f32.loss"] = loss.detach().clone()
+save_grads("conf.f32.grad.", cm32)
+
 
 # ESPnet's Conformer encoder layer with relative positional self-attention (espnet/nets/pytorch_backend): the
 # RelPositionalEncoding of the latest version (positive positions flipped, negative ones appended, x * sqrt(d)),
@@ -1276,6 +1286,25 @@ for global_step in range(NERF_STEPS):
 out["nerf.loss"], out["nerf.psnr"], out["nerf.lr"] = torch.tensor(losses), torch.tensor(psnrs), torch.tensor(lrs)
 save_params("nerf.coarse.final.", model)
 save_params("nerf.fine.final.", model_fine)
+
+# nerf-pytorch's own type: the first step again in float32 (the default type float32 while it runs, as in
+# nerf-pytorch, so torch.Tensor([1e10]), linspace and ones are float32), from the same weights and rays
+torch.set_default_dtype(torch.float32)
+embed_fn, input_ch = get_embedder(3)
+embeddirs_fn, input_ch_views = get_embedder(2)
+model = NeRF(D=4, W=16, input_ch=input_ch, input_ch_views=input_ch_views, output_ch=5, skips=[2], use_viewdirs=True)
+model_fine = NeRF(D=4, W=16, input_ch=input_ch, input_ch_views=input_ch_views, output_ch=5, skips=[2],
+                  use_viewdirs=True)
+model.load_state_dict({k[len("nerf.coarse.init."):]: v for k, v in out.items() if k.startswith("nerf.coarse.init.")})
+model_fine.load_state_dict({k[len("nerf.fine.init."):]: v for k, v in out.items() if k.startswith("nerf.fine.init.")})
+extras = render(rays_o[0].float(), rays_d[0].float())
+loss = img2mse(extras['rgb_map'], target_s[0].float()) + img2mse(extras['rgb0'], target_s[0].float())
+loss.backward()
+out["nerf.f32.loss"] = loss.detach().clone()
+out["nerf.f32.z_samples"] = extras['z_samples'].clone()
+save_grads("nerf.f32.coarse.grad.", model)
+save_grads("nerf.f32.fine.grad.", model_fine)
+torch.set_default_dtype(torch.float64)
 
 
 # 6. the neural style transfer tutorial -------------------------------------------------------------------------------
