@@ -52,7 +52,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <ol>
  * <li>MAML on sine regression, second order (inner SGD steps by {@link Autograd#grad} with create_graph over
  * {@link Stateless#functionalCall}, and by a hand-written functional net), first-order MAML, and Reptile as the
- * reptile-sinewaves demo writes it (SGD through the parameters' data, the state dict interpolated and loaded back).</li>
+ * reptile-sinewaves demo writes it (SGD through the parameters' data, the state dict interpolated and loaded
+ * back).</li>
  * <li>pytorch_tabnet's SparsemaxFunction and Entmax15Function as {@link AutogradFunction}s with their own backward
  * (sparsemax shifting its input in place, as the reference does), in a two-step TabNet encoder with ghost batch
  * norm, priors and the entropy sparsity loss.</li>
@@ -659,7 +660,8 @@ class OutsiderPrograms16Test {
             }
         }
 
-        // a Hessian-vector product through Entmax15Function's backward (the saved output carries the function's history)
+        // a Hessian-vector product through Entmax15Function's backward (its saved output carries the function's
+        // history)
         Tensor hx = x3.select(1, 0).mul(0.1).requiresGrad_(true);
         Tensor hy = new Entmax15Function(-1).apply(hx.mul(1.0));
         Tensor hg = Autograd.grad(List.of(hy.mul(g3.select(1, 0)).sum()), List.of(hx), null, true, true, false).get(0);
@@ -1409,10 +1411,10 @@ class OutsiderPrograms16Test {
         double ph = phi / 180. * Math.PI;
         double th = theta / 180. * Math.PI;
         Tensor c2w = matrix(new double[][] {{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, radius}, {0, 0, 0, 1}});
-        c2w = matrix(new double[][] {{1, 0, 0, 0}, {0, Math.cos(ph), -Math.sin(ph), 0}, {0, Math.sin(ph), Math.cos(ph), 0},
-            {0, 0, 0, 1}}).matmul(c2w);
-        c2w = matrix(new double[][] {{Math.cos(th), 0, -Math.sin(th), 0}, {0, 1, 0, 0}, {Math.sin(th), 0, Math.cos(th), 0},
-            {0, 0, 0, 1}}).matmul(c2w);
+        c2w = matrix(new double[][] {{1, 0, 0, 0}, {0, Math.cos(ph), -Math.sin(ph), 0},
+            {0, Math.sin(ph), Math.cos(ph), 0}, {0, 0, 0, 1}}).matmul(c2w);
+        c2w = matrix(new double[][] {{Math.cos(th), 0, -Math.sin(th), 0}, {0, 1, 0, 0},
+            {Math.sin(th), 0, Math.cos(th), 0}, {0, 0, 0, 1}}).matmul(c2w);
         return matrix(new double[][] {{-1, 0, 0, 0}, {0, 0, 1, 0}, {0, 1, 0, 0}, {0, 0, 0, 1}}).matmul(c2w);
     }
 
@@ -1570,8 +1572,10 @@ class OutsiderPrograms16Test {
         DType f32 = DType.FLOAT32;
         Embedder embed32 = new Embedder(3, f32);
         Embedder embedDirs32 = new Embedder(2, f32);
-        NeRF model32 = PT.loaded(new NeRF(4, 16, embed32.outDim, embedDirs32.outDim, List.of(2)), "nerf.coarse.init.", f32);
-        NeRF fine32 = PT.loaded(new NeRF(4, 16, embed32.outDim, embedDirs32.outDim, List.of(2)), "nerf.fine.init.", f32);
+        NeRF model32 = PT.loaded(new NeRF(4, 16, embed32.outDim, embedDirs32.outDim, List.of(2)),
+                "nerf.coarse.init.", f32);
+        NeRF fine32 = PT.loaded(new NeRF(4, 16, embed32.outDim, embedDirs32.outDim, List.of(2)),
+                "nerf.fine.init.", f32);
         Tensor[] r = render(model32, fine32, embed32, embedDirs32, raysOAll.select(0, 0).to(f32),
                 raysDAll.select(0, 0).to(f32), f32);
         Tensor target = targetAll.select(0, 0).to(f32);
