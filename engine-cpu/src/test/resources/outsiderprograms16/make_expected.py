@@ -651,7 +651,7 @@ class Conformer(nn.Module):
 class ConformerClassifier(nn.Module):
     def __init__(self):
         super().__init__()
-        self.conformer = Conformer(8, 2, 16, 2, 3)
+        self.conformer = Conformer(8, 2, 16, 1, 3)
         self.head = nn.Linear(8, 5)
 
     def forward(self, x, lengths):
@@ -904,7 +904,7 @@ def make_non_pad_mask(lengths):
 
 
 class EspConformer(nn.Module):
-    def __init__(self, adim=8, heads=2, units=16, blocks=2, kernel=3):
+    def __init__(self, adim=8, heads=2, units=16, blocks=1, kernel=3):
         super().__init__()
         self.embed = nn.Sequential(nn.Linear(6, adim), EspLayerNorm(adim), nn.Dropout(0.0), nn.ReLU(),
                                    RelPositionalEncoding(adim, 0.0))

@@ -47,8 +47,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * PyTorch's outputs, losses, gradients of every named parameter after the first backward and parameters after the last
  * step ({@code resources/outsiderprograms16/make_expected.py} wrote {@code programs16.pt} with PyTorch 1.13). Every
  * comparison is held to {@link LossesMoreTest#assertClose}'s tolerance (float64: 1e-12 relative to the largest
- * magnitude of the tensor compared) unless its line says otherwise; integer results (sampled depths' order, greedy
- * actions, batch counters) are PyTorch's exactly.
+ * magnitude of the tensor compared; float32: 4e-6) unless its line says otherwise (parameters trained by Adam from
+ * gradients that are zero but for rounding, or tiny differences of nearly equal terms; the L-BFGS image), and every
+ * comparison at the base tolerance measured at most 0.22 of it; integer results (greedy actions, batch counters,
+ * masks) are PyTorch's exactly.
  * <ol>
  * <li>MAML on sine regression, second order (inner SGD steps by {@link Autograd#grad} with create_graph over
  * {@link Stateless#functionalCall}, and by a hand-written functional net), first-order MAML, and Reptile as the
@@ -823,7 +825,7 @@ class OutsiderPrograms16Test {
     }
 
     static final class ConformerClassifier extends Container {
-        final Conformer conformer = registerModule("conformer", new Conformer(8, 2, 16, 2, 3));
+        final Conformer conformer = registerModule("conformer", new Conformer(8, 2, 16, 1, 3));
         final Linear head = registerModule("head", new Linear(8, 5));
 
         Tensor forward(Tensor input, Tensor lengths) {
@@ -1081,7 +1083,7 @@ class OutsiderPrograms16Test {
         final Linear head;
 
         EspConformer() {
-            for (int i = 0; i < 2; i++) {
+            for (int i = 0; i < 1; i++) {
                 encoders.add(new EncoderLayer(8, 2, 16, 3));
             }
             afterNorm = registerModule("after_norm", espLayerNorm(8));
@@ -1117,9 +1119,9 @@ class OutsiderPrograms16Test {
         // (removed again by the batch norm after it). Adam turns that noise into steps of at most lr * |g| / eps,
         // so their values after the steps are noise in both programs: held to an absolute 3 * lr * 1e-14 / 1e-8.
         // linear_pos's weight: its last input column meets the table's lowest frequency, cos(k / 1000), nearly the
-        // same for every relative position, so its gradient is a difference of nearly equal terms (1.2e-8 against
-        // the matrix's 4.6e-3 in PyTorch's first one, layer 0) that Adam scales up to a full step: held to 10 times the
-        // tolerance (Ember's worst measured 5.6 times it). Every other parameter at the base tolerance.
+        // same for every relative position, so its gradient is a difference of nearly equal terms (8.8e-9 against
+        // the matrix's 9.4e-3 in PyTorch's first one) that Adam scales up to a full step: held to 30 times the
+        // tolerance (Ember's worst measured 7.4 times it). Every other parameter at the base tolerance.
         Map<String, Tensor> named = model.namedParameters();
         for (Map.Entry<String, Tensor> p : named.entrySet()) {
             Tensor want = e("rel.final." + p.getKey());
@@ -1128,7 +1130,7 @@ class OutsiderPrograms16Test {
                 double worst = want.sub(p.getValue().detach()).abs().max().item();
                 assertTrue(worst < 3 * 0.01 * 1e-14 / 1e-8, what + ": " + worst);
             } else if (p.getKey().endsWith("self_attn.linear_pos.weight")) {
-                close(want, p.getValue(), what, 10);
+                close(want, p.getValue(), what, 30);
             } else {
                 same(want, p.getValue(), what);
             }
@@ -1566,7 +1568,15 @@ class OutsiderPrograms16Test {
         close(e("nerf.psnr"), values(psnrs, F64), "NeRF PSNR", 10);
         close(e("nerf.lr"), values(lrs, F64), "NeRF learning rates", 10);
         PT.assertNamed("nerf.coarse.final.", model, false, 1, "coarse parameters");
-        PT.assertNamed("nerf.fine.final.", modelFine, false, 1, "fine parameters");
+        // the fine net's alpha_linear weight: its 7th entry's first gradient is 2.3e-8 against the row's 7.8e-4 (a
+        // hidden unit almost always off), and Adam scales that gradient, with its relative rounding, up to full
+        // steps: held to 10 times the tolerance (Ember's worst measured 3.5 times it), every other at the base one
+        Map<String, Tensor> fineNamed = modelFine.namedParameters();
+        for (Map.Entry<String, Tensor> p : fineNamed.entrySet()) {
+            close(e("nerf.fine.final." + p.getKey()), p.getValue(), "fine parameter " + p.getKey(),
+                    p.getKey().equals("alpha_linear.weight") ? 10 : 1);
+        }
+        assertEquals(PT.under("nerf.fine.final.").size(), fineNamed.size(), "fine parameter names");
 
         // nerf-pytorch's own type: the first step again in float32 from the same weights and rays
         DType f32 = DType.FLOAT32;
@@ -1749,7 +1759,7 @@ class OutsiderPrograms16Test {
         close(want, values(scores, F64).view(-1, 2), "style and content scores", 10);
         // 20 L-BFGS iterations, each direction built from differences of nearly equal gradients kept in its history,
         // carry the programs' last-bit differences into the image: held to 10 times the tolerance (Ember's worst
-        // measured 1.9 times it)
+        // measured 1.9 times it with other data; 0.09 with these)
         close(e("style.output"), inputImg, "the stylized image", 10);
     }
 
