@@ -6,28 +6,39 @@ parameter after the first backward and parameters after the last step:
            torch.autograd.grad(create_graph=True) over the adapted weights, the forward by functional_call
            (torch.nn.utils.stateless in 1.13, torch.func in 2.x: the same call) and by a hand-written functional net
            (F.linear over a list, MAML-Pytorch's Learner), the meta-loss averaged over tasks, Adam as the outer
-           optimizer, 3 meta-steps; first-order MAML (the inner gradients detached); Reptile as John Schulman's
-           reptile-sinewaves demo writes it (inner SGD through param.data, the state dict interpolated and loaded back
-           with a linearly annealed outer step size)
+           optimizer, 3 meta-steps; first-order MAML (the inner gradients detached); functorch's maml-regression
+           example (vmap over the tasks of a loss whose inner step is grad(inner_loss) over the parameter dict);
+           MAML-Pytorch's conv Learner and Meta (F.conv2d, F.relu(inplace), F.batch_norm(training=True) with running
+           statistics shared by every forward) trained second order (create_graph=True; MAML-Pytorch's own calls
+           omit it); Reptile as John Schulman's reptile-sinewaves demo writes it (inner SGD through param.data, the
+           state dict interpolated and loaded back with a linearly annealed outer step size)
   tabnet.* pytorch_tabnet's sparsemax.py: SparsemaxFunction and Entmax15Function (torch.autograd.Function with their own
-           backward; sparsemax's forward shifts its input in place, input -= max_val, as the reference does),
-           in a two-step TabNet encoder (initial splitter, AttentiveTransformer with ghost batch norm over virtual
-           batches, priors, masks, the entropy sparsity loss M_loss), cross entropy + lambda_sparse * M_loss, Adam
-           3 steps, for each mask type; the running statistics after the steps
+           backward; sparsemax's forward shifts its input in place, input -= max_val, as the reference does: on a
+           leaf, on a view, on a tensor exp saved, whose backward then refuses), along dims 0 and 1 of a 3-d input, a
+           Hessian-vector product through Entmax15Function's backward, in a two-step TabNet encoder (initial
+           splitter, AttentiveTransformer with ghost batch norm over virtual batches, priors, masks, the entropy
+           sparsity loss M_loss), cross entropy + lambda_sparse * M_loss, Adam 3 steps, for each mask type; the
+           running statistics after the steps
   conf.*   torchaudio's Conformer (models/conformer.py): _lengths_to_padding_mask, ConformerLayer (macaron FFN halves,
            MultiheadAttention with key_padding_mask and need_weights=False, the convolution module: pointwise Conv1d,
-           GLU, depthwise Conv1d, BatchNorm1d, SiLU, pointwise Conv1d), 2 layers, a linear head, cross entropy over
-           the unpadded frames (ignore_index), Adam 3 steps; running statistics; an eval forward
+           GLU, depthwise Conv1d, BatchNorm1d, SiLU, pointwise Conv1d), 1 layer, a linear head, cross entropy over
+           the unpadded frames (ignore_index), Adam 3 steps; running statistics; an eval forward; the first step
+           again in float32
+  rel.*    ESPnet's Conformer encoder layer with relative positional self-attention (see its section), 1 layer, the
+           same head and loss, Adam 3 steps
   dqn.*    the PyTorch DQN tutorial's optimize_model: a replay batch of Transitions with terminal (None) next states,
            non_final_mask, gather of Q(s, a), next_state_values[non_final_mask] = target_net(...).max(1)[0] under
            no_grad, SmoothL1Loss, AdamW(amsgrad=True), clip_grad_value_(100), the soft update of the target's state
-           dict (policy * TAU + target * (1 - TAU), then load_state_dict); select_action's greedy max(1)[1].view(1, 1)
-  nerf.*   yenchen/nerf-pytorch: the Embedder (include_input, log-sampled frequency bands, sin and cos), NeRF with a skip
-           connection and view directions, run_network (viewdirs expanded to the samples), render_rays with a coarse
-           and a fine network (linspace z_vals, raw2outputs with white_bkgd: dists with 1e10 appended and scaled by
-           |rays_d|, the exclusive cumprod of 1 - alpha + 1e-10, rgb/disp/acc/depth maps; sample_pdf with det=True:
-           searchsorted(right=True), the gather of the expanded cdf and bins), img2mse on both passes, mse2psnr, Adam
-           with nerf-pytorch's exponential learning-rate decay written into the param groups, 3 steps
+           dict (policy * TAU + target * (1 - TAU), then load_state_dict), and once more by lerp_ of each parameter;
+           select_action's greedy max(1)[1].view(1, 1)
+  nerf.*   yenchen/nerf-pytorch: pose_spherical, get_rays and ndc_rays for a small camera; the Embedder (include_input,
+           log-sampled frequency bands, sin and cos), NeRF with a skip connection and view directions, run_network
+           (viewdirs expanded to the samples), render_rays with a coarse and a fine network (linspace z_vals,
+           raw2outputs with white_bkgd: dists with 1e10 appended and scaled by |rays_d|, the exclusive cumprod of
+           1 - alpha + 1e-10, rgb/disp/acc/depth maps; sample_pdf with det=True: searchsorted(right=True), the gather
+           of the expanded cdf and bins), img2mse on both passes, mse2psnr, Adam with nerf-pytorch's exponential
+           learning-rate decay written into the param groups, 3 steps; the first step again in float32
+           (nerf-pytorch's own type, the default type float32 while it runs)
   style.*  the PyTorch neural style transfer tutorial: Normalization, ContentLoss and StyleLoss modules (gram_matrix by
            view and mm) inserted into an nn.Sequential rebuilt from a small conv net's children (conv_i, relu_i with
            inplace=False, pool_i), trimmed after the last loss module by slicing, model.eval() and requires_grad_(False),
@@ -35,13 +46,18 @@ parameter after the first backward and parameters after the last step:
            the final clamp_
   clr.*    Spijkervet/SimCLR's NT_Xent (mask_correlated_samples, CosineSimilarity(dim=2) of z.unsqueeze(1) and
            z.unsqueeze(0), torch.diag with offsets +-batch_size, sim[mask].reshape, zero labels, CrossEntropyLoss(sum)
-           / N) over an encoder with a projection head, Adam 3 steps; open_clip's ClipLoss class (logits_per_image
-           and logits_per_text as two matmuls, (CE + CE) / 2) with CLIP's logit_scale = log(1 / 0.07), AdamW 3 steps,
-           logit_scale.clamp_(0, log 100) after each
-PyTorch 1.13 and 2.x agree on every op used here (functional_call is torch.func.functional_call in 2.x; max(1)[0]/[1]
-are 2.x's .values/.indices).
+           / N) over an encoder with a projection head, Adam 3 steps
+  clip.*   open_clip's ClipLoss class (logits_per_image and logits_per_text as two matmuls, (CE + CE) / 2) with CLIP's
+           logit_scale = log(1 / 0.07), AdamW 3 steps, logit_scale.clamp_(0, log 100) after each
+  siglip.* open_clip's SigLipLoss (labels 2 eye - 1, logits += logit_bias, -logsigmoid summed / n) with SigLIP's
+           init (logit_scale log 10, logit_bias -10), AdamW 3 steps
+  texts16.txt  PyTorch's messages the test compares (key, a tab, the message)
+The references' float32 casts (nerf-pytorch's .float(), pose_spherical's .float(), ESPnet's float32 positional table)
+are dropped in the float64 programs (they would round down). PyTorch 1.13 and 2.x agree on every op used here
+(functional_call is torch.func.functional_call in 2.x, functorch.grad/vmap torch.func.grad/vmap; max(1)[0]/[1] are
+2.x's .values/.indices).
 
-Run with PyTorch 1.13 (CPU): /usr/bin/python3 make_expected.py  ->  programs16.pt (a dict of tensors).
+Run with PyTorch 1.13 (CPU): /usr/bin/python3 make_expected.py  ->  programs16.pt (a dict of tensors), texts16.txt.
 """
 import copy
 import math
