@@ -53,22 +53,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * masks) are PyTorch's exactly.
  * <ol>
  * <li>MAML on sine regression, second order (inner SGD steps by {@link Autograd#grad} with create_graph over
- * {@link Stateless#functionalCall}, and by a hand-written functional net), first-order MAML, and Reptile as the
- * reptile-sinewaves demo writes it (SGD through the parameters' data, the state dict interpolated and loaded
- * back).</li>
+ * {@link Stateless#functionalCall}, and by a hand-written functional net), first-order MAML, functorch's
+ * maml-regression example ({@link Func#vmap} over the tasks of {@link Func#grad}), MAML-Pytorch's conv Learner
+ * trained second order through conv2d and training-mode batch_norm, and Reptile as the reptile-sinewaves demo writes
+ * it (SGD through the parameters' data, the state dict interpolated and loaded back).</li>
  * <li>pytorch_tabnet's SparsemaxFunction and Entmax15Function as {@link AutogradFunction}s with their own backward
- * (sparsemax shifting its input in place, as the reference does), in a two-step TabNet encoder with ghost batch
- * norm, priors and the entropy sparsity loss.</li>
+ * (sparsemax shifting its input in place, as the reference does: a leaf, a view's base, a tensor saved for backward),
+ * along other dimensions, a Hessian-vector product through entmax15's backward, in a two-step TabNet encoder with
+ * ghost batch norm, priors and the entropy sparsity loss.</li>
  * <li>torchaudio's Conformer: macaron feed-forward halves, MultiheadAttention with a key padding mask from the
- * lengths, the convolution module (pointwise conv, GLU, depthwise conv, BatchNorm1d, SiLU).</li>
+ * lengths, the convolution module (pointwise conv, GLU, depthwise conv, BatchNorm1d, SiLU); also in float32.
+ * ESPnet's Conformer layer with relative positional self-attention (rel_shift by the view_as of a sliced view).</li>
  * <li>The PyTorch DQN tutorial's optimize_model: terminal next states masked, boolean-mask assignment under no_grad,
- * SmoothL1Loss, AdamW with amsgrad, clip_grad_value_, the soft update through the state dicts.</li>
- * <li>nerf-pytorch: the Embedder, NeRF with its skip connection and view directions, raw2outputs, sample_pdf (det)
- * and a coarse-and-fine training step with the exponential learning-rate decay.</li>
+ * SmoothL1Loss, AdamW with amsgrad, clip_grad_value_, the soft update through the state dicts and by lerp_.</li>
+ * <li>nerf-pytorch: camera rays (pose_spherical, get_rays, ndc_rays), the Embedder, NeRF with its skip connection and
+ * view directions, raw2outputs, sample_pdf (det) and a coarse-and-fine training step with the exponential
+ * learning-rate decay; its first step in float32 too.</li>
  * <li>The neural style transfer tutorial: content and style loss modules inserted into a Sequential rebuilt from a
  * conv net's children and trimmed by slicing, the image optimized by LBFGS with the tutorial's closure.</li>
- * <li>Spijkervet/SimCLR's NT_Xent (boolean-mask selection of the negatives, diagonals at offsets) and open_clip's
- * ClipLoss with the clamped logit scale.</li>
+ * <li>Spijkervet/SimCLR's NT_Xent (boolean-mask selection of the negatives, diagonals at offsets), open_clip's
+ * ClipLoss with the clamped logit scale and its SigLipLoss.</li>
  * </ol>
  */
 class OutsiderPrograms16Test {
