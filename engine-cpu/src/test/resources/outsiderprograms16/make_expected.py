@@ -73,6 +73,7 @@ torch.set_default_dtype(torch.float64)
 torch.set_num_threads(1)
 torch.manual_seed(16)
 out = {}
+texts = {}
 
 
 def save_state(prefix, module):
@@ -309,6 +310,75 @@ out["maml.conv.losses_q"] = torch.tensor(clq)
 out["maml.conv.final.vars"] = torch.cat([p.detach().reshape(-1) for p in net.vars])
 out["maml.conv.final.vars_bn"] = torch.cat([p.detach().reshape(-1) for p in net.vars_bn])
 
+# torch.func.replace_all_batch_norm_modules_ (functorch.experimental in 1.13): a batch norm that tracks running
+# statistics loses them (running_mean, running_var, num_batches_tracked None, track_running_stats False), an instance
+# norm keeps its own; in eval mode the batch norm then normalizes with the batch's statistics
+from functorch.experimental import replace_all_batch_norm_modules_
+
+rb = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2),
+                   nn.Sequential(nn.BatchNorm1d(3), nn.InstanceNorm1d(3, track_running_stats=True)))
+save_state("bnrepl.init.", rb)
+replace_all_batch_norm_modules_(rb)
+texts["bnrepl.keys"] = " ".join(rb.state_dict().keys())
+texts["bnrepl.repr"] = repr(rb).replace("\n", "|")
+rb.eval()
+xb = torch.randn(4, 1, 5, 5)
+out["bnrepl.x"] = xb
+with torch.no_grad():
+    out["bnrepl.eval"] = rb[1](rb[0](xb)).clone()
+
+# functorch's MAML on Omniglot (functorch/examples/maml_omniglot/maml-omniglot-transforms.py): a conv net with
+# BatchNorm2d(momentum=1), replace_all_batch_norm_modules_, then vmap over the tasks of loss_for_task (inner steps by
+# grad(compute_loss) over the parameter dict, functional_call with the parameters and buffers), the query losses
+# summed, backward, Adam; on the conv MAML's data, 2 meta-steps (the vmap written as the loop it is defined as, below)
+bnet = nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4, momentum=1, affine=True), nn.ReLU(inplace=True),
+                     nn.MaxPool2d(2, 2), nn.Conv2d(4, 4, 3), nn.BatchNorm2d(4, momentum=1, affine=True),
+                     nn.ReLU(inplace=True), nn.Flatten(), nn.Linear(4, 3))
+save_state("maml.bn.init.", bnet)
+replace_all_batch_norm_modules_(bnet)
+bmeta_opt = torch.optim.Adam(dict(bnet.named_parameters()).values(), lr=1e-2)
+N_INNER_ITER = 2
+
+
+def loss_for_task(net, n_inner_iter, x_spt, y_spt, x_qry, y_qry):
+    params = dict(net.named_parameters())
+    buffers = dict(net.named_buffers())
+    querysz = x_qry.size(0)
+
+    def compute_loss(new_params, buffers, x, y):
+        logits = stateless.functional_call(net, {**new_params, **buffers}, (x,))  # (new_params, buffers) in 2.x
+        return F.cross_entropy(logits, y)
+
+    new_params = params
+    for _ in range(n_inner_iter):
+        grads = functorch.grad(compute_loss)(new_params, buffers, x_spt, y_spt)
+        new_params = {k: new_params[k] - g * 1e-1 for k, g, in grads.items()}
+    qry_logits = stateless.functional_call(net, {**new_params, **buffers}, (x_qry,))
+    qry_loss = F.cross_entropy(qry_logits, y_qry)
+    qry_acc = (qry_logits.argmax(dim=1) == y_qry).sum() / querysz
+    return qry_loss, qry_acc
+
+
+bl, ba = [], []
+for step in range(CONV_META_STEPS):
+    bmeta_opt.zero_grad()
+    # vmap(compute_loss_for_task)(x_spt, y_spt, x_qry, y_qry) as vmap is defined: the per-task results stacked.
+    # 1.13's functorch.vmap gives another meta-gradient here (0.010175 for 0.weight[0] where the loop and plain
+    # second-order autograd both give 0.011179): its batching rule for batch_norm's backward, which the second-order
+    # terms run through, is wrong (pytorch/functorch#534); without batch norm its vmap equals the loop
+    res = [loss_for_task(bnet, N_INNER_ITER, x_spt[step, t], y_spt[step, t], x_qry[step, t], y_qry[step, t])
+           for t in range(CONV_TASKS)]
+    qry_losses, qry_accs = torch.stack([r[0] for r in res]), torch.stack([r[1] for r in res])
+    qry_losses.sum().backward()
+    if step == 0:
+        save_grads("maml.bn.grad0.", bnet)
+    bmeta_opt.step()
+    bl.append(qry_losses.detach().clone())
+    ba.append(qry_accs.clone())
+out["maml.bn.qry_losses"], out["maml.bn.qry_accs"] = torch.stack(bl), torch.stack(ba)
+save_params("maml.bn.final.", bnet)
+
+
 # Reptile (openai reptile-sinewaves demo): inner SGD through .data on one task, then interpolate the weights
 REPTILE_INNER, REPTILE_LR, REPTILE_OUTER0 = 3, 0.02, 0.1
 rep = copy.deepcopy(maml_init)
@@ -449,7 +519,6 @@ out["tabnet.hvp.g"] = hg.detach().clone()
 out["tabnet.hvp.dx"] = hx.grad.clone()
 # the in-place shift of sparsemax's forward on a leaf (allowed: forward runs without grad) and on a view (the base
 # changes); a tensor saved by exp and shifted by it: the backward refuses (texts16.txt has PyTorch's message)
-texts = {}
 sl = sm_x.clone().requires_grad_(True)
 sy = SparsemaxFunction.apply(sl, -1)
 sy.backward(sm_g)
