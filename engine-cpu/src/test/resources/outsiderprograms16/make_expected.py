@@ -10,8 +10,13 @@ parameter after the first backward and parameters after the last step:
            example (vmap over the tasks of a loss whose inner step is grad(inner_loss) over the parameter dict);
            MAML-Pytorch's conv Learner and Meta (F.conv2d, F.relu(inplace), F.batch_norm(training=True) with running
            statistics shared by every forward) trained second order (create_graph=True; MAML-Pytorch's own calls
-           omit it); Reptile as John Schulman's reptile-sinewaves demo writes it (inner SGD through param.data, the
-           state dict interpolated and loaded back with a linearly annealed outer step size)
+           omit it); functorch's MAML on Omniglot (replace_all_batch_norm_modules_, vmap over tasks of
+           grad(compute_loss), functional_call with parameters and buffers; the vmap computed as the loop it is
+           defined as, since 1.13's functorch.vmap is wrong through batch_norm's backward there); Reptile as John
+           Schulman's reptile-sinewaves demo writes it (inner SGD through param.data, the state dict interpolated and
+           loaded back with a linearly annealed outer step size)
+  bnrepl.* replace_all_batch_norm_modules_ on a Sequential of batch and instance norms: the state dict's keys and
+           the printout (texts16.txt), an eval forward with batch statistics
   tabnet.* pytorch_tabnet's sparsemax.py: SparsemaxFunction and Entmax15Function (torch.autograd.Function with their own
            backward; sparsemax's forward shifts its input in place, input -= max_val, as the reference does: on a
            leaf, on a view, on a tensor exp saved, whose backward then refuses), along dims 0 and 1 of a 3-d input, a
