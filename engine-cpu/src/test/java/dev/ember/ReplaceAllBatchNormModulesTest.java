@@ -78,6 +78,25 @@ class ReplaceAllBatchNormModulesTest {
     }
 
     @Test
+    void lazyBatchNormWithoutRunningStatisticsInitializesOnItsFirstInput() {
+        // PyTorch's _LazyNormBase.initialize_parameters materializes the running statistics only when
+        // track_running_stats: after the replacement the first input gives the weight and bias alone, and the layer
+        // normalizes with the batch's statistics (F.batch_norm without running statistics, training or not)
+        dev.ember.nn.LazyBatchNorm1d lazy = new dev.ember.nn.LazyBatchNorm1d(1e-5, 0.1, true, true);
+        Func.replaceAllBatchNormModules_(lazy);
+        lazy.eval();
+        Tensor x = PT.e("bnrepl.x").reshape(4, -1).narrow(1, 0, 3);
+        Tensor y;
+        try (GradMode off = Ember.noGrad()) {
+            y = lazy.apply(x);
+        }
+        assertTrue(lazy.namedBuffers().isEmpty(), "no running statistics after the first input");
+        assertEquals(List.of("weight", "bias"), List.copyOf(lazy.stateDict().keySet()));
+        same(dev.ember.nn.Functional.batchNorm(x, null, null, lazy.weight(), lazy.bias(), true, 0.1, 1e-5), y,
+                "batch statistics in eval mode");
+    }
+
+    @Test
     void nullRootIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> Func.replaceAllBatchNormModules_(null));
         assertTrue(ModuleInternals.batchNormWithoutRunningStats(new BatchNorm1d(2)), "a fresh batch norm changes");
