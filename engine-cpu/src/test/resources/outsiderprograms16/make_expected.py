@@ -639,6 +639,9 @@ for mask_type in ("sparsemax", "entmax15"):
     out[pre + "loss"] = torch.tensor(losses)
     save_params(pre + "final.", enc)
     save_buffers(pre + "buffers.", enc)
+    enc.eval()
+    with torch.no_grad():
+        out[pre + "eval"] = enc(tab_x[0])[0].clone()
 
 
 # 3. torchaudio's Conformer -------------------------------------------------------------------------------------------

@@ -803,6 +803,10 @@ class OutsiderPrograms16Test {
                 same(e(pre + "mloss0"), lm[1], maskType + " M_loss");
             }).run();
             assertBuffers(pre + "buffers.", enc, maskType + " running statistics");
+            enc.eval();
+            try (GradMode off = Ember.noGrad()) {
+                same(e(pre + "eval"), enc.encode(tx.select(0, 0))[0], maskType + " eval forward (running statistics)");
+            }
         }
     }
 
