@@ -772,6 +772,25 @@ public final class Func {
     // ------------------------------------------------------------------ ensembles
 
     /**
+     * {@code torch.func.replace_all_batch_norm_modules_(root)}: every batch norm in {@code root} (itself included) that
+     * tracks running statistics loses them, as {@link dev.ember.nn.ModuleInternals#batchNormWithoutRunningStats} says
+     * ({@code running_mean}, {@code running_var} and {@code num_batches_tracked} None, {@code track_running_stats}
+     * False), so that a {@link #vmap} or {@link #grad} of the model's forward changes no buffer it captures (functorch's
+     * MAML on Omniglot does this before vmapping over tasks). Other modules are left as they are.
+     *
+     * @param root the module, changed in place
+     * @return {@code root}
+     * @throws IllegalArgumentException for a null module
+     */
+    public static Module replaceAllBatchNormModules_(Module root) {
+        Args.require(root, "replace_all_batch_norm_modules_", "root", 0, "Module");
+        for (Module m : root.modules()) {
+            dev.ember.nn.ModuleInternals.batchNormWithoutRunningStats(m);
+        }
+        return root;
+    }
+
+    /**
      * {@code torch.func.stack_module_state(models)}: each parameter and buffer name mapped to the models' tensors stacked
      * along a new dimension 0 (parameters as new leaves that require grad where the originals do, buffers detached), for
      * {@code vmap} over {@link dev.ember.nn.Stateless#functionalCall} of one of the models.

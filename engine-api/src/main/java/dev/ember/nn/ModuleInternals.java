@@ -198,6 +198,33 @@ public final class ModuleInternals {
         return module instanceof NormBase ? 2 : 1;
     }
 
+    /**
+     * PyTorch's {@code batch_norm_without_running_stats(module)} (torch/_functorch/batch_norm_replacement.py): on a
+     * batch norm ({@link BatchNorm1d}, {@link BatchNorm2d}, {@link BatchNorm3d}, their lazy forms) that tracks running
+     * statistics, {@code running_mean}, {@code running_var} and {@code num_batches_tracked} set to None (registered as
+     * absent: out of {@link Module#namedBuffers()} and {@link Module#stateDict()}) and {@code track_running_stats} to
+     * False, so its forward normalizes with the batch's statistics in training and in eval mode and writes nothing;
+     * any other module (an instance norm included) is left as it is.
+     *
+     * @param module the module
+     * @return whether the module was changed
+     */
+    public static boolean batchNormWithoutRunningStats(Module module) {
+        Checks.notNull(module, "batch_norm_without_running_stats(): module");
+        if (!(module instanceof BatchNorm1d || module instanceof BatchNorm2d || module instanceof BatchNorm3d)) {
+            return false;
+        }
+        NormBase bn = (NormBase) module;
+        if (!bn.trackRunningStats) {
+            return false;
+        }
+        bn.setBuffer("running_mean", null);
+        bn.setBuffer("running_var", null);
+        bn.setBuffer("num_batches_tracked", null);
+        bn.trackRunningStats = false;
+        return true;
+    }
+
     /** Whether {@code key} is a norm layer's own {@code num_batches_tracked}, which PyTorch 2.x lets an old state dict lack. */
     public static boolean isNormBatchCount(Module module, String key) {
         check(module, key, "isNormBatchCount");

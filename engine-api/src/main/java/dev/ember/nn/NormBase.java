@@ -33,7 +33,8 @@ abstract sealed class NormBase extends Module implements HasBias
     /** Null: a cumulative average ({@code 1 / num_batches_tracked}); {@link #setMomentum} changes it. */
     Double momentum;
     final boolean affine;
-    final boolean trackRunningStats;
+    /** Not final: {@link ModuleInternals#batchNormWithoutRunningStats} turns it off, as PyTorch's attribute is set. */
+    boolean trackRunningStats;
 
     NormBase(int features, double eps, Double momentum, boolean affine, boolean trackRunningStats) {
         this.features = features;
