@@ -1,0 +1,143 @@
+package dev.ember;
+
+import dev.ember.optim.ASGD;
+import dev.ember.optim.Adam;
+import dev.ember.optim.NAdam;
+import dev.ember.optim.Optimizer;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+/**
+ * The engine fixes round 13 of the differential fuzz ({@code differentialfuzzr13/make_cases.py}: whole training
+ * programs with state) led to, each pinned on its own. PyTorch 2.x's optimizer state dict is live: {@code state_dict()}
+ * hands out the state's own tensors, {@code step} (and NAdam's {@code mu_product}, ASGD's {@code eta} and {@code mu})
+ * included, which every step updates in place, and {@code load_state_dict} keeps each saved tensor that needs no move
+ * or cast ({@code _process_value_according_to_param_policy}'s {@code value.to(...)} is the tensor itself, the step as
+ * it is). Ember handed out a new step tensor on each call and copied every loaded tensor, so a state dict kept while
+ * training went on held the later moments with the old step, and loading it (PyTorch: a no-op, the dict being the live
+ * state) rewound the steps. The expectations follow from those rules: the same tensors, the same counts, and the
+ * values of a twin that never loads, bit for bit.
+ */
+class FuzzRound13FixesTest {
+    private static Tensor param(double... v) {
+        return Tensor.tensor(v, DType.FLOAT64, Device.CPU).requiresGrad_(true);
+    }
+
+    private static void stepWith(Optimizer opt, Tensor p, double... grad) {
+        p.setGrad(Tensor.tensor(grad, DType.FLOAT64, Device.CPU));
+        opt.step();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> state0(Map<String, Object> sd) {
+        return ((Map<Integer, Map<String, Object>>) sd.get("state")).get(0);
+    }
+
+    @Test
+    void aKeptStateDictShowsTheLaterStepsOfItsOptimizer() {
+        // PyTorch 2.x: sd = opt.state_dict(); opt.step(); sd['state'][0]['step'] is tensor(2.), the tensor the
+        // optimizer incremented, and sd's moments are the live ones
+        Tensor p = param(1.0, -2.0, 0.5);
+        Adam opt = new Adam(List.of(p), 0.1);
+        stepWith(opt, p, 0.3, -0.1, 0.7);
+        Map<String, Object> kept = opt.stateDict();
+        Tensor keptStep = (Tensor) state0(kept).get("step");
+        assertEquals(1.0, keptStep.item());
+        stepWith(opt, p, -0.2, 0.4, 0.1);
+        assertEquals(2.0, keptStep.item());
+        Map<String, Object> now = opt.stateDict();
+        assertSame(keptStep, state0(now).get("step"));
+        assertSame(state0(kept).get("exp_avg"), state0(now).get("exp_avg"));
+        // the scalars of NAdam and ASGD too
+        Tensor q = param(0.25, 4.0);
+        NAdam nadam = new NAdam(List.of(q), 0.01);
+        stepWith(nadam, q, 1.0, -1.0);
+        Tensor mu = (Tensor) state0(nadam.stateDict()).get("mu_product");
+        stepWith(nadam, q, 0.5, 0.5);
+        assertSame(mu, state0(nadam.stateDict()).get("mu_product"));
+        Tensor r = param(0.25, 4.0);
+        ASGD asgd = new ASGD(List.of(r), 0.01, 0.1, 0.75, 1.0, 0);
+        stepWith(asgd, r, 1.0, -1.0);
+        Map<String, Object> a = state0(asgd.stateDict());
+        stepWith(asgd, r, 0.5, 0.5);
+        stepWith(asgd, r, -0.5, 0.25);
+        Map<String, Object> b = state0(asgd.stateDict());
+        assertSame(a.get("eta"), b.get("eta"));
+        assertSame(a.get("mu"), b.get("mu"));
+        assertEquals(3.0, ((Tensor) a.get("step")).item());
+    }
+
+    @Test
+    void writingAKeptStepTensorChangesTheOptimizersStep() {
+        // PyTorch: the dict's step is the state's: zeroing it and the moments in place makes the next step a first one
+        Tensor p = param(1.0, -2.0, 0.5);
+        Adam opt = new Adam(List.of(p), 0.1);
+        stepWith(opt, p, 0.3, -0.1, 0.7);
+        stepWith(opt, p, -0.2, 0.4, 0.1);
+        Map<String, Object> st = state0(opt.stateDict());
+        try (GradMode off = Ember.noGrad()) {
+            ((Tensor) st.get("step")).fill_(0.0);
+            ((Tensor) st.get("exp_avg")).zero_();
+            ((Tensor) st.get("exp_avg_sq")).zero_();
+        }
+        Tensor twin = p.detach().clone().requiresGrad_(true);
+        Adam fresh = new Adam(List.of(twin), 0.1);
+        stepWith(opt, p, 0.6, 0.2, -0.3);
+        stepWith(fresh, twin, 0.6, 0.2, -0.3);
+        assertArrayEquals(twin.toDoubleArray(), p.toDoubleArray());
+        assertEquals(1.0, ((Tensor) st.get("step")).item());
+    }
+
+    @Test
+    void loadStateDictKeepsTheSavedTensorsThatNeedNoCast() {
+        Tensor p = param(1.0, -2.0, 0.5);
+        Adam opt = new Adam(List.of(p), 0.1);
+        stepWith(opt, p, 0.3, -0.1, 0.7);
+        Map<String, Object> sd = opt.stateDict();
+        Tensor q = p.detach().clone().requiresGrad_(true);
+        Adam other = new Adam(List.of(q), 0.1);
+        other.loadStateDict(sd);
+        Map<String, Object> loaded = state0(other.stateDict());
+        assertSame(state0(sd).get("step"), loaded.get("step"));
+        assertSame(state0(sd).get("exp_avg"), loaded.get("exp_avg"));
+        assertSame(state0(sd).get("exp_avg_sq"), loaded.get("exp_avg_sq"));
+        // a float32 parameter takes a converted copy (2.x's .to(float32) is a new tensor); the step stays as saved
+        Tensor f = Tensor.tensor(new double[] {1.0, -2.0, 0.5}, DType.FLOAT64, Device.CPU).to(DType.FLOAT32)
+                .requiresGrad_(true);
+        Adam single = new Adam(List.of(f), 0.1);
+        single.loadStateDict(sd);
+        Map<String, Object> cast = state0(single.stateDict());
+        assertNotSame(state0(sd).get("exp_avg"), cast.get("exp_avg"));
+        assertEquals(DType.FLOAT32, ((Tensor) cast.get("exp_avg")).dtype());
+        assertSame(state0(sd).get("step"), cast.get("step"));
+    }
+
+    @Test
+    void loadingAStateDictKeptFromTheSameOptimizerLeavesItsTrajectory() {
+        // the fuzz's osave, step, oload, step, oload, step: in 2.x the kept dict is the live state, so each load is a
+        // no-op and the parameters are a twin's that never loads; Ember rewound the step count to the kept one
+        Tensor p = param(1.0, -2.0, 0.5);
+        Tensor twin = p.detach().clone().requiresGrad_(true);
+        Adam opt = new Adam(List.of(p), 0.1);
+        Adam plain = new Adam(List.of(twin), 0.1);
+        double[][] grads = {{0.3, -0.1, 0.7}, {-0.2, 0.4, 0.1}, {0.6, 0.2, -0.3}, {0.1, 0.1, 0.1}};
+        stepWith(opt, p, grads[0]);
+        stepWith(plain, twin, grads[0]);
+        Map<String, Object> kept = opt.stateDict();
+        for (int k = 1; k < grads.length; k++) {
+            stepWith(opt, p, grads[k]);
+            stepWith(plain, twin, grads[k]);
+            opt.loadStateDict(kept);
+        }
+        assertArrayEquals(twin.toDoubleArray(), p.toDoubleArray());
+        assertEquals(4.0, ((Tensor) state0(opt.stateDict()).get("step")).item());
+    }
+}
