@@ -2,8 +2,11 @@ package dev.ember;
 
 import dev.ember.optim.ASGD;
 import dev.ember.optim.Adam;
+import dev.ember.optim.CosineAnnealingLR;
 import dev.ember.optim.NAdam;
 import dev.ember.optim.Optimizer;
+import dev.ember.optim.RMSprop;
+import dev.ember.optim.SGD;
 
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
  * it is). Ember handed out a new step tensor on each call and copied every loaded tensor, so a state dict kept while
  * training went on held the later moments with the old step, and loading it (PyTorch: a no-op, the dict being the live
  * state) rewound the steps. The expectations follow from those rules: the same tensors, the same counts, and the
- * values of a twin that never loads, bit for bit.
+ * values of a twin that never loads, bit for bit. The other fixes' values are PyTorch's, from
+ * {@code differentialfuzzr13/make_fixes.py} (its output {@code fixes.txt}).
  */
 class FuzzRound13FixesTest {
     private static Tensor param(double... v) {
@@ -139,5 +143,69 @@ class FuzzRound13FixesTest {
         }
         assertArrayEquals(twin.toDoubleArray(), p.toDoubleArray());
         assertEquals(4.0, ((Tensor) state0(opt.stateDict()).get("step")).item());
+    }
+
+    @Test
+    void cosineAnnealingAnnealsAGroupAddedAfterIt() {
+        // PyTorch's recursive form reads every group; the forms that zip with base_lrs (the epoch after T_max here)
+        // leave the added group; Ember's zipped every form, so the added group kept its own rate (fixes.txt "cosine")
+        Tensor w0 = param(0, 0);
+        Tensor w1 = param(0, 0, 0);
+        SGD opt = new SGD(List.of(w0), 0.1);
+        CosineAnnealingLR sched = new CosineAnnealingLR(opt, 5, 0.01);
+        for (int k = 0; k < 2; k++) {
+            opt.step();
+            sched.step();
+        }
+        opt.addParamGroup(List.of(w1), Map.of("lr", 0.05));
+        double[][] want = {{0.04109423525312736, 0.031114561800016823}, {0.018594235253127367, 0.01583592135001262},
+            {0.01, 0.01}, {0.018594235253127367, 0.01}, {0.04109423525312739, 0.01}, {0.06890576474687267, 0.01}};
+        for (double[] w : want) {
+            opt.step();
+            sched.step();
+            assertArrayEquals(w, new double[] {opt.paramGroups().get(0).lr(), opt.paramGroups().get(1).lr()}, 1e-15);
+            assertArrayEquals(w, sched.getLastLr(), 1e-15);
+        }
+    }
+
+    @Test
+    void aStateEntryKeptUnderOtherOptionsLoads() {
+        // SGD keeps its momentum_buffer when momentum is set to 0 by hand (so does PyTorch), and its state dict then
+        // holds it: Ember refused to load its own state dict ("an entry momentum_buffer that SGD with these options
+        // does not keep"); PyTorch loads any entry and uses the buffer again when momentum comes back (fixes.txt "sgd")
+        Tensor p = param(1.0, -2.0);
+        SGD opt = new SGD(List.of(p), 0.1, 0.9, 0, 0, false);
+        stepWith(opt, p, 0.5, 0.25);
+        opt.paramGroups().get(0).set("momentum", 0.0);
+        stepWith(opt, p, 1.0, -1.0);
+        Map<String, Object> sd = opt.stateDict();
+        Tensor q = p.detach().clone().requiresGrad_(true);
+        SGD twin = new SGD(List.of(q), 0.1, 0.9, 0, 0, false);
+        twin.loadStateDict(sd);
+        assertEquals(List.of("momentum_buffer"), List.copyOf(state0(twin.stateDict()).keySet()));
+        twin.paramGroups().get(0).set("momentum", 0.9);
+        stepWith(twin, q, 0.5, 0.5);
+        assertArrayEquals(new double[] {0.755, -1.9974999999999998}, q.toDoubleArray(), 1e-15);
+        assertArrayEquals(new double[] {0.95, 0.725}, ((Tensor) state0(twin.stateDict()).get("momentum_buffer"))
+                .toDoubleArray(), 1e-15);
+        // Adam's max_exp_avg_sq after amsgrad is turned off, RMSprop's buffers after momentum and centered are: loaded
+        Tensor a = param(1.0, -2.0);
+        Adam adam = new Adam(List.of(a), 0.1);
+        adam.paramGroups().get(0).set("amsgrad", true);
+        stepWith(adam, a, 0.5, 0.25);
+        adam.paramGroups().get(0).set("amsgrad", false);
+        Adam adamTwin = new Adam(List.of(a.detach().clone().requiresGrad_(true)), 0.1);
+        adamTwin.loadStateDict(adam.stateDict());
+        assertEquals(state0(adam.stateDict()).keySet(), state0(adamTwin.stateDict()).keySet());
+        Tensor r = param(1.0, -2.0);
+        RMSprop rms = new RMSprop(List.of(r), 0.01);
+        rms.paramGroups().get(0).set("momentum", 0.5);
+        rms.paramGroups().get(0).set("centered", true);
+        stepWith(rms, r, 0.5, 0.25);
+        rms.paramGroups().get(0).set("momentum", 0.0);
+        rms.paramGroups().get(0).set("centered", false);
+        RMSprop rmsTwin = new RMSprop(List.of(r.detach().clone().requiresGrad_(true)), 0.01);
+        rmsTwin.loadStateDict(rms.stateDict());
+        assertEquals(state0(rms.stateDict()).keySet(), state0(rmsTwin.stateDict()).keySet());
     }
 }

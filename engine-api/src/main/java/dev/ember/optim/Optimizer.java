@@ -1003,6 +1003,16 @@ public abstract class Optimizer {
         return List.of();
     }
 
+    /**
+     * The state tensors this optimizer keeps under other options and so may find in a saved state (SGD's
+     * {@code momentum_buffer} after momentum was set to 0, Adam's {@code max_exp_avg_sq} after amsgrad was turned off):
+     * loaded as the required ones where present, as PyTorch's {@code load_state_dict} takes any entry, and kept in the
+     * state dict.
+     */
+    List<String> optionalStateTensors() {
+        return List.of();
+    }
+
     /** The scalar state entries (float32 in PyTorch) of a parameter once it has state (checked on load). */
     List<String> stateScalars() {
         return List.of();
@@ -1351,7 +1361,8 @@ public abstract class Optimizer {
 
     /** Whether {@code k} is an entry of this built-in's own state (its step, a scalar or a state tensor). */
     private boolean ownStateKey(Object k, List<String> tensors, List<String> scalars) {
-        return "step".equals(k) && countsSteps() || scalars.contains(k) || tensors.contains(k);
+        return "step".equals(k) && countsSteps() || scalars.contains(k) || tensors.contains(k)
+                || optionalStateTensors().contains(k);
     }
 
     private ParamState loadState(int id, Tensor p, Map<?, ?> saved, ParamGroup g, Map<String, Object> options,
@@ -1398,7 +1409,13 @@ public abstract class Optimizer {
                 s.scalarViews.put(key, TensorScope.escape(t));
             }
         }
-        for (String key : tensors) {
+        List<String> keys = new ArrayList<>(tensors);
+        for (String key : optionalStateTensors()) {
+            if (!keys.contains(key) && saved.containsKey(key)) {
+                keys.add(key); // kept under other options (set by hand since): loaded as PyTorch loads any entry
+            }
+        }
+        for (String key : keys) {
             Object v = saved.get(key);
             if (v instanceof dev.ember.sparse.SparseTensor sv) {
                 // a sparse state tensor (SGD's momentum buffer of a sparse gradient): its size the parameter's, moved
