@@ -26,6 +26,8 @@
 #   ckpt <0|1>          the checkpoint {"model", "optim"[, "sched"]} loaded into a fresh model (all parameters requiring
 #                       grad, train mode, no gradients), a fresh optimizer and scheduler over it; 1: through
 #                       torch.save/torch.load (Ember: TorchSerialization.save/load of its own dict)
+#   ckpt32              as ckpt 0 into a float32 model (float64 programs): training resumes in float32, its data
+#                       float32 too (the replay's tolerance becomes float32's)
 #   lr <g> <v>          param_groups[g]["lr"] = v by hand
 #   hp <g> <key> <v>    another option of a group set by hand (weight_decay, momentum, dampening, betas, eps, maximize,
 #                       alpha, lr_decay, momentum_decay, rho, lambd, etas: HP below)
@@ -69,12 +71,27 @@
 # - Adadelta, ASGD, Rprop and LBFGS are 1.13's built-ins (foreach=False), whose single-tensor updates 2.x keeps; 1.13's
 #   Adadelta/Rprop count steps in a Python int, 2.x in a float32 tensor: written as 2.x's.
 # - zero_grad's set_to_none is always given (the defaults differ: 1.13 False, 2.x True).
-# - ReduceLROnPlateau has no get_last_lr in 1.13: its L line has the groups' lrs only.
+# - ReduceLROnPlateau has no get_last_lr in 1.13: its L line has the groups' lrs only; 2.x's _reduce_lr (a group added
+#   later takes the scalar min_lr, where 1.13 fails with IndexError) is patched in (_reduce_lr_2x).
+# - load_state_dict is 2.x's (_load_state_dict_2x): the loaded optimizer shares the saved tensors that need no cast.
 # - An event PyTorch refuses writes "e <Type> <message>" after its "ev" line (an oload after add_param_group, a
 #   OneCycleLR step over a group added without max_lr: KeyError) and the program goes on; Ember's wording of a KeyError
 #   is "KeyError: '<key>'".
-# Left out: add_param_group with Adagrad (2.x's Adagrad makes state in its constructor only, so a later group fails
-# with KeyError) and with LBFGS (one group only); Dropout with p > 0 in train mode (random); clipping sparse gradients.
+# - A scheduler that fails in a step (ConstantLR's factor 0 at total_iters, OneCycleLR over a group added without
+#   max_lr) ends the program after its "e" line: PyTorch has counted the epoch before get_lr failed, Ember's failed
+#   step changes nothing (the engine's rule for bad input), so the schedules part there.
+# Left out (each with a comment where it is drawn): add_param_group with Adagrad (2.x's Adagrad makes state in its
+# constructor only, so a later group fails with KeyError), with LBFGS (one group only) and under CyclicLR/OneCycleLR
+# (a saved per-group list of the old length loads in PyTorch, Ember refuses it); RMSprop's momentum set by hand (2.x
+# fails with KeyError 'momentum_buffer' where Ember makes the buffer); osave/oload with Rprop and Adadelta (1.13's int
+# steps), LBFGS and SparseAdam (their kept dicts are PyTorch's live per-parameter dicts, Ember's are new maps); L-BFGS
+# programs whose step PyTorch fails (lr 0 from a schedule: the strong Wolfe interpolation divides by zero), that reach
+# a loss below 1e-4, or that have a BatchNorm (closure-call counts hang on last bits); Dropout with p > 0 in train mode
+# (random); clipping sparse gradients.
+# Known noise of a local hunt: L-BFGS's strong Wolfe search can creep along a flat valley, each step bounded below by
+# t + 0.01 (t - t_prev), until f_new >= f_prev holds on the last bits of two losses, so its number of closure calls
+# (func_evals) and at times its step length hang on rounding; hunts of 2500 programs find 1-4 such L-BFGS programs
+# (seeds 1313, 2626, 4040, 5151), the committed seed none.
 #   run: cd engine-cpu/src/test/resources/differentialfuzzr13 && /usr/bin/python3 make_cases.py > cases.txt
 # A layer followed by a BatchNorm is built without bias ("nb" at the end of its layer line), see draw_model.
 #   (PyTorch 1.13, CPU; seed 13; FUZZ_SEED / FUZZ_CASES draw another or a larger set for a local hunt)
@@ -95,7 +112,7 @@ import torch.nn.functional as F
 warnings.simplefilter("ignore")
 torch.set_default_dtype(torch.float32)
 SEED = int(os.environ.get("FUZZ_SEED", "13"))
-NCASES = int(os.environ.get("FUZZ_CASES", "240"))
+NCASES = int(os.environ.get("FUZZ_CASES", "300"))
 VERBOSE = os.environ.get("FUZZ_VERBOSE") == "1"
 ONLY = os.environ.get("FUZZ_ONLY")
 
@@ -315,6 +332,21 @@ def _load_state_dict_2x(self, state_dict):
 
 
 torch.optim.Optimizer.load_state_dict = _load_state_dict_2x
+
+
+def _reduce_lr_2x(self, epoch):
+    """2.x's ReduceLROnPlateau._reduce_lr: a group added after the scheduler was made takes the scalar min_lr (the only
+    form drawn here; 2.x keeps it as default_min_lr), where 1.13 fails with IndexError."""
+    if len(self.optimizer.param_groups) != len(self.min_lrs):
+        self.min_lrs = [self.min_lrs[0]] * len(self.optimizer.param_groups)
+    for i, param_group in enumerate(self.optimizer.param_groups):
+        old_lr = float(param_group["lr"])
+        new_lr = max(old_lr * self.factor, self.min_lrs[i])
+        if old_lr - new_lr > self.eps:
+            param_group["lr"] = new_lr
+
+
+torch.optim.lr_scheduler.ReduceLROnPlateau._reduce_lr = _reduce_lr_2x
 
 UPD = {"sgd": U.sgd_update, "adam": U.adam_update, "adamw": U.adam_update, "rmsprop": U.rmsprop_update,
        "adagrad": U.adagrad_update, "adamax": U.adamax_update, "nadam": U.nadam_update, "radam": U.radam_update}
@@ -586,6 +618,11 @@ def program(case_no, rng):
     if name == "lbfgs":
         # float32 line searches amplify the last-bit differences of the forward pass into different step lengths
         dtype = torch.float64
+        # and no BatchNorm: the strong Wolfe zoom runs until the bracket is narrower than tolerance_change, so the
+        # number of closure calls can hang on the last bit of a loss, and each call in train mode moves the running
+        # statistics (one more call, one more update)
+        while any(s.startswith("BatchNorm") for s in layers):
+            fam, layers, inp, out = draw_model(rng, fam)
     lines = ["model %s %s %s %d %s %s %d" % (fam, F5.NAME[dtype], loss_kind, cseed, inp[0],
                                               ",".join(map(str, inp[1])), out)]
     lines += ["layer " + s for s in layers]
@@ -665,6 +702,7 @@ def program(case_no, rng):
         return closure
 
     keep = {}
+    cur = {"dtype": dtype}
 
     def setev(x):
         EVLINE[0] = x
@@ -757,7 +795,7 @@ def program(case_no, rng):
             if not via:
                 ck = copy.deepcopy(ck)
             ev = setev("ckpt %d" % via)
-            m2 = build_model(layers, dtype)
+            m2 = build_model(layers, cur["dtype"])
             m2.load_state_dict(ck["model"])
             o = fresh_opt(m2, added[0])
             s = build_sched(sspecs, o) if sspecs else None
@@ -789,18 +827,39 @@ def program(case_no, rng):
         elif e == "oload":
             ev = setev("oload")
             st["opt"].load_state_dict(keep["o"])
+        elif e == "ckpt32":
+            # the checkpoint resumed in float32: a fresh float32 model loads the float64 state_dict (copy_ casts), the
+            # optimizer casts every state tensor but step to the parameters' type, and the data are float32 from here
+            ev = setev("ckpt32")
+            ck = {"model": m.state_dict(), "optim": st["opt"].state_dict()}
+            if st["sched"] is not None:
+                ck["sched"] = sched_state(st["sched"])
+            ck = copy.deepcopy(ck)
+            m2 = build_model(layers, torch.float32)
+            m2.load_state_dict(ck["model"])
+            o = fresh_opt(m2, added[0])
+            s = build_sched(sspecs, o) if sspecs else None
+            o.load_state_dict(ck["optim"])
+            if s is not None:
+                s.load_state_dict(ck["sched"])
+            st["model"], st["opt"], st["sched"] = m2, o, s
+            cur["dtype"] = torch.float32
+            data[:] = [batch(cseed, b, inp, torch.float32, out, loss_kind) for b in range(nbatches)]
+            frozen.clear()
         elif e == "mswap":
             # the model replaced by a fresh one loaded from its state_dict, the optimizer and scheduler kept: they go
             # on with the old parameters, which no longer get gradients (a classic checkpointing mistake)
             ev = setev("mswap")
-            m2 = build_model(layers, dtype)
+            m2 = build_model(layers, cur["dtype"])
             m2.load_state_dict(m.state_dict())
             st["model"] = m2
             frozen.clear()
         elif e == "hp":
             g = rng.randrange(len(st["opt"].param_groups))
             grp = st["opt"].param_groups[g]
-            keys = [k for k in HP if k in grp]
+            # RMSprop's momentum is left alone: 2.x makes momentum_buffer with the state only, so turning momentum on
+            # later fails with KeyError 'momentum_buffer', where Ember makes the buffer (see the session's report)
+            keys = [k for k in HP if k in grp and not (k == "momentum" and name == "rmsprop")]
             if not keys:
                 return None, None
             k = rng.choice(keys)
@@ -815,9 +874,15 @@ def program(case_no, rng):
     for _ in range(nev):
         evs = ["step"] * 8 + ["zero"] * 3 + ["fb", "accum", "accum", "clipn", "clipn", "clipv", "train", "eval",
                                               "freeze", "freeze", "ockpt", "ckpt", "ckpt", "lr", "nograd"]
-        if held and not added[0] and name not in ("adagrad", "lbfgs"):
+        # add_param_group under CyclicLR or OneCycleLR is left out: their per-group lists (max_lrs, ...) are sized at
+        # construction, and a later round trip of the optimizer and scheduler loads a saved list of the old length into
+        # a scheduler over more groups, which PyTorch takes and Ember refuses (see the session's report)
+        cyc = sspecs and sspecs[0].split()[0] in ("CyclicLR", "OneCycleLR")
+        if held and not added[0] and name not in ("adagrad", "lbfgs") and not cyc:
             evs += ["addgroup"] * 3
         evs += ["msave", "mload", "mload", "mswap", "hp", "hp"]
+        if cur["dtype"] == torch.float64 and name != "lbfgs":
+            evs += ["ckpt32"]
         if name not in ("rprop", "adadelta", "lbfgs"):
             # left out: Rprop and Adadelta, whose 1.13 steps are Python ints (2.x's tensors are shared by a load, 1.13's
             # ints are not); LBFGS, whose state 2.x keeps in the first parameter's dict, which state_dict() hands out
@@ -847,16 +912,26 @@ def program(case_no, rng):
             if ev is None:
                 continue
         except Exception as ex:  # noqa: BLE001  PyTorch refuses it: its message; the program goes on
-            if EVLINE[0] is None:
+            if EVLINE[0] is None or name == "lbfgs" and EVLINE[0].startswith("step"):
+                # an L-BFGS step PyTorch fails: with lr 0 (a schedule's end) the strong Wolfe search's cubic
+                # interpolation divides by x1 - x2 = 0 (ZeroDivisionError) after its evaluations; Ember's search
+                # goes on (see the session's report): the program is left out
                 raise
             lines.append("ev " + EVLINE[0])
             lines.append("e %s %s" % (type(ex).__name__, F5.esc(str(ex))))
             prog.snap(st)
+            if EVLINE[0].startswith(("step", "accum")):
+                # the scheduler failed after the optimizer stepped: PyTorch has counted the epoch (last_epoch += 1
+                # comes before get_lr), Ember's failed step changes nothing, so the two part here and the program ends
+                break
             continue
         lines.append("ev " + ev)
         if res is not None:
             lines.append(res)
         prog.snap(st)
+        if name == "lbfgs" and ev.startswith("step") and float(res.split()[2]) < 1e-4:
+            # solved: L-BFGS's later curvature pairs (1 / y.s of vanishing steps) amplify rounding differences
+            break
     return fam, name, lines
 
 

@@ -24,8 +24,11 @@ import java.util.TreeMap;
  *
  * <p>Found by this round and fixed (session 41; FuzzRound13FixesTest holds the regressions): the optimizer's state dict
  * handed out a new step tensor on each call (the moments were live, the step a snapshot), and loadStateDict copied every
- * tensor where 2.x keeps the saved ones, so loading a state dict kept from the same optimizer rewound its steps. Left
- * out and why (LBFGS's and SparseAdam's kept dicts, 1.13's integer steps): the script's header.
+ * tensor where 2.x keeps the saved ones, so loading a state dict kept from the same optimizer rewound its steps;
+ * CosineAnnealingLR's recursive form left a group added after the scheduler at its own rate (PyTorch anneals every
+ * group there); loadStateDict refused a state entry kept under options changed by hand since (SGD's momentum_buffer
+ * after momentum was set to 0: Ember could not load its own state dict). Left out and why (LBFGS's and SparseAdam's
+ * kept dicts, 1.13's integer steps, schedules that fail, L-BFGS's closure-call counts): the script's header.
  */
 class DifferentialFuzzR13Test {
     private static final String RESOURCE = "/differentialfuzzr13/cases.txt";

@@ -465,6 +465,42 @@ final class FuzzR13Training {
                 r.sched = s;
                 break;
             }
+            case "ckpt32": {
+                // as "ckpt 0" into a float32 model; float32 data and tolerance from here
+                Map<String, Object> ck = new LinkedHashMap<>();
+                ck.put("model", r.model.stateDict());
+                ck.put("optim", r.opt.stateDict());
+                if (r.sched != null) {
+                    ck.put("sched", r.sched.stateDict());
+                }
+                Map<String, Object> back = (Map<String, Object>) FuzzR6Training.snapshot(ck);
+                Module[] oldMods = r.mods;
+                Module oldModel = r.model;
+                DType oldType = r.dtype;
+                try {
+                    r.dtype = DType.FLOAT32;
+                    buildModel(r);
+                    r.model.loadStateDict((Map<String, Tensor>) back.get("model"));
+                    Optimizer o = freshOptimizer(r);
+                    LRScheduler s = freshScheduler(r, o);
+                    o.loadStateDict((Map<String, Object>) back.get("optim"));
+                    if (s != null) {
+                        s.loadStateDict((Map<String, Object>) back.get("sched"));
+                    }
+                    r.opt = o;
+                    r.sched = s;
+                } catch (RuntimeException e) {
+                    r.mods = oldMods;
+                    r.model = oldModel;
+                    r.dtype = oldType;
+                    throw e;
+                }
+                r.tol = 1e-4;
+                for (int b = 0; b < r.data.size(); b++) {
+                    r.data.set(b, batch(r, b));
+                }
+                break;
+            }
             case "ckpt": {
                 Map<String, Object> ck = new LinkedHashMap<>();
                 ck.put("model", r.model.stateDict());
@@ -478,16 +514,25 @@ final class FuzzR13Training {
                 } else {
                     back = (Map<String, Object>) FuzzR6Training.snapshot(ck);
                 }
-                buildModel(r);
-                r.model.loadStateDict((Map<String, Tensor>) back.get("model"));
-                Optimizer o = freshOptimizer(r);
-                LRScheduler s = freshScheduler(r, o);
-                o.loadStateDict((Map<String, Object>) back.get("optim"));
-                if (s != null) {
-                    s.loadStateDict((Map<String, Object>) back.get("sched"));
+                // as the generator: the fresh objects replace the old ones only once all of them are made and loaded
+                Module[] oldMods = r.mods;
+                Module oldModel = r.model;
+                try {
+                    buildModel(r);
+                    r.model.loadStateDict((Map<String, Tensor>) back.get("model"));
+                    Optimizer o = freshOptimizer(r);
+                    LRScheduler s = freshScheduler(r, o);
+                    o.loadStateDict((Map<String, Object>) back.get("optim"));
+                    if (s != null) {
+                        s.loadStateDict((Map<String, Object>) back.get("sched"));
+                    }
+                    r.opt = o;
+                    r.sched = s;
+                } catch (RuntimeException e) {
+                    r.mods = oldMods;
+                    r.model = oldModel;
+                    throw e;
                 }
-                r.opt = o;
-                r.sched = s;
                 break;
             }
             case "msave":
