@@ -44,3 +44,28 @@ q.grad = torch.tensor([0.5, 0.5])
 twin.step()
 print("sgd q " + " ".join(repr(x) for x in q.tolist()))
 print("sgd buf " + " ".join(repr(x) for x in twin.state_dict()["state"][0]["momentum_buffer"].tolist()))
+
+# CyclicLR's state saved after a group was added (its lists hold the two groups it was made over) loaded into a fresh
+# CyclicLR over the three groups: PyTorch takes it, and its steps zip base_lrs with max_lrs (the third group keeps its
+# rate)
+w0 = torch.zeros(2, requires_grad=True)
+w1 = torch.zeros(3, requires_grad=True)
+w2 = torch.zeros(1, requires_grad=True)
+opt = torch.optim.SGD([{"params": [w0]}, {"params": [w1], "lr": 0.2}], lr=0.1)
+sched = torch.optim.lr_scheduler.CyclicLR(opt, base_lr=0.01, max_lr=[0.1, 0.3], step_size_up=2, cycle_momentum=False)
+for _ in range(3):
+    opt.step()
+    sched.step()
+opt.add_param_group({"params": [w2], "lr": 0.05})
+so, ss = opt.state_dict(), sched.state_dict()
+ss.pop("_scale_fn_ref", None)
+opt2 = torch.optim.SGD([{"params": [w0]}, {"params": [w1], "lr": 0.2}], lr=0.1)
+opt2.add_param_group({"params": [w2], "lr": 0.05})
+sched2 = torch.optim.lr_scheduler.CyclicLR(opt2, base_lr=0.01, max_lr=[0.1, 0.3, 0.3], step_size_up=2,
+                                           cycle_momentum=False)
+opt2.load_state_dict(so)
+sched2.load_state_dict(ss)
+for k in range(2):
+    opt2.step()
+    sched2.step()
+    print("cyclic %d %s last %s" % (k, rates(opt2), " ".join(repr(x) for x in sched2.get_last_lr())))

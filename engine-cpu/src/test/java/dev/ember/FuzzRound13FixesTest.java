@@ -3,6 +3,7 @@ package dev.ember;
 import dev.ember.optim.ASGD;
 import dev.ember.optim.Adam;
 import dev.ember.optim.CosineAnnealingLR;
+import dev.ember.optim.CyclicLR;
 import dev.ember.optim.NAdam;
 import dev.ember.optim.Optimizer;
 import dev.ember.optim.RMSprop;
@@ -207,5 +208,45 @@ class FuzzRound13FixesTest {
         RMSprop rmsTwin = new RMSprop(List.of(r.detach().clone().requiresGrad_(true)), 0.01);
         rmsTwin.loadStateDict(rms.stateDict());
         assertEquals(state0(rms.stateDict()).keySet(), state0(rmsTwin.stateDict()).keySet());
+    }
+
+    @Test
+    void aCyclicStateSavedBeforeAGroupWasAddedLoads() {
+        // PyTorch's load_state_dict takes the saved max_lrs of the two groups the schedule was made over into a
+        // CyclicLR over three; its steps zip base_lrs with max_lrs, so the third group keeps its rate. Ember refused
+        // ("scheduler state 'max_lrs' must hold 3 rates, got 2"): the lists now pair with the saved base_lrs
+        // (fixes.txt "cyclic")
+        Tensor w0 = param(0, 0);
+        Tensor w1 = param(0, 0, 0);
+        Tensor w2 = param(0);
+        SGD opt = new SGD(List.of(w0), 0.1);
+        opt.addParamGroup(List.of(w1), Map.of("lr", 0.2));
+        CyclicLR sched = new CyclicLR(opt, new double[] {0.01, 0.01}, new double[] {0.1, 0.3}, 2, null, "triangular",
+                1.0, null, "cycle", false, new double[] {0.8}, new double[] {0.9});
+        for (int k = 0; k < 3; k++) {
+            opt.step();
+            sched.step();
+        }
+        opt.addParamGroup(List.of(w2), Map.of("lr", 0.05));
+        Map<String, Object> so = opt.stateDict();
+        Map<String, Object> ss = sched.stateDict();
+        SGD opt2 = new SGD(List.of(w0), 0.1);
+        opt2.addParamGroup(List.of(w1), Map.of("lr", 0.2));
+        opt2.addParamGroup(List.of(w2), Map.of("lr", 0.05));
+        CyclicLR sched2 = new CyclicLR(opt2, new double[] {0.01, 0.01, 0.01}, new double[] {0.1, 0.3, 0.3}, 2, null,
+                "triangular", 1.0, null, "cycle", false, new double[] {0.8}, new double[] {0.9});
+        opt2.loadStateDict(so);
+        sched2.loadStateDict(ss);
+        double[][] want = {{0.01, 0.01, 0.05}, {0.05500000000000001, 0.155, 0.05}};
+        for (double[] w : want) {
+            opt2.step();
+            sched2.step();
+            double[] got = new double[3];
+            for (int g = 0; g < 3; g++) {
+                got[g] = opt2.paramGroups().get(g).lr();
+            }
+            assertArrayEquals(w, got, 1e-15);
+            assertArrayEquals(w, sched2.getLastLr(), 1e-15);
+        }
     }
 }
