@@ -81,8 +81,7 @@
 #   max_lr) ends the program after its "e" line: PyTorch has counted the epoch before get_lr failed, Ember's failed
 #   step changes nothing (the engine's rule for bad input), so the schedules part there.
 # Left out (each with a comment where it is drawn): add_param_group with Adagrad (2.x's Adagrad makes state in its
-# constructor only, so a later group fails with KeyError), with LBFGS (one group only) and under CyclicLR/OneCycleLR
-# (a saved per-group list of the old length loads in PyTorch, Ember refuses it); RMSprop's momentum set by hand (2.x
+# constructor only, so a later group fails with KeyError) and with LBFGS (one group only); RMSprop's momentum set by hand (2.x
 # fails with KeyError 'momentum_buffer' where Ember makes the buffer); osave/oload with Rprop and Adadelta (1.13's int
 # steps), LBFGS and SparseAdam (their kept dicts are PyTorch's live per-parameter dicts, Ember's are new maps); L-BFGS
 # programs whose step PyTorch fails (lr 0 from a schedule: the strong Wolfe interpolation divides by zero), that reach
@@ -874,11 +873,7 @@ def program(case_no, rng):
     for _ in range(nev):
         evs = ["step"] * 8 + ["zero"] * 3 + ["fb", "accum", "accum", "clipn", "clipn", "clipv", "train", "eval",
                                               "freeze", "freeze", "ockpt", "ckpt", "ckpt", "lr", "nograd"]
-        # add_param_group under CyclicLR or OneCycleLR is left out: their per-group lists (max_lrs, ...) are sized at
-        # construction, and a later round trip of the optimizer and scheduler loads a saved list of the old length into
-        # a scheduler over more groups, which PyTorch takes and Ember refuses (see the session's report)
-        cyc = sspecs and sspecs[0].split()[0] in ("CyclicLR", "OneCycleLR")
-        if held and not added[0] and name not in ("adagrad", "lbfgs") and not cyc:
+        if held and not added[0] and name not in ("adagrad", "lbfgs"):
             evs += ["addgroup"] * 3
         evs += ["msave", "mload", "mload", "mswap", "hp", "hp"]
         if cur["dtype"] == torch.float64 and name != "lbfgs":
