@@ -4,6 +4,9 @@ import dev.ember.optim.ASGD;
 import dev.ember.optim.Adam;
 import dev.ember.optim.CosineAnnealingLR;
 import dev.ember.optim.CyclicLR;
+import dev.ember.optim.LBFGS;
+import dev.ember.optim.SparseAdam;
+import dev.ember.nn.Embedding;
 import dev.ember.optim.NAdam;
 import dev.ember.optim.Optimizer;
 import dev.ember.optim.RMSprop;
@@ -248,5 +251,79 @@ class FuzzRound13FixesTest {
             assertArrayEquals(w, got, 1e-15);
             assertArrayEquals(w, sched2.getLastLr(), 1e-15);
         }
+    }
+
+    @Test
+    void aKeptSparseAdamStateDictShowsTheLaterIntegerSteps() {
+        // PyTorch's state_dict hands out each parameter's state dict itself: SparseAdam's step, a Python int that the
+        // step reassigns in that dict, shows in a dict kept from an earlier call, and loading the kept dict is a
+        // no-op; Ember's map held the step as it was, and loading it rewound the count
+        Embedding emb = new Embedding(5, 2, null, null, 2.0, false, true);
+        Embedding twinEmb = new Embedding(5, 2, null, null, 2.0, false, true);
+        try (GradMode off = Ember.noGrad()) {
+            twinEmb.weight.copy_(emb.weight);
+        }
+        SparseAdam opt = new SparseAdam(emb.parameters(), 0.05);
+        SparseAdam plain = new SparseAdam(twinEmb.parameters(), 0.05);
+        Tensor[] ids = {longs(1, 2, 1), longs(0, 4), longs(2, 3, 3)};
+        sparseStep(opt, emb, ids[0]);
+        sparseStep(plain, twinEmb, ids[0]);
+        Map<String, Object> kept = opt.stateDict();
+        Map<String, Object> st = state0(kept);
+        sparseStep(opt, emb, ids[1]);
+        sparseStep(plain, twinEmb, ids[1]);
+        assertEquals(2L, ((Number) st.get("step")).longValue());
+        opt.loadStateDict(kept);
+        sparseStep(opt, emb, ids[2]);
+        sparseStep(plain, twinEmb, ids[2]);
+        assertArrayEquals(twinEmb.weight.toDoubleArray(), emb.weight.toDoubleArray());
+        assertEquals(3L, ((Number) state0(opt.stateDict()).get("step")).longValue());
+    }
+
+    private static Tensor longs(long... v) {
+        return Tensor.tensor(v, DType.INT64, Device.CPU);
+    }
+
+    private static void sparseStep(SparseAdam opt, Embedding emb, Tensor ids) {
+        opt.zeroGrad();
+        emb.forward(ids).pow(2L).sum().backward();
+        opt.step();
+    }
+
+    @Test
+    void aKeptLbfgsStateDictFollowsLaterStepsAndLoadsAsANoOp() {
+        // the same for L-BFGS, whose state PyTorch keeps in the first parameter's dict: a kept dict shows the later
+        // n_iter and func_evals, and 2.x's load shares prev_flat_grad (which each step overwrites in place), so loading
+        // a dict kept from this optimizer leaves its trajectory; Ember's map was new on each call and its load copied
+        Tensor p = param(1.5, -0.5, 2.0);
+        Tensor twin = p.detach().clone().requiresGrad_(true);
+        LBFGS opt = new LBFGS(List.of(p), 0.5, 3, null, 1e-7, 1e-9, 5, null);
+        LBFGS plain = new LBFGS(List.of(twin), 0.5, 3, null, 1e-7, 1e-9, 5, null);
+        opt.step(quadratic(opt, p));
+        plain.step(quadratic(plain, twin));
+        Map<String, Object> kept = opt.stateDict();
+        Map<String, Object> st = state0(kept);
+        opt.step(quadratic(opt, p));
+        plain.step(quadratic(plain, twin));
+        assertSame(st, state0(opt.stateDict()), "the same map while no load replaces it");
+        assertEquals(((Number) state0(plain.stateDict()).get("n_iter")).longValue(),
+                ((Number) st.get("n_iter")).longValue());
+        assertEquals(((Number) state0(plain.stateDict()).get("func_evals")).longValue(),
+                ((Number) st.get("func_evals")).longValue());
+        opt.loadStateDict(kept);
+        assertSame(st.get("prev_flat_grad"), state0(opt.stateDict()).get("prev_flat_grad"));
+        opt.step(quadratic(opt, p));
+        plain.step(quadratic(plain, twin));
+        assertArrayEquals(twin.toDoubleArray(), p.toDoubleArray());
+    }
+
+    private static Optimizer.Closure quadratic(Optimizer opt, Tensor p) {
+        return () -> {
+            opt.zeroGrad(true);
+            Tensor loss = p.sub(0.25).pow(2L).mul(Tensor.tensor(new double[] {1.0, 3.0, 0.5}, DType.FLOAT64,
+                    Device.CPU)).sum().add(p.prod());
+            loss.backward();
+            return loss;
+        };
     }
 }

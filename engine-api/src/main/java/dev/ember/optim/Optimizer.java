@@ -103,6 +103,8 @@ public abstract class Optimizer {
         Tensor stepView;
         /** The same for the scalars ({@code mu_product}, {@code eta}, {@code mu}), by key. */
         final Map<String, Tensor> scalarViews = new HashMap<>();
+        /** The map {@link #stateDict()} hands out for this parameter (null until the first), refreshed after each update. */
+        PyDict<String> live;
 
         /** Reads the live step and scalar tensors (their holder may have written them) before an update. */
         void pull() {
@@ -766,6 +768,9 @@ public abstract class Optimizer {
                             update.apply(g, p, grad, s, fresh);
                         }
                         s.push();
+                        if (s.live != null) {
+                            fillLive(s, outsideState.get(p));
+                        }
                         if (fresh && (countsSteps() || s.hasTensors())) {
                             state.put(p, s);
                         }
@@ -1020,7 +1025,8 @@ public abstract class Optimizer {
 
     /**
      * The optimizer's state, as PyTorch's {@code optimizer.state_dict()} (see the class comment): a new map each call,
-     * holding the optimizer's own state tensors; it prints as PyTorch's dict ({@code {'state': {0: {'step': tensor(1.),
+     * whose per-parameter maps are the optimizer's own (the same maps on every call, which every update of the
+     * parameter refreshes, until a load replaces them) holding its own state tensors; it prints as PyTorch's dict ({@code {'state': {0: {'step': tensor(1.),
      * ...}}, 'param_groups': [{'lr': 0.001, ..., 'params': [0]}]}}).
      */
     public Map<String, Object> stateDict() {
@@ -1046,31 +1052,45 @@ public abstract class Optimizer {
             if (s == null && outside == null) {
                 continue;
             }
-            Map<String, Object> m = new PyDict<>(ints);
             if (s == null) {
+                Map<String, Object> m = new PyDict<>(ints);
                 m.putAll(outside);
                 st.put(e.getValue(), m);
                 continue;
             }
-            // the step and the scalars as live tensors (each call hands out the same ones, which the steps update in
-            // place), as PyTorch's state_dict holds the state's own tensors
-            if (countsSteps()) {
-                m.put("step", stepIsInt() ? (Object) s.step : s.stepTensor(scalarDtype()));
+            // the parameter's own map, the same on every call and refreshed after each of its updates, as PyTorch's
+            // state_dict hands out the state's per-parameter dicts themselves (an integer step, an entry made later,
+            // show in a dict kept from an earlier call); a load makes new ones, as PyTorch's
+            if (s.live == null) {
+                s.live = new PyDict<>(ints);
             }
-            for (String key : s.scalars.keySet()) {
-                m.put(key, s.scalarTensor(key));
-            }
-            m.putAll(s.tensors);
-            m.putAll(s.sparseTensors);
-            if (outside != null) {
-                m.putAll(outside);
-            }
-            st.put(e.getValue(), m);
+            fillLive(s, outside);
+            st.put(e.getValue(), s.live);
         }
         Map<String, Object> out = new PyDict<>(ints);
         out.put("state", st);
         out.put("param_groups", packed);
         return out;
+    }
+
+    /**
+     * Refills {@code s}'s live map: the step and the scalars as live tensors (the same ones on every call, which the
+     * steps update in place), the state tensors, and the entries an outside subclass keeps ({@code outside}).
+     */
+    private void fillLive(ParamState s, Map<String, Object> outside) {
+        Map<String, Object> m = s.live;
+        m.clear();
+        if (countsSteps()) {
+            m.put("step", stepIsInt() ? (Object) s.step : s.stepTensor(scalarDtype()));
+        }
+        for (String key : s.scalars.keySet()) {
+            m.put(key, s.scalarTensor(key));
+        }
+        m.putAll(s.tensors);
+        m.putAll(s.sparseTensors);
+        if (outside != null) {
+            m.putAll(outside);
+        }
     }
 
     /**
