@@ -35,10 +35,11 @@
 #                       are kept (they go on with the old parameters, which no longer get gradients)
 #   msave / mload       keep = model.state_dict() (no copy: its tensors are the live parameters and buffers, so later
 #                       in-place updates show in it) / model.load_state_dict(keep) into the current model
-#   osave / oload       keep = optimizer.state_dict() (its tensors are the live state) / the current optimizer loads
-#                       it: 2.x's load shares the kept tensors (see _load_state_dict_2x), so a second oload loads the
-#                       state the first one made live; PyTorch's refusals (a group added since) are "e <Type> <msg>"
-#                       lines after the event, and the program goes on
+#   osave / oload       keep = optimizer.state_dict() (its per-parameter dicts are the live state's own, so the kept
+#                       dict follows later steps, integer steps and L-BFGS's counters included, until a load replaces
+#                       them) / the current optimizer loads it: 2.x's load shares the kept tensors (see
+#                       _load_state_dict_2x), so a second oload loads what the first one made live; PyTorch's refusals
+#                       (a group added since) are "e <Type> <msg>" lines after the event, and the program goes on
 #   nograd <b>          the loss of batch b under torch.no_grad() (BatchNorm in train mode still updates its running
 #                       statistics); "r loss <v>"
 # After EVERY event the state is compared through four category lines, written only when they changed since the last
@@ -69,7 +70,8 @@
 #   every state tensor but "step" to the parameter's dtype); maximize negates the gradient first, as 2.x. 2.x's SGD keeps
 #   no state entry without momentum (2.2+), Adagrad makes its state in the constructor. step is a float32 0-dim tensor.
 # - Adadelta, ASGD, Rprop and LBFGS are 1.13's built-ins (foreach=False), whose single-tensor updates 2.x keeps; 1.13's
-#   Adadelta/Rprop count steps in a Python int, 2.x in a float32 tensor: written as 2.x's.
+#   Adadelta/Rprop count steps in a Python int, 2.x in a float32 tensor incremented in place: made one after each
+#   step (_tensor_steps), so that state dicts share it as 2.x's.
 # - zero_grad's set_to_none is always given (the defaults differ: 1.13 False, 2.x True).
 # - ReduceLROnPlateau has no get_last_lr in 1.13: its L line has the groups' lrs only; 2.x's _reduce_lr (a group added
 #   later takes the scalar min_lr, where 1.13 fails with IndexError) is patched in (_reduce_lr_2x).
@@ -82,8 +84,7 @@
 #   step changes nothing (the engine's rule for bad input), so the schedules part there.
 # Left out (each with a comment where it is drawn): add_param_group with Adagrad (2.x's Adagrad makes state in its
 # constructor only, so a later group fails with KeyError) and with LBFGS (one group only); RMSprop's momentum set by hand (2.x
-# fails with KeyError 'momentum_buffer' where Ember makes the buffer); osave/oload with Rprop and Adadelta (1.13's int
-# steps), LBFGS and SparseAdam (their kept dicts are PyTorch's live per-parameter dicts, Ember's are new maps); L-BFGS
+# fails with KeyError 'momentum_buffer' where Ember makes the buffer); L-BFGS
 # programs whose step PyTorch fails (lr 0 from a schedule: the strong Wolfe interpolation divides by zero), that reach
 # a loss below 1e-4, or that have a BatchNorm (closure-call counts hang on last bits); Dropout with p > 0 in train mode
 # (random); clipping sparse gradients.
@@ -349,7 +350,21 @@ torch.optim.lr_scheduler.ReduceLROnPlateau._reduce_lr = _reduce_lr_2x
 
 UPD = {"sgd": U.sgd_update, "adam": U.adam_update, "adamw": U.adam_update, "rmsprop": U.rmsprop_update,
        "adagrad": U.adagrad_update, "adamax": U.adamax_update, "nadam": U.nadam_update, "radam": U.radam_update}
-BUILTIN = {"adadelta": torch.optim.Adadelta, "asgd": torch.optim.ASGD, "rprop": torch.optim.Rprop}
+def _tensor_steps(cls):
+    """1.13's Rprop/Adadelta with 2.x's step: a float32 0-dim tensor, incremented in place (1.13 keeps a Python int,
+    which a loaded optimizer does not share with the saved dict); their updates do not read it."""
+    class TensorSteps(cls):
+        def step(self, closure=None):
+            loss = super().step(closure)
+            for st in self.state.values():
+                if isinstance(st.get("step"), int):
+                    st["step"] = torch.tensor(float(st["step"]))
+            return loss
+    return TensorSteps
+
+
+BUILTIN = {"adadelta": _tensor_steps(torch.optim.Adadelta), "asgd": torch.optim.ASGD,
+           "rprop": _tensor_steps(torch.optim.Rprop)}
 OPT_NAMES = ["sgd", "sgd", "adam", "adamw", "rmsprop", "adagrad", "adamax", "nadam", "radam", "adadelta", "asgd",
              "rprop", "lbfgs", "sparse_adam"]
 
@@ -878,19 +893,14 @@ def program(case_no, rng):
         evs += ["msave", "mload", "mload", "mswap", "hp", "hp"]
         if cur["dtype"] == torch.float64 and name != "lbfgs":
             evs += ["ckpt32"]
-        if name not in ("rprop", "adadelta", "lbfgs"):
-            # left out: Rprop and Adadelta, whose 1.13 steps are Python ints (2.x's tensors are shared by a load, 1.13's
-            # ints are not); LBFGS, whose state 2.x keeps in the first parameter's dict, which state_dict() hands out
-            # itself, so that a kept dict follows every later step, reassigned entries and lists included, until a
-            # load replaces the dict (Ember's LBFGS hands out a new map of its own tensors; see the session's report)
-            evs += ["osave", "oload", "oload"]
+        # (PyTorch's state_dict hands out each parameter's state dict itself: a kept dict follows every later step,
+        # integer steps, reassigned entries and LBFGS's lists included, until a load replaces the dicts)
+        evs += ["osave", "oload", "oload"]
         e = rng.choice(evs)
         if name == "lbfgs" and e == "accum":
             e = "step"
-        if name == "sparse_adam" and e in ("clipn", "clipv", "osave", "oload"):
-            # sparse gradients: clip_grad_norm_'s norm and clamp_ of a sparse tensor are left to SparseGradTest;
-            # SparseAdam's step is a Python int, which a kept state dict (the live per-parameter dict) shows as it
-            # grows in PyTorch, and Ember's map holds as it was (see the report of session 41)
+        if name == "sparse_adam" and e in ("clipn", "clipv"):
+            # sparse gradients: clip_grad_norm_'s norm and clamp_ of a sparse tensor are left to SparseGradTest
             e = "step"
         if e in ("mload", "oload") and e[0] not in keep:
             e = e[0] + "save"

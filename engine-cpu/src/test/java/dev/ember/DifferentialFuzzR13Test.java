@@ -27,8 +27,11 @@ import java.util.TreeMap;
  * tensor where 2.x keeps the saved ones, so loading a state dict kept from the same optimizer rewound its steps;
  * CosineAnnealingLR's recursive form left a group added after the scheduler at its own rate (PyTorch anneals every
  * group there); loadStateDict refused a state entry kept under options changed by hand since (SGD's momentum_buffer
- * after momentum was set to 0: Ember could not load its own state dict). Left out and why (LBFGS's and SparseAdam's
- * kept dicts, 1.13's integer steps, schedules that fail, L-BFGS's closure-call counts): the script's header.
+ * after momentum was set to 0: Ember could not load its own state dict); CyclicLR refused a state saved before a group
+ * was added; the per-parameter maps of a state dict were new on each call (PyTorch hands out the state's own dicts, so
+ * a kept one shows SparseAdam's integer step and L-BFGS's counters as they grow), and L-BFGS's load copied
+ * {@code prev_flat_grad}. Left out and why (schedules that fail, RMSprop's momentum turned on by hand, L-BFGS's
+ * closure-call counts and lr 0): the script's header.
  */
 class DifferentialFuzzR13Test {
     private static final String RESOURCE = "/differentialfuzzr13/cases.txt";
