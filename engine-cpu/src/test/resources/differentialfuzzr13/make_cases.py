@@ -937,6 +937,12 @@ def program(case_no, rng):
         if name == "lbfgs" and ev.startswith("step") and float(res.split()[2]) < 1e-4:
             # solved: L-BFGS's later curvature pairs (1 / y.s of vanishing steps) amplify rounding differences
             break
+        with torch.no_grad():
+            if any(not bool(torch.isfinite(p).all()) or float(p.abs().max()) > 1e30
+                   for p in st["model"].parameters()):
+                # diverged (a large rate): what overflowing forward passes give (inf or nan, by the order of a
+                # kernel's reductions) is left to the ops' own tests
+                break
     return fam, name, lines
 
 
