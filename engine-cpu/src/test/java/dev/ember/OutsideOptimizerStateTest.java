@@ -93,8 +93,16 @@ class OutsideOptimizerStateTest {
 
         Tensor w2 = w.detach().clone().requiresGrad_(true);
         Momentum resumed = new Momentum(List.of(w2, param(DType.FLOAT64, 5)), 0.1);
-        resumed.loadStateDict(opt.stateDict());
-        assertFalse(resumed.stateOf(w2).get("buf") == s0.get("buf"), "the loaded tensors are copies");
+        // PyTorch 2.x's load keeps a saved tensor that needs no cast: loading the live dict shares it
+        Momentum sharing = new Momentum(List.of(w.detach().clone().requiresGrad_(true), param(DType.FLOAT64, 5)), 0.1);
+        sharing.loadStateDict(opt.stateDict());
+        assertSame(s0.get("buf"), sharing.stateOf(sharing.paramGroups().get(0).params().get(0)).get("buf"),
+                "the loaded tensor is the saved one");
+        // resumed from a copy, as from a checkpoint file
+        @SuppressWarnings("unchecked")
+        Map<String, Object> copy = (Map<String, Object>) FuzzR6Training.snapshot(opt.stateDict());
+        resumed.loadStateDict(copy);
+        assertFalse(resumed.stateOf(w2).get("buf") == s0.get("buf"), "the copy's tensors are not the original's");
         stepOn(opt, w);
         stepOn(resumed, w2);
         assertEquals(w.toList(), w2.toList(), "resumed with the saved momentum, bit for bit");

@@ -109,6 +109,11 @@ public class Adam extends Optimizer {
     }
 
     @Override
+    List<String> optionalStateTensors() {
+        return List.of("max_exp_avg_sq");
+    }
+
+    @Override
     List<String> stateTensors(ParamGroup group, Map<String, Object> options) {
         return (Boolean) options.get("amsgrad") ? List.of("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
                 : List.of("exp_avg", "exp_avg_sq");

@@ -72,7 +72,10 @@ public final class CosineAnnealingLR extends LRScheduler {
                 out[i] = groupLr(i) + (baseLrs[i] - etaMin) * (1 - Math.cos(Math.PI / tMax)) / 2;
             }
         } else {
-            for (int i = 0; i < out.length; i++) {
+            // PyTorch's recursive form reads every group (no base rate): a group added after the scheduler was made is
+            // annealed too, where the two forms above zip with base_lrs and leave it
+            out = new double[n];
+            for (int i = 0; i < n; i++) {
                 out[i] = (1 + Math.cos(Math.PI * lastEpoch / tMax)) / (1 + Math.cos(Math.PI * (lastEpoch - 1) / tMax))
                         * (groupLr(i) - etaMin) + etaMin;
             }

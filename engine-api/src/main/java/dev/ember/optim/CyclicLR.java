@@ -307,7 +307,9 @@ public final class CyclicLR extends LRScheduler {
 
     @Override
     Runnable loadFields(Map<String, ?> state) {
-        int n = baseLrs.length;
+        // the lists pair with the saved base_lrs (PyTorch zips them; a state saved before a group was added holds one
+        // rate fewer than the groups of the scheduler it is loaded into, which PyTorch takes)
+        int n = state.get("base_lrs") instanceof List<?> saved ? saved.size() : baseLrs.length;
         double[] max = state.containsKey("max_lrs") ? doubles(state, "max_lrs") : maxLrs;
         double total = number(state, "total_size", totalSize);
         double ratio = number(state, "step_ratio", stepRatio);

@@ -51,6 +51,8 @@ public final class LBFGS extends Optimizer {
     }
 
     private boolean hasState;
+    /** The state map {@link #stateDict()} hands out (null until the first call, and after a load). */
+    private Map<String, Object> live;
     private long funcEvals;
     private long nIter;
     private Tensor d;
@@ -181,6 +183,17 @@ public final class LBFGS extends Optimizer {
         if (closure == null) {
             throw new IllegalArgumentException("LBFGS.step: closure must not be null");
         }
+        try {
+            return iterate(closure);
+        } finally {
+            if (live != null && hasState) {
+                fillLive(); // a state dict kept from an earlier call shows this step, as PyTorch's live dict
+            }
+        }
+    }
+
+    /** The step itself (PyTorch's {@code step} body). */
+    private Tensor iterate(Optimizer.Closure closure) {
         ParamGroup group = paramGroups().get(0);
         List<Tensor> ps = group.params();
         Tensor first = ps.get(0);
@@ -347,7 +360,8 @@ public final class LBFGS extends Optimizer {
     /**
      * The optimizer's state, as PyTorch's {@code optimizer.state_dict()}: {@code param_groups} as every optimizer's, and
      * {@code state} holding at most the entry {@code 0} (the first parameter's, where PyTorch keeps L-BFGS's global
-     * state) with the keys of the class comment, in PyTorch's order; the tensors are the optimizer's own (clone them to
+     * state; the same map on every call, which each step refreshes, until a load replaces it) with the keys of the
+     * class comment, in PyTorch's order; the tensors are the optimizer's own (clone them to
      * keep a snapshot), {@code ro}, {@code al} and a computed {@code H_diag} 0-dim tensors of the parameters' type and
      * device, {@code t} and {@code prev_loss} {@link Double}, {@code func_evals} and {@code n_iter} {@link Long}.
      */
@@ -357,8 +371,23 @@ public final class LBFGS extends Optimizer {
         if (!hasState) {
             return out;
         }
+        // the same map on every call, refreshed after each step until a load replaces it: PyTorch hands out the first
+        // parameter's state dict itself
+        if (live == null) {
+            live = new LinkedHashMap<>();
+        }
+        fillLive();
+        @SuppressWarnings("unchecked")
+        Map<Object, Object> st = (Map<Object, Object>) out.get("state");
+        st.put(0, live);
+        return out;
+    }
+
+    /** Refills the live map with the state's entries (the keys of the class comment, in PyTorch's order). */
+    private void fillLive() {
         Tensor p0 = params().get(0);
-        Map<String, Object> m = new LinkedHashMap<>();
+        Map<String, Object> m = live;
+        m.clear();
         m.put("func_evals", funcEvals);
         m.put("n_iter", nIter);
         if (al != null) {
@@ -385,10 +414,6 @@ public final class LBFGS extends Optimizer {
             m.put("prev_flat_grad", prevFlatGrad);
             m.put("prev_loss", prevLoss);
         }
-        @SuppressWarnings("unchecked")
-        Map<Object, Object> st = (Map<Object, Object>) out.get("state");
-        st.put(0, m);
-        return out;
     }
 
     private static Tensor scalar(double v, Tensor like) {
@@ -398,8 +423,8 @@ public final class LBFGS extends Optimizer {
     /**
      * Loads a state from {@link #stateDict()} (of this optimizer or a twin over parameters of the same shapes), as
      * {@code optimizer.load_state_dict(state_dict)}: the group's options become the saved ones and the state the saved
-     * one, its tensors converted to the parameters' type and device and copied. Everything is checked before anything
-     * changes.
+     * one, its tensors converted to the parameters' type and device where they differ, else taken themselves (shared
+     * with the map's holder, as PyTorch 2.x's load). Everything is checked before anything changes.
      *
      * @throws IllegalArgumentException as {@link Optimizer#loadStateDict}, and for a state entry other than {@code 0},
      *     a missing or unknown key, or a vector whose length is not the parameters' total number of elements, leaving
@@ -437,6 +462,7 @@ public final class LBFGS extends Optimizer {
             throw ex;
         }
         hasState = loaded != null;
+        live = null;
         storedTail = loaded != null && loaded.tail;
         funcEvals = loaded == null ? 0 : loaded.funcEvals;
         nIter = loaded == null ? 0 : loaded.nIter;
@@ -584,7 +610,12 @@ public final class LBFGS extends Optimizer {
         }
         Tensor p0 = params().get(0);
         Tensor c = x.to(p0.device()).to(p0.isComplex() ? p0.dtype().toReal() : p0.dtype());
-        c = TensorScope.escape(c == x ? x.clone() : c);
+        if (c == x) {
+            // PyTorch 2.x's load keeps a tensor that needs no move or cast: the dict's holder and the optimizer share it
+            // (prev_flat_grad, which each step overwrites in place, shows the later steps in the dict)
+            return TensorScope.escape(x);
+        }
+        c = TensorScope.escape(c);
         l.made.add(c);
         return c;
     }

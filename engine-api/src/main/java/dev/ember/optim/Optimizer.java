@@ -50,9 +50,10 @@ import java.util.function.Supplier;
  *  "param_groups": [{"lr": 0.001, "betas": [0.9, 0.999], ..., "params": [0, 1]}, ...]} // List&lt;Map&lt;String, Object&gt;&gt;
  * </pre>
  * Parameters are numbered across the groups in order; a parameter without state (no step yet) has no entry.
- * {@code step} (and NAdam's {@code mu_product}) are 0-dim float32 CPU tensors as in PyTorch 2.x (float64 under a
- * float64 default type), the other state tensors are the optimizer's own (as PyTorch's: clone them to keep a snapshot
- * while training goes on); options are {@link Double}, {@link Boolean}, {@code List<Double>} ({@code betas}) or what a
+ * {@code step} (and NAdam's {@code mu_product}, ASGD's {@code eta} and {@code mu}) are 0-dim float32 CPU tensors as in
+ * PyTorch 2.x (float64 under a float64 default type); every state tensor, these included, is the optimizer's own,
+ * which its steps update in place, as PyTorch's (so a state dict taken earlier shows the later steps: clone it to keep
+ * a snapshot while training goes on); options are {@link Double}, {@link Boolean}, {@code List<Double>} ({@code betas}) or what a
  * scheduler stored. {@link #loadStateDict}
  * takes such a map back (state keys may also be {@link Long} or decimal strings, numbers any {@link Number} or 0-dim
  * tensor, as they come back from JSON), so it round-trips through {@code dev.ember.nn.utils.Checkpoint}.
@@ -96,6 +97,63 @@ public abstract class Optimizer {
      */
     static final class ParamState {
         long step;
+        /**
+         * The 0-dim tensor {@link #stateDict()} hands out as {@code step} (or {@link #loadStateDict} took), kept equal to
+         * {@link #step}: PyTorch's {@code state['step']} is one tensor that every step increments in place, so a state
+         * dict taken earlier shows the later steps, and one written by its holder changes the optimizer's (null until
+         * the first state dict or load).
+         */
+        Tensor stepView;
+        /** The same for the scalars ({@code mu_product}, {@code eta}, {@code mu}), by key. */
+        final Map<String, Tensor> scalarViews = new HashMap<>();
+        /** The map {@link #stateDict()} hands out for this parameter (null until the first), refreshed after each update. */
+        PyDict<String> live;
+
+        /** Reads the live step and scalar tensors (their holder may have written them) before an update. */
+        void pull() {
+            if (stepView != null && !stepView.isClosed()) {
+                double v = stepView.item();
+                if (v >= 0 && v == Math.rint(v) && v < 9.0e15) {
+                    step = (long) v;
+                }
+            }
+            for (Map.Entry<String, Tensor> e : scalarViews.entrySet()) {
+                if (!e.getValue().isClosed() && scalars.containsKey(e.getKey())) {
+                    scalars.put(e.getKey(), e.getValue().item());
+                }
+            }
+        }
+
+        /** Writes the step and scalars into their live tensors, in place, after an update. */
+        void push() {
+            if (stepView != null && !stepView.isClosed()) {
+                stepView.fill_((double) step);
+            }
+            for (Map.Entry<String, Tensor> e : scalarViews.entrySet()) {
+                Double v = scalars.get(e.getKey());
+                if (v != null && !e.getValue().isClosed()) {
+                    e.getValue().fill_(v);
+                }
+            }
+        }
+
+        /** The live step tensor of type {@code type}, made on first use. */
+        Tensor stepTensor(DType type) {
+            if (stepView == null || stepView.isClosed()) {
+                stepView = TensorScope.escape(Tensor.tensor((double) step, type, Device.CPU));
+            }
+            return stepView;
+        }
+
+        /** The live tensor of scalar {@code key}, made on first use. */
+        Tensor scalarTensor(String key) {
+            Tensor t = scalarViews.get(key);
+            if (t == null || t.isClosed()) {
+                t = TensorScope.escape(Tensor.tensor(scalars.get(key), scalarType(key), Device.CPU));
+                scalarViews.put(key, t);
+            }
+            return t;
+        }
         final Map<String, Tensor> tensors = new LinkedHashMap<>();
         /** Sparse state tensors (SGD's momentum buffer of a sparse gradient, sparse as PyTorch's), by key. */
         final Map<String, dev.ember.sparse.SparseTensor> sparseTensors = new LinkedHashMap<>();
@@ -706,10 +764,15 @@ public abstract class Optimizer {
                         // a sparse gradient is read by the update itself (p.sparseGrad()), maximize included
                         Tensor grad = p.isGradSparse() ? null
                                 : maximize(g) ? p.grad().neg() : p.grad();
+                        s.pull();
                         if (p.isComplex()) {
                             ComplexParams.apply(update, g, p, grad, s, fresh); // the real update of the parts
                         } else {
                             update.apply(g, p, grad, s, fresh);
+                        }
+                        s.push();
+                        if (s.live != null) {
+                            fillLive(s, outsideState.get(p));
                         }
                         if (fresh && (countsSteps() || s.hasTensors())) {
                             state.put(p, s);
@@ -1157,6 +1220,16 @@ public abstract class Optimizer {
         return List.of();
     }
 
+    /**
+     * The state tensors this optimizer keeps under other options and so may find in a saved state (SGD's
+     * {@code momentum_buffer} after momentum was set to 0, Adam's {@code max_exp_avg_sq} after amsgrad was turned off):
+     * loaded as the required ones where present, as PyTorch's {@code load_state_dict} takes any entry, and kept in the
+     * state dict.
+     */
+    List<String> optionalStateTensors() {
+        return List.of();
+    }
+
     /** The scalar state entries (float32 in PyTorch) of a parameter once it has state (checked on load). */
     List<String> stateScalars() {
         return List.of();
@@ -1164,7 +1237,8 @@ public abstract class Optimizer {
 
     /**
      * The optimizer's state, as PyTorch's {@code optimizer.state_dict()} (see the class comment): a new map each call,
-     * holding the optimizer's own state tensors; it prints as PyTorch's dict ({@code {'state': {0: {'step': tensor(1.),
+     * whose per-parameter maps are the optimizer's own (the same maps on every call, which every update of the
+     * parameter refreshes, until a load replaces them) holding its own state tensors; it prints as PyTorch's dict ({@code {'state': {0: {'step': tensor(1.),
      * ...}}, 'param_groups': [{'lr': 0.001, ..., 'params': [0]}]}}).
      */
     public Map<String, Object> stateDict() {
@@ -1210,30 +1284,45 @@ public abstract class Optimizer {
             if (s == null && outside == null) {
                 continue;
             }
-            Map<String, Object> m = new PyDict<>(ints);
             if (s == null) {
+                Map<String, Object> m = new PyDict<>(ints);
                 m.putAll(outside);
                 st.put(e.getValue(), m);
                 continue;
             }
-            DType scalarType = scalarDtype();
-            if (countsSteps()) {
-                m.put("step", stepIsInt() ? (Object) s.step : Tensor.tensor((double) s.step, scalarType, Device.CPU));
+            // the parameter's own map, the same on every call and refreshed after each of its updates, as PyTorch's
+            // state_dict hands out the state's per-parameter dicts themselves (an integer step, an entry made later,
+            // show in a dict kept from an earlier call); a load makes new ones, as PyTorch's
+            if (s.live == null) {
+                s.live = new PyDict<>(ints);
             }
-            for (Map.Entry<String, Double> x : s.scalars.entrySet()) {
-                m.put(x.getKey(), Tensor.tensor(x.getValue(), s.scalarType(x.getKey()), Device.CPU));
-            }
-            m.putAll(s.tensors);
-            m.putAll(s.sparseTensors);
-            if (outside != null) {
-                m.putAll(outside);
-            }
-            st.put(e.getValue(), m);
+            fillLive(s, outside);
+            st.put(e.getValue(), s.live);
         }
         Map<String, Object> out = new PyDict<>(ints);
         out.put("state", st);
         out.put("param_groups", packed);
         return out;
+    }
+
+    /**
+     * Refills {@code s}'s live map: the step and the scalars as live tensors (the same ones on every call, which the
+     * steps update in place), the state tensors, and the entries an outside subclass keeps ({@code outside}).
+     */
+    private void fillLive(ParamState s, Map<String, Object> outside) {
+        Map<String, Object> m = s.live;
+        m.clear();
+        if (countsSteps()) {
+            m.put("step", stepIsInt() ? (Object) s.step : s.stepTensor(scalarDtype()));
+        }
+        for (String key : s.scalars.keySet()) {
+            m.put(key, s.scalarTensor(key));
+        }
+        m.putAll(s.tensors);
+        m.putAll(s.sparseTensors);
+        if (outside != null) {
+            m.putAll(outside);
+        }
     }
 
     /**
@@ -1270,8 +1359,10 @@ public abstract class Optimizer {
      * Loads a state from {@link #stateDict()} (of this optimizer or a twin over parameters of the same shapes), as
      * {@code optimizer.load_state_dict(state_dict)}: every group's options become the saved ones, and every parameter's
      * state the saved one, moved to the parameter's device, converted to its type where the parameter is floating (a
-     * complex parameter keeps the saved complex type, as PyTorch 2.x's), and copied (the map and the optimizer share no
-     * tensor). Everything is checked before anything changes.
+     * complex parameter keeps the saved complex type, as PyTorch 2.x's); as PyTorch 2.x's, a saved tensor that needs no
+     * move or conversion (and a tensor {@code step}) is taken itself, so the map's holder and the optimizer share it
+     * (loading a state dict taken earlier from this optimizer loads its live state; clone the map to keep them apart).
+     * Everything is checked before anything changes.
      *
      * @throws IllegalArgumentException with PyTorch's messages for a different number of groups or of parameters in a
      *     group, and for anything else that does not fit (a missing or unknown entry, a tensor of another shape than its
@@ -1469,8 +1560,11 @@ public abstract class Optimizer {
             if (!"step".equals(key) && p.isFloatingPoint()) {
                 c = c.to(p.dtype());
             }
-            c = c == t ? t.clone() : c;
-            made.add(c);
+            if (c != t) {
+                made.add(c); // 2.x's .to: the saved tensor itself where nothing changes, shared
+            } else {
+                TensorScope.escape(c);
+            }
             return c;
         }
         if (v instanceof Map<?, ?> saved) {
@@ -1546,7 +1640,8 @@ public abstract class Optimizer {
 
     /** Whether {@code k} is an entry of this built-in's own state (its step, a scalar or a state tensor). */
     private boolean ownStateKey(Object k, List<String> tensors, List<String> scalars) {
-        return "step".equals(k) && countsSteps() || scalars.contains(k) || tensors.contains(k);
+        return "step".equals(k) && countsSteps() || scalars.contains(k) || tensors.contains(k)
+                || optionalStateTensors().contains(k);
     }
 
     private ParamState loadState(int id, Tensor p, Map<?, ?> saved, ParamGroup g, Map<String, Object> options,
@@ -1571,6 +1666,11 @@ public abstract class Optimizer {
                         + "integer, got " + Format.repr(step));
             }
             s.step = (long) step;
+            // PyTorch 2.x keeps the saved step tensor itself (_process_value_according_to_param_policy returns it as
+            // it is): the holder of the dict and the optimizer share it
+            if (!stepIsInt() && saved.get("step") instanceof Tensor t && t.dim() == 0 && t.isFloatingPoint()) {
+                s.stepView = TensorScope.escape(t);
+            }
         }
         for (String key : scalars) {
             if (!saved.containsKey(key)) {
@@ -1583,8 +1683,18 @@ public abstract class Optimizer {
             if (type != null && type != scalarDtype()) {
                 s.scalarTypes.put(key, type);
             }
+            // 2.x's .to(the parameter's type) is the saved tensor itself where the type is already that one: shared
+            if (v instanceof Tensor t && t.dim() == 0 && t.dtype() == s.scalarType(key) && t.device().equals(p.device())) {
+                s.scalarViews.put(key, TensorScope.escape(t));
+            }
         }
-        for (String key : tensors) {
+        List<String> keys = new ArrayList<>(tensors);
+        for (String key : optionalStateTensors()) {
+            if (!keys.contains(key) && saved.containsKey(key)) {
+                keys.add(key); // kept under other options (set by hand since): loaded as PyTorch loads any entry
+            }
+        }
+        for (String key : keys) {
             Object v = saved.get(key);
             if (v instanceof dev.ember.sparse.SparseTensor sv) {
                 // a sparse state tensor (SGD's momentum buffer of a sparse gradient): its size the parameter's, moved
@@ -1622,9 +1732,13 @@ public abstract class Optimizer {
                         + Format.scalarType(t.dtype()) + " but the parameter is complex (view_as_real is only supported "
                         + "for complex tensors)");
             }
+            // as PyTorch 2.x's .to(device, dtype): the saved tensor itself where it has the parameter's device and
+            // type already (the dict's holder and the optimizer then share it, and a state dict taken earlier from this
+            // optimizer loads its live tensors), a converted copy otherwise
             Tensor c = p.isComplex() ? t.to(p.device()) : t.to(p.device()).to(p.dtype());
-            c = c == t ? t.clone() : c;
-            made.add(c);
+            if (c != t) {
+                made.add(c);
+            }
             s.put(key, c);
         }
         return s;

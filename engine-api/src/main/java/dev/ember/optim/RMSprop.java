@@ -63,6 +63,11 @@ public final class RMSprop extends Optimizer {
     }
 
     @Override
+    List<String> optionalStateTensors() {
+        return List.of("momentum_buffer", "grad_avg");
+    }
+
+    @Override
     List<String> stateTensors(ParamGroup group, Map<String, Object> options) {
         List<String> keys = new ArrayList<>(List.of("square_avg"));
         if ((Double) options.get("momentum") > 0) {

@@ -76,6 +76,11 @@ public class SGD extends Optimizer {
     }
 
     @Override
+    List<String> optionalStateTensors() {
+        return List.of("momentum_buffer");
+    }
+
+    @Override
     List<String> stateTensors(ParamGroup group, Map<String, Object> options) {
         return (Double) options.get("momentum") != 0 ? List.of("momentum_buffer") : List.of();
     }
