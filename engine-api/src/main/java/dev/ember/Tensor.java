@@ -37,6 +37,16 @@ import java.util.function.Function;
 public final class Tensor implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.ember");
     private static volatile boolean warnedNonLeafGrad;
+    /** {@link #lease}, for {@link #close()}'s atomic take. */
+    private static final java.lang.invoke.VarHandle LEASE;
+
+    static {
+        try {
+            LEASE = java.lang.invoke.MethodHandles.lookup().findVarHandle(Tensor.class, "lease", StorageLease.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /** The hold this tensor has on its storage, shared with every tensor over it; null once closed. */
     StorageLease lease;
@@ -977,12 +987,13 @@ public final class Tensor implements AutoCloseable {
      */
     @Override
     public void close() {
-        StorageLease l = lease;
+        // one atomic take: two threads closing the tensor at once (a scope's close and the user's) release it once; a
+        // plain read and write let both release it, and the storage went back to the pool under a view still using it
+        StorageLease l = (StorageLease) LEASE.getAndSet(this, (StorageLease) null);
         if (l == null) {
             uninitialized = null; // an uninitialized parameter, closed, is a closed tensor
             return;
         }
-        lease = null;
         l.release();
     }
 
