@@ -1285,9 +1285,10 @@ public final class Tensor implements AutoCloseable {
 
     /**
      * Registers a hook called with this tensor's gradient each time one is computed. The hook may return a
-     * replacement gradient, or null to keep it. Returns a handle that removes the hook. When the backward pass reaches
-     * this tensor's node but no gradient reached this tensor (a sibling output of a multi-output node got one, or the
-     * op after it gave none), the hook is called with null, as PyTorch calls it with None, and must return null.
+     * replacement gradient, or null to keep it. Returns a handle that removes this registration of the hook (where one
+     * function is registered twice, the other registration stays; removing again does nothing). When the backward pass
+     * reaches this tensor's node but no gradient reached this tensor (a sibling output of a multi-output node got one,
+     * or the op after it gave none), the hook is called with null, as PyTorch calls it with None, and must return null.
      */
     public RemovableHandle registerHook(Function<Tensor, Tensor> hook) {
         Args.require(hook, "register_hook", "hook", 1, "Callable");
@@ -1297,8 +1298,11 @@ public final class Tensor implements AutoCloseable {
         Node fn = gradNode();
         // a hook is on one output of the node (a leaf's on its AccumulateGrad)
         List<Function<Tensor, Tensor>> hooks = fn != null ? fn.hooks(outputNr, true) : gradAccumulator().preHooks;
-        hooks.add(hook);
-        return () -> hooks.remove(hook);
+        // an entry of its own: the handle removes this registration and no other, once (PyTorch's handle removes its
+        // id), also where the same function is registered twice; removing by the function removed another's
+        Function<Tensor, Tensor> entry = g -> hook.apply(g);
+        hooks.add(entry);
+        return () -> hooks.remove(entry);
     }
 
     /**
@@ -1310,7 +1314,7 @@ public final class Tensor implements AutoCloseable {
      * parameter, so gradients are freed as soon as they are used).
      *
      * @param hook called with this tensor
-     * @return a handle that removes the hook
+     * @return a handle that removes this registration of the hook (removing again does nothing)
      * @throws IllegalStateException for a tensor that does not require grad or is not a leaf (PyTorch's messages)
      */
     public RemovableHandle registerPostAccumulateGradHook(java.util.function.Consumer<Tensor> hook) {
@@ -1328,8 +1332,9 @@ public final class Tensor implements AutoCloseable {
             }
             hooks = postAccumulateGradHooks;
         }
-        hooks.add(hook);
-        return () -> hooks.remove(hook);
+        java.util.function.Consumer<Tensor> entry = t -> hook.accept(t); // an entry of its own, as registerHook's
+        hooks.add(entry);
+        return () -> hooks.remove(entry);
     }
 
     /** Runs the post-accumulate-grad hooks (the engine calls it after {@link #accumulateGrad}). */
