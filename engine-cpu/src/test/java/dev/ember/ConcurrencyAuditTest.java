@@ -268,6 +268,79 @@ class ConcurrencyAuditTest {
         });
     }
 
+    /**
+     * A module in eval served by three threads while a fourth registers and removes forward hooks and pre-hooks (a
+     * monitoring hook added to a live model): every call runs the hooks registered when it began, every output has the
+     * bits of one thread's, and the hooks registered throughout are called once per call. Before, the serving threads
+     * copied the LinkedHashMap of hooks while it changed and failed with an ArrayIndexOutOfBoundsException.
+     */
+    @Test
+    void hooksRegisteredWhileOtherThreadsServeAModule() {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            dev.ember.nn.Linear lin = new dev.ember.nn.Linear(4, 3);
+            lin.eval();
+            java.util.concurrent.atomic.AtomicInteger pre = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger post = new java.util.concurrent.atomic.AtomicInteger();
+            for (int k = 0; k < 8; k++) {
+                lin.registerForwardPreHook((m, in) -> {
+                    pre.incrementAndGet();
+                    return null;
+                });
+                lin.registerForwardHook((m, in, out) -> {
+                    post.incrementAndGet();
+                    return null;
+                });
+            }
+            Tensor x = Tensor.randn(new Generator(5), DType.FLOAT32, 2, 4);
+            float[] expected;
+            try (GradMode off = Ember.noGrad()) {
+                expected = lin.apply(x).toFloatArray();
+            }
+            pre.set(0);
+            post.set(0);
+            int servers = 3;
+            int calls = 3000;
+            CyclicBarrier start = new CyclicBarrier(servers + 1);
+            java.util.concurrent.CountDownLatch served = new java.util.concurrent.CountDownLatch(servers);
+            List<FutureTask<Void>> tasks = new ArrayList<>();
+            for (int t = 0; t < servers; t++) {
+                FutureTask<Void> f = new FutureTask<>(() -> {
+                    try (GradMode off = Ember.noGrad()) {
+                        start.await(60, TimeUnit.SECONDS);
+                        for (int i = 0; i < calls; i++) {
+                            try (TensorScope request = Ember.scope()) {
+                                assertArrayEquals(expected, lin.apply(x).toFloatArray(), 0f, "call " + i);
+                            }
+                        }
+                    } finally {
+                        served.countDown();
+                    }
+                    return null;
+                });
+                Thread th = new Thread(f, "audit-server-" + t);
+                th.setDaemon(true);
+                th.start();
+                tasks.add(f);
+            }
+            start.await(60, TimeUnit.SECONDS);
+            int changes = 0;
+            while (served.getCount() > 0) {
+                RemovableHandle a = lin.registerForwardHook((m, in, out) -> null);
+                RemovableHandle b = lin.registerForwardPreHook((m, in) -> null);
+                a.remove();
+                b.remove();
+                changes++;
+            }
+            for (FutureTask<Void> f : tasks) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            assertTrue(changes > 0);
+            assertEquals(8 * servers * calls, pre.get(), "each permanent pre-hook once per call");
+            assertEquals(8 * servers * calls, post.get(), "each permanent forward hook once per call");
+            assertEquals(8, dev.ember.nn.ModuleInternals.forwardHooks(lin).size(), "the transient hooks are gone");
+        });
+    }
+
     /** The global settings are global, as PyTorch's: another thread sees the default dtype this one set. */
     @Test
     void theDefaultDtypeIsGlobal() throws Exception {

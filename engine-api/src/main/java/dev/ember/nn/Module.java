@@ -904,17 +904,50 @@ public abstract class Module {
         List<Tensor> apply(Module module, List<Tensor> gradInputs, List<Tensor> gradOutputs);
     }
 
-    private final Map<Integer, ForwardPreHook> forwardPreHooks = new LinkedHashMap<>();
-    private final Map<Integer, ForwardHook> forwardHooks = new LinkedHashMap<>();
-    private final Map<Integer, BackwardHook> backwardHooks = new LinkedHashMap<>();
-    private int nextHookId;
+    /**
+     * One kind of hooks by id, in registration order, copied on write: a call reads the current map once, without a
+     * lock, while another thread registers or removes a hook (a module in eval may serve many threads; a hook added
+     * to it meanwhile, for monitoring, made the serving threads' copies of a LinkedHashMap being changed fail with an
+     * ArrayIndexOutOfBoundsException; session 41).
+     */
+    private static final class HookMap<H> {
+        private volatile Map<Integer, H> current = Collections.emptyMap();
+
+        /** The hooks now: an unmodifiable map that later registrations and removals leave as it is. */
+        Map<Integer, H> snapshot() {
+            return current;
+        }
+
+        boolean isEmpty() {
+            return current.isEmpty();
+        }
+
+        synchronized void put(int id, H hook) {
+            Map<Integer, H> next = new LinkedHashMap<>(current);
+            next.put(id, hook);
+            current = Collections.unmodifiableMap(next);
+        }
+
+        synchronized void remove(int id) {
+            if (current.containsKey(id)) {
+                Map<Integer, H> next = new LinkedHashMap<>(current);
+                next.remove(id);
+                current = Collections.unmodifiableMap(next);
+            }
+        }
+    }
+
+    private final HookMap<ForwardPreHook> forwardPreHooks = new HookMap<>();
+    private final HookMap<ForwardHook> forwardHooks = new HookMap<>();
+    private final HookMap<BackwardHook> backwardHooks = new HookMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger nextHookId = new java.util.concurrent.atomic.AtomicInteger();
 
     private boolean hasHooks() {
         return !forwardPreHooks.isEmpty() || !forwardHooks.isEmpty() || !backwardHooks.isEmpty();
     }
 
-    private <H> RemovableHandle register(Map<Integer, H> hooks, H hook) {
-        int id = nextHookId++;
+    private <H> RemovableHandle register(HookMap<H> hooks, H hook) {
+        int id = nextHookId.getAndIncrement();
         hooks.put(id, hook);
         return () -> hooks.remove(id);
     }
@@ -952,7 +985,7 @@ public abstract class Module {
         Checks.notNull(inputs, "inputs");
         Checks.notNull(forward, "forward");
         List<Tensor> args = new ArrayList<>(inputs);
-        for (ForwardPreHook h : List.copyOf(forwardPreHooks.values())) {
+        for (ForwardPreHook h : forwardPreHooks.snapshot().values()) {
             List<Tensor> r = h.apply(this, Collections.unmodifiableList(args));
             if (r != null) {
                 args = new ArrayList<>(r);
@@ -960,11 +993,11 @@ public abstract class Module {
         }
         BackwardHooks bw = null;
         if (!backwardHooks.isEmpty() && GradMode.isEnabled()) {
-            bw = new BackwardHooks(this, List.copyOf(backwardHooks.values()));
+            bw = new BackwardHooks(this, List.copyOf(backwardHooks.snapshot().values()));
             args = bw.wrapInputs(args);
         }
         List<Tensor> out = forward.apply(Collections.unmodifiableList(args));
-        for (ForwardHook h : List.copyOf(forwardHooks.values())) {
+        for (ForwardHook h : forwardHooks.snapshot().values()) {
             List<Tensor> r = h.apply(this, Collections.unmodifiableList(args), Collections.unmodifiableList(out));
             if (r != null) {
                 out = new ArrayList<>(r);
@@ -1200,14 +1233,24 @@ public abstract class Module {
         attributes.remove(name);
     }
 
-    /** The forward pre-hooks by id, live, as {@code module._forward_pre_hooks}. */
+    /** The forward pre-hooks by id, as {@code module._forward_pre_hooks} is now (unmodifiable). */
     final Map<Integer, ForwardPreHook> forwardPreHookMap() {
-        return forwardPreHooks;
+        return forwardPreHooks.snapshot();
     }
 
-    /** The forward hooks by id, live, as {@code module._forward_hooks}. */
+    /** The forward hooks by id, as {@code module._forward_hooks} is now (unmodifiable). */
     final Map<Integer, ForwardHook> forwardHookMap() {
-        return forwardHooks;
+        return forwardHooks.snapshot();
+    }
+
+    /** {@code del module._forward_pre_hooks[id]} (no-op for an id that is not there). */
+    final void removeForwardPreHook(int id) {
+        forwardPreHooks.remove(id);
+    }
+
+    /** {@code del module._forward_hooks[id]} (no-op for an id that is not there). */
+    final void removeForwardHook(int id) {
+        forwardHooks.remove(id);
     }
 
     // ------------------------------------------------------------------ module tools
