@@ -341,6 +341,69 @@ class ConcurrencyAuditTest {
         });
     }
 
+    /**
+     * Backward passes on three threads into one shared leaf while a fourth registers and removes hooks on that leaf: no
+     * pass fails, the hooks registered throughout run once per pass, and the gradient has every pass's sum. Before,
+     * a pass copied the leaf's ArrayList of hooks while it changed and failed with a NullPointerException.
+     */
+    @Test
+    void hooksRegisteredOnASharedLeafDuringBackwardPasses() {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            Tensor w = Tensor.ones(4).requiresGrad_(true);
+            java.util.concurrent.atomic.AtomicInteger hooked = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger accumulated = new java.util.concurrent.atomic.AtomicInteger();
+            for (int k = 0; k < 8; k++) {
+                w.registerHook(g -> {
+                    hooked.incrementAndGet();
+                    return null;
+                });
+            }
+            w.registerPostAccumulateGradHook(t -> accumulated.incrementAndGet());
+            int threads = 3;
+            int passes = 1500;
+            CyclicBarrier start = new CyclicBarrier(threads + 1);
+            java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(threads);
+            List<FutureTask<Void>> tasks = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                FutureTask<Void> f = new FutureTask<>(() -> {
+                    try {
+                        start.await(60, TimeUnit.SECONDS);
+                        for (int i = 0; i < passes; i++) {
+                            try (TensorScope pass = Ember.scope()) {
+                                w.mul(2).sum().backward();
+                            }
+                        }
+                    } finally {
+                        finished.countDown();
+                    }
+                    return null;
+                });
+                Thread th = new Thread(f, "audit-backward-" + t);
+                th.setDaemon(true);
+                th.start();
+                tasks.add(f);
+            }
+            start.await(60, TimeUnit.SECONDS);
+            int changes = 0;
+            while (finished.getCount() > 0) {
+                RemovableHandle a = w.registerHook(g -> null);
+                RemovableHandle b = w.registerPostAccumulateGradHook(t -> { });
+                a.remove();
+                b.remove();
+                changes++;
+            }
+            for (FutureTask<Void> f : tasks) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            assertTrue(changes > 0);
+            assertEquals(8 * threads * passes, hooked.get(), "each permanent hook once per pass");
+            assertEquals(threads * passes, accumulated.get(), "the post-accumulate-grad hook once per pass");
+            float[] sum = new float[4];
+            Arrays.fill(sum, 2f * threads * passes);
+            assertArrayEquals(sum, w.grad().toFloatArray(), "every pass's gradient");
+        });
+    }
+
     /** The global settings are global, as PyTorch's: another thread sees the default dtype this one set. */
     @Test
     void theDefaultDtypeIsGlobal() throws Exception {
