@@ -404,6 +404,66 @@ class ConcurrencyAuditTest {
         });
     }
 
+    /** A generator state of {@code seed} at counter {@code offset}, as {@link Generator#getState()} lays it out. */
+    private static Tensor state(long seed, long offset) {
+        byte[] b = new byte[16];
+        for (int i = 0; i < 8; i++) {
+            b[i] = (byte) (seed >>> (8 * i));
+            b[8 + i] = (byte) (offset >>> (8 * i));
+        }
+        return Tensor.tensor(b, DType.UINT8, Device.CPU);
+    }
+
+    /**
+     * One thread draws from a generator while another keeps setting its state to seed 1 at counter 0 or seed 2 at
+     * counter 2^40: every draw is a whole draw of one of the two sequences, its seed with its own counters (seed 2 never
+     * below 2^40). A draw used to read the seed after reserving its counters, so a state set in between paired seed 2
+     * with seed 1's small counters. (A stress check: the window is a few instructions wide.)
+     */
+    @Test
+    void aDrawNeverMixesTwoStatesOfItsGenerator() {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            long far = 1L << 40;
+            int draws = 3000;
+            java.util.Map<String, String> valid = new java.util.HashMap<>();
+            Generator probe = new Generator(0);
+            for (long k = 0; k <= 4L * draws; k += 4) {
+                valid.put(Arrays.toString(Tensor.randn(probe.setState(state(1, k)), DType.FLOAT32, 4).toFloatArray()),
+                        "seed 1 at " + k);
+                valid.put(Arrays.toString(Tensor.randn(probe.setState(state(2, far + k)), DType.FLOAT32, 4).toFloatArray()),
+                        "seed 2 at 2^40 + " + k);
+            }
+            Generator g = new Generator(1);
+            Tensor one = state(1, 0);
+            Tensor two = state(2, far);
+            CyclicBarrier start = new CyclicBarrier(2);
+            java.util.concurrent.CountDownLatch drawn = new java.util.concurrent.CountDownLatch(1);
+            FutureTask<List<String>> drawer = new FutureTask<>(() -> {
+                List<String> out = new ArrayList<>();
+                try {
+                    start.await(60, TimeUnit.SECONDS);
+                    for (int i = 0; i < draws; i++) {
+                        out.add(Arrays.toString(Tensor.randn(g, DType.FLOAT32, 4).toFloatArray()));
+                    }
+                } finally {
+                    drawn.countDown();
+                }
+                return out;
+            });
+            Thread t = new Thread(drawer, "audit-drawer");
+            t.setDaemon(true);
+            t.start();
+            start.await(60, TimeUnit.SECONDS);
+            for (int i = 0; drawn.getCount() > 0; i++) {
+                g.setState(i % 2 == 0 ? two : one);
+            }
+            List<String> got = drawer.get(60, TimeUnit.SECONDS);
+            for (int i = 0; i < got.size(); i++) {
+                assertTrue(valid.containsKey(got.get(i)), "draw " + i + " is no whole draw of either state: " + got.get(i));
+            }
+        });
+    }
+
     /** The global settings are global, as PyTorch's: another thread sees the default dtype this one set. */
     @Test
     void theDefaultDtypeIsGlobal() throws Exception {
