@@ -464,6 +464,57 @@ class ConcurrencyAuditTest {
         });
     }
 
+    /**
+     * A parameter replaced ({@code setParameter}, PyTorch's {@code register_parameter} of a taken name) while three
+     * threads walk the module's parameters and state dict: every walk sees all four parameters, the weight being one of
+     * the two tensors, never a failure (replacing a value leaves the registration order as it was). Registering a new
+     * name meanwhile is not supported: a module being changed is not thread-safe (README, Threads).
+     */
+    @Test
+    void aParameterReplacedWhileOtherThreadsWalkTheModule() {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            dev.ember.nn.Linear lin = new dev.ember.nn.Linear(4, 4);
+            dev.ember.nn.Sequential seq = new dev.ember.nn.Sequential(lin, new dev.ember.nn.ReLU(), new dev.ember.nn.Linear(4, 2));
+            Tensor w1 = Tensor.ones(4, 4);
+            Tensor w2 = Tensor.zeros(4, 4);
+            int walkers = 3;
+            CyclicBarrier start = new CyclicBarrier(walkers + 1);
+            java.util.concurrent.CountDownLatch walked = new java.util.concurrent.CountDownLatch(walkers);
+            List<FutureTask<Void>> tasks = new ArrayList<>();
+            for (int t = 0; t < walkers; t++) {
+                FutureTask<Void> f = new FutureTask<>(() -> {
+                    try {
+                        start.await(60, TimeUnit.SECONDS);
+                        for (int i = 0; i < 1000; i++) {
+                            List<Tensor> ps = new ArrayList<>();
+                            seq.parameters().forEach(ps::add);
+                            assertEquals(4, ps.size());
+                            assertTrue(ps.get(0) == w1 || ps.get(0) == w2,
+                                    "the weight is one of the tensors set");
+                            assertEquals(List.of("0.weight", "0.bias", "2.weight", "2.bias"),
+                                    new ArrayList<>(seq.stateDict().keySet()));
+                        }
+                    } finally {
+                        walked.countDown();
+                    }
+                    return null;
+                });
+                Thread th = new Thread(f, "audit-walker-" + t);
+                th.setDaemon(true);
+                th.start();
+                tasks.add(f);
+            }
+            lin.setParameter("weight", w1);
+            start.await(60, TimeUnit.SECONDS);
+            for (int i = 0; walked.getCount() > 0; i++) {
+                lin.setParameter("weight", i % 2 == 0 ? w2 : w1);
+            }
+            for (FutureTask<Void> f : tasks) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        });
+    }
+
     /** The global settings are global, as PyTorch's: another thread sees the default dtype this one set. */
     @Test
     void theDefaultDtypeIsGlobal() throws Exception {
