@@ -1,5 +1,8 @@
 package dev.ember;
 
+import dev.ember.data.DataLoader;
+import dev.ember.data.DataLoaderIterator;
+import dev.ember.data.Dataset;
 import dev.ember.nn.Linear;
 import org.junit.jupiter.api.Test;
 
@@ -11,6 +14,8 @@ import java.util.function.Function;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -181,5 +186,71 @@ class LifecycleAuditTest {
         lin.apply(Tensor.ones(1, 3));
         assertEquals(List.of("forward once", "forward added"), calls);
         assertFalse(lin.weight().isClosed());
+    }
+
+    /** Throws a checked exception without declaring it, as Kotlin code or Lombok's {@code @SneakyThrows} do. */
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> RuntimeException sneaky(Throwable e) throws E {
+        throw (E) e;
+    }
+
+    private static List<Thread> liveWorkers() {
+        List<Thread> out = new ArrayList<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("ember-data-worker-") && t.isAlive()) {
+                out.add(t);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A data set that throws a checked exception sneakily on a worker thread: the caller gets it, wrapped with the
+     * worker's number (an UncheckedIOException for an IOException), the epoch goes on, and the workers stop at its end.
+     * Before, the exception ended the worker thread (the loop caught only unchecked ones), and the caller got "DataLoader
+     * worker 1 exited unexpectedly" without the cause, and no more batches.
+     */
+    @Test
+    void aWorkersCheckedExceptionReachesTheCaller() throws InterruptedException {
+        java.io.IOException diskGone = new java.io.IOException("disk gone");
+        Exception other = new Exception("a checked exception");
+        Dataset<Tensor> data = new Dataset<>() {
+            @Override
+            public int size() {
+                return 8;
+            }
+
+            @Override
+            public Tensor get(int index) {
+                if (index == 3) {
+                    throw LifecycleAuditTest.<RuntimeException>sneaky(diskGone);
+                }
+                if (index == 6) {
+                    throw LifecycleAuditTest.<RuntimeException>sneaky(other);
+                }
+                return Tensor.scalar(index);
+            }
+        };
+        List<Thread> before = liveWorkers();
+        DataLoaderIterator<Tensor> it = DataLoader.builder(data).batchSize(2).numWorkers(2).build().iterator();
+        List<Thread> mine = liveWorkers();
+        mine.removeAll(before);
+        assertEquals(2, mine.size());
+        assertArrayEquals(new float[] {0, 1}, it.next().toFloatArray());
+        java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class, it::next);
+        assertEquals("Caught IOException in DataLoader worker 1: disk gone", e.getMessage());
+        assertSame(diskGone, e.getCause());
+        assertArrayEquals(new float[] {4, 5}, it.next().toFloatArray(), "the epoch goes on, as in PyTorch");
+        RuntimeException r = assertThrows(RuntimeException.class, it::next);
+        assertEquals("Caught Exception in DataLoader worker 1: a checked exception", r.getMessage());
+        assertSame(other, r.getCause());
+        assertFalse(it.hasNext());
+        for (Thread t : mine) {
+            t.join(30_000);
+            assertFalse(t.isAlive(), t.getName() + " stopped at the end of the epoch");
+        }
+        it.close();
+        it.close(); // closing an ended iteration, twice, does nothing
+        assertFalse(it.hasNext());
     }
 }
