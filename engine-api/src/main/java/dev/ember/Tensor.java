@@ -1173,7 +1173,7 @@ public final class Tensor implements AutoCloseable {
      * Replaces the gradient; {@code null} clears it (as {@code x.grad = None}). The new gradient leaves any scope it was
      * made in for this tensor's own ({@link TensorScope}).
      */
-    public void setGrad(Tensor newGrad) {
+    public synchronized void setGrad(Tensor newGrad) {
         if (newGrad != null) {
             if (!newGrad.device.equals(device)) {
                 throw new IllegalArgumentException("assigned grad has data located on a different device");
@@ -1219,7 +1219,7 @@ public final class Tensor implements AutoCloseable {
      *
      * @throws IllegalArgumentException with PyTorch's messages when {@code s} has another device, type or size
      */
-    public void setSparseGrad(dev.ember.sparse.SparseTensor s) {
+    public synchronized void setSparseGrad(dev.ember.sparse.SparseTensor s) {
         if (s != null) {
             if (!s.device().equals(device)) {
                 throw new IllegalArgumentException("assigned grad has data located on a different device");
@@ -1241,9 +1241,13 @@ public final class Tensor implements AutoCloseable {
     /**
      * Sets the gradient to null, as {@code x.grad = None}, and closes it when autograd made it, so its memory is reused
      * at once; a gradient assigned with {@link #setGrad} belongs to whoever made it and is left open. What
-     * {@code zeroGrad()} of optimizers and modules does.
+     * {@code zeroGrad()} of optimizers and modules does. A backward pass accumulating into this leaf on another thread
+     * finishes its accumulation first (the two take one lock); its later contributions start a new gradient.
      */
-    public void releaseGrad() {
+    public synchronized void releaseGrad() {
+        // under the lock the backward pass accumulates under: a backward on another thread never adds into a gradient
+        // this closes (it failed with the closed-gradient error, and its kernel could write into the array after the
+        // pool handed it to another tensor); it finds the gradient cleared and starts a new one, as PyTorch's
         dev.ember.sparse.SparseTensor sg = sparseGrad;
         if (sg != null) {
             boolean mine = gradMadeByAutograd;

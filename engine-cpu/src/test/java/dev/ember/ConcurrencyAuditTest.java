@@ -515,6 +515,52 @@ class ConcurrencyAuditTest {
         });
     }
 
+    /**
+     * zeroGrad (releaseGrad, which closes the gradient) on one thread while another thread's backward passes accumulate
+     * into the same leaf: no pass fails, and a gradient being added to is never closed under it. Before, the backward
+     * thread failed now and then with "was a gradient that zeroGrad() (or releaseGrad()) set to None and closed", and
+     * its in-place addition could go on writing into the array the pool had handed to another tensor.
+     */
+    @Test
+    void zeroGradWhileAnotherThreadAccumulates() {
+        assertTimeoutPreemptively(LIMIT, () -> {
+            int n = 1 << 16;
+            Tensor w = Tensor.ones(n).requiresGrad_(true);
+            int passes = 3000;
+            CyclicBarrier start = new CyclicBarrier(2);
+            java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+            FutureTask<Void> backward = new FutureTask<>(() -> {
+                try {
+                    start.await(60, TimeUnit.SECONDS);
+                    for (int i = 0; i < passes; i++) {
+                        try (TensorScope pass = Ember.scope()) {
+                            w.mul(2).sum().backward();
+                        }
+                    }
+                } finally {
+                    finished.countDown();
+                }
+                return null;
+            });
+            Thread t = new Thread(backward, "audit-backward");
+            t.setDaemon(true);
+            t.start();
+            start.await(60, TimeUnit.SECONDS);
+            int cleared = 0;
+            while (finished.getCount() > 0) {
+                w.releaseGrad();
+                cleared++;
+            }
+            backward.get(60, TimeUnit.SECONDS);
+            assertTrue(cleared > 0);
+            w.releaseGrad();
+            w.mul(2).sum().backward();
+            float[] two = new float[n];
+            Arrays.fill(two, 2f);
+            assertArrayEquals(two, w.grad().toFloatArray());
+        });
+    }
+
     /** The global settings are global, as PyTorch's: another thread sees the default dtype this one set. */
     @Test
     void theDefaultDtypeIsGlobal() throws Exception {
