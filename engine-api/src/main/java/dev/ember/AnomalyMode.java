@@ -21,6 +21,7 @@ public final class AnomalyMode implements AutoCloseable {
 
     private final boolean previousEnabled;
     private final boolean previousCheckNan;
+    private final Thread owner = Thread.currentThread();
     private boolean closed;
 
     AnomalyMode(boolean enabled, boolean checkNan) {
@@ -55,10 +56,16 @@ public final class AnomalyMode implements AutoCloseable {
         return state[0] && state[1];
     }
 
-    /** Restores the mode that was in force when this scope opened (closing twice does nothing). */
+    /**
+     * Restores the mode that was in force when this scope opened (closing twice does nothing).
+     *
+     * @throws IllegalStateException on another thread than the one that opened it (nothing changes: the scope stays
+     *     open for its thread to close)
+     */
     @Override
     public void close() {
         if (!closed) {
+            GradMode.checkOwner(owner, "An AnomalyMode scope");
             closed = true;
             boolean[] state = STATE.get();
             state[0] = previousEnabled;

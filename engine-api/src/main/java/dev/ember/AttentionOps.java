@@ -353,8 +353,9 @@ final class AttentionOps {
         long offset = 0;
         if (p > 0) {
             Generator g = generator == null ? Generator.DEFAULT : generator;
-            seed = g.initialSeed();
-            offset = g.advance(weights);
+            long[] drawn = g.draw(weights);
+            seed = drawn[0];
+            offset = drawn[1];
         }
         long dropSeed = seed;
         long dropOffset = offset;

@@ -716,8 +716,8 @@ final class Creation {
                     + " not implemented for '" + dtype.legacyTypeName().replace("Tensor", "") + "'");
         }
         Tensor t = empty(Shapes.checkSizes(shape), dtype, device);
-        long offset = g.advance(t.numel());
-        t.backend.random(kind, t.storage(), t.layout, g.initialSeed(), offset, a, b);
+        long[] drawn = g.draw(t.numel());
+        t.backend.random(kind, t.storage(), t.layout, drawn[0], drawn[1], a, b);
         return t;
     }
 }

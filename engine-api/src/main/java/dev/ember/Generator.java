@@ -3,6 +3,11 @@ package dev.ember;
 /**
  * A seedable source of random numbers for tensor factories. It holds a Philox key (the seed) and a
  * counter offset that each draw advances, so results do not depend on which backend draws them.
+ *
+ * <p>Threads may share a generator: each draw reserves its counters and reads the seed under the generator's lock,
+ * so threads sharing one each get whole draws of its one sequence, in an order that depends on the scheduling (a
+ * generator per thread gives each thread a reproducible sequence). PyTorch's generators are not meant to be shared
+ * across threads either; Ember's never hand two draws the same counters or mix one seed with another's counters.
  */
 public final class Generator {
     static final Generator DEFAULT = new Generator(67280421310721L);
@@ -83,6 +88,20 @@ public final class Generator {
     long advance(long n) {
         VmapState.beforeDraw(this); // inside vmap: refused in "error" mode, sample 0's counters again in "same"
         return reserve(n);
+    }
+
+    /**
+     * Reserves {@code n} counters and returns {@code {seed, first}}, read together under the lock: a draw that read the
+     * seed after reserving could pair another thread's new seed ({@link #manualSeed}, {@link #setState}) with the
+     * counters of the old one, and repeat numbers that the new sequence gives later.
+     */
+    long[] draw(long n) {
+        VmapState.beforeDraw(this);
+        synchronized (this) {
+            long first = offset;
+            offset += n;
+            return new long[] {seed, first};
+        }
     }
 
     /** The next counter a draw would take (for vmap's "same" randomness). */

@@ -18,6 +18,7 @@ package dev.ember;
 public final class InferenceMode implements AutoCloseable {
     private final boolean previous;
     private final GradMode grad;
+    private final Thread owner = Thread.currentThread();
     private boolean closed;
 
     InferenceMode() {
@@ -53,10 +54,16 @@ public final class InferenceMode implements AutoCloseable {
         }
     }
 
-    /** Restores the inference and gradient modes in force when this scope opened (closing twice does nothing). */
+    /**
+     * Restores the inference and gradient modes in force when this scope opened (closing twice does nothing).
+     *
+     * @throws IllegalStateException on another thread than the one that opened it (nothing changes: the scope stays
+     *     open for its thread to close)
+     */
     @Override
     public void close() {
         if (!closed) {
+            GradMode.checkOwner(owner, "An InferenceMode scope");
             closed = true;
             grad.close();
             GradMode.state()[1] = previous;

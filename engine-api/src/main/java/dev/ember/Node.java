@@ -33,8 +33,13 @@ public abstract class Node {
     final int[][] inputShapes;
     final DType[] inputDTypes;
     final Device[] inputDevices;
-    /** Hooks registered on the (first) output tensor, run in order on the incoming gradient. */
-    final List<Function<Tensor, Tensor>> preHooks = new ArrayList<>();
+    /**
+     * Hooks registered on the (first) output tensor, run in order on the incoming gradient. A leaf's (its
+     * AccumulateGrad's) are copied on write: backward passes on several threads may reach one leaf while another thread
+     * registers or removes a hook on it, and copying an ArrayList being changed gave a NullPointerException (session 41).
+     */
+    final List<Function<Tensor, Tensor>> preHooks = this instanceof AccumulateGrad
+            ? new java.util.concurrent.CopyOnWriteArrayList<>() : new ArrayList<>();
     /** The (first) output tensor, when it asked to retain its gradient. */
     Tensor retainGradTarget;
     /** A multi-output node's hooks of outputs 1 and up (index 0 unused), made when first asked for; else null. */

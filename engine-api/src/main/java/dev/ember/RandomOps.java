@@ -324,8 +324,9 @@ final class RandomOps {
                 throw new IllegalArgumentException("invalid Poisson rate, expected rate to be non-negative");
             }
         }
-        long first = g.advance(r.length);
-        long seed = g.initialSeed();
+        long[] drawn = g.draw(r.length);
+        long seed = drawn[0];
+        long first = drawn[1];
         double[] out = new double[r.length];
         for (int i = 0; i < r.length; i++) {
             out[i] = samplePoisson(r[i], new ElementStream(seed, first + i));
@@ -354,8 +355,9 @@ final class RandomOps {
             n = count.detach().expand(shape).contiguous().toDoubleArray();
             p = prob.detach().expand(shape).contiguous().toDoubleArray();
         }
-        long first = g.advance(n.length);
-        long seed = g.initialSeed();
+        long[] drawn = g.draw(n.length);
+        long seed = drawn[0];
+        long first = drawn[1];
         double[] out = new double[n.length];
         for (int i = 0; i < n.length; i++) {
             out[i] = sampleBinomial(n[i], p[i], new ElementStream(seed, first + i));
@@ -431,8 +433,9 @@ final class RandomOps {
         try (GradMode off = Ember.noGrad()) {
             a = alpha.detach().contiguous().toDoubleArray();
         }
-        long first = g.advance(a.length);
-        long seed = g.initialSeed();
+        long[] drawn = g.draw(a.length);
+        long seed = drawn[0];
+        long first = drawn[1];
         double[] out = new double[a.length];
         double[] grad = new double[a.length];
         double tiny = alpha.dtype == DType.FLOAT64 ? Double.MIN_NORMAL : Float.MIN_NORMAL;
@@ -631,8 +634,9 @@ final class RandomOps {
         for (int i = 0; i < size; i++) {
             r[i] = i;
         }
-        long first = g.advance(Math.max(size - 1, 0));
-        long seed = g.initialSeed();
+        long[] drawn = g.draw(Math.max(size - 1, 0));
+        long seed = drawn[0];
+        long first = drawn[1];
         int[] words = new int[4];
         for (int i = 0; i < size - 1; i++) {
             long z = Long.remainderUnsigned(word(seed, first + i, words), size - i);
@@ -696,8 +700,9 @@ final class RandomOps {
             }
         }
         int perRow = Math.max(categories, numSamples);
-        long first = g.advance((long) rows * perRow);
-        long seed = g.initialSeed();
+        long[] drawn = g.draw((long) rows * perRow);
+        long seed = drawn[0];
+        long first = drawn[1];
         long[] out = new long[rows * numSamples];
         int[] words = new int[4];
         double[] cdf = new double[categories];

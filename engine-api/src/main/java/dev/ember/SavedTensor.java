@@ -11,6 +11,8 @@ final class SavedTensor {
     private final String owner;
     /** Which output of its node the saved output is. */
     private final int outputNr;
+    /** The node that saved it, named when the tensor was closed before the backward read it. */
+    private final Node savedBy;
     /** For an in-place op's result written into a view: the view and its history right after the write; else null. */
     private Tensor view;
     private Node viewNode;
@@ -32,6 +34,7 @@ final class SavedTensor {
         this.savedVersion = t.version();
         this.owner = isOutput ? cppName(owner) : null;
         this.outputNr = t.outputNr;
+        this.savedBy = owner;
         SavedTensorsHooks h = SavedTensorsHooks.current();
         if (h != null && !t.wrappedNumber) { // PyTorch 2.x keeps wrapped numbers from the hooks
             pack(h, t, owner, isOutput);
@@ -116,6 +119,14 @@ final class SavedTensor {
                     + "freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
                     + "backward through the graph a second time or if you need to access saved tensors after calling "
                     + "backward.");
+        }
+        if (tensor.isClosed()) {
+            // PyTorch's graph holds its saved tensors; in Ember their owner may close them first (by hand or a scope)
+            throw new IllegalStateException("A tensor that " + cppName(savedBy) + " saved for its backward ("
+                    + Shapes.str(tensor.shapeRef()) + ", " + tensor.dtype().torchName() + ", " + tensor.device()
+                    + ") has been closed, so the graph can no longer be differentiated. Keep the tensors a graph saved "
+                    + "open until its backward has run: a tensor made inside Ember.scope() is closed when the scope "
+                    + "closes; run the backward inside the scope, or keep the tensor past it with scope.keep(tensor).");
         }
         int now = tensor.version();
         if (now != savedVersion) {

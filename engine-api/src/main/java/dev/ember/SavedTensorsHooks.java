@@ -44,6 +44,7 @@ public final class SavedTensorsHooks implements AutoCloseable {
 
     final Function<Tensor, Object> pack;
     final Function<Object, Tensor> unpack;
+    private final Thread owner = Thread.currentThread();
     private boolean closed;
 
     private SavedTensorsHooks(Function<Tensor, Object> pack, Function<Object, Tensor> unpack) {
@@ -72,10 +73,16 @@ public final class SavedTensorsHooks implements AutoCloseable {
         return stack.isEmpty() || DISABLED.get() != null ? null : stack.get(stack.size() - 1);
     }
 
-    /** Removes this pair from its thread's stack (closing twice does nothing). */
+    /**
+     * Removes this pair from its thread's stack (closing twice does nothing).
+     *
+     * @throws IllegalStateException on another thread than the one that opened it (nothing changes: the hooks stay in
+     *     force on their thread until it closes them)
+     */
     @Override
     public void close() {
         if (!closed) {
+            GradMode.checkOwner(owner, "A saved_tensors_hooks scope");
             closed = true;
             List<SavedTensorsHooks> stack = STACK.get();
             int i = stack.lastIndexOf(this);
@@ -108,6 +115,7 @@ public final class SavedTensorsHooks implements AutoCloseable {
      */
     public static final class Disabled implements AutoCloseable {
         private final String previous;
+        private final Thread owner = Thread.currentThread();
         private boolean closed;
 
         Disabled(String message) {
@@ -120,10 +128,15 @@ public final class SavedTensorsHooks implements AutoCloseable {
             DISABLED.set(message);
         }
 
-        /** Restores whether hooks were allowed, and the message, that this scope found (closing twice does nothing). */
+        /**
+         * Restores whether hooks were allowed, and the message, that this scope found (closing twice does nothing).
+         *
+         * @throws IllegalStateException on another thread than the one that opened it (nothing changes)
+         */
         @Override
         public void close() {
             if (!closed) {
+                GradMode.checkOwner(owner, "A disable_saved_tensors_hooks scope");
                 closed = true;
                 DISABLED.set(previous);
             }

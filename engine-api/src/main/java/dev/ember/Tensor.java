@@ -37,6 +37,16 @@ import java.util.function.Function;
 public final class Tensor implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.ember");
     private static volatile boolean warnedNonLeafGrad;
+    /** {@link #lease}, for {@link #close()}'s atomic take. */
+    private static final java.lang.invoke.VarHandle LEASE;
+
+    static {
+        try {
+            LEASE = java.lang.invoke.MethodHandles.lookup().findVarHandle(Tensor.class, "lease", StorageLease.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /** The hold this tensor has on its storage, shared with every tensor over it; null once closed. */
     StorageLease lease;
@@ -977,12 +987,13 @@ public final class Tensor implements AutoCloseable {
      */
     @Override
     public void close() {
-        StorageLease l = lease;
+        // one atomic take: two threads closing the tensor at once (a scope's close and the user's) release it once; a
+        // plain read and write let both release it, and the storage went back to the pool under a view still using it
+        StorageLease l = (StorageLease) LEASE.getAndSet(this, (StorageLease) null);
         if (l == null) {
             uninitialized = null; // an uninitialized parameter, closed, is a closed tensor
             return;
         }
-        lease = null;
         l.release();
     }
 
@@ -1162,7 +1173,7 @@ public final class Tensor implements AutoCloseable {
      * Replaces the gradient; {@code null} clears it (as {@code x.grad = None}). The new gradient leaves any scope it was
      * made in for this tensor's own ({@link TensorScope}).
      */
-    public void setGrad(Tensor newGrad) {
+    public synchronized void setGrad(Tensor newGrad) {
         if (newGrad != null) {
             if (!newGrad.device.equals(device)) {
                 throw new IllegalArgumentException("assigned grad has data located on a different device");
@@ -1208,7 +1219,7 @@ public final class Tensor implements AutoCloseable {
      *
      * @throws IllegalArgumentException with PyTorch's messages when {@code s} has another device, type or size
      */
-    public void setSparseGrad(dev.ember.sparse.SparseTensor s) {
+    public synchronized void setSparseGrad(dev.ember.sparse.SparseTensor s) {
         if (s != null) {
             if (!s.device().equals(device)) {
                 throw new IllegalArgumentException("assigned grad has data located on a different device");
@@ -1230,9 +1241,13 @@ public final class Tensor implements AutoCloseable {
     /**
      * Sets the gradient to null, as {@code x.grad = None}, and closes it when autograd made it, so its memory is reused
      * at once; a gradient assigned with {@link #setGrad} belongs to whoever made it and is left open. What
-     * {@code zeroGrad()} of optimizers and modules does.
+     * {@code zeroGrad()} of optimizers and modules does. A backward pass accumulating into this leaf on another thread
+     * finishes its accumulation first (the two take one lock); its later contributions start a new gradient.
      */
-    public void releaseGrad() {
+    public synchronized void releaseGrad() {
+        // under the lock the backward pass accumulates under: a backward on another thread never adds into a gradient
+        // this closes (it failed with the closed-gradient error, and its kernel could write into the array after the
+        // pool handed it to another tensor); it finds the gradient cleared and starts a new one, as PyTorch's
         dev.ember.sparse.SparseTensor sg = sparseGrad;
         if (sg != null) {
             boolean mine = gradMadeByAutograd;
@@ -1274,9 +1289,10 @@ public final class Tensor implements AutoCloseable {
 
     /**
      * Registers a hook called with this tensor's gradient each time one is computed. The hook may return a
-     * replacement gradient, or null to keep it. Returns a handle that removes the hook. When the backward pass reaches
-     * this tensor's node but no gradient reached this tensor (a sibling output of a multi-output node got one, or the
-     * op after it gave none), the hook is called with null, as PyTorch calls it with None, and must return null.
+     * replacement gradient, or null to keep it. Returns a handle that removes this registration of the hook (where one
+     * function is registered twice, the other registration stays; removing again does nothing). When the backward pass
+     * reaches this tensor's node but no gradient reached this tensor (a sibling output of a multi-output node got one,
+     * or the op after it gave none), the hook is called with null, as PyTorch calls it with None, and must return null.
      */
     public RemovableHandle registerHook(Function<Tensor, Tensor> hook) {
         Args.require(hook, "register_hook", "hook", 1, "Callable");
@@ -1286,8 +1302,11 @@ public final class Tensor implements AutoCloseable {
         Node fn = gradNode();
         // a hook is on one output of the node (a leaf's on its AccumulateGrad)
         List<Function<Tensor, Tensor>> hooks = fn != null ? fn.hooks(outputNr, true) : gradAccumulator().preHooks;
-        hooks.add(hook);
-        return () -> hooks.remove(hook);
+        // an entry of its own: the handle removes this registration and no other, once (PyTorch's handle removes its
+        // id), also where the same function is registered twice; removing by the function removed another's
+        Function<Tensor, Tensor> entry = g -> hook.apply(g);
+        hooks.add(entry);
+        return () -> hooks.remove(entry);
     }
 
     /**
@@ -1299,7 +1318,7 @@ public final class Tensor implements AutoCloseable {
      * parameter, so gradients are freed as soon as they are used).
      *
      * @param hook called with this tensor
-     * @return a handle that removes the hook
+     * @return a handle that removes this registration of the hook (removing again does nothing)
      * @throws IllegalStateException for a tensor that does not require grad or is not a leaf (PyTorch's messages)
      */
     public RemovableHandle registerPostAccumulateGradHook(java.util.function.Consumer<Tensor> hook) {
@@ -1317,8 +1336,9 @@ public final class Tensor implements AutoCloseable {
             }
             hooks = postAccumulateGradHooks;
         }
-        hooks.add(hook);
-        return () -> hooks.remove(hook);
+        java.util.function.Consumer<Tensor> entry = t -> hook.accept(t); // an entry of its own, as registerHook's
+        hooks.add(entry);
+        return () -> hooks.remove(entry);
     }
 
     /** Runs the post-accumulate-grad hooks (the engine calls it after {@link #accumulateGrad}). */

@@ -28,7 +28,9 @@ import java.util.Arrays;
  * <p>Scopes nest and must close in the reverse order of opening, on the thread that opened them (try-with-resources
  * does both). A scope holds a reference to every tensor made inside it until it closes, so open one per step, not one
  * per run. Tensors made on other threads are not in it, unless they are {@link #handOver handed over} to this thread
- * (as a {@link dev.ember.data.DataLoader} does with the batches its worker threads make).
+ * (as a {@link dev.ember.data.DataLoader} does with the batches its worker threads make). A gradient that a backward
+ * pass run on another thread accumulates into a leaf of this scope follows the leaf into it, as on this thread, also
+ * while this thread keeps making tensors in the scope; after the scope closed it belongs to no scope.
  */
 public final class TensorScope implements AutoCloseable {
     private static final ThreadLocal<TensorScope> CURRENT = new ThreadLocal<>();
@@ -50,7 +52,13 @@ public final class TensorScope implements AutoCloseable {
     private final long handOversAtOpen;
     private Tensor[] tensors;
     private int size;
-    private boolean closed;
+    /**
+     * The tensors other threads put in this scope (a backward pass run on another thread accumulating a gradient into
+     * a leaf of this scope, a {@link #keep} called there), under this list's lock: {@link #tensors} is the opening
+     * thread's alone, and two threads appending to it lost entries and closed a null (session 41).
+     */
+    private final java.util.ArrayList<Tensor> fromOtherThreads = new java.util.ArrayList<>();
+    private volatile boolean closed;
 
     TensorScope() {
         this(256, true);
@@ -127,6 +135,17 @@ public final class TensorScope implements AutoCloseable {
     }
 
     private void add(Tensor t) {
+        if (Thread.currentThread() != thread) {
+            synchronized (fromOtherThreads) {
+                if (closed) {
+                    t.scope = null; // it closed meanwhile: the tensor belongs to no scope, as one adopted after the close
+                } else {
+                    fromOtherThreads.add(t);
+                    t.scope = this;
+                }
+            }
+            return;
+        }
         if (size == tensors.length) {
             tensors = Arrays.copyOf(tensors, size * 2);
         }
@@ -184,6 +203,11 @@ public final class TensorScope implements AutoCloseable {
         for (int i = 0; i < size; i++) {
             n += tensors[i].scope == this && !tensors[i].isClosed() ? 1 : 0;
         }
+        synchronized (fromOtherThreads) {
+            for (Tensor t : fromOtherThreads) {
+                n += t.scope == this && !t.isClosed() ? 1 : 0;
+            }
+        }
         return n;
     }
 
@@ -203,7 +227,12 @@ public final class TensorScope implements AutoCloseable {
         if (CURRENT.get() != this) {
             throw new IllegalStateException("TensorScope closed out of order: a scope opened inside it is still open");
         }
-        closed = true;
+        Tensor[] others;
+        synchronized (fromOtherThreads) {
+            closed = true; // from now on another thread's add leaves its tensor out of every scope
+            others = fromOtherThreads.toArray(new Tensor[0]);
+            fromOtherThreads.clear();
+        }
         CURRENT.set(parent);
         OPEN.decrementAndGet();
         HandOvers h = HANDED.get();
@@ -221,5 +250,11 @@ public final class TensorScope implements AutoCloseable {
             ts[i] = null;
         }
         size = 0;
+        for (Tensor t : others) {
+            if (t.scope == this) {
+                t.scope = null;
+                t.close();
+            }
+        }
     }
 }

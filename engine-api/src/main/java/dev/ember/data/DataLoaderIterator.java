@@ -176,7 +176,7 @@ public final class DataLoaderIterator<B> implements Iterator<B>, AutoCloseable {
                 if (loader.iterable != null) {
                     stream = loader.iterable.iterator();
                 }
-            } catch (RuntimeException | Error e) {
+            } catch (Throwable e) { // a checked exception thrown sneakily (Kotlin, Lombok) too
                 broken = e; // every task answers with it
             }
             boolean ended = false;
@@ -203,7 +203,9 @@ public final class DataLoaderIterator<B> implements Iterator<B>, AutoCloseable {
                         r = task == NEXT ? fromStream(loader, batched, stream, info.id()) : fetch(loader, batched, (int[]) task,
                                 info.id());
                         ended = r.end;
-                    } catch (RuntimeException | Error e) {
+                    } catch (Throwable e) {
+                        // a checked exception thrown sneakily too: it used to end the worker thread, and the caller
+                        // then saw only "DataLoader worker N exited unexpectedly", without it
                         r = new Result(null, null, e, info.id(), false);
                     }
                 }
@@ -429,8 +431,10 @@ public final class DataLoaderIterator<B> implements Iterator<B>, AutoCloseable {
      *
      * @throws NoSuchElementException at the end of the epoch
      * @throws RuntimeException       what reading or collating the batch threw: the exception itself without workers;
-     *                                with workers, one of the same type for the usual unchecked types (else a
-     *                                {@code RuntimeException}) saying which worker caught it, with it as the cause
+     *                                with workers, one of the same type for the usual unchecked types (an
+     *                                {@code UncheckedIOException} for an {@code IOException} a data set threw
+     *                                sneakily, else a {@code RuntimeException}) saying which worker caught it, with
+     *                                it as the cause
      */
     @Override
     public B next() {
@@ -472,6 +476,8 @@ public final class DataLoaderIterator<B> implements Iterator<B>, AutoCloseable {
         } else if (e instanceof java.io.UncheckedIOException && e.getCause() != null) {
             out = new java.io.UncheckedIOException(msg, (java.io.IOException) e.getCause());
             out.addSuppressed(e);
+        } else if (e instanceof java.io.IOException) {
+            out = new java.io.UncheckedIOException(msg, (java.io.IOException) e); // thrown sneakily by the data set
         } else {
             out = new RuntimeException(msg, e);
         }

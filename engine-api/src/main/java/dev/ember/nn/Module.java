@@ -616,7 +616,7 @@ public abstract class Module {
      * children's walks, its post-hooks.
      */
     final void saveWithHooks(String prefix, Map<String, Tensor> out) {
-        for (StateDictPreHook h : List.copyOf(stateDictPreHooks.values())) {
+        for (StateDictPreHook h : List.copyOf(stateDictPreHooks.snapshot().values())) {
             h.apply(this, prefix, false);
         }
         Map<String, Tensor> own = new LinkedHashMap<>();
@@ -627,7 +627,7 @@ public abstract class Module {
                 m.saveWithHooks(prefix + k + ".", out);
             }
         });
-        for (StateDictPostHook h : List.copyOf(stateDictPostHooks.values())) {
+        for (StateDictPostHook h : List.copyOf(stateDictPostHooks.snapshot().values())) {
             h.apply(this, out, prefix);
         }
     }
@@ -679,10 +679,10 @@ public abstract class Module {
         void apply(Module module, IncompatibleKeys incompatibleKeys);
     }
 
-    private final Map<Integer, StateDictPreHook> stateDictPreHooks = new LinkedHashMap<>();
-    private final Map<Integer, StateDictPostHook> stateDictPostHooks = new LinkedHashMap<>();
-    private final Map<Integer, LoadStateDictPreHook> loadStateDictPreHooks = new LinkedHashMap<>();
-    private final Map<Integer, LoadStateDictPostHook> loadStateDictPostHooks = new LinkedHashMap<>();
+    private final HookMap<StateDictPreHook> stateDictPreHooks = new HookMap<>();
+    private final HookMap<StateDictPostHook> stateDictPostHooks = new HookMap<>();
+    private final HookMap<LoadStateDictPreHook> loadStateDictPreHooks = new HookMap<>();
+    private final HookMap<LoadStateDictPostHook> loadStateDictPostHooks = new HookMap<>();
 
     /**
      * Registers a {@link StateDictPreHook}, as {@code register_state_dict_pre_hook}; hooks run in registration order.
@@ -737,12 +737,12 @@ public abstract class Module {
 
     /** This module's load-state-dict pre-hooks, a snapshot in order. */
     final List<LoadStateDictPreHook> loadPreHooks() {
-        return List.copyOf(loadStateDictPreHooks.values());
+        return List.copyOf(loadStateDictPreHooks.snapshot().values());
     }
 
     /** This module's load-state-dict post-hooks, a snapshot in order. */
     final List<LoadStateDictPostHook> loadPostHooks() {
-        return List.copyOf(loadStateDictPostHooks.values());
+        return List.copyOf(loadStateDictPostHooks.snapshot().values());
     }
 
     /**
@@ -1167,22 +1167,66 @@ public abstract class Module {
         List<Tensor> apply(Module module, List<Tensor> gradOutputs);
     }
 
-    private final Map<Integer, ForwardPreHook> forwardPreHooks = new LinkedHashMap<>();
-    private final Map<Integer, ForwardHook> forwardHooks = new LinkedHashMap<>();
+    /**
+     * One kind of hooks by id, in registration order, copied on write: a call reads the current map once, without a
+     * lock, while another thread registers or removes a hook (a module in eval may serve many threads; a hook added
+     * to it meanwhile, for monitoring, made the serving threads' copies of a LinkedHashMap being changed fail with an
+     * ArrayIndexOutOfBoundsException; session 41).
+     */
+    private static final class HookMap<H> {
+        private volatile Map<Integer, H> current = Collections.emptyMap();
+
+        /** The hooks now: an unmodifiable map that later registrations and removals leave as it is. */
+        Map<Integer, H> snapshot() {
+            return current;
+        }
+
+        boolean isEmpty() {
+            return current.isEmpty();
+        }
+
+        synchronized void put(int id, H hook, boolean prepend) {
+            Map<Integer, H> next = new LinkedHashMap<>();
+            if (prepend) {
+                next.put(id, hook); // PyTorch's move_to_end(handle.id, last=False)
+            }
+            next.putAll(current);
+            next.put(id, hook);
+            current = Collections.unmodifiableMap(next);
+        }
+
+        synchronized void remove(int id) {
+            if (current.containsKey(id)) {
+                Map<Integer, H> next = new LinkedHashMap<>(current);
+                next.remove(id);
+                current = Collections.unmodifiableMap(next);
+            }
+        }
+    }
+
+    private final HookMap<ForwardPreHook> forwardPreHooks = new HookMap<>();
+    private final HookMap<ForwardHook> forwardHooks = new HookMap<>();
     /** The ids of the forward hooks registered with {@code always_call=True}, PyTorch's {@code _forward_hooks_always_called}. */
-    private final Set<Integer> forwardHooksAlwaysCalled = new java.util.HashSet<>();
-    private final Map<Integer, BackwardPreHook> backwardPreHooks = new LinkedHashMap<>();
-    private final Map<Integer, BackwardHook> backwardHooks = new LinkedHashMap<>();
-    private int nextHookId;
+    private final Set<Integer> forwardHooksAlwaysCalled = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final HookMap<BackwardPreHook> backwardPreHooks = new HookMap<>();
+    private final HookMap<BackwardHook> backwardHooks = new HookMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger nextHookId = new java.util.concurrent.atomic.AtomicInteger();
 
     private boolean hasHooks() {
         return !forwardPreHooks.isEmpty() || !forwardHooks.isEmpty() || !backwardPreHooks.isEmpty()
                 || !backwardHooks.isEmpty() || ModuleHooks.any();
     }
 
-    private <H> RemovableHandle register(Map<Integer, H> hooks, H hook, boolean prepend) {
-        int id = nextHookId++;
-        ModuleHooks.put(hooks, id, hook, prepend);
+    private <H> RemovableHandle register(HookMap<H> hooks, H hook, boolean prepend) {
+        return register(hooks, hook, prepend, false);
+    }
+
+    private <H> RemovableHandle register(HookMap<H> hooks, H hook, boolean prepend, boolean alwaysCall) {
+        int id = nextHookId.getAndIncrement();
+        if (alwaysCall) {
+            forwardHooksAlwaysCalled.add(id);
+        }
+        hooks.put(id, hook, prepend);
         return () -> {
             hooks.remove(id);
             forwardHooksAlwaysCalled.remove(id);
@@ -1227,11 +1271,7 @@ public abstract class Module {
      * @throws IllegalArgumentException for a null hook
      */
     public RemovableHandle registerForwardHook(ForwardHook hook, boolean prepend, boolean alwaysCall) {
-        RemovableHandle h = register(forwardHooks, Checks.notNull(hook, "register_forward_hook(): hook"), prepend);
-        if (alwaysCall) {
-            forwardHooksAlwaysCalled.add(nextHookId - 1);
-        }
-        return h;
+        return register(forwardHooks, Checks.notNull(hook, "register_forward_hook(): hook"), prepend, alwaysCall);
     }
 
     /**
@@ -1292,20 +1332,22 @@ public abstract class Module {
         Checks.notNull(forward, "forward");
         List<Tensor> args = new ArrayList<>(inputs);
         // the global hooks first, then the module's, as PyTorch's _call_impl
-        for (ForwardPreHook h : ModuleHooks.concat(ModuleHooks.FORWARD_PRE.values(), forwardPreHooks.values())) {
+        List<ForwardPreHook> pre = ModuleHooks.concat(ModuleHooks.FORWARD_PRE.values(), forwardPreHooks.snapshot().values());
+        for (ForwardPreHook h : pre) {
             List<Tensor> r = h.apply(this, Collections.unmodifiableList(args));
             if (r != null) {
                 args = new ArrayList<>(r);
             }
         }
         BackwardHooks bw = null;
-        List<BackwardPreHook> bwPre = ModuleHooks.concat(ModuleHooks.BACKWARD_PRE.values(), backwardPreHooks.values());
-        List<BackwardHook> bwFull = ModuleHooks.concat(ModuleHooks.BACKWARD.values(), backwardHooks.values());
+        List<BackwardPreHook> bwPre = ModuleHooks.concat(ModuleHooks.BACKWARD_PRE.values(),
+                backwardPreHooks.snapshot().values());
+        List<BackwardHook> bwFull = ModuleHooks.concat(ModuleHooks.BACKWARD.values(), backwardHooks.snapshot().values());
         if ((!bwFull.isEmpty() || !bwPre.isEmpty()) && GradMode.isEnabled()) {
             bw = new BackwardHooks(this, bwFull, bwPre);
             args = bw.wrapInputs(args);
         }
-        List<ModuleHooks.Entry<ForwardHook>> after = ModuleHooks.forwardHooks(forwardHooks, forwardHooksAlwaysCalled);
+        List<ModuleHooks.Entry<ForwardHook>> after = ModuleHooks.forwardHooks(forwardHooks.snapshot(), forwardHooksAlwaysCalled);
         List<Tensor> out = null;
         Set<ModuleHooks.Entry<ForwardHook>> called = Collections.newSetFromMap(new IdentityHashMap<>());
         try {
@@ -1574,14 +1616,24 @@ public abstract class Module {
         attributes.remove(name);
     }
 
-    /** The forward pre-hooks by id, live, as {@code module._forward_pre_hooks}. */
+    /** The forward pre-hooks by id, as {@code module._forward_pre_hooks} is now (unmodifiable). */
     final Map<Integer, ForwardPreHook> forwardPreHookMap() {
-        return forwardPreHooks;
+        return forwardPreHooks.snapshot();
     }
 
-    /** The forward hooks by id, live, as {@code module._forward_hooks}. */
+    /** The forward hooks by id, as {@code module._forward_hooks} is now (unmodifiable). */
     final Map<Integer, ForwardHook> forwardHookMap() {
-        return forwardHooks;
+        return forwardHooks.snapshot();
+    }
+
+    /** {@code del module._forward_pre_hooks[id]} (no-op for an id that is not there). */
+    final void removeForwardPreHook(int id) {
+        forwardPreHooks.remove(id);
+    }
+
+    /** {@code del module._forward_hooks[id]} (no-op for an id that is not there). */
+    final void removeForwardHook(int id) {
+        forwardHooks.remove(id);
     }
 
     // ------------------------------------------------------------------ module tools

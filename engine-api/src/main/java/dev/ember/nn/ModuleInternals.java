@@ -113,13 +113,13 @@ public final class ModuleInternals {
     /** {@code del module._forward_pre_hooks[id]} (no-op for an id that is not there). */
     public static void removeForwardPreHook(Module module, int id) {
         Checks.notNull(module, "remove_forward_pre_hook(): module");
-        module.forwardPreHookMap().remove(id);
+        module.removeForwardPreHook(id);
     }
 
     /** {@code del module._forward_hooks[id]} (no-op for an id that is not there). */
     public static void removeForwardHook(Module module, int id) {
         Checks.notNull(module, "remove_forward_hook(): module");
-        module.forwardHookMap().remove(id);
+        module.removeForwardHook(id);
     }
 
     /** {@code module.register_forward_pre_hook(hook)}. */

@@ -48,16 +48,27 @@ public class ParametrizationList extends Module {
 
     /** A caching scope of {@link #openCache()}; closing it (once) ends it. */
     public static final class CacheScope implements AutoCloseable {
+        private final Thread owner = Thread.currentThread();
         private boolean closed;
 
         private CacheScope() {
         }
 
-        /** Ends the scope; the cached values go when the outermost scope of the thread ends. */
+        /**
+         * Ends the scope; the cached values go when the outermost scope of the thread ends. Closing twice does nothing.
+         *
+         * @throws IllegalStateException on another thread than the one that opened it (nothing changes: that thread
+         *     keeps caching until it closes the scope; this one's depth would have gone below zero)
+         */
         @Override
         public void close() {
             if (closed) {
                 return;
+            }
+            Thread me = Thread.currentThread();
+            if (me != owner) {
+                throw new IllegalStateException("A parametrize.cached() scope must be closed on the thread that opened it ("
+                        + owner.getName() + "), not on " + me.getName());
             }
             closed = true;
             if (--CACHE_DEPTH.get()[0] == 0) {
