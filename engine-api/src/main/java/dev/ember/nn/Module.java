@@ -1231,7 +1231,8 @@ public abstract class Module {
         for (ForwardPreHook h : ModuleHooks.concat(ModuleHooks.FORWARD_PRE.values(), forwardPreHooks.values())) {
             List<Tensor> r = h.apply(this, Collections.unmodifiableList(args));
             if (r != null) {
-                args = new ArrayList<>(r);
+                args = new ArrayList<>(hookResult(r, args.size(),
+                        "a forward pre-hook returned %d inputs for a call with %d"));
             }
         }
         BackwardHooks bw = null;
@@ -1251,7 +1252,8 @@ public abstract class Module {
                 List<Tensor> r = h.hook().apply(this, Collections.unmodifiableList(args),
                         Collections.unmodifiableList(out));
                 if (r != null) {
-                    out = new ArrayList<>(r);
+                    out = new ArrayList<>(hookResult(r, out.size(),
+                            "a hook returned %d outputs for a forward result of %d"));
                 }
             }
         } catch (RuntimeException | Error e) {
@@ -1262,6 +1264,17 @@ public abstract class Module {
             out = bw.wrapOutputs(out);
         }
         return out;
+    }
+
+    /**
+     * A hook's replacement inputs or outputs: as many as it was given (PyTorch would call the forward, or give the
+     * caller, a tuple of another length, and fail there).
+     */
+    private List<Tensor> hookResult(List<Tensor> r, int expected, String message) {
+        if (r.size() != expected) {
+            throw new IllegalArgumentException(moduleName() + ": " + String.format(message, r.size(), expected));
+        }
+        return r;
     }
 
     /**
