@@ -1242,11 +1242,14 @@ public abstract class Module {
             bw = new BackwardHooks(this, bwFull, bwPre);
             args = bw.wrapInputs(args);
         }
-        List<ModuleHooks.Entry<ForwardHook>> after = ModuleHooks.forwardHooks(forwardHooks, forwardHooksAlwaysCalled);
         List<Tensor> out = null;
-        Set<ModuleHooks.Entry<ForwardHook>> called = Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<ModuleHooks.Entry<ForwardHook>> called = new java.util.HashSet<>();
         try {
             out = forward.apply(Collections.unmodifiableList(args));
+            // the forward hooks as they are once the forward returned (PyTorch's _call_impl reads them after
+            // forward_call): one a submodule's hook removed or registered meanwhile is left out or runs
+            List<ModuleHooks.Entry<ForwardHook>> after = ModuleHooks.forwardHooks(forwardHooks,
+                    forwardHooksAlwaysCalled);
             for (ModuleHooks.Entry<ForwardHook> h : after) {
                 called.add(h);
                 List<Tensor> r = h.hook().apply(this, Collections.unmodifiableList(args),
@@ -1257,7 +1260,9 @@ public abstract class Module {
                 }
             }
         } catch (RuntimeException | Error e) {
-            ModuleHooks.alwaysCalled(this, after, called, args, out);
+            // the always_call hooks registered now that have not run, as PyTorch's except clause
+            ModuleHooks.alwaysCalled(this, ModuleHooks.forwardHooks(forwardHooks, forwardHooksAlwaysCalled), called,
+                    args, out);
             throw e;
         }
         if (bw != null) {

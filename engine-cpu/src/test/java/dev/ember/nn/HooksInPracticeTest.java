@@ -365,4 +365,52 @@ class HooksInPracticeTest {
         twoInputs.remove();
         close("y", m.apply(x));
     }
+
+    /**
+     * Regression: the forward hooks a call runs were read before its forward, so a "capture once" global hook that
+     * removed itself while a submodule ran still ran for the enclosing module (after its removal), and registered its
+     * successor twice. PyTorch 2.x's {@code _call_impl} reads {@code (*_global_forward_hooks.items(),
+     * *self._forward_hooks.items())} after {@code forward_call} returns, and its except clause runs the
+     * {@code always_call} hooks registered at that point.
+     */
+    @Test
+    void forwardHooksAreReadOnceTheForwardReturned() {
+        List<String> ran = new ArrayList<>();
+        RemovableHandle[] once = new RemovableHandle[1];
+        List<RemovableHandle> later = new ArrayList<>();
+        once[0] = ModuleHooks.registerModuleForwardHook((mod, in, out) -> {
+            ran.add("G:" + mod.getClass().getSimpleName());
+            once[0].remove();
+            later.add(ModuleHooks.registerModuleForwardHook((mod2, in2, out2) -> {
+                ran.add("H:" + mod2.getClass().getSimpleName());
+                return null;
+            }));
+            return null;
+        });
+        Sequential m = model();
+        try {
+            m.apply(E.get("x"));
+            assertEquals(List.of("G:Linear", "H:Tanh", "H:Linear", "H:Sequential"), ran);
+            ran.clear();
+            m.apply(E.get("x"));
+            assertEquals(List.of("H:Linear", "H:Tanh", "H:Linear", "H:Sequential"), ran);
+        } finally {
+            once[0].remove();
+            later.forEach(RemovableHandle::remove);
+        }
+        assertEquals(1, later.size());
+
+        // an always_call hook a pre-hook registers runs when the forward then throws
+        Linear lin = new Linear(4, 5);
+        List<String> always = new ArrayList<>();
+        lin.registerForwardPreHook((mod, in) -> {
+            lin.registerForwardHook((mod2, in2, out2) -> {
+                always.add(out2 == null ? "no output" : "output");
+                return null;
+            }, false, true);
+            return null;
+        });
+        assertThrows(IllegalArgumentException.class, () -> lin.apply(Tensor.zeros(2, 3)));
+        assertEquals(List.of("no output"), always);
+    }
 }
