@@ -213,12 +213,12 @@ def flex(q, k, v, score_mod=None, mask_mod=None, scale=None):
     return safe_softmax(post).to(q.dtype) @ v, (lse / math.log(2)) * math.log(2)
 
 
-def block_mask(name, mask_mod, Q, KV, BS):
-    mask = dense_mask(mask_mod, 1, 1, Q, KV)
+def block_mask(name, mask_mod, Q, KV, BS, B=1, H=1):
+    mask = dense_mask(mask_mod, B, H, Q, KV)
     qb, kb = -(-Q // BS), -(-KV // BS)
-    padded = torch.zeros(1, 1, qb * BS, kb * BS, dtype=torch.bool)
+    padded = torch.zeros(B, H, qb * BS, kb * BS, dtype=torch.bool)
     padded[:, :, :Q, :KV] = mask
-    sums = padded.long().view(1, 1, qb, BS, kb, BS).permute(0, 1, 2, 4, 3, 5).sum(dim=[-2, -1])
+    sums = padded.long().view(B, H, qb, BS, kb, BS).permute(0, 1, 2, 4, 3, 5).sum(dim=[-2, -1])
     full = (sums == BS * BS).int()
     partial = ((sums > 0) & (sums < BS * BS)).int()
     for suffix, d in (("kv", partial), ("full_kv", full), ("q", partial.transpose(-2, -1)),
@@ -228,7 +228,7 @@ def block_mask(name, mask_mod, Q, KV, BS):
     put(f"bm.{name}.dense", (partial | full).int())
     put(f"bm.{name}.mask", mask.int())
     computed = (partial.sum() + full.sum()).item() * BS * BS
-    put(f"bm.{name}.sparsity", repr(100 * (1 - computed / (Q * KV))))
+    put(f"bm.{name}.sparsity", repr(100 * (1 - computed / (B * H * Q * KV))))
 
 
 def qkv(B, Hq, Hkv, L, S, E, Ev, dtype):
@@ -266,6 +266,25 @@ block_mask("sliding3", generate_sliding_window(3), 11, 11, 4)
 block_mask("prefix4", generate_prefix_lm_mask(4), 11, 11, 3)
 block_mask("document_causal", generate_doc_mask_mod(causal_mask, offsets), 11, 11, 4)
 block_mask("dilated4x2", generate_dilated_sliding_window(4, 2), 11, 11, 4)
+
+# 1b. masks that depend on the batch and the head: padding (each sequence's length, captured, indexed by b) with
+# causal, B=2; a sliding window per head (captured sizes indexed by h), H=4
+lengths = torch.tensor([11, 7])
+windows = torch.tensor([1, 2, 3, 5])
+
+
+def padding_causal(b, h, q_idx, kv_idx):
+    return (kv_idx < lengths[b]) & (q_idx >= kv_idx)
+
+
+def per_head_window(b, h, q_idx, kv_idx):
+    return (q_idx - kv_idx <= windows[h]) & (q_idx >= kv_idx)
+
+
+case("padding_causal", q, k, v, mask_mod=padding_causal)
+case("per_head_window", q, k, v, mask_mod=per_head_window)
+block_mask("padding_causal", padding_causal, 11, 11, 4, B=2)
+block_mask("per_head_window", per_head_window, 11, 11, 4, H=4)
 
 # 2. NATTEN on a 4 x 3 canvas (12 tokens), 3 x 3 kernel
 q, k, v = qkv(1, 2, 2, 12, 12, 4, 3, torch.float32)

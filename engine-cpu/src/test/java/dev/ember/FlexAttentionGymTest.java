@@ -216,7 +216,12 @@ class FlexAttentionGymTest {
     }
 
     private static void checkBlockMask(String name, MaskMod mod, int qLen, int kvLen, int blockSize) {
-        BlockMask bm = FlexAttention.createBlockMask(mod, null, null, qLen, kvLen, blockSize);
+        checkBlockMask(name, mod, null, null, qLen, kvLen, blockSize);
+    }
+
+    private static void checkBlockMask(String name, MaskMod mod, Integer batch, Integer heads, int qLen, int kvLen,
+                                       int blockSize) {
+        BlockMask bm = FlexAttention.createBlockMask(mod, batch, heads, qLen, kvLen, blockSize);
         exact("bm." + name + ".kv_num_blocks", bm.kvNumBlocks());
         exact("bm." + name + ".kv_indices", bm.kvIndices());
         exact("bm." + name + ".full_kv_num_blocks", bm.fullKvNumBlocks());
@@ -226,7 +231,7 @@ class FlexAttentionGymTest {
         exact("bm." + name + ".full_q_num_blocks", bm.fullQNumBlocks());
         exact("bm." + name + ".full_q_indices", bm.fullQIndices());
         exact("bm." + name + ".dense", bm.toDense());
-        exact("bm." + name + ".mask", FlexAttention.createMask(mod, null, null, qLen, kvLen));
+        exact("bm." + name + ".mask", FlexAttention.createMask(mod, batch, heads, qLen, kvLen));
         assertEquals(SCALARS.get("bm." + name + ".sparsity"), bm.sparsity(), 1e-12, name + " sparsity");
     }
 
@@ -262,6 +267,32 @@ class FlexAttentionGymTest {
         checkBlockMask("natten", natten(4, 3, 3, 3), 12, 12, 5);
         Tensor intervals = Tensor.tensor(new long[] {0, 4, 3, 9}).reshape(2, 2);
         checkBlockMask("flamingo", visionCrossAttention(intervals, 3), 11, 6, 4);
+        checkBlockMask("padding_causal", PADDING_CAUSAL, 2, null, 11, 11, 4);
+        checkBlockMask("per_head_window", PER_HEAD_WINDOW, null, 4, 11, 11, 4);
+    }
+
+    private static final Tensor LENGTHS = Tensor.tensor(new long[] {11, 7});
+    private static final Tensor WINDOWS = Tensor.tensor(new long[] {1, 2, 3, 5});
+
+    /** Padding: each sequence's length, captured and indexed by the batch index, with causal. */
+    static final MaskMod PADDING_CAUSAL = (b, h, qIdx, kvIdx) -> kvIdx.lt(LENGTHS.index(Index.of(b)))
+        .logicalAnd(qIdx.ge(kvIdx));
+
+    /** A sliding window per head: captured sizes indexed by the head index, with causal. */
+    static final MaskMod PER_HEAD_WINDOW = (b, h, qIdx, kvIdx) -> qIdx.sub(kvIdx).le(WINDOWS.index(Index.of(h)))
+        .logicalAnd(qIdx.ge(kvIdx));
+
+    @Test
+    void masksThatDependOnTheBatchAndTheHead() {
+        Tensor q = f32("s.q");
+        Tensor k = f32("s.k");
+        Tensor v = f32("s.v");
+        close("padding_causal.out", FlexAttention.flexAttention(q, k, v, null,
+            FlexAttention.createBlockMask(PADDING_CAUSAL, 2, null, 11, 11, 4)), 2e-5);
+        close("per_head_window.out", FlexAttention.flexAttention(q, k, v, null,
+            FlexAttention.createBlockMask(PER_HEAD_WINDOW, null, 4, 11, 11, 4)), 2e-5);
+        assertArrayEquals(new int[] {2, 1, 11, 11}, FlexAttention.createBlockMask(PADDING_CAUSAL, 2, null, 11, 11, 4)
+            .shape());
     }
 
     @Test
