@@ -73,6 +73,20 @@ for step in range(3):
 for n, p in m.named_parameters():
     put("sgd." + n, p); put("ema." + n, ema[n])
 
+# 3b. gradient clipping in a step pre-hook: clip_grad_norm_(max_norm=0.5) before each of 2 Adam steps (lr 0.05)
+m2 = model()
+m2.load_state_dict({n: p.detach().clone() for n, p in m.named_parameters()})  # continue from the SGD'd weights
+adam = torch.optim.Adam(m2.parameters(), lr=0.05)
+norms = []
+for step in range(2):
+    adam.zero_grad()
+    ((m2(x) - t) ** 2).sum().backward()
+    norms.append(torch.nn.utils.clip_grad_norm_(m2.parameters(), 0.5))   # what the step pre-hook does
+    adam.step()
+put("clip.norms", torch.stack(norms))
+for n, p in m2.named_parameters():
+    put("clip." + n, p)
+
 # 4. an older checkpoint with LayerNorm "gamma"/"beta" loaded through a load-state-dict pre-hook that renames them
 class Block(torch.nn.Module):
     def __init__(self):

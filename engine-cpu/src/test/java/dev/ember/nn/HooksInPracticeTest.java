@@ -32,7 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Hooks as libraries use them, against {@code hookspractice/make_expected.py} (PyTorch 1.13 running the hook where it
  * has the API, and 2.x's rule where it does not): forward hooks capturing activations (feature extraction) and one
  * replacing an output; a full backward pre-hook scaling a layer's output gradient, seen by its full backward hook; an
- * EMA of the weights kept by an optimizer step post-hook; a load-state-dict pre-hook renaming an older checkpoint's
+ * EMA of the weights kept by an optimizer step post-hook; gradient clipping ({@code clip_grad_norm_}) in a step
+ * pre-hook; a load-state-dict pre-hook renaming an older checkpoint's
  * LayerNorm {@code gamma}/{@code beta} to {@code weight}/{@code bias} (Hugging Face's pattern); a state-dict post-hook
  * dropping BatchNorm's {@code num_batches_tracked}; {@code register_multi_grad_hook} as a gradient-ready callback over a
  * module's parameters. Then hooks that misbehave: nulls, hooks that throw (nothing changed), hooks that remove
@@ -166,6 +167,25 @@ class HooksInPracticeTest {
         assertEquals(3, calls[0]);
         params.forEach((n, p) -> close("sgd." + n, p));
         ema.forEach((n, e) -> close("ema." + n, e));
+    }
+
+    @Test
+    void gradientClippingInAStepPreHook() {
+        Sequential m = model();
+        try (GradMode off = Ember.noGrad()) {
+            m.namedParameters().forEach((n, p) -> p.copy_(E.get("sgd." + n)));
+        }
+        List<Tensor> params = m.parameters();
+        dev.ember.optim.Adam adam = new dev.ember.optim.Adam(params, 0.05);
+        List<Tensor> norms = new ArrayList<>();
+        adam.registerStepPreHook(o -> norms.add(dev.ember.nn.utils.ClipGrad.clipGradNorm_(params, 0.5)));
+        for (int step = 0; step < 2; step++) {
+            adam.zeroGrad();
+            loss(m).backward();
+            adam.step();
+        }
+        close("clip.norms", Tensor.stack(norms, 0));
+        m.namedParameters().forEach((n, p) -> close("clip." + n, p));
     }
 
     /** A block with a projection, a LayerNorm and a BatchNorm, as the generator's. */
