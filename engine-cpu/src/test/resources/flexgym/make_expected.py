@@ -267,6 +267,10 @@ block_mask("prefix4", generate_prefix_lm_mask(4), 11, 11, 3)
 block_mask("document_causal", generate_doc_mask_mod(causal_mask, offsets), 11, 11, 4)
 block_mask("dilated4x2", generate_dilated_sliding_window(4, 2), 11, 11, 4)
 
+# 1a. bfloat16 inputs (scores in float32, probabilities cast to bfloat16 before the product with the values)
+case("bf16_softcap_causal", q.bfloat16(), k.bfloat16(), v.bfloat16(), score_mod=generate_tanh_softcap(1.5),
+     mask_mod=causal_mask, lse=True)
+
 # 1b. masks that depend on the batch and the head: padding (each sequence's length, captured, indexed by b) with
 # causal, B=2; a sliding window per head (captured sizes indexed by h), H=4
 lengths = torch.tensor([11, 7])

@@ -14,6 +14,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -281,6 +282,26 @@ class FlexAttentionGymTest {
     /** A sliding window per head: captured sizes indexed by the head index, with causal. */
     static final MaskMod PER_HEAD_WINDOW = (b, h, qIdx, kvIdx) -> qIdx.sub(kvIdx).le(WINDOWS.index(Index.of(h)))
         .logicalAnd(qIdx.ge(kvIdx));
+
+    @Test
+    void bfloat16AndTheTransposedLayoutPeopleCallItWith() {
+        Tensor q = f32("s.q").to(DType.BFLOAT16);
+        Tensor k = f32("s.k").to(DType.BFLOAT16);
+        Tensor v = f32("s.v").to(DType.BFLOAT16);
+        BlockMask bm = FlexAttention.createBlockMask(CAUSAL, null, null, 11, 11, 4);
+        FlexAttention.Result r = FlexAttention.flexAttentionWithLse(q, k, v, tanhSoftcap(1.5), bm, null, false);
+        assertEquals(DType.BFLOAT16, r.output().dtype());
+        assertEquals(DType.FLOAT32, r.lse().dtype(), "the log-sum-exp in the working precision");
+        close("bf16_softcap_causal.out", r.output(), 1e-2);
+        close("bf16_softcap_causal.lse", r.lse(), 1e-2);
+        // [B, L, H, E] tensors transposed to [B, H, L, E] (not contiguous), as models call it
+        Tensor q32 = f32("s.q");
+        Tensor strided = q32.transpose(1, 2).contiguous().transpose(1, 2);
+        assertFalse(strided.isContiguous());
+        assertArrayEquals(FlexAttention.flexAttention(q32, f32("s.k"), f32("s.v"), null, bm).toDoubleArray(),
+            FlexAttention.flexAttention(strided, f32("s.k").transpose(1, 2).contiguous().transpose(1, 2),
+                f32("s.v"), null, bm).toDoubleArray(), 1e-6);
+    }
 
     @Test
     void masksThatDependOnTheBatchAndTheHead() {
