@@ -433,4 +433,66 @@ class HooksInPracticeTest {
         assertThrows(IllegalArgumentException.class, () -> lin.apply(Tensor.zeros(2, 3)));
         assertEquals(List.of("no output"), always);
     }
+
+    /**
+     * Autograd hooks that change the hooks while a backward pass runs, as PyTorch's engine reads them: a one-shot
+     * multi-grad callback removing itself runs once; one registered by another's callback (its tensors' hooks already
+     * ran) runs from the next pass; a grad_fn pre-hook removing itself lets the next one run (PyTorch iterates the
+     * node's hook dict, from which a removal only deletes the entry); a pre-hook registered on a node that has not run
+     * yet, by an earlier node's post-hook, runs in the same pass (a node's hooks are read when it runs).
+     */
+    @Test
+    void autogradHooksThatChangeHooksWhileABackwardRuns() {
+        Tensor a = E.get("x").select(0, 0).clone().requiresGrad_(true);
+        Tensor b = E.get("x").select(0, 1).clone().requiresGrad_(true);
+        List<String> ran = new ArrayList<>();
+        RemovableHandle[] oneShot = new RemovableHandle[1];
+        oneShot[0] = Autograd.registerMultiGradHook(List.of(a, b), g -> {
+            ran.add("once");
+            oneShot[0].remove();
+        });
+        List<RemovableHandle> more = new ArrayList<>();
+        RemovableHandle outer = Autograd.registerMultiGradHook(List.of(a, b), g -> {
+            ran.add("outer");
+            if (more.isEmpty()) {
+                more.add(Autograd.registerMultiGradHook(List.of(a, b), g2 -> ran.add("inner")));
+            }
+        });
+        a.mul(b).sum().backward();
+        assertEquals(List.of("once", "outer"), ran);
+        a.mul(b).sum().backward();
+        assertEquals(List.of("once", "outer", "outer", "inner"), ran);
+        outer.remove();
+        more.forEach(RemovableHandle::remove);
+        assertArrayEquals(b.mul(2).toDoubleArray(), a.grad().toDoubleArray(), 0, "two passes accumulated");
+
+        ran.clear();
+        Tensor y = a.mul(2);
+        RemovableHandle[] self = new RemovableHandle[1];
+        self[0] = y.gradFn().registerPrehook(g -> {
+            ran.add("P");
+            self[0].remove();
+            return null;
+        });
+        y.gradFn().registerPrehook(g -> {
+            ran.add("Q");
+            return null;
+        });
+        y.sum().backward(null, true);
+        y.sum().backward(null, true);
+        assertEquals(List.of("P", "Q", "Q"), ran);
+
+        ran.clear();
+        Tensor z = a.mul(3).exp();
+        dev.ember.Node inner = z.gradFn().nextFunctions().get(0);
+        z.gradFn().registerHook((gi, go) -> {
+            inner.registerPrehook(g -> {
+                ran.add("late");
+                return null;
+            });
+            return null;
+        });
+        z.sum().backward();
+        assertEquals(List.of("late"), ran);
+    }
 }
