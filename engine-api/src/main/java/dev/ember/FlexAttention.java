@@ -117,7 +117,25 @@ public final class FlexAttention {
                 throw new IllegalArgumentException("mask_mod must return a bool tensor, got "
                         + (m == null ? "null" : m.dtype().toString()));
             }
+            checkBroadcastable(m, new int[] {batch, heads, qLen, kvLen}, "mask_mod");
             return m.expand(batch, heads, qLen, kvLen).contiguous();
+        }
+    }
+
+    /**
+     * Refuses a mod's result that does not broadcast to the scores' shape (under PyTorch's vmap each call returns one
+     * element; here the result must broadcast to {@code [B, H, Q, KV]} without growing it).
+     */
+    private static void checkBroadcastable(Tensor t, int[] shape, String mod) {
+        int[] got = t.shape();
+        boolean ok = got.length <= shape.length;
+        for (int i = 1; ok && i <= got.length; i++) {
+            int g = got[got.length - i];
+            ok = g == 1 || g == shape[shape.length - i];
+        }
+        if (!ok) {
+            throw new IllegalArgumentException(mod + " must return a tensor broadcastable to the scores' shape "
+                    + Shapes.str(shape) + " (one value per b, h, q_idx, kv_idx), got " + Shapes.str(got));
         }
     }
 
@@ -384,6 +402,8 @@ public final class FlexAttention {
         if (modded == null) {
             throw new IllegalArgumentException("score_mod must return a tensor, got null");
         }
+        checkBroadcastable(allowed, shape, "mask_mod");
+        checkBroadcastable(modded, shape, "score_mod");
         Tensor post = Tensor.where(allowed, modded, Double.NEGATIVE_INFINITY).expand(shape);
         try (GradMode off = Ember.noGrad()) {
             Tensor l = post.logsumexp(new int[] {-1}, false);

@@ -1336,7 +1336,8 @@ public abstract class Module {
         for (ForwardPreHook h : pre) {
             List<Tensor> r = h.apply(this, Collections.unmodifiableList(args));
             if (r != null) {
-                args = new ArrayList<>(r);
+                args = new ArrayList<>(hookResult(r, args.size(),
+                        "a forward pre-hook returned %d inputs for a call with %d"));
             }
         }
         BackwardHooks bw = null;
@@ -1347,27 +1348,44 @@ public abstract class Module {
             bw = new BackwardHooks(this, bwFull, bwPre);
             args = bw.wrapInputs(args);
         }
-        List<ModuleHooks.Entry<ForwardHook>> after = ModuleHooks.forwardHooks(forwardHooks.snapshot(), forwardHooksAlwaysCalled);
         List<Tensor> out = null;
-        Set<ModuleHooks.Entry<ForwardHook>> called = Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<ModuleHooks.Entry<ForwardHook>> called = new java.util.HashSet<>();
         try {
             out = forward.apply(Collections.unmodifiableList(args));
+            // the forward hooks as they are once the forward returned (PyTorch's _call_impl reads them after
+            // forward_call): one a submodule's hook removed or registered meanwhile is left out or runs
+            List<ModuleHooks.Entry<ForwardHook>> after = ModuleHooks.forwardHooks(forwardHooks.snapshot(),
+                    forwardHooksAlwaysCalled);
             for (ModuleHooks.Entry<ForwardHook> h : after) {
                 called.add(h);
                 List<Tensor> r = h.hook().apply(this, Collections.unmodifiableList(args),
                         Collections.unmodifiableList(out));
                 if (r != null) {
-                    out = new ArrayList<>(r);
+                    out = new ArrayList<>(hookResult(r, out.size(),
+                            "a hook returned %d outputs for a forward result of %d"));
                 }
             }
         } catch (RuntimeException | Error e) {
-            ModuleHooks.alwaysCalled(this, after, called, args, out);
+            // the always_call hooks registered now that have not run, as PyTorch's except clause
+            ModuleHooks.alwaysCalled(this, ModuleHooks.forwardHooks(forwardHooks.snapshot(), forwardHooksAlwaysCalled), called,
+                    args, out);
             throw e;
         }
         if (bw != null) {
             out = bw.wrapOutputs(out);
         }
         return out;
+    }
+
+    /**
+     * A hook's replacement inputs or outputs: as many as it was given (PyTorch would call the forward, or give the
+     * caller, a tuple of another length, and fail there).
+     */
+    private List<Tensor> hookResult(List<Tensor> r, int expected, String message) {
+        if (r.size() != expected) {
+            throw new IllegalArgumentException(moduleName() + ": " + String.format(message, r.size(), expected));
+        }
+        return r;
     }
 
     /**

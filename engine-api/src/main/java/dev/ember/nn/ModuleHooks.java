@@ -34,14 +34,16 @@ public final class ModuleHooks {
     }
 
     /**
-     * A forward hook as a call runs it: the hook, whether it runs when the forward throws, whether it is global.
+     * A forward hook as a call runs it: its id, the hook, whether it runs when the forward throws, whether it is global
+     * (the id and this flag identify it, as PyTorch's hook ids).
      *
+     * @param id its id among the global hooks or the module's
      * @param hook the hook
      * @param alwaysCall whether it was registered with {@code always_call}
      * @param global whether it is a global hook
      * @param <H> the hook's type
      */
-    record Entry<H>(H hook, boolean alwaysCall, boolean global) {
+    record Entry<H>(int id, H hook, boolean alwaysCall, boolean global) {
     }
 
     /**
@@ -147,11 +149,11 @@ public final class ModuleHooks {
         List<Entry<Module.ForwardHook>> out = new ArrayList<>();
         synchronized (FORWARD) {
             for (Map.Entry<Integer, Module.ForwardHook> e : FORWARD.entrySet()) {
-                out.add(new Entry<>(e.getValue(), FORWARD_ALWAYS_CALLED.contains(e.getKey()), true));
+                out.add(new Entry<>(e.getKey(), e.getValue(), FORWARD_ALWAYS_CALLED.contains(e.getKey()), true));
             }
         }
         for (Map.Entry<Integer, Module.ForwardHook> e : own.entrySet()) {
-            out.add(new Entry<>(e.getValue(), ownAlways.contains(e.getKey()), false));
+            out.add(new Entry<>(e.getKey(), e.getValue(), ownAlways.contains(e.getKey()), false));
         }
         return out;
     }
