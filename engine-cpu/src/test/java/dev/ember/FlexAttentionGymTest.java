@@ -5,12 +5,6 @@ import dev.ember.FlexAttention.MaskMod;
 import dev.ember.FlexAttention.ScoreMod;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,54 +24,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * here, and MLA's {@code torch.dot} of two gathered rows is a product summed over the last dimension.
  */
 class FlexAttentionGymTest {
-    private static final Map<String, Tensor> E = new HashMap<>();
-    private static final Map<String, Double> SCALARS = new HashMap<>();
-
-    static {
-        load();
-    }
-
-    private static void load() {
-        Map<String, Tensor> out = E;
-        try (InputStream in = FlexAttentionGymTest.class.getResourceAsStream("/flexgym/expected.txt")) {
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                String[] f = line.split("\t");
-                if (f.length == 2) {
-                    SCALARS.put(f[0], Double.parseDouble(f[1]));
-                    continue;
-                }
-                int[] shape = Arrays.stream(f[1].replaceAll("[\\[\\] ]", "").split(",")).filter(s -> !s.isEmpty())
-                    .mapToInt(Integer::parseInt).toArray();
-                double[] v = Arrays.stream(f[2].split(" ")).mapToDouble(s -> s.equals("-inf")
-                    ? Double.NEGATIVE_INFINITY : Double.parseDouble(s)).toArray();
-                out.put(f[0], Tensor.tensor(v, DType.FLOAT64).reshape(shape));
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
+    private static final ExpectedTensors E = ExpectedTensors.load("/flexgym/expected.txt");
 
     private static Tensor f32(String key) {
         return E.get(key).to(DType.FLOAT32);
     }
 
     private static void close(String key, Tensor got, double tol) {
-        Tensor want = E.get(key);
-        assertArrayEquals(want.shape(), got.shape(), key + " shape");
-        double[] w = want.toDoubleArray();
-        double[] g = got.detach().to(DType.FLOAT64).toDoubleArray();
-        for (int i = 0; i < w.length; i++) {
-            if (Double.isInfinite(w[i])) {
-                assertEquals(w[i], g[i], key + "[" + i + "]");
-            } else {
-                assertEquals(w[i], g[i], tol * (1 + Math.abs(w[i])), key + "[" + i + "]");
-            }
-        }
+        E.assertClose(key, got, tol);
     }
 
     private static void exact(String key, Tensor got) {
-        assertArrayEquals(E.get(key).shape(), got.shape(), key + " shape");
-        assertArrayEquals(E.get(key).toDoubleArray(), got.to(DType.FLOAT64).toDoubleArray(), 0, key);
+        E.assertExact(key, got);
     }
 
     // ---- attention-gym's masks and mods, ported line by line
@@ -233,7 +191,7 @@ class FlexAttentionGymTest {
         exact("bm." + name + ".full_q_indices", bm.fullQIndices());
         exact("bm." + name + ".dense", bm.toDense());
         exact("bm." + name + ".mask", FlexAttention.createMask(mod, batch, heads, qLen, kvLen));
-        assertEquals(SCALARS.get("bm." + name + ".sparsity"), bm.sparsity(), 1e-12, name + " sparsity");
+        assertEquals(E.scalar("bm." + name + ".sparsity"), bm.sparsity(), 1e-12, name + " sparsity");
     }
 
     @Test

@@ -5,13 +5,6 @@ import dev.ember.FlexAttention.MaskMod;
 import dev.ember.nn.Functional;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,67 +20,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * window, a fully masked row), grouped-query attention, float64 gradients, and a learned bias that gets its gradient.
  */
 class FlexAttentionTest {
-    private static final Map<String, Tensor> E = load();
-
-    private static Map<String, Tensor> load() {
-        Map<String, Tensor> out = new HashMap<>();
-        try (InputStream in = FlexAttentionTest.class.getResourceAsStream("/flexattention/expected.txt")) {
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                String[] f = line.split("\t");
-                if (f.length != 3) {
-                    continue;
-                }
-                int[] shape = Arrays.stream(f[1].replaceAll("[\\[\\] ]", "").split(",")).filter(s -> !s.isEmpty())
-                    .mapToInt(Integer::parseInt).toArray();
-                double[] v = f[2].isEmpty() ? new double[0]
-                    : Arrays.stream(f[2].split(" ")).mapToDouble(FlexAttentionTest::pyFloat).toArray();
-                out.put(f[0], Tensor.tensor(v, DType.FLOAT64).reshape(shape));
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return out;
-    }
-
-    /** Python's repr of a float: {@code inf}, {@code -inf}, {@code nan} or a decimal. */
-    private static double pyFloat(String s) {
-        switch (s) {
-            case "inf":
-                return Double.POSITIVE_INFINITY;
-            case "-inf":
-                return Double.NEGATIVE_INFINITY;
-            case "nan":
-                return Double.NaN;
-            default:
-                return Double.parseDouble(s);
-        }
-    }
+    private static final ExpectedTensors E = ExpectedTensors.load("/flexattention/expected.txt");
 
     private static Tensor f32(String key) {
         return E.get(key).to(DType.FLOAT32);
     }
 
     private static Tensor f64(String key) {
-        return E.get(key).clone();
+        return E.get(key);
     }
 
     private static void close(String key, Tensor got, double tol) {
-        Tensor want = E.get(key);
-        assertArrayEquals(want.shape(), got.shape(), key + " shape");
-        double[] w = want.toDoubleArray();
-        double[] g = got.detach().to(DType.FLOAT64).toDoubleArray();
-        for (int i = 0; i < w.length; i++) {
-            if (Double.isInfinite(w[i])) {
-                assertEquals(w[i], g[i], key + "[" + i + "]");
-            } else {
-                assertEquals(w[i], g[i], tol * (1 + Math.abs(w[i])), key + "[" + i + "]");
-            }
-        }
+        E.assertClose(key, got, tol);
     }
 
     private static void exact(String key, Tensor got) {
-        assertArrayEquals(E.get(key).shape(), got.shape(), key + " shape");
-        assertArrayEquals(E.get(key).toDoubleArray(), got.to(DType.FLOAT64).toDoubleArray(), 0, key);
+        E.assertExact(key, got);
     }
 
     private static final MaskMod CAUSAL = (b, h, q, kv) -> q.ge(kv);

@@ -2,17 +2,12 @@ package dev.ember.nn;
 
 import dev.ember.DType;
 import dev.ember.Device;
+import dev.ember.ExpectedTensors;
 import dev.ember.Tensor;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Map;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -23,27 +18,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * and float64 gradients for a lower-right bias with fewer and with more queries than keys, and an upper-left one.
  */
 class CausalBiasTest {
-    private static final Map<String, Tensor> E = load();
-
-    private static Map<String, Tensor> load() {
-        Map<String, Tensor> out = new HashMap<>();
-        try (InputStream in = CausalBiasTest.class.getResourceAsStream("/causalbias/expected.txt")) {
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                String[] f = line.split("\t");
-                int[] shape = Arrays.stream(f[1].replaceAll("[\\[\\] ]", "").split(",")).mapToInt(Integer::parseInt)
-                    .toArray();
-                double[] v = Arrays.stream(f[2].split(" ")).mapToDouble(Double::parseDouble).toArray();
-                out.put(f[0], Tensor.tensor(v, DType.FLOAT64).reshape(shape));
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return out;
-    }
+    private static final ExpectedTensors E = ExpectedTensors.load("/causalbias/expected.txt");
 
     private static void close(String key, Tensor got) {
-        assertArrayEquals(E.get(key).shape(), got.shape(), key);
-        assertArrayEquals(E.get(key).toDoubleArray(), got.toDoubleArray(), 1e-12, key);
+        E.assertClose(key, got, 1e-12);
     }
 
     @Test
