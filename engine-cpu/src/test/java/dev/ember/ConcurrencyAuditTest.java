@@ -33,11 +33,15 @@ class ConcurrencyAuditTest {
 
     /** Runs {@code work} on a new daemon thread named {@code audit-other} and returns its result (or rethrows). */
     private static <T> T onAnotherThread(Callable<T> work) throws Exception {
-        FutureTask<T> task = new FutureTask<>(work);
-        Thread t = new Thread(task, "audit-other");
+        return started(new FutureTask<>(work), "audit-other").get(60, TimeUnit.SECONDS);
+    }
+
+    /** Starts {@code task} on a new daemon thread named {@code name}; returns the task. */
+    private static <T> FutureTask<T> started(FutureTask<T> task, String name) {
+        Thread t = new Thread(task, name);
         t.setDaemon(true);
         t.start();
-        return task.get(60, TimeUnit.SECONDS);
+        return task;
     }
 
     /** A mode scope to audit: how to open it, and what this thread's state is (its observable effect). */
@@ -120,9 +124,7 @@ class ConcurrencyAuditTest {
                 scope[0].close();
                 return new Object[] {before, inside, still, k.state().get()};
             });
-            Thread t = new Thread(opener, "audit-opener");
-            t.setDaemon(true);
-            t.start();
+            started(opener, "audit-opener");
             handed.await(60, TimeUnit.SECONDS);
             IllegalStateException e = assertThrows(IllegalStateException.class, scope[0]::close, k.name());
             assertEquals(k.what() + " must be closed on the thread that opened it (audit-opener), not on "
@@ -247,9 +249,7 @@ class ConcurrencyAuditTest {
                 }
                 return null;
             });
-            Thread t = new Thread(other, "audit-closer");
-            t.setDaemon(true);
-            t.start();
+            started(other, "audit-closer");
             int n = 1 << 15; // pooled (16384 elements and up)
             for (int i = 0; i < reps; i++) {
                 Tensor base = Tensor.full(new int[] {n}, 7f);
@@ -317,10 +317,7 @@ class ConcurrencyAuditTest {
                     }
                     return null;
                 });
-                Thread th = new Thread(f, "audit-server-" + t);
-                th.setDaemon(true);
-                th.start();
-                tasks.add(f);
+                tasks.add(started(f, "audit-server-" + t));
             }
             start.await(60, TimeUnit.SECONDS);
             int changes = 0;
@@ -378,10 +375,7 @@ class ConcurrencyAuditTest {
                     }
                     return null;
                 });
-                Thread th = new Thread(f, "audit-backward-" + t);
-                th.setDaemon(true);
-                th.start();
-                tasks.add(f);
+                tasks.add(started(f, "audit-backward-" + t));
             }
             start.await(60, TimeUnit.SECONDS);
             int changes = 0;
@@ -450,9 +444,7 @@ class ConcurrencyAuditTest {
                 }
                 return out;
             });
-            Thread t = new Thread(drawer, "audit-drawer");
-            t.setDaemon(true);
-            t.start();
+            started(drawer, "audit-drawer");
             start.await(60, TimeUnit.SECONDS);
             for (int i = 0; drawn.getCount() > 0; i++) {
                 g.setState(i % 2 == 0 ? two : one);
@@ -499,10 +491,7 @@ class ConcurrencyAuditTest {
                     }
                     return null;
                 });
-                Thread th = new Thread(f, "audit-walker-" + t);
-                th.setDaemon(true);
-                th.start();
-                tasks.add(f);
+                tasks.add(started(f, "audit-walker-" + t));
             }
             lin.setParameter("weight", w1);
             start.await(60, TimeUnit.SECONDS);
@@ -542,9 +531,7 @@ class ConcurrencyAuditTest {
                 }
                 return null;
             });
-            Thread t = new Thread(backward, "audit-backward");
-            t.setDaemon(true);
-            t.start();
+            started(backward, "audit-backward");
             start.await(60, TimeUnit.SECONDS);
             int cleared = 0;
             while (finished.getCount() > 0) {
