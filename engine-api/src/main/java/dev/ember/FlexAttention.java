@@ -285,9 +285,17 @@ public final class FlexAttention {
             return partial.logicalOr(full).to(DType.INT32);
         }
 
-        /** {@code sparsity()}: the percentage of the {@code B H Q_LEN KV_LEN} positions in blocks not computed. */
+        /**
+         * {@code sparsity()}: the percentage of the {@code B H Q_LEN KV_LEN} positions in blocks not computed.
+         *
+         * @throws IllegalArgumentException for a mask of no positions (PyTorch's {@code ZeroDivisionError: float
+         *     division by zero})
+         */
         public double sparsity() {
             double total = (double) partial.size(0) * partial.size(1) * qLen * kvLen;
+            if (total == 0) {
+                throw new IllegalArgumentException("float division by zero");
+            }
             double computed = (kv[0].sum().item() + fullKv[0].sum().item()) * blockSize * blockSize;
             return 100 * (1 - computed / total);
         }

@@ -172,6 +172,9 @@ class FlexAttentionTest {
         assertThrows(IllegalArgumentException.class, () -> FlexAttention.flexAttention(q, k, k,
             null, FlexAttention.createBlockMask((b, h, m, n) -> m.add(n), null, null, 4, 4)));
         assertThrows(IllegalArgumentException.class, () -> FlexAttention.andMasks(CAUSAL, null));
+        assertEquals("float division by zero", assertThrows(IllegalArgumentException.class,
+            () -> FlexAttention.createBlockMask(CAUSAL, null, null, 0, 4).sparsity()).getMessage(),
+            "PyTorch's ZeroDivisionError for a mask of no positions");
         assertThrows(IllegalArgumentException.class, () -> FlexAttention.flexAttention(null, k, k));
     }
 }
