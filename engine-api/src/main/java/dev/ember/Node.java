@@ -155,7 +155,11 @@ public abstract class Node {
      */
     public RemovableHandle registerPrehook(PreHook hook) {
         Args.require(hook, "register_prehook", "hook", 1, "Callable");
-        return hooks().add(hooks().pre, hook);
+        // an entry of its own, as Tensor.registerHook's: the handle removes this registration, once, and no other
+        PreHook entry = gradOutputs -> hook.apply(gradOutputs);
+        List<PreHook> pre = hooks().pre;
+        pre.add(entry);
+        return () -> pre.remove(entry);
     }
 
     /**
@@ -168,7 +172,10 @@ public abstract class Node {
      */
     public RemovableHandle registerHook(PostHook hook) {
         Args.require(hook, "register_hook", "hook", 1, "Callable");
-        return hooks().add(hooks().post, hook);
+        PostHook entry = (gradInputs, gradOutputs) -> hook.apply(gradInputs, gradOutputs);
+        List<PostHook> post = hooks().post;
+        post.add(entry);
+        return () -> post.remove(entry);
     }
 
     private NodeHooks hooks() {

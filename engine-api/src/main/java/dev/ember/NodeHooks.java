@@ -4,7 +4,6 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A node's pre-hooks and post-hooks ({@link Node#registerPrehook}, {@link Node#registerHook}) and PyTorch's checks of
@@ -17,17 +16,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class NodeHooks {
     final List<Node.PreHook> pre = new CopyOnWriteArrayList<>();
     final List<Node.PostHook> post = new CopyOnWriteArrayList<>();
-
-    /** Adds {@code hook} to {@code hooks}; the handle removes it once. */
-    <H> RemovableHandle add(List<H> hooks, H hook) {
-        AtomicBoolean removed = new AtomicBoolean();
-        hooks.add(hook);
-        return () -> {
-            if (removed.compareAndSet(false, true)) {
-                hooks.remove(hook);
-            }
-        };
-    }
 
     /** An unmodifiable list of {@code grads} (null entries kept). */
     static List<Tensor> view(Tensor[] grads) {

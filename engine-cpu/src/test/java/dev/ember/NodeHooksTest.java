@@ -103,6 +103,24 @@ class NodeHooksTest {
         h.remove();
         y.sum().backward();
         assertEquals(E.get("remove.calls"), String.valueOf(calls[0]));
+
+        // a handle removes its own registration, also of a hook registered twice (PyTorch removes by id)
+        Tensor z = x3().mul(2);
+        List<String> order = new ArrayList<>();
+        Node.PreHook a = go -> {
+            order.add("a");
+            return null;
+        };
+        z.gradFn().registerPrehook(a);
+        z.gradFn().registerPrehook(go -> {
+            order.add("b");
+            return null;
+        });
+        RemovableHandle secondA = z.gradFn().registerPrehook(a);
+        secondA.remove();
+        secondA.remove();
+        z.sum().backward();
+        assertEquals(List.of("a", "b"), order);
     }
 
     @Test
