@@ -53,8 +53,7 @@ public final class FlexAttention {
 
     /** A 0-dim bool tensor on {@code device}. */
     private static Tensor bool(boolean value, Device device) {
-        Tensor t = Tensor.ones(DType.BOOL);
-        t = value ? t : t.logicalNot();
+        Tensor t = value ? Tensor.ones(DType.BOOL) : Tensor.zeros(DType.BOOL);
         return device.isCpu() ? t : t.to(device);
     }
 

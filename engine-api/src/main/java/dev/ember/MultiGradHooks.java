@@ -29,9 +29,8 @@ final class MultiGradHooks {
             Tensor t = ts.get(i);
             nodes[i] = t.gradNode() != null ? t.gradNode() : t.gradAccumulator();
         }
-        // per pass (weakly: a pass that failed half way leaves nothing behind): hooks run, hooks to run, gradients
-        Map<Object, int[]> counts = Collections.synchronizedMap(new WeakHashMap<>());
-        Map<Object, Tensor[]> buffers = Collections.synchronizedMap(new WeakHashMap<>());
+        // per pass (weakly: a pass that failed half way leaves nothing behind): hooks to run, hooks run, gradients
+        Map<Object, PassState> passes = Collections.synchronizedMap(new WeakHashMap<>());
         List<RemovableHandle> handles = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             int index = i;
@@ -41,22 +40,12 @@ final class MultiGradHooks {
                     throw new IllegalStateException("expected this hook to be called inside a backward call");
                 }
                 Tensor[] done = null;
-                synchronized (counts) {
-                    int[] count = counts.get(pass);
-                    if (count == null) {
-                        int calls = 0;
-                        for (Node node : nodes) {
-                            calls += Engine.willExecute(node) ? 1 : 0;
-                        }
-                        count = new int[] {0, calls};
-                        counts.put(pass, count);
-                        buffers.put(pass, new Tensor[n]);
-                    }
-                    buffers.get(pass)[index] = grad;
-                    count[0]++;
-                    if (count[0] == count[1]) {
-                        done = buffers.remove(pass);
-                        counts.remove(pass);
+                synchronized (passes) {
+                    PassState state = passes.computeIfAbsent(pass, p -> new PassState(willRun(nodes), new Tensor[n]));
+                    state.grads[index] = grad;
+                    if (++state.ran == state.calls) {
+                        done = state.grads;
+                        passes.remove(pass);
                     }
                 }
                 if (done != null) {
@@ -66,6 +55,27 @@ final class MultiGradHooks {
             }));
         }
         return handle(handles);
+    }
+
+    /** One pass's count of the hooks it will run ({@code _will_engine_execute_node}), of those run, and the gradients. */
+    private static final class PassState {
+        final int calls;
+        final Tensor[] grads;
+        int ran;
+
+        PassState(int calls, Tensor[] grads) {
+            this.calls = calls;
+            this.grads = grads;
+        }
+    }
+
+    /** How many of {@code nodes} the pass running on this thread executes. */
+    private static int willRun(Node[] nodes) {
+        int calls = 0;
+        for (Node node : nodes) {
+            calls += Engine.willExecute(node) ? 1 : 0;
+        }
+        return calls;
     }
 
     /** Mode "any" (see the class comment): only the tensors that require grad get the hook, as in PyTorch. */

@@ -603,7 +603,7 @@ public abstract class Module {
         checkSavable();
         Map<String, Tensor> out = new OrderedDict<>();
         if (StateDictHooks.anySave(this)) {
-            StateDictHooks.save(this, "", out);
+            saveWithHooks("", out);
             return out;
         }
         collect("", out, true, true, true);
@@ -937,7 +937,7 @@ public abstract class Module {
             if (param.dim() == 0 && given.dim() == 1 && given.numel() == 1) {
                 given = given.reshape(); // PyTorch's backward compatibility: a one-element vector loads into a scalar
             }
-            if (assign && Arrays.equals(given.shape(), param.shape()) || assign && resizable.containsKey(key)) {
+            if (assign && (Arrays.equals(given.shape(), param.shape()) || resizable.containsKey(key))) {
                 assigned.put(key, given);
                 continue;
             }
@@ -1167,43 +1167,6 @@ public abstract class Module {
         List<Tensor> apply(Module module, List<Tensor> gradOutputs);
     }
 
-    /**
-     * One kind of hooks by id, in registration order, copied on write: a call reads the current map once, without a
-     * lock, while another thread registers or removes a hook (a module in eval may serve many threads; a hook added
-     * to it meanwhile, for monitoring, made the serving threads' copies of a LinkedHashMap being changed fail with an
-     * ArrayIndexOutOfBoundsException; session 41).
-     */
-    private static final class HookMap<H> {
-        private volatile Map<Integer, H> current = Collections.emptyMap();
-
-        /** The hooks now: an unmodifiable map that later registrations and removals leave as it is. */
-        Map<Integer, H> snapshot() {
-            return current;
-        }
-
-        boolean isEmpty() {
-            return current.isEmpty();
-        }
-
-        synchronized void put(int id, H hook, boolean prepend) {
-            Map<Integer, H> next = new LinkedHashMap<>();
-            if (prepend) {
-                next.put(id, hook); // PyTorch's move_to_end(handle.id, last=False)
-            }
-            next.putAll(current);
-            next.put(id, hook);
-            current = Collections.unmodifiableMap(next);
-        }
-
-        synchronized void remove(int id) {
-            if (current.containsKey(id)) {
-                Map<Integer, H> next = new LinkedHashMap<>(current);
-                next.remove(id);
-                current = Collections.unmodifiableMap(next);
-            }
-        }
-    }
-
     private final HookMap<ForwardPreHook> forwardPreHooks = new HookMap<>();
     private final HookMap<ForwardHook> forwardHooks = new HookMap<>();
     /** The ids of the forward hooks registered with {@code always_call=True}, PyTorch's {@code _forward_hooks_always_called}. */
@@ -1332,7 +1295,7 @@ public abstract class Module {
         Checks.notNull(forward, "forward");
         List<Tensor> args = new ArrayList<>(inputs);
         // the global hooks first, then the module's, as PyTorch's _call_impl
-        List<ForwardPreHook> pre = ModuleHooks.concat(ModuleHooks.FORWARD_PRE.values(), forwardPreHooks.snapshot().values());
+        List<ForwardPreHook> pre = ModuleHooks.concat(ModuleHooks.FORWARD_PRE, forwardPreHooks);
         for (ForwardPreHook h : pre) {
             List<Tensor> r = h.apply(this, Collections.unmodifiableList(args));
             if (r != null) {
@@ -1341,9 +1304,8 @@ public abstract class Module {
             }
         }
         BackwardHooks bw = null;
-        List<BackwardPreHook> bwPre = ModuleHooks.concat(ModuleHooks.BACKWARD_PRE.values(),
-                backwardPreHooks.snapshot().values());
-        List<BackwardHook> bwFull = ModuleHooks.concat(ModuleHooks.BACKWARD.values(), backwardHooks.snapshot().values());
+        List<BackwardPreHook> bwPre = ModuleHooks.concat(ModuleHooks.BACKWARD_PRE, backwardPreHooks);
+        List<BackwardHook> bwFull = ModuleHooks.concat(ModuleHooks.BACKWARD, backwardHooks);
         if ((!bwFull.isEmpty() || !bwPre.isEmpty()) && GradMode.isEnabled()) {
             bw = new BackwardHooks(this, bwFull, bwPre);
             args = bw.wrapInputs(args);
@@ -1354,7 +1316,7 @@ public abstract class Module {
             out = forward.apply(Collections.unmodifiableList(args));
             // the forward hooks as they are once the forward returned (PyTorch's _call_impl reads them after
             // forward_call): one a submodule's hook removed or registered meanwhile is left out or runs
-            List<ModuleHooks.Entry<ForwardHook>> after = ModuleHooks.forwardHooks(forwardHooks.snapshot(),
+            List<ModuleHooks.Entry<ForwardHook>> after = ModuleHooks.forwardHooks(forwardHooks,
                     forwardHooksAlwaysCalled);
             for (ModuleHooks.Entry<ForwardHook> h : after) {
                 called.add(h);
@@ -1367,7 +1329,7 @@ public abstract class Module {
             }
         } catch (RuntimeException | Error e) {
             // the always_call hooks registered now that have not run, as PyTorch's except clause
-            ModuleHooks.alwaysCalled(this, ModuleHooks.forwardHooks(forwardHooks.snapshot(), forwardHooksAlwaysCalled), called,
+            ModuleHooks.alwaysCalled(this, ModuleHooks.forwardHooks(forwardHooks, forwardHooksAlwaysCalled), called,
                     args, out);
             throw e;
         }

@@ -4,9 +4,7 @@ import dev.ember.RemovableHandle;
 import dev.ember.Tensor;
 
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -21,13 +19,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * do. Also the ordering rules the module's own hooks share: {@code prepend} and {@code always_call}.
  */
 public final class ModuleHooks {
-    static final Map<Integer, Module.ForwardPreHook> FORWARD_PRE = Collections.synchronizedMap(new LinkedHashMap<>());
-    static final Map<Integer, Module.ForwardHook> FORWARD = Collections.synchronizedMap(new LinkedHashMap<>());
-    static final Map<Integer, Module.BackwardPreHook> BACKWARD_PRE = Collections.synchronizedMap(new LinkedHashMap<>());
-    static final Map<Integer, Module.BackwardHook> BACKWARD = Collections.synchronizedMap(new LinkedHashMap<>());
+    static final HookMap<Module.ForwardPreHook> FORWARD_PRE = new HookMap<>();
+    static final HookMap<Module.ForwardHook> FORWARD = new HookMap<>();
+    static final HookMap<Module.BackwardPreHook> BACKWARD_PRE = new HookMap<>();
+    static final HookMap<Module.BackwardHook> BACKWARD = new HookMap<>();
     private static final Set<Integer> FORWARD_ALWAYS_CALLED = ConcurrentHashMap.newKeySet();
     private static final AtomicInteger NEXT_ID = new AtomicInteger();
-    private static final AtomicInteger COUNT = new AtomicInteger();
     private static final System.Logger LOG = System.getLogger("dev.ember");
 
     private ModuleHooks() {
@@ -99,60 +96,42 @@ public final class ModuleHooks {
         return register(BACKWARD, Checks.notNull(hook, "register_module_full_backward_hook(): hook"), false);
     }
 
-    private static <H> RemovableHandle register(Map<Integer, H> hooks, H hook, boolean alwaysCall) {
+    private static <H> RemovableHandle register(HookMap<H> hooks, H hook, boolean alwaysCall) {
         int id = NEXT_ID.getAndIncrement();
         if (alwaysCall) {
             FORWARD_ALWAYS_CALLED.add(id);
         }
-        hooks.put(id, hook);
-        COUNT.incrementAndGet();
+        hooks.put(id, hook, false);
         return () -> {
-            if (hooks.remove(id) != null) {
-                COUNT.decrementAndGet();
-            }
+            hooks.remove(id);
             FORWARD_ALWAYS_CALLED.remove(id);
         };
     }
 
     /** Whether any global hook is registered (a module without hooks of its own then takes the hooked call). */
     static boolean any() {
-        return COUNT.get() > 0;
+        return !FORWARD_PRE.isEmpty() || !FORWARD.isEmpty() || !BACKWARD_PRE.isEmpty() || !BACKWARD.isEmpty();
     }
 
-    /** {@code id -> hook} put into {@code hooks}: last, or first with {@code prepend} (PyTorch's move_to_end(last=False)). */
-    static <H> void put(Map<Integer, H> hooks, int id, H hook, boolean prepend) {
-        if (!prepend) {
-            hooks.put(id, hook);
-            return;
-        }
-        Map<Integer, H> rest = new LinkedHashMap<>(hooks);
-        hooks.clear();
-        hooks.put(id, hook);
-        hooks.putAll(rest);
-    }
-
-    /** The global hooks (a snapshot) followed by the module's. */
-    static <H> List<H> concat(Collection<H> global, Collection<H> own) {
-        if (global.isEmpty() && own.isEmpty()) {
+    /** The global hooks followed by the module's, as they are now. */
+    static <H> List<H> concat(HookMap<H> global, HookMap<H> own) {
+        Map<Integer, H> g = global.snapshot();
+        Map<Integer, H> o = own.snapshot();
+        if (g.isEmpty() && o.isEmpty()) {
             return List.of();
         }
-        List<H> out;
-        synchronized (global) {
-            out = new ArrayList<>(global);
-        }
-        out.addAll(own);
+        List<H> out = new ArrayList<>(g.values());
+        out.addAll(o.values());
         return out;
     }
 
     /** The forward hooks a call runs: the global ones, then the module's, each with its {@code always_call}. */
-    static List<Entry<Module.ForwardHook>> forwardHooks(Map<Integer, Module.ForwardHook> own, Set<Integer> ownAlways) {
+    static List<Entry<Module.ForwardHook>> forwardHooks(HookMap<Module.ForwardHook> own, Set<Integer> ownAlways) {
         List<Entry<Module.ForwardHook>> out = new ArrayList<>();
-        synchronized (FORWARD) {
-            for (Map.Entry<Integer, Module.ForwardHook> e : FORWARD.entrySet()) {
-                out.add(new Entry<>(e.getKey(), e.getValue(), FORWARD_ALWAYS_CALLED.contains(e.getKey()), true));
-            }
+        for (Map.Entry<Integer, Module.ForwardHook> e : FORWARD.snapshot().entrySet()) {
+            out.add(new Entry<>(e.getKey(), e.getValue(), FORWARD_ALWAYS_CALLED.contains(e.getKey()), true));
         }
-        for (Map.Entry<Integer, Module.ForwardHook> e : own.entrySet()) {
+        for (Map.Entry<Integer, Module.ForwardHook> e : own.snapshot().entrySet()) {
             out.add(new Entry<>(e.getKey(), e.getValue(), ownAlways.contains(e.getKey()), false));
         }
         return out;

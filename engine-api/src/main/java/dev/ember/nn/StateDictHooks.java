@@ -36,11 +36,6 @@ final class StateDictHooks {
         return false;
     }
 
-    /** {@code state_dict} with hooks, from {@code root} at {@code prefix}. */
-    static void save(Module root, String prefix, Map<String, Tensor> out) {
-        root.saveWithHooks(prefix, out);
-    }
-
     /** Whether a module among {@code modules} (every path) has load pre-hooks. */
     static boolean anyLoadPre(Map<String, Module> modules) {
         return modules.values().stream().anyMatch(m -> !m.loadPreHooks().isEmpty());
