@@ -222,6 +222,46 @@ final class FuzzR13Training {
         }
     }
 
+    /** The run's checkpoint as the generator makes it: the model's, the optimizer's and the scheduler's state dicts. */
+    private static Map<String, Object> checkpoint(Run r) {
+        Map<String, Object> ck = new LinkedHashMap<>();
+        ck.put("model", r.model.stateDict());
+        ck.put("optim", r.opt.stateDict());
+        if (r.sched != null) {
+            ck.put("sched", r.sched.stateDict());
+        }
+        return ck;
+    }
+
+    /**
+     * A fresh model (of {@code dtype}), optimizer and scheduler loaded from {@code back}, as the generator resumes: they
+     * replace the old ones only once all of them are made and loaded.
+     */
+    @SuppressWarnings("unchecked")
+    private static void resume(Run r, Map<String, Object> back, DType dtype) {
+        Module[] oldMods = r.mods;
+        Module oldModel = r.model;
+        DType oldType = r.dtype;
+        try {
+            r.dtype = dtype;
+            buildModel(r);
+            r.model.loadStateDict((Map<String, Tensor>) back.get("model"));
+            Optimizer o = freshOptimizer(r);
+            LRScheduler s = freshScheduler(r, o);
+            o.loadStateDict((Map<String, Object>) back.get("optim"));
+            if (s != null) {
+                s.loadStateDict((Map<String, Object>) back.get("sched"));
+            }
+            r.opt = o;
+            r.sched = s;
+        } catch (RuntimeException e) {
+            r.mods = oldMods;
+            r.model = oldModel;
+            r.dtype = oldType;
+            throw e;
+        }
+    }
+
     /** Equal within {@code tol} of {@code scale}, or both NaN, or the same infinity. */
     static boolean near(double e, double g, double tol, double scale) {
         return e == g || Double.isNaN(e) && Double.isNaN(g) || Math.abs(e - g) <= tol * scale;
@@ -467,34 +507,7 @@ final class FuzzR13Training {
             }
             case "ckpt32": {
                 // as "ckpt 0" into a float32 model; float32 data and tolerance from here
-                Map<String, Object> ck = new LinkedHashMap<>();
-                ck.put("model", r.model.stateDict());
-                ck.put("optim", r.opt.stateDict());
-                if (r.sched != null) {
-                    ck.put("sched", r.sched.stateDict());
-                }
-                Map<String, Object> back = (Map<String, Object>) FuzzR6Training.snapshot(ck);
-                Module[] oldMods = r.mods;
-                Module oldModel = r.model;
-                DType oldType = r.dtype;
-                try {
-                    r.dtype = DType.FLOAT32;
-                    buildModel(r);
-                    r.model.loadStateDict((Map<String, Tensor>) back.get("model"));
-                    Optimizer o = freshOptimizer(r);
-                    LRScheduler s = freshScheduler(r, o);
-                    o.loadStateDict((Map<String, Object>) back.get("optim"));
-                    if (s != null) {
-                        s.loadStateDict((Map<String, Object>) back.get("sched"));
-                    }
-                    r.opt = o;
-                    r.sched = s;
-                } catch (RuntimeException e) {
-                    r.mods = oldMods;
-                    r.model = oldModel;
-                    r.dtype = oldType;
-                    throw e;
-                }
+                resume(r, (Map<String, Object>) FuzzR6Training.snapshot(checkpoint(r)), DType.FLOAT32);
                 r.tol = 1e-4;
                 for (int b = 0; b < r.data.size(); b++) {
                     r.data.set(b, batch(r, b));
@@ -502,37 +515,9 @@ final class FuzzR13Training {
                 break;
             }
             case "ckpt": {
-                Map<String, Object> ck = new LinkedHashMap<>();
-                ck.put("model", r.model.stateDict());
-                ck.put("optim", r.opt.stateDict());
-                if (r.sched != null) {
-                    ck.put("sched", r.sched.stateDict());
-                }
-                Map<String, Object> back;
-                if (w[1].equals("1")) {
-                    back = (Map<String, Object>) viaFile(ck);
-                } else {
-                    back = (Map<String, Object>) FuzzR6Training.snapshot(ck);
-                }
-                // as the generator: the fresh objects replace the old ones only once all of them are made and loaded
-                Module[] oldMods = r.mods;
-                Module oldModel = r.model;
-                try {
-                    buildModel(r);
-                    r.model.loadStateDict((Map<String, Tensor>) back.get("model"));
-                    Optimizer o = freshOptimizer(r);
-                    LRScheduler s = freshScheduler(r, o);
-                    o.loadStateDict((Map<String, Object>) back.get("optim"));
-                    if (s != null) {
-                        s.loadStateDict((Map<String, Object>) back.get("sched"));
-                    }
-                    r.opt = o;
-                    r.sched = s;
-                } catch (RuntimeException e) {
-                    r.mods = oldMods;
-                    r.model = oldModel;
-                    throw e;
-                }
+                Map<String, Object> ck = checkpoint(r);
+                resume(r, (Map<String, Object>) (w[1].equals("1") ? viaFile(ck) : FuzzR6Training.snapshot(ck)),
+                    r.dtype);
                 break;
             }
             case "msave":
