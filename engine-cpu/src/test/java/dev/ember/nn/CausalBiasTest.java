@@ -10,6 +10,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@link CausalBias}, PyTorch 2.3's {@code causal_upper_left} / {@code causal_lower_right} with
@@ -42,6 +43,19 @@ class CausalBiasTest {
         });
         assertEquals("CausalBias(variant=LOWER_RIGHT, seq_len_q=3, seq_len_kv=5)",
             CausalBias.causalLowerRight(3, 5).toString());
+    }
+
+    @Test
+    void gradcheck() {
+        dev.ember.Generator gen = new dev.ember.Generator(7);
+        for (CausalBias bias : new CausalBias[] {CausalBias.causalLowerRight(3, 5), CausalBias.causalLowerRight(4, 2),
+            CausalBias.causalUpperLeft(3, 4)}) {
+            Tensor q = Tensor.randn(gen, DType.FLOAT64, 1, 2, bias.seqLenQ(), 3).requiresGrad_(true);
+            Tensor k = Tensor.randn(gen, DType.FLOAT64, 1, 2, bias.seqLenKv(), 3).requiresGrad_(true);
+            Tensor v = Tensor.randn(gen, DType.FLOAT64, 1, 2, bias.seqLenKv(), 2).requiresGrad_(true);
+            assertTrue(dev.ember.Autograd.gradcheck(a -> CausalBias.scaledDotProductAttention(a[0], a[1], a[2], bias, 0,
+                null, false, null), q, k, v), bias.toString());
+        }
     }
 
     @Test
