@@ -188,7 +188,8 @@ public final class FakeQuant {
         }
         float c = (float) averagingConst;
         Tensor[] outMask;
-        try (GradMode off = Ember.noGrad()) {
+        // one operator whose kernel writes its observer's state (not its first argument): no transform refuses it
+        try (GradMode off = Ember.noGrad(); FuncCaptures.Scope w = FuncCaptures.engineWrite()) {
             boolean observe = (int) observerOn.item() != 0;
             // the new statistics and parameters are computed first and stored only once nothing failed
             Tensor newMin = runningMin;

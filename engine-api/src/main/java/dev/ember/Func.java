@@ -351,7 +351,10 @@ public final class Func {
         try (GradMode on = Ember.enableGrad()) {
             Tensor[] a = in.clone();
             Tensor[] wrt = wrap(in, nums, a, fresh);
-            Tensor value = f.apply(a);
+            Tensor value;
+            try (FuncCaptures.Level level = FuncCaptures.enter(a)) { // every argument may be written, as functorch's
+                value = f.apply(a);
+            }
             if (value == null) {
                 throw new IllegalArgumentException("grad_and_value(f)(*args): Expected f(*args) to return a Tensor, got "
                         + "<class 'NoneType'>");
@@ -488,7 +491,9 @@ public final class Func {
         try (GradMode on = Ember.enableGrad()) {
             Tensor[] a = in.clone();
             wrt = wrap(in, all, a, fresh);
-            value = f.apply(a);
+            try (FuncCaptures.Level level = FuncCaptures.enter(wrt)) {
+                value = f.apply(a);
+            }
         }
         if (value == null) {
             throw new IllegalArgumentException("vjp(f, *primals): Expected f to be a function that has non-empty output "
@@ -633,7 +638,9 @@ public final class Func {
         try (GradMode on = Ember.enableGrad()) {
             Tensor[] a = in.clone();
             Tensor[] wrt = wrap(in, all, a, fresh);
-            value = f.apply(a);
+            try (FuncCaptures.Level level = FuncCaptures.enter(wrt)) {
+                value = f.apply(a);
+            }
             if (value == null) {
                 throw new IllegalArgumentException(JVP + ": Expected f(*primals) to return only tensors, got unsupported "
                         + "type <class 'NoneType'>");
@@ -736,7 +743,10 @@ public final class Func {
         try (GradMode on = Ember.enableGrad()) {
             Tensor[] a = in.clone();
             Tensor x = wrap(in, nums, a, fresh)[0];
-            Tensor y = f.apply(a);
+            Tensor y;
+            try (FuncCaptures.Level level = FuncCaptures.enter(a)) {
+                y = f.apply(a);
+            }
             if (y == null) {
                 throw new IllegalArgumentException("vjp(f, ...): Expected f to be a function that has non-empty output "
                         + "(got output = None)");

@@ -35,6 +35,7 @@ final class InplaceOps {
      * expanded one) may be written, as PyTorch's fill_ and zero_ allow: every element gets the same value.
      */
     static void checkInplace(Tensor self, List<Tensor> others, boolean refuseSelfOverlap) {
+        FuncCaptures.checkInplace(self);
         InferenceMode.checkInplace(self);
         VmapState.checkInplace(self);
         if (GradMode.isEnabled()) {

@@ -632,7 +632,8 @@ final class NormOps {
                     dev.ember.backend.Layout.contiguous(batch, c, l));
         }
         if (training && (runningMean != null || runningVar != null) && x.numel() > 0) {
-            try (GradMode off = Ember.noGrad()) {
+            // native_batch_norm's kernel writes the statistics (not its first argument): no transform refuses it
+            try (GradMode off = Ember.noGrad(); FuncCaptures.Scope w = FuncCaptures.engineWrite()) {
                 // both new values first, then the writes: a failure leaves both statistics as they were
                 Tensor newMean = runningMean == null ? null
                         : runningMean.mul(1 - momentum).add(mean.reshape(runningMean.shape).to(runningMean.dtype), momentum);
@@ -755,7 +756,8 @@ final class NormOps {
             rv = runningVar == null ? null : runningVar.repeat(b);
         }
         Tensor out = batchNorm(input.contiguous().view(shape), w, bi, rm, rv, useInputStats, momentum, eps);
-        try (GradMode off = Ember.noGrad()) {
+        // instance_norm's own write of the statistics, which functorch's transforms let through
+        try (GradMode off = Ember.noGrad(); FuncCaptures.Scope s = FuncCaptures.engineWrite()) {
             if (runningMean != null) {
                 runningMean.copy_(rm.view(b, c).mean(0));
             }

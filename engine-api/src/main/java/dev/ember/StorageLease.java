@@ -34,6 +34,8 @@ final class StorageLease {
     final boolean inference = InferenceMode.isEnabled();
     /** The vmap sample running when the storage was made (it may be written in place within it), or null. */
     final VmapState.Sample vmapSample = VmapState.sampleToken();
+    /** The gradient transform running when the storage was made (it may be written in place within it), or null. */
+    final FuncCaptures.Level funcLevel = FuncCaptures.token();
     /** Updated atomically through OPEN (views of one storage may be made and closed on several threads). */
     private int open;
     /** A pinned CPU storage's host buffer ({@link PinnedMemory}), closed with the storage; null when not pinned. */

@@ -1491,6 +1491,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Detaches this tensor from the graph in place, making it a leaf. */
     public Tensor detach_() {
+        FuncCaptures.checkInplace(this); // an operator functorch's transforms see, before autograd's own rules
         if (InferenceMode.isEnabled()) {
             // PyTorch's detach_ is an autograd kernel, which inference mode skips: the tensor keeps its history
             return this;
@@ -5964,6 +5965,7 @@ public final class Tensor implements AutoCloseable {
 
     /** This tensor itself, as {@code Tensor.conj_physical_()} of a real tensor (nothing to conjugate). */
     public Tensor conjPhysical_() {
+        FuncCaptures.checkInplace(this); // a write even where it changes nothing, as functorch's transforms see it
         return dtype.isComplex() ? InplaceOps.inplace(this, List.of(), Tensor::conj) : this;
     }
 
