@@ -60,6 +60,19 @@ public final class Func {
         Tensor[] apply(Tensor... args);
     }
 
+    /**
+     * The function the transforms' cores call: it returns the value they differentiate and may add tensors to
+     * {@code aux}, which come back unwrapped as the transform's results do ({@link FuncTree}'s has_aux and its outputs
+     * beyond one).
+     */
+    interface AuxFn {
+        Tensor apply(Tensor[] args, List<Tensor> aux);
+    }
+
+    private static AuxFn noAux(TensorFn f) {
+        return (args, aux) -> f.apply(args);
+    }
+
     /** vmap's {@code randomness}: what a random draw inside the mapped function does. */
     public enum Randomness {
         /** Refused with PyTorch's message (PyTorch's default). */
@@ -268,7 +281,7 @@ public final class Func {
         Args.require(f, "grad", "func", 0, "Callable");
         int[] nums = argnums == null ? null : argnums.clone();
         return args -> {
-            Tensor[] gv = gradAndValue(f, nums, args);
+            Tensor[] gv = gradAndValueCore(noAux(f), nums, args);
             return Arrays.copyOf(gv, gv.length - 1);
         };
     }
@@ -284,11 +297,11 @@ public final class Func {
     public static TensorsFn gradAndValue(TensorFn f, int[] argnums) {
         Args.require(f, "grad_and_value", "func", 0, "Callable");
         int[] nums = argnums == null ? null : argnums.clone();
-        return args -> gradAndValue(f, nums, args);
+        return args -> gradAndValueCore(noAux(f), nums, args);
     }
 
     /** PyTorch's argnums checks and normalization (negative from the end). */
-    private static int[] argnums(int[] argnums, int n) {
+    static int[] argnums(int[] argnums, int n) {
         if (argnums == null || argnums.length == 0) {
             throw new IllegalArgumentException("argnums must be non-empty");
         }
@@ -343,17 +356,22 @@ public final class Func {
         return wrt;
     }
 
-    private static Tensor[] gradAndValue(TensorFn f, int[] argnums, Tensor[] args) {
+    /**
+     * grad_and_value's core: the gradients of {@code f}'s value with respect to the arguments {@code argnums}, then the
+     * value, then the tensors {@code f} put into its aux list, each unwrapped.
+     */
+    static Tensor[] gradAndValueCore(AuxFn f, int[] argnums, Tensor[] args) {
         Tensor[] in = args == null ? new Tensor[0] : args;
         int[] nums = argnums(argnums, in.length);
         Set<Tensor> fresh = Collections.newSetFromMap(new IdentityHashMap<>());
-        Tensor[] out = new Tensor[nums.length + 1];
+        List<Tensor> aux = new ArrayList<>();
+        Tensor[] out;
         try (GradMode on = Ember.enableGrad()) {
             Tensor[] a = in.clone();
             Tensor[] wrt = wrap(in, nums, a, fresh);
             Tensor value;
             try (FuncCaptures.Level level = FuncCaptures.enter(a)) { // every argument may be written, as functorch's
-                value = f.apply(a);
+                value = f.apply(a, aux);
             }
             if (value == null) {
                 throw new IllegalArgumentException("grad_and_value(f)(*args): Expected f(*args) to return a Tensor, got "
@@ -364,10 +382,14 @@ public final class Func {
                         + "got tensor with " + value.dim() + " dims. Maybe you wanted to use the vjp or jacrev APIs instead?");
             }
             List<Tensor> grads = gradients(value, wrt, reachesOuter(value, fresh));
+            out = new Tensor[nums.length + 1 + aux.size()];
             for (int k = 0; k < nums.length; k++) {
                 out[k] = grads.get(k);
             }
             out[nums.length] = value;
+            for (int k = 0; k < aux.size(); k++) {
+                out[nums.length + 1 + k] = aux.get(k);
+            }
         }
         return unwrapped(out, fresh);
     }
@@ -480,19 +502,25 @@ public final class Func {
      */
     public static VjpOut vjp(TensorFn f, Tensor... primals) {
         Args.require(f, "vjp", "func", 0, "Callable");
+        return vjpCore(noAux(f), primals, new ArrayList<>());
+    }
+
+    /** vjp's core; the tensors {@code f} put into its aux list are added, unwrapped, to {@code auxOut}. */
+    static VjpOut vjpCore(AuxFn f, Tensor[] primals, List<Tensor> auxOut) {
         Tensor[] in = primals == null ? new Tensor[0] : primals.clone();
         int[] all = new int[in.length];
         for (int i = 0; i < all.length; i++) {
             all[i] = i;
         }
         Set<Tensor> fresh = Collections.newSetFromMap(new IdentityHashMap<>());
+        List<Tensor> aux = new ArrayList<>();
         Tensor value;
         Tensor[] wrt;
         try (GradMode on = Ember.enableGrad()) {
             Tensor[] a = in.clone();
             wrt = wrap(in, all, a, fresh);
             try (FuncCaptures.Level level = FuncCaptures.enter(wrt)) {
-                value = f.apply(a);
+                value = f.apply(a, aux);
             }
         }
         if (value == null) {
@@ -522,6 +550,7 @@ public final class Func {
             }
             return List.of(unwrapped(grads.toArray(new Tensor[0]), fresh));
         };
+        auxOut.addAll(Arrays.asList(unwrapped(aux.toArray(new Tensor[0]), fresh)));
         return new VjpOut(unwrapped(new Tensor[] {value}, fresh)[0], vjpFn);
     }
 
@@ -552,26 +581,26 @@ public final class Func {
             checkPrimal(in[i], "jvp");
             checkedTangent(in[i], Args.require(tangents[i], "jvp", "tangents", 2, "Tensor"));
         }
-        LinearizeOut lin = linearized(f, in);
+        LinearizeOut lin = linearized(noAux(f), in, new ArrayList<>());
         return new JvpOut(lin.output(), lin.jvpFn().apply(tangents));
     }
 
     private static final String JVP = "jvp(f, primals, tangents)";
 
-    private static IllegalArgumentException structureError(int primals, int tangents) {
+    static IllegalArgumentException structureError(int primals, int tangents) {
         return new IllegalArgumentException(JVP + ": Expected primals and tangents to have the same python structure. For "
                 + "example, if primals is a tuple of 3 tensors, tangents also must be. Got primals with structure "
                 + treeSpec(primals) + " and tangents with structure " + treeSpec(tangents));
     }
 
-    private static void checkNonEmpty(Tensor[] primals) {
+    static void checkNonEmpty(Tensor[] primals) {
         if (primals.length == 0) {
             throw new IllegalArgumentException(JVP + ": Expected primals to contain at least one Tensor.");
         }
     }
 
     /** make_dual's check of a primal: a floating tensor. */
-    private static void checkPrimal(Tensor p, String op) {
+    static void checkPrimal(Tensor p, String op) {
         Args.require(p, op, "primals", 1, "Tensor");
         if (!p.dtype().isFloatingPoint()) {
             throw new IllegalArgumentException("Expected primal to be floating point or complex, but got: "
@@ -619,19 +648,20 @@ public final class Func {
         for (Tensor p : in) {
             checkPrimal(p, "linearize");
         }
-        return linearized(f, in);
+        return linearized(noAux(f), in, new ArrayList<>());
     }
 
     /**
      * {@link #linearize} of checked primals: f run once, its vector-Jacobian product as a function of its vector u kept,
      * and each set of tangents the derivative of that product along them (the double-backward trick).
      */
-    private static LinearizeOut linearized(TensorFn f, Tensor[] in) {
+    static LinearizeOut linearized(AuxFn f, Tensor[] in, List<Tensor> auxOut) {
         int[] all = new int[in.length];
         for (int i = 0; i < all.length; i++) {
             all[i] = i;
         }
         Set<Tensor> fresh = Collections.newSetFromMap(new IdentityHashMap<>());
+        List<Tensor> aux = new ArrayList<>();
         Tensor value;
         Tensor u;
         List<Tensor> vjp;
@@ -639,7 +669,7 @@ public final class Func {
             Tensor[] a = in.clone();
             Tensor[] wrt = wrap(in, all, a, fresh);
             try (FuncCaptures.Level level = FuncCaptures.enter(wrt)) {
-                value = f.apply(a);
+                value = f.apply(a, aux);
             }
             if (value == null) {
                 throw new IllegalArgumentException(JVP + ": Expected f(*primals) to return only tensors, got unsupported "
@@ -676,6 +706,7 @@ public final class Func {
                 return unwrapped(new Tensor[] {product}, fresh)[0];
             }
         };
+        auxOut.addAll(Arrays.asList(unwrapped(aux.toArray(new Tensor[0]), fresh)));
         return new LinearizeOut(unwrapped(new Tensor[] {value}, fresh)[0], jvpFn);
     }
 
@@ -696,7 +727,7 @@ public final class Func {
      */
     public static TensorFn jacrev(TensorFn f, int argnum) {
         Args.require(f, "jacrev", "func", 0, "Callable");
-        return args -> jacobian(f, argnum, args);
+        return args -> jacobianCore(noAux(f), new int[] {argnum}, args)[0];
     }
 
     /**
@@ -709,7 +740,7 @@ public final class Func {
      */
     public static TensorFn jacfwd(TensorFn f, int argnum) {
         Args.require(f, "jacfwd", "func", 0, "Callable");
-        return args -> jacobian(f, argnum, args);
+        return args -> jacobianCore(noAux(f), new int[] {argnum}, args)[0];
     }
 
     /** {@code jacfwd(f)}: {@link #jacfwd(TensorFn, int)} with respect to the first argument. */
@@ -735,17 +766,22 @@ public final class Func {
         return hessian(f, 0);
     }
 
-    private static Tensor jacobian(TensorFn f, int argnum, Tensor[] args) {
+    /**
+     * jacrev's core: the Jacobian of {@code f}'s value with respect to each of the arguments {@code argnums} (shape
+     * {@code value.shape + argument.shape}), then the tensors {@code f} put into its aux list, each unwrapped.
+     */
+    static Tensor[] jacobianCore(AuxFn f, int[] argnums, Tensor[] args) {
         Tensor[] in = args == null ? new Tensor[0] : args;
-        int[] nums = argnums(new int[] {argnum}, in.length);
+        int[] nums = argnums(argnums, in.length);
         Set<Tensor> fresh = Collections.newSetFromMap(new IdentityHashMap<>());
-        Tensor jac;
+        List<Tensor> aux = new ArrayList<>();
+        Tensor[] out = new Tensor[nums.length];
         try (GradMode on = Ember.enableGrad()) {
             Tensor[] a = in.clone();
-            Tensor x = wrap(in, nums, a, fresh)[0];
+            Tensor[] xs = wrap(in, nums, a, fresh);
             Tensor y;
             try (FuncCaptures.Level level = FuncCaptures.enter(a)) {
-                y = f.apply(a);
+                y = f.apply(a, aux);
             }
             if (y == null) {
                 throw new IllegalArgumentException("vjp(f, ...): Expected f to be a function that has non-empty output "
@@ -755,22 +791,29 @@ public final class Func {
                 throw new IllegalArgumentException("vjp(f, ...): All outputs of f must be floating-point or complex "
                         + "Tensors, got Tensor with dtype " + y.dtype().torchName());
             }
-            int[] shape = concat(y.shape(), x.shape());
             long m = y.numel();
             if (m == 0 || !y.requiresGrad()) {
-                jac = Tensor.zeros(x.dtype(), shape).to(x.device());
+                for (int k = 0; k < xs.length; k++) {
+                    out[k] = Tensor.zeros(xs[k].dtype(), concat(y.shape(), xs[k].shape())).to(xs[k].device());
+                }
             } else {
                 // the rows of the identity as the batched vectors of one vector-Jacobian product each
                 Tensor eye = Tensor.eye((int) m, (int) m, y.dtype()).to(y.device()).reshape(concat(new int[] {(int) m},
                         y.shape()));
                 boolean outer = reachesOuter(y, fresh);
-                Tensor rows = Autograd.grad(List.of(y), List.of(x), List.of(eye), GradOptions.defaults()
+                List<Tensor> rows = Autograd.grad(List.of(y), List.of(xs), List.of(eye), GradOptions.defaults()
                         .withCreateGraph(outer).withRetainGraph(outer).withAllowUnused(true)
-                        .withMaterializeGrads(true).withGradsBatched(true)).get(0);
-                jac = rows.reshape(shape);
+                        .withMaterializeGrads(true).withGradsBatched(true));
+                for (int k = 0; k < xs.length; k++) {
+                    out[k] = rows.get(k).reshape(concat(y.shape(), xs[k].shape()));
+                }
             }
         }
-        return unwrapped(new Tensor[] {jac}, fresh)[0];
+        Tensor[] all = Arrays.copyOf(out, out.length + aux.size());
+        for (int k = 0; k < aux.size(); k++) {
+            all[out.length + k] = aux.get(k);
+        }
+        return unwrapped(all, fresh);
     }
 
     private static int[] concat(int[] a, int[] b) {
