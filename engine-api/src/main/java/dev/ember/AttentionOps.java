@@ -51,7 +51,9 @@ final class AttentionOps {
         if (query.device.isCpu()) {
             return FUSED_NODE;
         }
-        return flashOnCuda(query, key, mask, isCausal) ? FUSED_NODE_CUDA_FLASH : FUSED_NODE_CUDA;
+        // flash where PyTorch would take it and it is enabled; the memory-efficient kernel otherwise (chooseFused)
+        return flashOnCuda(query, key, mask, isCausal) && SDPBackend.isEnabled(SDPBackend.FLASH_ATTENTION)
+                ? FUSED_NODE_CUDA_FLASH : FUSED_NODE_CUDA;
     }
 
     /** Whether PyTorch's CUDA dispatch would take flash attention (not the memory-efficient kernel) for fused inputs. */
@@ -93,14 +95,134 @@ final class AttentionOps {
             throw new IllegalArgumentException(CAUSAL_WITH_MASK);
         }
         Tensor mask = convertBooleanMask(attnMask, query.dtype);
-        if (dropoutInKernel && dropoutP > 0 && dropoutP < 1) {
-            if (useFused(query, key, value, attnMask, 0, isCausal, enableGqa)) {
-                return fused(query, key, value, mask, isCausal, scale, dropoutP, generator);
-            }
-        } else if (useFused(query, key, value, attnMask, dropoutP, isCausal, enableGqa)) {
-            return fused(query, key, value, mask, isCausal, scale);
+        boolean inKernel = dropoutInKernel && dropoutP > 0 && dropoutP < 1;
+        boolean fusable = useFused(query, key, value, attnMask, inKernel ? 0 : dropoutP, isCausal, enableGqa);
+        if (chooseFused(query, key, value, attnMask, dropoutP, isCausal, enableGqa, fusable)) {
+            return inKernel ? fused(query, key, value, mask, isCausal, scale, dropoutP, generator)
+                    : fused(query, key, value, mask, isCausal, scale);
         }
         return math(query, key, value, mask, dropoutP, isCausal, scale, enableGqa, generator)[0];
+    }
+
+    /**
+     * PyTorch's backend selection ({@code select_sdp_backend_cpp} on the CPU, {@code select_sdp_backend} on CUDA) over
+     * the switches of {@link SDPBackend}: the fused kernel where an enabled fused backend takes the inputs, else the
+     * composition where math is enabled, else PyTorch's refusals (with its warning of why flash attention, and on CUDA
+     * the memory-efficient kernel, was not used).
+     */
+    private static boolean chooseFused(Tensor q, Tensor k, Tensor v, Tensor mask, double dropoutP, boolean isCausal,
+                                       boolean enableGqa, boolean fusable) {
+        boolean flash = SDPBackend.isEnabled(SDPBackend.FLASH_ATTENTION);
+        boolean efficient = !q.device.isCpu() && SDPBackend.isEnabled(SDPBackend.EFFICIENT_ATTENTION);
+        boolean math = SDPBackend.isEnabled(SDPBackend.MATH);
+        boolean cudnn = !q.device.isCpu() && SDPBackend.isEnabled(SDPBackend.CUDNN_ATTENTION);
+        if (!flash && !efficient && !math && !cudnn) {
+            throw new IllegalStateException("No viable backend for scaled_dot_product_attention was found. This is likely "
+                    + "due to turning off both the math kernel and the fused kernels.");
+        }
+        if (fusable) {
+            boolean flashKernel = q.device.isCpu() || flashOnCuda(q, k, mask, isCausal);
+            // on CUDA the memory-efficient kernel has no grouped-query heads for the half types (useFused's rule)
+            boolean efficientKernel = !q.device.isCpu() && (!isHalf(q.dtype) || k.shape[1] == q.shape[1]);
+            if (flash && flashKernel || efficient && efficientKernel) {
+                return true;
+            }
+        }
+        if (math) {
+            return false;
+        }
+        if (!q.device.isCpu()) {
+            NNOps2.warn("Memory efficient kernel not used because:");
+            String why = efficient ? notFusedBecause(q, k, v, mask, dropoutP, enableGqa) : "Memory Efficient attention "
+                    + "has been runtime disabled.";
+            if (why != null) {
+                NNOps2.warn(why);
+            }
+        }
+        NNOps2.warn("Flash attention kernel not used because:");
+        String why = flash ? notFusedBecause(q, k, v, mask, dropoutP, enableGqa) : "Flash attention has been runtime "
+                + "disabled.";
+        if (why != null) {
+            NNOps2.warn(why);
+        }
+        throw new IllegalStateException("No available kernel.  Aborting execution.");
+    }
+
+    /**
+     * The first of PyTorch's CPU flash-attention constraints ({@code use_flash_attention_cpp}) the inputs fail, in its
+     * words; null where the failing one says nothing (a mask that requires grad). Ember's own limit last: its kernel
+     * takes no head dimension of 0. (On CUDA the same shared constraints stand for PyTorch's longer lists.)
+     */
+    static String notFusedBecause(Tensor q, Tensor k, Tensor v, Tensor mask, double dropoutP, boolean enableGqa) {
+        if (dropoutP > 0) {
+            return "Both fused kernels do not support non-zero dropout.";
+        }
+        if (q.dim() != 4 || k.dim() != 4 || v.dim() != 4) {
+            return "All fused kernels requires query, key and value to be 4 dimensional, but got Query dim: " + q.dim()
+                    + ", Key dim: " + k.dim() + ", Value dim: " + v.dim() + " instead.";
+        }
+        String sizes = "Query.sizes(): " + java.util.Arrays.toString(q.shape) + ", Key.sizes(): "
+                + java.util.Arrays.toString(k.shape) + ", Value.sizes(): " + java.util.Arrays.toString(v.shape);
+        if (k.shape[0] != q.shape[0] || v.shape[0] != q.shape[0]) {
+            return "For dense inputs, both fused kernels require query, key and value to have the same batch_size. "
+                    + sizes + " instead. To broadcast dense inputs, try using unsqueeze and expand_to before passing them "
+                    + "into the kernel.";
+        }
+        if (enableGqa) {
+            if (k.shape[1] != v.shape[1]) {
+                return "Both fused kernels require key and value to have the same num_heads and batch_size but got: Key "
+                        + "sizes: " + java.util.Arrays.toString(k.shape) + ", Value sizes: "
+                        + java.util.Arrays.toString(v.shape) + ", Query sizes: " + java.util.Arrays.toString(q.shape)
+                        + " instead.";
+            }
+            if (k.shape[1] == 0 || q.shape[1] % k.shape[1] != 0) {
+                return "FlashAttentionV2 only supports grouped query attention, where the number of heads in key/value "
+                        + "must divide number of heads in query.Got input Key sizes(): " + k.shape[1] + ", Value sizes(): "
+                        + v.shape[1] + ", Query sizes(): " + q.shape[1] + " instead.";
+            }
+        } else if (k.shape[1] != q.shape[1] || v.shape[1] != q.shape[1]) {
+            return "For dense input, both fused kernels require query, key and value to have the same num_heads. "
+                    + sizes.replace(", Key.sizes()", ", Key sizes()").replace(", Value.sizes()", ", Value sizes()")
+                    + " instead. To broadcast dense inputs, try using unsqueeze and expand_to before passing them into "
+                    + "the kernel.";
+        }
+        if (mask != null) {
+            if (mask.requiresGrad()) {
+                return null;
+            }
+            int ml = mask.dim() >= 2 ? mask.shape[mask.dim() - 2] : -1;
+            int ms = mask.dim() >= 1 ? mask.shape[mask.dim() - 1] : -1;
+            boolean ok = (ml == q.shape[2] || ml == 1) && (ms == k.shape[2] || ms == 1)
+                    && (mask.dim() == 2 || mask.dim() == 4 && (mask.shape[0] == 1 || mask.shape[0] == q.shape[0])
+                    && (mask.shape[1] == 1 || mask.shape[1] == q.shape[1]));
+            if (!ok) {
+                return "Please use the following attn mask shapes: 2d - ({Q_seq_len, 1}  x {KV_seq_len, 1}); 4d - ({Batch, "
+                        + "1} x {Num_heads, 1} x {Q_seq_len, 1}  x {KV_seq_len, 1})";
+            }
+        }
+        if (k.shape[3] != q.shape[3] || v.shape[3] != q.shape[3]) {
+            return "Flash attention requires q,k,v to have the same last dimension. Got Query.size(-1): " + q.shape[3]
+                    + ", Key.size(-1): " + k.shape[3] + ", Value.size(-1): " + v.shape[3] + " instead.";
+        }
+        if (q.shape[2] == 0 || k.shape[2] == 0) {
+            return "All fused kernels do not support zero seq_len_q or seq_len_kv.";
+        }
+        if (q.layout.stride(3) != 1 || k.layout.stride(3) != 1 || v.layout.stride(3) != 1
+                || mask != null && mask.layout.stride(mask.dim() - 1) != 1) {
+            return "All fused kernels require the last dimension of the input to have stride 1. Got Query.stride(-1): "
+                    + q.layout.stride(3) + ", Key.stride(-1): " + k.layout.stride(3) + ", Value.stride(-1): "
+                    + v.layout.stride(3) + (mask != null ? ", Attn_mask.stride(-1): " + mask.layout.stride(mask.dim() - 1)
+                    : "") + " instead.";
+        }
+        if (!q.dtype.isFloatingPoint() || q.dtype.isComplex()) {
+            return "Expected query, key and value to all be of dtype: {Float, Double, BFloat16, Half}. Got Query dtype: "
+                    + ArithmeticOps.cTypeName(q.dtype) + ", Key dtype: " + ArithmeticOps.cTypeName(k.dtype)
+                    + ", and Value dtype: " + ArithmeticOps.cTypeName(v.dtype) + " instead.";
+        }
+        if (q.shape[3] == 0) {
+            return "Ember's fused kernel does not take a head dimension of 0.";
+        }
+        return null;
     }
 
     private static final String CAUSAL_WITH_MASK =
