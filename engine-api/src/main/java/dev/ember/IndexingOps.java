@@ -24,6 +24,45 @@ final class IndexingOps {
     private IndexingOps() {
     }
 
+    /**
+     * {@code torch.unravel_index(indices, shape)} (PyTorch 2.2+), as 2.x's torch/functional.py computes it: the flat
+     * indices floor-divided by the row-major strides of {@code shape}, then taken modulo its sizes (Python's floor
+     * semantics, so a negative or too large index wraps), one int64 tensor per dimension, each shaped as
+     * {@code indices}.
+     */
+    static List<Tensor> unravelIndex(Tensor indices, int[] shape) {
+        if (indices.dtype.isComplex() || indices.dtype.isFloatingPoint() || indices.dtype == DType.BOOL) {
+            throw new IllegalArgumentException("expected 'indices' to be integer dtype, but got "
+                    + indices.dtype.torchName());
+        }
+        for (int d : shape) {
+            if (d < 0) {
+                StringBuilder b = new StringBuilder("(");
+                for (int i = 0; i < shape.length; i++) {
+                    b.append(i > 0 ? ", " : "").append(shape[i]);
+                }
+                throw new IllegalArgumentException("'shape' cannot have negative values, but got "
+                        + b.append(shape.length == 1 ? ",)" : ")"));
+            }
+        }
+        long[] coefs = new long[Math.max(shape.length, 1)];
+        long[] sizes = new long[shape.length];
+        coefs[coefs.length - 1] = 1;
+        for (int i = shape.length - 2; i >= 0; i--) {
+            try {
+                coefs[i] = Math.multiplyExact(coefs[i + 1], shape[i + 1]);
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException("Overflow when unpacking long");
+            }
+        }
+        for (int i = 0; i < shape.length; i++) {
+            sizes[i] = shape[i];
+        }
+        Tensor c = Tensor.tensor(coefs).to(indices.device);
+        Tensor n = Tensor.tensor(sizes).to(indices.device);
+        return indices.unsqueeze(-1).floorDivide(c).remainder(n).unbind(-1);
+    }
+
     // ------------------------------------------------------------------ shared machinery
 
     /** The size PyTorch's scatter/gather checks see: a 0-dim tensor counts as one dimension of size 1. */

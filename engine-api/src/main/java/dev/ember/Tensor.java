@@ -6524,6 +6524,22 @@ public final class Tensor implements AutoCloseable {
         return ShapeOps.kron(this, other);
     }
 
+    /**
+     * The coordinates of flat (row-major) indices in a tensor of {@code shape}, one int64 tensor per dimension shaped as
+     * {@code indices}, as {@code torch.unravel_index} (PyTorch 2.2+): Python's floor semantics, so {@code -1} is the
+     * last element and indices past the end wrap.
+     *
+     * @param indices integer indices
+     * @param shape the sizes (none negative)
+     * @return the coordinates, a tuple
+     * @throws IllegalArgumentException for indices that are not integers, a negative size (PyTorch's messages)
+     */
+    public static List<Tensor> unravelIndex(Tensor indices, int... shape) {
+        Args.require(indices, "unravel_index", "indices", 1, "Tensor");
+        Args.require(shape, "unravel_index", "shape", 2, "tuple of ints");
+        return TensorTuple.of(IndexingOps.unravelIndex(indices, shape.clone()));
+    }
+
     /** Coordinate grids of 0-D or 1-D tensors with {@code "ij"} (matrix) indexing, as {@code torch.meshgrid}. */
     public static List<Tensor> meshgrid(List<Tensor> tensors) {
         Args.require(tensors, "meshgrid", "tensors", 1, "tuple of Tensors");
