@@ -17,6 +17,7 @@ public final class InternalScalars {
     }
 
     private static void checkOne(Tensor t) {
+        Args.require(t, "item", "self", 0, "Tensor");
         if (t.numel() != 1) {
             throw new IllegalArgumentException("a Tensor with " + t.numel() + " elements cannot be converted to Scalar");
         }
@@ -27,7 +28,8 @@ public final class InternalScalars {
      *
      * @param t a tensor of one element
      * @return its value
-     * @throws IllegalArgumentException for another number of elements or a complex tensor (Tensor.item's messages)
+     * @throws IllegalArgumentException for a null tensor, another number of elements or a complex tensor (Tensor.item's
+     *     messages)
      */
     public static double item(Tensor t) {
         checkOne(t);
@@ -43,7 +45,7 @@ public final class InternalScalars {
      *
      * @param t a tensor of one element
      * @return its value
-     * @throws IllegalArgumentException for another number of elements
+     * @throws IllegalArgumentException for a null tensor or another number of elements
      */
     public static long longItem(Tensor t) {
         checkOne(t);
@@ -56,7 +58,7 @@ public final class InternalScalars {
      *
      * @param t a tensor of one element
      * @return its value
-     * @throws IllegalArgumentException for another number of elements
+     * @throws IllegalArgumentException for a null tensor or another number of elements
      */
     public static Complex complexItem(Tensor t) {
         checkOne(t);
