@@ -32,6 +32,11 @@
 #    forward is 2.x's too (float32 softmax of the float inputs, rounded once). Inputs are drawn so that the float32
 #    rule and the exact (float64) computation round to the same half value everywhere: the summation order and a last
 #    float32 bit of exp do not matter then.
+# 5. tanh and sigmoid backward of the half types (2.x BinaryOpsKernel.cpp tanh_backward_kernel /
+#    sigmoid_backward_kernel, reduced-type branch): the gradient a and the saved output b (of the type) in float,
+#    a * (1 - b * b) and a * (1 - b) * b in float32 operations, rounded once. 1.13 has the bfloat16 branch (checked equal
+#    here); float16 from the rule (rounds 10-12 left it out). The forward is 2.x's float32 tanh / 1 / (1 + exp(-x)) of
+#    the float input rounded once; inputs are drawn where that rounding is robust to the last float32 bit.
 import math
 import os
 import random
@@ -283,5 +288,50 @@ for dt in ("bfloat16", "float16"):
                 yy = (torch.log_softmax if log else torch.softmax)(xx, dim)
                 yy.backward(g)
                 tensor(key + ".grad.113", xx.grad)
+
+
+# ---- 5. tanh / sigmoid backward
+def robust_forward(x, fn, dt):
+    """2.x's forward of float16/bfloat16 x, or None where a last float32 bit of the result could change it."""
+    x64 = f32(x).astype(np.float64)
+    exact = np.tanh(x64) if fn == "tanh" else 1.0 / (1.0 + np.exp(-x64))
+    want = half(exact.astype(np.float32), dt)
+    f = exact.astype(np.float32)
+    for nudge in (np.nextafter(f, np.float32(np.inf)), np.nextafter(f, np.float32(-np.inf))):
+        if not torch.equal(half(nudge, dt), want):
+            return None
+    return want
+
+
+for dt in ("bfloat16", "float16"):
+    for fn in ("tanh", "sigmoid"):
+        vals = []
+        while len(vals) < 64:
+            v = half([rng.gauss(0, 1.5)], dt)
+            if robust_forward(v, fn, dt) is not None:
+                vals.append(float(v[0]))
+        x = half(vals, dt)
+        g = draw(64, dt, 1.0)
+        y = robust_forward(x, fn, dt)
+        a0 = f32(g)
+        b0 = f32(y)
+        grad = half(a0 * (np.float32(1) - b0 * b0) if fn == "tanh" else a0 * (np.float32(1) - b0) * b0, dt)
+        if dt == "bfloat16":
+            xx = x.clone().requires_grad_(True)
+            yy = getattr(torch, fn)(xx)
+            assert torch.equal(yy, y), fn
+            yy.backward(g)
+            assert torch.equal(xx.grad, grad), fn
+        key = "%s.%s" % (fn, dt)
+        tensor(key + ".x", x)
+        tensor(key + ".g", g)
+        tensor(key + ".y", y)
+        tensor(key + ".grad", grad)
+        if dt == "float16":
+            # the gradient computed from the unrounded float32 output (the rule rounds 10-12 compared to) differs
+            exact_b = np.tanh(f32(x)) if fn == "tanh" else (1 / (1 + np.exp(-f32(x).astype(np.float64)))).astype(
+                np.float32)
+            tensor(key + ".grad.unrounded_y", half(a0 * (np.float32(1) - exact_b * exact_b) if fn == "tanh"
+                                                   else a0 * (np.float32(1) - exact_b) * exact_b, dt))
 
 print("\n".join(lines))

@@ -25,6 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *       powers in double, each power rounded once (through float for the half types); one step is a checked fill.</li>
  *   <li>softmax / log_softmax backward of the half types: the saved output and the gradient in float, the sum in float,
  *       {@code (g - s) * y} or {@code g - exp(y) * s} in float, rounded once (1.13 rounded the sum to bfloat16 first).</li>
+ *   <li>tanh / sigmoid backward of the half types: the gradient and the saved output (rounded to the type) in float,
+ *       {@code a * (1 - b * b)} and {@code a * (1 - b) * b} in float32 operations, rounded once.</li>
  * </ul>
  */
 class HalfRulesTest {
@@ -164,6 +166,20 @@ class HalfRulesTest {
                     y.backward(g);
                     EXPECTED.assertExact(key + ".grad", x.grad());
                 }
+            }
+        }
+    }
+
+    @Test
+    void tanhAndSigmoidBackwardOfHalfTypesReadTheRoundedOutputInFloat() {
+        for (String fn : List.of("tanh", "sigmoid")) {
+            for (String dt : List.of("bfloat16", "float16")) {
+                String key = fn + "." + dt;
+                Tensor x = EXPECTED.tensor(key + ".x").to(type(dt)).requiresGrad_(true);
+                Tensor y = "tanh".equals(fn) ? x.tanh() : x.sigmoid();
+                EXPECTED.assertExact(key + ".y", y);
+                y.backward(EXPECTED.tensor(key + ".g").to(type(dt)));
+                EXPECTED.assertExact(key + ".grad", x.grad());
             }
         }
     }
