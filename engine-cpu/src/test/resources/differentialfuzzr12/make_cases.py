@@ -1101,7 +1101,8 @@ for dt in HALVES:
     # float16 through ops 1.13 has no float16 kernel for: forward and backward by the float32 rule (2.x's backward
     # kernels of these compute in float32 from the rounded output; compared to the half tolerance)
     # (tanh and sigmoid left out: their backward reads the output rounded to float16, 1 - y * y cancels, and the
-    # float32 rule's unrounded y moves the gradient by percents; bfloat16's run directly below)
+    # float32 rule's unrounded y moves the gradient by percents; bfloat16's run directly below; session 42 pins both
+    # half types' tanh/sigmoid backward from the rounded output in halfrules/)
     for nm, f in (('exp', torch.exp), ('F.gelu', F.gelu), ('sqrt', torch.sqrt)) if dt == 'float16' else ():
         case(nm, [T(dt, [abs(v) for v in moderate(dt, 6)])], (lambda f: lambda t: f(t))(f), rule='op', grad=True,
              tag='grad')
