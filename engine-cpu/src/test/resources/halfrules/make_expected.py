@@ -37,6 +37,12 @@
 #    a * (1 - b * b) and a * (1 - b) * b in float32 operations, rounded once. 1.13 has the bfloat16 branch (checked equal
 #    here); float16 from the rule (rounds 10-12 left it out). The forward is 2.x's float32 tanh / 1 / (1 + exp(-x)) of
 #    the float input rounded once; inputs are drawn where that rounding is robust to the last float32 bit.
+# 6. linspace of the half types with 16 to 31 values (RangeFactoriesKernel.cpp's linspace_kernel, 1.13's and 2.x's):
+#    cpu_serial_kernel_vec takes its vector loop only for 2 * Vectorized<T>::size() values or more (32 on AVX2 and
+#    DEFAULT builds, 64 on AVX512), so up to 31 values every build steps in the scalar lambda (start + step * i, or
+#    end - step * (steps - i - 1) from halfway, in the type's arithmetic), which rounds 10-12 pinned below 16 values;
+#    1.13's values directly. From 32 values the vector path (Vectorized<T>::arange from each vector's first value) is
+#    the build's: not pinned.
 import math
 import os
 import random
@@ -333,5 +339,14 @@ for dt in ("bfloat16", "float16"):
                 np.float32)
             tensor(key + ".grad.unrounded_y", half(a0 * (np.float32(1) - exact_b * exact_b) if fn == "tanh"
                                                    else a0 * (np.float32(1) - exact_b) * exact_b, dt))
+
+
+# ---- 6. linspace of 16 to 31 values
+for dt in ("bfloat16", "float16"):
+    for k, n in enumerate((16, 20, 31)):
+        a = round(rng.uniform(-50, 50), 4)
+        b = round(rng.uniform(-50, 50), 4)
+        text("linspace.%s.%d.args" % (dt, k), "%r %r %d" % (a, b, n))
+        tensor("linspace.%s.%d" % (dt, k), torch.linspace(a, b, n, dtype=DT[dt]))
 
 print("\n".join(lines))

@@ -595,7 +595,8 @@ final class Creation {
      * (end - start) / (steps - 1)}, each value {@code start + step * i}, or {@code end - step * (steps - 1 - i)} from
      * halfway, every operation rounded to the type (float16 linspace(0, 1, 11)[3] is 0.2998046875, not 0.300048828125;
      * linspace(-65504, 65504, 5) overflows its step to inf, as PyTorch's). One step is the start. PyTorch's vector path,
-     * from 16 values on, steps differently from there (Vectorized::arange): platform-dependent, not followed.
+     * taken from two vectors' worth of values on (32 on AVX2 builds, 64 on AVX512), steps differently from there
+     * (Vectorized::arange from each vector's first value): platform-dependent, not followed.
      */
     private static Tensor reducedLinspace(double start, double end, int steps, DType dtype) {
         ArithmeticOps.checkScalarFits(start, dtype);

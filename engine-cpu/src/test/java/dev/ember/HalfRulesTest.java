@@ -183,4 +183,19 @@ class HalfRulesTest {
             }
         }
     }
+
+    /**
+     * linspace of the half types with 16 to 31 values: every x86 build (the vector loop needs 32 values on AVX2, 64 on
+     * AVX512) steps in the scalar lambda, in the type's arithmetic (1.13's values, its kernel is 2.x's).
+     */
+    @Test
+    void linspaceOfHalfTypesUpToThirtyOneValuesStepsInTheType() {
+        for (String dt : List.of("bfloat16", "float16")) {
+            for (int k = 0; k < 3; k++) {
+                String[] args = EXPECTED.get("linspace." + dt + "." + k + ".args").split(" ");
+                EXPECTED.assertExact("linspace." + dt + "." + k, Tensor.linspace(Double.parseDouble(args[0]),
+                        Double.parseDouble(args[1]), Integer.parseInt(args[2]), type(dt)));
+            }
+        }
+    }
 }
