@@ -86,8 +86,8 @@
 # - clamp with Python-number bounds: clamp_scalar_kernel_impl converts them checked to the half type (min_.to<Half>());
 #   1.13 has no float16 kernel: clamp_rule computes that (a NaN bound fills NaN).
 # - add/sub with alpha != 1 on half: left out (the ufunc kernel's vector path fmadd(other, alpha, self) rounds once,
-#   its scalar path self + alpha * other in Half arithmetic twice: which one runs depends on the length; the vector
-#   path is pinned since session 42 in halfrules/, at lengths of multiples of 64).
+#   its scalar path self + alpha * other in Half arithmetic twice: which one runs depends on the length; both paths
+#   are pinned since session 42 in halfrules/, and Ember follows AVX2's passes of 32).
 # - sum/nansum/mean/cumsum/cumprod/var/std/norm/softmax of half accumulate in float32 (2.x; 1.13's mean rounds the sum
 #   first); computed here in float32 (float64 for var/std, whose Welford runs in double) and rounded once.
 # - prod of half keeps a half accumulator in 2.x and 1.13 alike (binary_kernel_reduce_vec over scalar_t), whose

@@ -13,9 +13,10 @@
 #    rounding) and converts back (one half rounding); the scalar tail computes self + alpha * other in c10::Half
 #    arithmetic (two half roundings). 1.13 already has Vectorized<BFloat16>'s fmadd (its bfloat16 values are 2.x's) but
 #    no Vectorized<Half> (its float16 values round twice everywhere, ".113"); 2.x's vec256_half.h fmadd is the
-#    bfloat16 one. Lengths here are multiples of 64, wholly in the vector loop on AVX2 (chunks of 32) and AVX512 (64)
-#    builds. The scalar tail of other lengths (platform-dependent: the chunk is the build's) is not pinned: Ember fmadds
-#    every element.
+#    bfloat16 one. Lengths 64 and 128 are wholly in the vector loop on AVX2 (passes of 32) and AVX512 (64) builds;
+#    5, 17 and 31 values, and strided operands (basic_loop), wholly in the scalar path on both; 40 and 100 values mix
+#    them by the build's pass: this machine's AVX2 values (32 + 8, 96 + 4), which Ember follows (an AVX512 build
+#    computes 40 values in the scalar path and 100 as 64 + 36).
 # 2. nextafter (2.x BinaryOpsKernel.cpp: AT_DISPATCH_REDUCED_FLOATING_TYPES -> c10's nextafter template for
 #    is_reduced_floating_point types, musl's algorithm on the 16 bits: NaN for a NaN operand, `from` for equal bits,
 #    `to` for two zeros, the smallest subnormal with to's sign from a zero, else one step of the bits). 1.13 has it for
@@ -75,11 +76,19 @@ def draw(n, dt, scale=3.0):
 
 
 # ---- 1. add/sub with alpha
-def fma_rule(a, b, alpha, dt):
-    """2.x's vector path: half(float32(b * half(alpha) + a)), the product exact in float64 for 8/11-bit significands."""
+def fma_rule(a, b, alpha, dt, fused=None):
+    """2.x's kernel on AVX2: the first `fused` elements (default: every whole pass of 32) by the vector path,
+    half(float32(b * half(alpha) + a)) (the product exact in float64 for 8/11-bit significands), the rest by the
+    scalar path, half(a + half(half(alpha) * b)) in float32 operations."""
     al = float(half([alpha], dt)[0])
+    n = a.numel()
+    fused = n // 32 * 32 if fused is None else fused
     exact = f32(b).astype(np.float64) * al + f32(a).astype(np.float64)
-    return half(exact.astype(np.float32), dt)
+    vec = f32(half(exact.astype(np.float32), dt))
+    prod = f32(half((np.float32(al) * f32(b)).astype(np.float32), dt))
+    scal = f32(half((f32(a) + prod).astype(np.float32), dt))
+    out = np.where(np.arange(n).reshape(a.shape) < fused, vec, scal)
+    return half(out, dt)
 
 
 for dt in ("bfloat16", "float16"):
@@ -100,6 +109,29 @@ for dt in ("bfloat16", "float16"):
                 assert torch.equal(torch.sub(a, b, alpha=alpha), fma_rule(a, b, -alpha, dt)), key
             else:
                 tensor(key + ".113", got113)
+    # short rows (the scalar path on every build), rows that mix the paths (AVX2's passes), in place too
+    for n in (5, 17, 31, 40, 100):
+        a = draw(n, dt)
+        b = draw(n, dt)
+        key = "add.%s.short.%d" % (dt, n)
+        want = fma_rule(a, b, 0.3, dt)
+        if dt == "bfloat16":
+            assert torch.equal(torch.add(a, b, alpha=0.3), want), key
+            assert torch.equal(a.clone().add_(b, alpha=0.3), want), key
+            assert torch.equal(torch.sub(a, b, alpha=0.3), fma_rule(a, b, -0.3, dt)), key
+        tensor(key + ".a", a)
+        tensor(key + ".b", b)
+        tensor(key + ".out", want)
+        tensor(key + ".sub", fma_rule(a, b, -0.3, dt))
+    # strided operands: basic_loop, the scalar path for every element
+    a = draw(128, dt)
+    b = draw(128, dt)
+    want = fma_rule(a[::2], b[::2], 0.3, dt, fused=0)
+    if dt == "bfloat16":
+        assert torch.equal(torch.add(a[::2], b[::2], alpha=0.3), want)
+    tensor("add.%s.strided.a" % dt, a)
+    tensor("add.%s.strided.b" % dt, b)
+    tensor("add.%s.strided.out" % dt, want)
     # a 0-dim other, broadcast (the vector loop with a scalar operand)
     a = draw(64, dt)
     b = draw(1, dt).reshape(())

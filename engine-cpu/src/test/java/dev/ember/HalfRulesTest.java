@@ -16,9 +16,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *
  * <ul>
  *   <li>add/sub with alpha (ufunc/add.h): alpha converted checked to the type, then the vector loop's
- *       {@code fmadd(other, alpha, self)}, in float for Half and BFloat16 and rounded once to the type. Lengths are
- *       multiples of 64, wholly in PyTorch's vector loop on AVX2 and AVX512 builds; its scalar tail (two roundings in
- *       c10::Half arithmetic, platform-dependent) is not followed.</li>
+ *       {@code fmadd(other, alpha, self)}, in float for Half and BFloat16 and rounded once to the type, over whole
+ *       passes of 32 elements of a contiguous row (AVX2 builds; AVX512 passes are 64), and the scalar path's
+ *       {@code self + alpha * other} in c10::Half arithmetic (two roundings) for the rest of the row and for strided
+ *       rows.</li>
  *   <li>nextafter: c10's template for the reduced floating types on the 16 bits, float16 as bfloat16 (2.3+; 1.13 refused
  *       float16).</li>
  *   <li>logspace: ends converted checked to the type, {@code end - start} in the type's arithmetic, the step and the
@@ -196,6 +197,32 @@ class HalfRulesTest {
                 EXPECTED.assertExact("linspace." + dt + "." + k, Tensor.linspace(Double.parseDouble(args[0]),
                         Double.parseDouble(args[1]), Integer.parseInt(args[2]), type(dt)));
             }
+        }
+    }
+
+    /**
+     * Regression (session 42): Ember fused every element of a float16/bfloat16 add with alpha; PyTorch's scalar path
+     * (rows under 32 values on every build, the tail after whole vector passes, strided rows) rounds the product to the
+     * type first. 40 and 100 values are AVX2's split (32 + 8, 96 + 4), this machine's PyTorch 1.13 bfloat16 values.
+     */
+    @Test
+    void addWithAlphaTakesTheScalarPathOutsideWholeVectorPasses() {
+        for (String dt : List.of("bfloat16", "float16")) {
+            for (int n : new int[] {5, 17, 31, 40, 100}) {
+                String key = "add." + dt + ".short." + n;
+                Tensor a = EXPECTED.tensor(key + ".a").to(type(dt));
+                Tensor b = EXPECTED.tensor(key + ".b").to(type(dt));
+                EXPECTED.assertExact(key + ".out", a.add(b, 0.3));
+                EXPECTED.assertExact(key + ".sub", a.sub(b, 0.3));
+                EXPECTED.assertExact(key + ".out", a.clone().add_(b, 0.3));
+                EXPECTED.assertExact(key + ".sub", a.clone().sub_(b, 0.3));
+            }
+            Tensor a = EXPECTED.tensor("add." + dt + ".strided.a").to(type(dt));
+            Tensor b = EXPECTED.tensor("add." + dt + ".strided.b").to(type(dt));
+            Tensor as = a.slice(0, 0, 128, 2);
+            Tensor bs = b.slice(0, 0, 128, 2);
+            EXPECTED.assertExact("add." + dt + ".strided.out", as.add(bs, 0.3));
+            EXPECTED.assertExact("add." + dt + ".strided.out", as.clone().add_(bs, 0.3));
         }
     }
 }
