@@ -86,7 +86,8 @@
 # - clamp with Python-number bounds: clamp_scalar_kernel_impl converts them checked to the half type (min_.to<Half>());
 #   1.13 has no float16 kernel: clamp_rule computes that (a NaN bound fills NaN).
 # - add/sub with alpha != 1 on half: left out (the ufunc kernel's vector path fmadd(other, alpha, self) rounds once,
-#   its scalar path self + alpha * other in Half arithmetic twice: which one runs depends on the length).
+#   its scalar path self + alpha * other in Half arithmetic twice: which one runs depends on the length; both paths
+#   are pinned since session 42 in halfrules/, and Ember follows AVX2's passes of 32).
 # - sum/nansum/mean/cumsum/cumprod/var/std/norm/softmax of half accumulate in float32 (2.x; 1.13's mean rounds the sum
 #   first); computed here in float32 (float64 for var/std, whose Welford runs in double) and rounded once.
 # - prod of half keeps a half accumulator in 2.x and 1.13 alike (binary_kernel_reduce_vec over scalar_t), whose
@@ -108,11 +109,12 @@
 #   equal zeros: compared to the tolerance, which takes -0.0 == 0.0.
 # - unique of values with NaN, and of 0.0 with -0.0 (1.13's bfloat16 unique hashes the bits and keeps both, 2.x's
 #   sorted unique keeps one): left out.
-# - float16's nextafter and logspace: 1.13 has no kernel and 2.x's rounding is not pinned here.
+# - float16's nextafter and logspace: 1.13 has no kernel and 2.x's rounding is not pinned here (session 42 pins both
+#   in halfrules/ from the 2.x source rules).
 # - arange and linspace of 16 values or more: PyTorch's vector path (Vectorized<Half>::arange) steps in the half
 #   type's arithmetic from the vector's first value, its scalar path does not; the vector width is the build's.
 # - bfloat16's softmax backward: 1.13 rounds its intermediate sums to bfloat16 (the gradient moves by 1.5%); 2.x's
-#   reduced-type kernel is not pinned here.
+#   reduced-type kernel is not pinned here (session 42 pins it in halfrules/).
 # - torch.maximum/minimum/atan2/hypot/logaddexp with a Python number: PyTorch has no such overload (TypeError).
 import math
 import os
@@ -1099,7 +1101,8 @@ for dt in HALVES:
     # float16 through ops 1.13 has no float16 kernel for: forward and backward by the float32 rule (2.x's backward
     # kernels of these compute in float32 from the rounded output; compared to the half tolerance)
     # (tanh and sigmoid left out: their backward reads the output rounded to float16, 1 - y * y cancels, and the
-    # float32 rule's unrounded y moves the gradient by percents; bfloat16's run directly below)
+    # float32 rule's unrounded y moves the gradient by percents; bfloat16's run directly below; session 42 pins both
+    # half types' tanh/sigmoid backward from the rounded output in halfrules/)
     for nm, f in (('exp', torch.exp), ('F.gelu', F.gelu), ('sqrt', torch.sqrt)) if dt == 'float16' else ():
         case(nm, [T(dt, [abs(v) for v in moderate(dt, 6)])], (lambda f: lambda t: f(t))(f), rule='op', grad=True,
              tag='grad')

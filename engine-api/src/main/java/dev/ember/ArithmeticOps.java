@@ -481,7 +481,9 @@ final class ArithmeticOps {
     /**
      * {@code a + alpha * b} ({@code kernel} ADD) or {@code a - |alpha| * b} (SUB, alpha already negated). Floating
      * types take one fused multiply-add per element, as PyTorch's add kernels ({@code fmadd(b, alpha, a)}): a product
-     * that overflows alone can still give a finite sum. Integers wrap as in C.
+     * that overflows alone can still give a finite sum; on the CPU float16 and bfloat16 follow PyTorch's vector and
+     * scalar paths (the backend's {@code axpy}: fused in float over whole vector passes, two roundings in the type
+     * elsewhere). Integers wrap as in C.
      */
     private static Tensor addScaled(Tensor a, Tensor b, double alpha, DType t, BinaryOp kernel) {
         if (!t.isFloatingPoint()) {

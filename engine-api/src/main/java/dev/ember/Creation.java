@@ -595,7 +595,8 @@ final class Creation {
      * (end - start) / (steps - 1)}, each value {@code start + step * i}, or {@code end - step * (steps - 1 - i)} from
      * halfway, every operation rounded to the type (float16 linspace(0, 1, 11)[3] is 0.2998046875, not 0.300048828125;
      * linspace(-65504, 65504, 5) overflows its step to inf, as PyTorch's). One step is the start. PyTorch's vector path,
-     * from 16 values on, steps differently from there (Vectorized::arange): platform-dependent, not followed.
+     * taken from two vectors' worth of values on (32 on AVX2 builds, 64 on AVX512), steps differently from there
+     * (Vectorized::arange from each vector's first value): platform-dependent, not followed.
      */
     private static Tensor reducedLinspace(double start, double end, int steps, DType dtype) {
         ArithmeticOps.checkScalarFits(start, dtype);
@@ -623,38 +624,61 @@ final class Creation {
 
     /**
      * {@code logspace(start, end, steps, base, dtype)}: {@code base} raised to {@code steps} evenly spaced exponents, as
-     * PyTorch's CPU kernel computes them (the exponents symmetric from both ends, in float for float32 and in double
-     * otherwise, each power rounded once; float16 and bfloat16 go through double, where PyTorch rounds each step to the
-     * half type, so they may differ from PyTorch's in the last place).
+     * PyTorch 2.x's CPU {@code logspace_out} computes them for a real type: {@code start} and {@code end} converted
+     * (checked: a finite end past float32's or a half type's range is refused) to the type, {@code step} the double of
+     * {@code end - start} computed in the type's own arithmetic (float16 and bfloat16 round it), divided by
+     * {@code steps - 1} in double; value {@code i} is {@code pow(base, start + step * i)} below {@code steps / 2}, else
+     * {@code pow(base, end - step * (steps - i - 1))}, in double, stored rounded (through float for the half types, as
+     * c10 converts a double; past the range: infinity). One step is {@code fill_(pow(base, start))}, whose conversion
+     * is checked. Integer types truncate the ends and the values.
      */
     static Tensor logspace(double start, double end, int steps, double base, DType dtype) {
         if (steps < 0) {
             throw new IllegalArgumentException("number of steps must be non-negative");
         }
         Shapes.storageNumel(new int[] {steps}, DType.FLOAT64);
+        boolean floating = dtype.isFloatingPoint();
+        boolean narrow = dtype == DType.FLOAT32 || dtype.isReducedFloatingPoint();
+        if (steps == 1 && floating) {
+            ArithmeticOps.checkScalarFits(Math.pow(base, start), dtype); // fill_'s Scalar::to<scalar_t>()
+        } else if (steps > 1 && narrow) {
+            ArithmeticOps.checkScalarFits(start, dtype); // start.to<scalar_t>(), end.to<scalar_t>()
+            ArithmeticOps.checkScalarFits(end, dtype);
+        }
         double[] v = new double[steps];
         int half = steps / 2;
         if (steps == 1) {
             v[0] = Math.pow(base, start); // PyTorch fills one step with pow(base, start), in double
-        } else if (dtype == DType.FLOAT32) {
-            float s = (float) start;
-            float e = (float) end;
-            float b = (float) base;
-            float step = (e - s) / (float) (steps - 1);
+        } else if (narrow) {
+            float s = inType(dtype, (float) start);
+            float e = inType(dtype, (float) end);
+            double step = (double) inType(dtype, e - s) / (steps - 1);
             for (int i = 0; i < steps; i++) {
-                float x = i < half ? s + step * (float) i : e - step * (float) (steps - i - 1);
-                v[i] = (float) Math.pow(b, x);
+                // the double power stored through float (c10's Half(float) and BFloat16(float); float32 itself)
+                v[i] = (float) Math.pow(base, i < half ? s + step * i : e - step * (steps - i - 1));
             }
         } else {
-            double s = dtype.isFloatingPoint() ? start : (long) start;
-            double e = dtype.isFloatingPoint() ? end : (long) end;
-            double b = dtype.isFloatingPoint() ? base : (long) base;
+            double s = floating ? start : (long) start;
+            double e = floating ? end : (long) end;
             double step = (e - s) / (steps - 1);
             for (int i = 0; i < steps; i++) {
-                v[i] = Math.pow(b, i < half ? s + step * i : e - step * (steps - i - 1));
+                v[i] = Math.pow(base, i < half ? s + step * i : e - step * (steps - i - 1));
             }
         }
+        if (narrow) {
+            // each value already a float: one rounding from float to the half type, as PyTorch's double -> Half
+            float[] f = new float[steps];
+            for (int i = 0; i < steps; i++) {
+                f[i] = (float) v[i];
+            }
+            return fromFlat(f, new int[] {steps}, DType.FLOAT32, Ember.defaultDevice()).to(dtype);
+        }
         return fromFlat(v, new int[] {steps}, DType.FLOAT64, Ember.defaultDevice()).to(dtype);
+    }
+
+    /** {@code f} as the type holds it: itself for float32, else rounded to float16 or bfloat16. */
+    private static float inType(DType dtype, float f) {
+        return dtype == DType.FLOAT32 ? f : roundTo(dtype, f);
     }
 
     static Tensor eye(int n, int m, DType dtype) {

@@ -295,7 +295,8 @@ public final class FlexAttention {
             if (total == 0) {
                 throw new IllegalArgumentException("float division by zero");
             }
-            double computed = (kv[0].sum().item() + fullKv[0].sum().item()) * blockSize * blockSize;
+            double computed = (InternalScalars.item(kv[0].sum())
+                    + InternalScalars.item(fullKv[0].sum())) * blockSize * blockSize;
             return 100 * (1 - computed / total);
         }
     }

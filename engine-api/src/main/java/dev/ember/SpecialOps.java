@@ -652,18 +652,20 @@ final class SpecialOps {
 
     /**
      * nextafter: the next representable value after {@code a} towards {@code b} (C's nextafter), in the promoted
-     * type, float32, float64 and bfloat16 (computed on the host; a CUDA tensor goes through it; float16 is refused).
-     * NextafterBackward0, whose backward fails as PyTorch's.
+     * type, float32, float64, bfloat16 and float16 (computed on the host; a CUDA tensor goes through it). The half
+     * types take c10's {@code nextafter} template for reduced floating types (2.x's BinaryOpsKernel.cpp dispatches
+     * both through AT_DISPATCH_REDUCED_FLOATING_TYPES; 1.13 and 2.1-2.2 refused float16). NextafterBackward0, whose
+     * backward fails as PyTorch's.
      */
     static Tensor nextafter(Tensor a, Tensor b) {
         Device device = ArithmeticOps.checkSameDevice(a, b);
         DType t = ArithmeticOps.resultType(a, b);
         Tensor out;
-        if (t == DType.BFLOAT16) {
-            // c10's nextafter(BFloat16, BFloat16): one step of the bfloat16 bits, the operands cast to bfloat16
-            // first; the float32 result holds a bfloat16 value exactly
+        if (t.isReducedFloatingPoint()) {
+            // c10's nextafter(T, T) for BFloat16 and Half: one step of the 16 bits, the operands cast to the type
+            // first; the float32 result holds a value of the type exactly
             Tensor wide = hostBinary(ArithmeticOps.cast(a, t), ArithmeticOps.cast(b, t), DType.FLOAT32, device,
-                    Math::nextAfter, SpecialOps::nextafterBFloat16);
+                    Math::nextAfter, t == DType.BFLOAT16 ? SpecialOps::nextafterBFloat16 : SpecialOps::nextafterHalf);
             out = ArithmeticOps.cast(wide, t);
         } else if (t != DType.FLOAT32 && t != DType.FLOAT64) {
             throw ArithmeticOps.notImplemented("nextafter", device, t);
@@ -676,33 +678,42 @@ final class SpecialOps {
     }
 
     /**
-     * c10's {@code nextafter(BFloat16 from, BFloat16 to)} (musl's algorithm on the 16 bits) of two bfloat16 values
-     * held in floats: NaN for a NaN operand, {@code from} for equal bits, {@code to} for two zeros, the smallest
-     * subnormal with {@code to}'s sign from a zero, else one step of the bits towards {@code to}.
+     * c10's {@code nextafter(BFloat16 from, BFloat16 to)} of two bfloat16 values held in floats; see
+     * {@link #nextafter16}.
      */
     static float nextafterBFloat16(float from, float to) {
         if (from != from || to != to) {
             return from + to;
         }
-        int f = Float.floatToRawIntBits(from) >>> 16;
-        int t = Float.floatToRawIntBits(to) >>> 16;
+        int r = nextafter16(Float.floatToRawIntBits(from) >>> 16, Float.floatToRawIntBits(to) >>> 16);
+        return r < 0 ? from : r == 0x10000 ? to : Float.intBitsToFloat(r << 16);
+    }
+
+    /** c10's {@code nextafter(Half from, Half to)} of two float16 values held in floats; see {@link #nextafter16}. */
+    static float nextafterHalf(float from, float to) {
+        if (from != from || to != to) {
+            return from + to;
+        }
+        int r = nextafter16(Half.fromFloat(from) & 0xFFFF, Half.fromFloat(to) & 0xFFFF);
+        return r < 0 ? from : r == 0x10000 ? to : Half.toFloat((short) r);
+    }
+
+    /**
+     * c10's {@code nextafter} template for the 16-bit floating types (musl's algorithm on the bits) of two non-NaN
+     * values' bits: -1 for equal bits (the result is {@code from}), 0x10000 for two zeros of different signs (the result
+     * is {@code to}), else the result's bits: the smallest subnormal with {@code to}'s sign from a zero, or one step of
+     * {@code from}'s bits towards {@code to}.
+     */
+    private static int nextafter16(int f, int t) {
         if (f == t) {
-            return from;
+            return -1;
         }
         int absFrom = f & 0x7FFF;
         int absTo = t & 0x7FFF;
-        int r;
         if (absFrom == 0) {
-            if (absTo == 0) {
-                return to;
-            }
-            r = (t & 0x8000) | 1;
-        } else if (absFrom > absTo || ((f ^ t) & 0x8000) != 0) {
-            r = f - 1;
-        } else {
-            r = f + 1;
+            return absTo == 0 ? 0x10000 : (t & 0x8000) | 1;
         }
-        return Float.intBitsToFloat(r << 16);
+        return absFrom > absTo || ((f ^ t) & 0x8000) != 0 ? f - 1 : f + 1;
     }
 
     // ------------------------------------------------------------------ zeta

@@ -101,10 +101,11 @@ class FuzzRound12FixesTest {
         assertEquals(DType.BFLOAT16, out.dtype());
         assertSame(new double[] {1.0078125, -9.183549615799121e-41, 0.0, Double.POSITIVE_INFINITY, -1.0078125, -0.0,
             Double.NaN}, out);
-        // float16 stays refused (PyTorch 1.13 has no kernel)
-        RuntimeException e = assertThrows(RuntimeException.class,
-                () -> of(DType.FLOAT16, 1.0).nextafter(of(DType.FLOAT16, 2.0)));
-        assertEquals("\"nextafter_cpu\" not implemented for 'Half'", e.getMessage());
+        // float16: 1.13 (and 2.1-2.2) had no kernel; 2.3+ steps its bits with the same c10 template (session 42,
+        // HalfRulesTest pins it over the corners): one step of 1.0 towards 2.0 is 1 + 2^-10
+        Tensor h = of(DType.FLOAT16, 1.0).nextafter(of(DType.FLOAT16, 2.0));
+        assertEquals(DType.FLOAT16, h.dtype());
+        assertSame(new double[] {1.0009765625}, h);
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.ember.DType;
 import dev.ember.Ember;
 import dev.ember.Format;
 import dev.ember.GradMode;
+import dev.ember.InternalScalars;
 import dev.ember.Tensor;
 
 import java.util.Arrays;
@@ -20,7 +21,7 @@ final class Dist {
         if (t.dim() == 0) {
             double v;
             try (GradMode off = Ember.noGrad()) {
-                v = t.detach().item();
+                v = InternalScalars.item(t.detach());
             }
             if (t.dtype() == DType.BOOL) {
                 return v != 0 ? "True" : "False";

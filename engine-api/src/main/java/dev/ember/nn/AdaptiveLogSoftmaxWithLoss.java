@@ -1,6 +1,7 @@
 package dev.ember.nn;
 
 import dev.ember.Index;
+import dev.ember.InternalScalars;
 import dev.ember.Tensor;
 
 import java.util.Arrays;
@@ -145,7 +146,7 @@ public class AdaptiveLogSoftmaxWithLoss extends Module2<AdaptiveLogSoftmaxWithLo
         }
         if (usedRows != batchSize) {
             throw new IllegalArgumentException("Target values should be in [0, " + (nClasses - 1) + "], but values in range ["
-                    + t.min().longItem() + ", " + t.max().longItem() + "] were found. ");
+                    + InternalScalars.longItem(t.min()) + ", " + InternalScalars.longItem(t.max()) + "] were found. ");
         }
         Tensor headLogprob = Functional.logSoftmax(head.apply(x), 1);
         output.add_(headLogprob.gather(1, gatherInds.unsqueeze(1)).squeeze());

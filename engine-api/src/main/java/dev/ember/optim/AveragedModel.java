@@ -4,6 +4,7 @@ import dev.ember.DType;
 import dev.ember.Device;
 import dev.ember.Ember;
 import dev.ember.GradMode;
+import dev.ember.InternalScalars;
 import dev.ember.Tensor;
 import dev.ember.nn.Module;
 
@@ -158,7 +159,7 @@ public final class AveragedModel extends Module {
 
     /** How many models have been averaged in, PyTorch's {@code n_averaged} (a 0-dim int64 buffer). */
     public long nAveraged() {
-        return (long) nAveraged.item();
+        return (long) InternalScalars.item(nAveraged);
     }
 
     /** Whether the buffers are averaged too, PyTorch's {@code use_buffers}. */

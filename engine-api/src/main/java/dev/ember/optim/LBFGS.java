@@ -5,6 +5,7 @@ import dev.ember.Device;
 import dev.ember.Ember;
 import dev.ember.Format;
 import dev.ember.GradMode;
+import dev.ember.InternalScalars;
 import dev.ember.Tensor;
 import dev.ember.TensorScope;
 
@@ -219,7 +220,7 @@ public final class LBFGS extends Optimizer {
         try (GradMode off = Ember.noGrad()) {
             // the first evaluation and its gradients are checked before the state changes (PyTorch counts first)
             Tensor origLoss = evaluate(closure);
-            double loss = origLoss.item();
+            double loss = InternalScalars.item(origLoss);
             Tensor flatGrad = gatherFlatGrad();
             if (!hasState) {
                 hasState = true;
@@ -228,7 +229,7 @@ public final class LBFGS extends Optimizer {
             }
             long currentEvals = 1;
             funcEvals += 1;
-            boolean optCond = flatGrad.abs().max().item() <= toleranceGrad;
+            boolean optCond = InternalScalars.item(flatGrad.abs().max()) <= toleranceGrad;
             if (optCond) {
                 return origLoss;
             }
@@ -258,7 +259,7 @@ public final class LBFGS extends Optimizer {
                 } else {
                     Tensor y = flatGrad.sub(prevGrad);
                     Tensor s = dir.mul(step);
-                    double ys = y.dot(s).item();
+                    double ys = InternalScalars.item(y.dot(s));
                     if (ys > 1e-10) {
                         if (dirs.size() == historySize) {
                             // shift the history by one (limited memory)
@@ -269,7 +270,7 @@ public final class LBFGS extends Optimizer {
                         dirs.add(TensorScope.escape(y));
                         stps.add(TensorScope.escape(s));
                         ros.add(1.0 / ys);
-                        h = ys / y.dot(y).item();
+                        h = ys / InternalScalars.item(y.dot(y));
                         hTensor = true;
                     }
                     int numOld = dirs.size();
@@ -280,13 +281,13 @@ public final class LBFGS extends Optimizer {
                     }
                     Tensor q = flatGrad.neg();
                     for (int i = numOld - 1; i >= 0; i--) {
-                        al[i] = stps.get(i).dot(q).item() * ros.get(i);
+                        al[i] = InternalScalars.item(stps.get(i).dot(q)) * ros.get(i);
                         q.add_(dirs.get(i), -al[i]);
                     }
                     Tensor r = q.mul(h);
                     dir = r;
                     for (int i = 0; i < numOld; i++) {
-                        double be = dirs.get(i).dot(r).item() * ros.get(i);
+                        double be = InternalScalars.item(dirs.get(i).dot(r)) * ros.get(i);
                         r.add_(stps.get(i), al[i] - be);
                     }
                 }
@@ -299,12 +300,12 @@ public final class LBFGS extends Optimizer {
 
                 // the step length
                 if (nIter == 1) {
-                    double inv = 1.0 / flatGrad.abs().sum().item();
+                    double inv = 1.0 / InternalScalars.item(flatGrad.abs().sum());
                     step = pyMin(1.0, inv) * lr;
                 } else {
                     step = lr;
                 }
-                double gtd = flatGrad.dot(dir).item();
+                double gtd = InternalScalars.item(flatGrad.dot(dir));
                 if (gtd > -toleranceChange) {
                     break;
                 }
@@ -317,13 +318,13 @@ public final class LBFGS extends Optimizer {
                     step = w.t;
                     lsFuncEvals = w.evals;
                     addGrad(step, dir);
-                    optCond = flatGrad.abs().max().item() <= toleranceGrad;
+                    optCond = InternalScalars.item(flatGrad.abs().max()) <= toleranceGrad;
                 } else {
                     addGrad(step, dir);
                     if (n != maxIter) {
-                        loss = evaluate(closure).item();
+                        loss = InternalScalars.item(evaluate(closure));
                         flatGrad = gatherFlatGrad();
-                        optCond = flatGrad.abs().max().item() <= toleranceGrad;
+                        optCond = InternalScalars.item(flatGrad.abs().max()) <= toleranceGrad;
                         lsFuncEvals = 1;
                     }
                 }
@@ -334,7 +335,7 @@ public final class LBFGS extends Optimizer {
                 if (n == maxIter || currentEvals >= maxEval || optCond) {
                     break;
                 }
-                if (dir.mul(step).abs().max().item() <= toleranceChange) {
+                if (InternalScalars.item(dir.mul(step).abs().max()) <= toleranceChange) {
                     break;
                 }
                 if (Math.abs(loss - prevL) < toleranceChange) {
@@ -587,7 +588,7 @@ public final class LBFGS extends Optimizer {
             return ((Number) v).doubleValue();
         }
         if (v instanceof Tensor && !((Tensor) v).isClosed() && ((Tensor) v).numel() == 1) {
-            return ((Tensor) v).item();
+            return InternalScalars.item((Tensor) v);
         }
         throw new IllegalArgumentException("the saved state of parameter 0: " + key + " must be a number, got " + v);
     }
@@ -711,7 +712,7 @@ public final class LBFGS extends Optimizer {
     /** PyTorch's {@code _directional_evaluate}: the loss and flat gradient at {@code x + t * d}, then back to x. */
     private Wolfe directionalEvaluate(Optimizer.Closure closure, List<Tensor> x, double step, Tensor dir) {
         addGrad(step, dir);
-        double loss = evaluate(closure).item();
+        double loss = InternalScalars.item(evaluate(closure));
         Tensor flatGrad = gatherFlatGrad();
         setParams(x);
         return new Wolfe(loss, flatGrad, step, 1);
@@ -752,13 +753,13 @@ public final class LBFGS extends Optimizer {
         final double c1 = 1e-4;
         final double c2 = 0.9;
         final int maxLs = 25;
-        double dNorm = dir.abs().max().item();
+        double dNorm = InternalScalars.item(dir.abs().max());
         g = g.clone();
         Wolfe e = directionalEvaluate(closure, x, t, dir);
         double fNew = e.f;
         Tensor gNew = e.g;
         long lsFuncEvals = 1;
-        double gtdNew = gNew.dot(dir).item();
+        double gtdNew = InternalScalars.item(gNew.dot(dir));
 
         double tPrev = 0;
         double fPrev = f;
@@ -806,7 +807,7 @@ public final class LBFGS extends Optimizer {
             fNew = e.f;
             gNew = e.g;
             lsFuncEvals++;
-            gtdNew = gNew.dot(dir).item();
+            gtdNew = InternalScalars.item(gNew.dot(dir));
             lsIter++;
         }
         if (lsIter == maxLs) {
@@ -845,7 +846,7 @@ public final class LBFGS extends Optimizer {
             fNew = e.f;
             gNew = e.g;
             lsFuncEvals++;
-            gtdNew = gNew.dot(dir).item();
+            gtdNew = InternalScalars.item(gNew.dot(dir));
             lsIter++;
 
             if (fNew > (f + c1 * t * gtd) || fNew >= bracketF[lowPos]) {

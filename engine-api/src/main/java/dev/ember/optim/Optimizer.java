@@ -5,6 +5,7 @@ import dev.ember.Device;
 import dev.ember.Ember;
 import dev.ember.Format;
 import dev.ember.GradMode;
+import dev.ember.InternalScalars;
 import dev.ember.OptimizerOps;
 import dev.ember.RemovableHandle;
 import dev.ember.Tensor;
@@ -112,14 +113,14 @@ public abstract class Optimizer {
         /** Reads the live step and scalar tensors (their holder may have written them) before an update. */
         void pull() {
             if (stepView != null && !stepView.isClosed()) {
-                double v = stepView.item();
+                double v = InternalScalars.item(stepView);
                 if (v >= 0 && v == Math.rint(v) && v < 9.0e15) {
                     step = (long) v;
                 }
             }
             for (Map.Entry<String, Tensor> e : scalarViews.entrySet()) {
                 if (!e.getValue().isClosed() && scalars.containsKey(e.getKey())) {
-                    scalars.put(e.getKey(), e.getValue().item());
+                    scalars.put(e.getKey(), InternalScalars.item(e.getValue()));
                 }
             }
         }
@@ -1348,7 +1349,7 @@ public abstract class Optimizer {
             case FLOAT16:
             case BFLOAT16:
                 try (Tensor x = Tensor.tensor(v, DType.FLOAT64, Device.CPU).to(t)) {
-                    return x.item();
+                    return InternalScalars.item(x);
                 }
             default:
                 return v;
@@ -1610,7 +1611,7 @@ public abstract class Optimizer {
             return ((Number) v).doubleValue();
         }
         if (v instanceof Tensor && ((Tensor) v).numel() == 1 && !((Tensor) v).isClosed()) {
-            return ((Tensor) v).item();
+            return InternalScalars.item((Tensor) v);
         }
         throw new IllegalArgumentException("the saved state of parameter " + id + ": " + key + " must be a number, got "
                 + describe(v));
@@ -1631,7 +1632,7 @@ public abstract class Optimizer {
             case FLOAT16:
             case BFLOAT16:
                 try (Tensor t = Tensor.tensor(v, DType.FLOAT64, Device.CPU).to(p.dtype())) {
-                    return t.item();
+                    return InternalScalars.item(t);
                 }
             default:
                 return v;

@@ -657,8 +657,9 @@ final class ElementwiseKernels {
                 }
             }, true);
         } else if (HalfLoops.isHalf(y.dtype)) {
-            // PyTorch 2.x's add for reduced types converts alpha to the tensor's type (alpha.to<scalar_t>()) and
-            // fmadds in float (Vectorized<BFloat16>'s fmadd), rounding once
+            // PyTorch 2.x's add for reduced types converts alpha to the tensor's type (alpha.to<scalar_t>()), then
+            // fmadds in float whole vector passes of a contiguous row (Vectorized<Half/BFloat16>::fmadd, rounding
+            // once) and computes the rest in the type's arithmetic (two roundings): HalfLoops.axpyRow
             float a = HalfLoops.toFloat(y.dtype, HalfLoops.fromFloat(y.dtype, (float) alpha));
             loop.run((off, n, st) -> HalfLoops.axpyRow(a, x, off[1], st[1], y, off[0], st[0], n), true);
         } else {

@@ -214,8 +214,26 @@ final class HalfLoops {
         }
     }
 
-    /** {@code y += alpha * x} in float (alpha already in float), one fused multiply-add per element, rounded once. */
+    /**
+     * Elements per pass of PyTorch's vectorized CPU loop for the 16-bit types on AVX2 (and DEFAULT) builds: two
+     * {@code Vectorized<Half>} or {@code Vectorized<BFloat16>} of 16 lanes ({@code vectorized_loop}'s
+     * {@code 2 * Vec::size()}; AVX512 builds take 64).
+     */
+    static final int VECTOR_PASS = 32;
+
+    /**
+     * {@code y += alpha * x} along one row of float16 or bfloat16, {@code alpha} already rounded to the type, as
+     * PyTorch 2.x's CPU add kernel ({@code ufunc/add.h} through {@code cpu_kernel_vec}) computes it: where the row is
+     * contiguous (x contiguous or one broadcast element), each whole pass of {@link #VECTOR_PASS} elements takes the
+     * vector path's {@code fmadd(x, alpha, y)} in float, rounded once to the type; the rest of the row, and a strided
+     * row entirely, take the scalar path's {@code y + alpha * x} in the type's own arithmetic (the product rounded to
+     * the type, then the sum). The row is Ember's merged row (StridedLoop), PyTorch's inner loop for operands laid out
+     * alike; a self broadcast or laid out otherwise than the output of an out-of-place add has shorter inner loops in
+     * PyTorch, which this does not see.
+     */
     static void axpyRow(float alpha, CpuStorage x, int xo, int xs, CpuStorage y, int yo, int ys, int n) {
+        DType t = y.dtype;
+        int fused = ys == 1 && (xs == 1 || xs == 0) ? n / VECTOR_PASS * VECTOR_PASS : 0;
         float[][] bufs = BUFFERS.get();
         float[] a = bufs[0];
         float[] b = bufs[1];
@@ -224,7 +242,7 @@ final class HalfLoops {
             load(x, xo + done * xs, xs, a, m);
             load(y, yo + done * ys, ys, b, m);
             for (int i = 0; i < m; i++) {
-                b[i] = Math.fma(alpha, a[i], b[i]);
+                b[i] = done + i < fused ? Math.fma(alpha, a[i], b[i]) : b[i] + toFloat(t, fromFloat(t, alpha * a[i]));
             }
             store(b, m, y, yo + done * ys, ys);
         }

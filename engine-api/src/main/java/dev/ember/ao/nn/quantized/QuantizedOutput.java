@@ -3,6 +3,7 @@ package dev.ember.ao.nn.quantized;
 import dev.ember.DType;
 import dev.ember.Ember;
 import dev.ember.GradMode;
+import dev.ember.InternalScalars;
 import dev.ember.ao.quantization.ObserverOrFakeQuantize;
 import dev.ember.ao.quantization.QParams;
 import dev.ember.Tensor;
@@ -61,7 +62,8 @@ public abstract class QuantizedOutput extends Module implements QuantizedState {
     protected final void setOutputQParams(ObserverOrFakeQuantize observer) {
         try (GradMode off = Ember.noGrad()) {
             QParams p = observer.calculateQparams();
-            setOutputQParams(p.scale().to(DType.FLOAT32).item(), (long) p.zeroPoint().to(DType.INT64).item());
+            setOutputQParams(InternalScalars.item(p.scale().to(DType.FLOAT32)),
+                    (long) InternalScalars.item(p.zeroPoint().to(DType.INT64)));
         }
     }
 
