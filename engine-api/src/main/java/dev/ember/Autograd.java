@@ -530,7 +530,7 @@ public final class Autograd {
                 for (int d = 0; d < shape.length; d++) {
                     element = element.select(0, index[d]);
                 }
-                double orig = InternalScalars.item(element);
+                double orig = element.item();
                 // the function runs with gradients enabled (it may use autograd itself, as gradgradcheck's does);
                 // the perturbation goes through data(), invisible to autograd
                 // (an output may be a view of the input: its values are read before the next perturbation)

@@ -417,7 +417,7 @@ final class ComplexOps {
             // the complex type: complex64 divides in float)
             for (int i = 0; i < 4; i++) {
                 if (p[i] != null && p[i].wrappedNumber) {
-                    p[i] = Creation.fromData(InternalScalars.item(p[i]), t.toReal(), (i < 2 ? b : a).device());
+                    p[i] = Creation.fromData(p[i].item(), t.toReal(), (i < 2 ? b : a).device());
                 }
             }
             return smith(p[0], p[1] == null ? Creation.wrap(0.0) : p[1], p[2], p[3] == null ? p[2].zerosLike() : p[3]);

@@ -44,7 +44,7 @@ final class CorrelationOps {
             w = w == null ? aweights : w.mul(aweights);
         }
         Tensor wSum = w != null ? w.sum() : Tensor.tensor((long) observations).to(in.device);
-        if (w != null && InternalScalars.item(wSum.ne(0L)) == 0) {
+        if (w != null && wSum.ne(0L).item() == 0) {
             throw new IllegalArgumentException("cov(): weights sum to zero, can't be normalized");
         }
         Tensor avg = (w != null ? in.mul(w) : in).sum(new int[] {1}, false).div(wSum);
@@ -54,7 +54,7 @@ final class CorrelationOps {
         } else {
             norm = wSum.sub((long) correction);
         }
-        if (InternalScalars.item(norm.le(0L)) != 0) {
+        if (norm.le(0L).item() != 0) {
             LOG.log(System.Logger.Level.WARNING, "cov(): degrees of freedom is <= 0");
             norm = norm.zerosLike();
         }
@@ -75,7 +75,7 @@ final class CorrelationOps {
             throw new IllegalArgumentException("cov(): expected " + name + " to have the same numel as there are "
                     + "observations in the input but got " + weights.numel() + " != " + observations);
         }
-        if (observations > 0 && InternalScalars.item(weights.min().lt(0L)) != 0) {
+        if (observations > 0 && weights.min().lt(0L).item() != 0) {
             throw new IllegalArgumentException("cov(): " + name + " cannot be negative");
         }
     }

@@ -58,8 +58,8 @@ public final class FakeQuant {
         Args.require(scale, "fake_quantize_per_tensor_affine", "scale", 2, "Tensor");
         Args.require(zeroPoint, "fake_quantize_per_tensor_affine", "zero_point", 3, "Tensor");
         checkRange(quantMin, quantMax);
-        float s = (float) InternalScalars.item(scale);
-        long z = (long) (int) InternalScalars.item(zeroPoint); // item().toInt(): the value as a C++ int
+        float s = (float) scale.item();
+        long z = (long) (int) zeroPoint.item(); // item().toInt(): the value as a C++ int
         return perTensor(x, s, z, quantMin, quantMax, "FakeQuantizePerTensorAffineCachemaskTensorQparamsBackward0");
     }
 
@@ -190,7 +190,7 @@ public final class FakeQuant {
         Tensor[] outMask;
         // one operator whose kernel writes its observer's state (not its first argument): no transform refuses it
         try (GradMode off = Ember.noGrad(); FuncCaptures.Scope w = FuncCaptures.engineWrite()) {
-            boolean observe = (int) InternalScalars.item(observerOn) != 0;
+            boolean observe = (int) observerOn.item() != 0;
             // the new statistics and parameters are computed first and stored only once nothing failed
             Tensor newMin = runningMin;
             Tensor newMax = runningMax;
@@ -226,7 +226,7 @@ public final class FakeQuant {
                 newMin = movingAverage(runningMin, cur.min(), c);
                 newMax = movingAverage(runningMax, cur.max(), c);
             }
-            if ((int) InternalScalars.item(fakeQuantOn) != 0) {
+            if ((int) fakeQuantOn.item() != 0) {
                 double[] mins = newMin.to(DType.FLOAT32).toDoubleArray();
                 double[] maxs = newMax.to(DType.FLOAT32).toDoubleArray();
                 float[] scales = new float[mins.length];
@@ -548,7 +548,7 @@ public final class FakeQuant {
         checkRange(quantMin, quantMax);
         if (!zt.isFloatingPoint() && zeroPoint.numel() > 0) {
             Tensor.MinMax mm = zeroPoint.aminmax();
-            if (InternalScalars.item(mm.min()) < quantMin || InternalScalars.item(mm.max()) > quantMax) {
+            if (mm.min().item() < quantMin || mm.max().item() > quantMax) {
                 throw new IllegalArgumentException("`zero_point` must be between `quant_min` and `quant_max`.");
             }
         }
@@ -566,6 +566,6 @@ public final class FakeQuant {
         if (t.size(0) == 0) {
             throw new IllegalArgumentException("index 0 is out of bounds for dimension 0 with size 0");
         }
-        return InternalScalars.item(t.select(0, 0));
+        return t.select(0, 0).item();
     }
 }

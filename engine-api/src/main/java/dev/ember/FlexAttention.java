@@ -295,8 +295,7 @@ public final class FlexAttention {
             if (total == 0) {
                 throw new IllegalArgumentException("float division by zero");
             }
-            double computed = (InternalScalars.item(kv[0].sum())
-                    + InternalScalars.item(fullKv[0].sum())) * blockSize * blockSize;
+            double computed = (kv[0].sum().item() + fullKv[0].sum().item()) * blockSize * blockSize;
             return 100 * (1 - computed / total);
         }
     }

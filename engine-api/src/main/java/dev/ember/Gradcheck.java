@@ -163,7 +163,7 @@ final class Gradcheck {
         double[][][] jac = new double[nOut][inN][];
         for (int j = 0; j < inN; j++) {
             Tensor e = element(data, j);
-            double orig = InternalScalars.item(e);
+            double orig = e.item();
             e.fill_(orig - eps);
             double[][] a = Autograd.values(Autograd.outputsOf(fn, inputs, nOut));
             e.fill_(orig + eps);

@@ -126,7 +126,7 @@ final class IndexingOps {
         if (value.dtype == DType.INT64 && t == DType.INT64) {
             return Creation.fromFlat(new long[] {value.toLongArray()[0]}, new int[0], t, device);
         }
-        return scalarOf(InternalScalars.item(value), t, device);
+        return scalarOf(value.item(), t, device);
     }
 
     /**
@@ -1137,7 +1137,7 @@ final class IndexingOps {
                 default: {
                     Tensor t = ix.tensor;
                     if (t.dim() == 0 && (t.dtype == DType.INT64 || t.dtype == DType.INT32)) {
-                        result = applySelect(result, dim, InternalScalars.longItem(t), i);
+                        result = applySelect(result, dim, t.longItem(), i);
                     } else if (t.dim() == 0 && (t.dtype == DType.BOOL || t.dtype == DType.UINT8)) {
                         // a 0-dim mask adds a dimension of size 1, indexed by [0] (true) or [] (false)
                         result = result.unsqueeze(dim);

@@ -465,7 +465,7 @@ final class InplaceOps {
             // fill_(value.item()): the complex Scalar's checked conversion refuses a non-zero imaginary part (bool takes
             // its truth); a zero one converts without the copy's warning
             try (GradMode off = Ember.noGrad()) {
-                if (InternalScalars.item(value.imag()) != 0) {
+                if (value.imag().item() != 0) {
                     ComplexIndexing.requireComplexSelf(self);
                 }
             }

@@ -61,7 +61,7 @@ final class LinalgOps {
     }
 
     private static double maxAbs(Tensor t) {
-        return t.numel() == 0 ? 0 : InternalScalars.item(f64(t).abs().max());
+        return t.numel() == 0 ? 0 : f64(t).abs().max().item();
     }
 
     private static Tensor f64(Tensor t) {

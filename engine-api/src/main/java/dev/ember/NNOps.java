@@ -87,7 +87,7 @@ final class NNOps {
         if (t.numel() == 0) {
             return 0;
         }
-        return InternalScalars.item(ArithmeticOps.cast(t, DType.FLOAT64).abs().max());
+        return ArithmeticOps.cast(t, DType.FLOAT64).abs().max().item();
     }
 
     /**

@@ -32,10 +32,10 @@ public final class NNOps2 {
             return Creation.zeros(shape, DType.INT64, self.device);
         }
         try (GradMode off = Ember.noGrad()) {
-            if ((long) InternalScalars.item(self.min()) < 0) {
+            if ((long) self.min().item() < 0) {
                 throw new IllegalArgumentException("Class values must be non-negative.");
             }
-            long max = (long) InternalScalars.item(self.max());
+            long max = (long) self.max().item();
             if (numClasses == -1) {
                 numClasses = max + 1;
             } else if (numClasses <= max) {
@@ -371,11 +371,11 @@ public final class NNOps2 {
                 // the last invalid index in row-major order, as the CPU kernel reports it (each one overwrites the last);
                 // an empty output runs no kernel, which checks nothing (2.x's max_unpooling2d_forward_out_cpu)
                 Tensor bad = idx.lt(0L).logicalOr(idx.ge(plane)).flatten();
-                long count = (long) InternalScalars.item(bad.to(DType.INT64).sum());
+                long count = (long) bad.to(DType.INT64).sum().item();
                 if (count != 0) {
                     Tensor positions = Tensor.arange(bad.numel()).to(bad.device()).mul(bad.to(DType.INT64));
-                    long last = (long) InternalScalars.item(positions.max());
-                    long value = (long) InternalScalars.item(idx.flatten().get((int) last));
+                    long last = (long) positions.max().item();
+                    long value = (long) idx.flatten().get((int) last).item();
                     // PyTorch 2.x closes the parenthesis (1.13 did not)
                     throw new IllegalArgumentException("Found an invalid max index: " + value + " (output volumes are of size "
                             + oh + "x" + ow + ")");

@@ -318,8 +318,8 @@ public final class PoolingExtras {
                 Tensor bad = idx.lt(0L).logicalOr(idx.ge(volume)).flatten();
                 if (bad.any()) {
                     Tensor positions = Tensor.arange(bad.numel()).to(bad.device()).mul(bad.to(DType.INT64));
-                    long last = (long) InternalScalars.item(positions.max());
-                    long value = (long) InternalScalars.item(idx.flatten().get((int) last));
+                    long last = (long) positions.max().item();
+                    long value = (long) idx.flatten().get((int) last).item();
                     throw new IllegalArgumentException("Found an invalid max index: " + value + " (output volumes are of size "
                             + od + "x" + oh + "x" + ow + ")");
                 }

@@ -72,7 +72,7 @@ public final class QuantizedOps {
      */
     private static int maxAbs(Tensor t) {
         try (GradMode off = Ember.noGrad()) {
-            return t.numel() == 0 ? 0 : (int) InternalScalars.item(t.abs().max());
+            return t.numel() == 0 ? 0 : (int) t.abs().max().item();
         }
     }
 

@@ -168,7 +168,7 @@ final class ReductionOps {
         if (x.dim() == 0) {
             return g;
         }
-        double zeros = InternalScalars.item(x.eq(0L).sum());
+        double zeros = x.eq(0L).sum().item();
         if (zeros == 0) {
             return g.mul(ComplexMath.conjIfComplex(prod.div(x))); // prod_backward: grad * (result / input).conj()
         }

@@ -550,8 +550,8 @@ final class SortOps {
                 long lo;
                 long hi;
                 try (GradMode off = Ember.noGrad()) {
-                    lo = InternalScalars.longItem(sorter.min());
-                    hi = InternalScalars.longItem(sorter.max());
+                    lo = sorter.min().longItem();
+                    hi = sorter.max().longItem();
                 }
                 if (lo < 0 || hi >= sorter.shape[sorter.dim() - 1]) {
                     throw new IllegalArgumentException("torch.searchsorted(): sorter index out of range");
@@ -628,8 +628,8 @@ final class SortOps {
         boolean fromData = false;
         if (lo == hi && x.numel() > 0) {
             try (GradMode off = Ember.noGrad()) {
-                lo = InternalScalars.item(x.min());
-                hi = InternalScalars.item(x.max());
+                lo = x.min().item();
+                hi = x.max().item();
             }
             fromData = true;
         }
@@ -672,8 +672,8 @@ final class SortOps {
         long hi = 0;
         if (x.dim() == 1) {
             try (GradMode off = Ember.noGrad()) {
-                lo = InternalScalars.longItem(x.min());
-                hi = InternalScalars.longItem(x.max());
+                lo = x.min().longItem();
+                hi = x.max().longItem();
             }
         }
         if (x.dim() != 1 || lo < 0) {

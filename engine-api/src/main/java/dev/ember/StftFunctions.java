@@ -232,7 +232,7 @@ final class StftFunctions {
         envelope = sliced(envelope, start, end);
         boolean tooSmall;
         try (GradMode off = Ember.noGrad()) {
-            tooSmall = InternalScalars.item(envelope.abs().min()) < 1e-11;
+            tooSmall = envelope.abs().min().item() < 1e-11;
         }
         if (tooSmall) {
             throw new IllegalArgumentException(repr + "window overlap add min: 1");

@@ -6026,26 +6026,31 @@ public final class Tensor implements AutoCloseable {
         return to(DType.INT64);
     }
 
-    /**
-     * The value of a one-element tensor as a double, as {@code item()} (and {@code float(t)}) of a real tensor. When
-     * this tensor requires grad and gradient mode is on, logs PyTorch 2.7's one-time warning ("Converting a tensor with
-     * requires_grad=True to a scalar may lead to unexpected behavior.\nConsider using tensor.detach() first."); read
-     * {@code detach().item()} to avoid it.
-     */
+    /** The value of a one-element tensor as a double. */
     public double item() {
-        double v = InternalScalars.item(this);
-        InternalScalars.warnIfRequiresGrad(this);
-        return v;
+        if (numel() != 1) {
+            throw new IllegalArgumentException("a Tensor with " + numel() + " elements cannot be converted to Scalar");
+        }
+        if (dtype.isComplex()) {
+            throw new IllegalArgumentException("the value of a " + dtype.torchName() + " tensor is a complex number: "
+                    + "use itemComplex()");
+        }
+        return toDoubleArray()[0];
     }
 
     /**
-     * The value of a one-element tensor as a {@link Complex} (a real tensor's with imaginary part 0), as {@code item()}
-     * (and {@code complex(t)}) of a complex tensor; warns as {@link #item()} does.
+     * The value of a one-element tensor as a {@link Complex} (a real tensor's with imaginary part 0), as {@code item()} of
+     * a complex tensor.
      */
     public Complex itemComplex() {
-        Complex v = InternalScalars.complexItem(this);
-        InternalScalars.warnIfRequiresGrad(this);
-        return v;
+        if (numel() != 1) {
+            throw new IllegalArgumentException("a Tensor with " + numel() + " elements cannot be converted to Scalar");
+        }
+        if (!dtype.isComplex()) {
+            return new Complex(toDoubleArray()[0], 0);
+        }
+        double[] v = ComplexOps.parts(this).toDoubleArray();
+        return new Complex(v[0], v[1]);
     }
 
     /** {@code this + value} for a complex number (PyTorch's {@code x + 1j}: a real tensor becomes complex). */
@@ -6072,14 +6077,12 @@ public final class Tensor implements AutoCloseable {
         return ArithmeticOps.div(this, Creation.wrap(value));
     }
 
-    /**
-     * The value of a one-element tensor as a long, as {@code int(t)} (a floating value truncated); warns as
-     * {@link #item()} does.
-     */
+    /** The value of a one-element tensor as a long. */
     public long longItem() {
-        long v = InternalScalars.longItem(this);
-        InternalScalars.warnIfRequiresGrad(this);
-        return v;
+        if (numel() != 1) {
+            throw new IllegalArgumentException("a Tensor with " + numel() + " elements cannot be converted to Scalar");
+        }
+        return toLongArray()[0];
     }
 
     /** The elements in row-major order as floats. */
@@ -8123,7 +8126,7 @@ public final class Tensor implements AutoCloseable {
         if (numel() > 1) {
             throw new IllegalStateException("Boolean value of Tensor with more than one value is ambiguous");
         }
-        return InternalScalars.item(this) != 0; // at::native::is_nonzero reads _local_scalar_dense: no warning
+        return item() != 0;
     }
 
     /** Whether this tensor's type is signed (not bool or uint8), as {@code Tensor.is_signed}. */

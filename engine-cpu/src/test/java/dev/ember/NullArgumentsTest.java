@@ -293,12 +293,6 @@ class NullArgumentsTest {
                 Set.of("ModuleInternals.registerParameter#2", "ModuleInternals.registerBuffer#2"), false));
     }
 
-    // ---- the engine's quiet scalar reads (session 42, helper 4): Tensor.item's error for a null tensor ----
-    @Test
-    void internalScalars() throws IllegalAccessException {
-        assertEquals(List.of(), sweep(InternalScalars.class, Set.of(), false));
-    }
-
     // ---- distributions (session 21, helper 4): every public constructor, static factory and method of
     // dev.ember.distributions, with PyTorch's None parameters listed as nullable ----
 

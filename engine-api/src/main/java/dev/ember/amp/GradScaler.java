@@ -4,7 +4,6 @@ import dev.ember.DType;
 import dev.ember.Device;
 import dev.ember.Ember;
 import dev.ember.GradMode;
-import dev.ember.InternalScalars;
 import dev.ember.Tensor;
 import dev.ember.TensorScope;
 import dev.ember.optim.Optimizer;
@@ -365,7 +364,7 @@ public final class GradScaler {
             throw new IllegalArgumentException("new_scale should be a float or a 1-element torch.FloatTensor or "
                     + "torch.cuda.FloatTensor with requires_grad=False.");
         }
-        setScale((float) InternalScalars.item(newScale));
+        setScale((float) newScale.item());
         states.clear();
     }
 
@@ -526,7 +525,7 @@ public final class GradScaler {
             return (Number) v;
         }
         if (v instanceof Tensor && ((Tensor) v).numel() == 1) {
-            return InternalScalars.item((Tensor) v);
+            return ((Tensor) v).item();
         }
         throw new IllegalArgumentException(v == null ? "KeyError: '" + key + "'"
                 : "GradScaler state '" + key + "' must be a number, but got " + v.getClass().getSimpleName());
@@ -575,7 +574,7 @@ public final class GradScaler {
         if (st.found == null) {
             boolean f = false;
             for (Tensor flag : st.allFinite.values()) {
-                f |= InternalScalars.item(flag) == 0.0;
+                f |= flag.item() == 0.0;
             }
             st.found = f;
         }

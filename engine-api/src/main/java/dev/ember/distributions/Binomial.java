@@ -3,7 +3,6 @@ package dev.ember.distributions;
 import dev.ember.Ember;
 import dev.ember.Generator;
 import dev.ember.GradMode;
-import dev.ember.InternalScalars;
 import dev.ember.Tensor;
 
 import java.util.Arrays;
@@ -98,8 +97,8 @@ public class Binomial extends CountDistribution {
         int total;
         boolean homogeneous;
         try (GradMode off = Ember.noGrad()) {
-            total = (int) InternalScalars.item(totalCount.detach().max());
-            homogeneous = InternalScalars.item(totalCount.detach().min()) == total;
+            total = (int) totalCount.detach().max().item();
+            homogeneous = totalCount.detach().min().item() == total;
         }
         if (!homogeneous) {
             throw new UnsupportedOperationException("Inhomogeneous total count not supported by `enumerate_support`.");
@@ -122,8 +121,7 @@ public class Binomial extends CountDistribution {
     public Tensor entropy() {
         boolean homogeneous;
         try (GradMode off = Ember.noGrad()) {
-            homogeneous = InternalScalars.item(totalCount.detach().min())
-                    == (int) InternalScalars.item(totalCount.detach().max());
+            homogeneous = totalCount.detach().min().item() == (int) totalCount.detach().max().item();
         }
         if (!homogeneous) {
             throw new UnsupportedOperationException("Inhomogeneous total count not supported by `entropy`.");

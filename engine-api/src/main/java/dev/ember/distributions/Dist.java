@@ -4,7 +4,6 @@ import dev.ember.DType;
 import dev.ember.Ember;
 import dev.ember.Format;
 import dev.ember.GradMode;
-import dev.ember.InternalScalars;
 import dev.ember.Tensor;
 
 import java.util.Arrays;
@@ -21,7 +20,7 @@ final class Dist {
         if (t.dim() == 0) {
             double v;
             try (GradMode off = Ember.noGrad()) {
-                v = InternalScalars.item(t.detach());
+                v = t.detach().item();
             }
             if (t.dtype() == DType.BOOL) {
                 return v != 0 ? "True" : "False";

@@ -1,7 +1,6 @@
 package dev.ember.nn;
 
 import dev.ember.Index;
-import dev.ember.InternalScalars;
 import dev.ember.Tensor;
 
 import java.util.Arrays;
@@ -146,7 +145,7 @@ public class AdaptiveLogSoftmaxWithLoss extends Module2<AdaptiveLogSoftmaxWithLo
         }
         if (usedRows != batchSize) {
             throw new IllegalArgumentException("Target values should be in [0, " + (nClasses - 1) + "], but values in range ["
-                    + InternalScalars.longItem(t.min()) + ", " + InternalScalars.longItem(t.max()) + "] were found. ");
+                    + t.min().longItem() + ", " + t.max().longItem() + "] were found. ");
         }
         Tensor headLogprob = Functional.logSoftmax(head.apply(x), 1);
         output.add_(headLogprob.gather(1, gatherInds.unsqueeze(1)).squeeze());

@@ -5,7 +5,6 @@ import dev.ember.DType;
 import dev.ember.Ember;
 import dev.ember.Format;
 import dev.ember.GradMode;
-import dev.ember.InternalScalars;
 import dev.ember.NNFunctions;
 import dev.ember.ResampleFunctions;
 import dev.ember.Tensor;
@@ -782,7 +781,7 @@ public final class Functional {
         if (var.numel() > 0) {
             boolean negative;
             try (GradMode off = Ember.noGrad()) {
-                negative = InternalScalars.item(var.lt(0.0).sum()) != 0;
+                negative = var.lt(0.0).sum().item() != 0;
             }
             if (negative) {
                 throw new IllegalArgumentException("var has negative entry/entries");
@@ -1367,8 +1366,8 @@ public final class Functional {
      */
     private static void renormBeforeLookup(Tensor indices, Tensor weight, double maxNorm, double normType) {
         if (indices.numel() > 0 && weight.dim() == 2) {
-            long lo = (long) InternalScalars.item(indices.min());
-            long hi = (long) InternalScalars.item(indices.max());
+            long lo = (long) indices.min().item();
+            long hi = (long) indices.max().item();
             long rows = weight.size(0);
             if (lo < 0 && lo >= -rows && hi < rows) {
                 throw new IndexOutOfBoundsException("index out of range in self");

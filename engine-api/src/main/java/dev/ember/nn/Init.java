@@ -4,7 +4,6 @@ import dev.ember.Ember;
 import dev.ember.Format;
 import dev.ember.Generator;
 import dev.ember.GradMode;
-import dev.ember.InternalScalars;
 import dev.ember.Tensor;
 
 /** Parameter initialization drawn from the same distributions as PyTorch's defaults. */
@@ -314,8 +313,7 @@ public final class Init {
 
     /** The standard normal CDF, {@code (1 + erf(x / sqrt 2)) / 2}, with Ember's erf in double. */
     private static double normCdf(double x) {
-        return (1.0 + InternalScalars.item(Tensor.tensor(new double[] {x / Math.sqrt(2.0)}, dev.ember.DType.FLOAT64,
-                dev.ember.Device.CPU).erf())) / 2.0;
+        return (1.0 + Tensor.tensor(new double[] {x / Math.sqrt(2.0)}, dev.ember.DType.FLOAT64, dev.ember.Device.CPU).erf().item()) / 2.0;
     }
 
     /**

@@ -2,7 +2,6 @@ package dev.ember.nn;
 
 import dev.ember.Ember;
 import dev.ember.GradMode;
-import dev.ember.InternalScalars;
 import dev.ember.Tensor;
 
 /** What the batch-norm modules share: PyTorch's {@code _BatchNorm.forward}. */
@@ -21,7 +20,7 @@ final class NormLayers {
         double factor = momentum == null ? 0.0 : momentum;
         boolean count = training && track && numBatchesTracked != null;
         if (count && momentum == null) {
-            factor = 1.0 / (InternalScalars.item(numBatchesTracked) + 1);
+            factor = 1.0 / (numBatchesTracked.item() + 1);
         }
         boolean bnTraining = training || (runningMean == null && runningVar == null);
         boolean useRunning = !training || track;

@@ -4,7 +4,6 @@ import dev.ember.DType;
 import dev.ember.Device;
 import dev.ember.Ember;
 import dev.ember.GradMode;
-import dev.ember.InternalScalars;
 import dev.ember.Tensor;
 import dev.ember.nn.Module;
 
@@ -159,7 +158,7 @@ public final class AveragedModel extends Module {
 
     /** How many models have been averaged in, PyTorch's {@code n_averaged} (a 0-dim int64 buffer). */
     public long nAveraged() {
-        return (long) InternalScalars.item(nAveraged);
+        return (long) nAveraged.item();
     }
 
     /** Whether the buffers are averaged too, PyTorch's {@code use_buffers}. */

@@ -5,7 +5,6 @@ import dev.ember.Device;
 import dev.ember.Ember;
 import dev.ember.Format;
 import dev.ember.GradMode;
-import dev.ember.InternalScalars;
 import dev.ember.Tensor;
 import dev.ember.TensorScope;
 
@@ -220,7 +219,7 @@ public final class LBFGS extends Optimizer {
         try (GradMode off = Ember.noGrad()) {
             // the first evaluation and its gradients are checked before the state changes (PyTorch counts first)
             Tensor origLoss = evaluate(closure);
-            double loss = InternalScalars.item(origLoss);
+            double loss = origLoss.item();
             Tensor flatGrad = gatherFlatGrad();
             if (!hasState) {
                 hasState = true;
@@ -229,7 +228,7 @@ public final class LBFGS extends Optimizer {
             }
             long currentEvals = 1;
             funcEvals += 1;
-            boolean optCond = InternalScalars.item(flatGrad.abs().max()) <= toleranceGrad;
+            boolean optCond = flatGrad.abs().max().item() <= toleranceGrad;
             if (optCond) {
                 return origLoss;
             }
@@ -259,7 +258,7 @@ public final class LBFGS extends Optimizer {
                 } else {
                     Tensor y = flatGrad.sub(prevGrad);
                     Tensor s = dir.mul(step);
-                    double ys = InternalScalars.item(y.dot(s));
+                    double ys = y.dot(s).item();
                     if (ys > 1e-10) {
                         if (dirs.size() == historySize) {
                             // shift the history by one (limited memory)
@@ -270,7 +269,7 @@ public final class LBFGS extends Optimizer {
                         dirs.add(TensorScope.escape(y));
                         stps.add(TensorScope.escape(s));
                         ros.add(1.0 / ys);
-                        h = ys / InternalScalars.item(y.dot(y));
+                        h = ys / y.dot(y).item();
                         hTensor = true;
                     }
                     int numOld = dirs.size();
@@ -281,13 +280,13 @@ public final class LBFGS extends Optimizer {
                     }
                     Tensor q = flatGrad.neg();
                     for (int i = numOld - 1; i >= 0; i--) {
-                        al[i] = InternalScalars.item(stps.get(i).dot(q)) * ros.get(i);
+                        al[i] = stps.get(i).dot(q).item() * ros.get(i);
                         q.add_(dirs.get(i), -al[i]);
                     }
                     Tensor r = q.mul(h);
                     dir = r;
                     for (int i = 0; i < numOld; i++) {
-                        double be = InternalScalars.item(dirs.get(i).dot(r)) * ros.get(i);
+                        double be = dirs.get(i).dot(r).item() * ros.get(i);
                         r.add_(stps.get(i), al[i] - be);
                     }
                 }
@@ -300,12 +299,12 @@ public final class LBFGS extends Optimizer {
 
                 // the step length
                 if (nIter == 1) {
-                    double inv = 1.0 / InternalScalars.item(flatGrad.abs().sum());
+                    double inv = 1.0 / flatGrad.abs().sum().item();
                     step = pyMin(1.0, inv) * lr;
                 } else {
                     step = lr;
                 }
-                double gtd = InternalScalars.item(flatGrad.dot(dir));
+                double gtd = flatGrad.dot(dir).item();
                 if (gtd > -toleranceChange) {
                     break;
                 }
@@ -318,13 +317,13 @@ public final class LBFGS extends Optimizer {
                     step = w.t;
                     lsFuncEvals = w.evals;
                     addGrad(step, dir);
-                    optCond = InternalScalars.item(flatGrad.abs().max()) <= toleranceGrad;
+                    optCond = flatGrad.abs().max().item() <= toleranceGrad;
                 } else {
                     addGrad(step, dir);
                     if (n != maxIter) {
-                        loss = InternalScalars.item(evaluate(closure));
+                        loss = evaluate(closure).item();
                         flatGrad = gatherFlatGrad();
-                        optCond = InternalScalars.item(flatGrad.abs().max()) <= toleranceGrad;
+                        optCond = flatGrad.abs().max().item() <= toleranceGrad;
                         lsFuncEvals = 1;
                     }
                 }
@@ -335,7 +334,7 @@ public final class LBFGS extends Optimizer {
                 if (n == maxIter || currentEvals >= maxEval || optCond) {
                     break;
                 }
-                if (InternalScalars.item(dir.mul(step).abs().max()) <= toleranceChange) {
+                if (dir.mul(step).abs().max().item() <= toleranceChange) {
                     break;
                 }
                 if (Math.abs(loss - prevL) < toleranceChange) {
@@ -588,7 +587,7 @@ public final class LBFGS extends Optimizer {
             return ((Number) v).doubleValue();
         }
         if (v instanceof Tensor && !((Tensor) v).isClosed() && ((Tensor) v).numel() == 1) {
-            return InternalScalars.item((Tensor) v);
+            return ((Tensor) v).item();
         }
         throw new IllegalArgumentException("the saved state of parameter 0: " + key + " must be a number, got " + v);
     }
@@ -712,7 +711,7 @@ public final class LBFGS extends Optimizer {
     /** PyTorch's {@code _directional_evaluate}: the loss and flat gradient at {@code x + t * d}, then back to x. */
     private Wolfe directionalEvaluate(Optimizer.Closure closure, List<Tensor> x, double step, Tensor dir) {
         addGrad(step, dir);
-        double loss = InternalScalars.item(evaluate(closure));
+        double loss = evaluate(closure).item();
         Tensor flatGrad = gatherFlatGrad();
         setParams(x);
         return new Wolfe(loss, flatGrad, step, 1);
@@ -753,13 +752,13 @@ public final class LBFGS extends Optimizer {
         final double c1 = 1e-4;
         final double c2 = 0.9;
         final int maxLs = 25;
-        double dNorm = InternalScalars.item(dir.abs().max());
+        double dNorm = dir.abs().max().item();
         g = g.clone();
         Wolfe e = directionalEvaluate(closure, x, t, dir);
         double fNew = e.f;
         Tensor gNew = e.g;
         long lsFuncEvals = 1;
-        double gtdNew = InternalScalars.item(gNew.dot(dir));
+        double gtdNew = gNew.dot(dir).item();
 
         double tPrev = 0;
         double fPrev = f;
@@ -807,7 +806,7 @@ public final class LBFGS extends Optimizer {
             fNew = e.f;
             gNew = e.g;
             lsFuncEvals++;
-            gtdNew = InternalScalars.item(gNew.dot(dir));
+            gtdNew = gNew.dot(dir).item();
             lsIter++;
         }
         if (lsIter == maxLs) {
@@ -846,7 +845,7 @@ public final class LBFGS extends Optimizer {
             fNew = e.f;
             gNew = e.g;
             lsFuncEvals++;
-            gtdNew = InternalScalars.item(gNew.dot(dir));
+            gtdNew = gNew.dot(dir).item();
             lsIter++;
 
             if (fNew > (f + c1 * t * gtd) || fNew >= bracketF[lowPos]) {

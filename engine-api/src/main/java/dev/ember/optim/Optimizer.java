@@ -5,7 +5,6 @@ import dev.ember.Device;
 import dev.ember.Ember;
 import dev.ember.Format;
 import dev.ember.GradMode;
-import dev.ember.InternalScalars;
 import dev.ember.OptimizerOps;
 import dev.ember.RemovableHandle;
 import dev.ember.Tensor;
@@ -113,14 +112,14 @@ public abstract class Optimizer {
         /** Reads the live step and scalar tensors (their holder may have written them) before an update. */
         void pull() {
             if (stepView != null && !stepView.isClosed()) {
-                double v = InternalScalars.item(stepView);
+                double v = stepView.item();
                 if (v >= 0 && v == Math.rint(v) && v < 9.0e15) {
                     step = (long) v;
                 }
             }
             for (Map.Entry<String, Tensor> e : scalarViews.entrySet()) {
                 if (!e.getValue().isClosed() && scalars.containsKey(e.getKey())) {
-                    scalars.put(e.getKey(), InternalScalars.item(e.getValue()));
+                    scalars.put(e.getKey(), e.getValue().item());
                 }
             }
         }
@@ -1349,7 +1348,7 @@ public abstract class Optimizer {
             case FLOAT16:
             case BFLOAT16:
                 try (Tensor x = Tensor.tensor(v, DType.FLOAT64, Device.CPU).to(t)) {
-                    return InternalScalars.item(x);
+                    return x.item();
                 }
             default:
                 return v;
@@ -1611,7 +1610,7 @@ public abstract class Optimizer {
             return ((Number) v).doubleValue();
         }
         if (v instanceof Tensor && ((Tensor) v).numel() == 1 && !((Tensor) v).isClosed()) {
-            return InternalScalars.item((Tensor) v);
+            return ((Tensor) v).item();
         }
         throw new IllegalArgumentException("the saved state of parameter " + id + ": " + key + " must be a number, got "
                 + describe(v));
@@ -1632,7 +1631,7 @@ public abstract class Optimizer {
             case FLOAT16:
             case BFLOAT16:
                 try (Tensor t = Tensor.tensor(v, DType.FLOAT64, Device.CPU).to(p.dtype())) {
-                    return InternalScalars.item(t);
+                    return t.item();
                 }
             default:
                 return v;

@@ -4,7 +4,6 @@ import dev.ember.DType;
 import dev.ember.Device;
 import dev.ember.Ember;
 import dev.ember.GradMode;
-import dev.ember.InternalScalars;
 import dev.ember.Tensor;
 import dev.ember.nn.Module;
 
@@ -54,12 +53,12 @@ public abstract class FakeQuantizeBase extends Module {
 
     /** Whether fake quantization is on. */
     public boolean fakeQuantEnabled() {
-        return InternalScalars.item(getBuffer("fake_quant_enabled").select(0, 0)) == 1;
+        return getBuffer("fake_quant_enabled").select(0, 0).item() == 1;
     }
 
     /** Whether the observer is on. */
     public boolean observerEnabled() {
-        return InternalScalars.item(getBuffer("observer_enabled").select(0, 0)) == 1;
+        return getBuffer("observer_enabled").select(0, 0).item() == 1;
     }
 
     private void set(String buffer, boolean on) {

@@ -3,7 +3,6 @@ package dev.ember.ao.quantization;
 import dev.ember.DType;
 import dev.ember.Ember;
 import dev.ember.GradMode;
-import dev.ember.InternalScalars;
 import dev.ember.Tensor;
 
 /**
@@ -119,8 +118,7 @@ public class HistogramObserver extends UniformQuantizationObserverBase {
         try (GradMode off = Ember.noGrad()) {
             Tensor x = xOrig.detach();
             Tensor.MinMax mm = x.aminmax();
-            if (InternalScalars.item(mm.min()) == Double.NEGATIVE_INFINITY
-                    || InternalScalars.item(mm.max()) == Double.POSITIVE_INFINITY) {
+            if (mm.min().item() == Double.NEGATIVE_INFINITY || mm.max().item() == Double.POSITIVE_INFINITY) {
                 PyWarnings.warn("torch.inf detected in input tensor, ignoring input");
                 x = x.maskedSelect(x.abs().ne(Double.POSITIVE_INFINITY));
                 if (x.numel() == 0) {
@@ -135,18 +133,16 @@ public class HistogramObserver extends UniformQuantizationObserverBase {
             Tensor histogram;
             Tensor newMin;
             Tensor newMax;
-            if (InternalScalars.item(currentMin) == Double.POSITIVE_INFINITY
-                    || InternalScalars.item(currentMax) == Double.NEGATIVE_INFINITY) {
+            if (currentMin.item() == Double.POSITIVE_INFINITY || currentMax.item() == Double.NEGATIVE_INFINITY) {
                 // reset_histogram
                 newMin = xMin;
                 newMax = xMax;
-                histogram = x.histc(bins, InternalScalars.item(xMin), InternalScalars.item(xMax));
+                histogram = x.histc(bins, xMin.item(), xMax.item());
             } else {
                 newMin = currentMin.minimum(xMin);
                 newMax = currentMax.maximum(xMax);
-                Tensor update = x.histc(bins, InternalScalars.item(newMin), InternalScalars.item(newMax));
-                if (InternalScalars.item(newMin) == InternalScalars.item(currentMin)
-                        && InternalScalars.item(newMax) == InternalScalars.item(currentMax)) {
+                Tensor update = x.histc(bins, newMin.item(), newMax.item());
+                if (newMin.item() == currentMin.item() && newMax.item() == currentMax.item()) {
                     histogram = histogram().add(update);
                 } else {
                     histogram = combineHistograms(histogram(), currentMin, currentMax, update, newMin, newMax);
@@ -162,15 +158,13 @@ public class HistogramObserver extends UniformQuantizationObserverBase {
     /** PyTorch's {@code _combine_histograms}: the old histogram carried into the new range, plus the new counts. */
     private Tensor combineHistograms(Tensor origHist, Tensor origMin, Tensor origMax, Tensor updateHist,
             Tensor updateMin, Tensor updateMax) {
-        if (InternalScalars.item(updateMin) == InternalScalars.item(origMin)
-                && InternalScalars.item(updateMax) == InternalScalars.item(origMax)) {
+        if (updateMin.item() == origMin.item() && updateMax.item() == origMax.item()) {
             return origHist.add(updateHist);
         }
-        if (InternalScalars.item(origMin) == InternalScalars.item(origMax)) {
+        if (origMin.item() == origMax.item()) {
             // all the old counts were one value: they go to that value's bin in the new range
             Tensor binValue = origHist.sum();
-            Tensor transformed = origMin.reshape(1).histc(bins, InternalScalars.item(updateMin),
-                    InternalScalars.item(updateMax)).mul(binValue);
+            Tensor transformed = origMin.reshape(1).histc(bins, updateMin.item(), updateMax.item()).mul(binValue);
             return transformed.add(updateHist);
         }
         return updateHist.add(upscaleHistogram(origHist, origMin, origMax, updateMin, updateMax));
@@ -184,8 +178,8 @@ public class HistogramObserver extends UniformQuantizationObserverBase {
             Tensor updateMax) {
         int fine = bins * upsampleRate;
         Tensor shares = histogram.repeatInterleave(upsampleRate, null).div((long) upsampleRate);
-        float lo = (float) InternalScalars.item(origMin);
-        float hi = (float) InternalScalars.item(origMax);
+        float lo = (float) origMin.item();
+        float hi = (float) origMax.item();
         float binSize = (hi - lo) / (float) fine;
         float half = 0.5f * binSize;
         float[] mid = linspace(lo, hi, fine + 1);
@@ -193,8 +187,7 @@ public class HistogramObserver extends UniformQuantizationObserverBase {
         for (int i = 0; i < fine; i++) {
             midPoints[i] = mid[i] + half;
         }
-        Tensor boundaries = Tensor.tensor(linspace((float) InternalScalars.item(updateMin),
-                (float) InternalScalars.item(updateMax), bins + 1));
+        Tensor boundaries = Tensor.tensor(linspace((float) updateMin.item(), (float) updateMax.item(), bins + 1));
         Tensor buckets = Tensor.tensor(midPoints).bucketize(boundaries, true).sub(1L).clamp(0L, (long) bins - 1);
         return buckets.bincount(shares, bins);
     }
@@ -249,8 +242,7 @@ public class HistogramObserver extends UniformQuantizationObserverBase {
     @Override
     public QParams calculateQparams() {
         try (GradMode off = Ember.noGrad()) {
-            if (InternalScalars.item(minVal()) == Double.POSITIVE_INFINITY
-                    && InternalScalars.item(maxVal()) == Double.NEGATIVE_INFINITY) {
+            if (minVal().item() == Double.POSITIVE_INFINITY && maxVal().item() == Double.NEGATIVE_INFINITY) {
                 PyWarnings.warn("must run observer before calling calculate_qparams."
                         + "                                    Returning default scale and zero point ");
                 return new QParams(Tensor.tensor(new float[] {1f}, DType.FLOAT32, minVal().device()),
@@ -272,10 +264,10 @@ public class HistogramObserver extends UniformQuantizationObserverBase {
      */
     private Tensor[] nonLinearParamSearch() {
         Tensor hist = histogram().to(DType.FLOAT32);
-        float minV = (float) InternalScalars.item(minVal());
-        float maxV = (float) InternalScalars.item(maxVal());
+        float minV = (float) minVal().item();
+        float maxV = (float) maxVal().item();
         float binWidth = (maxV - minV) / (float) bins;
-        double total = InternalScalars.item(hist.sum());
+        double total = hist.sum().item();
         float[] h = hist.toFloatArray();
         float[] cSum = hist.cumsum(0).toFloatArray();
         double stepsize = 1e-5;

@@ -6,7 +6,6 @@ import dev.ember.Ember;
 import dev.ember.FakeQuant;
 import dev.ember.Format;
 import dev.ember.GradMode;
-import dev.ember.InternalScalars;
 import dev.ember.Tensor;
 import dev.ember.TensorStr;
 
@@ -172,8 +171,7 @@ public final class QuantizedTensor implements AutoCloseable {
             qmin /= 2; // C++'s division: toward zero
             qmax /= 2;
         }
-        double[] q = FakeQuant.chooseQuantizationParams((float) InternalScalars.item(mm.min()),
-                (float) InternalScalars.item(mm.max()), qmin, qmax,
+        double[] q = FakeQuant.chooseQuantizationParams((float) mm.min().item(), (float) mm.max().item(), qmin, qmax,
             false);
         return quantizePerTensor(x, q[0], (long) q[1], dtype);
     }
@@ -267,7 +265,7 @@ public final class QuantizedTensor implements AutoCloseable {
                 throw new IllegalArgumentException("\"quantize_tensor_per_channel_affine\" not implemented for "
                         + "'QUInt4x2'");
             }
-            if (ints.numel() > 0 && InternalScalars.item(ints.to(DType.INT32).max()) > 15) {
+            if (ints.numel() > 0 && ints.to(DType.INT32).max().item() > 15) {
                 throw new IllegalArgumentException("_make_per_channel_quantized_tensor: a quint4x2 value above 15");
             }
         }

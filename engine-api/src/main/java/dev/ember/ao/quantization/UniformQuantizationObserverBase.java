@@ -4,7 +4,6 @@ import dev.ember.DType;
 import dev.ember.Device;
 import dev.ember.Ember;
 import dev.ember.GradMode;
-import dev.ember.InternalScalars;
 import dev.ember.Tensor;
 
 /**
@@ -193,8 +192,8 @@ public abstract class UniformQuantizationObserverBase extends ObserverBase {
             return false;
         }
         if (minVal.dim() == 0 || maxVal.dim() == 0) {
-            double min = InternalScalars.item(minVal);
-            double max = InternalScalars.item(maxVal);
+            double min = minVal.item();
+            double max = maxVal.item();
             if (min == Double.POSITIVE_INFINITY && max == Double.NEGATIVE_INFINITY) {
                 PyWarnings.warn(unobserved);
                 return false;
@@ -216,7 +215,7 @@ public abstract class UniformQuantizationObserverBase extends ObserverBase {
 
     /** A tensor as Python's {@code format(t)}: a zero-dim one as its value's float, others as {@code str(t)}. */
     static String formatted(Tensor t) {
-        return t.dim() == 0 ? dev.ember.Format.repr(InternalScalars.item(t)) : t.toString();
+        return t.dim() == 0 ? dev.ember.Format.repr(t.item()) : t.toString();
     }
 
     /** Replaces a buffer's value by {@code value} when the shapes differ, else copies into it (no gradient). */
@@ -244,7 +243,6 @@ public abstract class UniformQuantizationObserverBase extends ObserverBase {
 
     /** Where {@code minVal() == inf} and {@code maxVal() == -inf}: nothing observed yet (a scalar observer). */
     boolean unobserved() {
-        return InternalScalars.item(minVal()) == Double.POSITIVE_INFINITY
-                && InternalScalars.item(maxVal()) == Double.NEGATIVE_INFINITY;
+        return minVal().item() == Double.POSITIVE_INFINITY && maxVal().item() == Double.NEGATIVE_INFINITY;
     }
 }

@@ -2,7 +2,6 @@ package dev.ember.data.transforms;
 
 import dev.ember.DType;
 import dev.ember.Generator;
-import dev.ember.InternalScalars;
 import dev.ember.Tensor;
 
 /** The random draws of the transforms, as torchvision makes them with torch's generators. */

@@ -4,7 +4,6 @@ import dev.ember.Ember;
 import dev.ember.Format;
 import dev.ember.GradMode;
 import dev.ember.Index;
-import dev.ember.InternalScalars;
 import dev.ember.Tensor;
 import dev.ember.nn.Module;
 import dev.ember.nn.ModuleInternals;
@@ -481,7 +480,7 @@ public final class Prune {
                 if (nDims == 1) {
                     // PyTorch sums over no dims (all of them) and indexes by a 0-d bool, making the slice 2-d; the
                     // method then sees a tensor of shape [1, n] (or [0, n])
-                    boolean keep = InternalScalars.item(mask.sum().ne(0)) != 0;
+                    boolean keep = mask.sum().ne(0).item() != 0;
                     Tensor sub = keep ? t.unsqueeze(0) : t.unsqueeze(0).narrow(0, 0, 0);
                     Tensor partial = method.computeMask(sub, keep ? mask.unsqueeze(0) : mask.unsqueeze(0).narrow(0, 0, 0));
                     return keep ? partial.to(newMask.dtype()).reshape(newMask.shape()).clone() : newMask.clone();

@@ -4,7 +4,6 @@ import dev.ember.DType;
 import dev.ember.Ember;
 import dev.ember.Format;
 import dev.ember.GradMode;
-import dev.ember.InternalScalars;
 import dev.ember.QuantizedActivations;
 import dev.ember.QuantizedOps;
 import dev.ember.Tensor;
@@ -139,8 +138,8 @@ public class Linear extends QuantizedOutput {
             return QuantizedTensor.quantizePerChannel(w, p.scale().to(DType.FLOAT64), p.zeroPoint().to(DType.INT64),
                 observer.chAxis(), QuantDType.QINT8);
         }
-        return QuantizedTensor.quantizePerTensor(w, InternalScalars.item(p.scale().to(DType.FLOAT32)),
-            (long) InternalScalars.item(p.zeroPoint().to(DType.INT64)), QuantDType.QINT8);
+        return QuantizedTensor.quantizePerTensor(w, p.scale().to(DType.FLOAT32).item(),
+            (long) p.zeroPoint().to(DType.INT64).item(), QuantDType.QINT8);
     }
 
     /**

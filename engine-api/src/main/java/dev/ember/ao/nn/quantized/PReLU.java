@@ -3,7 +3,6 @@ package dev.ember.ao.nn.quantized;
 import dev.ember.DType;
 import dev.ember.Ember;
 import dev.ember.GradMode;
-import dev.ember.InternalScalars;
 import dev.ember.QuantizedActivations;
 import dev.ember.Tensor;
 import dev.ember.ao.quantization.ObserverOrFakeQuantize;
@@ -65,8 +64,8 @@ public class PReLU extends QuantizedOutput {
             Tensor w = mod.getParameter("weight").detach().to(dev.ember.Device.CPU).to(DType.FLOAT32);
             obs.apply(w);
             QParams p = weightObserver.calculateQparams();
-            QuantizedTensor qw = QuantizedTensor.quantizePerTensor(w, InternalScalars.item(p.scale().to(DType.FLOAT32)),
-                (long) InternalScalars.item(p.zeroPoint().to(DType.INT64)), QuantDType.QUINT8);
+            QuantizedTensor qw = QuantizedTensor.quantizePerTensor(w, p.scale().to(DType.FLOAT32).item(),
+                (long) p.zeroPoint().to(DType.INT64).item(), QuantDType.QUINT8);
             PReLU q = new PReLU(1.0, 0, qw);
             q.setOutputQParams(activationObserver);
             return q;

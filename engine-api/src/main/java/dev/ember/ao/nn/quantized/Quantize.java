@@ -3,7 +3,6 @@ package dev.ember.ao.nn.quantized;
 import dev.ember.DType;
 import dev.ember.Ember;
 import dev.ember.GradMode;
-import dev.ember.InternalScalars;
 import dev.ember.QuantizedActivations;
 import dev.ember.Tensor;
 import dev.ember.ao.quantization.ObserverOrFakeQuantize;
@@ -52,8 +51,7 @@ public class Quantize extends Module {
      */
     public static Quantize fromObserver(ObserverOrFakeQuantize observer) {
         QParams p = observer.calculateQparams();
-        return new Quantize(InternalScalars.item(p.scale().to(DType.FLOAT32)),
-                (long) InternalScalars.item(p.zeroPoint().to(DType.INT64)),
+        return new Quantize(p.scale().to(DType.FLOAT32).item(), (long) p.zeroPoint().to(DType.INT64).item(),
             observer.dtype());
     }
 
@@ -64,12 +62,12 @@ public class Quantize extends Module {
 
     /** The scale, as {@code float(self.scale)}. */
     public double scale() {
-        return InternalScalars.item(scale);
+        return scale.item();
     }
 
     /** The zero point. */
     public long zeroPoint() {
-        return (long) InternalScalars.item(zeroPoint);
+        return (long) zeroPoint.item();
     }
 
     /**

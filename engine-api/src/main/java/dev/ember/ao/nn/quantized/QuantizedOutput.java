@@ -3,7 +3,6 @@ package dev.ember.ao.nn.quantized;
 import dev.ember.DType;
 import dev.ember.Ember;
 import dev.ember.GradMode;
-import dev.ember.InternalScalars;
 import dev.ember.ao.quantization.ObserverOrFakeQuantize;
 import dev.ember.ao.quantization.QParams;
 import dev.ember.Tensor;
@@ -62,8 +61,7 @@ public abstract class QuantizedOutput extends Module implements QuantizedState {
     protected final void setOutputQParams(ObserverOrFakeQuantize observer) {
         try (GradMode off = Ember.noGrad()) {
             QParams p = observer.calculateQparams();
-            setOutputQParams(InternalScalars.item(p.scale().to(DType.FLOAT32)),
-                    (long) InternalScalars.item(p.zeroPoint().to(DType.INT64)));
+            setOutputQParams(p.scale().to(DType.FLOAT32).item(), (long) p.zeroPoint().to(DType.INT64).item());
         }
     }
 

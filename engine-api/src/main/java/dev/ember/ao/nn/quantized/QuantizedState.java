@@ -1,7 +1,5 @@
 package dev.ember.ao.nn.quantized;
 
-import dev.ember.InternalScalars;
-
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -66,7 +64,7 @@ public interface QuantizedState {
             throw new IllegalArgumentException("the entry '" + key + "' must be a one-element real Tensor (PyTorch reads it "
                     + "with float() or int()), got " + describe(v));
         }
-        return InternalScalars.item(t.to(dev.ember.DType.FLOAT64));
+        return t.to(dev.ember.DType.FLOAT64).item();
     }
 
     /** Python's name for what a state dict value is. */

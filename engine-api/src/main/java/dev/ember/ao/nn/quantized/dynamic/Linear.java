@@ -4,7 +4,6 @@ import dev.ember.DType;
 import dev.ember.Ember;
 import dev.ember.Format;
 import dev.ember.GradMode;
-import dev.ember.InternalScalars;
 import dev.ember.QuantizedOps;
 import dev.ember.Tensor;
 import dev.ember.ao.quantization.DynamicQConfig;
@@ -131,8 +130,7 @@ public class Linear extends Module implements dev.ember.ao.nn.quantized.Quantize
         return observer instanceof PerChannelMinMaxObserver pc
                 ? QuantizedTensor.quantizePerChannel(w, p.scale().to(DType.FLOAT64), p.zeroPoint().to(DType.INT64),
                     pc.chAxis(), QuantDType.QINT8)
-                : QuantizedTensor.quantizePerTensor(w, (float) InternalScalars.item(p.scale()),
-                        (long) InternalScalars.item(p.zeroPoint()),
+                : QuantizedTensor.quantizePerTensor(w, (float) p.scale().item(), (long) p.zeroPoint().item(),
                     QuantDType.QINT8);
     }
 
