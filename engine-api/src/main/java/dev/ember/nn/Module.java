@@ -96,21 +96,34 @@ public abstract class Module {
     protected Tensor registerParameter(String name, Tensor value) {
         checkName("parameter", name, parameters);
         if (value != null) {
-            if (value.gradFn() != null) {
-                throw new IllegalArgumentException("Cannot assign non-leaf Tensor to parameter '" + name + "'. Model parameters "
-                        + "must be created explicitly. To express '" + name + "' as a function of another Tensor, compute the "
-                        + "value in the forward() method.");
-            }
-            if (!value.dtype().isFloatingPoint() && !value.dtype().isComplex()) {
-                throw new IllegalArgumentException("Only Tensors of floating point and complex dtype can require gradients");
-            }
+            checkRegisteredParameter(name, value);
             if (!value.isParameter()) {
-                value.asParameter();
+                value.asParameter(); // nn.Parameter(value): what the hooks see, as PyTorch's get a Parameter
+            }
+            // 2.x's register_parameter: the global hooks after the checks, before the value is stored (not for None)
+            if (!ModuleRegistrationHooks.PARAMETER.isEmpty()) {
+                value = ModuleRegistrationHooks.tensor(ModuleRegistrationHooks.PARAMETER, this, name, value);
+                checkRegisteredParameter(name, value);
+                if (!value.isParameter()) {
+                    value.asParameter();
+                }
             }
             TensorScope.escape(value); // a module's state outlives any scope it was built in
         }
         parameters.put(name, value);
         return value;
+    }
+
+    /** {@link #registerParameter}'s checks of a value, PyTorch's messages. */
+    private static void checkRegisteredParameter(String name, Tensor value) {
+        if (value.gradFn() != null) {
+            throw new IllegalArgumentException("Cannot assign non-leaf Tensor to parameter '" + name + "'. Model parameters "
+                    + "must be created explicitly. To express '" + name + "' as a function of another Tensor, compute the "
+                    + "value in the forward() method.");
+        }
+        if (!value.dtype().isFloatingPoint() && !value.dtype().isComplex()) {
+            throw new IllegalArgumentException("Only Tensors of floating point and complex dtype can require gradients");
+        }
     }
 
     // ---- shared parameters and weight tying (session 22) ----
@@ -151,6 +164,23 @@ public abstract class Module {
             parameters.put(name, null);
             return;
         }
+        checkSetParameter(name, value);
+        if (!value.isParameter()) {
+            value.asParameter();
+        }
+        if (!ModuleRegistrationHooks.PARAMETER.isEmpty()) {
+            value = ModuleRegistrationHooks.tensor(ModuleRegistrationHooks.PARAMETER, this, name, value);
+            checkSetParameter(name, value);
+        }
+        if (!value.isParameter()) {
+            value.asParameter();
+        }
+        TensorScope.escape(value);
+        parameters.put(name, value);
+    }
+
+    /** {@link #setParameter}'s checks of a value, PyTorch's messages. */
+    private static void checkSetParameter(String name, Tensor value) {
         if (value.isClosed()) {
             throw new IllegalArgumentException("cannot assign a closed tensor to parameter '" + name + "'");
         }
@@ -161,11 +191,6 @@ public abstract class Module {
         if (!value.dtype().isFloatingPoint() && !value.dtype().isComplex()) {
             throw new IllegalArgumentException("Only Tensors of floating point and complex dtype can require gradients");
         }
-        if (!value.isParameter()) {
-            value.asParameter();
-        }
-        TensorScope.escape(value);
-        parameters.put(name, value);
     }
 
     /**
@@ -263,6 +288,9 @@ public abstract class Module {
      */
     protected Tensor registerBuffer(String name, Tensor value, boolean persistent) {
         checkName("buffer", name, buffers);
+        if (!ModuleRegistrationHooks.BUFFER.isEmpty()) { // 2.x's register_buffer: after the checks, None included
+            value = ModuleRegistrationHooks.tensor(ModuleRegistrationHooks.BUFFER, this, name, value);
+        }
         if (value != null) {
             TensorScope.escape(value);
         }
@@ -275,11 +303,39 @@ public abstract class Module {
         return value;
     }
 
-    /** Replaces a registered buffer's value. */
+    /**
+     * Replaces a registered buffer's value (null allowed), as PyTorch's {@code module.name = tensor} on a buffer: the
+     * global buffer registration hooks ({@link ModuleRegistrationHooks}) run on it, as 2.x's {@code __setattr__} runs
+     * them.
+     */
     protected void setBuffer(String name, Tensor value) {
         if (name == null || !buffers.containsKey(name)) {
             throw new IllegalArgumentException("no buffer named " + name);
         }
+        if (!ModuleRegistrationHooks.BUFFER.isEmpty()) {
+            value = ModuleRegistrationHooks.tensor(ModuleRegistrationHooks.BUFFER, this, name, value);
+        }
+        putBuffer(name, value);
+    }
+
+    /**
+     * Replaces a registered buffer's value where PyTorch resizes the buffer in place ({@code buf.resize_(shape)} then
+     * {@code copy_}: an observer's or a fake quantizer's statistics taking a new shape): as {@link #setBuffer}, without
+     * the registration hooks, which PyTorch's in-place resize does not run.
+     *
+     * @param name the buffer's name
+     * @param value its new value
+     * @throws IllegalArgumentException for a name that is not a buffer
+     */
+    protected final void resizeBuffer(String name, Tensor value) {
+        if (name == null || !buffers.containsKey(name)) {
+            throw new IllegalArgumentException("no buffer named " + name);
+        }
+        putBuffer(name, value);
+    }
+
+    /** Puts a buffer's value in place without the registration hooks (a load's resize, an undo). */
+    private void putBuffer(String name, Tensor value) {
         if (value != null) {
             TensorScope.escape(value);
         }
@@ -287,19 +343,42 @@ public abstract class Module {
     }
 
     /**
-     * Registers a submodule under a name; returns it. Null registers an absent submodule.
+     * Registers a submodule under a name; returns it. Null registers an absent submodule. The global registration
+     * hooks run on it ({@link ModuleRegistrationHooks}, which says what this returns when one replaces it), as on a
+     * parameter in {@code registerParameter} and a buffer in {@code registerBuffer}.
      *
      * @throws IllegalArgumentException for a bad name, or a module that contains this one (the traversals of
      *     parameters and state would never end)
      */
     protected <M extends Module> M registerModule(String name, M module) {
         checkName("module", name, children);
-        if (module != null && ((Module) module).contains(this)) {
+        checkSubmodule(name, module);
+        if (ModuleRegistrationHooks.MODULE.isEmpty()) {
+            children.put(name, module);
+            return module;
+        }
+        // 2.x's add_module: the global hooks after the checks (None included), before the module is stored
+        Module registered = ModuleRegistrationHooks.module(this, name, module);
+        checkSubmodule(name, registered);
+        children.put(name, registered);
+        if (registered == module || module == null || module.getClass().isInstance(registered)) {
+            @SuppressWarnings("unchecked") // of the given module's class, so of M
+            M same = (M) registered;
+            return same;
+        }
+        // a module of another class: the caller's field (typed M) keeps the given one, which forwards to it
+        if (registered != null) {
+            forwardTo(module, registered);
+        }
+        return module;
+    }
+
+    /** A submodule may not be (or contain) this module. */
+    private void checkSubmodule(String name, Module module) {
+        if (module != null && module.contains(this)) {
             throw new IllegalArgumentException("cannot register module '" + name + "': it is this module or contains it, and a "
                     + "module cannot be its own submodule");
         }
-        children.put(name, module);
-        return module;
     }
 
     /**
@@ -1012,14 +1091,15 @@ public abstract class Module {
             String name = key.substring(dot + 1);
             if (m.parameters.containsKey(name)) {
                 Tensor old = m.parameters.get(name);
-                Tensor leaf = given.detach();
-                m.setParameter(name, leaf);
+                // 2.x: Parameter(input_param, requires_grad=param.requires_grad), then setattr (the registration hooks)
+                Tensor leaf = given.detach().asParameter();
                 leaf.requiresGrad_(old.requiresGrad());
+                m.setParameter(name, leaf);
                 back.add(() -> m.parameters.put(name, old));
             } else {
                 Tensor old = m.buffers.get(name);
                 m.setBuffer(name, given);
-                back.add(() -> m.setBuffer(name, old));
+                back.add(() -> m.putBuffer(name, old));
             }
         });
         if (lazy) {
@@ -1045,8 +1125,8 @@ public abstract class Module {
             String b = resizable.get(key).getValue();
             Tensor old = m.buffers.get(b);
             Tensor made = Tensor.empty(old.dtype(), given.shape()).to(old.device());
-            m.setBuffer(b, made);
-            buffersBack.add(() -> m.setBuffer(b, old));
+            m.putBuffer(b, made); // PyTorch resizes the buffer in place: no registration hooks
+            buffersBack.add(() -> m.putBuffer(b, old));
             fresh.add(made);
             copies.put(made, given);
         });
@@ -1977,9 +2057,10 @@ public abstract class Module {
         String name = target.substring(dot + 1);
         Module old = parent.children.get(name);
         if (parent.children.containsKey(name)) {
-            if (module != null && module.contains(parent)) {
-                throw new IllegalArgumentException("cannot register module '" + name + "': it is this module or contains "
-                        + "it, and a module cannot be its own submodule");
+            parent.checkSubmodule(name, module);
+            if (!ModuleRegistrationHooks.MODULE.isEmpty()) { // 2.x's set_submodule is a setattr: the hooks run
+                module = ModuleRegistrationHooks.module(parent, name, module);
+                parent.checkSubmodule(name, module);
             }
             parent.children.put(name, module);
             if (old != module) {
@@ -1987,19 +2068,25 @@ public abstract class Module {
             }
         } else {
             parent.registerModule(name, module);
+            module = parent.children.get(name); // a registration hook's module
         }
         // the old module forwards to its replacement; one that wraps it computes through it (runByItsWrapper: the old
         // module called by its wrapper computes itself), unless it runs it directly (applyDirectly)
         if (old != null && module != null && old != module) {
-            old.replacedBy = module;
-            if (module.contains(old) && !module.runsChildrenDirectly()) {
-                module.wrapsReplaced = true;
-            }
+            forwardTo(old, module);
         }
         // the module set is the current one again: it computes itself (one put back after a swap would otherwise
         // forward to the module that replaced it, and that one back to it)
         if (module != null && old != module) {
             module.replacedBy = null;
+        }
+    }
+
+    /** {@code old}, replaced by {@code module}, forwards its calls to it (see {@link #setSubmodule}). */
+    private static void forwardTo(Module old, Module module) {
+        old.replacedBy = module;
+        if (module.contains(old) && !module.runsChildrenDirectly()) {
+            module.wrapsReplaced = true;
         }
     }
 
