@@ -681,7 +681,7 @@ public abstract class Module {
     public Map<String, Tensor> stateDict() {
         checkSavable();
         Map<String, Tensor> out = new OrderedDict<>();
-        if (StateDictHooks.anySave(this)) {
+        if (StateDictHooks.anySave(this) || ExtraState.anySaves(modulePaths())) {
             saveWithHooks("", out);
             return out;
         }
@@ -701,6 +701,9 @@ public abstract class Module {
         Map<String, Tensor> own = new LinkedHashMap<>();
         collectOwn(prefix, own, true, true, true);
         own.forEach((k, v) -> out.put(k, v.isUninitialized() ? v : v.detach()));
+        if (ExtraState.saves(this)) { // PyTorch's _save_to_state_dict: after the parameters and buffers, as it is
+            out.put(prefix + ExtraState.SUFFIX, ExtraState.value(this, prefix));
+        }
         children.forEach((k, m) -> {
             if (m != null) {
                 m.saveWithHooks(prefix + k + ".", out);
@@ -709,6 +712,44 @@ public abstract class Module {
         for (StateDictPostHook h : List.copyOf(stateDictPostHooks.snapshot().values())) {
             h.apply(this, out, prefix);
         }
+    }
+
+    /**
+     * The module's extra state, PyTorch's {@code get_extra_state()}: a module class that overrides it has the entry
+     * {@code prefix + "_extra_state"} in {@link #stateDict()}, after its parameters and buffers (before its
+     * submodules' entries), holding what this returns, as it is (not detached or copied); state-dict hooks see it as
+     * any entry. Override it together with {@link #setExtraState(Object)}, which a load calls with the entry. PyTorch
+     * allows any picklable object; Ember's state dict is a map of tensors (as a safetensors file is, and as
+     * {@code TorchSerialization.saveStateDict} writes it), so the value must be a {@link Tensor} (a subclass may
+     * declare {@code Tensor getExtraState()}): a state dict of a module whose extra state is another object, or null,
+     * is refused with an {@link UnsupportedOperationException} naming the module and the value's class.
+     *
+     * @return the extra state
+     * @throws IllegalStateException here, with PyTorch's message: the default is never called by Ember (it checks
+     *     whether the class overrides it), only directly
+     */
+    public Object getExtraState() {
+        throw new IllegalStateException("Reached a code path in Module.get_extra_state() that should never be called. "
+                + "Please file an issue at https://github.com/pytorch/pytorch/issues/new?template=bug-report.yml "
+                + "to report this bug.");
+    }
+
+    /**
+     * Sets the module's extra state from a loaded state dict, PyTorch's {@code set_extra_state(state)}: a module class
+     * that overrides it expects the entry {@code prefix + "_extra_state"} in {@link #loadStateDict}'s state dict, and
+     * it is called with that entry's value as it is (null included) once every check of the load has passed and the
+     * tensors are loaded, module by module in the order of {@link #stateDict()}; an entry that is not there is a
+     * missing key (strict or not: PyTorch's {@code _load_from_state_dict} is always called with {@code strict=True}).
+     * Where the class does not override it, an entry of that key is an unexpected key. An exception this throws
+     * propagates, the module's tensors put back as they were (extra state that earlier modules set stays).
+     *
+     * @param state the entry's value
+     * @throws IllegalStateException here, with PyTorch's message (never called by Ember unless overridden)
+     */
+    public void setExtraState(Object state) {
+        throw new IllegalStateException("Reached a code path in Module.set_extra_state() that should never be called. "
+                + "Please file an issue at https://github.com/pytorch/pytorch/issues/new?template=bug-report.yml "
+                + "to report this bug.");
     }
 
     /**
@@ -963,7 +1004,9 @@ public abstract class Module {
             state = StateDictHooks.loadPre(modules, state, strict, missing, unexpected, errors);
         }
         Map<String, Tensor> own = new LinkedHashMap<>();
-        collect("", own, true, true, true);
+        Map<String, Module> extraModules = new LinkedHashMap<>();
+        ExtraState.collectLoadKeys(this, "", own, extraModules);
+        Map<String, Tensor> extraValues = new LinkedHashMap<>(); // the extra state to set, key by key in order
         Map<Tensor, Tensor> copies = new LinkedHashMap<>();
         Map<Tensor, int[]> materialize = new LinkedHashMap<>();
         Map<String, Map.Entry<Module, String>> resizable = new LinkedHashMap<>();
@@ -977,6 +1020,14 @@ public abstract class Module {
         for (Map.Entry<String, Tensor> e : own.entrySet()) {
             String key = e.getKey();
             Tensor param = e.getValue();
+            if (extraModules.containsKey(key)) { // a module's extra state: its value as it is, or a missing key
+                if (state.containsKey(key)) {
+                    extraValues.put(key, state.get(key));
+                } else {
+                    missing.add(key);
+                }
+                continue;
+            }
             if (!state.containsKey(key)) {
                 if (!olderNormState(modules, key)) {
                     missing.add(key);
@@ -1041,8 +1092,8 @@ public abstract class Module {
         if (StateDictHooks.anyLoadPost(modules) && errors.isEmpty()) {
             // the post-hooks may clear keys, so the strict check follows them (PyTorch's order: load, hooks, check)
             return StateDictHooks.loadWithPostHooks(this, modules, strict, missing, unexpected,
-                    undoable -> assign ? assignLoaded(modules, assigned, !materialize.isEmpty(), undoable)
-                            : applyLoad(materialize, resizes, resizable, copies, undoable));
+                    undoable -> ExtraState.load(u -> assign ? assignLoaded(modules, assigned, !materialize.isEmpty(), u)
+                            : applyLoad(materialize, resizes, resizable, copies, u), extraModules, extraValues, undoable));
         }
         if (strict) {
             errors.addAll(0, strictErrors(missing, unexpected));
@@ -1050,11 +1101,8 @@ public abstract class Module {
         if (!errors.isEmpty()) {
             throw loadError(errors);
         }
-        if (assign) {
-            assignLoaded(modules, assigned, !materialize.isEmpty(), false);
-        } else {
-            applyLoad(materialize, resizes, resizable, copies, false);
-        }
+        ExtraState.load(u -> assign ? assignLoaded(modules, assigned, !materialize.isEmpty(), u)
+                : applyLoad(materialize, resizes, resizable, copies, u), extraModules, extraValues, false);
         return new IncompatibleKeys(List.copyOf(missing), List.copyOf(unexpected));
     }
 
