@@ -358,6 +358,13 @@ class ModuleExtraStateTest {
         fromPt.loadStateDict(TorchSerialization.loadStateDict(pt));
         assertEquals("[6.0, 8.0]", vals(scaled(fromPt, 2).amax));
 
+        // a sharded checkpoint (transformers' save_pretrained layout) carries it too
+        Path shards = dir.resolve("sharded");
+        ShardedCheckpoint.save(src, shards, 64);
+        Sequential fromShards = model(new ArrayList<>());
+        assertEquals("<All keys matched successfully>", ShardedCheckpoint.load(fromShards, shards).toString());
+        assertEquals("[6.0, 8.0]", vals(scaled(fromShards, 2).amax));
+
         // a file without the entry: safetensors' load_model reports it missing
         Path without = dir.resolve("w.safetensors");
         Map<String, Tensor> sd = src.stateDict();
