@@ -2094,6 +2094,14 @@ public abstract class Module {
      *     is a parameter or buffer, or a module that contains the parent
      */
     public void setSubmodule(String target, Module module) {
+        setSubmodule(target, module, true);
+    }
+
+    /**
+     * {@link #setSubmodule(String, Module)}; without {@code hooks}, an existing submodule is replaced without the
+     * registration hooks, as PyTorch's quantization {@code convert} writes {@code module._modules[key] = value}.
+     */
+    final void setSubmodule(String target, Module module, boolean hooks) {
         if (target == null) {
             throw new IllegalArgumentException("set_submodule(): argument 'target' (position 1) must be str, not null");
         }
@@ -2106,7 +2114,7 @@ public abstract class Module {
         Module old = parent.children.get(name);
         if (parent.children.containsKey(name)) {
             parent.checkSubmodule(name, module);
-            if (!ModuleRegistrationHooks.MODULE.isEmpty()) { // 2.x's set_submodule is a setattr: the hooks run
+            if (hooks && !ModuleRegistrationHooks.MODULE.isEmpty()) { // 2.x's set_submodule is a setattr: the hooks run
                 module = ModuleRegistrationHooks.module(parent, name, module);
                 parent.checkSubmodule(name, module);
             }

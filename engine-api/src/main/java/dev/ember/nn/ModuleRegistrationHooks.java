@@ -35,7 +35,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   {@code _u} and {@code _v}, and {@code assign=True} loads.</li>
  * </ul>
  * Not run, as in PyTorch: a load that copies values into the module's tensors, a lazy module's materialization,
- * {@code to}, {@code functional_call}'s swaps, and removals.
+ * {@code to}, {@code functional_call}'s swaps ({@code module._parameters[name] = tensor}), quantization's
+ * {@code convert}, {@code quantize_dynamic} and {@code prepare_qat} swapping modules ({@code module._modules[key] =
+ * value}, {@link ModuleInternals#swapModule}; fusion's {@code setattr} runs them), an observer's or fake quantizer's
+ * statistics resized in place, and removals.
  *
  * <p><b>Values a hook returns.</b> PyTorch stores a hook's output unchecked; Ember checks it as it checks the value
  * given, so a module's parameters stay leaf parameters: a parameter hook's tensor that is not a leaf, or not of a

@@ -248,6 +248,11 @@ class ModuleRegistrationHooksTest {
         Map<String, Tensor> other = new BatchNorm1d(2).stateDict();
         assertEquals("", traced(() -> bn.loadStateDict(other)));
         assertEquals("", traced(() -> bn.to(DType.FLOAT64)));
+        // functional_call: 2.x's swap_tensor writes module._parameters / _buffers directly, no hooks
+        Linear f = new Linear(2, 2);
+        Map<String, Tensor> swapped = Map.of("weight", Tensor.ones(2, 2), "bias", Tensor.zeros(2));
+        Tensor x = Tensor.ones(1, 2);
+        assertEquals("", traced(() -> Stateless.functionalCall(f, swapped, x)));
     }
 
     /**
@@ -264,6 +269,25 @@ class ModuleRegistrationHooksTest {
         assertArrayEquals(new int[] {3}, obs.getBuffer("min_val").shape());
         assertEquals("", traced(() -> fq.forward(x)));
         assertArrayEquals(new int[] {3}, fq.getBuffer("scale").shape());
+    }
+
+    /**
+     * PyTorch's quantization {@code convert} ({@code quantize_dynamic}'s too) swaps modules by
+     * {@code module._modules[key] = value}: the swap runs no module hook (the new module's own registrations run
+     * theirs), where {@code fuse_modules}' {@code setattr} does.
+     */
+    @Test
+    void quantizationSwapsRunNoModuleHookFusionDoes() {
+        Sequential model = new Sequential(new Linear(4, 4), new ReLU());
+        String swap = traced(() -> dev.ember.ao.quantization.Quantization.quantizeDynamic(model, true));
+        assertFalse(swap.contains("module Sequential."), swap);
+        assertEquals("Linear", model.get(0).getClass().getSimpleName());
+        assertTrue(model.get(0).getClass().getName().contains(".ao."), "swapped for the dynamically quantized Linear");
+        Sequential fused = new Sequential(new Conv2d(1, 1, 1), new BatchNorm2d(1), new ReLU());
+        fused.eval();
+        String fuse = traced(() -> dev.ember.ao.quantization.Quantization.fuseModules(fused, List.of(List.of("0", "1", "2")), true));
+        assertTrue(fuse.contains("module Sequential.0 ") && fuse.contains("module Sequential.1 Identity")
+                && fuse.contains("module Sequential.2 Identity"), fuse);
     }
 
     @Test
