@@ -329,6 +329,22 @@ class ModuleRegistrationHooksTest {
         assertThrows(IllegalArgumentException.class, () -> ModuleRegistrationHooks.registerModuleBufferRegistrationHook(null));
     }
 
+    /**
+     * A list element replaced by a hook with a module of another class: the list's typed element forwards to it, and
+     * the list prints, saves and walks the registered one (PyTorch's {@code ml[0]} is the hook's module).
+     */
+    @Test
+    void aListElementReplacedByAHookOfAnotherClass() {
+        handles.add(ModuleRegistrationHooks.registerModuleModuleRegistrationHook(
+                (m, name, v) -> v instanceof ReLU ? new Identity() : null));
+        ModuleList<Module> list = new ModuleList<>(new ReLU(), new Linear(1, 1));
+        assertEquals("ModuleList(\n  (0): Identity()\n  (1): Linear(in_features=1, out_features=1, bias=True)\n)",
+                list.toString());
+        assertTrue(list.registeredModules().get("0") instanceof Identity);
+        Tensor x = Tensor.tensor(new double[] {-1, 2});
+        assertEquals("[-1.0, 2.0]", Arrays.toString(list.get(0).apply(x).toDoubleArray()), "forwarded to the Identity");
+    }
+
     /** A wrapper of another class than the module given: the given module (held by a field) forwards to it. */
     @Test
     void aReplacementOfAnotherClassIsWhatTheGivenModuleForwardsTo() {
