@@ -143,6 +143,19 @@ class ModuleRegistrationHooksTest {
     }
 
     @Test
+    void libraryLayersRegisterInPyTorchsOrder() {
+        Map<String, String> e = expected();
+        assertEquals(e.get("lstm"), traced(() -> new LSTM(2, 3, 2, true, false, 0.0, true)));
+        assertEquals(e.get("gru.nobias"), traced(() -> new GRU(2, 3, 1, false, false, 0.0, false)));
+        assertEquals(e.get("embedding"), traced(() -> new Embedding(4, 2)));
+        assertEquals(e.get("conv2d"), traced(() -> new Conv2d(1, 2, 3)));
+        assertEquals(e.get("layernorm"), traced(() -> new LayerNorm(3)));
+        assertEquals(e.get("mha"), traced(() -> new MultiheadAttention(4, 2)));
+        assertEquals(e.get("mha.kdim"), traced(() -> new MultiheadAttention(4, 2, 0.0, false, 3, 5, false)));
+        assertEquals(e.get("encoderlayer"), traced(() -> new TransformerEncoderLayer(4, 2, 8, 0.1, false)));
+    }
+
+    @Test
     void containersRegisterEachElementThroughTheHooks() {
         Map<String, String> e = expected();
         assertEquals(e.get("modulelist"), traced(() -> new ModuleList<Module>(new ReLU(), new Tanh()).add(new Sigmoid())
@@ -343,6 +356,14 @@ class ModuleRegistrationHooksTest {
         assertTrue(list.registeredModules().get("0") instanceof Identity);
         Tensor x = Tensor.tensor(new double[] {-1, 2});
         assertEquals("[-1.0, 2.0]", Arrays.toString(list.get(0).apply(x).toDoubleArray()), "forwarded to the Identity");
+    }
+
+    /** Regression: a ModuleList printed the element first given after setSubmodule replaced it (PyTorch prints the new one). */
+    @Test
+    void aListElementReplacedBySetSubmodulePrintsAsTheNewOne() {
+        ModuleList<Module> list = new ModuleList<>(new ReLU(), new ReLU());
+        list.setSubmodule("1", new Tanh());
+        assertEquals("ModuleList(\n  (0): ReLU()\n  (1): Tanh()\n)", list.toString());
     }
 
     /** A wrapper of another class than the module given: the given module (held by a field) forwards to it. */
