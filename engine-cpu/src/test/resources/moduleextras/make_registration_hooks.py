@@ -163,9 +163,24 @@ lin = nn.Linear(2, 2)
 case("parametrize", lambda: parametrize.register_parametrization(lin, "weight", Twice()))
 case("parametrize.append", lambda: parametrize.register_parametrization(lin, "weight", Twice()))
 case("parametrize.remove", lambda: parametrize.remove_parametrizations(lin, "weight"))
-# (spectral_norm is left out: 2.x's _power_method assigns self._u = F.normalize(..., out=self._u), a setattr that
-# runs the buffer hooks at every power iteration; Ember updates _u and _v in place and runs them only when
-# _SpectralNorm registers them.)
+# spectral_norm: 2.x's _power_method assigns self._u = F.normalize(..., out=self._u), a setattr that runs the
+# buffer hooks at every power iteration; Ember updates _u and _v in place and runs them only when _SpectralNorm
+# registers them. The trace keeps the first _u and _v calls (the registrations) and drops the assignments after.
+def spectral():
+    from torch.nn.utils import parametrizations
+    parametrizations.spectral_norm(nn.Linear(2, 2))
+    seen = set()
+    kept = []
+    for t in trace:
+        if t.startswith("buffer _SpectralNorm."):
+            if t in seen:
+                continue
+            seen.add(t)
+        kept.append(t)
+    trace[:] = kept
+
+
+case("spectralnorm.registrations", spectral)
 pl = nn.Linear(2, 2)
 case("prune", lambda: prune.l1_unstructured(pl, "weight", amount=2))
 case("prune.remove", lambda: prune.remove(pl, "weight"))
