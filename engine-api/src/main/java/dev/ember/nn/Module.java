@@ -89,6 +89,8 @@ public abstract class Module {
      * Registers a parameter (a leaf that requires grad) under a name; returns it. Null registers an absent parameter
      * (an optional bias). A tensor that is already a parameter keeps its {@code requires_grad} (a frozen weight that
      * pruning re-registers as {@code weight_orig} stays frozen, as PyTorch's {@code register_parameter} leaves it).
+     * The global parameter registration hooks run on a tensor ({@link ModuleRegistrationHooks}): what is registered
+     * and returned is the tensor they leave.
      *
      * @throws IllegalArgumentException for a name that is null, empty, dotted or taken by a buffer or submodule, or a
      *     value that is not a floating-point leaf
@@ -138,7 +140,8 @@ public abstract class Module {
      * ({@link #parameters()}, {@link #namedParameters()}, {@link #zeroGrad()}, {@link #requiresGrad_(boolean)},
      * {@link #to(DType)} and optimizers see it once, under its first name; {@link #stateDict()} has every name, and
      * {@link #loadStateDict} copies into the one tensor, so the tie survives). A tensor that is not yet a parameter
-     * becomes one ({@code nn.Parameter(value)}: it requires grad); one that is keeps its {@code requires_grad}.
+     * becomes one ({@code nn.Parameter(value)}: it requires grad); one that is keeps its {@code requires_grad}. The
+     * global parameter registration hooks run on a tensor ({@link ModuleRegistrationHooks}), not on null.
      *
      * <p><b>Layer fields.</b> A layer's public field ({@code Linear.weight}) is final: it keeps the tensor registered at
      * construction. After {@code setParameter("weight", t)} the forward, {@link #parameters()}, {@link #stateDict()}
@@ -284,7 +287,8 @@ public abstract class Module {
      * part of the module (moved and converted with it, in {@link #namedBuffers()}, replaceable by
      * {@link Stateless#functionalCall}) but not of {@link #stateDict()}, so {@link #loadStateDict} neither expects it
      * nor accepts it (a causal mask or a coupling layer's mask, rebuilt from the configuration, that PyTorch's
-     * checkpoints of the same model do not hold). Null is allowed.
+     * checkpoints of the same model do not hold). Null is allowed. The global buffer registration hooks run on the
+     * value ({@link ModuleRegistrationHooks}): what is registered and returned is the value they leave.
      */
     protected Tensor registerBuffer(String name, Tensor value, boolean persistent) {
         checkName("buffer", name, buffers);
