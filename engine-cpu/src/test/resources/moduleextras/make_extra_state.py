@@ -11,6 +11,8 @@
 # Hooks: 1.13's _register_state_dict_hook and _register_load_state_dict_pre_hook(with_module=True) are 2.x's
 # register_state_dict_post_hook and register_load_state_dict_pre_hook.
 # Run: /usr/bin/python3 make_extra_state.py > extra_state.txt
+import collections
+
 import torch
 from torch import nn
 
@@ -123,6 +125,19 @@ sd = g.state_dict()
 put("getonly.keys", ",".join(sd.keys()))
 put("getonly.strict", err(lambda: nn.Sequential(GetOnly()).load_state_dict(sd)))
 put("getonly.nonstrict", str(nn.Sequential(GetOnly()).load_state_dict(sd, strict=False)))
+
+# unexpected keys in PyTorch's order: module by module, a module's unexpected extra state before its other keys
+g = nn.Sequential(GetOnly(), GetOnly()).state_dict()
+mixed = collections.OrderedDict()
+mixed["1.foo"] = torch.zeros(1)
+mixed["top"] = torch.zeros(1)
+mixed["0.w"] = g["0.w"]
+mixed["0.bar"] = torch.zeros(1)
+mixed["0._extra_state"] = g["0._extra_state"]
+mixed["1.w"] = g["1.w"]
+mixed["1._extra_state"] = g["1._extra_state"]
+mixed["0.child.x"] = torch.zeros(1)
+put("unexpected.order", err(lambda: nn.Sequential(GetOnly(), GetOnly()).load_state_dict(mixed)))
 
 # a class that only loads: its state dict has no entry, a load expects one
 s = nn.Sequential(SetOnly())

@@ -1086,11 +1086,13 @@ public abstract class Module {
             }
             copies.put(param, given);
         }
+        int hooksUnexpected = unexpected.size(); // those the load pre-hooks added stay first
         for (String key : state.keySet()) {
             if (!own.containsKey(key)) {
                 unexpected.add(key);
             }
         }
+        StateDictHooks.orderUnexpected(unexpected.subList(hooksUnexpected, unexpected.size()), modules);
         Map<String, Tensor> loading = state;
         namedModules().forEach((prefix, m) -> m.checkLazyState(prefix.isEmpty() ? "" : prefix + ".", loading, errors));
         if (StateDictHooks.anyLoadPost(modules) && errors.isEmpty()) {

@@ -203,6 +203,19 @@ class ModuleExtraStateTest {
         assertEquals(e.get("getonly.strict"), err(() -> new Sequential(new GetOnly()).loadStateDict(g)));
         assertEquals(e.get("getonly.nonstrict"), new Sequential(new GetOnly()).loadStateDict(g, false).toString());
 
+        // the unexpected keys in PyTorch's order: module by module, an unexpected extra state first in its module
+        Map<String, Tensor> two = new Sequential(new GetOnly(), new GetOnly()).stateDict();
+        Map<String, Tensor> mixed = new LinkedHashMap<>();
+        mixed.put("1.foo", Tensor.zeros(1));
+        mixed.put("top", Tensor.zeros(1));
+        mixed.put("0.w", two.get("0.w"));
+        mixed.put("0.bar", Tensor.zeros(1));
+        mixed.put("0._extra_state", two.get("0._extra_state"));
+        mixed.put("1.w", two.get("1.w"));
+        mixed.put("1._extra_state", two.get("1._extra_state"));
+        mixed.put("0.child.x", Tensor.zeros(1));
+        assertEquals(e.get("unexpected.order"), err(() -> new Sequential(new GetOnly(), new GetOnly()).loadStateDict(mixed)));
+
         List<String> log = new ArrayList<>();
         Map<String, Tensor> s = new Sequential(new SetOnly(log)).stateDict();
         assertEquals(e.get("setonly.keys"), String.join(",", s.keySet()));
