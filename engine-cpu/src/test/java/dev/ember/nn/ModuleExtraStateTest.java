@@ -28,8 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A module's extra state ({@link Module#getExtraState()}, {@link Module#setExtraState(Object)}) against PyTorch 1.13,
  * whose {@code _save_to_state_dict} and {@code _load_from_state_dict} treat it as 2.x's do
  * ({@code moduleextras/make_extra_state.py}): the entry's place among the keys, the load setting it module by module,
- * a missing entry (strict or not), an entry of a class that only saves (unexpected) or only loads (missing), the
- * defaults' messages, hooks seeing and renaming the entry, a module under two names. By Ember's rules: a value that
+ * a missing entry (strict or not), an entry of a class that only saves (unexpected, in PyTorch's order of the
+ * unexpected keys) or only loads (missing), the defaults' messages, hooks seeing and renaming the entry, a module under two names. By Ember's rules: a value that
  * is not a tensor refused, a failing {@code setExtraState} or a failed load leaving the tensors as they were, and the
  * entry through safetensors and {@code torch.save} files.
  */
