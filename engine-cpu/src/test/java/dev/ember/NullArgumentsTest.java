@@ -272,7 +272,9 @@ class NullArgumentsTest {
                         // session 33: set_submodule(target, None) sets an absent submodule
                         "Module.setSubmodule#1",
                         // session 36: add_module(name, None) registers an absent submodule
-                        "Module.addModule#1"), false));
+                        "Module.addModule#1",
+                        // session 42: set_extra_state(None) (a None entry); the default refuses any value alike
+                        "Module.setExtraState#0"), false));
     }
 
     @Test
@@ -290,7 +292,9 @@ class NullArgumentsTest {
         Set<String> nullable = Set.of("Prune.l1Unstructured#3", "Prune.lnStructured#5", "Prune.globalUnstructured#2");
         assertEquals(List.of(), sweep(dev.ember.nn.utils.Prune.class, nullable, false));
         assertEquals(List.of(), sweep(dev.ember.nn.ModuleInternals.class,
-                Set.of("ModuleInternals.registerParameter#2", "ModuleInternals.registerBuffer#2"), false));
+                Set.of("ModuleInternals.registerParameter#2", "ModuleInternals.registerBuffer#2",
+                        // session 42: quantization's module._modules[key] = None, as setSubmodule(target, null)
+                        "ModuleInternals.swapModule#2"), false));
     }
 
     // ---- distributions (session 21, helper 4): every public constructor, static factory and method of

@@ -89,6 +89,8 @@ public abstract class Module {
      * Registers a parameter (a leaf that requires grad) under a name; returns it. Null registers an absent parameter
      * (an optional bias). A tensor that is already a parameter keeps its {@code requires_grad} (a frozen weight that
      * pruning re-registers as {@code weight_orig} stays frozen, as PyTorch's {@code register_parameter} leaves it).
+     * The global parameter registration hooks run on a tensor ({@link ModuleRegistrationHooks}): what is registered
+     * and returned is the tensor they leave.
      *
      * @throws IllegalArgumentException for a name that is null, empty, dotted or taken by a buffer or submodule, or a
      *     value that is not a floating-point leaf
@@ -96,21 +98,34 @@ public abstract class Module {
     protected Tensor registerParameter(String name, Tensor value) {
         checkName("parameter", name, parameters);
         if (value != null) {
-            if (value.gradFn() != null) {
-                throw new IllegalArgumentException("Cannot assign non-leaf Tensor to parameter '" + name + "'. Model parameters "
-                        + "must be created explicitly. To express '" + name + "' as a function of another Tensor, compute the "
-                        + "value in the forward() method.");
-            }
-            if (!value.dtype().isFloatingPoint() && !value.dtype().isComplex()) {
-                throw new IllegalArgumentException("Only Tensors of floating point and complex dtype can require gradients");
-            }
+            checkRegisteredParameter(name, value);
             if (!value.isParameter()) {
-                value.asParameter();
+                value.asParameter(); // nn.Parameter(value): what the hooks see, as PyTorch's get a Parameter
+            }
+            // 2.x's register_parameter: the global hooks after the checks, before the value is stored (not for None)
+            if (!ModuleRegistrationHooks.PARAMETER.isEmpty()) {
+                value = ModuleRegistrationHooks.tensor(ModuleRegistrationHooks.PARAMETER, this, name, value);
+                checkRegisteredParameter(name, value);
+                if (!value.isParameter()) {
+                    value.asParameter();
+                }
             }
             TensorScope.escape(value); // a module's state outlives any scope it was built in
         }
         parameters.put(name, value);
         return value;
+    }
+
+    /** {@link #registerParameter}'s checks of a value, PyTorch's messages. */
+    private static void checkRegisteredParameter(String name, Tensor value) {
+        if (value.gradFn() != null) {
+            throw new IllegalArgumentException("Cannot assign non-leaf Tensor to parameter '" + name + "'. Model parameters "
+                    + "must be created explicitly. To express '" + name + "' as a function of another Tensor, compute the "
+                    + "value in the forward() method.");
+        }
+        if (!value.dtype().isFloatingPoint() && !value.dtype().isComplex()) {
+            throw new IllegalArgumentException("Only Tensors of floating point and complex dtype can require gradients");
+        }
     }
 
     // ---- shared parameters and weight tying (session 22) ----
@@ -125,7 +140,8 @@ public abstract class Module {
      * ({@link #parameters()}, {@link #namedParameters()}, {@link #zeroGrad()}, {@link #requiresGrad_(boolean)},
      * {@link #to(DType)} and optimizers see it once, under its first name; {@link #stateDict()} has every name, and
      * {@link #loadStateDict} copies into the one tensor, so the tie survives). A tensor that is not yet a parameter
-     * becomes one ({@code nn.Parameter(value)}: it requires grad); one that is keeps its {@code requires_grad}.
+     * becomes one ({@code nn.Parameter(value)}: it requires grad); one that is keeps its {@code requires_grad}. The
+     * global parameter registration hooks run on a tensor ({@link ModuleRegistrationHooks}), not on null.
      *
      * <p><b>Layer fields.</b> A layer's public field ({@code Linear.weight}) is final: it keeps the tensor registered at
      * construction. After {@code setParameter("weight", t)} the forward, {@link #parameters()}, {@link #stateDict()}
@@ -151,6 +167,23 @@ public abstract class Module {
             parameters.put(name, null);
             return;
         }
+        checkSetParameter(name, value);
+        if (!value.isParameter()) {
+            value.asParameter();
+        }
+        if (!ModuleRegistrationHooks.PARAMETER.isEmpty()) {
+            value = ModuleRegistrationHooks.tensor(ModuleRegistrationHooks.PARAMETER, this, name, value);
+            checkSetParameter(name, value);
+        }
+        if (!value.isParameter()) {
+            value.asParameter();
+        }
+        TensorScope.escape(value);
+        parameters.put(name, value);
+    }
+
+    /** {@link #setParameter}'s checks of a value, PyTorch's messages. */
+    private static void checkSetParameter(String name, Tensor value) {
         if (value.isClosed()) {
             throw new IllegalArgumentException("cannot assign a closed tensor to parameter '" + name + "'");
         }
@@ -161,11 +194,6 @@ public abstract class Module {
         if (!value.dtype().isFloatingPoint() && !value.dtype().isComplex()) {
             throw new IllegalArgumentException("Only Tensors of floating point and complex dtype can require gradients");
         }
-        if (!value.isParameter()) {
-            value.asParameter();
-        }
-        TensorScope.escape(value);
-        parameters.put(name, value);
     }
 
     /**
@@ -259,10 +287,14 @@ public abstract class Module {
      * part of the module (moved and converted with it, in {@link #namedBuffers()}, replaceable by
      * {@link Stateless#functionalCall}) but not of {@link #stateDict()}, so {@link #loadStateDict} neither expects it
      * nor accepts it (a causal mask or a coupling layer's mask, rebuilt from the configuration, that PyTorch's
-     * checkpoints of the same model do not hold). Null is allowed.
+     * checkpoints of the same model do not hold). Null is allowed. The global buffer registration hooks run on the
+     * value ({@link ModuleRegistrationHooks}): what is registered and returned is the value they leave.
      */
     protected Tensor registerBuffer(String name, Tensor value, boolean persistent) {
         checkName("buffer", name, buffers);
+        if (!ModuleRegistrationHooks.BUFFER.isEmpty()) { // 2.x's register_buffer: after the checks, None included
+            value = ModuleRegistrationHooks.tensor(ModuleRegistrationHooks.BUFFER, this, name, value);
+        }
         if (value != null) {
             TensorScope.escape(value);
         }
@@ -275,11 +307,39 @@ public abstract class Module {
         return value;
     }
 
-    /** Replaces a registered buffer's value. */
+    /**
+     * Replaces a registered buffer's value (null allowed), as PyTorch's {@code module.name = tensor} on a buffer: the
+     * global buffer registration hooks ({@link ModuleRegistrationHooks}) run on it, as 2.x's {@code __setattr__} runs
+     * them.
+     */
     protected void setBuffer(String name, Tensor value) {
         if (name == null || !buffers.containsKey(name)) {
             throw new IllegalArgumentException("no buffer named " + name);
         }
+        if (!ModuleRegistrationHooks.BUFFER.isEmpty()) {
+            value = ModuleRegistrationHooks.tensor(ModuleRegistrationHooks.BUFFER, this, name, value);
+        }
+        putBuffer(name, value);
+    }
+
+    /**
+     * Replaces a registered buffer's value where PyTorch resizes the buffer in place ({@code buf.resize_(shape)} then
+     * {@code copy_}: an observer's or a fake quantizer's statistics taking a new shape): as {@link #setBuffer}, without
+     * the registration hooks, which PyTorch's in-place resize does not run.
+     *
+     * @param name the buffer's name
+     * @param value its new value
+     * @throws IllegalArgumentException for a name that is not a buffer
+     */
+    protected final void resizeBuffer(String name, Tensor value) {
+        if (name == null || !buffers.containsKey(name)) {
+            throw new IllegalArgumentException("no buffer named " + name);
+        }
+        putBuffer(name, value);
+    }
+
+    /** Puts a buffer's value in place without the registration hooks (a load's resize, an undo). */
+    private void putBuffer(String name, Tensor value) {
         if (value != null) {
             TensorScope.escape(value);
         }
@@ -287,19 +347,42 @@ public abstract class Module {
     }
 
     /**
-     * Registers a submodule under a name; returns it. Null registers an absent submodule.
+     * Registers a submodule under a name; returns it. Null registers an absent submodule. The global registration
+     * hooks run on it ({@link ModuleRegistrationHooks}, which says what this returns when one replaces it), as on a
+     * parameter in {@code registerParameter} and a buffer in {@code registerBuffer}.
      *
      * @throws IllegalArgumentException for a bad name, or a module that contains this one (the traversals of
      *     parameters and state would never end)
      */
     protected <M extends Module> M registerModule(String name, M module) {
         checkName("module", name, children);
-        if (module != null && ((Module) module).contains(this)) {
+        checkSubmodule(name, module);
+        if (ModuleRegistrationHooks.MODULE.isEmpty()) {
+            children.put(name, module);
+            return module;
+        }
+        // 2.x's add_module: the global hooks after the checks (None included), before the module is stored
+        Module registered = ModuleRegistrationHooks.module(this, name, module);
+        checkSubmodule(name, registered);
+        children.put(name, registered);
+        if (registered == module || module == null || module.getClass().isInstance(registered)) {
+            @SuppressWarnings("unchecked") // of the given module's class, so of M
+            M same = (M) registered;
+            return same;
+        }
+        // a module of another class: the caller's field (typed M) keeps the given one, which forwards to it
+        if (registered != null) {
+            forwardTo(module, registered);
+        }
+        return module;
+    }
+
+    /** A submodule may not be (or contain) this module. */
+    private void checkSubmodule(String name, Module module) {
+        if (module != null && module.contains(this)) {
             throw new IllegalArgumentException("cannot register module '" + name + "': it is this module or contains it, and a "
                     + "module cannot be its own submodule");
         }
-        children.put(name, module);
-        return module;
     }
 
     /**
@@ -602,7 +685,7 @@ public abstract class Module {
     public Map<String, Tensor> stateDict() {
         checkSavable();
         Map<String, Tensor> out = new OrderedDict<>();
-        if (StateDictHooks.anySave(this)) {
+        if (StateDictHooks.anySave(this) || ExtraState.anySaves(modulePaths())) {
             saveWithHooks("", out);
             return out;
         }
@@ -622,6 +705,9 @@ public abstract class Module {
         Map<String, Tensor> own = new LinkedHashMap<>();
         collectOwn(prefix, own, true, true, true);
         own.forEach((k, v) -> out.put(k, v.isUninitialized() ? v : v.detach()));
+        if (ExtraState.saves(this)) { // PyTorch's _save_to_state_dict: after the parameters and buffers, as it is
+            out.put(prefix + ExtraState.SUFFIX, ExtraState.value(this, prefix));
+        }
         children.forEach((k, m) -> {
             if (m != null) {
                 m.saveWithHooks(prefix + k + ".", out);
@@ -630,6 +716,44 @@ public abstract class Module {
         for (StateDictPostHook h : List.copyOf(stateDictPostHooks.snapshot().values())) {
             h.apply(this, out, prefix);
         }
+    }
+
+    /**
+     * The module's extra state, PyTorch's {@code get_extra_state()}: a module class that overrides it has the entry
+     * {@code prefix + "_extra_state"} in {@link #stateDict()}, after its parameters and buffers (before its
+     * submodules' entries), holding what this returns, as it is (not detached or copied); state-dict hooks see it as
+     * any entry. Override it together with {@link #setExtraState(Object)}, which a load calls with the entry. PyTorch
+     * allows any picklable object; Ember's state dict is a map of tensors (as a safetensors file is, and as
+     * {@code TorchSerialization.saveStateDict} writes it), so the value must be a {@link Tensor} (a subclass may
+     * declare {@code Tensor getExtraState()}): a state dict of a module whose extra state is another object, or null,
+     * is refused with an {@link UnsupportedOperationException} naming the module and the value's class.
+     *
+     * @return the extra state
+     * @throws IllegalStateException here, with PyTorch's message: the default is never called by Ember (it checks
+     *     whether the class overrides it), only directly
+     */
+    public Object getExtraState() {
+        throw new IllegalStateException("Reached a code path in Module.get_extra_state() that should never be called. "
+                + "Please file an issue at https://github.com/pytorch/pytorch/issues/new?template=bug-report.yml "
+                + "to report this bug.");
+    }
+
+    /**
+     * Sets the module's extra state from a loaded state dict, PyTorch's {@code set_extra_state(state)}: a module class
+     * that overrides it expects the entry {@code prefix + "_extra_state"} in {@link #loadStateDict}'s state dict, and
+     * it is called with that entry's value as it is (null included) once every check of the load has passed and the
+     * tensors are loaded, module by module in the order of {@link #stateDict()}; an entry that is not there is a
+     * missing key (strict or not: PyTorch's {@code _load_from_state_dict} is always called with {@code strict=True}).
+     * Where the class does not override it, an entry of that key is an unexpected key. An exception this throws
+     * propagates, the module's tensors put back as they were (extra state that earlier modules set stays).
+     *
+     * @param state the entry's value
+     * @throws IllegalStateException here, with PyTorch's message (never called by Ember unless overridden)
+     */
+    public void setExtraState(Object state) {
+        throw new IllegalStateException("Reached a code path in Module.set_extra_state() that should never be called. "
+                + "Please file an issue at https://github.com/pytorch/pytorch/issues/new?template=bug-report.yml "
+                + "to report this bug.");
     }
 
     /**
@@ -884,7 +1008,9 @@ public abstract class Module {
             state = StateDictHooks.loadPre(modules, state, strict, missing, unexpected, errors);
         }
         Map<String, Tensor> own = new LinkedHashMap<>();
-        collect("", own, true, true, true);
+        Map<String, Module> extraModules = new LinkedHashMap<>();
+        ExtraState.collectLoadKeys(this, "", own, extraModules);
+        Map<String, Tensor> extraValues = new LinkedHashMap<>(); // the extra state to set, key by key in order
         Map<Tensor, Tensor> copies = new LinkedHashMap<>();
         Map<Tensor, int[]> materialize = new LinkedHashMap<>();
         Map<String, Map.Entry<Module, String>> resizable = new LinkedHashMap<>();
@@ -898,6 +1024,14 @@ public abstract class Module {
         for (Map.Entry<String, Tensor> e : own.entrySet()) {
             String key = e.getKey();
             Tensor param = e.getValue();
+            if (extraModules.containsKey(key)) { // a module's extra state: its value as it is, or a missing key
+                if (state.containsKey(key)) {
+                    extraValues.put(key, state.get(key));
+                } else {
+                    missing.add(key);
+                }
+                continue;
+            }
             if (!state.containsKey(key)) {
                 if (!olderNormState(modules, key)) {
                     missing.add(key);
@@ -952,18 +1086,20 @@ public abstract class Module {
             }
             copies.put(param, given);
         }
+        int hooksUnexpected = unexpected.size(); // those the load pre-hooks added stay first
         for (String key : state.keySet()) {
             if (!own.containsKey(key)) {
                 unexpected.add(key);
             }
         }
+        StateDictHooks.orderUnexpected(unexpected.subList(hooksUnexpected, unexpected.size()), modules);
         Map<String, Tensor> loading = state;
         namedModules().forEach((prefix, m) -> m.checkLazyState(prefix.isEmpty() ? "" : prefix + ".", loading, errors));
         if (StateDictHooks.anyLoadPost(modules) && errors.isEmpty()) {
             // the post-hooks may clear keys, so the strict check follows them (PyTorch's order: load, hooks, check)
             return StateDictHooks.loadWithPostHooks(this, modules, strict, missing, unexpected,
-                    undoable -> assign ? assignLoaded(modules, assigned, !materialize.isEmpty(), undoable)
-                            : applyLoad(materialize, resizes, resizable, copies, undoable));
+                    undoable -> ExtraState.load(u -> assign ? assignLoaded(modules, assigned, !materialize.isEmpty(), u)
+                            : applyLoad(materialize, resizes, resizable, copies, u), extraModules, extraValues, undoable));
         }
         if (strict) {
             errors.addAll(0, strictErrors(missing, unexpected));
@@ -971,11 +1107,8 @@ public abstract class Module {
         if (!errors.isEmpty()) {
             throw loadError(errors);
         }
-        if (assign) {
-            assignLoaded(modules, assigned, !materialize.isEmpty(), false);
-        } else {
-            applyLoad(materialize, resizes, resizable, copies, false);
-        }
+        ExtraState.load(u -> assign ? assignLoaded(modules, assigned, !materialize.isEmpty(), u)
+                : applyLoad(materialize, resizes, resizable, copies, u), extraModules, extraValues, false);
         return new IncompatibleKeys(List.copyOf(missing), List.copyOf(unexpected));
     }
 
@@ -1012,14 +1145,15 @@ public abstract class Module {
             String name = key.substring(dot + 1);
             if (m.parameters.containsKey(name)) {
                 Tensor old = m.parameters.get(name);
-                Tensor leaf = given.detach();
-                m.setParameter(name, leaf);
+                // 2.x: Parameter(input_param, requires_grad=param.requires_grad), then setattr (the registration hooks)
+                Tensor leaf = given.detach().asParameter();
                 leaf.requiresGrad_(old.requiresGrad());
+                m.setParameter(name, leaf);
                 back.add(() -> m.parameters.put(name, old));
             } else {
                 Tensor old = m.buffers.get(name);
                 m.setBuffer(name, given);
-                back.add(() -> m.setBuffer(name, old));
+                back.add(() -> m.putBuffer(name, old));
             }
         });
         if (lazy) {
@@ -1045,8 +1179,8 @@ public abstract class Module {
             String b = resizable.get(key).getValue();
             Tensor old = m.buffers.get(b);
             Tensor made = Tensor.empty(old.dtype(), given.shape()).to(old.device());
-            m.setBuffer(b, made);
-            buffersBack.add(() -> m.setBuffer(b, old));
+            m.putBuffer(b, made); // PyTorch resizes the buffer in place: no registration hooks
+            buffersBack.add(() -> m.putBuffer(b, old));
             fresh.add(made);
             copies.put(made, given);
         });
@@ -1966,6 +2100,14 @@ public abstract class Module {
      *     is a parameter or buffer, or a module that contains the parent
      */
     public void setSubmodule(String target, Module module) {
+        setSubmodule(target, module, true);
+    }
+
+    /**
+     * {@link #setSubmodule(String, Module)}; without {@code hooks}, an existing submodule is replaced without the
+     * registration hooks, as PyTorch's quantization {@code convert} writes {@code module._modules[key] = value}.
+     */
+    final void setSubmodule(String target, Module module, boolean hooks) {
         if (target == null) {
             throw new IllegalArgumentException("set_submodule(): argument 'target' (position 1) must be str, not null");
         }
@@ -1977,9 +2119,10 @@ public abstract class Module {
         String name = target.substring(dot + 1);
         Module old = parent.children.get(name);
         if (parent.children.containsKey(name)) {
-            if (module != null && module.contains(parent)) {
-                throw new IllegalArgumentException("cannot register module '" + name + "': it is this module or contains "
-                        + "it, and a module cannot be its own submodule");
+            parent.checkSubmodule(name, module);
+            if (hooks && !ModuleRegistrationHooks.MODULE.isEmpty()) { // 2.x's set_submodule is a setattr: the hooks run
+                module = ModuleRegistrationHooks.module(parent, name, module);
+                parent.checkSubmodule(name, module);
             }
             parent.children.put(name, module);
             if (old != module) {
@@ -1987,19 +2130,25 @@ public abstract class Module {
             }
         } else {
             parent.registerModule(name, module);
+            module = parent.children.get(name); // a registration hook's module
         }
         // the old module forwards to its replacement; one that wraps it computes through it (runByItsWrapper: the old
         // module called by its wrapper computes itself), unless it runs it directly (applyDirectly)
         if (old != null && module != null && old != module) {
-            old.replacedBy = module;
-            if (module.contains(old) && !module.runsChildrenDirectly()) {
-                module.wrapsReplaced = true;
-            }
+            forwardTo(old, module);
         }
         // the module set is the current one again: it computes itself (one put back after a swap would otherwise
         // forward to the module that replaced it, and that one back to it)
         if (module != null && old != module) {
             module.replacedBy = null;
+        }
+    }
+
+    /** {@code old}, replaced by {@code module}, forwards its calls to it (see {@link #setSubmodule}). */
+    private static void forwardTo(Module old, Module module) {
+        old.replacedBy = module;
+        if (module.contains(old) && !module.runsChildrenDirectly()) {
+            module.wrapsReplaced = true;
         }
     }
 

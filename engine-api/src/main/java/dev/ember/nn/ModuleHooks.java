@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code register_module_forward_hook}, {@code register_module_full_backward_pre_hook} and
  * {@code register_module_full_backward_hook}: hooks every module runs, before its own, at every call (for debugging and
  * profiling, as PyTorch's documentation says). They hold for every thread of the process, as PyTorch's global dicts
- * do. Also the ordering rules the module's own hooks share: {@code prepend} and {@code always_call}.
+ * do. Also the ordering rules the module's own hooks share: {@code prepend} and {@code always_call}. The global
+ * hooks on registering a submodule, parameter or buffer are {@link ModuleRegistrationHooks}'.
  */
 public final class ModuleHooks {
     static final HookMap<Module.ForwardPreHook> FORWARD_PRE = new HookMap<>();

@@ -62,6 +62,16 @@ public final class ModuleInternals {
         return module.hasPlainAttribute(name);
     }
 
+    /**
+     * {@code module._modules[name] = value} at a dotted path of an existing submodule, as PyTorch's quantization
+     * {@code convert} (and {@code quantize_dynamic}, {@code prepare_qat}) swaps modules: {@link Module#setSubmodule}
+     * without the global registration hooks ({@link ModuleRegistrationHooks}), which that direct write does not run.
+     */
+    public static void swapModule(Module model, String target, Module module) {
+        Checks.notNull(model, "swap_module(): model");
+        model.setSubmodule(target, module, false);
+    }
+
     /** {@code module.register_parameter(name, value)}: registers (appends) a parameter; see {@code Module.registerParameter}. */
     public static Tensor registerParameter(Module module, String name, Tensor value) {
         check(module, name, "register_parameter");

@@ -93,7 +93,8 @@ public class ModuleList<M extends Module> extends Module implements Iterable<M> 
 
     /**
      * PyTorch 2.x's {@code ModuleList.__repr__}: consecutive modules that print alike are shown once, as
-     * {@code (0-2): 3 x Linear(...)}.
+     * {@code (0-2): 3 x Linear(...)}. The modules registered are printed: one that {@link #setSubmodule} or a
+     * registration hook ({@link ModuleRegistrationHooks}) put in an element's place, as PyTorch's list holds it.
      */
     @Override
     public String toString() {
@@ -101,8 +102,8 @@ public class ModuleList<M extends Module> extends Module implements Iterable<M> 
             return moduleName() + "()";
         }
         List<String> reprs = new ArrayList<>();
-        for (M m : items) {
-            reprs.add(m.toString());
+        for (Module m : registeredModules().values()) {
+            reprs.add(m == null ? "None" : m.toString());
         }
         List<String> lines = new ArrayList<>();
         int start = 0;

@@ -44,7 +44,7 @@ public class ParameterDict extends Module {
         Checks.notNull(key, "key");
         Checks.notNull(parameter, "parameter");
         setParameter(key, parameter);
-        items.put(key, parameter);
+        items.put(key, adoptedParameter(key)); // a registration hook's tensor, if one replaced it
         return this;
     }
 

@@ -83,36 +83,28 @@ public class ParametrizationList extends Module {
         this.isTensor = isTensor;
         this.ntensors = originals.size();
         this.unsafe = unsafe;
+        append(first); // PyTorch's super().__init__(modules) registers "0" before the originals (the registration hooks' order)
         if (isTensor) {
-            Tensor original = originals.get(0);
-            if (asParameter) {
-                boolean requiresGrad = original.requiresGrad();
-                registerParameter("original", original);
-                original.requiresGrad_(requiresGrad);
-            } else {
-                registerBuffer("original", original);
-            }
+            registerTensor(this, "original", originals.get(0), asParameter);
         } else {
             for (int i = 0; i < originals.size(); i++) {
                 registerTensor(this, "original" + i, originals.get(i), asParameter);
             }
         }
-        append(first);
     }
 
     private static void registerTensor(Module m, String name, Tensor t, boolean asParameter) {
         if (asParameter) {
             boolean requiresGrad = t.requiresGrad();
-            m.registerParameter(name, t);
-            t.requiresGrad_(requiresGrad);
+            Tensor registered = m.registerParameter(name, t); // a registration hook's tensor, if one replaced it
+            registered.requiresGrad_(requiresGrad);
         } else {
             m.registerBuffer(name, t);
         }
     }
 
     private void append(Module parametrization) {
-        registerModule(Integer.toString(items.size()), parametrization);
-        items.add(parametrization);
+        items.add(registerModule(Integer.toString(items.size()), parametrization));
     }
 
     // ------------------------------------------------------------------ the value

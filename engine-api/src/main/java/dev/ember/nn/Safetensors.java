@@ -811,10 +811,12 @@ public final class Safetensors {
         }
         Map<String, Tensor> state = load(file);
         Map<String, Tensor> own = model.stateDictTensors();
-        Set<String> missing = new java.util.TreeSet<>(own.keySet());
+        Set<String> expected = new HashSet<>(own.keySet());
+        expected.addAll(ExtraState.keys(model)); // the modules' extra state, a tensor entry (Module#setExtraState)
+        Set<String> missing = new java.util.TreeSet<>(expected);
         missing.removeAll(state.keySet());
         Set<String> unexpected = new java.util.TreeSet<>(state.keySet());
-        unexpected.removeAll(own.keySet());
+        unexpected.removeAll(expected);
         for (List<String> drop : duplicateNames(own, state.keySet()).values()) {
             for (String d : drop) {
                 if (!missing.remove(d)) {

@@ -122,8 +122,11 @@ public final class ShardedCheckpoint {
 
         // the keys, as transformers computes them, tied names covered by the name the index has
         Map<String, Tensor> own = model.stateDictTensors();
+        // with the modules' extra state entries (Module#setExtraState), in their places
+        Map<String, Tensor> expected = new LinkedHashMap<>();
+        ExtraState.collectLoadKeys(model, "", expected, new LinkedHashMap<>());
         List<String> missing = new ArrayList<>();
-        for (String k : own.keySet()) {
+        for (String k : expected.keySet()) {
             if (!weightMap.containsKey(k)) {
                 missing.add(k);
             }
@@ -134,7 +137,7 @@ public final class ShardedCheckpoint {
         }
         List<String> unexpected = new ArrayList<>();
         for (String k : weightMap.keySet()) {
-            if (!own.containsKey(k)) {
+            if (!expected.containsKey(k)) {
                 unexpected.add(k);
             }
         }

@@ -102,6 +102,46 @@ final class StateDictHooks {
         return new Module.IncompatibleKeys(List.copyOf(missing), List.copyOf(unexpected));
     }
 
+    /**
+     * Puts the unexpected keys a load found in PyTorch's order: {@code load_state_dict} finds them module by module as
+     * it walks the modules (every path, a module before its children), each key at the deepest module whose path
+     * prefixes it, and at each module the {@code _extra_state} key of a class that does not load extra state before
+     * the module's other keys, which keep the state dict's order.
+     */
+    static void orderUnexpected(List<String> keys, Map<String, Module> modules) {
+        if (keys.size() < 2) {
+            return;
+        }
+        Map<String, Integer> index = new java.util.HashMap<>();
+        for (String path : modules.keySet()) {
+            index.putIfAbsent(path, index.size());
+        }
+        Map<String, long[]> rank = new java.util.HashMap<>();
+        for (String key : keys) {
+            int owner = 0;
+            String ownerPath = "";
+            for (int dot = key.lastIndexOf('.'); dot > 0; dot = key.lastIndexOf('.', dot - 1)) {
+                Integer i = index.get(key.substring(0, dot));
+                if (i != null) {
+                    owner = i;
+                    ownerPath = key.substring(0, dot + 1);
+                    break;
+                }
+            }
+            boolean extra = key.equals(ownerPath + ExtraState.SUFFIX);
+            rank.put(key, new long[] {owner, extra ? 0 : 1});
+        }
+        List<String> sorted = new ArrayList<>(keys);
+        sorted.sort((a, b) -> {
+            long[] ra = rank.get(a);
+            long[] rb = rank.get(b);
+            return ra[0] != rb[0] ? Long.compare(ra[0], rb[0]) : Long.compare(ra[1], rb[1]);
+        });
+        for (int i = 0; i < sorted.size(); i++) {
+            keys.set(i, sorted.get(i));
+        }
+    }
+
     /** {@code keys} grouped by the index (in {@code paths}) of the deepest module path that prefixes each. */
     private static List<List<String>> byOwner(List<Map.Entry<String, Module>> paths, List<String> keys) {
         List<List<String>> out = new ArrayList<>();

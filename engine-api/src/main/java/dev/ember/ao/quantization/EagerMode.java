@@ -212,7 +212,7 @@ final class EagerMode {
                     q.registerForwardHook(h);
                 }
             }
-            model.setSubmodule(targets.get(i), q);
+            ModuleInternals.swapModule(model, targets.get(i), q); // PyTorch's _convert: module._modules[key] = value
         }
         removeQconfigs(model);
         return model;
@@ -459,7 +459,7 @@ final class EagerMode {
             ModuleInternals.forwardPreHooks(old).values().forEach(q::registerForwardPreHook);
             ModuleInternals.forwardHooks(old).values().forEach(q::registerForwardHook);
             QCONFIGS.put(q, qconfigs.get(old));
-            model.setSubmodule(targets.get(i), q);
+            ModuleInternals.swapModule(model, targets.get(i), q); // PyTorch's _convert: module._modules[key] = value
         }
         return prepare(model, true);
     }

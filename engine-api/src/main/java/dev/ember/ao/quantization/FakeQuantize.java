@@ -140,8 +140,8 @@ public class FakeQuantize extends FakeQuantizeBase implements ObserverOrFakeQuan
                 Tensor s = q.scale().to(scale.device());
                 Tensor z = q.zeroPoint().to(zeroPoint.device());
                 if (!Arrays.equals(scale.shape(), s.shape())) {
-                    setBuffer("scale", s.to(scale.dtype()).clone());
-                    setBuffer("zero_point", z.to(zeroPoint.dtype()).clone());
+                    resizeBuffer("scale", s.to(scale.dtype()).clone());
+                    resizeBuffer("zero_point", z.to(zeroPoint.dtype()).clone());
                 } else {
                     scale.copy_(s);
                     zeroPoint.copy_(z);

@@ -70,8 +70,8 @@ public class FusedMovingAvgObsFakeQuantize extends FakeQuantize {
             Device d = obs.minVal().device();
             obs.assign("min_val", Tensor.full(DType.FLOAT32, Double.POSITIVE_INFINITY, size).to(d));
             obs.assign("max_val", Tensor.full(DType.FLOAT32, Double.NEGATIVE_INFINITY, size).to(d));
-            setBuffer("scale", Tensor.ones(DType.FLOAT32, size).to(scale().device()));
-            setBuffer("zero_point", Tensor.zeros(zeroPoint().dtype(), size).to(zeroPoint().device()));
+            resizeBuffer("scale", Tensor.ones(DType.FLOAT32, size).to(scale().device()));
+            resizeBuffer("zero_point", Tensor.zeros(zeroPoint().dtype(), size).to(zeroPoint().device()));
         }
         try {
             return FakeQuant.fusedMovingAvgObsFakeQuant(x, getBuffer("observer_enabled"),
@@ -79,8 +79,8 @@ public class FusedMovingAvgObsFakeQuantize extends FakeQuantize {
                 obs.quantMin(), obs.quantMax(), chAxis(), perChannel, qscheme().isSymmetric());
         } catch (RuntimeException e) {
             obs.restore(saved); // the op stores nothing when it fails; this undoes the first input's sizing
-            setBuffer("scale", savedScale);
-            setBuffer("zero_point", savedZero);
+            resizeBuffer("scale", savedScale);
+            resizeBuffer("zero_point", savedZero);
             throw e;
         }
     }

@@ -417,7 +417,7 @@ public final class Quantization {
             // PyTorch's swap_module keeps the float module's forward pre-hooks and forward hooks on the new one
             dev.ember.nn.ModuleInternals.forwardPreHooks(old).values().forEach(fresh::registerForwardPreHook);
             dev.ember.nn.ModuleInternals.forwardHooks(old).values().forEach(fresh::registerForwardHook);
-            model.setSubmodule(targets.get(i), fresh);
+            dev.ember.nn.ModuleInternals.swapModule(model, targets.get(i), fresh); // _convert's module._modules[key] = value
         }
         return model;
     }

@@ -225,7 +225,7 @@ public abstract class UniformQuantizationObserverBase extends ObserverBase {
             if (java.util.Arrays.equals(current.shape(), value.shape())) {
                 current.copy_(value);
             } else {
-                setBuffer(name, value.to(current.dtype()).clone());
+                resizeBuffer(name, value.to(current.dtype()).clone());
             }
         }
     }
