@@ -1088,7 +1088,7 @@ public abstract class Module {
         }
         int hooksUnexpected = unexpected.size(); // those the load pre-hooks added stay first
         for (String key : state.keySet()) {
-            if (!own.containsKey(key)) {
+            if (!own.containsKey(key) && !underAbsentChild(modules, key)) {
                 unexpected.add(key);
             }
         }
@@ -1110,6 +1110,29 @@ public abstract class Module {
         ExtraState.load(u -> assign ? assignLoaded(modules, assigned, !materialize.isEmpty(), u)
                 : applyLoad(materialize, resizes, resizable, copies, u), extraModules, extraValues, false);
         return new IncompatibleKeys(List.copyOf(missing), List.copyOf(unexpected));
+    }
+
+    /**
+     * Whether {@code key} lies under a submodule registered as absent ({@code self.sub = None}): PyTorch's
+     * {@code _load_from_state_dict} counts a key as unexpected only when its next name is neither a tensor of the module
+     * nor one of its {@code _modules}, and the load does not descend into a None child, so such keys are neither loaded
+     * nor reported.
+     */
+    private static boolean underAbsentChild(Map<String, Module> modules, String key) {
+        for (Map.Entry<String, Module> e : modules.entrySet()) {
+            String prefix = e.getKey().isEmpty() ? "" : e.getKey() + ".";
+            if (!key.startsWith(prefix)) {
+                continue;
+            }
+            String rest = key.substring(prefix.length());
+            int dot = rest.indexOf('.');
+            String next = dot < 0 ? rest : rest.substring(0, dot);
+            Map<String, Module> children = e.getValue().registeredModules();
+            if (children.containsKey(next) && children.get(next) == null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A strict load's messages for missing and unexpected keys, in PyTorch's order and words. */
