@@ -77,6 +77,14 @@ final class Shapes {
      * ({@link Layout#MAX_STORAGE_ELEMENTS}). Sizes must already be non-negative.
      */
     static long storageNumel(int[] shape, DType dtype) {
+        return storageNumel(shape, dtype, null);
+    }
+
+    /**
+     * {@link #storageNumel(int[], DType)} for a storage on {@code device}: a meta storage holds no elements, so only
+     * PyTorch's overflow check applies to it, not Ember's limit on a storage with data.
+     */
+    static long storageNumel(int[] shape, DType dtype, Device device) {
         long numel = 1;
         long bytes = dtype.itemSize();
         boolean overflow = false;
@@ -96,7 +104,7 @@ final class Shapes {
         if (overflow) {
             throw new IllegalArgumentException("Storage size calculation overflowed with sizes=" + str(shape));
         }
-        if (numel > Layout.MAX_STORAGE_ELEMENTS) {
+        if (numel > Layout.MAX_STORAGE_ELEMENTS && (device == null || !device.isMeta())) {
             throw new IllegalArgumentException("a tensor of sizes=" + str(shape) + " has " + numel + " elements; one Ember "
                     + "tensor stores at most " + Layout.MAX_STORAGE_ELEMENTS);
         }

@@ -804,6 +804,9 @@ final class ViewOps {
         if (t.device.equals(device)) {
             return t;
         }
+        if (t.device.isMeta() || device.isMeta()) {
+            return MetaOps.toDevice(t, device);
+        }
         if (t.dtype.isComplex()) {
             return ComplexOps.toDevice(t, device);
         }
