@@ -13,7 +13,7 @@ M = "meta"
 out = []
 # results 1.13 cannot compute on meta (no meta convolution_backward; 2.x has one): their metadata from the CPU, which
 # 2.x's meta kernels reproduce
-ON_CPU = {"grad_conv.0", "grad_conv.1"}
+ON_CPU = {"grad_conv.0", "grad_conv.1", "max_pool3d", "multinomial"}
 
 
 def rec(name, t):
@@ -100,6 +100,14 @@ rec("embedding", F.embedding(e(2, 4, dtype=torch.int64), e(10, 5)))
 rec("gelu", F.gelu(x))
 rec("cross_entropy", F.cross_entropy(e(4, 5), e(4, dtype=torch.int64)))
 rec("mse", F.mse_loss(x, e(2, 3)))
+rec("max_pool3d", F.max_pool3d(torch.zeros(1, 2, 4, 4, 4), 2))  # 1.13 has no meta max_pool3d (2.x has)
+rec("adaptive_max_pool3d", F.adaptive_max_pool3d(e(1, 2, 4, 4, 4), 2))
+rec("adaptive_max_pool2d", F.adaptive_max_pool2d(e(1, 2, 5, 5), 2, return_indices=True))
+rec("bce", F.binary_cross_entropy(e(2, 3), e(2, 3)))
+rec("multinomial", torch.multinomial(torch.ones(3, 5), 2))  # 1.13 has no meta multinomial (2.x has)
+rec("randperm", torch.randperm(6, device=M))
+rec("dropout", F.dropout(e(2, 3), 0.5))
+rec("cumprod", e(2, 3).cumprod(1))
 # scaled dot product attention: 2.x's F.scaled_dot_product_attention (1.13 has none) returns
 # q.shape[:-1] + v.shape[-1:], contiguous: written here by that rule from a (1.13) matmul-softmax-matmul on meta
 q, k, v = e(2, 3, 5, 4), e(2, 3, 6, 4), e(2, 3, 6, 7)
@@ -118,6 +126,9 @@ li = e(2, 3, 4).requires_grad_()
 lw = e(4).requires_grad_()
 F.layer_norm(li, (4,), lw).pow(2).mean().backward()
 rec("grad_layer_norm", [li.grad, lw.grad])
+pi = e(2, 3).requires_grad_()
+pi.cumprod(1).sum().backward()
+rec("grad_cumprod", pi.grad)
 
 with open("meta_shapes.txt", "w") as f:
     f.write("\n".join(out) + "\n")

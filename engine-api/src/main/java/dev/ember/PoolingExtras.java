@@ -782,7 +782,7 @@ public final class PoolingExtras {
             Tensor.ValuesIndices mx = gathered.max(3, true);
             Tensor at = mx.indices();
             Tensor nan = gathered.isnan();
-            if (!nan.logicalNot().all()) {
+            if (!input.device.isMeta() && !nan.logicalNot().all()) { // a meta tensor has no NaN to look for
                 // PyTorch's kernel takes a NaN whenever it meets one ((val > max) || isnan(val)): the window's last NaN
                 Tensor order = Tensor.arange(k).to(input.device).add(1L);
                 Tensor lastNan = nan.to(DType.INT64).mul(order).argmax(3, true);

@@ -630,6 +630,9 @@ final class RandomOps {
                     + " without overflow");
         }
         Shapes.storageNumel(new int[] {size}, DType.INT64);
+        if (Ember.defaultDevice().isMeta()) {
+            return Creation.empty(new int[] {size}, dtype, Ember.defaultDevice()); // the meta kernel draws nothing
+        }
         long[] r = new long[size];
         for (int i = 0; i < size; i++) {
             r[i] = i;
@@ -674,6 +677,9 @@ final class RandomOps {
         int rows = probs.dim() == 1 ? 1 : probs.shape[0];
         int[] outShape = probs.dim() == 1 ? new int[] {numSamples} : new int[] {rows, numSamples};
         Shapes.storageNumel(outShape, DType.INT64);
+        if (probs.device.isMeta()) {
+            return Creation.empty(outShape, DType.INT64, probs.device); // the meta kernel: the shape, no draw
+        }
         double[] p = probs.toDoubleArray();
         boolean trick = !replacement || numSamples == 1;
         for (int r = 0; r < rows; r++) {

@@ -130,6 +130,17 @@ class MetaDeviceTest {
         c.put("avg_pool2d", () -> Functional.avgPool2d(e(1, 2, 6, 6), new int[] {3, 3}, new int[] {2, 2},
                 new int[] {0, 0}, false, true));
         c.put("embedding", () -> Functional.embedding(e(DType.INT64, 2, 4), e(10, 5)));
+        c.put("max_pool3d", () -> Functional.maxPool3d(e(1, 2, 4, 4, 4), 2));
+        c.put("adaptive_max_pool3d", () -> Functional.adaptiveMaxPool3d(e(1, 2, 4, 4, 4), 2));
+        c.put("adaptive_max_pool2d", () -> {
+            Tensor.ValuesIndices r = Functional.adaptiveMaxPool2dWithIndices(e(1, 2, 5, 5), new int[] {2, 2});
+            return List.of(r.values(), r.indices());
+        });
+        c.put("bce", () -> Functional.binaryCrossEntropy(e(2, 3), e(2, 3)));
+        c.put("multinomial", () -> e(3, 5).multinomial(2, false));
+        c.put("randperm", () -> scoped(() -> Tensor.randperm(6)));
+        c.put("dropout", () -> Functional.dropout(e(2, 3), 0.5, true));
+        c.put("cumprod", () -> e(2, 3).cumprod(1));
         c.put("gelu", () -> Functional.gelu(e(2, 3)));
         c.put("cross_entropy", () -> Functional.crossEntropy(e(4, 5), e(DType.INT64, 4)));
         c.put("mse", () -> Functional.mseLoss(e(2, 3), e(2, 3)));
@@ -152,6 +163,11 @@ class MetaDeviceTest {
             Tensor w = e(4).requiresGrad_(true);
             Functional.layerNorm(x, new int[] {4}, w, null, 1e-5).pow(2.0).mean().backward();
             return List.of(x.grad(), w.grad());
+        });
+        c.put("grad_cumprod", () -> {
+            Tensor x = e(2, 3).requiresGrad_(true);
+            x.cumprod(1).sum().backward();
+            return x.grad();
         });
         return c;
     }
@@ -195,7 +211,7 @@ class MetaDeviceTest {
             }
         }
         List<String[]> rows = expected();
-        assertEquals(75, rows.size());
+        assertEquals(85, rows.size());
         List<String> failures = new ArrayList<>();
         for (String[] row : rows) {
             Tensor t = results.remove(row[0]);
@@ -285,6 +301,14 @@ class MetaDeviceTest {
         Ember.setDefaultDevice(Device.CPU);
         assertFalse(Tensor.randn(2, 2).isMeta());
         assertThrows(IllegalArgumentException.class, () -> Ember.deviceScope(null));
+        // autocast serves no meta device, and an op of meta tensors is cast by neither autocast (PyTorch: meta tensors
+        // carry no autocast dispatch key)
+        assertEquals("User specified an unsupported autocast device_type 'meta'",
+                assertThrows(IllegalArgumentException.class, () -> DeviceType.of(META)).getMessage());
+        try (AutocastMode ac = Ember.autocast(DeviceType.CPU, DType.BFLOAT16)) {
+            assertEquals(DType.FLOAT32, e(2, 3).matmul(e(3, 4)).dtype());
+            assertEquals(DType.BFLOAT16, Tensor.ones(2, 3).matmul(Tensor.ones(3, 4)).dtype());
+        }
     }
 
     @Test
@@ -491,5 +515,34 @@ class MetaDeviceTest {
         });
         m.loadStateDict(sd);
         m.stateDict().forEach((k, v) -> assertArrayEquals(sd.get(k).toFloatArray(), v.toFloatArray(), k));
+    }
+
+    @Test
+    void transformerTrainingStepOnMeta() {
+        Ember.manualSeed(3);
+        Tensor reference = Tensor.rand(4);
+        Ember.manualSeed(3);
+        dev.ember.nn.Transformer model;
+        try (DeviceScope s = Ember.deviceScope(META)) {
+            model = new dev.ember.nn.Transformer(8, 2, 1, 1, 16, 0.1, "relu", 1e-5, true, false, true);
+        }
+        model.train();
+        Tensor out = model.forward(e(2, 5, 8), e(2, 4, 8));
+        assertTrue(out.isMeta());
+        assertArrayEquals(new int[] {2, 4, 8}, out.shape());
+        assertArrayEquals(new int[] {32, 8, 1}, out.stride());
+        out.pow(2.0).mean().backward();
+        List<Tensor> params = model.parameters();
+        for (Tensor p : params) {
+            assertTrue(p.grad().isMeta());
+            assertArrayEquals(p.shape(), p.grad().shape());
+        }
+        dev.ember.optim.Adam adam = new dev.ember.optim.Adam(params, 1e-3);
+        adam.step();
+        dev.ember.optim.SGD sgd = new dev.ember.optim.SGD(params, 0.1, 0.9, 0.0, 0.0, false);
+        sgd.step();
+        assertTrue(model.parameters().stream().allMatch(Tensor::isMeta));
+        // dropout on meta tensors drew nothing
+        assertArrayEquals(reference.toFloatArray(), Tensor.rand(4).toFloatArray());
     }
 }
