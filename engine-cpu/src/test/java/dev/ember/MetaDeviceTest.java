@@ -545,4 +545,52 @@ class MetaDeviceTest {
         // dropout on meta tensors drew nothing
         assertArrayEquals(reference.toFloatArray(), Tensor.rand(4).toFloatArray());
     }
+
+    @Test
+    void loadingWithoutAssignIntoAMetaModelWarnsThatItCopiesNothing() throws IOException {
+        Map<String, Tensor> all = Safetensors.load(Path.of("src/test/resources/metadevice/meta_models.safetensors"));
+        Map<String, Tensor> sd = new LinkedHashMap<>();
+        all.forEach((k, v) -> {
+            if (k.startsWith("mlp.") && !k.endsWith(".input") && !k.endsWith(".output")) {
+                sd.put(k.substring(4), v);
+            }
+        });
+        Module m;
+        try (DeviceScope s = Ember.deviceScope(META)) {
+            m = model("mlp");
+        }
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger("dev.ember");
+        List<String> got = new ArrayList<>();
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                if (r.getMessage().contains("meta parameter")) {
+                    got.add(r.getLevel() + ": " + r.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        jul.addHandler(h);
+        try {
+            m.loadStateDict(sd);
+        } finally {
+            jul.removeHandler(h);
+        }
+        // PyTorch 2.x's _load_from_state_dict: one warning per entry, in the module's order, the copy a no-op
+        List<String> want = new ArrayList<>();
+        for (String k : m.stateDict().keySet()) {
+            want.add("WARNING: for " + k + ": copying from a non-meta parameter in the checkpoint to a meta parameter in "
+                    + "the current model, which is a no-op. (Did you mean to pass `assign=True` to assign items in the "
+                    + "state dictionary to their corresponding key in the module instead of copying them in place?)");
+        }
+        assertEquals(want, got);
+        assertTrue(m.parameters().stream().allMatch(Tensor::isMeta));
+    }
 }

@@ -988,6 +988,7 @@ public abstract class Module {
                         + " from checkpoint, the shape in current model is " + Format.size(param.shape()) + ".");
                 continue;
             }
+            MetaModules.warnIfNoOpCopy(key, param, given);
             copies.put(param, given);
         }
         for (String key : state.keySet()) {
