@@ -271,6 +271,17 @@ class MetaDeviceTest {
         }
         assertEquals(2L * (100_000L * 100_000L + 100_000L), n);
         assertArrayEquals(new int[] {3, 100_000}, m.forward(e(3, 100_000)).shape());
+        // Ember's limits on a meta tensor (PyTorch has none): its strides and its views' storage offsets are ints
+        assertEquals(21_000L * 100_000L, big.select(0, 21_000).storageOffset());
+        assertEquals("the view would start at element 9999900000 of its storage; Ember's storage offsets are at most "
+                + "2147483647 (a meta tensor may be larger, but no view of it can start past that element)",
+                assertThrows(IllegalArgumentException.class, () -> big.select(0, 99_999)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> big.narrow(0, 50_000, 10));
+        assertThrows(IllegalArgumentException.class, () -> big.slice(0, 50_000, 50_010, 1));
+        assertThrows(IllegalArgumentException.class, () -> big.flip(0));
+        assertEquals("a tensor of sizes=[10, 100000, 100000] would have stride 10000000000 in dimension 0; Ember's strides "
+                + "are at most 2147483647", assertThrows(IllegalArgumentException.class,
+                () -> scoped(() -> Tensor.empty(10, 100_000, 100_000))).getMessage());
         // a size whose byte count overflows is still PyTorch's error
         assertThrows(IllegalArgumentException.class, () -> scoped(() -> Tensor.empty(Integer.MAX_VALUE,
                 Integer.MAX_VALUE, Integer.MAX_VALUE)));
