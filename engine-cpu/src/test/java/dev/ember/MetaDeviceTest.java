@@ -282,6 +282,15 @@ class MetaDeviceTest {
         assertEquals("a tensor of sizes=[10, 100000, 100000] would have stride 10000000000 in dimension 0; Ember's strides "
                 + "are at most 2147483647", assertThrows(IllegalArgumentException.class,
                 () -> scoped(() -> Tensor.empty(10, 100_000, 100_000))).getMessage());
+        // pdist of 50000 rows: 1.25 billion pairs, no host table of them
+        Tensor rows = scoped(() -> Tensor.empty(50_000, 50_000)).requiresGrad_(true);
+        Tensor d = Functional.pdist(rows);
+        assertArrayEquals(new int[] {1_249_975_000}, d.shape());
+        d.sum().backward();
+        assertArrayEquals(rows.shape(), rows.grad().shape());
+        // to_sparse reads the nonzero positions: refused before any size arithmetic
+        assertEquals("aten::_to_sparse: attempted to run this operator with Meta tensors, but there was no fake impl or "
+                + "Meta kernel registered", assertThrows(UnsupportedOperationException.class, big::toSparse).getMessage());
         // a size whose byte count overflows is still PyTorch's error
         assertThrows(IllegalArgumentException.class, () -> scoped(() -> Tensor.empty(Integer.MAX_VALUE,
                 Integer.MAX_VALUE, Integer.MAX_VALUE)));
