@@ -80,7 +80,7 @@ public final class MetaBackend implements Backend {
      * {@link UnsupportedOperationException}) naming the Ember op that was called (the outermost engine method on the
      * stack) and what it needed.
      *
-     * A read-out of the elements ({@code toDoubleArray}, {@code toList}, a copy to another device) gets
+     * <p>A read-out of the elements ({@code toDoubleArray}, {@code toList}, a copy to another device) gets
      * {@link #COPY_OUT_HINT}, and {@code item} {@link #ITEM}, PyTorch's words.
      *
      * @param what what the op needed, as {@code "the values"} or a kernel's name
@@ -106,8 +106,11 @@ public final class MetaBackend implements Backend {
         int dot = op.indexOf('.');
         String cls = op.substring(0, dot);
         String m = op.substring(dot + 1);
-        return (cls.equals("Tensor") || cls.equals("Module")) && (m.startsWith("to") || m.equals("cpu") || m.equals("cuda")
-                || m.equals("copy_"));
+        if (cls.equals("Module")) {
+            return m.equals("to") || m.equals("cpu") || m.equals("cuda");
+        }
+        return cls.equals("Tensor") && (m.equals("to") || m.equals("toList") || m.startsWith("to") && m.endsWith("Array")
+                || m.equals("cpu") || m.equals("cuda") || m.equals("copy_") || m.equals("pinMemory"));
     }
 
     /**
