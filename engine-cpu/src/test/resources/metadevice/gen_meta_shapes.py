@@ -13,7 +13,7 @@ M = "meta"
 out = []
 # results 1.13 cannot compute on meta (no meta convolution_backward; 2.x has one): their metadata from the CPU, which
 # 2.x's meta kernels reproduce
-ON_CPU = {"grad_conv.0", "grad_conv.1", "max_pool3d", "multinomial"}
+ON_CPU = {"grad_conv.0", "grad_conv.1", "max_pool3d", "multinomial", "multi_margin", "multilabel_margin"}
 
 
 def rec(name, t):
@@ -108,6 +108,13 @@ rec("multinomial", torch.multinomial(torch.ones(3, 5), 2))  # 1.13 has no meta m
 rec("randperm", torch.randperm(6, device=M))
 rec("dropout", F.dropout(e(2, 3), 0.5))
 rec("cumprod", e(2, 3).cumprod(1))
+rec("var_mean", torch.var_mean(e(2, 3, 4), 1))
+rec("std_mean", torch.std_mean(e(2, 3, 4)))
+rec("fmod_int", torch.fmod(e(2, 3, dtype=torch.int64), e(3, dtype=torch.int64)))
+rec("remainder_int", e(2, 3, dtype=torch.int64) % e(2, 3, dtype=torch.int64))
+# 1.13 has no meta multi_margin_loss / multilabel_margin_loss (2.x has): the CPU's metadata
+rec("multi_margin", F.multi_margin_loss(torch.zeros(4, 5), torch.zeros(4, dtype=torch.int64)))
+rec("multilabel_margin", F.multilabel_margin_loss(torch.zeros(4, 5), torch.zeros(4, 5, dtype=torch.int64)))
 # scaled dot product attention: 2.x's F.scaled_dot_product_attention (1.13 has none) returns
 # q.shape[:-1] + v.shape[-1:], contiguous: written here by that rule from a (1.13) matmul-softmax-matmul on meta
 q, k, v = e(2, 3, 5, 4), e(2, 3, 6, 4), e(2, 3, 6, 7)
@@ -129,6 +136,9 @@ rec("grad_layer_norm", [li.grad, lw.grad])
 pi = e(2, 3).requires_grad_()
 pi.cumprod(1).sum().backward()
 rec("grad_cumprod", pi.grad)
+qi = e(2, 3).requires_grad_()
+qi.prod(1).sum().backward()
+rec("grad_prod", qi.grad)
 
 with open("meta_shapes.txt", "w") as f:
     f.write("\n".join(out) + "\n")

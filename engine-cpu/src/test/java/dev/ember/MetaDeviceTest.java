@@ -141,6 +141,18 @@ class MetaDeviceTest {
         c.put("randperm", () -> scoped(() -> Tensor.randperm(6)));
         c.put("dropout", () -> Functional.dropout(e(2, 3), 0.5, true));
         c.put("cumprod", () -> e(2, 3).cumprod(1));
+        c.put("var_mean", () -> {
+            Tensor.VarMean r = e(2, 3, 4).varMean(new int[] {1}, 1, false);
+            return List.of(r.var(), r.mean());
+        });
+        c.put("std_mean", () -> {
+            Tensor.StdMean r = e(2, 3, 4).stdMean();
+            return List.of(r.std(), r.mean());
+        });
+        c.put("fmod_int", () -> e(DType.INT64, 2, 3).fmod(e(DType.INT64, 3)));
+        c.put("remainder_int", () -> e(DType.INT64, 2, 3).remainder(e(DType.INT64, 2, 3)));
+        c.put("multi_margin", () -> Functional.multiMarginLoss(e(4, 5), e(DType.INT64, 4)));
+        c.put("multilabel_margin", () -> Functional.multilabelMarginLoss(e(4, 5), e(DType.INT64, 4, 5)));
         c.put("gelu", () -> Functional.gelu(e(2, 3)));
         c.put("cross_entropy", () -> Functional.crossEntropy(e(4, 5), e(DType.INT64, 4)));
         c.put("mse", () -> Functional.mseLoss(e(2, 3), e(2, 3)));
@@ -163,6 +175,11 @@ class MetaDeviceTest {
             Tensor w = e(4).requiresGrad_(true);
             Functional.layerNorm(x, new int[] {4}, w, null, 1e-5).pow(2.0).mean().backward();
             return List.of(x.grad(), w.grad());
+        });
+        c.put("grad_prod", () -> {
+            Tensor x = e(2, 3).requiresGrad_(true);
+            x.prod(1, false).sum().backward();
+            return x.grad();
         });
         c.put("grad_cumprod", () -> {
             Tensor x = e(2, 3).requiresGrad_(true);
@@ -211,7 +228,7 @@ class MetaDeviceTest {
             }
         }
         List<String[]> rows = expected();
-        assertEquals(85, rows.size());
+        assertEquals(94, rows.size());
         List<String> failures = new ArrayList<>();
         for (String[] row : rows) {
             Tensor t = results.remove(row[0]);
