@@ -119,8 +119,8 @@ final class RandomOps {
 
     /** CPU's {@code TORCH_CHECK(p_in >= 0 && p_in <= 1)} without a message of its own. */
     private static void checkProbabilities(Tensor p) {
-        if (p.numel() == 0) {
-            return;
+        if (p.numel() == 0 || p.device.isMeta()) {
+            return; // a meta tensor has no values to check (PyTorch's meta bernoulli checks none)
         }
         boolean ok;
         try (GradMode off = Ember.noGrad()) {
@@ -558,7 +558,7 @@ final class RandomOps {
         if (std == null && !(stdValue >= 0.0)) {
             throw new IllegalArgumentException("normal expects std >= 0.0, but found std " + Format.cpp(stdValue));
         }
-        if (std != null && std.numel() > 0) {
+        if (std != null && std.numel() > 0 && !std.device.isMeta()) { // meta: no values to check
             boolean ok;
             try (GradMode off = Ember.noGrad()) {
                 ok = std.detach().to(DType.FLOAT64).ge(0.0).all();

@@ -141,6 +141,10 @@ class MetaDeviceTest {
         c.put("randperm", () -> scoped(() -> Tensor.randperm(6)));
         c.put("dropout", () -> Functional.dropout(e(2, 3), 0.5, true));
         c.put("cumprod", () -> e(2, 3).cumprod(1));
+        c.put("bernoulli", () -> e(2, 3).bernoulli());
+        c.put("bernoulli_p", () -> e(2, 3).bernoulli_(e(2, 3)));
+        c.put("normal_tt", () -> Tensor.normal(e(2, 3), e(3)));
+        c.put("normal_td", () -> Tensor.normal(e(2, 3), 1.0));
         c.put("var_mean", () -> {
             Tensor.VarMean r = e(2, 3, 4).varMean(new int[] {1}, 1, false);
             return List.of(r.var(), r.mean());
@@ -228,7 +232,7 @@ class MetaDeviceTest {
             }
         }
         List<String[]> rows = expected();
-        assertEquals(94, rows.size());
+        assertEquals(98, rows.size());
         List<String> failures = new ArrayList<>();
         for (String[] row : rows) {
             Tensor t = results.remove(row[0]);
