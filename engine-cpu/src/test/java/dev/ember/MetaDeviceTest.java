@@ -266,6 +266,18 @@ class MetaDeviceTest {
         for (int i = 0; i < want.length; i++) {
             assertEquals(want[i], got.get(i).toString(), "printout " + i);
         }
+        // 2.x's ParameterList / ParameterDict extra_repr name a CUDA tensor's device only, so a meta parameter prints as
+        // a CPU one, with torch.typename's torch.meta.FloatTensor in the dict (1.13 printed the list so and could not
+        // print the dict: "Unimplemented backend Meta")
+        dev.ember.nn.ParameterList cpuList = new dev.ember.nn.ParameterList(Tensor.empty(2, 3).asParameter());
+        dev.ember.nn.ParameterList metaList = new dev.ember.nn.ParameterList(e(2, 3).asParameter());
+        assertEquals(cpuList.toString(), metaList.toString());
+        assertTrue(metaList.toString().contains("Parameter containing: [torch.float32 of size 2x3]"), metaList.toString());
+        dev.ember.nn.ParameterDict cpuDict = new dev.ember.nn.ParameterDict(Map.of("a", Tensor.empty(2, 3).asParameter()));
+        dev.ember.nn.ParameterDict metaDict = new dev.ember.nn.ParameterDict(Map.of("a", e(2, 3).asParameter()));
+        assertEquals(cpuDict.toString().replace("torch.FloatTensor", "torch.meta.FloatTensor"), metaDict.toString());
+        assertTrue(metaDict.toString().contains("(a): Parameter containing: [torch.meta.FloatTensor of size 2x3]"),
+                metaDict.toString());
     }
 
     @Test
