@@ -1454,7 +1454,7 @@ final class ArithmeticOps {
                 n *= s;
             }
             boolean zero = n > 0 && (b.wrappedNumber ? b.toLongArray()[0] == 0
-                    : !ReductionOps.allTrue(cast(b, t).ne(0L)));
+                    : !ReductionOps.allTrueUnlessMeta(cast(b, t).ne(0L)));
             if (zero) {
                 throw new IllegalArgumentException("ZeroDivisionError");
             }

@@ -473,7 +473,7 @@ final class AttentionOps {
         double p = weights > 0 ? dropoutP : 0; // the composition draws nothing for empty weights
         long seed = 0;
         long offset = 0;
-        if (p > 0) {
+        if (p > 0 && !device.isMeta()) { // PyTorch's meta dropout draws nothing
             Generator g = generator == null ? Generator.DEFAULT : generator;
             long[] drawn = g.draw(weights);
             seed = drawn[0];

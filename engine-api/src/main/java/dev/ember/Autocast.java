@@ -235,10 +235,13 @@ public final class Autocast {
         }
     }
 
-    /** PyTorch's dispatch: the op is a CUDA op when any of its tensors is on CUDA. */
+    /**
+     * PyTorch's dispatch: the op is a CUDA op when any of its tensors is on CUDA (a meta tensor has no autocast key: an
+     * op of meta tensors is cast by neither autocast).
+     */
     private static DeviceType deviceType(Tensor[] args) {
         for (Tensor t : args) {
-            if (t != null && !t.device().isCpu()) {
+            if (t != null && t.device().type().equals("cuda")) {
                 return DeviceType.CUDA;
             }
         }
@@ -248,7 +251,7 @@ public final class Autocast {
     /** PyTorch's {@code is_eligible}: floating, not float64, on the autocast's device type. */
     private static boolean eligible(Tensor t, DeviceType type) {
         return t != null && t.dtype().isFloatingPoint() && t.dtype() != DType.FLOAT64
-                && t.device().isCpu() == (type == DeviceType.CPU);
+                && t.device().type().equals(type.toString());
     }
 
     private static Tensor[] castAll(State s, DeviceType type, Policy p, Tensor[] args) {

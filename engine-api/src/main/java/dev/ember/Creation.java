@@ -16,7 +16,7 @@ final class Creation {
 
     /** A new contiguous tensor, contents unspecified. */
     static Tensor empty(int[] shape, DType dtype, Device device) {
-        long numel = Shapes.storageNumel(shape, dtype);
+        long numel = Shapes.storageNumel(shape, dtype, device);
         Backend backend = Tensor.backendFor(device);
         Storage s = allocate(backend, dtype, numel, device, false);
         return new Tensor(s, Layout.contiguous(shape), device, backend, new int[1], dtype);
@@ -31,7 +31,7 @@ final class Creation {
         long n = numel;
         if (dtype.isComplex()) {
             n = Math.multiplyExact(numel, 2L);
-            if (n > Layout.MAX_STORAGE_ELEMENTS) {
+            if (n > Layout.MAX_STORAGE_ELEMENTS && !device.isMeta()) {
                 throw new IllegalArgumentException("a " + dtype.torchName() + " tensor of " + numel + " elements stores "
                         + n + " " + stored.torchName() + " parts; one Ember tensor stores at most "
                         + Layout.MAX_STORAGE_ELEMENTS);
@@ -45,7 +45,7 @@ final class Creation {
      * {@link ShapeOps#preservedStrides} makes), contents unspecified.
      */
     static Tensor emptyStrided(int[] shape, int[] strides, DType dtype, Device device) {
-        long numel = Shapes.storageNumel(shape, dtype);
+        long numel = Shapes.storageNumel(shape, dtype, device);
         Backend backend = Tensor.backendFor(device);
         Storage s = allocate(backend, dtype, numel, device, false);
         return new Tensor(s, new Layout(shape, strides, 0), device, backend, new int[1], dtype);
@@ -53,7 +53,7 @@ final class Creation {
 
     /** A contiguous tensor of zeros (no fill pass where the backend's fresh memory is zero). */
     static Tensor zeros(int[] shape, DType dtype, Device device) {
-        long numel = Shapes.storageNumel(shape, dtype);
+        long numel = Shapes.storageNumel(shape, dtype, device);
         Backend backend = Tensor.backendFor(device);
         Storage s = allocate(backend, dtype, numel, device, true);
         return new Tensor(s, Layout.contiguous(shape), device, backend, new int[1], dtype);
@@ -740,6 +740,9 @@ final class Creation {
                     + " not implemented for '" + dtype.legacyTypeName().replace("Tensor", "") + "'");
         }
         Tensor t = empty(Shapes.checkSizes(shape), dtype, device);
+        if (device.isMeta()) {
+            return t; // PyTorch's meta kernels draw nothing: the generator stays where it was
+        }
         long[] drawn = g.draw(t.numel());
         t.backend.random(kind, t.storage(), t.layout, drawn[0], drawn[1], a, b);
         return t;

@@ -1,11 +1,15 @@
 package dev.ember;
 
 /**
- * Where a tensor's storage lives: {@code cpu} or {@code cuda:N}, as {@code torch.device}.
+ * Where a tensor's storage lives: {@code cpu}, {@code cuda:N} or {@code meta}, as {@code torch.device}. A tensor on the
+ * meta device has a shape, strides and a type but no elements: ops compute only the metadata of their results, so a
+ * model far larger than memory can be built there and later materialized ({@code Module.toEmpty}).
  */
 public final class Device {
     /** The host. */
     public static final Device CPU = new Device("cpu", -1);
+    /** The meta device ({@code torch.device("meta")}): tensors with metadata and no data. */
+    public static final Device META = new Device("meta", -1);
 
     private final String type;
     private final int index;
@@ -16,7 +20,7 @@ public final class Device {
     }
 
     /**
-     * Parses {@code "cpu"}, {@code "cuda"} (device 0) or {@code "cuda:N"}.
+     * Parses {@code "cpu"}, {@code "cuda"} (device 0), {@code "cuda:N"} or {@code "meta"}.
      *
      * @throws IllegalArgumentException for any other string
      */
@@ -25,6 +29,9 @@ public final class Device {
         String s = spec.trim();
         if (s.equals("cpu")) {
             return CPU;
+        }
+        if (s.equals("meta")) {
+            return META;
         }
         if (s.equals("cuda")) {
             return cuda(0);
@@ -36,7 +43,7 @@ public final class Device {
                 // fall through to the error below
             }
         }
-        throw new IllegalArgumentException("Expected one of cpu, cuda device type at start of device string: " + spec);
+        throw new IllegalArgumentException("Expected one of cpu, cuda, meta device type at start of device string: " + spec);
     }
 
     /** The CUDA device with the given ordinal. */
@@ -47,19 +54,24 @@ public final class Device {
         return new Device("cuda", index);
     }
 
-    /** {@code "cpu"} or {@code "cuda"}. */
+    /** {@code "cpu"}, {@code "cuda"} or {@code "meta"}. */
     public String type() {
         return type;
     }
 
-    /** The device ordinal; -1 for the CPU. */
+    /** The device ordinal; -1 for the CPU and the meta device. */
     public int index() {
         return index;
     }
 
     /** Whether this is the host. */
     public boolean isCpu() {
-        return index < 0;
+        return this == CPU || index < 0 && type.equals("cpu");
+    }
+
+    /** Whether this is the meta device ({@code device.type == "meta"}), whose tensors have no data. */
+    public boolean isMeta() {
+        return this == META || type.equals("meta");
     }
 
     @Override

@@ -39,9 +39,13 @@ public enum DeviceType {
      *
      * @param device the device
      * @return its type
+     * @throws IllegalArgumentException for the meta device, which autocast does not serve (PyTorch's words)
      */
     public static DeviceType of(Device device) {
         Args.require(device, "device_type", "device", 1, "torch.device");
+        if (device.isMeta()) {
+            throw new IllegalArgumentException("User specified an unsupported autocast device_type 'meta'");
+        }
         return device.isCpu() ? CPU : CUDA;
     }
 

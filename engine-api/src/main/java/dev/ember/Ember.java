@@ -16,8 +16,15 @@ public final class Ember {
     private Ember() {
     }
 
-    /** The device new tensors are created on. */
+    /**
+     * The device new tensors are created on: the innermost {@link #deviceScope} open on this thread, else the one
+     * {@link #setDefaultDevice} set.
+     */
     public static Device defaultDevice() {
+        Device scoped = DeviceScope.current();
+        if (scoped != null) {
+            return scoped;
+        }
         Device d = defaultDevice;
         if (d == null) {
             synchronized (Ember.class) {
@@ -28,6 +35,20 @@ public final class Ember {
             }
         }
         return d;
+    }
+
+    /**
+     * Opens a scope in which new tensors are created on {@code device}, as PyTorch 2.x's {@code with
+     * torch.device(device):}: {@code try (DeviceScope s = Ember.deviceScope(Device.META)) { model = new Big(); }}
+     * builds a model whose parameters have shapes and no data.
+     *
+     * @param device the device
+     * @return the scope, to close
+     * @throws IllegalArgumentException for null
+     * @throws IllegalStateException when the device's backend cannot run here
+     */
+    public static DeviceScope deviceScope(Device device) {
+        return new DeviceScope(device);
     }
 
     /** Sets the device new tensors are created on. */

@@ -1792,6 +1792,7 @@ final class IndexingOps {
     }
 
     static Tensor maskedSelect(Tensor self, Tensor mask) {
+        MetaOps.refuseDataDependent("aten::masked_select", self, mask);
         if (self.dtype.isComplex()) return ComplexIndexing.maskedSelect(self, mask);
         if (mask.dtype != DType.BOOL) {
             throw new IllegalArgumentException("masked_select: expected BoolTensor or ByteTensor for mask");
@@ -1898,6 +1899,7 @@ final class IndexingOps {
 
     /** The coordinates of the nonzero elements, int64 {@code [n, dim]}, in row-major order. */
     static Tensor nonzero(Tensor self) {
+        MetaOps.refuseDataDependent("aten::nonzero", self);
         if (self.dtype.isComplex()) return ComplexIndexing.nonzero(self);
         long n = self.backend.nonzeroCount(self.storage(), self.layout);
         int rows = Shapes.toSize(n, "nonzero()");

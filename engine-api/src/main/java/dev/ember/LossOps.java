@@ -311,11 +311,12 @@ final class LossOps {
         }
         try (GradMode off = Ember.noGrad()) {
             // nan fails too, as in PyTorch's kernel; on a GPU this reads one value back
-            if (input.numel() > 0 && !ReductionOps.allTrue(input.ge(0.0).logicalAnd(input.le(1.0)))) {
+            // (the kernel's checks of the values: a meta tensor has none, and PyTorch's meta kernel checks nothing)
+            if (input.numel() > 0 && !ReductionOps.allTrueUnlessMeta(input.ge(0.0).logicalAnd(input.le(1.0)))) {
                 throw new IllegalArgumentException("all elements of input should be between 0 and 1");
             }
             // PyTorch 2.x's kernel checks the target too (1.13 did not)
-            if (target.numel() > 0 && !ReductionOps.allTrue(target.ge(0.0).logicalAnd(target.le(1.0)))) {
+            if (target.numel() > 0 && !ReductionOps.allTrueUnlessMeta(target.ge(0.0).logicalAnd(target.le(1.0)))) {
                 throw new IllegalArgumentException("all elements of target should be between 0 and 1");
             }
         }

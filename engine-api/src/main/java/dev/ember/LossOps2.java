@@ -156,7 +156,7 @@ final class LossOps2 {
         Tensor t2 = target.reshape(nframe, 1);
         if (target.numel() > 0) {
             try (GradMode off = Ember.noGrad()) {
-                if (!ReductionOps.allTrue(t2.ge(0L).logicalAnd(t2.lt((long) dim)))) {
+                if (!ReductionOps.allTrueUnlessMeta(t2.ge(0L).logicalAnd(t2.lt((long) dim)))) {
                     throw new IllegalArgumentException("target out of range");
                 }
             }
@@ -278,7 +278,7 @@ final class LossOps2 {
         try (GradMode off = Ember.noGrad()) {
             Tensor t = target.reshape(nframe, dim);
             // every entry, also those after the first -1, as PyTorch's target.min() and target.max() checks
-            if (t.numel() > 0 && !ReductionOps.allTrue(t.lt((long) dim).logicalAnd(t.ge(-1L)))) {
+            if (t.numel() > 0 && !ReductionOps.allTrueUnlessMeta(t.lt((long) dim).logicalAnd(t.ge(-1L)))) {
                 throw new IllegalArgumentException("argument #2 'target' is out of range");
             }
             Tensor[] terms = multilabelTerms(input, t, nframe, dim);

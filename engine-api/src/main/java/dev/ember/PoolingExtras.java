@@ -402,17 +402,26 @@ public final class PoolingExtras {
             throw new IllegalArgumentException("pdist: " + pairs + " pairs; Ember's dimensions are at most "
                     + Integer.MAX_VALUE);
         }
-        long[] first = new long[(int) pairs];
-        long[] second = new long[(int) pairs];
-        int k = 0;
-        for (int i = 0; i < n; i++) {
-            for (int j = i + 1; j < n; j++) {
-                first[k] = i;
-                second[k++] = j;
+        Tensor ti;
+        Tensor tj;
+        if (input.device.isMeta()) {
+            // the pairs' indices as meta tensors: their shape is all the meta computation needs, and a host table of
+            // every pair would cost what the meta device exists to avoid
+            ti = Creation.empty(new int[] {(int) pairs}, DType.INT64, input.device);
+            tj = Creation.empty(new int[] {(int) pairs}, DType.INT64, input.device);
+        } else {
+            long[] first = new long[(int) pairs];
+            long[] second = new long[(int) pairs];
+            int k = 0;
+            for (int i = 0; i < n; i++) {
+                for (int j = i + 1; j < n; j++) {
+                    first[k] = i;
+                    second[k++] = j;
+                }
             }
+            ti = longs(first, input.device);
+            tj = longs(second, input.device);
         }
-        Tensor ti = longs(first, input.device);
-        Tensor tj = longs(second, input.device);
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
             if (pairs == 0 || m == 0) {
@@ -782,7 +791,7 @@ public final class PoolingExtras {
             Tensor.ValuesIndices mx = gathered.max(3, true);
             Tensor at = mx.indices();
             Tensor nan = gathered.isnan();
-            if (!nan.logicalNot().all()) {
+            if (!input.device.isMeta() && !nan.logicalNot().all()) { // a meta tensor has no NaN to look for
                 // PyTorch's kernel takes a NaN whenever it meets one ((val > max) || isnan(val)): the window's last NaN
                 Tensor order = Tensor.arange(k).to(input.device).add(1L);
                 Tensor lastNan = nan.to(DType.INT64).mul(order).argmax(3, true);

@@ -119,8 +119,8 @@ final class RandomOps {
 
     /** CPU's {@code TORCH_CHECK(p_in >= 0 && p_in <= 1)} without a message of its own. */
     private static void checkProbabilities(Tensor p) {
-        if (p.numel() == 0) {
-            return;
+        if (p.numel() == 0 || p.device.isMeta()) {
+            return; // a meta tensor has no values to check (PyTorch's meta bernoulli checks none)
         }
         boolean ok;
         try (GradMode off = Ember.noGrad()) {
@@ -558,7 +558,7 @@ final class RandomOps {
         if (std == null && !(stdValue >= 0.0)) {
             throw new IllegalArgumentException("normal expects std >= 0.0, but found std " + Format.cpp(stdValue));
         }
-        if (std != null && std.numel() > 0) {
+        if (std != null && std.numel() > 0 && !std.device.isMeta()) { // meta: no values to check
             boolean ok;
             try (GradMode off = Ember.noGrad()) {
                 ok = std.detach().to(DType.FLOAT64).ge(0.0).all();
@@ -630,6 +630,9 @@ final class RandomOps {
                     + " without overflow");
         }
         Shapes.storageNumel(new int[] {size}, DType.INT64);
+        if (Ember.defaultDevice().isMeta()) {
+            return Creation.empty(new int[] {size}, dtype, Ember.defaultDevice()); // the meta kernel draws nothing
+        }
         long[] r = new long[size];
         for (int i = 0; i < size; i++) {
             r[i] = i;
@@ -674,6 +677,9 @@ final class RandomOps {
         int rows = probs.dim() == 1 ? 1 : probs.shape[0];
         int[] outShape = probs.dim() == 1 ? new int[] {numSamples} : new int[] {rows, numSamples};
         Shapes.storageNumel(outShape, DType.INT64);
+        if (probs.device.isMeta()) {
+            return Creation.empty(outShape, DType.INT64, probs.device); // the meta kernel: the shape, no draw
+        }
         double[] p = probs.toDoubleArray();
         boolean trick = !replacement || numSamples == 1;
         for (int r = 0; r < rows; r++) {

@@ -469,6 +469,14 @@ final class ReductionOps {
         return g.sum(dims, true).reshape(shape);
     }
 
+    /**
+     * {@link #allTrue} for the checks and fast paths that read values: true on the meta device, whose tensors have no
+     * values to fail a check (PyTorch's meta kernels check none) and take the general path's shapes.
+     */
+    static boolean allTrueUnlessMeta(Tensor t) {
+        return t.device.isMeta() || allTrue(t);
+    }
+
     static boolean allTrue(Tensor t) {
         if (t.dtype.isComplex()) return allTrue(ComplexIndexing.isNonzero(t));
         boolean[] v = (boolean[]) ArithmeticOps.cast(t, DType.BOOL).hostArray();
@@ -537,7 +545,7 @@ final class ReductionOps {
                 }
                 Tensor x = sa.get();
                 Tensor gk = restore(g, kept);
-                if (allTrue(x.ne(0L))) {
+                if (allTrueUnlessMeta(x.ne(0L))) {
                     return new Tensor[] {gk.mul(ComplexMath.conjIfComplex(restore(so.get(), kept).div(x)))};
                 }
                 return new Tensor[] {prodSafeZerosBackward(gk, x, d)};
@@ -611,7 +619,7 @@ final class ReductionOps {
      * dimension. So {@code mean} is NaN where an infinity sits anywhere else in its group, otherwise the plain mean.
      */
     private static Tensor welfordInfinities(Tensor a, Tensor mean, int[] dims, boolean keepdim) {
-        if (a.numel() == 0 || allTrue(a.isinf().logicalNot())) {
+        if (a.numel() == 0 || allTrueUnlessMeta(a.isinf().logicalNot())) {
             return mean;
         }
         boolean[] mask = reducedMask(a.dim(), dims);
@@ -1039,7 +1047,7 @@ final class ReductionOps {
                     return new Tensor[] {g};
                 }
                 Tensor gk = restore(g, kept);
-                if (allTrue(x.ne(0L))) {
+                if (allTrueUnlessMeta(x.ne(0L))) {
                     return new Tensor[] {gk.mul(ComplexMath.conjIfComplex(restore(so.get(), kept).div(x)))};
                 }
                 return new Tensor[] {prodSafeZerosBackward(gk, x, d)};

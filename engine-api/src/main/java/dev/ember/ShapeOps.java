@@ -31,7 +31,7 @@ final class ShapeOps {
     private static Layout narrowed(Layout l, int d, int start, int len) {
         int[] shape = l.shape();
         shape[d] = len;
-        return new Layout(shape, l.strides(), len == 0 ? l.offset() : l.offset() + start * l.stride(d));
+        return new Layout(shape, l.strides(), len == 0 ? l.offset() : Shapes.viewOffset(l.offset() + (long) start * l.stride(d)));
     }
 
     /**
@@ -106,7 +106,7 @@ final class ShapeOps {
     private static Layout flipped(Layout l, int d) {
         int[] strides = l.strides();
         int size = l.size(d);
-        int offset = size == 0 ? l.offset() : l.offset() + (size - 1) * strides[d];
+        int offset = size == 0 ? l.offset() : Shapes.viewOffset(l.offset() + (long) (size - 1) * strides[d]);
         strides[d] = -strides[d];
         return new Layout(l.shape(), strides, offset);
     }
@@ -117,7 +117,7 @@ final class ShapeOps {
         int[] strides = l.strides();
         shape[d] = len;
         strides[d] = 0;
-        return new Layout(shape, strides, l.offset() + index * l.stride(d));
+        return new Layout(shape, strides, Shapes.viewOffset(l.offset() + (long) index * l.stride(d)));
     }
 
     /** Copies without history, skipping empty layouts. */

@@ -77,6 +77,14 @@ final class Shapes {
      * ({@link Layout#MAX_STORAGE_ELEMENTS}). Sizes must already be non-negative.
      */
     static long storageNumel(int[] shape, DType dtype) {
+        return storageNumel(shape, dtype, null);
+    }
+
+    /**
+     * {@link #storageNumel(int[], DType)} for a storage on {@code device}: a meta storage holds no elements, so only
+     * PyTorch's overflow check applies to it, not Ember's limit on a storage with data.
+     */
+    static long storageNumel(int[] shape, DType dtype, Device device) {
         long numel = 1;
         long bytes = dtype.itemSize();
         boolean overflow = false;
@@ -96,11 +104,31 @@ final class Shapes {
         if (overflow) {
             throw new IllegalArgumentException("Storage size calculation overflowed with sizes=" + str(shape));
         }
-        if (numel > Layout.MAX_STORAGE_ELEMENTS) {
+        if (numel > Layout.MAX_STORAGE_ELEMENTS && device != null && device.isMeta() && numel / shape[0] > Integer.MAX_VALUE) {
+            // a meta storage holds any number of elements, but a layout's strides are ints
+            throw new IllegalArgumentException("a tensor of sizes=" + str(shape) + " would have stride " + numel / shape[0]
+                    + " in dimension 0; Ember's strides are at most " + Integer.MAX_VALUE);
+        }
+        if (numel > Layout.MAX_STORAGE_ELEMENTS && (device == null || !device.isMeta())) {
             throw new IllegalArgumentException("a tensor of sizes=" + str(shape) + " has " + numel + " elements; one Ember "
                     + "tensor stores at most " + Layout.MAX_STORAGE_ELEMENTS);
         }
         return numel;
+    }
+
+    /**
+     * The storage offset of a view, computed in {@code long}, as the {@code int} a layout holds. Only a meta tensor,
+     * whose storage may hold more elements than an {@code int} indexes, can reach past it.
+     *
+     * @throws IllegalArgumentException when it does not fit an {@code int}
+     */
+    static int viewOffset(long offset) {
+        if (offset > Integer.MAX_VALUE || offset < 0) {
+            throw new IllegalArgumentException("the view would start at element " + offset + " of its storage; Ember's "
+                    + "storage offsets are at most " + Integer.MAX_VALUE + " (a meta tensor may be larger, but no view of "
+                    + "it can start past that element)");
+        }
+        return (int) offset;
     }
 
     /** A size computed in {@code long} as an {@code int} dimension, or an error naming what it was for. */

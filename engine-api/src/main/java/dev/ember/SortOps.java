@@ -335,7 +335,7 @@ final class SortOps {
         boolean anyZero;
         try (GradMode off = Ember.noGrad()) {
             isZero = x.eq(0.0);
-            anyZero = !isZero.logicalNot().all();
+            anyZero = !x.device.isMeta() && !isZero.logicalNot().all(); // meta: no values, the shapes are the same
         }
         Tensor w = y.mul(g);
         if (!anyZero) {
@@ -434,6 +434,8 @@ final class SortOps {
      * leaves the order unspecified for sorted=False). NaN is unequal to every value, itself included.
      */
     static UniqueResult unique(Tensor x, boolean consecutive, boolean returnInverse, boolean returnCounts, Integer dim) {
+        MetaOps.refuseDataDependent(consecutive ? "aten::unique_consecutive" : dim == null ? "aten::_unique2"
+                : "aten::unique_dim", x);
         String node = consecutive ? "UniqueConsecutiveBackward0" : dim == null ? "Unique2Backward0" : "UniqueDimBackward0";
         String derivative = consecutive ? "unique_consecutive" : dim == null ? "_unique2" : "unique_dim";
         int d = 0;

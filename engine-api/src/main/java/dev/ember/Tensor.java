@@ -879,7 +879,7 @@ public final class Tensor implements AutoCloseable {
      * torch.BoolTensor}, {@code torch.BFloat16Tensor}.
      */
     public String type() {
-        return (device.isCpu() ? "torch." : "torch.cuda.") + dtype.legacyTypeName();
+        return (device.isCpu() ? "torch." : device.isMeta() ? "torch.meta." : "torch.cuda.") + dtype.legacyTypeName();
     }
 
     /** This tensor converted to {@code dtype}, as {@code Tensor.type(dtype)} ({@link #to(DType)}). */
@@ -910,6 +910,11 @@ public final class Tensor implements AutoCloseable {
     /** The device holding the storage. */
     public Device device() {
         return device;
+    }
+
+    /** Whether this tensor is on the meta device (shape and type, no data), as {@code Tensor.is_meta}. */
+    public boolean isMeta() {
+        return device.isMeta();
     }
 
     /** The strides, in elements (a copy). */
@@ -1075,6 +1080,9 @@ public final class Tensor implements AutoCloseable {
      * {@code CPUComplexDoubleType}, which PyTorch's Python layer has no legacy name to translate into.
      */
     String typeName() {
+        if (device.isMeta()) { // PyTorch's messages translate no meta type: the C++ name, MetaFloatType
+            return "Meta" + dtype.legacyTypeName().replace("Tensor", "") + "Type";
+        }
         if (dtype == DType.BOOL || dtype == DType.BFLOAT16 || dtype.isComplex()) {
             return (device.isCpu() ? "CPU" : "CUDA") + dtype.legacyTypeName().replace("Tensor", "") + "Type";
         }
@@ -6028,6 +6036,9 @@ public final class Tensor implements AutoCloseable {
 
     /** The value of a one-element tensor as a double. */
     public double item() {
+        if (device.isMeta()) {
+            throw new IllegalStateException(dev.ember.backend.MetaBackend.ITEM);
+        }
         if (numel() != 1) {
             throw new IllegalArgumentException("a Tensor with " + numel() + " elements cannot be converted to Scalar");
         }

@@ -24,7 +24,19 @@ final class TensorFormatter {
             suffixes.add("device='" + t.device + "'");
         }
         String body;
-        if (t.numel() == 0) {
+        if (t.device.isMeta()) {
+            // PyTorch 2.x's _str_intern of a meta tensor: its size always, its type unless the default, no values
+            StringBuilder sb = new StringBuilder("size=(");
+            for (int i = 0; i < t.dim(); i++) {
+                sb.append(i > 0 ? ", " : "").append(t.shapeRef()[i]);
+            }
+            sb.append(t.dim() == 1 ? ",)" : ")");
+            suffixes.add(sb.toString());
+            if (t.dtype != Ember.getDefaultDtype()) {
+                suffixes.add("dtype=" + t.dtype.torchName());
+            }
+            body = "...";
+        } else if (t.numel() == 0) {
             if (t.dim() != 1) {
                 StringBuilder sb = new StringBuilder("size=(");
                 for (int i = 0; i < t.dim(); i++) {

@@ -116,7 +116,7 @@ final class ViewOps {
         }
         shape[rank - 2] = len;
         strides[rank - 2] = len > 1 ? Math.addExact(l.stride(d1), l.stride(d2)) : l.stride(d1) + l.stride(d2);
-        return new Layout(shape, strides, (int) start);
+        return new Layout(shape, strides, Shapes.viewOffset(start));
     }
 
     /** {@code diagonal(offset, dim1, dim2)}: a view ({@code DiagonalBackward0}). */
@@ -607,7 +607,7 @@ final class ViewOps {
         int[] shape = t.shape.clone();
         int[] strides = t.layout.strides();
         shape[d] = len;
-        int offset = t.layout.offset() + (len == 0 ? 0 : first * strides[d]);
+        int offset = Shapes.viewOffset(t.layout.offset() + (len == 0 ? 0 : (long) first * strides[d]));
         // the step multiplies the stride, as PyTorch's; with one element or none, only where the product fits an int
         // (no second element is ever addressed through it)
         long stepped = (long) strides[d] * step;
@@ -650,7 +650,7 @@ final class ViewOps {
                 j++;
             }
         }
-        Tensor out = makeView(t, shape, strides, t.layout.offset() + (int) ((long) i * t.layout.stride(d)));
+        Tensor out = makeView(t, shape, strides, Shapes.viewOffset(t.layout.offset() + (long) i * t.layout.stride(d)));
         int[] in = t.shape;
         return ArithmeticOps.record(out, "SelectBackward0", new Tensor[] {t},
                 n -> g -> new Tensor[] {sliceScatter(g.unsqueeze(d), in, d, i, i + 1, 1)});
@@ -803,6 +803,9 @@ final class ViewOps {
     static Tensor toDevice(Tensor t, Device device) {
         if (t.device.equals(device)) {
             return t;
+        }
+        if (t.device.isMeta() || device.isMeta()) {
+            return MetaOps.toDevice(t, device);
         }
         if (t.dtype.isComplex()) {
             return ComplexOps.toDevice(t, device);

@@ -672,7 +672,7 @@ final class VolumetricOps {
             Tensor.ValuesIndices m = gathered.max(3, true);
             Tensor at = m.indices();
             Tensor nan = gathered.isnan();
-            if (!nan.logicalNot().all()) {
+            if (!input.device.isMeta() && !nan.logicalNot().all()) { // a meta tensor has no NaN to look for
                 // PyTorch's kernels take a NaN whenever they meet one ((val > max) || isnan(val)): the window's last NaN
                 Tensor order = Tensor.arange(windows.k()).to(input.device).add(1L);
                 Tensor lastNan = nan.to(DType.INT64).mul(order).argmax(3, true);

@@ -34,6 +34,7 @@ public final class Backends {
                 LOAD_ERRORS.add(String.valueOf(e));
             }
         }
+        BY_TYPE.putIfAbsent("meta", new MetaBackend()); // no native code: always here
     }
 
     private Backends() {

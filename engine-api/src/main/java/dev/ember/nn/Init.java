@@ -39,8 +39,8 @@ public final class Init {
             throw new IllegalArgumentException("uniform_ expects to-from <= std::numeric_limits<" + type + ">::max(), but found to="
                     + Format.cpp(to) + " and from=" + Format.cpp(from) + " which result in to-from to exceed the limit");
         }
-        if (t.numel() == 0) {
-            return t;
+        if (t.numel() == 0 || t.isMeta()) {
+            return t; // a meta tensor has nothing to fill, and PyTorch's meta uniform_ draws nothing
         }
         try (GradMode off = Ember.noGrad()) {
             t.copy_(Tensor.rand(Ember.defaultGenerator(), t.dtype(), t.shape()).mul(2 * bound).sub(bound));

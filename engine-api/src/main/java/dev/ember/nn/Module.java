@@ -577,6 +577,32 @@ public abstract class Module {
     }
 
     /**
+     * Moves the parameters and buffers to a device without copying their values, as PyTorch's
+     * {@code module.to_empty(device=device)}: each becomes an uninitialized tensor of its shape, strides and type on
+     * {@code device} (parameters keep their identity and {@code requires_grad}). The way to materialize a model built
+     * on the meta device ({@link Device#META}); initialize it afterwards ({@code resetParameters}, {@code nn.init}) or
+     * load a state dict into it. Returns this module.
+     *
+     * @param device where the tensors go
+     * @return this module
+     */
+    public Module toEmpty(Device device) {
+        return MetaModules.toEmpty(this, device, true);
+    }
+
+    /**
+     * {@link #toEmpty(Device)}, of this module's own parameters and buffers only when {@code recurse} is false
+     * ({@code to_empty(device=device, recurse=False)}).
+     *
+     * @param device where the tensors go
+     * @param recurse whether the submodules' tensors go too
+     * @return this module
+     */
+    public Module toEmpty(Device device, boolean recurse) {
+        return MetaModules.toEmpty(this, device, recurse);
+    }
+
+    /**
      * Converts the floating-point and complex parameters, their gradients and buffers to a floating or complex type in
      * place, as {@code module.to(dtype)} (integer buffers such as counters keep their type; as in PyTorch a complex
      * parameter cast to a real type loses its imaginary part, with PyTorch's warning); returns this module. Changes
@@ -603,8 +629,20 @@ public abstract class Module {
     }
 
     private Module convert(UnaryOperator<Tensor> fn, boolean floatingOnly) {
+        return convert(fn, floatingOnly, true);
+    }
+
+    /**
+     * Replaces every parameter's and buffer's data by {@code fn} of it (and a gradient by {@code fn} of it), this
+     * module's own and, with {@code recurse}, its descendants' ({@code nn.Module._apply}); all or nothing.
+     */
+    final Module convert(UnaryOperator<Tensor> fn, boolean floatingOnly, boolean recurse) {
         Map<String, Tensor> named = new LinkedHashMap<>();
-        collect("", named, true, true);
+        if (recurse) {
+            collect("", named, true, true);
+        } else {
+            collectOwn("", named, true, true, false);
+        }
         List<Tensor> targets = unique(named.values());
         Map<Tensor, Tensor> values = new IdentityHashMap<>();
         Map<Tensor, Tensor> grads = new IdentityHashMap<>();
@@ -1084,6 +1122,7 @@ public abstract class Module {
                         + " from checkpoint, the shape in current model is " + Format.size(param.shape()) + ".");
                 continue;
             }
+            MetaModules.warnIfNoOpCopy(key, param, given);
             copies.put(param, given);
         }
         int hooksUnexpected = unexpected.size(); // those the load pre-hooks added stay first

@@ -68,7 +68,8 @@ public class ParameterList extends Module implements Iterable<Tensor> {
             for (int i = 0; i < p.dim(); i++) {
                 size.append(i > 0 ? "x" : "").append(p.size(i));
             }
-            String device = p.device().isCpu() ? "" : " (" + p.device() + ")";
+            // 2.x's extra_repr names the device of a CUDA (or privateuse1) tensor only: not the CPU's, not meta's
+            String device = p.device().type().equals("cuda") ? " (" + p.device() + ")" : "";
             lines.add("  (" + k + "): Parameter containing: [" + p.dtype().torchName() + " of size " + size + device + "]");
         }
         return String.join("\n", lines);

@@ -184,6 +184,9 @@ public final class Sparse {
      * @return the sparse tensor
      */
     public static SparseTensor fromDense(Tensor x, int sparseDim, boolean named) {
+        if (x != null && x.isMeta()) { // its nonzero positions are data
+            throw dev.ember.backend.MetaBackend.noMetaKernel("aten::_to_sparse");
+        }
         int dims = x.dim();
         if (sparseDim <= 0 && dims > 0) {
             throw new IllegalArgumentException("sparse_dim must be >0 if dimensionality > 0");
@@ -278,11 +281,17 @@ public final class Sparse {
      * @return the CSR tensor
      */
     public static SparseCsrTensor toSparseCsr(Tensor x) {
+        if (x != null && x.isMeta()) { // its nonzero positions are data
+            throw dev.ember.backend.MetaBackend.noMetaKernel("aten::_to_sparse_csr");
+        }
         return SparseCompressed.fromDense(x, Layout.SPARSE_CSR);
     }
 
     /** {@code x.to_sparse_csc()} of a dense matrix, as {@link #toSparseCsr(Tensor)} column by column. */
     public static SparseCsrTensor toSparseCsc(Tensor x) {
+        if (x != null && x.isMeta()) { // its nonzero positions are data
+            throw dev.ember.backend.MetaBackend.noMetaKernel("aten::_to_sparse_csc");
+        }
         return SparseCompressed.fromDense(x, Layout.SPARSE_CSC);
     }
 

@@ -376,7 +376,7 @@ public final class Prune {
                 case FLOAT32 -> "Float";
                 default -> "Double";
             } + "Tensor";
-            return t.device().isCpu() ? "torch." + s : "torch.cuda." + s;
+            return (t.device().isCpu() ? "torch." : t.isMeta() ? "torch.meta." : "torch.cuda.") + s; // as Tensor.type()
         }
     }
 
