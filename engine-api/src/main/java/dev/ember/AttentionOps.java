@@ -95,6 +95,10 @@ final class AttentionOps {
             throw new IllegalArgumentException(CAUSAL_WITH_MASK);
         }
         Tensor mask = convertBooleanMask(attnMask, query.dtype);
+        if (query.device.isMeta()) {
+            // PyTorch's _fused_sdp_choice_meta: the math composition for meta tensors (no CUDA key), whatever the switches
+            return math(query, key, value, mask, dropoutP, isCausal, scale, enableGqa, generator)[0];
+        }
         boolean inKernel = dropoutInKernel && dropoutP > 0 && dropoutP < 1;
         boolean fusable = useFused(query, key, value, attnMask, inKernel ? 0 : dropoutP, isCausal, enableGqa);
         if (chooseFused(query, key, value, attnMask, dropoutP, isCausal, enableGqa, fusable)) {

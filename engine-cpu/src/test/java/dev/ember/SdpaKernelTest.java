@@ -167,4 +167,22 @@ class SdpaKernelTest {
         assertEquals("Backend must be an instance of SDPBackend or a list of SDPBackend instances", e.getMessage());
         assertTrue(SDPBackend.mathSdpEnabled() && SDPBackend.flashSdpEnabled(), "a refused scope changes nothing");
     }
+
+    /**
+     * Meta tensors take the composition whatever the switches, as 2.x's {@code _fused_sdp_choice_meta} returns math for
+     * meta inputs without a CUDA key: metadata only, and the composition's nodes, not a fused kernel's.
+     */
+    @Test
+    void metaTensorsTakeTheComposition() {
+        Tensor q = Tensor.empty(DType.FLOAT32, 2, 3, 4, 8).to(Device.META).requiresGrad_(true);
+        Tensor k = Tensor.empty(DType.FLOAT32, 2, 3, 5, 8).to(Device.META);
+        Tensor v = Tensor.empty(DType.FLOAT32, 2, 3, 5, 6).to(Device.META);
+        try (SDPBackend.Scope s = SDPBackend.sdpaKernel(SDPBackend.FLASH_ATTENTION)) {
+            Tensor out = Tensor.scaledDotProductAttention(q, k, v, null, 0, false, null, false, null);
+            assertTrue(out.device().isMeta());
+            assertEquals(List.of(2, 3, 4, 6), java.util.Arrays.stream(out.shape()).boxed().toList());
+            assertTrue(!List.of(AttentionOps.FUSED_NODE, AttentionOps.FUSED_NODE_CUDA, AttentionOps.FUSED_NODE_CUDA_FLASH)
+                    .contains(out.gradFn().name()), out.gradFn().name());
+        }
+    }
 }
