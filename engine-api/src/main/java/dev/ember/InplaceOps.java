@@ -587,9 +587,6 @@ final class InplaceOps {
         boolean complexView = self.dtype.isComplex();
         Tensor old = copyValues(self);
         Node current = self.gradNode();
-        if (current != null) {
-            current.linked = true; // PyTorch's node for this write takes the view's history as its edge
-        }
         if (base.requiresGrad()) {
             old.gradFn = stridedNode(base, viewGeom);
         }
@@ -608,6 +605,11 @@ final class InplaceOps {
             return new Tensor[] {fromRealUnits(ArithmeticOps.where(inside, Creation.wrap(0.0), gr), complexBase),
                 fromRealUnits(gather(gr, baseGeom, viewGeom), complexView)};
         });
+        if (current != null) {
+            // PyTorch's node for this write takes the view's history as its edge, and lives as long as the CopySlices
+            // holds it
+            current.linkedByWrite = node;
+        }
         try (GradMode off = Ember.noGrad()) {
             writeBack(self, r);
         }
@@ -653,7 +655,7 @@ final class InplaceOps {
             if (view.retainsGrad && view.gradFn != null) {
                 view.gradFn.setRetainGradTarget(view.outputNr, null);
             }
-            view.gradFn = stridedNode(base, realUnits(view));
+            view.gradFn = stridedNode(base, realUnits(view), view.replayNode);
             view.outputNr = 0;
             view.requiresGrad = false;
             if (view.retainsGrad) {
@@ -669,9 +671,18 @@ final class InplaceOps {
      * from {@code base}'s storage.
      */
     private static Node stridedNode(Tensor base, Layout viewGeom) {
+        return stridedNode(base, viewGeom, null);
+    }
+
+    /**
+     * {@link #stridedNode(Tensor, Layout)} named {@code replayNode} where not null: a regenerated view_as_real or
+     * view_as_complex, whose history PyTorch replays with the view op itself (ViewAsRealBackward0 on the base's current
+     * history) instead of as_strided; the gradient is the same.
+     */
+    private static Node stridedNode(Tensor base, Layout viewGeom, String replayNode) {
         Layout baseGeom = realUnits(base);
         boolean complexBase = base.dtype.isComplex();
-        return new Node.Fn("AsStridedBackward0", new Tensor[] {base},
+        return new Node.Fn(replayNode != null ? replayNode : "AsStridedBackward0", new Tensor[] {base},
                 g -> new Tensor[] {fromRealUnits(scatter(inRealUnits(g), viewGeom, baseGeom), complexBase)});
     }
 

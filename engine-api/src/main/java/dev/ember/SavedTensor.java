@@ -171,11 +171,14 @@ final class SavedTensor {
 
     /**
      * The node the in-place error names for a saved output: the op's own node, or for a result written into a view the
-     * view's history right after the write while that node lives (the view still has it, or a later node took it as an
-     * edge), as PyTorch's saved variable holds it weakly and falls back to the op's node once it has died.
+     * view's history right after the write while that node lives (the view still has it, a later op took it as an
+     * edge, or a later in-place write into the view did and the backward has not yet run that write's CopySlices
+     * without retaining the graph, which drops it), as PyTorch's saved variable holds it weakly and falls back to the
+     * op's node once it has died.
      */
     private String ownerName() {
-        if (viewNode != null && (view.gradFn == viewNode || viewNode.linked)) {
+        if (viewNode != null && (view.gradFn == viewNode || viewNode.linked
+                || viewNode.linkedByWrite != null && !viewNode.linkedByWrite.released)) {
             return cppName(viewNode);
         }
         return owner;

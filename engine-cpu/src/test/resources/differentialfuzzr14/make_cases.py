@@ -1,0 +1,745 @@
+# Differential fuzz round 14 for DifferentialFuzzR14Test.java: seeded random compositions of VIEWS and IN-PLACE WRITES
+# under autograd, run in PyTorch with everything observable recorded; FuzzR14Interpreter.java replays each in Ember.
+#   run: cd engine-cpu/src/test/resources/differentialfuzzr14 && /usr/bin/python3 make_cases.py > cases.txt
+#   (PyTorch 1.13 CPU; the seed is fixed, so a second run writes the same bytes)
+#
+# A program: a leaf (float64 mostly, some float32, complex128, int64, bool; requires grad or not; sometimes made in
+# inference mode), optionally an intermediate (a differentiable op of the leaf), a chain of 1-4 views of it (each
+# drawn from view/reshape, flatten, transpose/t/mT/T/permute/movedim, narrow, select, basic indexing with slices,
+# steps, None and Ellipsis, expand, unsqueeze/squeeze, diagonal, unfold, as_strided, split/chunk/unbind (one piece
+# kept, the others too), view_as_real/view_as_complex, real/imag, detach; sometimes made under no_grad or inference
+# mode, sometimes a second branch of views), then 0-3 in-place writes on a view or the base (add_/mul_/div_ by
+# tensors that may require grad or by numbers, copy_, fill_, zero_, clamp_, masked_fill_, x[mask] = v, index_put_ with
+# accumulate, scatter_, sigmoid_/exp_/relu_; sometimes under no_grad), each followed by a snapshot, then a loss
+# (the sum of weighted sums of a random choice of the float/complex variables) and its backward: plain, with
+# retain_graph and a second backward, or autograd.grad with create_graph and a double backward.
+# Each statement is drawn against the live PyTorch state; a statement that raises leaves the state as it was (checked
+# here: PyTorch's checks all run before anything is written, for the statements drawn) and its error follows it.
+#
+# Format: "=== <id> V <number of lines>", then
+#   leaf vN <T> <rg 0|1>            vN = the tensor T (a clone) with requires_grad_(rg)
+#   op vN <name> vK [args]          a differentiable op (OPS): the intermediate
+#   view vN <name> vK [args]        a view op (VIEWS)          viewm vA,vB,.. <name> vK [args]  a multi-output view op
+#   ip vK <name> [args]             vK.<name>(args) in place (IPS)
+#   mode <nograd|inference> / endmode   enter / leave torch.no_grad() or torch.inference_mode()
+#   loss vL vA:c,vB:c,..            vL = sum of c * (R(vA) * W).sum(), R = view_as_real for complex, else the tensor;
+#                                   W(shape): w[k] = 1 + 0.5 ((3k) mod 11) over row-major elements, float64
+#   backward vL <retain 0|1>        vL.backward(retain_graph=retain)
+#   agrad2 vG vL vX                 vG = torch.autograd.grad(vL, vX, create_graph=True)[0]; then
+#                                   (vG * vG * W).sum().backward() (R of vG for complex) where vG requires grad
+#        args: vK a variable, i:<int>, d:<float>, il:<ints, comma separated, may be empty>, b:0|1, s:<index text>
+#        index text (basic indexing): items joined by ';': 'a:b:c' a slice (empty parts: None), 'n' None, 'e' Ellipsis,
+#        an integer
+#   err <message>                   the line above raises this (first line of PyTorch's message; the saved-version
+#                                   error cut after "instead.")
+#   snap                            the state now, then one line per variable whose line changed since the last
+#                                   snapshot (the others are compared with their last line):
+#     "= vN <T> | rg <0|1> leaf <0|1> fn <grad_fn name|-> ver <_version|-> st <strides> off <storage offset>
+#       ctg <0|1>", and for leaves "g vN <T>|none" (.grad)
+#     or "= vN <T> | ! <message>" when reading grad_fn raises (a multi-output view whose base was modified)
+#   T: "<dtype> [shape] : [values]"; complex128 as "complex128 float64 [shape, 2] : [re, im, ...]" (view_as_real)
+# Before each statement every tensor's grad_fn is read (touch below; the Java side does the same): PyTorch regenerates a
+# view's history lazily, on reading grad_fn.
+# Tolerances: torch.testing.assert_close's defaults (float64 rtol 1e-7 atol 1e-7; a program with a float32 leaf
+# float32's rtol 1.3e-6 atol 1e-5).
+#
+# 1.13 vs 2.x (Ember follows 2.x):
+# - names: ReshapeAliasBackward0 -> ViewBackward0 (reshape/flatten of a viewable tensor records _reshape_alias in 1.13,
+#   view in 2.x), in grad_fn names and in messages.
+# - Rebased views get AsStridedBackward0 in both (2.x replays a view with its view_fn only where the base does not
+#   support as_strided or view replay is forced; view_as_real/view_as_complex change the dtype, so their views are
+#   replayed with their view_fn in both).
+# Left out (see the draws): writes into an expanded or otherwise overlapping view other than fill_/zero_ (PyTorch's
+# "unsupported operation: more than one element ..." is drawn; index_put_/masked_fill_/scatter_ into them are not:
+# 1.13 warns and writes), order-dependent scatter_ with repeated indices (PyTorch's result is unspecified), a leaf that
+# requires grad made inside inference mode (refused by both before any view).
+import math
+import os
+import random
+import sys
+import warnings
+
+import torch
+
+warnings.filterwarnings('ignore')
+SEED = int(os.environ.get('FUZZ_SEED', '1414'))
+N_PROGRAMS = int(os.environ.get('FUZZ_N', '320'))
+rng = random.Random(SEED)
+torch.manual_seed(SEED)
+NAME = {torch.float64: 'float64', torch.float32: 'float32', torch.int64: 'int64', torch.bool: 'bool',
+        torch.complex128: 'complex128'}
+
+
+def fmt_num(v):
+    if isinstance(v, bool):
+        return 'True' if v else 'False'
+    if isinstance(v, int):
+        return str(v)
+    if math.isnan(v):
+        return 'nan'
+    if math.isinf(v):
+        return 'inf' if v > 0 else '-inf'
+    return repr(float(v))
+
+
+def fmt(t):
+    t = t.detach()
+    if t.dtype == torch.complex128:
+        return 'complex128 ' + fmt(torch.view_as_real(t.resolve_conj()).clone())
+    flat = t.reshape(-1).tolist()
+    if t.dtype == torch.float32:
+        flat = [fmt_num(v) if not math.isfinite(v) else repr(float(v)) for v in flat]
+        return '%s %s : [%s]' % (NAME[t.dtype], list(t.shape), ', '.join(flat))
+    return '%s %s : [%s]' % (NAME[t.dtype], list(t.shape), ', '.join(fmt_num(v) for v in flat))
+
+
+def two_x(text):
+    return text.replace('ReshapeAliasBackward0', 'ViewBackward0')
+
+
+def err_text(e):
+    s = two_x(str(e).split('\n')[0])
+    k = s.find(' instead.')
+    if s.startswith('one of the variables needed') and k >= 0:
+        s = s[:k + len(' instead.')]
+    return s
+
+
+def W(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return torch.tensor([1 + 0.5 * ((3 * k) % 11) for k in range(n)], dtype=torch.float64).reshape(shape)
+
+
+def R(t):
+    return torch.view_as_real(t) if t.is_complex() else t
+
+
+def numel(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+def values(shape, dtype):
+    n = numel(shape)
+    if dtype == torch.bool:
+        return torch.tensor([rng.random() < 0.5 for _ in range(n)], dtype=torch.bool).reshape(shape)
+    if dtype == torch.int64:
+        return torch.tensor([rng.randint(-5, 5) for _ in range(n)], dtype=torch.int64).reshape(shape)
+    if dtype == torch.complex128:
+        re = [rng.randint(-8, 8) / 4 for _ in range(n)]
+        im = [rng.randint(-8, 8) / 4 for _ in range(n)]
+        return torch.complex(torch.tensor(re, dtype=torch.float64), torch.tensor(im, dtype=torch.float64)).reshape(
+            shape)
+    return torch.tensor([rng.randint(-8, 8) / 4 for _ in range(n)], dtype=dtype).reshape(shape)
+
+
+def nonzero_values(shape, dtype):
+    n = numel(shape)
+    v = [rng.choice([-2, -1.5, -1, -0.5, 0.5, 1, 1.5, 2]) for _ in range(n)]
+    if dtype == torch.complex128:
+        return torch.complex(torch.tensor(v, dtype=torch.float64), torch.zeros(n, dtype=torch.float64)).reshape(shape)
+    return torch.tensor(v, dtype=dtype).reshape(shape)
+
+
+# ------------------------------------------------------------------------------------------------ the tables
+
+def parse_index(text):
+    items = []
+    for part in text.split(';'):
+        if part == 'n':
+            items.append(None)
+        elif part == 'e':
+            items.append(Ellipsis)
+        elif ':' in part:
+            a, b, c = (None if p == '' else int(p) for p in part.split(':'))
+            items.append(slice(a, b, c))
+        else:
+            items.append(int(part))
+    return tuple(items)
+
+
+OPS = {
+    'muls': lambda x, d: x * d, 'adds': lambda x, d: x + d, 'clone': lambda x: x.clone(), 'exp': lambda x: x.exp(),
+    'mul': lambda x, y: x * y,
+}
+
+VIEWS = {
+    'view': lambda x, s: x.view(s), 'reshape': lambda x, s: x.reshape(s), 'flatten': lambda x, a, b: x.flatten(a, b),
+    'transpose': lambda x, a, b: x.transpose(a, b), 't': lambda x: x.t(), 'mT': lambda x: x.mT, 'T': lambda x: x.T,
+    'permute': lambda x, p: x.permute(p), 'movedim': lambda x, a, b: x.movedim(a, b),
+    'narrow': lambda x, d, s, n: x.narrow(d, s, n), 'select': lambda x, d, i: x.select(d, i),
+    'index': lambda x, s: x[parse_index(s)], 'expand': lambda x, s: x.expand(s),
+    'unsqueeze': lambda x, d: x.unsqueeze(d), 'squeeze': lambda x, d: x.squeeze(d),
+    'diagonal': lambda x, o, a, b: x.diagonal(o, a, b), 'unfold': lambda x, d, s, st: x.unfold(d, s, st),
+    'asstrided': lambda x, s, st, o: x.as_strided(s, st, o), 'viewasreal': lambda x: torch.view_as_real(x),
+    'viewascomplex': lambda x: torch.view_as_complex(x), 'real': lambda x: x.real, 'imag': lambda x: x.imag,
+    'detach': lambda x: x.detach(),
+}
+
+MULTI = {'split': lambda x, s, d: x.split(s, d), 'chunk': lambda x, c, d: x.chunk(c, d),
+         'unbind': lambda x, d: x.unbind(d)}
+
+
+def _indexput(x, m, v):
+    x[m] = v
+    return x
+
+
+IPS = {
+    'add_': lambda x, y: x.add_(y), 'mul_': lambda x, y: x.mul_(y), 'div_': lambda x, y: x.div_(y),
+    'adds_': lambda x, d: x.add_(d), 'muls_': lambda x, d: x.mul_(d), 'copy_': lambda x, y: x.copy_(y),
+    'fill_': lambda x, d: x.fill_(d), 'zero_': lambda x: x.zero_(), 'clamp_': lambda x, lo, hi: x.clamp_(lo, hi),
+    'maskedfill_': lambda x, m, d: x.masked_fill_(m, d), 'maskput_': _indexput,
+    'indexput_': lambda x, i, v, acc: x.index_put_((i,), v, accumulate=acc),
+    'scatter_': lambda x, d, i, s: x.scatter_(d, i, s), 'sigmoid_': lambda x: x.sigmoid_(),
+    'exp_': lambda x: x.exp_(), 'relu_': lambda x: x.relu_(),
+}
+
+
+# ------------------------------------------------------------------------------------------------ program state
+
+class Prog:
+    def __init__(self):
+        self.env = {}
+        self.lines = []
+        self.nv = 0
+        self.modes = []
+        self.mixed = False
+        self.last = {}
+        self.inference_leaf = False
+
+    def fresh(self):
+        v = 'v%d' % self.nv
+        self.nv += 1
+        return v
+
+
+def fmt_arg(a):
+    if isinstance(a, str):
+        return a
+    if isinstance(a, bool):
+        return 'b:%d' % int(a)
+    if isinstance(a, int):
+        return 'i:%d' % a
+    if isinstance(a, float):
+        return 'd:%r' % a
+    if isinstance(a, (list, tuple)):
+        return 'il:' + ','.join(str(x) for x in a)
+    raise ValueError(a)
+
+
+class Idx(str):
+    """An index text argument (s:...)."""
+
+
+def arg_val(p, a):
+    if isinstance(a, Idx):
+        return str(a)
+    if isinstance(a, str):
+        return p.env[a]
+    return a
+
+
+def arg_text(a):
+    if isinstance(a, Idx):
+        return 's:' + str(a)
+    return fmt_arg(a)
+
+
+def touch(p):
+    for t in p.env.values():
+        try:
+            t.grad_fn
+        except RuntimeError:
+            pass
+
+
+def state(p):
+    """Everything a refused statement must leave as it was."""
+    out = {}
+    for k, t in p.env.items():
+        try:
+            fn = t.grad_fn
+        except RuntimeError:
+            fn = 'raises'
+        try:
+            ver = t._version
+        except RuntimeError:
+            ver = None
+        out[k] = (t.detach().clone(), fn, ver, t.requires_grad, None if t.grad is None else t.grad.clone())
+    return out
+
+
+def same_state(a, b):
+    for k in a:
+        x, y = a[k], b[k]
+        if not torch.equal(x[0], y[0]) and not (x[0].is_floating_point() and torch.allclose(x[0], y[0], equal_nan=True)
+                                                and torch.isnan(x[0]).any()):
+            return False
+        if x[1] is not y[1] or x[2] != y[2] or x[3] != y[3]:
+            return False
+        if (x[4] is None) != (y[4] is None) or (x[4] is not None and not torch.equal(x[4], y[4])):
+            return False
+    return True
+
+
+def run_line(p, text, fn, check_unchanged=True):
+    """Runs fn (which does the statement); writes the line and its error. Returns True when it ran."""
+    touch(p)
+    before = state(p) if check_unchanged else None
+    p.lines.append(text)
+    try:
+        fn()
+        return True
+    except (RuntimeError, IndexError) as e:
+        p.lines.append('err ' + err_text(e))
+        if check_unchanged and not same_state(before, state(p)):
+            raise Redraw('PyTorch changed state in a refused statement: ' + text)
+        return False
+
+
+class Redraw(Exception):
+    pass
+
+
+def snap(p):
+    """The snapshot lines of the variables whose line changed since the last snapshot (the Java side compares every
+    variable at every snapshot, against its last line)."""
+    touch(p)
+    out = ['snap']
+    for k in sorted(p.env, key=lambda s: int(s[1:])):
+        t = p.env[k]
+        try:
+            fn = t.grad_fn
+        except RuntimeError as e:
+            lines = ['= %s %s | ! %s' % (k, fmt(t), two_x(str(e).split('\n')[0]))]
+        else:
+            try:
+                ver = str(t._version)
+            except RuntimeError:
+                ver = '-'
+            fname = '-' if fn is None else two_x(type(fn).__name__)
+            if p.inference_leaf and not t.is_inference():
+                # a tensor computed outside inference mode from an inference tensor: PyTorch's version counts the
+                # copy_ its kernel makes into the new tensor (clone of an inference tensor is at version 1), a
+                # dispatch artifact, not compared ('?')
+                ver = '?'
+            lines = ['= %s %s | rg %d leaf %d fn %s ver %s st %s off %d ctg %d' % (
+                k, fmt(t), int(t.requires_grad), int(t.is_leaf), fname, ver, ','.join(str(s) for s in t.stride()),
+                t.storage_offset(), int(t.is_contiguous()))]
+            if t.is_leaf:
+                lines.append('g %s %s' % (k, 'none' if t.grad is None else fmt(t.grad)))
+        if p.last.get(k) != lines:
+            out.extend(lines)
+            p.last[k] = lines
+    p.lines.extend(out)
+
+
+# ------------------------------------------------------------------------------------------------ draws
+
+def draw_view(x):
+    """(name, args) of a view of x, or None."""
+    sh = list(x.shape)
+    nd = len(sh)
+    ch = []
+    if x.is_complex():
+        ch += ['viewasreal'] * 3 + ['real', 'imag']
+    if x.dtype == torch.float64 and nd >= 1 and sh[-1] == 2 and x.stride(-1) == 1 and all(
+            s % 2 == 0 for s in x.stride()[:-1]) and x.storage_offset() % 2 == 0:
+        ch += ['viewascomplex'] * 3
+    ch += ['reshape', 'flatten', 'index', 'index', 'unsqueeze', 'detach', 'asstrided']
+    if x.is_contiguous():
+        ch += ['view']
+    if nd >= 2:
+        ch += ['transpose', 'permute', 'movedim', 'diagonal', 'mT', 'T']
+    if nd == 2:
+        ch += ['t']
+    if nd >= 1:
+        ch += ['narrow', 'select', 'expand', 'squeeze', 'unfold', 'index', 'split', 'chunk', 'unbind']
+    if nd <= 1:
+        ch += ['T', 't']
+    name = rng.choice(ch)
+    d = rng.randrange(nd) if nd else 0
+    if name == 'view':
+        return name, [rng.choice([[numel(sh)], [-1], list(reversed(sh)), sh + [1], [1] + sh])]
+    if name == 'reshape':
+        return name, [rng.choice([[numel(sh)], [-1], list(reversed(sh)), sh + [1]])]
+    if name == 'flatten':
+        if nd == 0:
+            return name, [0, -1]
+        a = rng.randrange(nd)
+        return name, [a, rng.randrange(a, nd)]
+    if name == 'transpose':
+        return name, [rng.randrange(nd), rng.randrange(-nd, nd)]
+    if name == 'permute':
+        q = list(range(nd))
+        rng.shuffle(q)
+        return name, [q]
+    if name == 'movedim':
+        return name, [rng.randrange(nd), rng.randrange(-nd, nd)]
+    if name == 'narrow':
+        if sh[d] == 0:
+            return None
+        s = rng.randrange(sh[d])
+        return name, [d, s, rng.randint(1, sh[d] - s)]
+    if name == 'select':
+        if sh[d] == 0:
+            return None
+        return name, [d, rng.randrange(-sh[d], sh[d])]
+    if name == 'index':
+        items = []
+        dims = 0
+        for _ in range(rng.randint(1, 3)):
+            r = rng.random()
+            if r < 0.15:
+                items.append('n')
+            elif r < 0.25 and 'e' not in items:
+                items.append('e')
+            elif dims < nd and r < 0.45 and sh[dims] > 0:
+                items.append(str(rng.randrange(-sh[dims], sh[dims])))
+                dims += 1
+            elif dims < nd:
+                n = sh[dims]
+                a = rng.choice(['', str(rng.randrange(0, n + 1))])
+                b = rng.choice(['', str(rng.randrange(-n, n + 1))])
+                c = rng.choice(['', '1', '2', '3'])
+                items.append('%s:%s:%s' % (a, b, c))
+                dims += 1
+            else:
+                items.append('n')
+        return name, [Idx(';'.join(items))]
+    if name == 'expand':
+        if nd == 0:
+            return name, [[rng.randint(1, 3)]]
+        s = [rng.randint(2, 3) if v == 1 else v for v in sh]
+        if rng.random() < 0.5:
+            s = [rng.randint(1, 3)] + s
+        if rng.random() < 0.3:
+            s[-1] = -1
+        return name, [s]
+    if name == 'unsqueeze':
+        return name, [rng.randrange(-nd - 1, nd + 1)]
+    if name == 'squeeze':
+        ones = [i for i, v in enumerate(sh) if v == 1]
+        return name, [rng.choice(ones) if ones and rng.random() < 0.8 else d]
+    if name == 'diagonal':
+        a, b = rng.sample(range(nd), 2)
+        return name, [rng.randint(-1, 1), a, b]
+    if name == 'unfold':
+        if sh[d] == 0:
+            return None
+        return name, [d, rng.randint(1, sh[d]), rng.randint(1, 2)]
+    if name == 'asstrided':
+        # a window into the storage as PyTorch checks it (the storage's element count)
+        n = x.untyped_storage().nbytes() // x.element_size() if hasattr(x, 'untyped_storage') else \
+            x.storage().size()
+        k = rng.randint(1, 2)
+        size = [rng.randint(1, 3) for _ in range(k)]
+        stride = [rng.choice([0, 1, 2, 3]) for _ in range(k)]
+        span = sum((a - 1) * b for a, b in zip(size, stride))
+        if span >= n:
+            return None
+        off = rng.randrange(0, n - span)
+        return name, [size, stride, off]
+    if name == 'split':
+        if sh[d] == 0:
+            return None
+        return name, [rng.randint(1, max(1, sh[d])), d]
+    if name == 'chunk':
+        return name, [rng.randint(1, 3), d]
+    if name == 'unbind':
+        return name, [d]
+    return name, []
+
+
+def new_leaf(p, t, rg):
+    v = p.fresh()
+    text = 'leaf %s %s %d' % (v, fmt(t), rg)
+
+    def go():
+        p.env[v] = t.clone().requires_grad_(bool(rg))
+    run_line(p, text, go, check_unchanged=False)
+    return v
+
+
+def src_shape(sh):
+    """A shape broadcasting to sh."""
+    r = rng.random()
+    if r < 0.6 or not sh:
+        return list(sh)
+    if r < 0.75:
+        return []
+    if r < 0.9:
+        return list(sh[1:])
+    return [1 if rng.random() < 0.5 else s for s in sh]
+
+
+def draw_ip(p, target):
+    x = p.env[target]
+    dt = x.dtype
+    sh = list(x.shape)
+    fl = dt in (torch.float64, torch.float32)
+    cx = dt == torch.complex128
+    ch = ['copy_', 'fill_', 'zero_', 'maskedfill_', 'maskput_', 'indexput_']
+    if fl or cx:
+        ch += ['add_', 'add_', 'mul_', 'mul_', 'div_', 'adds_', 'muls_', 'exp_', 'sigmoid_']
+    if fl:
+        ch += ['clamp_', 'relu_', 'scatter_']
+    if dt == torch.int64:
+        ch += ['adds_', 'clamp_']
+    name = rng.choice(ch)
+    grad_src = (fl or cx) and rng.random() < 0.6
+    sdt = dt if not (fl and rng.random() < 0.1) else torch.float64
+    if name in ('add_', 'mul_', 'copy_'):
+        return name, [new_leaf(p, values(src_shape(sh), sdt), int(grad_src and sdt.is_floating_point or (
+            grad_src and cx)))]
+    if name == 'div_':
+        return name, [new_leaf(p, nonzero_values(src_shape(sh), sdt), int(grad_src))]
+    if name in ('adds_', 'muls_'):
+        if dt == torch.int64:
+            return name, [rng.choice([-2, 1, 3])]
+        return name, [rng.choice([-1.5, -0.5, 0.5, 2.0])]
+    if name == 'fill_':
+        return name, [rng.choice([-1.0, 0.5, 2.0]) if dt != torch.bool else 1.0]
+    if name == 'clamp_':
+        return name, [-0.5, 1.0] if fl else [-1, 2]
+    if name in ('maskedfill_', 'maskput_'):
+        m = new_leaf(p, values(sh if rng.random() < 0.8 or name == 'maskput_' else sh[1:], torch.bool), 0)
+        if name == 'maskedfill_':
+            return name, [m, 1.0 if dt == torch.bool else rng.choice([-1.0, 0.75])]
+        return name, [m, 1.0 if dt == torch.bool else rng.choice([-1.0, 0.75, 3.0])]
+    if name == 'indexput_':
+        if not sh or sh[0] == 0:
+            return None
+        k = rng.randint(1, 3)
+        acc = rng.random() < 0.5 and dt != torch.bool
+        idx = [rng.randrange(-sh[0], sh[0]) for _ in range(k)]
+        if not acc:
+            # a repeated index without accumulate writes in an unspecified order
+            pos = sorted(set(i % sh[0] for i in idx))
+            idx = pos
+            k = len(idx)
+        i = new_leaf(p, torch.tensor(idx, dtype=torch.int64), 0)
+        vs = [k] + sh[1:]
+        if rng.random() < 0.3:
+            vs = sh[1:]
+        v = new_leaf(p, values(vs, dt), int(grad_src and (fl or cx)))
+        return name, [i, v, acc]
+    if name == 'scatter_':
+        if not sh:
+            return None
+        d = rng.randrange(len(sh))
+        if sh[d] == 0:
+            return None
+        ish = list(sh)
+        ish[d] = rng.randint(1, sh[d])
+        # distinct indices along d in every line (a repeated one writes in an unspecified order)
+        idx = torch.empty(ish, dtype=torch.int64)
+        flat = idx.movedim(d, -1).reshape(-1, ish[d])
+        for r in range(flat.shape[0]):
+            flat[r] = torch.tensor(rng.sample(range(sh[d]), ish[d]))
+        idx = flat.reshape([s for j, s in enumerate(ish) if j != d] + [ish[d]]).movedim(-1, d).contiguous()
+        i = new_leaf(p, idx, 0)
+        s = new_leaf(p, values(ish, dt), int(grad_src))
+        return name, [d, i, s]
+    return name, []
+
+
+def overlapping(t):
+    """Whether t has elements sharing memory (an expanded or as_strided view): PyTorch checks this for most writes."""
+    if t.numel() <= 1:
+        return False
+    try:
+        torch._C._debug_has_internal_overlap
+    except AttributeError:
+        pass
+    return torch._debug_has_internal_overlap(t) != 0
+
+
+def program_once(p):
+    r = rng.random()
+    dt = (torch.float64 if r < 0.66 else torch.float32 if r < 0.74 else torch.complex128 if r < 0.86
+          else torch.int64 if r < 0.93 else torch.bool)
+    p.mixed = dt == torch.float32
+    rank = rng.choice([1, 2, 2, 3, 3])
+    if dt == torch.complex128:
+        rank = rng.choice([1, 2])
+    sh = [rng.randint(1, 4) for _ in range(rank)]
+    if rng.random() < 0.15:
+        sh[rng.randrange(rank)] = 2
+    can_grad = dt in (torch.float64, torch.float32, torch.complex128)
+    rg = int(can_grad and rng.random() < 0.75)
+    inference = rng.random() < 0.04
+    if inference:
+        rg = 0
+        p.inference_leaf = True
+        p.lines.append('mode inference')
+        p.modes.append(torch.inference_mode())
+        p.modes[-1].__enter__()
+    leaf = new_leaf(p, values(sh, dt), rg)
+    if inference:
+        p.lines.append('endmode')
+        p.modes.pop().__exit__(None, None, None)
+    base = leaf
+    if can_grad and rng.random() < 0.5:
+        base = p.fresh()
+        name, args = rng.choice([('muls', [1.5]), ('adds', [0.5]), ('clone', []), ('exp', []), ('mul', ['*'])])
+        if name == 'mul':
+            args = [new_leaf(p, nonzero_values(sh, dt), int(rng.random() < 0.5))]
+        b = base
+        if not run_line(p, 'op %s %s %s %s' % (b, name, leaf, ' '.join(arg_text(a) for a in args)),
+                        lambda: p.env.__setitem__(b, OPS[name](p.env[leaf], *[arg_val(p, a) for a in args]))):
+            return p.lines
+    chain = [base]
+    n_views = rng.randint(1, 4)
+    mode = None
+    r = rng.random()
+    if r < 0.1:
+        mode = 'nograd'
+    elif r < 0.14:
+        mode = 'inference'
+    if mode:
+        p.lines.append('mode ' + mode)
+        p.modes.append(torch.no_grad() if mode == 'nograd' else torch.inference_mode())
+        p.modes[-1].__enter__()
+    branch_at = rng.randrange(n_views) if rng.random() < 0.3 else -1
+    for k in range(n_views):
+        src = chain[-1] if k != branch_at else chain[0]
+        x = p.env[src]
+        d = draw_view(x)
+        if d is None:
+            continue
+        name, args = d
+        tail = ' '.join(arg_text(a) for a in args)
+        if name in MULTI:
+            try:
+                pieces = MULTI[name](x, *args)
+            except RuntimeError:
+                pieces = None
+            if pieces is None or len(pieces) == 0 or len(pieces) > 4:
+                continue
+            names = [p.fresh() for _ in pieces]
+
+            def go(names=names, name=name, src=src, args=args):
+                ps = MULTI[name](p.env[src], *args)
+                for nm, t in zip(names, ps):
+                    p.env[nm] = t
+            if run_line(p, 'viewm %s %s %s %s' % (','.join(names), name, src, tail), go):
+                chain.append(rng.choice(names))
+            continue
+        v = p.fresh()
+
+        def go(v=v, name=name, src=src, args=args):
+            p.env[v] = VIEWS[name](p.env[src], *[arg_val(p, a) for a in args])
+        if run_line(p, ('view %s %s %s %s' % (v, name, src, tail)).rstrip(), go):
+            chain.append(v)
+    if mode:
+        p.lines.append('endmode')
+        p.modes.pop().__exit__(None, None, None)
+    snap(p)
+    for _ in range(rng.choice([0, 1, 1, 2, 2, 3])):
+        r = rng.random()
+        target = chain[-1] if r < 0.6 else base if r < 0.8 else rng.choice(chain)
+        d = draw_ip(p, target)
+        if d is None:
+            continue
+        name, args = d
+        t = p.env[target]
+        if overlapping(t) and name not in ('fill_', 'zero_', 'add_', 'mul_', 'copy_', 'adds_', 'muls_', 'exp_',
+                                           'sigmoid_', 'relu_', 'div_', 'clamp_'):
+            # index_put_/masked_fill_/scatter_ into an overlapping tensor: 1.13 warns and writes (left out)
+            continue
+        nograd = rng.random() < 0.08
+        if nograd:
+            p.lines.append('mode nograd')
+            p.modes.append(torch.no_grad())
+            p.modes[-1].__enter__()
+        tail = ' '.join(arg_text(a) for a in args)
+
+        def go(target=target, name=name, args=args):
+            out = IPS[name](p.env[target], *[arg_val(p, a) for a in args])
+            assert out is p.env[target]
+        run_line(p, ('ip %s %s %s' % (target, name, tail)).rstrip(), go)
+        if nograd:
+            p.lines.append('endmode')
+            p.modes.pop().__exit__(None, None, None)
+        snap(p)
+    # the loss
+    cand = [k for k, t in p.env.items() if (t.is_floating_point() or t.is_complex()) and not t.is_inference()]
+    if not cand:
+        return p.lines
+    needs = [k for k in cand if p.env[k].requires_grad]
+    if not needs:
+        return p.lines
+    terms = [rng.choice(needs)] + rng.sample(cand, min(len(cand), rng.randint(0, 3)))
+    terms = sorted(set(terms), key=lambda s: int(s[1:]))
+    coef = {k: rng.choice([-1.0, 0.5, 1.0, 2.0]) for k in terms}
+    L = p.fresh()
+
+    def go_loss():
+        tot = None
+        for k in terms:
+            t = p.env[k]
+            s = coef[k] * (R(t) * W(list(R(t).shape))).sum()
+            tot = s if tot is None else tot + s
+        p.env[L] = tot
+    if not run_line(p, 'loss %s %s' % (L, ','.join('%s:%r' % (k, coef[k]) for k in terms)), go_loss):
+        snap(p)
+        return p.lines
+    r = rng.random()
+    leaves = [k for k, t in p.env.items() if t._base is None and t.grad_fn is None and t.requires_grad
+              and t.dtype == torch.float64]
+    if r < 0.6 or (r >= 0.8 and not leaves):
+        run_line(p, 'backward %s 0' % L, lambda: p.env[L].backward(), check_unchanged=False)
+        snap(p)
+    elif r < 0.8:
+        ok = run_line(p, 'backward %s 1' % L, lambda: p.env[L].backward(retain_graph=True), check_unchanged=False)
+        snap(p)
+        if ok:
+            run_line(p, 'backward %s 0' % L, lambda: p.env[L].backward(), check_unchanged=False)
+            snap(p)
+    else:
+        xk = rng.choice(leaves)
+        G = p.fresh()
+
+        def go2():
+            g, = torch.autograd.grad(p.env[L], p.env[xk], create_graph=True, allow_unused=True)
+            if g is None:
+                raise Redraw('unused')
+            p.env[G] = g
+            if g.requires_grad:
+                (R(g) * R(g) * W(list(R(g).shape))).sum().backward()
+        run_line(p, 'agrad2 %s %s %s' % (G, L, xk), go2, check_unchanged=False)
+        snap(p)
+    return p.lines
+
+
+def program():
+    while True:
+        p = Prog()
+        try:
+            lines = program_once(p)
+        except (Redraw, AssertionError):
+            lines = None
+        finally:
+            while p.modes:
+                p.modes.pop().__exit__(None, None, None)
+        if lines is not None and not any('INTERNAL ASSERT' in l for l in lines):
+            return lines
+
+
+def main():
+    out = sys.stdout
+    for i in range(N_PROGRAMS):
+        lines = program()
+        out.write('=== r14_%03d V %d\n' % (i, len(lines)))
+        for l in lines:
+            out.write(l + '\n')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,67 @@
+# Expected values of FuzzRound14FixesTest (the engine fixes fuzz round 14 led to), from PyTorch 1.13, whose code on
+# these paths is 2.x's (aten slice's storage offset; SavedVariable::unpack's weak grad_fn of an in-place op on a view and
+# CopySlices::release_variables; the view_fn replay of view_as_real/view_as_complex in VariableHooks::grad_fn; index_put_
+# of a Python number into a complex tensor).
+#   run: cd engine-cpu/src/test/resources/differentialfuzzr14 && /usr/bin/python3 make_fixes.py > fixes.txt
+# One fact a line: "<key> <value>".
+import torch
+
+
+def geometry(t):
+    return '%s %s %d' % (list(t.shape), list(t.stride()), t.storage_offset())
+
+
+def W(n):
+    return torch.tensor([1 + 0.5 * ((3 * k) % 11) for k in range(n)], dtype=torch.float64)
+
+
+# 1. an empty slice's storage offset moves to the clamped start, as a non-empty one's
+a = torch.arange(12.0, dtype=torch.float64).reshape(3, 4)
+print('slice_rows_end', geometry(a[3:]))
+print('slice_cols_past', geometry(a[:, 5:]))
+print('slice_empty_inside', geometry(a.narrow(0, 1, 2)[1:1]))
+print('slice_then_select', geometry(a.reshape(3, 4, 1).permute(2, 0, 1)[1::2, -1]))
+
+
+# 2. the saved-output error of an in-place op on a view, after another write into the view
+def saved_error(second, retain):
+    x = torch.tensor([1.25, 0.75, -1.0], dtype=torch.float64, requires_grad=True)
+    b = x * 1.5
+    v = b.narrow(0, 2, 1)
+    v.sigmoid_()
+    second(v, b)
+    try:
+        b.sum().backward(retain_graph=retain)
+    except RuntimeError as e:
+        return str(e).split(' instead.')[0] + ' instead.'
+    return 'runs'
+
+
+print('saved_write_then_backward', saved_error(lambda v, b: v.mul_(2.0), False))
+print('saved_write_then_retained_backward', saved_error(lambda v, b: v.mul_(2.0), True))
+print('saved_base_write_then_backward', saved_error(lambda v, b: b.add_(1.0), False))
+
+# 3. view_as_real / view_as_complex after their base changed in place: their history is replayed with the view op
+c = torch.tensor([1 + 2j, -0.5 + 0.25j, 2 - 1j], dtype=torch.complex128, requires_grad=True)
+b = c * 1
+r = torch.view_as_real(b)
+r0 = torch.view_as_real(b)[1]
+b.add_(1)
+print('replay_real', type(r.grad_fn).__name__, type(r0.grad_fn).__name__)
+(r * W(6).reshape(3, 2)).sum().backward()
+print('replay_real_grad', torch.view_as_real(c.grad).reshape(-1).tolist())
+x = torch.tensor([0.5, -1.0, 2.0, 1.5], dtype=torch.float64, requires_grad=True)
+y = x * 1
+z = torch.view_as_complex(y.view(2, 2))
+y.mul_(2)
+print('replay_complex', type(z.grad_fn).__name__)
+(torch.view_as_real(z) * W(4).reshape(2, 2)).sum().backward()
+print('replay_complex_grad', x.grad.tolist())
+
+# 4. x[mask] = number on a complex tensor
+c = torch.tensor([1 + 2j, -0.5 + 0.25j, 2 - 1j], dtype=torch.complex128, requires_grad=True)
+b = c * 1
+b[torch.tensor([True, False, True])] = -1.0
+print('complex_maskput', torch.view_as_real(b).reshape(-1).tolist(), type(b.grad_fn).__name__)
+(torch.view_as_real(b) * W(6).reshape(3, 2)).sum().backward()
+print('complex_maskput_grad', torch.view_as_real(c.grad).reshape(-1).tolist())
