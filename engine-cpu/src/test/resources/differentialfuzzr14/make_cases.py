@@ -49,10 +49,22 @@
 # - Rebased views get AsStridedBackward0 in both (2.x replays a view with its view_fn only where the base does not
 #   support as_strided or view replay is forced; view_as_real/view_as_complex change the dtype, so their views are
 #   replayed with their view_fn in both).
-# Left out (see the draws): writes into an expanded or otherwise overlapping view other than fill_/zero_ (PyTorch's
-# "unsupported operation: more than one element ..." is drawn; index_put_/masked_fill_/scatter_ into them are not:
-# 1.13 warns and writes), order-dependent scatter_ with repeated indices (PyTorch's result is unspecified), a leaf that
-# requires grad made inside inference mode (refused by both before any view).
+# - autograd.grad: 1.13's CopySlices fills the .grad of the leaves it reaches (2.x's does not: put back), and 1.13's
+#   engine sometimes fails a captured graph holding CopySlices with "could not compute gradients for some functions"
+#   (drawn again); a create_graph gradient's version and node are not compared ('?': PyTorch's node is the derivative
+#   formula's, Ember's the last op of its composition; its version counts the engine's in-place accumulation).
+# - One index item is applied bare (x[a:b]), as Ember's index(Index...) with one Index: PyTorch's tuple form of a full
+#   slice, x[(a:b,)], is an alias (AliasBackward0), the bare one a slice.
+# Left out (see the draws): writes into a view whose elements share memory, except fill_/zero_ and, where a stride is
+# 0, every op but index_put_/masked_fill_/scatter_ (PyTorch's "unsupported operation: more than one element ..." is
+# drawn; 1.13 warns and writes for those three; an overlap without a zero stride, from unfold or as_strided, PyTorch
+# cannot see and writes each element as often as it appears, in an unspecified order); order-dependent scatter_ and
+# index_put_ with repeated indices; a leaf that requires grad made inside inference mode (refused by both before any
+# view); the version of a tensor computed outside inference mode from an inference tensor ('?': PyTorch's clone of an
+# inference tensor is at version 1, its kernel's copy_ counted). Two differences left out and reported: PyTorch's
+# detach() of an inference tensor outside inference mode has a version counter of its own and may be written in place
+# (Ember refuses it as an inference tensor); an in-place op into an inference tensor with a zero stride outside
+# inference mode is refused by PyTorch's kernel for the overlap first, by Ember for the inference tensor.
 import math
 import os
 import random
@@ -159,7 +171,9 @@ def parse_index(text):
             items.append(slice(a, b, c))
         else:
             items.append(int(part))
-    return tuple(items)
+    # one item is indexed bare (x[a:b], not x[(a:b,)]: the tuple form of a full slice is an alias in PyTorch), as
+    # Ember's index(Index...) with one Index
+    return items[0] if len(items) == 1 else tuple(items)
 
 
 OPS = {
@@ -211,6 +225,7 @@ class Prog:
         self.mixed = False
         self.last = {}
         self.inference_leaf = False
+        self.computed = set()
 
     def fresh(self):
         v = 'v%d' % self.nv
@@ -323,6 +338,12 @@ def snap(p):
             except RuntimeError:
                 ver = '-'
             fname = '-' if fn is None else two_x(type(fn).__name__)
+            if k in p.computed:
+                # autograd.grad's create_graph result: its version counts the in-place accumulation of the engine's
+                # buffers, its node is PyTorch's derivative formula's (Ember's: the last op of its composition); not
+                # compared ('?') while its values and flags are
+                ver = '?'
+                fname = '?' if fname != '-' else fname
             if p.inference_leaf and not t.is_inference():
                 # a tensor computed outside inference mode from an inference tensor: PyTorch's version counts the
                 # copy_ its kernel makes into the new tensor (clone of an inference tensor is at version 1), a
@@ -461,7 +482,8 @@ def new_leaf(p, t, rg):
     text = 'leaf %s %s %d' % (v, fmt(t), rg)
 
     def go():
-        p.env[v] = t.clone().requires_grad_(bool(rg))
+        # row-major strides, as the Java side's leaf (clone keeps a "contiguous" tensor's odd size-1 strides)
+        p.env[v] = t.clone(memory_format=torch.contiguous_format).requires_grad_(bool(rg))
     run_line(p, text, go, check_unchanged=False)
     return v
 
@@ -549,15 +571,14 @@ def draw_ip(p, target):
     return name, []
 
 
-def overlapping(t):
-    """Whether t has elements sharing memory (an expanded or as_strided view): PyTorch checks this for most writes."""
+def overlaps(t):
+    """Whether two elements of t share memory (an expanded, unfolded or as_strided view)."""
     if t.numel() <= 1:
         return False
-    try:
-        torch._C._debug_has_internal_overlap
-    except AttributeError:
-        pass
-    return torch._debug_has_internal_overlap(t) != 0
+    offs = torch.zeros([1], dtype=torch.int64)
+    for size, stride in zip(t.shape, t.stride()):
+        offs = (offs[:, None] + torch.arange(size)[None, :] * stride).reshape(-1)
+    return len(set(offs.tolist())) < t.numel()
 
 
 def program_once(p):
@@ -614,6 +635,10 @@ def program_once(p):
         if d is None:
             continue
         name, args = d
+        if name == 'detach' and x.is_inference() and not torch.is_inference_mode_enabled():
+            # PyTorch's detach of an inference tensor outside inference mode gets a version counter of its own and
+            # may then be written in place (into the inference tensor's storage); Ember refuses (left out, reported)
+            continue
         tail = ' '.join(arg_text(a) for a in args)
         if name in MULTI:
             try:
@@ -649,10 +674,19 @@ def program_once(p):
             continue
         name, args = d
         t = p.env[target]
-        if overlapping(t) and name not in ('fill_', 'zero_', 'add_', 'mul_', 'copy_', 'adds_', 'muls_', 'exp_',
-                                           'sigmoid_', 'relu_', 'div_', 'clamp_'):
-            # index_put_/masked_fill_/scatter_ into an overlapping tensor: 1.13 warns and writes (left out)
-            continue
+        if overlaps(t):
+            zero_stride = torch._debug_has_internal_overlap(t) == 1
+            if name in ('maskedfill_', 'maskput_', 'indexput_', 'scatter_'):
+                # index_put_/masked_fill_/scatter_ into an overlapping tensor: 1.13 warns and writes (left out)
+                continue
+            if not zero_stride and name not in ('fill_', 'zero_'):
+                # an overlap PyTorch cannot see (an unfolded or as_strided view without a zero stride): it writes
+                # each element as many times as it appears, in an unspecified order (left out)
+                continue
+            if t.is_inference() and not torch.is_inference_mode_enabled():
+                # PyTorch's kernel finds the overlap before the inference tensor's version counter refuses; Ember
+                # refuses the inference tensor first (left out, reported)
+                continue
         nograd = rng.random() < 0.08
         if nograd:
             p.lines.append('mode nograd')
@@ -707,9 +741,22 @@ def program_once(p):
         G = p.fresh()
 
         def go2():
-            g, = torch.autograd.grad(p.env[L], p.env[xk], create_graph=True, allow_unused=True)
+            # 1.13's CopySlices fills the .grad of the leaves it reaches during autograd.grad, 2.x's does not: put back
+            kept = {k: (t.grad.clone() if t.grad is not None else None) for k, t in p.env.items()
+                    if t._base is None and t.grad_fn is None}
+            try:
+                g, = torch.autograd.grad(p.env[L], p.env[xk], create_graph=True, allow_unused=True)
+            except RuntimeError as e:
+                if 'could not compute gradients for some functions' in str(e):
+                    # 1.13's engine, with CopySlices in the captured graph (its CopySlices calls the in-place op's
+                    # node itself, which autograd.grad's capture does not expect): drawn again
+                    raise Redraw('1.13 engine')
+                raise
+            for k, gr in kept.items():
+                p.env[k].grad = gr
             if g is None:
                 raise Redraw('unused')
+            p.computed.add(G)
             p.env[G] = g
             if g.requires_grad:
                 (R(g) * R(g) * W(list(R(g).shape))).sum().backward()

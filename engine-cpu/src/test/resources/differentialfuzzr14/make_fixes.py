@@ -65,3 +65,25 @@ b[torch.tensor([True, False, True])] = -1.0
 print('complex_maskput', torch.view_as_real(b).reshape(-1).tolist(), type(b.grad_fn).__name__)
 (torch.view_as_real(b) * W(6).reshape(3, 2)).sum().backward()
 print('complex_maskput_grad', torch.view_as_real(c.grad).reshape(-1).tolist())
+
+# 5. CopySlices' backward refuses a view whose elements share memory only where a stride is 0 (and the view has
+# elements): a non-overlapping as_strided view and an empty expanded one are differentiated
+x = torch.tensor([[-0.5, -0.5, -0.25, 1.25], [2.0, 0.75, 1.25, 0.5], [1.25, -1.25, 1.5, 1.75]], dtype=torch.float64,
+                 requires_grad=True)
+w = torch.tensor([[1.75, 0.5, -0.75], [1.0, -1.25, 1.5]], dtype=torch.float64, requires_grad=True)
+b = x * 1.5
+b.as_strided((2, 3), (3, 2), 0).add_(w)
+(b * W(12).reshape(3, 4)).sum().backward()
+print('strided_write_grad', x.grad.reshape(-1).tolist(), w.grad.reshape(-1).tolist())
+x.grad = None
+b = x * 1.5
+b[:, :0].unsqueeze(0).expand(2, 3, 0).copy_(torch.zeros(2, 3, 0, dtype=torch.float64))
+(b * W(12).reshape(3, 4)).sum().backward()
+print('empty_expanded_write_grad', x.grad.reshape(-1).tolist())
+b = x * 1.5
+b[0].unsqueeze(0).expand(2, 4).fill_(1.0)
+try:
+    (b * W(12).reshape(3, 4)).sum().backward()
+    print('expanded_fill_backward runs')
+except RuntimeError as e:
+    print('expanded_fill_backward', str(e).split('\n')[0])

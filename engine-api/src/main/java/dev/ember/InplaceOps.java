@@ -593,7 +593,7 @@ final class InplaceOps {
         Tensor r = op.apply(old);
         checkWriteBack(self, r, cppTypeName);
         // made before the base is rebased, so its first edge is the base's old history
-        boolean overlapping = mayOverlap(viewGeom);
+        boolean overlapping = zeroStrideOverlap(viewGeom);
         Node node = new Node.Fn("CopySlices", new Tensor[] {base, r}, g -> {
             if (overlapping) {
                 // a view whose elements share memory (fill_ of an expanded view): PyTorch's CopySlices writes the
@@ -758,6 +758,25 @@ final class InplaceOps {
      * or dimensions whose strides, smallest first, do not each step past all the smaller ones' span (PyTorch's
      * maybe-overlapping-memory test).
      */
+    /**
+     * Whether PyTorch's overlap check ({@code has_internal_overlap}) finds for certain that elements of a layout share
+     * memory: a dimension of more than one element with stride 0, in a non-empty layout. CopySlices' backward refuses
+     * exactly these (its copy of the gradient into the view's geometry of the base's gradient); an overlap it cannot
+     * see (an unfolded or as_strided view without a zero stride) it writes through.
+     */
+    static boolean zeroStrideOverlap(Layout l) {
+        int[] shape = l.shape();
+        int[] strides = l.strides();
+        boolean zeroStride = false;
+        for (int d = 0; d < shape.length; d++) {
+            if (shape[d] == 0) {
+                return false;
+            }
+            zeroStride |= shape[d] > 1 && strides[d] == 0;
+        }
+        return zeroStride;
+    }
+
     static boolean mayOverlap(Layout l) {
         int[] shape = l.shape();
         int[] strides = l.strides();

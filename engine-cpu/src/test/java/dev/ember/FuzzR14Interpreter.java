@@ -495,6 +495,9 @@ final class FuzzR14Interpreter {
             if (flags.contains(" ver ? ")) {
                 ours = ours.replaceFirst(" ver [^ ]+ ", " ver ? ");
             }
+            if (flags.contains(" fn ? ") && !ours.contains(" fn - ")) {
+                ours = ours.replaceFirst(" fn [^ ]+ ", " fn ? ");
+            }
             if (!ours.equals(flags)) {
                 problems.add(name + ": PyTorch " + flags + ", Ember " + ours);
             }

@@ -129,4 +129,32 @@ class FuzzRound14FixesTest {
         b.viewAsReal().mul(weights(3, 2)).sum().backward();
         assertArrayEquals(numbers("complex_maskput_grad"), c.grad().viewAsReal().toDoubleArray(), 0.0);
     }
+
+    @Test
+    void copySlicesRefusesOnlyAViewWithAZeroStride() {
+        // Ember's CopySlices refused in its backward any view whose elements might share memory (an as_strided view
+        // whose strides only looked overlapping, an empty expanded view); PyTorch's refuses where has_internal_overlap
+        // is certain: a stride 0 over more than one element of a non-empty view
+        double[] xs = {-0.5, -0.5, -0.25, 1.25, 2.0, 0.75, 1.25, 0.5, 1.25, -1.25, 1.5, 1.75};
+        Tensor x = f64(xs).reshape(3, 4).requiresGrad_(true);
+        Tensor w = f64(1.75, 0.5, -0.75, 1.0, -1.25, 1.5).reshape(2, 3).requiresGrad_(true);
+        Tensor b = x.mul(1.5);
+        b.asStrided(new int[] {2, 3}, new int[] {3, 2}, 0).add_(w);
+        b.mul(weights(3, 4)).sum().backward();
+        String[] want = FACTS.get("strided_write_grad").split("] ");
+        assertArrayEquals(numbers("strided_write_grad"), x.grad().reshape(-1).toDoubleArray(), 0.0);
+        assertEquals(want[1], Arrays.toString(w.grad().reshape(-1).toDoubleArray()));
+
+        x.setGrad(null);
+        Tensor e = x.mul(1.5);
+        e.slice(1, 0, 0, 1).unsqueeze(0).expand(2, 3, 0).copy_(Tensor.zeros(DType.FLOAT64, 2, 3, 0));
+        e.mul(weights(3, 4)).sum().backward();
+        assertArrayEquals(numbers("empty_expanded_write_grad"), x.grad().reshape(-1).toDoubleArray(), 0.0);
+
+        Tensor f = x.mul(1.5);
+        f.select(0, 0).unsqueeze(0).expand(2, 4).fill_(1.0);
+        Tensor loss = f.mul(weights(3, 4)).sum();
+        RuntimeException r = assertThrows(RuntimeException.class, loss::backward);
+        assertEquals(FACTS.get("expanded_fill_backward"), r.getMessage());
+    }
 }
