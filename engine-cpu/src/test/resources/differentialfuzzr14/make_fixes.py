@@ -87,3 +87,28 @@ try:
     print('expanded_fill_backward runs')
 except RuntimeError as e:
     print('expanded_fill_backward', str(e).split('\n')[0])
+
+# 6. an in-place op on a leaf view given requires_grad_(True) itself (its base a leaf that does not require grad):
+# PyTorch's check_inplace runs the view rules first
+def leaf_view_error(no_grad_view):
+    t = torch.tensor([[1.0, -2.0], [0.5, 3.0]], dtype=torch.float64)
+    if no_grad_view:
+        with torch.no_grad():
+            v = t.t()
+    else:
+        v = t.t()
+    v.requires_grad_(True)
+    try:
+        v.add_(1.0)
+        return 'runs'
+    except RuntimeError as e:
+        return str(e).split('\n')[0]
+
+
+print('leaf_view_inplace', leaf_view_error(False))
+print('leaf_nograd_view_inplace', leaf_view_error(True))
+
+# 7. an empty tensor viewed as its own shape keeps its strides
+e = torch.zeros(3, 2, dtype=torch.float64)[1:0:3]
+print('empty_view_strides', list(e.stride()), list(e.reshape(0, 2).stride()), list(e.view(0, 2).stride()),
+      list(e.view(2, 0).stride()))

@@ -38,10 +38,6 @@ final class InplaceOps {
         InferenceMode.checkInplace(self);
         VmapState.checkInplace(self);
         if (GradMode.isEnabled()) {
-            // is_leaf as PyTorch reads it here, from the field (no regenerated history, no refusal of one)
-            if (self.gradFn == null && self.requiresGrad) {
-                throw new IllegalStateException("a leaf Variable that requires grad is being used in an in-place operation.");
-            }
             if (self.differentiableView) {
                 Tensor base = self.viewBase;
                 // PyTorch's check_inplace: when autograd is involved (the view, which requires grad when its base does,
@@ -60,6 +56,12 @@ final class InplaceOps {
                     throw new IllegalStateException("a view of a leaf Variable that requires grad is being used in an "
                             + "in-place operation.");
                 }
+            }
+            // is_leaf as PyTorch reads it here, from the field (no regenerated history, no refusal of one); after the
+            // view rules, as PyTorch's check_inplace: a leaf view given requires_grad_(true) itself (its base not
+            // requiring grad) is refused as a view made in no_grad mode, or as a view of a leaf
+            if (self.gradFn == null && self.requiresGrad) {
+                throw new IllegalStateException("a leaf Variable that requires grad is being used in an in-place operation.");
             }
         }
         if (refuseSelfOverlap) {

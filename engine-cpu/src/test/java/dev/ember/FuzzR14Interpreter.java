@@ -67,7 +67,8 @@ final class FuzzR14Interpreter {
                 continue;
             }
             touch();
-            boolean guarded = line.startsWith("view") || line.startsWith("ip ") || line.startsWith("op ");
+            boolean guarded = line.startsWith("view") || line.startsWith("ip ") || line.startsWith("op ")
+                    || line.startsWith("rg_ ");
             Map<String, Object[]> before = guarded ? state() : null;
             RuntimeException thrown = null;
             try {
@@ -237,6 +238,12 @@ final class FuzzR14Interpreter {
                 }
                 return;
             }
+            case "rg_":
+                var(w[1]).requiresGrad_(w[2].equals("1"));
+                return;
+            case "retain":
+                var(w[1]).retainGrad();
+                return;
             case "loss": {
                 Tensor total = null;
                 for (String term : w[2].split(",")) {
@@ -422,6 +429,7 @@ final class FuzzR14Interpreter {
             case "sigmoid_" -> x.sigmoid_();
             case "exp_" -> x.exp_();
             case "relu_" -> x.relu_();
+            case "detach_" -> x.detach_();
             default -> throw new IllegalStateException("in-place op " + name);
         };
     }
@@ -487,7 +495,7 @@ final class FuzzR14Interpreter {
                 }
                 ours = "rg " + (t.requiresGrad() ? 1 : 0) + " leaf " + (t.isLeaf() ? 1 : 0) + " fn "
                         + (fn == null ? "-" : fn.name()) + " ver " + ver + " st " + st + " off " + t.storageOffset()
-                        + " ctg " + (t.isContiguous() ? 1 : 0);
+                        + " ctg " + (t.isContiguous() ? 1 : 0) + " ret " + (t.retainsGrad() ? 1 : 0);
             } catch (RuntimeException x) {
                 problems.add(name + ": reading its flags throws " + x);
                 continue;
@@ -503,7 +511,7 @@ final class FuzzR14Interpreter {
             }
             String gline = expectedGrad.get(name);
             if (gline != null) {
-                Tensor g = t.isLeaf() ? t.grad() : null;
+                Tensor g = t.isLeaf() || t.retainsGrad() ? t.grad() : null;
                 if (gline.equals("none") != (g == null)) {
                     problems.add(name + ".grad: PyTorch " + gline + ", Ember " + (g == null ? "none" : g.toString()));
                 } else if (g != null) {

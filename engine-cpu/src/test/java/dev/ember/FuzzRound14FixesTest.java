@@ -157,4 +157,39 @@ class FuzzRound14FixesTest {
         RuntimeException r = assertThrows(RuntimeException.class, loss::backward);
         assertEquals(FACTS.get("expanded_fill_backward"), r.getMessage());
     }
+
+    private static String leafViewError(boolean noGradView) {
+        Tensor t = f64(1.0, -2.0, 0.5, 3.0).reshape(2, 2);
+        Tensor v;
+        if (noGradView) {
+            try (GradMode off = Ember.noGrad()) {
+                v = t.t();
+            }
+        } else {
+            v = t.t();
+        }
+        v.requiresGrad_(true);
+        Tensor before = t.clone();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> v.add_(1.0));
+        assertArrayEquals(before.toDoubleArray(), t.toDoubleArray(), 0.0);
+        return e.getMessage();
+    }
+
+    @Test
+    void aLeafViewThatRequiresGradMeetsTheViewRulesFirst() {
+        // Ember checked the plain leaf rule first ("a leaf Variable that requires grad ..."); PyTorch's check_inplace
+        // runs handle_view_on_rebase and the view-of-a-leaf rule before it
+        assertEquals(FACTS.get("leaf_view_inplace"), leafViewError(false));
+        assertEquals(FACTS.get("leaf_nograd_view_inplace"), leafViewError(true));
+    }
+
+    @Test
+    void anEmptyTensorViewedAsItsOwnShapeKeepsItsStrides() {
+        // PyTorch's computeStride copies an empty tensor's strides when the shape does not change (Ember made them
+        // contiguous); another shape gets contiguous strides
+        Tensor e = Tensor.zeros(DType.FLOAT64, 3, 2).slice(0, 1, 0, 3);
+        String got = Arrays.toString(e.stride()) + " " + Arrays.toString(e.reshape(0, 2).stride()) + " "
+                + Arrays.toString(e.view(0, 2).stride()) + " " + Arrays.toString(e.view(2, 0).stride());
+        assertEquals(FACTS.get("empty_view_strides"), got);
+    }
 }
