@@ -46,7 +46,8 @@
 #
 # 1.13 vs 2.x (Ember follows 2.x):
 # - names: ReshapeAliasBackward0 -> ViewBackward0 (reshape/flatten of a viewable tensor records _reshape_alias in 1.13,
-#   view in 2.x), in grad_fn names and in messages.
+#   view in 2.x), SqueezeBackward3 -> SqueezeBackward4 (squeeze_(dim): 2.x added squeeze.dims before it), in grad_fn
+#   names and in messages.
 # - Rebased views get AsStridedBackward0 in both (2.x replays a view with its view_fn only where the base does not
 #   support as_strided or view replay is forced; view_as_real/view_as_complex change the dtype, so their views are
 #   replayed with their view_fn in both).
@@ -107,7 +108,8 @@ def fmt(t):
 
 
 def two_x(text):
-    return text.replace('ReshapeAliasBackward0', 'ViewBackward0')
+    # squeeze_(dim) is 1.13's 4th squeeze entry of derivatives.yaml (SqueezeBackward3), 2.x's 5th after squeeze.dims
+    return text.replace('ReshapeAliasBackward0', 'ViewBackward0').replace('SqueezeBackward3', 'SqueezeBackward4')
 
 
 def err_text(e):
@@ -192,11 +194,12 @@ VIEWS = {
     'diagonal': lambda x, o, a, b: x.diagonal(o, a, b), 'unfold': lambda x, d, s, st: x.unfold(d, s, st),
     'asstrided': lambda x, s, st, o: x.as_strided(s, st, o), 'viewasreal': lambda x: torch.view_as_real(x),
     'viewascomplex': lambda x: torch.view_as_complex(x), 'real': lambda x: x.real, 'imag': lambda x: x.imag,
-    'detach': lambda x: x.detach(),
+    'detach': lambda x: x.detach(), 'swapaxes': lambda x, a, b: x.swapaxes(a, b),
+    'unflatten': lambda x, d, s: x.unflatten(d, s),
 }
 
 MULTI = {'split': lambda x, s, d: x.split(s, d), 'chunk': lambda x, c, d: x.chunk(c, d),
-         'unbind': lambda x, d: x.unbind(d)}
+         'unbind': lambda x, d: x.unbind(d), 'tensorsplit': lambda x, n, d: x.tensor_split(n, d)}
 
 
 def _indexput(x, m, v):
@@ -212,6 +215,12 @@ IPS = {
     'indexput_': lambda x, i, v, acc: x.index_put_((i,), v, accumulate=acc),
     'scatter_': lambda x, d, i, s: x.scatter_(d, i, s), 'sigmoid_': lambda x: x.sigmoid_(),
     'exp_': lambda x: x.exp_(), 'relu_': lambda x: x.relu_(), 'detach_': lambda x: x.detach_(),
+    'sub_': lambda x, y: x.sub_(y), 'neg_': lambda x: x.neg_(), 'tanh_': lambda x: x.tanh_(),
+    'addcmul_': lambda x, a, b, v: x.addcmul_(a, b, value=v), 'lerp_': lambda x, e, w: x.lerp_(e, w),
+    'indexadd_': lambda x, d, i, s: x.index_add_(d, i, s), 'indexfill_': lambda x, d, i, v: x.index_fill_(d, i, v),
+    'indexcopy_': lambda x, d, i, s: x.index_copy_(d, i, s), 'maskedscatter_': lambda x, m, s: x.masked_scatter_(m, s),
+    't_': lambda x: x.t_(), 'transpose_': lambda x, a, b: x.transpose_(a, b), 'unsqueeze_': lambda x, d: x.unsqueeze_(d),
+    'squeeze_': lambda x, d: x.squeeze_(d),
 }
 
 
@@ -284,8 +293,11 @@ def touch(p):
     for t in p.env.values():
         try:
             t.grad_fn
-        except RuntimeError:
-            pass
+        except RuntimeError as e:
+            if 'INTERNAL ASSERT' in str(e):
+                # a view_as_real/view_as_complex replayed on a base that no longer requires grad: PyTorch's
+                # update_tensor_hooks_on_new_gradfn asserts a node (2.x too); drawn again
+                raise Redraw('internal assert')
 
 
 def state(p):
@@ -307,6 +319,10 @@ def state(p):
 def same_state(a, b):
     for k in a:
         x, y = a[k], b[k]
+        if x[0].shape != y[0].shape:
+            # an in-place view op (t_, unsqueeze_) PyTorch refuses after changing the shape (an inference tensor's
+            # version counter refuses after the metadata changed): drawn again
+            return False
         if not torch.equal(x[0], y[0]) and not (x[0].is_floating_point() and torch.allclose(x[0], y[0], equal_nan=True)
                                                 and torch.isnan(x[0]).any()):
             return False
@@ -391,7 +407,9 @@ def draw_view(x):
     if x.is_contiguous():
         ch += ['view']
     if nd >= 2:
-        ch += ['transpose', 'permute', 'movedim', 'diagonal', 'mT', 'T']
+        ch += ['transpose', 'permute', 'movedim', 'diagonal', 'mT', 'T', 'swapaxes']
+    if nd >= 1:
+        ch += ['unflatten', 'tensorsplit']
     if nd == 2:
         ch += ['t']
     if nd >= 1:
@@ -415,6 +433,15 @@ def draw_view(x):
         q = list(range(nd))
         rng.shuffle(q)
         return name, [q]
+    if name == 'swapaxes':
+        return name, [rng.randrange(nd), rng.randrange(-nd, nd)]
+    if name == 'unflatten':
+        n = sh[d]
+        sizes = rng.choice([[1, n], [n, 1], [-1, 1]] + ([[2, n // 2]] if n % 2 == 0 else []) + ([[2, -1]] if n % 2 == 0
+                                                                                                 else []))
+        return name, [d, sizes]
+    if name == 'tensorsplit':
+        return name, [rng.randint(1, 3), d]
     if name == 'movedim':
         return name, [rng.randrange(nd), rng.randrange(-nd, nd)]
     if name == 'narrow':
@@ -470,6 +497,13 @@ def draw_view(x):
             return None
         return name, [d, rng.randint(1, sh[d]), rng.randint(1, 2)]
     if name == 'asstrided':
+        root = x._base if x._base is not None else x
+        if root.is_complex() or x.is_complex():
+            # over a complex storage PyTorch's views carry a view_fn (view_as_real, real, imag), so a regenerated
+            # as_strided view is replayed as as_strided of its parent's replay: a window reaching outside its parent's
+            # elements then sends no gradient there, where a real storage's (as_strided of the root) does; Ember
+            # regenerates every view from the root (left out, reported)
+            return None
         # a window into the storage as PyTorch checks it (the storage's element count)
         n = x.untyped_storage().nbytes() // x.element_size() if hasattr(x, 'untyped_storage') else \
             x.storage().size()
@@ -528,6 +562,22 @@ def draw_ip(p, target):
         ch += ['clamp_', 'relu_', 'scatter_']
     if dt == torch.int64:
         ch += ['adds_', 'clamp_']
+    if fl or cx:
+        ch += ['sub_', 'neg_', 'tanh_', 'addcmul_', 'lerp_']
+    if fl:
+        ch += ['indexadd_', 'indexcopy_']
+    if fl and x.is_contiguous():
+        # 1.13's CPU masked_scatter_ takes the source in the memory order of a non-contiguous self, 2.x's in row-major
+        # order (its TensorIterator enforces linear iteration), as Ember: drawn on contiguous targets only
+        ch += ['maskedscatter_']
+    ch += ['indexfill_']
+    root = x._base if x._base is not None else x
+    if not cx and root.dtype == dt:
+        # in-place view ops (under grad mode, below): not on a view whose chain changed the dtype (PyTorch replays
+        # those with their view_fn and fails its own gradient shape check, "ViewAsRealBackward0 returned an invalid
+        # gradient"), nor under no_grad on a recorded tensor (PyTorch refuses the changed shape in the backward,
+        # Ember does not check it: left out, reported)
+        ch += ['t_' if len(sh) <= 2 else 'transpose_', 'unsqueeze_', 'squeeze_']
     if rng.random() < 0.3 and (x._base is not None or not x.requires_grad or x.grad_fn is not None):
         # detach_ of a view (refused), of a tensor without grad, or of an intermediate (its views' history then
         # starts over); not of a leaf that requires grad: its earlier views keep their edges to its accumulator, and
@@ -546,6 +596,43 @@ def draw_ip(p, target):
     if name in ('add_', 'mul_', 'copy_'):
         return name, [new_leaf(p, values(src_shape(sh), sdt), int(grad_src and sdt.is_floating_point or (
             grad_src and cx)))]
+    if name == 'sub_':
+        return name, [new_leaf(p, values(src_shape(sh), dt), int(grad_src))]
+    if name == 'addcmul_':
+        return name, [new_leaf(p, values(src_shape(sh), dt), int(grad_src)),
+                      new_leaf(p, values(src_shape(sh), dt), int(rng.random() < 0.5 and (fl or cx))),
+                      rng.choice([0.5, -1.0, 2.0])]
+    if name == 'lerp_':
+        return name, [new_leaf(p, values(src_shape(sh), dt), int(grad_src)), rng.choice([0.25, 0.5, 1.5])]
+    if name in ('indexadd_', 'indexfill_', 'indexcopy_'):
+        if not sh:
+            return None
+        d = rng.randrange(len(sh))
+        if sh[d] == 0:
+            return None
+        k = rng.randint(1, sh[d])
+        if name == 'indexcopy_' or name == 'indexfill_':
+            idx = rng.sample(range(sh[d]), k)  # distinct: a repeated index copies in an unspecified order
+        else:
+            idx = [rng.randrange(sh[d]) for _ in range(k)]
+        i = new_leaf(p, torch.tensor(idx, dtype=torch.int64), 0)
+        if name == 'indexfill_':
+            return name, [d, i, 1.0 if dt == torch.bool else rng.choice([-1.0, 0.5])]
+        ssh = list(sh)
+        ssh[d] = k
+        return name, [d, i, new_leaf(p, values(ssh, dt), int(grad_src))]
+    if name == 'maskedscatter_':
+        m = new_leaf(p, values(sh, torch.bool), 0)
+        return name, [m, new_leaf(p, values(sh, dt), int(grad_src))]
+    if name == 'transpose_':
+        return name, [rng.randrange(len(sh)), rng.randrange(-len(sh), len(sh))]
+    if name == 'unsqueeze_':
+        return name, [rng.randrange(-len(sh) - 1, len(sh) + 1)]
+    if name == 'squeeze_':
+        if not sh:
+            return None
+        ones = [j for j, v in enumerate(sh) if v == 1]
+        return name, [rng.choice(ones) if ones and rng.random() < 0.8 else rng.randrange(len(sh))]
     if name == 'div_':
         return name, [new_leaf(p, nonzero_values(src_shape(sh), sdt), int(grad_src))]
     if name in ('adds_', 'muls_'):
@@ -746,10 +833,11 @@ def program_once(p):
         t = p.env[target]
         if overlaps(t):
             zero_stride = torch._debug_has_internal_overlap(t) == 1
-            if name in ('maskedfill_', 'maskput_', 'indexput_', 'scatter_'):
+            if name in ('maskedfill_', 'maskput_', 'indexput_', 'scatter_', 'indexadd_', 'indexfill_', 'indexcopy_',
+                        'maskedscatter_'):
                 # index_put_/masked_fill_/scatter_ into an overlapping tensor: 1.13 warns and writes (left out)
                 continue
-            if not zero_stride and name not in ('fill_', 'zero_'):
+            if not zero_stride and name not in ('fill_', 'zero_', 't_', 'transpose_', 'unsqueeze_', 'squeeze_'):
                 # an overlap PyTorch cannot see (an unfolded or as_strided view without a zero stride): it writes
                 # each element as many times as it appears, in an unspecified order (left out)
                 continue
@@ -757,7 +845,7 @@ def program_once(p):
                 # PyTorch's kernel finds the overlap before the inference tensor's version counter refuses; Ember
                 # refuses the inference tensor first (left out, reported)
                 continue
-        nograd = rng.random() < 0.08
+        nograd = rng.random() < 0.08 and name not in ('t_', 'transpose_', 'unsqueeze_', 'squeeze_')
         if nograd:
             p.lines.append('mode nograd')
             p.modes.append(torch.no_grad())

@@ -112,3 +112,27 @@ print('leaf_nograd_view_inplace', leaf_view_error(True))
 e = torch.zeros(3, 2, dtype=torch.float64)[1:0:3]
 print('empty_view_strides', list(e.stride()), list(e.reshape(0, 2).stride()), list(e.view(0, 2).stride()),
       list(e.view(2, 0).stride()))
+
+# 8. the saved-output error names the shape the output had when saved (PyTorch saves an output's tensor_data(), a copy
+# of its metadata), after an in-place view op changed it
+x = torch.tensor([[1.75, 1.5], [-0.25, 0.5]], dtype=torch.float64, requires_grad=True)
+y = x.exp()
+y.unsqueeze_(1)
+try:
+    y.sum().backward()
+except RuntimeError as e:
+    print('saved_output_shape', str(e).split(' instead.')[0] + ' instead.')
+
+# 9. a view_as_complex of a leaf that no longer requires grad, regenerated after a write into the leaf: view_as_complex
+# replayed on a base without grad records no node
+x = torch.tensor([[1.0, 2.0], [-0.5, 0.25]], dtype=torch.float64, requires_grad=True)
+z = torch.view_as_complex(x)
+x.requires_grad_(False)
+x.mul_(2.0)
+# the first read fails an internal assert (update_tensor_hooks_on_new_gradfn asserts the new node, in 2.x too) after
+# setting the node PyTorch's view_fn made, none; the state it leaves is read here
+try:
+    z.grad_fn
+except RuntimeError:
+    pass
+print('replay_without_grad', z.requires_grad, z.is_leaf, z.grad_fn)

@@ -657,10 +657,14 @@ final class InplaceOps {
             if (view.retainsGrad && view.gradFn != null) {
                 view.gradFn.setRetainGradTarget(view.outputNr, null);
             }
-            view.gradFn = stridedNode(base, realUnits(view), view.replayNode);
+            // a replayed view (view_as_real, view_as_complex) gets the node its view op makes of the base now: none
+            // when the base no longer requires grad (requires_grad_(false) on a leaf since), where as_strided's
+            // AsStridedBackward0 is made with no edge
+            view.gradFn = view.replayNode != null && !base.requiresGrad() ? null
+                    : stridedNode(base, realUnits(view), view.replayNode);
             view.outputNr = 0;
             view.requiresGrad = false;
-            if (view.retainsGrad) {
+            if (view.retainsGrad && view.gradFn != null) {
                 view.gradFn.setRetainGradTarget(0, view);
             }
         }

@@ -12,9 +12,12 @@ import java.util.TreeMap;
  * sometimes an inference tensor) or an intermediate, a chain of one to four views (view/reshape, flatten,
  * transpose/t/mT/T/permute/movedim, narrow, select, basic indexing with steps, None and Ellipsis, expand,
  * unsqueeze/squeeze, diagonal, unfold, as_strided, split/chunk/unbind, view_as_real/view_as_complex, real/imag,
- * detach; sometimes under no_grad or inference mode, sometimes branching), zero to three in-place writes into a view or
- * the base (add_/mul_/div_ by tensors that may require grad, numbers, copy_, fill_, zero_, clamp_, masked_fill_,
- * x[mask] = v, index_put_ with accumulate, scatter_, sigmoid_/exp_/relu_; sometimes under no_grad), then a loss over a
+ * detach, swapaxes, unflatten, tensor_split; sometimes under no_grad or inference mode, sometimes branching),
+ * requires_grad_ after the views, zero to three in-place writes into a view or the base (add_/sub_/mul_/div_ by tensors
+ * that may require grad or by other views of the same storage, numbers, copy_, fill_, zero_, clamp_, masked_fill_,
+ * x[mask] = v, index_put_ with accumulate, scatter_, index_add_/index_fill_/index_copy_, masked_scatter_, addcmul_,
+ * lerp_, sigmoid_/exp_/relu_/tanh_/neg_, detach_, the in-place view ops t_/transpose_/unsqueeze_/squeeze_; sometimes
+ * under no_grad), retain_grad on a few non-leaves, then a loss over a
  * random choice of the variables and its backward (plain, retained and repeated, or autograd.grad with create_graph
  * and a double backward). After each step every variable's values, strides, storage offset, contiguity, version,
  * requires_grad, is_leaf and grad_fn name and every leaf's gradient are compared, and every refusal must be PyTorch's
@@ -32,7 +35,10 @@ import java.util.TreeMap;
  * (PyTorch's check_inplace runs the view rules first: the no_grad- or inference-view refusal, or "a view of a leaf
  * Variable ..."; InplaceAliasesTest and ErrorAtomicityTest now make their leaves as tensors of their own, not views of
  * the flat data, as PyTorch's are, and round 7's two expected failures of this pass); an empty tensor viewed as its own
- * shape lost its strides (PyTorch's computeStride keeps them). Left out and why: the script's header.
+ * shape lost its strides (PyTorch's computeStride keeps them); the saved-output error named the output's current shape
+ * after an in-place view op (unsqueeze_, t_) changed it (PyTorch saves an output's metadata with it); a view_as_real
+ * or view_as_complex regenerated on a base that no longer requires grad got a node (PyTorch's replay makes none). Left
+ * out and why: the script's header.
  */
 class DifferentialFuzzR14Test {
     private static final String RESOURCE = "/differentialfuzzr14/cases.txt";

@@ -217,6 +217,7 @@ final class FuzzR14Interpreter {
                     case "split" -> x.split(a.i(1), a.i(2));
                     case "chunk" -> x.chunk(a.i(1), a.i(2));
                     case "unbind" -> x.unbind(a.i(1));
+                    case "tensorsplit" -> x.tensorSplit(a.i(1), a.i(2));
                     default -> throw new IllegalStateException("multi-output view " + w[2]);
                 };
                 String[] names = w[1].split(",");
@@ -406,6 +407,8 @@ final class FuzzR14Interpreter {
             case "real" -> x.real();
             case "imag" -> x.imag();
             case "detach" -> x.detach();
+            case "swapaxes" -> x.swapaxes(a.i(1), a.i(2));
+            case "unflatten" -> x.unflatten(a.i(1), a.il(2));
             default -> throw new IllegalStateException("view " + name);
         };
     }
@@ -430,6 +433,19 @@ final class FuzzR14Interpreter {
             case "exp_" -> x.exp_();
             case "relu_" -> x.relu_();
             case "detach_" -> x.detach_();
+            case "sub_" -> x.sub_(a.t(1));
+            case "neg_" -> x.neg_();
+            case "tanh_" -> x.tanh_();
+            case "addcmul_" -> x.addcmul_(a.t(1), a.t(2), a.d(3));
+            case "lerp_" -> x.lerp_(a.t(1), a.d(2));
+            case "indexadd_" -> x.indexAdd_(a.i(1), a.t(2), a.t(3));
+            case "indexfill_" -> x.indexFill_(a.i(1), a.t(2), a.d(3));
+            case "indexcopy_" -> x.indexCopy_(a.i(1), a.t(2), a.t(3));
+            case "maskedscatter_" -> x.maskedScatter_(a.t(1), a.t(2));
+            case "t_" -> x.t_();
+            case "transpose_" -> x.transpose_(a.i(1), a.i(2));
+            case "unsqueeze_" -> x.unsqueeze_(a.i(1));
+            case "squeeze_" -> x.squeeze_(a.i(1));
             default -> throw new IllegalStateException("in-place op " + name);
         };
     }

@@ -192,4 +192,28 @@ class FuzzRound14FixesTest {
                 + Arrays.toString(e.view(0, 2).stride()) + " " + Arrays.toString(e.view(2, 0).stride());
         assertEquals(FACTS.get("empty_view_strides"), got);
     }
+
+    @Test
+    void theSavedOutputErrorNamesTheShapeTheOutputWasSavedWith() {
+        // Ember named the output's current shape; PyTorch saves an output's metadata with it (tensor_data())
+        Tensor x = f64(1.75, 1.5, -0.25, 0.5).reshape(2, 2).clone().requiresGrad_(true);
+        Tensor y = x.exp();
+        y.unsqueeze_(1);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> y.sum().backward());
+        String m = e.getMessage();
+        assertEquals(FACTS.get("saved_output_shape"), m.substring(0, m.indexOf(" instead.") + " instead.".length()));
+    }
+
+    @Test
+    void aReplayedViewOfABaseThatNoLongerRequiresGradHasNoHistory() {
+        // view_as_complex replayed on its base after requires_grad_(false) and a write makes no node (PyTorch's
+        // view_fn on a base without grad); Ember gave it a node
+        Tensor x = f64(1.0, 2.0, -0.5, 0.25).reshape(2, 2).clone().requiresGrad_(true);
+        Tensor z = x.viewAsComplex();
+        x.requiresGrad_(false);
+        x.mul_(2.0);
+        Node fn = z.gradFn();
+        assertEquals(FACTS.get("replay_without_grad"), (z.requiresGrad() ? "True" : "False") + " "
+                + (z.isLeaf() ? "True" : "False") + " " + (fn == null ? "None" : fn.name()));
+    }
 }
