@@ -236,6 +236,7 @@ class Prog:
         self.last = {}
         self.inference_leaf = False
         self.computed = set()
+        self.saved_output_writes = set()
 
     def fresh(self):
         v = 'v%d' % self.nv
@@ -572,11 +573,14 @@ def draw_ip(p, target):
         ch += ['maskedscatter_']
     ch += ['indexfill_']
     root = x._base if x._base is not None else x
-    if not cx and root.dtype == dt:
+    if not cx and root.dtype == dt and target not in p.saved_output_writes:
         # in-place view ops (under grad mode, below): not on a view whose chain changed the dtype (PyTorch replays
         # those with their view_fn and fails its own gradient shape check, "ViewAsRealBackward0 returned an invalid
         # gradient"), nor under no_grad on a recorded tensor (PyTorch refuses the changed shape in the backward,
-        # Ember does not check it: left out, reported)
+        # Ember does not check it: left out, reported), nor on a view whose sigmoid_/exp_/relu_/tanh_ saved it: the
+        # in-place view op's node takes the view's history of that moment as its edge, which PyTorch frees with the
+        # next write's CopySlices in the backward, so its saved-tensor error names the op's node, where Ember, which
+        # counts an out-of-place edge as keeping it alive, names AsStridedBackward0 (left out, reported)
         ch += ['t_' if len(sh) <= 2 else 'transpose_', 'unsqueeze_', 'squeeze_']
     if rng.random() < 0.3 and (x._base is not None or not x.requires_grad or x.grad_fn is not None):
         # detach_ of a view (refused), of a tensor without grad, or of an intermediate (its views' history then
@@ -856,6 +860,8 @@ def program_once(p):
             out = IPS[name](p.env[target], *[arg_val(p, a) for a in args])
             assert out is p.env[target]
         run_line(p, ('ip %s %s %s' % (target, name, tail)).rstrip(), go)
+        if name in ('sigmoid_', 'exp_', 'relu_', 'tanh_'):
+            p.saved_output_writes.add(target)
         if nograd:
             p.lines.append('endmode')
             p.modes.pop().__exit__(None, None, None)

@@ -136,3 +136,16 @@ try:
 except RuntimeError:
     pass
 print('replay_without_grad', z.requires_grad, z.is_leaf, z.grad_fn)
+
+# 10. an in-place op whose operand is an inference-mode view of the written tensor, changed since: PyTorch's autograd
+# layer reads the operand's history (and refuses) before the kernel checks the overlap
+x = torch.tensor([[-1.0, 0.0], [0.0, 1.0]], dtype=torch.float64, requires_grad=True)
+b = x.clone()
+with torch.inference_mode():
+    v = b.as_strided((1,), (0,), 0)
+b.relu_()
+try:
+    b.add_(v)
+    print('operand_history_first runs')
+except RuntimeError as e:
+    print('operand_history_first', str(e).split('\n')[0])

@@ -63,6 +63,14 @@ final class InplaceOps {
             if (self.gradFn == null && self.requiresGrad) {
                 throw new IllegalStateException("a leaf Variable that requires grad is being used in an in-place operation.");
             }
+            // PyTorch's autograd layer collects the operands' histories (collect_next_edges reads each grad_fn, which
+            // refuses for a view made in inference or no_grad mode, or by an op returning several views, whose base
+            // changed) before the kernel checks for overlapping memory
+            for (Tensor other : others) {
+                if (other != null) {
+                    other.requiresGrad();
+                }
+            }
         }
         if (refuseSelfOverlap) {
             checkNoSelfOverlap(self);

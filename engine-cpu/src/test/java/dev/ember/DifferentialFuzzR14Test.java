@@ -37,8 +37,10 @@ import java.util.TreeMap;
  * the flat data, as PyTorch's are, and round 7's two expected failures of this pass); an empty tensor viewed as its own
  * shape lost its strides (PyTorch's computeStride keeps them); the saved-output error named the output's current shape
  * after an in-place view op (unsqueeze_, t_) changed it (PyTorch saves an output's metadata with it); a view_as_real
- * or view_as_complex regenerated on a base that no longer requires grad got a node (PyTorch's replay makes none). Left
- * out and why: the script's header.
+ * or view_as_complex regenerated on a base that no longer requires grad got a node (PyTorch's replay makes none); an
+ * in-place op refused an overlap with an operand before reading the operand's history, which PyTorch's autograd layer
+ * reads first (an inference-mode view of the written tensor, changed since, is refused for that). Left out and why:
+ * the script's header.
  */
 class DifferentialFuzzR14Test {
     private static final String RESOURCE = "/differentialfuzzr14/cases.txt";

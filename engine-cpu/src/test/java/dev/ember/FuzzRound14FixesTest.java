@@ -216,4 +216,23 @@ class FuzzRound14FixesTest {
         assertEquals(FACTS.get("replay_without_grad"), (z.requiresGrad() ? "True" : "False") + " "
                 + (z.isLeaf() ? "True" : "False") + " " + (fn == null ? "None" : fn.name()));
     }
+
+    @Test
+    void anOperandsHistoryIsReadBeforeTheOverlapCheck() {
+        // Ember refused the overlap of b and its inference-mode view first; PyTorch collects the operands' histories
+        // before its kernel runs, and reading that view's refuses (its base changed in place since)
+        Tensor x = f64(-1.0, 0.0, 0.0, 1.0).reshape(2, 2).clone().requiresGrad_(true);
+        Tensor b = x.clone();
+        Tensor v;
+        try (InferenceMode mode = Ember.inferenceMode()) {
+            v = b.asStrided(new int[] {1}, new int[] {0}, 0);
+        }
+        b.relu_();
+        double[] before = b.detach().toDoubleArray();
+        int version = b.version();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> b.add_(v));
+        assertEquals(FACTS.get("operand_history_first"), e.getMessage());
+        assertArrayEquals(before, b.detach().toDoubleArray(), 0.0);
+        assertEquals(version, b.version());
+    }
 }
