@@ -67,6 +67,14 @@
 # detach() of an inference tensor outside inference mode has a version counter of its own and may be written in place
 # (Ember refuses it as an inference tensor); an in-place op into an inference tensor with a zero stride outside
 # inference mode is refused by PyTorch's kernel for the overlap first, by Ember for the inference tensor.
+# Also left out where drawn (each explained there): masked_scatter_ into a non-contiguous tensor (1.13 takes the source
+# in memory order, 2.x and Ember in row-major order); in-place view ops (t_, transpose_, unsqueeze_, squeeze_) under
+# no_grad on recorded tensors, on tensors with a view of another type, and on views a sigmoid_/exp_ saved (PyTorch's
+# gradient shape checks, view_fn replays and freed nodes; the last two are reported differences); as_strided views of
+# complex storage (PyTorch replays through view_as_real, so a window outside the parent's elements gets no gradient;
+# reported); detach_ of a leaf that requires grad and has views (PyTorch's backward later refuses "leaf variable has
+# been moved into the graph interior"; reported); autograd.grad with create_graph after an intermediate was detached in
+# place (PyTorch's saved output keeps its node; reported); the strides of autograd.grad's results ('?').
 import math
 import os
 import random
@@ -237,6 +245,7 @@ class Prog:
         self.inference_leaf = False
         self.computed = set()
         self.saved_output_writes = set()
+        self.detached_nonleaf = False
 
     def fresh(self):
         v = 'v%d' % self.nv
@@ -381,9 +390,14 @@ def snap(p):
                 # copy_ its kernel makes into the new tensor (clone of an inference tensor is at version 1), a
                 # dispatch artifact, not compared ('?')
                 ver = '?'
-            lines = ['= %s %s | rg %d leaf %d fn %s ver %s st %s off %d ctg %d ret %d' % (
-                k, fmt(t), int(t.requires_grad), int(t.is_leaf), fname, ver, ','.join(str(s) for s in t.stride()),
-                t.storage_offset(), int(t.is_contiguous()), int(t.retains_grad))]
+            st = ','.join(str(s) for s in t.stride())
+            ctg = str(int(t.is_contiguous()))
+            if k in p.computed:
+                # autograd.grad's result: its layout is the backward formulas' (not compared, '?')
+                st, ctg = '?', '?'
+            lines = ['= %s %s | rg %d leaf %d fn %s ver %s st %s off %d ctg %s ret %d' % (
+                k, fmt(t), int(t.requires_grad), int(t.is_leaf), fname, ver, st, t.storage_offset(), ctg,
+                int(t.retains_grad))]
             if t.is_leaf or t.retains_grad:
                 lines.append('g %s %s' % (k, 'none' if t.grad is None else fmt(t.grad)))
         if p.last.get(k) != lines:
@@ -573,11 +587,13 @@ def draw_ip(p, target):
         ch += ['maskedscatter_']
     ch += ['indexfill_']
     root = x._base if x._base is not None else x
-    if not cx and root.dtype == dt and target not in p.saved_output_writes:
+    same_storage_other_type = any(t.dtype != dt and storage_ptr(t) == storage_ptr(x) for t in p.env.values())
+    if not cx and root.dtype == dt and target not in p.saved_output_writes and not same_storage_other_type:
         # in-place view ops (under grad mode, below): not on a view whose chain changed the dtype (PyTorch replays
         # those with their view_fn and fails its own gradient shape check, "ViewAsRealBackward0 returned an invalid
         # gradient"), nor under no_grad on a recorded tensor (PyTorch refuses the changed shape in the backward,
-        # Ember does not check it: left out, reported), nor on a view whose sigmoid_/exp_/relu_/tanh_ saved it: the
+        # Ember does not check it: left out, reported), nor on a tensor with a view of another type (PyTorch replays
+        # view_as_complex on the reshaped base and refuses its shape), nor on a view whose sigmoid_/exp_/relu_/tanh_ saved it: the
         # in-place view op's node takes the view's history of that moment as its edge, which PyTorch frees with the
         # next write's CopySlices in the backward, so its saved-tensor error names the op's node, where Ember, which
         # counts an out-of-place edge as keeping it alive, names AsStridedBackward0 (left out, reported)
@@ -597,6 +613,9 @@ def draw_ip(p, target):
                 and alias_determined(x, t)]
         if srcs:
             return name, [rng.choice(srcs)]
+    if name == 'copy_' and (fl or cx) and rng.random() < 0.15:
+        # a source of another type: copy_ casts it
+        return name, [new_leaf(p, values(src_shape(sh), rng.choice([torch.int64, torch.bool])), 0)]
     if name in ('add_', 'mul_', 'copy_'):
         return name, [new_leaf(p, values(src_shape(sh), sdt), int(grad_src and sdt.is_floating_point or (
             grad_src and cx)))]
@@ -687,6 +706,10 @@ def draw_ip(p, target):
         s = new_leaf(p, values(ish, dt), int(grad_src))
         return name, [d, i, s]
     return name, []
+
+
+def storage_ptr(t):
+    return t.untyped_storage().data_ptr() if hasattr(t, 'untyped_storage') else t.storage().data_ptr()
 
 
 def broadcasts(shape, to):
@@ -849,19 +872,27 @@ def program_once(p):
                 # PyTorch's kernel finds the overlap before the inference tensor's version counter refuses; Ember
                 # refuses the inference tensor first (left out, reported)
                 continue
-        nograd = rng.random() < 0.08 and name not in ('t_', 'transpose_', 'unsqueeze_', 'squeeze_')
-        if nograd:
-            p.lines.append('mode nograd')
-            p.modes.append(torch.no_grad())
+        r = rng.random()
+        nograd = r < 0.08 and name not in ('t_', 'transpose_', 'unsqueeze_', 'squeeze_')
+        infer = 0.08 <= r < 0.12 and name not in ('t_', 'transpose_', 'unsqueeze_', 'squeeze_')
+        if nograd or infer:
+            # the write under no_grad, or inside inference_mode (a normal tensor written there bumps its version and
+            # records nothing)
+            p.lines.append('mode nograd' if nograd else 'mode inference')
+            p.modes.append(torch.no_grad() if nograd else torch.inference_mode())
             p.modes[-1].__enter__()
+            nograd = True
         tail = ' '.join(arg_text(a) for a in args)
 
         def go(target=target, name=name, args=args):
             out = IPS[name](p.env[target], *[arg_val(p, a) for a in args])
             assert out is p.env[target]
-        run_line(p, ('ip %s %s %s' % (target, name, tail)).rstrip(), go)
+        was_nonleaf = safe_fn(t) is not None
+        ran = run_line(p, ('ip %s %s %s' % (target, name, tail)).rstrip(), go)
         if name in ('sigmoid_', 'exp_', 'relu_', 'tanh_'):
             p.saved_output_writes.add(target)
+        if name == 'detach_' and ran and was_nonleaf:
+            p.detached_nonleaf = True
         if nograd:
             p.lines.append('endmode')
             p.modes.pop().__exit__(None, None, None)
@@ -874,6 +905,11 @@ def program_once(p):
     if not needs:
         return p.lines
     r = rng.random()
+    if p.detached_nonleaf:
+        # an intermediate detached in place: PyTorch's saved output keeps the node it was saved by (unpacked with
+        # that history, so a create_graph gradient through it is differentiable), Ember's is the detached tensor;
+        # no autograd.grad with create_graph then (left out, reported)
+        r = r * 0.8
     leaves = [k for k, t in p.env.items() if t._base is None and t.grad_fn is None and t.requires_grad
               and t.dtype == torch.float64]
     if r < 0.8 or not leaves:

@@ -519,6 +519,9 @@ final class FuzzR14Interpreter {
             if (flags.contains(" ver ? ")) {
                 ours = ours.replaceFirst(" ver [^ ]+ ", " ver ? ");
             }
+            if (flags.contains(" st ? ")) {
+                ours = ours.replaceFirst(" st [^ ]* off ", " st ? off ").replaceFirst(" ctg [01] ", " ctg ? ");
+            }
             if (flags.contains(" fn ? ") && !ours.contains(" fn - ")) {
                 ours = ours.replaceFirst(" fn [^ ]+ ", " fn ? ");
             }
