@@ -63,10 +63,9 @@
 # cannot see and writes each element as often as it appears, in an unspecified order); order-dependent scatter_ and
 # index_put_ with repeated indices; a leaf that requires grad made inside inference mode (refused by both before any
 # view); the version of a tensor computed outside inference mode from an inference tensor ('?': PyTorch's clone of an
-# inference tensor is at version 1, its kernel's copy_ counted). Two differences left out and reported: PyTorch's
+# inference tensor is at version 1, its kernel's copy_ counted). A difference left out and reported: PyTorch's
 # detach() of an inference tensor outside inference mode has a version counter of its own and may be written in place
-# (Ember refuses it as an inference tensor); an in-place op into an inference tensor with a zero stride outside
-# inference mode is refused by PyTorch's kernel for the overlap first, by Ember for the inference tensor.
+# (Ember refuses it as an inference tensor).
 # Also left out where drawn (each explained there): masked_scatter_ into a non-contiguous tensor (1.13 takes the source
 # in memory order, 2.x and Ember in row-major order); in-place view ops (t_, transpose_, unsqueeze_, squeeze_) under
 # no_grad on recorded tensors, on tensors with a view of another type, and on views a sigmoid_/exp_ saved (PyTorch's
@@ -867,10 +866,6 @@ def program_once(p):
             if not zero_stride and name not in ('fill_', 'zero_', 't_', 'transpose_', 'unsqueeze_', 'squeeze_'):
                 # an overlap PyTorch cannot see (an unfolded or as_strided view without a zero stride): it writes
                 # each element as many times as it appears, in an unspecified order (left out)
-                continue
-            if t.is_inference() and not torch.is_inference_mode_enabled():
-                # PyTorch's kernel finds the overlap before the inference tensor's version counter refuses; Ember
-                # refuses the inference tensor first (left out, reported)
                 continue
         r = rng.random()
         nograd = r < 0.08 and name not in ('t_', 'transpose_', 'unsqueeze_', 'squeeze_')

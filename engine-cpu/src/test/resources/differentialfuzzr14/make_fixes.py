@@ -149,3 +149,15 @@ try:
     print('operand_history_first runs')
 except RuntimeError as e:
     print('operand_history_first', str(e).split('\n')[0])
+
+# 11. an in-place op into an expanded inference tensor outside inference mode: PyTorch's kernel refuses the overlap
+# before the inference tensor's version counter refuses the write
+with torch.inference_mode():
+    t = torch.tensor([1.0, 2.0], dtype=torch.float64)
+e = t.expand(3, 2)
+try:
+    e.add_(1.0)
+    print('inference_overlap_first runs')
+except RuntimeError as err:
+    print('inference_overlap_first', str(err).split('\n')[0])
+print('inference_overlap_values', t.tolist())

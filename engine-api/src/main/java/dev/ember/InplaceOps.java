@@ -35,6 +35,16 @@ final class InplaceOps {
      * expanded one) may be written, as PyTorch's fill_ and zero_ allow: every element gets the same value.
      */
     static void checkInplace(Tensor self, List<Tensor> others, boolean refuseSelfOverlap) {
+        if (refuseSelfOverlap && self.lease().inference && !InferenceMode.isEnabled()) {
+            // an inference tensor has no autograd layer in PyTorch: its kernel checks the overlaps, and only then is
+            // the version counter's bump refused
+            checkNoSelfOverlap(self);
+            for (Tensor other : others) {
+                if (other != null) {
+                    checkNoPartialOverlap(self, other);
+                }
+            }
+        }
         InferenceMode.checkInplace(self);
         VmapState.checkInplace(self);
         if (GradMode.isEnabled()) {

@@ -39,8 +39,9 @@ import java.util.TreeMap;
  * after an in-place view op (unsqueeze_, t_) changed it (PyTorch saves an output's metadata with it); a view_as_real
  * or view_as_complex regenerated on a base that no longer requires grad got a node (PyTorch's replay makes none); an
  * in-place op refused an overlap with an operand before reading the operand's history, which PyTorch's autograd layer
- * reads first (an inference-mode view of the written tensor, changed since, is refused for that). Left out and why:
- * the script's header.
+ * reads first (an inference-mode view of the written tensor, changed since, is refused for that); an in-place op into an
+ * expanded inference tensor outside inference mode was refused for the inference tensor, where PyTorch's kernel
+ * refuses the overlap first. Left out and why: the script's header.
  */
 class DifferentialFuzzR14Test {
     private static final String RESOURCE = "/differentialfuzzr14/cases.txt";

@@ -235,4 +235,18 @@ class FuzzRound14FixesTest {
         assertArrayEquals(before, b.detach().toDoubleArray(), 0.0);
         assertEquals(version, b.version());
     }
+
+    @Test
+    void anExpandedInferenceTensorIsRefusedForTheOverlapFirst() {
+        // Ember refused the inference tensor first; PyTorch's kernel finds the overlap before the version counter
+        // refuses (an inference tensor has no autograd layer)
+        Tensor t;
+        try (InferenceMode mode = Ember.inferenceMode()) {
+            t = f64(1.0, 2.0).clone();
+        }
+        Tensor e = t.expand(3, 2);
+        RuntimeException err = assertThrows(RuntimeException.class, () -> e.add_(1.0));
+        assertEquals(FACTS.get("inference_overlap_first"), err.getMessage());
+        assertEquals(FACTS.get("inference_overlap_values"), Arrays.toString(t.toDoubleArray()));
+    }
 }
