@@ -72,8 +72,7 @@
 # gradient shape checks, view_fn replays and freed nodes; the last two are reported differences); as_strided views of
 # complex storage (PyTorch replays through view_as_real, so a window outside the parent's elements gets no gradient;
 # reported); detach_ of a leaf that requires grad and has views (PyTorch's backward later refuses "leaf variable has
-# been moved into the graph interior"; reported); autograd.grad with create_graph after an intermediate was detached in
-# place (PyTorch's saved output keeps its node; reported); the strides of autograd.grad's results ('?').
+# been moved into the graph interior"; reported); the strides of autograd.grad's results ('?').
 import math
 import os
 import random
@@ -244,7 +243,6 @@ class Prog:
         self.inference_leaf = False
         self.computed = set()
         self.saved_output_writes = set()
-        self.detached_nonleaf = False
 
     def fresh(self):
         v = 'v%d' % self.nv
@@ -882,12 +880,9 @@ def program_once(p):
         def go(target=target, name=name, args=args):
             out = IPS[name](p.env[target], *[arg_val(p, a) for a in args])
             assert out is p.env[target]
-        was_nonleaf = safe_fn(t) is not None
-        ran = run_line(p, ('ip %s %s %s' % (target, name, tail)).rstrip(), go)
+        run_line(p, ('ip %s %s %s' % (target, name, tail)).rstrip(), go)
         if name in ('sigmoid_', 'exp_', 'relu_', 'tanh_'):
             p.saved_output_writes.add(target)
-        if name == 'detach_' and ran and was_nonleaf:
-            p.detached_nonleaf = True
         if nograd:
             p.lines.append('endmode')
             p.modes.pop().__exit__(None, None, None)
@@ -900,11 +895,6 @@ def program_once(p):
     if not needs:
         return p.lines
     r = rng.random()
-    if p.detached_nonleaf:
-        # an intermediate detached in place: PyTorch's saved output keeps the node it was saved by (unpacked with
-        # that history, so a create_graph gradient through it is differentiable), Ember's is the detached tensor;
-        # no autograd.grad with create_graph then (left out, reported)
-        r = r * 0.8
     leaves = [k for k, t in p.env.items() if t._base is None and t.grad_fn is None and t.requires_grad
               and t.dtype == torch.float64]
     if r < 0.8 or not leaves:

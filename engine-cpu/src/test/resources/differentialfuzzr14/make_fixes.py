@@ -161,3 +161,14 @@ try:
 except RuntimeError as err:
     print('inference_overlap_first', str(err).split('\n')[0])
 print('inference_overlap_values', t.tolist())
+
+# 12. a saved output detached in place since: PyTorch unpacks it with the node that saved it as its history, so a
+# create_graph gradient through the formula is differentiable
+x = torch.tensor([0.5, -1.0, 0.25], dtype=torch.float64, requires_grad=True)
+y = x.exp()
+v = y.narrow(0, 0, 2)
+y.detach_()
+g, = torch.autograd.grad((v * W(2)).sum(), x, create_graph=True)
+print('detached_output_grad', g.requires_grad, g.tolist())
+(g * g * W(3)).sum().backward()
+print('detached_output_double', x.grad.tolist())

@@ -149,6 +149,15 @@ final class SavedTensor {
                     : " Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
                     + "torch.autograd.set_detect_anomaly(True)."));
         }
+        if (owner != null && savedBy != null && tensor.gradFn == null && !tensor.differentiableView) {
+            // an output detached in place since it was saved: PyTorch unpacks a saved output with the node that saved
+            // it as its history (make_variable(data, Edge(saved_for, output_nr))), so a create_graph backward through
+            // the formula still records
+            Tensor var = tensor.detach();
+            var.gradFn = savedBy;
+            var.outputNr = outputNr;
+            return var;
+        }
         return tensor;
     }
 

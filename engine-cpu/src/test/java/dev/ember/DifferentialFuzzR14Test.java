@@ -41,7 +41,9 @@ import java.util.TreeMap;
  * in-place op refused an overlap with an operand before reading the operand's history, which PyTorch's autograd layer
  * reads first (an inference-mode view of the written tensor, changed since, is refused for that); an in-place op into an
  * expanded inference tensor outside inference mode was refused for the inference tensor, where PyTorch's kernel
- * refuses the overlap first. Left out and why: the script's header.
+ * refuses the overlap first; a saved output detached in place since was unpacked without history, where PyTorch unpacks
+ * it with the node that saved it (a create_graph gradient through exp's formula then requires grad). Left out and why:
+ * the script's header.
  */
 class DifferentialFuzzR14Test {
     private static final String RESOURCE = "/differentialfuzzr14/cases.txt";

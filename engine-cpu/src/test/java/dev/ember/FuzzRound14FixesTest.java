@@ -249,4 +249,21 @@ class FuzzRound14FixesTest {
         assertEquals(FACTS.get("inference_overlap_first"), err.getMessage());
         assertEquals(FACTS.get("inference_overlap_values"), Arrays.toString(t.toDoubleArray()));
     }
+
+    @Test
+    void aSavedOutputDetachedInPlaceIsUnpackedWithTheNodeThatSavedIt() {
+        // Ember's exp backward read the detached tensor (no history), so the create_graph gradient did not require
+        // grad; PyTorch unpacks a saved output with its saving node as history, and the double backward runs through it
+        Tensor x = f64(0.5, -1.0, 0.25).requiresGrad_(true);
+        Tensor y = x.exp();
+        Tensor v = y.narrow(0, 0, 2);
+        y.detach_();
+        Tensor g = Autograd.grad(java.util.List.of(v.mul(weights(2)).sum()), java.util.List.of(x), null, true, true,
+                false).get(0);
+        String want = FACTS.get("detached_output_grad");
+        assertEquals(want.substring(0, want.indexOf(' ')), g.requiresGrad() ? "True" : "False");
+        assertArrayEquals(numbers("detached_output_grad"), g.detach().toDoubleArray(), 1e-15);
+        g.mul(g).mul(weights(3)).sum().backward();
+        assertArrayEquals(numbers("detached_output_double"), x.grad().toDoubleArray(), 1e-14);
+    }
 }
