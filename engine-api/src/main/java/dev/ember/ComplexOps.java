@@ -55,6 +55,7 @@ final class ComplexOps {
         Layout l = realLayout(z.layout);
         Tensor out = ViewOps.makeView(z, l.shape(), l.strides(), l.offset());
         out.dtype = z.dtype.toReal();
+        out.replayNode = "ViewAsRealBackward0";
         return ArithmeticOps.record(out, "ViewAsRealBackward0", new Tensor[] {z},
                 n -> g -> new Tensor[] {viewAsComplex(pairsOf(g))});
     }
@@ -98,6 +99,7 @@ final class ComplexOps {
         }
         Tensor out = ViewOps.makeView(r, shape, strides, r.layout.offset() / 2);
         out.dtype = r.dtype.toComplex();
+        out.replayNode = "ViewAsComplexBackward0";
         return ArithmeticOps.record(out, "ViewAsComplexBackward0", new Tensor[] {r},
                 n -> g -> new Tensor[] {viewAsReal(g)});
     }

@@ -117,6 +117,13 @@ final class IndexingOps {
 
     /** {@code value} in type {@code t} as a 0-dim tensor on {@code device}, converted as PyTorch's checked Scalar::to. */
     private static Tensor scalarOf(double value, DType t, Device device) {
+        if (t.isComplex()) {
+            // x[mask] = 1.5 on a complex tensor: the number as a complex value (imaginary part 0); a backend holds no
+            // complex scalar array, so the real value is converted
+            try (GradMode off = Ember.noGrad()) {
+                return scalarOf(value, t.toReal(), device).to(t);
+            }
+        }
         ArithmeticOps.checkScalarFits(value, t);
         return Creation.fromFlat(Backend.scalarArray(t, value), new int[0], t, device);
     }

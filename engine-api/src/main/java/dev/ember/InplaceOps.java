@@ -35,14 +35,20 @@ final class InplaceOps {
      * expanded one) may be written, as PyTorch's fill_ and zero_ allow: every element gets the same value.
      */
     static void checkInplace(Tensor self, List<Tensor> others, boolean refuseSelfOverlap) {
-        FuncCaptures.checkInplace(self);
+        FuncCaptures.checkInplace(self); // functorch's layer sees the op before its kernel or autograd
+        if (refuseSelfOverlap && self.lease().inference && !InferenceMode.isEnabled()) {
+            // an inference tensor has no autograd layer in PyTorch: its kernel checks the overlaps, and only then is
+            // the version counter's bump refused
+            checkNoSelfOverlap(self);
+            for (Tensor other : others) {
+                if (other != null) {
+                    checkNoPartialOverlap(self, other);
+                }
+            }
+        }
         InferenceMode.checkInplace(self);
         VmapState.checkInplace(self);
         if (GradMode.isEnabled()) {
-            // is_leaf as PyTorch reads it here, from the field (no regenerated history, no refusal of one)
-            if (self.gradFn == null && self.requiresGrad) {
-                throw new IllegalStateException("a leaf Variable that requires grad is being used in an in-place operation.");
-            }
             if (self.differentiableView) {
                 Tensor base = self.viewBase;
                 // PyTorch's check_inplace: when autograd is involved (the view, which requires grad when its base does,
@@ -60,6 +66,20 @@ final class InplaceOps {
                 if (selfGrad && base.isLeaf()) {
                     throw new IllegalStateException("a view of a leaf Variable that requires grad is being used in an "
                             + "in-place operation.");
+                }
+            }
+            // is_leaf as PyTorch reads it here, from the field (no regenerated history, no refusal of one); after the
+            // view rules, as PyTorch's check_inplace: a leaf view given requires_grad_(true) itself (its base not
+            // requiring grad) is refused as a view made in no_grad mode, or as a view of a leaf
+            if (self.gradFn == null && self.requiresGrad) {
+                throw new IllegalStateException("a leaf Variable that requires grad is being used in an in-place operation.");
+            }
+            // PyTorch's autograd layer collects the operands' histories (collect_next_edges reads each grad_fn, which
+            // refuses for a view made in inference or no_grad mode, or by an op returning several views, whose base
+            // changed) before the kernel checks for overlapping memory
+            for (Tensor other : others) {
+                if (other != null) {
+                    other.requiresGrad();
                 }
             }
         }
@@ -588,16 +608,13 @@ final class InplaceOps {
         boolean complexView = self.dtype.isComplex();
         Tensor old = copyValues(self);
         Node current = self.gradNode();
-        if (current != null) {
-            current.linked = true; // PyTorch's node for this write takes the view's history as its edge
-        }
         if (base.requiresGrad()) {
             old.gradFn = stridedNode(base, viewGeom);
         }
         Tensor r = op.apply(old);
         checkWriteBack(self, r, cppTypeName);
         // made before the base is rebased, so its first edge is the base's old history
-        boolean overlapping = mayOverlap(viewGeom);
+        boolean overlapping = zeroStrideOverlap(viewGeom);
         Node node = new Node.Fn("CopySlices", new Tensor[] {base, r}, g -> {
             if (overlapping) {
                 // a view whose elements share memory (fill_ of an expanded view): PyTorch's CopySlices writes the
@@ -609,6 +626,11 @@ final class InplaceOps {
             return new Tensor[] {fromRealUnits(ArithmeticOps.where(inside, Creation.wrap(0.0), gr), complexBase),
                 fromRealUnits(gather(gr, baseGeom, viewGeom), complexView)};
         });
+        if (current != null) {
+            // PyTorch's node for this write takes the view's history as its edge, and lives as long as the CopySlices
+            // holds it
+            current.linkedByWrite = node;
+        }
         try (GradMode off = Ember.noGrad()) {
             writeBack(self, r);
         }
@@ -654,10 +676,14 @@ final class InplaceOps {
             if (view.retainsGrad && view.gradFn != null) {
                 view.gradFn.setRetainGradTarget(view.outputNr, null);
             }
-            view.gradFn = stridedNode(base, realUnits(view));
+            // a replayed view (view_as_real, view_as_complex) gets the node its view op makes of the base now: none
+            // when the base no longer requires grad (requires_grad_(false) on a leaf since), where as_strided's
+            // AsStridedBackward0 is made with no edge
+            view.gradFn = view.replayNode != null && !base.requiresGrad() ? null
+                    : stridedNode(base, realUnits(view), view.replayNode);
             view.outputNr = 0;
             view.requiresGrad = false;
-            if (view.retainsGrad) {
+            if (view.retainsGrad && view.gradFn != null) {
                 view.gradFn.setRetainGradTarget(0, view);
             }
         }
@@ -670,9 +696,18 @@ final class InplaceOps {
      * from {@code base}'s storage.
      */
     private static Node stridedNode(Tensor base, Layout viewGeom) {
+        return stridedNode(base, viewGeom, null);
+    }
+
+    /**
+     * {@link #stridedNode(Tensor, Layout)} named {@code replayNode} where not null: a regenerated view_as_real or
+     * view_as_complex, whose history PyTorch replays with the view op itself (ViewAsRealBackward0 on the base's current
+     * history) instead of as_strided; the gradient is the same.
+     */
+    private static Node stridedNode(Tensor base, Layout viewGeom, String replayNode) {
         Layout baseGeom = realUnits(base);
         boolean complexBase = base.dtype.isComplex();
-        return new Node.Fn("AsStridedBackward0", new Tensor[] {base},
+        return new Node.Fn(replayNode != null ? replayNode : "AsStridedBackward0", new Tensor[] {base},
                 g -> new Tensor[] {fromRealUnits(scatter(inRealUnits(g), viewGeom, baseGeom), complexBase)});
     }
 
@@ -748,6 +783,25 @@ final class InplaceOps {
      * or dimensions whose strides, smallest first, do not each step past all the smaller ones' span (PyTorch's
      * maybe-overlapping-memory test).
      */
+    /**
+     * Whether PyTorch's overlap check ({@code has_internal_overlap}) finds for certain that elements of a layout share
+     * memory: a dimension of more than one element with stride 0, in a non-empty layout. CopySlices' backward refuses
+     * exactly these (its copy of the gradient into the view's geometry of the base's gradient); an overlap it cannot
+     * see (an unfolded or as_strided view without a zero stride) it writes through.
+     */
+    static boolean zeroStrideOverlap(Layout l) {
+        int[] shape = l.shape();
+        int[] strides = l.strides();
+        boolean zeroStride = false;
+        for (int d = 0; d < shape.length; d++) {
+            if (shape[d] == 0) {
+                return false;
+            }
+            zeroStride |= shape[d] > 1 && strides[d] == 0;
+        }
+        return zeroStride;
+    }
+
     static boolean mayOverlap(Layout l) {
         int[] shape = l.shape();
         int[] strides = l.strides();

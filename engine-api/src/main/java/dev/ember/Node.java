@@ -59,6 +59,12 @@ public abstract class Node {
      */
     boolean linked;
     /**
+     * The CopySlices node of an in-place write into the view whose history this node was when the write came: PyTorch's
+     * node for that write takes this one as its edge, and is itself held by the CopySlices, which drops it once a
+     * backward that does not retain the graph has run it (CopySlices.release_variables); null when no write took it.
+     */
+    Node linkedByWrite;
+    /**
      * Whether the backward runs the user's code (a custom {@link AutogradFunction}, a module's backward hook), which
      * may keep tensors it makes: the engine then leaves the formula's temporaries to the enclosing scope.
      */

@@ -9,6 +9,12 @@ final class SavedTensor {
     private int savedVersion;
     /** For a node's own output, the node, named in the in-place error as PyTorch does; null for another tensor. */
     private final String owner;
+    /**
+     * For a saved output, its shape when saved: PyTorch saves an output's {@code tensor_data()}, a copy of its metadata,
+     * so the in-place error names that shape after an in-place view op (unsqueeze_, t_) changed the tensor's; null for
+     * an input, saved as the tensor itself.
+     */
+    private int[] savedShape;
     /** Which output of its node the saved output is. */
     private final int outputNr;
     /** The node that saved it, named when the tensor was closed before the backward read it. */
@@ -32,6 +38,7 @@ final class SavedTensor {
     SavedTensor(Tensor t, Node owner, boolean isOutput) {
         this.tensor = t;
         this.savedVersion = t.version();
+        this.savedShape = isOutput ? t.shapeRef().clone() : null;
         this.owner = isOutput ? cppName(owner) : null;
         this.outputNr = t.outputNr;
         this.savedBy = owner;
@@ -97,6 +104,7 @@ final class SavedTensor {
         if (owner != null && tensor == from) {
             tensor = to;
             savedVersion = to.version();
+            savedShape = to.shapeRef().clone();
             if (viewNode != null) {
                 this.view = to;
                 this.viewNode = viewNode;
@@ -130,7 +138,8 @@ final class SavedTensor {
         }
         int now = tensor.version();
         if (now != savedVersion) {
-            String what = "[" + tensor.typeName() + " " + Shapes.str(tensor.shapeRef()) + "]";
+            String what = "[" + tensor.typeName() + " " + Shapes.str(savedShape != null ? savedShape : tensor.shapeRef())
+                    + "]";
             String output = owner != null ? ", which is output " + outputNr + " of " + ownerName() + "," : madeBy(tensor);
             throw new IllegalStateException("one of the variables needed for gradient computation has been modified "
                     + "by an inplace operation: " + what + output + " is at version " + now + "; expected version "
@@ -139,6 +148,15 @@ final class SavedTensor {
                     + "variable in question was changed in there or anywhere later. Good luck!"
                     : " Hint: enable anomaly detection to find the operation that failed to compute its gradient, with "
                     + "torch.autograd.set_detect_anomaly(True)."));
+        }
+        if (owner != null && savedBy != null && tensor.gradFn == null && !tensor.differentiableView) {
+            // an output detached in place since it was saved: PyTorch unpacks a saved output with the node that saved
+            // it as its history (make_variable(data, Edge(saved_for, output_nr))), so a create_graph backward through
+            // the formula still records
+            Tensor var = tensor.detach();
+            var.gradFn = savedBy;
+            var.outputNr = outputNr;
+            return var;
         }
         return tensor;
     }
@@ -171,11 +189,14 @@ final class SavedTensor {
 
     /**
      * The node the in-place error names for a saved output: the op's own node, or for a result written into a view the
-     * view's history right after the write while that node lives (the view still has it, or a later node took it as an
-     * edge), as PyTorch's saved variable holds it weakly and falls back to the op's node once it has died.
+     * view's history right after the write while that node lives (the view still has it, a later op took it as an
+     * edge, or a later in-place write into the view did and the backward has not yet run that write's CopySlices
+     * without retaining the graph, which drops it), as PyTorch's saved variable holds it weakly and falls back to the
+     * op's node once it has died.
      */
     private String ownerName() {
-        if (viewNode != null && (view.gradFn == viewNode || viewNode.linked)) {
+        if (viewNode != null && (view.gradFn == viewNode || viewNode.linked
+                || viewNode.linkedByWrite != null && !viewNode.linkedByWrite.released)) {
             return cppName(viewNode);
         }
         return owner;

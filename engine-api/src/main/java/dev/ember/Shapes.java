@@ -191,6 +191,10 @@ final class Shapes {
      */
     static int[] viewStrides(int[] oldShape, int[] oldStrides, int[] newShape) {
         int[] newStrides = new int[newShape.length];
+        if (Layout.numel(oldShape) == 0 && java.util.Arrays.equals(oldShape, newShape)) {
+            // PyTorch's computeStride: an empty tensor viewed as its own shape keeps its strides (as NumPy's)
+            return oldStrides.clone();
+        }
         if (Layout.numel(oldShape) == 0 || oldShape.length == 0) {
             return Layout.contiguousStrides(newShape);
         }

@@ -74,6 +74,12 @@ public final class Tensor implements AutoCloseable {
     boolean inferenceView;
     /** The version at which this view's history was recorded; another version means its storage changed in place. */
     int viewVersion;
+    /**
+     * The node a regenerated history of this view is named after when PyTorch replays the view op instead of taking
+     * {@code as_strided} of the base (view_as_real and view_as_complex, which change the dtype, keep their view_fn:
+     * ViewAsRealBackward0, ViewAsComplexBackward0); null for {@code AsStridedBackward0}.
+     */
+    String replayNode;
     /** Whether this 0-dim tensor wraps a Java number (for type promotion). */
     boolean wrappedNumber;
     /** A wrapped Java double's value, so a cast to float32 needs no kernel (unused for wrapped longs). */

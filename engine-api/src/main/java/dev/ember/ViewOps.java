@@ -607,7 +607,11 @@ final class ViewOps {
         int[] shape = t.shape.clone();
         int[] strides = t.layout.strides();
         shape[d] = len;
-        int offset = Shapes.viewOffset(t.layout.offset() + (len == 0 ? 0 : (long) first * strides[d]));
+        // PyTorch's offset moves to the clamped start even when the slice is empty (x[3:] of 3 elements: offset 3); an
+        // empty slice's offset past an int (a start far into a huge stride) stays where it was: nothing is addressed;
+        // a non-empty one past an int is refused (Shapes.viewOffset)
+        long moved = t.layout.offset() + (long) first * strides[d];
+        int offset = len > 0 || moved == (int) moved ? Shapes.viewOffset(moved) : t.layout.offset();
         // the step multiplies the stride, as PyTorch's; with one element or none, only where the product fits an int
         // (no second element is ever addressed through it)
         long stepped = (long) strides[d] * step;

@@ -31,12 +31,6 @@ class DifferentialFuzzR7Test {
      * as the engine is fixed.
      */
     private static final Map<String, String> EXPECTED_FAILURES = new TreeMap<>(Map.of(
-            "p0020", "in-place on a leaf view that requires grad (a chunk piece given requires_grad_): PyTorch's "
-                    + "check_inplace runs its view checks first (here the no_grad-view refusal), Ember's leaf check comes "
-                    + "first; swapping them changes ~150 expectations of InplaceAliasesTest and ErrorAtomicityTest, whose "
-                    + "leaves are views (reshaped flat data) where PyTorch's were not",
-            "s73p0247", "as p0020: PyTorch says \"a view of a leaf Variable ...\" for a leaf view (expand of a leaf, "
-                    + "given requires_grad_), Ember \"a leaf Variable ...\"",
             "s73p1956", "1.13's MeanBackward1 refuses a second backward (its saved sizes are released); Ember's mean saves "
                     + "nothing and runs; 2.x's behaviour not checked",
             "s73p2206", "the detach() of an inference tensor outside inference mode has a version counter in PyTorch "

@@ -356,13 +356,16 @@ class ErrorAtomicityTest {
         return Tensor.tensor(v, DType.FLOAT32);
     }
 
-    /** A float32 tensor of distinct values 1, 2, ... so that any write shows. */
+    /**
+     * A float32 tensor of distinct values 1, 2, ... so that any write shows; a tensor of its own, not a view of the
+     * arange (PyTorch's leaves here are not views, and an in-place op on a leaf view is refused in other words).
+     */
     private static Tensor seq(int... shape) {
         int n = 1;
         for (int s : shape) {
             n *= s;
         }
-        return Tensor.arange(1, n + 1, 1, DType.FLOAT32).reshape(shape);
+        return Tensor.arange(1, n + 1, 1, DType.FLOAT32).reshape(shape).clone();
     }
 
     private static Tensor leaf(int... shape) {
