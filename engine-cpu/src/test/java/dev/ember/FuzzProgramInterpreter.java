@@ -243,32 +243,9 @@ final class FuzzProgramInterpreter {
         return Tensor.tensor(w, DType.FLOAT64, Device.CPU).reshape(y.shape()).to(y.dtype()).clone();
     }
 
-    private final class Args {
-        final String[] a;
-
+    private final class Args extends FuzzArgs {
         Args(String[] a) {
-            this.a = a;
-        }
-
-        Tensor t(int i) {
-            return var(a[i]);
-        }
-
-        int i(int k) {
-            return Integer.parseInt(tail(k, "i:"));
-        }
-
-        double d(int k) {
-            return Double.parseDouble(tail(k, "d:"));
-        }
-
-        boolean b(int k) {
-            return tail(k, "b:").equals("1");
-        }
-
-        int[] il(int k) {
-            String s = tail(k, "il:");
-            return s.isEmpty() ? new int[0] : Arrays.stream(s.split(",")).mapToInt(Integer::parseInt).toArray();
+            super(a, FuzzProgramInterpreter.this::var);
         }
 
         Tensor index(int k) {
@@ -278,13 +255,6 @@ final class FuzzProgramInterpreter {
                 l[j] = v[j];
             }
             return Tensor.tensor(l, DType.INT64, Device.CPU);
-        }
-
-        private String tail(int k, String prefix) {
-            if (!a[k].startsWith(prefix)) {
-                throw new IllegalStateException("argument " + k + " is " + a[k] + ", not " + prefix);
-            }
-            return a[k].substring(prefix.length());
         }
     }
 

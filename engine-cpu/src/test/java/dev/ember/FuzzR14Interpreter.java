@@ -309,36 +309,13 @@ final class FuzzR14Interpreter {
         return FuzzCaseRunner.expectedTensor(text);
     }
 
-    private final class Args {
-        final String[] a;
-
+    private final class Args extends FuzzArgs {
         Args(String[] a) {
-            this.a = a;
-        }
-
-        Tensor t(int k) {
-            return var(a[k]);
+            super(a, FuzzR14Interpreter.this::var);
         }
 
         boolean isInt(int k) {
             return a[k].startsWith("i:");
-        }
-
-        int i(int k) {
-            return Integer.parseInt(tail(k, "i:"));
-        }
-
-        double d(int k) {
-            return Double.parseDouble(tail(k, "d:"));
-        }
-
-        boolean b(int k) {
-            return tail(k, "b:").equals("1");
-        }
-
-        int[] il(int k) {
-            String s = tail(k, "il:");
-            return s.isEmpty() ? new int[0] : Arrays.stream(s.split(",")).mapToInt(Integer::parseInt).toArray();
         }
 
         Index[] index(int k) {
@@ -359,13 +336,6 @@ final class FuzzR14Interpreter {
                 }
             }
             return out;
-        }
-
-        private String tail(int k, String prefix) {
-            if (!a[k].startsWith(prefix)) {
-                throw new IllegalStateException("argument " + k + " is " + a[k] + ", not " + prefix);
-            }
-            return a[k].substring(prefix.length());
         }
     }
 
