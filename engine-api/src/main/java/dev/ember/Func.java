@@ -237,6 +237,12 @@ public final class Func {
                             + treeSpec(outDims.length) + " but outputs has structure "
                             + (out.length == 1 ? "*" : treeSpec(out.length)) + ".");
                 }
+                if (b > 0 && out.length != results.size()) {
+                    // PyTorch's vmap runs f once; Ember's runs it per sample, so f may answer differently per sample
+                    throw new IllegalArgumentException("vmap(f, ...): f returned " + out.length + " results for sample "
+                            + b + " but " + results.size() + " for sample 0; Ember's vmap runs f once per sample and "
+                            + "needs the same results from each");
+                }
                 for (int k = 0; k < out.length; k++) {
                     checkedResult(out[k]);
                     if (b == 0) {

@@ -363,6 +363,11 @@ public final class FuncTree {
                     " as a return.");
             if (outSpec[0] == null) {
                 outSpec[0] = o.spec();
+            } else if (!outSpec[0].equals(o.spec())) {
+                // Ember's vmap runs f per sample (PyTorch's once): every sample must give the same structure
+                throw new IllegalArgumentException("vmap(f, ...): f returned the structure " + o.spec().pprint()
+                        + " for a later sample but " + outSpec[0].pprint() + " for sample 0; Ember's vmap runs f once "
+                        + "per sample and needs the same structure from each");
             }
             return o.leaves();
         };

@@ -317,4 +317,23 @@ class FuncTreeTest {
             assertTrue(expected.getMessage().contains("size 0"), expected.getMessage());
         }
     }
+
+    /**
+     * Ember's vmap calls f once per sample (PyTorch's once for the batch), so a function whose results depend on the
+     * sample's values could answer with another structure or count for a later sample: refused with a clear message,
+     * never an index error.
+     */
+    @Test
+    void aSampleAnsweringWithAnotherStructureIsRefused() {
+        Tensor x = Tensor.tensor(new double[] {1, -1}, DType.FLOAT64);
+        IllegalArgumentException tree = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> FuncTree.vmap(a -> t(a[0]).item() > 0 ? List.of(a[0]) : List.of(a[0], a[0])).apply(x));
+        assertEquals("vmap(f, ...): f returned the structure [*, *] for a later sample but [*] for sample 0; Ember's vmap "
+                + "runs f once per sample and needs the same structure from each", tree.getMessage());
+        IllegalArgumentException flat = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Func.vmapMulti(a -> a[0].item() > 0 ? new Tensor[] {a[0]} : new Tensor[] {a[0], a[0]}, null, null,
+                        Func.Randomness.ERROR).apply(x));
+        assertEquals("vmap(f, ...): f returned 2 results for sample 1 but 1 for sample 0; Ember's vmap runs f once per "
+                + "sample and needs the same results from each", flat.getMessage());
+    }
 }
