@@ -204,7 +204,7 @@ public final class FuncTree {
      */
     public static TreeFn grad(TreeFn f, int[] argnums, boolean hasAux) {
         Args.require(f, "grad", "func", 0, "Callable");
-        int[] nums = argnums == null ? null : argnums.clone();
+        int[] nums = Args.require(argnums, "grad", "argnums", 1, "Tuple[int, ...]").clone();
         return args -> gradImpl(f, nums, true, hasAux, false, argsOf(args));
     }
 
@@ -233,7 +233,7 @@ public final class FuncTree {
      */
     public static TreeFn gradAndValue(TreeFn f, int[] argnums, boolean hasAux) {
         Args.require(f, "grad_and_value", "func", 0, "Callable");
-        int[] nums = argnums == null ? null : argnums.clone();
+        int[] nums = Args.require(argnums, "grad_and_value", "argnums", 1, "Tuple[int, ...]").clone();
         return args -> gradImpl(f, nums, true, hasAux, true, argsOf(args));
     }
 
@@ -529,7 +529,7 @@ public final class FuncTree {
      */
     public static VjpResult vjp(TreeFn f, boolean hasAux, Object... primals) {
         Args.require(f, "vjp", "func", 0, "Callable");
-        Object[] args = argsOf(primals);
+        Object[] args = Args.require(primals, "vjp", "primals", 2, "tuple").clone();
         Flat flat = new Flat(args);
         int[][] per = new int[args.length][];
         for (int i = 0; i < args.length; i++) {

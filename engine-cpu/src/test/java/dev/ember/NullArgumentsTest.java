@@ -106,6 +106,15 @@ class NullArgumentsTest {
         if (p == java.util.Map.class) {
             return java.util.Map.of();
         }
+        if (p == FuncTree.TreeFn.class) {
+            return (FuncTree.TreeFn) a -> a[0];
+        }
+        if (p == Object[].class) {
+            return new Object[] {Tensor.ones(2)};
+        }
+        if (p == Func.Randomness.class) {
+            return Func.Randomness.ERROR;
+        }
         if (p == java.nio.file.Path.class) {
             return java.nio.file.Path.of("/nonexistent/file");
         }
@@ -283,6 +292,16 @@ class NullArgumentsTest {
         assertEquals("add(): argument 'other' (position 1) must be Tensor, not null",
                 org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                         () -> Tensor.ones(2).add((Tensor) null)).getMessage());
+    }
+
+    // ---- session 42: torch.func over pytrees, the hook-based weight_norm ----
+    @Test
+    void funcTreeAndWeightNorm() throws IllegalAccessException {
+        // vmap's in_dims and out_dims: refused when the function is called, with torch.func's messages (FuncTreeTest)
+        assertEquals(List.of(), sweep(FuncTree.class, Set.of("FuncTree.vmap#1", "FuncTree.vmap#2"), false));
+        // SDPBackend's only object argument is sdpa_kernel's backends, refused in PyTorch's words (SdpaKernelTest)
+        // weight_norm's dim None: the norm over the whole tensor
+        assertEquals(List.of(), sweep(dev.ember.nn.utils.WeightNorm.class, Set.of("WeightNorm.weightNorm#2"), false));
     }
 
     // ---- torch.nn.utils.prune (session 21, helper 2): no importance scores (the tensor itself); register_parameter
