@@ -11,6 +11,14 @@ import java.util.List;
 
 /** Tensor factories: from Java data, filled, ranges, random. */
 final class Creation {
+
+    /** Runs a factory with {@code device} as the default device ({@link DeviceScope}): what {@code device=} does. */
+    static Tensor onDevice(Device device, String op, java.util.function.Supplier<Tensor> factory) {
+        Args.require(device, op, "device", 0, "torch.device");
+        try (DeviceScope s = new DeviceScope(device)) {
+            return factory.get();
+        }
+    }
     private Creation() {
     }
 

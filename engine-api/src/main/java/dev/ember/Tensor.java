@@ -216,6 +216,62 @@ public final class Tensor implements AutoCloseable {
         return Creation.fromData(value, null, Ember.defaultDevice());
     }
 
+    // ---- factories with a device: torch.zeros(..., dtype=, device=) and its siblings (session 42) ----
+
+    /**
+     * Uninitialized tensor of a type on a device, as {@code torch.empty(*shape, dtype=dtype, device=device)}: made there
+     * at once (a meta tensor allocates nothing, a CUDA one is never a host copy first). PyTorch's {@code device=None} is
+     * the overload without a device.
+     *
+     * @throws IllegalArgumentException for a null argument or a device that cannot run (no GPU)
+     */
+    public static Tensor empty(DType dtype, Device device, int... shape) {
+        return Creation.onDevice(device, "empty", () -> empty(dtype, shape));
+    }
+
+    /** Zeros of a type on a device, as {@code torch.zeros(*shape, dtype=dtype, device=device)}. */
+    public static Tensor zeros(DType dtype, Device device, int... shape) {
+        return Creation.onDevice(device, "zeros", () -> zeros(dtype, shape));
+    }
+
+    /** Ones of a type on a device, as {@code torch.ones(*shape, dtype=dtype, device=device)}. */
+    public static Tensor ones(DType dtype, Device device, int... shape) {
+        return Creation.onDevice(device, "ones", () -> ones(dtype, shape));
+    }
+
+    /** {@code torch.full(shape, value, dtype=dtype, device=device)}. */
+    public static Tensor full(DType dtype, Device device, double value, int... shape) {
+        return Creation.onDevice(device, "full", () -> full(dtype, value, shape));
+    }
+
+    /** {@code torch.arange(start, end, step, dtype=dtype, device=device)}. */
+    public static Tensor arange(double start, double end, double step, DType dtype, Device device) {
+        return Creation.onDevice(device, "arange", () -> arange(start, end, step, dtype));
+    }
+
+    /** {@code torch.linspace(start, end, steps, dtype=dtype, device=device)}. */
+    public static Tensor linspace(double start, double end, int steps, DType dtype, Device device) {
+        return Creation.onDevice(device, "linspace", () -> linspace(start, end, steps, dtype));
+    }
+
+    /** {@code torch.eye(n, m, dtype=dtype, device=device)}. */
+    public static Tensor eye(int n, int m, DType dtype, Device device) {
+        return Creation.onDevice(device, "eye", () -> eye(n, m, dtype));
+    }
+
+    /**
+     * {@code torch.rand(*shape, generator=generator, dtype=dtype, device=device)}: the same numbers as on the CPU from the
+     * same generator state (Ember's Philox draws are device-independent).
+     */
+    public static Tensor rand(Generator generator, DType dtype, Device device, int... shape) {
+        return Creation.onDevice(device, "rand", () -> rand(generator, dtype, shape));
+    }
+
+    /** {@code torch.randn(*shape, generator=generator, dtype=dtype, device=device)}, as {@link #rand(Generator, DType, Device, int...)}. */
+    public static Tensor randn(Generator generator, DType dtype, Device device, int... shape) {
+        return Creation.onDevice(device, "randn", () -> randn(generator, dtype, shape));
+    }
+
     /** Uninitialized float32 tensor. */
     public static Tensor empty(int... shape) {
         Args.require(shape, "empty", "shape", 1, "tuple of ints");
