@@ -100,6 +100,36 @@ public final class FuncTree {
         }
     }
 
+    /**
+     * A dict argument as the parameter map {@link dev.ember.nn.Stateless#functionalCall} takes, checked: inside a
+     * transformed function a dict arrives as a {@code Map} of objects (the transforms rebuild it around their own
+     * tensors), so {@code Stateless.functionalCall(model, FuncTree.params(a[0]), x)} reads as Python's
+     * {@code functional_call(model, params, x)}.
+     *
+     * @param dict a {@link java.util.Map} from names to tensors
+     * @return the same map, typed
+     * @throws IllegalArgumentException for anything else: not a map, a key that is not a string, a value that is not a
+     *     tensor (naming it)
+     */
+    @SuppressWarnings("unchecked")
+    public static java.util.Map<String, Tensor> params(Object dict) {
+        if (!(dict instanceof java.util.Map<?, ?> m)) {
+            throw new IllegalArgumentException("expected a dict of tensors, got " + (dict == null ? "null"
+                    : Trees.pyType(dict)));
+        }
+        for (java.util.Map.Entry<?, ?> e : m.entrySet()) {
+            if (!(e.getKey() instanceof String)) {
+                throw new IllegalArgumentException("expected a dict of tensors with str keys, got the key "
+                        + e.getKey() + " of " + Trees.pyType(e.getKey()));
+            }
+            if (!(e.getValue() instanceof Tensor)) {
+                throw new IllegalArgumentException("expected a dict of tensors, got " + Trees.pyType(e.getValue())
+                        + " for '" + e.getKey() + "'");
+            }
+        }
+        return (java.util.Map<String, Tensor>) m;
+    }
+
     private static Object[] argsOf(Object[] args) {
         return args == null ? new Object[0] : args;
     }

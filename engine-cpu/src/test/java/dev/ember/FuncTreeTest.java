@@ -96,7 +96,8 @@ class FuncTreeTest {
         m.put("per_sample_grads", in -> {
             Sequential mlp = mlp();
             TreeFn f = a -> {
-                Tensor out = Stateless.functionalCall(mlp, List.of(as(a[0]), as(a[1])), t(a[2]).unsqueeze(0));
+                Tensor out = Stateless.functionalCall(mlp, List.of(FuncTree.params(a[0]), FuncTree.params(a[1])),
+                        t(a[2]).unsqueeze(0));
                 return Functional.crossEntropy(out, t(a[3]).unsqueeze(0));
             };
             return FuncTree.vmap(FuncTree.grad(f), new Object[] {null, null, 0, 0}, 0).apply(params(in), Map.of(),
@@ -105,7 +106,7 @@ class FuncTreeTest {
         m.put("grad_has_aux", in -> {
             Sequential mlp = mlp();
             return FuncTree.grad(a -> {
-                Tensor out = Stateless.functionalCall(mlp, FuncTreeTest.<Map<String, Tensor>>as(a[0]), t(a[1]));
+                Tensor out = Stateless.functionalCall(mlp, FuncTree.params(a[0]), t(a[1]));
                 return List.of(out.pow(2.0).mean(), dict("logits", out, "hidden", List.of(out.sum(new int[] {1}, false))));
             }, 0, true).apply(params(in), in.get("x"));
         });
@@ -129,7 +130,8 @@ class FuncTreeTest {
             }
             List<Map<String, Tensor>> state = Func.stackModuleState(models);
             Module base = models.get(0);
-            return FuncTree.vmap(a -> Stateless.functionalCall(base, List.of(as(a[0]), as(a[1])), t(a[2])),
+            return FuncTree.vmap(a -> Stateless.functionalCall(base, List.of(FuncTree.params(a[0]), FuncTree.params(a[1])),
+                    t(a[2])),
                     new Object[] {0, 0, null}, 0).apply(state.get(0), state.get(1), in.get("x"));
         });
         m.put("vjp_tree_multi_output", in -> {
@@ -335,5 +337,22 @@ class FuncTreeTest {
                         Func.Randomness.ERROR).apply(x));
         assertEquals("vmap(f, ...): f returned 2 results for sample 1 but 1 for sample 0; Ember's vmap runs f once per "
                 + "sample and needs the same results from each", flat.getMessage());
+    }
+
+    @Test
+    void paramsTypesADictArgumentOrRefusesWhatIsNone() {
+        Map<String, Object> ok = dict("w", Tensor.ones(2));
+        assertTrue(FuncTree.params(ok).get("w") instanceof Tensor);
+        IllegalArgumentException e1 = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> FuncTree.params(List.of(Tensor.ones(2))));
+        assertEquals("expected a dict of tensors, got <class 'list'>", e1.getMessage());
+        IllegalArgumentException e2 = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> FuncTree.params(dict("w", 1.5)));
+        assertEquals("expected a dict of tensors, got <class 'float'> for 'w'", e2.getMessage());
+        IllegalArgumentException e3 = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> FuncTree.params(Map.of(3, Tensor.ones(1))));
+        assertEquals("expected a dict of tensors with str keys, got the key 3 of <class 'int'>", e3.getMessage());
+        assertEquals("expected a dict of tensors, got null", org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> FuncTree.params(null)).getMessage());
     }
 }
