@@ -153,6 +153,20 @@ final class AttentionOps {
     }
 
     /**
+     * PyTorch's {@code check_attn_mask_shape} for a mask of at least two dimensions: its last two sizes L or 1 and S or 1,
+     * and 2-D, or 4-D with batch B or 1 and heads H or 1.
+     */
+    private static boolean maskShapeFits(Tensor mask, int b, int h, int l, int s) {
+        int ml = mask.shape[mask.dim() - 2];
+        int ms = mask.shape[mask.dim() - 1];
+        if ((ml != l && ml != 1) || (ms != s && ms != 1)) {
+            return false;
+        }
+        return mask.dim() == 2 || mask.dim() == 4 && (mask.shape[0] == 1 || mask.shape[0] == b)
+                && (mask.shape[1] == 1 || mask.shape[1] == h);
+    }
+
+    /**
      * The first of PyTorch's CPU flash-attention constraints ({@code use_flash_attention_cpp}) the inputs fail, in its
      * words; null where the failing one says nothing (a mask that requires grad). Ember's own limit last: its kernel
      * takes no head dimension of 0. (On CUDA the same shared constraints stand for PyTorch's longer lists.)
@@ -194,12 +208,7 @@ final class AttentionOps {
             if (mask.requiresGrad()) {
                 return null;
             }
-            int ml = mask.dim() >= 2 ? mask.shape[mask.dim() - 2] : -1;
-            int ms = mask.dim() >= 1 ? mask.shape[mask.dim() - 1] : -1;
-            boolean ok = (ml == q.shape[2] || ml == 1) && (ms == k.shape[2] || ms == 1)
-                    && (mask.dim() == 2 || mask.dim() == 4 && (mask.shape[0] == 1 || mask.shape[0] == q.shape[0])
-                    && (mask.shape[1] == 1 || mask.shape[1] == q.shape[1]));
-            if (!ok) {
+            if (mask.dim() < 2 || !maskShapeFits(mask, q.shape[0], q.shape[1], q.shape[2], k.shape[2])) {
                 return "Please use the following attn mask shapes: 2d - ({Q_seq_len, 1}  x {KV_seq_len, 1}); 4d - ({Batch, "
                         + "1} x {Num_heads, 1} x {Q_seq_len, 1}  x {KV_seq_len, 1})";
             }
@@ -327,13 +336,7 @@ final class AttentionOps {
             if (mask.requiresGrad() || mask.dim() < 2) {
                 return false;
             }
-            int ml = mask.shape[mask.dim() - 2];
-            int ms = mask.shape[mask.dim() - 1];
-            if ((ml != l && ml != 1) || (ms != s && ms != 1)) {
-                return false;
-            }
-            if (mask.dim() != 2 && !(mask.dim() == 4 && (mask.shape[0] == 1 || mask.shape[0] == b)
-                    && (mask.shape[1] == 1 || mask.shape[1] == h))) {
+            if (!maskShapeFits(mask, b, h, l, s)) {
                 return false;
             }
             if (mask.layout.stride(mask.dim() - 1) != 1) {

@@ -516,6 +516,34 @@ public final class FuncTree {
             return shapes.length;
         }
 
+        /**
+         * The tensor a core differentiates for {@code f}'s result {@code r} ({@code (output, aux)} under has_aux,
+         * refused in {@code api}'s words otherwise): {@link #combine} of the output (checked to hold only tensors,
+         * in {@code call}'s words), its outputs (when several) added to {@code outputSink}, then aux's tensors to
+         * {@code auxSink}.
+         */
+        Tensor value(Object r, boolean hasAux, String api, String call, Aux aux, List<Tensor> outputSink,
+                     List<Tensor> auxSink) {
+            Object out = r;
+            Object auxTree = null;
+            if (hasAux) {
+                Object[] oa = outputAndAux(r, api);
+                out = oa[0];
+                auxTree = oa[1];
+            }
+            Tensor y = combine(Out.of(out, call + ": Expected f(*primals) to return only tensors, got unsupported type "),
+                    outputSink);
+            if (hasAux) {
+                aux.capture(auxTree, auxSink);
+            }
+            return y;
+        }
+
+        /** The output tree: the core's one output, or the several {@link #combine} put first into {@code sink}. */
+        Object output(Tensor single, List<Tensor> sink) {
+            return Trees.unflatten(spec, (count() == 1 ? List.of(single) : sink.subList(0, count())).iterator());
+        }
+
         /** Splits a tensor whose dimension 0 runs over the concatenated outputs into one piece per output. */
         List<Tensor> split(Tensor whole, int[] trailing) {
             List<Tensor> out = new ArrayList<>();
@@ -568,22 +596,10 @@ public final class FuncTree {
         Outputs outs = new Outputs();
         Aux aux = new Aux();
         List<Tensor> sink = new ArrayList<>();
-        Func.VjpOut core = Func.vjpCore((t, s) -> {
-            Object r = f.apply(flat.rebuild(t));
-            if (hasAux) {
-                Object[] oa = outputAndAux(r, "vjp(f, *primals)");
-                r = oa[0];
-                Tensor y = outs.combine(Out.of(r, "vjp(f, *primals): Expected f(*primals) to return only tensors, got "
-                        + "unsupported type "), s);
-                aux.capture(oa[1], s);
-                return y;
-            }
-            return outs.combine(Out.of(r, "vjp(f, *primals): Expected f(*primals) to return only tensors, got "
-                    + "unsupported type "), s);
-        }, flat.tensorLeaves(), sink);
+        Func.VjpOut core = Func.vjpCore((t, s) -> outs.value(f.apply(flat.rebuild(t)), hasAux, "vjp(f, *primals)",
+                "vjp(f, *primals)", aux, s, s), flat.tensorLeaves(), sink);
         int n = outs.count();
-        Object output = n == 1 ? Trees.unflatten(outs.spec, List.of(core.output()).iterator())
-                : Trees.unflatten(outs.spec, sink.subList(0, n).iterator());
+        Object output = outs.output(core.output(), sink);
         Object auxTree = hasAux ? aux.rebuild(sink.subList(n == 1 ? 0 : n, sink.size())) : null;
         Function<Object, List<Object>> vjpFn = cotangents -> {
             List<Object> cl = new ArrayList<>();
@@ -664,22 +680,10 @@ public final class FuncTree {
         Outputs outs = new Outputs();
         Aux aux = new Aux();
         List<Tensor> sink = new ArrayList<>();
-        Func.LinearizeOut lin = Func.linearized((a, s) -> {
-            Object r = f.apply(flat.rebuild(a));
-            if (hasAux) {
-                Object[] oa = outputAndAux(r, "jvp(f, primals, tangents)");
-                r = oa[0];
-                Tensor y = outs.combine(Out.of(r, "jvp(f, primals, tangents): Expected f(*primals) to return only "
-                        + "tensors, got unsupported type "), s);
-                aux.capture(oa[1], s);
-                return y;
-            }
-            return outs.combine(Out.of(r, "jvp(f, primals, tangents): Expected f(*primals) to return only tensors, got "
-                    + "unsupported type "), s);
-        }, p, sink);
+        Func.LinearizeOut lin = Func.linearized((a, s) -> outs.value(f.apply(flat.rebuild(a)), hasAux,
+                "jvp(f, primals, tangents)", "jvp(f, primals, tangents)", aux, s, s), p, sink);
         int n = outs.count();
-        Object output = n == 1 ? Trees.unflatten(outs.spec, List.of(lin.output()).iterator())
-                : Trees.unflatten(outs.spec, sink.subList(0, n).iterator());
+        Object output = outs.output(lin.output(), sink);
         Tensor product = lin.jvpFn().apply(t);
         Object jvpOut = Trees.unflatten(outs.spec, outs.split(product, new int[0]).iterator());
         if (hasAux) {
@@ -738,20 +742,9 @@ public final class FuncTree {
         int[] wrt = flat.tensorsOf(num);
         Outputs outs = new Outputs();
         Aux aux = new Aux();
-        Func.AuxFn core = (t, s) -> {
-            Object r = f.apply(flat.rebuild(t));
-            if (hasAux) {
-                Object[] oa = outputAndAux(r, "jacrev(f, ...)(*args)");
-                r = oa[0];
-                List<Tensor> ignored = new ArrayList<>(); // jacrev does not return the outputs
-                Tensor y = outs.combine(Out.of(r, "vjp(f, *primals): Expected f(*primals) to return only tensors, got "
-                        + "unsupported type "), ignored);
-                aux.capture(oa[1], s);
-                return y;
-            }
-            return outs.combine(Out.of(r, "vjp(f, *primals): Expected f(*primals) to return only tensors, got "
-                    + "unsupported type "), new ArrayList<>());
-        };
+        // jacrev does not return the outputs: they go to a list nobody reads, only the aux to the core's
+        Func.AuxFn core = (t, s) -> outs.value(f.apply(flat.rebuild(t)), hasAux, "jacrev(f, ...)(*args)",
+                "vjp(f, *primals)", aux, new ArrayList<>(), s);
         Tensor[] leaves = flat.tensorLeaves();
         Tensor[] out = Func.jacobianCore(core, wrt, leaves);
         // out[j]: the Jacobian of the (concatenated) output with respect to tensor wrt[j]
