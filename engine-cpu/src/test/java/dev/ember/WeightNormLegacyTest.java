@@ -148,4 +148,29 @@ class WeightNormLegacyTest {
         assertEquals(List.of("weight", "bias"), new ArrayList<>(plain.namedParameters().keySet()));
         assertEquals(List.of("weight", "bias"), new ArrayList<>(bn.namedParameters().keySet()));
     }
+
+    /**
+     * float64 gradcheck through the hook: a weight-normed Conv1d (dims 0, 2 and None) called through functional_call
+     * with the input, {@code weight_g} and {@code weight_v} as the checked inputs, so the weight the pre-hook computes
+     * from them carries their gradients.
+     */
+    @Test
+    void gradcheckThroughTheHook() {
+        for (Integer dim : new Integer[] {0, 2, null}) {
+            Conv1d conv = new Conv1d(2, 3, 3);
+            conv.to(DType.FLOAT64);
+            WeightNorm.weightNorm(conv, "weight", dim);
+            Map<String, Tensor> p = conv.namedParameters();
+            Tensor x = Tensor.randn(new Generator(5), DType.FLOAT64, 1, 2, 5).requiresGrad_(true);
+            // the hook reads the given g: doubling it changes the output (so the check is not of an unused input)
+            Tensor once = dev.ember.nn.Stateless.functionalCall(conv, Map.of("bias", p.get("bias"), "weight_g",
+                    p.get("weight_g"), "weight_v", p.get("weight_v")), x);
+            Tensor twice = dev.ember.nn.Stateless.functionalCall(conv, Map.of("bias", p.get("bias"), "weight_g",
+                    p.get("weight_g").mul(2.0), "weight_v", p.get("weight_v")), x);
+            assertTrue(!once.allclose(twice, 1e-6, 1e-6), "dim " + dim + ": g unused");
+            assertTrue(Autograd.gradcheck(in -> dev.ember.nn.Stateless.functionalCall(conv, Map.of("bias", p.get("bias"),
+                    "weight_g", in[1], "weight_v", in[2]), in[0]), x, p.get("weight_g").detach().clone().requiresGrad_(true),
+                    p.get("weight_v").detach().clone().requiresGrad_(true)), "dim " + dim);
+        }
+    }
 }
