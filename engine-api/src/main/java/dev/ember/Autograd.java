@@ -243,7 +243,7 @@ public final class Autograd {
         if (options.materializeGrads()) {
             for (int i = 0; i < result.size(); i++) {
                 if (result.get(i) == null) {
-                    result.set(i, inputs.get(i).zerosLike().requiresGrad_(true));
+                    result.set(i, inputs.get(i).zerosLike().setRequiresGrad(true));
                 }
             }
         }
@@ -947,7 +947,7 @@ public final class Autograd {
                 values = view;
             }
         }
-        return values.requiresGrad_(true);
+        return values.setRequiresGrad(true);
     }
 
     /** Thrown by {@link #gradcheck} when analytical and numerical gradients differ. */

@@ -64,7 +64,7 @@ final class ComplexIndexing {
                 Tensor[] ps = parts(operands, 0, partType, false);
                 for (int i = 0; i < ps.length; i++) {
                     if (isValue(ps[i])) {
-                        ps[i] = ps[i].detach().requiresGrad_(true);
+                        ps[i] = ps[i].detach().setRequiresGrad(true);
                     }
                 }
                 re = op.apply(ps, 0);
@@ -118,7 +118,7 @@ final class ComplexIndexing {
             Tensor[] xs = new Tensor[inputs.length];
             List<Tensor> wrt = new ArrayList<>();
             for (int i = 0; i < xs.length; i++) {
-                xs[i] = Creation.zeros(shapes[i], types[i], devices[i]).requiresGrad_(node.needsInputGrad(i));
+                xs[i] = Creation.zeros(shapes[i], types[i], devices[i]).setRequiresGrad(node.needsInputGrad(i));
                 if (node.needsInputGrad(i)) {
                     wrt.add(xs[i]);
                 }

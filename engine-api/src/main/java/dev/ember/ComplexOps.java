@@ -779,9 +779,9 @@ final class ComplexOps {
             Tensor pb = parts(cb);
             if (records) {
                 if (a.requiresGrad()) {
-                    pa.requiresGrad_(true);
+                    pa.setRequiresGrad(true);
                 } else {
-                    pb.requiresGrad_(true);
+                    pb.setRequiresGrad(true);
                 }
             }
             arbr = pa.select(-1, 0).matmul(pb.select(-1, 0));

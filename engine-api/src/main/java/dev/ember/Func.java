@@ -353,7 +353,7 @@ public final class Func {
             if (x.requiresGrad()) {
                 w = x.viewAs(x);
             } else {
-                w = x.detach().requiresGrad_(true);
+                w = x.detach().setRequiresGrad(true);
                 fresh.add(w);
             }
             a[nums[k]] = w;
@@ -681,7 +681,7 @@ public final class Func {
                 throw new IllegalArgumentException(JVP + ": Expected f(*primals) to return only tensors, got unsupported "
                         + "type <class 'NoneType'>");
             }
-            u = value.detach().zerosLike().requiresGrad_(true);
+            u = value.detach().zerosLike().setRequiresGrad(true);
             vjp = value.requiresGrad() ? Autograd.grad(List.of(value), List.of(wrt), List.of(u), GradOptions.defaults()
                     .withCreateGraph(true).withRetainGraph(true).withAllowUnused(true)) : null;
         }

@@ -130,6 +130,36 @@ final class FuncCaptures {
                 + "inputs.");
     }
 
+    /**
+     * Refuses {@link Tensor#requiresGrad_} inside a function a transform runs ({@code vmap} included), with functorch's
+     * message ({@code checkSupportsInplaceRequiresGrad}, at/functorch/DynamicLayer.cpp, which its Python binding of
+     * {@code requires_grad_} calls first). The engine's own changes of the flag, which PyTorch makes in C++ or through
+     * the property setter, go through {@link Tensor#setRequiresGrad}, which is not checked.
+     */
+    static void checkRequiresGrad() {
+        if (running()) {
+            throw new IllegalStateException("You are attempting to call Tensor.requires_grad_() (or perhaps using "
+                    + "torch.autograd.functional.* APIs) inside of a function being transformed by a functorch transform. "
+                    + "This is unsupported, please attempt to use the functorch transforms (e.g. grad, vjp, jacrev, jacfwd, "
+                    + "hessian) or call requires_grad_() outside of a function being transformed instead.");
+        }
+    }
+
+    /** Refuses {@link Tensor#retainGrad} inside a function a transform runs, with functorch's message. */
+    static void checkRetainGrad() {
+        if (running()) {
+            throw new IllegalStateException("You are attempting to call Tensor.retain_grad() inside of a function being "
+                    + "transformed by a functorch transform. This is unsupported, please attempt to use the functorch "
+                    + "transforms (e.g. grad, vjp, jacrev, jacfwd, hessian) or call retain_grad() outside of a function "
+                    + "being transformed instead.");
+        }
+    }
+
+    /** Whether a transform of {@link Func} (a gradient transform or vmap) runs on this thread. */
+    private static boolean running() {
+        return innermost() != null || VmapState.running();
+    }
+
     // ------------------------------------------------------------------ the operator's name
 
     private static final String TABLE = "inplace_aten_names.tsv";

@@ -523,7 +523,7 @@ final class LinalgCompat {
             if (x == null) {
                 continue;
             }
-            xs[i] = createGraph && x.requiresGrad() ? x : x.detach().requiresGrad_(node.needsInputGrad(i));
+            xs[i] = createGraph && x.requiresGrad() ? x : x.detach().setRequiresGrad(node.needsInputGrad(i));
             if (node.needsInputGrad(i)) {
                 wrt.add(xs[i]);
             }

@@ -1174,12 +1174,18 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
-     * Sets whether autograd records operations on this leaf, in place; returns this tensor.
+     * Sets whether autograd records operations on this leaf, in place; returns this tensor. On a non-leaf,
+     * {@code requiresGrad_(true)} does nothing, as PyTorch's.
      *
-     * @throws IllegalStateException on a non-leaf (only leaves can change it)
+     * <p>Inside a function that a {@link Func} transform runs ({@code vmap}, {@code grad}, {@code vjp}, ...) it is
+     * refused, as functorch refuses {@code Tensor.requires_grad_()} there (the transforms track gradients themselves);
+     * {@link #setRequiresGrad} (PyTorch's {@code t.requires_grad = b}) is not.
+     *
+     * @throws IllegalStateException on a non-leaf asked to stop requiring grad, or inside a {@link Func} transform
      * @throws IllegalArgumentException for a tensor that is not floating point
      */
     public Tensor requiresGrad_(boolean requiresGrad) {
+        FuncCaptures.checkRequiresGrad();
         if (gradFn != null) { // PyTorch's is_leaf reads the field (a view whose history cannot be regenerated passes)
             if (!requiresGrad) {
                 throw new IllegalStateException("you can only change requires_grad flags of leaf variables. If you want to "
@@ -1190,6 +1196,33 @@ public final class Tensor implements AutoCloseable {
         }
         if (requiresGrad && !dtype.isFloatingPoint() && !dtype.isComplex()) {
             throw new IllegalArgumentException("only Tensors of floating point dtype can require gradients");
+        }
+        if (requiresGrad && lease().inference && !InferenceMode.isEnabled()) {
+            throw new IllegalStateException("Setting requires_grad=True on inference tensor outside InferenceMode is not "
+                    + "allowed.");
+        }
+        this.requiresGrad = requiresGrad;
+        return this;
+    }
+
+    /**
+     * PyTorch's {@code t.requires_grad = b}: sets whether autograd records operations on this leaf. Unlike
+     * {@link #requiresGrad_}, it refuses a non-leaf either way and is allowed inside a {@link Func} transform (as
+     * PyTorch's property setter, which functorch does not check).
+     *
+     * @param requiresGrad whether this tensor requires grad
+     * @return this tensor
+     * @throws IllegalStateException on a non-leaf
+     * @throws IllegalArgumentException for a tensor that is not floating point or complex
+     */
+    public Tensor setRequiresGrad(boolean requiresGrad) {
+        if (gradFn != null) {
+            throw new IllegalStateException("you can only change requires_grad flags of leaf variables." + (requiresGrad ? ""
+                    : " If you want to use a computed variable in a subgraph that doesn't require differentiation use "
+                    + "var_no_grad = var.detach()."));
+        }
+        if (requiresGrad && !dtype.isFloatingPoint() && !dtype.isComplex()) {
+            throw new IllegalArgumentException("only Tensors of floating point and complex dtype can require gradients");
         }
         if (requiresGrad && lease().inference && !InferenceMode.isEnabled()) {
             throw new IllegalStateException("Setting requires_grad=True on inference tensor outside InferenceMode is not "
@@ -1344,6 +1377,7 @@ public final class Tensor implements AutoCloseable {
         if (!requires) {
             throw new IllegalStateException("can't retain_grad on Tensor that has requires_grad=False");
         }
+        FuncCaptures.checkRetainGrad();
         if (gradFn == null) {
             return; // a leaf, as PyTorch's is_leaf reads the field (a view whose history would be regenerated included)
         }
@@ -4906,7 +4940,7 @@ public final class Tensor implements AutoCloseable {
         if (gradNode() != null) {
             throw new IllegalArgumentException("a parameter must be a leaf tensor; detach() it first");
         }
-        requiresGrad_(true);
+        setRequiresGrad(true); // nn.Parameter's constructor, not the checked requires_grad_()
         isParameter = true;
         return this;
     }

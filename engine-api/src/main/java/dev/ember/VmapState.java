@@ -107,6 +107,11 @@ final class VmapState {
         return FRAMES.get().peek();
     }
 
+    /** Whether a vmap call runs on this thread. */
+    static boolean running() {
+        return current() != null;
+    }
+
     /** The token of the sample running on this thread (stored by each new storage), or null outside vmap. */
     static Sample sampleToken() {
         Frame f = current();

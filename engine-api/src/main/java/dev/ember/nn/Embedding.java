@@ -133,7 +133,7 @@ public class Embedding extends Module implements HasWeight {
         }
         Embedding e = new Embedding(embeddings.size(0), embeddings.size(1), paddingIdx, maxNorm, normType,
                 scaleGradByFreq, sparse, embeddings);
-        e.weight.requiresGrad_(!freeze);
+        e.weight.setRequiresGrad(!freeze);
         return e;
     }
 

@@ -127,7 +127,7 @@ public class EmbeddingBag extends Module implements HasWeight, EmbeddingBagForwa
         }
         EmbeddingBag bag = new EmbeddingBag(embeddings.size(0), embeddings.size(1), maxNorm, normType,
                 scaleGradByFreq, mode, false, includeLastOffset, paddingIdx, embeddings);
-        bag.weight.requiresGrad_(!freeze);
+        bag.weight.setRequiresGrad(!freeze);
         return bag;
     }
 

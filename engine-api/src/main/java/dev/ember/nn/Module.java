@@ -1209,7 +1209,7 @@ public abstract class Module {
                 Tensor old = m.parameters.get(name);
                 // 2.x: Parameter(input_param, requires_grad=param.requires_grad), then setattr (the registration hooks)
                 Tensor leaf = given.detach().asParameter();
-                leaf.requiresGrad_(old.requiresGrad());
+                leaf.setRequiresGrad(old.requiresGrad());
                 m.setParameter(name, leaf);
                 back.add(() -> m.parameters.put(name, old));
             } else {

@@ -97,7 +97,7 @@ public class ParametrizationList extends Module {
         if (asParameter) {
             boolean requiresGrad = t.requiresGrad();
             Tensor registered = m.registerParameter(name, t); // a registration hook's tensor, if one replaced it
-            registered.requiresGrad_(requiresGrad);
+            registered.setRequiresGrad(requiresGrad);
         } else {
             m.registerBuffer(name, t);
         }
@@ -388,7 +388,7 @@ public class ParametrizationList extends Module {
             for (Tensor t : news) {
                 Tensor o = t.detach(); // Parameter(t): a leaf of its own (sharing t's storage)
                 if (original.requiresGrad() != o.requiresGrad()) {
-                    o.requiresGrad_(original.requiresGrad());
+                    o.setRequiresGrad(original.requiresGrad());
                 }
                 originals.add(o);
             }
@@ -486,7 +486,7 @@ public class ParametrizationList extends Module {
             Tensor t = list.value();
             // PyTorch: Parameter(t) if t.requires_grad else t (then registered as a buffer)
             asParameter = t.requiresGrad();
-            original = asParameter ? t.detach().requiresGrad_(true) : t;
+            original = asParameter ? t.detach().setRequiresGrad(true) : t;
         }
         @SuppressWarnings("unchecked")
         ModuleDict<ParametrizationList> dict = (ModuleDict<ParametrizationList>) module.registeredModules().get(CHILD);

@@ -803,7 +803,7 @@ final class Unpickler {
             if (!p.dtype().isFloatingPoint()) {
                 throw error("a parameter of dtype " + p.dtype().torchName() + " requires grad; only Tensors of floating point dtype can require gradients");
             }
-            p.requiresGrad_(true);
+            p.setRequiresGrad(true);
         }
         return p;
     }
@@ -828,7 +828,7 @@ final class Unpickler {
             if (!t.dtype().isFloatingPoint() && !t.dtype().isComplex()) {
                 throw error("a tensor of dtype " + t.dtype().torchName() + " requires grad; only Tensors of floating point dtype can require gradients");
             }
-            t.requiresGrad_(true);
+            t.setRequiresGrad(true);
         }
         return t;
     }

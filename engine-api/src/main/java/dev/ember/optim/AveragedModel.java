@@ -138,7 +138,7 @@ public final class AveragedModel extends Module {
         for (Map.Entry<String, Tensor> e : params.entrySet()) {
             Tensor c = copyParams.get(e.getKey());
             if (c != null && c.requiresGrad() != e.getValue().requiresGrad()) {
-                c.requiresGrad_(e.getValue().requiresGrad());
+                c.setRequiresGrad(e.getValue().requiresGrad());
             }
         }
         Map<String, Module> modules = model.namedModules();

@@ -546,7 +546,7 @@ public final class Checkpoint {
                 if (saved[i] != null) {
                     detached[i] = saved[i].detach();
                     if (saved[i].requiresGrad()) {
-                        detached[i].requiresGrad_(true);
+                        detached[i].setRequiresGrad(true);
                     }
                 }
             }

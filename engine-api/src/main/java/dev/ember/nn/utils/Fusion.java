@@ -184,7 +184,7 @@ public final class Fusion {
         try (GradMode off = Ember.noGrad()) {
             p.copy_(value);
         }
-        p.requiresGrad_(value.requiresGrad());
+        p.setRequiresGrad(value.requiresGrad());
     }
 
     private static void check(Tensor t, String name) {
@@ -199,6 +199,6 @@ public final class Fusion {
      */
     private static Tensor parameter(Tensor t, boolean requiresGrad) {
         t.asParameter();
-        return requiresGrad ? t : t.requiresGrad_(false);
+        return requiresGrad ? t : t.setRequiresGrad(false);
     }
 }

@@ -72,7 +72,7 @@ public class Embedding extends dev.ember.nn.Embedding {
 
     /** {@code Parameter(mod.weight)}: a new leaf over the same storage, requiring grad. */
     static Tensor sharedWeight(Tensor weight) {
-        return weight.detach().requiresGrad_(true);
+        return weight.detach().setRequiresGrad(true);
     }
 
     /**
