@@ -7,7 +7,6 @@ import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.lang.invoke.MethodType;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -31,9 +30,7 @@ import java.util.Set;
  * statistics) run in {@link #engineWrite()}.
  */
 final class FuncCaptures {
-    /** How many transforms run on all threads: tensors and in-place ops cost one volatile read where none runs. */
-    private static volatile int active;
-    private static final ThreadLocal<ArrayDeque<Level>> LEVELS = ThreadLocal.withInitial(ArrayDeque::new);
+    private static final ThreadStack<Level> LEVELS = new ThreadStack<>();
     private static final ThreadLocal<int[]> ENGINE_WRITES = ThreadLocal.withInitial(() -> new int[1]);
 
     private FuncCaptures() {
@@ -53,10 +50,7 @@ final class FuncCaptures {
                     this.inputs.add(t.lease().storage);
                 }
             }
-            LEVELS.get().push(this);
-            synchronized (FuncCaptures.class) {
-                active++;
-            }
+            LEVELS.push(this);
         }
 
         /** Whether a storage made in {@code made} (null: outside every transform) belongs to this level. */
@@ -71,10 +65,7 @@ final class FuncCaptures {
 
         @Override
         public void close() {
-            LEVELS.get().remove(this);
-            synchronized (FuncCaptures.class) {
-                active--;
-            }
+            LEVELS.remove(this);
         }
     }
 
@@ -84,10 +75,7 @@ final class FuncCaptures {
     }
 
     private static Level innermost() {
-        if (active == 0) {
-            return null;
-        }
-        return LEVELS.get().peek();
+        return LEVELS.peek();
     }
 
     /** The transform running on this thread (stored by each new storage), or null. */

@@ -1,6 +1,5 @@
 package dev.ember;
 
-import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -15,9 +14,7 @@ import java.util.Set;
  * backstop) ask this class.
  */
 final class VmapState {
-    /** How many vmap calls run on all threads: the hooks cost one volatile read where none runs. */
-    private static volatile int active;
-    private static final ThreadLocal<ArrayDeque<Frame>> FRAMES = ThreadLocal.withInitial(ArrayDeque::new);
+    private static final ThreadStack<Frame> FRAMES = new ThreadStack<>();
 
     static final String RANDOM_ERROR = "vmap: called random operation while in randomness error mode. Please either use "
             + "the 'same' or 'different' randomness flags on vmap or perform the randomness operation out of vmap";
@@ -43,12 +40,9 @@ final class VmapState {
 
         Frame(Func.Randomness randomness) {
             this.randomness = randomness;
-            this.outer = FRAMES.get().peek();
+            this.outer = FRAMES.peek();
             this.sample = new Sample(outer == null ? null : outer.sample);
-            FRAMES.get().push(this);
-            synchronized (VmapState.class) {
-                active++;
-            }
+            FRAMES.push(this);
         }
 
         /** Starts sample {@code i}: a new token; under "same", sample 0's generator offsets are recorded after it. */
@@ -65,10 +59,7 @@ final class VmapState {
 
         @Override
         public void close() {
-            FRAMES.get().remove(this);
-            synchronized (VmapState.class) {
-                active--;
-            }
+            FRAMES.remove(this);
             if (randomness == Func.Randomness.SAME) {
                 // as if drawn once: where sample 0 left each generator (sample 0's end was recorded when sample 1
                 // began; with one sample it is where the generator stands now)
@@ -101,10 +92,7 @@ final class VmapState {
     }
 
     private static Frame current() {
-        if (active == 0) {
-            return null;
-        }
-        return FRAMES.get().peek();
+        return FRAMES.peek();
     }
 
     /** Whether a vmap call runs on this thread. */
