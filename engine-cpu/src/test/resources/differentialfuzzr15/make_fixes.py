@@ -23,14 +23,21 @@ def case(key, inputs, ops, layers):
     for layer in layers:
         g = mc.apply_layer(g, layer, n)
         n = n + 1 if layer[0] in ('vjpfn', 'vjp') else n
-    res = mc.flat(g(*inputs))
-    print('=== %s val %s' % (key, '/'.join(L[0] for L in layers)))
+    try:
+        res = mc.flat(g(*inputs))
+        msg = None
+    except Exception as e:  # noqa: BLE001
+        msg = str(e).split('\n')[0]
+    print('=== %s %s %s' % (key, 'val' if msg is None else 'err', '/'.join(L[0] for L in layers)))
     for i, t in enumerate(inputs):
         print('in a%d %s' % (i, mc.fmt(t)))
     for var, name, args in ops:
         print('op %s %s %s' % (var, name, ' '.join(args)))
     for layer in layers:
         print('layer ' + mc.layer_text(layer))
+    if msg is not None:
+        print('err ' + msg)
+        return
     for i, t in enumerate(res):
         print('out %d %s rg %d' % (i, mc.fmt(t), int(t.requires_grad)))
 
@@ -59,3 +66,7 @@ case('grad_of_vjp_fn_wrt_cotangent', [x, torch.tensor(0.5, dtype=D)],
      [('v0', 'exp', ['a0']), ('v1', 'sumall', ['v0'])], [('vjpfn', 0), ('sqsum',), ('grad', 1)])
 case('jacrev_of_hessian_wrt_another_input', [torch.tensor([0.5, -1.0], dtype=D), torch.tensor([1.5, 0.25], dtype=D)],
      [('v0', 'add', ['a0', 'a1']), ('v1', 'mul', ['a0', 'v0'])], [('sqsum',), ('hessian', 0), ('jacrev', 1)])
+
+# repeated argnums, one of them negative: the message shows them wrapped, as 2.x's _slice_argnums checks them after
+# _validate_and_wrap_argnums ("got (0, 0)"; Ember wrote the argnums as given, "got (0, -2)")
+case('grad_repeated_negative_argnums', [x, y], [('v0', 'sin', ['a0']), ('v1', 'sumall', ['v0'])], [('grad', (0, -2))])

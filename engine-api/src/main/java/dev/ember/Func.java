@@ -323,8 +323,8 @@ public final class Func {
             for (int j = 0; j < i; j++) {
                 if (out[i] == out[j]) {
                     StringBuilder b = new StringBuilder("(");
-                    for (int k = 0; k < argnums.length; k++) {
-                        b.append(k > 0 ? ", " : "").append(argnums[k]);
+                    for (int k = 0; k < out.length; k++) { // the wrapped argnums, as _slice_argnums checks them
+                        b.append(k > 0 ? ", " : "").append(out[k]);
                     }
                     throw new IllegalArgumentException("argnums elements must be unique, got "
                             + b.append(argnums.length == 1 ? ",)" : ")"));

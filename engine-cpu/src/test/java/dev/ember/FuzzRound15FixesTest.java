@@ -77,4 +77,14 @@ class FuzzRound15FixesTest {
     void jacrevOfHessianWithRespectToAnotherInputIsPlain() {
         check("jacrev_of_hessian_wrt_another_input");
     }
+
+    /**
+     * Repeated argnums are reported wrapped, as 2.x's {@code _slice_argnums} checks them after
+     * {@code _validate_and_wrap_argnums}: "argnums elements must be unique, got (0, 0)" for (0, -2) of two inputs; Ember
+     * wrote them as given.
+     */
+    @Test
+    void repeatedArgnumsAreReportedWrapped() {
+        check("grad_repeated_negative_argnums");
+    }
 }
