@@ -10,11 +10,14 @@
 #
 # A case:
 #   === r15_<k> <kind> <layers>        kind: val (runs), err (an error is expected), rand (randomness rule)
-#   in aI <T>                          the transformed function's positional inputs (none requires grad)
+#   in aI <T>                          the transformed function's positional inputs
+#   rg aI                              an input that requires grad outside the transforms (one case in four has some)
 #   const cI <T>                       a tensor the program captures (weights, index tensors)
 #   op vK <name> <args>                the per-sample program f, in order; its result is its last variable
 #   layer <kind> <params>              the transforms, innermost first (see LAYERS below)
 #   out <k> <T> rg <0|1>               each result of the outermost function, flat, with its requires_grad
+#   grad aI <T>|none                   after sum((r * W(r)).sum()) over the results r that require grad is
+#                                      backpropagated (W(r)[k] = 1 + 0.5 ((3k) mod 11), float64), each rg input's .grad
 #   err <message>                      or: the first line of the error it raises
 #   rows same|different                (rand) every row of the result along 0 equal, or no two equal
 # T: "<dtype> [shape] : [values]", complex128 as "complex128 <its view_as_real's T>".
@@ -42,8 +45,19 @@
 # programs are valid per sample; then the transforms are chosen and the batched inputs made.
 #
 # Errors, injected in about one case in four: grad of a non-scalar, in_dims of the wrong length, an in_dim out of range,
-# mapped dimensions of different sizes, out_dims out of range, an integer input to grad, argnums out of range or
-# repeated, a random op in randomness='error' mode, a cotangent or tangent of the wrong shape.
+# in_dims all None, mapped dimensions of different sizes, out_dims out of range, an integer input to grad, an integer
+# primal or tangent to jvp, argnums out of range or repeated, a random op in randomness='error' mode, a cotangent or
+# tangent of the wrong shape. A case whose first error is another one is not written.
+#
+# Every result (and every input's gradient) is also computed by a reference made of the definitions and reverse mode
+# only (vmap as a loop over the samples stacked at out_dims, jacfwd and hessian by jacrev, jvp and linearize as the
+# derivative of a vjp); a case where functorch 1.13 differs from it is not written (stderr counts them by layers). Most
+# are 1.13's forward mode losing a tangent (jacfwd of a program with an in-place op on a clone gives zeros) and its
+# vmap of a result that does not depend on the mapped inputs: _remove_batch_dim inserts the batch size at out_dim into
+# the result's sizes and expands to them, which aligns the result's own dimensions to the right, so for out_dim != 0 the
+# batch dimension lands in the wrong place or the expand fails ("The expanded size of the tensor (3) must match the
+# existing size (2) at non-singleton dimension ..."); 2.x's _remove_batch_dim has the same code (aten/src/ATen/
+# functorch/LegacyBatchingRegistrations.cpp), and Ember follows vmap's definition there.
 #
 # 1.13 and 2.x. The messages kept are the same in 2.x's torch/_functorch (vmap.py's _process_batched_inputs,
 # eager_transforms.py's grad_and_value, _slice_argnums and _validate_and_wrap_argnum, jvp's checks). Cases where 1.13's
@@ -710,9 +724,12 @@ def choose_layers(shapes, dtypes, out_shape, err):
                 new_outs.append(o[:dd] + [b] + o[dd:])
             out_dims = out_dims[0] if len(outs) == 1 else tuple(out_dims)
             in_dims = tuple(in_dims)
-            if err in ('in_dims_len', 'in_dim_range', 'batch_sizes', 'out_dim_range') and injected is None:
+            if err in ('in_dims_len', 'in_dim_range', 'batch_sizes', 'out_dim_range', 'all_none') and injected is None:
                 injected = err
-                if err == 'in_dims_len':
+                if err == 'all_none':
+                    in_dims = tuple(None for _ in in_dims)
+                    new_shapes = [list(sh) for sh in shapes]
+                elif err == 'in_dims_len':
                     in_dims = in_dims + (0,) if rng.random() < 0.5 or len(in_dims) == 1 else in_dims[:-1]
                 elif err == 'in_dim_range':
                     k = rng.randrange(len(in_dims))
@@ -795,26 +812,40 @@ def choose_layers(shapes, dtypes, out_shape, err):
             reps = 2 if kind == 'linearize' else 1
             o = outs[0]
             shapes = shapes + tangents * reps
-            dtypes = dtypes + dtypes * reps
+            tdtypes = list(dtypes)
+            if err == 'tangent_dtype' and injected is None and kind != 'linearize':
+                injected = err
+                tdtypes[0] = torch.int64
+            dtypes = dtypes + tdtypes * reps
             outs = [o] if kind == 'jvpfn' else [o] * (1 + reps)
             continue
     return layers, shapes, dtypes, injected
 
 
 ERRORS = ['nonscalar', 'in_dims_len', 'in_dim_range', 'batch_sizes', 'out_dim_range', 'argnums', 'cotangent',
+          'all_none', 'tangent_dtype', 'jvpint',
           'tangent', 'intgrad']
 
 
 # what the message of each injected error contains (a case that fails otherwise first is not written)
-SIGN = {'nonscalar': 'to return a scalar Tensor', 'in_dims_len': 'in_dims is not compatible', 'in_dim_range':
+SIGN = {'all_none': 'Expected at least one Tensor', 'tangent_dtype': 'Expected tangent to be floating point',
+        'jvpint': 'Expected primal to be floating point', 'nonscalar': 'to return a scalar Tensor', 'in_dims_len': 'in_dims is not compatible', 'in_dim_range':
         'Got in_dim=', 'batch_sizes': 'Expected all tensors to have the same size', 'out_dim_range':
         'Dimension out of range', 'argnums': 'argnum', 'cotangent': 'shape', 'tangent': 'forward gradient',
         'intgrad': 'floating point'}
 
 
+def W(t):
+    """The weights of the loss over a result: w[k] = 1 + 0.5 ((3k) mod 11) over its row-major elements, float64."""
+    n = t.numel()
+    return torch.tensor([1 + 0.5 * ((3 * k) % 11) for k in range(n)], dtype=torch.float64).reshape(t.shape)
+
+
 def run_isolated(g, inputs):
     """g(*inputs) in a forked child, since 1.13's functorch crashes the process on some compositions (a segfault in
-    index_select under vmap of vjp, for one): ('ok', results), ('err', first line) or ('crash', how)."""
+    index_select under vmap of vjp, for one): ('ok', results, input grads), ('err', first line), ('backward', first
+    line) or ('crash', how). Where a result requires grad (an input does), sum((r * W(r)).sum()) over those results is
+    backpropagated and each input's .grad returned."""
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -824,6 +855,14 @@ def run_isolated(g, inputs):
             payload = ('ok', [(t.detach().clone(), t.requires_grad) for t in res])
         except Exception as e:  # noqa: BLE001
             payload = ('err', str(e).split('\n')[0])
+        if payload[0] == 'ok':
+            try:
+                diff = [t for t in res if t.requires_grad]
+                if diff:
+                    sum((t * W(t)).sum() for t in diff).backward()
+                payload = payload + ([None if x.grad is None else x.grad.clone() for x in inputs],)
+            except Exception as e:  # noqa: BLE001
+                payload = ('backward', str(e).split('\n')[0])
         with os.fdopen(w, 'wb') as f:
             pickle.dump(payload, f)
         os._exit(0)
@@ -839,12 +878,18 @@ def run_isolated(g, inputs):
 def differs(res, ref):
     """Why functorch's results are not the reference's (None when they agree within float32's or float64's
     tolerance)."""
-    status, value = ref
-    if status != 'ok':
-        return 'the reference ' + status
-    if len(value) != len(res):
+    if ref[0] != 'ok':
+        return 'the reference ' + ref[0]
+    value = ref[1]
+    if len(value) != len(res[0]):
         return 'counts'
-    for (t, _), (u, _) in zip(res, value):
+    pairs = list(zip(res[0], value))
+    for a, b in zip(res[1], ref[2]):
+        if (a is None) != (b is None):
+            return 'grads'
+        if a is not None:
+            pairs.append(((a, 0), (b, 0)))
+    for (t, _), (u, _) in pairs:
         if t.shape != u.shape or t.dtype != u.dtype:
             return 'shapes'
         tol = 1e-4 if t.dtype in (torch.float32,) else 1e-6
@@ -868,7 +913,7 @@ def make_case(k, out):
         dt = [torch.complex128] * nargs
     else:
         dt = [torch.float64] + [rng.choice([torch.bool, torch.float64]) for _ in range(nargs - 1)]
-    if err == 'intgrad':
+    if err in ('intgrad', 'jvpint'):
         dt = [torch.int64] + [torch.float64] * (nargs - 1)
     prog, sample = build_program(shapes, dt, rng.randint(2, 6))
     if err == 'intgrad':
@@ -876,6 +921,10 @@ def make_case(k, out):
         if sample.dim() != 0:
             layers.insert(0, ('sqsum',))
         arg_shapes, arg_dtypes, injected = shapes, dt, 'intgrad'
+    elif err == 'jvpint':
+        # jvp with an integer primal (its tangent floating): make_dual's check, before f runs
+        layers = [('jvp',)]
+        arg_shapes, arg_dtypes, injected = shapes * 2, dt + [torch.float64] * nargs, 'jvpint'
     else:
         layers, arg_shapes, arg_dtypes, injected = choose_layers(shapes, dt, list(sample.shape), err)
     g = prog.fn(nargs)
@@ -891,18 +940,27 @@ def make_case(k, out):
         elif layer[0] == 'linearize':
             nargs_now *= 3
     inputs = [rand_tensor(s, d) for s, d in zip(arg_shapes, arg_dtypes)]
+    if rng.random() < 0.25:
+        # some floating inputs require grad outside the transforms: the results keep a graph where they depend on
+        # them, and a backward through the results reaches them
+        floats = [t for t in inputs if t.dtype in (torch.float32, torch.float64)]
+        for t in floats:
+            if rng.random() < 0.6:
+                t.requires_grad_(True)
     res = None
     msg = RULE[0] if injected == 'out_dim_range' else None
     if msg is None:
-        status, value = run_isolated(g, inputs)
-        if status == 'crash':
-            dropped['1.13 crashed: ' + value] = dropped.get('1.13 crashed: ' + value, 0) + 1
+        got = run_isolated(g, inputs)
+        status, value = got[0], got[1]
+        if status in ('crash', 'backward'):
+            dropped['1.13 ' + status + ': ' + value[:60]] = dropped.get('1.13 ' + status + ': ' + value[:60], 0) + 1
             return False
         if status == 'err':
             msg = value
         else:
             res = value
-            why = differs(res, run_isolated(gref, inputs))
+            grads = got[2]
+            why = differs((res, grads), run_isolated(gref, inputs))
             if why is not None:
                 dropped['functorch differs from the reference (%s): %s' % ('/'.join(L[0] for L in layers), why)] = \
                     dropped.get('functorch differs from the reference (%s): %s' % (
@@ -922,6 +980,9 @@ def make_case(k, out):
     out.append('=== r15_%03d %s %s' % (k, kind, desc))
     for i, t in enumerate(inputs):
         out.append('in a%d %s' % (i, fmt(t)))
+    for i, t in enumerate(inputs):
+        if t.requires_grad:
+            out.append('rg a%d' % i)
     for name, t in prog.consts:
         out.append('const %s %s' % (name, fmt(t)))
     for var, name, args in prog.ops:
@@ -933,6 +994,9 @@ def make_case(k, out):
     else:
         for i, (t, rg) in enumerate(res):
             out.append('out %d %s rg %d' % (i, fmt(t), int(rg)))
+        for i, t in enumerate(inputs):
+            if t.requires_grad:
+                out.append('grad a%d %s' % (i, 'none' if grads[i] is None else fmt(grads[i])))
     return True
 
 

@@ -10,7 +10,8 @@ import java.util.Map;
  * Replays one case of {@code differentialfuzzr15/cases.txt} (its generator, {@code make_cases.py}, describes the lines):
  * a random per-sample program wrapped in a composition of {@link Func}'s transforms, called on the case's inputs, and
  * compared with functorch: every result's dtype, shape, values and requires_grad, or the error's first line; the inputs
- * must be as they were after the call either way. A randomness case checks its rule instead of values.
+ * must be as they were after the call either way. Where inputs require grad, a backward through the results must give
+ * them functorch's gradients. A randomness case checks its rule instead of values.
  */
 final class FuzzR15Interpreter {
     private final List<String> lines;
@@ -20,6 +21,10 @@ final class FuzzR15Interpreter {
     private final List<String[]> ops = new ArrayList<>();
     private final List<String[]> layers = new ArrayList<>();
     private final List<String> outs = new ArrayList<>();
+    /** The .grad functorch's inputs that require grad have after the backward through the results ("none" or T). */
+    private final Map<Integer, String> grads = new java.util.TreeMap<>();
+    /** The inputs that require grad. */
+    private final java.util.Set<Integer> rg = new java.util.TreeSet<>();
     private String error;
     private String rows;
     private String rowsShape;
@@ -41,8 +46,15 @@ final class FuzzR15Interpreter {
             switch (w[0]) {
                 case "in":
                     inputTexts.add(w[2]);
-                    inputs.add(tensor(w[2]));
+                    inputs.add(tensor(w[2]).clone());
                     f32 |= w[2].startsWith("float32 ");
+                    break;
+                case "rg":
+                    inputs.get(Integer.parseInt(w[1].substring(1))).requiresGrad_(true);
+                    rg.add(Integer.parseInt(w[1].substring(1)));
+                    break;
+                case "grad":
+                    grads.put(Integer.parseInt(w[1].substring(1)), w[2]);
                     break;
                 case "const":
                     consts.put(w[1], tensor(w[2]));
@@ -123,7 +135,60 @@ final class FuzzR15Interpreter {
                 problems.add("result " + k + ": requires_grad functorch " + wantRg + ", Ember " + got[k].requiresGrad());
             }
         }
+        if (problems.isEmpty()) {
+            String p = backward(got);
+            if (p != null) {
+                problems.add(p);
+            }
+        }
         return problems.isEmpty() ? null : String.join("; ", problems);
+    }
+
+    /**
+     * The backward through the results that require grad ({@code sum((r * W(r)).sum())}, W as the generator's), then
+     * each input that requires grad's {@code .grad} against functorch's.
+     */
+    private String backward(Tensor[] got) {
+        Tensor loss = null;
+        for (Tensor t : got) {
+            if (t.requiresGrad()) {
+                Tensor term = t.mul(weights(t)).sum();
+                loss = loss == null ? term : loss.add(term);
+            }
+        }
+        if (loss != null) {
+            try {
+                loss.backward();
+            } catch (RuntimeException e) {
+                return "the backward through the results throws " + e;
+            }
+        }
+        List<String> problems = new ArrayList<>();
+        for (Map.Entry<Integer, String> e : grads.entrySet()) {
+            Tensor g = inputs.get(e.getKey()).grad();
+            if (e.getValue().equals("none")) {
+                if (g != null) {
+                    problems.add("a" + e.getKey() + ".grad: functorch None, Ember " + g);
+                }
+            } else if (g == null) {
+                problems.add("a" + e.getKey() + ".grad: functorch " + e.getValue() + ", Ember None");
+            } else {
+                String p = compare("a" + e.getKey() + ".grad", g, e.getValue());
+                if (p != null) {
+                    problems.add(p);
+                }
+            }
+        }
+        return problems.isEmpty() ? null : String.join("; ", problems);
+    }
+
+    /** W(r): w[k] = 1 + 0.5 ((3k) mod 11) over r's row-major elements, float64. */
+    private static Tensor weights(Tensor r) {
+        double[] w = new double[(int) r.numel()];
+        for (int k = 0; k < w.length; k++) {
+            w[k] = 1 + 0.5 * ((3 * k) % 11);
+        }
+        return Tensor.tensor(w, DType.FLOAT64, Device.CPU).reshape(r.shape());
     }
 
     /** The number of inputs the program itself takes: the inputs less those the layers add (cotangents, tangents). */
@@ -158,7 +223,8 @@ final class FuzzR15Interpreter {
             Tensor now = inputs.get(i);
             Tensor was = tensor(inputTexts.get(i));
             boolean same = now.dtype() == was.dtype() && Arrays.equals(now.shape(), was.shape())
-                    && Arrays.equals(doubles(now), doubles(was)) && !now.requiresGrad();
+                    && Arrays.equals(doubles(now), doubles(was)) && now.requiresGrad() == rg.contains(i)
+                    && (error == null || now.grad() == null);
             if (!same) {
                 return "input a" + i + " changed by the call: " + now + " (was " + inputTexts.get(i) + ")";
             }
