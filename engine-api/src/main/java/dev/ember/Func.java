@@ -323,8 +323,8 @@ public final class Func {
             for (int j = 0; j < i; j++) {
                 if (out[i] == out[j]) {
                     StringBuilder b = new StringBuilder("(");
-                    for (int k = 0; k < argnums.length; k++) {
-                        b.append(k > 0 ? ", " : "").append(argnums[k]);
+                    for (int k = 0; k < out.length; k++) { // the wrapped argnums, as _slice_argnums checks them
+                        b.append(k > 0 ? ", " : "").append(out[k]);
                     }
                     throw new IllegalArgumentException("argnums elements must be unique, got "
                             + b.append(argnums.length == 1 ? ",)" : ")"));
@@ -372,7 +372,7 @@ public final class Func {
         Set<Tensor> fresh = Collections.newSetFromMap(new IdentityHashMap<>());
         List<Tensor> aux = new ArrayList<>();
         Tensor[] out;
-        try (GradMode on = Ember.enableGrad()) {
+        try (GradMode on = Ember.enableGrad(); FreshLevel freshLevel = new FreshLevel(fresh)) {
             Tensor[] a = in.clone();
             Tensor[] wrt = wrap(in, nums, a, fresh);
             Tensor value;
@@ -413,8 +413,26 @@ public final class Func {
             }
             return zeros;
         }
-        return Autograd.grad(List.of(value), List.of(wrt), null, GradOptions.defaults().withCreateGraph(createGraph)
-                .withRetainGraph(createGraph).withAllowUnused(true).withMaterializeGrads(true));
+        return zerosForUnused(Autograd.grad(List.of(value), List.of(wrt), null, GradOptions.defaults()
+                .withCreateGraph(createGraph).withRetainGraph(createGraph).withAllowUnused(true)), wrt, null);
+    }
+
+    /**
+     * The gradients, with zeros where one is null (an input the outputs do not reach) as functorch's
+     * {@code _autograd_grad} fills them: {@code torch.zeros_like} of the level's input, a plain tensor once the level is
+     * left (not autograd's {@code materialize_grads}, whose zeros are leaves that require grad). With {@code batch}, the
+     * gradients carry that leading batch dimension and the zeros do too.
+     */
+    private static List<Tensor> zerosForUnused(List<Tensor> grads, Tensor[] wrt, Integer batch) {
+        List<Tensor> out = new ArrayList<>(grads);
+        for (int i = 0; i < out.size(); i++) {
+            if (out.get(i) == null) {
+                Tensor w = wrt[i].detach();
+                out.set(i, batch == null ? w.zerosLike()
+                        : Tensor.zeros(w.dtype(), w.device(), concat(new int[] {batch}, w.shape())));
+            }
+        }
+        return out;
     }
 
     /**
@@ -429,6 +447,32 @@ public final class Func {
             }
         }
         return out;
+    }
+
+    /**
+     * A transform's call on this thread, while its function runs: when it ends, the leaves it made for its inputs
+     * ({@code fresh}) join those of the call it runs inside, so that the enclosing transform counts them as its own (an
+     * inner transform's leaves stand for tensors that did not require grad there, constants to every enclosing level,
+     * as functorch's inner levels are invisible to the outer ones) and does not keep a graph for them.
+     */
+    private static final class FreshLevel implements AutoCloseable {
+        private static final ThreadLocal<ArrayDeque<Set<Tensor>>> LEVELS = ThreadLocal.withInitial(ArrayDeque::new);
+        private final Set<Tensor> fresh;
+
+        FreshLevel(Set<Tensor> fresh) {
+            this.fresh = fresh;
+            LEVELS.get().push(fresh);
+        }
+
+        @Override
+        public void close() {
+            ArrayDeque<Set<Tensor>> levels = LEVELS.get();
+            levels.pop();
+            Set<Tensor> enclosing = levels.peek();
+            if (enclosing != null) {
+                enclosing.addAll(fresh);
+            }
+        }
     }
 
     private static boolean reachesOuter(Tensor t, Set<Tensor> fresh) {
@@ -522,7 +566,7 @@ public final class Func {
         List<Tensor> aux = new ArrayList<>();
         Tensor value;
         Tensor[] wrt;
-        try (GradMode on = Ember.enableGrad()) {
+        try (GradMode on = Ember.enableGrad(); FreshLevel freshLevel = new FreshLevel(fresh)) {
             Tensor[] a = in.clone();
             wrt = wrap(in, all, a, fresh);
             try (FuncCaptures.Level level = FuncCaptures.enter(wrt)) {
@@ -551,8 +595,8 @@ public final class Func {
             boolean graph = reachesOuter(out, fresh) || ct.requiresGrad();
             List<Tensor> grads;
             try (GradMode on = Ember.enableGrad()) {
-                grads = Autograd.grad(List.of(out), List.of(wrt), List.of(ct), GradOptions.defaults().withCreateGraph(graph)
-                        .withRetainGraph(true).withAllowUnused(true).withMaterializeGrads(true));
+                grads = zerosForUnused(Autograd.grad(List.of(out), List.of(wrt), List.of(ct), GradOptions.defaults()
+                        .withCreateGraph(graph).withRetainGraph(true).withAllowUnused(true)), wrt, null);
             }
             return List.of(unwrapped(grads.toArray(new Tensor[0]), fresh));
         };
@@ -671,7 +715,7 @@ public final class Func {
         Tensor value;
         Tensor u;
         List<Tensor> vjp;
-        try (GradMode on = Ember.enableGrad()) {
+        try (GradMode on = Ember.enableGrad(); FreshLevel freshLevel = new FreshLevel(fresh)) {
             Tensor[] a = in.clone();
             Tensor[] wrt = wrap(in, all, a, fresh);
             try (FuncCaptures.Level level = FuncCaptures.enter(wrt)) {
@@ -707,8 +751,9 @@ public final class Func {
                 return out.detach().zerosLike();
             }
             try (GradMode on = Ember.enableGrad()) {
-                Tensor product = Autograd.grad(outs, List.of(u), dirs, GradOptions.defaults().withCreateGraph(graph)
-                        .withRetainGraph(true).withAllowUnused(true).withMaterializeGrads(true)).get(0);
+                Tensor product = zerosForUnused(Autograd.grad(outs, List.of(u), dirs, GradOptions.defaults()
+                        .withCreateGraph(graph).withRetainGraph(true).withAllowUnused(true)), new Tensor[] {u}, null)
+                        .get(0);
                 return unwrapped(new Tensor[] {product}, fresh)[0];
             }
         };
@@ -782,7 +827,7 @@ public final class Func {
         Set<Tensor> fresh = Collections.newSetFromMap(new IdentityHashMap<>());
         List<Tensor> aux = new ArrayList<>();
         Tensor[] out = new Tensor[nums.length];
-        try (GradMode on = Ember.enableGrad()) {
+        try (GradMode on = Ember.enableGrad(); FreshLevel freshLevel = new FreshLevel(fresh)) {
             Tensor[] a = in.clone();
             Tensor[] xs = wrap(in, nums, a, fresh);
             Tensor y;
@@ -807,9 +852,9 @@ public final class Func {
                 Tensor eye = Tensor.eye((int) m, (int) m, y.dtype()).to(y.device()).reshape(concat(new int[] {(int) m},
                         y.shape()));
                 boolean outer = reachesOuter(y, fresh);
-                List<Tensor> rows = Autograd.grad(List.of(y), List.of(xs), List.of(eye), GradOptions.defaults()
-                        .withCreateGraph(outer).withRetainGraph(outer).withAllowUnused(true)
-                        .withMaterializeGrads(true).withGradsBatched(true));
+                List<Tensor> rows = zerosForUnused(Autograd.grad(List.of(y), List.of(xs), List.of(eye),
+                        GradOptions.defaults().withCreateGraph(outer).withRetainGraph(outer).withAllowUnused(true)
+                        .withGradsBatched(true)), xs, (int) m);
                 for (int k = 0; k < xs.length; k++) {
                     out[k] = rows.get(k).reshape(concat(y.shape(), xs[k].shape()));
                 }

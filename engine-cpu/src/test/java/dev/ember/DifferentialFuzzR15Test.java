@@ -1,0 +1,55 @@
+package dev.ember;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Round 15 of the seeded differential fuzz against PyTorch ({@code differentialfuzzr15/make_cases.py}, whose header
+ * describes the cases; replayed by {@link FuzzR15Interpreter}): torch.func's transforms composed over random programs.
+ * A program of two to six statements over small inputs (float64 mostly; float32; int64, bool and complex128 under vmap
+ * alone): elementwise ops with broadcasting, pow with a scalar, clamp, where, masked_fill, reductions with dims and
+ * keepdim, norm, matmul/bmm/einsum/linear/conv1d, views and reshapes, gather/index_select/advanced indexing, cat/stack,
+ * softmax/log_softmax/layer_norm, cumsum, sort and topk values, in-place ops on a clone made inside f; wrapped in one to
+ * three transforms (with a squared sum where a scalar transform needs one): vmap with in_dims per input (None and
+ * negative ones among them) and out_dims (negative ones, a tuple for several results), nested, grad and grad_and_value
+ * with int or tuple argnums, jacrev, jacfwd, hessian, vjp with a random cotangent, jvp with random tangents,
+ * linearize, and their compositions (vmap(grad), vmap(jacrev), jacfwd(jacrev), grad(grad), vmap(vjp), jvp(grad) ...).
+ * Every result's dtype, shape, values and requires_grad are compared, or the error's first line (grad of a non-scalar,
+ * in_dims of the wrong length, an in_dim out of range, mapped dimensions of different sizes, out_dims out of range, an
+ * integer input to grad, argnums out of range or repeated, a tangent of the wrong shape, a random op in randomness
+ * 'error' mode), and the inputs must be unchanged by the call either way; randomness 'same' and 'different' are checked
+ * by their rule. Every mismatch is reported in one failure. Left out and why: the script's header.
+ */
+class DifferentialFuzzR15Test {
+    private static final String RESOURCE = "/differentialfuzzr15/cases.txt";
+
+    /**
+     * Cases known to fail, by id, with the reason; a case listed here that passes is reported too, so the list shrinks
+     * as the engine is fixed.
+     */
+    private static final Map<String, String> EXPECTED_FAILURES = new TreeMap<>(Map.of());
+
+    /** A local hunt's one case ({@code -Dember.fuzz15.only=<id>}); every case otherwise. */
+    private static final String ONLY = System.getProperty("ember.fuzz15.only");
+
+    /**
+     * A local hunt's case file on disk ({@code -Dember.fuzz15.file=<path>}, made by the script with another
+     * {@code FUZZ_SEED} and {@code FUZZ_N}); the committed cases otherwise.
+     */
+    private static final String FILE = System.getProperty("ember.fuzz15.file");
+
+    @Test
+    void everyComposedTransformMatchesFunctorch() throws java.io.IOException {
+        String resource = RESOURCE;
+        if (FILE != null) {
+            java.nio.file.Path target = java.nio.file.Path.of("target/test-classes/differentialfuzzr15/hunt.txt");
+            java.nio.file.Files.copy(java.nio.file.Path.of(FILE), target,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            resource = "/differentialfuzzr15/hunt.txt";
+        }
+        DifferentialFuzzR6Test.runAll(resource, FILE == null ? 250 : 1, EXPECTED_FAILURES,
+                c -> ONLY != null && !ONLY.equals(c.id()) ? null : FuzzR15Interpreter.run(c.lines()));
+    }
+}

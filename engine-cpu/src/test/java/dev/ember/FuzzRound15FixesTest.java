@@ -1,0 +1,90 @@
+package dev.ember;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/**
+ * The regressions of round 15's differential fuzz (torch.func transforms composed over random programs,
+ * {@link DifferentialFuzzR15Test}), each a named case of {@code differentialfuzzr15/fixes.txt} written by functorch
+ * ({@code make_fixes.py}) and replayed by {@link FuzzR15Interpreter}: every result's dtype, shape, values and
+ * requires_grad, and the inputs unchanged.
+ */
+class FuzzRound15FixesTest {
+    private static final List<DifferentialFuzzR6Test.Case> CASES = DifferentialFuzzR6Test.read("/differentialfuzzr15/fixes.txt");
+
+    private static void check(String id) {
+        DifferentialFuzzR6Test.Case c = CASES.stream().filter(k -> k.id().equals(id)).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no case " + id));
+        assertNull(FuzzR15Interpreter.run(c.lines()), id);
+    }
+
+    /**
+     * vjp's gradient for a primal the output does not use is zeros that do not require grad (functorch fills
+     * {@code torch.zeros_like} of the level's input in {@code _autograd_grad}); Ember gave autograd's
+     * {@code materialize_grads} zeros, a leaf that requires grad.
+     */
+    @Test
+    void vjpOfAnUnusedPrimalGivesPlainZeros() {
+        check("vjp_unused_primal");
+    }
+
+    /** The same for grad_and_value with an argnum the value does not use. */
+    @Test
+    void gradAndValueOfAnUnusedArgnumGivesPlainZeros() {
+        check("gav_unused_argnum");
+    }
+
+    /**
+     * jacrev with respect to an input its output does not reach, while the output depends on an enclosing transform's
+     * input, is zeros of shape {@code out + input}; Ember's batched gradient for it lacked the batch dimension and
+     * failed to reshape ("shape '[3, 2]' is invalid for input of size 2").
+     */
+    @Test
+    void jacrevOfAnUnreachedInputInsideJacrevIsZeros() {
+        check("jacrev_unreached_input_inside_jacrev");
+    }
+
+    /** The same for jacfwd inside grad. */
+    @Test
+    void jacfwdOfAnUnreachedInputInsideGradIsZeros() {
+        check("jacfwd_unreached_input_inside_grad");
+    }
+
+    /**
+     * An enclosing transform differentiating vjp_fn's result with respect to the cotangent gives a plain tensor;
+     * Ember kept a graph, because the leaves vjp made for its primals counted as tensors from outside the enclosing
+     * transform (an inner level's leaves now join the enclosing level's when the inner call ends).
+     */
+    @Test
+    void jacrevOfVjpFnWithRespectToTheCotangentIsPlain() {
+        check("jacrev_of_vjp_fn_wrt_cotangent");
+    }
+
+    /** The same for grad of a squared sum of vjp_fn's result. */
+    @Test
+    void gradOfVjpFnWithRespectToTheCotangentIsPlain() {
+        check("grad_of_vjp_fn_wrt_cotangent");
+    }
+
+    /**
+     * jacrev with respect to one input of hessian with respect to another: a plain tensor (the leaves hessian's inner
+     * jacrev made counted as jacrev's outer tensors).
+     */
+    @Test
+    void jacrevOfHessianWithRespectToAnotherInputIsPlain() {
+        check("jacrev_of_hessian_wrt_another_input");
+    }
+
+    /**
+     * Repeated argnums are reported wrapped, as 2.x's {@code _slice_argnums} checks them after
+     * {@code _validate_and_wrap_argnums}: "argnums elements must be unique, got (0, 0)" for (0, -2) of two inputs; Ember
+     * wrote them as given.
+     */
+    @Test
+    void repeatedArgnumsAreReportedWrapped() {
+        check("grad_repeated_negative_argnums");
+    }
+}

@@ -1,0 +1,72 @@
+# The regressions of round 15 (FuzzRound15FixesTest): each a case in cases.txt's format (make_cases.py's header), named,
+# written by PyTorch 1.13's functorch with make_cases.py's layers. Run from the repository root:
+#   /usr/bin/python3 engine-cpu/src/test/resources/differentialfuzzr15/make_fixes.py \
+#       > engine-cpu/src/test/resources/differentialfuzzr15/fixes.txt
+import os
+import sys
+
+import torch
+
+sys.dont_write_bytecode = True
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import make_cases as mc  # noqa: E402
+
+
+def case(key, inputs, ops, layers):
+    prog = mc.Program()
+    for var, name, args in ops:
+        prog.ops.append((var, name, args))
+    nargs = len(inputs) - sum(1 for L in layers if L[0] in ('vjpfn', 'vjp'))
+    g = prog.fn(nargs)
+    n = nargs
+    for layer in layers:
+        g = mc.apply_layer(g, layer, n)
+        n = n + 1 if layer[0] in ('vjpfn', 'vjp') else n
+    try:
+        res = mc.flat(g(*inputs))
+        msg = None
+    except Exception as e:  # noqa: BLE001
+        msg = str(e).split('\n')[0]
+    print('=== %s %s %s' % (key, 'val' if msg is None else 'err', '/'.join(L[0] for L in layers)))
+    for i, t in enumerate(inputs):
+        print('in a%d %s' % (i, mc.fmt(t)))
+    for var, name, args in ops:
+        print('op %s %s %s' % (var, name, ' '.join(args)))
+    for layer in layers:
+        print('layer ' + mc.layer_text(layer))
+    if msg is not None:
+        print('err ' + msg)
+        return
+    for i, t in enumerate(res):
+        print('out %d %s rg %d' % (i, mc.fmt(t), int(t.requires_grad)))
+
+
+D = torch.float64
+x = torch.tensor([0.5, -1.25, 2.0], dtype=D)
+y = torch.tensor([1.5, -0.75], dtype=D)
+
+# vjp of a primal the output does not use: zeros that do not require grad (functorch's _autograd_grad fills
+# torch.zeros_like of the level's input; Ember gave materialize_grads' leaf that requires grad)
+case('vjp_unused_primal', [x, y, torch.tensor([0.25, 1.0, -2.0], dtype=D)], [('v0', 'sin', ['a0'])], [('vjp',)])
+# the same through grad_and_value with both argnums and through linearize
+case('gav_unused_argnum', [x, y], [('v0', 'sin', ['a0']), ('v1', 'sumall', ['v0'])], [('gav', (0, 1))])
+
+# a Jacobian with respect to an input the output does not reach, while the output depends on an enclosing
+# transform's input: zeros of shape out + input (Ember's batched gradient lacked the batch dimension and failed to
+# reshape: "shape '[3, 2]' is invalid for input of size 2")
+case('jacrev_unreached_input_inside_jacrev', [x, y], [('v0', 'sin', ['a0'])], [('jacrev', 1), ('jacrev', 0)])
+case('jacfwd_unreached_input_inside_grad', [x, y], [('v0', 'sin', ['a0'])], [('jacfwd', 1), ('sqsum',), ('grad', 0)])
+
+# an enclosing transform differentiating vjp_fn's result with respect to the cotangent: the result is a plain tensor
+# (Ember kept a graph: the leaves vjp made for its primals counted as tensors from outside the enclosing transform)
+case('jacrev_of_vjp_fn_wrt_cotangent', [x, torch.tensor([1.0, -0.5, 0.25], dtype=D)],
+     [('v0', 'sin', ['a0']), ('v1', 'mul', ['v0', 'a0'])], [('vjpfn', 0), ('jacrev', 1)])
+case('grad_of_vjp_fn_wrt_cotangent', [x, torch.tensor(0.5, dtype=D)],
+     [('v0', 'exp', ['a0']), ('v1', 'sumall', ['v0'])], [('vjpfn', 0), ('sqsum',), ('grad', 1)])
+case('jacrev_of_hessian_wrt_another_input', [torch.tensor([0.5, -1.0], dtype=D), torch.tensor([1.5, 0.25], dtype=D)],
+     [('v0', 'add', ['a0', 'a1']), ('v1', 'mul', ['a0', 'v0'])], [('sqsum',), ('hessian', 0), ('jacrev', 1)])
+
+# repeated argnums, one of them negative: the message shows them wrapped, as 2.x's _slice_argnums checks them after
+# _validate_and_wrap_argnums ("got (0, 0)"; Ember wrote the argnums as given, "got (0, -2)")
+case('grad_repeated_negative_argnums', [x, y], [('v0', 'sin', ['a0']), ('v1', 'sumall', ['v0'])], [('grad', (0, -2))])
