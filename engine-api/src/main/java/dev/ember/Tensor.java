@@ -3908,7 +3908,9 @@ public final class Tensor implements AutoCloseable {
      * 'a'-'z', and {@link #EINSUM_ELLIPSIS} for {@code ...}), then optionally the output's subscripts; e.g.
      * {@code einsum(a, new int[] {0, 1}, b, new int[] {1, 2}, new int[] {0, 2})} is {@code einsum("AB,BC->AC", a, b)}.
      * A subscript outside [0, 52) is PyTorch's "einsum(): subscript in subscript list is not within the valid range
-     * [0, 52)". A String first argument is the equation form ({@link #einsum(String, Tensor...)}).
+     * [0, 52)". A String first argument is the equation form ({@link #einsum(String, Tensor...)}); a String followed by
+     * one {@code List} of tensors is PyTorch's old interface with the operands as one list
+     * ({@code torch.einsum("nc,nc->n", [q, k])}), the same as passing them one by one.
      */
     public static Tensor einsum(Object... operandsAndSublists) {
         return Einsum.sublist(operandsAndSublists);
