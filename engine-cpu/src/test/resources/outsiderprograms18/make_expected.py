@@ -23,7 +23,8 @@ and final parameters are float64.
            port's one departure: timestep_embedding builds its frequencies in float32 (arange(dtype=float32),
            t[:, None].float()), which a float64 MLP cannot take (PyTorch refuses a float32 input to a float64 Linear);
            the float64 programs build them in float64, and the float32 embedding itself is saved (dit.tfreq32) and
-           compared at float32's tolerance.
+           compared at float32's tolerance. f32.dit.*: one step as the reference runs it, a float32 model with
+           the float32 frequencies, from the trained weights.
   kan.*    Blealtan/efficient-kan's KANLinear and KAN([3, 5, 2]): the grid buffer, b_splines by broadcast comparisons
            and the Cox-de Boor recursion, base branch F.linear(silu(x), base_weight), spline branch through
            scaled_spline_weight (spline_scaler), regularization_loss (l1 of the mean |spline_weight|, entropy),
@@ -1509,6 +1510,20 @@ def rwkv_forward(step):
 
 train("rwkv.", rwkv, torch.optim.Adam(rwkv.parameters(), lr=0.02), 3, rwkv_forward,
       first=lambda o: out.__setitem__("rwkv.logits0", o.detach().clone()))
+
+
+# float32: DiT's step as the reference runs it (a float32 model, timestep_embedding's float32 frequencies), from the
+# trained weights (last: the constructor's initialisation draws would shift every later draw)
+DIT_F32_FREQS = True
+dit32 = DiT().float()
+dit32.load_state_dict({k[len("dit.final."):]: v for k, v in out.items() if k.startswith("dit.final.")})
+dit32.train()
+o = dit32(dit_x[1].float(), dit_t[1], dit_y[1], dit_drop[1])
+loss = F.mse_loss(o[:, :2], dit_noise[1].float()) + 0.1 * o[:, 2:].pow(2).mean()
+loss.backward()
+out["f32.dit.out"], out["f32.dit.loss"] = o.detach().clone(), loss.detach().clone()
+save_grads("f32.dit.grad.", dit32)
+DIT_F32_FREQS = False
 
 
 # 7. the recipes' misuses: PyTorch's messages (texts18.txt) -------------------------------------------------------------

@@ -10,6 +10,7 @@ import dev.ember.nn.Flatten;
 import dev.ember.nn.Functional;
 import dev.ember.nn.GELU;
 import dev.ember.nn.Identity;
+import dev.ember.nn.Init;
 import dev.ember.nn.LayerNorm;
 import dev.ember.nn.Linear;
 import dev.ember.nn.Module;
@@ -271,7 +272,9 @@ class OutsiderPrograms18Test {
 
         @Override
         public Tensor forward(Tensor t) {
-            Tensor tFreq = timestepEmbedding(t, frequencyEmbeddingSize, 10000, F64); // float64: see the generator
+            // the reference's float32 frequencies; a float64 model (which could not take them) builds them in float64
+            DType ftype = ((Linear) mlp.get(0)).weight().dtype() == F64 ? F64 : F32;
+            Tensor tFreq = timestepEmbedding(t, frequencyEmbeddingSize, 10000, ftype);
             return mlp.apply(tFreq);
         }
     }
@@ -405,6 +408,36 @@ class OutsiderPrograms18Test {
             finalLayer = registerModule("final_layer", new FinalLayer(hiddenSize, patchSize, outChannels));
         }
 
+        /** DiT.initialize_weights as written. */
+        void initializeWeights() {
+            apply(module -> {
+                if (module instanceof Linear) {
+                    Linear linear = (Linear) module;
+                    Init.xavierUniform_(linear.weight());
+                    if (linear.bias() != null) {
+                        Init.constant_(linear.bias(), 0);
+                    }
+                }
+            });
+            Tensor posEmbed = sincos2d(param("pos_embed").size(-1), (int) Math.sqrt(xEmbedder.numPatches));
+            param("pos_embed").data().copy_(posEmbed.to(F32).unsqueeze(0));
+            Tensor w = xEmbedder.proj.weight().data();
+            Init.xavierUniform_(w.view(w.size(0), -1));
+            Init.normal_(yEmbedder.embeddingTable.weight(), 0, 0.02);
+            Init.normal_(((Linear) tEmbedder.mlp.get(0)).weight(), 0, 0.02);
+            Init.normal_(((Linear) tEmbedder.mlp.get(2)).weight(), 0, 0.02);
+            for (DiTBlock block : blocks) {
+                Linear last = (Linear) block.adaLNModulation.get(1);
+                Init.constant_(last.weight(), 0);
+                Init.constant_(last.bias(), 0);
+            }
+            Linear finalAda = (Linear) finalLayer.adaLNModulation.get(1);
+            Init.constant_(finalAda.weight(), 0);
+            Init.constant_(finalAda.bias(), 0);
+            Init.constant_(finalLayer.linear.weight(), 0);
+            Init.constant_(finalLayer.linear.bias(), 0);
+        }
+
         Tensor unpatchify(Tensor x) {
             int c = outChannels;
             int p = xEmbedder.patchSize[0];
@@ -486,6 +519,53 @@ class OutsiderPrograms18Test {
             Tensor cfgY = Tensor.tensor(new long[] {0, 2, 3, 3});
             same(e("dit.cfg"), dit.forwardWithCfg(cfgX, cfgT, cfgY, 4.0), "forward_with_cfg");
         }
+    }
+
+    @Test
+    void ditInitializeWeightsAsWritten() {
+        Ember.manualSeed(43);
+        DiT dit = new DiT();
+        dit.initializeWeights();
+        // the frozen sin-cos embedding is numpy's, rounded to float32 by the copy
+        assertTrue(dit.param("pos_embed").equal(sincos2d(8, 2).to(F32).unsqueeze(0)), "pos_embed");
+        assertTrue(!dit.param("pos_embed").requiresGrad(), "pos_embed frozen");
+        // adaLN-Zero: every modulation's last Linear and the output layer are zero
+        for (Map.Entry<String, Tensor> p : dit.namedParameters().entrySet()) {
+            String k = p.getKey();
+            boolean zeroed = k.contains("adaLN_modulation.1.") || k.startsWith("final_layer.linear.");
+            boolean bias = k.endsWith(".bias");
+            if (zeroed || (bias && !k.startsWith("x_embedder."))) {
+                assertEquals(0.0, p.getValue().abs().max().item(), k + " is zero");
+            } else if (k.endsWith(".weight") && !k.startsWith("x_embedder.") && !k.startsWith("t_embedder.")
+                    && !k.startsWith("y_embedder.")) {
+                // xavier_uniform_ of every other Linear: |w| <= sqrt(6 / (fan_in + fan_out))
+                Tensor w = p.getValue();
+                double bound = Math.sqrt(6.0 / (w.size(0) + w.size(1)));
+                assertTrue(w.abs().max().item() <= bound && w.abs().max().item() > 0, k + " xavier bound " + bound);
+            }
+        }
+        // the patch embedding initialised like a Linear through a view of its weight: the bound is the view's
+        // sqrt(6 / (8 + 8)), not the Conv2d's sqrt(6 / (8 + 32)), and the draws went into the weight itself
+        Tensor conv = dit.xEmbedder.proj.weight();
+        double viewBound = Math.sqrt(6.0 / (8 + 8));
+        assertTrue(conv.abs().max().item() <= viewBound, "patch embedding within the view's bound");
+        assertTrue(conv.abs().max().item() > Math.sqrt(6.0 / (8 + 32)), "patch embedding past the Conv2d's bound");
+        double std = ((Linear) dit.tEmbedder.mlp.get(0)).weight().std().item();
+        assertTrue(std > 0.01 && std < 0.03, "the timestep MLP's normal(0, 0.02): " + std);
+    }
+
+    @Test
+    void ditFloat32StepAsTheReferenceRunsIt() {
+        DiT dit = PT.loaded(new DiT(), "dit.final.", F32);
+        dit.train();
+        Tensor o = dit.forward(PT.e("dit.x").select(0, 1), PT.e("dit.t").select(0, 1), PT.e("dit.y").select(0, 1),
+                PT.e("dit.drop").select(0, 1));
+        Tensor loss = Functional.mseLoss(o.index(Index.all(), Index.slice(null, 2, null)), PT.e("dit.noise").select(0, 1))
+                .add(o.index(Index.all(), Index.slice(2, null, null)).pow(2).mean().mul(0.1));
+        loss.backward();
+        same(PT.e("f32.dit.out"), o, "float32 DiT output");
+        same(PT.e("f32.dit.loss"), loss, "float32 DiT loss");
+        assertGrads("f32.dit.grad.", dit, false, "float32 DiT gradient");
     }
 
     // ------------------------------------------------------------------ 2. efficient-kan
@@ -1085,8 +1165,9 @@ class OutsiderPrograms18Test {
                 k = Functional.normalize(k, 2, 1, 1e-12);
                 k = k.index(Index.of(idxUnshuffle));
             }
-            Tensor lPos = Tensor.einsum("nc,nc->n", q, k).unsqueeze(-1);
-            Tensor lNeg = Tensor.einsum("nc,ck->nk", q, getBuffer("queue").clone().detach());
+            // builder.py's list form, einsum('nc,nc->n', [q, k])
+            Tensor lPos = Tensor.einsum("nc,nc->n", List.of(q, k)).unsqueeze(-1);
+            Tensor lNeg = Tensor.einsum("nc,ck->nk", List.of(q, getBuffer("queue").clone().detach()));
             Tensor logits = Tensor.cat(List.of(lPos, lNeg), 1);
             logits.div_(bigT);
             Tensor labels = Tensor.zeros(DType.INT64, logits.size(0));
