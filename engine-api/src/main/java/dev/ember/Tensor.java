@@ -1590,10 +1590,16 @@ public final class Tensor implements AutoCloseable {
 
     /**
      * Replaces this tensor's storage, shape, type and device by {@code other}'s, as {@code tensor.data = other}
-     * (and as {@code Module.to(device)} moves parameters while keeping their identity).
+     * (and as {@code Module.to(device)} moves parameters while keeping their identity). As PyTorch's
+     * {@code set_data}, a tensor that requires grad takes only floating-point or complex data: other data is refused
+     * ("data set to a tensor that requires gradients must be floating point or complex dtype") and nothing changes.
      */
     public void setData(Tensor other) {
         Args.require(other, "set_data", "other", 1, "Tensor");
+        if (requiresGrad() && !other.dtype.isFloatingPoint() && !other.dtype.isComplex()) {
+            throw new IllegalArgumentException(
+                    "data set to a tensor that requires gradients must be floating point or complex dtype");
+        }
         if (other.uninitialized != null) {
             Uninitialized.setData(this, other);
             return;
