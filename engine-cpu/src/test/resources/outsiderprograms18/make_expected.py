@@ -63,6 +63,7 @@ and final parameters are float64.
            kernel runs: aa, bb, pp with exp and maximum for stability): time_shift by nn.ZeroPad2d((0, 0, 1, -1)) (a
            negative padding), time_mix_k/v/r, sigmoid receptance, time_decay as w = -exp(time_decay), time_first u;
            the channel mix (square(relu(key))), LayerNorms, an embedding and head, cross entropy, Adam 3 steps
+  f32.*    the first forward and backward of kan, xdfm and rwkv again with float32 the default type
   texts18.txt  PyTorch's messages for the recipes' misuses (key, a tab, the message)
 PyTorch 1.13 and 2.x agree on every op used here.
 
@@ -1524,6 +1525,29 @@ loss.backward()
 out["f32.dit.out"], out["f32.dit.loss"] = o.detach().clone(), loss.detach().clone()
 save_grads("f32.dit.grad.", dit32)
 DIT_F32_FREQS = False
+
+# float32: the first forward and backward of kan, xdfm and rwkv again with float32 the default type (as the reference
+# code runs: rwkv's loop makes its aa, bb, pp in the default type)
+torch.set_default_dtype(torch.float32)
+
+
+def f32_first(prefix, model, init_prefix, forward):
+    model.load_state_dict({k[len(init_prefix):]: v for k, v in out.items() if k.startswith(init_prefix)})
+    o, loss = forward(model)
+    loss.backward()
+    out[prefix + "out"], out[prefix + "loss"] = o.detach().clone(), loss.detach().clone()
+    save_grads(prefix + "grad.", model)
+
+
+f32_first("f32.kan.", KAN([3, 5, 2]), "kan.init.",
+          lambda m: (lambda o: (o, F.mse_loss(o, kan_y[0].float()) + 1e-3 * m.regularization_loss()))(
+              m(kan_x[0].float())))
+f32_first("f32.xdfm.", XDeepFM(), "xdfm.init.",
+          lambda m: (lambda o: (o, F.binary_cross_entropy_with_logits(o, xdfm_y[0].float())))(m(xdfm_X[0])))
+f32_first("f32.rwkv.", RWKV(), "rwkv.init.",
+          lambda m: (lambda o: (o, F.cross_entropy(o.reshape(-1, 10), rwkv_idx[0][:, 1:].reshape(-1))))(
+              m(rwkv_idx[0][:, :-1])))
+torch.set_default_dtype(torch.float64)
 
 
 # 7. the recipes' misuses: PyTorch's messages (texts18.txt) -------------------------------------------------------------

@@ -1673,9 +1673,10 @@ class OutsiderPrograms18Test {
         int b = k.size(0);
         int bigT = k.size(1);
         int c = k.size(2);
-        Tensor aa = Tensor.zeros(F64, b, c);
-        Tensor bb = Tensor.zeros(F64, b, c);
-        Tensor pp = Tensor.full(F64, Device.CPU, -1e38, b, c);
+        // torch.zeros(B, C) and torch.full(..., -1e38): the default type, which is the model's in both programs
+        Tensor aa = Tensor.zeros(k.dtype(), b, c);
+        Tensor bb = Tensor.zeros(k.dtype(), b, c);
+        Tensor pp = Tensor.full(k.dtype(), Device.CPU, -1e38, b, c);
         List<Tensor> y = new ArrayList<>();
         for (int t = 0; t < bigT; t++) {
             Tensor kk = k.select(1, t);
@@ -1799,6 +1800,37 @@ class OutsiderPrograms18Test {
                     seq.index(Index.all(), Index.slice(1, null, null)).reshape(-1));
             return new Object[] {logits, loss};
         }).first(o -> same(e("rwkv.logits0"), (Tensor) o, "RWKV logits")).run();
+    }
+
+    /** The first forward and backward of {@code model} (loaded in float32) against PyTorch's float32 run. */
+    private static void float32First(String prefix, Module model, java.util.function.Function<Module, Tensor[]> forward) {
+        Tensor[] ol = forward.apply(model);
+        ol[1].backward();
+        same(PT.e(prefix + "out"), ol[0], prefix + " output");
+        same(PT.e(prefix + "loss"), ol[1], prefix + " loss");
+        assertGrads(prefix + "grad.", model, false, prefix + " gradient");
+    }
+
+    @Test
+    void kanXDeepFmAndRwkvInFloat32() {
+        Tensor kanX = PT.e("kan.x").select(0, 0);
+        Tensor kanY = PT.e("kan.y").select(0, 0).to(F32);
+        float32First("f32.kan.", PT.loaded(new KAN(3, 5, 2), "kan.init.", F32), m -> {
+            Tensor o = m.apply(kanX);
+            return new Tensor[] {o, Functional.mseLoss(o, kanY).add(((KAN) m).regularizationLoss().mul(1e-3))};
+        });
+        Tensor bigX = PT.e("xdfm.X").select(0, 0);
+        Tensor y = PT.e("xdfm.y").select(0, 0).to(F32);
+        float32First("f32.xdfm.", PT.loaded(new XDeepFM(4), "xdfm.init.", F32), m -> {
+            Tensor o = m.apply(bigX);
+            return new Tensor[] {o, Functional.binaryCrossEntropyWithLogits(o, y)};
+        });
+        Tensor seq = PT.e("rwkv.idx").select(0, 0);
+        float32First("f32.rwkv.", PT.loaded(new Rwkv(), "rwkv.init.", F32), m -> {
+            Tensor logits = m.apply(seq.index(Index.all(), Index.slice(null, -1, null)));
+            return new Tensor[] {logits, Functional.crossEntropy(logits.reshape(-1, 10),
+                    seq.index(Index.all(), Index.slice(1, null, null)).reshape(-1))};
+        });
     }
 
     // ------------------------------------------------------------------ 7. the recipes' misuses
