@@ -51,6 +51,15 @@ final class Einsum {
                     + "subscripts list");
         }
         if (args[0] instanceof String) {
+            if (args.length == 2 && args[1] instanceof List<?> list) {
+                // torch.einsum's old interface, the operands as one list: einsum("nc,nc->n", [q, k])
+                Object[] flat = new Object[list.size() + 1];
+                flat[0] = args[0];
+                for (int i = 0; i < list.size(); i++) {
+                    flat[i + 1] = list.get(i);
+                }
+                return sublist(flat);
+            }
             Tensor[] operands = new Tensor[args.length - 1];
             for (int i = 1; i < args.length; i++) {
                 operands[i - 1] = operand(args[i], i - 1);

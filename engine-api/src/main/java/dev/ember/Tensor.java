@@ -1624,10 +1624,16 @@ public final class Tensor implements AutoCloseable {
 
     /**
      * Replaces this tensor's storage, shape, type and device by {@code other}'s, as {@code tensor.data = other}
-     * (and as {@code Module.to(device)} moves parameters while keeping their identity).
+     * (and as {@code Module.to(device)} moves parameters while keeping their identity). As PyTorch's
+     * {@code set_data}, a tensor that requires grad takes only floating-point or complex data: other data is refused
+     * ("data set to a tensor that requires gradients must be floating point or complex dtype") and nothing changes.
      */
     public void setData(Tensor other) {
         Args.require(other, "set_data", "other", 1, "Tensor");
+        if (requiresGrad() && !other.dtype.isFloatingPoint() && !other.dtype.isComplex()) {
+            throw new IllegalArgumentException(
+                    "data set to a tensor that requires gradients must be floating point or complex dtype");
+        }
         if (other.uninitialized != null) {
             Uninitialized.setData(this, other);
             return;
@@ -3942,7 +3948,9 @@ public final class Tensor implements AutoCloseable {
      * 'a'-'z', and {@link #EINSUM_ELLIPSIS} for {@code ...}), then optionally the output's subscripts; e.g.
      * {@code einsum(a, new int[] {0, 1}, b, new int[] {1, 2}, new int[] {0, 2})} is {@code einsum("AB,BC->AC", a, b)}.
      * A subscript outside [0, 52) is PyTorch's "einsum(): subscript in subscript list is not within the valid range
-     * [0, 52)". A String first argument is the equation form ({@link #einsum(String, Tensor...)}).
+     * [0, 52)". A String first argument is the equation form ({@link #einsum(String, Tensor...)}); a String followed by
+     * one {@code List} of tensors is PyTorch's old interface with the operands as one list
+     * ({@code torch.einsum("nc,nc->n", [q, k])}), the same as passing them one by one.
      */
     public static Tensor einsum(Object... operandsAndSublists) {
         return Einsum.sublist(operandsAndSublists);

@@ -118,6 +118,29 @@ class EinsumTest {
         assertTrue(t.storage() == x.storage());
     }
 
+    /**
+     * Regression (session 43, MoCo's {@code torch.einsum('nc,nc->n', [q, k])}): the equation followed by one list of
+     * operands is PyTorch's old interface, the same as the operands one by one (values, gradients); an empty list is
+     * PyTorch's "must specify" ValueError, a list beside further operands its "expected Tensor" refusal.
+     */
+    @Test
+    void operandsAsOneList() {
+        Tensor q = Tensor.rand(DType.FLOAT64, 3, 4).requiresGrad_(true);
+        Tensor k = Tensor.rand(DType.FLOAT64, 3, 4).requiresGrad_(true);
+        Tensor listed = Tensor.einsum("nc,nc->n", List.of(q, k));
+        Tensor spread = Tensor.einsum("nc,nc->n", q, k);
+        assertTrue(listed.equal(spread));
+        listed.sum().backward();
+        assertTrue(q.grad().equal(k.detach()));
+        assertTrue(k.grad().equal(q.detach()));
+        assertTrue(Tensor.einsum("ij->ji", List.of(q)).equal(q.t()));
+        assertEquals("einsum(): must specify the equation string and at least one operand, or at least one operand and "
+                + "its subscripts list", org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                        () -> Tensor.einsum("ij", List.of())).getMessage());
+        assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Tensor.einsum("ij,jk->ik", List.of(q), k)).getMessage().startsWith("einsum(): expected a Tensor"));
+    }
+
     private static void fails(String key, String eq, int[]... shapes) {
         Tensor[] xs = new Tensor[shapes.length];
         for (int i = 0; i < shapes.length; i++) {

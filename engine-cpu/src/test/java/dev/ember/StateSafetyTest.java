@@ -446,4 +446,35 @@ class StateSafetyTest {
         assertEquals(1, new DataLoader(x, y, Integer.MAX_VALUE, false, 0, cpu).size());
         assertEquals(3, new DataLoader(x, y, 2, false, 0, cpu).size());
     }
+
+    /**
+     * Regression (session 43, found porting MoCo's {@code param_k.data = ...}): {@code tensor.data = other} on a tensor
+     * that requires grad (a parameter, or a non-leaf) takes only floating-point or complex data, as PyTorch's
+     * {@code set_data}; integer data is refused with its message and the tensor keeps its data, type and shape. Without
+     * requires_grad any data is taken (PyTorch 1.13 checked: the shape and type change).
+     */
+    @Test
+    void setDataOfIntegersRefusedOnATensorThatRequiresGrad() {
+        String msg = "data set to a tensor that requires gradients must be floating point or complex dtype";
+        Tensor p = new Linear(2, 2).weight();
+        double[] before = p.toDoubleArray();
+        assertEquals(msg, assertThrows(IllegalArgumentException.class,
+                () -> p.setData(Tensor.zeros(DType.INT64, 3))).getMessage());
+        assertEquals(DType.FLOAT32, p.dtype());
+        assertArrayEquals(new int[] {2, 2}, p.shape());
+        assertArrayEquals(before, p.toDoubleArray());
+        assertTrue(p.requiresGrad());
+        Tensor x = Tensor.ones(DType.FLOAT64, 2).requiresGrad_(true);
+        Tensor y = x.mul(2.0);
+        assertEquals(msg, assertThrows(IllegalArgumentException.class,
+                () -> y.setData(Tensor.zeros(DType.BOOL, 2))).getMessage());
+        assertArrayEquals(new double[] {2, 2}, y.toDoubleArray());
+        // floating-point and complex data are taken, and anything by a tensor that does not require grad
+        p.setData(Tensor.zeros(DType.COMPLEX64, 3));
+        assertEquals(DType.COMPLEX64, p.dtype());
+        Tensor z = Tensor.ones(2);
+        z.setData(Tensor.zeros(DType.INT64, 3));
+        assertEquals(DType.INT64, z.dtype());
+        assertArrayEquals(new int[] {3}, z.shape());
+    }
 }
