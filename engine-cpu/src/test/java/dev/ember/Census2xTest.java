@@ -1,0 +1,392 @@
+package dev.ember;
+
+import dev.ember.data.DataLoader;
+import dev.ember.data.Dataset;
+import dev.ember.data.StackDataset;
+import dev.ember.data.TensorDataset;
+import dev.ember.distributions.Constraint;
+import dev.ember.distributions.InverseGamma;
+import dev.ember.optim.Adafactor;
+import dev.ember.optim.Optimizer;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The PyTorch 2.x names the census of session 43 ({@code census2x/CENSUS.md}) found missing and filled:
+ * {@code torch.optim.Adafactor} (2.5), {@code torch.distributions.InverseGamma} (2.3),
+ * {@code torch.utils.data.StackDataset} (2.1), {@code Tensor.nbytes} and {@code Tensor.itemsize} (2.1). Values from
+ * {@code census2x/make_expected.py} (2.x's rules computed with PyTorch 1.13's ops, stated there); StackDataset's
+ * samples by its rule (sample i is every data set's sample i) and its messages as 2.x's source words them.
+ */
+class Census2xTest {
+    private static final ExpectedLines EXPECTED = ExpectedLines.load("/census2x/expected.txt");
+
+    // ------------------------------------------------------------------ Adafactor
+
+    /** The parameters of case {@code key}, group by group, as leaves that require grad. */
+    private static List<List<Tensor>> initial(String key) {
+        List<List<Tensor>> groups = new ArrayList<>();
+        for (int g = 0; EXPECTED.get(key + ".init." + g + ".0") != null; g++) {
+            List<Tensor> ps = new ArrayList<>();
+            for (int p = 0; EXPECTED.get(key + ".init." + g + "." + p) != null; p++) {
+                ps.add(EXPECTED.tensor(key + ".init." + g + "." + p).requiresGrad_(true));
+            }
+            groups.add(ps);
+        }
+        return groups;
+    }
+
+    /** The optimizer of each case, as the generator configures it. */
+    private static Adafactor make(String key, List<List<Tensor>> groups) {
+        switch (key) {
+            case "options":
+                return new Adafactor(groups.get(0), 0.05, -0.5, 1e-3, 1e-2, 1.2, 0.1, true);
+            case "groups": {
+                Adafactor opt = new Adafactor(groups.get(0));
+                Map<String, Object> o = new LinkedHashMap<>();
+                o.put("lr", 0.001);
+                o.put("weight_decay", 0.5);
+                opt.addParamGroup(groups.get(1), o);
+                return opt;
+            }
+            case "float32":
+                return new Adafactor(groups.get(0), 1e-2, -0.8, null, 1e-3, 1.0, 0.01, false);
+            default:
+                return new Adafactor(groups.get(0));
+        }
+    }
+
+    /** Steps {@code from} to {@code to - 1} of case {@code key}: the gradients set, a step, the parameters compared. */
+    private static void steps(String key, Optimizer opt, List<List<Tensor>> groups, int from, int to) {
+        for (int t = from; t < to; t++) {
+            for (int g = 0; g < groups.size(); g++) {
+                for (int p = 0; p < groups.get(g).size(); p++) {
+                    String grad = EXPECTED.get(key + ".grad." + t + "." + g + "." + p);
+                    groups.get(g).get(p).setGrad(grad == null ? null : PyTorchCases.tensor(grad));
+                }
+            }
+            opt.step();
+            for (int g = 0; g < groups.size(); g++) {
+                for (int p = 0; p < groups.get(g).size(); p++) {
+                    String k = key + ".after." + t + "." + g + "." + p;
+                    ReferenceCases.assertClose(k, EXPECTED.tensor(k), groups.get(g).get(p).detach(), 2e-6, 1e-12);
+                }
+            }
+        }
+    }
+
+    private static int steps(String key) {
+        int n = 0;
+        while (EXPECTED.get(key + ".after." + n + ".0.0") != null) {
+            n++;
+        }
+        return n;
+    }
+
+    @TestFactory
+    List<DynamicTest> adafactorFollowsPyTorch() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String key : List.of("default", "options", "groups", "float32", "nan", "late")) {
+            tests.add(DynamicTest.dynamicTest(key, () -> {
+                List<List<Tensor>> groups = initial(key);
+                Adafactor opt = make(key, groups);
+                steps(key, opt, groups, 0, steps(key));
+                // the final state of every parameter: step, then row_var and col_var, or variance
+                @SuppressWarnings("unchecked")
+                Map<Integer, Map<String, Object>> state = (Map<Integer, Map<String, Object>>) opt.stateDict().get("state");
+                int index = 0;
+                for (int g = 0; g < groups.size(); g++) {
+                    for (int p = 0; p < groups.get(g).size(); p++, index++) {
+                        String prefix = key + ".state." + g + "." + p + ".";
+                        List<String> keys = EXPECTED.keys(prefix);
+                        assertEquals(keys, new ArrayList<>(state.get(index).keySet()), prefix);
+                        for (String k : keys) {
+                            ReferenceCases.assertClose(prefix + k, EXPECTED.tensor(prefix + k),
+                                    (Tensor) state.get(index).get(k), 2e-6, 1e-12);
+                        }
+                    }
+                }
+            }));
+        }
+        return tests;
+    }
+
+    @Test
+    void adafactorStateDictContinues() {
+        List<List<Tensor>> groups = initial("default");
+        Adafactor first = make("default", groups);
+        steps("default", first, groups, 0, 2);
+        Map<String, Object> saved = first.stateDict();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> group = ((List<Map<String, Object>>) saved.get("param_groups")).get(0);
+        // 2.x's defaults, in its order, eps a (None, 1e-3) pair
+        assertEquals(List.of("lr", "beta2_decay", "eps", "d", "weight_decay", "foreach", "maximize", "params"),
+                new ArrayList<>(group.keySet()));
+        assertEquals(Arrays.asList(null, 1e-3), group.get("eps"));
+        assertEquals(-0.8, group.get("beta2_decay"));
+        // a new optimizer over copies of the parameters, the state loaded, goes on as the first would have
+        List<List<Tensor>> copies = new ArrayList<>();
+        for (List<Tensor> ps : groups) {
+            List<Tensor> c = new ArrayList<>();
+            for (Tensor p : ps) {
+                c.add(p.detach().clone().requiresGrad_(true));
+            }
+            copies.add(c);
+        }
+        Adafactor second = make("default", copies);
+        second.loadStateDict(saved);
+        steps("default", second, copies, 2, 4);
+    }
+
+    @Test
+    void adafactorRefusesWrongStateShapes() {
+        List<List<Tensor>> groups = initial("default");
+        Adafactor first = make("default", groups);
+        steps("default", first, groups, 0, 1);
+        Map<String, Object> saved = first.stateDict();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> s0 = ((Map<Integer, Map<String, Object>>) saved.get("state")).get(0);
+        s0.put("row_var", Tensor.zeros(DType.FLOAT64, 3, 4));
+        Adafactor second = make("default", groups);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> second.loadStateDict(saved));
+        assertEquals("the saved state of parameter 0: row_var has shape [3, 4] but it should have shape [3, 1]",
+                e.getMessage());
+    }
+
+    @Test
+    void adafactorOptionMessages() {
+        List<Tensor> ps = List.of(Tensor.zeros(DType.FLOAT64, 2, 2).requiresGrad_(true));
+        Map<String, Runnable> bad = new LinkedHashMap<>();
+        bad.put("lr", () -> new Adafactor(ps, -1.0));
+        bad.put("lrnan", () -> new Adafactor(ps, Double.NaN));
+        bad.put("beta2", () -> new Adafactor(ps, 0.01, 0.5, null, 1e-3, 1.0, 0.0, false));
+        bad.put("eps1", () -> new Adafactor(ps, 0.01, -0.8, -0.001, 1e-3, 1.0, 0.0, false));
+        bad.put("eps2", () -> new Adafactor(ps, 0.01, -0.8, null, -0.5, 1.0, 0.0, false));
+        bad.put("d", () -> new Adafactor(ps, 0.01, -0.8, null, 1e-3, 0.5, 0.0, false));
+        bad.put("wd", () -> new Adafactor(ps, 0.01, -0.8, null, 1e-3, 1.0, -0.1, false));
+        for (Map.Entry<String, Runnable> e : bad.entrySet()) {
+            IllegalArgumentException x = assertThrows(IllegalArgumentException.class, e.getValue()::run, e.getKey());
+            assertEquals(EXPECTED.text("adafactor.error." + e.getKey()), x.getMessage(), e.getKey());
+        }
+        // a group added later is checked with the same rules, and a bad one is not added
+        Adafactor opt = new Adafactor(ps);
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("d", 0.5);
+        IllegalArgumentException x = assertThrows(IllegalArgumentException.class,
+                () -> opt.addParamGroup(List.of(Tensor.zeros(DType.FLOAT64, 3).requiresGrad_(true)), o));
+        assertEquals(EXPECTED.text("adafactor.error.d"), x.getMessage());
+        assertEquals(1, opt.paramGroups().size());
+        // eps given with a number where PyTorch's default has None: taken
+        Map<String, Object> o2 = new LinkedHashMap<>();
+        o2.put("eps", Arrays.asList(1e-30, 1e-3));
+        opt.addParamGroup(List.of(Tensor.zeros(DType.FLOAT64, 3).requiresGrad_(true)), o2);
+        assertEquals(Arrays.asList(1e-30, 1e-3), opt.paramGroups().get(1).get("eps"));
+    }
+
+    @Test
+    void adafactorRefusesComplexParametersAtTheStep() {
+        Tensor real = Tensor.ones(DType.FLOAT64, 2, 2).requiresGrad_(true);
+        Tensor complex = Tensor.ones(DType.COMPLEX128, 3).requiresGrad_(true);
+        Adafactor opt = new Adafactor(List.of(real, complex));
+        real.setGrad(Tensor.ones(DType.FLOAT64, 2, 2));
+        complex.setGrad(Tensor.ones(DType.COMPLEX128, 3));
+        IllegalStateException e = assertThrows(IllegalStateException.class, opt::step);
+        assertEquals("Adafactor does not support complex parameters", e.getMessage());
+        // nothing changed: the real parameter (before the complex one) kept its values and has no state
+        assertArrayEquals(new double[] {1, 1, 1, 1}, real.detach().toDoubleArray());
+        @SuppressWarnings("unchecked")
+        Map<Integer, Object> state = (Map<Integer, Object>) opt.stateDict().get("state");
+        assertTrue(state.isEmpty());
+    }
+
+    // ------------------------------------------------------------------ InverseGamma
+
+    private static void assertExpected(String key, Tensor got, double f32) {
+        ReferenceCases.assertClose(key, EXPECTED.tensor(key), got.detach(), f32, 1e-12);
+    }
+
+    /** The gradients of {@code sum(out * w)} against the generator's, one input after another. */
+    private static void assertGrads(String key, Tensor out, Map<String, Tensor> inputs, double f32) {
+        for (Tensor t : inputs.values()) {
+            t.setGrad(null);
+        }
+        out.mul(ReferenceCases.weights(out.shape(), out.dtype())).sum().backward();
+        for (Map.Entry<String, Tensor> e : inputs.entrySet()) {
+            String k = key + ".grad." + e.getKey();
+            if ("none".equals(EXPECTED.get(k))) {
+                assertNull(e.getValue().grad(), k);
+            } else {
+                ReferenceCases.assertClose(k, EXPECTED.tensor(k), e.getValue().grad(), f32, 1e-11);
+            }
+        }
+    }
+
+    @TestFactory
+    List<DynamicTest> inverseGammaFollowsPyTorch() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String key : List.of("ig.f64", "ig.f32")) {
+            double f32 = 3e-5;
+            tests.add(DynamicTest.dynamicTest(key, () -> {
+                Tensor c = EXPECTED.tensor(key + ".c").requiresGrad_(true);
+                Tensor r = EXPECTED.tensor(key + ".r").requiresGrad_(true);
+                Tensor x = EXPECTED.tensor(key + ".x").requiresGrad_(true);
+                InverseGamma d = new InverseGamma(c, r);
+                Tensor lp = d.logProb(x);
+                assertExpected(key + ".log_prob", lp, f32);
+                assertGrads(key + ".log_prob", lp, Map.of("c", c, "r", r, "x", x), f32);
+                Tensor cdf = new InverseGamma(c.detach(), r).cdf(x);
+                assertExpected(key + ".cdf", cdf, f32);
+                assertGrads(key + ".cdf", cdf, Map.of("r", r, "x", x), f32);
+                Map<String, Function<InverseGamma, Tensor>> moments = new LinkedHashMap<>();
+                moments.put("mean", InverseGamma::mean);
+                moments.put("mode", InverseGamma::mode);
+                moments.put("variance", InverseGamma::variance);
+                moments.put("entropy", InverseGamma::entropy);
+                for (Map.Entry<String, Function<InverseGamma, Tensor>> m : moments.entrySet()) {
+                    Tensor v = m.getValue().apply(new InverseGamma(c, r));
+                    assertExpected(key + "." + m.getKey(), v, f32);
+                    assertGrads(key + "." + m.getKey(), v, Map.of("c", c, "r", r), f32);
+                }
+            }));
+        }
+        return tests;
+    }
+
+    @Test
+    void inverseGammaBroadcastsAndExpands() {
+        Tensor c = Tensor.tensor(new double[] {1.5, 3.0}, DType.FLOAT64, Device.CPU).reshape(2, 1).requiresGrad_(true);
+        Tensor r = Tensor.tensor(new double[] {0.5, 1.0, 2.0}, DType.FLOAT64, Device.CPU).requiresGrad_(true);
+        InverseGamma d = new InverseGamma(c, r);
+        assertEquals(EXPECTED.get("ig.bcast.batch_shape"), Arrays.toString(d.batchShape()));
+        Tensor lp = d.logProb(EXPECTED.tensor("ig.bcast.x"));
+        assertExpected("ig.bcast.log_prob", lp, 0);
+        assertGrads("ig.bcast.log_prob", lp, Map.of("c", c, "r", r), 0);
+        Tensor h = d.entropy();
+        assertExpected("ig.bcast.entropy", h, 0);
+        assertGrads("ig.bcast.entropy", h, Map.of("c", c, "r", r), 0);
+
+        InverseGamma e = new InverseGamma(Tensor.tensor(new double[] {3.0, 5.0}, DType.FLOAT64, Device.CPU),
+                Tensor.tensor(new double[] {2.0, 4.0}, DType.FLOAT64, Device.CPU)).expand(3, 2);
+        assertEquals(EXPECTED.get("ig.expand.batch_shape"), Arrays.toString(e.batchShape()));
+        assertExpected("ig.expand.log_prob", e.logProb(Tensor.full(DType.FLOAT64, 0.8, 3, 2)), 0);
+        assertTrue(e instanceof InverseGamma);
+    }
+
+    @Test
+    void inverseGammaValidatesAndPrints() {
+        Tensor one = Tensor.tensor(new double[] {1.0}, DType.FLOAT32, Device.CPU);
+        Tensor bad = Tensor.tensor(new double[] {-1.0}, DType.FLOAT32, Device.CPU);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new InverseGamma(bad, one, true));
+        assertEquals(EXPECTED.get("ig.error.param").substring("ValueError: ".length()), e.getMessage().split("\n")[0]);
+        InverseGamma d = new InverseGamma(Tensor.tensor(new double[] {2.0}, DType.FLOAT32, Device.CPU), one, true);
+        IllegalArgumentException v = assertThrows(IllegalArgumentException.class,
+                () -> d.logProb(Tensor.tensor(new double[] {-0.5}, DType.FLOAT32, Device.CPU)));
+        assertEquals(EXPECTED.get("ig.error.value").substring("ValueError: ".length()), v.getMessage().split("\n")[0]);
+        assertEquals("InverseGamma()", d.toString());
+        assertEquals(Constraint.POSITIVE, d.support());
+        assertTrue(d.hasRsample());
+        // the transform's exponent is a 0-dim -1 of the rate's type
+        assertEquals(DType.FLOAT32, d.baseDist().rate().dtype());
+    }
+
+    @Test
+    void inverseGammaSamplesAreReparameterized() {
+        // mean rate / (c - 1) = 1, variance rate² / ((c - 1)² (c - 2)) = 1/3: 20000 draws put the sample mean within
+        // 0.03 of 1 (over seven standard errors) for this seed
+        Tensor c = Tensor.full(DType.FLOAT64, 5.0).requiresGrad_(true);
+        Tensor r = Tensor.full(DType.FLOAT64, 4.0).requiresGrad_(true);
+        InverseGamma d = new InverseGamma(c, r);
+        Tensor s = d.rsample(new Generator(43), 20000);
+        assertArrayEquals(new int[] {20000}, s.shape());
+        assertTrue(s.detach().gt(0L).all());
+        assertEquals(1.0, s.detach().mean().item(), 0.03);
+        s.mean().backward();
+        // d mean / d rate = 1 / (c - 1) = 0.25 for the exact mean; the sample's is the sample mean / rate
+        assertEquals(s.detach().mean().item() / 4.0, r.grad().item(), 1e-9);
+        assertFalse(c.grad() == null);
+    }
+
+    // ------------------------------------------------------------------ StackDataset
+
+    @Test
+    void stackDatasetStacksAsListOrMap() {
+        Tensor x = Tensor.arange(12, DType.FLOAT32).reshape(4, 3);
+        Tensor y = Tensor.arange(4, DType.INT64);
+        TensorDataset xs = new TensorDataset(x);
+        Dataset<String> names = Dataset.of(List.of("a", "b", "c", "d"));
+        StackDataset<List<Object>> tuple = StackDataset.of(xs, names);
+        assertEquals(4, tuple.size());
+        for (int i = 0; i < 4; i++) {
+            List<Object> s = tuple.get(i);
+            assertEquals(2, s.size());
+            assertArrayEquals(x.select(0, i).toDoubleArray(), ((Tensor) ((List<?>) s.get(0)).get(0)).toDoubleArray());
+            assertEquals(names.get(i), s.get(1));
+        }
+        Map<String, Dataset<?>> named = new LinkedHashMap<>();
+        named.put("label", new TensorDataset(y));
+        named.put("image", xs);
+        StackDataset<Map<String, Object>> dict = StackDataset.of(named);
+        assertEquals(List.of("label", "image"), new ArrayList<>(dict.get(2).keySet()));
+        assertEquals(List.of("label", "image"), dict.names());
+        // a batch of map samples collates into a map of batches, as default_collate does a dict
+        DataLoader<Map<String, Object>, Map<String, Object>> loader = DataLoader.builder(dict).batchSize(2).build();
+        Map<String, Object> batch = loader.iterator().next();
+        assertEquals(List.of("label", "image"), new ArrayList<>(batch.keySet()));
+        @SuppressWarnings("unchecked")
+        Tensor images = ((List<Tensor>) batch.get("image")).get(0);
+        assertArrayEquals(new int[] {2, 3}, images.shape());
+        assertArrayEquals(x.narrow(0, 0, 2).toDoubleArray(), images.toDoubleArray());
+    }
+
+    @Test
+    void stackDatasetRefusesWithPyTorchsMessages() {
+        TensorDataset four = new TensorDataset(Tensor.zeros(4, 2));
+        TensorDataset three = new TensorDataset(Tensor.zeros(3, 2));
+        assertEquals("Size mismatch between datasets",
+                assertThrows(IllegalArgumentException.class, () -> StackDataset.of(four, three)).getMessage());
+        assertEquals("At least one dataset should be passed",
+                assertThrows(IllegalArgumentException.class, () -> StackDataset.of()).getMessage());
+        assertEquals("At least one dataset should be passed",
+                assertThrows(IllegalArgumentException.class, () -> StackDataset.of(Map.of())).getMessage());
+        Map<String, Dataset<?>> m = new LinkedHashMap<>();
+        m.put("a", four);
+        m.put("b", three);
+        assertEquals("Size mismatch between datasets",
+                assertThrows(IllegalArgumentException.class, () -> StackDataset.of(m)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> StackDataset.of(four, null));
+        assertThrows(IndexOutOfBoundsException.class, () -> StackDataset.of(four).get(4));
+    }
+
+    // ------------------------------------------------------------------ Tensor.itemsize and nbytes
+
+    @Test
+    void itemsizeAndNbytes() {
+        for (String name : List.of("bool", "uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16", "float32",
+                "float64", "complex64", "complex128")) {
+            DType type = DType.valueOf(name.toUpperCase());
+            Tensor t = Tensor.zeros(type, 2, 3, 5);
+            assertEquals(Integer.parseInt(EXPECTED.get("itemsize." + name)), t.itemsize(), name);
+            assertEquals(t.elementSize(), t.itemsize(), name);
+            assertEquals(Long.parseLong(EXPECTED.get("nbytes." + name)), t.nbytes(), name);
+            Tensor v = t.slice(1, 1, 3, 1).slice(2, 0, 5, 2);
+            assertEquals(Long.parseLong(EXPECTED.get("nbytes.view." + name)), v.nbytes(), name + " view");
+            Tensor e = Tensor.zeros(type, 3).expand(4, 3);
+            assertEquals(Long.parseLong(EXPECTED.get("nbytes.expand." + name)), e.nbytes(), name + " expand");
+        }
+    }
+}

@@ -1,0 +1,269 @@
+# Writes expected.txt for Census2xTest.java (session 43): the names PyTorch 2.x added that the census in CENSUS.md
+# found missing from Ember and that were filled: torch.optim.Adafactor (2.5), torch.distributions.InverseGamma (2.3),
+# Tensor.nbytes / Tensor.itemsize (2.1). ("key value" lines, ExpectedLines' format, written by refcases.key_lines.)
+# Run: /usr/bin/python3 make_expected.py   (PyTorch 1.13 CPU; writes expected.txt next to this script; deterministic)
+#
+# PyTorch 1.13 has none of these, so each is computed here from 2.x's documented rule with 1.13's ops:
+#
+# Adafactor (torch/optim/_adafactor.py, _single_tensor_adafactor, the default foreach=None path): per group, eps1 is
+#   eps[0], or when that is None torch.finfo(dtype).eps of the group's FIRST parameter with a gradient (the loop sets
+#   eps1 once and keeps it for the group's later parameters). Per parameter with a gradient g (negated under
+#   maximize): state made on first use, step a float32 0-dim tensor, row_var (g's shape, last dim 1) and col_var (dim -2
+#   is 1) for g.dim() > 1, else variance (zeros like g); then
+#     step += 1; t = step.item(); w = t ** beta2_decay; rho = min(lr, 1 / t ** 0.5)
+#     alpha = max(eps2, p.norm(2).item() / p.numel() ** 0.5) * rho          (Python's max and min, on floats)
+#     if weight_decay != 0: p *= 1 - lr * weight_decay
+#     g.dim() > 1: row_var.lerp_(vector_norm(g, dim=-1, keepdim).square() / g.size(-1), w); col_var likewise over
+#                  dim -2; est = row_var @ col_var / row_var.mean(dim=-2, keepdim).clamp(min=eps1)
+#     else:        variance.lerp_(g * g, w); est = variance.clone()
+#     u = est.clamp(min=eps1 * eps1).rsqrt() * g
+#     p.add_(u, alpha=-alpha / max(1.0, u.norm(2).item() / (u.numel() ** 0.5 * d)))
+#   Messages: the constructor's checks in its order (lr, beta2_decay, eps1, eps2, d, weight_decay), f-strings of the
+#   float; "Adafactor does not support complex parameters" at the step.
+# InverseGamma (torch/distributions/inverse_gamma.py): TransformedDistribution(Gamma(concentration, rate),
+#   PowerTransform(-rate.new_ones(()))), built here the same way with 1.13's classes (log_prob, cdf and their
+#   gradients come from 1.13 through that construction); mean = rate / (c - 1) where c > 1 else inf; mode =
+#   rate / (c + 1); variance = rate^2 / ((c - 1)^2 (c - 2)) where c > 2 else inf; entropy = c + log(rate) + lgamma(c) -
+#   (1 + c) digamma(c). Its repr is "InverseGamma()" (no parameter in the instance's __dict__), where 1.13's plain
+#   TransformedDistribution prints "TransformedDistribution()" (replaced below in the one message that shows it).
+# Tensor.itemsize = element_size(); Tensor.nbytes = numel() * element_size() (2.1's definitions, in
+#   torch/_tensor.py... as C++ properties): written from 1.13's element_size and numel.
+import math
+import os
+import sys
+
+import torch
+from torch.distributions import Gamma, TransformedDistribution
+from torch.distributions.transforms import PowerTransform
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+from refcases import D, key_lines, seq, weights  # noqa: E402
+
+LINES = []
+text, tensor, err = key_lines(LINES)
+
+
+# ---------------------------------------------------------------- Adafactor
+
+def adafactor(groups, steps, grad_of, key):
+    """Runs the rule above on groups = [(params, options)] for steps steps; grad_of(gi, pi, t, p) is the gradient (or
+    None). Writes the gradients, the parameters after every step and the final state under key."""
+    state = {}
+    for gi, (ps, _) in enumerate(groups):
+        for pi, p in enumerate(ps):
+            tensor("%s.init.%d.%d" % (key, gi, pi), p)
+    for t in range(steps):
+        for gi, (ps, o) in enumerate(groups):
+            eps1 = o["eps"][0]
+            for pi, p in enumerate(ps):
+                g = grad_of(gi, pi, t, p)
+                if g is None:
+                    continue
+                tensor("%s.grad.%d.%d.%d" % (key, t, gi, pi), g)
+                if o["maximize"]:
+                    g = -g
+                st = state.setdefault((gi, pi), {})
+                if not st:
+                    st["step"] = torch.tensor(0.0)
+                    if g.dim() > 1:
+                        rs, cs = list(g.shape), list(g.shape)
+                        rs[-1] = 1
+                        cs[-2] = 1
+                        st["row_var"] = g.new_zeros(rs)
+                        st["col_var"] = g.new_zeros(cs)
+                    else:
+                        st["variance"] = torch.zeros_like(g)
+                if eps1 is None:
+                    eps1 = torch.finfo(p.dtype).eps
+                st["step"] += 1
+                n = st["step"].item()
+                w = n ** o["beta2_decay"]
+                rho = min(o["lr"], 1 / n ** 0.5)
+                alpha = max(o["eps"][1], p.norm(2).item() / p.numel() ** 0.5) * rho
+                if o["weight_decay"] != 0:
+                    p.mul_(1 - o["lr"] * o["weight_decay"])
+                if g.dim() > 1:
+                    rv, cv = st["row_var"], st["col_var"]
+                    rv.lerp_(torch.linalg.vector_norm(g, dim=-1, keepdim=True).square_().div_(g.size(-1)), w)
+                    cv.lerp_(torch.linalg.vector_norm(g, dim=-2, keepdim=True).square_().div_(g.size(-2)), w)
+                    est = rv @ cv
+                    est.div_(rv.mean(dim=-2, keepdim=True).clamp_(min=eps1))
+                else:
+                    st["variance"].lerp_(g * g, w)
+                    est = st["variance"].clone()
+                u = est.clamp_(min=eps1 * eps1).rsqrt_().mul_(g)
+                denom = max(1.0, u.norm(2).item() / (u.numel() ** 0.5 * o["d"]))
+                p.add_(u, alpha=-alpha / denom)
+        for gi, (ps, _) in enumerate(groups):
+            for pi, p in enumerate(ps):
+                tensor("%s.after.%d.%d.%d" % (key, t, gi, pi), p)
+    for (gi, pi), st in sorted(state.items()):
+        for k, v in st.items():
+            tensor("%s.state.%d.%d.%s" % (key, gi, pi, k), v)
+
+
+DEFAULTS = dict(lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0, weight_decay=0.0, maximize=False)
+
+
+def opts(**kw):
+    o = dict(DEFAULTS)
+    o.update(kw)
+    return o
+
+
+def plain_grad(gi, pi, t, p):
+    return seq(p.shape, shift=3 * t + 5 * pi + 7 * gi).mul(1 + 0.25 * t).to(p.dtype)
+
+
+with torch.no_grad():
+    # the defaults on a matrix, a 3-d tensor (factored over its last two dims), a vector and a 0-dim parameter
+    ps = [seq((3, 4), shift=1), seq((2, 3, 2), shift=2, scale=0.5), seq((3,), shift=3), torch.tensor(0.75, dtype=D)]
+    adafactor([(ps, opts())], 4, plain_grad, "default")
+
+    # every option: a larger lr, beta2_decay -0.5, eps (1e-3, 1e-2), d 1.2, weight decay and maximize
+    ps = [seq((3, 4), shift=4), seq((4,), shift=5)]
+    adafactor([(ps, opts(lr=0.05, beta2_decay=-0.5, eps=(1e-3, 1e-2), d=1.2, weight_decay=0.1, maximize=True))], 4,
+              plain_grad, "options")
+
+    # eps1 None per group: group 0's first parameter is float32, so its float64 matrix (tiny gradients, below eps1)
+    # uses float32's eps too; group 1 (lr 0.001, weight decay 0.5) starts with a float64 one and uses float64's eps
+    def tiny_grad(gi, pi, t, p):
+        g = plain_grad(gi, pi, t, p)
+        return g * 1e-9 if p.dtype == D else g
+
+    ps0 = [seq((5,), shift=6).float(), seq((3, 4), shift=7)]
+    ps1 = [seq((3, 4), shift=8)]
+    adafactor([(ps0, opts()), (ps1, opts(lr=0.001, weight_decay=0.5))], 3, tiny_grad, "groups")
+
+    # float32 throughout
+    ps = [seq((4, 3), shift=9).float(), seq((3,), shift=10).float()]
+    adafactor([(ps, opts(weight_decay=0.01))], 3, plain_grad, "float32")
+
+    # a parameter with a nan: its norm is nan, Python's max(eps2, nan) is eps2, and the other elements stay finite
+    ps = [torch.tensor([float("nan"), 1.0, 2.0, -1.0], dtype=D)]
+    adafactor([(ps, opts())], 2, plain_grad, "nan")
+
+    # the second parameter has no gradient at the first step: its state starts (step 1) at the second
+    def late_grad(gi, pi, t, p):
+        return None if (pi == 1 and t == 0) else plain_grad(gi, pi, t, p)
+
+    ps = [seq((2, 3), shift=11), seq((2, 2), shift=12)]
+    adafactor([(ps, opts())], 3, late_grad, "late")
+
+# the constructor's messages (2.x's f-strings of Python floats)
+for key, msg in [("lr", "Learning rate should be >= 0 but is: %r" % -1.0),
+                 ("lrnan", "Learning rate should be >= 0 but is: %r" % float("nan")),
+                 ("beta2", "beta2_decay should be <= 0 but is: %r" % 0.5),
+                 ("eps1", "epsilon1 should be >= 0 but is: %r" % -0.001),
+                 ("eps2", "epsilon2 should be >= 0 but is: %r" % -0.5),
+                 ("d", "Clipping threshold d should be >= 1 but is: %r" % 0.5),
+                 ("wd", "weight_decay should be >= 0 but is: %r" % -0.1)]:
+    text("adafactor.error." + key, msg)
+
+# ---------------------------------------------------------------- InverseGamma
+
+
+def inverse_gamma(c, r, validate_args=None):
+    base = Gamma(c, r, validate_args=validate_args)
+    return TransformedDistribution(base, PowerTransform(-base.rate.new_ones(())), validate_args=validate_args)
+
+
+def ig_cdf(c, r, x):
+    t = PowerTransform(-r.new_ones(()))
+    y = t.inv(x)
+    return t.sign * (torch.special.gammainc(c, r * y) - 0.5) + 0.5
+
+
+def ig_moments(c, r):
+    inf = float("inf")
+    return {
+        "mean": torch.where(c > 1, r / (c - 1), torch.tensor(inf, dtype=c.dtype)),
+        "mode": r / (c + 1),
+        "variance": torch.where(c > 2, r.square() / ((c - 1).square() * (c - 2)), torch.tensor(inf, dtype=c.dtype)),
+        "entropy": c + r.log() + c.lgamma() - (1 + c) * c.digamma(),
+    }
+
+
+def grads(key, out, inputs):
+    """The gradients of sum(out * w) (refcases' weights) with respect to inputs (name, tensor) that require grad."""
+    loss = (out * weights(out.shape).to(out.dtype)).sum()
+    gs = torch.autograd.grad(loss, [t for _, t in inputs], allow_unused=True)
+    for (name, _), g in zip(inputs, gs):
+        if g is None:
+            text(key + ".grad." + name, "none")
+        else:
+            tensor(key + ".grad." + name, g)
+
+
+def ig_case(key, c0, r0, x0, dtype):
+    c = c0.to(dtype).requires_grad_()
+    r = r0.to(dtype).requires_grad_()
+    x = x0.to(dtype).requires_grad_()
+    tensor(key + ".c", c)
+    tensor(key + ".r", r)
+    tensor(key + ".x", x)
+    d = inverse_gamma(c, r)
+    lp = d.log_prob(x)
+    tensor(key + ".log_prob", lp)
+    grads(key + ".log_prob", lp, [("c", c), ("r", r), ("x", x)])
+    # 1.13's Gamma has no cdf; 2.x's is special.gammainc(concentration, rate * value), whose derivative in the
+    # concentration PyTorch does not implement (rate and value only). TransformedDistribution's cdf (unchanged in 2.x):
+    # the value through the transform's inverse, the base cdf, then sign * (cdf - 0.5) + 0.5 with the transform's sign
+    cdf = ig_cdf(c.detach(), r, x)
+    tensor(key + ".cdf", cdf)
+    grads(key + ".cdf", cdf, [("r", r), ("x", x)])
+    for name, v in ig_moments(c, r).items():
+        tensor(key + "." + name, v)
+        grads(key + "." + name, v, [("c", c), ("r", r)])
+
+
+C = torch.tensor([0.5, 1.5, 2.5, 4.0], dtype=D)
+R = torch.tensor([2.0, 0.5, 1.0, 3.0], dtype=D)
+X = torch.tensor([0.3, 1.2, 0.7, 2.5], dtype=D)
+ig_case("ig.f64", C, R, X, D)
+ig_case("ig.f32", C, R, X, torch.float32)
+
+# broadcast parameters: concentration [2, 1], rate [3]: batch shape [2, 3]
+cb = torch.tensor([[1.5], [3.0]], dtype=D).requires_grad_()
+rb = torch.tensor([0.5, 1.0, 2.0], dtype=D).requires_grad_()
+xb = seq((2, 3), shift=1).abs().add(0.25)
+db = inverse_gamma(cb, rb)
+text("ig.bcast.batch_shape", str(list(db.batch_shape)))
+tensor("ig.bcast.x", xb)
+lpb = db.log_prob(xb)
+tensor("ig.bcast.log_prob", lpb)
+grads("ig.bcast.log_prob", lpb, [("c", cb), ("r", rb)])
+eb = ig_moments(cb.expand(2, 3), rb.expand(2, 3))["entropy"]
+tensor("ig.bcast.entropy", eb)
+grads("ig.bcast.entropy", eb, [("c", cb), ("r", rb)])
+
+# expand: the moments of the expanded distribution
+de = inverse_gamma(torch.tensor([3.0, 5.0], dtype=D), torch.tensor([2.0, 4.0], dtype=D)).expand(torch.Size([3, 2]))
+text("ig.expand.batch_shape", str(list(de.batch_shape)))
+tensor("ig.expand.log_prob", de.log_prob(torch.full((3, 2), 0.8, dtype=D)))
+
+# validation: the Gamma inside checks the parameters; the value is checked against the positive support
+err("ig.error.param", lambda: inverse_gamma(torch.tensor([-1.0]), torch.tensor([1.0]), validate_args=True))
+try:
+    inverse_gamma(torch.tensor([2.0]), torch.tensor([1.0]), validate_args=True).log_prob(torch.tensor([-0.5]))
+    text("ig.error.value", "! no error")
+except ValueError as e:
+    text("ig.error.value", "ValueError: " + str(e).split("\n")[0].replace("TransformedDistribution()", "InverseGamma()"))
+
+# ---------------------------------------------------------------- Tensor.itemsize and nbytes
+
+for dt in (torch.bool, torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64, torch.float16, torch.bfloat16,
+           torch.float32, torch.float64, torch.complex64, torch.complex128):
+    name = str(dt).replace("torch.", "")
+    t = torch.zeros((2, 3, 5), dtype=dt)
+    text("itemsize." + name, str(t.element_size()))
+    text("nbytes." + name, str(t.numel() * t.element_size()))
+    v = t[:, 1:, ::2]  # a view: its own elements counted, not its storage's
+    text("nbytes.view." + name, str(v.numel() * v.element_size()))
+    e = torch.zeros((3,), dtype=dt).expand(4, 3)  # an expanded tensor: every element it shows
+    text("nbytes.expand." + name, str(e.numel() * e.element_size()))
+
+with open(os.path.join(HERE, "expected.txt"), "w") as f:
+    f.write("\n".join(LINES) + "\n")
+print(len(LINES), "lines")
