@@ -1,5 +1,6 @@
 # Writes expected.txt for Census2xTest.java (session 43): the names PyTorch 2.x added that the census in CENSUS.md
-# found missing from Ember and that were filled: torch.optim.Adafactor (2.5), torch.distributions.InverseGamma (2.3),
+# found missing from Ember and that were filled: torch.optim.Adafactor (2.5), torch.optim.Muon (2.9),
+# torch.distributions.InverseGamma (2.3),
 # Tensor.nbytes / Tensor.itemsize (2.1). ("key value" lines, ExpectedLines' format, written by refcases.key_lines.)
 # Run: /usr/bin/python3 make_expected.py   (PyTorch 1.13 CPU; writes expected.txt next to this script; deterministic)
 #
@@ -26,6 +27,13 @@
 #   rate / (c + 1); variance = rate^2 / ((c - 1)^2 (c - 2)) where c > 2 else inf; entropy = c + log(rate) + lgamma(c) -
 #   (1 + c) digamma(c). Its repr is "InverseGamma()" (no parameter in the instance's __dict__), where 1.13's plain
 #   TransformedDistribution prints "TransformedDistribution()" (replaced below in the one message that shows it).
+# Muon (torch/optim/_muon.py of 2.9, _single_tensor_muon; its signature as docs.pytorch.org/docs/stable shows it, without
+#   the later use_addmm): per 2-D parameter, buf (zeros like the gradient) .lerp_(g, 1 - momentum); the update is
+#   g.lerp(buf, momentum) with nesterov, else buf; orthogonalized in bfloat16: X = update.bfloat16(), transposed when
+#   rows > cols, X.div_(X.norm().clamp(min=eps)), then ns_steps times G = X @ X.T; U = b * G + c * G @ G;
+#   X = a * X + U @ X (Python's left-to-right * and @), transposed back; then p.mul_(1 - lr * weight_decay) and
+#   p.add_(X, alpha=-lr * ratio), ratio sqrt(max(1, rows / cols)) (adjust_lr_fn None or "original") or
+#   0.2 * sqrt(max(rows, cols)) ("match_rms_adamw"). Messages as its constructor and step word them.
 # Tensor.itemsize = element_size(); Tensor.nbytes = numel() * element_size() (2.1's definitions, in
 #   torch/_tensor.py... as C++ properties): written from 1.13's element_size and numel.
 import math
@@ -160,6 +168,84 @@ for key, msg in [("lr", "Learning rate should be >= 0 but is: %r" % -1.0),
                  ("d", "Clipping threshold d should be >= 1 but is: %r" % 0.5),
                  ("wd", "weight_decay should be >= 0 but is: %r" % -0.1)]:
     text("adafactor.error." + key, msg)
+
+# ---------------------------------------------------------------- Muon
+
+
+def bmm(x, y):
+    """A bfloat16 matrix product as 2.x's CPU gemm computes it: products summed in float32, rounded once (1.13's CPU
+    bfloat16 mm accumulates in bfloat16 on some paths; as in fuzz/make_cases.py, Ember follows 2.x)."""
+    return (x.float() @ y.float()).bfloat16()
+
+
+def smul(s, x):
+    """A Python float times a bfloat16 tensor as 2.x's CPU mul_kernel computes it: the scalar kept as float (opmath,
+    iter.original_scalar_value), the product in float32, rounded once; 1.13 rounds the scalar to bfloat16 first."""
+    return (x.float() * s).bfloat16()
+
+
+def orthogonalize(g, a, b, c, steps, eps):
+    """2.9's Newton-Schulz in bfloat16 (the rule in the header), with 1.13's ops; g.bfloat16() is g itself for a
+    bfloat16 g, so the in-place division scales g too, as 2.x's does."""
+    x = g.bfloat16()
+    tall = g.size(0) > g.size(1)
+    if tall:
+        x = x.T
+    x.div_(x.norm().clamp(min=eps))
+    for _ in range(steps):
+        gram = bmm(x, x.T)
+        upd = smul(b, gram) + bmm(smul(c, gram), gram)  # c * gram @ gram is (c * gram) @ gram: left to right
+        x = smul(a, x) + bmm(upd, x)
+    return x.T if tall else x
+
+
+def lr_ratio(fn, rows, cols):
+    return math.sqrt(max(1, rows / cols)) if fn in (None, "original") else 0.2 * math.sqrt(max(rows, cols))
+
+
+def muon(ps, o, steps, key):
+    bufs = {}
+    for pi, p in enumerate(ps):
+        tensor("%s.init.0.%d" % (key, pi), p)
+    for t in range(steps):
+        for pi, p in enumerate(ps):
+            g = plain_grad(0, pi, t, p)
+            tensor("%s.grad.%d.0.%d" % (key, t, pi), g)
+            buf = bufs.setdefault(pi, torch.zeros_like(g))
+            buf.lerp_(g, 1 - o["momentum"])
+            u = g.lerp(buf, o["momentum"]) if o["nesterov"] else buf
+            x = orthogonalize(u, *o["ns_coefficients"], o["ns_steps"], o["eps"])
+            adjusted = o["lr"] * lr_ratio(o["adjust_lr_fn"], p.size(0), p.size(1))
+            p.mul_(1 - o["lr"] * o["weight_decay"])
+            p.add_(x, alpha=-adjusted)
+        for pi, p in enumerate(ps):
+            tensor("%s.after.%d.0.%d" % (key, t, pi), p)
+    for pi in sorted(bufs):
+        tensor("%s.state.0.%d.momentum_buffer" % (key, pi), bufs[pi])
+
+
+MUON = dict(lr=1e-3, weight_decay=0.1, momentum=0.95, nesterov=True, ns_coefficients=(3.4445, -4.775, 2.0315),
+            eps=1e-7, ns_steps=5, adjust_lr_fn=None)
+
+with torch.no_grad():
+    # the defaults on a wide and a tall float32 matrix (the tall one is orthogonalized transposed)
+    muon([seq((3, 5), shift=1).float(), seq((6, 4), shift=2).float()], MUON, 3, "muon.default")
+    # every option, float64 parameters
+    muon([seq((4, 4), shift=3), seq((2, 5), shift=4)],
+         dict(MUON, lr=0.02, weight_decay=0.01, momentum=0.9, nesterov=False, ns_coefficients=(2.0, -1.5, 0.5),
+              eps=1e-5, ns_steps=3, adjust_lr_fn="match_rms_adamw"), 3, "muon.options")
+    # a bfloat16 parameter without Nesterov: the update is the momentum buffer itself, which the in-place division
+    # by its norm scales (2.x's aliasing, kept)
+    muon([seq((3, 4), shift=5).bfloat16()], dict(MUON, nesterov=False, lr=0.05), 3, "muon.bf16")
+
+for key, msg in [("lr", "Learning rate should be >= 0 but is: %r" % -0.5),
+                 ("momentum", "momentum should be >= 0 but is: %r" % -0.1),
+                 ("wd", "weight decay should be >= 0 but is: %r" % -1.0),
+                 ("fn", "Adjust learning rate function %s is not supported" % "sqrt"),
+                 ("dim", "Muon only supports 2D parameters whereas we found a parameter with size: %s"
+                  % (torch.zeros(3).size(),)),
+                 ("steps", "Number of steps must be less than 100 for computational efficiency")]:
+    text("muon.error." + key, msg)
 
 # ---------------------------------------------------------------- InverseGamma
 
