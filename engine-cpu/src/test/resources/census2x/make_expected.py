@@ -1,6 +1,6 @@
 # Writes expected.txt for Census2xTest.java (session 43): the names PyTorch 2.x added that the census in CENSUS.md
 # found missing from Ember and that were filled: torch.optim.Adafactor (2.5), torch.optim.Muon (2.9),
-# torch.distributions.InverseGamma (2.3),
+# torch.distributions.InverseGamma (2.3), torch.distributions.GeneralizedPareto (2.7),
 # Tensor.nbytes / Tensor.itemsize (2.1). ("key value" lines, ExpectedLines' format, written by refcases.key_lines.)
 # Run: /usr/bin/python3 make_expected.py   (PyTorch 1.13 CPU; writes expected.txt next to this script; deterministic)
 #
@@ -34,6 +34,14 @@
 #   X = a * X + U @ X (Python's left-to-right * and @), transposed back; then p.mul_(1 - lr * weight_decay) and
 #   p.add_(X, alpha=-lr * ratio), ratio sqrt(max(1, rows / cols)) (adjust_lr_fn None or "original") or
 #   0.2 * sqrt(max(rows, cols)) ("match_rms_adamw"). Messages as its constructor and step word them.
+# GeneralizedPareto (torch/distributions/generalized_pareto.py, 2.7): with z = (x - loc) / scale and k = concentration,
+#   zero where isclose(k, 0), safe k = 1 there: log_prob = -log(scale) - where(zero, z, where(y == 0, y,
+#   y * log1p(k z))) with y = 1 / k + 1; log_survival_function = where(zero, -z, -log1p(k z) / k); cdf =
+#   exp(log1p(-exp(log_survival))); icdf(p) = loc + scale * where(zero, -log1p(-p), expm1(k * -log1p(-p)) / k);
+#   mean = loc + scale / (1 - k) for k < 1 else nan; variance = scale^2 / ((1 - k)^2 (1 - 2k)) for k < 1/2 else nan;
+#   entropy = log(scale) + k + 1; support: interval(loc, loc + scale / |k|) when any k < 0, else greater_than_eq(loc).
+#   2.7 compares k with torch.tensor(0.0), a float32 zero, so float64 parameters raise ("Double did not match Float",
+#   recorded below); Ember computes float64 by the same rules (a zero of k's type here).
 # Tensor.itemsize = element_size(); Tensor.nbytes = numel() * element_size() (2.1's definitions, in
 #   torch/_tensor.py... as C++ properties): written from 1.13's element_size and numel.
 import math
@@ -41,7 +49,8 @@ import os
 import sys
 
 import torch
-from torch.distributions import Gamma, TransformedDistribution
+from torch.distributions import Distribution, Gamma, TransformedDistribution, constraints
+from torch.distributions.utils import broadcast_all
 from torch.distributions.transforms import PowerTransform
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -336,6 +345,107 @@ try:
     text("ig.error.value", "! no error")
 except ValueError as e:
     text("ig.error.value", "ValueError: " + str(e).split("\n")[0].replace("TransformedDistribution()", "InverseGamma()"))
+
+# ---------------------------------------------------------------- GeneralizedPareto
+
+
+class GeneralizedPareto(Distribution):
+    """2.7's rule (header), written on 1.13's Distribution so that its argument validation, repr and messages are
+    PyTorch's; zero_like_float32=True compares the concentration with a float32 zero as 2.7 does (which raises for
+    float64), False with a zero of the concentration's type (Ember's float64 behaviour)."""
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive, "concentration": constraints.real}
+
+    def __init__(self, loc, scale, concentration, validate_args=None):
+        self.loc, self.scale, self.concentration = broadcast_all(loc, scale, concentration)
+        super().__init__(self.loc.size(), validate_args=validate_args)
+
+    @constraints.dependent_property(is_discrete=False, event_dim=0)
+    def support(self):
+        if (self.concentration < 0).any():
+            return constraints.interval(self.loc, self.loc + self.scale / self.concentration.abs())
+        return constraints.greater_than_eq(self.loc)
+
+    def _zero(self):
+        k = self.concentration
+        is_zero = torch.isclose(k, torch.tensor(0.0, dtype=k.dtype))
+        return is_zero, torch.where(is_zero, torch.ones_like(k), k)
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        z = (value - self.loc) / self.scale
+        is_zero, k = self._zero()
+        y = 1 / k + torch.ones_like(z)
+        nonzero = torch.where(y == 0, y, y * torch.log1p(k * z))
+        return -self.scale.log() - torch.where(is_zero, z, nonzero)
+
+    def log_survival_function(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        z = (value - self.loc) / self.scale
+        is_zero, k = self._zero()
+        return torch.where(is_zero, -z, -torch.log1p(k * z) / k)
+
+    def cdf(self, value):
+        return torch.exp(torch.log1p(-torch.exp(self.log_survival_function(value))))
+
+    def icdf(self, value):
+        is_zero, k = self._zero()
+        nl = -torch.log1p(-value)
+        return self.loc + self.scale * torch.where(is_zero, nl, torch.expm1(self.concentration * nl) / k)
+
+    @property
+    def mean(self):
+        c = self.concentration
+        valid = c < 1
+        r = self.loc + self.scale / (1 - torch.where(valid, c, torch.tensor(0.5, dtype=c.dtype)))
+        return torch.where(valid, r, torch.full_like(r, float("nan")))
+
+    @property
+    def variance(self):
+        c = self.concentration
+        valid = c < torch.tensor(0.5, dtype=c.dtype)
+        k = torch.where(valid, c, torch.tensor(0.25, dtype=c.dtype))
+        r = self.scale ** 2 / ((1 - k) ** 2 * (1 - 2 * k)) + torch.zeros_like(self.loc)
+        return torch.where(valid, r, torch.full_like(r, float("nan")))
+
+    def entropy(self):
+        return torch.broadcast_to(torch.log(self.scale) + self.concentration + 1, self._batch_shape)
+
+
+def gp_case(key, dtype):
+    loc = torch.tensor([0.0, 1.0, -0.5, 0.2], dtype=dtype).requires_grad_()
+    scale = torch.tensor([1.0, 2.0, 0.5, 1.5], dtype=dtype).requires_grad_()
+    conc = torch.tensor([0.3, 0.0, -0.2, 1.2], dtype=dtype).requires_grad_()
+    x = torch.tensor([0.7, 2.5, 1.0, 0.9], dtype=dtype).requires_grad_()
+    q = torch.tensor([0.1, 0.4, 0.6, 0.9], dtype=dtype).requires_grad_()
+    for name, t in (("loc", loc), ("scale", scale), ("conc", conc), ("x", x), ("q", q)):
+        tensor(key + "." + name, t)
+    d = GeneralizedPareto(loc, scale, conc)
+    ins = [("loc", loc), ("scale", scale), ("conc", conc)]
+    for name, v in (("log_prob", d.log_prob(x)), ("log_survival", d.log_survival_function(x)), ("cdf", d.cdf(x))):
+        tensor(key + "." + name, v)
+        grads(key + "." + name, v, ins + [("x", x)])
+    v = d.icdf(q)
+    tensor(key + ".icdf", v)
+    grads(key + ".icdf", v, ins + [("q", q)])
+    for name, v in (("mean", d.mean), ("variance", d.variance), ("entropy", d.entropy())):
+        tensor(key + "." + name, v)
+        grads(key + "." + name, v, ins)
+
+
+gp_case("gp.f32", torch.float32)
+gp_case("gp.f64", D)
+err("gp.error.float64", lambda: torch.isclose(torch.tensor([0.5], dtype=D), torch.tensor(0.0)))  # 2.7's float64 failure
+gp = GeneralizedPareto(torch.tensor([0.0, 1.0]), torch.tensor([1.0, 2.0]), torch.tensor([0.5, 0.1]))
+text("gp.support.positive", str(gp.support))
+text("gp.support.negative", str(GeneralizedPareto(torch.tensor([0.0, 1.0]), torch.tensor([1.0, 2.0]),
+                                                 torch.tensor([-0.5, 0.1])).support))
+text("gp.repr", repr(gp))
+err("gp.error.scale", lambda: GeneralizedPareto(torch.tensor([0.0]), torch.tensor([-1.0]), torch.tensor([0.5]),
+                                                validate_args=True))
+err("gp.error.value", lambda: GeneralizedPareto(torch.tensor([0.0]), torch.tensor([1.0]), torch.tensor([-0.5]),
+                                                validate_args=True).log_prob(torch.tensor([2.5])))
 
 # ---------------------------------------------------------------- Tensor.itemsize and nbytes
 
