@@ -1,7 +1,7 @@
 # Writes expected.txt for Census2xTest.java (session 43): the names PyTorch 2.x added that the census in CENSUS.md
 # found missing from Ember and that were filled: torch.optim.Adafactor (2.5), torch.optim.Muon (2.9),
-# torch.distributions.InverseGamma (2.3), torch.distributions.GeneralizedPareto (2.7),
-# Tensor.nbytes / Tensor.itemsize (2.1). ("key value" lines, ExpectedLines' format, written by refcases.key_lines.)
+# torch.distributions.InverseGamma (2.3), torch.distributions.GeneralizedPareto (2.7), Tensor.nbytes / Tensor.itemsize
+# (2.1), torch.autograd.graph.increment_version (2.1). ("key value" lines, ExpectedLines' format, refcases.key_lines.)
 # Run: /usr/bin/python3 make_expected.py   (PyTorch 1.13 CPU; writes expected.txt next to this script; deterministic)
 #
 # PyTorch 1.13 has none of these, so each is computed here from 2.x's documented rule with 1.13's ops:
@@ -42,6 +42,8 @@
 #   entropy = log(scale) + k + 1; support: interval(loc, loc + scale / |k|) when any k < 0, else greater_than_eq(loc).
 #   2.7 compares k with torch.tensor(0.0), a float32 zero, so float64 parameters raise ("Double did not match Float",
 #   recorded below); Ember computes float64 by the same rules (a zero of k's type here).
+# torch.autograd.graph.increment_version(t) (2.1) bumps t's version counter by one, as an in-place op does: the
+#   backward messages below come from 1.13 after that many in-place ops on a saved tensor.
 # Tensor.itemsize = element_size(); Tensor.nbytes = numel() * element_size() (2.1's definitions, in
 #   torch/_tensor.py... as C++ properties): written from 1.13's element_size and numel.
 import math
@@ -446,6 +448,22 @@ err("gp.error.scale", lambda: GeneralizedPareto(torch.tensor([0.0]), torch.tenso
                                                 validate_args=True))
 err("gp.error.value", lambda: GeneralizedPareto(torch.tensor([0.0]), torch.tensor([1.0]), torch.tensor([-0.5]),
                                                 validate_args=True).log_prob(torch.tensor([2.5])))
+
+# ---------------------------------------------------------------- autograd.graph.increment_version
+
+
+def bumped_backward(times):
+    x = torch.tensor([1.0, 2.0, 3.0], dtype=D, requires_grad=True)
+    w = torch.tensor([0.5, -1.0, 2.0], dtype=D)
+    y = (x * w).sum()  # MulBackward0 saves w for x's gradient
+    with torch.no_grad():
+        for _ in range(times):
+            w.add_(0)  # one in-place bump each: what increment_version(w) does in 2.1+
+    y.backward()
+
+
+err("version.once", lambda: bumped_backward(1))
+err("version.twice", lambda: bumped_backward(2))
 
 # ---------------------------------------------------------------- Tensor.itemsize and nbytes
 

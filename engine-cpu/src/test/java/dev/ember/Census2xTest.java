@@ -32,7 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The PyTorch 2.x names the census of session 43 ({@code census2x/CENSUS.md}) found missing and filled:
  * {@code torch.optim.Adafactor} (2.5), {@code torch.optim.Muon} (2.9), {@code torch.distributions.InverseGamma} (2.3),
  * {@code torch.distributions.GeneralizedPareto} (2.7),
- * {@code torch.utils.data.StackDataset} (2.1), {@code Tensor.nbytes} and {@code Tensor.itemsize} (2.1). Values from
+ * {@code torch.utils.data.StackDataset} (2.1), {@code Tensor.nbytes} and {@code Tensor.itemsize} (2.1),
+ * {@code torch.autograd.graph.increment_version} (2.1). Values from
  * {@code census2x/make_expected.py} (2.x's rules computed with PyTorch 1.13's ops, stated there); StackDataset's
  * samples by its rule (sample i is every data set's sample i) and its messages as 2.x's source words them.
  */
@@ -516,6 +517,46 @@ class Census2xTest {
                 assertThrows(IllegalArgumentException.class, () -> StackDataset.of(m)).getMessage());
         assertThrows(IllegalArgumentException.class, () -> StackDataset.of(four, null));
         assertThrows(IndexOutOfBoundsException.class, () -> StackDataset.of(four).get(4));
+    }
+
+    // ------------------------------------------------------------------ autograd.graph.increment_version
+
+    /** The backward of {@code sum(x * w)} after {@code w}'s counter went up {@code times} times. */
+    private static String bumpedBackward(int times, boolean asList) {
+        Tensor x = Tensor.tensor(new double[] {1, 2, 3}, DType.FLOAT64, Device.CPU).requiresGrad_(true);
+        Tensor w = Tensor.tensor(new double[] {0.5, -1, 2}, DType.FLOAT64, Device.CPU);
+        Tensor y = x.mul(w).sum();
+        for (int i = 0; i < times; i++) {
+            if (asList) {
+                Autograd.incrementVersion(List.of(w));
+            } else {
+                Autograd.incrementVersion(w);
+            }
+        }
+        assertEquals(times, w.version());
+        assertArrayEquals(new double[] {0.5, -1, 2}, w.toDoubleArray()); // the values are not touched
+        return assertThrows(RuntimeException.class, y::backward).getMessage().split("\n")[0];
+    }
+
+    @Test
+    void incrementVersionMakesBackwardRefuseTheSavedTensor() {
+        assertEquals(EXPECTED.get("version.once").substring("RuntimeError: ".length()), bumpedBackward(1, false));
+        assertEquals(EXPECTED.get("version.twice").substring("RuntimeError: ".length()), bumpedBackward(2, true));
+        // a view shares the counter
+        Tensor base = Tensor.zeros(DType.FLOAT32, 4);
+        Tensor view = base.narrow(0, 1, 2);
+        Autograd.incrementVersion(view);
+        assertEquals(1, base.version());
+        // nothing bumped when one argument is null
+        Tensor t = Tensor.zeros(DType.FLOAT32, 2);
+        assertThrows(IllegalArgumentException.class, () -> Autograd.incrementVersion(t, null));
+        assertEquals(0, t.version());
+        // an inference tensor has no counter: left as it is, no error
+        Tensor inf;
+        try (InferenceMode on = Ember.inferenceMode()) {
+            inf = Tensor.zeros(DType.FLOAT32, 2);
+        }
+        Autograd.incrementVersion(inf);
     }
 
     // ------------------------------------------------------------------ Tensor.itemsize and nbytes
