@@ -126,6 +126,37 @@ public final class Autograd {
     }
 
     /**
+     * Records that each tensor was changed in place, as PyTorch 2.1's
+     * {@code torch.autograd.graph.increment_version(tensor)}: its version counter (shared with its views) goes up by
+     * one, so a backward pass that needs the tensor as it was saved refuses, as after any in-place op. For a write
+     * autograd cannot see (a kernel of your own writing into the tensor's memory); Ember's in-place ops count already.
+     * A tensor made in inference mode has no counter and is left as it is, as in PyTorch.
+     *
+     * @param tensors the tensors written
+     * @throws IllegalArgumentException for a null array or tensor, before any counter changes
+     */
+    public static void incrementVersion(Tensor... tensors) {
+        Args.require(tensors, "increment_version", "tensor", 1, "Tensor");
+        for (Tensor t : tensors) {
+            Args.require(t, "increment_version", "tensor", 1, "Tensor");
+        }
+        for (Tensor t : tensors) {
+            t.bumpVersion();
+        }
+    }
+
+    /**
+     * {@link #incrementVersion(Tensor...)} of a list ({@code increment_version} takes a tensor or an iterable of them).
+     *
+     * @param tensors the tensors written
+     * @throws IllegalArgumentException for a null list or tensor, before any counter changes
+     */
+    public static void incrementVersion(List<Tensor> tensors) {
+        Args.require(tensors, "increment_version", "tensor", 1, "Tensor");
+        incrementVersion(tensors.toArray(new Tensor[0]));
+    }
+
+    /**
      * Whether anomaly detection is on for this thread, as {@code torch.is_anomaly_enabled()}.
      *
      * @return true inside an open {@link #detectAnomaly()} scope

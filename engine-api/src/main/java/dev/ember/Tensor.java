@@ -931,6 +931,19 @@ public final class Tensor implements AutoCloseable {
         return dtype.itemSize();
     }
 
+    /** The size of one element in bytes, as PyTorch 2.1's {@code Tensor.itemsize} (the same as {@link #elementSize()}). */
+    public int itemsize() {
+        return dtype.itemSize();
+    }
+
+    /**
+     * The bytes the elements take, {@code numel() * itemsize()}, as PyTorch 2.1's {@code Tensor.nbytes}: of the view's
+     * elements, not of its storage (a slice counts its own elements; an expanded tensor counts every element it shows).
+     */
+    public long nbytes() {
+        return numel() * dtype.itemSize();
+    }
+
     /** Whether the element type is a floating-point one, as {@code Tensor.is_floating_point()}. */
     public boolean isFloatingPoint() {
         return dtype.isFloatingPoint();

@@ -354,8 +354,10 @@ public abstract class Optimizer {
         if (def instanceof List) {
             boolean ok = v instanceof List && ((List<?>) v).size() == ((List<?>) def).size();
             if (ok) {
-                for (Object o : (List<?>) v) {
-                    ok &= o instanceof Double;
+                // an entry may be null (Python's None) where the default's is (Adafactor's eps = (None, 1e-3))
+                for (int i = 0; i < ((List<?>) v).size(); i++) {
+                    Object o = ((List<?>) v).get(i);
+                    ok &= o instanceof Double || o == null && ((List<?>) def).get(i) == null;
                 }
             }
             if (!ok) {
@@ -674,7 +676,7 @@ public abstract class Optimizer {
                     // a complex parameter's state may be of another complex type (loaded: PyTorch keeps its type)
                     Tensor v = e.getValue();
                     checkLike(step + "the optimizer state of parameter " + index.get(p) + " (" + e.getKey() + ")", v, p,
-                            p.isComplex() && !v.isClosed() && v.isComplex());
+                            p.isComplex() && !v.isClosed() && v.isComplex(), stateShape(e.getKey(), p));
                 }
             }
         }
@@ -728,12 +730,17 @@ public abstract class Optimizer {
 
     /** {@link #checkLike(String, Tensor, Tensor)}, where {@code anyType} accepts any type. */
     private static void checkLike(String what, Tensor t, Tensor p, boolean anyType) {
+        checkLike(what, t, p, anyType, p.shape());
+    }
+
+    private static void checkLike(String what, Tensor t, Tensor p, boolean anyType, int[] shape) {
         if (t.isClosed()) {
             throw new IllegalStateException(what + " has been closed");
         }
-        if (!Arrays.equals(t.shape(), p.shape())) {
-            throw new IllegalStateException(what + " has shape " + Arrays.toString(t.shape()) + " but the parameter has shape "
-                    + Arrays.toString(p.shape()));
+        if (!Arrays.equals(t.shape(), shape)) {
+            throw new IllegalStateException(what + " has shape " + Arrays.toString(t.shape()) + " but "
+                    + (shape == p.shape() || Arrays.equals(shape, p.shape()) ? "the parameter has shape " : "it should have shape ")
+                    + Arrays.toString(shape));
         }
         if (t.dtype() != p.dtype() && !anyType) {
             throw new IllegalStateException(what + " has type " + t.dtype() + " but the parameter has type " + p.dtype());
@@ -1230,6 +1237,14 @@ public abstract class Optimizer {
         return List.of();
     }
 
+    /**
+     * The shape state tensor {@code key} of {@code p} has (checked before a step and on load): the parameter's, but for
+     * Adafactor's factored second moments ({@code row_var}, {@code col_var}).
+     */
+    int[] stateShape(String key, Tensor p) {
+        return p.shape();
+    }
+
     /** The scalar state entries (float32 in PyTorch) of a parameter once it has state (checked on load). */
     List<String> stateScalars() {
         return List.of();
@@ -1718,9 +1733,11 @@ public abstract class Optimizer {
             if (t.isClosed()) {
                 throw new IllegalArgumentException("the saved state of parameter " + id + ": " + key + " has been closed");
             }
-            if (!Arrays.equals(t.shape(), p.shape())) {
+            int[] want = stateShape(key, p);
+            if (!Arrays.equals(t.shape(), want)) {
                 throw new IllegalArgumentException("the saved state of parameter " + id + ": " + key + " has shape "
-                        + Arrays.toString(t.shape()) + " but the parameter has shape " + Arrays.toString(p.shape()));
+                        + Arrays.toString(t.shape()) + (Arrays.equals(want, p.shape()) ? " but the parameter has shape "
+                        : " but it should have shape ") + Arrays.toString(want));
             }
             // any values of the parameter's shape, as PyTorch 2.x's _process_value_according_to_param_policy takes them:
             // moved to the parameter's device, and cast to its type only when the parameter is floating (an integer or
