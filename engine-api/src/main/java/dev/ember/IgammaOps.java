@@ -25,6 +25,9 @@ final class IgammaOps {
         }
         int[] shape = Shapes.broadcast(a.shape, x.shape);
         Tensor out;
+        if (device.isMeta()) {
+            out = Creation.empty(shape, t, device); // the meta kernel: the result's shape and type only
+        } else {
         try (GradMode off = Ember.noGrad()) {
             Tensor af = ArithmeticOps.cast(a.detach(), DType.FLOAT64).cpu().expand(shape).contiguous();
             Tensor xf = ArithmeticOps.cast(x.detach(), DType.FLOAT64).cpu().expand(shape).contiguous();
@@ -36,6 +39,7 @@ final class IgammaOps {
                 r[i] = upper ? q(av[i], xv[i], lg) : p(av[i], xv[i], lg);
             }
             out = ArithmeticOps.cast(Tensor.tensor(r, DType.FLOAT64).reshape(shape), t).to(device);
+        }
         }
         return ArithmeticOps.record(out, upper ? "IgammacBackward0" : "IgammaBackward0", new Tensor[] {a, x}, node -> {
             SavedTensor sa = node.save(a);

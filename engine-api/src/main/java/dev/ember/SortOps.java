@@ -613,6 +613,16 @@ final class SortOps {
 
     /** {@code torch.histc}: min == max takes the data's range (widened by 1 each way when that is one value). */
     static Tensor histc(Tensor x, int bins, double min, double max) {
+        if (x.device.isMeta()) {
+            // PyTorch 2.x's meta_histc: the bins and the order of min and max checked, no range read from the data
+            if (bins <= 0) {
+                throw new IllegalArgumentException("histc(): bins must be > 0, but got " + bins);
+            }
+            if (!(max >= min)) {
+                throw new IllegalArgumentException("histc(): max must be larger than min");
+            }
+            return Creation.empty(new int[] {bins}, x.dtype, x.device);
+        }
         if (bins <= 0) {
             throw new IllegalArgumentException("torch.histogram(): bins must be > 0, but got " + bins + " for dimension 0");
         }
@@ -658,6 +668,7 @@ final class SortOps {
 
     /** {@code torch.bincount}; {@code weights} may be null. */
     static Tensor bincount(Tensor x, Tensor weights, long minlength) {
+        MetaOps.refuseDataDependent("aten::bincount", x, weights); // its length is the largest value: no meta kernel
         if (!x.dtype.isIntegral()) {
             throw notImplemented("bincount_cpu", x.dtype);
         }

@@ -479,6 +479,10 @@ final class SpecialOps {
      */
     private static Tensor hostMap(Tensor a, DoubleUnaryOperator f64, FloatOp f32) {
         DType t = floatType(a);
+        if (a.device.isMeta()) {
+            // the meta kernel: the result's shape and type, and the input's strides where they are dense (TensorIterator's)
+            return Creation.emptyStrided(a.shape, ShapeOps.preservedStrides(a.shape, a.layout.strides()), t, a.device);
+        }
         double[] v = a.detach().toDoubleArray();
         Tensor out;
         if (t == DType.FLOAT64) {
@@ -626,6 +630,9 @@ final class SpecialOps {
     private static Tensor hostBinary(Tensor a, Tensor b, DType t, Device device, DoubleBinaryOperator f64,
             FloatBinary f32) {
         int[] shape = Shapes.broadcast(a.shape, b.shape);
+        if (device.isMeta()) {
+            return Creation.empty(shape.clone(), t, device);
+        }
         double[] x = noGrad(() -> ArithmeticOps.cast(a, t).expand(shape)).toDoubleArray();
         double[] y = noGrad(() -> ArithmeticOps.cast(b, t).expand(shape)).toDoubleArray();
         Object r;
