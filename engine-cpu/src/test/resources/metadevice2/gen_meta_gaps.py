@@ -184,6 +184,41 @@ case("randint_like", lambda d: torch.randint_like(e(3, 4, dtype=torch.float64, d
 case("randperm", lambda d: torch.randperm(5, device=d))
 case("normal_ff", lambda d: torch.normal(0., 1., (2, 3), device=d))
 
+# element types on meta: PyTorch's meta functions (structured kernels, TensorIterator) check no element type; only its
+# CPU and CUDA kernels dispatch on it. So an op a CPU refuses for integers or bool ("silu_cpu" not implemented for
+# 'Long') gives a meta result of the type it computes in (1.13's meta results; 2.x's meta functions are the same)
+I = lambda d: e(2, 3, dtype=torch.int64, dev=d)
+Bo = lambda d: e(2, 3, dtype=torch.bool, dev=d)
+F16 = lambda d: e(2, 3, dtype=torch.float16, dev=d)
+typed = {
+    "t_leaky_relu_int": lambda d: F.leaky_relu(I(d)), "t_elu_int": lambda d: F.elu(I(d)), "t_silu_int": lambda d: F.silu(I(d)),
+    "t_mish_int": lambda d: F.mish(I(d)), "t_softplus_int": lambda d: F.softplus(I(d)),
+    "t_hardswish_int": lambda d: F.hardswish(I(d)), "t_hardsigmoid_int": lambda d: F.hardsigmoid(I(d)),
+    "t_hardshrink_int": lambda d: F.hardshrink(I(d)), "t_softshrink_int": lambda d: F.softshrink(I(d)),
+    "t_threshold_bool": lambda d: F.threshold(Bo(d), 0.5, 1.0), "t_glu_int": lambda d: F.glu(e(2, 4, dtype=torch.int64, dev=d)),
+    "t_celu_int": lambda d: F.celu(I(d)), "t_selu_int": lambda d: F.selu(I(d)),
+    "t_logsigmoid_int": lambda d: F.logsigmoid(I(d)), "t_igamma_int": lambda d: torch.igamma(I(d), I(d)),
+    "t_addcmul_bool": lambda d: torch.addcmul(Bo(d), Bo(d), Bo(d)), "t_abs_bool": lambda d: Bo(d).abs(),
+    "t_ceil_bool": lambda d: Bo(d).ceil(), "t_round_bool": lambda d: Bo(d).round(), "t_frac_int": lambda d: I(d).frac(),
+    "t_fmod_bool": lambda d: torch.fmod(Bo(d), Bo(d)), "t_remainder_bool": lambda d: torch.remainder(Bo(d), Bo(d)),
+    "t_bitwise_and_f": lambda d: torch.bitwise_and(e(2, 3, dev=d), e(2, 3, dev=d)),
+    "t_bitwise_not_f": lambda d: torch.bitwise_not(e(2, 3, dev=d)),
+    "t_lshift_f": lambda d: torch.bitwise_left_shift(e(2, 3, dev=d), e(2, 3, dev=d)),
+    "t_gcd_f": lambda d: torch.gcd(e(2, 3, dev=d), e(2, 3, dev=d)), "t_lcm_int": lambda d: torch.lcm(I(d), I(d)),
+    "t_hypot_int": lambda d: torch.hypot(I(d), I(d)), "t_logaddexp_int": lambda d: torch.logaddexp(I(d), I(d)),
+    "t_nextafter_int": lambda d: torch.nextafter(I(d), I(d)), "t_argmax_bool": lambda d: Bo(d).argmax(),
+    "t_argmin_bool": lambda d: Bo(d).argmin(1), "t_topk_bool": lambda d: Bo(d).topk(1),
+    "t_mm_bool": lambda d: torch.mm(Bo(d), e(3, 2, dtype=torch.bool, dev=d)),
+    "t_normal_int": lambda d: I(d).normal_(), "t_exponential_bool": lambda d: Bo(d).exponential_(),
+    "t_cauchy_int": lambda d: I(d).cauchy_(), "t_log_normal_int": lambda d: I(d).log_normal_(),
+    "t_bernoulli_int": lambda d: torch.bernoulli(I(d)), "t_randn_like_int": lambda d: torch.randn_like(I(d)),
+    "t_lgamma_f16": lambda d: torch.lgamma(F16(d)), "t_i0_f16": lambda d: torch.i0(F16(d)),
+    "t_bessel_j0_f16": lambda d: torch.special.bessel_j0(F16(d)), "t_erfcx_f16": lambda d: torch.special.erfcx(F16(d)),
+    "t_zeta_f16": lambda d: torch.special.zeta(F16(d), F16(d)),
+}
+for k, f in typed.items():
+    case(k, f)
+out.append("logcumsumexp_int|2,3|3,1|int64|exact")  # 2.x's meta logcumsumexp: empty_like(self), no type check (1.13 has none)
 
 # gradients, from the CPU
 def grad(name, f, x):

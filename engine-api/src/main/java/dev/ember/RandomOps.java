@@ -22,7 +22,7 @@ final class RandomOps {
 
     /** A kernel's name in PyTorch's "not implemented" errors: {@code "normal_kernel_cpu" not implemented for 'Long'}. */
     private static void requireFloating(Tensor t, String kernel) {
-        if (!t.dtype.isFloatingPoint()) {
+        if (!t.dtype.isFloatingPoint() && !t.device.isMeta()) { // PyTorch's meta random kernels check no element type
             throw new IllegalArgumentException("\"" + kernel + "\" not implemented for '" + Format.scalarType(t.dtype) + "'");
         }
     }

@@ -33,7 +33,7 @@ final class SpecialBesselOps {
     private static DType computeType(DType t, String kernel, Device device) {
         DType c = t.isFloatingPoint() || t.isComplex() ? t : Ember.getDefaultDtype();
         if (c != DType.FLOAT32 && c != DType.FLOAT64) {
-            throw ArithmeticOps.notImplemented(kernel, device, c);
+            ArithmeticOps.refuseType(kernel, device, c);
         }
         return c;
     }

@@ -36,7 +36,7 @@ final class SpecialOps {
 
     /** {@link #floatType}, refusing a complex tensor in the words of PyTorch's kernel {@code kernel} ("logit_cpu"). */
     private static DType floatType(Tensor a, String kernel) {
-        if (a.dtype.isComplex()) {
+        if (a.dtype.isComplex() && !a.device.isMeta()) { // a meta kernel checks no element type
             throw new IllegalArgumentException("\"" + kernel + (a.device.isCpu() ? "_cpu" : "_cuda") + "\" not implemented for '"
                     + Format.scalarType(a.dtype) + "'");
         }
@@ -177,7 +177,7 @@ final class SpecialOps {
         Device device = ArithmeticOps.checkSameDevice(a, b);
         DType t = ArithmeticOps.resultType(a, b);
         if (t.isComplex()) {
-            throw ArithmeticOps.notImplemented("xlog1py", device, t);
+            ArithmeticOps.refuseType("xlog1py", device, t);
         }
         DType ft = t.isFloatingPoint() ? t : Ember.getDefaultDtype();
         Tensor out = noGrad(() -> {
@@ -226,7 +226,7 @@ final class SpecialOps {
         Device device = ArithmeticOps.checkSameDevice(a, b);
         DType t = ArithmeticOps.resultType(a, b);
         if (!t.isFloatingPoint()) {
-            throw ArithmeticOps.notImplemented(two ? "logaddexp2" : "logaddexp", device, t);
+            ArithmeticOps.refuseType(two ? "logaddexp2" : "logaddexp", device, t);
         }
         Shapes.broadcast(a.shape, b.shape);
         Tensor out = noGrad(() -> {
@@ -317,7 +317,7 @@ final class SpecialOps {
             throw new IllegalArgumentException(ADDCDIV_INTEGER);
         }
         DType t = ArithmeticOps.resultType(self, t1, t2);
-        if (t == DType.BOOL) {
+        if (t == DType.BOOL && !device.isMeta()) { // a meta kernel checks no element type
             throw new IllegalArgumentException("\"" + (mul ? "addcmul" : "addcdiv") + (device.isCpu() ? "_cpu_out" : "_cuda")
                     + "\" not implemented for 'Bool'");
         }
@@ -675,7 +675,8 @@ final class SpecialOps {
                     Math::nextAfter, t == DType.BFLOAT16 ? SpecialOps::nextafterBFloat16 : SpecialOps::nextafterHalf);
             out = ArithmeticOps.cast(wide, t);
         } else if (t != DType.FLOAT32 && t != DType.FLOAT64) {
-            throw ArithmeticOps.notImplemented("nextafter", device, t);
+            ArithmeticOps.refuseType("nextafter", device, t);
+            out = Creation.empty(Shapes.broadcast(a.shape, b.shape), t, device); // the meta result, in the promoted type
         } else {
             out = hostBinary(a, b, t, device, Math::nextAfter, (x, y) -> Math.nextAfter(x, (double) y));
         }
@@ -737,11 +738,11 @@ final class SpecialOps {
         Device device = ArithmeticOps.checkSameDevice(x, q);
         DType promoted = ArithmeticOps.resultType(x, q);
         if (promoted.isComplex()) {
-            throw ArithmeticOps.notImplemented("zeta", device, promoted);
+            ArithmeticOps.refuseType("zeta", device, promoted);
         }
         DType t = promoted.isFloatingPoint() ? promoted : Ember.getDefaultDtype();
         if (t != DType.FLOAT32 && t != DType.FLOAT64) {
-            throw ArithmeticOps.notImplemented("zeta", device, t);
+            ArithmeticOps.refuseType("zeta", device, t);
         }
         Tensor out = hostBinary(x, q, t, device, Zeta::zeta, Zeta::zeta);
         if (x.wrappedNumber) {

@@ -164,6 +164,59 @@ class MetaDeviceGapsTest {
         c.put("randint_like", () -> e(DType.FLOAT64, 3, 4).randintLike(10));
         c.put("randperm", () -> scoped(() -> Tensor.randperm(5)));
         c.put("normal_ff", () -> scoped(() -> Tensor.normal(0.0, 1.0, 2, 3)));
+        // element types a CPU kernel refuses and a meta function does not check
+        Supplier<Tensor> i = () -> e(DType.INT64, 2, 3);
+        Supplier<Tensor> bo = () -> e(DType.BOOL, 2, 3);
+        Supplier<Tensor> h = () -> e(DType.FLOAT16, 2, 3);
+        c.put("t_leaky_relu_int", () -> Functional.leakyRelu(i.get()));
+        c.put("t_elu_int", () -> Functional.elu(i.get()));
+        c.put("t_silu_int", () -> Functional.silu(i.get()));
+        c.put("t_mish_int", () -> Functional.mish(i.get()));
+        c.put("t_softplus_int", () -> Functional.softplus(i.get()));
+        c.put("t_hardswish_int", () -> Functional.hardswish(i.get()));
+        c.put("t_hardsigmoid_int", () -> Functional.hardsigmoid(i.get()));
+        c.put("t_hardshrink_int", () -> Functional.hardshrink(i.get()));
+        c.put("t_softshrink_int", () -> Functional.softshrink(i.get()));
+        c.put("t_threshold_bool", () -> Functional.threshold(bo.get(), 0.5, 1.0));
+        c.put("t_glu_int", () -> Functional.glu(e(DType.INT64, 2, 4)));
+        c.put("t_celu_int", () -> Functional.celu(i.get(), 1.0));
+        c.put("t_selu_int", () -> Functional.selu(i.get()));
+        c.put("t_logsigmoid_int", () -> Functional.logsigmoid(i.get()));
+        c.put("t_igamma_int", () -> i.get().igamma(i.get()));
+        c.put("t_addcmul_bool", () -> bo.get().addcmul(bo.get(), bo.get()));
+        c.put("t_abs_bool", () -> bo.get().abs());
+        c.put("t_ceil_bool", () -> bo.get().ceil());
+        c.put("t_round_bool", () -> bo.get().round());
+        c.put("t_frac_int", () -> i.get().frac());
+        c.put("t_fmod_bool", () -> bo.get().fmod(bo.get()));
+        c.put("t_remainder_bool", () -> bo.get().remainder(bo.get()));
+        c.put("t_bitwise_and_f", () -> e(2, 3).bitwiseAnd(e(2, 3)));
+        c.put("t_bitwise_not_f", () -> e(2, 3).bitwiseNot());
+        c.put("t_lshift_f", () -> e(2, 3).bitwiseLeftShift(e(2, 3)));
+        c.put("t_gcd_f", () -> e(2, 3).gcd(e(2, 3)));
+        c.put("t_lcm_int", () -> i.get().lcm(i.get()));
+        c.put("t_hypot_int", () -> i.get().hypot(i.get()));
+        c.put("t_logaddexp_int", () -> i.get().logaddexp(i.get()));
+        c.put("t_nextafter_int", () -> i.get().nextafter(i.get()));
+        c.put("t_argmax_bool", () -> bo.get().argmax());
+        c.put("t_argmin_bool", () -> bo.get().argmin(1, false));
+        c.put("t_topk_bool", () -> {
+            Tensor.ValuesIndices r = bo.get().topk(1);
+            return List.of(r.values(), r.indices());
+        });
+        c.put("t_mm_bool", () -> bo.get().mm(e(DType.BOOL, 3, 2)));
+        c.put("t_normal_int", () -> i.get().normal_(0, 1));
+        c.put("t_exponential_bool", () -> bo.get().exponential_(1));
+        c.put("t_cauchy_int", () -> i.get().cauchy_(0, 1));
+        c.put("t_log_normal_int", () -> i.get().logNormal_(1, 2));
+        c.put("t_bernoulli_int", () -> i.get().bernoulli());
+        c.put("t_randn_like_int", () -> i.get().randnLike());
+        c.put("t_lgamma_f16", () -> h.get().lgamma());
+        c.put("t_i0_f16", () -> h.get().i0());
+        c.put("t_bessel_j0_f16", () -> Special.besselJ0(h.get()));
+        c.put("t_erfcx_f16", () -> Special.erfcx(h.get()));
+        c.put("t_zeta_f16", () -> Special.zeta(h.get(), h.get()));
+        c.put("logcumsumexp_int", () -> i.get().logcumsumexp(1));
         c.put("grad_inv", () -> grad(e(3, 4, 4), Tensor::linalgInv));
         c.put("grad_det", () -> grad(e(3, 4, 4), Tensor::linalgDet));
         c.put("grad_svdvals", () -> grad(e(3, 5, 4), Tensor::linalgSvdvals));
@@ -236,7 +289,7 @@ class MetaDeviceGapsTest {
         // the random kernels on meta drew nothing: the default generator is where the seed put it
         assertArrayEquals(reference.toFloatArray(), Tensor.rand(6).toFloatArray());
         List<String[]> rows = expected();
-        assertEquals(155, rows.size());
+        assertEquals(202, rows.size());
         List<String> failures = new ArrayList<>();
         int rowMajor = 0;
         int checked = 0;
@@ -260,7 +313,7 @@ class MetaDeviceGapsTest {
         }
         assertTrue(results.isEmpty(), "cases without an expected row: " + results.keySet());
         assertTrue(failures.isEmpty(), String.join("\n", failures));
-        assertEquals(148, checked);
+        assertEquals(195, checked);
         assertEquals(55, rowMajor);
     }
 
@@ -279,6 +332,31 @@ class MetaDeviceGapsTest {
         }
         assertEquals(7, n);
         assertTrue(r.isEmpty(), "refusals without an expected row: " + r.keySet());
+    }
+
+    @Test
+    void elementTypesAreRefusedByTheCpuKernelsOnly() {
+        // the CPU's refusals are unchanged; the same calls on meta give the results of the cases above
+        assertEquals("\"silu_cpu\" not implemented for 'Long'", assertThrows(IllegalArgumentException.class,
+                () -> Functional.silu(Tensor.zeros(DType.INT64, 2))).getMessage());
+        assertEquals("\"igamma_cpu\" not implemented for 'Long'", assertThrows(IllegalArgumentException.class,
+                () -> Tensor.zeros(DType.INT64, 2).igamma(Tensor.zeros(DType.INT64, 2))).getMessage());
+        assertEquals("\"bitwise_and_cpu\" not implemented for 'Float'", assertThrows(IllegalArgumentException.class,
+                () -> Tensor.zeros(2).bitwiseAnd(Tensor.zeros(2))).getMessage());
+        assertEquals("\"normal_kernel_cpu\" not implemented for 'Long'", assertThrows(IllegalArgumentException.class,
+                () -> Tensor.zeros(DType.INT64, 2).normal_(0, 1)).getMessage());
+        assertEquals("\"argmax_cpu\" not implemented for 'Bool'", assertThrows(IllegalArgumentException.class,
+                () -> Tensor.zeros(DType.BOOL, 2).argmax()).getMessage());
+        for (DType t : List.of(DType.INT64, DType.BOOL)) {
+            assertEquals(t, Functional.silu(e(t, 2)).dtype());
+            assertTrue(Functional.hardswish(e(t, 2)).isMeta());
+        }
+        // ctc_loss's second output has a data-dependent shape: PyTorch 2.x registers no meta _ctc_loss
+        Tensor lp = e(5, 2, 4);
+        Tensor targets = e(DType.INT64, 2, 3);
+        assertEquals("aten::_ctc_loss: attempted to run this operator with Meta tensors, but there was no fake impl or "
+                + "Meta kernel registered", assertThrows(UnsupportedOperationException.class, () -> Functional.ctcLoss(lp,
+                targets, new long[] {5, 5}, new long[] {3, 3}, 0, "mean", false)).getMessage());
     }
 
     @Test
