@@ -359,6 +359,67 @@ class MetaDeviceGapsTest {
                 targets, new long[] {5, 5}, new long[] {3, 3}, 0, "mean", false)).getMessage());
     }
 
+    private static String meta(Tensor t) {
+        return t.device() + " " + Arrays.toString(t.shape()) + " " + Arrays.toString(t.stride()) + " " + t.dtype().torchName()
+                + " " + t.requiresGrad();
+    }
+
+    @Test
+    void torchSaveOfMetaTensorsIsPyTorchsFileAndLoadsAsMetaTensors(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws IOException {
+        // PyTorch's files (gen_meta_save.py): _rebuild_meta_tensor_no_storage(dtype, size, stride, requires_grad)
+        java.nio.file.Path theirs = java.nio.file.Path.of("src/test/resources/metadevice2/meta_tensors.pt");
+        Map<?, ?> loaded = (Map<?, ?>) dev.ember.nn.TorchSerialization.load(theirs);
+        assertEquals(List.of("w", "b", "t", "g"), new ArrayList<>(loaded.keySet()));
+        assertEquals("meta [2, 3] [3, 1] torch.float32 false", meta((Tensor) loaded.get("w")));
+        assertEquals("meta [3] [1] torch.float64 false", meta((Tensor) loaded.get("b")));
+        assertEquals("meta [2, 3] [1, 2] torch.float32 false", meta((Tensor) loaded.get("t")));
+        assertEquals("meta [4] [1] torch.float32 true", meta((Tensor) loaded.get("g")));
+        // Ember writes the same bytes for the same tensors
+        Map<String, Tensor> mine = new LinkedHashMap<>();
+        mine.put("w", e(2, 3));
+        mine.put("b", e(DType.FLOAT64, 3));
+        mine.put("t", e(3, 2).t());
+        mine.put("g", e(4).requiresGrad_(true));
+        java.nio.file.Path ours = dir.resolve("meta_tensors.pt");
+        dev.ember.nn.TorchSerialization.save(mine, ours);
+        assertArrayEquals(java.nio.file.Files.readAllBytes(theirs), java.nio.file.Files.readAllBytes(ours));
+        // a module built on meta: its state dict saved as torch.save(model.state_dict()) writes it, versions included
+        dev.ember.nn.Linear lin;
+        try (DeviceScope s = Ember.deviceScope(Device.META)) {
+            lin = new dev.ember.nn.Linear(3, 2);
+        }
+        java.nio.file.Path theirLinear = java.nio.file.Path.of("src/test/resources/metadevice2/meta_linear.pt");
+        Map<String, Tensor> sd = dev.ember.nn.TorchSerialization.loadStateDict(theirLinear);
+        assertEquals("meta [2, 3] [3, 1] torch.float32 false", meta(sd.get("weight")));
+        assertEquals("meta [2] [1] torch.float32 false", meta(sd.get("bias")));
+        java.nio.file.Path ourLinear = dir.resolve("meta_linear.pt");
+        Map<String, Tensor> detached = new LinkedHashMap<>();
+        lin.stateDict().forEach((k, v) -> detached.put(k, v.detach()));
+        dev.ember.nn.TorchSerialization.save(dev.ember.nn.TorchSerialization.stateDictWithVersions(detached,
+                Map.of("", 1L)), ourLinear);
+        assertArrayEquals(java.nio.file.Files.readAllBytes(theirLinear), java.nio.file.Files.readAllBytes(ourLinear));
+        // and the loaded state dict goes into a meta model (assign) without data
+        lin.loadStateDict(sd, true, true);
+        assertTrue(lin.parameters().stream().allMatch(Tensor::isMeta));
+    }
+
+    @Test
+    void safetensorsRefusesMetaTensorsAsPyTorchsCopyOutAndWritesNothing(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path dir) {
+        // safetensors' _tobytes moves a tensor to the CPU first: PyTorch's copy out of meta refuses
+        java.nio.file.Path file = dir.resolve("m.safetensors");
+        Map<String, Tensor> sd = new LinkedHashMap<>();
+        sd.put("a", Tensor.ones(2));
+        sd.put("w", e(2, 3));
+        UnsupportedOperationException err = assertThrows(UnsupportedOperationException.class,
+                () -> dev.ember.nn.Safetensors.save(sd, file));
+        assertEquals(dev.ember.backend.MetaBackend.COPY_OUT_HINT, err.getMessage());
+        assertTrue(!java.nio.file.Files.exists(file));
+        assertEquals(dev.ember.backend.MetaBackend.COPY_OUT_HINT, assertThrows(UnsupportedOperationException.class,
+                () -> dev.ember.nn.Safetensors.saveBytes(sd)).getMessage());
+    }
+
     @Test
     void metaLinalgChecksShapesAsTheCpuDoes() {
         // the shape checks still run on meta (PyTorch's meta kernels run them): the CPU's message on each
