@@ -31,7 +31,7 @@ final class ActivationOps {
 
     /** PyTorch's dispatch error for a floating-only activation: {@code "silu_cpu" not implemented for 'Long'}. */
     static void checkFloating(Tensor x, String cpuKernel, String cudaKernel) {
-        if (!x.dtype.isFloatingPoint()) {
+        if (!x.dtype.isFloatingPoint() && !x.device.isMeta()) { // a meta kernel checks no element type
             throw new IllegalArgumentException("\"" + (x.device.isCpu() ? cpuKernel : cudaKernel) + "\" not implemented for '"
                     + Format.scalarType(x.dtype) + "'");
         }
@@ -46,7 +46,9 @@ final class ActivationOps {
     static Tensor forward(Tensor x, java.util.function.UnaryOperator<Tensor> f) {
         try (GradMode off = Ember.noGrad()) {
             // float16 and bfloat16 compute in float32 and round once, as PyTorch's CPU kernels (opmath_type)
-            return ReductionOps.narrowedBack(f.apply(ReductionOps.opmath(x)), x.dtype);
+            Tensor out = ReductionOps.narrowedBack(f.apply(ReductionOps.opmath(x)), x.dtype);
+            // an integer meta input (which only a meta kernel accepts) keeps its type, as PyTorch's meta function
+            return x.device.isMeta() && out.dtype != x.dtype ? ArithmeticOps.cast(out, x.dtype) : out;
         }
     }
 

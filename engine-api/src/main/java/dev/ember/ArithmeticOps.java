@@ -963,7 +963,7 @@ final class ArithmeticOps {
         }
         checkSameDevice(a, lo, hi);
         DType t = lo == null ? resultType(a, hi) : hi == null ? resultType(a, lo) : resultType(a, lo, hi);
-        if (t.isComplex()) {
+        if (t.isComplex() && !a.device.isMeta()) {
             boolean cpu = a.device.isCpu();
             String kernel = lo != null && hi != null ? (cpu ? "clamp_cpu" : "clamp_cuda")
                     : lo != null ? (cpu ? "maximum_cpu" : "max_elementwise_cuda") : (cpu ? "minimum_cpu" : "min_elementwise_cuda");
@@ -1126,6 +1126,9 @@ final class ArithmeticOps {
                 throw new IllegalArgumentException("Negation, the `-` operator, on a bool tensor is not supported. If you "
                         + "are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
             case ABS:
+                if (a.device.isMeta()) {
+                    return; // a meta kernel checks no element type
+                }
                 throw new IllegalArgumentException("\"abs_" + device + "\" not implemented for 'Bool'");
             case RELU:
                 throw new IllegalArgumentException("Boolean inputs not supported for relu");
@@ -1133,6 +1136,9 @@ final class ArithmeticOps {
             case CEIL:
             case ROUND:
             case TRUNC: {
+                if (a.device.isMeta()) {
+                    return;
+                }
                 String kernel = fn.name().toLowerCase(java.util.Locale.ROOT) + (a.device.isCpu() ? "_vml_cpu" : "_cuda");
                 throw new IllegalArgumentException("\"" + kernel + "\" not implemented for 'Bool'");
             }
@@ -1143,11 +1149,25 @@ final class ArithmeticOps {
 
     /** PyTorch's errors for the functions it defines on floating tensors only (int64 and bool). */
     private static void checkIntegerUnary(Tensor a, Fn fn) {
+        if (a.device.isMeta()) {
+            return; // PyTorch's meta functions check no element type: the result has the input's
+        }
         if (fn == Fn.FRAC) {
             throw notImplemented("frac", a.device, a.dtype);
         }
         if (fn == Fn.LOG_SIGMOID) {
             throw notImplemented(a.device.isCpu() ? "log_sigmoid" : "log_sigmoid_forward", a.device, a.dtype);
+        }
+    }
+
+    /**
+     * {@link #notImplemented}, thrown unless the device is the meta device: PyTorch's meta functions (a structured
+     * op's, TensorIterator's) check no element type, which only its CPU and CUDA kernels dispatch on, so a meta result
+     * has the type the op computes in.
+     */
+    static void refuseType(String kernel, Device device, DType t) {
+        if (!device.isMeta()) {
+            throw notImplemented(kernel, device, t);
         }
     }
 
@@ -1338,7 +1358,7 @@ final class ArithmeticOps {
     /** {@code ~a} on int64 and bool (where it is logical not). */
     static Tensor bitwiseNot(Tensor a) {
         if (a.dtype.isFloatingPoint()) {
-            throw notImplemented("bitwise_not", a.device, a.dtype);
+            refuseType("bitwise_not", a.device, a.dtype);
         }
         return unaryKernel(a.dtype == DType.BOOL ? UnaryOp.LOGICAL_NOT : UnaryOp.BITWISE_NOT, a, a.dtype);
     }
@@ -1388,8 +1408,10 @@ final class ArithmeticOps {
     /** The result type of a floating function of two tensors: integers and bool give the default type. */
     private static DType floatingType(Tensor a, Tensor b, String kernel) {
         if (ComplexOps.any(a, b)) {
-            // a real function (atan2, copysign, xlogy): PyTorch's kernel refuses the complex type
-            throw notImplemented(kernel, a.wrappedNumber ? b.device : a.device, resultType(a, b));
+            // a real function (atan2, copysign, xlogy): PyTorch's kernel refuses the complex type (its meta function
+            // does not: a meta result is of the promoted complex type)
+            refuseType(kernel, a.wrappedNumber ? b.device : a.device, resultType(a, b));
+            return resultType(a, b);
         }
         DType t = resultType(a, b);
         return t.isFloatingPoint() ? t : Ember.getDefaultDtype();
@@ -1418,7 +1440,7 @@ final class ArithmeticOps {
     static Tensor hypot(Tensor a, Tensor b) {
         DType t = resultType(a, b);
         if (!t.isFloatingPoint()) {
-            throw notImplemented("hypot", checkSameDevice(a, b), t);
+            refuseType("hypot", checkSameDevice(a, b), t);
         }
         Tensor out = binaryKernel(BinaryOp.HYPOT, a, b, t, t);
         return record(out, "HypotBackward0", new Tensor[] {a, b}, n -> {
@@ -1443,7 +1465,7 @@ final class ArithmeticOps {
         Device device = checkSameDevice(a, b);
         DType t = resultType(a, b);
         if (t == DType.BOOL) {
-            throw notImplemented(kernel, device, t);
+            refuseType(kernel, device, t);
         }
         if (!t.isFloatingPoint() && device.isCpu()) {
             // PyTorch's kernel checks each divisor it uses: after the iterator's broadcast check, and none for an
@@ -1630,7 +1652,7 @@ final class ArithmeticOps {
         Device device = checkSameDevice(a, b);
         DType t = resultType(a, b);
         if (t.isFloatingPoint()) {
-            throw notImplemented(op.name().toLowerCase(java.util.Locale.ROOT), device, t);
+            refuseType(op.name().toLowerCase(java.util.Locale.ROOT), device, t);
         }
         return binaryKernel(op, a, b, t, t);
     }
@@ -1640,7 +1662,7 @@ final class ArithmeticOps {
         Device device = checkSameDevice(a, b);
         DType t = resultType(a, b);
         if (t.isFloatingPoint() || t == DType.BOOL) {
-            throw notImplemented(left ? "lshift" : "rshift", device, t);
+            refuseType(left ? "lshift" : "rshift", device, t);
         }
         return binaryKernel(left ? BinaryOp.LEFT_SHIFT : BinaryOp.RIGHT_SHIFT, a, b, t, t);
     }

@@ -743,7 +743,7 @@ final class Creation {
         if (dtype != null && dtype.isComplex() && (kind == RandomKind.UNIFORM || kind == RandomKind.NORMAL)) {
             return ComplexRandom.random(kind, shape, dtype, a, b, g, device);
         }
-        if ((kind == RandomKind.UNIFORM || kind == RandomKind.NORMAL) && !dtype.isFloatingPoint()) {
+        if ((kind == RandomKind.UNIFORM || kind == RandomKind.NORMAL) && !dtype.isFloatingPoint() && !device.isMeta()) {
             throw new IllegalArgumentException((kind == RandomKind.UNIFORM ? "\"check_uniform_bounds\"" : "\"normal_kernel_cpu\"")
                     + " not implemented for '" + dtype.legacyTypeName().replace("Tensor", "") + "'");
         }

@@ -39,6 +39,8 @@ final class CtcLossOps {
         if (!targetLengths.dtype.isIntegral()) {
             throw new IllegalArgumentException("target_lengths must be integral");
         }
+        // the second output's shape depends on the lengths: PyTorch 2.x registers no meta _ctc_loss
+        MetaOps.refuseDataDependent("aten::_ctc_loss.Tensor", logProbs, targets, inputLengths, targetLengths);
         return impl(logProbs, targets, inputLengths.toLongArray(), targetLengths.toLongArray(), blank, red, zeroInfinity);
     }
 
@@ -55,6 +57,7 @@ final class CtcLossOps {
         int red = LossOps.reduction(reduction);
         if (Autocast.on()) return Autocast.apply("ctc_loss", t -> ctcLoss(t[0], t[1], inputLengths, targetLengths, blank,
                 reduction, zeroInfinity), logProbs, targets);
+        MetaOps.refuseDataDependent("aten::_ctc_loss", logProbs, targets); // no meta _ctc_loss in PyTorch 2.x
         return impl(logProbs, targets, inputLengths.clone(), targetLengths.clone(), blank, red, zeroInfinity);
     }
 

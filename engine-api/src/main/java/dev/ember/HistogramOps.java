@@ -13,6 +13,7 @@ final class HistogramOps {
     }
 
     static HistogramResult histogram(Tensor input, int bins, double[] range, Tensor weight, boolean density) {
+        MetaOps.refuseDataDependent("aten::histogram.bin_ct", input, weight); // no meta kernel in PyTorch 2.x
         boolean noKernel = !input.dtype.isFloatingPoint() || input.dtype.isReducedFloatingPoint();
         if (bins <= 0) {
             throw new IllegalArgumentException("torch.histogram(): bins must be > 0, but got " + bins + " for dimension 0");
@@ -61,6 +62,7 @@ final class HistogramOps {
      * {@code [bins[0], bins[-1]]} skipped, the last bin closed on the right.
      */
     static HistogramResult histogram(Tensor input, Tensor bins, Tensor weight, boolean density) {
+        MetaOps.refuseDataDependent("aten::histogram.bins_tensor", input, bins, weight); // no meta kernel in PyTorch 2.x
         if (!input.dtype.isFloatingPoint() || input.dtype.isReducedFloatingPoint()) {
             throw new IllegalArgumentException("\"histogram_cpu\" not implemented for '" + Format.scalarType(input.dtype)
                     + "'");
@@ -168,6 +170,7 @@ final class HistogramOps {
      * data's (widened by 0.5 each way when empty); the edges {@code linspace} in the input's type.
      */
     static HistogramddResult histogramdd(Tensor input, int[] bins, double[] range, Tensor weight, boolean density) {
+        MetaOps.refuseDataDependent("aten::_histogramdd_bin_edges", input, weight); // no meta kernel in PyTorch 2.x
         checkDd(input);
         int n = input.size(-1);
         if (bins.length != n) {
@@ -223,6 +226,10 @@ final class HistogramOps {
      * edges of dimension d given by the 1-D tensor {@code bins.get(d)} (searched as given).
      */
     static HistogramddResult histogramdd(Tensor input, java.util.List<Tensor> bins, Tensor weight, boolean density) {
+        MetaOps.refuseDataDependent("aten::_histogramdd_from_bin_tensors", input, weight); // no meta kernel in 2.x
+        if (bins != null) {
+            MetaOps.refuseDataDependent("aten::_histogramdd_from_bin_tensors", bins.toArray(new Tensor[0]));
+        }
         checkDd(input);
         int n = input.size(-1);
         if (bins.size() != n) {

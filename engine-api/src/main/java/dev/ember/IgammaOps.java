@@ -19,12 +19,15 @@ final class IgammaOps {
         NNOps.requireTensor(x, op, "other", 1);
         Device device = ArithmeticOps.checkSameDevice(a, x);
         DType t = ArithmeticOps.resultType(a, x);
-        if (!t.isFloatingPoint()) {
+        if (!t.isFloatingPoint() && !device.isMeta()) { // a meta kernel checks no element type
             throw new IllegalArgumentException("\"" + op + (a.device.isCpu() ? "_cpu" : "_cuda") + "\" not implemented for '"
                     + Format.scalarType(t) + "'");
         }
         int[] shape = Shapes.broadcast(a.shape, x.shape);
         Tensor out;
+        if (device.isMeta()) {
+            out = Creation.empty(shape, t, device); // the meta kernel: the result's shape and type only
+        } else {
         try (GradMode off = Ember.noGrad()) {
             Tensor af = ArithmeticOps.cast(a.detach(), DType.FLOAT64).cpu().expand(shape).contiguous();
             Tensor xf = ArithmeticOps.cast(x.detach(), DType.FLOAT64).cpu().expand(shape).contiguous();
@@ -36,6 +39,7 @@ final class IgammaOps {
                 r[i] = upper ? q(av[i], xv[i], lg) : p(av[i], xv[i], lg);
             }
             out = ArithmeticOps.cast(Tensor.tensor(r, DType.FLOAT64).reshape(shape), t).to(device);
+        }
         }
         return ArithmeticOps.record(out, upper ? "IgammacBackward0" : "IgammaBackward0", new Tensor[] {a, x}, node -> {
             SavedTensor sa = node.save(a);

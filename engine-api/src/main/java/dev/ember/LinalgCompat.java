@@ -202,6 +202,7 @@ final class LinalgCompat {
      * autograd layer refuses an op outside its GRADIENT_IMPLEMENTED_FOR_COMPLEX).
      */
     static GeqrfResult geqrf(Tensor a) {
+        MetaOps.refuseDataDependent("aten::geqrf", a); // PyTorch 2.x registers no meta geqrf
         if (a.dim() < 2) {
             throw new IllegalArgumentException("torch.geqrf: input must have at least 2 dimensions.");
         }

@@ -81,10 +81,11 @@ final class LinalgDecompositions {
 
     /**
      * PyTorch's {@code _linalg_check_errors}: the first batch element whose info is not zero, with "(Batch element i): "
-     * when the input has batch dimensions.
+     * when the input has batch dimensions. A meta info has no codes to read: nothing is checked (PyTorch's meta
+     * {@code _linalg_check_errors} is a no-op).
      */
     static void checkInfo(Tensor info, String api, boolean batched, java.util.function.LongFunction<String> why) {
-        if (info.numel() == 0) {
+        if (info.numel() == 0 || info.device.isMeta()) {
             return;
         }
         long[] codes = info.toLongArray();
@@ -405,6 +406,9 @@ final class LinalgDecompositions {
     private static Tensor permutationSign(Tensor piv, DType dtype) {
         int b = piv.shape[0];
         int n = piv.shape[1];
+        if (piv.device.isMeta()) {
+            return Creation.empty(new int[] {b}, dtype, piv.device); // no pivots to count: the sign's shape only
+        }
         long[] p = piv.toLongArray();
         double[] s = new double[b];
         for (int i = 0; i < b; i++) {
@@ -913,6 +917,8 @@ final class LinalgDecompositions {
      * {@code pinv(A)}.
      */
     static LstsqResult lstsq(Tensor a, Tensor b, Double rcond, String driver) {
+        // PyTorch 2.x registers no meta linalg_lstsq (its residuals' shape depends on the rank, which is data)
+        MetaOps.refuseDataDependent("aten::linalg_lstsq", a, b);
         ArithmeticOps.checkSameDevice(a, b);
         if (a.dim() < 2) {
             throw new IllegalArgumentException("torch.linalg.lstsq: input must have at least 2 dimensions.");

@@ -59,6 +59,13 @@ final class LinalgEig {
             throw new IllegalArgumentException("Unknown Complex ScalarType for " + Format.scalarType(t));
         }
         boolean cx = t.isComplex();
+        if (a.device.isMeta()) {
+            // PyTorch 2.x's meta_linalg_eig / meta__linalg_eigvals: the square check, complex results of A's shapes
+            LinalgDecompositions.checkSquare(a, fn, "A");
+            DType c = cx ? t : t.toComplex();
+            Tensor values = Creation.empty(java.util.Arrays.copyOf(a.shape, a.dim() - 1), c, a.device);
+            return new Tensor[] {values, vectors ? Creation.empty(a.shape.clone(), c, a.device) : null};
+        }
         double[] host;
         try (GradMode off = Ember.noGrad()) {
             host = (cx ? a.viewAsReal() : a).contiguous().toDoubleArray();

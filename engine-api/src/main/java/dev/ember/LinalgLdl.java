@@ -36,6 +36,15 @@ final class LinalgLdl {
         int n = a.size(-1);
         int batches = LinalgDecompositions.batchOf(a.shape);
         boolean complex = a.isComplex();
+        if (a.device.isMeta()) {
+            // the meta kernel: LD of A's shape, int32 pivots and info, nothing factored or checked
+            Tensor ld = ArithmeticOps.record(Creation.empty(a.shape.clone(), a.dtype, a.device), "NotImplemented",
+                    new Tensor[] {a}, node -> g -> {
+                        throw new IllegalStateException("derivative for aten::linalg_ldl_factor_ex is not implemented");
+                    });
+            return new LdlFactorExResult(ld, Creation.empty(Arrays.copyOf(a.shape, a.dim() - 1), DType.INT32, a.device),
+                    Creation.empty(LinalgDecompositions.batchShape(a), DType.INT32, a.device));
+        }
         double[] x = complex ? ComplexLinalg.host(a) : a.contiguous().toDoubleArray();
         int w = complex ? 2 : 1; // doubles per element
         int[] pivots = new int[batches * n];

@@ -51,7 +51,9 @@ final class LinalgMore {
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
             int n = a.size(-1);
-            if (n == 0) {
+            if (a.device.isMeta()) {
+                out = Creation.empty(a.shape.clone(), a.dtype, a.device); // 2.x's meta: empty_like, contiguous
+            } else if (n == 0) {
                 out = a.clone();
             } else if (n == 1) {
                 out = a.exp();
@@ -526,13 +528,15 @@ final class LinalgMore {
             Tensor piv = f[1];
             Tensor info = f[2];
             if (m != n) {
-                long[] codes = info.toLongArray();
-                for (int i = 0; i < codes.length; i++) {
-                    codes[i] = codes[i] > k ? 0 : codes[i];
-                }
-                info = Creation.fromFlat(codes, new int[] {codes.length}, DType.INT64, Device.CPU);
-                if (m > n) {
-                    lu = undoPaddingSwaps(lu, piv, n);
+                if (!a.device.isMeta()) { // a meta factorization has no codes or swaps to adjust: its shapes only
+                    long[] codes = info.toLongArray();
+                    for (int i = 0; i < codes.length; i++) {
+                        codes[i] = codes[i] > k ? 0 : codes[i];
+                    }
+                    info = Creation.fromFlat(codes, new int[] {codes.length}, DType.INT64, Device.CPU);
+                    if (m > n) {
+                        lu = undoPaddingSwaps(lu, piv, n);
+                    }
                 }
                 lu = lu.narrow(1, 0, m).narrow(2, 0, n);
                 piv = piv.narrow(1, 0, k);
@@ -628,6 +632,12 @@ final class LinalgMore {
         if (pivots.numel() != (long) batches * k) {
             throw new IllegalArgumentException(PIVOT_RANGE);
         }
+        int[] pshape = lu.shape.clone();
+        pshape[pshape.length - 1] = m;
+        if (lu.device.isMeta() || pivots.device.isMeta()) {
+            // the meta lu_unpack: P's shape only (pivots unread, as PyTorch's meta kernel leaves them unchecked)
+            return Creation.empty(pshape, lu.dtype, lu.device);
+        }
         long[] piv = pivots.toLongArray();
         double[] p = new double[Math.multiplyExact(Math.multiplyExact(batches, m), m)];
         int[] perm = new int[m];
@@ -649,8 +659,6 @@ final class LinalgMore {
                 p[b * m * m + perm[i] * m + i] = 1;
             }
         }
-        int[] pshape = lu.shape.clone();
-        pshape[pshape.length - 1] = m;
         return Creation.fromFlat(p, pshape, DType.FLOAT64, Device.CPU).to(lu.dtype).to(lu.device);
     }
 

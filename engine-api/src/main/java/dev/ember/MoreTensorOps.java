@@ -236,7 +236,7 @@ final class MoreTensorOps {
         NNOps.requireTensor(b, op, "other", 1);
         ArithmeticOps.checkSameDevice(a, b);
         DType t = ArithmeticOps.resultType(a, b);
-        if (!t.isIntegral()) {
+        if (!t.isIntegral() && !a.device.isMeta()) { // a meta kernel checks no element type
             throw new IllegalArgumentException("\"" + op + (a.device.isCpu() ? "_cpu" : "_cuda") + "\" not implemented for '"
                     + Format.scalarType(t) + "'");
         }
@@ -268,6 +268,9 @@ final class MoreTensorOps {
     /** {@code torch.gcd}: the non-negative greatest common divisor of integers (PyTorch's promotion). */
     static Tensor gcd(Tensor a, Tensor b) {
         DType t = integerType(a, b, "gcd");
+        if (a.device.isMeta()) {
+            return Creation.empty(Shapes.broadcast(a.shape, b.shape), t, a.device); // Euclid's loop reads the values
+        }
         try (GradMode off = Ember.noGrad()) {
             // the operands in the result type first, as PyTorch's iterator casts them (uint8 gcd(5, -5) sees 251)
             return ArithmeticOps.cast(gcdKernel(ArithmeticOps.cast(a, t), ArithmeticOps.cast(b, t), t), t);
@@ -280,6 +283,9 @@ final class MoreTensorOps {
      */
     static Tensor lcm(Tensor a, Tensor b) {
         DType t = integerType(a, b, "lcm");
+        if (a.device.isMeta()) {
+            return Creation.empty(Shapes.broadcast(a.shape, b.shape), t, a.device); // Euclid's loop reads the values
+        }
         try (GradMode off = Ember.noGrad()) {
             // the operands in the result type first, as PyTorch's iterator casts them (uint8 lcm(5, -5) sees 251)
             Tensor at = ArithmeticOps.cast(a, t);

@@ -22,7 +22,7 @@ final class RandomOps {
 
     /** A kernel's name in PyTorch's "not implemented" errors: {@code "normal_kernel_cpu" not implemented for 'Long'}. */
     private static void requireFloating(Tensor t, String kernel) {
-        if (!t.dtype.isFloatingPoint()) {
+        if (!t.dtype.isFloatingPoint() && !t.device.isMeta()) { // PyTorch's meta random kernels check no element type
             throw new IllegalArgumentException("\"" + kernel + "\" not implemented for '" + Format.scalarType(t.dtype) + "'");
         }
     }
@@ -314,6 +314,11 @@ final class RandomOps {
 
     /** {@code torch.poisson(rates)}: a Poisson draw per element in rates' type, node PoissonBackward0 (zero gradient). */
     static Tensor poisson(Tensor rates, Generator g) {
+        if (rates.device.isMeta()) {
+            // PyTorch 2.x's meta_poisson: empty_like(self), any type, nothing drawn
+            Tensor t = MetaOps.emptyLike(rates, rates.device);
+            return ArithmeticOps.record(t, "PoissonBackward0", new Tensor[] {rates}, n -> grad -> new Tensor[] {grad.zerosLike()});
+        }
         requireFloating(rates, "poisson_cpu");
         double[] r;
         try (GradMode off = Ember.noGrad()) {
@@ -342,6 +347,7 @@ final class RandomOps {
      * no history.
      */
     static Tensor binomial(Tensor count, Tensor prob, Generator g) {
+        MetaOps.refuseDataDependent("aten::binomial", count, prob); // PyTorch 2.x registers no meta binomial
         ArithmeticOps.checkSameDevice(count, prob);
         requireFloating(count, "binomial_cpu");
         if (prob.dtype != count.dtype) {

@@ -130,7 +130,7 @@ final class SortOps {
         if (k < 0 || k > size) {
             throw new IllegalArgumentException("selected index k out of range");
         }
-        if (x.dtype == DType.BOOL) {
+        if (x.dtype == DType.BOOL && !x.device.isMeta()) { // a meta kernel checks no element type
             throw notImplemented("topk_cpu", x.dtype);
         }
         Tensor values;
@@ -398,7 +398,7 @@ final class SortOps {
 
     static Tensor logcumsumexp(Tensor x, int dim) {
         int d = Shapes.wrapDim(dim, x.dim());
-        if (!x.dtype.isFloatingPoint()) {
+        if (!x.dtype.isFloatingPoint() && !x.device.isMeta()) { // 2.x's meta logcumsumexp checks no element type
             throw notImplemented("logcumsumexp_out_cpu", x.dtype);
         }
         Tensor out = scanKernel(ScanOp.LOGCUMSUMEXP, x, d, x.dtype).values();
@@ -575,7 +575,7 @@ final class SortOps {
                     + Shapes.str(sorted.shape) + " and input value tensor " + Shapes.str(values.shape));
         }
         DType type = DType.promote(sorted.dtype, values.dtype);
-        if (type == DType.BOOL) {
+        if (type == DType.BOOL && !sorted.device.isMeta()) { // 2.x's meta_searchsorted checks no element type
             throw notImplemented("searchsorted_out_cpu", type);
         }
         Tensor b = ArithmeticOps.cast(sorted, type);
@@ -613,6 +613,16 @@ final class SortOps {
 
     /** {@code torch.histc}: min == max takes the data's range (widened by 1 each way when that is one value). */
     static Tensor histc(Tensor x, int bins, double min, double max) {
+        if (x.device.isMeta()) {
+            // PyTorch 2.x's meta_histc: the bins and the order of min and max checked, no range read from the data
+            if (bins <= 0) {
+                throw new IllegalArgumentException("histc(): bins must be > 0, but got " + bins);
+            }
+            if (!(max >= min)) {
+                throw new IllegalArgumentException("histc(): max must be larger than min");
+            }
+            return Creation.empty(new int[] {bins}, x.dtype, x.device);
+        }
         if (bins <= 0) {
             throw new IllegalArgumentException("torch.histogram(): bins must be > 0, but got " + bins + " for dimension 0");
         }
@@ -658,6 +668,7 @@ final class SortOps {
 
     /** {@code torch.bincount}; {@code weights} may be null. */
     static Tensor bincount(Tensor x, Tensor weights, long minlength) {
+        MetaOps.refuseDataDependent("aten::bincount", x, weights); // its length is the largest value: no meta kernel
         if (!x.dtype.isIntegral()) {
             throw notImplemented("bincount_cpu", x.dtype);
         }
@@ -771,7 +782,7 @@ final class SortOps {
      * dispatch name: "cumsum_out_cpu" not implemented for 'Bool').
      */
     private static void requireScanKernel(Tensor x, DType dtype, String kernel) {
-        if (dtype == DType.BOOL && x.dim() > 0 && x.numel() > 0) {
+        if (dtype == DType.BOOL && x.dim() > 0 && x.numel() > 0 && !x.device.isMeta()) { // no type check on meta
             throw new IllegalArgumentException("\"" + kernel + "\" not implemented for 'Bool'");
         }
     }

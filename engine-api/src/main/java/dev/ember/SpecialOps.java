@@ -36,7 +36,7 @@ final class SpecialOps {
 
     /** {@link #floatType}, refusing a complex tensor in the words of PyTorch's kernel {@code kernel} ("logit_cpu"). */
     private static DType floatType(Tensor a, String kernel) {
-        if (a.dtype.isComplex()) {
+        if (a.dtype.isComplex() && !a.device.isMeta()) { // a meta kernel checks no element type
             throw new IllegalArgumentException("\"" + kernel + (a.device.isCpu() ? "_cpu" : "_cuda") + "\" not implemented for '"
                     + Format.scalarType(a.dtype) + "'");
         }
@@ -177,7 +177,7 @@ final class SpecialOps {
         Device device = ArithmeticOps.checkSameDevice(a, b);
         DType t = ArithmeticOps.resultType(a, b);
         if (t.isComplex()) {
-            throw ArithmeticOps.notImplemented("xlog1py", device, t);
+            ArithmeticOps.refuseType("xlog1py", device, t);
         }
         DType ft = t.isFloatingPoint() ? t : Ember.getDefaultDtype();
         Tensor out = noGrad(() -> {
@@ -226,7 +226,7 @@ final class SpecialOps {
         Device device = ArithmeticOps.checkSameDevice(a, b);
         DType t = ArithmeticOps.resultType(a, b);
         if (!t.isFloatingPoint()) {
-            throw ArithmeticOps.notImplemented(two ? "logaddexp2" : "logaddexp", device, t);
+            ArithmeticOps.refuseType(two ? "logaddexp2" : "logaddexp", device, t);
         }
         Shapes.broadcast(a.shape, b.shape);
         Tensor out = noGrad(() -> {
@@ -317,7 +317,7 @@ final class SpecialOps {
             throw new IllegalArgumentException(ADDCDIV_INTEGER);
         }
         DType t = ArithmeticOps.resultType(self, t1, t2);
-        if (t == DType.BOOL) {
+        if (t == DType.BOOL && !device.isMeta()) { // a meta kernel checks no element type
             throw new IllegalArgumentException("\"" + (mul ? "addcmul" : "addcdiv") + (device.isCpu() ? "_cpu_out" : "_cuda")
                     + "\" not implemented for 'Bool'");
         }
@@ -479,6 +479,10 @@ final class SpecialOps {
      */
     private static Tensor hostMap(Tensor a, DoubleUnaryOperator f64, FloatOp f32) {
         DType t = floatType(a);
+        if (a.device.isMeta()) {
+            // the meta kernel: the result's shape and type, and the input's strides where they are dense (TensorIterator's)
+            return Creation.emptyStrided(a.shape, ShapeOps.preservedStrides(a.shape, a.layout.strides()), t, a.device);
+        }
         double[] v = a.detach().toDoubleArray();
         Tensor out;
         if (t == DType.FLOAT64) {
@@ -626,6 +630,9 @@ final class SpecialOps {
     private static Tensor hostBinary(Tensor a, Tensor b, DType t, Device device, DoubleBinaryOperator f64,
             FloatBinary f32) {
         int[] shape = Shapes.broadcast(a.shape, b.shape);
+        if (device.isMeta()) {
+            return Creation.empty(shape.clone(), t, device);
+        }
         double[] x = noGrad(() -> ArithmeticOps.cast(a, t).expand(shape)).toDoubleArray();
         double[] y = noGrad(() -> ArithmeticOps.cast(b, t).expand(shape)).toDoubleArray();
         Object r;
@@ -668,7 +675,8 @@ final class SpecialOps {
                     Math::nextAfter, t == DType.BFLOAT16 ? SpecialOps::nextafterBFloat16 : SpecialOps::nextafterHalf);
             out = ArithmeticOps.cast(wide, t);
         } else if (t != DType.FLOAT32 && t != DType.FLOAT64) {
-            throw ArithmeticOps.notImplemented("nextafter", device, t);
+            ArithmeticOps.refuseType("nextafter", device, t);
+            out = Creation.empty(Shapes.broadcast(a.shape, b.shape), t, device); // the meta result, in the promoted type
         } else {
             out = hostBinary(a, b, t, device, Math::nextAfter, (x, y) -> Math.nextAfter(x, (double) y));
         }
@@ -730,11 +738,11 @@ final class SpecialOps {
         Device device = ArithmeticOps.checkSameDevice(x, q);
         DType promoted = ArithmeticOps.resultType(x, q);
         if (promoted.isComplex()) {
-            throw ArithmeticOps.notImplemented("zeta", device, promoted);
+            ArithmeticOps.refuseType("zeta", device, promoted);
         }
         DType t = promoted.isFloatingPoint() ? promoted : Ember.getDefaultDtype();
         if (t != DType.FLOAT32 && t != DType.FLOAT64) {
-            throw ArithmeticOps.notImplemented("zeta", device, t);
+            ArithmeticOps.refuseType("zeta", device, t);
         }
         Tensor out = hostBinary(x, q, t, device, Zeta::zeta, Zeta::zeta);
         if (x.wrappedNumber) {

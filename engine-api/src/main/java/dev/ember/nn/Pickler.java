@@ -378,12 +378,33 @@ final class Pickler {
     }
 
     private void tensor(Tensor t, int depth) {
+        if (t.isMeta()) {
+            metaTensor(t, depth);
+            return;
+        }
         TensorReduce r = tensors.apply(t);
         global("torch._utils", "_rebuild_tensor_v2");
         out.write('(');
         view(r, Unpickler.storageName(r.dtype()), depth);
         out.write(r.requiresGrad() ? 0x88 : 0x89);
         hooksAndClose();
+        out.write('R');
+        memoize(t);
+    }
+
+    /**
+     * A meta tensor as PyTorch pickles one (torch/_tensor.py's {@code _reduce_ex_internal}, 1.13 and 2.x):
+     * {@code _rebuild_meta_tensor_no_storage(dtype, size, stride, requires_grad)}, no storage and no data.
+     */
+    private void metaTensor(Tensor t, int depth) {
+        global("torch._utils", "_rebuild_meta_tensor_no_storage");
+        out.write('(');
+        save(t.dtype(), depth + 1);
+        intTuple(t.shape());
+        intTuple(t.stride());
+        out.write(t.requiresGrad() ? 0x88 : 0x89);
+        out.write('t');
+        memoize(new Object());
         out.write('R');
         memoize(t);
     }

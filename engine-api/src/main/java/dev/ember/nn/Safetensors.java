@@ -96,6 +96,8 @@ public final class Safetensors {
      *
      * @throws IllegalArgumentException for a null map, name or tensor, the reserved name {@code __metadata__}, a name
      *                                  that is not valid Unicode, or a header beyond the format's 100 MB limit
+     * @throws UnsupportedOperationException for a tensor on the meta device, which has no data (PyTorch's "Cannot copy
+     *                                  out of meta tensor" of safetensors' move to the CPU); nothing is written
      */
     public static void save(Map<String, Tensor> tensors, Path file) throws IOException {
         save(tensors, Map.of(), file);
@@ -187,6 +189,10 @@ public final class Safetensors {
                 throw new IllegalArgumentException("tensor " + Json.quoted(name) + " is complex128, which the safetensors format "
                         + "cannot hold: its only complex dtype is C64 (complex64); convert it with to(DType.COMPLEX64), or save "
                         + "its real view (viewAsReal) as F64");
+            }
+            if (e.getValue().isMeta()) {
+                // safetensors' _tobytes moves each tensor to the CPU: PyTorch's copy out of a meta tensor refuses
+                throw new UnsupportedOperationException(dev.ember.backend.MetaBackend.COPY_OUT_HINT);
             }
             items.add(new Object[] {name, name.getBytes(StandardCharsets.UTF_8), e.getValue().detach().to(Device.CPU)});
         }

@@ -292,7 +292,9 @@ public final class TorchSerialization {
 
     /**
      * Writes an object as {@code torch.save(obj, file)} does. It may be a {@link Tensor} (on any device: its whole
-     * storage is written, as PyTorch does, and tensors sharing a storage share it in the file), a sparse COO
+     * storage is written, as PyTorch does, and tensors sharing a storage share it in the file; a meta tensor as PyTorch
+     * writes one, {@code _rebuild_meta_tensor_no_storage(dtype, size, stride, requires_grad)} without data, which
+     * {@link #load} reads back as a meta tensor), a sparse COO
      * {@link dev.ember.sparse.SparseTensor} ({@code _rebuild_sparse_tensor(layout, (indices, values, size,
      * is_coalesced))}, as 2.x), a sparse CSR/CSC {@link dev.ember.sparse.SparseCsrTensor} ({@code
      * _rebuild_sparse_tensor(layout, (compressed_indices, plain_indices, values, size))}, as 2.x), a {@link Map}

@@ -653,6 +653,8 @@ final class Unpickler {
             }
             case REBUILD_TENSOR_V2:
                 return rebuildTensor(args);
+            case REBUILD_META:
+                return rebuildMeta(args);
             case REBUILD_QTENSOR:
                 return rebuildQuantized(args);
             case GET_LAYOUT: {
@@ -710,7 +712,7 @@ final class Unpickler {
             case PARAMETER:
                 return parameter(args);
             default:
-                throw error("the file holds a tensor that " + c.path + " rebuilds (quantized, sparse, meta, nested, "
+                throw error("the file holds a tensor that " + c.path + " rebuilds (quantized, sparse, nested, "
                         + "subclass or NumPy-backed), which Ember cannot represent");
         }
     }
@@ -806,6 +808,51 @@ final class Unpickler {
             p.setRequiresGrad(true);
         }
         return p;
+    }
+
+    /**
+     * {@code _rebuild_meta_tensor_no_storage(dtype, size, stride, requires_grad)}: a meta tensor, as PyTorch writes one
+     * (no storage in the file), of those sizes and strides.
+     */
+    private Tensor rebuildMeta(List<?> args) throws IOException {
+        if (args.size() != 4 || !(args.get(0) instanceof DType) || !(args.get(1) instanceof List)
+                || !(args.get(2) instanceof List) || !(args.get(3) instanceof Boolean)) {
+            throw error("torch._utils._rebuild_meta_tensor_no_storage called with arguments other than (dtype, tuple, "
+                    + "tuple, bool)");
+        }
+        List<?> size = (List<?>) args.get(1);
+        List<?> stride = (List<?>) args.get(2);
+        if (size.size() != stride.size()) {
+            throw error("a tensor has " + size.size() + " sizes but " + stride.size() + " strides");
+        }
+        int[] sizes = new int[size.size()];
+        int[] strides = new int[size.size()];
+        for (int d = 0; d < sizes.length; d++) {
+            Object s = size.get(d);
+            Object st = stride.get(d);
+            if (!(s instanceof Long) || !(st instanceof Long)) {
+                throw error("a tensor's size or stride holds " + describe(s instanceof Long ? st : s));
+            }
+            if ((Long) s < 0 || (Long) s > Integer.MAX_VALUE || (Long) st < 0 || (Long) st > Integer.MAX_VALUE) {
+                throw error("a tensor's size " + s + " or stride " + st + " is out of range");
+            }
+            sizes[d] = (int) (long) (Long) s;
+            strides[d] = (int) (long) (Long) st;
+        }
+        DType dtype = (DType) args.get(0);
+        Tensor t;
+        try {
+            t = Tensor.emptyStrided(sizes, strides, dtype, dev.ember.Device.META);
+        } catch (IllegalArgumentException e) {
+            throw error("a meta tensor of the file is invalid: " + e.getMessage());
+        }
+        if ((Boolean) args.get(3)) {
+            if (!dtype.isFloatingPoint() && !dtype.isComplex()) {
+                throw error("a tensor of dtype " + dtype.torchName() + " requires grad; only Tensors of floating point dtype can require gradients");
+            }
+            t.requiresGrad_(true);
+        }
+        return t;
     }
 
     /** {@code _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])}. */
