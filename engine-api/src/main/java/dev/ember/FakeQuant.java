@@ -360,7 +360,8 @@ public final class FakeQuant {
 
     /**
      * PyTorch's per-channel kernels. Integer zero point: {@code q = (int64) (zero_point + nearbyint(x * inv_scale))};
-     * float zero point: {@code q = lrintf(zero_point + x * inv_scale)} (the sum narrowed to float); then
+     * float zero point: {@code q = lrintf(zero_point + x * inv_scale)} (the sum narrowed to float; for float32 input
+     * one fused multiply-add, as PyTorch's AVX2 build contracts it); then
      * {@code (clamp(q) - zero_point) * scale} in double, rounded to the input's type. Returns the result and the mask.
      */
     private static Tensor[] perChannelForward(Tensor x, Tensor scale, Tensor zeroPoint, int axis, long quantMin,
@@ -374,7 +375,14 @@ public final class FakeQuant {
         Tensor z;
         if (zeroPoint.dtype.isFloatingPoint()) {
             z = zeroPoint.to(DType.FLOAT32).reshape(shape);
-            q = v.mul(inv).add(z.to(v.dtype)).to(DType.FLOAT32).round();
+            if (v.dtype == DType.FLOAT32) {
+                // lrintf(zero_point + x * inv_scale) as PyTorch's AVX2 kernels compute it: one fused multiply-add (the
+                // float product exact in double, the sum with the zero point exact there too but for addends 2^53
+                // apart), so x * inv_scale is not rounded to float before the zero point is added
+                q = v.to(DType.FLOAT64).mul(inv.to(DType.FLOAT64)).add(z.to(DType.FLOAT64)).to(DType.FLOAT32).round();
+            } else {
+                q = v.mul(inv).add(z.to(v.dtype)).to(DType.FLOAT32).round();
+            }
         } else {
             z = zeroPoint.to(DType.FLOAT64).reshape(shape);
             q = v.mul(inv).round().add(z.to(v.dtype));
@@ -471,7 +479,7 @@ public final class FakeQuant {
     }
 
     /**
-     * The learnable kernels' elementwise gradients, in float as theirs: {@code xq = nearbyint(z + x * inv)} (as an
+     * The learnable kernels' elementwise gradients, in float as theirs: {@code xq = nearbyint(fma(x, inv, z))} (as an
      * int64), {@code dX = dY * inRange}; outside the range {@code dScale = dY * (quant_min or quant_max - z) * f} and
      * {@code dZ = dY * -1 * scale * f}, inside {@code dScale = dY * (xfq - x) * inv * f} and {@code dZ = 0}, with
      * {@code xfq = (clamp(xq) - z) * scale}.
@@ -479,7 +487,11 @@ public final class FakeQuant {
     private static Tensor[] learnableParts(Tensor g, Tensor x, Tensor s, Tensor inv, Tensor z, long quantMin,
                                            long quantMax, float factor) {
         double f = factor;
-        Tensor xq = asInt64(x.mul(inv).add(z).round().to(DType.FLOAT64));
+        // nearbyint(zero_point + x * inv_scale) as PyTorch's AVX2 build computes it: one fused multiply-add (the
+        // product of two floats is exact in double, and so is the sum with the integral zero point but for an
+        // addend 2^53 times smaller than the other, whose double rounding could only move a float rounding tie)
+        Tensor xq = asInt64(x.to(DType.FLOAT64).mul(inv.to(DType.FLOAT64)).add(z.to(DType.FLOAT64))
+            .to(DType.FLOAT32).round().to(DType.FLOAT64));
         Tensor below = xq.lt((double) quantMin);
         Tensor above = xq.gt((double) quantMax);
         Tensor outside = below.logicalOr(above);

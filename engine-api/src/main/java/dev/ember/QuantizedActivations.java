@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  * from a carrier, and its views ({@code view}, {@code flatten}, {@code reshape} without a copy, slices) are carriers
  * too. The float ops that commute with dequantization keep the mark, as PyTorch's quantized kernels keep the input's
  * scale and zero point: {@code relu}, {@code relu_} and {@code max_pool2d} (the maximum of values on the grid is on the
- * grid), {@code contiguous} and {@code clone}; {@code adaptive_avg_pool2d} and {@code avg_pool2d} run PyTorch's
+ * grid), {@code contiguous}, {@code clone}, and {@code reshape} and {@code flatten} where they copy; {@code adaptive_avg_pool2d} and {@code avg_pool2d} run PyTorch's
  * quantized kernels (the output keeps the input's scale and zero point), and {@code sigmoid} and {@code tanh} PyTorch's
  * quantized kernels with their fixed output parameters (so an unconverted {@code nn.Sigmoid} or {@code nn.Tanh} between
  * quantized modules works, as in PyTorch's eager mode). Any other float op on a carrier computes on
@@ -229,7 +229,10 @@ public final class QuantizedActivations {
     /**
      * {@code F.adaptive_avg_pool2d} of a quantized activation, PyTorch's quantized kernel for a contiguous (NCHW)
      * input: the output keeps the input's scale and zero point, each window's integers summed and the sum times
-     * {@code (float) (1.0 / 1) / kH / kW} (in float) rounded half to even.
+     * {@code (float) (1.0 / 1) / kH / kW} (in float) rounded half to even. A channels-last contiguous input (one with a
+     * single channel is one) takes PyTorch's NHWC kernel instead: the window's sum less its size times the zero point,
+     * requantized by {@link #nhwcQuantize} (rounded before the zero point is added, so an exact .5 rounds to even by
+     * itself).
      */
     static Tensor adaptiveAvgPool2d(Tensor input, int[] outputSize) {
         // PyTorch's adaptive_avg_pool2d checks the output size before it dispatches to the quantized kernel
@@ -271,6 +274,8 @@ public final class QuantizedActivations {
                     + (fits ? String.valueOf(outNumel) : "more than " + Long.MAX_VALUE) + " elements; one Ember tensor "
                     + "stores at most " + Layout.MAX_STORAGE_ELEMENTS);
         }
+        long zp = q.qZeroPoint();
+        boolean channelsLast = channelsLast(input);
         long[] in = q.intRepr().to(DType.INT64).toLongArray();
         long[] out = new long[(int) outNumel];
         for (int p = 0; p < planes; p++) {
@@ -289,7 +294,13 @@ public final class QuantizedActivations {
                             sum += in[(p * ih + i) * iw + j];
                         }
                     }
-                    out[(p * oh + y) * ow + x] = (long) Math.rint((float) sum * kHWr);
+                    if (channelsLast) {
+                        int size = (h1 - h0) * (w1 - w0);
+                        long r = nhwcQuantize((int) (sum - size * zp), (float) (1.0 / size), zp);
+                        out[(p * oh + y) * ow + x] = Math.max(q.dtype().min(), Math.min(q.dtype().max(), r));
+                    } else {
+                        out[(p * oh + y) * ow + x] = (long) Math.rint((float) sum * kHWr);
+                    }
                 }
             }
         }
@@ -298,11 +309,31 @@ public final class QuantizedActivations {
     }
 
     /**
+     * Whether PyTorch's quantized average pools take their channels-last (NHWC) kernel for {@code input}: a 4-d input
+     * contiguous in {@code torch.channels_last}, which a contiguous one with one channel (or a 1 x 1 plane) is too.
+     */
+    private static boolean channelsLast(Tensor input) {
+        return input.dim() == 4 && input.isContiguous(MemoryFormat.CHANNELS_LAST);
+    }
+
+    /**
+     * The NHWC kernels' scalar requantization of a window's sum less its size times the zero point:
+     * {@code quantize_val(1.0f / multiplier, zero_point, sum)}, i.e. {@code zero_point + rint(sum * (1.0f / (1.0f /
+     * multiplier)))} in float (rounded before the zero point is added), not yet clamped.
+     */
+    private static long nhwcQuantize(int shiftedSum, float multiplier, long zeroPoint) {
+        float inv = 1.0f / (1.0f / multiplier);
+        return (long) Math.rint((float) shiftedSum * inv) + zeroPoint;
+    }
+
+    /**
      * {@code F.avg_pool2d} of a quantized activation, PyTorch's quantized kernel for a contiguous (NCHW) input
      * ({@code avg_pool2d_out_frame}): the output keeps the input's scale and zero point; each window's integers summed,
      * less the window's (unpadded) size times the zero point, times {@code (float) (1.0 / divisor)} in float, plus the
      * zero point in float, rounded half to even and clamped to the type; the divisor is the window's size with or
-     * without padding ({@code count_include_pad}), or {@code divisor_override}.
+     * without padding ({@code count_include_pad}), or {@code divisor_override}. A channels-last contiguous input (one
+     * with a single channel is one) takes PyTorch's NHWC kernel ({@code qavg_pool2d_nhwc}) instead, whose scalar loop
+     * requantizes as {@link #nhwcQuantize} does.
      */
     static Tensor avgPool2d(Tensor input, dev.ember.backend.Pool2dParams p, int outH, int outW,
                             Integer divisorOverride) {
@@ -315,6 +346,7 @@ public final class QuantizedActivations {
             planes = Math.multiplyExact(planes, shape[i]);
         }
         long zp = q.qZeroPoint();
+        boolean channelsLast = channelsLast(input);
         long[] in = q.intRepr().to(DType.INT64).toLongArray();
         long[] out = new long[Math.multiplyExact(Math.multiplyExact(planes, outH), outW)];
         for (int c = 0; c < planes; c++) {
@@ -344,8 +376,9 @@ public final class QuantizedActivations {
                     }
                     float multiplier = (float) (1.0 / divide); // input and output scales are equal
                     sum -= (int) (size * zp);
-                    float v = (float) sum * multiplier + (float) zp;
-                    out[o] = Math.max(q.dtype().min(), Math.min(q.dtype().max(), (long) Math.rint(v)));
+                    long r = channelsLast ? nhwcQuantize(sum, multiplier, zp)
+                        : (long) Math.rint((float) sum * multiplier + (float) zp);
+                    out[o] = Math.max(q.dtype().min(), Math.min(q.dtype().max(), r));
                 }
             }
         }
@@ -411,7 +444,7 @@ public final class QuantizedActivations {
 
     /** {@code out} marked as {@code in} is, when {@code in} is a carrier: for an op that commutes with dequantization. */
     static Tensor follow(Tensor in, Tensor out) {
-        if (!used || out == in) {
+        if (!used || out == in || out.rawStorage() == in.rawStorage()) {
             return out;
         }
         Mark m = markOf(in);

@@ -5148,7 +5148,9 @@ public final class Tensor implements AutoCloseable {
     /** A view with a new shape when possible, otherwise a copy. */
     public Tensor reshape(int... shape) {
         Args.require(shape, "reshape", "shape", 1, "tuple of ints");
-        return ViewOps.reshape(this, shape);
+        // a copying reshape of a quantized activation is one too (PyTorch's reshape of a quantized tensor copies it as
+        // quantized); a viewing one already is, sharing the storage
+        return QuantizedActivations.follow(this, ViewOps.reshape(this, shape));
     }
 
     /** A view of {@code other}'s shape. */
@@ -5164,7 +5166,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Flattens dimensions {@code startDim..endDim} into one. */
     public Tensor flatten(int startDim, int endDim) {
-        return ViewOps.flatten(this, startDim, endDim);
+        return QuantizedActivations.follow(this, ViewOps.flatten(this, startDim, endDim));
     }
 
     /** Flattens dimensions {@code startDim} to the last into one, as {@code torch.flatten(x, start_dim)}. */

@@ -171,7 +171,11 @@ public abstract class UniformQuantizationObserverBase extends ObserverBase {
                 zeroPoint = minVal.mul(-1L).div(scale);
             } else {
                 scale = maxPos.sub(minNeg).div((double) (quantMax - quantMin)).maximum(eps);
-                zeroPoint = minNeg.div(scale).round().to(DType.INT32).neg().add(quantMin);
+                // .to(torch.int) as x86 converts: NaN (-inf / inf, an infinite minimum) and values beyond int32 give
+                // its minimum, and quant_min - that wraps around in int32 before the clamp
+                Tensor index = minNeg.div(scale).round();
+                index = Tensor.where(index.ge(-2147483648.0).logicalAnd(index.lt(2147483648.0)), index, -2147483648.0);
+                zeroPoint = index.to(DType.INT32).neg().add(quantMin);
                 zeroPoint = zeroPoint.clamp(quantMin, quantMax);
             }
             if (scale.dim() == 0) {
