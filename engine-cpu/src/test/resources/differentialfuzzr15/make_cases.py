@@ -37,12 +37,12 @@
 #   linearize                                lambda *p_t1_t2: (out, jvp_fn(t1), jvp_fn(t2))  (2.x's linearize; 1.13
 #                                            has none, so its values come from jvp, which 2.x's linearize equals)
 #
-# The programs: 2 to 6 statements over small per-sample inputs (float64 mostly; float32; int64, bool and complex128 in
-# vmap-only compositions): elementwise unary and binary ops with broadcasting, pow with a scalar, clamp, where,
-# masked_fill, reductions with dims and keepdim, norm, matmul/bmm/einsum/linear/conv1d, views and reshapes, gather,
-# index_select, advanced indexing, cat/stack, softmax/log_softmax/layer_norm, cumsum, sort and topk values, in-place
-# ops on a clone made inside f. Each statement is tried eagerly on sample inputs while the program is built, so the
-# programs are valid per sample; then the transforms are chosen and the batched inputs made.
+# The programs: 2 to 6 statements over small per-sample inputs (float64 mostly; float32, and the two mixed; int64, bool
+# and complex128 in vmap-only compositions): elementwise unary and binary ops with broadcasting, pow with a scalar,
+# clamp, where, masked_fill, reductions with dims and keepdim, norm, matmul/bmm/einsum/linear/conv1d, views and
+# reshapes, gather, index_select, advanced indexing, cat/stack, softmax/log_softmax/layer_norm, cumsum, sort and topk
+# values, in-place ops on a clone made inside f. Each statement is tried eagerly on sample inputs while the program is
+# built, so the programs are valid per sample; then the transforms are chosen and the batched inputs made.
 #
 # Errors, injected in about one case in four: grad of a non-scalar, in_dims of the wrong length, an in_dim out of range,
 # in_dims all None, mapped dimensions of different sizes, out_dims out of range, an integer input to grad, an integer
@@ -57,7 +57,11 @@
 # the result's sizes and expands to them, which aligns the result's own dimensions to the right, so for out_dim != 0 the
 # batch dimension lands in the wrong place or the expand fails ("The expanded size of the tensor (3) must match the
 # existing size (2) at non-singleton dimension ..."); 2.x's _remove_batch_dim has the same code (aten/src/ATen/
-# functorch/LegacyBatchingRegistrations.cpp), and Ember follows vmap's definition there.
+# functorch/LegacyBatchingRegistrations.cpp), and Ember follows vmap's definition there. The requires_grad of each
+# result is compared with the reference's too: where inputs require grad outside, functorch's forward-mode formulas
+# connect a jvp's or jacfwd's result to them differently from a reverse-over-reverse product (jvp of x * 2 requires
+# grad through the formula's other_t * self term; a clamp_'s masked tangent does not), and Ember, which has no forward
+# mode, computes jvp, jacfwd, hessian and linearize as the reference does: such cases are not written.
 #
 # 1.13 and 2.x. The messages kept are the same in 2.x's torch/_functorch (vmap.py's _process_batched_inputs,
 # eager_transforms.py's grad_and_value, _slice_argnums and _validate_and_wrap_argnum, jvp's checks). Cases where 1.13's
@@ -443,7 +447,8 @@ def pick_op(env, vars_, prog):
         if n == 'select':
             return n, [x, 'i:%d' % D(r, d), 'i:%d' % rng.randrange(sh[d])]
         if n == 'slice':
-            return n, [x, 'i:%d' % d, 'i:%d' % rng.randint(0, 1), 'i:%d' % rng.randint(1, 4), 'i:%d' % rng.randint(1, 2)]
+            return n, [x, 'i:%d' % d, 'i:%d' % rng.randint(0, 1), 'i:%d' % rng.randint(1, 4),
+                       'i:%d' % rng.randint(1, 2)]
         if n == 'expand':
             return n, [x, 'il:' + ','.join(str(v) for v in [2] + [s if rng.random() < 0.7 else -1 for s in sh])]
         if n == 'mT':
@@ -481,7 +486,8 @@ def pick_op(env, vars_, prog):
             if r == 0:
                 return 'stack', [x, y if env[y].shape == t.shape else x, 'i:0']
             d = rng.randrange(r)
-            cands = [v for v in floats if env[v].dim() == r and all(env[v].shape[k] == sh[k] for k in range(r) if k != d)]
+            cands = [v for v in floats if env[v].dim() == r
+                     and all(env[v].shape[k] == sh[k] for k in range(r) if k != d)]
             return n, [x, rng.choice(cands), 'i:%d' % D(r, d)]
         cands = [v for v in floats if env[v].shape == t.shape]
         return n, [x, rng.choice(cands), 'i:%d' % D(r + 1, rng.randrange(r + 1))]
@@ -829,7 +835,8 @@ ERRORS = ['nonscalar', 'in_dims_len', 'in_dim_range', 'batch_sizes', 'out_dim_ra
 
 # what the message of each injected error contains (a case that fails otherwise first is not written)
 SIGN = {'all_none': 'Expected at least one Tensor', 'tangent_dtype': 'Expected tangent to be floating point',
-        'jvpint': 'Expected primal to be floating point', 'nonscalar': 'to return a scalar Tensor', 'in_dims_len': 'in_dims is not compatible', 'in_dim_range':
+        'jvpint': 'Expected primal to be floating point', 'nonscalar': 'to return a scalar Tensor',
+        'in_dims_len': 'in_dims is not compatible', 'in_dim_range':
         'Got in_dim=', 'batch_sizes': 'Expected all tensors to have the same size', 'out_dim_range':
         'Dimension out of range', 'argnums': 'argnum', 'cotangent': 'shape', 'tangent': 'forward gradient',
         'intgrad': 'floating point'}
@@ -889,6 +896,9 @@ def differs(res, ref):
             return 'grads'
         if a is not None:
             pairs.append(((a, 0), (b, 0)))
+    for (t, rg1), (u, rg2) in zip(res[0], value):
+        if rg1 != rg2:
+            return 'requires_grad'
     for (t, _), (u, _) in pairs:
         if t.shape != u.shape or t.dtype != u.dtype:
             return 'shapes'
@@ -903,10 +913,12 @@ def make_case(k, out):
     nargs = rng.choice([1, 1, 2, 2, 3])
     shapes = [rand_shape() for _ in range(nargs)]
     r = rng.random()
-    if r < 0.7:
+    if r < 0.65:
         dt = [torch.float64] * nargs
-    elif r < 0.82:
+    elif r < 0.77:
         dt = [torch.float32] * nargs
+    elif r < 0.83:
+        dt = [rng.choice([torch.float32, torch.float64]) for _ in range(nargs)]
     elif r < 0.9:
         dt = [rng.choice([torch.float64, torch.int64]) for _ in range(nargs)]
     elif r < 0.95:

@@ -13,7 +13,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import make_cases as mc  # noqa: E402
 
 
-def case(key, inputs, ops, layers):
+def case(key, inputs, ops, layers, rg=()):
+    inputs = [t.clone().requires_grad_(i in rg) for i, t in enumerate(inputs)]
     prog = mc.Program()
     for var, name, args in ops:
         prog.ops.append((var, name, args))
@@ -31,6 +32,8 @@ def case(key, inputs, ops, layers):
     print('=== %s %s %s' % (key, 'val' if msg is None else 'err', '/'.join(L[0] for L in layers)))
     for i, t in enumerate(inputs):
         print('in a%d %s' % (i, mc.fmt(t)))
+    for i in rg:
+        print('rg a%d' % i)
     for var, name, args in ops:
         print('op %s %s %s' % (var, name, ' '.join(args)))
     for layer in layers:
@@ -40,6 +43,11 @@ def case(key, inputs, ops, layers):
         return
     for i, t in enumerate(res):
         print('out %d %s rg %d' % (i, mc.fmt(t), int(t.requires_grad)))
+    diff = [t for t in res if t.requires_grad]
+    if diff:
+        sum((t * mc.W(t)).sum() for t in diff).backward()
+    for i in rg:
+        print('grad a%d %s' % (i, 'none' if inputs[i].grad is None else mc.fmt(inputs[i].grad)))
 
 
 D = torch.float64
@@ -70,3 +78,9 @@ case('jacrev_of_hessian_wrt_another_input', [torch.tensor([0.5, -1.0], dtype=D),
 # repeated argnums, one of them negative: the message shows them wrapped, as 2.x's _slice_argnums checks them after
 # _validate_and_wrap_argnums ("got (0, 0)"; Ember wrote the argnums as given, "got (0, -2)")
 case('grad_repeated_negative_argnums', [x, y], [('v0', 'sin', ['a0']), ('v1', 'sumall', ['v0'])], [('grad', (0, -2))])
+
+# jacrev of grad of a squared sum, the input requiring grad outside: the Hessian requires grad (PyTorch's pow_backward
+# is grad * (2 * self.pow(1)), whose derivative goes through self.pow(1); Ember's shortcut grad * (self * 2) left the
+# Hessian of this quadratic, a constant, a plain tensor) and the backward through it gives zeros
+case('jacrev_of_grad_of_square_keeps_graph', [x], [('v0', 'muls', ['a0', 'd:-1.5']), ('v1', 'adds', ['v0', 'd:0.5'])],
+     [('sqsum',), ('grad', 0), ('jacrev', 0)], rg=(0,))

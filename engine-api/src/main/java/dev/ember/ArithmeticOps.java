@@ -673,9 +673,10 @@ final class ArithmeticOps {
                 if (exponent == 0) {
                     return new Tensor[] {g.zerosLike()};
                 }
+                // self.pow(exponent - 1) even for 2: the next derivative goes through it (x.pow(1)'s PowBackward0),
+                // so the second derivative of x ** 2 requires grad and a third is zeros, as PyTorch's
                 Tensor x = sa.get();
-                Tensor d = exponent == 2 ? x.mul(2.0) : x.pow(exponent - 1).mul(exponent);
-                return new Tensor[] {g.mul(d)};
+                return new Tensor[] {g.mul(x.pow(exponent - 1).mul(exponent))};
             };
         });
     }

@@ -20,7 +20,18 @@ import java.util.TreeMap;
  * in_dims of the wrong length, an in_dim out of range, mapped dimensions of different sizes, out_dims out of range, an
  * integer input to grad, argnums out of range or repeated, a tangent of the wrong shape, a random op in randomness
  * 'error' mode), and the inputs must be unchanged by the call either way; randomness 'same' and 'different' are checked
- * by their rule. Every mismatch is reported in one failure. Left out and why: the script's header.
+ * by their rule; where inputs require grad outside the transforms, a backward through the results must give
+ * functorch's gradients. Every mismatch is reported in one failure.
+ *
+ * <p>Found by this round and fixed (session 43; FuzzRound15FixesTest holds the regressions): a transform's gradient
+ * for an input the output does not reach was autograd's materialize_grads zeros, a leaf that requires grad (functorch
+ * fills plain {@code zeros_like}), and a Jacobian's lacked its batch dimension and failed to reshape when the output
+ * depended on an enclosing transform's input; an inner transform's fresh leaves counted as outer tensors to the
+ * enclosing transform, whose results then kept a graph (jacrev of vjp_fn with respect to the cotangent, jacrev of
+ * hessian with respect to another input); repeated argnums were reported as given, not wrapped ("got (0, 0)");
+ * pow(x, 2)'s backward took the shortcut {@code grad * (x * 2)}, so the second derivative of a square did not require
+ * grad and a third refused (PyTorch's pow_backward goes through {@code x.pow(1)}). Left out and why: the script's
+ * header.
  */
 class DifferentialFuzzR15Test {
     private static final String RESOURCE = "/differentialfuzzr15/cases.txt";

@@ -87,4 +87,33 @@ class FuzzRound15FixesTest {
     void repeatedArgnumsAreReportedWrapped() {
         check("grad_repeated_negative_argnums");
     }
+
+    /**
+     * jacrev of grad of a squared sum, its input requiring grad outside the transforms: the Hessian requires grad and a
+     * backward through it reaches the input, because PyTorch's pow_backward is {@code grad * (2 * self.pow(1))}, whose
+     * derivative goes through {@code self.pow(1)}; Ember's shortcut {@code grad * (self * 2)} for exponent 2 gave a
+     * plain Hessian.
+     */
+    @Test
+    void jacrevOfGradOfASquareKeepsTheGraph() {
+        check("jacrev_of_grad_of_square_keeps_graph");
+    }
+
+    /**
+     * The same in plain autograd: the second derivative of {@code (x ** 2).sum()} is 2 with a graph (MulBackward0) and
+     * the third is zeros, as PyTorch 2.x gives (pow_backward: {@code grad * (exponent * self.pow(exponent - 1))}, and
+     * {@code self.pow(0)}'s derivative is zeros); Ember's second derivative did not require grad, so the third refused.
+     */
+    @Test
+    void thirdDerivativeOfASquareIsZeros() {
+        Tensor x = Tensor.tensor(new double[] {0.5, -1.5, 2.0}, DType.FLOAT64, Device.CPU).requiresGrad_(true);
+        GradOptions keep = GradOptions.defaults().withCreateGraph(true);
+        Tensor g = Autograd.grad(List.of(x.pow(2.0).sum()), List.of(x), null, keep).get(0);
+        Tensor h = Autograd.grad(List.of(g.sum()), List.of(x), null, keep).get(0);
+        org.junit.jupiter.api.Assertions.assertTrue(h.requiresGrad(), "the second derivative requires grad");
+        org.junit.jupiter.api.Assertions.assertEquals("MulBackward0", h.gradFn().name());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new double[] {2, 2, 2}, h.detach().toDoubleArray());
+        Tensor t = Autograd.grad(List.of(h.sum()), List.of(x), null, GradOptions.defaults()).get(0);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new double[] {0, 0, 0}, t.toDoubleArray());
+    }
 }
