@@ -1874,5 +1874,14 @@ class OutsiderPrograms18Test {
         refused("split", null, () -> Tensor.zeros(F64, 8, 4, 4).split(new int[] {2, 3}, 1));
         refused("offsets", null, () -> Tensor.zeros(F64, 10, 4)
                 .add(Tensor.zeros(F64, 9).index(Index.all(), Index.newAxis())));
+        Tensor logits = Tensor.rand(F64, 4, 9);
+        refused("div_", logits, () -> logits.div_(Tensor.ones(F64, 2, 4, 9)));
+        Tensor ptr = Tensor.zeros(DType.INT64, 1);
+        refused("ptr", ptr, () -> ptr.indexPut_(new Index[] {Index.of(1)}, 5L, false));
+        refused("gather", null, () -> Tensor.arange(12.0).index(Index.of(Tensor.tensor(new long[] {0, 12}))));
+        refused("linspace", null, () -> Tensor.linspace(0, 11, -1, DType.INT64));
+        Tensor param = new Linear(2, 2).weight();
+        refused("set_data", param, () -> param.setData(Tensor.zeros(DType.INT64, 3)));
+        assertEquals(F32, param.dtype(), "the parameter keeps its type");
     }
 }
