@@ -64,6 +64,34 @@ class SizesAndViewsTest {
                 () -> Tensor.ones(1, 1).expand(100000, 100000).contiguous());
     }
 
+    /**
+     * Regression (session 43, sizes probed around the outsider recipes' ops): replication padding sized its output in
+     * int (a padding near the int limit gave "CPU tensors hold at most ... asked for -4294967292") and tril_indices
+     * counted its pairs into an ArithmeticException ("integer overflow"); both now name Ember's limit, as the constant
+     * padding already did, and nothing is allocated.
+     */
+    @Test
+    void edgePaddingAndTriangleIndicesPastTheLimits() {
+        fails(IllegalArgumentException.class, "the padded dimension 2 would have size 2147483650; Ember's dimensions are "
+                + "at most 2147483647", () -> new dev.ember.nn.ReplicationPad1d(new int[] {0, Integer.MAX_VALUE})
+                        .apply(Tensor.ones(1, 2, 3)));
+        fails(IllegalArgumentException.class, "a tensor of sizes=[1, 2, 1073741827] has 2147483654 elements; one Ember "
+                + "tensor stores at most " + Layout.MAX_STORAGE_ELEMENTS,
+                () -> new dev.ember.nn.ReplicationPad1d(new int[] {1 << 30, 0}).apply(Tensor.ones(1, 2, 3)));
+        fails(IllegalArgumentException.class, "the padded dimension 3 would have size 2147483650; Ember's dimensions are "
+                + "at most 2147483647", () -> new dev.ember.nn.ReplicationPad2d(new int[] {Integer.MAX_VALUE, 0, 0, 0})
+                        .apply(Tensor.ones(1, 1, 2, 3)));
+        // tril_indices(2^20, 2^20): 2^39 + 2^19 pairs
+        long n = (1L << 39) + (1L << 19);
+        fails(IllegalArgumentException.class, "a tensor of sizes=[2, " + n + "] has " + 2 * n + " elements; one Ember "
+                + "tensor stores at most " + Layout.MAX_STORAGE_ELEMENTS, () -> Tensor.trilIndices(1 << 20, 1 << 20, 0));
+        fails(IllegalArgumentException.class, "a tensor of sizes=[2, " + n + "] has " + 2 * n + " elements; one Ember "
+                + "tensor stores at most " + Layout.MAX_STORAGE_ELEMENTS, () -> Tensor.triuIndices(1 << 20, 1 << 20, 0));
+        // just inside, padding still works
+        assertArrayEquals(new int[] {1, 2, 7}, new dev.ember.nn.ReplicationPad1d(new int[] {1, 3})
+                .apply(Tensor.ones(1, 2, 3)).shape());
+    }
+
     @Test
     void broadcastViewsCountTheirElementsInLong() {
         Tensor big = Tensor.ones(1, 1).expand(100000, 100000);
