@@ -722,6 +722,16 @@ final class ShapeOps {
         if (r == 0) {
             return Creation.empty(new int[] {0}, t.dtype, t.device);
         }
+        if (t.shape[0] >= 2) {
+            // the r-fold meshgrid's n^r elements, as PyTorch counts them, before r copies and grids are made
+            long numel = 1;
+            for (int i = 0; i < r; i++) {
+                if (numel > Long.MAX_VALUE / t.shape[0]) {
+                    throw new IllegalArgumentException("numel: integer multiplication overflow");
+                }
+                numel *= t.shape[0];
+            }
+        }
         List<Tensor> copies = java.util.Collections.nCopies(r, t);
         List<Tensor> grids = new ArrayList<>(Tensor.meshgrid(copies, "ij"));
         Tensor range = Tensor.arange(0, t.shape[0], 1, DType.INT64).to(t.device);

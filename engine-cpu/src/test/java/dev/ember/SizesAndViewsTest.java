@@ -92,6 +92,35 @@ class SizesAndViewsTest {
                 .apply(Tensor.ones(1, 2, 3)).shape());
     }
 
+    /**
+     * Regression (session 43): interpolation to a size past Ember's limit made its index or tap table of that size
+     * first (nearest, linear and trilinear ended in an OutOfMemoryError, "Requested array size exceeds VM limit"), and
+     * combinations with r near the int limit built r copies before the r-fold meshgrid's count overflowed (another
+     * OutOfMemoryError); the output is now checked first (Ember's limit), and combinations counts n^r first, with
+     * PyTorch's message when it overflows (PyTorch 1.13: combinations(ones(100), r=50)).
+     */
+    @Test
+    void interpolationAndCombinationsPastTheLimits() {
+        String limit = " elements; one Ember tensor stores at most " + Layout.MAX_STORAGE_ELEMENTS;
+        int m = Integer.MAX_VALUE;
+        for (String mode : new String[] {"nearest", "nearest-exact", "linear"}) {
+            fails(IllegalArgumentException.class, "a tensor of sizes=[1, 1, 2147483647] has 2147483647" + limit,
+                    () -> dev.ember.nn.Functional.interpolate(Tensor.ones(1, 1, 4), new int[] {m}, mode));
+        }
+        fails(IllegalArgumentException.class, "a tensor of sizes=[1, 1, 2147483647, 1, 1] has 2147483647" + limit,
+                () -> dev.ember.nn.Functional.interpolate(Tensor.ones(1, 1, 2, 2, 2), new int[] {m, 1, 1}, "trilinear"));
+        fails(IllegalArgumentException.class, "a tensor of sizes=[1, 1, 2147483647, 2] has 4294967294" + limit,
+                () -> dev.ember.nn.Functional.interpolate(Tensor.ones(1, 1, 4, 4), new int[] {m, 2}, "bilinear"));
+        fails(IllegalArgumentException.class, "numel: integer multiplication overflow",
+                () -> Tensor.ones(3).combinations(m, true));
+        fails(IllegalArgumentException.class, "numel: integer multiplication overflow",
+                () -> Tensor.ones(100).combinations(50, false));
+        // within the limits nothing changes
+        assertArrayEquals(new int[] {1, 1, 8}, dev.ember.nn.Functional.interpolate(Tensor.ones(1, 1, 4), new int[] {8},
+                "linear").shape());
+        assertArrayEquals(new int[] {10, 3}, Tensor.ones(5).combinations(3, false).shape());
+    }
+
     @Test
     void broadcastViewsCountTheirElementsInLong() {
         Tensor big = Tensor.ones(1, 1).expand(100000, 100000);
