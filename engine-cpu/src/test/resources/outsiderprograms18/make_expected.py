@@ -1577,6 +1577,23 @@ message("enqueue", lambda: torch.zeros(4, 8)[:, 6:10].copy_(torch.zeros(4, 4)))
 message("split", lambda: torch.split(torch.zeros(8, 4, 4), [2, 3], 1))
 # batched_nms' offsets of idxs of another length
 message("offsets", lambda: torch.zeros(10, 4) + torch.zeros(9)[:, None])
+# MoCo's logits /= T with a T that would broadcast the logits
+message("div_", lambda: torch.zeros(4, 9).div_(torch.ones(2, 4, 9)))
+# MoCo's queue_ptr[0] = ptr on a pointer of another size
+message("ptr", lambda: torch.zeros(1, dtype=torch.long).__setitem__(1, 5))
+# KAN's x_sorted[indices] with an index past the batch
+message("gather", lambda: torch.arange(12.)[torch.tensor([0, 12])])
+# KAN's linspace with a negative number of steps (a grid_size of -2)
+message("linspace", lambda: torch.linspace(0, 11, -1, dtype=torch.int64))
+
+
+def set_int_data():
+    p = nn.Parameter(torch.ones(2, 2))
+    p.data = torch.zeros(3, dtype=torch.long)
+
+
+# the momentum update's param_k.data = ... with integer data
+message("set_data", set_int_data)
 with open("texts18.txt", "w") as f:
     for k in sorted(texts):
         f.write(k + "\t" + texts[k] + "\n")

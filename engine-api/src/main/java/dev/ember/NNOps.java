@@ -1744,6 +1744,10 @@ final class NNOps {
             throw new IllegalArgumentException("Non-empty " + (spatial + 2) + "D data tensor expected but got a tensor with sizes "
                     + Shapes.str(input.shape));
         }
+        // the output within Ember's limits before any index table of its size is made
+        int[] outShape = input.shape.clone();
+        System.arraycopy(out, 0, outShape, 2, spatial);
+        Shapes.storageNumel(outShape, input.dtype, input.device);
     }
 
     /** PyTorch's {@code compute_scales_value}: {@code 1 / scale} for a positive scale given, else {@code in / out}. */

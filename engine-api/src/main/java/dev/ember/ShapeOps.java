@@ -613,7 +613,11 @@ final class ShapeOps {
             long to = upper ? col : Math.min((long) col, (long) i + offset + 1);
             count += Math.max(0, to - from);
         }
-        int n = Math.toIntExact(count);
+        if (2 * count > Layout.MAX_STORAGE_ELEMENTS) {
+            throw new IllegalArgumentException("a tensor of sizes=[2, " + count + "] has " + 2 * count + " elements; "
+                    + "one Ember tensor stores at most " + Layout.MAX_STORAGE_ELEMENTS);
+        }
+        int n = (int) count;
         long[] coords = new long[Math.multiplyExact(2, n)];
         int e = 0;
         for (int i = 0; i < row; i++) {
@@ -717,6 +721,16 @@ final class ShapeOps {
         }
         if (r == 0) {
             return Creation.empty(new int[] {0}, t.dtype, t.device);
+        }
+        if (t.shape[0] >= 2) {
+            // the r-fold meshgrid's n^r elements, as PyTorch counts them, before r copies and grids are made
+            long numel = 1;
+            for (int i = 0; i < r; i++) {
+                if (numel > Long.MAX_VALUE / t.shape[0]) {
+                    throw new IllegalArgumentException("numel: integer multiplication overflow");
+                }
+                numel *= t.shape[0];
+            }
         }
         List<Tensor> copies = java.util.Collections.nCopies(r, t);
         List<Tensor> grids = new ArrayList<>(Tensor.meshgrid(copies, "ij"));
@@ -1325,6 +1339,12 @@ final class ShapeOps {
             }
             throw new IllegalArgumentException(in + ") is too small. " + out);
         }
+        // sizes in long: a padding near the int limit is Ember's dimension limit, not an overflowed size
+        int[] outShape = t.shape.clone();
+        for (int i = 0; i < k; i++) {
+            outShape[rank - 1 - i] = Shapes.toSize(outSizes[i], "the padded dimension " + (rank - 1 - i));
+        }
+        Shapes.storageNumel(outShape, t.dtype, t.device);
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
             out = t;

@@ -281,6 +281,10 @@ final class UpsampleLinearOps {
             throw new IllegalArgumentException("Non-empty " + (spatial + 2) + "D data tensor expected but got a tensor with "
                     + "sizes " + Shapes.str(input.shape()));
         }
+        // the output within Ember's limits before any tap table of its size is made
+        int[] outShape = input.shape();
+        System.arraycopy(out, 0, outShape, 2, spatial);
+        Shapes.storageNumel(outShape, input.dtype(), input.device());
     }
 
     /**

@@ -64,6 +64,63 @@ class SizesAndViewsTest {
                 () -> Tensor.ones(1, 1).expand(100000, 100000).contiguous());
     }
 
+    /**
+     * Regression (session 43, sizes probed around the outsider recipes' ops): replication padding sized its output in
+     * int (a padding near the int limit gave "CPU tensors hold at most ... asked for -4294967292") and tril_indices
+     * counted its pairs into an ArithmeticException ("integer overflow"); both now name Ember's limit, as the constant
+     * padding already did, and nothing is allocated.
+     */
+    @Test
+    void edgePaddingAndTriangleIndicesPastTheLimits() {
+        fails(IllegalArgumentException.class, "the padded dimension 2 would have size 2147483650; Ember's dimensions are "
+                + "at most 2147483647", () -> new dev.ember.nn.ReplicationPad1d(new int[] {0, Integer.MAX_VALUE})
+                        .apply(Tensor.ones(1, 2, 3)));
+        fails(IllegalArgumentException.class, "a tensor of sizes=[1, 2, 1073741827] has 2147483654 elements; one Ember "
+                + "tensor stores at most " + Layout.MAX_STORAGE_ELEMENTS,
+                () -> new dev.ember.nn.ReplicationPad1d(new int[] {1 << 30, 0}).apply(Tensor.ones(1, 2, 3)));
+        fails(IllegalArgumentException.class, "the padded dimension 3 would have size 2147483650; Ember's dimensions are "
+                + "at most 2147483647", () -> new dev.ember.nn.ReplicationPad2d(new int[] {Integer.MAX_VALUE, 0, 0, 0})
+                        .apply(Tensor.ones(1, 1, 2, 3)));
+        // tril_indices(2^20, 2^20): 2^39 + 2^19 pairs
+        long n = (1L << 39) + (1L << 19);
+        fails(IllegalArgumentException.class, "a tensor of sizes=[2, " + n + "] has " + 2 * n + " elements; one Ember "
+                + "tensor stores at most " + Layout.MAX_STORAGE_ELEMENTS, () -> Tensor.trilIndices(1 << 20, 1 << 20, 0));
+        fails(IllegalArgumentException.class, "a tensor of sizes=[2, " + n + "] has " + 2 * n + " elements; one Ember "
+                + "tensor stores at most " + Layout.MAX_STORAGE_ELEMENTS, () -> Tensor.triuIndices(1 << 20, 1 << 20, 0));
+        // just inside, padding still works
+        assertArrayEquals(new int[] {1, 2, 7}, new dev.ember.nn.ReplicationPad1d(new int[] {1, 3})
+                .apply(Tensor.ones(1, 2, 3)).shape());
+    }
+
+    /**
+     * Regression (session 43): interpolation to a size past Ember's limit made its index or tap table of that size
+     * first (nearest, linear and trilinear ended in an OutOfMemoryError, "Requested array size exceeds VM limit"), and
+     * combinations with r near the int limit built r copies before the r-fold meshgrid's count overflowed (another
+     * OutOfMemoryError); the output is now checked first (Ember's limit), and combinations counts n^r first, with
+     * PyTorch's message when it overflows (PyTorch 1.13: combinations(ones(100), r=50)).
+     */
+    @Test
+    void interpolationAndCombinationsPastTheLimits() {
+        String limit = " elements; one Ember tensor stores at most " + Layout.MAX_STORAGE_ELEMENTS;
+        int m = Integer.MAX_VALUE;
+        for (String mode : new String[] {"nearest", "nearest-exact", "linear"}) {
+            fails(IllegalArgumentException.class, "a tensor of sizes=[1, 1, 2147483647] has 2147483647" + limit,
+                    () -> dev.ember.nn.Functional.interpolate(Tensor.ones(1, 1, 4), new int[] {m}, mode));
+        }
+        fails(IllegalArgumentException.class, "a tensor of sizes=[1, 1, 2147483647, 1, 1] has 2147483647" + limit,
+                () -> dev.ember.nn.Functional.interpolate(Tensor.ones(1, 1, 2, 2, 2), new int[] {m, 1, 1}, "trilinear"));
+        fails(IllegalArgumentException.class, "a tensor of sizes=[1, 1, 2147483647, 2] has 4294967294" + limit,
+                () -> dev.ember.nn.Functional.interpolate(Tensor.ones(1, 1, 4, 4), new int[] {m, 2}, "bilinear"));
+        fails(IllegalArgumentException.class, "numel: integer multiplication overflow",
+                () -> Tensor.ones(3).combinations(m, true));
+        fails(IllegalArgumentException.class, "numel: integer multiplication overflow",
+                () -> Tensor.ones(100).combinations(50, false));
+        // within the limits nothing changes
+        assertArrayEquals(new int[] {1, 1, 8}, dev.ember.nn.Functional.interpolate(Tensor.ones(1, 1, 4), new int[] {8},
+                "linear").shape());
+        assertArrayEquals(new int[] {10, 3}, Tensor.ones(5).combinations(3, false).shape());
+    }
+
     @Test
     void broadcastViewsCountTheirElementsInLong() {
         Tensor big = Tensor.ones(1, 1).expand(100000, 100000);
