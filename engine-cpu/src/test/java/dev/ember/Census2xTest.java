@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code torch.optim.Adafactor} (2.5), {@code torch.optim.Muon} (2.9), {@code torch.distributions.InverseGamma} (2.3),
  * {@code torch.distributions.GeneralizedPareto} (2.7),
  * {@code torch.utils.data.StackDataset} (2.1), {@code Tensor.nbytes} and {@code Tensor.itemsize} (2.1),
- * {@code torch.autograd.graph.increment_version} (2.1). Values from
+ * {@code torch.autograd.graph.increment_version} (2.1), {@code Tensor.dim_order} (2.2). Values from
  * {@code census2x/make_expected.py} (2.x's rules computed with PyTorch 1.13's ops, stated there); StackDataset's
  * samples by its rule (sample i is every data set's sample i) and its messages as 2.x's source words them.
  */
@@ -557,6 +557,42 @@ class Census2xTest {
             inf = Tensor.zeros(DType.FLOAT32, 2);
         }
         Autograd.incrementVersion(inf);
+    }
+
+    // ------------------------------------------------------------------ Tensor.dim_order
+
+    private static int[] ints(String list) {
+        String inner = list.replaceAll("[\\[\\]() ]", "");
+        return inner.isEmpty() ? new int[0]
+                : Arrays.stream(inner.split(",")).filter(x -> !x.isEmpty()).mapToInt(Integer::parseInt).toArray();
+    }
+
+    private static void assertDimOrder(String key, java.util.function.Supplier<int[]> call) {
+        String want = EXPECTED.get(key);
+        if (want.startsWith("RuntimeError: ")) {
+            assertEquals(want.substring("RuntimeError: ".length()),
+                    assertThrows(IllegalStateException.class, call::get).getMessage(), key);
+        } else {
+            assertArrayEquals(ints(want), call.get(), key);
+        }
+    }
+
+    @Test
+    void dimOrderFollowsPyTorch() {
+        List<String> names = EXPECTED.keys("dim_order.").stream().filter(k -> k.endsWith(".shape"))
+                .map(k -> k.substring(0, k.length() - ".shape".length())).toList();
+        assertEquals(15, names.size());
+        for (String name : names) {
+            String key = "dim_order." + name;
+            int[] shape = ints(EXPECTED.get(key + ".shape"));
+            int[] stride = ints(EXPECTED.get(key + ".stride"));
+            Tensor t = Tensor.zeros(DType.FLOAT32, 10000).asStrided(shape, stride);
+            assertArrayEquals(stride, t.stride(), key);
+            assertDimOrder(key + ".plain", t::dimOrder);
+            assertDimOrder(key + ".check", () -> t.dimOrder(true));
+            assertDimOrder(key + ".formats",
+                    () -> t.dimOrder(List.of(MemoryFormat.CONTIGUOUS_FORMAT, MemoryFormat.CHANNELS_LAST)));
+        }
     }
 
     // ------------------------------------------------------------------ Tensor.itemsize and nbytes
