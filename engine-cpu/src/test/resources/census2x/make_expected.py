@@ -1,7 +1,7 @@
 # Writes expected.txt for Census2xTest.java (session 43): the names PyTorch 2.x added that the census in CENSUS.md
 # found missing from Ember and that were filled: torch.optim.Adafactor (2.5), torch.optim.Muon (2.9),
 # torch.distributions.InverseGamma (2.3), torch.distributions.GeneralizedPareto (2.7), Tensor.nbytes / Tensor.itemsize
-# (2.1), torch.autograd.graph.increment_version (2.1), Tensor.dim_order (2.2). ("key value" lines, ExpectedLines' format, refcases.key_lines.)
+# (2.1), torch.autograd.graph.increment_version (2.1), Tensor.dim_order (2.2), torch.amp.custom_fwd/custom_bwd (2.4). ("key value" lines, ExpectedLines' format, refcases.key_lines.)
 # Run: /usr/bin/python3 make_expected.py   (PyTorch 1.13 CPU; writes expected.txt next to this script; deterministic)
 #
 # PyTorch 1.13 has none of these, so each is computed here from 2.x's documented rule with 1.13's ops:
@@ -52,6 +52,12 @@
 #   else an insertion sort of the dims from the last by stride (a zero stride compares equal; equal strides put the
 #   longer dim outside), and with the check any adjacent pair not strictly ordered raises "The tensor does not have
 #   unique dim order."; computed here from 1.13 tensors' strides and is_contiguous(memory_format).
+# torch.amp.custom_fwd(device_type, cast_inputs) / custom_bwd(device_type) (torch/amp/autocast_mode.py, 2.4): forward
+#   stores ctx._dtype = get_autocast_dtype(device_type); with cast_inputs None ctx._fwd_used_autocast =
+#   is_autocast_enabled(device_type) and the forward runs as is; otherwise _fwd_used_autocast = False and, when autocast
+#   is on, the forward runs inside autocast(enabled=False) on its inputs cast by _cast (floating, on the device type,
+#   not float64, to cast_inputs); backward runs inside autocast(device_type, enabled=ctx._fwd_used_autocast,
+#   dtype=ctx._dtype). 1.13 has only torch.cuda.amp's; written out here with 1.13's CPU autocast.
 # Tensor.itemsize = element_size(); Tensor.nbytes = numel() * element_size() (2.1's definitions, in
 #   torch/_tensor.py... as C++ properties): written from 1.13's element_size and numel.
 import math
@@ -578,6 +584,65 @@ for name, t in DIM_ORDER:
     for label, check in (("plain", False), ("check", True),
                          ("formats", [torch.contiguous_format, torch.channels_last])):
         text("dim_order.%s.%s" % (name, label), dim_order(t, check))
+
+# ---------------------------------------------------------------- torch.amp.custom_fwd / custom_bwd
+
+
+def eligible(t, cast):
+    return t.is_floating_point() and t.device.type == "cpu" and t.dtype is not torch.float64
+
+
+class AmpMM(torch.autograd.Function):
+    """x @ w with custom_fwd(device_type="cpu", cast_inputs=cast) and custom_bwd(device_type="cpu") (2.4's rule in
+    the header, written out with 1.13's CPU autocast calls)."""
+
+    @staticmethod
+    def forward(ctx, x, w, cast):
+        ctx._dtype = torch.get_autocast_cpu_dtype()
+        on = torch.is_autocast_cpu_enabled()
+        ctx._fwd_used_autocast = on if cast is None else False
+        if cast is not None and on:
+            with torch.autocast("cpu", enabled=False):
+                x, w = [t.to(cast) if eligible(t, cast) else t for t in (x, w)]
+                ctx.save_for_backward(x, w)
+                return x @ w
+        ctx.save_for_backward(x, w)
+        return x @ w
+
+    @staticmethod
+    def backward(ctx, g):
+        with torch.autocast("cpu", enabled=ctx._fwd_used_autocast, dtype=ctx._dtype):
+            x, w = ctx.saved_tensors
+            gx, gw = g @ w.T, x.T @ g
+            BWD_TYPES.append((gx.dtype, gw.dtype))  # the types inside, before the engine casts to the inputs' types
+            return gx, gw, None
+
+
+BWD_TYPES = []
+
+
+def amp_case(key, dtype, autocast, cast):
+    # values whose products and sums are exact in bfloat16 (so 1.13's bfloat16 accumulation does not matter)
+    x = torch.tensor([[1.0, -0.5, 2.0], [0.5, 1.0, -1.0]], dtype=dtype).requires_grad_()
+    w = torch.tensor([[1.0, 2.0], [-1.0, 0.5], [0.5, -0.5]], dtype=dtype).requires_grad_()
+    tensor(key + ".x", x)
+    tensor(key + ".w", w)
+    with torch.autocast("cpu", enabled=autocast):
+        y = AmpMM.apply(x, w, cast)
+    tensor(key + ".out", y)
+    y.backward(torch.tensor([[1.0, 0.5], [2.0, -1.0]], dtype=y.dtype))  # outside autocast, as a training loop's
+    tensor(key + ".grad.x", x.grad)
+    tensor(key + ".grad.w", w.grad)
+    gx, gw = BWD_TYPES.pop()
+    text(key + ".bwd_types", "%s %s" % (str(gx).replace("torch.", ""), str(gw).replace("torch.", "")))
+
+
+amp_case("amp.plain", torch.float32, False, None)
+amp_case("amp.autocast", torch.float32, True, None)
+amp_case("amp.cast32", torch.float32, True, torch.float32)
+amp_case("amp.cast32_off", torch.float32, False, torch.float32)
+amp_case("amp.bf16_cast32", torch.bfloat16, True, torch.float32)
+amp_case("amp.f64_cast", D, True, torch.bfloat16)
 
 # ---------------------------------------------------------------- Tensor.itemsize and nbytes
 

@@ -1,5 +1,6 @@
 package dev.ember;
 
+import dev.ember.amp.CustomAmp;
 import dev.ember.data.DataLoader;
 import dev.ember.data.Dataset;
 import dev.ember.data.StackDataset;
@@ -33,7 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code torch.optim.Adafactor} (2.5), {@code torch.optim.Muon} (2.9), {@code torch.distributions.InverseGamma} (2.3),
  * {@code torch.distributions.GeneralizedPareto} (2.7),
  * {@code torch.utils.data.StackDataset} (2.1), {@code Tensor.nbytes} and {@code Tensor.itemsize} (2.1),
- * {@code torch.autograd.graph.increment_version} (2.1), {@code Tensor.dim_order} (2.2). Values from
+ * {@code torch.autograd.graph.increment_version} (2.1), {@code Tensor.dim_order} (2.2), {@code torch.amp.custom_fwd}
+ * and {@code custom_bwd} (2.4). Values from
  * {@code census2x/make_expected.py} (2.x's rules computed with PyTorch 1.13's ops, stated there); StackDataset's
  * samples by its rule (sample i is every data set's sample i) and its messages as 2.x's source words them.
  */
@@ -593,6 +595,86 @@ class Census2xTest {
             assertDimOrder(key + ".formats",
                     () -> t.dimOrder(List.of(MemoryFormat.CONTIGUOUS_FORMAT, MemoryFormat.CHANNELS_LAST)));
         }
+    }
+
+    // ------------------------------------------------------------------ torch.amp.custom_fwd / custom_bwd
+
+    /** x @ w under customFwd(ctx, "cpu", cast) and customBwd(ctx, "cpu"); records the types its backward computes. */
+    private static final class AmpMM extends AutogradFunction {
+        private final DType cast;
+        private final List<DType> backwardTypes = new ArrayList<>();
+
+        AmpMM(DType cast) {
+            this.cast = cast;
+        }
+
+        @Override
+        protected Tensor[] forward(Context ctx, Tensor... in) {
+            return CustomAmp.customFwd(ctx, "cpu", cast, in, t -> {
+                ctx.saveForBackward(t[0], t[1]);
+                return new Tensor[] {t[0].matmul(t[1])};
+            });
+        }
+
+        @Override
+        protected Tensor[] backward(Context ctx, Tensor... g) {
+            return CustomAmp.customBwd(ctx, "cpu", () -> {
+                Tensor[] saved = ctx.savedTensors();
+                Tensor gx = g[0].matmul(saved[1].t());
+                Tensor gw = saved[0].t().matmul(g[0]);
+                backwardTypes.add(gx.dtype());
+                backwardTypes.add(gw.dtype());
+                return new Tensor[] {gx, gw};
+            });
+        }
+    }
+
+    @Test
+    void customFwdAndBwdFollowPyTorch() {
+        Map<String, Object[]> cases = new LinkedHashMap<>();
+        cases.put("amp.plain", new Object[] {false, null});
+        cases.put("amp.autocast", new Object[] {true, null});
+        cases.put("amp.cast32", new Object[] {true, DType.FLOAT32});
+        cases.put("amp.cast32_off", new Object[] {false, DType.FLOAT32});
+        cases.put("amp.bf16_cast32", new Object[] {true, DType.FLOAT32});
+        cases.put("amp.f64_cast", new Object[] {true, DType.BFLOAT16});
+        for (Map.Entry<String, Object[]> c : cases.entrySet()) {
+            String key = c.getKey();
+            Tensor x = EXPECTED.tensor(key + ".x").requiresGrad_(true);
+            Tensor w = EXPECTED.tensor(key + ".w").requiresGrad_(true);
+            if (EXPECTED.get(key + ".x").startsWith("bfloat16")) {
+                x = EXPECTED.tensor(key + ".x").to(DType.BFLOAT16).requiresGrad_(true);
+                w = EXPECTED.tensor(key + ".w").to(DType.BFLOAT16).requiresGrad_(true);
+            }
+            AmpMM f = new AmpMM((DType) c.getValue()[1]);
+            Tensor y;
+            try (AutocastMode m = Ember.autocast("cpu", null, (Boolean) c.getValue()[0])) {
+                y = f.apply(x, w);
+            }
+            EXPECTED.assertExact(key + ".out", y.detach());
+            Tensor g = Tensor.tensor(new double[] {1.0, 0.5, 2.0, -1.0}, DType.FLOAT64, Device.CPU).reshape(2, 2)
+                    .to(y.dtype());
+            y.backward(g);
+            EXPECTED.assertExact(key + ".grad.x", x.grad());
+            EXPECTED.assertExact(key + ".grad.w", w.grad());
+            assertEquals(EXPECTED.get(key + ".bwd_types"), f.backwardTypes.get(0).name().toLowerCase() + " "
+                    + f.backwardTypes.get(1).name().toLowerCase(), key);
+            assertFalse(Ember.isAutocastEnabled("cpu"), key);
+        }
+        // a backward whose forward did not record the autocast state: PyTorch's missing attribute
+        AutogradFunction bare = new AutogradFunction() {
+            @Override
+            protected Tensor[] forward(Context ctx, Tensor... in) {
+                return new Tensor[] {in[0].mul(2L)};
+            }
+
+            @Override
+            protected Tensor[] backward(Context ctx, Tensor... g) {
+                return CustomAmp.customBwd(ctx, "cpu", () -> new Tensor[] {g[0].mul(2L)});
+            }
+        };
+        Tensor z = bare.apply(Tensor.ones(DType.FLOAT32, 2).requiresGrad_(true)).sum();
+        assertThrows(IllegalArgumentException.class, z::backward);
     }
 
     // ------------------------------------------------------------------ Tensor.itemsize and nbytes
