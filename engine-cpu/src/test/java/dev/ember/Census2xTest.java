@@ -1,6 +1,7 @@
 package dev.ember;
 
 import dev.ember.amp.CustomAmp;
+import dev.ember.data.Collate;
 import dev.ember.data.DataLoader;
 import dev.ember.data.Dataset;
 import dev.ember.data.StackDataset;
@@ -35,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code torch.distributions.GeneralizedPareto} (2.7),
  * {@code torch.utils.data.StackDataset} (2.1), {@code Tensor.nbytes} and {@code Tensor.itemsize} (2.1),
  * {@code torch.autograd.graph.increment_version} (2.1), {@code Tensor.dim_order} (2.2), {@code torch.amp.custom_fwd}
- * and {@code custom_bwd} (2.4). Values from
+ * and {@code custom_bwd} (2.4), {@code DataLoader(in_order=False)} (2.6). Values from
  * {@code census2x/make_expected.py} (2.x's rules computed with PyTorch 1.13's ops, stated there); StackDataset's
  * samples by its rule (sample i is every data set's sample i) and its messages as 2.x's source words them.
  */
@@ -675,6 +676,62 @@ class Census2xTest {
         };
         Tensor z = bare.apply(Tensor.ones(DType.FLOAT32, 2).requiresGrad_(true)).sum();
         assertThrows(IllegalArgumentException.class, z::backward);
+    }
+
+    // ------------------------------------------------------------------ DataLoader(in_order=False)
+
+    /** The one index of a batch of one (the default collate's int64 tensor of shape [1]). */
+    private static int index(Object b) {
+        return b instanceof Tensor ? (int) ((Tensor) b).item() : ((Number) b).intValue();
+    }
+
+    @Test
+    void dataLoaderOutOfOrderHandsOverFinishedBatchesFirst() {
+        // sample 0 is read only after the caller has received a batch: in order that batch would have to be sample 0
+        // (the latch gives up after 20 s, so a wrong order fails the assertions below instead of hanging)
+        java.util.concurrent.CountDownLatch received = new java.util.concurrent.CountDownLatch(1);
+        Dataset<Integer> data = new Dataset<>() {
+            @Override
+            public int size() {
+                return 6;
+            }
+
+            @Override
+            public Integer get(int index) {
+                if (index == 0) {
+                    try {
+                        received.await(20, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return index;
+            }
+        };
+        DataLoader<Integer, Object> loader = DataLoader.builder(data).numWorkers(2).inOrder(false)
+                .collate(Collate::defaultCollate).build();
+        List<Integer> seen = new ArrayList<>();
+        for (Object b : loader) {
+            seen.add(index(b));
+            received.countDown();
+        }
+        assertTrue(seen.get(0) != 0, "the first batch handed over is not the blocked sample 0: " + seen);
+        List<Integer> sorted = new ArrayList<>(seen);
+        java.util.Collections.sort(sorted);
+        assertEquals(List.of(0, 1, 2, 3, 4, 5), sorted, "every batch once");
+        // in order (the default), and without workers, the sampler's order
+        List<Integer> ordered = new ArrayList<>();
+        for (Object b : DataLoader.builder(Dataset.of(List.of(0, 1, 2, 3, 4, 5))).numWorkers(2)
+                .collate(Collate::defaultCollate).build()) {
+            ordered.add(index(b));
+        }
+        assertEquals(List.of(0, 1, 2, 3, 4, 5), ordered);
+        List<Integer> single = new ArrayList<>();
+        for (Object b : DataLoader.builder(Dataset.of(List.of(0, 1, 2))).inOrder(false)
+                .collate(Collate::defaultCollate).build()) {
+            single.add(index(b));
+        }
+        assertEquals(List.of(0, 1, 2), single);
     }
 
     // ------------------------------------------------------------------ Tensor.itemsize and nbytes
