@@ -1,7 +1,8 @@
 # Writes expected.txt for Census2xTest.java (session 43): the names PyTorch 2.x added that the census in CENSUS.md
 # found missing from Ember and that were filled: torch.optim.Adafactor (2.5), torch.optim.Muon (2.9),
 # torch.distributions.InverseGamma (2.3), torch.distributions.GeneralizedPareto (2.7), Tensor.nbytes / Tensor.itemsize
-# (2.1), torch.autograd.graph.increment_version (2.1), Tensor.dim_order (2.2), torch.amp.custom_fwd/custom_bwd (2.4). ("key value" lines, ExpectedLines' format, refcases.key_lines.)
+# (2.1), torch.autograd.graph.increment_version (2.1), Tensor.dim_order (2.2), torch.amp.custom_fwd/custom_bwd (2.4),
+# checkpoint's determinism_check (2.1). ("key value" lines, ExpectedLines' format, refcases.key_lines.)
 # Run: /usr/bin/python3 make_expected.py   (PyTorch 1.13 CPU; writes expected.txt next to this script; deterministic)
 #
 # PyTorch 1.13 has none of these, so each is computed here from 2.x's documented rule with 1.13's ops:
@@ -58,6 +59,11 @@
 #   is on, the forward runs inside autocast(enabled=False) on its inputs cast by _cast (floating, on the device type,
 #   not float64, to cast_inputs); backward runs inside autocast(device_type, enabled=ctx._fwd_used_autocast,
 #   dtype=ctx._dtype). 1.13 has only torch.cuda.amp's; written out here with 1.13's CPU autocast.
+# torch.utils.checkpoint.checkpoint(use_reentrant=False, determinism_check="default") (2.1, torch/utils/checkpoint.py):
+#   at the first unpack after the recomputation, each saved tensor's {'shape', 'dtype', 'device'} is compared with the
+#   one saved at the same position in the forward; the CheckpointError lists every difference as "tensor at position
+#   i:\nsaved metadata: {...}\nrecomputed metadata: {...}\n" after its first line (the dicts printed from 1.13 objects;
+#   1.13's checkpoint has no such check). determinism_check other than "default"/"none" is refused.
 # Tensor.itemsize = element_size(); Tensor.nbytes = numel() * element_size() (2.1's definitions, in
 #   torch/_tensor.py... as C++ properties): written from 1.13's element_size and numel.
 import math
@@ -643,6 +649,24 @@ amp_case("amp.cast32", torch.float32, True, torch.float32)
 amp_case("amp.cast32_off", torch.float32, False, torch.float32)
 amp_case("amp.bf16_cast32", torch.bfloat16, True, torch.float32)
 amp_case("amp.f64_cast", D, True, torch.bfloat16)
+
+# ---------------------------------------------------------------- checkpoint(use_reentrant=False, determinism_check=)
+
+
+def ckpt_meta(t):
+    # 2.1's _default_meta_extractor, printed as its CheckpointError prints the dict
+    return str({"shape": t.shape, "dtype": t.dtype, "device": t.device})
+
+
+x3 = torch.ones(3)
+forward_saved = [x3.exp(), x3.exp().exp()]  # x.exp().exp(): ExpBackward0 saves each result
+recomputed_saved = [x3[:2].double().exp(), x3[:2].double().exp().exp()]
+msg = "torch.utils.checkpoint: Recomputed values for the following tensors have different metadata than during the " \
+      "forward pass.\n"
+for i, (a, b) in enumerate(zip(forward_saved, recomputed_saved)):
+    msg += "tensor at position %d:\nsaved metadata: %s\nrecomputed metadata: %s\n" % (i, ckpt_meta(a), ckpt_meta(b))
+text("checkpoint.error.metadata", msg)
+text("checkpoint.error.mode", "determinism_check should be one of %s, but got %s" % (["default", "none"], "strict"))
 
 # ---------------------------------------------------------------- Tensor.itemsize and nbytes
 

@@ -9,6 +9,7 @@ import dev.ember.data.TensorDataset;
 import dev.ember.distributions.Constraint;
 import dev.ember.distributions.GeneralizedPareto;
 import dev.ember.distributions.InverseGamma;
+import dev.ember.nn.utils.Checkpoint;
 import dev.ember.optim.Adafactor;
 import dev.ember.optim.Muon;
 import dev.ember.optim.Optimizer;
@@ -36,7 +37,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code torch.distributions.GeneralizedPareto} (2.7),
  * {@code torch.utils.data.StackDataset} (2.1), {@code Tensor.nbytes} and {@code Tensor.itemsize} (2.1),
  * {@code torch.autograd.graph.increment_version} (2.1), {@code Tensor.dim_order} (2.2), {@code torch.amp.custom_fwd}
- * and {@code custom_bwd} (2.4), {@code DataLoader(in_order=False)} (2.6). Values from
+ * and {@code custom_bwd} (2.4), {@code DataLoader(in_order=False)} (2.6), the non-reentrant
+ * checkpoint's {@code determinism_check} (2.1). Values from
  * {@code census2x/make_expected.py} (2.x's rules computed with PyTorch 1.13's ops, stated there); StackDataset's
  * samples by its rule (sample i is every data set's sample i) and its messages as 2.x's source words them.
  */
@@ -732,6 +734,35 @@ class Census2xTest {
             single.add(index(b));
         }
         assertEquals(List.of(0, 1, 2), single);
+    }
+
+    // ------------------------------------------------------------------ checkpoint's determinism_check
+
+    @Test
+    void checkpointComparesTheRecomputedMetadata() {
+        Tensor x = Tensor.ones(DType.FLOAT32, 3).requiresGrad_(true);
+        int[] calls = {0};
+        // the rerun saves tensors of another shape and type: exp().exp() saves each result
+        java.util.function.Function<Tensor[], Tensor> changing = in -> calls[0]++ == 0 ? in[0].exp().exp().sum()
+                : in[0].narrow(0, 0, 2).to(DType.FLOAT64).exp().exp().sum();
+        Tensor y = Checkpoint.checkpointNonReentrant(changing, true, x);
+        IllegalStateException e = assertThrows(IllegalStateException.class, y::backward);
+        assertEquals(EXPECTED.text("checkpoint.error.metadata"), e.getMessage());
+        // the same rerun with determinism_check "none" is not compared
+        calls[0] = 0;
+        Tensor z = Checkpoint.checkpointNonReentrant(in -> calls[0]++ == 0 ? in[0].exp().sum()
+                : in[0].mul(2L).exp().sum(), true, "none", x);
+        x.setGrad(null);
+        z.backward();
+        assertEquals(2, calls[0]);
+        // an unchanged rerun passes the default check, with the gradient of exp(exp(x))
+        x.setGrad(null);
+        Checkpoint.checkpointNonReentrant(in -> in[0].exp().exp().sum(), true, x).backward();
+        double e1 = Math.exp(1);
+        assertArrayEquals(new double[] {Math.exp(e1) * e1, Math.exp(e1) * e1, Math.exp(e1) * e1},
+                x.grad().toDoubleArray(), 1e-5);
+        assertEquals(EXPECTED.get("checkpoint.error.mode"), assertThrows(IllegalArgumentException.class,
+                () -> Checkpoint.checkpointNonReentrant(in -> in[0].sum(), true, "strict", x)).getMessage());
     }
 
     // ------------------------------------------------------------------ Tensor.itemsize and nbytes
