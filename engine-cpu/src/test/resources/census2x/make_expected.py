@@ -1,7 +1,8 @@
 # Writes expected.txt for Census2xTest.java (session 43): the names PyTorch 2.x added that the census in CENSUS.md
 # found missing from Ember and that were filled: torch.optim.Adafactor (2.5), torch.optim.Muon (2.9),
 # torch.distributions.InverseGamma (2.3), torch.distributions.GeneralizedPareto (2.7), Tensor.nbytes / Tensor.itemsize
-# (2.1), torch.autograd.graph.increment_version (2.1). ("key value" lines, ExpectedLines' format, refcases.key_lines.)
+# (2.1), torch.autograd.graph.increment_version (2.1), Tensor.dim_order (2.2), torch.amp.custom_fwd/custom_bwd (2.4),
+# checkpoint's determinism_check (2.1). ("key value" lines, ExpectedLines' format, refcases.key_lines.)
 # Run: /usr/bin/python3 make_expected.py   (PyTorch 1.13 CPU; writes expected.txt next to this script; deterministic)
 #
 # PyTorch 1.13 has none of these, so each is computed here from 2.x's documented rule with 1.13's ops:
@@ -44,6 +45,25 @@
 #   recorded below); Ember computes float64 by the same rules (a zero of k's type here).
 # torch.autograd.graph.increment_version(t) (2.1) bumps t's version counter by one, as an in-place op does: the
 #   backward messages below come from 1.13 after that many in-place ops on a saved tensor.
+# Tensor.dim_order(ambiguity_check) (torch/_tensor.py, 2.2; ambiguity_check 2.5): with ambiguity_check True, or a list of
+#   memory formats, it raises "The tensor does not have unique dim order, or cannot map to exact one of the given memory
+#   formats." when the tensor has adjacent equal strides or a length-1 dim and is contiguous in not exactly one of the
+#   listed formats (none listed for True); the order is _prims_common.compute_elementwise_output_logical_to_physical_perm:
+#   0-d (), 1-d (0,), contiguous and not channels-last the identity, channels-last and not contiguous (0, 2, .., 1),
+#   else an insertion sort of the dims from the last by stride (a zero stride compares equal; equal strides put the
+#   longer dim outside), and with the check any adjacent pair not strictly ordered raises "The tensor does not have
+#   unique dim order."; computed here from 1.13 tensors' strides and is_contiguous(memory_format).
+# torch.amp.custom_fwd(device_type, cast_inputs) / custom_bwd(device_type) (torch/amp/autocast_mode.py, 2.4): forward
+#   stores ctx._dtype = get_autocast_dtype(device_type); with cast_inputs None ctx._fwd_used_autocast =
+#   is_autocast_enabled(device_type) and the forward runs as is; otherwise _fwd_used_autocast = False and, when autocast
+#   is on, the forward runs inside autocast(enabled=False) on its inputs cast by _cast (floating, on the device type,
+#   not float64, to cast_inputs); backward runs inside autocast(device_type, enabled=ctx._fwd_used_autocast,
+#   dtype=ctx._dtype). 1.13 has only torch.cuda.amp's; written out here with 1.13's CPU autocast.
+# torch.utils.checkpoint.checkpoint(use_reentrant=False, determinism_check="default") (2.1, torch/utils/checkpoint.py):
+#   at the first unpack after the recomputation, each saved tensor's {'shape', 'dtype', 'device'} is compared with the
+#   one saved at the same position in the forward; the CheckpointError lists every difference as "tensor at position
+#   i:\nsaved metadata: {...}\nrecomputed metadata: {...}\n" after its first line (the dicts printed from 1.13 objects;
+#   1.13's checkpoint has no such check). determinism_check other than "default"/"none" is refused.
 # Tensor.itemsize = element_size(); Tensor.nbytes = numel() * element_size() (2.1's definitions, in
 #   torch/_tensor.py... as C++ properties): written from 1.13's element_size and numel.
 import math
@@ -464,6 +484,189 @@ def bumped_backward(times):
 
 err("version.once", lambda: bumped_backward(1))
 err("version.twice", lambda: bumped_backward(2))
+
+# ---------------------------------------------------------------- Tensor.dim_order
+
+
+def prims_contiguous(shape, strides):
+    """_prims_common.is_contiguous: length-1 dims skipped, fewer than two elements contiguous."""
+    if math.prod(shape) < 2:
+        return True
+    expected = 1
+    for n, st in reversed(list(zip(shape, strides))):
+        if n == 1:
+            continue
+        if st != expected:
+            return False
+        expected *= n
+    return True
+
+
+def prims_channels_last(shape, strides):
+    """_prims_common's channels-last checks: dims (1, 3, 2, 0) of a 4-d tensor, (1, 4, 3, 2, 0) of a 5-d one."""
+    order = {4: (1, 3, 2, 0), 5: (1, 4, 3, 2, 0)}.get(len(shape))
+    if order is None:
+        return False
+    expected = 1
+    for i in order:
+        if shape[i] == 1:
+            continue
+        if strides[i] != expected:
+            return False
+        expected *= shape[i]
+    return True
+
+
+def logical_to_physical(shape, strides, check):
+    """compute_elementwise_output_logical_to_physical_perm of one tensor (concrete sizes): (perm, ambiguous)."""
+    nd = len(shape)
+    if nd == 0:
+        return [], False
+    if nd == 1:
+        return [0], False
+    c, cl = prims_contiguous(shape, strides), prims_channels_last(shape, strides)
+    if c and not cl:
+        return list(range(nd)), False
+    if cl and not c:
+        return [0] + list(range(2, nd)) + [1], False
+
+    def should_swap(a, b):
+        sa, sb = strides[a], strides[b]
+        if sa == 0 or sb == 0:
+            return 0
+        if sa == sb:
+            return 0 if shape[b] >= shape[a] else 1
+        return -1 if sb > sa else 1
+
+    perm = list(reversed(range(nd)))
+    for i in range(1, nd):
+        d1 = i
+        for d0 in reversed(range(i)):
+            cmp = should_swap(perm[d0], perm[d1])
+            if cmp > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif cmp < 0:
+                break
+    ambiguous = bool(check) and any(should_swap(perm[i], perm[i + 1]) != -1 for i in range(nd - 1))
+    return list(reversed(perm)), ambiguous
+
+
+def dim_order(t, check):
+    """Tensor.dim_order(ambiguity_check=check) (the rule in the header); t.is_contiguous(memory_format) is 1.13's."""
+    shape, strides = list(t.shape), list(t.stride())
+    formats = check if isinstance(check, list) else []
+    multiple = any(a == b for a, b in zip(strides, strides[1:])) or any(n == 1 for n in shape)
+    if (check if isinstance(check, bool) else True) and multiple and \
+            sum(t.is_contiguous(memory_format=f) for f in formats) != 1:
+        return "RuntimeError: The tensor does not have unique dim order, or cannot map to exact one of the given " \
+               "memory formats."
+    perm, ambiguous = logical_to_physical(shape, strides, check)
+    if ambiguous:
+        return "RuntimeError: The tensor does not have unique dim order."
+    return str(tuple(perm))
+
+
+DIM_ORDER = [
+    ("contiguous", torch.empty((2, 3, 5, 7))),
+    ("transposed", torch.empty((2, 3, 5, 7)).transpose(1, 2)),
+    ("channels_last", torch.empty((2, 3, 5, 7), memory_format=torch.channels_last)),
+    ("channels_last_3d", torch.empty((2, 3, 4, 5, 6), memory_format=torch.channels_last_3d)),
+    ("singleton", torch.empty((1, 2, 3, 4))),
+    ("singleton_channels_last", torch.empty((2, 1, 3, 4), memory_format=torch.channels_last)),
+    ("permuted", torch.empty((2, 3, 4)).permute(2, 0, 1)),
+    ("matrix_t", torch.empty((3, 4)).t()),
+    ("expanded", torch.empty((3, 1)).expand(3, 4)),
+    ("expanded_front", torch.empty((4,)).expand(2, 3, 4)),
+    ("equal_strides", torch.empty(100).as_strided((2, 3, 2), (1, 1, 4))),
+    ("sliced", torch.empty((4, 6))[:, ::2]),
+    ("scalar", torch.tensor(1.0)),
+    ("vector", torch.empty(5)),
+    ("as_strided_reversed", torch.empty(10000).as_strided((4, 4, 4, 4), (1, 2, 4, 8))),
+]
+for name, t in DIM_ORDER:
+    text("dim_order.%s.shape" % name, str(list(t.shape)))
+    text("dim_order.%s.stride" % name, str(list(t.stride())))
+    for label, check in (("plain", False), ("check", True),
+                         ("formats", [torch.contiguous_format, torch.channels_last])):
+        text("dim_order.%s.%s" % (name, label), dim_order(t, check))
+
+# ---------------------------------------------------------------- torch.amp.custom_fwd / custom_bwd
+
+
+def eligible(t, cast):
+    return t.is_floating_point() and t.device.type == "cpu" and t.dtype is not torch.float64
+
+
+class AmpMM(torch.autograd.Function):
+    """x @ w with custom_fwd(device_type="cpu", cast_inputs=cast) and custom_bwd(device_type="cpu") (2.4's rule in
+    the header, written out with 1.13's CPU autocast calls)."""
+
+    @staticmethod
+    def forward(ctx, x, w, cast):
+        ctx._dtype = torch.get_autocast_cpu_dtype()
+        on = torch.is_autocast_cpu_enabled()
+        ctx._fwd_used_autocast = on if cast is None else False
+        if cast is not None and on:
+            with torch.autocast("cpu", enabled=False):
+                x, w = [t.to(cast) if eligible(t, cast) else t for t in (x, w)]
+                ctx.save_for_backward(x, w)
+                return x @ w
+        ctx.save_for_backward(x, w)
+        return x @ w
+
+    @staticmethod
+    def backward(ctx, g):
+        with torch.autocast("cpu", enabled=ctx._fwd_used_autocast, dtype=ctx._dtype):
+            x, w = ctx.saved_tensors
+            gx, gw = g @ w.T, x.T @ g
+            BWD_TYPES.append((gx.dtype, gw.dtype))  # the types inside, before the engine casts to the inputs' types
+            return gx, gw, None
+
+
+BWD_TYPES = []
+
+
+def amp_case(key, dtype, autocast, cast):
+    # values whose products and sums are exact in bfloat16 (so 1.13's bfloat16 accumulation does not matter)
+    x = torch.tensor([[1.0, -0.5, 2.0], [0.5, 1.0, -1.0]], dtype=dtype).requires_grad_()
+    w = torch.tensor([[1.0, 2.0], [-1.0, 0.5], [0.5, -0.5]], dtype=dtype).requires_grad_()
+    tensor(key + ".x", x)
+    tensor(key + ".w", w)
+    with torch.autocast("cpu", enabled=autocast):
+        y = AmpMM.apply(x, w, cast)
+    tensor(key + ".out", y)
+    y.backward(torch.tensor([[1.0, 0.5], [2.0, -1.0]], dtype=y.dtype))  # outside autocast, as a training loop's
+    tensor(key + ".grad.x", x.grad)
+    tensor(key + ".grad.w", w.grad)
+    gx, gw = BWD_TYPES.pop()
+    text(key + ".bwd_types", "%s %s" % (str(gx).replace("torch.", ""), str(gw).replace("torch.", "")))
+
+
+amp_case("amp.plain", torch.float32, False, None)
+amp_case("amp.autocast", torch.float32, True, None)
+amp_case("amp.cast32", torch.float32, True, torch.float32)
+amp_case("amp.cast32_off", torch.float32, False, torch.float32)
+amp_case("amp.bf16_cast32", torch.bfloat16, True, torch.float32)
+amp_case("amp.f64_cast", D, True, torch.bfloat16)
+
+# ---------------------------------------------------------------- checkpoint(use_reentrant=False, determinism_check=)
+
+
+def ckpt_meta(t):
+    # 2.1's _default_meta_extractor, printed as its CheckpointError prints the dict
+    return str({"shape": t.shape, "dtype": t.dtype, "device": t.device})
+
+
+x3 = torch.ones(3)
+forward_saved = [x3.exp(), x3.exp().exp()]  # x.exp().exp(): ExpBackward0 saves each result
+recomputed_saved = [x3[:2].double().exp(), x3[:2].double().exp().exp()]
+msg = "torch.utils.checkpoint: Recomputed values for the following tensors have different metadata than during the " \
+      "forward pass.\n"
+for i, (a, b) in enumerate(zip(forward_saved, recomputed_saved)):
+    msg += "tensor at position %d:\nsaved metadata: %s\nrecomputed metadata: %s\n" % (i, ckpt_meta(a), ckpt_meta(b))
+text("checkpoint.error.metadata", msg)
+text("checkpoint.error.mode", "determinism_check should be one of %s, but got %s" % (["default", "none"], "strict"))
 
 # ---------------------------------------------------------------- Tensor.itemsize and nbytes
 

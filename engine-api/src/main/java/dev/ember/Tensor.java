@@ -944,6 +944,40 @@ public final class Tensor implements AutoCloseable {
         return numel() * dtype.itemSize();
     }
 
+    /**
+     * The order of the dimensions in memory, outermost first, as PyTorch 2.2's {@code Tensor.dim_order()}: the identity
+     * for a contiguous tensor, {@code (0, 2, 3, 1)} for a channels-last one, otherwise the dims sorted by stride (a
+     * length-1 or zero-stride dim, or equal strides, leave a choice that PyTorch's rule makes).
+     */
+    public int[] dimOrder() {
+        return DimOrder.of(this, false, null);
+    }
+
+    /**
+     * {@link #dimOrder()} with PyTorch 2.5's {@code ambiguity_check=True} when {@code ambiguityCheck}.
+     *
+     * @throws IllegalStateException with PyTorch's messages when the order is not unique (a length-1 dim, adjacent equal
+     *     strides, or dims the strides do not order)
+     */
+    public int[] dimOrder(boolean ambiguityCheck) {
+        return DimOrder.of(this, ambiguityCheck, null);
+    }
+
+    /**
+     * {@link #dimOrder()} with {@code ambiguity_check=[formats]}: an order that is not unique is taken when the tensor is
+     * contiguous in exactly one of {@code formats}.
+     *
+     * @throws IllegalStateException with PyTorch's messages otherwise
+     * @throws IllegalArgumentException for a null list or format
+     */
+    public int[] dimOrder(List<MemoryFormat> formats) {
+        Args.require(formats, "dim_order", "ambiguity_check", 1, "list of memory formats");
+        for (MemoryFormat f : formats) {
+            Args.require(f, "dim_order", "ambiguity_check", 1, "torch.memory_format");
+        }
+        return DimOrder.of(this, true, formats);
+    }
+
     /** Whether the element type is a floating-point one, as {@code Tensor.is_floating_point()}. */
     public boolean isFloatingPoint() {
         return dtype.isFloatingPoint();

@@ -1,5 +1,7 @@
 package dev.ember;
 
+import dev.ember.amp.CustomAmp;
+import dev.ember.data.Collate;
 import dev.ember.data.DataLoader;
 import dev.ember.data.Dataset;
 import dev.ember.data.StackDataset;
@@ -7,6 +9,7 @@ import dev.ember.data.TensorDataset;
 import dev.ember.distributions.Constraint;
 import dev.ember.distributions.GeneralizedPareto;
 import dev.ember.distributions.InverseGamma;
+import dev.ember.nn.utils.Checkpoint;
 import dev.ember.optim.Adafactor;
 import dev.ember.optim.Muon;
 import dev.ember.optim.Optimizer;
@@ -33,7 +36,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code torch.optim.Adafactor} (2.5), {@code torch.optim.Muon} (2.9), {@code torch.distributions.InverseGamma} (2.3),
  * {@code torch.distributions.GeneralizedPareto} (2.7),
  * {@code torch.utils.data.StackDataset} (2.1), {@code Tensor.nbytes} and {@code Tensor.itemsize} (2.1),
- * {@code torch.autograd.graph.increment_version} (2.1). Values from
+ * {@code torch.autograd.graph.increment_version} (2.1), {@code Tensor.dim_order} (2.2), {@code torch.amp.custom_fwd}
+ * and {@code custom_bwd} (2.4), {@code DataLoader(in_order=False)} (2.6), the non-reentrant
+ * checkpoint's {@code determinism_check} (2.1). Values from
  * {@code census2x/make_expected.py} (2.x's rules computed with PyTorch 1.13's ops, stated there); StackDataset's
  * samples by its rule (sample i is every data set's sample i) and its messages as 2.x's source words them.
  */
@@ -557,6 +562,207 @@ class Census2xTest {
             inf = Tensor.zeros(DType.FLOAT32, 2);
         }
         Autograd.incrementVersion(inf);
+    }
+
+    // ------------------------------------------------------------------ Tensor.dim_order
+
+    private static int[] ints(String list) {
+        String inner = list.replaceAll("[\\[\\]() ]", "");
+        return inner.isEmpty() ? new int[0]
+                : Arrays.stream(inner.split(",")).filter(x -> !x.isEmpty()).mapToInt(Integer::parseInt).toArray();
+    }
+
+    private static void assertDimOrder(String key, java.util.function.Supplier<int[]> call) {
+        String want = EXPECTED.get(key);
+        if (want.startsWith("RuntimeError: ")) {
+            assertEquals(want.substring("RuntimeError: ".length()),
+                    assertThrows(IllegalStateException.class, call::get).getMessage(), key);
+        } else {
+            assertArrayEquals(ints(want), call.get(), key);
+        }
+    }
+
+    @Test
+    void dimOrderFollowsPyTorch() {
+        List<String> names = EXPECTED.keys("dim_order.").stream().filter(k -> k.endsWith(".shape"))
+                .map(k -> k.substring(0, k.length() - ".shape".length())).toList();
+        assertEquals(15, names.size());
+        for (String name : names) {
+            String key = "dim_order." + name;
+            int[] shape = ints(EXPECTED.get(key + ".shape"));
+            int[] stride = ints(EXPECTED.get(key + ".stride"));
+            Tensor t = Tensor.zeros(DType.FLOAT32, 10000).asStrided(shape, stride);
+            assertArrayEquals(stride, t.stride(), key);
+            assertDimOrder(key + ".plain", t::dimOrder);
+            assertDimOrder(key + ".check", () -> t.dimOrder(true));
+            assertDimOrder(key + ".formats",
+                    () -> t.dimOrder(List.of(MemoryFormat.CONTIGUOUS_FORMAT, MemoryFormat.CHANNELS_LAST)));
+        }
+    }
+
+    // ------------------------------------------------------------------ torch.amp.custom_fwd / custom_bwd
+
+    /** x @ w under customFwd(ctx, "cpu", cast) and customBwd(ctx, "cpu"); records the types its backward computes. */
+    private static final class AmpMM extends AutogradFunction {
+        private final DType cast;
+        private final List<DType> backwardTypes = new ArrayList<>();
+
+        AmpMM(DType cast) {
+            this.cast = cast;
+        }
+
+        @Override
+        protected Tensor[] forward(Context ctx, Tensor... in) {
+            return CustomAmp.customFwd(ctx, "cpu", cast, in, t -> {
+                ctx.saveForBackward(t[0], t[1]);
+                return new Tensor[] {t[0].matmul(t[1])};
+            });
+        }
+
+        @Override
+        protected Tensor[] backward(Context ctx, Tensor... g) {
+            return CustomAmp.customBwd(ctx, "cpu", () -> {
+                Tensor[] saved = ctx.savedTensors();
+                Tensor gx = g[0].matmul(saved[1].t());
+                Tensor gw = saved[0].t().matmul(g[0]);
+                backwardTypes.add(gx.dtype());
+                backwardTypes.add(gw.dtype());
+                return new Tensor[] {gx, gw};
+            });
+        }
+    }
+
+    @Test
+    void customFwdAndBwdFollowPyTorch() {
+        Map<String, Object[]> cases = new LinkedHashMap<>();
+        cases.put("amp.plain", new Object[] {false, null});
+        cases.put("amp.autocast", new Object[] {true, null});
+        cases.put("amp.cast32", new Object[] {true, DType.FLOAT32});
+        cases.put("amp.cast32_off", new Object[] {false, DType.FLOAT32});
+        cases.put("amp.bf16_cast32", new Object[] {true, DType.FLOAT32});
+        cases.put("amp.f64_cast", new Object[] {true, DType.BFLOAT16});
+        for (Map.Entry<String, Object[]> c : cases.entrySet()) {
+            String key = c.getKey();
+            Tensor x = EXPECTED.tensor(key + ".x").requiresGrad_(true);
+            Tensor w = EXPECTED.tensor(key + ".w").requiresGrad_(true);
+            if (EXPECTED.get(key + ".x").startsWith("bfloat16")) {
+                x = EXPECTED.tensor(key + ".x").to(DType.BFLOAT16).requiresGrad_(true);
+                w = EXPECTED.tensor(key + ".w").to(DType.BFLOAT16).requiresGrad_(true);
+            }
+            AmpMM f = new AmpMM((DType) c.getValue()[1]);
+            Tensor y;
+            try (AutocastMode m = Ember.autocast("cpu", null, (Boolean) c.getValue()[0])) {
+                y = f.apply(x, w);
+            }
+            EXPECTED.assertExact(key + ".out", y.detach());
+            Tensor g = Tensor.tensor(new double[] {1.0, 0.5, 2.0, -1.0}, DType.FLOAT64, Device.CPU).reshape(2, 2)
+                    .to(y.dtype());
+            y.backward(g);
+            EXPECTED.assertExact(key + ".grad.x", x.grad());
+            EXPECTED.assertExact(key + ".grad.w", w.grad());
+            assertEquals(EXPECTED.get(key + ".bwd_types"), f.backwardTypes.get(0).name().toLowerCase() + " "
+                    + f.backwardTypes.get(1).name().toLowerCase(), key);
+            assertFalse(Ember.isAutocastEnabled("cpu"), key);
+        }
+        // a backward whose forward did not record the autocast state: PyTorch's missing attribute
+        AutogradFunction bare = new AutogradFunction() {
+            @Override
+            protected Tensor[] forward(Context ctx, Tensor... in) {
+                return new Tensor[] {in[0].mul(2L)};
+            }
+
+            @Override
+            protected Tensor[] backward(Context ctx, Tensor... g) {
+                return CustomAmp.customBwd(ctx, "cpu", () -> new Tensor[] {g[0].mul(2L)});
+            }
+        };
+        Tensor z = bare.apply(Tensor.ones(DType.FLOAT32, 2).requiresGrad_(true)).sum();
+        assertThrows(IllegalArgumentException.class, z::backward);
+    }
+
+    // ------------------------------------------------------------------ DataLoader(in_order=False)
+
+    /** The one index of a batch of one (the default collate's int64 tensor of shape [1]). */
+    private static int index(Object b) {
+        return b instanceof Tensor ? (int) ((Tensor) b).item() : ((Number) b).intValue();
+    }
+
+    @Test
+    void dataLoaderOutOfOrderHandsOverFinishedBatchesFirst() {
+        // sample 0 is read only after the caller has received a batch: in order that batch would have to be sample 0
+        // (the latch gives up after 20 s, so a wrong order fails the assertions below instead of hanging)
+        java.util.concurrent.CountDownLatch received = new java.util.concurrent.CountDownLatch(1);
+        Dataset<Integer> data = new Dataset<>() {
+            @Override
+            public int size() {
+                return 6;
+            }
+
+            @Override
+            public Integer get(int index) {
+                if (index == 0) {
+                    try {
+                        received.await(20, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return index;
+            }
+        };
+        DataLoader<Integer, Object> loader = DataLoader.builder(data).numWorkers(2).inOrder(false)
+                .collate(Collate::defaultCollate).build();
+        List<Integer> seen = new ArrayList<>();
+        for (Object b : loader) {
+            seen.add(index(b));
+            received.countDown();
+        }
+        assertTrue(seen.get(0) != 0, "the first batch handed over is not the blocked sample 0: " + seen);
+        List<Integer> sorted = new ArrayList<>(seen);
+        java.util.Collections.sort(sorted);
+        assertEquals(List.of(0, 1, 2, 3, 4, 5), sorted, "every batch once");
+        // in order (the default), and without workers, the sampler's order
+        List<Integer> ordered = new ArrayList<>();
+        for (Object b : DataLoader.builder(Dataset.of(List.of(0, 1, 2, 3, 4, 5))).numWorkers(2)
+                .collate(Collate::defaultCollate).build()) {
+            ordered.add(index(b));
+        }
+        assertEquals(List.of(0, 1, 2, 3, 4, 5), ordered);
+        List<Integer> single = new ArrayList<>();
+        for (Object b : DataLoader.builder(Dataset.of(List.of(0, 1, 2))).inOrder(false)
+                .collate(Collate::defaultCollate).build()) {
+            single.add(index(b));
+        }
+        assertEquals(List.of(0, 1, 2), single);
+    }
+
+    // ------------------------------------------------------------------ checkpoint's determinism_check
+
+    @Test
+    void checkpointComparesTheRecomputedMetadata() {
+        Tensor x = Tensor.ones(DType.FLOAT32, 3).requiresGrad_(true);
+        int[] calls = {0};
+        // the rerun saves tensors of another shape and type: exp().exp() saves each result
+        java.util.function.Function<Tensor[], Tensor> changing = in -> calls[0]++ == 0 ? in[0].exp().exp().sum()
+                : in[0].narrow(0, 0, 2).to(DType.FLOAT64).exp().exp().sum();
+        Tensor y = Checkpoint.checkpointNonReentrant(changing, true, x);
+        IllegalStateException e = assertThrows(IllegalStateException.class, y::backward);
+        assertEquals(EXPECTED.text("checkpoint.error.metadata"), e.getMessage());
+        // the same rerun with determinism_check "none" is not compared
+        calls[0] = 0;
+        Tensor z = Checkpoint.checkpointNonReentrant(in -> calls[0]++ == 0 ? in[0].exp().sum()
+                : in[0].mul(2L).exp().sum(), true, "none", x);
+        x.setGrad(null);
+        z.backward();
+        assertEquals(2, calls[0]);
+        // an unchanged rerun passes the default check, with the gradient of exp(exp(x))
+        x.setGrad(null);
+        Checkpoint.checkpointNonReentrant(in -> in[0].exp().exp().sum(), true, x).backward();
+        double e1 = Math.exp(1);
+        assertArrayEquals(new double[] {Math.exp(e1) * e1, Math.exp(e1) * e1, Math.exp(e1) * e1},
+                x.grad().toDoubleArray(), 1e-5);
+        assertEquals(EXPECTED.get("checkpoint.error.mode"), assertThrows(IllegalArgumentException.class,
+                () -> Checkpoint.checkpointNonReentrant(in -> in[0].sum(), true, "strict", x)).getMessage());
     }
 
     // ------------------------------------------------------------------ Tensor.itemsize and nbytes

@@ -114,6 +114,8 @@ public final class DataLoader<T, B> implements Iterable<B>, AutoCloseable {
     final boolean pinMemory;
     final double timeout;
     final IntConsumer workerInitFn;
+    /** PyTorch 2.6's {@code in_order}: false hands the workers' batches over as they finish. */
+    final boolean inOrder;
     private final Set<DataLoaderIterator<B>> open = Collections.newSetFromMap(new WeakHashMap<>());
 
     /**
@@ -140,6 +142,7 @@ public final class DataLoader<T, B> implements Iterable<B>, AutoCloseable {
         this.pinDevice = b.pinDevice;
         this.pinMemory = b.pinMemory;
         this.workerInitFn = b.workerInitFn;
+        this.inOrder = b.inOrder;
         this.collate = b.collate;
         this.sameKind = b.collate == null && b.finish == null;
         @SuppressWarnings("unchecked")
@@ -383,6 +386,7 @@ public final class DataLoader<T, B> implements Iterable<B>, AutoCloseable {
         private boolean pinMemory;
         private double timeout;
         private IntConsumer workerInitFn;
+        private boolean inOrder = true;
 
         private Builder(Dataset<T> dataset, IterableDataset<T> iterable) {
             this.dataset = dataset;
@@ -468,6 +472,16 @@ public final class DataLoader<T, B> implements Iterable<B>, AutoCloseable {
         /** Seconds to wait for a worker's batch before failing (0, the default: no limit). */
         public Builder<T, B> timeout(double seconds) {
             this.timeout = seconds;
+            return this;
+        }
+
+        /**
+         * PyTorch 2.6's {@code in_order} (default true: batches come in the sampler's order). False: with workers, each
+         * batch is handed over as soon as a worker has it, so a slow batch does not hold back the ones after it; the
+         * epoch still holds every batch once. No effect without workers.
+         */
+        public Builder<T, B> inOrder(boolean inOrder) {
+            this.inOrder = inOrder;
             return this;
         }
 

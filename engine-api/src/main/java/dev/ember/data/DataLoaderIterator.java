@@ -18,8 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
- * One epoch of a {@link DataLoader}: its batches in order, read on the caller's thread or by the loader's worker
- * threads. {@link #close()} stops the workers at once (they also stop at the end of the epoch, and when an abandoned
+ * One epoch of a {@link DataLoader}: its batches in order (or as the workers finish them, {@code inOrder(false)}),
+ * read on the caller's thread or by the loader's worker threads. {@link #close()} stops the workers at once (they also stop at the end of the epoch, and when an abandoned
  * iterator is collected); use it in try-with-resources to leave an epoch early.
  *
  * @param <B> the type of a batch
@@ -370,17 +370,71 @@ public final class DataLoaderIterator<B> implements Iterator<B>, AutoCloseable {
                     return null;
                 }
             }
-            int w = sent.poll();
-            if (!active[w]) {
-                continue; // sent to a worker whose stream has since ended
+            Result r;
+            if (loader.inOrder) {
+                int w = sent.poll();
+                if (!active[w]) {
+                    continue; // sent to a worker whose stream has since ended
+                }
+                r = take(w);
+            } else {
+                sent.removeIf(w -> !active[w]);
+                if (sent.isEmpty()) {
+                    continue;
+                }
+                r = takeAny();
             }
-            Result r = take(w);
             if (r.end) {
-                active[w] = false;
+                active[r.worker] = false;
                 continue;
             }
             dispatch();
             return r;
+        }
+    }
+
+    /**
+     * {@code in_order=False} (PyTorch 2.6): the first result of any worker with a task in flight, waited for as
+     * {@link #take} waits (closed iteration, dead worker, timeout); it answers that worker's earliest task in
+     * {@link #sent}, as each worker answers its tasks in order.
+     */
+    private Result takeAny() {
+        long limit = loader.timeout > 0 ? System.nanoTime() + (long) (loader.timeout * 1e9) : Long.MAX_VALUE;
+        try {
+            while (true) {
+                for (int w : new java.util.LinkedHashSet<>(sent)) { // each worker once, the earliest sent first
+                    Result r = workers.results.get(w).poll();
+                    if (r != null) {
+                        sent.removeFirstOccurrence(w);
+                        return r;
+                    }
+                }
+                if (workers.stopped) {
+                    throw new IllegalStateException("the DataLoader iterator was closed");
+                }
+                for (int w : sent) {
+                    if (!workers.threads[w].isAlive() && workers.results.get(w).isEmpty()) {
+                        throw new IllegalStateException("DataLoader worker " + w + " exited unexpectedly");
+                    }
+                }
+                if (System.nanoTime() > limit) {
+                    throw new IllegalStateException("DataLoader timed out after " + DataLoader.seconds(loader.timeout)
+                            + " seconds");
+                }
+                int first = sent.peek();
+                Result r = workers.results.get(first).poll(1, TimeUnit.MILLISECONDS);
+                if (r != null) {
+                    sent.removeFirstOccurrence(first);
+                    return r;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close();
+            throw new IllegalStateException("interrupted while waiting for a DataLoader worker", e);
+        } catch (IllegalStateException e) {
+            close();
+            throw e;
         }
     }
 

@@ -365,13 +365,33 @@ public final class Checkpoint {
      * @throws IllegalArgumentException for a null function or null inputs array
      */
     public static Tensor checkpointNonReentrant(Function<Tensor[], Tensor> fn, boolean preserveRngState, Tensor... inputs) {
+        return checkpointNonReentrant(fn, preserveRngState, "default", inputs);
+    }
+
+    /**
+     * {@link #checkpointNonReentrant(Function, boolean, Tensor...)} with PyTorch 2.1's {@code determinism_check}:
+     * "default" (what the other overloads use) compares the shape, type and device of every tensor the rerun saves with
+     * those of the tensor saved at the same position in the forward, and refuses a difference with PyTorch's
+     * {@code CheckpointError} message ({@link IllegalStateException}; "torch.utils.checkpoint: Recomputed values for
+     * the following tensors have different metadata than during the forward pass." and, for each, "tensor at position
+     * i:", its "saved metadata" and "recomputed metadata" as Python dicts); "none" does not compare.
+     *
+     * @throws IllegalArgumentException for a null function, inputs array or check, or a check other than the two
+     *     (PyTorch's message)
+     */
+    public static Tensor checkpointNonReentrant(Function<Tensor[], Tensor> fn, boolean preserveRngState,
+                                                String determinismCheck, Tensor... inputs) {
         if (fn == null) {
             throw new IllegalArgumentException("checkpoint(): function must not be null");
         }
         if (inputs == null) {
             throw new IllegalArgumentException("checkpoint(): inputs must not be null");
         }
-        return new Frame(fn, inputs, preserveRngState).forward();
+        if (!"default".equals(determinismCheck) && !"none".equals(determinismCheck)) {
+            throw new IllegalArgumentException("determinism_check should be one of ['default', 'none'], but got "
+                    + determinismCheck);
+        }
+        return new Frame(fn, inputs, preserveRngState, determinismCheck.equals("default")).forward();
     }
 
     /**
@@ -435,17 +455,32 @@ public final class Checkpoint {
         private final Function<Tensor[], Tensor> fn;
         private final Tensor[] inputs;
         private final Tensor rngState;
+        /** The metadata of each tensor the forward saved, in order (null without the determinism check). */
+        private final List<String> metadata;
         private int saved;
         private List<Tensor> recomputed;
 
-        Frame(Function<Tensor[], Tensor> fn, Tensor[] inputs, boolean preserveRngState) {
+        Frame(Function<Tensor[], Tensor> fn, Tensor[] inputs, boolean preserveRngState, boolean check) {
             this.fn = fn;
             this.inputs = inputs.clone();
             this.rngState = preserveRngState ? TensorScope.escape(Ember.defaultGenerator().getState()) : null;
+            this.metadata = check ? new ArrayList<>() : null;
+        }
+
+        /** PyTorch's {@code _default_meta_extractor}, as its dict prints. */
+        private static String metadata(Tensor t) {
+            dev.ember.Device d = t.device();
+            return "{'shape': " + dev.ember.Format.size(t.shape()) + ", 'dtype': " + t.dtype() + ", 'device': device(type='"
+                    + d.type() + "'" + (d.index() >= 0 ? ", index=" + d.index() : "") + ")}";
         }
 
         Tensor forward() {
-            try (var hooks = Autograd.savedTensorsHooks((Tensor t) -> new Handle(this, saved++),
+            try (var hooks = Autograd.savedTensorsHooks((Tensor t) -> {
+                if (metadata != null) {
+                    metadata.add(metadata(t));
+                }
+                return new Handle(this, saved++);
+            },
                     (Handle h) -> h.frame().unpack(h.index()))) {
                 Tensor out = fn.apply(inputs.clone());
                 if (out == null) {
@@ -490,6 +525,21 @@ public final class Checkpoint {
                 throw new IllegalStateException("torch.utils.checkpoint: A different number of tensors was saved during "
                         + "the original forward and recomputation.\nNumber of tensors saved during forward: " + saved
                         + "\nNumber of tensors saved during recomputation: " + got.size() + ".");
+            }
+            if (metadata != null) {
+                // PyTorch 2.1's determinism_check="default" (check_recomputed_tensors_match)
+                StringBuilder mismatched = new StringBuilder();
+                for (int i = 0; i < saved; i++) {
+                    String again = metadata(got.get(i));
+                    if (!metadata.get(i).equals(again)) {
+                        mismatched.append("tensor at position ").append(i).append(":\nsaved metadata: ")
+                                .append(metadata.get(i)).append("\nrecomputed metadata: ").append(again).append('\n');
+                    }
+                }
+                if (mismatched.length() > 0) {
+                    throw new IllegalStateException("torch.utils.checkpoint: Recomputed values for the following tensors "
+                            + "have different metadata than during the forward pass.\n" + mismatched);
+                }
             }
             return got;
         }
