@@ -671,6 +671,61 @@ class MetaDeviceGapsTest {
     }
 
     @Test
+    void optimizersStepMetaParametersWithPyTorchsState() throws IOException {
+        Map<String, java.util.function.Function<List<Tensor>, dev.ember.optim.Optimizer>> os = new LinkedHashMap<>();
+        os.put("SGD", p -> new dev.ember.optim.SGD(p, 0.1, 0.9, 0.0, 0.01, true));
+        os.put("SGD_plain", p -> new dev.ember.optim.SGD(p, 0.1));
+        os.put("Adam", p -> new dev.ember.optim.Adam(p, 1e-3));
+        os.put("AdamW", p -> new dev.ember.optim.AdamW(p, 1e-3));
+        os.put("RMSprop", p -> new dev.ember.optim.RMSprop(p, 0.01));
+        os.put("Adagrad", p -> new dev.ember.optim.Adagrad(p, 0.01));
+        os.put("Adadelta", p -> new dev.ember.optim.Adadelta(p));
+        os.put("Adamax", p -> new dev.ember.optim.Adamax(p, 0.002));
+        os.put("NAdam", p -> new dev.ember.optim.NAdam(p, 0.002));
+        os.put("RAdam", p -> new dev.ember.optim.RAdam(p, 0.001));
+        os.put("ASGD", p -> new dev.ember.optim.ASGD(p, 0.01));
+        os.put("Rprop", p -> new dev.ember.optim.Rprop(p, 0.01));
+        os.put("LBFGS", p -> new dev.ember.optim.LBFGS(p));
+        List<String> want;
+        try (InputStream in = MetaDeviceGapsTest.class.getResourceAsStream("/metadevice2/meta_optim.txt")) {
+            want = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().collect(java.util.stream.Collectors.toList());
+        }
+        assertEquals(os.size(), want.size());
+        for (String row : want) {
+            String name = row.substring(0, row.indexOf('|'));
+            Tensor w = e(3, 4).asParameter();
+            dev.ember.optim.Optimizer o = os.get(name).apply(List.of(w));
+            if (row.endsWith("|refuse")) {
+                // LBFGS reads the gradient's norm as a number: PyTorch's item() refusal, nothing changed
+                assertEquals(dev.ember.backend.MetaBackend.ITEM, assertThrows(IllegalStateException.class, () -> o.step(() -> {
+                    o.zeroGrad();
+                    Tensor l = w.mul(w).sum();
+                    l.backward();
+                    return l;
+                })).getMessage());
+                assertTrue(w.isMeta());
+                continue;
+            }
+            w.mul(w).sum().backward();
+            o.step();
+            o.step();
+            assertTrue(w.isMeta(), name);
+            Map<?, ?> state = (Map<?, ?>) o.stateDict().get("state");
+            List<String> parts = new ArrayList<>();
+            if (!state.isEmpty()) {
+                ((Map<?, ?>) state.values().iterator().next()).forEach((k, v) -> {
+                    if (v != null) {
+                        Tensor t = (Tensor) v;
+                        parts.add(k + ":" + t.device().type() + ":" + Arrays.stream(t.shape()).mapToObj(String::valueOf)
+                                .collect(java.util.stream.Collectors.joining(",")));
+                    }
+                });
+            }
+            assertEquals(row, name + "|" + String.join(";", parts));
+        }
+    }
+
+    @Test
     void metaLinalgChecksShapesAsTheCpuDoes() {
         // the shape checks still run on meta (PyTorch's meta kernels run them): the CPU's message on each
         for (java.util.function.Function<Tensor, Object> f : List.<java.util.function.Function<Tensor, Object>>of(
