@@ -32,11 +32,11 @@ M = "meta"
 out = []
 
 ON_CPU = {"eig", "eigvals", "matrix_exp", "solve_triangular", "householder_product", "cholesky_inverse", "cholesky_solve",
-          "ormqr", "histc", "histc_mm", "histc_f64", "eigvals_f64", "poisson", "multinomial", "multinomial_r", "rrelu"}
+          "ormqr", "histc", "histc_mm", "histc_f64", "eigvals_f64", "frexp", "frexp_f64_t", "poisson", "multinomial", "multinomial_r", "rrelu"}
 LINALG = {"inv", "inv_ex", "solve", "solve_ex", "cholesky", "cholesky_ex", "qr", "qr_r", "qr_complete", "svd", "svd_f",
           "eig", "eigh", "lu_factor", "lu_factor_ex", "lu_solve", "tensorinv", "ldl_factor", "triangular_solve",
           "cholesky_inverse", "cholesky_solve", "solve_triangular", "ormqr", "householder_product", "pinv", "lu",
-          "matrix_exp"}
+          "matrix_exp", "t_lu_factor_int"}
 REFUSED = {"geqrf": "aten::geqrf", "lstsq": "aten::linalg_lstsq", "bincount": "aten::bincount",
            "bincount_w": "aten::bincount", "histogram": "aten::histogram.bin_ct",
            "histogram_t": "aten::histogram.bins_tensor", "binomial": "aten::binomial"}
@@ -215,10 +215,15 @@ typed = {
     "t_lgamma_f16": lambda d: torch.lgamma(F16(d)), "t_i0_f16": lambda d: torch.i0(F16(d)),
     "t_bessel_j0_f16": lambda d: torch.special.bessel_j0(F16(d)), "t_erfcx_f16": lambda d: torch.special.erfcx(F16(d)),
     "t_zeta_f16": lambda d: torch.special.zeta(F16(d), F16(d)),
+    "t_lu_factor_int": lambda d: torch.linalg.lu_factor(e(3, 3, dtype=torch.int64, dev=d)),
+    "t_cumsum__bool": lambda d: Bo(d).cumsum_(1),
 }
 for k, f in typed.items():
     case(k, f)
-out.append("logcumsumexp_int|2,3|3,1|int64|exact")  # 2.x's meta logcumsumexp: empty_like(self), no type check (1.13 has none)
+out.append("logcumsumexp_int|2,3|3,1|int64|exact")
+# frexp: 1.13 has no meta kernel; 2.x decomposes it to prims.frexp (mantissa of the input's type, exponent int32)
+case("frexp", lambda d: torch.frexp(e(2, 3, dev=d)))
+case("frexp_f64_t", lambda d: torch.frexp(e(3, 2, dtype=torch.float64, dev=d).t()))  # 2.x's meta logcumsumexp: empty_like(self), no type check (1.13 has none)
 
 # gradients, from the CPU
 def grad(name, f, x):

@@ -783,6 +783,16 @@ final class SpecialOps {
         if (!a.dtype.isFloatingPoint()) {
             throw new IllegalArgumentException("torch.frexp() only supports floating-point dtypes");
         }
+        if (a.device.isMeta()) {
+            // 2.x's prims.frexp meta: the mantissa in the input's type, the exponent int32, of its shape
+            Tensor mantissa = MetaOps.emptyLike(a, a.device);
+            Tensor exponent = MetaOps.emptyLike(a, a.device).to(DType.INT32);
+            record1(mantissa, "FrexpBackward0", a, n -> {
+                SavedTensor se = n.save(exponent);
+                return g -> new Tensor[] {g.div(se.get().exp2())};
+            });
+            return new FrexpResult(mantissa, exponent);
+        }
         double[] v = a.detach().toDoubleArray();
         int[] e = new int[v.length];
         Object m;
