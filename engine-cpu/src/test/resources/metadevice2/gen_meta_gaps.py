@@ -32,7 +32,7 @@ M = "meta"
 out = []
 
 ON_CPU = {"eig", "eigvals", "matrix_exp", "solve_triangular", "householder_product", "cholesky_inverse", "cholesky_solve",
-          "ormqr", "histc", "histc_mm", "histc_f64", "eigvals_f64", "frexp", "frexp_f64_t", "poisson", "multinomial", "multinomial_r", "rrelu"}
+          "ormqr", "histc", "histc_mm", "histc_f64", "eigvals_f64", "frexp", "frexp_f64_t", "searchsorted_sorter", "poisson", "multinomial", "multinomial_r", "rrelu"}
 LINALG = {"inv", "inv_ex", "solve", "solve_ex", "cholesky", "cholesky_ex", "qr", "qr_r", "qr_complete", "svd", "svd_f",
           "eig", "eigh", "lu_factor", "lu_factor_ex", "lu_solve", "tensorinv", "ldl_factor", "triangular_solve",
           "cholesky_inverse", "cholesky_solve", "solve_triangular", "ormqr", "householder_product", "pinv", "lu",
@@ -217,13 +217,17 @@ typed = {
     "t_zeta_f16": lambda d: torch.special.zeta(F16(d), F16(d)),
     "t_lu_factor_int": lambda d: torch.linalg.lu_factor(e(3, 3, dtype=torch.int64, dev=d)),
     "t_cumsum__bool": lambda d: Bo(d).cumsum_(1),
+    "t_round_decimals_int": lambda d: torch.round(I(d), decimals=1),
 }
 for k, f in typed.items():
     case(k, f)
 out.append("logcumsumexp_int|2,3|3,1|int64|exact")
 # frexp: 1.13 has no meta kernel; 2.x decomposes it to prims.frexp (mantissa of the input's type, exponent int32)
 case("frexp", lambda d: torch.frexp(e(2, 3, dev=d)))
-case("frexp_f64_t", lambda d: torch.frexp(e(3, 2, dtype=torch.float64, dev=d).t()))  # 2.x's meta logcumsumexp: empty_like(self), no type check (1.13 has none)
+case("frexp_f64_t", lambda d: torch.frexp(e(3, 2, dtype=torch.float64, dev=d).t()))
+# searchsorted with a sorter: 1.13 has no meta kernel; 2.x's meta_searchsorted gives int64 of the input's shape
+case("searchsorted_sorter", lambda d: torch.searchsorted(e(2, 5, dev=d), e(2, 3, dev=d),
+                                                         sorter=e(2, 5, dtype=torch.int64, dev=d).zero_()))  # 2.x's meta logcumsumexp: empty_like(self), no type check (1.13 has none)
 
 # gradients, from the CPU
 def grad(name, f, x):

@@ -548,7 +548,7 @@ final class SortOps {
                 throw new IllegalArgumentException("torch.searchsorted(): sorter must be a tensor of long dtype but got "
                         + "dtype " + Format.scalarType(sorter.dtype));
             }
-            if (sorter.numel() > 0) {
+            if (sorter.numel() > 0 && !sorter.device.isMeta()) { // 2.x's meta_searchsorted reads no sorter index
                 long lo;
                 long hi;
                 try (GradMode off = Ember.noGrad()) {
