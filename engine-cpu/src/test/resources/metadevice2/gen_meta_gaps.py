@@ -226,6 +226,14 @@ out.append("logcumsumexp_int|2,3|3,1|int64|exact")
 case("frexp", lambda d: torch.frexp(e(2, 3, dev=d)))
 case("frexp_f64_t", lambda d: torch.frexp(e(3, 2, dtype=torch.float64, dev=d).t()))
 # searchsorted with a sorter: 1.13 has no meta kernel; 2.x's meta_searchsorted gives int64 of the input's shape
+# kthvalue and median of bool: 1.13 has neither on meta and its CPU refuses bool; 2.x's kthvalue_meta, meta_median and
+# meta_median_mode_dim check no element type: the values in the input's type (bool), the indices int64, of the shapes the
+# CPU gives for a float32 input (the rule applied to the CPU's float32 result)
+for k, f in {"kthvalue_bool": lambda t: torch.kthvalue(t, 1), "median_bool": torch.median,
+             "median_dim_bool": lambda t: torch.median(t, 1)}.items():
+    n = len(out)
+    rec(k, f(torch.zeros(2, 3)))
+    out[n] = out[n].replace("|float32|", "|bool|")
 case("searchsorted_sorter", lambda d: torch.searchsorted(e(2, 5, dev=d), e(2, 3, dev=d),
                                                          sorter=e(2, 5, dtype=torch.int64, dev=d).zero_()))  # 2.x's meta logcumsumexp: empty_like(self), no type check (1.13 has none)
 

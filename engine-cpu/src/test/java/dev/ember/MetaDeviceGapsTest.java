@@ -223,6 +223,15 @@ class MetaDeviceGapsTest {
         c.put("frexp", () -> e(2, 3).frexp());
         c.put("frexp_f64_t", () -> e(DType.FLOAT64, 3, 2).t().frexp());
         c.put("t_round_decimals_int", () -> i.get().round(1));
+        c.put("kthvalue_bool", () -> {
+            Tensor.ValuesIndices r = bo.get().kthvalue(1);
+            return List.of(r.values(), r.indices());
+        });
+        c.put("median_bool", () -> bo.get().median());
+        c.put("median_dim_bool", () -> {
+            Tensor.ValuesIndices r = bo.get().median(1, false);
+            return List.of(r.values(), r.indices());
+        });
         c.put("searchsorted_sorter", () -> Tensor.searchsorted(e(2, 5), e(2, 3), false, e(DType.INT64, 2, 5)));
         c.put("grad_inv", () -> grad(e(3, 4, 4), Tensor::linalgInv));
         c.put("grad_det", () -> grad(e(3, 4, 4), Tensor::linalgDet));
@@ -296,7 +305,7 @@ class MetaDeviceGapsTest {
         // the random kernels on meta drew nothing: the default generator is where the seed put it
         assertArrayEquals(reference.toFloatArray(), Tensor.rand(6).toFloatArray());
         List<String[]> rows = expected();
-        assertEquals(211, rows.size());
+        assertEquals(216, rows.size());
         List<String> failures = new ArrayList<>();
         int rowMajor = 0;
         int checked = 0;
@@ -320,7 +329,7 @@ class MetaDeviceGapsTest {
         }
         assertTrue(results.isEmpty(), "cases without an expected row: " + results.keySet());
         assertTrue(failures.isEmpty(), String.join("\n", failures));
-        assertEquals(204, checked);
+        assertEquals(209, checked);
         assertEquals(57, rowMajor);
     }
 
