@@ -32,11 +32,12 @@ M = "meta"
 out = []
 
 ON_CPU = {"eig", "eigvals", "matrix_exp", "solve_triangular", "householder_product", "cholesky_inverse", "cholesky_solve",
-          "ormqr", "histc", "histc_mm", "histc_f64", "eigvals_f64", "frexp", "frexp_f64_t", "searchsorted_sorter", "poisson", "multinomial", "multinomial_r", "rrelu"}
+          "ormqr", "histc", "histc_mm", "histc_f64", "eigvals_f64", "frexp", "frexp_f64_t", "searchsorted_sorter", "c_eig", "c_matrix_exp", "c_solve_triangular", "poisson", "multinomial", "multinomial_r", "rrelu"}
 LINALG = {"inv", "inv_ex", "solve", "solve_ex", "cholesky", "cholesky_ex", "qr", "qr_r", "qr_complete", "svd", "svd_f",
           "eig", "eigh", "lu_factor", "lu_factor_ex", "lu_solve", "tensorinv", "ldl_factor", "triangular_solve",
           "cholesky_inverse", "cholesky_solve", "solve_triangular", "ormqr", "householder_product", "pinv", "lu",
-          "matrix_exp", "t_lu_factor_int"}
+          "matrix_exp", "t_lu_factor_int", "c_inv", "c_solve", "c_cholesky", "c_eigh", "c_qr", "c_svd",
+          "c_lu_factor", "c_lu", "c_pinv", "c_eig", "c_matrix_exp", "c_solve_triangular"}
 REFUSED = {"geqrf": "aten::geqrf", "lstsq": "aten::linalg_lstsq", "bincount": "aten::bincount",
            "bincount_w": "aten::bincount", "histogram": "aten::histogram.bin_ct",
            "histogram_t": "aten::histogram.bins_tensor", "binomial": "aten::binomial"}
@@ -134,6 +135,24 @@ case("triangular_solve", lambda d: torch.triangular_solve(B(d), A(d)))
 case("ormqr", lambda d: torch.ormqr(A(d), e(3, 4, dev=d), B(d)))
 case("det_f64", lambda d: torch.linalg.det(spd(2, 3, 3, dtype=torch.float64, dev=d)))
 case("eigvals_f64", lambda d: torch.linalg.eigvals(spd(3, 3, dtype=torch.float64, dev=d)))
+# complex linalg (complex64): the same rules, the eigenvalues, singular values and logabsdet in the real type
+C = lambda d, *sh: e(*sh, dtype=torch.complex64, dev=d) if d == M else torch.randn(*sh, dtype=torch.complex64)
+complex_cases = {
+    "c_inv": lambda d: torch.linalg.inv(C(d, 2, 4, 4)), "c_det": lambda d: torch.linalg.det(C(d, 2, 4, 4)),
+    "c_slogdet": lambda d: torch.linalg.slogdet(C(d, 2, 4, 4)),
+    "c_solve": lambda d: torch.linalg.solve(C(d, 2, 4, 4), C(d, 2, 4, 3)),
+    "c_cholesky": lambda d: torch.linalg.cholesky(C(d, 2, 4, 4)), "c_eigh": lambda d: torch.linalg.eigh(C(d, 2, 4, 4)),
+    "c_eigvalsh": lambda d: torch.linalg.eigvalsh(C(d, 2, 4, 4)), "c_qr": lambda d: torch.linalg.qr(C(d, 2, 4, 3)),
+    "c_svd": lambda d: torch.linalg.svd(C(d, 2, 4, 3), full_matrices=False),
+    "c_svdvals": lambda d: torch.linalg.svdvals(C(d, 2, 4, 3)), "c_lu_factor": lambda d: torch.linalg.lu_factor(C(d, 2, 4, 4)),
+    "c_lu": lambda d: torch.linalg.lu(C(d, 2, 4, 3)), "c_pinv": lambda d: torch.linalg.pinv(C(d, 2, 4, 3)),
+    "c_matrix_rank": lambda d: torch.linalg.matrix_rank(C(d, 2, 4, 4)),
+    "c_eig": lambda d: torch.linalg.eig(C(d, 2, 4, 4)), "c_matrix_exp": lambda d: torch.linalg.matrix_exp(C(d, 2, 4, 4)),
+    "c_solve_triangular": lambda d: torch.linalg.solve_triangular(C(d, 2, 4, 4), C(d, 2, 4, 3), upper=True),
+}
+for k, f in complex_cases.items():
+    case(k, f)
+
 # special functions: integers compute in the default type, float16 stays float16
 X = lambda d, dt=torch.float32: e(3, 4, dtype=dt, dev=d)
 specials = {

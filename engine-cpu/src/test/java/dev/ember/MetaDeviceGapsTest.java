@@ -106,6 +106,25 @@ class MetaDeviceGapsTest {
         c.put("ormqr", () -> a.get().ormqr(e(3, 4), b.get(), true, false));
         c.put("det_f64", () -> e(DType.FLOAT64, 2, 3, 3).linalgDet());
         c.put("eigvals_f64", () -> e(DType.FLOAT64, 3, 3).linalgEigvals());
+        java.util.function.BiFunction<int[], Object, Tensor> cx = (sh, u) -> e(DType.COMPLEX64, sh);
+        c.put("c_inv", () -> cx.apply(new int[] {2, 4, 4}, null).linalgInv());
+        c.put("c_det", () -> cx.apply(new int[] {2, 4, 4}, null).linalgDet());
+        c.put("c_slogdet", () -> cx.apply(new int[] {2, 4, 4}, null).linalgSlogdet());
+        c.put("c_solve", () -> cx.apply(new int[] {2, 4, 4}, null).linalgSolve(cx.apply(new int[] {2, 4, 3}, null)));
+        c.put("c_cholesky", () -> cx.apply(new int[] {2, 4, 4}, null).linalgCholesky());
+        c.put("c_eigh", () -> cx.apply(new int[] {2, 4, 4}, null).linalgEigh());
+        c.put("c_eigvalsh", () -> cx.apply(new int[] {2, 4, 4}, null).linalgEigvalsh());
+        c.put("c_qr", () -> cx.apply(new int[] {2, 4, 3}, null).linalgQr());
+        c.put("c_svd", () -> cx.apply(new int[] {2, 4, 3}, null).linalgSvd(false));
+        c.put("c_svdvals", () -> cx.apply(new int[] {2, 4, 3}, null).linalgSvdvals());
+        c.put("c_lu_factor", () -> cx.apply(new int[] {2, 4, 4}, null).linalgLuFactor());
+        c.put("c_lu", () -> cx.apply(new int[] {2, 4, 3}, null).linalgLu());
+        c.put("c_pinv", () -> cx.apply(new int[] {2, 4, 3}, null).linalgPinv());
+        c.put("c_matrix_rank", () -> cx.apply(new int[] {2, 4, 4}, null).linalgMatrixRank());
+        c.put("c_eig", () -> cx.apply(new int[] {2, 4, 4}, null).linalgEig());
+        c.put("c_matrix_exp", () -> cx.apply(new int[] {2, 4, 4}, null).linalgMatrixExp());
+        c.put("c_solve_triangular", () -> cx.apply(new int[] {2, 4, 4}, null).linalgSolveTriangular(
+                cx.apply(new int[] {2, 4, 3}, null), true));
         Map<String, java.util.function.UnaryOperator<Tensor>> specials = new LinkedHashMap<>();
         specials.put("lgamma", Tensor::lgamma);
         specials.put("digamma", Tensor::digamma);
@@ -305,7 +324,7 @@ class MetaDeviceGapsTest {
         // the random kernels on meta drew nothing: the default generator is where the seed put it
         assertArrayEquals(reference.toFloatArray(), Tensor.rand(6).toFloatArray());
         List<String[]> rows = expected();
-        assertEquals(216, rows.size());
+        assertEquals(242, rows.size());
         List<String> failures = new ArrayList<>();
         int rowMajor = 0;
         int checked = 0;
@@ -329,8 +348,8 @@ class MetaDeviceGapsTest {
         }
         assertTrue(results.isEmpty(), "cases without an expected row: " + results.keySet());
         assertTrue(failures.isEmpty(), String.join("\n", failures));
-        assertEquals(209, checked);
-        assertEquals(57, rowMajor);
+        assertEquals(235, checked);
+        assertEquals(77, rowMajor);
     }
 
     @Test
