@@ -32,11 +32,12 @@ M = "meta"
 out = []
 
 ON_CPU = {"eig", "eigvals", "matrix_exp", "solve_triangular", "householder_product", "cholesky_inverse", "cholesky_solve",
-          "ormqr", "histc", "histc_mm", "histc_f64", "eigvals_f64", "poisson", "multinomial", "multinomial_r", "rrelu"}
+          "ormqr", "histc", "histc_mm", "histc_f64", "eigvals_f64", "frexp", "frexp_f64_t", "searchsorted_sorter", "c_eig", "c_matrix_exp", "c_solve_triangular", "poisson", "multinomial", "multinomial_r", "rrelu"}
 LINALG = {"inv", "inv_ex", "solve", "solve_ex", "cholesky", "cholesky_ex", "qr", "qr_r", "qr_complete", "svd", "svd_f",
           "eig", "eigh", "lu_factor", "lu_factor_ex", "lu_solve", "tensorinv", "ldl_factor", "triangular_solve",
           "cholesky_inverse", "cholesky_solve", "solve_triangular", "ormqr", "householder_product", "pinv", "lu",
-          "matrix_exp"}
+          "matrix_exp", "t_lu_factor_int", "c_inv", "c_solve", "c_cholesky", "c_eigh", "c_qr", "c_svd",
+          "c_lu_factor", "c_lu", "c_pinv", "c_eig", "c_matrix_exp", "c_solve_triangular"}
 REFUSED = {"geqrf": "aten::geqrf", "lstsq": "aten::linalg_lstsq", "bincount": "aten::bincount",
            "bincount_w": "aten::bincount", "histogram": "aten::histogram.bin_ct",
            "histogram_t": "aten::histogram.bins_tensor", "binomial": "aten::binomial"}
@@ -134,6 +135,24 @@ case("triangular_solve", lambda d: torch.triangular_solve(B(d), A(d)))
 case("ormqr", lambda d: torch.ormqr(A(d), e(3, 4, dev=d), B(d)))
 case("det_f64", lambda d: torch.linalg.det(spd(2, 3, 3, dtype=torch.float64, dev=d)))
 case("eigvals_f64", lambda d: torch.linalg.eigvals(spd(3, 3, dtype=torch.float64, dev=d)))
+# complex linalg (complex64): the same rules, the eigenvalues, singular values and logabsdet in the real type
+C = lambda d, *sh: e(*sh, dtype=torch.complex64, dev=d) if d == M else torch.randn(*sh, dtype=torch.complex64)
+complex_cases = {
+    "c_inv": lambda d: torch.linalg.inv(C(d, 2, 4, 4)), "c_det": lambda d: torch.linalg.det(C(d, 2, 4, 4)),
+    "c_slogdet": lambda d: torch.linalg.slogdet(C(d, 2, 4, 4)),
+    "c_solve": lambda d: torch.linalg.solve(C(d, 2, 4, 4), C(d, 2, 4, 3)),
+    "c_cholesky": lambda d: torch.linalg.cholesky(C(d, 2, 4, 4)), "c_eigh": lambda d: torch.linalg.eigh(C(d, 2, 4, 4)),
+    "c_eigvalsh": lambda d: torch.linalg.eigvalsh(C(d, 2, 4, 4)), "c_qr": lambda d: torch.linalg.qr(C(d, 2, 4, 3)),
+    "c_svd": lambda d: torch.linalg.svd(C(d, 2, 4, 3), full_matrices=False),
+    "c_svdvals": lambda d: torch.linalg.svdvals(C(d, 2, 4, 3)), "c_lu_factor": lambda d: torch.linalg.lu_factor(C(d, 2, 4, 4)),
+    "c_lu": lambda d: torch.linalg.lu(C(d, 2, 4, 3)), "c_pinv": lambda d: torch.linalg.pinv(C(d, 2, 4, 3)),
+    "c_matrix_rank": lambda d: torch.linalg.matrix_rank(C(d, 2, 4, 4)),
+    "c_eig": lambda d: torch.linalg.eig(C(d, 2, 4, 4)), "c_matrix_exp": lambda d: torch.linalg.matrix_exp(C(d, 2, 4, 4)),
+    "c_solve_triangular": lambda d: torch.linalg.solve_triangular(C(d, 2, 4, 4), C(d, 2, 4, 3), upper=True),
+}
+for k, f in complex_cases.items():
+    case(k, f)
+
 # special functions: integers compute in the default type, float16 stays float16
 X = lambda d, dt=torch.float32: e(3, 4, dtype=dt, dev=d)
 specials = {
@@ -215,10 +234,27 @@ typed = {
     "t_lgamma_f16": lambda d: torch.lgamma(F16(d)), "t_i0_f16": lambda d: torch.i0(F16(d)),
     "t_bessel_j0_f16": lambda d: torch.special.bessel_j0(F16(d)), "t_erfcx_f16": lambda d: torch.special.erfcx(F16(d)),
     "t_zeta_f16": lambda d: torch.special.zeta(F16(d), F16(d)),
+    "t_lu_factor_int": lambda d: torch.linalg.lu_factor(e(3, 3, dtype=torch.int64, dev=d)),
+    "t_cumsum__bool": lambda d: Bo(d).cumsum_(1),
+    "t_round_decimals_int": lambda d: torch.round(I(d), decimals=1),
 }
 for k, f in typed.items():
     case(k, f)
-out.append("logcumsumexp_int|2,3|3,1|int64|exact")  # 2.x's meta logcumsumexp: empty_like(self), no type check (1.13 has none)
+out.append("logcumsumexp_int|2,3|3,1|int64|exact")
+# frexp: 1.13 has no meta kernel; 2.x decomposes it to prims.frexp (mantissa of the input's type, exponent int32)
+case("frexp", lambda d: torch.frexp(e(2, 3, dev=d)))
+case("frexp_f64_t", lambda d: torch.frexp(e(3, 2, dtype=torch.float64, dev=d).t()))
+# searchsorted with a sorter: 1.13 has no meta kernel; 2.x's meta_searchsorted gives int64 of the input's shape
+# kthvalue and median of bool: 1.13 has neither on meta and its CPU refuses bool; 2.x's kthvalue_meta, meta_median and
+# meta_median_mode_dim check no element type: the values in the input's type (bool), the indices int64, of the shapes the
+# CPU gives for a float32 input (the rule applied to the CPU's float32 result)
+for k, f in {"kthvalue_bool": lambda t: torch.kthvalue(t, 1), "median_bool": torch.median,
+             "median_dim_bool": lambda t: torch.median(t, 1)}.items():
+    n = len(out)
+    rec(k, f(torch.zeros(2, 3)))
+    out[n] = out[n].replace("|float32|", "|bool|")
+case("searchsorted_sorter", lambda d: torch.searchsorted(e(2, 5, dev=d), e(2, 3, dev=d),
+                                                         sorter=e(2, 5, dtype=torch.int64, dev=d).zero_()))  # 2.x's meta logcumsumexp: empty_like(self), no type check (1.13 has none)
 
 # gradients, from the CPU
 def grad(name, f, x):

@@ -131,6 +131,10 @@ final class ComplexLinalg {
     static Tensor[] luRaw(Tensor a3) {
         int b = a3.shape[0];
         int n = a3.shape[1];
+        if (a3.device.isMeta()) { // the meta kernel: the factors' shapes, nothing factored
+            return new Tensor[] {Creation.empty(a3.shape.clone(), a3.dtype, a3.device),
+                Creation.empty(new int[] {b, n}, DType.INT64, a3.device), Creation.empty(new int[] {b}, DType.INT64, a3.device)};
+        }
         double[] a = host(a3);
         long[] piv = new long[b * n];
         long[] info = new long[b];
@@ -146,6 +150,9 @@ final class ComplexLinalg {
 
     /** {@link LinalgDecompositions#luSolveRaw} for complex LU factors [B, n, n] and right sides b3 [B, n, k]. */
     static Tensor luSolveRaw(Tensor lu, Tensor piv, Tensor b3) {
+        if (lu.device.isMeta()) {
+            return Creation.empty(b3.shape.clone(), lu.dtype, lu.device); // the meta kernel: X's shape
+        }
         return luSolve(host(lu), piv.toLongArray(), b3, lu.dtype, false);
     }
 
@@ -153,6 +160,9 @@ final class ComplexLinalg {
     static Tensor solveRaw(Tensor a3, Tensor b3, boolean perturb) {
         int b = a3.shape[0];
         int n = a3.shape[1];
+        if (a3.device.isMeta()) {
+            return Creation.empty(b3.shape.clone(), a3.dtype, a3.device); // the meta kernel: X's shape
+        }
         double[] a = host(a3);
         long[] piv = new long[b * n];
         for (int i = 0; i < b; i++) {
@@ -188,6 +198,9 @@ final class ComplexLinalg {
     static Tensor det(Tensor a3) {
         int b = a3.shape[0];
         int n = a3.shape[1];
+        if (a3.device.isMeta()) {
+            return Creation.empty(new int[] {b}, a3.dtype, a3.device); // the meta kernel: the determinants' shape
+        }
         double[] a = host(a3);
         long[] piv = new long[b * n];
         double[] out = new double[2 * b];
@@ -215,6 +228,10 @@ final class ComplexLinalg {
     static Tensor[] slogdet(Tensor a3) {
         int b = a3.shape[0];
         int n = a3.shape[1];
+        if (a3.device.isMeta()) { // the meta kernel: the sign in a3's type, logabsdet in the real type
+            return new Tensor[] {Creation.empty(new int[] {b}, a3.dtype, a3.device),
+                Creation.empty(new int[] {b}, a3.dtype.toReal(), a3.device)};
+        }
         double[] a = host(a3);
         long[] piv = new long[b * n];
         double[] sign = new double[2 * b];
@@ -252,6 +269,10 @@ final class ComplexLinalg {
     static Tensor[] cholesky(Tensor a3) {
         int b = a3.shape[0];
         int n = a3.shape[1];
+        if (a3.device.isMeta()) { // the meta kernel: L's shape and a meta info, nothing factored
+            return new Tensor[] {Creation.empty(a3.shape.clone(), a3.dtype, a3.device),
+                Creation.empty(new int[] {b}, DType.INT64, a3.device)};
+        }
         double[] a = host(a3);
         double[] l = new double[a.length];
         long[] info = new long[b];
@@ -309,6 +330,9 @@ final class ComplexLinalg {
         int b = b3.shape[0];
         int n = b3.shape[1];
         int k = b3.shape[2];
+        if (a3.device.isMeta()) {
+            return Creation.empty(b3.shape.clone(), a3.dtype, a3.device); // the meta kernel: X's shape
+        }
         double[] a = host(a3);
         double[] x = host(b3);
         for (int m = 0; m < b; m++) {
@@ -364,6 +388,10 @@ final class ComplexLinalg {
     static Tensor[] eigh(Tensor a3, boolean upper, boolean vectors) {
         int b = a3.shape[0];
         int n = a3.shape[1];
+        if (a3.device.isMeta()) { // the meta kernel: real eigenvalues and complex vectors of their shapes
+            return new Tensor[] {Creation.empty(new int[] {b, n}, a3.dtype.toReal(), a3.device),
+                vectors ? Creation.empty(a3.shape.clone(), a3.dtype, a3.device) : null};
+        }
         double[] a = host(a3);
         double[] w = new double[b * n];
         double[] v = new double[2 * b * n * n];
@@ -495,6 +523,10 @@ final class ComplexLinalg {
         int n = a3.shape[2];
         int k = Math.min(m, n);
         int rows = reduced ? k : m;
+        if (a3.device.isMeta()) { // the meta kernel: Q's and R's shapes, nothing decomposed
+            return new Tensor[] {computeQ ? Creation.empty(new int[] {b, m, rows}, a3.dtype, a3.device) : null,
+                Creation.empty(new int[] {b, rows, n}, a3.dtype, a3.device)};
+        }
         double[] a = host(a3);
         double[] q = new double[2 * b * m * rows];
         double[] r = new double[2 * b * rows * n];

@@ -35,6 +35,13 @@ final class ComplexSvd {
         int vrows = fullMatrices ? n : k;
         // the work matrix's left vectors: U (tall) or V (wide), with as many columns as that side needs
         int lcols = wide ? vrows : ucols;
+        if (a3.device.isMeta()) {
+            // the meta kernel: the factors' shapes and types, nothing decomposed
+            Tensor sv = Creation.empty(new int[] {b, k}, a3.dtype.toReal(), a3.device);
+            Tensor in = Creation.empty(new int[] {b}, DType.INT64, a3.device);
+            return computeUv ? new Tensor[] {Creation.empty(new int[] {b, m, ucols}, a3.dtype, a3.device), sv,
+                Creation.empty(new int[] {b, vrows, n}, a3.dtype, a3.device), in} : new Tensor[] {null, sv, null, in};
+        }
         double[] a = ComplexLinalg.host(a3);
         double[] s = new double[b * k];
         double[] u = computeUv ? new double[2 * b * m * ucols] : null;

@@ -774,7 +774,7 @@ final class NNOps {
                 if (paddingIdx >= 0) {
                     rowsGrad = Tensor.where(idx.ne(paddingIdx).unsqueeze(1), rowsGrad, 0.0);
                 }
-                if (scaleGradByFreq && idx.numel() > 0) {
+                if (scaleGradByFreq && idx.numel() > 0 && !idx.device.isMeta()) { // meta: no counts, the same shape
                     Tensor counts = idx.bincount(rows).indexSelect(0, idx);
                     rowsGrad = rowsGrad.div(ArithmeticOps.cast(counts, g.dtype).unsqueeze(1));
                 }
@@ -895,9 +895,10 @@ final class NNOps {
                     + Shapes.str(indices.shape) + " and " + Shapes.str(offsets.shape));
         }
         ArithmeticOps.checkSameDevice(weight, indices, offsets, perSampleWeights);
-        long[] off = offsets.toLongArray();
+        boolean meta = weight.device.isMeta(); // the offsets and indices have no values to check or read
+        long[] off = meta ? null : offsets.toLongArray();
         int length = indices.shape[0];
-        if (off.length > 0) {
+        if (!meta && off.length > 0) {
             if (off[0] != 0) {
                 throw new IllegalArgumentException("offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to "
                         + "start from position 0. However, got " + off[0] + "\n[ " + (offsets.device.isCpu() ? "CPU" : "CUDA")
@@ -922,10 +923,17 @@ final class NNOps {
                         + "got shape " + Shapes.str(perSampleWeights.shape));
             }
         }
-        if (includeLastOffset && off.length < 1) {
+        if (includeLastOffset && offsets.shape[0] < 1) {
             throw new IllegalArgumentException("include_last_offset: number of offset should be at least 1");
         }
-        int numBags = includeLastOffset ? off.length - 1 : off.length;
+        int numBags = includeLastOffset ? offsets.shape[0] - 1 : offsets.shape[0];
+        if (meta) {
+            // PyTorch 2.x's meta _embedding_bag: [bags, embedding_dim], nothing read; the gradients of the inputs' shapes
+            Tensor out = Creation.empty(new int[] {numBags, weight.shape[1]}, weight.dtype, weight.device);
+            return ArithmeticOps.record(out, "EmbeddingBagBackward0", new Tensor[] {weight, perSampleWeights}, node -> g ->
+                    new Tensor[] {Creation.empty(weight.shape.clone(), g.dtype, g.device),
+                        perSampleWeights == null ? null : Creation.empty(perSampleWeights.shape.clone(), g.dtype, g.device)});
+        }
         long[] idx = indices.toLongArray();
         int rows = weight.shape[0];
         int d = weight.shape[1];

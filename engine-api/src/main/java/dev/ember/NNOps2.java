@@ -367,7 +367,7 @@ public final class NNOps2 {
             int[] flatShape = Arrays.copyOf(lead, lead.length + 1);
             flatShape[lead.length] = self.size(-2) * self.size(-1);
             Tensor idx = indices.reshape(flatShape);
-            if (idx.numel() > 0 && plane > 0) {
+            if (idx.numel() > 0 && plane > 0 && !idx.device.isMeta()) { // 2.x's meta max_unpool2d reads no index
                 // the last invalid index in row-major order, as the CPU kernel reports it (each one overwrites the last);
                 // an empty output runs no kernel, which checks nothing (2.x's max_unpooling2d_forward_out_cpu)
                 Tensor bad = idx.lt(0L).logicalOr(idx.ge(plane)).flatten();

@@ -312,7 +312,7 @@ public final class PoolingExtras {
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
             Tensor idx = indices.reshape(flatShape);
-            if (idx.numel() > 0 && volume > 0) {
+            if (idx.numel() > 0 && volume > 0 && !idx.device.isMeta()) { // 2.x's meta max_unpool3d reads no index
                 // the last invalid index in row-major order, as the CPU kernel reports it; an empty output runs no
                 // kernel, which checks nothing (2.x's max_unpooling3d_forward_out_cpu)
                 Tensor bad = idx.lt(0L).logicalOr(idx.ge(volume)).flatten();
@@ -730,7 +730,7 @@ public final class PoolingExtras {
             plane *= in[d];
         }
         String node = "FractionalMaxPool" + nd + "DBackward0";
-        if (input.numel() == 0 || count == 0) {
+        if (input.numel() == 0 || count == 0 || input.device.isMeta()) { // meta: the shapes only, no window read
             Tensor values = Creation.empty(outShape, input.dtype, input.device);
             Tensor indices = Creation.empty(outShape, DType.INT64, input.device);
             int[] inShape = input.shape;

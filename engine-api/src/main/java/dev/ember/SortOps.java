@@ -216,7 +216,7 @@ final class SortOps {
         if (k < 1 || k > sizeAt(x, d)) {
             throw new IllegalArgumentException("kthvalue(): selected number k out of range for dimension " + d);
         }
-        if (x.dtype == DType.BOOL) {
+        if (x.dtype == DType.BOOL && !x.device.isMeta()) { // 2.x's meta kernel checks no element type
             throw notImplemented("kthvalue_cpu", x.dtype);
         }
         return byRank(RankOp.KTHVALUE, x, d, k, keepdim, "KthvalueBackward0");
@@ -227,7 +227,7 @@ final class SortOps {
         // PyTorch's nanmedian runs median's code, whose messages name median
         int d = Shapes.wrapDim(dim, x.dim());
         checkNonEmpty(x, d, "median()");
-        if (x.dtype == DType.BOOL) {
+        if (x.dtype == DType.BOOL && !x.device.isMeta()) { // 2.x's meta kernel checks no element type
             throw notImplemented("median_out", x.dtype);
         }
         return byRank(ignoreNaN ? RankOp.NANMEDIAN : RankOp.MEDIAN, x, d, 0, keepdim,
@@ -236,7 +236,7 @@ final class SortOps {
 
     /** median or nanmedian of all elements (MedianBackward0, NanmedianBackward0): NaN for an empty tensor. */
     static Tensor medianAll(Tensor x, boolean ignoreNaN) {
-        if (x.dtype == DType.BOOL) {
+        if (x.dtype == DType.BOOL && !x.device.isMeta()) { // 2.x's meta kernel checks no element type
             throw notImplemented("median_cpu", x.dtype);
         }
         Tensor out;
@@ -548,7 +548,7 @@ final class SortOps {
                 throw new IllegalArgumentException("torch.searchsorted(): sorter must be a tensor of long dtype but got "
                         + "dtype " + Format.scalarType(sorter.dtype));
             }
-            if (sorter.numel() > 0) {
+            if (sorter.numel() > 0 && !sorter.device.isMeta()) { // 2.x's meta_searchsorted reads no sorter index
                 long lo;
                 long hi;
                 try (GradMode off = Ember.noGrad()) {

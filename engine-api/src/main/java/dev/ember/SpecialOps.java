@@ -439,7 +439,7 @@ final class SpecialOps {
     static Tensor roundDecimals(Tensor a) {
         // round.decimals (special.round, round(decimals=0)) runs the round kernel, which has no integer entry: only
         // round() itself copies an integer tensor
-        if (!a.dtype.isFloatingPoint()) {
+        if (!a.dtype.isFloatingPoint() && !a.device.isMeta()) { // a meta kernel checks no element type
             throw new IllegalArgumentException("\"round_" + (a.device.isCpu() ? "vml_cpu" : "cuda") + "\" not implemented for '"
                     + Format.scalarType(a.dtype) + "'");
         }
@@ -456,7 +456,7 @@ final class SpecialOps {
         if (decimals == 0) {
             return roundDecimals(a);
         }
-        if (!a.dtype.isFloatingPoint()) {
+        if (!a.dtype.isFloatingPoint() && !a.device.isMeta()) { // a meta kernel checks no element type
             throw new IllegalArgumentException("\"round_" + a.device.type() + "\" not implemented for '"
                     + Format.scalarType(a.dtype) + "'");
         }
@@ -782,6 +782,16 @@ final class SpecialOps {
     static FrexpResult frexp(Tensor a) {
         if (!a.dtype.isFloatingPoint()) {
             throw new IllegalArgumentException("torch.frexp() only supports floating-point dtypes");
+        }
+        if (a.device.isMeta()) {
+            // 2.x's prims.frexp meta: the mantissa in the input's type, the exponent int32, of its shape
+            Tensor mantissa = MetaOps.emptyLike(a, a.device);
+            Tensor exponent = MetaOps.emptyLike(a, a.device).to(DType.INT32);
+            record1(mantissa, "FrexpBackward0", a, n -> {
+                SavedTensor se = n.save(exponent);
+                return g -> new Tensor[] {g.div(se.get().exp2())};
+            });
+            return new FrexpResult(mantissa, exponent);
         }
         double[] v = a.detach().toDoubleArray();
         int[] e = new int[v.length];

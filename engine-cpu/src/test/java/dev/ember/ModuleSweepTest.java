@@ -84,7 +84,7 @@ class ModuleSweepTest {
     record Spec(Supplier<Module> ctor, Fwd fwd) {
     }
 
-    private static final Map<String, Spec> SPECS = new LinkedHashMap<>();
+    static final Map<String, Spec> SPECS = new LinkedHashMap<>();
 
     private static void c(String name, Supplier<Module> ctor) {
         SPECS.put(name, new Spec(ctor, (m, in) -> List.of(m.forward(in.get(0)))));
@@ -390,7 +390,7 @@ class ModuleSweepTest {
 
     // ------------------------------------------------------------------ expected file
 
-    private static Map<String, Map<String, String>> load() {
+    static Map<String, Map<String, String>> load() {
         Map<String, Map<String, String>> cases = new LinkedHashMap<>();
         try (InputStream in = ModuleSweepTest.class.getResourceAsStream("/modulesweep/expected.txt")) {
             assertNotNull(in, "missing modulesweep/expected.txt");
@@ -410,7 +410,7 @@ class ModuleSweepTest {
         return cases;
     }
 
-    private static int[] shapeOf(String f) {
+    static int[] shapeOf(String f) {
         String s = f.substring(f.indexOf('[') + 1, f.indexOf(']'));
         return s.isBlank() ? new int[0] : Arrays.stream(s.split(",")).mapToInt(x -> Integer.parseInt(x.trim())).toArray();
     }
@@ -420,7 +420,7 @@ class ModuleSweepTest {
         return c < 0 ? new double[0] : PyTorchCases.numbers(f.substring(c + 3));
     }
 
-    private static Tensor parse(String f, boolean grad) {
+    static Tensor parse(String f, boolean grad) {
         Tensor t = PyTorchCases.tensor(f);
         return grad ? t.requiresGrad_(true) : t;
     }
@@ -512,7 +512,7 @@ class ModuleSweepTest {
         });
     }
 
-    private static boolean trainCase(String name) {
+    static boolean trainCase(String name) {
         return name.contains("_train") || name.equals("bn1d_mom03_eps") || name.equals("bn2d_eps_mom");
     }
 

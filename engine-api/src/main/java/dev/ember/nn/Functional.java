@@ -1365,6 +1365,9 @@ public final class Functional {
      * ones) fail the lookup only after PyTorch has renormed their rows, here before.
      */
     private static void renormBeforeLookup(Tensor indices, Tensor weight, double maxNorm, double normType) {
+        if (indices.isMeta() || weight.isMeta()) {
+            return; // embedding_renorm_'s meta kernel changes nothing: no rows to read or renorm
+        }
         if (indices.numel() > 0 && weight.dim() == 2) {
             long lo = (long) indices.min().item();
             long hi = (long) indices.max().item();
