@@ -102,4 +102,13 @@ for name, obs in [("minmax.qint8", tq.MinMaxObserver(dtype=torch.qint8)),
     emit("obs." + name + ".scale", sc)
     emit("obs." + name + ".zp", zp)
 
+# 6. F.interpolate of a quantized tensor: nearest copies the integers, bilinear runs the quantized kernel (NCHW: two
+#    channels), both keeping the scale and zero point
+ints = torch.tensor([[[[3, 200, 17], [90, 255, 0]], [[1, 2, 3], [250, 128, 64]]]], dtype=torch.uint8)
+qi = torch._make_per_tensor_quantized_tensor(ints, 0.1, 7)
+emit("interp.ints", ints)
+emit("interp.nearest.ints", F.interpolate(qi, size=(3, 5), mode="nearest").int_repr())
+emit("interp.bilinear.ints", F.interpolate(qi, size=(5, 4), mode="bilinear", align_corners=False).int_repr())
+emit("interp.bilinear.ac.ints", F.interpolate(qi, size=(3, 7), mode="bilinear", align_corners=True).int_repr())
+
 print("\n".join(OUT))

@@ -24,7 +24,8 @@ import java.util.function.Supplier;
  * from a carrier, and its views ({@code view}, {@code flatten}, {@code reshape} without a copy, slices) are carriers
  * too. The float ops that commute with dequantization keep the mark, as PyTorch's quantized kernels keep the input's
  * scale and zero point: {@code relu}, {@code relu_} and {@code max_pool2d} (the maximum of values on the grid is on the
- * grid), {@code contiguous}, {@code clone}, and {@code reshape} and {@code flatten} where they copy; {@code adaptive_avg_pool2d} and {@code avg_pool2d} run PyTorch's
+ * grid), {@code contiguous}, {@code clone}, {@code reshape} and {@code flatten} where they copy, and nearest
+ * interpolation; bilinear interpolation, {@code adaptive_avg_pool2d} and {@code avg_pool2d} run PyTorch's
  * quantized kernels (the output keeps the input's scale and zero point), and {@code sigmoid} and {@code tanh} PyTorch's
  * quantized kernels with their fixed output parameters (so an unconverted {@code nn.Sigmoid} or {@code nn.Tanh} between
  * quantized modules works, as in PyTorch's eager mode). Any other float op on a carrier computes on
@@ -306,6 +307,94 @@ public final class QuantizedActivations {
         }
         Tensor ints = Tensor.fromArray(out).to(q.dtype() == QuantDType.QUINT8 ? DType.UINT8 : DType.INT8).reshape(outShape);
         return carrier(QuantizedTensor.makePerTensorQuantizedTensor(ints, q.qScale(), q.qZeroPoint()));
+    }
+
+    /**
+     * {@code F.interpolate(x, mode="bilinear")} of a quantized activation, PyTorch's quantized kernel
+     * ({@code upsample_bilinear2d_out_frame}): the output keeps the input's scale and zero point; PyTorch's float source
+     * index ({@code area_pixel_compute_source_index<float>}, the scale {@code (in - 1) / (out - 1)} with
+     * {@code alignCorners}, else {@code 1 / scale_factor} or {@code in / out}, in float), the four neighbours' integers
+     * weighted in float as {@code h0 * (w0 * a + w1 * b) + h1 * (w0 * c + w1 * d) - zero_point}, then
+     * {@code rint} plus the zero point, clamped to the type.
+     *
+     * @param input a 4-d quantized activation {@code [N, C, H, W]}
+     * @param outputSize the output's height and width, or null with {@code scaleFactors}
+     * @param alignCorners whether the corner pixels' centres are aligned
+     * @param scaleFactors the height's and width's scale factors, or null
+     * @return the output's carrier
+     */
+    static Tensor upsampleBilinear2d(Tensor input, int[] outputSize, boolean alignCorners, double[] scaleFactors) {
+        QuantizedTensor q = quantized(input);
+        int[] shape = q.shape();
+        int ih = shape[2];
+        int iw = shape[3];
+        int oh;
+        int ow;
+        if (outputSize != null) {
+            if (outputSize.length != 2) {
+                throw new IllegalArgumentException("It is expected output_size equals to 2, but got size "
+                        + outputSize.length);
+            }
+            oh = outputSize[0];
+            ow = outputSize[1];
+        } else {
+            if (scaleFactors == null || scaleFactors.length != 2) {
+                throw new IllegalArgumentException("It is expected scale_factors equals to 2");
+            }
+            oh = (int) Math.floor(ih * scaleFactors[0]);
+            ow = (int) Math.floor(iw * scaleFactors[1]);
+        }
+        if (oh <= 0 || ow <= 0 || ih <= 0 || iw <= 0) {
+            throw new IllegalArgumentException("Input and output sizes should be greater than 0, but got input (H: " + ih
+                    + ", W: " + iw + ") output (H: " + oh + ", W: " + ow + ")");
+        }
+        float rh = sourceScale(ih, oh, alignCorners, scaleFactors == null ? null : scaleFactors[0]);
+        float rw = sourceScale(iw, ow, alignCorners, scaleFactors == null ? null : scaleFactors[1]);
+        long zp = q.qZeroPoint();
+        long[] in = q.intRepr().to(DType.INT64).toLongArray();
+        int planes = Math.multiplyExact(shape[0], shape[1]);
+        long[] out = new long[Math.multiplyExact(Math.multiplyExact(planes, oh), ow)];
+        for (int y = 0; y < oh; y++) {
+            float h1r = sourceIndex(rh, y, alignCorners);
+            int h1 = (int) h1r;
+            int h1p = h1 < ih - 1 ? 1 : 0;
+            float h1l = h1r - h1;
+            float h0l = 1.0f - h1l;
+            for (int x = 0; x < ow; x++) {
+                float w1r = sourceIndex(rw, x, alignCorners);
+                int w1 = (int) w1r;
+                int w1p = w1 < iw - 1 ? 1 : 0;
+                float w1l = w1r - w1;
+                float w0l = 1.0f - w1l;
+                for (int c = 0; c < planes; c++) {
+                    int base = (c * ih + h1) * iw + w1;
+                    float result = h0l * (w0l * in[base] + w1l * in[base + w1p])
+                            + h1l * (w0l * in[base + h1p * iw] + w1l * in[base + h1p * iw + w1p]) - zp;
+                    long v = (long) Math.rint(result) + zp; // quantize_val with the output scale / input scale, 1
+                    out[(c * oh + y) * ow + x] = Math.max(q.dtype().min(), Math.min(q.dtype().max(), v));
+                }
+            }
+        }
+        Tensor ints = Tensor.fromArray(out).to(q.dtype() == QuantDType.QUINT8 ? DType.UINT8 : DType.INT8)
+                .reshape(shape[0], shape[1], oh, ow);
+        return carrier(QuantizedTensor.makePerTensorQuantizedTensor(ints, q.qScale(), q.qZeroPoint()));
+    }
+
+    /** PyTorch's {@code area_pixel_compute_scale<float>}. */
+    private static float sourceScale(int in, int out, boolean alignCorners, Double scale) {
+        if (alignCorners) {
+            return out > 1 ? (float) (in - 1) / (out - 1) : 0f;
+        }
+        return scale != null && scale > 0 ? (float) (1.0 / scale) : (float) in / out;
+    }
+
+    /** PyTorch's {@code area_pixel_compute_source_index<float>} (not cubic). */
+    private static float sourceIndex(float scale, int dst, boolean alignCorners) {
+        if (alignCorners) {
+            return scale * dst;
+        }
+        float src = scale * (dst + 0.5f) - 0.5f;
+        return src < 0 ? 0f : src;
     }
 
     /**

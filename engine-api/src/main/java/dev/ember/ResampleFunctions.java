@@ -48,7 +48,8 @@ public final class ResampleFunctions {
      */
     public static Tensor upsampleNearest(Tensor input, int[] outputSize, double[] scaleFactors) {
         Args.require(input, "upsample_nearest2d", "input", 1, "Tensor");
-        return NNOps.upsampleNearest(input, outputSize, scaleFactors, false);
+        // a quantized activation's nearest neighbours are its own values: quantized with its scale and zero point
+        return QuantizedActivations.follow(input, NNOps.upsampleNearest(input, outputSize, scaleFactors, false));
     }
 
     /**
@@ -58,16 +59,20 @@ public final class ResampleFunctions {
      */
     public static Tensor upsampleNearestExact(Tensor input, int[] outputSize, double[] scaleFactors) {
         Args.require(input, "_upsample_nearest_exact2d", "input", 1, "Tensor");
-        return NNOps.upsampleNearest(input, outputSize, scaleFactors, true);
+        return QuantizedActivations.follow(input, NNOps.upsampleNearest(input, outputSize, scaleFactors, true));
     }
 
     /**
      * {@code torch._C._nn.upsample_bilinear2d(input, output_size, align_corners, scale_factors)} of a 4-D floating
      * input, by output size or by scale factors (exactly one given, the other null); one node
-     * UpsampleBilinear2DBackward0.
+     * UpsampleBilinear2DBackward0. A quantized activation takes PyTorch's quantized kernel (the output keeps its scale
+     * and zero point).
      */
     public static Tensor upsampleBilinear2d(Tensor input, int[] outputSize, boolean alignCorners, double[] scaleFactors) {
         Args.require(input, "upsample_bilinear2d", "input", 1, "Tensor");
+        if (QuantizedActivations.isQuantized(input) && input.dim() == 4) {
+            return QuantizedActivations.upsampleBilinear2d(input, outputSize, alignCorners, scaleFactors);
+        }
         return NNOps.upsampleBilinear2d(input, outputSize, alignCorners, scaleFactors);
     }
 

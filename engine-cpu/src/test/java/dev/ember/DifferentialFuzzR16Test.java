@@ -1,5 +1,7 @@
 package dev.ember;
 
+import dev.ember.ao.nn.quantized.Embedding;
+import dev.ember.ao.nn.quantized.EmbeddingBag;
 import dev.ember.ao.nn.quantized.ReLU6;
 import dev.ember.ao.quantization.HistogramObserver;
 import dev.ember.ao.quantization.MinMaxObserver;
@@ -30,7 +32,9 @@ import java.util.function.Supplier;
  * ends, with tiny and huge scales and zero points at the ends (int_repr, dequantize and the parameters exactly), the
  * accessors of the other scheme, views and copies of a quantized tensor (Ember's quantized-activation carrier), the
  * quantized elementwise kernels (add, add_relu, mul, relu, relu6, sigmoid, tanh, hardswish, elu, leaky_relu,
- * add_scalar, mul_scalar, cat), quantized pooling, the observers' statistics and {@code calculate_qparams} (random,
+ * add_scalar, mul_scalar, cat), quantized pooling and interpolation (nearest, bilinear), the statically quantized linear
+ * and conv2d kernels (FBGEMM's arithmetic, weights per tensor and per channel), quantized Embedding and EmbeddingBag
+ * (quint8 and quint4x2 tables), the observers' statistics and {@code calculate_qparams} (random,
  * all-equal, all-zero, one-element, inf/NaN batches; affine and symmetric, reduce_range, custom ranges), and fake
  * quantization with its gradients (per tensor, per channel, learnable, fused with the moving-average observer). Integers,
  * dequantized values, parameters and outputs are compared bit for bit, gradients to 1e-5 relative, and every refusal
@@ -46,7 +50,8 @@ import java.util.function.Supplier;
  * computes {@code zero_point + x * inv_scale} with one fused multiply-add (the index, the mask and the scale's gradient
  * differed within a float rounding of a tie); an observer whose minimum is -inf gave the zero point quant_min, where
  * {@code .to(torch.int)} of the NaN index is int32's minimum on x86 and {@code quant_min - } that wraps around before
- * the clamp. Left out and why (1.13 against 2.x, XNNPACK's qint8 add and mul): the script's header.
+ * the clamp; nearest and bilinear interpolation of a quantized activation gave a plain float tensor, where PyTorch's
+ * quantized kernels keep the scale and zero point (bilinear now runs PyTorch's NCHW quantized kernel). Left out and why (1.13 against 2.x, XNNPACK's qint8 add and mul): the script's header.
  */
 class DifferentialFuzzR16Test {
     private static final String RESOURCE = "/differentialfuzzr16/cases.txt";
@@ -96,6 +101,12 @@ class DifferentialFuzzR16Test {
             case "pool": return pool(l, p);
             case "obs": return observer(l, p);
             case "fq": return fakeQuant(l, p);
+            case "qlinear": return quantizedLinear(l, p);
+            case "qconv": return quantizedConv(l, p);
+            case "emb": return embedding(l, p);
+            case "interp": return carrierResult(l, Functional.interpolate(QuantizedActivations.quantize(tensor(l.get("x")),
+                    dbl(p.get("s")), Long.parseLong(p.get("z")), qtype(p.get("dtype"))), ints(p.get("size")), null,
+                    p.get("mode"), p.get("ac").equals("none") ? null : bool(p.get("ac")), null));
             default: throw new IllegalStateException("kind " + kind);
         }
     }
@@ -216,6 +227,62 @@ class DifferentialFuzzR16Test {
             default -> throw new IllegalStateException(p.get("op"));
         };
         return carrierResult(l, r);
+    }
+
+    /** The case's qint8 weight: per tensor ({@code ws}, {@code wz}) or per channel along axis 0. */
+    private static QuantizedTensor weight(Map<String, String> l, Map<String, String> p) {
+        Tensor w = tensor(l.get("w"));
+        if (l.get("wscales") != null) {
+            return QuantizedTensor.quantizePerChannel(w, tensor(l.get("wscales")), tensor(l.get("wzps")), 0,
+                    QuantDType.QINT8);
+        }
+        Map<String, String> wp = params(l.get("p"));
+        return QuantizedTensor.quantizePerTensor(w, dbl(wp.get("ws")), Long.parseLong(wp.get("wz")), QuantDType.QINT8);
+    }
+
+    /** The parameters of a case whose first {@code p} line is the weight's: the second one. */
+    private static Map<String, String> layerParams(Map<String, String> l) {
+        return params(l.get("wscales") != null ? l.get("p") : l.get("p#1"));
+    }
+
+    private static String quantizedLinear(Map<String, String> l, Map<String, String> p0) {
+        Map<String, String> p = layerParams(l);
+        QuantizedTensor x = QuantizedTensor.quantizePerTensor(tensor(l.get("x")), dbl(p.get("xs")),
+                Long.parseLong(p.get("xz")), QuantDType.QUINT8);
+        QuantizedTensor w = weight(l, p0);
+        Tensor bias = l.get("bias") == null ? null : tensor(l.get("bias"));
+        return outcome(l, List.of(), () -> QuantizedOps.linear(x, QuantizedOps.linearPrepack(w, bias),
+                dbl(p.get("so")), Long.parseLong(p.get("zo")), bool(p.get("relu"))));
+    }
+
+    private static String quantizedConv(Map<String, String> l, Map<String, String> p0) {
+        Map<String, String> p = layerParams(l);
+        QuantizedTensor x = QuantizedTensor.quantizePerTensor(tensor(l.get("x")), dbl(p.get("xs")),
+                Long.parseLong(p.get("xz")), QuantDType.QUINT8);
+        QuantizedTensor w = weight(l, p0);
+        Tensor bias = l.get("bias") == null ? null : tensor(l.get("bias"));
+        return outcome(l, List.of(), () -> QuantizedOps.conv2d(x, w, bias, ints(p.get("stride")), ints(p.get("pad")),
+                ints(p.get("dil")), Integer.parseInt(p.get("groups")), dbl(p.get("so")), Long.parseLong(p.get("zo")),
+                bool(p.get("relu"))));
+    }
+
+    private static String embedding(Map<String, String> l, Map<String, String> p) {
+        QuantDType dt = p.get("dtype").equals("quint8") ? QuantDType.QUINT8 : QuantDType.QUINT4X2;
+        Tensor w = tensor(l.get("w"));
+        QuantizedTensor qw = QuantizedTensor.quantizePerChannel(w, tensor(l.get("scales")), tensor(l.get("zps")), 0, dt);
+        Tensor idx = tensor(l.get("idx"));
+        Tensor out;
+        if (bool(p.get("bag"))) {
+            EmbeddingBag m = new EmbeddingBag(w.size(0), w.size(1), null, 2.0, false, "sum", false,
+                    bool(p.get("last")), dt);
+            m.setWeight(qw);
+            out = m.forward(idx, tensor(l.get("offsets")), l.get("psw") == null ? null : tensor(l.get("psw")));
+        } else {
+            Embedding m = new Embedding(w.size(0), w.size(1), dt);
+            m.setWeight(qw);
+            out = m.forward(idx);
+        }
+        return compare("out", tensor(l.get("out")), out, -1);
     }
 
     /** A quantized activation's result: it must still be one, with PyTorch's integers and parameters. */

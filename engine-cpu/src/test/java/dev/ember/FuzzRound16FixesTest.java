@@ -77,6 +77,23 @@ class FuzzRound16FixesTest {
     }
 
     @Test
+    void interpolationOfAQuantizedTensorStaysQuantized() {
+        // nearest and bilinear interpolation of a quantized activation gave a plain float tensor (bilinear computed on
+        // the dequantized values), where PyTorch's quantized kernels keep the scale and zero point
+        Tensor c = QuantizedActivations.carrier(QuantizedTensor.makePerTensorQuantizedTensor(in("interp.ints"), 0.1, 7));
+        Tensor nearest = Functional.interpolate(c, new int[] {3, 5}, null, "nearest", null, null);
+        assertTrue(QuantizedActivations.isQuantized(nearest));
+        assertExact("interp.nearest.ints", QuantizedActivations.quantized(nearest).intRepr());
+        Tensor bilinear = Functional.interpolate(c, new int[] {5, 4}, null, "bilinear", false, null);
+        assertTrue(QuantizedActivations.isQuantized(bilinear));
+        assertExact("interp.bilinear.ints", QuantizedActivations.quantized(bilinear).intRepr());
+        assertEquals(0.1, QuantizedActivations.quantized(bilinear).qScale());
+        assertEquals(7, QuantizedActivations.quantized(bilinear).qZeroPoint());
+        Tensor corners = Functional.interpolate(c, new int[] {3, 7}, null, "bilinear", true, null);
+        assertExact("interp.bilinear.ac.ints", QuantizedActivations.quantized(corners).intRepr());
+    }
+
+    @Test
     void learnableFakeQuantBackwardFusesTheIndex() {
         // PyTorch's AVX2 build computes nearbyint(zero_point + x * inv_scale) with one fused multiply-add: at
         // x * inv_scale within a float rounding of a .5 tie the index (and so the scale's gradient) differed
