@@ -2,7 +2,8 @@
 # found missing from Ember and that were filled: torch.optim.Adafactor (2.5), torch.optim.Muon (2.9),
 # torch.distributions.InverseGamma (2.3), torch.distributions.GeneralizedPareto (2.7), Tensor.nbytes / Tensor.itemsize
 # (2.1), torch.autograd.graph.increment_version (2.1), Tensor.dim_order (2.2), torch.amp.custom_fwd/custom_bwd (2.4),
-# checkpoint's determinism_check (2.1). ("key value" lines, ExpectedLines' format, refcases.key_lines.)
+# checkpoint's determinism_check (2.1), get_gradient_edge (2.3). ("key value" lines, ExpectedLines' format,
+# refcases.key_lines.)
 # Run: /usr/bin/python3 make_expected.py   (PyTorch 1.13 CPU; writes expected.txt next to this script; deterministic)
 #
 # PyTorch 1.13 has none of these, so each is computed here from 2.x's documented rule with 1.13's ops:
@@ -64,6 +65,8 @@
 #   one saved at the same position in the forward; the CheckpointError lists every difference as "tensor at position
 #   i:\nsaved metadata: {...}\nrecomputed metadata: {...}\n" after its first line (the dicts printed from 1.13 objects;
 #   1.13's checkpoint has no such check). determinism_check other than "default"/"none" is refused.
+# torch.autograd.graph.get_gradient_edge (2.3): (grad_fn, output_nr), or (the leaf's AccumulateGrad, 0);
+#   autograd.grad(loss, edge) equals autograd.grad(loss, tensor), whose values come from 1.13 below.
 # Tensor.itemsize = element_size(); Tensor.nbytes = numel() * element_size() (2.1's definitions, in
 #   torch/_tensor.py... as C++ properties): written from 1.13's element_size and numel.
 import math
@@ -667,6 +670,19 @@ for i, (a, b) in enumerate(zip(forward_saved, recomputed_saved)):
     msg += "tensor at position %d:\nsaved metadata: %s\nrecomputed metadata: %s\n" % (i, ckpt_meta(a), ckpt_meta(b))
 text("checkpoint.error.metadata", msg)
 text("checkpoint.error.mode", "determinism_check should be one of %s, but got %s" % (["default", "none"], "strict"))
+
+# ---------------------------------------------------------------- autograd.graph.get_gradient_edge
+
+
+xe = seq((2, 3), shift=2).requires_grad_()
+he = xe.exp() * 2
+pe = he.unbind(0)  # two outputs of one UnbindBackward0 node
+le = (pe[0].sin() + pe[1].cos()).sum()
+# grad(loss, get_gradient_edge(t)) is grad(loss, t) (2.3's documented equivalence): the values from 1.13's grad
+for name, g in zip(("x", "h", "p1"), torch.autograd.grad(le, [xe, he, pe[1]])):
+    tensor("edge.grad." + name, g)
+tensor("edge.x", xe)
+text("edge.error.no_grad", "It is not possible to get the gradient edge for a Tensor that does not require gradients")
 
 # ---------------------------------------------------------------- Tensor.itemsize and nbytes
 

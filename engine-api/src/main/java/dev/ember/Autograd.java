@@ -281,11 +281,86 @@ public final class Autograd {
         return TensorTuple.of(result);
     }
 
+    /**
+     * The edge a tensor's gradient flows into, as PyTorch 2.3's {@code torch.autograd.graph.get_gradient_edge}: its
+     * {@code grad_fn} and output number, or a leaf's gradient accumulator (output 0). {@code gradEdges(loss, [edge])}
+     * then equals {@code grad(loss, [tensor])}.
+     *
+     * @throws IllegalArgumentException for null
+     * @throws IllegalStateException for a tensor that does not require grad (PyTorch's message)
+     */
+    public static GradientEdge getGradientEdge(Tensor tensor) {
+        Args.require(tensor, "get_gradient_edge", "tensor", 1, "Tensor");
+        if (!tensor.requiresGrad()) {
+            throw new IllegalStateException("It is not possible to get the gradient edge for a Tensor that does not require "
+                    + "gradients");
+        }
+        Node fn = tensor.gradNode();
+        return fn != null ? new GradientEdge(fn, tensor.outputNr) : new GradientEdge(tensor.gradAccumulator(), 0);
+    }
+
+    /**
+     * {@link #grad(List, List, List, GradOptions)} with inputs that are tensors or {@link GradientEdge}s, as PyTorch
+     * 2.3's {@code torch.autograd.grad(outputs, inputs)} takes either: an edge's gradient is what flows into that output
+     * of its node. With {@code materialize_grads}, an edge the outputs do not reach is refused, as in PyTorch (there is
+     * no tensor to take zeros like). Not with {@code is_grads_batched} (Ember's batched grad takes tensors).
+     *
+     * @throws IllegalArgumentException for an input that is neither, a tensor input that does not require grad, or
+     *     {@code is_grads_batched}; otherwise as {@link #grad(List, List, List, GradOptions)}
+     * @throws IllegalStateException for an unreached edge with {@code materialize_grads}
+     */
+    public static List<Tensor> gradEdges(List<Tensor> outputs, List<?> inputs, List<Tensor> gradOutputs,
+                                         GradOptions options) {
+        Args.require(options, "grad", "options", 4, "GradOptions");
+        options.check();
+        Args.tensors(outputs, "grad", "outputs", 1);
+        Args.require(inputs, "grad", "inputs", 2, "sequence of Tensors or GradientEdges");
+        if (options.gradsBatched()) {
+            throw new IllegalArgumentException("grad: is_grads_batched with GradientEdge inputs is not supported by Ember");
+        }
+        Node[] targets = new Node[inputs.size()];
+        int[] nrs = new int[inputs.size()];
+        for (int i = 0; i < inputs.size(); i++) {
+            Object in = inputs.get(i);
+            if (in instanceof GradientEdge e) {
+                targets[i] = e.node();
+                nrs[i] = e.outputNr();
+            } else if (!(in instanceof Tensor)) {
+                throw new IllegalArgumentException("grad(): inputs must be Tensors or GradientEdges, got "
+                        + (in == null ? "None" : in.getClass().getSimpleName()) + " at index " + i);
+            }
+        }
+        List<Tensor> grads = makeGrads(outputs, gradOutputs, options.createGraph());
+        Engine.checkRoots(outputs);
+        for (int i = 0; i < inputs.size(); i++) {
+            if (inputs.get(i) instanceof Tensor t) {
+                if (!t.requiresGrad()) {
+                    throw new IllegalArgumentException("One of the differentiated Tensors does not require grad");
+                }
+                Node fn = t.gradNode();
+                targets[i] = fn != null ? fn : t.gradAccumulator();
+                nrs[i] = fn != null ? t.outputNr : 0;
+            }
+        }
+        List<Tensor> result = gradOnce(outputs, targets, nrs, grads, options.retainGraph(), options.createGraph(),
+                options.allowUnused());
+        if (options.materializeGrads()) {
+            for (int i = 0; i < result.size(); i++) {
+                if (result.get(i) == null) {
+                    if (!(inputs.get(i) instanceof Tensor t)) {
+                        throw new IllegalStateException("materialize_grads cannot be used when the given input is a "
+                                + "GradientEdge");
+                    }
+                    result.set(i, t.zerosLike().requiresGrad_(true));
+                }
+            }
+        }
+        return TensorTuple.of(result);
+    }
+
     /** One vector-Jacobian product per input: runs the engine once, capturing the inputs' gradients. */
     private static List<Tensor> gradOnce(List<Tensor> outputs, List<Tensor> inputs, List<Tensor> grads,
                                          boolean retainGraph, boolean createGraph, boolean allowUnused) {
-        // a captured tensor is one output of a node (a leaf's AccumulateGrad has one)
-        Map<Node, Tensor[]> captures = new IdentityHashMap<>();
         Node[] targets = new Node[inputs.size()];
         int[] targetNrs = new int[inputs.size()];
         for (int i = 0; i < inputs.size(); i++) {
@@ -293,11 +368,21 @@ public final class Autograd {
             Node fn = t.gradNode();
             targets[i] = fn != null ? fn : t.gradAccumulator();
             targetNrs[i] = fn != null ? t.outputNr : 0;
-            captures.putIfAbsent(targets[i], new Tensor[targets[i].numOutputs]);
+        }
+        return gradOnce(outputs, targets, targetNrs, grads, retainGraph, createGraph, allowUnused);
+    }
+
+    /** One vector-Jacobian product per edge (a node's output): runs the engine once, capturing what flows into them. */
+    private static List<Tensor> gradOnce(List<Tensor> outputs, Node[] targets, int[] targetNrs, List<Tensor> grads,
+                                         boolean retainGraph, boolean createGraph, boolean allowUnused) {
+        // a captured tensor is one output of a node (a leaf's AccumulateGrad has one)
+        Map<Node, Tensor[]> captures = new IdentityHashMap<>();
+        for (Node target : targets) {
+            captures.putIfAbsent(target, new Tensor[target.numOutputs]);
         }
         Engine.run(outputs, grads, retainGraph, createGraph, captures);
         List<Tensor> result = new ArrayList<>();
-        for (int i = 0; i < inputs.size(); i++) {
+        for (int i = 0; i < targets.length; i++) {
             Tensor g = captures.get(targets[i])[targetNrs[i]];
             if (g == null && !allowUnused) {
                 throw new IllegalArgumentException("One of the differentiated Tensors appears to not have been used in the "

@@ -38,7 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code torch.utils.data.StackDataset} (2.1), {@code Tensor.nbytes} and {@code Tensor.itemsize} (2.1),
  * {@code torch.autograd.graph.increment_version} (2.1), {@code Tensor.dim_order} (2.2), {@code torch.amp.custom_fwd}
  * and {@code custom_bwd} (2.4), {@code DataLoader(in_order=False)} (2.6), the non-reentrant
- * checkpoint's {@code determinism_check} (2.1). Values from
+ * checkpoint's {@code determinism_check} (2.1), {@code torch.autograd.graph.get_gradient_edge} (2.3). Values from
  * {@code census2x/make_expected.py} (2.x's rules computed with PyTorch 1.13's ops, stated there); StackDataset's
  * samples by its rule (sample i is every data set's sample i) and its messages as 2.x's source words them.
  */
@@ -763,6 +763,48 @@ class Census2xTest {
                 x.grad().toDoubleArray(), 1e-5);
         assertEquals(EXPECTED.get("checkpoint.error.mode"), assertThrows(IllegalArgumentException.class,
                 () -> Checkpoint.checkpointNonReentrant(in -> in[0].sum(), true, "strict", x)).getMessage());
+    }
+
+    // ------------------------------------------------------------------ autograd.graph.get_gradient_edge
+
+    @Test
+    void gradientEdgesGiveTheTensorsGradients() {
+        Tensor x = EXPECTED.tensor("edge.x").requiresGrad_(true);
+        Tensor h = x.exp().mul(2L);
+        List<Tensor> parts = h.unbind(0);
+        Tensor loss = parts.get(0).sin().add(parts.get(1).cos()).sum();
+        GradientEdge ex = Autograd.getGradientEdge(x);
+        GradientEdge eh = Autograd.getGradientEdge(h);
+        GradientEdge ep = Autograd.getGradientEdge(parts.get(1));
+        assertEquals(0, ex.outputNr());
+        assertEquals(h.gradFn(), eh.node());
+        assertEquals(1, ep.outputNr());
+        assertEquals(parts.get(1).gradFn(), ep.node());
+        List<Tensor> g = Autograd.gradEdges(List.of(loss), List.of(ex, eh, ep), null,
+                GradOptions.defaults().withRetainGraph(true));
+        ReferenceCases.assertClose("edge x", EXPECTED.tensor("edge.grad.x"), g.get(0), 0, 1e-12);
+        ReferenceCases.assertClose("edge h", EXPECTED.tensor("edge.grad.h"), g.get(1), 0, 1e-12);
+        ReferenceCases.assertClose("edge p1", EXPECTED.tensor("edge.grad.p1"), g.get(2), 0, 1e-12);
+        // tensors and edges mixed, as the same call with tensors
+        List<Tensor> mixed = Autograd.gradEdges(List.of(loss), List.of(x, eh), null,
+                GradOptions.defaults().withRetainGraph(true));
+        List<Tensor> plain = Autograd.grad(List.of(loss), List.of(x, h), null, true, false, false);
+        assertArrayEquals(plain.get(0).toDoubleArray(), mixed.get(0).toDoubleArray());
+        assertArrayEquals(plain.get(1).toDoubleArray(), mixed.get(1).toDoubleArray());
+        // refusals
+        assertEquals(EXPECTED.get("edge.error.no_grad"), assertThrows(IllegalStateException.class,
+                () -> Autograd.getGradientEdge(Tensor.zeros(DType.FLOAT64, 2))).getMessage());
+        Tensor unused = Tensor.ones(DType.FLOAT64, 2).requiresGrad_(true);
+        GradientEdge eu = Autograd.getGradientEdge(unused.mul(3L));
+        assertNull(Autograd.gradEdges(List.of(loss), List.of(eu), null,
+                GradOptions.defaults().withRetainGraph(true).withAllowUnused(true)).get(0));
+        assertEquals("materialize_grads cannot be used when the given input is a GradientEdge",
+                assertThrows(IllegalStateException.class, () -> Autograd.gradEdges(List.of(loss), List.of(eu), null,
+                        GradOptions.defaults().withRetainGraph(true).withAllowUnused(true).withMaterializeGrads(true)))
+                        .getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Autograd.gradEdges(List.of(loss), List.of("x"), null,
+                GradOptions.defaults()));
+        assertThrows(IllegalArgumentException.class, () -> new GradientEdge(h.gradFn(), 1));
     }
 
     // ------------------------------------------------------------------ Tensor.itemsize and nbytes
