@@ -395,9 +395,19 @@ class MetaDeviceTest {
         // bincount's length is its largest value: no meta kernel in PyTorch 2.x (MetaDeviceGapsTest has the others)
         assertEquals("aten::bincount" + noKernel, assertThrows(UnsupportedOperationException.class,
                 () -> e(DType.INT64, 4).bincount()).getMessage());
-        // a Java value read from the elements names the Ember op and the meta device
-        UnsupportedOperationException host = assertThrows(UnsupportedOperationException.class, () -> x.gt(0.0).all());
-        assertTrue(host.getMessage().startsWith("Tensor.all"), host.getMessage());
+        // a Java boolean of a meta tensor is Python's bool(...): item()'s words; equal has no meta kernel in 2.x
+        assertEquals("Tensor.item() cannot be called on meta tensors",
+                assertThrows(IllegalStateException.class, () -> x.gt(0.0).all()).getMessage());
+        assertEquals("Tensor.item() cannot be called on meta tensors",
+                assertThrows(IllegalStateException.class, () -> x.allclose(x)).getMessage());
+        assertEquals("aten::equal" + noKernel, assertThrows(UnsupportedOperationException.class, () -> x.equal(x))
+                .getMessage());
+        // a Java value an Ember op reads from the elements names the op and the meta device
+        Tensor p = e(2, 3).asParameter();
+        p.mul(p).sum().backward();
+        UnsupportedOperationException host = assertThrows(UnsupportedOperationException.class,
+                () -> dev.ember.nn.utils.ClipGrad.clipGradNorm_(List.of(p), 1.0, 2.0, true, null));
+        assertTrue(host.getMessage().startsWith("ClipGrad.clipGradNorm_"), host.getMessage());
         assertTrue(host.getMessage().contains(" needs the values of a tensor on the meta device, which has no data"),
                 host.getMessage());
         // the type names PyTorch 2.x gives: Tensor.type() and, untranslated, in messages

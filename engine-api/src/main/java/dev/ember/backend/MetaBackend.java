@@ -81,7 +81,9 @@ public final class MetaBackend implements Backend {
      * stack) and what it needed.
      *
      * <p>A read-out of the elements ({@code toDoubleArray}, {@code toList}, a copy to another device) gets
-     * {@link #COPY_OUT_HINT}, and {@code item} {@link #ITEM}, PyTorch's words.
+     * {@link #COPY_OUT_HINT}; {@code item} and the Java booleans {@code all}, {@code any} and {@code allclose} (Python's
+     * {@code bool(...)}, an {@code item()}) get {@link #ITEM}, and {@code equal} 2.x's refusal of {@code aten::equal},
+     * PyTorch's words.
      *
      * @param what what the op needed, as {@code "the values"} or a kernel's name
      * @return the exception to throw
@@ -89,8 +91,14 @@ public final class MetaBackend implements Backend {
     public static RuntimeException noData(String what) {
         String[] ops = callerOps();
         String op = ops[0];
-        if (op != null && op.startsWith("Tensor.item")) {
+        if (op != null && (op.startsWith("Tensor.item") || op.equals("Tensor.all") || op.equals("Tensor.any")
+                || op.equals("Tensor.allclose"))) {
+            // a Java boolean of a meta tensor is Python's bool(t.all()), bool(t.any()) or allclose's item(): PyTorch's
+            // meta _local_scalar_dense refuses
             return new IllegalStateException(ITEM);
+        }
+        if ("Tensor.equal".equals(op)) {
+            return noMetaKernel("aten::equal"); // 2.x registers no meta equal
         }
         if (op != null && isReadOut(op)) {
             return new UnsupportedOperationException(COPY_OUT_HINT); // PyTorch's copy to another device
