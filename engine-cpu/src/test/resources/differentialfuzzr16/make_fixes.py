@@ -111,4 +111,25 @@ emit("interp.nearest.ints", F.interpolate(qi, size=(3, 5), mode="nearest").int_r
 emit("interp.bilinear.ints", F.interpolate(qi, size=(5, 4), mode="bilinear", align_corners=False).int_repr())
 emit("interp.bilinear.ac.ints", F.interpolate(qi, size=(3, 7), mode="bilinear", align_corners=True).int_repr())
 
+# 7. the quantized ops' refusals of a per-channel operand or mixed schemes, in PyTorch's words and order (Mul's scheme
+#    message is 2.x's spelling, "scheme", where 1.13 writes "shceme": replaced below, the only edit)
+x = torch.tensor([[0.5, -1.5, 2.5], [1.0, 7.0, -2.0]])
+pt = torch.quantize_per_tensor(x, 0.5, 3, torch.quint8)
+pc = torch.quantize_per_channel(x, torch.tensor([0.5, 0.25], dtype=torch.float64), torch.tensor([1, 2]), 0,
+                                torch.quint8)
+emit("msg.x", x)
+for key, f in [("add.pc.pc", lambda: torch.ops.quantized.add(pc, pc, 0.5, 3)),
+               ("add.pt.pc", lambda: torch.ops.quantized.add(pt, pc, 0.5, 3)),
+               ("mul.pt.pc", lambda: torch.ops.quantized.mul(pt, pc, 0.5, 3)),
+               ("matmul.pc.pc", lambda: torch.ops.quantized.matmul(pc, pc, 0.5, 3)),
+               ("cat.pt.pc", lambda: torch.ops.quantized.cat([pt, pc], 0, 0.5, 3)),
+               ("add_scalar.pc", lambda: torch.ops.quantized.add_scalar(pc, 1.0)),
+               ("hardswish.pc", lambda: torch.ops.quantized.hardswish(pc, 0.5, 3))]:
+    try:
+        f()
+        raise AssertionError("no refusal: " + key)
+    except RuntimeError as e:
+        OUT.append("msg." + key + " " + str(e).split("\n")[0].replace("Mul must have the same quantization shceme.",
+                                                                       "Mul must have the same quantization scheme."))
+
 print("\n".join(OUT))

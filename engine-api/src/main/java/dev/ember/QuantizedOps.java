@@ -603,15 +603,24 @@ public final class QuantizedOps {
             throw new IllegalArgumentException("torch.cat(): expected a non-empty list of Tensors");
         }
         java.util.List<Tensor> values = new java.util.ArrayList<>();
-        QuantDType dtype = tensors.get(0).dtype();
         for (QuantizedTensor q : tensors) {
             Args.require(q, "quantized::cat", "qx", 1, "Tensor");
+        }
+        // PyTorch's quantized_cat_impl: the first tensor's scheme, then each one's dtype and scheme against it
+        QuantDType dtype = tensors.get(0).dtype();
+        QScheme scheme = tensors.get(0).qscheme();
+        if (scheme != QScheme.PER_TENSOR_AFFINE) {
+            throw new IllegalArgumentException("Only per-tensor quantization is supported in 'cat'!");
+        }
+        for (QuantizedTensor q : tensors) {
             if (q.dtype() != dtype) {
                 throw new IllegalArgumentException("All dtypes must be the same.");
             }
-            if (q.qscheme() != QScheme.PER_TENSOR_AFFINE) {
-                throw new IllegalArgumentException("Only per-tensor quantization is supported in 'cat'!");
+            if (q.qscheme() != scheme) {
+                throw new IllegalArgumentException("Quantization schemes must be the same.");
             }
+        }
+        for (QuantizedTensor q : tensors) {
             values.add(q.dequantize());
         }
         return QuantizedTensor.quantizePerTensor(Tensor.cat(values, dim), scale, zeroPoint, dtype);
@@ -620,11 +629,21 @@ public final class QuantizedOps {
     private static void checkBinary(QuantizedTensor a, QuantizedTensor b, String op) {
         Args.require(a, "quantized::" + op.toLowerCase(java.util.Locale.ROOT), "qa", 1, "Tensor");
         Args.require(b, "quantized::" + op.toLowerCase(java.util.Locale.ROOT), "qb", 2, "Tensor");
+        // PyTorch's check_inputs of qadd.cpp and qmul.cpp, in their orders and words (misspellings included: Add's
+        // "suported" and "shceme" are in 2.x still; Mul's scheme message is 2.x's, where 1.13 wrote "shceme")
+        boolean add = op.equals("Add");
+        if (a.qscheme() != QScheme.PER_TENSOR_AFFINE) {
+            throw new IllegalArgumentException(add ? "Only per tensor quantization is suported in Add."
+                    : "Only per tensor quantization is supported in Mul.");
+        }
+        if (add && b.qscheme() != a.qscheme()) {
+            throw new IllegalArgumentException("Both inputs to Add must have the same quantization shceme.");
+        }
         if (a.dtype() != b.dtype()) {
             throw new IllegalArgumentException(op + " operands should have same data type.");
         }
-        if (a.qscheme() != QScheme.PER_TENSOR_AFFINE || b.qscheme() != QScheme.PER_TENSOR_AFFINE) {
-            throw new IllegalArgumentException("Only per tensor quantization is supported in " + op + ".");
+        if (!add && b.qscheme() != a.qscheme()) {
+            throw new IllegalArgumentException("Both inputs to Mul must have the same quantization scheme.");
         }
         int[] sa = a.shape();
         int[] sb = b.shape();

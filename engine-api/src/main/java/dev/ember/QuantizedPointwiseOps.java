@@ -173,8 +173,12 @@ public final class QuantizedPointwiseOps {
         if (a.dtype() != b.dtype()) {
             throw new IllegalArgumentException("MatMul operands should have same data type.");
         }
-        if (a.qscheme() != QScheme.PER_TENSOR_AFFINE || b.qscheme() != QScheme.PER_TENSOR_AFFINE) {
-            throw new IllegalArgumentException("Only per-tensor quantization is supported in Matmul.");
+        // PyTorch's words, its misspelling included (qmatmul.cpp's check_inputs)
+        if (a.qscheme() != QScheme.PER_TENSOR_AFFINE) {
+            throw new IllegalArgumentException("Only per-tensor quantization is suported in Matmul.");
+        }
+        if (b.qscheme() != a.qscheme()) {
+            throw new IllegalArgumentException("Both inputs to Matmul must have the same quantization scheme.");
         }
         checkZeroPoint(outputZeroPoint, a.dtype());
         try (GradMode off = Ember.noGrad()) {
@@ -221,7 +225,13 @@ public final class QuantizedPointwiseOps {
     static void check(QuantizedTensor x, String op) {
         Args.require(x, op, "qx", 1, "Tensor");
         if (x.qscheme() != QScheme.PER_TENSOR_AFFINE) {
-            throw new IllegalArgumentException(op + ": only per tensor quantization is supported, got " + x.qscheme());
+            // PyTorch's words: add_scalar and mul_scalar check the scheme themselves, the activations meet it in
+            // q_scale()
+            throw new IllegalArgumentException(op.equals("quantized::add_scalar")
+                    ? "Only per tensor quantization is supported in Add."
+                    : op.equals("quantized::mul_scalar") ? "Only per tensor quantization is supported in Mul."
+                    : "Expected quantizer->qscheme() == kPerTensorAffine to be true, but got false.  (Could this error "
+                    + "message be improved?  If so, please report an enhancement request to PyTorch.)");
         }
         if (x.dtype() != QuantDType.QUINT8 && x.dtype() != QuantDType.QINT8) {
             throw new IllegalArgumentException(op + ": expected a quint8 or qint8 tensor, got " + x.dtype());
