@@ -41,6 +41,11 @@
 #   interp  F.interpolate of a quint8 tensor, nearest and bilinear (align_corners or not): int_repr and qparams.
 #   emb   quantized Embedding and EmbeddingBag (sum, offsets with and without the last, per_sample_weights) over a
 #         table quantized per row with float qparams, quint8 and quint4x2: the float output exactly.
+#   err   add, add_relu, mul, matmul, cat, add_scalar, mul_scalar, hardswish, elu, leaky_relu given a per-channel
+#         operand, mixed schemes or mixed dtypes: PyTorch's message (qmul's scheme message in 2.x's spelling), the
+#         operands unchanged. (qint32 operands, which 1.13 takes for add, mul, cat, add_scalar, mul_scalar and the
+#         activations, are not here: Ember's quantized elementwise kernels take quint8 and qint8 only.)
+#   qpt also takes the scales PyTorch does not check: 0, negative, NaN, +-inf.
 #
 # Format: "=== id kind name", then lines by first word: tensors as "dtype [shape] : values" (float32 values written as
 # their float64 repr, exact), "p key value key value ..." for the numbers, "error <message>" for PyTorch's refusal
@@ -230,6 +235,14 @@ def sec_qpt():
         except RuntimeError as e:
             lines.append("error " + first_line(e))
         case("qpt", dt, lines)
+    # scales PyTorch takes without a check: 0 (x * inf: the type's minimum, or zero point for 0 * inf = NaN...),
+    # negative (the integers mirrored), NaN, inf
+    for scale in [0.0, -0.5, -1e-30, float("nan"), float("inf"), -float("inf")]:
+        for dt in ["quint8", "qint8", "qint32"]:
+            zp = zp_for(dt)
+            x = torch.tensor([0.5, -1.5, 2.5, 0.0, -0.0, 300.0, -7.25])
+            q = torch.quantize_per_tensor(x, scale, zp, QT[dt])
+            case("qpt", "scale-" + num(scale), ["x " + fmt(x), params(scale=scale, zp=zp, dtype=dt)] + qlines(q))
     # refusals
     x = torch.tensor([0.5, -1.5, 2.5])
     for dt, zp in [("quint8", 256), ("quint8", -1), ("qint8", 128), ("qint8", -129), ("qint32", 2 ** 31),
@@ -899,6 +912,38 @@ def sec_emb():
                  + [params(dtype=dt, bag=True, last=last), "out " + fmt(out)])
 
 
+def sec_err():
+    """Refusals of the quantized ops for a scheme or dtype they do not take (per-channel operands, mixed types)."""
+    x = torch.tensor([[0.5, -1.5, 2.5], [1.0, 7.0, -2.0]])
+    mk = {"pt8": lambda: torch.quantize_per_tensor(x, 0.5, 3, torch.quint8),
+          "ps8": lambda: torch.quantize_per_tensor(x, 0.5, 3, torch.qint8),
+          "pc8": lambda: torch.quantize_per_channel(x, torch.tensor([0.5, 0.25], dtype=torch.float64),
+                                                    torch.tensor([1, 2]), 0, torch.quint8)}
+    ops = {"add": lambda a, b: torch.ops.quantized.add(a, b, 0.5, 3),
+           "add_relu": lambda a, b: torch.ops.quantized.add_relu(a, b, 0.5, 3),
+           "mul": lambda a, b: torch.ops.quantized.mul(a, b, 0.5, 3),
+           "matmul": lambda a, b: torch.ops.quantized.matmul(a, b.t().contiguous() if False else b, 0.5, 3),
+           "cat": lambda a, b: torch.ops.quantized.cat([a, b], 0, 0.5, 3),
+           "add_scalar": lambda a, b: torch.ops.quantized.add_scalar(a, 1.0),
+           "mul_scalar": lambda a, b: torch.ops.quantized.mul_scalar(a, 2.0),
+           "hardswish": lambda a, b: torch.ops.quantized.hardswish(a, 0.5, 3),
+           "elu": lambda a, b: torch.ops.quantized.elu(a, 0.5, 3, 1.0),
+           "leaky_relu": lambda a, b: torch.ops.quantized.leaky_relu(a, 0.1, False, 0.5, 3)}
+    for name, f in ops.items():
+        for ka, kb in [("pc8", "pc8"), ("pt8", "pc8"), ("pc8", "pt8"), ("pt8", "ps8")]:
+            if name in ("add_scalar", "mul_scalar", "hardswish", "elu", "leaky_relu") and (ka, kb) != ("pc8", "pc8"):
+                continue
+            try:
+                f(mk[ka](), mk[kb]())
+                continue  # accepted: not a refusal case
+            except RuntimeError as e:
+                msg = first_line(e)
+                # 2.x: qmul.cpp's check_inputs spells it "scheme" (1.13 "shceme"); Add's "shceme" and "suported" stay
+                msg = msg.replace("Mul must have the same quantization shceme.",
+                                  "Mul must have the same quantization scheme.")
+                case("err", name, ["x " + fmt(x), params(op=name, a=ka, b=kb), "error " + msg])
+
+
 sec_qpt()
 sec_qpc()
 sec_acc()
@@ -913,5 +958,6 @@ sec_qlinear()
 sec_qconv()
 sec_interp()
 sec_emb()
+sec_err()
 sys.stdout.write("\n".join(OUT) + "\n")
 print("cases: %d" % COUNT[0], file=sys.stderr)
