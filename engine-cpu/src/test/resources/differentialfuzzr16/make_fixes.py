@@ -111,6 +111,14 @@ emit("interp.nearest.ints", F.interpolate(qi, size=(3, 5), mode="nearest").int_r
 emit("interp.bilinear.ints", F.interpolate(qi, size=(5, 4), mode="bilinear", align_corners=False).int_repr())
 emit("interp.bilinear.ac.ints", F.interpolate(qi, size=(3, 7), mode="bilinear", align_corners=True).int_repr())
 
+# 8. quantized add and mul past int32: over the vectorized elements (64 of quint8) add's QuantizeAvx2 caps the index
+#    at 2147483520 and adds the zero point in int32 (128 or more wraps around to the minimum), mul's RequantizeAvx2
+#    converts with _mm256_cvtps_epi32 (beyond int32: its minimum); the scalar rest saturates as expected
+big = torch.quantize_per_tensor(torch.full((66,), 200.0), 1.0, 0, torch.quint8)
+emit("ovf.add.zp200.ints", torch.ops.quantized.add(big, big, 1e-7, 200).int_repr())
+emit("ovf.add.zp100.ints", torch.ops.quantized.add(big, big, 1e-7, 100).int_repr())
+emit("ovf.mul.ints", torch.ops.quantized.mul(big, big, 1e-6, 3).int_repr())
+
 # 7. the quantized ops' refusals of a per-channel operand or mixed schemes, in PyTorch's words and order (Mul's scheme
 #    message is 2.x's spelling, "scheme", where 1.13 writes "shceme": replaced below, the only edit)
 x = torch.tensor([[0.5, -1.5, 2.5], [1.0, 7.0, -2.0]])

@@ -118,6 +118,18 @@ class FuzzRound16FixesTest {
     }
 
     @Test
+    void quantizedAddAndMulPastInt32AsTheAvx2Kernels() {
+        // 66 elements: 64 through the vectorized kernels, 2 through the scalar rest. Ember saturated every element to
+        // the type's maximum; PyTorch's vector conversion gives int32's minimum beyond int32 (mul), and its add caps
+        // the index and adds a zero point of 128 or more with a wrap-around (so the type's minimum)
+        QuantizedTensor big = QuantizedTensor.quantizePerTensor(Tensor.full(DType.FLOAT32, Device.CPU, 200.0, 66),
+                1.0, 0, QuantDType.QUINT8);
+        assertExact("ovf.add.zp200.ints", QuantizedOps.add(big, big, 1e-7, 200, false).intRepr());
+        assertExact("ovf.add.zp100.ints", QuantizedOps.add(big, big, 1e-7, 100, false).intRepr());
+        assertExact("ovf.mul.ints", QuantizedOps.mul(big, big, 1e-6, 3).intRepr());
+    }
+
+    @Test
     void learnableFakeQuantBackwardFusesTheIndex() {
         // PyTorch's AVX2 build computes nearbyint(zero_point + x * inv_scale) with one fused multiply-add: at
         // x * inv_scale within a float rounding of a .5 tie the index (and so the scale's gradient) differed
