@@ -55,7 +55,10 @@ import java.util.function.Supplier;
  * matmul, cat, add_scalar, mul_scalar and the activations refused a per-channel operand (or mixed schemes) in Ember's
  * own words and, for add and mul, checked the dtype first, where PyTorch's check_inputs say "Only per tensor
  * quantization is suported in Add." (sic), "Both inputs to Add must have the same quantization shceme." (sic),
- * "Quantization schemes must be the same.", the quantizer's "Expected quantizer->qscheme() == kPerTensorAffine ...". Left out and why (1.13 against 2.x, XNNPACK's qint8 add and mul): the script's header.
+ * "Quantization schemes must be the same.", the quantizer's "Expected quantizer->qscheme() == kPerTensorAffine ...";
+ * quantized add and mul saturated a result past int32 to the type's maximum, where PyTorch's vectorized kernels (the
+ * first 64 quint8 elements of each 64) convert with {@code _mm256_cvtps_epi32} (mul: beyond int32 its minimum) or cap
+ * the index and add the zero point in int32 (add: a zero point of 128 or more wraps around to the minimum). Left out and why (1.13 against 2.x, XNNPACK's qint8 add and mul): the script's header.
  */
 class DifferentialFuzzR16Test {
     private static final String RESOURCE = "/differentialfuzzr16/cases.txt";
