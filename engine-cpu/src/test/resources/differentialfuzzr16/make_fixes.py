@@ -118,6 +118,10 @@ big = torch.quantize_per_tensor(torch.full((66,), 200.0), 1.0, 0, torch.quint8)
 emit("ovf.add.zp200.ints", torch.ops.quantized.add(big, big, 1e-7, 200).int_repr())
 emit("ovf.add.zp100.ints", torch.ops.quantized.add(big, big, 1e-7, 100).int_repr())
 emit("ovf.mul.ints", torch.ops.quantized.mul(big, big, 1e-6, 3).int_repr())
+# and the activations' vectorized quantization (QuantizeAvx2 too)
+big2 = torch.quantize_per_tensor(torch.full((66,), 400.0), 2.0, 0, torch.quint8)
+emit("ovf.hardswish.ints", torch.ops.quantized.hardswish(big2, 1e-7, 200).int_repr())
+emit("ovf.leaky_relu.ints", torch.ops.quantized.leaky_relu(big2, 0.1, False, 1e-7, 128).int_repr())
 
 # 7. the quantized ops' refusals of a per-channel operand or mixed schemes, in PyTorch's words and order (Mul's scheme
 #    message is 2.x's spelling, "scheme", where 1.13 writes "shceme": replaced below, the only edit)

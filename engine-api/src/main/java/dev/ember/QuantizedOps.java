@@ -686,7 +686,7 @@ public final class QuantizedOps {
      * by {@link #cvtps}, plus the zero point in int32 (wrapping around: a quint8 zero point of 128 or more sends the
      * capped value to the type's minimum, as PyTorch's kernel does), clamped to the type.
      */
-    private static long quantizeAvx2(float x, float inv, long zeroPoint, QuantDType dtype) {
+    static long quantizeAvx2(float x, float inv, long zeroPoint, QuantDType dtype) {
         float t = x * inv;
         t = Float.isNaN(t) ? 2147483520f : Math.min(t, 2147483520f);
         int v = cvtps(t) + (int) zeroPoint;

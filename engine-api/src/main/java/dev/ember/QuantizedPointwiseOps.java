@@ -15,7 +15,8 @@ import dev.ember.ao.quantization.QuantizedTensor;
  *
  * <p>The activations dequantize, compute in float and quantize again: over the elements {@code cpu_kernel_vec} runs
  * through its vectorized loop ({@link QuantizedOps#QUINT8_VECTOR_STEP}) the input is dequantized as
- * {@code fma(q, scale, scale * -zero_point)} and the output quantized with the inverse scale each kernel precomputes;
+ * {@code fma(q, scale, scale * -zero_point)} and the output quantized with the inverse scale each kernel precomputes
+ * ({@code QuantizeAvx2}: the index capped below int32's maximum, the zero point added in int32, wrapping around);
  * over the rest as {@code (q - zero_point) * scale} and {@code quantize_val} ({@code rint(x * (1.0f / scale))} plus the
  * zero point, clamped to the type).
  */
@@ -204,18 +205,22 @@ public final class QuantizedPointwiseOps {
         for (int i = 0; i < n; i++) {
             boolean vec = i < vectorized;
             float d = vec ? Math.fma((float) q[i], s, premul) : (float) (q[i] - x.qZeroPoint()) * s;
-            out[i] = quantize(fn.apply(d), vec ? vecInverseScale : inverseScale, outputZeroPoint, x.dtype());
+            out[i] = vec ? QuantizedOps.quantizeAvx2(fn.apply(d), vecInverseScale, outputZeroPoint, x.dtype())
+                : quantize(fn.apply(d), inverseScale, outputZeroPoint, x.dtype());
         }
         return fromInts(out, x.shape(), x.dtype(), outputScale, outputZeroPoint);
     }
 
-    /** {@code rint(y * inverseScale) + zeroPoint} clamped to the type (NaN to the type's minimum, as the cast gives). */
+    /**
+     * {@code quantize_val}: {@code zero_point + rint(y * inverseScale)} in float, converted to int64 as x86 does (NaN
+     * and beyond int64: its minimum), clamped to the type.
+     */
     static long quantize(float y, float inverseScale, long zeroPoint, QuantDType dtype) {
-        float t = y * inverseScale;
-        if (Float.isNaN(t)) {
+        float r = (float) Math.rint(y * inverseScale) + zeroPoint;
+        if (!(Math.abs((double) r) < 9.223372036854775808e18)) {
             return dtype.min();
         }
-        return clamp((long) Math.max(-9.0e18, Math.min(9.0e18, Math.rint(t))) + zeroPoint, dtype);
+        return clamp((long) r, dtype);
     }
 
     static long clamp(long v, QuantDType dtype) {

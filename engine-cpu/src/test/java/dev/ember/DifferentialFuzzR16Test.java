@@ -58,7 +58,8 @@ import java.util.function.Supplier;
  * "Quantization schemes must be the same.", the quantizer's "Expected quantizer->qscheme() == kPerTensorAffine ...";
  * quantized add and mul saturated a result past int32 to the type's maximum, where PyTorch's vectorized kernels (the
  * first 64 quint8 elements of each 64) convert with {@code _mm256_cvtps_epi32} (mul: beyond int32 its minimum) or cap
- * the index and add the zero point in int32 (add: a zero point of 128 or more wraps around to the minimum). Left out and why (1.13 against 2.x, XNNPACK's qint8 add and mul): the script's header.
+ * the index and add the zero point in int32 (add, hardswish, elu, leaky_relu: a zero point of 128 or more wraps
+ * around to the minimum). Left out and why (1.13 against 2.x, XNNPACK's qint8 add and mul): the script's header.
  */
 class DifferentialFuzzR16Test {
     private static final String RESOURCE = "/differentialfuzzr16/cases.txt";

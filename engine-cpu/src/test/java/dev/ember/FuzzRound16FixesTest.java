@@ -118,7 +118,7 @@ class FuzzRound16FixesTest {
     }
 
     @Test
-    void quantizedAddAndMulPastInt32AsTheAvx2Kernels() {
+    void quantizedKernelsPastInt32AsTheAvx2Ones() {
         // 66 elements: 64 through the vectorized kernels, 2 through the scalar rest. Ember saturated every element to
         // the type's maximum; PyTorch's vector conversion gives int32's minimum beyond int32 (mul), and its add caps
         // the index and adds a zero point of 128 or more with a wrap-around (so the type's minimum)
@@ -127,6 +127,10 @@ class FuzzRound16FixesTest {
         assertExact("ovf.add.zp200.ints", QuantizedOps.add(big, big, 1e-7, 200, false).intRepr());
         assertExact("ovf.add.zp100.ints", QuantizedOps.add(big, big, 1e-7, 100, false).intRepr());
         assertExact("ovf.mul.ints", QuantizedOps.mul(big, big, 1e-6, 3).intRepr());
+        QuantizedTensor big2 = QuantizedTensor.quantizePerTensor(Tensor.full(DType.FLOAT32, Device.CPU, 400.0, 66),
+                2.0, 0, QuantDType.QUINT8);
+        assertExact("ovf.hardswish.ints", QuantizedPointwiseOps.hardswish(big2, 1e-7, 200).intRepr());
+        assertExact("ovf.leaky_relu.ints", QuantizedPointwiseOps.leakyRelu(big2, 0.1, 1e-7, 128).intRepr());
     }
 
     @Test
