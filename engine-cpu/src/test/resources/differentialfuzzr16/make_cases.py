@@ -38,6 +38,8 @@
 #   qlinear, qconv  quantized::linear and quantized::conv2d (static; quint8 input, qint8 weight per tensor or per
 #         channel with zero points 0 or not, float bias or none, relu, strides/padding/dilation/groups): FBGEMM's
 #         arithmetic transcribed in ../fbgemmref.py (this build has no FBGEMM; Ember follows FBGEMM, as ../staticquant).
+#   qdyn  quantized::linear_dynamic (reduce_range, Ember's dynamic Linear): FBGEMM's arithmetic as
+#         ../quantdynamic/make_expected.py transcribes it (its functions read from there), inputs at the corners.
 #   interp  F.interpolate of a quint8 tensor, nearest and bilinear (align_corners or not): int_repr and qparams.
 #   emb   quantized Embedding and EmbeddingBag (sum, offsets with and without the last, per_sample_weights) over a
 #         table quantized per row with float qparams, quint8 and quint4x2: the float output exactly.
@@ -955,6 +957,44 @@ def sec_err():
                 case("err", name, ["x " + fmt(x), params(op=name, a=ka, b=kb), "error " + msg])
 
 
+def _dynamic_reference():
+    """../quantdynamic/make_expected.py's FBGEMM transcription of the dynamic linear layer (its functions only, read
+    with ast: that script's body writes its own cases)."""
+    import ast
+    from fractions import Fraction
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "quantdynamic", "make_expected.py")
+    tree = ast.parse(open(path).read())
+    keep = [n for n in tree.body if isinstance(n, ast.FunctionDef)
+            and n.name in ("f32", "round_f32", "choose_qparams", "fbgemm_linear_dynamic")]
+    ns = {"np": np, "Fraction": Fraction}
+    exec(compile(ast.Module(body=keep, type_ignores=[]), path, "exec"), ns)
+    return ns["fbgemm_linear_dynamic"]
+
+
+def sec_qdynamic():
+    """quantized::linear_dynamic with reduce_range (Ember's dynamic Linear): the input quantized per tensor over
+    [0, 127] from its own min and max (all-equal, all-zero, one-signed inputs among them), FBGEMM's arithmetic
+    (../quantdynamic's transcription), weights per tensor or per channel, bias or none."""
+    ref = _dynamic_reference()
+    for i in range(n_of(16)):
+        m, k, n = R.randint(1, 4), R.randint(1, 20), R.randint(1, 6)
+        how = R.choice(["random", "random", "equal", "zero", "positive", "negative"])
+        x = obs_data([m, k], how)
+        per = R.random() < 0.5
+        w, qw, wl = rnd_weight([n, k], per)
+        bias = torch.randn(n) if R.random() < 0.7 else None
+        wint = qw.int_repr().numpy().astype(np.int64)
+        if per:
+            wzp = qw.q_per_channel_zero_points().numpy().astype(np.int64)
+            wsc = qw.q_per_channel_scales().numpy().astype(np.float32)
+        else:
+            wzp = np.full(n, qw.q_zero_point(), dtype=np.int64)
+            wsc = np.full(n, np.float32(qw.q_scale()), dtype=np.float32)
+        y, _ = ref(x.numpy(), wint, wzp, wsc, None if bias is None else bias.numpy())
+        lines = ["x " + fmt(x), "w " + fmt(w)] + wl + ([] if bias is None else ["bias " + fmt(bias)])
+        case("qdyn", how, lines + [params(per=per), "out " + fmt(torch.from_numpy(np.ascontiguousarray(y)))])
+
+
 sec_qpt()
 sec_qpc()
 sec_acc()
@@ -970,5 +1010,6 @@ sec_qconv()
 sec_interp()
 sec_emb()
 sec_err()
+sec_qdynamic()
 sys.stdout.write("\n".join(OUT) + "\n")
 print("cases: %d" % COUNT[0], file=sys.stderr)

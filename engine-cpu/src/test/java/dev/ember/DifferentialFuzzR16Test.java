@@ -34,7 +34,7 @@ import java.util.function.Supplier;
  * quantized elementwise kernels (add, add_relu, mul, relu, relu6, sigmoid, tanh, hardswish, elu, leaky_relu,
  * add_scalar, mul_scalar, cat), quantized pooling and interpolation (nearest, bilinear), the statically quantized linear
  * and conv2d kernels (FBGEMM's arithmetic, weights per tensor and per channel), quantized Embedding and EmbeddingBag
- * (quint8 and quint4x2 tables), the observers' statistics and {@code calculate_qparams} (random,
+ * (quint8 and quint4x2 tables), the dynamically quantized linear kernel (reduce_range), the observers' statistics and {@code calculate_qparams} (random,
  * all-equal, all-zero, one-element, inf/NaN batches; affine and symmetric, reduce_range, custom ranges), and fake
  * quantization with its gradients (per tensor, per channel, learnable, fused with the moving-average observer). Integers,
  * dequantized values, parameters and outputs are compared bit for bit, gradients to 1e-5 relative, and every refusal
@@ -113,6 +113,7 @@ class DifferentialFuzzR16Test {
             case "qconv": return quantizedConv(l, p);
             case "emb": return embedding(l, p);
             case "err": return refusal(l, p);
+            case "qdyn": return dynamicLinear(l);
             case "interp": return carrierResult(l, Functional.interpolate(QuantizedActivations.quantize(tensor(l.get("x")),
                     dbl(p.get("s")), Long.parseLong(p.get("z")), qtype(p.get("dtype"))), ints(p.get("size")), null,
                     p.get("mode"), p.get("ac").equals("none") ? null : bool(p.get("ac")), null));
@@ -292,6 +293,12 @@ class DifferentialFuzzR16Test {
             out = m.forward(idx);
         }
         return compare("out", tensor(l.get("out")), out, -1);
+    }
+
+    private static String dynamicLinear(Map<String, String> l) {
+        QuantizedTensor w = weight(l, params(l.get("p")));
+        Tensor bias = l.get("bias") == null ? null : tensor(l.get("bias"));
+        return compare("out", tensor(l.get("out")), QuantizedOps.linearDynamic(tensor(l.get("x")), w, bias), -1);
     }
 
     /** An op given operands of a scheme or dtype it refuses: PyTorch's message, the operands unchanged. */
