@@ -111,4 +111,37 @@ emit("interp.nearest.ints", F.interpolate(qi, size=(3, 5), mode="nearest").int_r
 emit("interp.bilinear.ints", F.interpolate(qi, size=(5, 4), mode="bilinear", align_corners=False).int_repr())
 emit("interp.bilinear.ac.ints", F.interpolate(qi, size=(3, 7), mode="bilinear", align_corners=True).int_repr())
 
+# 8. quantized add and mul past int32: over the vectorized elements (64 of quint8) add's QuantizeAvx2 caps the index
+#    at 2147483520 and adds the zero point in int32 (128 or more wraps around to the minimum), mul's RequantizeAvx2
+#    converts with _mm256_cvtps_epi32 (beyond int32: its minimum); the scalar rest saturates as expected
+big = torch.quantize_per_tensor(torch.full((66,), 200.0), 1.0, 0, torch.quint8)
+emit("ovf.add.zp200.ints", torch.ops.quantized.add(big, big, 1e-7, 200).int_repr())
+emit("ovf.add.zp100.ints", torch.ops.quantized.add(big, big, 1e-7, 100).int_repr())
+emit("ovf.mul.ints", torch.ops.quantized.mul(big, big, 1e-6, 3).int_repr())
+# and the activations' vectorized quantization (QuantizeAvx2 too)
+big2 = torch.quantize_per_tensor(torch.full((66,), 400.0), 2.0, 0, torch.quint8)
+emit("ovf.hardswish.ints", torch.ops.quantized.hardswish(big2, 1e-7, 200).int_repr())
+emit("ovf.leaky_relu.ints", torch.ops.quantized.leaky_relu(big2, 0.1, False, 1e-7, 128).int_repr())
+
+# 7. the quantized ops' refusals of a per-channel operand or mixed schemes, in PyTorch's words and order (Mul's scheme
+#    message is 2.x's spelling, "scheme", where 1.13 writes "shceme": replaced below, the only edit)
+x = torch.tensor([[0.5, -1.5, 2.5], [1.0, 7.0, -2.0]])
+pt = torch.quantize_per_tensor(x, 0.5, 3, torch.quint8)
+pc = torch.quantize_per_channel(x, torch.tensor([0.5, 0.25], dtype=torch.float64), torch.tensor([1, 2]), 0,
+                                torch.quint8)
+emit("msg.x", x)
+for key, f in [("add.pc.pc", lambda: torch.ops.quantized.add(pc, pc, 0.5, 3)),
+               ("add.pt.pc", lambda: torch.ops.quantized.add(pt, pc, 0.5, 3)),
+               ("mul.pt.pc", lambda: torch.ops.quantized.mul(pt, pc, 0.5, 3)),
+               ("matmul.pc.pc", lambda: torch.ops.quantized.matmul(pc, pc, 0.5, 3)),
+               ("cat.pt.pc", lambda: torch.ops.quantized.cat([pt, pc], 0, 0.5, 3)),
+               ("add_scalar.pc", lambda: torch.ops.quantized.add_scalar(pc, 1.0)),
+               ("hardswish.pc", lambda: torch.ops.quantized.hardswish(pc, 0.5, 3))]:
+    try:
+        f()
+        raise AssertionError("no refusal: " + key)
+    except RuntimeError as e:
+        OUT.append("msg." + key + " " + str(e).split("\n")[0].replace("Mul must have the same quantization shceme.",
+                                                                       "Mul must have the same quantization scheme."))
+
 print("\n".join(OUT))

@@ -516,7 +516,8 @@ public final class QuantizedOps {
      * of one shape and dtype, requantized to the output's scale and zero point, PyTorch's {@code qadd_kernel} step by
      * step: each operand dequantized in float ({@code fma(q, s, s * -z)} over the vectorized elements,
      * {@code (q - z) * s} over the rest, see {@link #QUINT8_VECTOR_STEP}), added, clamped at 0 with {@code relu}, then
-     * {@code rint(c * (1 / scale)) + zero_point} clamped to the type.
+     * {@code rint(c * (1 / scale)) + zero_point} clamped to the type (over the vectorized elements as
+     * {@code QuantizeAvx2}: the index capped below int32's maximum and the zero point added in int32, wrapping around).
      *
      * @param a per-tensor quantized
      * @param b per-tensor quantized, of {@code a}'s shape and dtype
@@ -554,7 +555,8 @@ public final class QuantizedOps {
             if (relu) {
                 c = Math.max(c, 0f);
             }
-            out[i] = quantizeValue(c, inv, zeroPoint, a.dtype());
+            out[i] = i < vectorized ? quantizeAvx2(c, inv, zeroPoint, a.dtype()) : quantizeValue(c, inv, zeroPoint,
+                a.dtype());
         }
         return fromInts(out, a.shape(), a.dtype(), scale, zeroPoint);
     }
@@ -562,7 +564,9 @@ public final class QuantizedOps {
     /**
      * {@code torch.ops.quantized.mul(a, b, scale, zero_point)}: the product of two quantized tensors of one shape and
      * dtype, PyTorch's {@code qmul_kernel}: {@code (qa - za)(qb - zb)} in int32, times {@code sa * sb * (1 / scale)}
-     * in float, rounded half to even, plus the zero point, clamped to the type.
+     * in float, rounded half to even, plus the zero point, clamped to the type. Over the vectorized elements
+     * ({@link #QUINT8_VECTOR_STEP}) the rounding is {@code _mm256_cvtps_epi32}'s (a product beyond int32 gives its
+     * minimum, so the type's minimum) and the zero point is added in int32; over the rest {@code lrintf}'s.
      *
      * @param a per-tensor quantized
      * @param b per-tensor quantized, of {@code a}'s shape and dtype
@@ -578,9 +582,19 @@ public final class QuantizedOps {
         long[] qb = b.intRepr().to(DType.INT64).toLongArray();
         float multiplier = (float) a.qScale() * (float) b.qScale() * (1.0f / (float) scale);
         long[] out = new long[n];
+        int vectorized = n - n % QUINT8_VECTOR_STEP;
         for (int i = 0; i < n; i++) {
             int c = (int) ((qa[i] - a.qZeroPoint()) * (qb[i] - b.qZeroPoint()));
-            long v = zeroPoint + (long) Math.rint((float) c * multiplier);
+            float x = (float) c * multiplier;
+            long v;
+            if (i < vectorized) {
+                // RequantizeAvx2: _mm256_cvtps_epi32 (NaN or beyond int32: its minimum), plus the zero point in
+                // int32 (wrapping around), saturated to the type
+                v = (int) cvtps(x) + (int) zeroPoint;
+            } else {
+                // requantize_from_int: zero_point + lrintf(x), the long conversion's minimum beyond int64
+                v = !(Math.abs(x) < 9.223372036854775808e18) ? Long.MIN_VALUE : zeroPoint + (long) Math.rint(x);
+            }
             out[i] = Math.max(a.dtype().min(), Math.min(a.dtype().max(), v));
         }
         return fromInts(out, a.shape(), a.dtype(), scale, zeroPoint);
@@ -603,15 +617,24 @@ public final class QuantizedOps {
             throw new IllegalArgumentException("torch.cat(): expected a non-empty list of Tensors");
         }
         java.util.List<Tensor> values = new java.util.ArrayList<>();
-        QuantDType dtype = tensors.get(0).dtype();
         for (QuantizedTensor q : tensors) {
             Args.require(q, "quantized::cat", "qx", 1, "Tensor");
+        }
+        // PyTorch's quantized_cat_impl: the first tensor's scheme, then each one's dtype and scheme against it
+        QuantDType dtype = tensors.get(0).dtype();
+        QScheme scheme = tensors.get(0).qscheme();
+        if (scheme != QScheme.PER_TENSOR_AFFINE) {
+            throw new IllegalArgumentException("Only per-tensor quantization is supported in 'cat'!");
+        }
+        for (QuantizedTensor q : tensors) {
             if (q.dtype() != dtype) {
                 throw new IllegalArgumentException("All dtypes must be the same.");
             }
-            if (q.qscheme() != QScheme.PER_TENSOR_AFFINE) {
-                throw new IllegalArgumentException("Only per-tensor quantization is supported in 'cat'!");
+            if (q.qscheme() != scheme) {
+                throw new IllegalArgumentException("Quantization schemes must be the same.");
             }
+        }
+        for (QuantizedTensor q : tensors) {
             values.add(q.dequantize());
         }
         return QuantizedTensor.quantizePerTensor(Tensor.cat(values, dim), scale, zeroPoint, dtype);
@@ -620,11 +643,21 @@ public final class QuantizedOps {
     private static void checkBinary(QuantizedTensor a, QuantizedTensor b, String op) {
         Args.require(a, "quantized::" + op.toLowerCase(java.util.Locale.ROOT), "qa", 1, "Tensor");
         Args.require(b, "quantized::" + op.toLowerCase(java.util.Locale.ROOT), "qb", 2, "Tensor");
+        // PyTorch's check_inputs of qadd.cpp and qmul.cpp, in their orders and words (misspellings included: Add's
+        // "suported" and "shceme" are in 2.x still; Mul's scheme message is 2.x's, where 1.13 wrote "shceme")
+        boolean add = op.equals("Add");
+        if (a.qscheme() != QScheme.PER_TENSOR_AFFINE) {
+            throw new IllegalArgumentException(add ? "Only per tensor quantization is suported in Add."
+                    : "Only per tensor quantization is supported in Mul.");
+        }
+        if (add && b.qscheme() != a.qscheme()) {
+            throw new IllegalArgumentException("Both inputs to Add must have the same quantization shceme.");
+        }
         if (a.dtype() != b.dtype()) {
             throw new IllegalArgumentException(op + " operands should have same data type.");
         }
-        if (a.qscheme() != QScheme.PER_TENSOR_AFFINE || b.qscheme() != QScheme.PER_TENSOR_AFFINE) {
-            throw new IllegalArgumentException("Only per tensor quantization is supported in " + op + ".");
+        if (!add && b.qscheme() != a.qscheme()) {
+            throw new IllegalArgumentException("Both inputs to Mul must have the same quantization scheme.");
         }
         int[] sa = a.shape();
         int[] sb = b.shape();
@@ -642,11 +675,31 @@ public final class QuantizedOps {
         }
     }
 
+    /** {@code _mm256_cvtps_epi32}: rounded half to even, NaN and values outside int32 giving its minimum. */
+    private static int cvtps(float x) {
+        return x >= -2147483648f && x < 2147483648f ? (int) Math.rint(x) : Integer.MIN_VALUE;
+    }
+
+    /**
+     * PyTorch's vectorized {@code QuantizeAvx2} of one value: {@code x * inv} capped at 2147483520 (the largest float
+     * below int32's maximum; a NaN becomes that cap, as {@code _mm256_min_ps} returns its second operand), converted
+     * by {@link #cvtps}, plus the zero point in int32 (wrapping around: a quint8 zero point of 128 or more sends the
+     * capped value to the type's minimum, as PyTorch's kernel does), clamped to the type.
+     */
+    static long quantizeAvx2(float x, float inv, long zeroPoint, QuantDType dtype) {
+        float t = x * inv;
+        t = Float.isNaN(t) ? 2147483520f : Math.min(t, 2147483520f);
+        int v = cvtps(t) + (int) zeroPoint;
+        return Math.max(dtype.min(), Math.min(dtype.max(), (long) v));
+    }
+
     /** PyTorch's {@code quantize_val}: {@code rint(x * inv) + zero_point}, clamped to the type. */
     private static long quantizeValue(float x, float inv, long zeroPoint, QuantDType dtype) {
         float t = x * inv;
-        double r = Float.isNaN(t) ? dtype.min() - (double) zeroPoint : Math.rint(t);
-        double v = Math.max(dtype.min(), Math.min(dtype.max(), r + zeroPoint));
+        // the float index converted to int64 as x86 does: NaN and beyond int64 give its minimum
+        float r = (float) Math.rint(t) + zeroPoint;
+        double v = !(Math.abs((double) r) < 9.223372036854775808e18) ? dtype.min()
+            : Math.max(dtype.min(), Math.min(dtype.max(), (double) r));
         return (long) v;
     }
 

@@ -15,7 +15,8 @@ import dev.ember.ao.quantization.QuantizedTensor;
  *
  * <p>The activations dequantize, compute in float and quantize again: over the elements {@code cpu_kernel_vec} runs
  * through its vectorized loop ({@link QuantizedOps#QUINT8_VECTOR_STEP}) the input is dequantized as
- * {@code fma(q, scale, scale * -zero_point)} and the output quantized with the inverse scale each kernel precomputes;
+ * {@code fma(q, scale, scale * -zero_point)} and the output quantized with the inverse scale each kernel precomputes
+ * ({@code QuantizeAvx2}: the index capped below int32's maximum, the zero point added in int32, wrapping around);
  * over the rest as {@code (q - zero_point) * scale} and {@code quantize_val} ({@code rint(x * (1.0f / scale))} plus the
  * zero point, clamped to the type).
  */
@@ -173,8 +174,12 @@ public final class QuantizedPointwiseOps {
         if (a.dtype() != b.dtype()) {
             throw new IllegalArgumentException("MatMul operands should have same data type.");
         }
-        if (a.qscheme() != QScheme.PER_TENSOR_AFFINE || b.qscheme() != QScheme.PER_TENSOR_AFFINE) {
-            throw new IllegalArgumentException("Only per-tensor quantization is supported in Matmul.");
+        // PyTorch's words, its misspelling included (qmatmul.cpp's check_inputs)
+        if (a.qscheme() != QScheme.PER_TENSOR_AFFINE) {
+            throw new IllegalArgumentException("Only per-tensor quantization is suported in Matmul.");
+        }
+        if (b.qscheme() != a.qscheme()) {
+            throw new IllegalArgumentException("Both inputs to Matmul must have the same quantization scheme.");
         }
         checkZeroPoint(outputZeroPoint, a.dtype());
         try (GradMode off = Ember.noGrad()) {
@@ -200,18 +205,22 @@ public final class QuantizedPointwiseOps {
         for (int i = 0; i < n; i++) {
             boolean vec = i < vectorized;
             float d = vec ? Math.fma((float) q[i], s, premul) : (float) (q[i] - x.qZeroPoint()) * s;
-            out[i] = quantize(fn.apply(d), vec ? vecInverseScale : inverseScale, outputZeroPoint, x.dtype());
+            out[i] = vec ? QuantizedOps.quantizeAvx2(fn.apply(d), vecInverseScale, outputZeroPoint, x.dtype())
+                : quantize(fn.apply(d), inverseScale, outputZeroPoint, x.dtype());
         }
         return fromInts(out, x.shape(), x.dtype(), outputScale, outputZeroPoint);
     }
 
-    /** {@code rint(y * inverseScale) + zeroPoint} clamped to the type (NaN to the type's minimum, as the cast gives). */
+    /**
+     * {@code quantize_val}: {@code zero_point + rint(y * inverseScale)} in float, converted to int64 as x86 does (NaN
+     * and beyond int64: its minimum), clamped to the type.
+     */
     static long quantize(float y, float inverseScale, long zeroPoint, QuantDType dtype) {
-        float t = y * inverseScale;
-        if (Float.isNaN(t)) {
+        float r = (float) Math.rint(y * inverseScale) + zeroPoint;
+        if (!(Math.abs((double) r) < 9.223372036854775808e18)) {
             return dtype.min();
         }
-        return clamp((long) Math.max(-9.0e18, Math.min(9.0e18, Math.rint(t))) + zeroPoint, dtype);
+        return clamp((long) r, dtype);
     }
 
     static long clamp(long v, QuantDType dtype) {
@@ -221,7 +230,13 @@ public final class QuantizedPointwiseOps {
     static void check(QuantizedTensor x, String op) {
         Args.require(x, op, "qx", 1, "Tensor");
         if (x.qscheme() != QScheme.PER_TENSOR_AFFINE) {
-            throw new IllegalArgumentException(op + ": only per tensor quantization is supported, got " + x.qscheme());
+            // PyTorch's words: add_scalar and mul_scalar check the scheme themselves, the activations meet it in
+            // q_scale()
+            throw new IllegalArgumentException(op.equals("quantized::add_scalar")
+                    ? "Only per tensor quantization is supported in Add."
+                    : op.equals("quantized::mul_scalar") ? "Only per tensor quantization is supported in Mul."
+                    : "Expected quantizer->qscheme() == kPerTensorAffine to be true, but got false.  (Could this error "
+                    + "message be improved?  If so, please report an enhancement request to PyTorch.)");
         }
         if (x.dtype() != QuantDType.QUINT8 && x.dtype() != QuantDType.QINT8) {
             throw new IllegalArgumentException(op + ": expected a quint8 or qint8 tensor, got " + x.dtype());

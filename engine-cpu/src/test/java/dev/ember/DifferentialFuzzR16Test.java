@@ -34,7 +34,7 @@ import java.util.function.Supplier;
  * quantized elementwise kernels (add, add_relu, mul, relu, relu6, sigmoid, tanh, hardswish, elu, leaky_relu,
  * add_scalar, mul_scalar, cat), quantized pooling and interpolation (nearest, bilinear), the statically quantized linear
  * and conv2d kernels (FBGEMM's arithmetic, weights per tensor and per channel), quantized Embedding and EmbeddingBag
- * (quint8 and quint4x2 tables), the observers' statistics and {@code calculate_qparams} (random,
+ * (quint8 and quint4x2 tables), the dynamically quantized linear kernel (reduce_range), the observers' statistics and {@code calculate_qparams} (random,
  * all-equal, all-zero, one-element, inf/NaN batches; affine and symmetric, reduce_range, custom ranges), and fake
  * quantization with its gradients (per tensor, per channel, learnable, fused with the moving-average observer). Integers,
  * dequantized values, parameters and outputs are compared bit for bit, gradients to 1e-5 relative, and every refusal
@@ -51,7 +51,15 @@ import java.util.function.Supplier;
  * differed within a float rounding of a tie); an observer whose minimum is -inf gave the zero point quant_min, where
  * {@code .to(torch.int)} of the NaN index is int32's minimum on x86 and {@code quant_min - } that wraps around before
  * the clamp; nearest and bilinear interpolation of a quantized activation gave a plain float tensor, where PyTorch's
- * quantized kernels keep the scale and zero point (bilinear now runs PyTorch's NCHW quantized kernel). Left out and why (1.13 against 2.x, XNNPACK's qint8 add and mul): the script's header.
+ * quantized kernels keep the scale and zero point (bilinear now runs PyTorch's NCHW quantized kernel); add, mul,
+ * matmul, cat, add_scalar, mul_scalar and the activations refused a per-channel operand (or mixed schemes) in Ember's
+ * own words and, for add and mul, checked the dtype first, where PyTorch's check_inputs say "Only per tensor
+ * quantization is suported in Add." (sic), "Both inputs to Add must have the same quantization shceme." (sic),
+ * "Quantization schemes must be the same.", the quantizer's "Expected quantizer->qscheme() == kPerTensorAffine ...";
+ * quantized add and mul saturated a result past int32 to the type's maximum, where PyTorch's vectorized kernels (the
+ * first 64 quint8 elements of each 64) convert with {@code _mm256_cvtps_epi32} (mul: beyond int32 its minimum) or cap
+ * the index and add the zero point in int32 (add, hardswish, elu, leaky_relu: a zero point of 128 or more wraps
+ * around to the minimum). Left out and why (1.13 against 2.x, XNNPACK's qint8 add and mul): the script's header.
  */
 class DifferentialFuzzR16Test {
     private static final String RESOURCE = "/differentialfuzzr16/cases.txt";
@@ -104,6 +112,8 @@ class DifferentialFuzzR16Test {
             case "qlinear": return quantizedLinear(l, p);
             case "qconv": return quantizedConv(l, p);
             case "emb": return embedding(l, p);
+            case "err": return refusal(l, p);
+            case "qdyn": return dynamicLinear(l);
             case "interp": return carrierResult(l, Functional.interpolate(QuantizedActivations.quantize(tensor(l.get("x")),
                     dbl(p.get("s")), Long.parseLong(p.get("z")), qtype(p.get("dtype"))), ints(p.get("size")), null,
                     p.get("mode"), p.get("ac").equals("none") ? null : bool(p.get("ac")), null));
@@ -283,6 +293,52 @@ class DifferentialFuzzR16Test {
             out = m.forward(idx);
         }
         return compare("out", tensor(l.get("out")), out, -1);
+    }
+
+    private static String dynamicLinear(Map<String, String> l) {
+        QuantizedTensor w = weight(l, params(l.get("p")));
+        Tensor bias = l.get("bias") == null ? null : tensor(l.get("bias"));
+        return compare("out", tensor(l.get("out")), QuantizedOps.linearDynamic(tensor(l.get("x")), w, bias), -1);
+    }
+
+    /** An op given operands of a scheme or dtype it refuses: PyTorch's message, the operands unchanged. */
+    private static String refusal(Map<String, String> l, Map<String, String> p) {
+        Tensor x = tensor(l.get("x"));
+        QuantizedTensor a = operand(x, p.get("a"));
+        QuantizedTensor b = operand(x, p.get("b"));
+        Tensor aInts = a.intRepr();
+        Tensor bInts = b.intRepr();
+        return outcomeThen(l, () -> switch (p.get("op")) {
+            case "add" -> QuantizedOps.add(a, b, 0.5, 3, false);
+            case "add_relu" -> QuantizedOps.add(a, b, 0.5, 3, true);
+            case "mul" -> QuantizedOps.mul(a, b, 0.5, 3);
+            case "matmul" -> QuantizedPointwiseOps.matmul(a, b, 0.5, 3);
+            case "cat" -> QuantizedOps.cat(List.of(a, b), 0.5, 3, 0);
+            case "add_scalar" -> QuantizedPointwiseOps.addScalar(a, 1.0);
+            case "mul_scalar" -> QuantizedPointwiseOps.mulScalar(a, 2.0);
+            case "hardswish" -> QuantizedPointwiseOps.hardswish(a, 0.5, 3);
+            case "elu" -> QuantizedPointwiseOps.elu(a, 0.5, 3, 1.0);
+            case "leaky_relu" -> QuantizedPointwiseOps.leakyRelu(a, 0.1, 0.5, 3);
+            default -> throw new IllegalStateException(p.get("op"));
+        }, () -> compare("operand a after the refusal", aInts, a.intRepr(), -1) != null
+                || compare("operand b after the refusal", bInts, b.intRepr(), -1) != null);
+    }
+
+    private static QuantizedTensor operand(Tensor x, String tag) {
+        return switch (tag) {
+            case "pt8" -> QuantizedTensor.quantizePerTensor(x, 0.5, 3, QuantDType.QUINT8);
+            case "ps8" -> QuantizedTensor.quantizePerTensor(x, 0.5, 3, QuantDType.QINT8);
+            case "pc8" -> QuantizedTensor.quantizePerChannel(x, Tensor.tensor(new double[] {0.5, 0.25}, DType.FLOAT64,
+                    Device.CPU), Tensor.tensor(new long[] {1, 2}, DType.INT64, Device.CPU), 0, QuantDType.QUINT8);
+            default -> throw new IllegalStateException(tag);
+        };
+    }
+
+    /** {@link #outcome} for a case that must be refused, {@code changed} telling whether an operand changed. */
+    private static String outcomeThen(Map<String, String> l, Supplier<QuantizedTensor> call,
+                                      java.util.function.BooleanSupplier changed) {
+        String r = outcome(l, List.of(), call);
+        return r != null ? r : changed.getAsBoolean() ? "an operand changed by a failing call" : null;
     }
 
     /** A quantized activation's result: it must still be one, with PyTorch's integers and parameters. */

@@ -94,6 +94,46 @@ class FuzzRound16FixesTest {
     }
 
     @Test
+    void quantizedOpsRefuseOtherSchemesInPyTorchsWords() {
+        // add, mul, matmul, cat, add_scalar and the activations refused a per-channel operand in Ember's own words (and
+        // add and mul checked the dtype before the scheme); PyTorch's checks, misspellings included
+        Tensor x = in("msg.x");
+        QuantizedTensor pt = QuantizedTensor.quantizePerTensor(x, 0.5, 3, QuantDType.QUINT8);
+        QuantizedTensor pc = QuantizedTensor.quantizePerChannel(x, Tensor.tensor(new double[] {0.5, 0.25},
+                DType.FLOAT64, Device.CPU), Tensor.tensor(new long[] {1, 2}, DType.INT64, Device.CPU), 0,
+                QuantDType.QUINT8);
+        Map<String, org.junit.jupiter.api.function.Executable> calls = new java.util.LinkedHashMap<>();
+        calls.put("add.pc.pc", () -> QuantizedOps.add(pc, pc, 0.5, 3, false));
+        calls.put("add.pt.pc", () -> QuantizedOps.add(pt, pc, 0.5, 3, false));
+        calls.put("mul.pt.pc", () -> QuantizedOps.mul(pt, pc, 0.5, 3));
+        calls.put("matmul.pc.pc", () -> QuantizedPointwiseOps.matmul(pc, pc, 0.5, 3));
+        calls.put("cat.pt.pc", () -> QuantizedOps.cat(java.util.List.of(pt, pc), 0.5, 3, 0));
+        calls.put("add_scalar.pc", () -> QuantizedPointwiseOps.addScalar(pc, 1.0));
+        calls.put("hardswish.pc", () -> QuantizedPointwiseOps.hardswish(pc, 0.5, 3));
+        for (Map.Entry<String, org.junit.jupiter.api.function.Executable> e : calls.entrySet()) {
+            RuntimeException ex = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, e.getValue(),
+                    e.getKey());
+            assertEquals(EXPECTED.get("msg." + e.getKey()), ex.getMessage(), e.getKey());
+        }
+    }
+
+    @Test
+    void quantizedKernelsPastInt32AsTheAvx2Ones() {
+        // 66 elements: 64 through the vectorized kernels, 2 through the scalar rest. Ember saturated every element to
+        // the type's maximum; PyTorch's vector conversion gives int32's minimum beyond int32 (mul), and its add caps
+        // the index and adds a zero point of 128 or more with a wrap-around (so the type's minimum)
+        QuantizedTensor big = QuantizedTensor.quantizePerTensor(Tensor.full(DType.FLOAT32, Device.CPU, 200.0, 66),
+                1.0, 0, QuantDType.QUINT8);
+        assertExact("ovf.add.zp200.ints", QuantizedOps.add(big, big, 1e-7, 200, false).intRepr());
+        assertExact("ovf.add.zp100.ints", QuantizedOps.add(big, big, 1e-7, 100, false).intRepr());
+        assertExact("ovf.mul.ints", QuantizedOps.mul(big, big, 1e-6, 3).intRepr());
+        QuantizedTensor big2 = QuantizedTensor.quantizePerTensor(Tensor.full(DType.FLOAT32, Device.CPU, 400.0, 66),
+                2.0, 0, QuantDType.QUINT8);
+        assertExact("ovf.hardswish.ints", QuantizedPointwiseOps.hardswish(big2, 1e-7, 200).intRepr());
+        assertExact("ovf.leaky_relu.ints", QuantizedPointwiseOps.leakyRelu(big2, 0.1, 1e-7, 128).intRepr());
+    }
+
+    @Test
     void learnableFakeQuantBackwardFusesTheIndex() {
         // PyTorch's AVX2 build computes nearbyint(zero_point + x * inv_scale) with one fused multiply-add: at
         // x * inv_scale within a float rounding of a .5 tie the index (and so the scale's gradient) differed
