@@ -121,6 +121,27 @@ class SizesAndViewsTest {
         assertArrayEquals(new int[] {10, 3}, Tensor.ones(5).combinations(3, false).shape());
     }
 
+    /**
+     * Regression (session 43): an RNN's gate size (4, 3 or 1 times hidden_size) and a deeper layer's input
+     * (directions times the hidden size) were int products, so LSTM(2^31 - 1, 2^31 - 1) asked for "negative dimension
+     * -4"; now in long, with PyTorch's message where its own allocation overflows (PyTorch 1.13: the same sizes for
+     * LSTM and LSTMCell) and Ember's dimension limit where only an int is passed.
+     */
+    @Test
+    void recurrentWeightsSizedInLong() {
+        int m = Integer.MAX_VALUE;
+        String overflow = "Storage size calculation overflowed with sizes=[8589934588, 2147483647]";
+        fails(IllegalArgumentException.class, overflow, () -> new dev.ember.nn.LSTM(m, m));
+        fails(IllegalArgumentException.class, overflow, () -> new dev.ember.nn.LSTMCell(m, m));
+        fails(IllegalArgumentException.class, "a recurrent weight would have size 3221225472; Ember's dimensions are at "
+                + "most 2147483647", () -> new dev.ember.nn.GRU(2, 1 << 30));
+        fails(IllegalArgumentException.class, "a recurrent weight would have size 3221225472; Ember's dimensions are at "
+                + "most 2147483647", () -> new dev.ember.nn.GRUCell(2, 1 << 30));
+        fails(IllegalArgumentException.class, "Trying to create tensor with negative dimension -1: [16, -1]",
+                () -> new dev.ember.nn.LSTM(-1, 4));
+        assertArrayEquals(new int[] {12, 3}, new dev.ember.nn.GRU(3, 4).getParameter("weight_ih_l0").shape());
+    }
+
     @Test
     void broadcastViewsCountTheirElementsInLong() {
         Tensor big = Tensor.ones(1, 1).expand(100000, 100000);
