@@ -125,7 +125,8 @@ class SizesAndViewsTest {
      * Regression (session 43): an RNN's gate size (4, 3 or 1 times hidden_size) and a deeper layer's input
      * (directions times the hidden size) were int products, so LSTM(2^31 - 1, 2^31 - 1) asked for "negative dimension
      * -4"; now in long, with PyTorch's message where its own allocation overflows (PyTorch 1.13: the same sizes for
-     * LSTM and LSTMCell) and Ember's dimension limit where only an int is passed.
+     * LSTM and LSTMCell) and Ember's dimension limit where only an int is passed. MultiheadAttention's packed
+     * projection (3 * embed_dim) had the same int product ("negative dimension -1073741824" for embed_dim 2^30).
      */
     @Test
     void recurrentWeightsSizedInLong() {
@@ -140,6 +141,13 @@ class SizesAndViewsTest {
         fails(IllegalArgumentException.class, "Trying to create tensor with negative dimension -1: [16, -1]",
                 () -> new dev.ember.nn.LSTM(-1, 4));
         assertArrayEquals(new int[] {12, 3}, new dev.ember.nn.GRU(3, 4).getParameter("weight_ih_l0").shape());
+        // MultiheadAttention's packed in_proj_weight (3 * embed_dim rows) likewise: PyTorch 1.13's messages
+        fails(IllegalArgumentException.class, "Storage size calculation overflowed with sizes=[3221225472, 1073741824]",
+                () -> new dev.ember.nn.MultiheadAttention(1 << 30, 1));
+        fails(IllegalArgumentException.class, "Storage size calculation overflowed with sizes=[6442450941, 2147483647]",
+                () -> new dev.ember.nn.MultiheadAttention(m, 1));
+        fails(IllegalArgumentException.class, "Storage size calculation overflowed with sizes=[3221225472, 1073741824]",
+                () -> new dev.ember.nn.TransformerEncoderLayer(1 << 30, 1));
     }
 
     @Test

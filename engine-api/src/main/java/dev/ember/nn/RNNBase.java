@@ -69,11 +69,11 @@ public abstract class RNNBase extends Module {
         int realHidden = projSize > 0 ? projSize : hiddenSize;
         // the weights' sizes in long, each checked before it is made (PyTorch's order of allocation)
         long gate = (mode.equals("LSTM") ? 4L : mode.equals("GRU") ? 3L : 1L) * hiddenSize;
-        int gateSize = (int) gate; // used only once weightSize has passed it
+        int gateSize = (int) gate; // used only once Checks.weightSize has passed it
         for (int layer = 0; layer < numLayers; layer++) {
             for (int direction = 0; direction < directions; direction++) {
                 long layerInputSize = layer == 0 ? inputSize : (long) realHidden * directions;
-                weightSize(gate, layerInputSize);
+                Checks.weightSize(gate, layerInputSize, "a recurrent weight");
                 int layerInput = (int) layerInputSize;
                 String suffix = "_l" + layer + (direction == 1 ? "_reverse" : "");
                 registerParameter("weight_ih" + suffix, Tensor.empty(gateSize, layerInput));
@@ -305,24 +305,5 @@ public abstract class RNNBase extends Module {
             s.append(", bidirectional=True");
         }
         return s.toString();
-    }
-
-    /**
-     * A weight of {@code rows x cols} float32 elements (an RNN's or RNN cell's), its sizes in long: PyTorch's
-     * "Storage size calculation overflowed" where its byte count passes int64 (PyTorch's own allocation fails so), Ember's
-     * dimension limit where a size passes an int.
-     */
-    static void weightSize(long rows, long cols) {
-        if (rows < 0 || cols < 0) {
-            return; // Tensor.empty's negative-dimension error, as PyTorch's
-        }
-        if (Math.multiplyHigh(rows, cols * 4) != 0 || rows * cols * 4 < 0) {
-            throw new IllegalArgumentException("Storage size calculation overflowed with sizes=[" + rows + ", " + cols + "]");
-        }
-        long big = Math.max(rows, cols);
-        if (big > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("a recurrent weight would have size " + big + "; Ember's dimensions are at "
-                    + "most " + Integer.MAX_VALUE);
-        }
     }
 }
