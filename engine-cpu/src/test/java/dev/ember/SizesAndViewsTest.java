@@ -150,6 +150,35 @@ class SizesAndViewsTest {
                 () -> new dev.ember.nn.TransformerEncoderLayer(1 << 30, 1));
     }
 
+    /**
+     * Regression (session 43): values near the long limit. bincount of Long.MAX_VALUE counted max + 1 into a wrapped
+     * size and failed with an ArrayIndexOutOfBoundsException; one_hot with num_classes=-1 of Long.MAX_VALUE wrapped too,
+     * and read its class values through a double (rounding past 2^53: PyTorch 1.13's "Class values must be smaller than
+     * num_classes" for one_hot([2^53 + 1], 2^53 + 1) became Ember's size limit); repeat_interleave's repeats summed past
+     * a long wrapped into a negative (or small) size. PyTorch itself crashes or reports wrapped sizes here: Ember names
+     * the true size.
+     */
+    @Test
+    void countsNearTheLongLimit() {
+        long max = Long.MAX_VALUE;
+        fails(IllegalArgumentException.class, "bincount's result would have size 9223372036854775808; Ember's dimensions "
+                + "are at most 2147483647", () -> Tensor.tensor(new long[] {max}).bincount());
+        fails(IllegalArgumentException.class, "one_hot: num_classes 9223372036854775808 is too large",
+                () -> dev.ember.nn.Functional.oneHot(Tensor.tensor(new long[] {max})));
+        long big = (1L << 53) + 1;
+        fails(IllegalArgumentException.class, "Class values must be smaller than num_classes.",
+                () -> dev.ember.nn.Functional.oneHot(Tensor.tensor(new long[] {big}), big));
+        fails(IllegalArgumentException.class, "repeat_interleave() would have size more than 9223372036854775807; Ember's "
+                + "dimensions are at most 2147483647",
+                () -> Tensor.ones(2).repeatInterleave(Tensor.tensor(new long[] {max, 1})));
+        // four repeats of 2^62 wrap to exactly 0 in a long: no longer an empty result
+        fails(IllegalArgumentException.class, "repeat_interleave() would have size more than 9223372036854775807; Ember's "
+                + "dimensions are at most 2147483647",
+                () -> Tensor.ones(4).repeatInterleave(Tensor.tensor(new long[] {1L << 62, 1L << 62, 1L << 62, 1L << 62})));
+        assertArrayEquals(new long[] {0, 2, 1}, Tensor.tensor(new long[] {1, 1, 2}).bincount().toLongArray());
+        assertArrayEquals(new int[] {3, 3}, dev.ember.nn.Functional.oneHot(Tensor.tensor(new long[] {0, 2, 1})).shape());
+    }
+
     @Test
     void broadcastViewsCountTheirElementsInLong() {
         Tensor big = Tensor.ones(1, 1).expand(100000, 100000);
