@@ -1958,8 +1958,11 @@ final class IndexingOps {
         }
         long[] counts = r.toLongArray();
         long total = 0;
+        boolean overflow = false; // counts whose sum passes a long (each may be up to Long.MAX_VALUE)
         for (long c : counts) {
-            total += c;
+            long sum = total + c;
+            overflow |= ((total ^ sum) & (c ^ sum)) < 0;
+            total = sum;
         }
         if (counts.length > 0) {
             if (outputSize == null) {
@@ -1979,6 +1982,10 @@ final class IndexingOps {
             }
         } else {
             total = 0;
+        }
+        if (overflow) {
+            throw new IllegalArgumentException("repeat_interleave() would have size more than " + Long.MAX_VALUE
+                    + "; Ember's dimensions are at most " + Integer.MAX_VALUE);
         }
         long[] idx = new long[Shapes.toSize(total, "repeat_interleave()")];
         for (int i = 0, at = 0; i < counts.length; i++) {

@@ -684,6 +684,11 @@ final class LinalgOps {
         if (dims < 0) {
             throw new IllegalArgumentException("tensordot expects dims >= 0, but got dims=" + dims);
         }
+        // 2.x's torch.functional.tensordot checks this before building its lists (1.13 went on to an IndexError)
+        NNOps.requireTensor(b, "tensordot", "b", 2);
+        if (dims > Math.min(a.dim(), b.dim())) {
+            throw new IllegalArgumentException("tensordot expects dims < ndim_a or ndim_b, but got dims=" + dims);
+        }
         int[] da = new int[dims];
         int[] db = new int[dims];
         for (int i = 0; i < dims; i++) {

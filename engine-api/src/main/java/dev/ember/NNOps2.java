@@ -32,11 +32,15 @@ public final class NNOps2 {
             return Creation.zeros(shape, DType.INT64, self.device);
         }
         try (GradMode off = Ember.noGrad()) {
-            if ((long) self.min().item() < 0) {
+            if (self.min().longItem() < 0) {
                 throw new IllegalArgumentException("Class values must be non-negative.");
             }
-            long max = (long) self.max().item();
+            long max = self.max().longItem(); // exact: a double would round class values past 2^53
             if (numClasses == -1) {
+                if (max >= Integer.MAX_VALUE) { // max + 1 unsigned: a class of Long.MAX_VALUE does not wrap
+                    throw new IllegalArgumentException("one_hot: num_classes " + Long.toUnsignedString(max + 1)
+                            + " is too large");
+                }
                 numClasses = max + 1;
             } else if (numClasses <= max) {
                 throw new IllegalArgumentException("Class values must be smaller than num_classes.");

@@ -695,6 +695,10 @@ final class SortOps {
         if (weights != null && (weights.dim() != 1 || weights.shape[0] != x.shape[0])) {
             throw new IllegalArgumentException("weights should be 1-d and have the same length as input");
         }
+        if (hi >= Integer.MAX_VALUE) { // hi + 1 in unsigned arithmetic: a value of Long.MAX_VALUE does not wrap
+            throw new IllegalArgumentException("bincount's result would have size " + Long.toUnsignedString(hi + 1)
+                    + "; Ember's dimensions are at most " + Integer.MAX_VALUE);
+        }
         int bins = Shapes.toSize(Math.max(hi + 1, minlength), "bincount's result");
         DType type = weights == null ? DType.INT64 : weights.dtype == DType.FLOAT32 ? DType.FLOAT32 : DType.FLOAT64;
         Tensor w = weights == null ? null : ArithmeticOps.cast(weights, type);

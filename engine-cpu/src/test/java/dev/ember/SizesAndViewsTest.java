@@ -121,6 +121,64 @@ class SizesAndViewsTest {
         assertArrayEquals(new int[] {10, 3}, Tensor.ones(5).combinations(3, false).shape());
     }
 
+    /**
+     * Regression (session 43): an RNN's gate size (4, 3 or 1 times hidden_size) and a deeper layer's input
+     * (directions times the hidden size) were int products, so LSTM(2^31 - 1, 2^31 - 1) asked for "negative dimension
+     * -4"; now in long, with PyTorch's message where its own allocation overflows (PyTorch 1.13: the same sizes for
+     * LSTM and LSTMCell) and Ember's dimension limit where only an int is passed. MultiheadAttention's packed
+     * projection (3 * embed_dim) had the same int product ("negative dimension -1073741824" for embed_dim 2^30).
+     */
+    @Test
+    void recurrentWeightsSizedInLong() {
+        int m = Integer.MAX_VALUE;
+        String overflow = "Storage size calculation overflowed with sizes=[8589934588, 2147483647]";
+        fails(IllegalArgumentException.class, overflow, () -> new dev.ember.nn.LSTM(m, m));
+        fails(IllegalArgumentException.class, overflow, () -> new dev.ember.nn.LSTMCell(m, m));
+        fails(IllegalArgumentException.class, "a recurrent weight would have size 3221225472; Ember's dimensions are at "
+                + "most 2147483647", () -> new dev.ember.nn.GRU(2, 1 << 30));
+        fails(IllegalArgumentException.class, "a recurrent weight would have size 3221225472; Ember's dimensions are at "
+                + "most 2147483647", () -> new dev.ember.nn.GRUCell(2, 1 << 30));
+        fails(IllegalArgumentException.class, "Trying to create tensor with negative dimension -1: [16, -1]",
+                () -> new dev.ember.nn.LSTM(-1, 4));
+        assertArrayEquals(new int[] {12, 3}, new dev.ember.nn.GRU(3, 4).getParameter("weight_ih_l0").shape());
+        // MultiheadAttention's packed in_proj_weight (3 * embed_dim rows) likewise: PyTorch 1.13's messages
+        fails(IllegalArgumentException.class, "Storage size calculation overflowed with sizes=[3221225472, 1073741824]",
+                () -> new dev.ember.nn.MultiheadAttention(1 << 30, 1));
+        fails(IllegalArgumentException.class, "Storage size calculation overflowed with sizes=[6442450941, 2147483647]",
+                () -> new dev.ember.nn.MultiheadAttention(m, 1));
+        fails(IllegalArgumentException.class, "Storage size calculation overflowed with sizes=[3221225472, 1073741824]",
+                () -> new dev.ember.nn.TransformerEncoderLayer(1 << 30, 1));
+    }
+
+    /**
+     * Regression (session 43): values near the long limit. bincount of Long.MAX_VALUE counted max + 1 into a wrapped
+     * size and failed with an ArrayIndexOutOfBoundsException; one_hot with num_classes=-1 of Long.MAX_VALUE wrapped too,
+     * and read its class values through a double (rounding past 2^53: PyTorch 1.13's "Class values must be smaller than
+     * num_classes" for one_hot([2^53 + 1], 2^53 + 1) became Ember's size limit); repeat_interleave's repeats summed past
+     * a long wrapped into a negative (or small) size. PyTorch itself crashes or reports wrapped sizes here: Ember names
+     * the true size.
+     */
+    @Test
+    void countsNearTheLongLimit() {
+        long max = Long.MAX_VALUE;
+        fails(IllegalArgumentException.class, "bincount's result would have size 9223372036854775808; Ember's dimensions "
+                + "are at most 2147483647", () -> Tensor.tensor(new long[] {max}).bincount());
+        fails(IllegalArgumentException.class, "one_hot: num_classes 9223372036854775808 is too large",
+                () -> dev.ember.nn.Functional.oneHot(Tensor.tensor(new long[] {max})));
+        long big = (1L << 53) + 1;
+        fails(IllegalArgumentException.class, "Class values must be smaller than num_classes.",
+                () -> dev.ember.nn.Functional.oneHot(Tensor.tensor(new long[] {big}), big));
+        fails(IllegalArgumentException.class, "repeat_interleave() would have size more than 9223372036854775807; Ember's "
+                + "dimensions are at most 2147483647",
+                () -> Tensor.ones(2).repeatInterleave(Tensor.tensor(new long[] {max, 1})));
+        // four repeats of 2^62 wrap to exactly 0 in a long: no longer an empty result
+        fails(IllegalArgumentException.class, "repeat_interleave() would have size more than 9223372036854775807; Ember's "
+                + "dimensions are at most 2147483647",
+                () -> Tensor.ones(4).repeatInterleave(Tensor.tensor(new long[] {1L << 62, 1L << 62, 1L << 62, 1L << 62})));
+        assertArrayEquals(new long[] {0, 2, 1}, Tensor.tensor(new long[] {1, 1, 2}).bincount().toLongArray());
+        assertArrayEquals(new int[] {3, 3}, dev.ember.nn.Functional.oneHot(Tensor.tensor(new long[] {0, 2, 1})).shape());
+    }
+
     @Test
     void broadcastViewsCountTheirElementsInLong() {
         Tensor big = Tensor.ones(1, 1).expand(100000, 100000);

@@ -186,4 +186,24 @@ final class Checks {
         java.util.Arrays.fill(out, v);
         return out;
     }
+
+    /**
+     * A weight of {@code rows x cols} float32 elements (an RNN's, an RNN cell's, attention's packed projection), its
+     * sizes in long: PyTorch's "Storage size calculation overflowed" where its byte count passes int64 (PyTorch's own
+     * allocation fails so), Ember's dimension limit ({@code what} would have size ...) where a size passes an int. A
+     * negative size is left to {@code Tensor.empty}'s error, as PyTorch's.
+     */
+    static void weightSize(long rows, long cols, String what) {
+        if (rows < 0 || cols < 0) {
+            return;
+        }
+        if (Math.multiplyHigh(rows, cols * 4) != 0 || rows * cols * 4 < 0) {
+            throw new IllegalArgumentException("Storage size calculation overflowed with sizes=[" + rows + ", " + cols + "]");
+        }
+        long big = Math.max(rows, cols);
+        if (big > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(what + " would have size " + big + "; Ember's dimensions are at most "
+                    + Integer.MAX_VALUE);
+        }
+    }
 }

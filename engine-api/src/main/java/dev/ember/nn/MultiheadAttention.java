@@ -143,11 +143,13 @@ public class MultiheadAttention extends Module {
             this.vProjWeight = registerParameter("v_proj_weight", Tensor.empty(embedDim, this.vdim));
             this.inProjWeight = registerParameter("in_proj_weight", null);
         } else {
+            Checks.weightSize(3L * embedDim, embedDim, "in_proj_weight"); // 3 * embed_dim in long
             this.inProjWeight = registerParameter("in_proj_weight", Tensor.empty(3 * embedDim, embedDim));
             this.qProjWeight = registerParameter("q_proj_weight", null);
             this.kProjWeight = registerParameter("k_proj_weight", null);
             this.vProjWeight = registerParameter("v_proj_weight", null);
         }
+        Checks.weightSize(3L * embedDim, 1, "in_proj_bias");
         this.inProjBias = registerParameter("in_proj_bias", bias ? Tensor.empty(3 * embedDim) : null);
         this.outProj = registerModule("out_proj", new NonDynamicallyQuantizableLinear(embedDim, embedDim, bias));
         if (addBiasKv) {

@@ -65,12 +65,16 @@ public abstract class RNNBase extends Module {
         this.dropout = dropout;
         this.bidirectional = bidirectional;
         this.projSize = projSize;
-        int gateSize = (mode.equals("LSTM") ? 4 : mode.equals("GRU") ? 3 : 1) * hiddenSize;
         int directions = bidirectional ? 2 : 1;
         int realHidden = projSize > 0 ? projSize : hiddenSize;
+        // the weights' sizes in long, each checked before it is made (PyTorch's order of allocation)
+        long gate = (mode.equals("LSTM") ? 4L : mode.equals("GRU") ? 3L : 1L) * hiddenSize;
+        int gateSize = (int) gate; // used only once Checks.weightSize has passed it
         for (int layer = 0; layer < numLayers; layer++) {
             for (int direction = 0; direction < directions; direction++) {
-                int layerInput = layer == 0 ? inputSize : realHidden * directions;
+                long layerInputSize = layer == 0 ? inputSize : (long) realHidden * directions;
+                Checks.weightSize(gate, layerInputSize, "a recurrent weight");
+                int layerInput = (int) layerInputSize;
                 String suffix = "_l" + layer + (direction == 1 ? "_reverse" : "");
                 registerParameter("weight_ih" + suffix, Tensor.empty(gateSize, layerInput));
                 flatWeightNames.add("weight_ih" + suffix);

@@ -25,6 +25,8 @@ public abstract class RNNCellBase extends Module {
         this.inputSize = inputSize;
         this.hiddenSize = hiddenSize;
         this.bias = bias;
+        Checks.weightSize((long) chunks * hiddenSize, inputSize, "a recurrent weight"); // sizes in long before any weight is made
+        Checks.weightSize((long) chunks * hiddenSize, hiddenSize, "a recurrent weight");
         this.weightIh = registerParameter("weight_ih", Tensor.empty(chunks * hiddenSize, inputSize));
         this.weightHh = registerParameter("weight_hh", Tensor.empty(chunks * hiddenSize, hiddenSize));
         this.biasIh = registerParameter("bias_ih", bias ? Tensor.empty(chunks * hiddenSize) : null);
