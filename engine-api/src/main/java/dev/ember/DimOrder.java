@@ -134,25 +134,21 @@ final class DimOrder {
         if (numel < 2) {
             return true;
         }
-        long expected = 1;
-        for (int i = shape.length - 1; i >= 0; i--) {
-            if (shape[i] == 1) {
-                continue;
-            }
-            if (strides[i] != expected) {
-                return false;
-            }
-            expected *= shape[i];
+        int[] order = new int[shape.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = shape.length - 1 - i;
         }
-        return true;
+        return dense(order, shape, strides);
     }
 
     /** {@code _prims_common}'s channels-last contiguity: dims 1, 3, 2, 0 of a 4-D tensor (1, 4, 3, 2, 0 of a 5-D). */
     private static boolean channelsLast(int[] shape, int[] strides) {
         int[] order = shape.length == 4 ? new int[] {1, 3, 2, 0} : shape.length == 5 ? new int[] {1, 4, 3, 2, 0} : null;
-        if (order == null) {
-            return false;
-        }
+        return order != null && dense(order, shape, strides);
+    }
+
+    /** Whether the dims, innermost first in {@code order}, are laid out without gaps (length-1 dims skipped). */
+    private static boolean dense(int[] order, int[] shape, int[] strides) {
         long expected = 1;
         for (int i : order) {
             if (shape[i] == 1) {
