@@ -30,6 +30,7 @@
 #   gav <argnums>                            grad_and_value(g, argnums), flattened to (*grads, value)
 #   jacrev <argnum> / jacfwd <argnum> / hessian <argnum>
 #   sqsum                                    lambda *a: (g(*a) ** 2).sum(), so that a scalar transform can follow
+#                                            ((|g(*a)| ** 2).sum() for a complex result)
 #   vjpfn <k>                                lambda *p, ct: vjp(g, *p)[1](ct)[k]  (the cotangent is the last input)
 #   jvpfn                                    lambda *p_and_t: jvp(g, p, t)[1]     (n primals, then n tangents)
 #   vjp                                      lambda *p, ct: (out, *vjp_fn(ct))
@@ -37,8 +38,8 @@
 #   linearize                                lambda *p_t1_t2: (out, jvp_fn(t1), jvp_fn(t2))  (2.x's linearize; 1.13
 #                                            has none, so its values come from jvp, which 2.x's linearize equals)
 #
-# The programs: 2 to 6 statements over small per-sample inputs (float64 mostly; float32, and the two mixed; int64, bool
-# and complex128 in vmap-only compositions): elementwise unary and binary ops with broadcasting, pow with a scalar,
+# The programs: 2 to 6 statements over small per-sample inputs (float64 mostly; float32, and the two mixed; int64 and
+# bool in vmap-only compositions; complex128 in either): elementwise unary and binary ops with broadcasting, pow with a scalar,
 # clamp, where, masked_fill, reductions with dims and keepdim, norm, matmul/bmm/einsum/linear/conv1d, views and
 # reshapes, gather, index_select, advanced indexing, cat/stack, softmax/log_softmax/layer_norm, cumsum, sort and topk
 # values, in-place ops on a clone made inside f. Each statement is tried eagerly on sample inputs while the program is
@@ -497,6 +498,9 @@ def pick_op(env, vars_, prog):
         d = rng.randrange(r)
         n = rng.choice(['softmax', 'logsoftmax', 'layernorm', 'cumsum'])
         if n == 'layernorm':
+            if sh[-1] == 1:
+                # over one element x - mean is 0 and the result only float rounding amplified by 1 / sqrt(eps)
+                return 'softmax', [x, 'i:%d' % D(r, d)]
             if rng.random() < 0.5:
                 return n, [x, 'none', 'none']
             dt = t.dtype if t.dtype.is_floating_point else torch.float64
@@ -634,7 +638,8 @@ def apply_layer(g, layer, nargs, ref=False):
         t = {'jacrev': jacrev, 'jacfwd': jacfwd, 'hessian': hessian}[kind]
         return named(t(g, argnums=layer[1]))
     if kind == 'sqsum':
-        return named(lambda *a: (g(*a) ** 2).sum())
+        # complex results: (|y| ** 2).sum(), a real scalar as grad needs (2.x refuses a complex one)
+        return named(lambda *a: ((lambda y: y.abs() if y.is_complex() else y)(g(*a)) ** 2).sum())
     if kind == 'vjpfn':
         k = layer[1]
         return named(lambda *a: vjp(g, *a[:-1])[1](a[-1])[k])
@@ -681,7 +686,9 @@ def choose_layers(shapes, dtypes, out_shape, err):
     dtypes = list(dtypes)
     outs = [list(out_shape)]
     out_float = [is_float(dtypes[0])]
-    only_vmap = not all(is_float(d) for d in dtypes)
+    # complex128 programs are differentiated too, one time in two (vjp, jacrev, grad of |y|^2 ...)
+    only_vmap = not all(is_float(d) for d in dtypes) and not (
+        all(d == torch.complex128 for d in dtypes) and rng.random() < 0.5)
     layers = []
     depth = rng.choice([1, 1, 2, 2, 2, 3, 3])
     injected = None
@@ -838,7 +845,7 @@ SIGN = {'all_none': 'Expected at least one Tensor', 'tangent_dtype': 'Expected t
         'jvpint': 'Expected primal to be floating point', 'nonscalar': 'to return a scalar Tensor',
         'in_dims_len': 'in_dims is not compatible', 'in_dim_range':
         'Got in_dim=', 'batch_sizes': 'Expected all tensors to have the same size', 'out_dim_range':
-        'Dimension out of range', 'argnums': 'argnum', 'cotangent': 'shape', 'tangent': 'forward gradient',
+        'Dimension out of range', 'argnums': 'argnum', 'cotangent': 'Mismatch in shape', 'tangent': 'forward gradient',
         'intgrad': 'floating point'}
 
 

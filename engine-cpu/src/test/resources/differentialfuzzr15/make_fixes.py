@@ -84,3 +84,11 @@ case('grad_repeated_negative_argnums', [x, y], [('v0', 'sin', ['a0']), ('v1', 's
 # Hessian of this quadratic, a constant, a plain tensor) and the backward through it gives zeros
 case('jacrev_of_grad_of_square_keeps_graph', [x], [('v0', 'muls', ['a0', 'd:-1.5']), ('v1', 'adds', ['v0', 'd:0.5'])],
      [('sqsum',), ('grad', 0), ('jacrev', 0)], rg=(0,))
+
+# complex inputs: grad, vjp and jacrev take them (torch.func differentiates complex128 with the conjugate Wirtinger
+# convention); Ember refused them ("only Tensors of floating point dtype can require gradients")
+z = torch.complex(torch.tensor([0.5, -1.0], dtype=D), torch.tensor([1.0, 0.25], dtype=D))
+case('grad_of_complex_input', [z], [('v0', 'mul', ['a0', 'a0']), ('v1', 'sin', ['v0'])], [('sqsum',), ('grad', 0)])
+case('vjp_of_complex_input', [z, torch.complex(torch.tensor([1.0, 0.5], dtype=D), torch.tensor([0.0, -1.0], dtype=D))],
+     [('v0', 'mul', ['a0', 'a0']), ('v1', 'exp', ['v0'])], [('vjp',)])
+case('jacrev_of_complex_input', [z], [('v0', 'mul', ['a0', 'a0']), ('v1', 'sin', ['v0'])], [('jacrev', 0)])

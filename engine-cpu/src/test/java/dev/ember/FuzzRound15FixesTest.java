@@ -116,4 +116,26 @@ class FuzzRound15FixesTest {
         Tensor t = Autograd.grad(List.of(h.sum()), List.of(x), null, GradOptions.defaults()).get(0);
         org.junit.jupiter.api.Assertions.assertArrayEquals(new double[] {0, 0, 0}, t.toDoubleArray());
     }
+
+    /**
+     * grad takes a complex input (here of {@code |sin(z^2)|^2} summed), with the conjugate Wirtinger convention; Ember
+     * refused it ("only Tensors of floating point dtype can require gradients", which PyTorch says of integer inputs
+     * only).
+     */
+    @Test
+    void gradTakesAComplexInput() {
+        check("grad_of_complex_input");
+    }
+
+    /** vjp takes a complex primal and cotangent; Ember refused the primal. */
+    @Test
+    void vjpTakesAComplexPrimal() {
+        check("vjp_of_complex_input");
+    }
+
+    /** jacrev of a holomorphic function of a complex input: functorch's conjugated derivative; Ember refused it. */
+    @Test
+    void jacrevTakesAComplexInput() {
+        check("jacrev_of_complex_input");
+    }
 }
