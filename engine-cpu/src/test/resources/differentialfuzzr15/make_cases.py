@@ -388,8 +388,11 @@ def pick_op(env, vars_, prog):
     if kind == 'mm':
         n = rng.choice(['matmul', 'gram', 'bmm', 'einsum', 'linear', 'conv1d'])
         if n == 'matmul':
+            # not a complex vector by a complex vector: this PyTorch 1.13 build's complex dot and vdot (BLAS zdotu,
+            # zdotc) return 0 (torch.tensor([1+1j]) @ torch.tensor([1+1j]) is 0j), every other complex product is right
             cands = [v for v in floats if env[v].dim() >= 1 and r >= 1 and
-                     (env[v].shape[0] if env[v].dim() == 1 else env[v].shape[-2]) == sh[-1]]
+                     (env[v].shape[0] if env[v].dim() == 1 else env[v].shape[-2]) == sh[-1]
+                     and not (t.is_complex() and r == 1 and env[v].dim() == 1)]
             if cands:
                 return n, [x, rng.choice(cands)]
             n = 'gram'
@@ -417,7 +420,7 @@ def pick_op(env, vars_, prog):
             return n, [x, w, 'none', 'i:%d' % rng.randint(0, 1)]
         if r >= 2:
             return 'gram', [x]
-        return 'matmul', [x, x] if r == 1 else None
+        return ('matmul', [x, x]) if r == 1 and not t.is_complex() else None
     if kind == 'view':
         n = rng.choice(['view', 'reshape', 'transpose', 'permute', 'unsqueeze', 'squeeze', 'flatten', 'narrow',
                         'select', 'slice', 'expand', 'mT', 'movedim', 'flip', 'diagonal'])
@@ -685,7 +688,8 @@ def choose_layers(shapes, dtypes, out_shape, err):
     shapes = [list(s) for s in shapes]
     dtypes = list(dtypes)
     outs = [list(out_shape)]
-    out_float = [is_float(dtypes[0])]
+    cplx = any(d == torch.complex128 for d in dtypes)
+    out_cplx = cplx
     # complex128 programs are differentiated too, one time in two (vjp, jacrev, grad of |y|^2 ...)
     only_vmap = not all(is_float(d) for d in dtypes) and not (
         all(d == torch.complex128 for d in dtypes) and rng.random() < 0.5)
@@ -700,12 +704,15 @@ def choose_layers(shapes, dtypes, out_shape, err):
                       'linearize']
         kind = rng.choice(kinds)
         nargs = len(shapes)
-        if kind in ('grad', 'gav', 'hessian') and outs[0] != []:
-            if err == 'nonscalar' and injected is None and kind != 'hessian':
+        if kind in ('grad', 'gav', 'hessian') and (outs[0] != [] or out_cplx):
+            # a complex scalar too: 2.x's grad refuses it (autograd's _make_grads: "grad can be implicitly created
+            # only for real scalar outputs but got torch.complex128"; 1.13 computes)
+            if err == 'nonscalar' and injected is None and kind != 'hessian' and outs[0] != []:
                 injected = 'nonscalar'
             else:
                 layers.append(('sqsum',))
                 outs = [[]]
+                out_cplx = False
         if kind == 'vmap':
             b = rng.randint(2, 3)
             in_dims = []
@@ -771,6 +778,8 @@ def choose_layers(shapes, dtypes, out_shape, err):
             shapes = new_shapes
             outs = new_outs
             continue
+        if kind != 'vmap':
+            out_cplx = cplx  # a derivative of a complex program is complex
         if kind in ('grad', 'gav', 'jacrev', 'jacfwd', 'hessian'):
             if kind in ('grad', 'gav') and nargs > 1 and rng.random() < 0.4:
                 an = tuple(sorted(rng.sample(range(nargs), rng.randint(1, nargs))))

@@ -92,3 +92,10 @@ case('grad_of_complex_input', [z], [('v0', 'mul', ['a0', 'a0']), ('v1', 'sin', [
 case('vjp_of_complex_input', [z, torch.complex(torch.tensor([1.0, 0.5], dtype=D), torch.tensor([0.0, -1.0], dtype=D))],
      [('v0', 'mul', ['a0', 'a0']), ('v1', 'exp', ['v0'])], [('vjp',)])
 case('jacrev_of_complex_input', [z], [('v0', 'mul', ['a0', 'a0']), ('v1', 'sin', ['v0'])], [('jacrev', 0)])
+
+# a complex product of a tensor with itself (z @ z, recomputed from its inputs in its backward) differentiated twice:
+# under create_graph both inputs were the same tensor, so each got the whole derivative (twice the gradient); the
+# values come from the Jacobian, not from z @ z's value (this 1.13 build's complex dot returns 0)
+case('grad_of_jacrev_of_complex_self_product', [z3 := torch.complex(torch.tensor([0.594, -0.138, 0.99], dtype=D),
+                                                                      torch.tensor([1.296, 1.447, 1.659], dtype=D))],
+     [('v0', 'matmul', ['a0', 'a0']), ('v1', 'add', ['v0', 'a0'])], [('jacrev', 0), ('sqsum',), ('grad', 0)])

@@ -29,7 +29,9 @@ import java.util.TreeMap;
  * depended on an enclosing transform's input; an inner transform's fresh leaves counted as outer tensors to the
  * enclosing transform, whose results then kept a graph (jacrev of vjp_fn with respect to the cotangent, jacrev of
  * hessian with respect to another input); repeated argnums were reported as given, not wrapped ("got (0, 0)");
- * grad, vjp, jvp and the Jacobians refused complex inputs (torch.func differentiates them);
+ * grad, vjp, jvp and the Jacobians refused complex inputs (torch.func differentiates them); a
+ * recomputed backward (complex {@code z @ z}) differentiated again gave each of two aliased inputs the whole
+ * derivative, doubling it;
  * pow(x, 2)'s backward took the shortcut {@code grad * (x * 2)}, so the second derivative of a square did not require
  * grad and a third refused (PyTorch's pow_backward goes through {@code x.pow(1)}). Left out and why: the script's
  * header.

@@ -138,4 +138,14 @@ class FuzzRound15FixesTest {
     void jacrevTakesAComplexInput() {
         check("jacrev_of_complex_input");
     }
+
+    /**
+     * A complex product of a tensor with itself ({@code z @ z}, whose backward is recomputed from its inputs)
+     * differentiated twice: under create_graph both inputs were the same tensor, so each got the whole derivative and
+     * the gradient doubled (LinalgCompat.recomputedVjp now gives each input its own alias).
+     */
+    @Test
+    void gradOfJacrevOfAComplexSelfProductCountsEachFactorOnce() {
+        check("grad_of_jacrev_of_complex_self_product");
+    }
 }
