@@ -82,10 +82,9 @@
 # Known differences that hunts with other seeds (FUZZ_SEED=77, 99, 4242, 5151, 777; 1500 cases each) still show, not
 # in the committed seed and not fixed in session 43:
 #   - requires_grad of a result whose value does not depend on an input that requires grad outside, where PyTorch's
-#     graph still connects it: under functorch, prod's backward is prod_safe_zeros_backward (its wrapped inputs are
-#     "tensor subclass like"), which returns grad for a dimension of one, while Ember's is plain autograd's
-#     grad * (result / input) (connected); conv1d's double backward is connected to its input in PyTorch and not in
-#     Ember (jacrev/vjp and vjpfn/sqsum/grad compositions with an input requiring grad). Values agree.
+#     graph still connects it: conv1d's double backward is connected to its input in PyTorch and not in Ember (a
+#     vjpfn/sqsum/grad composition with an input requiring grad). Values agree. (prod's, the other one seen, is fixed:
+#     inside a transform Ember now takes prod_safe_zeros_backward as PyTorch does for functorch's wrapped inputs.)
 #   - complex sigmoid overflow: PyTorch's 1 / (1 + exp(-z)) gives NaN where exp(-z) overflows to (inf, -inf); Ember's
 #     sigmoid is the stable two-sided formula and gives 0 (vmap of sigmoid_(square(z @ z.mT)) with large z).
 import math

@@ -99,3 +99,10 @@ case('jacrev_of_complex_input', [z], [('v0', 'mul', ['a0', 'a0']), ('v1', 'sin',
 case('grad_of_jacrev_of_complex_self_product', [z3 := torch.complex(torch.tensor([0.594, -0.138, 0.99], dtype=D),
                                                                       torch.tensor([1.296, 1.447, 1.659], dtype=D))],
      [('v0', 'matmul', ['a0', 'a0']), ('v1', 'add', ['v0', 'a0'])], [('jacrev', 0), ('sqsum',), ('grad', 0)])
+
+# prod over a dimension of one inside a transform: functorch's wrapped input takes prod_safe_zeros_backward, which
+# returns grad itself, so the Jacobian (the identity) is constant and vjp_fn's result for a cotangent that requires grad
+# is plain zeros; Ember used plain autograd's grad * (result / input), whose graph reaches the cotangent
+case('vjp_of_jacrev_of_prod_over_a_dim_of_one', [torch.tensor([[-1.143], [-0.449], [0.399], [-1.252]], dtype=D),
+                                                torch.linspace(-1.0, 1.0, 16, dtype=D).reshape(4, 1, 4, 1)],
+     [('v0', 'prod', ['a0', 'i:-1', 'b:1'])], [('jacrev', 0), ('vjp',)], rg=(1,))

@@ -475,6 +475,15 @@ public final class Func {
         }
     }
 
+    /**
+     * Whether a transform runs on this thread (a grad, vjp, jvp or Jacobian call, or a vmap): PyTorch's backward
+     * formulas see functorch's wrapped tensors there, which are "tensor subclass like", and some take their
+     * composite-compliant path (prod's backward: the exclusive products, whatever the zeros).
+     */
+    static boolean transforming() {
+        return !FreshLevel.LEVELS.get().isEmpty() || VmapState.sampleToken() != null;
+    }
+
     private static boolean reachesOuter(Tensor t, Set<Tensor> fresh) {
         Node root = t.gradFn();
         if (root == null) {

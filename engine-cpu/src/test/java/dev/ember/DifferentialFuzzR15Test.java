@@ -31,7 +31,9 @@ import java.util.TreeMap;
  * hessian with respect to another input); repeated argnums were reported as given, not wrapped ("got (0, 0)");
  * grad, vjp, jvp and the Jacobians refused complex inputs (torch.func differentiates them); a
  * recomputed backward (complex {@code z @ z}) differentiated again gave each of two aliased inputs the whole
- * derivative, doubling it;
+ * derivative, doubling it; prod's backward inside a transform took plain autograd's {@code grad * (result / input)}
+ * where PyTorch, whose input is then functorch's wrapper, takes prod_safe_zeros_backward (a dimension of one gives grad
+ * itself, with no graph through the input);
  * pow(x, 2)'s backward took the shortcut {@code grad * (x * 2)}, so the second derivative of a square did not require
  * grad and a third refused (PyTorch's pow_backward goes through {@code x.pow(1)}). Left out and why: the script's
  * header.

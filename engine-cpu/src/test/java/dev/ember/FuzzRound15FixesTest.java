@@ -148,4 +148,15 @@ class FuzzRound15FixesTest {
     void gradOfJacrevOfAComplexSelfProductCountsEachFactorOnce() {
         check("grad_of_jacrev_of_complex_self_product");
     }
+
+    /**
+     * prod over a dimension of one inside a transform: functorch's wrapped input takes PyTorch's
+     * prod_safe_zeros_backward, which returns grad itself, so vjp of jacrev of it gives plain zeros for a cotangent
+     * that requires grad; Ember took plain autograd's {@code grad * (result / input)}, whose graph reached the
+     * cotangent (the result required grad).
+     */
+    @Test
+    void prodOverADimOfOneInsideATransformTakesTheSafeZerosBackward() {
+        check("vjp_of_jacrev_of_prod_over_a_dim_of_one");
+    }
 }
