@@ -30,6 +30,7 @@
 #   gav <argnums>                            grad_and_value(g, argnums), flattened to (*grads, value)
 #   jacrev <argnum> / jacfwd <argnum> / hessian <argnum>
 #   sqsum                                    lambda *a: (g(*a) ** 2).sum(), so that a scalar transform can follow
+#                                            ((|g(*a)| ** 2).sum() for a complex result)
 #   vjpfn <k>                                lambda *p, ct: vjp(g, *p)[1](ct)[k]  (the cotangent is the last input)
 #   jvpfn                                    lambda *p_and_t: jvp(g, p, t)[1]     (n primals, then n tangents)
 #   vjp                                      lambda *p, ct: (out, *vjp_fn(ct))
@@ -37,8 +38,8 @@
 #   linearize                                lambda *p_t1_t2: (out, jvp_fn(t1), jvp_fn(t2))  (2.x's linearize; 1.13
 #                                            has none, so its values come from jvp, which 2.x's linearize equals)
 #
-# The programs: 2 to 6 statements over small per-sample inputs (float64 mostly; float32, and the two mixed; int64, bool
-# and complex128 in vmap-only compositions): elementwise unary and binary ops with broadcasting, pow with a scalar,
+# The programs: 2 to 6 statements over small per-sample inputs (float64 mostly; float32, and the two mixed; int64 and
+# bool in vmap-only compositions; complex128 in either): elementwise unary and binary ops with broadcasting, pow with a scalar,
 # clamp, where, masked_fill, reductions with dims and keepdim, norm, matmul/bmm/einsum/linear/conv1d, views and
 # reshapes, gather, index_select, advanced indexing, cat/stack, softmax/log_softmax/layer_norm, cumsum, sort and topk
 # values, in-place ops on a clone made inside f. Each statement is tried eagerly on sample inputs while the program is
@@ -77,6 +78,15 @@
 #     possible because there exists a Tensor `other` in extra_args that has more elements than `self`...", or "output
 #     with shape ... doesn't match the broadcast shape"); Ember's per-sample call has no batched tensors to tell them
 #     apart and computes the per-sample result. Such cases fail in 1.13 and are not written (stderr counts them).
+#
+# Known differences that hunts with other seeds (FUZZ_SEED=77, 99, 4242, 5151, 777; 1500 cases each) still show, not
+# in the committed seed and not fixed in session 43:
+#   - requires_grad of a result whose value does not depend on an input that requires grad outside, where PyTorch's
+#     graph still connects it: conv1d's double backward is connected to its input in PyTorch and not in Ember (a
+#     vjpfn/sqsum/grad composition with an input requiring grad). Values agree. (prod's, the other one seen, is fixed:
+#     inside a transform Ember now takes prod_safe_zeros_backward as PyTorch does for functorch's wrapped inputs.)
+#   - complex sigmoid overflow: PyTorch's 1 / (1 + exp(-z)) gives NaN where exp(-z) overflows to (inf, -inf); Ember's
+#     sigmoid is the stable two-sided formula and gives 0 (vmap of sigmoid_(square(z @ z.mT)) with large z).
 import math
 import os
 import pickle
@@ -387,8 +397,11 @@ def pick_op(env, vars_, prog):
     if kind == 'mm':
         n = rng.choice(['matmul', 'gram', 'bmm', 'einsum', 'linear', 'conv1d'])
         if n == 'matmul':
+            # not a complex vector by a complex vector: this PyTorch 1.13 build's complex dot and vdot (BLAS zdotu,
+            # zdotc) return 0 (torch.tensor([1+1j]) @ torch.tensor([1+1j]) is 0j), every other complex product is right
             cands = [v for v in floats if env[v].dim() >= 1 and r >= 1 and
-                     (env[v].shape[0] if env[v].dim() == 1 else env[v].shape[-2]) == sh[-1]]
+                     (env[v].shape[0] if env[v].dim() == 1 else env[v].shape[-2]) == sh[-1]
+                     and not (t.is_complex() and r == 1 and env[v].dim() == 1)]
             if cands:
                 return n, [x, rng.choice(cands)]
             n = 'gram'
@@ -416,7 +429,7 @@ def pick_op(env, vars_, prog):
             return n, [x, w, 'none', 'i:%d' % rng.randint(0, 1)]
         if r >= 2:
             return 'gram', [x]
-        return 'matmul', [x, x] if r == 1 else None
+        return ('matmul', [x, x]) if r == 1 and not t.is_complex() else None
     if kind == 'view':
         n = rng.choice(['view', 'reshape', 'transpose', 'permute', 'unsqueeze', 'squeeze', 'flatten', 'narrow',
                         'select', 'slice', 'expand', 'mT', 'movedim', 'flip', 'diagonal'])
@@ -497,6 +510,9 @@ def pick_op(env, vars_, prog):
         d = rng.randrange(r)
         n = rng.choice(['softmax', 'logsoftmax', 'layernorm', 'cumsum'])
         if n == 'layernorm':
+            if sh[-1] == 1:
+                # over one element x - mean is 0 and the result only float rounding amplified by 1 / sqrt(eps)
+                return 'softmax', [x, 'i:%d' % D(r, d)]
             if rng.random() < 0.5:
                 return n, [x, 'none', 'none']
             dt = t.dtype if t.dtype.is_floating_point else torch.float64
@@ -634,7 +650,8 @@ def apply_layer(g, layer, nargs, ref=False):
         t = {'jacrev': jacrev, 'jacfwd': jacfwd, 'hessian': hessian}[kind]
         return named(t(g, argnums=layer[1]))
     if kind == 'sqsum':
-        return named(lambda *a: (g(*a) ** 2).sum())
+        # complex results: (|y| ** 2).sum(), a real scalar as grad needs (2.x refuses a complex one)
+        return named(lambda *a: ((lambda y: y.abs() if y.is_complex() else y)(g(*a)) ** 2).sum())
     if kind == 'vjpfn':
         k = layer[1]
         return named(lambda *a: vjp(g, *a[:-1])[1](a[-1])[k])
@@ -680,8 +697,11 @@ def choose_layers(shapes, dtypes, out_shape, err):
     shapes = [list(s) for s in shapes]
     dtypes = list(dtypes)
     outs = [list(out_shape)]
-    out_float = [is_float(dtypes[0])]
-    only_vmap = not all(is_float(d) for d in dtypes)
+    cplx = any(d == torch.complex128 for d in dtypes)
+    out_cplx = cplx
+    # complex128 programs are differentiated too, one time in two (vjp, jacrev, grad of |y|^2 ...)
+    only_vmap = not all(is_float(d) for d in dtypes) and not (
+        all(d == torch.complex128 for d in dtypes) and rng.random() < 0.5)
     layers = []
     depth = rng.choice([1, 1, 2, 2, 2, 3, 3])
     injected = None
@@ -693,12 +713,15 @@ def choose_layers(shapes, dtypes, out_shape, err):
                       'linearize']
         kind = rng.choice(kinds)
         nargs = len(shapes)
-        if kind in ('grad', 'gav', 'hessian') and outs[0] != []:
-            if err == 'nonscalar' and injected is None and kind != 'hessian':
+        if kind in ('grad', 'gav', 'hessian') and (outs[0] != [] or out_cplx):
+            # a complex scalar too: 2.x's grad refuses it (autograd's _make_grads: "grad can be implicitly created
+            # only for real scalar outputs but got torch.complex128"; 1.13 computes)
+            if err == 'nonscalar' and injected is None and kind != 'hessian' and outs[0] != []:
                 injected = 'nonscalar'
             else:
                 layers.append(('sqsum',))
                 outs = [[]]
+                out_cplx = False
         if kind == 'vmap':
             b = rng.randint(2, 3)
             in_dims = []
@@ -764,6 +787,8 @@ def choose_layers(shapes, dtypes, out_shape, err):
             shapes = new_shapes
             outs = new_outs
             continue
+        if kind != 'vmap':
+            out_cplx = cplx  # a derivative of a complex program is complex
         if kind in ('grad', 'gav', 'jacrev', 'jacfwd', 'hessian'):
             if kind in ('grad', 'gav') and nargs > 1 and rng.random() < 0.4:
                 an = tuple(sorted(rng.sample(range(nargs), rng.randint(1, nargs))))
@@ -838,7 +863,7 @@ SIGN = {'all_none': 'Expected at least one Tensor', 'tangent_dtype': 'Expected t
         'jvpint': 'Expected primal to be floating point', 'nonscalar': 'to return a scalar Tensor',
         'in_dims_len': 'in_dims is not compatible', 'in_dim_range':
         'Got in_dim=', 'batch_sizes': 'Expected all tensors to have the same size', 'out_dim_range':
-        'Dimension out of range', 'argnums': 'argnum', 'cotangent': 'shape', 'tangent': 'forward gradient',
+        'Dimension out of range', 'argnums': 'argnum', 'cotangent': 'Mismatch in shape', 'tangent': 'forward gradient',
         'intgrad': 'floating point'}
 
 

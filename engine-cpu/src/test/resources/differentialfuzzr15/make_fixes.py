@@ -84,3 +84,25 @@ case('grad_repeated_negative_argnums', [x, y], [('v0', 'sin', ['a0']), ('v1', 's
 # Hessian of this quadratic, a constant, a plain tensor) and the backward through it gives zeros
 case('jacrev_of_grad_of_square_keeps_graph', [x], [('v0', 'muls', ['a0', 'd:-1.5']), ('v1', 'adds', ['v0', 'd:0.5'])],
      [('sqsum',), ('grad', 0), ('jacrev', 0)], rg=(0,))
+
+# complex inputs: grad, vjp and jacrev take them (torch.func differentiates complex128 with the conjugate Wirtinger
+# convention); Ember refused them ("only Tensors of floating point dtype can require gradients")
+z = torch.complex(torch.tensor([0.5, -1.0], dtype=D), torch.tensor([1.0, 0.25], dtype=D))
+case('grad_of_complex_input', [z], [('v0', 'mul', ['a0', 'a0']), ('v1', 'sin', ['v0'])], [('sqsum',), ('grad', 0)])
+case('vjp_of_complex_input', [z, torch.complex(torch.tensor([1.0, 0.5], dtype=D), torch.tensor([0.0, -1.0], dtype=D))],
+     [('v0', 'mul', ['a0', 'a0']), ('v1', 'exp', ['v0'])], [('vjp',)])
+case('jacrev_of_complex_input', [z], [('v0', 'mul', ['a0', 'a0']), ('v1', 'sin', ['v0'])], [('jacrev', 0)])
+
+# a complex product of a tensor with itself (z @ z, recomputed from its inputs in its backward) differentiated twice:
+# under create_graph both inputs were the same tensor, so each got the whole derivative (twice the gradient); the
+# values come from the Jacobian, not from z @ z's value (this 1.13 build's complex dot returns 0)
+case('grad_of_jacrev_of_complex_self_product', [z3 := torch.complex(torch.tensor([0.594, -0.138, 0.99], dtype=D),
+                                                                      torch.tensor([1.296, 1.447, 1.659], dtype=D))],
+     [('v0', 'matmul', ['a0', 'a0']), ('v1', 'add', ['v0', 'a0'])], [('jacrev', 0), ('sqsum',), ('grad', 0)])
+
+# prod over a dimension of one inside a transform: functorch's wrapped input takes prod_safe_zeros_backward, which
+# returns grad itself, so the Jacobian (the identity) is constant and vjp_fn's result for a cotangent that requires grad
+# is plain zeros; Ember used plain autograd's grad * (result / input), whose graph reaches the cotangent
+case('vjp_of_jacrev_of_prod_over_a_dim_of_one', [torch.tensor([[-1.143], [-0.449], [0.399], [-1.252]], dtype=D),
+                                                torch.linspace(-1.0, 1.0, 16, dtype=D).reshape(4, 1, 4, 1)],
+     [('v0', 'prod', ['a0', 'i:-1', 'b:1'])], [('jacrev', 0), ('vjp',)], rg=(1,))

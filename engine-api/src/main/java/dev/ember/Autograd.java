@@ -351,7 +351,7 @@ public final class Autograd {
                         throw new IllegalStateException("materialize_grads cannot be used when the given input is a "
                                 + "GradientEdge");
                     }
-                    result.set(i, t.zerosLike().requiresGrad_(true));
+                    result.set(i, t.zerosLike().setRequiresGrad(true));
                 }
             }
         }

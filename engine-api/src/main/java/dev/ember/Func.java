@@ -346,7 +346,7 @@ public final class Func {
             if (x == null) {
                 throw new IllegalArgumentException("Thing passed to transform API must be Tensor, got <class 'NoneType'>");
             }
-            if (!x.dtype().isFloatingPoint()) {
+            if (!x.dtype().isFloatingPoint() && !x.dtype().isComplex()) {
                 throw new IllegalArgumentException("only Tensors of floating point dtype can require gradients");
             }
             Tensor w;
@@ -475,6 +475,15 @@ public final class Func {
         }
     }
 
+    /**
+     * Whether a transform runs on this thread (a grad, vjp, jvp or Jacobian call, or a vmap): PyTorch's backward
+     * formulas see functorch's wrapped tensors there, which are "tensor subclass like", and some take their
+     * composite-compliant path (prod's backward: the exclusive products, whatever the zeros).
+     */
+    static boolean transforming() {
+        return !FreshLevel.LEVELS.get().isEmpty() || VmapState.sampleToken() != null;
+    }
+
     private static boolean reachesOuter(Tensor t, Set<Tensor> fresh) {
         Node root = t.gradFn();
         if (root == null) {
@@ -547,7 +556,7 @@ public final class Func {
      * where the value does not depend on one). It can be called several times. As {@link #grad}, it keeps a graph only
      * where the value depends on a tensor from outside the transform, so it composes with an enclosing transform.
      *
-     * @throws IllegalArgumentException for a primal that is not a floating tensor, a cotangent of another shape
+     * @throws IllegalArgumentException for a primal that is not a floating or complex tensor, a cotangent of another shape
      *     (PyTorch's "Mismatch in shape" message)
      */
     public static VjpOut vjp(TensorFn f, Tensor... primals) {
@@ -612,7 +621,7 @@ public final class Func {
      * function's ops to have a double backward. Composes with an enclosing transform as {@link #vjp} does.
      *
      * @throws IllegalArgumentException for no primals, as many tangents as primals not given, a tangent of another shape,
-     *     a primal or tangent that is not floating point, with PyTorch's messages
+     *     a primal or tangent that is not floating point or complex, with PyTorch's messages
      */
     public static JvpOut jvp(TensorFn f, Tensor[] primals, Tensor[] tangents) {
         Args.require(f, "jvp", "func", 0, "Callable");
@@ -649,10 +658,10 @@ public final class Func {
         }
     }
 
-    /** make_dual's check of a primal: a floating tensor. */
+    /** make_dual's check of a primal: a floating or complex tensor. */
     static void checkPrimal(Tensor p, String op) {
         Args.require(p, op, "primals", 1, "Tensor");
-        if (!p.dtype().isFloatingPoint()) {
+        if (!p.dtype().isFloatingPoint() && !p.dtype().isComplex()) {
             throw new IllegalArgumentException("Expected primal to be floating point or complex, but got: "
                     + p.dtype().torchName());
         }
@@ -660,7 +669,7 @@ public final class Func {
 
     /** make_dual's checks of a tangent (floating, the primal's shape); the tangent in the primal's type. */
     private static Tensor checkedTangent(Tensor primal, Tensor t) {
-        if (!t.dtype().isFloatingPoint()) {
+        if (!t.dtype().isFloatingPoint() && !t.dtype().isComplex()) {
             throw new IllegalArgumentException("Expected tangent to be floating point or complex, but got: "
                     + t.dtype().torchName());
         }
@@ -838,7 +847,7 @@ public final class Func {
                 throw new IllegalArgumentException("vjp(f, ...): Expected f to be a function that has non-empty output "
                         + "(got output = None)");
             }
-            if (!y.dtype().isFloatingPoint()) {
+            if (!y.dtype().isFloatingPoint() && !y.dtype().isComplex()) {
                 throw new IllegalArgumentException("vjp(f, ...): All outputs of f must be floating-point or complex "
                         + "Tensors, got Tensor with dtype " + y.dtype().torchName());
             }

@@ -524,7 +524,9 @@ final class LinalgCompat {
             if (x == null) {
                 continue;
             }
-            xs[i] = createGraph && x.requiresGrad() ? x : x.detach().setRequiresGrad(node.needsInputGrad(i));
+            // under create_graph each input is its own alias of the saved tensor (a view whose graph leads to it):
+            // a tensor passed twice (z @ z) gets each partial derivative once, not the whole derivative twice
+            xs[i] = createGraph && x.requiresGrad() ? x.viewAs(x) : x.detach().setRequiresGrad(node.needsInputGrad(i));
             if (node.needsInputGrad(i)) {
                 wrt.add(xs[i]);
             }

@@ -168,6 +168,10 @@ final class ReductionOps {
         if (x.dim() == 0) {
             return g;
         }
+        if (Func.transforming()) {
+            // functorch's wrapped input is "tensor subclass like": the composite-compliant path, always
+            return prodSafeZerosBackward(g, x.reshape(-1), 0).reshape(x.shapeRef());
+        }
         double zeros = x.eq(0L).sum().item();
         if (zeros == 0) {
             return g.mul(ComplexMath.conjIfComplex(prod.div(x))); // prod_backward: grad * (result / input).conj()
@@ -545,7 +549,9 @@ final class ReductionOps {
                 }
                 Tensor x = sa.get();
                 Tensor gk = restore(g, kept);
-                if (allTrueUnlessMeta(x.ne(0L))) {
+                // inside a transform PyTorch's input is functorch's wrapper, for which prod_backward always takes
+                // prod_safe_zeros_backward (its size-1 slice gives grad itself, with no graph through the input)
+                if (!Func.transforming() && allTrueUnlessMeta(x.ne(0L))) {
                     return new Tensor[] {gk.mul(ComplexMath.conjIfComplex(restore(so.get(), kept).div(x)))};
                 }
                 return new Tensor[] {prodSafeZerosBackward(gk, x, d)};
@@ -1047,7 +1053,7 @@ final class ReductionOps {
                     return new Tensor[] {g};
                 }
                 Tensor gk = restore(g, kept);
-                if (allTrueUnlessMeta(x.ne(0L))) {
+                if (!Func.transforming() && allTrueUnlessMeta(x.ne(0L))) { // as in prod(a, dim, keepdim)
                     return new Tensor[] {gk.mul(ComplexMath.conjIfComplex(restore(so.get(), kept).div(x)))};
                 }
                 return new Tensor[] {prodSafeZerosBackward(gk, x, d)};

@@ -8,9 +8,9 @@ import java.util.TreeMap;
 /**
  * Round 15 of the seeded differential fuzz against PyTorch ({@code differentialfuzzr15/make_cases.py}, whose header
  * describes the cases; replayed by {@link FuzzR15Interpreter}): torch.func's transforms composed over random programs.
- * A program of two to six statements over small inputs (float64 mostly; float32; int64, bool and complex128 under vmap
- * alone): elementwise ops with broadcasting, pow with a scalar, clamp, where, masked_fill, reductions with dims and
- * keepdim, norm, matmul/bmm/einsum/linear/conv1d, views and reshapes, gather/index_select/advanced indexing, cat/stack,
+ * A program of two to six statements over small inputs (float64 mostly; float32 and the two mixed; int64 and bool
+ * under vmap alone; complex128): elementwise ops with broadcasting, pow with a scalar, clamp, where, masked_fill,
+ * reductions with dims and keepdim, norm, matmul/bmm/einsum/linear/conv1d, views and reshapes, gather/index_select/advanced indexing, cat/stack,
  * softmax/log_softmax/layer_norm, cumsum, sort and topk values, in-place ops on a clone made inside f; wrapped in one to
  * three transforms (with a squared sum where a scalar transform needs one): vmap with in_dims per input (None and
  * negative ones among them) and out_dims (negative ones, a tuple for several results), nested, grad and grad_and_value
@@ -29,6 +29,11 @@ import java.util.TreeMap;
  * depended on an enclosing transform's input; an inner transform's fresh leaves counted as outer tensors to the
  * enclosing transform, whose results then kept a graph (jacrev of vjp_fn with respect to the cotangent, jacrev of
  * hessian with respect to another input); repeated argnums were reported as given, not wrapped ("got (0, 0)");
+ * grad, vjp, jvp and the Jacobians refused complex inputs (torch.func differentiates them); a
+ * recomputed backward (complex {@code z @ z}) differentiated again gave each of two aliased inputs the whole
+ * derivative, doubling it; prod's backward inside a transform took plain autograd's {@code grad * (result / input)}
+ * where PyTorch, whose input is then functorch's wrapper, takes prod_safe_zeros_backward (a dimension of one gives grad
+ * itself, with no graph through the input);
  * pow(x, 2)'s backward took the shortcut {@code grad * (x * 2)}, so the second derivative of a square did not require
  * grad and a third refused (PyTorch's pow_backward goes through {@code x.pow(1)}). Left out and why: the script's
  * header.

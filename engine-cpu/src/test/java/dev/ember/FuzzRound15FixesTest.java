@@ -116,4 +116,47 @@ class FuzzRound15FixesTest {
         Tensor t = Autograd.grad(List.of(h.sum()), List.of(x), null, GradOptions.defaults()).get(0);
         org.junit.jupiter.api.Assertions.assertArrayEquals(new double[] {0, 0, 0}, t.toDoubleArray());
     }
+
+    /**
+     * grad takes a complex input (here of {@code |sin(z^2)|^2} summed), with the conjugate Wirtinger convention; Ember
+     * refused it ("only Tensors of floating point dtype can require gradients", which PyTorch says of integer inputs
+     * only).
+     */
+    @Test
+    void gradTakesAComplexInput() {
+        check("grad_of_complex_input");
+    }
+
+    /** vjp takes a complex primal and cotangent; Ember refused the primal. */
+    @Test
+    void vjpTakesAComplexPrimal() {
+        check("vjp_of_complex_input");
+    }
+
+    /** jacrev of a holomorphic function of a complex input: functorch's conjugated derivative; Ember refused it. */
+    @Test
+    void jacrevTakesAComplexInput() {
+        check("jacrev_of_complex_input");
+    }
+
+    /**
+     * A complex product of a tensor with itself ({@code z @ z}, whose backward is recomputed from its inputs)
+     * differentiated twice: under create_graph both inputs were the same tensor, so each got the whole derivative and
+     * the gradient doubled (LinalgCompat.recomputedVjp now gives each input its own alias).
+     */
+    @Test
+    void gradOfJacrevOfAComplexSelfProductCountsEachFactorOnce() {
+        check("grad_of_jacrev_of_complex_self_product");
+    }
+
+    /**
+     * prod over a dimension of one inside a transform: functorch's wrapped input takes PyTorch's
+     * prod_safe_zeros_backward, which returns grad itself, so vjp of jacrev of it gives plain zeros for a cotangent
+     * that requires grad; Ember took plain autograd's {@code grad * (result / input)}, whose graph reached the
+     * cotangent (the result required grad).
+     */
+    @Test
+    void prodOverADimOfOneInsideATransformTakesTheSafeZerosBackward() {
+        check("vjp_of_jacrev_of_prod_over_a_dim_of_one");
+    }
 }

@@ -850,7 +850,7 @@ final class Unpickler {
             if (!dtype.isFloatingPoint() && !dtype.isComplex()) {
                 throw error("a tensor of dtype " + dtype.torchName() + " requires grad; only Tensors of floating point dtype can require gradients");
             }
-            t.requiresGrad_(true);
+            t.setRequiresGrad(true);
         }
         return t;
     }
