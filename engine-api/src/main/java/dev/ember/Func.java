@@ -456,19 +456,18 @@ public final class Func {
      * as functorch's inner levels are invisible to the outer ones) and does not keep a graph for them.
      */
     private static final class FreshLevel implements AutoCloseable {
-        private static final ThreadLocal<ArrayDeque<Set<Tensor>>> LEVELS = ThreadLocal.withInitial(ArrayDeque::new);
+        private static final ThreadStack<Set<Tensor>> LEVELS = new ThreadStack<>();
         private final Set<Tensor> fresh;
 
         FreshLevel(Set<Tensor> fresh) {
             this.fresh = fresh;
-            LEVELS.get().push(fresh);
+            LEVELS.push(fresh);
         }
 
         @Override
         public void close() {
-            ArrayDeque<Set<Tensor>> levels = LEVELS.get();
-            levels.pop();
-            Set<Tensor> enclosing = levels.peek();
+            LEVELS.remove(fresh);
+            Set<Tensor> enclosing = LEVELS.peek();
             if (enclosing != null) {
                 enclosing.addAll(fresh);
             }
@@ -481,7 +480,7 @@ public final class Func {
      * composite-compliant path (prod's backward: the exclusive products, whatever the zeros).
      */
     static boolean transforming() {
-        return !FreshLevel.LEVELS.get().isEmpty() || VmapState.sampleToken() != null;
+        return FreshLevel.LEVELS.peek() != null || VmapState.running();
     }
 
     private static boolean reachesOuter(Tensor t, Set<Tensor> fresh) {

@@ -1,6 +1,7 @@
 package dev.ember;
 
 import java.util.ArrayDeque;
+import java.util.Iterator;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -25,10 +26,17 @@ final class ThreadStack<T> {
         active.incrementAndGet();
     }
 
-    /** Ends {@code call} on this thread (calls end in any order when an exception unwinds them). */
+    /**
+     * Ends {@code call} on this thread (calls end in any order when an exception unwinds them); found by identity, as
+     * two calls may hold equal values.
+     */
     void remove(T call) {
-        if (stacks.get().remove(call)) {
-            active.decrementAndGet();
+        for (Iterator<T> it = stacks.get().iterator(); it.hasNext(); ) {
+            if (it.next() == call) {
+                it.remove();
+                active.decrementAndGet();
+                return;
+            }
         }
     }
 }
