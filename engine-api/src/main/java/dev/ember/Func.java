@@ -112,9 +112,25 @@ public final class Func {
      * @return the batched function
      */
     public static TensorFn vmap(TensorFn f, Integer[] inDims, int outDim, Randomness randomness) {
-        Args.require(f, "vmap", "func", 0, "Callable");
+        return vmap(f, inDims, outDim, randomness, null);
+    }
+
+    /**
+     * {@code vmap(f, in_dims, out_dims, randomness, chunk_size=chunkSize)} (2.x); see
+     * {@link #vmapMulti(TensorsFn, Integer[], int[], Randomness, Integer)} for what the chunk size does in Ember.
+     *
+     * @param f the per-sample function
+     * @param inDims the dimension each positional input is mapped over, null for an input passed whole; null for all 0
+     * @param outDim where the result's batch dimension goes (negative counts from the end)
+     * @param randomness what a random draw inside {@code f} does
+     * @param chunkSize null for the whole batch, else a positive number of samples
+     * @return the batched function
+     * @throws IllegalArgumentException for a chunk size that is not positive, in PyTorch's words
+     */
+    public static TensorFn vmap(TensorFn f, Integer[] inDims, int outDim, Randomness randomness, Integer chunkSize) {
         TensorsFn many = vmapMulti(args -> new Tensor[] {checkedResult(f.apply(args))}, inDims, new int[] {outDim},
-                randomness);
+                randomness, chunkSize);
+        Args.require(f, "vmap", "func", 0, "Callable");
         return args -> many.apply(args)[0];
     }
 
@@ -129,8 +145,30 @@ public final class Func {
      * @return the batched function
      */
     public static TensorsFn vmapMulti(TensorsFn f, Integer[] inDims, int[] outDims, Randomness randomness) {
+        return vmapMulti(f, inDims, outDims, randomness, null);
+    }
+
+    /**
+     * {@code vmap(f, in_dims, out_dims, randomness, chunk_size=chunkSize)} (2.x): PyTorch runs the batch in chunks of
+     * {@code chunkSize} samples to bound its memory and concatenates their results, which are those of one call; Ember
+     * runs {@code f} once per sample in any case, so the chunk size is checked and changes nothing else (under "same"
+     * every chunk draws the same numbers in PyTorch, as every sample does in Ember).
+     *
+     * @param f the per-sample function
+     * @param inDims the dimension each positional input is mapped over, null for an input passed whole; null for all 0
+     * @param outDims one batch dimension per result; null for all 0
+     * @param randomness what a random draw inside {@code f} does
+     * @param chunkSize null for the whole batch, else a positive number of samples
+     * @return the batched function
+     * @throws IllegalArgumentException for a chunk size that is not positive, in PyTorch's words
+     */
+    public static TensorsFn vmapMulti(TensorsFn f, Integer[] inDims, int[] outDims, Randomness randomness,
+                                      Integer chunkSize) {
+        Args.require(randomness, "vmap", "randomness", 3, "str"); // 2.x: _check_randomness_arg, then the chunk size
+        if (chunkSize != null && chunkSize <= 0) {
+            throw new IllegalArgumentException("vmap: chunk_size should be None or greater than 0. (got " + chunkSize + ")");
+        }
         Args.require(f, "vmap", "func", 0, "Callable");
-        Args.require(randomness, "vmap", "randomness", 3, "str");
         Integer[] dims = inDims == null ? null : inDims.clone();
         int[] outs = outDims == null ? null : outDims.clone();
         return args -> runVmap(f, dims, outs, randomness, args);
