@@ -933,7 +933,7 @@ public final class Tensor implements AutoCloseable {
 
     /** The size of one element in bytes, as PyTorch 2.1's {@code Tensor.itemsize} (the same as {@link #elementSize()}). */
     public int itemsize() {
-        return dtype.itemSize();
+        return elementSize();
     }
 
     /**
@@ -1235,14 +1235,24 @@ public final class Tensor implements AutoCloseable {
         FuncCaptures.checkRequiresGrad();
         if (gradFn != null) { // PyTorch's is_leaf reads the field (a view whose history cannot be regenerated passes)
             if (!requiresGrad) {
-                throw new IllegalStateException("you can only change requires_grad flags of leaf variables. If you want to "
-                        + "use a computed variable in a subgraph that doesn't require differentiation use "
-                        + "var_no_grad = var.detach().");
+                throw new IllegalStateException(LEAF_ONLY + LEAF_ONLY_HINT);
             }
             return this;
         }
+        return changeRequiresGrad(requiresGrad, "only Tensors of floating point dtype can require gradients");
+    }
+
+    private static final String LEAF_ONLY = "you can only change requires_grad flags of leaf variables.";
+    private static final String LEAF_ONLY_HINT = " If you want to use a computed variable in a subgraph that doesn't "
+            + "require differentiation use var_no_grad = var.detach().";
+
+    /**
+     * The flag's change on a leaf, shared by {@link #requiresGrad_} and {@link #setRequiresGrad}, which word the
+     * non-floating refusal differently (PyTorch's method and property setter do).
+     */
+    private Tensor changeRequiresGrad(boolean requiresGrad, String notFloating) {
         if (requiresGrad && !dtype.isFloatingPoint() && !dtype.isComplex()) {
-            throw new IllegalArgumentException("only Tensors of floating point dtype can require gradients");
+            throw new IllegalArgumentException(notFloating);
         }
         if (requiresGrad && lease().inference && !InferenceMode.isEnabled()) {
             throw new IllegalStateException("Setting requires_grad=True on inference tensor outside InferenceMode is not "
@@ -1264,19 +1274,9 @@ public final class Tensor implements AutoCloseable {
      */
     public Tensor setRequiresGrad(boolean requiresGrad) {
         if (gradFn != null) {
-            throw new IllegalStateException("you can only change requires_grad flags of leaf variables." + (requiresGrad ? ""
-                    : " If you want to use a computed variable in a subgraph that doesn't require differentiation use "
-                    + "var_no_grad = var.detach()."));
+            throw new IllegalStateException(LEAF_ONLY + (requiresGrad ? "" : LEAF_ONLY_HINT));
         }
-        if (requiresGrad && !dtype.isFloatingPoint() && !dtype.isComplex()) {
-            throw new IllegalArgumentException("only Tensors of floating point and complex dtype can require gradients");
-        }
-        if (requiresGrad && lease().inference && !InferenceMode.isEnabled()) {
-            throw new IllegalStateException("Setting requires_grad=True on inference tensor outside InferenceMode is not "
-                    + "allowed.");
-        }
-        this.requiresGrad = requiresGrad;
-        return this;
+        return changeRequiresGrad(requiresGrad, "only Tensors of floating point and complex dtype can require gradients");
     }
 
     /** Whether this is a leaf of the graph: made by the user, not by a recorded operation. */
