@@ -733,14 +733,21 @@ public abstract class Optimizer {
         checkLike(what, t, p, anyType, p.shape());
     }
 
+    /**
+     * The end of a state tensor's shape refusal: " has shape [..] but the parameter has shape [..]", or "but it should
+     * have shape [..]" where the state's shape is not the parameter's ({@link #stateShape}).
+     */
+    private static String shapeMismatch(Tensor t, int[] want, Tensor p) {
+        return " has shape " + Arrays.toString(t.shape()) + (Arrays.equals(want, p.shape())
+                ? " but the parameter has shape " : " but it should have shape ") + Arrays.toString(want);
+    }
+
     private static void checkLike(String what, Tensor t, Tensor p, boolean anyType, int[] shape) {
         if (t.isClosed()) {
             throw new IllegalStateException(what + " has been closed");
         }
         if (!Arrays.equals(t.shape(), shape)) {
-            throw new IllegalStateException(what + " has shape " + Arrays.toString(t.shape()) + " but "
-                    + (shape == p.shape() || Arrays.equals(shape, p.shape()) ? "the parameter has shape " : "it should have shape ")
-                    + Arrays.toString(shape));
+            throw new IllegalStateException(what + shapeMismatch(t, shape, p));
         }
         if (t.dtype() != p.dtype() && !anyType) {
             throw new IllegalStateException(what + " has type " + t.dtype() + " but the parameter has type " + p.dtype());
@@ -1735,9 +1742,8 @@ public abstract class Optimizer {
             }
             int[] want = stateShape(key, p);
             if (!Arrays.equals(t.shape(), want)) {
-                throw new IllegalArgumentException("the saved state of parameter " + id + ": " + key + " has shape "
-                        + Arrays.toString(t.shape()) + (Arrays.equals(want, p.shape()) ? " but the parameter has shape "
-                        : " but it should have shape ") + Arrays.toString(want));
+                throw new IllegalArgumentException("the saved state of parameter " + id + ": " + key
+                        + shapeMismatch(t, want, p));
             }
             // any values of the parameter's shape, as PyTorch 2.x's _process_value_according_to_param_policy takes them:
             // moved to the parameter's device, and cast to its type only when the parameter is floating (an integer or
