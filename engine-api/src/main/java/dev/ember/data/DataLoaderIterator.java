@@ -376,13 +376,13 @@ public final class DataLoaderIterator<B> implements Iterator<B>, AutoCloseable {
                 if (!active[w]) {
                     continue; // sent to a worker whose stream has since ended
                 }
-                r = take(w);
+                r = await(w);
             } else {
                 sent.removeIf(w -> !active[w]);
                 if (sent.isEmpty()) {
                     continue;
                 }
-                r = takeAny();
+                r = await(-1); // in_order=False (PyTorch 2.6): whichever worker answers first
             }
             if (r.end) {
                 active[r.worker] = false;
@@ -394,25 +394,23 @@ public final class DataLoaderIterator<B> implements Iterator<B>, AutoCloseable {
     }
 
     /**
-     * {@code in_order=False} (PyTorch 2.6): the first result of any worker with a task in flight, waited for as
-     * {@link #take} waits (closed iteration, dead worker, timeout); it answers that worker's earliest task in
-     * {@link #sent}, as each worker answers its tasks in order.
+     * Waits for the next result of worker {@code only}, or with {@code only < 0} of any worker in {@link #sent}
+     * ({@link #pollSent}: {@code in_order=False}, each worker answering its tasks in order, so a result answers its
+     * worker's earliest entry there); refuses, closing this iterator, when the iteration was closed, a worker waited for died with
+     * nothing left to read, the loader's timeout passed, or the thread was interrupted.
      */
-    private Result takeAny() {
+    private Result await(int only) {
         long limit = loader.timeout > 0 ? System.nanoTime() + (long) (loader.timeout * 1e9) : Long.MAX_VALUE;
         try {
             while (true) {
-                for (int w : new java.util.LinkedHashSet<>(sent)) { // each worker once, the earliest sent first
-                    Result r = workers.results.get(w).poll();
-                    if (r != null) {
-                        sent.removeFirstOccurrence(w);
-                        return r;
-                    }
+                Result r = only >= 0 ? workers.results.get(only).poll(POLL_MS, TimeUnit.MILLISECONDS) : pollSent();
+                if (r != null) {
+                    return r;
                 }
                 if (workers.stopped) {
                     throw new IllegalStateException("the DataLoader iterator was closed");
                 }
-                for (int w : sent) {
+                for (int w : only >= 0 ? java.util.List.of(only) : sent) {
                     if (!workers.threads[w].isAlive() && workers.results.get(w).isEmpty()) {
                         throw new IllegalStateException("DataLoader worker " + w + " exited unexpectedly");
                     }
@@ -420,12 +418,6 @@ public final class DataLoaderIterator<B> implements Iterator<B>, AutoCloseable {
                 if (System.nanoTime() > limit) {
                     throw new IllegalStateException("DataLoader timed out after " + DataLoader.seconds(loader.timeout)
                             + " seconds");
-                }
-                int first = sent.peek();
-                Result r = workers.results.get(first).poll(1, TimeUnit.MILLISECONDS);
-                if (r != null) {
-                    sent.removeFirstOccurrence(first);
-                    return r;
                 }
             }
         } catch (InterruptedException e) {
@@ -438,34 +430,24 @@ public final class DataLoaderIterator<B> implements Iterator<B>, AutoCloseable {
         }
     }
 
-    private Result take(int w) {
-        LinkedBlockingQueue<Result> q = workers.results.get(w);
-        long limit = loader.timeout > 0 ? System.nanoTime() + (long) (loader.timeout * 1e9) : Long.MAX_VALUE;
-        try {
-            while (true) {
-                Result r = q.poll(POLL_MS, TimeUnit.MILLISECONDS);
-                if (r != null) {
-                    return r;
-                }
-                if (workers.stopped) {
-                    throw new IllegalStateException("the DataLoader iterator was closed");
-                }
-                if (!workers.threads[w].isAlive() && q.isEmpty()) {
-                    throw new IllegalStateException("DataLoader worker " + w + " exited unexpectedly");
-                }
-                if (System.nanoTime() > limit) {
-                    throw new IllegalStateException("DataLoader timed out after " + DataLoader.seconds(loader.timeout)
-                            + " seconds");
-                }
+    /**
+     * One look at each worker in {@link #sent} (once each, the earliest sent first), then a 1 ms wait on the earliest:
+     * the result found, its worker's earliest entry taken off {@code sent}, or null.
+     */
+    private Result pollSent() throws InterruptedException {
+        for (int w : new java.util.LinkedHashSet<>(sent)) {
+            Result r = workers.results.get(w).poll();
+            if (r != null) {
+                sent.removeFirstOccurrence(w);
+                return r;
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            close();
-            throw new IllegalStateException("interrupted while waiting for a DataLoader worker", e);
-        } catch (IllegalStateException e) {
-            close();
-            throw e;
         }
+        int first = sent.peek();
+        Result r = workers.results.get(first).poll(1, TimeUnit.MILLISECONDS);
+        if (r != null) {
+            sent.removeFirstOccurrence(first);
+        }
+        return r;
     }
 
     @Override
