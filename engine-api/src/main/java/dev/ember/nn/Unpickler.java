@@ -820,25 +820,9 @@ final class Unpickler {
             throw error("torch._utils._rebuild_meta_tensor_no_storage called with arguments other than (dtype, tuple, "
                     + "tuple, bool)");
         }
-        List<?> size = (List<?>) args.get(1);
-        List<?> stride = (List<?>) args.get(2);
-        if (size.size() != stride.size()) {
-            throw error("a tensor has " + size.size() + " sizes but " + stride.size() + " strides");
-        }
-        int[] sizes = new int[size.size()];
-        int[] strides = new int[size.size()];
-        for (int d = 0; d < sizes.length; d++) {
-            Object s = size.get(d);
-            Object st = stride.get(d);
-            if (!(s instanceof Long) || !(st instanceof Long)) {
-                throw error("a tensor's size or stride holds " + describe(s instanceof Long ? st : s));
-            }
-            if ((Long) s < 0 || (Long) s > Integer.MAX_VALUE || (Long) st < 0 || (Long) st > Integer.MAX_VALUE) {
-                throw error("a tensor's size " + s + " or stride " + st + " is out of range");
-            }
-            sizes[d] = (int) (long) (Long) s;
-            strides[d] = (int) (long) (Long) st;
-        }
+        int[][] sizesAndStrides = sizesAndStrides((List<?>) args.get(1), (List<?>) args.get(2));
+        int[] sizes = sizesAndStrides[0];
+        int[] strides = sizesAndStrides[1];
         DType dtype = (DType) args.get(0);
         Tensor t;
         try {
@@ -988,17 +972,39 @@ final class Unpickler {
         }
     }
 
+    /**
+     * A tensor's size and stride tuples as ints, checked: as many strides as sizes, each entry an int from 0 to
+     * {@code Integer.MAX_VALUE}.
+     */
+    private int[][] sizesAndStrides(List<?> size, List<?> stride) throws IOException {
+        if (size.size() != stride.size()) {
+            throw error("a tensor has " + size.size() + " sizes but " + stride.size() + " strides");
+        }
+        int[] sizes = new int[size.size()];
+        int[] strides = new int[size.size()];
+        for (int d = 0; d < sizes.length; d++) {
+            if (!(size.get(d) instanceof Long s) || !(stride.get(d) instanceof Long st)) {
+                throw error("a tensor's size or stride holds " + describe(size.get(d) instanceof Long ? stride.get(d)
+                        : size.get(d)));
+            }
+            if (s < 0 || s > Integer.MAX_VALUE || st < 0 || st > Integer.MAX_VALUE) {
+                throw error("a tensor's size " + s + " or stride " + st + " is out of range");
+            }
+            sizes[d] = (int) (long) s;
+            strides[d] = (int) (long) st;
+        }
+        return new int[][] {sizes, strides};
+    }
+
     /** The strided view {@code (storage, storage_offset, size, stride, ...)} names, checked to lie inside the storage. */
     private Tensor view(List<?> args) throws IOException {
         Tensor storage = (Tensor) args.get(0);
         List<?> size = (List<?>) args.get(2);
         List<?> stride = (List<?>) args.get(3);
-        if (size.size() != stride.size()) {
-            throw error("a tensor has " + size.size() + " sizes but " + stride.size() + " strides");
-        }
-        int rank = size.size();
-        int[] sizes = new int[rank];
-        int[] strides = new int[rank];
+        int[][] sizesAndStrides = sizesAndStrides(size, stride);
+        int[] sizes = sizesAndStrides[0];
+        int[] strides = sizesAndStrides[1];
+        int rank = sizes.length;
         long numel = 1;
         long reach = (Long) args.get(1); // the last element's index in the storage
         if (reach < 0 || reach > Integer.MAX_VALUE) {
@@ -1006,16 +1012,8 @@ final class Unpickler {
         }
         int offset = (int) reach;
         for (int d = 0; d < rank; d++) {
-            if (!(size.get(d) instanceof Long) || !(stride.get(d) instanceof Long)) {
-                throw error("a tensor's size or stride holds " + describe(size.get(d) instanceof Long ? stride.get(d) : size.get(d)));
-            }
-            long s = (Long) size.get(d);
-            long st = (Long) stride.get(d);
-            if (s < 0 || s > Integer.MAX_VALUE || st < 0 || st > Integer.MAX_VALUE) {
-                throw error("a tensor's size " + s + " or stride " + st + " is out of range");
-            }
-            sizes[d] = (int) s;
-            strides[d] = (int) st;
+            long s = sizes[d];
+            long st = strides[d];
             try {
                 numel = Math.multiplyExact(numel, s);
                 if (s > 0) {
