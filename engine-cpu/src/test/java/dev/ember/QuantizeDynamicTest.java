@@ -21,6 +21,7 @@ import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -180,9 +181,12 @@ class QuantizeDynamicTest {
     void refusalsNameTheProblemAndLeaveTheModelAsItWas() {
         Sequential m = floatModel("a");
         Module first = m.children().get(0);
-        UnsupportedOperationException copy = assertThrows(UnsupportedOperationException.class,
-            () -> Quantization.quantizeDynamic(m, Set.of(Linear.class), QuantDType.QINT8, false));
-        assertTrue(copy.getMessage().contains("deep-copies the model"), copy.getMessage());
+        // inplace=False (PyTorch's default) quantizes a deep copy and leaves the float model as it was
+        Module copy = Quantization.quantizeDynamic(m, Set.of(Linear.class), QuantDType.QINT8, false);
+        assertNotSame(m, copy);
+        assertSame(first, m.children().get(0));
+        assertTrue(copy.children().stream().anyMatch(c -> c instanceof dev.ember.ao.nn.quantized.dynamic.Linear));
+        assertTrue(m.children().stream().noneMatch(c -> c instanceof dev.ember.ao.nn.quantized.dynamic.Linear));
         assertEquals("Don't know how to quantize with default settings for torch.quint8. Provide full qconfig please",
             assertThrows(IllegalArgumentException.class,
                 () -> Quantization.quantizeDynamic(m, Set.of(Linear.class), QuantDType.QUINT8, true)).getMessage());

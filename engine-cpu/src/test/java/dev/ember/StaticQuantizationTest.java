@@ -230,6 +230,42 @@ class StaticQuantizationTest {
         assertEquals("Fusion only for eval!", t.getMessage());
     }
 
+    /**
+     * PyTorch's default {@code inplace=False} at every step (fuse, prepare, convert: each works on a deep copy and
+     * returns it): the model it ends with gives PyTorch's output, as the in-place pipeline above does, and the float
+     * model and each intermediate are left as they were (the qconfig travels with the copy, as PyTorch's attribute).
+     */
+    @Test
+    void theCopyingPipelineLeavesEachStageAsItWas() {
+        Sequential m = new Sequential(new QuantStub(), new Conv2d(1, 4, 3, 1, 1), new BatchNorm2d(4), new ReLU(),
+            new Conv2d(4, 4, 3), new ReLU(), new MaxPool2d(2), new Flatten(), new Linear(36, 8), new ReLU(),
+            new Linear(8, 3), new DeQuantStub());
+        loadExpected(m, EXPECTED, "fused.float.");
+        m.eval();
+        String floatPrint = m.toString();
+        Map<String, Tensor> floatState = dev.ember.DeepCopy.of(m.stateDict());
+        Module fused = Quantization.fuseModules(m, List.of(List.of("1", "2", "3"), List.of("4", "5"),
+            List.of("8", "9")), false);
+        assertEquals(EXPECTED.text("fused.fused"), fused.toString(), "fused printout");
+        assertEquals(floatPrint, m.toString());
+        Quantization.setQconfig(fused, QConfig.DEFAULT_PER_CHANNEL);
+        Module prepared = Quantization.prepare(fused, false);
+        assertEquals(EXPECTED.text("fused.prepared"), prepared.toString(), "prepared printout");
+        assertEquals(EXPECTED.text("fused.fused"), fused.toString(), "the fused model is not prepared");
+        try (GradMode off = Ember.noGrad()) {
+            prepared.apply(in("calib"));
+        }
+        assertObserved(prepared, "fused", List.of("0", "1", "4", "8", "10"));
+        String calibrated = prepared.toString();
+        Module converted = Quantization.convert(prepared, false);
+        pinOutputQParams(converted, "fused", Map.of("conv1", "1", "conv2", "4", "fc1", "8", "fc2", "10"));
+        assertEquals(EXPECTED.text("fused.converted"), converted.toString(), "converted printout");
+        assertEquals(calibrated, prepared.toString(), "the prepared model is not converted");
+        Tensor y = converted.apply(in("x"));
+        assertArrayEquals(in("fused.torch.out").toFloatArray(), y.toFloatArray(), "output (PyTorch onednn)");
+        m.stateDict().forEach((k, v) -> assertTrue(v.equal(floatState.get(k)), k));
+    }
+
     /** A model whose forward reads its layers from fields, as PyTorch's tutorials write them. */
     static final class FieldNet extends Module {
         final QuantStub quant = registerModule("quant", new QuantStub());
@@ -543,8 +579,11 @@ class StaticQuantizationTest {
             () -> Quantization.convert(withBn, true));
         assertEquals("Embedding quantization is only supported with float_qparams_weight_only_qconfig.", bn.getMessage());
         assertEquals(before, withBn.toString(), "the model is as it was");
-        assertThrows(UnsupportedOperationException.class, () -> Quantization.prepare(new Sequential(new Linear(2, 2)),
-            false));
+        Sequential lone = new Sequential(new Linear(2, 2));
+        Quantization.setQconfig(lone, QConfig.DEFAULT);
+        Module loneCopy = Quantization.prepare(lone, false); // inplace=False: a prepared copy, the model as it was
+        assertTrue(loneCopy.getSubmodule("0").namedChildren().containsKey("activation_post_process"));
+        assertFalse(lone.getSubmodule("0").namedChildren().containsKey("activation_post_process"));
         // qconfig None keeps a module out: the second Linear stays float after convert
         Sequential partly = new Sequential(new QuantStub(), new Linear(3, 3), new DeQuantStub(), new Linear(3, 2));
         partly.eval();

@@ -85,8 +85,16 @@ class SwaUtilsTest {
 
     private static AveragedModel averaging(String key, AveragedModel.AvgFn avgFn, AveragedModel.MultiAvgFn multi,
                                            boolean useBuffers) {
+        averaging(key, avgFn, multi, useBuffers, false);
+        return averaging(key, avgFn, multi, useBuffers, true);
+    }
+
+    /** With {@code deepCopy}, PyTorch's form: the average over a deep copy of the model; else over a fresh module. */
+    private static AveragedModel averaging(String key, AveragedModel.AvgFn avgFn, AveragedModel.MultiAvgFn multi,
+                                           boolean useBuffers, boolean deepCopy) {
         Module m = model();
-        AveragedModel swa = new AveragedModel(m, SwaUtilsTest::fresh, null, avgFn, multi, useBuffers);
+        AveragedModel swa = deepCopy ? new AveragedModel(m, null, avgFn, multi, useBuffers)
+            : new AveragedModel(m, SwaUtilsTest::fresh, null, avgFn, multi, useBuffers);
         SGD opt = new SGD(m.parameters(), 0.1);
         for (int k = 0; k < 5; k++) {
             trainStep(m, opt);

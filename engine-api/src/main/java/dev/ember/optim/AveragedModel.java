@@ -1,6 +1,7 @@
 package dev.ember.optim;
 
 import dev.ember.DType;
+import dev.ember.DeepCopy;
 import dev.ember.Device;
 import dev.ember.Ember;
 import dev.ember.GradMode;
@@ -20,9 +21,10 @@ import java.util.function.Supplier;
  * {@code module} and a 0-dim int64 buffer {@code n_averaged}, so its state dict has PyTorch's keys: {@code n_averaged},
  * {@code module.<name>}. Calling it ({@link #apply(Tensor)}) calls the copy.
  *
- * <p><b>The copy.</b> Ember modules have no generic deep copy (PyTorch's {@code copy.deepcopy(model)}): the constructor
- * takes a supplier of a fresh module of the model's architecture, moves it to the model's device and floating type,
- * loads the model's state dict into it (strict: the architectures must match), and copies each parameter's
+ * <p><b>The copy.</b> {@link #AveragedModel(Module)} copies the model as PyTorch does, {@code copy.deepcopy(model)}
+ * ({@link DeepCopy}). The constructors that take a supplier of a fresh module of the model's architecture (for a model
+ * that cannot be deep-copied, such as one whose hooks capture it) move that module to the model's device and floating
+ * type, load the model's state dict into it (strict: the architectures must match), and copy each parameter's
  * {@code requires_grad} and each submodule's training mode.
  *
  * <p>{@link #updateParameters(Module)}: the first call copies the model's parameters (and, with {@code useBuffers}, its
@@ -57,6 +59,33 @@ public final class AveragedModel extends Module {
     private final AvgFn avgFn;
     private final MultiAvgFn multiAvgFn;
     private final boolean useBuffers;
+
+    /** Marks the constructors that deep-copy the model. */
+    private static final Supplier<Module> DEEP_COPY = () -> null;
+
+    /**
+     * The equal-weight (SWA) average of {@code model}'s parameters, kept on the model's device, over a deep copy of the
+     * model, as PyTorch's {@code AveragedModel(model)}.
+     *
+     * @throws IllegalArgumentException for a null model, or one {@link DeepCopy#of} refuses
+     */
+    public AveragedModel(Module model) {
+        this(model, DEEP_COPY, null, null, null, false);
+    }
+
+    /**
+     * An average of {@code model} with every option, over a deep copy of the model, as PyTorch's
+     * {@code AveragedModel(model, device, avg_fn, multi_avg_fn, use_buffers)}.
+     *
+     * @param device where the average lives; null for the model's device
+     * @param avgFn the averaging function of one tensor, or null
+     * @param multiAvgFn the averaging function of lists of tensors, or null (at most one of the two; neither: SWA)
+     * @param useBuffers whether the buffers are averaged too (else they are copied from the model at each update)
+     * @throws IllegalArgumentException for a null model, one {@link DeepCopy#of} refuses, or both averaging functions
+     */
+    public AveragedModel(Module model, Device device, AvgFn avgFn, MultiAvgFn multiAvgFn, boolean useBuffers) {
+        this(model, DEEP_COPY, device, avgFn, multiAvgFn, useBuffers);
+    }
 
     /**
      * The equal-weight (SWA) average of {@code model}'s parameters, kept on the model's device.
@@ -102,8 +131,11 @@ public final class AveragedModel extends Module {
         this.useBuffers = useBuffers;
     }
 
-    /** PyTorch's {@code deepcopy(model)}, by a fresh module and the model's state dict. */
+    /** PyTorch's {@code deepcopy(model)}, or its stand-in: a fresh module and the model's state dict. */
     private static Module copyOf(Module model, Supplier<? extends Module> fresh) {
+        if (fresh == DEEP_COPY) {
+            return DeepCopy.of(model);
+        }
         Module copy = fresh.get();
         if (copy == null) {
             throw new IllegalArgumentException("AveragedModel: the supplier of a fresh module returned null");

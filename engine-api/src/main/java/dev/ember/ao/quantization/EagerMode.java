@@ -25,9 +25,13 @@ final class EagerMode {
     private static final Map<Module, Object> QCONFIGS = Collections.synchronizedMap(new WeakHashMap<>());
     private static final Object NONE = new Object();
 
-    /** The forward hooks that feed an {@code activation_post_process}, which {@code convert} does not carry over. */
-    private static final Set<Module.ForwardHook> OBSERVER_HOOKS =
-        Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
+    /**
+     * The forward hook that feeds a module's output to its {@code activation_post_process}, which {@code convert} does
+     * not carry over: PyTorch's {@code _observer_forward_hook}, which reads the submodule from the module it is given
+     * (so a deep copy's hook feeds the copy's observer).
+     */
+    private static final Module.ForwardHook OBSERVER_HOOK = (mod, in, out) -> List.of(
+        mod.getSubmodule("activation_post_process").apply(out.get(0)));
 
     /**
      * The float classes that {@code prepare} observes, as PyTorch's {@code get_default_qconfig_propagation_list()}
@@ -119,7 +123,7 @@ final class EagerMode {
         if (model == null) {
             throw new IllegalArgumentException("prepare needs a model");
         }
-        requireInplace(inplace, "prepare");
+        model = target(model, inplace);
         Map<Module, QConfig> qconfigs = new IdentityHashMap<>();
         propagate(model, null, qconfigs);
         assertValidQconfigs(qconfigs);
@@ -145,9 +149,7 @@ final class EagerMode {
             if (m instanceof dev.ember.ao.nn.quantized.FloatFunctional) {
                 continue; // its operations pass their results through activation_post_process
             }
-            Module.ForwardHook hook = (mod, in, out) -> List.of(obs.apply(out.get(0)));
-            OBSERVER_HOOKS.add(hook);
-            m.registerForwardHook(hook);
+            m.registerForwardHook(OBSERVER_HOOK);
         }
         return model;
     }
@@ -191,7 +193,7 @@ final class EagerMode {
         if (model == null) {
             throw new IllegalArgumentException("convert needs a model");
         }
-        requireInplace(inplace, "convert");
+        model = target(model, inplace);
         if (qconfig(model) != null && CONVERTED.contains(model.getClass())) {
             throw new UnsupportedOperationException("convert: the model itself is a " + model.getClass().getSimpleName()
                     + "; wrap it in a container (Sequential) to have it swapped");
@@ -208,7 +210,7 @@ final class EagerMode {
             Module q = fresh.get(i);
             ModuleInternals.forwardPreHooks(old).values().forEach(q::registerForwardPreHook);
             for (Module.ForwardHook h : ModuleInternals.forwardHooks(old).values()) {
-                if (!OBSERVER_HOOKS.contains(h)) {
+                if (h != OBSERVER_HOOK) {
                     q.registerForwardHook(h);
                 }
             }
@@ -437,7 +439,7 @@ final class EagerMode {
         if (model == null) {
             throw new IllegalArgumentException("prepare_qat needs a model");
         }
-        requireInplace(inplace, "prepare_qat");
+        model = target(model, inplace);
         if (!model.isTraining()) {
             throw new IllegalStateException("prepare_qat only works on models in training mode");
         }
@@ -563,11 +565,24 @@ final class EagerMode {
         }
     }
 
-    private static void requireInplace(boolean inplace, String fn) {
-        if (!inplace) {
-            throw new UnsupportedOperationException(fn + "(inplace=False) deep-copies the model, and Ember modules have "
-                    + "no generic deep copy: load the float model's state dict into a new model, and " + fn + " that "
-                    + "one with inplace=true");
+    /**
+     * The model an {@code inplace} call changes: the model itself, or for {@code inplace=False} PyTorch's
+     * {@code copy.deepcopy(model)} ({@link dev.ember.DeepCopy}) with each module's qconfig (PyTorch's attribute, which
+     * the copy carries) set on its copy.
+     */
+    static Module target(Module model, boolean inplace) {
+        if (inplace) {
+            return model;
         }
+        Module copy = dev.ember.DeepCopy.of(model);
+        List<Module> from = model.modules();
+        List<Module> to = copy.modules();
+        for (int i = 0; i < from.size(); i++) {
+            Object q = QCONFIGS.get(from.get(i));
+            if (q != null) {
+                QCONFIGS.put(to.get(i), q);
+            }
+        }
+        return copy;
     }
 }

@@ -39,11 +39,7 @@ final class Fuse {
         if (model == null || groups == null) {
             throw new IllegalArgumentException("fuse_modules needs a model and the lists of modules to fuse");
         }
-        if (!inplace) {
-            throw new UnsupportedOperationException("fuse_modules(inplace=False) deep-copies the model, and Ember modules "
-                    + "have no generic deep copy: load the float model's state dict into a new model, and fuse that one "
-                    + "with inplace=true");
-        }
+        model = EagerMode.target(model, inplace);
         // every group fused before any module is replaced: a refusal leaves the model as it was. The groups see the
         // model as PyTorch's loop leaves it for them: a name an earlier group fused is that group's fused module (its
         // first name) or an Identity (the others), so a group naming a module twice fuses what PyTorch fuses, or is

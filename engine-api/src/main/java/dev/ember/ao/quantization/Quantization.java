@@ -70,13 +70,13 @@ public final class Quantization {
      *
      * @param model the model, changed in place
      * @param modulesToFuse the groups, such as {@code List.of(List.of("conv1", "bn1", "relu1"))}
-     * @param inplace must be true (Ember modules have no generic deep copy)
+     * @param inplace true to change the model, false to change and return a deep copy ({@link dev.ember.DeepCopy})
      * @return the model
      * @throws IllegalArgumentException for a null model or group, or a name that is not a submodule (PyTorch's message)
      * @throws IllegalStateException for a convolution and normalization in different modes, or a group in training
      *     mode ("Fusion only for eval!")
-     * @throws UnsupportedOperationException for another sequence of module classes ({@code Cannot fuse modules: ...}),
-     *     or {@code inplace} false; the model is then left as it was
+     * @throws UnsupportedOperationException for another sequence of module classes ({@code Cannot fuse modules: ...});
+     *     the model is then left as it was
      */
     public static Module fuseModules(Module model, java.util.List<java.util.List<String>> modulesToFuse,
                                      boolean inplace) {
@@ -93,7 +93,7 @@ public final class Quantization {
      *
      * @param model the model (in training mode for QAT), changed in place
      * @param modulesToFuse the groups of module names
-     * @param inplace must be true
+     * @param inplace true to change the model, false to change and return a deep copy ({@link dev.ember.DeepCopy})
      * @return the model
      * @throws IllegalArgumentException for a batch norm of another size than the convolution's output, not affine or
      *     not tracking running statistics (PyTorch's messages)
@@ -128,12 +128,11 @@ public final class Quantization {
      * the model next, then {@link #convert}.
      *
      * @param model the model, changed in place
-     * @param inplace must be true (Ember modules have no generic deep copy)
+     * @param inplace true to change the model, false to change and return a deep copy ({@link dev.ember.DeepCopy})
      * @return the model
      * @throws IllegalArgumentException for a null model, a qconfig whose activation factory makes no observer, or a
      *     per-channel weight observer for a transposed convolution (PyTorch's {@code _assert_valid_qconfig}, before
      *     anything changes)
-     * @throws UnsupportedOperationException for {@code inplace} false
      */
     public static Module prepare(Module model, boolean inplace) {
         return EagerMode.prepare(model, inplace);
@@ -162,11 +161,10 @@ public final class Quantization {
      * PyTorch's: make the optimizer after {@code prepareQat}.
      *
      * @param model the model, in training mode, changed in place
-     * @param inplace must be true
+     * @param inplace true to change the model, false to change and return a deep copy ({@link dev.ember.DeepCopy})
      * @return the model
      * @throws IllegalStateException for a model in eval mode (PyTorch's assertion)
      * @throws IllegalArgumentException for a per-channel weight observer for a transposed convolution, as {@link #prepare}
-     * @throws UnsupportedOperationException for {@code inplace} false; the model is then left as it was
      */
     public static Module prepareQat(Module model, boolean inplace) {
         return EagerMode.prepareQat(model, inplace);
@@ -187,12 +185,12 @@ public final class Quantization {
      * pooling compute on quantized activations exactly ({@link dev.ember.QuantizedActivations}).
      *
      * @param model a prepared and calibrated model, changed in place
-     * @param inplace must be true
+     * @param inplace true to change the model, false to change and return a deep copy ({@link dev.ember.DeepCopy})
      * @return the model
      * @throws IllegalArgumentException for a null model, a module to swap that has no observer, or an embedding whose
      *     qconfig's weight observer is not float qparams quint8 or quint4x2 ("Embedding quantization is only supported
      *     with float_qparams_weight_only_qconfig.", PyTorch's messages); the model is then left as it was
-     * @throws UnsupportedOperationException for {@code inplace} false, the model itself to be swapped, or a module
+     * @throws UnsupportedOperationException for the model itself to be swapped, or a module
      *     with a qconfig whose quantized counterpart Ember does not have yet; the model is then left as it was
      */
     public static Module convert(Module model, boolean inplace) {
@@ -279,9 +277,8 @@ public final class Quantization {
      * qint8 weights.
      *
      * @param model the model, changed in place
-     * @param inplace must be true (see {@link #quantizeDynamic(Module, Map, boolean)})
+     * @param inplace true to change the model, false to change and return a deep copy (see {@link #quantizeDynamic(Module, Map, boolean)})
      * @return the model
-     * @throws UnsupportedOperationException for {@code inplace} false
      */
     public static Module quantizeDynamic(Module model, boolean inplace) {
         if (model == null) {
@@ -313,10 +310,10 @@ public final class Quantization {
      * @param model the model, changed in place
      * @param qconfigSpec the layer classes to quantize ({@code Set.of(Linear.class)})
      * @param dtype {@code QINT8}
-     * @param inplace must be true (see {@link #quantizeDynamic(Module, Map, boolean)})
+     * @param inplace true to change the model, false to change and return a deep copy (see {@link #quantizeDynamic(Module, Map, boolean)})
      * @return the model
      * @throws IllegalArgumentException for a dtype other than qint8 (PyTorch's message)
-     * @throws UnsupportedOperationException for {@code inplace} false, or a class Ember cannot quantize yet
+     * @throws UnsupportedOperationException for a class Ember cannot quantize yet
      */
     public static Module quantizeDynamic(Module model, Set<Class<? extends Module>> qconfigSpec, QuantDType dtype,
                                          boolean inplace) {
@@ -334,10 +331,10 @@ public final class Quantization {
      * @param model the model, changed in place
      * @param qconfigSpec the layer classes to quantize
      * @param dtype {@code FLOAT16}
-     * @param inplace must be true (see {@link #quantizeDynamic(Module, Map, boolean)})
+     * @param inplace true to change the model, false to change and return a deep copy (see {@link #quantizeDynamic(Module, Map, boolean)})
      * @return the model
      * @throws IllegalArgumentException for a dtype other than float16 (PyTorch's message)
-     * @throws UnsupportedOperationException for {@code inplace} false, or a class Ember cannot quantize yet
+     * @throws UnsupportedOperationException for a class Ember cannot quantize yet
      */
     public static Module quantizeDynamic(Module model, Set<Class<? extends Module>> qconfigSpec, DType dtype,
                                          boolean inplace) {
@@ -366,16 +363,15 @@ public final class Quantization {
      * parent by {@link Module#setSubmodule} (so a model's {@code forward} that calls {@code fc.apply(x)} or a Linear's
      * {@code forward} on its own field runs the quantized layer); a swapped module's children are not visited.
      *
-     * <p>PyTorch's default, {@code inplace=False}, quantizes a deep copy; Ember modules have no generic deep copy, so
-     * Ember asks for {@code inplace} true: make the copy yourself (a new model with the float model's state dict
-     * loaded) when the float model should stay.
+     * <p>PyTorch's default, {@code inplace=False}, quantizes a deep copy ({@link dev.ember.DeepCopy}) and returns it,
+     * leaving the float model as it was.
      *
      * @param model the model, changed in place
      * @param qconfigSpec the configuration of each layer class
-     * @param inplace must be true
+     * @param inplace true to change the model, false to change and return a deep copy ({@link dev.ember.DeepCopy})
      * @return the model
      * @throws IllegalArgumentException for a null model or spec
-     * @throws UnsupportedOperationException for {@code inplace} false, a model that is itself to be swapped (PyTorch
+     * @throws UnsupportedOperationException for a model that is itself to be swapped (PyTorch
      *     returns the new module; Ember cannot replace the caller's reference), a class other than Linear, LSTM, GRU,
      *     LSTMCell, RNNCell and GRUCell, or a float16 LSTM, GRU or cell
      */
@@ -383,11 +379,6 @@ public final class Quantization {
                                          boolean inplace) {
         if (model == null || qconfigSpec == null) {
             throw new IllegalArgumentException("quantize_dynamic needs a model and a qconfig_spec");
-        }
-        if (!inplace) {
-            throw new UnsupportedOperationException("quantize_dynamic(inplace=False) deep-copies the model, and Ember "
-                    + "modules have no generic deep copy: load the float model's state dict into a new model, and "
-                    + "quantize that one with inplace=true");
         }
         for (Map.Entry<Class<? extends Module>, DynamicQConfig> e : qconfigSpec.entrySet()) {
             if (e.getKey() == null || e.getValue() == null) {
@@ -402,6 +393,7 @@ public final class Quantization {
             throw new UnsupportedOperationException("quantize_dynamic: the model itself is a "
                     + model.getClass().getSimpleName() + "; wrap it in a container (Sequential) to have it swapped");
         }
+        model = EagerMode.target(model, inplace);
         List<String> targets = new ArrayList<>();
         collectTargets(model, "", qconfigSpec, targets);
         // every layer converted before any is swapped: a refusal (an LSTM without biases) leaves the model as it was
