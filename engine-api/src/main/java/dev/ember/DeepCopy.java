@@ -59,11 +59,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * backends are shared as immutable. The same object reached twice gives one copy, and cycles are kept. Fields declared
  * {@code transient} are left at their defaults in the copy (Java's mark for state that is not part of an object's value).
  *
- * <p><b>Functions.</b> A lambda or method reference is shared by the copy, as Python shares functions (a forward hook
- * that appends to a list keeps appending to that list). Where such a function captures something the copy replaces (the
- * module being copied, one of its tensors), the copy's hook would keep acting on the original, which PyTorch's bound
- * methods do not do: that copy is refused, naming the field, rather than made wrong silently. A hook that uses the module
- * it is given as its argument, or an object of a named or anonymous class, is copied correctly.
+ * <p><b>Functions.</b> A lambda or method reference that captures nothing the copy replaces is shared by the copy, as
+ * Python shares functions (a forward hook that appends to an outside list keeps appending to that list). One that
+ * captures objects the copy replaces (the module being copied, one of its submodules or tensors: {@code this::step},
+ * {@code (m, in, out) -> out.add(bias)}) is rebuilt over their copies, as Python binds a deep-copied bound method to the
+ * copied object, so the copy's hooks never act on the original; what it captures from outside stays shared. An object of
+ * a named or anonymous class is copied with its fields, as any other object.
  *
  * <p>Objects of other JDK classes (threads, streams, locks, ...) are refused, naming the field that holds them. The
  * original is only read: a refused copy leaves it as it was. Copying writes the {@code final} fields of the new objects
@@ -72,8 +73,8 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class DeepCopy {
     private final IdentityHashMap<Object, Object> memo = new IdentityHashMap<>();
     private final IdentityHashMap<Storage, Tensor> storages = new IdentityHashMap<>();
-    /** The shared functions met, and where, to check after the copy that none captures a copied object. */
-    private final IdentityHashMap<Object, String> functions = new IdentityHashMap<>();
+    /** Every object the copy reaches, lambdas' captures aside (found first: what a lambda's capture is rebound on). */
+    private final Set<Object> reachable = Collections.newSetFromMap(new IdentityHashMap<>());
     private final ArrayDeque<String> path = new ArrayDeque<>();
 
     private DeepCopy() {
@@ -93,9 +94,8 @@ public final class DeepCopy {
     public static <T> T of(T value) {
         DeepCopy copier = new DeepCopy();
         try (GradMode off = Ember.noGrad()) {
-            Object copy = copier.copy(value, "the value");
-            copier.checkFunctions();
-            return (T) copy;
+            copier.reach(value);
+            return (T) copier.copy(value, "the value");
         }
     }
 
@@ -116,8 +116,7 @@ public final class DeepCopy {
             }
             Class<?> cls = o.getClass();
             if (cls.isHidden() || cls.isSynthetic()) {
-                functions.putIfAbsent(o, describePath());
-                return o;
+                return rebind(o, cls);
             }
             if (cls.isArray()) {
                 return copyArray(o, cls);
@@ -452,30 +451,131 @@ public final class DeepCopy {
         }
     }
 
-    // ------------------------------------------------------------------ functions, checked last
+    // ------------------------------------------------------------------ what the copy reaches, and functions
 
-    private void checkFunctions() {
-        for (Map.Entry<Object, String> e : functions.entrySet()) {
-            Object fn = e.getKey();
-            for (Field f : fn.getClass().getDeclaredFields()) {
-                if (Modifier.isStatic(f.getModifiers()) || f.getType().isPrimitive()) {
-                    continue;
+    /** Marks every object reachable from {@code root} by the rules {@link #copy} follows, without copying anything. */
+    private void reach(Object root) {
+        ArrayDeque<Object> todo = new ArrayDeque<>();
+        push(todo, root);
+        while (!todo.isEmpty()) {
+            Object o = todo.pop();
+            if (!reachable.add(o)) {
+                continue;
+            }
+            Class<?> cls = o.getClass();
+            if (o instanceof Tensor t) {
+                push(todo, t.grad);
+                push(todo, t.sparseGrad);
+            } else if (cls.isHidden() || cls.isSynthetic()) {
+                continue; // a function's captures are what is asked about, not part of the copy
+            } else if (cls.isArray()) {
+                if (!cls.getComponentType().isPrimitive()) {
+                    for (int i = 0, n = Array.getLength(o); i < n; i++) {
+                        push(todo, Array.get(o, i));
+                    }
                 }
-                Object captured;
-                try {
-                    f.setAccessible(true);
-                    captured = f.get(fn);
-                } catch (IllegalAccessException | InaccessibleObjectException ex) {
-                    continue; // nothing Ember made can be hidden from it; a function it cannot read is shared as is
+            } else if (o instanceof Map<?, ?> m) {
+                for (Map.Entry<?, ?> e : m.entrySet()) {
+                    push(todo, e.getKey());
+                    push(todo, e.getValue());
                 }
-                if (captured != null && memo.containsKey(captured)) {
-                    throw new IllegalArgumentException("deepcopy: " + e.getValue() + " is a lambda or method reference "
-                        + "that captures " + describe(captured) + ", which the copy replaces: the copy's function "
-                        + "would keep acting on the original. Write it to use the module or tensor it is given (a "
-                        + "hook's first argument), or copy by a new module and loadStateDict");
+            } else if (o instanceof Collection<?> col) {
+                for (Object x : col) {
+                    push(todo, x);
+                }
+            } else if (o instanceof Optional<?> opt) {
+                push(todo, opt.orElse(null));
+            } else if (o instanceof AtomicReference<?> ref) {
+                push(todo, ref.get());
+            }
+            if (!isJdk(cls)) {
+                for (Class<?> k = cls; k != null && !isJdk(k); k = k.getSuperclass()) {
+                    for (Field f : k.getDeclaredFields()) {
+                        int mod = f.getModifiers();
+                        if (Modifier.isStatic(mod) || Modifier.isTransient(mod) || f.getType().isPrimitive()) {
+                            continue;
+                        }
+                        try {
+                            f.setAccessible(true);
+                            push(todo, f.get(o));
+                        } catch (IllegalAccessException | InaccessibleObjectException e) {
+                            // the copy itself names the field it cannot read
+                        }
+                    }
                 }
             }
         }
+    }
+
+    private static void push(ArrayDeque<Object> todo, Object o) {
+        if (o != null && !isAtom(o)) {
+            todo.push(o);
+        }
+    }
+
+    /**
+     * A lambda or method reference: itself when it captures nothing the copy reaches, else a new instance of its class
+     * over the copies of those captures (the others shared).
+     */
+    private Object rebind(Object fn, Class<?> cls) {
+        List<Field> fields = new ArrayList<>();
+        for (Field f : cls.getDeclaredFields()) {
+            if (!Modifier.isStatic(f.getModifiers())) {
+                fields.add(f);
+            }
+        }
+        Object[] args = new Object[fields.size()];
+        boolean rebound = false;
+        String captured = null;
+        try {
+            fields.sort(java.util.Comparator.comparingInt(DeepCopy::captureIndex));
+            for (int i = 0; i < args.length; i++) {
+                Field f = fields.get(i);
+                f.setAccessible(true);
+                Object v = f.get(fn);
+                if (v != null && !f.getType().isPrimitive() && reachable.contains(v)) {
+                    captured = describe(v);
+                    Object c = copy(v, "(captured)");
+                    rebound |= c != v;
+                    v = c;
+                }
+                args[i] = v;
+            }
+        } catch (IllegalAccessException | InaccessibleObjectException | IllegalArgumentException e) {
+            return fn; // a function whose captures cannot be read holds nothing of Ember's: shared, as Python's
+        }
+        if (!rebound) {
+            return fn;
+        }
+        Object again = memo.get(fn); // a capture's copy can reach this function again (a module's hook on itself)
+        if (again != null) {
+            return again;
+        }
+        try {
+            Constructor<?>[] ctors = cls.getDeclaredConstructors();
+            if (ctors.length != 1 || ctors[0].getParameterCount() != args.length) {
+                throw new NoSuchMethodException("no constructor of its captures");
+            }
+            ctors[0].setAccessible(true);
+            Object c = ctors[0].newInstance(args);
+            memo.put(fn, c);
+            return c;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IllegalArgumentException("deepcopy: " + describePath() + " is a lambda or method reference that "
+                + "captures " + captured + ", which the copy replaces, and it cannot be rebuilt over the copy (" + e
+                + "): write it to use the module or tensor it is given (a hook's first argument), or copy by a new "
+                + "module and loadStateDict");
+        }
+    }
+
+    /** A lambda's captured field {@code arg$N}'s N, the position of its constructor's parameter. */
+    private static int captureIndex(Field f) {
+        String n = f.getName();
+        int at = n.lastIndexOf('$');
+        if (!n.startsWith("arg$") || at < 0) {
+            throw new IllegalArgumentException("not a lambda's capture: " + n);
+        }
+        return Integer.parseInt(n.substring(at + 1));
     }
 
     private static String describe(Object o) {

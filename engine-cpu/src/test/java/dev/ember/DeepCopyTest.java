@@ -353,12 +353,28 @@ class DeepCopyTest {
 
     @Test
     void functionsAreSharedUnlessTheyCaptureWhatTheCopyReplaces() {
-        // a lambda that captures the module would act on the original from the copy: refused, naming the field
+        // a lambda that captures the module is rebuilt over the copy, as Python rebinds a bound method: the copy's
+        // hook reads the copy's bias; what it captures from outside (the list) stays shared, as Python's closures
         Linear m = new Linear(2, 2);
-        m.registerForwardHook((mod, in, o) -> List.of(o.get(0).add(m.bias())));
-        String msg = assertThrows(IllegalArgumentException.class, () -> DeepCopy.of(m)).getMessage();
-        assertTrue(msg.startsWith("deepcopy: the value.forwardHooks.current[0] is a lambda or method reference that "
-            + "captures a Linear, which the copy replaces"), msg);
+        List<Tensor> outside = new ArrayList<>();
+        m.registerForwardHook((mod, in, o) -> {
+            outside.add(o.get(0));
+            return List.of(o.get(0).add(m.bias()));
+        });
+        Linear mc = DeepCopy.of(m);
+        try (GradMode off = Ember.noGrad()) {
+            mc.bias().fill_(3);
+        }
+        Tensor ones = Tensor.ones(1, 2);
+        assertTrue(mc.apply(ones).equal(mc.forward(ones).add(3)));
+        assertTrue(m.apply(ones).equal(m.forward(ones).add(m.bias())));
+        assertEquals(2, outside.size());
+        // a method reference bound to a submodule follows the submodule's copy (TripletMarginWithDistanceLoss's default
+        // distance is its PairwiseDistance child's forward)
+        dev.ember.nn.TripletMarginWithDistanceLoss loss = new dev.ember.nn.TripletMarginWithDistanceLoss(null, 1.0,
+            false, "mean");
+        Tensor[] abc = {Tensor.randn(3, 4), Tensor.randn(3, 4), Tensor.randn(3, 4)};
+        assertTrue(DeepCopy.of(loss).forward(abc[0], abc[1], abc[2]).equal(loss.forward(abc[0], abc[1], abc[2])));
         // an object of an anonymous class is copied with what it captures: its hook acts on the copy
         Linear n = new Linear(2, 2);
         n.registerForwardHook(new Module.ForwardHook() {
@@ -382,7 +398,7 @@ class DeepCopyTest {
         assertSame(hc.getSubmodule("inner"), hc.both.get(0));
         assertNotSame(h.getSubmodule("inner"), hc.getSubmodule("inner"));
         h.extra = Thread.currentThread();
-        msg = assertThrows(IllegalArgumentException.class, () -> DeepCopy.of(h)).getMessage();
+        String msg = assertThrows(IllegalArgumentException.class, () -> DeepCopy.of(h)).getMessage();
         assertEquals("deepcopy: cannot copy the value.extra (an object of class java.lang.Thread): Ember copies only "
             + "the JDK's collections, arrays, atomics and immutable values", msg);
     }
@@ -417,5 +433,59 @@ class DeepCopyTest {
         zc.mul_(2);
         assertTrue(z.equal(z0));
         assertTrue(zc.equal(z0.mul(2)));
+    }
+
+    /**
+     * Every public module class of dev.ember.nn with a constructor of numbers and flags (sizes 4, rates 0.5, flags
+     * true, as MetaDeviceGapsTest builds them): the copy prints the same and has an equal state dict over new storage.
+     */
+    @Test
+    void everyModuleClassCopies() throws Exception {
+        List<String> bad = new ArrayList<>();
+        int copied = 0;
+        for (Class<?> cls : MetaDeviceGapsTest.moduleClasses()) {
+            java.lang.reflect.Constructor<?> best = null;
+            for (java.lang.reflect.Constructor<?> k : cls.getConstructors()) {
+                boolean simple = true;
+                for (Class<?> p : k.getParameterTypes()) {
+                    simple &= p == int.class || p == long.class || p == double.class || p == boolean.class;
+                }
+                if (simple && (best == null || k.getParameterCount() < best.getParameterCount())) {
+                    best = k;
+                }
+            }
+            if (best == null) {
+                continue;
+            }
+            Object[] args = new Object[best.getParameterCount()];
+            Class<?>[] pt = best.getParameterTypes();
+            for (int i = 0; i < args.length; i++) {
+                args[i] = pt[i] == int.class ? (Object) 4 : pt[i] == long.class ? (Object) 4L : pt[i] == double.class
+                    ? (Object) 0.5 : (Object) Boolean.TRUE;
+            }
+            Module m = (Module) best.newInstance(args);
+            Module c = DeepCopy.of(m);
+            copied++;
+            String name = cls.getSimpleName();
+            if (c.getClass() != cls || !c.toString().equals(m.toString())) {
+                bad.add(name + ": class or printout");
+            }
+            Map<String, Tensor> a = m.stateDict();
+            Map<String, Tensor> b = c.stateDict();
+            if (!a.keySet().equals(b.keySet())) {
+                bad.add(name + ": keys");
+                continue;
+            }
+            for (String k : a.keySet()) {
+                Tensor x = a.get(k);
+                Tensor y = b.get(k);
+                boolean same = x.isUninitialized() ? y.isUninitialized() : x.equal(y) && x.dtype() == y.dtype();
+                if (!same || x == y) {
+                    bad.add(name + "." + k);
+                }
+            }
+        }
+        assertTrue(bad.isEmpty(), String.join("\n", bad));
+        assertTrue(copied >= 145, "copied " + copied);
     }
 }

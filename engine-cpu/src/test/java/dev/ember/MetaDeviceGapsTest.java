@@ -538,7 +538,7 @@ class MetaDeviceGapsTest {
             IllegalStateException.class, UnsupportedOperationException.class, IndexOutOfBoundsException.class);
 
     /** The public module classes of dev.ember.nn, from the engine's classes (a folder or a jar). */
-    private static List<Class<?>> moduleClasses() throws Exception {
+    static List<Class<?>> moduleClasses() throws Exception {
         java.nio.file.Path root = java.nio.file.Path.of(dev.ember.nn.Module.class.getProtectionDomain().getCodeSource()
                 .getLocation().toURI());
         List<String> names = new ArrayList<>();

@@ -263,6 +263,9 @@ class StaticQuantizationTest {
         assertEquals(calibrated, prepared.toString(), "the prepared model is not converted");
         Tensor y = converted.apply(in("x"));
         assertArrayEquals(in("fused.torch.out").toFloatArray(), y.toFloatArray(), "output (PyTorch onednn)");
+        Module again = dev.ember.DeepCopy.of(converted); // a quantized model copies too, packed weights and all
+        assertEquals(converted.toString(), again.toString());
+        assertArrayEquals(y.toFloatArray(), again.apply(in("x")).toFloatArray(), "a copy of the quantized model");
         m.stateDict().forEach((k, v) -> assertTrue(v.equal(floatState.get(k)), k));
     }
 
