@@ -488,4 +488,40 @@ class DeepCopyTest {
         assertTrue(bad.isEmpty(), String.join("\n", bad));
         assertTrue(copied >= 145, "copied " + copied);
     }
+
+    /** A user's layer: a subclass with a hook, as a custom block passed to a stack. */
+    static final class ScaledLayer extends dev.ember.nn.TransformerEncoderLayer {
+        ScaledLayer() {
+            super(4, 2, 8, 0.0, new dev.ember.nn.PReLU(), 1e-5, true, false, true);
+            registerForwardHook((mod, in, out) -> List.of(out.get(0).mul(2)));
+        }
+    }
+
+    /**
+     * PyTorch's {@code _get_clones}: a stack's layers are deep copies of the layer given, so a float64 layer stays
+     * float64, a subclass and its hooks stay, and a module activation (PReLU) is one per layer (before: a new layer of
+     * the base class from the configuration, float32, sharing the activation).
+     */
+    @Test
+    void transformerStacksDeepCopyTheirLayer() {
+        ScaledLayer layer = new ScaledLayer();
+        layer.to(DType.FLOAT64);
+        dev.ember.nn.TransformerEncoder enc = new dev.ember.nn.TransformerEncoder(layer, 2);
+        List<Module> layers = enc.getSubmodule("layers").children();
+        assertEquals(2, layers.size());
+        Tensor x = Tensor.randn(DType.FLOAT64, 1, 3, 4);
+        for (Module l : layers) {
+            assertSame(ScaledLayer.class, l.getClass());
+            assertEquals(DType.FLOAT64, l.getParameter("linear1.weight").dtype());
+        }
+        assertNotSame(layers.get(0).getSubmodule("activation"), layers.get(1).getSubmodule("activation"));
+        assertNotSame(layer.getSubmodule("activation"), layers.get(0).getSubmodule("activation"));
+        enc.eval();
+        layer.eval();
+        assertTrue(enc.apply(x).equal(layer.apply(layer.apply(x))));
+        dev.ember.nn.TransformerDecoderLayer dl = new dev.ember.nn.TransformerDecoderLayer(4, 2, 8, 0.0, true);
+        dl.to(DType.FLOAT64);
+        dev.ember.nn.TransformerDecoder dec = new dev.ember.nn.TransformerDecoder(dl, 2);
+        assertEquals(DType.FLOAT64, dec.getParameter("layers.1.linear1.weight").dtype());
+    }
 }

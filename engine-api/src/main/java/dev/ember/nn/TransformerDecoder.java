@@ -7,8 +7,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * {@code torch.nn.TransformerDecoder}: {@code numLayers} copies of a decoder layer ({@code layers}; copies with equal
- * parameters, as PyTorch's deep copies) and an optional final {@code norm}; state dict keys PyTorch's. The forward
+ * {@code torch.nn.TransformerDecoder}: {@code numLayers} copies of a decoder layer ({@code layers}; deep copies of the
+ * given layer, {@link dev.ember.DeepCopy}, as PyTorch's {@code _get_clones}) and an optional final {@code norm}; state dict keys PyTorch's. The forward
  * detects a causal {@code tgtMask} when {@code tgtIsCausal} is null, as PyTorch's, and runs the layers in turn with the
  * memory (the encoder's output).
  */
@@ -36,7 +36,7 @@ public class TransformerDecoder extends Module {
         }
         List<TransformerDecoderLayer> copies = new ArrayList<>();
         for (int i = 0; i < numLayers; i++) {
-            copies.add(decoderLayer.copy());
+            copies.add(dev.ember.DeepCopy.of(decoderLayer)); // PyTorch's _get_clones: copy.deepcopy of the layer
         }
         this.layers = registerModule("layers", new ModuleList<>(copies));
         this.norm = norm == null ? null : registerModule("norm", norm);

@@ -101,13 +101,6 @@ public class TransformerDecoderLayer extends Module {
         }
     }
 
-    /** A copy with equal parameters and mode (a stack's layer); a module activation is shared. */
-    TransformerDecoderLayer copy() {
-        TransformerDecoderLayer c = new TransformerDecoderLayer(config);
-        c.loadStateDict(stateDict());
-        c.train(isTraining());
-        return c;
-    }
 
     /** PyTorch's error: a decoder layer needs the memory (use {@link #forward(Tensor, Tensor)}). */
     @Override

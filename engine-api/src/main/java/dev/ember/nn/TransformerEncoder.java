@@ -8,8 +8,8 @@ import java.util.List;
 
 /**
  * {@code torch.nn.TransformerEncoder}: {@code numLayers} copies of an encoder layer ({@code layers}, a
- * {@link ModuleList}; each a copy of the given layer with equal parameters, as PyTorch's deep copies, the given layer
- * itself not part of the stack) and an optional final {@code norm}; state dict keys {@code layers.0.self_attn...},
+ * {@link ModuleList}; each a deep copy of the given layer ({@link dev.ember.DeepCopy}, PyTorch's {@code _get_clones}:
+ * its class, type, device, hooks and module activation kept, the given layer itself not part of the stack) and an optional final {@code norm}; state dict keys {@code layers.0.self_attn...},
  * {@code norm.weight}. The forward canonicalizes the masks, detects a causal {@code mask} when {@code isCausal} is null
  * (PyTorch's {@code _detect_is_causal_mask}: a mask equal to the square subsequent mask), and runs the layers in turn.
  * PyTorch's nested-tensor fast path for padded inference is not taken: outputs at padded positions are this path's
@@ -39,7 +39,7 @@ public class TransformerEncoder extends Module {
         }
         List<TransformerEncoderLayer> copies = new ArrayList<>();
         for (int i = 0; i < numLayers; i++) {
-            copies.add(encoderLayer.copy());
+            copies.add(dev.ember.DeepCopy.of(encoderLayer)); // PyTorch's _get_clones: copy.deepcopy of the layer
         }
         this.layers = registerModule("layers", new ModuleList<>(copies));
         this.norm = norm == null ? null : registerModule("norm", norm);

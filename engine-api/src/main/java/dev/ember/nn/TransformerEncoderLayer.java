@@ -38,7 +38,7 @@ public class TransformerEncoderLayer extends Module {
     public final Dropout dropout2;
     final Config config;
 
-    /** The constructor's arguments, kept to build the copies of a stack. */
+    /** The constructor's arguments. */
     record Config(int dModel, int nhead, int dimFeedforward, double dropout, String activation, Module activationModule,
                   double layerNormEps, boolean batchFirst, boolean normFirst, boolean bias) {
     }
@@ -116,16 +116,6 @@ public class TransformerEncoderLayer extends Module {
         return c.activation().equals("relu") ? Functional.relu(x) : Functional.gelu(x);
     }
 
-    /**
-     * A copy with equal parameters (new tensors) and mode, as PyTorch's {@code copy.deepcopy} makes the layers of a stack;
-     * a module activation is shared, not copied.
-     */
-    TransformerEncoderLayer copy() {
-        TransformerEncoderLayer c = new TransformerEncoderLayer(config);
-        c.loadStateDict(stateDict());
-        c.train(isTraining());
-        return c;
-    }
 
     /** The layer without masks. */
     @Override
