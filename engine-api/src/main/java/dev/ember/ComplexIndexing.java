@@ -524,6 +524,11 @@ final class ComplexIndexing {
         UnsupportedOperationException e = ComplexOps.notImplemented(t);
         String m = e.getMessage();
         String op = m.startsWith("\"") ? m.substring(1, m.indexOf('"', 1)) : "";
+        if (op.equals("refusal")) { // storage() asked for by the caller itself, not by an op of the engine
+            return new UnsupportedOperationException("storage() of a complex tensor: Ember holds a "
+                + t.dtype.scalarTypeName() + " tensor's elements as interleaved real and imaginary parts of its real "
+                + "type; use viewAsReal().storage()");
+        }
         if ((op.equals("max") || op.equals("min")) && StackWalker.getInstance().walk(frames -> frames.anyMatch(
                 f -> f.getClassName().equals(ArithmeticOps.class.getName()) && f.getMethodName().equals(op + "imum")))) {
             return refused(op + "imum", t); // max(other) and min(other) are maximum and minimum

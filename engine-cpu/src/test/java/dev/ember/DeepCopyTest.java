@@ -429,6 +429,11 @@ class DeepCopyTest {
         Tensor z = Tensor.complex(Tensor.arange(3.0), Tensor.ones(3));
         Tensor zc = DeepCopy.of(z);
         assertTrue(zc.equal(z));
+        // (the storage of a complex tensor, asked for directly, says what to do instead of naming an internal method)
+        assertEquals("storage() of a complex tensor: Ember holds a ComplexFloat tensor's elements as interleaved real "
+            + "and imaginary parts of its real type; use viewAsReal().storage()",
+            assertThrows(UnsupportedOperationException.class, z::storage).getMessage());
+        assertEquals(6, z.viewAsReal().storage().numel());
         Tensor z0 = z.clone();
         zc.mul_(2);
         assertTrue(z.equal(z0));
