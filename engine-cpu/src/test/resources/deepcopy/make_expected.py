@@ -137,5 +137,29 @@ fact("tensor.equal", bool(torch.equal(x, xc)))
 ic = copy.deepcopy(torch.tensor([1, 2, 3]))
 fact("tensor.int_dtype", ic.dtype)
 
+# an EMA teacher made by deepcopy (BYOL/DINO/mean teacher): three steps of the student, the teacher following
+torch.set_default_dtype(torch.float64)
+student = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+with torch.no_grad():
+    for i, p in enumerate(student.parameters()):
+        p.copy_(torch.sin(torch.arange(p.numel(), dtype=torch.float64) + i).reshape(p.shape) * 0.5)
+teacher = copy.deepcopy(student)
+for p in teacher.parameters():
+    p.requires_grad_(False)
+opt = torch.optim.SGD(student.parameters(), lr=0.1, momentum=0.9)
+x = torch.cos(torch.arange(15, dtype=torch.float64)).reshape(5, 3)
+for step in range(3):
+    loss = ((student(x) - teacher(x * 0.5)) ** 2).mean() + (student(x) ** 2).mean() * 0.1
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    with torch.no_grad():
+        for pt, ps in zip(teacher.parameters(), student.parameters()):
+            pt.mul_(0.9).add_(ps, alpha=0.1)
+    fact(f"ema.loss{step}", repr(loss.item()))
+fact("ema.teacher", [repr(v) for v in torch.cat([p.reshape(-1) for p in teacher.parameters()]).tolist()])
+fact("ema.student", [repr(v) for v in torch.cat([p.reshape(-1) for p in student.parameters()]).tolist()])
+fact("ema.teacher_requires_grad", any(p.requires_grad for p in teacher.parameters()))
+
 for line in out:
     print(line)

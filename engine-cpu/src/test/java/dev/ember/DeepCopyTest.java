@@ -529,4 +529,78 @@ class DeepCopyTest {
         dev.ember.nn.TransformerDecoder dec = new dev.ember.nn.TransformerDecoder(dl, 2);
         assertEquals(DType.FLOAT64, dec.getParameter("layers.1.linear1.weight").dtype());
     }
+
+    private static double[] numbers(String list) {
+        String[] parts = list.substring(1, list.length() - 1).split(", ");
+        double[] out = new double[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            out[i] = Double.parseDouble(parts[i].replace("'", ""));
+        }
+        return out;
+    }
+
+    private static double[] flat(List<Tensor> params) {
+        List<Double> all = new ArrayList<>();
+        for (Tensor p : params) {
+            for (double d : p.detach().reshape(-1).toDoubleArray()) {
+                all.add(d);
+            }
+        }
+        return all.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    /**
+     * An EMA teacher made by a deep copy (BYOL, DINO, mean teacher), as PyTorch's {@code copy.deepcopy(student)}: the
+     * teacher's parameters frozen, three SGD steps of the student against it, the teacher following by an exponential
+     * average; losses and both models' parameters against PyTorch's (float64, make_expected.py's "ema" lines).
+     */
+    @Test
+    void emaTeacherTrainsAsPyTorchs() throws IOException {
+        Map<String, String> e = facts();
+        DType before = Ember.getDefaultDtype();
+        Ember.setDefaultDtype(DType.FLOAT64);
+        try {
+            Sequential student = new Sequential(new Linear(3, 4), new dev.ember.nn.Tanh(), new Linear(4, 2));
+            try (GradMode off = Ember.noGrad()) {
+                List<Tensor> ps = student.parameters();
+                for (int i = 0; i < ps.size(); i++) {
+                    Tensor p = ps.get(i);
+                    p.copy_(Tensor.arange(p.numel()).to(DType.FLOAT64).add(i).sin().reshape(p.shape()).mul(0.5));
+                }
+            }
+            Sequential teacher = DeepCopy.of(student);
+            for (Tensor p : teacher.parameters()) {
+                p.requiresGrad_(false);
+            }
+            dev.ember.optim.SGD opt = new dev.ember.optim.SGD(student.parameters(), 0.1, 0.9, 0, 0, false);
+            Tensor x = Tensor.arange(15).to(DType.FLOAT64).cos().reshape(5, 3);
+            for (int step = 0; step < 3; step++) {
+                Tensor loss = student.apply(x).sub(teacher.apply(x.mul(0.5))).pow(2).mean()
+                    .add(student.apply(x).pow(2).mean().mul(0.1));
+                opt.zeroGrad();
+                loss.backward();
+                opt.step();
+                try (GradMode off = Ember.noGrad()) {
+                    List<Tensor> t = teacher.parameters();
+                    List<Tensor> st = student.parameters();
+                    for (int i = 0; i < t.size(); i++) {
+                        t.get(i).mul_(0.9).add_(st.get(i), 0.1);
+                    }
+                }
+                assertEquals(Double.parseDouble(e.get("ema.loss" + step)), loss.item(), 1e-15, "loss " + step);
+            }
+            double[] tw = numbers(e.get("ema.teacher"));
+            double[] sw = numbers(e.get("ema.student"));
+            double[] gotT = flat(teacher.parameters());
+            double[] gotS = flat(student.parameters());
+            for (int i = 0; i < tw.length; i++) {
+                assertEquals(tw[i], gotT[i], 1e-14, "teacher " + i);
+                assertEquals(sw[i], gotS[i], 1e-14, "student " + i);
+            }
+            assertEquals(e.get("ema.teacher_requires_grad"),
+                py(teacher.parameters().stream().anyMatch(Tensor::requiresGrad)));
+        } finally {
+            Ember.setDefaultDtype(before);
+        }
+    }
 }
