@@ -50,7 +50,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * one storage stay views of one new storage, and its {@code requires_grad} and {@code grad} are copied; a parameter
  * ({@code nn.Parameter.__deepcopy__}) becomes a new parameter over a clone of its data with its {@code requires_grad},
  * without its gradient and sharing no storage; an uninitialized parameter or buffer of a lazy module stays
- * uninitialized; a meta tensor is cloned. The same tensor reached twice (a weight tied between two layers) gives one
+ * uninitialized; a meta tensor is cloned. Each copy belongs to its original's {@link TensorScope} (none for a module's
+ * state, which outlives scopes), so a copy made inside a training step's scope lives as long as what it copies. The same tensor reached twice (a weight tied between two layers) gives one
  * copy, so ties survive.
  *
  * <p><b>Other objects</b> are copied field by field, as Python copies an object's {@code __dict__}: modules, with their
@@ -96,6 +97,10 @@ public final class DeepCopy {
         try (GradMode off = Ember.noGrad()) {
             copier.reach(value);
             return (T) copier.copy(value, "the value");
+        } finally {
+            for (Tensor flat : copier.storages.values()) {
+                flat.close(); // the copies over each new storage hold it; the whole-storage clone was only the source
+            }
         }
     }
 
@@ -156,7 +161,9 @@ public final class DeepCopy {
 
     private Tensor copyTensor(Tensor t) {
         if (t.uninitialized != null) {
-            return Uninitialized.create(t.isParameter, t.requiresGrad, t.dtype, t.device);
+            Tensor c = Uninitialized.create(t.isParameter, t.requiresGrad, t.dtype, t.device);
+            TensorScope.adopt(t, c);
+            return c;
         }
         if (!t.isLeaf()) {
             throw new IllegalArgumentException(NOT_LEAF + " (" + describePath() + ")");
@@ -183,6 +190,7 @@ public final class DeepCopy {
         }
         c.isParameter = t.isParameter;
         c.requiresGrad = t.requiresGrad;
+        TensorScope.adopt(t, c); // the copy lives as long as the original: a module's state outlives any scope
         memo.put(t, c);
         if (!t.isParameter) {
             if (t.grad != null) {

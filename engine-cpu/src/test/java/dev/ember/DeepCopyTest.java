@@ -603,4 +603,29 @@ class DeepCopyTest {
             Ember.setDefaultDtype(before);
         }
     }
+
+    /**
+     * A copy lives as long as its original: a module copied inside a training step's scope (a target network refreshed
+     * every few steps) outlives the scope, as the module's own state does; a tensor made in the scope has a copy the
+     * scope closes too; a tensor from outside a copy that survives it.
+     */
+    @Test
+    void copiesLiveAsLongAsTheirOriginals() {
+        Linear online = new Linear(3, 2);
+        Tensor outside = Tensor.ones(2);
+        Linear target;
+        Tensor scoped;
+        Tensor scopedCopy;
+        Tensor outsideCopy;
+        try (TensorScope s = new TensorScope()) {
+            target = DeepCopy.of(online);
+            scoped = Tensor.ones(3).mul(2);
+            scopedCopy = DeepCopy.of(scoped);
+            outsideCopy = DeepCopy.of(outside);
+        }
+        assertTrue(target.apply(Tensor.ones(1, 3)).equal(online.apply(Tensor.ones(1, 3))));
+        assertTrue(outsideCopy.equal(outside));
+        assertThrows(IllegalStateException.class, scopedCopy::sum);
+        assertThrows(IllegalStateException.class, scoped::sum);
+    }
 }
