@@ -1,0 +1,142 @@
+# Writes expected.txt for Census2xPart2Test.java (session 44): the autograd and serialization names the census of
+# session 43 (census2x/CENSUS.md) left: autograd.Function with setup_context (2.0), allow_mutation_on_saved_tensors
+# (2.0), selective checkpointing (2.4), torch.utils.swap_tensors (2.3), torch.load(mmap=True) (2.1).
+# ("key value" lines, ExpectedLines' format, refcases.key_lines.)
+# Run: /usr/bin/python3 make_expected.py   (PyTorch 1.13 CPU; writes expected.txt next to this script; deterministic)
+#
+# PyTorch 1.13 has none of these mechanisms, so values come from what 1.13 has, by 2.x's stated rules:
+#
+# setup_context (torch/autograd/function.py, 2.0; python_function.cpp's THPFunction_apply): with setup_context
+#   overridden, apply calls forward(*args) and then setup_context(ctx, inputs, output), both under no_grad, and the
+#   node is the one a ctx-in-forward Function makes; so each case below is the same function written in 1.13's
+#   ctx-in-forward form (forward's body, then setup_context's body on the same ctx): values, gradients, second
+#   derivatives and node names come from 1.13. Messages PyTorch 2.x words itself (not in 1.13) are written from its
+#   source: custom_function_call_vmap's "You tried to vmap over {name}, but it does not have vmap support. ..." and
+#   torch/_functorch/autograd_function.py's mark_dirty_error "NYI: we do not yet support ctx.mark_dirty with
+#   functorch transforms. ..." (both in Census2xPart2Test as literals, quoted from there).
+import os
+import sys
+
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+from refcases import D, key_lines, weights  # noqa: E402
+
+LINES = []
+text, tensor, err = key_lines(LINES)
+
+X = torch.tensor([[0.5, -1.25, 2.0], [1.5, 0.75, -0.5]], dtype=D)
+Y = torch.tensor([[1.0, 2.0, -3.0], [0.25, -0.5, 4.0]], dtype=D)
+W = weights((2, 3))
+
+# ---------------------------------------------------------------- 1. setup_context
+
+
+class MulScale(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, y):
+        out = x * y * 3.0
+        # setup_context: save both inputs, needs_input_grad recorded
+        ctx.save_for_backward(x, y)
+        ctx.needs = tuple(ctx.needs_input_grad)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        return g * y * 3.0, g * x * 3.0
+
+
+x = X.clone().requires_grad_()
+y = Y.clone().requires_grad_()
+out = MulScale.apply(x, y)
+tensor("sc.mulscale.out", out)
+text("sc.mulscale.node", out.grad_fn.name())
+(out * W).sum().backward()
+tensor("sc.mulscale.gx", x.grad)
+tensor("sc.mulscale.gy", y.grad)
+x = X.clone().requires_grad_()
+out = MulScale.apply(x, Y.clone())
+text("sc.needs", str(out.grad_fn.needs))
+(out * W).sum().backward()
+tensor("sc.needs.gx", x.grad)
+
+
+class SortNd(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        s, idx = x.sort(dim=-1)
+        ctx.mark_non_differentiable(idx)
+        ctx.set_materialize_grads(False)
+        ctx.save_for_backward(idx)
+        return s, idx
+
+    @staticmethod
+    def backward(ctx, g1, g2):
+        idx, = ctx.saved_tensors
+        SortNd.g2none = g2 is None
+        return torch.zeros(idx.shape, dtype=g1.dtype).scatter(-1, idx, g1)
+
+
+x = X.clone().requires_grad_()
+s, idx = SortNd.apply(x)
+tensor("sc.sort.values", s)
+tensor("sc.sort.idx", idx)
+text("sc.sort.idx.requires_grad", str(idx.requires_grad))
+(s * W).sum().backward()
+tensor("sc.sort.gx", x.grad)
+text("sc.sort.g2none", str(SortNd.g2none))
+
+
+class Double_(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, a):
+        a.mul_(2.0)
+        ctx.mark_dirty(a)
+        return a
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 2.0
+
+
+x = X.clone().requires_grad_()
+a = x * 1.0
+b = Double_.apply(a)
+text("sc.dirty.same", str(b is a))
+text("sc.dirty.node", b.grad_fn.name())
+tensor("sc.dirty.out", b)
+(b * W).sum().backward()
+tensor("sc.dirty.gx", x.grad)
+
+
+class Cube(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return g * 3.0 * x * x
+
+
+x = X.clone().requires_grad_()
+out = Cube.apply(x)
+gx, = torch.autograd.grad((out * W).sum(), x, create_graph=True)
+tensor("sc.cube.gx", gx)
+ggx, = torch.autograd.grad((gx * Y).sum(), x)
+tensor("sc.cube.ggx", ggx)
+
+x = X.clone().requires_grad_()
+out = Cube.apply(x)
+x2 = x * 1.0
+out = Cube.apply(x2)
+x2.add_(1.0)
+err("sc.inplace", lambda: out.sum().backward())
+
+with open(os.path.join(HERE, "expected.txt"), "w") as f:
+    f.write("\n".join(LINES) + "\n")
+print(len(LINES), "lines")
