@@ -14,6 +14,15 @@
 #   source: custom_function_call_vmap's "You tried to vmap over {name}, but it does not have vmap support. ..." and
 #   torch/_functorch/autograd_function.py's mark_dirty_error "NYI: we do not yet support ctx.mark_dirty with
 #   functorch transforms. ..." (both in Census2xPart2Test as literals, quoted from there).
+#
+# allow_mutation_on_saved_tensors (torch/autograd/graph.py, 2.0): saved-tensor hooks record each saved tensor, and a
+#   dispatch mode clones a saved tensor before an op writes its memory; the backward unpacks the clone. So the
+#   gradients equal those of the same graph with no in-place change after the saves: computed below in 1.13 on
+#   the unmutated graph; the mutated tensors' values are 1.13's in-place results. 2.x matches a saved tensor by data
+#   pointer only; Ember clones any saved tensor in the written storage (the "view" case below: a saved tensor written
+#   through a view at another offset; 2.x would read the new values there). Without the scope, 1.13's usual error.
+#   2.x's own messages (nested scopes; a backward after the scope closed) are quoted in Census2xPart2Test from
+#   graph.py.
 import os
 import sys
 
@@ -136,6 +145,52 @@ x2 = x * 1.0
 out = Cube.apply(x2)
 x2.add_(1.0)
 err("sc.inplace", lambda: out.sum().backward())
+
+# ---------------------------------------------------------------- 2. allow_mutation_on_saved_tensors
+
+a = X.clone().requires_grad_()
+b = a.clone()
+out = (b ** 2).sum()
+out.backward()  # the graph as saved: no change after the save
+tensor("am.basic.ga", a.grad)
+with torch.no_grad():
+    tensor("am.basic.b", b.clone().sin_())
+a = X.clone().requires_grad_()
+b = a.clone()
+out = (b ** 2).sum()
+b.sin_()
+err("am.basic.noscope", lambda: out.backward())
+
+x = X.clone().requires_grad_()
+y = x.exp()
+y.sum().backward(retain_graph=True)
+tensor("am.output.gx", x.grad)
+x.grad = None
+(y * 2.0 * W).sum().backward()
+tensor("am.output.gx2", x.grad)
+tensor("am.output.y", y * 2.0)
+
+x = X.clone().requires_grad_()
+c = x.clone()
+(c ** 2 * W).sum().backward()
+tensor("am.view.gx", x.grad)
+with torch.no_grad():
+    c2 = c.clone()
+    c2[1].mul_(3.0)
+tensor("am.view.c", c2)
+
+a = X.clone().requires_grad_()
+(a ** 3).sum().backward()
+tensor("am.leaf.ga", a.grad)
+tensor("am.leaf.a", X + 1.0)
+
+p = X.clone().requires_grad_()
+loss = (p ** 2 * W).sum()
+loss.backward(retain_graph=True)
+loss.backward()  # the second backward (after SGD's step in the test): the saved p as it was
+tensor("am.sgd.grad", p.grad)
+with torch.no_grad():
+    tensor("am.sgd.p", X - 0.1 * (2 * X * W))
 
 with open(os.path.join(HERE, "expected.txt"), "w") as f:
     f.write("\n".join(LINES) + "\n")

@@ -264,4 +264,112 @@ class Census2xPart2Test {
                 + "Please try to avoid modifying inputs to the autograd.Function in-place"), d.getMessage());
         ReferenceCases.assertClose("untouched", X, before, 0, 0);
     }
+
+    // ------------------------------------------------------------------ 2. allow_mutation_on_saved_tensors
+
+    @Test
+    void mutationOfSavedTensorsClonesFirst() {
+        Tensor a = X.clone().requiresGrad_(true);
+        try (AllowMutationOnSavedTensors ctx = Autograd.allowMutationOnSavedTensors()) {
+            Tensor b = a.clone();
+            Tensor out = b.pow(2).sum();
+            b.sin_();
+            assertExpected("am.basic.b", b);
+            out.backward();
+        }
+        assertExpected("am.basic.ga", a.grad());
+
+        // a saved output (exp's result), changed in place, then both graphs differentiated
+        Tensor x = X.clone().requiresGrad_(true);
+        try (AllowMutationOnSavedTensors ctx = Autograd.allowMutationOnSavedTensors()) {
+            Tensor y = x.exp();
+            Tensor s = y.sum();
+            y.mul_(2.0);
+            assertExpected("am.output.y", y);
+            s.backward(null, true, false);
+            assertExpected("am.output.gx", x.grad());
+            x.setGrad(null);
+            y.mul(w()).sum().backward();
+            assertExpected("am.output.gx2", x.grad());
+        }
+
+        // written through a view at another offset of the saved tensor's storage
+        Tensor x2 = X.clone().requiresGrad_(true);
+        try (AllowMutationOnSavedTensors ctx = Autograd.allowMutationOnSavedTensors()) {
+            Tensor c = x2.clone();
+            Tensor out = c.pow(2).mul(w()).sum();
+            c.select(0, 1).mul_(3.0);
+            assertExpected("am.view.c", c);
+            out.backward();
+        }
+        assertExpected("am.view.gx", x2.grad());
+
+        // a leaf changed under no_grad, and a parameter changed by an optimizer's step
+        Tensor leaf = X.clone().requiresGrad_(true);
+        Tensor p = X.clone().requiresGrad_(true);
+        try (AllowMutationOnSavedTensors ctx = Autograd.allowMutationOnSavedTensors()) {
+            Tensor out = leaf.pow(3).sum();
+            try (GradMode off = Ember.noGrad()) {
+                leaf.add_(1.0);
+            }
+            out.backward();
+            Tensor loss = p.pow(2).mul(w()).sum();
+            loss.backward(null, true, false);
+            new dev.ember.optim.SGD(java.util.List.of(p), 0.1).step();
+            assertExpected("am.sgd.p", p);
+            loss.backward();
+        }
+        assertExpected("am.leaf.ga", leaf.grad());
+        assertExpected("am.leaf.a", leaf);
+        assertExpected("am.sgd.grad", p.grad());
+    }
+
+    @Test
+    void mutationOnSavedTensorsRefusals() {
+        // without the scope: the usual saved-tensor error (1.13's)
+        Tensor a = X.clone().requiresGrad_(true);
+        Tensor b = a.clone();
+        Tensor out = b.pow(2).sum();
+        b.sin_();
+        RuntimeException e = assertThrows(RuntimeException.class, out::backward);
+        assertEquals(EXPECTED.text("am.basic.noscope"), "RuntimeError: " + e.getMessage());
+
+        // a backward after the scope closed, even inside a new one: 2.x's message (graph.py's unpack hook)
+        Tensor a2 = X.clone().requiresGrad_(true);
+        Tensor out2;
+        try (AllowMutationOnSavedTensors ctx = Autograd.allowMutationOnSavedTensors()) {
+            out2 = a2.clone().pow(2).sum();
+        }
+        String outside = "Trying to backward outside of the 'allow_mutation_on_saved_tensors' contextin which the graph "
+                + "was originally recorded.";
+        assertEquals(outside, assertThrows(IllegalStateException.class, out2::backward).getMessage());
+        try (AllowMutationOnSavedTensors ctx = Autograd.allowMutationOnSavedTensors()) {
+            assertEquals(outside, assertThrows(IllegalStateException.class, out2::backward).getMessage());
+        }
+        assertNull(a2.grad());
+
+        // nested: refused, the outer scope still working
+        Tensor a3 = X.clone().requiresGrad_(true);
+        try (AllowMutationOnSavedTensors outer = Autograd.allowMutationOnSavedTensors()) {
+            IllegalStateException n = assertThrows(IllegalStateException.class, Autograd::allowMutationOnSavedTensors);
+            assertEquals("allow_mutation_on_saved_tensors contexts cannot be nested", n.getMessage());
+            Tensor c = a3.clone();
+            Tensor o = c.pow(2).sum();
+            c.sin_();
+            o.backward();
+        }
+        assertExpected("am.basic.ga", a3.grad());
+
+        // inside disable_saved_tensors_hooks: its message (the scope installs saved-tensor hooks)
+        try (SavedTensorsHooks.Disabled d = Autograd.disableSavedTensorsHooks("no hooks here")) {
+            assertEquals("no hooks here", assertThrows(IllegalStateException.class,
+                    Autograd::allowMutationOnSavedTensors).getMessage());
+        }
+        // and once closed, in-place changes of saved tensors are checked again
+        Tensor a4 = X.clone().requiresGrad_(true);
+        Tensor b4 = a4.clone();
+        Tensor out4 = b4.pow(2).sum();
+        b4.sin_();
+        assertThrows(RuntimeException.class, out4::backward);
+    }
 }
