@@ -23,6 +23,12 @@
 #   through a view at another offset; 2.x would read the new values there). Without the scope, 1.13's usual error.
 #   2.x's own messages (nested scopes; a backward after the scope closed) are quoted in Census2xPart2Test from
 #   graph.py.
+#
+# Selective checkpointing (torch/utils/checkpoint.py, 2.4): create_selective_checkpoint_contexts only chooses which
+#   ops' outputs the recomputation takes from the forward instead of running them again; values and gradients are
+#   plain checkpointing's, which are those of the function without checkpointing: computed below in 1.13 without
+#   checkpoint. How many ops the backward recomputes is counted in the test (profiler kernels), by the rule that a
+#   saved op runs no kernel in the recomputation. Messages are 2.x's source's (quoted in the test).
 import os
 import sys
 
@@ -191,6 +197,25 @@ loss.backward()  # the second backward (after SGD's step in the test): the saved
 tensor("am.sgd.grad", p.grad)
 with torch.no_grad():
     tensor("am.sgd.p", X - 0.1 * (2 * X * W))
+
+# ---------------------------------------------------------------- 3. selective checkpointing
+
+
+def sac_fn(x, w1, b1, w2):
+    h = torch.addmm(b1, x, w1)
+    return torch.sigmoid(torch.mm(torch.mm(h, w2), w2)) * w2[0]
+
+
+SX = torch.tensor([[0.5, -1.0, 0.25], [1.5, 0.75, -0.5]], dtype=D)
+SW1 = torch.tensor([[0.2, -0.4, 0.6], [0.1, 0.3, -0.2], [-0.5, 0.25, 0.4]], dtype=D)
+SB1 = torch.tensor([0.05, -0.1, 0.2], dtype=D)
+SW2 = torch.tensor([[0.3, -0.2, 0.1], [0.4, 0.5, -0.6], [-0.1, 0.2, 0.3]], dtype=D)
+ins = [t.clone().requires_grad_() for t in (SX, SW1, SB1, SW2)]
+out = sac_fn(*ins)
+tensor("sac.out", out)
+(out * W).sum().backward()
+for name, t in zip(("x", "w1", "b1", "w2"), ins):
+    tensor("sac.grad." + name, t.grad)
 
 with open(os.path.join(HERE, "expected.txt"), "w") as f:
     f.write("\n".join(LINES) + "\n")

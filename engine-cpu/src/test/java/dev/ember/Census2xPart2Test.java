@@ -372,4 +372,159 @@ class Census2xPart2Test {
         b4.sin_();
         assertThrows(RuntimeException.class, out4::backward);
     }
+
+    // ------------------------------------------------------------------ 3. selective checkpointing
+
+    private static final String[] SAC_INPUTS = {"x", "w1", "b1", "w2"};
+
+    private static Tensor[] sacInputs() {
+        Tensor x = Tensor.tensor(new double[] {0.5, -1.0, 0.25, 1.5, 0.75, -0.5}, DType.FLOAT64).reshape(2, 3);
+        Tensor w1 = Tensor.tensor(new double[] {0.2, -0.4, 0.6, 0.1, 0.3, -0.2, -0.5, 0.25, 0.4}, DType.FLOAT64)
+                .reshape(3, 3);
+        Tensor b1 = Tensor.tensor(new double[] {0.05, -0.1, 0.2}, DType.FLOAT64);
+        Tensor w2 = Tensor.tensor(new double[] {0.3, -0.2, 0.1, 0.4, 0.5, -0.6, -0.1, 0.2, 0.3}, DType.FLOAT64)
+                .reshape(3, 3);
+        return new Tensor[] {x.requiresGrad_(true), w1.requiresGrad_(true), b1.requiresGrad_(true),
+            w2.requiresGrad_(true)};
+    }
+
+    /** The generator's sac_fn: addmm, then two mm. */
+    private static Tensor sacFn(Tensor[] in) {
+        Tensor h = in[2].addmm(in[0], in[1]);
+        return h.mm(in[3]).mm(in[3]).sigmoid().mul(in[3].select(0, 0));
+    }
+
+    /** The matrix-product kernels (aten::mm, as the profiler names them) that {@code body} runs. */
+    private static int matmulKernels(Runnable body) {
+        dev.ember.profiler.Profiler prof;
+        try (dev.ember.profiler.Profiler p = Ember.profile(dev.ember.profiler.ProfilerOptions.defaults())) {
+            prof = p;
+            body.run();
+        }
+        int n = 0;
+        for (dev.ember.profiler.KeyAverage k : prof.keyAverages()) {
+            if (k.key().equals("aten::mm") || k.key().equals("aten::bmm")) {
+                n += k.count();
+            }
+        }
+        return n;
+    }
+
+    /** Runs the checkpointed function with {@code contextFn}, checks values and gradients; the backward's kernels. */
+    private static int sacBackwardKernels(java.util.function.Supplier<dev.ember.nn.utils.CheckpointContexts> contextFn) {
+        Tensor[] in = sacInputs();
+        Tensor out = dev.ember.nn.utils.Checkpoint.checkpointNonReentrant(Census2xPart2Test::sacFn, true, "default",
+                contextFn, in);
+        assertExpected("sac.out", out);
+        Tensor loss = out.mul(w()).sum();
+        int kernels = matmulKernels(loss::backward);
+        for (int i = 0; i < in.length; i++) {
+            assertExpected("sac.grad." + SAC_INPUTS[i], in[i].grad());
+        }
+        return kernels;
+    }
+
+    @Test
+    void selectiveCheckpointingSavesChosenOps() {
+        int forwardKernels;
+        try (GradMode off = Ember.noGrad()) {
+            forwardKernels = matmulKernels(() -> sacFn(sacInputs()));
+        }
+        assertEquals(3, forwardKernels); // addmm's product and two mm
+        int plain = sacBackwardKernels(dev.ember.nn.utils.CheckpointContexts::noop);
+        // keeping every product: the recomputation runs none of them
+        int allSaved = sacBackwardKernels(() -> dev.ember.nn.utils.SelectiveCheckpoint.createSelectiveCheckpointContexts(
+                java.util.List.of("aten.mm.default", "aten.addmm.default")));
+        assertEquals(plain - forwardKernels, allSaved);
+        // keeping mm only: addmm's product is recomputed
+        int mmSaved = sacBackwardKernels(() -> dev.ember.nn.utils.SelectiveCheckpoint.createSelectiveCheckpointContexts(
+                java.util.List.of("aten.mm.default")));
+        assertEquals(plain - 2, mmSaved);
+        // a policy, told whether it runs in the recomputation; PREFER_RECOMPUTE everywhere is plain checkpointing
+        java.util.List<String> calls = new java.util.ArrayList<>();
+        int byPolicy = sacBackwardKernels(() -> dev.ember.nn.utils.SelectiveCheckpoint.createSelectiveCheckpointContexts(
+                (ctx, op, args) -> {
+                    calls.add((ctx.isRecompute() ? "recompute " : "forward ") + op + " " + args.length);
+                    return op.equals("aten.addmm.default") ? dev.ember.nn.utils.CheckpointPolicy.PREFER_SAVE
+                            : dev.ember.nn.utils.CheckpointPolicy.MUST_RECOMPUTE;
+                }));
+        assertEquals(plain - 1, byPolicy);
+        assertEquals(java.util.List.of("forward aten.addmm.default 3", "forward aten.mm.default 2",
+                "forward aten.mm.default 2", "recompute aten.addmm.default 3", "recompute aten.mm.default 2",
+                "recompute aten.mm.default 2"), calls);
+        int recomputeAll = sacBackwardKernels(() -> dev.ember.nn.utils.SelectiveCheckpoint.createSelectiveCheckpointContexts(
+                (ctx, op, args) -> dev.ember.nn.utils.CheckpointPolicy.PREFER_RECOMPUTE));
+        assertEquals(plain, recomputeAll);
+        // the general entry: non-reentrant with context_fn equals checkpointNonReentrant
+        Tensor[] in = sacInputs();
+        Tensor out = dev.ember.nn.utils.Checkpoint.checkpoint(Census2xPart2Test::sacFn, false,
+                () -> dev.ember.nn.utils.SelectiveCheckpoint.createSelectiveCheckpointContexts(
+                        java.util.List.of("aten.mm.default")), in);
+        out.mul(w()).sum().backward();
+        assertExpected("sac.out", out);
+        assertExpected("sac.grad.w2", in[3].grad());
+    }
+
+    @Test
+    void selectiveCheckpointingRefusals() {
+        // context_fn with the reentrant checkpoint (2.x's ValueError)
+        IllegalArgumentException r = assertThrows(IllegalArgumentException.class,
+                () -> dev.ember.nn.utils.Checkpoint.checkpoint(Census2xPart2Test::sacFn, true,
+                        dev.ember.nn.utils.CheckpointContexts::noop, sacInputs()));
+        assertEquals("Passing `context_fn` or `debug` is only supported when use_reentrant=False.", r.getMessage());
+        // an op it cannot see, and no policy
+        IllegalArgumentException op = assertThrows(IllegalArgumentException.class,
+                () -> dev.ember.nn.utils.SelectiveCheckpoint.createSelectiveCheckpointContexts(java.util.List.of("aten.mm")));
+        assertTrue(op.getMessage().startsWith("Expected op in `op_list` to be an OpOverload but got: aten.mm "),
+                op.getMessage());
+        assertEquals("policy_fn_or_list must be either a function or a list of ops.", assertThrows(
+                IllegalArgumentException.class, () -> dev.ember.nn.utils.SelectiveCheckpoint
+                        .createSelectiveCheckpointContexts((java.util.List<String>) null)).getMessage());
+        // a kept output changed in place before the recomputation (2.x's RuntimeError)
+        Tensor[] in = sacInputs();
+        Tensor out = dev.ember.nn.utils.Checkpoint.checkpointNonReentrant(t -> {
+            Tensor h = t[0].mm(t[1]);
+            h.mul_(2.0);
+            return h.sin();
+        }, true, "default", () -> dev.ember.nn.utils.SelectiveCheckpoint.createSelectiveCheckpointContexts(
+                java.util.List.of("aten.mm.default")), in[0], in[1]);
+        IllegalStateException m = assertThrows(IllegalStateException.class, () -> out.sum().backward());
+        assertEquals("Tensor cached during selective activation checkpoint has been mutated", m.getMessage());
+        // a policy that saves only in the recomputation: nothing kept for it
+        Tensor[] in2 = sacInputs();
+        Tensor out2 = dev.ember.nn.utils.Checkpoint.checkpointNonReentrant(Census2xPart2Test::sacFn, true, "default",
+                () -> dev.ember.nn.utils.SelectiveCheckpoint.createSelectiveCheckpointContexts((ctx, o, args) ->
+                        ctx.isRecompute() ? dev.ember.nn.utils.CheckpointPolicy.MUST_SAVE
+                                : dev.ember.nn.utils.CheckpointPolicy.MUST_RECOMPUTE), in2);
+        IllegalStateException nf = assertThrows(IllegalStateException.class, () -> out2.sum().backward());
+        assertEquals("aten.addmm.default encountered during backward, but not found in storage", nf.getMessage());
+    }
+
+    @Test
+    void checkpointEarlyStop() {
+        int[] runs = {0};
+        java.util.function.Function<Tensor[], Tensor> fn = t -> {
+            Tensor b = t[0].mm(t[1]).sin();
+            runs[0]++; // after the last op that saves a tensor
+            return b;
+        };
+        // 2.x's default: the recomputation stops once it has every saved tensor
+        Tensor[] in = sacInputs();
+        Tensor out = dev.ember.nn.utils.Checkpoint.checkpointNonReentrant(fn, in[0], in[1]);
+        out.mul(w()).sum().backward();
+        assertEquals(1, runs[0]);
+        Tensor[] ref = sacInputs();
+        fn.apply(new Tensor[] {ref[0], ref[1]}).mul(w()).sum().backward();
+        runs[0] = 0;
+        ReferenceCases.assertClose("early stop", ref[0].grad(), in[0].grad(), 0, 0);
+        // turned off around the call: the whole function runs again
+        Tensor[] in2 = sacInputs();
+        Tensor out2;
+        try (dev.ember.nn.utils.CheckpointContexts.Scope s = dev.ember.nn.utils.Checkpoint.setCheckpointEarlyStop(false)) {
+            out2 = dev.ember.nn.utils.Checkpoint.checkpointNonReentrant(fn, in2[0], in2[1]);
+        }
+        out2.mul(w()).sum().backward();
+        assertEquals(2, runs[0]);
+        ReferenceCases.assertClose("no early stop", ref[0].grad(), in2[0].grad(), 0, 0);
+    }
 }
