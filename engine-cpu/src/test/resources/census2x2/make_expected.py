@@ -29,6 +29,13 @@
 #   plain checkpointing's, which are those of the function without checkpointing: computed below in 1.13 without
 #   checkpoint. How many ops the backward recomputes is counted in the test (profiler kernels), by the rule that a
 #   saved op runs no kernel in the recomputation. Messages are 2.x's source's (quoted in the test).
+#
+# swap_tensors / module_load / set_swap_module_params_on_conversion (torch/utils/__init__.py, torch/_tensor.py,
+#   nn.Module._apply and _load_from_state_dict, 2.3): no values here. The tests check exact rules: after the swap each
+#   object holds the other's values, type, shape, grad and requires_grad; module_load(other, assign) is
+#   other.detach(), else self.copy_(other).detach(); a module converted with swapping equals the one converted by
+#   set_data (same values, same parameter and gradient objects). The poisoned-AccumulateGrad message is quoted from
+#   torch/utils/__init__.py in the test.
 import os
 import sys
 

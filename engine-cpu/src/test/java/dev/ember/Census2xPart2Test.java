@@ -527,4 +527,139 @@ class Census2xPart2Test {
         assertEquals(2, runs[0]);
         ReferenceCases.assertClose("no early stop", ref[0].grad(), in2[0].grad(), 0, 0);
     }
+
+    // ------------------------------------------------------------------ 4. swap_tensors, module_load
+
+    @Test
+    void swapTensorsExchangesContents() {
+        Tensor a = Tensor.tensor(new double[] {1, 2, 3, 4, 5, 6}, DType.FLOAT32).reshape(2, 3).clone().requiresGrad_(true);
+        a.mul(2.0).sum().backward(); // a's gradient: twos; its accumulator now exists
+        Tensor b = Tensor.tensor(new double[] {7, 8, 9, 10}, DType.FLOAT64);
+        java.util.List<Tensor> holder = java.util.List.of(a, b);
+        int before = Math.max(a.version(), b.version());
+        SwapTensors.swapTensors(a, b);
+        assertSame(a, holder.get(0));
+        assertEquals(DType.FLOAT64, a.dtype());
+        assertEquals(java.util.List.of(4), java.util.Arrays.stream(a.shape()).boxed().toList());
+        ReferenceCases.assertClose("a", Tensor.tensor(new double[] {7, 8, 9, 10}, DType.FLOAT64), a, 0, 0);
+        assertFalse(a.requiresGrad());
+        assertNull(a.grad());
+        assertEquals(DType.FLOAT32, b.dtype());
+        assertTrue(b.requiresGrad() && b.isLeaf());
+        ReferenceCases.assertClose("b.grad", Tensor.full(new int[] {2, 3}, 2.0).to(DType.FLOAT32), b.grad(), 0, 0);
+        assertTrue(a.version() > before && b.version() > before);
+        // swapping back restores both
+        SwapTensors.swapTensors(a, b);
+        assertEquals(DType.FLOAT32, a.dtype());
+        assertTrue(a.requiresGrad());
+        SwapTensors.swapTensors(a, a); // itself: nothing changes
+        assertEquals(DType.FLOAT32, a.dtype());
+    }
+
+    @Test
+    void swapTensorsAndGraphs() {
+        // a graph recorded before the swap: its AccumulateGrad is poisoned (2.x's message); a new graph works
+        Tensor x = X.clone().requiresGrad_(true);
+        Tensor y = x.mul(2.0).sum();
+        Tensor z = Y.clone().requiresGrad_(true);
+        SwapTensors.swapTensors(x, z);
+        IllegalStateException p = assertThrows(IllegalStateException.class, y::backward);
+        assertEquals("Trying to execute AccumulateGrad node that was poisoned by swap_tensors this can happen when you "
+                + "try to run backward on a tensor that was swapped. For a module m with "
+                + "`torch.__future__.set_swap_module_params_on_conversion(True)` you should not change the device or dtype "
+                + "of the module (e.g. `m.cpu()` or `m.half()`) between running forward and backward. To resolve this, "
+                + "please only change the device/dtype before running forward (or after both forward and backward).",
+                p.getMessage());
+        x.mul(3.0).sum().backward();
+        ReferenceCases.assertClose("new graph", Tensor.full(new int[] {2, 3}, 3.0).to(DType.FLOAT64), x.grad(), 0, 0);
+        ReferenceCases.assertClose("x is Y", Y, x, 0, 0);
+        // a tensor hook goes with the content it was registered on
+        Tensor h = X.clone().requiresGrad_(true);
+        h.registerHook(g -> g.mul(10.0));
+        Tensor k = Y.clone().requiresGrad_(true);
+        SwapTensors.swapTensors(h, k);
+        k.sum().backward();
+        ReferenceCases.assertClose("hook moved", Tensor.full(new int[] {2, 3}, 10.0).to(DType.FLOAT64), k.grad(), 0, 0);
+        h.sum().backward();
+        ReferenceCases.assertClose("no hook", Tensor.full(new int[] {2, 3}, 1.0).to(DType.FLOAT64), h.grad(), 0, 0);
+        // a graph that saved a swapped tensor: the saved-tensor check fails rather than reading the other's values
+        Tensor w = X.clone().requiresGrad_(true);
+        Tensor out = w.pow(2).sum();
+        SwapTensors.swapTensors(w, Y.clone().requiresGrad_(true));
+        RuntimeException e = assertThrows(RuntimeException.class, out::backward);
+        assertTrue(e.getMessage().startsWith("one of the variables needed for gradient computation has been modified "
+                + "by an inplace operation"), e.getMessage());
+    }
+
+    @Test
+    void swapTensorsRefusals() {
+        Tensor t = X.clone();
+        Tensor u = Y.clone();
+        IllegalArgumentException v = assertThrows(IllegalArgumentException.class,
+                () -> SwapTensors.swapTensors(t.view(6), u));
+        assertTrue(v.getMessage().startsWith("Expected use_count of t1 to be 1 or 2 with an AccumulateGrad node"),
+                v.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> SwapTensors.swapTensors(u, t.select(0, 1)));
+        assertThrows(IllegalArgumentException.class, () -> SwapTensors.swapTensors(null, u));
+        Tensor closed = X.clone();
+        closed.close();
+        assertThrows(IllegalStateException.class, () -> SwapTensors.swapTensors(u, closed));
+        ReferenceCases.assertClose("t unchanged", X, t, 0, 0);
+        ReferenceCases.assertClose("u unchanged", Y, u, 0, 0);
+    }
+
+    @Test
+    void moduleLoadAndSwapOnConversion() {
+        Tensor p = X.clone();
+        Tensor assigned = p.moduleLoad(Y, true);
+        assertSame(Y.storage(), assigned.storage());
+        Tensor copied = p.moduleLoad(Y, false);
+        assertSame(p.storage(), copied.storage());
+        ReferenceCases.assertClose("copied", Y, p, 0, 0);
+
+        Tensor input = Tensor.tensor(new double[] {0.5, -1.0, 2.0}, DType.FLOAT32).reshape(1, 3);
+        dev.ember.nn.Linear plain = new dev.ember.nn.Linear(3, 2);
+        dev.ember.nn.Linear swapped = new dev.ember.nn.Linear(3, 2);
+        swapped.loadStateDict(plain.stateDict());
+        plain.forward(input).sum().backward();
+        swapped.forward(input).sum().backward();
+        Tensor weight = swapped.weight;
+        Tensor grad = weight.grad();
+        try {
+            SwapTensors.setSwapModuleParamsOnConversion(true);
+            assertTrue(SwapTensors.getSwapModuleParamsOnConversion());
+            swapped.to(DType.FLOAT64);
+        } finally {
+            SwapTensors.setSwapModuleParamsOnConversion(false);
+        }
+        plain.to(DType.FLOAT64);
+        // the same objects, converted: the registered parameter, the field, and its gradient object
+        assertSame(weight, swapped.getParameter("weight"));
+        assertSame(grad, weight.grad());
+        assertEquals(DType.FLOAT64, weight.dtype());
+        assertEquals(DType.FLOAT64, grad.dtype());
+        assertTrue(weight.isParameter() && weight.requiresGrad());
+        ReferenceCases.assertClose("weight", plain.weight, weight, 0, 0);
+        ReferenceCases.assertClose("grad", plain.weight.grad(), grad, 0, 0);
+        Tensor in64 = input.to(DType.FLOAT64);
+        ReferenceCases.assertClose("forward", plain.forward(in64), swapped.forward(in64), 0, 0);
+
+        // load_state_dict(assign=True) with swapping: the registered parameter keeps its identity and takes the given
+        // tensor's storage; without it, a new parameter is registered
+        java.util.Map<String, Tensor> state = new java.util.LinkedHashMap<>();
+        state.put("weight", Tensor.tensor(new double[] {1, 2, 3, 4, 5, 6}, DType.FLOAT64).reshape(2, 3));
+        state.put("bias", Tensor.tensor(new double[] {0.5, -0.5}, DType.FLOAT64));
+        try {
+            SwapTensors.setSwapModuleParamsOnConversion(true);
+            swapped.loadStateDict(state, true, true);
+        } finally {
+            SwapTensors.setSwapModuleParamsOnConversion(false);
+        }
+        assertSame(weight, swapped.getParameter("weight"));
+        assertSame(state.get("weight").storage(), weight.storage());
+        assertTrue(weight.requiresGrad() && weight.isParameter());
+        plain.loadStateDict(state, true, true);
+        assertFalse(plain.getParameter("weight") == plain.weight);
+        ReferenceCases.assertClose("loaded", state.get("weight"), weight, 0, 0);
+    }
 }
