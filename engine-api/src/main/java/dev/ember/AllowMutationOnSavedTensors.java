@@ -54,10 +54,12 @@ public final class AllowMutationOnSavedTensors implements AutoCloseable {
     private boolean closed;
 
     private AllowMutationOnSavedTensors() {
+        // 2.x's order: the hooks first (refused inside disable_saved_tensors_hooks), then the nesting check
+        hooks = SavedTensorsHooks.push(this::pack, AllowMutationOnSavedTensors::unpack);
         if (ACTIVE.get() != null) {
+            hooks.close();
             throw new IllegalStateException("allow_mutation_on_saved_tensors contexts cannot be nested");
         }
-        hooks = SavedTensorsHooks.push(this::pack, AllowMutationOnSavedTensors::unpack);
         ACTIVE.set(this);
     }
 

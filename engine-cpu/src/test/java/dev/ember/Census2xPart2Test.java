@@ -10,10 +10,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The autograd and serialization names of PyTorch 2.x the census of session 43 ({@code census2x/CENSUS.md}) left and
- * session 44 filled: {@code autograd.Function} with {@code setup_context} (2.0, {@link SetupContextFunction}). Values
- * from {@code census2x2/make_expected.py} (each case the same function in PyTorch 1.13's ctx-in-forward form, as
- * stated there); 2.x-only messages quoted from 2.x's source.
+ * The autograd names of PyTorch 2.x the census of session 43 ({@code census2x/CENSUS.md}) left and session 44 filled:
+ * {@code autograd.Function} with {@code setup_context} (2.0, {@link SetupContextFunction}),
+ * {@code torch.autograd.graph.allow_mutation_on_saved_tensors} (2.0, {@link AllowMutationOnSavedTensors}), selective
+ * activation checkpointing and {@code set_checkpoint_early_stop} (2.4, {@link dev.ember.nn.utils.SelectiveCheckpoint}),
+ * {@code torch.utils.swap_tensors}, {@code Tensor.module_load} and {@code set_swap_module_params_on_conversion} (2.3,
+ * {@link SwapTensors}); {@code torch.load(mmap=True)} is {@code nn.TorchLoadMmapTest}'s. Values from
+ * {@code census2x2/make_expected.py} (PyTorch 1.13 computing what each 2.x mechanism must give, by the rules stated
+ * there); where no value is needed the exact rule is stated at the test; 2.x-only messages quoted from 2.x's source.
  */
 class Census2xPart2Test {
     private static final ExpectedLines EXPECTED = ExpectedLines.load("/census2x2/expected.txt");
