@@ -479,8 +479,13 @@ class Census2xPart2Test {
         // an op it cannot see, and no policy
         IllegalArgumentException op = assertThrows(IllegalArgumentException.class,
                 () -> dev.ember.nn.utils.SelectiveCheckpoint.createSelectiveCheckpointContexts(java.util.List.of("aten.mm")));
-        assertTrue(op.getMessage().startsWith("Expected op in `op_list` to be an OpOverload but got: aten.mm "),
-                op.getMessage());
+        assertTrue(op.getMessage().startsWith("Expected op in `op_list` to be an OpOverload but got: aten.mm. Please "
+                + "update the OpOverloadPacket to a specific OpOverload."), op.getMessage());
+        java.util.List<String> withNull = new java.util.ArrayList<>();
+        withNull.add(null);
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> dev.ember.nn.utils.SelectiveCheckpoint.createSelectiveCheckpointContexts(withNull)).getMessage()
+                .startsWith("Expected op in `op_list` to be an OpOverload but got: null. (The ops"));
         assertEquals("policy_fn_or_list must be either a function or a list of ops.", assertThrows(
                 IllegalArgumentException.class, () -> dev.ember.nn.utils.SelectiveCheckpoint
                         .createSelectiveCheckpointContexts((java.util.List<String>) null)).getMessage());

@@ -154,9 +154,14 @@ public final class SelectiveCheckpoint {
         }
         List<String> copy = new ArrayList<>(ops);
         for (String op : copy) {
-            if (!OpInterception.OPS.contains(op)) {
-                throw new IllegalArgumentException("Expected op in `op_list` to be an OpOverload but got: " + op
-                        + " (the ops Ember's selective checkpoint sees: " + String.join(", ", OpInterception.OPS) + ")");
+            if (op == null || !OpInterception.OPS.contains(op)) {
+                // 2.x's hint for an OpOverloadPacket (torch.ops.aten.mm) where an overload (aten.mm.default) is meant
+                String packet = op != null && OpInterception.OPS.contains(op + ".default")
+                        ? "Please update the OpOverloadPacket to a specific OpOverload.For example, if you have "
+                        + "`torch.ops.aten.mm`, change it to `torch.ops.aten.mm.default`. " : "";
+                throw new IllegalArgumentException("Expected op in `op_list` to be an OpOverload but got: " + op + ". "
+                        + packet + "(The ops Ember's selective checkpoint sees: " + String.join(", ", OpInterception.OPS)
+                        + ")");
             }
         }
         return createSelectiveCheckpointContexts((ctx, op, args) -> copy.contains(op) ? CheckpointPolicy.MUST_SAVE
