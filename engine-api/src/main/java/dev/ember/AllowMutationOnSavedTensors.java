@@ -3,6 +3,8 @@ package dev.ember;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
 
 /**
  * A scope in which a tensor saved for the backward pass may be changed in place, as PyTorch 2.0's
@@ -47,8 +49,11 @@ public final class AllowMutationOnSavedTensors implements AutoCloseable {
         }
     }
 
-    /** The handles the graph still holds (a freed graph lets its handles go). */
-    private final List<WeakReference<Handle>> handles = new ArrayList<>();
+    /**
+     * The handles the graph still holds, by the storage their tensor lives in (a freed graph lets its handles go, and
+     * then their storages' entries).
+     */
+    private final Map<StorageLease, List<WeakReference<Handle>>> handles = new WeakHashMap<>();
     private final SavedTensorsHooks hooks;
     private final Thread owner = Thread.currentThread();
     private boolean closed;
@@ -69,7 +74,7 @@ public final class AllowMutationOnSavedTensors implements AutoCloseable {
 
     private Handle pack(Tensor t) {
         Handle h = new Handle(t, this);
-        handles.add(new WeakReference<>(h));
+        handles.computeIfAbsent(t.lease(), k -> new ArrayList<>()).add(new WeakReference<>(h));
         return h;
     }
 
@@ -89,23 +94,20 @@ public final class AllowMutationOnSavedTensors implements AutoCloseable {
         if (scope == null) {
             return;
         }
-        StorageLease lease = self.lease();
-        List<WeakReference<Handle>> live = new ArrayList<>(scope.handles.size());
-        for (WeakReference<Handle> ref : scope.handles) {
+        // every tensor saved from this storage is cloned now, so the storage's entry goes
+        List<WeakReference<Handle>> saved = scope.handles.remove(self.lease());
+        if (saved == null) {
+            return;
+        }
+        for (WeakReference<Handle> ref : saved) {
             Handle h = ref.get();
-            if (h == null) {
-                continue;
-            }
-            live.add(ref);
-            if (h.cloned == null && h.original.lease() == lease) {
+            if (h != null && h.cloned == null) {
                 try (GradMode off = Ember.noGrad()) {
                     h.cloned = h.original.detach().clone();
                 }
                 h.original = null;
             }
         }
-        scope.handles.clear();
-        scope.handles.addAll(live);
     }
 
     /**
@@ -120,11 +122,13 @@ public final class AllowMutationOnSavedTensors implements AutoCloseable {
             GradMode.checkOwner(owner, "An allow_mutation_on_saved_tensors scope");
             hooks.close();
             closed = true;
-            for (WeakReference<Handle> ref : handles) {
-                Handle h = ref.get();
-                if (h != null) {
-                    h.original = null;
-                    h.cloned = null;
+            for (List<WeakReference<Handle>> refs : handles.values()) {
+                for (WeakReference<Handle> ref : refs) {
+                    Handle h = ref.get();
+                    if (h != null) {
+                        h.original = null;
+                        h.cloned = null;
+                    }
                 }
             }
             handles.clear();
