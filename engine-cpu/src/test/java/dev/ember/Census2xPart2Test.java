@@ -535,6 +535,26 @@ class Census2xPart2Test {
         out2.mul(w()).sum().backward();
         assertEquals(2, runs[0]);
         ReferenceCases.assertClose("no early stop", ref[0].grad(), in2[0].grad(), 0, 0);
+        // a rerun that would save more than the forward: stopped early by default, refused without early stop
+        int[] calls = {0};
+        java.util.function.Function<Tensor[], Tensor> more = t -> {
+            Tensor b = t[0].mm(t[1]).sin();
+            return calls[0]++ == 0 ? b : b.exp(); // the rerun saves exp's result too
+        };
+        Tensor[] in3 = sacInputs();
+        dev.ember.nn.utils.Checkpoint.checkpointNonReentrant(more, in3[0], in3[1]).sum().backward();
+        Tensor[] ref3 = sacInputs();
+        ref3[0].mm(ref3[1]).sin().sum().backward(); // the forward's function, not checkpointed
+        ReferenceCases.assertClose("stopped", ref3[0].grad(), in3[0].grad(), 0, 0);
+        calls[0] = 0;
+        Tensor[] in4 = sacInputs();
+        Tensor out4;
+        try (dev.ember.nn.utils.CheckpointContexts.Scope s = dev.ember.nn.utils.Checkpoint.setCheckpointEarlyStop(false)) {
+            out4 = dev.ember.nn.utils.Checkpoint.checkpointNonReentrant(more, in4[0], in4[1]);
+        }
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> out4.sum().backward());
+        assertEquals("torch.utils.checkpoint: trying to save more tensors during recomputation than during the original "
+                + "forward pass.", e.getMessage());
     }
 
     // ------------------------------------------------------------------ 4. swap_tensors, module_load

@@ -359,8 +359,9 @@ public final class Checkpoint {
      * go through {@link dev.ember.SavedTensorsHooks}: each is replaced by a handle when saved; the first unpack reruns
      * {@code fn} with grad mode on (the default generator's state at the call restored for it when
      * {@code preserveRngState}, so dropout draws the same masks, and put back after) and hands each node the tensor
-     * the rerun saved in its place. {@code fn} must save the same number of tensors both times, else PyTorch's
-     * {@code CheckpointError} message ({@link IllegalStateException}). What is freed is the saved tensors; the
+     * the rerun saved in its place. The rerun stops as soon as it has saved as many tensors as the forward did (2.x's
+     * early stop; {@link #setCheckpointEarlyStop} turns it off, and then saving more is refused); saving fewer is
+     * PyTorch's {@code CheckpointError} message ({@link IllegalStateException}). What is freed is the saved tensors; the
      * intermediate results themselves are released when nothing else holds them.
      *
      * @throws IllegalArgumentException for a null function or null inputs array
