@@ -70,6 +70,20 @@ public final class Autograd {
     }
 
     /**
+     * Opens a scope in which tensors saved for the backward may be changed in place, as
+     * {@code torch.autograd.graph.allow_mutation_on_saved_tensors()} (PyTorch 2.0): a saved tensor is cloned before its
+     * storage is written, and the backward reads the clone. See {@link AllowMutationOnSavedTensors} for the rules.
+     * {@code try (var ctx = Autograd.allowMutationOnSavedTensors()) { forward; in-place ops; backward }}
+     *
+     * @return the scope; run the forward and the backward inside it
+     * @throws IllegalStateException inside another such scope ({@code allow_mutation_on_saved_tensors contexts cannot
+     *     be nested}), or inside {@link #disableSavedTensorsHooks(String)} (its message)
+     */
+    public static AllowMutationOnSavedTensors allowMutationOnSavedTensors() {
+        return AllowMutationOnSavedTensors.open();
+    }
+
+    /**
      * Saved-tensor hooks that keep every saved tensor on the CPU and bring it back to its device for the backward, as
      * {@code torch.autograd.graph.save_on_cpu(pin_memory)}: a CPU tensor is kept as it is, unless {@code pinMemory}, which
      * always copies (into pinned memory when an accelerator is present) and moves back with {@code nonBlocking}.

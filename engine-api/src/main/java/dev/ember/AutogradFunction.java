@@ -104,6 +104,7 @@ public abstract class AutogradFunction {
             raw = forward(ctx, ins);
         }
         ctx.inForward = false;
+        ctx.toSaveForForward = null; // no jvp reads them (see Context.saveForForward)
         if (raw == null || raw.length == 0) {
             throw new IllegalStateException(getClass().getSimpleName() + ".forward must return at least one tensor");
         }
@@ -280,8 +281,11 @@ public abstract class AutogradFunction {
         private final Set<Tensor> nonDifferentiable = Collections.newSetFromMap(new IdentityHashMap<>());
         private final Map<String, Object> values = new HashMap<>();
         private Tensor[] toSave = new Tensor[0];
+        private Tensor[] toSaveForForward;
         private SavedTensor[] saved;
         private boolean inForward = true;
+        /** Set by {@link SetupContextFunction} under a function transform, where 2.x refuses {@code mark_dirty}. */
+        boolean underTransform;
         private boolean materializeGrads = true;
 
         Context(Tensor[] inputs) {
@@ -320,9 +324,35 @@ public abstract class AutogradFunction {
             return out;
         }
 
+        /**
+         * Saves tensors for a forward-mode derivative, as {@code ctx.save_for_forward} (null allowed); call it once, in
+         * forward (or {@link SetupContextFunction#setupContext setupContext}). Ember's {@link Func#jvp jvp} and
+         * {@link Func#jacfwd jacfwd} differentiate through {@link AutogradFunction#backward} (Ember has no forward-mode
+         * engine, hence no {@code jvp} method to read them), so the tensors are held only until the function's apply
+         * returns, as PyTorch drops them after the forward when no dual tensor came in.
+         */
+        public void saveForForward(Tensor... tensors) {
+            Args.require(tensors, "save_for_forward", "tensors", 1, "tuple of Tensors");
+            if (!inForward) {
+                throw new IllegalStateException("save_for_forward can only be called from inside forward");
+            }
+            toSaveForForward = tensors.clone();
+        }
+
+        /** The tensors {@link #saveForForward} holds until the function's apply returns (null once it has). */
+        public Tensor[] savedForForward() {
+            return toSaveForForward == null ? null : toSaveForForward.clone();
+        }
+
         /** Marks inputs that forward modified in place (they must be returned), as {@code ctx.mark_dirty}. */
         public void markDirty(Tensor... tensors) {
             Args.require(tensors, "mark_dirty", "tensors", 1, "tuple of Tensors");
+            if (underTransform) {
+                throw new IllegalStateException("NYI: we do not yet support ctx.mark_dirty with functorch transforms. "
+                        + "Please try to avoid modifying inputs to the autograd.Function in-place by using out-of-place "
+                        + "operations or by cloning the inputs. Please see https://github.com/pytorch/pytorch/issues/90209 "
+                        + "for more details");
+            }
             for (Tensor t : tensors) {
                 if (t != null) {
                     dirty.add(t);

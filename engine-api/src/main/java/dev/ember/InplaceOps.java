@@ -91,6 +91,7 @@ final class InplaceOps {
                 }
             }
         }
+        AllowMutationOnSavedTensors.beforeWrite(self); // 2.x's clone-before-mutate mode, once the write is allowed
     }
 
     private static final String OVERLAP = "unsupported operation: some elements of the input tensor and the written-to "

@@ -87,6 +87,10 @@ public final class OptimizerOps {
             ss[i] = state[i].storage();
             ls[i] = state[i].layout;
         }
+        AllowMutationOnSavedTensors.beforeWrite(param);
+        for (Tensor s : state) {
+            AllowMutationOnSavedTensors.beforeWrite(s);
+        }
         if (param.numel() > 0) {
             param.backend.optimizerUpdate(kind, hyper, param.storage(), param.layout, grad.storage(), grad.layout, ss, ls);
         }

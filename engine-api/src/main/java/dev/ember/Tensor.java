@@ -100,11 +100,11 @@ public final class Tensor implements AutoCloseable {
     Node.AccumulateGrad accumulator;
     boolean retainsGrad;
     /** Hooks run after the engine accumulates into this leaf's {@code grad}, or null. */
-    private List<java.util.function.Consumer<Tensor>> postAccumulateGradHooks;
+    List<java.util.function.Consumer<Tensor>> postAccumulateGradHooks;
     /** Whether {@link #grad} was made by autograd (not assigned with setGrad), so clearing it may close it. */
     boolean gradMadeByAutograd;
     /** Whether {@link #releaseGrad()} closed this tensor, a gradient, so that using it later says so. */
-    private boolean releasedAsGrad;
+    boolean releasedAsGrad;
     /** This leaf's sparse gradient (PyTorch's sparse COO {@code .grad}), or null; {@link #grad} is null while it is set. */
     dev.ember.sparse.SparseTensor sparseGrad;
     /**
@@ -4998,6 +4998,19 @@ public final class Tensor implements AutoCloseable {
         setRequiresGrad(true); // nn.Parameter's constructor, not the checked requires_grad_()
         isParameter = true;
         return this;
+    }
+
+    /**
+     * The tensor {@code load_state_dict} swaps into this one, as PyTorch 2.3's {@code Tensor.module_load(other,
+     * assign)}: {@code other.detach()} with {@code assign}, else {@code this.copy_(other).detach()} (see
+     * {@link SwapTensors}).
+     *
+     * @param other the state dict's tensor
+     * @param assign whether the result is {@code other}'s storage
+     * @return a new tensor object
+     */
+    public Tensor moduleLoad(Tensor other, boolean assign) {
+        return SwapTensors.moduleLoad(this, other, assign);
     }
 
     /** Whether this tensor is a module parameter. */

@@ -694,9 +694,39 @@ public abstract class Module {
             }
             throw e;
         }
+        // with torch.__future__.set_swap_module_params_on_conversion(True): a converted parameter (and its gradient)
+        // swaps content with its new value (SwapTensors), as 2.x's _apply; checked for all before any swap
+        boolean swap = dev.ember.SwapTensors.getSwapModuleParamsOnConversion();
+        Map<Tensor, Tensor> swaps = new IdentityHashMap<>();
+        if (swap) {
+            for (Map.Entry<Tensor, Tensor> e : values.entrySet()) {
+                Tensor t = e.getKey();
+                if (t.isParameter() && !t.isUninitialized() && !t.isGradSparse() && !isHandleOf(e.getValue(), t)) {
+                    swaps.put(t, e.getValue());
+                }
+            }
+        }
         // then the swap, which cannot fail: every source was read and every value made above
         for (Map.Entry<Tensor, Tensor> e : values.entrySet()) {
-            e.getKey().setData(e.getValue()); // in place, so layers holding their tensors keep valid references
+            Tensor t = e.getKey();
+            Tensor v = e.getValue();
+            if (swaps.containsKey(t)) {
+                Tensor oldGrad = t.grad();
+                t.setGrad(null); // 2.x sets param.grad = None before the swap, and gives it back after
+                v.asParameter().setRequiresGrad(t.requiresGrad());
+                dev.ember.SwapTensors.swapTensors(t, v);
+                Tensor gv = grads.remove(t);
+                if (oldGrad != null && gv != null) {
+                    dev.ember.SwapTensors.swapTensors(oldGrad, gv);
+                    made.remove(gv);
+                    gv.close(); // it holds the old gradient's storage now
+                }
+                if (oldGrad != null) {
+                    t.setGrad(oldGrad);
+                }
+            } else {
+                t.setData(v); // in place, so layers holding their tensors keep valid references
+            }
         }
         for (Map.Entry<Tensor, Tensor> e : grads.entrySet()) {
             e.getKey().setGrad(e.getValue());
@@ -712,6 +742,13 @@ public abstract class Module {
             }
         }
         return this;
+    }
+
+    /** Whether {@code v} is the detached handle {@code convert} made of {@code t} (nothing converted it). */
+    private static boolean isHandleOf(Tensor v, Tensor t) {
+        return v.storage() == t.storage() && v.dtype() == t.dtype() && v.device().equals(t.device())
+                && Arrays.equals(v.shape(), t.shape()) && Arrays.equals(v.stride(), t.stride())
+                && v.storageOffset() == t.storageOffset();
     }
 
     /**
@@ -1205,7 +1242,15 @@ public abstract class Module {
             int dot = key.lastIndexOf('.');
             Module m = modules.get(dot < 0 ? "" : key.substring(0, dot));
             String name = key.substring(dot + 1);
-            if (m.parameters.containsKey(name)) {
+            if (m.parameters.containsKey(name) && dev.ember.SwapTensors.getSwapModuleParamsOnConversion()) {
+                // 2.x with set_swap_module_params_on_conversion(True): param.module_load(input, assign=True) made a
+                // Parameter with the old requires_grad, swapped into the registered parameter (its identity kept)
+                Tensor old = m.parameters.get(name);
+                Tensor fresh = old.moduleLoad(given, true).asParameter();
+                fresh.setRequiresGrad(old.requiresGrad());
+                dev.ember.SwapTensors.swapTensors(old, fresh);
+                back.add(() -> dev.ember.SwapTensors.swapTensors(old, fresh));
+            } else if (m.parameters.containsKey(name)) {
                 Tensor old = m.parameters.get(name);
                 // 2.x: Parameter(input_param, requires_grad=param.requires_grad), then setattr (the registration hooks)
                 Tensor leaf = given.detach().asParameter();

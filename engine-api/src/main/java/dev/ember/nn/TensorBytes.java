@@ -175,6 +175,45 @@ final class TensorBytes {
         int read(ByteBuffer dst, long position) throws IOException;
     }
 
+    /** The largest part of a file one mapping covers (a {@link java.nio.MappedByteBuffer} holds at most 2^31 - 1 bytes). */
+    static final long MAP_SEGMENT = 1L << 30;
+
+    /**
+     * A file's bytes through read-only memory maps ({@code FileChannel.map(READ_ONLY, ...)}, one per
+     * {@link #MAP_SEGMENT} of the file as it is now), as a {@link Source}: what {@code torch.load(mmap=True)} reads.
+     * Nothing is ever written through them. Past the mapped size a read gives -1 (the end), as the channel's does; a
+     * file cut short after it was mapped, whose pages are then gone, is an {@link IOException} instead of the JVM's
+     * fault.
+     */
+    static Source mapped(java.nio.channels.FileChannel ch, Object file) throws IOException {
+        long size = ch.size();
+        int count = (int) ((size + MAP_SEGMENT - 1) / MAP_SEGMENT);
+        ByteBuffer[] segments = new ByteBuffer[count];
+        for (int i = 0; i < count; i++) {
+            long start = i * MAP_SEGMENT;
+            segments[i] = ch.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, start, Math.min(MAP_SEGMENT, size - start));
+        }
+        return (dst, position) -> {
+            if (position < 0) {
+                throw new IllegalArgumentException("negative position");
+            }
+            if (position >= size) {
+                return -1;
+            }
+            ByteBuffer seg = segments[(int) (position / MAP_SEGMENT)].duplicate();
+            int off = (int) (position % MAP_SEGMENT);
+            int n = Math.min(dst.remaining(), seg.capacity() - off);
+            seg.position(off).limit(off + n);
+            try {
+                dst.put(seg);
+            } catch (InternalError e) { // the JVM's report of a fault in a mapped page (the file shrank)
+                throw new EOFException(file + ": the file's mapped bytes at " + position + " are gone (the file changed "
+                        + "while it was read)");
+            }
+            return n;
+        };
+    }
+
     /** Bytes in memory as a {@link Source}. */
     static Source of(byte[] data) {
         return (dst, position) -> {

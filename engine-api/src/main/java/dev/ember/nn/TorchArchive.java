@@ -87,9 +87,18 @@ final class TorchArchive implements AutoCloseable {
      * {@code wrap} of the file (a test counts them); the directory, the headers and the small records are read directly.
      */
     static TorchArchive open(Path file, java.util.function.UnaryOperator<TensorBytes.Source> wrap) throws IOException {
+        return open(file, wrap, false);
+    }
+
+    /**
+     * {@link #open(Path, java.util.function.UnaryOperator)}, with {@code mmap} the storages' bytes read through a
+     * read-only memory map of the file ({@link TensorBytes#mapped}) instead of the channel's reads.
+     */
+    static TorchArchive open(Path file, java.util.function.UnaryOperator<TensorBytes.Source> wrap, boolean mmap)
+            throws IOException {
         FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
         try {
-            return read(file, ch, wrap.apply(ch::read));
+            return read(file, ch, wrap.apply(mmap ? TensorBytes.mapped(ch, file) : ch::read));
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;

@@ -75,10 +75,50 @@ public final class TorchSerialization {
      * @throws IllegalArgumentException if {@code file} is null
      */
     public static Object load(Path file) throws IOException {
+        return load(file, defaultMmap);
+    }
+
+    private static volatile boolean defaultMmap;
+
+    /**
+     * {@link #load(Path)} with PyTorch 2.1's {@code mmap}: true reads the storages through a read-only memory map of the
+     * file ({@code FileChannel.map}) instead of the channel's reads, with every check of the other path (each length
+     * against the bytes the file has, each CRC-32). As 2.x's map is private (copy-on-write), a loaded tensor changed in
+     * place never writes to the file; in Ember that holds because CPU tensors live in Java arrays, so each storage is
+     * still copied into the heap once (unlike 2.x, whose storages stay backed by the file's pages): the map saves the
+     * channel's buffer copies, not the heap. A legacy (pre-1.6) file is refused as without it.
+     *
+     * @param file the file
+     * @param mmap whether to read the storages through a memory map
+     * @return the object
+     * @throws IOException as {@link #load(Path)}
+     * @throws IllegalArgumentException if {@code file} is null
+     */
+    public static Object load(Path file, boolean mmap) throws IOException {
         if (file == null) {
             throw new IllegalArgumentException("file must not be null");
         }
-        return load(file, s -> s, false);
+        return load(file, s -> s, false, mmap);
+    }
+
+    /**
+     * Sets what {@link #load(Path)} and {@link #loadStateDict(Path)} do about {@code mmap}, as PyTorch 2.5's
+     * {@code torch.utils.serialization.config.load.mmap} (the default of {@code torch.load(mmap=None)}; false unless
+     * set). Process-wide.
+     *
+     * @param mmap whether loads without an explicit {@code mmap} read through a memory map
+     */
+    public static void setDefaultLoadMmap(boolean mmap) {
+        defaultMmap = mmap;
+    }
+
+    /**
+     * The default of {@code mmap}, as {@code torch.utils.serialization.config.load.mmap}.
+     *
+     * @return whether loads read through a memory map by default
+     */
+    public static boolean getDefaultLoadMmap() {
+        return defaultMmap;
     }
 
     /**
@@ -88,7 +128,13 @@ public final class TorchSerialization {
      */
     static Object load(Path file, java.util.function.UnaryOperator<TensorBytes.Source> wrap, boolean standIns)
             throws IOException {
-        try (TorchArchive archive = TorchArchive.open(file, wrap)) {
+        return load(file, wrap, standIns, defaultMmap);
+    }
+
+    /** {@link #load(Path, java.util.function.UnaryOperator, boolean)}, through a memory map with {@code mmap}. */
+    static Object load(Path file, java.util.function.UnaryOperator<TensorBytes.Source> wrap, boolean standIns,
+                       boolean mmap) throws IOException {
+        try (TorchArchive archive = TorchArchive.open(file, wrap, mmap)) {
             if (archive.record("constants.pkl") != null) {
                 throw new IOException(file + ": this is a TorchScript archive (torch.jit.save); Ember reads torch.save files");
             }
@@ -175,6 +221,19 @@ public final class TorchSerialization {
      */
     public static Map<String, Tensor> loadStateDict(Path file) throws IOException {
         return stateDict(load(file), file);
+    }
+
+    /**
+     * {@link #loadStateDict(Path)} with {@code mmap}, as {@link #load(Path, boolean)}.
+     *
+     * @param file the file
+     * @param mmap whether to read the storages through a memory map
+     * @return the state dict
+     * @throws IOException as {@link #loadStateDict(Path)}
+     * @throws IllegalArgumentException if {@code file} is null
+     */
+    public static Map<String, Tensor> loadStateDict(Path file, boolean mmap) throws IOException {
+        return stateDict(load(file, mmap), file);
     }
 
     /** {@link #loadStateDict(Path)}, the storages' bytes read through {@code wrap} of the file. */

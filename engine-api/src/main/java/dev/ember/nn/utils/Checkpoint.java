@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Training checkpoints and activation checkpointing.
@@ -358,8 +359,9 @@ public final class Checkpoint {
      * go through {@link dev.ember.SavedTensorsHooks}: each is replaced by a handle when saved; the first unpack reruns
      * {@code fn} with grad mode on (the default generator's state at the call restored for it when
      * {@code preserveRngState}, so dropout draws the same masks, and put back after) and hands each node the tensor
-     * the rerun saved in its place. {@code fn} must save the same number of tensors both times, else PyTorch's
-     * {@code CheckpointError} message ({@link IllegalStateException}). What is freed is the saved tensors; the
+     * the rerun saved in its place. The rerun stops as soon as it has saved as many tensors as the forward did (2.x's
+     * early stop; {@link #setCheckpointEarlyStop} turns it off, and then saving more is refused); saving fewer is
+     * PyTorch's {@code CheckpointError} message ({@link IllegalStateException}). What is freed is the saved tensors; the
      * intermediate results themselves are released when nothing else holds them.
      *
      * @throws IllegalArgumentException for a null function or null inputs array
@@ -381,6 +383,26 @@ public final class Checkpoint {
      */
     public static Tensor checkpointNonReentrant(Function<Tensor[], Tensor> fn, boolean preserveRngState,
                                                 String determinismCheck, Tensor... inputs) {
+        return checkpointNonReentrant(fn, preserveRngState, determinismCheck, CheckpointContexts::noop, inputs);
+    }
+
+    /**
+     * {@link #checkpointNonReentrant(Function, boolean, String, Tensor...)} with PyTorch 2.1's {@code context_fn}: called
+     * once per call, it gives the two contexts the forward and the recomputation run under
+     * ({@link SelectiveCheckpoint#createSelectiveCheckpointContexts} for selective checkpointing). The recomputation
+     * stops as soon as it has saved as many tensors as the forward did, unless {@link #setCheckpointEarlyStop} turned
+     * that off around the call (2.x's {@code early_stop}, default true).
+     *
+     * @throws IllegalArgumentException for a null function, inputs array, check or context function, or a check other
+     *     than "default" and "none" (PyTorch's message)
+     * @throws IllegalStateException when the context function returns null
+     */
+    public static Tensor checkpointNonReentrant(Function<Tensor[], Tensor> fn, boolean preserveRngState,
+                                                String determinismCheck, Supplier<CheckpointContexts> contextFn,
+                                                Tensor... inputs) {
+        if (contextFn == null) {
+            throw new IllegalArgumentException("checkpoint(): context_fn must not be null");
+        }
         if (fn == null) {
             throw new IllegalArgumentException("checkpoint(): function must not be null");
         }
@@ -391,7 +413,76 @@ public final class Checkpoint {
             throw new IllegalArgumentException("determinism_check should be one of ['default', 'none'], but got "
                     + determinismCheck);
         }
-        return new Frame(fn, inputs, preserveRngState, determinismCheck.equals("default")).forward();
+        CheckpointContexts contexts = contextFn.get();
+        if (contexts == null) {
+            throw new IllegalStateException("checkpoint(): context_fn returned null");
+        }
+        Boolean stop = EARLY_STOP.get();
+        return new Frame(fn, inputs, preserveRngState, determinismCheck.equals("default"), contexts,
+                stop == null || stop).forward();
+    }
+
+    /**
+     * PyTorch 2.x's {@code torch.utils.checkpoint.checkpoint(fn, *inputs, use_reentrant=..., context_fn=...)}: with
+     * {@code useReentrant} the reentrant {@link #checkpoint(Function, boolean, Tensor...)}, which takes no
+     * {@code context_fn} (refused with PyTorch's message unless {@code contextFn} is null); otherwise
+     * {@link #checkpointNonReentrant(Function, boolean, String, Supplier, Tensor...)} (a null {@code contextFn} standing
+     * for {@code noop_context_fn}). The random state is preserved.
+     *
+     * @throws IllegalArgumentException for a context function with {@code useReentrant}, or a null function or inputs
+     */
+    public static Tensor checkpoint(Function<Tensor[], Tensor> fn, boolean useReentrant,
+                                    Supplier<CheckpointContexts> contextFn, Tensor... inputs) {
+        if (useReentrant) {
+            if (contextFn != null) {
+                throw new IllegalArgumentException("Passing `context_fn` or `debug` is only supported when "
+                        + "use_reentrant=False.");
+            }
+            return checkpoint(fn, true, inputs);
+        }
+        return checkpointNonReentrant(fn, true, "default", contextFn == null ? CheckpointContexts::noop : contextFn,
+                inputs);
+    }
+
+    private static final ThreadLocal<Boolean> EARLY_STOP = new ThreadLocal<>();
+
+    /**
+     * Sets, on this thread until the returned scope closes, whether a non-reentrant checkpoint made inside stops its
+     * recomputation once it has every tensor the backward needs, as {@code torch.utils.checkpoint.set_checkpoint_early_stop}
+     * (2.x; without it, true). Stopping early skips the rest of the function (its side effects too); without it the
+     * whole function runs again, and saving more tensors than the forward did is PyTorch's error.
+     *
+     * @param enable whether recomputation stops early
+     * @return the scope; closing it restores the setting it found
+     */
+    public static CheckpointContexts.Scope setCheckpointEarlyStop(boolean enable) {
+        Boolean previous = EARLY_STOP.get();
+        Thread owner = Thread.currentThread();
+        EARLY_STOP.set(enable);
+        boolean[] closed = {false};
+        return () -> {
+            if (!closed[0]) {
+                if (Thread.currentThread() != owner) {
+                    throw new IllegalStateException("A set_checkpoint_early_stop scope must be closed on the thread "
+                            + "that opened it");
+                }
+                closed[0] = true;
+                if (previous == null) {
+                    EARLY_STOP.remove();
+                } else {
+                    EARLY_STOP.set(previous);
+                }
+            }
+        };
+    }
+
+    /** Thrown by the recomputation's pack hook once it has every tensor (2.x's {@code _StopRecomputationError}). */
+    private static final class StopRecomputation extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        StopRecomputation() {
+            super(null, null, false, false);
+        }
     }
 
     /**
@@ -459,8 +550,13 @@ public final class Checkpoint {
         private final List<String> metadata;
         private int saved;
         private List<Tensor> recomputed;
+        private final CheckpointContexts contexts;
+        private final boolean earlyStop;
 
-        Frame(Function<Tensor[], Tensor> fn, Tensor[] inputs, boolean preserveRngState, boolean check) {
+        Frame(Function<Tensor[], Tensor> fn, Tensor[] inputs, boolean preserveRngState, boolean check,
+              CheckpointContexts contexts, boolean earlyStop) {
+            this.contexts = contexts;
+            this.earlyStop = earlyStop;
             this.fn = fn;
             this.inputs = inputs.clone();
             this.rngState = preserveRngState ? TensorScope.escape(Ember.defaultGenerator().getState()) : null;
@@ -481,13 +577,22 @@ public final class Checkpoint {
                 }
                 return new Handle(this, saved++);
             },
-                    (Handle h) -> h.frame().unpack(h.index()))) {
+                    (Handle h) -> h.frame().unpack(h.index())); CheckpointContexts.Scope ctx = open(contexts.forward())) {
                 Tensor out = fn.apply(inputs.clone());
                 if (out == null) {
                     throw new IllegalStateException("checkpoint(): the function returned null");
                 }
                 return out;
             }
+        }
+
+        /** Opens one of the context function's contexts (refusing an opener that gives null). */
+        private static CheckpointContexts.Scope open(Supplier<? extends CheckpointContexts.Scope> opener) {
+            CheckpointContexts.Scope scope = opener.get();
+            if (scope == null) {
+                throw new IllegalStateException("checkpoint(): a context of context_fn opened as null");
+            }
+            return scope;
         }
 
         private Tensor unpack(int index) {
@@ -512,9 +617,15 @@ public final class Checkpoint {
                     }
                     // out of the backward's scopes: the nodes that read them later run after this one's closes
                     got.add(TensorScope.escape(t.detach()));
+                    if (earlyStop && got.size() == saved) {
+                        throw new StopRecomputation();
+                    }
                     return got.size() - 1;
-                }, (Integer i) -> got.get(i)); GradMode on = Ember.enableGrad()) {
+                }, (Integer i) -> got.get(i)); GradMode on = Ember.enableGrad();
+                     CheckpointContexts.Scope ctx = open(contexts.recompute())) {
                     fn.apply(inputs.clone());
+                } catch (StopRecomputation stop) {
+                    // every tensor the backward needs is there (2.x's early stop)
                 }
             } finally {
                 if (rngState != null) {
