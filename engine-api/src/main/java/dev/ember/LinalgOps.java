@@ -97,8 +97,9 @@ final class LinalgOps {
         int n = b.shape[1];
         Layout la = new Layout(new int[] {1, m, k}, new int[] {0, a.layout.stride(0), a.layout.stride(1)}, a.layout.offset());
         Layout lb = new Layout(new int[] {1, k, n}, new int[] {0, b.layout.stride(0), b.layout.stride(1)}, b.layout.offset());
-        Tensor out = OpInterception.run("aten.mm.default", new Tensor[] {a, b},
-                () -> kernel(a, la, b, lb, new int[] {m, n}, 1, m, n));
+        Tensor out = !OpInterception.active() ? kernel(a, la, b, lb, new int[] {m, n}, 1, m, n)
+                : OpInterception.run("aten.mm.default", new Tensor[] {a, b},
+                        () -> kernel(a, la, b, lb, new int[] {m, n}, 1, m, n));
         return ArithmeticOps.record(out, "MmBackward0", new Tensor[] {a, b}, node -> {
             SavedTensor sb = node.needsInputGrad(0) ? node.save(b) : null;
             SavedTensor sa = node.needsInputGrad(1) ? node.save(a) : null;
@@ -138,8 +139,9 @@ final class LinalgOps {
         int batch = a.shape[0];
         int m = a.shape[1];
         int n = b.shape[2];
-        Tensor out = OpInterception.run("aten.bmm.default", new Tensor[] {a, b},
-                () -> kernel(a, a.layout, b, b.layout, new int[] {batch, m, n}, batch, m, n));
+        Tensor out = !OpInterception.active() ? kernel(a, a.layout, b, b.layout, new int[] {batch, m, n}, batch, m, n)
+                : OpInterception.run("aten.bmm.default", new Tensor[] {a, b},
+                        () -> kernel(a, a.layout, b, b.layout, new int[] {batch, m, n}, batch, m, n));
         return ArithmeticOps.record(out, "BmmBackward0", new Tensor[] {a, b}, node -> {
             SavedTensor sb = node.needsInputGrad(0) ? node.save(b) : null;
             SavedTensor sa = node.needsInputGrad(1) ? node.save(a) : null;
@@ -580,13 +582,9 @@ final class LinalgOps {
             throw new IllegalArgumentException("\"addmm_impl_cpu_\" not implemented for 'Bool'");
         }
         checkEmptyInnerBeta(mat1.dtype, mat1.shape[1] == 0, 1, beta);
-        Tensor out = OpInterception.run("aten.addmm.default", new Tensor[] {self, mat1, mat2}, () -> {
-            try (GradMode off = Ember.noGrad()) {
-                // float16 and bfloat16: the product and the bias added in float32 and rounded once, as PyTorch's GEMM
-                return ReductionOps.narrowedBack(combine(ReductionOps.opmath(self), mm(ReductionOps.opmath(mat1),
-                        ReductionOps.opmath(mat2)), beta, alpha), self.dtype);
-            }
-        });
+        Tensor out = !OpInterception.active() ? addmmValues(self, mat1, mat2, beta, alpha)
+                : OpInterception.run("aten.addmm.default", new Tensor[] {self, mat1, mat2},
+                        () -> addmmValues(self, mat1, mat2, beta, alpha));
         int[] mat2Shape = mat2.shape;
         int[] mat2Strides = mat2.layout.strides();
         return ArithmeticOps.record(out, "AddmmBackward0", new Tensor[] {self, mat1, mat2}, node -> {
@@ -859,5 +857,14 @@ final class LinalgOps {
         s[batch.length] = r;
         s[batch.length + 1] = c;
         return s;
+    }
+
+    /** addmm's values without history: float16 and bfloat16 take the product and the bias in float32, rounded once. */
+    private static Tensor addmmValues(Tensor self, Tensor mat1, Tensor mat2, double beta, double alpha) {
+        try (GradMode off = Ember.noGrad()) {
+            // as PyTorch's CPU GEMM
+            return ReductionOps.narrowedBack(combine(ReductionOps.opmath(self), mm(ReductionOps.opmath(mat1),
+                    ReductionOps.opmath(mat2)), beta, alpha), self.dtype);
+        }
     }
 }

@@ -19,6 +19,8 @@ public final class OpInterception {
     public static final List<String> OPS = List.of("aten.mm.default", "aten.bmm.default", "aten.addmm.default");
 
     private static final ThreadLocal<Mode> MODE = new ThreadLocal<>();
+    /** How many scopes are open on all threads: while none is, an op asks nothing more than this one read. */
+    private static final java.util.concurrent.atomic.AtomicInteger OPEN = new java.util.concurrent.atomic.AtomicInteger();
     private static final ThreadLocal<Boolean> INSIDE = new ThreadLocal<>();
 
     private OpInterception() {
@@ -58,6 +60,7 @@ public final class OpInterception {
             if (!closed) {
                 GradMode.checkOwner(owner, "An op interception scope");
                 closed = true;
+                OPEN.decrementAndGet();
                 if (previous == null) {
                     MODE.remove();
                 } else {
@@ -78,7 +81,16 @@ public final class OpInterception {
         Args.require(mode, "enter", "mode", 0, "Mode");
         Mode previous = MODE.get();
         MODE.set(mode);
+        OPEN.incrementAndGet();
         return new Scope(previous);
+    }
+
+    /**
+     * Whether any scope is open on any thread: the ops ask this first, so that while none is they build no argument
+     * array or computation to hand over.
+     */
+    static boolean active() {
+        return OPEN.get() != 0;
     }
 
     /** Runs op {@code op} through this thread's mode, if any (and none is running), else computes it. */
