@@ -34,6 +34,8 @@ import java.util.WeakHashMap;
  */
 public final class AllowMutationOnSavedTensors implements AutoCloseable {
     private static final ThreadLocal<AllowMutationOnSavedTensors> ACTIVE = new ThreadLocal<>();
+    /** How many scopes are open on all threads: while none is, an in-place write asks nothing more than this read. */
+    private static final java.util.concurrent.atomic.AtomicInteger OPEN = new java.util.concurrent.atomic.AtomicInteger();
     static final String OUTSIDE = "Trying to backward outside of the 'allow_mutation_on_saved_tensors' context"
             + "in which the graph was originally recorded.";
 
@@ -66,6 +68,7 @@ public final class AllowMutationOnSavedTensors implements AutoCloseable {
             throw new IllegalStateException("allow_mutation_on_saved_tensors contexts cannot be nested");
         }
         ACTIVE.set(this);
+        OPEN.incrementAndGet();
     }
 
     static AllowMutationOnSavedTensors open() {
@@ -90,6 +93,9 @@ public final class AllowMutationOnSavedTensors implements AutoCloseable {
      * thread's open scope that lives in that storage and was not cloned yet.
      */
     static void beforeWrite(Tensor self) {
+        if (OPEN.get() == 0) {
+            return;
+        }
         AllowMutationOnSavedTensors scope = ACTIVE.get();
         if (scope == null) {
             return;
@@ -133,6 +139,7 @@ public final class AllowMutationOnSavedTensors implements AutoCloseable {
             }
             handles.clear();
             ACTIVE.remove();
+            OPEN.decrementAndGet();
         }
     }
 }
