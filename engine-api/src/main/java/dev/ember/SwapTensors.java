@@ -64,92 +64,20 @@ public final class SwapTensors {
         poison(acc1);
         poison(acc2);
 
-        StorageLease lease = t1.lease;
-        t1.lease = t2.lease;
-        t2.lease = lease;
-        dev.ember.backend.Layout layout = t1.layout;
-        t1.layout = t2.layout;
-        t2.layout = layout;
-        int[] shape = t1.shape;
-        t1.shape = t2.shape;
-        t2.shape = shape;
-        DType dtype = t1.dtype;
-        t1.dtype = t2.dtype;
-        t2.dtype = dtype;
-        Device device = t1.device;
-        t1.device = t2.device;
-        t2.device = device;
-        dev.ember.backend.Backend backend = t1.backend;
-        t1.backend = t2.backend;
-        t2.backend = backend;
-        int[] version = t1.version;
-        t1.version = t2.version;
-        t2.version = version;
         // a detached alias's base (the only kind of view swapped): a reference to either object follows its content
         Tensor base1 = swapped(t2.viewBase, t1, t2);
         Tensor base2 = swapped(t1.viewBase, t1, t2);
+        try {
+            for (java.lang.reflect.Field f : CONTENT) {
+                Object v = f.get(t1);
+                f.set(t1, f.get(t2));
+                f.set(t2, v);
+            }
+        } catch (IllegalAccessException e) {
+            throw new AssertionError(e); // the engine's own fields, made accessible once
+        }
         t1.viewBase = base1 == t1 ? null : base1;
         t2.viewBase = base2 == t2 ? null : base2;
-        boolean b = t1.noGradView;
-        t1.noGradView = t2.noGradView;
-        t2.noGradView = b;
-        b = t1.multiOutputView;
-        t1.multiOutputView = t2.multiOutputView;
-        t2.multiOutputView = b;
-        b = t1.inferenceView;
-        t1.inferenceView = t2.inferenceView;
-        t2.inferenceView = b;
-        int i = t1.viewVersion;
-        t1.viewVersion = t2.viewVersion;
-        t2.viewVersion = i;
-        String s = t1.replayNode;
-        t1.replayNode = t2.replayNode;
-        t2.replayNode = s;
-        b = t1.wrappedNumber;
-        t1.wrappedNumber = t2.wrappedNumber;
-        t2.wrappedNumber = b;
-        double d = t1.wrappedValue;
-        t1.wrappedValue = t2.wrappedValue;
-        t2.wrappedValue = d;
-        b = t1.isParameter;
-        t1.isParameter = t2.isParameter;
-        t2.isParameter = b;
-        s = t1.uninitialized;
-        t1.uninitialized = t2.uninitialized;
-        t2.uninitialized = s;
-        b = t1.requiresGrad;
-        t1.requiresGrad = t2.requiresGrad;
-        t2.requiresGrad = b;
-        Node gradFn = t1.gradFn;
-        t1.gradFn = t2.gradFn;
-        t2.gradFn = gradFn;
-        i = t1.outputNr;
-        t1.outputNr = t2.outputNr;
-        t2.outputNr = i;
-        Tensor grad = t1.grad;
-        t1.grad = t2.grad;
-        t2.grad = grad;
-        b = t1.retainsGrad;
-        t1.retainsGrad = t2.retainsGrad;
-        t2.retainsGrad = b;
-        java.util.List<java.util.function.Consumer<Tensor>> post = t1.postAccumulateGradHooks;
-        t1.postAccumulateGradHooks = t2.postAccumulateGradHooks;
-        t2.postAccumulateGradHooks = post;
-        b = t1.gradMadeByAutograd;
-        t1.gradMadeByAutograd = t2.gradMadeByAutograd;
-        t2.gradMadeByAutograd = b;
-        b = t1.releasedAsGrad;
-        t1.releasedAsGrad = t2.releasedAsGrad;
-        t2.releasedAsGrad = b;
-        dev.ember.sparse.SparseTensor sparse = t1.sparseGrad;
-        t1.sparseGrad = t2.sparseGrad;
-        t2.sparseGrad = sparse;
-        sparse = t1.carriedSparse;
-        t1.carriedSparse = t2.carriedSparse;
-        t2.carriedSparse = sparse;
-        b = t1.carriedContiguous;
-        t1.carriedContiguous = t2.carriedContiguous;
-        t2.carriedContiguous = b;
         // the accumulators stay with their objects' old graphs (poisoned); new graphs get new ones, with the tensor
         // hooks of the content each object now holds
         t1.accumulator = freshAccumulator(t1, acc2);
@@ -160,6 +88,25 @@ public final class SwapTensors {
             t1.version[0] = past;
             t2.version[0] = past;
         }
+    }
+
+    /**
+     * Every field of a tensor object that is its content, exchanged by a swap: all of them but the scope that closes the
+     * object (it stays with the Java object), the gradient accumulators (rebuilt for each object's new content) and the
+     * view base (remapped). Read from the class, so a field added to {@link Tensor} is swapped without a change here.
+     */
+    private static final java.util.List<java.lang.reflect.Field> CONTENT = contentFields();
+
+    private static java.util.List<java.lang.reflect.Field> contentFields() {
+        java.util.Set<String> kept = java.util.Set.of("scope", "accumulator", "viewBase");
+        java.util.List<java.lang.reflect.Field> out = new java.util.ArrayList<>();
+        for (java.lang.reflect.Field f : Tensor.class.getDeclaredFields()) {
+            if (!java.lang.reflect.Modifier.isStatic(f.getModifiers()) && !kept.contains(f.getName())) {
+                f.setAccessible(true);
+                out.add(f);
+            }
+        }
+        return java.util.List.copyOf(out);
     }
 
     /** {@code x} with the objects {@code t1} and {@code t2} exchanged (their contents moved). */

@@ -100,11 +100,11 @@ public final class Tensor implements AutoCloseable {
     Node.AccumulateGrad accumulator;
     boolean retainsGrad;
     /** Hooks run after the engine accumulates into this leaf's {@code grad}, or null. */
-    List<java.util.function.Consumer<Tensor>> postAccumulateGradHooks;
+    private List<java.util.function.Consumer<Tensor>> postAccumulateGradHooks;
     /** Whether {@link #grad} was made by autograd (not assigned with setGrad), so clearing it may close it. */
     boolean gradMadeByAutograd;
     /** Whether {@link #releaseGrad()} closed this tensor, a gradient, so that using it later says so. */
-    boolean releasedAsGrad;
+    private boolean releasedAsGrad;
     /** This leaf's sparse gradient (PyTorch's sparse COO {@code .grad}), or null; {@link #grad} is null while it is set. */
     dev.ember.sparse.SparseTensor sparseGrad;
     /**
