@@ -449,26 +449,11 @@ class DeepCopyTest {
         List<String> bad = new ArrayList<>();
         int copied = 0;
         for (Class<?> cls : MetaDeviceGapsTest.moduleClasses()) {
-            java.lang.reflect.Constructor<?> best = null;
-            for (java.lang.reflect.Constructor<?> k : cls.getConstructors()) {
-                boolean simple = true;
-                for (Class<?> p : k.getParameterTypes()) {
-                    simple &= p == int.class || p == long.class || p == double.class || p == boolean.class;
-                }
-                if (simple && (best == null || k.getParameterCount() < best.getParameterCount())) {
-                    best = k;
-                }
-            }
+            java.lang.reflect.Constructor<?> best = MetaDeviceGapsTest.simplestConstructor(cls);
             if (best == null) {
                 continue;
             }
-            Object[] args = new Object[best.getParameterCount()];
-            Class<?>[] pt = best.getParameterTypes();
-            for (int i = 0; i < args.length; i++) {
-                args[i] = pt[i] == int.class ? (Object) 4 : pt[i] == long.class ? (Object) 4L : pt[i] == double.class
-                    ? (Object) 0.5 : (Object) Boolean.TRUE;
-            }
-            Module m = (Module) best.newInstance(args);
+            Module m = MetaDeviceGapsTest.build(best);
             Module c = DeepCopy.of(m);
             copied++;
             String name = cls.getSimpleName();

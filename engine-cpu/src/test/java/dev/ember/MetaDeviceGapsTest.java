@@ -537,6 +537,32 @@ class MetaDeviceGapsTest {
     private static final java.util.Set<Class<? extends Throwable>> REFUSALS = java.util.Set.of(IllegalArgumentException.class,
             IllegalStateException.class, UnsupportedOperationException.class, IndexOutOfBoundsException.class);
 
+    /** The public constructor of {@code c} with the fewest parameters, all numbers and flags; null if none. */
+    static java.lang.reflect.Constructor<?> simplestConstructor(Class<?> c) {
+        java.lang.reflect.Constructor<?> best = null;
+        for (java.lang.reflect.Constructor<?> k : c.getConstructors()) {
+            boolean simple = true;
+            for (Class<?> p : k.getParameterTypes()) {
+                simple &= p == int.class || p == long.class || p == double.class || p == boolean.class;
+            }
+            if (simple && (best == null || k.getParameterCount() < best.getParameterCount())) {
+                best = k;
+            }
+        }
+        return best;
+    }
+
+    /** A module by {@code ctor} with sizes 4, rates 0.5 and flags true. */
+    static dev.ember.nn.Module build(java.lang.reflect.Constructor<?> ctor) throws ReflectiveOperationException {
+        Object[] args = new Object[ctor.getParameterCount()];
+        Class<?>[] pt = ctor.getParameterTypes();
+        for (int i = 0; i < args.length; i++) {
+            args[i] = pt[i] == int.class ? (Object) 4 : pt[i] == long.class ? (Object) 4L : pt[i] == double.class
+                    ? (Object) 0.5 : (Object) Boolean.TRUE;
+        }
+        return (dev.ember.nn.Module) ctor.newInstance(args);
+    }
+
     /** The public module classes of dev.ember.nn, from the engine's classes (a folder or a jar). */
     static List<Class<?>> moduleClasses() throws Exception {
         java.nio.file.Path root = java.nio.file.Path.of(dev.ember.nn.Module.class.getProtectionDomain().getCodeSource()
@@ -582,28 +608,13 @@ class MetaDeviceGapsTest {
         List<String> notRun = new ArrayList<>();
         int built = 0;
         for (Class<?> c : moduleClasses()) {
-            java.lang.reflect.Constructor<?> best = null;
-            for (java.lang.reflect.Constructor<?> k : c.getConstructors()) {
-                boolean simple = true;
-                for (Class<?> p : k.getParameterTypes()) {
-                    simple &= p == int.class || p == long.class || p == double.class || p == boolean.class;
-                }
-                if (simple && (best == null || k.getParameterCount() < best.getParameterCount())) {
-                    best = k;
-                }
-            }
+            java.lang.reflect.Constructor<?> best = simplestConstructor(c);
             if (best == null) {
                 continue; // built from other modules or lists (Sequential, Fold, ...): covered by the models above
             }
-            Object[] args = new Object[best.getParameterCount()];
-            Class<?>[] pt = best.getParameterTypes();
-            for (int i = 0; i < args.length; i++) {
-                args[i] = pt[i] == int.class ? (Object) 4 : pt[i] == long.class ? (Object) 4L : pt[i] == double.class
-                        ? (Object) 0.5 : (Object) Boolean.TRUE;
-            }
             dev.ember.nn.Module m;
             try (DeviceScope s = Ember.deviceScope(Device.META)) {
-                m = (dev.ember.nn.Module) best.newInstance(args);
+                m = build(best);
             }
             built++;
             String name = c.getSimpleName();
