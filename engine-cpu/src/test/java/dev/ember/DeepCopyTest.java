@@ -613,4 +613,68 @@ class DeepCopyTest {
         assertThrows(IllegalStateException.class, scopedCopy::sum);
         assertThrows(IllegalStateException.class, scoped::sum);
     }
+
+    /**
+     * A model, its optimizer and a scheduler copied together ({@code copy.deepcopy((model, opt, sched))}): the copies
+     * refer to each other as the originals do, so stepping the copied optimizer trains the copied model only, and both
+     * pairs then continue identically. Every optimizer class of dev.ember.optim with a (params, lr) constructor copies
+     * after a step.
+     */
+    @Test
+    void aModelItsOptimizerAndSchedulerCopyTogether() throws Exception {
+        Linear m = new Linear(3, 2);
+        dev.ember.optim.Adam opt = new dev.ember.optim.Adam(m.parameters(), 0.1);
+        dev.ember.optim.StepLR sched = new dev.ember.optim.StepLR(opt, 1, 0.5);
+        Tensor x = Tensor.ones(4, 3);
+        m.forward(x).pow(2).sum().backward();
+        opt.step();
+        sched.step();
+        List<Object> copies = DeepCopy.of(List.of(m, opt, sched));
+        Linear mc = (Linear) copies.get(0);
+        dev.ember.optim.Adam oc = (dev.ember.optim.Adam) copies.get(1);
+        dev.ember.optim.StepLR sc = (dev.ember.optim.StepLR) copies.get(2);
+        for (int step = 0; step < 2; step++) {
+            for (Object[] pair : new Object[][] {{m, opt, sched}, {mc, oc, sc}}) {
+                Linear model = (Linear) pair[0];
+                dev.ember.optim.Adam o = (dev.ember.optim.Adam) pair[1];
+                o.zeroGrad();
+                model.forward(x).pow(2).sum().backward();
+                o.step();
+                ((dev.ember.optim.StepLR) pair[2]).step();
+            }
+            assertTrue(m.weight().equal(mc.weight()), "step " + step);
+            assertNotSame(m.weight(), mc.weight());
+        }
+        assertEquals(opt.paramGroups().get(0).lr(), oc.paramGroups().get(0).lr());
+        // every optimizer with a (params, lr) constructor, after a step
+        List<String> bad = new ArrayList<>();
+        for (Class<?> c : List.of(dev.ember.optim.SGD.class, dev.ember.optim.Adam.class, dev.ember.optim.AdamW.class,
+                dev.ember.optim.Adagrad.class, dev.ember.optim.Adadelta.class, dev.ember.optim.Adamax.class,
+                dev.ember.optim.ASGD.class, dev.ember.optim.NAdam.class, dev.ember.optim.RAdam.class,
+                dev.ember.optim.RMSprop.class, dev.ember.optim.Rprop.class, dev.ember.optim.Adafactor.class)) {
+            Linear l = new Linear(3, 2);
+            dev.ember.optim.Optimizer o;
+            try {
+                o = (dev.ember.optim.Optimizer) c.getConstructor(List.class, double.class).newInstance(l.parameters(),
+                    0.01);
+            } catch (NoSuchMethodException e) {
+                continue;
+            }
+            l.forward(x).sum().backward();
+            o.step();
+            List<Object> pair = DeepCopy.of(List.of(l, o));
+            Linear lc = (Linear) pair.get(0);
+            dev.ember.optim.Optimizer ocp = (dev.ember.optim.Optimizer) pair.get(1);
+            o.zeroGrad();
+            ocp.zeroGrad();
+            l.forward(x).sum().backward();
+            lc.forward(x).sum().backward();
+            o.step();
+            ocp.step();
+            if (!l.weight().equal(lc.weight())) {
+                bad.add(c.getSimpleName());
+            }
+        }
+        assertTrue(bad.isEmpty(), bad.toString());
+    }
 }
