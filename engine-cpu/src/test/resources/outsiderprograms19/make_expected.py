@@ -6,6 +6,12 @@ As round 18: the initial weights are rounded to float32 before the programs star
 the Java test widens them to float64 and starts from the very same numbers), the data are float32-representable draws
 saved as float32, and only gradients, outputs and final parameters are float64.
 
+Size (the brief asks for under 400 KB in all): each entry of a torch.save file costs some 300 bytes of its own, so the
+larger models (Perceiver, PerceiverLM, the U-Net, the Set Transformer) are saved packed: their initial state as one
+flattened float32 vector with the names and shapes in names19.txt (the test splits it and loads it strictly by name),
+their first gradients as one flattened vector in named_parameters' order, and their parameters after training as three
+summaries each (sum, sum of squares, a linspace(-1, 1)-weighted sum) plus the values of those of at most 16 elements.
+
   perc.*   lucidrains/perceiver-pytorch's Perceiver (perceiver_pytorch.py): fourier_encode (logspace scales with base 2,
            sin, cos and the position itself), positions by linspace(-1, 1) and meshgrid, rearrange '... n d -> ... (n d)'
            and repeat '... -> b ...' written as reshape and expand, PreNorm with a context norm, Attention with
@@ -62,7 +68,21 @@ saved as float32, and only gradients, outputs and final parameters are float64.
            unnormalized_widths /= sqrt(hidden_features) in place on views of the net's output, torch.empty_like and
            index assignment of both halves, sum_except_batch) twice with alternating masks; negative log-likelihood
            under a standard normal, Adam 3 steps; the inverse of the trained flow.
+  siren.*  vsitzmann/siren's explore_siren notebook: SineLayer (sin(omega_0 * linear), the special init: the first
+           layer uniform within 1 / in_features, the others within sqrt(6 / in_features) / omega_0), Siren with the
+           outermost linear layer, forward's coords.clone().detach().requires_grad_(True), get_mgrid by meshgrid,
+           gradient / divergence / laplace by torch.autograd.grad with create_graph=True; the loss fits the values and
+           (Poisson style) the gradients together, so every step back-propagates through a gradient (a double
+           backward through sin), Adam 3 steps; the laplacian at the first step.
+  set.*    juho-lee/set_transformer's modules.py (MAB with heads split by torch.cat(Q.split(dim_split, 2), 0), bmm,
+           softmax over dim 2, the heads put back by split(Q.size(0), 0) and cat, ln0 / ln1, O + relu(fc_o(O)); SAB,
+           ISAB with its inducing points I.repeat(X.size(0), 1, 1), PMA with its seeds; xavier_uniform_ of
+           torch.Tensor(...)) in models.py's SetTransformer(ln=True), on the max-regression demo (L1 to the max of each
+           set), Adam 3 steps; the trained model on a permuted set. Every MAB's fc_k bias gets a rounding-noise
+           gradient (the softmax removes q . b): the test holds those to absolute bounds.
+  dset.*   models.py's DeepSet (encoder, mean over the set, decoder, reshape) on the same task.
   texts19.txt  PyTorch's messages for the recipes' misuses (key, a tab, the message)
+  names19.txt  the packed initial states' names and shapes (prefix, name, shape)
 PyTorch 1.13 and 2.x agree on every op used here (torch.meshgrid without indexing= warns in 2.x and means 'ij').
 
 Run with PyTorch 1.13 (CPU): /usr/bin/python3 make_expected.py  ->  programs19.pt (a dict of tensors).
@@ -100,12 +120,31 @@ def save_init(prefix, module):
         out[prefix + k] = v.float().clone() if v.is_floating_point() else v.clone()
 
 
+NAMES = []
+
+
+def save_init_packed(prefix, module):
+    """save_init for the larger models: one flattened float32 vector (prefix + "flat") of the state dict's values in its
+    order, their names and shapes in names19.txt (prefix, name, shape a tab apart), which the test splits and loads
+    strictly by name (each entry of the file costs some 300 bytes of its own)."""
+    round_init(module)
+    flat = []
+    for k, v in module.state_dict().items():
+        assert v.is_floating_point()
+        flat.append(v.float().reshape(-1))
+        NAMES.append(prefix + "\t" + k + "\t" + ",".join(str(n) for n in v.shape))
+    out[prefix + "flat"] = torch.cat(flat)
+
+
 def save_params(prefix, module):
     for k, p in module.named_parameters():
         out[prefix + k] = p.detach().clone()
 
 
-def save_grads(prefix, module, nonzero_only=False):
+def save_grads(prefix, module, nonzero_only=False, packed=False):
+    if packed:  # the summarized models' gradients: one vector, flattened and concatenated in named_parameters' order
+        out[prefix + "flat"] = torch.cat([p.grad.reshape(-1) for _, p in module.named_parameters()])
+        return
     for k, p in module.named_parameters():
         if p.grad is not None and (not nonzero_only or p.grad.abs().max() > 0):
             out[prefix + k] = p.grad.clone()
@@ -138,7 +177,8 @@ def train(prefix, model, opt, steps, forward, first=None, last_grads=False, nonz
         if step == 0:
             if first is not None:
                 first(y)
-            save_grads(prefix + "grad0.", model, nonzero_grads)
+            save_grads(prefix + "grad0" if summarized and not nonzero_grads else prefix + "grad0.", model,
+                       nonzero_grads, packed=summarized and not nonzero_grads)
         if last_grads and step == steps - 1:
             out[prefix + "gradlastsum"] = torch.stack([summary(p.grad) for _, p in model.named_parameters()])
         opt.step()
@@ -304,7 +344,7 @@ perc = Perceiver(num_freq_bands=2, depth=3, max_freq=6., input_channels=2, input
                  cross_heads=1, latent_heads=2, cross_dim_head=4, latent_dim_head=2, num_classes=3,
                  weight_tie_layers=True)
 assert perc.layers[2][0] is perc.layers[1][0] and perc.layers[1][0] is not perc.layers[0][0]
-save_init("perc.init.", perc)  # the state dict: layers.1.* repeat layers.0.*
+save_init_packed("perc.init", perc)  # the state dict: layers.1.* repeat layers.0.*
 out["perc.nparams"] = torch.tensor(len(list(perc.named_parameters())))
 perc_x = f32(torch.randn(3, 2, 3, 4, 2))
 perc_y = torch.randint(0, 3, (3, 2))
@@ -380,7 +420,7 @@ class PerceiverLM(nn.Module):
 
 pio = PerceiverLM(dim=4, num_tokens=7, max_seq_len=6, depth=1, num_latents=2, latent_dim=4, cross_heads=1,
                   latent_heads=2, cross_dim_head=4, latent_dim_head=2, self_per_cross_attn=2)
-save_init("pio.init.", pio)
+save_init_packed("pio.init", pio)
 pio_idx = torch.randint(0, 7, (3, 2, 6))
 pio_mask = torch.tensor([[[True] * 6, [True] * 4 + [False] * 2], [[True] * 5 + [False], [True] * 6],
                          [[True] * 3 + [False] * 3, [True] * 6]])
@@ -640,7 +680,7 @@ class MiniUNet(nn.Module):
 
 
 sd = MiniUNet()
-save_init("sd.init.", sd)
+save_init_packed("sd.init", sd)
 sd_x = f32(torch.randn(3, 2, 2, 4, 4))
 sd_t = torch.randint(0, 1000, (3, 2))
 sd_c = f32(torch.randn(3, 2, 3, 5))
@@ -1242,7 +1282,221 @@ with torch.no_grad():
     assert (xr - nsf_x[0]).abs().max() < 1e-9 and (ld + ldi).abs().max() < 1e-9
 
 
-# 6. the recipes' misuses: PyTorch's messages (texts19.txt) -------------------------------------------------------------
+# 6. SIREN ---------------------------------------------------------------------------------------------------------------
+class SineLayer(nn.Module):
+    def __init__(self, in_features, out_features, bias=True, is_first=False, omega_0=30):
+        super().__init__()
+        self.omega_0 = omega_0
+        self.is_first = is_first
+        self.in_features = in_features
+        self.linear = nn.Linear(in_features, out_features, bias=bias)
+        self.init_weights()
+
+    def init_weights(self):
+        with torch.no_grad():
+            if self.is_first:
+                self.linear.weight.uniform_(-1 / self.in_features, 1 / self.in_features)
+            else:
+                self.linear.weight.uniform_(-np.sqrt(6 / self.in_features) / self.omega_0,
+                                            np.sqrt(6 / self.in_features) / self.omega_0)
+
+    def forward(self, input):
+        return torch.sin(self.omega_0 * self.linear(input))
+
+
+class Siren(nn.Module):
+    def __init__(self, in_features, hidden_features, hidden_layers, out_features, outermost_linear=False,
+                 first_omega_0=30, hidden_omega_0=30.):
+        super().__init__()
+        self.net = []
+        self.net.append(SineLayer(in_features, hidden_features, is_first=True, omega_0=first_omega_0))
+        for i in range(hidden_layers):
+            self.net.append(SineLayer(hidden_features, hidden_features, is_first=False, omega_0=hidden_omega_0))
+        if outermost_linear:
+            final_linear = nn.Linear(hidden_features, out_features)
+            with torch.no_grad():
+                final_linear.weight.uniform_(-np.sqrt(6 / hidden_features) / hidden_omega_0,
+                                             np.sqrt(6 / hidden_features) / hidden_omega_0)
+            self.net.append(final_linear)
+        else:
+            self.net.append(SineLayer(hidden_features, out_features, is_first=False, omega_0=hidden_omega_0))
+        self.net = nn.Sequential(*self.net)
+
+    def forward(self, coords):
+        coords = coords.clone().detach().requires_grad_(True)  # allows to take derivative w.r.t. input
+        output = self.net(coords)
+        return output, coords
+
+
+def get_mgrid(sidelen, dim=2):
+    tensors = tuple(dim * [torch.linspace(-1, 1, steps=sidelen)])
+    mgrid = torch.stack(torch.meshgrid(*tensors), dim=-1)
+    return mgrid.reshape(-1, dim)
+
+
+def gradient(y, x, grad_outputs=None):
+    if grad_outputs is None:
+        grad_outputs = torch.ones_like(y)
+    return torch.autograd.grad(y, [x], grad_outputs=grad_outputs, create_graph=True)[0]
+
+
+def divergence(y, x):
+    div = 0.
+    for i in range(y.shape[-1]):
+        div += torch.autograd.grad(y[..., i], x, torch.ones_like(y[..., i]), create_graph=True)[0][..., i:i + 1]
+    return div
+
+
+def laplace(y, x):
+    grad = gradient(y, x)
+    return divergence(grad, x)
+
+
+siren = Siren(2, 12, 2, 1, outermost_linear=True)
+save_init("siren.init.", siren)
+siren_coords = get_mgrid(4)
+out["siren.mgrid"] = siren_coords
+siren_gt = f32(torch.randn(16, 1) * 0.5)
+siren_gt_grad = f32(torch.randn(16, 2))
+out["siren.gt"], out["siren.gtgrad"] = siren_gt.float(), siren_gt_grad.float()
+
+
+def siren_forward(step):
+    # the value and the Poisson (gradient) fits together: the loss holds a gradient made with create_graph
+    model_output, coords = siren(siren_coords)
+    grad = gradient(model_output, coords)
+    loss = ((model_output - siren_gt) ** 2).mean() + 0.01 * ((grad - siren_gt_grad) ** 2).mean()
+    if step == 0:
+        out["siren.grad0x"] = grad.detach().clone()
+        out["siren.laplace0"] = laplace(model_output, coords).detach().clone()
+    return model_output, loss
+
+
+train("siren.", siren, torch.optim.Adam(siren.parameters(), lr=1e-3), 3, siren_forward,
+      first=lambda o: out.__setitem__("siren.out0", o.detach().clone()))
+
+
+# 7. Set Transformer and Deep Sets (juho-lee/set_transformer) -----------------------------------------------------------
+class MAB(nn.Module):
+    def __init__(self, dim_Q, dim_K, dim_V, num_heads, ln=False):
+        super(MAB, self).__init__()
+        self.dim_V = dim_V
+        self.num_heads = num_heads
+        self.fc_q = nn.Linear(dim_Q, dim_V)
+        self.fc_k = nn.Linear(dim_K, dim_V)
+        self.fc_v = nn.Linear(dim_K, dim_V)
+        if ln:
+            self.ln0 = nn.LayerNorm(dim_V)
+            self.ln1 = nn.LayerNorm(dim_V)
+        self.fc_o = nn.Linear(dim_V, dim_V)
+
+    def forward(self, Q, K):
+        Q = self.fc_q(Q)
+        K, V = self.fc_k(K), self.fc_v(K)
+        dim_split = self.dim_V // self.num_heads
+        Q_ = torch.cat(Q.split(dim_split, 2), 0)
+        K_ = torch.cat(K.split(dim_split, 2), 0)
+        V_ = torch.cat(V.split(dim_split, 2), 0)
+        A = torch.softmax(Q_.bmm(K_.transpose(1, 2)) / math.sqrt(self.dim_V), 2)
+        O = torch.cat((Q_ + A.bmm(V_)).split(Q.size(0), 0), 2)
+        O = O if getattr(self, 'ln0', None) is None else self.ln0(O)
+        O = O + F.relu(self.fc_o(O))
+        O = O if getattr(self, 'ln1', None) is None else self.ln1(O)
+        return O
+
+
+class SAB(nn.Module):
+    def __init__(self, dim_in, dim_out, num_heads, ln=False):
+        super(SAB, self).__init__()
+        self.mab = MAB(dim_in, dim_in, dim_out, num_heads, ln=ln)
+
+    def forward(self, X):
+        return self.mab(X, X)
+
+
+class ISAB(nn.Module):
+    def __init__(self, dim_in, dim_out, num_heads, num_inds, ln=False):
+        super(ISAB, self).__init__()
+        self.I = nn.Parameter(torch.Tensor(1, num_inds, dim_out))
+        nn.init.xavier_uniform_(self.I)
+        self.mab0 = MAB(dim_out, dim_in, dim_out, num_heads, ln=ln)
+        self.mab1 = MAB(dim_in, dim_out, dim_out, num_heads, ln=ln)
+
+    def forward(self, X):
+        H = self.mab0(self.I.repeat(X.size(0), 1, 1), X)
+        return self.mab1(X, H)
+
+
+class PMA(nn.Module):
+    def __init__(self, dim, num_heads, num_seeds, ln=False):
+        super(PMA, self).__init__()
+        self.S = nn.Parameter(torch.Tensor(1, num_seeds, dim))
+        nn.init.xavier_uniform_(self.S)
+        self.mab = MAB(dim, dim, dim, num_heads, ln=ln)
+
+    def forward(self, X):
+        return self.mab(self.S.repeat(X.size(0), 1, 1), X)
+
+
+class SetTransformer(nn.Module):
+    def __init__(self, dim_input, num_outputs, dim_output, num_inds=32, dim_hidden=128, num_heads=4, ln=False):
+        super(SetTransformer, self).__init__()
+        self.enc = nn.Sequential(ISAB(dim_input, dim_hidden, num_heads, num_inds, ln=ln),
+                                 ISAB(dim_hidden, dim_hidden, num_heads, num_inds, ln=ln))
+        self.dec = nn.Sequential(PMA(dim_hidden, num_heads, num_outputs, ln=ln),
+                                 SAB(dim_hidden, dim_hidden, num_heads, ln=ln),
+                                 SAB(dim_hidden, dim_hidden, num_heads, ln=ln),
+                                 nn.Linear(dim_hidden, dim_output))
+
+    def forward(self, X):
+        return self.dec(self.enc(X))
+
+
+class DeepSet(nn.Module):
+    def __init__(self, dim_input, num_outputs, dim_output, dim_hidden=128):
+        super(DeepSet, self).__init__()
+        self.num_outputs = num_outputs
+        self.dim_output = dim_output
+        self.enc = nn.Sequential(nn.Linear(dim_input, dim_hidden), nn.ReLU(), nn.Linear(dim_hidden, dim_hidden),
+                                 nn.ReLU(), nn.Linear(dim_hidden, dim_hidden), nn.ReLU(),
+                                 nn.Linear(dim_hidden, dim_hidden))
+        self.dec = nn.Sequential(nn.Linear(dim_hidden, dim_hidden), nn.ReLU(), nn.Linear(dim_hidden, dim_hidden),
+                                 nn.ReLU(), nn.Linear(dim_hidden, dim_hidden), nn.ReLU(),
+                                 nn.Linear(dim_hidden, num_outputs * dim_output))
+
+    def forward(self, X):
+        X = self.enc(X).mean(-2)
+        return self.dec(X).reshape(-1, self.num_outputs, self.dim_output)
+
+
+settr = SetTransformer(2, 1, 2, num_inds=3, dim_hidden=8, num_heads=2, ln=True)
+save_init_packed("set.init", settr)
+deepset = DeepSet(2, 1, 2, dim_hidden=6)
+save_init("dset.init.", deepset)
+set_x = f32(torch.rand(3, 4, 5, 2))
+out["set.x"] = set_x.float()
+set_perm = torch.randperm(5)
+out["set.perm"] = set_perm
+
+
+def max_forward(model):
+    # the repository's max-regression demo: the largest element per coordinate, an L1 loss
+    def forward(step):
+        o = model(set_x[step]).squeeze(1)
+        return o, F.l1_loss(o, set_x[step].max(dim=1)[0])
+    return forward
+
+
+train("set.", settr, torch.optim.Adam(settr.parameters(), lr=0.01), 3, max_forward(settr), summarized=True,
+      first=lambda o: out.__setitem__("set.out0", o.detach().clone()))
+train("dset.", deepset, torch.optim.Adam(deepset.parameters(), lr=0.01), 3, max_forward(deepset),
+      first=lambda o: out.__setitem__("dset.out0", o.detach().clone()))
+with torch.no_grad():
+    out["set.eval"] = settr(set_x[0])
+    out["set.perm_out"] = settr(set_x[0][:, set_perm])
+
+
+# 8. the recipes' misuses: PyTorch's messages (texts19.txt) -------------------------------------------------------------
 texts = {}
 
 
@@ -1264,6 +1518,10 @@ message("group_norm", lambda: F.group_norm(torch.zeros(2, 6, 4, 4), 4))
 # Hyena's depthwise short filter given the wrong channel count
 message("conv1d", lambda: F.conv1d(torch.zeros(2, 12, 8), torch.zeros(12, 1, 3), groups=12)
         if False else F.conv1d(torch.zeros(2, 8, 8), torch.zeros(12, 1, 3), padding=2, groups=12))
+# the Set Transformer's Q_.bmm(K_.transpose(1, 2)) with K of another width (a dim_split the heads do not share)
+message("bmm", lambda: torch.zeros(4, 3, 4).bmm(torch.zeros(4, 3, 5).transpose(1, 2)))
+# SIREN's torch.autograd.grad of an output that does not need coords (coords not made to require grad)
+message("grad", lambda: torch.autograd.grad(torch.ones(3, requires_grad=True).sum(), [torch.zeros(3)]))
 # Perceiver's chunk of the kv projection along a dim of size 0 chunks
 message("chunk", lambda: torch.zeros(2, 8).chunk(0, dim=-1))
 
@@ -1275,5 +1533,8 @@ with open("texts19.txt", "w") as fh:
     for key in sorted(texts):
         fh.write(key + "\t" + texts[key] + "\n")
 
+with open("names19.txt", "w") as fh:
+    for line in NAMES:
+        fh.write(line + "\n")
 torch.save(out, "programs19.pt")
 print(len(out), "entries")
