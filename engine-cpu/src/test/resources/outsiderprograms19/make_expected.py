@@ -81,6 +81,11 @@ summaries each (sum, sum of squares, a linspace(-1, 1)-weighted sum) plus the va
            set), Adam 3 steps; the trained model on a permuted set. Every MAB's fc_k bias gets a rounding-noise
            gradient (the softmax removes q . b): the test holds those to absolute bounds.
   dset.*   models.py's DeepSet (encoder, mean over the set, decoder, reshape) on the same task.
+  mix.ret.*  RetNet as written in a float64 program without .double(): RetNetRelPos' decay stays a float32 buffer, so
+           the mask is built in float32 (arange(slen).to(decay), masked_fill, exp) and meets the float64 scores by
+           type promotion; the first forward and backward (gradients packed in named_parameters' order).
+  f32.*    the first forward and backward of Hyena (float32 FFTs), RetNet, the spline flow and SIREN (its double
+           backward) with float32 the default type, as the reference code runs, from the same initial weights.
   texts19.txt  PyTorch's messages for the recipes' misuses (key, a tab, the message)
   names19.txt  the packed initial states' names and shapes (prefix, name, shape)
 PyTorch 1.13 and 2.x agree on every op used here (torch.meshgrid without indexing= warns in 2.x and means 'ij').
@@ -1496,7 +1501,58 @@ with torch.no_grad():
     out["set.perm_out"] = settr(set_x[0][:, set_perm])
 
 
-# 8. the recipes' misuses: PyTorch's messages (texts19.txt) -------------------------------------------------------------
+# 8. RetNet as written in a float64 program (decay a float32 buffer), and float32 as the reference code runs ------------
+def init_of(prefix):
+    return {k[len(prefix):]: v for k, v in out.items() if k.startswith(prefix)}
+
+
+def first_packed(prefix, model, forward):
+    """The first forward and backward: output, loss and the gradients packed in named_parameters' order."""
+    o, loss = forward(model)
+    loss.backward()
+    out[prefix + "out"], out[prefix + "loss"] = o.detach().clone(), loss.detach().clone()
+    out[prefix + "grad"] = torch.cat([p.grad.reshape(-1) for _, p in model.named_parameters()])
+
+
+def ret_lm_forward(m):
+    logits = m(ret_idx[0][:, :-1])
+    return logits, F.cross_entropy(logits.reshape(-1, 10), ret_idx[0][:, 1:].reshape(-1))
+
+
+# no .double(): the mask is float32 (arange(slen).to(decay), exp of float32), the rest float64 by promotion
+ret_mixed = RetNetLM()
+ret_mixed.load_state_dict(init_of("ret.init."))
+assert ret_mixed.retnet_rel_pos.decay.dtype == torch.float32
+out["mix.ret.mask"] = ret_mixed.retnet_rel_pos(5)[1]
+first_packed("mix.ret.", ret_mixed, ret_lm_forward)
+
+torch.set_default_dtype(torch.float32)
+hy32 = HyenaLM()
+hy32.load_state_dict(init_of("hy.init."))
+first_packed("f32.hy.", hy32, lambda m: (lambda o: (o, F.cross_entropy(o.reshape(-1, 9), hy_idx[0][:, 1:].reshape(-1))))(
+    m(hy_idx[0][:, :-1])))
+ret32 = RetNetLM()
+ret32.load_state_dict(init_of("ret.init."))
+first_packed("f32.ret.", ret32, ret_lm_forward)
+nsf32 = SplineFlow()
+nsf32.load_state_dict(init_of("nsf.init."))
+first_packed("f32.nsf.", nsf32, lambda m: (lambda lp: (lp, -lp.mean()))(m.log_prob(nsf_x[0].float())))
+siren32 = Siren(2, 12, 2, 1, outermost_linear=True)
+siren32.load_state_dict(init_of("siren.init."))
+
+
+def siren32_forward(m):
+    model_output, coords = m(get_mgrid(4))
+    grad = gradient(model_output, coords)
+    return model_output, ((model_output - siren_gt.float()) ** 2).mean() \
+        + 0.01 * ((grad - siren_gt_grad.float()) ** 2).mean()
+
+
+first_packed("f32.siren.", siren32, siren32_forward)
+torch.set_default_dtype(torch.float64)
+
+
+# 9. the recipes' misuses: PyTorch's messages (texts19.txt) -------------------------------------------------------------
 texts = {}
 
 

@@ -71,6 +71,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * forward, gradient and laplacian by autograd.grad with create_graph, a loss on the gradient (a double backward).</li>
  * <li>Set Transformer (juho-lee/set_transformer: MAB, SAB, ISAB with inducing points, PMA with seeds) and Deep Sets on
  * the max-regression demo; permutation invariance.</li>
+ * <li>RetNet as written in a float64 program (its decay a float32 buffer, the mask built in float32 and promoted), and
+ * the first steps of Hyena, RetNet, the spline flow and SIREN in float32 as the reference code runs them, at float32's
+ * tolerance (each looser bound says why on its line).</li>
  * <li>The recipes' misuses fail with PyTorch's messages and leave their tensors as they were.</li>
  * </ol>
  */
@@ -1612,10 +1615,10 @@ class OutsiderPrograms19Test {
         }
     }
 
-    static Tensor getMgrid(int sidelen, int dim) {
+    static Tensor getMgrid(int sidelen, int dim, DType dtype) {
         List<Tensor> tensors = new ArrayList<>();
         for (int i = 0; i < dim; i++) {
-            tensors.add(Tensor.linspace(-1, 1, sidelen, F64));
+            tensors.add(Tensor.linspace(-1, 1, sidelen, dtype));
         }
         Tensor mgrid = Tensor.stack(Tensor.meshgrid(tensors, "ij"), -1);
         return mgrid.reshape(-1, dim);
@@ -1652,7 +1655,7 @@ class OutsiderPrograms19Test {
             assertTrue(worst <= bound && worst > bound / 2, k + " within sqrt(6 / 12) / 30: " + worst);
         }
         Siren siren = PT.loaded(fresh, "siren.init.", F64);
-        Tensor coords = getMgrid(4, 2);
+        Tensor coords = getMgrid(4, 2, F64);
         same(e("siren.mgrid"), coords, "get_mgrid");
         Tensor gt = e("siren.gt");
         Tensor gtGrad = e("siren.gtgrad");
@@ -1831,6 +1834,89 @@ class OutsiderPrograms19Test {
         DeepSet deepset = PT.loaded(new DeepSet(2, 1, 2, 6), "dset.init.", F64);
         new OutsiderTraining(PT, "dset.", deepset, new Adam(deepset.parameters(), 0.01), 3, maxRegression(deepset, x))
                 .first(o -> same(e("dset.out0"), (Tensor) o, "Deep Sets output")).run();
+    }
+
+    // ------------------------------------------------------------------ 8. float32, and RetNet's float32 decay
+
+    /**
+     * The first forward and backward of {@code model} (loaded already) against the generator's first_packed entries
+     * under {@code prefix}: output, loss and the gradients packed in named_parameters' order, in their own types.
+     */
+    private static void firstPacked(String prefix, Module model, java.util.function.Function<Module, Tensor[]> forward) {
+        firstPacked(prefix, model, 1, forward);
+    }
+
+    /** {@link #firstPacked(String, Module, java.util.function.Function)} with the tolerances times {@code loose}. */
+    private static void firstPacked(String prefix, Module model, double loose,
+                                    java.util.function.Function<Module, Tensor[]> forward) {
+        Tensor[] ol = forward.apply(model);
+        ol[1].backward();
+        close(PT.e(prefix + "out"), ol[0], prefix + " output", loose);
+        close(PT.e(prefix + "loss"), ol[1], prefix + " loss", loose);
+        Tensor flat = PT.e(prefix + "grad");
+        int at = 0;
+        for (Map.Entry<String, Tensor> p : model.namedParameters().entrySet()) {
+            Tensor g = p.getValue().grad();
+            assertTrue(g != null, prefix + ": no gradient for " + p.getKey());
+            int n = (int) g.numel();
+            close(flat.narrow(0, at, n), g.reshape(-1), prefix + " gradient " + p.getKey(), loose);
+            at += n;
+        }
+        assertEquals(flat.size(0), at, prefix + ": PyTorch's and Ember's gradient sizes");
+    }
+
+    static Tensor[] retLmForward(Module m, Tensor seq) {
+        Tensor logits = m.apply(seq.index(Index.all(), Index.slice(null, -1, null)));
+        return new Tensor[] {logits, Functional.crossEntropy(logits.reshape(-1, 10),
+                seq.index(Index.all(), Index.slice(1, null, null)).reshape(-1))};
+    }
+
+    @Test
+    void retNetAsWrittenInAFloat64ProgramKeepsItsFloat32Decay() {
+        DType before = Ember.getDefaultDtype();
+        Ember.setDefaultDtype(F64);
+        try {
+            RetNetLM ret = PT.loaded(new RetNetLM(), "ret.init."); // no .double(): decay stays float32
+            assertEquals(F32, ret.retnetRelPos.getBuffer("decay").dtype(), "decay after the load");
+            assertEquals(F64, ret.retnetRelPos.getBuffer("angle").dtype(), "angle in the default type");
+            Tensor[] rp = ret.retnetRelPos.forward(5, false);
+            same(PT.e("mix.ret.mask"), rp[2], "the mask built in float32");
+            assertEquals(F64, rp[0].dtype(), "sin: float32 index times float64 angle");
+            // the float32 mask of 6 positions differs from PyTorch's by one ulp in one row: PyTorch's float32 sum of
+            // that row is not the correctly rounded one (its exp values all are); a one-ulp (6e-8) change of a mask
+            // entry moves the float64 outputs by ~3e-10 and the gradients by ~6e-8 relative, so these are held to
+            // 1e-7 relative (float32's rounding of the mask, which both programs share)
+            firstPacked("mix.ret.", ret, 1e5, m -> retLmForward(m, PT.e("ret.idx").select(0, 0)));
+        } finally {
+            Ember.setDefaultDtype(before);
+        }
+    }
+
+    @Test
+    void hyenaRetNetSplineFlowAndSirenInFloat32() {
+        Tensor hyIdx = PT.e("hy.idx").select(0, 0);
+        firstPacked("f32.hy.", PT.loaded(new HyenaLM(), "hy.init.", F32), m -> {
+            Tensor logits = m.apply(hyIdx.index(Index.all(), Index.slice(null, -1, null)));
+            return new Tensor[] {logits, Functional.crossEntropy(logits.reshape(-1, 9),
+                    hyIdx.index(Index.all(), Index.slice(1, null, null)).reshape(-1))};
+        });
+        firstPacked("f32.ret.", PT.loaded(new RetNetLM(), "ret.init.", F32),
+                m -> retLmForward(m, PT.e("ret.idx").select(0, 0)));
+        Tensor nsfX = PT.e("nsf.x").select(0, 0);
+        firstPacked("f32.nsf.", PT.loaded(new SplineFlow(), "nsf.init.", F32), m -> {
+            Tensor lp = ((SplineFlow) m).logProb(nsfX);
+            return new Tensor[] {lp, lp.mean().neg()};
+        });
+        Tensor gt = PT.e("siren.gt");
+        Tensor gtGrad = PT.e("siren.gtgrad");
+        // sin(30 * ...) and its double backward amplify float32 rounding: PyTorch's own float32 gradients are up to
+        // 1.3e-6 (relative to each tensor's largest) from its float64 ones, so these are held to 4 times float32's
+        // tolerance
+        firstPacked("f32.siren.", PT.loaded(new Siren(2, 12, 2, 1, true, 30, 30), "siren.init.", F32), 4, m -> {
+            Tensor[] oc = ((Siren) m).forward2(getMgrid(4, 2, F32));
+            Tensor grad = gradient(oc[0], oc[1]);
+            return new Tensor[] {oc[0], oc[0].sub(gt).pow(2).mean().add(grad.sub(gtGrad).pow(2).mean().mul(0.01))};
+        });
     }
     // ------------------------------------------------------------------ 8. the recipes' misuses
 
