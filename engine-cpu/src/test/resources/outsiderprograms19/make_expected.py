@@ -81,13 +81,19 @@ summaries each (sum, sum of squares, a linspace(-1, 1)-weighted sum) plus the va
            set), Adam 3 steps; the trained model on a permuted set. Every MAB's fc_k bias gets a rounding-noise
            gradient (the softmax removes q . b): the test holds those to absolute bounds.
   dset.*   models.py's DeepSet (encoder, mean over the set, decoder, reshape) on the same task.
+  s4d.*    H3's diagonal SSM kernel as state-spaces/s4's S4D writes it (models/s4/s4d.py): C a torch.cfloat draw kept as
+           a Parameter of view_as_real (a float32 parameter in the float64 program, as written), view_as_complex in the
+           forward, A = -exp(log_A_real) + 1j * A_imag, the Vandermonde kernel by complex exp and
+           einsum('hn, hnl -> hl') (complex64 C promoted against complex128), .real, the FFT convolution with n = 2L,
+           the skip D, GELU and the Conv1d + GLU(dim=-2) output; in a tiny LM, cross entropy, AdamW 3 steps with the
+           s4 example's setup_optimizer groups (the kernel's registered tensors at lr 0.01, no weight decay).
   mix.ret.*  RetNet as written in a float64 program without .double(): RetNetRelPos' decay stays a float32 buffer, so
            the mask is built in float32 (arange(slen).to(decay), masked_fill, exp) and meets the float64 scores by
            type promotion; the first forward and backward (gradients packed in named_parameters' order).
   f32.*    the first forward and backward of Hyena (float32 FFTs), RetNet, the spline flow and SIREN (its double
            backward) with float32 the default type, as the reference code runs, from the same initial weights.
   texts19.txt  PyTorch's messages for the recipes' misuses (key, a tab, the message)
-  names19.txt  the packed initial states' names and shapes (prefix, name, shape)
+  names19.txt  the packed initial states' names and shapes (a line [prefix], then name, a tab, the shape)
 PyTorch 1.13 and 2.x agree on every op used here (torch.meshgrid without indexing= warns in 2.x and means 'ij').
 
 Run with PyTorch 1.13 (CPU): /usr/bin/python3 make_expected.py  ->  programs19.pt (a dict of tensors).
@@ -130,14 +136,16 @@ NAMES = []
 
 def save_init_packed(prefix, module):
     """save_init for the larger models: one flattened float32 vector (prefix + "flat") of the state dict's values in its
-    order, their names and shapes in names19.txt (prefix, name, shape a tab apart), which the test splits and loads
+    order, their names and shapes in names19.txt (a line [prefix], then a line name, a tab, shape for each), which the test
+    splits and loads
     strictly by name (each entry of the file costs some 300 bytes of its own)."""
     round_init(module)
     flat = []
+    NAMES.append("[" + prefix + "]")
     for k, v in module.state_dict().items():
         assert v.is_floating_point()
         flat.append(v.float().reshape(-1))
-        NAMES.append(prefix + "\t" + k + "\t" + ",".join(str(n) for n in v.shape))
+        NAMES.append(k + "\t" + ",".join(str(n) for n in v.shape))
     out[prefix + "flat"] = torch.cat(flat)
 
 
@@ -1499,6 +1507,98 @@ train("dset.", deepset, torch.optim.Adam(deepset.parameters(), lr=0.01), 3, max_
 with torch.no_grad():
     out["set.eval"] = settr(set_x[0])
     out["set.perm_out"] = settr(set_x[0][:, set_perm])
+
+
+# 7b. H3's diagonal state-space kernel: state-spaces/s4's S4D (models/s4/s4d.py) --------------------------------------
+class S4DKernel(OptimModule):
+    def __init__(self, d_model, N=64, dt_min=0.001, dt_max=0.1, lr=None):
+        super().__init__()
+        H = d_model
+        log_dt = torch.rand(H) * (math.log(dt_max) - math.log(dt_min)) + math.log(dt_min)
+        C = torch.randn(H, N // 2, dtype=torch.cfloat)
+        self.C = nn.Parameter(torch.view_as_real(C))
+        self.register("log_dt", log_dt, lr)
+        log_A_real = torch.log(0.5 * torch.ones(H, N // 2))
+        A_imag = math.pi * torch.arange(N // 2).unsqueeze(0).expand(H, -1)   # repeat 'n -> h n'
+        self.register("log_A_real", log_A_real, lr)
+        self.register("A_imag", A_imag, lr)
+
+    def forward(self, L):
+        dt = torch.exp(self.log_dt)
+        C = torch.view_as_complex(self.C)
+        A = -torch.exp(self.log_A_real) + 1j * self.A_imag
+        dtA = A * dt.unsqueeze(-1)
+        K = dtA.unsqueeze(-1) * torch.arange(L)
+        C = C * (torch.exp(dtA) - 1.) / A
+        K = 2 * torch.einsum('hn, hnl -> hl', C, torch.exp(K)).real
+        return K
+
+
+class S4D(nn.Module):
+    def __init__(self, d_model, d_state=64, dropout=0.0, transposed=True, **kernel_args):
+        super().__init__()
+        self.h = d_model
+        self.n = d_state
+        self.d_output = self.h
+        self.transposed = transposed
+        self.D = nn.Parameter(torch.randn(self.h))
+        self.kernel = S4DKernel(self.h, N=self.n, **kernel_args)
+        self.activation = nn.GELU()
+        self.dropout = nn.Identity()  # DropoutNd(dropout) if dropout > 0.0
+        self.output_linear = nn.Sequential(nn.Conv1d(self.h, 2 * self.h, kernel_size=1), nn.GLU(dim=-2))
+
+    def forward(self, u):
+        if not self.transposed:
+            u = u.transpose(-1, -2)
+        L = u.size(-1)
+        k = self.kernel(L=L)
+        k_f = torch.fft.rfft(k, n=2 * L)
+        u_f = torch.fft.rfft(u, n=2 * L)
+        y = torch.fft.irfft(u_f * k_f, n=2 * L)[..., :L]
+        y = y + u * self.D.unsqueeze(-1)
+        y = self.dropout(self.activation(y))
+        y = self.output_linear(y)
+        if not self.transposed:
+            y = y.transpose(-1, -2)
+        return y, None
+
+
+class S4DLM(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(6, 4)
+        self.s4d = S4D(4, d_state=8, transposed=False, lr=0.01)
+        self.head = nn.Linear(4, 6)
+
+    def forward(self, idx):
+        x = self.emb(idx)
+        y, _ = self.s4d(x)
+        return self.head(y + x)
+
+
+s4d = S4DLM()
+assert s4d.s4d.kernel.C.dtype == torch.float32   # torch.cfloat viewed as real: a float32 parameter
+save_init("s4d.init.", s4d)
+out["s4d.kernel"] = s4d.s4d.kernel(7)
+s4d_idx = torch.randint(0, 6, (3, 2, 8))
+out["s4d.idx"] = s4d_idx
+# the s4 example's setup_optimizer: AdamW on the parameters without _optim, one group per distinct _optim
+all_parameters = list(s4d.parameters())
+s4d_opt = torch.optim.AdamW([p for p in all_parameters if not hasattr(p, "_optim")], lr=0.02, weight_decay=0.01)
+hps = [getattr(p, "_optim") for p in all_parameters if hasattr(p, "_optim")]
+hps = [dict(h) for h in sorted(list(dict.fromkeys(frozenset(hp.items()) for hp in hps)))]
+assert hps == [{"lr": 0.01, "weight_decay": 0.0}]
+for hp in hps:
+    s4d_opt.add_param_group({"params": [p for p in all_parameters if getattr(p, "_optim", None) == hp], **hp})
+
+
+def s4d_forward(step):
+    seq = s4d_idx[step]
+    logits = s4d(seq[:, :-1])
+    return logits, F.cross_entropy(logits.reshape(-1, 6), seq[:, 1:].reshape(-1))
+
+
+train("s4d.", s4d, s4d_opt, 3, s4d_forward, first=lambda o: out.__setitem__("s4d.logits0", o.detach().clone()))
 
 
 # 8. RetNet as written in a float64 program (decay a float32 buffer), and float32 as the reference code runs ------------

@@ -60,7 +60,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * forward and DDIM's classifier-free guidance.</li>
  * <li>Hyena (HazyResearch safari's standalone operator): the implicit filter (complex exponential positional
  * features, a shared trainable Sin, exponential modulation), fftconv by rfft / irfft with n = 2L, the order-3 gated
- * recurrence, AdamW with the param groups OptimModule's _optim asks for.</li>
+ * recurrence, AdamW with the param groups OptimModule's _optim asks for; H3's diagonal state-space kernel as
+ * state-spaces/s4's S4D writes it (a complex64 parameter kept as its real view, the Vandermonde kernel by complex exp
+ * and einsum, the FFT convolution, GLU).</li>
  * <li>RetNet's multi-scale retention (torchscale): decay masks by arange, tril, masked_fill and exp, the rotary
  * theta_shift, the per-head group norm, the swish gate; the parallel form trained, then the recurrent form token by
  * token against it.</li>
@@ -181,8 +183,8 @@ class OutsiderPrograms19Test {
 
     /**
      * {@code m} in float64 with the state the generator's save_init_packed wrote: the flattened float32 values
-     * {@code prefix + "flat"}, split by the names and shapes names19.txt lists under {@code prefix} in order, loaded
-     * strictly by name.
+     * {@code prefix + "flat"}, split by the names and shapes names19.txt lists under its line {@code [prefix]} in order,
+     * loaded strictly by name.
      */
     private static <M extends Module> M loadedPacked(M m, String prefix) {
         m.to(F64);
@@ -190,15 +192,20 @@ class OutsiderPrograms19Test {
         Map<String, Tensor> state = new java.util.LinkedHashMap<>();
         int at = 0;
         try {
+            boolean mine = false;
             for (String line : java.nio.file.Files.readAllLines(PT.resource("names19.txt"))) {
-                String[] f = line.split("\t", -1);
-                if (!f[0].equals(prefix)) {
+                if (line.startsWith("[")) {
+                    mine = line.equals("[" + prefix + "]");
                     continue;
                 }
-                int[] shape = f[2].isEmpty() ? new int[0]
-                        : java.util.Arrays.stream(f[2].split(",")).mapToInt(Integer::parseInt).toArray();
+                if (!mine) {
+                    continue;
+                }
+                String[] f = line.split("\t", -1);
+                int[] shape = f[1].isEmpty() ? new int[0]
+                        : java.util.Arrays.stream(f[1].split(",")).mapToInt(Integer::parseInt).toArray();
                 int n = java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b);
-                state.put(f[1], flat.narrow(0, at, n).reshape(shape));
+                state.put(f[0], flat.narrow(0, at, n).reshape(shape));
                 at += n;
             }
         } catch (java.io.IOException ex) {
@@ -1834,6 +1841,121 @@ class OutsiderPrograms19Test {
         DeepSet deepset = PT.loaded(new DeepSet(2, 1, 2, 6), "dset.init.", F64);
         new OutsiderTraining(PT, "dset.", deepset, new Adam(deepset.parameters(), 0.01), 3, maxRegression(deepset, x))
                 .first(o -> same(e("dset.out0"), (Tensor) o, "Deep Sets output")).run();
+    }
+
+    // ------------------------------------------------------------------ 7b. S4D (H3's diagonal state-space kernel)
+
+    static final class S4DKernel extends Container {
+        S4DKernel(int dModel, int n, double dtMin, double dtMax) {
+            int h = dModel;
+            Tensor logDt = Tensor.rand(h).mul(Math.log(dtMax) - Math.log(dtMin)).add(Math.log(dtMin));
+            Tensor c = Tensor.randn(DType.COMPLEX64, h, n / 2);
+            registerParameter("C", c.viewAsReal().clone()); // nn.Parameter(torch.view_as_real(C)): float32
+            registerParameter("log_dt", logDt); // register(.., lr): a parameter
+            registerParameter("log_A_real", Tensor.ones(h, n / 2).mul(0.5).log());
+            registerParameter("A_imag", Tensor.arange(n / 2).unsqueeze(0).expand(h, -1).mul(Math.PI));
+        }
+
+        Tensor forward(int l) {
+            Tensor dt = parameter("log_dt").exp();
+            Tensor c = parameter("C").viewAsComplex();
+            Tensor a = parameter("log_A_real").exp().neg().add(parameter("A_imag").mul(Complex.I));
+            Tensor dtA = a.mul(dt.unsqueeze(-1));
+            Tensor k = dtA.unsqueeze(-1).mul(Tensor.arange(l));
+            c = c.mul(dtA.exp().sub(1.0)).div(a);
+            return Tensor.einsum("hn, hnl -> hl", c, k.exp()).real().mul(2);
+        }
+    }
+
+    static final class S4D extends Container {
+        final int h;
+        final boolean transposed;
+        final S4DKernel kernel;
+        final GELU activation;
+        final Identity dropout;
+        final Sequential outputLinear;
+
+        S4D(int dModel, int dState, boolean transposed) {
+            h = dModel;
+            this.transposed = transposed;
+            registerParameter("D", Tensor.randn(h));
+            kernel = registerModule("kernel", new S4DKernel(h, dState, 0.001, 0.1));
+            activation = registerModule("activation", new GELU());
+            dropout = registerModule("dropout", new Identity());
+            outputLinear = registerModule("output_linear", new Sequential(new Conv1d(h, 2 * h, 1),
+                    new dev.ember.nn.GLU(-2)));
+        }
+
+        @Override
+        public Tensor forward(Tensor u) {
+            if (!transposed) {
+                u = u.transpose(-1, -2);
+            }
+            int l = u.size(-1);
+            Tensor k = kernel.forward(l);
+            Tensor kF = Fft.rfft(k, 2 * l, -1, null);
+            Tensor uF = Fft.rfft(u, 2 * l, -1, null);
+            Tensor y = lastDim(Fft.irfft(uF.mul(kF), 2 * l, -1, null), null, l);
+            y = y.add(u.mul(parameter("D").unsqueeze(-1)));
+            y = dropout.apply(activation.apply(y));
+            y = outputLinear.apply(y);
+            if (!transposed) {
+                y = y.transpose(-1, -2);
+            }
+            return y;
+        }
+    }
+
+    static final class S4DLM extends Module {
+        final Embedding emb = registerModule("emb", new Embedding(6, 4));
+        final S4D s4d = registerModule("s4d", new S4D(4, 8, false));
+        final Linear head = registerModule("head", new Linear(4, 6));
+
+        @Override
+        public Tensor forward(Tensor idx) {
+            Tensor x = emb.apply(idx);
+            return head.apply(s4d.apply(x).add(x));
+        }
+    }
+
+    @Test
+    void s4dComplexDiagonalKernelTrainsThroughItsRealView() {
+        DType before = Ember.getDefaultDtype();
+        Ember.setDefaultDtype(F64); // as the generator: the model float64 but C, a torch.cfloat draw viewed as real
+        try {
+            S4DLM s4d = PT.loaded(new S4DLM(), "s4d.init.");
+            S4DKernel kernel = s4d.s4d.kernel;
+            assertEquals(F32, kernel.getParameter("C").dtype(), "C: view_as_real of a complex64 draw");
+            assertEquals(F64, kernel.getParameter("log_dt").dtype());
+            same(e("s4d.kernel"), kernel.forward(7), "the Vandermonde kernel (complex64 C promoted)");
+            Tensor idx = e("s4d.idx");
+            // the s4 example's setup_optimizer: AdamW for those without _optim, one group for the kernel's
+            List<Tensor> own = List.of(kernel.getParameter("log_dt"), kernel.getParameter("log_A_real"),
+                    kernel.getParameter("A_imag"));
+            List<Tensor> rest = new ArrayList<>();
+            for (Tensor p : s4d.parameters()) {
+                if (own.stream().noneMatch(q -> q == p)) {
+                    rest.add(p);
+                }
+            }
+            AdamW opt = new AdamW(rest, 0.02, 0.9, 0.999, 1e-8, 0.01, false);
+            opt.addParamGroup(own, Map.of("lr", 0.01, "weight_decay", 0.0));
+            new OutsiderTraining(PT, "s4d.", s4d, opt, 3, step -> {
+                Tensor seq = idx.select(0, step);
+                Tensor logits = s4d.apply(seq.index(Index.all(), Index.slice(null, -1, null)));
+                Tensor loss = Functional.crossEntropy(logits.reshape(-1, 6),
+                        seq.index(Index.all(), Index.slice(1, null, null)).reshape(-1));
+                return new Object[] {logits, loss};
+            })
+                    // C is a float32 parameter (as written): Ember's Adam computes an element's update in double and
+                    // rounds once, PyTorch's single-tensor Adam rounds after each float32 op, so C may land an ulp
+                    // (6e-8 relative) away after a step; C itself is held to float32's tolerance (its type), and the
+                    // later losses and float64 parameters it moves by ~1e-11 to 1e-8 relative
+                    .first(o -> same(e("s4d.logits0"), (Tensor) o, "S4D LM logits")).lossLoose(1e4).loose(1, 1e4)
+                    .run();
+        } finally {
+            Ember.setDefaultDtype(before);
+        }
     }
 
     // ------------------------------------------------------------------ 8. float32, and RetNet's float32 decay
