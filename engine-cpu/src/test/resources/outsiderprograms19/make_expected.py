@@ -23,7 +23,7 @@ summaries each (sum, sum of squares, a linspace(-1, 1)-weighted sum) plus the va
   pio.*    perceiver_io.py's PerceiverLM (token and position embeddings, PerceiverIO with self_per_cross_attn=2, the
            decoder cross-attention from the queries (the embedded tokens) to the latents) with a padding mask
            (rearrange 'b ... -> b (...)', repeat 'b j -> (b h) () j', masked_fill_ of ~mask with -finfo.max); cross
-           entropy, Adam 3 steps.
+           entropy, Adam 3 steps; then a sample masked whole (its softmax uniform).
   sd.*     CompVis latent-diffusion's openaimodel.py / attention.py blocks, scaled down (model_channels 4, GroupNorm of
            2 groups where normalization() has 32, 2 heads of 2): ResBlock (in_layers GroupNorm, SiLU, conv; emb_layers
            SiLU, linear; out_layers with the zero_module conv; emb_out[..., None] until it has h's rank; both the plain
@@ -67,7 +67,7 @@ summaries each (sum, sum of squares, a linspace(-1, 1)-weighted sum) plus the va
            PiecewiseRationalQuadraticCouplingTransform (identity and transform features by index tensors of a mask,
            unnormalized_widths /= sqrt(hidden_features) in place on views of the net's output, torch.empty_like and
            index assignment of both halves, sum_except_batch) twice with alternating masks; negative log-likelihood
-           under a standard normal, Adam 3 steps; the inverse of the trained flow.
+           under a standard normal, Adam 3 steps; the inverse of the trained flow and its gradients (summaries).
   siren.*  vsitzmann/siren's explore_siren notebook: SineLayer (sin(omega_0 * linear), the special init: the first
            layer uniform within 1 / in_features, the others within sqrt(6 / in_features) / omega_0), Siren with the
            outermost linear layer, forward's coords.clone().detach().requires_grad_(True), get_mgrid by meshgrid,
@@ -447,6 +447,8 @@ def pio_forward(step):
 
 train("pio.", pio, torch.optim.Adam(pio.parameters(), lr=0.02), 3, pio_forward, summarized=True,
       first=lambda o: out.__setitem__("pio.out0", o.detach().clone()))
+with torch.no_grad():  # a sample masked whole: every logit -finfo.max, so the softmax is uniform over the tokens
+    out["pio.allmasked"] = pio(pio_idx[0], mask=torch.tensor([[False] * 6, [True] * 6]))
 
 
 # 2. Stable-diffusion blocks (CompVis latent-diffusion) ----------------------------------------------------------------
@@ -1293,6 +1295,11 @@ with torch.no_grad():
     xr, ldi = nsf.inverse(z)
     out["nsf.xinv"], out["nsf.logdetinv"] = xr, ldi
     assert (xr - nsf_x[0]).abs().max() < 1e-9 and (ld + ldi).abs().max() < 1e-9
+# the inverse's gradients (through the quadratic's root: sqrt of the discriminant, the divisions), as summaries
+nsf.zero_grad()
+xr, ldi = nsf.inverse(out["nsf.z"])
+((xr ** 2).sum() + ldi.sum()).backward()
+out["nsf.invgradsum"] = torch.stack([summary(p.grad) for _, p in nsf.named_parameters()])
 
 
 # 6. SIREN ---------------------------------------------------------------------------------------------------------------

@@ -565,6 +565,11 @@ class OutsiderPrograms19Test {
             assertPackedGrads("pio.grad0flat", pio, "PerceiverLM gradient");
         }).checkGrads(false).checkFinal(false).run();
         assertFinalSummarized("pio.", pio, "PerceiverLM parameters after 3 steps");
+        try (GradMode off = Ember.noGrad()) {
+            // a sample masked whole: every logit -finfo.max, so its softmax is uniform over the tokens
+            boolean[][] m = {{false, false, false, false, false, false}, {true, true, true, true, true, true}};
+            same(e("pio.allmasked"), pio.forward(idx.select(0, 0), Tensor.tensor(m)), "a sample masked whole");
+        }
     }
 
     // ------------------------------------------------------------------ 2. Stable-diffusion blocks
@@ -1557,6 +1562,13 @@ class OutsiderPrograms19Test {
             same(e("nsf.logdetinv"), xl[1], "the inverse's log-determinant");
             assertTrue(xl[0].sub(x.select(0, 0)).abs().max().item() < 1e-9, "the inverse inverts");
         }
+        // the inverse's gradients (the quadratic's root: sqrt of the discriminant, the divisions), as summaries
+        nsf.zeroGrad();
+        Tensor[] xl = nsf.forward(e("nsf.z"), true);
+        xl[0].pow(2).sum().add(xl[1].sum()).backward();
+        Map<String, Tensor> grads = new java.util.LinkedHashMap<>();
+        nsf.namedParameters().forEach((k, p) -> grads.put(k, p.grad()));
+        assertSummaries("nsf.invgradsum", grads, Set.of(), 0, "the inverse's gradient");
     }
 
 
