@@ -94,7 +94,9 @@ summaries each (sum, sum of squares, a linspace(-1, 1)-weighted sum) plus the va
            backward) with float32 the default type, as the reference code runs, from the same initial weights.
   texts19.txt  PyTorch's messages for the recipes' misuses (key, a tab, the message)
   names19.txt  the packed initial states' names and shapes (a line [prefix], then name, a tab, the shape)
-PyTorch 1.13 and 2.x agree on every op used here (torch.meshgrid without indexing= warns in 2.x and means 'ij').
+PyTorch 1.13 and 2.x agree on every op used here (torch.meshgrid without indexing= warns in 2.x and means 'ij'), but
+for the last bits of Adam's moments: 1.13 forms exp_avg by mul_ then add_, 2.x by lerp_, which only the float32 C of
+s4d.* can show (the test holds C to float32's tolerance and what it moves to 1e-8 relative).
 
 Run with PyTorch 1.13 (CPU): /usr/bin/python3 make_expected.py  ->  programs19.pt (a dict of tensors).
 """

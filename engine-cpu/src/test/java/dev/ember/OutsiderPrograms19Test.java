@@ -1960,8 +1960,9 @@ class OutsiderPrograms19Test {
                 return new Object[] {logits, loss};
             })
                     // C is a float32 parameter (as written), and Ember's float32 Adam kernel rounds differently from
-                    // PyTorch 2.x's single-tensor Adam (fma(1 - beta1, g, beta1 * m) where PyTorch has lerp_,
-                    // fma for v where it has mul_ then addcmul_): C lands an ulp (6e-8 relative) away at times.
+                    // PyTorch's single-tensor Adam (fma(1 - beta1, g, beta1 * m) where 1.13 has mul_ then add_ and
+                    // 2.x lerp_; fma for v where both have mul_ then addcmul_): C lands an ulp (6e-8 relative) away
+                    // at times.
                     // Emulating Ember's kernel for C in PyTorch gives Ember's third loss bit for bit; C itself is
                     // held to float32's tolerance (its type), the later losses and float64 parameters it moves by
                     // ~1e-11 to 1e-8 relative
