@@ -1,5 +1,6 @@
 package dev.ember.examples;
 
+import dev.ember.DType;
 import dev.ember.Device;
 import dev.ember.Ember;
 import dev.ember.GradMode;
@@ -16,6 +17,7 @@ import dev.ember.nn.Flatten;
 import dev.ember.nn.Functional;
 import dev.ember.nn.Linear;
 import dev.ember.nn.MaxPool2d;
+import dev.ember.nn.Module;
 import dev.ember.nn.ReLU;
 import dev.ember.nn.Sequential;
 import dev.ember.nn.TorchSerialization;
@@ -37,7 +39,8 @@ import java.util.Map;
  * It trains a small CNN (convolutions with batch norm) for one epoch on Fashion-MNIST (generated images where the data
  * are missing), fuses each Conv2d + BatchNorm2d + ReLU, prepares the model with PyTorch's x86 qconfig
  * ({@code get_default_qconfig("x86")}: histogram observers for the activations, per-channel weights), runs calibration
- * batches through it, converts it, and compares the float and int8 models' test accuracy and time. The int8 model's
+ * batches through it, converts it, and compares the float and int8 models' test accuracy, predictions and time (each
+ * step PyTorch's default inplace=False: a new model, the float one kept). The int8 model's
  * state dict is written as {@code torch.save(model.state_dict())} writes it, with the Python lines that load it into
  * the same PyTorch model, then read back into a fresh converted model, which predicts the same.
  */
@@ -53,10 +56,13 @@ public final class QuantizedCnn {
                 new Flatten(), new Linear(16 * 7 * 7, 10), new DeQuantStub());
     }
 
-    /** Fused and prepared with the x86 qconfig: what convert turns into the int8 model. */
+    /** Each convolution with its batch norm and ReLU. */
+    private static final List<List<String>> FUSED = List.of(List.of("1", "2", "3"), List.of("5", "6", "7"));
+
+    /** Fused and prepared in place with the x86 qconfig (inplace=True): what convert turns into the int8 model. */
     static Sequential prepared(Sequential m) {
         m.eval();
-        Quantization.fuseModules(m, List.of(List.of("1", "2", "3"), List.of("5", "6", "7")), true);
+        Quantization.fuseModules(m, FUSED, true);
         Quantization.setQconfig(m, QConfig.getDefaultQconfig("x86"));
         Quantization.prepare(m, true);
         return m;
@@ -105,26 +111,36 @@ public final class QuantizedCnn {
         double floatAccuracy = CnnCheckpoint.accuracy(net, test);
         double floatMs = millisPerBatch(net, test[0]);
 
-        // post-training static quantization: fuse, prepare, calibrate, convert
+        // post-training static quantization, PyTorch's default flow: fuse, prepare and convert each return a new model
+        // (inplace=False, a deep copy), so the float model stays to compare with
         Map<String, Tensor> trained = net.stateDict();
-        prepared(net);
+        net.eval();
+        Module fused = Quantization.fuseModules(net, FUSED, false);
+        Quantization.setQconfig(fused, QConfig.getDefaultQconfig("x86"));
+        Module observed = Quantization.prepare(fused, false);
         try (GradMode off = Ember.noGrad()) {
             for (int from = 0; from < calibration; from += 64) {
                 try (TensorScope scope = Ember.scope()) {
-                    net.forward(train[0].narrow(0, from, Math.min(64, calibration - from)));
+                    observed.apply(train[0].narrow(0, from, Math.min(64, calibration - from)));
                 }
             }
         }
-        Quantization.convert(net, true);
-        double intAccuracy = CnnCheckpoint.accuracy(net, test);
-        double intMs = millisPerBatch(net, test[0]);
-        System.out.println(net);
-        System.out.printf(Locale.ROOT, "test accuracy: float32 %.4f, int8 %.4f%n", floatAccuracy, intAccuracy);
+        Sequential int8 = (Sequential) Quantization.convert(observed, false);
+        double intAccuracy = CnnCheckpoint.accuracy(int8, test);
+        double intMs = millisPerBatch(int8, test[0]);
+        double agreement;
+        try (GradMode off = Ember.noGrad(); TensorScope scope = Ember.scope()) {
+            Tensor some = test[0].narrow(0, 0, Math.min(1000, test[0].size(0)));
+            agreement = net.forward(some).argmax(1).eq(int8.forward(some).argmax(1)).to(DType.FLOAT64).mean().item();
+        }
+        System.out.println(int8);
+        System.out.printf(Locale.ROOT, "test accuracy: float32 %.4f, int8 %.4f (the two models agree on %.1f%% of the "
+                + "first test images)%n", floatAccuracy, intAccuracy, 100 * agreement);
         System.out.printf(Locale.ROOT, "time for 256 images (best of 3, this machine, %d threads): float32 %.1f ms, "
                 + "int8 %.1f ms%n", Runtime.getRuntime().availableProcessors(), floatMs, intMs);
 
         // the int8 model in PyTorch's format, and back
-        TorchSerialization.save(Quantization.stateDict(net), file);
+        TorchSerialization.save(Quantization.stateDict(int8), file);
         System.out.println("int8 state dict written to " + file + "; in PyTorch, build the same model, fuse, prepare "
                 + "and convert it, then:");
         System.out.println("    model.load_state_dict(torch.load(\"" + file + "\"))");
@@ -139,7 +155,7 @@ public final class QuantizedCnn {
         double diff;
         try (GradMode off = Ember.noGrad()) {
             Tensor some = test[0].narrow(0, 0, Math.min(256, test[0].size(0)));
-            diff = net.forward(some).sub(fresh.forward(some)).abs().max().item();
+            diff = int8.forward(some).sub(fresh.forward(some)).abs().max().item();
         }
         System.out.printf(Locale.ROOT, "a model loaded from the file gives the same outputs (largest difference "
                 + "%.1e)%n", diff);
