@@ -1,0 +1,96 @@
+# Writes expected.txt for Leftovers44Test.java: session 44's leftovers (small known differences from PyTorch 2.x).
+# Run: cd engine-cpu/src/test/resources/leftovers44 && /usr/bin/python3 make_expected.py   (PyTorch 1.13 CPU)
+# Format: ReferenceCases.strings: "key<TAB>value" lines; a value is a space-separated list of numbers (repr, nan, inf),
+# complex values as their parts interleaved, or a string (a message, a node name, True/False).
+# Deterministic: no randomness is drawn; running it twice writes the same bytes.
+import math
+
+import numpy as np
+import torch
+
+torch.set_printoptions(precision=17)
+OUT = []
+
+
+def put(key, value):
+    OUT.append("%s\t%s" % (key, value))
+
+
+def nums(t):
+    t = t.detach()
+    if t.is_complex():
+        t = torch.view_as_real(t)
+    return " ".join(repr(float(v)) for v in t.reshape(-1).tolist())
+
+
+W = None
+
+
+def weights(n):
+    """w[k] = 1 + 0.5 ((3k) mod 11), as ReferenceCases.weights."""
+    return torch.tensor([1 + 0.5 * ((3 * k) % 11) for k in range(n)], dtype=torch.float64)
+
+
+# ---------------------------------------------------------------------------------------------------- 1. complex sigmoid
+# aten's sigmoid for complex types is 1 / (1 + exp(-z)) in the tensor's own precision (2.x UnaryOpsKernel.cpp
+# sigmoid_kernel: the scalar op static_cast<scalar_t>(1) / (1 + std::exp(-a)), the vectorized one
+# ((0 - a).exp() + 1).reciprocal()); its backward (sigmoid_backward) grad * conj((1 - y) * y).
+# Ordinary arguments: PyTorch 1.13's values and gradients (L = sum(view_as_real(y) * w)).
+ORD = [complex(-3, 2), complex(0.5, -1), complex(2, 0.25), complex(-30, 0.5), complex(40, -3), complex(1e-3, 1e-3),
+       complex(-5, 1e5), complex(0, 1e10), complex(7, -2.5)]
+for name, dt in (("c128", torch.complex128), ("c64", torch.complex64)):
+    z = torch.tensor(ORD, dtype=dt, requires_grad=True)
+    y = z.sigmoid()
+    (torch.view_as_real(y) * weights(2 * len(ORD)).to(y.real.dtype).reshape(-1, 2)).sum().backward()
+    put("sigmoid.%s.in" % name, nums(z))
+    put("sigmoid.%s.out" % name, nums(y))
+    put("sigmoid.%s.grad" % name, nums(z.grad))
+    put("sigmoid.%s.fn" % name, type(y.grad_fn).__name__)
+
+
+# Where exp(-x) overflows: the torch 1.13 at hand is no reference there (its complex128 exp already overflows at
+# x = 89, and 1 / (1e100 + 1e100j) gives NaN), so these come from the stated rule, 2.x's formula in both of its code
+# paths, emulated below in the tensor's precision: the vectorized one (exp(a) cos b, exp(a) sin b; reciprocal
+# (c - di) / (c^2 + d^2)) and the scalar one (c10::complex's division, Smith's as numpy's). Only arguments where the two
+# paths agree are pinned (both NaN or both 1): between x = -709.78 and about -355 (complex64 -88.72 and -44) the
+# vectorized reciprocal underflows to 0 where the scalar division keeps the tiny quotient, and PyTorch's result depends
+# on the element's position; not pinned.
+def emulate(z, f):
+    x, y = f(z.real), f(z.imag)
+    with np.errstate(all="ignore"):
+        e = np.exp(f(0) - x)
+        c = f(1) + e * np.cos(f(0) - y)
+        d = e * np.sin(f(0) - y)
+        n = c * c + d * d
+        vec = (c / n, -d / n)
+        # Smith: 1 / (c + di)
+        if abs(c) >= abs(d):
+            rat = d / c
+            scl = f(1) / (c + d * rat)
+            sca = ((f(1) + f(0) * rat) * scl, (f(0) - f(1) * rat) * scl)
+        else:
+            rat = c / d
+            scl = f(1) / (d + c * rat)
+            sca = ((f(1) * rat + f(0)) * scl, (f(0) * rat - f(1)) * scl)
+    return vec, sca
+
+
+def same(a, b):
+    return all((math.isnan(p) and math.isnan(q)) or p == q for p, q in zip(a, b))
+
+
+for name, f, ext in (("c128", np.float64, [complex(-1000, 1), complex(-1000, -1e10), complex(-710, 0.5), complex(-800, 1),
+                                          complex(-1e300, 3), complex(1000, -1), complex(800, 3)]),
+                     ("c64", np.float32, [complex(-100, 1), complex(-89, 0.5), complex(-1000, -2), complex(120, 1),
+                                         complex(-3e38, 1)])):
+    vals = []
+    for v in ext:
+        vec, sca = emulate(v, f)
+        assert same(vec, sca), (v, vec, sca)
+        vals += [float(vec[0]), float(vec[1])]
+    put("sigmoid.%s.ext.in" % name, " ".join(repr(p) for v in ext for p in (v.real, v.imag)))
+    put("sigmoid.%s.ext.out" % name, " ".join(repr(p) for p in vals))
+
+
+with open("expected.txt", "w") as fh:
+    fh.write("\n".join(OUT) + "\n")
