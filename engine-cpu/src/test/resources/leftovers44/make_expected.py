@@ -92,5 +92,53 @@ for name, f, ext in (("c128", np.float64, [complex(-1000, 1), complex(-1000, -1e
     put("sigmoid.%s.ext.out" % name, " ".join(repr(p) for p in vals))
 
 
+# ---------------------------------------------------------------------------------------------------- 2. conv double backward
+# Under create_graph, PyTorch's ConvolutionBackward0 runs convolution_backward as a differentiable op over
+# (grad_output, input, weight) (derivatives.yaml; its own backward is _convolution_double_backward): every gradient it
+# makes requires grad, grad_fn ConvolutionBackwardBackward0, where any of the three does, the input's edge kept even
+# where the gradient does not depend on the input. Second-order gradients: which are None (allow_unused) and which
+# require grad, and their values. Inputs from a fixed rule (no randomness): v(k) = sin(0.7 k + phase) * scale,
+# written out (x, w, b, v).
+def det(shape, phase, scale=1.0):
+    n = 1
+    for d in shape:
+        n *= d
+    return torch.tensor([math.sin(0.7 * k + phase) * scale for k in range(n)], dtype=torch.float64).reshape(shape)
+
+
+def desc(t):
+    if t is None:
+        return "None"
+    return "%s %s" % (t.requires_grad, type(t.grad_fn).__name__ if t.grad_fn is not None else "None")
+
+
+CONV = {"conv1d": ((2, 3, 7), (4, 3, 3), lambda x, w, b: torch.nn.functional.conv1d(x, w, b, padding=1)),
+        "conv2d": ((2, 3, 5, 4), (4, 3, 3, 2), lambda x, w, b: torch.nn.functional.conv2d(x, w, b, stride=(2, 1),
+                                                                                          padding=1))}
+for op, (xs, wsh, f) in CONV.items():
+    for bias in (False, True):
+        for xr, wr in ((True, True), (True, False), (False, True)):
+            key = "%s.%s%s%s" % (op, "b" if bias else "n", "x" if xr else "-", "w" if wr else "-")
+            x = det(xs, 0.1).requires_grad_(xr)
+            w = det(wsh, 0.5, 0.5).requires_grad_(wr)
+            b = det((wsh[0],), 0.9).requires_grad_(True) if bias else None
+            y = f(x, w, b)
+            v = det(tuple(y.shape), 1.3)
+            ins = [t for t in (x, w, b) if t is not None and t.requires_grad]
+            gs = torch.autograd.grad((y * v).sum(), ins, create_graph=True)
+            put(key + ".n", len(gs))
+            for nm, t in (("x", x), ("w", w), ("b", b), ("v", v)):
+                if t is not None:
+                    put("%s.%s" % (key, nm), nums(t))
+            for i, g in enumerate(gs):
+                put("%s.g%d.desc" % (key, i), desc(g))
+                put("%s.g%d.val" % (key, i), nums(g))
+                gg = torch.autograd.grad((g * g).sum(), ins, allow_unused=True, create_graph=True)
+                for j, h in enumerate(gg):
+                    put("%s.gg%d.%d.desc" % (key, i, j), "None" if h is None else str(h.requires_grad))
+                    if h is not None:
+                        put("%s.gg%d.%d.val" % (key, i, j), nums(h))
+
+
 with open("expected.txt", "w") as fh:
     fh.write("\n".join(OUT) + "\n")

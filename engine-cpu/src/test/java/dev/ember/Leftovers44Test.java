@@ -2,7 +2,9 @@ package dev.ember;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -86,5 +88,65 @@ class Leftovers44Test {
                 assertEquals(Double.isNaN(e[i]), Double.isNaN(g[i]), name + " grad[" + i + "] NaN where the value is");
             }
         }
+    }
+
+    // ------------------------------------------------------------------ 2. the convolutions' double backward
+
+    private static Tensor real(String key, int... shape) {
+        return Tensor.fromArray(nums(key)).reshape(shape);
+    }
+
+    private static String desc(Tensor t) {
+        return t == null ? "None" : (t.requiresGrad() ? "True" : "False") + " " + (t.gradFn() == null ? "None" : t.gradFn().name());
+    }
+
+    /**
+     * conv1d's and conv2d's gradients under create_graph are PyTorch's convolution_backward node: each requires grad,
+     * grad_fn ConvolutionBackwardBackward0, where the output gradient, the input or the weight does (was: only where it
+     * depends on a tensor that requires grad, so that with only the input requiring grad its gradient did not, and
+     * the bias's never did); then which second-order gradients are None and which require grad, and their values.
+     */
+    @Test
+    void convolutionDoubleBackwardKeepsPyTorchsEdges() {
+        int cases = 0;
+        for (String op : new String[] {"conv1d", "conv2d"}) {
+            boolean one = op.equals("conv1d");
+            int[] xs = one ? new int[] {2, 3, 7} : new int[] {2, 3, 5, 4};
+            int[] ws = one ? new int[] {4, 3, 3} : new int[] {4, 3, 3, 2};
+            for (String c : new String[] {"nxw", "nx-", "n-w", "bxw", "bx-", "b-w"}) {
+                String key = op + "." + c;
+                boolean bias = c.charAt(0) == 'b';
+                Tensor x = real(key + ".x", xs).requiresGrad_(c.charAt(1) == 'x');
+                Tensor w = real(key + ".w", ws).requiresGrad_(c.charAt(2) == 'w');
+                Tensor b = bias ? real(key + ".b", ws[0]).requiresGrad_(true) : null;
+                Tensor y = one ? Tensor.conv1d(x, w, b, new int[] {1}, new int[] {1}, new int[] {1}, 1)
+                        : Tensor.conv2d(x, w, b, new int[] {2, 1}, new int[] {1, 1}, new int[] {1, 1}, 1);
+                Tensor v = real(key + ".v", y.shape());
+                List<Tensor> ins = new ArrayList<>();
+                for (Tensor t : new Tensor[] {x, w, b}) {
+                    if (t != null && t.requiresGrad()) {
+                        ins.add(t);
+                    }
+                }
+                List<Tensor> gs = Autograd.grad(List.of(y.mul(v).sum()), ins, null, true, true, false);
+                assertEquals(Integer.parseInt(EXPECTED.get(key + ".n")), gs.size(), key);
+                for (int i = 0; i < gs.size(); i++) {
+                    Tensor g = gs.get(i);
+                    assertEquals(EXPECTED.get(key + ".g" + i + ".desc"), desc(g), key + " gradient " + i);
+                    ReferenceCases.assertClose(key + " gradient " + i, real(key + ".g" + i + ".val", g.shape()), g, 0);
+                    List<Tensor> gg = Autograd.grad(List.of(g.mul(g).sum()), ins, null, true, true, true);
+                    for (int j = 0; j < gg.size(); j++) {
+                        String at = key + ".gg" + i + "." + j;
+                        Tensor h = gg.get(j);
+                        assertEquals(EXPECTED.get(at + ".desc"), h == null ? "None" : h.requiresGrad() ? "True" : "False", at);
+                        if (h != null) {
+                            ReferenceCases.assertClose(at, real(at + ".val", h.shape()), h, 0);
+                        }
+                        cases++;
+                    }
+                }
+            }
+        }
+        assertEquals(46, cases);
     }
 }
