@@ -140,5 +140,21 @@ for op, (xs, wsh, f) in CONV.items():
                         put("%s.gg%d.%d.val" % (key, i, j), nums(h))
 
 
+# ---------------------------------------------------------------------------------------------------- 3. jacrev chunk_size
+# 2.x's jacrev(func, argnums, has_aux, chunk_size) computes the Jacobian's rows chunk_size at a time and concatenates
+# them: the values are the unchunked ones for every chunk size (functorch 1.13's jacrev has no chunk_size, so its
+# unchunked Jacobian is the expected value for all); a chunk size below 1 is refused when the transform is made
+# (torch/_functorch/eager_transforms.py: ValueError "jacrev: `chunk_size` should be greater than 0.").
+import functorch
+
+jx = torch.arange(12, dtype=torch.float64).reshape(4, 3) * 0.25 - 1.0
+jw = torch.tensor([0.5, -2.0, 1.5], dtype=torch.float64)
+put("jacrev.x", nums(jx))
+put("jacrev.w", nums(jw))
+put("jacrev.arg0", nums(functorch.jacrev(lambda x, w: (x * w).sin().sum(0) + x.exp()[1], argnums=0)(jx, jw)))
+put("jacrev.arg1", nums(functorch.jacrev(lambda x, w: (x * w).sin().sum(0) + x.exp()[1], argnums=1)(jx, jw)))
+put("jacrev.message", "jacrev: `chunk_size` should be greater than 0.")
+
+
 with open("expected.txt", "w") as fh:
     fh.write("\n".join(OUT) + "\n")

@@ -7,7 +7,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -148,5 +150,49 @@ class Leftovers44Test {
             }
         }
         assertEquals(46, cases);
+    }
+
+    // ------------------------------------------------------------------ 3. jacrev's chunk_size
+
+    /**
+     * {@code jacrev(f, argnums, chunk_size=k)}: the rows k at a time, concatenated, so the unchunked Jacobian
+     * (functorch 1.13's) for every k (1: one product per row, a divisor and a non-divisor of the 3 rows, the rows, past
+     * them), with respect to either argument, through {@link Func} and {@link FuncTree}; a chunk size below 1 refused
+     * with 2.x's message when the transform is made, before f runs.
+     */
+    @Test
+    void jacrevChunkSizeGivesTheOnePassJacobian() {
+        Tensor x = real("jacrev.x", 4, 3);
+        Tensor w = real("jacrev.w", 3);
+        Func.TensorFn f = a -> a[0].mul(a[1]).sin().sum(0).add(a[0].exp().select(0, 1));
+        Tensor[] expected = {real("jacrev.arg0", 3, 4, 3), real("jacrev.arg1", 3, 3)};
+        for (int arg = 0; arg < 2; arg++) {
+            for (Integer chunk : new Integer[] {null, 1, 2, 3, 7}) {
+                Tensor jac = Func.jacrev(f, arg, chunk).apply(x, w);
+                ReferenceCases.assertClose("jacrev argnums " + arg + " chunk " + chunk, expected[arg], jac, 0);
+                Tensor one = Func.jacrev(f, arg).apply(x, w);
+                assertArrayEquals(one.toDoubleArray(), jac.toDoubleArray(), 0, "chunk " + chunk + " = one pass");
+                Object tree = FuncTree.jacrev(t -> f.apply((Tensor) t[0], (Tensor) t[1]), arg, false, chunk).apply(x, w);
+                assertArrayEquals(one.toDoubleArray(), ((Tensor) tree).toDoubleArray(), 0, "tree, chunk " + chunk);
+            }
+        }
+        // nested (the inner Jacobian's graph kept for the outer one, chunk by chunk): the unchunked Hessian
+        Func.TensorFn g = a -> a[0].mul(a[0]).sin().sum(0);
+        Tensor hessian = Func.jacrev(Func.jacrev(g, 0), 0).apply(x);
+        Tensor chunked = Func.jacrev(Func.jacrev(g, 0, 2), 0, 1).apply(x);
+        assertArrayEquals(hessian.shape(), chunked.shape());
+        assertArrayEquals(hessian.toDoubleArray(), chunked.toDoubleArray(), 0, "chunked Hessian");
+        int[] calls = {0};
+        Func.TensorFn counted = a -> {
+            calls[0]++;
+            return a[0].sin();
+        };
+        for (int bad : new int[] {0, -2}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Func.jacrev(counted, 0, bad));
+            assertEquals(EXPECTED.get("jacrev.message"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> FuncTree.jacrev(t -> t[0], 0, true, bad));
+            assertEquals(EXPECTED.get("jacrev.message"), e.getMessage());
+        }
+        assertEquals(0, calls[0]);
     }
 }
