@@ -156,5 +156,36 @@ put("jacrev.arg1", nums(functorch.jacrev(lambda x, w: (x * w).sin().sum(0) + x.e
 put("jacrev.message", "jacrev: `chunk_size` should be greater than 0.")
 
 
+# ---------------------------------------------------------------------------------------------------- 5. qint32 operands
+# quantized add_scalar, mul_scalar, hardswish, elu and leaky_relu take qint32 tensors (AT_DISPATCH_QINT_TYPES, 1.13 and
+# 2.x alike); sizes 8 (scalar path only), 16 and 37 (cpu_kernel_vec's 16-element qint32 steps and a tail). Values:
+# rounding ties of x / scale, the int32 range's neighbourhood and ordinary ones; float32 inputs.
+import random
+
+R = random.Random(44)
+for n in (8, 16, 37):
+    vals = [round(R.uniform(-40, 40), 2) for _ in range(n)]
+    vals[0], vals[1] = 0.125, -0.375  # ties of x / 0.25
+    x = torch.tensor(vals, dtype=torch.float32)
+    q = torch.quantize_per_tensor(x, 0.25, -3, torch.qint32)
+    put("q32.%d.x" % n, nums(x))
+    outs = {"add_scalar": torch.ops.quantized.add_scalar(q, 1.3),
+            "add_scalar_neg": torch.ops.quantized.add_scalar(q, -7.9),
+            "mul_scalar": torch.ops.quantized.mul_scalar(q, 0.7),
+            "mul_scalar_neg": torch.ops.quantized.mul_scalar(q, -1.5),
+            "mul_scalar_zero": torch.ops.quantized.mul_scalar(q, 0.0),
+            "hardswish": torch.ops.quantized.hardswish(q, 0.07, 4),
+            "elu": torch.ops.quantized.elu(q, 0.07, 4, 1.3),
+            "leaky_relu": torch.ao.nn.quantized.functional.leaky_relu(q, 0.15, scale=0.07, zero_point=4)}
+    for k, r in outs.items():
+        assert r.dtype == torch.qint32
+        put("q32.%d.%s" % (n, k), "%r %d %s" % (r.q_scale(), r.q_zero_point(), nums(r.int_repr())))
+# add_scalar whose zero point leaves the int32 range: the scale widens
+q = torch.quantize_per_tensor(torch.tensor([1.0, -2.0, 3.5]), 1e-9, 2 ** 31 - 10, torch.qint32)
+r = torch.ops.quantized.add_scalar(q, -1e-6)
+put("q32.wide.x", nums(torch.tensor([1.0, -2.0, 3.5])))
+put("q32.wide.add_scalar", "%r %d %s" % (r.q_scale(), r.q_zero_point(), nums(r.int_repr())))
+
+
 with open("expected.txt", "w") as fh:
     fh.write("\n".join(OUT) + "\n")

@@ -1,5 +1,7 @@
 package dev.ember;
 
+import dev.ember.ao.quantization.QuantDType;
+import dev.ember.ao.quantization.QuantizedTensor;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -194,5 +196,44 @@ class Leftovers44Test {
             assertEquals(EXPECTED.get("jacrev.message"), e.getMessage());
         }
         assertEquals(0, calls[0]);
+    }
+
+    // ------------------------------------------------------------------ 5. qint32 operands of the quantized ops
+
+    private static void assertQuantized(String what, String expected, QuantizedTensor got) {
+        double[] e = Arrays.stream(expected.split(" ")).mapToDouble(Leftovers44Test::num).toArray();
+        assertEquals(QuantDType.QINT32, got.dtype(), what);
+        assertEquals(e[0], got.qScale(), what + " scale");
+        assertEquals((long) e[1], got.qZeroPoint(), what + " zero point");
+        assertArrayEquals(Arrays.copyOfRange(e, 2, e.length), got.intRepr().toDoubleArray(), 0, what + " int_repr");
+    }
+
+    /**
+     * quantized add_scalar, mul_scalar, hardswish, elu and leaky_relu of a qint32 tensor are PyTorch's (they were
+     * refused: Ember's kernels took quint8 and qint8 only), at sizes that take the scalar path only, whole 16-element
+     * vectorized steps, and both; add_scalar also where the zero point leaves the int32 range (the scale widens).
+     */
+    @Test
+    void qint32OperandsOfTheQuantizedPointwiseOpsArePyTorchs() {
+        for (int n : new int[] {8, 16, 37}) {
+            String key = "q32." + n + ".";
+            QuantizedTensor q = QuantizedTensor.quantizePerTensor(real(key + "x", n).to(DType.FLOAT32), 0.25, -3,
+                    QuantDType.QINT32);
+            assertQuantized(key + "add_scalar", EXPECTED.get(key + "add_scalar"), QuantizedPointwiseOps.addScalar(q, 1.3));
+            assertQuantized(key + "add_scalar_neg", EXPECTED.get(key + "add_scalar_neg"),
+                    QuantizedPointwiseOps.addScalar(q, -7.9));
+            assertQuantized(key + "mul_scalar", EXPECTED.get(key + "mul_scalar"), QuantizedPointwiseOps.mulScalar(q, 0.7));
+            assertQuantized(key + "mul_scalar_neg", EXPECTED.get(key + "mul_scalar_neg"),
+                    QuantizedPointwiseOps.mulScalar(q, -1.5));
+            assertQuantized(key + "mul_scalar_zero", EXPECTED.get(key + "mul_scalar_zero"),
+                    QuantizedPointwiseOps.mulScalar(q, 0.0));
+            assertQuantized(key + "hardswish", EXPECTED.get(key + "hardswish"), QuantizedPointwiseOps.hardswish(q, 0.07, 4));
+            assertQuantized(key + "elu", EXPECTED.get(key + "elu"), QuantizedPointwiseOps.elu(q, 0.07, 4, 1.3));
+            assertQuantized(key + "leaky_relu", EXPECTED.get(key + "leaky_relu"),
+                    QuantizedPointwiseOps.leakyRelu(q, 0.15, 0.07, 4));
+        }
+        QuantizedTensor wide = QuantizedTensor.quantizePerTensor(real("q32.wide.x", 3).to(DType.FLOAT32), 1e-9,
+                2147483638L, QuantDType.QINT32);
+        assertQuantized("wide add_scalar", EXPECTED.get("q32.wide.add_scalar"), QuantizedPointwiseOps.addScalar(wide, -1e-6));
     }
 }
