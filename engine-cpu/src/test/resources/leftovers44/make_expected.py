@@ -187,5 +187,38 @@ put("q32.wide.x", nums(torch.tensor([1.0, -2.0, 3.5])))
 put("q32.wide.add_scalar", "%r %d %s" % (r.q_scale(), r.q_zero_point(), nums(r.int_repr())))
 
 
+# ---------------------------------------------------------------------------------------------------- 6. topk among ties
+# PyTorch's CPU topk (topk_impl_loop, the same in 1.13 and 2.x) orders (value, index) pairs with libstdc++'s
+# std::partial_sort when k * 64 <= n, else std::nth_element at k - 1 and (sorted) std::sort of the first k - 1: not
+# stable, so equal values come in the order those algorithms leave, deterministic for a given input (one thread per
+# line). Lines of small integers (many ties) with NaN, both paths, largest and smallest, sorted or not, float64, float32
+# and int64, and a 2-D input along each dimension: 1.13's indices (its values follow from them).
+T = random.Random(6)
+topk_cases = []
+for n in (5, 10, 17, 20, 33, 64, 100, 130, 1000):
+    for dt in ("float64", "float32", "int64"):
+        vals = [float(T.randint(0, 4)) for _ in range(n)]
+        if dt != "int64":
+            for _ in range(max(1, n // 10)):
+                vals[T.randrange(n)] = math.nan
+        ks = sorted(({1, 2, 3, n // 64, n // 64 + 1, n // 2, n - 1, n} if n < 1000 else {1, 3, n // 64, n // 64 + 1, 100})
+                    - {0})
+        for k in ks:
+            topk_cases.append((n, dt, vals, k))
+put("topk.count", len(topk_cases))
+for c, (n, dt, vals, k) in enumerate(topk_cases):
+    x = torch.tensor(vals, dtype=getattr(torch, dt))
+    put("topk.%d.x" % c, "%s %d %s" % (dt, k, nums(x)))
+    res = []
+    for largest in (True, False):
+        for srt in (True, False):
+            res.append(" ".join(str(i) for i in torch.topk(x, k, largest=largest, sorted=srt).indices.tolist()))
+    put("topk.%d.idx" % c, " | ".join(res))
+x2 = torch.tensor([[float(T.randint(0, 2)) for _ in range(70)] for _ in range(6)], dtype=torch.float64)
+put("topk2d.x", nums(x2))
+put("topk2d.dim1", " ".join(str(i) for i in torch.topk(x2, 40, dim=1).indices.reshape(-1).tolist()))
+put("topk2d.dim0", " ".join(str(i) for i in torch.topk(x2, 4, dim=0, largest=False, sorted=False).indices.reshape(-1).tolist()))
+
+
 with open("expected.txt", "w") as fh:
     fh.write("\n".join(OUT) + "\n")

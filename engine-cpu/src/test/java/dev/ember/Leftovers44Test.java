@@ -236,4 +236,46 @@ class Leftovers44Test {
                 2147483638L, QuantDType.QINT32);
         assertQuantized("wide add_scalar", EXPECTED.get("q32.wide.add_scalar"), QuantizedPointwiseOps.addScalar(wide, -1e-6));
     }
+
+    // ------------------------------------------------------------------ 6. topk's order among ties
+
+    private static long[] longs(String s) {
+        return s.isBlank() ? new long[0] : Arrays.stream(s.trim().split(" ")).mapToLong(Long::parseLong).toArray();
+    }
+
+    /**
+     * topk's indices are PyTorch's CPU kernel's, equal values included (were: a stable sort's, ties in index order):
+     * lines of 5 to 1000 small integers with NaN, k on both sides of {@code k * 64 <= n} (partial_sort, or
+     * nth_element and sort), largest and smallest, sorted or not, float64, float32 and int64; a 2-D input along either
+     * dimension. The values are the input's at those indices.
+     */
+    @Test
+    void topkOrdersTiesAsPyTorchsCpuKernel() {
+        int count = Integer.parseInt(EXPECTED.get("topk.count"));
+        int checked = 0;
+        for (int c = 0; c < count; c++) {
+            String[] head = EXPECTED.get("topk." + c + ".x").split(" ", 3);
+            DType dt = head[0].equals("float64") ? DType.FLOAT64 : head[0].equals("float32") ? DType.FLOAT32 : DType.INT64;
+            int k = Integer.parseInt(head[1]);
+            double[] vals = Arrays.stream(head[2].split(" ")).mapToDouble(Leftovers44Test::num).toArray();
+            Tensor x = Tensor.fromArray(vals).to(dt);
+            String[] idx = EXPECTED.get("topk." + c + ".idx").split(" \\| ", -1);
+            int r = 0;
+            for (boolean largest : new boolean[] {true, false}) {
+                for (boolean sorted : new boolean[] {true, false}) {
+                    Tensor.ValuesIndices got = x.topk(k, 0, largest, sorted);
+                    long[] want = longs(idx[r++]);
+                    String what = "case " + c + " " + head[0] + " n " + vals.length + " k " + k + " largest " + largest
+                            + " sorted " + sorted;
+                    assertArrayEquals(want, got.indices().toLongArray(), what);
+                    assertArrayEquals(x.indexSelect(0, got.indices()).toDoubleArray(), got.values().toDoubleArray(), 0, what);
+                    checked++;
+                }
+            }
+        }
+        assertEquals(count * 4, checked);
+        Tensor x2 = real("topk2d.x", 6, 70);
+        assertArrayEquals(longs(EXPECTED.get("topk2d.dim1")), x2.topk(40, 1, true, true).indices().reshape(-1).toLongArray());
+        assertArrayEquals(longs(EXPECTED.get("topk2d.dim0")), x2.topk(4, 0, false, false).indices().reshape(-1).toLongArray());
+    }
 }
