@@ -11,6 +11,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -277,5 +278,51 @@ class Leftovers44Test {
         Tensor x2 = real("topk2d.x", 6, 70);
         assertArrayEquals(longs(EXPECTED.get("topk2d.dim1")), x2.topk(40, 1, true, true).indices().reshape(-1).toLongArray());
         assertArrayEquals(longs(EXPECTED.get("topk2d.dim0")), x2.topk(4, 0, false, false).indices().reshape(-1).toLongArray());
+    }
+
+    // ------------------------------------------------------------------ 7. spectral norm's buffer assignments
+
+    /**
+     * The spectral norm parametrization assigns {@code _u} and {@code _v} at every power-iteration step, as 2.x's
+     * {@code _power_method} does ({@code self._u = F.normalize(..., out=self._u)}, then {@code _v}; stated rule, 1.13 has
+     * no registration hooks): the global buffer hooks run {@code 2 n_power_iterations} times in each training forward,
+     * alternating, not at all in eval; the buffers stay the same tensors, written in place; a tensor a hook returns
+     * becomes the buffer, and the next step writes into it.
+     */
+    @Test
+    void spectralNormAssignsItsVectorsAtEveryPowerIteration() {
+        dev.ember.nn.Linear lin = dev.ember.nn.utils.Parametrizations.spectralNorm(new dev.ember.nn.Linear(3, 4), "weight",
+                3, 1e-12, null);
+        Tensor u = lin.getBuffer("parametrizations.weight.0._u");
+        Tensor v = lin.getBuffer("parametrizations.weight.0._v");
+        List<String> seen = new ArrayList<>();
+        Tensor[] replacement = {null};
+        RemovableHandle handle = dev.ember.nn.ModuleRegistrationHooks.registerModuleBufferRegistrationHook(
+                (module, name, tensor) -> {
+                    seen.add(name + (tensor == u || tensor == v ? "" : " other"));
+                    return name.equals("_u") ? replacement[0] : null;
+                });
+        try {
+            Tensor x = real("jacrev.x", 4, 3).to(DType.FLOAT32);
+            lin.apply(x);
+            assertEquals(List.of("_u", "_v", "_u", "_v", "_u", "_v"), seen, "a training forward, 3 iterations");
+            assertSame(u, lin.getBuffer("parametrizations.weight.0._u"));
+            assertSame(v, lin.getBuffer("parametrizations.weight.0._v"));
+            seen.clear();
+            lin.eval();
+            lin.apply(x);
+            assertEquals(List.of(), seen, "eval: no power iteration");
+            lin.train();
+            // a unit vector of its own: step 1's _v is computed from it, steps 2 and 3 write into it
+            Tensor fresh = u.onesLike().mul(0.5);
+            replacement[0] = fresh;
+            lin.apply(x);
+            assertSame(fresh, lin.getBuffer("parametrizations.weight.0._u"), "the hook's tensor is the buffer");
+            assertEquals(List.of("_u", "_v", "_u other", "_v", "_u other", "_v"), seen);
+            assertEquals(1.0, fresh.norm().item(), 1e-6, "a unit vector");
+            assertTrue(fresh.sub(0.5).abs().max().item() > 1e-3, "later steps wrote into the hook's tensor");
+        } finally {
+            handle.remove();
+        }
     }
 }
