@@ -325,4 +325,45 @@ class Leftovers44Test {
             handle.remove();
         }
     }
+
+    // ------------------------------------------------------------------ 8. FlexAttention's data-dependent mods
+
+    /**
+     * attention-gym's mods that read a gathered row as vmap presents it, ported verbatim: Flamingo's vision
+     * cross-attention ({@code interval[0]}, {@code interval[1]}: the row's elements) and DeepSeek-V2's MLA RoPE
+     * ({@code torch.dot} of two gathered rows). Their call on the broadcast index tensors fails, so FlexAttention
+     * evaluates them element by element, as 2.x's vmap does, and gives attention-gym's values
+     * ({@code flexgym/make_expected.py}, 2.5's math; FlexAttentionGymTest's adapted ports give the same).
+     */
+    @Test
+    void flexAttentionEvaluatesRowReadingModsPerElementAsVmapDoes() {
+        ExpectedTensors gym = ExpectedTensors.load("/flexgym/expected.txt");
+        Tensor intervals = Tensor.tensor(new long[] {0, 4, 3, 9}).reshape(2, 2);
+        Tensor imageBoundaries = Tensor.arange(0, 2, 1, DType.INT64).repeatInterleave(3, 0);
+        FlexAttention.MaskMod flamingo = (b, h, qIdx, kvIdx) -> {
+            Tensor imageIdx = imageBoundaries.index(Index.of(kvIdx));
+            Tensor interval = intervals.index(Index.of(imageIdx));
+            return qIdx.ge(interval.select(0, 0)).logicalAnd(qIdx.lt(interval.select(0, 1)));
+        };
+        Tensor q = gym.get("x.q").to(DType.FLOAT32);
+        Tensor k = gym.get("x.k").to(DType.FLOAT32);
+        Tensor v = gym.get("x.v").to(DType.FLOAT32);
+        FlexAttention.Result r = FlexAttention.flexAttentionWithLse(q, k, v, null,
+                FlexAttention.createBlockMask(flamingo, null, null, 11, 6, 4), null, false);
+        gym.assertClose("flamingo.out", r.output(), 2e-5);
+        gym.assertClose("flamingo.lse", r.lse(), 2e-5);
+        Tensor queryRope = gym.get("mla.qr").to(DType.FLOAT32);
+        Tensor keyRope = gym.get("mla.kr").to(DType.FLOAT32);
+        FlexAttention.ScoreMod mla = (score, b, h, qIdx, kvIdx) -> {
+            Tensor qr = queryRope.index(Index.of(b), Index.of(h), Index.of(qIdx));
+            Tensor kr = keyRope.index(Index.of(b), Index.of(h.floorDivide(4)), Index.of(kvIdx));
+            return score.add(qr.dot(kr).mul(0.5));
+        };
+        FlexAttention.MaskMod causal = (b, h, qIdx, kvIdx) -> qIdx.ge(kvIdx);
+        Tensor mq = gym.get("mla.q").to(DType.FLOAT32);
+        Tensor out = FlexAttention.flexAttention(mq, gym.get("mla.k").to(DType.FLOAT32), gym.get("mla.v").to(DType.FLOAT32),
+                mla, FlexAttention.createBlockMask(causal, null, null, mq.size(2), gym.get("mla.k").size(2), 4), null,
+                mq.size(1) != gym.get("mla.k").size(1));
+        gym.assertClose("mla.out", out, 2e-5);
+    }
 }
