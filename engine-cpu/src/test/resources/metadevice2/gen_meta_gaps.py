@@ -19,8 +19,11 @@ with Meta tensors, but there was no fake impl or Meta kernel registered" (the te
 The generator checks that 1.13 refuses each of them on meta too.
 
 rule "rowmajor": PyTorch's LAPACK-backed linalg results are batched column-major (strides (.., 1, rows)); Ember's linalg
-results are row-major on every device (its CPU kernels too), so for these the test expects the row-major contiguous
-strides of PyTorch's shape (shape and type are PyTorch's). rule "exact": PyTorch's strides.
+results are row-major on its other devices (its CPU kernels too), so for these the test expects the row-major contiguous
+strides of PyTorch's shape (shape and type are PyTorch's). rule "exact": PyTorch's strides. Since session 44 the meta
+device gives the column-major strides of 2.x's meta kernels (batched_matrix_contiguous_strides(f_contig=True), which
+1.13's meta kernels give too) for inv(_ex), solve(_ex), cholesky(_ex), qr (all modes), svd, eigh and lu_factor(_ex),
+real and complex, and tensorinv (its reshape of that inverse a view) (FORTRAN below): those lines are "exact".
 Gradients ("grad_*" lines) come from the CPU (1.13's meta backward of these is incomplete): shape and type exact, rule
 "rowmajor" too (a gradient is contiguous in Ember). No randomness reaches the output.
 """
@@ -38,6 +41,9 @@ LINALG = {"inv", "inv_ex", "solve", "solve_ex", "cholesky", "cholesky_ex", "qr",
           "cholesky_inverse", "cholesky_solve", "solve_triangular", "ormqr", "householder_product", "pinv", "lu",
           "matrix_exp", "t_lu_factor_int", "c_inv", "c_solve", "c_cholesky", "c_eigh", "c_qr", "c_svd",
           "c_lu_factor", "c_lu", "c_pinv", "c_eig", "c_matrix_exp", "c_solve_triangular"}
+FORTRAN = {"inv", "inv_ex", "solve", "solve_ex", "cholesky", "cholesky_ex", "qr", "qr_r", "qr_complete", "svd", "svd_f",
+           "eigh", "lu_factor", "lu_factor_ex", "c_inv", "c_solve", "c_cholesky", "c_eigh", "c_qr", "c_svd",
+           "c_lu_factor", "tensorinv", "t_lu_factor_int"}
 REFUSED = {"geqrf": "aten::geqrf", "lstsq": "aten::linalg_lstsq", "bincount": "aten::bincount",
            "bincount_w": "aten::bincount", "histogram": "aten::histogram.bin_ct",
            "histogram_t": "aten::histogram.bins_tensor", "binomial": "aten::binomial"}
@@ -69,7 +75,7 @@ def rec(name, t, grad=False):
             rec(name + "." + str(i), x, grad)
         return
     base = name.split(".")[0]
-    rowmajor = base in LINALG or grad
+    rowmajor = (base in LINALG and base not in FORTRAN) or grad
     stride = contiguous_strides(t.shape) if rowmajor else list(t.stride())
     out.append("%s|%s|%s|%s|%s" % (name, ",".join(map(str, t.shape)), ",".join(map(str, stride)),
                                    str(t.dtype).replace("torch.", ""), "rowmajor" if rowmajor else "exact"))

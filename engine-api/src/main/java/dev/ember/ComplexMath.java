@@ -12,7 +12,8 @@ import java.util.function.UnaryOperator;
  * <p>Each function is computed from the real and imaginary parts with real kernels, by the formulas a careful C99
  * library uses: Kahan's for tanh, log1p-based inverse functions (so that tiny arguments keep their digits), the
  * asymptotic forms where a square would overflow, and C99's branch cuts, whose side the sign of a zero part picks. A
- * complex64 tensor is computed in float64 and rounded once. The backward is PyTorch's (derivatives.yaml):
+ * complex64 tensor is computed in float64 and rounded once (sigmoid
+ * excepted: PyTorch's formula in float32, whose overflow PyTorch shows). The backward is PyTorch's (derivatives.yaml):
  * {@code grad * conj(f'(z))}, {@code f'} written with recorded complex ops so that it differentiates again.
  */
 final class ComplexMath {
@@ -97,11 +98,16 @@ final class ComplexMath {
      * result a new complex tensor of the input's type.
      */
     private static Tensor apply(Tensor z, UnaryOperator<P> f) {
+        return apply(z, f, true);
+    }
+
+    /** {@link #apply(Tensor, UnaryOperator)}, complex64 widened to float64 only where {@code widen}. */
+    private static Tensor apply(Tensor z, UnaryOperator<P> f, boolean widen) {
         return ComplexOps.compute(() -> {
             Tensor p = ComplexOps.parts(z);
             Tensor x = p.select(-1, 0);
             Tensor y = p.select(-1, 1);
-            boolean wide = x.dtype == DType.FLOAT32;
+            boolean wide = widen && x.dtype == DType.FLOAT32;
             P r = f.apply(wide ? new P(x.toDouble(), y.toDouble()) : new P(x, y));
             Tensor out = ComplexOps.fromParts(r.re.expand(z.shape), r.im.expand(z.shape));
             return wide ? ArithmeticOps.cast(out, z.dtype) : out;
@@ -133,13 +139,15 @@ final class ComplexMath {
         return new P(ArithmeticOps.where(far, z.re.sgn(), re), ArithmeticOps.where(far, farIm, im));
     }
 
-    /** {@code 1 / (1 + e^-z)} for {@code x >= 0}, else {@code e^z / (1 + e^z)}: no overflow on either side. */
+    /**
+     * PyTorch's {@code 1 / (1 + e^-z)} as written (aten's sigmoid kernel for complex types): {@code e^-z} as
+     * {@code e^-x (cos y - i sin y)}, then one complex division (c10's, Smith's scaling). Where {@code e^-x} overflows
+     * (x below about -709.78, -88.72 for complex64, computed in its own precision as PyTorch does) the result is NaN as
+     * PyTorch's, not the limit 0.
+     */
     private static P sigmoid(P z) {
         P up = z.neg().exp().plus(1.0);
-        P pos = new P(up.re.onesLike(), up.re.zerosLike()).div(up);
-        P e = z.exp();
-        P neg = e.div(e.plus(1.0));
-        return pos.where(z.re.ge(0.0), neg);
+        return new P(up.re.onesLike(), up.re.zerosLike()).div(up);
     }
 
     private static P sinh(P z) {
@@ -217,7 +225,9 @@ final class ComplexMath {
             case TANH:
                 return holomorphic(z, "TanhBackward0", ComplexMath::tanh, (x, r) -> r.mul(r).rsub(1.0));
             case SIGMOID:
-                return holomorphic(z, "SigmoidBackward0", ComplexMath::sigmoid, (x, r) -> r.mul(r.rsub(1.0)));
+                // in the input's own precision (complex64 in float32): its overflow to NaN is PyTorch's
+                return ComplexOps.recordHolomorphic(z, apply(z, ComplexMath::sigmoid, false), "SigmoidBackward0",
+                        (x, r) -> r.mul(r.rsub(1.0)));
             case SINH:
                 return holomorphic(z, "SinhBackward0", ComplexMath::sinh, (x, r) -> x.cosh());
             case COSH:

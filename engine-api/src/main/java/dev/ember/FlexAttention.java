@@ -20,7 +20,11 @@ import java.util.Set;
  * {@code [1, H, 1, 1]}, {@code q_idx} {@code [1, 1, Q, 1]}, {@code kv_idx} {@code [1, 1, 1, KV]}) and the whole score
  * tensor, where PyTorch vmaps them over scalars: the same values for mods made of elementwise operations and indexing of
  * captured tensors by the indices ({@code bias[h]}, {@code document_id[q_idx] == document_id[kv_idx]}), the patterns of
- * PyTorch's documentation; a mod that reduces over its arguments would see whole tensors here.
+ * PyTorch's documentation. Where that call throws or gives a result that does not broadcast to the scores' shape (a mod
+ * that reads a gathered row as vmap presents it, {@code interval[0]} or {@code torch.dot} of two rows), the mod is
+ * evaluated element by element on 0-dim index tensors and scores, as 2.x's vmap evaluates it (one call per element:
+ * slow, but PyTorch's values). A mod that gives a broadcastable result of other values on whole tensors than per
+ * element (one that reduces over its arguments) is not detected.
  *
  * <p>Autograd: one node, {@code FlexAttentionAutogradOpBackward}, over query, key and value (its backward recomputes the
  * attention, as PyTorch's), unless a mod uses a tensor that requires grad (a learned bias): then the composition's own
@@ -111,12 +115,7 @@ public final class FlexAttention {
         }
         Tensor[] idx = indices(batch, heads, qLen, kvLen, device);
         try (GradMode off = Ember.noGrad()) {
-            Tensor m = mod.apply(idx[0], idx[1], idx[2], idx[3]);
-            if (m == null || m.dtype() != DType.BOOL) {
-                throw new IllegalArgumentException("mask_mod must return a bool tensor, got "
-                        + (m == null ? "null" : m.dtype().toString()));
-            }
-            checkBroadcastable(m, new int[] {batch, heads, qLen, kvLen}, "mask_mod");
+            Tensor m = maskValues(mod, idx, new int[] {batch, heads, qLen, kvLen});
             return m.expand(batch, heads, qLen, kvLen).contiguous();
         }
     }
@@ -136,6 +135,105 @@ public final class FlexAttention {
             throw new IllegalArgumentException(mod + " must return a tensor broadcastable to the scores' shape "
                     + Shapes.str(shape) + " (one value per b, h, q_idx, kv_idx), got " + Shapes.str(got));
         }
+    }
+
+    /**
+     * The mask mod's values: one call on the broadcast index tensors; where that call throws, or gives a result that
+     * does not broadcast to {@code shape}, the mod is evaluated element by element on 0-dim index tensors, as 2.x's
+     * vmap presents it (a mod indexing a gathered row, {@code interval[0]}, or reducing one, {@code torch.dot}, gets
+     * PyTorch's value there). Where both fail, the broadcast call's error is reported.
+     */
+    private static Tensor maskValues(MaskMod mod, Tensor[] idx, int[] shape) {
+        RuntimeException failure;
+        try {
+            Tensor m = mod.apply(idx[0], idx[1], idx[2], idx[3]);
+            checkMask(m);
+            checkBroadcastable(m, shape, "mask_mod");
+            return m;
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        try {
+            return perElement(shape, idx[0].device(), (at, ix) -> {
+                Tensor m = mod.apply(at[0], at[1], at[2], at[3]);
+                checkMask(m);
+                return m;
+            });
+        } catch (RuntimeException e) {
+            throw failure;
+        }
+    }
+
+    /** {@link #maskValues}' rule for the score mod, each element's score the 0-dim element of {@code scores}. */
+    private static Tensor scoreValues(ScoreMod mod, Tensor scores, Tensor[] idx, int[] shape) {
+        RuntimeException failure;
+        try {
+            Tensor r = mod.apply(scores, idx[0], idx[1], idx[2], idx[3]);
+            if (r == null) {
+                throw new IllegalArgumentException("score_mod must return a tensor, got null");
+            }
+            checkBroadcastable(r, shape, "score_mod");
+            return r;
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        try {
+            return perElement(shape, idx[0].device(), (at, ix) -> {
+                Tensor score = scores.select(0, (int) ix[0]).select(0, (int) ix[1]).select(0, (int) ix[2])
+                        .select(0, (int) ix[3]);
+                Tensor r = mod.apply(score, at[0], at[1], at[2], at[3]);
+                if (r == null) {
+                    throw new IllegalArgumentException("score_mod must return a tensor, got null");
+                }
+                return r;
+            });
+        } catch (RuntimeException e) {
+            throw failure;
+        }
+    }
+
+    private static void checkMask(Tensor m) {
+        if (m == null || m.dtype() != DType.BOOL) {
+            throw new IllegalArgumentException("mask_mod must return a bool tensor, got "
+                    + (m == null ? "null" : m.dtype().toString()));
+        }
+    }
+
+    /** A mod at one element: its 0-dim int64 index tensors and the same indices as numbers. */
+    private interface ElementFn {
+        Tensor apply(Tensor[] at, long[] ix);
+    }
+
+    /**
+     * {@code f} at every (b, h, q_idx, kv_idx) of {@code shape}, given 0-dim int64 index tensors and the same indices as
+     * numbers, each result one element, stacked into {@code shape}.
+     */
+    private static Tensor perElement(int[] shape, Device device, ElementFn f) {
+        long n = (long) shape[0] * shape[1] * shape[2] * shape[3];
+        java.util.List<Tensor> out = new java.util.ArrayList<>();
+        for (long i = 0; i < n; i++) {
+            long rest = i;
+            long[] ix = new long[4];
+            Tensor[] at = new Tensor[4];
+            for (int d = 3; d >= 0; d--) {
+                ix[d] = rest % shape[d];
+                rest /= shape[d];
+            }
+            for (int d = 0; d < 4; d++) {
+                Tensor t = Tensor.full(DType.INT64, ix[d]);
+                at[d] = device.isCpu() ? t : t.to(device);
+            }
+            Tensor r = f.apply(at, ix);
+            if (r.dim() != 0) {
+                throw new IllegalArgumentException("a mod must return one value per (b, h, q_idx, kv_idx), got a tensor of "
+                        + "shape " + Shapes.str(r.shape()));
+            }
+            out.add(r);
+        }
+        if (out.isEmpty()) {
+            return Tensor.zeros(DType.BOOL, shape);
+        }
+        return Tensor.stack(out, 0).reshape(shape);
     }
 
     /** The int64 index tensors b, h, q_idx, kv_idx, shaped to broadcast against {@code [B, H, Q, KV]}. */
@@ -400,17 +498,8 @@ public final class FlexAttention {
         int[] shape = scores.shape();
         Tensor[] idx = indices(shape[0], shape[1], shape[2], shape[3], query.device());
         scores = scores.mul(scale).to(working);
-        Tensor allowed = mask.apply(idx[0], idx[1], idx[2], idx[3]);
-        if (allowed == null || allowed.dtype() != DType.BOOL) {
-            throw new IllegalArgumentException("mask_mod must return a bool tensor, got "
-                    + (allowed == null ? "null" : allowed.dtype().toString()));
-        }
-        Tensor modded = scoreMod == null ? scores : scoreMod.apply(scores, idx[0], idx[1], idx[2], idx[3]);
-        if (modded == null) {
-            throw new IllegalArgumentException("score_mod must return a tensor, got null");
-        }
-        checkBroadcastable(allowed, shape, "mask_mod");
-        checkBroadcastable(modded, shape, "score_mod");
+        Tensor allowed = maskValues(mask, idx, shape);
+        Tensor modded = scoreMod == null ? scores : scoreValues(scoreMod, scores, idx, shape);
         Tensor post = Tensor.where(allowed, modded, Double.NEGATIVE_INFINITY).expand(shape);
         try (GradMode off = Ember.noGrad()) {
             Tensor l = post.logsumexp(new int[] {-1}, false);

@@ -828,6 +828,32 @@ public final class Func {
     }
 
     /**
+     * {@code jacrev(f, argnums=argnum, chunk_size=chunkSize)} (2.x): the Jacobian of {@link #jacrev(TensorFn, int)},
+     * its rows computed {@code chunkSize} at a time (one batched vector-Jacobian product per chunk, the last one
+     * shorter; 1: one product per row) to bound the memory of the batched products, then concatenated: the same values
+     * as one pass. A {@code chunkSize} of null computes all rows at once.
+     *
+     * @param f a function returning a floating tensor
+     * @param argnum which positional argument (negative counts from the end)
+     * @param chunkSize null for all rows at once, else a positive number of rows
+     * @return the function giving the Jacobian
+     * @throws IllegalArgumentException for a chunk size below 1 (PyTorch's ValueError, raised when the transform is
+     *     made, before any call)
+     */
+    public static TensorFn jacrev(TensorFn f, int argnum, Integer chunkSize) {
+        checkJacrevChunkSize(chunkSize);
+        Args.require(f, "jacrev", "func", 0, "Callable");
+        return args -> jacobianCore(noAux(f), new int[] {argnum}, args, chunkSize)[0];
+    }
+
+    /** jacrev's check of its chunk size, in 2.x's words. */
+    static void checkJacrevChunkSize(Integer chunkSize) {
+        if (chunkSize != null && chunkSize <= 0) {
+            throw new IllegalArgumentException("jacrev: `chunk_size` should be greater than 0.");
+        }
+    }
+
+    /**
      * {@code jacfwd(f, argnums=argnum)}: the Jacobian of {@code f} with respect to argument {@code argnum}; the same
      * values as {@link #jacrev(TensorFn, int)}, computed the same way (Ember has no forward-mode autograd).
      *
@@ -868,6 +894,11 @@ public final class Func {
      * {@code value.shape + argument.shape}), then the tensors {@code f} put into its aux list, each unwrapped.
      */
     static Tensor[] jacobianCore(AuxFn f, int[] argnums, Tensor[] args) {
+        return jacobianCore(f, argnums, args, null);
+    }
+
+    /** {@link #jacobianCore(AuxFn, int[], Tensor[])}, the rows {@code chunkSize} at a time (null: all at once). */
+    static Tensor[] jacobianCore(AuxFn f, int[] argnums, Tensor[] args, Integer chunkSize) {
         Tensor[] in = args == null ? new Tensor[0] : args;
         int[] nums = argnums(argnums, in.length);
         Set<Tensor> fresh = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -898,11 +929,29 @@ public final class Func {
                 Tensor eye = Tensor.eye((int) m, (int) m, y.dtype()).to(y.device()).reshape(concat(new int[] {(int) m},
                         y.shape()));
                 boolean outer = reachesOuter(y, fresh);
-                List<Tensor> rows = zerosForUnused(Autograd.grad(List.of(y), List.of(xs), List.of(eye),
-                        GradOptions.defaults().withCreateGraph(outer).withRetainGraph(outer).withAllowUnused(true)
-                        .withGradsBatched(true)), xs, (int) m);
+                // chunk_size: the rows in chunks, one batched product each (the graph kept until the last), joined
+                int rowsPerChunk = chunkSize == null ? (int) m : (int) Math.min(chunkSize, m);
+                List<List<Tensor>> chunks = new ArrayList<>();
+                for (int start = 0; start < m; start += rowsPerChunk) {
+                    int len = (int) Math.min(rowsPerChunk, m - start);
+                    boolean last = start + len >= m;
+                    Tensor vectors = len == m ? eye : eye.narrow(0, start, len);
+                    chunks.add(zerosForUnused(Autograd.grad(List.of(y), List.of(xs), List.of(vectors),
+                            GradOptions.defaults().withCreateGraph(outer).withRetainGraph(outer || !last)
+                            .withAllowUnused(true).withGradsBatched(true)), xs, len));
+                }
                 for (int k = 0; k < xs.length; k++) {
-                    out[k] = rows.get(k).reshape(concat(y.shape(), xs[k].shape()));
+                    Tensor rows;
+                    if (chunks.size() == 1) {
+                        rows = chunks.get(0).get(k);
+                    } else {
+                        List<Tensor> parts = new ArrayList<>();
+                        for (List<Tensor> c : chunks) {
+                            parts.add(c.get(k));
+                        }
+                        rows = Tensor.cat(parts, 0);
+                    }
+                    out[k] = rows.reshape(concat(y.shape(), xs[k].shape()));
                 }
             }
         }

@@ -707,7 +707,24 @@ public final class FuncTree {
      */
     public static TreeFn jacrev(TreeFn f, int argnum, boolean hasAux) {
         Args.require(f, "jacrev", "func", 0, "Callable");
-        return args -> jacobianImpl(f, argnum, hasAux, argsOf(args));
+        return args -> jacobianImpl(f, argnum, hasAux, argsOf(args), null);
+    }
+
+    /**
+     * {@code jacrev(f, argnums=argnum, has_aux=hasAux, chunk_size=chunkSize)} (2.x): {@link #jacrev(TreeFn, int,
+     * boolean)} with the rows of the Jacobian computed {@code chunkSize} at a time (null: all at once), the same values.
+     *
+     * @param f the function
+     * @param argnum which positional argument (negative counts from the end)
+     * @param hasAux whether {@code f} returns {@code (output, aux)}
+     * @param chunkSize null for all rows at once, else a positive number of rows
+     * @return the transformed function
+     * @throws IllegalArgumentException for a chunk size below 1 (PyTorch's ValueError, when the transform is made)
+     */
+    public static TreeFn jacrev(TreeFn f, int argnum, boolean hasAux, Integer chunkSize) {
+        Func.checkJacrevChunkSize(chunkSize);
+        Args.require(f, "jacrev", "func", 0, "Callable");
+        return args -> jacobianImpl(f, argnum, hasAux, argsOf(args), chunkSize);
     }
 
     /**
@@ -721,7 +738,7 @@ public final class FuncTree {
      */
     public static TreeFn jacfwd(TreeFn f, int argnum, boolean hasAux) {
         Args.require(f, "jacfwd", "func", 0, "Callable");
-        return args -> jacobianImpl(f, argnum, hasAux, argsOf(args));
+        return args -> jacobianImpl(f, argnum, hasAux, argsOf(args), null);
     }
 
     /**
@@ -736,7 +753,7 @@ public final class FuncTree {
         return jacfwd(jacrev(f, argnum, false), argnum, false);
     }
 
-    private static Object jacobianImpl(TreeFn f, int argnum, boolean hasAux, Object[] args) {
+    private static Object jacobianImpl(TreeFn f, int argnum, boolean hasAux, Object[] args, Integer chunkSize) {
         int num = Func.argnums(new int[] {argnum}, args.length)[0];
         Flat flat = new Flat(args);
         int[] wrt = flat.tensorsOf(num);
@@ -746,7 +763,7 @@ public final class FuncTree {
         Func.AuxFn core = (t, s) -> outs.value(f.apply(flat.rebuild(t)), hasAux, "jacrev(f, ...)(*args)",
                 "vjp(f, *primals)", aux, new ArrayList<>(), s);
         Tensor[] leaves = flat.tensorLeaves();
-        Tensor[] out = Func.jacobianCore(core, wrt, leaves);
+        Tensor[] out = Func.jacobianCore(core, wrt, leaves, chunkSize);
         // out[j]: the Jacobian of the (concatenated) output with respect to tensor wrt[j]
         List<List<Tensor>> byOutput = new ArrayList<>();
         for (int i = 0; i < outs.count(); i++) {

@@ -249,7 +249,7 @@ final class LinalgDecompositions {
                 info[0] = f[2].view(batchShape(a));
             }
             Tensor id = eye(n, a.dtype, a.device).expand(a3.shape[0], n, n);
-            out = LinalgOps.fresh(luSolveRaw(f[0], f[1], id), a.shape);
+            out = LinalgOps.fortranOnMeta(LinalgOps.fresh(luSolveRaw(f[0], f[1], id), a.shape));
         }
         return ArithmeticOps.record(out, "LinalgInvExBackward0", new Tensor[] {a}, node -> {
             SavedTensor so = node.saveOutput(out);
@@ -311,7 +311,7 @@ final class LinalgDecompositions {
         int unsqueezed = left ? -1 : -2;
         int[] vs = Arrays.copyOf(x.shape, x.dim() - 1);
         vs[vs.length - 1] = x.size(left ? -2 : -1);
-        Tensor out = vector ? LinalgOps.fresh(x, vs) : x;
+        Tensor out = vector ? LinalgOps.fresh(x, vs) : LinalgOps.fortranOnMeta(x);
         ArithmeticOps.record(out, "LinalgSolveExBackward0", new Tensor[] {a, b}, node -> {
             SavedTensor sa = node.save(a);
             SavedTensor sx = node.needsInputGrad(0) ? node.saveOutput(out) : null;
@@ -714,7 +714,7 @@ final class LinalgDecompositions {
             if (api != null) {
                 checkInfo(info, api, a.dim() > 2, LinalgDecompositions::notPositiveDefinite);
             }
-            out = LinalgOps.fresh(upper ? l.mH().contiguous() : l, a.shape);
+            out = LinalgOps.fortranOnMeta(LinalgOps.fresh(upper ? l.mH().contiguous() : l, a.shape));
             info = info.view(batchShape(a));
         }
         return new Tensor[] {ArithmeticOps.record(out, nodeName, new Tensor[] {a}, node -> {
@@ -816,8 +816,9 @@ final class LinalgDecompositions {
                             r3.storage(), r3.layout);
                 }
             }
-            q = q3 == null ? Creation.empty(new int[] {0}, a.dtype, a.device) : LinalgOps.fresh(q3, withMatrix(batch, m, rows));
-            r = LinalgOps.fresh(r3, withMatrix(batch, rows, n));
+            q = q3 == null ? Creation.empty(new int[] {0}, a.dtype, a.device)
+                    : LinalgOps.fortranOnMeta(LinalgOps.fresh(q3, withMatrix(batch, m, rows)));
+            r = LinalgOps.fortranOnMeta(LinalgOps.fresh(r3, withMatrix(batch, rows, n)));
         }
         Tensor[] outs = computeQ ? new Tensor[] {q, r} : new Tensor[] {r};
         MultiOutput.record("LinalgQrBackward0", new Tensor[] {a}, outs, node -> {
@@ -1085,8 +1086,9 @@ final class LinalgDecompositions {
                 int[] sShape = Arrays.copyOf(batch, batch.length + 1);
                 sShape[batch.length] = k;
                 Tensor s = LinalgOps.fresh(f[1], sShape);
-                return !computeUv ? new Tensor[] {null, s, null} : new Tensor[] {LinalgOps.fresh(f[0],
-                    withMatrix(batch, m, f[0].shape[2])), s, LinalgOps.fresh(f[2], withMatrix(batch, f[2].shape[1], n))};
+                return !computeUv ? new Tensor[] {null, s, null} : new Tensor[] {LinalgOps.fortranOnMeta(LinalgOps.fresh(f[0],
+                    withMatrix(batch, m, f[0].shape[2]))), s,
+                    LinalgOps.fortranOnMeta(LinalgOps.fresh(f[2], withMatrix(batch, f[2].shape[1], n)))};
             }
             int ucols = fullMatrices ? m : k;
             int vrows = fullMatrices ? n : k;
@@ -1107,8 +1109,8 @@ final class LinalgDecompositions {
             if (!computeUv) {
                 return new Tensor[] {null, s, null};
             }
-            return new Tensor[] {LinalgOps.fresh(u3, withMatrix(batch, m, ucols)), s, LinalgOps.fresh(vh3,
-                withMatrix(batch, vrows, n))};
+            return new Tensor[] {LinalgOps.fortranOnMeta(LinalgOps.fresh(u3, withMatrix(batch, m, ucols))), s,
+                LinalgOps.fortranOnMeta(LinalgOps.fresh(vh3, withMatrix(batch, vrows, n)))};
         }
     }
 
@@ -1426,7 +1428,8 @@ final class LinalgDecompositions {
             wShape[batch.length] = n;
             if (a.dtype.isComplex()) {
                 Tensor[] lv = ComplexLinalg.eigh(a3, upper, computeV);
-                return new Tensor[] {LinalgOps.fresh(lv[0], wShape), lv[1] == null ? null : LinalgOps.fresh(lv[1], a.shape)};
+                return new Tensor[] {LinalgOps.fresh(lv[0], wShape),
+                    lv[1] == null ? null : LinalgOps.fortranOnMeta(LinalgOps.fresh(lv[1], a.shape))};
             }
             Tensor w = Creation.empty(new int[] {bs, n}, a.dtype, a.device);
             Tensor v = computeV ? Creation.empty(new int[] {bs, n, n}, a.dtype, a.device) : null;
@@ -1434,7 +1437,7 @@ final class LinalgDecompositions {
                 a.backend.eigh(a3.storage(), a3.layout, upper, w.storage(), w.layout, v == null ? null : v.storage(),
                         v == null ? null : v.layout);
             }
-            return new Tensor[] {LinalgOps.fresh(w, wShape), v == null ? null : LinalgOps.fresh(v, a.shape)};
+            return new Tensor[] {LinalgOps.fresh(w, wShape), v == null ? null : LinalgOps.fortranOnMeta(LinalgOps.fresh(v, a.shape))};
         }
     }
 

@@ -433,7 +433,7 @@ final class LinalgMore {
      */
     static LuFactorResult luFactor(Tensor a) {
         Tensor[] f = luChecked(a, "torch.linalg.lu_factor", true);
-        return new LuFactorResult(recordLuFactor(a, f[0], f[1]), f[1]);
+        return new LuFactorResult(recordLuFactor(a, LinalgOps.fortranOnMeta(f[0]), f[1]), f[1]);
     }
 
     /**
@@ -450,7 +450,7 @@ final class LinalgMore {
                     + (a.device.isCpu() ? "CPU" : "GPU in Ember"));
         }
         Tensor[] f = luChecked(a, "torch.linalg.lu_factor_ex", checkErrors);
-        return new LuFactorExResult(recordLuFactor(a, f[0], f[1]), f[1], f[2]);
+        return new LuFactorExResult(recordLuFactor(a, LinalgOps.fortranOnMeta(f[0]), f[1]), f[1], f[2]);
     }
 
     /** Records {@code lu} as A's LinalgLuFactorExBackward0 (PyTorch's {@code lu_factor_ex_backward}). */

@@ -372,6 +372,29 @@ final class LinalgOps {
     }
 
     /**
+     * On the meta device, {@code t} (a result without history yet) as 2.x's meta kernels give a LAPACK-backed result:
+     * a batch of column-major matrices ({@code batched_matrix_contiguous_strides(sizes, f_contig=true)}: the usual
+     * strides, the last two dimensions' {@code (1, max(rows, 1))}); elsewhere, or for fewer than 2 dimensions,
+     * {@code t} itself (Ember's kernels give row-major results on the other devices).
+     */
+    static Tensor fortranOnMeta(Tensor t) {
+        if (t == null || !t.device.isMeta() || t.dim() < 2) {
+            return t;
+        }
+        int[] shape = t.shape;
+        int d = shape.length;
+        int[] strides = new int[d];
+        long acc = 1;
+        for (int i = d - 1; i >= 0; i--) {
+            strides[i] = (int) acc;
+            acc *= Math.max(shape[i], 1);
+        }
+        strides[d - 1] = Math.max(shape[d - 2], 1);
+        strides[d - 2] = 1;
+        return Creation.emptyStrided(shape, strides, t.dtype, t.device);
+    }
+
+    /**
      * A tensor over {@code t}'s storage with a new shape, not a view and without history: how an op hands out a result it
      * computed in another shape (t must be a fresh tensor only the op holds; a copy is made if the strides do not allow
      * the shape).

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.StringJoiner;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -330,6 +331,67 @@ final class NNOps {
         return y.isContiguous() ? y : y.contiguous();
     }
 
+    /**
+     * A convolution's gradients in a backward that records its graph (create_graph), as PyTorch records
+     * {@code convolution_backward}: one node, ConvolutionBackwardBackward0, over the output gradient, the input and the
+     * weight, so that every gradient made requires grad where any of the three does (the input's edge kept even where a
+     * gradient does not depend on it, as the weight's gradient alone when only the input requires grad). Its backward
+     * (PyTorch's {@code _convolution_double_backward}) differentiates {@code grads}, the gradients (input, weight, bias;
+     * null where none is asked for) as compositions of differentiable ops of {@code {g, input, weight}}, with a nested
+     * {@code autograd.grad} that records its own graph where the outer backward does.
+     */
+    static Tensor[] convolutionBackwardRecorded(Tensor g, Tensor input, Tensor weight, Function<Tensor[], Tensor[]> grads) {
+        Tensor[] first;
+        try (GradMode off = Ember.noGrad()) {
+            first = grads.apply(new Tensor[] {g, input, weight});
+        }
+        Tensor[] ins = {g, input, weight};
+        MultiOutput.record("ConvolutionBackwardBackward0", ins, first.clone(), node -> {
+            SavedTensor[] saved = {node.save(g), node.save(input), node.save(weight)};
+            return ggs -> {
+                Tensor[] t = new Tensor[3];
+                List<Tensor> wrt = new ArrayList<>();
+                List<Tensor> outs = new ArrayList<>();
+                List<Tensor> gos = new ArrayList<>();
+                boolean graph = GradMode.gradMode();
+                try (GradMode on = Ember.enableGrad()) {
+                    for (int k = 0; k < 3; k++) {
+                        t[k] = saved[k].get();
+                        if (node.needsInputGrad(k)) {
+                            // a fresh view to differentiate at: the nested pass stops there (the gradient of the
+                            // output gradient must not also flow on through its history to the input, which the
+                            // engine then reaches a second time through this node's result), and a result recorded
+                            // under create_graph still reaches the tensor itself
+                            t[k] = t[k].view(t[k].shape());
+                            wrt.add(t[k]);
+                        }
+                    }
+                    Tensor[] d = grads.apply(t);
+                    for (int k = 0; k < 3; k++) {
+                        if (ggs[k] != null && d[k] != null && d[k].requiresGrad()) {
+                            outs.add(d[k]);
+                            gos.add(ggs[k]);
+                        }
+                    }
+                }
+                Tensor[] r = new Tensor[3];
+                if (wrt.isEmpty() || outs.isEmpty()) {
+                    return r;
+                }
+                // retain_graph: the nested pass must not free the saved tensors of the graph around it
+                List<Tensor> got = Autograd.grad(outs, wrt, gos, GradOptions.defaults().withRetainGraph(true)
+                        .withCreateGraph(graph).withAllowUnused(true));
+                for (int k = 0, i = 0; k < 3; k++) {
+                    if (node.needsInputGrad(k)) {
+                        r[k] = got.get(i++);
+                    }
+                }
+                return r;
+            };
+        });
+        return first;
+    }
+
     private static Tensor convKernel(Tensor input, Tensor weight, Tensor bias, int[] outShape, Conv2dParams p) {
         boolean cl = convUsesChannelsLast(input, weight);
         Tensor x = input.contiguous();
@@ -342,26 +404,32 @@ final class NNOps {
         int[] inShape = input.shape;
         int[] wShape = weight.shape;
         return ArithmeticOps.record(out, "ConvolutionBackward0", new Tensor[] {input, weight, bias}, n -> {
-            SavedTensor sx = n.needsInputGrad(1) ? n.save(x) : null;
-            SavedTensor sw = n.needsInputGrad(0) ? n.save(w) : null;
+            // both, whichever gradient is asked for, as PyTorch's node saves them (see convolution)
+            SavedTensor sx = n.save(x);
+            SavedTensor sw = n.save(w);
+            boolean[] needed = {n.needsInputGrad(0), n.needsInputGrad(1), n.needsInputGrad(2)};
             return g -> {
                 if (GradMode.gradMode()) {
-                    // create_graph: the gradients as differentiable convolutions of the saved tensors
-                    Tensor[] d = convGradsWithGraph(sx == null ? null : sx.get(), sw == null ? null : sw.get(), g,
-                            inShape, wShape, p, false);
-                    return new Tensor[] {convFormatKeepingGraph(d[0], cl), convFormatKeepingGraph(d[1], cl),
-                            n.needsInputGrad(2) ? g.sum(new int[] {0, 2, 3}, false) : null};
+                    // create_graph: the gradients as differentiable convolutions of the saved tensors, one node
+                    return convolutionBackwardRecorded(g, sx.get(), sw.get(), t -> {
+                        Tensor[] d = convGradsWithGraph(needed[1] ? t[1] : null, needed[0] ? t[2] : null, t[0],
+                                inShape, wShape, p, false);
+                        return new Tensor[] {convFormatKeepingGraph(d[0], cl), convFormatKeepingGraph(d[1], cl),
+                            needed[2] ? t[0].sum(new int[] {0, 2, 3}, false) : null};
+                    });
                 }
                 Tensor gy = g.contiguous();
                 Tensor gx = null;
                 Tensor gw = null;
-                if (sw != null) {
-                    Tensor wv = sw.get();
+                Tensor savedInput = sx.get();
+                Tensor savedWeight = sw.get();
+                if (needed[0]) {
+                    Tensor wv = savedWeight;
                     gx = Creation.empty(inShape, gy.dtype, gy.device);
                     gy.backend.conv2dBackwardInput(gy.storage(), gy.layout, wv.storage(), wv.layout, gx.storage(), gx.layout, p);
                 }
-                if (sx != null) {
-                    Tensor xv = sx.get();
+                if (needed[1]) {
+                    Tensor xv = savedInput;
                     gw = Creation.empty(wShape, gy.dtype, gy.device);
                     gy.backend.conv2dBackwardWeight(gy.storage(), gy.layout, xv.storage(), xv.layout, gw.storage(), gw.layout, p);
                 }
@@ -1484,23 +1552,30 @@ final class NNOps {
             // kernel read, which would keep a second copy of a strided input alive): the kernels get contiguous ones
             // made in the backward, a backward that records its graph the tensors themselves, so that second
             // derivatives reach the input and the weight
-            SavedTensor sxg = n.needsInputGrad(1) ? n.save(input) : null;
-            SavedTensor swg = n.needsInputGrad(0) ? n.save(weight) : null;
+            // both, whichever gradient is asked for, as PyTorch's node saves them: a backward under create_graph is
+            // convolution_backward over (grad, input, weight), whose results require grad where any of the three does
+            SavedTensor sxg = n.save(input);
+            SavedTensor swg = n.save(weight);
+            boolean[] needed = {n.needsInputGrad(0), n.needsInputGrad(1), n.needsInputGrad(2)};
             return g -> {
                 if (GradMode.gradMode()) {
-                    Tensor xv = sxg == null ? null : sxg.get().reshape(x4);
-                    Tensor wv = swg == null ? null : swg.get().reshape(w4);
-                    Tensor[] d = convGradsWithGraph(xv, wv, g.reshape(out4), x4, w4, p, transposed);
-                    return new Tensor[] {d[0] == null ? null : convFormatKeepingGraph(d[0].reshape(inShape), cl),
-                        d[1] == null ? null : convFormatKeepingGraph(d[1].reshape(wShape), cl),
-                        n.needsInputGrad(2) ? g.sum(biasDims, false) : null};
+                    return convolutionBackwardRecorded(g, sxg.get(), swg.get(), t -> {
+                        Tensor[] d = convGradsWithGraph(needed[1] ? t[1].reshape(x4) : null,
+                                needed[0] ? t[2].reshape(w4) : null, t[0].reshape(out4), x4, w4, p, transposed);
+                        return new Tensor[] {d[0] == null ? null : convFormatKeepingGraph(d[0].reshape(inShape), cl),
+                            d[1] == null ? null : convFormatKeepingGraph(d[1].reshape(wShape), cl),
+                            needed[2] ? t[0].sum(biasDims, false) : null};
+                    });
                 }
                 Tensor gy = g.contiguous();
                 Layout lgy = denseAs(gy, out4);
                 Tensor gx = null;
                 Tensor gw = null;
-                if (swg != null) {
-                    Tensor wv = contiguousWithoutGraph(swg.get());
+                // both unpacked, as PyTorch's node unpacks every saved variable (an in-place change of either is reported)
+                Tensor savedInput = sxg.get();
+                Tensor savedWeight = swg.get();
+                if (needed[0]) {
+                    Tensor wv = contiguousWithoutGraph(savedWeight);
                     gx = Creation.empty(inShape, gy.dtype, gy.device);
                     Layout lgx = denseAs(gx, x4);
                     Layout lwv = denseAs(wv, w4);
@@ -1510,8 +1585,8 @@ final class NNOps {
                         gy.backend.conv2dBackwardInput(gy.storage(), lgy, wv.storage(), lwv, gx.storage(), lgx, p);
                     }
                 }
-                if (sxg != null) {
-                    Tensor xv = contiguousWithoutGraph(sxg.get());
+                if (needed[1]) {
+                    Tensor xv = contiguousWithoutGraph(savedInput);
                     gw = Creation.empty(wShape, gy.dtype, gy.device);
                     Layout lgw = denseAs(gw, w4);
                     Layout lxv = denseAs(xv, x4);

@@ -24,6 +24,9 @@ public final class QuantizedPointwiseOps {
     private QuantizedPointwiseOps() {
     }
 
+    /** The elements cpu_kernel_vec takes per vectorized step for qint32 (two vectors of 8 lanes). */
+    private static final int QINT32_VECTOR_STEP = 16;
+
     /** The elementwise function of one activation on a dequantized value. */
     private interface FloatFn {
         float apply(float x);
@@ -33,7 +36,7 @@ public final class QuantizedPointwiseOps {
      * {@code torch.ops.quantized.hardswish(x, output_scale, output_zero_point)}: {@code x * clamp(x + 3, 0, 6) / 6} on
      * the dequantized values, quantized with the output's parameters ({@code qhardswish_kernel}).
      *
-     * @param x per-tensor quint8 or qint8
+     * @param x per-tensor quint8, qint8 or qint32
      * @param outputScale the output's scale
      * @param outputZeroPoint the output's zero point
      * @return the result, of {@code x}'s dtype
@@ -48,7 +51,7 @@ public final class QuantizedPointwiseOps {
      * {@code torch.ops.quantized.elu(x, output_scale, output_zero_point, alpha)}: {@code x >= 0 ? x
      * : expm1(x) * alpha} on the dequantized values ({@code qelu_kernel} with PyTorch's scale and input scale 1).
      *
-     * @param x per-tensor quint8 or qint8
+     * @param x per-tensor quint8, qint8 or qint32
      * @param outputScale the output's scale
      * @param outputZeroPoint the output's zero point
      * @param alpha ELU's alpha
@@ -66,7 +69,7 @@ public final class QuantizedPointwiseOps {
      * {@code torch.ops.quantized.leaky_relu(x, negative_slope, inplace, output_scale, output_zero_point)}:
      * {@code x > 0 ? x : x * negative_slope} on the dequantized values ({@code leaky_qrelu_out_kernel}).
      *
-     * @param x per-tensor quint8 or qint8
+     * @param x per-tensor quint8, qint8 or qint32
      * @param negativeSlope the slope below zero
      * @param outputScale the output's scale
      * @param outputZeroPoint the output's zero point
@@ -87,7 +90,7 @@ public final class QuantizedPointwiseOps {
      * q_min) * scale}, or {@code (z - c_q - q_min) / (q_max - q_min) * scale}), each {@code q - z + c_q} requantized
      * ({@code requantize_from_int}: times {@code (float) scale * (1.0f / (float) scale')}, rounded half to even).
      *
-     * @param x per-tensor quint8 or qint8
+     * @param x per-tensor quint8, qint8 or qint32
      * @param c the number added
      * @return the sum, of {@code x}'s dtype, with the parameters above
      */
@@ -126,7 +129,7 @@ public final class QuantizedPointwiseOps {
      * integers mirrored ({@code q_max + q_min - q}) with scale {@code |c| * scale} and zero point
      * {@code q_max - (zero_point - q_min)}.
      *
-     * @param x per-tensor quint8 or qint8
+     * @param x per-tensor quint8, qint8 or qint32
      * @param c the factor
      * @return the product, of {@code x}'s dtype, with the parameters above
      */
@@ -200,13 +203,17 @@ public final class QuantizedPointwiseOps {
         float s = (float) x.qScale();
         float zf = (float) x.qZeroPoint();
         float premul = s * -zf;
-        int vectorized = n - n % QuantizedOps.QUINT8_VECTOR_STEP;
+        // cpu_kernel_vec's step: two vectors (32 8-bit or 8 qint32 lanes each); qint32's vectorized quantize is
+        // quantize_val per lane (quantize_vec), with 1.0f / scale
+        boolean int32 = x.dtype() == QuantDType.QINT32;
+        int step = int32 ? QINT32_VECTOR_STEP : QuantizedOps.QUINT8_VECTOR_STEP;
+        int vectorized = n - n % step;
         long[] out = new long[n];
         for (int i = 0; i < n; i++) {
             boolean vec = i < vectorized;
             float d = vec ? Math.fma((float) q[i], s, premul) : (float) (q[i] - x.qZeroPoint()) * s;
-            out[i] = vec ? QuantizedOps.quantizeAvx2(fn.apply(d), vecInverseScale, outputZeroPoint, x.dtype())
-                : quantize(fn.apply(d), inverseScale, outputZeroPoint, x.dtype());
+            out[i] = vec && !int32 ? QuantizedOps.quantizeAvx2(fn.apply(d), vecInverseScale, outputZeroPoint, x.dtype())
+                : quantize(fn.apply(d), vec ? 1.0f / (float) outputScale : inverseScale, outputZeroPoint, x.dtype());
         }
         return fromInts(out, x.shape(), x.dtype(), outputScale, outputZeroPoint);
     }
@@ -238,8 +245,8 @@ public final class QuantizedPointwiseOps {
                     : "Expected quantizer->qscheme() == kPerTensorAffine to be true, but got false.  (Could this error "
                     + "message be improved?  If so, please report an enhancement request to PyTorch.)");
         }
-        if (x.dtype() != QuantDType.QUINT8 && x.dtype() != QuantDType.QINT8) {
-            throw new IllegalArgumentException(op + ": expected a quint8 or qint8 tensor, got " + x.dtype());
+        if (x.dtype() != QuantDType.QUINT8 && x.dtype() != QuantDType.QINT8 && x.dtype() != QuantDType.QINT32) {
+            throw new IllegalArgumentException(op + ": expected a quint8, qint8 or qint32 tensor, got " + x.dtype());
         }
     }
 
@@ -254,7 +261,8 @@ public final class QuantizedPointwiseOps {
     }
 
     static QuantizedTensor fromInts(long[] ints, int[] shape, QuantDType dtype, double scale, long zeroPoint) {
-        Tensor t = Tensor.fromArray(ints).to(dtype == QuantDType.QUINT8 ? DType.UINT8 : DType.INT8).reshape(shape);
+        Tensor t = Tensor.fromArray(ints).to(dtype == QuantDType.QUINT8 ? DType.UINT8
+                : dtype == QuantDType.QINT32 ? DType.INT32 : DType.INT8).reshape(shape);
         return QuantizedTensor.makePerTensorQuantizedTensor(t, scale, zeroPoint);
     }
 }

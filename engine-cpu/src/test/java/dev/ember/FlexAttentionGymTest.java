@@ -19,9 +19,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * score mods (ALiBi, tanh soft-capping, DeepSeek-V2's MLA RoPE), and the FlexAttention blog's / docs' examples
  * (relative position, checkerboard, causal as a score mod), each ported line by line. Expected values:
  * {@code flexgym/make_expected.py} runs attention-gym's code verbatim through 2.5's math, evaluating the mods per
- * element as 2.5's vmap presents them. Two ports differ from the Python, because Ember calls a mod once on broadcast
- * index tensors: Flamingo's {@code interval[0]} (an element of the gathered row under vmap) is {@code interval[..., 0]}
- * here, and MLA's {@code torch.dot} of two gathered rows is a product summed over the last dimension.
+ * element as 2.5's vmap presents them. Two ports here are written for one call on broadcast index tensors (Ember's fast
+ * path): Flamingo's {@code interval[0]} (an element of the gathered row under vmap) is {@code interval[..., 0]}, and
+ * MLA's {@code torch.dot} of two gathered rows is a product summed over the last dimension; their verbatim ports, which
+ * FlexAttention evaluates element by element as vmap does, are in Leftovers44Test.
  */
 class FlexAttentionGymTest {
     private static final ExpectedTensors E = ExpectedTensors.load("/flexgym/expected.txt");

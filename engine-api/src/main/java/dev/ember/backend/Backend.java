@@ -678,6 +678,26 @@ public interface Backend {
     }
 
     /**
+     * {@code topk}: the k largest ({@code largest}) or smallest elements of each line of {@code src} along {@code dim},
+     * their values into {@code values} (src's type) and their int64 positions along {@code dim} into {@code indices},
+     * both of src's shape with k at {@code dim}. The order is PyTorch's CPU kernel's (libstdc++'s partial_sort for
+     * {@code k * 64 <= n}, else nth_element and, where {@code sorted}, sort of the first k - 1): equal values in that
+     * order, NaN above every number.
+     */
+    default void topk(Storage src, Layout srcLayout, int dim, int k, boolean largest, boolean sorted, Storage values,
+                      Layout valuesLayout, Storage indices, Layout indicesLayout) {
+        Layout dense = Layout.contiguous(srcLayout.shape());
+        Layout out = Layout.contiguous(valuesLayout.shape());
+        try (Storage s = toHost(src, srcLayout);
+             Storage v = host().allocate(values.dtype(), out.numel(), 0);
+             Storage i = host().allocate(DType.INT64, out.numel(), 0)) {
+            host().topk(s, dense, dim, k, largest, sorted, v, out, i, out);
+            fromHost(v, values, valuesLayout);
+            fromHost(i, indices, indicesLayout);
+        }
+    }
+
+    /**
      * Picks one element of each line of {@code src} along {@code dim} by its rank ({@link RankOp}; {@code k} counts from
      * 1 for {@link RankOp#KTHVALUE} and is ignored otherwise): its value into {@code values} (src's type) and its int64
      * position along {@code dim} into {@code indices}. Both outputs have src's shape with size 1 at {@code dim}; every

@@ -468,6 +468,11 @@ public final class MetaBackend implements Backend {
     }
 
     @Override
+    public void topk(Storage src, Layout srcLayout, int dim, int k, boolean largest, boolean sorted, Storage values,
+                     Layout valuesLayout, Storage indices, Layout indicesLayout) {
+    }
+
+    @Override
     public void rankSelect(RankOp op, Storage src, Layout srcLayout, int dim, long k, Storage values,
                            Layout valuesLayout, Storage indices, Layout indicesLayout) {
     }

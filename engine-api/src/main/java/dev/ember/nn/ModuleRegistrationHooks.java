@@ -32,9 +32,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   {@code load_state_dict(assign=True)}'s {@code setattr};</li>
  *   <li>buffer hooks: {@code registerBuffer} ({@code register_buffer}, null included) and {@code setBuffer} (the
  *   {@code setattr} of an existing buffer, null included), and so pruning's {@code weight_mask}, spectral norm's
- *   {@code _u} and {@code _v} as it registers them (2.x's power iteration then assigns them again,
- *   {@code self._u = F.normalize(..., out=self._u)}, running the hooks at each step; Ember writes them in place and
- *   does not), and {@code assign=True} loads.</li>
+ *   {@code _u} and {@code _v} as it registers them and again at each step of its power iteration (2.x's
+ *   {@code self._u = F.normalize(..., out=self._u)}: 15 steps at registration, {@code n_power_iterations} in each
+ *   training forward), and {@code assign=True} loads.</li>
  * </ul>
  * Not run, as in PyTorch: a load that copies values into the module's tensors, a lazy module's materialization,
  * {@code to}, {@code functional_call}'s swaps ({@code module._parameters[name] = tensor}), quantization's

@@ -2,6 +2,7 @@ package dev.ember.nn;
 
 import dev.ember.Ember;
 import dev.ember.GradMode;
+import dev.ember.DType;
 import dev.ember.Tensor;
 import dev.ember.nn.utils.Parametrization;
 
@@ -355,30 +356,14 @@ public class ParametrizationList extends Module {
                     + "original.dtype: " + original.dtype().torchName() + "\nright_inverse(original).dtype: "
                     + news.get(0).dtype().torchName());
         }
-        if (!unsafe) {
-            // the consistency checks, on the value the new originals give (before anything changes)
-            Tensor z;
-            try (GradMode off = Ember.noGrad()) {
-                z = isTensor ? parametrization.apply(news.get(0)) : ((Parametrization) parametrization).forward(news);
-            }
-            if (z == null) {
-                throw new IllegalArgumentException("A parametrization must return a tensor. Got NoneType.");
-            }
-            if (z.dtype() != original.dtype()) {
-                throw new IllegalArgumentException("Registering a parametrization may not change the dtype of the tensor, "
-                        + "unless `unsafe` flag is enabled.\nunparametrized dtype: " + original.dtype().torchName()
-                        + "\nparametrized dtype: " + z.dtype().torchName());
-            }
-            if (!Arrays.equals(z.shape(), original.shape())) {
-                throw new IllegalArgumentException("Registering a parametrization may not change the shape of the tensor, "
-                        + "unless `unsafe` flag is enabled.\nunparametrized shape: " + size(original.shape())
-                        + "\nparametrized shape: " + size(z.shape()));
-            }
-        }
         List<Tensor> originals;
+        Tensor before = null;
+        DType originalType = original.dtype();
+        int[] originalShape = original.shape();
         if (isTensor) {
             if (news.get(0) != original) {
                 try (GradMode off = Ember.noGrad()) {
+                    before = original.detach(); // what a failed check puts back
                     original.setData(news.get(0)); // PyTorch's original.set_(new): the same tensor object stays the original
                 }
             }
@@ -394,6 +379,21 @@ public class ParametrizationList extends Module {
             }
         }
         ParametrizationList list = new ParametrizationList(parametrization, originals, isTensor, isParameter, unsafe);
+        // the consistency checks, as PyTorch's ParametrizationList.__init__ makes them: after it registered the
+        // parametrization and the original (a parametrization's forward may assign its buffers, whose hooks then run in
+        // that order), on the value the new originals give; a failure leaves the module as it was
+        if (!unsafe) {
+            try {
+                checkConsistent(parametrization, news, isTensor, originalType, originalShape);
+            } catch (RuntimeException e) {
+                if (before != null) {
+                    try (GradMode off = Ember.noGrad()) {
+                        original.setData(before);
+                    }
+                }
+                throw e;
+            }
+        }
         module.unregister(name);
         @SuppressWarnings("unchecked")
         ModuleDict<ParametrizationList> dict = (ModuleDict<ParametrizationList>) module.registeredModules().get(CHILD);
@@ -403,6 +403,28 @@ public class ParametrizationList extends Module {
         }
         dict.put(name, list);
         return module;
+    }
+
+    /** register_parametrization's consistency checks of the value {@code news} give through {@code parametrization}. */
+    private static void checkConsistent(Module parametrization, List<Tensor> news, boolean isTensor, DType originalType,
+                                        int[] originalShape) {
+        Tensor z;
+        try (GradMode off = Ember.noGrad()) {
+            z = isTensor ? parametrization.apply(news.get(0)) : ((Parametrization) parametrization).forward(news);
+        }
+        if (z == null) {
+            throw new IllegalArgumentException("A parametrization must return a tensor. Got NoneType.");
+        }
+        if (z.dtype() != originalType) {
+            throw new IllegalArgumentException("Registering a parametrization may not change the dtype of the tensor, "
+                    + "unless `unsafe` flag is enabled.\nunparametrized dtype: " + originalType.torchName()
+                    + "\nparametrized dtype: " + z.dtype().torchName());
+        }
+        if (!Arrays.equals(z.shape(), originalShape)) {
+            throw new IllegalArgumentException("Registering a parametrization may not change the shape of the tensor, "
+                    + "unless `unsafe` flag is enabled.\nunparametrized shape: " + size(originalShape)
+                    + "\nparametrized shape: " + size(z.shape()));
+        }
     }
 
     /** PyTorch's checks of a parametrization appended to a parametrized tensor. */

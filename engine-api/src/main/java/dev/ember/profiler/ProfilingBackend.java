@@ -998,6 +998,25 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void topk(Storage src, Layout srcLayout, int dim, int k, boolean largest, boolean sorted, Storage values,
+                     Layout valuesLayout, Storage indices, Layout indicesLayout) {
+        Profiler profiler = Profiler.current();
+        if (profiler == null) {
+            delegate.topk(src, srcLayout, dim, k, largest, sorted, values, valuesLayout, indices, indicesLayout);
+            return;
+        }
+        Profiler.Range kernelRange = profiler.enterKernel("aten::topk", this,
+                new Object[] {src, srcLayout, values, valuesLayout, indices, indicesLayout});
+        try {
+            delegate.topk(src, srcLayout, dim, k, largest, sorted, values, valuesLayout, indices, indicesLayout);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
+        }
+        profiler.exitKernel(kernelRange);
+    }
+
+    @Override
     public void rankSelect(RankOp op, Storage src, Layout srcLayout, int dim, long k, Storage values,
                            Layout valuesLayout, Storage indices, Layout indicesLayout) {
         Profiler profiler = Profiler.current();

@@ -628,6 +628,15 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void topk(Storage src, Layout srcLayout, int dim, int k, boolean largest, boolean sorted, Storage values,
+                     Layout valuesLayout, Storage indices, Layout indicesLayout) {
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            SortKernels.topk(w.in(cpu(src)), srcLayout, dim, k, largest, sorted, w.out(cpu(values), valuesLayout),
+                    valuesLayout, w.in(cpu(indices)), indicesLayout);
+        }
+    }
+
+    @Override
     public void rankSelect(dev.ember.backend.RankOp op, Storage src, Layout srcLayout, int dim, long k, Storage values,
                            Layout valuesLayout, Storage indices, Layout indicesLayout) {
         try (HalfLoops.Widened w = HalfLoops.widened()) {

@@ -259,6 +259,35 @@ final class SortKernels {
         });
     }
 
+    // ------------------------------------------------------------------ topk
+
+    /**
+     * topk along {@code dim}: the first k of each line as PyTorch's CPU orders them ({@link StlTopk}), values (src's
+     * type) and int64 positions into outputs of src's shape with k at {@code dim}.
+     */
+    static void topk(CpuStorage src, Layout ls, int dim, int k, boolean largest, boolean sorted, CpuStorage values,
+                     Layout lv, CpuStorage indices, Layout li) {
+        int n = ls.size(dim);
+        int ss = ls.stride(dim);
+        int vs = lv.stride(dim);
+        int is = li.stride(dim);
+        long[] out = (long[]) indices.array;
+        boolean floating = src.dtype.isFloatingPoint();
+        Layout[] outer = {outer(li, dim), outer(ls, dim), outer(lv, dim)};
+        forEachLine(outer, ls.numel() * 8, () -> {
+            StlTopk t = new StlTopk(n, floating);
+            return bases -> {
+                t.load(src, bases[1], ss, n);
+                t.run(n, k, largest, sorted);
+                for (int j = 0; j < k; j++) {
+                    int from = t.position(j);
+                    out[bases[0] + j * is] = from;
+                    copyElement(src, bases[1] + from * ss, values, bases[2] + j * vs);
+                }
+            };
+        });
+    }
+
     // ------------------------------------------------------------------ selection by rank
 
     static void rankSelect(RankOp op, CpuStorage src, Layout ls, int dim, long k, CpuStorage values, Layout lv,

@@ -202,13 +202,12 @@ class ModuleRegistrationHooksTest {
     }
 
     /**
-     * Spectral norm: its {@code _u} and {@code _v} buffers run the buffer hooks as it registers them; 2.x's power
-     * iteration assigns them again ({@code self._u = F.normalize(..., out=self._u)}: 15 iterations at construction, one
-     * more in the consistency check), running the hooks each time, where Ember writes them in place (the script's trace keeps the first call for
-     * each, the registrations, and the rest of 2.x's registrations in order).
+     * Spectral norm: its {@code _u} and {@code _v} buffers run the buffer hooks as it registers them and at every
+     * step of its power iteration, as 2.x's {@code self._u = F.normalize(..., out=self._u)} does: 15 steps at
+     * construction, one more in the parametrization's consistency check.
      */
     @Test
-    void spectralNormRegistersItsBuffersOnce() {
+    void spectralNormRunsTheBufferHooksAtEveryPowerIteration() {
         assertEquals(expected().get("spectralnorm.registrations"),
                 traced(() -> dev.ember.nn.utils.Parametrizations.spectralNorm(new Linear(2, 2))));
     }

@@ -114,8 +114,8 @@ public final class Parametrizations {
      * {@code spectral_norm(module, name, n_power_iterations, eps, dim)} (the parametrization): {@code name = W /
      * sigma(W)}, sigma estimated by power iteration on {@code W} as a matrix with {@code dim} first. The vectors are
      * buffers {@code parametrizations.<name>.0._u} and {@code _v}, drawn from the default generator, normalized and
-     * iterated 15 times at registration, then {@code nPowerIterations} times (in place) at each read in training mode
-     * only, as PyTorch. {@code dim} null is PyTorch's default: 1 for {@link ConvTranspose2d}, else 0. A 1-D tensor is
+     * iterated 15 times at registration, then {@code nPowerIterations} times at each read in training mode only,
+     * each step writing them in place and assigning them again (the global buffer registration hooks run), as 2.x. {@code dim} null is PyTorch's default: 1 for {@link ConvTranspose2d}, else 0. A 1-D tensor is
      * normalized instead. Returns the module.
      *
      * @throws IllegalArgumentException with PyTorch's messages (no such tensor, a non-positive iteration count)
@@ -179,14 +179,21 @@ public final class Parametrizations {
             return w.flatten(1, -1);
         }
 
-        /** The power iteration, writing {@code _u} and {@code _v} in place, without recording. */
+        /**
+         * The power iteration, without recording, as 2.x's {@code _power_method}: each step writes {@code _u}, then
+         * {@code _v}, in place ({@code F.normalize(..., out=self._u)}) and assigns the buffer again
+         * ({@code self._u = ...}), so the global buffer registration hooks run at every step and a tensor one returns
+         * becomes the buffer the next step writes into.
+         */
         private void powerMethod(Tensor mat, int iterations) {
             try (GradMode off = Ember.noGrad()) {
-                Tensor u = parameter("_u");
-                Tensor v = parameter("_v");
                 for (int i = 0; i < iterations; i++) {
-                    u.copy_(Functional.normalize(mat.mv(v), 2, 0, eps));
-                    v.copy_(Functional.normalize(mat.t().mv(u), 2, 0, eps));
+                    Tensor u = parameter("_u");
+                    u.copy_(Functional.normalize(mat.mv(parameter("_v")), 2, 0, eps));
+                    setBuffer("_u", u);
+                    Tensor v = parameter("_v");
+                    v.copy_(Functional.normalize(mat.t().mv(parameter("_u")), 2, 0, eps));
+                    setBuffer("_v", v);
                 }
             }
         }

@@ -1,0 +1,287 @@
+package dev.ember.cpu;
+
+/**
+ * PyTorch's CPU topk of one line ({@code topk_impl_loop}, 1.13 and 2.x alike): the (value, position) pairs ordered by
+ * the C++ standard library that PyTorch's Linux builds link (libstdc++): {@code std::partial_sort} of the first k when
+ * {@code k * 64 <= n}, else {@code std::nth_element} at k - 1, followed where {@code sorted} by {@code std::sort} of the
+ * first k - 1. Neither is stable: the order among equal values is the one these algorithms leave, which this class
+ * reproduces step by step (introsort with its median-of-three pivot and 16-element insertion sort threshold,
+ * introselect, heap select and heap sort). NaN ranks above every number (first for the largest, last for the smallest),
+ * as PyTorch's comparators put it.
+ */
+final class StlTopk {
+    private final boolean floating;
+    private final double[] d;
+    private final long[] l;
+    private final int[] p;
+    /** The slot of the value an algorithm holds aside ({@code __value}, {@code __val}). */
+    private final int held;
+    /** The slot {@code iter_swap} passes through. */
+    private final int swapSlot;
+    private boolean largest;
+
+    StlTopk(int n, boolean floating) {
+        this.floating = floating;
+        d = floating ? new double[n + 2] : null;
+        l = floating ? null : new long[n + 2];
+        p = new int[n + 2];
+        held = n;
+        swapSlot = n + 1;
+    }
+
+    /** Loads a line: element j has value {@code src[base + j * stride]} and position j. */
+    void load(CpuStorage src, int base, int stride, int n) {
+        for (int j = 0; j < n; j++) {
+            if (floating) {
+                d[j] = src.getDouble(base + j * stride);
+            } else {
+                l[j] = src.getLong(base + j * stride);
+            }
+            p[j] = j;
+        }
+    }
+
+    /** The position (in the line) of the element now at slot j. */
+    int position(int j) {
+        return p[j];
+    }
+
+    /** Orders the loaded line of n elements as PyTorch's topk of k does; the first k slots are the result. */
+    void run(int n, int k, boolean largest, boolean sorted) {
+        this.largest = largest;
+        if (k == 0) {
+            return;
+        }
+        if ((long) k * 64 <= n) {
+            partialSort(0, k, n);
+        } else {
+            nthElement(0, k - 1, n);
+            if (sorted) {
+                sort(0, k - 1);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ the comparator and moves
+
+    private boolean comp(int a, int b) {
+        if (floating) {
+            double x = d[a];
+            double y = d[b];
+            return largest ? (Double.isNaN(x) && !Double.isNaN(y)) || x > y : (!Double.isNaN(x) && Double.isNaN(y)) || x < y;
+        }
+        return largest ? l[a] > l[b] : l[a] < l[b];
+    }
+
+    private void move(int dst, int src) {
+        if (floating) {
+            d[dst] = d[src];
+        } else {
+            l[dst] = l[src];
+        }
+        p[dst] = p[src];
+    }
+
+    private void swap(int a, int b) {
+        move(swapSlot, a);
+        move(a, b);
+        move(b, swapSlot);
+    }
+
+    private static int lg(int n) {
+        return 31 - Integer.numberOfLeadingZeros(n);
+    }
+
+    // ------------------------------------------------------------------ std::sort
+
+    private void sort(int first, int last) {
+        if (first != last) {
+            introsortLoop(first, last, lg(last - first) * 2);
+            finalInsertionSort(first, last);
+        }
+    }
+
+    private void introsortLoop(int first, int last, int depthLimit) {
+        while (last - first > 16) {
+            if (depthLimit == 0) {
+                partialSort(first, last, last);
+                return;
+            }
+            depthLimit--;
+            int cut = unguardedPartitionPivot(first, last);
+            introsortLoop(cut, last, depthLimit);
+            last = cut;
+        }
+    }
+
+    private int unguardedPartitionPivot(int first, int last) {
+        int mid = first + (last - first) / 2;
+        moveMedianToFirst(first, first + 1, mid, last - 1);
+        return unguardedPartition(first + 1, last, first);
+    }
+
+    private void moveMedianToFirst(int result, int a, int b, int c) {
+        if (comp(a, b)) {
+            if (comp(b, c)) {
+                swap(result, b);
+            } else if (comp(a, c)) {
+                swap(result, c);
+            } else {
+                swap(result, a);
+            }
+        } else if (comp(a, c)) {
+            swap(result, a);
+        } else if (comp(b, c)) {
+            swap(result, c);
+        } else {
+            swap(result, b);
+        }
+    }
+
+    private int unguardedPartition(int first, int last, int pivot) {
+        while (true) {
+            while (comp(first, pivot)) {
+                first++;
+            }
+            last--;
+            while (comp(pivot, last)) {
+                last--;
+            }
+            if (!(first < last)) {
+                return first;
+            }
+            swap(first, last);
+            first++;
+        }
+    }
+
+    private void finalInsertionSort(int first, int last) {
+        if (last - first > 16) {
+            insertionSort(first, first + 16);
+            for (int i = first + 16; i != last; i++) {
+                unguardedLinearInsert(i);
+            }
+        } else {
+            insertionSort(first, last);
+        }
+    }
+
+    private void insertionSort(int first, int last) {
+        if (first == last) {
+            return;
+        }
+        for (int i = first + 1; i != last; i++) {
+            if (comp(i, first)) {
+                move(held, i);
+                for (int j = i; j > first; j--) {
+                    move(j, j - 1);
+                }
+                move(first, held);
+            } else {
+                unguardedLinearInsert(i);
+            }
+        }
+    }
+
+    private void unguardedLinearInsert(int last) {
+        move(held, last);
+        int next = last - 1;
+        while (comp(held, next)) {
+            move(last, next);
+            last = next;
+            next--;
+        }
+        move(last, held);
+    }
+
+    // ------------------------------------------------------------------ std::nth_element
+
+    private void nthElement(int first, int nth, int last) {
+        if (first == last || nth == last) {
+            return;
+        }
+        int depthLimit = lg(last - first) * 2;
+        while (last - first > 3) {
+            if (depthLimit == 0) {
+                heapSelect(first, nth + 1, last);
+                swap(first, nth);
+                return;
+            }
+            depthLimit--;
+            int cut = unguardedPartitionPivot(first, last);
+            if (cut <= nth) {
+                first = cut;
+            } else {
+                last = cut;
+            }
+        }
+        insertionSort(first, last);
+    }
+
+    // ------------------------------------------------------------------ std::partial_sort and the heap
+
+    private void partialSort(int first, int middle, int last) {
+        heapSelect(first, middle, last);
+        while (middle - first > 1) {
+            middle--;
+            popHeap(first, middle, middle);
+        }
+    }
+
+    private void heapSelect(int first, int middle, int last) {
+        makeHeap(first, middle);
+        for (int i = middle; i < last; i++) {
+            if (comp(i, first)) {
+                popHeap(first, middle, i);
+            }
+        }
+    }
+
+    private void makeHeap(int first, int last) {
+        int len = last - first;
+        if (len < 2) {
+            return;
+        }
+        int parent = (len - 2) / 2;
+        while (true) {
+            move(held, first + parent);
+            adjustHeap(first, parent, len);
+            if (parent == 0) {
+                return;
+            }
+            parent--;
+        }
+    }
+
+    private void popHeap(int first, int last, int result) {
+        move(held, result);
+        move(result, first);
+        adjustHeap(first, 0, last - first);
+    }
+
+    /** {@code __adjust_heap} with the value held aside. */
+    private void adjustHeap(int first, int holeIndex, int len) {
+        int topIndex = holeIndex;
+        int secondChild = holeIndex;
+        while (secondChild < (len - 1) / 2) {
+            secondChild = 2 * (secondChild + 1);
+            if (comp(first + secondChild, first + (secondChild - 1))) {
+                secondChild--;
+            }
+            move(first + holeIndex, first + secondChild);
+            holeIndex = secondChild;
+        }
+        if ((len & 1) == 0 && secondChild == (len - 2) / 2) {
+            secondChild = 2 * (secondChild + 1);
+            move(first + holeIndex, first + (secondChild - 1));
+            holeIndex = secondChild - 1;
+        }
+        int parent = (holeIndex - 1) / 2;
+        while (holeIndex > topIndex && comp(first + parent, held)) {
+            move(first + holeIndex, first + parent);
+            holeIndex = parent;
+            parent = (holeIndex - 1) / 2;
+        }
+        move(first + holeIndex, held);
+    }
+}
