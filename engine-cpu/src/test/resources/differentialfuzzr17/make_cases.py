@@ -973,9 +973,9 @@ def main():
         shift_case()
     for _ in range(n_of(40)):
         win_case()
-    for _ in range(n_of(45)):
+    for _ in range(n_of(40)):
         stft_case()
-    for _ in range(n_of(35)):
+    for _ in range(n_of(24)):
         istft_case()
     print("\n".join(OUT))
 
