@@ -417,8 +417,10 @@ def coo_case(op):
             dim = R.randrange(-n, n)
             sz = s.shape[dim]
             # more indices than entries too (PyTorch's brute force then loops over the entries outside)
-            idx = [R.randrange(-sz, sz) if R.random() < 0.2 else R.randrange(sz)
-                   for _ in range(R.randint(0, 4 if R.random() < 0.5 else 9))]
+            count = R.randint(0, 4 if R.random() < 0.5 else 9)
+            # (a dim of size 0: one index 0, refused)
+            idx = [R.randrange(-sz, sz) if R.random() < 0.2 else R.randrange(sz) for _ in range(count)] if sz > 0 \
+                else [0] * min(count, 1)
             if R.random() < 0.1:
                 idx = [sz]
             ix = torch.tensor(idx, dtype=I64)
@@ -517,7 +519,8 @@ def dense_to_sparse_case():
     case("dense", "to_sparse", lines + out)
 
 
-LEAF_OPS = ["to_dense", "mm", "sum", "mul_scalar", "softmax", "sum_dims", "transpose", "coalesce_to_dense"]
+LEAF_OPS = ["to_dense", "mm", "sum", "mul_scalar", "softmax", "sum_dims", "transpose", "coalesce_to_dense",
+            "values"]
 
 
 def leaf_case():
@@ -564,6 +567,8 @@ def leaf_case():
         dim = R.randrange(s.dim())
         extra = [p(dim=dim)]
         out = torch.sparse.softmax(s, dim).to_dense()
+    elif op == "values":
+        out = s.coalesce().values()
     else:
         out = s.transpose(0, 1).to_dense()
     real_loss(out).backward()
