@@ -1,13 +1,15 @@
 # Differential fuzz, round 17 (DifferentialFuzzR17Test.java): sparse tensors and FFT at their corners.
 #   run: cd engine-cpu/src/test/resources/differentialfuzzr17 && /usr/bin/python3 make_cases.py > cases.txt
 #   (PyTorch 1.13, CPU; seed 17, FUZZ_SEED draws other ones for a local hunt, FUZZ_N scales the number of cases per
-#   section; the output is the same bytes run after run)
+#   section; the output is the same bytes run after run; FUZZ_BIG=1 writes instead a hunt of the 1-D transforms at
+#   sizes 7 to 360, too large to commit)
 #
 # Sections (kind: what the Java side runs and compares):
 #   coo     torch.sparse_coo_tensor(indices, values[, size]) with duplicate and unsorted indices, hybrid (dense) dims,
 #           no entries, the size inferred; then one op: none (the tensor itself), coalesce, to_dense, indices/values
 #           (refused on an uncoalesced tensor), add/sub with alpha (sparse + sparse, coalesced or not), dense + sparse,
-#           mul by a scalar, mul by a dense tensor, torch.sparse.sum (all, sparse dims, dense dims, to a dense
+#           mul by a scalar, mul by a dense tensor, the elementwise functions (abs, sqrt, sin, ..., pow: PyTorch
+#           coalesces first), torch.sparse.sum (all, sparse dims, dense dims, to a dense
 #           result), torch.sparse.mm with a dense and with a sparse matrix, torch.sparse.addmm (beta, alpha,
 #           broadcast input), torch.sparse.softmax / log_softmax over sparse and dense dims, transpose (two sparse or
 #           two dense dims; mixed is refused), t(), index_select along sparse and dense dims (negative and repeated
@@ -250,6 +252,8 @@ def build(i, v, size, given, coal):
     return s, vv
 
 
+UNARY = ["abs", "sqrt", "sin", "tan", "tanh", "sinh", "asin", "asinh", "atan", "atanh", "erf", "log1p", "expm1",
+         "sign", "floor", "ceil", "round", "trunc", "square", "pow"]
 COO_OPS = ["none", "coalesce", "to_dense", "indices", "values", "add", "sub", "add_dense", "mul_scalar", "div_scalar",
            "mul_dense", "neg", "sum", "sum_dims", "mm", "mm_sparse", "addmm", "softmax", "log_softmax", "transpose",
            "t", "index_select", "to_csr"]
@@ -310,6 +314,8 @@ def coo_case(op):
                 if len(size2) < i2.shape[0] + v2.dim() - 1:
                     size2 = list(size2) + [1] * (i2.shape[0] + v2.dim() - 1 - len(size2))
                 size2 = size2[:i2.shape[0] + v2.dim() - 1]
+                if i2.numel() and min(size2[:i2.shape[0]]) == 0:  # (no index fits a dim of size 0)
+                    i2, v2 = i2[:, :0], v2[:0]
                 i2 = i2.clamp(max=min(size2[:i2.shape[0]]) - 1) if i2.numel() else i2
                 if list(v2.shape[1:]) != size2[i2.shape[0]:]:
                     v2 = rvals([v2.shape[0]] + size2[i2.shape[0]:], F64)
@@ -359,6 +365,15 @@ def coo_case(op):
                                               res.shape)._coalesced_(True)
         elif op == "neg":
             res = -s
+        elif op == "unary":
+            fn = R.choice(UNARY)
+            if fn == "pow":
+                e = R.choice([2.0, 2.5, 0.5, 3.0, -1.0, 0.0])
+                extra = [p(fn=fn, e=e)]
+                res = s.pow(e)
+            else:
+                extra = [p(fn=fn)]
+                res = getattr(s, fn)()
         elif op == "sum":
             res = torch.sparse.sum(s)
         elif op == "sum_dims":
@@ -574,7 +589,13 @@ def leaf_case():
     real_loss(out).backward()
     g = s.grad
     res = [("glayout " + str(g.layout).replace("torch.", ""))]
-    res += sparse_lines("g", g.coalesce())
+    gc = g.coalesce()
+    # rebuilt from its numbers: 1.13's to_dense of sparse.sum's coalesced gradient (whose indices have strides (1, 1))
+    # gives zeros where the entries are
+    gc = torch.sparse_coo_tensor(torch.tensor(gc._indices().tolist(), dtype=I64).reshape(gc._indices().shape),
+                                 torch.tensor(gc._values().tolist(), dtype=gc.dtype).reshape(gc._values().shape),
+                                 gc.shape)._coalesced_(gc.is_coalesced())
+    res += sparse_lines("g", gc)
     case("leaf", op, lines + extra + res)
 
 
@@ -955,11 +976,32 @@ def istft_case():
     case("istft", "istft", lines)
 
 
+def fftbig_case():
+    """A local hunt only (FUZZ_BIG=1): the 1-D transforms at the sizes where FFT algorithms change (primes, powers
+    of two and three, composites past 64), float64 and complex128, n trimming or padding, with gradients."""
+    op = R.choice(FFT1)
+    size = R.choice([7, 11, 13, 16, 17, 25, 31, 32, 37, 49, 64, 97, 100, 127, 128, 243, 257, 360])
+    dtype = R.choice([F64, C128])
+    batch = R.choice([[], [2]])
+    base = rvals(batch + [size], dtype)
+    n = R.choice([None, None, size - 1, size + 1, 2 * size, size // 2 + 1])
+    norm = R.choice(NORMS)
+    f = getattr(torch.fft, op)
+    fft_run("fft1", op, base, None, lambda t: f(t, n=n, dim=-1, norm=norm), p(op=op, n=n, dim=-1, norm=norm))
+
+
 def main():
+    if os.environ.get("FUZZ_BIG"):
+        for _ in range(n_of(60)):
+            fftbig_case()
+        print("\n".join(OUT))
+        return
     for op in COO_OPS:
         for _ in range(n_of(7)):
             coo_case(op)
     coo_errors()
+    for _ in range(n_of(20)):
+        coo_case("unary")
     for _ in range(n_of(14)):
         dense_to_sparse_case()
     for _ in range(n_of(24)):

@@ -75,6 +75,8 @@ def coo(name, idx, vals, size, op, coal=False, extra_lines=(), other=None, dense
             res = torch.sparse.mm(s, d)
         elif op == "none":
             res = s
+        elif op == "unary":
+            res = s.pow(params["e"])
         else:
             raise AssertionError(op)
     except Exception as e:
@@ -174,6 +176,12 @@ def main():
         inp=t([[float("nan"), 1.5], [2.0, float("inf")]], dtype=F64), beta=0, alpha=1)
     coo("addmm", [[0], [1]], [2.0], [2, 4], "mm", dense=torch.ones(4, 2, dtype=torch.float32))
     coo("addmm", [[], []], [], [2, 4], "mm", dense=torch.ones(4, 2, dtype=torch.float32))
+    # pow of integer entries: refused (the floating power does not fit the values' type); exponent 0 first
+    coo("pow_integer", [[0, 0]], t([2, 3]), [2], "unary", fn="pow", e=2.0)
+    coo("pow_integer", [[0]], t([3], dtype=torch.int32), [2], "unary", fn="pow", e=-1.0)
+    coo("pow_integer", [[0]], t([True]), [2], "unary", fn="pow", e=0.5)
+    coo("pow_integer", [[0]], t([3]), [2], "unary", fn="pow", e=0.0)
+    coo("pow_integer", [[0, 0]], [2.0, 3.0], [2], "unary", fn="pow", e=2.0)
     # the COO form of a CSC tensor: 2.x's flag
     csr_to_coo("csc_to_coo", [0, 0, 0], [], [], [2, 2])
     csr_to_coo("csc_to_coo", [0, 1, 1], [1], [2.5], [2, 2])

@@ -42,7 +42,8 @@ import java.util.function.Supplier;
  * flagged its result with the input's flag, where PyTorch's is coalesced only with fewer than two entries (along a
  * sparse dim too); index_select along a sparse dim with more indices than entries ordered the result by index, where
  * PyTorch's brute-force loop goes by entry; the COO form of a CSC tensor without entries was flagged coalesced, where
- * 2.x flags it so only without elements or with one entry.
+ * 2.x flags it so only without elements or with one entry; pow of integer entries gave floating values, where
+ * PyTorch's pow_out_sparse_scalar refuses them ("Found dtype Long but expected Float").
  */
 class DifferentialFuzzR17Test {
     private static final String RESOURCE = "/differentialfuzzr17/cases.txt";
@@ -165,6 +166,7 @@ class DifferentialFuzzR17Test {
                 case "div_scalar" -> s0.div(dbl(p.get("c")));
                 case "mul_dense" -> s0.mul(d);
                 case "neg" -> s0.neg();
+                case "unary" -> unary(s0, p.get("fn"), p.get("e"));
                 case "sum" -> Sparse.sum(s0);
                 case "sum_dims" -> sparseSum(s0, ints(p.get("dims")), l.get("rsz") != null);
                 case "mm" -> Sparse.mm(s0, d);
@@ -237,6 +239,33 @@ class DifferentialFuzzR17Test {
             }
         }
         return null;
+    }
+
+    /** The elementwise function {@code fn} of the sparse tensor ({@code pow} with exponent {@code e}). */
+    private static SparseTensor unary(SparseTensor s, String fn, String e) {
+        return switch (fn) {
+            case "abs" -> s.abs();
+            case "sqrt" -> s.sqrt();
+            case "sin" -> s.sin();
+            case "tan" -> s.tan();
+            case "tanh" -> s.tanh();
+            case "sinh" -> s.sinh();
+            case "asin" -> s.asin();
+            case "asinh" -> s.asinh();
+            case "atan" -> s.atan();
+            case "atanh" -> s.atanh();
+            case "erf" -> s.erf();
+            case "log1p" -> s.log1p();
+            case "expm1" -> s.expm1();
+            case "sign" -> s.sign();
+            case "floor" -> s.floor();
+            case "ceil" -> s.ceil();
+            case "round" -> s.round();
+            case "trunc" -> s.trunc();
+            case "square" -> s.square();
+            case "pow" -> s.pow(dbl(e));
+            default -> throw new IllegalStateException(fn);
+        };
     }
 
     /** {@code torch.sparse.sum(s, dims)}: a sparse result where PyTorch's is sparse, else the dense one. */

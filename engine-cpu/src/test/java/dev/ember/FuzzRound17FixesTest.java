@@ -109,6 +109,16 @@ class FuzzRound17FixesTest {
     }
 
     /**
+     * pow of a sparse tensor with integer (or bool) entries is refused as PyTorch's pow_out_sparse_scalar refuses it,
+     * writing the floating power into values of the tensor's own type ("Found dtype Long but expected Float"), after
+     * the zeroth-power check; Ember gave floating values.
+     */
+    @Test
+    void sparsePowOfIntegerEntriesRefused() {
+        check("pow_integer", 5);
+    }
+
+    /**
      * The COO form of a CSC tensor is coalesced only when it has no elements or one entry (2.x's
      * sparse_compressed_to_sparse); Ember flagged a CSC tensor without entries coalesced.
      */

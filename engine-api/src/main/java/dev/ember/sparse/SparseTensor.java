@@ -816,12 +816,19 @@ public final class SparseTensor implements AutoCloseable {
      * The entries to the power {@code exponent} ({@code PowBackward0}), coalesced; a negative exponent applies to the
      * entries alone, as PyTorch's.
      *
-     * @throws IllegalArgumentException for exponent 0, which would make every position 1
+     * @throws IllegalArgumentException for exponent 0, which would make every position 1, and for integer entries:
+     *     PyTorch's pow_out_sparse_scalar writes the floating power into values of the tensor's own type ("Found dtype
+     *     Long but expected Float")
      */
     public SparseTensor pow(double exponent) {
         if (exponent == 0) {
             throw new IllegalArgumentException("pow: cannot raise to zeroth power on sparse tensor; it would make the "
                     + "result tensor dense");
+        }
+        DType t = dtype();
+        if (!t.isFloatingPoint() && !t.isComplex()) {
+            throw new IllegalArgumentException("Found dtype " + Sparse.scalarName(t) + " but expected "
+                    + Sparse.scalarName(Ember.getDefaultDtype()));
         }
         return coalescedUnary(v -> v.pow(exponent), "PowBackward0");
     }
