@@ -52,6 +52,13 @@
 #   istft   torch.istft of spectra made by stft (the NOLA condition holds) and of random ones: center, normalized,
 #           onesided, length None / shorter / longer, return_complex: values and gradients of the spectrum and window.
 #           Refusals (NOLA failure, wrong frequency count, a real input).
+#   corners (stft/istft/freq/shift cases named "corner" or by op, listed, no randomness): a 3-D signal, n_fft 0 or past
+#           the signal, win_length 0 or past n_fft, windows of the wrong size, shape or type, a negative hop, reflect,
+#           constant, replicate and circular padding of a signal shorter than the padding, an unknown pad mode, a
+#           complex window with onesided, n_fft 1, the real view of a batch; istft of a real input (2.x's refusal),
+#           hop past win_length, wrong window or frequency count, length 0 and past the signal, a complex output of a
+#           onesided input, 4-D input, no frames, NOLA failure; fftfreq/rfftfreq with n -1 and 0, d 0, negative and
+#           inf; fftshift/ifftshift with a repeated dim, dims out of range, no dims.
 #
 # Format: "=== id kind name", then lines by first word: tensors "dtype [shape] : values" (complex tensors as their
 # view_as_real: "complex128 [shape] : re im re im ...", the shape the complex one; float32 values written as their
@@ -990,6 +997,95 @@ def fftbig_case():
     fft_run("fft1", op, base, None, lambda t: f(t, n=n, dim=-1, norm=norm), p(op=op, n=n, dim=-1, norm=norm))
 
 
+def stft_corner(x, n_fft, hop=None, win_length=None, window=None, center=True, pad_mode="reflect", normalized=False,
+                onesided=None, rc=True):
+    params = p(n_fft=n_fft, hop=hop, win_length=win_length, center=center, pad_mode=pad_mode, normalized=normalized,
+               onesided=onesided, rc=rc)
+    lines = ["x " + tline(x)] + (["w " + tline(window)] if window is not None else []) + [params]
+    xx = x.clone().requires_grad_(x.is_floating_point() or x.is_complex())
+    ww = window.clone().requires_grad_(window.is_floating_point() or window.is_complex()) if window is not None \
+        else None
+    try:
+        out = torch.stft(xx, n_fft, hop_length=hop, win_length=win_length, window=ww, center=center,
+                         pad_mode=pad_mode, normalized=normalized, onesided=onesided, return_complex=rc)
+    except Exception as e:
+        case("stft", "corner", lines + [err_line(e)])
+        return
+    lines.append("out " + tline(out))
+    case("stft", "corner", lines)
+
+
+def istft_corner(x, n_fft, hop=None, win_length=None, window=None, center=True, normalized=False, onesided=None,
+                 length=None, rc=False):
+    params = p(n_fft=n_fft, hop=hop, win_length=win_length, center=center, normalized=normalized, onesided=onesided,
+               length=length, rc=rc)
+    lines = ["x " + tline(x)] + (["w " + tline(window)] if window is not None else []) + [params]
+    xx = x.clone().requires_grad_(x.is_floating_point() or x.is_complex())
+    if not x.is_complex():
+        # 1.13 still takes the real view (deprecated); 2.x refuses it (SpectralOps.cpp's istft):
+        case("istft", "corner", lines + ["error istft requires a complex-valued input tensor matching the output from "
+                                         "stft with return_complex=True."])
+        return
+    try:
+        out = torch.istft(xx, n_fft, hop_length=hop, win_length=win_length, window=window, center=center,
+                          normalized=normalized, onesided=onesided, length=length, return_complex=rc)
+    except Exception as e:
+        case("istft", "corner", lines + [err_line(e)])
+        return
+    lines.append("out " + tline(out))
+    case("istft", "corner", lines)
+
+
+def corners():
+    """Refusals and edges of stft, istft, fftfreq and fftshift, listed (no randomness)."""
+    x = torch.linspace(-1, 1, 10, dtype=F64)
+    stft_corner(x.reshape(1, 2, 5), 4)                                  # 3-D input
+    stft_corner(x, 0)                                                   # n_fft 0
+    stft_corner(x, 11, center=False)                                    # n_fft past the signal
+    stft_corner(x, 4, win_length=0)                                     # win_length 0
+    stft_corner(x, 4, win_length=5)                                     # win_length past n_fft
+    stft_corner(x, 4, window=torch.ones(3, dtype=F64))                  # window of the wrong size
+    stft_corner(x, 4, window=torch.ones(2, 2, dtype=F64), win_length=4)  # 2-D window
+    stft_corner(x, 4, window=torch.ones(4, dtype=torch.float32))       # window of another type
+    stft_corner(x, 4, hop=-1)                                           # negative hop
+    stft_corner(x[:3], 8)                                               # reflect padding past the signal
+    stft_corner(x[:3], 8, pad_mode="constant")                          # constant padding of a short signal
+    stft_corner(x[:3], 8, pad_mode="replicate")
+    stft_corner(x[:3], 8, pad_mode="circular")
+    stft_corner(x, 4, pad_mode="bogus")                                 # an unknown pad mode
+    stft_corner(x, 4, onesided=True, window=torch.ones(4, dtype=torch.complex128))  # complex window, onesided
+    # (not here: an integer or empty signal, refused by 1.13's reflection_pad1d in words 2.x's padding changed)
+    stft_corner(x, 1, hop=1, center=False)                              # n_fft 1
+    stft_corner(x.reshape(2, 5), 4, hop=2, rc=False)                    # the real view of a batch
+    spec = torch.stft(x, 4, hop_length=1, window=torch.hann_window(4, dtype=F64) + 0.1, return_complex=True)
+    istft_corner(spec, 4, hop=1, window=torch.hann_window(4, dtype=F64) + 0.1)
+    istft_corner(torch.view_as_real(spec), 4, hop=1)                    # a real input
+    istft_corner(spec, 4, hop=5, window=torch.ones(4, dtype=F64))      # hop past win_length
+    istft_corner(spec, 4, hop=1, window=torch.ones(3, dtype=F64))      # window of the wrong size
+    istft_corner(spec, 4, hop=1, win_length=5)                          # win_length past n_fft
+    istft_corner(spec, 4, hop=1, length=0)                              # length 0
+    istft_corner(spec, 4, hop=1, length=30)                             # length past the signal
+    istft_corner(spec, 6, hop=1)                                        # wrong frequency count
+    istft_corner(spec, 4, hop=1, onesided=False)                        # two-sided with a onesided count
+    istft_corner(spec, 4, hop=1, rc=True)                               # complex output of a onesided input
+    istft_corner(spec.unsqueeze(0).unsqueeze(0), 4, hop=1)              # 4-D input
+    istft_corner(spec[:, :0], 4, hop=1)                                 # no frames
+    istft_corner(spec, 4, hop=4, window=torch.hann_window(4, periodic=False, dtype=F64), center=False)  # NOLA
+    for n, d in ((-1, 1.0), (0, 1.0), (3, 0.0), (4, -2.0), (5, float("inf"))):
+        for op in ("fftfreq", "rfftfreq"):
+            params = p(op=op, n=n, d=d, dtype="float64")
+            try:
+                out = getattr(torch.fft, op)(n, d, dtype=F64)
+                case("freq", op, [params, "out " + tline(out)])
+            except Exception as e:
+                case("freq", op, [params, err_line(e)])
+    for dim in ([0, 0], [1, -1], [2], [-3], []):
+        base = torch.arange(6, dtype=F64).reshape(2, 3)
+        for op in ("fftshift", "ifftshift"):
+            fft_run("shift", op, base, None, lambda t, op=op, dim=dim: getattr(torch.fft, op)(t, dim=dim),
+                    p(op=op, dim=dim))
+
+
 def main():
     if os.environ.get("FUZZ_BIG"):
         for _ in range(n_of(60)):
@@ -1024,6 +1120,7 @@ def main():
         stft_case()
     for _ in range(n_of(24)):
         istft_case()
+    corners()
     print("\n".join(OUT))
 
 
