@@ -73,6 +73,8 @@ def coo(name, idx, vals, size, op, coal=False, extra_lines=(), other=None, dense
             res = torch.sparse.addmm(inp, s, d, beta=params["beta"], alpha=params["alpha"])
         elif op == "mm":
             res = torch.sparse.mm(s, d)
+        elif op == "matmul":
+            res = s.detach().matmul(d)
         elif op == "none":
             res = s
         elif op == "unary":
@@ -182,6 +184,10 @@ def main():
     coo("pow_integer", [[0]], t([True]), [2], "unary", fn="pow", e=0.5)
     coo("pow_integer", [[0]], t([3]), [2], "unary", fn="pow", e=0.0)
     coo("pow_integer", [[0, 0]], [2.0, 3.0], [2], "unary", fn="pow", e=2.0)
+    # matmul of a sparse matrix and a dense vector: mv_sparse (the product with vec.unsqueeze(-1), squeezed)
+    coo("matmul_vector", [[0, 1, 1], [2, 0, 2]], [1.0, 2.0, 3.0], [2, 3], "matmul", dense=t([1.0, 2.0, 3.0], dtype=F64))
+    coo("matmul_vector", [[0, 1, 1], [2, 0, 2]], [1.0, 2.0, 3.0], [2, 3], "matmul", dense=t([1.0, 2.0], dtype=F64))
+    coo("matmul_vector", [[], []], [], [2, 3], "matmul", dense=t([1.0, 2.0, 3.0], dtype=F64))
     # the COO form of a CSC tensor: 2.x's flag
     csr_to_coo("csc_to_coo", [0, 0, 0], [], [], [2, 2])
     csr_to_coo("csc_to_coo", [0, 1, 1], [1], [2.5], [2, 2])

@@ -119,6 +119,16 @@ class FuzzRound17FixesTest {
     }
 
     /**
+     * A sparse matrix's matmul with a dense vector is PyTorch's mv (mv_sparse: the product with the vector as a column,
+     * squeezed; "mv: expected self.size(-1) == vec.size(-1)" for sizes that differ), differentiable in the vector;
+     * Ember refused every vector ("addmm: matrices expected, got 1D tensor").
+     */
+    @Test
+    void sparseMatmulWithAVectorIsMv() {
+        check("matmul_vector", 3);
+    }
+
+    /**
      * The COO form of a CSC tensor is coalesced only when it has no elements or one entry (2.x's
      * sparse_compressed_to_sparse); Ember flagged a CSC tensor without entries coalesced.
      */

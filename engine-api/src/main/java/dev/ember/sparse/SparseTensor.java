@@ -892,10 +892,19 @@ public final class SparseTensor implements AutoCloseable {
     }
 
     /**
-     * {@code this @ dense} for a 2-D sparse tensor and a dense matrix, as {@link Sparse#mm}. (PyTorch 1.13 and 2.x
-     * refuse {@code s.matmul(d)} when {@code s} requires grad; here it is differentiable as {@code mm}.)
+     * {@code this @ dense} for a 2-D sparse tensor and a dense matrix, as {@link Sparse#mm}, or a dense vector, as
+     * PyTorch's {@code mv} (a vector: {@code mv: expected self.size(-1) == vec.size(-1)} when the sizes differ). (PyTorch
+     * 1.13 and 2.x refuse {@code s.matmul(d)} when {@code s} requires grad; here it is differentiable as {@code mm}.)
      */
     public Tensor matmul(Tensor dense) {
+        Sparse.require(dense, "matmul", "other", 1, "Tensor");
+        if (dense.dim() == 1 && size.length == 2) {
+            // PyTorch's matmul of a matrix and a vector is mv (mv_sparse: the product with vec.unsqueeze(-1), squeezed)
+            if (dense.size(0) != size[1]) {
+                throw new IllegalArgumentException("mv: expected self.size(-1) == vec.size(-1)");
+            }
+            return Sparse.mm(this, dense.unsqueeze(1)).squeeze(1);
+        }
         return Sparse.mm(this, dense);
     }
 
