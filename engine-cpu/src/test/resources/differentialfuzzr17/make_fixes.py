@@ -125,6 +125,11 @@ def main():
     coo("softmax_dim", [[0, 1, 1], [2, 0, 2]], t([1, 2, 3]), [2, 3], "log_softmax", dim=-2)
     coo("softmax_dim", [[0, 1, 1], [2, 0, 2]], t([1, 2, 3]), [2, 3], "softmax", dim=1)
     coo("softmax_dim", [[0, 1, 1], [2, 0, 2]], [1.0, 2.0, 3.0], [2, 3], "softmax", dim=1)
+    # no elements: PyTorch's empty_like output (no entries, the dims kept), before the type dispatch
+    coo("softmax_empty", [[]], torch.zeros(0, 2, 2, dtype=I64), None, "softmax", dim=0)
+    coo("softmax_empty", [[0, 1]], torch.zeros(2, 0, dtype=F64), [3, 0], "log_softmax", dim=1)
+    coo("softmax_empty", [[0, 1]], torch.zeros(2, 0, dtype=I64), [3, 0], "softmax", dim=0)
+    coo("softmax_empty", [[0, 1]], torch.zeros(2, 0, dtype=I64), [3, 0], "softmax", dim=2)
     # a scalar value: one entry (expand_values_if_needed), differentiable
     coo("scalar_values", [[1]], t(5.0, dtype=F64), [3], "none")
     coo("scalar_values", [[1]], t(5.0, dtype=F64), None, "none")

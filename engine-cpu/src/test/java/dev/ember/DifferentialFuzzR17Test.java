@@ -44,7 +44,8 @@ import java.util.function.Supplier;
  * PyTorch's brute-force loop goes by entry; the COO form of a CSC tensor without entries was flagged coalesced, where
  * 2.x flags it so only without elements or with one entry; pow of integer entries gave floating values, where
  * PyTorch's pow_out_sparse_scalar refuses them ("Found dtype Long but expected Float"); a sparse matrix's matmul
- * with a dense vector was refused, where PyTorch's is mv.
+ * with a dense vector was refused, where PyTorch's is mv; sparse softmax of a tensor without elements refused an
+ * integer type, where PyTorch returns its empty output before the type dispatch.
  */
 class DifferentialFuzzR17Test {
     private static final String RESOURCE = "/differentialfuzzr17/cases.txt";

@@ -49,6 +49,15 @@ class FuzzRound17FixesTest {
     }
 
     /**
+     * Sparse softmax of a tensor without elements is PyTorch's empty_like output (no entries, the sparse and dense dims
+     * kept, coalesced), returned before the type dispatch (an integer tensor too); Ember refused integer types first.
+     */
+    @Test
+    void sparseSoftmaxWithoutElementsIsEmptyBeforeTheTypeCheck() {
+        check("softmax_empty", 4);
+    }
+
+    /**
      * A 0-dim values tensor is one entry (PyTorch's expand_values_if_needed), differentiable into the scalar; Ember
      * refused it in its own words.
      */

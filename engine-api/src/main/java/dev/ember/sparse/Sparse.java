@@ -626,6 +626,20 @@ public final class Sparse {
             throw new IllegalArgumentException(": dim must be non-negative and less than input dimensions");
         }
         int d = dim;
+        long numel = 1;
+        for (int n : s.sizeRef()) {
+            numel *= n;
+        }
+        if (numel == 0) { // PyTorch returns its empty_like output before the type dispatch: no entries, the dims kept
+            Tensor none;
+            Tensor idx;
+            try (GradMode off = Ember.noGrad()) {
+                idx = s.rawIndices().narrow(1, 0, 0).clone();
+            }
+            none = s.rawValues().narrow(0, 0, 0).clone();
+            return new SparseTensor(idx, none, s.sizeRef().clone(), true, log ? "SparseLogSoftmaxBackward0"
+                    : "SparseSoftmaxBackward0");
+        }
         if (!s.dtype().isFloatingPoint()) {
             throw new IllegalArgumentException("\"" + (log ? "log_softmax" : "softmax") + "\" not implemented for '"
                     + scalarName(s.dtype()) + "'");
