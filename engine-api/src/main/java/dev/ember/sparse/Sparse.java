@@ -94,7 +94,8 @@ public final class Sparse {
             throw new IllegalArgumentException("indices must be sparse_dim x nnz, but got: " + sizeStr(indices.shape()));
         }
         if (values.dim() == 0) {
-            throw new IllegalArgumentException("values must have at least one dimension (nnz), but got a 0-dim tensor");
+            // a scalar is one entry, as PyTorch's expand_values_if_needed (values.expand({1})), differentiable
+            values = values.expand(1);
         }
         Tensor idx;
         try (GradMode off = Ember.noGrad()) {
@@ -313,8 +314,8 @@ public final class Sparse {
      * {@code torch.sparse.mm(a, b)} of two 2-D sparse matrices (no dense dims): a coalesced sparse matrix with an entry
      * wherever a pair {@code a[i, k]}, {@code b[k, j]} meets ({@code SparseSparseMatmulBackward0}). Computed by joining
      * the entries on {@code k} (b's sorted and searched), never a dense form; the gradients of both values flow through
-     * the products. (PyTorch orders the columns within a row as its kernel leaves them while calling the result
-     * coalesced; here the indices are sorted, the same tensor.)
+     * the products. (PyTorch 1.13 orders the columns within a row as its kernel leaves them while calling the result
+     * coalesced; 2.x's _csr_matmult sorts them, as here.)
      */
     public static SparseTensor mm(SparseTensor a, SparseTensor b) {
         Sparse.require(a, "mm", "input", 1, "SparseTensor");
@@ -369,7 +370,10 @@ public final class Sparse {
 
     /**
      * {@code torch.sparse.addmm(input, sparse, dense, beta=beta, alpha=alpha)}: {@code beta * input + alpha * sparse @
-     * dense} ({@code SparseAddmmBackward0}); beta 0 ignores input, nan and inf included.
+     * dense} ({@code SparseAddmmBackward0}); beta 0 ignores input, nan and inf included, where there are entries.
+     * Without entries the result is {@code beta * input} (nan times 0 stays nan), as PyTorch's kernel. The dense
+     * operand's type must be the sparse one's, checked (as PyTorch's kernel) after the sizes and only when there are
+     * entries.
      */
     public static Tensor addmm(Tensor input, SparseTensor sparse, Tensor dense, double beta, double alpha) {
         Sparse.require(sparse, "addmm", "mat1", 2, "SparseTensor");
@@ -383,10 +387,6 @@ public final class Sparse {
         if (dense.dim() != 2) {
             throw new IllegalArgumentException("addmm: matrices expected, got " + dense.dim() + "D tensor");
         }
-        if (dense.dtype() != sparse.dtype()) {
-            throw new IllegalArgumentException("expected scalar type " + scalarName(sparse.dtype()) + " but found "
-                    + scalarName(dense.dtype()));
-        }
         if (!dense.device().equals(sparse.device())) {
             throw new IllegalArgumentException("Expected all tensors to be on the same device, but found at least two "
                     + "devices, " + sparse.device() + " and " + dense.device() + "!");
@@ -396,6 +396,13 @@ public final class Sparse {
         if (dense.size(0) != k) {
             throw new IllegalArgumentException("addmm: Argument #3 (dense): Expected dim 0 size " + k + ", got "
                     + dense.size(0));
+        }
+        // the types meet only in s_addmm_out_sparse_dense_worker, after the sizes and only with entries: without any,
+        // PyTorch's result is beta * input (torch.sparse.mm's input: zeros of the dense operand's type)
+        boolean mixed = dense.dtype() != sparse.dtype();
+        if (mixed && sparse.nnz() > 0) {
+            throw new IllegalArgumentException("expected scalar type " + scalarName(sparse.dtype()) + " but found "
+                    + scalarName(dense.dtype()));
         }
         if (input != null) {
             int[] ins = input.shape();
@@ -599,7 +606,8 @@ public final class Sparse {
     /**
      * {@code torch.sparse.softmax(s, dim)}: the softmax along {@code dim} over the specified entries only (those left
      * out count as minus infinity, so they stay out), on the coalesced tensor, a coalesced sparse tensor of the same
-     * entries ({@code SparseSoftmaxBackward0}).
+     * entries ({@code SparseSoftmaxBackward0}). As PyTorch's, {@code dim} is not wrapped: a negative one is refused
+     * ({@code : dim must be non-negative and less than input dimensions}).
      */
     public static SparseTensor softmax(SparseTensor s, int dim) {
         return softmaxImpl(s, dim, false);
@@ -611,7 +619,27 @@ public final class Sparse {
     }
 
     private static SparseTensor softmaxImpl(SparseTensor s, int dim, boolean log) {
-        int d = wrapDim(dim, s.dim());
+        require(s, log ? "_sparse_log_softmax" : "_sparse_softmax", "self", 1, "Tensor");
+        // softmax_sparse_input_preprocessing checks the dim as given, unwrapped (a negative dim is refused), before the
+        // type dispatch (PyTorch 1.13 and 2.x)
+        if (dim < 0 || dim >= s.dim()) {
+            throw new IllegalArgumentException(": dim must be non-negative and less than input dimensions");
+        }
+        int d = dim;
+        long numel = 1;
+        for (int n : s.sizeRef()) {
+            numel *= n;
+        }
+        if (numel == 0) { // PyTorch returns its empty_like output before the type dispatch: no entries, the dims kept
+            Tensor none;
+            Tensor idx;
+            try (GradMode off = Ember.noGrad()) {
+                idx = s.rawIndices().narrow(1, 0, 0).clone();
+            }
+            none = s.rawValues().narrow(0, 0, 0).clone();
+            return new SparseTensor(idx, none, s.sizeRef().clone(), true, log ? "SparseLogSoftmaxBackward0"
+                    : "SparseSoftmaxBackward0");
+        }
         if (!s.dtype().isFloatingPoint()) {
             throw new IllegalArgumentException("\"" + (log ? "log_softmax" : "softmax") + "\" not implemented for '"
                     + scalarName(s.dtype()) + "'");

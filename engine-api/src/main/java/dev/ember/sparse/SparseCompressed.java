@@ -233,8 +233,9 @@ final class SparseCompressed {
 
     /**
      * The COO form ({@code to_sparse()}), int64 indices: a CSR tensor's entries are in row-major order and unique, so
-     * coalesced; a CSC tensor's are in column-major order, flagged uncoalesced (PyTorch 1.13 flags them coalesced, which
-     * Ember's COO ops would read as sorted row-major).
+     * coalesced; a CSC tensor's are in column-major order, flagged uncoalesced unless it has no elements or one entry
+     * (2.x's {@code sparse_compressed_to_sparse}: "Only CSR is trivially coalesced"; PyTorch 1.13 flags them coalesced,
+     * which Ember's COO ops would read as sorted row-major).
      */
     static SparseTensor toCoo(SparseCsrTensor t) {
         try (GradMode off = Ember.noGrad()) {
@@ -242,7 +243,9 @@ final class SparseCompressed {
             Tensor plain = t.rawPlain().to(DType.INT64);
             boolean r = rows(t.layout());
             Tensor idx = Tensor.stack(List.of(r ? group : plain, r ? plain : group), 0);
-            return new SparseTensor(idx, t.rawValues().clone(), t.sizeRef().clone(), r || t.nnz() < 2, null);
+            long numel = (long) t.size(0) * t.size(1);
+            return new SparseTensor(idx, t.rawValues().clone(), t.sizeRef().clone(), r || numel == 0 || t.nnz() == 1,
+                    null);
         }
     }
 

@@ -163,6 +163,11 @@ final class SparseFunctions {
             Tensor d = in[2];
             ctx.saveForBackward(v, d);
             Tensor dm = matrix(d);
+            if (row.numel() == 0 && outShape == null) {
+                // s_addmm_out_sparse_dense_cpu without entries: beta * input (nan * 0 included), whatever the types;
+                // torch.sparse.mm's input is zeros of the dense operand's type
+                return new Tensor[] {input == null ? dm.newZeros(rows, dm.size(1)) : input.mul(beta)};
+            }
             Tensor prod = dm.newZeros(rows, dm.size(1)).indexAdd(0, row, dm.indexSelect(0, col).mul(v.unsqueeze(1)));
             if (alpha != 1) {
                 prod = prod.mul(alpha);

@@ -395,8 +395,10 @@ public final class SparseTensor implements AutoCloseable {
 
     /**
      * {@code this + alpha * other} of two sparse tensors of one size and one number of sparse dims, as PyTorch's sparse
-     * {@code add}: the entries of both (types promoted); coalesced when both are (entries at one index summed),
-     * else their entries one after the other, uncoalesced ({@code AddBackward0}).
+     * {@code add} ({@code AddBackward0}), types promoted: with contiguous values PyTorch's merge of the two entry lists
+     * (coalesced inputs give their coalesced sum; uncoalesced ones PyTorch's entries in its order, an entry of each
+     * list summed where their indices meet in the merge), coalesced when both are; else the entries of both one after
+     * the other (coalesced once they outnumber the elements), flagged coalesced only with fewer than two.
      */
     public SparseTensor add(SparseTensor other, double alpha) {
         return add(other, alpha, "AddBackward0");
@@ -424,11 +426,15 @@ public final class SparseTensor implements AutoCloseable {
         }
         DType common = DType.promote(dtype(), other.dtype());
         Tensor ov = alpha == 1 ? other.values : other.values.mul(alpha);
+        // one side without entries: the other's entries (PyTorch's copy_sparse_to_sparse_ / mul_out_sparse_scalar), the
+        // empty values concatenated on so that the result depends on both, as PyTorch's AddBackward0 does
         if (other.nnz() == 0) {
-            return new SparseTensor(indices, values.to(common), size, coalesced, name);
+            return new SparseTensor(indices, Tensor.cat(List.of(values.to(common), ov.to(common)), 0), size, coalesced,
+                    name);
         }
         if (nnz() == 0) {
-            return new SparseTensor(other.indices, ov.to(common), size, other.coalesced, name);
+            return new SparseTensor(other.indices, Tensor.cat(List.of(values.to(common), ov.to(common)), 0), size,
+                    other.coalesced, name);
         }
         if (sparseDim() != other.sparseDim()) {
             throw new IllegalArgumentException("add: expected 'self' and 'other' to have same density, but 'self' has "
@@ -437,14 +443,89 @@ public final class SparseTensor implements AutoCloseable {
         if (other == this) { // the same tensor: its entries doubled in place of repeated (PyTorch's own result)
             return new SparseTensor(indices, values.to(common).add(ov.to(common)), size, coalesced, name);
         }
+        if (values.isContiguous() && other.values.isContiguous()) {
+            return mergeAdd(other, ov, common, name);
+        }
+        // add_out_sparse_non_contiguous: the entries of both one after the other, coalesced once there are more entries
+        // than elements (PyTorch's guard against unbounded growth); alias_into_sparse flags the result coalesced only
+        // with fewer than two entries, sorted or not
         Tensor idx = Tensor.cat(List.of(indices, other.indices), 1);
         Tensor val = Tensor.cat(List.of(values.to(common), ov.to(common)), 0);
         SparseTensor sum = new SparseTensor(idx, val, size, false, name);
-        if (coalesced && other.coalesced) {
+        long numel = 1;
+        for (int s : size) {
+            numel *= s;
+        }
+        if (sum.nnz() > numel) {
             SparseTensor c = sum.coalesce();
-            return new SparseTensor(c.indices, c.values, size, true, name);
+            return new SparseTensor(c.indices, c.values, size, c.nnz() < 2, name);
         }
         return sum;
+    }
+
+    /**
+     * PyTorch's {@code add_out_sparse_contiguous}: one pass over both entry lists as if each were sorted, taking the
+     * entry of {@code this} when its index is the smaller (lexicographically over the sparse dims), {@code other}'s
+     * when larger, and both into one entry when equal; so two coalesced tensors give their coalesced sum, and
+     * uncoalesced ones PyTorch's own entries in its order (fewer than all of them where equal indices meet), flagged
+     * coalesced only when both are. The values are {@code 0 + this} then {@code + alpha * other} at each result entry,
+     * differentiable in both.
+     */
+    private SparseTensor mergeAdd(SparseTensor other, Tensor otherScaled, DType common, String name) {
+        int sd = sparseDim();
+        int tn = nnz();
+        int sn = other.nnz();
+        long[] ti;
+        long[] si;
+        try (GradMode off = Ember.noGrad()) {
+            ti = indices.contiguous().toLongArray();
+            si = other.indices.contiguous().toLongArray();
+        }
+        long[] tSlot = new long[tn];
+        long[] sSlot = new long[sn];
+        long[] pick = new long[tn + sn]; // the entry (of this, then of other) whose index each result entry takes
+        int r = 0;
+        int t = 0;
+        int o = 0;
+        while (t < tn || o < sn) {
+            int cmp;
+            if (t >= tn) {
+                cmp = -1;
+            } else if (o >= sn) {
+                cmp = 1;
+            } else {
+                cmp = 0;
+                for (int d = 0; d < sd; d++) {
+                    long a = ti[d * tn + t];
+                    long b = si[d * sn + o];
+                    if (a != b) {
+                        cmp = a < b ? 1 : -1;
+                        break;
+                    }
+                }
+            }
+            if (cmp >= 0) {
+                pick[r] = t;
+                tSlot[t++] = r;
+            }
+            if (cmp <= 0) {
+                pick[r] = tn + o;
+                sSlot[o++] = r;
+            }
+            r++;
+        }
+        Device dev = device();
+        Tensor idx;
+        try (GradMode off = Ember.noGrad()) {
+            idx = Tensor.cat(List.of(indices, other.indices), 1)
+                    .indexSelect(1, Tensor.tensor(java.util.Arrays.copyOf(pick, r), DType.INT64, dev));
+        }
+        int[] vshape = values.shape();
+        vshape[0] = r;
+        Tensor tv = values.to(common);
+        Tensor val = tv.newZeros(vshape).indexAdd(0, Tensor.tensor(tSlot, DType.INT64, dev), tv)
+                .indexAdd(0, Tensor.tensor(sSlot, DType.INT64, dev), otherScaled.to(common));
+        return new SparseTensor(idx, val, size, coalesced && other.coalesced, name);
     }
 
     /** The values times {@code value}, as {@code s * value} ({@code MulBackward0}). */
@@ -513,10 +594,13 @@ public final class SparseTensor implements AutoCloseable {
 
     /**
      * The slices at {@code index} along {@code dim}, as {@code index_select} ({@code IndexSelectBackward0}): along a
-     * sparse dim, the entries whose coordinate is selected, once per time it is selected, in the order of
-     * {@code index} (each group in the entries' order, as PyTorch's); along a dense dim, the values' slices. Found by
-     * sorting the coordinates and searching them, never by a dense form. Negative indices count from the end, as
-     * PyTorch's sparse index_select.
+     * sparse dim, the entries whose coordinate is selected, once per time it is selected, in the order of PyTorch's
+     * brute-force loop (by {@code index}, each group in the entries' order, when there are at least as many entries as
+     * indices; else by entry, each group in {@code index}'s order), negative indices counting from the end; along a
+     * dense dim, the values' slices, an index in {@code [0, size)} (PyTorch gathers the values there, without
+     * wrapping). Found by sorting and searching, never by a dense form; coalesced only with fewer than two entries.
+     * (PyTorch's kernels for {@code nnz * len(index)} past 16384 order the pairs in other ways; Ember keeps the
+     * brute-force order there.)
      *
      * @throws IndexOutOfBoundsException for an index that is not a 1-D integer tensor or is out of range
      */
@@ -528,6 +612,10 @@ public final class SparseTensor implements AutoCloseable {
                     + "long-tensor.");
         }
         int n = size[d];
+        int sd = sparseDim();
+        if (d >= sd) {
+            return indexSelectDense(d, index);
+        }
         Tensor idx;
         try (GradMode off = Ember.noGrad()) {
             idx = index.to(DType.INT64).to(device());
@@ -544,27 +632,67 @@ public final class SparseTensor implements AutoCloseable {
         }
         int[] newSize = size.clone();
         newSize[d] = idx.size(0);
-        int sd = sparseDim();
-        if (d >= sd) {
-            return new SparseTensor(indices, values.indexSelect(d - sd + 1, idx), newSize, coalesced,
-                    "IndexSelectBackward0");
-        }
         Tensor entries;
         Tensor newIndices;
         try (GradMode off = Ember.noGrad()) {
             Tensor keys = indices.select(0, d).contiguous();
-            Tensor order = keys.argsort(0, false, true);
-            Tensor sorted = keys.indexSelect(0, order);
-            Tensor first = Tensor.searchsorted(sorted, idx, false);
-            Tensor counts = Tensor.searchsorted(sorted, idx, true).sub(first);
-            Tensor j = Tensor.arange(idx.size(0), DType.INT64).to(device()).repeatInterleave(counts);
+            // PyTorch's brute force (nnz * len(index) <= 16384) loops over the longer of the two outside: index-major
+            // when nnz >= len(index), entry-major otherwise; each pair found by sorting the inner list and searching it
+            boolean indexMajor = nnz() >= idx.size(0);
+            Tensor outer = indexMajor ? idx : keys;
+            Tensor inner = indexMajor ? keys : idx;
+            Tensor order = inner.argsort(0, false, true);
+            Tensor sorted = inner.indexSelect(0, order);
+            Tensor first = Tensor.searchsorted(sorted, outer, false);
+            Tensor counts = Tensor.searchsorted(sorted, outer, true).sub(first);
+            Tensor o = Tensor.arange(outer.size(0), DType.INT64).to(device()).repeatInterleave(counts);
             Tensor start = counts.cumsum(0).sub(counts);
-            Tensor offset = Tensor.arange(j.size(0), DType.INT64).to(device()).sub(start.indexSelect(0, j));
-            entries = order.indexSelect(0, first.indexSelect(0, j).add(offset));
+            Tensor offset = Tensor.arange(o.size(0), DType.INT64).to(device()).sub(start.indexSelect(0, o));
+            Tensor in = order.indexSelect(0, first.indexSelect(0, o).add(offset));
+            Tensor j = indexMajor ? o : in;
+            entries = indexMajor ? in : o;
             newIndices = indices.indexSelect(1, entries).clone();
             newIndices.select(0, d).copy_(j);
         }
-        return new SparseTensor(newIndices, values.indexSelect(0, entries), newSize, false, "IndexSelectBackward0");
+        // _sparse_coo_tensor_with_dims_and_tensors: coalesced when fewer than two entries
+        return new SparseTensor(newIndices, values.indexSelect(0, entries), newSize, entries.size(0) < 2,
+                "IndexSelectBackward0");
+    }
+
+    /**
+     * index_select along dense dim {@code d}: the values' slices, as PyTorch's {@code values.gather} along that dim, so
+     * an index must lie in {@code [0, size)} (no wrapping) where the values have elements (gather's message, which names
+     * the values' dim); the entries are kept, flagged coalesced only with fewer than two.
+     */
+    private SparseTensor indexSelectDense(int d, Tensor index) {
+        int sd = sparseDim();
+        int vd = d - sd + 1;
+        int n = size[d];
+        Tensor idx;
+        try (GradMode off = Ember.noGrad()) {
+            idx = index.to(DType.INT64).to(device()).contiguous();
+        }
+        int[] newSize = size.clone();
+        newSize[d] = idx.size(0);
+        int[] vshape = values.shape();
+        vshape[vd] = idx.size(0);
+        Tensor v;
+        if (values.numel() == 0 || idx.numel() == 0) {
+            v = values.newZeros(vshape);
+        } else {
+            long[] ix;
+            try (GradMode off = Ember.noGrad()) {
+                ix = idx.toLongArray();
+            }
+            for (long i : ix) {
+                if (i < 0 || i >= n) {
+                    throw new IndexOutOfBoundsException("index " + i + " is out of bounds for dimension " + vd
+                            + " with size " + n);
+                }
+            }
+            v = values.indexSelect(vd, idx);
+        }
+        return new SparseTensor(indices, v, newSize, nnz() < 2, "IndexSelectBackward0");
     }
 
     /** A copy of the indices and values, as {@code clone()} ({@code CloneBackward0}). */
@@ -688,19 +816,30 @@ public final class SparseTensor implements AutoCloseable {
      * The entries to the power {@code exponent} ({@code PowBackward0}), coalesced; a negative exponent applies to the
      * entries alone, as PyTorch's.
      *
-     * @throws IllegalArgumentException for exponent 0, which would make every position 1
+     * @throws IllegalArgumentException for exponent 0, which would make every position 1, and for integer entries:
+     *     PyTorch's pow_out_sparse_scalar writes the floating power into values of the tensor's own type ("Found dtype
+     *     Long but expected Float")
      */
     public SparseTensor pow(double exponent) {
         if (exponent == 0) {
             throw new IllegalArgumentException("pow: cannot raise to zeroth power on sparse tensor; it would make the "
                     + "result tensor dense");
         }
+        DType t = dtype();
+        if (!t.isFloatingPoint() && !t.isComplex()) {
+            throw new IllegalArgumentException("Found dtype " + Sparse.scalarName(t) + " but expected "
+                    + Sparse.scalarName(Ember.getDefaultDtype()));
+        }
         return coalescedUnary(v -> v.pow(exponent), "PowBackward0");
     }
 
     /**
-     * Dims {@code dim0} and {@code dim1} swapped, both sparse (rows of the indices swapped; the result is uncoalesced)
-     * or both dense (the values' dims swapped), as {@code transpose} ({@code TransposeBackward0}).
+     * Sparse dims {@code dim0} and {@code dim1} swapped (rows of the indices swapped), as {@code transpose}
+     * ({@code TransposeBackward0}): uncoalesced, unless it has no entries (its flag kept, as PyTorch's
+     * {@code sparse_transpose_}); one dim given twice gives the tensor as it is.
+     *
+     * @throws IllegalArgumentException when either dim is a dense one (PyTorch's {@code sparse transpose: transposed
+     *     dimensions must be sparse} message)
      */
     public SparseTensor transpose(int dim0, int dim1) {
         return transpose(dim0, dim1, "TransposeBackward0");
@@ -713,21 +852,22 @@ public final class SparseTensor implements AutoCloseable {
         int[] newSize = size.clone();
         newSize[d0] = size[d1];
         newSize[d1] = size[d0];
-        if (d0 < sd && d1 < sd) {
-            long[] perm = new long[sd];
-            for (int i = 0; i < sd; i++) {
-                perm[i] = i;
-            }
-            perm[d0] = d1;
-            perm[d1] = d0;
-            Tensor p = Tensor.tensor(perm, DType.INT64, indices.device());
-            return new SparseTensor(indices.indexSelect(0, p), values, newSize, false, name);
+        if (d0 == d1) { // PyTorch's transpose returns the tensor as it is (its flag kept) before any check
+            return new SparseTensor(indices, values, newSize, coalesced, name);
         }
-        if (d0 >= sd && d1 >= sd) {
-            return new SparseTensor(indices, values.transpose(d0 - sd + 1, d1 - sd + 1), newSize, coalesced, name);
+        if (d0 >= sd || d1 >= sd) { // sparse_transpose_: two dense dims are refused as a mixed pair is
+            throw new IllegalArgumentException("sparse transpose: transposed dimensions must be sparse Got sparse_dim: "
+                    + sd + ", d0: " + d0 + ", d1: " + d1);
         }
-        throw new IllegalArgumentException("sparse transpose: transposed dimensions must be sparse Got sparse_dim: " + sd
-                + ", d0: " + d0 + ", d1: " + d1);
+        long[] perm = new long[sd];
+        for (int i = 0; i < sd; i++) {
+            perm[i] = i;
+        }
+        perm[d0] = d1;
+        perm[d1] = d0;
+        Tensor p = Tensor.tensor(perm, DType.INT64, indices.device());
+        // sparse_transpose_ leaves a tensor without entries as it was (its flag kept), else flags it uncoalesced
+        return new SparseTensor(indices.indexSelect(0, p), values, newSize, nnz() == 0 && coalesced, name);
     }
 
     /**
@@ -752,10 +892,19 @@ public final class SparseTensor implements AutoCloseable {
     }
 
     /**
-     * {@code this @ dense} for a 2-D sparse tensor and a dense matrix, as {@link Sparse#mm}. (PyTorch 1.13 and 2.x
-     * refuse {@code s.matmul(d)} when {@code s} requires grad; here it is differentiable as {@code mm}.)
+     * {@code this @ dense} for a 2-D sparse tensor and a dense matrix, as {@link Sparse#mm}, or a dense vector, as
+     * PyTorch's {@code mv} (a vector: {@code mv: expected self.size(-1) == vec.size(-1)} when the sizes differ). (PyTorch
+     * 1.13 and 2.x refuse {@code s.matmul(d)} when {@code s} requires grad; here it is differentiable as {@code mm}.)
      */
     public Tensor matmul(Tensor dense) {
+        Sparse.require(dense, "matmul", "other", 1, "Tensor");
+        if (dense.dim() == 1 && size.length == 2) {
+            // PyTorch's matmul of a matrix and a vector is mv (mv_sparse: the product with vec.unsqueeze(-1), squeezed)
+            if (dense.size(0) != size[1]) {
+                throw new IllegalArgumentException("mv: expected self.size(-1) == vec.size(-1)");
+            }
+            return Sparse.mm(this, dense.unsqueeze(1)).squeeze(1);
+        }
         return Sparse.mm(this, dense);
     }
 
