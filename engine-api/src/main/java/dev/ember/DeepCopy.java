@@ -245,6 +245,9 @@ public final class DeepCopy {
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     private Object copyJdk(Object o, Class<?> cls) {
+        if (cls == Object.class) {
+            return remember(o, new Object()); // a lock or a marker of the object that holds it: one of its own
+        }
         if (o instanceof Optional<?> opt) {
             Object c = opt.isPresent() ? Optional.of(copy(opt.get(), ".value")) : opt;
             memo.put(o, c);

@@ -336,6 +336,7 @@ class DeepCopyTest {
     /** A module that holds itself, another module twice and a thread. */
     static final class Holder extends Module {
         Module self = this;
+        final Object lock = new Object();
         final List<Object> both = new ArrayList<>();
         Object extra;
 
@@ -394,6 +395,7 @@ class DeepCopyTest {
         Holder h = new Holder(new Linear(2, 2));
         Holder hc = DeepCopy.of(h);
         assertSame(hc, hc.self);
+        assertNotSame(h.lock, hc.lock); // a plain Object (a lock) gets one of its own
         assertSame(hc.both.get(0), hc.both.get(1));
         assertSame(hc.getSubmodule("inner"), hc.both.get(0));
         assertNotSame(h.getSubmodule("inner"), hc.getSubmodule("inner"));
