@@ -67,7 +67,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * copied object, so the copy's hooks never act on the original; what it captures from outside stays shared. An object of
  * a named or anonymous class is copied with its fields, as any other object.
  *
- * <p>Objects of other JDK classes (threads, streams, locks, ...) are refused, naming the field that holds them. The
+ * <p>A plain {@code Object} (a monitor) gets a new one. Objects of other JDK classes (threads, streams, locks, ...) are
+ * refused, naming the field that holds them. The
  * original is only read: a refused copy leaves it as it was. Copying writes the {@code final} fields of the new objects
  * by reflection, which JDK 26 and later may warn about unless the application allows final-field mutation.
  */
