@@ -35,7 +35,7 @@ final class Creation {
      * {@code 2 * numel} parts, interleaved (a backend never allocates a complex storage); zeros when {@code zeroed}.
      */
     static Storage allocate(Backend backend, DType dtype, long numel, Device device, boolean zeroed) {
-        DType stored = dtype.toReal();
+        DType stored = dtype.storageType();
         long n = numel;
         if (dtype.isComplex()) {
             n = Math.multiplyExact(numel, 2L);

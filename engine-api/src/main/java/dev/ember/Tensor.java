@@ -1055,6 +1055,9 @@ public final class Tensor implements AutoCloseable {
         if (dtype.isComplex()) {
             throw ComplexIndexing.refusal(this);
         }
+        if (dtype.isFloat8()) {
+            throw Float8.refusal(this);
+        }
         return lease().storage;
     }
 
@@ -7068,6 +7071,18 @@ public final class Tensor implements AutoCloseable {
      */
     public byte[] toByteArray() {
         return (byte[]) (dtype == DType.UINT8 ? this : to(DType.INT8)).hostArray();
+    }
+
+    /**
+     * The elements' bits read as {@code dtype}, a view of this tensor, as {@code Tensor.view(dtype)}; not differentiable.
+     * Ember reinterprets between torch.uint8 and the 8-bit float types ({@code x.view(torch.uint8)} gives an fp8
+     * tensor's bits, {@code bits.view(torch.float8_e4m3fn)} makes one from them).
+     *
+     * @throws IllegalArgumentException for another pair of types
+     */
+    public Tensor view(DType dtype) {
+        Args.require(dtype, "view", "dtype", 1, "torch.dtype");
+        return Float8.view(this, dtype);
     }
 
     // ---- the reduced floating types (float16, bfloat16)

@@ -1,0 +1,410 @@
+package dev.ember;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The 8-bit float types (float8_e4m3fn, float8_e5m2 and the fnuz variants) as PyTorch 2.x has them on the CPU, against
+ * the exact rule of float8/make_expected.py (PyTorch 1.13 has no fp8; the rule follows 2.x's c10 headers): every bit
+ * pattern to float32, float32/float64/int64 inputs at every tie, subnormal, overflow and NaN corner to the bits, casts to
+ * every other type, mul and eq (the two binary ops 2.x's CPU kernels run on fp8), finfo, printing; creation, views,
+ * copies, fill, cat/stack, view(dtype), the promotion refusal and the kernels' refusals.
+ */
+class Float8Test {
+    private static final PyTorchCases CASES = new PyTorchCases("/float8/expected.txt");
+    private static final DType[] FP8 = {DType.FLOAT8_E4M3FN, DType.FLOAT8_E5M2, DType.FLOAT8_E4M3FNUZ,
+        DType.FLOAT8_E5M2FNUZ};
+
+    private static String name(DType t) {
+        return t.torchName().substring("torch.".length());
+    }
+
+    private static String[] tokens(String key) {
+        String v = CASES.value(key);
+        return v.isEmpty() ? new String[0] : v.split(" ");
+    }
+
+    /** A tensor of the fp8 type {@code t} holding the given bits, made as PyTorch's tests make one: uint8 viewed. */
+    private static Tensor fromBits(DType t, int[] bits, int... shape) {
+        byte[] b = new byte[bits.length];
+        for (int i = 0; i < bits.length; i++) {
+            b[i] = (byte) bits[i];
+        }
+        return Tensor.fromArray(b, DType.UINT8).reshape(shape).view(t);
+    }
+
+    private static int[] allPatterns() {
+        int[] b = new int[256];
+        for (int i = 0; i < 256; i++) {
+            b[i] = i;
+        }
+        return b;
+    }
+
+    /** The bits of an fp8 tensor, row-major. */
+    private static int[] bitsOf(Tensor t) {
+        byte[] b = t.contiguous().view(DType.UINT8).toByteArray();
+        int[] out = new int[b.length];
+        for (int i = 0; i < b.length; i++) {
+            out[i] = b[i] & 0xFF;
+        }
+        return out;
+    }
+
+    private static int[] ints(String[] tok) {
+        return Arrays.stream(tok).mapToInt(Integer::parseInt).toArray();
+    }
+
+    private static <T extends Throwable> String refusal(Class<T> type, Supplier<?> op) {
+        return assertThrows(type, op::get).getMessage();
+    }
+
+    // ------------------------------------------------------------------ conversions
+
+    @Test
+    void everyPatternToFloat32AndFloat64() {
+        for (DType t : FP8) {
+            Tensor x = fromBits(t, allPatterns(), 256);
+            float[] f = x.to(DType.FLOAT32).toFloatArray();
+            double[] d = x.to(DType.FLOAT64).toDoubleArray();
+            String[] e32 = tokens("decode." + name(t));
+            String[] e64 = tokens("cast." + name(t) + ".float64");
+            for (int b = 0; b < 256; b++) {
+                String where = t + " bits " + b;
+                if (e32[b].equals("nan")) {
+                    assertTrue(Float.isNaN(f[b]) && Double.isNaN(d[b]), where);
+                } else {
+                    assertEquals(Integer.parseUnsignedInt(e32[b]), Float.floatToRawIntBits(f[b]), where);
+                    assertEquals(Long.parseUnsignedLong(e64[b]), Double.doubleToRawLongBits(d[b]), where);
+                }
+            }
+        }
+    }
+
+    @Test
+    void float32ToEveryTypeAtTheCorners() {
+        String[] in = tokens("inputs.f32");
+        float[] v = new float[in.length];
+        for (int i = 0; i < in.length; i++) {
+            v[i] = Float.intBitsToFloat(Integer.parseUnsignedInt(in[i]));
+        }
+        Tensor x = Tensor.fromArray(v);
+        for (DType t : FP8) {
+            int[] expected = ints(tokens("encode.f32." + name(t)));
+            assertArrayEquals(expected, bitsOf(x.to(t)), t.toString());
+            // a strided source and a strided destination give the same bits
+            Tensor y = Tensor.zeros(t, 2, v.length);
+            y.select(0, 1).copy_(Tensor.stack(List.of(x, x), 1).select(1, 0));
+            assertArrayEquals(expected, bitsOf(y.select(0, 1)), t + " strided");
+        }
+    }
+
+    @Test
+    void float64AndInt64GoThroughFloat32() {
+        String[] in = tokens("inputs.f64");
+        double[] d = new double[in.length];
+        for (int i = 0; i < in.length; i++) {
+            d[i] = Double.longBitsToDouble(Long.parseUnsignedLong(in[i]));
+        }
+        long[] l = Arrays.stream(tokens("inputs.i64")).mapToLong(Long::parseLong).toArray();
+        for (DType t : FP8) {
+            assertArrayEquals(ints(tokens("encode.f64." + name(t))), bitsOf(Tensor.fromArray(d).to(t)), t + " f64");
+            assertArrayEquals(ints(tokens("encode.i64." + name(t))), bitsOf(Tensor.fromArray(l).to(t)), t + " i64");
+        }
+    }
+
+    @Test
+    void everyPatternToTheOtherTypes() {
+        for (DType t : FP8) {
+            Tensor x = fromBits(t, allPatterns(), 256);
+            short[] h = x.to(DType.FLOAT16).toHalfBits();
+            short[] bf = x.to(DType.BFLOAT16).toHalfBits();
+            long[] i64 = x.to(DType.INT64).toLongArray();
+            long[] i32 = x.to(DType.INT32).toLongArray();
+            boolean[] bool = (boolean[]) x.to(DType.BOOL).hostArray();
+            String[] eh = tokens("cast." + name(t) + ".float16");
+            String[] ebf = tokens("cast." + name(t) + ".bfloat16");
+            String[] el = tokens("cast." + name(t) + ".int64");
+            String[] ei = tokens("cast." + name(t) + ".int32");
+            String[] eb = tokens("cast." + name(t) + ".bool");
+            for (int b = 0; b < 256; b++) {
+                String where = t + " bits " + b;
+                if (eh[b].equals("nan")) {
+                    assertTrue(Float.isNaN(Half.toFloat(h[b])) && Float.isNaN(BFloat16.toFloat(bf[b])), where);
+                } else {
+                    assertEquals(Integer.parseInt(eh[b]), h[b] & 0xFFFF, where);
+                    assertEquals(Integer.parseInt(ebf[b]), bf[b] & 0xFFFF, where);
+                }
+                if (!el[b].equals("x")) {
+                    assertEquals(Long.parseLong(el[b]), i64[b], where);
+                    assertEquals(Long.parseLong(ei[b]), i32[b], where);
+                }
+                assertEquals(eb[b].equals("1"), bool[b], where);
+            }
+            for (DType u : FP8) {
+                if (u != t) {
+                    assertArrayEquals(ints(tokens("cast." + name(t) + "." + name(u))), bitsOf(x.to(u)), t + " to " + u);
+                }
+            }
+            // a complex64 cast keeps the float32 value as its real part
+            Tensor c = x.to(DType.COMPLEX64);
+            assertArrayEquals(bitsOf(x.to(DType.FLOAT32).to(t)), bitsOf(c.real().to(t)), t + " complex");
+        }
+    }
+
+    // ------------------------------------------------------------------ the binary ops 2.x runs: mul, eq, ne
+
+    @Test
+    void mulAndEqualityAsTwoXsCpuKernels() {
+        String[] pairs = tokens("pairs");
+        int[] a = new int[pairs.length];
+        int[] b = new int[pairs.length];
+        for (int i = 0; i < pairs.length; i++) {
+            String[] p = pairs[i].split(",");
+            a[i] = Integer.parseInt(p[0]);
+            b[i] = Integer.parseInt(p[1]);
+        }
+        for (DType t : FP8) {
+            Tensor x = fromBits(t, a, a.length);
+            Tensor y = fromBits(t, b, b.length);
+            String[] mul = tokens("mul." + name(t));
+            Tensor product = x.mul(y);
+            int[] got8 = bitsOf(product);
+            float[] gotF = product.to(DType.FLOAT32).toFloatArray();
+            for (int i = 0; i < mul.length; i++) {
+                if (mul[i].equals("nan")) {
+                    assertTrue(Float.isNaN(gotF[i]), t + " mul " + a[i] + "," + b[i]);
+                } else {
+                    assertEquals(Integer.parseInt(mul[i]), got8[i], t + " mul " + a[i] + "," + b[i]);
+                }
+            }
+            int[] eq = ints(tokens("eq." + name(t)));
+            boolean[] got = (boolean[]) x.eq(y).hostArray();
+            boolean[] ne = (boolean[]) x.ne(y).hostArray();
+            for (int i = 0; i < eq.length; i++) {
+                assertEquals(eq[i] == 1, got[i], t + " eq " + a[i] + "," + b[i]);
+                assertEquals(eq[i] == 0, ne[i], t + " ne " + a[i] + "," + b[i]);
+            }
+            // isnan is self != self in 2.x
+            Tensor all = fromBits(t, allPatterns(), 256);
+            boolean[] nan = (boolean[]) all.isnan().hostArray();
+            float[] f = all.to(DType.FLOAT32).toFloatArray();
+            for (int i = 0; i < 256; i++) {
+                assertEquals(Float.isNaN(f[i]), nan[i], t + " isnan " + i);
+            }
+            // a number is rounded into the type first, as TensorIterator casts a CPU scalar: 0.3 is 0.3125 in e4m3fn
+            Tensor v = Tensor.tensor(new float[] {0.3f, 0.3125f}).to(t);
+            assertArrayEquals(new boolean[] {true, true}, (boolean[]) v.eq(0.3).hostArray(), t.toString());
+            assertArrayEquals(new boolean[] {false, false}, (boolean[]) v.ne(0.3).hostArray(), t.toString());
+            // a second operand of one element takes 2.x's reduced-float path, which refuses fp8
+            assertEquals("\"mul_cpu_reduced_float\" not implemented for '" + t.scalarTypeName() + "'",
+                    refusal(UnsupportedOperationException.class, () -> x.mul(2.0)));
+            assertEquals("\"mul_cpu_reduced_float\" not implemented for '" + t.scalarTypeName() + "'",
+                    refusal(UnsupportedOperationException.class, () -> x.mul(y.select(0, 0))));
+        }
+    }
+
+    @Test
+    void promotionWithAnyOtherTypeRefuses() {
+        for (DType t : FP8) {
+            Tensor x = Tensor.ones(t, 4);
+            for (DType o : DType.values()) {
+                if (o == t) {
+                    continue;
+                }
+                String msg = "Promotion for Float8 Types is not supported, attempted to promote " + t.scalarTypeName()
+                        + " and " + o.scalarTypeName();
+                assertEquals(msg, refusal(IllegalArgumentException.class, () -> DType.promote(t, o)));
+                Tensor y = Tensor.zeros(o, 4);
+                // test_float8.py's test_type_promotion_fails: x + y with y of another floating type
+                assertEquals(msg, refusal(IllegalArgumentException.class, () -> x.add(y)), o.toString());
+                assertEquals(msg, refusal(IllegalArgumentException.class, () -> x.eq(y)), o.toString());
+            }
+            assertSame(t, DType.promote(t, t));
+            // a number or a 0-dim tensor of a lower category does not promote: the kernel refuses instead
+            assertEquals("\"add_stub\" not implemented for '" + t.scalarTypeName() + "'",
+                    refusal(UnsupportedOperationException.class, () -> x.add(1.0)));
+            assertEquals("\"add_stub\" not implemented for '" + t.scalarTypeName() + "'",
+                    refusal(UnsupportedOperationException.class, () -> x.add(x)));
+        }
+    }
+
+    // ------------------------------------------------------------------ finfo and printing
+
+    @Test
+    void finfoAsNumericLimits() {
+        for (DType t : FP8) {
+            DTypeInfo.FInfo fi = DTypeInfo.finfo(t);
+            assertEquals(CASES.value("finfo." + name(t)), fi.toString());
+            String[] v = tokens("finfo.values." + name(t));
+            assertEquals(Integer.parseInt(v[0]), fi.bits());
+            assertEquals(Double.parseDouble(v[1]), fi.eps());
+            assertEquals(Double.parseDouble(v[2]), fi.max());
+            assertEquals(Double.parseDouble(v[3]), fi.min());
+            assertEquals(Double.parseDouble(v[4]), fi.tiny());
+            assertEquals(Double.parseDouble(v[5]), fi.smallestNormal());
+            assertEquals(Double.parseDouble(v[6]), fi.resolution());
+            assertTrue(t.isFloatingPoint() && !t.isReducedFloatingPoint() && !t.isComplex() && !t.isIntegral());
+            assertEquals(1, t.itemSize());
+            assertEquals(DType.UINT8, t.storageType());
+        }
+    }
+
+    @Test
+    void printsAsTwoXDoes() {
+        for (DType t : FP8) {
+            for (String c : new String[] {"vector", "matrix", "specials", "scalar", "empty", "long"}) {
+                String[] parts = CASES.value("repr." + name(t) + "." + c).split(" \\| ", 3);
+                int[] bits = parts[0].isEmpty() ? new int[0] : ints(parts[0].split(" "));
+                int[] shape = parts[1].isEmpty() ? new int[0] : ints(parts[1].split(" "));
+                assertEquals(parts[2].replace("\\n", "\n"), fromBits(t, bits, shape).toString(), t + " " + c);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ creation, copies, views
+
+    @Test
+    void creationAndFill() {
+        for (DType t : FP8) {
+            int one = bitsOf(Tensor.tensor(new float[] {1f}).to(t))[0];
+            int[] ones = new int[6];
+            Arrays.fill(ones, one);
+            assertArrayEquals(new int[6], bitsOf(Tensor.zeros(t, 2, 3)));
+            assertArrayEquals(ones, bitsOf(Tensor.ones(t, 2, 3)));
+            assertEquals(t, Tensor.empty(t, 2, 3).dtype());
+            Tensor x = Tensor.full(t, 3.3, 2, 3);
+            int b = bitsOf(Tensor.tensor(new float[] {3.3f}).to(t))[0];
+            assertArrayEquals(new int[] {b, b, b, b, b, b}, bitsOf(x));
+            assertArrayEquals(new int[6], bitsOf(x.zerosLike()));
+            assertArrayEquals(ones, bitsOf(x.onesLike()));
+            assertEquals(t, x.emptyLike().dtype());
+            assertArrayEquals(ones, bitsOf(x.fullLike(1.0)));
+            assertArrayEquals(ones, bitsOf(x.clone().fill_(1.0)));
+            assertArrayEquals(new int[6], bitsOf(x.clone().zero_()));
+            // fill_ of a transposed view writes the right elements
+            Tensor z = Tensor.zeros(t, 2, 3);
+            z.t().select(0, 1).fill_(1.0);
+            assertArrayEquals(new int[] {0, one, 0, 0, one, 0}, bitsOf(z));
+            // -0.0 is filled (its own bits, +0 in the fnuz types), NaN fits every type
+            int negZero = t == DType.FLOAT8_E4M3FN || t == DType.FLOAT8_E5M2 ? 0x80 : 0;
+            assertEquals(negZero, bitsOf(Tensor.full(t, -0.0, 1))[0]);
+            assertTrue(Float.isNaN(Tensor.full(t, Double.NaN, 1).to(DType.FLOAT32).toFloatArray()[0]));
+            // c10's checked conversion of the Python number: beyond the finite range, and infinity without infinities
+            double max = DTypeInfo.finfo(t).max();
+            String overflow = "value cannot be converted to type at::" + t.scalarTypeName() + " without overflow";
+            assertEquals(overflow, refusal(IllegalArgumentException.class, () -> Tensor.full(t, max * 1.01, 2)));
+            assertEquals(overflow, refusal(IllegalArgumentException.class, () -> Tensor.full(t, -max * 1.01, 2)));
+            Tensor kept = Tensor.ones(t, 2);
+            assertEquals(overflow, refusal(IllegalArgumentException.class, () -> kept.fill_(max * 2)));
+            assertArrayEquals(new int[] {one, one}, bitsOf(kept), "a refused fill_ leaves the tensor unchanged");
+            if (t == DType.FLOAT8_E5M2) {
+                assertEquals(0x7C, bitsOf(Tensor.full(t, Double.POSITIVE_INFINITY, 1))[0]);
+            } else {
+                assertEquals(overflow, refusal(IllegalArgumentException.class,
+                        () -> Tensor.full(t, Double.POSITIVE_INFINITY, 1)));
+            }
+            assertEquals(b, bitsOf(Tensor.full(t, max, 1).fill_(3.3))[0]);
+        }
+    }
+
+    @Test
+    void viewsCopiesCatAndStackMoveTheBits() {
+        int[] bits = new int[24];
+        for (int i = 0; i < 24; i++) {
+            bits[i] = (i * 37 + 5) & 0xFF;
+        }
+        for (DType t : FP8) {
+            Tensor x = fromBits(t, bits, 2, 3, 4);
+            Tensor u = x.view(DType.UINT8);
+            assertEquals(DType.UINT8, u.dtype());
+            List<java.util.function.UnaryOperator<Tensor>> views = List.of(
+                v -> v.view(6, 4), v -> v.reshape(4, 6), v -> v.transpose(0, 2), v -> v.permute(2, 0, 1),
+                v -> v.select(1, 2), v -> v.narrow(2, 1, 2), v -> v.unsqueeze(1).expand(2, 5, 3, 4), v -> v.flatten(),
+                v -> v.transpose(0, 1).reshape(12, 2), v -> v.transpose(1, 2), v -> v.squeeze(), v -> v.unsqueeze(0));
+            for (int i = 0; i < views.size(); i++) {
+                Tensor fv = views.get(i).apply(x);
+                Tensor uv = views.get(i).apply(u);
+                assertEquals(t, fv.dtype(), "view " + i);
+                assertArrayEquals(uv.shape(), fv.shape(), "view " + i);
+                assertArrayEquals(bitsOf(uv.view(t)), bitsOf(fv), "view " + i);
+                assertArrayEquals(bitsOf(uv.view(t).clone()), bitsOf(fv.clone()), "clone " + i);
+            }
+            // a view shares the storage: a write through the uint8 view shows in the fp8 tensor
+            Tensor y = x.clone();
+            y.view(DType.UINT8).select(0, 0).fill_(0x38);
+            assertEquals(0x38, bitsOf(y)[0]);
+            assertEquals(bits[12], bitsOf(y)[12]);
+            assertArrayEquals(bitsOf(u.transpose(0, 2).contiguous().view(t)), bitsOf(x.transpose(0, 2).contiguous()));
+            Tensor cat = Tensor.cat(List.of(x, x.select(0, 1).unsqueeze(0)), 0);
+            assertArrayEquals(bitsOf(Tensor.cat(List.of(u, u.select(0, 1).unsqueeze(0)), 0).view(t)), bitsOf(cat));
+            assertEquals(t, cat.dtype());
+            Tensor stack = Tensor.stack(List.of(x, x.clone()), 1);
+            assertArrayEquals(bitsOf(Tensor.stack(List.of(u, u.clone()), 1).view(t)), bitsOf(stack));
+            // copy_ between fp8 types converts through float32; into itself keeps the bits (NaN payloads too)
+            for (DType o : FP8) {
+                Tensor dst = Tensor.zeros(o, 2, 3, 4);
+                dst.copy_(x);
+                assertArrayEquals(bitsOf(x.to(DType.FLOAT32).to(o)), bitsOf(dst), t + " into " + o);
+            }
+            Tensor same = Tensor.zeros(t, 2, 3, 4).copy_(x);
+            assertArrayEquals(bits, bitsOf(same));
+            assertThrows(IllegalArgumentException.class, () -> x.view(DType.INT8));
+            assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(4).view(t));
+        }
+    }
+
+    @Test
+    void gradientsFlowThroughCasts() {
+        for (DType t : FP8) {
+            // test_float8.py's test_pt2_traceable_aot_eager, eagerly: x.to(fp8).float().sum().backward()
+            Tensor x = Tensor.tensor(new float[] {0.3f, -2f, 500f}).requiresGrad_(true);
+            Tensor y = x.to(t);
+            assertTrue(y.requiresGrad());
+            y.to(DType.FLOAT32).sum().backward();
+            assertArrayEquals(new float[] {1f, 1f, 1f}, x.grad().toFloatArray());
+            // is_floating_point is True for fp8 in 2.x, so a leaf may require grad
+            Tensor leaf = Tensor.ones(t, 2).requiresGrad_(true);
+            assertTrue(leaf.requiresGrad());
+        }
+    }
+
+    // ------------------------------------------------------------------ the refusals
+
+    /** The ops 2.x's CPU kernels refuse on fp8, with 2.x's kernel names. */
+    @Test
+    void arithmeticReductionsAndMatmulRefuse() {
+        for (DType t : FP8) {
+            Tensor x = Tensor.ones(t, 2, 2);
+            String n = "\" not implemented for '" + t.scalarTypeName() + "'";
+            Object[][] cases = {
+                {"add_stub", (Supplier<?>) () -> x.add(x)}, {"add_stub", (Supplier<?>) () -> x.sub(x)},
+                {"div_true_cpu", (Supplier<?>) () -> x.div(x)}, {"sum_cpu", (Supplier<?>) x::sum},
+                {"sum_cpu", (Supplier<?>) x::mean}, {"addmm_impl_cpu_", (Supplier<?>) () -> x.matmul(x)},
+                {"addmm_impl_cpu_", (Supplier<?>) () -> x.mm(x)}, {"neg_cpu", (Supplier<?>) x::neg},
+                {"abs_cpu", (Supplier<?>) x::abs}, {"exp_vml_cpu", (Supplier<?>) x::exp},
+                {"lt_cpu", (Supplier<?>) () -> x.lt(x)}, {"max_all", (Supplier<?>) x::max},
+                {"clamp_min_scalar_cpu", (Supplier<?>) x::relu}, {"sigmoid_cpu", (Supplier<?>) x::sigmoid}};
+            for (Object[] c : cases) {
+                @SuppressWarnings("unchecked")
+                Supplier<?> op = (Supplier<?>) c[1];
+                assertEquals("\"" + c[0] + n, refusal(UnsupportedOperationException.class, op), t + " " + c[0]);
+            }
+            int[] before = bitsOf(x);
+            assertThrows(UnsupportedOperationException.class, () -> x.add_(x));
+            assertArrayEquals(before, bitsOf(x), "a refused in-place op leaves the tensor unchanged");
+        }
+    }
+}
