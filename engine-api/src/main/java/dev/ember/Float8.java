@@ -286,6 +286,17 @@ final class Float8 {
     // ------------------------------------------------------------------ refusals
 
     /**
+     * isclose's refusal of fp8 (and allclose's): 2.x's isclose computes {@code rtol * other}, a mul by a number, whose
+     * reduced-float kernel refuses fp8; with both tolerances 0 it returns {@code self == other} before that.
+     */
+    static void refuseTolerance(Tensor a, double rtol, double atol) {
+        if (a.dtype.isFloat8() && !(rtol == 0 && atol == 0)) {
+            throw new UnsupportedOperationException("\"mul_cpu_reduced_float\" not implemented for '"
+                    + a.dtype.scalarTypeName() + "'");
+        }
+    }
+
+    /**
      * PyTorch 2.x's CPU kernel names by Ember's op names, for the ops whose kernels refuse the fp8 types (their
      * dispatch macros list no {@code AT_FLOAT8_TYPES}): aten/src/ATen/native/cpu/BinaryOpsKernel.cpp, UnaryOpsKernel.cpp,
      * ReduceOpsKernel.cpp, Blas.cpp. An op not listed names Ember's op.

@@ -432,6 +432,10 @@ final class ShapeOps {
             }
             flip[d] = true;
         }
+        if (t.dtype.isFloat8()) {
+            // 2.x's flip kernel dispatches all types, complex, bool, half and bfloat16, not fp8 (fliplr, flipud, rot90)
+            throw new UnsupportedOperationException("\"flip_cpu\" not implemented for '" + t.dtype.scalarTypeName() + "'");
+        }
         Layout src = t.layout;
         for (int d = 0; d < t.dim(); d++) {
             if (flip[d]) {

@@ -2256,6 +2256,9 @@ public final class Tensor implements AutoCloseable {
         if (!(atol >= 0)) {
             throw new IllegalArgumentException("atol must be greater than or equal to zero, but got " + Format.cpp(atol));
         }
+        if (dtype.isFloat8()) {
+            return allclose(other, rtol, atol, false); // isclose's rule and its fp8 refusal
+        }
         try (GradMode g = Ember.noGrad()) {
             Tensor a = this.to(DType.FLOAT64);
             Tensor b = other.to(DType.FLOAT64);
