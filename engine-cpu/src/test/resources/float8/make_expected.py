@@ -31,6 +31,9 @@ Cross-check against values quoted in 2.x's test/test_float8.py (SPECIAL_NUMBERS)
 0b00000001 = 2^-9, 0b00000111 = 0.875 * 2^-6; e5m2 0b01111011 = 57344, 0b00000001 = 2^-16, 0b01111100 = inf;
 e4m3fnuz 0b01111111 = 240, 0b00000001 = 0.125 * 2^-7; e5m2fnuz 0b00000100 = 2^-15 (asserted below).
 
+Files: twox_fp8.pt (torch.save as 2.x writes fp8 tensors) and twox_fp8.safetensors (F8_E4M3, F8_E5M2), built byte
+by byte here by 2.x's format (see the end of this script).
+
 Run: /usr/bin/python3 make_expected.py > expected.txt (deterministic: seeded; twice gives the same bytes).
 """
 import math
@@ -313,5 +316,62 @@ for t in NAMES:
     for name, (bits, shape) in PRINTS.items():
         case('repr.%s.%s' % (t, name), ' '.join(str(b) for b in bits) + ' | ' + ' '.join(str(s) for s in shape)
              + ' | ' + fp8_repr(t, bits, shape).replace('\n', '\\n'))
+
+
+# ---- files as PyTorch 2.x writes them (1.13 cannot: it has no fp8), byte for byte by 2.x's format:
+# torch.save of {'a': e4m3fn [2, 3], 'b': e5m2 transposed view of a [4, 2] storage}: torch/_tensor.py's
+# _reduce_ex_internal pickles a dtype of torch.storage._new_dtypes() as _rebuild_tensor_v3(UntypedStorage, offset, size,
+# stride, requires_grad, OrderedDict(), dtype), the storage id ('storage', torch.UntypedStorage, key, 'cpu', nbytes)
+# (serialization.py's persistent_id of an UntypedStorage); the zip holds data.pkl, data/<key>, version, byteorder.
+# safetensors.torch.save_file of {'a': ..., 'b': ...}: F8_E4M3 / F8_E5M2, the header sorted as the reference writer
+# sorts (dtype descending: F8_E4M3 before F8_E5M2, then name).
+import io
+import json
+import zipfile
+
+
+def pstr(s):
+    b = s.encode()
+    return b'X' + struct.pack('<I', len(b)) + b
+
+
+def pint(v):
+    return b'K' + bytes([v]) if 0 <= v < 256 else b'J' + struct.pack('<i', v)
+
+
+def ptuple(vals):
+    return b'(' + b''.join(pint(v) for v in vals) + b't'
+
+
+def rebuild_v3(key, nbytes, offset, size, stride, dtype, requires_grad):
+    return (b'ctorch._utils\n_rebuild_tensor_v3\n(' + b'(' + pstr('storage') + b'ctorch\nUntypedStorage\n'
+            + pstr(key) + pstr('cpu') + pint(nbytes) + b'tQ' + pint(offset) + ptuple(size) + ptuple(stride)
+            + (b'\x88' if requires_grad else b'\x89') + b'ccollections\nOrderedDict\n)R'
+            + b'ctorch\n' + dtype.encode() + b'\ntR')
+
+
+a_bits = [0x38, 0x3C, 0x40, 0xC0, 0x7F, 0x01]
+b_store = [0x3C, 0x40, 0x44, 0x48, 0x7C, 0xFC, 0x7F, 0x00]
+pkl = (b'\x80\x02}(' + pstr('a') + rebuild_v3('0', 6, 0, [2, 3], [3, 1], 'float8_e4m3fn', True)
+       + pstr('b') + rebuild_v3('1', 8, 0, [2, 4], [1, 2], 'float8_e5m2', False) + b'u.')
+buf = io.BytesIO()
+with zipfile.ZipFile(buf, 'w', zipfile.ZIP_STORED) as z:
+    for name, data in (('archive/data.pkl', pkl), ('archive/byteorder', b'little'), ('archive/data/0', bytes(a_bits)),
+                       ('archive/data/1', bytes(b_store)), ('archive/version', b'3\n')):
+        info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+        z.writestr(info, data)
+with open('twox_fp8.pt', 'wb') as f:
+    f.write(buf.getvalue())
+case('file.pt', 'a float8_e4m3fn 2,3 requires_grad ' + ' '.join(str(v) for v in a_bits)
+     + ' | b float8_e5m2 2,4 ' + ' '.join(str(b_store[i + 2 * j]) for i in range(2) for j in range(4)))
+
+header = {'a': {'dtype': 'F8_E4M3', 'shape': [2, 3], 'data_offsets': [0, 6]},
+          'b': {'dtype': 'F8_E5M2', 'shape': [2, 4], 'data_offsets': [6, 14]}}
+hb = json.dumps(header, separators=(',', ':')).encode()
+hb += b' ' * ((8 - len(hb) % 8) % 8)
+with open('twox_fp8.safetensors', 'wb') as f:
+    f.write(struct.pack('<Q', len(hb)) + hb + bytes(a_bits) + bytes(b_store))
+case('file.safetensors', 'a float8_e4m3fn 2,3 ' + ' '.join(str(v) for v in a_bits)
+     + ' | b float8_e5m2 2,4 ' + ' '.join(str(v) for v in b_store))
 
 sys.stdout.write('\n'.join(out) + '\n')

@@ -157,6 +157,11 @@ final class Float8 {
         return new Tensor(t.lease(), t.layout, t.device, t.backend, t.version, DType.UINT8);
     }
 
+    /** A fresh uint8 tensor of bits as a tensor of the fp8 type {@code t} (same storage and layout), without history. */
+    static Tensor adopt(Tensor bits, DType t) {
+        return new Tensor(bits.lease(), bits.layout, bits.device, bits.backend, bits.version, t);
+    }
+
     /** The elements of {@code layout} over {@code t}'s bits as a new row-major float32 tensor, without history. */
     private static Tensor decode(Tensor t, Layout layout) {
         byte[] b = (byte[]) t.backend.toArray(t.rawStorage(), layout);

@@ -381,6 +381,110 @@ class Float8Test {
         }
     }
 
+    // ------------------------------------------------------------------ files
+
+    /** A case {@code name dtype d0,d1 [requires_grad] bits... | ...} of the hand-built 2.x files, checked against a load. */
+    private static void checkFile(String key, java.util.Map<?, ?> loaded) {
+        for (String part : CASES.value(key).split(" \\| ")) {
+            List<String> f = new ArrayList<>(Arrays.asList(part.split(" ")));
+            Tensor t = (Tensor) loaded.get(f.get(0));
+            assertEquals("torch." + f.get(1), t.dtype().torchName(), key + " " + f.get(0));
+            assertArrayEquals(ints(f.get(2).split(",")), t.shape());
+            boolean grad = f.get(3).equals("requires_grad");
+            assertEquals(grad, t.requiresGrad());
+            assertArrayEquals(ints(f.subList(grad ? 4 : 3, f.size()).toArray(new String[0])), bitsOf(t), key + " " + f.get(0));
+        }
+    }
+
+    @Test
+    void loadsTheFilesTwoXWrites() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("fp8");
+        try {
+            for (String f : new String[] {"twox_fp8.pt", "twox_fp8.safetensors"}) {
+                try (java.io.InputStream in = Float8Test.class.getResourceAsStream("/float8/" + f)) {
+                    java.nio.file.Files.write(dir.resolve(f), in.readAllBytes());
+                }
+            }
+            checkFile("file.pt", (java.util.Map<?, ?>) dev.ember.nn.TorchSerialization.load(dir.resolve("twox_fp8.pt")));
+            checkFile("file.safetensors", dev.ember.nn.Safetensors.load(dir.resolve("twox_fp8.safetensors")));
+        } finally {
+            for (String f : new String[] {"twox_fp8.pt", "twox_fp8.safetensors", "round.pt", "round.safetensors"}) {
+                java.nio.file.Files.deleteIfExists(dir.resolve(f));
+            }
+            java.nio.file.Files.delete(dir);
+        }
+    }
+
+    @Test
+    void savesAsTwoXDoes() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("fp8");
+        try {
+            java.util.Map<String, Object> state = new java.util.LinkedHashMap<>();
+            for (DType t : FP8) {
+                Tensor x = fromBits(t, allPatterns(), 16, 16);
+                state.put(name(t), x);
+                state.put(name(t) + ".t", x.t()); // a view: one storage, saved once
+            }
+            Tensor leaf = Tensor.ones(DType.FLOAT8_E4M3FN, 3).requiresGrad_(true);
+            state.put("leaf", leaf);
+            java.nio.file.Path pt = dir.resolve("round.pt");
+            dev.ember.nn.TorchSerialization.save(state, pt);
+            String pickle;
+            try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(pt.toFile())) {
+                pickle = new String(z.getInputStream(z.getEntry("round/data.pkl")).readAllBytes(),
+                        java.nio.charset.StandardCharsets.ISO_8859_1);
+                assertEquals(5, z.stream().filter(e -> e.getName().startsWith("round/data/")).count());
+            }
+            // 2.x's pickling of a dtype in torch.storage._new_dtypes()
+            assertTrue(pickle.contains("ctorch._utils\n_rebuild_tensor_v3\n"));
+            assertTrue(pickle.contains("ctorch\nUntypedStorage\n"));
+            assertFalse(pickle.contains("_rebuild_tensor_v2"));
+            for (DType t : FP8) {
+                assertTrue(pickle.contains("ctorch\n" + name(t) + "\n"), t.toString());
+            }
+            java.util.Map<?, ?> back = (java.util.Map<?, ?>) dev.ember.nn.TorchSerialization.load(pt);
+            for (DType t : FP8) {
+                Tensor x = (Tensor) back.get(name(t));
+                assertEquals(t, x.dtype());
+                assertArrayEquals(allPatterns(), bitsOf(x));
+                assertArrayEquals(bitsOf(fromBits(t, allPatterns(), 16, 16).t()), bitsOf((Tensor) back.get(name(t) + ".t")));
+            }
+            assertTrue(((Tensor) back.get("leaf")).requiresGrad());
+
+            java.nio.file.Path st = dir.resolve("round.safetensors");
+            java.util.Map<String, Tensor> tensors = new java.util.LinkedHashMap<>();
+            tensors.put("a", fromBits(DType.FLOAT8_E4M3FN, allPatterns(), 256));
+            tensors.put("b", fromBits(DType.FLOAT8_E5M2, allPatterns(), 16, 16).t());
+            dev.ember.nn.Safetensors.save(tensors, st);
+            String header = new String(java.nio.file.Files.readAllBytes(st), java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertTrue(header.contains("\"a\":{\"dtype\":\"F8_E4M3\",\"shape\":[256],\"data_offsets\":[0,256]}"), header);
+            assertTrue(header.contains("\"b\":{\"dtype\":\"F8_E5M2\",\"shape\":[16,16],\"data_offsets\":[256,512]}"));
+            java.util.Map<String, Tensor> loaded = dev.ember.nn.Safetensors.load(st);
+            assertArrayEquals(allPatterns(), bitsOf(loaded.get("a")));
+            assertArrayEquals(bitsOf(tensors.get("b")), bitsOf(loaded.get("b")));
+            for (DType t : new DType[] {DType.FLOAT8_E4M3FNUZ, DType.FLOAT8_E5M2FNUZ}) {
+                String msg = refusal(IllegalArgumentException.class, () -> {
+                    try {
+                        dev.ember.nn.Safetensors.save(java.util.Map.of("x", Tensor.zeros(t, 2)), dir.resolve("no.safetensors"));
+                        return null;
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                assertEquals("tensor \"x\" is " + t.torchName() + ", which the safetensors format cannot hold: its 8-bit "
+                        + "float dtypes are F8_E4M3 (torch.float8_e4m3fn) and F8_E5M2 (torch.float8_e5m2)", msg);
+                assertFalse(java.nio.file.Files.exists(dir.resolve("no.safetensors")));
+            }
+        } finally {
+            try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(dir)) {
+                for (java.nio.file.Path f : (Iterable<java.nio.file.Path>) files::iterator) {
+                    java.nio.file.Files.delete(f);
+                }
+            }
+            java.nio.file.Files.delete(dir);
+        }
+    }
+
     // ------------------------------------------------------------------ the refusals
 
     /** The ops 2.x's CPU kernels refuse on fp8, with 2.x's kernel names. */
