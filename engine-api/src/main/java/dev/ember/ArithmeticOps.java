@@ -240,7 +240,7 @@ final class ArithmeticOps {
 
     /** {@code t} converted to {@code dtype}; a host scalar is made on {@code device} (for kernels without a scalar form). */
     static Tensor castOnDevice(Tensor t, DType dtype, Device device) {
-        if (!hostScalar(t, device)) {
+        if (!hostScalar(t, device) || dtype.isFloat8()) { // an fp8 number: its bits made by the cast
             return cast(t, dtype);
         }
         return Creation.fromFlat(Backend.scalarArray(dtype, scalarValue(t, dtype)), new int[0], dtype, device);

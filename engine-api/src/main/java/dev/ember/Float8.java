@@ -157,9 +157,14 @@ final class Float8 {
         return new Tensor(t.lease(), t.layout, t.device, t.backend, t.version, DType.UINT8);
     }
 
-    /** A fresh uint8 tensor of bits as a tensor of the fp8 type {@code t} (same storage and layout), without history. */
+    /**
+     * A fresh uint8 tensor of bits as a tensor of the fp8 type {@code t} (same storage and layout), without history;
+     * {@code bits} is closed (the new tensor holds the storage).
+     */
     static Tensor adopt(Tensor bits, DType t) {
-        return new Tensor(bits.lease(), bits.layout, bits.device, bits.backend, bits.version, t);
+        Tensor out = new Tensor(bits.lease(), bits.layout, bits.device, bits.backend, bits.version, t);
+        bits.close();
+        return out;
     }
 
     /** The elements of {@code layout} over {@code t}'s bits as a new row-major float32 tensor, without history. */
@@ -321,7 +326,15 @@ final class Float8 {
         java.util.Map.entry("exp", "exp_vml_cpu"), java.util.Map.entry("log", "log_vml_cpu"),
         java.util.Map.entry("sin", "sin_vml_cpu"), java.util.Map.entry("cos", "cos_vml_cpu"),
         java.util.Map.entry("tanh", "tanh_cpu"), java.util.Map.entry("sigmoid", "sigmoid_cpu"),
-        java.util.Map.entry("relu", "clamp_min_scalar_cpu"), java.util.Map.entry("clamp", "clamp_scalar_cpu"));
+        java.util.Map.entry("relu", "clamp_min_scalar_cpu"), java.util.Map.entry("clamp", "clamp_scalar_cpu"),
+        java.util.Map.entry("where", "where_cpu"), java.util.Map.entry("index", "index_cpu"),
+        java.util.Map.entry("triu", "triu_tril_cpu"), java.util.Map.entry("tril", "triu_tril_cpu"),
+        java.util.Map.entry("linear", "addmm_impl_cpu_"), java.util.Map.entry("layerNorm", "LayerNormKernelImpl"),
+        java.util.Map.entry("gelu", "GeluKernelImpl"), java.util.Map.entry("softmax", "softmax_lastdim_kernel_impl"),
+        java.util.Map.entry("logSoftmax", "log_softmax_lastdim_kernel_impl"), java.util.Map.entry("mseLoss", "mse_cpu"),
+        java.util.Map.entry("cumsum", "cumsum_out_cpu"), java.util.Map.entry("sort", "sort"),
+        java.util.Map.entry("bmm", "bmm"), java.util.Map.entry("dot", "dot"),
+        java.util.Map.entry("maskedFill", "masked_fill"));
 
     /**
      * PyTorch's refusal of an op on the fp8 tensor {@code t}: the op the caller called (the outermost Ember frame, as

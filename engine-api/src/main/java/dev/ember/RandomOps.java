@@ -630,8 +630,8 @@ final class RandomOps {
         if (n < 0) {
             throw new IllegalArgumentException("Trying to create tensor with negative dimension " + n + ": [" + n + "]");
         }
-        if (dtype == DType.BOOL) {
-            throw new IllegalArgumentException("\"randperm\" not implemented for 'Bool'");
+        if (dtype == DType.BOOL || dtype.isFloat8()) { // 2.x's randperm dispatches all types and half
+            throw new IllegalArgumentException("\"randperm\" not implemented for '" + Format.scalarType(dtype) + "'");
         }
         int size = Shapes.toSize(n, "randperm(" + n + ")");
         if (dtype == DType.FLOAT32 && n > (1 << 24)) {

@@ -324,6 +324,15 @@ final class ShapeOps {
 
     static Tensor repeat(Tensor t, int[] repeats) {
         if (t.dtype.isComplex()) return ComplexIndexing.partwise((p, k) -> repeat(p[0], repeats), t);
+        if (t.dtype.isFloat8() && !t.requiresGrad()) {
+            // 2.x's repeat is an expand and a copy, which fp8 has: the bits repeated (with grad: refused below, as the
+            // backward's sum would be)
+            Tensor bits;
+            try (GradMode off = Ember.noGrad()) {
+                bits = repeat(Float8.bits(t), repeats);
+            }
+            return Float8.adopt(bits, t.dtype);
+        }
         if (repeats.length < t.dim()) {
             throw new IllegalArgumentException("Number of dimensions of repeat dims can not be smaller than number of "
                     + "dimensions of tensor");

@@ -199,8 +199,8 @@ public final class Tensor implements AutoCloseable {
 
     /**
      * {@link #fromArray(Object)} with the array's bits read as {@code dtype}: a byte[] as uint8 (each byte read as
-     * unsigned, {@code b & 0xFF}) or int8, a short[] as float16 or bfloat16 bits (see {@link #fromHalfBits}) or int16;
-     * any other array as its own dtype only.
+     * unsigned, {@code b & 0xFF}), int8 or an 8-bit float type's bits ({@code torch.float8_e4m3fn} and the others), a
+     * short[] as float16 or bfloat16 bits (see {@link #fromHalfBits}) or int16; any other array as its own dtype only.
      *
      * @throws IllegalArgumentException if {@code array} is null or not such an array, or cannot hold {@code dtype}'s
      *                                  elements as they are (converting would need a copy: use
@@ -208,6 +208,9 @@ public final class Tensor implements AutoCloseable {
      */
     public static Tensor fromArray(Object array, DType dtype) {
         Args.require(dtype, "fromArray", "dtype", 1, "torch.dtype");
+        if (dtype.isFloat8() && array instanceof byte[]) {
+            return Float8.adopt(Creation.shareArray(array, DType.UINT8), dtype); // the bytes are the fp8 bits
+        }
         return Creation.shareArray(array, dtype);
     }
 

@@ -485,6 +485,71 @@ class Float8Test {
         }
     }
 
+    @Test
+    void creationFromDataAndBits() {
+        for (DType t : FP8) {
+            // torch.tensor(data, dtype=fp8): each number through float32 into the type, as a cast of the values
+            int[] expected = bitsOf(Tensor.tensor(new double[] {0.3, -1e9, 2.5, 0}).to(t));
+            assertArrayEquals(expected, bitsOf(Tensor.tensor(new double[][] {{0.3, -1e9}, {2.5, 0}}, t)));
+            assertArrayEquals(new int[] {expected[2]}, bitsOf(Tensor.tensor(2.5, t)));
+            assertArrayEquals(expected, bitsOf(Tensor.tensor(new double[] {0.3, -1e9, 2.5, 0}, t)));
+            // a byte[] read as the type's bits, shared as fromArray shares
+            byte[] raw = {0x38, 0x01, (byte) 0x80};
+            Tensor shared = Tensor.fromArray(raw, t);
+            assertEquals(t, shared.dtype());
+            assertArrayEquals(new int[] {0x38, 0x01, 0x80}, bitsOf(shared));
+            raw[0] = 0x40;
+            assertEquals(0x40, bitsOf(shared)[0]);
+            // repeat and tile are an expand and a copy in 2.x
+            Tensor x = fromBits(t, new int[] {1, 2, 3, 4, 5, 6}, 2, 3);
+            assertArrayEquals(bitsOf(x.view(DType.UINT8).repeat(2, 1, 2).view(t)), bitsOf(x.repeat(2, 1, 2)));
+            assertArrayEquals(bitsOf(x.view(DType.UINT8).tile(2).view(t)), bitsOf(x.tile(2)));
+            // under autocast 2.x casts a floating (fp8 included) input to the lower-precision type
+            try (AutocastMode m = Ember.autocast(DeviceType.CPU, DType.BFLOAT16)) {
+                Tensor ones = Tensor.ones(t, 2, 3);
+                Tensor r = ones.matmul(ones.t());
+                assertEquals(DType.BFLOAT16, r.dtype());
+                assertArrayEquals(new float[] {3, 3, 3, 3}, r.toFloatArray());
+            }
+            // mul's backward is a mul: an fp8 leaf gets an fp8 gradient
+            Tensor a = Tensor.ones(t, 3).requiresGrad_(true);
+            a.mul(Tensor.full(t, 2.0, 3)).backward(Tensor.ones(t, 3));
+            assertEquals(t, a.grad().dtype());
+            assertArrayEquals(new float[] {2, 2, 2}, a.grad().toFloatArray());
+        }
+    }
+
+    @Test
+    void factoriesAndFunctionsRefuseAsTwoX() {
+        for (DType t : FP8) {
+            Tensor y = Tensor.ones(t, 2, 3);
+            String n = "\" not implemented for '" + t.scalarTypeName() + "'";
+            Object[][] cases = {
+                {"arange_cpu", (Supplier<?>) () -> Tensor.arange(0, 4, 1, t)},
+                {"linspace_cpu", (Supplier<?>) () -> Tensor.linspace(0, 1, 4, t)},
+                {"logspace_cpu", (Supplier<?>) () -> Tensor.logspace(0, 1, 4, 10, t)},
+                {"check_uniform_bounds", (Supplier<?>) () -> Tensor.rand(t, 3)},
+                {"normal_kernel_cpu", (Supplier<?>) () -> Tensor.randn(t, 3)},
+                {"randperm", (Supplier<?>) () -> Tensor.randperm(Generator.DEFAULT, t, 3)},
+                {"where_cpu", (Supplier<?>) () -> Tensor.where(y.eq(y), y, y)},
+                {"index_cpu", (Supplier<?>) () -> y.index(Index.of(Tensor.tensor(new long[] {1})))},
+                {"masked_fill", (Supplier<?>) () -> y.maskedFill(y.eq(y), 2.0)},
+                {"triu_tril_cpu", (Supplier<?>) y::triu}, {"flip_cpu", (Supplier<?>) () -> y.flip(0)},
+                {"addmm_impl_cpu_", (Supplier<?>) () -> dev.ember.nn.Functional.linear(y, Tensor.ones(t, 4, 3), null)},
+                {"softmax_lastdim_kernel_impl", (Supplier<?>) () -> dev.ember.nn.Functional.softmax(y, 1)},
+                {"LayerNormKernelImpl", (Supplier<?>) () -> dev.ember.nn.Functional.layerNorm(y, new int[] {3}, null, null,
+                        1e-5)},
+                {"GeluKernelImpl", (Supplier<?>) () -> dev.ember.nn.Functional.gelu(y)},
+                {"mse_cpu", (Supplier<?>) () -> dev.ember.nn.Functional.mseLoss(y, y)},
+                {"pow", (Supplier<?>) y::square}, {"sum_cpu", (Supplier<?>) () -> y.sum(1)}};
+            for (Object[] c : cases) {
+                @SuppressWarnings("unchecked")
+                Supplier<?> op = (Supplier<?>) c[1];
+                assertEquals("\"" + c[0] + n, assertThrows(RuntimeException.class, op::get).getMessage(), t + " " + c[0]);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ the refusals
 
     /** The ops 2.x's CPU kernels refuse on fp8, with 2.x's kernel names. */
