@@ -10,6 +10,10 @@ package dev.ember;
  *
  * <p>A complex tensor stores its elements as pairs (real part, imaginary part) of its {@linkplain #toReal() real type},
  * as PyTorch does, so {@link Tensor#viewAsReal()} is a view; a backend only ever sees that real view.
+ *
+ * <p>The 8-bit float types (PyTorch 2.1's {@code float8_e4m3fn} and {@code float8_e5m2}, 2.2's {@code fnuz} variants)
+ * come last and stand outside the promotion order: as in PyTorch 2.x, they promote with no other type
+ * ({@link #promote} refuses). A backend stores their bits as uint8 ({@link #storageType()}).
  */
 public enum DType {
     /** Booleans ({@code torch.bool}). */
@@ -204,6 +208,9 @@ public enum DType {
     /**
      * The larger of two types in promotion order (uint8 with int8 gives int16, float16 with bfloat16 float32, as
      * {@code torch.promote_types}).
+     *
+     * @throws IllegalArgumentException for an 8-bit float type with any other type, in PyTorch 2.x's words ("Promotion
+     *     for Float8 Types is not supported, attempted to promote Float8_e4m3fn and Float")
      */
     public static DType promote(DType a, DType b) {
         Args.require(a, "promote_types", "type1", 1, "torch.dtype");

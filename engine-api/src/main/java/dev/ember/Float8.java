@@ -184,7 +184,8 @@ final class Float8 {
      * float32 (c10's {@code static_cast} does the same: fp8 to float and back, a double or a long to float first).
      */
     static void kernelCopy(Tensor src, Layout from, Tensor dst, Layout to) {
-        if (src.dtype == dst.dtype) {
+        if (src.dtype == dst.dtype || src.device.isMeta() || dst.device.isMeta()) {
+            // the bits; a meta tensor has none (the meta backend copies nothing or refuses a copy out, as PyTorch)
             dst.backend.copy(src.rawStorage(), from, dst.rawStorage(), to);
             return;
         }
@@ -281,6 +282,9 @@ final class Float8 {
      * dispatch lists only float16 and bfloat16, so it refuses as there.
      */
     static Tensor mul(Tensor a, Tensor b, DType t) {
+        if (a.device.isMeta() || b.device.isMeta()) {
+            return Creation.empty(Shapes.broadcast(a.shape, b.shape), t, Device.META); // 2.x's meta kernel: no data
+        }
         if (b.numel() == 1 || a.wrappedNumber) {
             throw new UnsupportedOperationException("\"mul_cpu_reduced_float\" not implemented for '" + t.scalarTypeName()
                     + "'");

@@ -550,6 +550,24 @@ class Float8Test {
         }
     }
 
+    @Test
+    void metaTensorsCarryTheTypeWithoutData() {
+        for (DType t : FP8) {
+            // a meta kernel dispatches on no element type: shapes and types only, as 2.x's meta tensors
+            Tensor m = Tensor.empty(t, Device.META, 2, 3);
+            assertEquals(t, m.dtype());
+            assertEquals(t, Tensor.empty(DType.FLOAT32, Device.META, 3).to(t).dtype());
+            assertEquals(DType.FLOAT32, m.to(DType.FLOAT32).dtype());
+            assertEquals(t, Tensor.full(t, Device.META, 2.0, 3).dtype());
+            assertEquals(t, Tensor.ones(t, 3).to(Device.META).dtype());
+            Tensor sum = m.add(m);
+            assertTrue(sum.isMeta());
+            assertEquals(t, sum.dtype());
+            assertArrayEquals(new int[] {2, 3}, m.mul(m).shape());
+            assertTrue(m.toString().endsWith("dtype=" + t.torchName() + ")"));
+        }
+    }
+
     // ------------------------------------------------------------------ the refusals
 
     /** The ops 2.x's CPU kernels refuse on fp8, with 2.x's kernel names. */
