@@ -108,6 +108,89 @@ class Float8SweepTest {
         return true;
     }
 
+    /**
+     * Every public static function of nn.Functional and Tensor whose arguments are Tensors, doubles, ints, longs and
+     * booleans (up to three), each Tensor argument an fp8 tensor: none may compute a value where 2.x's kernels refuse.
+     * A result is fine only where it is of a function listed as working (data movement, creation that casts).
+     */
+    @Test
+    void everySimpleFunctionWorksOrRefusesAsTwoX() throws Exception {
+        TreeMap<String, String> bad = new TreeMap<>();
+        int refused = 0;
+        for (int k = 0; k < 3; k++) {
+            kind = k;
+            for (Class<?> owner : new Class<?>[] {dev.ember.nn.Functional.class, Tensor.class}) {
+                List<Method> methods = new ArrayList<>(Arrays.asList(owner.getMethods()));
+                methods.sort(Comparator.comparing(Method::getName).thenComparing(m -> Arrays.toString(m.getParameterTypes())));
+                for (Method m : methods) {
+                    if (!Modifier.isStatic(m.getModifiers()) || m.getParameterCount() == 0 || !plainArgs(m)
+                            || m.getReturnType() == void.class || STATIC_SKIPPED.contains(m.getName())) {
+                        continue;
+                    }
+                    String id = owner.getSimpleName() + "." + m.getName() + Arrays.toString(m.getParameterTypes());
+                    Object[] a = args(m, input());
+                    if (Arrays.stream(a).noneMatch(o -> o instanceof Tensor)) {
+                        continue;
+                    }
+                    Object result;
+                    try {
+                        result = m.invoke(null, a);
+                    } catch (InvocationTargetException e) {
+                        Throwable c = e.getCause();
+                        String msg = String.valueOf(c.getMessage());
+                        boolean index = c instanceof IndexOutOfBoundsException
+                                && !(c instanceof ArrayIndexOutOfBoundsException);
+                        boolean ours = index || OWN_WORDS.contains(msg) || ARGUMENT_TYPE.matcher(msg).find()
+                                || (c instanceof UnsupportedOperationException || c instanceof IllegalArgumentException
+                                    || c instanceof IllegalStateException)
+                                && (KERNEL.matcher(msg).matches() || msg.startsWith("Promotion for Float8 Types")
+                                    || !msg.contains("Float8"));
+                        if (!ours) {
+                            bad.put(id, c.getClass().getSimpleName() + ": " + msg);
+                        } else {
+                            refused++;
+                        }
+                        continue;
+                    }
+                    if (result instanceof Tensor && !STATIC_WORKS.contains(m.getName())) {
+                        bad.put(id, "returned a " + ((Tensor) result).dtype() + " result where 2.x's kernels refuse fp8");
+                    }
+                }
+            }
+        }
+        assertTrue(refused > 100, "refused " + refused);
+        assertEquals(new TreeMap<String, String>(), bad, "functions that neither work as 2.x nor refuse as 2.x");
+    }
+
+    /** 2.x's refusals of an argument of the wrong type (an fp8 tensor where indices, a mask or a condition go). */
+    private static final Pattern ARGUMENT_TYPE = Pattern.compile("^(Expected tensor for argument #\\d+ '\\w+' to have one "
+            + "of the following scalar types|elements in indices should be type int64|expected scalar type Long but found "
+            + "Float8_e4m3fn|Expected both inputs to be (Half, )?Float or Double tensors but got Float8_e4m3fn|where expected "
+            + "condition to be a boolean tensor, but got a tensor with dtype Float8_e4m3fn)");
+
+    /** Static functions that are not ops on values (or that would block on an fp8 argument's meaning). */
+    private static final Set<String> STATIC_SKIPPED = Set.of("zeros", "ones", "empty", "full", "rand", "randn",
+            "arange", "linspace", "logspace", "eye", "randint", "randperm", "tensor", "fromArray", "scalar", "manualSeed");
+
+    /** Static functions that work on fp8 in 2.x (data movement, comparisons 2.x dispatches, casts). */
+    private static final Set<String> STATIC_WORKS = Set.of("cat", "stack", "atleast1d", "atleast2d", "atleast3d",
+            "broadcastTensors", "broadcastTo", "flatten", "unflatten", "narrowCopy", "eq", "ne", "isnan", "mul", "kron",
+            "floatPower", "identity", "pad", "zerosLike", "onesLike", "emptyLike", "fullLike", "resultType",
+            // with training false (the sweep's boolean) the dropouts return their input
+            "dropout", "dropout1d", "dropout2d", "dropout3d", "alphaDropout", "featureAlphaDropout");
+
+    private static boolean plainArgs(Method m) {
+        if (m.getParameterCount() > 3) {
+            return false;
+        }
+        for (Class<?> c : m.getParameterTypes()) {
+            if (c != Tensor.class && c != double.class && c != int.class && c != long.class && c != boolean.class) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     @Test
     void everySimpleOpWorksOrRefusesAsTwoXWithANan() throws Exception {
         kind = 0;
