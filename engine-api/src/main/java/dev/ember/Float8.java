@@ -1,6 +1,8 @@
 package dev.ember;
 
 import dev.ember.backend.Layout;
+
+import java.util.Arrays;
 import dev.ember.backend.Storage;
 
 /**
@@ -298,6 +300,19 @@ final class Float8 {
     }
 
     // ------------------------------------------------------------------ refusals
+
+    /**
+     * 2.x's cpu_equal on fp8: its general path ("equal_cpu") dispatches the fp8 types, but its path for a tensor
+     * compared with itself (one storage, offset, strides and type), which only looks for NaN ("equal_notnan_cpu"),
+     * dispatches the floating types, half and bfloat16 only, so {@code torch.equal(x, x)} refuses an fp8 {@code x}.
+     */
+    static void checkEqualAlias(Tensor a, Tensor b) {
+        if (a.dtype == b.dtype && !a.device.isMeta() && a.rawStorage() == b.rawStorage()
+                && a.layout.offset() == b.layout.offset() && Arrays.equals(a.layout.strides(), b.layout.strides())) {
+            throw new UnsupportedOperationException("\"equal_notnan_cpu\" not implemented for '" + a.dtype.scalarTypeName()
+                    + "'");
+        }
+    }
 
     /**
      * isclose's refusal of fp8 (and allclose's): 2.x's isclose computes {@code rtol * other}, a mul by a number, whose

@@ -2236,6 +2236,9 @@ public final class Tensor implements AutoCloseable {
     /** Whether every element equals {@code other}'s (same shape required). */
     public boolean equal(Tensor other) {
         Args.require(other, "equal", "other", 1, "Tensor");
+        if (dtype.isFloat8() && Arrays.equals(shape, other.shape)) {
+            Float8.checkEqualAlias(this, other);
+        }
         return Arrays.equals(shape, other.shape) && eq(other).all();
     }
 

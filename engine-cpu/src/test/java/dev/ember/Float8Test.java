@@ -197,6 +197,18 @@ class Float8Test {
                 assertEquals(eq[i] == 1, got[i], t + " eq " + a[i] + "," + b[i]);
                 assertEquals(eq[i] == 0, ne[i], t + " ne " + a[i] + "," + b[i]);
             }
+            // torch.equal: 2.x's equal_cpu dispatches fp8 (NaN unequal); its path for a tensor and itself does not
+            Tensor xc = x.clone();
+            boolean anyNan = false;
+            float[] xf = x.to(DType.FLOAT32).toFloatArray();
+            for (float v : xf) {
+                anyNan |= Float.isNaN(v);
+            }
+            assertEquals(!anyNan, x.equal(xc), t + " equal");
+            assertTrue(Tensor.ones(t, 3).equal(Tensor.ones(t, 3)));
+            assertFalse(Tensor.ones(t, 3).equal(Tensor.zeros(t, 3)));
+            assertEquals("\"equal_notnan_cpu\" not implemented for '" + t.scalarTypeName() + "'",
+                    refusal(UnsupportedOperationException.class, () -> x.equal(x)));
             // isnan is self != self in 2.x
             Tensor all = fromBits(t, allPatterns(), 256);
             boolean[] nan = (boolean[]) all.isnan().hostArray();
