@@ -153,6 +153,10 @@ final class ArithmeticOps {
                 throw new IllegalArgumentException("value cannot be converted to type " + cTypeScalarName(t) + " without overflow");
             }
         }
+        // c10's overflows<at::Float8_e4m3fn>: beyond the finite range, or an infinity of a type without infinities
+        if (t.isFloat8() && Float8.overflows(t, v)) {
+            throw new IllegalArgumentException("value cannot be converted to type " + cTypeScalarName(t) + " without overflow");
+        }
         // the bounds as C++ compares them: (double) INT64_MAX rounds up to 2^63, which itself passes
         if (t == DType.INT64 && (Double.isNaN(v) || Double.isInfinite(v) || v < -0x1p63 || v > 0x1p63)) {
             throw new IllegalArgumentException("value cannot be converted to type int64_t without overflow");
@@ -217,6 +221,10 @@ final class ArithmeticOps {
             case FLOAT64: return "double";
             case FLOAT16: return "at::Half";
             case BFLOAT16: return "at::BFloat16";
+            case FLOAT8_E4M3FN: return "at::Float8_e4m3fn";
+            case FLOAT8_E5M2: return "at::Float8_e5m2";
+            case FLOAT8_E4M3FNUZ: return "at::Float8_e4m3fnuz";
+            case FLOAT8_E5M2FNUZ: return "at::Float8_e5m2fnuz";
             default: return "bool";
         }
     }
@@ -232,7 +240,7 @@ final class ArithmeticOps {
 
     /** {@code t} converted to {@code dtype}; a host scalar is made on {@code device} (for kernels without a scalar form). */
     static Tensor castOnDevice(Tensor t, DType dtype, Device device) {
-        if (!hostScalar(t, device)) {
+        if (!hostScalar(t, device) || dtype.isFloat8()) { // an fp8 number: its bits made by the cast
             return cast(t, dtype);
         }
         return Creation.fromFlat(Backend.scalarArray(dtype, scalarValue(t, dtype)), new int[0], dtype, device);
@@ -254,7 +262,7 @@ final class ArithmeticOps {
         // strides in their order
         Tensor out = t.layout.isContiguous() ? Creation.empty(t.shape, dtype, t.device)
                 : Creation.emptyStrided(t.shape, ShapeOps.preservedStrides(t.shape, t.layout.strides()), dtype, t.device);
-        t.backend.copy(t.storage(), t.layout, out.storage(), out.layout);
+        ComplexOps.kernelCopy(t, t.layout, out, out.layout);
         return out;
     }
 
@@ -290,6 +298,9 @@ final class ArithmeticOps {
     /** {@code a op b} without history, in {@code computeType}, into a new tensor of {@code outType}. */
     static Tensor binaryKernel(BinaryOp op, Tensor a, Tensor b, DType computeType, DType outType) {
         Device device = checkSameDevice(a, b);
+        if (op == BinaryOp.MUL && computeType.isFloat8() && outType == computeType) {
+            return Float8.mul(a, b, computeType); // 2.x's mul_cpu dispatches the fp8 types
+        }
         int[] shape = Shapes.broadcast(a.shape, b.shape);
         // a Java number goes to the kernel as an argument: no device copy for a device tensor, and on the CPU no
         // tensor made and broadcast for it (the autograd chain's time per op fell by about 40% with this)
@@ -619,6 +630,10 @@ final class ArithmeticOps {
      * signed zeros ((-0) ** 0.5 is -0) differ from a general pow.
      */
     private static Tensor powScalar(Tensor a, Tensor e) {
+        if (a.dtype.isFloat8()) {
+            // 2.x's pow_tensor_scalar kernel takes fp8 to its integral dispatch "pow", which refuses it (square is pow 2)
+            throw new UnsupportedOperationException("\"pow\" not implemented for '" + a.dtype.scalarTypeName() + "'");
+        }
         boolean integralExponent = e.dtype == DType.INT64;
         double exponent = wrappedDouble(e);
         if (!a.dtype.isFloatingPoint() && integralExponent && e.toLongArray()[0] < 0) {
@@ -814,6 +829,12 @@ final class ArithmeticOps {
             return compare(truth(a), truth(b), op);
         }
         DType t = resultType(a, b);
+        if (t.isFloat8() && (op == BinaryOp.EQ || op == BinaryOp.NE)) {
+            // 2.x's eq_cpu and ne_cpu dispatch the fp8 types: both operands in the common fp8 type (a number rounded
+            // into it, as TensorIterator casts a CPU scalar), compared as floats
+            checkSameDevice(a, b);
+            return Float8.compare(cast(a, t), cast(b, t), op == BinaryOp.EQ);
+        }
         return binaryKernel(op, a, b, t, DType.BOOL);
     }
 
@@ -1347,6 +1368,8 @@ final class ArithmeticOps {
     /** The bool-valued tests isnan, isinf, isposinf, isneginf (never true for integers and bool). */
     static Tensor isKind(Tensor a, UnaryOp op) {
         if (a.dtype.isComplex()) return ComplexIndexing.isKind(a, op);
+        // 2.x's isnan is self != self, which the fp8 types run (ne_cpu dispatches them); isinf's kernels refuse them
+        if (a.dtype.isFloat8() && op == UnaryOp.ISNAN) return Float8.compare(a, a, false);
         return unaryKernel(op, a, DType.BOOL);
     }
 
@@ -1802,6 +1825,7 @@ final class ArithmeticOps {
         }
         checkSameDevice(a, b);
         Shapes.broadcast(a.shape, b.shape);
+        Float8.refuseTolerance(a, rtol, atol);
         try (GradMode off = Ember.noGrad()) {
             Tensor close = a.eq(b);
             if (equalNan && (a.dtype.isFloatingPoint() || a.dtype.isComplex())) {

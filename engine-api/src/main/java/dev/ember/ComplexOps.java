@@ -223,6 +223,10 @@ final class ComplexOps {
      * callers that convert say that the imaginary parts are discarded, as PyTorch warns).
      */
     static void kernelCopy(Tensor src, Layout from, Tensor dst, Layout to) {
+        if (src.dtype.isFloat8() || dst.dtype.isFloat8()) {
+            Float8.kernelCopy(src, from, dst, to);
+            return;
+        }
         boolean cs = src.dtype.isComplex();
         boolean cd = dst.dtype.isComplex();
         if (!cs && !cd) {
@@ -248,6 +252,10 @@ final class ComplexOps {
 
     /** Fills {@code t} with the real {@code value} (a complex tensor: real parts {@code value}, imaginary parts 0). */
     static void fill(Tensor t, double value) {
+        if (t.dtype.isFloat8()) {
+            Float8.fill(t, value);
+            return;
+        }
         if (!t.dtype.isComplex()) {
             t.backend.fill(t.storage(), t.layout, value);
             return;

@@ -35,7 +35,7 @@ final class Creation {
      * {@code 2 * numel} parts, interleaved (a backend never allocates a complex storage); zeros when {@code zeroed}.
      */
     static Storage allocate(Backend backend, DType dtype, long numel, Device device, boolean zeroed) {
-        DType stored = dtype.toReal();
+        DType stored = dtype.storageType();
         long n = numel;
         if (dtype.isComplex()) {
             n = Math.multiplyExact(numel, 2L);
@@ -97,6 +97,16 @@ final class Creation {
 
     /** A tensor holding a copy of a Java array of {@code dtype}'s Java type ({@code byte[]} for int8 and uint8). */
     static Tensor fromFlat(Object array, int[] shape, DType dtype, Device device) {
+        if (dtype.isFloat8()) {
+            // a byte[] holds the bits; any other array values, rounded into the type
+            if (array instanceof byte[]) {
+                return Float8.adopt(fromFlat(array, shape, DType.UINT8, device), dtype);
+            }
+            Tensor values = fromFlat(array, shape, arrayDtype(array), device);
+            Tensor out = ArithmeticOps.cast(values, dtype);
+            values.close();
+            return out;
+        }
         Backend backend = Tensor.backendFor(device);
         Storage s = backend.fromArray(array, dtype, device.index());
         if (s.dtype() != dtype) {
@@ -143,6 +153,14 @@ final class Creation {
         Tensor flat = fromPrimitiveArray(data, dtype, device);
         if (flat != null) {
             return flat;
+        }
+        if (dtype != null && dtype.isFloat8()) {
+            // 2.x's torch.tensor stores each number through at::convert<Float8_e4m3fn, double> (via float), as a
+            // cast of the values in their inferred type does
+            Tensor inferred = fromData(data, null, device);
+            Tensor out = ArithmeticOps.cast(inferred, dtype);
+            inferred.close();
+            return out;
         }
         if (dtype != null && dtype.isComplex() || containsComplex(data)) {
             return fromComplexData(data, dtype, device);
@@ -475,7 +493,7 @@ final class Creation {
      * values {@code start + i * step} exact; bool and complex have no kernel.
      */
     static Tensor arange(double start, double end, double step, DType dtype) {
-        if (dtype.isComplex() || dtype == DType.BOOL) {
+        if (dtype.isComplex() || dtype == DType.BOOL || dtype.isFloat8()) { // 2.x's arange_cpu: all types, half, bfloat16
             throw new IllegalArgumentException("\"arange_cpu\" not implemented for '" + Format.scalarType(dtype) + "'");
         }
         if (dtype.isIntegral()) {
@@ -566,6 +584,9 @@ final class Creation {
         if (steps < 0) {
             throw new IllegalArgumentException("number of steps must be non-negative");
         }
+        if (dtype.isFloat8()) { // 2.x's linspace_cpu dispatches all types, complex, half and bfloat16
+            throw new UnsupportedOperationException("\"linspace_cpu\" not implemented for '" + Format.scalarType(dtype) + "'");
+        }
         if (dtype == DType.BOOL) {
             throw new IllegalArgumentException("\"linspace_cpu\" not implemented for 'Bool'");
         }
@@ -643,6 +664,9 @@ final class Creation {
     static Tensor logspace(double start, double end, int steps, double base, DType dtype) {
         if (steps < 0) {
             throw new IllegalArgumentException("number of steps must be non-negative");
+        }
+        if (dtype.isFloat8()) { // 2.x's logspace_cpu dispatches all types, complex, half and bfloat16
+            throw new UnsupportedOperationException("\"logspace_cpu\" not implemented for '" + Format.scalarType(dtype) + "'");
         }
         Shapes.storageNumel(new int[] {steps}, DType.FLOAT64);
         boolean floating = dtype.isFloatingPoint();
@@ -743,7 +767,8 @@ final class Creation {
         if (dtype != null && dtype.isComplex() && (kind == RandomKind.UNIFORM || kind == RandomKind.NORMAL)) {
             return ComplexRandom.random(kind, shape, dtype, a, b, g, device);
         }
-        if ((kind == RandomKind.UNIFORM || kind == RandomKind.NORMAL) && !dtype.isFloatingPoint() && !device.isMeta()) {
+        if ((kind == RandomKind.UNIFORM || kind == RandomKind.NORMAL) && (!dtype.isFloatingPoint() || dtype.isFloat8())
+                && !device.isMeta()) {
             throw new IllegalArgumentException((kind == RandomKind.UNIFORM ? "\"check_uniform_bounds\"" : "\"normal_kernel_cpu\"")
                     + " not implemented for '" + dtype.legacyTypeName().replace("Tensor", "") + "'");
         }

@@ -10,6 +10,10 @@ package dev.ember;
  *
  * <p>A complex tensor stores its elements as pairs (real part, imaginary part) of its {@linkplain #toReal() real type},
  * as PyTorch does, so {@link Tensor#viewAsReal()} is a view; a backend only ever sees that real view.
+ *
+ * <p>The 8-bit float types (PyTorch 2.1's {@code float8_e4m3fn} and {@code float8_e5m2}, 2.2's {@code fnuz} variants)
+ * come last and stand outside the promotion order: as in PyTorch 2.x, they promote with no other type
+ * ({@link #promote} refuses). A backend stores their bits as uint8 ({@link #storageType()}).
  */
 public enum DType {
     /** Booleans ({@code torch.bool}). */
@@ -41,7 +45,31 @@ public enum DType {
     /** Complex numbers of two float32 parts ({@code torch.complex64}, {@code torch.cfloat}), 8 bytes. */
     COMPLEX64("torch.complex64", "ComplexFloat", 8),
     /** Complex numbers of two float64 parts ({@code torch.complex128}, {@code torch.cdouble}), 16 bytes. */
-    COMPLEX128("torch.complex128", "ComplexDouble", 16);
+    COMPLEX128("torch.complex128", "ComplexDouble", 16),
+    /**
+     * 8-bit floats with 4 exponent bits and 3 mantissa bits, no infinities ({@code torch.float8_e4m3fn}, PyTorch 2.1):
+     * largest finite 448, NaN {@code 0x7F}/{@code 0xFF}. A storage type (as in PyTorch 2.x): creation, casts, copies,
+     * views, fill, equality, printing and saving work; arithmetic refuses ({@code "add_stub" not implemented for
+     * 'Float8_e4m3fn'}) and promotion with another type refuses. A backend stores the bits as uint8.
+     */
+    FLOAT8_E4M3FN("torch.float8_e4m3fn", "Float8_e4m3fn", 1),
+    /**
+     * 8-bit floats with 5 exponent bits and 2 mantissa bits ({@code torch.float8_e5m2}, PyTorch 2.1), IEEE-like with
+     * infinities: largest finite 57344. A storage type as {@link #FLOAT8_E4M3FN}.
+     */
+    FLOAT8_E5M2("torch.float8_e5m2", "Float8_e5m2", 1),
+    /**
+     * 8-bit floats with 4 exponent bits (bias 8) and 3 mantissa bits, no infinities and no negative zero, one NaN
+     * {@code 0x80} ({@code torch.float8_e4m3fnuz}, PyTorch 2.2): largest finite 240. A storage type as
+     * {@link #FLOAT8_E4M3FN}.
+     */
+    FLOAT8_E4M3FNUZ("torch.float8_e4m3fnuz", "Float8_e4m3fnuz", 1),
+    /**
+     * 8-bit floats with 5 exponent bits (bias 16) and 2 mantissa bits, no infinities and no negative zero, one NaN
+     * {@code 0x80} ({@code torch.float8_e5m2fnuz}, PyTorch 2.2): largest finite 57344. A storage type as
+     * {@link #FLOAT8_E4M3FN}.
+     */
+    FLOAT8_E5M2FNUZ("torch.float8_e5m2fnuz", "Float8_e5m2fnuz", 1);
 
     private final String torchName;
     private final String legacyName;
@@ -108,7 +136,23 @@ public enum DType {
      * Whether this is a floating-point type (not a complex one, as PyTorch's {@code is_floating_point}).
      */
     public boolean isFloatingPoint() {
-        return this == FLOAT32 || this == FLOAT64 || this == FLOAT16 || this == BFLOAT16;
+        return this == FLOAT32 || this == FLOAT64 || this == FLOAT16 || this == BFLOAT16 || isFloat8();
+    }
+
+    /**
+     * Whether this is one of the 8-bit float types ({@code float8_e4m3fn}, {@code float8_e5m2} and their {@code fnuz}
+     * variants), PyTorch 2.x's storage-only floating types ({@code AT_FLOAT8_TYPES}).
+     */
+    public boolean isFloat8() {
+        return this == FLOAT8_E4M3FN || this == FLOAT8_E5M2 || this == FLOAT8_E4M3FNUZ || this == FLOAT8_E5M2FNUZ;
+    }
+
+    /**
+     * The type a backend stores this type's elements in: the real type of a complex type (interleaved parts), uint8 for
+     * an 8-bit float type (its bits), any other type itself.
+     */
+    public DType storageType() {
+        return isComplex() ? toReal() : isFloat8() ? UINT8 : this;
     }
 
     /** Whether this is float16 or bfloat16, the reduced floating types PyTorch computes in float32. */
@@ -164,10 +208,21 @@ public enum DType {
     /**
      * The larger of two types in promotion order (uint8 with int8 gives int16, float16 with bfloat16 float32, as
      * {@code torch.promote_types}).
+     *
+     * @throws IllegalArgumentException for an 8-bit float type with any other type, in PyTorch 2.x's words ("Promotion
+     *     for Float8 Types is not supported, attempted to promote Float8_e4m3fn and Float")
      */
     public static DType promote(DType a, DType b) {
         Args.require(a, "promote_types", "type1", 1, "torch.dtype");
         Args.require(b, "promote_types", "type2", 2, "torch.dtype");
+        if (a == b) {
+            return a;
+        }
+        if (a.isFloat8() || b.isFloat8()) {
+            // c10's promoteTypes (2.1+): no promotion between an 8-bit float type and any other type
+            throw new IllegalArgumentException("Promotion for Float8 Types is not supported, attempted to promote "
+                    + a.legacyName + " and " + b.legacyName);
+        }
         if ((a == UINT8 && b == INT8) || (a == INT8 && b == UINT8)) {
             return INT16;
         }

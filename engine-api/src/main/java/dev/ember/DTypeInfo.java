@@ -88,6 +88,17 @@ public final class DTypeInfo {
             case FLOAT64:
                 return new FInfo(64, Math.ulp(1.0), Double.MAX_VALUE, -Double.MAX_VALUE, Double.MIN_NORMAL,
                         Double.MIN_NORMAL, 1e-15, dtype);
+            // the fp8 types as 2.x's finfo reads std::numeric_limits of c10's types (Float8_e4m3fn-inl.h and the others):
+            // min() the smallest normal, epsilon() as c10 defines it (0.125 for e5m2fnuz, whose bits 0x34 c10 takes for
+            // epsilon), digits10 0 so resolution 10^0
+            case FLOAT8_E4M3FN:
+                return new FInfo(8, 0.125, 448.0, -448.0, 0x1p-6, 0x1p-6, 1.0, dtype);
+            case FLOAT8_E5M2:
+                return new FInfo(8, 0.25, 57344.0, -57344.0, 0x1p-14, 0x1p-14, 1.0, dtype);
+            case FLOAT8_E4M3FNUZ:
+                return new FInfo(8, 0.125, 240.0, -240.0, 0x1p-7, 0x1p-7, 1.0, dtype);
+            case FLOAT8_E5M2FNUZ:
+                return new FInfo(8, 0.125, 57344.0, -57344.0, 0x1p-15, 0x1p-15, 1.0, dtype);
             default:
                 throw new IllegalArgumentException("torch.finfo() requires a floating point input type. Use torch.iinfo to "
                         + "handle 'torch.finfo'");

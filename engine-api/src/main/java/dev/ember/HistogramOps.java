@@ -14,7 +14,7 @@ final class HistogramOps {
 
     static HistogramResult histogram(Tensor input, int bins, double[] range, Tensor weight, boolean density) {
         MetaOps.refuseDataDependent("aten::histogram.bin_ct", input, weight); // no meta kernel in PyTorch 2.x
-        boolean noKernel = !input.dtype.isFloatingPoint() || input.dtype.isReducedFloatingPoint();
+        boolean noKernel = !input.dtype.isFloatingPoint() || input.dtype.isReducedFloatingPoint() || input.dtype.isFloat8();
         if (bins <= 0) {
             throw new IllegalArgumentException("torch.histogram(): bins must be > 0, but got " + bins + " for dimension 0");
         }
@@ -63,7 +63,7 @@ final class HistogramOps {
      */
     static HistogramResult histogram(Tensor input, Tensor bins, Tensor weight, boolean density) {
         MetaOps.refuseDataDependent("aten::histogram.bins_tensor", input, bins, weight); // no meta kernel in PyTorch 2.x
-        if (!input.dtype.isFloatingPoint() || input.dtype.isReducedFloatingPoint()) {
+        if (!input.dtype.isFloatingPoint() || input.dtype.isReducedFloatingPoint() || input.dtype.isFloat8()) {
             throw new IllegalArgumentException("\"histogram_cpu\" not implemented for '" + Format.scalarType(input.dtype)
                     + "'");
         }
@@ -188,7 +188,7 @@ final class HistogramOps {
             throw new IllegalArgumentException("torch.histogramdd: for a " + n + "-dimensional histogram range should have "
                     + 2 * n + " elements, but got " + range.length);
         }
-        boolean noKernel = !input.dtype.isFloatingPoint() || input.dtype.isReducedFloatingPoint();
+        boolean noKernel = !input.dtype.isFloatingPoint() || input.dtype.isReducedFloatingPoint() || input.dtype.isFloat8();
         if (noKernel && range == null && input.numel() > 0) {
             throw new IllegalArgumentException("\"histogramdd\" not implemented for '" + Format.scalarType(input.dtype) + "'");
         }
@@ -263,7 +263,7 @@ final class HistogramOps {
                 throw new IllegalArgumentException("torch.histogram(): bins must be > 0, but got 0 for dimension " + d);
             }
         }
-        if (!input.dtype.isFloatingPoint() || input.dtype.isReducedFloatingPoint()) {
+        if (!input.dtype.isFloatingPoint() || input.dtype.isReducedFloatingPoint() || input.dtype.isFloat8()) {
             throw new IllegalArgumentException("\"histogramdd_cpu\" not implemented for '" + Format.scalarType(input.dtype)
                     + "'");
         }

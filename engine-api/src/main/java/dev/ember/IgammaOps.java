@@ -19,7 +19,7 @@ final class IgammaOps {
         NNOps.requireTensor(x, op, "other", 1);
         Device device = ArithmeticOps.checkSameDevice(a, x);
         DType t = ArithmeticOps.resultType(a, x);
-        if (!t.isFloatingPoint() && !device.isMeta()) { // a meta kernel checks no element type
+        if ((!t.isFloatingPoint() || t.isFloat8()) && !device.isMeta()) { // a meta kernel checks no element type
             throw new IllegalArgumentException("\"" + op + (a.device.isCpu() ? "_cpu" : "_cuda") + "\" not implemented for '"
                     + Format.scalarType(t) + "'");
         }

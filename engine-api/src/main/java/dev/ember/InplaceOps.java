@@ -532,6 +532,8 @@ final class InplaceOps {
         }
         if (self.dtype.isComplex()) {
             ComplexOps.fill(self, value);
+        } else if (self.dtype.isFloat8()) {
+            Float8.fill(self, value);
         } else {
             self.backend.fill(self.storage(), OutputLayouts.into(self).layout, value);
         }

@@ -206,7 +206,7 @@ final class LinalgCompat {
         if (a.dim() < 2) {
             throw new IllegalArgumentException("torch.geqrf: input must have at least 2 dimensions.");
         }
-        if (!a.isComplex() && (!a.dtype.isFloatingPoint() || a.dtype.isReducedFloatingPoint())) {
+        if (!a.isComplex() && (!a.dtype.isFloatingPoint() || a.dtype.isReducedFloatingPoint() || a.dtype.isFloat8())) {
             throw new IllegalArgumentException("\"geqrf_" + a.device.type() + "\" not implemented for '"
                     + Format.scalarType(a.dtype) + "'");
         }

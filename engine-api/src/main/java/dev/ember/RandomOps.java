@@ -22,7 +22,8 @@ final class RandomOps {
 
     /** A kernel's name in PyTorch's "not implemented" errors: {@code "normal_kernel_cpu" not implemented for 'Long'}. */
     private static void requireFloating(Tensor t, String kernel) {
-        if (!t.dtype.isFloatingPoint() && !t.device.isMeta()) { // PyTorch's meta random kernels check no element type
+        // the fp8 types too: the random kernels dispatch float, double, half and bfloat16 only
+        if ((!t.dtype.isFloatingPoint() || t.dtype.isFloat8()) && !t.device.isMeta()) { // meta kernels check no type
             throw new IllegalArgumentException("\"" + kernel + "\" not implemented for '" + Format.scalarType(t.dtype) + "'");
         }
     }
@@ -109,6 +110,11 @@ final class RandomOps {
 
     static Tensor bernoulli_(Tensor self, Tensor p, Generator g) {
         ArithmeticOps.checkSameDevice(self, p);
+        if (self.dtype.isFloat8() || p.dtype.isFloat8()) {
+            // 2.x's bernoulli_tensor_cpu_self_ dispatches all types, bool, bfloat16 and half
+            throw new UnsupportedOperationException("\"bernoulli_tensor_cpu_self_\" not implemented for '"
+                    + Format.scalarType(self.dtype.isFloat8() ? self.dtype : p.dtype) + "'");
+        }
         checkProbabilities(p);
         Tensor pe;
         try (GradMode off = Ember.noGrad()) {
@@ -170,7 +176,7 @@ final class RandomOps {
         if (!(p > 0 && p < 1)) {
             throw new IllegalArgumentException("geometric_ expects p to be in (0, 1), but got p=" + Format.cpp(p));
         }
-        if (self.dtype.isComplex()) {
+        if (self.dtype.isComplex() || self.dtype.isFloat8()) {
             throw new IllegalArgumentException("\"geometric_cpu\" not implemented for '" + Format.scalarType(self.dtype) + "'");
         }
         // PyTorch's transformation::geometric: ceil(log(u) / log1p(-p)), u uniform on (0, 1)
@@ -624,8 +630,8 @@ final class RandomOps {
         if (n < 0) {
             throw new IllegalArgumentException("Trying to create tensor with negative dimension " + n + ": [" + n + "]");
         }
-        if (dtype == DType.BOOL) {
-            throw new IllegalArgumentException("\"randperm\" not implemented for 'Bool'");
+        if (dtype == DType.BOOL || dtype.isFloat8()) { // 2.x's randperm dispatches all types and half
+            throw new IllegalArgumentException("\"randperm\" not implemented for '" + Format.scalarType(dtype) + "'");
         }
         int size = Shapes.toSize(n, "randperm(" + n + ")");
         if (dtype == DType.FLOAT32 && n > (1 << 24)) {
@@ -669,6 +675,11 @@ final class RandomOps {
         if (!probs.dtype.isFloatingPoint()) {
             throw new IllegalArgumentException("multinomial only supports floating-point dtypes for input, got: "
                     + Format.scalarType(probs.dtype));
+        }
+        if (probs.dtype.isFloat8()) {
+            // 2.x: without replacement, exponential_ on an empty_like of the input; with it, the "multinomial" kernel
+            throw new UnsupportedOperationException("\"" + (replacement ? "multinomial" : "exponential_cpu")
+                    + "\" not implemented for '" + Format.scalarType(probs.dtype) + "'");
         }
         if (numSamples <= 0) {
             throw new IllegalArgumentException("cannot sample n_sample <= 0 samples");

@@ -324,6 +324,15 @@ final class ShapeOps {
 
     static Tensor repeat(Tensor t, int[] repeats) {
         if (t.dtype.isComplex()) return ComplexIndexing.partwise((p, k) -> repeat(p[0], repeats), t);
+        if (t.dtype.isFloat8() && !t.requiresGrad()) {
+            // 2.x's repeat is an expand and a copy, which fp8 has: the bits repeated (with grad: refused below, as the
+            // backward's sum would be)
+            Tensor bits;
+            try (GradMode off = Ember.noGrad()) {
+                bits = repeat(Float8.bits(t), repeats);
+            }
+            return Float8.adopt(bits, t.dtype);
+        }
         if (repeats.length < t.dim()) {
             throw new IllegalArgumentException("Number of dimensions of repeat dims can not be smaller than number of "
                     + "dimensions of tensor");
@@ -431,6 +440,10 @@ final class ShapeOps {
                 throw new IllegalArgumentException("dim " + d + " appears multiple times in the list of dims");
             }
             flip[d] = true;
+        }
+        if (t.dtype.isFloat8()) {
+            // 2.x's flip kernel dispatches all types, complex, bool, half and bfloat16, not fp8 (fliplr, flipud, rot90)
+            throw new UnsupportedOperationException("\"flip_cpu\" not implemented for '" + t.dtype.scalarTypeName() + "'");
         }
         Layout src = t.layout;
         for (int d = 0; d < t.dim(); d++) {

@@ -699,6 +699,11 @@ final class SortOps {
      */
     static Tensor isin(Tensor elements, Tensor test, boolean invert) {
         DType common = ArithmeticOps.resultType(elements, test);
+        if (common.isFloat8()) {
+            // 2.x's isin kernels (the default one and the sorting one) dispatch no fp8 type
+            throw new UnsupportedOperationException("\"isin_default_cpu\" not implemented for '" + common.scalarTypeName()
+                    + "'");
+        }
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
             Tensor e = ArithmeticOps.cast(elements, common);

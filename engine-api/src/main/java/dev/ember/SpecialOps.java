@@ -31,12 +31,15 @@ final class SpecialOps {
         if (a.dtype.isComplex()) {
             throw ComplexOps.notImplemented(a); // these functions are real (PyTorch refuses complex for each)
         }
+        if (a.dtype.isFloat8()) {
+            throw Float8.refusal(a); // their kernels dispatch float, double, half and bfloat16 only
+        }
         return a.dtype.isFloatingPoint() ? a.dtype : Ember.getDefaultDtype();
     }
 
     /** {@link #floatType}, refusing a complex tensor in the words of PyTorch's kernel {@code kernel} ("logit_cpu"). */
     private static DType floatType(Tensor a, String kernel) {
-        if (a.dtype.isComplex() && !a.device.isMeta()) { // a meta kernel checks no element type
+        if ((a.dtype.isComplex() || a.dtype.isFloat8()) && !a.device.isMeta()) { // a meta kernel checks no element type
             throw new IllegalArgumentException("\"" + kernel + (a.device.isCpu() ? "_cpu" : "_cuda") + "\" not implemented for '"
                     + Format.scalarType(a.dtype) + "'");
         }
@@ -782,6 +785,9 @@ final class SpecialOps {
     static FrexpResult frexp(Tensor a) {
         if (!a.dtype.isFloatingPoint()) {
             throw new IllegalArgumentException("torch.frexp() only supports floating-point dtypes");
+        }
+        if (a.dtype.isFloat8() && !a.device.isMeta()) {
+            throw new UnsupportedOperationException("\"frexp_cpu\" not implemented for '" + Format.scalarType(a.dtype) + "'");
         }
         if (a.device.isMeta()) {
             // 2.x's prims.frexp meta: the mantissa in the input's type, the exponent int32, of its shape

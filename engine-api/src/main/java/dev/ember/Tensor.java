@@ -199,8 +199,8 @@ public final class Tensor implements AutoCloseable {
 
     /**
      * {@link #fromArray(Object)} with the array's bits read as {@code dtype}: a byte[] as uint8 (each byte read as
-     * unsigned, {@code b & 0xFF}) or int8, a short[] as float16 or bfloat16 bits (see {@link #fromHalfBits}) or int16;
-     * any other array as its own dtype only.
+     * unsigned, {@code b & 0xFF}), int8 or an 8-bit float type's bits ({@code torch.float8_e4m3fn} and the others), a
+     * short[] as float16 or bfloat16 bits (see {@link #fromHalfBits}) or int16; any other array as its own dtype only.
      *
      * @throws IllegalArgumentException if {@code array} is null or not such an array, or cannot hold {@code dtype}'s
      *                                  elements as they are (converting would need a copy: use
@@ -208,6 +208,9 @@ public final class Tensor implements AutoCloseable {
      */
     public static Tensor fromArray(Object array, DType dtype) {
         Args.require(dtype, "fromArray", "dtype", 1, "torch.dtype");
+        if (dtype.isFloat8() && array instanceof byte[]) {
+            return Float8.adopt(Creation.shareArray(array, DType.UINT8), dtype); // the bytes are the fp8 bits
+        }
         return Creation.shareArray(array, dtype);
     }
 
@@ -1054,6 +1057,9 @@ public final class Tensor implements AutoCloseable {
     public Storage storage() {
         if (dtype.isComplex()) {
             throw ComplexIndexing.refusal(this);
+        }
+        if (dtype.isFloat8() && !device.isMeta()) { // a meta kernel dispatches on no element type
+            throw Float8.refusal(this);
         }
         return lease().storage;
     }
@@ -2230,6 +2236,9 @@ public final class Tensor implements AutoCloseable {
     /** Whether every element equals {@code other}'s (same shape required). */
     public boolean equal(Tensor other) {
         Args.require(other, "equal", "other", 1, "Tensor");
+        if (dtype.isFloat8() && Arrays.equals(shape, other.shape)) {
+            Float8.checkEqualAlias(this, other);
+        }
         return Arrays.equals(shape, other.shape) && eq(other).all();
     }
 
@@ -2252,6 +2261,9 @@ public final class Tensor implements AutoCloseable {
         }
         if (!(atol >= 0)) {
             throw new IllegalArgumentException("atol must be greater than or equal to zero, but got " + Format.cpp(atol));
+        }
+        if (dtype.isFloat8()) {
+            return allclose(other, rtol, atol, false); // isclose's rule and its fp8 refusal
         }
         try (GradMode g = Ember.noGrad()) {
             Tensor a = this.to(DType.FLOAT64);
@@ -7081,6 +7093,18 @@ public final class Tensor implements AutoCloseable {
      */
     public byte[] toByteArray() {
         return (byte[]) (dtype == DType.UINT8 ? this : to(DType.INT8)).hostArray();
+    }
+
+    /**
+     * The elements' bits read as {@code dtype}, a view of this tensor, as {@code Tensor.view(dtype)}; not differentiable.
+     * Ember reinterprets between torch.uint8 and the 8-bit float types ({@code x.view(torch.uint8)} gives an fp8
+     * tensor's bits, {@code bits.view(torch.float8_e4m3fn)} makes one from them).
+     *
+     * @throws IllegalArgumentException for another pair of types
+     */
+    public Tensor view(DType dtype) {
+        Args.require(dtype, "view", "dtype", 1, "torch.dtype");
+        return Float8.view(this, dtype);
     }
 
     // ---- the reduced floating types (float16, bfloat16)

@@ -124,9 +124,11 @@ final class TensorFormatter {
                 }
             }
             // the narrow integer types print as int64 does (uint8 unsigned)
-            // float16 and bfloat16 print their exact values, widened to float32 (PyTorch 2.x's _tensor_str does self.float())
+            // float16, bfloat16 and the fp8 types print their exact values, widened to float32 (PyTorch 2.x's
+            // _tensor_str does self.float() for them)
             Object a = summary.dtype.isIntegral() ? summary.toLongArray()
-                    : summary.dtype.isReducedFloatingPoint() ? summary.toFloatArray() : summary.hostArray();
+                    : summary.dtype.isReducedFloatingPoint() || summary.dtype.isFloat8() ? summary.toFloatArray()
+                    : summary.hostArray();
             shape = t.shapeRef();
             kept = summary.shapeRef();
             strides = dev.ember.backend.Layout.contiguousStrides(kept);

@@ -814,6 +814,15 @@ final class ViewOps {
         if (t.dtype.isComplex()) {
             return ComplexOps.toDevice(t, device);
         }
+        if (t.dtype.isFloat8()) {
+            // the bits move (2.x's copy between devices dispatches fp8)
+            Tensor moved;
+            try (GradMode off = Ember.noGrad()) {
+                moved = Float8.adopt(toDevice(Float8.bits(t), device), t.dtype);
+            }
+            Device from = t.device;
+            return ArithmeticOps.record(moved, "ToCopyBackward0", new Tensor[] {t}, n -> g -> new Tensor[] {g.to(from)});
+        }
         Backend target = Tensor.backendFor(device);
         Object host = t.backend.toArray(t.storage(), t.layout);
         Storage s = target.fromArray(host, t.dtype, device.index()); // the type: a byte[] is int8 or uint8

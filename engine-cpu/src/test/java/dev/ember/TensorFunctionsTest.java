@@ -52,8 +52,9 @@ class TensorFunctionsTest {
         if (name.startsWith("empty_strided")) {
             return emptyStrided(name);
         }
-        // the real types, in the generator's order (the complex ones: ComplexTest)
-        DType[] all = java.util.Arrays.stream(DType.values()).filter(t -> !t.isComplex()).toArray(DType[]::new);
+        // the real types, in the generator's order (the complex ones: ComplexTest; the fp8 ones, not in 1.13: Float8Test)
+        DType[] all = java.util.Arrays.stream(DType.values()).filter(t -> !t.isComplex() && !t.isFloat8())
+                .toArray(DType[]::new);
         switch (name) {
             case "can_cast": return a -> {
                 boolean[][] b = new boolean[all.length][all.length];

@@ -134,6 +134,12 @@ public interface Backend {
             // float16 and bfloat16: the bits of the value rounded to the type (a short[] read with the dtype)
             case FLOAT16: return new short[] {dev.ember.Half.fromFloat(value.floatValue())};
             case BFLOAT16: return new short[] {dev.ember.BFloat16.fromFloat(value.floatValue())};
+            // the 8-bit float types: the value as a float, which Creation rounds into the type (a backend holds no fp8)
+            case FLOAT8_E4M3FN:
+            case FLOAT8_E5M2:
+            case FLOAT8_E4M3FNUZ:
+            case FLOAT8_E5M2FNUZ:
+                return new float[] {value.floatValue()};
             default: return new boolean[] {value.doubleValue() != 0};
         }
     }

@@ -383,6 +383,24 @@ final class Pickler {
             return;
         }
         TensorReduce r = tensors.apply(t);
+        if (r.dtype().isFloat8()) {
+            // 2.x's _reduce_ex_internal for torch.storage._new_dtypes() (the fp8 types among them):
+            // _rebuild_tensor_v3(UntypedStorage, offset, size, stride, requires_grad, hooks, dtype)
+            global("torch._utils", "_rebuild_tensor_v3");
+            out.write('(');
+            view(r, "UntypedStorage", depth);
+            out.write(r.requiresGrad() ? 0x88 : 0x89);
+            global("collections", "OrderedDict");
+            out.write(')');
+            out.write('R');
+            memoize(new Object());
+            global("torch", r.dtype().torchName().substring("torch.".length()));
+            out.write('t');
+            memoize(new Object());
+            out.write('R');
+            memoize(t);
+            return;
+        }
         global("torch._utils", "_rebuild_tensor_v2");
         out.write('(');
         view(r, Unpickler.storageName(r.dtype()), depth);

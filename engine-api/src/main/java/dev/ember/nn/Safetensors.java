@@ -30,7 +30,8 @@ import java.util.Set;
  * Reads and writes the safetensors format (an 8-byte little-endian header length, a JSON header naming each
  * tensor's dtype, shape and byte range, then the raw little-endian data), so weights move between Ember and
  * PyTorch ({@code safetensors.torch.save_file / load_file}) in both directions. F32, F64, F16, BF16, I64, I32, I16, I8, U8,
- * BOOL and C64 (complex64, its parts interleaved; the format has no complex128, which {@link #save} refuses).
+ * BOOL, C64 (complex64, its parts interleaved; the format has no complex128, which {@link #save} refuses), F8_E4M3 and
+ * F8_E5M2 (float8_e4m3fn and float8_e5m2, their bits; the fnuz types have no code there, and {@link #save} refuses them).
  *
  * <p>{@link #load} trusts nothing in a file: it checks the header length (unsigned) against the file size and the
  * reference implementation's 100 MB limit, reads the header as strict UTF-8 JSON without recursion, checks every
@@ -46,7 +47,7 @@ public final class Safetensors {
     private static final String BYTES = "the safetensors bytes";
     /** The valid safetensors dtypes Ember cannot hold, told apart from strings that are no dtype at all. */
     private static final Set<String> OTHER_DTYPES = Set.of("U16", "U32",
-            "U64", "F8_E4M3", "F8_E5M2", "F8_E8M0", "F8_E4M3FNUZ", "F8_E5M2FNUZ", "F4", "F6_E2M3", "F6_E3M2");
+            "U64", "F8_E8M0", "F8_E4M3FNUZ", "F8_E5M2FNUZ", "F4", "F6_E2M3", "F6_E3M2");
 
     private Safetensors() {
     }
@@ -63,6 +64,8 @@ public final class Safetensors {
             case FLOAT16: return "F16";
             case BFLOAT16: return "BF16";
             case COMPLEX64: return "C64";
+            case FLOAT8_E4M3FN: return "F8_E4M3";
+            case FLOAT8_E5M2: return "F8_E5M2";
             default: return "BOOL";
         }
     }
@@ -78,9 +81,11 @@ public final class Safetensors {
             case BFLOAT16: return 5;
             case FLOAT16: return 6;
             case INT16: return 7;
-            case INT8: return 8;
-            case UINT8: return 9;
-            default: return 10;
+            case FLOAT8_E4M3FN: return 8; // F8_E4M3 is declared after F8_E5M2, both after I8 and before I16
+            case FLOAT8_E5M2: return 9;
+            case INT8: return 10;
+            case UINT8: return 11;
+            default: return 12;
         }
     }
 
@@ -189,6 +194,12 @@ public final class Safetensors {
                 throw new IllegalArgumentException("tensor " + Json.quoted(name) + " is complex128, which the safetensors format "
                         + "cannot hold: its only complex dtype is C64 (complex64); convert it with to(DType.COMPLEX64), or save "
                         + "its real view (viewAsReal) as F64");
+            }
+            if (e.getValue().dtype() == DType.FLOAT8_E4M3FNUZ || e.getValue().dtype() == DType.FLOAT8_E5M2FNUZ) {
+                // safetensors.torch's dtype table names float8_e4m3fn (F8_E4M3) and float8_e5m2 (F8_E5M2) only
+                throw new IllegalArgumentException("tensor " + Json.quoted(name) + " is " + e.getValue().dtype().torchName()
+                        + ", which the safetensors format cannot hold: its 8-bit float dtypes are F8_E4M3 "
+                        + "(torch.float8_e4m3fn) and F8_E5M2 (torch.float8_e5m2)");
             }
             if (e.getValue().isMeta()) {
                 // safetensors' _tobytes moves each tensor to the CPU: PyTorch's copy out of a meta tensor refuses
@@ -531,10 +542,12 @@ public final class Safetensors {
             case "BF16": return DType.BFLOAT16;
             case "BOOL": return DType.BOOL;
             case "C64": return DType.COMPLEX64;
+            case "F8_E4M3": return DType.FLOAT8_E4M3FN;
+            case "F8_E5M2": return DType.FLOAT8_E5M2;
             default:
                 if (OTHER_DTYPES.contains(v)) {
                     throw bad(file, tensor(name) + "dtype " + v + " is not supported by Ember (it loads F32, F64, F16, BF16, I64, I32, "
-                            + "I16, I8, U8, BOOL and C64)");
+                            + "I16, I8, U8, BOOL, C64, F8_E4M3 and F8_E5M2)");
                 }
                 throw bad(file, tensor(name) + "unknown dtype " + Json.quoted(v));
         }
@@ -669,7 +682,8 @@ public final class Safetensors {
 
     /** A tensor's storage; a complex tensor's is its real view's, which holds its parts. */
     static dev.ember.backend.Storage storage(Tensor t) {
-        return t.dtype().isComplex() ? t.detach().viewAsReal().storage() : t.storage();
+        return t.dtype().isComplex() ? t.detach().viewAsReal().storage()
+                : t.dtype().isFloat8() ? t.detach().view(DType.UINT8).storage() : t.storage();
     }
 
     /**

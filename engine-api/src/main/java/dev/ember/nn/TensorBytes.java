@@ -49,6 +49,11 @@ final class TensorBytes {
             case INT8:
             case UINT8:
                 return t.toByteArray(); // uint8's bytes as they are
+            case FLOAT8_E4M3FN:
+            case FLOAT8_E5M2:
+            case FLOAT8_E4M3FNUZ:
+            case FLOAT8_E5M2FNUZ:
+                return t.detach().view(DType.UINT8).toByteArray(); // the bits, written as uint8 is
             default: return t.toBooleanArray();
         }
     }
@@ -59,6 +64,9 @@ final class TensorBytes {
             int[] parts = java.util.Arrays.copyOf(shape, shape.length + 1);
             parts[shape.length] = 2;
             return tensor(array, dtype.toReal(), parts).viewAsComplex();
+        }
+        if (dtype.isFloat8()) {
+            return Tensor.fromArray(array, DType.UINT8).reshape(shape).view(dtype); // the bits, read as uint8
         }
         return dtype.isReducedFloatingPoint() ? Tensor.fromHalfBits((short[]) array, dtype, shape)
                 : Tensor.tensor(array, dtype, Device.CPU).reshape(shape);
@@ -128,7 +136,11 @@ final class TensorBytes {
                 break;
             case INT8:
             case UINT8:
-                array = new byte[n];
+            case FLOAT8_E4M3FN:
+            case FLOAT8_E5M2:
+            case FLOAT8_E4M3FNUZ:
+            case FLOAT8_E5M2FNUZ:
+                array = new byte[n]; // the fp8 types as their bits
                 break;
             default: array = new boolean[n];
         }
@@ -153,6 +165,10 @@ final class TensorBytes {
                     break;
                 case INT8:
                 case UINT8:
+                case FLOAT8_E4M3FN:
+                case FLOAT8_E5M2:
+                case FLOAT8_E4M3FNUZ:
+                case FLOAT8_E5M2FNUZ:
                     b.get((byte[]) array, from, len);
                     break;
                 default: {

@@ -384,7 +384,7 @@ public final class TorchSerialization {
                 key = String.valueOf(keys.size());
                 keys.put(s, key);
                 storages.put(key, t);
-            } else if (storages.get(key).dtype() != t.dtype()) {
+            } else if (pickledType(storages.get(key).dtype()) != pickledType(t.dtype())) {
                 // a complex tensor and its real view (view_as_real) share one storage
                 throw new IllegalArgumentException("Cannot save multiple tensors or storages that view the same data as "
                         + "different types");
@@ -424,9 +424,17 @@ public final class TorchSerialization {
     }
 
     /** A tensor without history, a complex one as its real view (over the same storage). */
+    /**
+     * The type a storage pickles as: uint8 for the fp8 types (2.x pickles them as an UntypedStorage, which its
+     * persistent_id takes as uint8), the tensor's own otherwise; two tensors over one storage must agree on it.
+     */
+    private static DType pickledType(DType t) {
+        return t.isFloat8() ? DType.UINT8 : t;
+    }
+
     private static Tensor parts(Tensor t) {
         Tensor d = t.detach();
-        return d.dtype().isComplex() ? d.viewAsReal() : d;
+        return d.dtype().isComplex() ? d.viewAsReal() : d.dtype().isFloat8() ? d.view(DType.UINT8) : d;
     }
 
     /** PyTorch names the archive's folder after the file: its name without directory and last extension. */

@@ -106,7 +106,7 @@ final class Unpickler {
     private static final String[][] STORAGES = {{"Float", "FLOAT32"}, {"Double", "FLOAT64"}, {"Half", "FLOAT16"},
         {"BFloat16", "BFLOAT16"}, {"Long", "INT64"}, {"Int", "INT32"}, {"Short", "INT16"}, {"Char", "INT8"},
         {"Byte", "UINT8"}, {"Bool", "BOOL"}, {"ComplexFloat", "COMPLEX64"}, {"ComplexDouble", "COMPLEX128"}, {"ComplexHalf", null},
-        {"QInt8", "INT8", "QINT8"}, {"QUInt8", "UINT8", "QUINT8"}, {"QInt32", "INT32", "QINT32"}, {"QUInt4x2", "UINT8", "QUINT4X2"}, {"QUInt2x4", null}, {"Untyped", null}};
+        {"QInt8", "INT8", "QINT8"}, {"QUInt8", "UINT8", "QUINT8"}, {"QInt32", "INT32", "QINT32"}, {"QUInt4x2", "UINT8", "QUINT4X2"}, {"QUInt2x4", null}, {"Untyped", "UINT8"}};
     private static final Map<String, Object> ALLOWED = allowed();
 
     /** The storage class PyTorch pickles a dtype's storage as ({@code FloatStorage} for float32). */
@@ -137,7 +137,7 @@ final class Unpickler {
             m.put("torch." + a[0], DType.valueOf(a[1]));
         }
         for (String other : new String[] {"complex32", "complex64", "complex128", "cfloat", "cdouble", "chalf", "uint16",
-            "uint32", "uint64", "float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz", "quint2x4", "bits8", "bits16"}) {
+            "uint32", "uint64", "quint2x4", "bits8", "bits16"}) {
             m.put("torch." + other, new Unsupported("dtype torch." + other));
         }
         for (dev.ember.ao.quantization.QuantDType q : new dev.ember.ao.quantization.QuantDType[] {
@@ -653,6 +653,8 @@ final class Unpickler {
             }
             case REBUILD_TENSOR_V2:
                 return rebuildTensor(args);
+            case REBUILD_TENSOR_V3:
+                return rebuildTensorV3(args);
             case REBUILD_META:
                 return rebuildMeta(args);
             case REBUILD_QTENSOR:
@@ -860,6 +862,37 @@ final class Unpickler {
                 throw error("a tensor of dtype " + t.dtype().torchName() + " requires grad; only Tensors of floating point dtype can require gradients");
             }
             t.setRequiresGrad(true);
+        }
+        return t;
+    }
+
+    /**
+     * {@code _rebuild_tensor_v3(storage, storage_offset, size, stride, requires_grad, backward_hooks, dtype[, metadata])},
+     * 2.x's rebuild of the dtypes it pickles over an {@code UntypedStorage} (its bytes, read as uint8 as 2.x's
+     * persistent_load reads one): {@code torch.empty(0, dtype=dtype).set_(storage, offset, size, stride)}. Ember holds
+     * the 8-bit float types among them (and uint8 itself); offset and strides count elements, one byte each.
+     */
+    private Tensor rebuildTensorV3(List<?> args) throws IOException {
+        if (args.size() != 7 && args.size() != 8) {
+            throw error("torch._utils._rebuild_tensor_v3 called with " + args.size() + " arguments, not 7 or 8");
+        }
+        if (!(args.get(0) instanceof Tensor) || !(args.get(1) instanceof Long) || !(args.get(2) instanceof List)
+                || !(args.get(3) instanceof List) || !(args.get(4) instanceof Boolean) || !(args.get(5) instanceof Map)
+                || !(args.get(6) instanceof DType) || args.size() == 8 && args.get(7) != null && !(args.get(7) instanceof Map)) {
+            throw error("torch._utils._rebuild_tensor_v3 called with arguments other than (storage, int, tuple, tuple, bool, "
+                    + "OrderedDict, dtype[, dict])");
+        }
+        DType dtype = (DType) args.get(6);
+        Tensor storage = (Tensor) args.get(0);
+        if (storage.dtype() != DType.UINT8 || quantizedStorages.containsKey(storage)
+                || !(dtype.isFloat8() || dtype == DType.UINT8)) {
+            throw error("torch._utils._rebuild_tensor_v3 of a " + dtype.torchName() + " tensor over a "
+                    + storage.dtype().torchName() + " storage: Ember rebuilds the 8-bit float types over an UntypedStorage");
+        }
+        Tensor bytes = view(args);
+        Tensor t = standIns ? standIn(dtype, bytes.shape()) : bytes.view(dtype);
+        if ((Boolean) args.get(4)) {
+            t.setRequiresGrad(true); // the fp8 types are floating (is_floating_point), so they may
         }
         return t;
     }
