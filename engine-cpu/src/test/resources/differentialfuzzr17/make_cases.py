@@ -25,7 +25,8 @@
 #   dense   x.to_sparse() / x.to_sparse(sparse_dim) of a dense float64 tensor (zeros in whole slices), then the
 #           result as above, and the gradient of the dense input through to_dense.
 #   leaf    a sparse leaf (sparse_coo_tensor(..., requires_grad=True), uncoalesced or coalesced) through to_dense,
-#           sparse.mm, sparse.sum, mul by a scalar, sparse.softmax: the leaf's .grad, a sparse tensor, compared by
+#           sparse.mm, sparse.sum (all or some dims), mul by a scalar or a dense tensor, neg, dense + sparse,
+#           sparse.softmax / log_softmax, transpose, coalesce().values(): the leaf's .grad, a sparse tensor, compared by
 #           layout, size and (coalesced) indices and values. (PyTorch gives the gradient through transpose flagged
 #           uncoalesced and lists entries of sparse.sum's gradient twice; Ember's is coalesced, the same tensor:
 #           documented in SparseTensor.requiresGrad_, so the leaf's gradient is compared after coalesce().)
@@ -564,7 +565,7 @@ def dense_to_sparse_case():
 
 
 LEAF_OPS = ["to_dense", "mm", "sum", "mul_scalar", "softmax", "sum_dims", "transpose", "coalesce_to_dense",
-            "values"]
+            "values", "add_dense", "mul_dense", "neg", "log_softmax"]
 
 
 def leaf_case():
@@ -613,9 +614,28 @@ def leaf_case():
         out = torch.sparse.softmax(s, dim).to_dense()
     elif op == "values":
         out = s.coalesce().values()
+    elif op == "add_dense":
+        d = rvals(list(s.shape), F64)
+        extra = ["d " + tline(d)]
+        out = torch.add(d, s, alpha=1.5)
+    elif op == "mul_dense":
+        d = rvals(list(s.shape), F64)
+        extra = ["d " + tline(d)]
+        out = (s * d).to_dense()
+    elif op == "neg":
+        out = (-s).to_dense()
+    elif op == "log_softmax":
+        dim = R.randrange(s.dim())
+        extra = [p(dim=dim)]
+        out = torch.sparse.log_softmax(s, dim).to_dense()
     else:
         out = s.transpose(0, 1).to_dense()
-    real_loss(out).backward()
+    try:
+        real_loss(out).backward()
+    except RuntimeError:
+        # (1.13's AddBackward0 of dense + sparse returns a strided gradient for the sparse leaf and fails: "expected
+        # layout Sparse but got Strided"; no case then)
+        return
     g = s.grad
     res = [("glayout " + str(g.layout).replace("torch.", ""))]
     gc = g.coalesce()

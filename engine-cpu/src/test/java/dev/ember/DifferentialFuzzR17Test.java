@@ -324,6 +324,10 @@ class DifferentialFuzzR17Test {
             case "softmax" -> Sparse.softmax(s, Integer.parseInt(p.get("dim"))).toDense();
             case "transpose" -> s.transpose(0, 1).toDense();
             case "values" -> s.coalesce().values();
+            case "add_dense" -> Sparse.add(tensor(l.get("d")), s, 1.5);
+            case "mul_dense" -> s.mul(tensor(l.get("d"))).toDense();
+            case "neg" -> s.neg().toDense();
+            case "log_softmax" -> Sparse.logSoftmax(s, Integer.parseInt(p.get("dim"))).toDense();
             default -> throw new IllegalStateException(p.get("op"));
         };
         loss(out).backward();
