@@ -5,12 +5,13 @@
 #   sizes 7 to 360, too large to commit)
 #
 # Sections (kind: what the Java side runs and compares):
-#   coo     torch.sparse_coo_tensor(indices, values[, size]) (float64 mostly; float32, int64, complex128 values) with duplicate and unsorted indices, hybrid (dense) dims,
-#           no entries, the size inferred; then one op: none (the tensor itself), coalesce, to_dense, indices/values
-#           (refused on an uncoalesced tensor), add/sub with alpha (sparse + sparse, coalesced or not), dense + sparse,
-#           mul by a scalar, mul by a dense tensor, the elementwise functions (abs, sqrt, sin, ..., pow: PyTorch
-#           coalesces first), torch.sparse.sum (all, sparse dims, dense dims, to a dense
-#           result), torch.sparse.mm with a dense and with a sparse matrix, torch.sparse.addmm (beta, alpha,
+#   coo     torch.sparse_coo_tensor(indices, values[, size]) (float64 mostly; float32, int64, complex128 values) with
+#           duplicate and unsorted indices, hybrid (dense) dims, no entries, the size inferred; then one op: none (the
+#           tensor itself), coalesce, to_dense, indices/values (refused on an uncoalesced tensor), to(dtype), add/sub
+#           with alpha (sparse + sparse, coalesced or not), dense + sparse, mul by a scalar, mul by a dense tensor, the
+#           elementwise functions (abs, sqrt, sin, ..., pow: PyTorch coalesces first), torch.sparse.sum (all, sparse
+#           dims, dense dims, to a dense result), torch.sparse.mm with a dense and with a sparse matrix,
+#           torch.sparse.addmm (beta, alpha,
 #           broadcast input), matmul (of the tensor without history) with a dense vector or matrix,
 #           torch.sparse.softmax / log_softmax over sparse
 #           and dense dims, transpose (two sparse or
@@ -49,7 +50,8 @@
 #   win     hann/hamming/blackman/bartlett/kaiser_window: sizes 0, 1, 2, odd, even; periodic; float32 and float64;
 #           hamming's alpha/beta, kaiser's beta; a negative size refused.
 #   stft    torch.stft of 1-D and 2-D float64 and complex128 signals (some float32/complex64): n_fft, hop_length,
-#           win_length (window zero-padded to n_fft), a window tensor (random, real or complex, requires grad) or none, center with every pad_mode,
+#           win_length (window zero-padded to n_fft), a window tensor (random, real or complex, requires grad) or
+#           none, center with every pad_mode,
 #           normalized, onesided, return_complex True and False: values and the gradients of the signal and window.
 #           Refusals (n_fft past the signal, hop 0, win_length past n_fft, a window of the wrong size, onesided for a
 #           complex input, reflect padding longer than the signal).
@@ -269,7 +271,7 @@ UNARY = ["abs", "sqrt", "sin", "tan", "tanh", "sinh", "asin", "asinh", "atan", "
          "sign", "floor", "ceil", "round", "trunc", "square", "pow"]
 COO_OPS = ["none", "coalesce", "to_dense", "indices", "values", "add", "sub", "add_dense", "mul_scalar", "div_scalar",
            "mul_dense", "neg", "sum", "sum_dims", "mm", "mm_sparse", "addmm", "softmax", "log_softmax", "transpose",
-           "t", "index_select", "to_csr", "matmul"]
+           "t", "index_select", "to_csr", "matmul", "to_dtype"]
 
 
 def coo_case(op):
@@ -379,6 +381,10 @@ def coo_case(op):
                 res = torch.sparse_coo_tensor(torch.empty(sd2, 0, dtype=I64),
                                               torch.empty([0] + list(res.shape[sd2:]), dtype=res.dtype),
                                               res.shape)._coalesced_(True)
+        elif op == "to_dtype":
+            dt = R.choice([F32, F64, I64, C128, torch.int32, torch.bool])
+            extra = [p(dtype=dname(torch.empty(0, dtype=dt)))]
+            res = s.to(dt)
         elif op == "neg":
             res = -s
         elif op == "unary":
@@ -1150,9 +1156,9 @@ def main():
         csr_case()
     for _ in range(n_of(8)):
         dense_to_csr_case()
-    for _ in range(n_of(100)):
+    for _ in range(n_of(95)):
         fft1_case()
-    for _ in range(n_of(75)):
+    for _ in range(n_of(70)):
         fftn_case()
     for _ in range(n_of(12)):
         freq_case()

@@ -170,6 +170,7 @@ class DifferentialFuzzR17Test {
                 case "div_scalar" -> s0.div(dbl(p.get("c")));
                 case "mul_dense" -> s0.mul(d);
                 case "neg" -> s0.neg();
+                case "to_dtype" -> s0.to(anyDtype(p.get("dtype")));
                 case "unary" -> unary(s0, p.get("fn"), p.get("e"));
                 case "sum" -> Sparse.sum(s0);
                 case "sum_dims" -> sparseSum(s0, ints(p.get("dims")), l.get("rsz") != null);
@@ -761,6 +762,18 @@ class DifferentialFuzzR17Test {
 
     private static Boolean boolOrNull(String v) {
         return v == null ? null : Boolean.valueOf(v);
+    }
+
+    /** A dtype by PyTorch's name (the floating, complex, integer and bool ones the script draws). */
+    private static DType anyDtype(String name) {
+        return switch (name) {
+            case "complex128" -> DType.COMPLEX128;
+            case "complex64" -> DType.COMPLEX64;
+            case "int64" -> DType.INT64;
+            case "int32" -> DType.INT32;
+            case "bool" -> DType.BOOL;
+            default -> dtype(name);
+        };
     }
 
     private static DType dtype(String name) {
