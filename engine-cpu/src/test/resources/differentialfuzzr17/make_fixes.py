@@ -103,6 +103,15 @@ def coo(name, idx, vals, size, op, coal=False, extra_lines=(), other=None, dense
     mc.case("coo", name, lines)
 
 
+def dense_case(name, x, sd=None):
+    """A dense kind case: x.to_sparse([sd]), its entries and the gradient of x through to_dense."""
+    xx = x.clone().requires_grad_(True)
+    s = xx.to_sparse() if sd is None else xx.to_sparse(sd)
+    lines = ["x " + tline(x), p(sd=sd)] + sparse_lines("r", s)
+    real_loss(s.to_dense()).backward()
+    mc.case("dense", name, lines + ["gx " + tline(xx.grad)])
+
+
 def csr_to_coo(name, comp, plain, vals, size):
     ci = torch.tensor(comp, dtype=I64)
     pi = torch.tensor(plain, dtype=I64)
@@ -189,6 +198,12 @@ def main():
     coo("pow_integer", [[0]], t([True]), [2], "unary", fn="pow", e=0.5)
     coo("pow_integer", [[0]], t([3]), [2], "unary", fn="pow", e=0.0)
     coo("pow_integer", [[0, 0]], [2.0, 3.0], [2], "unary", fn="pow", e=2.0)
+    coo("addmm", [[0], [1]], t([2.0], dtype=torch.float32), [2, 4], "addmm", dense=torch.ones(4, 2, dtype=torch.float32),
+        inp=t([[1.0, 2.0]], dtype=F64), beta=1, alpha=1)
+    coo("addmm", [[], []], t([], dtype=torch.complex128), [3, 3], "mm", dense=torch.ones(3, 2, dtype=F64))
+    # complex tensors through the sparse autograd functions (to_sparse, to_dense): their outputs carry the history
+    dense_case("complex_grad", t([[1 + 2j, 0j], [0j, -0.5j]], dtype=torch.complex128))
+    dense_case("complex_grad", t([[1 + 2j, 0j], [0j, 0j]], dtype=torch.complex128), sd=1)
     # matmul of a sparse matrix and a dense vector: mv_sparse (the product with vec.unsqueeze(-1), squeezed)
     coo("matmul_vector", [[0, 1, 1], [2, 0, 2]], [1.0, 2.0, 3.0], [2, 3], "matmul", dense=t([1.0, 2.0, 3.0], dtype=F64))
     coo("matmul_vector", [[0, 1, 1], [2, 0, 2]], [1.0, 2.0, 3.0], [2, 3], "matmul", dense=t([1.0, 2.0], dtype=F64))

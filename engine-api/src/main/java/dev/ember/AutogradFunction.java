@@ -127,7 +127,9 @@ public abstract class AutogradFunction {
         for (int i = 0; i < raw.length; i++) {
             Tensor o = raw[i];
             boolean dirty = ctx.dirty.contains(o);
-            differentiable[i] = records && o.dtype.isFloatingPoint() && !ctx.nonDifferentiable.contains(o);
+            // floating and complex outputs carry the history (PyTorch's isDifferentiableType), integer and bool ones not
+            differentiable[i] = records && (o.dtype.isFloatingPoint() || o.dtype.isComplex())
+                    && !ctx.nonDifferentiable.contains(o);
             if (dirty) {
                 if (differentiable[i]) {
                     if (o.isLeaf() && o.requiresGrad) {

@@ -109,12 +109,23 @@ class FuzzRound17FixesTest {
 
     /**
      * torch.sparse.addmm / mm check the sizes before the types, and the types only with entries; without entries the
-     * result is beta * input (nan * 0 included; mm: zeros of the dense operand's type). Ember checked the types first and
-     * refused mixed types without entries.
+     * result is beta * input (nan * 0 included; mm: zeros of the dense operand's type), the gradients zeros; with entries
+     * the dense operand, then the input, must have the sparse tensor's type. Ember checked the types first, refused mixed
+     * types without entries, and took an input of another type with entries.
      */
     @Test
     void sparseAddmmChecksSizesFirstAndWithoutEntriesIsBetaTimesInput() {
-        check("addmm", 6);
+        check("addmm", 8);
+    }
+
+    /**
+     * A complex tensor through to_sparse and to_dense keeps its history (PyTorch's autograd differentiates complex
+     * outputs, custom functions' too); Ember's AutogradFunction gave complex outputs no history, so a complex input
+     * never received a gradient through the sparse functions, module backward hooks or checkpoints.
+     */
+    @Test
+    void complexOutputsOfAutogradFunctionsCarryTheirHistory() {
+        check("complex_grad", 2);
     }
 
     /**

@@ -372,8 +372,8 @@ public final class Sparse {
      * {@code torch.sparse.addmm(input, sparse, dense, beta=beta, alpha=alpha)}: {@code beta * input + alpha * sparse @
      * dense} ({@code SparseAddmmBackward0}); beta 0 ignores input, nan and inf included, where there are entries.
      * Without entries the result is {@code beta * input} (nan times 0 stays nan), as PyTorch's kernel. The dense
-     * operand's type must be the sparse one's, checked (as PyTorch's kernel) after the sizes and only when there are
-     * entries.
+     * operand's type, then the input's, must be the sparse one's, checked (as PyTorch's kernel) after the sizes and only
+     * when there are entries.
      */
     public static Tensor addmm(Tensor input, SparseTensor sparse, Tensor dense, double beta, double alpha) {
         Sparse.require(sparse, "addmm", "mat1", 2, "SparseTensor");
@@ -399,11 +399,6 @@ public final class Sparse {
         }
         // the types meet only in s_addmm_out_sparse_dense_worker, after the sizes and only with entries: without any,
         // PyTorch's result is beta * input (torch.sparse.mm's input: zeros of the dense operand's type)
-        boolean mixed = dense.dtype() != sparse.dtype();
-        if (mixed && sparse.nnz() > 0) {
-            throw new IllegalArgumentException("expected scalar type " + scalarName(sparse.dtype()) + " but found "
-                    + scalarName(dense.dtype()));
-        }
         if (input != null) {
             int[] ins = input.shape();
             int[] target = {m, dense.size(1)};
@@ -419,6 +414,14 @@ public final class Sparse {
                 }
             }
             input = Arrays.equals(ins, target) ? input : input.expand(target);
+        }
+        if (sparse.nnz() > 0) { // the worker reads the dense operand, then writes the result (the input's type)
+            for (Tensor t : new Tensor[] {dense, input}) {
+                if (t != null && t.dtype() != sparse.dtype()) {
+                    throw new IllegalArgumentException("expected scalar type " + scalarName(sparse.dtype()) + " but found "
+                            + scalarName(t.dtype()));
+                }
+            }
         }
         Tensor row;
         Tensor col;

@@ -189,6 +189,10 @@ final class SparseFunctions {
             Tensor dm = matrix(d);
             Tensor grad = g[0];
             Tensor gInput = ctx.needsInputGrad(0) ? (beta == 1 ? grad : grad.mul(beta)) : null;
+            if (row.numel() == 0 && outShape == null) { // no entries (the types may differ): zero gradients
+                return new Tensor[] {gInput, ctx.needsInputGrad(1) ? v.newZeros(v.shape()) : null,
+                        ctx.needsInputGrad(2) ? d.newZeros(d.shape()) : null};
+            }
             Tensor gRows = (outShape == null ? grad : grad.reshape(rows, -1)).indexSelect(0, row);
             Tensor gValues = null;
             if (ctx.needsInputGrad(1)) {

@@ -87,68 +87,90 @@ public final class SparseGrads {
 
     /** PyTorch's add_out_sparse_contiguous: the merge walk of the two index lists (see {@link #accumulate}). */
     private static SparseTensor merge(SparseTensor t, SparseTensor src) {
-        int sd = t.sparseDim();
-        long[] ti = t.rawIndices().toLongArray();
-        long[] si = src.rawIndices().toLongArray();
-        int tn = t.nnz();
-        int sn = src.nnz();
-        long[] tAt = new long[tn];
-        long[] sAt = new long[sn];
-        long[][] out = new long[sd][tn + sn];
-        int r = 0;
-        int a = 0;
-        int b = 0;
-        while (a < tn || b < sn) {
-            int cmp;
-            if (a >= tn) {
-                cmp = -1;
-            } else if (b >= sn) {
-                cmp = 1;
-            } else {
-                cmp = 0;
-                for (int d = 0; d < sd; d++) {
-                    long x = ti[d * tn + a];
-                    long y = si[d * sn + b];
-                    if (x < y) {
-                        cmp = 1;
-                        break;
-                    }
-                    if (x > y) {
-                        cmp = -1;
-                        break;
-                    }
-                }
-            }
-            if (cmp >= 0) {
-                for (int d = 0; d < sd; d++) {
-                    out[d][r] = ti[d * tn + a];
-                }
-                tAt[a++] = r;
-            }
-            if (cmp <= 0) {
-                for (int d = 0; d < sd; d++) {
-                    out[d][r] = si[d * sn + b];
-                }
-                sAt[b++] = r;
-            }
-            r++;
-        }
-        long[] flat = new long[sd * r];
-        for (int d = 0; d < sd; d++) {
-            System.arraycopy(out[d], 0, flat, d * r, r);
-        }
+        MergePlan plan = mergePlan(t, src);
         dev.ember.Device device = t.device();
-        Tensor idx = Tensor.tensor(flat, DType.INT64, device).reshape(sd, r);
         Tensor tv = t.rawValues();
         int[] vshape = tv.shape();
-        vshape[0] = r;
+        vshape[0] = plan.entries();
         DType common = DType.promote(t.dtype(), src.dtype());
         // r = 0 + t, then + src, per entry, as PyTorch's axpy into zeroed values
         Tensor values = Tensor.zeros(common, vshape).to(device)
-                .indexAdd_(0, Tensor.tensor(tAt, DType.INT64, device), tv.to(common))
-                .indexAdd_(0, Tensor.tensor(sAt, DType.INT64, device), src.rawValues().to(common))
+                .indexAdd_(0, Tensor.tensor(plan.tAt(), DType.INT64, device), tv.to(common))
+                .indexAdd_(0, Tensor.tensor(plan.sAt(), DType.INT64, device), src.rawValues().to(common))
                 .to(t.dtype());
-        return new SparseTensor(idx, values, t.sizeRef().clone(), t.isCoalesced() && src.isCoalesced(), null);
+        return new SparseTensor(plan.indices(), values, t.sizeRef().clone(), t.isCoalesced() && src.isCoalesced(), null);
+    }
+
+    /**
+     * The plan of add_out_sparse_contiguous's merge of the entries of {@code t} and {@code src} (one size, one number of
+     * sparse dims, both with entries): one walk over both index lists as if each were sorted, taking {@code t}'s entry
+     * when its index is the smaller (lexicographically over the sparse dims), {@code src}'s when larger, both into one
+     * entry when equal. Shared by the gradients' accumulation and {@link SparseTensor#add}.
+     *
+     * @param indices the result's indices {@code [sparseDim, entries]}
+     * @param tAt the result entry of each entry of {@code t}
+     * @param sAt the result entry of each entry of {@code src}
+     * @param entries the number of result entries
+     */
+    record MergePlan(Tensor indices, long[] tAt, long[] sAt, int entries) {
+    }
+
+    /** The {@link MergePlan} of {@code t + src} (read on the host, computed without history). */
+    static MergePlan mergePlan(SparseTensor t, SparseTensor src) {
+        try (GradMode off = Ember.noGrad()) {
+            int sd = t.sparseDim();
+            long[] ti = t.rawIndices().contiguous().toLongArray();
+            long[] si = src.rawIndices().contiguous().toLongArray();
+            int tn = t.nnz();
+            int sn = src.nnz();
+            long[] tAt = new long[tn];
+            long[] sAt = new long[sn];
+            long[][] out = new long[sd][tn + sn];
+            int r = 0;
+            int a = 0;
+            int b = 0;
+            while (a < tn || b < sn) {
+                int cmp;
+                if (a >= tn) {
+                    cmp = -1;
+                } else if (b >= sn) {
+                    cmp = 1;
+                } else {
+                    cmp = 0;
+                    for (int d = 0; d < sd; d++) {
+                        long x = ti[d * tn + a];
+                        long y = si[d * sn + b];
+                        if (x < y) {
+                            cmp = 1;
+                            break;
+                        }
+                        if (x > y) {
+                            cmp = -1;
+                            break;
+                        }
+                    }
+                }
+                if (cmp >= 0) {
+                    for (int d = 0; d < sd; d++) {
+                        out[d][r] = ti[d * tn + a];
+                    }
+                    tAt[a++] = r;
+                }
+                if (cmp <= 0) {
+                    for (int d = 0; d < sd; d++) {
+                        out[d][r] = si[d * sn + b];
+                    }
+                    sAt[b++] = r;
+                }
+                r++;
+            }
+            long[] flat = new long[sd * r];
+            for (int d = 0; d < sd; d++) {
+                System.arraycopy(out[d], 0, flat, d * r, r);
+            }
+            Tensor idx = Tensor.tensor(flat, DType.INT64, t.device()).reshape(sd, r);
+            return new MergePlan(idx, tAt, sAt, r);
+        }
     }
 
     /** PyTorch's add_out_sparse_non_contiguous (and CUDA's add): concatenated, coalesced past numel entries. */

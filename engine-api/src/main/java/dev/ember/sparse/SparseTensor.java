@@ -395,10 +395,12 @@ public final class SparseTensor implements AutoCloseable {
 
     /**
      * {@code this + alpha * other} of two sparse tensors of one size and one number of sparse dims, as PyTorch's sparse
-     * {@code add} ({@code AddBackward0}), types promoted: with contiguous values PyTorch's merge of the two entry lists
-     * (coalesced inputs give their coalesced sum; uncoalesced ones PyTorch's entries in its order, an entry of each
-     * list summed where their indices meet in the merge), coalesced when both are; else the entries of both one after
-     * the other (coalesced once they outnumber the elements), flagged coalesced only with fewer than two.
+     * {@code add} ({@code AddBackward0}), types promoted. On the CPU, as PyTorch's CPU kernels: with contiguous values
+     * the merge of the two entry lists (coalesced inputs give their coalesced sum; uncoalesced ones PyTorch's entries in
+     * its order, an entry of each list summed where their indices meet in the merge), coalesced when both are; else the
+     * entries of both one after the other (coalesced once they outnumber the elements), flagged coalesced only with
+     * fewer than two. On other devices the entries one after the other, summed into a coalesced tensor when both are
+     * coalesced.
      */
     public SparseTensor add(SparseTensor other, double alpha) {
         return add(other, alpha, "AddBackward0");
@@ -443,15 +445,22 @@ public final class SparseTensor implements AutoCloseable {
         if (other == this) { // the same tensor: its entries doubled in place of repeated (PyTorch's own result)
             return new SparseTensor(indices, values.to(common).add(ov.to(common)), size, coalesced, name);
         }
+        Tensor idx = Tensor.cat(List.of(indices, other.indices), 1);
+        Tensor val = Tensor.cat(List.of(values.to(common), ov.to(common)), 0);
+        SparseTensor sum = new SparseTensor(idx, val, size, false, name);
+        if (!device().isCpu()) { // off the CPU: the entries one after the other, summed when both were coalesced
+            if (coalesced && other.coalesced) {
+                SparseTensor c = sum.coalesce();
+                return new SparseTensor(c.indices, c.values, size, true, name);
+            }
+            return sum;
+        }
         if (values.isContiguous() && other.values.isContiguous()) {
             return mergeAdd(other, ov, common, name);
         }
         // add_out_sparse_non_contiguous: the entries of both one after the other, coalesced once there are more entries
         // than elements (PyTorch's guard against unbounded growth); alias_into_sparse flags the result coalesced only
         // with fewer than two entries, sorted or not
-        Tensor idx = Tensor.cat(List.of(indices, other.indices), 1);
-        Tensor val = Tensor.cat(List.of(values.to(common), ov.to(common)), 0);
-        SparseTensor sum = new SparseTensor(idx, val, size, false, name);
         long numel = 1;
         for (int s : size) {
             numel *= s;
@@ -472,60 +481,14 @@ public final class SparseTensor implements AutoCloseable {
      * differentiable in both.
      */
     private SparseTensor mergeAdd(SparseTensor other, Tensor otherScaled, DType common, String name) {
-        int sd = sparseDim();
-        int tn = nnz();
-        int sn = other.nnz();
-        long[] ti;
-        long[] si;
-        try (GradMode off = Ember.noGrad()) {
-            ti = indices.contiguous().toLongArray();
-            si = other.indices.contiguous().toLongArray();
-        }
-        long[] tSlot = new long[tn];
-        long[] sSlot = new long[sn];
-        long[] pick = new long[tn + sn]; // the entry (of this, then of other) whose index each result entry takes
-        int r = 0;
-        int t = 0;
-        int o = 0;
-        while (t < tn || o < sn) {
-            int cmp;
-            if (t >= tn) {
-                cmp = -1;
-            } else if (o >= sn) {
-                cmp = 1;
-            } else {
-                cmp = 0;
-                for (int d = 0; d < sd; d++) {
-                    long a = ti[d * tn + t];
-                    long b = si[d * sn + o];
-                    if (a != b) {
-                        cmp = a < b ? 1 : -1;
-                        break;
-                    }
-                }
-            }
-            if (cmp >= 0) {
-                pick[r] = t;
-                tSlot[t++] = r;
-            }
-            if (cmp <= 0) {
-                pick[r] = tn + o;
-                sSlot[o++] = r;
-            }
-            r++;
-        }
+        SparseGrads.MergePlan plan = SparseGrads.mergePlan(this, other);
         Device dev = device();
-        Tensor idx;
-        try (GradMode off = Ember.noGrad()) {
-            idx = Tensor.cat(List.of(indices, other.indices), 1)
-                    .indexSelect(1, Tensor.tensor(java.util.Arrays.copyOf(pick, r), DType.INT64, dev));
-        }
         int[] vshape = values.shape();
-        vshape[0] = r;
+        vshape[0] = plan.entries();
         Tensor tv = values.to(common);
-        Tensor val = tv.newZeros(vshape).indexAdd(0, Tensor.tensor(tSlot, DType.INT64, dev), tv)
-                .indexAdd(0, Tensor.tensor(sSlot, DType.INT64, dev), otherScaled.to(common));
-        return new SparseTensor(idx, val, size, coalesced && other.coalesced, name);
+        Tensor val = tv.newZeros(vshape).indexAdd(0, Tensor.tensor(plan.tAt(), DType.INT64, dev), tv)
+                .indexAdd(0, Tensor.tensor(plan.sAt(), DType.INT64, dev), otherScaled.to(common));
+        return new SparseTensor(plan.indices(), val, size, coalesced && other.coalesced, name);
     }
 
     /** The values times {@code value}, as {@code s * value} ({@code MulBackward0}). */
