@@ -366,4 +366,44 @@ class Leftovers44Test {
                 mq.size(1) != gym.get("mla.k").size(1));
         gym.assertClose("mla.out", out, 2e-5);
     }
+
+    // ------------------------------------------------------------------ 4. integer regression losses on meta
+
+    /**
+     * mse_loss, huber_loss and smooth_l1_loss of integer tensors on the meta device give PyTorch's meta results (the
+     * promoted integer type; 0-dim for mean and sum, the broadcast shape for none) where Ember refused them with the
+     * CPU kernel's message; on the CPU they are still refused, as PyTorch's.
+     */
+    private static DType dtypeNamed(String name) {
+        for (DType t : DType.values()) {
+            if (t.toString().equals("torch." + name)) {
+                return t;
+            }
+        }
+        throw new IllegalArgumentException(name);
+    }
+
+    @Test
+    void integerRegressionLossesOnMetaArePyTorchs() {
+        int checked = 0;
+        for (String c : EXPECTED.get("metaloss").split(" \\| ")) {
+            String[] w = c.split(" ");
+            Tensor a = Tensor.empty(dtypeNamed(w[0]), 2, 3).to(Device.META);
+            Tensor b = Tensor.empty(dtypeNamed(w[1]), 3).to(Device.META);
+            Tensor r = switch (w[2]) {
+                case "mse" -> dev.ember.nn.Functional.mseLoss(a, b, w[3]);
+                case "huber" -> dev.ember.nn.Functional.huberLoss(a, b, w[3], 1.0);
+                default -> dev.ember.nn.Functional.smoothL1Loss(a, b, w[3], 1.0);
+            };
+            assertTrue(r.isMeta(), c);
+            assertEquals("torch." + w[4], r.dtype().toString(), c);
+            assertEquals(w[5].equals("-") ? "[]" : "[" + w[5].replace(",", ", ") + "]", Arrays.toString(r.shape()), c);
+            checked++;
+        }
+        assertEquals(36, checked);
+        Tensor cpu = Tensor.empty(DType.INT64, 2, 3);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> dev.ember.nn.Functional.mseLoss(cpu, cpu, "mean"));
+        assertEquals("\"mse_cpu\" not implemented for 'Long'", e.getMessage());
+    }
 }
