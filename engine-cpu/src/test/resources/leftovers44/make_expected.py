@@ -115,7 +115,8 @@ def desc(t):
 
 CONV = {"conv1d": ((2, 3, 7), (4, 3, 3), lambda x, w, b: torch.nn.functional.conv1d(x, w, b, padding=1)),
         "conv2d": ((2, 3, 5, 4), (4, 3, 3, 2), lambda x, w, b: torch.nn.functional.conv2d(x, w, b, stride=(2, 1),
-                                                                                          padding=1))}
+                                                                                          padding=1)),
+        "conv3d": ((1, 2, 3, 4, 3), (3, 2, 2, 2, 2), lambda x, w, b: torch.nn.functional.conv3d(x, w, b, padding=(1, 0, 1)))}
 for op, (xs, wsh, f) in CONV.items():
     for bias in (False, True):
         for xr, wr in ((True, True), (True, False), (False, True)):
