@@ -46,7 +46,8 @@
 #   err   add, add_relu, mul, matmul, cat, add_scalar, mul_scalar, hardswish, elu, leaky_relu given a per-channel
 #         operand, mixed schemes or mixed dtypes: PyTorch's message (qmul's scheme message in 2.x's spelling), the
 #         operands unchanged. (qint32 operands, which 1.13 takes for add, mul, cat, add_scalar, mul_scalar and the
-#         activations, are not here: Ember's quantized elementwise kernels take quint8 and qint8 only.)
+#         activations, are not here; since session 44 Ember takes them too: Leftovers44Test pins add_scalar, mul_scalar,
+#         hardswish, elu and leaky_relu of qint32, whose add, mul and cat already matched.)
 #   qpt also takes the scales PyTorch does not check: 0, negative, NaN, +-inf.
 #
 # Format: "=== id kind name", then lines by first word: tensors as "dtype [shape] : values" (float32 values written as

@@ -4,6 +4,7 @@
 # complex values as their parts interleaved, or a string (a message, a node name, True/False).
 # Deterministic: no randomness is drawn; running it twice writes the same bytes.
 import math
+import warnings
 
 import numpy as np
 import torch
@@ -114,7 +115,8 @@ def desc(t):
 
 CONV = {"conv1d": ((2, 3, 7), (4, 3, 3), lambda x, w, b: torch.nn.functional.conv1d(x, w, b, padding=1)),
         "conv2d": ((2, 3, 5, 4), (4, 3, 3, 2), lambda x, w, b: torch.nn.functional.conv2d(x, w, b, stride=(2, 1),
-                                                                                          padding=1))}
+                                                                                          padding=1)),
+        "conv3d": ((1, 2, 3, 4, 3), (3, 2, 2, 2, 2), lambda x, w, b: torch.nn.functional.conv3d(x, w, b, padding=(1, 0, 1)))}
 for op, (xs, wsh, f) in CONV.items():
     for bias in (False, True):
         for xr, wr in ((True, True), (True, False), (False, True)):
@@ -218,6 +220,25 @@ x2 = torch.tensor([[float(T.randint(0, 2)) for _ in range(70)] for _ in range(6)
 put("topk2d.x", nums(x2))
 put("topk2d.dim1", " ".join(str(i) for i in torch.topk(x2, 40, dim=1).indices.reshape(-1).tolist()))
 put("topk2d.dim0", " ".join(str(i) for i in torch.topk(x2, 4, dim=0, largest=False, sorted=False).indices.reshape(-1).tolist()))
+
+
+# ---------------------------------------------------------------------------------------------------- 4. meta integer losses
+# mse_loss, huber_loss and smooth_l1_loss of integer tensors on the meta device: PyTorch's meta kernels check no type
+# and give the promoted integer type (0-dim for mean and sum, the broadcast shape for none), where the CPU refuses.
+import torch.nn.functional as F
+
+ml = []
+for dt, dt2 in (("int64", "int64"), ("int32", "int32"), ("uint8", "uint8"), ("int64", "int32")):
+    a = torch.empty(2, 3, dtype=getattr(torch, dt), device="meta")
+    b = torch.empty(3, dtype=getattr(torch, dt2), device="meta")
+    for name, f in (("mse", F.mse_loss), ("huber", F.huber_loss), ("smooth_l1", F.smooth_l1_loss)):
+        for red in ("mean", "sum", "none"):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                r = f(a, b, reduction=red)
+            ml.append("%s %s %s %s %s %s" % (dt, dt2, name, red, str(r.dtype).replace("torch.", ""),
+                                              ",".join(map(str, r.shape)) or "-"))
+put("metaloss", " | ".join(ml))
 
 
 with open("expected.txt", "w") as fh:

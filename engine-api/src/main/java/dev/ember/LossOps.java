@@ -501,11 +501,20 @@ final class LossOps {
         Device device = ArithmeticOps.checkSameDevice(input, target);
         Shapes.broadcast(input.shape, target.shape);
         DType t = ArithmeticOps.resultType(input, target);
-        if (!t.isFloatingPoint()) {
+        if (!t.isFloatingPoint() && !(device.isMeta() && t.isIntegral())) {
             throw new IllegalArgumentException("\"" + kernel + (device.isCpu() ? "_cpu" : "_cuda") + "\" not implemented for '"
                     + Format.scalarType(t) + "'");
         }
         return t;
+    }
+
+    /**
+     * An integer regression loss on the meta device, which PyTorch's meta kernels give without a type check: the
+     * promoted integer type, the broadcast shape for "none", else a 0-dim result (no history: integers need none).
+     */
+    private static Tensor metaIntegralLoss(Tensor input, Tensor target, DType t, int red) {
+        int[] shape = red == NONE ? Shapes.broadcast(input.shape, target.shape) : new int[0];
+        return Creation.empty(shape, t, input.device);
     }
 
     /**
@@ -519,6 +528,9 @@ final class LossOps {
         NNOps.requireTensor(target, "mse_loss", "target", 2);
         int red = reduction(reduction);
         DType t = regressionType(input, target, "mse");
+        if (!t.isFloatingPoint()) {
+            return metaIntegralLoss(input, target, t, red);
+        }
         Tensor out;
         Tensor d;
         try (GradMode off = Ember.noGrad()) {
@@ -564,6 +576,9 @@ final class LossOps {
             throw new IllegalArgumentException("smooth_l1_loss does not support negative values for beta.");
         }
         DType t = regressionType(input, target, "smooth_l1");
+        if (!t.isFloatingPoint()) {
+            return metaIntegralLoss(input, target, t, red);
+        }
         return robustLoss(input, target, red, t, beta, false);
     }
 
@@ -591,6 +606,9 @@ final class LossOps {
             throw castError(promoted, input.dtype);
         }
         DType t = regressionType(input, target, "huber");
+        if (!t.isFloatingPoint()) {
+            return metaIntegralLoss(input, target, t, red);
+        }
         return robustLoss(input, target, red, t, delta, true);
     }
 

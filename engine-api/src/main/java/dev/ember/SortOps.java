@@ -122,7 +122,8 @@ final class SortOps {
 
     /**
      * {@code topk}: the k largest (smallest) along a dimension, with their indices; one TopkBackward0 node. The order
-     * (among equal values too, and with {@code sorted} false) is PyTorch's CPU kernel's ({@link dev.ember.backend.Backend#topk}).
+     * (among equal values too, and with {@code sorted} false) is PyTorch's CPU kernel's ({@link dev.ember.backend.Backend#topk})
+     * on the CPU; an accelerator takes the first k of its stable sort.
      */
     static Tensor.ValuesIndices topk(Tensor x, int k, int dim, boolean largest, boolean sorted) {
         int d = Shapes.wrapDim(dim, x.dim());
@@ -141,11 +142,24 @@ final class SortOps {
         } else {
             int[] outShape = x.shape.clone();
             outShape[d] = k;
-            values = Creation.empty(outShape, x.dtype, x.device);
-            indices = Creation.empty(outShape, DType.INT64, x.device);
-            if (values.numel() > 0) {
-                x.backend.topk(x.storage(), x.layout, d, k, largest, sorted, values.storage(), values.layout,
-                        indices.storage(), indices.layout);
+            if (x.device.isCpu() || x.device.isMeta()) {
+                values = Creation.empty(outShape, x.dtype, x.device);
+                indices = Creation.empty(outShape, DType.INT64, x.device);
+                if (values.numel() > 0) {
+                    x.backend.topk(x.storage(), x.layout, d, k, largest, sorted, values.storage(), values.layout,
+                            indices.storage(), indices.layout);
+                }
+            } else {
+                // an accelerator: its own stable sort, then the first k (PyTorch's GPU order is its kernels' own; no
+                // round trip to the host for the CPU's order)
+                Tensor allValues = Creation.empty(x.shape, x.dtype, x.device);
+                Tensor allIndices = Creation.empty(x.shape, DType.INT64, x.device);
+                if (x.numel() > 0) {
+                    x.backend.sort(x.storage(), x.layout, d, largest, allValues.storage(), allValues.layout,
+                            allIndices.storage(), allIndices.layout);
+                }
+                values = firstAlong(allValues, d, k, outShape);
+                indices = firstAlong(allIndices, d, k, outShape);
             }
         }
         int[] shape = x.shape;
@@ -155,6 +169,20 @@ final class SortOps {
             return g -> new Tensor[] {selectedBackward(g, d, si.get(), shape, true)};
         });
         return new Tensor.ValuesIndices(values, indices);
+    }
+
+    /** The first {@code k} elements along {@code d} of a fresh tensor, in a tensor of their own. */
+    private static Tensor firstAlong(Tensor all, int d, int k, int[] shape) {
+        if (shape[d] == all.shape[d]) {
+            return all;
+        }
+        int[] strides = all.layout.strides();
+        Tensor out = Creation.empty(shape, all.dtype, all.device);
+        if (out.numel() > 0) {
+            all.backend.copy(all.storage(), new Layout(shape, strides, 0), out.storage(), out.layout);
+        }
+        all.close();
+        return out;
     }
 
     /** A contiguous copy without history. */

@@ -198,16 +198,23 @@ final class VolumetricOps {
         int[] inShape = input.shape;
         int[] wShape = weight.shape;
         return ArithmeticOps.record(out, "ConvolutionBackward0", new Tensor[] {input, weight, bias}, n -> {
-            // the input itself and the weight itself, so that a backward recording its graph reaches both
-            SavedTensor sx = n.needsInputGrad(1) ? n.save(input) : null;
-            SavedTensor sw = n.needsInputGrad(0) ? n.save(weight) : null;
-            return g -> {
-                Tensor[] d = gradients(sx == null ? null : ReductionOps.opmath(sx.get()),
-                        sw == null ? null : ReductionOps.opmath(sw.get()), ReductionOps.opmath(g), inShape, wShape, s, pad,
+            // the input itself and the weight itself, both, as PyTorch's node saves them: a backward recording its
+            // graph is convolution_backward over (grad, input, weight) (NNOps.convolutionBackwardRecorded)
+            SavedTensor sx = n.save(input);
+            SavedTensor sw = n.save(weight);
+            boolean[] needed = {n.needsInputGrad(0), n.needsInputGrad(1), n.needsInputGrad(2)};
+            java.util.function.Function<Tensor[], Tensor[]> grads = tt -> {
+                Tensor[] d = gradients(needed[1] ? ReductionOps.opmath(tt[1]) : null,
+                        needed[0] ? ReductionOps.opmath(tt[2]) : null, ReductionOps.opmath(tt[0]), inShape, wShape, s, pad,
                         dil, groups);
                 return new Tensor[] {d[0] == null ? null : ReductionOps.narrowedBack(d[0], t),
                     d[1] == null ? null : ReductionOps.narrowedBack(d[1], t),
-                    n.needsInputGrad(2) ? g.sum(new int[] {0, 2, 3, 4}, false) : null};
+                    needed[2] ? tt[0].sum(new int[] {0, 2, 3, 4}, false) : null};
+            };
+            return g -> {
+                Tensor[] saved = {g, sx.get(), sw.get()};
+                return GradMode.gradMode() ? NNOps.convolutionBackwardRecorded(g, saved[1], saved[2], grads)
+                        : grads.apply(saved);
             };
         });
     }
@@ -381,15 +388,22 @@ final class VolumetricOps {
         }
         int[] inShape = input.shape;
         return ArithmeticOps.record(out, "ConvolutionBackward0", new Tensor[] {input, weight, bias}, n -> {
-            SavedTensor sx = n.needsInputGrad(1) ? n.save(input) : null;
-            SavedTensor sw = n.needsInputGrad(0) ? n.save(weight) : null;
-            return g -> {
-                Tensor g32 = ReductionOps.opmath(g);
-                Tensor gx = sw == null ? null : ReductionOps.narrowedBack(forwardComposition(g32,
-                        ReductionOps.opmath(sw.get()), null, inShape, s, pad, dil, groups), t);
-                Tensor gw = sx == null ? null : ReductionOps.narrowedBack(gradients(g32, null, ReductionOps.opmath(sx.get()),
+            // both saved, as PyTorch's node saves them (see conv3d)
+            SavedTensor sx = n.save(input);
+            SavedTensor sw = n.save(weight);
+            boolean[] needed = {n.needsInputGrad(0), n.needsInputGrad(1), n.needsInputGrad(2)};
+            java.util.function.Function<Tensor[], Tensor[]> grads = tt -> {
+                Tensor g32 = ReductionOps.opmath(tt[0]);
+                Tensor gx = !needed[0] ? null : ReductionOps.narrowedBack(forwardComposition(g32,
+                        ReductionOps.opmath(tt[2]), null, inShape, s, pad, dil, groups), t);
+                Tensor gw = !needed[1] ? null : ReductionOps.narrowedBack(gradients(g32, null, ReductionOps.opmath(tt[1]),
                         outShape, wShape, s, pad, dil, groups)[1], t);
-                return new Tensor[] {gx, gw, n.needsInputGrad(2) ? g.sum(new int[] {0, 2, 3, 4}, false) : null};
+                return new Tensor[] {gx, gw, needed[2] ? tt[0].sum(new int[] {0, 2, 3, 4}, false) : null};
+            };
+            return g -> {
+                Tensor[] saved = {g, sx.get(), sw.get()};
+                return GradMode.gradMode() ? NNOps.convolutionBackwardRecorded(g, saved[1], saved[2], grads)
+                        : grads.apply(saved);
             };
         });
     }

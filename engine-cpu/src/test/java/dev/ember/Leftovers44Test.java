@@ -106,7 +106,7 @@ class Leftovers44Test {
     }
 
     /**
-     * conv1d's and conv2d's gradients under create_graph are PyTorch's convolution_backward node: each requires grad,
+     * conv1d's, conv2d's and conv3d's gradients under create_graph are PyTorch's convolution_backward node: each requires grad,
      * grad_fn ConvolutionBackwardBackward0, where the output gradient, the input or the weight does (was: only where it
      * depends on a tensor that requires grad, so that with only the input requiring grad its gradient did not, and
      * the bias's never did); then which second-order gradients are None and which require grad, and their values.
@@ -114,10 +114,11 @@ class Leftovers44Test {
     @Test
     void convolutionDoubleBackwardKeepsPyTorchsEdges() {
         int cases = 0;
-        for (String op : new String[] {"conv1d", "conv2d"}) {
+        for (String op : new String[] {"conv1d", "conv2d", "conv3d"}) {
             boolean one = op.equals("conv1d");
-            int[] xs = one ? new int[] {2, 3, 7} : new int[] {2, 3, 5, 4};
-            int[] ws = one ? new int[] {4, 3, 3} : new int[] {4, 3, 3, 2};
+            boolean three = op.equals("conv3d");
+            int[] xs = one ? new int[] {2, 3, 7} : three ? new int[] {1, 2, 3, 4, 3} : new int[] {2, 3, 5, 4};
+            int[] ws = one ? new int[] {4, 3, 3} : three ? new int[] {3, 2, 2, 2, 2} : new int[] {4, 3, 3, 2};
             for (String c : new String[] {"nxw", "nx-", "n-w", "bxw", "bx-", "b-w"}) {
                 String key = op + "." + c;
                 boolean bias = c.charAt(0) == 'b';
@@ -125,6 +126,8 @@ class Leftovers44Test {
                 Tensor w = real(key + ".w", ws).requiresGrad_(c.charAt(2) == 'w');
                 Tensor b = bias ? real(key + ".b", ws[0]).requiresGrad_(true) : null;
                 Tensor y = one ? Tensor.conv1d(x, w, b, new int[] {1}, new int[] {1}, new int[] {1}, 1)
+                        : three ? dev.ember.nn.Functional.conv3d(x, w, b, new int[] {1, 1, 1}, new int[] {1, 0, 1},
+                                new int[] {1, 1, 1}, 1)
                         : Tensor.conv2d(x, w, b, new int[] {2, 1}, new int[] {1, 1}, new int[] {1, 1}, 1);
                 Tensor v = real(key + ".v", y.shape());
                 List<Tensor> ins = new ArrayList<>();
@@ -152,7 +155,7 @@ class Leftovers44Test {
                 }
             }
         }
-        assertEquals(46, cases);
+        assertEquals(69, cases);
     }
 
     // ------------------------------------------------------------------ 3. jacrev's chunk_size
@@ -365,5 +368,45 @@ class Leftovers44Test {
                 mla, FlexAttention.createBlockMask(causal, null, null, mq.size(2), gym.get("mla.k").size(2), 4), null,
                 mq.size(1) != gym.get("mla.k").size(1));
         gym.assertClose("mla.out", out, 2e-5);
+    }
+
+    // ------------------------------------------------------------------ 4. integer regression losses on meta
+
+    /**
+     * mse_loss, huber_loss and smooth_l1_loss of integer tensors on the meta device give PyTorch's meta results (the
+     * promoted integer type; 0-dim for mean and sum, the broadcast shape for none) where Ember refused them with the
+     * CPU kernel's message; on the CPU they are still refused, as PyTorch's.
+     */
+    private static DType dtypeNamed(String name) {
+        for (DType t : DType.values()) {
+            if (t.toString().equals("torch." + name)) {
+                return t;
+            }
+        }
+        throw new IllegalArgumentException(name);
+    }
+
+    @Test
+    void integerRegressionLossesOnMetaArePyTorchs() {
+        int checked = 0;
+        for (String c : EXPECTED.get("metaloss").split(" \\| ")) {
+            String[] w = c.split(" ");
+            Tensor a = Tensor.empty(dtypeNamed(w[0]), 2, 3).to(Device.META);
+            Tensor b = Tensor.empty(dtypeNamed(w[1]), 3).to(Device.META);
+            Tensor r = switch (w[2]) {
+                case "mse" -> dev.ember.nn.Functional.mseLoss(a, b, w[3]);
+                case "huber" -> dev.ember.nn.Functional.huberLoss(a, b, w[3], 1.0);
+                default -> dev.ember.nn.Functional.smoothL1Loss(a, b, w[3], 1.0);
+            };
+            assertTrue(r.isMeta(), c);
+            assertEquals("torch." + w[4], r.dtype().toString(), c);
+            assertEquals(w[5].equals("-") ? "[]" : "[" + w[5].replace(",", ", ") + "]", Arrays.toString(r.shape()), c);
+            checked++;
+        }
+        assertEquals(36, checked);
+        Tensor cpu = Tensor.empty(DType.INT64, 2, 3);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> dev.ember.nn.Functional.mseLoss(cpu, cpu, "mean"));
+        assertEquals("\"mse_cpu\" not implemented for 'Long'", e.getMessage());
     }
 }
