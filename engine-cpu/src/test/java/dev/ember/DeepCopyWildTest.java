@@ -1,0 +1,835 @@
+package dev.ember;
+
+import dev.ember.nn.BatchNorm1d;
+import dev.ember.nn.Embedding;
+import dev.ember.nn.Functional;
+import dev.ember.nn.GELU;
+import dev.ember.nn.GRU;
+import dev.ember.nn.LSTM;
+import dev.ember.nn.LayerNorm;
+import dev.ember.nn.LazyLinear;
+import dev.ember.nn.Linear;
+import dev.ember.nn.Module;
+import dev.ember.nn.ModuleDict;
+import dev.ember.nn.ModuleInternals;
+import dev.ember.nn.MultiheadAttention;
+import dev.ember.nn.ReLU;
+import dev.ember.nn.Sequential;
+import dev.ember.nn.Tanh;
+import dev.ember.nn.utils.ClipGrad;
+import dev.ember.nn.utils.Parametrize;
+import dev.ember.nn.utils.Prune;
+import dev.ember.optim.Adam;
+import dev.ember.optim.AdamW;
+import dev.ember.optim.ParamGroup;
+import dev.ember.optim.SGD;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+import static dev.ember.OutsiderFixture.close;
+import static dev.ember.OutsiderFixture.same;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Session 44's outsider round 19b: programs that rely on {@code copy.deepcopy} ({@link DeepCopy#of}), ported line by
+ * line from their reference code with Ember's public API, run in float64 from PyTorch's initial weights and fixed data
+ * and held to PyTorch's losses, outputs and parameters after the last step ({@code resources/deepcopywild/
+ * make_expected.py} wrote {@code deepcopywild.pt} with PyTorch 1.13; the float32 initial values and data are widened to
+ * the very same float64 numbers). Every comparison is held to {@link LossesMoreTest#assertClose}'s float64 tolerance
+ * (1e-12 relative to the largest magnitude compared), losses to ten times it, integer and boolean facts exactly.
+ * <ol>
+ * <li>DQN's target network (PyTorch's tutorial: a deep copy, hard-synced by {@code load_state_dict}); DDPG's actor and
+ * critic targets (sfujim/TD3) and SAC's Polyak update in place.</li>
+ * <li>DINO's teacher: a frozen deep copy of the student, its EMA, centering and sharpening, the multi-crop loss.</li>
+ * <li>Mean teacher (CuriousAI) with BatchNorm and detached EMA parameters; timm's ModelEmaV2 averaging every state
+ * dict value, the integer {@code num_batches_tracked} truncated by {@code copy_} as PyTorch does.</li>
+ * <li>Best-model checkpointing by a deep-copied state dict, a uniform model soup of deep-copied fine-tunes, and
+ * Lookahead's slow weights deep-copied from the parameter groups.</li>
+ * <li>Copies of modules with state (LSTM, GRU, MultiheadAttention, GPT's tied embedding, bfloat16, lazy, hooks, a
+ * parametrization, legacy weight norm, pruning) trained or changed apart from their originals.</li>
+ * </ol>
+ */
+class DeepCopyWildTest {
+    private static final OutsiderFixture PT = new OutsiderFixture("deepcopywild", "deepcopywild.pt");
+    private static final DType F64 = DType.FLOAT64;
+
+    /** The entry {@code name}, a float32 one (data, initial values) widened to float64. */
+    private static Tensor e(String name) {
+        Tensor t = PT.e(name);
+        return t.dtype() == DType.FLOAT32 ? t.to(F64) : t;
+    }
+
+    private static boolean fact(String name) {
+        return PT.e(name).item() != 0;
+    }
+
+    private static Tensor losses(List<Double> xs) {
+        return OutsiderFixture.values(xs, F64);
+    }
+
+    /** Every state dict entry of {@code m} against {@code prefix + key}; integers exactly. */
+    private static void assertState(String prefix, Module m, String what) {
+        Map<String, Tensor> want = PT.under(prefix);
+        Map<String, Tensor> sd = m.stateDict();
+        assertEquals(want.keySet(), sd.keySet(), what + ": state dict keys");
+        for (Map.Entry<String, Tensor> en : sd.entrySet()) {
+            Tensor w = want.get(en.getKey());
+            if (w.dtype().isFloatingPoint()) {
+                same(w, en.getValue(), what + " " + en.getKey());
+            } else {
+                assertArrayEquals(w.toLongArray(), en.getValue().toLongArray(), what + " " + en.getKey());
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ 1. target networks
+
+    /** The tutorial's DQN. */
+    static final class DQN extends Module {
+        final Linear layer1;
+        final Linear layer2;
+        final Linear layer3;
+
+        DQN(int nObservations, int nActions) {
+            layer1 = registerModule("layer1", new Linear(nObservations, 16));
+            layer2 = registerModule("layer2", new Linear(16, 16));
+            layer3 = registerModule("layer3", new Linear(16, nActions));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            x = Functional.relu(layer1.apply(x));
+            x = Functional.relu(layer2.apply(x));
+            return layer3.apply(x);
+        }
+    }
+
+    @Test
+    void dqnTargetNetworkIsADeepCopyHardSyncedByLoadStateDict() {
+        DQN policyNet = PT.loaded(new DQN(4, 2), "dqn.init.", F64);
+        DQN targetNet = DeepCopy.of(policyNet);
+        DQN loadedNet = new DQN(4, 2);
+        loadedNet.to(F64);
+        loadedNet.loadStateDict(policyNet.stateDict());
+        AdamW optimizer = new AdamW(policyNet.parameters(), 1e-2, 0.9, 0.999, 1e-8, 0.01, true);
+        Tensor s = e("dqn.s");
+        Tensor a = e("dqn.a");
+        Tensor r = e("dqn.r");
+        Tensor s2 = e("dqn.s2");
+        Tensor done = e("dqn.done");
+        int b = 6;
+        List<Double> ls = new ArrayList<>();
+        for (int step = 0; step < 4; step++) {
+            Tensor nonFinalMask = done.select(0, step).logicalNot();
+            Tensor nonFinalNextStates = s2.select(0, step).index(Index.of(nonFinalMask));
+            Tensor stateActionValues = policyNet.apply(s.select(0, step)).gather(1, a.select(0, step).unsqueeze(1));
+            Tensor nextStateValues = Tensor.zeros(F64, b);
+            try (GradMode off = Ember.noGrad()) {
+                nextStateValues.indexPut_(new Index[] {Index.of(nonFinalMask)},
+                    targetNet.apply(nonFinalNextStates).max(1).values(), false);
+                assertTrue(targetNet.apply(s2.select(0, step)).equal(loadedNet.apply(s2.select(0, step))),
+                    "the deep copy and the loaded network agree");
+            }
+            Tensor expectedStateActionValues = nextStateValues.mul(0.9).add(r.select(0, step));
+            Tensor loss = Functional.smoothL1Loss(stateActionValues, expectedStateActionValues.unsqueeze(1));
+            optimizer.zeroGrad();
+            loss.backward();
+            ClipGrad.clipGradValue_(policyNet.parameters(), 100);
+            optimizer.step();
+            ls.add(loss.item());
+            for (Tensor p : targetNet.parameters()) {
+                assertNull(p.grad(), "no gradient reaches the target network");
+            }
+            if (step == 1) {
+                targetNet.loadStateDict(policyNet.stateDict());
+                loadedNet.loadStateDict(policyNet.stateDict());
+            }
+        }
+        close(e("dqn.loss"), losses(ls), "DQN losses", 10);
+        PT.assertNamed("dqn.final.policy.", policyNet, false, 1, "DQN policy net");
+        PT.assertNamed("dqn.final.target.", targetNet, false, 1, "DQN target net");
+    }
+
+    /** sfujim/TD3's Actor. */
+    static final class Actor extends Module {
+        final Linear l1;
+        final Linear l2;
+        final Linear l3;
+        final double maxAction;
+
+        Actor(int stateDim, int actionDim, double maxAction) {
+            l1 = registerModule("l1", new Linear(stateDim, 8));
+            l2 = registerModule("l2", new Linear(8, 8));
+            l3 = registerModule("l3", new Linear(8, actionDim));
+            this.maxAction = maxAction;
+        }
+
+        @Override
+        public Tensor forward(Tensor state) {
+            Tensor a = Functional.relu(l1.apply(state));
+            a = Functional.relu(l2.apply(a));
+            return l3.apply(a).tanh().mul(maxAction);
+        }
+    }
+
+    /** sfujim/TD3's DDPG Critic. */
+    static final class Critic extends Module {
+        final Linear l1;
+        final Linear l2;
+        final Linear l3;
+
+        Critic(int stateDim, int actionDim) {
+            l1 = registerModule("l1", new Linear(stateDim + actionDim, 8));
+            l2 = registerModule("l2", new Linear(8, 8));
+            l3 = registerModule("l3", new Linear(8, 1));
+        }
+
+        Tensor forward(Tensor state, Tensor action) {
+            Tensor q = Functional.relu(l1.apply(Tensor.cat(List.of(state, action), 1)));
+            q = Functional.relu(l2.apply(q));
+            return l3.apply(q);
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            throw new UnsupportedOperationException("called with a state and an action");
+        }
+    }
+
+    @Test
+    void ddpgAndSacTargetsFollowTheirOnlineNetworksByPolyakUpdates() {
+        Actor actor = PT.loaded(new Actor(3, 2, 2.0), "ddpg.init.actor.", F64);
+        Critic critic = PT.loaded(new Critic(3, 2), "ddpg.init.critic.", F64);
+        Actor actorTarget = DeepCopy.of(actor);
+        Critic criticTarget = DeepCopy.of(critic);
+        Critic sacTarget = DeepCopy.of(critic);
+        assertEquals(2.0, actorTarget.maxAction);
+        for (Tensor p : sacTarget.parameters()) {
+            p.requiresGrad_(false);
+        }
+        Adam actorOptimizer = new Adam(actor.parameters(), 3e-3);
+        Adam criticOptimizer = new Adam(critic.parameters(), 3e-3);
+        Tensor state = e("ddpg.state");
+        Tensor action = e("ddpg.action");
+        Tensor nextState = e("ddpg.next_state");
+        Tensor reward = e("ddpg.reward");
+        Tensor notDone = e("ddpg.not_done");
+        double tau = 0.1;
+        double discount = 0.99;
+        double polyak = 0.8;
+        List<Double> closses = new ArrayList<>();
+        List<Double> alosses = new ArrayList<>();
+        for (int step = 0; step < 3; step++) {
+            Tensor targetQ = criticTarget.forward(nextState.select(0, step), actorTarget.apply(nextState.select(0, step)));
+            targetQ = reward.select(0, step).add(notDone.select(0, step).mul(discount).mul(targetQ).detach());
+            Tensor currentQ = critic.forward(state.select(0, step), action.select(0, step));
+            Tensor criticLoss = Functional.mseLoss(currentQ, targetQ);
+            criticOptimizer.zeroGrad();
+            criticLoss.backward();
+            criticOptimizer.step();
+            Tensor actorLoss = critic.forward(state.select(0, step), actor.apply(state.select(0, step))).mean().neg();
+            actorOptimizer.zeroGrad();
+            actorLoss.backward();
+            actorOptimizer.step();
+            polyak(critic, criticTarget, tau);
+            polyak(actor, actorTarget, tau);
+            try (GradMode off = Ember.noGrad()) {
+                List<Tensor> ps = critic.parameters();
+                List<Tensor> targ = sacTarget.parameters();
+                for (int i = 0; i < ps.size(); i++) {
+                    targ.get(i).data().mul_(polyak);
+                    targ.get(i).data().add_(ps.get(i).data().mul(1 - polyak));
+                }
+            }
+            closses.add(criticLoss.item());
+            alosses.add(actorLoss.item());
+        }
+        close(e("ddpg.critic_loss"), losses(closses), "DDPG critic losses", 10);
+        close(e("ddpg.actor_loss"), losses(alosses), "DDPG actor losses", 10);
+        PT.assertNamed("ddpg.final.actor.", actor, false, 1, "actor");
+        PT.assertNamed("ddpg.final.critic.", critic, false, 1, "critic");
+        PT.assertNamed("ddpg.final.actor_target.", actorTarget, false, 1, "actor target");
+        PT.assertNamed("ddpg.final.critic_target.", criticTarget, false, 1, "critic target");
+        PT.assertNamed("ddpg.final.sac_target.", sacTarget, false, 1, "SAC target");
+    }
+
+    /** {@code target_param.data.copy_(tau * param.data + (1 - tau) * target_param.data)} over the pairs. */
+    private static void polyak(Module online, Module target, double tau) {
+        List<Tensor> ps = online.parameters();
+        List<Tensor> ts = target.parameters();
+        for (int i = 0; i < ps.size(); i++) {
+            ts.get(i).data().copy_(ps.get(i).data().mul(tau).add(ts.get(i).data().mul(1 - tau)));
+        }
+    }
+
+    // ------------------------------------------------------------------ 2. DINO
+
+    /** DINO's head with a plain last layer (see the generator for norm_last_layer). */
+    static final class DINOHead extends Module {
+        final Sequential mlp;
+        final Linear lastLayer;
+
+        DINOHead(int inDim, int outDim, int hiddenDim, int bottleneckDim) {
+            mlp = registerModule("mlp", new Sequential(new Linear(inDim, hiddenDim), new GELU(),
+                new Linear(hiddenDim, hiddenDim), new GELU(), new Linear(hiddenDim, bottleneckDim)));
+            lastLayer = registerModule("last_layer", new Linear(bottleneckDim, outDim, false));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            x = mlp.apply(x);
+            x = Functional.normalize(x, 2, -1, 1e-12);
+            return lastLayer.apply(x);
+        }
+    }
+
+    /** DINO's MultiCropWrapper over a list of crops of one resolution (one backbone call on their concatenation). */
+    static final class MultiCropWrapper extends Module {
+        final Sequential backbone;
+        final DINOHead head;
+
+        MultiCropWrapper(Sequential backbone, DINOHead head) {
+            this.backbone = registerModule("backbone", backbone);
+            this.head = registerModule("head", head);
+        }
+
+        Tensor forward(List<Tensor> x) {
+            return head.apply(backbone.apply(Tensor.cat(x, 0)));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return forward(List.of(x));
+        }
+    }
+
+    /** DINOLoss (single process: the batch center is the mean of the teacher's outputs). */
+    static final class DINOLoss {
+        final double studentTemp;
+        final double centerMomentum;
+        final int ncrops;
+        final double teacherTemp;
+        Tensor center;
+
+        DINOLoss(int outDim, int ncrops, double teacherTemp, double studentTemp, double centerMomentum) {
+            this.studentTemp = studentTemp;
+            this.centerMomentum = centerMomentum;
+            this.ncrops = ncrops;
+            this.teacherTemp = teacherTemp;
+            this.center = Tensor.zeros(F64, 1, outDim);
+        }
+
+        Tensor forward(Tensor studentOutput, Tensor teacherOutput) {
+            Tensor studentOut = studentOutput.div(studentTemp);
+            List<Tensor> studentChunks = studentOut.chunk(ncrops, 0);
+            Tensor teacherOut = Functional.softmax(teacherOutput.sub(center).div(teacherTemp), -1);
+            List<Tensor> teacherChunks = teacherOut.detach().chunk(2, 0);
+            Tensor totalLoss = null;
+            int nLossTerms = 0;
+            for (int iq = 0; iq < teacherChunks.size(); iq++) {
+                Tensor q = teacherChunks.get(iq);
+                for (int v = 0; v < studentChunks.size(); v++) {
+                    if (v == iq) {
+                        continue;
+                    }
+                    Tensor loss = q.neg().mul(Functional.logSoftmax(studentChunks.get(v), -1)).sum(-1);
+                    totalLoss = totalLoss == null ? loss.mean() : totalLoss.add(loss.mean());
+                    nLossTerms++;
+                }
+            }
+            totalLoss = totalLoss.div(nLossTerms);
+            updateCenter(teacherOutput);
+            return totalLoss;
+        }
+
+        void updateCenter(Tensor teacherOutput) {
+            try (GradMode off = Ember.noGrad()) {
+                Tensor batchCenter = teacherOutput.sum(new int[] {0}, true);
+                batchCenter = batchCenter.div(teacherOutput.size(0));
+                center = center.mul(centerMomentum).add(batchCenter.mul(1 - centerMomentum));
+            }
+        }
+    }
+
+    @Test
+    void dinoTeacherIsAFrozenDeepCopyOfTheStudentFollowingItsEma() {
+        MultiCropWrapper student = PT.loaded(new MultiCropWrapper(new Sequential(new Linear(6, 10), new GELU()),
+            new DINOHead(10, 5, 12, 4)), "dino.init.", F64);
+        MultiCropWrapper teacher = DeepCopy.of(student);
+        for (Tensor p : teacher.parameters()) {
+            p.requiresGrad_(false);
+        }
+        for (Tensor p : student.parameters()) {
+            assertTrue(p.requiresGrad(), "freezing the teacher leaves the student trainable");
+        }
+        DINOLoss dinoLoss = new DINOLoss(5, 4, 0.04, 0.1, 0.9);
+        AdamW opt = new AdamW(student.parameters(), 5e-3, 0.9, 0.999, 1e-8, 0.04, false);
+        Tensor crops = e("dino.crops");
+        double[] momentumSchedule = {0.9, 0.95, 0.98};
+        List<Double> ls = new ArrayList<>();
+        for (int it = 0; it < 3; it++) {
+            List<Tensor> images = new ArrayList<>();
+            for (int c = 0; c < 4; c++) {
+                images.add(crops.select(0, it).select(0, c));
+            }
+            Tensor teacherOutput = teacher.forward(images.subList(0, 2));
+            Tensor studentOutput = student.forward(images);
+            assertFalse(teacherOutput.requiresGrad(), "the frozen teacher records nothing");
+            if (it == 0) {
+                same(e("dino.teacher_out0"), teacherOutput, "teacher output");
+                same(e("dino.student_out0"), studentOutput, "student output");
+            }
+            Tensor loss = dinoLoss.forward(studentOutput, teacherOutput);
+            opt.zeroGrad();
+            loss.backward();
+            opt.step();
+            try (GradMode off = Ember.noGrad()) {
+                double m = momentumSchedule[it];
+                List<Tensor> q = student.parameters();
+                List<Tensor> k = teacher.parameters();
+                for (int i = 0; i < q.size(); i++) {
+                    k.get(i).data().mul_(m).add_(q.get(i).detach().data().mul(1 - m));
+                }
+            }
+            ls.add(loss.item());
+        }
+        close(e("dino.loss"), losses(ls), "DINO losses", 10);
+        same(e("dino.center"), dinoLoss.center, "DINO center");
+        PT.assertNamed("dino.final.student.", student, false, 1, "DINO student");
+        PT.assertNamed("dino.final.teacher.", teacher, false, 1, "DINO teacher");
+    }
+
+    // ------------------------------------------------------------------ 3. mean teacher, timm's ModelEmaV2
+
+    private static Sequential mtModel() {
+        return new Sequential(new Linear(5, 8), new BatchNorm1d(8), new ReLU(), new Linear(8, 3));
+    }
+
+    private static Tensor softmaxMseLoss(Tensor inputLogits, Tensor targetLogits) {
+        assertArrayEquals(inputLogits.shape(), targetLogits.shape());
+        Tensor inputSoftmax = Functional.softmax(inputLogits, 1);
+        Tensor targetSoftmax = Functional.softmax(targetLogits, 1);
+        int numClasses = (int) inputLogits.size(1);
+        return Functional.mseLoss(inputSoftmax, targetSoftmax, "sum").div(numClasses);
+    }
+
+    private static Tensor classLoss(Tensor out, Tensor target) {
+        return Functional.crossEntropy(out, target, null, "sum", -1, 0.0);
+    }
+
+    @Test
+    void meanTeacherWithBatchNormKeepsItsOwnRunningStatistics() {
+        Sequential model = PT.loaded(mtModel(), "mt.init.", F64);
+        Sequential emaModel = DeepCopy.of(model);
+        for (Tensor param : emaModel.parameters()) {
+            param.detach_();
+        }
+        for (Tensor param : model.parameters()) {
+            assertTrue(param.requiresGrad(), "detaching the copy's parameters leaves the model's");
+        }
+        SGD optimizer = new SGD(model.parameters(), 0.1, 0.9, 0, 1e-4, true);
+        Tensor x = e("mt.x");
+        Tensor emaX = e("mt.ema_x");
+        Tensor target = e("mt.target");
+        List<Double> ls = new ArrayList<>();
+        int globalStep = 0;
+        for (int i = 0; i < 3; i++) {
+            Tensor emaModelOut = emaModel.apply(emaX.select(0, i));
+            Tensor modelOut = model.apply(x.select(0, i));
+            Tensor emaLogit = emaModelOut.detach().data();
+            int minibatchSize = 6;
+            Tensor classLoss = classLoss(modelOut, target.select(0, i)).div(minibatchSize);
+            Tensor consistencyLoss = softmaxMseLoss(modelOut, emaLogit).mul(10.0).div(minibatchSize);
+            Tensor loss = classLoss.add(consistencyLoss);
+            optimizer.zeroGrad();
+            loss.backward();
+            optimizer.step();
+            globalStep++;
+            double alpha = Math.min(1 - 1.0 / (globalStep + 1), 0.9);
+            List<Tensor> emaPs = emaModel.parameters();
+            List<Tensor> ps = model.parameters();
+            for (int j = 0; j < ps.size(); j++) {
+                emaPs.get(j).data().mul_(alpha).add_(ps.get(j).data(), 1 - alpha);
+            }
+            ls.add(loss.item());
+        }
+        close(e("mt.loss"), losses(ls), "mean teacher losses", 10);
+        assertState("mt.final.model.", model, "mean teacher student");
+        assertState("mt.final.ema.", emaModel, "mean teacher EMA model");
+    }
+
+    /** timm's ModelEmaV2: a deep copy in eval mode, every state dict value averaged by copy_. */
+    static final class ModelEmaV2 extends Module {
+        final Module module;
+        final double decay;
+
+        ModelEmaV2(Module model, double decay) {
+            module = registerModule("module", DeepCopy.of(model));
+            module.eval();
+            this.decay = decay;
+        }
+
+        void update(Module model) {
+            try (GradMode off = Ember.noGrad()) {
+                List<Tensor> ema = new ArrayList<>(module.stateDict().values());
+                List<Tensor> cur = new ArrayList<>(model.stateDict().values());
+                for (int i = 0; i < ema.size(); i++) {
+                    Tensor e = ema.get(i);
+                    e.copy_(e.mul(decay).add(cur.get(i).mul(1. - decay)));
+                }
+            }
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return module.apply(x);
+        }
+    }
+
+    @Test
+    void timmModelEmaV2AveragesEveryStateDictValueTruncatingTheCounter() {
+        Sequential model = PT.loaded(mtModel(), "mt.init.", F64);
+        ModelEmaV2 modelEma = new ModelEmaV2(model, 0.6);
+        assertTrue(model.isTraining(), "the EMA's eval() leaves the model training");
+        SGD optimizer = new SGD(model.parameters(), 0.1, 0.9, 0, 0, false);
+        Tensor x = e("mt.x");
+        Tensor target = e("mt.target");
+        List<Double> ls = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Tensor out = model.apply(x.select(0, i));
+            Tensor loss = classLoss(out, target.select(0, i)).div(6);
+            optimizer.zeroGrad();
+            loss.backward();
+            optimizer.step();
+            modelEma.update(model);
+            ls.add(loss.item());
+        }
+        close(e("timm.loss"), losses(ls), "ModelEmaV2 losses", 10);
+        assertState("timm.final.model.", model, "ModelEmaV2's model");
+        assertState("timm.final.ema.", modelEma.module, "ModelEmaV2's average");
+        same(e("timm.ema_out"), modelEma.apply(e("mt.ema_x").select(0, 0)), "the average's eval output");
+    }
+
+    // ------------------------------------------------------------------ 4. checkpoints, soups, Lookahead
+
+    private static Sequential regModel() {
+        return new Sequential(new Linear(3, 6), new Tanh(), new Linear(6, 1));
+    }
+
+    @Test
+    void bestModelCheckpointIsADeepCopiedStateDictLoadedAtTheEnd() {
+        Sequential model = PT.loaded(regModel(), "best.init.", F64);
+        Tensor bx = e("best.x");
+        Tensor by = e("best.y");
+        Tensor vx = e("best.vx");
+        Tensor vy = e("best.vy");
+        Adam opt = new Adam(model.parameters(), 0.3);
+        double bestLoss = Double.POSITIVE_INFINITY;
+        Map<String, Tensor> bestState = null;
+        int bestEpoch = -1;
+        List<Double> vals = new ArrayList<>();
+        for (int epoch = 0; epoch < 6; epoch++) {
+            model.train();
+            Tensor loss = Functional.mseLoss(model.apply(bx), by);
+            opt.zeroGrad();
+            loss.backward();
+            opt.step();
+            model.eval();
+            double val;
+            try (GradMode off = Ember.noGrad()) {
+                val = Functional.mseLoss(model.apply(vx), vy).item();
+            }
+            vals.add(val);
+            if (val < bestLoss) {
+                bestLoss = val;
+                bestState = DeepCopy.of(model.stateDict());
+                bestEpoch = epoch;
+            }
+        }
+        close(e("best.val"), losses(vals), "validation losses", 10);
+        assertEquals(PT.e("best.epoch").item(), (double) bestEpoch, "the best epoch");
+        PT.assertNamed("best.last.", model, false, 1, "the last epoch's parameters");
+        assertTrue(bestState instanceof LinkedHashMap<?, ?>, "a copied state dict is an ordered map");
+        model.loadStateDict(bestState);
+        PT.assertNamed("best.final.", model, false, 1, "the best epoch's parameters, restored");
+    }
+
+    @Test
+    void uniformModelSoupAveragesDeepCopiedFineTunes() {
+        Sequential base = PT.loaded(regModel(), "soup.init.", F64);
+        Map<String, Tensor> baseBefore = DeepCopy.of(base.stateDict());
+        Tensor sx = e("soup.x");
+        Tensor sy = e("soup.y");
+        double[] lrs = {0.05, 0.1, 0.2};
+        List<Map<String, Tensor>> sds = new ArrayList<>();
+        for (int j = 0; j < 3; j++) {
+            Sequential ft = DeepCopy.of(base);
+            SGD o = new SGD(ft.parameters(), lrs[j], 0.9, 0, 0, false);
+            for (int step = 0; step < 3; step++) {
+                Tensor loss = Functional.mseLoss(ft.apply(sx.select(0, j)), sy.select(0, j));
+                o.zeroGrad();
+                loss.backward();
+                o.step();
+            }
+            sds.add(ft.stateDict());
+        }
+        base.stateDict().forEach((k, v) -> assertTrue(v.equal(baseBefore.get(k)), "fine-tuning a copy changed " + k));
+        Map<String, Tensor> uniformSoup = new LinkedHashMap<>();
+        for (String k : sds.get(0).keySet()) {
+            Tensor sum = sds.get(0).get(k);
+            for (int j = 1; j < sds.size(); j++) {
+                sum = sum.add(sds.get(j).get(k));
+            }
+            uniformSoup.put(k, sum.div(sds.size()));
+        }
+        base.loadStateDict(uniformSoup);
+        PT.assertNamed("soup.final.", base, false, 1, "the uniform soup");
+        same(e("soup.out"), base.apply(e("best.vx")), "the soup's output");
+    }
+
+    /** Lookahead over a base optimizer, its slow weights {@code copy.deepcopy(group['params'])}. */
+    static final class Lookahead {
+        final SGD optimizer;
+        final double alpha;
+        final int k;
+        final int[] stepCounter;
+        final List<List<Tensor>> slowWeights = new ArrayList<>();
+
+        Lookahead(SGD baseOptimizer, double alpha, int k) {
+            optimizer = baseOptimizer;
+            this.alpha = alpha;
+            this.k = k;
+            stepCounter = new int[optimizer.paramGroups().size()];
+            for (ParamGroup group : optimizer.paramGroups()) {
+                slowWeights.add(DeepCopy.of(group.params()));
+            }
+            for (List<Tensor> w : slowWeights) {
+                for (Tensor p : w) {
+                    p.requiresGrad_(false);
+                }
+            }
+        }
+
+        void step() {
+            optimizer.step();
+            List<ParamGroup> groups = optimizer.paramGroups();
+            for (int g = 0; g < groups.size(); g++) {
+                stepCounter[g]++;
+                if (stepCounter[g] % k != 0) {
+                    continue;
+                }
+                List<Tensor> ps = groups.get(g).params();
+                List<Tensor> slow = slowWeights.get(g);
+                for (int i = 0; i < ps.size(); i++) {
+                    Tensor p = ps.get(i);
+                    Tensor q = slow.get(i);
+                    if (p.grad() == null) {
+                        continue;
+                    }
+                    q.data().add_(p.data().sub(q.data()), alpha);
+                    p.data().copy_(q.data());
+                }
+            }
+        }
+    }
+
+    @Test
+    void lookaheadSlowWeightsAreDeepCopiedParameters() {
+        Sequential model = PT.loaded(regModel(), "la.init.", F64);
+        Lookahead opt = new Lookahead(new SGD(model.parameters(), 0.1, 0.5, 0, 0, false), 0.5, 3);
+        List<Tensor> slow = opt.slowWeights.get(0);
+        List<Tensor> params = model.parameters();
+        for (int i = 0; i < params.size(); i++) {
+            assertNotSame(params.get(i), slow.get(i));
+            assertTrue(slow.get(i).isParameter(), "a deep-copied Parameter is a Parameter");
+            assertTrue(slow.get(i).equal(params.get(i)));
+            assertTrue(params.get(i).requiresGrad(), "freezing the slow weights leaves the parameters");
+        }
+        Tensor lx = e("la.x");
+        Tensor ly = e("la.y");
+        List<Double> ls = new ArrayList<>();
+        for (int step = 0; step < 7; step++) {
+            Tensor loss = Functional.mseLoss(model.apply(lx.select(0, step)), ly.select(0, step));
+            opt.optimizer.zeroGrad();
+            loss.backward();
+            opt.step();
+            ls.add(loss.item());
+        }
+        close(e("la.loss"), losses(ls), "Lookahead losses", 10);
+        PT.assertNamed("la.final.", model, false, 1, "Lookahead's fast weights");
+        for (int i = 0; i < slow.size(); i++) {
+            same(e("la.slow." + i), slow.get(i), "slow weight " + i);
+        }
+    }
+
+    // ------------------------------------------------------------------ 5. modules with state
+
+    /** The copy trained one SGD step on the sum of its squared output; the original's output stays PyTorch's. */
+    private static <M extends Module> M trainCopyStep(String prefix, M m, Function<Module, Tensor> fwd) {
+        M c = DeepCopy.of(m);
+        Tensor y0 = fwd.apply(m);
+        Tensor yc = fwd.apply(c);
+        assertTrue(y0.equal(yc), prefix + " the copy's output");
+        SGD o = new SGD(c.parameters(), 0.5);
+        Tensor loss = yc.pow(2).sum();
+        o.zeroGrad();
+        loss.backward();
+        o.step();
+        for (Tensor p : m.parameters()) {
+            assertNull(p.grad(), prefix + " a gradient reached the original");
+        }
+        same(e(prefix + "y0"), y0, prefix + " output");
+        same(e(prefix + "copy_after"), fwd.apply(c), prefix + " the copy after a step");
+        same(e(prefix + "orig_after"), fwd.apply(m), prefix + " the original after the copy's step");
+        return c;
+    }
+
+    @Test
+    void recurrentAndAttentionModulesCopyTheirFlatWeights() {
+        LSTM lstm = PT.loaded(new LSTM(3, 4, 2, true, true, 0.0, false), "mod.lstm.init.", F64);
+        Tensor lx = e("mod.lstm.x");
+        trainCopyStep("mod.lstm.", lstm, m -> m.apply(lx));
+        GRU gru = PT.loaded(new GRU(3, 4, false, true), "mod.gru.init.", F64);
+        Tensor gx = e("mod.gru.x");
+        trainCopyStep("mod.gru.", gru, m -> m.apply(gx));
+        MultiheadAttention mha = PT.loaded(new MultiheadAttention(4, 2, true), "mod.mha.init.", F64);
+        Tensor mq = e("mod.mha.x");
+        trainCopyStep("mod.mha.", mha, m -> ((MultiheadAttention) m).apply(mq, mq, mq).output());
+    }
+
+    /** nanoGPT's weight tying reduced to its use: wte's weight is lm_head's. */
+    static final class TinyGPT extends Module {
+        final ModuleDict transformer;
+        final Linear lmHead;
+
+        TinyGPT() {
+            Map<String, Module> d = new LinkedHashMap<>();
+            d.put("wte", new Embedding(7, 4));
+            d.put("ln_f", new LayerNorm(4));
+            transformer = registerModule("transformer", new ModuleDict(d));
+            lmHead = registerModule("lm_head", new Linear(4, 7, false));
+            transformer.get("wte").setParameter("weight", lmHead.weight());
+        }
+
+        @Override
+        public Tensor forward(Tensor idx) {
+            return lmHead.apply(transformer.get("ln_f").apply(transformer.get("wte").apply(idx)));
+        }
+    }
+
+    @Test
+    void tiedEmbeddingAndOutputWeightStayTiedInTheCopy() {
+        TinyGPT gpt = PT.loaded(new TinyGPT(), "mod.gpt.init.", F64);
+        Tensor idx = e("mod.gpt.idx");
+        TinyGPT gc = trainCopyStep("mod.gpt.", gpt, m -> m.apply(idx));
+        assertEquals(fact("mod.gpt.copy_tied"),
+            gc.lmHead.weight() == gc.transformer.get("wte").getParameter("weight"), "the tie");
+        assertEquals((long) PT.e("mod.gpt.copy_params").item(), gc.parameters().size());
+        assertEquals((long) PT.e("mod.gpt.copy_state_keys").item(), gc.stateDict().size());
+    }
+
+    @Test
+    void bfloat16AndLazyModulesCopyAsPyTorchs() {
+        Sequential bm = PT.loaded(new Sequential(new Linear(3, 4), new ReLU(), new Linear(4, 2)), "mod.bf16.init.",
+            F64);
+        bm.to(DType.BFLOAT16);
+        Sequential bc = DeepCopy.of(bm);
+        assertEquals(fact("mod.bf16.copy_dtype_is_bf16"), ((Linear) bc.get(0)).weight().dtype() == DType.BFLOAT16);
+        Tensor bx = e("mod.bf16.x").to(DType.BFLOAT16);
+        Tensor y = bc.apply(bx);
+        assertTrue(y.equal(bm.apply(bx)), "the bfloat16 copy computes as its original");
+        // bfloat16's products round in their own order: PyTorch's output to one bfloat16 ulp of its largest value
+        assertEquals(DType.BFLOAT16, y.dtype());
+        double[] want = PT.e("mod.bf16.y").to(F64).toDoubleArray();
+        double[] got = y.to(F64).toDoubleArray();
+        double scale = 0;
+        for (double w : want) {
+            scale = Math.max(scale, Math.abs(w));
+        }
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], got[i], scale / 128, "bfloat16 output " + i);
+        }
+
+        LazyLinear lazy = new LazyLinear(3);
+        LazyLinear lc = DeepCopy.of(lazy);
+        assertEquals(fact("mod.lazy.copy_still_lazy"), lc.weight().isUninitialized(), "copied before its forward");
+        Tensor lz = e("mod.lazy.x").to(DType.FLOAT32);
+        lazy.apply(lz);
+        LazyLinear lazy2 = DeepCopy.of(lazy);
+        assertEquals((long) PT.e("mod.lazy.copy_after_in_features").item(), lazy2.inFeatures());
+        assertFalse(lazy2.weight().isUninitialized());
+        assertTrue(lazy2.weight().equal(lazy.weight()));
+        assertTrue(lc.weight().isUninitialized(), "the earlier copy is still lazy after the original's forward");
+        lc.apply(lz);
+        assertEquals((long) PT.e("mod.lazy.before_copy_in_features").item(), lc.inFeatures());
+    }
+
+    @Test
+    void hooksReceivingTheModuleActOnTheCopy() {
+        Linear hm = PT.loaded(new Linear(3, 2), "mod.hook.init.", F64);
+        ModuleInternals.registerBuffer(hm, "scale", Tensor.tensor(new double[] {2.0, -1.0}, F64, Device.CPU));
+        hm.registerForwardHook((mod, in, o) -> List.of(o.get(0).mul(mod.getBuffer("scale"))));
+        hm.registerForwardPreHook((mod, in) -> List.of(in.get(0).add(1)));
+        Linear hc = DeepCopy.of(hm);
+        hc.getBuffer("scale").fill_(3.0);
+        Tensor hx = e("mod.hook.x");
+        same(e("mod.hook.copy_y"), hc.apply(hx), "the copy's hooks");
+        same(e("mod.hook.orig_y"), hm.apply(hx), "the original's hooks");
+    }
+
+    /** parametrize's tutorial Symmetric. */
+    static final class Symmetric extends Module {
+        @Override
+        public Tensor forward(Tensor x) {
+            return x.triu().add(x.triu(1).transpose(-1, -2));
+        }
+    }
+
+    @Test
+    void parametrizedWeightNormedAndPrunedModulesCopyOrAreRefusedAsPyTorchs() {
+        Linear pm = PT.loaded(new Linear(3, 3), "mod.param.init.", F64);
+        Parametrize.registerParametrization(pm, "weight", new Symmetric());
+        Linear pc = DeepCopy.of(pm);
+        assertEquals(fact("mod.param.copy_is_parametrized"), Parametrize.isParametrized(pc, "weight"));
+        Tensor px = e("mod.param.x");
+        same(e("mod.param.y"), pc.apply(px), "the parametrized copy");
+        try (GradMode off = Ember.noGrad()) {
+            pc.getParameter("parametrizations.weight.original").add_(1.0);
+        }
+        same(e("mod.param.copy_y_after_change"), pc.apply(px), "the copy after its original changed");
+        same(e("mod.param.orig_y_after_change"), pm.apply(px), "the original after the copy's changed");
+
+        // legacy weight_norm: the weight it computes is not a leaf, so the module cannot be copied (before a forward
+        // too: weight_norm computes it when applied)
+        assertTrue(fact("mod.weight_norm_refused"));
+        Linear wn = dev.ember.nn.utils.WeightNorm.weightNorm(new Linear(3, 2));
+        String msg = assertThrows(IllegalArgumentException.class, () -> DeepCopy.of(wn)).getMessage();
+        assertTrue(msg.startsWith("Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+            + "protocol at the moment."), msg);
+
+        Linear pr = PT.loaded(new Linear(4, 3), "mod.prune.init.", F64);
+        Linear prc;
+        try (GradMode off = Ember.noGrad()) {
+            Prune.l1Unstructured(pr, "weight", 0.5);
+            prc = DeepCopy.of(pr);
+        }
+        prc.getParameter("weight_orig").data().add_(1.0);
+        Tensor prx = e("mod.prune.x");
+        same(e("mod.prune.mask"), pr.getBuffer("weight_mask"), "the pruning mask");
+        same(e("mod.prune.copy_y"), prc.apply(prx), "the pruned copy prunes by its own mask");
+        same(e("mod.prune.orig_y"), pr.apply(prx), "the pruned original");
+        assertSame(pr.getBuffer("weight_mask").dtype(), prc.getBuffer("weight_mask").dtype());
+    }
+}

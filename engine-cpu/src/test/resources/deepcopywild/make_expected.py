@@ -1,0 +1,649 @@
+"""Expected values for DeepCopyWildTest (session 44, outsider round 19b): programs that rely on copy.deepcopy, as their
+reference code writes them, run in float64 (the default type) from PyTorch's initial weights and fixed data, both
+float32-representable and saved as float32 (the test widens them to the very same float64 numbers); losses, outputs
+and parameters after the last step are float64.
+
+  dqn.*    the PyTorch DQN tutorial's hard sync: target_net = copy.deepcopy(policy_net) (the tutorial builds a second
+           DQN and loads the state dict: both are held here), Q(s).gather(1, a), next-state values by
+           target_net(s').max(1)[0] under no_grad, masked by done, smooth_l1_loss, Adam (amsgrad as the tutorial),
+           gradients clipped by clip_grad_value_(100), target_net.load_state_dict(policy_net.state_dict()) after step
+           1 (TARGET_UPDATE); 4 steps.
+  ddpg.*   sfujim/TD3's DDPG.py: actor_target = copy.deepcopy(actor), critic_target = copy.deepcopy(critic), the
+           critic's target Q = reward + not_done * discount * critic_target(s', actor_target(s')).detach(), mse, the
+           actor's loss -critic(s, actor(s)).mean(), Adam for both, and the Polyak update
+           target_param.data.copy_(tau * param.data + (1 - tau) * target_param.data) for both pairs; plus SAC/Spinning
+           Up's form p_targ.data.mul_(polyak); p_targ.data.add_((1 - polyak) * p.data) for a third copy; 3 steps.
+  dino.*   facebookresearch/dino's main_dino.py reduced to an MLP: the teacher a copy.deepcopy of the student (as
+           lightly, iBOT and most re-implementations write it; main_dino.py itself builds a second network and loads
+           the student's state dict, which gives the same numbers), requires_grad False, DINOHead (mlp, GELU,
+           bottleneck, F.normalize, a plain last Linear: norm_last_layer's legacy weight_norm is left out, because a
+           legacy weight-normed module cannot be deep-copied, see mod.weight_norm_refused), DINOLoss (student_temp 0.1,
+           teacher_temp 0.04, center momentum 0.9, 2 global + 2 local crops, the iq == v skip), the teacher's EMA by
+           param_k.data.mul_(m).add_((1 - m) * param_q.detach().data), AdamW; 3 steps.
+  mt.*     CuriousAI/mean-teacher's pytorch main.py: ema_model with parameters detached (param.detach_()), a model with
+           BatchNorm1d, the class loss on labelled rows (ignore_index -1), softmax_mse_loss / num_classes, the EMA
+           alpha = min(1 - 1 / (global_step + 1), alpha) over parameters only, the EMA model's own forward in train
+           mode keeping its own running statistics; SGD with momentum and nesterov; 3 steps. timm's ModelEmaV2 on the
+           same model: ema = deepcopy(model).eval(), ema_v.copy_(ema_v * decay + (1 - decay) * model_v) over every
+           state_dict value (num_batches_tracked too: the float result truncated by copy_ into int64).
+  best.*   best-model checkpointing: best_state = copy.deepcopy(model.state_dict()) whenever the validation loss
+           improves, model.load_state_dict(best_state) at the end; Adam with a large learning rate so the last epoch
+           is not the best.
+  soup.*   model soups (mlfoundations/model-soups' uniform soup): three copy.deepcopy(base) fine-tuned on their own data
+           with their own learning rates, the state dicts averaged, loaded into the base, its output.
+  la.*     Lookahead (k 3, alpha 0.5) with slow weights copy.deepcopy(group['params']) of SGD's param groups, the
+           slow update q.data.add_(p.data - q.data, alpha=alpha); p.data.copy_(q.data); 7 steps.
+  mod.*    copies of modules with state: an LSTM and a GRU copied and the copy trained one SGD step (the original's
+           output unchanged), MultiheadAttention, GPT's tied wte/lm_head (the tie kept in the copy, one step), a model
+           moved to bfloat16, a lazy module copied before and after its first forward, a forward hook and pre-hook,
+           a parametrized module (copied with its parametrization: this PyTorch 1.13 copies it through
+           __reduce_ex__, 2.x's parametrize.py defines __deepcopy__ on the parametrized class for the same result; the
+           copy's original changed moves the copy's weight only), legacy weight_norm (refused: its weight is a
+           non-leaf), a pruned module copied under no_grad.
+PyTorch 1.13 and 2.x agree on every op used here.
+
+Run with PyTorch 1.13 (CPU): /usr/bin/python3 make_expected.py  ->  deepcopywild.pt (a dict of tensors).
+"""
+import copy
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+torch.set_default_dtype(torch.float64)
+torch.set_num_threads(1)
+torch.manual_seed(19)
+out = {}
+
+
+def f32(t):
+    return t.float().double()
+
+
+def data(prefix, name, t):
+    t = f32(t)
+    out[prefix + name] = t.float()
+    return t
+
+
+def round_init(module):
+    with torch.no_grad():
+        for v in module.state_dict().values():
+            if v.is_floating_point():
+                v.copy_(v.float().double())
+
+
+def save_init(prefix, module):
+    round_init(module)
+    for k, v in module.state_dict().items():
+        out[prefix + k] = v.float().clone() if v.is_floating_point() else v.clone()
+
+
+def save_state(prefix, module):
+    for k, v in module.state_dict().items():
+        out[prefix + k] = v.detach().clone()
+
+
+def save_params(prefix, module):
+    for k, p in module.named_parameters():
+        out[prefix + k] = p.detach().clone()
+
+
+# 1a. DQN (pytorch tutorial) -------------------------------------------------------------------------------------------
+class DQN(nn.Module):
+    def __init__(self, n_observations, n_actions):
+        super().__init__()
+        self.layer1 = nn.Linear(n_observations, 16)
+        self.layer2 = nn.Linear(16, 16)
+        self.layer3 = nn.Linear(16, n_actions)
+
+    def forward(self, x):
+        x = F.relu(self.layer1(x))
+        x = F.relu(self.layer2(x))
+        return self.layer3(x)
+
+
+policy_net = DQN(4, 2)
+save_init("dqn.init.", policy_net)
+target_net = copy.deepcopy(policy_net)
+loaded_net = DQN(4, 2)
+loaded_net.load_state_dict(policy_net.state_dict())
+optimizer = torch.optim.AdamW(policy_net.parameters(), lr=1e-2, amsgrad=True)
+B = 6
+s = data("dqn.", "s", torch.randn(4, B, 4))
+a = torch.randint(0, 2, (4, B))
+out["dqn.a"] = a
+r = data("dqn.", "r", torch.randn(4, B))
+s2 = data("dqn.", "s2", torch.randn(4, B, 4))
+done = torch.rand(4, B) < 0.3
+out["dqn.done"] = done
+losses = []
+for step in range(4):
+    non_final_mask = ~done[step]
+    non_final_next_states = s2[step][non_final_mask]
+    state_action_values = policy_net(s[step]).gather(1, a[step].unsqueeze(1))
+    next_state_values = torch.zeros(B)
+    with torch.no_grad():
+        next_state_values[non_final_mask] = target_net(non_final_next_states).max(1)[0]
+        assert torch.equal(target_net(s2[step]), loaded_net(s2[step]))
+    expected_state_action_values = (next_state_values * 0.9) + r[step]
+    criterion = nn.SmoothL1Loss()
+    loss = criterion(state_action_values, expected_state_action_values.unsqueeze(1))
+    optimizer.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_value_(policy_net.parameters(), 100)
+    optimizer.step()
+    losses.append(loss.item())
+    if step == 1:
+        target_net.load_state_dict(policy_net.state_dict())
+        loaded_net.load_state_dict(policy_net.state_dict())
+out["dqn.loss"] = torch.tensor(losses)
+save_params("dqn.final.policy.", policy_net)
+save_params("dqn.final.target.", target_net)
+
+
+# 1b. DDPG / SAC soft updates ------------------------------------------------------------------------------------------
+class Actor(nn.Module):
+    def __init__(self, state_dim, action_dim, max_action):
+        super().__init__()
+        self.l1 = nn.Linear(state_dim, 8)
+        self.l2 = nn.Linear(8, 8)
+        self.l3 = nn.Linear(8, action_dim)
+        self.max_action = max_action
+
+    def forward(self, state):
+        a = F.relu(self.l1(state))
+        a = F.relu(self.l2(a))
+        return self.max_action * torch.tanh(self.l3(a))
+
+
+class Critic(nn.Module):
+    def __init__(self, state_dim, action_dim):
+        super().__init__()
+        self.l1 = nn.Linear(state_dim + action_dim, 8)
+        self.l2 = nn.Linear(8, 8)
+        self.l3 = nn.Linear(8, 1)
+
+    def forward(self, state, action):
+        q = F.relu(self.l1(torch.cat([state, action], 1)))
+        q = F.relu(self.l2(q))
+        return self.l3(q)
+
+
+actor = Actor(3, 2, 2.0)
+critic = Critic(3, 2)
+save_init("ddpg.init.actor.", actor)
+save_init("ddpg.init.critic.", critic)
+actor_target = copy.deepcopy(actor)
+critic_target = copy.deepcopy(critic)
+sac_target = copy.deepcopy(critic)
+for p in sac_target.parameters():
+    p.requires_grad = False
+actor_optimizer = torch.optim.Adam(actor.parameters(), lr=3e-3)
+critic_optimizer = torch.optim.Adam(critic.parameters(), lr=3e-3)
+state = data("ddpg.", "state", torch.randn(3, 5, 3))
+action = data("ddpg.", "action", torch.rand(3, 5, 2) * 4 - 2)
+next_state = data("ddpg.", "next_state", torch.randn(3, 5, 3))
+reward = data("ddpg.", "reward", torch.randn(3, 5, 1))
+not_done = (torch.rand(3, 5, 1) > 0.2).double()
+out["ddpg.not_done"] = not_done.float()
+tau, discount, polyak = 0.1, 0.99, 0.8
+closses, alosses = [], []
+for step in range(3):
+    target_Q = critic_target(next_state[step], actor_target(next_state[step]))
+    target_Q = reward[step] + (not_done[step] * discount * target_Q).detach()
+    current_Q = critic(state[step], action[step])
+    critic_loss = F.mse_loss(current_Q, target_Q)
+    critic_optimizer.zero_grad()
+    critic_loss.backward()
+    critic_optimizer.step()
+    actor_loss = -critic(state[step], actor(state[step])).mean()
+    actor_optimizer.zero_grad()
+    actor_loss.backward()
+    actor_optimizer.step()
+    for param, target_param in zip(critic.parameters(), critic_target.parameters()):
+        target_param.data.copy_(tau * param.data + (1 - tau) * target_param.data)
+    for param, target_param in zip(actor.parameters(), actor_target.parameters()):
+        target_param.data.copy_(tau * param.data + (1 - tau) * target_param.data)
+    with torch.no_grad():
+        for p, p_targ in zip(critic.parameters(), sac_target.parameters()):
+            p_targ.data.mul_(polyak)
+            p_targ.data.add_((1 - polyak) * p.data)
+    closses.append(critic_loss.item())
+    alosses.append(actor_loss.item())
+out["ddpg.critic_loss"] = torch.tensor(closses)
+out["ddpg.actor_loss"] = torch.tensor(alosses)
+save_params("ddpg.final.actor.", actor)
+save_params("ddpg.final.critic.", critic)
+save_params("ddpg.final.actor_target.", actor_target)
+save_params("ddpg.final.critic_target.", critic_target)
+save_params("ddpg.final.sac_target.", sac_target)
+
+
+# 2. DINO ------------------------------------------------------------------------------------------------------------------
+class DINOHead(nn.Module):
+    def __init__(self, in_dim, out_dim, hidden_dim=12, bottleneck_dim=4):
+        super().__init__()
+        self.mlp = nn.Sequential(nn.Linear(in_dim, hidden_dim), nn.GELU(), nn.Linear(hidden_dim, hidden_dim),
+                                 nn.GELU(), nn.Linear(hidden_dim, bottleneck_dim))
+        self.last_layer = nn.Linear(bottleneck_dim, out_dim, bias=False)
+
+    def forward(self, x):
+        x = self.mlp(x)
+        x = nn.functional.normalize(x, dim=-1, p=2)
+        return self.last_layer(x)
+
+
+class MultiCropWrapper(nn.Module):
+    def __init__(self, backbone, head):
+        super().__init__()
+        self.backbone = backbone
+        self.head = head
+
+    def forward(self, x):
+        if not isinstance(x, list):
+            x = [x]
+        output = self.backbone(torch.cat(x))
+        return self.head(output)
+
+
+class DINOLoss(nn.Module):
+    def __init__(self, out_dim, ncrops, teacher_temp, student_temp=0.1, center_momentum=0.9):
+        super().__init__()
+        self.student_temp = student_temp
+        self.center_momentum = center_momentum
+        self.ncrops = ncrops
+        self.teacher_temp = teacher_temp
+        self.register_buffer("center", torch.zeros(1, out_dim))
+
+    def forward(self, student_output, teacher_output):
+        student_out = student_output / self.student_temp
+        student_out = student_out.chunk(self.ncrops)
+        teacher_out = F.softmax((teacher_output - self.center) / self.teacher_temp, dim=-1)
+        teacher_out = teacher_out.detach().chunk(2)
+        total_loss = 0
+        n_loss_terms = 0
+        for iq, q in enumerate(teacher_out):
+            for v in range(len(student_out)):
+                if v == iq:
+                    continue
+                loss = torch.sum(-q * F.log_softmax(student_out[v], dim=-1), dim=-1)
+                total_loss += loss.mean()
+                n_loss_terms += 1
+        total_loss /= n_loss_terms
+        self.update_center(teacher_output)
+        return total_loss
+
+    @torch.no_grad()
+    def update_center(self, teacher_output):
+        batch_center = torch.sum(teacher_output, dim=0, keepdim=True)
+        batch_center = batch_center / len(teacher_output)
+        self.center = self.center * self.center_momentum + batch_center * (1 - self.center_momentum)
+
+
+student = MultiCropWrapper(nn.Sequential(nn.Linear(6, 10), nn.GELU()), DINOHead(10, 5))
+save_init("dino.init.", student)
+teacher = copy.deepcopy(student)
+for p in teacher.parameters():
+    p.requires_grad = False
+dino_loss = DINOLoss(5, 4, 0.04)
+opt = torch.optim.AdamW(student.parameters(), lr=5e-3, weight_decay=0.04)
+crops = data("dino.", "crops", torch.randn(3, 4, 3, 6))
+momentum_schedule = [0.9, 0.95, 0.98]
+losses = []
+for it in range(3):
+    images = [crops[it, c] for c in range(4)]
+    teacher_output = teacher(images[:2])
+    student_output = student(images)
+    if it == 0:
+        out["dino.teacher_out0"] = teacher_output.detach().clone()
+        out["dino.student_out0"] = student_output.detach().clone()
+    loss = dino_loss(student_output, teacher_output)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    with torch.no_grad():
+        m = momentum_schedule[it]
+        for param_q, param_k in zip(student.parameters(), teacher.parameters()):
+            param_k.data.mul_(m).add_((1 - m) * param_q.detach().data)
+    losses.append(loss.item())
+out["dino.loss"] = torch.tensor(losses)
+out["dino.center"] = dino_loss.center.clone()
+save_params("dino.final.student.", student)
+save_params("dino.final.teacher.", teacher)
+
+
+# 3. Mean teacher and timm's ModelEmaV2 ------------------------------------------------------------------------------------
+def mt_model():
+    return nn.Sequential(nn.Linear(5, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 3))
+
+
+def softmax_mse_loss(input_logits, target_logits):
+    assert input_logits.size() == target_logits.size()
+    input_softmax = F.softmax(input_logits, dim=1)
+    target_softmax = F.softmax(target_logits, dim=1)
+    num_classes = input_logits.size()[1]
+    return F.mse_loss(input_softmax, target_softmax, reduction="sum") / num_classes
+
+
+def update_ema_variables(model, ema_model, alpha, global_step):
+    alpha = min(1 - 1 / (global_step + 1), alpha)
+    for ema_param, param in zip(ema_model.parameters(), model.parameters()):
+        ema_param.data.mul_(alpha).add_(param.data, alpha=1 - alpha)
+
+
+model = mt_model()
+save_init("mt.init.", model)
+ema_model = copy.deepcopy(model)
+for param in ema_model.parameters():
+    param.detach_()
+optimizer = torch.optim.SGD(model.parameters(), 0.1, momentum=0.9, weight_decay=1e-4, nesterov=True)
+mx = data("mt.", "x", torch.randn(3, 6, 5))
+ema_x = data("mt.", "ema_x", torch.randn(3, 6, 5))
+target = torch.tensor([[0, 2, -1, 1, -1, -1], [1, -1, -1, 2, 0, -1], [-1, 0, 1, -1, 2, 2]])
+out["mt.target"] = target
+class_criterion = nn.CrossEntropyLoss(reduction="sum", ignore_index=-1)
+losses = []
+global_step = 0
+for i in range(3):
+    ema_model_out = ema_model(ema_x[i])
+    model_out = model(mx[i])
+    ema_logit = ema_model_out.detach().data
+    minibatch_size = 6
+    labeled_minibatch_size = target[i].ne(-1).sum()
+    class_loss = class_criterion(model_out, target[i]) / minibatch_size
+    consistency_loss = 10.0 * softmax_mse_loss(model_out, ema_logit) / minibatch_size
+    loss = class_loss + consistency_loss
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    global_step += 1
+    update_ema_variables(model, ema_model, 0.9, global_step)
+    losses.append(loss.item())
+out["mt.loss"] = torch.tensor(losses)
+save_state("mt.final.model.", model)
+save_state("mt.final.ema.", ema_model)
+
+
+class ModelEmaV2(nn.Module):
+    def __init__(self, model, decay=0.9999, device=None):
+        super().__init__()
+        self.module = copy.deepcopy(model)
+        self.module.eval()
+        self.decay = decay
+        self.device = device
+
+    def _update(self, model, update_fn):
+        with torch.no_grad():
+            for ema_v, model_v in zip(self.module.state_dict().values(), model.state_dict().values()):
+                ema_v.copy_(update_fn(ema_v, model_v))
+
+    def update(self, model):
+        self._update(model, update_fn=lambda e, m: self.decay * e + (1. - self.decay) * m)
+
+
+model = mt_model()
+for k, v in model.state_dict().items():
+    v.copy_(torch.tensor(0) if k.endswith("num_batches_tracked") else out["mt.init." + k].double())
+model_ema = ModelEmaV2(model, decay=0.6)
+optimizer = torch.optim.SGD(model.parameters(), 0.1, momentum=0.9)
+losses = []
+for i in range(3):
+    outp = model(mx[i])
+    loss = class_criterion(outp, target[i]) / 6
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    model_ema.update(model)
+    losses.append(loss.item())
+out["timm.loss"] = torch.tensor(losses)
+out["timm.ema_out"] = model_ema.module(ema_x[0]).detach().clone()
+save_state("timm.final.ema.", model_ema.module)
+save_state("timm.final.model.", model)
+
+
+# 5. best-model checkpointing, model soups, Lookahead -------------------------------------------------------------------
+def reg_model():
+    return nn.Sequential(nn.Linear(3, 6), nn.Tanh(), nn.Linear(6, 1))
+
+
+model = reg_model()
+save_init("best.init.", model)
+bx = data("best.", "x", torch.randn(8, 3))
+by = data("best.", "y", torch.randn(8, 1))
+vx = data("best.", "vx", torch.randn(5, 3))
+vy = data("best.", "vy", torch.randn(5, 1))
+opt = torch.optim.Adam(model.parameters(), lr=0.3)
+best_loss = float("inf")
+best_state = None
+best_epoch = -1
+val_losses = []
+for epoch in range(6):
+    model.train()
+    loss = F.mse_loss(model(bx), by)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    model.eval()
+    with torch.no_grad():
+        val = F.mse_loss(model(vx), vy).item()
+    val_losses.append(val)
+    if val < best_loss:
+        best_loss = val
+        best_state = copy.deepcopy(model.state_dict())
+        best_epoch = epoch
+out["best.val"] = torch.tensor(val_losses)
+out["best.epoch"] = torch.tensor(best_epoch)
+save_params("best.last.", model)
+model.load_state_dict(best_state)
+save_params("best.final.", model)
+assert best_epoch != 5
+
+base = reg_model()
+save_init("soup.init.", base)
+sx = data("soup.", "x", torch.randn(3, 8, 3))
+sy = data("soup.", "y", torch.randn(3, 8, 1))
+lrs = [0.05, 0.1, 0.2]
+sds = []
+for j in range(3):
+    ft = copy.deepcopy(base)
+    o = torch.optim.SGD(ft.parameters(), lr=lrs[j], momentum=0.9)
+    for step in range(3):
+        loss = F.mse_loss(ft(sx[j]), sy[j])
+        o.zero_grad()
+        loss.backward()
+        o.step()
+    sds.append(ft.state_dict())
+uniform_soup = {k: sum(sd[k] for sd in sds) / len(sds) for k in sds[0]}
+base.load_state_dict(uniform_soup)
+save_params("soup.final.", base)
+out["soup.out"] = base(vx).detach().clone()
+
+
+class Lookahead(torch.optim.Optimizer):
+    def __init__(self, base_optimizer, alpha=0.5, k=6):
+        self.optimizer = base_optimizer
+        self.param_groups = self.optimizer.param_groups
+        self.alpha = alpha
+        self.k = k
+        self.state = {}
+        for group in self.param_groups:
+            group["step_counter"] = 0
+        self.slow_weights = [copy.deepcopy(group["params"]) for group in self.param_groups]
+        for w in self.slow_weights:
+            for p in w:
+                p.requires_grad = False
+
+    def step(self, closure=None):
+        loss = None
+        if closure is not None:
+            loss = closure()
+        loss = self.optimizer.step()
+        for group, slow_weights in zip(self.param_groups, self.slow_weights):
+            group["step_counter"] += 1
+            if group["step_counter"] % self.k != 0:
+                continue
+            for p, q in zip(group["params"], slow_weights):
+                if p.grad is None:
+                    continue
+                q.data.add_(p.data - q.data, alpha=self.alpha)
+                p.data.copy_(q.data)
+        return loss
+
+
+model = reg_model()
+save_init("la.init.", model)
+lx = data("la.", "x", torch.randn(7, 8, 3))
+ly = data("la.", "y", torch.randn(7, 8, 1))
+opt = Lookahead(torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.5), alpha=0.5, k=3)
+losses = []
+for step in range(7):
+    loss = F.mse_loss(model(lx[step]), ly[step])
+    opt.optimizer.zero_grad()
+    loss.backward()
+    opt.step()
+    losses.append(loss.item())
+out["la.loss"] = torch.tensor(losses)
+save_params("la.final.", model)
+for i, q in enumerate(opt.slow_weights[0]):
+    out["la.slow.%d" % i] = q.detach().clone()
+
+
+# 6. modules with state ------------------------------------------------------------------------------------------------------
+def train_copy_step(prefix, m, fwd):
+    """The copy trained one SGD step: its output before and after, and the original's output after (unchanged)."""
+    c = copy.deepcopy(m)
+    y0 = fwd(m)
+    yc = fwd(c)
+    assert torch.equal(y0, yc)
+    o = torch.optim.SGD(c.parameters(), lr=0.5)
+    loss = (yc ** 2).sum()
+    o.zero_grad()
+    loss.backward()
+    o.step()
+    out[prefix + "y0"] = y0.detach().clone()
+    out[prefix + "copy_after"] = fwd(c).detach().clone()
+    out[prefix + "orig_after"] = fwd(m).detach().clone()
+    return c
+
+
+lstm = nn.LSTM(3, 4, num_layers=2, batch_first=True)
+save_init("mod.lstm.init.", lstm)
+lx = data("mod.lstm.", "x", torch.randn(2, 5, 3))
+train_copy_step("mod.lstm.", lstm, lambda m: m(lx)[0])
+gru = nn.GRU(3, 4, bidirectional=True)
+save_init("mod.gru.init.", gru)
+gx = data("mod.gru.", "x", torch.randn(5, 2, 3))
+train_copy_step("mod.gru.", gru, lambda m: m(gx)[0])
+mha = nn.MultiheadAttention(4, 2, batch_first=True)
+save_init("mod.mha.init.", mha)
+mq = data("mod.mha.", "x", torch.randn(2, 3, 4))
+train_copy_step("mod.mha.", mha, lambda m: m(mq, mq, mq)[0])
+
+
+class TinyGPT(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.transformer = nn.ModuleDict(dict(wte=nn.Embedding(7, 4), ln_f=nn.LayerNorm(4)))
+        self.lm_head = nn.Linear(4, 7, bias=False)
+        self.transformer.wte.weight = self.lm_head.weight
+
+    def forward(self, idx):
+        return self.lm_head(self.transformer.ln_f(self.transformer.wte(idx)))
+
+
+gpt = TinyGPT()
+save_init("mod.gpt.init.", gpt)
+idx = torch.tensor([[1, 3, 6], [0, 2, 2]])
+out["mod.gpt.idx"] = idx
+gc = train_copy_step("mod.gpt.", gpt, lambda m: m(idx))
+out["mod.gpt.copy_tied"] = torch.tensor(gc.lm_head.weight is gc.transformer.wte.weight)
+out["mod.gpt.copy_params"] = torch.tensor(len(list(gc.parameters())))
+out["mod.gpt.copy_state_keys"] = torch.tensor(len(gc.state_dict()))
+
+# a model moved to bfloat16: the copy keeps the dtype and the values
+bm = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+save_init("mod.bf16.init.", bm)
+bm.to(torch.bfloat16)
+bc = copy.deepcopy(bm)
+bxx = data("mod.bf16.", "x", torch.randn(2, 3))
+out["mod.bf16.y"] = bc(bxx.bfloat16()).detach().clone()
+out["mod.bf16.copy_dtype_is_bf16"] = torch.tensor(bc[0].weight.dtype == torch.bfloat16)
+assert torch.equal(bc(bxx.bfloat16()), bm(bxx.bfloat16()))
+
+# lazy modules: copied before the first forward the copy is still lazy; after, it has the shapes
+lazy = nn.LazyLinear(3)
+lc = copy.deepcopy(lazy)
+out["mod.lazy.copy_still_lazy"] = torch.tensor(isinstance(lc.weight, nn.parameter.UninitializedParameter))
+lz = data("mod.lazy.", "x", torch.randn(2, 5))
+lazy(lz)
+lazy2 = copy.deepcopy(lazy)
+out["mod.lazy.copy_after_in_features"] = torch.tensor(lazy2.in_features)
+out["mod.lazy.copy_after_is_linear"] = torch.tensor(type(lazy2) is nn.Linear)
+lc(lz)
+out["mod.lazy.before_copy_in_features"] = torch.tensor(lc.in_features)
+
+# hooks: a hook that receives the module acts on the copy; a closure over the module (Python shares functions)
+hm = nn.Linear(3, 2)
+save_init("mod.hook.init.", hm)
+hm.register_buffer("scale", torch.tensor([2.0, -1.0]))
+hm.register_forward_hook(lambda mod, inp, o: o * mod.scale)
+hm.register_forward_pre_hook(lambda mod, inp: (inp[0] + 1,))
+hc = copy.deepcopy(hm)
+hc.scale.fill_(3.0)
+hx = data("mod.hook.", "x", torch.randn(2, 3))
+out["mod.hook.copy_y"] = hc(hx).detach().clone()
+out["mod.hook.orig_y"] = hm(hx).detach().clone()
+cm = nn.Linear(3, 2)
+cm.load_state_dict(hm.state_dict(), strict=False)
+cm.register_buffer("scale", torch.tensor([2.0, -1.0]))
+cm.register_forward_hook(lambda mod, inp, o: o * cm.scale)   # a closure over the original
+cc = copy.deepcopy(cm)
+cc.scale.fill_(3.0)
+out["mod.hook.closure_copy_y"] = cc(hx).detach().clone()
+
+# a parametrized module: copied with its parametrization (1.13 here and 2.x's __deepcopy__ alike)
+import torch.nn.utils.parametrize as P
+
+
+class Symmetric(nn.Module):
+    def forward(self, X):
+        return X.triu() + X.triu(1).transpose(-1, -2)
+
+
+pm = nn.Linear(3, 3)
+save_init("mod.param.init.", pm)
+P.register_parametrization(pm, "weight", Symmetric())
+pc = copy.deepcopy(pm)
+out["mod.param.copy_is_parametrized"] = torch.tensor(P.is_parametrized(pc, "weight"))
+px = data("mod.param.", "x", torch.randn(2, 3))
+out["mod.param.y"] = pc(px).detach().clone()
+with torch.no_grad():
+    pc.parametrizations.weight.original.add_(1.0)   # the copy's original changed: its weight follows, not pm's
+out["mod.param.copy_y_after_change"] = pc(px).detach().clone()
+out["mod.param.orig_y_after_change"] = pm(px).detach().clone()
+
+# legacy weight_norm: a non-leaf weight, refused
+wn = nn.utils.weight_norm(nn.Linear(3, 2))
+try:
+    copy.deepcopy(wn)
+    out["mod.weight_norm_refused"] = torch.tensor(False)
+except RuntimeError:
+    out["mod.weight_norm_refused"] = torch.tensor(True)
+
+# a pruned module under no_grad: the recomputed weight is a leaf then; the copy prunes by its own mask
+import torch.nn.utils.prune as prune
+
+pr = nn.Linear(4, 3)
+save_init("mod.prune.init.", pr)
+with torch.no_grad():
+    prune.l1_unstructured(pr, "weight", amount=0.5)
+    prc = copy.deepcopy(pr)
+prc.weight_orig.data.add_(1.0)
+prx = data("mod.prune.", "x", torch.randn(2, 4))
+out["mod.prune.mask"] = pr.weight_mask.clone()
+out["mod.prune.copy_y"] = prc(prx).detach().clone()
+out["mod.prune.orig_y"] = pr(prx).detach().clone()
+
+torch.save(out, "deepcopywild.pt")
+print(len(out), "entries")
