@@ -39,7 +39,12 @@ and parameters after the last step are float64.
            a parametrized module (copied with its parametrization: this PyTorch 1.13 copies it through
            __reduce_ex__, 2.x's parametrize.py defines __deepcopy__ on the parametrized class for the same result; the
            copy's original changed moves the copy's weight only), legacy weight_norm (refused: its weight is a
-           non-leaf), a pruned module copied under no_grad.
+           non-leaf), a pruned module copied under no_grad; legacy weight_norm applied under no_grad or after a
+           no_grad forward; a tied model's
+           deep-copied state dict (two entries over one new storage); a non-persistent buffer; a full backward hook;
+           a hook that is a bound method of the model (rebound to the copy by copy._deepcopy_method, while a lambda
+           closing over the module is shared by Python and acts on the original: mod.hook.closure_copy_y); an Adam
+           state dict snapshot reloaded.
 PyTorch 1.13 and 2.x agree on every op used here.
 
 Run with PyTorch 1.13 (CPU): /usr/bin/python3 make_expected.py  ->  deepcopywild.pt (a dict of tensors).
@@ -644,6 +649,98 @@ prx = data("mod.prune.", "x", torch.randn(2, 4))
 out["mod.prune.mask"] = pr.weight_mask.clone()
 out["mod.prune.copy_y"] = prc(prx).detach().clone()
 out["mod.prune.orig_y"] = pr(prx).detach().clone()
+
+# more legacy weight_norm: applied under no_grad it copies (the copy's hook recomputes from its own g and v), and
+# after a no_grad forward (Ember has no legacy spectral_norm, only the parametrization, so that one is left out)
+def copies(mod):
+    try:
+        copy.deepcopy(mod)
+        return torch.tensor(True)
+    except RuntimeError:
+        return torch.tensor(False)
+
+
+wx = data("mod.legacy.", "x", torch.randn(2, 3))
+with torch.no_grad():
+    wn = nn.utils.weight_norm(nn.Linear(3, 2))
+save_init("mod.legacy.wn.init.", wn)
+wc = copy.deepcopy(wn)
+with torch.no_grad():
+    wc.weight_g.mul_(2)
+out["mod.legacy.wn_copy_y"] = wc(wx).detach().clone()
+out["mod.legacy.wn_orig_y"] = wn(wx).detach().clone()
+wn2 = nn.utils.weight_norm(nn.Linear(3, 2))
+with torch.no_grad():
+    wn2(wx)
+out["mod.legacy.wn_after_no_grad_forward"] = copies(wn2)
+
+
+# a deep-copied state dict of a tied model: the two entries share one new storage (Tensor.__deepcopy__'s memo is by
+# storage), as two objects
+class TiedSD(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.wte = nn.Embedding(5, 3)
+        self.head = nn.Linear(3, 5, bias=False)
+        self.wte.weight = self.head.weight
+
+
+tsd = copy.deepcopy(TiedSD().state_dict())
+out["mod.tiedsd.keys"] = torch.tensor(len(tsd))
+out["mod.tiedsd.same_object"] = torch.tensor(tsd["head.weight"] is tsd["wte.weight"])
+tsd["head.weight"].add_(1)
+out["mod.tiedsd.shared_storage"] = torch.tensor(torch.equal(tsd["head.weight"], tsd["wte.weight"]))
+
+# a non-persistent buffer stays non-persistent; a full backward hook fires on the copy with the copy
+npm = nn.Linear(2, 2)
+npm.register_buffer("np", torch.ones(2), persistent=False)
+npc = copy.deepcopy(npm)
+out["mod.np.state_keys"] = torch.tensor(len(npc.state_dict()))
+out["mod.np.buffers"] = torch.tensor(len(list(npc.buffers())))
+seen = []
+bm2 = nn.Linear(2, 2)
+bm2.register_full_backward_hook(lambda mod, gi, go: seen.append(mod))
+bc2 = copy.deepcopy(bm2)
+bc2(torch.ones(1, 2, requires_grad=True)).sum().backward()
+out["mod.bwdhook.saw_copy"] = torch.tensor(seen[0] is bc2)
+out["mod.bwdhook.calls"] = torch.tensor(len(seen))
+
+
+# a hook that is a bound method of the model: copy.deepcopy rebinds it to the copy (copy._deepcopy_method)
+class BoundHook(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.l = nn.Linear(3, 2)
+        self.register_buffer("scale", torch.tensor(2.0))
+        self.l.register_forward_hook(self.hook)
+
+    def hook(self, mod, inp, o):
+        return o * self.scale
+
+    def forward(self, x):
+        return self.l(x)
+
+
+bh = BoundHook()
+save_init("mod.bound.init.", bh)
+bhc = copy.deepcopy(bh)
+bhc.scale.fill_(3.0)
+out["mod.bound.copy_y"] = bhc(hx).detach().clone()
+out["mod.bound.orig_y"] = bh(hx).detach().clone()
+
+# a checkpoint's optimizer state: copy.deepcopy(optimizer.state_dict()) keeps the step it was taken at
+qp = nn.Parameter(torch.ones(2))
+qo = torch.optim.Adam([qp], lr=0.1)
+qp.grad = torch.ones(2)
+qo.step()
+snap = copy.deepcopy(qo.state_dict())
+qo.step()
+out["mod.optsd.snap_step"] = snap["state"][0]["step"].clone()
+out["mod.optsd.snap_exp_avg"] = snap["state"][0]["exp_avg"].clone()
+out["mod.optsd.live_step"] = qo.state_dict()["state"][0]["step"].clone()
+qo.load_state_dict(snap)
+qo.step()
+out["mod.optsd.after_reload_param"] = qp.detach().clone()
 
 torch.save(out, "deepcopywild.pt")
 print(len(out), "entries")

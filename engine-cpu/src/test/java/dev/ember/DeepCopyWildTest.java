@@ -832,4 +832,117 @@ class DeepCopyWildTest {
         same(e("mod.prune.orig_y"), pr.apply(prx), "the pruned original");
         assertSame(pr.getBuffer("weight_mask").dtype(), prc.getBuffer("weight_mask").dtype());
     }
+
+    @Test
+    void legacyWeightNormCopiesWhereItsWeightIsALeaf() {
+        Tensor wx = e("mod.legacy.x");
+        Linear wn;
+        try (GradMode off = Ember.noGrad()) {
+            wn = dev.ember.nn.utils.WeightNorm.weightNorm(new Linear(3, 2));
+        }
+        PT.loaded(wn, "mod.legacy.wn.init.", F64);
+        Linear wc = DeepCopy.of(wn);
+        try (GradMode off = Ember.noGrad()) {
+            wc.getParameter("weight_g").mul_(2);
+        }
+        same(e("mod.legacy.wn_copy_y"), wc.apply(wx), "the copy recomputes its weight from its own g and v");
+        same(e("mod.legacy.wn_orig_y"), wn.apply(wx), "the original's weight");
+        Linear wn2 = dev.ember.nn.utils.WeightNorm.weightNorm(new Linear(3, 2));
+        wn2.to(F64);
+        try (GradMode off = Ember.noGrad()) {
+            wn2.apply(wx);
+        }
+        assertTrue(fact("mod.legacy.wn_after_no_grad_forward"));
+        Linear wc2 = DeepCopy.of(wn2);
+        assertTrue(wc2.apply(wx).equal(wn2.apply(wx)), "copied after a forward under no_grad");
+    }
+
+    /** A model whose forward hook is a method of the model: copying rebinds it, as Python's bound methods. */
+    static final class BoundHook extends Module {
+        final Linear l;
+
+        BoundHook() {
+            l = registerModule("l", new Linear(3, 2));
+            registerBuffer("scale", Tensor.scalar(2.0).to(F64));
+            l.registerForwardHook(this::hook);
+        }
+
+        List<Tensor> hook(Module mod, List<Tensor> in, List<Tensor> o) {
+            return List.of(o.get(0).mul(getBuffer("scale")));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return l.apply(x);
+        }
+    }
+
+    /** A Linear with a non-persistent buffer. */
+    static final class NonPersistent extends Module {
+        NonPersistent() {
+            registerModule("lin", new Linear(2, 2));
+            registerBuffer("np", Tensor.ones(2), false);
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return x;
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    @Test
+    void stateDictsBuffersAndHooksOfCopiesAsPyTorchs() {
+        // a tied model's deep-copied state dict: two entries over one new storage
+        TinyGPT g = new TinyGPT();
+        Map<String, Tensor> tsd = DeepCopy.of(g.stateDict());
+        Tensor head = tsd.get("lm_head.weight");
+        Tensor wte = tsd.get("transformer.wte.weight");
+        assertEquals(fact("mod.tiedsd.same_object"), head == wte, "one object for both names");
+        head.add_(1);
+        assertEquals(fact("mod.tiedsd.shared_storage"), head.equal(wte), "the two entries share the new storage");
+        assertFalse(head.equal(g.lmHead.weight()), "the copy shares nothing with the model");
+        // a non-persistent buffer stays non-persistent
+        NonPersistent npc = DeepCopy.of(new NonPersistent());
+        assertEquals((long) PT.e("mod.np.state_keys").item(), npc.stateDict().size());
+        assertEquals((long) PT.e("mod.np.buffers").item(), npc.buffers().size());
+        // a full backward hook fires once, on the copy, with the copy
+        List<Module> seen = new ArrayList<>();
+        Linear bm = new Linear(2, 2);
+        bm.registerFullBackwardHook((mod, gi, go) -> {
+            seen.add(mod);
+            return null;
+        });
+        Linear bc = DeepCopy.of(bm);
+        bc.apply(Tensor.ones(1, 2).requiresGrad_(true)).sum().backward();
+        assertEquals((long) PT.e("mod.bwdhook.calls").item(), seen.size());
+        assertEquals(fact("mod.bwdhook.saw_copy"), seen.get(0) == bc);
+        // a hook that is a method of the model acts on the copy's buffer
+        BoundHook bh = PT.loaded(new BoundHook(), "mod.bound.init.", F64);
+        BoundHook bhc = DeepCopy.of(bh);
+        bhc.getBuffer("scale").fill_(3.0);
+        Tensor hx = e("mod.hook.x");
+        same(e("mod.bound.copy_y"), bhc.apply(hx), "the copy's bound hook");
+        same(e("mod.bound.orig_y"), bh.apply(hx), "the original's bound hook");
+        // an Adam state dict snapshot keeps its step; reloading it redoes the second step
+        Tensor qp = Tensor.ones(F64, 2).requiresGrad_(true);
+        Adam qo = new Adam(List.of(qp), 0.1);
+        qp.setGrad(Tensor.ones(F64, 2));
+        qo.step();
+        Map<String, Object> snap = DeepCopy.of(qo.stateDict());
+        qo.step();
+        Map<String, Object> snapState = (Map<String, Object>) ((Map<Object, Object>) snap.get("state")).get(0);
+        Map<String, Object> liveState = (Map<String, Object>) ((Map<Object, Object>) qo.stateDict().get("state"))
+            .get(0);
+        assertEquals(PT.e("mod.optsd.snap_step").item(), number(snapState.get("step")), "the snapshot's step");
+        assertEquals(PT.e("mod.optsd.live_step").item(), number(liveState.get("step")), "the live step");
+        same(e("mod.optsd.snap_exp_avg"), (Tensor) snapState.get("exp_avg"), "the snapshot's exp_avg");
+        qo.loadStateDict(snap);
+        qo.step();
+        same(e("mod.optsd.after_reload_param"), qp, "the parameter after the reloaded step");
+    }
+
+    private static double number(Object o) {
+        return o instanceof Tensor t ? t.item() : ((Number) o).doubleValue();
+    }
 }
