@@ -45,6 +45,10 @@ and parameters after the last step are float64.
            a hook that is a bound method of the model (rebound to the copy by copy._deepcopy_method, while a lambda
            closing over the module is shared by Python and acts on the original: mod.hook.closure_copy_y); an Adam
            state dict snapshot reloaded.
+  quant.*  the static quantization tutorial's M (QuantStub, Conv2d(1, 1, 1), ReLU, DeQuantStub) with PyTorch's
+           default inplace=False: fuse_modules, prepare, calibrate, convert each return a copy, the float, fused and
+           prepared models still usable and unchanged (the prepared model keeps observing); quantize_dynamic(model)
+           likewise. float32; the quantized outputs are this PyTorch's own (onednn, no FBGEMM in this build).
 PyTorch 1.13 and 2.x agree on every op used here.
 
 Run with PyTorch 1.13 (CPU): /usr/bin/python3 make_expected.py  ->  deepcopywild.pt (a dict of tensors).
@@ -741,6 +745,169 @@ out["mod.optsd.live_step"] = qo.state_dict()["state"][0]["step"].clone()
 qo.load_state_dict(snap)
 qo.step()
 out["mod.optsd.after_reload_param"] = qp.detach().clone()
+
+# 4. the static quantization tutorial's flow with PyTorch's defaults (inplace=False at every step) --------------------------
+# float32, as quantization runs; this Debian PyTorch 1.13 has no FBGEMM, so its quantized model runs on onednn (as
+# StaticQuantizationTest's "torch" outputs); get_default_qconfig('x86') is the 2.x tutorial's (1.13's wrote 'fbgemm':
+# the same observers, HistogramObserver(reduce_range=True) and per-channel symmetric weights).
+# The activation observer is PyTorch 2.x's HistogramObserver, which Ember implements: 1.13's forward builds its first
+# histogram over the range truncated to integers, 2.x's over the exact range, so the qparams differ. H2x is 1.13's
+# class with 2.x's forward and histogram combination, transcribed from torch/ao/quantization/observer.py of 2.x; it is
+# a verbatim copy of resources/histogramobserver/make_expected.py's (see there). Two threads, as that generator (its
+# torch.linspace depends on the thread count).
+torch.set_default_dtype(torch.float32)
+torch.set_num_threads(2)
+torch.backends.quantized.engine = "onednn"
+import warnings
+import torch.ao.quantization as tq
+from torch.ao.quantization.observer import HistogramObserver
+
+warnings.simplefilter("ignore")
+
+
+class H2x(HistogramObserver):
+    """1.13's HistogramObserver with PyTorch 2.x's forward and histogram combination (transcribed)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.upsample_rate = 16  # 2.x: used to reduce quantization errors when upscaling histogram
+
+    def _upscale_histogram(self, histogram, orig_min, orig_max, update_min, update_max):
+        histogram = histogram.repeat_interleave(self.upsample_rate) / self.upsample_rate
+        bin_size = (orig_max - orig_min) / (self.bins * self.upsample_rate)
+        mid_points_histogram = (
+            torch.linspace(orig_min, orig_max, self.bins * self.upsample_rate + 1, device=orig_min.device)[:-1]
+            .to(histogram.device) + 0.5 * bin_size)
+        boundaries_new_histogram = torch.linspace(update_min, update_max, self.bins + 1,
+                                                  device=update_min.device).to(histogram.device)
+        bucket_assignments = torch.bucketize(mid_points_histogram, boundaries_new_histogram, right=True) - 1
+        bucket_assignments[bucket_assignments >= self.bins] = self.bins - 1
+        bucket_assignments[bucket_assignments < 0] = 0
+        return torch.bincount(bucket_assignments, weights=histogram, minlength=self.bins)
+
+    def _combine_histograms(self, orig_hist, orig_min, orig_max, update_hist, update_min, update_max):
+        if update_min == orig_min and update_max == orig_max:
+            return orig_hist + update_hist
+        if orig_min == orig_max:
+            bin_value = torch.sum(orig_hist)
+            transformed_orig_hist = torch.histc(orig_min, bins=self.bins, min=update_min, max=update_max) * bin_value
+            return transformed_orig_hist + update_hist
+        assert update_min <= orig_min
+        assert update_max >= orig_max
+        transformed_orig_hist = self._upscale_histogram(orig_hist, orig_min, orig_max, update_min, update_max)
+        return update_hist + transformed_orig_hist
+
+    def reset_histogram(self, x, min_val, max_val):
+        self.min_val.resize_(min_val.shape)
+        self.min_val.copy_(min_val)
+        self.max_val.resize_(max_val.shape)
+        self.max_val.copy_(max_val)
+        assert min_val.numel() == 1 and max_val.numel() == 1, "histogram min/max values must be scalar."
+        new_histogram = torch.histc(x, self.bins, min=min_val, max=max_val)
+        self.histogram.detach_().resize_(new_histogram.shape)
+        self.histogram.copy_(new_histogram)
+
+    def forward(self, x_orig):
+        if x_orig.numel() == 0:
+            return x_orig
+        x = x_orig.detach()
+        x_min, x_max = torch.aminmax(x)
+        if x_min == -torch.inf or x_max == torch.inf:
+            warnings.warn("torch.inf detected in input tensor, ignoring input")
+            x = x[x.abs() != torch.inf]
+            if x.numel() == 0:
+                return x_orig
+            x_min, x_max = torch.aminmax(x)
+        current_min = self.min_val
+        current_max = self.max_val
+        is_uninitialized = self.min_val == float("inf") or self.max_val == float("-inf")
+        if is_uninitialized:
+            self.reset_histogram(x, x_min, x_max)
+        else:
+            update_min, update_max = x_min, x_max
+            new_min = torch.min(current_min, update_min)
+            new_max = torch.max(current_max, update_max)
+            new_min, new_max = new_min.detach(), new_max.detach()
+            update_histogram = torch.histc(x, self.bins, min=new_min, max=new_max).to(self.histogram.device)
+            if new_min == current_min and new_max == current_max:
+                combined_histogram = self.histogram + update_histogram
+                self.histogram.detach_().resize_(combined_histogram.shape)
+                self.histogram.copy_(combined_histogram)
+            else:
+                combined_histogram = self._combine_histograms(self.histogram, current_min, current_max,
+                                                              update_histogram, new_min, new_max)
+                self.histogram.detach_().resize_(combined_histogram.shape)
+                self.histogram.copy_(combined_histogram)
+                self.min_val.detach_().resize_(new_min.shape)
+                self.min_val.copy_(new_min)
+                self.max_val.detach_().resize_(new_max.shape)
+                self.max_val.copy_(new_max)
+        return x_orig
+
+    def extra_repr(self):
+        return f"min_val={self.min_val}, max_val={self.max_val}"
+
+
+
+
+class M(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.quant = torch.ao.quantization.QuantStub()
+        self.conv = torch.nn.Conv2d(1, 1, 1)
+        self.relu = torch.nn.ReLU()
+        self.dequant = torch.ao.quantization.DeQuantStub()
+
+    def forward(self, x):
+        x = self.quant(x)
+        x = self.conv(x)
+        x = self.relu(x)
+        x = self.dequant(x)
+        return x
+
+
+model_fp32 = M()
+for k, v in model_fp32.state_dict().items():
+    out["quant.init." + k] = v.clone()
+model_fp32.eval()
+# torch.ao.quantization.get_default_qconfig("x86") of 2.x (1.13's same observers, its HistogramObserver's forward 2.x's)
+model_fp32.qconfig = tq.QConfig(activation=H2x.with_args(reduce_range=True),
+                                weight=tq.default_per_channel_weight_observer)
+model_fp32_fused = torch.ao.quantization.fuse_modules(model_fp32, [["conv", "relu"]])
+model_fp32_prepared = torch.ao.quantization.prepare(model_fp32_fused)
+input_fp32 = torch.randn(4, 1, 4, 4)
+out["quant.x"] = input_fp32
+model_fp32_prepared(input_fp32)
+model_int8 = torch.ao.quantization.convert(model_fp32_prepared)
+res = model_int8(input_fp32)
+out["quant.res"] = res
+out["quant.quant_scale"] = torch.tensor(float(model_int8.quant.scale), dtype=torch.float64)
+out["quant.quant_zero_point"] = torch.tensor(int(model_int8.quant.zero_point))
+out["quant.conv_scale"] = torch.tensor(float(model_int8.conv.scale), dtype=torch.float64)
+out["quant.conv_zero_point"] = torch.tensor(int(model_int8.conv.zero_point))
+out["quant.weight_int"] = model_int8.conv.weight().int_repr().clone()
+out["quant.weight_scale"] = model_int8.conv.weight().q_per_channel_scales().clone()
+out["quant.float_y"] = model_fp32(input_fp32).detach().clone()
+out["quant.float_still_plain"] = torch.tensor(not hasattr(model_fp32.conv, "activation_post_process")
+                                              and type(model_fp32.relu) is nn.ReLU)
+out["quant.fused_is_conv_relu"] = torch.tensor(type(model_fp32_fused.conv).__name__ == "ConvReLU2d")
+out["quant.prepared_y"] = model_fp32_prepared(input_fp32 * 2).detach().clone()
+out["quant.prepared_still_float"] = torch.tensor(type(model_fp32_prepared.conv).__name__ == "ConvReLU2d")
+obs = model_fp32_prepared.conv.activation_post_process
+out["quant.prepared_obs_max_after"] = obs.max_val.clone()
+
+# quantize_dynamic(model) with inplace=False (its default qconfig_spec: Linear, LSTM, GRU, ... to qint8)
+dyn = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 3))
+for k, v in dyn.state_dict().items():
+    out["quant.dyn.init." + k] = v.clone()
+dq = torch.ao.quantization.quantize_dynamic(dyn)
+dx = torch.randn(5, 6)
+out["quant.dyn.x"] = dx
+out["quant.dyn.y"] = dq(dx)
+out["quant.dyn.float_y"] = dyn(dx).detach().clone()
+out["quant.dyn.float_still_linear"] = torch.tensor(type(dyn[0]) is nn.Linear)
+out["quant.dyn.weight_int"] = dq[0].weight().int_repr().clone()
+
 
 torch.save(out, "deepcopywild.pt")
 print(len(out), "entries")

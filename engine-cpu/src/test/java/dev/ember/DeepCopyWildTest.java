@@ -1,6 +1,13 @@
 package dev.ember;
 
+import dev.ember.ao.nn.quantized.Quantize;
+import dev.ember.ao.quantization.DeQuantStub;
+import dev.ember.ao.quantization.HistogramObserver;
+import dev.ember.ao.quantization.QConfig;
+import dev.ember.ao.quantization.QuantStub;
+import dev.ember.ao.quantization.Quantization;
 import dev.ember.nn.BatchNorm1d;
+import dev.ember.nn.Conv2d;
 import dev.ember.nn.Embedding;
 import dev.ember.nn.Functional;
 import dev.ember.nn.GELU;
@@ -58,7 +65,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <li>Best-model checkpointing by a deep-copied state dict, a uniform model soup of deep-copied fine-tunes, and
  * Lookahead's slow weights deep-copied from the parameter groups.</li>
  * <li>Copies of modules with state (LSTM, GRU, MultiheadAttention, GPT's tied embedding, bfloat16, lazy, hooks, a
- * parametrization, legacy weight norm, pruning) trained or changed apart from their originals.</li>
+ * parametrization, legacy weight norm, pruning) trained or changed apart from their originals; state dicts, buffers,
+ * hooks and an optimizer's state dict.</li>
+ * <li>The static quantization tutorial's flow with PyTorch's default {@code inplace=False} (fuse, prepare, calibrate,
+ * convert each return a copy; the float, fused and prepared models stay usable and unchanged) and
+ * {@code quantize_dynamic(model)}, in float32 against this PyTorch's own quantized outputs (onednn).</li>
  * </ol>
  */
 class DeepCopyWildTest {
@@ -789,6 +800,29 @@ class DeepCopyWildTest {
         same(e("mod.hook.orig_y"), hm.apply(hx), "the original's hooks");
     }
 
+    /**
+     * Ember's one documented departure, pinned: a lambda that closes over the module it is registered on (not the
+     * module its hook receives) is rebuilt over the copy ({@link DeepCopy}'s rule for functions that capture what the
+     * copy replaces), where Python's {@code copy.deepcopy} shares the closure, which keeps reading the original
+     * ({@code mod.hook.closure_copy_y}: PyTorch's copy scales by the original's buffer). Java cannot tell such a lambda
+     * from a method reference bound to the module ({@code this::hook}), which Python does rebind (bound methods: the
+     * test above), so Ember rebinds both.
+     */
+    @Test
+    void aLambdaClosingOverTheModuleIsRebuiltWherePythonSharesTheClosure() {
+        Linear cm = PT.loaded(new Linear(3, 2), "mod.hook.init.", F64);
+        ModuleInternals.registerBuffer(cm, "scale", Tensor.tensor(new double[] {2.0, -1.0}, F64, Device.CPU));
+        cm.registerForwardHook((mod, in, o) -> List.of(o.get(0).mul(cm.getBuffer("scale"))));
+        Linear cc = DeepCopy.of(cm);
+        cc.getBuffer("scale").fill_(3.0);
+        Tensor hx = e("mod.hook.x");
+        Tensor ember = cc.apply(hx);
+        assertTrue(ember.equal(cc.forward(hx).mul(3.0)), "Ember's copy reads its own buffer");
+        // PyTorch's copy acts as the original's buffer says
+        same(e("mod.hook.closure_copy_y"), cc.forward(hx).mul(cm.getBuffer("scale")), "PyTorch's shared closure");
+        assertFalse(ember.allclose(e("mod.hook.closure_copy_y")), "the departure is real");
+    }
+
     /** parametrize's tutorial Symmetric. */
     static final class Symmetric extends Module {
         @Override
@@ -944,5 +978,82 @@ class DeepCopyWildTest {
 
     private static double number(Object o) {
         return o instanceof Tensor t ? t.item() : ((Number) o).doubleValue();
+    }
+
+    // ------------------------------------------------------------------ 6. the quantization tutorial, inplace=False
+
+    /** The static quantization tutorial's M, reading its layers from fields. */
+    static final class M extends Module {
+        final QuantStub quant = registerModule("quant", new QuantStub());
+        final Conv2d conv = registerModule("conv", new Conv2d(1, 1, 1));
+        final ReLU relu = registerModule("relu", new ReLU());
+        final DeQuantStub dequant = registerModule("dequant", new DeQuantStub());
+
+        @Override
+        public Tensor forward(Tensor x) {
+            x = quant.apply(x);
+            x = conv.apply(x);
+            x = relu.apply(x);
+            x = dequant.apply(x);
+            return x;
+        }
+    }
+
+    @Test
+    void quantizationTutorialsCopyingFlowLeavesEachModelUsable() {
+        M modelFp32 = PT.loaded(new M(), "quant.init.");
+        modelFp32.eval();
+        Quantization.setQconfig(modelFp32, QConfig.getDefaultQconfig("x86"));
+        String floatPrint = modelFp32.toString();
+        Module modelFp32Fused = Quantization.fuseModules(modelFp32, List.of(List.of("conv", "relu")), false);
+        Module modelFp32Prepared = Quantization.prepare(modelFp32Fused, false);
+        Tensor inputFp32 = PT.e("quant.x");
+        modelFp32Prepared.apply(inputFp32);
+        Module modelInt8 = Quantization.convert(modelFp32Prepared, false);
+        Tensor res = modelInt8.apply(inputFp32);
+
+        Quantize q = (Quantize) modelInt8.getSubmodule("quant");
+        assertEquals(PT.e("quant.quant_scale").item(), q.scale(), 4e-6 * q.scale(), "QuantStub's scale");
+        assertEquals((long) PT.e("quant.quant_zero_point").item(), q.zeroPoint(), "QuantStub's zero point");
+        dev.ember.ao.nn.intrinsic.quantized.ConvReLU2d qc =
+            (dev.ember.ao.nn.intrinsic.quantized.ConvReLU2d) modelInt8.getSubmodule("conv");
+        double outScale = PT.e("quant.conv_scale").item();
+        assertEquals(outScale, qc.scale(), 4e-6 * outScale, "the quantized conv's output scale");
+        assertEquals((long) PT.e("quant.conv_zero_point").item(), qc.zeroPoint(), "its zero point");
+        assertArrayEquals(PT.e("quant.weight_int").toLongArray(), qc.weight().intRepr().toLongArray(), "weight ints");
+        same(PT.e("quant.weight_scale"), qc.weight().qPerChannelScales(), "weight scales");
+        // PyTorch's onednn output to one output quantum (the requantization's float rounding is the engine's own)
+        double[] want = PT.e("quant.res").toDoubleArray();
+        double[] got = res.toDoubleArray();
+        assertEquals(want.length, got.length);
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], got[i], outScale * 1.0001, "the int8 model's output " + i);
+        }
+        // the float model is unchanged and usable; the fused copy is fused, not prepared; the prepared copy still
+        // computes in float and keeps observing
+        assertEquals(floatPrint, modelFp32.toString(), "the float model's printout");
+        assertTrue(fact("quant.float_still_plain"));
+        assertTrue(modelFp32.conv.children().isEmpty() && modelFp32.getSubmodule("relu") instanceof ReLU,
+            "the float model has no observer and keeps its ReLU");
+        same(PT.e("quant.float_y"), modelFp32.apply(inputFp32), "the float model's output");
+        assertEquals(fact("quant.fused_is_conv_relu"),
+            modelFp32Fused.getSubmodule("conv") instanceof dev.ember.ao.nn.intrinsic.ConvReLU2d, "fused");
+        assertFalse(modelFp32Fused.toString().contains("activation_post_process"), "the fused model is not prepared");
+        assertEquals(fact("quant.prepared_still_float"),
+            modelFp32Prepared.getSubmodule("conv") instanceof dev.ember.ao.nn.intrinsic.ConvReLU2d, "prepared");
+        same(PT.e("quant.prepared_y"), modelFp32Prepared.apply(inputFp32.mul(2)), "the prepared model's output");
+        HistogramObserver obs = (HistogramObserver) modelFp32Prepared.getSubmodule("conv.activation_post_process");
+        double maxAfter = PT.e("quant.prepared_obs_max_after").item();
+        assertEquals(maxAfter, obs.maxVal().item(), 4e-6 * maxAfter, "the prepared model keeps observing");
+
+        // quantize_dynamic(model): a quantized copy, the float model unchanged
+        Sequential dyn = PT.loaded(new Sequential(new Linear(6, 8), new ReLU(), new Linear(8, 3)), "quant.dyn.init.");
+        Module dq = Quantization.quantizeDynamic(dyn, false);
+        Tensor dx = PT.e("quant.dyn.x");
+        ReferenceCases.assertClose("quantize_dynamic's output (onednn)", PT.e("quant.dyn.y"), dq.apply(dx), 1e-6);
+        assertArrayEquals(PT.e("quant.dyn.weight_int").toLongArray(),
+            ((dev.ember.ao.nn.quantized.dynamic.Linear) dq.getSubmodule("0")).weight().intRepr().toLongArray());
+        assertEquals(fact("quant.dyn.float_still_linear"), dyn.get(0).getClass() == Linear.class);
+        same(PT.e("quant.dyn.float_y"), dyn.apply(dx), "the float model after quantize_dynamic");
     }
 }
