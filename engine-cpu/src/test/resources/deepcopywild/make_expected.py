@@ -26,6 +26,9 @@ and parameters after the last step are float64.
            mode keeping its own running statistics; SGD with momentum and nesterov; 3 steps. timm's ModelEmaV2 on the
            same model: ema = deepcopy(model).eval(), ema_v.copy_(ema_v * decay + (1 - decay) * model_v) over every
            state_dict value (num_batches_tracked too: the float result truncated by copy_ into int64).
+  reptile.* Reptile's sine-wave demo (openai's reptile-sinewaves-demo.py): weights_before = copy.deepcopy(
+           model.state_dict()), inner steps by param.data -= lr * param.grad.data, the outer interpolation loaded.
+  timm3.*  timm's ModelEmaV3: lerp_ of the floating state dict values, copy_ of num_batches_tracked.
   best.*   best-model checkpointing: best_state = copy.deepcopy(model.state_dict()) whenever the validation loss
            improves, model.load_state_dict(best_state) at the end; Adam with a large learning rate so the last epoch
            is not the best.
@@ -409,6 +412,76 @@ out["timm.loss"] = torch.tensor(losses)
 out["timm.ema_out"] = model_ema.module(ema_x[0]).detach().clone()
 save_state("timm.final.ema.", model_ema.module)
 save_state("timm.final.model.", model)
+
+
+# Reptile (John Schulman's reptile-sinewaves-demo.py, scaled down): weights_before = deepcopy(model.state_dict()),
+# inner SGD by param.data -= innerstepsize * param.grad.data, the outer step interpolating the state dicts
+rmodel = nn.Sequential(nn.Linear(1, 8), nn.Tanh(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 1))
+save_init("reptile.init.", rmodel)
+x_all = f32(torch.linspace(-5, 5, 12)[:, None])
+out["reptile.x_all"] = x_all.float()
+tasks_y = data("reptile.", "y", torch.sin(x_all[None] + torch.rand(3, 1, 1) * 2 * 3.14159) * (torch.rand(3, 1, 1) * 4.9 + 0.1))
+perms = torch.stack([torch.randperm(12) for _ in range(3)])
+out["reptile.perms"] = perms
+innerstepsize, outerstepsize0, niterations, ntrain = 0.02, 0.1, 3, 4
+
+
+def train_on_batch(x, y):
+    rmodel.zero_grad()
+    ypred = rmodel(x)
+    loss = (ypred - y).pow(2).mean()
+    loss.backward()
+    for param in rmodel.parameters():
+        param.data -= innerstepsize * param.grad.data
+    return loss.item()
+
+
+rlosses = []
+for iteration in range(niterations):
+    weights_before = copy.deepcopy(rmodel.state_dict())
+    y_all = tasks_y[iteration]
+    inds = perms[iteration]
+    for start in range(0, len(x_all), ntrain):
+        mbinds = inds[start:start + ntrain]
+        rlosses.append(train_on_batch(x_all[mbinds], y_all[mbinds]))
+    weights_after = rmodel.state_dict()
+    outerstepsize = outerstepsize0 * (1 - iteration / niterations)
+    rmodel.load_state_dict({name: weights_before[name] + (weights_after[name] - weights_before[name]) * outerstepsize
+                            for name in weights_before})
+out["reptile.loss"] = torch.tensor(rlosses)
+save_params("reptile.final.", rmodel)
+
+
+# timm's ModelEmaV3 (no warmup): lerp of the floating state dict values, copy_ of the others (torch._foreach_lerp_ in
+# 2.x; this 1.13 has none, so the same lerp_ per tensor)
+class ModelEmaV3(nn.Module):
+    def __init__(self, model, decay=0.9999):
+        super().__init__()
+        self.module = copy.deepcopy(model)
+        self.module.eval()
+        self.decay = decay
+
+    @torch.no_grad()
+    def update(self, model):
+        for ema_v, model_v in zip(self.module.state_dict().values(), model.state_dict().values()):
+            if ema_v.is_floating_point():
+                ema_v.lerp_(model_v, weight=1. - self.decay)
+            else:
+                ema_v.copy_(model_v)
+
+
+model = mt_model()
+for k, v in model.state_dict().items():
+    v.copy_(torch.tensor(0) if k.endswith("num_batches_tracked") else out["mt.init." + k].double())
+v3 = ModelEmaV3(model, decay=0.6)
+optimizer = torch.optim.SGD(model.parameters(), 0.1, momentum=0.9)
+for i in range(3):
+    loss = class_criterion(model(mx[i]), target[i]) / 6
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    v3.update(model)
+save_state("timm3.final.ema.", v3.module)
 
 
 # 5. best-model checkpointing, model soups, Lookahead -------------------------------------------------------------------

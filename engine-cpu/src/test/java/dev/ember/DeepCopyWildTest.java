@@ -61,7 +61,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * critic targets (sfujim/TD3) and SAC's Polyak update in place.</li>
  * <li>DINO's teacher: a frozen deep copy of the student, its EMA, centering and sharpening, the multi-crop loss.</li>
  * <li>Mean teacher (CuriousAI) with BatchNorm and detached EMA parameters; timm's ModelEmaV2 averaging every state
- * dict value, the integer {@code num_batches_tracked} truncated by {@code copy_} as PyTorch does.</li>
+ * dict value, the integer {@code num_batches_tracked} truncated by {@code copy_} as PyTorch does, and ModelEmaV3's
+ * {@code lerp_}; Reptile's meta-step from a deep-copied state dict.</li>
  * <li>Best-model checkpointing by a deep-copied state dict, a uniform model soup of deep-copied fine-tunes, and
  * Lookahead's slow weights deep-copied from the parameter groups.</li>
  * <li>Copies of modules with state (LSTM, GRU, MultiheadAttention, GPT's tied embedding, bfloat16, lazy, hooks, a
@@ -531,6 +532,76 @@ class DeepCopyWildTest {
         assertState("timm.final.model.", model, "ModelEmaV2's model");
         assertState("timm.final.ema.", modelEma.module, "ModelEmaV2's average");
         same(e("timm.ema_out"), modelEma.apply(e("mt.ema_x").select(0, 0)), "the average's eval output");
+    }
+
+    @Test
+    void reptileInterpolatesFromADeepCopiedStateDict() {
+        Sequential model = PT.loaded(new Sequential(new Linear(1, 8), new Tanh(), new Linear(8, 8), new Tanh(),
+            new Linear(8, 1)), "reptile.init.", F64);
+        Tensor xAll = e("reptile.x_all");
+        Tensor tasksY = e("reptile.y");
+        Tensor perms = e("reptile.perms");
+        double innerstepsize = 0.02;
+        double outerstepsize0 = 0.1;
+        int niterations = 3;
+        int ntrain = 4;
+        List<Double> ls = new ArrayList<>();
+        for (int iteration = 0; iteration < niterations; iteration++) {
+            Map<String, Tensor> weightsBefore = DeepCopy.of(model.stateDict());
+            Tensor yAll = tasksY.select(0, iteration);
+            Tensor inds = perms.select(0, iteration);
+            for (int start = 0; start < xAll.size(0); start += ntrain) {
+                Tensor mbinds = inds.slice(0, start, start + ntrain, 1);
+                // train_on_batch
+                model.zeroGrad();
+                Tensor ypred = model.apply(xAll.index(Index.of(mbinds)));
+                Tensor loss = ypred.sub(yAll.index(Index.of(mbinds))).pow(2).mean();
+                loss.backward();
+                for (Tensor param : model.parameters()) {
+                    param.data().sub_(param.grad().data().mul(innerstepsize));
+                }
+                ls.add(loss.item());
+            }
+            Map<String, Tensor> weightsAfter = model.stateDict();
+            double outerstepsize = outerstepsize0 * (1 - (double) iteration / niterations);
+            Map<String, Tensor> interpolated = new LinkedHashMap<>();
+            for (String name : weightsBefore.keySet()) {
+                interpolated.put(name, weightsBefore.get(name).add(
+                    weightsAfter.get(name).sub(weightsBefore.get(name)).mul(outerstepsize)));
+            }
+            model.loadStateDict(interpolated);
+        }
+        close(e("reptile.loss"), losses(ls), "Reptile's inner losses", 10);
+        PT.assertNamed("reptile.final.", model, false, 1, "Reptile's meta-parameters");
+    }
+
+    @Test
+    void timmModelEmaV3LerpsFloatingValuesAndCopiesTheCounter() {
+        Sequential model = PT.loaded(mtModel(), "mt.init.", F64);
+        Module ema = DeepCopy.of(model);
+        ema.eval();
+        double decay = 0.6;
+        SGD optimizer = new SGD(model.parameters(), 0.1, 0.9, 0, 0, false);
+        Tensor x = e("mt.x");
+        Tensor target = e("mt.target");
+        for (int i = 0; i < 3; i++) {
+            Tensor loss = classLoss(model.apply(x.select(0, i)), target.select(0, i)).div(6);
+            optimizer.zeroGrad();
+            loss.backward();
+            optimizer.step();
+            try (GradMode off = Ember.noGrad()) {
+                List<Tensor> ev = new ArrayList<>(ema.stateDict().values());
+                List<Tensor> mv = new ArrayList<>(model.stateDict().values());
+                for (int j = 0; j < ev.size(); j++) {
+                    if (ev.get(j).dtype().isFloatingPoint()) {
+                        ev.get(j).lerp_(mv.get(j), 1. - decay);
+                    } else {
+                        ev.get(j).copy_(mv.get(j));
+                    }
+                }
+            }
+        }
+        assertState("timm3.final.ema.", ema, "ModelEmaV3's average");
     }
 
     // ------------------------------------------------------------------ 4. checkpoints, soups, Lookahead
