@@ -29,6 +29,8 @@ and parameters after the last step are float64.
   reptile.* Reptile's sine-wave demo (openai's reptile-sinewaves-demo.py): weights_before = copy.deepcopy(
            model.state_dict()), inner steps by param.data -= lr * param.grad.data, the outer interpolation loaded.
   timm3.*  timm's ModelEmaV3: lerp_ of the floating state dict values, copy_ of num_batches_tracked.
+  ddim.*   ermongroup/ddim's EMAHelper (shadow tensors updated through .data =, ema_copy by copy.deepcopy and
+           param.data.copy_ of the shadow; a frozen parameter left out of the shadow).
   best.*   best-model checkpointing: best_state = copy.deepcopy(model.state_dict()) whenever the validation loss
            improves, model.load_state_dict(best_state) at the end; Adam with a large learning rate so the last epoch
            is not the best.
@@ -482,6 +484,54 @@ for i in range(3):
     optimizer.step()
     v3.update(model)
 save_state("timm3.final.ema.", v3.module)
+
+
+# ermongroup/ddim's EMAHelper: shadow copies of the parameters updated through .data =, ema_copy = deepcopy(module)
+# with the shadow written into the copy's parameters (the running statistics come with the copy)
+class EMAHelper(object):
+    def __init__(self, mu=0.999):
+        self.mu = mu
+        self.shadow = {}
+
+    def register(self, module):
+        for name, param in module.named_parameters():
+            if param.requires_grad:
+                self.shadow[name] = param.data.clone()
+
+    def update(self, module):
+        for name, param in module.named_parameters():
+            if param.requires_grad:
+                self.shadow[name].data = (1. - self.mu) * param.data + self.mu * self.shadow[name].data
+
+    def ema(self, module):
+        for name, param in module.named_parameters():
+            if param.requires_grad:
+                param.data.copy_(self.shadow[name].data)
+
+    def ema_copy(self, module):
+        module_copy = copy.deepcopy(module)
+        self.ema(module_copy)
+        return module_copy
+
+
+model = mt_model()
+for k, v in model.state_dict().items():
+    v.copy_(torch.tensor(0) if k.endswith("num_batches_tracked") else out["mt.init." + k].double())
+model[0].bias.requires_grad_(False)   # a frozen parameter: not in the shadow, the copy keeps the model's
+ema_helper = EMAHelper(mu=0.7)
+ema_helper.register(model)
+optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=0.05)
+for i in range(3):
+    loss = class_criterion(model(mx[i]), target[i]) / 6
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    ema_helper.update(model)
+test_model = ema_helper.ema_copy(model)
+test_model.eval()
+out["ddim.ema_out"] = test_model(ema_x[0]).detach().clone()
+save_state("ddim.final.ema.", test_model)
+save_state("ddim.final.model.", model)
 
 
 # 5. best-model checkpointing, model soups, Lookahead -------------------------------------------------------------------

@@ -62,7 +62,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <li>DINO's teacher: a frozen deep copy of the student, its EMA, centering and sharpening, the multi-crop loss.</li>
  * <li>Mean teacher (CuriousAI) with BatchNorm and detached EMA parameters; timm's ModelEmaV2 averaging every state
  * dict value, the integer {@code num_batches_tracked} truncated by {@code copy_} as PyTorch does, and ModelEmaV3's
- * {@code lerp_}; Reptile's meta-step from a deep-copied state dict.</li>
+ * {@code lerp_}; ddim's EMAHelper writing its shadow into a deep copy; Reptile's meta-step from a deep-copied state
+ * dict.</li>
  * <li>Best-model checkpointing by a deep-copied state dict, a uniform model soup of deep-copied fine-tunes, and
  * Lookahead's slow weights deep-copied from the parameter groups.</li>
  * <li>Copies of modules with state (LSTM, GRU, MultiheadAttention, GPT's tied embedding, bfloat16, lazy, hooks, a
@@ -602,6 +603,76 @@ class DeepCopyWildTest {
             }
         }
         assertState("timm3.final.ema.", ema, "ModelEmaV3's average");
+    }
+
+    /** ermongroup/ddim's EMAHelper. */
+    static final class EMAHelper {
+        final double mu;
+        final Map<String, Tensor> shadow = new LinkedHashMap<>();
+
+        EMAHelper(double mu) {
+            this.mu = mu;
+        }
+
+        void register(Module module) {
+            module.namedParameters().forEach((name, param) -> {
+                if (param.requiresGrad()) {
+                    shadow.put(name, param.data().clone());
+                }
+            });
+        }
+
+        void update(Module module) {
+            module.namedParameters().forEach((name, param) -> {
+                if (param.requiresGrad()) {
+                    shadow.get(name).setData(param.data().mul(1. - mu).add(shadow.get(name).data().mul(mu)));
+                }
+            });
+        }
+
+        void ema(Module module) {
+            module.namedParameters().forEach((name, param) -> {
+                if (param.requiresGrad()) {
+                    param.data().copy_(shadow.get(name).data());
+                }
+            });
+        }
+
+        <M extends Module> M emaCopy(M module) {
+            M moduleCopy = DeepCopy.of(module);
+            ema(moduleCopy);
+            return moduleCopy;
+        }
+    }
+
+    @Test
+    void ddimEmaHelperWritesItsShadowIntoADeepCopy() {
+        Sequential model = PT.loaded(mtModel(), "mt.init.", F64);
+        ((Linear) model.get(0)).bias().requiresGrad_(false);
+        EMAHelper emaHelper = new EMAHelper(0.7);
+        emaHelper.register(model);
+        List<Tensor> trainable = new ArrayList<>();
+        for (Tensor p : model.parameters()) {
+            if (p.requiresGrad()) {
+                trainable.add(p);
+            }
+        }
+        Adam optimizer = new Adam(trainable, 0.05);
+        Tensor x = e("mt.x");
+        Tensor target = e("mt.target");
+        for (int i = 0; i < 3; i++) {
+            Tensor loss = classLoss(model.apply(x.select(0, i)), target.select(0, i)).div(6);
+            optimizer.zeroGrad();
+            loss.backward();
+            optimizer.step();
+            emaHelper.update(model);
+        }
+        Sequential testModel = emaHelper.emaCopy(model);
+        testModel.eval();
+        assertTrue(model.isTraining(), "evaluating the copy leaves the model training");
+        same(e("ddim.ema_out"), testModel.apply(e("mt.ema_x").select(0, 0)), "the EMA copy's output");
+        assertState("ddim.final.ema.", testModel, "the EMA copy");
+        assertState("ddim.final.model.", model, "the model after ema_copy");
     }
 
     // ------------------------------------------------------------------ 4. checkpoints, soups, Lookahead
