@@ -38,6 +38,8 @@ and parameters after the last step are float64.
            with their own learning rates, the state dicts averaged, loaded into the base, its output.
   la.*     Lookahead (k 3, alpha 0.5) with slow weights copy.deepcopy(group['params']) of SGD's param groups, the
            slow update q.data.add_(p.data - q.data, alpha=alpha); p.data.copy_(q.data); 7 steps.
+  pbt.*    population based training's exploit (the worst member loads copy.deepcopy of the best's model and
+           optimizer state dicts) and explore (its learning rate times 1.2), Adam, 2 + 2 steps.
   mod.*    copies of modules with state: an LSTM and a GRU copied and the copy trained one SGD step (the original's
            output unchanged), MultiheadAttention, GPT's tied wte/lm_head (the tie kept in the copy, one step), a model
            moved to bfloat16, a lazy module copied before and after its first forward, a forward hook and pre-hook,
@@ -639,6 +641,46 @@ out["la.loss"] = torch.tensor(losses)
 save_params("la.final.", model)
 for i, q in enumerate(opt.slow_weights[0]):
     out["la.slow.%d" % i] = q.detach().clone()
+
+
+# population based training's exploit and explore (as voiler/PBT-style implementations write it): the worst member
+# takes copy.deepcopy of the best member's model and optimizer state dicts, then perturbs its learning rate
+members = []
+for j in range(2):
+    mm = reg_model()
+    save_init("pbt.init%d." % j, mm)
+    members.append((mm, torch.optim.Adam(mm.parameters(), lr=[0.05, 0.01][j])))
+px_ = data("pbt.", "x", torch.randn(4, 8, 3))
+py_ = data("pbt.", "y", torch.randn(4, 8, 1))
+pbt_losses = []
+
+
+def pbt_train(step):
+    scores = []
+    for mm, oo in members:
+        loss = F.mse_loss(mm(px_[step]), py_[step])
+        oo.zero_grad()
+        loss.backward()
+        oo.step()
+        pbt_losses.append(loss.item())
+        scores.append(loss.item())
+    return scores
+
+
+for step in range(2):
+    scores = pbt_train(step)
+best_i = min(range(2), key=lambda i: scores[i])
+worst_i = 1 - best_i
+out["pbt.best"] = torch.tensor(best_i)
+members[worst_i][0].load_state_dict(copy.deepcopy(members[best_i][0].state_dict()))
+members[worst_i][1].load_state_dict(copy.deepcopy(members[best_i][1].state_dict()))
+for g in members[worst_i][1].param_groups:
+    g["lr"] *= 1.2
+for step in range(2, 4):
+    pbt_train(step)
+out["pbt.loss"] = torch.tensor(pbt_losses)
+for j in range(2):
+    save_params("pbt.final%d." % j, members[j][0])
 
 
 # 6. modules with state ------------------------------------------------------------------------------------------------------

@@ -65,7 +65,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code lerp_}; ddim's EMAHelper writing its shadow into a deep copy; Reptile's meta-step from a deep-copied state
  * dict.</li>
  * <li>Best-model checkpointing by a deep-copied state dict, a uniform model soup of deep-copied fine-tunes, and
- * Lookahead's slow weights deep-copied from the parameter groups.</li>
+ * Lookahead's slow weights deep-copied from the parameter groups; population based training's exploit of deep-copied
+ * model and optimizer state dicts.</li>
  * <li>Copies of modules with state (LSTM, GRU, MultiheadAttention, GPT's tied embedding, bfloat16, lazy, hooks, a
  * parametrization, legacy weight norm, pruning) trained or changed apart from their originals; state dicts, buffers,
  * hooks and an optimizer's state dict.</li>
@@ -824,6 +825,46 @@ class DeepCopyWildTest {
         PT.assertNamed("la.final.", model, false, 1, "Lookahead's fast weights");
         for (int i = 0; i < slow.size(); i++) {
             same(e("la.slow." + i), slow.get(i), "slow weight " + i);
+        }
+    }
+
+    @Test
+    void populationBasedTrainingExploitsDeepCopiedModelAndOptimizerStateDicts() {
+        List<Sequential> models = new ArrayList<>();
+        List<Adam> opts = new ArrayList<>();
+        double[] lrs = {0.05, 0.01};
+        for (int j = 0; j < 2; j++) {
+            Sequential mm = PT.loaded(regModel(), "pbt.init" + j + ".", F64);
+            models.add(mm);
+            opts.add(new Adam(mm.parameters(), lrs[j]));
+        }
+        Tensor px = e("pbt.x");
+        Tensor py = e("pbt.y");
+        List<Double> ls = new ArrayList<>();
+        double[] scores = new double[2];
+        for (int step = 0; step < 4; step++) {
+            if (step == 2) {
+                int bestI = scores[0] <= scores[1] ? 0 : 1;
+                int worstI = 1 - bestI;
+                assertEquals((long) PT.e("pbt.best").item(), bestI, "the best member");
+                models.get(worstI).loadStateDict(DeepCopy.of(models.get(bestI).stateDict()));
+                opts.get(worstI).loadStateDict(DeepCopy.of(opts.get(bestI).stateDict()));
+                for (ParamGroup g : opts.get(worstI).paramGroups()) {
+                    g.setLr(g.lr() * 1.2);
+                }
+            }
+            for (int j = 0; j < 2; j++) {
+                Tensor loss = Functional.mseLoss(models.get(j).apply(px.select(0, step)), py.select(0, step));
+                opts.get(j).zeroGrad();
+                loss.backward();
+                opts.get(j).step();
+                ls.add(loss.item());
+                scores[j] = loss.item();
+            }
+        }
+        close(e("pbt.loss"), losses(ls), "PBT losses", 10);
+        for (int j = 0; j < 2; j++) {
+            PT.assertNamed("pbt.final" + j + ".", models.get(j), false, 1, "member " + j);
         }
     }
 
