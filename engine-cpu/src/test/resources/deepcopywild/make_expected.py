@@ -45,7 +45,8 @@ and parameters after the last step are float64.
            moved to bfloat16, a lazy module copied before and after its first forward, a forward hook and pre-hook,
            a parametrized module (copied with its parametrization: this PyTorch 1.13 copies it through
            __reduce_ex__, 2.x's parametrize.py defines __deepcopy__ on the parametrized class for the same result; the
-           copy's original changed moves the copy's weight only), legacy weight_norm (refused: its weight is a
+           copy's original changed moves the copy's weight only), parametrizations.spectral_norm (the copy's power
+           iteration runs on its own _u and _v), legacy weight_norm (refused: its weight is a
            non-leaf), a pruned module copied under no_grad; legacy weight_norm applied under no_grad or after a
            no_grad forward; a tied model's
            deep-copied state dict (two entries over one new storage); a non-persistent buffer; a full backward hook;
@@ -796,6 +797,22 @@ with torch.no_grad():
     pc.parametrizations.weight.original.add_(1.0)   # the copy's original changed: its weight follows, not pm's
 out["mod.param.copy_y_after_change"] = pc(px).detach().clone()
 out["mod.param.orig_y_after_change"] = pm(px).detach().clone()
+
+# parametrizations.spectral_norm: the copy has its own _u and _v, which its training-mode forwards iterate in place
+from torch.nn.utils.parametrizations import spectral_norm as p_spectral_norm
+
+spn = p_spectral_norm(nn.Linear(4, 3))
+save_init("mod.spn.init.", spn)
+spx = data("mod.spn.", "x", torch.randn(2, 4))
+out["mod.spn.y0"] = spn(spx).detach().clone()
+spc = copy.deepcopy(spn)
+out["mod.spn.copy_y1"] = spc(spx).detach().clone()
+out["mod.spn.copy_y2"] = spc(spx).detach().clone()
+out["mod.spn.copy_u"] = spc.parametrizations.weight[0]._u.clone()
+out["mod.spn.orig_u"] = spn.parametrizations.weight[0]._u.clone()
+spc.eval()
+out["mod.spn.copy_eval_y"] = spc(spx).detach().clone()
+
 
 # legacy weight_norm: a non-leaf weight, refused
 wn = nn.utils.weight_norm(nn.Linear(3, 2))

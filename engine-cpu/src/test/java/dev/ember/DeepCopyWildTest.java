@@ -1028,6 +1028,19 @@ class DeepCopyWildTest {
         same(e("mod.param.copy_y_after_change"), pc.apply(px), "the copy after its original changed");
         same(e("mod.param.orig_y_after_change"), pm.apply(px), "the original after the copy's changed");
 
+        // parametrizations.spectral_norm: the copy's training forwards iterate its own _u and _v
+        Linear spn = dev.ember.nn.utils.Parametrizations.spectralNorm(new Linear(4, 3));
+        PT.loaded(spn, "mod.spn.init.", F64);
+        Tensor spx = e("mod.spn.x");
+        same(e("mod.spn.y0"), spn.apply(spx), "spectral norm's first forward");
+        Linear spc = DeepCopy.of(spn);
+        same(e("mod.spn.copy_y1"), spc.apply(spx), "the copy's first forward");
+        same(e("mod.spn.copy_y2"), spc.apply(spx), "the copy's second forward");
+        same(e("mod.spn.copy_u"), spc.getBuffer("parametrizations.weight.0._u"), "the copy's u");
+        same(e("mod.spn.orig_u"), spn.getBuffer("parametrizations.weight.0._u"), "the original's u, left alone");
+        spc.eval();
+        same(e("mod.spn.copy_eval_y"), spc.apply(spx), "the copy in eval mode");
+
         // legacy weight_norm: the weight it computes is not a leaf, so the module cannot be copied (before a forward
         // too: weight_norm computes it when applied)
         assertTrue(fact("mod.weight_norm_refused"));
