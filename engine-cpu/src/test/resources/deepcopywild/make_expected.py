@@ -56,7 +56,8 @@ and parameters after the last step are float64.
   quant.*  the static quantization tutorial's M (QuantStub, Conv2d(1, 1, 1), ReLU, DeQuantStub) with PyTorch's
            default inplace=False: fuse_modules, prepare, calibrate, convert each return a copy, the float, fused and
            prepared models still usable and unchanged (the prepared model keeps observing); quantize_dynamic(model)
-           likewise. float32; the quantized outputs are this PyTorch's own (onednn, no FBGEMM in this build).
+           likewise; the QAT tutorial's prepare_qat (a copy that trains, the float model unchanged) and convert.
+           float32; the quantized outputs are this PyTorch's own (onednn, no FBGEMM in this build).
 PyTorch 1.13 and 2.x agree on every op used here.
 
 Run with PyTorch 1.13 (CPU): /usr/bin/python3 make_expected.py  ->  deepcopywild.pt (a dict of tensors).
@@ -1077,6 +1078,39 @@ out["quant.prepared_y"] = model_fp32_prepared(input_fp32 * 2).detach().clone()
 out["quant.prepared_still_float"] = torch.tensor(type(model_fp32_prepared.conv).__name__ == "ConvReLU2d")
 obs = model_fp32_prepared.conv.activation_post_process
 out["quant.prepared_obs_max_after"] = obs.max_val.clone()
+
+# the QAT tutorial's flow with PyTorch's defaults: prepare_qat(model_fp32_fused.train()) returns a copy (1.13 and 2.x:
+# inplace=False), which trains while the float model stays as it was; convert(prepared.eval()) returns another copy
+qat_fp32 = M()
+with torch.no_grad():
+    qat_fp32.conv.weight.abs_()   # a positive gain, so the ReLU passes most of the regression target
+for k, v in qat_fp32.state_dict().items():
+    out["qat.init." + k] = v.clone()
+qat_fp32.eval()
+qat_fp32.qconfig = tq.get_default_qat_qconfig("x86")
+qat_fused = tq.fuse_modules_qat(qat_fp32, [["conv", "relu"]])
+qat_prepared = tq.prepare_qat(qat_fused.train())
+qxs = torch.randn(3, 4, 1, 4, 4)
+qys = torch.relu(qxs * 0.8 + 0.1)
+out["qat.xs"] = qxs
+out["qat.ys"] = qys
+qopt = torch.optim.SGD(qat_prepared.parameters(), lr=0.1)
+qlosses = []
+for i in range(3):
+    qopt.zero_grad()
+    loss = F.mse_loss(qat_prepared(qxs[i]), qys[i])
+    loss.backward()
+    qopt.step()
+    qlosses.append(loss.item())
+out["qat.loss"] = torch.tensor(qlosses, dtype=torch.float64)
+out["qat.trained_weight"] = qat_prepared.conv.weight.detach().clone()
+out["qat.float_y"] = qat_fp32(qxs[0]).detach().clone()
+qat_prepared.eval()
+qat_int8 = tq.convert(qat_prepared)
+out["qat.res"] = qat_int8(qxs[0])
+out["qat.conv_scale"] = torch.tensor(float(qat_int8.conv.scale), dtype=torch.float64)
+out["qat.prepared_eval_y"] = qat_prepared(qxs[1]).detach().clone()
+
 
 # quantize_dynamic(model) with inplace=False (its default qconfig_spec: Linear, LSTM, GRU, ... to qint8)
 dyn = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 3))

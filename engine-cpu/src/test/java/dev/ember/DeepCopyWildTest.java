@@ -72,7 +72,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * hooks and an optimizer's state dict.</li>
  * <li>The static quantization tutorial's flow with PyTorch's default {@code inplace=False} (fuse, prepare, calibrate,
  * convert each return a copy; the float, fused and prepared models stay usable and unchanged) and
- * {@code quantize_dynamic(model)}, in float32 against this PyTorch's own quantized outputs (onednn).</li>
+ * {@code quantize_dynamic(model)}; the QAT tutorial's {@code prepare_qat} training a copy and {@code convert}; in
+ * float32 against this PyTorch's own quantized outputs (onednn), to one output quantum.</li>
  * </ol>
  */
 class DeepCopyWildTest {
@@ -1251,5 +1252,48 @@ class DeepCopyWildTest {
             ((dev.ember.ao.nn.quantized.dynamic.Linear) dq.getSubmodule("0")).weight().intRepr().toLongArray());
         assertEquals(fact("quant.dyn.float_still_linear"), dyn.get(0).getClass() == Linear.class);
         same(PT.e("quant.dyn.float_y"), dyn.apply(dx), "the float model after quantize_dynamic");
+    }
+
+    @Test
+    void qatTutorialsPrepareQatTrainsACopyAndConvertCopiesIt() {
+        M qatFp32 = PT.loaded(new M(), "qat.init.");
+        qatFp32.eval();
+        Quantization.setQconfig(qatFp32, QConfig.getDefaultQatQconfig("x86"));
+        String floatPrint = qatFp32.toString();
+        Module qatFused = Quantization.fuseModulesQat(qatFp32, List.of(List.of("conv", "relu")), false);
+        qatFused.train();
+        Module qatPrepared = Quantization.prepareQat(qatFused, false);
+        assertFalse(qatFused.toString().contains("FakeQuantize"), "the fused model is not prepared");
+        Tensor qxs = PT.e("qat.xs");
+        Tensor qys = PT.e("qat.ys");
+        SGD qopt = new SGD(qatPrepared.parameters(), 0.1);
+        List<Double> qlosses = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            qopt.zeroGrad();
+            Tensor loss = Functional.mseLoss(qatPrepared.apply(qxs.select(0, i)), qys.select(0, i));
+            loss.backward();
+            qopt.step();
+            qlosses.add(loss.item());
+        }
+        // float32 training through fake quantizers: PyTorch's losses to float32's rounding (as StaticQuantizationTest)
+        double[] want = PT.e("qat.loss").toDoubleArray();
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], qlosses.get(i), 2e-6 * Math.abs(want[i]), "QAT loss " + i);
+        }
+        close(PT.e("qat.trained_weight"), qatPrepared.getSubmodule("conv").getParameter("weight"), "trained weight", 1);
+        assertEquals(floatPrint, qatFp32.toString(), "the float model's printout");
+        same(PT.e("qat.float_y"), qatFp32.apply(qxs.select(0, 0)), "the float model, untrained");
+        qatPrepared.eval();
+        Module qatInt8 = Quantization.convert(qatPrepared, false);
+        double outScale = PT.e("qat.conv_scale").item();
+        dev.ember.ao.nn.intrinsic.quantized.ConvReLU2d qc =
+            (dev.ember.ao.nn.intrinsic.quantized.ConvReLU2d) qatInt8.getSubmodule("conv");
+        assertEquals(outScale, qc.scale(), 4e-6 * outScale, "the converted conv's output scale");
+        double[] res = PT.e("qat.res").toDoubleArray();
+        double[] got = qatInt8.apply(qxs.select(0, 0)).toDoubleArray();
+        for (int i = 0; i < res.length; i++) {
+            assertEquals(res[i], got[i], outScale * 1.0001, "the int8 model's output " + i);
+        }
+        close(PT.e("qat.prepared_eval_y"), qatPrepared.apply(qxs.select(0, 1)), "the prepared model after convert", 1);
     }
 }
