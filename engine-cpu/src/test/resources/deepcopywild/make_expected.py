@@ -20,6 +20,9 @@ and parameters after the last step are float64.
            legacy weight-normed module cannot be deep-copied, see mod.weight_norm_refused), DINOLoss (student_temp 0.1,
            teacher_temp 0.04, center momentum 0.9, 2 global + 2 local crops, the iq == v skip), the teacher's EMA by
            param_k.data.mul_(m).add_((1 - m) * param_q.detach().data), AdamW; 3 steps.
+  dinown.* main_dino.py as written: the last layer under legacy weight_norm with weight_g 1 and frozen, so that
+           copy.deepcopy(student) is refused and the teacher is a second network loading the student's state dict;
+           get_params_groups, cancel_gradients_last_layer in the first step.
   mt.*     CuriousAI/mean-teacher's pytorch main.py: ema_model with parameters detached (param.detach_()), a model with
            BatchNorm1d, the class loss on labelled rows (ignore_index -1), softmax_mse_loss / num_classes, the EMA
            alpha = min(1 - 1 / (global_step + 1), alpha) over parameters only, the EMA model's own forward in train
@@ -329,6 +332,69 @@ out["dino.loss"] = torch.tensor(losses)
 out["dino.center"] = dino_loss.center.clone()
 save_params("dino.final.student.", student)
 save_params("dino.final.teacher.", teacher)
+
+
+# main_dino.py as written: DINOHead's last layer nn.utils.weight_norm(nn.Linear(bottleneck, out_dim, bias=False)) with
+# weight_g filled with 1 and frozen (norm_last_layer); copy.deepcopy of such a student is refused (its weight is a
+# non-leaf), so the teacher is a second network loading the student's state dict; get_params_groups (no weight decay on
+# biases and 1-D parameters), cancel_gradients_last_layer in the first epoch (freeze_last_layer 1; a step is an epoch)
+class DINOHeadWN(DINOHead):
+    def __init__(self, in_dim, out_dim, hidden_dim=12, bottleneck_dim=4):
+        super().__init__(in_dim, out_dim, hidden_dim, bottleneck_dim)
+        self.last_layer = nn.utils.weight_norm(nn.Linear(bottleneck_dim, out_dim, bias=False))
+        self.last_layer.weight_g.data.fill_(1)
+        self.last_layer.weight_g.requires_grad = False
+
+
+def get_params_groups(model):
+    regularized = []
+    not_regularized = []
+    for name, param in model.named_parameters():
+        if not param.requires_grad:
+            continue
+        if name.endswith(".bias") or len(param.shape) == 1:
+            not_regularized.append(param)
+        else:
+            regularized.append(param)
+    return [{"params": regularized}, {"params": not_regularized, "weight_decay": 0.}]
+
+
+student = MultiCropWrapper(nn.Sequential(nn.Linear(6, 10), nn.GELU()), DINOHeadWN(10, 5))
+save_init("dinown.init.", student)
+student(crops[0, 0])   # the rounded weight_v recomputed into weight (weight_norm's pre-hook does so at every forward)
+try:
+    copy.deepcopy(student)
+    out["dinown.deepcopy_refused"] = torch.tensor(False)
+except RuntimeError:
+    out["dinown.deepcopy_refused"] = torch.tensor(True)
+teacher = MultiCropWrapper(nn.Sequential(nn.Linear(6, 10), nn.GELU()), DINOHeadWN(10, 5))
+teacher.load_state_dict(student.state_dict())
+for p in teacher.parameters():
+    p.requires_grad = False
+dino_loss = DINOLoss(5, 4, 0.04)
+opt = torch.optim.AdamW(get_params_groups(student), lr=5e-3, weight_decay=0.04)
+losses = []
+for it in range(3):
+    images = [crops[it, c] for c in range(4)]
+    teacher_output = teacher(images[:2])
+    student_output = student(images)
+    loss = dino_loss(student_output, teacher_output)
+    opt.zero_grad()
+    loss.backward()
+    if it < 1:
+        for n, p in student.named_parameters():
+            if "last_layer" in n:
+                p.grad = None
+    opt.step()
+    with torch.no_grad():
+        m = momentum_schedule[it]
+        for param_q, param_k in zip(student.parameters(), teacher.parameters()):
+            param_k.data.mul_(m).add_((1 - m) * param_q.detach().data)
+    losses.append(loss.item())
+out["dinown.loss"] = torch.tensor(losses)
+out["dinown.center"] = dino_loss.center.clone()
+save_params("dinown.final.student.", student)
+save_params("dinown.final.teacher.", teacher)
 
 
 # 3. Mean teacher and timm's ModelEmaV2 ------------------------------------------------------------------------------------

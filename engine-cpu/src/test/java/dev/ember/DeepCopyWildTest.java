@@ -59,7 +59,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <ol>
  * <li>DQN's target network (PyTorch's tutorial: a deep copy, hard-synced by {@code load_state_dict}); DDPG's actor and
  * critic targets (sfujim/TD3) and SAC's Polyak update in place.</li>
- * <li>DINO's teacher: a frozen deep copy of the student, its EMA, centering and sharpening, the multi-crop loss.</li>
+ * <li>DINO's teacher: a frozen deep copy of the student, its EMA, centering and sharpening, the multi-crop loss; and
+ * main_dino.py as written, whose weight-normed last layer makes the student uncopyable (refused as PyTorch refuses), so
+ * its teacher loads the student's state dict.</li>
  * <li>Mean teacher (CuriousAI) with BatchNorm and detached EMA parameters; timm's ModelEmaV2 averaging every state
  * dict value, the integer {@code num_batches_tracked} truncated by {@code copy_} as PyTorch does, and ModelEmaV3's
  * {@code lerp_}; ddim's EMAHelper writing its shadow into a deep copy; Reptile's meta-step from a deep-copied state
@@ -297,9 +299,20 @@ class DeepCopyWildTest {
         final Linear lastLayer;
 
         DINOHead(int inDim, int outDim, int hiddenDim, int bottleneckDim) {
+            this(inDim, outDim, hiddenDim, bottleneckDim, false);
+        }
+
+        /** With {@code normLastLayer}, main_dino.py's last layer: legacy weight norm, weight_g 1 and frozen. */
+        DINOHead(int inDim, int outDim, int hiddenDim, int bottleneckDim, boolean normLastLayer) {
             mlp = registerModule("mlp", new Sequential(new Linear(inDim, hiddenDim), new GELU(),
                 new Linear(hiddenDim, hiddenDim), new GELU(), new Linear(hiddenDim, bottleneckDim)));
-            lastLayer = registerModule("last_layer", new Linear(bottleneckDim, outDim, false));
+            Linear last = new Linear(bottleneckDim, outDim, false);
+            if (normLastLayer) {
+                last = dev.ember.nn.utils.WeightNorm.weightNorm(last);
+                last.getParameter("weight_g").data().fill_(1);
+                last.getParameter("weight_g").requiresGrad_(false);
+            }
+            lastLayer = registerModule("last_layer", last);
         }
 
         @Override
@@ -424,6 +437,79 @@ class DeepCopyWildTest {
         same(e("dino.center"), dinoLoss.center, "DINO center");
         PT.assertNamed("dino.final.student.", student, false, 1, "DINO student");
         PT.assertNamed("dino.final.teacher.", teacher, false, 1, "DINO teacher");
+    }
+
+    /** main_dino.py's get_params_groups: no weight decay on biases and 1-D parameters, frozen ones left out. */
+    private static AdamW dinoAdamW(Module model, double lr, double weightDecay) {
+        List<Tensor> regularized = new ArrayList<>();
+        List<Tensor> notRegularized = new ArrayList<>();
+        model.namedParameters().forEach((name, param) -> {
+            if (!param.requiresGrad()) {
+                return;
+            }
+            if (name.endsWith(".bias") || param.dim() == 1) {
+                notRegularized.add(param);
+            } else {
+                regularized.add(param);
+            }
+        });
+        AdamW opt = new AdamW(regularized, lr, 0.9, 0.999, 1e-8, weightDecay, false);
+        opt.addParamGroup(notRegularized, Map.of("weight_decay", 0.0));
+        return opt;
+    }
+
+    @Test
+    void mainDinoWithAWeightNormedLastLayerBuildsItsTeacherByLoadStateDict() {
+        MultiCropWrapper student = PT.loaded(new MultiCropWrapper(new Sequential(new Linear(6, 10), new GELU()),
+            new DINOHead(10, 5, 12, 4, true)), "dinown.init.", F64);
+        Tensor crops = e("dino.crops");
+        student.forward(crops.select(0, 0).select(0, 0));
+        assertTrue(fact("dinown.deepcopy_refused"));
+        String msg = assertThrows(IllegalArgumentException.class, () -> DeepCopy.of(student)).getMessage();
+        assertTrue(msg.startsWith("Only Tensors created explicitly by the user (graph leaves)"), msg);
+        MultiCropWrapper teacher = new MultiCropWrapper(new Sequential(new Linear(6, 10), new GELU()),
+            new DINOHead(10, 5, 12, 4, true));
+        teacher.to(F64);
+        teacher.loadStateDict(student.stateDict());
+        for (Tensor p : teacher.parameters()) {
+            p.requiresGrad_(false);
+        }
+        DINOLoss dinoLoss = new DINOLoss(5, 4, 0.04, 0.1, 0.9);
+        AdamW opt = dinoAdamW(student, 5e-3, 0.04);
+        double[] momentumSchedule = {0.9, 0.95, 0.98};
+        List<Double> ls = new ArrayList<>();
+        for (int it = 0; it < 3; it++) {
+            List<Tensor> images = new ArrayList<>();
+            for (int c = 0; c < 4; c++) {
+                images.add(crops.select(0, it).select(0, c));
+            }
+            Tensor teacherOutput = teacher.forward(images.subList(0, 2));
+            Tensor studentOutput = student.forward(images);
+            Tensor loss = dinoLoss.forward(studentOutput, teacherOutput);
+            opt.zeroGrad();
+            loss.backward();
+            if (it < 1) { // cancel_gradients_last_layer
+                student.namedParameters().forEach((n, p) -> {
+                    if (n.contains("last_layer")) {
+                        p.setGrad(null);
+                    }
+                });
+            }
+            opt.step();
+            try (GradMode off = Ember.noGrad()) {
+                double m = momentumSchedule[it];
+                List<Tensor> q = student.parameters();
+                List<Tensor> k = teacher.parameters();
+                for (int i = 0; i < q.size(); i++) {
+                    k.get(i).data().mul_(m).add_(q.get(i).detach().data().mul(1 - m));
+                }
+            }
+            ls.add(loss.item());
+        }
+        close(e("dinown.loss"), losses(ls), "main_dino losses", 10);
+        same(e("dinown.center"), dinoLoss.center, "main_dino center");
+        PT.assertNamed("dinown.final.student.", student, false, 1, "main_dino student");
+        PT.assertNamed("dinown.final.teacher.", teacher, false, 1, "main_dino teacher");
     }
 
     // ------------------------------------------------------------------ 3. mean teacher, timm's ModelEmaV2
