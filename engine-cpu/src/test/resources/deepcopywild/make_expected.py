@@ -61,9 +61,11 @@ and parameters after the last step are float64.
            prepared models still usable and unchanged (the prepared model keeps observing); quantize_dynamic(model)
            likewise; the QAT tutorial's prepare_qat (a copy that trains, the float model unchanged) and convert.
            float32; the quantized outputs are this PyTorch's own (onednn, no FBGEMM in this build).
+  texts.txt  PyTorch's messages for the recipes' misuses (key, a tab, the message, its backslashes, newlines and
+             tabs escaped as Python string literals write them).
 PyTorch 1.13 and 2.x agree on every op used here.
 
-Run with PyTorch 1.13 (CPU): /usr/bin/python3 make_expected.py  ->  deepcopywild.pt (a dict of tensors).
+Run with PyTorch 1.13 (CPU): /usr/bin/python3 make_expected.py  ->  deepcopywild.pt (a dict of tensors), texts.txt.
 """
 import copy
 
@@ -1189,6 +1191,43 @@ out["quant.dyn.y"] = dq(dx)
 out["quant.dyn.float_y"] = dyn(dx).detach().clone()
 out["quant.dyn.float_still_linear"] = torch.tensor(type(dyn[0]) is nn.Linear)
 out["quant.dyn.weight_int"] = dq[0].weight().int_repr().clone()
+
+
+# the recipes' misuses: PyTorch's messages (texts.txt: key, a tab, the message with backslash, newline and tab escaped)
+texts = {}
+
+
+def message(key, fn):
+    try:
+        fn()
+    except Exception as ex:
+        texts[key] = str(ex).replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t")
+        return
+    raise AssertionError(key + " did not fail")
+
+
+torch.set_default_dtype(torch.float64)
+# ModelEmaV3 without its is_floating_point guard: lerp_ of num_batches_tracked
+message("lerp_long", lambda: torch.zeros(3, dtype=torch.long).lerp_(torch.ones(3, dtype=torch.long), 0.4))
+
+
+def set_grad(g):
+    p = nn.Parameter(torch.ones(2, 3))
+    p.grad = g
+
+
+# Reptile written with p.grad = p.data - fast.data from a network of another shape, or another dtype
+message("grad_size", lambda: set_grad(torch.ones(3, 2)))
+message("grad_type", lambda: set_grad(torch.ones(2, 3, dtype=torch.float32)))
+# a Polyak update over networks of different widths (mul_ has already run when add_ refuses)
+message("polyak", lambda: torch.ones(4, 5).mul_(0.9).add_(0.1 * torch.ones(4, 4)))
+# ModelEmaV2's copy_ between mismatched state dicts
+message("ema_copy", lambda: torch.ones(4, 5).copy_(torch.ones(4, 4)))
+# the target network loading a policy network of another width
+message("load", lambda: DQN(4, 2).load_state_dict(DQN(5, 2).state_dict()))
+with open("texts.txt", "w") as f:
+    for k in sorted(texts):
+        f.write(k + "\t" + texts[k] + "\n")
 
 
 torch.save(out, "deepcopywild.pt")

@@ -76,6 +76,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * convert each return a copy; the float, fused and prepared models stay usable and unchanged) and
  * {@code quantize_dynamic(model)}; the QAT tutorial's {@code prepare_qat} training a copy and {@code convert}; in
  * float32 against this PyTorch's own quantized outputs (onednn), to one output quantum.</li>
+ * <li>The recipes' misuses fail with PyTorch's messages and leave their tensors as they were.</li>
  * </ol>
  */
 class DeepCopyWildTest {
@@ -1381,5 +1382,61 @@ class DeepCopyWildTest {
             assertEquals(res[i], got[i], outScale * 1.0001, "the int8 model's output " + i);
         }
         close(PT.e("qat.prepared_eval_y"), qatPrepared.apply(qxs.select(0, 1)), "the prepared model after convert", 1);
+    }
+
+    // ------------------------------------------------------------------ 7. the recipes' misuses
+
+    /** PyTorch's message for {@code key} (texts.txt, its escapes undone). */
+    private static String text(String key) {
+        try (java.io.InputStream in = DeepCopyWildTest.class.getResourceAsStream("/deepcopywild/texts.txt")) {
+            for (String line : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+                int tab = line.indexOf('\t');
+                if (line.substring(0, tab).equals(key)) {
+                    StringBuilder b = new StringBuilder();
+                    String m = line.substring(tab + 1);
+                    for (int i = 0; i < m.length(); i++) {
+                        char c = m.charAt(i);
+                        if (c == '\\' && i + 1 < m.length()) {
+                            char n = m.charAt(++i);
+                            b.append(n == 'n' ? '\n' : n == 't' ? '\t' : n);
+                        } else {
+                            b.append(c);
+                        }
+                    }
+                    return b.toString();
+                }
+            }
+        } catch (java.io.IOException ex) {
+            throw new IllegalStateException(ex);
+        }
+        throw new IllegalStateException("no text " + key);
+    }
+
+    /** {@code op} fails with PyTorch's message for {@code key}, leaving {@code target} as it was. */
+    private static void refused(String key, Tensor target, org.junit.jupiter.api.function.Executable op) {
+        Tensor before = target.clone();
+        Throwable t = assertThrows(RuntimeException.class, op, key);
+        assertEquals(text(key), t.getMessage(), key);
+        assertTrue(target.equal(before), key + ": the tensor changed");
+    }
+
+    @Test
+    void theRecipesMisusesFailWithPyTorchsMessagesChangingNothing() {
+        Tensor counter = Tensor.zeros(DType.INT64, 3);
+        refused("lerp_long", counter, () -> counter.lerp_(Tensor.ones(DType.INT64, 3), 0.4));
+        Tensor p = Tensor.ones(F64, 2, 3).requiresGrad_(true);
+        p.setGrad(Tensor.full(new int[] {2, 3}, 5.0).to(F64));
+        refused("grad_size", p.grad(), () -> p.setGrad(Tensor.ones(F64, 3, 2)));
+        refused("grad_type", p.grad(), () -> p.setGrad(Tensor.ones(DType.FLOAT32, 2, 3)));
+        Tensor target = Tensor.ones(F64, 4, 5);
+        target.mul_(0.9); // the Polyak update's mul_ runs before its add_ refuses, in PyTorch as here
+        refused("polyak", target, () -> target.add_(Tensor.ones(F64, 4, 4).mul(0.1)));
+        Tensor ema = Tensor.ones(F64, 4, 5);
+        refused("ema_copy", ema, () -> ema.copy_(Tensor.ones(F64, 4, 4)));
+        DQN targetNet = new DQN(4, 2);
+        Map<String, Tensor> before = DeepCopy.of(targetNet.stateDict());
+        Throwable t = assertThrows(RuntimeException.class, () -> targetNet.loadStateDict(new DQN(5, 2).stateDict()));
+        assertEquals(text("load"), t.getMessage(), "load_state_dict of another width");
+        before.forEach((k, v) -> assertTrue(v.equal(targetNet.stateDict().get(k)), k + " changed"));
     }
 }
