@@ -61,17 +61,21 @@ and parameters after the last step are float64.
            prepared models still usable and unchanged (the prepared model keeps observing); quantize_dynamic(model)
            likewise; the QAT tutorial's prepare_qat (a copy that trains, the float model unchanged) and convert.
            float32; the quantized outputs are this PyTorch's own (onednn, no FBGEMM in this build).
+  undo.txt   the parameter and buffer names after undoing a pruning, a weight norm and a parametrization on a copy
+             (key, a tab, the names joined by commas).
   texts.txt  PyTorch's messages for the recipes' misuses (key, a tab, the message, its backslashes, newlines and
              tabs escaped as Python string literals write them).
 PyTorch 1.13 and 2.x agree on every op used here.
 
-Run with PyTorch 1.13 (CPU): /usr/bin/python3 make_expected.py  ->  deepcopywild.pt (a dict of tensors), texts.txt.
+Run with PyTorch 1.13 (CPU): /usr/bin/python3 make_expected.py  ->  deepcopywild.pt (a dict of tensors), undo.txt,
+texts.txt.
 """
 import copy
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+import torch.nn.utils.prune as prune
 
 torch.set_default_dtype(torch.float64)
 torch.set_num_threads(1)
@@ -881,6 +885,56 @@ out["mod.spn.copy_u"] = spc.parametrizations.weight[0]._u.clone()
 out["mod.spn.orig_u"] = spn.parametrizations.weight[0]._u.clone()
 spc.eval()
 out["mod.spn.copy_eval_y"] = spc(spx).detach().clone()
+
+
+# undoing on a copy: a hook handle kept in a field is the copy's own (removing it leaves the original hooked, and the
+# original's removal leaves the copy's); prune.remove, remove_weight_norm and remove_parametrizations on a copy leave the
+# original pruned, weight-normed, parametrized; the order of the copy's parameters after each
+class HandleHolder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.l = nn.Linear(2, 2)
+        self.h = self.l.register_forward_hook(lambda mod, inp, o: o * 0)
+
+    def forward(self, x):
+        return self.l(x)
+
+
+hh = HandleHolder()
+hhc = copy.deepcopy(hh)
+hhc.h.remove()
+ones2 = torch.ones(1, 2)
+out["undo.copy_handle_removed"] = torch.tensor(not torch.equal(hhc(ones2), torch.zeros(1, 2)))
+out["undo.orig_still_hooked"] = torch.tensor(torch.equal(hh(ones2), torch.zeros(1, 2)))
+hh2 = HandleHolder()
+hh2c = copy.deepcopy(hh2)
+hh2.h.remove()
+out["undo.copy_still_hooked"] = torch.tensor(torch.equal(hh2c(ones2), torch.zeros(1, 2)))
+with torch.no_grad():
+    upr = prune.l1_unstructured(nn.Linear(4, 3), "weight", amount=0.5)
+    uprc = copy.deepcopy(upr)
+prune.remove(uprc, "weight")
+texts_undo = {
+    "prune_copy_params": [n for n, _ in uprc.named_parameters()],
+    "prune_copy_buffers": [n for n, _ in uprc.named_buffers()],
+    "prune_orig_params": [n for n, _ in upr.named_parameters()],
+    "prune_orig_buffers": [n for n, _ in upr.named_buffers()],
+}
+with torch.no_grad():
+    uwn = nn.utils.weight_norm(nn.Linear(3, 2))
+uwc = copy.deepcopy(uwn)
+nn.utils.remove_weight_norm(uwc)
+texts_undo["wn_copy_params"] = [n for n, _ in uwc.named_parameters()]
+texts_undo["wn_orig_params"] = [n for n, _ in uwn.named_parameters()]
+upl = P.register_parametrization(nn.Linear(3, 3), "weight", Symmetric())
+upc = copy.deepcopy(upl)
+P.remove_parametrizations(upc, "weight")
+out["undo.param_copy_parametrized"] = torch.tensor(P.is_parametrized(upc))
+out["undo.param_orig_parametrized"] = torch.tensor(P.is_parametrized(upl))
+texts_undo["param_copy_params"] = [n for n, _ in upc.named_parameters()]
+with open("undo.txt", "w") as f:
+    for k in sorted(texts_undo):
+        f.write(k + "\t" + ",".join(texts_undo[k]) + "\n")
 
 
 # legacy weight_norm: a non-leaf weight, refused

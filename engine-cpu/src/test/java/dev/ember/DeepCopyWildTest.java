@@ -1264,6 +1264,80 @@ class DeepCopyWildTest {
         return o instanceof Tensor t ? t.item() : ((Number) o).doubleValue();
     }
 
+    /** A module keeping the handle of the hook it registers on its child (which zeroes the child's output). */
+    static final class HandleHolder extends Module {
+        final Linear l = registerModule("l", new Linear(2, 2));
+        final RemovableHandle h = l.registerForwardHook((mod, in, o) -> List.of(o.get(0).mul(0)));
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return l.apply(x);
+        }
+    }
+
+    /** undo.txt's names for {@code key}. */
+    private static List<String> undo(String key) {
+        try (java.io.InputStream in = DeepCopyWildTest.class.getResourceAsStream("/deepcopywild/undo.txt")) {
+            for (String line : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+                String[] kv = line.split("\t", -1);
+                if (kv[0].equals(key)) {
+                    return kv[1].isEmpty() ? List.of() : List.of(kv[1].split(","));
+                }
+            }
+        } catch (java.io.IOException ex) {
+            throw new IllegalStateException(ex);
+        }
+        throw new IllegalStateException("no entry " + key);
+    }
+
+    @Test
+    void undoingHooksPruningWeightNormAndParametrizationsOnACopyLeavesTheOriginal() {
+        Tensor ones = Tensor.ones(1, 2);
+        Tensor zeros = Tensor.zeros(1, 2);
+        HandleHolder hh = new HandleHolder();
+        HandleHolder hhc = DeepCopy.of(hh);
+        hhc.h.remove();
+        assertEquals(fact("undo.copy_handle_removed"), !hhc.apply(ones).equal(zeros), "the copy's handle removes");
+        assertEquals(fact("undo.orig_still_hooked"), hh.apply(ones).equal(zeros), "the original keeps its hook");
+        HandleHolder hh2 = new HandleHolder();
+        HandleHolder hh2c = DeepCopy.of(hh2);
+        hh2.h.remove();
+        assertEquals(fact("undo.copy_still_hooked"), hh2c.apply(ones).equal(zeros), "the copy keeps its hook");
+
+        Linear upr;
+        Linear uprc;
+        try (GradMode off = Ember.noGrad()) {
+            upr = Prune.l1Unstructured(new Linear(4, 3), "weight", 0.5);
+            uprc = DeepCopy.of(upr);
+        }
+        Prune.remove(uprc, "weight");
+        assertEquals(undo("prune_copy_params"), List.copyOf(uprc.namedParameters().keySet()));
+        assertEquals(undo("prune_copy_buffers"), List.copyOf(uprc.namedBuffers().keySet()));
+        assertEquals(undo("prune_orig_params"), List.copyOf(upr.namedParameters().keySet()));
+        assertEquals(undo("prune_orig_buffers"), List.copyOf(upr.namedBuffers().keySet()));
+        Tensor w = upr.weight().clone();
+        try (GradMode off = Ember.noGrad()) {
+            uprc.weight().add_(1);
+        }
+        assertTrue(upr.weight().equal(w), "the original's pruned weight is its own");
+
+        Linear uwn;
+        try (GradMode off = Ember.noGrad()) {
+            uwn = dev.ember.nn.utils.WeightNorm.weightNorm(new Linear(3, 2));
+        }
+        Linear uwc = DeepCopy.of(uwn);
+        dev.ember.nn.utils.WeightNorm.removeWeightNorm(uwc);
+        assertEquals(undo("wn_copy_params"), List.copyOf(uwc.namedParameters().keySet()));
+        assertEquals(undo("wn_orig_params"), List.copyOf(uwn.namedParameters().keySet()));
+
+        Linear upl = Parametrize.registerParametrization(new Linear(3, 3), "weight", new Symmetric());
+        Linear upc = DeepCopy.of(upl);
+        Parametrize.removeParametrizations(upc, "weight");
+        assertEquals(fact("undo.param_copy_parametrized"), Parametrize.isParametrized(upc));
+        assertEquals(fact("undo.param_orig_parametrized"), Parametrize.isParametrized(upl));
+        assertEquals(undo("param_copy_params"), List.copyOf(upc.namedParameters().keySet()));
+    }
+
     // ------------------------------------------------------------------ 6. the quantization tutorial, inplace=False
 
     /** The static quantization tutorial's M, reading its layers from fields. */
