@@ -43,6 +43,8 @@ and parameters after the last step are float64.
            slow update q.data.add_(p.data - q.data, alpha=alpha); p.data.copy_(q.data); 7 steps.
   pbt.*    population based training's exploit (the worst member loads copy.deepcopy of the best's model and
            optimizer state dicts) and explore (its learning rate times 1.2), Adam, 2 + 2 steps.
+  lth.*    the lottery ticket's rewinding: a deep-copied initial state dict, global magnitude pruning, the survivors
+           rewound through weight_orig and trained again through the masks.
   mod.*    copies of modules with state: an LSTM and a GRU copied and the copy trained one SGD step (the original's
            output unchanged), MultiheadAttention, GPT's tied wte/lm_head (the tie kept in the copy, one step), a model
            moved to bfloat16, a lazy module copied before and after its first forward, a forward hook and pre-hook,
@@ -755,6 +757,41 @@ for step in range(2, 4):
 out["pbt.loss"] = torch.tensor(pbt_losses)
 for j in range(2):
     save_params("pbt.final%d." % j, members[j][0])
+
+
+# the lottery ticket's rewinding: initial_state = copy.deepcopy(model.state_dict()) before training, global magnitude
+# pruning after it (prune.global_unstructured, L1Unstructured, 50%), the surviving weights rewound to their initial
+# values through weight_orig, then trained again through the masks; Adam (a new one after the rewind, as per round)
+lt = nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 2))
+save_init("lth.init.", lt)
+initial_state = copy.deepcopy(lt.state_dict())
+ltx = data("lth.", "x", torch.randn(6, 8, 4))
+lty = data("lth.", "y", torch.randn(6, 8, 2))
+lt_losses = []
+opt = torch.optim.Adam(lt.parameters(), lr=0.05)
+for step in range(3):
+    loss = F.mse_loss(lt(ltx[step]), lty[step])
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    lt_losses.append(loss.item())
+prune.global_unstructured([(lt[0], "weight"), (lt[2], "weight")], pruning_method=prune.L1Unstructured, amount=0.5)
+for name, module in lt.named_modules():
+    if isinstance(module, nn.Linear):
+        module.weight_orig.data.copy_(initial_state[name + ".weight"])
+        module.bias.data.copy_(initial_state[name + ".bias"])
+out["lth.mask0"] = lt[0].weight_mask.clone()
+out["lth.mask2"] = lt[2].weight_mask.clone()
+opt = torch.optim.Adam(lt.parameters(), lr=0.05)
+for step in range(3, 6):
+    loss = F.mse_loss(lt(ltx[step]), lty[step])
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    lt_losses.append(loss.item())
+out["lth.loss"] = torch.tensor(lt_losses)
+save_params("lth.final.", lt)
+out["lth.final_weight0"] = lt[0].weight.detach().clone()
 
 
 # 6. modules with state ------------------------------------------------------------------------------------------------------

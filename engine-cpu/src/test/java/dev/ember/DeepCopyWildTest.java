@@ -68,7 +68,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * dict.</li>
  * <li>Best-model checkpointing by a deep-copied state dict, a uniform model soup of deep-copied fine-tunes, and
  * Lookahead's slow weights deep-copied from the parameter groups; population based training's exploit of deep-copied
- * model and optimizer state dicts.</li>
+ * model and optimizer state dicts; the lottery ticket's rewinding from a deep-copied initial state dict.</li>
  * <li>Copies of modules with state (LSTM, GRU, MultiheadAttention, GPT's tied embedding, bfloat16, lazy, hooks, a
  * parametrization, legacy weight norm, pruning) trained or changed apart from their originals; state dicts, buffers,
  * hooks and an optimizer's state dict.</li>
@@ -955,6 +955,44 @@ class DeepCopyWildTest {
         for (int j = 0; j < 2; j++) {
             PT.assertNamed("pbt.final" + j + ".", models.get(j), false, 1, "member " + j);
         }
+    }
+
+    @Test
+    void lotteryTicketRewindsSurvivorsFromADeepCopiedInitialStateDict() {
+        Sequential lt = PT.loaded(new Sequential(new Linear(4, 6), new ReLU(), new Linear(6, 2)), "lth.init.", F64);
+        Map<String, Tensor> initialState = DeepCopy.of(lt.stateDict());
+        Tensor ltx = e("lth.x");
+        Tensor lty = e("lth.y");
+        List<Double> ls = new ArrayList<>();
+        Adam opt = new Adam(lt.parameters(), 0.05);
+        for (int step = 0; step < 3; step++) {
+            Tensor loss = Functional.mseLoss(lt.apply(ltx.select(0, step)), lty.select(0, step));
+            opt.zeroGrad();
+            loss.backward();
+            opt.step();
+            ls.add(loss.item());
+        }
+        Prune.globalUnstructured(List.of(new Prune.Target(lt.get(0), "weight"), new Prune.Target(lt.get(2), "weight")),
+            Prune.L1Unstructured.class, null, 0.5);
+        for (Map.Entry<String, Module> en : lt.namedModules().entrySet()) {
+            if (en.getValue() instanceof Linear module) {
+                module.getParameter("weight_orig").data().copy_(initialState.get(en.getKey() + ".weight"));
+                module.bias().data().copy_(initialState.get(en.getKey() + ".bias"));
+            }
+        }
+        same(e("lth.mask0"), lt.get(0).getBuffer("weight_mask"), "layer 0's mask");
+        same(e("lth.mask2"), lt.get(2).getBuffer("weight_mask"), "layer 2's mask");
+        opt = new Adam(lt.parameters(), 0.05);
+        for (int step = 3; step < 6; step++) {
+            Tensor loss = Functional.mseLoss(lt.apply(ltx.select(0, step)), lty.select(0, step));
+            opt.zeroGrad();
+            loss.backward();
+            opt.step();
+            ls.add(loss.item());
+        }
+        close(e("lth.loss"), losses(ls), "lottery ticket losses", 10);
+        PT.assertNamed("lth.final.", lt, false, 1, "the rewound ticket after training");
+        same(e("lth.final_weight0"), ((Linear) lt.get(0)).weight(), "the masked weight");
     }
 
     // ------------------------------------------------------------------ 5. modules with state
