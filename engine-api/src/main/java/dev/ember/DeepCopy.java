@@ -64,8 +64,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * Python shares functions (a forward hook that appends to an outside list keeps appending to that list). One that
  * captures objects the copy replaces (the module being copied, one of its submodules or tensors: {@code this::step},
  * {@code (m, in, out) -> out.add(bias)}) is rebuilt over their copies, as Python binds a deep-copied bound method to the
- * copied object, so the copy's hooks never act on the original; what it captures from outside stays shared. An object of
- * a named or anonymous class is copied with its fields, as any other object.
+ * copied object, so the copy's hooks never act on the original; what it captures from outside stays shared. (Python
+ * shares a closure even when it reads the module, {@code lambda m, i, o: o * model.scale}; Java cannot tell such a
+ * lambda from a method reference, so Ember takes the bound method's rule for both.) An object of a named or anonymous
+ * class is copied with its fields, as any other object.
  *
  * <p>A plain {@code Object} (a monitor) gets a new one. Objects of other JDK classes (threads, streams, locks, ...) are
  * refused, naming the field that holds them. The
