@@ -107,6 +107,17 @@ final class Creation {
             values.close();
             return out;
         }
+        if (dtype.isBarebonesUnsigned()) {
+            // an array of the storage type holds the bits (short[] for uint16); any other array values, converted
+            DType stored = dtype.storageType();
+            if (arrayDtype(array) == stored) {
+                return Unsigned.adopt(fromFlat(array, shape, stored, device), dtype);
+            }
+            Tensor values = fromFlat(array, shape, arrayDtype(array), device);
+            Tensor out = ArithmeticOps.cast(values, dtype);
+            values.close();
+            return out;
+        }
         Backend backend = Tensor.backendFor(device);
         Storage s = backend.fromArray(array, dtype, device.index());
         if (s.dtype() != dtype) {
@@ -290,7 +301,7 @@ final class Creation {
     }
 
     /** The dtype a one-dimensional primitive array holds as it is, or null for any other object. */
-    private static DType arrayDtype(Object array) {
+    static DType arrayDtype(Object array) {
         if (array instanceof float[]) {
             return DType.FLOAT32;
         } else if (array instanceof double[]) {

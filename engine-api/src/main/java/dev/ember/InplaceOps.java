@@ -534,6 +534,8 @@ final class InplaceOps {
             ComplexOps.fill(self, value);
         } else if (self.dtype.isFloat8()) {
             Float8.fill(self, value);
+        } else if (self.dtype.isBarebonesUnsigned()) {
+            Unsigned.fill(self, value);
         } else {
             self.backend.fill(self.storage(), OutputLayouts.into(self).layout, value);
         }
@@ -884,6 +886,11 @@ final class InplaceOps {
         boolean trivial = self.dim() == 0 || self.numel() == 0;
         if (!trivial && self.dtype == DType.BOOL && !self.device.isMeta()) { // a meta kernel checks no element type
             throw new IllegalArgumentException("\"" + kernel + "_cpu\" not implemented for 'Bool'");
+        }
+        if (!trivial && self.dtype.isBarebonesUnsigned() && !self.device.isMeta()) {
+            // 2.x's cumsum/cumprod kernels dispatch all types, complex, half and bfloat16, no unsigned type
+            throw new UnsupportedOperationException("\"" + kernel + "_out_cpu\" not implemented for '"
+                    + self.dtype.scalarTypeName() + "'");
         }
         if (!trivial) {
             checkNoSelfOverlap(self);
