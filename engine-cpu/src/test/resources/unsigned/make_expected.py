@@ -17,6 +17,12 @@ PyTorch 1.13 (the only PyTorch here) has no torch.uint16, torch.uint32 or torch.
   (isFloatingType: float16, bfloat16, float32, float64; no complex type) wins, anything else refuses with
   "Promotion for uint16, uint32, uint64 types is not supported, attempted to promote UInt16 and Int" (c10's type
   names).
+* binary ops (aten/src/ATen/native/cpu/BinaryOpsKernel.cpp as of 2.3+: eq/ne dispatch _AT_DISPATCH_ALL_TYPES_AND_BOOL,
+  mul _AT_DISPATCH_MUL_TYPES, bitwise and/or/xor AT_INTEGRAL_TYPES_V2, all listing AT_BAREBONES_UNSIGNED_TYPES):
+  a == b, a != b on the values; a * b, a & b, a | b, a ^ b modulo 2^N (C++'s unsigned arithmetic). lt/le/gt/ge
+  (AT_DISPATCH_ALL_TYPES_AND3), the shifts and bitwise_not (AT_DISPATCH_INTEGRAL_TYPES), maximum/minimum, and add/sub
+  (the ufunc codegen's "add_stub", AllAndComplex) dispatch no unsigned type: they refuse ("lt_cpu" not implemented
+  for 'UInt16').
 * iinfo (torch/csrc/TypeInfo.cpp): bits 8 * itemsize, min 0, max 2^N - 1 (uint64: 18446744073709551615); its repr
   streams the bounds as doubles with 6 significant digits (as for the other integer types: '%g').
 * printing (torch/_tensor_str.py, 2.x): an integer tensor's elements as f"{value}" right-aligned to the widest, the
@@ -135,6 +141,24 @@ for u in UNSIGNED:
                      "promote %s and %s" % (C10[a], C10[b]))
             print("=== promote.%s.%s" % (a, b))
             print(r)
+
+
+# ---------------------------------------------------------------- binary ops
+for u, n in UNSIGNED.items():
+    top = (1 << n) - 1
+    a = [0, 1, top, top, 2, top - 1] + [random.randrange(0, top + 1) for _ in range(14)]
+    b = [0, top, top, 2, top, 3] + [random.choice([random.randrange(0, top + 1), a[i + 6]]) for i in range(14)]
+    emit("binary.%s.a" % u, " ".join(map(str, a)))
+    emit("binary.%s.b" % u, " ".join(map(str, b)))
+    emit("binary.%s.eq" % u, " ".join("1" if x == y else "0" for x, y in zip(a, b)))
+    emit("binary.%s.ne" % u, " ".join("1" if x != y else "0" for x, y in zip(a, b)))
+    emit("binary.%s.mul" % u, " ".join(str(x * y % (1 << n)) for x, y in zip(a, b)))
+    emit("binary.%s.and" % u, " ".join(str(x & y) for x, y in zip(a, b)))
+    emit("binary.%s.or" % u, " ".join(str(x | y) for x, y in zip(a, b)))
+    emit("binary.%s.xor" % u, " ".join(str(x ^ y) for x, y in zip(a, b)))
+    # with a Python int (wrapped into the type first, as TensorIterator casts a CPU scalar): 3 and -1
+    emit("binary.%s.mul3" % u, " ".join(str(x * 3 % (1 << n)) for x in a))
+    emit("binary.%s.eqmax" % u, " ".join("1" if x == top else "0" for x in a))
 
 
 # ---------------------------------------------------------------- iinfo

@@ -312,6 +312,9 @@ final class ArithmeticOps {
     /** {@code a op b} without history, in {@code computeType}, into a new tensor of {@code outType}. */
     static Tensor binaryKernel(BinaryOp op, Tensor a, Tensor b, DType computeType, DType outType) {
         Device device = checkSameDevice(a, b);
+        if (computeType.isBarebonesUnsigned() && !device.isMeta() && Unsigned.hasKernel(op, computeType, outType)) {
+            return Unsigned.binary(op, a, b, computeType, outType); // eq, ne, mul, bitwise and/or/xor on the bits
+        }
         if (op == BinaryOp.MUL && computeType.isFloat8() && outType == computeType) {
             return Float8.mul(a, b, computeType); // 2.x's mul_cpu dispatches the fp8 types
         }

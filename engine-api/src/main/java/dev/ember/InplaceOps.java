@@ -405,7 +405,9 @@ final class InplaceOps {
         boolean graph = ArithmeticOps.needsGrad(self, other);
         DType t = ArithmeticOps.resultType(self, other);
         // (complex operands: the op and the write back, through the real views; no direct kernel on their storages)
-        boolean direct = !graph && t == self.dtype && self.dtype != DType.BOOL && !ComplexOps.any(self, other)
+        // (uint16/uint32/uint64: the op on their bits and the write back; no direct kernel on their storages)
+        boolean direct = !graph && t == self.dtype && self.dtype != DType.BOOL && !self.dtype.isBarebonesUnsigned()
+                && !ComplexOps.any(self, other)
                 && Shapes.expandable(other.shape, self.shape)
                 && (other.storage() != self.storage() || sameLayout(other.layout, self.layout))
                 && !(kernel == BinaryOp.DIV && !t.isFloatingPoint());

@@ -185,6 +185,43 @@ final class Unsigned {
         }
     }
 
+    /**
+     * Whether 2.x's CPU kernel for {@code op} dispatches the unsigned types (BinaryOpsKernel.cpp): eq and ne
+     * ({@code _AT_DISPATCH_ALL_TYPES_AND_BOOL} lists {@code AT_BAREBONES_UNSIGNED_TYPES}), mul
+     * ({@code _AT_DISPATCH_MUL_TYPES}), bitwise and, or and xor ({@code AT_INTEGRAL_TYPES_V2}); lt, le, gt, ge, the
+     * shifts, maximum, minimum, division and remainder dispatch {@code AT_ALL_TYPES} or {@code AT_INTEGRAL_TYPES} only.
+     */
+    static boolean hasKernel(dev.ember.backend.BinaryOp op, DType t, DType out) {
+        switch (op) {
+            case EQ:
+            case NE:
+                return out == DType.BOOL;
+            case MUL:
+            case BITWISE_AND:
+            case BITWISE_OR:
+            case BITWISE_XOR:
+                return out == t;
+            default:
+                return false;
+        }
+    }
+
+    /**
+     * {@code a op b} in the unsigned type {@code t} ({@link #hasKernel}), without history: both operands cast to
+     * {@code t} (a number wraps into it, as TensorIterator casts a CPU scalar), then the op on their signed bits, which
+     * gives the same bits: equality of bits is equality of values, and two's complement products, ands, ors and xors
+     * keep the low N bits as C++'s unsigned arithmetic (modulo 2^N) does.
+     */
+    static Tensor binary(dev.ember.backend.BinaryOp op, Tensor a, Tensor b, DType t, DType out) {
+        DType s = t.storageType();
+        try (GradMode off = Ember.noGrad()) {
+            Tensor ca = ArithmeticOps.cast(a, t);
+            Tensor cb = ArithmeticOps.cast(b, t);
+            Tensor r = ArithmeticOps.binaryKernel(op, bits(ca), bits(cb), s, out == DType.BOOL ? DType.BOOL : s);
+            return out == DType.BOOL ? r : adopt(r, t);
+        }
+    }
+
     /** The C++ type c10's messages name: {@code uint16_t}, {@code uint32_t}, {@code uint64_t}. */
     static String cName(DType t) {
         return t == DType.UINT16 ? "uint16_t" : t == DType.UINT32 ? "uint32_t" : "uint64_t";

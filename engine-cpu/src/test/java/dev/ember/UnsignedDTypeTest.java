@@ -140,6 +140,45 @@ class UnsignedDTypeTest {
         }
     }
 
+    // ------------------------------------------------------------------ binary ops
+
+    @Test
+    void eqNeMulAndBitwiseAsTwoXKernels() {
+        for (DType u : UNSIGNED) {
+            String n = name(u);
+            Tensor a = of(u, longs("binary." + n + ".a"));
+            Tensor b = of(u, longs("binary." + n + ".b"));
+            assertArrayEquals(longs("binary." + n + ".eq"), boolsAsLongs(a.eq(b).toBooleanArray()), n + " eq");
+            assertArrayEquals(longs("binary." + n + ".ne"), boolsAsLongs(a.ne(b).toBooleanArray()), n + " ne");
+            Tensor m = a.mul(b);
+            assertEquals(u, m.dtype());
+            assertArrayEquals(longs("binary." + n + ".mul"), bitsOf(m), n + " mul");
+            assertArrayEquals(longs("binary." + n + ".and"), bitsOf(a.bitwiseAnd(b)), n + " and");
+            assertArrayEquals(longs("binary." + n + ".or"), bitsOf(a.bitwiseOr(b)), n + " or");
+            assertArrayEquals(longs("binary." + n + ".xor"), bitsOf(a.bitwiseXor(b)), n + " xor");
+            Tensor m3 = a.mul(3L);
+            assertEquals(u, m3.dtype(), "a Python int keeps the type");
+            assertArrayEquals(longs("binary." + n + ".mul3"), bitsOf(m3), n + " mul 3");
+            assertArrayEquals(longs("binary." + n + ".eqmax"), boolsAsLongs(a.eq(-1L).toBooleanArray()),
+                    n + " eq -1 (wrapped to the largest)");
+            Tensor c = a.clone();
+            c.mul_(b);
+            assertArrayEquals(longs("binary." + n + ".mul"), bitsOf(c), n + " mul_");
+            // the ops whose kernels dispatch no unsigned type refuse, leaving the operands as they were
+            String t = u.scalarTypeName();
+            assertEquals("\"add_stub\" not implemented for '" + t + "'", refusal(UnsupportedOperationException.class,
+                    () -> a.add(b)));
+            assertEquals("\"add_stub\" not implemented for '" + t + "'", refusal(UnsupportedOperationException.class,
+                    () -> a.sub(b)));
+            assertEquals("\"lt_cpu\" not implemented for '" + t + "'", refusal(UnsupportedOperationException.class,
+                    () -> a.lt(b)));
+            assertEquals("\"ge_cpu\" not implemented for '" + t + "'", refusal(UnsupportedOperationException.class,
+                    () -> a.ge(b)));
+            assertArrayEquals(longs("binary." + n + ".a"), bitsOf(a), "unchanged");
+            assertArrayEquals(longs("binary." + n + ".b"), bitsOf(b), "unchanged");
+        }
+    }
+
     // ------------------------------------------------------------------ promotion, iinfo
 
     @Test
