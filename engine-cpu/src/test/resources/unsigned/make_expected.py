@@ -29,9 +29,20 @@ PyTorch 1.13 (the only PyTorch here) has no torch.uint16, torch.uint32 or torch.
   int64 layout (", " between elements, ",\n" + indent between rows), then ", dtype=torch.uint16". The rule is checked
   below against 1.13's own printing of int64 tensors of the same values where they fit int64 (the suffix removed).
 
+Files: twox_uint.pt (torch.save as 2.x writes uint16/uint32/uint64 tensors: torch/_tensor.py's _reduce_ex_internal
+pickles a dtype of torch.storage._new_dtypes(), which lists them, as _rebuild_tensor_v3(UntypedStorage, offset, size,
+stride, requires_grad, OrderedDict(), dtype); the storage id ('storage', torch.UntypedStorage, key, 'cpu', nbytes);
+offset, size and stride count elements of the dtype; the bytes little-endian) and twox_uint.safetensors (U16, U32,
+U64, the header as the reference writer orders the data: dtype descending in its Dtype enum, where U64 follows I64,
+U32 follows I32 and U16 follows I16; then name), built byte by byte here, as for the fp8 files.
+
 Run: /usr/bin/python3 make_expected.py > expected.txt (deterministic: seeded; twice gives the same bytes).
 """
+import io
+import json
 import random
+import struct
+import zipfile
 
 import torch
 
@@ -228,3 +239,60 @@ for u, n in UNSIGNED.items():
         print("value " + " ".join(str(v) for v in flat))
         print("shape " + ("%d %d" % (len(rows), len(rows[0])) if isinstance(rows[0], list) else str(len(rows))))
         print("repr " + s.replace("\n", "\\n"))
+
+
+# ---------------------------------------------------------------- files as 2.x writes them (see the header)
+def pstr(s):
+    b = s.encode()
+    return b'X' + struct.pack('<I', len(b)) + b
+
+
+def pint(v):
+    return b'K' + bytes([v]) if 0 <= v < 256 else b'J' + struct.pack('<i', v)
+
+
+def ptuple(vals):
+    return b'(' + b''.join(pint(v) for v in vals) + b't'
+
+
+def rebuild_v3(key, nbytes, offset, size, stride, dtype):
+    return (b'ctorch._utils\n_rebuild_tensor_v3\n(' + b'(' + pstr('storage') + b'ctorch\nUntypedStorage\n'
+            + pstr(key) + pstr('cpu') + pint(nbytes) + b'tQ' + pint(offset) + ptuple(size) + ptuple(stride)
+            + b'\x89' + b'ccollections\nOrderedDict\n)R' + b'ctorch\n' + dtype.encode() + b'\ntR')
+
+
+a_vals = [0, 1, 65535, 32768, 7, 40000]                       # uint16 [2, 3]
+b_store = [2**64 - 1, 2**63, 5, 2**32 + 1]                     # uint64 storage of 4, read as [2, 2] stride [1, 2]
+c_vals = [4294967295, 0, 123456789]                            # uint32 [3] at offset 1 of a storage of 4
+c_store = [9] + c_vals
+a_bytes = struct.pack('<6H', *a_vals)
+b_bytes = struct.pack('<4Q', *b_store)
+c_bytes = struct.pack('<4I', *c_store)
+pkl = (b'\x80\x02}(' + pstr('a') + rebuild_v3('0', 12, 0, [2, 3], [3, 1], 'uint16')
+       + pstr('b') + rebuild_v3('1', 32, 0, [2, 2], [1, 2], 'uint64')
+       + pstr('c') + rebuild_v3('2', 16, 1, [3], [1], 'uint32') + b'u.')
+buf = io.BytesIO()
+with zipfile.ZipFile(buf, 'w', zipfile.ZIP_STORED) as z:
+    for name, data in (('archive/data.pkl', pkl), ('archive/byteorder', b'little'), ('archive/data/0', a_bytes),
+                       ('archive/data/1', b_bytes), ('archive/data/2', c_bytes), ('archive/version', b'3\n')):
+        z.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data)
+with open('twox_uint.pt', 'wb') as f:
+    f.write(buf.getvalue())
+b_view = [b_store[i + 2 * j] for i in range(2) for j in range(2)]
+print("=== file.pt")
+print("value a uint16 2,3 " + " ".join(map(str, a_vals)) + " | b uint64 2,2 " + " ".join(map(str, b_view))
+      + " | c uint32 3 " + " ".join(map(str, c_vals)))
+
+# safetensors.torch.save_file({'a': a, 'b': b.contiguous(), 'c': c}): U64 first, then U32, then U16
+b_contig = struct.pack('<4Q', *b_view)
+c_contig = struct.pack('<3I', *c_vals)
+header = {'b': {'dtype': 'U64', 'shape': [2, 2], 'data_offsets': [0, 32]},
+          'c': {'dtype': 'U32', 'shape': [3], 'data_offsets': [32, 44]},
+          'a': {'dtype': 'U16', 'shape': [2, 3], 'data_offsets': [44, 56]}}
+hb = json.dumps(header, separators=(',', ':')).encode()
+hb += b' ' * ((8 - len(hb) % 8) % 8)
+with open('twox_uint.safetensors', 'wb') as f:
+    f.write(struct.pack('<Q', len(hb)) + hb + b_contig + c_contig + a_bytes)
+print("=== file.safetensors")
+print("value a uint16 2,3 " + " ".join(map(str, a_vals)) + " | b uint64 2,2 " + " ".join(map(str, b_view))
+      + " | c uint32 3 " + " ".join(map(str, c_vals)))

@@ -367,7 +367,8 @@ final class ViewOps {
             need += (size[i] - 1L) * stride[i];
         }
         long item = t.dtype.itemSize();
-        long have = t.dtype.isComplex() ? t.rawStorage().numel() / 2 : t.storage().numel(); // in elements
+        // in elements (a complex storage holds two parts each; an fp8 or uint16/32/64 one the bits, one per element)
+        long have = t.dtype.isComplex() ? t.rawStorage().numel() / 2 : t.rawStorage().numel();
         if (!empty && need > have) {
             throw new IllegalArgumentException("setStorage: sizes " + Shapes.str(size) + ", strides " + Shapes.str(stride)
                     + ", storage offset " + storageOffset + ", and itemsize " + item + " requiring a storage size of "

@@ -297,6 +297,74 @@ class UnsignedDTypeTest {
         }
     }
 
+    // ------------------------------------------------------------------ files
+
+    /** A loaded file's tensors against the rule's lines: {@code name dtype shape values | ...}. */
+    private static void checkFile(String key, java.util.Map<?, ?> loaded) {
+        String[] parts = CASES.value(key).split(" \\| ");
+        assertEquals(parts.length, loaded.size(), key);
+        for (String part : parts) {
+            String[] f = part.split(" ");
+            Tensor t = (Tensor) loaded.get(f[0]);
+            assertEquals(dtype(f[1]), t.dtype(), key + " " + f[0]);
+            assertArrayEquals(Arrays.stream(f[2].split(",")).mapToInt(Integer::parseInt).toArray(), t.shape(), key);
+            long[] expected = Arrays.stream(f, 3, f.length).mapToLong(v -> new BigInteger(v).longValue()).toArray();
+            assertArrayEquals(expected, bitsOf(t), key + " " + f[0]);
+        }
+    }
+
+    @Test
+    void filesAsTwoXWritesThem() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("uint");
+        String[] names = {"twox_uint.pt", "twox_uint.safetensors", "round.pt", "round.safetensors"};
+        try {
+            for (String f : new String[] {names[0], names[1]}) {
+                try (java.io.InputStream in = UnsignedDTypeTest.class.getResourceAsStream("/unsigned/" + f)) {
+                    java.nio.file.Files.write(dir.resolve(f), in.readAllBytes());
+                }
+            }
+            java.util.Map<?, ?> pt = (java.util.Map<?, ?>) dev.ember.nn.TorchSerialization.load(dir.resolve(names[0]));
+            checkFile("file.pt", pt);
+            java.util.Map<String, Tensor> st = dev.ember.nn.Safetensors.load(dir.resolve(names[1]));
+            checkFile("file.safetensors", st);
+            // Ember's torch.save of the loaded tensors (views included) loads back the same
+            dev.ember.nn.TorchSerialization.save(pt, dir.resolve(names[2]));
+            checkFile("file.pt", (java.util.Map<?, ?>) dev.ember.nn.TorchSerialization.load(dir.resolve(names[2])));
+            // Ember's safetensors writer gives the reference writer's bytes (U64, then U32, then U16)
+            java.util.Map<String, Tensor> contiguous = new java.util.LinkedHashMap<>();
+            for (java.util.Map.Entry<?, ?> e : pt.entrySet()) {
+                contiguous.put((String) e.getKey(), ((Tensor) e.getValue()).contiguous());
+            }
+            dev.ember.nn.Safetensors.save(contiguous, dir.resolve(names[3]));
+            assertArrayEquals(java.nio.file.Files.readAllBytes(dir.resolve(names[1])),
+                    java.nio.file.Files.readAllBytes(dir.resolve(names[3])));
+        } finally {
+            for (String f : names) {
+                java.nio.file.Files.deleteIfExists(dir.resolve(f));
+            }
+            java.nio.file.Files.delete(dir);
+        }
+    }
+
+    /**
+     * Regression: asStrided asked an fp8 or unsigned tensor for its (refused) storage to bound the view, so
+     * {@code as_strided}, which 2.x runs on every type, refused them (and torch.load of a uint16 view with it).
+     */
+    @Test
+    void asStridedOnTheStorageTypes() {
+        Tensor u = of(DType.UINT32, new long[] {1, 2, 3, 4, 4294967295L, 6});
+        Tensor v = u.asStrided(new int[] {2, 2}, new int[] {1, 2}, 1);
+        assertEquals(DType.UINT32, v.dtype());
+        assertArrayEquals(new long[] {2, 4, 3, 4294967295L}, bitsOf(v.contiguous()));
+        Tensor f = Tensor.tensor(new float[] {1, 2, 3, 4}).to(DType.FLOAT8_E4M3FN);
+        Tensor fv = f.asStrided(new int[] {2}, new int[] {2}, 0);
+        assertArrayEquals(new float[] {1, 3}, fv.to(DType.FLOAT32).toFloatArray());
+        // beyond the 6 elements (24 bytes): offset 3 + 1 + 2 reaches a 7th element, 28 bytes
+        assertEquals("setStorage: sizes [2, 2], strides [1, 2], storage offset 3, and itemsize 4 requiring a storage "
+                + "size of 28 are out of bounds for storage of size 24", refusal(IllegalArgumentException.class,
+                        () -> u.asStrided(new int[] {2, 2}, new int[] {1, 2}, 3)));
+    }
+
     @Test
     void otherOpsRefuseWith2xWords() {
         for (DType u : UNSIGNED) {

@@ -55,7 +55,7 @@ class UnsignedSweepTest {
             "isCuda", "isMeta", "isSparse", "isQuantized", "isNested", "isInference", "isConj", "isNeg", "version",
             "nelement", "ndim", "ndimension", "isSetTo", "isSameSize", "isNonOverlappingAndDense", "layout", "names",
             "hasNames", "typeAs", "toBool", "toByte", "toChar", "toShort", "toInt", "toLong", "toComplexArray",
-            "asParameter");
+            "asParameter", "fillDiagonal_"); // fill_diagonal_: an as_strided view of self filled, fill_cpu's types
 
     /** Refusals in words of their own, as 2.x words them for any type that is not what the op needs. */
     private static final Set<String> OWN_WORDS = Set.of("Boolean value of Tensor with more than one value is ambiguous");
