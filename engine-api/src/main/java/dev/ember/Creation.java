@@ -504,7 +504,8 @@ final class Creation {
      * values {@code start + i * step} exact; bool and complex have no kernel.
      */
     static Tensor arange(double start, double end, double step, DType dtype) {
-        if (dtype.isComplex() || dtype == DType.BOOL || dtype.isFloat8()) { // 2.x's arange_cpu: all types, half, bfloat16
+        if (dtype.isComplex() || dtype == DType.BOOL || dtype.isFloat8() || dtype.isBarebonesUnsigned()) {
+            // 2.x's arange_cpu: all types, half, bfloat16
             throw new IllegalArgumentException("\"arange_cpu\" not implemented for '" + Format.scalarType(dtype) + "'");
         }
         if (dtype.isIntegral()) {
@@ -595,7 +596,7 @@ final class Creation {
         if (steps < 0) {
             throw new IllegalArgumentException("number of steps must be non-negative");
         }
-        if (dtype.isFloat8()) { // 2.x's linspace_cpu dispatches all types, complex, half and bfloat16
+        if (dtype.isFloat8() || dtype.isBarebonesUnsigned()) { // 2.x's linspace_cpu: all types, complex, half, bfloat16
             throw new UnsupportedOperationException("\"linspace_cpu\" not implemented for '" + Format.scalarType(dtype) + "'");
         }
         if (dtype == DType.BOOL) {
@@ -676,7 +677,7 @@ final class Creation {
         if (steps < 0) {
             throw new IllegalArgumentException("number of steps must be non-negative");
         }
-        if (dtype.isFloat8()) { // 2.x's logspace_cpu dispatches all types, complex, half and bfloat16
+        if (dtype.isFloat8() || dtype.isBarebonesUnsigned()) { // 2.x's logspace_cpu: all types, complex, half, bfloat16
             throw new UnsupportedOperationException("\"logspace_cpu\" not implemented for '" + Format.scalarType(dtype) + "'");
         }
         Shapes.storageNumel(new int[] {steps}, DType.FLOAT64);

@@ -630,7 +630,7 @@ final class RandomOps {
         if (n < 0) {
             throw new IllegalArgumentException("Trying to create tensor with negative dimension " + n + ": [" + n + "]");
         }
-        if (dtype == DType.BOOL || dtype.isFloat8()) { // 2.x's randperm dispatches all types and half
+        if (dtype == DType.BOOL || dtype.isFloat8() || dtype.isBarebonesUnsigned()) { // 2.x's randperm: all types, half
             throw new IllegalArgumentException("\"randperm\" not implemented for '" + Format.scalarType(dtype) + "'");
         }
         int size = Shapes.toSize(n, "randperm(" + n + ")");

@@ -274,6 +274,20 @@ class UnsignedDTypeTest {
     }
 
     @Test
+    void factoriesWhoseKernelsRefuse() {
+        for (DType u : UNSIGNED) {
+            String n = u.scalarTypeName();
+            // RangeFactoriesKernel.cpp's arange_cpu/linspace_cpu/logspace_cpu and randperm_cpu dispatch no unsigned type
+            assertEquals("\"arange_cpu\" not implemented for '" + n + "'", refusal(IllegalArgumentException.class,
+                    () -> Tensor.arange(0, 5, 1, u)));
+            assertEquals("\"linspace_cpu\" not implemented for '" + n + "'", refusal(UnsupportedOperationException.class,
+                    () -> Tensor.linspace(0, 5, 3, u)));
+            assertEquals("\"randperm\" not implemented for '" + n + "'", refusal(IllegalArgumentException.class,
+                    () -> Tensor.randperm(4, u, new Generator(0))));
+        }
+    }
+
+    @Test
     void copiesViewsAndCatMoveTheBits() {
         for (DType u : UNSIGNED) {
             long[] v = longs("from." + name(u));
