@@ -107,6 +107,100 @@ class UnsignedSweepTest {
         return true;
     }
 
+    /** Static functions that are not ops on values (factories given no tensor, seeds). */
+    private static final Set<String> STATIC_SKIPPED = Set.of("zeros", "ones", "empty", "full", "rand", "randn",
+            "arange", "linspace", "logspace", "eye", "randint", "randperm", "tensor", "fromArray", "scalar", "manualSeed");
+
+    /** Static functions that work on the unsigned types in 2.x (data movement, the kernels 2.x dispatches, casts). */
+    private static final Set<String> STATIC_WORKS = Set.of("cat", "stack", "atleast1d", "atleast2d", "atleast3d",
+            "broadcastTensors", "broadcastTo", "flatten", "unflatten", "narrowCopy", "eq", "ne", "mul", "kron",
+            "identity", "zerosLike", "onesLike", "emptyLike", "fullLike", "resultType", "bitwiseAnd", "bitwiseOr",
+            "bitwiseXor",
+            // with training false (the sweep's boolean) the dropouts return their input
+            "dropout", "dropout1d", "dropout2d", "dropout3d", "alphaDropout", "featureAlphaDropout");
+
+    private static boolean plainArgs(Method m) {
+        if (m.getParameterCount() > 3) {
+            return false;
+        }
+        for (Class<?> c : m.getParameterTypes()) {
+            if (c != Tensor.class && c != double.class && c != int.class && c != long.class && c != boolean.class) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Every public static function of nn.Functional and Tensor whose arguments are Tensors, doubles, ints, longs and
+     * booleans (up to three), each Tensor argument a uint16 tensor: none may compute a uint16 value where 2.x's kernels
+     * refuse (a result of another type comes from TensorIterator's cast to a common floating or int64 type, as in
+     * {@link #checkResult}).
+     */
+    @Test
+    void everySimpleFunctionWorksOrRefusesAsTwoX() throws Exception {
+        type = DType.UINT16;
+        Pattern kernel = kernel();
+        TreeMap<String, String> bad = new TreeMap<>();
+        int refused = 0;
+        for (Class<?> owner : new Class<?>[] {dev.ember.nn.Functional.class, Tensor.class}) {
+            List<Method> methods = new ArrayList<>(Arrays.asList(owner.getMethods()));
+            methods.sort(Comparator.comparing(Method::getName).thenComparing(m -> Arrays.toString(m.getParameterTypes())));
+            for (Method m : methods) {
+                if (!Modifier.isStatic(m.getModifiers()) || m.getParameterCount() == 0 || !plainArgs(m)
+                        || m.getReturnType() == void.class || STATIC_SKIPPED.contains(m.getName())) {
+                    continue;
+                }
+                String id = owner.getSimpleName() + "." + m.getName() + Arrays.toString(m.getParameterTypes());
+                Object[] a = args(m, input());
+                if (Arrays.stream(a).noneMatch(o -> o instanceof Tensor)) {
+                    continue;
+                }
+                Object result;
+                try {
+                    result = m.invoke(null, a);
+                } catch (InvocationTargetException e) {
+                    Throwable c = e.getCause();
+                    String msg = String.valueOf(c.getMessage());
+                    boolean index = c instanceof IndexOutOfBoundsException && !(c instanceof ArrayIndexOutOfBoundsException);
+                    boolean ours = index || OWN_WORDS.contains(msg)
+                            || (c instanceof UnsupportedOperationException || c instanceof IllegalArgumentException
+                                || c instanceof IllegalStateException)
+                            && (kernel.matcher(msg).matches()
+                                || msg.startsWith("Promotion for uint16, uint32, uint64 types is not supported")
+                                || !msg.contains(type.scalarTypeName()) && !msg.contains(type.torchName())
+                                || msg.equals(int16StaticRefusal(m)));
+                    if (!ours || c instanceof ClassCastException || c instanceof NullPointerException) {
+                        bad.put(id, c.getClass().getSimpleName() + ": " + msg);
+                    } else {
+                        refused++;
+                    }
+                    continue;
+                }
+                if (result instanceof Tensor && ((Tensor) result).dtype() == type && !STATIC_WORKS.contains(m.getName())) {
+                    bad.put(id, "returned a " + type + " result where 2.x's kernels refuse " + type);
+                }
+            }
+        }
+        assertTrue(refused > 50, "refused " + refused);
+        assertEquals(new TreeMap<String, String>(), bad, "functions that neither work as 2.x nor refuse as 2.x");
+    }
+
+    /** The static function's IllegalArgumentException message on int16 arguments, its type names made uint16's. */
+    private static String int16StaticRefusal(Method m) {
+        Tensor s = Tensor.tensor(new long[] {1, 2, 3, 0, 5, 6}).reshape(2, 3).to(DType.INT16);
+        try {
+            m.invoke(null, args(m, s));
+            return null;
+        } catch (InvocationTargetException e) {
+            String msg = String.valueOf(e.getCause().getMessage());
+            return msg.replace("Short", type.scalarTypeName()).replace("torch.int16", type.torchName())
+                    .replaceAll("(?<!u)int16", type.torchName().substring("torch.".length()));
+        } catch (ReflectiveOperationException e) {
+            return null;
+        }
+    }
+
     @Test
     void everySimpleOpWorksOrRefusesAsTwoXOnUint16() throws Exception {
         type = DType.UINT16;
