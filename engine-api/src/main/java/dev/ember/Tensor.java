@@ -6270,7 +6270,10 @@ public final class Tensor implements AutoCloseable {
         return ArithmeticOps.div(this, Creation.wrap(value));
     }
 
-    /** The value of a one-element tensor as a long. */
+    /**
+     * The value of a one-element tensor as a long (a uint64 tensor's bits: read them with
+     * {@link Long#toUnsignedString(long)}).
+     */
     public long longItem() {
         if (numel() != 1) {
             throw new IllegalArgumentException("a Tensor with " + numel() + " elements cannot be converted to Scalar");
@@ -6318,7 +6321,7 @@ public final class Tensor implements AutoCloseable {
     }
 
     /** The elements in row-major order as longs. */
-    public long[] toLongArray() {
+    public long[] toLongArray() { // (uint64: the bits, read as unsigned; uint16 and uint32: their values)
         return (long[]) to(DType.INT64).hostArray();
     }
 

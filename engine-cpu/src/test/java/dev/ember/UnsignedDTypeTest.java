@@ -237,6 +237,15 @@ class UnsignedDTypeTest {
                 assertEquals(CASES.field(key, "repr").replace("\\n", "\n"), x.toString(), key);
             }
         }
+        // a 0-dim tensor and an empty one print as an int32 one does (1.13: tensor(5, dtype=torch.int32),
+        // tensor([], dtype=torch.int32)), the value unsigned
+        assertEquals("tensor(18446744073709551615, dtype=torch.uint64)", Tensor.full(DType.UINT64, -1L).toString());
+        assertEquals("tensor(65535, dtype=torch.uint16)", Tensor.full(DType.UINT16, 65535L).toString());
+        assertEquals("tensor([], dtype=torch.uint32)", Tensor.zeros(DType.UINT32, 0).toString());
+        // item(): the value as a double (2^64 - 1 rounds to 2^64), longItem() the bits
+        assertEquals(0x1p64, Tensor.full(DType.UINT64, -1L).item());
+        assertEquals(-1L, Tensor.full(DType.UINT64, -1L).longItem());
+        assertEquals(4294967295.0, Tensor.full(DType.UINT32, 4294967295L).item());
     }
 
     @Test
@@ -271,6 +280,22 @@ class UnsignedDTypeTest {
         }
         Tensor big = Tensor.full(DType.UINT64, Long.MIN_VALUE + 5, 2);
         assertEquals("tensor([9223372036854775813, 9223372036854775813], dtype=torch.uint64)", big.toString());
+    }
+
+    @Test
+    void onTheMetaDevice() {
+        // a meta kernel dispatches on no element type: shapes and types without data, as for the fp8 types
+        for (DType u : UNSIGNED) {
+            Tensor m = Tensor.empty(u, Device.META, 2, 3);
+            assertEquals(u, m.dtype());
+            assertTrue(m.isMeta());
+            Tensor f = m.to(DType.FLOAT32);
+            assertEquals(DType.FLOAT32, f.dtype());
+            assertArrayEquals(new int[] {2, 3}, f.shape());
+            Tensor back = Tensor.empty(DType.INT64, Device.META, 4).to(u);
+            assertEquals(u, back.dtype());
+            assertArrayEquals(new int[] {2, 3}, m.mul(m).shape());
+        }
     }
 
     @Test
