@@ -824,6 +824,13 @@ final class ViewOps {
             Device from = t.device;
             return ArithmeticOps.record(moved, "ToCopyBackward0", new Tensor[] {t}, n -> g -> new Tensor[] {g.to(from)});
         }
+        if (t.dtype.isBarebonesUnsigned()) {
+            // uint16/uint32/uint64: their bits move as the signed type of the width (2.x's copy dispatches them); an
+            // integer tensor records no history
+            try (GradMode off = Ember.noGrad()) {
+                return Unsigned.adopt(toDevice(Unsigned.bits(t), device), t.dtype);
+            }
+        }
         Backend target = Tensor.backendFor(device);
         Object host = t.backend.toArray(t.storage(), t.layout);
         Storage s = target.fromArray(host, t.dtype, device.index()); // the type: a byte[] is int8 or uint8

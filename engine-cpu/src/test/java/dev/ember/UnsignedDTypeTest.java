@@ -298,6 +298,21 @@ class UnsignedDTypeTest {
         }
     }
 
+    /** Regression: moving an unsigned tensor to another device asked for its (refused) storage; its bits move. */
+    @Test
+    void movesBetweenDevicesAsItsBits() {
+        Backends2.registerFakeCuda();
+        for (DType u : UNSIGNED) {
+            long[] v = longs("from." + name(u));
+            Tensor d = of(u, v).to(Device.cuda(0));
+            assertEquals(u, d.dtype());
+            assertEquals(Device.cuda(0), d.device());
+            Tensor back = d.to(Device.CPU);
+            assertEquals(u, back.dtype());
+            assertArrayEquals(v, bitsOf(back));
+        }
+    }
+
     @Test
     void factoriesWhoseKernelsRefuse() {
         for (DType u : UNSIGNED) {
