@@ -357,7 +357,12 @@ final class Float8 {
         java.util.Map.entry("logSoftmax", "log_softmax_lastdim_kernel_impl"), java.util.Map.entry("mseLoss", "mse_cpu"),
         java.util.Map.entry("cumsum", "cumsum_out_cpu"), java.util.Map.entry("sort", "sort"),
         java.util.Map.entry("bmm", "bmm"), java.util.Map.entry("dot", "dot"),
-        java.util.Map.entry("maskedFill", "masked_fill"));
+        java.util.Map.entry("maskedFill", "masked_fill"),
+        // (for uint16/uint32/uint64 too: bitwise_not_kernel and the shifts dispatch AT_INTEGRAL_TYPES, maximum and
+        // minimum's integer path AT_INTEGRAL_TYPES)
+        java.util.Map.entry("bitwiseNot", "bitwise_not_cpu"), java.util.Map.entry("bitwiseLeftShift", "lshift_cpu"),
+        java.util.Map.entry("bitwiseRightShift", "rshift_cpu"), java.util.Map.entry("maximum", "maximum_cpu"),
+        java.util.Map.entry("minimum", "minimum_cpu"));
 
     /**
      * PyTorch's refusal of an op on the fp8 tensor {@code t}: the op the caller called (the outermost Ember frame, as

@@ -174,6 +174,12 @@ class UnsignedDTypeTest {
                     () -> a.lt(b)));
             assertEquals("\"ge_cpu\" not implemented for '" + t + "'", refusal(UnsupportedOperationException.class,
                     () -> a.ge(b)));
+            assertEquals("\"bitwise_not_cpu\" not implemented for '" + t + "'",
+                    refusal(UnsupportedOperationException.class, a::bitwiseNot));
+            assertEquals("\"lshift_cpu\" not implemented for '" + t + "'", refusal(UnsupportedOperationException.class,
+                    () -> a.bitwiseLeftShift(b)));
+            assertEquals("\"maximum_cpu\" not implemented for '" + t + "'",
+                    refusal(UnsupportedOperationException.class, () -> a.maximum(b)));
             assertArrayEquals(longs("binary." + n + ".a"), bitsOf(a), "unchanged");
             assertArrayEquals(longs("binary." + n + ".b"), bitsOf(b), "unchanged");
         }
