@@ -143,6 +143,10 @@ final class ArithmeticOps {
      * fit the floating types. Package-private for the other ops that convert a number this way (fill_, fullLike).
      */
     static void checkScalarFits(double v, DType t) {
+        if (t.isBarebonesUnsigned()) {
+            Unsigned.checkFits(v, t);
+            return;
+        }
         if (t == DType.FLOAT32 && !Double.isInfinite(v) && (v > Float.MAX_VALUE || v < -Float.MAX_VALUE)) {
             throw new IllegalArgumentException("value cannot be converted to type float without overflow");
         }
@@ -173,7 +177,9 @@ final class ArithmeticOps {
      * double; null for any other type, which takes {@link #fillValue}.
      */
     static Tensor exactScalar(Tensor self, long value) {
-        return self.dtype == DType.INT64 ? Creation.fromData(value, DType.INT64, self.device) : null;
+        // uint64 too: the int64 copy into it keeps the bits (-1 is 18446744073709551615)
+        return self.dtype == DType.INT64 || self.dtype == DType.UINT64 ? Creation.fromData(value, DType.INT64, self.device)
+                : null;
     }
 
     /**
@@ -192,7 +198,7 @@ final class ArithmeticOps {
             return value != 0 ? 1 : 0;
         }
         checkScalarFits(value, t);
-        return t == DType.UINT8 ? (double) (value & 0xFF) : (double) value;
+        return t == DType.UINT8 || t.isBarebonesUnsigned() ? (double) t.wrap(value) : (double) value;
     }
 
     /**
@@ -200,6 +206,10 @@ final class ArithmeticOps {
      * except that uint8 also takes negative values down to -255, which wrap ({@code a - b} as {@code a + 255 * b}).
      */
     static void checkScalarFits(long v, DType t) {
+        if (t.isBarebonesUnsigned()) {
+            Unsigned.checkFits(v, t);
+            return;
+        }
         if (!t.isIntegral() || t == DType.INT64) {
             return;
         }
@@ -225,6 +235,10 @@ final class ArithmeticOps {
             case FLOAT8_E5M2: return "at::Float8_e5m2";
             case FLOAT8_E4M3FNUZ: return "at::Float8_e4m3fnuz";
             case FLOAT8_E5M2FNUZ: return "at::Float8_e5m2fnuz";
+            case UINT16:
+            case UINT32:
+            case UINT64:
+                return Unsigned.cName(t);
             default: return "bool";
         }
     }
@@ -298,6 +312,9 @@ final class ArithmeticOps {
     /** {@code a op b} without history, in {@code computeType}, into a new tensor of {@code outType}. */
     static Tensor binaryKernel(BinaryOp op, Tensor a, Tensor b, DType computeType, DType outType) {
         Device device = checkSameDevice(a, b);
+        if (computeType.isBarebonesUnsigned() && !device.isMeta() && Unsigned.hasKernel(op, computeType, outType)) {
+            return Unsigned.binary(op, a, b, computeType, outType); // eq, ne, mul, bitwise and/or/xor on the bits
+        }
         if (op == BinaryOp.MUL && computeType.isFloat8() && outType == computeType) {
             return Float8.mul(a, b, computeType); // 2.x's mul_cpu dispatches the fp8 types
         }

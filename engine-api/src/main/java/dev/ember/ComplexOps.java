@@ -227,6 +227,10 @@ final class ComplexOps {
             Float8.kernelCopy(src, from, dst, to);
             return;
         }
+        if (src.dtype.isBarebonesUnsigned() || dst.dtype.isBarebonesUnsigned()) {
+            Unsigned.kernelCopy(src, from, dst, to);
+            return;
+        }
         boolean cs = src.dtype.isComplex();
         boolean cd = dst.dtype.isComplex();
         if (!cs && !cd) {
@@ -254,6 +258,10 @@ final class ComplexOps {
     static void fill(Tensor t, double value) {
         if (t.dtype.isFloat8()) {
             Float8.fill(t, value);
+            return;
+        }
+        if (t.dtype.isBarebonesUnsigned()) {
+            Unsigned.fill(t, value);
             return;
         }
         if (!t.dtype.isComplex()) {

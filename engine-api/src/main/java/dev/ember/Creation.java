@@ -107,6 +107,17 @@ final class Creation {
             values.close();
             return out;
         }
+        if (dtype.isBarebonesUnsigned()) {
+            // an array of the storage type holds the bits (short[] for uint16); any other array values, converted
+            DType stored = dtype.storageType();
+            if (arrayDtype(array) == stored) {
+                return Unsigned.adopt(fromFlat(array, shape, stored, device), dtype);
+            }
+            Tensor values = fromFlat(array, shape, arrayDtype(array), device);
+            Tensor out = ArithmeticOps.cast(values, dtype);
+            values.close();
+            return out;
+        }
         Backend backend = Tensor.backendFor(device);
         Storage s = backend.fromArray(array, dtype, device.index());
         if (s.dtype() != dtype) {
@@ -290,7 +301,7 @@ final class Creation {
     }
 
     /** The dtype a one-dimensional primitive array holds as it is, or null for any other object. */
-    private static DType arrayDtype(Object array) {
+    static DType arrayDtype(Object array) {
         if (array instanceof float[]) {
             return DType.FLOAT32;
         } else if (array instanceof double[]) {
@@ -493,7 +504,8 @@ final class Creation {
      * values {@code start + i * step} exact; bool and complex have no kernel.
      */
     static Tensor arange(double start, double end, double step, DType dtype) {
-        if (dtype.isComplex() || dtype == DType.BOOL || dtype.isFloat8()) { // 2.x's arange_cpu: all types, half, bfloat16
+        if (dtype.isComplex() || dtype == DType.BOOL || dtype.isFloat8() || dtype.isBarebonesUnsigned()) {
+            // 2.x's arange_cpu: all types, half, bfloat16
             throw new IllegalArgumentException("\"arange_cpu\" not implemented for '" + Format.scalarType(dtype) + "'");
         }
         if (dtype.isIntegral()) {
@@ -584,7 +596,7 @@ final class Creation {
         if (steps < 0) {
             throw new IllegalArgumentException("number of steps must be non-negative");
         }
-        if (dtype.isFloat8()) { // 2.x's linspace_cpu dispatches all types, complex, half and bfloat16
+        if (dtype.isFloat8() || dtype.isBarebonesUnsigned()) { // 2.x's linspace_cpu: all types, complex, half, bfloat16
             throw new UnsupportedOperationException("\"linspace_cpu\" not implemented for '" + Format.scalarType(dtype) + "'");
         }
         if (dtype == DType.BOOL) {
@@ -665,7 +677,7 @@ final class Creation {
         if (steps < 0) {
             throw new IllegalArgumentException("number of steps must be non-negative");
         }
-        if (dtype.isFloat8()) { // 2.x's logspace_cpu dispatches all types, complex, half and bfloat16
+        if (dtype.isFloat8() || dtype.isBarebonesUnsigned()) { // 2.x's logspace_cpu: all types, complex, half, bfloat16
             throw new UnsupportedOperationException("\"logspace_cpu\" not implemented for '" + Format.scalarType(dtype) + "'");
         }
         Shapes.storageNumel(new int[] {steps}, DType.FLOAT64);

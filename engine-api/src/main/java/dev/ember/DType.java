@@ -14,6 +14,10 @@ package dev.ember;
  * <p>The 8-bit float types (PyTorch 2.1's {@code float8_e4m3fn} and {@code float8_e5m2}, 2.2's {@code fnuz} variants)
  * come last and stand outside the promotion order: as in PyTorch 2.x, they promote with no other type
  * ({@link #promote} refuses). A backend stores their bits as uint8 ({@link #storageType()}).
+ *
+ * <p>The unsigned types of PyTorch 2.3 ({@code uint16}, {@code uint32}, {@code uint64}, c10's "barebones unsigned"
+ * types) come after them, also outside the promotion order: they promote with themselves and with a floating type (the
+ * floating type wins) only. A backend stores their bits as int16, int32 and int64.
  */
 public enum DType {
     /** Booleans ({@code torch.bool}). */
@@ -69,7 +73,21 @@ public enum DType {
      * {@code 0x80} ({@code torch.float8_e5m2fnuz}, PyTorch 2.2): largest finite 57344. A storage type as
      * {@link #FLOAT8_E4M3FN}.
      */
-    FLOAT8_E5M2FNUZ("torch.float8_e5m2fnuz", "Float8_e5m2fnuz", 1);
+    FLOAT8_E5M2FNUZ("torch.float8_e5m2fnuz", "Float8_e5m2fnuz", 1),
+    /**
+     * 16-bit unsigned integers ({@code torch.uint16}, PyTorch 2.3's "limited support"), 0 to 65535: creation, casts,
+     * copies, views, fill, printing, saving and the few ops 2.x's CPU kernels dispatch on them work; any other op refuses
+     * ({@code "add_stub" not implemented for 'UInt16'}) and promotion with any type but a floating one refuses. A
+     * backend stores the bits as int16 ({@link #storageType()}).
+     */
+    UINT16("torch.uint16", "UInt16", 2),
+    /** 32-bit unsigned integers ({@code torch.uint32}, PyTorch 2.3), 0 to 4294967295, stored as int32 bits; as {@link #UINT16}. */
+    UINT32("torch.uint32", "UInt32", 4),
+    /**
+     * 64-bit unsigned integers ({@code torch.uint64}, PyTorch 2.3), 0 to 18446744073709551615, stored as int64 bits (a
+     * Java long read as unsigned); as {@link #UINT16}.
+     */
+    UINT64("torch.uint64", "UInt64", 8);
 
     private final String torchName;
     private final String legacyName;
@@ -152,7 +170,20 @@ public enum DType {
      * an 8-bit float type (its bits), any other type itself.
      */
     public DType storageType() {
-        return isComplex() ? toReal() : isFloat8() ? UINT8 : this;
+        switch (this) {
+            case UINT16: return INT16;
+            case UINT32: return INT32;
+            case UINT64: return INT64;
+            default: return isComplex() ? toReal() : isFloat8() ? UINT8 : this;
+        }
+    }
+
+    /**
+     * Whether this is one of PyTorch 2.3's unsigned types {@code uint16}, {@code uint32} or {@code uint64} (c10's
+     * {@code isBarebonesUnsignedType}), storage types with few kernels.
+     */
+    public boolean isBarebonesUnsigned() {
+        return this == UINT16 || this == UINT32 || this == UINT64;
     }
 
     /** Whether this is float16 or bfloat16, the reduced floating types PyTorch computes in float32. */
@@ -160,7 +191,11 @@ public enum DType {
         return this == FLOAT16 || this == BFLOAT16;
     }
 
-    /** Whether this is an integer type (bool is not, as PyTorch's {@code is_integral(include_bool=False)}). */
+    /**
+     * Whether this is an integer type with kernels (bool is not, as PyTorch's {@code is_integral(include_bool=False)}).
+     * 2.3's uint16, uint32 and uint64, which c10's {@code isIntegralType} counts, are not: they are storage types
+     * ({@link #isBarebonesUnsigned()}), kept off the integer kernels' paths.
+     */
     public boolean isIntegral() {
         return this == UINT8 || this == INT8 || this == INT16 || this == INT32 || this == INT64;
     }
@@ -170,6 +205,9 @@ public enum DType {
         switch (this) {
             case BOOL:
             case UINT8:
+            case UINT16:
+            case UINT32:
+            case UINT64:
                 return 0;
             case INT8: return Byte.MIN_VALUE;
             case INT16: return Short.MIN_VALUE;
@@ -178,11 +216,17 @@ public enum DType {
         }
     }
 
-    /** The largest value of an integer type (1 for bool; the long range's for the floating types). */
+    /**
+     * The largest value of an integer type (1 for bool; the long range's for the floating types); for uint64 its bits,
+     * -1 (18446744073709551615 read as unsigned, {@link Long#toUnsignedString(long)}).
+     */
     public long maxValue() {
         switch (this) {
             case BOOL: return 1;
             case UINT8: return 255;
+            case UINT16: return 0xFFFF;
+            case UINT32: return 0xFFFFFFFFL;
+            case UINT64: return -1L;
             case INT8: return Byte.MAX_VALUE;
             case INT16: return Short.MAX_VALUE;
             case INT32: return Integer.MAX_VALUE;
@@ -192,12 +236,15 @@ public enum DType {
 
     /**
      * A long converted to this integer type as C++'s cast does (two's complement wrap-around: 300 becomes 44 in uint8,
-     * 128 becomes -128 in int8), read back as a long; for int64 and the floating types the value itself, for bool 0 or 1.
+     * 128 becomes -128 in int8, -1 65535 in uint16), read back as a long; for int64 and the floating types the value
+     * itself, for bool 0 or 1, for uint64 the value's bits (a long read as unsigned).
      */
     public long wrap(long v) {
         switch (this) {
             case BOOL: return v != 0 ? 1 : 0;
             case UINT8: return v & 0xFF;
+            case UINT16: return v & 0xFFFF;
+            case UINT32: return v & 0xFFFFFFFFL;
             case INT8: return (byte) v;
             case INT16: return (short) v;
             case INT32: return (int) v;
@@ -210,7 +257,9 @@ public enum DType {
      * {@code torch.promote_types}).
      *
      * @throws IllegalArgumentException for an 8-bit float type with any other type, in PyTorch 2.x's words ("Promotion
-     *     for Float8 Types is not supported, attempted to promote Float8_e4m3fn and Float")
+     *     for Float8 Types is not supported, attempted to promote Float8_e4m3fn and Float"), and for uint16, uint32 or
+     *     uint64 with any other type but a floating one ("Promotion for uint16, uint32, uint64 types is not supported,
+     *     attempted to promote UInt16 and Int"), as c10's promoteTypes (2.3)
      */
     public static DType promote(DType a, DType b) {
         Args.require(a, "promote_types", "type1", 1, "torch.dtype");
@@ -222,6 +271,17 @@ public enum DType {
             // c10's promoteTypes (2.1+): no promotion between an 8-bit float type and any other type
             throw new IllegalArgumentException("Promotion for Float8 Types is not supported, attempted to promote "
                     + a.legacyName + " and " + b.legacyName);
+        }
+        if (a.isBarebonesUnsigned() || b.isBarebonesUnsigned()) {
+            // c10's promoteTypes (2.3+): a floating type wins (isFloatingType: no complex type), anything else refuses
+            if (a.isFloatingPoint()) {
+                return a;
+            }
+            if (b.isFloatingPoint()) {
+                return b;
+            }
+            throw new IllegalArgumentException("Promotion for uint16, uint32, uint64 types is not supported, attempted to "
+                    + "promote " + a.legacyName + " and " + b.legacyName);
         }
         if ((a == UINT8 && b == INT8) || (a == INT8 && b == UINT8)) {
             return INT16;

@@ -35,7 +35,7 @@ public final class DTypeInfo {
      * The properties of an integer type, as {@code torch.iinfo}.
      *
      * @param bits the number of bits the type occupies
-     * @param max the largest value
+     * @param max the largest value (for uint64 its bits, -1: {@link #exactMax()} reads it as 18446744073709551615)
      * @param min the smallest value
      * @param dtype the type described
      */
@@ -47,8 +47,15 @@ public final class DTypeInfo {
          */
         @Override
         public String toString() {
-            return "iinfo(min=" + g(min) + ", max=" + g(max) + ", dtype=" + dtype.torchName().substring("torch.".length())
+            double m = dtype == DType.UINT64 ? Unsigned.toDouble(max) : max;
+            return "iinfo(min=" + g(min) + ", max=" + g(m) + ", dtype=" + dtype.torchName().substring("torch.".length())
                     + ")";
+        }
+
+        /** The largest value exactly, as Python's int: 18446744073709551615 for uint64. */
+        public java.math.BigInteger exactMax() {
+            return dtype == DType.UINT64 ? new java.math.BigInteger(Long.toUnsignedString(max))
+                    : java.math.BigInteger.valueOf(max);
         }
     }
 
@@ -115,7 +122,7 @@ public final class DTypeInfo {
         if (dtype == DType.BOOL) {
             throw new IllegalArgumentException("torch.bool is not supported by torch.iinfo");
         }
-        if (!dtype.isIntegral()) {
+        if (!dtype.isIntegral() && !dtype.isBarebonesUnsigned()) {
             throw new IllegalArgumentException("torch.iinfo() requires an integer input type. Use torch.finfo to handle "
                     + "'torch.iinfo'");
         }

@@ -257,7 +257,7 @@ final class Float8 {
      * {@code t.view(dtype)}: the same elements' bits read as {@code dtype}, a view over the same storage (shape, strides
      * and version counter kept), not differentiable (derivatives.yaml's {@code view.dtype}: output_differentiability
      * False). Ember reinterprets between types of one stored representation: uint8 and the fp8 types (all stored as
-     * bytes), and a type and itself.
+     * bytes), int16 and uint16, int32 and uint32, int64 and uint64, and a type and itself.
      *
      * @throws IllegalArgumentException for any other pair
      */
@@ -265,11 +265,15 @@ final class Float8 {
         if (dtype == t.dtype) {
             return t;
         }
-        boolean bytes = (t.dtype == DType.UINT8 || t.dtype.isFloat8()) && (dtype == DType.UINT8 || dtype.isFloat8());
-        if (!bytes) {
+        // one stored representation: uint8 and the fp8 types (bytes), int16/uint16, int32/uint32, int64/uint64
+        boolean same = t.dtype.storageType() == dtype.storageType() && (t.dtype.isFloat8() || dtype.isFloat8()
+                || t.dtype.isBarebonesUnsigned() || dtype.isBarebonesUnsigned());
+        if (!same) {
             throw new IllegalArgumentException("Ember's view(dtype) reinterprets bits only between torch.uint8 and the "
                     + "8-bit float types (torch.float8_e4m3fn, torch.float8_e5m2, torch.float8_e4m3fnuz, "
-                    + "torch.float8_e5m2fnuz), not " + t.dtype.torchName() + " as " + dtype.torchName());
+                    + "torch.float8_e5m2fnuz) and between a signed integer type and the unsigned type of its width "
+                    + "(torch.int16 and torch.uint16, torch.int32 and torch.uint32, torch.int64 and torch.uint64), not "
+                    + t.dtype.torchName() + " as " + dtype.torchName());
         }
         Tensor v = ViewOps.makeView(t, t.shape, t.layout.strides(), t.layout.offset());
         v.dtype = dtype;
@@ -353,7 +357,12 @@ final class Float8 {
         java.util.Map.entry("logSoftmax", "log_softmax_lastdim_kernel_impl"), java.util.Map.entry("mseLoss", "mse_cpu"),
         java.util.Map.entry("cumsum", "cumsum_out_cpu"), java.util.Map.entry("sort", "sort"),
         java.util.Map.entry("bmm", "bmm"), java.util.Map.entry("dot", "dot"),
-        java.util.Map.entry("maskedFill", "masked_fill"));
+        java.util.Map.entry("maskedFill", "masked_fill"),
+        // (for uint16/uint32/uint64 too: bitwise_not_kernel and the shifts dispatch AT_INTEGRAL_TYPES, maximum and
+        // minimum's integer path AT_INTEGRAL_TYPES)
+        java.util.Map.entry("bitwiseNot", "bitwise_not_cpu"), java.util.Map.entry("bitwiseLeftShift", "lshift_cpu"),
+        java.util.Map.entry("bitwiseRightShift", "rshift_cpu"), java.util.Map.entry("maximum", "maximum_cpu"),
+        java.util.Map.entry("minimum", "minimum_cpu"));
 
     /**
      * PyTorch's refusal of an op on the fp8 tensor {@code t}: the op the caller called (the outermost Ember frame, as

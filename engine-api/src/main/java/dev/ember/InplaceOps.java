@@ -405,7 +405,9 @@ final class InplaceOps {
         boolean graph = ArithmeticOps.needsGrad(self, other);
         DType t = ArithmeticOps.resultType(self, other);
         // (complex operands: the op and the write back, through the real views; no direct kernel on their storages)
-        boolean direct = !graph && t == self.dtype && self.dtype != DType.BOOL && !ComplexOps.any(self, other)
+        // (uint16/uint32/uint64: the op on their bits and the write back; no direct kernel on their storages)
+        boolean direct = !graph && t == self.dtype && self.dtype != DType.BOOL && !self.dtype.isBarebonesUnsigned()
+                && !ComplexOps.any(self, other)
                 && Shapes.expandable(other.shape, self.shape)
                 && (other.storage() != self.storage() || sameLayout(other.layout, self.layout))
                 && !(kernel == BinaryOp.DIV && !t.isFloatingPoint());
@@ -534,6 +536,8 @@ final class InplaceOps {
             ComplexOps.fill(self, value);
         } else if (self.dtype.isFloat8()) {
             Float8.fill(self, value);
+        } else if (self.dtype.isBarebonesUnsigned()) {
+            Unsigned.fill(self, value);
         } else {
             self.backend.fill(self.storage(), OutputLayouts.into(self).layout, value);
         }
@@ -884,6 +888,11 @@ final class InplaceOps {
         boolean trivial = self.dim() == 0 || self.numel() == 0;
         if (!trivial && self.dtype == DType.BOOL && !self.device.isMeta()) { // a meta kernel checks no element type
             throw new IllegalArgumentException("\"" + kernel + "_cpu\" not implemented for 'Bool'");
+        }
+        if (!trivial && self.dtype.isBarebonesUnsigned() && !self.device.isMeta()) {
+            // 2.x's cumsum/cumprod kernels dispatch all types, complex, half and bfloat16, no unsigned type
+            throw new UnsupportedOperationException("\"" + kernel + "_out_cpu\" not implemented for '"
+                    + self.dtype.scalarTypeName() + "'");
         }
         if (!trivial) {
             checkNoSelfOverlap(self);

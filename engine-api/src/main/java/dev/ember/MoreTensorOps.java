@@ -218,6 +218,10 @@ final class MoreTensorOps {
     /** {@code torch.signbit}: whether the sign bit is set (-0.0 and negative NaN too); bool, no history. */
     static Tensor signbit(Tensor self) {
         if (self.dtype.isComplex()) throw ComplexIndexing.refused("signbit", self);
+        if (self.dtype.isBarebonesUnsigned() && !self.device.isMeta()) { // 2.x's kernel: the integral and floating types
+            throw new UnsupportedOperationException("\"signbit_cpu\" not implemented for '" + self.dtype.scalarTypeName()
+                    + "'");
+        }
         try (GradMode off = Ember.noGrad()) {
             Tensor x = self.detach();
             if (x.dtype == DType.BOOL || x.dtype == DType.UINT8) {

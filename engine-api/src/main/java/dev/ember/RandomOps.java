@@ -176,7 +176,7 @@ final class RandomOps {
         if (!(p > 0 && p < 1)) {
             throw new IllegalArgumentException("geometric_ expects p to be in (0, 1), but got p=" + Format.cpp(p));
         }
-        if (self.dtype.isComplex() || self.dtype.isFloat8()) {
+        if (self.dtype.isComplex() || self.dtype.isFloat8() || self.dtype.isBarebonesUnsigned()) {
             throw new IllegalArgumentException("\"geometric_cpu\" not implemented for '" + Format.scalarType(self.dtype) + "'");
         }
         // PyTorch's transformation::geometric: ceil(log(u) / log1p(-p)), u uniform on (0, 1)
@@ -630,7 +630,7 @@ final class RandomOps {
         if (n < 0) {
             throw new IllegalArgumentException("Trying to create tensor with negative dimension " + n + ": [" + n + "]");
         }
-        if (dtype == DType.BOOL || dtype.isFloat8()) { // 2.x's randperm dispatches all types and half
+        if (dtype == DType.BOOL || dtype.isFloat8() || dtype.isBarebonesUnsigned()) { // 2.x's randperm: all types, half
             throw new IllegalArgumentException("\"randperm\" not implemented for '" + Format.scalarType(dtype) + "'");
         }
         int size = Shapes.toSize(n, "randperm(" + n + ")");

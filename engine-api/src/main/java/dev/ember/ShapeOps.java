@@ -441,8 +441,9 @@ final class ShapeOps {
             }
             flip[d] = true;
         }
-        if (t.dtype.isFloat8()) {
+        if (t.dtype.isFloat8() || t.dtype.isBarebonesUnsigned()) {
             // 2.x's flip kernel dispatches all types, complex, bool, half and bfloat16, not fp8 (fliplr, flipud, rot90)
+            // nor uint16/uint32/uint64
             throw new UnsupportedOperationException("\"flip_cpu\" not implemented for '" + t.dtype.scalarTypeName() + "'");
         }
         Layout src = t.layout;

@@ -200,7 +200,8 @@ public final class Tensor implements AutoCloseable {
     /**
      * {@link #fromArray(Object)} with the array's bits read as {@code dtype}: a byte[] as uint8 (each byte read as
      * unsigned, {@code b & 0xFF}), int8 or an 8-bit float type's bits ({@code torch.float8_e4m3fn} and the others), a
-     * short[] as float16 or bfloat16 bits (see {@link #fromHalfBits}) or int16; any other array as its own dtype only.
+     * short[] as float16 or bfloat16 bits (see {@link #fromHalfBits}), int16 or uint16 bits, an int[] as int32 or uint32
+     * bits, a long[] as int64 or uint64 bits (a long read as unsigned); any other array as its own dtype only.
      *
      * @throws IllegalArgumentException if {@code array} is null or not such an array, or cannot hold {@code dtype}'s
      *                                  elements as they are (converting would need a copy: use
@@ -210,6 +211,9 @@ public final class Tensor implements AutoCloseable {
         Args.require(dtype, "fromArray", "dtype", 1, "torch.dtype");
         if (dtype.isFloat8() && array instanceof byte[]) {
             return Float8.adopt(Creation.shareArray(array, DType.UINT8), dtype); // the bytes are the fp8 bits
+        }
+        if (dtype.isBarebonesUnsigned() && array != null && dtype.storageType() == Creation.arrayDtype(array)) {
+            return Unsigned.adopt(Creation.shareArray(array, dtype.storageType()), dtype); // the bits, read unsigned
         }
         return Creation.shareArray(array, dtype);
     }
@@ -350,7 +354,7 @@ public final class Tensor implements AutoCloseable {
     public static Tensor full(DType dtype, long value, int... shape) {
         Args.require(dtype, "full", "dtype", 1, "torch.dtype");
         Args.require(shape, "full", "shape", 3, "tuple of ints");
-        if (dtype != DType.INT64) {
+        if (dtype != DType.INT64 && dtype != DType.UINT64) {
             return full(dtype, ArithmeticOps.fillValue(value, dtype), shape);
         }
         Tensor t = Creation.zeros(Shapes.checkSizes(shape), dtype, Ember.defaultDevice());
@@ -1058,7 +1062,7 @@ public final class Tensor implements AutoCloseable {
         if (dtype.isComplex()) {
             throw ComplexIndexing.refusal(this);
         }
-        if (dtype.isFloat8() && !device.isMeta()) { // a meta kernel dispatches on no element type
+        if ((dtype.isFloat8() || dtype.isBarebonesUnsigned()) && !device.isMeta()) { // a meta kernel: no element type
             throw Float8.refusal(this);
         }
         return lease().storage;
@@ -6266,7 +6270,10 @@ public final class Tensor implements AutoCloseable {
         return ArithmeticOps.div(this, Creation.wrap(value));
     }
 
-    /** The value of a one-element tensor as a long. */
+    /**
+     * The value of a one-element tensor as a long (a uint64 tensor's bits: read them with
+     * {@link Long#toUnsignedString(long)}).
+     */
     public long longItem() {
         if (numel() != 1) {
             throw new IllegalArgumentException("a Tensor with " + numel() + " elements cannot be converted to Scalar");
@@ -6314,7 +6321,7 @@ public final class Tensor implements AutoCloseable {
     }
 
     /** The elements in row-major order as longs. */
-    public long[] toLongArray() {
+    public long[] toLongArray() { // (uint64: the bits, read as unsigned; uint16 and uint32: their values)
         return (long[]) to(DType.INT64).hostArray();
     }
 
@@ -7098,7 +7105,8 @@ public final class Tensor implements AutoCloseable {
     /**
      * The elements' bits read as {@code dtype}, a view of this tensor, as {@code Tensor.view(dtype)}; not differentiable.
      * Ember reinterprets between torch.uint8 and the 8-bit float types ({@code x.view(torch.uint8)} gives an fp8
-     * tensor's bits, {@code bits.view(torch.float8_e4m3fn)} makes one from them).
+     * tensor's bits, {@code bits.view(torch.float8_e4m3fn)} makes one from them) and between a signed integer type and
+     * the unsigned type of its width ({@code x.view(torch.uint16)} reads int16 bits as unsigned).
      *
      * @throws IllegalArgumentException for another pair of types
      */

@@ -102,6 +102,8 @@ final class TensorFormatter {
         final int[] strides;
         /** The edge items of a summarized dimension. */
         final int edge;
+        /** Whether the longs are uint64 bits, printed unsigned (2.3's uint64 prints 18446744073709551615). */
+        final boolean unsigned64;
 
         /**
          * The values printed: all of them, or with {@code summarize} only the edge items of each long dimension
@@ -109,6 +111,7 @@ final class TensorFormatter {
          */
         Values(Tensor t, boolean summarize, int edge) {
             this.edge = edge;
+            this.unsigned64 = t.dtype == DType.UINT64;
             Tensor summary = t;
             if (summarize && edge == 0 && t.dim() > 1) {
                 // 2.x's get_summarized_data without edge items: nothing (a vector keeps its values: self[-0:] is all)
@@ -123,10 +126,10 @@ final class TensorFormatter {
                     }
                 }
             }
-            // the narrow integer types print as int64 does (uint8 unsigned)
+            // the narrow integer types print as int64 does (uint8, uint16, uint32 unsigned; uint64's bits, unsigned)
             // float16, bfloat16 and the fp8 types print their exact values, widened to float32 (PyTorch 2.x's
             // _tensor_str does self.float() for them)
-            Object a = summary.dtype.isIntegral() ? summary.toLongArray()
+            Object a = summary.dtype.isIntegral() || summary.dtype.isBarebonesUnsigned() ? summary.toLongArray()
                     : summary.dtype.isReducedFloatingPoint() || summary.dtype.isFloat8() ? summary.toFloatArray()
                     : summary.hostArray();
             shape = t.shapeRef();
@@ -166,7 +169,8 @@ final class TensorFormatter {
         }
 
         String plain(int i) {
-            return longs != null ? Long.toString(longs[i]) : bools[i] ? "True" : "False";
+            return longs != null ? (unsigned64 ? Long.toUnsignedString(longs[i]) : Long.toString(longs[i]))
+                    : bools[i] ? "True" : "False";
         }
     }
 

@@ -367,7 +367,8 @@ final class ViewOps {
             need += (size[i] - 1L) * stride[i];
         }
         long item = t.dtype.itemSize();
-        long have = t.dtype.isComplex() ? t.rawStorage().numel() / 2 : t.storage().numel(); // in elements
+        // in elements (a complex storage holds two parts each; an fp8 or uint16/32/64 one the bits, one per element)
+        long have = t.dtype.isComplex() ? t.rawStorage().numel() / 2 : t.rawStorage().numel();
         if (!empty && need > have) {
             throw new IllegalArgumentException("setStorage: sizes " + Shapes.str(size) + ", strides " + Shapes.str(stride)
                     + ", storage offset " + storageOffset + ", and itemsize " + item + " requiring a storage size of "
@@ -822,6 +823,13 @@ final class ViewOps {
             }
             Device from = t.device;
             return ArithmeticOps.record(moved, "ToCopyBackward0", new Tensor[] {t}, n -> g -> new Tensor[] {g.to(from)});
+        }
+        if (t.dtype.isBarebonesUnsigned()) {
+            // uint16/uint32/uint64: their bits move as the signed type of the width (2.x's copy dispatches them); an
+            // integer tensor records no history
+            try (GradMode off = Ember.noGrad()) {
+                return Unsigned.adopt(toDevice(Unsigned.bits(t), device), t.dtype);
+            }
         }
         Backend target = Tensor.backendFor(device);
         Object host = t.backend.toArray(t.storage(), t.layout);

@@ -355,12 +355,17 @@ class SafetensorsTest {
 
     @Test
     void dtypes() throws Exception {
-        // F8_E4M3 and F8_E5M2 load (Float8Test)
-        for (String d : new String[] {"U16", "U32", "U64", "F8_E8M0", "F8_E4M3FNUZ", "F8_E5M2FNUZ",
-            "F4", "F6_E2M3", "F6_E3M2"}) {
+        // F8_E4M3 and F8_E5M2 load (Float8Test); U16, U32 and U64 too (UnsignedDTypeTest)
+        for (String d : new String[] {"F8_E8M0", "F8_E4M3FNUZ", "F8_E5M2FNUZ", "F4", "F6_E2M3", "F6_E3M2"}) {
             headerFails("{\"w\":{\"dtype\":\"" + d + "\",\"shape\":[1],\"data_offsets\":[0,8]}}", 8,
                     "tensor \"w\": dtype " + d + " is not supported by Ember (it loads F32, F64, F16, BF16, I64, I32, I16, I8, U8, "
-                            + "BOOL, C64, F8_E4M3 and F8_E5M2)");
+                            + "U16, U32, U64, BOOL, C64, F8_E4M3 and F8_E5M2)");
+        }
+        // their sizes are checked as any other's: 8 bytes are 4 U16, 2 U32, 1 U64
+        for (String[] d : new String[][] {{"U16", "4"}, {"U32", "2"}}) {
+            headerFails("{\"w\":{\"dtype\":\"" + d[0] + "\",\"shape\":[1],\"data_offsets\":[0,8]}}", 8,
+                    "tensor \"w\": data_offsets [0, 8] hold 8 bytes, but shape [1] of " + d[0] + " needs "
+                            + 8 / Integer.parseInt(d[1]));
         }
         // their sizes are checked as any other's: 8 bytes are 8 F8_E4M3
         headerFails("{\"w\":{\"dtype\":\"F8_E4M3\",\"shape\":[1],\"data_offsets\":[0,8]}}", 8,

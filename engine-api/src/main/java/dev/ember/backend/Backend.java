@@ -140,6 +140,10 @@ public interface Backend {
             case FLOAT8_E4M3FNUZ:
             case FLOAT8_E5M2FNUZ:
                 return new float[] {value.floatValue()};
+            // the unsigned types: an array of the storage type holding the value's bits (a Java long's low bits)
+            case UINT16: return new short[] {(short) value.longValue()};
+            case UINT32: return new int[] {(int) value.longValue()};
+            case UINT64: return new long[] {value.longValue()};
             default: return new boolean[] {value.doubleValue() != 0};
         }
     }

@@ -383,8 +383,8 @@ final class Pickler {
             return;
         }
         TensorReduce r = tensors.apply(t);
-        if (r.dtype().isFloat8()) {
-            // 2.x's _reduce_ex_internal for torch.storage._new_dtypes() (the fp8 types among them):
+        if (r.dtype().isFloat8() || r.dtype().isBarebonesUnsigned()) {
+            // 2.x's _reduce_ex_internal for torch.storage._new_dtypes() (the fp8 and the 2.3 unsigned types among them):
             // _rebuild_tensor_v3(UntypedStorage, offset, size, stride, requires_grad, hooks, dtype)
             global("torch._utils", "_rebuild_tensor_v3");
             out.write('(');

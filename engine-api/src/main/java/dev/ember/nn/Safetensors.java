@@ -46,8 +46,7 @@ public final class Safetensors {
     /** What the messages about bytes in memory name, where they name a file otherwise. */
     private static final String BYTES = "the safetensors bytes";
     /** The valid safetensors dtypes Ember cannot hold, told apart from strings that are no dtype at all. */
-    private static final Set<String> OTHER_DTYPES = Set.of("U16", "U32",
-            "U64", "F8_E8M0", "F8_E4M3FNUZ", "F8_E5M2FNUZ", "F4", "F6_E2M3", "F6_E3M2");
+    private static final Set<String> OTHER_DTYPES = Set.of("F8_E8M0", "F8_E4M3FNUZ", "F8_E5M2FNUZ", "F4", "F6_E2M3", "F6_E3M2");
 
     private Safetensors() {
     }
@@ -66,6 +65,9 @@ public final class Safetensors {
             case COMPLEX64: return "C64";
             case FLOAT8_E4M3FN: return "F8_E4M3";
             case FLOAT8_E5M2: return "F8_E5M2";
+            case UINT16: return "U16";
+            case UINT32: return "U32";
+            case UINT64: return "U64";
             default: return "BOOL";
         }
     }
@@ -73,19 +75,22 @@ public final class Safetensors {
     /** The reference writer's dtype order (its Dtype enum, descending), which puts 8-byte types before 4- and 1-byte ones. */
     private static int writeRank(DType t) {
         switch (t) {
-            case INT64: return 0;
-            case FLOAT64: return 1;
-            case COMPLEX64: return 2;
-            case FLOAT32: return 3;
-            case INT32: return 4;
-            case BFLOAT16: return 5;
-            case FLOAT16: return 6;
-            case INT16: return 7;
-            case FLOAT8_E4M3FN: return 8; // F8_E4M3 is declared after F8_E5M2, both after I8 and before I16
-            case FLOAT8_E5M2: return 9;
-            case INT8: return 10;
-            case UINT8: return 11;
-            default: return 12;
+            case UINT64: return 0; // U64 is declared last, U32 after I32, U16 after I16
+            case INT64: return 1;
+            case FLOAT64: return 2;
+            case COMPLEX64: return 3;
+            case FLOAT32: return 4;
+            case UINT32: return 5;
+            case INT32: return 6;
+            case BFLOAT16: return 7;
+            case FLOAT16: return 8;
+            case UINT16: return 9;
+            case INT16: return 10;
+            case FLOAT8_E4M3FN: return 11; // F8_E4M3 is declared after F8_E5M2, both after I8 and before I16
+            case FLOAT8_E5M2: return 12;
+            case INT8: return 13;
+            case UINT8: return 14;
+            default: return 15;
         }
     }
 
@@ -544,10 +549,13 @@ public final class Safetensors {
             case "C64": return DType.COMPLEX64;
             case "F8_E4M3": return DType.FLOAT8_E4M3FN;
             case "F8_E5M2": return DType.FLOAT8_E5M2;
+            case "U16": return DType.UINT16;
+            case "U32": return DType.UINT32;
+            case "U64": return DType.UINT64;
             default:
                 if (OTHER_DTYPES.contains(v)) {
                     throw bad(file, tensor(name) + "dtype " + v + " is not supported by Ember (it loads F32, F64, F16, BF16, I64, I32, "
-                            + "I16, I8, U8, BOOL, C64, F8_E4M3 and F8_E5M2)");
+                            + "I16, I8, U8, U16, U32, U64, BOOL, C64, F8_E4M3 and F8_E5M2)");
                 }
                 throw bad(file, tensor(name) + "unknown dtype " + Json.quoted(v));
         }
@@ -683,7 +691,8 @@ public final class Safetensors {
     /** A tensor's storage; a complex tensor's is its real view's, which holds its parts. */
     static dev.ember.backend.Storage storage(Tensor t) {
         return t.dtype().isComplex() ? t.detach().viewAsReal().storage()
-                : t.dtype().isFloat8() ? t.detach().view(DType.UINT8).storage() : t.storage();
+                : t.dtype().isFloat8() ? t.detach().view(DType.UINT8).storage()
+                : t.dtype().isBarebonesUnsigned() ? t.detach().view(t.dtype().storageType()).storage() : t.storage();
     }
 
     /**

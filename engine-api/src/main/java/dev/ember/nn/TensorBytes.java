@@ -43,6 +43,10 @@ final class TensorBytes {
             case INT64: return t.toLongArray();
             case INT32: return t.toIntArray();
             case INT16: return t.toShortArray();
+            // uint16, uint32, uint64: their bits, written as int16, int32 and int64 are (the same bytes)
+            case UINT16: return t.detach().view(DType.INT16).toShortArray();
+            case UINT32: return t.detach().view(DType.INT32).toIntArray();
+            case UINT64: return t.detach().view(DType.INT64).toLongArray();
             case FLOAT16:
             case BFLOAT16:
                 return t.toHalfBits(); // the bits, written as int16 is
@@ -67,6 +71,9 @@ final class TensorBytes {
         }
         if (dtype.isFloat8()) {
             return Tensor.fromArray(array, DType.UINT8).reshape(shape).view(dtype); // the bits, read as uint8
+        }
+        if (dtype.isBarebonesUnsigned()) {
+            return Tensor.fromArray(array, dtype).reshape(shape); // the bits, read as the signed type of the width
         }
         return dtype.isReducedFloatingPoint() ? Tensor.fromHalfBits((short[]) array, dtype, shape)
                 : Tensor.tensor(array, dtype, Device.CPU).reshape(shape);
@@ -127,12 +134,19 @@ final class TensorBytes {
         switch (dtype) {
             case FLOAT32: array = new float[n]; break;
             case FLOAT64: array = new double[n]; break;
-            case INT64: array = new long[n]; break;
-            case INT32: array = new int[n]; break;
+            case INT64:
+            case UINT64:
+                array = new long[n];
+                break;
+            case INT32:
+            case UINT32:
+                array = new int[n];
+                break;
             case INT16:
+            case UINT16:
             case FLOAT16:
             case BFLOAT16:
-                array = new short[n]; // float16 and bfloat16 as their bits
+                array = new short[n]; // float16, bfloat16 and uint16 as their bits
                 break;
             case INT8:
             case UINT8:
@@ -156,9 +170,16 @@ final class TensorBytes {
             switch (dtype) {
                 case FLOAT32: b.asFloatBuffer().get((float[]) array, from, len); break;
                 case FLOAT64: b.asDoubleBuffer().get((double[]) array, from, len); break;
-                case INT64: b.asLongBuffer().get((long[]) array, from, len); break;
-                case INT32: b.asIntBuffer().get((int[]) array, from, len); break;
+                case INT64:
+                case UINT64:
+                    b.asLongBuffer().get((long[]) array, from, len);
+                    break;
+                case INT32:
+                case UINT32:
+                    b.asIntBuffer().get((int[]) array, from, len);
+                    break;
                 case INT16:
+                case UINT16:
                 case FLOAT16:
                 case BFLOAT16:
                     b.asShortBuffer().get((short[]) array, from, len);

@@ -391,7 +391,8 @@ public final class TorchSerialization {
             }
             Device d = t.device();
             return new Pickler.TensorReduce(key, t.dtype(), d.isCpu() ? CPU : d.type() + ":" + Math.max(d.index(), 0),
-                    complex ? s.numel() / 2 : s.numel(), t.storageOffset(), t.shape(), t.stride(), t.requiresGrad());
+                    complex ? s.numel() / 2 : t.dtype().isBarebonesUnsigned() ? s.numel() * t.dtype().itemSize() : s.numel(),
+                    t.storageOffset(), t.shape(), t.stride(), t.requiresGrad());
         });
         // PyTorch writes the storages in the order of their keys as strings: 0, 1, 10, 11, ..., 2
         Map<String, Object> arrays = new TreeMap<>();
@@ -425,16 +426,17 @@ public final class TorchSerialization {
 
     /** A tensor without history, a complex one as its real view (over the same storage). */
     /**
-     * The type a storage pickles as: uint8 for the fp8 types (2.x pickles them as an UntypedStorage, which its
-     * persistent_id takes as uint8), the tensor's own otherwise; two tensors over one storage must agree on it.
+     * The type a storage pickles as: uint8 for the fp8 types and uint16/uint32/uint64 (2.x pickles them as an
+     * UntypedStorage, numel its bytes, which its persistent_id takes as uint8), the tensor's own otherwise; two tensors over one storage must agree on it.
      */
     private static DType pickledType(DType t) {
-        return t.isFloat8() ? DType.UINT8 : t;
+        return t.isFloat8() || t.isBarebonesUnsigned() ? DType.UINT8 : t;
     }
 
     private static Tensor parts(Tensor t) {
         Tensor d = t.detach();
-        return d.dtype().isComplex() ? d.viewAsReal() : d.dtype().isFloat8() ? d.view(DType.UINT8) : d;
+        return d.dtype().isComplex() ? d.viewAsReal() : d.dtype().isFloat8() ? d.view(DType.UINT8)
+                : d.dtype().isBarebonesUnsigned() ? d.view(d.dtype().storageType()) : d;
     }
 
     /** PyTorch names the archive's folder after the file: its name without directory and last extension. */

@@ -136,8 +136,8 @@ final class Unpickler {
         for (String[] a : aliases) {
             m.put("torch." + a[0], DType.valueOf(a[1]));
         }
-        for (String other : new String[] {"complex32", "complex64", "complex128", "cfloat", "cdouble", "chalf", "uint16",
-            "uint32", "uint64", "quint2x4", "bits8", "bits16"}) {
+        for (String other : new String[] {"complex32", "complex64", "complex128", "cfloat", "cdouble", "chalf", "quint2x4",
+            "bits8", "bits16"}) { // (uint16, uint32 and uint64 are DTypes: _rebuild_tensor_v3 rebuilds them)
             m.put("torch." + other, new Unsupported("dtype torch." + other));
         }
         for (dev.ember.ao.quantization.QuantDType q : new dev.ember.ao.quantization.QuantDType[] {
@@ -163,6 +163,8 @@ final class Unpickler {
     private final Map<Long, Object> memo = new HashMap<>();
     /** The storages read as quantized ({@code torch.QInt8Storage}...), by their tensors of integers. */
     private final Map<Tensor, dev.ember.ao.quantization.QuantDType> quantizedStorages = new java.util.IdentityHashMap<>();
+    /** An UntypedStorage's bytes read as uint16, uint32 or uint64 words (one per storage and type: views share it). */
+    private final Map<Tensor, Map<DType, Tensor>> wordStorages = new java.util.IdentityHashMap<>();
     private ArrayList<Object> stack = new ArrayList<>();
     private final ArrayList<ArrayList<Object>> metastack = new ArrayList<>();
 
@@ -885,9 +887,22 @@ final class Unpickler {
         DType dtype = (DType) args.get(6);
         Tensor storage = (Tensor) args.get(0);
         if (storage.dtype() != DType.UINT8 || quantizedStorages.containsKey(storage)
-                || !(dtype.isFloat8() || dtype == DType.UINT8)) {
+                || !(dtype.isFloat8() || dtype == DType.UINT8 || dtype.isBarebonesUnsigned())) {
             throw error("torch._utils._rebuild_tensor_v3 of a " + dtype.torchName() + " tensor over a "
-                    + storage.dtype().torchName() + " storage: Ember rebuilds the 8-bit float types over an UntypedStorage");
+                    + storage.dtype().torchName() + " storage: Ember rebuilds the 8-bit float types and uint16, uint32 "
+                    + "and uint64 over an UntypedStorage");
+        }
+        if (dtype.isBarebonesUnsigned()) {
+            // the storage's bytes as little-endian words of the type; offset, sizes and strides count those words
+            Tensor words = words(storage, dtype);
+            java.util.List<Object> wordArgs = new java.util.ArrayList<>(args);
+            wordArgs.set(0, words);
+            Tensor t = view(wordArgs);
+            if ((Boolean) args.get(4)) {
+                throw error("a " + dtype.torchName() + " tensor that requires grad: only floating point and complex "
+                        + "tensors can require gradients");
+            }
+            return t;
         }
         Tensor bytes = view(args);
         Tensor t = standIns ? standIn(dtype, bytes.shape()) : bytes.view(dtype);
@@ -1030,6 +1045,43 @@ final class Unpickler {
     }
 
     /** The strided view {@code (storage, storage_offset, size, stride, ...)} names, checked to lie inside the storage. */
+    /** An UntypedStorage's bytes (a uint8 tensor) as a 1-d tensor of the unsigned type's little-endian words. */
+    private Tensor words(Tensor bytes, DType dtype) throws IOException {
+        Map<DType, Tensor> byType = wordStorages.computeIfAbsent(bytes, k -> new java.util.EnumMap<>(DType.class));
+        Tensor w = byType.get(dtype);
+        if (w != null) {
+            return w;
+        }
+        int item = dtype.itemSize();
+        long n = bytes.numel();
+        if (n % item != 0) {
+            throw error("an UntypedStorage of " + n + " bytes holds no whole number of " + dtype.torchName() + " elements");
+        }
+        int count = (int) (n / item);
+        if (standIns) {
+            w = standIn(dtype, new int[] {count});
+        } else {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes.toByteArray()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            Object a;
+            if (dtype == DType.UINT16) {
+                short[] s = new short[count];
+                b.asShortBuffer().get(s);
+                a = s;
+            } else if (dtype == DType.UINT32) {
+                int[] s = new int[count];
+                b.asIntBuffer().get(s);
+                a = s;
+            } else {
+                long[] s = new long[count];
+                b.asLongBuffer().get(s);
+                a = s;
+            }
+            w = Tensor.fromArray(a, dtype);
+        }
+        byType.put(dtype, w);
+        return w;
+    }
+
     private Tensor view(List<?> args) throws IOException {
         Tensor storage = (Tensor) args.get(0);
         List<?> size = (List<?>) args.get(2);
