@@ -100,7 +100,7 @@ final class Creation {
         if (dtype.isFloat8()) {
             // a byte[] holds the bits; any other array values, rounded into the type
             if (array instanceof byte[]) {
-                return Float8.adopt(fromFlat(array, shape, DType.UINT8, device), dtype);
+                return StorageBits.as(fromFlat(array, shape, DType.UINT8, device), dtype);
             }
             Tensor values = fromFlat(array, shape, arrayDtype(array), device);
             Tensor out = ArithmeticOps.cast(values, dtype);
@@ -111,7 +111,7 @@ final class Creation {
             // an array of the storage type holds the bits (short[] for uint16); any other array values, converted
             DType stored = dtype.storageType();
             if (arrayDtype(array) == stored) {
-                return Unsigned.adopt(fromFlat(array, shape, stored, device), dtype);
+                return StorageBits.as(fromFlat(array, shape, stored, device), dtype);
             }
             Tensor values = fromFlat(array, shape, arrayDtype(array), device);
             Tensor out = ArithmeticOps.cast(values, dtype);

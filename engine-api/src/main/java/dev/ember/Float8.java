@@ -154,21 +154,6 @@ final class Float8 {
 
     // ------------------------------------------------------------------ tensors
 
-    /** The uint8 view of an fp8 tensor's bits (same storage, layout and version counter), without history. */
-    static Tensor bits(Tensor t) {
-        return new Tensor(t.lease(), t.layout, t.device, t.backend, t.version, DType.UINT8);
-    }
-
-    /**
-     * A fresh uint8 tensor of bits as a tensor of the fp8 type {@code t} (same storage and layout), without history;
-     * {@code bits} is closed (the new tensor holds the storage).
-     */
-    static Tensor adopt(Tensor bits, DType t) {
-        Tensor out = new Tensor(bits.lease(), bits.layout, bits.device, bits.backend, bits.version, t);
-        bits.close();
-        return out;
-    }
-
     /** The elements of {@code layout} over {@code t}'s bits as a new row-major float32 tensor, without history. */
     private static Tensor decode(Tensor t, Layout layout) {
         byte[] b = (byte[]) t.backend.toArray(t.rawStorage(), layout);

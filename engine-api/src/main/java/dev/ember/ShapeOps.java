@@ -329,9 +329,9 @@ final class ShapeOps {
             // backward's sum would be)
             Tensor bits;
             try (GradMode off = Ember.noGrad()) {
-                bits = repeat(Float8.bits(t), repeats);
+                bits = repeat(StorageBits.of(t), repeats);
             }
-            return Float8.adopt(bits, t.dtype);
+            return StorageBits.as(bits, t.dtype);
         }
         if (repeats.length < t.dim()) {
             throw new IllegalArgumentException("Number of dimensions of repeat dims can not be smaller than number of "

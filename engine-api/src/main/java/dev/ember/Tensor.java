@@ -210,10 +210,10 @@ public final class Tensor implements AutoCloseable {
     public static Tensor fromArray(Object array, DType dtype) {
         Args.require(dtype, "fromArray", "dtype", 1, "torch.dtype");
         if (dtype.isFloat8() && array instanceof byte[]) {
-            return Float8.adopt(Creation.shareArray(array, DType.UINT8), dtype); // the bytes are the fp8 bits
+            return StorageBits.as(Creation.shareArray(array, DType.UINT8), dtype); // the bytes are the fp8 bits
         }
         if (dtype.isBarebonesUnsigned() && array != null && dtype.storageType() == Creation.arrayDtype(array)) {
-            return Unsigned.adopt(Creation.shareArray(array, dtype.storageType()), dtype); // the bits, read unsigned
+            return StorageBits.as(Creation.shareArray(array, dtype.storageType()), dtype); // the bits, read unsigned
         }
         return Creation.shareArray(array, dtype);
     }

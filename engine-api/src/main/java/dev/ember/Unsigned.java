@@ -23,21 +23,6 @@ final class Unsigned {
     private Unsigned() {
     }
 
-    /** The signed view of an unsigned tensor's bits (same storage, layout and version counter), without history. */
-    static Tensor bits(Tensor t) {
-        return new Tensor(t.lease(), t.layout, t.device, t.backend, t.version, t.dtype.storageType());
-    }
-
-    /**
-     * A fresh signed tensor of bits as a tensor of the unsigned type {@code t} (same storage and layout), without
-     * history; {@code bits} is closed (the new tensor holds the storage).
-     */
-    static Tensor adopt(Tensor bits, DType t) {
-        Tensor out = new Tensor(bits.lease(), bits.layout, bits.device, bits.backend, bits.version, t);
-        bits.close();
-        return out;
-    }
-
     /** The unsigned value of the bits {@code b} of type {@code t} as a long (uint64: the bits themselves). */
     static long value(DType t, long b) {
         return t.wrap(b);
@@ -122,7 +107,7 @@ final class Unsigned {
         DType s = src.dtype;
         if (s == DType.BOOL || s.isIntegral()) {
             // an integer's low bits: the signed copy into the storage type wraps as C++'s conversion does
-            Tensor b = bits(dst);
+            Tensor b = StorageBits.of(dst);
             ComplexOps.kernelCopy(src, from, b, to);
             return;
         }
@@ -217,8 +202,8 @@ final class Unsigned {
         try (GradMode off = Ember.noGrad()) {
             Tensor ca = ArithmeticOps.cast(a, t);
             Tensor cb = ArithmeticOps.cast(b, t);
-            Tensor r = ArithmeticOps.binaryKernel(op, bits(ca), bits(cb), s, out == DType.BOOL ? DType.BOOL : s);
-            return out == DType.BOOL ? r : adopt(r, t);
+            Tensor r = ArithmeticOps.binaryKernel(op, StorageBits.of(ca), StorageBits.of(cb), s, out == DType.BOOL ? DType.BOOL : s);
+            return out == DType.BOOL ? r : StorageBits.as(r, t);
         }
     }
 

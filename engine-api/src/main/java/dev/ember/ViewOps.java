@@ -815,21 +815,15 @@ final class ViewOps {
         if (t.dtype.isComplex()) {
             return ComplexOps.toDevice(t, device);
         }
-        if (t.dtype.isFloat8()) {
-            // the bits move (2.x's copy between devices dispatches fp8)
+        if (t.dtype.isFloat8() || t.dtype.isBarebonesUnsigned()) {
+            // the bits move as the storage type (2.x's copy between devices dispatches fp8 and uint16/32/64); only fp8
+            // can require grad, an unsigned tensor records no history
             Tensor moved;
             try (GradMode off = Ember.noGrad()) {
-                moved = Float8.adopt(toDevice(Float8.bits(t), device), t.dtype);
+                moved = StorageBits.as(toDevice(StorageBits.of(t), device), t.dtype);
             }
             Device from = t.device;
             return ArithmeticOps.record(moved, "ToCopyBackward0", new Tensor[] {t}, n -> g -> new Tensor[] {g.to(from)});
-        }
-        if (t.dtype.isBarebonesUnsigned()) {
-            // uint16/uint32/uint64: their bits move as the signed type of the width (2.x's copy dispatches them); an
-            // integer tensor records no history
-            try (GradMode off = Ember.noGrad()) {
-                return Unsigned.adopt(toDevice(Unsigned.bits(t), device), t.dtype);
-            }
         }
         Backend target = Tensor.backendFor(device);
         Object host = t.backend.toArray(t.storage(), t.layout);
