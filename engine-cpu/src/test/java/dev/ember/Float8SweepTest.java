@@ -5,9 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
@@ -96,20 +94,7 @@ class Float8SweepTest {
     }
 
     private static boolean candidate(Method m) {
-        if (Modifier.isStatic(m.getModifiers()) || !Modifier.isPublic(m.getModifiers()) || SKIPPED.contains(m.getName())
-                || m.isSynthetic() || m.isBridge()) {
-            return false;
-        }
-        Class<?>[] p = m.getParameterTypes();
-        if (p.length > 3) {
-            return false;
-        }
-        for (Class<?> c : p) {
-            if (c != Tensor.class && c != double.class && c != int.class && c != long.class && c != boolean.class) {
-                return false;
-            }
-        }
-        return true;
+        return StorageTypeSweeps.instanceCandidate(m, SKIPPED);
     }
 
     /**
@@ -124,10 +109,9 @@ class Float8SweepTest {
         for (int k = 0; k < 3; k++) {
             kind = k;
             for (Class<?> owner : new Class<?>[] {dev.ember.nn.Functional.class, Tensor.class}) {
-                List<Method> methods = new ArrayList<>(Arrays.asList(owner.getMethods()));
-                methods.sort(Comparator.comparing(Method::getName).thenComparing(m -> Arrays.toString(m.getParameterTypes())));
+                List<Method> methods = StorageTypeSweeps.sortedMethods(owner);
                 for (Method m : methods) {
-                    if (!Modifier.isStatic(m.getModifiers()) || m.getParameterCount() == 0 || !plainArgs(m)
+                    if (!Modifier.isStatic(m.getModifiers()) || m.getParameterCount() == 0 || !StorageTypeSweeps.plainArgs(m)
                             || m.getReturnType() == void.class || STATIC_SKIPPED.contains(m.getName())) {
                         continue;
                     }
@@ -183,18 +167,6 @@ class Float8SweepTest {
             // with training false (the sweep's boolean) the dropouts return their input
             "dropout", "dropout1d", "dropout2d", "dropout3d", "alphaDropout", "featureAlphaDropout");
 
-    private static boolean plainArgs(Method m) {
-        if (m.getParameterCount() > 3) {
-            return false;
-        }
-        for (Class<?> c : m.getParameterTypes()) {
-            if (c != Tensor.class && c != double.class && c != int.class && c != long.class && c != boolean.class) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     @Test
     void everySimpleOpWorksOrRefusesAsTwoXWithANan() throws Exception {
         kind = 0;
@@ -214,8 +186,7 @@ class Float8SweepTest {
     }
 
     private static void sweep() throws Exception {
-        List<Method> methods = new ArrayList<>(Arrays.asList(Tensor.class.getMethods()));
-        methods.sort(Comparator.comparing(Method::getName).thenComparing(m -> Arrays.toString(m.getParameterTypes())));
+        List<Method> methods = StorageTypeSweeps.sortedMethods(Tensor.class);
         TreeMap<String, String> bad = new TreeMap<>();
         int worked = 0;
         int refused = 0;
@@ -300,9 +271,7 @@ class Float8SweepTest {
         if (!(result instanceof Tensor)) {
             // plain answers (sizes, flags, names, the values read out as Java arrays: tolist works in 2.x) are fine; a
             // result record (geqrf, frexp, histogram) or a list of tensors is an op that computed
-            boolean plain = result == null || result instanceof Boolean || result instanceof Number
-                    || result instanceof String || result.getClass().isArray() && result.getClass().getComponentType()
-                    .isPrimitive() || result instanceof DType || result instanceof Device;
+            boolean plain = StorageTypeSweeps.plainAnswer(result);
             return MOVES.contains(n) || VALUES.contains(n) || plain ? null : "returned " + result;
         }
         Tensor r = (Tensor) result;

@@ -5,9 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
@@ -91,20 +89,7 @@ class UnsignedSweepTest {
     }
 
     private static boolean candidate(Method m) {
-        if (Modifier.isStatic(m.getModifiers()) || !Modifier.isPublic(m.getModifiers()) || SKIPPED.contains(m.getName())
-                || m.isSynthetic() || m.isBridge()) {
-            return false;
-        }
-        Class<?>[] p = m.getParameterTypes();
-        if (p.length > 3) {
-            return false;
-        }
-        for (Class<?> c : p) {
-            if (c != Tensor.class && c != double.class && c != int.class && c != long.class && c != boolean.class) {
-                return false;
-            }
-        }
-        return true;
+        return StorageTypeSweeps.instanceCandidate(m, SKIPPED);
     }
 
     /** Static functions that are not ops on values (factories given no tensor, seeds). */
@@ -119,18 +104,6 @@ class UnsignedSweepTest {
             // with training false (the sweep's boolean) the dropouts return their input
             "dropout", "dropout1d", "dropout2d", "dropout3d", "alphaDropout", "featureAlphaDropout");
 
-    private static boolean plainArgs(Method m) {
-        if (m.getParameterCount() > 3) {
-            return false;
-        }
-        for (Class<?> c : m.getParameterTypes()) {
-            if (c != Tensor.class && c != double.class && c != int.class && c != long.class && c != boolean.class) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /**
      * Every public static function of nn.Functional and Tensor whose arguments are Tensors, doubles, ints, longs and
      * booleans (up to three), each Tensor argument a uint16 tensor: none may compute a uint16 value where 2.x's kernels
@@ -144,10 +117,9 @@ class UnsignedSweepTest {
         TreeMap<String, String> bad = new TreeMap<>();
         int refused = 0;
         for (Class<?> owner : new Class<?>[] {dev.ember.nn.Functional.class, Tensor.class}) {
-            List<Method> methods = new ArrayList<>(Arrays.asList(owner.getMethods()));
-            methods.sort(Comparator.comparing(Method::getName).thenComparing(m -> Arrays.toString(m.getParameterTypes())));
+            List<Method> methods = StorageTypeSweeps.sortedMethods(owner);
             for (Method m : methods) {
-                if (!Modifier.isStatic(m.getModifiers()) || m.getParameterCount() == 0 || !plainArgs(m)
+                if (!Modifier.isStatic(m.getModifiers()) || m.getParameterCount() == 0 || !StorageTypeSweeps.plainArgs(m)
                         || m.getReturnType() == void.class || STATIC_SKIPPED.contains(m.getName())) {
                     continue;
                 }
@@ -214,8 +186,7 @@ class UnsignedSweepTest {
     }
 
     private static void sweep() throws Exception {
-        List<Method> methods = new ArrayList<>(Arrays.asList(Tensor.class.getMethods()));
-        methods.sort(Comparator.comparing(Method::getName).thenComparing(m -> Arrays.toString(m.getParameterTypes())));
+        List<Method> methods = StorageTypeSweeps.sortedMethods(Tensor.class);
         TreeMap<String, String> bad = new TreeMap<>();
         Pattern kernel = kernel();
         int worked = 0;
@@ -308,9 +279,7 @@ class UnsignedSweepTest {
             return null;
         }
         if (!(result instanceof Tensor)) {
-            boolean plain = result == null || result instanceof Boolean || result instanceof Number
-                    || result instanceof String || result.getClass().isArray() && result.getClass().getComponentType()
-                    .isPrimitive() || result instanceof DType || result instanceof Device;
+            boolean plain = StorageTypeSweeps.plainAnswer(result);
             return MOVES.contains(n) || VALUES.contains(n) || plain ? null : "returned " + result;
         }
         Tensor r = (Tensor) result;
