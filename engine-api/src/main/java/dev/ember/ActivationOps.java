@@ -312,7 +312,12 @@ final class ActivationOps {
         Tensor mask;
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
-            mask = Creation.random(RandomKind.UNIFORM, x.shape, x.dtype, 0, 1, generator, x.device).ge(p);
+            if (generator.algorithm() == Generator.Algorithm.MT19937 && x.device.equals(Device.CPU)) {
+                // PyTorch's CPU dropout: noise = empty_like(x).bernoulli_(1 - p), kept where the noise is 1
+                mask = Creation.random(RandomKind.BERNOULLI, x.shape, DType.BOOL, 1 - p, 0, generator, x.device);
+            } else {
+                mask = Creation.random(RandomKind.UNIFORM, x.shape, x.dtype, 0, 1, generator, x.device).ge(p);
+            }
             out = x.mul(ArithmeticOps.cast(mask, x.dtype)).mul(scale);
         }
         Tensor keep = mask;

@@ -788,6 +788,11 @@ final class Creation {
         if (device.isMeta()) {
             return t; // PyTorch's meta kernels draw nothing: the generator stays where it was
         }
+        Tensor cpu = g.drawCpu(device, mt -> TorchCpuRandom.random(kind, t.shape, dtype, a, b, mt));
+        if (cpu != null) {
+            t.close();
+            return cpu;
+        }
         long[] drawn = g.draw(t.numel());
         t.backend.random(kind, t.storage(), t.layout, drawn[0], drawn[1], a, b);
         return t;

@@ -143,6 +143,29 @@ public final class Ember {
         return Backends.forDevice(Device.CPU).numThreads();
     }
 
+    /**
+     * Chooses how the default generator draws, and reseeds it with its current initial seed.
+     * {@link Generator.Algorithm#MT19937} makes CPU tensors draw PyTorch's CPU numbers: after
+     * {@code Ember.manualSeed(s)}, {@code Tensor.rand}, {@code Tensor.randn}, {@code randint}, {@code randperm}, dropout
+     * masks and the initial weights of modules built from them are the values {@code torch.manual_seed(s)} gives on the
+     * CPU (PyTorch's own float32 normal fill may differ from them in the last bit on builds whose vectorized log and
+     * sine it uses), and {@link #getRngState} is {@code torch.get_rng_state()}; tensors on other devices draw from the
+     * generator's Philox half, as PyTorch's CUDA generator is seeded by the same {@code manual_seed}. The default is
+     * {@link Generator.Algorithm#PHILOX} (one stream, the same numbers on every backend), or MT19937 when the JVM runs
+     * with {@code -Dember.generator=mt19937}.
+     */
+    public static void setDefaultGeneratorAlgorithm(Generator.Algorithm algorithm) {
+        if (algorithm == null) {
+            throw new IllegalArgumentException("algorithm must not be null");
+        }
+        Generator.DEFAULT.setAlgorithm(algorithm);
+    }
+
+    /** The default generator's algorithm (see {@link #setDefaultGeneratorAlgorithm}). */
+    public static Generator.Algorithm defaultGeneratorAlgorithm() {
+        return Generator.DEFAULT.algorithm();
+    }
+
     /** Seeds the default generator, as {@code torch.manual_seed}. */
     public static void manualSeed(long seed) {
         Generator.DEFAULT.manualSeed(seed);

@@ -1,8 +1,13 @@
 package dev.ember;
 
+import java.util.function.Function;
+
 /**
- * A seedable source of random numbers for tensor factories. It holds a Philox key (the seed) and a
- * counter offset that each draw advances, so results do not depend on which backend draws them.
+ * A seedable source of random numbers for tensor factories. By default it holds a Philox key (the seed) and a counter
+ * offset that each draw advances, so results do not depend on which backend draws them. A generator of
+ * {@link Algorithm#MT19937} draws CPU tensors as PyTorch's CPU generator does (its Mersenne Twister, kernel for kernel),
+ * so a seed gives PyTorch's CPU numbers: {@code torch.Generator().manual_seed(s)} and {@code torch.manual_seed(s)} (see
+ * {@link Ember#setDefaultGeneratorAlgorithm}).
  *
  * <p>Threads may share a generator: each draw reserves its counters and reads the seed under the generator's lock,
  * so threads sharing one each get whole draws of its one sequence, in an order that depends on the scheduling (a
@@ -10,20 +15,70 @@ package dev.ember;
  * across threads either; Ember's never hand two draws the same counters or mix one seed with another's counters.
  */
 public final class Generator {
-    static final Generator DEFAULT = new Generator(67280421310721L);
+    static final Generator DEFAULT = new Generator(67280421310721L, defaultAlgorithm());
+
+    /** How a generator turns its seed into numbers. */
+    public enum Algorithm {
+        /**
+         * Counter-based Philox 4x32-10: the same numbers on every backend, drawn in parallel (Ember's default; PyTorch's
+         * CUDA generator is also Philox, with its own use of the counters).
+         */
+        PHILOX,
+        /**
+         * PyTorch's CPU generator: MT19937 and ATen's CPU kernels, so that CPU tensors get PyTorch's numbers for the same
+         * seed (uniform, normal, integer, Bernoulli and exponential draws, randperm, dropout masks, and what is built on
+         * them, such as the {@code nn.init} functions); its state is {@code torch.get_rng_state()}'s 5056 bytes. A
+         * generator of this kind refuses tensors on other devices, as PyTorch's CPU generator does, except the default
+         * generator, which draws them from its Philox half (PyTorch's CUDA generator seeded by the same
+         * {@code manual_seed}).
+         */
+        MT19937
+    }
 
     private long seed;
     private long offset;
+    private Mt19937 mt;
 
-    /** A generator with the given seed. */
+    /** A Philox generator with the given seed. */
     public Generator(long seed) {
+        this(seed, Algorithm.PHILOX);
+    }
+
+    /** A generator of {@code algorithm} with the given seed: {@code new Generator(s, MT19937)} is PyTorch's {@code torch.Generator().manual_seed(s)}. */
+    public Generator(long seed, Algorithm algorithm) {
+        if (algorithm == null) {
+            throw new IllegalArgumentException("algorithm must not be null");
+        }
+        if (algorithm == Algorithm.MT19937) {
+            mt = new Mt19937(seed);
+        }
         manualSeed(seed);
+    }
+
+    /** The default generator's algorithm at start: {@code -Dember.generator=mt19937} selects PyTorch's CPU one. */
+    private static Algorithm defaultAlgorithm() {
+        String p = System.getProperty("ember.generator", "philox");
+        return "mt19937".equalsIgnoreCase(p.trim()) ? Algorithm.MT19937 : Algorithm.PHILOX;
+    }
+
+    /** This generator's algorithm. */
+    public synchronized Algorithm algorithm() {
+        return mt == null ? Algorithm.PHILOX : Algorithm.MT19937;
+    }
+
+    /** Switches the algorithm and reseeds with the current initial seed (the default generator's switch). */
+    synchronized void setAlgorithm(Algorithm algorithm) {
+        mt = algorithm == Algorithm.MT19937 ? new Mt19937(seed) : null;
+        offset = 0;
     }
 
     /** Resets to the given seed. */
     public synchronized Generator manualSeed(long seed) {
         this.seed = seed;
         this.offset = 0;
+        if (mt != null) {
+            mt.seed(seed);
+        }
         return this;
     }
 
@@ -43,11 +98,16 @@ public final class Generator {
     }
 
     /**
-     * The generator's state as PyTorch's {@code Generator.get_state()} gives it for a Philox generator (its CUDA one): a
-     * uint8 CPU tensor of 16 bytes, the seed and then the counter offset, each 8 bytes little-endian. Setting it back
-     * with {@link #setState} makes the generator draw the same numbers again, on every backend.
+     * The generator's state as PyTorch's {@code Generator.get_state()} gives it, a uint8 CPU tensor. For a Philox
+     * generator (as PyTorch's CUDA one): 16 bytes, the seed and then the counter offset, each 8 bytes little-endian. For
+     * an {@link Algorithm#MT19937} generator: PyTorch's CPU state, 5056 bytes ({@code CPUGeneratorImplState}: the seed,
+     * the engine's position and 624 words, the cached normal samples), which PyTorch's {@code set_rng_state} accepts and
+     * which {@link #setState} accepts from PyTorch. Setting it back makes the generator draw the same numbers again.
      */
     public synchronized Tensor getState() {
+        if (mt != null) {
+            return Tensor.tensor(mt.state(), DType.UINT8, Device.CPU);
+        }
         byte[] b = new byte[16];
         for (int i = 0; i < 8; i++) {
             b[i] = (byte) (seed >>> (8 * i));
@@ -57,15 +117,36 @@ public final class Generator {
     }
 
     /**
-     * Restores a state from {@link #getState}, as {@code Generator.set_state(new_state)}.
+     * Restores a state from {@link #getState}, as {@code Generator.set_state(new_state)}; an {@link Algorithm#MT19937}
+     * generator also takes the state of PyTorch's CPU generator ({@code torch.get_rng_state()}, or the legacy 5048
+     * bytes).
      *
      * @throws IllegalArgumentException with PyTorch's messages for null or anything but a uint8 CPU tensor ("RNG state
-     *     must be a torch.ByteTensor") or one of another size than 16 ("RNG state is wrong size"), leaving the state as
-     *     it was
+     *     must be a torch.ByteTensor"), one of another size ("RNG state is wrong size" for Philox, PyTorch's CPU message
+     *     naming 5048 and 5056 for MT19937) or an MT19937 state that is not valid ("Invalid mt19937 state"), leaving the
+     *     state as it was
      */
     public Generator setState(Tensor state) {
         if (state == null || state.dtype() != DType.UINT8 || !state.device().equals(Device.CPU)) {
             throw new IllegalArgumentException("RNG state must be a torch.ByteTensor");
+        }
+        if (algorithm() == Algorithm.MT19937) {
+            long size = state.numel();
+            if (size != Mt19937.LEGACY_STATE_BYTES && size != Mt19937.STATE_BYTES) {
+                throw new IllegalArgumentException("Expected either a CPUGeneratorImplStateLegacy of size "
+                        + Mt19937.LEGACY_STATE_BYTES + " or a CPUGeneratorImplState of size " + Mt19937.STATE_BYTES
+                        + " but found the input RNG state size to be " + size);
+            }
+            Mt19937 e = Mt19937.fromState(state.toByteArray());
+            if (e == null) {
+                throw new IllegalArgumentException("Invalid mt19937 state");
+            }
+            synchronized (this) {
+                this.seed = e.initialSeed();
+                this.offset = 0;
+                mt.restore(e);
+            }
+            return this;
         }
         if (state.numel() != 16) {
             throw new IllegalArgumentException("RNG state is wrong size");
@@ -82,6 +163,46 @@ public final class Generator {
             this.offset = o;
         }
         return this;
+    }
+
+    /**
+     * Runs {@code body} on the MT19937 engine, under the generator's lock, when this generator draws tensors of
+     * {@code device} with PyTorch's CPU kernels, and returns its result; returns null, running nothing, when the draw is
+     * Philox's (a Philox generator, or the default generator drawing for another device).
+     *
+     * @throws IllegalArgumentException with PyTorch's message when an MT19937 generator other than the default is asked
+     *     for another device's tensor
+     */
+    <T> T drawCpu(Device device, Function<Mt19937, T> body) {
+        synchronized (this) {
+            if (mt == null) {
+                return null;
+            }
+            if (!device.equals(Device.CPU)) {
+                if (this == DEFAULT) {
+                    return null;
+                }
+                throw new IllegalArgumentException("Expected a '" + device.type() + "' device type for generator but found 'cpu'");
+            }
+        }
+        VmapState.beforeDraw(this);
+        synchronized (this) {
+            return body.apply(mt);
+        }
+    }
+
+    /** Where the next draw starts: the Philox offset and a copy of the MT19937 engine (for vmap's "same" randomness). */
+    synchronized Object mark() {
+        return new Object[] {offset, mt == null ? null : mt.copy()};
+    }
+
+    /** Returns to a {@link #mark}. */
+    synchronized void rewind(Object mark) {
+        Object[] m = (Object[]) mark;
+        offset = (Long) m[0];
+        if (mt != null && m[1] != null) {
+            mt.restore((Mt19937) m[1]);
+        }
     }
 
     /** Reserves {@code n} counters and returns the first; element i of a draw uses counter first + i. */
@@ -102,16 +223,6 @@ public final class Generator {
             offset += n;
             return new long[] {seed, first};
         }
-    }
-
-    /** The next counter a draw would take (for vmap's "same" randomness). */
-    synchronized long offset() {
-        return offset;
-    }
-
-    /** Moves the next counter to {@code offset} (for vmap's "same" randomness). */
-    synchronized void setOffset(long offset) {
-        this.offset = offset;
     }
 
     private synchronized long reserve(long n) {

@@ -30,6 +30,15 @@ final class RandomOps {
 
     /** A fresh tensor of {@code like}'s shape, type and device drawn from {@code kind}. */
     private static Tensor draw(Tensor like, RandomKind kind, double a, double b, Generator g) {
+        boolean real = kind != RandomKind.UNIFORM && kind != RandomKind.NORMAL
+                || like.dtype.isFloatingPoint() && !like.dtype.isFloat8();
+        if (!like.isContiguous() && real && !like.device.isMeta()) {
+            // PyTorch's CPU kernels fill a strided tensor in the order of its memory
+            Tensor t = g.drawCpu(like.device, mt -> TorchCpuRandom.randomLike(kind, like, like.dtype, a, b, mt));
+            if (t != null) {
+                return t;
+            }
+        }
         return Creation.random(kind, like.shape, like.dtype, a, b, g, like.device);
     }
 
@@ -142,6 +151,19 @@ final class RandomOps {
     /** {@code u < p} for u uniform on [0, 1) in float64 (one counter per element), as a tensor of {@code dtype}. */
     private static Tensor below(Tensor p, int[] shape, DType dtype, Device device, Generator g) {
         try (GradMode off = Ember.noGrad()) {
+            Tensor bits = g.drawCpu(device, mt -> {
+                // ATen's bernoulli_tensor_cpu: bernoulli_distribution<double> for a float64 p, <float> for the others
+                boolean wide = p.dtype == DType.FLOAT64;
+                double[] q = p.detach().expand(shape).contiguous().to(DType.FLOAT64).toDoubleArray();
+                long[] v = new long[q.length];
+                for (int i = 0; i < q.length; i++) {
+                    v[i] = (wide ? mt.uniformDouble() < q[i] : mt.uniformFloat() < (float) q[i]) ? 1 : 0;
+                }
+                return Creation.fromFlat(v, shape.clone(), DType.INT64, device);
+            });
+            if (bits != null) {
+                return ArithmeticOps.cast(bits, dtype);
+            }
             Tensor u = Creation.random(RandomKind.UNIFORM, shape, DType.FLOAT64, 0, 1, g, device);
             return ArithmeticOps.cast(u.lt(p.detach().to(DType.FLOAT64)), dtype);
         }
@@ -230,10 +252,19 @@ final class RandomOps {
         private final int[] words = new int[4];
         private int block = -1;
         private int used = 4;
+        /** Non-null: every element draws from PyTorch's CPU engine in turn, as its serial kernels do. */
+        private final Mt19937 mt;
 
         ElementStream(long seed, long counter) {
             this.seed = seed;
             this.counter = counter;
+            this.mt = null;
+        }
+
+        ElementStream(Mt19937 mt) {
+            this.seed = 0;
+            this.counter = 0;
+            this.mt = mt;
         }
 
         private int next() {
@@ -247,16 +278,48 @@ final class RandomOps {
 
         /** Uniform on [0, 1) with 53 bits. */
         double uniform() {
+            if (mt != null) {
+                return mt.uniformDouble();
+            }
             int hi = next();
             int lo = next();
             return Philox.uniformDouble(hi, lo);
         }
 
-        /** Standard normal (Box-Muller of two words). */
+        /** Standard normal (Box-Muller of two words; PyTorch's {@code normal_distribution<double>} on its CPU engine). */
         double normal() {
+            if (mt != null) {
+                return mt.normalDouble();
+            }
             int a = next();
             int b = next();
             return Philox.normal(a, b);
+        }
+    }
+
+    /** One element's draw of a host sampler. */
+    interface ElementDraw {
+        void draw(int i, ElementStream s);
+    }
+
+    /**
+     * Runs {@code body} for elements 0 to n-1 with their streams: PyTorch's CPU engine shared in element order when
+     * {@code g} draws {@code device}'s tensors with it, else each element's own Philox counter.
+     */
+    static void eachElement(Generator g, Device device, int n, ElementDraw body) {
+        Boolean done = g.drawCpu(device, mt -> {
+            ElementStream s = new ElementStream(mt);
+            for (int i = 0; i < n; i++) {
+                body.draw(i, s);
+            }
+            return Boolean.TRUE;
+        });
+        if (done != null) {
+            return;
+        }
+        long[] drawn = g.draw(n);
+        for (int i = 0; i < n; i++) {
+            body.draw(i, new ElementStream(drawn[0], drawn[1] + i));
         }
     }
 
@@ -335,13 +398,8 @@ final class RandomOps {
                 throw new IllegalArgumentException("invalid Poisson rate, expected rate to be non-negative");
             }
         }
-        long[] drawn = g.draw(r.length);
-        long seed = drawn[0];
-        long first = drawn[1];
         double[] out = new double[r.length];
-        for (int i = 0; i < r.length; i++) {
-            out[i] = samplePoisson(r[i], new ElementStream(seed, first + i));
-        }
+        eachElement(g, rates.device, r.length, (i, s) -> out[i] = samplePoisson(r[i], s));
         Tensor t = ArithmeticOps.cast(Creation.fromFlat(out, rates.shape.clone(), DType.FLOAT64, rates.device), rates.dtype);
         return ArithmeticOps.record(t, "PoissonBackward0", new Tensor[] {rates}, n -> grad -> new Tensor[] {grad.zerosLike()});
     }
@@ -367,13 +425,8 @@ final class RandomOps {
             n = count.detach().expand(shape).contiguous().toDoubleArray();
             p = prob.detach().expand(shape).contiguous().toDoubleArray();
         }
-        long[] drawn = g.draw(n.length);
-        long seed = drawn[0];
-        long first = drawn[1];
         double[] out = new double[n.length];
-        for (int i = 0; i < n.length; i++) {
-            out[i] = sampleBinomial(n[i], p[i], new ElementStream(seed, first + i));
-        }
+        eachElement(g, count.device, n.length, (i, s) -> out[i] = sampleBinomial(n[i], p[i], s));
         return ArithmeticOps.cast(Creation.fromFlat(out, shape, DType.FLOAT64, count.device), count.dtype);
     }
 
@@ -445,14 +498,11 @@ final class RandomOps {
         try (GradMode off = Ember.noGrad()) {
             a = alpha.detach().contiguous().toDoubleArray();
         }
-        long[] drawn = g.draw(a.length);
-        long seed = drawn[0];
-        long first = drawn[1];
         double[] out = new double[a.length];
         double[] grad = new double[a.length];
         double tiny = alpha.dtype == DType.FLOAT64 ? Double.MIN_NORMAL : Float.MIN_NORMAL;
+        eachElement(g, alpha.device, a.length, (i, s) -> out[i] = Math.max(tiny, sampleGamma(a[i], s)));
         for (int i = 0; i < a.length; i++) {
-            out[i] = Math.max(tiny, sampleGamma(a[i], new ElementStream(seed, first + i)));
             if (alpha.dtype != DType.FLOAT64) {
                 out[i] = (float) out[i];
             }
@@ -644,6 +694,10 @@ final class RandomOps {
         Shapes.storageNumel(new int[] {size}, DType.INT64);
         if (Ember.defaultDevice().isMeta()) {
             return Creation.empty(new int[] {size}, dtype, Ember.defaultDevice()); // the meta kernel draws nothing
+        }
+        long[] shuffled = g.drawCpu(Ember.defaultDevice(), mt -> TorchCpuRandom.permutation(size, mt));
+        if (shuffled != null) {
+            return Creation.fromFlat(shuffled, new int[] {size}, DType.INT64, Ember.defaultDevice()).to(dtype);
         }
         long[] r = new long[size];
         for (int i = 0; i < size; i++) {

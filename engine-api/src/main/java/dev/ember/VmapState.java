@@ -31,7 +31,7 @@ final class VmapState {
         Sample sample;
         int index;
         /** "same": each generator's offset when sample 0 first drew from it, and its offset after sample 0. */
-        final Map<Generator, long[]> offsets = new IdentityHashMap<>();
+        final Map<Generator, Object[]> offsets = new IdentityHashMap<>();
         /** Generators drawn from in the current sample. */
         final Set<Generator> touched = Collections.newSetFromMap(new IdentityHashMap<>());
 
@@ -48,8 +48,8 @@ final class VmapState {
         /** Starts sample {@code i}: a new token; under "same", sample 0's generator offsets are recorded after it. */
         void startSample(int i) {
             if (i == 1 && randomness == Func.Randomness.SAME) {
-                for (Map.Entry<Generator, long[]> e : offsets.entrySet()) {
-                    e.getValue()[1] = e.getKey().offset();
+                for (Map.Entry<Generator, Object[]> e : offsets.entrySet()) {
+                    e.getValue()[1] = e.getKey().mark();
                 }
             }
             index = i;
@@ -63,9 +63,9 @@ final class VmapState {
             if (randomness == Func.Randomness.SAME) {
                 // as if drawn once: where sample 0 left each generator (sample 0's end was recorded when sample 1
                 // began; with one sample it is where the generator stands now)
-                for (Map.Entry<Generator, long[]> e : offsets.entrySet()) {
+                for (Map.Entry<Generator, Object[]> e : offsets.entrySet()) {
                     if (index > 0) {
-                        e.getKey().setOffset(e.getValue()[1]);
+                        e.getKey().rewind(e.getValue()[1]);
                     }
                 }
             }
@@ -117,11 +117,11 @@ final class VmapState {
                 throw new IllegalStateException(RANDOM_ERROR);
             case SAME:
                 if (f.touched.add(g)) {
-                    long[] o = f.offsets.get(g);
+                    Object[] o = f.offsets.get(g);
                     if (o == null) {
-                        f.offsets.put(g, new long[] {g.offset(), 0});
+                        f.offsets.put(g, new Object[] {g.mark(), null});
                     } else {
-                        g.setOffset(o[0]);
+                        g.rewind(o[0]);
                     }
                 }
                 break;

@@ -43,14 +43,16 @@ public final class Init {
             return t; // a meta tensor has nothing to fill, and PyTorch's meta uniform_ draws nothing
         }
         try (GradMode off = Ember.noGrad()) {
-            t.copy_(Tensor.rand(Ember.defaultGenerator(), t.dtype(), t.shape()).mul(2 * bound).sub(bound));
+            t.uniform_(from, to, Ember.defaultGenerator()); // PyTorch's tensor.uniform_(-bound, bound)
         }
         return t;
     }
 
     /**
      * PyTorch's default for Linear and Conv2d weights, {@code kaiming_uniform_(a=sqrt(5))}: U(-b, b) with
-     * {@code b = 1/sqrt(fan_in)}. A weight without elements is left as it is (PyTorch warns that this is a no-op).
+     * {@code b = 1/sqrt(fan_in)}, computed in PyTorch's steps ({@code sqrt(3) * sqrt(2 / (1 + sqrt(5)**2)) / sqrt(fan)},
+     * whose last bit the draws of PyTorch's CPU generator see). A weight without elements is left as it is (PyTorch warns
+     * that this is a no-op).
      */
     public static Tensor defaultWeight_(Tensor weight) {
         Checks.notNull(weight, "weight");
@@ -58,7 +60,9 @@ public final class Init {
         if (weight.numel() == 0) {
             return weight;
         }
-        return uniformSymmetric_(weight, 1.0 / Math.sqrt(fan));
+        double slope = Math.sqrt(5);
+        double gain = Math.sqrt(2.0 / (1 + slope * slope));
+        return uniformSymmetric_(weight, Math.sqrt(3.0) * (gain / Math.sqrt(fan)));
     }
 
     /** PyTorch's default bias: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with the weight's fan-in (zero bound for no fan-in). */

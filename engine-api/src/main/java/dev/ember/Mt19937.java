@@ -1,0 +1,190 @@
+package dev.ember;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * PyTorch's CPU random engine: the 32-bit Mersenne Twister (MT19937) as {@code at::mt19937} keeps it (seeded through
+ * its low 32 bits, the whole 64-bit seed remembered; {@code left}, {@code next} and the 624 state words), with the two
+ * cached normal samples {@code CPUGeneratorImpl} holds beside it. Its {@link #state()} is the 5056 bytes of
+ * {@code torch.get_rng_state()}, so a state taken in PyTorch draws the same numbers here and back.
+ *
+ * <p>Not thread-safe: {@link Generator} locks around it.
+ */
+final class Mt19937 {
+    static final int N = 624;
+    private static final int M = 397;
+    /** {@code sizeof(CPUGeneratorImplStateLegacy)}: a state without the float normal sample. */
+    static final int LEGACY_STATE_BYTES = 5048;
+    /** {@code sizeof(CPUGeneratorImplState)}. */
+    static final int STATE_BYTES = 5056;
+
+    private long seed;
+    private int left;
+    private boolean seeded;
+    private int next;
+    private final int[] state = new int[N];
+    private boolean doubleNormalValid;
+    private double doubleNormal;
+    private boolean floatNormalValid;
+    private float floatNormal;
+
+    Mt19937(long seed) {
+        seed(seed);
+    }
+
+    private Mt19937() {
+    }
+
+    /** {@code at::mt19937::init_with_uint32}, and the cached normal samples dropped (as {@code set_current_seed}). */
+    void seed(long seed) {
+        this.seed = seed;
+        this.seeded = true;
+        state[0] = (int) seed;
+        for (int j = 1; j < N; j++) {
+            int prev = state[j - 1];
+            state[j] = 1812433253 * (prev ^ (prev >>> 30)) + j;
+        }
+        left = 1;
+        next = 0;
+        doubleNormalValid = false;
+        floatNormalValid = false;
+    }
+
+    long initialSeed() {
+        return seed;
+    }
+
+    Mt19937 copy() {
+        Mt19937 c = new Mt19937();
+        c.seed = seed;
+        c.left = left;
+        c.seeded = seeded;
+        c.next = next;
+        System.arraycopy(state, 0, c.state, 0, N);
+        c.doubleNormalValid = doubleNormalValid;
+        c.doubleNormal = doubleNormal;
+        c.floatNormalValid = floatNormalValid;
+        c.floatNormal = floatNormal;
+        return c;
+    }
+
+    /** Makes this engine draw what {@code other} would draw next. */
+    void restore(Mt19937 other) {
+        seed = other.seed;
+        left = other.left;
+        seeded = other.seeded;
+        next = other.next;
+        System.arraycopy(other.state, 0, state, 0, N);
+        doubleNormalValid = other.doubleNormalValid;
+        doubleNormal = other.doubleNormal;
+        floatNormalValid = other.floatNormalValid;
+        floatNormal = other.floatNormal;
+    }
+
+    private void twist() {
+        left = N;
+        next = 0;
+        for (int k = 0; k < N; k++) {
+            int y = (state[k] & 0x80000000) | (state[(k + 1) % N] & 0x7fffffff);
+            state[k] = state[(k + M) % N] ^ (y >>> 1) ^ ((y & 1) != 0 ? 0x9908b0df : 0);
+        }
+    }
+
+    /** The next 32-bit word, unsigned ({@code generator->random()}). */
+    long random() {
+        if (--left == 0) {
+            twist();
+        }
+        int y = state[next++];
+        y ^= y >>> 11;
+        y ^= (y << 7) & 0x9d2c5680;
+        y ^= (y << 15) & 0xefc60000;
+        y ^= y >>> 18;
+        return y & 0xFFFFFFFFL;
+    }
+
+    /** Two words, the first high ({@code generator->random64()}). */
+    long random64() {
+        long hi = random();
+        long lo = random();
+        return (hi << 32) | lo;
+    }
+
+    /** {@code uniform_real_distribution<double>(0, 1)}: 53 bits of {@link #random64} times 2^-53. */
+    double uniformDouble() {
+        return (random64() & ((1L << 53) - 1)) * 0x1.0p-53;
+    }
+
+    /** {@code uniform_real_distribution<float>(0, 1)}: 24 bits of {@link #random} times 2^-24. */
+    float uniformFloat() {
+        return (random() & 0xFFFFFF) * 0x1.0p-24f;
+    }
+
+    /**
+     * {@code normal_distribution<double>(0, 1)}: Box-Muller of two uniform doubles, the cosine returned and the sine
+     * kept for the next call (the generator's {@code next_double_normal_sample}).
+     */
+    double normalDouble() {
+        if (doubleNormalValid) {
+            doubleNormalValid = false;
+            return doubleNormal;
+        }
+        double u1 = uniformDouble();
+        double u2 = uniformDouble();
+        double r = Math.sqrt(-2.0 * Math.log1p(-u2));
+        double theta = 2.0 * Math.PI * u1;
+        doubleNormal = r * Math.sin(theta);
+        doubleNormalValid = true;
+        return r * Math.cos(theta);
+    }
+
+    /** {@code torch.get_rng_state()}'s bytes: {@code CPUGeneratorImplState}, little-endian, with its padding zero. */
+    byte[] state() {
+        ByteBuffer b = ByteBuffer.allocate(STATE_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(seed).putInt(left).putInt(seeded ? 1 : 0).putLong(next);
+        for (int s : state) {
+            b.putLong(s & 0xFFFFFFFFL);
+        }
+        b.putDouble(0.0).putDouble(doubleNormalValid ? doubleNormal : 0.0).putDouble(0.0);
+        b.putInt(doubleNormalValid ? 1 : 0).putInt(0);
+        b.putFloat(floatNormalValid ? floatNormal : 0f).put((byte) (floatNormalValid ? 1 : 0));
+        return b.array();
+    }
+
+    /**
+     * An engine from {@code torch.set_rng_state}'s bytes (5056, or the legacy 5048 without the float sample), checked as
+     * {@code at::mt19937::is_valid} checks it; null when it is not valid. A legacy state's cached double sample is
+     * {@code normal_rho * sin(2 pi normal_x)}, as {@code CPUGeneratorImpl::set_state} rebuilds it.
+     */
+    static Mt19937 fromState(byte[] bytes) {
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        Mt19937 e = new Mt19937();
+        e.seed = b.getLong();
+        e.left = b.getInt();
+        e.seeded = b.getInt() != 0;
+        e.next = (int) b.getLong();
+        for (int i = 0; i < N; i++) {
+            e.state[i] = (int) b.getLong();
+        }
+        double normalX = b.getDouble();
+        double normalY = b.getDouble();
+        double normalRho = b.getDouble();
+        boolean normalValid = b.getInt() != 0;
+        b.getInt();
+        if (bytes.length == LEGACY_STATE_BYTES) {
+            e.doubleNormalValid = normalValid;
+            e.doubleNormal = normalValid ? normalRho * Math.sin(2.0 * Math.PI * normalX) : 0.0;
+        } else {
+            e.doubleNormalValid = normalValid;
+            e.doubleNormal = normalValid ? normalY : 0.0;
+            e.floatNormal = b.getFloat();
+            e.floatNormalValid = b.get() != 0;
+            if (!e.floatNormalValid) {
+                e.floatNormal = 0f;
+            }
+        }
+        boolean valid = e.seeded && e.left > 0 && e.left <= N && Integer.compareUnsigned(e.next, N) <= 0;
+        return valid ? e : null;
+    }
+}

@@ -1,0 +1,305 @@
+package dev.ember;
+
+import dev.ember.backend.Layout;
+import dev.ember.backend.RandomKind;
+
+/**
+ * PyTorch's CPU random kernels over its MT19937 engine ({@link Mt19937}), element for element: what a generator of
+ * {@link Generator.Algorithm#MT19937} draws for CPU tensors, so that a seed gives PyTorch's CPU numbers. The rules, from
+ * ATen's {@code cpu/DistributionTemplates.h}, {@code DistributionsHelper.h} and {@code TransformationHelper.h}, checked
+ * against PyTorch's output value by value (RandomMt19937Test):
+ * <ul>
+ *   <li>uniform on [from, to): {@code (word & (2^d - 1)) * 2^-d} with d the type's significand bits (24 float,
+ *       53 double from a 64-bit draw, 11 half, 8 bfloat16), then {@code x * (to - from) + from} in the type's
+ *       accumulation type (float for half and bfloat16, with {@code to - from} rounded to the type), fused as PyTorch's
+ *       x86 builds compile it (one rounding);
+ *   <li>normal: a contiguous tensor of 16 or more fills every element with a uniform number, then Box-Muller over each
+ *       run of 16 (the first 8 give the radii, the last 8 the angles; a tail shorter than 16 redraws the last 16 and
+ *       transforms them again), in the tensor's type; otherwise each element is {@code normal_distribution<double>}
+ *       with the generator's cached second sample;
+ *   <li>integers on [from, to): {@code word % (to - from) + from}, the word 64 bits for a range of 2^32 or more in
+ *       int64, double, float and bfloat16, else 32;
+ *   <li>Bernoulli(p): {@code uniform double < p}; exponential(lambda): {@code -1 / lambda * log(1 - u)}.
+ * </ul>
+ * Values are drawn in the order of the tensor's memory (TensorIterator's order), one element after another.
+ *
+ * <p>Where PyTorch's float32 normal fill uses its vectorized log, sine and cosine (builds whose CPU capability is AVX2;
+ * AVX-512 builds use the C library's), its last bit may differ from these Java functions'; the uniform numbers under
+ * them are the same. PyTorch builds with MKL draw {@code bernoulli_(p)} and {@code exponential_} from MKL's own stream
+ * instead; these follow the builds without it (as PyTorch's own kernels).
+ */
+final class TorchCpuRandom {
+    private TorchCpuRandom() {
+    }
+
+    /** A fresh contiguous CPU tensor of {@code shape} and {@code dtype} (real) drawn from {@code kind}. */
+    static Tensor random(RandomKind kind, int[] shape, DType dtype, double a, double b, Mt19937 mt) {
+        int n = Shapes.toSize(Layout.numel(shape), "numel");
+        return fill(kind, shape, dtype, a, b, mt, n, true);
+    }
+
+    private static Tensor fill(RandomKind kind, int[] shape, DType dtype, double a, double b, Mt19937 mt, int n,
+                               boolean contiguous) {
+        switch (kind) {
+            case UNIFORM:
+                return uniform(shape, dtype, a, b, mt, n);
+            case NORMAL:
+                return normal(shape, dtype, a, b, mt, n, contiguous);
+            case INTEGERS:
+                return integers(shape, dtype, (long) a, (long) b, mt, n);
+            case BERNOULLI: {
+                long[] v = new long[n];
+                for (int i = 0; i < n; i++) {
+                    v[i] = mt.uniformDouble() < a ? 1 : 0;
+                }
+                return ArithmeticOps.cast(Creation.fromFlat(v, shape.clone(), DType.INT64, Device.CPU), dtype);
+            }
+            case EXPONENTIAL: {
+                double[] v = new double[n];
+                for (int i = 0; i < n; i++) {
+                    v[i] = -1.0 / a * Math.log(1.0 - mt.uniformDouble());
+                }
+                return fromDoubles(v, shape, dtype);
+            }
+            default:
+                throw new IllegalStateException("no MT19937 kernel for " + kind);
+        }
+    }
+
+    /**
+     * {@code like}'s shape and type drawn in the order of its memory (as PyTorch's in-place kernels iterate it): drawn
+     * contiguous over its dimensions ordered by decreasing stride, then viewed back in its own order.
+     */
+    static Tensor randomLike(RandomKind kind, Tensor like, DType dtype, double a, double b, Mt19937 mt) {
+        if (like.isContiguous()) {
+            return random(kind, like.shape, dtype, a, b, mt);
+        }
+        int rank = like.shape.length;
+        Integer[] order = new Integer[rank];
+        for (int i = 0; i < rank; i++) {
+            order[i] = i;
+        }
+        int[] strides = like.layout.strides();
+        java.util.Arrays.sort(order, (x, y) -> Integer.compare(strides[y], strides[x])); // stable: ties keep their order
+        int[] perm = new int[rank];
+        int[] permuted = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            perm[i] = order[i];
+            permuted[i] = like.shape[order[i]];
+        }
+        int[] inverse = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            inverse[perm[i]] = i;
+        }
+        int n = Shapes.toSize(Layout.numel(like.shape), "numel");
+        Tensor drawn = fill(kind, permuted, dtype, a, b, mt, n, false);
+        return drawn.permute(inverse);
+    }
+
+    // ------------------------------------------------------------------ uniform
+
+    private static Tensor uniform(int[] shape, DType dtype, double from, double to, Mt19937 mt, int n) {
+        switch (dtype) {
+            case FLOAT64: {
+                double range = to - from;
+                double[] v = new double[n];
+                for (int i = 0; i < n; i++) {
+                    v[i] = Math.fma(mt.uniformDouble(), range, from);
+                }
+                return Creation.fromFlat(v, shape.clone(), DType.FLOAT64, Device.CPU);
+            }
+            case FLOAT32: {
+                float f = (float) from;
+                float range = (float) to - f;
+                float[] v = new float[n];
+                for (int i = 0; i < n; i++) {
+                    v[i] = Math.fma(mt.uniformFloat(), range, f);
+                }
+                return Creation.fromFlat(v, shape.clone(), DType.FLOAT32, Device.CPU);
+            }
+            case FLOAT16:
+            case BFLOAT16: {
+                boolean half = dtype == DType.FLOAT16;
+                int digits = half ? 11 : 8;
+                float f = reduced(from, half);
+                float range = round(reduced(to, half) - f, half); // Half - Half is a Half
+                short[] v = new short[n];
+                for (int i = 0; i < n; i++) {
+                    float x = (mt.random() & ((1 << digits) - 1)) * (1.0f / (1 << digits));
+                    v[i] = bits(Math.fma(x, range, f), half);
+                }
+                return Creation.fromFlat(v, shape.clone(), dtype, Device.CPU);
+            }
+            default:
+                throw new IllegalStateException("uniform of " + dtype);
+        }
+    }
+
+    // ------------------------------------------------------------------ normal
+
+    private static Tensor normal(int[] shape, DType dtype, double mean, double std, Mt19937 mt, int n, boolean contiguous) {
+        if (n < 16 || !contiguous) {
+            double[] v = new double[n];
+            for (int i = 0; i < n; i++) {
+                v[i] = Math.fma(mt.normalDouble(), std, mean);
+            }
+            return fromDoubles(v, shape, dtype);
+        }
+        switch (dtype) {
+            case FLOAT64: {
+                double[] d = new double[n];
+                for (int i = 0; i < n; i++) {
+                    d[i] = mt.uniformDouble();
+                }
+                for (int i = 0; i + 16 <= n; i += 16) {
+                    boxMuller16(d, i, mean, std);
+                }
+                if (n % 16 != 0) {
+                    for (int i = n - 16; i < n; i++) {
+                        d[i] = mt.uniformDouble();
+                    }
+                    boxMuller16(d, n - 16, mean, std);
+                }
+                return Creation.fromFlat(d, shape.clone(), DType.FLOAT64, Device.CPU);
+            }
+            case FLOAT32: {
+                float[] d = new float[n];
+                for (int i = 0; i < n; i++) {
+                    d[i] = mt.uniformFloat();
+                }
+                float m = (float) mean;
+                float s = (float) std;
+                for (int i = 0; i + 16 <= n; i += 16) {
+                    boxMuller16(d, i, m, s);
+                }
+                if (n % 16 != 0) {
+                    for (int i = n - 16; i < n; i++) {
+                        d[i] = mt.uniformFloat();
+                    }
+                    boxMuller16(d, n - 16, m, s);
+                }
+                return Creation.fromFlat(d, shape.clone(), DType.FLOAT32, Device.CPU);
+            }
+            case FLOAT16:
+            case BFLOAT16: {
+                boolean half = dtype == DType.FLOAT16;
+                float[] d = new float[n]; // the values of the reduced type, held as floats
+                for (int i = 0; i < n; i++) {
+                    d[i] = (mt.random() & ((1 << (half ? 11 : 8)) - 1)) * (1.0f / (1 << (half ? 11 : 8)));
+                }
+                float m = reduced(mean, half);
+                float s = reduced(std, half);
+                for (int i = 0; i + 16 <= n; i += 16) {
+                    boxMuller16Reduced(d, i, m, s, half);
+                }
+                if (n % 16 != 0) {
+                    for (int i = n - 16; i < n; i++) {
+                        d[i] = (mt.random() & ((1 << (half ? 11 : 8)) - 1)) * (1.0f / (1 << (half ? 11 : 8)));
+                    }
+                    boxMuller16Reduced(d, n - 16, m, s, half);
+                }
+                short[] v = new short[n];
+                for (int i = 0; i < n; i++) {
+                    v[i] = bits(d[i], half);
+                }
+                return Creation.fromFlat(v, shape.clone(), dtype, Device.CPU);
+            }
+            default:
+                throw new IllegalStateException("normal of " + dtype);
+        }
+    }
+
+    /** ATen's normal_fill_16 in double: radii from the first 8 uniforms, angles from the last 8. */
+    private static void boxMuller16(double[] d, int at, double mean, double std) {
+        for (int j = 0; j < 8; j++) {
+            double u1 = 1 - d[at + j];
+            double u2 = d[at + j + 8];
+            double radius = Math.sqrt(-2 * Math.log(u1));
+            double theta = 2.0 * Math.PI * u2;
+            d[at + j] = Math.fma(radius * Math.cos(theta), std, mean);
+            d[at + j + 8] = Math.fma(radius * Math.sin(theta), std, mean);
+        }
+    }
+
+    /** ATen's normal_fill_16 in float: the angle computed in double from the float uniform and rounded to float. */
+    private static void boxMuller16(float[] d, int at, float mean, float std) {
+        for (int j = 0; j < 8; j++) {
+            float u1 = 1 - d[at + j];
+            float u2 = d[at + j + 8];
+            float radius = (float) Math.sqrt(-2 * (float) Math.log(u1));
+            float theta = (float) (2.0 * Math.PI * u2);
+            d[at + j] = Math.fma(radius * (float) Math.cos(theta), std, mean);
+            d[at + j + 8] = Math.fma(radius * (float) Math.sin(theta), std, mean);
+        }
+    }
+
+    /**
+     * ATen's normal_fill_16 in Half or BFloat16 as PyTorch 2.x compiles it: every step a value of the type (c10's
+     * arithmetic operators of two such values, and the {@code std::log}, {@code sqrt}, {@code cos} and {@code sin}
+     * overloads of {@code c10/util/BFloat16-math.h}, compute in float and round to the type); PyTorch 1.13 had those
+     * overloads for bfloat16 only, so its float16 fill rounded fewer intermediates.
+     */
+    private static void boxMuller16Reduced(float[] d, int at, float mean, float std, boolean half) {
+        for (int j = 0; j < 8; j++) {
+            float u1 = round(1 - d[at + j], half);
+            float u2 = d[at + j + 8];
+            float log = round((float) Math.log(u1), half);
+            float radius = round((float) Math.sqrt(round(-2 * log, half)), half);
+            float theta = round((float) (2.0 * Math.PI * u2), half);
+            float cos = round((float) Math.cos(theta), half);
+            float sin = round((float) Math.sin(theta), half);
+            d[at + j] = round(round(round(radius * cos, half) * std, half) + mean, half);
+            d[at + j + 8] = round(round(round(radius * sin, half) * std, half) + mean, half);
+        }
+    }
+
+    // ------------------------------------------------------------------ integers
+
+    private static Tensor integers(int[] shape, DType dtype, long from, long to, Mt19937 mt, int n) {
+        long range = to - from; // as uint64_t
+        boolean wide = Long.compareUnsigned(range, 1L << 32) >= 0 && (dtype == DType.INT64 || dtype == DType.FLOAT64
+                || dtype == DType.FLOAT32 || dtype == DType.BFLOAT16);
+        long[] v = new long[n];
+        for (int i = 0; i < n; i++) {
+            long word = wide ? mt.random64() : mt.random();
+            v[i] = Long.remainderUnsigned(word, range) + from;
+        }
+        Tensor t = Creation.fromFlat(v, shape.clone(), DType.INT64, Device.CPU);
+        return dtype == DType.INT64 ? t : ArithmeticOps.cast(t, dtype);
+    }
+
+    /** {@code randperm}'s shuffle on the engine: {@code r[i]} swapped with {@code r[i + random() % (n - i)]}. */
+    static long[] permutation(int n, Mt19937 mt) {
+        long[] r = new long[n];
+        for (int i = 0; i < n; i++) {
+            r[i] = i;
+        }
+        for (int i = 0; i < n - 1; i++) {
+            int z = (int) (mt.random() % (n - i));
+            long t = r[i];
+            r[i] = r[i + z];
+            r[i + z] = t;
+        }
+        return r;
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static Tensor fromDoubles(double[] v, int[] shape, DType dtype) {
+        Tensor t = Creation.fromFlat(v, shape.clone(), DType.FLOAT64, Device.CPU);
+        return dtype == DType.FLOAT64 ? t : ArithmeticOps.cast(t, dtype);
+    }
+
+    /** A double rounded to float16 or bfloat16, as a float. */
+    private static float reduced(double v, boolean half) {
+        return round((float) v, half); // static_cast<Half>(double) goes through float
+    }
+
+    private static float round(float v, boolean half) {
+        return half ? Half.toFloat(Half.fromFloat(v)) : BFloat16.toFloat(BFloat16.fromFloat(v));
+    }
+
+    private static short bits(float v, boolean half) {
+        return half ? Half.fromFloat(v) : BFloat16.fromFloat(v);
+    }
+}
