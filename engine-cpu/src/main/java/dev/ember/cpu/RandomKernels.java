@@ -31,7 +31,7 @@ final class RandomKernels {
                     }
                     v = d.dtype == DType.FLOAT32 ? a + (b - a) * Philox.uniformFloat(words[0])
                             : a + (b - a) * Philox.uniformDouble(words[0], words[1]);
-                    if (d.dtype == DType.FLOAT32 && (float) v >= b) {
+                    if (d.dtype == DType.FLOAT32 && (float) v >= b && b > a) { // [a, a) is a, as PyTorch
                         v = Math.nextDown((float) b); // rounding must not reach the open end
                     }
                     break;
