@@ -3,6 +3,7 @@ package dev.ember.bench;
 import dev.ember.DType;
 import dev.ember.Device;
 import dev.ember.Ember;
+import dev.ember.Generator;
 import dev.ember.GradMode;
 import dev.ember.Tensor;
 import dev.ember.TensorScope;
@@ -67,6 +68,7 @@ public final class TrainLeNet {
         Path data = Path.of("/usr/share/datasets/fashion-mnist");
         Path save = null;
         Path plotFile = null;
+        boolean torchRandom = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--epochs": epochs = Integer.parseInt(args[++i]); break;
@@ -76,9 +78,17 @@ public final class TrainLeNet {
                 case "--data": data = Path.of(args[++i]); break;
                 case "--save": save = Path.of(args[++i]); break;
                 case "--plot": plotFile = Path.of(args[++i]); break;
+                case "--generator":
+                    String kind = args[++i];
+                    if (!kind.equals("mt19937") && !kind.equals("philox")) {
+                        System.err.println("--generator takes mt19937 or philox, got " + kind);
+                        System.exit(2);
+                    }
+                    torchRandom = kind.equals("mt19937");
+                    break;
                 default:
                     System.err.println("unknown option " + args[i] + "; options: --epochs N --batch-size N --lr X "
-                            + "--device cpu|cuda|auto --data DIR --save FILE --plot FILE.png");
+                            + "--device cpu|cuda|auto --data DIR --save FILE --plot FILE.png --generator philox|mt19937");
                     System.exit(2);
             }
         }
@@ -102,6 +112,10 @@ public final class TrainLeNet {
         xTest = xTest.sub(mean).div(std);
         System.out.printf(Locale.ROOT, "train %d images, test %d images%n", xTrain.size(0), xTest.size(0));
 
+        if (torchRandom) {
+            // PyTorch's CPU generator: the same initial weights and epoch orders as the twin, train_lenet.py
+            Ember.setDefaultGeneratorAlgorithm(Generator.Algorithm.MT19937);
+        }
         Ember.manualSeed(0);
         LeNet net = new LeNet();
         net.to(device);
@@ -123,6 +137,12 @@ public final class TrainLeNet {
             long windowStart = System.nanoTime();
             long windowSeen = 0;
             int windowSteps = 0;
+            if (torchRandom) {
+                // the twin's batches: order = torch.randperm(n) from the default generator each epoch, in that order
+                Tensor order = Tensor.randperm(xTrain.size(0));
+                train.close();
+                train = DataLoader.of(xTrain.indexSelect(0, order), yTrain.indexSelect(0, order), batch, false, 0, device);
+            }
             for (DataLoader.Batch b : train) {
                 // the scope frees the step's activations, saved tensors and temporaries when it ends
                 try (b; TensorScope scope = Ember.scope()) {
