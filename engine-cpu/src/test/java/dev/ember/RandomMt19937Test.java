@@ -248,6 +248,28 @@ class RandomMt19937Test {
     }
 
     @Test
+    void otherDevicesDrawFromTheDefaultsPhiloxHalfAndACpuGeneratorRefusesThem() {
+        Backends2.registerFakeCuda();
+        Device cuda = Device.cuda(0);
+        // the default generator: a device tensor draws Ember's Philox numbers (PyTorch's CUDA generator is Philox too,
+        // seeded by the same manual_seed), and leaves the CPU stream where it was
+        Ember.manualSeed(6);
+        float[] onDevice = Tensor.rand(Ember.defaultGenerator(), DType.FLOAT32, cuda, 4).to(Device.CPU).toFloatArray();
+        float[] cpuAfter = Tensor.rand(4).toFloatArray();
+        Ember.manualSeed(6);
+        float[] cpuFirst = Tensor.rand(4).toFloatArray();
+        assertArrayEquals(cpuFirst, cpuAfter, "a device draw does not move the CPU generator");
+        Generator philox = new Generator(6);
+        assertArrayEquals(Tensor.rand(philox, DType.FLOAT32, cuda, 4).to(Device.CPU).toFloatArray(), onDevice);
+        // a CPU generator of one's own refuses a device tensor, as PyTorch's does, and stays where it was
+        Generator cpuGen = new Generator(1, Generator.Algorithm.MT19937);
+        byte[] before = cpuGen.getState().toByteArray();
+        assertEquals("Expected a 'cuda' device type for generator but found 'cpu'", assertThrows(
+                IllegalArgumentException.class, () -> Tensor.rand(cpuGen, DType.FLOAT32, cuda, 2)).getMessage());
+        assertArrayEquals(before, cpuGen.getState().toByteArray());
+    }
+
+    @Test
     void theStateRoundTripsAndVmapSameRandomnessRepeatsTheDraw() {
         Ember.manualSeed(17);
         Tensor.randn(DType.FLOAT64, 3); // leaves a cached sample
