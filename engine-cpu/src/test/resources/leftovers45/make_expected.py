@@ -1,0 +1,117 @@
+# Writes expected.txt (and the small .pt files it names) for Leftovers45Test.java: session 45's leftovers (small known
+# differences from PyTorch 2.x).
+# Run: cd engine-cpu/src/test/resources/leftovers45 && /usr/bin/python3 make_expected.py   (PyTorch 1.13 CPU)
+# Format: ReferenceCases.strings: "key<TAB>value" lines; a value is a space-separated list of numbers (repr) or of
+# names, or a string (a message, a node name).
+# Deterministic: every random draw is seeded; running it twice writes the same bytes (the .pt files too).
+import io
+import pickle
+
+import torch
+
+OUT = []
+
+
+def put(key, value):
+    OUT.append("%s\t%s" % (key, value))
+
+
+def nums(t):
+    t = t.detach()
+    if t.is_complex():
+        t = torch.view_as_real(t)
+    return " ".join(repr(float(v)) for v in t.reshape(-1).tolist())
+
+
+# ------------------------------------------------------------------------------------------- 1. dtype globals
+# A checkpoint may hold dtypes as values ({"dtype": torch.complex64}); torch.save pickles a dtype as the global
+# torch.<its name> (torch.float32.__reduce__() is 'float32'; an alias such as torch.cfloat pickles as complex64).
+# 2.x's weights-only unpickler (torch/_weights_only_unpickler.py _get_allowed_globals) allows str(t) of every dtype of
+# torch.storage._dtype_to_storage_type_map() and _new_dtypes() (float8s, bits*, complex32, uint16/32/64) and
+# uint1..uint7, int1..int7; 1.13's list is shorter (complex32/64/128, float16/32/64, int8..int64: no bool, uint8 or
+# bfloat16), Ember follows 2.x. A name that is not a dtype's str (torch.cfloat, torch.float) is refused by both.
+DTYPES = [torch.float64, torch.float32, torch.float16, torch.bfloat16, torch.int64, torch.int32, torch.int16,
+          torch.int8, torch.uint8, torch.bool, torch.complex64, torch.complex128]
+torch.save({"dtype": torch.complex64, "all": DTYPES, "pair": (torch.complex128, torch.cfloat),
+            "z": torch.tensor([1 + 2j, -3.5j], dtype=torch.complex64)}, "dtypes.pt")
+back = torch.load("dtypes.pt")  # (1.13's weights_only refuses bfloat16, bool and uint8, which 2.x's allows)
+_buf = io.BytesIO()
+torch.save({"dtype": torch.complex64, "other": torch.complex128}, _buf)
+_buf.seek(0)
+assert torch.load(_buf, weights_only=True)["dtype"] is torch.complex64  # 1.13 allows these two too
+assert back["dtype"] is torch.complex64 and back["pair"] == (torch.complex128, torch.complex64)
+put("dtypes.dtype", str(back["dtype"]))
+put("dtypes.all", " ".join(str(t) for t in DTYPES))
+put("dtypes.pair", " ".join(str(t) for t in back["pair"]))
+put("dtypes.z", nums(back["z"]))
+# complex32 (chalf) is allowed by both, but Ember has no complex32: refused by Ember where 1.13 and 2.x load it
+torch.save({"dtype": torch.complex32}, "complex32.pt")
+assert torch.load("complex32.pt", weights_only=True)["dtype"] is torch.complex32
+# a GLOBAL torch.cfloat, written by hand (torch.save never writes an alias): refused by 1.13 ("Unsupported class
+# torch.cfloat") and 2.x; 2.x's message, which Ember gives:
+alias = b"\x80\x02}X\x05\x00\x00\x00dtypectorch\ncfloat\ns."
+try:
+    torch._weights_only_unpickler.load(io.BytesIO(alias))
+    raise AssertionError("1.13 loaded torch.cfloat")
+except RuntimeError as e:  # (1.13 raises RuntimeError here; torch.load wraps it in an UnpicklingError)
+    put("alias.113", str(e))
+put("alias.bytes", alias.hex())
+put("alias.2x", "Unsupported global: GLOBAL torch.cfloat was not an allowed global by default. Please use "
+    "`torch.serialization.add_safe_globals([torch.cfloat])` or the `torch.serialization.safe_globals([torch.cfloat])` "
+    "context manager to allowlist this global if you trust this class/function.")
+
+# ------------------------------------------------------------------------------ 2. add_safe_globals / safe_globals
+# A checkpoint holding an instance of a user's class (protocol 2: GLOBAL leftovers45.Config, EMPTY_TUPLE, NEWOBJ, then
+# its __dict__ and BUILD) and the result of a user's function (GLOBAL leftovers45.make_point, a tuple, REDUCE).
+# 1.13's weights-only unpickler refuses the first ("Unsupported class leftovers45.Config"); 2.x (2.4+) refuses it with
+# the message below (torch/_weights_only_unpickler.py, its f-string with full_path = "leftovers45.Config") unless it is
+# allowlisted: with torch.serialization.add_safe_globals([Config, make_point]) (or the safe_globals context) it loads
+# Config(lr=0.5, steps=3, tags=['a', 'b']) (cls.__new__, then __dict__.update(state)) and make_point(1, 2).
+# Ember maps each full name to a Java factory (SafeGlobals); the test's factories make a map of the state and a list
+# of the arguments, compared with the values below.
+import sys
+import types
+
+_mod = types.ModuleType("leftovers45")
+sys.modules["leftovers45"] = _mod
+
+
+class Config:
+    def __init__(self, lr, steps, tags):
+        self.lr, self.steps, self.tags = lr, steps, tags
+
+
+def make_point(x, y):
+    return ("point", x, y)
+
+
+class Point:
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+
+    def __reduce__(self):
+        return make_point, (self.x, self.y)
+
+
+for _obj, _name in ((Config, "Config"), (make_point, "make_point")):
+    _obj.__module__ = "leftovers45"
+    _obj.__qualname__ = _name
+    setattr(_mod, _name, _obj)
+torch.save({"cfg": Config(0.5, 3, ["a", "b"]), "pt": Point(1, 2), "w": torch.tensor([1.5, -2.0])}, "safe_global.pt")
+_back = torch.load("safe_global.pt")
+assert vars(_back["cfg"]) == {"lr": 0.5, "steps": 3, "tags": ["a", "b"]} and _back["pt"] == ("point", 1, 2)
+try:
+    torch.load("safe_global.pt", weights_only=True)
+    raise AssertionError("1.13 loaded leftovers45.Config")
+except pickle.UnpicklingError as e:
+    put("safe.113", str(e).split("WeightsUnpickler error: ")[-1])
+put("safe.cfg", "lr=%r steps=%r tags=%s" % (_back["cfg"].lr, _back["cfg"].steps, ",".join(_back["cfg"].tags)))
+put("safe.pt", "%d %d" % (_back["pt"][1], _back["pt"][2]))
+put("safe.w", nums(_back["w"]))
+put("safe.2x", "Unsupported global: GLOBAL leftovers45.Config was not an allowed global by default. Please use "
+    "`torch.serialization.add_safe_globals([leftovers45.Config])` or the "
+    "`torch.serialization.safe_globals([leftovers45.Config])` context manager to allowlist this global if you trust "
+    "this class/function.")
+
+with open("expected.txt", "w") as f:
+    f.write("\n".join(OUT) + "\n")
