@@ -113,5 +113,42 @@ put("safe.2x", "Unsupported global: GLOBAL leftovers45.Config was not an allowed
     "`torch.serialization.safe_globals([leftovers45.Config])` context manager to allowlist this global if you trust "
     "this class/function.")
 
+# ------------------------------------------------------------------------------ 5. sparse COO @ dense: gradients
+# S = sparse_coo_tensor([[0, 1, 1], [2, 0, 2]], [1., 2., 3.], (2, 3)) float64, D = arange(6).reshape(3, 2), x =
+# arange(3), M = ones(2, 2); L = (out ** 2).sum(). For each op: the node, then each operand's gradient layout and
+# values (a sparse gradient as its dense form), or the first line of the error. The dense operands' gradients are
+# strided in every case, the sparse operand's sparse where PyTorch differentiates it (torch.sparse.mm/addmm);
+# torch.mm/matmul/@ refuse a sparse self that requires grad in their forward, 1.13 and 2.x alike (2.x's
+# derivatives.yaml: mm saves self.sym_strides(), generated as strides_or_error(self, "self"), whose check this is).
+def sparse_case(key, f, watch_sparse, watch_dense, sparse_rg):
+    S = torch.sparse_coo_tensor(torch.tensor([[0, 1, 1], [2, 0, 2]]), torch.tensor([1., 2., 3.], dtype=torch.float64),
+                                (2, 3)).requires_grad_(sparse_rg)
+    D = torch.arange(6, dtype=torch.float64).reshape(3, 2).requires_grad_("D" in watch_dense)
+    x = torch.arange(3, dtype=torch.float64).requires_grad_("x" in watch_dense)
+    M = torch.ones(2, 2, dtype=torch.float64).requires_grad_("M" in watch_dense)
+    try:
+        out = f(S, D, x, M)
+    except RuntimeError as e:
+        put("sparse." + key, "error " + str(e).split("\n")[0])
+        return
+    out.pow(2).sum().backward()
+    parts = [out.grad_fn.name()]
+    if watch_sparse:
+        parts.append("S %s %s" % (S.grad.layout, nums(S.grad.to_dense())))
+    for name in watch_dense:
+        g = {"D": D, "x": x, "M": M}[name].grad
+        parts.append("%s %s %s" % (name, g.layout, nums(g)))
+    put("sparse." + key, " | ".join(parts))
+
+
+sparse_case("mm", lambda S, D, x, M: torch.mm(S, D), False, "D", False)
+sparse_case("matmul", lambda S, D, x, M: torch.matmul(S, D), False, "D", False)
+sparse_case("at", lambda S, D, x, M: S @ D, False, "D", False)
+sparse_case("mv", lambda S, D, x, M: torch.matmul(S, x), False, "x", False)
+sparse_case("sparse_mm", lambda S, D, x, M: torch.sparse.mm(S, D), True, "D", True)
+sparse_case("sparse_addmm", lambda S, D, x, M: torch.sparse.addmm(M, S, D), True, "MD", True)
+sparse_case("mm_rg", lambda S, D, x, M: torch.mm(S, D), True, "D", True)
+sparse_case("matmul_rg", lambda S, D, x, M: torch.matmul(S, D), True, "D", True)
+
 with open("expected.txt", "w") as f:
     f.write("\n".join(OUT) + "\n")

@@ -425,4 +425,69 @@ class Leftovers45Test {
         t.join();
         assertEquals(null, other.get());
     }
+
+    // ------------------------------------------------------------------ 5. sparse COO @ dense
+
+    /** One case as the generator writes it: the node, then each operand's gradient layout and values, or the error. */
+    private static String sparseCase(java.util.function.BiFunction<SparseTensor, Tensor[], Tensor> f, boolean sparseRg,
+                                     String dense) {
+        SparseTensor s = Sparse.cooTensor(Tensor.tensor(new long[] {0, 1, 1, 2, 0, 2}, DType.INT64).reshape(2, 3),
+                Tensor.tensor(new double[] {1, 2, 3}, DType.FLOAT64), 2, 3).requiresGrad_(sparseRg);
+        Tensor d = Tensor.arange(6, DType.FLOAT64).reshape(3, 2).requiresGrad_(dense.contains("D"));
+        Tensor x = Tensor.arange(3, DType.FLOAT64).requiresGrad_(dense.contains("x"));
+        Tensor m = Tensor.ones(DType.FLOAT64, 2, 2).requiresGrad_(dense.contains("M"));
+        Tensor out;
+        try {
+            out = f.apply(s, new Tensor[] {d, x, m});
+        } catch (IllegalArgumentException e) {
+            return "error " + e.getMessage();
+        }
+        String node = out.gradFn().name();
+        out.pow(2).sum().backward();
+        List<String> parts = new ArrayList<>(List.of(node));
+        if (sparseRg) {
+            parts.add("S torch.sparse_coo " + str(s.grad().toDense()));
+        }
+        for (char c : dense.toCharArray()) {
+            Tensor t = c == 'D' ? d : c == 'x' ? x : m;
+            assertEquals(null, t.sparseGrad(), "a dense operand's gradient is dense");
+            parts.add(c + " torch.strided " + str(t.grad()));
+        }
+        return String.join(" | ", parts);
+    }
+
+    private static String str(Tensor t) {
+        List<String> out = new ArrayList<>();
+        for (double v : t.toDoubleArray()) {
+            out.add(String.valueOf(v));
+        }
+        return String.join(" ", out);
+    }
+
+    /**
+     * Every operand's gradient layout and values of the sparse COO @ dense products, and the nodes, are PyTorch's: the
+     * dense operands' gradients strided, the sparse one's sparse through torch.sparse.mm/addmm; mm, matmul and @ record
+     * MmBackward0 (was SparseAddmmBackward0), matmul with a vector MvBackward0 (was SqueezeBackward1), and mm, matmul
+     * and @ refuse a sparse operand that requires grad in their forward, as 1.13 and 2.x do (was: differentiated).
+     */
+    @Test
+    void sparseTimesDenseGradientsAndNodesArePyTorchs() {
+        assertEquals(expected("sparse.mm"), sparseCase((s, t) -> s.mm(t[0]), false, "D"));
+        assertEquals(expected("sparse.matmul"), sparseCase((s, t) -> s.matmul(t[0]), false, "D"));
+        assertEquals(expected("sparse.at"), sparseCase((s, t) -> s.matmul(t[0]), false, "D"));
+        assertEquals(expected("sparse.mv"), sparseCase((s, t) -> s.matmul(t[1]), false, "x"));
+        assertEquals(expected("sparse.sparse_mm"), sparseCase((s, t) -> Sparse.mm(s, t[0]), true, "D"));
+        assertEquals(expected("sparse.sparse_addmm"), sparseCase((s, t) -> Sparse.addmm(t[2], s, t[0]), true, "MD"));
+        assertEquals(expected("sparse.mm_rg"), sparseCase((s, t) -> s.mm(t[0]), true, "D"));
+        assertEquals(expected("sparse.matmul_rg"), sparseCase((s, t) -> s.matmul(t[0]), true, "D"));
+        // under no_grad the product runs (no history is recorded, so no strides are saved)
+        SparseTensor s = Sparse.cooTensor(Tensor.tensor(new long[] {0, 1, 1, 2, 0, 2}, DType.INT64).reshape(2, 3),
+                Tensor.tensor(new double[] {1, 2, 3}, DType.FLOAT64), 2, 3).requiresGrad_(true);
+        try (GradMode off = Ember.noGrad()) {
+            Tensor out = s.mm(Tensor.arange(6, DType.FLOAT64).reshape(3, 2));
+            assertEquals(null, out.gradFn());
+            assertArrayEquals(s.toDense().mm(Tensor.arange(6, DType.FLOAT64).reshape(3, 2)).toDoubleArray(),
+                    out.toDoubleArray(), 0);
+        }
+    }
 }

@@ -150,10 +150,6 @@ final class SparseFunctions {
         /** The result's shape for bmm ({@code [B, M, P]}: rows and the dense operand's rows flattened over batches). */
         private final int[] outShape;
 
-        Addmm(Tensor row, Tensor col, int rows, double beta, double alpha) {
-            this("SparseAddmmBackward0", row, col, rows, beta, alpha, null);
-        }
-
         Addmm(String name, Tensor row, Tensor col, int rows, double beta, double alpha, int[] outShape) {
             super(name);
             this.row = row;
