@@ -6,6 +6,7 @@
 # Deterministic: every random draw is seeded; running it twice writes the same bytes (the .pt files too).
 import io
 import pickle
+import sys
 
 import torch
 
@@ -149,6 +150,75 @@ sparse_case("sparse_mm", lambda S, D, x, M: torch.sparse.mm(S, D), True, "D", Tr
 sparse_case("sparse_addmm", lambda S, D, x, M: torch.sparse.addmm(M, S, D), True, "MD", True)
 sparse_case("mm_rg", lambda S, D, x, M: torch.mm(S, D), True, "D", True)
 sparse_case("matmul_rg", lambda S, D, x, M: torch.matmul(S, D), True, "D", True)
+
+# ------------------------------------------------------------------------------ 6. float16/bfloat16 add/sub with alpha
+# 2.x's CPU add (ufunc/add.h through cpu_kernel_vec, UfuncCPUKernel_add.cpp): alpha.to<scalar_t>() (sub: -alpha), then
+# for a contiguous row the vector loop over whole passes of 2 * Vectorized<T>::size() elements computes
+# vec::fmadd(other, alpha, self) in float (the product exact for 8/11-bit significands, one float rounding, one
+# rounding to the type), and the scalar tail self + alpha * other in c10::Half/BFloat16 arithmetic (the product rounded
+# to the type, then the sum). A pass is 32 elements on AVX2/DEFAULT builds and 64 on AVX512, which 2.x dispatches to on
+# a CPU with AVX-512 VL/BW/DQ and FMA (DispatchStub.cpp compute_cpu_capability); 1.13 makes AVX512 opt-in
+# (ATEN_CPU_CAPABILITY=avx512). Written: one row of 200 values per operand and type (a, b), and for each alpha and op
+# the rows "vec" (every element by the vector path) and "scal" (every element by the scalar path); the result for the
+# first n values on a machine of pass p is vec[:n // p * p] followed by scal[n // p * p:n]. Checked here against 1.13 for
+# every n in 1..200 on both capabilities (subprocesses): bfloat16 exactly so (1.13's Vectorized<BFloat16> fmadd is
+# 2.x's); float16 equals scal everywhere in 1.13, which has no Vectorized<Half> (2.x's vec256/vec512_half fmadd is the
+# bfloat16 one), so its vec row is the rule's.
+import json
+import os
+import subprocess
+
+_g = torch.Generator().manual_seed(4506)
+ALPHAS = (0.3, -1.7, 3.1)
+half_rows = {}
+for dt in (torch.bfloat16, torch.float16):
+    name = str(dt)[6:]
+    a = (torch.randn(200, generator=_g) * 3).to(dt)
+    b = (torch.randn(200, generator=_g) * 3).to(dt)
+    half_rows[name] = (a, b)
+    put("half.%s.a" % name, nums(a))
+    put("half.%s.b" % name, nums(b))
+    for alpha in ALPHAS:
+        for op, eff in (("add", alpha), ("sub", -alpha)):
+            al = torch.tensor(eff).to(dt).float()
+            vec = (a.float() + al * b.float()).to(dt)
+            scal = (a.float() + (al * b.float()).to(dt).float()).to(dt)
+            half_rows[(name, alpha, op)] = (vec, scal)
+            put("half.%s.%s.%r.vec" % (name, op, alpha), nums(vec))
+            put("half.%s.%s.%r.scal" % (name, op, alpha), nums(scal))
+
+_child = """
+import json, sys, torch
+d = json.load(sys.stdin)
+out = {}
+for name, (a, b) in d["rows"].items():
+    dt = getattr(torch, name)
+    a = torch.tensor(a, dtype=torch.float32).to(dt)
+    b = torch.tensor(b, dtype=torch.float32).to(dt)
+    for alpha in d["alphas"]:
+        for n in range(1, 201):
+            out["%s add %r %d" % (name, alpha, n)] = torch.add(a[:n], b[:n], alpha=alpha).float().tolist()
+            out["%s sub %r %d" % (name, alpha, n)] = torch.sub(a[:n], b[:n], alpha=alpha).float().tolist()
+print(json.dumps(out))
+"""
+_payload = json.dumps({"alphas": ALPHAS, "rows": {k: (v[0].float().tolist(), v[1].float().tolist())
+                                                   for k, v in half_rows.items() if isinstance(k, str)}})
+for cap, width in (("avx2", 32), ("avx512", 64)):
+    env = dict(os.environ, ATEN_CPU_CAPABILITY=cap)
+    got = json.loads(subprocess.run([sys.executable, "-c", _child], input=_payload, env=env, capture_output=True,
+                                    text=True, check=True).stdout)
+    for name in ("bfloat16", "float16"):
+        for alpha in ALPHAS:
+            for op in ("add", "sub"):
+                vec, scal = half_rows[(name, alpha, op)]
+                for n in range(1, 201):
+                    k = n // width * width
+                    rule = torch.cat([vec[:k], scal[k:n]]).float().tolist()
+                    r113 = got["%s %s %r %d" % (name, op, alpha, n)]
+                    if name == "bfloat16":
+                        assert r113 == rule, (cap, name, op, alpha, n)
+                    else:
+                        assert r113 == scal[:n].float().tolist(), (cap, name, op, alpha, n)
 
 with open("expected.txt", "w") as f:
     f.write("\n".join(OUT) + "\n")
