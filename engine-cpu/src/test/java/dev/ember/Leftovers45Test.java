@@ -150,6 +150,13 @@ class Leftovers45Test {
         e = assertThrows(IOException.class, () -> TorchSerialization.load(alias));
         assertTrue(e.getMessage().contains("Weights only load failed. WeightsUnpickler error: " + expected("alias.2x")),
                 e.getMessage());
+        // a complex32 tensor as 2.x saves one (_rebuild_tensor_v3 over an UntypedStorage, the dtype last): refused
+        // naming its dtype (was: "called with arguments other than ...")
+        Path v3 = bytes("v3.pt", ("\u0080\u0002ctorch._utils\n_rebuild_tensor_v3\n(NK\u0000))\u0089}ctorch\ncomplex32\ntR.")
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        e = assertThrows(IOException.class, () -> TorchSerialization.load(v3));
+        assertTrue(e.getMessage().endsWith("the file holds a tensor of dtype torch.complex32, which Ember cannot represent"),
+                e.getMessage());
         // the same file with the dtype's own name loads
         String own = expected("alias.bytes").replace(HexFormat.of().formatHex("cfloat\n".getBytes()),
                 HexFormat.of().formatHex("complex64\n".getBytes()));

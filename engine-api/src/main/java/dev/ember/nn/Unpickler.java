@@ -971,6 +971,9 @@ final class Unpickler {
         if (args.size() != 7 && args.size() != 8) {
             throw error("torch._utils._rebuild_tensor_v3 called with " + args.size() + " arguments, not 7 or 8");
         }
+        if (args.get(6) instanceof Unsupported) { // 2.x saves a complex32 or bits8 tensor this way
+            throw error("the file holds a tensor of " + ((Unsupported) args.get(6)).what() + ", which Ember cannot represent");
+        }
         if (!(args.get(0) instanceof Tensor) || !(args.get(1) instanceof Long) || !(args.get(2) instanceof List)
                 || !(args.get(3) instanceof List) || !(args.get(4) instanceof Boolean) || !(args.get(5) instanceof Map)
                 || !(args.get(6) instanceof DType) || args.size() == 8 && args.get(7) != null && !(args.get(7) instanceof Map)) {
