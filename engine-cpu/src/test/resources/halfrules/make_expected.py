@@ -15,8 +15,9 @@
 #    no Vectorized<Half> (its float16 values round twice everywhere, ".113"); 2.x's vec256_half.h fmadd is the
 #    bfloat16 one. Lengths 64 and 128 are wholly in the vector loop on AVX2 (passes of 32) and AVX512 (64) builds;
 #    5, 17 and 31 values, and strided operands (basic_loop), wholly in the scalar path on both; 40 and 100 values mix
-#    them by the build's pass: this machine's AVX2 values (32 + 8, 96 + 4), which Ember follows (an AVX512 build
-#    computes 40 values in the scalar path and 100 as 64 + 36).
+#    them by the build's pass: AVX2's values (32 + 8, 96 + 4), and ".avx512" lines for an AVX512 build (40 values in
+#    the scalar path, 100 as 64 + 36), which 2.x dispatches to on a CPU with AVX-512 (Ember follows the machine's
+#    capability, CpuBackend.cpuCapability(), as 2.x does; session 45).
 # 2. nextafter (2.x BinaryOpsKernel.cpp: AT_DISPATCH_REDUCED_FLOATING_TYPES -> c10's nextafter template for
 #    is_reduced_floating_point types, musl's algorithm on the 16 bits: NaN for a NaN operand, `from` for equal bits,
 #    `to` for two zeros, the smallest subnormal with to's sign from a zero, else one step of the bits). 1.13 has it for
@@ -123,6 +124,10 @@ for dt in ("bfloat16", "float16"):
         tensor(key + ".b", b)
         tensor(key + ".out", want)
         tensor(key + ".sub", fma_rule(a, b, -0.3, dt))
+        if n in (40, 100):  # an AVX512 build's split (passes of 64: 0 + 40, 64 + 36), for a test on such a machine
+            # (the rule checked against 1.13 under ATEN_CPU_CAPABILITY=avx512 in leftovers45/make_expected.py)
+            tensor(key + ".avx512.out", fma_rule(a, b, 0.3, dt, fused=n // 64 * 64))
+            tensor(key + ".avx512.sub", fma_rule(a, b, -0.3, dt, fused=n // 64 * 64))
     # strided operands: basic_loop, the scalar path for every element
     a = draw(128, dt)
     b = draw(128, dt)

@@ -27,15 +27,22 @@ import java.util.WeakHashMap;
  * scope after it closed (a backward outside it) fails with 2.x's message ({@code Trying to backward outside of the
  * 'allow_mutation_on_saved_tensors' contextin which the graph was originally recorded.}, its missing space kept); so
  * does opening a scope inside another ({@code allow_mutation_on_saved_tensors contexts cannot be nested}), which here
- * leaves the outer scope working (2.x's cleanup also switches the outer one off). Differences: the scope belongs to
- * the thread that opened it, as the hooks do (2.x's flag is process-wide); and every saved tensor sharing the written
- * tensor's storage is cloned, where 2.x matches only the same data pointer (a saved view at another offset of the
- * storage is missed there, and its backward reads the new values).
+ * leaves the outer scope working (2.x's cleanup also switches the outer one off). As in 2.x, whether a scope is open is
+ * process-wide (2.x's module flag {@code _allow_mutation_on_saved_tensors_enabled}): while one is open on any thread,
+ * opening another, on any thread, is refused as nested; what the scope does (its saved-tensor hooks, and the cloning
+ * before an in-place write, 2.x's {@code TorchDispatchMode}) belongs to the thread that opened it, as 2.x's hooks and
+ * dispatch modes are thread-local. A difference: every saved tensor sharing the written tensor's storage is cloned,
+ * where 2.x matches only the same data pointer (a saved view at another offset of the storage is missed there, and
+ * its backward reads the new values).
  */
 public final class AllowMutationOnSavedTensors implements AutoCloseable {
     private static final ThreadLocal<AllowMutationOnSavedTensors> ACTIVE = new ThreadLocal<>();
-    /** How many scopes are open on all threads: while none is, an in-place write asks nothing more than this read. */
-    private static final java.util.concurrent.atomic.AtomicInteger OPEN = new java.util.concurrent.atomic.AtomicInteger();
+    /**
+     * The scope open now on any thread, or null (2.x's process-wide flag): while none is, an in-place write asks nothing
+     * more than this read.
+     */
+    private static final java.util.concurrent.atomic.AtomicReference<AllowMutationOnSavedTensors> OPEN =
+            new java.util.concurrent.atomic.AtomicReference<>();
     static final String OUTSIDE = "Trying to backward outside of the 'allow_mutation_on_saved_tensors' context"
             + "in which the graph was originally recorded.";
 
@@ -63,12 +70,11 @@ public final class AllowMutationOnSavedTensors implements AutoCloseable {
     private AllowMutationOnSavedTensors() {
         // 2.x's order: the hooks first (refused inside disable_saved_tensors_hooks), then the nesting check
         hooks = SavedTensorsHooks.push(this::pack, AllowMutationOnSavedTensors::unpack);
-        if (ACTIVE.get() != null) {
+        if (!OPEN.compareAndSet(null, this)) {
             hooks.close();
             throw new IllegalStateException("allow_mutation_on_saved_tensors contexts cannot be nested");
         }
         ACTIVE.set(this);
-        OPEN.incrementAndGet();
     }
 
     static AllowMutationOnSavedTensors open() {
@@ -93,7 +99,7 @@ public final class AllowMutationOnSavedTensors implements AutoCloseable {
      * thread's open scope that lives in that storage and was not cloned yet.
      */
     static void beforeWrite(Tensor self) {
-        if (OPEN.get() == 0) {
+        if (OPEN.get() == null) {
             return;
         }
         AllowMutationOnSavedTensors scope = ACTIVE.get();
@@ -139,7 +145,7 @@ public final class AllowMutationOnSavedTensors implements AutoCloseable {
             }
             handles.clear();
             ACTIVE.remove();
-            OPEN.decrementAndGet();
+            OPEN.compareAndSet(this, null);
         }
     }
 }

@@ -76,8 +76,9 @@ public final class Autograd {
      * {@code try (var ctx = Autograd.allowMutationOnSavedTensors()) { forward; in-place ops; backward }}
      *
      * @return the scope; run the forward and the backward inside it
-     * @throws IllegalStateException inside another such scope ({@code allow_mutation_on_saved_tensors contexts cannot
-     *     be nested}), or inside {@link #disableSavedTensorsHooks(String)} (its message)
+     * @throws IllegalStateException while another such scope is open, on any thread (the state is process-wide, as
+     *     2.x's: {@code allow_mutation_on_saved_tensors contexts cannot be nested}), or inside
+     *     {@link #disableSavedTensorsHooks(String)} (its message)
      */
     public static AllowMutationOnSavedTensors allowMutationOnSavedTensors() {
         return AllowMutationOnSavedTensors.open();

@@ -39,6 +39,14 @@ import java.util.function.Function;
  * back as a new view of it; an input modified in place must be {@linkplain Context#markDirty marked dirty} and returned,
  * and then carries the function's history. Saved tensors are checked for in-place changes as every saved tensor is.
  *
+ * <p>Under the function transforms ({@link Func}: vmap, grad, vjp, jvp, jacrev, jacfwd, hessian, linearize), as in 2.x,
+ * only the {@link SetupContextFunction} form runs: {@link #apply} of a function whose {@code forward} takes the context
+ * is refused there, before it runs, with 2.x's message ({@code In order to use an autograd.Function with functorch
+ * transforms (vmap, grad, jvp, jacrev, ...), it must override the setup_context staticmethod. ...}); outside them both
+ * forms run ({@link AutogradFunctional}'s {@code torch.autograd.functional} is no transform). Ember's reentrant
+ * checkpoint and full backward hooks are functions of this form, as 2.x's {@code CheckpointFunction} and
+ * {@code BackwardHookFunction} are, and so are refused there too.
+ *
  * <p>Not supported: marking dirty a view while recording (PyTorch rebases its base through {@code CopySlices}; clone the
  * view first).
  */
@@ -47,6 +55,11 @@ public abstract class AutogradFunction {
     /** A function; subclasses hold their non-tensor parameters in fields or in the {@link Context}. */
     protected AutogradFunction() {
     }
+
+    /** 2.x's refusal of a context-taking forward under a function transform ({@code Function.apply}). */
+    static final String FUNCTORCH_NEEDS_SETUP_CONTEXT = "In order to use an autograd.Function with functorch transforms "
+            + "(vmap, grad, jvp, jacrev, ...), it must override the setup_context staticmethod. For more details, please "
+            + "see https://pytorch.org/docs/main/notes/extending.func.html";
 
     /**
      * The forward computation on {@code inputs} (null entries stand for absent tensors), run with grad mode off.
@@ -97,6 +110,10 @@ public abstract class AutogradFunction {
     /** Applies the function: runs {@link #forward} and records one node for its outputs. */
     public final Tensor[] applyAll(Tensor... inputs) {
         Args.require(inputs, "apply", "inputs", 1, "tuple of Tensors");
+        if (!(this instanceof SetupContextFunction) && Func.transforming()) {
+            // 2.x's Function.apply: only the setup_context form runs under a functorch transform
+            throw new IllegalStateException(FUNCTORCH_NEEDS_SETUP_CONTEXT);
+        }
         Tensor[] ins = inputs.clone();
         Context ctx = new Context(ins);
         Tensor[] raw;

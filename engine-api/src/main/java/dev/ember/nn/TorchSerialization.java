@@ -27,7 +27,8 @@ import java.util.TreeMap;
  *
  * <p>{@link #load} reads what {@code torch.load(f, weights_only=True)} (PyTorch 2.6's default) reads and nothing
  * more: its restricted unpickler allows the same opcodes and the same globals, each a fixed construction in Java, so a
- * file cannot make Ember call anything it names; any other global is refused with PyTorch's message. Tensors come
+ * file cannot make Ember call anything it names; any other global is refused with PyTorch's message, unless it was
+ * allowed with {@link SafeGlobals} (2.4's {@code add_safe_globals}), which maps it to a Java factory. Tensors come
  * back on the CPU (as with {@code map_location="cpu"}), with the dtype, shape, strides and {@code requires_grad} they
  * were saved with; tensors that shared a storage share one again. Python values map to Java as {@code dict} and
  * {@code OrderedDict} to {@link Map}, {@code list} to {@link ArrayList}, {@code tuple} and {@code torch.Size} to an
@@ -41,8 +42,8 @@ import java.util.TreeMap;
  * exactly its element count times the element size, and each tensor's view must lie inside its storage, all in exact
  * arithmetic before anything is allocated for it. A malformed, corrupt or hostile file is an {@link IOException}
  * naming the file and the problem. Not read: the legacy pre-1.6 format, TorchScript archives
- * ({@code torch.jit.save}), and tensors Ember has no type for (complex32, quint2x4, sparse BSR/BSC, float8, unsigned
- * wider than 8 bits). A quantized tensor ({@code _rebuild_qtensor} over a {@code QInt8Storage}, {@code QUInt8Storage}
+ * ({@code torch.jit.save}), and tensors Ember has no type for (complex32, quint2x4, sparse BSR/BSC).
+ * A quantized tensor ({@code _rebuild_qtensor} over a {@code QInt8Storage}, {@code QUInt8Storage}
  * or {@code QInt32Storage}, per tensor or per channel, with integer or float zero points, or a {@code QUInt4x2Storage}
  * with float zero points per channel, an embedding's weight) is read as a
  * {@link dev.ember.ao.quantization.QuantizedTensor} and written as PyTorch writes one, {@code torch.qint8}-style dtypes

@@ -34,7 +34,9 @@ import java.util.Set;
  * {@code bytearray} a {@code byte[]}; {@code set} a {@link LinkedHashSet}; {@code torch.dtype} a {@link DType} (a quantized one
  * a {@link dev.ember.ao.quantization.QuantDType}); a {@code torch.qscheme} a {@link dev.ember.ao.quantization.QScheme};
  * {@code torch.device} its string ({@code "cuda:0"}); a tensor or {@code nn.Parameter} a {@link Tensor}, a quantized
- * tensor a {@link dev.ember.ao.quantization.QuantizedTensor}.
+ * tensor a {@link dev.ember.ao.quantization.QuantizedTensor}. A global that is neither allowed by default nor added with
+ * {@link SafeGlobals} is refused; one added there is built by its factory. A dtype 2.x allows that Ember has no type
+ * for ({@code torch.complex32}, {@code torch.bits8}, ...) is refused where it is used, or at the end when it is a value.
  */
 final class Unpickler {
     /** The most objects one stream may create; a real checkpoint's pickle makes a few per tensor. */
@@ -128,16 +130,19 @@ final class Unpickler {
             m.put("torch." + s[0] + "Storage", new StorageType(s[1] == null ? null : DType.valueOf(s[1]), s[0] + "Storage",
                 s.length > 2 ? dev.ember.ao.quantization.QuantDType.valueOf(s[2]) : null));
         }
+        // 2.x's dtypes (torch/_weights_only_unpickler.py): str(t) of every dtype of _dtype_to_storage_type_map() and
+        // _new_dtypes(), and uint1..uint7, int1..int7; an alias (torch.float, torch.cfloat) is not among them (a dtype
+        // pickles under its own name), so it is refused as there
         for (DType t : DType.values()) {
             m.put(t.torchName(), t);
         }
-        String[][] aliases = {{"float", "FLOAT32"}, {"double", "FLOAT64"}, {"half", "FLOAT16"}, {"long", "INT64"},
-            {"int", "INT32"}, {"short", "INT16"}};
-        for (String[] a : aliases) {
-            m.put("torch." + a[0], DType.valueOf(a[1]));
+        List<String> others = new ArrayList<>(List.of("complex32", "quint2x4", "float8_e8m0fnu", "float4_e2m1fn_x2",
+            "bits8", "bits16", "bits1x8", "bits2x4", "bits4x2"));
+        for (int bits = 1; bits < 8; bits++) {
+            others.add("uint" + bits);
+            others.add("int" + bits);
         }
-        for (String other : new String[] {"complex32", "complex64", "complex128", "cfloat", "cdouble", "chalf", "quint2x4",
-            "bits8", "bits16"}) { // (uint16, uint32 and uint64 are DTypes: _rebuild_tensor_v3 rebuilds them)
+        for (String other : others) {
             m.put("torch." + other, new Unsupported("dtype torch." + other));
         }
         for (dev.ember.ao.quantization.QuantDType q : new dev.ember.ao.quantization.QuantDType[] {
@@ -155,12 +160,25 @@ final class Unpickler {
     private record Unsupported(String what) {
     }
 
+    /** A global the user allowed ({@link SafeGlobals}): its factory builds what REDUCE or NEWOBJ makes of it. */
+    private record UserGlobal(String name, SafeGlobals.Factory factory) {
+    }
+
     private final byte[] data;
     private final String source;
     private final Storages storages;
     private int pos;
     private int objects;
     private final Map<Long, Object> memo = new HashMap<>();
+    /** The user's safe globals, as they were when the load began. */
+    private final Map<String, SafeGlobals.Factory> userGlobals = SafeGlobals.get();
+    /** What a user's global made, by the global: a BUILD of one goes to its factory. */
+    private final Map<Object, UserGlobal> userMade = new java.util.IdentityHashMap<>();
+    /**
+     * Whether a global Ember cannot represent (a dtype it lacks) or a user's safe global was read: the result is then
+     * searched for one (a value Ember cannot hold).
+     */
+    private boolean unsupportedSeen;
     /** The storages read as quantized ({@code torch.QInt8Storage}...), by their tensors of integers. */
     private final Map<Tensor, dev.ember.ao.quantization.QuantDType> quantizedStorages = new java.util.IdentityHashMap<>();
     /** An UntypedStorage's bytes read as uint16, uint32 or uint64 words (one per storage and type: views share it). */
@@ -317,6 +335,9 @@ final class Unpickler {
                     if (pos != data.length) {
                         throw error("the pickle stops at byte " + (pos - 1) + " of " + data.length + " (trailing bytes)");
                     }
+                    if (unsupportedSeen) {
+                        refuseUnsupported(result);
+                    }
                     return result;
                 }
                 case 'c': { // GLOBAL
@@ -328,6 +349,10 @@ final class Unpickler {
                 case 0x81: { // NEWOBJ
                     Object args = pop();
                     Object cls = pop();
+                    if (cls instanceof UserGlobal && isTuple(args)) {
+                        push(callUser((UserGlobal) cls, (List<?>) args));
+                        break;
+                    }
                     if (cls != Callable.PARAMETER || !isTuple(args)) {
                         throw weightsOnly("Can only create new object for nn.Parameter or classes allowlisted via `add_safe_globals` but got "
                                 + describe(cls));
@@ -347,7 +372,14 @@ final class Unpickler {
                 case 'b': { // BUILD
                     Object state = pop();
                     Object inst = top();
-                    if (inst instanceof OrderedDictMap) {
+                    if (inst != null && userMade.containsKey(inst)) {
+                        UserGlobal g = userMade.get(inst);
+                        try {
+                            g.factory().setState(inst, state);
+                        } catch (IOException | RuntimeException e) {
+                            throw userError(g, "setState", e);
+                        }
+                    } else if (inst instanceof OrderedDictMap) {
                         if (!(state instanceof Map)) {
                             throw error("BUILD of an OrderedDict with " + describe(state) + " as its state");
                         }
@@ -488,6 +520,34 @@ final class Unpickler {
         return (Map<Object, Object>) t;
     }
 
+    /**
+     * Refuses a result that holds a value Ember cannot represent (a dtype such as {@code torch.complex32}, which 2.x
+     * loads as a value, {@code {"dtype": torch.complex32}}); searched without recursion, each container once.
+     */
+    private void refuseUnsupported(Object result) throws IOException {
+        Set<Object> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        ArrayList<Object> pending = new ArrayList<>();
+        pending.add(result);
+        while (!pending.isEmpty()) {
+            Object v = pending.remove(pending.size() - 1);
+            if (v instanceof Unsupported) {
+                throw error("the file holds a " + ((Unsupported) v).what() + ", which Ember cannot represent");
+            }
+            if (v instanceof UserGlobal) {
+                throw error("the file holds the safe global " + ((UserGlobal) v).name() + " itself, not a value it made; "
+                        + "Ember has no Java value for a Python class or function");
+            }
+            if ((v instanceof Map || v instanceof java.util.Collection) && seen.add(v)) {
+                if (v instanceof Map) {
+                    pending.addAll(((Map<?, ?>) v).keySet());
+                    pending.addAll(((Map<?, ?>) v).values());
+                } else {
+                    pending.addAll((java.util.Collection<?>) v);
+                }
+            }
+        }
+    }
+
     /** The deepest nesting of tuples a dict key or set element may have (hashing one recurses through them). */
     private static final int MAX_KEY_DEPTH = 100;
 
@@ -524,12 +584,22 @@ final class Unpickler {
             throw weightsOnly("Trying to load unsupported GLOBAL " + full + " whose module " + m + " is blocked.");
         }
         Object g = ALLOWED.get(full);
+        if (g == null && userGlobals.containsKey(full)) {
+            unsupportedSeen = true; // the global itself (not called) is no value Ember has
+            return new UserGlobal(full, userGlobals.get(full));
+        }
         if (g == null) {
             String shown = full.startsWith("builtins.") ? full.substring("builtins.".length()) : full;
-            throw weightsOnly("Unsupported global: GLOBAL " + shown + " was not an allowed global by default. Ember reads "
-                    + "what torch.load(weights_only=True) reads: tensors, dicts, lists, tuples, numbers and strings.");
+            throw weightsOnly("Unsupported global: GLOBAL " + shown + " was not an allowed global by default. Please use "
+                    + "`torch.serialization.add_safe_globals([" + shown + "])` or the `torch.serialization.safe_globals(["
+                    + shown + "])` context manager to allowlist this global if you trust this class/function. (In Ember: "
+                    + "SafeGlobals.add or SafeGlobals.scope with a factory for \"" + full + "\".)");
+        }
+        if (g instanceof Unsupported) {
+            unsupportedSeen = true;
         }
         if (g instanceof StorageType && ((StorageType) g).dtype() == null) {
+            unsupportedSeen = true;
             return new Unsupported("torch." + ((StorageType) g).name() + " (its dtype is not one Ember has)");
         }
         return g;
@@ -586,7 +656,30 @@ final class Unpickler {
         return out;
     }
 
+    /** A user's global called with {@code args}: its factory's result, remembered for a BUILD of it. */
+    private Object callUser(UserGlobal g, List<?> args) throws IOException {
+        Object made;
+        try {
+            made = g.factory().call(java.util.Collections.unmodifiableList(new ArrayList<>(args)));
+        } catch (IOException | RuntimeException e) {
+            throw userError(g, "call", e);
+        }
+        if (made != null) {
+            userMade.put(made, g);
+        }
+        return made;
+    }
+
+    private IOException userError(UserGlobal g, String what, Exception e) {
+        IOException out = error("the safe global " + g.name() + "'s factory (" + what + ") failed: " + e.getMessage());
+        out.initCause(e);
+        return out;
+    }
+
     private Object reduce(Object func, List<?> args) throws IOException {
+        if (func instanceof UserGlobal) {
+            return callUser((UserGlobal) func, args);
+        }
         if (func instanceof Unsupported) {
             throw error("the file holds a " + ((Unsupported) func).what() + ", which Ember cannot represent");
         }
@@ -878,6 +971,9 @@ final class Unpickler {
         if (args.size() != 7 && args.size() != 8) {
             throw error("torch._utils._rebuild_tensor_v3 called with " + args.size() + " arguments, not 7 or 8");
         }
+        if (args.get(6) instanceof Unsupported) { // 2.x saves a complex32 or bits8 tensor this way
+            throw error("the file holds a tensor of " + ((Unsupported) args.get(6)).what() + ", which Ember cannot represent");
+        }
         if (!(args.get(0) instanceof Tensor) || !(args.get(1) instanceof Long) || !(args.get(2) instanceof List)
                 || !(args.get(3) instanceof List) || !(args.get(4) instanceof Boolean) || !(args.get(5) instanceof Map)
                 || !(args.get(6) instanceof DType) || args.size() == 8 && args.get(7) != null && !(args.get(7) instanceof Map)) {
@@ -1147,6 +1243,9 @@ final class Unpickler {
         }
         if (o instanceof Unsupported) {
             return ((Unsupported) o).what();
+        }
+        if (o instanceof UserGlobal) {
+            return ((UserGlobal) o).name();
         }
         if (o instanceof OrderedDictMap) {
             return "collections.OrderedDict";

@@ -376,6 +376,35 @@ public final class Sparse {
      * when there are entries.
      */
     public static Tensor addmm(Tensor input, SparseTensor sparse, Tensor dense, double beta, double alpha) {
+        return addmm(input, sparse, dense, beta, alpha, "SparseAddmmBackward0", null);
+    }
+
+    /**
+     * {@code torch.mm(sparse, dense)} (and {@code sparse @ dense}): {@link #mm}'s product recorded as 2.x's
+     * {@code MmBackward0}; refused, with 2.x's message, when grad mode is on and the sparse operand requires grad (mm's
+     * derivative saves its strides: {@code strides_or_error}).
+     */
+    static Tensor mmDense(SparseTensor sparse, Tensor dense) {
+        require(sparse, "mm", "input", 1, "SparseTensor");
+        require(dense, "mm", "mat2", 2, "Tensor");
+        if (sparse.requiresGrad() && dev.ember.GradMode.isEnabled()) {
+            throw new IllegalArgumentException("The backward pass for this operation requires the 'self' tensor to be "
+                    + "strided, but a sparse tensor was given instead. Please either use a strided tensor or set "
+                    + "requires_grad=False for 'self'");
+        }
+        return addmm(null, sparse, dense, 0, 1, "MmBackward0", null);
+    }
+
+    /**
+     * {@code torch.mv(sparse, vec)} (and {@code sparse @ vec}): the product with {@code vec} as a column, recorded as
+     * PyTorch's {@code MvBackward0}, a vector; the gradients as {@link #mm}'s.
+     */
+    static Tensor mvDense(SparseTensor sparse, Tensor vec) {
+        return addmm(null, sparse, vec.unsqueeze(1), 0, 1, "MvBackward0", new int[] {sparse.size(0)});
+    }
+
+    private static Tensor addmm(Tensor input, SparseTensor sparse, Tensor dense, double beta, double alpha, String node,
+                                int[] outShape) {
         Sparse.require(sparse, "addmm", "mat1", 2, "SparseTensor");
         Sparse.require(dense, "addmm", "mat2", 3, "Tensor");
         if (sparse.sparseDim() != 2) {
@@ -429,7 +458,7 @@ public final class Sparse {
             row = sparse.rawIndices().select(0, 0).contiguous();
             col = sparse.rawIndices().select(0, 1).contiguous();
         }
-        return new SparseFunctions.Addmm(row, col, m, beta, alpha).apply(input, sparse.rawValues(), dense);
+        return new SparseFunctions.Addmm(node, row, col, m, beta, alpha, outShape).apply(input, sparse.rawValues(), dense);
     }
 
     /**

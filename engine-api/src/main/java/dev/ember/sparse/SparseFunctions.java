@@ -1,6 +1,6 @@
 package dev.ember.sparse;
 
-import dev.ember.AutogradFunction;
+import dev.ember.SetupContextFunction;
 import dev.ember.Tensor;
 
 /**
@@ -20,8 +20,12 @@ final class SparseFunctions {
         return out;
     }
 
-    /** An autograd function recorded under PyTorch's node name. */
-    abstract static class Named extends AutogradFunction {
+    /**
+     * An autograd function recorded under PyTorch's node name. It implements one of PyTorch's own ops, so it runs under
+     * the function transforms (vmap included) as a built-in op does: the setup-context form, with 2.x's generated vmap
+     * rule (a context-taking forward is refused there, as 2.x refuses a user's).
+     */
+    abstract static class Named extends SetupContextFunction {
         private final String name;
 
         Named(String name) {
@@ -32,6 +36,15 @@ final class SparseFunctions {
         public String nodeName() {
             return name;
         }
+
+        @Override
+        protected boolean generateVmapRule() {
+            return true;
+        }
+
+        @Override
+        protected void setupContext(Context ctx, Tensor[] inputs, Tensor[] outputs) {
+        }
     }
 
     /** An alias of the values under a node name ({@code ValuesBackward0}); the gradient passes through unchanged. */
@@ -41,7 +54,7 @@ final class SparseFunctions {
         }
 
         @Override
-        protected Tensor[] forward(Context ctx, Tensor... in) {
+        protected Tensor[] forward(Tensor... in) {
             return new Tensor[] {in[0]};
         }
 
@@ -71,7 +84,7 @@ final class SparseFunctions {
         }
 
         @Override
-        protected Tensor[] forward(Context ctx, Tensor... in) {
+        protected Tensor[] forward(Tensor... in) {
             Tensor v = in[0];
             int[] flat = flatShape(size, sparseDim, rows);
             if (v.dtype() == dev.ember.DType.BOOL) { // duplicates of a bool tensor combine by "or"
@@ -107,7 +120,7 @@ final class SparseFunctions {
         }
 
         @Override
-        protected Tensor[] forward(Context ctx, Tensor... in) {
+        protected Tensor[] forward(Tensor... in) {
             return new Tensor[] {in[0].reshape(flatShape(shape, sparseDim, rows)).indexSelect(0, lin)};
         }
 
@@ -137,10 +150,6 @@ final class SparseFunctions {
         /** The result's shape for bmm ({@code [B, M, P]}: rows and the dense operand's rows flattened over batches). */
         private final int[] outShape;
 
-        Addmm(Tensor row, Tensor col, int rows, double beta, double alpha) {
-            this("SparseAddmmBackward0", row, col, rows, beta, alpha, null);
-        }
-
         Addmm(String name, Tensor row, Tensor col, int rows, double beta, double alpha, int[] outShape) {
             super(name);
             this.row = row;
@@ -157,11 +166,10 @@ final class SparseFunctions {
         }
 
         @Override
-        protected Tensor[] forward(Context ctx, Tensor... in) {
+        protected Tensor[] forward(Tensor... in) {
             Tensor input = in[0];
             Tensor v = in[1];
             Tensor d = in[2];
-            ctx.saveForBackward(v, d);
             Tensor dm = matrix(d);
             if (row.numel() == 0 && outShape == null) {
                 // s_addmm_out_sparse_dense_cpu without entries: beta * input (nan * 0 included), whatever the types;
@@ -179,6 +187,11 @@ final class SparseFunctions {
                 return new Tensor[] {prod};
             }
             return new Tensor[] {(beta == 1 ? input : input.mul(beta)).add(prod)};
+        }
+
+        @Override
+        protected void setupContext(Context ctx, Tensor[] inputs, Tensor[] outputs) {
+            ctx.saveForBackward(inputs[1], inputs[2]);
         }
 
         @Override
@@ -225,7 +238,7 @@ final class SparseFunctions {
         }
 
         @Override
-        protected Tensor[] forward(Context ctx, Tensor... in) {
+        protected Tensor[] forward(Tensor... in) {
             return new Tensor[] {in[0].sum(dims, false)};
         }
 

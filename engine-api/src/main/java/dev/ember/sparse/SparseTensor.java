@@ -849,15 +849,23 @@ public final class SparseTensor implements AutoCloseable {
         return transpose(0, 1, "TBackward0");
     }
 
-    /** {@code this @ dense} for a 2-D sparse tensor and a dense matrix, as {@link Sparse#mm}. */
+    /**
+     * {@code torch.mm(this, dense)} for a 2-D sparse tensor and a dense matrix: {@link Sparse#mm}'s product, recorded as
+     * PyTorch's {@code MmBackward0} (the dense operand's gradient is dense, as there). As in PyTorch (1.13 and 2.x),
+     * refused while grad mode is on and this tensor requires grad ({@code The backward pass for this operation requires
+     * the 'self' tensor to be strided, ...}): {@link Sparse#mm} ({@code torch.sparse.mm}) is the differentiable form.
+     *
+     * @throws IllegalArgumentException as above, and for {@link Sparse#mm}'s bad arguments
+     */
     public Tensor mm(Tensor dense) {
-        return Sparse.mm(this, dense);
+        return Sparse.mmDense(this, dense);
     }
 
     /**
-     * {@code this @ dense} for a 2-D sparse tensor and a dense matrix, as {@link Sparse#mm}, or a dense vector, as
-     * PyTorch's {@code mv} (a vector: {@code mv: expected self.size(-1) == vec.size(-1)} when the sizes differ). (PyTorch
-     * 1.13 and 2.x refuse {@code s.matmul(d)} when {@code s} requires grad; here it is differentiable as {@code mm}.)
+     * {@code this @ dense} for a 2-D sparse tensor and a dense matrix, as {@link #mm} ({@code MmBackward0}, refused when
+     * this tensor requires grad, as in PyTorch), or a dense vector, as PyTorch's {@code mv} ({@code MvBackward0}; a
+     * vector: {@code mv: expected self.size(-1) == vec.size(-1)} when the sizes differ; differentiable in both operands,
+     * where 1.13's backward fails for a sparse operand that requires grad).
      */
     public Tensor matmul(Tensor dense) {
         Sparse.require(dense, "matmul", "other", 1, "Tensor");
@@ -866,9 +874,9 @@ public final class SparseTensor implements AutoCloseable {
             if (dense.size(0) != size[1]) {
                 throw new IllegalArgumentException("mv: expected self.size(-1) == vec.size(-1)");
             }
-            return Sparse.mm(this, dense.unsqueeze(1)).squeeze(1);
+            return Sparse.mvDense(this, dense);
         }
-        return Sparse.mm(this, dense);
+        return Sparse.mmDense(this, dense);
     }
 
     /** {@code this @ other} for two 2-D sparse matrices, a sparse matrix, as {@link Sparse#mm(SparseTensor, SparseTensor)}. */

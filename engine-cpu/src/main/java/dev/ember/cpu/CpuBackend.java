@@ -19,6 +19,20 @@ public final class CpuBackend implements Backend {
     public CpuBackend() {
     }
 
+    /**
+     * The CPU capability PyTorch 2.x's kernels would dispatch to on this machine, as
+     * {@code torch.backends.cpu.get_cpu_capability()}: {@code "AVX512"} (AVX-512 VL, BW, DQ and FMA), {@code "AVX2"}
+     * (AVX2 and FMA) or {@code "DEFAULT"}; the system property {@code ember.cpu.capability} or the environment variable
+     * {@code ATEN_CPU_CAPABILITY} ({@code avx512}, {@code avx2}, {@code default}) overrides it, read once. Ember
+     * follows it where PyTorch's results depend on it: a float16/bfloat16 add or sub with alpha rounds once over whole
+     * vector passes of 64 elements on AVX512 and 32 otherwise, twice elsewhere.
+     *
+     * @return {@code "AVX512"}, {@code "AVX2"} or {@code "DEFAULT"}
+     */
+    public static String cpuCapability() {
+        return CpuCapability.VALUE;
+    }
+
     @Override
     public String deviceType() {
         return "cpu";

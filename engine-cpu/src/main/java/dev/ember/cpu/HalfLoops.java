@@ -215,11 +215,11 @@ final class HalfLoops {
     }
 
     /**
-     * Elements per pass of PyTorch's vectorized CPU loop for the 16-bit types on AVX2 (and DEFAULT) builds: two
-     * {@code Vectorized<Half>} or {@code Vectorized<BFloat16>} of 16 lanes ({@code vectorized_loop}'s
-     * {@code 2 * Vec::size()}; AVX512 builds take 64).
+     * Elements per pass of PyTorch 2.x's vectorized CPU loop for the 16-bit types on this machine's capability
+     * ({@link CpuCapability}): two {@code Vectorized<Half>} or {@code Vectorized<BFloat16>} ({@code vectorized_loop}'s
+     * {@code 2 * Vec::size()}), 32 on AVX2 and DEFAULT builds (16 lanes), 64 on AVX512 (32 lanes).
      */
-    static final int VECTOR_PASS = 32;
+    static final int VECTOR_PASS = CpuCapability.halfVectorPass();
 
     /**
      * {@code y += alpha * x} along one row of float16 or bfloat16, {@code alpha} already rounded to the type, as
@@ -232,8 +232,13 @@ final class HalfLoops {
      * PyTorch, which this does not see.
      */
     static void axpyRow(float alpha, CpuStorage x, int xo, int xs, CpuStorage y, int yo, int ys, int n) {
+        axpyRow(alpha, x, xo, xs, y, yo, ys, n, VECTOR_PASS);
+    }
+
+    /** {@link #axpyRow(float, CpuStorage, int, int, CpuStorage, int, int, int)} with passes of {@code pass} elements. */
+    static void axpyRow(float alpha, CpuStorage x, int xo, int xs, CpuStorage y, int yo, int ys, int n, int pass) {
         DType t = y.dtype;
-        int fused = ys == 1 && (xs == 1 || xs == 0) ? n / VECTOR_PASS * VECTOR_PASS : 0;
+        int fused = ys == 1 && (xs == 1 || xs == 0) ? n / pass * pass : 0;
         float[][] bufs = BUFFERS.get();
         float[] a = bufs[0];
         float[] b = bufs[1];
