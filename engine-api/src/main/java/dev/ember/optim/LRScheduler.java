@@ -483,6 +483,39 @@ public abstract class LRScheduler {
         return out;
     }
 
+    /** The {@code _schedulers} field of ChainedScheduler and SequentialLR: each scheduler's state dict, in order. */
+    static List<Object> schedulerStates(List<LRScheduler> schedulers) {
+        List<Object> children = new ArrayList<>();
+        for (LRScheduler s : schedulers) {
+            children.add(s.stateDict());
+        }
+        return children;
+    }
+
+    /**
+     * The {@code _schedulers} field of a ChainedScheduler's or SequentialLR's state, checked: {@code count} maps, or none
+     * when the state has no such key.
+     */
+    static List<Map<String, ?>> schedulerStates(Map<String, ?> state, int count) {
+        List<Map<String, ?>> children = new ArrayList<>();
+        if (state.containsKey("_schedulers")) {
+            Object v = state.get("_schedulers");
+            if (!(v instanceof List) || ((List<?>) v).size() != count) {
+                throw new IllegalArgumentException("scheduler state '_schedulers' must be a list of " + count
+                        + " scheduler states, got " + v);
+            }
+            for (Object o : (List<?>) v) {
+                if (!(o instanceof Map)) {
+                    throw new IllegalArgumentException("scheduler state '_schedulers' must hold maps, got " + o);
+                }
+                @SuppressWarnings("unchecked")
+                Map<String, ?> c = (Map<String, ?>) o;
+                children.add(c);
+            }
+        }
+        return children;
+    }
+
     /** Python's repr of a float, for messages. */
     static String repr(double v) {
         return Format.repr(v);
