@@ -65,14 +65,7 @@ final class UpsampleLinearOps {
         long[] i1 = new long[out];
         double[] w0 = new double[out];
         double[] w1 = new double[out];
-        double ratio;
-        if (alignCorners) {
-            ratio = out <= 1 ? 0 : single ? (float) (in - 1) / (out - 1) : (double) (in - 1) / (out - 1);
-        } else if (scale > 0) {
-            ratio = single ? (float) (1.0 / scale) : 1.0 / scale;
-        } else {
-            ratio = single ? (float) in / out : (double) in / out;
-        }
+        double ratio = NNOps.areaPixelScale(in, out, alignCorners, scale, single);
         for (int o = 0; o < out; o++) {
             if (in == out) {
                 // compute_source_index_and_lambda's copy where the sizes are equal, whatever the scale factor given
