@@ -131,7 +131,7 @@ public final class AllowMutationOnSavedTensors implements AutoCloseable {
     @Override
     public void close() {
         if (!closed) {
-            GradMode.checkOwner(owner, "An allow_mutation_on_saved_tensors scope");
+            ThreadOwner.check(owner, "An allow_mutation_on_saved_tensors scope");
             hooks.close();
             closed = true;
             for (List<WeakReference<Handle>> refs : handles.values()) {

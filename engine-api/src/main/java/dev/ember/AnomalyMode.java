@@ -65,7 +65,7 @@ public final class AnomalyMode implements AutoCloseable {
     @Override
     public void close() {
         if (!closed) {
-            GradMode.checkOwner(owner, "An AnomalyMode scope");
+            ThreadOwner.check(owner, "An AnomalyMode scope");
             closed = true;
             boolean[] state = STATE.get();
             state[0] = previousEnabled;

@@ -58,7 +58,7 @@ final class AntialiasOps {
             }
             boolean single = dtype == DType.FLOAT32;
             int interpSize = cubic ? 4 : 2;
-            double scale = scale(in, out, alignCorners, scaleFactor, single);
+            double scale = NNOps.areaPixelScale(in, out, alignCorners, scaleFactor, single); // in scalar_t: float for float32
             double support = scale >= 1.0 ? interpSize * 0.5 * scale : interpSize * 0.5;
             double invscale = scale >= 1.0 ? 1.0 / scale : 1.0;
             if (single) {
@@ -121,20 +121,6 @@ final class AntialiasOps {
 
         boolean identity() {
             return in == out;
-        }
-
-        /** PyTorch's {@code area_pixel_compute_scale} in {@code scalar_t}: float for float32. */
-        private static double scale(int in, int out, boolean alignCorners, double scaleFactor, boolean single) {
-            if (alignCorners) {
-                if (out <= 1) {
-                    return 0;
-                }
-                return single ? (float) (in - 1) / (float) (out - 1) : (double) (in - 1) / (out - 1);
-            }
-            if (scaleFactor > 0) {
-                return single ? (float) (1.0 / scaleFactor) : 1.0 / scaleFactor;
-            }
-            return single ? (float) in / (float) out : (double) in / out;
         }
 
         /** PIL's triangle filter (bilinear), or Keys' cubic convolution with a = -0.5 (bicubic). */

@@ -94,10 +94,7 @@ public final class AutocastMode implements AutoCloseable {
         if (closed) {
             return;
         }
-        if (Thread.currentThread() != owner) {
-            throw new IllegalStateException("An autocast scope must be closed on the thread that opened it (" + owner.getName()
-                    + "), not on " + Thread.currentThread().getName());
-        }
+        ThreadOwner.check(owner, "An autocast scope");
         Autocast.State s = Autocast.state();
         if (s.innermost != this) {
             throw new IllegalStateException("Autocast scopes must be closed innermost first: a scope opened inside this "

@@ -46,9 +46,7 @@ public final class DeviceScope implements AutoCloseable {
         if (closed) {
             return;
         }
-        if (Thread.currentThread() != owner) {
-            throw new IllegalStateException("a device scope must be closed on the thread that opened it");
-        }
+        ThreadOwner.check(owner, "A device scope");
         closed = true;
         if (previous == null) {
             CURRENT.remove();

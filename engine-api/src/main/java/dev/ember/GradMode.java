@@ -37,24 +37,6 @@ public final class GradMode implements AutoCloseable {
         STATE.get()[0] = enabled;
     }
 
-    /**
-     * Refuses to close a thread's mode scope on another thread: the mode belongs to the thread that opened it, and
-     * restoring it on this one would change this thread's mode and leave the opener's on for good (a pooled request
-     * thread would then serve every later request in it). Autocast, the profiler and tensor scopes refuse the same way.
-     */
-    static void checkOwner(Thread owner, String what) {
-        Thread me = Thread.currentThread();
-        if (me != owner) {
-            throw new IllegalStateException(what + " must be closed on the thread that opened it (" + name(owner)
-                    + "), not on " + name(me));
-        }
-    }
-
-    /** A thread's name, or its id where it has none (a virtual thread's default). */
-    static String name(Thread t) {
-        return t.getName().isEmpty() ? "thread #" + t.getId() : t.getName();
-    }
-
     /** This thread's state array, shared with {@link InferenceMode} (index 1). */
     static boolean[] state() {
         return STATE.get();
@@ -69,7 +51,7 @@ public final class GradMode implements AutoCloseable {
     @Override
     public void close() {
         if (!closed) {
-            checkOwner(owner, "A GradMode scope");
+            ThreadOwner.check(owner, "A GradMode scope");
             closed = true;
             STATE.get()[0] = previous;
         }

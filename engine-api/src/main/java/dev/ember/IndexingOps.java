@@ -433,14 +433,23 @@ final class IndexingOps {
         return out; // an int64 tensor never requires grad
     }
 
-    static Tensor scatter_(Tensor self, int dim, Tensor index, Tensor src) {
-        // the autograd checks, scatter's meta checks (dim, dtypes, shapes), then its overlap checks
+    /**
+     * The checks of {@code scatter_} and {@code scatter_add_} with a source tensor, in PyTorch's order: the autograd
+     * checks, scatter's meta checks (dim, dtypes, shapes), then its overlap checks, the devices and the index values.
+     * Returns the wrapped dim.
+     */
+    private static int checkScatterInplace(Tensor self, int dim, Tensor index, Tensor src) {
         InplaceOps.checkInplace(self, List.of(src), false);
         int d = Shapes.wrapDim(dim, self.dim());
         checkScatter(self, d, index, src);
         InplaceOps.checkInplace(self, List.of(src));
         ArithmeticOps.checkSameDevice(self, index, src);
         checkScatterValues(self, d, index);
+        return d;
+    }
+
+    static Tensor scatter_(Tensor self, int dim, Tensor index, Tensor src) {
+        int d = checkScatterInplace(self, dim, index, src);
         return inplace(self, List.of(src), old -> scatter(old, d, index, src),
                 () -> scatterInto(self, d, index, src, null, ScatterReduce.NONE, true), index);
     }
@@ -493,12 +502,7 @@ final class IndexingOps {
     }
 
     static Tensor scatterAdd_(Tensor self, int dim, Tensor index, Tensor src) {
-        InplaceOps.checkInplace(self, List.of(src), false);
-        int d = Shapes.wrapDim(dim, self.dim());
-        checkScatter(self, d, index, src);
-        InplaceOps.checkInplace(self, List.of(src));
-        ArithmeticOps.checkSameDevice(self, index, src);
-        checkScatterValues(self, d, index);
+        int d = checkScatterInplace(self, dim, index, src);
         return inplace(self, List.of(src), old -> scatterAdd(old, d, index, src),
                 () -> scatterInto(self, d, index, src, null, ScatterReduce.SUM, true), index);
     }

@@ -63,7 +63,7 @@ public final class InferenceMode implements AutoCloseable {
     @Override
     public void close() {
         if (!closed) {
-            GradMode.checkOwner(owner, "An InferenceMode scope");
+            ThreadOwner.check(owner, "An InferenceMode scope");
             closed = true;
             grad.close();
             GradMode.state()[1] = previous;

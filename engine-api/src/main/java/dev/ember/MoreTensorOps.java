@@ -431,24 +431,9 @@ final class MoreTensorOps {
         }
         int[] in = t.shape;
         if (out.length > 0) {
-            MultiOutput.record(node, new Tensor[] {t}, out, n -> grads -> {
-                // split_with_sizes_backward: the pieces' gradients concatenated, zeros where none arrived
-                Tensor defined = null;
-                for (Tensor g : grads) {
-                    defined = defined == null ? g : defined;
-                }
-                List<Tensor> all = new java.util.ArrayList<>(grads.length);
-                for (int j = 0; j < grads.length; j++) {
-                    if (grads[j] != null) {
-                        all.add(grads[j]);
-                    } else {
-                        int[] shape = in.clone();
-                        shape[d] = sizes[j];
-                        all.add(Creation.zeros(shape, defined.dtype, defined.device));
-                    }
-                }
-                return new Tensor[] {Tensor.cat(all, d)};
-            });
+            // split_with_sizes_backward: the pieces' gradients concatenated, zeros where none arrived
+            MultiOutput.record(node, new Tensor[] {t}, out,
+                    n -> grads -> new Tensor[] {ShapeOps.splitBackward(grads, sizes, d, in)});
         }
         return new java.util.ArrayList<>(java.util.Arrays.asList(out));
     }

@@ -1833,6 +1833,18 @@ final class NNOps {
         Shapes.storageNumel(outShape, input.dtype, input.device);
     }
 
+    /**
+     * PyTorch's {@code area_pixel_compute_scale} in {@code scalar_t} (float arithmetic for {@code single}), the step of
+     * the linear, cubic and antialiased resamplings (and, in float, the quantized bilinear one): {@code (in - 1) /
+     * (out - 1)} with {@code alignCorners} (0 for one output), else {@link #scaleValue}.
+     */
+    static double areaPixelScale(int in, int out, boolean alignCorners, double scale, boolean single) {
+        if (alignCorners) {
+            return out <= 1 ? 0 : single ? (float) (in - 1) / (out - 1) : (double) (in - 1) / (out - 1);
+        }
+        return scaleValue(scale, in, out, single);
+    }
+
     /** PyTorch's {@code compute_scales_value}: {@code 1 / scale} for a positive scale given, else {@code in / out}. */
     private static double scaleValue(double scale, int in, int out, boolean single) {
         if (scale > 0) {
@@ -2118,14 +2130,7 @@ final class NNOps {
             boolean single = dtype != DType.FLOAT64;
             long[][] idx = new long[4][out];
             double[][] wts = new double[4][out];
-            double ratio;
-            if (alignCorners) {
-                ratio = out <= 1 ? 0 : single ? (float) (in - 1) / (out - 1) : (double) (in - 1) / (out - 1);
-            } else if (scale > 0) {
-                ratio = single ? (float) (1.0 / scale) : 1.0 / scale;
-            } else {
-                ratio = single ? (float) in / out : (double) in / out;
-            }
+            double ratio = areaPixelScale(in, out, alignCorners, scale, single);
             for (int o = 0; o < out; o++) {
                 double real;
                 if (single) {

@@ -58,7 +58,7 @@ public final class OpInterception {
         @Override
         public void close() {
             if (!closed) {
-                GradMode.checkOwner(owner, "An op interception scope");
+                ThreadOwner.check(owner, "An op interception scope");
                 closed = true;
                 OPEN.decrementAndGet();
                 if (previous == null) {

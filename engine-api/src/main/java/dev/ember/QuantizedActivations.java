@@ -380,12 +380,9 @@ public final class QuantizedActivations {
         return carrier(QuantizedTensor.makePerTensorQuantizedTensor(ints, q.qScale(), q.qZeroPoint()));
     }
 
-    /** PyTorch's {@code area_pixel_compute_scale<float>}. */
+    /** PyTorch's {@code area_pixel_compute_scale<float>} ({@link NNOps#areaPixelScale} in float; null: no scale). */
     private static float sourceScale(int in, int out, boolean alignCorners, Double scale) {
-        if (alignCorners) {
-            return out > 1 ? (float) (in - 1) / (out - 1) : 0f;
-        }
-        return scale != null && scale > 0 ? (float) (1.0 / scale) : (float) in / out;
+        return (float) NNOps.areaPixelScale(in, out, alignCorners, scale == null ? 0 : scale, true);
     }
 
     /** PyTorch's {@code area_pixel_compute_source_index<float>} (not cubic). */

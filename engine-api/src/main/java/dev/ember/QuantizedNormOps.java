@@ -122,21 +122,13 @@ public final class QuantizedNormOps {
         long zp = x.qZeroPoint();
         float inv = 1.0f / (float) outputScale;
         long[] out = new long[q.length];
+        float[] stats = new float[2];
         for (int gi = 0; gi < groups; gi++) {
             int base = gi * groupSize;
-            long sum = 0;
-            long sumSq = 0;
-            for (int i = 0; i < groupSize; i++) {
-                long v = q[base + i];
-                sum += v;
-                sumSq += v * v;
-            }
-            float meanShifted = (float) sum / groupSize;
-            float mean = meanShifted - (float) zp;
-            // sumsq / N - mean^2 and (..) * gamma + beta: contracted to fmas in PyTorch's AVX2 kernel (GCC's default
-            // -ffp-contract=fast; its outputs on inputs where the fused and unfused steps round apart say so)
-            float var = Math.max(Math.fma(-meanShifted, meanShifted, (float) sumSq / groupSize), 0.0f);
-            float scaleDivStd = (float) (xScale / Math.sqrt((double) (var * xScale * xScale) + eps));
+            groupStats(q, base, groupSize, zp, xScale, eps, stats);
+            float mean = stats[0];
+            float scaleDivStd = stats[1];
+            // (..) * gamma + beta: contracted to an fma in PyTorch's AVX2 kernel, as groupStats' variance
             for (int i = 0; i < groupSize; i++) {
                 float d = (float) (q[base + i] - zp);
                 float y = Math.fma((d - mean) * scaleDivStd, g[i], b[i]);
@@ -144,6 +136,26 @@ public final class QuantizedNormOps {
             }
         }
         return QuantizedPointwiseOps.fromInts(out, shape, x.dtype(), outputScale, outputZeroPoint);
+    }
+
+    /**
+     * One group's statistics as {@code quantized_normalize_kernel} computes them from the integers {@code q[base,
+     * base + n)}: {@code stats[0]} the mean with the zero point removed, {@code stats[1]} {@code x_scale / std}. The
+     * integer sums run exactly; {@code sumsq / N - mean^2} is contracted to an fma as in PyTorch's AVX2 kernel (GCC's
+     * default -ffp-contract=fast; its outputs on inputs where the fused and unfused steps round apart say so).
+     */
+    private static void groupStats(long[] q, int base, int n, long zp, float xScale, double eps, float[] stats) {
+        long sum = 0;
+        long sumSq = 0;
+        for (int i = 0; i < n; i++) {
+            long v = q[base + i];
+            sum += v;
+            sumSq += v * v;
+        }
+        float meanShifted = (float) sum / n;
+        float var = Math.max(Math.fma(-meanShifted, meanShifted, (float) sumSq / n), 0.0f);
+        stats[0] = meanShifted - (float) zp;
+        stats[1] = (float) (xScale / Math.sqrt((double) (var * xScale * xScale) + eps));
     }
 
     /**
@@ -195,19 +207,12 @@ public final class QuantizedNormOps {
         long zp = x.qZeroPoint();
         float inv = 1.0f / (float) outputScale;
         long[] out = new long[q.length];
+        float[] stats = new float[2];
         for (int gi = 0; gi < groups; gi++) {
             int base = gi * perGroup;
-            long sum = 0;
-            long sumSq = 0;
-            for (int i = 0; i < perGroup; i++) {
-                long v = q[base + i];
-                sum += v;
-                sumSq += v * v;
-            }
-            float meanShifted = (float) sum / perGroup;
-            float mean = meanShifted - (float) zp;
-            float var = Math.max(Math.fma(-meanShifted, meanShifted, (float) sumSq / perGroup), 0.0f);
-            float scaleDivStd = (float) (xScale / Math.sqrt((double) (var * xScale * xScale) + eps));
+            groupStats(q, base, perGroup, zp, xScale, eps, stats);
+            float mean = stats[0];
+            float scaleDivStd = stats[1];
             for (int ch = 0; ch < channelsPerGroup; ch++) {
                 int scaling = (gi * channelsPerGroup + ch) % c;
                 float gammaP = scaleDivStd * (g == null ? 1.0f : g[scaling]);

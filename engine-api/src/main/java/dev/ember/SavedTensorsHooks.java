@@ -82,7 +82,7 @@ public final class SavedTensorsHooks implements AutoCloseable {
     @Override
     public void close() {
         if (!closed) {
-            GradMode.checkOwner(owner, "A saved_tensors_hooks scope");
+            ThreadOwner.check(owner, "A saved_tensors_hooks scope");
             closed = true;
             List<SavedTensorsHooks> stack = STACK.get();
             int i = stack.lastIndexOf(this);
@@ -136,7 +136,7 @@ public final class SavedTensorsHooks implements AutoCloseable {
         @Override
         public void close() {
             if (!closed) {
-                GradMode.checkOwner(owner, "A disable_saved_tensors_hooks scope");
+                ThreadOwner.check(owner, "A disable_saved_tensors_hooks scope");
                 closed = true;
                 DISABLED.set(previous);
             }

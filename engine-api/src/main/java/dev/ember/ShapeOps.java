@@ -150,9 +150,9 @@ final class ShapeOps {
 
     /**
      * PyTorch's {@code split_with_sizes_backward}: the pieces' gradients concatenated along {@code d}, zeros for a piece
-     * no gradient reached (null).
+     * no gradient reached (null). Also the backward of {@code unsafe_split} and {@code unsafe_chunk} (MoreTensorOps).
      */
-    private static Tensor splitBackward(Tensor[] grads, int[] sizes, int d, int[] in) {
+    static Tensor splitBackward(Tensor[] grads, int[] sizes, int d, int[] in) {
         Tensor defined = firstDefined(grads);
         List<Tensor> all = new ArrayList<>(grads.length);
         for (int j = 0; j < grads.length; j++) {

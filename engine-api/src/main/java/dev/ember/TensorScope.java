@@ -221,9 +221,7 @@ public final class TensorScope implements AutoCloseable {
         if (closed) {
             return;
         }
-        if (Thread.currentThread() != thread) {
-            throw new IllegalStateException("a TensorScope must be closed on the thread that opened it");
-        }
+        ThreadOwner.check(thread, "A TensorScope");
         if (CURRENT.get() != this) {
             throw new IllegalStateException("TensorScope closed out of order: a scope opened inside it is still open");
         }

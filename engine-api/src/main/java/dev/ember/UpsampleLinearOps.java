@@ -65,14 +65,7 @@ final class UpsampleLinearOps {
         long[] i1 = new long[out];
         double[] w0 = new double[out];
         double[] w1 = new double[out];
-        double ratio;
-        if (alignCorners) {
-            ratio = out <= 1 ? 0 : single ? (float) (in - 1) / (out - 1) : (double) (in - 1) / (out - 1);
-        } else if (scale > 0) {
-            ratio = single ? (float) (1.0 / scale) : 1.0 / scale;
-        } else {
-            ratio = single ? (float) in / out : (double) in / out;
-        }
+        double ratio = NNOps.areaPixelScale(in, out, alignCorners, scale, single);
         for (int o = 0; o < out; o++) {
             if (in == out) {
                 // compute_source_index_and_lambda's copy where the sizes are equal, whatever the scale factor given
@@ -234,59 +227,6 @@ final class UpsampleLinearOps {
         return ArithmeticOps.record(gx, again, new Tensor[] {g}, n -> gg -> new Tensor[] {forward(gg, taps, name)});
     }
 
-    /** PyTorch's {@code compute_output_size}: the size given, or each spatial size times its scale factor, truncated. */
-    private static int[] outputSize(Tensor input, int[] outputSize, double[] scaleFactors, int spatial) {
-        if ((outputSize == null) == (scaleFactors == null)) {
-            throw new IllegalArgumentException("Must specify exactly one of output_size and scale_factors");
-        }
-        if (outputSize != null) {
-            if (outputSize.length != spatial) {
-                throw new IllegalArgumentException("It is expected output_size equals to " + spatial + ", but got size "
-                        + outputSize.length);
-            }
-            return outputSize.clone();
-        }
-        if (scaleFactors.length != spatial) {
-            throw new IllegalArgumentException("It is expected scale_factors equals to " + spatial + ", but got size "
-                    + scaleFactors.length);
-        }
-        int[] out = new int[spatial];
-        for (int i = 0; i < spatial; i++) {
-            double odim = input.size(i + 2) * scaleFactors[i];
-            if (!(odim > Integer.MIN_VALUE && odim < Integer.MAX_VALUE)) {
-                throw new IllegalArgumentException("value cannot be converted to type int64_t without overflow");
-            }
-            out[i] = (int) odim;
-        }
-        return out;
-    }
-
-    /** {@code upsample_{1,3}d_common_check} and the meta function's check of an empty input, in PyTorch's words. */
-    private static void checkSizes(Tensor input, int[] out, int spatial) {
-        String[] names = {"D", "H", "W"};
-        StringBuilder in = new StringBuilder();
-        StringBuilder o = new StringBuilder();
-        boolean positive = true;
-        for (int i = 0; i < spatial; i++) {
-            String name = names[3 - spatial + i];
-            in.append(i > 0 ? ", " : "").append(name).append(": ").append(input.size(i + 2));
-            o.append(i > 0 ? ", " : "").append(name).append(": ").append(out[i]);
-            positive &= input.size(i + 2) > 0 && out[i] > 0;
-        }
-        if (!positive) {
-            throw new IllegalArgumentException("Input and output sizes should be greater than 0, but got input (" + in + ")"
-                    + (spatial == 1 ? " and" : "") + " output (" + o + ")");
-        }
-        if (input.numel() == 0 && input.size(1) == 0) {
-            throw new IllegalArgumentException("Non-empty " + (spatial + 2) + "D data tensor expected but got a tensor with "
-                    + "sizes " + Shapes.str(input.shape()));
-        }
-        // the output within Ember's limits before any tap table of its size is made
-        int[] outShape = input.shape();
-        System.arraycopy(out, 0, outShape, 2, spatial);
-        Shapes.storageNumel(outShape, input.dtype(), input.device());
-    }
-
     /**
      * PyTorch's {@code upsample_linear1d} ({@code spatial} 1, a 3-D input) and {@code upsample_trilinear3d} ({@code
      * spatial} 3, a 5-D input) of a floating input, by output size or by scale factors (exactly one given).
@@ -299,8 +239,8 @@ final class UpsampleLinearOps {
             throw new IllegalArgumentException("It is expected input_size equals to " + (spatial + 2) + ", but got size "
                     + input.dim());
         }
-        int[] out = outputSize(input, outputSize, scaleFactors, spatial);
-        checkSizes(input, out, spatial);
+        int[] out = NNOps.upsampleSize(input, outputSize, scaleFactors);
+        NNOps.checkUpsample(input, out, spatial);
         if (!input.dtype().isFloatingPoint()) {
             throw new IllegalArgumentException(notImplemented("compute_indices_weights_linear", input.dtype()));
         }

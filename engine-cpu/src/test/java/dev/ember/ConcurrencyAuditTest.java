@@ -68,6 +68,11 @@ class ConcurrencyAuditTest {
                 }));
         kinds.add(new Kind("parametrize.cached", "A parametrize.cached() scope", () -> Parametrize.cached(),
                 () -> m.parametrizedValue("weight") == m.parametrizedValue("weight")));
+        kinds.add(new Kind("autocast", "An autocast scope", () -> Ember.autocast("cpu"),
+                () -> Ember.isAutocastEnabled("cpu")));
+        kinds.add(new Kind("deviceScope", "A device scope", () -> Ember.deviceScope(Device.CPU), DeviceScope::current));
+        kinds.add(new Kind("scope", "A TensorScope", Ember::scope, TensorScope::current));
+        kinds.add(new Kind("profile", "A Profiler", Ember::profile, dev.ember.profiler.Profiler::isProfiling));
         return kinds;
     }
 
@@ -134,6 +139,32 @@ class ConcurrencyAuditTest {
             Object[] seen = opener.get(60, TimeUnit.SECONDS);
             assertEquals(seen[1], seen[2], k.name() + ": the opener's mode stayed on");
             assertEquals(seen[0], seen[3], k.name() + ": and its own close restored it");
+        }
+    }
+
+    /**
+     * The thread-bound scopes that {@link #kinds()} cannot observe from outside (checkpoint's early-stop setting is
+     * read only by a checkpoint) or that end rather than close (a profiler's user range) refuse another thread in the
+     * same words as the others, and their own thread still closes them afterwards.
+     */
+    @Test
+    void otherThreadBoundScopesRefuseInTheSameWords() throws Exception {
+        String me = Thread.currentThread().getName();
+        AutoCloseable earlyStop = dev.ember.nn.utils.Checkpoint.setCheckpointEarlyStop(false);
+        try {
+            String message = onAnotherThread(() -> assertThrows(IllegalStateException.class, earlyStop::close).getMessage());
+            assertEquals("A set_checkpoint_early_stop scope must be closed on the thread that opened it (" + me
+                    + "), not on audit-other", message);
+        } finally {
+            earlyStop.close();
+        }
+        try (dev.ember.profiler.Profiler prof = Ember.profile()) {
+            dev.ember.profiler.RecordFunction range = dev.ember.profiler.Profiler.recordFunction("audit-range");
+            String message = onAnotherThread(() -> assertThrows(IllegalStateException.class, range::close).getMessage());
+            assertEquals("record_function range 'audit-range' must end on the thread that opened it (" + me
+                    + "), not on audit-other", message);
+            range.close();
+            assertTrue(dev.ember.profiler.Profiler.isProfiling(), "the profiler stays open on its thread");
         }
     }
 

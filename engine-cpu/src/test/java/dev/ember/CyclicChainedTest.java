@@ -231,9 +231,23 @@ class CyclicChainedTest {
         Map<String, Object> cs = c.stateDict();
         Map<String, Object> cbad = new LinkedHashMap<>(cs);
         cbad.put("_schedulers", List.of(cs));
-        assertThrows(IllegalArgumentException.class, () -> c.loadStateDict(cbad));
+        assertEquals("scheduler state '_schedulers' must be a list of 2 scheduler states, got " + List.of(cs),
+                assertThrows(IllegalArgumentException.class, () -> c.loadStateDict(cbad)).getMessage());
         assertThrows(IllegalArgumentException.class, () -> c.loadStateDict(null));
         assertEquals(cs, c.stateDict());
+        // SequentialLR reads its schedulers' states through the same check (session 45 moved it into LRScheduler)
+        Optimizer o2 = sgd();
+        dev.ember.optim.SequentialLR q = new dev.ember.optim.SequentialLR(o2,
+                List.of(new ExponentialLR(o2, 0.9), new StepLR(o2, 2, 0.5)), List.of(3));
+        q.step();
+        Map<String, Object> qs = q.stateDict();
+        Map<String, Object> qbad = new LinkedHashMap<>(qs);
+        List<Object> notMaps = new ArrayList<>(List.of(((List<?>) qs.get("_schedulers")).get(0), "not a state"));
+        qbad.put("_schedulers", notMaps);
+        qbad.put("last_epoch", 7L);
+        assertEquals("scheduler state '_schedulers' must hold maps, got not a state",
+                assertThrows(IllegalArgumentException.class, () -> q.loadStateDict(qbad)).getMessage());
+        assertEquals(qs, q.stateDict());
     }
 
     @Test

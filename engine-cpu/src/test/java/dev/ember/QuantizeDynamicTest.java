@@ -393,6 +393,34 @@ class QuantizeDynamicTest {
         ReferenceCases.assertClose("lstm.pt.torch.model", in("lstm.pt.torch.model"), t.apply(in("lstm.x")), 1e-6);
     }
 
+    /** A GRU of another class, which from_float refuses as PyTorch's {@code type(mod) == cls} check does. */
+    static final class OwnGru extends dev.ember.nn.GRU {
+        OwnGru() {
+            super(3, 4);
+        }
+    }
+
+    /**
+     * The from_float checks the layers and the cells share (session 45 moved them into one place): a missing module or
+     * qconfig, a subclass, a module without biases; each message names the class.
+     */
+    @Test
+    void fromFloatRefusesWhatItCannotQuantize() {
+        String pre = "nn.quantized.dynamic.";
+        assertEquals(pre + "GRU.from_float needs a GRU and a qconfig", assertThrows(IllegalArgumentException.class,
+            () -> dev.ember.ao.nn.quantized.dynamic.GRU.fromFloat(new dev.ember.nn.GRU(3, 4), null)).getMessage());
+        assertEquals(pre + "GRU.from_float only works for nn.GRU, not OwnGru", assertThrows(IllegalArgumentException.class,
+            () -> dev.ember.ao.nn.quantized.dynamic.GRU.fromFloat(new OwnGru(), DynamicQConfig.PER_CHANNEL)).getMessage());
+        assertEquals(pre + "GRU.from_float: the GRU must have biases (PyTorch's assert mod.bias)",
+            assertThrows(IllegalArgumentException.class, () -> dev.ember.ao.nn.quantized.dynamic.GRU.fromFloat(
+                new dev.ember.nn.GRU(3, 4, 1, false, false, 0.0, false), DynamicQConfig.PER_CHANNEL)).getMessage());
+        assertEquals(pre + "RNNCell.from_float needs a RNNCell and a qconfig", assertThrows(IllegalArgumentException.class,
+            () -> dev.ember.ao.nn.quantized.dynamic.RNNCell.fromFloat(null, DynamicQConfig.PER_CHANNEL)).getMessage());
+        assertEquals(pre + "RNNCell.from_float: the RNNCell must have biases (PyTorch's assert mod.bias)",
+            assertThrows(IllegalArgumentException.class, () -> dev.ember.ao.nn.quantized.dynamic.RNNCell.fromFloat(
+                new dev.ember.nn.RNNCell(3, 4, false), DynamicQConfig.PER_CHANNEL)).getMessage());
+    }
+
     @Test
     void cellsAreQuantizedAsPyTorchsDynamicCells() {
         // PyTorch's default spec swaps LSTMCell, GRUCell and RNNCell (tanh and relu) too; the cells quantize their input

@@ -185,10 +185,11 @@ class TensorLifetimeTest {
             } catch (Throwable t) {
                 error.set(t);
             }
-        });
+        }, "lifetime-other");
         other.start();
         other.join();
-        assertEquals("a TensorScope must be closed on the thread that opened it", error.get().getMessage());
+        assertEquals("A TensorScope must be closed on the thread that opened it (" + Thread.currentThread().getName()
+                + "), not on lifetime-other", error.get().getMessage());
         inner.close();
         outer.close();
         assertEquals(null, TensorScope.current());

@@ -37,23 +37,10 @@ public class GRUCell extends RNNCellBase implements RnnCellForward {
             return replaced.forward(input, hx);
         }
         Checks.tensor(input, "gru_cell", "input", 1);
-        if (input.dim() != 1 && input.dim() != 2) {
-            throw new IllegalArgumentException("GRUCell: Expected input to be 1D or 2D, got " + input.dim() + "D instead");
-        }
-        if (hx != null && hx.dim() != 1 && hx.dim() != 2) {
-            throw new IllegalArgumentException("GRUCell: Expected hidden to be 1D or 2D, got " + hx.dim() + "D instead");
-        }
-        boolean batched = input.dim() == 2;
-        Tensor x = batched ? input : input.unsqueeze(0);
-        Tensor h;
-        if (hx == null) {
-            h = Tensor.zeros(x.dtype(), x.size(0), hiddenSize).to(x.device());
-        } else {
-            h = batched ? hx : hx.unsqueeze(0);
-        }
-        Tensor r = Tensor.gruCell(x, h, parameter("weight_ih"), parameter("weight_hh"), parameter("bias_ih"),
+        Tensor[] xh = batchedOneState("GRUCell", input, hx);
+        Tensor r = Tensor.gruCell(xh[0], xh[1], parameter("weight_ih"), parameter("weight_hh"), parameter("bias_ih"),
                 parameter("bias_hh"));
-        return batched ? r : r.squeeze(0);
+        return input.dim() == 2 ? r : r.squeeze(0);
     }
 
     /** {@link #forward(Tensor, Tensor)} called with this module's hooks, as {@code cell(input, hx)}. */

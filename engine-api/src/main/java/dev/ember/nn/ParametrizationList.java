@@ -4,6 +4,7 @@ import dev.ember.Ember;
 import dev.ember.GradMode;
 import dev.ember.DType;
 import dev.ember.Tensor;
+import dev.ember.ThreadOwner;
 import dev.ember.nn.utils.Parametrization;
 
 import java.util.ArrayList;
@@ -66,11 +67,7 @@ public class ParametrizationList extends Module {
             if (closed) {
                 return;
             }
-            Thread me = Thread.currentThread();
-            if (me != owner) {
-                throw new IllegalStateException("A parametrize.cached() scope must be closed on the thread that opened it ("
-                        + owner.getName() + "), not on " + me.getName());
-            }
+            ThreadOwner.check(owner, "A parametrize.cached() scope");
             closed = true;
             if (--CACHE_DEPTH.get()[0] == 0) {
                 CACHE.get().clear();

@@ -84,40 +84,7 @@ public class RNN extends RNNBase {
      * its checks and messages.
      */
     public RnnOutput forward(Tensor input, Tensor hx) {
-        boolean tanh = nonlinearity.equals("tanh");
-        Checks.tensor(input, tanh ? "rnn_tanh" : "rnn_relu", "input", 1);
-        if (input.dim() != 2 && input.dim() != 3) {
-            throw new IllegalArgumentException("RNN: Expected input to be 2D or 3D, got " + input.dim() + "D tensor instead");
-        }
-        boolean batched = input.dim() == 3;
-        int batchDim = batchDim();
-        Tensor x = input;
-        Tensor h = hx;
-        if (!batched) {
-            x = input.unsqueeze(batchDim);
-            if (h != null) {
-                if (h.dim() != 2) {
-                    throw new IllegalArgumentException("For unbatched 2-D input, hx should also be 2-D but got " + h.dim()
-                            + "-D tensor");
-                }
-                h = h.unsqueeze(1);
-            }
-        } else if (h != null && h.dim() != 3) {
-            throw new IllegalArgumentException("For batched 3-D input, hx should also be 3-D but got " + h.dim() + "-D tensor");
-        }
-        if (h == null) {
-            int maxBatch = batchFirst ? x.size(0) : x.size(1);
-            h = Tensor.zeros(x.dtype(), numLayers * directions(), maxBatch, hiddenSize).to(x.device());
-        }
-        checkInput(x);
-        checkHiddenSize(h, expectedHiddenSize(x, hiddenSize), "hidden");
-        RnnOutput r = tanh
-                ? Tensor.rnnTanh(x, h, flatWeights(), bias, numLayers, dropout, isTraining(), bidirectional, batchFirst)
-                : Tensor.rnnRelu(x, h, flatWeights(), bias, numLayers, dropout, isTraining(), bidirectional, batchFirst);
-        if (!batched) {
-            return new RnnOutput(r.output().squeeze(batchDim), r.h().squeeze(1), null);
-        }
-        return r;
+        return forwardOneHidden(input, hx);
     }
 
     /** {@link #forward(PackedSequence, Tensor)} from a zero state. */

@@ -208,6 +208,53 @@ public abstract class RNNBase extends Module {
         return new int[] {numLayers * directions(), miniBatch, hidden};
     }
 
+    /**
+     * The unpacked forward of {@link GRU} and {@link RNN} (PyTorch's {@code GRU.forward}/{@code RNN.forward} with a
+     * tensor, with their checks and messages): an unbatched input and {@code hx} given their batch dimension, a null
+     * {@code hx} made zeros, both checked, the op of this module's mode run, and the batch dimension dropped again.
+     */
+    RnnOutput forwardOneHidden(Tensor input, Tensor hx) {
+        boolean gru = mode.equals("GRU");
+        boolean tanh = mode.equals("RNN_TANH");
+        Checks.tensor(input, gru ? "gru" : tanh ? "rnn_tanh" : "rnn_relu", "input", 1);
+        if (input.dim() != 2 && input.dim() != 3) {
+            // the two classes' messages differ by a word, as PyTorch's
+            throw new IllegalArgumentException(gru ? "GRU: Expected input to be 2D or 3D, got " + input.dim() + "D instead"
+                    : "RNN: Expected input to be 2D or 3D, got " + input.dim() + "D tensor instead");
+        }
+        boolean batched = input.dim() == 3;
+        int batchDim = batchDim();
+        Tensor x = input;
+        Tensor h = hx;
+        if (!batched) {
+            x = input.unsqueeze(batchDim);
+            if (h != null) {
+                if (h.dim() != 2) {
+                    throw new IllegalArgumentException("For unbatched 2-D input, hx should also be 2-D but got " + h.dim()
+                            + "-D tensor");
+                }
+                h = h.unsqueeze(1);
+            }
+        } else if (h != null && h.dim() != 3) {
+            throw new IllegalArgumentException("For batched 3-D input, hx should also be 3-D but got " + h.dim() + "-D tensor");
+        }
+        if (h == null) {
+            int maxBatch = batchFirst ? x.size(0) : x.size(1);
+            h = Tensor.zeros(x.dtype(), numLayers * directions(), maxBatch, hiddenSize).to(x.device());
+        }
+        checkInput(x);
+        checkHiddenSize(h, expectedHiddenSize(x, hiddenSize), "hidden");
+        List<Tensor> w = flatWeights();
+        boolean train = isTraining();
+        RnnOutput r = gru ? Tensor.gru(x, h, w, bias, numLayers, dropout, train, bidirectional, batchFirst)
+                : tanh ? Tensor.rnnTanh(x, h, w, bias, numLayers, dropout, train, bidirectional, batchFirst)
+                : Tensor.rnnRelu(x, h, w, bias, numLayers, dropout, train, bidirectional, batchFirst);
+        if (!batched) {
+            return new RnnOutput(r.output().squeeze(batchDim), r.h().squeeze(1), null);
+        }
+        return r;
+    }
+
     // ------------------------------------------------------------------ PackedSequence inputs
 
     /** A packed input's data after PyTorch's {@code check_input} (2-D), and its {@code int(batch_sizes[0])}. */

@@ -54,28 +54,17 @@ public class RNNCell extends RNNCellBase implements RnnCellForward {
         boolean tanh = "tanh".equals(nonlinearity);
         String op = tanh ? "rnn_tanh_cell" : "rnn_relu_cell";
         Checks.tensor(input, op, "input", 1);
-        if (input.dim() != 1 && input.dim() != 2) {
-            throw new IllegalArgumentException("RNNCell: Expected input to be 1D or 2D, got " + input.dim() + "D instead");
-        }
-        if (hx != null && hx.dim() != 1 && hx.dim() != 2) {
-            throw new IllegalArgumentException("RNNCell: Expected hidden to be 1D or 2D, got " + hx.dim() + "D instead");
-        }
+        Tensor[] xh = batchedOneState("RNNCell", input, hx);
         if (!tanh && !"relu".equals(nonlinearity)) {
             throw new IllegalArgumentException("Unknown nonlinearity: " + nonlinearity);
         }
-        boolean batched = input.dim() == 2;
-        Tensor x = batched ? input : input.unsqueeze(0);
-        Tensor h;
-        if (hx == null) {
-            h = Tensor.zeros(x.dtype(), x.size(0), hiddenSize).to(x.device());
-        } else {
-            h = batched ? hx : hx.unsqueeze(0);
-        }
+        Tensor x = xh[0];
+        Tensor h = xh[1];
         Tensor wIh = parameter("weight_ih");
         Tensor wHh = parameter("weight_hh");
         Tensor r = tanh ? Tensor.rnnTanhCell(x, h, wIh, wHh, parameter("bias_ih"), parameter("bias_hh"))
                 : Tensor.rnnReluCell(x, h, wIh, wHh, parameter("bias_ih"), parameter("bias_hh"));
-        return batched ? r : r.squeeze(0);
+        return input.dim() == 2 ? r : r.squeeze(0);
     }
 
     /** {@link #forward(Tensor, Tensor)} called with this module's hooks, as {@code cell(input, hx)}. */

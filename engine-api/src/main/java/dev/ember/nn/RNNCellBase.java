@@ -42,6 +42,29 @@ public abstract class RNNCellBase extends Module {
         }
     }
 
+    /**
+     * The front of {@link GRUCell}'s and {@link RNNCell}'s forward, with PyTorch's checks naming {@code cell}: the input
+     * and {@code hx} 1-D or 2-D, an unbatched input and state given a batch of one, a null {@code hx} zeros. Returns
+     * {@code {x, h}}; the caller drops the batch again for a 1-D input.
+     */
+    Tensor[] batchedOneState(String cell, Tensor input, Tensor hx) {
+        if (input.dim() != 1 && input.dim() != 2) {
+            throw new IllegalArgumentException(cell + ": Expected input to be 1D or 2D, got " + input.dim() + "D instead");
+        }
+        if (hx != null && hx.dim() != 1 && hx.dim() != 2) {
+            throw new IllegalArgumentException(cell + ": Expected hidden to be 1D or 2D, got " + hx.dim() + "D instead");
+        }
+        boolean batched = input.dim() == 2;
+        Tensor x = batched ? input : input.unsqueeze(0);
+        Tensor h;
+        if (hx == null) {
+            h = Tensor.zeros(x.dtype(), x.size(0), hiddenSize).to(x.device());
+        } else {
+            h = batched ? hx : hx.unsqueeze(0);
+        }
+        return new Tensor[] {x, h};
+    }
+
     /** PyTorch's {@code RNNCellBase.extra_repr}. */
     @Override
     public String extraRepr() {

@@ -2,7 +2,6 @@ package dev.ember.nn;
 
 import dev.ember.Tensor;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -31,14 +30,7 @@ public class TransformerDecoder extends Module {
      */
     public TransformerDecoder(TransformerDecoderLayer decoderLayer, int numLayers, Module norm) {
         Checks.notNull(decoderLayer, "decoder_layer");
-        if (numLayers < 0) {
-            throw new IllegalArgumentException("num_layers must be non-negative, got " + numLayers);
-        }
-        List<TransformerDecoderLayer> copies = new ArrayList<>();
-        for (int i = 0; i < numLayers; i++) {
-            copies.add(dev.ember.DeepCopy.of(decoderLayer)); // PyTorch's _get_clones: copy.deepcopy of the layer
-        }
-        this.layers = registerModule("layers", new ModuleList<>(copies));
+        this.layers = registerModule("layers", new ModuleList<>(TransformerEncoder.clones(decoderLayer, numLayers)));
         this.norm = norm == null ? null : registerModule("norm", norm);
         this.numLayers = numLayers;
     }

@@ -34,16 +34,26 @@ public class TransformerEncoder extends Module {
      */
     public TransformerEncoder(TransformerEncoderLayer encoderLayer, int numLayers, Module norm) {
         Checks.notNull(encoderLayer, "encoder_layer");
+        this.layers = registerModule("layers", new ModuleList<>(clones(encoderLayer, numLayers)));
+        this.norm = norm == null ? null : registerModule("norm", norm);
+        this.numLayers = numLayers;
+    }
+
+    /**
+     * PyTorch's {@code _get_clones} (the encoder's and the decoder's): {@code numLayers} deep copies of {@code layer}
+     * ({@link dev.ember.DeepCopy}).
+     *
+     * @throws IllegalArgumentException for a negative count
+     */
+    static <T extends Module> List<T> clones(T layer, int numLayers) {
         if (numLayers < 0) {
             throw new IllegalArgumentException("num_layers must be non-negative, got " + numLayers);
         }
-        List<TransformerEncoderLayer> copies = new ArrayList<>();
+        List<T> copies = new ArrayList<>();
         for (int i = 0; i < numLayers; i++) {
-            copies.add(dev.ember.DeepCopy.of(encoderLayer)); // PyTorch's _get_clones: copy.deepcopy of the layer
+            copies.add(dev.ember.DeepCopy.of(layer)); // copy.deepcopy of the layer
         }
-        this.layers = registerModule("layers", new ModuleList<>(copies));
-        this.norm = norm == null ? null : registerModule("norm", norm);
-        this.numLayers = numLayers;
+        return copies;
     }
 
     /** The number of layers. */

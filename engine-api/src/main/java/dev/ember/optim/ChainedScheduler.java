@@ -1,6 +1,5 @@
 package dev.ember.optim;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -87,11 +86,7 @@ public final class ChainedScheduler extends LRScheduler {
     public Map<String, Object> stateDict() {
         Map<String, Object> m = newState();
         m.put("_last_lr", list(getLastLr()));
-        List<Object> children = new ArrayList<>();
-        for (LRScheduler s : schedulers) {
-            children.add(s.stateDict());
-        }
-        m.put("_schedulers", children);
+        m.put("_schedulers", schedulerStates(schedulers));
         return m;
     }
 
@@ -103,22 +98,7 @@ public final class ChainedScheduler extends LRScheduler {
     public void loadStateDict(Map<String, ?> state) {
         checkKeys(state);
         double[] last = state.containsKey("_last_lr") ? doubles(state, "_last_lr") : getLastLr();
-        List<Map<String, ?>> children = new ArrayList<>();
-        if (state.containsKey("_schedulers")) {
-            Object v = state.get("_schedulers");
-            if (!(v instanceof List) || ((List<?>) v).size() != schedulers.size()) {
-                throw new IllegalArgumentException("scheduler state '_schedulers' must be a list of " + schedulers.size()
-                        + " scheduler states, got " + v);
-            }
-            for (Object o : (List<?>) v) {
-                if (!(o instanceof Map)) {
-                    throw new IllegalArgumentException("scheduler state '_schedulers' must hold maps, got " + o);
-                }
-                @SuppressWarnings("unchecked")
-                Map<String, ?> c = (Map<String, ?>) o;
-                children.add(c);
-            }
-        }
+        List<Map<String, ?>> children = schedulerStates(state, schedulers.size());
         for (int i = 0; i < children.size(); i++) {
             schedulers.get(i).loadStateDict(children.get(i));
         }

@@ -261,26 +261,7 @@ public final class CyclicLR extends LRScheduler {
     void apply(double[] lrs) {
         double[] momenta = pendingMomenta;
         pendingMomenta = null;
-        if (momenta != null) {
-            List<ParamGroup> groups = groups();
-            for (double m : momenta) {
-                if (!Double.isFinite(m)) {
-                    throw new IllegalArgumentException("Invalid momentum value: " + Format.repr(m));
-                }
-            }
-            for (double lr : lrs) {
-                checkFinite(lr);
-            }
-            for (int i = 0; i < momenta.length && i < groups.size(); i++) {
-                ParamGroup g = groups.get(i);
-                if (useBeta1) {
-                    g.putScheduled("betas", List.of(momenta[i], ((List<?>) g.get("betas")).get(1)));
-                } else {
-                    g.putScheduled("momentum", momenta[i]);
-                }
-            }
-        }
-        setLrs(lrs);
+        setLrsAndMomenta(lrs, momenta, useBeta1);
     }
 
     @Override

@@ -257,6 +257,34 @@ public abstract class LRScheduler {
         setLrs(lrs);
     }
 
+    /**
+     * The {@link #apply} of the schedulers that cycle the momentum with the rate (CyclicLR, OneCycleLR): with
+     * {@code momenta} (null where the momentum is not cycled) every momentum and rate is checked first, then each
+     * group's {@code momentum} (or {@code betas[0]} with {@code useBeta1}) set; then the rates.
+     */
+    final void setLrsAndMomenta(double[] lrs, double[] momenta, boolean useBeta1) {
+        if (momenta != null) {
+            List<ParamGroup> groups = groups();
+            for (double m : momenta) {
+                if (!Double.isFinite(m)) {
+                    throw new IllegalArgumentException("Invalid momentum value: " + Format.repr(m));
+                }
+            }
+            for (double lr : lrs) {
+                checkFinite(lr);
+            }
+            for (int i = 0; i < momenta.length && i < groups.size(); i++) {
+                ParamGroup g = groups.get(i);
+                if (useBeta1) {
+                    g.putScheduled("betas", List.of(momenta[i], ((List<?>) g.get("betas")).get(1)));
+                } else {
+                    g.putScheduled("momentum", momenta[i]);
+                }
+            }
+        }
+        setLrs(lrs);
+    }
+
     /** PyTorch's {@code _initial_step()}: the step count restarts and one step runs in initial mode. */
     protected final void initialStep() {
         long savedCount = stepCount;
@@ -481,6 +509,39 @@ public abstract class LRScheduler {
             out[i] = ((Number) l.get(i)).doubleValue();
         }
         return out;
+    }
+
+    /** The {@code _schedulers} field of ChainedScheduler and SequentialLR: each scheduler's state dict, in order. */
+    static List<Object> schedulerStates(List<LRScheduler> schedulers) {
+        List<Object> children = new ArrayList<>();
+        for (LRScheduler s : schedulers) {
+            children.add(s.stateDict());
+        }
+        return children;
+    }
+
+    /**
+     * The {@code _schedulers} field of a ChainedScheduler's or SequentialLR's state, checked: {@code count} maps, or none
+     * when the state has no such key.
+     */
+    static List<Map<String, ?>> schedulerStates(Map<String, ?> state, int count) {
+        List<Map<String, ?>> children = new ArrayList<>();
+        if (state.containsKey("_schedulers")) {
+            Object v = state.get("_schedulers");
+            if (!(v instanceof List) || ((List<?>) v).size() != count) {
+                throw new IllegalArgumentException("scheduler state '_schedulers' must be a list of " + count
+                        + " scheduler states, got " + v);
+            }
+            for (Object o : (List<?>) v) {
+                if (!(o instanceof Map)) {
+                    throw new IllegalArgumentException("scheduler state '_schedulers' must hold maps, got " + o);
+                }
+                @SuppressWarnings("unchecked")
+                Map<String, ?> c = (Map<String, ?>) o;
+                children.add(c);
+            }
+        }
+        return children;
     }
 
     /** Python's repr of a float, for messages. */

@@ -146,11 +146,7 @@ public final class SequentialLR extends LRScheduler {
         m.put("_milestones", ms);
         m.put("last_epoch", lastEpoch);
         m.put("_last_lr", list(getLastLr()));
-        List<Object> children = new ArrayList<>();
-        for (LRScheduler s : schedulers) {
-            children.add(s.stateDict());
-        }
-        m.put("_schedulers", children);
+        m.put("_schedulers", schedulerStates(schedulers));
         return m;
     }
 
@@ -175,22 +171,7 @@ public final class SequentialLR extends LRScheduler {
                         + " milestones, got " + ms.length);
             }
         }
-        List<Map<String, ?>> children = new ArrayList<>();
-        if (state.containsKey("_schedulers")) {
-            Object v = state.get("_schedulers");
-            if (!(v instanceof List) || ((List<?>) v).size() != schedulers.size()) {
-                throw new IllegalArgumentException("scheduler state '_schedulers' must be a list of " + schedulers.size()
-                        + " scheduler states, got " + v);
-            }
-            for (Object o : (List<?>) v) {
-                if (!(o instanceof Map)) {
-                    throw new IllegalArgumentException("scheduler state '_schedulers' must hold maps, got " + o);
-                }
-                @SuppressWarnings("unchecked")
-                Map<String, ?> c = (Map<String, ?>) o;
-                children.add(c);
-            }
-        }
+        List<Map<String, ?>> children = schedulerStates(state, schedulers.size());
         for (int i = 0; i < children.size(); i++) {
             schedulers.get(i).loadStateDict(children.get(i));
         }

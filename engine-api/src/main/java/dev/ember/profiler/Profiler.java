@@ -1,5 +1,6 @@
 package dev.ember.profiler;
 
+import dev.ember.ThreadOwner;
 import dev.ember.backend.Layout;
 import dev.ember.backend.Storage;
 
@@ -262,10 +263,7 @@ public final class Profiler implements AutoCloseable {
         if (r.end >= 0 || closed) {
             return;
         }
-        if (Thread.currentThread() != owner) {
-            throw new IllegalStateException("record_function range '" + r.name + "' must end on the thread that "
-                    + "opened it (" + owner.getName() + "), not on " + Thread.currentThread().getName());
-        }
+        ThreadOwner.check(owner, "record_function range '" + r.name + "'", "end");
         while (top != r) {
             end(top, now);
         }
@@ -336,10 +334,7 @@ public final class Profiler implements AutoCloseable {
         if (closed) {
             return;
         }
-        if (Thread.currentThread() != owner) {
-            throw new IllegalStateException("A Profiler must be closed on the thread that opened it (" + owner.getName()
-                    + "), not on " + Thread.currentThread().getName());
-        }
+        ThreadOwner.check(owner, "A Profiler");
         long now = System.nanoTime();
         while (top != null) {
             end(top, now);

@@ -341,17 +341,7 @@ final class ElementwiseKernels {
             long[] o = (long[]) dst.array;
             loop.run((off, n, st) -> {
                 for (int i = 0; i < n; i++) {
-                    long v = a[off[1] + i * st[1]];
-                    long r;
-                    switch (op) {
-                        case NEG: r = -v; break;
-                        case ABS: r = Math.abs(v); break;
-                        case SIGN: r = Long.signum(v); break;
-                        case RELU: r = Math.max(v, 0); break;
-                        case BITWISE_NOT: r = ~v; break;
-                        default: r = v; // floor, ceil, round, trunc of integers
-                    }
-                    o[off[0] + i * st[0]] = r;
+                    o[off[0] + i * st[0]] = applyLong(op, a[off[1] + i * st[1]]);
                 }
             }, true);
             return;
@@ -1424,6 +1414,21 @@ final class ElementwiseKernels {
             case GELU_BACKWARD: return geluBackward(x, y);
             case GELU_TANH_BACKWARD: return geluTanhBackward(x, y);
             default: throw new IllegalArgumentException("binary op " + op);
+        }
+    }
+
+    /**
+     * An integer unary op on an int64 (or widened narrow) element, as the int64 and the narrow loops apply it; the
+     * rounding ops leave an integer as it is.
+     */
+    static long applyLong(UnaryOp op, long v) {
+        switch (op) {
+            case NEG: return -v;
+            case ABS: return Math.abs(v);
+            case SIGN: return Long.signum(v);
+            case RELU: return Math.max(v, 0);
+            case BITWISE_NOT: return ~v;
+            default: return v; // floor, ceil, round, trunc of integers
         }
     }
 

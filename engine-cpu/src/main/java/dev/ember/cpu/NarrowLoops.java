@@ -165,17 +165,7 @@ final class NarrowLoops {
             int m = Math.min(CHUNK, n - done);
             load(a, ao + done * as, as, buf, m);
             for (int i = 0; i < m; i++) {
-                long v = buf[i];
-                long r;
-                switch (op) {
-                    case NEG: r = -v; break;
-                    case ABS: r = Math.abs(v); break;
-                    case SIGN: r = Long.signum(v); break;
-                    case RELU: r = Math.max(v, 0); break;
-                    case BITWISE_NOT: r = ~v; break;
-                    default: r = v; // floor, ceil, round, trunc of integers
-                }
-                buf[i] = r;
+                buf[i] = ElementwiseKernels.applyLong(op, buf[i]);
             }
             store(buf, m, o, oo + done * os, os);
         }

@@ -7,6 +7,7 @@ import dev.ember.Generator;
 import dev.ember.GradMode;
 import dev.ember.Tensor;
 import dev.ember.TensorScope;
+import dev.ember.ThreadOwner;
 import dev.ember.nn.Module;
 import dev.ember.nn.Safetensors;
 import dev.ember.optim.LRScheduler;
@@ -462,10 +463,7 @@ public final class Checkpoint {
         boolean[] closed = {false};
         return () -> {
             if (!closed[0]) {
-                if (Thread.currentThread() != owner) {
-                    throw new IllegalStateException("A set_checkpoint_early_stop scope must be closed on the thread "
-                            + "that opened it");
-                }
+                ThreadOwner.check(owner, "A set_checkpoint_early_stop scope");
                 closed[0] = true;
                 if (previous == null) {
                     EARLY_STOP.remove();

@@ -24,10 +24,7 @@ public class Conv1d extends dev.ember.nn.Conv1d {
     public Conv1d(int in, int out, int[] kernel, int[] stride, int[] padding, int[] dilation, int groups, boolean bias,
                   String paddingMode, QConfig qconfig) {
         super(in, out, kernel, stride, padding, dilation, groups, bias, paddingMode);
-        if (qconfig == null) {
-            throw new IllegalArgumentException("qconfig must be provided for QAT module");
-        }
-        this.qconfig = qconfig;
+        this.qconfig = QatChecks.requireQconfig(qconfig);
         this.weightFakeQuant = registerModule("weight_fake_quant", qconfig.newWeightFakeQuant());
     }
 
@@ -40,10 +37,7 @@ public class Conv1d extends dev.ember.nn.Conv1d {
     public Conv1d(int in, int out, int[] kernel, int[] stride, String padding, int[] dilation, int groups, boolean bias,
                   String paddingMode, QConfig qconfig) {
         super(in, out, kernel, stride, padding, dilation, groups, bias, paddingMode);
-        if (qconfig == null) {
-            throw new IllegalArgumentException("qconfig must be provided for QAT module");
-        }
-        this.qconfig = qconfig;
+        this.qconfig = QatChecks.requireQconfig(qconfig);
         this.weightFakeQuant = registerModule("weight_fake_quant", qconfig.newWeightFakeQuant());
     }
 
@@ -77,10 +71,7 @@ public class Conv1d extends dev.ember.nn.Conv1d {
      */
     protected Conv1d(dev.ember.nn.Conv1d mod, QConfig qconfig) {
         super(mod);
-        if (qconfig == null) {
-            throw new IllegalArgumentException("qconfig must be provided for QAT module");
-        }
-        this.qconfig = qconfig;
+        this.qconfig = QatChecks.requireQconfig(qconfig);
         this.weightFakeQuant = registerModule("weight_fake_quant", qconfig.newWeightFakeQuant());
     }
 

@@ -21,10 +21,7 @@ public class Conv2d extends dev.ember.nn.Conv2d {
     public Conv2d(int in, int out, int[] kernel, int[] stride, int[] padding, int[] dilation, int groups, boolean bias,
                   String paddingMode, QConfig qconfig) {
         super(in, out, kernel, stride, padding, dilation, groups, bias, paddingMode);
-        if (qconfig == null) {
-            throw new IllegalArgumentException("qconfig must be provided for QAT module");
-        }
-        this.qconfig = qconfig;
+        this.qconfig = QatChecks.requireQconfig(qconfig);
         this.weightFakeQuant = registerModule("weight_fake_quant", qconfig.newWeightFakeQuant());
     }
 
@@ -37,10 +34,7 @@ public class Conv2d extends dev.ember.nn.Conv2d {
     public Conv2d(int in, int out, int[] kernel, int[] stride, String padding, int[] dilation, int groups, boolean bias,
                   String paddingMode, QConfig qconfig) {
         super(in, out, kernel, stride, padding, dilation, groups, bias, paddingMode);
-        if (qconfig == null) {
-            throw new IllegalArgumentException("qconfig must be provided for QAT module");
-        }
-        this.qconfig = qconfig;
+        this.qconfig = QatChecks.requireQconfig(qconfig);
         this.weightFakeQuant = registerModule("weight_fake_quant", qconfig.newWeightFakeQuant());
     }
 
@@ -75,10 +69,7 @@ public class Conv2d extends dev.ember.nn.Conv2d {
      */
     protected Conv2d(dev.ember.nn.Conv2d mod, QConfig qconfig) {
         super(mod);
-        if (qconfig == null) {
-            throw new IllegalArgumentException("qconfig must be provided for QAT module");
-        }
-        this.qconfig = qconfig;
+        this.qconfig = QatChecks.requireQconfig(qconfig);
         this.weightFakeQuant = registerModule("weight_fake_quant", qconfig.newWeightFakeQuant());
     }
 

@@ -82,9 +82,7 @@ public class Embedding extends dev.ember.nn.Embedding {
      * @param what "Embedding" or "Embedding Bag", as PyTorch's messages name them
      */
     static FakeQuantizeBase weightFakeQuant(QConfig qconfig, String what) {
-        if (qconfig == null) {
-            throw new IllegalArgumentException("qconfig must be provided for QAT module");
-        }
+        QatChecks.requireQconfig(qconfig);
         Module w = qconfig.weight().get();
         QScheme scheme = w instanceof ObserverOrFakeQuantize o ? o.qscheme() : null;
         if (scheme != QScheme.PER_CHANNEL_AFFINE_FLOAT_QPARAMS) {

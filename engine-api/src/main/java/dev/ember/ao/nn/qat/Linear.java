@@ -21,10 +21,7 @@ public class Linear extends dev.ember.nn.Linear {
      */
     public Linear(int in, int out, boolean bias, QConfig qconfig) {
         super(in, out, bias);
-        if (qconfig == null) {
-            throw new IllegalArgumentException("qconfig must be provided for QAT module");
-        }
-        this.qconfig = qconfig;
+        this.qconfig = QatChecks.requireQconfig(qconfig);
         this.weightFakeQuant = registerModule("weight_fake_quant", qconfig.newWeightFakeQuant());
     }
 
@@ -52,10 +49,7 @@ public class Linear extends dev.ember.nn.Linear {
      */
     protected Linear(dev.ember.nn.Linear mod, QConfig qconfig) {
         super(mod);
-        if (qconfig == null) {
-            throw new IllegalArgumentException("qconfig must be provided for QAT module");
-        }
-        this.qconfig = qconfig;
+        this.qconfig = QatChecks.requireQconfig(qconfig);
         this.weightFakeQuant = registerModule("weight_fake_quant", qconfig.newWeightFakeQuant());
     }
 

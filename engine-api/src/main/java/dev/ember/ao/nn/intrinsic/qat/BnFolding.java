@@ -27,6 +27,19 @@ final class BnFolding {
     }
 
     /**
+     * {@code qconfig} itself, or PyTorch's assertion {@code qconfig must be provided for QAT module} where it is null
+     * (the QAT layers of this package share it).
+     *
+     * @throws IllegalArgumentException for a null qconfig
+     */
+    static QConfig requireQconfig(QConfig qconfig) {
+        if (qconfig == null) {
+            throw new IllegalArgumentException("qconfig must be provided for QAT module");
+        }
+        return qconfig;
+    }
+
+    /**
      * The QConfig of a {@link ConvBnNd} layer made from {@code conv}, checked as PyTorch's constructor asserts, and a
      * padding string refused (Ember folds numeric padding only).
      *
@@ -34,9 +47,7 @@ final class BnFolding {
      * @throws UnsupportedOperationException for a padding given as a string
      */
     static QConfig convBnQconfig(QConfig qconfig, dev.ember.nn.ConvNd conv, String layer) {
-        if (qconfig == null) {
-            throw new IllegalArgumentException("qconfig must be provided for QAT module");
-        }
+        requireQconfig(qconfig);
         if (conv.paddingString() != null) {
             throw new UnsupportedOperationException("QAT " + layer + ": Ember supports padding given as numbers, not "
                     + "padding='" + conv.paddingString() + "'");

@@ -28,10 +28,7 @@ public class LinearBn1d extends dev.ember.nn.Linear {
 
     private LinearBn1d(dev.ember.nn.Linear linear, BatchNorm1d bn, QConfig qconfig) {
         super(linear);
-        if (qconfig == null) {
-            throw new IllegalArgumentException("qconfig must be provided for QAT module");
-        }
-        this.qconfig = qconfig;
+        this.qconfig = BnFolding.requireQconfig(qconfig);
         this.bn = registerModule("bn", bn);
         this.weightFakeQuant = registerModule("weight_fake_quant", qconfig.newWeightFakeQuant());
         updateBnStats();

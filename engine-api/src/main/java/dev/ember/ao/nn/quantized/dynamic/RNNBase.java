@@ -63,8 +63,11 @@ public abstract class RNNBase extends Module {
         }
     }
 
-    /** PyTorch's {@code from_float} checks, shared by the layers: the module's class exactly, biases. */
-    static void checkFloat(dev.ember.nn.RNNBase mod, Class<?> type, DynamicQConfig qconfig) {
+    /**
+     * The {@code from_float} checks of the dynamically quantized layers and cells ({@code hasBias}: whether the float
+     * module has its biases): module and qconfig given, the module's class exactly {@code type}, biases.
+     */
+    static void checkFloatModule(dev.ember.nn.Module mod, Class<?> type, DynamicQConfig qconfig, boolean hasBias) {
         String name = type.getSimpleName();
         if (mod == null || qconfig == null) {
             throw new IllegalArgumentException("nn.quantized.dynamic." + name + ".from_float needs a " + name
@@ -74,10 +77,16 @@ public abstract class RNNBase extends Module {
             throw new IllegalArgumentException("nn.quantized.dynamic." + name + ".from_float only works for nn." + name
                     + ", not " + mod.getClass().getSimpleName());
         }
-        if (!mod.bias()) {
+        if (!hasBias) {
             throw new IllegalArgumentException("nn.quantized.dynamic." + name + ".from_float: the " + name + " must have "
                     + "biases (PyTorch's assert mod.bias)");
         }
+    }
+
+    /** PyTorch's {@code from_float} checks, shared by the layers: the module's class exactly, biases, no projection. */
+    static void checkFloat(dev.ember.nn.RNNBase mod, Class<?> type, DynamicQConfig qconfig) {
+        checkFloatModule(mod, type, qconfig, mod != null && mod.bias());
+        String name = type.getSimpleName();
         if (mod.projSize() != 0) {
             throw new UnsupportedOperationException("a dynamically quantized " + name + " with proj_size is not "
                     + "supported by Ember yet");

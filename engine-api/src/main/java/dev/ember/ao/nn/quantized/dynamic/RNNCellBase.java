@@ -35,19 +35,7 @@ public abstract class RNNCellBase extends Module {
 
     /** PyTorch's {@code from_float} checks: the cell's class exactly, biases ({@code assert mod.bias}). */
     static void checkFloat(dev.ember.nn.RNNCellBase mod, Class<?> type, DynamicQConfig qconfig) {
-        String name = type.getSimpleName();
-        if (mod == null || qconfig == null) {
-            throw new IllegalArgumentException("nn.quantized.dynamic." + name + ".from_float needs a " + name
-                    + " and a qconfig");
-        }
-        if (mod.getClass() != type) {
-            throw new IllegalArgumentException("nn.quantized.dynamic." + name + ".from_float only works for nn." + name
-                    + ", not " + mod.getClass().getSimpleName());
-        }
-        if (mod.biasIh == null) {
-            throw new IllegalArgumentException("nn.quantized.dynamic." + name + ".from_float: the " + name + " must have "
-                    + "biases (PyTorch's assert mod.bias)");
-        }
+        RNNBase.checkFloatModule(mod, type, qconfig, mod != null && mod.biasIh != null);
     }
 
     /**
