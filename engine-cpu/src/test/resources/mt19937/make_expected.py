@@ -1,14 +1,20 @@
 # Expected values for RandomMt19937Test.java: PyTorch's CPU generator (MT19937) and its CPU kernels, which Ember's
 # Generator.Algorithm.MT19937 reproduces (Mt19937.java, TorchCpuRandom.java).
 #   run: cd engine-cpu/src/test/resources/mt19937 && /usr/bin/python3 make_expected.py > expected.txt
-#   (PyTorch 1.13 CPU, Debian's build: CPU capability AVX2, no MKL. The generator and the kernels' rules are 2.x's too:
-#   aten/src/ATen/core/{MT19937RNGEngine.h,DistributionsHelper.h,TransformationHelper.h},
+#   (PyTorch 1.13 CPU, Debian's build: CPU capability AVX2 by default, no MKL. The generator and the kernels' rules are
+#   2.x's too: aten/src/ATen/core/{MT19937RNGEngine.h,DistributionsHelper.h,TransformationHelper.h},
 #   aten/src/ATen/native/cpu/DistributionTemplates.h, CPUGeneratorImpl.cpp; builds with MKL draw bernoulli_(p) and
-#   exponential_ from MKL instead, and AVX2 builds' float32 normal fill uses avx_mathfun's log/sincos, so float32 randn
-#   of 16 or more values is compared with a few ulps' tolerance, everything else bit for bit.)
+#   exponential_ from MKL instead.) The kernels are compiled per CPU capability, and some results depend on it (fused
+#   multiply-adds on AVX2/AVX512, not on DEFAULT; the float32 normal fill's log/sin/cos: avx_mathfun's on AVX2, the C
+#   library's elsewhere): those cases are written again for each capability by a run of this script under
+#   ATEN_CPU_CAPABILITY=avx2/avx512/default, named "case@AVX2" and so on.
 #
 # Format: one case per block: "=== name", then "dtype shape", then the values, one per line: floats as float.hex of the
 # value (exact), integers and bools as integers; "bytes" cases give a hex string.
+import os
+import subprocess
+import sys
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -32,6 +38,26 @@ def emit(name, t):
 def seeded(seed, name, fn):
     torch.manual_seed(seed)
     emit(name, fn())
+
+
+# the cases whose values depend on the kernels' CPU capability: (seed, name, draw)
+SENSITIVE = [
+    (5, "uniform_f32_bounds", lambda: torch.empty(200).uniform_(-0.37, 0.81)),
+    (6, "uniform_f64_bounds", lambda: torch.empty(200, dtype=torch.float64).uniform_(-0.37, 0.81)),
+    (16, "normal_f64_mean_std", lambda: torch.empty(100, dtype=torch.float64).normal_(2.0, 3.0)),
+    (42, "normal_f64_small_mean_std", lambda: torch.empty(7, dtype=torch.float64).normal_(2.0, 3.0)),
+    (18, "randn_f32_16", lambda: torch.randn(16)),
+    (19, "randn_f32_37", lambda: torch.randn(37)),
+    (20, "randn_f32_300", lambda: torch.randn(300)),
+    (21, "normal_f32_mean_std", lambda: torch.empty(64).normal_(-1.5, 0.25)),
+    (43, "randn_f32_1200", lambda: torch.randn(1200)),
+]
+CAPABILITY = os.environ.get("MT_CAPABILITY")
+if CAPABILITY:
+    os.environ["ATEN_CPU_CAPABILITY"] = CAPABILITY
+    for seed, name, fn in SENSITIVE:
+        seeded(seed, name + "@" + CAPABILITY.upper(), fn)
+    sys.exit(0)
 
 
 # uniform
@@ -168,3 +194,10 @@ module_case("linear", 0, lambda: nn.Linear(5, 3))
 module_case("conv2d", 1, lambda: nn.Conv2d(2, 3, 3))
 module_case("embedding", 2, lambda: nn.Embedding(4, 3))
 module_case("mlp", 3, lambda: nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2)))
+
+
+# the capability-dependent cases under each capability (ATEN_CPU_CAPABILITY is read when torch loads: a fresh process)
+sys.stdout.flush()
+for cap in ("avx2", "avx512", "default"):
+    env = dict(os.environ, ATEN_CPU_CAPABILITY=cap, MT_CAPABILITY=cap)
+    sys.stdout.write(subprocess.run([sys.executable, __file__], env=env, check=True, capture_output=True, text=True).stdout)

@@ -148,8 +148,9 @@ public final class Ember {
      * {@link Generator.Algorithm#MT19937} makes CPU tensors draw PyTorch's CPU numbers: after
      * {@code Ember.manualSeed(s)}, {@code Tensor.rand}, {@code Tensor.randn}, {@code randint}, {@code randperm}, dropout
      * masks and the initial weights of modules built from them are the values {@code torch.manual_seed(s)} gives on the
-     * CPU (PyTorch's own float32 normal fill may differ from them in the last bit on builds whose vectorized log and
-     * sine it uses), and {@link #getRngState} is {@code torch.get_rng_state()}; tensors on other devices draw from the
+     * CPU, following the kernels PyTorch runs for the machine's CPU capability ({@link dev.ember.backend.CpuCapability};
+     * only a DEFAULT build's float32 normal fill, which calls the C library's log and sine, may differ in the last bit),
+     * and {@link #getRngState} is {@code torch.get_rng_state()}; tensors on other devices draw from the
      * generator's Philox half, as PyTorch's CUDA generator is seeded by the same {@code manual_seed}. The default is
      * {@link Generator.Algorithm#PHILOX} (one stream, the same numbers on every backend), or MT19937 when the JVM runs
      * with {@code -Dember.generator=mt19937}.

@@ -1,5 +1,6 @@
 package dev.ember;
 
+import dev.ember.backend.CpuCapability;
 import dev.ember.backend.Layout;
 import dev.ember.backend.RandomKind;
 
@@ -23,28 +24,39 @@ import dev.ember.backend.RandomKind;
  * </ul>
  * Values are drawn in the order of the tensor's memory (TensorIterator's order), one element after another.
  *
- * <p>Where PyTorch's float32 normal fill uses its vectorized log, sine and cosine (builds whose CPU capability is AVX2;
- * AVX-512 builds use the C library's), its last bit may differ from these Java functions'; the uniform numbers under
- * them are the same. PyTorch builds with MKL draw {@code bernoulli_(p)} and {@code exponential_} from MKL's own stream
- * instead; these follow the builds without it (as PyTorch's own kernels).
+ * <p>PyTorch's kernels are compiled once per CPU capability and it runs the machine's ({@link CpuCapability}); these
+ * follow the same one. The products and sums above are fused (one rounding) as GCC compiles them where the build has
+ * FMA (AVX2 and AVX512), rounded twice on DEFAULT. The float32 normal fill takes its log, sine and cosine from
+ * avx_mathfun's polynomials on AVX2 and AVX512 (ported here lane for lane, with GCC's fusions: bit for bit) and from the
+ * C library on DEFAULT, whose last bit Java's functions may not share (the uniform numbers under them are the same). PyTorch builds with MKL draw {@code bernoulli_(p)} and {@code exponential_} from MKL's own stream instead;
+ * these follow the builds without it (as PyTorch's own kernels).
  */
 final class TorchCpuRandom {
     private TorchCpuRandom() {
     }
 
+    /** The capability whose kernels the draws follow, read once. */
+    private static final String CAPABILITY = CpuCapability.value();
+
     /** A fresh contiguous CPU tensor of {@code shape} and {@code dtype} (real) drawn from {@code kind}. */
     static Tensor random(RandomKind kind, int[] shape, DType dtype, double a, double b, Mt19937 mt) {
+        return random(kind, shape, dtype, a, b, mt, CAPABILITY);
+    }
+
+    /** {@link #random} as PyTorch's kernels of {@code capability} ("AVX512", "AVX2" or "DEFAULT") draw it. */
+    static Tensor random(RandomKind kind, int[] shape, DType dtype, double a, double b, Mt19937 mt, String capability) {
         int n = Shapes.toSize(Layout.numel(shape), "numel");
-        return fill(kind, shape, dtype, a, b, mt, n, true);
+        return fill(kind, shape, dtype, a, b, mt, n, true, capability);
     }
 
     private static Tensor fill(RandomKind kind, int[] shape, DType dtype, double a, double b, Mt19937 mt, int n,
-                               boolean contiguous) {
+                               boolean contiguous, String capability) {
+        boolean fused = !capability.equals("DEFAULT");
         switch (kind) {
             case UNIFORM:
-                return uniform(shape, dtype, a, b, mt, n);
+                return uniform(shape, dtype, a, b, mt, n, fused);
             case NORMAL:
-                return normal(shape, dtype, a, b, mt, n, contiguous);
+                return normal(shape, dtype, a, b, mt, n, contiguous, capability);
             case INTEGERS:
                 return integers(shape, dtype, (long) a, (long) b, mt, n);
             case BERNOULLI: {
@@ -92,19 +104,20 @@ final class TorchCpuRandom {
             inverse[perm[i]] = i;
         }
         int n = Shapes.toSize(Layout.numel(like.shape), "numel");
-        Tensor drawn = fill(kind, permuted, dtype, a, b, mt, n, false);
+        Tensor drawn = fill(kind, permuted, dtype, a, b, mt, n, false, CAPABILITY);
         return drawn.permute(inverse);
     }
 
     // ------------------------------------------------------------------ uniform
 
-    private static Tensor uniform(int[] shape, DType dtype, double from, double to, Mt19937 mt, int n) {
+    private static Tensor uniform(int[] shape, DType dtype, double from, double to, Mt19937 mt, int n, boolean fused) {
         switch (dtype) {
             case FLOAT64: {
                 double range = to - from;
                 double[] v = new double[n];
                 for (int i = 0; i < n; i++) {
-                    v[i] = Math.fma(mt.uniformDouble(), range, from);
+                    double x = mt.uniformDouble();
+                    v[i] = fused ? Math.fma(x, range, from) : x * range + from;
                 }
                 return Creation.fromFlat(v, shape.clone(), DType.FLOAT64, Device.CPU);
             }
@@ -113,7 +126,8 @@ final class TorchCpuRandom {
                 float range = (float) to - f;
                 float[] v = new float[n];
                 for (int i = 0; i < n; i++) {
-                    v[i] = Math.fma(mt.uniformFloat(), range, f);
+                    float x = mt.uniformFloat();
+                    v[i] = fused ? Math.fma(x, range, f) : x * range + f;
                 }
                 return Creation.fromFlat(v, shape.clone(), DType.FLOAT32, Device.CPU);
             }
@@ -126,7 +140,7 @@ final class TorchCpuRandom {
                 short[] v = new short[n];
                 for (int i = 0; i < n; i++) {
                     float x = (mt.random() & ((1 << digits) - 1)) * (1.0f / (1 << digits));
-                    v[i] = bits(Math.fma(x, range, f), half);
+                    v[i] = bits(fused ? Math.fma(x, range, f) : x * range + f, half);
                 }
                 return Creation.fromFlat(v, shape.clone(), dtype, Device.CPU);
             }
@@ -137,11 +151,14 @@ final class TorchCpuRandom {
 
     // ------------------------------------------------------------------ normal
 
-    private static Tensor normal(int[] shape, DType dtype, double mean, double std, Mt19937 mt, int n, boolean contiguous) {
+    private static Tensor normal(int[] shape, DType dtype, double mean, double std, Mt19937 mt, int n, boolean contiguous,
+                                 String capability) {
+        boolean fused = !capability.equals("DEFAULT");
         if (n < 16 || !contiguous) {
             double[] v = new double[n];
             for (int i = 0; i < n; i++) {
-                v[i] = Math.fma(mt.normalDouble(), std, mean);
+                double z = mt.normalDouble();
+                v[i] = fused ? Math.fma(z, std, mean) : z * std + mean;
             }
             return fromDoubles(v, shape, dtype);
         }
@@ -152,13 +169,13 @@ final class TorchCpuRandom {
                     d[i] = mt.uniformDouble();
                 }
                 for (int i = 0; i + 16 <= n; i += 16) {
-                    boxMuller16(d, i, mean, std);
+                    boxMuller16(d, i, mean, std, fused);
                 }
                 if (n % 16 != 0) {
                     for (int i = n - 16; i < n; i++) {
                         d[i] = mt.uniformDouble();
                     }
-                    boxMuller16(d, n - 16, mean, std);
+                    boxMuller16(d, n - 16, mean, std, fused);
                 }
                 return Creation.fromFlat(d, shape.clone(), DType.FLOAT64, Device.CPU);
             }
@@ -170,13 +187,13 @@ final class TorchCpuRandom {
                 float m = (float) mean;
                 float s = (float) std;
                 for (int i = 0; i + 16 <= n; i += 16) {
-                    boxMuller16(d, i, m, s);
+                    boxMuller16(d, i, m, s, capability);
                 }
                 if (n % 16 != 0) {
                     for (int i = n - 16; i < n; i++) {
                         d[i] = mt.uniformFloat();
                     }
-                    boxMuller16(d, n - 16, m, s);
+                    boxMuller16(d, n - 16, m, s, capability);
                 }
                 return Creation.fromFlat(d, shape.clone(), DType.FLOAT32, Device.CPU);
             }
@@ -210,26 +227,129 @@ final class TorchCpuRandom {
     }
 
     /** ATen's normal_fill_16 in double: radii from the first 8 uniforms, angles from the last 8. */
-    private static void boxMuller16(double[] d, int at, double mean, double std) {
+    private static void boxMuller16(double[] d, int at, double mean, double std, boolean fused) {
         for (int j = 0; j < 8; j++) {
             double u1 = 1 - d[at + j];
             double u2 = d[at + j + 8];
             double radius = Math.sqrt(-2 * Math.log(u1));
             double theta = 2.0 * Math.PI * u2;
-            d[at + j] = Math.fma(radius * Math.cos(theta), std, mean);
-            d[at + j + 8] = Math.fma(radius * Math.sin(theta), std, mean);
+            double c = radius * Math.cos(theta);
+            double s = radius * Math.sin(theta);
+            d[at + j] = fused ? Math.fma(c, std, mean) : c * std + mean;
+            d[at + j + 8] = fused ? Math.fma(s, std, mean) : s * std + mean;
         }
     }
 
-    /** ATen's normal_fill_16 in float: the angle computed in double from the float uniform and rounded to float. */
-    private static void boxMuller16(float[] d, int at, float mean, float std) {
+    /**
+     * ATen's float32 normal fill of 16: on AVX2 and AVX512 normal_fill_16_AVX2 (avx_mathfun's log and sincos, the angle
+     * a float product, the result an explicit fused multiply-add; PyTorch's AVX512 kernels give the AVX2 kernel's values,
+     * checked under ATEN_CPU_CAPABILITY=avx512); on DEFAULT normal_fill_16 (the C library's log, cos and sin on floats,
+     * the angle computed in double from the float uniform and rounded to float, nothing fused).
+     */
+    private static void boxMuller16(float[] d, int at, float mean, float std, String capability) {
+        boolean fused = !capability.equals("DEFAULT");
+        boolean avx2 = fused;
+        float[] sc = new float[2];
         for (int j = 0; j < 8; j++) {
             float u1 = 1 - d[at + j];
             float u2 = d[at + j + 8];
-            float radius = (float) Math.sqrt(-2 * (float) Math.log(u1));
-            float theta = (float) (2.0 * Math.PI * u2);
-            d[at + j] = Math.fma(radius * (float) Math.cos(theta), std, mean);
-            d[at + j + 8] = Math.fma(radius * (float) Math.sin(theta), std, mean);
+            float c;
+            float s;
+            if (avx2) {
+                float radius = (float) Math.sqrt(-2f * AvxMathfun.log(u1));
+                AvxMathfun.sincos(TWO_PI * u2, sc);
+                s = radius * sc[0];
+                c = radius * sc[1];
+            } else {
+                float radius = (float) Math.sqrt(-2 * (float) Math.log(u1));
+                float theta = (float) (2.0 * Math.PI * u2);
+                c = radius * (float) Math.cos(theta);
+                s = radius * (float) Math.sin(theta);
+            }
+            d[at + j] = fused ? Math.fma(c, std, mean) : c * std + mean;
+            d[at + j + 8] = fused ? Math.fma(s, std, mean) : s * std + mean;
+        }
+    }
+
+    /** {@code _mm256_set1_ps(2.0f * c10::pi<double>)}. */
+    private static final float TWO_PI = (float) (2.0 * Math.PI);
+
+    /**
+     * One lane of avx_mathfun's {@code log256_ps} and {@code sincos256_ps} (Cephes' single-precision log and sin/cos,
+     * as Julien Pommier's SSE port vectorizes them), with the roundings GCC's FMA contraction gives PyTorch's AVX2 build:
+     * each polynomial step {@code y * x + p} fused, and where a sum adds two products, the first product fused into it
+     * (found by comparing PyTorch's output value by value; RandomMt19937Test checks them bit for bit).
+     */
+    static final class AvxMathfun {
+        private static final float SQRTHF = 0.707106781186547524f;
+        private static final float[] LOG_P = {7.0376836292E-2f, -1.1514610310E-1f, 1.1676998740E-1f, -1.2420140846E-1f,
+            1.4249322787E-1f, -1.6668057665E-1f, 2.0000714765E-1f, -2.4999993993E-1f, 3.3333331174E-1f};
+        private static final float LOG_Q1 = -2.12194440e-4f;
+        private static final float LOG_Q2 = 0.693359375f;
+        private static final float DP1 = -0.78515625f;
+        private static final float DP2 = -2.4187564849853515625e-4f;
+        private static final float DP3 = -3.77489497744594108e-8f;
+        private static final float[] SIN_P = {-1.9515295891E-4f, 8.3321608736E-3f, -1.6666654611E-1f};
+        private static final float[] COS_P = {2.443315711809948E-005f, -1.388731625493765E-003f, 4.166664568298827E-002f};
+        private static final float FOPI = 1.27323954473516f; // 4 / pi
+
+        private AvxMathfun() {
+        }
+
+        /** The natural log; NaN for x <= 0, as the lane's invalid mask gives. */
+        static float log(float x) {
+            boolean invalid = x <= 0;
+            x = Math.max(x, Float.MIN_NORMAL); // denormals cut off
+            int bits = Float.floatToRawIntBits(x);
+            float e = (float) ((bits >>> 23) - 0x7f) + 1f;
+            x = Float.intBitsToFloat((bits & ~0x7f800000) | Float.floatToRawIntBits(0.5f)); // mantissa in [0.5, 1)
+            boolean below = x < SQRTHF;
+            float tmp = below ? x : 0f;
+            x = x - 1f;
+            e = e - (below ? 1f : 0f);
+            x = x + tmp;
+            float z = x * x;
+            float y = LOG_P[0];
+            for (int i = 1; i < LOG_P.length; i++) {
+                y = Math.fma(y, x, LOG_P[i]);
+            }
+            float yx = y * x;
+            y = Math.fma(yx, z, e * LOG_Q1);
+            y = Math.fma(-0.5f, z, y);
+            x = x + y;
+            x = Math.fma(e, LOG_Q2, x);
+            return invalid ? Float.NaN : x;
+        }
+
+        /** Sine into {@code out[0]} and cosine into {@code out[1]}. */
+        static void sincos(float x, float[] out) {
+            boolean signSin = (Float.floatToRawIntBits(x) & 0x80000000) != 0;
+            x = Math.abs(x);
+            float y = x * FOPI;
+            int j = (int) y;
+            j = (j + 1) & ~1;
+            y = (float) j;
+            boolean swapSin = (j & 4) != 0;
+            boolean sinPoly = (j & 2) == 0;
+            x = Math.fma(y, DP1, x); // extended-precision modular arithmetic
+            x = Math.fma(y, DP2, x);
+            x = Math.fma(y, DP3, x);
+            boolean signCos = (~(j - 2) & 4) != 0;
+            signSin ^= swapSin;
+            float z = x * x;
+            float yc = Math.fma(COS_P[0], z, COS_P[1]);
+            yc = Math.fma(yc, z, COS_P[2]);
+            float ycz = yc * z;
+            yc = Math.fma(ycz, z, -(z * 0.5f));
+            yc = yc + 1f;
+            float ys = Math.fma(SIN_P[0], z, SIN_P[1]);
+            ys = Math.fma(ys, z, SIN_P[2]);
+            ys = ys * z;
+            ys = Math.fma(ys, x, x);
+            float s = sinPoly ? ys : yc;
+            float c = sinPoly ? yc : ys;
+            out[0] = signSin ? -s : s;
+            out[1] = signCos ? -c : c;
         }
     }
 

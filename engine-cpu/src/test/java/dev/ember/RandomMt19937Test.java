@@ -16,11 +16,9 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -34,12 +32,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * by both of its CPU paths and with the generator's cached sample, integers narrow and wide, randperm, Bernoulli with a
  * number and a tensor, dropout masks, exponential, Poisson, a strided in-place fill, complex draws, negative and 64-bit
  * seeds, a generator object, PyTorch's state bytes both ways, and the initial weights of Linear, Conv2d, Embedding and an
- * MLP). Only PyTorch's float32 normal fill of 16 or more values is compared with a tolerance: the build that wrote the
- * expected values (capability AVX2) computes its log, sine and cosine with avx_mathfun's polynomials.
+ * MLP). PyTorch's kernels are compiled per CPU capability and some values depend on it (fused multiply-adds, and the
+ * float32 normal fill's log, sine and cosine): those cases are checked for each capability, AVX2 and AVX512 bit for
+ * bit, DEFAULT (whose fill calls the C library's functions) within a few ulps; the public API draws with the machine's.
  */
 class RandomMt19937Test {
     private static final Map<String, String[]> CASES = load();
-    private static final Set<String> SEEN = new HashSet<>();
 
     private static Map<String, String[]> load() {
         Map<String, String[]> cases = new LinkedHashMap<>();
@@ -75,11 +73,13 @@ class RandomMt19937Test {
         Ember.setDefaultGeneratorAlgorithm(Generator.Algorithm.PHILOX);
     }
 
+    /** The capability Ember's draws follow on this machine (as PyTorch's kernels would). */
+    private static final String CAPABILITY = dev.ember.backend.CpuCapability.value();
+
     /** The case's values as doubles, after checking its dtype and shape against {@code t}. */
     private static double[] expected(String name, Tensor t) {
-        String[] c = CASES.get(name);
+        String[] c = CASES.containsKey(name + "@" + CAPABILITY) ? CASES.get(name + "@" + CAPABILITY) : CASES.get(name);
         assertTrue(c != null, "no case " + name);
-        SEEN.add(name);
         String[] head = c[0].split(" ", -1);
         assertEquals(head[0], t.dtype().toString().replace("torch.", ""), name + ": dtype");
         assertEquals(head.length > 1 ? head[1] : "", String.join(",", Arrays.stream(t.shape()).mapToObj(String::valueOf)
@@ -117,14 +117,27 @@ class RandomMt19937Test {
         exact(name, draw.get());
     }
 
+    /** The float32 normal fill: bit for bit where it takes avx_mathfun's functions, else {@link #close}. */
+    private static void fill32(String name, long seed, Supplier<Tensor> draw) {
+        if (CAPABILITY.equals("DEFAULT")) {
+            close(name, seed, 16, draw);
+        } else {
+            exact(name, seed, draw);
+        }
+    }
+
     /**
-     * Within {@code ulps} float32 ulps of {@code max(1, |value|)}: for PyTorch's float32 normal fill on its AVX2 build,
-     * whose transcendental functions are not the C library's; the uniform numbers under it are the same, so the values
-     * agree to a few units in the last place (a probe of 1,000 draws here: at most 9 ulps of 1).
+     * Within {@code ulps} float32 ulps of {@code max(1, |value|)}: for PyTorch's float32 normal fill on DEFAULT builds,
+     * whose log, cosine and sine are the C library's; the uniform numbers under it are the same, so the values agree to
+     * a few units in the last place (a probe of 1,000 draws here: at most 9 ulps of 1).
      */
     private static void close(String name, long seed, int ulps, Supplier<Tensor> draw) {
         Ember.manualSeed(seed);
         Tensor t = draw.get();
+        close(name, t, ulps);
+    }
+
+    private static void close(String name, Tensor t, int ulps) {
         double[] want = expected(name, t);
         double[] got = values(t);
         assertEquals(want.length, got.length, name);
@@ -161,10 +174,12 @@ class RandomMt19937Test {
         exact("randn_f64_200", 15, () -> Tensor.randn(DType.FLOAT64, 200));
         exact("normal_f64_mean_std", 16, () -> Tensor.empty(DType.FLOAT64, 100).normal_(2.0, 3.0));
         exact("randn_f32_5", 17, () -> Tensor.randn(5));
-        close("randn_f32_16", 18, 16, () -> Tensor.randn(16));
-        close("randn_f32_37", 19, 16, () -> Tensor.randn(37));
-        close("randn_f32_300", 20, 16, () -> Tensor.randn(300));
-        close("normal_f32_mean_std", 21, 16, () -> Tensor.empty(64).normal_(-1.5, 0.25));
+        fill32("randn_f32_16", 18, () -> Tensor.randn(16));
+        fill32("randn_f32_37", 19, () -> Tensor.randn(37));
+        fill32("randn_f32_300", 20, () -> Tensor.randn(300));
+        fill32("normal_f32_mean_std", 21, () -> Tensor.empty(64).normal_(-1.5, 0.25));
+        fill32("randn_f32_1200", 43, () -> Tensor.randn(1200));
+        exact("normal_f64_small_mean_std", 42, () -> Tensor.empty(DType.FLOAT64, 7).normal_(2.0, 3.0));
         exact("randn_f16_40", 22, () -> Tensor.randn(DType.FLOAT16, 40));
         exact("randn_bf16_40", 23, () -> Tensor.randn(DType.BFLOAT16, 40));
         exact("randn_f16_5", 24, () -> Tensor.randn(DType.FLOAT16, 5));
@@ -172,6 +187,35 @@ class RandomMt19937Test {
         exact("randn_c128_3", 26, () -> Tensor.randn(DType.COMPLEX128, 3));
         exact("randn_f64_cached", 27, () -> Tensor.cat(List.of(Tensor.randn(DType.FLOAT64, 1),
                 Tensor.randn(DType.FLOAT64, 3), Tensor.randn(DType.FLOAT64, 2)), 0));
+    }
+
+    /** Every capability's kernels, whatever this machine's: the draws PyTorch makes under ATEN_CPU_CAPABILITY. */
+    @Test
+    void eachCpuCapabilitysKernelsArePyTorchs() {
+        Object[][] cases = {
+            {"uniform_f32_bounds", 5L, dev.ember.backend.RandomKind.UNIFORM, DType.FLOAT32, 200, -0.37, 0.81},
+            {"uniform_f64_bounds", 6L, dev.ember.backend.RandomKind.UNIFORM, DType.FLOAT64, 200, -0.37, 0.81},
+            {"normal_f64_mean_std", 16L, dev.ember.backend.RandomKind.NORMAL, DType.FLOAT64, 100, 2.0, 3.0},
+            {"normal_f64_small_mean_std", 42L, dev.ember.backend.RandomKind.NORMAL, DType.FLOAT64, 7, 2.0, 3.0},
+            {"randn_f32_16", 18L, dev.ember.backend.RandomKind.NORMAL, DType.FLOAT32, 16, 0.0, 1.0},
+            {"randn_f32_37", 19L, dev.ember.backend.RandomKind.NORMAL, DType.FLOAT32, 37, 0.0, 1.0},
+            {"randn_f32_300", 20L, dev.ember.backend.RandomKind.NORMAL, DType.FLOAT32, 300, 0.0, 1.0},
+            {"normal_f32_mean_std", 21L, dev.ember.backend.RandomKind.NORMAL, DType.FLOAT32, 64, -1.5, 0.25},
+            {"randn_f32_1200", 43L, dev.ember.backend.RandomKind.NORMAL, DType.FLOAT32, 1200, 0.0, 1.0},
+        };
+        for (String capability : new String[] {"AVX2", "AVX512", "DEFAULT"}) {
+            for (Object[] c : cases) {
+                String name = c[0] + "@" + capability;
+                Tensor t = TorchCpuRandom.random((dev.ember.backend.RandomKind) c[2], new int[] {(Integer) c[4]}, (DType) c[3],
+                        (Double) c[5], (Double) c[6], new Mt19937((Long) c[1]), capability);
+                boolean libm = capability.equals("DEFAULT") && c[3] == DType.FLOAT32 && c[2] == dev.ember.backend.RandomKind.NORMAL;
+                if (libm) {
+                    close(name, t, 16);
+                } else {
+                    exact(name, t);
+                }
+            }
+        }
     }
 
     @Test
@@ -202,11 +246,9 @@ class RandomMt19937Test {
         Ember.manualSeed(5);
         Tensor.rand(3);
         assertEquals(CASES.get("state_after_rand3")[1], hex(Ember.getRngState().toByteArray()), "get_rng_state");
-        SEEN.add("state_after_rand3");
         // PyTorch's state with a cached normal sample, set here: the next draws are PyTorch's
         Ember.manualSeed(0);
         Ember.setRngState(Tensor.tensor(unhex(CASES.get("state_cached_normal")[1]), DType.UINT8, Device.CPU));
-        SEEN.add("state_cached_normal");
         exact("after_state_cached_normal", Tensor.randn(DType.FLOAT64, 3));
         assertEquals(9, Ember.initialSeed());
     }

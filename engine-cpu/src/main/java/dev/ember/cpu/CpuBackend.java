@@ -30,7 +30,7 @@ public final class CpuBackend implements Backend {
      * @return {@code "AVX512"}, {@code "AVX2"} or {@code "DEFAULT"}
      */
     public static String cpuCapability() {
-        return CpuCapability.VALUE;
+        return dev.ember.backend.CpuCapability.value();
     }
 
     @Override

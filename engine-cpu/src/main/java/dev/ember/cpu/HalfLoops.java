@@ -219,7 +219,7 @@ final class HalfLoops {
      * ({@link CpuCapability}): two {@code Vectorized<Half>} or {@code Vectorized<BFloat16>} ({@code vectorized_loop}'s
      * {@code 2 * Vec::size()}), 32 on AVX2 and DEFAULT builds (16 lanes), 64 on AVX512 (32 lanes).
      */
-    static final int VECTOR_PASS = CpuCapability.halfVectorPass();
+    static final int VECTOR_PASS = dev.ember.backend.CpuCapability.halfVectorPass();
 
     /**
      * {@code y += alpha * x} along one row of float16 or bfloat16, {@code alpha} already rounded to the type, as

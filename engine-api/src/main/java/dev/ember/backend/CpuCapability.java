@@ -1,4 +1,4 @@
-package dev.ember.cpu;
+package dev.ember.backend;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,11 +16,15 @@ import java.util.Set;
  *
  * <p>Only results that PyTorch's own kernels make depend on it follow it: the float16/bfloat16 add with alpha, whose
  * vector path (one rounding) covers whole passes of {@code 2 * Vectorized<Half>::size()} elements, 32 on AVX2 and
- * DEFAULT builds and 64 on AVX512 ({@link HalfLoops#axpyRow}).
+ * DEFAULT builds and 64 on AVX512 (engine-cpu's {@code HalfLoops.axpyRow}); the draws of PyTorch's CPU generator, whose
+ * products and sums are fused where the build has FMA (every capability but DEFAULT) and whose float32 normal fill takes
+ * avx_mathfun's log, sine and cosine there and the C library's on DEFAULT.
+ *
+ * <p>Internal: public only because engine-cpu's kernels and engine-api's generator both read it.
  */
-final class CpuCapability {
+public final class CpuCapability {
     /** The capability: {@code "AVX512"}, {@code "AVX2"} or {@code "DEFAULT"}. */
-    static final String VALUE = compute();
+    private static final String VALUE = compute();
 
     private CpuCapability() {
     }
@@ -66,8 +70,13 @@ final class CpuCapability {
         }
     }
 
+    /** The capability: {@code "AVX512"}, {@code "AVX2"} or {@code "DEFAULT"}. */
+    public static String value() {
+        return VALUE;
+    }
+
     /** The elements per pass of the vector loop for float16/bfloat16: 64 on AVX512, 32 otherwise. */
-    static int halfVectorPass() {
+    public static int halfVectorPass() {
         return VALUE.equals("AVX512") ? 64 : 32;
     }
 }
