@@ -63,14 +63,17 @@ class RandomMt19937Test {
         return cases;
     }
 
+    private Generator.Algorithm before;
+
     @BeforeEach
     void mt() {
+        before = Ember.defaultGeneratorAlgorithm();
         Ember.setDefaultGeneratorAlgorithm(Generator.Algorithm.MT19937);
     }
 
     @AfterEach
-    void philox() {
-        Ember.setDefaultGeneratorAlgorithm(Generator.Algorithm.PHILOX);
+    void restore() {
+        Ember.setDefaultGeneratorAlgorithm(before);
     }
 
     /** The capability Ember's draws follow on this machine (as PyTorch's kernels would). */

@@ -29,9 +29,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * weights over.
  */
 class RandomMt19937TrainingTest {
+    private final Generator.Algorithm before = Ember.defaultGeneratorAlgorithm();
+
     @AfterEach
-    void philox() {
-        Ember.setDefaultGeneratorAlgorithm(Generator.Algorithm.PHILOX);
+    void restore() {
+        Ember.setDefaultGeneratorAlgorithm(before);
     }
 
     private static List<String> expected(String name) throws Exception {
