@@ -1,0 +1,898 @@
+package dev.ember;
+
+import dev.ember.OutsiderTraining.Container;
+import dev.ember.distributions.Categorical;
+import dev.ember.distributions.Independent;
+import dev.ember.distributions.MixtureSameFamily;
+import dev.ember.distributions.Normal;
+import dev.ember.nn.Conv1d;
+import dev.ember.nn.Embedding;
+import dev.ember.nn.Functional;
+import dev.ember.nn.GELU;
+import dev.ember.nn.LayerNorm;
+import dev.ember.nn.Linear;
+import dev.ember.nn.Module;
+import dev.ember.nn.ModuleList;
+import dev.ember.nn.Sequential;
+import dev.ember.nn.Tanh;
+import dev.ember.optim.Adam;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import static dev.ember.OutsiderFixture.close;
+import static dev.ember.OutsiderFixture.same;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Session 45's outsider pass, round 20: recipes no earlier round had ported, each ported line by line from its
+ * reference code with Ember's public API, run in float64 from PyTorch's initial weights and fixed data and held to
+ * PyTorch's outputs, losses, gradients after the first backward and parameters after the last step
+ * ({@code resources/outsiderprograms20/make_expected.py} wrote {@code programs20.pt} with PyTorch 1.13). The initial
+ * weights and the data are float32-representable and saved as float32; the test widens them to the very same float64
+ * numbers. Every model is saved packed ({@link OutsiderPacked}: its initial state one vector split by
+ * {@code names20.txt} and loaded strictly by name, its first gradients one vector in named_parameters' order, its
+ * parameters after training three summaries each plus the values of the small ones). Every comparison is held to
+ * {@link LossesMoreTest#assertClose}'s tolerance (float64: 1e-12 relative to the largest magnitude of the tensor
+ * compared) unless its line says otherwise; integer and boolean results are PyTorch's exactly.
+ * <ol>
+ * <li>Whisper (openai/whisper): log_mel_spectrogram (stft with a Hann window, power, a mel filterbank given as data,
+ * clamp / log10 / the max - 8 floor) and its gradient to the audio; AudioEncoder (two Conv1d + GELU, sinusoids,
+ * a residual attention block) and TextDecoder (cross-attention, the -inf triu mask, logits by the tied
+ * embedding).</li>
+ * <li>GPT-2 as Hugging Face writes it (Conv1D by addmm, the causal bool buffer and torch.where with finfo.min, the
+ * padding mask, NewGELU, the tied lm_head, position ids from the mask, the shifted loss), greedy decoding with
+ * past_key_values against full recomputation, top-p and top-k filtering, BLOOM's and MPT's ALiBi slopes and BLOOM's
+ * baddbmm scores.</li>
+ * <li>A graph attention network as PyG's GATConv computes it (self loops, LeakyReLU edge scores, the softmax over
+ * each node's incoming edges by scatter_reduce amax / scatter_add_, index_add_ aggregation, concat and mean of
+ * heads); scatter_reduce's amax and its gradient with and without include_self.</li>
+ * <li>Exact GP regression (softplus-constrained hyperparameters, RBF from cdist, Cholesky, cholesky_solve, the
+ * log-determinant from the factor's diagonal, Adam on the negative marginal log likelihood, the predictive mean and
+ * variance by solve_triangular).</li>
+ * <li>A mixture density network (MixtureSameFamily of Independent Normals under Categorical logits), its NLL and the
+ * trained mixture's log_prob, mean, variance and (univariate) cdf; its samples are Ember's own draws, held to their
+ * shape, reproducibility and finite log-probabilities.</li>
+ * <li>The recipes' misuses fail with PyTorch's messages and leave their tensors as they were.</li>
+ * </ol>
+ */
+class OutsiderPrograms20Test {
+    private static final OutsiderFixture PT = new OutsiderFixture("outsiderprograms20", "programs20.pt");
+    private static final OutsiderPacked PACKED = new OutsiderPacked(PT, "names20.txt");
+    private static final DType F64 = DType.FLOAT64;
+    private static final DType F32 = DType.FLOAT32;
+
+    /** The entry {@code name}, a float32 one (data, initial values) widened to float64. */
+    private static Tensor e(String name) {
+        return PACKED.e(name);
+    }
+
+    private static void exact(Tensor want, Tensor got, String what) {
+        assertArrayEquals(want.shape(), got.shape(), what + " shape");
+        assertEquals(want.dtype(), got.dtype(), what + " dtype");
+        assertTrue(want.equal(got), what);
+    }
+
+    /** The training loop with the packed checks: first gradients by {@code grad0flat}, final parameters summarized. */
+    private static void train(String prefix, Module model, int steps, double lr, double weightDecay,
+                              java.util.function.IntFunction<Object[]> forward,
+                              java.util.function.Consumer<Object> first, String what) {
+        Adam opt = new Adam(model.parameters(), lr, 0.9, 0.999, 1e-8, weightDecay, false);
+        new OutsiderTraining(PT, prefix, model, opt, steps, forward).first(y -> {
+            if (first != null) {
+                first.accept(y);
+            }
+            PACKED.assertGrads(prefix + "grad0flat", model, Set.of(), what + " gradient");
+        }).checkGrads(false).checkFinal(false).what(what).run();
+        PACKED.assertFinal(prefix, model, Set.of(), 0, what + " parameters after " + steps + " steps");
+    }
+
+    // ------------------------------------------------------------------ 1. Whisper
+
+    static final int N_FFT = 16;
+    static final int HOP_LENGTH = 4;
+
+    /** audio.py's log_mel_spectrogram with the filterbank given (whisper's mel_filters(device, n_mels)). */
+    static Tensor logMelSpectrogram(Tensor audio, Tensor filters, int padding) {
+        if (padding > 0) {
+            audio = Functional.pad(audio, new int[] {0, padding});
+        }
+        Tensor window = Tensor.hannWindow(N_FFT, true, audio.dtype(), audio.device());
+        Tensor stft = Fft.stft(audio, N_FFT, HOP_LENGTH, null, window, true);
+        Tensor magnitudes = stft.index(Index.ellipsis(), Index.slice(null, -1, null)).abs().pow(2);
+        Tensor melSpec = filters.matmul(magnitudes);
+        Tensor logSpec = melSpec.clamp(1e-10, null).log10();
+        logSpec = logSpec.maximum(logSpec.max().sub(8.0));
+        return logSpec.add(4.0).div(4.0);
+    }
+
+    /** model.py's sinusoids(length, channels), in float64 (the Python program's default type). */
+    static Tensor sinusoids(int length, int channels, double maxTimescale) {
+        double logTimescaleIncrement = Math.log(maxTimescale) / (channels / 2 - 1);
+        Tensor invTimescales = Tensor.arange(0, channels / 2, 1, F64).mul(-logTimescaleIncrement).exp();
+        Tensor scaledTime = Tensor.arange(0, length, 1, F64).unsqueeze(1).mul(invTimescales.unsqueeze(0));
+        return Tensor.cat(List.of(scaledTime.sin(), scaledTime.cos()), 1);
+    }
+
+    static final class MultiHeadAttention extends Container {
+        final int nHead;
+        final Linear query;
+        final Linear key;
+        final Linear value;
+        final Linear out;
+
+        MultiHeadAttention(int nState, int nHead) {
+            this.nHead = nHead;
+            query = registerModule("query", new Linear(nState, nState));
+            key = registerModule("key", new Linear(nState, nState, false));
+            value = registerModule("value", new Linear(nState, nState));
+            out = registerModule("out", new Linear(nState, nState));
+        }
+
+        /** {wv, qk}: the output and the detached scores. */
+        Tensor[] forward(Tensor x, Tensor xa, Tensor mask) {
+            Tensor q = query.apply(x);
+            Tensor k = key.apply(xa == null ? x : xa);
+            Tensor v = value.apply(xa == null ? x : xa);
+            Tensor[] wvqk = qkvAttention(q, k, v, mask);
+            return new Tensor[] {out.apply(wvqk[0]), wvqk[1]};
+        }
+
+        Tensor[] qkvAttention(Tensor q, Tensor k, Tensor v, Tensor mask) {
+            int nCtx = (int) q.size(1);
+            int nState = (int) q.size(2);
+            double scale = Math.pow(nState / nHead, -0.25);
+            q = q.view((int) q.size(0), (int) q.size(1), nHead, -1).permute(0, 2, 1, 3);
+            k = k.view((int) k.size(0), (int) k.size(1), nHead, -1).permute(0, 2, 1, 3);
+            v = v.view((int) v.size(0), (int) v.size(1), nHead, -1).permute(0, 2, 1, 3);
+            Tensor qk = q.mul(scale).matmul(k.mul(scale).transpose(-1, -2));
+            if (mask != null) {
+                qk = qk.add(mask.index(Index.slice(null, nCtx, null), Index.slice(null, nCtx, null)));
+            }
+            Tensor w = qk.softmax(-1);
+            Tensor out = w.matmul(v).permute(0, 2, 1, 3).flatten(2);
+            return new Tensor[] {out, qk.detach()};
+        }
+    }
+
+    static final class ResidualAttentionBlock extends Container {
+        final MultiHeadAttention attn;
+        final LayerNorm attnLn;
+        final MultiHeadAttention crossAttn;
+        final LayerNorm crossAttnLn;
+        final Sequential mlp;
+        final LayerNorm mlpLn;
+
+        ResidualAttentionBlock(int nState, int nHead, boolean crossAttention) {
+            attn = registerModule("attn", new MultiHeadAttention(nState, nHead));
+            attnLn = registerModule("attn_ln", new LayerNorm(nState));
+            crossAttn = crossAttention ? registerModule("cross_attn", new MultiHeadAttention(nState, nHead)) : null;
+            crossAttnLn = crossAttention ? registerModule("cross_attn_ln", new LayerNorm(nState)) : null;
+            int nMlp = nState * 4;
+            mlp = registerModule("mlp", new Sequential(new Linear(nState, nMlp), new GELU(), new Linear(nMlp, nState)));
+            mlpLn = registerModule("mlp_ln", new LayerNorm(nState));
+        }
+
+        Tensor forward(Tensor x, Tensor xa, Tensor mask) {
+            x = x.add(attn.forward(attnLn.apply(x), null, mask)[0]);
+            if (crossAttn != null) {
+                x = x.add(crossAttn.forward(crossAttnLn.apply(x), xa, null)[0]);
+            }
+            return x.add(mlp.apply(mlpLn.apply(x)));
+        }
+    }
+
+    static final class AudioEncoder extends Module {
+        final Conv1d conv1;
+        final Conv1d conv2;
+        final ModuleList<ResidualAttentionBlock> blocks;
+        final LayerNorm lnPost;
+
+        AudioEncoder(int nMels, int nCtx, int nState, int nHead, int nLayer) {
+            conv1 = registerModule("conv1", new Conv1d(nMels, nState, 3, 1, 1));
+            conv2 = registerModule("conv2", new Conv1d(nState, nState, 3, 2, 1));
+            registerBuffer("positional_embedding", sinusoids(nCtx, nState, 10000));
+            blocks = registerModule("blocks", new ModuleList<>());
+            for (int i = 0; i < nLayer; i++) {
+                blocks.add(new ResidualAttentionBlock(nState, nHead, false));
+            }
+            lnPost = registerModule("ln_post", new LayerNorm(nState));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            x = Functional.gelu(conv1.apply(x));
+            x = Functional.gelu(conv2.apply(x));
+            x = x.permute(0, 2, 1);
+            Tensor pos = getBuffer("positional_embedding");
+            assertArrayEquals(pos.shape(), new int[] {(int) x.size(1), (int) x.size(2)}, "incorrect audio shape");
+            x = x.add(pos).to(x.dtype());
+            for (ResidualAttentionBlock block : blocks) {
+                x = block.forward(x, null, null);
+            }
+            return lnPost.apply(x);
+        }
+    }
+
+    static final class TextDecoder extends Container {
+        final Embedding tokenEmbedding;
+        final ModuleList<ResidualAttentionBlock> blocks;
+        final LayerNorm ln;
+
+        TextDecoder(int nVocab, int nCtx, int nState, int nHead, int nLayer) {
+            tokenEmbedding = registerModule("token_embedding", new Embedding(nVocab, nState));
+            registerParameter("positional_embedding", Tensor.empty(nCtx, nState));
+            blocks = registerModule("blocks", new ModuleList<>());
+            for (int i = 0; i < nLayer; i++) {
+                blocks.add(new ResidualAttentionBlock(nState, nHead, true));
+            }
+            ln = registerModule("ln", new LayerNorm(nState));
+            Tensor mask = Tensor.empty(nCtx, nCtx).fill_(Double.NEGATIVE_INFINITY).triu_(1);
+            registerBuffer("mask", mask, false);
+        }
+
+        Tensor forward(Tensor x, Tensor xa) {
+            x = tokenEmbedding.apply(x).add(param("positional_embedding").narrow(0, 0, (int) x.size(-1)));
+            x = x.to(xa.dtype());
+            for (ResidualAttentionBlock block : blocks) {
+                x = block.forward(x, xa, getBuffer("mask"));
+            }
+            x = ln.apply(x);
+            return x.matmul(tokenEmbedding.weight().to(x.dtype()).transpose(0, 1));
+        }
+    }
+
+    static final class Whisper extends Container {
+        final AudioEncoder encoder;
+        final TextDecoder decoder;
+
+        Whisper() {
+            encoder = registerModule("encoder", new AudioEncoder(8, 8, 8, 2, 1));
+            decoder = registerModule("decoder", new TextDecoder(11, 6, 8, 2, 1));
+        }
+
+        Tensor forward(Tensor mel, Tensor tokens) {
+            return decoder.forward(tokens, encoder.apply(mel));
+        }
+    }
+
+    @Test
+    void whispersLogMelFrontEndEncoderAndDecoderTrain() {
+        Tensor filters = e("wh.filters");
+        Tensor audio = e("wh.audio");
+        Tensor mel = logMelSpectrogram(audio, filters, 4);
+        same(e("wh.mel"), mel, "log-mel spectrogram");
+        double floor = mel.max().item() - 2.0; // (max - 8 + 4) / 4: the floor the quiet tail sits on
+        assertTrue(mel.eq(floor).sum().item() > 4, "the max - 8 floor bites: " + mel.min().item());
+        Tensor audioG = audio.clone().requiresGrad_(true);
+        logMelSpectrogram(audioG, filters, 4).mul(e("wh.mel_w")).sum().backward();
+        same(e("wh.audio_grad"), audioG.grad(), "the spectrogram's gradient to the audio");
+
+        Whisper whisper = PACKED.loaded(new Whisper(), "wh.init");
+        // the buffer loaded is PyTorch's sinusoids rounded to float32; Ember's own agree to float32's rounding
+        close(whisper.encoder.getBuffer("positional_embedding"), sinusoids(8, 8, 10000), "sinusoids", 1e5);
+        Tensor tokens = PT.e("wh.tokens");
+        Tensor input = tokens.index(Index.all(), Index.slice(null, -1, null));
+        Tensor target = tokens.index(Index.all(), Index.slice(1, null, null)).reshape(-1);
+        train("wh.", whisper, 3, 0.01, 0, step -> {
+            Tensor logits = whisper.forward(mel, input);
+            return new Object[] {logits, Functional.crossEntropy(logits.reshape(-1, 11), target)};
+        }, y -> same(e("wh.out0"), (Tensor) y, "Whisper logits"), "Whisper");
+        try (GradMode off = Ember.noGrad()) {
+            Tensor enc = whisper.encoder.apply(mel);
+            same(e("wh.enc"), enc, "the trained encoder");
+            ResidualAttentionBlock block = whisper.decoder.blocks.get(0);
+            Tensor x = whisper.decoder.tokenEmbedding.apply(tokens.narrow(1, 0, 3))
+                    .add(whisper.decoder.param("positional_embedding").narrow(0, 0, 3));
+            Tensor qk = block.crossAttn.forward(block.crossAttnLn.apply(x), enc, null)[1];
+            same(e("wh.cross_qk"), qk, "cross-attention scores");
+        }
+    }
+
+    // ------------------------------------------------------------------ 2. GPT-2 (Hugging Face), top-p, ALiBi
+
+    /** transformers' pytorch_utils.Conv1D: a linear layer with its weight stored [nx, nf]. */
+    static final class Conv1D extends Container {
+        final int nf;
+
+        Conv1D(int nf, int nx) {
+            this.nf = nf;
+            registerParameter("weight", Tensor.randn(nx, nf).mul(0.02));
+            registerParameter("bias", Tensor.zeros(nf));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            int[] sizeOut = x.shape().clone();
+            sizeOut[sizeOut.length - 1] = nf;
+            x = param("bias").addmm(x.view(-1, (int) x.size(-1)), param("weight"));
+            return x.view(sizeOut);
+        }
+    }
+
+    static Tensor newGelu(Tensor input) {
+        return input.mul(0.5).mul(input.add(input.pow(3.0).mul(0.044715)).mul(Math.sqrt(2.0 / Math.PI)).tanh()
+                .add(1.0));
+    }
+
+    static final class GPT2Attention extends Container {
+        final int numHeads;
+        final int headDim;
+        final int splitSize;
+        final Conv1D cAttn;
+        final Conv1D cProj;
+
+        GPT2Attention(int nEmbd, int nHead, int maxPositions) {
+            registerBuffer("bias", Tensor.ones(DType.BOOL, maxPositions, maxPositions).tril()
+                    .view(1, 1, maxPositions, maxPositions), false);
+            numHeads = nHead;
+            headDim = nEmbd / nHead;
+            splitSize = nEmbd;
+            cAttn = registerModule("c_attn", new Conv1D(3 * nEmbd, nEmbd));
+            cProj = registerModule("c_proj", new Conv1D(nEmbd, nEmbd));
+        }
+
+        Tensor attn(Tensor query, Tensor key, Tensor value, Tensor attentionMask) {
+            Tensor attnWeights = query.matmul(key.transpose(-1, -2));
+            attnWeights = attnWeights.div(Tensor.full(attnWeights.dtype(), Math.pow(value.size(-1), 0.5)));
+            int queryLength = (int) query.size(-2);
+            int keyLength = (int) key.size(-2);
+            Tensor causalMask = getBuffer("bias").index(Index.all(), Index.all(),
+                    Index.slice(keyLength - queryLength, keyLength, null), Index.slice(null, keyLength, null));
+            Tensor maskValue = Tensor.full(attnWeights.dtype(), Tensor.finfo(attnWeights.dtype()).min());
+            attnWeights = Tensor.where(causalMask, attnWeights.to(attnWeights.dtype()), maskValue);
+            if (attentionMask != null) {
+                attnWeights = attnWeights.add(attentionMask);
+            }
+            attnWeights = attnWeights.softmax(-1).type(value.dtype());
+            return attnWeights.matmul(value);
+        }
+
+        Tensor splitHeads(Tensor t) {
+            return t.view((int) t.size(0), (int) t.size(1), numHeads, headDim).permute(0, 2, 1, 3);
+        }
+
+        Tensor mergeHeads(Tensor t) {
+            t = t.permute(0, 2, 1, 3).contiguous();
+            return t.view((int) t.size(0), (int) t.size(1), numHeads * headDim);
+        }
+
+        /** {attn_output, key, value}: the keys and values with the past ones (the layer's present). */
+        Tensor[] forward(Tensor hiddenStates, Tensor[] layerPast, Tensor attentionMask) {
+            List<Tensor> qkv = cAttn.apply(hiddenStates).split(splitSize, 2);
+            Tensor query = splitHeads(qkv.get(0));
+            Tensor key = splitHeads(qkv.get(1));
+            Tensor value = splitHeads(qkv.get(2));
+            if (layerPast != null) {
+                key = Tensor.cat(List.of(layerPast[0], key), -2);
+                value = Tensor.cat(List.of(layerPast[1], value), -2);
+            }
+            Tensor attnOutput = mergeHeads(attn(query, key, value, attentionMask));
+            return new Tensor[] {cProj.apply(attnOutput), key, value};
+        }
+    }
+
+    static final class GPT2MLP extends Module {
+        final Conv1D cFc;
+        final Conv1D cProj;
+
+        GPT2MLP(int intermediateSize, int embedDim) {
+            cFc = registerModule("c_fc", new Conv1D(intermediateSize, embedDim));
+            cProj = registerModule("c_proj", new Conv1D(embedDim, intermediateSize));
+        }
+
+        @Override
+        public Tensor forward(Tensor hiddenStates) {
+            return cProj.apply(newGelu(cFc.apply(hiddenStates)));
+        }
+    }
+
+    static final class GPT2Block extends Container {
+        final LayerNorm ln1;
+        final GPT2Attention attn;
+        final LayerNorm ln2;
+        final GPT2MLP mlp;
+
+        GPT2Block(int nEmbd, int nHead, int maxPositions) {
+            ln1 = registerModule("ln_1", new LayerNorm(new int[] {nEmbd}, 1e-5, true, true));
+            attn = registerModule("attn", new GPT2Attention(nEmbd, nHead, maxPositions));
+            ln2 = registerModule("ln_2", new LayerNorm(new int[] {nEmbd}, 1e-5, true, true));
+            mlp = registerModule("mlp", new GPT2MLP(4 * nEmbd, nEmbd));
+        }
+
+        Tensor[] forward(Tensor hiddenStates, Tensor[] layerPast, Tensor attentionMask) {
+            Tensor residual = hiddenStates;
+            Tensor[] attnOut = attn.forward(ln1.apply(hiddenStates), layerPast, attentionMask);
+            hiddenStates = attnOut[0].add(residual);
+            residual = hiddenStates;
+            hiddenStates = residual.add(mlp.apply(ln2.apply(hiddenStates)));
+            return new Tensor[] {hiddenStates, attnOut[1], attnOut[2]};
+        }
+    }
+
+    static final class GPT2LMHeadModel extends Container {
+        final Embedding wte;
+        final Embedding wpe;
+        final List<GPT2Block> h = new ArrayList<>();
+        final LayerNorm lnF;
+        final Linear lmHead;
+
+        GPT2LMHeadModel(int vocab, int nPositions, int nEmbd, int nHead, int nLayer) {
+            wte = registerModule("wte", new Embedding(vocab, nEmbd));
+            wpe = registerModule("wpe", new Embedding(nPositions, nEmbd));
+            ModuleList<GPT2Block> blocks = registerModule("h", new ModuleList<>());
+            for (int i = 0; i < nLayer; i++) {
+                GPT2Block block = new GPT2Block(nEmbd, nHead, nPositions);
+                blocks.add(block);
+                h.add(block);
+            }
+            lnF = registerModule("ln_f", new LayerNorm(nEmbd));
+            lmHead = registerModule("lm_head", new Linear(nEmbd, vocab, false));
+            lmHead.setParameter("weight", wte.weight()); // tie_weights
+        }
+
+        /**
+         * {loss (null without labels), lm_logits, then the presents' keys and values, two per layer}; pastKeyValues
+         * null or two per layer.
+         */
+        Tensor[] forward(Tensor inputIds, Tensor[] pastKeyValues, Tensor attentionMask, Tensor positionIds,
+                         Tensor labels) {
+            int batchSize = (int) inputIds.size(0);
+            int pastLength = pastKeyValues == null ? 0 : (int) pastKeyValues[0].size(-2);
+            if (positionIds == null) {
+                positionIds = Tensor.arange(pastLength, inputIds.size(-1) + pastLength).unsqueeze(0);
+            }
+            if (attentionMask != null) {
+                attentionMask = attentionMask.view(batchSize, -1);
+                attentionMask = attentionMask.index(Index.all(), Index.newAxis(), Index.newAxis(), Index.all());
+                attentionMask = attentionMask.to(wte.weight().dtype());
+                attentionMask = attentionMask.rsub(1.0).mul(Tensor.finfo(wte.weight().dtype()).min());
+            }
+            Tensor hiddenStates = wte.apply(inputIds).add(wpe.apply(positionIds));
+            Tensor[] result = new Tensor[2 + 2 * h.size()];
+            for (int i = 0; i < h.size(); i++) {
+                Tensor[] layerPast = pastKeyValues == null ? null
+                        : new Tensor[] {pastKeyValues[2 * i], pastKeyValues[2 * i + 1]};
+                Tensor[] out = h.get(i).forward(hiddenStates, layerPast, attentionMask);
+                hiddenStates = out[0];
+                result[2 + 2 * i] = out[1];
+                result[3 + 2 * i] = out[2];
+            }
+            hiddenStates = lnF.apply(hiddenStates);
+            Tensor lmLogits = lmHead.apply(hiddenStates);
+            result[1] = lmLogits;
+            if (labels != null) {
+                Tensor shiftLogits = lmLogits.index(Index.ellipsis(), Index.slice(null, -1, null), Index.all())
+                        .contiguous();
+                Tensor shiftLabels = labels.index(Index.ellipsis(), Index.slice(1, null, null)).contiguous();
+                result[0] = Functional.crossEntropy(shiftLogits.view(-1, (int) shiftLogits.size(-1)),
+                        shiftLabels.view(-1));
+            }
+            return result;
+        }
+    }
+
+    /** generate()'s position ids: attention_mask.long().cumsum(-1) - 1, masked_fill_(attention_mask == 0, 1). */
+    static Tensor positionIds(Tensor mask) {
+        Tensor pos = mask.to(DType.INT64).cumsum(-1).sub(1L);
+        pos.maskedFill_(mask.eq(0L), 1L);
+        return pos;
+    }
+
+    /** TopPLogitsWarper.__call__. */
+    static Tensor topP(Tensor scores, double topP, int minTokensToKeep) {
+        Tensor.ValuesIndices sorted = scores.sort(-1, false);
+        Tensor cumulativeProbs = sorted.values().softmax(-1).cumsum(-1);
+        Tensor sortedIndicesToRemove = cumulativeProbs.le(1 - topP);
+        sortedIndicesToRemove.index(Index.ellipsis(), Index.slice(-minTokensToKeep, null, null)).fill_(0L);
+        Tensor indicesToRemove = sortedIndicesToRemove.scatter(1, sorted.indices(), sortedIndicesToRemove);
+        return scores.maskedFill(indicesToRemove, Double.NEGATIVE_INFINITY);
+    }
+
+    /** TopKLogitsWarper.__call__. */
+    static Tensor topK(Tensor scores, int topK) {
+        topK = Math.min(topK, (int) scores.size(-1));
+        Tensor indicesToRemove = scores.lt(scores.topk(topK).values().index(Index.ellipsis(), Index.of(-1),
+                Index.newAxis()));
+        return scores.maskedFill(indicesToRemove, Double.NEGATIVE_INFINITY);
+    }
+
+    /** BLOOM's build_alibi_tensor. */
+    static Tensor buildAlibiTensor(Tensor attentionMask, int numHeads, DType dtype) {
+        int batchSize = (int) attentionMask.size(0);
+        int seqLength = (int) attentionMask.size(1);
+        int closestPowerOf2 = 1 << (31 - Integer.numberOfLeadingZeros(numHeads)); // 2 ** floor(log2(num_heads))
+        Tensor base = Tensor.tensor(Math.pow(2, -Math.pow(2, -(log2(closestPowerOf2) - 3))), F32);
+        Tensor powers = Tensor.arange(1, 1 + closestPowerOf2, 1, DType.INT32);
+        Tensor slopes = base.pow(powers);
+        if (closestPowerOf2 != numHeads) {
+            Tensor extraBase = Tensor.tensor(Math.pow(2, -Math.pow(2, -(log2(2 * closestPowerOf2) - 3))), F32);
+            int numRemainingHeads = Math.min(closestPowerOf2, numHeads - closestPowerOf2);
+            Tensor extraPowers = Tensor.arange(1, 1 + 2 * numRemainingHeads, 2, DType.INT32);
+            slopes = Tensor.cat(List.of(slopes, extraBase.pow(extraPowers)), 0);
+        }
+        Tensor arangeTensor = attentionMask.cumsum(-1).sub(1L).mul(attentionMask)
+                .index(Index.all(), Index.newAxis(), Index.all());
+        Tensor alibi = slopes.index(Index.ellipsis(), Index.newAxis()).mul(arangeTensor);
+        return alibi.reshape(batchSize * numHeads, 1, seqLength).to(dtype);
+    }
+
+    static double log2(double x) {
+        return Math.log(x) / Math.log(2);
+    }
+
+    /** MPT's build_alibi_bias. */
+    static Tensor buildAlibiBias(int numHeads, int sequenceLength, double alibiBiasMax) {
+        Tensor alibi = Tensor.arange(1 - sequenceLength, 1, 1, DType.INT32).view(1, 1, 1, sequenceLength);
+        int numHeadsPowerOf2 = Integer.highestOneBit(numHeads - 1) << 1; // 2 ** ceil(log2(num_heads)), num_heads > 1
+        Tensor base = Tensor.arange(1, numHeadsPowerOf2 + 1, 1, DType.INT64).to(F32);
+        base = base.mul(alibiBiasMax / numHeadsPowerOf2);
+        Tensor slopes = Tensor.pow(2L, base).reciprocal(); // 1.0 / torch.pow(2, base)
+        slopes = slopes.view(1, numHeadsPowerOf2, 1, 1);
+        if (numHeadsPowerOf2 != numHeads) {
+            slopes = Tensor.cat(List.of(slopes.index(Index.all(), Index.slice(1, null, 2), Index.ellipsis()),
+                    slopes.index(Index.all(), Index.slice(null, null, 2), Index.ellipsis())), 1)
+                    .index(Index.all(), Index.slice(null, numHeads, null), Index.ellipsis());
+        }
+        alibi = alibi.mul(slopes);
+        return alibi.squeeze(0);
+    }
+
+    @Test
+    void huggingFaceGpt2TrainsDecodesWithItsCacheAndFiltersTopP() {
+        GPT2LMHeadModel gpt = PACKED.loaded(new GPT2LMHeadModel(13, 10, 8, 2, 2), "gpt.init");
+        assertTrue(gpt.lmHead.weight() == gpt.wte.weight(), "the tie survives loading");
+        assertFalse(gpt.namedParameters().containsKey("lm_head.weight"), "named_parameters lists the tie once");
+        Tensor ids = PT.e("gpt.ids");
+        Tensor mask = PT.e("gpt.mask");
+        Tensor pos = positionIds(mask);
+        Tensor labels = ids.maskedFill(mask.eq(0L), -100L);
+        train("gpt.", gpt, 3, 0.01, 0, step -> {
+            Tensor[] out = gpt.forward(ids, null, mask, pos, labels);
+            return new Object[] {out[1], out[0]};
+        }, y -> same(e("gpt.out0"), (Tensor) y, "GPT-2 logits"), "GPT-2");
+        try (GradMode off = Ember.noGrad()) {
+            Tensor cur = ids;
+            Tensor curMask = mask;
+            Tensor[] out = gpt.forward(cur, null, curMask, positionIds(curMask), null);
+            for (int t = 0; t < 3; t++) {
+                Tensor last = out[1].select(1, -1);
+                same(e("gpt.dec" + t), last, "decoded logits, step " + t);
+                Tensor nxt = last.argmax(-1);
+                cur = Tensor.cat(List.of(cur, nxt.unsqueeze(1)), -1);
+                curMask = Tensor.cat(List.of(curMask, curMask.newOnes((int) curMask.size(0), 1)), -1);
+                Tensor[] past = java.util.Arrays.copyOfRange(out, 2, out.length);
+                Tensor curPos = positionIds(curMask);
+                out = gpt.forward(cur.narrow(1, cur.size(1) - 1, 1), past, curMask,
+                        curPos.narrow(1, curPos.size(1) - 1, 1), null);
+                // the cache's step against recomputing the whole sequence
+                Tensor full = gpt.forward(cur, null, curMask, curPos, null)[1].select(1, -1);
+                same(full, out[1].select(1, -1), "cached against recomputed logits, step " + t);
+            }
+            Tensor last = out[1].select(1, -1);
+            same(e("gpt.dec3"), last, "decoded logits, step 3");
+            exact(PT.e("gpt.decids"), cur, "greedy tokens");
+            same(e("gpt.past_k"), out[4], "the last layer's cached keys");
+            Tensor scores = e("gpt.scores");
+            same(e("gpt.top_p"), topP(scores, 0.8, 1), "top-p 0.8");
+            same(e("gpt.top_p_keep3"), topP(scores, 0.3, 3), "top-p 0.3 keeping 3");
+            same(e("gpt.top_k"), topK(scores, 4), "top-k 4");
+            same(e("gpt.top_p_dec"), topP(last, 0.9, 1), "top-p 0.9 of the decoded logits");
+        }
+    }
+
+    @Test
+    void bloomAndMptAlibiSlopesAndBloomsBaddbmmScores() {
+        Tensor alibiMask = Tensor.tensor(new long[][] {{1, 1, 1, 1, 1}, {0, 0, 1, 1, 1}});
+        Tensor alibi = buildAlibiTensor(alibiMask, 6, F64);
+        exact(PT.e("gpt.alibi_bloom"), alibi, "BLOOM's alibi, 6 heads");
+        exact(PT.e("gpt.alibi_bloom4"), buildAlibiTensor(alibiMask, 4, F32), "BLOOM's alibi, 4 heads");
+        exact(PT.e("gpt.alibi_mpt"), buildAlibiBias(6, 5, 8), "MPT's alibi, 6 heads");
+        exact(PT.e("gpt.alibi_mpt8"), buildAlibiBias(8, 5, 8), "MPT's alibi, 8 heads");
+        Tensor bq = e("gpt.bq").requiresGrad_(true);
+        Tensor bk = e("gpt.bk").requiresGrad_(true);
+        Tensor scores = alibi.baddbmm(bq, bk, 1.0, 1 / Math.sqrt(4));
+        Tensor causal = Tensor.ones(DType.BOOL, 5, 5).triu(1);
+        Tensor bmask = causal.unsqueeze(0).logicalOr(alibiMask.eq(0L).unsqueeze(1));
+        Tensor probs = scores.view(2, 6, 5, 5).maskedFill(bmask.unsqueeze(1), Tensor.finfo(F64).min()).softmax(-1);
+        same(e("gpt.bloom_probs"), probs, "BLOOM's attention probabilities");
+        probs.mul(Tensor.linspace(-1, 1, 25, F64).view(5, 5)).sum().backward();
+        same(e("gpt.bq_grad"), bq.grad(), "gradient to the queries");
+        same(e("gpt.bk_grad"), bk.grad(), "gradient to the keys");
+    }
+
+    // ------------------------------------------------------------------ 3. GAT (PyG's GATConv without PyG)
+
+    static Tensor removeSelfLoops(Tensor edgeIndex) {
+        Tensor mask = edgeIndex.select(0, 0).ne(edgeIndex.select(0, 1));
+        return edgeIndex.index(Index.all(), Index.of(mask));
+    }
+
+    static Tensor addSelfLoops(Tensor edgeIndex, int numNodes) {
+        Tensor loopIndex = Tensor.arange(0, numNodes).unsqueeze(0).repeat(2, 1);
+        return Tensor.cat(List.of(edgeIndex, loopIndex), 1);
+    }
+
+    /** torch_geometric.utils.softmax (ptr None) over the edges into each node. */
+    static Tensor pygSoftmax(Tensor src, Tensor index, int numNodes) {
+        int[] size = new int[src.dim()];
+        size[0] = numNodes;
+        for (int d = 1; d < size.length; d++) {
+            size[d] = (int) src.size(d);
+        }
+        int[] view = new int[src.dim()];
+        java.util.Arrays.fill(view, 1);
+        view[0] = -1;
+        Tensor idx = index.view(view).expandAs(src); // torch_geometric.utils.scatter's broadcast
+        Tensor srcMax = src.detach().newZeros(size).scatterReduce_(0, idx, src.detach(), "amax", false);
+        Tensor out = src.sub(srcMax.indexSelect(0, index));
+        out = out.exp();
+        Tensor outSum = out.newZeros(size).scatterAdd_(0, idx, out).add(1e-16);
+        outSum = outSum.indexSelect(0, index);
+        return out.div(outSum);
+    }
+
+    static final class GATConv extends Container {
+        final int heads;
+        final int outChannels;
+        final boolean concat;
+        final double negativeSlope;
+        final double dropout;
+        final Linear lin;
+
+        GATConv(int inChannels, int outChannels, int heads, boolean concat, double negativeSlope, double dropout) {
+            this.heads = heads;
+            this.outChannels = outChannels;
+            this.concat = concat;
+            this.negativeSlope = negativeSlope;
+            this.dropout = dropout;
+            lin = registerModule("lin", new Linear(inChannels, heads * outChannels, false));
+            registerParameter("att_src", Tensor.empty(1, heads, outChannels));
+            registerParameter("att_dst", Tensor.empty(1, heads, outChannels));
+            registerParameter("bias", Tensor.empty(concat ? heads * outChannels : outChannels));
+        }
+
+        /** {out, alpha}. */
+        Tensor[] forward(Tensor x, Tensor edgeIndex) {
+            int numNodes = (int) x.size(0);
+            x = lin.apply(x).view(-1, heads, outChannels);
+            Tensor alphaSrc = x.mul(param("att_src")).sum(-1);
+            Tensor alphaDst = x.mul(param("att_dst")).sum(-1);
+            edgeIndex = addSelfLoops(removeSelfLoops(edgeIndex), numNodes);
+            Tensor src = edgeIndex.select(0, 0);
+            Tensor dst = edgeIndex.select(0, 1);
+            Tensor alpha = alphaSrc.indexSelect(0, src).add(alphaDst.indexSelect(0, dst));
+            alpha = Functional.leakyRelu(alpha, negativeSlope);
+            alpha = pygSoftmax(alpha, dst, numNodes);
+            alpha = Functional.dropout(alpha, dropout, isTraining());
+            Tensor msg = x.indexSelect(0, src).mul(alpha.unsqueeze(-1));
+            Tensor out = Tensor.zeros(x.dtype(), numNodes, heads, outChannels).indexAdd_(0, dst, msg);
+            out = concat ? out.view(-1, heads * outChannels) : out.mean(1);
+            return new Tensor[] {out.add(param("bias")), alpha};
+        }
+    }
+
+    static final class GAT extends Container {
+        final GATConv conv1;
+        final GATConv conv2;
+
+        GAT(int inChannels, int hidden, int heads, int classes) {
+            conv1 = registerModule("conv1", new GATConv(inChannels, hidden, heads, true, 0.2, 0.0));
+            conv2 = registerModule("conv2", new GATConv(hidden * heads, classes, 1, false, 0.2, 0.0));
+        }
+
+        Tensor[] forward(Tensor x, Tensor edgeIndex) {
+            x = Functional.dropout(x, 0.0, isTraining());
+            x = Functional.elu(conv1.forward(x, edgeIndex)[0]);
+            x = Functional.dropout(x, 0.0, isTraining());
+            return conv2.forward(x, edgeIndex);
+        }
+    }
+
+    @Test
+    void graphAttentionNetworkSoftmaxesOverIncomingEdgesByScatter() {
+        GAT gat = PACKED.loaded(new GAT(5, 4, 2, 3), "gat.init");
+        Tensor x = e("gat.x");
+        Tensor edges = PT.e("gat.edges");
+        Tensor y = PT.e("gat.y");
+        Tensor trainMask = Tensor.tensor(new boolean[] {true, true, false, true, true, false, true});
+        train("gat.", gat, 3, 0.005, 5e-4, step -> {
+            Tensor[] out = gat.forward(x, edges);
+            if (step == 0) {
+                same(e("gat.alpha0"), out[1], "the last layer's attention coefficients");
+                // each node's incoming coefficients sum to one (the 1e-16 aside)
+                Tensor dst = addSelfLoops(removeSelfLoops(edges), 7).select(0, 1);
+                Tensor sums = Tensor.zeros(F64, 7, 1).indexAdd_(0, dst, out[1].detach());
+                close(Tensor.ones(F64, 7, 1), sums, "coefficients per node", 10);
+            }
+            Tensor logits = out[0];
+            return new Object[] {logits, Functional.crossEntropy(logits.index(Index.of(trainMask)),
+                    y.index(Index.of(trainMask)))};
+        }, o -> same(e("gat.out0"), (Tensor) o, "GAT logits"), "GAT");
+
+        // scatter_reduce's amax with and without include_self, and its gradient (ties share it evenly)
+        Tensor src = Tensor.tensor(new double[][] {{1, 2}, {3, 2}, {3, -1}, {0.5, 4}}, F64).requiresGrad_(true);
+        Tensor idx = Tensor.tensor(new long[][] {{0, 0}, {0, 0}, {0, 1}, {2, 1}});
+        Tensor self = Tensor.tensor(new double[][] {{2, 5}, {-3, -2}, {0, 0}}, F64).requiresGrad_(true);
+        Tensor a = self.scatterReduce(0, idx, src, "amax", false);
+        Tensor b = self.scatterReduce(0, idx, src, "amax", true);
+        same(e("gat.sr_a"), a, "scatter_reduce amax, include_self=False");
+        same(e("gat.sr_b"), b, "scatter_reduce amax, include_self=True");
+        a.mul(Tensor.tensor(new double[][] {{1, 2}, {3, 4}, {5, 6}}, F64)).add(b.mul(10)).sum().backward();
+        same(e("gat.sr_src_grad"), src.grad(), "scatter_reduce amax: gradient to src");
+        same(e("gat.sr_self_grad"), self.grad(), "scatter_reduce amax: gradient to self");
+    }
+
+    // ------------------------------------------------------------------ 4. exact GP regression
+
+    static final class ExactGP extends Container {
+        ExactGP(int d) {
+            registerParameter("raw_lengthscale", Tensor.zeros(1, d));
+            registerParameter("raw_outputscale", Tensor.scalar(0.0));
+            registerParameter("raw_noise", Tensor.zeros(1));
+            registerParameter("constant", Tensor.scalar(0.0));
+        }
+
+        Tensor kernel(Tensor x1, Tensor x2) {
+            Tensor ls = Functional.softplus(param("raw_lengthscale"));
+            Tensor d = x1.div(ls).cdist(x2.div(ls), 2.0);
+            return Functional.softplus(param("raw_outputscale")).mul(d.pow(2).mul(-0.5).exp());
+        }
+
+        Tensor noise() {
+            return Functional.softplus(param("raw_noise")).add(1e-4);
+        }
+
+        /** {the negative marginal log likelihood over n, L, alpha}. */
+        Tensor[] nmll(Tensor x, Tensor y) {
+            int n = (int) x.size(0);
+            Tensor k = kernel(x, x).add(noise().mul(Tensor.eye(n, n, F64)));
+            Tensor l = k.linalgCholesky();
+            Tensor r = y.sub(param("constant")).unsqueeze(-1);
+            Tensor alpha = r.choleskySolve(l, false);
+            Tensor logdet = l.diagonal(0, -2, -1).log().sum().mul(2);
+            Tensor mll = r.transpose(-1, -2).matmul(alpha).squeeze().mul(-0.5).sub(logdet.mul(0.5))
+                    .sub(0.5 * n * Math.log(2 * Math.PI));
+            return new Tensor[] {mll.neg().div(n), l, alpha};
+        }
+
+        /** {mean, variance} of the latent function plus the noise at xs. */
+        Tensor[] predict(Tensor x, Tensor y, Tensor xs) {
+            Tensor[] f = nmll(x, y);
+            Tensor ks = kernel(xs, x);
+            Tensor mean = param("constant").add(ks.matmul(f[2]).squeeze(-1));
+            Tensor v = f[1].linalgSolveTriangular(ks.transpose(-1, -2), false);
+            Tensor var = Functional.softplus(param("raw_outputscale")).sub(v.pow(2).sum(0)).add(noise());
+            return new Tensor[] {mean, var};
+        }
+    }
+
+    @Test
+    void exactGaussianProcessMinimizesItsNegativeMarginalLikelihood() {
+        ExactGP gp = PACKED.loaded(new ExactGP(2), "gp.init");
+        Tensor x = e("gp.x");
+        Tensor y = e("gp.y");
+        train("gp.", gp, 5, 0.1, 0, step -> new Object[] {null, gp.nmll(x, y)[0]}, null, "GP");
+        try (GradMode off = Ember.noGrad()) {
+            Tensor[] p = gp.predict(x, y, e("gp.xs"));
+            same(e("gp.mean"), p[0], "predictive mean");
+            same(e("gp.var"), p[1], "predictive variance");
+            same(e("gp.L"), gp.nmll(x, y)[1], "the trained kernel's Cholesky factor");
+        }
+    }
+
+    // ------------------------------------------------------------------ 5. mixture density network
+
+    static final class MDN extends Container {
+        final int k;
+        final int d;
+        final Sequential net;
+        final Linear pi;
+        final Linear mu;
+        final Linear sigma;
+
+        MDN(int inDim, int outDim, int nComp, int hidden) {
+            k = nComp;
+            d = outDim;
+            net = registerModule("net", new Sequential(new Linear(inDim, hidden), new Tanh()));
+            pi = registerModule("pi", new Linear(hidden, nComp));
+            mu = registerModule("mu", new Linear(hidden, nComp * outDim));
+            sigma = registerModule("sigma", new Linear(hidden, nComp * outDim));
+        }
+
+        MixtureSameFamily mixture(Tensor x) {
+            Tensor h = net.apply(x);
+            Tensor logits = pi.apply(h);
+            Tensor m = mu.apply(h).view(-1, k, d);
+            Tensor s = Functional.softplus(sigma.apply(h)).add(1e-3).view(-1, k, d);
+            Categorical mix = Categorical.ofLogits(logits);
+            Independent comp = new Independent(new Normal(m, s), 1);
+            return new MixtureSameFamily(mix, comp);
+        }
+    }
+
+    @Test
+    void mixtureDensityNetworkFitsByItsMixturesLogProb() {
+        MDN mdn = PACKED.loaded(new MDN(1, 2, 3, 8), "mdn.init");
+        Tensor x = e("mdn.x");
+        Tensor y = e("mdn.y");
+        train("mdn.", mdn, 3, 0.01, 0, step -> {
+            MixtureSameFamily gmm = mdn.mixture(x);
+            return new Object[] {gmm, gmm.logProb(y).mean().neg()};
+        }, g -> same(e("mdn.lp0"), ((MixtureSameFamily) g).logProb(y), "log-likelihoods"), "MDN");
+        try (GradMode off = Ember.noGrad()) {
+            Tensor xt = e("mdn.xt");
+            MixtureSameFamily g = mdn.mixture(xt);
+            Tensor yt = y.narrow(0, 0, 4);
+            same(e("mdn.t_lp"), g.logProb(yt), "trained log_prob");
+            same(e("mdn.t_mean"), g.mean(), "trained mixture mean");
+            same(e("mdn.t_var"), g.variance(), "trained mixture variance");
+            Tensor h = mdn.net.apply(xt);
+            MixtureSameFamily g1 = new MixtureSameFamily(Categorical.ofLogits(mdn.pi.apply(h)),
+                    new Normal(mdn.mu.apply(h).view(-1, 3, 2).select(-1, 0),
+                            Functional.softplus(mdn.sigma.apply(h)).add(1e-3).view(-1, 3, 2).select(-1, 0)));
+            Tensor y0 = yt.select(1, 0);
+            same(e("mdn.u_lp"), g1.logProb(y0), "univariate mixture log_prob");
+            same(e("mdn.u_cdf"), g1.cdf(y0), "univariate mixture cdf");
+            same(e("mdn.u_mean"), g1.mean(), "univariate mixture mean");
+            same(e("mdn.u_var"), g1.variance(), "univariate mixture variance");
+            // samples: Ember's own streams (not PyTorch's), so their shape, reproducibility and support
+            Tensor s1 = g.sample(new Generator(7), 5);
+            Tensor s2 = g.sample(new Generator(7), 5);
+            assertArrayEquals(new int[] {5, 4, 2}, s1.shape(), "sample shape");
+            assertTrue(s1.equal(s2), "the same seed, the same draws");
+            assertTrue(g.logProb(s1).isfinite().all(), "the draws' log-probabilities are finite");
+        }
+    }
+
+    // ------------------------------------------------------------------ 6. the recipes' misuses
+
+    /** The line {@code key} of texts20.txt (key, a tab, PyTorch's message). */
+    private static String text(String key) {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(PT.resource("texts20.txt"))) {
+                int tab = line.indexOf('\t');
+                if (line.substring(0, tab).equals(key)) {
+                    return line.substring(tab + 1);
+                }
+            }
+        } catch (java.io.IOException ex) {
+            throw new IllegalStateException(ex);
+        }
+        throw new AssertionError("no " + key + " in texts20.txt");
+    }
+
+    /** {@code op} fails with PyTorch's message {@code key}, leaving {@code target} (null: none) as it was. */
+    private static void refused(String key, Tensor target, org.junit.jupiter.api.function.Executable op) {
+        Tensor before = target == null ? null : target.detach().clone();
+        RuntimeException ex = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, op, key);
+        assertEquals(text(key), ex.getMessage(), key);
+        if (target != null) {
+            assertArrayEquals(before.shape(), target.shape(), key + ": shape unchanged");
+            assertTrue(before.equal(target.detach()), key + ": values unchanged");
+        }
+    }
+
+    @Test
+    void recipeMisusesFailWithPyTorchsMessagesAndChangeNothing() {
+        Tensor singular = Tensor.tensor(new double[][] {{1, 1, 0.5}, {1, 1, 0.5}, {0.5, 0.5, 1}}, F64);
+        refused("cholesky", singular, singular::linalgCholesky);
+        Tensor bias = Tensor.zeros(F64, 24);
+        refused("addmm", bias, () -> bias.addmm(Tensor.zeros(F64, 12, 7), Tensor.zeros(F64, 8, 24)));
+        Tensor scattered = Tensor.zeros(F64, 3, 2);
+        refused("scatter_reduce", scattered, () -> scattered.scatterReduce(0, Tensor.zeros(DType.INT64, 2, 2),
+                Tensor.ones(F64, 2, 2), "max"));
+        refused("mixture", null, () -> new MixtureSameFamily(Categorical.ofLogits(Tensor.zeros(F64, 4, 4)),
+                new Independent(new Normal(Tensor.zeros(F64, 4, 3, 2), Tensor.ones(F64, 4, 3, 2)), 1)));
+        refused("stft", null, () -> Fft.stft(Tensor.zeros(F64, 2, 64), 16, 4, null,
+                Tensor.hannWindow(12, true, F64, Device.CPU), true));
+        Tensor aggregated = Tensor.zeros(F64, 7, 2, 4);
+        refused("index_add", aggregated, () -> aggregated.indexAdd_(0, Tensor.zeros(DType.INT64, 5),
+                Tensor.ones(F64, 4, 2, 4)));
+    }
+}

@@ -1,0 +1,826 @@
+"""Expected values for OutsiderPrograms20Test (session 45's outsider pass, round 20), run in float64 (the default type)
+from PyTorch's initial weights and fixed data, which are saved beside the outputs, losses, gradients of the named
+parameters after the first backward and parameters after the last step.
+
+As round 19: the initial weights are rounded to float32 before the programs start (the float32 copies saved are exact:
+the Java test widens them to float64 and starts from the very same numbers), the data are float32-representable draws
+saved as float32, and only gradients, outputs and final parameters are float64. Every model is saved packed: its
+initial state one flattened float32 vector with the names and shapes in names20.txt, its first gradients one flattened
+vector in named_parameters' order, its parameters after training three summaries each (sum, sum of squares, a
+linspace(-1, 1)-weighted sum) plus the values of those of at most 16 elements.
+
+  wh.*     openai/whisper: audio.py's log_mel_spectrogram (F.pad of the audio, torch.stft with a periodic Hann window and
+           return_complex=True, stft[..., :-1].abs() ** 2, the mel filterbank given as data (whisper loads librosa's
+           from mel_filters.npz; here a triangular HTK-style bank, saved), filters @ magnitudes, clamp(min=1e-10).log10(),
+           torch.maximum(log_spec, log_spec.max() - 8.0), (log_spec + 4.0) / 4.0), scaled down (n_fft 16, hop 4, 8 mels,
+           one batch item silent for its last samples so that the max - 8 floor bites); its gradient to the audio;
+           model.py's AudioEncoder (two Conv1d, F.gelu, permute, the sinusoids buffer, ResidualAttentionBlock, ln_post)
+           and TextDecoder (token embedding, a positional Parameter, the -inf triu_(1) mask buffer, cross-attention
+           blocks, logits by x @ token_embedding.weight.T), MultiHeadAttention's qkv_attention as the explicit path writes
+           it (q and k each scaled by (n_state // n_head) ** -0.25, key without bias, mask[:n_ctx, :n_ctx] added), cross
+           entropy on the next token, Adam 3 steps. The float64 port's departures: whisper's LayerNorm runs
+           super().forward(x.float()).type(x.dtype) and qkv_attention qk.float() / .to(q.dtype), and the decoder's logits
+           .float(): in a float64 program those would round to float32, so the port keeps float64 (as round 19's
+           GroupNorm32).
+  gpt.*    Hugging Face's GPT-2 (modeling_gpt2.py, the eager attention): Conv1D (torch.addmm(bias, x.view(-1, nx),
+           weight) with weight [nx, nf]), c_attn split into q, k, v, _split_heads / _merge_heads, the causal bias buffer
+           (tril of bools) sliced [key_length - query_length : key_length, :key_length], torch.where with finfo.min,
+           the attention_mask made (1.0 - mask) * finfo.min and added, NewGELUActivation, tied lm_head, position ids from
+           the mask as generate() makes them (cumsum - 1, masked_fill_ of the pads with 1), labels with -100 at the pads
+           and the shifted cross entropy; Adam 3 steps; then greedy decoding with past_key_values (torch.cat of the past
+           keys and values on dim -2, the mask extended by ones) against full recomputation; TopPLogitsWarper (sort
+           ascending, softmax, cumsum, <= 1 - top_p, the last min_tokens_to_keep kept, scatter back, masked_fill with
+           -inf) and TopKLogitsWarper (scores < topk(...)[0][..., -1, None]) on the decoded logits; BLOOM's
+           build_alibi_tensor (float32 base ** int32 powers, the extra slopes for a head count not a power of two, the
+           cumsum-of-mask positions) with its alibi.baddbmm(q, k, beta=1, alpha=1/sqrt(d)) scores and gradients, and
+           MPT's build_alibi_bias (int32 arange times 1 / 2 ** base, slopes interleaved for 6 heads).
+  gat.*    a graph attention network as PyG's GATConv computes it, without PyG: remove_self_loops / add_self_loops by
+           masks and cat, lin without bias, att_src / att_dst, alpha_j + alpha_i gathered by edge_index, leaky_relu 0.2,
+           torch_geometric.utils.softmax (scatter_reduce_ 'amax' include_self=False into new_zeros on the detached
+           scores, exp, scatter_add_ of a broadcast index + 1e-16, index_select, divide), dropout p=0, messages x_j *
+           alpha, aggregated by index_add_, concat of 2 heads (ELU between layers), the last layer's heads averaged,
+           bias; cross entropy on the train mask, Adam(lr=0.005, weight_decay=5e-4) 3 steps.
+  gp.*     exact GP regression as GPyTorch computes it, without GPyTorch: raw hyperparameters through softplus (Positive)
+           and softplus + 1e-4 (the likelihood's GreaterThan(1e-4) noise), ARD lengthscales dividing the inputs, an RBF
+           kernel from torch.cdist (under 25 rows: the direct path, whose gradient at the zero diagonal is zero),
+           ConstantMean, K + noise * I, torch.linalg.cholesky, torch.cholesky_solve, the log-determinant as twice the
+           log of the factor's diagonal, ExactMarginalLogLikelihood's value divided by the number of data; Adam(lr=0.1)
+           5 steps; then the predictive mean and variance (torch.linalg.solve_triangular of the factor).
+  mdn.*    a mixture density network with torch.distributions: a tanh hidden layer, Categorical(logits=...), Independent
+           (Normal(mu, softplus(.) + 1e-3), 1), MixtureSameFamily, the NLL -log_prob(y).mean(), Adam 3 steps; then the
+           trained mixture's log_prob, mean and variance at new inputs, and a univariate mixture (Normal components
+           without Independent) with its cdf. Ember's random streams are its own, so samples are not compared.
+  texts20.txt  PyTorch's messages for the recipes' misuses (key, a tab, the message)
+  names20.txt  the packed initial states' names and shapes (a line [prefix], then name, a tab, the shape)
+PyTorch 1.13 and 2.x agree on every op used here (scatter_reduce is a beta in 1.13 and stable in 2.x, same semantics),
+but for the last bits of Adam's moments (1.13 forms exp_avg by mul_ then add_, 2.x by lerp_), below float64's
+tolerance here.
+
+Run with PyTorch 1.13 (CPU): /usr/bin/python3 make_expected.py  ->  programs20.pt (a dict of tensors).
+"""
+import math
+import warnings
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torch.distributions as D
+
+warnings.filterwarnings("ignore")
+torch.set_default_dtype(torch.float64)
+torch.set_num_threads(1)
+torch.manual_seed(20)
+out = {}
+NAMES = []
+
+
+def f32(t):
+    """A float32-representable float64 draw (saved as float32, widened by the test to the very same numbers)."""
+    return t.float().double()
+
+
+def save_init(prefix, module):
+    """The module's initial state rounded to float32, saved as one flattened float32 vector (prefix + "flat") of the
+    state dict's floating values in its order, their names and shapes in names20.txt."""
+    flat = []
+    NAMES.append("[" + prefix + "]")
+    with torch.no_grad():
+        for k, v in module.state_dict().items():
+            assert v.is_floating_point()
+            v.copy_(v.float().double())
+            flat.append(v.float().reshape(-1))
+            NAMES.append(k + "\t" + ",".join(str(n) for n in v.shape))
+    out[prefix + "flat"] = torch.cat(flat)
+
+
+def summary(t):
+    """sum, sum of squares and a linspace(-1, 1)-weighted sum of the flattened values (the test computes the same)."""
+    f = t.detach().reshape(-1)
+    return torch.stack([f.sum(), f.pow(2).sum(), (f * torch.linspace(-1, 1, f.numel())).sum()])
+
+
+def save_final(prefix, module):
+    out[prefix + "finalsum"] = torch.stack([summary(p) for _, p in module.named_parameters()])
+    out[prefix + "finalsmall"] = torch.cat([p.detach().reshape(-1) for _, p in module.named_parameters()
+                                            if p.numel() <= 16])
+
+
+def train(prefix, model, opt, steps, forward, first=None):
+    losses = []
+    for step in range(steps):
+        opt.zero_grad()
+        y, loss = forward(step)
+        loss.backward()
+        if step == 0:
+            if first is not None:
+                first(y)
+            out[prefix + "grad0flat"] = torch.cat([p.grad.reshape(-1) for _, p in model.named_parameters()])
+        opt.step()
+        losses.append(loss.item())
+    out[prefix + "loss"] = torch.tensor(losses)
+    save_final(prefix, model)
+
+
+# 1. Whisper's audio front end, encoder and decoder ---------------------------------------------------------------------
+N_FFT, HOP_LENGTH, N_MELS = 16, 4, 8
+
+
+def mel_filterbank(n_mels, n_fft, sr=400.0):
+    """A triangular HTK-style mel filterbank (n_mels, n_fft // 2 + 1): data, as whisper's mel_filters.npz is."""
+    def hz_to_mel(f):
+        return 2595.0 * np.log10(1.0 + f / 700.0)
+
+    def mel_to_hz(m):
+        return 700.0 * (10 ** (m / 2595.0) - 1.0)
+    freqs = np.linspace(0, sr / 2, n_fft // 2 + 1)
+    pts = mel_to_hz(np.linspace(hz_to_mel(0.0), hz_to_mel(sr / 2), n_mels + 2))
+    fb = np.zeros((n_mels, n_fft // 2 + 1))
+    for m in range(n_mels):
+        lo, c, hi = pts[m], pts[m + 1], pts[m + 2]
+        fb[m] = np.maximum(0, np.minimum((freqs - lo) / (c - lo), (hi - freqs) / (hi - c)))
+    return torch.tensor(fb)
+
+
+def log_mel_spectrogram(audio, filters, padding=0):
+    if padding > 0:
+        audio = F.pad(audio, (0, padding))
+    window = torch.hann_window(N_FFT).to(audio.device)
+    stft = torch.stft(audio, N_FFT, HOP_LENGTH, window=window, return_complex=True)
+    magnitudes = stft[..., :-1].abs() ** 2
+    mel_spec = filters @ magnitudes
+    log_spec = torch.clamp(mel_spec, min=1e-10).log10()
+    log_spec = torch.maximum(log_spec, log_spec.max() - 8.0)
+    log_spec = (log_spec + 4.0) / 4.0
+    return log_spec
+
+
+def sinusoids(length, channels, max_timescale=10000):
+    assert channels % 2 == 0
+    log_timescale_increment = np.log(max_timescale) / (channels // 2 - 1)
+    inv_timescales = torch.exp(-log_timescale_increment * torch.arange(channels // 2))
+    scaled_time = torch.arange(length)[:, np.newaxis] * inv_timescales[np.newaxis, :]
+    return torch.cat([torch.sin(scaled_time), torch.cos(scaled_time)], dim=1)
+
+
+class MultiHeadAttention(nn.Module):
+    def __init__(self, n_state, n_head):
+        super().__init__()
+        self.n_head = n_head
+        self.query = nn.Linear(n_state, n_state)
+        self.key = nn.Linear(n_state, n_state, bias=False)
+        self.value = nn.Linear(n_state, n_state)
+        self.out = nn.Linear(n_state, n_state)
+
+    def forward(self, x, xa=None, mask=None):
+        q = self.query(x)
+        k = self.key(x if xa is None else xa)
+        v = self.value(x if xa is None else xa)
+        wv, qk = self.qkv_attention(q, k, v, mask)
+        return self.out(wv), qk
+
+    def qkv_attention(self, q, k, v, mask=None):
+        n_batch, n_ctx, n_state = q.shape
+        scale = (n_state // self.n_head) ** -0.25
+        q = q.view(*q.shape[:2], self.n_head, -1).permute(0, 2, 1, 3)
+        k = k.view(*k.shape[:2], self.n_head, -1).permute(0, 2, 1, 3)
+        v = v.view(*v.shape[:2], self.n_head, -1).permute(0, 2, 1, 3)
+        qk = (q * scale) @ (k * scale).transpose(-1, -2)
+        if mask is not None:
+            qk = qk + mask[:n_ctx, :n_ctx]
+        w = F.softmax(qk, dim=-1)
+        out = (w @ v).permute(0, 2, 1, 3).flatten(start_dim=2)
+        return out, qk.detach()
+
+
+class ResidualAttentionBlock(nn.Module):
+    def __init__(self, n_state, n_head, cross_attention=False):
+        super().__init__()
+        self.attn = MultiHeadAttention(n_state, n_head)
+        self.attn_ln = nn.LayerNorm(n_state)
+        self.cross_attn = MultiHeadAttention(n_state, n_head) if cross_attention else None
+        self.cross_attn_ln = nn.LayerNorm(n_state) if cross_attention else None
+        n_mlp = n_state * 4
+        self.mlp = nn.Sequential(nn.Linear(n_state, n_mlp), nn.GELU(), nn.Linear(n_mlp, n_state))
+        self.mlp_ln = nn.LayerNorm(n_state)
+
+    def forward(self, x, xa=None, mask=None):
+        x = x + self.attn(self.attn_ln(x), mask=mask)[0]
+        if self.cross_attn:
+            x = x + self.cross_attn(self.cross_attn_ln(x), xa)[0]
+        x = x + self.mlp(self.mlp_ln(x))
+        return x
+
+
+class AudioEncoder(nn.Module):
+    def __init__(self, n_mels, n_ctx, n_state, n_head, n_layer):
+        super().__init__()
+        self.conv1 = nn.Conv1d(n_mels, n_state, kernel_size=3, padding=1)
+        self.conv2 = nn.Conv1d(n_state, n_state, kernel_size=3, stride=2, padding=1)
+        self.register_buffer("positional_embedding", sinusoids(n_ctx, n_state))
+        self.blocks = nn.ModuleList([ResidualAttentionBlock(n_state, n_head) for _ in range(n_layer)])
+        self.ln_post = nn.LayerNorm(n_state)
+
+    def forward(self, x):
+        x = F.gelu(self.conv1(x))
+        x = F.gelu(self.conv2(x))
+        x = x.permute(0, 2, 1)
+        assert x.shape[1:] == self.positional_embedding.shape, "incorrect audio shape"
+        x = (x + self.positional_embedding).to(x.dtype)
+        for block in self.blocks:
+            x = block(x)
+        return self.ln_post(x)
+
+
+class TextDecoder(nn.Module):
+    def __init__(self, n_vocab, n_ctx, n_state, n_head, n_layer):
+        super().__init__()
+        self.token_embedding = nn.Embedding(n_vocab, n_state)
+        self.positional_embedding = nn.Parameter(torch.empty(n_ctx, n_state))
+        self.blocks = nn.ModuleList([ResidualAttentionBlock(n_state, n_head, cross_attention=True)
+                                     for _ in range(n_layer)])
+        self.ln = nn.LayerNorm(n_state)
+        mask = torch.empty(n_ctx, n_ctx).fill_(-np.inf).triu_(1)
+        self.register_buffer("mask", mask, persistent=False)
+
+    def forward(self, x, xa):
+        x = self.token_embedding(x) + self.positional_embedding[0: x.shape[-1]]
+        x = x.to(xa.dtype)
+        for block in self.blocks:
+            x = block(x, xa, mask=self.mask)
+        x = self.ln(x)
+        return x @ torch.transpose(self.token_embedding.weight.to(x.dtype), 0, 1)
+
+
+class Whisper(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.encoder = AudioEncoder(N_MELS, 8, 8, 2, 1)
+        self.decoder = TextDecoder(11, 6, 8, 2, 1)
+
+    def forward(self, mel, tokens):
+        return self.decoder(tokens, self.encoder(mel))
+
+
+filters = f32(mel_filterbank(N_MELS, N_FFT))
+out["wh.filters"] = filters.float()
+audio = f32(torch.randn(2, 60) * 0.5)
+audio[1, 36:] = f32(torch.randn(24) * 1e-7)  # a quiet tail: its mel energies sit below the max - 8 floor
+out["wh.audio"] = audio.float()
+mel = log_mel_spectrogram(audio, filters, padding=4)
+out["wh.mel"] = mel
+assert (mel == mel.min()).sum() > 4, "the floor must bite"
+audio_g = audio.clone().requires_grad_(True)
+mel_w = f32(torch.randn(2, N_MELS, 16))
+out["wh.mel_w"] = mel_w.float()
+(log_mel_spectrogram(audio_g, filters, padding=4) * mel_w).sum().backward()
+out["wh.audio_grad"] = audio_g.grad
+whisper = Whisper()
+with torch.no_grad():
+    whisper.decoder.positional_embedding.normal_(0, 0.5)
+save_init("wh.init", whisper)
+wh_tokens = torch.randint(0, 11, (2, 6))
+out["wh.tokens"] = wh_tokens
+
+
+def whisper_forward(step):
+    logits = whisper(mel, wh_tokens[:, :-1])
+    return logits, F.cross_entropy(logits.reshape(-1, 11), wh_tokens[:, 1:].reshape(-1))
+
+
+train("wh.", whisper, torch.optim.Adam(whisper.parameters(), lr=0.01), 3, whisper_forward,
+      first=lambda y: out.__setitem__("wh.out0", y.detach().clone()))
+with torch.no_grad():
+    enc = whisper.encoder(mel)
+    out["wh.enc"] = enc
+    _, qk = whisper.decoder.blocks[0].cross_attn(whisper.decoder.blocks[0].cross_attn_ln(
+        whisper.decoder.token_embedding(wh_tokens[:, :3]) + whisper.decoder.positional_embedding[:3]), enc)
+    out["wh.cross_qk"] = qk
+
+
+# 2. GPT-2 as Hugging Face writes it; top-p / top-k; ALiBi -------------------------------------------------------------
+class Conv1D(nn.Module):
+    def __init__(self, nf, nx):
+        super().__init__()
+        self.nf = nf
+        self.weight = nn.Parameter(torch.empty(nx, nf))
+        self.bias = nn.Parameter(torch.zeros(nf))
+        nn.init.normal_(self.weight, std=0.02)
+
+    def forward(self, x):
+        size_out = x.size()[:-1] + (self.nf,)
+        x = torch.addmm(self.bias, x.view(-1, x.size(-1)), self.weight)
+        return x.view(size_out)
+
+
+class NewGELUActivation(nn.Module):
+    def forward(self, input):
+        return 0.5 * input * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (input + 0.044715 * torch.pow(input, 3.0))))
+
+
+class GPT2Attention(nn.Module):
+    def __init__(self, n_embd, n_head, max_positions):
+        super().__init__()
+        self.register_buffer("bias", torch.tril(torch.ones((max_positions, max_positions), dtype=torch.bool)).view(
+            1, 1, max_positions, max_positions), persistent=False)
+        self.embed_dim = n_embd
+        self.num_heads = n_head
+        self.head_dim = n_embd // n_head
+        self.split_size = n_embd
+        self.c_attn = Conv1D(3 * n_embd, n_embd)
+        self.c_proj = Conv1D(n_embd, n_embd)
+
+    def _attn(self, query, key, value, attention_mask=None):
+        attn_weights = torch.matmul(query, key.transpose(-1, -2))
+        attn_weights = attn_weights / torch.full([], value.size(-1) ** 0.5, dtype=attn_weights.dtype)
+        query_length, key_length = query.size(-2), key.size(-2)
+        causal_mask = self.bias[:, :, key_length - query_length: key_length, :key_length]
+        mask_value = torch.finfo(attn_weights.dtype).min
+        mask_value = torch.full([], mask_value, dtype=attn_weights.dtype)
+        attn_weights = torch.where(causal_mask, attn_weights.to(attn_weights.dtype), mask_value)
+        if attention_mask is not None:
+            attn_weights = attn_weights + attention_mask
+        attn_weights = nn.functional.softmax(attn_weights, dim=-1)
+        attn_weights = attn_weights.type(value.dtype)
+        return torch.matmul(attn_weights, value), attn_weights
+
+    def _split_heads(self, tensor, num_heads, attn_head_size):
+        new_shape = tensor.size()[:-1] + (num_heads, attn_head_size)
+        return tensor.view(new_shape).permute(0, 2, 1, 3)
+
+    def _merge_heads(self, tensor, num_heads, attn_head_size):
+        tensor = tensor.permute(0, 2, 1, 3).contiguous()
+        new_shape = tensor.size()[:-2] + (num_heads * attn_head_size,)
+        return tensor.view(new_shape)
+
+    def forward(self, hidden_states, layer_past=None, attention_mask=None, use_cache=False):
+        query, key, value = self.c_attn(hidden_states).split(self.split_size, dim=2)
+        query = self._split_heads(query, self.num_heads, self.head_dim)
+        key = self._split_heads(key, self.num_heads, self.head_dim)
+        value = self._split_heads(value, self.num_heads, self.head_dim)
+        if layer_past is not None:
+            past_key, past_value = layer_past
+            key = torch.cat((past_key, key), dim=-2)
+            value = torch.cat((past_value, value), dim=-2)
+        present = (key, value) if use_cache else None
+        attn_output, _ = self._attn(query, key, value, attention_mask)
+        attn_output = self._merge_heads(attn_output, self.num_heads, self.head_dim)
+        return self.c_proj(attn_output), present
+
+
+class GPT2MLP(nn.Module):
+    def __init__(self, intermediate_size, embed_dim):
+        super().__init__()
+        self.c_fc = Conv1D(intermediate_size, embed_dim)
+        self.c_proj = Conv1D(embed_dim, intermediate_size)
+        self.act = NewGELUActivation()
+
+    def forward(self, hidden_states):
+        return self.c_proj(self.act(self.c_fc(hidden_states)))
+
+
+class GPT2Block(nn.Module):
+    def __init__(self, n_embd, n_head, max_positions):
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(n_embd, eps=1e-5)
+        self.attn = GPT2Attention(n_embd, n_head, max_positions)
+        self.ln_2 = nn.LayerNorm(n_embd, eps=1e-5)
+        self.mlp = GPT2MLP(4 * n_embd, n_embd)
+
+    def forward(self, hidden_states, layer_past=None, attention_mask=None, use_cache=False):
+        residual = hidden_states
+        attn_output, present = self.attn(self.ln_1(hidden_states), layer_past=layer_past,
+                                         attention_mask=attention_mask, use_cache=use_cache)
+        hidden_states = attn_output + residual
+        residual = hidden_states
+        hidden_states = residual + self.mlp(self.ln_2(hidden_states))
+        return hidden_states, present
+
+
+class GPT2LMHeadModel(nn.Module):
+    def __init__(self, vocab, n_positions, n_embd, n_head, n_layer):
+        super().__init__()
+        self.wte = nn.Embedding(vocab, n_embd)
+        self.wpe = nn.Embedding(n_positions, n_embd)
+        self.h = nn.ModuleList([GPT2Block(n_embd, n_head, n_positions) for _ in range(n_layer)])
+        self.ln_f = nn.LayerNorm(n_embd)
+        self.lm_head = nn.Linear(n_embd, vocab, bias=False)
+        self.lm_head.weight = self.wte.weight  # tie_weights
+        for name, p in self.named_parameters():  # _init_weights: normal(0.02), c_proj scaled by 1/sqrt(2 n_layer)
+            if name.endswith("c_proj.weight"):
+                nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * n_layer))
+            elif name.endswith("weight") and p.dim() == 2:
+                nn.init.normal_(p, mean=0.0, std=0.02)
+
+    def forward(self, input_ids, past_key_values=None, attention_mask=None, position_ids=None, labels=None,
+                use_cache=False):
+        batch_size = input_ids.shape[0]
+        if past_key_values is None:
+            past_length = 0
+            past_key_values = tuple([None] * len(self.h))
+        else:
+            past_length = past_key_values[0][0].size(-2)
+        if position_ids is None:
+            position_ids = torch.arange(past_length, input_ids.shape[-1] + past_length, dtype=torch.long)
+            position_ids = position_ids.unsqueeze(0)
+        if attention_mask is not None:
+            attention_mask = attention_mask.view(batch_size, -1)
+            attention_mask = attention_mask[:, None, None, :]
+            attention_mask = attention_mask.to(dtype=self.wte.weight.dtype)
+            attention_mask = (1.0 - attention_mask) * torch.finfo(self.wte.weight.dtype).min
+        hidden_states = self.wte(input_ids) + self.wpe(position_ids)
+        presents = () if use_cache else None
+        for block, layer_past in zip(self.h, past_key_values):
+            hidden_states, present = block(hidden_states, layer_past=layer_past, attention_mask=attention_mask,
+                                           use_cache=use_cache)
+            if use_cache:
+                presents = presents + (present,)
+        hidden_states = self.ln_f(hidden_states)
+        lm_logits = self.lm_head(hidden_states)
+        loss = None
+        if labels is not None:
+            shift_logits = lm_logits[..., :-1, :].contiguous()
+            shift_labels = labels[..., 1:].contiguous()
+            loss = nn.CrossEntropyLoss()(shift_logits.view(-1, shift_logits.size(-1)), shift_labels.view(-1))
+        return loss, lm_logits, presents
+
+
+gpt = GPT2LMHeadModel(13, 10, 8, 2, 2)
+with torch.no_grad():  # LayerNorms and biases away from their ones and zeros, so that their gradients matter
+    for name, p in gpt.named_parameters():
+        if p.dim() == 1:
+            p.add_(torch.randn_like(p) * 0.1)
+save_init("gpt.init", gpt)
+gpt_ids = torch.randint(0, 13, (2, 6))
+gpt_mask = torch.ones(2, 6, dtype=torch.long)
+gpt_mask[1, :2] = 0  # left padding
+out["gpt.ids"] = gpt_ids
+out["gpt.mask"] = gpt_mask
+gpt_pos = gpt_mask.long().cumsum(-1) - 1
+gpt_pos.masked_fill_(gpt_mask == 0, 1)
+gpt_labels = gpt_ids.masked_fill(gpt_mask == 0, -100)
+
+
+def gpt_forward(step):
+    loss, logits, _ = gpt(gpt_ids, attention_mask=gpt_mask, position_ids=gpt_pos, labels=gpt_labels)
+    return logits, loss
+
+
+train("gpt.", gpt, torch.optim.Adam(gpt.parameters(), lr=0.01), 3, gpt_forward,
+      first=lambda y: out.__setitem__("gpt.out0", y.detach().clone()))
+
+
+class TopPLogitsWarper:
+    def __init__(self, top_p, filter_value=-float("Inf"), min_tokens_to_keep=1):
+        self.top_p, self.filter_value, self.min_tokens_to_keep = top_p, filter_value, min_tokens_to_keep
+
+    def __call__(self, input_ids, scores):
+        sorted_logits, sorted_indices = torch.sort(scores, descending=False)
+        cumulative_probs = sorted_logits.softmax(dim=-1).cumsum(dim=-1)
+        sorted_indices_to_remove = cumulative_probs <= (1 - self.top_p)
+        sorted_indices_to_remove[..., -self.min_tokens_to_keep:] = 0
+        indices_to_remove = sorted_indices_to_remove.scatter(1, sorted_indices, sorted_indices_to_remove)
+        return scores.masked_fill(indices_to_remove, self.filter_value)
+
+
+class TopKLogitsWarper:
+    def __init__(self, top_k, filter_value=-float("Inf"), min_tokens_to_keep=1):
+        self.top_k, self.filter_value = max(top_k, min_tokens_to_keep), filter_value
+
+    def __call__(self, input_ids, scores):
+        top_k = min(self.top_k, scores.size(-1))
+        indices_to_remove = scores < torch.topk(scores, top_k)[0][..., -1, None]
+        return scores.masked_fill(indices_to_remove, self.filter_value)
+
+
+with torch.no_grad():  # greedy decoding with the cache, 3 new tokens, against recomputing everything each time
+    ids, mask = gpt_ids, gpt_mask
+    pos = mask.long().cumsum(-1) - 1
+    pos.masked_fill_(mask == 0, 1)
+    _, logits, past = gpt(ids, attention_mask=mask, position_ids=pos, use_cache=True)
+    for t in range(3):
+        nxt = logits[:, -1, :].argmax(-1)
+        out["gpt.dec%d" % t] = logits[:, -1, :].clone()
+        ids = torch.cat([ids, nxt[:, None]], dim=-1)
+        mask = torch.cat([mask, mask.new_ones((mask.shape[0], 1))], dim=-1)
+        pos = mask.long().cumsum(-1) - 1
+        pos.masked_fill_(mask == 0, 1)
+        _, logits, past = gpt(ids[:, -1:], past_key_values=past, attention_mask=mask, position_ids=pos[:, -1:],
+                              use_cache=True)
+    out["gpt.dec3"] = logits[:, -1, :].clone()
+    out["gpt.decids"] = ids
+    out["gpt.past_k"] = past[1][0].clone()
+    scores = f32(torch.randn(3, 13) * 2)
+    scores[2] = scores[0]  # ties on a row of its own: the same values, so the same filtering
+    out["gpt.scores"] = scores.float()
+    out["gpt.top_p"] = TopPLogitsWarper(0.8)(None, scores)
+    out["gpt.top_p_keep3"] = TopPLogitsWarper(0.3, min_tokens_to_keep=3)(None, scores)
+    out["gpt.top_k"] = TopKLogitsWarper(4)(None, scores)
+    out["gpt.top_p_dec"] = TopPLogitsWarper(0.9)(None, logits[:, -1, :])
+
+
+def build_alibi_tensor(attention_mask, num_heads, dtype):
+    batch_size, seq_length = attention_mask.shape
+    closest_power_of_2 = 2 ** math.floor(math.log2(num_heads))
+    base = torch.tensor(2 ** (-(2 ** -(math.log2(closest_power_of_2) - 3))), device=attention_mask.device,
+                        dtype=torch.float32)
+    powers = torch.arange(1, 1 + closest_power_of_2, device=attention_mask.device, dtype=torch.int32)
+    slopes = torch.pow(base, powers)
+    if closest_power_of_2 != num_heads:
+        extra_base = torch.tensor(2 ** (-(2 ** -(math.log2(2 * closest_power_of_2) - 3))),
+                                  device=attention_mask.device, dtype=torch.float32)
+        num_remaining_heads = min(closest_power_of_2, num_heads - closest_power_of_2)
+        extra_powers = torch.arange(1, 1 + 2 * num_remaining_heads, 2, device=attention_mask.device,
+                                    dtype=torch.int32)
+        slopes = torch.cat([slopes, torch.pow(extra_base, extra_powers)], dim=0)
+    arange_tensor = ((attention_mask.cumsum(dim=-1) - 1) * attention_mask)[:, None, :]
+    alibi = slopes[..., None] * arange_tensor
+    return alibi.reshape(batch_size * num_heads, 1, seq_length).to(dtype)
+
+
+def build_alibi_bias(num_heads, sequence_length, alibi_bias_max=8):
+    alibi = torch.arange(1 - sequence_length, 1, dtype=torch.int32).view(1, 1, 1, sequence_length)
+    num_heads_power_of_2 = 2 ** math.ceil(math.log2(num_heads))
+    base = torch.arange(1, num_heads_power_of_2 + 1, dtype=torch.int64).float()
+    base = base * (alibi_bias_max / num_heads_power_of_2)
+    slopes = 1.0 / torch.pow(2, base)
+    slopes = slopes.view(1, num_heads_power_of_2, 1, 1)
+    if num_heads_power_of_2 != num_heads:
+        slopes = torch.concat([slopes[:, 1::2, ...], slopes[:, ::2, ...]], dim=1)[:, :num_heads, ...]
+    alibi = alibi * slopes
+    return alibi.squeeze(0)
+
+
+alibi_mask = torch.tensor([[1, 1, 1, 1, 1], [0, 0, 1, 1, 1]])
+alibi = build_alibi_tensor(alibi_mask, 6, torch.float64)
+out["gpt.alibi_bloom"] = alibi
+out["gpt.alibi_bloom4"] = build_alibi_tensor(alibi_mask, 4, torch.float32)
+out["gpt.alibi_mpt"] = build_alibi_bias(6, 5)
+out["gpt.alibi_mpt8"] = build_alibi_bias(8, 5)
+bq = f32(torch.randn(12, 5, 4)).requires_grad_(True)
+bk = f32(torch.randn(12, 4, 5)).requires_grad_(True)
+out["gpt.bq"] = bq.detach().float()
+out["gpt.bk"] = bk.detach().float()
+# BloomAttention: matmul_result = alibi.baddbmm(batch1=query_layer, batch2=key_layer, beta=self.beta,
+# alpha=self.inv_norm_factor), then the boolean causal-and-padding mask filled with finfo.min and the softmax
+scores_b = alibi.baddbmm(batch1=bq, batch2=bk, beta=1.0, alpha=1 / math.sqrt(4))
+causal = torch.ones(5, 5, dtype=torch.bool).triu(1)
+bmask = causal[None] | (alibi_mask == 0)[:, None, :]
+probs_b = F.softmax(scores_b.view(2, 6, 5, 5).masked_fill(bmask[:, None], torch.finfo(torch.float64).min), dim=-1)
+out["gpt.bloom_probs"] = probs_b.detach().clone()
+(probs_b * torch.linspace(-1, 1, 25).view(5, 5)).sum().backward()
+out["gpt.bq_grad"] = bq.grad
+out["gpt.bk_grad"] = bk.grad
+
+
+# 3. GAT as PyG's GATConv computes it ---------------------------------------------------------------------------------
+def remove_self_loops(edge_index):
+    mask = edge_index[0] != edge_index[1]
+    return edge_index[:, mask]
+
+
+def add_self_loops(edge_index, num_nodes):
+    loop_index = torch.arange(0, num_nodes, dtype=torch.long)
+    loop_index = loop_index.unsqueeze(0).repeat(2, 1)
+    return torch.cat([edge_index, loop_index], dim=1)
+
+
+def pyg_softmax(src, index, num_nodes):
+    """torch_geometric.utils.softmax (ptr None): scatter max of the detached scores, exp, scatter sum + 1e-16."""
+    dim = 0
+    size = [num_nodes] + list(src.shape[1:])
+    idx = index.view(-1, *([1] * (src.dim() - 1))).expand_as(src)  # torch_geometric.utils.scatter's broadcast
+    src_max = src.detach().new_zeros(size).scatter_reduce_(dim, idx, src.detach(), reduce="amax", include_self=False)
+    out_ = src - src_max.index_select(dim, index)
+    out_ = out_.exp()
+    out_sum = out_.new_zeros(size).scatter_add_(dim, idx, out_) + 1e-16
+    out_sum = out_sum.index_select(dim, index)
+    return out_ / out_sum
+
+
+class GATConv(nn.Module):
+    def __init__(self, in_channels, out_channels, heads=1, concat=True, negative_slope=0.2, dropout=0.0):
+        super().__init__()
+        self.heads, self.out_channels, self.concat = heads, out_channels, concat
+        self.negative_slope, self.dropout = negative_slope, dropout
+        self.lin = nn.Linear(in_channels, heads * out_channels, bias=False)
+        self.att_src = nn.Parameter(torch.empty(1, heads, out_channels))
+        self.att_dst = nn.Parameter(torch.empty(1, heads, out_channels))
+        self.bias = nn.Parameter(torch.empty(heads * out_channels if concat else out_channels))
+        nn.init.xavier_uniform_(self.lin.weight)
+        nn.init.xavier_uniform_(self.att_src)
+        nn.init.xavier_uniform_(self.att_dst)
+        nn.init.uniform_(self.bias, -0.1, 0.1)  # PyG zeros it; non-zero here so that its path shows
+
+    def forward(self, x, edge_index):
+        H, C = self.heads, self.out_channels
+        num_nodes = x.size(0)
+        x = self.lin(x).view(-1, H, C)
+        alpha_src = (x * self.att_src).sum(dim=-1)
+        alpha_dst = (x * self.att_dst).sum(dim=-1)
+        edge_index = add_self_loops(remove_self_loops(edge_index), num_nodes)
+        src, dst = edge_index[0], edge_index[1]
+        alpha = alpha_src.index_select(0, src) + alpha_dst.index_select(0, dst)  # alpha_j + alpha_i
+        alpha = F.leaky_relu(alpha, self.negative_slope)
+        alpha = pyg_softmax(alpha, dst, num_nodes)
+        alpha = F.dropout(alpha, p=self.dropout, training=self.training)
+        msg = x.index_select(0, src) * alpha.unsqueeze(-1)
+        out_ = torch.zeros(num_nodes, H, C, dtype=x.dtype).index_add_(0, dst, msg)
+        out_ = out_.view(-1, H * C) if self.concat else out_.mean(dim=1)
+        return out_ + self.bias, alpha
+
+
+class GAT(nn.Module):
+    def __init__(self, in_channels, hidden, heads, classes):
+        super().__init__()
+        self.conv1 = GATConv(in_channels, hidden, heads=heads, dropout=0.0)
+        self.conv2 = GATConv(hidden * heads, classes, heads=1, concat=False, dropout=0.0)
+
+    def forward(self, x, edge_index):
+        x = F.dropout(x, p=0.0, training=self.training)
+        x = F.elu(self.conv1(x, edge_index)[0])
+        x = F.dropout(x, p=0.0, training=self.training)
+        return self.conv2(x, edge_index)
+
+
+gat = GAT(5, 4, 2, 3)
+save_init("gat.init", gat)
+gat_x = f32(torch.randn(7, 5))
+out["gat.x"] = gat_x.float()
+# a directed graph with a duplicate edge (1 -> 2 twice, both kept, as PyG keeps them), a self loop on 3 to be
+# replaced, and node 6 with no incoming edge but its own loop
+gat_edges = torch.tensor([[0, 1, 1, 2, 3, 3, 4, 5, 0, 2, 1, 5],
+                          [1, 2, 2, 0, 3, 4, 5, 4, 3, 1, 0, 0]])
+out["gat.edges"] = gat_edges
+gat_y = torch.tensor([0, 1, 2, 0, 1, 2, 0])
+gat_train = torch.tensor([True, True, False, True, True, False, True])
+out["gat.y"] = gat_y
+
+
+def gat_forward(step):
+    logits, alpha = gat(gat_x, gat_edges)
+    if step == 0:
+        out["gat.alpha0"] = alpha.detach().clone()
+    return logits, F.cross_entropy(logits[gat_train], gat_y[gat_train])
+
+
+train("gat.", gat, torch.optim.Adam(gat.parameters(), lr=0.005, weight_decay=5e-4), 3, gat_forward,
+      first=lambda y: out.__setitem__("gat.out0", y.detach().clone()))
+# scatter_reduce's amax with and without include_self, and its gradient (ties split evenly in 2.x and 1.13)
+sr_src = torch.tensor([[1.0, 2.0], [3.0, 2.0], [3.0, -1.0], [0.5, 4.0]], requires_grad=True)
+sr_idx = torch.tensor([[0, 0], [0, 0], [0, 1], [2, 1]])
+sr_self = torch.tensor([[2.0, 5.0], [-3.0, -2.0], [0.0, 0.0]], requires_grad=True)
+sr_a = sr_self.scatter_reduce(0, sr_idx, sr_src, reduce="amax", include_self=False)
+sr_b = sr_self.scatter_reduce(0, sr_idx, sr_src, reduce="amax", include_self=True)
+out["gat.sr_a"] = sr_a.detach().clone()
+out["gat.sr_b"] = sr_b.detach().clone()
+(sr_a * torch.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]) + sr_b * 10).sum().backward()
+out["gat.sr_src_grad"] = sr_src.grad
+out["gat.sr_self_grad"] = sr_self.grad
+
+
+# 4. Exact GP regression (GPyTorch-style) -----------------------------------------------------------------------------
+class ExactGP(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.raw_lengthscale = nn.Parameter(torch.zeros(1, d))
+        self.raw_outputscale = nn.Parameter(torch.tensor(0.0))
+        self.raw_noise = nn.Parameter(torch.zeros(1))
+        self.constant = nn.Parameter(torch.tensor(0.0))
+
+    def kernel(self, x1, x2):
+        ls = F.softplus(self.raw_lengthscale)
+        d = torch.cdist(x1.div(ls), x2.div(ls))
+        return F.softplus(self.raw_outputscale) * torch.exp(-0.5 * d.pow(2))
+
+    def noise(self):
+        return F.softplus(self.raw_noise) + 1e-4
+
+    def nmll(self, x, y):
+        n = x.size(0)
+        K = self.kernel(x, x) + self.noise() * torch.eye(n)
+        L = torch.linalg.cholesky(K)
+        r = (y - self.constant).unsqueeze(-1)
+        alpha = torch.cholesky_solve(r, L)
+        logdet = 2 * L.diagonal(dim1=-2, dim2=-1).log().sum()
+        mll = -0.5 * (r.transpose(-1, -2) @ alpha).squeeze() - 0.5 * logdet - 0.5 * n * math.log(2 * math.pi)
+        return -mll / n, L, alpha
+
+    def predict(self, x, y, xs):
+        _, L, alpha = self.nmll(x, y)
+        Ks = self.kernel(xs, x)
+        mean = self.constant + (Ks @ alpha).squeeze(-1)
+        v = torch.linalg.solve_triangular(L, Ks.transpose(-1, -2), upper=False)
+        var = F.softplus(self.raw_outputscale) - v.pow(2).sum(0) + self.noise()
+        return mean, var
+
+
+gp = ExactGP(2)
+with torch.no_grad():
+    gp.raw_lengthscale.copy_(torch.tensor([[0.3, -0.2]]))
+    gp.raw_noise.fill_(-2.0)
+save_init("gp.init", gp)
+gp_x = f32(torch.rand(12, 2) * 4 - 2)
+gp_y = f32(torch.sin(gp_x[:, 0] * 1.5) + 0.5 * gp_x[:, 1] + 0.05 * torch.randn(12))
+gp_xs = f32(torch.rand(5, 2) * 4 - 2)
+out["gp.x"] = gp_x.float()
+out["gp.y"] = gp_y.float()
+out["gp.xs"] = gp_xs.float()
+train("gp.", gp, torch.optim.Adam(gp.parameters(), lr=0.1), 5, lambda step: (None, gp.nmll(gp_x, gp_y)[0]))
+with torch.no_grad():
+    m_, v_ = gp.predict(gp_x, gp_y, gp_xs)
+    out["gp.mean"] = m_
+    out["gp.var"] = v_
+    out["gp.L"] = gp.nmll(gp_x, gp_y)[1]
+
+
+# 5. Mixture density network with torch.distributions ------------------------------------------------------------------
+class MDN(nn.Module):
+    def __init__(self, in_dim, out_dim, n_comp, hidden):
+        super().__init__()
+        self.k, self.d = n_comp, out_dim
+        self.net = nn.Sequential(nn.Linear(in_dim, hidden), nn.Tanh())
+        self.pi = nn.Linear(hidden, n_comp)
+        self.mu = nn.Linear(hidden, n_comp * out_dim)
+        self.sigma = nn.Linear(hidden, n_comp * out_dim)
+
+    def forward(self, x):
+        h = self.net(x)
+        logits = self.pi(h)
+        mu = self.mu(h).view(-1, self.k, self.d)
+        sigma = (F.softplus(self.sigma(h)) + 1e-3).view(-1, self.k, self.d)
+        mix = D.Categorical(logits=logits)
+        comp = D.Independent(D.Normal(mu, sigma), 1)
+        return D.MixtureSameFamily(mix, comp)
+
+
+mdn = MDN(1, 2, 3, 8)
+save_init("mdn.init", mdn)
+mdn_x = f32(torch.rand(16, 1) * 2 - 1)
+mdn_y = f32(torch.cat([torch.sin(3 * mdn_x), torch.cos(3 * mdn_x)], 1) * torch.sign(torch.randn(16, 1))
+            + 0.1 * torch.randn(16, 2))
+out["mdn.x"] = mdn_x.float()
+out["mdn.y"] = mdn_y.float()
+
+
+def mdn_forward(step):
+    gmm = mdn(mdn_x)
+    return gmm, -gmm.log_prob(mdn_y).mean()
+
+
+train("mdn.", mdn, torch.optim.Adam(mdn.parameters(), lr=0.01), 3, mdn_forward,
+      first=lambda g: out.__setitem__("mdn.lp0", g.log_prob(mdn_y).detach().clone()))
+with torch.no_grad():
+    mdn_xt = f32(torch.linspace(-1, 1, 4).unsqueeze(1))
+    out["mdn.xt"] = mdn_xt.float()
+    g = mdn(mdn_xt)
+    out["mdn.t_lp"] = g.log_prob(mdn_y[:4])
+    out["mdn.t_mean"] = g.mean
+    out["mdn.t_var"] = g.variance
+    # a univariate mixture over the first output: Normal components, no Independent, and its cdf
+    h = mdn.net(mdn_xt)
+    g1 = D.MixtureSameFamily(D.Categorical(logits=mdn.pi(h)),
+                             D.Normal(mdn.mu(h).view(-1, 3, 2)[..., 0],
+                                      (F.softplus(mdn.sigma(h)) + 1e-3).view(-1, 3, 2)[..., 0]))
+    out["mdn.u_lp"] = g1.log_prob(mdn_y[:4, 0])
+    out["mdn.u_cdf"] = g1.cdf(mdn_y[:4, 0])
+    out["mdn.u_mean"] = g1.mean
+    out["mdn.u_var"] = g1.variance
+
+
+# 6. the recipes' misuses: PyTorch's messages (texts20.txt) -------------------------------------------------------------
+texts = {}
+
+
+def message(key, f):
+    try:
+        f()
+    except (RuntimeError, IndexError, ValueError, TypeError, NotImplementedError) as ex:
+        texts[key] = str(ex).split("\n")[0]
+        return
+    raise AssertionError(key + " raised nothing")
+
+
+# the GP's Cholesky of a kernel matrix without its noise (two equal inputs: singular)
+message("cholesky", lambda: torch.linalg.cholesky(torch.tensor([[1.0, 1.0, 0.5], [1.0, 1.0, 0.5], [0.5, 0.5, 1.0]])))
+# GPT-2's Conv1D given hidden states of the wrong width (addmm of [12, 7] and the [8, 24] weight)
+message("addmm", lambda: torch.addmm(torch.zeros(24), torch.zeros(12, 7), torch.zeros(8, 24)))
+# PyG's scatter with a reduce name scatter_reduce does not know ("max" is torch_scatter's)
+message("scatter_reduce", lambda: torch.zeros(3, 2).scatter_reduce(0, torch.zeros(2, 2, dtype=torch.long),
+                                                                   torch.ones(2, 2), reduce="max"))
+# the MDN's mixture with one component more than the components' batch
+message("mixture", lambda: D.MixtureSameFamily(D.Categorical(logits=torch.zeros(4, 4)),
+                                               D.Independent(D.Normal(torch.zeros(4, 3, 2), torch.ones(4, 3, 2)), 1)))
+# whisper's stft with a window of another length than n_fft (N_FFT changed, the window not)
+message("stft", lambda: torch.stft(torch.zeros(2, 64), 16, 4, window=torch.hann_window(12), return_complex=True))
+# the GAT's index_add_ of messages with one edge index too many
+message("index_add", lambda: torch.zeros(7, 2, 4).index_add_(0, torch.zeros(5, dtype=torch.long),
+                                                             torch.ones(4, 2, 4)))
+with open("texts20.txt", "w") as fh:
+    for key in sorted(texts):
+        fh.write(key + "\t" + texts[key] + "\n")
+with open("names20.txt", "w") as fh:
+    for line in NAMES:
+        fh.write(line + "\n")
+torch.save(out, "programs20.pt")
+print(len(out), "entries")
