@@ -18,7 +18,11 @@ linspace(-1, 1)-weighted sum) plus the values of those of at most 16 elements.
            and TextDecoder (token embedding, a positional Parameter, the -inf triu_(1) mask buffer, cross-attention
            blocks, logits by x @ token_embedding.weight.T), MultiHeadAttention's qkv_attention as the explicit path writes
            it (q and k each scaled by (n_state // n_head) ** -0.25, key without bias, mask[:n_ctx, :n_ctx] added), cross
-           entropy on the next token, Adam 3 steps. The float64 port's departures: whisper's LayerNorm runs
+           entropy on the next token, Adam 3 steps; then install_kv_cache_hooks (forward hooks on the decoder's key and
+           value projections that torch.cat each call's output onto the cache and return it, the cross-attention's
+           kept as computed once, the positions offset by the cache's length) and greedy decoding from two tokens;
+           the first step once more in float32, as whisper runs (f32.wh.*, see contiguous_grad for a 1.13 bug worked
+           around there). The float64 port's departures: whisper's LayerNorm runs
            super().forward(x.float()).type(x.dtype) and qkv_attention qk.float() / .to(q.dtype), and the decoder's logits
            .float(): in a float64 program those would round to float32, so the port keeps float64 (as round 19's
            GroupNorm32).
@@ -50,11 +54,27 @@ linspace(-1, 1)-weighted sum) plus the values of those of at most 16 elements.
            (Normal(mu, softplus(.) + 1e-3), 1), MixtureSameFamily, the NLL -log_prob(y).mean(), Adam 3 steps; then the
            trained mixture's log_prob, mean and variance at new inputs, and a univariate mixture (Normal components
            without Independent) with its cdf. Ember's random streams are its own, so samples are not compared.
+  ft.*     yandex-research/rtdl's FT-Transformer: NumericalFeatureTokenizer (weight[None] * x[..., None] + bias[None]),
+           CategoricalFeatureTokenizer (one embedding table, category_offsets by cumsum as a non-persistent buffer),
+           CLSToken.expand (view and expand) appended by cat, Transformer blocks as nn.ModuleDicts with
+           prenormalization and no attention_normalization in the first block, MultiheadAttention's _reshape, ReGLU,
+           last_layer_query_idx=[-1] (advanced indexing by a list), the Head on x[:, -1]; MSE, AdamW with
+           optimization_param_groups (no weight decay for the tokenizer, the normalizations and the biases), 3 steps.
+           Every W_k bias gets a rounding-noise gradient (the softmax removes q . b): the test holds those to bounds.
+  mb.*     torchvision's EfficientNet MBConv: Conv2dNormActivation (conv without bias, BatchNorm2d(eps=1e-3,
+           momentum=0.01), SiLU), _make_divisible, the depthwise conv (groups = channels), SqueezeExcitation
+           (AdaptiveAvgPool2d, fc1, SiLU, fc2, Sigmoid, scale * input), stochastic_depth "row" with its Bernoulli draw
+           replaced by a fixed mask (data: Ember's streams are its own), result += input; a stem, an MBConv with the
+           residual and one with stride 2 and kernel 5, the pooled classifier; cross entropy with label_smoothing 0.1,
+           RMSprop as torchvision's reference trains it (alpha 0.9, eps 0.0316, momentum 0.9, weight decay 1e-5),
+           3 steps; the BatchNorms' running statistics after training, and the model in eval.
   texts20.txt  PyTorch's messages for the recipes' misuses (key, a tab, the message)
   names20.txt  the packed initial states' names and shapes (a line [prefix], then name, a tab, the shape)
 PyTorch 1.13 and 2.x agree on every op used here (scatter_reduce is a beta in 1.13 and stable in 2.x, same semantics),
 but for the last bits of Adam's moments (1.13 forms exp_avg by mul_ then add_, 2.x by lerp_), below float64's
-tolerance here.
+tolerance here, and for 1.13's float32 CPU gelu_backward of a non-contiguous gradient (wrong before 2.2; the f32.wh
+run hands it a contiguous one, see contiguous_grad). F.scaled_dot_product_attention (whisper's use_sdpa path) is not
+in 1.13: the test holds Ember's SDPA path to the explicit one.
 
 Run with PyTorch 1.13 (CPU): /usr/bin/python3 make_expected.py  ->  programs20.pt (a dict of tensors).
 """
@@ -82,15 +102,17 @@ def f32(t):
 
 def save_init(prefix, module):
     """The module's initial state rounded to float32, saved as one flattened float32 vector (prefix + "flat") of the
-    state dict's floating values in its order, their names and shapes in names20.txt."""
+    state dict's values in its order, their names and shapes in names20.txt (an integer entry, BatchNorm's
+    num_batches_tracked, has its type as a third field: its small values are exact in float32)."""
     flat = []
     NAMES.append("[" + prefix + "]")
     with torch.no_grad():
         for k, v in module.state_dict().items():
-            assert v.is_floating_point()
-            v.copy_(v.float().double())
+            if v.is_floating_point():
+                v.copy_(v.float().double())
             flat.append(v.float().reshape(-1))
-            NAMES.append(k + "\t" + ",".join(str(n) for n in v.shape))
+            NAMES.append(k + "\t" + ",".join(str(n) for n in v.shape)
+                         + ("" if v.is_floating_point() else "\t" + str(v.dtype).replace("torch.", "")))
     out[prefix + "flat"] = torch.cat(flat)
 
 
@@ -163,6 +185,19 @@ def sinusoids(length, channels, max_timescale=10000):
     return torch.cat([torch.sin(scaled_time), torch.cos(scaled_time)], dim=1)
 
 
+CONTIGUOUS_GELU_GRAD = False
+
+
+def contiguous_grad(x):
+    """Identity, but in the float32 run: there the gradient reaching F.gelu's output is made contiguous by a tensor
+    hook. PyTorch's CPU gelu_backward for float32 (the oneDNN path) reads a non-contiguous grad_output (here the
+    permute's transposed gradient) with the input's strides, before 2.2 (pytorch/pytorch#107876, #112006): 1.13 gives
+    float32 conv gradients off by 0.04 where float64 and 2.x agree. The hook changes no value in 2.x."""
+    if CONTIGUOUS_GELU_GRAD and x.requires_grad:
+        x.register_hook(lambda g: g.contiguous())
+    return x
+
+
 class MultiHeadAttention(nn.Module):
     def __init__(self, n_state, n_head):
         super().__init__()
@@ -172,10 +207,17 @@ class MultiHeadAttention(nn.Module):
         self.value = nn.Linear(n_state, n_state)
         self.out = nn.Linear(n_state, n_state)
 
-    def forward(self, x, xa=None, mask=None):
+    def forward(self, x, xa=None, mask=None, kv_cache=None):
         q = self.query(x)
-        k = self.key(x if xa is None else xa)
-        v = self.value(x if xa is None else xa)
+        if kv_cache is None or xa is None or self.key not in kv_cache:
+            # hooks, if installed (i.e. kv_cache is not None), will prepend the cached kv tensors; otherwise, perform
+            # key/value projections for self- or cross-attention as usual.
+            k = self.key(x if xa is None else xa)
+            v = self.value(x if xa is None else xa)
+        else:
+            # for cross-attention, calculate keys and values once and reuse in subsequent calls.
+            k = kv_cache[self.key]
+            v = kv_cache[self.value]
         wv, qk = self.qkv_attention(q, k, v, mask)
         return self.out(wv), qk
 
@@ -204,10 +246,10 @@ class ResidualAttentionBlock(nn.Module):
         self.mlp = nn.Sequential(nn.Linear(n_state, n_mlp), nn.GELU(), nn.Linear(n_mlp, n_state))
         self.mlp_ln = nn.LayerNorm(n_state)
 
-    def forward(self, x, xa=None, mask=None):
-        x = x + self.attn(self.attn_ln(x), mask=mask)[0]
+    def forward(self, x, xa=None, mask=None, kv_cache=None):
+        x = x + self.attn(self.attn_ln(x), mask=mask, kv_cache=kv_cache)[0]
         if self.cross_attn:
-            x = x + self.cross_attn(self.cross_attn_ln(x), xa)[0]
+            x = x + self.cross_attn(self.cross_attn_ln(x), xa, kv_cache=kv_cache)[0]
         x = x + self.mlp(self.mlp_ln(x))
         return x
 
@@ -222,8 +264,8 @@ class AudioEncoder(nn.Module):
         self.ln_post = nn.LayerNorm(n_state)
 
     def forward(self, x):
-        x = F.gelu(self.conv1(x))
-        x = F.gelu(self.conv2(x))
+        x = contiguous_grad(F.gelu(self.conv1(x)))
+        x = contiguous_grad(F.gelu(self.conv2(x)))
         x = x.permute(0, 2, 1)
         assert x.shape[1:] == self.positional_embedding.shape, "incorrect audio shape"
         x = (x + self.positional_embedding).to(x.dtype)
@@ -243,11 +285,12 @@ class TextDecoder(nn.Module):
         mask = torch.empty(n_ctx, n_ctx).fill_(-np.inf).triu_(1)
         self.register_buffer("mask", mask, persistent=False)
 
-    def forward(self, x, xa):
-        x = self.token_embedding(x) + self.positional_embedding[0: x.shape[-1]]
+    def forward(self, x, xa, kv_cache=None):
+        offset = next(iter(kv_cache.values())).shape[1] if kv_cache else 0
+        x = self.token_embedding(x) + self.positional_embedding[offset: offset + x.shape[-1]]
         x = x.to(xa.dtype)
         for block in self.blocks:
-            x = block(x, xa, mask=self.mask)
+            x = block(x, xa, mask=self.mask, kv_cache=kv_cache)
         x = self.ln(x)
         return x @ torch.transpose(self.token_embedding.weight.to(x.dtype), 0, 1)
 
@@ -296,6 +339,62 @@ with torch.no_grad():
     _, qk = whisper.decoder.blocks[0].cross_attn(whisper.decoder.blocks[0].cross_attn_ln(
         whisper.decoder.token_embedding(wh_tokens[:, :3]) + whisper.decoder.positional_embedding[:3]), enc)
     out["wh.cross_qk"] = qk
+
+
+
+
+def install_kv_cache_hooks(model, cache=None):
+    """Whisper.install_kv_cache_hooks: forward hooks on every MultiHeadAttention's key and value projections that
+    append each call's output to the cache (or start it), returning the cached tensor as the module's output."""
+    cache = {**cache} if cache is not None else {}
+    hooks = []
+
+    def save_to_cache(module, _, output):
+        if module not in cache or output.shape[1] > 6:  # self.dims.n_text_ctx
+            # save as-is, for the first token or cross attention
+            cache[module] = output
+        else:
+            cache[module] = torch.cat([cache[module], output], dim=1).detach()
+        return cache[module]
+
+    def install_hooks(layer):
+        if isinstance(layer, MultiHeadAttention):
+            hooks.append(layer.key.register_forward_hook(save_to_cache))
+            hooks.append(layer.value.register_forward_hook(save_to_cache))
+
+    model.decoder.apply(install_hooks)
+    return cache, hooks
+
+
+with torch.no_grad():  # greedy decoding from two tokens with the hooks' cache, the trained model
+    cache, hooks = install_kv_cache_hooks(whisper)
+    audio_features = whisper.encoder(mel)
+    toks = wh_tokens[:, :2]
+    logits = whisper.decoder(toks, audio_features, kv_cache=cache)
+    for t in range(3):
+        out["wh.dec%d" % t] = logits[:, -1].clone()
+        toks = torch.cat([toks, logits[:, -1].argmax(-1)[:, None]], dim=-1)
+        logits = whisper.decoder(toks[:, -1:], audio_features, kv_cache=cache)
+    out["wh.dec3"] = logits[:, -1].clone()
+    out["wh.dectoks"] = toks
+    for h in hooks:
+        h.remove()
+
+# the first step in float32, as whisper runs (its LayerNorm's x.float() and qk.float() then change nothing)
+torch.set_default_dtype(torch.float32)
+whisper32 = Whisper()
+state32 = whisper32.state_dict()  # the very same float32 values as the float64 program's start, by name
+whisper32.load_state_dict({k: v.reshape(s.shape) for (k, s), v in zip(state32.items(), torch.split(
+    out["wh.initflat"], [s.numel() for s in state32.values()]))})
+mel32 = log_mel_spectrogram(audio.float(), filters.float(), padding=4)
+out["f32.wh.mel"] = mel32
+CONTIGUOUS_GELU_GRAD = True
+logits32 = whisper32(mel32, wh_tokens[:, :-1])
+F.cross_entropy(logits32.reshape(-1, 11), wh_tokens[:, 1:].reshape(-1)).backward()
+CONTIGUOUS_GELU_GRAD = False
+out["f32.wh.out0"] = logits32.detach()
+out["f32.wh.grad0flat"] = torch.cat([p.grad.reshape(-1) for _, p in whisper32.named_parameters()])
+torch.set_default_dtype(torch.float64)
 
 
 # 2. GPT-2 as Hugging Face writes it; top-p / top-k; ALiBi -------------------------------------------------------------
@@ -788,7 +887,342 @@ with torch.no_grad():
     out["mdn.u_var"] = g1.variance
 
 
-# 6. the recipes' misuses: PyTorch's messages (texts20.txt) -------------------------------------------------------------
+# 6. FT-Transformer (yandex-research/rtdl) and EfficientNet's MBConv (torchvision) ------------------------------------
+class NumericalFeatureTokenizer(nn.Module):
+    def __init__(self, n_features, d_token, bias):
+        super().__init__()
+        d_sqrt_inv = 1 / math.sqrt(d_token)  # _TokenInitialization.UNIFORM
+        self.weight = nn.Parameter(torch.Tensor(n_features, d_token))
+        self.bias = nn.Parameter(torch.Tensor(n_features, d_token)) if bias else None
+        for parameter in [self.weight, self.bias]:
+            if parameter is not None:
+                nn.init.uniform_(parameter, a=-d_sqrt_inv, b=d_sqrt_inv)
+
+    def forward(self, x):
+        x = self.weight[None] * x[..., None]
+        if self.bias is not None:
+            x = x + self.bias[None]
+        return x
+
+
+class CategoricalFeatureTokenizer(nn.Module):
+    def __init__(self, cardinalities, d_token, bias):
+        super().__init__()
+        category_offsets = torch.tensor([0] + cardinalities[:-1]).cumsum(0)
+        self.register_buffer('category_offsets', category_offsets, persistent=False)
+        self.embeddings = nn.Embedding(sum(cardinalities), d_token)
+        self.bias = nn.Parameter(torch.Tensor(len(cardinalities), d_token)) if bias else None
+        d_sqrt_inv = 1 / math.sqrt(d_token)
+        for parameter in [self.embeddings.weight, self.bias]:
+            if parameter is not None:
+                nn.init.uniform_(parameter, a=-d_sqrt_inv, b=d_sqrt_inv)
+
+    def forward(self, x):
+        x = self.embeddings(x + self.category_offsets[None])
+        if self.bias is not None:
+            x = x + self.bias[None]
+        return x
+
+
+class FeatureTokenizer(nn.Module):
+    def __init__(self, n_num_features, cat_cardinalities, d_token):
+        super().__init__()
+        self.num_tokenizer = NumericalFeatureTokenizer(n_num_features, d_token, True)
+        self.cat_tokenizer = CategoricalFeatureTokenizer(cat_cardinalities, d_token, True)
+
+    def forward(self, x_num, x_cat):
+        x = [self.num_tokenizer(x_num), self.cat_tokenizer(x_cat)]
+        return x[0] if len(x) == 1 else torch.cat(x, dim=1)
+
+
+class CLSToken(nn.Module):
+    def __init__(self, d_token):
+        super().__init__()
+        self.weight = nn.Parameter(torch.Tensor(d_token))
+        d_sqrt_inv = 1 / math.sqrt(d_token)
+        nn.init.uniform_(self.weight, a=-d_sqrt_inv, b=d_sqrt_inv)
+
+    def expand(self, *leading_dimensions):
+        if not leading_dimensions:
+            return self.weight
+        new_dims = (1,) * (len(leading_dimensions) - 1)
+        return self.weight.view(*new_dims, -1).expand(*leading_dimensions, -1)
+
+    def forward(self, x):
+        return torch.cat([x, self.expand(len(x), 1)], dim=1)
+
+
+class RtdlMultiheadAttention(nn.Module):
+    def __init__(self, d_token, n_heads):
+        super().__init__()
+        self.W_q = nn.Linear(d_token, d_token, True)
+        self.W_k = nn.Linear(d_token, d_token, True)
+        self.W_v = nn.Linear(d_token, d_token, True)
+        self.W_out = nn.Linear(d_token, d_token, True) if n_heads > 1 else None
+        self.n_heads = n_heads
+        for m in [self.W_q, self.W_k, self.W_v]:
+            if m is not self.W_v or self.W_out is not None:
+                nn.init.xavier_uniform_(m.weight, gain=1 / math.sqrt(2))
+            nn.init.uniform_(m.bias, -0.1, 0.1)  # rtdl zeros them; non-zero here so that their paths show
+
+    def _reshape(self, x):
+        batch_size, n_tokens, d = x.shape
+        d_head = d // self.n_heads
+        return (x.reshape(batch_size, n_tokens, self.n_heads, d_head).transpose(1, 2)
+                .reshape(batch_size * self.n_heads, n_tokens, d_head))
+
+    def forward(self, x_q, x_kv):
+        q, k, v = self.W_q(x_q), self.W_k(x_kv), self.W_v(x_kv)
+        batch_size = len(q)
+        d_head_key = k.shape[-1] // self.n_heads
+        d_head_value = v.shape[-1] // self.n_heads
+        n_q_tokens = q.shape[1]
+        q = self._reshape(q)
+        k = self._reshape(k)
+        attention_logits = q @ k.transpose(1, 2) / math.sqrt(d_head_key)
+        attention_probs = F.softmax(attention_logits, dim=-1)
+        x = attention_probs @ self._reshape(v)
+        x = (x.reshape(batch_size, self.n_heads, n_q_tokens, d_head_value).transpose(1, 2)
+             .reshape(batch_size, n_q_tokens, self.n_heads * d_head_value))
+        if self.W_out is not None:
+            x = self.W_out(x)
+        return x
+
+
+class ReGLU(nn.Module):
+    def forward(self, x):
+        a, b = x.chunk(2, dim=-1)
+        return a * F.relu(b)
+
+
+class FFN(nn.Module):
+    def __init__(self, d_token, d_hidden):
+        super().__init__()
+        self.linear_first = nn.Linear(d_token, d_hidden * 2, True)
+        self.activation = ReGLU()
+        self.dropout = nn.Dropout(0.0)
+        self.linear_second = nn.Linear(d_hidden, d_token, True)
+
+    def forward(self, x):
+        return self.linear_second(self.dropout(self.activation(self.linear_first(x))))
+
+
+class RtdlTransformer(nn.Module):
+    def __init__(self, d_token, n_blocks, n_heads, d_hidden, d_out):
+        super().__init__()
+        self.prenormalization = True
+        self.last_layer_query_idx = [-1]
+        self.blocks = nn.ModuleList([])
+        for layer_idx in range(n_blocks):
+            layer = nn.ModuleDict({
+                'attention': RtdlMultiheadAttention(d_token, n_heads),
+                'ffn': FFN(d_token, d_hidden),
+                'attention_residual_dropout': nn.Dropout(0.0),
+                'ffn_residual_dropout': nn.Dropout(0.0),
+                'output': nn.Identity(),
+            })
+            if layer_idx:  # first_prenormalization=False: the first block has no attention_normalization
+                layer['attention_normalization'] = nn.LayerNorm(d_token)
+            layer['ffn_normalization'] = nn.LayerNorm(d_token)
+            self.blocks.append(layer)
+        self.head = nn.ModuleDict({'normalization': nn.LayerNorm(d_token), 'activation': nn.ReLU(),
+                                   'linear': nn.Linear(d_token, d_out)})
+
+    def _start_residual(self, layer, stage, x):
+        x_residual = x
+        if self.prenormalization:
+            norm_key = f'{stage}_normalization'
+            if norm_key in layer:
+                x_residual = layer[norm_key](x_residual)
+        return x_residual
+
+    def _end_residual(self, layer, stage, x, x_residual):
+        x_residual = layer[f'{stage}_residual_dropout'](x_residual)
+        return x + x_residual
+
+    def forward(self, x):
+        for layer_idx, layer in enumerate(self.blocks):
+            query_idx = self.last_layer_query_idx if layer_idx + 1 == len(self.blocks) else None
+            x_residual = self._start_residual(layer, 'attention', x)
+            x_residual = layer['attention'](x_residual if query_idx is None else x_residual[:, query_idx], x_residual)
+            if query_idx is not None:
+                x = x[:, query_idx]
+            x = self._end_residual(layer, 'attention', x, x_residual)
+            x_residual = self._start_residual(layer, 'ffn', x)
+            x_residual = layer['ffn'](x_residual)
+            x = self._end_residual(layer, 'ffn', x, x_residual)
+            x = layer['output'](x)
+        x = x[:, -1]  # Transformer.Head
+        x = self.head['normalization'](x)
+        x = self.head['activation'](x)
+        return self.head['linear'](x)
+
+
+class FTTransformer(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.feature_tokenizer = FeatureTokenizer(3, [3, 4], 8)
+        self.cls_token = CLSToken(8)
+        self.transformer = RtdlTransformer(8, 2, 2, 6, 1)
+
+    def optimization_param_groups(self):
+        no_wd_names = ['feature_tokenizer', 'normalization', '.bias']
+
+        def needs_wd(name):
+            return all(x not in name for x in no_wd_names)
+        return [{'params': [v for k, v in self.named_parameters() if needs_wd(k)]},
+                {'params': [v for k, v in self.named_parameters() if not needs_wd(k)], 'weight_decay': 0.0}]
+
+    def forward(self, x_num, x_cat):
+        x = self.feature_tokenizer(x_num, x_cat)
+        x = self.cls_token(x)
+        return self.transformer(x)
+
+
+ft = FTTransformer()
+save_init("ft.init", ft)
+ft_num = f32(torch.randn(6, 3))
+ft_cat = torch.stack([torch.randint(0, 3, (6,)), torch.randint(0, 4, (6,))], 1)
+ft_y = f32(torch.randn(6))
+out["ft.num"] = ft_num.float()
+out["ft.cat"] = ft_cat
+out["ft.y"] = ft_y.float()
+out["ft.groups"] = torch.tensor([len(g["params"]) for g in ft.optimization_param_groups()])
+train("ft.", ft, torch.optim.AdamW(ft.optimization_param_groups(), lr=0.01, weight_decay=0.1), 3,
+      lambda step: (lambda y: (y, F.mse_loss(y.squeeze(-1), ft_y)))(ft(ft_num, ft_cat)),
+      first=lambda y: out.__setitem__("ft.out0", y.detach().clone()))
+
+
+def _make_divisible(v, divisor, min_value=None):
+    if min_value is None:
+        min_value = divisor
+    new_v = max(min_value, int(v + divisor / 2) // divisor * divisor)
+    if new_v < 0.9 * v:
+        new_v += divisor
+    return new_v
+
+
+class Conv2dNormActivation(nn.Sequential):
+    def __init__(self, in_channels, out_channels, kernel_size=3, stride=1, groups=1, norm_layer=None,
+                 activation_layer=nn.ReLU):
+        padding = (kernel_size - 1) // 2
+        layers = [nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding, groups=groups,
+                            bias=norm_layer is None)]
+        if norm_layer is not None:
+            layers.append(norm_layer(out_channels))
+        if activation_layer is not None:
+            layers.append(activation_layer())
+        super().__init__(*layers)
+
+
+class SqueezeExcitation(nn.Module):
+    def __init__(self, input_channels, squeeze_channels, activation=nn.ReLU, scale_activation=nn.Sigmoid):
+        super().__init__()
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc1 = nn.Conv2d(input_channels, squeeze_channels, 1)
+        self.fc2 = nn.Conv2d(squeeze_channels, input_channels, 1)
+        self.activation = activation()
+        self.scale_activation = scale_activation()
+
+    def _scale(self, input):
+        scale = self.avgpool(input)
+        scale = self.fc1(scale)
+        scale = self.activation(scale)
+        scale = self.fc2(scale)
+        return self.scale_activation(scale)
+
+    def forward(self, input):
+        scale = self._scale(input)
+        return scale * input
+
+
+class StochasticDepth(nn.Module):
+    """torchvision.ops.stochastic_depth in "row" mode, its Bernoulli draw replaced by a fixed mask (data): noise =
+    torch.empty(size).bernoulli_(survival_rate) would be PyTorch's stream, not Ember's."""
+    def __init__(self, p, mask):
+        super().__init__()
+        self.p, self.mask = p, mask
+
+    def forward(self, input):
+        if not self.training or self.p == 0.0:
+            return input
+        survival_rate = 1.0 - self.p
+        size = [input.shape[0]] + [1] * (input.ndim - 1)
+        noise = self.mask.view(size).clone()  # torch.empty(size, ...).bernoulli_(survival_rate)
+        if survival_rate > 0.0:
+            noise.div_(survival_rate)
+        return input * noise
+
+
+class MBConv(nn.Module):
+    def __init__(self, expand_ratio, kernel, stride, input_channels, out_channels, stochastic_depth_prob, mask,
+                 norm_layer):
+        super().__init__()
+        self.use_res_connect = stride == 1 and input_channels == out_channels
+        layers = []
+        activation_layer = nn.SiLU
+        expanded_channels = _make_divisible(input_channels * expand_ratio, 8)
+        if expanded_channels != input_channels:
+            layers.append(Conv2dNormActivation(input_channels, expanded_channels, kernel_size=1,
+                                               norm_layer=norm_layer, activation_layer=activation_layer))
+        layers.append(Conv2dNormActivation(expanded_channels, expanded_channels, kernel_size=kernel, stride=stride,
+                                           groups=expanded_channels, norm_layer=norm_layer,
+                                           activation_layer=activation_layer))
+        squeeze_channels = max(1, input_channels // 4)
+        layers.append(SqueezeExcitation(expanded_channels, squeeze_channels, activation=nn.SiLU))
+        layers.append(Conv2dNormActivation(expanded_channels, out_channels, kernel_size=1, norm_layer=norm_layer,
+                                           activation_layer=None))
+        self.block = nn.Sequential(*layers)
+        self.stochastic_depth = StochasticDepth(stochastic_depth_prob, mask)
+
+    def forward(self, input):
+        result = self.block(input)
+        if self.use_res_connect:
+            result = self.stochastic_depth(result)
+            result += input
+        return result
+
+
+class TinyEfficientNet(nn.Module):
+    def __init__(self, mask):
+        super().__init__()
+        norm_layer = lambda c: nn.BatchNorm2d(c, eps=0.001, momentum=0.01)  # noqa: E731  (partial(...) in torchvision)
+        self.features = nn.Sequential(
+            Conv2dNormActivation(3, 8, kernel_size=3, stride=2, norm_layer=norm_layer, activation_layer=nn.SiLU),
+            MBConv(1, 3, 1, 8, 8, 0.5, mask, norm_layer),
+            MBConv(6, 5, 2, 8, 12, 0.0, mask, norm_layer))
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Sequential(nn.Dropout(p=0.0), nn.Linear(12, 3))
+
+    def forward(self, x):
+        x = self.features(x)
+        x = self.avgpool(x)
+        x = torch.flatten(x, 1)
+        return self.classifier(x)
+
+
+mb_mask = torch.tensor([1.0, 0.0, 1.0])  # the rows' Bernoulli(survival 0.5) draws, fixed
+out["mb.mask"] = mb_mask.float()
+mb = TinyEfficientNet(mb_mask)
+with torch.no_grad():  # BatchNorms away from their ones and zeros
+    for name, p in mb.named_parameters():
+        if p.dim() == 1:
+            p.add_(torch.randn_like(p) * 0.2)
+save_init("mb.init", mb)
+mb_x = f32(torch.randn(3, 3, 12, 12))
+mb_y = torch.tensor([0, 2, 1])
+out["mb.x"] = mb_x.float()
+train("mb.", mb, torch.optim.RMSprop(mb.parameters(), lr=0.01, alpha=0.9, eps=0.0316, weight_decay=1e-5,
+                                     momentum=0.9), 3,
+      lambda step: (lambda y: (y, F.cross_entropy(y, mb_y, label_smoothing=0.1)))(mb(mb_x)),
+      first=lambda y: out.__setitem__("mb.out0", y.detach().clone()))
+out["mb.final_buffers"] = torch.cat([b.reshape(-1) for k, b in mb.named_buffers() if b.is_floating_point()])
+mb.eval()
+with torch.no_grad():
+    out["mb.eval"] = mb(mb_x)
+
+
+# 7. the recipes' misuses: PyTorch's messages (texts20.txt) -------------------------------------------------------------
 texts = {}
 
 

@@ -46,11 +46,17 @@ final class OutsiderPacked {
     /**
      * {@code m} in float64 with the state the generator's packed save wrote: the flattened float32 values
      * {@code prefix + "flat"}, split by the names and shapes the names file lists under its line {@code [prefix]} in
-     * order, loaded strictly by name.
+     * order, loaded strictly by name (an entry whose line has a third field, an integer type such as {@code int64},
+     * converted to it).
      */
     <M extends Module> M loaded(M m, String prefix) {
-        m.to(DType.FLOAT64);
-        Tensor flat = e(prefix + "flat");
+        return loaded(m, prefix, DType.FLOAT64);
+    }
+
+    /** {@link #loaded(Module, String)} with {@code m} and its floating state in {@code dtype}. */
+    <M extends Module> M loaded(M m, String prefix, DType dtype) {
+        m.to(dtype);
+        Tensor flat = pt.e(prefix + "flat").to(dtype);
         Map<String, Tensor> state = new LinkedHashMap<>();
         int at = 0;
         try {
@@ -67,7 +73,8 @@ final class OutsiderPacked {
                 int[] shape = f[1].isEmpty() ? new int[0] : Arrays.stream(f[1].split(",")).mapToInt(Integer::parseInt)
                         .toArray();
                 int n = Arrays.stream(shape).reduce(1, (a, b) -> a * b);
-                state.put(f[0], flat.narrow(0, at, n).reshape(shape));
+                Tensor v = flat.narrow(0, at, n).reshape(shape);
+                state.put(f[0], f.length > 2 ? v.to(DType.valueOf(f[2].toUpperCase(java.util.Locale.ROOT))) : v);
                 at += n;
             }
         } catch (IOException ex) {

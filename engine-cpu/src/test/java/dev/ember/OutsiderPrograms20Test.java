@@ -6,21 +6,31 @@ import dev.ember.distributions.Independent;
 import dev.ember.distributions.MixtureSameFamily;
 import dev.ember.distributions.Normal;
 import dev.ember.nn.Conv1d;
+import dev.ember.nn.Dropout;
 import dev.ember.nn.Embedding;
 import dev.ember.nn.Functional;
 import dev.ember.nn.GELU;
+import dev.ember.nn.Identity;
 import dev.ember.nn.LayerNorm;
 import dev.ember.nn.Linear;
 import dev.ember.nn.Module;
+import dev.ember.nn.ModuleDict;
 import dev.ember.nn.ModuleList;
 import dev.ember.nn.Sequential;
 import dev.ember.nn.Tanh;
 import dev.ember.optim.Adam;
+import dev.ember.optim.AdamW;
+import dev.ember.optim.Optimizer;
+import dev.ember.optim.RMSprop;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.IntFunction;
 
 import static dev.ember.OutsiderFixture.close;
 import static dev.ember.OutsiderFixture.same;
@@ -44,7 +54,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <li>Whisper (openai/whisper): log_mel_spectrogram (stft with a Hann window, power, a mel filterbank given as data,
  * clamp / log10 / the max - 8 floor) and its gradient to the audio; AudioEncoder (two Conv1d + GELU, sinusoids,
  * a residual attention block) and TextDecoder (cross-attention, the -inf triu mask, logits by the tied
- * embedding).</li>
+ * embedding); greedy decoding with install_kv_cache_hooks' forward hooks (outputs replaced by the cache); the
+ * scaled_dot_product_attention path against the explicit one; the first step in float32 at float32's tolerance
+ * (PyTorch 1.13's float32 gelu_backward of a non-contiguous gradient is wrong; the generator works around it, Ember
+ * agrees with the corrected values).</li>
  * <li>GPT-2 as Hugging Face writes it (Conv1D by addmm, the causal bool buffer and torch.where with finfo.min, the
  * padding mask, NewGELU, the tied lm_head, position ids from the mask, the shifted loss), greedy decoding with
  * past_key_values against full recomputation, top-p and top-k filtering, BLOOM's and MPT's ALiBi slopes and BLOOM's
@@ -58,6 +71,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <li>A mixture density network (MixtureSameFamily of Independent Normals under Categorical logits), its NLL and the
  * trained mixture's log_prob, mean, variance and (univariate) cdf; its samples are Ember's own draws, held to their
  * shape, reproducibility and finite log-probabilities.</li>
+ * <li>FT-Transformer (rtdl: numerical and categorical feature tokenizers, the CLS token, ModuleDict blocks without the
+ * first attention normalization, ReGLU, the last layer's query by a list index, AdamW with its param groups) and
+ * EfficientNet's MBConv (torchvision: Conv2dNormActivation, depthwise conv, squeeze-excitation, stochastic depth with
+ * a fixed mask, the residual added in place; BatchNorm running statistics, RMSprop, label smoothing).</li>
  * <li>The recipes' misuses fail with PyTorch's messages and leave their tensors as they were.</li>
  * </ol>
  */
@@ -78,18 +95,34 @@ class OutsiderPrograms20Test {
         assertTrue(want.equal(got), what);
     }
 
-    /** The training loop with the packed checks: first gradients by {@code grad0flat}, final parameters summarized. */
+    /** {@link #train(String, Module, Optimizer, int, IntFunction, Consumer, String)} with Adam. */
     private static void train(String prefix, Module model, int steps, double lr, double weightDecay,
-                              java.util.function.IntFunction<Object[]> forward,
-                              java.util.function.Consumer<Object> first, String what) {
-        Adam opt = new Adam(model.parameters(), lr, 0.9, 0.999, 1e-8, weightDecay, false);
+                              IntFunction<Object[]> forward, Consumer<Object> first, String what) {
+        train(prefix, model, new Adam(model.parameters(), lr, 0.9, 0.999, 1e-8, weightDecay, false), steps, forward,
+                first, what);
+    }
+
+    /** The training loop with the packed checks: first gradients by {@code grad0flat}, final parameters summarized. */
+    private static void train(String prefix, Module model, Optimizer opt, int steps, IntFunction<Object[]> forward,
+                              Consumer<Object> first, String what) {
+        train(prefix, model, opt, steps, forward, first, Set.of(), what);
+    }
+
+    /**
+     * {@link #train(String, Module, Optimizer, int, IntFunction, Consumer, String)} where the parameters named in
+     * {@code noise} have a gradient that is rounding noise (an attention key's bias, which the softmax removes): their
+     * gradients are held to 1e-15 and their final values to 1e-10 absolute (Adam turns noise into steps of ~lr * 1e-9
+     * relative to eps).
+     */
+    private static void train(String prefix, Module model, Optimizer opt, int steps, IntFunction<Object[]> forward,
+                              Consumer<Object> first, Set<String> noise, String what) {
         new OutsiderTraining(PT, prefix, model, opt, steps, forward).first(y -> {
             if (first != null) {
                 first.accept(y);
             }
-            PACKED.assertGrads(prefix + "grad0flat", model, Set.of(), what + " gradient");
+            PACKED.assertGrads(prefix + "grad0flat", model, noise, what + " gradient");
         }).checkGrads(false).checkFinal(false).what(what).run();
-        PACKED.assertFinal(prefix, model, Set.of(), 0, what + " parameters after " + steps + " steps");
+        PACKED.assertFinal(prefix, model, noise, 1e-10, what + " parameters after " + steps + " steps");
     }
 
     // ------------------------------------------------------------------ 1. Whisper
@@ -120,6 +153,8 @@ class OutsiderPrograms20Test {
     }
 
     static final class MultiHeadAttention extends Container {
+        /** MultiHeadAttention.use_sdpa (a class attribute in whisper; per module here, set by the test). */
+        boolean useSdpa;
         final int nHead;
         final Linear query;
         final Linear key;
@@ -134,11 +169,20 @@ class OutsiderPrograms20Test {
             out = registerModule("out", new Linear(nState, nState));
         }
 
-        /** {wv, qk}: the output and the detached scores. */
-        Tensor[] forward(Tensor x, Tensor xa, Tensor mask) {
+        /** {wv, qk}: the output and the detached scores (null on the SDPA path); kvCache null or the hooks' cache. */
+        Tensor[] forward(Tensor x, Tensor xa, Tensor mask, Map<Module, Tensor> kvCache) {
             Tensor q = query.apply(x);
-            Tensor k = key.apply(xa == null ? x : xa);
-            Tensor v = value.apply(xa == null ? x : xa);
+            Tensor k;
+            Tensor v;
+            if (kvCache == null || xa == null || !kvCache.containsKey(key)) {
+                // hooks, if installed, prepend the cached kv tensors; otherwise the projections as usual
+                k = key.apply(xa == null ? x : xa);
+                v = value.apply(xa == null ? x : xa);
+            } else {
+                // cross-attention: the keys and values computed once and reused
+                k = kvCache.get(key);
+                v = kvCache.get(value);
+            }
             Tensor[] wvqk = qkvAttention(q, k, v, mask);
             return new Tensor[] {out.apply(wvqk[0]), wvqk[1]};
         }
@@ -150,6 +194,10 @@ class OutsiderPrograms20Test {
             q = q.view((int) q.size(0), (int) q.size(1), nHead, -1).permute(0, 2, 1, 3);
             k = k.view((int) k.size(0), (int) k.size(1), nHead, -1).permute(0, 2, 1, 3);
             v = v.view((int) v.size(0), (int) v.size(1), nHead, -1).permute(0, 2, 1, 3);
+            if (useSdpa) {
+                Tensor a = Functional.scaledDotProductAttention(q, k, v, mask != null && nCtx > 1);
+                return new Tensor[] {a.permute(0, 2, 1, 3).flatten(2), null};
+            }
             Tensor qk = q.mul(scale).matmul(k.mul(scale).transpose(-1, -2));
             if (mask != null) {
                 qk = qk.add(mask.index(Index.slice(null, nCtx, null), Index.slice(null, nCtx, null)));
@@ -178,10 +226,10 @@ class OutsiderPrograms20Test {
             mlpLn = registerModule("mlp_ln", new LayerNorm(nState));
         }
 
-        Tensor forward(Tensor x, Tensor xa, Tensor mask) {
-            x = x.add(attn.forward(attnLn.apply(x), null, mask)[0]);
+        Tensor forward(Tensor x, Tensor xa, Tensor mask, Map<Module, Tensor> kvCache) {
+            x = x.add(attn.forward(attnLn.apply(x), null, mask, kvCache)[0]);
             if (crossAttn != null) {
-                x = x.add(crossAttn.forward(crossAttnLn.apply(x), xa, null)[0]);
+                x = x.add(crossAttn.forward(crossAttnLn.apply(x), xa, null, kvCache)[0]);
             }
             return x.add(mlp.apply(mlpLn.apply(x)));
         }
@@ -213,7 +261,7 @@ class OutsiderPrograms20Test {
             assertArrayEquals(pos.shape(), new int[] {(int) x.size(1), (int) x.size(2)}, "incorrect audio shape");
             x = x.add(pos).to(x.dtype());
             for (ResidualAttentionBlock block : blocks) {
-                x = block.forward(x, null, null);
+                x = block.forward(x, null, null, null);
             }
             return lnPost.apply(x);
         }
@@ -236,11 +284,12 @@ class OutsiderPrograms20Test {
             registerBuffer("mask", mask, false);
         }
 
-        Tensor forward(Tensor x, Tensor xa) {
-            x = tokenEmbedding.apply(x).add(param("positional_embedding").narrow(0, 0, (int) x.size(-1)));
+        Tensor forward(Tensor x, Tensor xa, Map<Module, Tensor> kvCache) {
+            int offset = kvCache != null && !kvCache.isEmpty() ? (int) kvCache.values().iterator().next().size(1) : 0;
+            x = tokenEmbedding.apply(x).add(param("positional_embedding").narrow(0, offset, (int) x.size(-1)));
             x = x.to(xa.dtype());
             for (ResidualAttentionBlock block : blocks) {
-                x = block.forward(x, xa, getBuffer("mask"));
+                x = block.forward(x, xa, getBuffer("mask"), kvCache);
             }
             x = ln.apply(x);
             return x.matmul(tokenEmbedding.weight().to(x.dtype()).transpose(0, 1));
@@ -257,7 +306,32 @@ class OutsiderPrograms20Test {
         }
 
         Tensor forward(Tensor mel, Tensor tokens) {
-            return decoder.forward(tokens, encoder.apply(mel));
+            return decoder.forward(tokens, encoder.apply(mel), null);
+        }
+
+        /**
+         * Whisper.install_kv_cache_hooks: forward hooks on every MultiHeadAttention's key and value projections in the
+         * decoder that append each call's output to {@code cache} (or start it) and return the cached tensor as the
+         * projection's output.
+         */
+        List<RemovableHandle> installKvCacheHooks(Map<Module, Tensor> cache) {
+            List<RemovableHandle> hooks = new ArrayList<>();
+            Module.ForwardHook saveToCache = (module, inputs, outputs) -> {
+                Tensor output = outputs.get(0);
+                if (!cache.containsKey(module) || output.size(1) > 6) { // self.dims.n_text_ctx
+                    cache.put(module, output); // as-is, for the first token or cross attention
+                } else {
+                    cache.put(module, Tensor.cat(List.of(cache.get(module), output), 1).detach());
+                }
+                return List.of(cache.get(module));
+            };
+            decoder.apply(layer -> {
+                if (layer instanceof MultiHeadAttention mha) {
+                    hooks.add(mha.key.registerForwardHook(saveToCache));
+                    hooks.add(mha.value.registerForwardHook(saveToCache));
+                }
+            });
+            return hooks;
         }
     }
 
@@ -289,9 +363,62 @@ class OutsiderPrograms20Test {
             ResidualAttentionBlock block = whisper.decoder.blocks.get(0);
             Tensor x = whisper.decoder.tokenEmbedding.apply(tokens.narrow(1, 0, 3))
                     .add(whisper.decoder.param("positional_embedding").narrow(0, 0, 3));
-            Tensor qk = block.crossAttn.forward(block.crossAttnLn.apply(x), enc, null)[1];
+            Tensor qk = block.crossAttn.forward(block.crossAttnLn.apply(x), enc, null, null)[1];
             same(e("wh.cross_qk"), qk, "cross-attention scores");
+
+            // greedy decoding from two tokens with the hooks' cache
+            Map<Module, Tensor> cache = new LinkedHashMap<>();
+            List<RemovableHandle> hooks = whisper.installKvCacheHooks(cache);
+            assertEquals(4, hooks.size(), "two hooks per attention module of the decoder");
+            Tensor audioFeatures = whisper.encoder.apply(mel);
+            Tensor toks = tokens.narrow(1, 0, 2);
+            Tensor logits = whisper.decoder.forward(toks, audioFeatures, cache);
+            for (int t = 0; t < 3; t++) {
+                Tensor last = logits.select(1, -1);
+                same(e("wh.dec" + t), last, "whisper's cached decoding, step " + t);
+                toks = Tensor.cat(List.of(toks, last.argmax(-1).unsqueeze(1)), -1);
+                logits = whisper.decoder.forward(toks.narrow(1, toks.size(1) - 1, 1), audioFeatures, cache);
+            }
+            same(e("wh.dec3"), logits.select(1, -1), "whisper's cached decoding, step 3");
+            exact(PT.e("wh.dectoks"), toks, "whisper's greedy tokens");
+            assertEquals(5, cache.get(block.attn.key).size(1), "the self-attention cache holds every token");
+            assertEquals(8, cache.get(block.crossAttn.key).size(1), "the cross-attention cache, the audio's frames");
+            hooks.forEach(RemovableHandle::remove);
+            same(whisper.forward(mel, toks).select(1, -1), logits.select(1, -1), "the cache against recomputation");
+
+            // the SDPA path (PyTorch 2.x's scaled_dot_product_attention, is_causal for the masked self-attention)
+            // against the explicit one
+            Tensor explicit = whisper.forward(mel, input);
+            for (Module m : whisper.modules()) {
+                if (m instanceof MultiHeadAttention mha) {
+                    mha.useSdpa = true;
+                }
+            }
+            same(explicit, whisper.forward(mel, input), "whisper's SDPA path");
         }
+
+        // the first step in float32, as whisper runs
+        Whisper whisper32 = PACKED.loaded(new Whisper(), "wh.init", F32);
+        Tensor mel32 = logMelSpectrogram(audio.to(F32), filters.to(F32), 4);
+        same(PT.e("f32.wh.mel"), mel32, "float32 log-mel spectrogram");
+        Tensor logits32 = whisper32.forward(mel32, input);
+        Functional.crossEntropy(logits32.reshape(-1, 11), target).backward();
+        same(PT.e("f32.wh.out0"), logits32, "float32 whisper logits");
+        assertFloat32Grads("f32.wh.grad0flat", whisper32, 1, "float32 whisper gradient");
+    }
+
+    /** The float32 gradients against the generator's packed float32 ones, each parameter at {@code loose} times. */
+    private static void assertFloat32Grads(String key, Module m, double loose, String what) {
+        Tensor flat = PT.e(key);
+        int at = 0;
+        for (Map.Entry<String, Tensor> p : m.namedParameters().entrySet()) {
+            Tensor g = p.getValue().grad();
+            assertTrue(g != null, what + ": no gradient for " + p.getKey());
+            int n = (int) g.numel();
+            close(flat.narrow(0, at, n), g.reshape(-1), what + " " + p.getKey(), loose);
+            at += n;
+        }
+        assertEquals(flat.size(0), at, what + ": PyTorch's and Ember's gradient sizes");
     }
 
     // ------------------------------------------------------------------ 2. GPT-2 (Hugging Face), top-p, ALiBi
@@ -850,7 +977,385 @@ class OutsiderPrograms20Test {
         }
     }
 
-    // ------------------------------------------------------------------ 6. the recipes' misuses
+    // ------------------------------------------------------------------ 6. FT-Transformer and EfficientNet's MBConv
+
+    /** rtdl's NumericalFeatureTokenizer (bias=True). */
+    static final class NumericalFeatureTokenizer extends Container {
+        NumericalFeatureTokenizer(int nFeatures, int dToken) {
+            double dSqrtInv = 1 / Math.sqrt(dToken);
+            registerParameter("weight", Tensor.empty(nFeatures, dToken).uniform_(-dSqrtInv, dSqrtInv));
+            registerParameter("bias", Tensor.empty(nFeatures, dToken).uniform_(-dSqrtInv, dSqrtInv));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            x = param("weight").unsqueeze(0).mul(x.unsqueeze(-1)); // self.weight[None] * x[..., None]
+            return x.add(param("bias").unsqueeze(0));
+        }
+    }
+
+    /** rtdl's CategoricalFeatureTokenizer (bias=True): one embedding table, each feature's rows from its offset. */
+    static final class CategoricalFeatureTokenizer extends Container {
+        final Embedding embeddings;
+
+        CategoricalFeatureTokenizer(int[] cardinalities, int dToken) {
+            long[] starts = new long[cardinalities.length];
+            for (int i = 1; i < starts.length; i++) {
+                starts[i] = cardinalities[i - 1];
+            }
+            registerBuffer("category_offsets", Tensor.tensor(starts).cumsum(0), false);
+            embeddings = registerModule("embeddings",
+                    new Embedding(java.util.Arrays.stream(cardinalities).sum(), dToken));
+            registerParameter("bias", Tensor.empty(cardinalities.length, dToken));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            x = embeddings.apply(x.add(getBuffer("category_offsets").unsqueeze(0)));
+            return x.add(param("bias").unsqueeze(0));
+        }
+    }
+
+    static final class RtdlMultiheadAttention extends Container {
+        final int nHeads;
+        final Linear wQ;
+        final Linear wK;
+        final Linear wV;
+        final Linear wOut;
+
+        RtdlMultiheadAttention(int dToken, int nHeads) {
+            wQ = registerModule("W_q", new Linear(dToken, dToken));
+            wK = registerModule("W_k", new Linear(dToken, dToken));
+            wV = registerModule("W_v", new Linear(dToken, dToken));
+            wOut = nHeads > 1 ? registerModule("W_out", new Linear(dToken, dToken)) : null;
+            this.nHeads = nHeads;
+        }
+
+        Tensor reshape(Tensor x) {
+            int batchSize = (int) x.size(0);
+            int nTokens = (int) x.size(1);
+            int dHead = (int) x.size(2) / nHeads;
+            return x.reshape(batchSize, nTokens, nHeads, dHead).transpose(1, 2)
+                    .reshape(batchSize * nHeads, nTokens, dHead);
+        }
+
+        Tensor forward(Tensor xQ, Tensor xKv) {
+            Tensor q = wQ.apply(xQ);
+            Tensor k = wK.apply(xKv);
+            Tensor v = wV.apply(xKv);
+            int batchSize = (int) q.size(0);
+            int dHeadKey = (int) k.size(-1) / nHeads;
+            int dHeadValue = (int) v.size(-1) / nHeads;
+            int nQTokens = (int) q.size(1);
+            q = reshape(q);
+            k = reshape(k);
+            Tensor attentionLogits = q.matmul(k.transpose(1, 2)).div(Math.sqrt(dHeadKey));
+            Tensor attentionProbs = attentionLogits.softmax(-1);
+            Tensor x = attentionProbs.matmul(reshape(v));
+            x = x.reshape(batchSize, nHeads, nQTokens, dHeadValue).transpose(1, 2)
+                    .reshape(batchSize, nQTokens, nHeads * dHeadValue);
+            return wOut == null ? x : wOut.apply(x);
+        }
+    }
+
+    static final class Ffn extends Module {
+        final Linear linearFirst;
+        final Dropout dropout;
+        final Linear linearSecond;
+
+        Ffn(int dToken, int dHidden) {
+            linearFirst = registerModule("linear_first", new Linear(dToken, dHidden * 2));
+            dropout = registerModule("dropout", new Dropout(0.0));
+            linearSecond = registerModule("linear_second", new Linear(dHidden, dToken));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            List<Tensor> ab = linearFirst.apply(x).chunk(2, -1); // ReGLU
+            return linearSecond.apply(dropout.apply(ab.get(0).mul(Functional.relu(ab.get(1)))));
+        }
+    }
+
+    static final class RtdlTransformer extends Container {
+        final ModuleList<ModuleDict<Module>> blocks;
+        final ModuleDict<Module> head;
+        final int[] lastLayerQueryIdx = {-1};
+
+        RtdlTransformer(int dToken, int nBlocks, int nHeads, int dHidden, int dOut) {
+            blocks = registerModule("blocks", new ModuleList<>());
+            for (int layerIdx = 0; layerIdx < nBlocks; layerIdx++) {
+                ModuleDict<Module> layer = new ModuleDict<>();
+                layer.put("attention", new RtdlMultiheadAttention(dToken, nHeads));
+                layer.put("ffn", new Ffn(dToken, dHidden));
+                layer.put("attention_residual_dropout", new Dropout(0.0));
+                layer.put("ffn_residual_dropout", new Dropout(0.0));
+                layer.put("output", new Identity());
+                if (layerIdx > 0) { // first_prenormalization=False
+                    layer.put("attention_normalization", new LayerNorm(dToken));
+                }
+                layer.put("ffn_normalization", new LayerNorm(dToken));
+                blocks.add(layer);
+            }
+            head = registerModule("head", new ModuleDict<>());
+            head.put("normalization", new LayerNorm(dToken));
+            head.put("activation", new dev.ember.nn.ReLU());
+            head.put("linear", new Linear(dToken, dOut));
+        }
+
+        static Tensor startResidual(ModuleDict<Module> layer, String stage, Tensor x) {
+            Tensor xResidual = x;
+            String normKey = stage + "_normalization"; // prenormalization
+            if (layer.containsKey(normKey)) {
+                xResidual = layer.get(normKey).apply(xResidual);
+            }
+            return xResidual;
+        }
+
+        static Tensor endResidual(ModuleDict<Module> layer, String stage, Tensor x, Tensor xResidual) {
+            xResidual = layer.get(stage + "_residual_dropout").apply(xResidual);
+            return x.add(xResidual);
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            int layerIdx = 0;
+            for (ModuleDict<Module> layer : blocks) {
+                Tensor queryIdx = ++layerIdx == blocks.size() ? Tensor.tensor(new long[] {lastLayerQueryIdx[0]}) : null;
+                Tensor xResidual = startResidual(layer, "attention", x);
+                xResidual = ((RtdlMultiheadAttention) layer.get("attention")).forward(
+                        queryIdx == null ? xResidual : xResidual.index(Index.all(), Index.of(queryIdx)), xResidual);
+                if (queryIdx != null) {
+                    x = x.index(Index.all(), Index.of(queryIdx));
+                }
+                x = endResidual(layer, "attention", x, xResidual);
+                xResidual = startResidual(layer, "ffn", x);
+                xResidual = layer.get("ffn").apply(xResidual);
+                x = endResidual(layer, "ffn", x, xResidual);
+                x = layer.get("output").apply(x);
+            }
+            x = x.select(1, -1); // Transformer.Head: x[:, -1]
+            x = head.get("normalization").apply(x);
+            x = head.get("activation").apply(x);
+            return head.get("linear").apply(x);
+        }
+    }
+
+    static final class FTTransformer extends Container {
+        final NumericalFeatureTokenizer numTokenizer;
+        final CategoricalFeatureTokenizer catTokenizer;
+        final RtdlTransformer transformer;
+
+        FTTransformer() {
+            Module featureTokenizer = registerModule("feature_tokenizer", new Container() { });
+            numTokenizer = new NumericalFeatureTokenizer(3, 8);
+            catTokenizer = new CategoricalFeatureTokenizer(new int[] {3, 4}, 8);
+            featureTokenizer.addModule("num_tokenizer", numTokenizer);
+            featureTokenizer.addModule("cat_tokenizer", catTokenizer);
+            Container clsToken = registerModule("cls_token", new Container() { });
+            clsToken.setParameter("weight", Tensor.empty(8).uniform_(-1 / Math.sqrt(8), 1 / Math.sqrt(8)));
+            transformer = registerModule("transformer", new RtdlTransformer(8, 2, 2, 6, 1));
+        }
+
+        /** CLSToken.expand(*leading_dimensions). */
+        Tensor expandCls(int... leadingDimensions) {
+            Tensor weight = getParameter("cls_token.weight");
+            int[] view = new int[leadingDimensions.length];
+            java.util.Arrays.fill(view, 1);
+            view[view.length - 1] = -1;
+            int[] expand = java.util.Arrays.copyOf(leadingDimensions, leadingDimensions.length + 1);
+            expand[leadingDimensions.length] = -1;
+            return weight.view(view).expand(expand);
+        }
+
+        Tensor forward(Tensor xNum, Tensor xCat) {
+            Tensor x = Tensor.cat(List.of(numTokenizer.apply(xNum), catTokenizer.apply(xCat)), 1);
+            x = Tensor.cat(List.of(x, expandCls((int) x.size(0), 1)), 1); // CLSToken.forward
+            return transformer.apply(x);
+        }
+
+        /** optimization_param_groups: no weight decay for the tokenizers, the normalizations and the biases. */
+        List<List<Tensor>> optimizationParamGroups() {
+            List<Tensor> wd = new ArrayList<>();
+            List<Tensor> noWd = new ArrayList<>();
+            for (Map.Entry<String, Tensor> p : namedParameters().entrySet()) {
+                String k = p.getKey();
+                boolean needsWd = !k.contains("feature_tokenizer") && !k.contains("normalization")
+                        && !k.contains(".bias");
+                (needsWd ? wd : noWd).add(p.getValue());
+            }
+            return List.of(wd, noWd);
+        }
+    }
+
+    @Test
+    void ftTransformerTokenizesFeaturesAndTrainsWithItsParamGroups() {
+        FTTransformer ft = PACKED.loaded(new FTTransformer(), "ft.init");
+        Tensor xNum = e("ft.num");
+        Tensor xCat = PT.e("ft.cat");
+        Tensor y = e("ft.y");
+        List<List<Tensor>> groups = ft.optimizationParamGroups();
+        exact(PT.e("ft.groups"), Tensor.tensor(new long[] {groups.get(0).size(), groups.get(1).size()}),
+                "the param groups' sizes");
+        AdamW opt = new AdamW(groups.get(0), 0.01, 0.9, 0.999, 1e-8, 0.1, false);
+        opt.addParamGroup(groups.get(1), Map.of("weight_decay", 0.0));
+        // W_k's bias adds q . b to all of a query's logits, which the softmax removes: its gradient is rounding noise
+        Set<String> keyBiases = Set.of("transformer.blocks.0.attention.W_k.bias",
+                "transformer.blocks.1.attention.W_k.bias");
+        train("ft.", ft, opt, 3, step -> {
+            Tensor out = ft.forward(xNum, xCat);
+            return new Object[] {out, Functional.mseLoss(out.squeeze(-1), y)};
+        }, o -> same(e("ft.out0"), (Tensor) o, "FT-Transformer output"), keyBiases, "FT-Transformer");
+    }
+
+    /** torchvision's Conv2dNormActivation: conv (bias only without a norm), the norm, the activation. */
+    static Sequential conv2dNormActivation(int in, int out, int kernel, int stride, int groups, boolean norm,
+                                           boolean silu) {
+        int padding = (kernel - 1) / 2;
+        List<Module> layers = new ArrayList<>();
+        layers.add(new dev.ember.nn.Conv2d(in, out, new int[] {kernel, kernel}, new int[] {stride, stride},
+                new int[] {padding, padding}, new int[] {1, 1}, groups, !norm));
+        if (norm) {
+            layers.add(new dev.ember.nn.BatchNorm2d(out, 0.001, 0.01)); // partial(nn.BatchNorm2d, eps=1e-3, momentum=0.01)
+        }
+        if (silu) {
+            layers.add(new dev.ember.nn.SiLU());
+        }
+        return new Sequential(layers.toArray(new Module[0]));
+    }
+
+    static final class SqueezeExcitation extends Module {
+        final dev.ember.nn.AdaptiveAvgPool2d avgpool;
+        final dev.ember.nn.Conv2d fc1;
+        final dev.ember.nn.Conv2d fc2;
+        final Module activation;
+        final Module scaleActivation;
+
+        SqueezeExcitation(int inputChannels, int squeezeChannels) {
+            avgpool = registerModule("avgpool", new dev.ember.nn.AdaptiveAvgPool2d(1));
+            fc1 = registerModule("fc1", new dev.ember.nn.Conv2d(inputChannels, squeezeChannels, 1));
+            fc2 = registerModule("fc2", new dev.ember.nn.Conv2d(squeezeChannels, inputChannels, 1));
+            activation = registerModule("activation", new dev.ember.nn.SiLU());
+            scaleActivation = registerModule("scale_activation", new dev.ember.nn.Sigmoid());
+        }
+
+        Tensor scale(Tensor input) {
+            Tensor scale = avgpool.apply(input);
+            scale = fc1.apply(scale);
+            scale = activation.apply(scale);
+            scale = fc2.apply(scale);
+            return scaleActivation.apply(scale);
+        }
+
+        @Override
+        public Tensor forward(Tensor input) {
+            return scale(input).mul(input);
+        }
+    }
+
+    /** torchvision's stochastic_depth in "row" mode, its Bernoulli draw the generator's fixed mask. */
+    static Tensor stochasticDepth(Tensor input, double p, Tensor mask, boolean training) {
+        if (!training || p == 0.0) {
+            return input;
+        }
+        double survivalRate = 1.0 - p;
+        int[] size = new int[input.dim()];
+        java.util.Arrays.fill(size, 1);
+        size[0] = (int) input.size(0);
+        Tensor noise = mask.view(size).clone(); // torch.empty(size).bernoulli_(survival_rate)
+        if (survivalRate > 0.0) {
+            noise.div_(survivalRate);
+        }
+        return input.mul(noise);
+    }
+
+    static final class MBConv extends Module {
+        final boolean useResConnect;
+        final Sequential block;
+        final double stochasticDepthProb;
+        final Tensor mask;
+
+        MBConv(int expandRatio, int kernel, int stride, int inputChannels, int outChannels, double stochasticDepthProb,
+               Tensor mask) {
+            useResConnect = stride == 1 && inputChannels == outChannels;
+            List<Module> layers = new ArrayList<>();
+            int expandedChannels = makeDivisible(inputChannels * expandRatio, 8);
+            if (expandedChannels != inputChannels) {
+                layers.add(conv2dNormActivation(inputChannels, expandedChannels, 1, 1, 1, true, true));
+            }
+            layers.add(conv2dNormActivation(expandedChannels, expandedChannels, kernel, stride, expandedChannels, true,
+                    true));
+            int squeezeChannels = Math.max(1, inputChannels / 4);
+            layers.add(new SqueezeExcitation(expandedChannels, squeezeChannels));
+            layers.add(conv2dNormActivation(expandedChannels, outChannels, 1, 1, 1, true, false));
+            block = registerModule("block", new Sequential(layers.toArray(new Module[0])));
+            this.stochasticDepthProb = stochasticDepthProb;
+            this.mask = mask;
+        }
+
+        static int makeDivisible(double v, int divisor) {
+            int newV = Math.max(divisor, (int) (v + divisor / 2.0) / divisor * divisor);
+            return newV < 0.9 * v ? newV + divisor : newV;
+        }
+
+        @Override
+        public Tensor forward(Tensor input) {
+            Tensor result = block.apply(input);
+            if (useResConnect) {
+                result = stochasticDepth(result, stochasticDepthProb, mask, isTraining());
+                result.add_(input); // result += input
+            }
+            return result;
+        }
+    }
+
+    static final class TinyEfficientNet extends Module {
+        final Sequential features;
+        final dev.ember.nn.AdaptiveAvgPool2d avgpool;
+        final Sequential classifier;
+
+        TinyEfficientNet(Tensor mask) {
+            features = registerModule("features", new Sequential(conv2dNormActivation(3, 8, 3, 2, 1, true, true),
+                    new MBConv(1, 3, 1, 8, 8, 0.5, mask), new MBConv(6, 5, 2, 8, 12, 0.0, mask)));
+            avgpool = registerModule("avgpool", new dev.ember.nn.AdaptiveAvgPool2d(1));
+            classifier = registerModule("classifier", new Sequential(new Dropout(0.0), new Linear(12, 3)));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            x = features.apply(x);
+            x = avgpool.apply(x);
+            x = x.flatten(1);
+            return classifier.apply(x);
+        }
+    }
+
+    @Test
+    void efficientNetMbConvWithSqueezeExciteAndStochasticDepthTrains() {
+        Tensor mask = e("mb.mask");
+        TinyEfficientNet mb = PACKED.loaded(new TinyEfficientNet(mask), "mb.init");
+        Tensor x = e("mb.x");
+        Tensor y = Tensor.tensor(new long[] {0, 2, 1});
+        RMSprop opt = new RMSprop(mb.parameters(), 0.01, 0.9, 0.0316, 1e-5, 0.9, false);
+        train("mb.", mb, opt, 3, step -> {
+            Tensor out = mb.apply(x);
+            return new Object[] {out, Functional.crossEntropy(out, y, "mean", 0.1)};
+        }, o -> same(e("mb.out0"), (Tensor) o, "EfficientNet logits"), "EfficientNet");
+        List<Tensor> buffers = new ArrayList<>();
+        for (Map.Entry<String, Tensor> b : mb.namedBuffers().entrySet()) {
+            if (b.getValue().isFloatingPoint()) {
+                buffers.add(b.getValue().reshape(-1));
+            } else {
+                assertEquals(3.0, b.getValue().item(), b.getKey() + " after 3 steps");
+            }
+        }
+        same(e("mb.final_buffers"), Tensor.cat(buffers, 0), "BatchNorms' running statistics after 3 steps");
+        mb.eval();
+        try (GradMode off = Ember.noGrad()) {
+            same(e("mb.eval"), mb.apply(x), "EfficientNet in eval (running statistics, no stochastic depth)");
+        }
+    }
+
+    // ------------------------------------------------------------------ 7. the recipes' misuses
 
     /** The line {@code key} of texts20.txt (key, a tab, PyTorch's message). */
     private static String text(String key) {
