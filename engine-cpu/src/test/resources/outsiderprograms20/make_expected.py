@@ -68,6 +68,10 @@ linspace(-1, 1)-weighted sum) plus the values of those of at most 16 elements.
            residual and one with stride 2 and kernel 5, the pooled classifier; cross entropy with label_smoothing 0.1,
            RMSprop as torchvision's reference trains it (alpha 0.9, eps 0.0316, momentum 0.9, weight decay 1e-5),
            3 steps; the BatchNorms' running statistics after training, and the model in eval.
+  sc.*, ch.*, lp.*  the recipes' smaller tools (section 6b): PyG's scatter for each reduce with its gradients;
+           GPyTorch's psd_safe_cholesky on a batch with a singular member and its gradient to the inputs; Hugging
+           Face's repetition penalty, min length, temperature, top-k and top-p chained, and whisper's
+           ApplyTimestampRules test (log_softmax, logsumexp of the timestamps against the best text token).
   texts20.txt  PyTorch's messages for the recipes' misuses (key, a tab, the message)
   names20.txt  the packed initial states' names and shapes (a line [prefix], then name, a tab, the shape)
 PyTorch 1.13 and 2.x agree on every op used here (scatter_reduce is a beta in 1.13 and stable in 2.x, same semantics),
@@ -1222,6 +1226,108 @@ with torch.no_grad():
     out["mb.eval"] = mb(mb_x)
 
 
+# 6b. the recipes' smaller tools: PyG's scatter reduces, GPyTorch's psd_safe_cholesky, HF's logits processors --------
+# torch_geometric.utils.scatter for each reduce as PyG 2.x writes it (index broadcast, new_zeros, scatter_add_ for sum,
+# scatter_reduce_ with include_self=False for mean / amax / amin / prod), on edges with ties, zeros and a node that no
+# edge reaches (its row keeps new_zeros' 0); and PyG's add_self_loops(fill_value="mean"): each loop's attribute the
+# mean of the node's incoming edges' attributes
+sc_src = torch.tensor([[1.0, 0.0], [3.0, 2.0], [3.0, -1.0], [0.5, 4.0], [-2.0, 0.0], [2.0, 2.0]], requires_grad=True)
+sc_index = torch.tensor([0, 0, 2, 3, 3, 0])  # node 1 gets nothing
+sc_w = f32(torch.randn(4, 2))
+out["sc.w"] = sc_w.float()
+for reduce in ["sum", "mean", "amax", "amin", "prod"]:
+    idx = sc_index.view(-1, 1).expand_as(sc_src)
+    if reduce == "sum":
+        r = sc_src.new_zeros(4, 2).scatter_add_(0, idx, sc_src)
+    else:
+        r = sc_src.new_zeros(4, 2).scatter_reduce_(0, idx, sc_src, reduce=reduce, include_self=False)
+    g, = torch.autograd.grad((r * sc_w).sum(), sc_src)
+    out["sc." + reduce] = r.detach()
+    out["sc." + reduce + "_grad"] = g
+    # the same with include_self=True on a non-zero self (torch_scatter's out= argument)
+    base = torch.tensor([[1.0, -1.0], [2.0, 0.5], [3.0, 3.0], [0.0, 4.0]], requires_grad=True)
+    if reduce != "sum":
+        r2 = base.scatter_reduce(0, idx, sc_src, reduce=reduce, include_self=True)
+        g_src, g_base = torch.autograd.grad((r2 * sc_w).sum(), [sc_src, base])
+        out["sc." + reduce + "_self"] = r2.detach()
+        out["sc." + reduce + "_self_grad"] = torch.cat([g_src, g_base])
+
+# GPyTorch's psd_safe_cholesky (gpytorch/utils/cholesky.py): cholesky_ex, then jitter added in place to the diagonal
+# of a clone for the batch members whose info is non-zero (the setting's jitter, times 10 each try, 3 tries); on a
+# batch of kernel matrices shifted by -3e-6 I, one with two equal inputs (so surely indefinite, not singular to within
+# rounding), with jitter 1e-6 (cholesky_jitter's float value, passed as jitter=): the first try's 1e-6 is not enough,
+# the second's 1e-5 is; and the factor's gradient to the inputs. (float64's default 1e-8 on an exactly singular
+# matrix would leave a pivot of 1e-8 whose rounding is 1e-8 relative: not a comparison at 1e-12.)
+def psd_safe_cholesky(A, jitter=None, max_tries=3):
+    L, info = torch.linalg.cholesky_ex(A)
+    if not torch.any(info):
+        return L, 0
+    isnan = torch.isnan(A)
+    if isnan.any():
+        raise ValueError("cholesky_cpu: %d of %d elements of the tensor are NaN." % (isnan.sum().item(), A.numel()))
+    if jitter is None:
+        jitter = 1e-6 if A.dtype == torch.float32 else 1e-8
+    Aprime = A.clone()
+    jitter_prev = 0
+    for i in range(max_tries):
+        jitter_new = jitter * (10 ** i)
+        diag_add = ((info > 0) * (jitter_new - jitter_prev)).unsqueeze(-1).expand(*Aprime.shape[:-1])
+        Aprime.diagonal(dim1=-1, dim2=-2).add_(diag_add)
+        jitter_prev = jitter_new
+        L, info = torch.linalg.cholesky_ex(Aprime)
+        if not torch.any(info):
+            return L, i + 1
+    raise RuntimeError("Matrix not positive definite after repeatedly adding jitter up to %.1e." % jitter_new)
+
+
+ch_x = f32(torch.randn(2, 5, 2))
+ch_x[1, 3] = ch_x[1, 1]  # a repeated input: K[1] is singular without noise
+out["ch.x"] = ch_x.float()
+ch_x.requires_grad_(True)
+ch_K = torch.exp(-0.5 * torch.cdist(ch_x, ch_x).pow(2)) - 3e-6 * torch.eye(5)
+ch_L, ch_tries = psd_safe_cholesky(ch_K, jitter=1e-6)
+assert ch_tries == 2
+out["ch.L"] = ch_L.detach()
+out["ch.tries"] = torch.tensor(ch_tries)
+out["ch.info"] = torch.linalg.cholesky_ex(ch_K)[1]
+ch_w = f32(torch.randn(2, 5, 5)).tril()
+out["ch.w"] = ch_w.float()
+out["ch.x_grad"], = torch.autograd.grad((ch_L * ch_w).sum(), ch_x)
+
+
+# Hugging Face's logits processors on fixed scores, as generate() chains them: RepetitionPenaltyLogitsProcessor (gather
+# of the generated ids, repeated ones included, where(score < 0, score * p, score / p), scatter_ back),
+# MinLengthLogitsProcessor (the eos column to -inf), TemperatureLogitsWarper, then TopK and TopP; and whisper's
+# ApplyTimestampRules' core (log_softmax, the timestamps' logsumexp against the best text token, -inf over the loser)
+lp_ids = torch.tensor([[3, 5, 3, 0], [7, 7, 7, 1]])
+lp_scores = f32(torch.randn(2, 12) * 2)
+out["lp.ids"] = lp_ids
+out["lp.scores"] = lp_scores.float()
+score = torch.gather(lp_scores, 1, lp_ids)
+score = torch.where(score < 0, score * 1.3, score / 1.3)
+lp = lp_scores.clone().scatter_(1, lp_ids, score)
+out["lp.rep"] = lp.clone()
+lp[:, 11] = -float("inf")  # min_length not reached: eos_token_id 11
+lp = lp / 0.7
+lp = TopKLogitsWarper(6)(lp_ids, lp)
+lp = TopPLogitsWarper(0.9)(lp_ids, lp)
+out["lp.chain"] = lp
+ts_logits = torch.randn(3, 12) * 2
+ts_logits[1, 8:] += 4.0  # a row whose timestamps win
+ts_logits = f32(ts_logits)
+out["lp.ts_logits"] = ts_logits.float()
+timestamp_begin = 8
+logprobs = F.log_softmax(ts_logits.float().double(), dim=-1)
+ts_out = ts_logits.clone()
+for k in range(ts_logits.shape[0]):
+    timestamp_logprob = logprobs[k, timestamp_begin:].logsumexp(dim=-1)
+    max_text_token_logprob = logprobs[k, :timestamp_begin].max()
+    if timestamp_logprob > max_text_token_logprob:
+        ts_out[k, :timestamp_begin] = -np.inf
+out["lp.ts"] = ts_out
+out["lp.ts_logprobs"] = logprobs
+
+
 # 7. the recipes' misuses: PyTorch's messages (texts20.txt) -------------------------------------------------------------
 texts = {}
 
@@ -1250,6 +1356,19 @@ message("stft", lambda: torch.stft(torch.zeros(2, 64), 16, 4, window=torch.hann_
 # the GAT's index_add_ of messages with one edge index too many
 message("index_add", lambda: torch.zeros(7, 2, 4).index_add_(0, torch.zeros(5, dtype=torch.long),
                                                              torch.ones(4, 2, 4)))
+# the MDN's mixture given a Normal where the Categorical goes
+message("mixture_type", lambda: D.MixtureSameFamily(D.Normal(torch.zeros(4, 3), torch.ones(4, 3)),
+                                                    D.Normal(torch.zeros(4, 3), torch.ones(4, 3))))
+# 1.13 spells it "torch.distribtutions.Categorical"; 2.x's mixture_same_family.py corrected the word: 2.x's text
+texts["mixture_type"] = texts["mixture_type"].replace("distribtutions", "distributions")
+# the MDN's Independent reinterpreting more dims than the Normal's batch has
+message("independent", lambda: D.Independent(D.Normal(torch.zeros(4, 3), torch.ones(4, 3)), 3))
+# the GP's kernel on test inputs of another width than the training inputs
+message("cdist", lambda: torch.cdist(torch.zeros(5, 2), torch.zeros(12, 3)))
+# the GP's cholesky_solve of residuals that do not match the factor
+message("cholesky_solve", lambda: torch.cholesky_solve(torch.zeros(3, 1), torch.eye(4)))
+# the GAT's gather of node scores by an edge index past the nodes
+message("index_select", lambda: torch.zeros(7, 2).index_select(0, torch.tensor([0, 9])))
 with open("texts20.txt", "w") as fh:
     for key in sorted(texts):
         fh.write(key + "\t" + texts[key] + "\n")

@@ -75,6 +75,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * first attention normalization, ReGLU, the last layer's query by a list index, AdamW with its param groups) and
  * EfficientNet's MBConv (torchvision: Conv2dNormActivation, depthwise conv, squeeze-excitation, stochastic depth with
  * a fixed mask, the residual added in place; BatchNorm running statistics, RMSprop, label smoothing).</li>
+ * <li>The recipes' smaller tools: PyG's scatter for each reduce (sum by scatter_add_, mean / amax / amin / prod by
+ * scatter_reduce_ with and without include_self, a node no edge reaches) and their gradients; GPyTorch's
+ * psd_safe_cholesky (cholesky_ex's info per batch member, jitter added in place to the failing member's diagonal only)
+ * and its gradient; Hugging Face's repetition penalty, min length, temperature, top-k and top-p chained, and whisper's
+ * ApplyTimestampRules test.</li>
  * <li>The recipes' misuses fail with PyTorch's messages and leave their tensors as they were.</li>
  * </ol>
  */
@@ -1355,6 +1360,110 @@ class OutsiderPrograms20Test {
         }
     }
 
+    // ------------------------------------------------------------------ 6b. the recipes' smaller tools
+
+    @Test
+    void pygScatterReducesAndTheirGradients() {
+        Tensor src = Tensor.tensor(new double[][] {{1, 0}, {3, 2}, {3, -1}, {0.5, 4}, {-2, 0}, {2, 2}}, F64)
+                .requiresGrad_(true);
+        Tensor index = Tensor.tensor(new long[] {0, 0, 2, 3, 3, 0}); // node 1 gets nothing
+        Tensor w = e("sc.w");
+        for (String reduce : List.of("sum", "mean", "amax", "amin", "prod")) {
+            Tensor idx = index.view(-1, 1).expandAs(src);
+            Tensor r = reduce.equals("sum") ? src.newZeros(4, 2).scatterAdd_(0, idx, src)
+                    : src.newZeros(4, 2).scatterReduce_(0, idx, src, reduce, false);
+            Tensor g = Autograd.grad(List.of(r.mul(w).sum()), List.of(src)).get(0);
+            same(e("sc." + reduce), r, "PyG's scatter " + reduce);
+            same(e("sc." + reduce + "_grad"), g, "PyG's scatter " + reduce + ": gradient");
+            if (!reduce.equals("sum")) {
+                Tensor base = Tensor.tensor(new double[][] {{1, -1}, {2, 0.5}, {3, 3}, {0, 4}}, F64)
+                        .requiresGrad_(true);
+                Tensor r2 = base.scatterReduce(0, idx, src, reduce, true);
+                List<Tensor> gs = Autograd.grad(List.of(r2.mul(w).sum()), List.of(src, base));
+                same(e("sc." + reduce + "_self"), r2, "scatter_reduce " + reduce + ", include_self");
+                same(e("sc." + reduce + "_self_grad"), Tensor.cat(gs, 0),
+                        "scatter_reduce " + reduce + ", include_self: gradients to src and self");
+            }
+        }
+    }
+
+    /** GPyTorch's psd_safe_cholesky: {the factor, the number of jitter tries}. */
+    static Object[] psdSafeCholesky(Tensor a, Double jitter, int maxTries) {
+        CholeskyExResult r = a.linalgCholeskyEx(false, false);
+        if (!r.info().any()) {
+            return new Object[] {r.L(), 0};
+        }
+        if (a.isnan().any()) {
+            throw new IllegalArgumentException("cholesky_cpu: " + (long) a.isnan().sum().item() + " of " + a.numel()
+                    + " elements of the tensor are NaN.");
+        }
+        double j = jitter != null ? jitter : a.dtype() == F32 ? 1e-6 : 1e-8;
+        Tensor aprime = a.clone();
+        double jitterPrev = 0;
+        double jitterNew = j;
+        for (int i = 0; i < maxTries; i++) {
+            jitterNew = j * Math.pow(10, i);
+            int[] shape = aprime.shape();
+            // (info > 0) * (jitter_new - jitter_prev): a bool tensor times a Python float has the default type,
+            // float64 in the Python program (Ember's default is float32: the port names it)
+            Tensor diagAdd = r.info().gt(0L).to(a.dtype()).mul(jitterNew - jitterPrev).unsqueeze(-1)
+                    .expand(java.util.Arrays.copyOf(shape, shape.length - 1));
+            aprime.diagonal(0, -1, -2).add_(diagAdd);
+            jitterPrev = jitterNew;
+            r = aprime.linalgCholeskyEx(false, false);
+            if (!r.info().any()) {
+                return new Object[] {r.L(), i + 1};
+            }
+        }
+        throw new IllegalStateException("Matrix not positive definite after repeatedly adding jitter up to "
+                + jitterNew + ".");
+    }
+
+    @Test
+    void gpytorchsPsdSafeCholeskyJittersOnlyTheFailingBatchMember() {
+        Tensor x = e("ch.x").requiresGrad_(true);
+        Tensor k = x.cdist(x, 2.0).pow(2).mul(-0.5).exp().sub(Tensor.eye(5, 5, F64).mul(3e-6));
+        exact(PT.e("ch.info"), k.linalgCholeskyEx(false, false).info(), "cholesky_ex's info per batch member");
+        Object[] lt = psdSafeCholesky(k, 1e-6, 3);
+        Tensor l = (Tensor) lt[0];
+        assertEquals(PT.e("ch.tries").item(), ((Integer) lt[1]).doubleValue(), "jitter tries");
+        same(e("ch.L"), l, "the jittered batch's factor");
+        // the jittered member's smallest pivot is 1.4e-5 (condition number ~1e5): its rounding reaches the gradient
+        // through 1 / L twice, so the gradient is held to 1e-10 relative, not 1e-12
+        close(e("ch.x_grad"), Autograd.grad(List.of(l.mul(e("ch.w")).sum()), List.of(x)).get(0),
+                "the factor's gradient to the inputs (through the in-place jitter on the clone's diagonal)", 100);
+    }
+
+    @Test
+    void huggingFaceLogitsProcessorsAndWhispersTimestampRule() {
+        Tensor ids = PT.e("lp.ids");
+        Tensor scores = e("lp.scores");
+        Tensor score = scores.gather(1, ids);
+        score = Tensor.where(score.lt(0.0), score.mul(1.3), score.div(1.3));
+        Tensor lp = scores.clone().scatter_(1, ids, score);
+        same(e("lp.rep"), lp, "repetition penalty (ids repeated)");
+        lp.index(Index.all(), Index.of(11)).fill_(Double.NEGATIVE_INFINITY); // min_length: eos_token_id 11
+        lp = lp.div(0.7);
+        lp = topK(lp, 6);
+        lp = topP(lp, 0.9, 1);
+        same(e("lp.chain"), lp, "repetition penalty, min length, temperature, top-k, top-p");
+
+        Tensor tsLogits = e("lp.ts_logits");
+        int timestampBegin = 8;
+        Tensor logprobs = tsLogits.logSoftmax(-1);
+        same(e("lp.ts_logprobs"), logprobs, "log_softmax");
+        Tensor tsOut = tsLogits.clone();
+        for (int k = 0; k < tsLogits.size(0); k++) {
+            Tensor timestampLogprob = logprobs.select(0, k).narrow(0, timestampBegin, 12 - timestampBegin)
+                    .logsumexp(-1);
+            Tensor maxTextTokenLogprob = logprobs.select(0, k).narrow(0, 0, timestampBegin).max();
+            if (timestampLogprob.gt(maxTextTokenLogprob).item() != 0) {
+                tsOut.index(Index.of(k), Index.slice(null, timestampBegin, null)).fill_(Double.NEGATIVE_INFINITY);
+            }
+        }
+        same(e("lp.ts"), tsOut, "ApplyTimestampRules' test");
+    }
+
     // ------------------------------------------------------------------ 7. the recipes' misuses
 
     /** The line {@code key} of texts20.txt (key, a tab, PyTorch's message). */
@@ -1396,6 +1505,14 @@ class OutsiderPrograms20Test {
                 new Independent(new Normal(Tensor.zeros(F64, 4, 3, 2), Tensor.ones(F64, 4, 3, 2)), 1)));
         refused("stft", null, () -> Fft.stft(Tensor.zeros(F64, 2, 64), 16, 4, null,
                 Tensor.hannWindow(12, true, F64, Device.CPU), true));
+        refused("mixture_type", null, () -> new MixtureSameFamily(new Normal(Tensor.zeros(F64, 4, 3),
+                Tensor.ones(F64, 4, 3)), new Normal(Tensor.zeros(F64, 4, 3), Tensor.ones(F64, 4, 3))));
+        refused("independent", null, () -> new Independent(new Normal(Tensor.zeros(F64, 4, 3),
+                Tensor.ones(F64, 4, 3)), 3));
+        refused("cdist", null, () -> Tensor.zeros(F64, 5, 2).cdist(Tensor.zeros(F64, 12, 3), 2.0));
+        refused("cholesky_solve", null, () -> Tensor.zeros(F64, 3, 1).choleskySolve(Tensor.eye(4, 4, F64), false));
+        Tensor scores = Tensor.zeros(F64, 7, 2);
+        refused("index_select", scores, () -> scores.indexSelect(0, Tensor.tensor(new long[] {0, 9})));
         Tensor aggregated = Tensor.zeros(F64, 7, 2, 4);
         refused("index_add", aggregated, () -> aggregated.indexAdd_(0, Tensor.zeros(DType.INT64, 5),
                 Tensor.ones(F64, 4, 2, 4)));
