@@ -72,6 +72,8 @@ linspace(-1, 1)-weighted sum) plus the values of those of at most 16 elements.
            GPyTorch's psd_safe_cholesky on a batch with a singular member and its gradient to the inputs; Hugging
            Face's repetition penalty, min length, temperature, top-k and top-p chained, and whisper's
            ApplyTimestampRules test (log_softmax, logsumexp of the timestamps against the best text token).
+  f32.*    the first forward and backward of whisper (above), GPT-2, the GAT, the GP, the MDN, the FT-Transformer and
+           the EfficientNet blocks with float32 the default type, from the same initial values (section 6c).
   texts20.txt  PyTorch's messages for the recipes' misuses (key, a tab, the message)
   names20.txt  the packed initial states' names and shapes (a line [prefix], then name, a tab, the shape)
 PyTorch 1.13 and 2.x agree on every op used here (scatter_reduce is a beta in 1.13 and stable in 2.x, same semantics),
@@ -1326,6 +1328,37 @@ for k in range(ts_logits.shape[0]):
         ts_out[k, :timestamp_begin] = -np.inf
 out["lp.ts"] = ts_out
 out["lp.ts_logprobs"] = logprobs
+
+
+# 6c. the first step of each model in float32, as the recipes run (f32.<prefix>.*): the model built with float32 the
+# default type, the very same initial values (the float64 program's float32 copies, loaded by name), the data in
+# float32; its output, loss and first gradients
+def first32(prefix, model, init, forward):
+    state = model.state_dict()
+    model.load_state_dict({k: v.reshape(s.shape) for (k, s), v in zip(state.items(), torch.split(
+        out[init + "flat"], [s.numel() for s in state.values()]))})
+    y, loss = forward(model)
+    loss.backward()
+    if y is not None:
+        out["f32." + prefix + "out0"] = y.detach().clone()
+    out["f32." + prefix + "loss"] = loss.detach().clone()
+    out["f32." + prefix + "grad0flat"] = torch.cat([p.grad.reshape(-1) for _, p in model.named_parameters()])
+
+
+torch.set_default_dtype(torch.float32)
+first32("gpt.", GPT2LMHeadModel(13, 10, 8, 2, 2), "gpt.init",
+        lambda m: (lambda r: (r[1], r[0]))(m(gpt_ids, attention_mask=gpt_mask, position_ids=gpt_pos,
+                                             labels=gpt_labels)))
+first32("gat.", GAT(5, 4, 2, 3), "gat.init",
+        lambda m: (lambda y: (y, F.cross_entropy(y[gat_train], gat_y[gat_train])))(m(gat_x.float(), gat_edges)[0]))
+first32("gp.", ExactGP(2), "gp.init", lambda m: (None, m.nmll(gp_x.float(), gp_y.float())[0]))
+first32("mdn.", MDN(1, 2, 3, 8), "mdn.init",
+        lambda m: (lambda lp: (lp, -lp.mean()))(m(mdn_x.float()).log_prob(mdn_y.float())))
+first32("ft.", FTTransformer(), "ft.init",
+        lambda m: (lambda y: (y, F.mse_loss(y.squeeze(-1), ft_y.float())))(m(ft_num.float(), ft_cat)))
+first32("mb.", TinyEfficientNet(mb_mask.float()), "mb.init",
+        lambda m: (lambda y: (y, F.cross_entropy(y, mb_y, label_smoothing=0.1)))(m(mb_x.float())))
+torch.set_default_dtype(torch.float64)
 
 
 # 7. the recipes' misuses: PyTorch's messages (texts20.txt) -------------------------------------------------------------

@@ -80,6 +80,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * psd_safe_cholesky (cholesky_ex's info per batch member, jitter added in place to the failing member's diagonal only)
  * and its gradient; Hugging Face's repetition penalty, min length, temperature, top-k and top-p chained, and whisper's
  * ApplyTimestampRules test.</li>
+ * <li>The first forward and backward of GPT-2, the GAT, the GP, the MDN, the FT-Transformer and the EfficientNet blocks
+ * in float32, as the recipes run, at float32's tolerance.</li>
  * <li>The recipes' misuses fail with PyTorch's messages and leave their tensors as they were.</li>
  * </ol>
  */
@@ -883,7 +885,7 @@ class OutsiderPrograms20Test {
         /** {the negative marginal log likelihood over n, L, alpha}. */
         Tensor[] nmll(Tensor x, Tensor y) {
             int n = (int) x.size(0);
-            Tensor k = kernel(x, x).add(noise().mul(Tensor.eye(n, n, F64)));
+            Tensor k = kernel(x, x).add(noise().mul(Tensor.eye(n, n, x.dtype()))); // torch.eye(n): the default type
             Tensor l = k.linalgCholesky();
             Tensor r = y.sub(param("constant")).unsqueeze(-1);
             Tensor alpha = r.choleskySolve(l, false);
@@ -1220,7 +1222,8 @@ class OutsiderPrograms20Test {
         layers.add(new dev.ember.nn.Conv2d(in, out, new int[] {kernel, kernel}, new int[] {stride, stride},
                 new int[] {padding, padding}, new int[] {1, 1}, groups, !norm));
         if (norm) {
-            layers.add(new dev.ember.nn.BatchNorm2d(out, 0.001, 0.01)); // partial(nn.BatchNorm2d, eps=1e-3, momentum=0.01)
+            // norm_layer = partial(nn.BatchNorm2d, eps=0.001, momentum=0.01)
+            layers.add(new dev.ember.nn.BatchNorm2d(out, 0.001, 0.01));
         }
         if (silu) {
             layers.add(new dev.ember.nn.SiLU());
@@ -1462,6 +1465,57 @@ class OutsiderPrograms20Test {
             }
         }
         same(e("lp.ts"), tsOut, "ApplyTimestampRules' test");
+    }
+
+    // ------------------------------------------------------------------ 6c. the first steps in float32
+
+    /**
+     * {@code model} in float32 with the packed initial values under {@code init}, one forward ({output or null, loss})
+     * and backward, held to PyTorch's float32 run ({@code f32.<prefix>*}) at float32's tolerance times {@code loose}.
+     */
+    private static <M extends Module> void firstStep32(String prefix, M model, String init,
+                                                       java.util.function.Function<M, Object[]> forward, double loose,
+                                                       String what) {
+        PACKED.loaded(model, init, F32);
+        Object[] yl = forward.apply(model);
+        Tensor loss = (Tensor) yl[1];
+        loss.backward();
+        if (yl[0] != null) {
+            close(PT.e("f32." + prefix + "out0"), (Tensor) yl[0], what + " output", loose);
+        }
+        close(PT.e("f32." + prefix + "loss"), loss, what + " loss", loose);
+        assertFloat32Grads("f32." + prefix + "grad0flat", model, loose, what + " gradient");
+    }
+
+    @Test
+    void firstStepsInFloat32MatchPyTorchsFloat32() {
+        Tensor ids = PT.e("gpt.ids");
+        Tensor mask = PT.e("gpt.mask");
+        firstStep32("gpt.", new GPT2LMHeadModel(13, 10, 8, 2, 2), "gpt.init", m -> {
+            Tensor[] out = m.forward(ids, null, mask, positionIds(mask), ids.maskedFill(mask.eq(0L), -100L));
+            return new Object[] {out[1], out[0]};
+        }, 1, "float32 GPT-2");
+        Tensor trainMask = Tensor.tensor(new boolean[] {true, true, false, true, true, false, true});
+        Tensor gatY = PT.e("gat.y");
+        firstStep32("gat.", new GAT(5, 4, 2, 3), "gat.init", m -> {
+            Tensor logits = m.forward(PT.e("gat.x"), PT.e("gat.edges"))[0];
+            return new Object[] {logits, Functional.crossEntropy(logits.index(Index.of(trainMask)),
+                    gatY.index(Index.of(trainMask)))};
+        }, 1, "float32 GAT");
+        firstStep32("gp.", new ExactGP(2), "gp.init", m -> new Object[] {null, m.nmll(PT.e("gp.x"), PT.e("gp.y"))[0]},
+                1, "float32 GP");
+        firstStep32("mdn.", new MDN(1, 2, 3, 8), "mdn.init", m -> {
+            Tensor lp = m.mixture(PT.e("mdn.x")).logProb(PT.e("mdn.y"));
+            return new Object[] {lp, lp.mean().neg()};
+        }, 1, "float32 MDN");
+        firstStep32("ft.", new FTTransformer(), "ft.init", m -> {
+            Tensor out = m.forward(PT.e("ft.num"), PT.e("ft.cat"));
+            return new Object[] {out, Functional.mseLoss(out.squeeze(-1), PT.e("ft.y"))};
+        }, 1, "float32 FT-Transformer");
+        firstStep32("mb.", new TinyEfficientNet(PT.e("mb.mask")), "mb.init", m -> {
+            Tensor out = m.apply(PT.e("mb.x"));
+            return new Object[] {out, Functional.crossEntropy(out, Tensor.tensor(new long[] {0, 2, 1}), "mean", 0.1)};
+        }, 1, "float32 EfficientNet");
     }
 
     // ------------------------------------------------------------------ 7. the recipes' misuses
