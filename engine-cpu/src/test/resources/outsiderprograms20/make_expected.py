@@ -72,6 +72,7 @@ linspace(-1, 1)-weighted sum) plus the values of those of at most 16 elements.
            GPyTorch's psd_safe_cholesky on a batch with a singular member and its gradient to the inputs; Hugging
            Face's repetition penalty, min length, temperature, top-k and top-p chained, and whisper's
            ApplyTimestampRules test (log_softmax, logsumexp of the timestamps against the best text token).
+  sg.*     the GAT's first layer written with torch.sparse (sparse_coo_tensor, sparse.softmax, sparse.mm) per head.
   f32.*    the first forward and backward of whisper (above), GPT-2, the GAT, the GP, the MDN, the FT-Transformer and
            the EfficientNet blocks with float32 the default type, from the same initial values (section 6c).
   texts20.txt  PyTorch's messages for the recipes' misuses (key, a tab, the message)
@@ -1328,6 +1329,37 @@ for k in range(ts_logits.shape[0]):
         ts_out[k, :timestamp_begin] = -np.inf
 out["lp.ts"] = ts_out
 out["lp.ts_logprobs"] = logprobs
+
+
+# the GAT layer once more with torch.sparse, as GAT tutorials write it without PyG: per head, the edge scores as a
+# sparse COO adjacency (rows the destinations; the duplicate edge 1 -> 2 is summed by the coalescing), torch.sparse.softmax
+# over each row, torch.sparse.mm with the head's features; the fresh first layer, its output and gradients
+def sparse_gat_conv(conv, x, edge_index):
+    H, C = conv.heads, conv.out_channels
+    N = x.size(0)
+    xh = conv.lin(x).view(-1, H, C)
+    a_src = (xh * conv.att_src).sum(-1)
+    a_dst = (xh * conv.att_dst).sum(-1)
+    ei = add_self_loops(remove_self_loops(edge_index), N)
+    src, dst = ei[0], ei[1]
+    e = F.leaky_relu(a_src[src] + a_dst[dst], 0.2)
+    outs = []
+    for h in range(H):
+        adj = torch.sparse_coo_tensor(torch.stack([dst, src]), e[:, h], (N, N))
+        att = torch.sparse.softmax(adj, dim=1)
+        outs.append(torch.sparse.mm(att, xh[:, h]))
+    return torch.cat(outs, 1) + conv.bias
+
+
+sgat = GAT(5, 4, 2, 3)
+sgat.load_state_dict({k: v.reshape(s.shape).double() for (k, s), v in zip(sgat.state_dict().items(), torch.split(
+    out["gat.initflat"], [s.numel() for s in sgat.state_dict().values()]))})
+sg_out = sparse_gat_conv(sgat.conv1, gat_x, gat_edges)
+out["sg.out"] = sg_out.detach().clone()
+sg_w = f32(torch.randn(7, 8))
+out["sg.w"] = sg_w.float()
+(sg_out * sg_w).sum().backward()
+out["sg.grad0flat"] = torch.cat([p.grad.reshape(-1) for _, p in sgat.conv1.named_parameters()])
 
 
 # 6c. the first step of each model in float32, as the recipes run (f32.<prefix>.*): the model built with float32 the

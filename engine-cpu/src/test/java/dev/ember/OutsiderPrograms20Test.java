@@ -64,7 +64,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * baddbmm scores.</li>
  * <li>A graph attention network as PyG's GATConv computes it (self loops, LeakyReLU edge scores, the softmax over
  * each node's incoming edges by scatter_reduce amax / scatter_add_, index_add_ aggregation, concat and mean of
- * heads); scatter_reduce's amax and its gradient with and without include_self.</li>
+ * heads); scatter_reduce's amax and its gradient with and without include_self; the layer once more with torch.sparse
+ * (sparse_coo_tensor, sparse.softmax, sparse.mm) and its gradients.</li>
  * <li>Exact GP regression (softplus-constrained hyperparameters, RBF from cdist, Cholesky, cholesky_solve, the
  * log-determinant from the factor's diagonal, Adam on the negative marginal log likelihood, the predictive mean and
  * variance by solve_triangular).</li>
@@ -826,6 +827,40 @@ class OutsiderPrograms20Test {
             x = Functional.dropout(x, 0.0, isTraining());
             return conv2.forward(x, edgeIndex);
         }
+    }
+
+    /**
+     * The GAT layer with torch.sparse, per head: the edge scores as a sparse COO adjacency (rows the destinations),
+     * torch.sparse.softmax over each row, torch.sparse.mm with the head's features.
+     */
+    static Tensor sparseGatConv(GATConv conv, Tensor x, Tensor edgeIndex) {
+        int h = conv.heads;
+        int c = conv.outChannels;
+        int n = (int) x.size(0);
+        Tensor xh = conv.lin.apply(x).view(-1, h, c);
+        Tensor aSrc = xh.mul(conv.param("att_src")).sum(-1);
+        Tensor aDst = xh.mul(conv.param("att_dst")).sum(-1);
+        Tensor ei = addSelfLoops(removeSelfLoops(edgeIndex), n);
+        Tensor src = ei.select(0, 0);
+        Tensor dst = ei.select(0, 1);
+        Tensor e = Functional.leakyRelu(aSrc.index(Index.of(src)).add(aDst.index(Index.of(dst))), 0.2);
+        List<Tensor> outs = new ArrayList<>();
+        for (int head = 0; head < h; head++) {
+            dev.ember.sparse.SparseTensor adj = dev.ember.sparse.Sparse.cooTensor(Tensor.stack(List.of(dst, src), 0),
+                    e.select(1, head), n, n);
+            dev.ember.sparse.SparseTensor att = dev.ember.sparse.Sparse.softmax(adj, 1);
+            outs.add(dev.ember.sparse.Sparse.mm(att, xh.select(1, head)));
+        }
+        return Tensor.cat(outs, 1).add(conv.param("bias"));
+    }
+
+    @Test
+    void graphAttentionLayerWithTorchSparseSoftmaxAndMm() {
+        GAT gat = PACKED.loaded(new GAT(5, 4, 2, 3), "gat.init");
+        Tensor out = sparseGatConv(gat.conv1, e("gat.x"), PT.e("gat.edges"));
+        same(e("sg.out"), out, "the sparse GAT layer's output");
+        out.mul(e("sg.w")).sum().backward();
+        PACKED.assertGrads("sg.grad0flat", gat.conv1, Set.of(), "the sparse GAT layer's gradient");
     }
 
     @Test
