@@ -71,7 +71,8 @@ linspace(-1, 1)-weighted sum) plus the values of those of at most 16 elements.
   sc.*, ch.*, lp.*  the recipes' smaller tools (section 6b): PyG's scatter for each reduce with its gradients;
            GPyTorch's psd_safe_cholesky on a batch with a singular member and its gradient to the inputs; Hugging
            Face's repetition penalty, min length, temperature, top-k and top-p chained, and whisper's
-           ApplyTimestampRules test (log_softmax, logsumexp of the timestamps against the best text token).
+           ApplyTimestampRules test (log_softmax, logsumexp of the timestamps against the best text token); the
+           filtered scores as a Categorical (-inf logits).
   sg.*     the GAT's first layer written with torch.sparse (sparse_coo_tensor, sparse.softmax, sparse.mm) per head.
   f32.*    the first forward and backward of whisper (above), GPT-2, the GAT, the GP, the MDN, the FT-Transformer and
            the EfficientNet blocks with float32 the default type, from the same initial values (section 6c).
@@ -1315,6 +1316,14 @@ lp = lp / 0.7
 lp = TopKLogitsWarper(6)(lp_ids, lp)
 lp = TopPLogitsWarper(0.9)(lp_ids, lp)
 out["lp.chain"] = lp
+# generate()'s sampling distribution over the filtered scores, as torch.distributions sees it: Categorical(logits=)
+# with -inf entries (its logits normalized by logsumexp, probs 0 there, entropy with the logits clamped to finfo.min,
+# log_prob -inf for a filtered token)
+cat = D.Categorical(logits=lp)
+out["lp.cat_logits"] = cat.logits
+out["lp.cat_probs"] = cat.probs
+out["lp.cat_entropy"] = cat.entropy()
+out["lp.cat_lp"] = cat.log_prob(torch.tensor([[0, 5], [11, 2]]))
 ts_logits = torch.randn(3, 12) * 2
 ts_logits[1, 8:] += 4.0  # a row whose timestamps win
 ts_logits = f32(ts_logits)

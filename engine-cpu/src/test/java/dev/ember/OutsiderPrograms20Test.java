@@ -80,7 +80,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * scatter_reduce_ with and without include_self, a node no edge reaches) and their gradients; GPyTorch's
  * psd_safe_cholesky (cholesky_ex's info per batch member, jitter added in place to the failing member's diagonal only)
  * and its gradient; Hugging Face's repetition penalty, min length, temperature, top-k and top-p chained, and whisper's
- * ApplyTimestampRules test.</li>
+ * ApplyTimestampRules test; the filtered scores as a Categorical (-inf logits: probabilities, entropy, log_prob).</li>
  * <li>The first forward and backward of GPT-2, the GAT, the GP, the MDN, the FT-Transformer and the EfficientNet blocks
  * in float32, as the recipes run, at float32's tolerance.</li>
  * <li>The recipes' misuses fail with PyTorch's messages and leave their tensors as they were.</li>
@@ -1485,6 +1485,12 @@ class OutsiderPrograms20Test {
         lp = topK(lp, 6);
         lp = topP(lp, 0.9, 1);
         same(e("lp.chain"), lp, "repetition penalty, min length, temperature, top-k, top-p");
+        Categorical cat = Categorical.ofLogits(lp);
+        same(e("lp.cat_logits"), cat.logits(), "the filtered Categorical's normalized logits");
+        same(e("lp.cat_probs"), cat.probs(), "the filtered Categorical's probabilities");
+        same(e("lp.cat_entropy"), cat.entropy(), "the filtered Categorical's entropy (no nan from -inf * 0)");
+        same(e("lp.cat_lp"), cat.logProb(Tensor.tensor(new long[][] {{0, 5}, {11, 2}})),
+                "the filtered Categorical's log_prob, filtered tokens -inf");
 
         Tensor tsLogits = e("lp.ts_logits");
         int timestampBegin = 8;
