@@ -34,7 +34,10 @@ linspace(-1, 1)-weighted sum) plus the values of those of at most 16 elements.
            and the shifted cross entropy; Adam 3 steps; then greedy decoding with past_key_values (torch.cat of the past
            keys and values on dim -2, the mask extended by ones) against full recomputation; TopPLogitsWarper (sort
            ascending, softmax, cumsum, <= 1 - top_p, the last min_tokens_to_keep kept, scatter back, masked_fill with
-           -inf) and TopKLogitsWarper (scores < topk(...)[0][..., -1, None]) on the decoded logits; BLOOM's
+           -inf) and TopKLogitsWarper (scores < topk(...)[0][..., -1, None]) on the decoded logits; beam search as
+           generate() runs it without an eos (repeat_interleave of the prompt, beam scores -1e9 but the first,
+           log_softmax plus the beams' scores, topk of 2 * num_beams over the flattened beams, div with
+           rounding_mode="floor" and %, the cache reordered by index_select as _reorder_cache does); BLOOM's
            build_alibi_tensor (float32 base ** int32 powers, the extra slopes for a head count not a power of two, the
            cumsum-of-mask positions) with its alibi.baddbmm(q, k, beta=1, alpha=1/sqrt(d)) scores and gradients, and
            MPT's build_alibi_bias (int32 arange times 1 / 2 ** base, slopes interleaved for 6 heads).
@@ -624,6 +627,33 @@ with torch.no_grad():  # greedy decoding with the cache, 3 new tokens, against r
     out["gpt.top_p_keep3"] = TopPLogitsWarper(0.3, min_tokens_to_keep=3)(None, scores)
     out["gpt.top_k"] = TopKLogitsWarper(4)(None, scores)
     out["gpt.top_p_dec"] = TopPLogitsWarper(0.9)(None, logits[:, -1, :])
+
+
+with torch.no_grad():  # beam search as generate() runs it (no eos): 3 beams over 3 steps from the first prompt
+    num_beams, vocab_size, batch_size = 3, 13, 1
+    input_ids = gpt_ids[:1].repeat_interleave(num_beams, dim=0)  # _expand_inputs_for_generation
+    beam_scores = torch.zeros((batch_size, num_beams))
+    beam_scores[:, 1:] = -1e9
+    beam_scores = beam_scores.view((batch_size * num_beams,))
+    past = None
+    for step in range(3):
+        _, logits, past = gpt(input_ids if past is None else input_ids[:, -1:], past_key_values=past,
+                              use_cache=True)
+        next_token_scores = F.log_softmax(logits[:, -1, :], dim=-1)
+        next_token_scores = next_token_scores + beam_scores[:, None].expand_as(next_token_scores)
+        next_token_scores = next_token_scores.view(batch_size, num_beams * vocab_size)
+        next_token_scores, next_tokens = torch.topk(next_token_scores, 2 * num_beams, dim=1, largest=True,
+                                                    sorted=True)
+        next_indices = torch.div(next_tokens, vocab_size, rounding_mode="floor")
+        next_tokens = next_tokens % vocab_size
+        beam_scores = next_token_scores[:, :num_beams].reshape(-1)  # BeamSearchScorer.process without an eos
+        beam_next_tokens = next_tokens[:, :num_beams].reshape(-1)
+        beam_idx = (next_indices[:, :num_beams] + torch.arange(batch_size)[:, None] * num_beams).reshape(-1)
+        input_ids = torch.cat([input_ids[beam_idx, :], beam_next_tokens.unsqueeze(-1)], dim=-1)
+        past = tuple(tuple(past_state.index_select(0, beam_idx) for past_state in layer_past)
+                     for layer_past in past)  # GPT2LMHeadModel._reorder_cache
+    out["gpt.beam_ids"] = input_ids
+    out["gpt.beam_scores"] = beam_scores
 
 
 def build_alibi_tensor(attention_mask, num_heads, dtype):

@@ -60,7 +60,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * agrees with the corrected values).</li>
  * <li>GPT-2 as Hugging Face writes it (Conv1D by addmm, the causal bool buffer and torch.where with finfo.min, the
  * padding mask, NewGELU, the tied lm_head, position ids from the mask, the shifted loss), greedy decoding with
- * past_key_values against full recomputation, top-p and top-k filtering, BLOOM's and MPT's ALiBi slopes and BLOOM's
+ * past_key_values against full recomputation, beam search with the cache reordered, top-p and top-k filtering, BLOOM's and MPT's ALiBi slopes and BLOOM's
  * baddbmm scores.</li>
  * <li>A graph attention network as PyG's GATConv computes it (self loops, LeakyReLU edge scores, the softmax over
  * each node's incoming edges by scatter_reduce amax / scatter_add_, index_add_ aggregation, concat and mean of
@@ -718,6 +718,38 @@ class OutsiderPrograms20Test {
             same(e("gpt.top_p_keep3"), topP(scores, 0.3, 3), "top-p 0.3 keeping 3");
             same(e("gpt.top_k"), topK(scores, 4), "top-k 4");
             same(e("gpt.top_p_dec"), topP(last, 0.9, 1), "top-p 0.9 of the decoded logits");
+
+            // beam search as generate() runs it without an eos: 3 beams, 3 steps, the cache reordered
+            int numBeams = 3;
+            int vocabSize = 13;
+            int batchSize = 1;
+            Tensor inputIds = ids.narrow(0, 0, 1).repeatInterleave(numBeams, (Integer) 0);
+            Tensor beamScores = Tensor.zeros(F64, batchSize, numBeams);
+            beamScores.index(Index.all(), Index.slice(1, null, null)).fill_(-1e9);
+            beamScores = beamScores.view(batchSize * numBeams);
+            Tensor[] past = null;
+            for (int step = 0; step < 3; step++) {
+                Tensor[] o = gpt.forward(past == null ? inputIds : inputIds.narrow(1, inputIds.size(1) - 1, 1), past,
+                        null, null, null);
+                Tensor nextTokenScores = o[1].select(1, -1).logSoftmax(-1);
+                nextTokenScores = nextTokenScores.add(beamScores.unsqueeze(1).expandAs(nextTokenScores));
+                nextTokenScores = nextTokenScores.view(batchSize, numBeams * vocabSize);
+                Tensor.ValuesIndices top = nextTokenScores.topk(2 * numBeams, 1, true, true);
+                Tensor nextIndices = top.indices().div(vocabSize, "floor");
+                Tensor nextTokens = top.indices().remainder(vocabSize);
+                beamScores = top.values().narrow(1, 0, numBeams).reshape(-1);
+                Tensor beamNextTokens = nextTokens.narrow(1, 0, numBeams).reshape(-1);
+                Tensor beamIdx = nextIndices.narrow(1, 0, numBeams)
+                        .add(Tensor.arange(batchSize).unsqueeze(1).mul(numBeams)).reshape(-1);
+                inputIds = Tensor.cat(List.of(inputIds.index(Index.of(beamIdx), Index.all()),
+                        beamNextTokens.unsqueeze(-1)), -1);
+                past = java.util.Arrays.copyOfRange(o, 2, o.length);
+                for (int i = 0; i < past.length; i++) {
+                    past[i] = past[i].indexSelect(0, beamIdx); // _reorder_cache
+                }
+            }
+            exact(PT.e("gpt.beam_ids"), inputIds, "beam search's sequences");
+            same(e("gpt.beam_scores"), beamScores, "beam search's scores");
         }
     }
 
