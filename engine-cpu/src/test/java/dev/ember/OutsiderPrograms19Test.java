@@ -96,68 +96,29 @@ class OutsiderPrograms19Test {
         assertArrayEquals(want.toLongArray(), got.toLongArray(), what);
     }
 
+    /** The packed entries: the models' initial states split by names19.txt, gradients and final summaries. */
+    private static final OutsiderPacked PACKED = new OutsiderPacked(PT, "names19.txt");
+
     /** The generator's summary: the sum, the sum of squares and a linspace(-1, 1)-weighted sum of the values. */
     static Tensor summary(Tensor t) {
-        Tensor f = t.detach().reshape(-1);
-        return Tensor.stack(List.of(f.sum(), f.pow(2).sum(),
-                f.mul(Tensor.linspace(-1, 1, (int) f.numel(), f.dtype())).sum()), 0);
+        return OutsiderPacked.summary(t);
     }
 
-    /**
-     * The tensors {@code values} (a model's named parameters or their gradients, in named_parameters' order) against
-     * the rows of the (N, 3) summaries {@code key}, one row each; those named in {@code noise} to {@code absNoise}.
-     */
+    /** {@link OutsiderPacked#assertSummaries}. */
     private static void assertSummaries(String key, Map<String, Tensor> values, Set<String> noise, double absNoise,
                                         String what) {
-        Tensor want = e(key);
-        assertEquals(want.size(0), values.size(), what + ": PyTorch's and Ember's parameter counts");
-        int i = 0;
-        for (Map.Entry<String, Tensor> v : values.entrySet()) {
-            assertTrue(v.getValue() != null, what + ": none for " + v.getKey());
-            Tensor row = want.select(0, i++);
-            if (noise.contains(v.getKey())) {
-                double worst = row.sub(summary(v.getValue())).abs().max().item();
-                assertTrue(worst <= absNoise, what + " " + v.getKey() + " (summary, noise): " + worst);
-            } else {
-                same(row, summary(v.getValue()), what + " " + v.getKey() + " (summary)");
-            }
-        }
+        PACKED.assertSummaries(key, values, noise, absNoise, what);
     }
 
-    /**
-     * The parameters after training as the generator's save_final(summarized=True) wrote them: the summaries of all,
-     * and the values of those of at most 16 elements, flattened and concatenated in named_parameters' order.
-     */
+    /** {@link OutsiderPacked#assertFinal} with no parameter held as noise. */
     private static void assertFinalSummarized(String prefix, Module m, String what) {
-        assertFinalSummarized(prefix, m, Set.of(), 0, what);
+        PACKED.assertFinal(prefix, m, Set.of(), 0, what);
     }
 
-    /**
-     * {@link #assertFinalSummarized(String, Module, String)} where the parameters named in {@code noise} (their
-     * gradients rounding noise, which Adam scales up to steps of ~lr * 1e-10) are held to {@code absNoise}.
-     */
+    /** {@link OutsiderPacked#assertFinal}. */
     private static void assertFinalSummarized(String prefix, Module m, Set<String> noise, double absNoise,
                                               String what) {
-        Map<String, Tensor> named = m.namedParameters();
-        assertSummaries(prefix + "finalsum", named, noise, absNoise, what);
-        Tensor small = e(prefix + "finalsmall");
-        int at = 0;
-        for (Map.Entry<String, Tensor> p : named.entrySet()) {
-            int n = (int) p.getValue().numel();
-            if (n > 16) {
-                continue;
-            }
-            Tensor want = small.narrow(0, at, n);
-            Tensor got = p.getValue().detach().reshape(-1);
-            if (noise.contains(p.getKey())) {
-                double worst = want.sub(got).abs().max().item();
-                assertTrue(worst <= absNoise, what + " " + p.getKey() + " (noise): " + worst);
-            } else {
-                same(want, got, what + " " + p.getKey());
-            }
-            at += n;
-        }
-        assertEquals(small.size(0), at, what + ": those of at most 16 elements");
+        PACKED.assertFinal(prefix, m, noise, absNoise, what);
     }
 
     /**
@@ -181,71 +142,19 @@ class OutsiderPrograms19Test {
         assertEquals(want.size(), compared, what + ": PyTorch's non-zero gradient names");
     }
 
-    /**
-     * {@code m} in float64 with the state the generator's save_init_packed wrote: the flattened float32 values
-     * {@code prefix + "flat"}, split by the names and shapes names19.txt lists under its line {@code [prefix]} in order,
-     * loaded strictly by name.
-     */
+    /** {@link OutsiderPacked#loaded}: {@code m} in float64 with the packed state under {@code prefix}. */
     private static <M extends Module> M loadedPacked(M m, String prefix) {
-        m.to(F64);
-        Tensor flat = e(prefix + "flat");
-        Map<String, Tensor> state = new java.util.LinkedHashMap<>();
-        int at = 0;
-        try {
-            boolean mine = false;
-            for (String line : java.nio.file.Files.readAllLines(PT.resource("names19.txt"))) {
-                if (line.startsWith("[")) {
-                    mine = line.equals("[" + prefix + "]");
-                    continue;
-                }
-                if (!mine) {
-                    continue;
-                }
-                String[] f = line.split("\t", -1);
-                int[] shape = f[1].isEmpty() ? new int[0]
-                        : java.util.Arrays.stream(f[1].split(",")).mapToInt(Integer::parseInt).toArray();
-                int n = java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b);
-                state.put(f[0], flat.narrow(0, at, n).reshape(shape));
-                at += n;
-            }
-        } catch (java.io.IOException ex) {
-            throw new IllegalStateException(ex);
-        }
-        assertEquals(flat.size(0), at, prefix + ": names19.txt accounts for every value");
-        m.loadStateDict(state);
-        return m;
+        return PACKED.loaded(m, prefix);
     }
 
-    /**
-     * The gradients of {@code m}'s named parameters against the generator's packed ones ({@code key}: flattened and
-     * concatenated in named_parameters' order), each parameter's own slice at the base tolerance.
-     */
+    /** {@link OutsiderPacked#assertGrads} with no parameter held as noise. */
     private static void assertPackedGrads(String key, Module m, String what) {
-        assertPackedGrads(key, m, Set.of(), what);
+        PACKED.assertGrads(key, m, Set.of(), what);
     }
 
-    /**
-     * {@link #assertPackedGrads(String, Module, String)} where the parameters named in {@code noise} have a gradient
-     * that is zero but for rounding (a key's bias, which the softmax removes): those are held to {@code |g| <= 1e-15}
-     * in PyTorch and in Ember instead of to each other.
-     */
+    /** {@link OutsiderPacked#assertGrads}. */
     private static void assertPackedGrads(String key, Module m, Set<String> noise, String what) {
-        Tensor flat = e(key);
-        int at = 0;
-        for (Map.Entry<String, Tensor> p : m.namedParameters().entrySet()) {
-            Tensor g = p.getValue().grad();
-            assertTrue(g != null, what + ": no gradient for " + p.getKey());
-            int n = (int) g.numel();
-            Tensor want = flat.narrow(0, at, n);
-            if (noise.contains(p.getKey())) {
-                assertTrue(want.abs().max().item() <= 1e-15, what + " " + p.getKey() + ": PyTorch's is not noise");
-                assertTrue(g.abs().max().item() <= 1e-15, what + " " + p.getKey() + ": " + g.abs().max().item());
-            } else {
-                same(want, g.reshape(-1), what + " " + p.getKey());
-            }
-            at += n;
-        }
-        assertEquals(flat.size(0), at, what + ": PyTorch's and Ember's gradient sizes");
+        PACKED.assertGrads(key, m, noise, what);
     }
 
     static Tensor lastDim(Tensor t, Integer start, Integer end) {
