@@ -134,12 +134,11 @@ final class TorchCpuRandom {
             case FLOAT16:
             case BFLOAT16: {
                 boolean half = dtype == DType.FLOAT16;
-                int digits = half ? 11 : 8;
                 float f = reduced(from, half);
                 float range = round(reduced(to, half) - f, half); // Half - Half is a Half
                 short[] v = new short[n];
                 for (int i = 0; i < n; i++) {
-                    float x = (mt.random() & ((1 << digits) - 1)) * (1.0f / (1 << digits));
+                    float x = reducedUniform(mt, half);
                     v[i] = bits(fused ? Math.fma(x, range, f) : x * range + f, half);
                 }
                 return Creation.fromFlat(v, shape.clone(), dtype, Device.CPU);
@@ -165,56 +164,23 @@ final class TorchCpuRandom {
         switch (dtype) {
             case FLOAT64: {
                 double[] d = new double[n];
-                for (int i = 0; i < n; i++) {
-                    d[i] = mt.uniformDouble();
-                }
-                for (int i = 0; i + 16 <= n; i += 16) {
-                    boxMuller16(d, i, mean, std, fused);
-                }
-                if (n % 16 != 0) {
-                    for (int i = n - 16; i < n; i++) {
-                        d[i] = mt.uniformDouble();
-                    }
-                    boxMuller16(d, n - 16, mean, std, fused);
-                }
+                normalFill(n, i -> d[i] = mt.uniformDouble(), at -> boxMuller16(d, at, mean, std, fused));
                 return Creation.fromFlat(d, shape.clone(), DType.FLOAT64, Device.CPU);
             }
             case FLOAT32: {
                 float[] d = new float[n];
-                for (int i = 0; i < n; i++) {
-                    d[i] = mt.uniformFloat();
-                }
                 float m = (float) mean;
                 float s = (float) std;
-                for (int i = 0; i + 16 <= n; i += 16) {
-                    boxMuller16(d, i, m, s, capability);
-                }
-                if (n % 16 != 0) {
-                    for (int i = n - 16; i < n; i++) {
-                        d[i] = mt.uniformFloat();
-                    }
-                    boxMuller16(d, n - 16, m, s, capability);
-                }
+                normalFill(n, i -> d[i] = mt.uniformFloat(), at -> boxMuller16(d, at, m, s, capability));
                 return Creation.fromFlat(d, shape.clone(), DType.FLOAT32, Device.CPU);
             }
             case FLOAT16:
             case BFLOAT16: {
                 boolean half = dtype == DType.FLOAT16;
                 float[] d = new float[n]; // the values of the reduced type, held as floats
-                for (int i = 0; i < n; i++) {
-                    d[i] = (mt.random() & ((1 << (half ? 11 : 8)) - 1)) * (1.0f / (1 << (half ? 11 : 8)));
-                }
                 float m = reduced(mean, half);
                 float s = reduced(std, half);
-                for (int i = 0; i + 16 <= n; i += 16) {
-                    boxMuller16Reduced(d, i, m, s, half);
-                }
-                if (n % 16 != 0) {
-                    for (int i = n - 16; i < n; i++) {
-                        d[i] = (mt.random() & ((1 << (half ? 11 : 8)) - 1)) * (1.0f / (1 << (half ? 11 : 8)));
-                    }
-                    boxMuller16Reduced(d, n - 16, m, s, half);
-                }
+                normalFill(n, i -> d[i] = reducedUniform(mt, half), at -> boxMuller16Reduced(d, at, m, s, half));
                 short[] v = new short[n];
                 for (int i = 0; i < n; i++) {
                     v[i] = bits(d[i], half);
@@ -224,6 +190,32 @@ final class TorchCpuRandom {
             default:
                 throw new IllegalStateException("normal of " + dtype);
         }
+    }
+
+    /**
+     * ATen's normal_fill: a uniform number into each of the n places ({@code draw}), then the Box-Muller transform over
+     * each run of 16 ({@code block}, given its first place); a tail shorter than 16 redraws the last 16 places and
+     * transforms them again.
+     */
+    private static void normalFill(int n, java.util.function.IntConsumer draw, java.util.function.IntConsumer block) {
+        for (int i = 0; i < n; i++) {
+            draw.accept(i);
+        }
+        for (int i = 0; i + 16 <= n; i += 16) {
+            block.accept(i);
+        }
+        if (n % 16 != 0) {
+            for (int i = n - 16; i < n; i++) {
+                draw.accept(i);
+            }
+            block.accept(n - 16);
+        }
+    }
+
+    /** {@code uniform_real_distribution<Half or BFloat16>(0, 1)}: 11 or 8 bits of a 32-bit word, exact in the type. */
+    private static float reducedUniform(Mt19937 mt, boolean half) {
+        int digits = half ? 11 : 8;
+        return (mt.random() & ((1 << digits) - 1)) * (1.0f / (1 << digits));
     }
 
     /** ATen's normal_fill_16 in double: radii from the first 8 uniforms, angles from the last 8. */
