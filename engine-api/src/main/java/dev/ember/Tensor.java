@@ -824,6 +824,41 @@ public final class Tensor implements AutoCloseable {
         return RandomOps.logNormal_(this, mean, std, generator);
     }
 
+    /**
+     * {@code torch.segment_reduce(data, reduce, lengths=lengths)}: {@code reduce} ("sum", "mean", "max", "min" or
+     * "prod") over consecutive segments of dimension 0 whose lengths are given (int64 or int32, summing to the
+     * dimension's size). An empty segment gives the reduction's identity (-inf for max, inf for min, 1 for prod, 0 for
+     * sum) and NaN for mean. Differentiable once (node SegmentReduceBackward0; see {@link #segmentReduce(Tensor, String,
+     * Tensor, Tensor, int, boolean, Double)}).
+     *
+     * @throws IllegalArgumentException with PyTorch's messages: an unknown reduction, negative lengths, lengths whose sum
+     *     is not the dimension's size, an empty or integer {@code data}
+     */
+    public static Tensor segmentReduce(Tensor data, String reduce, Tensor lengths) {
+        return SegmentOps.segmentReduce(data, reduce, lengths, null, 0, false, null);
+    }
+
+    /**
+     * {@code torch.segment_reduce(data, reduce, lengths=, offsets=, axis=, unsafe=, initial=)}: the segments of dimension
+     * {@code axis} given by {@code lengths} or by {@code offsets} (segment i is {@code [offsets[..., i],
+     * offsets[..., i + 1])}; offsets win when both are given, as in PyTorch), either of shape {@code data.shape[:axis] +
+     * [segments]} ({@code + 1} for offsets), so {@code axis} must be their last dimension. {@code unsafe} skips the checks
+     * of the lengths (Ember still refuses a segment outside the data, where PyTorch reads past it); {@code initial}
+     * (null for none) starts every segment's reduction, and is what an empty segment gives (a mean with it is
+     * {@code (initial + sum) / length}). The reduction runs in data's type as PyTorch's CPU kernel does. Its gradient
+     * follows {@code _segment_reduce_backward}, including PyTorch's rule for ties of max and min (every tied element gets
+     * the gradient, and a positive one is divided by their count); a second derivative raises PyTorch's "derivative for
+     * aten::_segment_reduce_backward is not implemented".
+     *
+     * @throws IllegalArgumentException with PyTorch's messages for the cases of {@link #segmentReduce(Tensor, String,
+     *     Tensor)}, neither lengths nor offsets, an axis that is not their last dimension, lengths or offsets that are not
+     *     int64/int32, and a negative segment length
+     */
+    public static Tensor segmentReduce(Tensor data, String reduce, Tensor lengths, Tensor offsets, int axis, boolean unsafe,
+                                       Double initial) {
+        return SegmentOps.segmentReduce(data, reduce, lengths, offsets, axis, unsafe, initial);
+    }
+
     /** A Poisson sample for each rate, as {@code torch.poisson(input)} (node PoissonBackward0, zero gradient). */
     public static Tensor poisson(Tensor rates) {
         return poisson(rates, Generator.DEFAULT);
