@@ -788,7 +788,9 @@ final class Creation {
         if (device.isMeta()) {
             return t; // PyTorch's meta kernels draw nothing: the generator stays where it was
         }
-        Tensor cpu = g.drawCpu(device, mt -> TorchCpuRandom.random(kind, t.shape, dtype, a, b, mt));
+        // fp8 and uint16/32/64 go on to the kernels' refusal, as 2.x's random kernels dispatch neither
+        Tensor cpu = dtype.isFloat8() || dtype.isBarebonesUnsigned() ? null
+                : g.drawCpu(device, mt -> TorchCpuRandom.random(kind, t.shape, dtype, a, b, mt));
         if (cpu != null) {
             t.close();
             return cpu;

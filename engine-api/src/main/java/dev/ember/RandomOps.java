@@ -30,8 +30,8 @@ final class RandomOps {
 
     /** A fresh tensor of {@code like}'s shape, type and device drawn from {@code kind}. */
     private static Tensor draw(Tensor like, RandomKind kind, double a, double b, Generator g) {
-        boolean real = kind != RandomKind.UNIFORM && kind != RandomKind.NORMAL
-                || like.dtype.isFloatingPoint() && !like.dtype.isFloat8();
+        boolean real = (kind != RandomKind.UNIFORM && kind != RandomKind.NORMAL || like.dtype.isFloatingPoint())
+                && !like.dtype.isFloat8() && !like.dtype.isBarebonesUnsigned();
         if (!like.isContiguous() && real && !like.device.isMeta()) {
             // PyTorch's CPU kernels fill a strided tensor in the order of its memory
             Tensor t = g.drawCpu(like.device, mt -> TorchCpuRandom.randomLike(kind, like, like.dtype, a, b, mt));

@@ -36,7 +36,9 @@ import java.util.function.Supplier;
  *
  * <p>The file: tensors {@code model.<key>} (the model's state dict), {@code optimizer.<path>} and
  * {@code scheduler.<path>} (every tensor of those state dicts, named by its path in them, such as
- * {@code optimizer.state.0.exp_avg}) and {@code rng_state} ({@link Generator#getState()}); and two
+ * {@code optimizer.state.0.exp_avg}) and {@code rng_state} ({@link Generator#getState()}: 16 bytes for a Philox default
+ * generator, PyTorch's 5056-byte CPU state under {@link Generator.Algorithm#MT19937}; a file loads under the algorithm
+ * it was saved with); and two
  * {@code __metadata__} strings: {@code format} ({@code ember.checkpoint.v1}) and {@code ember.checkpoint}, a JSON object
  * {@code {"step": 10, "optimizer": ..., "scheduler": ...}} holding the rest of the state dicts, each tensor replaced by
  * {@code {"__tensor__": "<its name in the file>"}} (numbers keep their exact value; {@code Infinity} and {@code NaN} as
@@ -233,8 +235,10 @@ public final class Checkpoint {
         if (rng == null) {
             throw new IOException(file + ": the checkpoint has no " + RNG);
         }
-        if (rng.dtype() != dev.ember.DType.UINT8 || rng.numel() != 16) {
-            throw new IOException(file + ": " + RNG + " is not a generator's state (16 bytes)");
+        // the default generator's state: 16 bytes for Philox, PyTorch's CPU state (5056 bytes) for MT19937
+        long stateBytes = Ember.defaultGenerator().algorithm() == Generator.Algorithm.MT19937 ? 5056 : 16;
+        if (rng.dtype() != dev.ember.DType.UINT8 || rng.numel() != stateBytes) {
+            throw new IOException(file + ": " + RNG + " is not a generator's state (" + stateBytes + " bytes)");
         }
         Map<String, Tensor> modelState = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
