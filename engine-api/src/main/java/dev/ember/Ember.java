@@ -145,15 +145,15 @@ public final class Ember {
 
     /**
      * Chooses how the default generator draws, and reseeds it with its current initial seed.
-     * {@link Generator.Algorithm#MT19937} makes CPU tensors draw PyTorch's CPU numbers: after
+     * {@link Generator.Algorithm#MT19937}, the default, makes CPU tensors draw PyTorch's CPU numbers: after
      * {@code Ember.manualSeed(s)}, {@code Tensor.rand}, {@code Tensor.randn}, {@code randint}, {@code randperm}, dropout
-     * masks and the initial weights of modules built from them are the values {@code torch.manual_seed(s)} gives on the
-     * CPU, following the kernels PyTorch runs for the machine's CPU capability ({@link dev.ember.backend.CpuCapability};
-     * only a DEFAULT build's float32 normal fill, which calls the C library's log and sine, may differ in the last bit),
-     * and {@link #getRngState} is {@code torch.get_rng_state()}; tensors on other devices draw from the
-     * generator's Philox half, as PyTorch's CUDA generator is seeded by the same {@code manual_seed}. The default is
-     * {@link Generator.Algorithm#PHILOX} (one stream, the same numbers on every backend), or MT19937 when the JVM runs
-     * with {@code -Dember.generator=mt19937}.
+     * masks, data loaders' shuffles and the initial weights of modules built from them are the values
+     * {@code torch.manual_seed(s)} gives on the CPU, following the kernels PyTorch runs for the machine's CPU capability
+     * ({@link dev.ember.backend.CpuCapability}; only a DEFAULT build's float32 normal fill, which calls the C library's
+     * log and sine, may differ in the last bit), and {@link #getRngState} is {@code torch.get_rng_state()}; tensors on
+     * other devices draw from the generator's Philox half, as PyTorch's CUDA generator is seeded by the same
+     * {@code manual_seed}. {@link Generator.Algorithm#PHILOX} (also {@code -Dember.generator=philox}) draws every device
+     * from one Philox stream, the same numbers on every backend (Ember's default before session 45).
      */
     public static void setDefaultGeneratorAlgorithm(Generator.Algorithm algorithm) {
         if (algorithm == null) {
@@ -185,9 +185,8 @@ public final class Ember {
     }
 
     /**
-     * The default generator's state, as {@code torch.get_rng_state()}: a uint8 CPU tensor (Ember's one Philox
-     * generator serves the CPU and CUDA, so it is also {@code torch.cuda.get_rng_state()}); see
-     * {@link Generator#getState}.
+     * The default generator's state, as {@code torch.get_rng_state()}: a uint8 CPU tensor, PyTorch's CPU state of 5056
+     * bytes (16 bytes, Philox's seed and offset, with {@link Generator.Algorithm#PHILOX}); see {@link Generator#getState}.
      */
     public static Tensor getRngState() {
         return Generator.DEFAULT.getState();

@@ -3,11 +3,12 @@ package dev.ember;
 import java.util.function.Function;
 
 /**
- * A seedable source of random numbers for tensor factories. By default it holds a Philox key (the seed) and a counter
- * offset that each draw advances, so results do not depend on which backend draws them. A generator of
- * {@link Algorithm#MT19937} draws CPU tensors as PyTorch's CPU generator does (its Mersenne Twister, kernel for kernel),
- * so a seed gives PyTorch's CPU numbers: {@code torch.Generator().manual_seed(s)} and {@code torch.manual_seed(s)} (see
- * {@link Ember#setDefaultGeneratorAlgorithm}).
+ * A seedable source of random numbers for tensor factories. The default generator ({@link Ember#defaultGenerator}) is
+ * PyTorch's: CPU tensors draw from its CPU generator ({@link Algorithm#MT19937}: its Mersenne Twister, kernel for kernel,
+ * so {@code Ember.manualSeed(s)} gives {@code torch.manual_seed(s)}'s CPU numbers) and other devices from its Philox half.
+ * {@code new Generator(seed)} is Ember's portable generator: a Philox key (the seed) and a counter offset that each draw
+ * advances, so its results do not depend on which backend draws them; {@code new Generator(seed, MT19937)} is
+ * {@code torch.Generator().manual_seed(seed)}.
  *
  * <p>Threads may share a generator: each draw reserves its counters and reads the seed under the generator's lock,
  * so threads sharing one each get whole draws of its one sequence, in an order that depends on the scheduling (a
@@ -20,13 +21,13 @@ public final class Generator {
     /** How a generator turns its seed into numbers. */
     public enum Algorithm {
         /**
-         * Counter-based Philox 4x32-10: the same numbers on every backend, drawn in parallel (Ember's default; PyTorch's
-         * CUDA generator is also Philox, with its own use of the counters).
+         * Counter-based Philox 4x32-10: the same numbers on every backend, drawn in parallel ({@code new Generator(seed)};
+         * PyTorch's CUDA generator is also Philox, with its own use of the counters).
          */
         PHILOX,
         /**
-         * PyTorch's CPU generator: MT19937 and ATen's CPU kernels, so that CPU tensors get PyTorch's numbers for the same
-         * seed (uniform, normal, integer, Bernoulli and exponential draws, randperm, dropout masks, and what is built on
+         * PyTorch's CPU generator (the default generator's): MT19937 and ATen's CPU kernels, so that CPU tensors get
+         * PyTorch's numbers for the same seed (uniform, normal, integer, Bernoulli and exponential draws, randperm, dropout masks, and what is built on
          * them, such as the {@code nn.init} functions); its state is {@code torch.get_rng_state()}'s 5056 bytes. A
          * generator of this kind refuses tensors on other devices, as PyTorch's CPU generator does, except the default
          * generator, which draws them from its Philox half (PyTorch's CUDA generator seeded by the same
@@ -55,10 +56,13 @@ public final class Generator {
         manualSeed(seed);
     }
 
-    /** The default generator's algorithm at start: {@code -Dember.generator=mt19937} selects PyTorch's CPU one. */
+    /**
+     * The default generator's algorithm at start: PyTorch's CPU generator ({@link Algorithm#MT19937}), or Philox for every
+     * device with {@code -Dember.generator=philox} (Ember's default before session 45).
+     */
     private static Algorithm defaultAlgorithm() {
-        String p = System.getProperty("ember.generator", "philox");
-        return "mt19937".equalsIgnoreCase(p.trim()) ? Algorithm.MT19937 : Algorithm.PHILOX;
+        String p = System.getProperty("ember.generator", "mt19937");
+        return "philox".equalsIgnoreCase(p.trim()) ? Algorithm.PHILOX : Algorithm.MT19937;
     }
 
     /** This generator's algorithm. */

@@ -195,7 +195,7 @@ class CheckpointTest {
         assertTrue(tensors.containsKey("optimizer.state.0.exp_avg"));
         assertTrue(tensors.containsKey("optimizer.state.5.exp_avg_sq"));
         assertEquals(DType.UINT8, tensors.get("rng_state").dtype());
-        assertArrayEquals(new int[] {16}, tensors.get("rng_state").shape());
+        assertArrayEquals(new int[] {stateBytes()}, tensors.get("rng_state").shape());
         // a model-only checkpoint
         Path only = dir.resolve("m.safetensors");
         Checkpoint.save(only, m, null, null, 0);
@@ -260,9 +260,14 @@ class CheckpointTest {
         Safetensors.save(Map.of("rng_state", Tensor.zeros(DType.UINT8, 8)),
                 Map.of("format", Checkpoint.FORMAT, "ember.checkpoint", "{\"step\": 1, \"optimizer\": null, \"scheduler\": null}"),
                 badRng);
-        assertEquals(badRng + ": rng_state is not a generator's state (16 bytes)", assertThrows(IOException.class,
+        assertEquals(badRng + ": rng_state is not a generator's state (" + stateBytes() + " bytes)", assertThrows(IOException.class,
                 () -> Checkpoint.load(badRng, new Sequential(), null, null)).getMessage());
         assertThrows(IllegalArgumentException.class, () -> Checkpoint.save(null, m, null, null, 0));
+    }
+
+    /** The default generator's state size: 16 bytes for Philox, PyTorch's CPU state for MT19937. */
+    private static int stateBytes() {
+        return Ember.defaultGeneratorAlgorithm() == Generator.Algorithm.MT19937 ? 5056 : 16;
     }
 
     /** A state dict with every tensor replaced by its values. */

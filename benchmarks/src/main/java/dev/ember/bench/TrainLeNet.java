@@ -68,7 +68,7 @@ public final class TrainLeNet {
         Path data = Path.of("/usr/share/datasets/fashion-mnist");
         Path save = null;
         Path plotFile = null;
-        boolean torchRandom = false;
+        Generator.Algorithm generator = Ember.defaultGeneratorAlgorithm();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--epochs": epochs = Integer.parseInt(args[++i]); break;
@@ -84,7 +84,7 @@ public final class TrainLeNet {
                         System.err.println("--generator takes mt19937 or philox, got " + kind);
                         System.exit(2);
                     }
-                    torchRandom = kind.equals("mt19937");
+                    generator = kind.equals("mt19937") ? Generator.Algorithm.MT19937 : Generator.Algorithm.PHILOX;
                     break;
                 default:
                     System.err.println("unknown option " + args[i] + "; options: --epochs N --batch-size N --lr X "
@@ -112,10 +112,9 @@ public final class TrainLeNet {
         xTest = xTest.sub(mean).div(std);
         System.out.printf(Locale.ROOT, "train %d images, test %d images%n", xTrain.size(0), xTest.size(0));
 
-        if (torchRandom) {
-            // PyTorch's CPU generator: the same initial weights and epoch orders as the twin, train_lenet.py
-            Ember.setDefaultGeneratorAlgorithm(Generator.Algorithm.MT19937);
-        }
+        // PyTorch's CPU generator (the default): the same initial weights and epoch orders as the twin, train_lenet.py
+        Ember.setDefaultGeneratorAlgorithm(generator);
+        boolean torchRandom = generator == Generator.Algorithm.MT19937;
         Ember.manualSeed(0);
         LeNet net = new LeNet();
         net.to(device);

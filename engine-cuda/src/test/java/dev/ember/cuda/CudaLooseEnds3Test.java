@@ -96,11 +96,20 @@ class CudaLooseEnds3Test {
             Tensor gpu = Init.orthogonal_(Tensor.zeros(shapes[i]).to(GPU), gains[i], new Generator(40 + i));
             assertArrayEquals(cpu.shape(), gpu.shape());
             CudaParityTest.assertClose("orthogonal_ " + i, cpu, gpu.cpu());
-            // the default generator's form, seeded the same before each device
-            Ember.manualSeed(77 + i);
-            Tensor cpuDefault = Init.orthogonal_(Tensor.zeros(DType.FLOAT64, shapes[i]), gains[i]);
-            Ember.manualSeed(77 + i);
-            Tensor gpuDefault = Init.orthogonal_(Tensor.zeros(DType.FLOAT64, shapes[i]).to(GPU), gains[i]);
+            // the default generator's form, seeded the same before each device, with one Philox stream for both (by
+            // default the CPU draws PyTorch's CPU numbers and the GPU the Philox half: other numbers)
+            Generator.Algorithm algorithm = Ember.defaultGeneratorAlgorithm();
+            Tensor cpuDefault;
+            Tensor gpuDefault;
+            try {
+                Ember.setDefaultGeneratorAlgorithm(Generator.Algorithm.PHILOX);
+                Ember.manualSeed(77 + i);
+                cpuDefault = Init.orthogonal_(Tensor.zeros(DType.FLOAT64, shapes[i]), gains[i]);
+                Ember.manualSeed(77 + i);
+                gpuDefault = Init.orthogonal_(Tensor.zeros(DType.FLOAT64, shapes[i]).to(GPU), gains[i]);
+            } finally {
+                Ember.setDefaultGeneratorAlgorithm(algorithm);
+            }
             assertEquals(GPU, gpuDefault.device());
             CudaParityTest.assertClose("orthogonal_ default generator " + i, cpuDefault, gpuDefault.cpu());
             // (semi-)orthogonal times gain on the GPU itself: the smaller Gram matrix is gain^2 I
