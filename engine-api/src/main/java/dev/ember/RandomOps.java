@@ -193,6 +193,35 @@ final class RandomOps {
         return fill(self, List.of(), node, old -> draw(old, RandomKind.INTEGERS, from, to, g));
     }
 
+    /**
+     * {@code Tensor.random_()}: ATen's {@code uniform_int_distribution} over the type's range ({@code random_kernel}):
+     * the word modulo {@code max + 1} for the integer types (64 bits for int64, else 32), {@code 2^d + 1} for the floating
+     * types (64 bits for double), its low bit for bool; node RandomBackward2.
+     */
+    static Tensor random_(Tensor self, Generator g) {
+        DType t = self.dtype;
+        if (t.isComplex() || t.isFloat8() || t.isBarebonesUnsigned()) {
+            throw new IllegalArgumentException("\"random_kernel_cpu\" not implemented for '" + Format.scalarType(t) + "'");
+        }
+        // the end of the range as the kernels read it, (long) b as an unsigned number: 2^63 for int64 is -2^63 as a long
+        double to;
+        switch (t) {
+            case INT64: to = -0x1p63; break;
+            case FLOAT64: to = 0x1p53 + 1; break;
+            case FLOAT32: to = 0x1p24 + 1; break;
+            case FLOAT16: to = 0x1p11 + 1; break;
+            case BFLOAT16: to = 0x1p8 + 1; break;
+            case BOOL: to = 2; break;
+            default: to = t.maxValue() + 1.0; break;
+        }
+        long end = t == DType.INT64 ? Long.MIN_VALUE : t == DType.FLOAT64 ? (1L << 53) + 1 : (long) to;
+        return fill(self, List.of(), "RandomBackward2", old -> {
+            Tensor serial = g.drawCpu(old.device, mt -> TorchCpuRandom.integersLike(old, 0, end, mt));
+            // Philox: the same ranges but float64's, which a double cannot hold: [0, 2^53]
+            return serial != null ? serial : draw(old, RandomKind.INTEGERS, 0, to, g);
+        });
+    }
+
     /** {@code Tensor.geometric_(p)}: the number of Bernoulli(p) trials up to the first success, node GeometricBackward0. */
     static Tensor geometric_(Tensor self, double p, Generator g) {
         if (!(p > 0 && p < 1)) {
@@ -201,11 +230,11 @@ final class RandomOps {
         if (self.dtype.isComplex() || self.dtype.isFloat8() || self.dtype.isBarebonesUnsigned()) {
             throw new IllegalArgumentException("\"geometric_cpu\" not implemented for '" + Format.scalarType(self.dtype) + "'");
         }
-        // PyTorch's transformation::geometric: ceil(log(u) / log1p(-p)), u uniform on (0, 1)
+        // PyTorch's transformation::geometric: ceil(log(u) / log1p(-p)), u its serial uniform double on [0, 1)
         return fill(self, List.of(), "GeometricBackward0", old -> {
             try (GradMode off = Ember.noGrad()) {
                 Tensor u = Creation.random(RandomKind.UNIFORM, old.shape, DType.FLOAT64, 0, 1, g, old.device);
-                Tensor k = u.rsub(1.0).log().div(Math.log1p(-p)).ceil().clampMin(1.0);
+                Tensor k = u.log().div(Math.log1p(-p)).ceil().clampMin(1.0);
                 return ArithmeticOps.cast(k, old.dtype);
             }
         });
@@ -234,6 +263,10 @@ final class RandomOps {
         }
         requireFloating(self, "log_normal_cpu");
         return fill(self, List.of(), "LogNormalBackward0", old -> {
+            Tensor serial = g.drawCpu(old.device, mt -> TorchCpuRandom.logNormalLike(old, mean, std, mt));
+            if (serial != null) {
+                return serial;
+            }
             try (GradMode off = Ember.noGrad()) {
                 Tensor z = Creation.random(RandomKind.NORMAL, old.shape, DType.FLOAT64, mean, std, g, old.device);
                 return ArithmeticOps.cast(z.exp(), old.dtype);
@@ -775,6 +808,12 @@ final class RandomOps {
             if (!(sum > 0) && rows > 0) {
                 throw new IllegalArgumentException("invalid multinomial distribution (sum of probabilities <= 0)");
             }
+        }
+        int rowCount = rows;
+        long[] mtOut = g.drawCpu(probs.device, mt -> TorchCpuRandom.multinomial(p, rowCount, categories, numSamples,
+                replacement, probs.dtype, mt));
+        if (mtOut != null) {
+            return Creation.fromFlat(mtOut, outShape, DType.INT64, probs.device);
         }
         int perRow = Math.max(categories, numSamples);
         long[] drawn = g.draw((long) rows * perRow);

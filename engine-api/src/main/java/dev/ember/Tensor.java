@@ -786,6 +786,21 @@ public final class Tensor implements AutoCloseable {
         return RandomOps.random_(this, from, to, "RandomBackward0", generator);
     }
 
+    /**
+     * Fills with integers uniform over the type's whole range in place, as {@code Tensor.random_()}: [0, 2^63) for int64,
+     * [0, max + 1) for the other integer types, [0, 2^d] for the floating types (d the significand's bits: 24 float, 53
+     * double, 11 half, 8 bfloat16), 0 or 1 for bool.
+     */
+    public Tensor random_() {
+        return RandomOps.random_(this, Generator.DEFAULT);
+    }
+
+    /** {@code Tensor.random_(generator=)}. */
+    public Tensor random_(Generator generator) {
+        Args.require(generator, "random_", "generator", 1, "torch.Generator");
+        return RandomOps.random_(this, generator);
+    }
+
     /** Fills with integers uniform on [0, to) in place, as {@code Tensor.random_(to)}. */
     public Tensor random_(long to) {
         return RandomOps.random_(this, 0, to, "RandomBackward1", Generator.DEFAULT);

@@ -59,7 +59,7 @@ public final class RandomSampler implements Sampler {
     public PrimitiveIterator.OfInt iterator() {
         int n = dataset.size();
         int count = size();
-        Generator g = generator != null ? generator : new Generator(Samplers.seed(Ember.defaultGenerator()));
+        Generator g = generator != null ? generator : Samplers.fresh(Samplers.seed(Ember.defaultGenerator()));
         return new PrimitiveIterator.OfInt() {
             private int[] chunk = new int[0];
             private int at;

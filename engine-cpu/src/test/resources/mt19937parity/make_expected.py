@@ -1,0 +1,237 @@
+# Expected values for RandomMt19937ParityTest.java: what PyTorch's CPU generator (MT19937, torch.manual_seed(s)) gives
+# everywhere a seed reaches -- modules' initial weights, nn.init functions, the ops that draw, and torch.utils.data's
+# samplers -- which Ember's Generator.Algorithm.MT19937 reproduces.
+#   run: cd engine-cpu/src/test/resources/mt19937parity && /usr/bin/python3 make_expected.py > expected.txt
+#   (PyTorch 1.13 CPU, Debian's build: capability AVX2, no MKL; reproducible: every case seeds first.)
+# Where 1.13 differs from 2.x the case follows 2.x and says how:
+#   - nn.init.*(..., generator=g) is 2.x API (2.1+); 1.13 has no generator argument, so those cases call the tensor
+#     method the 2.x functions call (uniform_/normal_ with generator=g) on the same bounds.
+#   - trunc_normal_ in 1.13 and 2.x: uniform_(2l-1, 2u-1), erfinv_, mul_(std*sqrt(2)), add_(mean), clamp_(a, b) in place.
+# Float32 normal fills of 16 or more values are compared with a few ulps of tolerance in the test (AVX2's avx_mathfun);
+# so are the cases computed through a QR factorization (orthogonal_), which LAPACK and Ember round differently.
+#
+# Format: "=== name", then "dtype shape", then one value a line (floats as float.hex, integers as integers).
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torch.nn.init as init
+import torch.ao.nn.qat  # noqa: F401
+from torch.utils.data import (DataLoader, RandomSampler, SubsetRandomSampler, TensorDataset, WeightedRandomSampler,
+                              random_split)
+
+
+def emit(name, t):
+    t = torch.as_tensor(t).detach()
+    print("=== " + name)
+    print(str(t.dtype).replace("torch.", "") + " " + ",".join(str(s) for s in t.shape))
+    flat = t.reshape(-1)
+    if t.dtype.is_floating_point:
+        for v in flat.double().tolist():
+            print(float(v).hex())
+    else:
+        for v in flat.long().tolist():
+            print(v)
+
+
+def seeded(seed, name, fn):
+    torch.manual_seed(seed)
+    emit(name, fn())
+
+
+def module_case(name, seed, make, after=None):
+    """The state_dict right after construction (and `after`, a forward that draws nothing), then one more draw: the
+    generator's position after the module, so a module that draws too many or too few numbers is caught too."""
+    torch.manual_seed(seed)
+    m = make()
+    if after is not None:
+        after(m)
+    for k, v in m.state_dict().items():
+        if v.dtype.is_floating_point and k.split(".")[-1] not in ("scale", "zero_point", "min_val", "max_val",
+                                                                  "observer_enabled", "fake_quant_enabled", "eps",
+                                                                  "running_mean", "running_var", "num_batches_tracked"):
+            emit(name + ":" + k, v)
+    emit(name + ":next", torch.rand(2, dtype=torch.float64))
+
+
+# ------------------------------------------------------------------ 1. modules
+module_case("conv1d", 100, lambda: nn.Conv1d(2, 4, 3))
+module_case("conv1d_groups", 101, lambda: nn.Conv1d(4, 6, 3, groups=2, bias=False))
+module_case("conv3d", 102, lambda: nn.Conv3d(2, 3, 2))
+module_case("convt1d", 103, lambda: nn.ConvTranspose1d(2, 3, 3))
+module_case("convt2d", 104, lambda: nn.ConvTranspose2d(2, 3, 3))
+module_case("convt2d_groups", 105, lambda: nn.ConvTranspose2d(4, 6, 3, groups=2))
+module_case("convt3d", 106, lambda: nn.ConvTranspose3d(2, 3, 2))
+module_case("bilinear", 107, lambda: nn.Bilinear(3, 4, 2))
+module_case("bilinear_nobias", 108, lambda: nn.Bilinear(3, 4, 2, bias=False))
+module_case("lstm", 109, lambda: nn.LSTM(3, 4))
+module_case("lstm_2l_bidir", 110, lambda: nn.LSTM(3, 4, 2, bidirectional=True))
+module_case("lstm_proj", 111, lambda: nn.LSTM(3, 5, proj_size=2))
+module_case("lstm_proj_bidir_2l", 112, lambda: nn.LSTM(3, 5, 2, bidirectional=True, proj_size=2))
+module_case("lstm_nobias", 113, lambda: nn.LSTM(3, 4, bias=False))
+module_case("gru", 114, lambda: nn.GRU(3, 4))
+module_case("gru_2l_bidir", 115, lambda: nn.GRU(3, 4, 2, bidirectional=True))
+module_case("rnn", 116, lambda: nn.RNN(3, 4))
+module_case("rnn_relu_2l_bidir", 117, lambda: nn.RNN(3, 4, 2, nonlinearity="relu", bidirectional=True))
+module_case("lstmcell", 118, lambda: nn.LSTMCell(3, 4))
+module_case("grucell", 119, lambda: nn.GRUCell(3, 4))
+module_case("rnncell", 120, lambda: nn.RNNCell(3, 4))
+module_case("rnncell_nobias", 121, lambda: nn.RNNCell(3, 4, bias=False))
+module_case("mha", 122, lambda: nn.MultiheadAttention(4, 2))
+module_case("mha_kdim", 123, lambda: nn.MultiheadAttention(4, 2, kdim=3, vdim=5))
+module_case("mha_bias_kv", 124, lambda: nn.MultiheadAttention(4, 2, add_bias_kv=True))
+module_case("mha_nobias", 125, lambda: nn.MultiheadAttention(4, 2, bias=False))
+module_case("tel", 126, lambda: nn.TransformerEncoderLayer(4, 2, 8))
+module_case("tdl", 127, lambda: nn.TransformerDecoderLayer(4, 2, 8))
+module_case("encoder", 128, lambda: nn.TransformerEncoder(nn.TransformerEncoderLayer(4, 2, 8), 2))
+module_case("transformer", 129, lambda: nn.Transformer(4, 2, 1, 1, 8))
+module_case("prelu", 130, lambda: nn.PReLU(3))
+module_case("embedding_bag", 131, lambda: nn.EmbeddingBag(6, 3))
+module_case("embedding_pad", 132, lambda: nn.Embedding(6, 3, padding_idx=1))
+module_case("lazy_linear", 133, lambda: nn.LazyLinear(3), lambda m: m(torch.ones(2, 4)))
+module_case("lazy_conv2d", 134, lambda: nn.LazyConv2d(3, 2), lambda m: m(torch.ones(1, 2, 4, 4)))
+module_case("lazy_convt1d", 135, lambda: nn.LazyConvTranspose1d(3, 2), lambda m: m(torch.ones(1, 2, 4)))
+module_case("linear_nobias", 136, lambda: nn.Linear(5, 3, bias=False))
+_qat = torch.ao.quantization.get_default_qat_qconfig("fbgemm")
+module_case("qat_linear", 137, lambda: torch.ao.nn.qat.Linear(4, 3, qconfig=_qat))
+module_case("qat_conv2d", 138, lambda: torch.ao.nn.qat.Conv2d(2, 3, 2, qconfig=_qat))
+module_case("adaptive_log_softmax", 140, lambda: nn.AdaptiveLogSoftmaxWithLoss(8, 10, [4, 8]))
+module_case("lstm_batch_first_hidden8", 141, lambda: nn.LSTM(5, 8, batch_first=True))
+
+# ------------------------------------------------------------------ 2. nn.init
+E = lambda *s: torch.empty(*s)
+D = lambda *s: torch.empty(*s, dtype=torch.float64)
+seeded(200, "init_uniform", lambda: init.uniform_(E(5, 7), -0.5, 0.7))
+seeded(201, "init_uniform_default", lambda: init.uniform_(D(5)))
+seeded(202, "init_normal_f64", lambda: init.normal_(D(5, 7), 0.3, 2.0))
+seeded(203, "init_normal_f32_small", lambda: init.normal_(E(3, 4), 0.3, 2.0))
+seeded(204, "init_normal_f32", lambda: init.normal_(E(5, 7), 0.3, 2.0))
+seeded(205, "init_trunc_normal", lambda: init.trunc_normal_(E(6, 5)))
+seeded(206, "init_trunc_normal_std", lambda: init.trunc_normal_(E(6, 5), std=0.02))
+seeded(207, "init_trunc_normal_f64", lambda: init.trunc_normal_(D(6, 5), 1.0, 2.0, -1.0, 3.0))
+seeded(208, "init_xavier_uniform", lambda: init.xavier_uniform_(E(4, 6)))
+seeded(209, "init_xavier_uniform_gain", lambda: init.xavier_uniform_(E(3, 2, 3), gain=2.0))
+seeded(210, "init_xavier_normal_f64", lambda: init.xavier_normal_(D(4, 6)))
+seeded(211, "init_xavier_normal_small", lambda: init.xavier_normal_(E(3, 3)))
+seeded(212, "init_kaiming_uniform", lambda: init.kaiming_uniform_(E(4, 6)))
+seeded(213, "init_kaiming_uniform_fanout_relu", lambda: init.kaiming_uniform_(E(4, 3, 2), mode="fan_out", nonlinearity="relu"))
+seeded(214, "init_kaiming_uniform_a", lambda: init.kaiming_uniform_(E(5, 3), a=0.1))
+seeded(215, "init_kaiming_normal_f64", lambda: init.kaiming_normal_(D(4, 6), mode="fan_out", nonlinearity="relu"))
+seeded(216, "init_kaiming_normal_small", lambda: init.kaiming_normal_(E(2, 5)))
+seeded(217, "init_orthogonal_wide", lambda: init.orthogonal_(D(3, 5)))
+seeded(218, "init_orthogonal_tall", lambda: init.orthogonal_(D(5, 3), gain=2.0))
+seeded(219, "init_orthogonal_f32", lambda: init.orthogonal_(E(4, 2, 2)))
+seeded(220, "init_sparse", lambda: init.sparse_(D(6, 5), 0.3))
+seeded(221, "init_sparse_std", lambda: init.sparse_(D(4, 3), 0.5, std=1.5))
+seeded(222, "init_eye_then_rand", lambda: (init.eye_(E(2, 3)), torch.rand(3))[1])
+seeded(223, "init_dirac_then_rand", lambda: (init.dirac_(E(2, 2, 3)), torch.rand(3))[1])
+
+
+def with_gen(fn):
+    g = torch.Generator().manual_seed(77)
+    torch.manual_seed(5)  # the default generator is not touched
+    return torch.cat([fn(g).reshape(-1), torch.rand(2)])
+
+
+# 2.x's init functions pass generator= to the tensor method; 1.13 has no such argument, so these call it directly
+emit("init_uniform_gen", with_gen(lambda g: E(3, 4).uniform_(-0.5, 0.7, generator=g)))
+emit("init_normal_gen", with_gen(lambda g: D(3, 4).normal_(0.3, 2.0, generator=g)))
+b = math.sqrt(3.0) * 1.0 * math.sqrt(2.0 / (4 + 6))
+emit("init_xavier_uniform_gen", with_gen(lambda g: E(4, 6).uniform_(-b, b, generator=g)))
+b2 = math.sqrt(3.0) * (math.sqrt(2.0 / (1 + 0.0 ** 2)) / math.sqrt(6))
+emit("init_kaiming_uniform_gen", with_gen(lambda g: E(4, 6).uniform_(-b2, b2, generator=g)))
+
+# ------------------------------------------------------------------ 3. ops that draw
+seeded(300, "rand_like", lambda: torch.rand_like(torch.ones(3, 4)))
+seeded(301, "randn_like_f64", lambda: torch.randn_like(torch.ones(2, 3, dtype=torch.float64)))
+seeded(302, "randint_like", lambda: torch.randint_like(torch.zeros(5), 3, 10))
+seeded(303, "normal_tensor_tensor", lambda: torch.normal(torch.arange(6, dtype=torch.float64), torch.linspace(0.5, 2, 6, dtype=torch.float64)))
+seeded(304, "normal_tensor_float", lambda: torch.normal(torch.arange(5, dtype=torch.float64), 2.0))
+seeded(305, "normal_float_tensor", lambda: torch.normal(1.0, torch.linspace(0.5, 2, 5, dtype=torch.float64)))
+seeded(306, "normal_tensor_tensor_f32_16", lambda: torch.normal(torch.arange(20.), torch.ones(20)))
+P = torch.tensor([[0.1, 0.2, 0.3, 0.4], [0.5, 0.0, 0.25, 0.25]])
+seeded(307, "multinomial_replacement", lambda: torch.multinomial(P, 6, replacement=True))
+seeded(308, "multinomial_no_replacement", lambda: torch.multinomial(P, 3))
+seeded(309, "multinomial_1d_one", lambda: torch.multinomial(torch.tensor([1.0, 2.0, 3.0, 4.0]), 1))
+seeded(310, "multinomial_f64_replacement", lambda: torch.multinomial(torch.tensor([0.2, 0.3, 0.5], dtype=torch.float64), 10, True))
+seeded(311, "geometric_f64", lambda: D(10).geometric_(0.3))
+seeded(312, "geometric_f32", lambda: E(10).geometric_(0.3))
+seeded(313, "cauchy_f64", lambda: D(10).cauchy_(1.0, 2.0))
+seeded(314, "cauchy_f32", lambda: E(10).cauchy_())
+seeded(315, "log_normal_f64", lambda: D(20).log_normal_(1.0, 0.5))
+seeded(316, "log_normal_f32", lambda: E(7).log_normal_())
+seeded(317, "random_int64", lambda: torch.empty(5, dtype=torch.int64).random_())
+seeded(318, "random_int32", lambda: torch.empty(5, dtype=torch.int32).random_())
+seeded(319, "random_f32", lambda: E(5).random_())
+seeded(320, "random_f64", lambda: D(5).random_())
+seeded(321, "random_uint8", lambda: torch.empty(5, dtype=torch.uint8).random_())
+seeded(322, "random_bool", lambda: torch.empty(8, dtype=torch.bool).random_())
+X = torch.tensor([[-1.0, 2.0, -3.0, 0.5], [0.0, -0.25, 4.0, -2.0]])
+seeded(323, "rrelu_train", lambda: F.rrelu(X, training=True))
+seeded(324, "rrelu_train_f64", lambda: F.rrelu(X.double(), 0.1, 0.4, training=True))
+seeded(325, "alpha_dropout", lambda: F.alpha_dropout(torch.arange(12.).reshape(3, 4), 0.4, training=True))
+seeded(326, "feature_alpha_dropout", lambda: F.feature_alpha_dropout(torch.arange(24.).reshape(2, 3, 4), 0.5, training=True))
+seeded(327, "dropout1d", lambda: F.dropout1d(torch.ones(2, 3, 4), 0.5, training=True))
+seeded(328, "dropout2d", lambda: F.dropout2d(torch.ones(2, 3, 2, 2), 0.5, training=True))
+seeded(329, "dropout3d", lambda: F.dropout3d(torch.ones(2, 3, 2, 1, 2), 0.5, training=True))
+seeded(330, "dropout_module_f64", lambda: nn.Dropout(0.3)(torch.ones(4, 5, dtype=torch.float64)))
+seeded(331, "gumbel_softmax", lambda: F.gumbel_softmax(torch.tensor([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]]), tau=0.5))
+seeded(332, "gumbel_softmax_hard", lambda: F.gumbel_softmax(torch.tensor([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]]), hard=True))
+seeded(333, "rrelu_module_train", lambda: nn.RReLU()(X))
+seeded(334, "alpha_dropout_module", lambda: nn.AlphaDropout(0.2)(torch.ones(2, 5)))
+D_ = torch.distributions
+seeded(340, "dist_normal_sample", lambda: D_.Normal(torch.tensor([0.0, 1.0], dtype=torch.float64), torch.tensor([1.0, 2.0], dtype=torch.float64)).sample((3,)))
+seeded(341, "dist_normal_rsample", lambda: D_.Normal(torch.tensor([0.0, 1.0], dtype=torch.float64), torch.tensor([1.0, 2.0], dtype=torch.float64)).rsample((3,)))
+seeded(342, "dist_uniform_rsample", lambda: D_.Uniform(torch.tensor([0.0, -1.0]), torch.tensor([1.0, 3.0])).rsample((3,)))
+seeded(343, "dist_bernoulli_sample", lambda: D_.Bernoulli(torch.tensor([0.2, 0.7, 0.5])).sample((4,)))
+seeded(344, "dist_categorical_sample", lambda: D_.Categorical(torch.tensor([[0.1, 0.6, 0.3], [0.5, 0.25, 0.25]])).sample((5,)))
+seeded(345, "dist_exponential_rsample", lambda: D_.Exponential(torch.tensor([0.5, 2.0])).rsample((3,)))
+seeded(346, "dist_normal_scalar_rsample", lambda: D_.Normal(0.5, 2.0).rsample((4,)))
+
+# ------------------------------------------------------------------ 4. data
+seeded(400, "random_split", lambda: torch.tensor(sum((list(s.indices) for s in random_split(range(10), [4, 6])), [])))
+
+
+def split_gen():
+    g = torch.Generator().manual_seed(42)
+    a, b = random_split(range(10), [3, 7], generator=g)
+    return torch.tensor(list(a.indices) + list(b.indices))
+
+
+seeded(401, "random_split_gen", split_gen)
+seeded(402, "random_split_fractions", lambda: torch.tensor(sum((list(s.indices) for s in random_split(range(10), [0.3, 0.7])), [])))
+seeded(403, "random_sampler", lambda: torch.tensor(list(RandomSampler(range(10))) + list(RandomSampler(range(10)))))
+seeded(404, "random_sampler_gen", lambda: torch.tensor(list(RandomSampler(range(10), generator=torch.Generator().manual_seed(3)))))
+seeded(405, "random_sampler_replacement", lambda: torch.tensor(list(RandomSampler(range(10), replacement=True, num_samples=40))))
+seeded(406, "random_sampler_num_samples", lambda: torch.tensor(list(RandomSampler(range(4), num_samples=10))))
+seeded(407, "subset_random_sampler", lambda: torch.tensor(list(SubsetRandomSampler([3, 5, 7, 9, 11]))))
+seeded(408, "weighted_sampler", lambda: torch.tensor(list(WeightedRandomSampler([0.1, 0.9, 0.4, 0.6], 8))))
+seeded(409, "weighted_sampler_no_replacement", lambda: torch.tensor(list(WeightedRandomSampler([0.1, 0.9, 0.4, 0.6], 3, replacement=False))))
+
+
+def loader_epochs():
+    ds = TensorDataset(torch.arange(10))
+    dl = DataLoader(ds, batch_size=4, shuffle=True)
+    out = []
+    for _ in range(2):
+        for (x,) in dl:
+            out += x.tolist()
+    out += [int(torch.randint(0, 1000, (1,)))]  # where the generator stands after the two epochs
+    return torch.tensor(out)
+
+
+seeded(410, "dataloader_shuffle", loader_epochs)
+
+
+def loader_gen():
+    ds = TensorDataset(torch.arange(10))
+    dl = DataLoader(ds, batch_size=3, shuffle=True, generator=torch.Generator().manual_seed(9))
+    out = []
+    for (x,) in dl:
+        out += x.tolist()
+    out += [int(torch.randint(0, 1000, (1,)))]  # the default generator untouched
+    return torch.tensor(out)
+
+
+seeded(411, "dataloader_shuffle_gen", loader_gen)
