@@ -235,3 +235,114 @@ def loader_gen():
 
 
 seeded(411, "dataloader_shuffle_gen", loader_gen)
+
+# ------------------------------------------------------------------ 5. more modules, init with generators, ops, data
+module_case("decoder", 500, lambda: nn.TransformerDecoder(nn.TransformerDecoderLayer(4, 2, 8), 2))
+module_case("tel_norm_first_batch_first", 501, lambda: nn.TransformerEncoderLayer(6, 3, 5, norm_first=True, batch_first=True))
+module_case("transformer_2_2", 502, lambda: nn.Transformer(4, 2, 2, 2, 6))
+module_case("mha_batch_first_kdim", 503, lambda: nn.MultiheadAttention(6, 3, kdim=4, vdim=4, batch_first=True))
+module_case("lstm_proj_nobias", 504, lambda: nn.LSTM(3, 5, proj_size=3, bias=False))
+module_case("grucell_nobias", 505, lambda: nn.GRUCell(3, 4, bias=False))
+module_case("lstmcell_nobias", 506, lambda: nn.LSTMCell(3, 4, bias=False))
+module_case("conv2d_circular", 507, lambda: nn.Conv2d(2, 3, 3, padding=1, padding_mode="circular"))
+module_case("conv3d_groups", 508, lambda: nn.Conv3d(4, 2, (1, 2, 2), groups=2))
+module_case("convt3d_groups", 509, lambda: nn.ConvTranspose3d(4, 6, 2, groups=2, bias=False))
+module_case("lazy_conv3d", 510, lambda: nn.LazyConv3d(2, 2), lambda m: m(torch.ones(1, 3, 3, 3, 3)))
+module_case("lazy_convt2d", 511, lambda: nn.LazyConvTranspose2d(2, 2), lambda m: m(torch.ones(1, 3, 3, 3)))
+module_case("lazy_linear_nobias", 512, lambda: nn.LazyLinear(2, bias=False), lambda m: m(torch.ones(3, 5)))
+module_case("qat_conv1d", 513, lambda: torch.ao.nn.qat.Conv1d(2, 3, 2, qconfig=_qat))
+module_case("qat_conv3d", 514, lambda: torch.ao.nn.qat.Conv3d(2, 3, 2, qconfig=_qat))
+module_case("bilinear_big", 515, lambda: nn.Bilinear(5, 3, 4))
+module_case("rnn_2l_dropout", 516, lambda: nn.RNN(3, 4, 2, dropout=0.5))
+
+
+def gen_then_default(fn):
+    """fn(g) with g = torch.Generator().manual_seed(77) after torch.manual_seed(5), then two default draws."""
+    g = torch.Generator().manual_seed(77)
+    torch.manual_seed(5)
+    return torch.cat([fn(g).reshape(-1).double(), torch.rand(2, dtype=torch.float64)])
+
+
+# 2.x's nn.init(generator=) on the tensor methods it calls (1.13 lacks the argument); 2.x's sparse_ draws its normal
+# values from the generator but each column's randperm from the default generator (torch.randperm(rows), no generator)
+def sparse_gen(g):
+    t = D(5, 3).normal_(0, 0.01, generator=g)
+    for c in range(3):
+        t[torch.randperm(5)[:2], c] = 0
+    return t
+
+
+emit("init_sparse_gen", gen_then_default(sparse_gen))
+
+
+def orthogonal_gen(g, rows, cols, gain):
+    """2.x's orthogonal_(t, gain, generator=g), step for step (1.13's draws its normal matrix from the default one)."""
+    flat = D(rows, cols).normal_(0, 1, generator=g)
+    if rows < cols:
+        flat.t_()
+    q, r = torch.linalg.qr(flat)
+    q *= torch.diag(r, 0).sign()
+    if rows < cols:
+        q.t_()
+    return q * gain
+
+
+emit("init_orthogonal_gen", gen_then_default(lambda g: orthogonal_gen(g, 3, 4, 1.5)))
+emit("init_trunc_normal_gen", gen_then_default(lambda g: D(4, 3).uniform_(2 * 0.5 * (1 + math.erf(-2 / math.sqrt(2))) - 1,
+                                                                        2 * 0.5 * (1 + math.erf(2 / math.sqrt(2))) - 1,
+                                                                        generator=g).erfinv_().mul_(math.sqrt(2.)).clamp_(-2, 2)))
+emit("init_kaiming_normal_gen", gen_then_default(lambda g: D(4, 6).normal_(0, math.sqrt(2.0) / math.sqrt(6), generator=g)))
+emit("init_xavier_normal_gen", gen_then_default(lambda g: D(4, 6).normal_(0, 1.0 * math.sqrt(2.0 / (4 + 6)), generator=g)))
+
+# ops
+seeded(520, "randint_like_i32", lambda: torch.randint_like(torch.zeros(6, dtype=torch.int32), 100))
+seeded(521, "randn_like_f32_small", lambda: torch.randn_like(torch.ones(3, 2)))
+seeded(522, "rand_like_transposed", lambda: torch.rand_like(torch.ones(3, 4).t()))
+seeded(523, "multinomial_gen", lambda: torch.multinomial(P, 2, generator=torch.Generator().manual_seed(4)))
+seeded(524, "multinomial_f64_no_replacement_2d", lambda: torch.multinomial(P.double(), 4))
+seeded(525, "bernoulli_p_tensor_gen", lambda: torch.bernoulli(torch.linspace(0, 1, 7), generator=torch.Generator().manual_seed(8)))
+seeded(526, "rrelu_inplace", lambda: F.rrelu_(X.clone(), 0.2, 0.5, training=True))
+seeded(527, "fractional_max_pool2d", lambda: F.fractional_max_pool2d(torch.arange(50.).reshape(2, 1, 5, 5), 2, output_size=3))
+seeded(528, "random_int16", lambda: torch.empty(5, dtype=torch.int16).random_())
+seeded(529, "random_int8", lambda: torch.empty(5, dtype=torch.int8).random_())
+seeded(530, "random_f16", lambda: torch.empty(5, dtype=torch.float16).random_())
+seeded(531, "random_bf16", lambda: torch.empty(5, dtype=torch.bfloat16).random_())
+seeded(532, "random_gen", lambda: torch.empty(4, dtype=torch.int64).random_(generator=torch.Generator().manual_seed(6)))
+seeded(533, "log_normal_strided", lambda: D(3, 4).t().log_normal_(0.5, 0.3))
+seeded(534, "dropout_train_mlp", lambda: nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Dropout(0.5), nn.Linear(6, 2))(torch.ones(3, 4)))
+
+# distributions
+seeded(540, "dist_laplace_rsample", lambda: D_.Laplace(torch.tensor([0.0, 1.0]), torch.tensor([1.0, 0.5])).rsample((3,)))
+seeded(541, "dist_cauchy_rsample", lambda: D_.Cauchy(torch.tensor([0.0, 1.0], dtype=torch.float64), torch.tensor([1.0, 0.5], dtype=torch.float64)).rsample((3,)))
+seeded(542, "dist_geometric_sample", lambda: D_.Geometric(torch.tensor([0.3, 0.7])).sample((4,)))
+seeded(543, "dist_lognormal_rsample", lambda: D_.LogNormal(torch.tensor([0.0, 1.0], dtype=torch.float64), torch.tensor([1.0, 0.5], dtype=torch.float64)).rsample((3,)))
+seeded(544, "dist_gamma_rsample", lambda: D_.Gamma(torch.tensor([0.5, 2.0, 5.0], dtype=torch.float64), torch.tensor([1.0, 2.0, 0.5], dtype=torch.float64)).rsample((2,)))
+seeded(545, "dist_poisson_sample", lambda: D_.Poisson(torch.tensor([0.5, 4.0, 20.0], dtype=torch.float64)).sample((2,)))
+seeded(546, "dist_halfnormal_rsample", lambda: D_.HalfNormal(torch.tensor([1.0, 2.0], dtype=torch.float64)).rsample((3,)))
+seeded(547, "dist_gumbel_rsample", lambda: D_.Gumbel(torch.tensor([0.0, 1.0], dtype=torch.float64), torch.tensor([1.0, 2.0], dtype=torch.float64)).rsample((3,)))
+seeded(548, "dist_relaxed_bernoulli_rsample", lambda: D_.RelaxedBernoulli(torch.tensor(0.5, dtype=torch.float64), probs=torch.tensor([0.2, 0.7], dtype=torch.float64)).rsample((3,)))
+seeded(549, "dist_one_hot_categorical_sample", lambda: D_.OneHotCategorical(torch.tensor([0.1, 0.6, 0.3])).sample((4,)))
+seeded(550, "dist_continuous_bernoulli_rsample", lambda: D_.ContinuousBernoulli(torch.tensor([0.2, 0.7], dtype=torch.float64)).rsample((3,)))
+seeded(551, "dist_studentt_rsample", lambda: D_.StudentT(torch.tensor([3.0, 10.0], dtype=torch.float64)).rsample((2,)))
+seeded(552, "dist_dirichlet_sample", lambda: D_.Dirichlet(torch.tensor([0.5, 1.0, 2.0], dtype=torch.float64)).sample((2,)))
+seeded(553, "dist_beta_sample", lambda: D_.Beta(torch.tensor([0.5, 2.0], dtype=torch.float64), torch.tensor([1.5, 3.0], dtype=torch.float64)).sample((2,)))
+seeded(554, "dist_binomial_sample", lambda: D_.Binomial(torch.tensor([5.0, 20.0], dtype=torch.float64), torch.tensor([0.3, 0.6], dtype=torch.float64)).sample((3,)))
+seeded(555, "dist_mvn_rsample", lambda: D_.MultivariateNormal(torch.tensor([0.0, 1.0], dtype=torch.float64), torch.tensor([[2.0, 0.5], [0.5, 1.0]], dtype=torch.float64)).rsample((3,)))
+seeded(556, "dist_normal_sample_gen", lambda: D_.Normal(torch.zeros(2, dtype=torch.float64), torch.ones(2, dtype=torch.float64)).sample((2,)))
+
+# data
+seeded(560, "random_sampler_replacement_gen", lambda: torch.tensor(list(RandomSampler(range(7), replacement=True, num_samples=5, generator=torch.Generator().manual_seed(2)))))
+seeded(561, "subset_random_sampler_gen", lambda: torch.tensor(list(SubsetRandomSampler([3, 5, 7, 9], generator=torch.Generator().manual_seed(2)))))
+seeded(562, "weighted_sampler_gen", lambda: torch.tensor(list(WeightedRandomSampler([0.1, 0.9, 0.4], 6, generator=torch.Generator().manual_seed(2)))))
+
+
+def loader_no_shuffle():
+    # a loader without shuffling still draws its workers' base seed each epoch
+    dl = DataLoader(TensorDataset(torch.arange(4)), batch_size=2)
+    for _ in range(2):
+        for _b in dl:
+            pass
+    return torch.rand(2, dtype=torch.float64)
+
+
+seeded(563, "dataloader_no_shuffle_next", loader_no_shuffle)

@@ -585,14 +585,17 @@ public final class Tensor implements AutoCloseable {
         return Creation.empty(shape, dtype, device);
     }
 
-    /** Uniform on [0, 1) with this tensor's shape, type and device. */
+    /**
+     * Uniform on [0, 1) with this tensor's shape, type and device; a strided CPU tensor's draw follows its memory order,
+     * as PyTorch's {@code rand_like} fills an {@code empty_like} that keeps the strides.
+     */
     public Tensor randLike() {
-        return Creation.random(RandomKind.UNIFORM, shape, dtype, 0, 1, Generator.DEFAULT, device);
+        return RandomOps.like(this, RandomKind.UNIFORM, Generator.DEFAULT);
     }
 
-    /** Standard normal with this tensor's shape, type and device. */
+    /** Standard normal with this tensor's shape, type and device (a strided tensor's in memory order, as {@link #randLike}). */
     public Tensor randnLike() {
-        return Creation.random(RandomKind.NORMAL, shape, dtype, 0, 1, Generator.DEFAULT, device);
+        return RandomOps.like(this, RandomKind.NORMAL, Generator.DEFAULT);
     }
 
     /** A random permutation of {@code 0..n-1} as int64, as {@code torch.randperm(n)}, from the default generator. */
