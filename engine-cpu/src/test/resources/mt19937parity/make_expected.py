@@ -346,3 +346,37 @@ def loader_no_shuffle():
 
 
 seeded(563, "dataloader_no_shuffle_next", loader_no_shuffle)
+
+# ------------------------------------------------------------------ 6. QAT embeddings, modules that draw in forward
+_emb_qat = torch.ao.quantization.default_embedding_qat_qconfig
+module_case("qat_embedding", 600, lambda: torch.ao.nn.qat.Embedding(6, 3, qconfig=_emb_qat))
+module_case("qat_embedding_bag", 601, lambda: torch.ao.nn.qat.EmbeddingBag(6, 3, mode="sum", qconfig=_emb_qat))
+seeded(602, "fractional_max_pool2d_module", lambda: nn.FractionalMaxPool2d(2, output_ratio=0.5)(torch.arange(72.).reshape(2, 1, 6, 6)))
+seeded(603, "fractional_max_pool3d_module", lambda: nn.FractionalMaxPool3d(2, output_size=2)(torch.arange(128.).reshape(1, 2, 4, 4, 4)))
+seeded(604, "dropout2d_module", lambda: nn.Dropout2d(0.5)(torch.ones(2, 3, 2, 2)))
+seeded(605, "feature_alpha_dropout_module", lambda: nn.FeatureAlphaDropout(0.3)(torch.arange(24.).reshape(2, 3, 4)))
+SEQ = torch.linspace(-1, 1, 30, dtype=torch.float64).reshape(5, 2, 3)
+
+
+def lstm_train():
+    m = nn.LSTM(3, 4, 2, dropout=0.5).double()  # .double() draws nothing
+    out, (h, c) = m(SEQ)
+    return torch.cat([out.reshape(-1), h.reshape(-1), c.reshape(-1)])
+
+
+def gru_train():
+    m = nn.GRU(3, 4, 3, dropout=0.4, bidirectional=True).double()
+    out, h = m(SEQ)
+    return torch.cat([out.reshape(-1), h.reshape(-1)])
+
+
+def mha_train():
+    m = nn.MultiheadAttention(4, 2, dropout=0.5).double()
+    q = torch.linspace(-1, 1, 24, dtype=torch.float64).reshape(3, 2, 4)
+    out, w = m(q, q, q)  # need_weights=True: the math path, softmax then dropout
+    return torch.cat([out.reshape(-1), w.reshape(-1)])
+
+
+seeded(606, "lstm_train_dropout", lstm_train)
+seeded(607, "gru_train_dropout_bidir", gru_train)
+seeded(608, "mha_train_dropout_weights", mha_train)

@@ -42,6 +42,10 @@ import dev.ember.nn.ConvTranspose3d;
 import dev.ember.nn.Dropout;
 import dev.ember.nn.Embedding;
 import dev.ember.nn.EmbeddingBag;
+import dev.ember.nn.Dropout2d;
+import dev.ember.nn.FeatureAlphaDropout;
+import dev.ember.nn.FractionalMaxPool2d;
+import dev.ember.nn.FractionalMaxPool3d;
 import dev.ember.nn.Functional;
 import dev.ember.nn.GRU;
 import dev.ember.nn.GRUCell;
@@ -538,6 +542,45 @@ class RandomMt19937ParityTest {
                 }
             }
             return Tensor.rand(DType.FLOAT64, 2);
+        });
+        done();
+    }
+
+    // ------------------------------------------------------------------ 6. QAT embeddings, modules that draw in forward
+
+    private static final double[] SEQ = Tensor.linspace(-1, 1, 30, DType.FLOAT64, Device.CPU).toDoubleArray();
+
+    @Test
+    void qatEmbeddingsAndForwardsThatDrawArePyTorchs() {
+        // normal_ of 18 float32 values: PyTorch's AVX2 fill, a few ulps
+        module("qat_embedding", 600, 16, () -> new dev.ember.ao.nn.qat.Embedding(6, 3, QConfig.DEFAULT_EMBEDDING_QAT), null);
+        module("qat_embedding_bag", 601, 16, () -> new dev.ember.ao.nn.qat.EmbeddingBag(6, 3, "sum", QConfig.DEFAULT_EMBEDDING_QAT),
+                null);
+        seeded("fractional_max_pool2d_module", 602, () -> new FractionalMaxPool2d(2, 0.5).forward(Tensor.arange(72.0).reshape(2, 1, 6, 6)));
+        seeded("fractional_max_pool3d_module", 603, () -> new FractionalMaxPool3d(2, 2).forward(Tensor.arange(128.0).reshape(1, 2, 4, 4, 4)));
+        seeded("dropout2d_module", 604, () -> new Dropout2d(0.5).forward(Tensor.ones(2, 3, 2, 2)));
+        seeded("feature_alpha_dropout_module", 605, () -> new FeatureAlphaDropout(0.3).forward(Tensor.arange(24.0).reshape(2, 3, 4)));
+        // float64 forwards in training: the dropout masks (drawn after the weights, layer by layer) are PyTorch's; the
+        // arithmetic around them agrees to rounding
+        Tensor seq = f64(SEQ, 5, 2, 3);
+        seeded("lstm_train_dropout", 606, 64, () -> {
+            LSTM m = new LSTM(3, 4, 2, true, false, 0.5, false, 0);
+            m.to(DType.FLOAT64);
+            RnnOutput r = m.forward(seq, null);
+            return Tensor.cat(List.of(r.output().reshape(-1), r.h().reshape(-1), r.c().reshape(-1)), 0);
+        });
+        seeded("gru_train_dropout_bidir", 607, 64, () -> {
+            GRU m = new GRU(3, 4, 3, true, false, 0.4, true);
+            m.to(DType.FLOAT64);
+            RnnOutput r = m.forward(seq, (Tensor) null);
+            return Tensor.cat(List.of(r.output().reshape(-1), r.h().reshape(-1)), 0);
+        });
+        seeded("mha_train_dropout_weights", 608, 64, () -> {
+            MultiheadAttention m = new MultiheadAttention(4, 2, 0.5, true, null, null, false);
+            m.to(DType.FLOAT64);
+            Tensor q = Tensor.linspace(-1, 1, 24, DType.FLOAT64, Device.CPU).reshape(3, 2, 4);
+            MultiheadAttention.Output o = m.forward(q, q, q);
+            return Tensor.cat(List.of(o.output().reshape(-1), o.weights().reshape(-1)), 0);
         });
         done();
     }
