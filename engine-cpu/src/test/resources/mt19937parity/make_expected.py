@@ -380,3 +380,22 @@ def mha_train():
 seeded(606, "lstm_train_dropout", lstm_train)
 seeded(607, "gru_train_dropout_bidir", gru_train)
 seeded(608, "mha_train_dropout_weights", mha_train)
+
+
+class _Draws(torch.utils.data.Dataset):
+    """Each item one uniform double from the process's generator: in a worker, torch.manual_seed(base_seed + id)'s."""
+
+    def __len__(self):
+        return 6
+
+    def __getitem__(self, i):
+        return torch.rand(1, dtype=torch.float64)[0]
+
+
+def worker_draws():
+    dl = DataLoader(_Draws(), batch_size=2, num_workers=1)
+    out = torch.cat([b for b in dl])
+    return torch.cat([out, torch.rand(1, dtype=torch.float64)])  # the parent's generator after the base seed draw
+
+
+seeded(609, "dataloader_worker_draws", worker_draws)

@@ -585,6 +585,34 @@ class RandomMt19937ParityTest {
         done();
     }
 
+    @Test
+    void aLoaderWorkerDrawsFromItsGeneratorSeededWithTheBaseSeed() {
+        // PyTorch's worker: torch.manual_seed(base_seed + id), then the items draw from it; Ember's worker thread draws
+        // from WorkerInfo.currentGenerator(), which under MT19937 is PyTorch's generator of that seed
+        Dataset<Tensor> draws = new Dataset<>() {
+            @Override
+            public int size() {
+                return 6;
+            }
+
+            @Override
+            public Tensor get(int index) {
+                return Tensor.rand(dev.ember.data.WorkerInfo.currentGenerator(), DType.FLOAT64, 1).reshape();
+            }
+        };
+        seeded("dataloader_worker_draws", 609, () -> {
+            List<Tensor> out = new ArrayList<>();
+            try (DataLoader<Tensor, Tensor> loader = DataLoader.builder(draws).batchSize(2).numWorkers(1).build()) {
+                for (Tensor b : loader) {
+                    out.add(b);
+                }
+            }
+            out.add(Tensor.rand(DType.FLOAT64, 1));
+            return Tensor.cat(out, 0);
+        });
+        done();
+    }
+
     // ------------------------------------------------------------------ 4. data
 
     private static Tensor longs(List<Integer> v) {
