@@ -399,3 +399,11 @@ def worker_draws():
 
 
 seeded(609, "dataloader_worker_draws", worker_draws)
+
+# ------------------------------------------------------------------ 7. utilities that draw: spectral norm, pruning
+import torch.nn.utils.parametrizations as P_
+import torch.nn.utils.prune as prune
+module_case("spectral_norm_linear", 700, lambda: P_.spectral_norm(nn.Linear(5, 4)))
+module_case("prune_random_unstructured", 701, lambda: prune.random_unstructured(nn.Linear(5, 4), "weight", amount=0.3))
+module_case("prune_random_structured", 702, lambda: prune.random_structured(nn.Linear(5, 4), "weight", amount=0.5, dim=0))
+module_case("prune_random_unstructured_count", 703, lambda: prune.random_unstructured(nn.Conv2d(2, 3, 2), "bias", amount=2))

@@ -71,6 +71,8 @@ import dev.ember.nn.TransformerDecoder;
 import dev.ember.nn.TransformerDecoderLayer;
 import dev.ember.nn.TransformerEncoder;
 import dev.ember.nn.TransformerEncoderLayer;
+import dev.ember.nn.utils.Parametrizations;
+import dev.ember.nn.utils.Prune;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -610,6 +612,18 @@ class RandomMt19937ParityTest {
             out.add(Tensor.rand(DType.FLOAT64, 1));
             return Tensor.cat(out, 0);
         });
+        done();
+    }
+
+    // ------------------------------------------------------------------ 7. utilities that draw
+
+    @Test
+    void spectralNormAndRandomPruningArePyTorchs() {
+        // u and v: two serial normal draws after the Linear's init; then 15 float32 power iterations, within rounding
+        module("spectral_norm_linear", 700, 64, () -> Parametrizations.spectralNorm(new Linear(5, 4)), null);
+        module("prune_random_unstructured", 701, () -> Prune.randomUnstructured(new Linear(5, 4), "weight", 0.3));
+        module("prune_random_structured", 702, () -> Prune.randomStructured(new Linear(5, 4), "weight", 0.5, 0));
+        module("prune_random_unstructured_count", 703, () -> Prune.randomUnstructured(new Conv2d(2, 3, 2), "bias", 2L));
         done();
     }
 
