@@ -407,3 +407,13 @@ module_case("spectral_norm_linear", 700, lambda: P_.spectral_norm(nn.Linear(5, 4
 module_case("prune_random_unstructured", 701, lambda: prune.random_unstructured(nn.Linear(5, 4), "weight", amount=0.3))
 module_case("prune_random_structured", 702, lambda: prune.random_structured(nn.Linear(5, 4), "weight", amount=0.5, dim=0))
 module_case("prune_random_unstructured_count", 703, lambda: prune.random_unstructured(nn.Conv2d(2, 3, 2), "bias", amount=2))
+
+# ------------------------------------------------------------------ 8. modules under torch.set_default_dtype(torch.float64)
+torch.set_default_dtype(torch.float64)
+module_case("f64_linear", 800, lambda: nn.Linear(5, 3))
+module_case("f64_embedding", 801, lambda: nn.Embedding(6, 3))  # 18 normal doubles: the Box-Muller fill, bit for bit
+module_case("f64_lstm", 802, lambda: nn.LSTM(3, 4, bidirectional=True))
+module_case("f64_mha", 803, lambda: nn.MultiheadAttention(4, 2))
+module_case("f64_conv2d", 804, lambda: nn.Conv2d(2, 3, 2))
+module_case("f64_transformer_layer", 805, lambda: nn.TransformerEncoderLayer(4, 2, 6))
+torch.set_default_dtype(torch.float32)

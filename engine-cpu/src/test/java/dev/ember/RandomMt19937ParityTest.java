@@ -627,6 +627,25 @@ class RandomMt19937ParityTest {
         done();
     }
 
+    // ------------------------------------------------------------------ 8. float64 as the default type
+
+    @Test
+    void modulesBuiltWithFloat64AsTheDefaultTypeDrawDoubles() {
+        DType before = Ember.getDefaultDtype();
+        Ember.setDefaultDtype(DType.FLOAT64);
+        try {
+            module("f64_linear", 800, () -> new Linear(5, 3));
+            module("f64_embedding", 801, () -> new Embedding(6, 3));
+            module("f64_lstm", 802, () -> new LSTM(3, 4, false, true));
+            module("f64_mha", 803, () -> new MultiheadAttention(4, 2));
+            module("f64_conv2d", 804, () -> new Conv2d(2, 3, 2));
+            module("f64_transformer_layer", 805, () -> new TransformerEncoderLayer(4, 2, 6, 0.1, "relu", 1e-5, false, false, true));
+        } finally {
+            Ember.setDefaultDtype(before);
+        }
+        done();
+    }
+
     // ------------------------------------------------------------------ 4. data
 
     private static Tensor longs(List<Integer> v) {
