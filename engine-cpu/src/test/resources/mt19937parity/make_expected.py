@@ -417,3 +417,20 @@ module_case("f64_mha", 803, lambda: nn.MultiheadAttention(4, 2))
 module_case("f64_conv2d", 804, lambda: nn.Conv2d(2, 3, 2))
 module_case("f64_transformer_layer", 805, lambda: nn.TransformerEncoderLayer(4, 2, 6))
 torch.set_default_dtype(torch.float32)
+
+
+def sdpa_math_2x():
+    """2.x's F.scaled_dot_product_attention on the CPU with dropout in training: the fused CPU kernel refuses dropout,
+    so the math composition runs (_scaled_dot_product_attention_math): q and k scaled by sqrt(scale), softmax, then
+    at::dropout(attn, p, train) -- a bernoulli_(1 - p) mask over the [N, H, L, S] probabilities -- and the values.
+    1.13 has no F.scaled_dot_product_attention, so its steps are written out here."""
+    q = torch.linspace(-1, 1, 24, dtype=torch.float64).reshape(1, 2, 3, 4)
+    k = torch.linspace(1, -0.5, 32, dtype=torch.float64).reshape(1, 2, 4, 4)
+    v = torch.linspace(0, 2, 32, dtype=torch.float64).reshape(1, 2, 4, 4)
+    s = math.sqrt(1.0 / math.sqrt(4))
+    attn = torch.softmax((q * s) @ (k * s).transpose(-2, -1), dim=-1)
+    attn = F.dropout(attn, 0.4, training=True)
+    return attn @ v
+
+
+seeded(900, "sdpa_math_dropout", sdpa_math_2x)

@@ -588,6 +588,16 @@ class RandomMt19937ParityTest {
     }
 
     @Test
+    void scaledDotProductAttentionDropoutOnTheCpuIsTheMathPathsMask() {
+        // PyTorch 2.x's CPU dispatch sends dropout to the math composition: at::dropout over the [N, H, L, S] weights
+        seeded("sdpa_math_dropout", 900, 64, () -> Functional.scaledDotProductAttention(
+                Tensor.linspace(-1, 1, 24, DType.FLOAT64, Device.CPU).reshape(1, 2, 3, 4),
+                Tensor.linspace(1, -0.5, 32, DType.FLOAT64, Device.CPU).reshape(1, 2, 4, 4),
+                Tensor.linspace(0, 2, 32, DType.FLOAT64, Device.CPU).reshape(1, 2, 4, 4), null, 0.4, false, null));
+        done();
+    }
+
+    @Test
     void aLoaderWorkerDrawsFromItsGeneratorSeededWithTheBaseSeed() {
         // PyTorch's worker: torch.manual_seed(base_seed + id), then the items draw from it; Ember's worker thread draws
         // from WorkerInfo.currentGenerator(), which under MT19937 is PyTorch's generator of that seed
