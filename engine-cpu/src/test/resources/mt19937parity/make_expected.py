@@ -7,6 +7,12 @@
 #   - nn.init.*(..., generator=g) is 2.x API (2.1+); 1.13 has no generator argument, so those cases call the tensor
 #     method the 2.x functions call (uniform_/normal_ with generator=g) on the same bounds.
 #   - trunc_normal_ in 1.13 and 2.x: uniform_(2l-1, 2u-1), erfinv_, mul_(std*sqrt(2)), add_(mean), clamp_(a, b) in place.
+#   - the serial normal (normal_distribution<double>: fewer than 16 values, strided tensors, log_normal_, the samplers of
+#     gamma and friends) takes log1p(-u2) in 2.x, log(1 - u2) in 1.13; they differ in the last bit for about 3% of the
+#     draws. Most cases here draw none of those; the ones that do (init_*_selu) are computed by serial_normal_2x.
+#   - 2.x's exponential_ on CPU is -log1p(-u) / lambda, 1.13's -log(1 - u) / lambda; Ember's (TorchCpuRandom, checked by
+#     RandomMt19937Test against 1.13) follows 1.13, and so do the exponential-based cases here (multinomial without
+#     replacement, gumbel_softmax, Exponential.rsample): open, see the report of session 45, helper 5.
 # Float32 normal fills of 16 or more values are compared with a few ulps of tolerance in the test (AVX2's avx_mathfun);
 # so are the cases computed through a QR factorization (orthogonal_), which LAPACK and Ember round differently.
 #
@@ -434,3 +440,32 @@ def sdpa_math_2x():
 
 
 seeded(900, "sdpa_math_dropout", sdpa_math_2x)
+
+# ------------------------------------------------------------------ 10. init gains that are not powers of two
+seeded(1000, "init_xavier_uniform_tanh", lambda: init.xavier_uniform_(D(4, 6), gain=init.calculate_gain("tanh")))
+
+
+def serial_normal_2x(shape, mean, std):
+    """2.x's serial normal (fewer than 16 values, or strided): normal_distribution<double> per element, each pair's
+    Box-Muller r = sqrt(-2 log1p(-u2)), theta = 2 pi u1 (r cos first, r sin cached for the next), then val * std + mean.
+    1.13 took log(1 - u2), which differs in the last bit for about 3% of draws, so cases whose draws fall there are
+    computed here from the same uniform doubles (torch.rand(float64) consumes the engine as the normal's uniforms do)."""
+    n = math.prod(shape)
+    u = torch.rand(n + n % 2, dtype=torch.float64).tolist()
+    out = []
+    for i in range(0, len(u), 2):
+        r = math.sqrt(-2.0 * math.log1p(-u[i + 1]))
+        theta = 2.0 * math.pi * u[i]
+        out += [r * math.cos(theta), r * math.sin(theta)]
+    assert mean == 0  # val * std + mean, fused or not, is val * std rounded
+    return torch.tensor([v * std for v in out[:n]], dtype=torch.float64).reshape(shape)
+
+
+# xavier_normal_ / kaiming_normal_ of 15 doubles with selu's gain, 2.x's serial normal (two of them differ from 1.13's)
+seeded(1001, "init_xavier_normal_selu", lambda: serial_normal_2x((3, 5), 0.0, init.calculate_gain("selu") * math.sqrt(2.0 / float(5 + 3))))
+seeded(1002, "init_kaiming_uniform_tanh", lambda: init.kaiming_uniform_(D(4, 6), nonlinearity="tanh"))
+seeded(1003, "init_kaiming_uniform_leaky02_fanout", lambda: init.kaiming_uniform_(D(4, 3, 3), a=0.2, mode="fan_out"))
+seeded(1004, "init_kaiming_normal_selu", lambda: serial_normal_2x((5, 3), 0.0, init.calculate_gain("selu") / math.sqrt(3)))
+seeded(1005, "init_kaiming_uniform_sigmoid_f32", lambda: init.kaiming_uniform_(E(7, 3), nonlinearity="sigmoid"))
+seeded(1006, "init_uniform_f16", lambda: init.uniform_(torch.empty(9, dtype=torch.float16), -0.3, 0.9))
+seeded(1007, "init_normal_bf16", lambda: init.normal_(torch.empty(20, dtype=torch.bfloat16), 0.5, 1.5))

@@ -364,6 +364,20 @@ class RandomMt19937ParityTest {
         done();
     }
 
+    @Test
+    void initGainsThatAreNotPowersOfTwoGivePyTorchsBounds() {
+        seeded("init_xavier_uniform_tanh", 1000, () -> Init.xavierUniform_(Tensor.empty(DType.FLOAT64, 4, 6), Init.calculateGain("tanh")));
+        seeded("init_xavier_normal_selu", 1001, () -> Init.xavierNormal_(Tensor.empty(DType.FLOAT64, 3, 5), Init.calculateGain("selu")));
+        seeded("init_kaiming_uniform_tanh", 1002, () -> Init.kaimingUniform_(Tensor.empty(DType.FLOAT64, 4, 6), 0, "fan_in", "tanh"));
+        seeded("init_kaiming_uniform_leaky02_fanout", 1003, () -> Init.kaimingUniform_(Tensor.empty(DType.FLOAT64, 4, 3, 3), 0.2,
+                "fan_out", "leaky_relu"));
+        seeded("init_kaiming_normal_selu", 1004, () -> Init.kaimingNormal_(Tensor.empty(DType.FLOAT64, 5, 3), 0, "fan_in", "selu"));
+        seeded("init_kaiming_uniform_sigmoid_f32", 1005, () -> Init.kaimingUniform_(Tensor.empty(7, 3), 0, "fan_in", "sigmoid"));
+        seeded("init_uniform_f16", 1006, () -> Init.uniform_(Tensor.empty(DType.FLOAT16, 9), -0.3, 0.9));
+        seeded("init_normal_bf16", 1007, () -> Init.normal_(Tensor.empty(DType.BFLOAT16, 20), 0.5, 1.5));
+        done();
+    }
+
     /** A draw from {@code torch.Generator().manual_seed(77)}, then two from the default generator seeded 5 (untouched). */
     private void withGenerator(String name, Function<Generator, Tensor> draw) {
         seeded(name, 5, () -> {

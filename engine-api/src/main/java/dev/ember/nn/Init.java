@@ -229,7 +229,7 @@ public final class Init {
     public static Tensor xavierUniform_(Tensor t, double gain, Generator generator) {
         Checks.notNull(t, "tensor");
         double[] f = fans(t);
-        double a = Math.sqrt(3.0) * gain * Math.sqrt(2.0 / (f[0] + f[1]));
+        double a = Math.sqrt(3.0) * (gain * Math.sqrt(2.0 / (f[0] + f[1]))); // PyTorch's std first, then sqrt(3) * std
         return uniform_(t, -a, a, generator);
     }
 
