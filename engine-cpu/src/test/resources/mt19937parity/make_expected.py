@@ -10,9 +10,10 @@
 #   - the serial normal (normal_distribution<double>: fewer than 16 values, strided tensors, log_normal_, the samplers of
 #     gamma and friends) takes log1p(-u2) in 2.x, log(1 - u2) in 1.13; they differ in the last bit for about 3% of the
 #     draws. Most cases here draw none of those; the ones that do (init_*_selu) are computed by serial_normal_2x.
-#   - 2.x's exponential_ on CPU is -log1p(-u) / lambda, 1.13's -log(1 - u) / lambda; Ember's (TorchCpuRandom, checked by
-#     RandomMt19937Test against 1.13) follows 1.13, and so do the exponential-based cases here (multinomial without
-#     replacement, gumbel_softmax, Exponential.rsample): open, see the report of session 45, helper 5.
+#   - 2.x's exponential_ on CPU is -1 / lambda * log1p(-u), 1.13's -1 / lambda * log(1 - u): the same number (1 - u is
+#     exact for a 53-bit u) but where the two libm functions round differently; Ember follows 2.x, and the
+#     exponential-based cases here (multinomial without replacement, gumbel_softmax, Exponential.rsample) draw no u where
+#     they differ.
 # Float32 normal fills of 16 or more values are compared with a few ulps of tolerance in the test (AVX2's avx_mathfun);
 # so are the cases computed through a QR factorization (orthogonal_), which LAPACK and Ember round differently.
 #

@@ -19,7 +19,9 @@ import dev.ember.backend.RandomKind;
  *       with the generator's cached second sample;
  *   <li>integers on [from, to): {@code word % (to - from) + from}, the word 64 bits for a range of 2^32 or more in
  *       int64, double, float and bfloat16, else 32;
- *   <li>Bernoulli(p): {@code uniform double < p}; exponential(lambda): {@code -1 / lambda * log(1 - u)}.
+ *   <li>Bernoulli(p): {@code uniform double < p}; exponential(lambda): {@code -1 / lambda * log1p(-u)} (2.x's
+ *       {@code transformation::exponential}; 1.13's {@code log(1 - u)} is the same number but where the two libm
+ *       functions round differently, 1 - u being exact for a 53-bit u).
  * </ul>
  * Values are drawn in the order of the tensor's memory (TensorIterator's order), one element after another.
  *
@@ -57,7 +59,7 @@ final class TorchCpuRandom {
             case EXPONENTIAL: {
                 double[] v = new double[n];
                 for (int i = 0; i < n; i++) {
-                    v[i] = -1.0 / a * Math.log(1.0 - mt.uniformDouble());
+                    v[i] = -1.0 / a * Math.log1p(-mt.uniformDouble());
                 }
                 return fromDoubles(v, shape, dtype);
             }
@@ -174,7 +176,7 @@ final class TorchCpuRandom {
         int n = rows * categories;
         double[] key = new double[n];
         for (int i = 0; i < n; i++) {
-            double q = round(-1.0 * Math.log(1.0 - mt.uniformDouble()), dtype); // exponential_(1) in the input's type
+            double q = round(-1.0 * Math.log1p(-mt.uniformDouble()), dtype); // exponential_(1) in the input's type
             key[i] = round(round(p[i], dtype) / q, dtype);
         }
         Integer[] order = new Integer[categories];
