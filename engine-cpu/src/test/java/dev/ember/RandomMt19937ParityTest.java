@@ -10,6 +10,19 @@ import dev.ember.data.SubsetRandomSampler;
 import dev.ember.data.TensorDataset;
 import dev.ember.data.WeightedRandomSampler;
 import dev.ember.distributions.Bernoulli;
+import dev.ember.distributions.Chi2;
+import dev.ember.distributions.FisherSnedecor;
+import dev.ember.distributions.HalfCauchy;
+import dev.ember.distributions.Kumaraswamy;
+import dev.ember.distributions.LKJCholesky;
+import dev.ember.distributions.LogisticNormal;
+import dev.ember.distributions.LowRankMultivariateNormal;
+import dev.ember.distributions.Multinomial;
+import dev.ember.distributions.NegativeBinomial;
+import dev.ember.distributions.Pareto;
+import dev.ember.distributions.RelaxedOneHotCategorical;
+import dev.ember.distributions.VonMises;
+import dev.ember.distributions.Weibull;
 import dev.ember.distributions.Beta;
 import dev.ember.distributions.Binomial;
 import dev.ember.distributions.Categorical;
@@ -667,6 +680,35 @@ class RandomMt19937ParityTest {
         } finally {
             Ember.setDefaultDtype(before);
         }
+        done();
+    }
+
+    // ------------------------------------------------------------------ 11. more distributions
+
+    private static Tensor t64(double... v) {
+        return Tensor.tensor(v, DType.FLOAT64, Device.CPU);
+    }
+
+    @Test
+    void moreDistributionsSampleAsPyTorch() {
+        // float64 throughout; their transforms (log, exp, pow, matrix products) may differ from PyTorch's in the last
+        // bits, so within 8 ulps: a sample drawn in another order or from other draws differs entirely
+        seeded("dist_relaxed_one_hot_rsample", 1100, 8, () -> RelaxedOneHotCategorical.ofProbs(t64(0.7).reshape(), t64(0.2, 0.5, 0.3))
+                .rsample(3));
+        seeded("dist_multinomial_sample", 1101, () -> Multinomial.ofProbs(7, t64(0.2, 0.5, 0.3)).sample(4));
+        seeded("dist_negative_binomial_sample", 1102, () -> NegativeBinomial.ofProbs(t64(3.0, 7.5), t64(0.4, 0.6)).sample(3));
+        seeded("dist_pareto_rsample", 1103, 8, () -> new Pareto(t64(1.0, 2.0), t64(1.5, 3.0)).rsample(3));
+        seeded("dist_weibull_rsample", 1104, 8, () -> new Weibull(t64(1.0, 2.0), t64(0.5, 3.0)).rsample(3));
+        seeded("dist_kumaraswamy_rsample", 1105, 8, () -> new Kumaraswamy(t64(0.5, 2.0), t64(1.5, 3.0)).rsample(3));
+        seeded("dist_von_mises_sample", 1106, 8, () -> new VonMises(t64(0.0, 1.0), t64(0.5, 4.0)).sample(3));
+        seeded("dist_low_rank_mvn_rsample", 1107, 8, () -> new LowRankMultivariateNormal(t64(0.0, 1.0, 2.0),
+                Tensor.linspace(0.1, 0.6, 6, DType.FLOAT64, Device.CPU).reshape(3, 2), t64(1.0, 0.5, 2.0)).rsample(2));
+        seeded("dist_half_cauchy_rsample", 1108, 8, () -> new HalfCauchy(t64(1.0, 2.0)).rsample(3));
+        seeded("dist_fisher_snedecor_rsample", 1109, 8, () -> new FisherSnedecor(t64(3.0, 6.0), t64(4.0, 9.0)).rsample(2));
+        seeded("dist_chi2_rsample", 1110, 8, () -> new Chi2(t64(1.5, 4.0)).rsample(3));
+        seeded("dist_logistic_normal_rsample", 1111, 8, () -> new LogisticNormal(t64(0.0, 1.0), t64(1.0, 0.5)).rsample(2));
+        seeded("dist_lkj_cholesky_sample", 1113, 8, () -> new LKJCholesky(3, t64(1.5), null).sample(2));
+        seeded("dist_categorical_logits_sample", 1114, () -> Categorical.ofLogits(t64(0.1, -1.0, 2.0, 0.5)).sample(6));
         done();
     }
 
