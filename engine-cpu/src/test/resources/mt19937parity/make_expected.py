@@ -488,3 +488,36 @@ seeded(1111, "dist_logistic_normal_rsample", lambda: D_.LogisticNormal(T64(0.0, 
 # Wishart: 1.13 warns "Singular sample detected" for positive definite samples here and redraws, so it is left out
 seeded(1113, "dist_lkj_cholesky_sample", lambda: D_.LKJCholesky(3, T64(1.5)).sample((2,)))
 seeded(1114, "dist_categorical_logits_sample", lambda: D_.Categorical(logits=T64(0.1, -1.0, 2.0, 0.5)).sample((6,)))
+
+
+def loader_of_seed():
+    # Ember's DataLoader.of(inputs, targets, 3, shuffle, seed 21): a generator of that seed, two epochs
+    dl = DataLoader(TensorDataset(torch.arange(8), torch.arange(8) * 10), batch_size=3, shuffle=True,
+                    generator=torch.Generator().manual_seed(21))
+    out = []
+    for _ in range(2):
+        for x, _y in dl:
+            out += x.tolist()
+    return torch.tensor(out + [int(torch.randint(0, 1000, (1,)))])
+
+
+seeded(1200, "dataloader_of_seed", loader_of_seed)
+
+
+def samplers_draw_at_first_index():
+    # iter() draws nothing: the samplers' generator functions draw at their first next()
+    its = [iter(RandomSampler(range(5))), iter(SubsetRandomSampler([2, 4, 6])), iter(WeightedRandomSampler([0.3, 0.7], 3))]
+    a = torch.rand(2, dtype=torch.float64)
+    idx = [float(i) for it in its for i in it]
+    return torch.cat([a, torch.tensor(idx, dtype=torch.float64), torch.rand(1, dtype=torch.float64)])
+
+
+def sampler_with_generator_two_epochs():
+    # a shared generator: each exhausted epoch also draws RandomSampler's empty last randperm(n)[:0]
+    g = torch.Generator().manual_seed(5)
+    s = RandomSampler(range(6), generator=g)
+    return torch.tensor(list(s) + list(s) + [int(torch.randint(0, 1000, (1,), generator=g))])
+
+
+seeded(1201, "samplers_draw_at_first_index", samplers_draw_at_first_index)
+seeded(1202, "sampler_with_generator_two_epochs", sampler_with_generator_two_epochs)

@@ -100,6 +100,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PrimitiveIterator;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -563,6 +564,39 @@ class RandomMt19937ParityTest {
                 new Generator(2, Generator.Algorithm.MT19937)))));
         seeded("weighted_sampler_gen", 562, () -> longs(all(new WeightedRandomSampler(new double[] {0.1, 0.9, 0.4}, 6, true,
                 new Generator(2, Generator.Algorithm.MT19937)))));
+        seeded("samplers_draw_at_first_index", 1201, () -> {
+            List<PrimitiveIterator.OfInt> its = List.of(new RandomSampler(range(5)).iterator(),
+                    new SubsetRandomSampler(a(2, 4, 6), null).iterator(),
+                    new WeightedRandomSampler(new double[] {0.3, 0.7}, 3, true, null).iterator());
+            Tensor before = Tensor.rand(DType.FLOAT64, 2);
+            List<Integer> idx = new ArrayList<>();
+            for (PrimitiveIterator.OfInt it : its) {
+                it.forEachRemaining((int i) -> idx.add(i));
+            }
+            return Tensor.cat(List.of(before, longs(idx).to(DType.FLOAT64), Tensor.rand(DType.FLOAT64, 1)), 0);
+        });
+        seeded("sampler_with_generator_two_epochs", 1202, () -> {
+            Generator g = new Generator(5, Generator.Algorithm.MT19937);
+            RandomSampler s = new RandomSampler(range(6), g);
+            List<Integer> v = all(s);
+            v.addAll(all(s));
+            v.add((int) Tensor.randint(g, 0, 1000, 1).toLongArray()[0]);
+            return longs(v);
+        });
+        seeded("dataloader_of_seed", 1200, () -> {
+            List<Integer> out = new ArrayList<>();
+            DataLoader<List<Tensor>, DataLoader.Batch> loader = DataLoader.of(Tensor.arange(8L), Tensor.arange(8L).mul(10L), 3, true,
+                    21, Device.CPU);
+            for (int e = 0; e < 2; e++) {
+                for (DataLoader.Batch b : loader) {
+                    for (long v : b.inputs().toLongArray()) {
+                        out.add((int) v);
+                    }
+                }
+            }
+            out.add((int) Tensor.randint(0, 1000, 1).toLongArray()[0]);
+            return longs(out);
+        });
         seeded("dataloader_no_shuffle_next", 563, () -> {
             DataLoader<List<Tensor>, List<Tensor>> loader = DataLoader.builder(new TensorDataset(Tensor.arange(4L))).batchSize(2).build();
             for (int e = 0; e < 2; e++) {

@@ -48,6 +48,30 @@ final class Samplers {
     }
 
     /** An iterator over an array. */
+    /** The values of {@code draw}, drawn at the first {@code hasNext()} or {@code nextInt()} (a Python generator's first next). */
+    static PrimitiveIterator.OfInt lazy(java.util.function.Supplier<int[]> draw) {
+        return new PrimitiveIterator.OfInt() {
+            private PrimitiveIterator.OfInt values;
+
+            private PrimitiveIterator.OfInt values() {
+                if (values == null) {
+                    values = over(draw.get());
+                }
+                return values;
+            }
+
+            @Override
+            public boolean hasNext() {
+                return values().hasNext();
+            }
+
+            @Override
+            public int nextInt() {
+                return values().nextInt();
+            }
+        };
+    }
+
     static PrimitiveIterator.OfInt over(int[] values) {
         return new PrimitiveIterator.OfInt() {
             private int next;
