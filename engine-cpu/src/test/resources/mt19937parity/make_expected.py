@@ -521,3 +521,14 @@ def sampler_with_generator_two_epochs():
 
 seeded(1201, "samplers_draw_at_first_index", samplers_draw_at_first_index)
 seeded(1202, "sampler_with_generator_two_epochs", sampler_with_generator_two_epochs)
+
+
+def loader_draws_at_first_batch():
+    # iter(loader) draws the base seed; the sampler's seed and permutation come with the first batch
+    it = iter(DataLoader(TensorDataset(torch.arange(6)), batch_size=4, shuffle=True))
+    a = torch.rand(2, dtype=torch.float64)
+    idx = [float(v) for (x,) in it for v in x.tolist()]
+    return torch.cat([a, torch.tensor(idx, dtype=torch.float64), torch.rand(1, dtype=torch.float64)])
+
+
+seeded(1203, "dataloader_draws_at_first_batch", loader_draws_at_first_batch)

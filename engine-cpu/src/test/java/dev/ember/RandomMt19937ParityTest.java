@@ -583,6 +583,19 @@ class RandomMt19937ParityTest {
             v.add((int) Tensor.randint(g, 0, 1000, 1).toLongArray()[0]);
             return longs(v);
         });
+        seeded("dataloader_draws_at_first_batch", 1203, () -> {
+            DataLoader<List<Tensor>, List<Tensor>> loader = DataLoader.builder(new TensorDataset(Tensor.arange(6L))).batchSize(4)
+                    .shuffle(true).build();
+            java.util.Iterator<List<Tensor>> it = loader.iterator();
+            Tensor before = Tensor.rand(DType.FLOAT64, 2);
+            List<Integer> idx = new ArrayList<>();
+            while (it.hasNext()) {
+                for (long v : it.next().get(0).toLongArray()) {
+                    idx.add((int) v);
+                }
+            }
+            return Tensor.cat(List.of(before, longs(idx).to(DType.FLOAT64), Tensor.rand(DType.FLOAT64, 1)), 0);
+        });
         seeded("dataloader_of_seed", 1200, () -> {
             List<Integer> out = new ArrayList<>();
             DataLoader<List<Tensor>, DataLoader.Batch> loader = DataLoader.of(Tensor.arange(8L), Tensor.arange(8L).mul(10L), 3, true,
