@@ -231,13 +231,33 @@ final class ActivationOps2 {
         }
     }
 
+    /**
+     * PyTorch's CPU slopes ({@code _rrelu_with_noise_train}): for each element {@code <= 0} in order, one
+     * {@code uniform_real_distribution<double>(lower, upper)} draw with the bounds in the accumulation type (float for
+     * float32 and the reduced types), {@code u * (upper - lower) + lower} in double, rounded to it; the other elements draw
+     * nothing (their slope here is 1, unused).
+     */
+    private static Tensor rreluSlopes(Tensor x, double lower, double upper, DType type, Mt19937 mt) {
+        double lo = type == DType.FLOAT64 ? lower : (float) lower;
+        double hi = type == DType.FLOAT64 ? upper : (float) upper;
+        double[] in = x.detach().contiguous().to(DType.FLOAT64).toDoubleArray();
+        double[] r = new double[in.length];
+        for (int i = 0; i < in.length; i++) {
+            r[i] = in[i] <= 0 ? mt.uniformDouble() * (hi - lo) + lo : 1; // not fused: Activation.cpp has no FMA flags
+        }
+        return ArithmeticOps.cast(Creation.fromFlat(r, x.shape(), DType.FLOAT64, Device.CPU), type);
+    }
+
     /** The training forward of rrelu: {@code {out, noise}}, not recorded. */
     private static Tensor[] rreluTrain(Tensor x, double lower, double upper, Generator generator) {
         ActivationOps.checkFloating(x, "rrelu_with_noise_out_cpu", "rrelu_with_noise_out_cuda");
         try (GradMode off = Ember.noGrad()) {
             DType type = x.dtype.isReducedFloatingPoint() ? DType.FLOAT32 : x.dtype;
-            Tensor slopes = Creation.random(RandomKind.UNIFORM, x.shape(), type, lower, upper,
-                    generator == null ? Generator.DEFAULT : generator, x.device);
+            Generator g = generator == null ? Generator.DEFAULT : generator;
+            Tensor slopes = g.drawCpu(x.device, mt -> rreluSlopes(x, lower, upper, type, mt));
+            if (slopes == null) {
+                slopes = Creation.random(RandomKind.UNIFORM, x.shape(), type, lower, upper, g, x.device);
+            }
             Tensor xo = ReductionOps.opmath(x);
             Tensor noise = Tensor.where(xo.le(0L), slopes, Creation.wrap(1.0));
             Tensor out = ReductionOps.narrowedBack(xo.mul(noise), x.dtype);

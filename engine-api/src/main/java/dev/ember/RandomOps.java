@@ -42,6 +42,11 @@ final class RandomOps {
         return Creation.random(kind, like.shape, like.dtype, a, b, g, like.device);
     }
 
+    /** {@code rand_like} / {@code randn_like}: {@link #draw} on [0, 1) or N(0, 1). */
+    static Tensor like(Tensor like, RandomKind kind, Generator g) {
+        return draw(like, kind, 0, 1, g);
+    }
+
     /** The in-place form: {@code values} (drawn by {@code op}) written into {@code self} with PyTorch's in-place rules. */
     private static Tensor fill(Tensor self, List<Tensor> others, String node, java.util.function.Function<Tensor, Tensor> values) {
         return InplaceOps.inplace(self, others, old -> {
@@ -193,6 +198,35 @@ final class RandomOps {
         return fill(self, List.of(), node, old -> draw(old, RandomKind.INTEGERS, from, to, g));
     }
 
+    /**
+     * {@code Tensor.random_()}: ATen's {@code uniform_int_distribution} over the type's range ({@code random_kernel}):
+     * the word modulo {@code max + 1} for the integer types (64 bits for int64, else 32), {@code 2^d + 1} for the floating
+     * types (64 bits for double), its low bit for bool; node RandomBackward2.
+     */
+    static Tensor random_(Tensor self, Generator g) {
+        DType t = self.dtype;
+        if (t.isComplex() || t.isFloat8() || t.isBarebonesUnsigned()) {
+            throw new IllegalArgumentException("\"random_kernel_cpu\" not implemented for '" + Format.scalarType(t) + "'");
+        }
+        // the end of the range as the kernels read it, (long) b as an unsigned number: 2^63 for int64 is -2^63 as a long
+        double to;
+        switch (t) {
+            case INT64: to = -0x1p63; break;
+            case FLOAT64: to = 0x1p53 + 1; break;
+            case FLOAT32: to = 0x1p24 + 1; break;
+            case FLOAT16: to = 0x1p11 + 1; break;
+            case BFLOAT16: to = 0x1p8 + 1; break;
+            case BOOL: to = 2; break;
+            default: to = t.maxValue() + 1.0; break;
+        }
+        long end = t == DType.INT64 ? Long.MIN_VALUE : t == DType.FLOAT64 ? (1L << 53) + 1 : (long) to;
+        return fill(self, List.of(), "RandomBackward2", old -> {
+            Tensor serial = g.drawCpu(old.device, mt -> TorchCpuRandom.integersLike(old, 0, end, mt));
+            // Philox: the same ranges but float64's, which a double cannot hold: [0, 2^53]
+            return serial != null ? serial : draw(old, RandomKind.INTEGERS, 0, to, g);
+        });
+    }
+
     /** {@code Tensor.geometric_(p)}: the number of Bernoulli(p) trials up to the first success, node GeometricBackward0. */
     static Tensor geometric_(Tensor self, double p, Generator g) {
         if (!(p > 0 && p < 1)) {
@@ -201,11 +235,11 @@ final class RandomOps {
         if (self.dtype.isComplex() || self.dtype.isFloat8() || self.dtype.isBarebonesUnsigned()) {
             throw new IllegalArgumentException("\"geometric_cpu\" not implemented for '" + Format.scalarType(self.dtype) + "'");
         }
-        // PyTorch's transformation::geometric: ceil(log(u) / log1p(-p)), u uniform on (0, 1)
+        // PyTorch's transformation::geometric: ceil(log(u) / log1p(-p)), u its serial uniform double on [0, 1)
         return fill(self, List.of(), "GeometricBackward0", old -> {
             try (GradMode off = Ember.noGrad()) {
                 Tensor u = Creation.random(RandomKind.UNIFORM, old.shape, DType.FLOAT64, 0, 1, g, old.device);
-                Tensor k = u.rsub(1.0).log().div(Math.log1p(-p)).ceil().clampMin(1.0);
+                Tensor k = u.log().div(Math.log1p(-p)).ceil().clampMin(1.0);
                 return ArithmeticOps.cast(k, old.dtype);
             }
         });
@@ -234,6 +268,10 @@ final class RandomOps {
         }
         requireFloating(self, "log_normal_cpu");
         return fill(self, List.of(), "LogNormalBackward0", old -> {
+            Tensor serial = g.drawCpu(old.device, mt -> TorchCpuRandom.logNormalLike(old, mean, std, mt));
+            if (serial != null) {
+                return serial;
+            }
             try (GradMode off = Ember.noGrad()) {
                 Tensor z = Creation.random(RandomKind.NORMAL, old.shape, DType.FLOAT64, mean, std, g, old.device);
                 return ArithmeticOps.cast(z.exp(), old.dtype);
@@ -430,27 +468,88 @@ final class RandomOps {
         return ArithmeticOps.cast(Creation.fromFlat(out, shape, DType.FLOAT64, count.device), count.dtype);
     }
 
+    /**
+     * A Binomial(count, prob) draw as ATen's {@code sample_binomial}: the success probability below one half (else
+     * {@code count} minus the draw for {@code 1 - prob}), then BTRS (Hormann's transformed rejection, with PyTorch's
+     * bound) when {@code count * prob >= 10}, else inversion by geometric waiting times {@code ceil(log(u) / log1p(-p))}
+     * until they pass {@code count}. Each uniform is one of the element's stream.
+     */
     static double sampleBinomial(double count, double prob, ElementStream s) {
-        if (count <= 0 || prob <= 0 || Double.isNaN(count) || Double.isNaN(prob)) {
+        if (Double.isNaN(count)) {
+            return Double.NaN; // PyTorch's inversion would wait for a sum above nan forever
+        }
+        if (count <= 0 || prob <= 0) {
             return 0;
         }
         if (prob >= 1) {
             return count;
         }
-        boolean flip = prob > 0.5;
-        double q = flip ? 1 - prob : prob;
-        double logq = Math.log1p(-q);
-        double k = 0;
-        double pos = 0;
-        while (true) {
-            // the gap to the next success, Geometric(q) on {1, 2, ...}
-            pos += Math.ceil(Math.log1p(-s.uniform()) / logq);
-            if (pos > count) {
-                break;
-            }
-            k++;
+        if (prob <= 0.5) {
+            return count * prob >= 10 ? btrs(count, prob, s) : binomialInversion(count, prob, s);
         }
-        return flip ? count - k : k;
+        if (prob > 0.5) {
+            double q = 1.0 - prob;
+            return count - (count * q >= 10 ? btrs(count, q, s) : binomialInversion(count, q, s));
+        }
+        return Double.NaN;
+    }
+
+    private static double binomialInversion(double count, double prob, ElementStream s) {
+        double geomSum = 0;
+        double num = 0;
+        double logprob = Math.log1p(-prob);
+        while (true) {
+            double geom = Math.ceil(Math.log(s.uniform()) / logprob);
+            geomSum += geom;
+            if (geomSum > count) {
+                return num;
+            }
+            num = num + 1;
+        }
+    }
+
+    /** {@code log(k!) - Stirling's approximation}: ATen's table up to 9, its series beyond. */
+    private static double stirlingTail(double k) {
+        if (k <= 9) {
+            return STIRLING_TAIL[(int) k];
+        }
+        double kp1sq = (k + 1) * (k + 1);
+        return (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / kp1sq) / kp1sq) / (k + 1);
+    }
+
+    private static final double[] STIRLING_TAIL = {0.0810614667953272, 0.0413406959554092, 0.0276779256849983,
+        0.02079067210376509, 0.0166446911898211, 0.0138761288230707, 0.0118967099458917, 0.0104112652619720,
+        0.00925546218271273, 0.00833056343336287};
+
+    private static double btrs(double count, double prob, ElementStream s) {
+        double stddev = Math.sqrt(count * prob * (1 - prob));
+        double b = 1.15 + 2.53 * stddev;
+        double a = -0.0873 + 0.0248 * b + 0.01 * prob;
+        double c = count * prob + 0.5;
+        double vr = 0.92 - 4.2 / b;
+        double r = prob / (1 - prob);
+        double alpha = (2.83 + 5.1 / b) * stddev;
+        double m = Math.floor((count + 1) * prob);
+        while (true) {
+            double u = s.uniform() - 0.5;
+            double v = s.uniform();
+            double us = 0.5 - Math.abs(u);
+            double k = Math.floor((2 * a / us + b) * u + c);
+            if (k < 0 || k > count) {
+                continue;
+            }
+            if (us >= 0.07 && v <= vr) {
+                return k;
+            }
+            v = Math.log(v * alpha / (a / (us * us) + b));
+            double upper = (m + 0.5) * Math.log((m + 1) / (r * (count - m + 1)))
+                    + (count + 1) * Math.log((count - m + 1) / (count - k + 1))
+                    + (k + 0.5) * Math.log(r * (count - k + 1) / (k + 1))
+                    + stirlingTail(m) + stirlingTail(count - m) - stirlingTail(k) - stirlingTail(count - k);
+            if (v <= upper) {
+                return k;
+            }
+        }
     }
 
     /**
@@ -466,7 +565,7 @@ final class RandomOps {
             scale *= Math.pow(1 - s.uniform(), 1.0 / alpha);
             alpha += 1.0;
         }
-        double d = alpha - 1.0 / 3.0;
+        double d = alpha - (double) (1.0f / 3.0f); // ATen's float constants: 1.0f / 3.0f and 0.0331f
         double c = 1.0 / Math.sqrt(9.0 * d);
         while (true) {
             double x;
@@ -478,7 +577,7 @@ final class RandomOps {
             double v = y * y * y;
             double u = 1 - s.uniform();
             double xsq = x * x;
-            if (u < 1.0 - 0.0331 * xsq * xsq) {
+            if (u < 1.0 - (double) 0.0331f * xsq * xsq) {
                 return scale * d * v;
             }
             if (Math.log(u) < 0.5 * xsq + d * (1.0 - v + Math.log(v))) {
@@ -775,6 +874,12 @@ final class RandomOps {
             if (!(sum > 0) && rows > 0) {
                 throw new IllegalArgumentException("invalid multinomial distribution (sum of probabilities <= 0)");
             }
+        }
+        int rowCount = rows;
+        long[] mtOut = g.drawCpu(probs.device, mt -> TorchCpuRandom.multinomial(p, rowCount, categories, numSamples,
+                replacement, probs.dtype, mt));
+        if (mtOut != null) {
+            return Creation.fromFlat(mtOut, outShape, DType.INT64, probs.device);
         }
         int perRow = Math.max(categories, numSamples);
         long[] drawn = g.draw((long) rows * perRow);

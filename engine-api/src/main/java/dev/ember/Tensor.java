@@ -585,14 +585,17 @@ public final class Tensor implements AutoCloseable {
         return Creation.empty(shape, dtype, device);
     }
 
-    /** Uniform on [0, 1) with this tensor's shape, type and device. */
+    /**
+     * Uniform on [0, 1) with this tensor's shape, type and device; a strided CPU tensor's draw follows its memory order,
+     * as PyTorch's {@code rand_like} fills an {@code empty_like} that keeps the strides.
+     */
     public Tensor randLike() {
-        return Creation.random(RandomKind.UNIFORM, shape, dtype, 0, 1, Generator.DEFAULT, device);
+        return RandomOps.like(this, RandomKind.UNIFORM, Generator.DEFAULT);
     }
 
-    /** Standard normal with this tensor's shape, type and device. */
+    /** Standard normal with this tensor's shape, type and device (a strided tensor's in memory order, as {@link #randLike}). */
     public Tensor randnLike() {
-        return Creation.random(RandomKind.NORMAL, shape, dtype, 0, 1, Generator.DEFAULT, device);
+        return RandomOps.like(this, RandomKind.NORMAL, Generator.DEFAULT);
     }
 
     /** A random permutation of {@code 0..n-1} as int64, as {@code torch.randperm(n)}, from the default generator. */
@@ -784,6 +787,21 @@ public final class Tensor implements AutoCloseable {
     public Tensor random_(long from, long to, Generator generator) {
         Args.require(generator, "random_", "generator", 3, "torch.Generator");
         return RandomOps.random_(this, from, to, "RandomBackward0", generator);
+    }
+
+    /**
+     * Fills with integers uniform over the type's whole range in place, as {@code Tensor.random_()}: [0, 2^63) for int64,
+     * [0, max + 1) for the other integer types, [0, 2^d] for the floating types (d the significand's bits: 24 float, 53
+     * double, 11 half, 8 bfloat16), 0 or 1 for bool.
+     */
+    public Tensor random_() {
+        return RandomOps.random_(this, Generator.DEFAULT);
+    }
+
+    /** {@code Tensor.random_(generator=)}. */
+    public Tensor random_(Generator generator) {
+        Args.require(generator, "random_", "generator", 1, "torch.Generator");
+        return RandomOps.random_(this, generator);
     }
 
     /** Fills with integers uniform on [0, to) in place, as {@code Tensor.random_(to)}. */

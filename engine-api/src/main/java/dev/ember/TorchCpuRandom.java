@@ -20,7 +20,9 @@ import dev.ember.backend.RandomKind;
  *       with the generator's cached second sample;
  *   <li>integers on [from, to): {@code word % (to - from) + from}, the word 64 bits for a range of 2^32 or more in
  *       int64, double, float and bfloat16, else 32;
- *   <li>Bernoulli(p): {@code uniform double < p}; exponential(lambda): {@code -1 / lambda * log(1 - u)}.
+ *   <li>Bernoulli(p): {@code uniform double < p}; exponential(lambda): {@code -1 / lambda * log1p(-u)} (2.x's
+ *       {@code transformation::exponential}; 1.13's {@code log(1 - u)} is the same number but where the two libm
+ *       functions round differently, 1 - u being exact for a 53-bit u).
  * </ul>
  * Values are drawn in the order of the tensor's memory (TensorIterator's order), one element after another.
  *
@@ -28,8 +30,9 @@ import dev.ember.backend.RandomKind;
  * follow the same one. The products and sums above are fused (one rounding) as GCC compiles them where the build has
  * FMA (AVX2 and AVX512), rounded twice on DEFAULT. The float32 normal fill takes its log, sine and cosine from
  * avx_mathfun's polynomials on AVX2 and AVX512 (ported here lane for lane, with GCC's fusions: bit for bit) and from the
- * C library on DEFAULT, whose last bit Java's functions may not share (the uniform numbers under them are the same). PyTorch builds with MKL draw {@code bernoulli_(p)} and {@code exponential_} from MKL's own stream instead;
- * these follow the builds without it (as PyTorch's own kernels).
+ * C library on DEFAULT, whose last bit Java's functions may not share (the uniform numbers under them are the same).
+ * PyTorch builds with MKL draw {@code bernoulli_(p)} and {@code exponential_} from MKL's own stream instead; these
+ * follow the builds without it (as PyTorch's own kernels).
  */
 final class TorchCpuRandom {
     private TorchCpuRandom() {
@@ -69,7 +72,7 @@ final class TorchCpuRandom {
             case EXPONENTIAL: {
                 double[] v = new double[n];
                 for (int i = 0; i < n; i++) {
-                    v[i] = -1.0 / a * Math.log(1.0 - mt.uniformDouble());
+                    v[i] = -1.0 / a * Math.log1p(-mt.uniformDouble());
                 }
                 return fromDoubles(v, shape, dtype);
             }
@@ -85,6 +88,18 @@ final class TorchCpuRandom {
     static Tensor randomLike(RandomKind kind, Tensor like, DType dtype, double a, double b, Mt19937 mt) {
         if (like.isContiguous()) {
             return random(kind, like.shape, dtype, a, b, mt);
+        }
+        return inMemoryOrder(like, (shape, n) -> fill(kind, shape, dtype, a, b, mt, n, false, CAPABILITY));
+    }
+
+    /**
+     * {@code like}'s shape filled by {@code fill} in the order of its memory: {@code fill} gets the dimensions ordered by
+     * decreasing stride and the element count, and its contiguous result is viewed back in {@code like}'s order.
+     */
+    static Tensor inMemoryOrder(Tensor like, java.util.function.BiFunction<int[], Integer, Tensor> fill) {
+        int n = Shapes.toSize(Layout.numel(like.shape), "numel");
+        if (like.isContiguous()) {
+            return fill.apply(like.shape.clone(), n);
         }
         int rank = like.shape.length;
         Integer[] order = new Integer[rank];
@@ -103,9 +118,109 @@ final class TorchCpuRandom {
         for (int i = 0; i < rank; i++) {
             inverse[perm[i]] = i;
         }
-        int n = Shapes.toSize(Layout.numel(like.shape), "numel");
-        Tensor drawn = fill(kind, permuted, dtype, a, b, mt, n, false, CAPABILITY);
-        return drawn.permute(inverse);
+        return fill.apply(permuted, n).permute(inverse);
+    }
+
+    /**
+     * {@code random_()} and the integer fills whose end is not a double ({@code 2^53 + 1} for float64, {@code 2^63} for
+     * int64, passed as {@code Long.MIN_VALUE}): {@code word % (to - from) + from} in {@code like}'s memory order, the range
+     * read as unsigned.
+     */
+    static Tensor integersLike(Tensor like, long from, long to, Mt19937 mt) {
+        return inMemoryOrder(like, (shape, n) -> integers(shape, like.dtype, from, to, mt, n));
+    }
+
+    /**
+     * {@code log_normal_(mean, std)}: ATen's serial {@code lognormal_distribution<double>}, {@code exp} of
+     * {@code normal_distribution<double>(mean, std)} (the generator's cached second sample included) for each element in
+     * memory order, rounded to {@code like}'s type.
+     */
+    static Tensor logNormalLike(Tensor like, double mean, double std, Mt19937 mt) {
+        return inMemoryOrder(like, (shape, n) -> {
+            double[] v = new double[n];
+            for (int i = 0; i < n; i++) {
+                v[i] = Math.exp(Math.fma(mt.normalDouble(), std, mean));
+            }
+            return fromDoubles(v, shape, like.dtype);
+        });
+    }
+
+    /**
+     * ATen's CPU {@code multinomial} on its generator: {@code p} holds {@code rows} rows of {@code categories}
+     * probabilities, already checked. With replacement (more than one sample): each row's cumulative sums in the type's
+     * accumulation ({@code float} but for double), divided by the sum, the last set to 1, and a binary search of each
+     * sample's uniform double ({@code multinomial_with_replacement_apply}). Otherwise PyTorch's exponential trick: q of
+     * the input's type drawn by {@code exponential_(1)} over the whole input in order, then the {@code numSamples} largest
+     * {@code p / q} of each row (argmax for one sample, the first of equal ones).
+     */
+    static long[] multinomial(double[] p, int rows, int categories, int numSamples, boolean replacement, DType dtype,
+                              Mt19937 mt) {
+        long[] out = new long[rows * numSamples];
+        boolean single = dtype == DType.FLOAT64;
+        if (replacement && numSamples > 1) {
+            double[] cdf = new double[categories];
+            for (int r = 0; r < rows; r++) {
+                double sum = 0;
+                for (int c = 0; c < categories; c++) {
+                    sum = single ? sum + p[r * categories + c] : (float) (sum + (float) p[r * categories + c]);
+                    cdf[c] = sum;
+                }
+                for (int c = 0; c < categories; c++) {
+                    cdf[c] = single ? cdf[c] / sum : (float) (cdf[c] / sum);
+                }
+                cdf[categories - 1] = 1;
+                for (int j = 0; j < numSamples; j++) {
+                    double u = mt.uniformDouble();
+                    int left = 0;
+                    int right = categories;
+                    while (right - left > 0) {
+                        int mid = left + (right - left) / 2;
+                        if (cdf[mid] < u) {
+                            left = mid + 1;
+                        } else {
+                            right = mid;
+                        }
+                    }
+                    out[r * numSamples + j] = left;
+                }
+            }
+            return out;
+        }
+        int n = rows * categories;
+        double[] key = new double[n];
+        for (int i = 0; i < n; i++) {
+            double q = round(-1.0 * Math.log1p(-mt.uniformDouble()), dtype); // exponential_(1) in the input's type
+            key[i] = round(round(p[i], dtype) / q, dtype);
+        }
+        Integer[] order = new Integer[categories];
+        for (int r = 0; r < rows; r++) {
+            int at = r * categories;
+            for (int c = 0; c < categories; c++) {
+                order[c] = c;
+            }
+            java.util.Arrays.sort(order, (x, y) -> {
+                int cmp = Double.compare(key[at + y], key[at + x]);
+                return cmp != 0 ? cmp : Integer.compare(x, y);
+            });
+            for (int j = 0; j < numSamples; j++) {
+                out[r * numSamples + j] = order[j];
+            }
+        }
+        return out;
+    }
+
+    /** A double rounded to {@code dtype} (float64, float32, float16 or bfloat16), as a double. */
+    private static double round(double v, DType dtype) {
+        switch (dtype) {
+            case FLOAT32:
+                return (float) v;
+            case FLOAT16:
+                return Half.toFloat(Half.fromFloat((float) v));
+            case BFLOAT16:
+                return BFloat16.toFloat(BFloat16.fromFloat((float) v));
+            default:
+                return v;
+        }
     }
 
     // ------------------------------------------------------------------ uniform

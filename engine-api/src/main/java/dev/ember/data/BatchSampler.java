@@ -52,7 +52,10 @@ public final class BatchSampler implements Iterable<int[]> {
         // a batch size far above the epoch's size (as Integer.MAX_VALUE for "one batch") allocates only what arrives
         int initial = Math.max(1, Math.min(batchSize, Math.min(sampler.size(), 1 << 16)));
         return new Iterator<>() {
-            private int[] next = advance();
+            // the first batch is taken at the first hasNext() or next(), as PyTorch's generator function starts there
+            // (a random sampler draws then, not at iter())
+            private boolean started;
+            private int[] next;
 
             private int[] advance() {
                 int[] b = new int[initial];
@@ -69,13 +72,22 @@ public final class BatchSampler implements Iterable<int[]> {
                 return k == b.length ? b : Arrays.copyOf(b, k);
             }
 
+            private void start() {
+                if (!started) {
+                    started = true;
+                    next = advance();
+                }
+            }
+
             @Override
             public boolean hasNext() {
+                start();
                 return next != null;
             }
 
             @Override
             public int[] next() {
+                start();
                 if (next == null) {
                     throw new NoSuchElementException();
                 }

@@ -243,7 +243,9 @@ public final class DataLoader<T, B> implements Iterable<B>, AutoCloseable {
     /**
      * A loader over inputs [N, ...] and targets [N, ...] ({@link TensorDataset}), on {@code device} (a CPU device
      * leaves them where they are), in a shuffled order drawn from a generator seeded with {@code seed} (a new
-     * permutation each epoch) when {@code shuffle}. Inputs and targets keep their types and shapes.
+     * permutation each epoch) when {@code shuffle}: {@code DataLoader(TensorDataset(inputs, targets), batch_size,
+     * shuffle, generator=torch.Generator().manual_seed(seed))}, the generator of the default generator's algorithm (so
+     * PyTorch's order under {@link Generator.Algorithm#MT19937}). Inputs and targets keep their types and shapes.
      *
      * @throws IllegalArgumentException for null arguments, 0-d inputs or targets, a length mismatch, or a batch size
      *     below 1 (PyTorch's message)
@@ -273,7 +275,8 @@ public final class DataLoader<T, B> implements Iterable<B>, AutoCloseable {
         }
         DataChecks.positive(batchSize, "batch_size");
         TensorDataset data = new TensorDataset(inputs, targets);
-        Builder<List<Tensor>, List<Tensor>> b = builder(data).batchSize(batchSize).generator(new Generator(seed));
+        // torch.Generator().manual_seed(seed) of the default generator's algorithm: PyTorch's order under MT19937
+        Builder<List<Tensor>, List<Tensor>> b = builder(data).batchSize(batchSize).generator(Samplers.fresh(seed));
         // nothing to shuffle in an empty data set (PyTorch's RandomSampler refuses one)
         b.shuffle(shuffle && data.size() > 0);
         if (!device.equals(Device.CPU)) {

@@ -146,7 +146,7 @@ public final class DataLoaderIterator<B> implements Iterator<B>, AutoCloseable {
         boolean auto = batched; // locals: a worker must not hold the iterator (an abandoned one is collected)
         long iteration = ITERATIONS.incrementAndGet();
         for (int id = 0; id < n; id++) {
-            WorkerInfo info = new WorkerInfo(id, n, baseSeed + id, new Generator(baseSeed + id),
+            WorkerInfo info = new WorkerInfo(id, n, baseSeed + id, Samplers.fresh(baseSeed + id),
                     loader.dataset != null ? loader.dataset : loader.iterable);
             Thread t = new Thread(() -> work(loader, auto, pool, info), "ember-data-worker-" + iteration + "-" + id);
             t.setDaemon(true);

@@ -55,29 +55,54 @@ public final class RandomSampler implements Sampler {
         return numSamples == null ? dataset.size() : numSamples;
     }
 
+    /**
+     * The indices of an epoch, drawn as PyTorch's generator function draws them: nothing until the first index; then,
+     * without a generator of its own, a seed from the default generator ({@code torch.empty((), dtype=torch.int64)
+     * .random_()}) for a fresh generator; then each permutation (or chunk of 32 draws with replacement) when its first
+     * index is asked for. Without replacement PyTorch's last {@code randperm(n)[:num_samples % n]} is drawn even when it
+     * is empty, when the indices run out ({@code hasNext()} false): it advances a shared generator for the next epoch.
+     */
     @Override
     public PrimitiveIterator.OfInt iterator() {
         int n = dataset.size();
         int count = size();
-        Generator g = generator != null ? generator : new Generator(Samplers.seed(Ember.defaultGenerator()));
         return new PrimitiveIterator.OfInt() {
+            private Generator g;
             private int[] chunk = new int[0];
             private int at;
             private int produced;
+            private boolean ended;
+
+            private Generator generator() {
+                if (g == null) {
+                    g = generator != null ? generator : Samplers.fresh(Samplers.seed(Ember.defaultGenerator()));
+                }
+                return g;
+            }
 
             @Override
             public boolean hasNext() {
-                return produced < count;
+                if (produced < count) {
+                    return true;
+                }
+                if (!ended) {
+                    ended = true;
+                    if (!replacement && count % n == 0) {
+                        Samplers.permutation(n, generator()); // randperm(n)[:0]: drawn, nothing taken
+                    }
+                }
+                return false;
             }
 
             @Override
             public int nextInt() {
-                if (produced >= count) {
+                if (!hasNext()) {
                     throw new NoSuchElementException();
                 }
                 if (at == chunk.length) {
                     // drawn when needed, in PyTorch's chunks: 32 draws with replacement, a permutation without
-                    chunk = replacement ? Samplers.uniform(n, Math.min(32, count - produced), g) : Samplers.permutation(n, g);
+                    chunk = replacement ? Samplers.uniform(n, Math.min(32, count - produced), generator())
+                            : Samplers.permutation(n, generator());
                     at = 0;
                 }
                 produced++;

@@ -27,7 +27,15 @@ final class Samplers {
 
     /** A seed drawn from a generator ({@code torch.empty((), dtype=torch.int64).random_(generator=)}). */
     static long seed(Generator generator) {
-        return (long) Tensor.empty(DType.INT64, 1).randintLike(0, Long.MAX_VALUE, generator).toLongArray()[0];
+        return Tensor.empty(DType.INT64).random_(generator).toLongArray()[0];
+    }
+
+    /**
+     * A fresh generator seeded by {@code seed} of the default generator's algorithm, as PyTorch's samplers build
+     * {@code torch.Generator()} (a CPU one) from the number they drew: PyTorch's numbers under {@code MT19937}.
+     */
+    static Generator fresh(long seed) {
+        return new Generator(seed, dev.ember.Ember.defaultGenerator().algorithm());
     }
 
     static int[] ints(Tensor t) {
@@ -40,6 +48,30 @@ final class Samplers {
     }
 
     /** An iterator over an array. */
+    /** The values of {@code draw}, drawn at the first {@code hasNext()} or {@code nextInt()} (a Python generator's first next). */
+    static PrimitiveIterator.OfInt lazy(java.util.function.Supplier<int[]> draw) {
+        return new PrimitiveIterator.OfInt() {
+            private PrimitiveIterator.OfInt values;
+
+            private PrimitiveIterator.OfInt values() {
+                if (values == null) {
+                    values = over(draw.get());
+                }
+                return values;
+            }
+
+            @Override
+            public boolean hasNext() {
+                return values().hasNext();
+            }
+
+            @Override
+            public int nextInt() {
+                return values().nextInt();
+            }
+        };
+    }
+
     static PrimitiveIterator.OfInt over(int[] values) {
         return new PrimitiveIterator.OfInt() {
             private int next;

@@ -24,12 +24,15 @@ public final class SubsetRandomSampler implements Sampler {
 
     @Override
     public PrimitiveIterator.OfInt iterator() {
-        int[] order = Samplers.permutation(indices.length, generator != null ? generator : Ember.defaultGenerator());
-        int[] out = new int[order.length];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = indices[order[i]];
-        }
-        return Samplers.over(out);
+        // PyTorch's generator function draws its randperm at the first index
+        return Samplers.lazy(() -> {
+            int[] order = Samplers.permutation(indices.length, generator != null ? generator : Ember.defaultGenerator());
+            int[] out = new int[order.length];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = indices[order[i]];
+            }
+            return out;
+        });
     }
 
     @Override

@@ -47,7 +47,8 @@ public final class WeightedRandomSampler implements Sampler {
     @Override
     public PrimitiveIterator.OfInt iterator() {
         Generator g = generator != null ? generator : Ember.defaultGenerator();
-        return Samplers.over(Samplers.ints(weights.multinomial(numSamples, replacement, g)));
+        // PyTorch's generator function draws its multinomial at the first index
+        return Samplers.lazy(() -> Samplers.ints(weights.multinomial(numSamples, replacement, g)));
     }
 
     @Override

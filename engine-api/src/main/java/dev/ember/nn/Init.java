@@ -229,7 +229,7 @@ public final class Init {
     public static Tensor xavierUniform_(Tensor t, double gain, Generator generator) {
         Checks.notNull(t, "tensor");
         double[] f = fans(t);
-        double a = Math.sqrt(3.0) * gain * Math.sqrt(2.0 / (f[0] + f[1]));
+        double a = Math.sqrt(3.0) * (gain * Math.sqrt(2.0 / (f[0] + f[1]))); // PyTorch's std first, then sqrt(3) * std
         return uniform_(t, -a, a, generator);
     }
 
@@ -474,7 +474,8 @@ public final class Init {
     /**
      * Fills a 2-D tensor as a sparse matrix ({@code nn.init.sparse_}, Martens 2010): normal values of mean 0 and
      * standard deviation {@code std}, then in each column {@code ceil(sparsity * rows)} rows chosen at random set to
-     * zero; the draws come from {@code generator}; returns t.
+     * zero; the values come from {@code generator}, the rows of each column from the default generator (PyTorch 2.x's
+     * {@code torch.randperm(rows)}, which takes no generator); returns t.
      *
      * @throws IllegalArgumentException for a tensor that is not 2-D (PyTorch's ValueError)
      */
@@ -490,7 +491,8 @@ public final class Init {
         try (GradMode off = Ember.noGrad()) {
             t.normal_(0, std, generator);
             for (int c = 0; c < cols; c++) {
-                Tensor rowsToZero = Tensor.randperm(generator, rows).narrow(0, 0, Math.min(zeros, rows)).to(t.device());
+                // 2.x: torch.randperm(rows) from the default generator, whichever generator drew the values
+                Tensor rowsToZero = Tensor.randperm(rows).narrow(0, 0, Math.min(zeros, rows)).to(t.device());
                 t.select(1, c).indexFill_(0, rowsToZero, 0.0);
             }
         }

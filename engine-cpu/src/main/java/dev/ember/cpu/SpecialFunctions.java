@@ -476,7 +476,9 @@ final class SpecialFunctions {
 
     /**
      * PyTorch's {@code calc_erfinv(double)} (Pavlis' rational first guess, central range 0.7, then two Newton steps on
-     * erf): NaN beyond [-1, 1], +-inf at +-1.
+     * erf): NaN beyond [-1, 1], +-inf at +-1. The polynomials' steps are fused multiply-adds, as x86 builds compile the
+     * kernel (AVX2 and AVX-512 capabilities contract {@code a * z + b}): with them, 2,000 draws on (-1, 1) give PyTorch's
+     * bits (RandomMt19937ParityTest's {@code trunc_normal_} cases go through it).
      */
     static double erfinv(double y) {
         double ya = Math.abs(y);
@@ -489,13 +491,13 @@ final class SpecialFunctions {
         double x;
         if (ya <= 0.7) {
             double z = y * y;
-            double num = ((EI_A[3] * z + EI_A[2]) * z + EI_A[1]) * z + EI_A[0];
-            double dem = (((EI_B[3] * z + EI_B[2]) * z + EI_B[1]) * z + EI_B[0]) * z + 1.0;
+            double num = Math.fma(Math.fma(Math.fma(EI_A[3], z, EI_A[2]), z, EI_A[1]), z, EI_A[0]);
+            double dem = Math.fma(Math.fma(Math.fma(Math.fma(EI_B[3], z, EI_B[2]), z, EI_B[1]), z, EI_B[0]), z, 1.0);
             x = y * num / dem;
         } else {
             double z = Math.sqrt(-Math.log((1.0 - ya) / 2.0));
-            double num = ((EI_C[3] * z + EI_C[2]) * z + EI_C[1]) * z + EI_C[0];
-            double dem = (EI_D[1] * z + EI_D[0]) * z + 1.0;
+            double num = Math.fma(Math.fma(Math.fma(EI_C[3], z, EI_C[2]), z, EI_C[1]), z, EI_C[0]);
+            double dem = Math.fma(Math.fma(EI_D[1], z, EI_D[0]), z, 1.0);
             x = Math.copySign(num, y) / dem;
         }
         double c = 2.0 / Math.sqrt(Math.PI);
@@ -521,13 +523,13 @@ final class SpecialFunctions {
         float x;
         if (ya <= 0.7f) {
             float z = y * y;
-            float num = ((EI_AF[3] * z + EI_AF[2]) * z + EI_AF[1]) * z + EI_AF[0];
-            float dem = (((EI_BF[3] * z + EI_BF[2]) * z + EI_BF[1]) * z + EI_BF[0]) * z + 1.0f;
+            float num = Math.fma(Math.fma(Math.fma(EI_AF[3], z, EI_AF[2]), z, EI_AF[1]), z, EI_AF[0]);
+            float dem = Math.fma(Math.fma(Math.fma(Math.fma(EI_BF[3], z, EI_BF[2]), z, EI_BF[1]), z, EI_BF[0]), z, 1.0f);
             x = y * num / dem;
         } else {
             float z = (float) Math.sqrt(-(float) Math.log((1.0f - ya) / 2.0f));
-            float num = ((EI_CF[3] * z + EI_CF[2]) * z + EI_CF[1]) * z + EI_CF[0];
-            float dem = (EI_DF[1] * z + EI_DF[0]) * z + 1.0f;
+            float num = Math.fma(Math.fma(Math.fma(EI_CF[3], z, EI_CF[2]), z, EI_CF[1]), z, EI_CF[0]);
+            float dem = Math.fma(Math.fma(EI_DF[1], z, EI_DF[0]), z, 1.0f);
             x = Math.copySign(num, y) / dem;
         }
         float c = 2.0f / (float) Math.sqrt(Math.PI);
