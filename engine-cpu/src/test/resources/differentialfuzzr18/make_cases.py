@@ -6,13 +6,15 @@
 #   (PyTorch 1.13 CPU; the seed is fixed, so a second run writes the same bytes; FUZZ_SEED / FUZZ_N for a local hunt)
 #
 # A program: a random tree of containers (Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict, nested)
-# over leaves (Linear, Conv1d, BatchNorm1d, LayerNorm, Embedding, GRU, Identity, and Custom: a parameter 'w', a buffer
-# 'b', persistent or not, and a submodule 'sub' = Linear(1, 1)); every tensor then gets known values (fill below), and
+# over leaves (Linear, Conv1d, BatchNorm1d, LayerNorm, Embedding, GRU, Identity, LazyLinear (uninitialized: its tensors
+# show shape and sum '?'), and Custom: a parameter 'w', a buffer 'b', persistent or not, and a submodule 'sub' =
+# Linear(1, 1)); every tensor then gets known values (fill below), and
 # 3-12 statements drawn against the live PyTorch state follow. After each statement its result ("r ...") or its error
 # ("err <message>"), then the whole observable state where it changed ("state ...").
 #
 # Format: "=== <id> B <n lines>", then
 #   build <tokens>     the tree, prefix form: lin I O B | conv I O K | bn N | ln N | emb N D | gru I H | id | cus P |
+#                      lazy O B (LazyLinear(O, bias=B)) |
 #                      seq N <N specs> | ml N <N specs> | md N <N x (key spec)> | pl N <N shapes> | pd N <N x (key shape)>
 #                      (shape: dims joined by 'x'; a scalar '-')
 #   s <op> <args>      a statement (below); names and paths are written n:<name> and p:<path> (may be empty)
@@ -72,9 +74,14 @@
 #   copies nothing then: the generator puts the values back after an error, so the state after it is the one before.
 # - Sequential.insert into a Sequential whose names are not positions moves entries before its KeyError: put back.
 # - The state dict given to load_state_dict is a plain OrderedDict copy, without _metadata, as Ember's maps are.
+# - requires_grad_ of a module with an uninitialized (lazy) parameter: PyTorch's loop sets the parameters before it
+#   and then raises; Ember refuses first: the flags are put back.
 # - to(dtype): PyTorch's _apply gives a converted buffer a new tensor object (a reference held elsewhere keeps the old
 #   dtype), Ember converts it in place (layers hold their buffers): a converted buffer keeps its #id here (reported).
-# Left out: delattr of Linear's or Conv1d's bias (their extra_repr then raises AttributeError, as their forward does;
+# Left out: loading a shape into an uninitialized parameter (PyTorch materializes it with any shape, a LazyLinear's
+# weight of another out_features included, and the LazyLinear prints in_features=0 for good after; Ember refuses a shape
+# its forward could not use and reads in_features from the loaded weight: reported); tying an uninitialized parameter
+# into another module (PyTorch's state_dict of that module then detaches it and raises); delattr of Linear's or Conv1d's bias (their extra_repr then raises AttributeError, as their forward does;
 # Ember prints bias=False and runs without it), and of BatchNorm1d's num_batches_tracked (a later load without it:
 # 2.x raises AttributeError, 1.13 reports the key unexpected); names that are Python attributes of the class but not registered ('training', 'forward', 'in_features':
 # hasattr is true in PyTorch, Ember's module cannot know a Python class's attributes); registering a module into its
@@ -133,6 +140,10 @@ class Custom(nn.Module):
         return x
 
 
+def tshape(t):
+    return "?" if lazy(t) else shape_str(t.shape)
+
+
 def shape_str(shape):
     return "x".join(str(s) for s in shape) if len(shape) else "-"
 
@@ -141,7 +152,13 @@ def parse_shape(s):
     return [] if s == "-" else [int(v) for v in s.split("x")]
 
 
+def lazy(t):
+    return torch.nn.parameter.is_lazy(t)
+
+
 def fill(t, k):
+    if lazy(t):
+        return  # an uninitialized parameter has no values
     with torch.no_grad():
         if t.dtype.is_floating_point:
             t.copy_((torch.arange(t.numel(), dtype=torch.float64) * 0.25 + k).reshape(t.shape))
@@ -150,6 +167,8 @@ def fill(t, k):
 
 
 def fmt_sum(t):
+    if lazy(t):
+        return "?"
     return repr(float(t.detach().double().sum()))
 
 
@@ -174,7 +193,7 @@ class Program:
     # ---- building
     def leaf(self):
         r = self.rnd
-        k = r.choice(["lin", "lin", "conv", "bn", "ln", "emb", "gru", "id", "cus", "cus"])
+        k = r.choice(["lin", "lin", "conv", "bn", "ln", "emb", "gru", "id", "cus", "cus", "lazy"])
         if k == "lin":
             i, o, b = r.randint(1, 3), r.randint(1, 3), r.randint(0, 1)
             return nn.Linear(i, o, bias=bool(b)), ["lin", str(i), str(o), str(b)]
@@ -195,6 +214,9 @@ class Program:
             return nn.GRU(i, h), ["gru", str(i), str(h)]
         if k == "id":
             return nn.Identity(), ["id"]
+        if k == "lazy":
+            o, b = r.randint(1, 3), r.randint(0, 1)
+            return nn.LazyLinear(o, bias=bool(b)), ["lazy", str(o), str(b)]
         p = r.randint(0, 1)
         return Custom(bool(p)), ["cus", str(p)]
 
@@ -260,7 +282,7 @@ class Program:
         items = []
         for n, p in self.named_members(lambda m: m._parameters.items(), "", True, False):
             g = "none" if p.grad is None else str(p.grad.dtype)[6:] + ":" + fmt_sum(p.grad)
-            items.append(f"P {n} #{self.tid(p)} {str(p.dtype)[6:]} {shape_str(p.shape)} rg{int(p.requires_grad)} "
+            items.append(f"P {n} #{self.tid(p)} {str(p.dtype)[6:]} {tshape(p)} rg{int(p.requires_grad)} "
                          f"{fmt_sum(p)} g:{g}")
         for n, b in self.named_members(lambda m: m._buffers.items(), "", True, False):
             items.append(f"B {n} #{self.tid(b)} {str(b.dtype)[6:]} {shape_str(b.shape)} {fmt_sum(b)}")
@@ -279,8 +301,10 @@ class Program:
     def mod_paths(self, pred=None):
         return [n for n, m in self.root.named_modules() if pred is None or pred(m)]
 
-    def param_paths(self):
-        return [n for n, _ in self.root.named_parameters()]
+    def param_paths(self, initialized=False):
+        # initialized: a lazy (uninitialized) parameter tied into another module left out (PyTorch's state_dict of that
+        # module then detaches it and raises; Ember keeps it as it is)
+        return [n for n, p in self.root.named_parameters() if not (initialized and lazy(p))]
 
     def name_for(self, m, fresh):
         r = self.rnd
@@ -299,7 +323,7 @@ class Program:
         c = r.random()
         if c < 0.15:
             return "none"
-        pp = self.param_paths()
+        pp = self.param_paths(initialized=True)
         if c < 0.4 and pp:
             return "tie:" + r.choice(pp)
         return f"new:{shape_str(self.rshape())}:{r.randint(1, 9)}"
@@ -448,16 +472,26 @@ class Program:
                 elif c < 0.5:
                     mods_.append("extra:" + r.choice(["zz", "0.zz", "w"] + [k + "x" for k in keys[:2]]) + ":" +
                                  shape_str(self.rshape()))
-                elif c < 0.7 and keys:
-                    key, sh = r.choice(keys), self.rshape()
-                    if sd[key].dim() == 0 and len(sh) == 1 and sh[0] != 1:
+                elif c < 0.7 and [k for k in keys if not lazy(sd[k])]:
+                    # not into an uninitialized parameter: PyTorch materializes it with any shape (a LazyLinear of
+                    # another out_features), Ember refuses what its forward could not use; and the LazyLinear then
+                    # prints in_features=0 in PyTorch for good, Ember the loaded size (both reported)
+                    key, sh = r.choice([k for k in keys if not lazy(sd[k])]), self.rshape()
+                    if not lazy(sd[key]) and sd[key].dim() == 0 and len(sh) == 1 and sh[0] != 1:
                         sh.append(1)  # 1.13 loads element 0 of any vector into a scalar, 2.x only of a 1-element one
                     mods_.append("shape:" + key + ":" + shape_str(sh))
                 else:
                     mods_.append(f"add:{r.randint(1, 5)}")
             if not any(m.startswith("add:") for m in mods_):
                 mods_.append(f"add:{r.randint(1, 5)}")
-            self.stmt([op, str(r.randint(0, 1)), str(int(r.random() < 0.3)), ";".join(mods_)])
+            assign = int(r.random() < 0.3)
+            if assign:
+                # a dropped num_batches_tracked is put in from the module at its load (2.x), after the assignments of
+                # the earlier paths of a shared BatchNorm: not emulated here
+                mods_ = [m for m in mods_ if not (m.startswith("drop:") and m.endswith("num_batches_tracked"))]
+                if not any(m.startswith("add:") for m in mods_):
+                    mods_.append("add:1")
+            self.stmt([op, str(r.randint(0, 1)), str(assign), ";".join(mods_)])
         elif op == "train":
             self.stmt([op, str(r.randint(0, 1))])
         elif op == "rgm":
@@ -541,7 +575,9 @@ class Program:
                 g = d[pre + k]
                 return g[0] if v.dim() == 0 and g.dim() == 1 else g
             for k, v in list(m._parameters.items()):
-                if v is not None and pre + k in d:
+                if v is not None and pre + k in d and lazy(d[pre + k]):
+                    m._parameters[k] = d[pre + k]  # the uninitialized parameter itself (a Parameter: kept as it is)
+                elif v is not None and pre + k in d:
                     m._parameters[k] = nn.Parameter(given(k, v), requires_grad=v.requires_grad)
             for k, v in list(m._buffers.items()):
                 if v is not None and k not in m._non_persistent_buffers_set and pre + k in d:
@@ -573,7 +609,7 @@ class Program:
     def tensor_text(self, t):
         if t is None:
             return "None"
-        return f"T #{self.tid(t)} {str(t.dtype)[6:]} {shape_str(t.shape)}"
+        return f"T #{self.tid(t)} {str(t.dtype)[6:]} {tshape(t)}"
 
     def execute(self, w):
         op = w[0]
@@ -616,7 +652,7 @@ class Program:
             d = root.state_dict(prefix=arg(2), keep_vars=keep)
             own = {id(t) for _, t in self.named_members(lambda m: m._parameters.items(), "", True, False)} | \
                   {id(t) for _, t in self.named_members(lambda m: m._buffers.items(), "", True, False)}
-            return ",".join(f"{k}:{str(v.dtype)[6:]}:{shape_str(v.shape)}:{int(v.requires_grad)}:"
+            return ",".join(f"{k}:{str(v.dtype)[6:]}:{tshape(v)}:{int(v.requires_grad)}:"
                             f"{('#' + str(self.tid(v))) if id(v) in own else '-'}" for k, v in d.items())
         elif op == "load":
             d = OrderedDict(root.state_dict())  # a plain copy: no _metadata (see the header)
@@ -629,13 +665,13 @@ class Program:
                     fill(t, 7)
                     d[parts[1]] = t
                 elif parts[0] == "shape" and parts[1] in d:  # not one dropped before
-                    t = torch.zeros(parse_shape(parts[2]), dtype=d[parts[1]].dtype)
+                    t = torch.zeros(parse_shape(parts[2]), dtype=d[parts[1]].dtype)  # materializes a lazy one
                     fill(t, 3)
                     d[parts[1]] = t
                 elif parts[0] == "add":
                     k = int(parts[1])
                     for key in list(d):
-                        if d[key].dtype.is_floating_point:
+                        if d[key].dtype.is_floating_point and not lazy(d[key]):
                             d[key] = d[key] + k
             for mp, m in root.named_modules(remove_duplicate=False):
                 # 2.x's BatchNorm load of a state dict without _metadata (version None) and without num_batches_tracked
@@ -644,10 +680,13 @@ class Program:
                 if isinstance(m, nn.BatchNorm1d) and m.track_running_stats and key not in d:
                     d[key] = m.num_batches_tracked
             before = [(t, t.detach().clone()) for _, t in self.named_members(lambda m: m._parameters.items(), "", True, True)
-                      + self.named_members(lambda m: m._buffers.items(), "", True, True)]
+                      + self.named_members(lambda m: m._buffers.items(), "", True, True) if not lazy(t)]
             try:
                 res = root.load_state_dict(d, strict=w[1] == "1")
                 if w[2] == "1":
+                    with torch.no_grad():  # assign copies nothing: undo the copying load's writes, then assign
+                        for t, v in before:
+                            t.copy_(v)
                     self.assign(d)
             except RuntimeError:
                 with torch.no_grad():  # Ember's rule: an error changes nothing (PyTorch copied what fit: put back)
@@ -660,9 +699,17 @@ class Program:
         elif op == "eval":
             root.eval()
         elif op == "rgm":
-            root.get_submodule(arg(1)).requires_grad_(w[2] == "1")
+            flags = [(p, p.requires_grad) for p in root.parameters()]
+            try:
+                root.get_submodule(arg(1)).requires_grad_(w[2] == "1")
+            except ValueError:  # an uninitialized parameter: Ember changes no flag (PyTorch's loop changed those before)
+                for p, f in flags:
+                    p.requires_grad = f
+                raise
         elif op == "grads":
             for p in root.parameters():
+                if lazy(p):
+                    continue
                 g = torch.zeros_like(p)
                 fill(g, int(w[1]))
                 p.grad = g
@@ -752,6 +799,8 @@ def build(toks, pos):
         return nn.GRU(int(nxt()), int(nxt()))
     if k == "id":
         return nn.Identity()
+    if k == "lazy":
+        return nn.LazyLinear(int(nxt()), bias=nxt() == "1")
     if k == "cus":
         return Custom(nxt() == "1")
     raise ValueError(k)

@@ -173,3 +173,27 @@ d["running_mean.zz"] = torch.ones(1)
 d["extra.zz"] = torch.ones(1)
 r = bn.load_state_dict(d, strict=False)
 out("load.underbuffer", "missing=%s unexpected=%s" % (",".join(r.missing_keys), ",".join(r.unexpected_keys)))
+
+# requires_grad_ on a module with a lazy module's uninitialized parameter: PyTorch's UninitializedParameter refuses the
+# method (either way); Ember refuses before any flag changes (PyTorch's loop has set the Linear's first)
+m = nn.Sequential(nn.Linear(1, 1), nn.LazyLinear(2))
+for flag in (False, True):
+    try:
+        m.requires_grad_(flag)
+        out("lazy.rg.%d" % flag, "no error")
+    except ValueError as e:
+        out("lazy.rg.%d" % flag, str(e))
+
+# a LazyLinear registered twice, loaded with entries of two shapes: PyTorch materializes it at the first path and
+# compares the second; entries only under the second path materialize it there
+lz = nn.LazyLinear(2)
+seq = nn.Sequential(lz, lz)
+d = OrderedDict([("0.weight", torch.ones(2, 1)), ("0.bias", torch.ones(2)), ("1.weight", torch.ones(3)),
+                 ("1.bias", torch.ones(2))])
+err("lazy.shared.mismatch", lambda: seq.load_state_dict(d))
+lz = nn.LazyLinear(2)
+seq = nn.Sequential(lz, lz)
+d = OrderedDict([("1.weight", torch.ones(2, 3)), ("1.bias", torch.ones(2))])
+r = seq.load_state_dict(d, strict=False)
+out("lazy.shared.second", "missing=%s unexpected=%s shape=%s" % (",".join(r.missing_keys), ",".join(r.unexpected_keys),
+                                                                 list(lz.weight.shape)))

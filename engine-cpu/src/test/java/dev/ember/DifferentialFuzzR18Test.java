@@ -9,8 +9,8 @@ import java.util.TreeMap;
  * Round 18 of the seeded differential fuzz against PyTorch ({@code differentialfuzzr18/make_cases.py}, whose header
  * describes the programs and the lines; replayed by {@link FuzzR18Interpreter}): the nn.Module API's bookkeeping as
  * programs. A random tree of containers (Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict, nested)
- * over small leaves (Linear, Conv1d, BatchNorm1d, LayerNorm, Embedding, GRU, Identity, a custom module with a
- * parameter, a buffer persistent or not and a submodule), then statements: register_parameter / register_buffer /
+ * over small leaves (Linear, Conv1d, BatchNorm1d, LayerNorm, Embedding, GRU, Identity, LazyLinear, a custom module
+ * with a parameter, a buffer persistent or not and a submodule), then statements: register_parameter / register_buffer /
  * add_module (None values, ties, shared modules, bad names), delattr, get_submodule / get_parameter / get_buffer (bad
  * paths), set_submodule, the named_* walks (prefix, recurse, remove_duplicate), state_dict (prefix, keep_vars),
  * load_state_dict (strict or not; missing, unexpected and mis-shaped keys), train / eval, requires_grad_, gradients
@@ -32,7 +32,13 @@ import java.util.TreeMap;
  * only the first name after each module's prefix; and Module lacked {@code delattr}, {@code named_parameters} /
  * {@code named_buffers} with prefix and recurse, {@code state_dict(prefix, keep_vars)}, Sequential's {@code insert},
  * {@code pop}, {@code del}, item assignment and {@code extend}, ModuleList's {@code insert}, {@code pop}, {@code del},
- * slices and item assignment, and ModuleDict's {@code pop}, {@code update}, {@code clear} and public {@code del}. Left
+ * slices and item assignment, and ModuleDict's {@code pop}, {@code update}, {@code clear} and public {@code del}; a
+ * module's {@code requiresGrad_} with a lazy module's uninitialized parameter went through (false) or failed half-way
+ * (true) where PyTorch's UninitializedParameter refuses {@code requires_grad_} either way (now refused with its message,
+ * before any flag changes); a lazy module registered under two paths was checked under its first path only, so entries
+ * under the second materialized it with any shape and the load failed inside with "Dimension out of range" (now each
+ * module is checked at the first path that gives it entries, and a later path's entries are compared with that shape,
+ * PyTorch's size mismatch). Left
  * out and why, and where Ember's rules differ from PyTorch's on purpose: the script's header.
  */
 class DifferentialFuzzR18Test {

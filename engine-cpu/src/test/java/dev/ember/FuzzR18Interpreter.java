@@ -6,6 +6,7 @@ import dev.ember.nn.Embedding;
 import dev.ember.nn.GRU;
 import dev.ember.nn.Identity;
 import dev.ember.nn.LayerNorm;
+import dev.ember.nn.LazyLinear;
 import dev.ember.nn.Linear;
 import dev.ember.nn.Module;
 import dev.ember.nn.ModuleDict;
@@ -165,6 +166,8 @@ final class FuzzR18Interpreter {
                 return new GRU(i(t, pos), i(t, pos));
             case "id":
                 return new Identity();
+            case "lazy":
+                return new LazyLinear(i(t, pos), t[pos[0]++].equals("1"));
             case "cus":
                 return new Custom(t[pos[0]++].equals("1"));
             case "seq": {
@@ -224,6 +227,9 @@ final class FuzzR18Interpreter {
 
     /** The generator's fill: arange(numel) * 0.25 + k in row-major order; an integer tensor k everywhere. */
     static void fill(Tensor t, int k) {
+        if (t.isUninitialized()) {
+            return; // an uninitialized parameter has no values
+        }
         try (var g = Ember.noGrad()) {
             if (t.dtype().isFloatingPoint()) {
                 Tensor v = Tensor.arange(0, t.numel(), 1, DType.FLOAT64).mul(0.25).add(k).reshape(t.shape());
@@ -251,6 +257,9 @@ final class FuzzR18Interpreter {
     }
 
     private static String shapeStr(Tensor t) {
+        if (t.isUninitialized()) {
+            return "?";
+        }
         StringBuilder sb = new StringBuilder();
         for (int d = 0; d < t.dim(); d++) {
             sb.append(d > 0 ? "x" : "").append(t.size(d));
@@ -267,6 +276,9 @@ final class FuzzR18Interpreter {
     }
 
     private static String sum(Tensor t) {
+        if (t.isUninitialized()) {
+            return "?";
+        }
         return repr(t.detach().to(DType.FLOAT64).sum().item());
     }
 
@@ -406,7 +418,7 @@ final class FuzzR18Interpreter {
                         }
                         case "add" -> {
                             int k = Integer.parseInt(p[1]);
-                            d.replaceAll((key, t) -> t.dtype().isFloatingPoint() ? t.add(k) : t);
+                            d.replaceAll((key, t) -> t.dtype().isFloatingPoint() && !t.isUninitialized() ? t.add(k) : t);
                         }
                         default -> throw new IllegalStateException(mod);
                     }
@@ -426,6 +438,9 @@ final class FuzzR18Interpreter {
                 return null;
             case "grads":
                 for (Tensor p : root.parameters()) {
+                    if (p.isUninitialized()) {
+                        continue;
+                    }
                     Tensor g = Tensor.zeros(p.dtype(), p.shape());
                     fill(g, Integer.parseInt(w[1]));
                     p.setGrad(g);

@@ -5,6 +5,7 @@ import dev.ember.nn.Conv1d;
 import dev.ember.nn.GELU;
 import dev.ember.nn.ELU;
 import dev.ember.nn.Identity;
+import dev.ember.nn.LazyLinear;
 import dev.ember.nn.Linear;
 import dev.ember.nn.Module;
 import dev.ember.nn.ModuleDict;
@@ -243,6 +244,36 @@ class FuzzRound18FixesTest {
         Conv1d d = new Conv1d(1, 2, 1, 1, 0, false);
         d.setParameter("bias", Tensor.zeros(2));
         check("repr.bias", a + " ; " + b + " ; " + c + " ; " + d);
+    }
+
+    @Test
+    void requiresGradOfALazyModuleIsRefusedBeforeAnyChange() {
+        Linear first = new Linear(1, 1);
+        Sequential m = new Sequential(first, new LazyLinear(2));
+        checkError("lazy.rg.0", () -> m.requiresGrad_(false));
+        assertEquals(true, first.weight().requiresGrad()); // Ember's rule: a refusal changes no flag
+        checkError("lazy.rg.1", () -> m.requiresGrad_(true));
+    }
+
+    @Test
+    void aLazyModuleUnderTwoPathsIsMaterializedAtTheFirstThatGivesIt() {
+        LazyLinear lz = new LazyLinear(2);
+        Sequential seq = new Sequential(lz, lz);
+        Map<String, Tensor> d = new LinkedHashMap<>();
+        d.put("0.weight", Tensor.ones(2, 1));
+        d.put("0.bias", Tensor.ones(2));
+        d.put("1.weight", Tensor.ones(3));
+        d.put("1.bias", Tensor.ones(2));
+        checkError("lazy.shared.mismatch", () -> seq.loadStateDict(d));
+        assertEquals(true, lz.weight().isUninitialized()); // nothing loaded
+        LazyLinear lz2 = new LazyLinear(2);
+        Sequential seq2 = new Sequential(lz2, lz2);
+        Map<String, Tensor> e = new LinkedHashMap<>();
+        e.put("1.weight", Tensor.ones(2, 3));
+        e.put("1.bias", Tensor.ones(2));
+        Module.IncompatibleKeys r = seq2.loadStateDict(e, false);
+        check("lazy.shared.second", "missing=" + String.join(",", r.missingKeys()) + " unexpected="
+                + String.join(",", r.unexpectedKeys()) + " shape=" + java.util.Arrays.toString(lz2.weight().shape()));
     }
 
     @Test

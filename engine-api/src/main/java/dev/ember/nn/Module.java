@@ -1209,6 +1209,13 @@ public abstract class Module {
                 continue;
             }
             if (param.isUninitialized()) {
+                int[] first = materialize.get(param);
+                if (first != null && !Arrays.equals(first, given.shape())) {
+                    // a lazy module under two paths: PyTorch's load materializes it at the first and compares the second
+                    errors.add("size mismatch for " + key + ": copying a param with shape " + Format.size(given.shape())
+                            + " from checkpoint, the shape in current model is " + Format.size(first) + ".");
+                    continue;
+                }
                 materialize.put(param, given.shape()); // PyTorch's _lazy_load_hook; the lazy module checks the shapes
                 copies.put(param, given);
                 assigned.put(key, given);
@@ -1241,7 +1248,22 @@ public abstract class Module {
         }
         StateDictHooks.orderUnexpected(unexpected.subList(hooksUnexpected, unexpected.size()), modules);
         Map<String, Tensor> loading = state;
-        namedModules().forEach((prefix, m) -> m.checkLazyState(prefix.isEmpty() ? "" : prefix + ".", loading, errors));
+        // a lazy module registered twice is checked under the first of its paths that gives it entries (PyTorch
+        // materializes it there; a later path's entries are then compared with that shape, above)
+        Set<Module> lazyChecked = Collections.newSetFromMap(new IdentityHashMap<>());
+        modules.forEach((prefix, m) -> {
+            String p = prefix.isEmpty() ? "" : prefix + ".";
+            if (lazyChecked.contains(m)) {
+                return;
+            }
+            m.checkLazyState(p, loading, errors);
+            for (String name : m.ownStateDictTensors().keySet()) {
+                if (loading.containsKey(p + name)) {
+                    lazyChecked.add(m);
+                    break;
+                }
+            }
+        });
         if (StateDictHooks.anyLoadPost(modules) && errors.isEmpty()) {
             // the post-hooks may clear keys, so the strict check follows them (PyTorch's order: load, hooks, check)
             return StateDictHooks.loadWithPostHooks(this, modules, strict, missing, unexpected,
@@ -2026,9 +2048,18 @@ public abstract class Module {
     /**
      * Sets {@code requires_grad} on every parameter (false freezes the module, as PyTorch's {@code requires_grad_});
      * returns this module.
+     *
+     * @throws IllegalStateException where a lazy module's parameter is still uninitialized, with PyTorch's refusal of
+     *     {@code requires_grad_} on it; no flag changes then (PyTorch's loop has changed the parameters before it)
      */
     public Module requiresGrad_(boolean requiresGrad) {
-        for (Tensor p : unique(parameters())) {
+        List<Tensor> params = unique(parameters());
+        for (Tensor p : params) {
+            if (p.isUninitialized()) {
+                p.requiresGrad_(requiresGrad); // PyTorch's refusal for a lazy module's parameter, before any change
+            }
+        }
+        for (Tensor p : params) {
             p.requiresGrad_(requiresGrad);
         }
         return this;
