@@ -54,7 +54,9 @@
 #   Containers (p:C a Sequential or ModuleList): len | idx <i> (-> r the class) | slice <a> <b> (-> r the slice's
 #     (name class) items) | append M | extend M;M | insert <i> M | pop <i> (-> r the class) | delitem <i> | setitem <i> M
 #   ModuleDict: mdput <k> M | mdpop <k> | mdupdate k=M;k=M | mdkeys | mddel <k> | mdclear
-#   ParameterList: pladd <shape>:<k> | plidx <i>   ParameterDict: pdput <k> <shape>:<k> | pdpop <k> | pdkeys
+#   ParameterList: pladd <shape>:<k> | plidx <i> | plset <i> <shape>:<k>   ParameterDict: pdput <k> <shape>:<k> |
+#     pdpop <k> | pdkeys | pddel <k> | pdupdate k=<shape>:<k>;.. | pdclear
+#   trainm p:MOD <0|1> / evalm p:MOD   MOD.train(mode) / MOD.eval()
 #
 # 1.13 vs 2.x (Ember follows 2.x; emulated here where they differ):
 # - named_parameters / named_buffers take remove_duplicate in 2.x only: emulated with 2.x's _named_members.
@@ -96,7 +98,7 @@ import torch
 import torch.nn as nn
 
 SEED = int(os.environ.get("FUZZ_SEED", "18"))
-N = int(os.environ.get("FUZZ_N", "200"))
+N = int(os.environ.get("FUZZ_N", "180"))
 
 
 def _addindent(s_, n):
@@ -401,7 +403,7 @@ class Program:
         cus = self.mod_paths(lambda m: isinstance(m, Custom))
         mods = self.mod_paths()
         choices = ["regp", "addm", "del", "getsub", "getp", "getb", "named", "named", "sd", "load", "load", "load",
-                   "train", "rgm", "grads", "zg", "to", "apply", "print", "count", "setsub"]
+                   "train", "trainm", "evalm", "rgm", "grads", "zg", "to", "apply", "print", "count", "setsub"]
         if cus:
             choices += ["regb", "regb"]
         if seqs:
@@ -409,11 +411,11 @@ class Program:
         if mds:
             choices += ["mdput", "mdpop", "mdupdate", "mdkeys", "mddel", "mdclear"]
         if pls:
-            choices += ["pladd", "plidx"]
+            choices += ["pladd", "plidx", "plset"]
         if pds:
-            choices += ["pdput", "pdpop", "pdkeys"]
+            choices += ["pdput", "pdpop", "pdkeys", "pddel", "pdupdate", "pdclear"]
         op = r.choice(choices)
-        fresh = ["x", "y", "z", "w2"]
+        fresh = ["x", "y", "z", "w2", "3", "7"]
         if op == "regp":
             mp = r.choice(mods)
             m = self.root.get_submodule(mp)
@@ -494,6 +496,10 @@ class Program:
             self.stmt([op, str(r.randint(0, 1)), str(assign), ";".join(mods_)])
         elif op == "train":
             self.stmt([op, str(r.randint(0, 1))])
+        elif op == "trainm":
+            self.stmt([op, "p:" + r.choice(mods), str(r.randint(0, 1))])
+        elif op == "evalm":
+            self.stmt([op, "p:" + r.choice(mods)])
         elif op == "rgm":
             self.stmt([op, "p:" + r.choice(mods), str(r.randint(0, 1))])
         elif op == "grads":
@@ -544,6 +550,18 @@ class Program:
             cp = r.choice(pls)
             n = len(self.root.get_submodule(cp))
             self.stmt([op, "p:" + cp, str(r.randint(-n - 1, n))])
+        elif op == "plset":
+            cp = r.choice(pls)
+            n = len(self.root.get_submodule(cp))
+            self.stmt([op, "p:" + cp, str(r.randint(-n - 1, n)), f"{shape_str(self.rshape())}:{r.randint(1, 9)}"])
+        elif op == "pddel":
+            self.stmt([op, "p:" + r.choice(pds), r.choice(["p", "q", "t"])])
+        elif op == "pdupdate":
+            self.stmt([op, "p:" + r.choice(pds), ";".join(r.choice(["p", "q", "t"]) + "=" +
+                                                          f"{shape_str(self.rshape())}:{r.randint(1, 9)}"
+                                                          for _ in range(r.randint(1, 2)))])
+        elif op == "pdclear":
+            self.stmt([op, "p:" + r.choice(pds)])
         elif op == "pdput":
             self.stmt([op, "p:" + r.choice(pds), r.choice(["p", "q", "t"]), f"{shape_str(self.rshape())}:{r.randint(1, 9)}"])
         elif op == "pdpop":
@@ -698,6 +716,10 @@ class Program:
             root.train(w[1] == "1")
         elif op == "eval":
             root.eval()
+        elif op == "trainm":
+            root.get_submodule(arg(1)).train(w[2] == "1")
+        elif op == "evalm":
+            root.get_submodule(arg(1)).eval()
         elif op == "rgm":
             flags = [(p, p.requires_grad) for p in root.parameters()]
             try:
@@ -760,6 +782,36 @@ class Program:
             root.get_submodule(arg(1)).append(nn.Parameter(t))
         elif op == "plidx":
             return self.tensor_text(root.get_submodule(arg(1))[int(w[2])])
+        elif op == "plset":
+            s, k = w[3].split(":")
+            t = torch.zeros(parse_shape(s))
+            fill(t, int(k))
+            root.get_submodule(arg(1))[int(w[2])] = nn.Parameter(t)
+        elif op == "pddel":
+            c = root.get_submodule(arg(1))
+            keys = dict(c._keys)
+            try:
+                del c[w[2]]
+            except AttributeError:  # its tensor was removed by name: PyTorch dropped the key first, Ember refuses first
+                c._keys = keys
+                raise
+        elif op == "pdupdate":
+            u = OrderedDict()
+            for kv in w[2].split(";"):
+                key, sk = kv.split("=")
+                s, k = sk.split(":")
+                t = torch.zeros(parse_shape(s))
+                fill(t, int(k))
+                u[key] = nn.Parameter(t)
+            root.get_submodule(arg(1)).update(u)
+        elif op == "pdclear":
+            c = root.get_submodule(arg(1))
+            keys, params = dict(c._keys), OrderedDict(c._parameters)
+            try:
+                c.clear()
+            except AttributeError:  # as pddel: put back what the loop removed before
+                c._keys, c._parameters = keys, params
+                raise
         elif op == "pdput":
             s, k = w[3].split(":")
             t = torch.zeros(parse_shape(s))

@@ -197,3 +197,23 @@ d = OrderedDict([("1.weight", torch.ones(2, 3)), ("1.bias", torch.ones(2))])
 r = seq.load_state_dict(d, strict=False)
 out("lazy.shared.second", "missing=%s unexpected=%s shape=%s" % (",".join(r.missing_keys), ",".join(r.unexpected_keys),
                                                                  list(lz.weight.shape)))
+
+# ParameterList item assignment; ParameterDict's del (KeyError for a key it does not have, AttributeError for a key
+# whose tensor was removed by name: PyTorch drops the key before it raises, Ember refuses first and keeps it)
+pl = nn.ParameterList([nn.Parameter(torch.zeros(2)), nn.Parameter(torch.zeros(3))])
+pl[-1] = nn.Parameter(torch.zeros(1, 2, dtype=torch.float64))
+out("pl.set", repr(pl))
+
+
+def set5():
+    pl[5] = nn.Parameter(torch.zeros(1))
+
+
+err("pl.set.range", set5)
+pd = nn.ParameterDict(OrderedDict([("p", nn.Parameter(torch.zeros(2))), ("q", nn.Parameter(torch.zeros(1)))]))
+err("pd.del.missing", lambda: pd.__delitem__("zz"))
+delattr(pd, "p")
+err("pd.del.removed", lambda: pd.__delitem__("p"))
+pd = nn.ParameterDict(OrderedDict([("p", nn.Parameter(torch.zeros(2))), ("q", nn.Parameter(torch.zeros(1)))]))
+del pd["p"]
+out("pd.del", ",".join(pd.keys()) + " " + names(pd.named_parameters()))

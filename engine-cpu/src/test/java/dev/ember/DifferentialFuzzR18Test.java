@@ -38,7 +38,9 @@ import java.util.TreeMap;
  * before any flag changes); a lazy module registered under two paths was checked under its first path only, so entries
  * under the second materialized it with any shape and the load failed inside with "Dimension out of range" (now each
  * module is checked at the first path that gives it entries, and a later path's entries are compared with that shape,
- * PyTorch's size mismatch). Left
+ * PyTorch's size mismatch); ParameterList had no item assignment and ParameterDict no {@code del} (its {@code pop}
+ * reads the tensor first: an AttributeError, where {@code del} of a missing key is a KeyError), and ParameterDict's
+ * {@code clear} stopped half-way at a key whose tensor was removed by name (now refused before any change). Left
  * out and why, and where Ember's rules differ from PyTorch's on purpose: the script's header.
  */
 class DifferentialFuzzR18Test {

@@ -433,6 +433,37 @@ final class FuzzR18Interpreter {
             case "eval":
                 root.eval();
                 return null;
+            case "trainm":
+                root.getSubmodule(a(w, 1)).train(w[2].equals("1"));
+                return null;
+            case "evalm":
+                root.getSubmodule(a(w, 1)).eval();
+                return null;
+            case "plset": {
+                String[] p = w[3].split(":");
+                Tensor t = Tensor.zeros(shape(p[0]));
+                fill(t, Integer.parseInt(p[1]));
+                ((ParameterList) root.getSubmodule(a(w, 1))).set(Integer.parseInt(w[2]), t);
+                return null;
+            }
+            case "pddel":
+                ((ParameterDict) root.getSubmodule(a(w, 1))).remove(w[2]);
+                return null;
+            case "pdupdate": {
+                Map<String, Tensor> u = new LinkedHashMap<>();
+                for (String kv : w[2].split(";")) {
+                    String[] q = kv.split("=");
+                    String[] p = q[1].split(":");
+                    Tensor t = Tensor.zeros(shape(p[0]));
+                    fill(t, Integer.parseInt(p[1]));
+                    u.put(q[0], t);
+                }
+                ((ParameterDict) root.getSubmodule(a(w, 1))).update(u);
+                return null;
+            }
+            case "pdclear":
+                ((ParameterDict) root.getSubmodule(a(w, 1))).clear();
+                return null;
             case "rgm":
                 root.getSubmodule(a(w, 1)).requiresGrad_(w[2].equals("1"));
                 return null;

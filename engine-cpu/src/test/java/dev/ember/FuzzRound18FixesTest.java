@@ -234,6 +234,27 @@ class FuzzRound18FixesTest {
     }
 
     @Test
+    void parameterListSetAndParameterDictRemove() {
+        ParameterList pl = new ParameterList(Tensor.zeros(2), Tensor.zeros(3));
+        pl.set(-1, Tensor.zeros(DType.FLOAT64, 1, 2));
+        check("pl.set", pl.toString());
+        checkError("pl.set.range", () -> pl.set(5, Tensor.zeros(1)));
+        Map<String, Tensor> init = new LinkedHashMap<>();
+        init.put("p", Tensor.zeros(2));
+        init.put("q", Tensor.zeros(1));
+        ParameterDict pd = new ParameterDict(init);
+        checkError("pd.del.missing", () -> pd.remove("zz"));
+        pd.delattr("p");
+        checkError("pd.del.removed", () -> pd.remove("p"));
+        assertEquals(List.of("p", "q"), List.copyOf(pd.keySet())); // Ember's rule: a refusal changes nothing
+        assertThrows(IllegalArgumentException.class, pd::clear);
+        assertEquals(List.of("p", "q"), List.copyOf(pd.keySet()));
+        ParameterDict pd2 = new ParameterDict(init);
+        pd2.remove("p");
+        check("pd.del", String.join(",", pd2.keySet()) + " " + names(pd2.namedParameters()));
+    }
+
+    @Test
     void linearAndConvPrintTheBiasRegisteredNow() {
         Linear a = new Linear(2, 3);
         a.setParameter("bias", null);

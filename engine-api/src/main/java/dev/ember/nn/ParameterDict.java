@@ -92,20 +92,43 @@ public class ParameterDict extends Module {
      */
     public Tensor pop(String key) {
         Tensor value = get(key);
-        if (!keys.contains(key)) { // PyTorch's del self._keys[key]
-            throw new IllegalArgumentException("KeyError: '" + key + "'");
-        }
-        keys.remove(key);
-        if (registeredAsParameter(key) != null) {
-            delattr(key);
-        }
+        remove(key);
         return value;
     }
 
-    /** Removes every parameter, as {@code dict.clear()}. */
+    /**
+     * Removes the entry {@code key}, as PyTorch's {@code del dict[key]}: the key, and the parameter (or tensor)
+     * registered under it.
+     *
+     * @throws IllegalArgumentException for a key that is not there (PyTorch's KeyError), or one whose tensor was
+     *     removed by name since ({@code 'ParameterDict' object has no attribute 'k'}; nothing changes then, where
+     *     PyTorch has dropped the key before it raises)
+     */
+    public void remove(String key) {
+        if (!keys.contains(key)) { // PyTorch's del self._keys[key]
+            throw new IllegalArgumentException("KeyError: '" + key + "'");
+        }
+        tensorAttribute(key); // PyTorch's delattr(self, key) of a name that is no longer registered
+        keys.remove(key);
+        if (registeredAsParameter(key) != null) {
+            delattr(key);
+        } else {
+            removePlainAttribute(key);
+        }
+    }
+
+    /**
+     * Removes every parameter, as {@code dict.clear()} ({@link #remove} of each key in order).
+     *
+     * @throws IllegalArgumentException where a key's tensor was removed by name since; nothing changes then (PyTorch's
+     *     loop has removed the entries before it)
+     */
     public void clear() {
+        for (String key : keys) {
+            tensorAttribute(key);
+        }
         for (String key : new ArrayList<>(keys)) {
-            pop(key);
+            remove(key);
         }
     }
 

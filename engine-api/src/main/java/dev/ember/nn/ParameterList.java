@@ -39,6 +39,26 @@ public class ParameterList extends Module implements Iterable<Tensor> {
         return this;
     }
 
+    /**
+     * Puts {@code parameter} at {@code index} (negative counts from the end), as PyTorch's {@code list[i] = t}: it is
+     * made a parameter and registered under that position's name ({@code setattr}, which first drops a buffer or
+     * submodule of that name).
+     *
+     * @throws IndexOutOfBoundsException for an index outside {@code [-size, size)} ({@code index 5 is out of range})
+     * @throws IllegalArgumentException for null, a non-leaf or a tensor that is not floating point (nothing changes)
+     */
+    public void set(int index, Tensor parameter) {
+        Checks.notNull(parameter, "parameter");
+        String name = Integer.toString(ModuleList.absoluteIndex(index, count));
+        if (parameter.gradFn() != null || !parameter.dtype().isFloatingPoint() && !parameter.dtype().isComplex()) {
+            setParameter(name, parameter); // refuses with PyTorch's message before anything changes
+        }
+        if (registeredAsParameter(name) == Boolean.FALSE || registeredModules().containsKey(name)) {
+            delattr(name); // Module.__setattr__'s remove_from(_buffers, _modules) for a Parameter
+        }
+        setParameter(name, parameter);
+    }
+
     /** The parameter at {@code index} (negative counts from the end). */
     public Tensor get(int index) {
         return tensorAttribute(Integer.toString(ModuleList.absoluteIndex(index, count)));
