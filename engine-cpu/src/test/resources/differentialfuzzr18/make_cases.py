@@ -60,8 +60,8 @@
 #
 # 1.13 vs 2.x (Ember follows 2.x; emulated here where they differ):
 # - named_parameters / named_buffers take remove_duplicate in 2.x only: emulated with 2.x's _named_members.
-# - set_submodule is 2.x only: emulated with 2.x's (getting the parent by get_submodule, then setattr); drawn only for
-#   a path whose last name is a submodule or free (2.x versions differ on a parameter's name there: left out).
+# - set_submodule is 2.x only: emulated with 2.5+'s (the parent by get_submodule; a last name whose getattr is not a
+#   module, a parameter, a buffer or a None submodule, refused with "`name` is not an nn.Module"; then setattr).
 # - ModuleList's repr: 2.x compresses runs of equal reprs ("(0-2): 3 x Linear(...)"): 2.x's __repr__ patched in.
 # - zero_grad's default set_to_none differs (True in 2.x): always given.
 # - load_state_dict's 1-D-into-scalar rule: 1.13 loads element 0 of any vector into a 0-d tensor, 2.x only of a
@@ -74,7 +74,8 @@
 # Ember's rules where PyTorch differs (the standard: an error leaves everything as it was):
 # - load_state_dict copies every entry that fits before it raises the errors of the others; Ember checks first and
 #   copies nothing then: the generator puts the values back after an error, so the state after it is the one before.
-# - Sequential.insert into a Sequential whose names are not positions moves entries before its KeyError: put back.
+# - Sequential.insert into a Sequential whose names are not positions moves entries before its KeyError, and extend
+#   keeps the modules appended before one whose position's name a parameter takes: put back.
 # - The state dict given to load_state_dict is a plain OrderedDict copy, without _metadata, as Ember's maps are.
 # - requires_grad_ of a module with an uninitialized (lazy) parameter: PyTorch's loop sets the parameters before it
 #   and then raises; Ember refuses first: the flags are put back.
@@ -452,8 +453,14 @@ class Program:
             self.stmt([op, "p:" + path])
         elif op == "setsub":
             cands = [n for n in mods if n != ""]
-            if cands and r.random() < 0.7:
+            c = r.random()
+            if cands and c < 0.6:
                 path = r.choice(cands)
+            elif c < 0.8:
+                path = r.choice(mods)
+                m = self.root.get_submodule(path)
+                own = list(m._parameters) + list(m._buffers) + list(m._modules)
+                path = path + ("." if path else "") + (r.choice(own) if own else "nw")
             else:
                 path = r.choice(mods)
                 path = path + ("." if path else "") + "nw"
@@ -653,6 +660,8 @@ class Program:
             m = self.make_module(w[2])
             atoms = path.split(".")
             parent = root.get_submodule(".".join(atoms[:-1]))
+            if hasattr(parent, atoms[-1]) and not isinstance(getattr(parent, atoms[-1]), nn.Module):
+                raise AttributeError("`" + atoms[-1] + "` is not an nn.Module")  # 2.x (2.5+)
             setattr(parent, atoms[-1], m)
         elif op == "named":
             kind, prefix, recurse, rd = w[1], arg(2), w[3] == "1", w[4] == "1"
@@ -758,7 +767,9 @@ class Program:
             try:
                 return self.list_op(op, c, w)
             except KeyError:
-                c._modules = before  # Ember's rule: an error changes nothing (insert moved entries before its KeyError)
+                # Ember's rule: an error changes nothing (insert moved entries before its KeyError, extend appended
+                # the modules before the one whose name a parameter takes)
+                c._modules = before
                 raise
         elif op.startswith("md"):
             c = root.get_submodule(arg(1))

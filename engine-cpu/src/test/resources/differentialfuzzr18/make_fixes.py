@@ -217,3 +217,29 @@ err("pd.del.removed", lambda: pd.__delitem__("p"))
 pd = nn.ParameterDict(OrderedDict([("p", nn.Parameter(torch.zeros(2))), ("q", nn.Parameter(torch.zeros(1)))]))
 del pd["p"]
 out("pd.del", ",".join(pd.keys()) + " " + names(pd.named_parameters()))
+
+
+def set_submodule(root, target, module):  # 2.5+'s (1.13 has none)
+    atoms = target.split(".")
+    parent = root.get_submodule(".".join(atoms[:-1]))
+    if hasattr(parent, atoms[-1]) and not isinstance(getattr(parent, atoms[-1]), nn.Module):
+        raise AttributeError("`" + atoms[-1] + "` is not an nn.Module")
+    setattr(parent, atoms[-1], module)
+
+
+# set_submodule of a parameter's, a buffer's or a None submodule's name; item assignment replaces a None entry
+seq = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))
+seq.add_module("n", None)
+err("setsub.param", lambda: set_submodule(seq, "0.weight", nn.ReLU()))
+err("setsub.buffer", lambda: set_submodule(seq, "1.running_mean", nn.ReLU()))
+err("setsub.none", lambda: set_submodule(seq, "n", nn.ReLU()))
+seq[-1] = nn.Tanh()
+out("setsub.item", ",".join(k + "=" + m._get_name() for k, m in seq._modules.items()))
+
+# extend stops at a position's name a parameter takes: PyTorch keeps what it appended before (Ember: nothing)
+seq = nn.Sequential(nn.Linear(1, 1))
+seq.register_parameter("2", nn.Parameter(torch.zeros(1)))
+err("extend.taken", lambda: seq.extend([nn.ReLU(), nn.Tanh()]))
+ml = nn.ModuleList([nn.Linear(1, 1)])
+ml.register_parameter("2", nn.Parameter(torch.zeros(1)))
+err("extend.taken.ml", lambda: ml.extend([nn.ReLU(), nn.Tanh()]))

@@ -40,7 +40,11 @@ import java.util.TreeMap;
  * module is checked at the first path that gives it entries, and a later path's entries are compared with that shape,
  * PyTorch's size mismatch); ParameterList had no item assignment and ParameterDict no {@code del} (its {@code pop}
  * reads the tensor first: an AttributeError, where {@code del} of a missing key is a KeyError), and ParameterDict's
- * {@code clear} stopped half-way at a key whose tensor was removed by name (now refused before any change). Left
+ * {@code clear} stopped half-way at a key whose tensor was removed by name (now refused before any change);
+ * {@code setSubmodule} of a parameter's or buffer's name said {@code attribute 'weight' already exists} and replaced a
+ * None submodule, where 2.5's refuses both with {@code `weight` is not an nn.Module}; Sequential's {@code extend} and
+ * ModuleList's {@code addAll} kept the modules appended before one whose position's name a parameter takes (now
+ * nothing is appended). Left
  * out and why, and where Ember's rules differ from PyTorch's on purpose: the script's header.
  */
 class DifferentialFuzzR18Test {

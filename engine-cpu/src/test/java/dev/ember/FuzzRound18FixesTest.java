@@ -255,6 +255,29 @@ class FuzzRound18FixesTest {
     }
 
     @Test
+    void setSubmoduleRefusesANameThatIsNotAModule() {
+        Sequential seq = new Sequential(new Linear(2, 2), new BatchNorm1d(2));
+        seq.addModule("n", null);
+        checkError("setsub.param", () -> seq.setSubmodule("0.weight", new ReLU()));
+        checkError("setsub.buffer", () -> seq.setSubmodule("1.running_mean", new ReLU()));
+        checkError("setsub.none", () -> seq.setSubmodule("n", new ReLU()));
+        seq.set(-1, new Tanh());
+        check("setsub.item", items(seq));
+    }
+
+    @Test
+    void extendAppendsNothingWhenAPositionsNameIsTaken() {
+        Sequential seq = new Sequential(new Linear(1, 1));
+        seq.setParameter("2", Tensor.zeros(1));
+        checkError("extend.taken", () -> seq.extend(List.of(new ReLU(), new Tanh())));
+        assertEquals("0=Linear", items(seq)); // Ember's rule: a refusal changes nothing
+        ModuleList<Module> ml = new ModuleList<>(new Linear(1, 1));
+        ml.setParameter("2", Tensor.zeros(1));
+        checkError("extend.taken.ml", () -> ml.addAll(List.of(new ReLU(), new Tanh())));
+        assertEquals("0=Linear", items(ml));
+    }
+
+    @Test
     void linearAndConvPrintTheBiasRegisteredNow() {
         Linear a = new Linear(2, 3);
         a.setParameter("bias", null);

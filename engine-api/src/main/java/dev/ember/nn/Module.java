@@ -2384,9 +2384,21 @@ public abstract class Module {
      * @param module the new submodule, or null
      * @throws IllegalArgumentException for an empty target ({@code Cannot set the submodule without a target name!}), a
      *     parent that does not exist or is not a module (PyTorch's {@code AttributeError} messages), a last name that
-     *     is a parameter or buffer, or a module that contains the parent
+     *     is a parameter, a buffer, a plain tensor attribute, or a submodule registered as None given a module (2.5's
+     *     {@code `weight` is not an nn.Module}: its {@code getattr} of the name is not a module; null into a None
+     *     submodule, which 2.5 refuses as not a module, stays allowed here), or a module that contains the parent
      */
     public void setSubmodule(String target, Module module) {
+        if (target != null && !target.isEmpty()) {
+            int dot = target.lastIndexOf('.');
+            Module parent = dot < 0 ? this : getSubmodule(target.substring(0, dot));
+            String name = target.substring(dot + 1);
+            if (parent.parameters.containsKey(name) || parent.buffers.containsKey(name)
+                    || parent.attributes.containsKey(name) || parent.parametrizationList(name) != null
+                    || module != null && parent.children.containsKey(name) && parent.children.get(name) == null) {
+                throw new IllegalArgumentException("`" + name + "` is not an nn.Module");
+            }
+        }
         setSubmodule(target, module, true);
     }
 

@@ -67,13 +67,31 @@ public class ModuleList<M extends Module> extends Module implements Iterable<M> 
         return this;
     }
 
-    /** Appends every module of {@code modules}, as {@code extend}; returns this list. */
+    /**
+     * Appends every module of {@code modules}, as {@code extend}; returns this list.
+     *
+     * @throws IllegalArgumentException for a null list or module, or a position's name taken by a parameter or buffer
+     *     (PyTorch's {@code attribute '3' already exists}; nothing is appended then, where PyTorch keeps those before it)
+     */
     public ModuleList<M> addAll(Iterable<? extends M> modules) {
         Checks.notNull(modules, "modules");
         List<M> copy = new ArrayList<>();
         modules.forEach(copy::add);
         for (M m : copy) {
-            add(m);
+            Checks.notNull(m, "module");
+        }
+        List<String> added = new ArrayList<>();
+        try {
+            for (M m : copy) {
+                String name = Integer.toString(size());
+                add(m);
+                added.add(name);
+            }
+        } catch (RuntimeException e) {
+            for (String name : added) {
+                delattr(name);
+            }
+            throw e;
         }
         return this;
     }
@@ -103,7 +121,7 @@ public class ModuleList<M extends Module> extends Module implements Iterable<M> 
      * @throws IndexOutOfBoundsException for an index outside {@code [-size, size)} ({@code index 5 is out of range})
      */
     public void set(int index, M module) {
-        setSubmodule(Integer.toString(absoluteIndex(index, size())), module);
+        setSubmodule(Integer.toString(absoluteIndex(index, size())), module, true); // setattr: a None entry too
     }
 
     /**

@@ -142,7 +142,9 @@ public class Sequential extends Module {
      * Appends every layer of {@code modules} in order ({@link #append} each), as PyTorch's {@code seq.extend(layers)};
      * returns this container.
      *
-     * @throws IllegalArgumentException for a null list or a null layer (nothing is appended then)
+     * @throws IllegalArgumentException for a null list, a null layer, or a position's name taken by a parameter or
+     *     buffer (PyTorch's {@code attribute '3' already exists}; nothing is appended then, where PyTorch keeps those
+     *     before it)
      */
     public Sequential extend(Iterable<? extends Module> modules) {
         Checks.notNull(modules, "modules");
@@ -151,8 +153,18 @@ public class Sequential extends Module {
         for (Module m : copy) {
             Checks.notNull(m, "module");
         }
-        for (Module m : copy) {
-            append(m);
+        List<String> added = new ArrayList<>();
+        try {
+            for (Module m : copy) {
+                String name = Integer.toString(size());
+                append(m);
+                added.add(name);
+            }
+        } catch (RuntimeException e) { // a name taken by a parameter ("attribute '3' already exists"): nothing stays
+            for (String name : added) {
+                delattr(name);
+            }
+            throw e;
         }
         return this;
     }
@@ -197,7 +209,7 @@ public class Sequential extends Module {
      */
     public void set(int index, Module module) {
         List<String> names = new ArrayList<>(registeredModules().keySet());
-        setSubmodule(names.get(ModuleList.absoluteIndex(index, names.size())), module);
+        setSubmodule(names.get(ModuleList.absoluteIndex(index, names.size())), module, true); // setattr: a None entry too
     }
 
     /**
