@@ -81,15 +81,18 @@
 #   and then raises; Ember refuses first: the flags are put back.
 # - to(dtype): PyTorch's _apply gives a converted buffer a new tensor object (a reference held elsewhere keeps the old
 #   dtype), Ember converts it in place (layers hold their buffers): a converted buffer keeps its #id here (reported).
+# Python attributes: the names every module has (PY_ATTRS, from dir(nn.Module())) are drawn for registration and
+# lookup; a class's own ones ('in_features', ModuleDict's 'keys') are left out (Ember's module cannot know a Python
+# class's attributes), as is their delattr (object.__delattr__: not a module's bookkeeping).
 # Left out: loading a shape into an uninitialized parameter (PyTorch materializes it with any shape, a LazyLinear's
-# weight of another out_features included, and the LazyLinear prints in_features=0 for good after; Ember refuses a shape
-# its forward could not use and reads in_features from the loaded weight: reported); tying an uninitialized parameter
-# into another module (PyTorch's state_dict of that module then detaches it and raises); delattr of Linear's or Conv1d's bias (their extra_repr then raises AttributeError, as their forward does;
-# Ember prints bias=False and runs without it), and of BatchNorm1d's num_batches_tracked (a later load without it:
-# 2.x raises AttributeError, 1.13 reports the key unexpected); names that are Python attributes of the class but not registered ('training', 'forward', 'in_features':
-# hasattr is true in PyTorch, Ember's module cannot know a Python class's attributes); registering a module into its
-# own subtree (a cycle: PyTorch's state_dict recurses without end, Ember refuses); ModuleList.insert at a negative
-# index (2.x's insert does not normalize it: it reads key '-1'); load_state_dict(assign=True) (2.1+).
+# weight of another out_features included, and the LazyLinear prints in_features=0 for good after; Ember refuses a
+# shape its forward could not use and reads in_features from the loaded weight: reported); tying an uninitialized
+# parameter into another module (PyTorch's state_dict of that module then detaches it and raises); delattr of Linear's
+# or Conv1d's bias (their extra_repr then raises AttributeError, as their forward does; Ember prints bias=False and
+# runs without it), and of BatchNorm1d's num_batches_tracked (a later load without it: 2.x raises AttributeError, 1.13
+# reports the key unexpected); registering a module into its own subtree (a cycle: PyTorch's state_dict recurses
+# without end, Ember refuses); ModuleList.insert at a negative index (2.x's insert does not normalize it: it reads key
+# '-1').
 import os
 import random
 import sys
@@ -130,6 +133,10 @@ def modulelist_repr(self):  # PyTorch 2.x's ModuleList.__repr__
 
 
 nn.ModuleList.__repr__ = modulelist_repr
+
+
+# attributes every module has (hasattr is true): registering them is refused, get_submodule finds a non-module
+PY_ATTRS = ["training", "forward", "eval", "parameters", "to", "half", "_modules"]
 
 
 class Custom(nn.Module):
@@ -317,6 +324,8 @@ class Program:
             return ""
         if c < 0.16:
             return "a.b"
+        if c < 0.2:
+            return r.choice(PY_ATTRS)
         if c < 0.5 and own:
             return r.choice(own)
         return r.choice(fresh)
@@ -436,6 +445,8 @@ class Program:
             mp = r.choice(mods)
             m = self.root.get_submodule(mp)
             name = self.name_for(m, ["zz"])
+            if name in PY_ATTRS:
+                name = "zz"  # object.__delattr__ of an instance or class attribute: not a module's bookkeeping
             if name == "bias" and isinstance(m, (nn.Linear, nn.Conv1d)):
                 name = "zz"  # their extra_repr (print) then raises AttributeError; Ember prints bias=False (left out)
             if name == "num_batches_tracked" and isinstance(m, nn.BatchNorm1d):
@@ -446,7 +457,9 @@ class Program:
                     [n for n, _ in self.root.named_buffers()]
             path = r.choice(cands)
             c = r.random()
-            if c < 0.2:
+            if c < 0.05:
+                path = path + ("." if path else "") + r.choice(PY_ATTRS)
+            elif c < 0.2:
                 path = path + ("." if path else "") + "zz"
             elif c < 0.3 and path:
                 path = "zz." + path
@@ -459,8 +472,8 @@ class Program:
             elif c < 0.8:
                 path = r.choice(mods)
                 m = self.root.get_submodule(path)
-                own = list(m._parameters) + list(m._buffers) + list(m._modules)
-                path = path + ("." if path else "") + (r.choice(own) if own else "nw")
+                own = list(m._parameters) + list(m._buffers) + list(m._modules) + ["training"]
+                path = path + ("." if path else "") + r.choice(own)
             else:
                 path = r.choice(mods)
                 path = path + ("." if path else "") + "nw"

@@ -243,3 +243,13 @@ err("extend.taken", lambda: seq.extend([nn.ReLU(), nn.Tanh()]))
 ml = nn.ModuleList([nn.Linear(1, 1)])
 ml.register_parameter("2", nn.Parameter(torch.zeros(1)))
 err("extend.taken.ml", lambda: ml.extend([nn.ReLU(), nn.Tanh()]))
+
+# the attributes every module has are taken names: registration refuses them, the lookups find a non-module
+lin = nn.Linear(1, 1)
+err("pyattr.param", lambda: lin.register_parameter("training", nn.Parameter(torch.zeros(1))))
+err("pyattr.module", lambda: lin.add_module("forward", nn.ReLU()))
+err("pyattr.dict", lambda: nn.ModuleDict().__setitem__("eval", nn.ReLU()))
+err("pyattr.getsub", lambda: lin.get_submodule("training"))
+err("pyattr.getp", lambda: lin.get_parameter("half"))
+err("pyattr.getb", lambda: lin.get_buffer("_modules"))
+err("pyattr.setsub", lambda: set_submodule(lin, "to", nn.ReLU()))

@@ -44,7 +44,10 @@ import java.util.TreeMap;
  * {@code setSubmodule} of a parameter's or buffer's name said {@code attribute 'weight' already exists} and replaced a
  * None submodule, where 2.5's refuses both with {@code `weight` is not an nn.Module}; Sequential's {@code extend} and
  * ModuleList's {@code addAll} kept the modules appended before one whose position's name a parameter takes (now
- * nothing is appended). Left
+ * nothing is appended); the names every PyTorch module has as attributes ({@code training}, {@code forward},
+ * {@code half}, {@code _modules}, ...: {@code hasattr} is true) were registrable, and {@code getSubmodule} said "has
+ * no attribute" for them (now refused with {@code attribute 'training' already exists}, and the lookups say
+ * {@code `training` is not an nn.Module}, {@code ... an nn.Parameter}, {@code ... a buffer}). Left
  * out and why, and where Ember's rules differ from PyTorch's on purpose: the script's header.
  */
 class DifferentialFuzzR18Test {

@@ -278,6 +278,19 @@ class FuzzRound18FixesTest {
     }
 
     @Test
+    void theAttributesEveryModuleHasAreTakenNames() {
+        Linear lin = new Linear(1, 1);
+        checkError("pyattr.param", () -> lin.setParameter("training", Tensor.zeros(1)));
+        checkError("pyattr.module", () -> lin.addModule("forward", new ReLU()));
+        checkError("pyattr.dict", () -> new ModuleDict<>().put("eval", new ReLU()));
+        checkError("pyattr.getsub", () -> lin.getSubmodule("training"));
+        checkError("pyattr.getp", () -> lin.getParameter("half"));
+        checkError("pyattr.getb", () -> lin.getBuffer("_modules"));
+        checkError("pyattr.setsub", () -> lin.setSubmodule("to", new ReLU()));
+        assertEquals("weight,bias", names(lin.namedParameters())); // nothing registered
+    }
+
+    @Test
     void linearAndConvPrintTheBiasRegisteredNow() {
         Linear a = new Linear(2, 3);
         a.setParameter("bias", null);

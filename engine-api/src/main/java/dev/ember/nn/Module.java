@@ -63,6 +63,22 @@ public abstract class Module {
     /** Computes the module's output. */
     public abstract Tensor forward(Tensor input);
 
+    /**
+     * The attributes every PyTorch module has ({@code dir(nn.Module())}'s public names, 1.13's and 2.x's, and the
+     * dictionaries {@code _parameters}, {@code _buffers}, {@code _modules}): PyTorch's {@code hasattr(self, name)} is
+     * true for them, so {@code register_parameter}, {@code register_buffer} and {@code add_module} refuse them
+     * ({@code attribute 'training' already exists}), and {@code get_submodule} finds something that is not a module.
+     */
+    static final Set<String> PYTHON_ATTRIBUTES = Set.of("T_destination", "add_module", "apply", "bfloat16", "buffers",
+            "call_super_init", "children", "compile", "cpu", "cuda", "double", "dump_patches", "eval", "extra_repr",
+            "float", "forward", "get_buffer", "get_extra_state", "get_parameter", "get_submodule", "half", "ipu",
+            "load_state_dict", "modules", "named_buffers", "named_children", "named_modules", "named_parameters",
+            "parameters", "register_backward_hook", "register_buffer", "register_forward_hook",
+            "register_forward_pre_hook", "register_full_backward_hook", "register_full_backward_pre_hook",
+            "register_load_state_dict_post_hook", "register_module", "register_parameter", "register_state_dict_pre_hook",
+            "requires_grad_", "set_extra_state", "set_submodule", "share_memory", "state_dict", "to", "to_empty", "train",
+            "training", "type", "xpu", "zero_grad", "_parameters", "_buffers", "_modules");
+
     /** PyTorch's checks of a name to register, with its messages. */
     private void checkName(String kind, String name, Map<String, ?> own) {
         if (name == null) {
@@ -70,7 +86,7 @@ public abstract class Module {
         }
         // a plain attribute (object.__setattr__, as pruning's module.weight) is taken too: PyTorch's hasattr(self, name)
         boolean taken = (parameters.containsKey(name) || buffers.containsKey(name) || children.containsKey(name)
-                || attributes.containsKey(name)) && !own.containsKey(name);
+                || attributes.containsKey(name)) && !own.containsKey(name) || PYTHON_ATTRIBUTES.contains(name);
         if (kind.equals("module") && taken) {
             throw new IllegalArgumentException("attribute '" + name + "' already exists"); // PyTorch checks this first here
         }
@@ -2292,7 +2308,8 @@ public abstract class Module {
         Module mod = this;
         for (String item : target.split("\\.", -1)) {
             boolean child = mod.children.containsKey(item);
-            if (!child && !mod.parameters.containsKey(item) && !mod.buffers.containsKey(item)) {
+            if (!child && !mod.parameters.containsKey(item) && !mod.buffers.containsKey(item)
+                    && !PYTHON_ATTRIBUTES.contains(item)) {
                 throw new IllegalArgumentException(mod.moduleName() + " has no attribute `" + item + "`");
             }
             if (!child || mod.children.get(item) == null) {
@@ -2395,6 +2412,7 @@ public abstract class Module {
             String name = target.substring(dot + 1);
             if (parent.parameters.containsKey(name) || parent.buffers.containsKey(name)
                     || parent.attributes.containsKey(name) || parent.parametrizationList(name) != null
+                    || PYTHON_ATTRIBUTES.contains(name)
                     || module != null && parent.children.containsKey(name) && parent.children.get(name) == null) {
                 throw new IllegalArgumentException("`" + name + "` is not an nn.Module");
             }
@@ -2528,7 +2546,8 @@ public abstract class Module {
         int dot = target.lastIndexOf('.');
         Module mod = getSubmodule(dot < 0 ? "" : target.substring(0, dot));
         String name = target.substring(dot + 1);
-        if (!mod.parameters.containsKey(name) && !mod.buffers.containsKey(name) && !mod.children.containsKey(name)) {
+        if (!mod.parameters.containsKey(name) && !mod.buffers.containsKey(name) && !mod.children.containsKey(name)
+                && !PYTHON_ATTRIBUTES.contains(name)) {
             throw new IllegalArgumentException(mod.moduleName() + " has no attribute `" + name + "`");
         }
         Tensor p = mod.parameters.get(name);
@@ -2551,7 +2570,8 @@ public abstract class Module {
         int dot = target.lastIndexOf('.');
         Module mod = getSubmodule(dot < 0 ? "" : target.substring(0, dot));
         String name = target.substring(dot + 1);
-        if (!mod.parameters.containsKey(name) && !mod.buffers.containsKey(name) && !mod.children.containsKey(name)) {
+        if (!mod.parameters.containsKey(name) && !mod.buffers.containsKey(name) && !mod.children.containsKey(name)
+                && !PYTHON_ATTRIBUTES.contains(name)) {
             throw new IllegalArgumentException(mod.moduleName() + " has no attribute `" + name + "`");
         }
         if (!mod.buffers.containsKey(name)) {
