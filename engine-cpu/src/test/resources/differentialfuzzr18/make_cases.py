@@ -31,7 +31,8 @@
 # build the unique parameters (named_parameters order) then the unique buffers get k = 0, 1, 2, ...
 # Values are shown through sums only: they are exact (multiples of 0.25, small), in float16 too.
 #
-# Statements (V, a value: none | new:<shape>:<k> (a new Parameter / tensor, filled with k) | tie:<param path> (that
+# Statements (V, a value: none | new:<shape>:<k>[:<dtype>] (a new Parameter / tensor, filled with k; float32 unless
+# float64 or int64 is given) | tie:<param path> (that
 # parameter) ; M, a module: none | <leaf spec, tokens joined by ','> | ref:<module path> (that module, shared)):
 #   regp p:MOD n:NAME V      MOD.register_parameter(NAME, V)          regb p:MOD n:NAME V <pers>  register_buffer (a Custom)
 #   addm p:MOD n:NAME M      MOD.add_module(NAME, M) (register_module too)   del p:MOD n:NAME  delattr(MOD, NAME)
@@ -338,17 +339,18 @@ class Program:
         pp = self.param_paths(initialized=True)
         if c < 0.4 and pp:
             return "tie:" + r.choice(pp)
-        return f"new:{shape_str(self.rshape())}:{r.randint(1, 9)}"
+        dt = r.choice(["", "", "", ":float64", ":int64"])
+        return f"new:{shape_str(self.rshape())}:{r.randint(1, 9)}{dt}"
 
     def make_value(self, v, param):
         if v == "none":
             return None
         if v.startswith("tie:"):
             return self.root.get_parameter(v[4:])
-        _, s, k = v.split(":")
-        t = torch.zeros(parse_shape(s))
-        fill(t, int(k))
-        return nn.Parameter(t) if param else t
+        parts = v.split(":")
+        t = torch.zeros(parse_shape(parts[1]), dtype=getattr(torch, parts[3]) if len(parts) > 3 else torch.float32)
+        fill(t, int(parts[2]))
+        return nn.Parameter(t) if param else t  # an int64 Parameter: PyTorch's refusal
 
     def module_value(self, allow_none=True, avoid=None):
         r = self.rnd
@@ -492,7 +494,16 @@ class Program:
                 if c < 0.3 and keys:
                     mods_.append("drop:" + r.choice(keys))
                 elif c < 0.5:
-                    mods_.append("extra:" + r.choice(["zz", "0.zz", "w"] + [k + "x" for k in keys[:2]]) + ":" +
+                    # keys a load does not take: under None parameters, buffers and submodules, non-persistent
+                    # buffers, under a tensor's name
+                    odd = []
+                    for mp, m in self.root.named_modules():
+                        pre = mp + ("." if mp else "")
+                        odd += [pre + k for k, v in m._parameters.items() if v is None]
+                        odd += [pre + k for k, v in m._buffers.items() if v is None or k in m._non_persistent_buffers_set]
+                        odd += [pre + k + ".weight" for k, v in m._modules.items() if v is None]
+                    odd += [k + ".zz" for k in keys[:1]]
+                    mods_.append("extra:" + r.choice(["zz", "0.zz", "w"] + [k + "x" for k in keys[:2]] + odd) + ":" +
                                  shape_str(self.rshape()))
                 elif c < 0.7 and [k for k in keys if not lazy(sd[k])]:
                     # not into an uninitialized parameter: PyTorch materializes it with any shape (a LazyLinear of

@@ -253,3 +253,6 @@ err("pyattr.getsub", lambda: lin.get_submodule("training"))
 err("pyattr.getp", lambda: lin.get_parameter("half"))
 err("pyattr.getb", lambda: lin.get_buffer("_modules"))
 err("pyattr.setsub", lambda: set_submodule(lin, "to", nn.ReLU()))
+
+# nn.Parameter of an integer tensor (Ember's asParameter)
+err("param.int", lambda: nn.Parameter(torch.zeros(2, dtype=torch.int64)))

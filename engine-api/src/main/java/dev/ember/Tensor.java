@@ -5011,10 +5011,16 @@ public final class Tensor implements AutoCloseable {
     /**
      * Marks this leaf as a module parameter: it requires grad and prints as {@code Parameter containing:}.
      * Returns this tensor.
+     *
+     * @throws IllegalArgumentException for a non-leaf, or a tensor that is not floating point or complex (PyTorch's
+     *     {@code nn.Parameter(t)}: {@code Only Tensors of floating point and complex dtype can require gradients})
      */
     public Tensor asParameter() {
         if (gradNode() != null) {
             throw new IllegalArgumentException("a parameter must be a leaf tensor; detach() it first");
+        }
+        if (!dtype.isFloatingPoint() && !dtype.isComplex()) {
+            throw new IllegalArgumentException("Only Tensors of floating point and complex dtype can require gradients");
         }
         setRequiresGrad(true); // nn.Parameter's constructor, not the checked requires_grad_()
         isParameter = true;

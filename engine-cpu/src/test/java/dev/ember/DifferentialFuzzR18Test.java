@@ -47,7 +47,9 @@ import java.util.TreeMap;
  * nothing is appended); the names every PyTorch module has as attributes ({@code training}, {@code forward},
  * {@code half}, {@code _modules}, ...: {@code hasattr} is true) were registrable, and {@code getSubmodule} said "has
  * no attribute" for them (now refused with {@code attribute 'training' already exists}, and the lookups say
- * {@code `training` is not an nn.Module}, {@code ... an nn.Parameter}, {@code ... a buffer}). Left
+ * {@code `training` is not an nn.Module}, {@code ... an nn.Parameter}, {@code ... a buffer}); {@code asParameter}
+ * (PyTorch's {@code nn.Parameter(t)}) of an integer tensor gave the property setter's lowercase message, where
+ * PyTorch's constructor says {@code Only Tensors of floating point and complex dtype can require gradients}. Left
  * out and why, and where Ember's rules differ from PyTorch's on purpose: the script's header.
  */
 class DifferentialFuzzR18Test {

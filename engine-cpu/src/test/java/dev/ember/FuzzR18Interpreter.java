@@ -312,7 +312,8 @@ final class FuzzR18Interpreter {
 
     private static Tensor newTensor(String v) {
         String[] p = v.split(":");
-        Tensor t = Tensor.zeros(shape(p[1]));
+        DType dt = p.length > 3 ? (p[3].equals("float64") ? DType.FLOAT64 : DType.INT64) : DType.FLOAT32;
+        Tensor t = Tensor.zeros(dt, shape(p[1]));
         fill(t, Integer.parseInt(p[2]));
         return t;
     }
@@ -352,9 +353,14 @@ final class FuzzR18Interpreter {
     @SuppressWarnings({"unchecked", "rawtypes"})
     private String execute(String[] w) {
         switch (w[0]) {
-            case "regp":
-                root.getSubmodule(a(w, 1)).setParameter(a(w, 2), value(w[3]));
+            case "regp": {
+                Tensor v = value(w[3]);
+                if (v != null && w[3].startsWith("new:")) {
+                    v.asParameter(); // the generator's nn.Parameter(t), made before register_parameter runs
+                }
+                root.getSubmodule(a(w, 1)).setParameter(a(w, 2), v);
                 return null;
+            }
             case "regb":
                 ((Custom) root.getSubmodule(a(w, 1))).regBuffer(a(w, 2), value(w[3]), w[4].equals("1"));
                 return null;

@@ -291,6 +291,13 @@ class FuzzRound18FixesTest {
     }
 
     @Test
+    void anIntegerTensorIsNoParameter() {
+        Tensor t = Tensor.zeros(DType.INT64, 2);
+        checkError("param.int", t::asParameter);
+        assertEquals(false, t.isParameter());
+    }
+
+    @Test
     void linearAndConvPrintTheBiasRegisteredNow() {
         Linear a = new Linear(2, 3);
         a.setParameter("bias", null);
