@@ -1291,11 +1291,16 @@ public final class Tensor implements AutoCloseable {
      * refused, as functorch refuses {@code Tensor.requires_grad_()} there (the transforms track gradients themselves);
      * {@link #setRequiresGrad} (PyTorch's {@code t.requires_grad = b}) is not.
      *
-     * @throws IllegalStateException on a non-leaf asked to stop requiring grad, or inside a {@link Func} transform
+     * @throws IllegalStateException on a non-leaf asked to stop requiring grad, inside a {@link Func} transform, or on a
+     *     lazy module's uninitialized parameter (PyTorch's {@code UninitializedParameter} refuses the method; the
+     *     property {@link #setRequiresGrad} is not refused)
      * @throws IllegalArgumentException for a tensor that is not floating point
      */
     public Tensor requiresGrad_(boolean requiresGrad) {
         FuncCaptures.checkRequiresGrad();
+        if (uninitialized != null) { // PyTorch's UninitializedParameter refuses the method, either way
+            throw Uninitialized.useError(this, "requires_grad_");
+        }
         if (gradFn != null) { // PyTorch's is_leaf reads the field (a view whose history cannot be regenerated passes)
             if (!requiresGrad) {
                 throw new IllegalStateException(LEAF_ONLY + LEAF_ONLY_HINT);
@@ -5059,10 +5064,16 @@ public final class Tensor implements AutoCloseable {
     /**
      * Marks this leaf as a module parameter: it requires grad and prints as {@code Parameter containing:}.
      * Returns this tensor.
+     *
+     * @throws IllegalArgumentException for a non-leaf, or a tensor that is not floating point or complex (PyTorch's
+     *     {@code nn.Parameter(t)}: {@code Only Tensors of floating point and complex dtype can require gradients})
      */
     public Tensor asParameter() {
         if (gradNode() != null) {
             throw new IllegalArgumentException("a parameter must be a leaf tensor; detach() it first");
+        }
+        if (!dtype.isFloatingPoint() && !dtype.isComplex()) {
+            throw new IllegalArgumentException("Only Tensors of floating point and complex dtype can require gradients");
         }
         setRequiresGrad(true); // nn.Parameter's constructor, not the checked requires_grad_()
         isParameter = true;

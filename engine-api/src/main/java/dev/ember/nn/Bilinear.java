@@ -70,6 +70,6 @@ public class Bilinear extends Module implements HasBias {
 
     @Override
     public String extraRepr() {
-        return "in1_features=" + in1 + ", in2_features=" + in2 + ", out_features=" + out + ", bias=" + bool(bias != null);
+        return "in1_features=" + in1 + ", in2_features=" + in2 + ", out_features=" + out + ", bias=" + bool(parameter("bias") != null);
     }
 }

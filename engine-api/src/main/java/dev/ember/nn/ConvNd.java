@@ -438,7 +438,7 @@ public abstract sealed class ConvNd extends Module implements HasBias
         if (groups != 1) {
             s.append(", groups=").append(groups);
         }
-        if (bias == null) {
+        if (parameter("bias") == null) { // the bias registered now, as PyTorch's self.bias is None
             s.append(", bias=False");
         }
         if (!paddingMode.equals("zeros")) {

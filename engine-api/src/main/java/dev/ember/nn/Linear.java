@@ -156,6 +156,6 @@ public class Linear extends Module implements HasBias {
 
     @Override
     public String extraRepr() {
-        return "in_features=" + in + ", out_features=" + out + ", bias=" + bool(bias != null);
+        return "in_features=" + in + ", out_features=" + out + ", bias=" + bool(parameter("bias") != null);
     }
 }

@@ -63,6 +63,22 @@ public abstract class Module {
     /** Computes the module's output. */
     public abstract Tensor forward(Tensor input);
 
+    /**
+     * The attributes every PyTorch module has ({@code dir(nn.Module())}'s public names, 1.13's and 2.x's, and the
+     * dictionaries {@code _parameters}, {@code _buffers}, {@code _modules}): PyTorch's {@code hasattr(self, name)} is
+     * true for them, so {@code register_parameter}, {@code register_buffer} and {@code add_module} refuse them
+     * ({@code attribute 'training' already exists}), and {@code get_submodule} finds something that is not a module.
+     */
+    static final Set<String> PYTHON_ATTRIBUTES = Set.of("T_destination", "add_module", "apply", "bfloat16", "buffers",
+            "call_super_init", "children", "compile", "cpu", "cuda", "double", "dump_patches", "eval", "extra_repr",
+            "float", "forward", "get_buffer", "get_extra_state", "get_parameter", "get_submodule", "half", "ipu",
+            "load_state_dict", "modules", "named_buffers", "named_children", "named_modules", "named_parameters",
+            "parameters", "register_backward_hook", "register_buffer", "register_forward_hook",
+            "register_forward_pre_hook", "register_full_backward_hook", "register_full_backward_pre_hook",
+            "register_load_state_dict_post_hook", "register_module", "register_parameter", "register_state_dict_pre_hook",
+            "requires_grad_", "set_extra_state", "set_submodule", "share_memory", "state_dict", "to", "to_empty", "train",
+            "training", "type", "xpu", "zero_grad", "_parameters", "_buffers", "_modules");
+
     /** PyTorch's checks of a name to register, with its messages. */
     private void checkName(String kind, String name, Map<String, ?> own) {
         if (name == null) {
@@ -70,7 +86,7 @@ public abstract class Module {
         }
         // a plain attribute (object.__setattr__, as pruning's module.weight) is taken too: PyTorch's hasattr(self, name)
         boolean taken = (parameters.containsKey(name) || buffers.containsKey(name) || children.containsKey(name)
-                || attributes.containsKey(name)) && !own.containsKey(name);
+                || attributes.containsKey(name)) && !own.containsKey(name) || PYTHON_ATTRIBUTES.contains(name);
         if (kind.equals("module") && taken) {
             throw new IllegalArgumentException("attribute '" + name + "' already exists"); // PyTorch checks this first here
         }
@@ -218,6 +234,57 @@ public abstract class Module {
      */
     public Map<String, Tensor> namedParameters(boolean removeDuplicate) {
         return named(true, removeDuplicate);
+    }
+
+    /**
+     * PyTorch 2.x's {@code named_parameters(prefix, recurse, remove_duplicate)}: the parameters of every module of
+     * {@link #namedModules(String, boolean) namedModules(prefix, removeDuplicate)} (with {@code recurse} false, this
+     * module's own only, under {@code prefix}), each named {@code modulePath.name}; with {@code removeDuplicate} each
+     * tensor once, under its first name; absent (null) parameters left out.
+     *
+     * @param prefix the name of this module ({@code ""}: none), put before every name with a dot
+     * @param recurse whether the submodules' parameters are included
+     * @param removeDuplicate whether a tensor reached under several names (a tied weight, a shared module) is listed once
+     * @return the parameters by name, in PyTorch's order
+     * @throws IllegalArgumentException for a null prefix
+     */
+    public Map<String, Tensor> namedParameters(String prefix, boolean recurse, boolean removeDuplicate) {
+        return namedMembers(true, prefix, recurse, removeDuplicate);
+    }
+
+    /**
+     * PyTorch 2.x's {@code named_buffers(prefix, recurse, remove_duplicate)}, as
+     * {@link #namedParameters(String, boolean, boolean)} for the buffers (non-persistent ones included).
+     *
+     * @param prefix the name of this module ({@code ""}: none), put before every name with a dot
+     * @param recurse whether the submodules' buffers are included
+     * @param removeDuplicate whether a tensor reached under several names is listed once
+     * @return the buffers by name, in PyTorch's order
+     * @throws IllegalArgumentException for a null prefix
+     */
+    public Map<String, Tensor> namedBuffers(String prefix, boolean recurse, boolean removeDuplicate) {
+        return namedMembers(false, prefix, recurse, removeDuplicate);
+    }
+
+    /** PyTorch 2.x's {@code _named_members}. */
+    private Map<String, Tensor> namedMembers(boolean params, String prefix, boolean recurse, boolean removeDuplicate) {
+        if (prefix == null) {
+            throw new IllegalArgumentException("named_" + (params ? "parameters" : "buffers")
+                    + "(): argument 'prefix' must be str, not null");
+        }
+        Map<String, Module> modules = recurse ? namedModules(prefix, removeDuplicate) : Map.of(prefix, this);
+        Set<Tensor> memo = Collections.newSetFromMap(new IdentityHashMap<>());
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        modules.forEach((path, m) -> (params ? m.parameters : m.buffers).forEach((k, v) -> {
+            if (v == null || memo.contains(v)) {
+                return;
+            }
+            if (removeDuplicate) {
+                memo.add(v);
+            }
+            out.put(path.isEmpty() ? k : path + "." + k, v);
+        }));
+        return out;
     }
 
     /** Every parameter (or buffer) by dotted name over every path; with {@code removeDuplicate}, each under its first. */
@@ -758,14 +825,34 @@ public abstract class Module {
      * {@code OrderedDict([('weight', tensor(...)), ...])}.
      */
     public Map<String, Tensor> stateDict() {
+        return stateDict("", false);
+    }
+
+    /**
+     * {@link #stateDict()} as PyTorch's {@code state_dict(prefix=prefix, keep_vars=keepVars)}: every key starts with
+     * {@code prefix} as it is (PyTorch adds no dot: {@code "model."} gives {@code "model.fc.weight"}), and with
+     * {@code keepVars} the values are the module's own parameters and buffers (not detached: a parameter still requires
+     * grad, and is the same object as {@link #getParameter(String)}'s), as a tied weight is under each of its names.
+     *
+     * @param prefix put before every key
+     * @param keepVars whether the values are the module's own tensors rather than detached views of them
+     * @return the state dict, in PyTorch's key order
+     * @throws IllegalArgumentException for a null prefix
+     */
+    public Map<String, Tensor> stateDict(String prefix, boolean keepVars) {
+        if (prefix == null) {
+            throw new IllegalArgumentException("state_dict(): argument 'prefix' must be str, not null");
+        }
         checkSavable();
         Map<String, Tensor> out = new OrderedDict<>();
         if (StateDictHooks.anySave(this) || ExtraState.anySaves(modulePaths())) {
-            saveWithHooks("", out);
+            saveWithHooks(prefix, out, keepVars);
             return out;
         }
-        collect("", out, true, true, true);
-        out.replaceAll((k, v) -> v.isUninitialized() ? v : v.detach());
+        collect(prefix, out, true, true, true);
+        if (!keepVars) {
+            out.replaceAll((k, v) -> v.isUninitialized() ? v : v.detach());
+        }
         return out;
     }
 
@@ -773,19 +860,19 @@ public abstract class Module {
      * {@link #stateDict()}'s walk with the state-dict hooks: this module's pre-hooks, its own entries (detached), its
      * children's walks, its post-hooks.
      */
-    final void saveWithHooks(String prefix, Map<String, Tensor> out) {
+    final void saveWithHooks(String prefix, Map<String, Tensor> out, boolean keepVars) {
         for (StateDictPreHook h : List.copyOf(stateDictPreHooks.snapshot().values())) {
-            h.apply(this, prefix, false);
+            h.apply(this, prefix, keepVars);
         }
         Map<String, Tensor> own = new LinkedHashMap<>();
         collectOwn(prefix, own, true, true, true);
-        own.forEach((k, v) -> out.put(k, v.isUninitialized() ? v : v.detach()));
+        own.forEach((k, v) -> out.put(k, keepVars || v.isUninitialized() ? v : v.detach()));
         if (ExtraState.saves(this)) { // PyTorch's _save_to_state_dict: after the parameters and buffers, as it is
             out.put(prefix + ExtraState.SUFFIX, ExtraState.value(this, prefix));
         }
         children.forEach((k, m) -> {
             if (m != null) {
-                m.saveWithHooks(prefix + k + ".", out);
+                m.saveWithHooks(prefix + k + ".", out, keepVars);
             }
         });
         for (StateDictPostHook h : List.copyOf(stateDictPostHooks.snapshot().values())) {
@@ -1138,6 +1225,13 @@ public abstract class Module {
                 continue;
             }
             if (param.isUninitialized()) {
+                int[] first = materialize.get(param);
+                if (first != null && !Arrays.equals(first, given.shape())) {
+                    // a lazy module under two paths: PyTorch's load materializes it at the first and compares the second
+                    errors.add("size mismatch for " + key + ": copying a param with shape " + Format.size(given.shape())
+                            + " from checkpoint, the shape in current model is " + Format.size(first) + ".");
+                    continue;
+                }
                 materialize.put(param, given.shape()); // PyTorch's _lazy_load_hook; the lazy module checks the shapes
                 copies.put(param, given);
                 assigned.put(key, given);
@@ -1170,7 +1264,22 @@ public abstract class Module {
         }
         StateDictHooks.orderUnexpected(unexpected.subList(hooksUnexpected, unexpected.size()), modules);
         Map<String, Tensor> loading = state;
-        namedModules().forEach((prefix, m) -> m.checkLazyState(prefix.isEmpty() ? "" : prefix + ".", loading, errors));
+        // a lazy module registered twice is checked under the first of its paths that gives it entries (PyTorch
+        // materializes it there; a later path's entries are then compared with that shape, above)
+        Set<Module> lazyChecked = Collections.newSetFromMap(new IdentityHashMap<>());
+        modules.forEach((prefix, m) -> {
+            String p = prefix.isEmpty() ? "" : prefix + ".";
+            if (lazyChecked.contains(m)) {
+                return;
+            }
+            m.checkLazyState(p, loading, errors);
+            for (String name : m.ownStateDictTensors().keySet()) {
+                if (loading.containsKey(p + name)) {
+                    lazyChecked.add(m);
+                    break;
+                }
+            }
+        });
         if (StateDictHooks.anyLoadPost(modules) && errors.isEmpty()) {
             // the post-hooks may clear keys, so the strict check follows them (PyTorch's order: load, hooks, check)
             return StateDictHooks.loadWithPostHooks(this, modules, strict, missing, unexpected,
@@ -1189,9 +1298,10 @@ public abstract class Module {
     }
 
     /**
-     * Whether {@code key} lies under a submodule registered as absent ({@code self.sub = None}): PyTorch's
-     * {@code _load_from_state_dict} counts a key as unexpected only when its next name is neither a tensor of the module
-     * nor one of its {@code _modules}, and the load does not descend into a None child, so such keys are neither loaded
+     * Whether {@code key} lies under a submodule registered as absent ({@code self.sub = None}) or under a tensor
+     * ({@code "w.x"} where {@code w} is a parameter or persistent buffer): PyTorch's {@code _load_from_state_dict}
+     * counts a key as unexpected only when its next name is neither a tensor of the module nor one of its
+     * {@code _modules}, and the load does not descend into a None child or a tensor, so such keys are neither loaded
      * nor reported.
      */
     private static boolean underAbsentChild(Map<String, Module> modules, String key) {
@@ -1205,6 +1315,13 @@ public abstract class Module {
             String next = dot < 0 ? rest : rest.substring(0, dot);
             Map<String, Module> children = e.getValue().registeredModules();
             if (children.containsKey(next) && children.get(next) == null) {
+                return true;
+            }
+            // PyTorch's check reads only the first name after the module's prefix: "w.x" is not unexpected where w is
+            // a parameter or persistent buffer of that module (local_state), though nothing loads it
+            Module m = e.getValue();
+            if (dot >= 0 && (m.parameters.get(next) != null
+                    || m.buffers.get(next) != null && !m.nonPersistentBuffers.contains(next))) {
                 return true;
             }
         }
@@ -1783,6 +1900,20 @@ public abstract class Module {
         return p != null ? p : buffers.get(name);
     }
 
+    /**
+     * {@code getattr(self, name)} for a container of tensors (PyTorch's ParameterList and ParameterDict read their
+     * entries so): the parametrized value, plain attribute, parameter (null for an absent one) or buffer of that name.
+     *
+     * @throws IllegalArgumentException where there is none, PyTorch's {@code AttributeError}
+     */
+    final Tensor tensorAttribute(String name) {
+        if (parametrizationList(name) == null && !attributes.containsKey(name) && !parameters.containsKey(name)
+                && !buffers.containsKey(name)) {
+            throw new IllegalArgumentException("'" + moduleName() + "' object has no attribute '" + name + "'");
+        }
+        return parameter(name);
+    }
+
     /** The parametrizations registered on {@code name}, or null. */
     final ParametrizationList parametrizationList(String name) {
         if (children.get(ParametrizationList.CHILD) instanceof ModuleDict<?> dict && dict.containsKey(name)
@@ -1795,6 +1926,62 @@ public abstract class Module {
     /** Whether {@code name} is a registered parameter (true) or buffer (false); null when neither. */
     final Boolean registeredAsParameter(String name) {
         return parameters.containsKey(name) ? Boolean.TRUE : buffers.containsKey(name) ? Boolean.FALSE : null;
+    }
+
+    /**
+     * {@code delattr(module, name)}, as PyTorch's {@code Module.__delattr__}: removes the parameter (an absent one
+     * too), else the buffer (persistent or not), else the submodule registered under {@code name}, else a plain tensor
+     * attribute of that name. The names after it keep their order; a container's view of its entries follows
+     * ({@link ModuleList}, {@link ModuleDict}, {@link Sequential} read what is registered).
+     *
+     * @param name the attribute's name
+     * @throws IllegalArgumentException for a null name, or one that is none of these (PyTorch's {@code AttributeError}:
+     *     {@code 'Linear' object has no attribute 'x'})
+     * @throws UnsupportedOperationException for a parametrized name (PyTorch's injected property has no deleter: remove
+     *     the parametrization instead)
+     */
+    public void delattr(String name) {
+        Checks.notNull(name, "delattr(): name");
+        if (parameters.containsKey(name)) {
+            parameters.remove(name);
+        } else if (buffers.containsKey(name)) {
+            buffers.remove(name);
+            nonPersistentBuffers.remove(name);
+        } else if (children.containsKey(name)) {
+            children.remove(name);
+        } else if (parametrizationList(name) != null) {
+            throw new UnsupportedOperationException("can't delete attribute '" + name + "' of " + moduleName()
+                    + ": it is parametrized (remove the parametrization instead)");
+        } else if (attributes.containsKey(name)) {
+            attributes.remove(name);
+        } else {
+            throw new IllegalArgumentException("'" + moduleName() + "' object has no attribute '" + name + "'");
+        }
+    }
+
+    /**
+     * Puts {@code module} under {@code name} in {@code _modules} directly, as PyTorch's containers' {@code
+     * self._modules[name] = module} (no checks, no hooks): in the place of an entry of that name, else after the others.
+     */
+    final void putChild(String name, Module module) {
+        children.put(name, module);
+    }
+
+    /**
+     * Renames every registered submodule to its position ("0", "1", ...), keeping the order, as PyTorch's
+     * {@code Sequential.__delitem__} and {@code ModuleList.__delitem__} rebuild {@code _modules}.
+     */
+    final void renumberChildren() {
+        List<Module> values = new ArrayList<>(children.values());
+        children.clear();
+        for (int i = 0; i < values.size(); i++) {
+            children.put(Integer.toString(i), values.get(i));
+        }
+    }
+
+    /** {@code self._modules.clear()}. */
+    final void clearChildren() {
+        children.clear();
     }
 
     /** Removes a parameter, buffer or submodule entry by name, as Python's {@code delattr}. */
@@ -1877,9 +2064,18 @@ public abstract class Module {
     /**
      * Sets {@code requires_grad} on every parameter (false freezes the module, as PyTorch's {@code requires_grad_});
      * returns this module.
+     *
+     * @throws IllegalStateException where a lazy module's parameter is still uninitialized, with PyTorch's refusal of
+     *     {@code requires_grad_} on it; no flag changes then (PyTorch's loop has changed the parameters before it)
      */
     public Module requiresGrad_(boolean requiresGrad) {
-        for (Tensor p : unique(parameters())) {
+        List<Tensor> params = unique(parameters());
+        for (Tensor p : params) {
+            if (p.isUninitialized()) {
+                p.requiresGrad_(requiresGrad); // PyTorch's refusal for a lazy module's parameter, before any change
+            }
+        }
+        for (Tensor p : params) {
             p.requiresGrad_(requiresGrad);
         }
         return this;
@@ -2112,7 +2308,8 @@ public abstract class Module {
         Module mod = this;
         for (String item : target.split("\\.", -1)) {
             boolean child = mod.children.containsKey(item);
-            if (!child && !mod.parameters.containsKey(item) && !mod.buffers.containsKey(item)) {
+            if (!child && !mod.parameters.containsKey(item) && !mod.buffers.containsKey(item)
+                    && !PYTHON_ATTRIBUTES.contains(item)) {
                 throw new IllegalArgumentException(mod.moduleName() + " has no attribute `" + item + "`");
             }
             if (!child || mod.children.get(item) == null) {
@@ -2204,9 +2401,22 @@ public abstract class Module {
      * @param module the new submodule, or null
      * @throws IllegalArgumentException for an empty target ({@code Cannot set the submodule without a target name!}), a
      *     parent that does not exist or is not a module (PyTorch's {@code AttributeError} messages), a last name that
-     *     is a parameter or buffer, or a module that contains the parent
+     *     is a parameter, a buffer, a plain tensor attribute, or a submodule registered as None given a module (2.5's
+     *     {@code `weight` is not an nn.Module}: its {@code getattr} of the name is not a module; null into a None
+     *     submodule, which 2.5 refuses as not a module, stays allowed here), or a module that contains the parent
      */
     public void setSubmodule(String target, Module module) {
+        if (target != null && !target.isEmpty()) {
+            int dot = target.lastIndexOf('.');
+            Module parent = dot < 0 ? this : getSubmodule(target.substring(0, dot));
+            String name = target.substring(dot + 1);
+            if (parent.parameters.containsKey(name) || parent.buffers.containsKey(name)
+                    || parent.attributes.containsKey(name) || parent.parametrizationList(name) != null
+                    || PYTHON_ATTRIBUTES.contains(name)
+                    || module != null && parent.children.containsKey(name) && parent.children.get(name) == null) {
+                throw new IllegalArgumentException("`" + name + "` is not an nn.Module");
+            }
+        }
         setSubmodule(target, module, true);
     }
 
@@ -2336,7 +2546,8 @@ public abstract class Module {
         int dot = target.lastIndexOf('.');
         Module mod = getSubmodule(dot < 0 ? "" : target.substring(0, dot));
         String name = target.substring(dot + 1);
-        if (!mod.parameters.containsKey(name) && !mod.buffers.containsKey(name) && !mod.children.containsKey(name)) {
+        if (!mod.parameters.containsKey(name) && !mod.buffers.containsKey(name) && !mod.children.containsKey(name)
+                && !PYTHON_ATTRIBUTES.contains(name)) {
             throw new IllegalArgumentException(mod.moduleName() + " has no attribute `" + name + "`");
         }
         Tensor p = mod.parameters.get(name);
@@ -2359,7 +2570,8 @@ public abstract class Module {
         int dot = target.lastIndexOf('.');
         Module mod = getSubmodule(dot < 0 ? "" : target.substring(0, dot));
         String name = target.substring(dot + 1);
-        if (!mod.parameters.containsKey(name) && !mod.buffers.containsKey(name) && !mod.children.containsKey(name)) {
+        if (!mod.parameters.containsKey(name) && !mod.buffers.containsKey(name) && !mod.children.containsKey(name)
+                && !PYTHON_ATTRIBUTES.contains(name)) {
             throw new IllegalArgumentException(mod.moduleName() + " has no attribute `" + name + "`");
         }
         if (!mod.buffers.containsKey(name)) {

@@ -4,7 +4,7 @@ import dev.ember.Tensor;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -17,7 +17,6 @@ import java.util.Set;
  * @param <M> the type of the modules it holds
  */
 public class ModuleDict<M extends Module> extends Module {
-    private final Map<String, M> items = new LinkedHashMap<>();
 
     /** An empty dict. */
     public ModuleDict() {
@@ -30,52 +29,93 @@ public class ModuleDict<M extends Module> extends Module {
     }
 
     /**
-     * Adds a module under {@code key}, as {@code dict[key] = module}; returns this dict.
+     * Adds a module under {@code key}, as {@code dict[key] = module} ({@code add_module}: a key in use keeps its place);
+     * returns this dict.
      *
      * @throws IllegalArgumentException for a key that is null, empty, dotted or already in use, with PyTorch's messages
      */
     public ModuleDict<M> put(String key, M module) {
         Checks.notNull(module, "module");
-        items.put(key, registerModule(key, module));
+        registerModule(key, module);
         return this;
     }
 
     /**
-     * The module under {@code key}.
+     * Adds every entry of {@code modules} in the map's order ({@link #put} each), as PyTorch's {@code dict.update}:
+     * a key in use keeps its place; returns this dict.
+     *
+     * @throws IllegalArgumentException for a null map, or as {@link #put} (the entries before the bad one are added, as
+     *     PyTorch's loop adds them)
+     */
+    public ModuleDict<M> update(Map<String, ? extends M> modules) {
+        Checks.notNull(modules, "modules");
+        modules.forEach(this::put);
+        return this;
+    }
+
+    /**
+     * The module under {@code key}, as PyTorch's {@code self._modules[key]}: one registered by any means
+     * ({@link #addModule}, {@link #setSubmodule}) is seen.
      *
      * @throws IllegalArgumentException for a key that is not there (Python's KeyError)
      */
+    @SuppressWarnings("unchecked") // every module registered here is an M
     public M get(String key) {
-        if (!items.containsKey(key)) {
+        Map<String, Module> named = registeredModules();
+        if (!named.containsKey(key)) {
             throw new IllegalArgumentException("KeyError: '" + key + "'");
         }
-        return items.get(key);
+        return (M) named.get(key);
     }
 
     /** Whether a module is registered under {@code key}. */
     public boolean containsKey(String key) {
-        return items.containsKey(key);
+        return registeredModules().containsKey(key);
     }
 
-    /** Removes the module under {@code key}, as {@code del dict[key]} (for the parametrizations); returns it. */
-    M remove(String key) {
-        unregister(key);
-        return items.remove(key);
+    /**
+     * Removes the module under {@code key}, as PyTorch's {@code del dict[key]}; returns it.
+     *
+     * @throws IllegalArgumentException for a key that is not there (Python's KeyError)
+     */
+    public M remove(String key) {
+        M m = get(key);
+        delattr(key);
+        return m;
+    }
+
+    /**
+     * Removes the module under {@code key} and returns it, as PyTorch's {@code dict.pop(key)}.
+     *
+     * @throws IllegalArgumentException for a key that is not there (Python's KeyError)
+     */
+    public M pop(String key) {
+        return remove(key);
+    }
+
+    /** Removes every module, as PyTorch's {@code dict.clear()}. */
+    public void clear() {
+        clearChildren();
     }
 
     /** The keys, in order. */
     public Set<String> keySet() {
-        return Collections.unmodifiableSet(items.keySet());
+        return Collections.unmodifiableSet(new LinkedHashSet<>(registeredModules().keySet()));
     }
 
     /** The modules, in order. */
+    @SuppressWarnings("unchecked") // every module registered here is an M
     public List<M> values() {
-        return new ArrayList<>(items.values());
+        List<M> out = new ArrayList<>();
+        for (Module m : registeredModules().values()) {
+            out.add((M) m);
+        }
+        return out;
     }
 
     /** The number of modules. */
     public int size() {
-        return items.size();
+        return registeredModules().size();
     }
 
     /** PyTorch's error: a ModuleDict has no forward. */

@@ -22,6 +22,15 @@ public final class ModuleInternals {
     }
 
     /**
+     * {@code module._modules}: every registered submodule by name, absent (None) ones and repeated registrations
+     * included, in order (unmodifiable).
+     */
+    public static Map<String, Module> registeredModules(Module module) {
+        Checks.notNull(module, "registeredModules(): module");
+        return module.registeredModules();
+    }
+
+    /**
      * {@code getattr(module, name)} for a tensor: a plain attribute, else the parameter or buffer (its parametrized
      * value when one is registered); see {@link Module#parametrizedValue(String)}.
      *

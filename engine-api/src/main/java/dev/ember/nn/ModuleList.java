@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code torch.nn.ModuleList}: submodules in a list, registered as {@code "0"}, {@code "1"}, ... so that their parameters
@@ -16,7 +17,6 @@ import java.util.List;
  * @param <M> the type of the modules it holds
  */
 public class ModuleList<M extends Module> extends Module implements Iterable<M> {
-    private final List<M> items = new ArrayList<>();
 
     /** An empty list. */
     public ModuleList() {
@@ -47,42 +47,161 @@ public class ModuleList<M extends Module> extends Module implements Iterable<M> 
         return index < 0 ? index + size : index;
     }
 
+    /**
+     * The registered modules in order, as PyTorch's list is its {@code _modules}: one that {@link #setSubmodule},
+     * {@link #addModule}, {@link #delattr} or a registration hook put or removed is seen here.
+     */
+    @SuppressWarnings("unchecked") // every module registered here is an M, as PyTorch's list holds what it is given
+    private List<M> items() {
+        List<M> out = new ArrayList<>();
+        for (Module m : registeredModules().values()) {
+            out.add((M) m);
+        }
+        return out;
+    }
+
     /** Appends a module (named by its position); returns this list, as {@code append}. */
     public ModuleList<M> add(M module) {
         Checks.notNull(module, "module");
-        items.add(registerModule(Integer.toString(items.size()), module));
+        registerModule(Integer.toString(size()), module);
         return this;
     }
 
-    /** Appends every module of {@code modules}, as {@code extend}; returns this list. */
+    /**
+     * Appends every module of {@code modules}, as {@code extend}; returns this list.
+     *
+     * @throws IllegalArgumentException for a null list or module, or a position's name taken by a parameter or buffer
+     *     (PyTorch's {@code attribute '3' already exists}; nothing is appended then, where PyTorch keeps those before it)
+     */
     public ModuleList<M> addAll(Iterable<? extends M> modules) {
         Checks.notNull(modules, "modules");
         List<M> copy = new ArrayList<>();
         modules.forEach(copy::add);
         for (M m : copy) {
-            add(m);
+            Checks.notNull(m, "module");
+        }
+        List<String> added = new ArrayList<>();
+        try {
+            for (M m : copy) {
+                String name = Integer.toString(size());
+                add(m);
+                added.add(name);
+            }
+        } catch (RuntimeException e) {
+            for (String name : added) {
+                delattr(name);
+            }
+            throw e;
         }
         return this;
     }
 
-    /** The module at {@code index} (negative counts from the end), as {@code list[i]}. */
+    /**
+     * The module at {@code index} (negative counts from the end), as {@code list[i]}: PyTorch's
+     * {@code self._modules[str(i)]}.
+     *
+     * @throws IndexOutOfBoundsException for an index outside {@code [-size, size)} ({@code index 5 is out of range})
+     * @throws IllegalArgumentException where no module is registered under that position's name (PyTorch's KeyError,
+     *     after an entry was removed by name)
+     */
+    @SuppressWarnings("unchecked") // every module registered here is an M
     public M get(int index) {
-        return items.get(absoluteIndex(index, items.size()));
+        String key = Integer.toString(absoluteIndex(index, size()));
+        Map<String, Module> named = registeredModules();
+        if (!named.containsKey(key)) {
+            throw new IllegalArgumentException("KeyError: '" + key + "'");
+        }
+        return (M) named.get(key);
+    }
+
+    /**
+     * Replaces the module at {@code index} (negative counts from the end), as PyTorch's {@code list[i] = module}
+     * ({@code setattr(self, str(i), module)}).
+     *
+     * @throws IndexOutOfBoundsException for an index outside {@code [-size, size)} ({@code index 5 is out of range})
+     */
+    public void set(int index, M module) {
+        setSubmodule(Integer.toString(absoluteIndex(index, size())), module, true); // setattr: a None entry too
+    }
+
+    /**
+     * Inserts {@code module} before position {@code index}, as PyTorch's {@code list.insert(index, module)}: the
+     * modules from there move one name up; an index at or past the end appends under that index's name, as
+     * PyTorch's does. PyTorch does not normalize a negative index (it reads the entry "-1", a KeyError): refused here.
+     *
+     * @throws IllegalArgumentException for a null module, or a negative index
+     */
+    public void insert(int index, M module) {
+        Checks.notNull(module, "module");
+        if (index < 0) {
+            throw new IllegalArgumentException("ModuleList.insert(): a negative index (" + index + ") is not supported "
+                    + "(PyTorch's insert does not normalize it)");
+        }
+        int n = size();
+        Map<String, Module> named = registeredModules();
+        for (int i = n; i > index; i--) {
+            if (!named.containsKey(Integer.toString(i - 1))) {
+                throw new IllegalArgumentException("KeyError: '" + (i - 1) + "'");
+            }
+        }
+        for (int i = n; i > index; i--) {
+            putChild(Integer.toString(i), named.get(Integer.toString(i - 1)));
+        }
+        putChild(Integer.toString(index), module);
+    }
+
+    /**
+     * Removes the module at {@code index} (negative counts from the end), as PyTorch's {@code del list[i]}: the
+     * modules are then renamed by position.
+     *
+     * @throws IndexOutOfBoundsException for an index outside {@code [-size, size)} ({@code index 5 is out of range})
+     */
+    public void remove(int index) {
+        String key = Integer.toString(absoluteIndex(index, size()));
+        delattr(key);
+        renumberChildren();
+    }
+
+    /**
+     * Removes the module at {@code index} and returns it, as PyTorch's {@code list.pop(i)}.
+     *
+     * @throws IndexOutOfBoundsException for an index outside {@code [-size, size)} ({@code index 5 is out of range})
+     */
+    public M pop(int index) {
+        M m = get(index);
+        remove(index);
+        return m;
+    }
+
+    /**
+     * The modules from {@code start} to {@code end} (exclusive) as a new list that shares them, renamed from "0", as
+     * PyTorch's {@code list[start:end]}; the bounds follow Python's slices (negative from the end, clamped).
+     */
+    public ModuleList<M> slice(int start, int end) {
+        List<M> items = items();
+        int n = items.size();
+        int from = Math.min(Math.max(start < 0 ? start + n : start, 0), n);
+        int to = Math.min(Math.max(end < 0 ? end + n : end, 0), n);
+        ModuleList<M> out = new ModuleList<>();
+        for (int i = from; i < to; i++) {
+            out.registerModule(Integer.toString(i - from), items.get(i));
+        }
+        return out;
     }
 
     /** The number of modules. */
     public int size() {
-        return items.size();
+        return registeredModules().size();
     }
 
     /** Whether the list is empty. */
     public boolean isEmpty() {
-        return items.isEmpty();
+        return size() == 0;
     }
 
     @Override
     public Iterator<M> iterator() {
-        return Collections.unmodifiableList(items).iterator();
+        return Collections.unmodifiableList(items()).iterator();
     }
 
     /** PyTorch's error: a ModuleList has no forward. */
@@ -98,7 +217,7 @@ public class ModuleList<M extends Module> extends Module implements Iterable<M> 
      */
     @Override
     public String toString() {
-        if (items.isEmpty()) {
+        if (isEmpty()) {
             return moduleName() + "()";
         }
         List<String> reprs = new ArrayList<>();

@@ -37,6 +37,6 @@ public class NonDynamicallyQuantizableLinear extends Module implements HasBias {
 
     @Override
     public String extraRepr() {
-        return "in_features=" + in + ", out_features=" + out + ", bias=" + bool(bias != null);
+        return "in_features=" + in + ", out_features=" + out + ", bias=" + bool(parameter("bias") != null);
     }
 }

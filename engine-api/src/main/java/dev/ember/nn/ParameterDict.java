@@ -5,6 +5,7 @@ import dev.ember.Tensor;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,7 +23,8 @@ import java.util.TreeMap;
  * place.
  */
 public class ParameterDict extends Module {
-    private final Map<String, Tensor> items = new LinkedHashMap<>();
+    /** PyTorch's {@code _keys}: the entries' names in order; their values are read by name ({@code getattr}). */
+    private final Set<String> keys = new LinkedHashSet<>();
 
     /** An empty dict. */
     public ParameterDict() {
@@ -44,7 +46,7 @@ public class ParameterDict extends Module {
         Checks.notNull(key, "key");
         Checks.notNull(parameter, "parameter");
         setParameter(key, parameter);
-        items.put(key, adoptedParameter(key)); // a registration hook's tensor, if one replaced it
+        keys.add(key);
         return this;
     }
 
@@ -63,7 +65,7 @@ public class ParameterDict extends Module {
     /** {@link #update(Map)} with another dict's entries, in its order. */
     public ParameterDict update(ParameterDict other) {
         Checks.notNull(other, "other");
-        other.items.forEach(this::put);
+        other.items().forEach(this::put);
         return this;
     }
 
@@ -74,15 +76,13 @@ public class ParameterDict extends Module {
      *     ({@code 'ParameterDict' object has no attribute 'x'})
      */
     public Tensor get(String key) {
-        if (!items.containsKey(key)) {
-            throw new IllegalArgumentException("'ParameterDict' object has no attribute '" + key + "'");
-        }
-        return items.get(key);
+        Checks.notNull(key, "key");
+        return tensorAttribute(key);
     }
 
     /** The parameter under {@code key}, or {@code fallback} when there is none, as {@code dict.get(key, default)}. */
     public Tensor get(String key, Tensor fallback) {
-        return items.containsKey(key) ? items.get(key) : fallback;
+        return keys.contains(key) ? get(key) : fallback;
     }
 
     /**
@@ -92,41 +92,73 @@ public class ParameterDict extends Module {
      */
     public Tensor pop(String key) {
         Tensor value = get(key);
-        unregister(key);
-        items.remove(key);
+        remove(key);
         return value;
     }
 
-    /** Removes every parameter, as {@code dict.clear()}. */
+    /**
+     * Removes the entry {@code key}, as PyTorch's {@code del dict[key]}: the key, and the parameter (or tensor)
+     * registered under it.
+     *
+     * @throws IllegalArgumentException for a key that is not there (PyTorch's KeyError), or one whose tensor was
+     *     removed by name since ({@code 'ParameterDict' object has no attribute 'k'}; nothing changes then, where
+     *     PyTorch has dropped the key before it raises)
+     */
+    public void remove(String key) {
+        if (!keys.contains(key)) { // PyTorch's del self._keys[key]
+            throw new IllegalArgumentException("KeyError: '" + key + "'");
+        }
+        tensorAttribute(key); // PyTorch's delattr(self, key) of a name that is no longer registered
+        keys.remove(key);
+        if (registeredAsParameter(key) != null) {
+            delattr(key);
+        } else {
+            removePlainAttribute(key);
+        }
+    }
+
+    /**
+     * Removes every parameter, as {@code dict.clear()} ({@link #remove} of each key in order).
+     *
+     * @throws IllegalArgumentException where a key's tensor was removed by name since; nothing changes then (PyTorch's
+     *     loop has removed the entries before it)
+     */
     public void clear() {
-        for (String key : new ArrayList<>(items.keySet())) {
-            pop(key);
+        for (String key : keys) {
+            tensorAttribute(key);
+        }
+        for (String key : new ArrayList<>(keys)) {
+            remove(key);
         }
     }
 
     /** Whether a parameter is registered under {@code key}, as {@code key in dict}. */
     public boolean containsKey(String key) {
-        return items.containsKey(key);
+        return keys.contains(key);
     }
 
     /** The keys, in order. */
     public Set<String> keySet() {
-        return Collections.unmodifiableSet(items.keySet());
+        return Collections.unmodifiableSet(new LinkedHashSet<>(keys));
     }
 
     /** The parameters, in order. */
     public List<Tensor> values() {
-        return new ArrayList<>(items.values());
+        return new ArrayList<>(items().values());
     }
 
     /** The entries, in order (an unmodifiable view). */
     public Map<String, Tensor> items() {
-        return Collections.unmodifiableMap(items);
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (String k : keys) {
+            out.put(k, get(k));
+        }
+        return Collections.unmodifiableMap(out);
     }
 
     /** The number of parameters, as {@code len(dict)}. */
     public int size() {
-        return items.size();
+        return keys.size();
     }
 
     /** PyTorch's error: a ParameterDict is not called. */
@@ -142,14 +174,18 @@ public class ParameterDict extends Module {
     @Override
     public String extraRepr() {
         List<String> lines = new ArrayList<>();
-        items.forEach((k, p) -> {
+        items().forEach((k, p) -> {
+            if (p == null) { // a parameter registered as None: 2.x's "Object of type" line
+                lines.add("  (" + k + "): Object of type: NoneType");
+                return;
+            }
             StringBuilder size = new StringBuilder();
             for (int i = 0; i < p.dim(); i++) {
                 size.append(i > 0 ? "x" : "").append(p.size(i));
             }
             // 2.x's extra_repr names the device of a CUDA (or privateuse1) tensor only: not the CPU's, not meta's
             String device = p.device().type().equals("cuda") ? " (" + p.device() + ")" : "";
-            lines.add("  (" + k + "): Parameter containing: [" + p.type() + " of size " + size + device + "]");
+            lines.add("  (" + k + "): " + (p.isParameter() ? "Parameter" : "Tensor") + " containing: [" + p.type() + " of size " + size + device + "]");
         });
         return String.join("\n", lines);
     }

@@ -12,7 +12,8 @@ import java.util.List;
  * parameter: a floating-point leaf that requires grad). It has no forward of its own.
  */
 public class ParameterList extends Module implements Iterable<Tensor> {
-    private final List<Tensor> items = new ArrayList<>();
+    /** PyTorch's {@code _size}: the entries are "0" .. "count - 1", read by name ({@code getattr}). */
+    private int count;
 
     /** An empty list. */
     public ParameterList() {
@@ -33,22 +34,47 @@ public class ParameterList extends Module implements Iterable<Tensor> {
      */
     public ParameterList add(Tensor parameter) {
         Checks.notNull(parameter, "parameter");
-        items.add(registerParameter(Integer.toString(items.size()), parameter));
+        registerParameter(Integer.toString(count), parameter);
+        count++;
         return this;
+    }
+
+    /**
+     * Puts {@code parameter} at {@code index} (negative counts from the end), as PyTorch's {@code list[i] = t}: it is
+     * made a parameter and registered under that position's name ({@code setattr}, which first drops a buffer or
+     * submodule of that name).
+     *
+     * @throws IndexOutOfBoundsException for an index outside {@code [-size, size)} ({@code index 5 is out of range})
+     * @throws IllegalArgumentException for null, a non-leaf or a tensor that is not floating point (nothing changes)
+     */
+    public void set(int index, Tensor parameter) {
+        Checks.notNull(parameter, "parameter");
+        String name = Integer.toString(ModuleList.absoluteIndex(index, count));
+        if (parameter.gradFn() != null || !parameter.dtype().isFloatingPoint() && !parameter.dtype().isComplex()) {
+            setParameter(name, parameter); // refuses with PyTorch's message before anything changes
+        }
+        if (registeredAsParameter(name) == Boolean.FALSE || registeredModules().containsKey(name)) {
+            delattr(name); // Module.__setattr__'s remove_from(_buffers, _modules) for a Parameter
+        }
+        setParameter(name, parameter);
     }
 
     /** The parameter at {@code index} (negative counts from the end). */
     public Tensor get(int index) {
-        return items.get(ModuleList.absoluteIndex(index, items.size()));
+        return tensorAttribute(Integer.toString(ModuleList.absoluteIndex(index, count)));
     }
 
     /** The number of parameters. */
     public int size() {
-        return items.size();
+        return count;
     }
 
     @Override
     public Iterator<Tensor> iterator() {
+        List<Tensor> items = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            items.add(get(i));
+        }
         return Collections.unmodifiableList(items).iterator();
     }
 
@@ -62,15 +88,19 @@ public class ParameterList extends Module implements Iterable<Tensor> {
     @Override
     public String extraRepr() {
         List<String> lines = new ArrayList<>();
-        for (int k = 0; k < items.size(); k++) {
-            Tensor p = items.get(k);
+        for (int k = 0; k < count; k++) {
+            Tensor p = get(k);
+            if (p == null) { // a parameter registered as None: 2.x's "Object of type" line
+                lines.add("  (" + k + "): Object of type: NoneType");
+                continue;
+            }
             StringBuilder size = new StringBuilder();
             for (int i = 0; i < p.dim(); i++) {
                 size.append(i > 0 ? "x" : "").append(p.size(i));
             }
             // 2.x's extra_repr names the device of a CUDA (or privateuse1) tensor only: not the CPU's, not meta's
             String device = p.device().type().equals("cuda") ? " (" + p.device() + ")" : "";
-            lines.add("  (" + k + "): Parameter containing: [" + p.dtype().torchName() + " of size " + size + device + "]");
+            lines.add("  (" + k + "): " + (p.isParameter() ? "Parameter" : "Tensor") + " containing: [" + p.dtype().torchName() + " of size " + size + device + "]");
         }
         return String.join("\n", lines);
     }

@@ -137,4 +137,103 @@ public class Sequential extends Module {
         registerModule(Integer.toString(size()), module);
         return this;
     }
+
+    /**
+     * Appends every layer of {@code modules} in order ({@link #append} each), as PyTorch's {@code seq.extend(layers)};
+     * returns this container.
+     *
+     * @throws IllegalArgumentException for a null list, a null layer, or a position's name taken by a parameter or
+     *     buffer (PyTorch's {@code attribute '3' already exists}; nothing is appended then, where PyTorch keeps those
+     *     before it)
+     */
+    public Sequential extend(Iterable<? extends Module> modules) {
+        Checks.notNull(modules, "modules");
+        List<Module> copy = new ArrayList<>();
+        modules.forEach(copy::add);
+        for (Module m : copy) {
+            Checks.notNull(m, "module");
+        }
+        List<String> added = new ArrayList<>();
+        try {
+            for (Module m : copy) {
+                String name = Integer.toString(size());
+                append(m);
+                added.add(name);
+            }
+        } catch (RuntimeException e) { // a name taken by a parameter ("attribute '3' already exists"): nothing stays
+            for (String name : added) {
+                delattr(name);
+            }
+            throw e;
+        }
+        return this;
+    }
+
+    /**
+     * Inserts {@code module} before position {@code index} (negative counts from the end; {@code size()} appends), as
+     * PyTorch 2.x's {@code seq.insert(index, module)}: the layers from there move one name up ("2" becomes "3"), as its
+     * {@code self._modules[str(i)] = self._modules[str(i - 1)]} does; returns this container. Like PyTorch's, it
+     * assumes the layers are named by position.
+     *
+     * @throws IllegalArgumentException for a null module (PyTorch's AssertionError)
+     * @throws IndexOutOfBoundsException for an index outside {@code [-size, size]} ({@code Index out of range: 5})
+     */
+    public Sequential insert(int index, Module module) {
+        if (module == null) {
+            throw new IllegalArgumentException("module should be of type: <class 'torch.nn.modules.module.Module'>");
+        }
+        int n = size();
+        if (index < -n || index > n) {
+            throw new IndexOutOfBoundsException("Index out of range: " + index);
+        }
+        int at = index < 0 ? index + n : index;
+        Map<String, Module> named = registeredModules();
+        for (int i = n; i > at; i--) {
+            String from = Integer.toString(i - 1);
+            if (!named.containsKey(from)) {
+                throw new IllegalArgumentException("KeyError: '" + from + "'");
+            }
+        }
+        for (int i = n; i > at; i--) {
+            putChild(Integer.toString(i), named.get(Integer.toString(i - 1)));
+        }
+        putChild(Integer.toString(at), module);
+        return this;
+    }
+
+    /**
+     * Replaces the layer at {@code index} (negative counts from the end), as PyTorch's {@code seq[index] = module}
+     * ({@code setattr} under that layer's name, which keeps its place).
+     *
+     * @throws IndexOutOfBoundsException for an index outside {@code [-size, size)} ({@code index 5 is out of range})
+     */
+    public void set(int index, Module module) {
+        List<String> names = new ArrayList<>(registeredModules().keySet());
+        setSubmodule(names.get(ModuleList.absoluteIndex(index, names.size())), module, true); // setattr: a None entry too
+    }
+
+    /**
+     * Removes the layer at {@code index} (negative counts from the end), as PyTorch 2.x's {@code del seq[index]}: the
+     * layers after it are renamed by position ("0", "1", ..., every layer, as its {@code __delitem__} rebuilds
+     * {@code _modules}).
+     *
+     * @throws IndexOutOfBoundsException for an index outside {@code [-size, size)} ({@code index 5 is out of range})
+     */
+    public void remove(int index) {
+        List<String> names = new ArrayList<>(registeredModules().keySet());
+        delattr(names.get(ModuleList.absoluteIndex(index, names.size())));
+        renumberChildren();
+    }
+
+    /**
+     * Removes the layer at {@code index} and returns it, as PyTorch's {@code seq.pop(index)} ({@link #get(int)} then
+     * {@link #remove(int)}).
+     *
+     * @throws IndexOutOfBoundsException for an index outside {@code [-size, size)} ({@code index 5 is out of range})
+     */
+    public Module pop(int index) {
+        Module m = get(index);
+        remove(index);
+        return m;
+    }
 }
