@@ -150,14 +150,17 @@ class RandomMt19937ParityTest {
         return cases;
     }
 
+    private Generator.Algorithm before;
+
     @BeforeEach
     void mt() {
+        before = Ember.defaultGeneratorAlgorithm();
         Ember.setDefaultGeneratorAlgorithm(Generator.Algorithm.MT19937);
     }
 
     @AfterEach
-    void philox() {
-        Ember.setDefaultGeneratorAlgorithm(Generator.Algorithm.PHILOX);
+    void restore() {
+        Ember.setDefaultGeneratorAlgorithm(before);
     }
 
     @AfterAll
