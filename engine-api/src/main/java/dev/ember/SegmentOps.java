@@ -21,9 +21,7 @@ final class SegmentOps {
     static Tensor segmentReduce(Tensor data, String reduce, Tensor lengths, Tensor offsets, int axis, boolean unsafe,
                                 Double initial) {
         Args.require(data, "segment_reduce", "data", 1, "Tensor");
-        if (reduce == null) {
-            throw new IllegalArgumentException("segment_reduce(): argument 'reduce' must be str, not None");
-        }
+        Args.require(reduce, "segment_reduce", "reduce", 2, "str");
         int ax = Shapes.wrapDim(axis, data.dim());
         if (data.numel() <= 0) {
             throw new IllegalArgumentException("Expected data.numel() > 0 to be true, but got false.  (Could this error message "

@@ -853,7 +853,8 @@ public final class Tensor implements AutoCloseable {
      *     is not the dimension's size, an empty or integer {@code data}
      */
     public static Tensor segmentReduce(Tensor data, String reduce, Tensor lengths) {
-        return SegmentOps.segmentReduce(data, reduce, lengths, null, 0, false, null);
+        return SegmentOps.segmentReduce(data, reduce, Args.require(lengths, "segment_reduce", "lengths", 3, "Tensor"), null, 0,
+                false, null);
     }
 
     /**

@@ -53,6 +53,8 @@ class NullArgumentsTest {
             "Tensor.rnnTanhCell#4", "Tensor.rnnTanhCell#5", "Tensor.rnnReluCell#4", "Tensor.rnnReluCell#5",
             "Tensor.quantile#1", "Tensor.nanquantile#1", "Tensor.aminmax#0",
             "Tensor.diff#2", "Tensor.diff#3", // no prepend, no append
+            // session 45: segment_reduce's lengths or offsets (one of them), no initial
+            "Tensor.segmentReduce#2", "Tensor.segmentReduce#3", "Tensor.segmentReduce#6",
             "Tensor.cov#1", "Tensor.cov#2", // no frequency weights, no analytic weights
             // linalg: vander's N (as many columns as elements), linalg.norm's ord (2) and dim (by the input's rank)
             "Tensor.vander#0", "Tensor.linalgVander#0", "Tensor.linalgNorm#0", "Tensor.linalgNorm#1",

@@ -142,7 +142,7 @@ class SegmentReduceTest {
         Tensor d = f64(D1);
         Tensor l = longs(new long[] {1, 0, 3});
         refused("err_reduce", () -> Tensor.segmentReduce(d, "avg", l));
-        refused("err_none", () -> Tensor.segmentReduce(d, "sum", null));
+        refused("err_none", () -> Tensor.segmentReduce(d, "sum", null, null, 0, false, null));
         refused("err_sum", () -> Tensor.segmentReduce(d, "sum", longs(new long[] {1, 1})));
         refused("err_negative", () -> Tensor.segmentReduce(d, "sum", longs(new long[] {-1, 5})));
         refused("err_axis", () -> Tensor.segmentReduce(d, "sum", l, null, 1, false, null));
