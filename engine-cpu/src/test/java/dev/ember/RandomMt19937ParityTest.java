@@ -4,7 +4,6 @@ import dev.ember.ao.quantization.QConfig;
 import dev.ember.data.DataLoader;
 import dev.ember.data.Dataset;
 import dev.ember.data.RandomSampler;
-import dev.ember.data.Sampler;
 import dev.ember.data.Subset;
 import dev.ember.data.SubsetRandomSampler;
 import dev.ember.data.TensorDataset;
@@ -91,13 +90,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PrimitiveIterator;
@@ -127,27 +122,7 @@ class RandomMt19937ParityTest {
     private final List<String> failures = new ArrayList<>();
 
     private static Map<String, String[]> load() {
-        Map<String, String[]> cases = new LinkedHashMap<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(
-                RandomMt19937ParityTest.class.getResourceAsStream("/mt19937parity/expected.txt"), StandardCharsets.UTF_8))) {
-            String name = null;
-            List<String> lines = new ArrayList<>();
-            for (String line = r.readLine(); line != null; line = r.readLine()) {
-                if (line.startsWith("=== ")) {
-                    if (name != null) {
-                        cases.put(name, lines.toArray(new String[0]));
-                    }
-                    name = line.substring(4);
-                    lines = new ArrayList<>();
-                } else {
-                    lines.add(line);
-                }
-            }
-            cases.put(name, lines.toArray(new String[0]));
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return cases;
+        return NamedBlocks.load("/mt19937parity/expected.txt");
     }
 
     private Generator.Algorithm before;

@@ -11,12 +11,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -40,27 +35,7 @@ class RandomMt19937Test {
     private static final Map<String, String[]> CASES = load();
 
     private static Map<String, String[]> load() {
-        Map<String, String[]> cases = new LinkedHashMap<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(
-                RandomMt19937Test.class.getResourceAsStream("/mt19937/expected.txt"), StandardCharsets.UTF_8))) {
-            String name = null;
-            List<String> lines = new ArrayList<>();
-            for (String line = r.readLine(); line != null; line = r.readLine()) {
-                if (line.startsWith("=== ")) {
-                    if (name != null) {
-                        cases.put(name, lines.toArray(new String[0]));
-                    }
-                    name = line.substring(4);
-                    lines = new ArrayList<>();
-                } else {
-                    lines.add(line);
-                }
-            }
-            cases.put(name, lines.toArray(new String[0]));
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return cases;
+        return NamedBlocks.load("/mt19937/expected.txt");
     }
 
     private Generator.Algorithm before;

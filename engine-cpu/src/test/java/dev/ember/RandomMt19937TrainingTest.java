@@ -12,10 +12,6 @@ import dev.ember.optim.SGD;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -36,20 +32,8 @@ class RandomMt19937TrainingTest {
         Ember.setDefaultGeneratorAlgorithm(before);
     }
 
-    private static List<String> expected(String name) throws Exception {
-        List<String> out = new ArrayList<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(
-                RandomMt19937TrainingTest.class.getResourceAsStream("/mt19937training/expected.txt"), StandardCharsets.UTF_8))) {
-            boolean in = false;
-            for (String line = r.readLine(); line != null; line = r.readLine()) {
-                if (line.startsWith("=== ")) {
-                    in = line.equals("=== " + name);
-                } else if (in) {
-                    out.add(line);
-                }
-            }
-        }
-        return out;
+    private static List<String> expected(String name) {
+        return List.of(NamedBlocks.load("/mt19937training/expected.txt").get(name));
     }
 
     private static void program(String name) throws Exception {

@@ -2,12 +2,7 @@ package dev.ember;
 
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -25,26 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * a float64 gradcheck.
  */
 class SegmentReduceTest {
-    private static final Map<String, List<String>> CASES = load();
-
-    private static Map<String, List<String>> load() {
-        Map<String, List<String>> cases = new LinkedHashMap<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(
-                SegmentReduceTest.class.getResourceAsStream("/segmentreduce/expected.txt"), StandardCharsets.UTF_8))) {
-            List<String> cur = null;
-            for (String line = r.readLine(); line != null; line = r.readLine()) {
-                if (line.startsWith("=== ")) {
-                    cur = new ArrayList<>();
-                    cases.put(line.substring(4), cur);
-                } else {
-                    cur.add(line);
-                }
-            }
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return cases;
-    }
+    private static final Map<String, String[]> BLOCKS = NamedBlocks.load("/segmentreduce/expected.txt");
 
     private static final double[][] D1 = {{1, 2}, {3, 4}, {5, 6}, {7, 8}};
     private static final double[][] D2 = {{3, 0.5, -1}, {3, Double.NaN, 2}, {1, 0.5, 0}, {3, 7, 4}, {-1, 7, 0}, {0, 2, 5}};
@@ -62,14 +38,14 @@ class SegmentReduceTest {
     }
 
     private static void exact(String name, Tensor t) {
-        List<String> c = CASES.get(name);
+        String[] c = BLOCKS.get(name);
         assertTrue(c != null, "no case " + name);
-        assertEquals(c.get(0), "shape " + String.join(",", Arrays.stream(t.shape()).mapToObj(String::valueOf)
+        assertEquals(c[0], "shape " + String.join(",", Arrays.stream(t.shape()).mapToObj(String::valueOf)
                 .toArray(String[]::new)), name);
         double[] got = t.detach().to(DType.FLOAT64).contiguous().toDoubleArray();
-        assertEquals(c.size() - 1, got.length, name);
+        assertEquals(c.length - 1, got.length, name);
         for (int i = 0; i < got.length; i++) {
-            double want = Double.parseDouble(c.get(i + 1).replace("inf", "Infinity").replace("nan", "NaN"));
+            double want = Double.parseDouble(c[i + 1].replace("inf", "Infinity").replace("nan", "NaN"));
             assertEquals(Double.doubleToLongBits(want), Double.doubleToLongBits(got[i]), name + "[" + i + "]: " + got[i]
                     + ", PyTorch " + want);
         }
@@ -127,7 +103,7 @@ class SegmentReduceTest {
     }
 
     private static String torchError(String name) {
-        String line = CASES.get(name).get(0);
+        String line = BLOCKS.get(name)[0];
         assertTrue(line.startsWith("error "), name + ": " + line);
         return line.substring("error ".length());
     }
