@@ -1929,6 +1929,33 @@ public abstract class Module {
     }
 
     /**
+     * A container's extend: every module appended by {@code append} under the next position's name, all or nothing (a
+     * position's name taken by a parameter or buffer, PyTorch's {@code attribute '3' already exists}, removes the ones
+     * appended before it, where PyTorch keeps them); a null list or module refused before anything is appended.
+     */
+    <T extends Module> void appendAllOrNothing(Iterable<? extends T> modules, Consumer<T> append) {
+        Checks.notNull(modules, "modules");
+        List<T> copy = new ArrayList<>();
+        modules.forEach(copy::add);
+        for (T m : copy) {
+            Checks.notNull(m, "module");
+        }
+        List<String> added = new ArrayList<>();
+        try {
+            for (T m : copy) {
+                String name = Integer.toString(registeredModules().size());
+                append.accept(m);
+                added.add(name);
+            }
+        } catch (RuntimeException e) {
+            for (String name : added) {
+                delattr(name);
+            }
+            throw e;
+        }
+    }
+
+    /**
      * {@code delattr(module, name)}, as PyTorch's {@code Module.__delattr__}: removes the parameter (an absent one
      * too), else the buffer (persistent or not), else the submodule registered under {@code name}, else a plain tensor
      * attribute of that name. The names after it keep their order; a container's view of its entries follows

@@ -74,25 +74,7 @@ public class ModuleList<M extends Module> extends Module implements Iterable<M> 
      *     (PyTorch's {@code attribute '3' already exists}; nothing is appended then, where PyTorch keeps those before it)
      */
     public ModuleList<M> addAll(Iterable<? extends M> modules) {
-        Checks.notNull(modules, "modules");
-        List<M> copy = new ArrayList<>();
-        modules.forEach(copy::add);
-        for (M m : copy) {
-            Checks.notNull(m, "module");
-        }
-        List<String> added = new ArrayList<>();
-        try {
-            for (M m : copy) {
-                String name = Integer.toString(size());
-                add(m);
-                added.add(name);
-            }
-        } catch (RuntimeException e) {
-            for (String name : added) {
-                delattr(name);
-            }
-            throw e;
-        }
+        appendAllOrNothing(modules, this::add);
         return this;
     }
 

@@ -147,25 +147,7 @@ public class Sequential extends Module {
      *     before it)
      */
     public Sequential extend(Iterable<? extends Module> modules) {
-        Checks.notNull(modules, "modules");
-        List<Module> copy = new ArrayList<>();
-        modules.forEach(copy::add);
-        for (Module m : copy) {
-            Checks.notNull(m, "module");
-        }
-        List<String> added = new ArrayList<>();
-        try {
-            for (Module m : copy) {
-                String name = Integer.toString(size());
-                append(m);
-                added.add(name);
-            }
-        } catch (RuntimeException e) { // a name taken by a parameter ("attribute '3' already exists"): nothing stays
-            for (String name : added) {
-                delattr(name);
-            }
-            throw e;
-        }
+        appendAllOrNothing(modules, this::append);
         return this;
     }
 
