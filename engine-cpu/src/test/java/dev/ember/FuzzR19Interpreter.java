@@ -37,7 +37,8 @@ final class FuzzR19Interpreter {
     private int at;
 
     /**
-     * Statements whose values may differ from PyTorch's in the last bits, with the ulps of the result's type allowed:
+     * Statements whose values may differ from PyTorch's in the last bits, with the ulps of the result's type allowed
+     * (of {@code max(1, |value|)}, see {@link #close}):
      * those whose doubles go through the C library's log, log1p, exp, sin, cos or tan in PyTorch (the normal fills, the
      * serial normal, log_normal_, exponential_, cauchy_, and the inits and modules that draw normals). Java's functions
      * are faithfully rounded, glibc's nearly always correctly rounded, and the two differ in the last bit for about
@@ -51,7 +52,8 @@ final class FuzzR19Interpreter {
             Map.entry("randnlike -", 4), Map.entry("ip normal", 4), Map.entry("ip lognormal", 4),
             Map.entry("ip exponential", 4), Map.entry("ip cauchy", 4), Map.entry("init normal", 4),
             Map.entry("init xaviern", 4), Map.entry("init kaimingn", 4), Map.entry("init sparse", 4),
-            Map.entry("module embedding", 4));
+            Map.entry("module embedding", 4), Map.entry("tnormal tt", 4), Map.entry("tnormal tf", 4),
+            Map.entry("tnormal ft", 4));
 
     private FuzzR19Interpreter(List<String> lines) {
         this.lines = lines;
@@ -118,7 +120,8 @@ final class FuzzR19Interpreter {
             if (out.size() != want.size()) {
                 return "\"" + line + "\": " + out.size() + " results, PyTorch " + want.size();
             }
-            Integer ulps = ULPS.get(w[0].startsWith("randn") ? w[0] + " -" : w[0] + " " + (w[0].equals("ip") ? w[2] : w[1]));
+            Integer ulps = ULPS.get(w[0].startsWith("randn") ? w[0] + " -"
+                    : w[0] + " " + (w[0].equals("ip") || w[0].equals("tnormal") ? w[2] : w[1]));
             for (int i = 0; i < want.size(); i++) {
                 String ours = format(out.get(i));
                 if (!ours.equals(want.get(i)) && (ulps == null || !close(ours, want.get(i), ulps))) {
@@ -201,6 +204,30 @@ final class FuzzR19Interpreter {
             case "ip":
                 inPlace(vars.get(w[1]), w);
                 return List.of(vars.get(w[1]));
+            case "tnormal": {
+                Generator g = gen(w[5]);
+                Tensor t;
+                switch (w[2]) {
+                    case "tt": {
+                        Tensor m = vars.get(w[3]);
+                        Tensor s = vars.get(w[4]);
+                        t = g == null ? Tensor.normal(m, s) : Tensor.normal(m, s, g);
+                        break;
+                    }
+                    case "tf": {
+                        Tensor m = vars.get(w[3]);
+                        double s = Double.parseDouble(w[4]);
+                        t = g == null ? Tensor.normal(m, s) : Tensor.normal(m, s, g);
+                        break;
+                    }
+                    default: {
+                        double m = Double.parseDouble(w[3]);
+                        Tensor s = vars.get(w[4]);
+                        t = g == null ? Tensor.normal(m, s) : Tensor.normal(m, s, g);
+                    }
+                }
+                return put(w[1], t);
+            }
             case "bern": {
                 Generator g = gen(w[3]);
                 Tensor p = vars.get(w[2]);
@@ -565,7 +592,11 @@ final class FuzzR19Interpreter {
         }
     }
 
-    /** Both results of a floating type, of the same shape, each element within {@code ulps} of the type's ulp. */
+    /**
+     * Both results of a floating type, of the same shape, each element within {@code ulps} of the type's ulp of
+     * {@code max(1, |PyTorch's value|)} (a last-bit difference of a standard normal survives {@code z * std + mean}'s
+     * cancellation as an absolute, not a relative, error).
+     */
     private static boolean close(String ours, String want, int ulps) {
         String[] a = ours.split(" ");
         String[] b = want.split(" ");
@@ -581,8 +612,9 @@ final class FuzzR19Interpreter {
             long y = Long.parseUnsignedLong(b[3].substring(i, i + width), 16);
             double dx = value(x, a[1]);
             double dy = value(y, a[1]);
-            double ulp = width == 16 ? Math.ulp(dy) : width == 8 ? Math.ulp((float) dy)
-                    : Math.ulp((float) dy) * (a[1].equals("float16") ? 1 << 13 : 1 << 16);
+            double scale = Math.max(1.0, Math.abs(dy)); // as RandomMt19937Test: ulps of max(1, |value|)
+            double ulp = width == 16 ? Math.ulp(scale) : width == 8 ? Math.ulp((float) scale)
+                    : Math.ulp((float) scale) * (a[1].equals("float16") ? 1 << 13 : 1 << 16);
             if (!(Math.abs(dx - dy) <= ulps * ulp)) {
                 return false;
             }
