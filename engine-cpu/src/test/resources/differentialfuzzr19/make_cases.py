@@ -476,10 +476,11 @@ def stmt(p):
         dt = rng.choice(FLOATS + (INTS if what == 'randintlike' else []))
         shape = [s for s in rng.choice(SHAPES) if True]
         src = new_var(p, dt, 'z', shape, rng.choice(['c'] + (['s'] if shape else []) + (['t', 'u'] if len(shape) == 2 else [])
-                                                    + (['p'] if len(shape) == 3 else [])))
+                                                    + (['p'] if len(shape) == 3 else [])
+                                                    + (['e'] if shape and shape[-1] > 1 and math.prod(shape) > 1 else [])))
         k = 'v%d' % len(p.vars)
         S = p.vars[src]
-        lo, hi = rng.choice([(0, 10), (-3, 3), (0, 100)])
+        lo, hi = rng.choice([(0, 10), (-3, 3), (0, 100), (0, 2 ** 32), (-2 ** 40, 2 ** 40)])
 
         def go():
             if what == 'randlike':
@@ -657,7 +658,7 @@ def stmt(p):
         p.run('multinomial %s %s %d %d %s' % (k, src, n, 1 if rep else 0, g), go)
     elif kind == 'dropout':
         what = rng.choice(['dropout', 'dropout2d', 'alpha', 'featurealpha'])
-        dt = rng.choice(['float32', 'float64', 'float32'])
+        dt = rng.choice(['float32', 'float64', 'float32', 'bfloat16'])
         shape = rng.choice([[2, 3, 2, 2], [3, 4, 1, 2], [2, 1, 4, 4]]) if what == 'dropout2d' else \
             rng.choice([[4, 5], [2, 3, 4], [17], [2, 8], [3, 2, 2]])
         src = new_var(p, dt, rng.choice(['o', 'w']), shape, 'c')
