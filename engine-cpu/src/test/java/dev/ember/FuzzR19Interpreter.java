@@ -55,6 +55,12 @@ final class FuzzR19Interpreter {
             Map.entry("module embedding", 4), Map.entry("tnormal tt", 4), Map.entry("tnormal tf", 4),
             Map.entry("tnormal ft", 4));
 
+    /**
+     * Whether this machine's CPU capability is DEFAULT: PyTorch's float32 normal fill there takes the C library's
+     * functions on floats (RandomMt19937Test allows 16 ulps of 1 for them); the cases were made under AVX2.
+     */
+    private static final boolean DEFAULT_CAPABILITY = dev.ember.backend.CpuCapability.value().equals("DEFAULT");
+
     private FuzzR19Interpreter(List<String> lines) {
         this.lines = lines;
     }
@@ -122,6 +128,9 @@ final class FuzzR19Interpreter {
             }
             Integer ulps = ULPS.get(w[0].startsWith("randn") ? w[0] + " -"
                     : w[0] + " " + (w[0].equals("ip") || w[0].equals("tnormal") ? w[2] : w[1]));
+            if (ulps != null && DEFAULT_CAPABILITY) {
+                ulps = Math.max(ulps, 16); // PyTorch's DEFAULT float32 fill: the C library's log, sin, cos on floats
+            }
             for (int i = 0; i < want.size(); i++) {
                 String ours = format(out.get(i));
                 if (!ours.equals(want.get(i)) && (ulps == null || !close(ours, want.get(i), ulps))) {
