@@ -749,26 +749,98 @@ final class Creation {
 
     /** {@code torch.randint(low, high, shape, dtype=)}: the bounds checked against the type's range first. */
     static Tensor randint(long low, long high, DType dtype, int[] shape) {
-        if (low >= high) {
-            throw new IllegalArgumentException("random_ expects 'from' to be less than 'to', but got from=" + low + " >= to="
-                    + high);
-        }
-        checkRandomRange(low, high, dtype);
-        return random(RandomKind.INTEGERS, shape, dtype, low, high, Generator.DEFAULT);
+        long[] range = randomRange(low, high, dtype);
+        return randomIntegers(shape, dtype, range[0], range[1], Generator.DEFAULT, Ember.defaultDevice());
     }
 
-    /** PyTorch's check_from_to for an integer type: {@code from} and {@code to - 1} within the type's range. */
-    static void checkRandomRange(long low, long high, DType dtype) {
-        if (!dtype.isIntegral() || dtype == DType.INT64) {
-            return;
+    /**
+     * {@link #random} of integers on [from, to) with the bounds as longs: PyTorch's CPU generator draws them exactly
+     * ({@code randint(-2^60 - 1, 2^60 + 1)}'s ends are not doubles); other generators as {@link #random}.
+     */
+    static Tensor randomIntegers(int[] shape, DType dtype, long from, long to, Generator g, Device device) {
+        if (!device.isMeta() && !dtype.isFloat8() && !dtype.isBarebonesUnsigned() && !dtype.isComplex()) {
+            int[] sizes = Shapes.checkSizes(shape);
+            Tensor cpu = g.drawCpu(device, mt -> TorchCpuRandom.integers(sizes, dtype, from, to, mt));
+            if (cpu != null) {
+                return cpu;
+            }
+        }
+        return random(RandomKind.INTEGERS, shape, dtype, from, to, g, device);
+    }
+
+    /**
+     * PyTorch's checks of {@code random_(from, to)} (and so of {@code randint} and {@code randint_like}), in its order:
+     * {@code from < to}; for a floating type both ends moved inward to numbers the type holds ({@code update_from},
+     * {@code update_to}: {@code random_(0, 2^33)} of float32 draws below {@code 2^33 - 512}) and {@code from < to}
+     * again; then {@code check_from_to_in_range}: {@code from} and {@code to - 1} within the type's finite range (bool's
+     * is [0, 1]). Returns the range the kernel draws from, {@code {from, to}}.
+     */
+    static long[] randomRange(long from, long to, DType dtype) {
+        if (from >= to) {
+            throw new IllegalArgumentException("random_ expects 'from' to be less than 'to', but got from=" + from + " >= to="
+                    + to);
+        }
+        int digits = dtype == DType.FLOAT64 ? 53 : dtype == DType.FLOAT32 ? 24 : dtype == DType.FLOAT16 ? 11
+                : dtype == DType.BFLOAT16 ? 8 : 0;
+        if (digits > 0) {
+            long fromPlus1 = castInt64(inType(from + 1, dtype));
+            if (fromPlus1 < from) {
+                from = fromPlus1 + (1L << (floorLog2(Math.abs(from + 1)) - digits + 1));
+            }
+            long toMinus1 = castInt64(inType(to - 1, dtype));
+            if (toMinus1 >= to) {
+                to = toMinus1 - (1L << (floorLog2(Math.abs(to - 1)) - digits + 1));
+            }
+            if (from >= to) {
+                throw new IllegalArgumentException("random_ expects 'from' to be less than 'to', but got from=" + from
+                        + " >= to=" + to);
+            }
+        }
+        double min;
+        double max;
+        if (dtype == DType.FLOAT16) {
+            min = -65504;
+            max = 65504;
+        } else if (dtype == DType.BOOL) {
+            min = 0;
+            max = 1;
+        } else if (dtype.isIntegral() && dtype != DType.INT64) {
+            min = dtype.minValue();
+            max = dtype.maxValue();
+        } else {
+            return new long[] {from, to}; // int64, float, double, bfloat16: every int64 is within their range
         }
         String type = ArithmeticOps.cTypeName(dtype);
-        if (low < dtype.minValue() || low > dtype.maxValue()) {
+        if (from < min || from > max) {
             throw new IllegalArgumentException("from is out of bounds for " + type);
         }
-        if (high - 1 < dtype.minValue() || high - 1 > dtype.maxValue()) {
+        if (to - 1 < min || to - 1 > max) {
             throw new IllegalArgumentException("to - 1 is out of bounds for " + type);
         }
+        return new long[] {from, to};
+    }
+
+    /** {@code static_cast<scalar_t>(v)} of an int64 for a floating type, as a double (half and bfloat16 via float). */
+    private static double inType(long v, DType dtype) {
+        switch (dtype) {
+            case FLOAT64:
+                return v;
+            case FLOAT32:
+                return (float) v;
+            case FLOAT16:
+                return Half.toFloat(Half.fromFloat((float) v));
+            default:
+                return BFloat16.toFloat(BFloat16.fromFloat((float) v));
+        }
+    }
+
+    /** {@code static_cast<int64_t>(double)} as x86 computes it: the integer indefinite (int64's lowest) out of range. */
+    private static long castInt64(double v) {
+        return Double.isNaN(v) || v >= 0x1p63 || v < -0x1p63 ? Long.MIN_VALUE : (long) v;
+    }
+
+    private static int floorLog2(long v) {
+        return v <= 0 ? 0 : 63 - Long.numberOfLeadingZeros(v);
     }
 
     static Tensor random(RandomKind kind, int[] shape, DType dtype, double a, double b, Generator g) {

@@ -44,7 +44,27 @@ final class RandomOps {
 
     /** {@code rand_like} / {@code randn_like}: {@link #draw} on [0, 1) or N(0, 1). */
     static Tensor like(Tensor like, RandomKind kind, Generator g) {
-        return draw(like, kind, 0, 1, g);
+        return draw(likeTarget(like), kind, 0, 1, g);
+    }
+
+    /**
+     * What PyTorch's {@code _like} draws fill: {@code empty_like(like)}, which keeps the strides of a non-overlapping and
+     * dense tensor, and gives any other (a sliced one, an expanded one) dense strides in the same order of dimensions
+     * ({@code infer_dense_strides}): a sliced row-major tensor's are contiguous, so a normal draw of 16 or more takes
+     * the fill where the tensor's own strides would take the serial normal.
+     */
+    private static Tensor likeTarget(Tensor like) {
+        if (like.isContiguous() || ShapeOps.nonOverlappingAndDense(like.shape, like.layout.strides())) {
+            return like;
+        }
+        int[] perm = TorchCpuRandom.memoryOrder(like.layout.strides());
+        int[] permuted = new int[perm.length];
+        int[] inverse = new int[perm.length];
+        for (int i = 0; i < perm.length; i++) {
+            permuted[i] = like.shape[perm[i]];
+            inverse[perm[i]] = i;
+        }
+        return Creation.empty(permuted, like.dtype, like.device).permute(inverse);
     }
 
     /** The in-place form: {@code values} (drawn by {@code op}) written into {@code self} with PyTorch's in-place rules. */
@@ -134,7 +154,8 @@ final class RandomOps {
         try (GradMode off = Ember.noGrad()) {
             pe = p.detach().expand(self.shape);
         }
-        return fill(self, List.of(p), "BernoulliBackward1", old -> below(pe, old.shape, old.dtype, old.device, g));
+        return fill(self, List.of(p), "BernoulliBackward1", old -> below(pe, old.shape, old.layout.strides(),
+                old.dtype, old.device, g));
     }
 
     /** CPU's {@code TORCH_CHECK(p_in >= 0 && p_in <= 1)} without a message of its own. */
@@ -154,17 +175,26 @@ final class RandomOps {
     }
 
     /** {@code u < p} for u uniform on [0, 1) in float64 (one counter per element), as a tensor of {@code dtype}. */
-    private static Tensor below(Tensor p, int[] shape, DType dtype, Device device, Generator g) {
+    private static Tensor below(Tensor p, int[] shape, int[] strides, DType dtype, Device device, Generator g) {
         try (GradMode off = Ember.noGrad()) {
             Tensor bits = g.drawCpu(device, mt -> {
-                // ATen's bernoulli_tensor_cpu: bernoulli_distribution<double> for a float64 p, <float> for the others
+                // ATen's bernoulli_tensor_cpu: bernoulli_distribution<double> for a float64 p, <float> for the others,
+                // element after element in the order of self's memory (TensorIterator's, self its output)
                 boolean wide = p.dtype == DType.FLOAT64;
-                double[] q = p.detach().expand(shape).contiguous().to(DType.FLOAT64).toDoubleArray();
+                int[] perm = strides == null ? TorchCpuRandom.memoryOrder(new int[shape.length])
+                        : TorchCpuRandom.memoryOrder(strides);
+                double[] q = p.detach().expand(shape).permute(perm).contiguous().to(DType.FLOAT64).toDoubleArray();
                 long[] v = new long[q.length];
                 for (int i = 0; i < q.length; i++) {
                     v[i] = (wide ? mt.uniformDouble() < q[i] : mt.uniformFloat() < (float) q[i]) ? 1 : 0;
                 }
-                return Creation.fromFlat(v, shape.clone(), DType.INT64, device);
+                int[] permuted = new int[perm.length];
+                int[] inverse = new int[perm.length];
+                for (int i = 0; i < perm.length; i++) {
+                    permuted[i] = shape[perm[i]];
+                    inverse[perm[i]] = i;
+                }
+                return Creation.fromFlat(v, permuted, DType.INT64, device).permute(inverse);
             });
             if (bits != null) {
                 return ArithmeticOps.cast(bits, dtype);
@@ -181,21 +211,13 @@ final class RandomOps {
      * {@code random_(from, to)}, RandomBackward1 for {@code random_(to)} ({@code node}).
      */
     static Tensor random_(Tensor self, long from, long to, String node, Generator g) {
-        if (from >= to) {
-            throw new IllegalArgumentException("random_ expects 'from' to be less than 'to', but got from=" + from + " >= to="
-                    + to);
-        }
-        if (self.dtype == DType.FLOAT16) {
-            // check_from_to_in_range: the ends within the type's finite range (an error only where they are not)
-            if (from < -65504 || from > 65504) {
-                throw new IllegalArgumentException("from is out of bounds for c10::Half");
-            }
-            if (to - 1 < -65504 || to - 1 > 65504) {
-                throw new IllegalArgumentException("to - 1 is out of bounds for c10::Half");
-            }
-        }
-        Creation.checkRandomRange(from, to, self.dtype);
-        return fill(self, List.of(), node, old -> draw(old, RandomKind.INTEGERS, from, to, g));
+        // random_from_to_impl builds its TensorIterator (the overlap check) before it checks the range
+        InplaceOps.checkNoSelfOverlap(self);
+        long[] range = Creation.randomRange(from, to, self.dtype);
+        return fill(self, List.of(), node, old -> {
+            Tensor serial = g.drawCpu(old.device, mt -> TorchCpuRandom.integersLike(old, range[0], range[1], mt));
+            return serial != null ? serial : draw(old, RandomKind.INTEGERS, range[0], range[1], g);
+        });
     }
 
     /**
@@ -232,17 +254,34 @@ final class RandomOps {
         if (!(p > 0 && p < 1)) {
             throw new IllegalArgumentException("geometric_ expects p to be in (0, 1), but got p=" + Format.cpp(p));
         }
-        if (self.dtype.isComplex() || self.dtype.isFloat8() || self.dtype.isBarebonesUnsigned()) {
+        InplaceOps.checkNoSelfOverlap(self); // the TensorIterator, before the kernel's dispatch
+        if (self.dtype.isComplex() || self.dtype.isFloat8() || self.dtype.isBarebonesUnsigned()
+                || self.dtype == DType.BOOL) { // geometric_cpu: all types, half and bfloat16, no bool
             throw new IllegalArgumentException("\"geometric_cpu\" not implemented for '" + Format.scalarType(self.dtype) + "'");
         }
         // PyTorch's transformation::geometric: ceil(log(u) / log1p(-p)), u its serial uniform double on [0, 1)
         return fill(self, List.of(), "GeometricBackward0", old -> {
             try (GradMode off = Ember.noGrad()) {
-                Tensor u = Creation.random(RandomKind.UNIFORM, old.shape, DType.FLOAT64, 0, 1, g, old.device);
+                Tensor u = uniformDoubles(old, g);
                 Tensor k = u.log().div(Math.log1p(-p)).ceil().clampMin(1.0);
                 return ArithmeticOps.cast(k, old.dtype);
             }
         });
+    }
+
+    /**
+     * Uniform doubles on [0, 1) of {@code like}'s shape, drawn in the order of its memory as PyTorch's serial CPU kernels
+     * draw a strided tensor's elements (row-major for a contiguous one, and on other generators).
+     */
+    private static Tensor uniformDoubles(Tensor like, Generator g) {
+        if (!like.isContiguous() && !like.device.isMeta()) {
+            Tensor t = g.drawCpu(like.device, mt -> TorchCpuRandom.inMemoryOrder(like,
+                    (shape, n) -> TorchCpuRandom.random(RandomKind.UNIFORM, shape, DType.FLOAT64, 0, 1, mt)));
+            if (t != null) {
+                return t;
+            }
+        }
+        return Creation.random(RandomKind.UNIFORM, like.shape, DType.FLOAT64, 0, 1, g, like.device);
     }
 
     /** {@code Tensor.cauchy_(median, sigma)}: {@code median + sigma * tan(pi (u - 1/2))}, node CauchyBackward0. */
@@ -254,6 +293,18 @@ final class RandomOps {
         requireFloating(self, "cauchy_cpu");
         return fill(self, List.of(), "CauchyBackward0", old -> {
             try (GradMode off = Ember.noGrad()) {
+                // cauchy_distribution<double> on PyTorch's CPU engine: median + sigma * tan(pi * (u - 0.5)) per element in
+                // memory order, fused as its x86 builds compile it
+                Tensor serial = g.drawCpu(old.device, mt -> TorchCpuRandom.inMemoryOrder(old, (shape, n) -> {
+                    double[] v = new double[n];
+                    for (int i = 0; i < n; i++) {
+                        v[i] = Math.fma(sigma, Math.tan(Math.PI * (mt.uniformDouble() - 0.5)), median);
+                    }
+                    return ArithmeticOps.cast(Creation.fromFlat(v, shape, DType.FLOAT64, Device.CPU), old.dtype);
+                }));
+                if (serial != null) {
+                    return serial;
+                }
                 Tensor u = Creation.random(RandomKind.UNIFORM, old.shape, DType.FLOAT64, 0, 1, g, old.device);
                 Tensor c = u.sub(0.5).mul(Math.PI).tan().mul(sigma).add(median);
                 return ArithmeticOps.cast(c, old.dtype);
@@ -688,7 +739,7 @@ final class RandomOps {
     static Tensor bernoulli(Tensor p, Generator g) {
         requireFloating(p, "bernoulli_tensor_cpu_p_");
         checkProbabilities(p);
-        Tensor out = below(p, p.shape, p.dtype, p.device, g);
+        Tensor out = below(p, p.shape, null, p.dtype, p.device, g); // empty_like(p, contiguous)
         return ArithmeticOps.record(out, "BernoulliBackward0", new Tensor[] {p}, n -> grad -> new Tensor[] {grad.zerosLike()});
     }
 
@@ -755,12 +806,16 @@ final class RandomOps {
 
     /** {@code torch.randint_like(input, low, high)}: integers on [low, high) in input's shape, type and device. */
     static Tensor randintLike(Tensor like, long low, long high, Generator g) {
-        if (low >= high) {
-            throw new IllegalArgumentException("random_ expects 'from' to be less than 'to', but got from=" + low + " >= to="
-                    + high);
+        long[] range = Creation.randomRange(low, high, like.dtype);
+        Tensor target = likeTarget(like);
+        if (!target.device.isMeta() && !target.dtype.isFloat8() && !target.dtype.isBarebonesUnsigned()
+                && !target.dtype.isComplex()) {
+            Tensor serial = g.drawCpu(target.device, mt -> TorchCpuRandom.integersLike(target, range[0], range[1], mt));
+            if (serial != null) {
+                return serial;
+            }
         }
-        Creation.checkRandomRange(low, high, like.dtype);
-        return draw(like, RandomKind.INTEGERS, low, high, g);
+        return draw(target, RandomKind.INTEGERS, range[0], range[1], g);
     }
 
     // ------------------------------------------------------------------ host algorithms on the Philox stream

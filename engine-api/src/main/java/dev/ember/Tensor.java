@@ -547,7 +547,7 @@ public final class Tensor implements AutoCloseable {
         if (low >= high) {
             throw new IllegalArgumentException("random_ expects 'from' to be less than 'to', but got from=" + low + " >= to=" + high);
         }
-        return Creation.random(RandomKind.INTEGERS, shape, DType.INT64, low, high, generator);
+        return Creation.randomIntegers(shape, DType.INT64, low, high, generator, Ember.defaultDevice());
     }
 
     /** Zeros with this tensor's shape, type and device. */

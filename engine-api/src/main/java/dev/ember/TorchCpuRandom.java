@@ -102,23 +102,34 @@ final class TorchCpuRandom {
             return fill.apply(like.shape.clone(), n);
         }
         int rank = like.shape.length;
-        Integer[] order = new Integer[rank];
-        for (int i = 0; i < rank; i++) {
-            order[i] = i;
-        }
-        int[] strides = like.layout.strides();
-        java.util.Arrays.sort(order, (x, y) -> Integer.compare(strides[y], strides[x])); // stable: ties keep their order
-        int[] perm = new int[rank];
+        int[] perm = memoryOrder(like.layout.strides());
         int[] permuted = new int[rank];
         for (int i = 0; i < rank; i++) {
-            perm[i] = order[i];
-            permuted[i] = like.shape[order[i]];
+            permuted[i] = like.shape[perm[i]];
         }
         int[] inverse = new int[rank];
         for (int i = 0; i < rank; i++) {
             inverse[perm[i]] = i;
         }
         return fill.apply(permuted, n).permute(inverse);
+    }
+
+    /**
+     * The dimensions ordered by decreasing stride (ties keep their order): the order in which PyTorch's serial kernels
+     * visit a tensor of these strides, row-major over the permuted dimensions.
+     */
+    static int[] memoryOrder(int[] strides) {
+        int rank = strides.length;
+        Integer[] order = new Integer[rank];
+        for (int i = 0; i < rank; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (x, y) -> Integer.compare(strides[y], strides[x])); // stable
+        int[] perm = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            perm[i] = order[i];
+        }
+        return perm;
     }
 
     /**
@@ -493,6 +504,14 @@ final class TorchCpuRandom {
         }
         Tensor t = Creation.fromFlat(v, shape.clone(), DType.INT64, Device.CPU);
         return dtype == DType.INT64 ? t : ArithmeticOps.cast(t, dtype);
+    }
+
+    /**
+     * A fresh contiguous tensor of integers on [from, to) (PyTorch's {@code random_from_to}, the range read as unsigned),
+     * with the bounds exact as longs (a double would round those beyond 2^53).
+     */
+    static Tensor integers(int[] shape, DType dtype, long from, long to, Mt19937 mt) {
+        return integers(shape, dtype, from, to, mt, Shapes.toSize(Layout.numel(shape), "numel"));
     }
 
     /** {@code randperm}'s shuffle on the engine: {@code r[i]} swapped with {@code r[i + random() % (n - i)]}. */
