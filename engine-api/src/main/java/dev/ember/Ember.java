@@ -149,8 +149,10 @@ public final class Ember {
      * {@code Ember.manualSeed(s)}, {@code Tensor.rand}, {@code Tensor.randn}, {@code randint}, {@code randperm}, dropout
      * masks, data loaders' shuffles and the initial weights of modules built from them are the values
      * {@code torch.manual_seed(s)} gives on the CPU, following the kernels PyTorch runs for the machine's CPU capability
-     * ({@link dev.ember.backend.CpuCapability}; only a DEFAULT build's float32 normal fill, which calls the C library's
-     * log and sine, may differ in the last bit), and {@link #getRngState} is {@code torch.get_rng_state()}; tensors on
+     * ({@link dev.ember.backend.CpuCapability}); where a draw goes through the C library's log, sine, cosine, exp or erf
+     * (float64 normal values, log-normal, exponential, Cauchy, trunc_normal_, and a DEFAULT build's float32 normal fill)
+     * Java's functions round the last bit differently for about 0.2% of values. {@link #getRngState} is
+     * {@code torch.get_rng_state()}; tensors on
      * other devices draw from the generator's Philox half, as PyTorch's CUDA generator is seeded by the same
      * {@code manual_seed}. {@link Generator.Algorithm#PHILOX} (also {@code -Dember.generator=philox}) draws every device
      * from one Philox stream, the same numbers on every backend (Ember's default before session 45).
