@@ -594,6 +594,348 @@ def reinforce():
     rng("rng.one_sample_rows")
 
 
+# ------------------------------------------------------------------ 10. word language model (pytorch/examples)
+class RNNModel(nn.Module):
+    """word_language_model/model.py's RNNModel (LSTM, tied weights, init_weights' uniform_)."""
+
+    def __init__(self, ntoken, ninp, nhid, nlayers, dropout=0.5, tie_weights=False):
+        super().__init__()
+        self.ntoken = ntoken
+        self.drop = nn.Dropout(dropout)
+        self.encoder = nn.Embedding(ntoken, ninp)
+        self.rnn = nn.LSTM(ninp, nhid, nlayers, dropout=dropout)
+        self.decoder = nn.Linear(nhid, ntoken)
+        if tie_weights:
+            self.decoder.weight = self.encoder.weight
+        self.init_weights()
+        self.nhid = nhid
+        self.nlayers = nlayers
+
+    def init_weights(self):
+        initrange = 0.1
+        nn.init.uniform_(self.encoder.weight, -initrange, initrange)
+        nn.init.zeros_(self.decoder.bias)
+        nn.init.uniform_(self.decoder.weight, -initrange, initrange)
+
+    def forward(self, input, hidden):
+        emb = self.drop(self.encoder(input))
+        output, hidden = self.rnn(emb, hidden)
+        output = self.drop(output)
+        decoded = self.decoder(output).view(-1, self.ntoken)
+        return F.log_softmax(decoded, dim=1), hidden
+
+    def init_hidden(self, bsz):
+        weight = next(self.parameters())
+        return (weight.new_zeros(self.nlayers, bsz, self.nhid), weight.new_zeros(self.nlayers, bsz, self.nhid))
+
+
+def batchify(data, bsz):
+    nbatch = data.size(0) // bsz
+    data = data.narrow(0, 0, nbatch * bsz)
+    return data.view(bsz, -1).t().contiguous()
+
+
+def get_batch(source, i, bptt):
+    seq_len = min(bptt, len(source) - 1 - i)
+    return source[i:i + seq_len], source[i + 1:i + 1 + seq_len].view(-1)
+
+
+def markov_corpus(trans, n):
+    """Tokens of a Markov chain: each next token torch.multinomial(row, 1) (no replacement: the fast path in 1.13
+    and 2.x alike)."""
+    tokens = [int(torch.randint(0, trans.size(0), (1,)))]
+    for _ in range(n - 1):
+        tokens.append(int(torch.multinomial(trans[tokens[-1]], 1)))
+    return torch.tensor(tokens)
+
+
+def wordlm():
+    header("wordlm")
+    torch.manual_seed(9)
+    ntokens = 30
+    trans = torch.rand(ntokens, ntokens, dtype=F64).pow(4)
+    train_data = batchify(markov_corpus(trans, 402), 4)
+    val_data = batchify(markov_corpus(trans, 82), 2)
+    rec("corpus", [int(train_data.sum()), int(val_data.sum())])
+    rng("rng.corpus")
+    model = RNNModel(ntokens, 16, 16, 2, dropout=0.2, tie_weights=True).double()
+    criterion = nn.NLLLoss()
+    lr, bptt, clip = 20.0, 10, 0.25
+    step = 0
+    for epoch in range(2):
+        model.train()
+        hidden = model.init_hidden(4)
+        for batch, i in enumerate(range(0, train_data.size(0) - 1, bptt)):
+            data, targets = get_batch(train_data, i, bptt)
+            model.zero_grad()
+            hidden = tuple(h.detach() for h in hidden)
+            output, hidden = model(data, hidden)
+            loss = criterion(output, targets)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+            for p in model.parameters():
+                p.data.add_(p.grad, alpha=-lr)
+            rec("loss.%d" % step, loss.item())
+            rng("rng.%d" % step)
+            step += 1
+        model.eval()
+        total = 0.0
+        hidden = model.init_hidden(2)
+        with torch.no_grad():
+            for i in range(0, val_data.size(0) - 1, bptt):
+                data, targets = get_batch(val_data, i, bptt)
+                output, hidden = model(data, hidden)
+                total += len(data) * criterion(output, targets).item()
+        rec("val.%d" % epoch, total / (len(val_data) - 1))
+        lr /= 4.0
+    # generate.py
+    hidden = model.init_hidden(1)
+    inp = torch.randint(ntokens, (1, 1), dtype=torch.long)
+    words = []
+    with torch.no_grad():
+        for i in range(25):
+            output, hidden = model(inp, hidden)
+            word_weights = output.squeeze().div(0.8).exp().cpu()
+            word_idx = torch.multinomial(word_weights, 1)[0]
+            inp.fill_(word_idx)
+            words.append(int(word_idx))
+    rec("generated", words)
+    rng("rng.generated")
+    summaries(model)
+
+
+# ------------------------------------------------------------------ 11. augmentation + WeightedRandomSampler + ResNet init
+class AugData(torch.utils.data.Dataset):
+    """torchvision's RandomCrop(8, padding=2) then RandomHorizontalFlip() written out with their draws
+    (get_params' torch.randint(0, h - th + 1, size=(1,)).item() for top then left, torch.rand(1) < p)."""
+
+    def __init__(self, X, y):
+        self.X, self.y = X, y
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, i):
+        img = F.pad(self.X[i], (2, 2, 2, 2))
+        top = torch.randint(0, 12 - 8 + 1, size=(1,)).item()
+        left = torch.randint(0, 12 - 8 + 1, size=(1,)).item()
+        img = img[:, top:top + 8, left:left + 8]
+        if torch.rand(1) < 0.5:
+            img = img.flip(-1)
+        return img, self.y[i], i
+
+
+class BasicBlock(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.conv1 = nn.Conv2d(c, c, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(c, c, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c)
+
+    def forward(self, x):
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        out += x
+        return self.relu(out)
+
+
+class TinyResNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 8, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.relu = nn.ReLU(inplace=True)
+        self.layer1 = BasicBlock(8)
+        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+        self.fc = nn.Linear(8, 3)
+        for m in self.modules():  # torchvision's ResNet init
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+            elif isinstance(m, nn.BatchNorm2d):
+                nn.init.constant_(m.weight, 1)
+                nn.init.constant_(m.bias, 0)
+
+    def forward(self, x):
+        x = self.layer1(self.relu(self.bn1(self.conv1(x))))
+        return self.fc(torch.flatten(self.avgpool(x), 1))
+
+
+def augment():
+    header("augment")
+    torch.manual_seed(10)
+    X = torch.randn(36, 1, 8, 8, dtype=F64)
+    y = torch.cat([torch.zeros(20, dtype=torch.long), torch.ones(10, dtype=torch.long), torch.full((6,), 2)])
+    counts = torch.bincount(y).double()
+    weights = (1.0 / counts)[y]
+    sampler = torch.utils.data.WeightedRandomSampler(weights, num_samples=48, replacement=True)
+    loader = DataLoader(AugData(X, y), batch_size=12, sampler=sampler)
+    model = TinyResNet().double()
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4, nesterov=True)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=2)
+    step = 0
+    for epoch in range(2):
+        model.train()
+        for xb, yb, ib in loader:
+            opt.zero_grad()
+            loss = F.cross_entropy(model(xb), yb)
+            loss.backward()
+            opt.step()
+            rec("idx.%d" % step, ib)
+            rec("loss.%d" % step, loss.item())
+            rng("rng.%d" % step)
+            step += 1
+        sched.step()
+    model.eval()
+    with torch.no_grad():
+        rec("eval", F.cross_entropy(model(X), y).item())
+    summaries(model)
+
+
+# ------------------------------------------------------------------ 12. DDPM: randint timesteps, randn_like noise, sampling
+class Denoiser(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(3, 64), nn.SiLU(), nn.Linear(64, 64), nn.SiLU(), nn.Linear(64, 2))
+
+    def forward(self, x, t):
+        return self.net(torch.cat([x, t.unsqueeze(1)], 1))
+
+
+def ddpm():
+    header("ddpm")
+    torch.manual_seed(11)
+    T = 50
+    betas = torch.linspace(1e-4, 0.05, T, dtype=F64)
+    alphas = 1 - betas
+    abar = torch.cumprod(alphas, 0)
+    theta = torch.rand(256, dtype=F64) * 3 * math.pi
+    x0 = torch.stack([theta.cos() * theta, theta.sin() * theta], 1) / 10
+    model = Denoiser().double()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loader = DataLoader(TensorDataset(x0, torch.arange(256)), batch_size=64, shuffle=True)
+    step = 0
+    for epoch in range(2):
+        for xb, ib in loader:
+            t = torch.randint(0, T, (xb.size(0),))
+            noise = torch.randn_like(xb)
+            a = abar[t].unsqueeze(1)
+            xt = a.sqrt() * xb + (1 - a).sqrt() * noise
+            loss = F.mse_loss(model(xt, t.double() / T), noise)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            rec("idx.%d" % step, ib)
+            rec("loss.%d" % step, loss.item())
+            rng("rng.%d" % step)
+            step += 1
+    with torch.no_grad():
+        x = torch.randn(16, 2, dtype=F64)
+        for t in reversed(range(T)):
+            z = torch.randn_like(x) if t > 0 else torch.zeros_like(x)
+            eps = model(x, torch.full((16,), t / T, dtype=F64))
+            x = (x - betas[t] / (1 - abar[t]).sqrt() * eps) / alphas[t].sqrt() + betas[t].sqrt() * z
+        rec("sample", x)
+        rng("rng.sample")
+    summaries(model)
+
+
+# ------------------------------------------------------------------ 13. ViT: trunc_normal_ init, DropPath, attention dropout
+class DropPath(nn.Module):
+    """timm's drop_path: one bernoulli_(keep) per sample, scaled by 1 / keep."""
+
+    def __init__(self, p):
+        super().__init__()
+        self.p = p
+
+    def forward(self, x):
+        if self.p == 0.0 or not self.training:
+            return x
+        keep = 1 - self.p
+        shape = (x.shape[0],) + (1,) * (x.ndim - 1)
+        random_tensor = x.new_empty(shape).bernoulli_(keep)
+        if keep > 0.0:
+            random_tensor.div_(keep)
+        return x * random_tensor
+
+
+class Block(nn.Module):
+    def __init__(self, dim, heads, drop_path):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim)
+        self.attn = nn.MultiheadAttention(dim, heads, dropout=0.1, batch_first=True)
+        self.drop_path = DropPath(drop_path)
+        self.norm2 = nn.LayerNorm(dim)
+        self.mlp = nn.Sequential(nn.Linear(dim, 2 * dim), nn.GELU(), nn.Dropout(0.1), nn.Linear(2 * dim, dim),
+                                 nn.Dropout(0.1))
+
+    def forward(self, x):
+        h = self.norm1(x)
+        x = x + self.drop_path(self.attn(h, h, h, need_weights=False)[0])
+        return x + self.drop_path(self.mlp(self.norm2(x)))
+
+
+class ViT(nn.Module):
+    def __init__(self, dim=12, depth=2, classes=3):
+        super().__init__()
+        self.patch_embed = nn.Conv2d(1, dim, 4, 4)
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, dim))
+        self.pos_embed = nn.Parameter(torch.zeros(1, 5, dim))
+        self.pos_drop = nn.Dropout(0.1)
+        dpr = [x.item() for x in torch.linspace(0, 0.2, depth)]  # float32 rates, as timm computes them
+        self.blocks = nn.ModuleList([Block(dim, 2, dpr[i]) for i in range(depth)])
+        self.norm = nn.LayerNorm(dim)
+        self.head = nn.Linear(dim, classes)
+        nn.init.trunc_normal_(self.pos_embed, std=0.02)
+        nn.init.trunc_normal_(self.cls_token, std=0.02)
+        self.apply(self._init_weights)
+
+    def _init_weights(self, m):
+        if isinstance(m, nn.Linear):
+            nn.init.trunc_normal_(m.weight, std=0.02)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.LayerNorm):
+            nn.init.ones_(m.weight)
+            nn.init.zeros_(m.bias)
+
+    def forward(self, x):
+        x = self.patch_embed(x).flatten(2).transpose(1, 2)
+        x = torch.cat([self.cls_token.expand(x.shape[0], -1, -1), x], dim=1)
+        x = self.pos_drop(x + self.pos_embed)
+        for blk in self.blocks:
+            x = blk(x)
+        return self.head(self.norm(x)[:, 0])
+
+
+def vit():
+    header("vit")
+    torch.manual_seed(13)
+    X = torch.randn(40, 1, 8, 8, dtype=F64)
+    y = torch.randint(0, 3, (40,))
+    model = ViT().double()
+    rng("rng.init")  # the init's draws: out_proj, a Linear subclass, is trunc_normal_'d by _init_weights too
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.05)
+    loader = DataLoader(TensorDataset(X, y, torch.arange(40)), batch_size=10, shuffle=True)
+    step = 0
+    for epoch in range(2):
+        model.train()
+        for xb, yb, ib in loader:
+            opt.zero_grad()
+            loss = F.cross_entropy(model(xb), yb, label_smoothing=0.1)
+            loss.backward()
+            opt.step()
+            rec("idx.%d" % step, ib)
+            rec("loss.%d" % step, loss.item())
+            rng("rng.%d" % step)
+            step += 1
+    model.eval()
+    with torch.no_grad():
+        rec("eval", F.cross_entropy(model(X), y).item())
+    summaries(model)
+
+
 mlp()
 cnn()
 seq("lstm", 2)
@@ -604,3 +946,13 @@ vae()
 mdn()
 dcgan()
 reinforce()
+wordlm()
+augment()
+ddpm()
+vit()
+# float32 erfinv (trunc_normal_'s step) bit for bit: PyTorch's calc_erfinv(float) calls the C library's erff (glibc
+# 2.36 here: fdlibm's float erf; glibc 2.41+ ships a correctly rounded one, which would change some last bits)
+header("erfinv_f32")
+torch.manual_seed(14)
+u = torch.rand(1000) * 2 - 1
+rec("x", torch.erfinv(u))
