@@ -936,6 +936,128 @@ def vit():
     summaries(model)
 
 
+# ------------------------------------------------------------------ 14. categorical VAE: gumbel_softmax in the forward
+class GumbelVAE(nn.Module):
+    def __init__(self, n=3, k=4):
+        super().__init__()
+        self.n, self.k = n, k
+        self.fc1 = nn.Linear(20, 32)
+        self.fc2 = nn.Linear(32, n * k)
+        self.fc3 = nn.Linear(n * k, 32)
+        self.fc4 = nn.Linear(32, 20)
+
+    def decode(self, z):
+        return torch.sigmoid(self.fc4(F.relu(self.fc3(z))))
+
+    def forward(self, x, temp, hard):
+        q = self.fc2(F.relu(self.fc1(x))).view(-1, self.n, self.k)
+        z = F.gumbel_softmax(q, tau=temp, hard=hard).view(-1, self.n * self.k)
+        return self.decode(z), F.softmax(q, dim=-1)
+
+
+def gumbel():
+    header("gumbel")
+    torch.manual_seed(15)
+    X = (torch.rand(64, 20, dtype=F64) < 0.4).double()
+    model = GumbelVAE().double()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    loader = DataLoader(TensorDataset(X, torch.arange(64)), batch_size=16, shuffle=True)
+    temp = 1.0
+    step = 0
+    for epoch in range(2):
+        model.train()
+        for xb, ib in loader:
+            opt.zero_grad()
+            recon, qy = model(xb, temp, hard=epoch == 1)  # straight-through in the second epoch
+            bce = F.binary_cross_entropy(recon, xb, reduction="sum") / xb.size(0)
+            kld = torch.sum(qy * torch.log(qy * model.k + 1e-20), dim=-1).mean()
+            loss = bce + kld
+            loss.backward()
+            opt.step()
+            temp = max(temp * math.exp(-0.03 * step), 0.5)
+            rec("idx.%d" % step, ib)
+            rec("loss.%d" % step, [loss.item(), bce.item(), kld.item(), temp])
+            rng("rng.%d" % step)
+            step += 1
+    model.eval()
+    with torch.no_grad():
+        ind = torch.randint(model.k, (8, model.n))
+        z = F.one_hot(ind, model.k).view(8, model.n * model.k).double()
+        rec("sample", model.decode(z))
+        rng("rng.sample")
+    summaries(model)
+
+
+# ------------------------------------------------------------------ 15. RealNVP: MultivariateNormal base, sampling
+class Coupling(nn.Module):
+    def __init__(self, mask):
+        super().__init__()
+        self.register_buffer("mask", mask)
+        self.s = nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 2))
+        self.t = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 2))
+
+    def forward(self, x):
+        xm = x * self.mask
+        s = self.s(xm) * (1 - self.mask)
+        t = self.t(xm) * (1 - self.mask)
+        return xm + (1 - self.mask) * (x * torch.exp(s) + t), s.sum(1)
+
+    def inverse(self, y):
+        ym = y * self.mask
+        s = self.s(ym) * (1 - self.mask)
+        t = self.t(ym) * (1 - self.mask)
+        return ym + (1 - self.mask) * (y - t) * torch.exp(-s)
+
+
+class RealNVP(nn.Module):
+    def __init__(self):
+        super().__init__()
+        masks = [torch.tensor([1.0, 0.0]), torch.tensor([0.0, 1.0])] * 2
+        self.layers = nn.ModuleList([Coupling(m) for m in masks])
+
+    def log_prob(self, x, base):
+        logdet = torch.zeros(x.size(0), dtype=x.dtype)
+        for layer in self.layers:
+            x, ld = layer(x)
+            logdet = logdet + ld
+        return base.log_prob(x) + logdet
+
+    def sample(self, n, base):
+        z = base.sample((n,))
+        for layer in reversed(self.layers):
+            z = layer.inverse(z)
+        return z
+
+
+def flow():
+    header("flow")
+    torch.manual_seed(16)
+    a = torch.rand(200, dtype=F64) * math.pi
+    b = (torch.rand(200, dtype=F64) < 0.5).double()
+    x = torch.stack([a.cos() + b - 0.5, (a.sin() - 0.25) * (1 - 2 * b)], 1) + 0.05 * torch.randn(200, 2, dtype=F64)
+    model = RealNVP().double()
+    base = torch.distributions.MultivariateNormal(torch.zeros(2, dtype=F64), torch.eye(2, dtype=F64))
+    opt = torch.optim.Adam(model.parameters(), lr=5e-3)
+    loader = DataLoader(TensorDataset(x, torch.arange(200)), batch_size=50, shuffle=True)
+    step = 0
+    for epoch in range(2):
+        for xb, ib in loader:
+            opt.zero_grad()
+            loss = -model.log_prob(xb, base).mean()
+            loss.backward()
+            opt.step()
+            rec("idx.%d" % step, ib)
+            rec("loss.%d" % step, loss.item())
+            rng("rng.%d" % step)
+            step += 1
+    with torch.no_grad():
+        s = model.sample(64, base)
+        rec("sample", [s.sum().item(), s.abs().sum().item(), (s * s).sum().item()])
+        rec("sample_head", s[:4])
+        rng("rng.sample")
+    summaries(model)
+
+
 mlp()
 cnn()
 seq("lstm", 2)
@@ -950,6 +1072,8 @@ wordlm()
 augment()
 ddpm()
 vit()
+gumbel()
+flow()
 # float32 erfinv (trunc_normal_'s step) bit for bit: PyTorch's calc_erfinv(float) calls the C library's erff (glibc
 # 2.36 here: fdlibm's float erf; glibc 2.41+ ships a correctly rounded one, which would change some last bits)
 header("erfinv_f32")

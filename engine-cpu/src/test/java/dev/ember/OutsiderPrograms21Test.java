@@ -7,6 +7,7 @@ import dev.ember.data.TensorDataset;
 import dev.ember.distributions.Categorical;
 import dev.ember.distributions.Independent;
 import dev.ember.distributions.MixtureSameFamily;
+import dev.ember.distributions.MultivariateNormal;
 import dev.ember.distributions.Normal;
 import dev.ember.data.WeightedRandomSampler;
 import dev.ember.nn.AdaptiveAvgPool2d;
@@ -107,6 +108,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  * <li>A ViT as timm writes it: trunc_normal_ for the position embedding, class token and every Linear (attention's
  * out_proj included) by apply, DropPath (one bernoulli_ per sample) at linspace rates, attention and MLP dropout,
  * label smoothing, AdamW.</li>
+ * <li>A categorical VAE: F.gumbel_softmax in the forward (soft, then straight-through hard), its temperature
+ * annealed, the KL to the uniform prior, one_hot decoded samples of randint codes.</li>
+ * <li>RealNVP: four affine couplings with mask buffers, trained by a MultivariateNormal base's log_prob, then sampled
+ * from the base and inverted.</li>
  * </ol>
  * Two regressions came out of the replays: attention's out_proj is a {@link Linear} as in PyTorch (an
  * {@code isinstance(m, nn.Linear)} init reaches it) and float32 erfinv takes its Newton steps' erf from the C
@@ -1329,6 +1334,181 @@ class OutsiderPrograms21Test {
         model.eval();
         try (GradMode off = Ember.noGrad()) {
             r.rec("eval", Functional.crossEntropy(model.forward(x), y).item());
+        }
+        r.summaries(model, "p.");
+        r.done();
+    }
+
+    // ------------------------------------------------------------------ 14. categorical VAE
+
+    static final class GumbelVAE extends Module {
+        final int n = 3;
+        final int k = 4;
+        final Linear fc1 = registerModule("fc1", new Linear(20, 32));
+        final Linear fc2 = registerModule("fc2", new Linear(32, 12));
+        final Linear fc3 = registerModule("fc3", new Linear(12, 32));
+        final Linear fc4 = registerModule("fc4", new Linear(32, 20));
+
+        @Override
+        public Tensor forward(Tensor input) {
+            throw new UnsupportedOperationException("run(x, temp, hard)");
+        }
+
+        Tensor decode(Tensor z) {
+            return fc4.forward(fc3.forward(z).relu()).sigmoid();
+        }
+
+        /** recon, qy. */
+        Tensor[] run(Tensor x, double temp, boolean hard) {
+            Tensor q = fc2.forward(fc1.forward(x).relu()).view(-1, n, k);
+            Tensor z = Functional.gumbelSoftmax(q, temp, hard, -1).view(-1, n * k);
+            return new Tensor[] {decode(z), Functional.softmax(q, -1)};
+        }
+    }
+
+    @Test
+    void categoricalVaeWithGumbelSoftmaxFollowsPyTorch() {
+        Replay r = new Replay("gumbel", 15);
+        Tensor x = Tensor.rand(F64, 64, 20).lt(0.4).to(F64);
+        GumbelVAE model = new GumbelVAE();
+        model.to(F64);
+        Optimizer opt = new Adam(model.parameters(), 1e-2);
+        DataLoader<List<Tensor>, List<Tensor>> loader = DataLoader.builder(new TensorDataset(x, Tensor.arange(64L)))
+                .batchSize(16).shuffle(true).build();
+        double temp = 1.0;
+        int step = 0;
+        for (int epoch = 0; epoch < 2; epoch++) {
+            model.train();
+            for (List<Tensor> b : loader) {
+                Tensor xb = b.get(0);
+                opt.zeroGrad();
+                Tensor[] out = model.run(xb, temp, epoch == 1); // straight-through in the second epoch
+                Tensor bce = Functional.binaryCrossEntropy(out[0], xb, "sum").div(xb.size(0));
+                Tensor qy = out[1];
+                Tensor kld = qy.mul(qy.mul(model.k).add(1e-20).log()).sum(-1).mean();
+                Tensor loss = bce.add(kld);
+                loss.backward();
+                opt.step();
+                temp = Math.max(temp * Math.exp(-0.03 * step), 0.5);
+                stepRecords(r, step++, b.get(1), loss.item(), bce.item(), kld.item(), temp);
+            }
+        }
+        model.eval();
+        try (GradMode off = Ember.noGrad()) {
+            Tensor ind = Tensor.randint(0, model.k, 8, model.n);
+            Tensor z = Functional.oneHot(ind, model.k).view(8, model.n * model.k).to(F64);
+            r.rec("sample", model.decode(z));
+            r.rng("rng.sample");
+        }
+        r.summaries(model, "p.");
+        r.done();
+    }
+
+    // ------------------------------------------------------------------ 15. RealNVP
+
+    static final class Coupling extends Module {
+        final Sequential s;
+        final Sequential t;
+
+        Coupling(Tensor mask) {
+            registerBuffer("mask", mask);
+            s = registerModule("s", new Sequential(new Linear(2, 16), new Tanh(), new Linear(16, 2)));
+            t = registerModule("t", new Sequential(new Linear(2, 16), new ReLU(), new Linear(16, 2)));
+        }
+
+        Tensor mask() {
+            return getBuffer("mask");
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            throw new UnsupportedOperationException("run(x)");
+        }
+
+        /** y and the log-determinant. */
+        Tensor[] run(Tensor x) {
+            Tensor m = mask();
+            Tensor inv = m.neg().add(1.0);
+            Tensor xm = x.mul(m);
+            Tensor sv = s.forward(xm).mul(inv);
+            Tensor tv = t.forward(xm).mul(inv);
+            return new Tensor[] {xm.add(inv.mul(x.mul(sv.exp()).add(tv))), sv.sum(1)};
+        }
+
+        Tensor inverse(Tensor y) {
+            Tensor m = mask();
+            Tensor inv = m.neg().add(1.0);
+            Tensor ym = y.mul(m);
+            Tensor sv = s.forward(ym).mul(inv);
+            Tensor tv = t.forward(ym).mul(inv);
+            return ym.add(inv.mul(y.sub(tv)).mul(sv.neg().exp()));
+        }
+    }
+
+    static final class RealNVP extends Module {
+        final ModuleList<Coupling> layers;
+
+        RealNVP() {
+            List<Coupling> cs = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                cs.add(new Coupling(Tensor.tensor(i % 2 == 0 ? new float[] {1, 0} : new float[] {0, 1})));
+            }
+            layers = registerModule("layers", new ModuleList<>(cs));
+        }
+
+        @Override
+        public Tensor forward(Tensor input) {
+            throw new UnsupportedOperationException("logProb(x, base)");
+        }
+
+        Tensor logProb(Tensor x, MultivariateNormal base) {
+            Tensor logdet = Tensor.zeros(x.dtype(), x.size(0));
+            for (Coupling layer : layers) {
+                Tensor[] out = layer.run(x);
+                x = out[0];
+                logdet = logdet.add(out[1]);
+            }
+            return base.logProb(x).add(logdet);
+        }
+
+        Tensor sample(int n, MultivariateNormal base) {
+            Tensor z = base.sample(n);
+            for (int i = layers.size() - 1; i >= 0; i--) {
+                z = layers.get(i).inverse(z);
+            }
+            return z;
+        }
+    }
+
+    @Test
+    void realNvpFlowWithMultivariateNormalBaseFollowsPyTorch() {
+        Replay r = new Replay("flow", 16);
+        Tensor a = Tensor.rand(F64, 200).mul(Math.PI);
+        Tensor b = Tensor.rand(F64, 200).lt(0.5).to(F64);
+        Tensor flip = b.mul(-2).add(1.0);
+        Tensor x = Tensor.stack(List.of(a.cos().add(b).sub(0.5), a.sin().sub(0.25).mul(flip)), 1)
+                .add(Tensor.randn(F64, 200, 2).mul(0.05));
+        RealNVP model = new RealNVP();
+        model.to(F64);
+        MultivariateNormal base = MultivariateNormal.ofCovariance(Tensor.zeros(F64, 2), Tensor.eye(2).to(F64));
+        Optimizer opt = new Adam(model.parameters(), 5e-3);
+        DataLoader<List<Tensor>, List<Tensor>> loader = DataLoader.builder(new TensorDataset(x, Tensor.arange(200L)))
+                .batchSize(50).shuffle(true).build();
+        int step = 0;
+        for (int epoch = 0; epoch < 2; epoch++) {
+            for (List<Tensor> bt : loader) {
+                opt.zeroGrad();
+                Tensor loss = model.logProb(bt.get(0), base).mean().neg();
+                loss.backward();
+                opt.step();
+                stepRecords(r, step++, bt.get(1), loss.item());
+            }
+        }
+        try (GradMode off = Ember.noGrad()) {
+            Tensor s = model.sample(64, base);
+            r.rec("sample", s.sum().item(), s.abs().sum().item(), s.mul(s).sum().item());
+            r.rec("sample_head", s.narrow(0, 0, 4));
+            r.rng("rng.sample");
         }
         r.summaries(model, "p.");
         r.done();
