@@ -762,15 +762,17 @@ class TinyResNet(nn.Module):
         return self.fc(torch.flatten(self.avgpool(x), 1))
 
 
-def augment():
-    header("augment")
-    torch.manual_seed(10)
+def augment(name="augment", seed=10, workers=0):
+    """workers > 0: the same program with the augmentation drawn in DataLoader workers, each seeded
+    base_seed + worker_id by torch.utils.data, the batches handed out in turn."""
+    header(name)
+    torch.manual_seed(seed)
     X = torch.randn(36, 1, 8, 8, dtype=F64)
     y = torch.cat([torch.zeros(20, dtype=torch.long), torch.ones(10, dtype=torch.long), torch.full((6,), 2)])
     counts = torch.bincount(y).double()
     weights = (1.0 / counts)[y]
     sampler = torch.utils.data.WeightedRandomSampler(weights, num_samples=48, replacement=True)
-    loader = DataLoader(AugData(X, y), batch_size=12, sampler=sampler)
+    loader = DataLoader(AugData(X, y), batch_size=12, sampler=sampler, num_workers=workers)
     model = TinyResNet().double()
     opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4, nesterov=True)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=2)
@@ -1070,10 +1072,32 @@ dcgan()
 reinforce()
 wordlm()
 augment()
+augment("augment_workers", 17, 2)
 ddpm()
 vit()
 gumbel()
 flow()
+
+
+# a data set drawing from the default generator in DataLoader workers: each worker's is seeded base_seed + id, or
+# by its worker_init_fn's torch.manual_seed
+class DefaultDraws(torch.utils.data.Dataset):
+    def __len__(self):
+        return 8
+
+    def __getitem__(self, i):
+        return torch.rand(1, dtype=F64)[0] + 10 * torch.utils.data.get_worker_info().id
+
+
+def worker_init(wid):
+    torch.manual_seed(100 + wid)
+
+
+header("workers")
+for name, init_fn in (("plain", None), ("init_fn", worker_init)):
+    torch.manual_seed(18)
+    dl = DataLoader(DefaultDraws(), batch_size=2, num_workers=2, worker_init_fn=init_fn)
+    rec(name, torch.cat([b for b in dl] + [torch.rand(1, dtype=F64)]))
 # float32 erfinv (trunc_normal_'s step) bit for bit: PyTorch's calc_erfinv(float) calls the C library's erff (glibc
 # 2.36 here: fdlibm's float erf; glibc 2.41+ ships a correctly rounded one, which would change some last bits)
 header("erfinv_f32")

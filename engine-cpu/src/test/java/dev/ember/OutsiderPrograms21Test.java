@@ -102,7 +102,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * the manual SGD update, validation, then generate.py's temperature sampling.</li>
  * <li>torchvision-style augmentation drawn per sample in the Dataset (RandomCrop with padding: two randint; then
  * RandomHorizontalFlip: rand(1) &lt; 0.5), a class-balancing WeightedRandomSampler, a small ResNet with torchvision's
- * kaiming_normal_ (fan_out, relu) init, SGD with Nesterov momentum and weight decay, CosineAnnealingLR.</li>
+ * kaiming_normal_ (fan_out, relu) init, SGD with Nesterov momentum and weight decay, CosineAnnealingLR; once more
+ * with the augmentation drawn in two DataLoader workers.</li>
  * <li>A DDPM: randint timesteps, randn_like noise, the linear beta schedule's cumprod, the MSE on the noise, and the
  * ancestral sampling loop's randn_like at every step.</li>
  * <li>A ViT as timm writes it: trunc_normal_ for the position embedding, class token and every Linear (attention's
@@ -113,9 +114,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  * <li>RealNVP: four affine couplings with mask buffers, trained by a MultivariateNormal base's log_prob, then sampled
  * from the base and inverted.</li>
  * </ol>
- * Two regressions came out of the replays: attention's out_proj is a {@link Linear} as in PyTorch (an
- * {@code isinstance(m, nn.Linear)} init reaches it) and float32 erfinv takes its Newton steps' erf from the C
- * library's erff as PyTorch does. What a program leaves out, and why: conv biases before BatchNorm (as the recipes
+ * Three regressions came out of the replays: attention's out_proj is a {@link Linear} as in PyTorch (an
+ * {@code isinstance(m, nn.Linear)} init reaches it), float32 erfinv takes its Newton steps' erf from the C library's
+ * erff as PyTorch does, and a DataLoader worker thread's default generator is the worker's own (seeded
+ * base_seed + id), as a PyTorch worker process's is. What a program leaves out, and why: conv biases before BatchNorm (as the recipes
  * drop them) and attention's key bias in the summaries (softmax cancels both, so their gradients are rounding noise
  * that Adam scales to lr-sized steps); normal draws of fewer than 16 values (1.13's serial normal differs from 2.x's
  * in the last bit and caches its second value in the generator state). The float32 inits (Embedding's normal_,
@@ -1074,7 +1076,60 @@ class OutsiderPrograms21Test {
 
     @Test
     void augmentationWithWeightedSamplerAndResNetInitFollowsPyTorch() {
-        Replay r = new Replay("augment", 10);
+        augmentation("augment", 10, 0);
+    }
+
+    /** The same program with the augmentation drawn in two DataLoader workers (seeded base_seed + worker id). */
+    @Test
+    void augmentationInDataLoaderWorkersFollowsPyTorch() {
+        augmentation("augment_workers", 17, 2);
+    }
+
+    /**
+     * Regression: on a DataLoader worker thread the default generator is the worker's own, as each PyTorch worker
+     * process's global generator is (seeded base_seed + id, or by the worker_init_fn's torch.manual_seed): a data set
+     * drawing with Tensor.rand in get() used to draw from the one default generator the threads shared, in an order the
+     * scheduling decided.
+     */
+    @Test
+    void defaultGeneratorDrawsInWorkersArePyTorchs() {
+        Dataset<Tensor> draws = new Dataset<>() {
+            @Override
+            public int size() {
+                return 8;
+            }
+
+            @Override
+            public Tensor get(int index) {
+                return Tensor.rand(F64, 1).select(0, 0).add(10.0 * dev.ember.data.WorkerInfo.current().id());
+            }
+        };
+        Map<String, String[]> want = EXPECTED.get("workers");
+        for (String name : List.of("plain", "init_fn")) {
+            Ember.setDefaultGeneratorAlgorithm(Generator.Algorithm.MT19937);
+            Ember.manualSeed(18);
+            DataLoader.Builder<Tensor, Tensor> b = DataLoader.builder(draws).batchSize(2).numWorkers(2);
+            if (name.equals("init_fn")) {
+                b = b.workerInitFn(id -> Ember.manualSeed(100 + id));
+            }
+            List<Tensor> out = new ArrayList<>();
+            try (DataLoader<Tensor, Tensor> loader = b.build()) {
+                for (Tensor t : loader) {
+                    out.add(t);
+                }
+            }
+            out.add(Tensor.rand(F64, 1)); // the main thread's generator: only the base seed drawn from it
+            double[] got = Tensor.cat(out, 0).toDoubleArray();
+            String[] w = want.get(name);
+            assertEquals(w.length, got.length, name);
+            for (int i = 0; i < w.length; i++) {
+                assertEquals(Double.parseDouble(w[i]), got[i], 0.0, name + "[" + i + "]");
+            }
+        }
+    }
+
+    private static void augmentation(String name, long seed, int workers) {
+        Replay r = new Replay(name, seed);
         Tensor x = Tensor.randn(F64, 36, 1, 8, 8);
         Tensor y = Tensor.cat(List.of(Tensor.zeros(DType.INT64, 20), Tensor.ones(DType.INT64, 10), Tensor.full(DType.INT64, 2L, 6)), 0);
         long[] counts = y.bincount().toLongArray();
@@ -1085,7 +1140,7 @@ class OutsiderPrograms21Test {
         }
         WeightedRandomSampler sampler = new WeightedRandomSampler(weights, 48, true, null);
         DataLoader<List<Tensor>, List<Tensor>> loader = DataLoader.builder(new AugData(x, y)).batchSize(12).sampler(sampler)
-                .build();
+                .numWorkers(workers).build();
         TinyResNet model = new TinyResNet();
         model.to(F64);
         SGD opt = new SGD(model.parameters(), 0.05, 0.9, 0, 5e-4, true);
