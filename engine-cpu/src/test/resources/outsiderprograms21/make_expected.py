@@ -1060,6 +1060,61 @@ def flow():
     summaries(model)
 
 
+# ------------------------------------------------------------------ 16. Bayes by backprop: weights sampled per forward
+class BayesLinear(nn.Module):
+    """Weights Normal(mu, softplus(rho)), rsample'd at every forward; the bias sampled too where sample_bias (layers of
+    16 or more outputs: smaller normal draws take the serial path, see the header)."""
+
+    def __init__(self, i, o, sample_bias=True):
+        super().__init__()
+        self.w_mu = nn.Parameter(torch.empty(o, i).uniform_(-0.2, 0.2))
+        self.w_rho = nn.Parameter(torch.empty(o, i).uniform_(-5, -4))
+        self.b_mu = nn.Parameter(torch.empty(o).uniform_(-0.2, 0.2))
+        self.b_rho = nn.Parameter(torch.empty(o).uniform_(-5, -4))
+        self.sample_bias = sample_bias
+
+    def posteriors(self):
+        return (torch.distributions.Normal(self.w_mu, F.softplus(self.w_rho)),
+                torch.distributions.Normal(self.b_mu, F.softplus(self.b_rho)))
+
+    def forward(self, x):
+        qw, qb = self.posteriors()
+        w = qw.rsample()
+        b = qb.rsample() if self.sample_bias else self.b_mu
+        return F.linear(x, w, b)
+
+    def kl(self):
+        prior = torch.distributions.Normal(0.0, 1.0)
+        qw, qb = self.posteriors()
+        kl = torch.distributions.kl_divergence(qw, prior).sum()
+        return kl + torch.distributions.kl_divergence(qb, prior).sum() if self.sample_bias else kl
+
+
+def bayes():
+    header("bayes")
+    torch.manual_seed(19)
+    x = torch.linspace(-2, 2, 64, dtype=F64).unsqueeze(1)
+    y = x.pow(3) / 4 + 0.1 * torch.randn(64, 1, dtype=F64)
+    l1 = BayesLinear(1, 32)
+    l2 = BayesLinear(32, 1, sample_bias=False)
+    model = nn.Sequential(l1, nn.ReLU(), l2).double()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    for step in range(10):
+        opt.zero_grad()
+        nll = F.mse_loss(model(x), y, reduction="sum") / (2 * 0.1 ** 2)
+        kl = l1.kl() + l2.kl()
+        loss = (nll + kl) / 64
+        loss.backward()
+        opt.step()
+        rec("loss.%d" % step, [loss.item(), nll.item(), kl.item()])
+        rng("rng.%d" % step)
+    with torch.no_grad():
+        preds = torch.stack([model(x) for _ in range(8)])
+        rec("pred", [preds.mean(0).sum().item(), preds.std(0).sum().item()])
+        rng("rng.pred")
+    summaries(model)
+
+
 mlp()
 cnn()
 seq("lstm", 2)
@@ -1077,6 +1132,7 @@ ddpm()
 vit()
 gumbel()
 flow()
+bayes()
 
 
 # a data set drawing from the default generator in DataLoader workers: each worker's is seeded base_seed + id, or

@@ -113,6 +113,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * annealed, the KL to the uniform prior, one_hot decoded samples of randint codes.</li>
  * <li>RealNVP: four affine couplings with mask buffers, trained by a MultivariateNormal base's log_prob, then sampled
  * from the base and inverted.</li>
+ * <li>Bayes by backprop: Normal(mu, softplus(rho)) weights rsample'd at every forward, the KL to a N(0, 1) prior,
+ * Monte Carlo predictions.</li>
  * </ol>
  * Three regressions came out of the replays: attention's out_proj is a {@link Linear} as in PyTorch (an
  * {@code isinstance(m, nn.Linear)} init reaches it), float32 erfinv takes its Newton steps' erf from the C library's
@@ -1564,6 +1566,73 @@ class OutsiderPrograms21Test {
             r.rec("sample", s.sum().item(), s.abs().sum().item(), s.mul(s).sum().item());
             r.rec("sample_head", s.narrow(0, 0, 4));
             r.rng("rng.sample");
+        }
+        r.summaries(model, "p.");
+        r.done();
+    }
+
+    // ------------------------------------------------------------------ 16. Bayes by backprop
+
+    /** Weights Normal(mu, softplus(rho)), rsample'd at every forward; the bias too where {@code sampleBias}. */
+    static final class BayesLinear extends Module {
+        final boolean sampleBias;
+
+        BayesLinear(int in, int out, boolean sampleBias) {
+            registerParameter("w_mu", Tensor.empty(out, in).uniform_(-0.2, 0.2));
+            registerParameter("w_rho", Tensor.empty(out, in).uniform_(-5, -4));
+            registerParameter("b_mu", Tensor.empty(out).uniform_(-0.2, 0.2));
+            registerParameter("b_rho", Tensor.empty(out).uniform_(-5, -4));
+            this.sampleBias = sampleBias;
+        }
+
+        Normal[] posteriors() {
+            return new Normal[] {new Normal(parameter("w_mu"), Functional.softplus(parameter("w_rho"))),
+                new Normal(parameter("b_mu"), Functional.softplus(parameter("b_rho")))};
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            Normal[] q = posteriors();
+            Tensor w = q[0].rsample();
+            Tensor b = sampleBias ? q[1].rsample() : parameter("b_mu");
+            return Functional.linear(x, w, b);
+        }
+
+        Tensor kl() {
+            Normal prior = new Normal(0.0, 1.0);
+            Normal[] q = posteriors();
+            Tensor kl = dev.ember.distributions.KL.klDivergence(q[0], prior).sum();
+            return sampleBias ? kl.add(dev.ember.distributions.KL.klDivergence(q[1], prior).sum()) : kl;
+        }
+    }
+
+    @Test
+    void bayesByBackpropWithWeightsSampledPerForwardFollowsPyTorch() {
+        Replay r = new Replay("bayes", 19);
+        Tensor x = Tensor.linspace(-2, 2, 64, F64, Device.CPU).unsqueeze(1);
+        Tensor y = x.pow(3).div(4).add(Tensor.randn(F64, 64, 1).mul(0.1));
+        BayesLinear l1 = new BayesLinear(1, 32, true);
+        BayesLinear l2 = new BayesLinear(32, 1, false);
+        Module model = new Sequential(l1, new ReLU(), l2).to(F64);
+        Optimizer opt = new Adam(model.parameters(), 1e-2);
+        for (int step = 0; step < 10; step++) {
+            opt.zeroGrad();
+            Tensor nll = Functional.mseLoss(model.forward(x), y, "sum").div(2 * 0.1 * 0.1);
+            Tensor kl = l1.kl().add(l2.kl());
+            Tensor loss = nll.add(kl).div(64);
+            loss.backward();
+            opt.step();
+            r.rec("loss." + step, loss.item(), nll.item(), kl.item());
+            r.rng("rng." + step);
+        }
+        try (GradMode off = Ember.noGrad()) {
+            List<Tensor> preds = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                preds.add(model.forward(x));
+            }
+            Tensor p = Tensor.stack(preds, 0);
+            r.rec("pred", p.mean(0).sum().item(), p.std(0).sum().item());
+            r.rng("rng.pred");
         }
         r.summaries(model, "p.");
         r.done();
