@@ -14,6 +14,13 @@ import java.util.function.Function;
  * so threads sharing one each get whole draws of its one sequence, in an order that depends on the scheduling (a
  * generator per thread gives each thread a reproducible sequence). PyTorch's generators are not meant to be shared
  * across threads either; Ember's never hand two draws the same counters or mix one seed with another's counters.
+ *
+ * <p>On a {@link dev.ember.data.DataLoader} worker thread the default generator is the worker's own
+ * ({@link dev.ember.data.WorkerInfo#generator()}, seeded {@code baseSeed + id}), as each PyTorch worker process's
+ * global generator is: a data set that draws with {@code Tensor.rand}, {@code Tensor.randint} and the like (the
+ * torchvision transforms' {@code torch.rand(1) < p}) draws PyTorch's numbers, reproducibly, and seeding or reading
+ * the default generator there ({@link Ember#manualSeed} in a {@code workerInitFn}, {@link Ember#getRngState}) reaches
+ * the worker's.
  */
 public final class Generator {
     static final Generator DEFAULT = new Generator(67280421310721L, defaultAlgorithm());
@@ -70,6 +77,19 @@ public final class Generator {
         return mt == null ? Algorithm.PHILOX : Algorithm.MT19937;
     }
 
+    /**
+     * The generator this one's draws and state go to: the worker's own generator when this is the default generator
+     * and the thread is a DataLoader worker's, otherwise this one.
+     */
+    private Generator target() {
+        if (this != DEFAULT) {
+            return this;
+        }
+        dev.ember.data.WorkerInfo w = dev.ember.data.WorkerInfo.current();
+        Generator g = w == null ? null : w.generator();
+        return g == null || g == this ? this : g;
+    }
+
     /** Switches the algorithm and reseeds with the current initial seed (the default generator's switch). */
     synchronized void setAlgorithm(Algorithm algorithm) {
         mt = algorithm == Algorithm.MT19937 ? new Mt19937(seed) : null;
@@ -77,11 +97,18 @@ public final class Generator {
     }
 
     /** Resets to the given seed. */
-    public synchronized Generator manualSeed(long seed) {
-        this.seed = seed;
-        this.offset = 0;
-        if (mt != null) {
-            mt.seed(seed);
+    public Generator manualSeed(long seed) {
+        Generator t = target();
+        if (t != this) {
+            t.manualSeed(seed);
+            return this;
+        }
+        synchronized (this) {
+            this.seed = seed;
+            this.offset = 0;
+            if (mt != null) {
+                mt.seed(seed);
+            }
         }
         return this;
     }
@@ -97,8 +124,14 @@ public final class Generator {
     }
 
     /** The seed. */
-    public synchronized long initialSeed() {
-        return seed;
+    public long initialSeed() {
+        Generator t = target();
+        if (t != this) {
+            return t.initialSeed();
+        }
+        synchronized (this) {
+            return seed;
+        }
     }
 
     /**
@@ -108,14 +141,22 @@ public final class Generator {
      * the engine's position and 624 words, the cached normal samples), which PyTorch's {@code set_rng_state} accepts and
      * which {@link #setState} accepts from PyTorch. Setting it back makes the generator draw the same numbers again.
      */
-    public synchronized Tensor getState() {
-        if (mt != null) {
-            return Tensor.tensor(mt.state(), DType.UINT8, Device.CPU);
+    public Tensor getState() {
+        Generator t = target();
+        if (t != this) {
+            return t.getState();
         }
-        byte[] b = new byte[16];
-        for (int i = 0; i < 8; i++) {
-            b[i] = (byte) (seed >>> (8 * i));
-            b[8 + i] = (byte) (offset >>> (8 * i));
+        byte[] b;
+        synchronized (this) {
+            if (mt != null) {
+                b = mt.state();
+            } else {
+                b = new byte[16];
+                for (int i = 0; i < 8; i++) {
+                    b[i] = (byte) (seed >>> (8 * i));
+                    b[8 + i] = (byte) (offset >>> (8 * i));
+                }
+            }
         }
         return Tensor.tensor(b, DType.UINT8, Device.CPU);
     }
@@ -131,6 +172,11 @@ public final class Generator {
      *     state as it was
      */
     public Generator setState(Tensor state) {
+        Generator t = target();
+        if (t != this) {
+            t.setState(state);
+            return this;
+        }
         if (state == null || state.dtype() != DType.UINT8 || !state.device().equals(Device.CPU)) {
             throw new IllegalArgumentException("RNG state must be a torch.ByteTensor");
         }
@@ -178,6 +224,10 @@ public final class Generator {
      *     for another device's tensor
      */
     <T> T drawCpu(Device device, Function<Mt19937, T> body) {
+        Generator t = target();
+        if (t != this && device.equals(Device.CPU)) {
+            return t.drawCpu(device, body);
+        }
         synchronized (this) {
             if (mt == null) {
                 return null;
@@ -196,12 +246,29 @@ public final class Generator {
     }
 
     /** Where the next draw starts: the Philox offset and a copy of the MT19937 engine (for vmap's "same" randomness). */
-    synchronized Object mark() {
-        return new Object[] {offset, mt == null ? null : mt.copy()};
+    Object mark() {
+        Generator t = target();
+        if (t != this) {
+            return t.mark();
+        }
+        synchronized (this) {
+            return new Object[] {offset, mt == null ? null : mt.copy()};
+        }
     }
 
     /** Returns to a {@link #mark}. */
-    synchronized void rewind(Object mark) {
+    void rewind(Object mark) {
+        Generator t = target();
+        if (t != this) {
+            t.rewind(mark);
+            return;
+        }
+        synchronized (this) {
+            rewindHere(mark);
+        }
+    }
+
+    private void rewindHere(Object mark) {
         Object[] m = (Object[]) mark;
         offset = (Long) m[0];
         if (mt != null && m[1] != null) {
@@ -211,6 +278,10 @@ public final class Generator {
 
     /** Reserves {@code n} counters and returns the first; element i of a draw uses counter first + i. */
     long advance(long n) {
+        Generator t = target();
+        if (t != this) {
+            return t.advance(n);
+        }
         VmapState.beforeDraw(this); // inside vmap: refused in "error" mode, sample 0's counters again in "same"
         return reserve(n);
     }
@@ -221,6 +292,10 @@ public final class Generator {
      * counters of the old one, and repeat numbers that the new sequence gives later.
      */
     long[] draw(long n) {
+        Generator t = target();
+        if (t != this) {
+            return t.draw(n);
+        }
         VmapState.beforeDraw(this);
         synchronized (this) {
             long first = offset;

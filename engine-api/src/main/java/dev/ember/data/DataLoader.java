@@ -40,7 +40,9 @@ import java.util.function.IntConsumer;
  * {@code k} is read and collated by worker {@code k % numWorkers} (as PyTorch assigns them), at most
  * {@code prefetchFactor} batches ahead per worker, and batches come back in order. Each worker has its own
  * {@link Generator}, seeded with a base seed drawn once per iteration from the loader's generator plus the worker's
- * id ({@link WorkerInfo}): random transforms draw from it, so a seed and a worker count give the same batches. An
+ * id ({@link WorkerInfo}): random transforms draw from it, and on the worker's thread it is the default generator
+ * (a data set's {@code Tensor.rand} draws from it, as a PyTorch worker process's {@code torch.rand} draws from its
+ * {@code base_seed + id} generator), so a seed and a worker count give the same batches. An
  * exception in a worker is thrown by {@link Iterator#next()} in the caller, with the worker's exception as its cause
  * (and, for the usual unchecked types, the same type); the iteration can go on with the next batch, as in PyTorch.
  * The threads stop when the iteration ends, when its iterator is {@link DataLoaderIterator#close() closed} (or the

@@ -7,7 +7,9 @@ import dev.ember.Generator;
  * What a {@link DataLoader} worker thread knows about itself, as {@code torch.utils.data.get_worker_info()}: its id
  * ({@code 0 <= id < numWorkers}), the number of workers, its seed ({@code baseSeed + id}, the base seed drawn once per
  * iteration from the loader's generator) and its own {@link Generator} seeded with it, which the random transforms
- * ({@code dev.ember.data.transforms}) draw from. The same seed and worker count give the same draws.
+ * ({@code dev.ember.data.transforms}) draw from, and which stands in for the default generator on the worker's thread
+ * (as each PyTorch worker process's global generator is seeded {@code base_seed + id}): a data set drawing with
+ * {@code Tensor.rand} and the like draws from it too. The same seed and worker count give the same draws.
  *
  * @param id         the worker's id
  * @param numWorkers the number of workers of the iteration

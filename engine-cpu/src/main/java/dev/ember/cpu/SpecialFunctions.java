@@ -511,7 +511,10 @@ final class SpecialFunctions {
     private static final float[] EI_CF = {-1.970840454f, -1.624906493f, 3.429567803f, 1.641345311f};
     private static final float[] EI_DF = {3.543889200f, 1.637067800f};
 
-    /** PyTorch's {@code calc_erfinv(float)}: the same steps in float arithmetic (erf, exp, log rounded to float). */
+    /**
+     * PyTorch's {@code calc_erfinv(float)}: the same steps in float arithmetic, the polynomials fused as above, erf the C
+     * library's {@code erff} ({@link #libmErff}), exp and log rounded to float.
+     */
     static float erfinv(float y) {
         float ya = Math.abs(y);
         if (ya > 1.0f) {
@@ -533,9 +536,92 @@ final class SpecialFunctions {
             x = Math.copySign(num, y) / dem;
         }
         float c = 2.0f / (float) Math.sqrt(Math.PI);
-        x = x - ((float) ElementwiseKernels.erf(x) - y) / (c * (float) Math.exp(-x * x));
-        x = x - ((float) ElementwiseKernels.erf(x) - y) / (c * (float) Math.exp(-x * x));
+        x = x - (libmErff(x) - y) / (c * (float) Math.exp(-x * x));
+        x = x - (libmErff(x) - y) / (c * (float) Math.exp(-x * x));
         return x;
+    }
+
+    private static float bits(int b) {
+        return Float.intBitsToFloat(b);
+    }
+
+    // the float erf's coefficients (fdlibm's s_erff.c, as glibc's libm up to 2.40 ships it), by their bits
+    private static final float[] ERFF_PP = {bits(0x3e0375d4), bits(0xbea66beb), bits(0xbce9528f), bits(0xbbbd1489),
+        bits(0xb7c756b1)};
+    private static final float[] ERFF_QQ = {bits(0x3ecbbbce), bits(0x3d852a63), bits(0x3ba68116), bits(0x390aee49),
+        bits(0xb684e21a)};
+    private static final float[] ERFF_PA = {bits(0xbb1acdc6), bits(0x3ed46805), bits(0xbebe9208), bits(0x3ea2fe54),
+        bits(0xbde31cc2), bits(0x3d1151b3), bits(0xbb0df9c0)};
+    private static final float[] ERFF_QA = {bits(0x3dd9f331), bits(0x3f0a5785), bits(0x3d931ae7), bits(0x3e013307),
+        bits(0x3c5f6e13), bits(0x3c445aa3)};
+    private static final float[] ERFF_RA = {bits(0xbc21a093), bits(0xbf31a0b7), bits(0xc128f022), bits(0xc2798057),
+        bits(0xc322658c), bits(0xc3389ae7), bits(0xc2a2932b), bits(0xc11d077e)};
+    private static final float[] ERFF_SA = {bits(0x419d35ce), bits(0x4309a863), bits(0x43d9486f), bits(0x442158c9),
+        bits(0x43d6810b), bits(0x42d9451f), bits(0x40d23f7c), bits(0xbd777f97)};
+    private static final float[] ERFF_RB = {bits(0xbc21a092), bits(0xbf4c9dd4), bits(0xc18e104b), bits(0xc320a2ea),
+        bits(0xc41f6441), bits(0xc480230b), bits(0xc3f1c275)};
+    private static final float[] ERFF_SB = {bits(0x41f2b459), bits(0x43a2e571), bits(0x44c01759), bits(0x4547fdbb),
+        bits(0x451f90ce), bits(0x43ed43a7), bits(0xc1b38712)};
+    private static final float ERFF_ERX = bits(0x3f58560b);
+    private static final float ERFF_EFX = bits(0x3e0375d4);
+
+    /** {@code c[0] + z * (c[1] + z * (...))} in float, each step rounded (no fused steps: libm's baseline build). */
+    private static float hornerF(float[] c, float z) {
+        float acc = c[c.length - 1];
+        for (int k = c.length - 2; k >= 0; k--) {
+            acc = c[k] + z * acc;
+        }
+        return acc;
+    }
+
+    /**
+     * The C library's {@code erff}, which PyTorch's {@code calc_erfinv(float)} calls through {@code std::erf}: fdlibm's
+     * float erf as glibc (up to 2.40) computes it -- a rational approximation on [0, 0.84375), one about erx on
+     * [0.84375, 1.25), and beyond {@code 1 - exp(-z * z - 0.5625) * exp((z - x)(z + x) + R / S) / x} with z x's leading
+     * 12 bits -- in float steps, with the exponentials rounded to float. Rounding the double erf to float instead differs
+     * in the last bit for about 6% of erfinv's results.
+     */
+    static float libmErff(float x) {
+        int hx = Float.floatToRawIntBits(x);
+        int ix = hx & 0x7fffffff;
+        if (ix >= 0x7f800000) {
+            return Float.isNaN(x) ? x : Math.copySign(1.0f, x);
+        }
+        if (ix < 0x3f580000) { // |x| < 0.84375
+            if (ix < 0x31800000) { // |x| < 2^-28
+                if (ix < 0x04000000) { // scaled so that a subnormal result rounds once, as glibc's
+                    return 0.0625f * (16.0f * x + (16.0f * ERFF_EFX) * x);
+                }
+                return x + ERFF_EFX * x;
+            }
+            float z = x * x;
+            float r = hornerF(ERFF_PP, z);
+            float s = 1.0f + z * hornerF(ERFF_QQ, z);
+            return x + x * (r / s);
+        }
+        if (ix < 0x3fa00000) { // 0.84375 <= |x| < 1.25
+            float s = Math.abs(x) - 1.0f;
+            float p = hornerF(ERFF_PA, s);
+            float q = 1.0f + s * hornerF(ERFF_QA, s);
+            return hx >= 0 ? ERFF_ERX + p / q : -ERFF_ERX - p / q;
+        }
+        if (ix >= 0x40c00000) { // |x| >= 6
+            return hx >= 0 ? 1.0f - 1e-30f : 1e-30f - 1.0f;
+        }
+        float ax = Math.abs(x);
+        float s = 1.0f / (ax * ax);
+        float bigR;
+        float bigS;
+        if (ix < 0x4036db6e) { // |x| < 1 / 0.35
+            bigR = hornerF(ERFF_RA, s);
+            bigS = 1.0f + s * hornerF(ERFF_SA, s);
+        } else {
+            bigR = hornerF(ERFF_RB, s);
+            bigS = 1.0f + s * hornerF(ERFF_SB, s);
+        }
+        float z = Float.intBitsToFloat(Float.floatToRawIntBits(ax) & 0xfffff000);
+        float r = (float) Math.exp(-z * z - 0.5625f) * (float) Math.exp((z - ax) * (z + ax) + bigR / bigS);
+        return hx >= 0 ? 1.0f - r / ax : r / ax - 1.0f;
     }
 
     // ------------------------------------------------------------------ PyTorch's rounding divisions (float and double)

@@ -92,13 +92,14 @@ public class Linear extends Module implements dev.ember.ao.nn.quantized.Quantize
      * its observer (qint8) or rounded to float16, the bias copied.
      *
      * @throws IllegalArgumentException for a null module or configuration, or a module that is not exactly a
-     *     {@code Linear} (PyTorch's assertion: a subclass is not quantized)
+     *     {@code Linear} or attention's {@code NonDynamicallyQuantizableLinear} (PyTorch's assertion: another subclass
+     *     is not quantized)
      */
     public static Linear fromFloat(dev.ember.nn.Linear mod, DynamicQConfig qconfig) {
         if (mod == null || qconfig == null) {
             throw new IllegalArgumentException("nn.quantized.dynamic.Linear.from_float needs a Linear and a qconfig");
         }
-        if (mod.getClass() != dev.ember.nn.Linear.class) {
+        if (mod.getClass() != dev.ember.nn.Linear.class && mod.getClass() != dev.ember.nn.NonDynamicallyQuantizableLinear.class) {
             throw new IllegalArgumentException("nn.quantized.dynamic.Linear.from_float only works for one of['Linear', "
                     + "'NonDynamicallyQuantizableLinear', 'LinearReLU', 'Linear'], not " + mod.getClass().getSimpleName());
         }
