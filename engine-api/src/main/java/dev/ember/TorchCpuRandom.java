@@ -396,7 +396,9 @@ final class TorchCpuRandom {
      * One lane of avx_mathfun's {@code log256_ps} and {@code sincos256_ps} (Cephes' single-precision log and sin/cos,
      * as Julien Pommier's SSE port vectorizes them), with the roundings GCC's FMA contraction gives PyTorch's AVX2 build:
      * each polynomial step {@code y * x + p} fused, and where a sum adds two products, the first product fused into it
-     * (found by comparing PyTorch's output value by value; RandomMt19937Test checks them bit for bit).
+     * (found by comparing PyTorch's output value by value; RandomMt19937Test checks them bit for bit). Rewritten for
+     * one lane in Java from avx_mathfun.h (Copyright (C) 2012 Giovanni Garberoglio, based on "sse_mathfun.h" by Julien
+     * Pommier; zlib license: this is an altered version, and its origin is that software), with Cephes' coefficients.
      */
     static final class AvxMathfun {
         private static final float SQRTHF = 0.707106781186547524f;

@@ -545,7 +545,10 @@ final class SpecialFunctions {
         return Float.intBitsToFloat(b);
     }
 
-    // the float erf's coefficients (fdlibm's s_erff.c, as glibc's libm up to 2.40 ships it), by their bits
+    // the float erf's coefficients (fdlibm's s_erff.c, as glibc's libm up to 2.40 ships it), by their bits. fdlibm's
+    // notice, which its license asks to keep with derived work: "Copyright (C) 1993 by Sun Microsystems, Inc. All rights
+    // reserved. Developed at SunPro, a Sun Microsystems, Inc. business. Permission to use, copy, modify, and distribute
+    // this software is freely granted, provided that this notice is preserved."
     private static final float[] ERFF_PP = {bits(0x3e0375d4), bits(0xbea66beb), bits(0xbce9528f), bits(0xbbbd1489),
         bits(0xb7c756b1)};
     private static final float[] ERFF_QQ = {bits(0x3ecbbbce), bits(0x3d852a63), bits(0x3ba68116), bits(0x390aee49),
