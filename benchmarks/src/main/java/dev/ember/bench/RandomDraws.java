@@ -1,0 +1,91 @@
+package dev.ember.bench;
+
+import dev.ember.DType;
+import dev.ember.Ember;
+import dev.ember.Generator;
+import dev.ember.Tensor;
+import dev.ember.TensorScope;
+import dev.ember.nn.Functional;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
+
+/**
+ * The cost of the default generator's draws, its two algorithms side by side in one run: Ember's Philox kernel
+ * ({@link Generator.Algorithm#PHILOX}) against PyTorch's CPU generator ({@link Generator.Algorithm#MT19937}, drawn
+ * serially in Java). Cases: {@code rand} and {@code randn} of 1e4, 1e6 and 1e7 float32 and float64 elements,
+ * {@code bernoulli_(0.5)} and training-mode {@code dropout(p=0.2)} of 1e6 float32, {@code randperm(60000)} and
+ * {@code randint(0, 1000, 1e6)}. Each case is timed in rounds that alternate the two algorithms (the default generator
+ * switched and reseeded before each round), each round the median wall time of its calls in a {@link TensorScope};
+ * the line printed is the median of the rounds' medians for each algorithm, in ms. Run with
+ * {@code -Dember.cpu.threads=1} (or 2) for the thread count of the Philox kernel:
+ * {@code java --add-modules jdk.incubator.vector -XX:PerMethodTrapLimit=100000 -Dember.cpu.threads=1 -cp
+ * benchmarks.jar dev.ember.bench.RandomDraws [rounds]}. The PyTorch twin is {@code benchmarks/pytorch/random_draws.py}.
+ */
+public final class RandomDraws {
+    private RandomDraws() {
+    }
+
+    /** Runs every case; argument: the rounds per algorithm (default 5). */
+    public static void main(String[] args) {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        List<Object[]> cases = new ArrayList<>();
+        for (int n : new int[] {10_000, 1_000_000, 10_000_000}) {
+            for (DType t : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+                String ty = t == DType.FLOAT32 ? "float32" : "float64";
+                cases.add(new Object[] {"rand " + label(n) + " " + ty, (Supplier<Tensor>) () -> Tensor.rand(t, n)});
+                cases.add(new Object[] {"randn " + label(n) + " " + ty, (Supplier<Tensor>) () -> Tensor.randn(t, n)});
+            }
+        }
+        Tensor ones = Tensor.ones(1_000_000);
+        cases.add(new Object[] {"bernoulli_(0.5) 1e6 float32",
+            (Supplier<Tensor>) () -> Tensor.empty(DType.FLOAT32, 1_000_000).bernoulli_(0.5)});
+        cases.add(new Object[] {"dropout(0.2) 1e6 float32", (Supplier<Tensor>) () -> Functional.dropout(ones, 0.2, true)});
+        cases.add(new Object[] {"randperm(60000)", (Supplier<Tensor>) () -> Tensor.randperm(60_000)});
+        cases.add(new Object[] {"randint(0, 1000) 1e6", (Supplier<Tensor>) () -> Tensor.randint(0, 1000, 1_000_000)});
+        System.out.printf(Locale.ROOT, "%-30s %12s %12s %8s%n", "case (ms, median)", "philox", "mt19937", "ratio");
+        for (Object[] c : cases) {
+            @SuppressWarnings("unchecked")
+            Supplier<Tensor> body = (Supplier<Tensor>) c[1];
+            String name = (String) c[0];
+            int calls = name.contains("1e7") ? 5 : name.contains("1e4") ? 400 : 30;
+            double[][] medians = new double[2][rounds];
+            for (int r = 0; r < rounds; r++) {
+                for (int a = 0; a < 2; a++) {
+                    Ember.setDefaultGeneratorAlgorithm(a == 0 ? Generator.Algorithm.PHILOX : Generator.Algorithm.MT19937);
+                    Ember.manualSeed(r);
+                    medians[a][r] = median(body, calls);
+                }
+            }
+            double philox = median(medians[0]);
+            double mt = median(medians[1]);
+            System.out.printf(Locale.ROOT, "%-30s %12.4f %12.4f %8.2f%n", name, philox, mt, mt / philox);
+        }
+        Ember.setDefaultGeneratorAlgorithm(Generator.Algorithm.MT19937);
+    }
+
+    private static String label(int n) {
+        return n == 10_000 ? "1e4" : n == 1_000_000 ? "1e6" : "1e7";
+    }
+
+    private static double median(Supplier<Tensor> body, int calls) {
+        double[] ms = new double[calls];
+        for (int i = 0; i < calls; i++) {
+            try (TensorScope s = Ember.scope(); var ng = Ember.noGrad()) {
+                long t0 = System.nanoTime();
+                body.get();
+                ms[i] = (System.nanoTime() - t0) / 1e6;
+            }
+        }
+        return median(ms);
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+}
