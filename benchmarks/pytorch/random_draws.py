@@ -1,5 +1,6 @@
-"""Twin of dev.ember.bench.RandomDraws: PyTorch's own CPU generator (MT19937) on the same draws, wall time, median of
-each round's median over the calls, in ms.
+"""Twin of dev.ember.bench.RandomDraws: PyTorch's own CPU generator (MT19937) on the same draws, the calling thread's CPU
+time and wall time, each the median of the rounds' medians over the calls, in ms (with two threads, dropout's product
+runs on both: read its wall time).
 
 Run: /usr/bin/python3 benchmarks/pytorch/random_draws.py [threads] [rounds]   (threads 1 or 2, default 1)
 """
@@ -11,12 +12,14 @@ import torch
 
 
 def med(body, calls):
-    ms = []
+    cpu, wall = [], []
     for _ in range(calls):
+        c0 = time.thread_time()
         t0 = time.perf_counter()
         body()
-        ms.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(ms)
+        wall.append((time.perf_counter() - t0) * 1e3)
+        cpu.append((time.thread_time() - c0) * 1e3)
+    return statistics.median(cpu), statistics.median(wall)
 
 
 def main():
@@ -34,14 +37,17 @@ def main():
     cases.append(("randperm(60000)", lambda: torch.randperm(60_000)))
     cases.append(("randint(0, 1000) 1e6", lambda: torch.randint(0, 1000, (1_000_000,))))
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s)")
+    print(f"{'case (ms, median)':30s} {'cpu':>10s} {'wall':>10s}")
     with torch.no_grad():
         for name, body in cases:
             calls = 5 if "1e7" in name else 400 if "1e4" in name else 30
-            meds = []
+            cpu, wall = [], []
             for r in range(rounds):
                 torch.manual_seed(r)
-                meds.append(med(body, calls))
-            print(f"{name:30s} {statistics.median(meds):12.4f}")
+                c, w = med(body, calls)
+                cpu.append(c)
+                wall.append(w)
+            print(f"{name:30s} {statistics.median(cpu):10.4f} {statistics.median(wall):10.4f}")
 
 
 if __name__ == "__main__":
