@@ -237,7 +237,7 @@ final class TorchCpuRandom {
                         v[i + j] = u[j] < p;
                     }
                 }
-                return Creation.fromFlat(v, shape.clone(), DType.BOOL, Device.CPU);
+                return Creation.adopt(v, shape.clone(), DType.BOOL);
             }
             case FLOAT32: {
                 float[] v = new float[n];
@@ -248,7 +248,7 @@ final class TorchCpuRandom {
                         v[i + j] = u[j] < p ? 1f : 0f;
                     }
                 }
-                return Creation.fromFlat(v, shape.clone(), DType.FLOAT32, Device.CPU);
+                return Creation.adopt(v, shape.clone(), DType.FLOAT32);
             }
             case FLOAT64: {
                 double[] v = new double[n];
@@ -256,7 +256,7 @@ final class TorchCpuRandom {
                 for (int i = 0; i < n; i++) {
                     v[i] = v[i] < p ? 1 : 0;
                 }
-                return Creation.fromFlat(v, shape.clone(), DType.FLOAT64, Device.CPU);
+                return Creation.adopt(v, shape.clone(), DType.FLOAT64);
             }
             default: {
                 long[] v = new long[n];
@@ -267,7 +267,7 @@ final class TorchCpuRandom {
                         v[i + j] = u[j] < p ? 1 : 0;
                     }
                 }
-                return ArithmeticOps.cast(Creation.fromFlat(v, shape.clone(), DType.INT64, Device.CPU), dtype);
+                return ArithmeticOps.cast(Creation.adopt(v, shape.clone(), DType.INT64), dtype);
             }
         }
     }
@@ -284,7 +284,7 @@ final class TorchCpuRandom {
                     double x = v[i];
                     v[i] = fused ? Math.fma(x, range, from) : x * range + from;
                 }
-                return Creation.fromFlat(v, shape.clone(), DType.FLOAT64, Device.CPU);
+                return Creation.adopt(v, shape.clone(), DType.FLOAT64);
             }
             case FLOAT32: {
                 float f = (float) from;
@@ -295,7 +295,7 @@ final class TorchCpuRandom {
                     float x = v[i];
                     v[i] = fused ? Math.fma(x, range, f) : x * range + f;
                 }
-                return Creation.fromFlat(v, shape.clone(), DType.FLOAT32, Device.CPU);
+                return Creation.adopt(v, shape.clone(), DType.FLOAT32);
             }
             case FLOAT16:
             case BFLOAT16: {
@@ -307,7 +307,7 @@ final class TorchCpuRandom {
                     float x = reducedUniform(mt, half);
                     v[i] = bits(fused ? Math.fma(x, range, f) : x * range + f, half);
                 }
-                return Creation.fromFlat(v, shape.clone(), dtype, Device.CPU);
+                return Creation.adopt(v, shape.clone(), dtype);
             }
             default:
                 throw new IllegalStateException("uniform of " + dtype);
@@ -331,14 +331,14 @@ final class TorchCpuRandom {
             case FLOAT64: {
                 double[] d = new double[n];
                 normalFill(n, (from, to) -> mt.uniformDoubles(d, from, to - from), at -> boxMuller16(d, at, mean, std, fused));
-                return Creation.fromFlat(d, shape.clone(), DType.FLOAT64, Device.CPU);
+                return Creation.adopt(d, shape.clone(), DType.FLOAT64);
             }
             case FLOAT32: {
                 float[] d = new float[n];
                 float m = (float) mean;
                 float s = (float) std;
                 normalFill(n, (from, to) -> mt.uniformFloats(d, from, to - from), at -> boxMuller16(d, at, m, s, capability));
-                return Creation.fromFlat(d, shape.clone(), DType.FLOAT32, Device.CPU);
+                return Creation.adopt(d, shape.clone(), DType.FLOAT32);
             }
             case FLOAT16:
             case BFLOAT16: {
@@ -355,7 +355,7 @@ final class TorchCpuRandom {
                 for (int i = 0; i < n; i++) {
                     v[i] = bits(d[i], half);
                 }
-                return Creation.fromFlat(v, shape.clone(), dtype, Device.CPU);
+                return Creation.adopt(v, shape.clone(), dtype);
             }
             default:
                 throw new IllegalStateException("normal of " + dtype);
@@ -559,7 +559,7 @@ final class TorchCpuRandom {
                 }
             }
         }
-        Tensor t = Creation.fromFlat(v, shape.clone(), DType.INT64, Device.CPU);
+        Tensor t = Creation.adopt(v, shape.clone(), DType.INT64);
         return dtype == DType.INT64 ? t : ArithmeticOps.cast(t, dtype);
     }
 
@@ -586,7 +586,7 @@ final class TorchCpuRandom {
     // ------------------------------------------------------------------ helpers
 
     private static Tensor fromDoubles(double[] v, int[] shape, DType dtype) {
-        Tensor t = Creation.fromFlat(v, shape.clone(), DType.FLOAT64, Device.CPU);
+        Tensor t = Creation.adopt(v, shape.clone(), DType.FLOAT64);
         return dtype == DType.FLOAT64 ? t : ArithmeticOps.cast(t, dtype);
     }
 
