@@ -330,14 +330,25 @@ final class TorchCpuRandom {
         switch (dtype) {
             case FLOAT64: {
                 double[] d = new double[n];
-                normalFill(n, (from, to) -> mt.uniformDoubles(d, from, to - from), at -> boxMuller16(d, at, mean, std, fused));
+                normalFill(n, (from, to) -> mt.uniformDoubles(d, from, to - from), (at, blocks) -> {
+                    for (int k = 0; k < blocks; k++) {
+                        boxMuller16(d, at + 16 * k, mean, std, fused);
+                    }
+                });
                 return Creation.adopt(d, shape.clone(), DType.FLOAT64);
             }
             case FLOAT32: {
                 float[] d = new float[n];
                 float m = (float) mean;
                 float s = (float) std;
-                normalFill(n, (from, to) -> mt.uniformFloats(d, from, to - from), at -> boxMuller16(d, at, m, s, capability));
+                normalFill(n, (from, to) -> mt.uniformFloats(d, from, to - from), (at, blocks) -> {
+                    if (capability.equals("DEFAULT") || !vectorNormalFill
+                            || !Tensor.backendFor(Device.CPU).normalFill16Avx2(d, at, blocks, m, s)) {
+                        for (int k = 0; k < blocks; k++) {
+                            boxMuller16(d, at + 16 * k, m, s, capability);
+                        }
+                    }
+                });
                 return Creation.adopt(d, shape.clone(), DType.FLOAT32);
             }
             case FLOAT16:
@@ -350,7 +361,11 @@ final class TorchCpuRandom {
                     for (int i = from; i < to; i++) {
                         d[i] = reducedUniform(mt, half);
                     }
-                }, at -> boxMuller16Reduced(d, at, m, s, half));
+                }, (at, blocks) -> {
+                    for (int k = 0; k < blocks; k++) {
+                        boxMuller16Reduced(d, at + 16 * k, m, s, half);
+                    }
+                });
                 short[] v = new short[n];
                 for (int i = 0; i < n; i++) {
                     v[i] = bits(d[i], half);
@@ -364,19 +379,29 @@ final class TorchCpuRandom {
 
     /**
      * ATen's normal_fill: a uniform number into each of the n places in order ({@code draw} of a range of places), then
-     * the Box-Muller transform over each run of 16 ({@code block}, given its first place); a tail shorter than 16
-     * redraws the last 16 places and transforms them again.
+     * the Box-Muller transform over each run of 16 ({@code blocks}, given the first place and the count of runs); a tail
+     * shorter than 16 redraws the last 16 places and transforms them again.
      */
-    private static void normalFill(int n, RangeDraw draw, java.util.function.IntConsumer block) {
+    private static void normalFill(int n, RangeDraw draw, Blocks blocks) {
         draw.draw(0, n);
-        for (int i = 0; i + 16 <= n; i += 16) {
-            block.accept(i);
-        }
+        blocks.transform(0, n / 16);
         if (n % 16 != 0) {
             draw.draw(n - 16, n);
-            block.accept(n - 16);
+            blocks.transform(n - 16, 1);
         }
     }
+
+    /** The Box-Muller transform of {@code count} runs of 16 places from {@code at}, one run after the other. */
+    private interface Blocks {
+        void transform(int at, int count);
+    }
+
+    /**
+     * Whether the float32 fill of the AVX2 and AVX512 kernels takes the backend's lanes
+     * ({@link dev.ember.backend.Backend#normalFill16Avx2}) where it has them; false computes each run with the scalar
+     * port here (the bits are the same: RandomMt19937VectorFillTest).
+     */
+    static volatile boolean vectorNormalFill = true;
 
     /** Uniform numbers drawn in order into the places {@code from} to {@code to - 1} of a fill. */
     private interface RangeDraw {
@@ -409,7 +434,7 @@ final class TorchCpuRandom {
      * checked under ATEN_CPU_CAPABILITY=avx512); on DEFAULT normal_fill_16 (the C library's log, cos and sin on floats,
      * the angle computed in double from the float uniform and rounded to float, nothing fused).
      */
-    private static void boxMuller16(float[] d, int at, float mean, float std, String capability) {
+    static void boxMuller16(float[] d, int at, float mean, float std, String capability) {
         boolean fused = !capability.equals("DEFAULT");
         boolean avx2 = fused;
         float[] sc = new float[2];
