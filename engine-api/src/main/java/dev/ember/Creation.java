@@ -127,6 +127,20 @@ final class Creation {
         return new Tensor(s, Layout.contiguous(shape), device, backend, new int[1]);
     }
 
+    /**
+     * A contiguous CPU tensor of {@code shape} over {@code array} itself, which the caller has just filled and hands over
+     * (no copy); a copy ({@link #fromFlat}) where the backend cannot share an array. {@code array} is of {@code dtype}'s
+     * storage type (float[] float32, short[] float16 or bfloat16, boolean[] bool, ...).
+     */
+    static Tensor adopt(Object array, int[] shape, DType dtype) {
+        Backend backend = Tensor.backendFor(Device.CPU);
+        Storage s = backend.shareArray(array, dtype, Device.CPU.index());
+        if (s == null) {
+            return fromFlat(array, shape, dtype, Device.CPU);
+        }
+        return new Tensor(s, Layout.contiguous(shape), Device.CPU, backend, new int[1]);
+    }
+
     /** {@link Tensor#fromHalfBits}: the bits copied into a float16 or bfloat16 storage on the CPU. */
     static Tensor fromHalfBits(short[] bits, DType dtype, int[] shape) {
         if (!dtype.isReducedFloatingPoint()) {
@@ -856,17 +870,19 @@ final class Creation {
             throw new IllegalArgumentException((kind == RandomKind.UNIFORM ? "\"check_uniform_bounds\"" : "\"normal_kernel_cpu\"")
                     + " not implemented for '" + dtype.legacyTypeName().replace("Tensor", "") + "'");
         }
-        Tensor t = empty(Shapes.checkSizes(shape), dtype, device);
+        int[] sizes = Shapes.checkSizes(shape);
+        Shapes.storageNumel(sizes, dtype, device); // empty's size checks, before anything is drawn
         if (device.isMeta()) {
-            return t; // PyTorch's meta kernels draw nothing: the generator stays where it was
+            return empty(sizes, dtype, device); // PyTorch's meta kernels draw nothing: the generator stays where it was
         }
         // fp8 and uint16/32/64 go on to the kernels' refusal, as 2.x's random kernels dispatch neither
+        // (PyTorch's CPU kernels fill arrays of their own, handed to the tensor: no empty tensor allocated before)
         Tensor cpu = dtype.isFloat8() || dtype.isBarebonesUnsigned() ? null
-                : g.drawCpu(device, mt -> TorchCpuRandom.random(kind, t.shape, dtype, a, b, mt));
+                : g.drawCpu(device, mt -> TorchCpuRandom.random(kind, sizes, dtype, a, b, mt));
         if (cpu != null) {
-            t.close();
             return cpu;
         }
+        Tensor t = empty(sizes, dtype, device);
         long[] drawn = g.draw(t.numel());
         t.backend.random(kind, t.storage(), t.layout, drawn[0], drawn[1], a, b);
         return t;

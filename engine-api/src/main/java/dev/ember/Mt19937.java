@@ -85,10 +85,25 @@ final class Mt19937 {
     private void twist() {
         left = N;
         next = 0;
-        for (int k = 0; k < N; k++) {
-            int y = (state[k] & 0x80000000) | (state[(k + 1) % N] & 0x7fffffff);
-            state[k] = state[(k + M) % N] ^ (y >>> 1) ^ ((y & 1) != 0 ? 0x9908b0df : 0);
+        int[] st = state;
+        int k = 0;
+        for (; k < N - M; k++) {
+            int y = (st[k] & 0x80000000) | (st[k + 1] & 0x7fffffff);
+            st[k] = st[k + M] ^ (y >>> 1) ^ (-(y & 1) & 0x9908b0df);
         }
+        for (; k < N - 1; k++) {
+            int y = (st[k] & 0x80000000) | (st[k + 1] & 0x7fffffff);
+            st[k] = st[k + M - N] ^ (y >>> 1) ^ (-(y & 1) & 0x9908b0df);
+        }
+        int y = (st[N - 1] & 0x80000000) | (st[0] & 0x7fffffff);
+        st[N - 1] = st[M - 1] ^ (y >>> 1) ^ (-(y & 1) & 0x9908b0df);
+    }
+
+    private static int temper(int y) {
+        y ^= y >>> 11;
+        y ^= (y << 7) & 0x9d2c5680;
+        y ^= (y << 15) & 0xefc60000;
+        return y ^ (y >>> 18);
     }
 
     /** The next 32-bit word, unsigned ({@code generator->random()}). */
@@ -96,12 +111,64 @@ final class Mt19937 {
         if (--left == 0) {
             twist();
         }
-        int y = state[next++];
-        y ^= y >>> 11;
-        y ^= (y << 7) & 0x9d2c5680;
-        y ^= (y << 15) & 0xefc60000;
-        y ^= y >>> 18;
-        return y & 0xFFFFFFFFL;
+        return temper(state[next++]) & 0xFFFFFFFFL;
+    }
+
+    /**
+     * The next {@code len} words into {@code dst} from {@code off}, as {@code len} calls of {@link #random} would give
+     * them (each word's 32 bits as an int), a run of the state at a time.
+     */
+    void words(int[] dst, int off, int len) {
+        int[] st = state;
+        while (len > 0) {
+            int ready = left - 1; // the words before the next twist
+            if (ready <= 0) {
+                dst[off++] = (int) random(); // twists
+                len--;
+                continue;
+            }
+            int take = Math.min(ready, len);
+            int from = next;
+            for (int i = 0; i < take; i++) {
+                dst[off + i] = temper(st[from + i]);
+            }
+            next = from + take;
+            left -= take;
+            off += take;
+            len -= take;
+        }
+    }
+
+    /** A run of words for the bulk draws below (the engine is used under its generator's lock, one draw at a time). */
+    private final int[] scratch = new int[1024];
+
+    /** The next {@code len} numbers of {@link #uniformFloat} into {@code dst} from {@code off}. */
+    void uniformFloats(float[] dst, int off, int len) {
+        int[] w = scratch;
+        while (len > 0) {
+            int k = Math.min(w.length, len);
+            words(w, 0, k);
+            for (int j = 0; j < k; j++) {
+                dst[off + j] = (w[j] & 0xFFFFFF) * 0x1.0p-24f;
+            }
+            off += k;
+            len -= k;
+        }
+    }
+
+    /** The next {@code len} numbers of {@link #uniformDouble} into {@code dst} from {@code off}. */
+    void uniformDoubles(double[] dst, int off, int len) {
+        int[] w = scratch;
+        while (len > 0) {
+            int k = Math.min(w.length / 2, len);
+            words(w, 0, 2 * k);
+            for (int j = 0; j < k; j++) {
+                long bits = ((long) (w[2 * j] & 0x1FFFFF) << 32) | (w[2 * j + 1] & 0xFFFFFFFFL); // 53 bits of hi:lo
+                dst[off + j] = bits * 0x1.0p-53;
+            }
+            off += k;
+            len -= k;
+        }
     }
 
     /** Two words, the first high ({@code generator->random64()}). */

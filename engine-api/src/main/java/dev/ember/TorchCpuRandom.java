@@ -62,17 +62,13 @@ final class TorchCpuRandom {
                 return normal(shape, dtype, a, b, mt, n, contiguous, capability);
             case INTEGERS:
                 return integers(shape, dtype, (long) a, (long) b, mt, n);
-            case BERNOULLI: {
-                long[] v = new long[n];
-                for (int i = 0; i < n; i++) {
-                    v[i] = mt.uniformDouble() < a ? 1 : 0;
-                }
-                return ArithmeticOps.cast(Creation.fromFlat(v, shape.clone(), DType.INT64, Device.CPU), dtype);
-            }
+            case BERNOULLI:
+                return bernoulli(shape, dtype, a, mt, n);
             case EXPONENTIAL: {
                 double[] v = new double[n];
+                mt.uniformDoubles(v, 0, n);
                 for (int i = 0; i < n; i++) {
-                    v[i] = -1.0 / a * Math.log1p(-mt.uniformDouble());
+                    v[i] = -1.0 / a * Math.log1p(-v[i]);
                 }
                 return fromDoubles(v, shape, dtype);
             }
@@ -234,6 +230,59 @@ final class TorchCpuRandom {
         }
     }
 
+    // ------------------------------------------------------------------ bernoulli
+
+    /**
+     * Bernoulli(p): {@code uniform double < p} per element, written as 1 or 0 straight into an array of the type where
+     * it is bool, float32 or float64 (dropout's mask, {@code bernoulli_} of a float tensor), else through int64.
+     */
+    private static Tensor bernoulli(int[] shape, DType dtype, double p, Mt19937 mt, int n) {
+        double[] u = new double[Math.min(n, 512)];
+        switch (dtype) {
+            case BOOL: {
+                boolean[] v = new boolean[n];
+                for (int i = 0; i < n; i += u.length) {
+                    int k = Math.min(u.length, n - i);
+                    mt.uniformDoubles(u, 0, k);
+                    for (int j = 0; j < k; j++) {
+                        v[i + j] = u[j] < p;
+                    }
+                }
+                return Creation.adopt(v, shape.clone(), DType.BOOL);
+            }
+            case FLOAT32: {
+                float[] v = new float[n];
+                for (int i = 0; i < n; i += u.length) {
+                    int k = Math.min(u.length, n - i);
+                    mt.uniformDoubles(u, 0, k);
+                    for (int j = 0; j < k; j++) {
+                        v[i + j] = u[j] < p ? 1f : 0f;
+                    }
+                }
+                return Creation.adopt(v, shape.clone(), DType.FLOAT32);
+            }
+            case FLOAT64: {
+                double[] v = new double[n];
+                mt.uniformDoubles(v, 0, n);
+                for (int i = 0; i < n; i++) {
+                    v[i] = v[i] < p ? 1 : 0;
+                }
+                return Creation.adopt(v, shape.clone(), DType.FLOAT64);
+            }
+            default: {
+                long[] v = new long[n];
+                for (int i = 0; i < n; i += u.length) {
+                    int k = Math.min(u.length, n - i);
+                    mt.uniformDoubles(u, 0, k);
+                    for (int j = 0; j < k; j++) {
+                        v[i + j] = u[j] < p ? 1 : 0;
+                    }
+                }
+                return ArithmeticOps.cast(Creation.adopt(v, shape.clone(), DType.INT64), dtype);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ uniform
 
     private static Tensor uniform(int[] shape, DType dtype, double from, double to, Mt19937 mt, int n, boolean fused) {
@@ -241,21 +290,23 @@ final class TorchCpuRandom {
             case FLOAT64: {
                 double range = to - from;
                 double[] v = new double[n];
+                mt.uniformDoubles(v, 0, n);
                 for (int i = 0; i < n; i++) {
-                    double x = mt.uniformDouble();
+                    double x = v[i];
                     v[i] = fused ? Math.fma(x, range, from) : x * range + from;
                 }
-                return Creation.fromFlat(v, shape.clone(), DType.FLOAT64, Device.CPU);
+                return Creation.adopt(v, shape.clone(), DType.FLOAT64);
             }
             case FLOAT32: {
                 float f = (float) from;
                 float range = (float) to - f;
                 float[] v = new float[n];
+                mt.uniformFloats(v, 0, n);
                 for (int i = 0; i < n; i++) {
-                    float x = mt.uniformFloat();
+                    float x = v[i];
                     v[i] = fused ? Math.fma(x, range, f) : x * range + f;
                 }
-                return Creation.fromFlat(v, shape.clone(), DType.FLOAT32, Device.CPU);
+                return Creation.adopt(v, shape.clone(), DType.FLOAT32);
             }
             case FLOAT16:
             case BFLOAT16: {
@@ -267,7 +318,7 @@ final class TorchCpuRandom {
                     float x = reducedUniform(mt, half);
                     v[i] = bits(fused ? Math.fma(x, range, f) : x * range + f, half);
                 }
-                return Creation.fromFlat(v, shape.clone(), dtype, Device.CPU);
+                return Creation.adopt(v, shape.clone(), dtype);
             }
             default:
                 throw new IllegalStateException("uniform of " + dtype);
@@ -290,15 +341,26 @@ final class TorchCpuRandom {
         switch (dtype) {
             case FLOAT64: {
                 double[] d = new double[n];
-                normalFill(n, i -> d[i] = mt.uniformDouble(), at -> boxMuller16(d, at, mean, std, fused));
-                return Creation.fromFlat(d, shape.clone(), DType.FLOAT64, Device.CPU);
+                normalFill(n, (from, to) -> mt.uniformDoubles(d, from, to - from), (at, blocks) -> {
+                    for (int k = 0; k < blocks; k++) {
+                        boxMuller16(d, at + 16 * k, mean, std, fused);
+                    }
+                });
+                return Creation.adopt(d, shape.clone(), DType.FLOAT64);
             }
             case FLOAT32: {
                 float[] d = new float[n];
                 float m = (float) mean;
                 float s = (float) std;
-                normalFill(n, i -> d[i] = mt.uniformFloat(), at -> boxMuller16(d, at, m, s, capability));
-                return Creation.fromFlat(d, shape.clone(), DType.FLOAT32, Device.CPU);
+                normalFill(n, (from, to) -> mt.uniformFloats(d, from, to - from), (at, blocks) -> {
+                    if (capability.equals("DEFAULT") || !vectorNormalFill
+                            || !Tensor.backendFor(Device.CPU).normalFill16Avx2(d, at, blocks, m, s)) {
+                        for (int k = 0; k < blocks; k++) {
+                            boxMuller16(d, at + 16 * k, m, s, capability);
+                        }
+                    }
+                });
+                return Creation.adopt(d, shape.clone(), DType.FLOAT32);
             }
             case FLOAT16:
             case BFLOAT16: {
@@ -306,12 +368,20 @@ final class TorchCpuRandom {
                 float[] d = new float[n]; // the values of the reduced type, held as floats
                 float m = reduced(mean, half);
                 float s = reduced(std, half);
-                normalFill(n, i -> d[i] = reducedUniform(mt, half), at -> boxMuller16Reduced(d, at, m, s, half));
+                normalFill(n, (from, to) -> {
+                    for (int i = from; i < to; i++) {
+                        d[i] = reducedUniform(mt, half);
+                    }
+                }, (at, blocks) -> {
+                    for (int k = 0; k < blocks; k++) {
+                        boxMuller16Reduced(d, at + 16 * k, m, s, half);
+                    }
+                });
                 short[] v = new short[n];
                 for (int i = 0; i < n; i++) {
                     v[i] = bits(d[i], half);
                 }
-                return Creation.fromFlat(v, shape.clone(), dtype, Device.CPU);
+                return Creation.adopt(v, shape.clone(), dtype);
             }
             default:
                 throw new IllegalStateException("normal of " + dtype);
@@ -319,23 +389,34 @@ final class TorchCpuRandom {
     }
 
     /**
-     * ATen's normal_fill: a uniform number into each of the n places ({@code draw}), then the Box-Muller transform over
-     * each run of 16 ({@code block}, given its first place); a tail shorter than 16 redraws the last 16 places and
-     * transforms them again.
+     * ATen's normal_fill: a uniform number into each of the n places in order ({@code draw} of a range of places), then
+     * the Box-Muller transform over each run of 16 ({@code blocks}, given the first place and the count of runs); a tail
+     * shorter than 16 redraws the last 16 places and transforms them again.
      */
-    private static void normalFill(int n, java.util.function.IntConsumer draw, java.util.function.IntConsumer block) {
-        for (int i = 0; i < n; i++) {
-            draw.accept(i);
-        }
-        for (int i = 0; i + 16 <= n; i += 16) {
-            block.accept(i);
-        }
+    private static void normalFill(int n, RangeDraw draw, Blocks blocks) {
+        draw.draw(0, n);
+        blocks.transform(0, n / 16);
         if (n % 16 != 0) {
-            for (int i = n - 16; i < n; i++) {
-                draw.accept(i);
-            }
-            block.accept(n - 16);
+            draw.draw(n - 16, n);
+            blocks.transform(n - 16, 1);
         }
+    }
+
+    /** The Box-Muller transform of {@code count} runs of 16 places from {@code at}, one run after the other. */
+    private interface Blocks {
+        void transform(int at, int count);
+    }
+
+    /**
+     * Whether the float32 fill of the AVX2 and AVX512 kernels takes the backend's lanes
+     * ({@link dev.ember.backend.Backend#normalFill16Avx2}) where it has them; false computes each run with the scalar
+     * port here (the bits are the same: RandomMt19937VectorFillTest).
+     */
+    static volatile boolean vectorNormalFill = true;
+
+    /** Uniform numbers drawn in order into the places {@code from} to {@code to - 1} of a fill. */
+    private interface RangeDraw {
+        void draw(int from, int to);
     }
 
     /** {@code uniform_real_distribution<Half or BFloat16>(0, 1)}: 11 or 8 bits of a 32-bit word, exact in the type. */
@@ -364,7 +445,7 @@ final class TorchCpuRandom {
      * checked under ATEN_CPU_CAPABILITY=avx512); on DEFAULT normal_fill_16 (the C library's log, cos and sin on floats,
      * the angle computed in double from the float uniform and rounded to float, nothing fused).
      */
-    private static void boxMuller16(float[] d, int at, float mean, float std, String capability) {
+    static void boxMuller16(float[] d, int at, float mean, float std, String capability) {
         boolean fused = !capability.equals("DEFAULT");
         boolean avx2 = fused;
         float[] sc = new float[2];
@@ -500,11 +581,23 @@ final class TorchCpuRandom {
         boolean wide = Long.compareUnsigned(range, 1L << 32) >= 0 && (dtype == DType.INT64 || dtype == DType.FLOAT64
                 || dtype == DType.FLOAT32 || dtype == DType.BFLOAT16);
         long[] v = new long[n];
-        for (int i = 0; i < n; i++) {
-            long word = wide ? mt.random64() : mt.random();
-            v[i] = Long.remainderUnsigned(word, range) + from;
+        if (wide) {
+            for (int i = 0; i < n; i++) {
+                v[i] = Long.remainderUnsigned(mt.random64(), range) + from;
+            }
+        } else {
+            int[] w = new int[Math.min(n, 1024)];
+            for (int i = 0; i < n; i += w.length) {
+                int k = Math.min(w.length, n - i);
+                mt.words(w, 0, k);
+                for (int j = 0; j < k; j++) {
+                    long word = w[j] & 0xFFFFFFFFL;
+                    // a positive range: the signed remainder of the non-negative word is the unsigned one
+                    v[i + j] = (range > 0 ? word % range : Long.remainderUnsigned(word, range)) + from;
+                }
+            }
         }
-        Tensor t = Creation.fromFlat(v, shape.clone(), DType.INT64, Device.CPU);
+        Tensor t = Creation.adopt(v, shape.clone(), DType.INT64);
         return dtype == DType.INT64 ? t : ArithmeticOps.cast(t, dtype);
     }
 
@@ -522,8 +615,13 @@ final class TorchCpuRandom {
         for (int i = 0; i < n; i++) {
             r[i] = i;
         }
+        int[] w = new int[Math.min(Math.max(n - 1, 1), 1024)];
         for (int i = 0; i < n - 1; i++) {
-            int z = (int) (mt.random() % (n - i));
+            int at = i % w.length;
+            if (at == 0) {
+                mt.words(w, 0, Math.min(w.length, n - 1 - i));
+            }
+            int z = (int) ((w[at] & 0xFFFFFFFFL) % (n - i));
             long t = r[i];
             r[i] = r[i + z];
             r[i + z] = t;
@@ -534,7 +632,7 @@ final class TorchCpuRandom {
     // ------------------------------------------------------------------ helpers
 
     private static Tensor fromDoubles(double[] v, int[] shape, DType dtype) {
-        Tensor t = Creation.fromFlat(v, shape.clone(), DType.FLOAT64, Device.CPU);
+        Tensor t = Creation.adopt(v, shape.clone(), DType.FLOAT64);
         return dtype == DType.FLOAT64 ? t : ArithmeticOps.cast(t, dtype);
     }
 

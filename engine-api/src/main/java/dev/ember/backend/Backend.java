@@ -250,6 +250,18 @@ public interface Backend {
     }
 
     /**
+     * PyTorch's AVX2 float32 normal fill (ATen's {@code normal_fill_16_AVX2}: avx_mathfun's log and sincos with the
+     * fused multiply-adds of PyTorch's build) over {@code blocks} runs of 16 floats of {@code d} from {@code at}, in
+     * place: each run's first 8 uniform numbers give the radii and its last 8 the angles, and the run becomes
+     * {@code fma(radius * cos, std, mean)} then {@code fma(radius * sin, std, mean)}, bit for bit as the scalar port
+     * that draws {@code Generator.Algorithm.MT19937}'s float32 normal numbers computes them. Returns false, writing
+     * nothing, where the backend has no such kernel (the caller computes them).
+     */
+    default boolean normalFill16Avx2(float[] d, int at, int blocks, float mean, float std) {
+        return false;
+    }
+
+    /**
      * Whether {@link #lstmCellPointwise}, {@link #lstmCellBackward} and {@link #gruCellPointwise} run on this backend
      * (the caller composes the ops where not).
      */

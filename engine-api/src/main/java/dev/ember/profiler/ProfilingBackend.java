@@ -430,6 +430,11 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public boolean normalFill16Avx2(float[] d, int at, int blocks, float mean, float std) {
+        return delegate.normalFill16Avx2(d, at, blocks, mean, std);
+    }
+
+    @Override
     public boolean fusedRnnCells() {
         return delegate.fusedRnnCells();
     }

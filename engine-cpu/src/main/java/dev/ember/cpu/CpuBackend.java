@@ -241,6 +241,19 @@ public final class CpuBackend implements Backend {
                 dstLayout.offset(), dstLayout.stride(0));
     }
 
+    /** The Vector API's float32 normal fill, or null without the Vector API. */
+    private static final NormalFill NORMAL_FILL = MicroKernels.loadVectorClass(NormalFill.class,
+            "dev.ember.cpu.VectorNormalFill");
+
+    @Override
+    public boolean normalFill16Avx2(float[] d, int at, int blocks, float mean, float std) {
+        if (NORMAL_FILL == null) {
+            return false;
+        }
+        NORMAL_FILL.blocks(d, at, blocks, mean, std);
+        return true;
+    }
+
     @Override
     public boolean fusedRnnCells() {
         return true;
