@@ -162,28 +162,14 @@ final class SegmentOps {
         return new Segments(outer, inner, dataShape[ax], count, start, length);
     }
 
-    /** A value rounded to the data's type, as PyTorch's {@code scalar_t} arithmetic leaves each step. */
-    private static double round(double v, DType type) {
-        switch (type) {
-            case FLOAT32:
-                return (float) v;
-            case FLOAT16:
-                return Half.toFloat(Half.fromFloat((float) v));
-            case BFLOAT16:
-                return BFloat16.toFloat(BFloat16.fromFloat((float) v));
-            default:
-                return v;
-        }
-    }
-
     /** {@code scalar_t / int64_t}: the count in the type first for half types (c10's operator), else as is. */
     private static double divide(double v, long count, DType type) {
-        return round(v / round(count, type), type);
+        return TypeRound.of(v / TypeRound.of(count, type), type);
     }
 
     private static double identity(Reduction r, Double initial, DType type) {
         if (initial != null) {
-            return round(initial, type);
+            return TypeRound.of(initial, type);
         }
         switch (r) {
             case MAX: return Double.NEGATIVE_INFINITY;
@@ -211,10 +197,10 @@ final class SegmentOps {
                                 acc = Double.isNaN(v) ? v : (v < acc ? v : acc); // std::min
                                 break;
                             case PROD:
-                                acc = round(acc * v, type);
+                                acc = TypeRound.of(acc * v, type);
                                 break;
                             default:
-                                acc = round(acc + v, type);
+                                acc = TypeRound.of(acc + v, type);
                         }
                     }
                     if (r == Reduction.MEAN) {
@@ -234,7 +220,7 @@ final class SegmentOps {
     private static double[] backward(double[] g, double[] out, double[] x, Segments s, Reduction r, Double initial,
                                      DType type) {
         double[] gi = new double[x.length];
-        double initialProd = initial != null ? round(initial, type) : 1;
+        double initialProd = initial != null ? TypeRound.of(initial, type) : 1;
         for (int o = 0; o < s.outer; o++) {
             for (int i = 0; i < s.count; i++) {
                 long start = s.start[o * s.count + i];
@@ -280,19 +266,19 @@ final class SegmentOps {
                             }
                             break;
                         default: { // PROD
-                            double gradVal = round(g[oi] * out[oi], type);
+                            double gradVal = TypeRound.of(g[oi] * out[oi], type);
                             for (long j = 0; j < len; j++) {
                                 int xi = (int) ((base + j) * s.inner + in);
                                 if (Double.isNaN(x[xi]) || x[xi] == 0) {
                                     double exclusive = initialProd;
                                     for (long k = 0; k < len; k++) {
                                         if (k != j) {
-                                            exclusive = round(exclusive * x[(int) ((base + k) * s.inner + in)], type);
+                                            exclusive = TypeRound.of(exclusive * x[(int) ((base + k) * s.inner + in)], type);
                                         }
                                     }
-                                    gi[xi] = round(g[oi] * exclusive, type);
+                                    gi[xi] = TypeRound.of(g[oi] * exclusive, type);
                                 } else {
-                                    gi[xi] = round(gradVal / x[xi], type);
+                                    gi[xi] = TypeRound.of(gradVal / x[xi], type);
                                 }
                             }
                         }

@@ -196,8 +196,8 @@ final class TorchCpuRandom {
         int n = rows * categories;
         double[] key = new double[n];
         for (int i = 0; i < n; i++) {
-            double q = round(-1.0 * Math.log1p(-mt.uniformDouble()), dtype); // exponential_(1) in the input's type
-            key[i] = round(round(p[i], dtype) / q, dtype);
+            double q = TypeRound.of(-1.0 * Math.log1p(-mt.uniformDouble()), dtype); // exponential_(1) in the input's type
+            key[i] = TypeRound.of(TypeRound.of(p[i], dtype) / q, dtype);
         }
         Integer[] order = new Integer[categories];
         for (int r = 0; r < rows; r++) {
@@ -214,20 +214,6 @@ final class TorchCpuRandom {
             }
         }
         return out;
-    }
-
-    /** A double rounded to {@code dtype} (float64, float32, float16 or bfloat16), as a double. */
-    private static double round(double v, DType dtype) {
-        switch (dtype) {
-            case FLOAT32:
-                return (float) v;
-            case FLOAT16:
-                return Half.toFloat(Half.fromFloat((float) v));
-            case BFLOAT16:
-                return BFloat16.toFloat(BFloat16.fromFloat((float) v));
-            default:
-                return v;
-        }
     }
 
     // ------------------------------------------------------------------ bernoulli
