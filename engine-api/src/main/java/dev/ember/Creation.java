@@ -774,6 +774,7 @@ final class Creation {
     static Tensor randomIntegers(int[] shape, DType dtype, long from, long to, Generator g, Device device) {
         if (!device.isMeta() && !dtype.isFloat8() && !dtype.isBarebonesUnsigned() && !dtype.isComplex()) {
             int[] sizes = Shapes.checkSizes(shape);
+            Shapes.storageNumel(sizes, dtype, device); // empty's size checks, before anything is drawn
             Tensor cpu = g.drawCpu(device, mt -> TorchCpuRandom.integers(sizes, dtype, from, to, mt));
             if (cpu != null) {
                 return cpu;

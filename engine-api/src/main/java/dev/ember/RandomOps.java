@@ -215,7 +215,10 @@ final class RandomOps {
         InplaceOps.checkNoSelfOverlap(self);
         long[] range = Creation.randomRange(from, to, self.dtype);
         return fill(self, List.of(), node, old -> {
-            Tensor serial = g.drawCpu(old.device, mt -> TorchCpuRandom.integersLike(old, range[0], range[1], mt));
+            // fp8 and uint16/32/64 go on to the kernels' refusal, as 2.x's random kernels dispatch neither
+            boolean refused = old.dtype.isFloat8() || old.dtype.isBarebonesUnsigned();
+            Tensor serial = refused ? null
+                    : g.drawCpu(old.device, mt -> TorchCpuRandom.integersLike(old, range[0], range[1], mt));
             return serial != null ? serial : draw(old, RandomKind.INTEGERS, range[0], range[1], g);
         });
     }
