@@ -1,8 +1,24 @@
 package dev.ember;
 
+import dev.ember.backend.AvxMathfunConstants;
 import dev.ember.backend.CpuCapability;
 import dev.ember.backend.Layout;
 import dev.ember.backend.RandomKind;
+
+import static dev.ember.backend.AvxMathfunConstants.COS_P0;
+import static dev.ember.backend.AvxMathfunConstants.COS_P1;
+import static dev.ember.backend.AvxMathfunConstants.COS_P2;
+import static dev.ember.backend.AvxMathfunConstants.DP1;
+import static dev.ember.backend.AvxMathfunConstants.DP2;
+import static dev.ember.backend.AvxMathfunConstants.DP3;
+import static dev.ember.backend.AvxMathfunConstants.FOPI;
+import static dev.ember.backend.AvxMathfunConstants.LOG_Q1;
+import static dev.ember.backend.AvxMathfunConstants.LOG_Q2;
+import static dev.ember.backend.AvxMathfunConstants.SIN_P0;
+import static dev.ember.backend.AvxMathfunConstants.SIN_P1;
+import static dev.ember.backend.AvxMathfunConstants.SIN_P2;
+import static dev.ember.backend.AvxMathfunConstants.SQRTHF;
+import static dev.ember.backend.AvxMathfunConstants.TWO_PI;
 
 /**
  * PyTorch's CPU random kernels over its MT19937 engine ({@link Mt19937}), element for element: what a generator of
@@ -456,9 +472,6 @@ final class TorchCpuRandom {
         }
     }
 
-    /** {@code _mm256_set1_ps(2.0f * c10::pi<double>)}. */
-    private static final float TWO_PI = (float) (2.0 * Math.PI);
-
     /**
      * One lane of avx_mathfun's {@code log256_ps} and {@code sincos256_ps} (Cephes' single-precision log and sin/cos,
      * as Julien Pommier's SSE port vectorizes them), with the roundings GCC's FMA contraction gives PyTorch's AVX2 build:
@@ -468,17 +481,7 @@ final class TorchCpuRandom {
      * Pommier; zlib license: this is an altered version, and its origin is that software), with Cephes' coefficients.
      */
     static final class AvxMathfun {
-        private static final float SQRTHF = 0.707106781186547524f;
-        private static final float[] LOG_P = {7.0376836292E-2f, -1.1514610310E-1f, 1.1676998740E-1f, -1.2420140846E-1f,
-            1.4249322787E-1f, -1.6668057665E-1f, 2.0000714765E-1f, -2.4999993993E-1f, 3.3333331174E-1f};
-        private static final float LOG_Q1 = -2.12194440e-4f;
-        private static final float LOG_Q2 = 0.693359375f;
-        private static final float DP1 = -0.78515625f;
-        private static final float DP2 = -2.4187564849853515625e-4f;
-        private static final float DP3 = -3.77489497744594108e-8f;
-        private static final float[] SIN_P = {-1.9515295891E-4f, 8.3321608736E-3f, -1.6666654611E-1f};
-        private static final float[] COS_P = {2.443315711809948E-005f, -1.388731625493765E-003f, 4.166664568298827E-002f};
-        private static final float FOPI = 1.27323954473516f; // 4 / pi
+        private static final float[] LOG_P = AvxMathfunConstants.logP();
 
         private AvxMathfun() {
         }
@@ -524,13 +527,13 @@ final class TorchCpuRandom {
             boolean signCos = (~(j - 2) & 4) != 0;
             signSin ^= swapSin;
             float z = x * x;
-            float yc = Math.fma(COS_P[0], z, COS_P[1]);
-            yc = Math.fma(yc, z, COS_P[2]);
+            float yc = Math.fma(COS_P0, z, COS_P1);
+            yc = Math.fma(yc, z, COS_P2);
             float ycz = yc * z;
             yc = Math.fma(ycz, z, -(z * 0.5f));
             yc = yc + 1f;
-            float ys = Math.fma(SIN_P[0], z, SIN_P[1]);
-            ys = Math.fma(ys, z, SIN_P[2]);
+            float ys = Math.fma(SIN_P0, z, SIN_P1);
+            ys = Math.fma(ys, z, SIN_P2);
             ys = ys * z;
             ys = Math.fma(ys, x, x);
             float s = sinPoly ? ys : yc;

@@ -1,10 +1,26 @@
 package dev.ember.cpu;
 
+import dev.ember.backend.AvxMathfunConstants;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+
+import static dev.ember.backend.AvxMathfunConstants.COS_P0;
+import static dev.ember.backend.AvxMathfunConstants.COS_P1;
+import static dev.ember.backend.AvxMathfunConstants.COS_P2;
+import static dev.ember.backend.AvxMathfunConstants.DP1;
+import static dev.ember.backend.AvxMathfunConstants.DP2;
+import static dev.ember.backend.AvxMathfunConstants.DP3;
+import static dev.ember.backend.AvxMathfunConstants.FOPI;
+import static dev.ember.backend.AvxMathfunConstants.LOG_Q1;
+import static dev.ember.backend.AvxMathfunConstants.LOG_Q2;
+import static dev.ember.backend.AvxMathfunConstants.SIN_P0;
+import static dev.ember.backend.AvxMathfunConstants.SIN_P1;
+import static dev.ember.backend.AvxMathfunConstants.SIN_P2;
+import static dev.ember.backend.AvxMathfunConstants.SQRTHF;
+import static dev.ember.backend.AvxMathfunConstants.TWO_PI;
 
 /**
  * ATen's {@code normal_fill_16_AVX2} on float lanes (the preferred species, eight of a run's sixteen numbers at a
@@ -17,22 +33,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorNormalFill implements NormalFill {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    private static final float SQRTHF = 0.707106781186547524f;
-    private static final float[] LOG_P = {7.0376836292E-2f, -1.1514610310E-1f, 1.1676998740E-1f, -1.2420140846E-1f,
-        1.4249322787E-1f, -1.6668057665E-1f, 2.0000714765E-1f, -2.4999993993E-1f, 3.3333331174E-1f};
-    private static final float LOG_Q1 = -2.12194440e-4f;
-    private static final float LOG_Q2 = 0.693359375f;
-    private static final float DP1 = -0.78515625f;
-    private static final float DP2 = -2.4187564849853515625e-4f;
-    private static final float DP3 = -3.77489497744594108e-8f;
-    private static final float SIN_P0 = -1.9515295891E-4f;
-    private static final float SIN_P1 = 8.3321608736E-3f;
-    private static final float SIN_P2 = -1.6666654611E-1f;
-    private static final float COS_P0 = 2.443315711809948E-005f;
-    private static final float COS_P1 = -1.388731625493765E-003f;
-    private static final float COS_P2 = 4.166664568298827E-002f;
-    private static final float FOPI = 1.27323954473516f;
-    private static final float TWO_PI = (float) (2.0 * Math.PI);
+    private static final float[] LOG_P = AvxMathfunConstants.logP();
 
     @Override
     public void blocks(float[] d, int at, int blocks, float mean, float std) {
