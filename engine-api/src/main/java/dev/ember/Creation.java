@@ -772,7 +772,7 @@ final class Creation {
      * ({@code randint(-2^60 - 1, 2^60 + 1)}'s ends are not doubles); other generators as {@link #random}.
      */
     static Tensor randomIntegers(int[] shape, DType dtype, long from, long to, Generator g, Device device) {
-        if (!device.isMeta() && !dtype.isFloat8() && !dtype.isBarebonesUnsigned() && !dtype.isComplex()) {
+        if (!device.isMeta() && TorchCpuRandom.dispatches(dtype) && !dtype.isComplex()) {
             int[] sizes = Shapes.checkSizes(shape);
             Shapes.storageNumel(sizes, dtype, device); // empty's size checks, before anything is drawn
             Tensor cpu = g.drawCpu(device, mt -> TorchCpuRandom.integers(sizes, dtype, from, to, mt));
@@ -876,9 +876,8 @@ final class Creation {
         if (device.isMeta()) {
             return empty(sizes, dtype, device); // PyTorch's meta kernels draw nothing: the generator stays where it was
         }
-        // fp8 and uint16/32/64 go on to the kernels' refusal, as 2.x's random kernels dispatch neither
         // (PyTorch's CPU kernels fill arrays of their own, handed to the tensor: no empty tensor allocated before)
-        Tensor cpu = dtype.isFloat8() || dtype.isBarebonesUnsigned() ? null
+        Tensor cpu = !TorchCpuRandom.dispatches(dtype) ? null
                 : g.drawCpu(device, mt -> TorchCpuRandom.random(kind, sizes, dtype, a, b, mt));
         if (cpu != null) {
             return cpu;

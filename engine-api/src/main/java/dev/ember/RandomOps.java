@@ -31,7 +31,7 @@ final class RandomOps {
     /** A fresh tensor of {@code like}'s shape, type and device drawn from {@code kind}. */
     private static Tensor draw(Tensor like, RandomKind kind, double a, double b, Generator g) {
         boolean real = (kind != RandomKind.UNIFORM && kind != RandomKind.NORMAL || like.dtype.isFloatingPoint())
-                && !like.dtype.isFloat8() && !like.dtype.isBarebonesUnsigned();
+                && TorchCpuRandom.dispatches(like.dtype);
         if (!like.isContiguous() && real && !like.device.isMeta()) {
             // PyTorch's CPU kernels fill a strided tensor in the order of its memory
             Tensor t = g.drawCpu(like.device, mt -> TorchCpuRandom.randomLike(kind, like, like.dtype, a, b, mt));
@@ -215,9 +215,7 @@ final class RandomOps {
         InplaceOps.checkNoSelfOverlap(self);
         long[] range = Creation.randomRange(from, to, self.dtype);
         return fill(self, List.of(), node, old -> {
-            // fp8 and uint16/32/64 go on to the kernels' refusal, as 2.x's random kernels dispatch neither
-            boolean refused = old.dtype.isFloat8() || old.dtype.isBarebonesUnsigned();
-            Tensor serial = refused ? null
+            Tensor serial = !TorchCpuRandom.dispatches(old.dtype) ? null
                     : g.drawCpu(old.device, mt -> TorchCpuRandom.integersLike(old, range[0], range[1], mt));
             return serial != null ? serial : draw(old, RandomKind.INTEGERS, range[0], range[1], g);
         });
@@ -811,8 +809,7 @@ final class RandomOps {
     static Tensor randintLike(Tensor like, long low, long high, Generator g) {
         long[] range = Creation.randomRange(low, high, like.dtype);
         Tensor target = likeTarget(like);
-        if (!target.device.isMeta() && !target.dtype.isFloat8() && !target.dtype.isBarebonesUnsigned()
-                && !target.dtype.isComplex()) {
+        if (!target.device.isMeta() && TorchCpuRandom.dispatches(target.dtype) && !target.dtype.isComplex()) {
             Tensor serial = g.drawCpu(target.device, mt -> TorchCpuRandom.integersLike(target, range[0], range[1], mt));
             if (serial != null) {
                 return serial;

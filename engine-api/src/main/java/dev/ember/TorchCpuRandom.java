@@ -54,6 +54,14 @@ final class TorchCpuRandom {
     private TorchCpuRandom() {
     }
 
+    /**
+     * Whether PyTorch 2.x's random kernels dispatch {@code dtype}: not fp8, not uint16/32/64. The callers send those on to
+     * the Philox path, whose kernels refuse them with PyTorch's messages.
+     */
+    static boolean dispatches(DType dtype) {
+        return !dtype.isFloat8() && !dtype.isBarebonesUnsigned();
+    }
+
     /** The capability whose kernels the draws follow, read once. */
     private static final String CAPABILITY = CpuCapability.value();
 

@@ -235,8 +235,8 @@ public final class Checkpoint {
         if (rng == null) {
             throw new IOException(file + ": the checkpoint has no " + RNG);
         }
-        // the default generator's state: 16 bytes for Philox, PyTorch's CPU state (5056 bytes) for MT19937
-        long stateBytes = Ember.defaultGenerator().algorithm() == Generator.Algorithm.MT19937 ? 5056 : 16;
+        // the default generator's state in its own size: 16 bytes for Philox, PyTorch's CPU state (5056) for MT19937
+        long stateBytes = Ember.defaultGenerator().getState().numel();
         if (rng.dtype() != dev.ember.DType.UINT8 || rng.numel() != stateBytes) {
             throw new IOException(file + ": " + RNG + " is not a generator's state (" + stateBytes + " bytes)");
         }
