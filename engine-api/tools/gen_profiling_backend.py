@@ -22,6 +22,7 @@ NAMES = {
     'binary': 'KernelNames.binary(op)',
     'binaryScalar': 'KernelNames.binary(op)',
     'axpy': '"aten::add_"',
+    'addcmul': '"aten::addcmul"',
     'optimizerUpdate': 'KernelNames.optimizer(kind, hyper)',
     'where': '"aten::where"',
     'reduce': 'KernelNames.reduce(op)',

@@ -8,7 +8,8 @@
 //     update takes them as they are;
 //   - every operation is rounded as the CPU rounds it, written with the _rn intrinsics so that nvcc cannot contract a
 //     multiply and an add into an FMA where the CPU rounds twice (nvcc contracts a * b + c by default), and an FMA
-//     (__fmaf_rn / __fma_rn) exactly where the CPU's chain has one (add_/sub_ with alpha, Math.fma);
+//     (__fmaf_rn / __fma_rn) exactly where the CPU's chain has one (add_ with alpha, lerp_, addcmul_: PyTorch 2.x's
+//     x86 kernels, see OptimizerKind);
 //   - sqrt is the correctly rounded __fsqrt_rn / __dsqrt_rn, division the IEEE __fdiv_rn / __ddiv_rn; there is no
 //     pow, exp or log on the device, whose results could differ from Java's;
 //   - maximum as the CPU's (NaN if either operand is NaN, the first operand on ties, so -0 against 0 keeps -0).
@@ -58,6 +59,17 @@ template <typename T> __device__ __forceinline__ T optMaximum(T x, T y) {
     return x == y ? x : (x > y ? x : y);
 }
 
+// PyTorch's lerp_(end, w) of one element, k = optLerpCoeff(w): fma(w, end - self, self) for |w| < 0.5, else
+// fma(w - 1, end - self, end).
+template <typename T> __device__ __forceinline__ T optLerpCoeff(T w) {
+    return (w < T(0.5) && w > T(-0.5)) ? w : OptArith<T>::sub(w, T(1));
+}
+template <typename T> __device__ __forceinline__ T optLerp(T self, T end, T w, T k) {
+    typedef OptArith<T> A;
+    T d = A::sub(end, self);
+    return (w < T(0.5) && w > T(-0.5)) ? A::fma(k, d, self) : A::fma(k, d, end);
+}
+
 #define OPT_LOOP(i, n) for (i64 i = (i64) blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += (i64) blockDim.x * gridDim.x)
 
 template <typename T>
@@ -91,8 +103,8 @@ __device__ void optAdam(const double* h, i64 n, T* p, const T* g, T* ea, T* es, 
     const bool decoupled = h[1] != 0;
     const T wd = A::of(h[0]);
     const T factor = A::of(h[2]);
-    const T b1 = A::of(h[3]);
     const T c1 = A::of(h[4]);
+    const T k1 = optLerpCoeff(c1);
     const T b2 = A::of(h[5]);
     const T c2 = A::of(h[6]);
     const bool amsgrad = h[7] != 0;
@@ -106,8 +118,8 @@ __device__ void optAdam(const double* h, i64 n, T* p, const T* g, T* ea, T* es, 
             if (decoupled) pi = A::mul(pi, factor);
             else gi = A::fma(wd, pi, gi);
         }
-        T m = A::fma(c1, gi, A::mul(ea[i], b1));
-        T v = A::fma(c2, A::mul(gi, gi), A::mul(es[i], b2));
+        T m = optLerp(ea[i], gi, c1, k1);
+        T v = A::fma(A::mul(c2, gi), gi, A::mul(es[i], b2));
         ea[i] = m;
         es[i] = v;
         if (amsgrad) {
@@ -115,7 +127,7 @@ __device__ void optAdam(const double* h, i64 n, T* p, const T* g, T* ea, T* es, 
             mx[i] = v;
         }
         T denom = A::add(A::div(A::sqrt(v), bc2), eps);
-        p[i] = A::fma(nstep, A::div(m, denom), pi);
+        p[i] = A::add(pi, A::div(A::mul(nstep, m), denom));
     }
 }
 
@@ -124,8 +136,8 @@ __device__ void optAdamax(const double* h, i64 n, T* p, const T* g, T* ea, T* ei
     typedef OptArith<T> A;
     const bool decay = h[0] != 0;
     const T wd = A::of(h[0]);
-    const T b1 = A::of(h[1]);
     const T c1 = A::of(h[2]);
+    const T k1 = optLerpCoeff(c1);
     const T b2 = A::of(h[3]);
     const T eps = A::of(h[4]);
     const T nstep = A::of(-h[5]);
@@ -133,11 +145,11 @@ __device__ void optAdamax(const double* h, i64 n, T* p, const T* g, T* ea, T* ei
         T pi = p[i];
         T gi = g[i];
         if (decay) gi = A::fma(wd, pi, gi);
-        T m = A::fma(c1, gi, A::mul(ea[i], b1));
+        T m = optLerp(ea[i], gi, c1, k1);
         T u = optMaximum(A::mul(ei[i], b2), A::add(A::abs(gi), eps));
         ea[i] = m;
         ei[i] = u;
-        p[i] = A::fma(nstep, A::div(m, u), pi);
+        p[i] = A::add(pi, A::div(A::mul(nstep, m), u));
     }
 }
 
@@ -152,10 +164,10 @@ __device__ void optAdagrad(const double* h, i64 n, T* p, const T* g, T* s) {
         T pi = p[i];
         T gi = g[i];
         if (decay) gi = A::fma(wd, pi, gi);
-        T sum = A::add(s[i], A::mul(gi, gi));
+        T sum = A::fma(gi, gi, s[i]);
         s[i] = sum;
         T sd = A::add(A::sqrt(sum), eps);
-        p[i] = A::fma(nstep, A::div(gi, sd), pi);
+        p[i] = A::add(pi, A::div(A::mul(nstep, gi), sd));
     }
 }
 
@@ -167,6 +179,7 @@ __device__ void optRmsprop(const double* h, i64 n, T* p, const T* g, T* sa, T* b
     const T wd = A::of(h[0]);
     const T alpha = A::of(h[1]);
     const T c = A::of(h[2]);
+    const T k = optLerpCoeff(c);
     const T eps = A::of(h[3]);
     const T nlr = A::of(-h[4]);
     const T mom = A::of(h[5]);
@@ -174,13 +187,13 @@ __device__ void optRmsprop(const double* h, i64 n, T* p, const T* g, T* sa, T* b
         T pi = p[i];
         T gi = g[i];
         if (decay) gi = A::fma(wd, pi, gi);
-        T v = A::fma(c, A::mul(gi, gi), A::mul(sa[i], alpha));
+        T v = A::fma(A::mul(c, gi), gi, A::mul(sa[i], alpha));
         sa[i] = v;
         T avg;
         if (ga != nullptr) {
-            T gav = A::fma(c, gi, A::mul(ga[i], alpha));
+            T gav = optLerp(ga[i], gi, c, k);
             ga[i] = gav;
-            avg = A::sqrt(A::sub(v, A::mul(gav, gav)));
+            avg = A::sqrt(A::fma(-gav, gav, v));
         } else {
             avg = A::sqrt(v);
         }
@@ -190,7 +203,7 @@ __device__ void optRmsprop(const double* h, i64 n, T* p, const T* g, T* sa, T* b
             buf[i] = b;
             p[i] = A::fma(nlr, b, pi);
         } else {
-            p[i] = A::fma(nlr, A::div(gi, avg), pi);
+            p[i] = A::add(pi, A::div(A::mul(nlr, gi), avg));
         }
     }
 }
@@ -202,8 +215,8 @@ __device__ void optNadam(const double* h, i64 n, T* p, const T* g, T* ea, T* es)
     const bool decoupled = h[1] != 0;
     const T wd = A::of(h[0]);
     const T factor = A::of(h[2]);
-    const T b1 = A::of(h[3]);
     const T c1 = A::of(h[4]);
+    const T k1 = optLerpCoeff(c1);
     const T b2 = A::of(h[5]);
     const T c2 = A::of(h[6]);
     const T bc2 = A::of(h[7]);
@@ -217,13 +230,13 @@ __device__ void optNadam(const double* h, i64 n, T* p, const T* g, T* ea, T* es)
             if (decoupled) pi = A::mul(pi, factor);
             else gi = A::fma(wd, pi, gi);
         }
-        T m = A::fma(c1, gi, A::mul(ea[i], b1));
-        T v = A::fma(c2, A::mul(gi, gi), A::mul(es[i], b2));
+        T m = optLerp(ea[i], gi, c1, k1);
+        T v = A::fma(A::mul(c2, gi), gi, A::mul(es[i], b2));
         ea[i] = m;
         es[i] = v;
         T denom = A::add(A::sqrt(A::div(v, bc2)), eps);
-        pi = A::fma(ngs, A::div(gi, denom), pi);
-        p[i] = A::fma(nas, A::div(m, denom), pi);
+        pi = A::add(pi, A::div(A::mul(ngs, gi), denom));
+        p[i] = A::add(pi, A::div(A::mul(nas, m), denom));
     }
 }
 
@@ -234,8 +247,8 @@ __device__ void optRadam(const double* h, i64 n, T* p, const T* g, T* ea, T* es)
     const bool decoupled = h[1] != 0;
     const T wd = A::of(h[0]);
     const T factor = A::of(h[2]);
-    const T b1 = A::of(h[3]);
     const T c1 = A::of(h[4]);
+    const T k1 = optLerpCoeff(c1);
     const T b2 = A::of(h[5]);
     const T c2 = A::of(h[6]);
     const T bc1 = A::of(h[7]);
@@ -251,13 +264,13 @@ __device__ void optRadam(const double* h, i64 n, T* p, const T* g, T* ea, T* es)
             if (decoupled) pi = A::mul(pi, factor);
             else gi = A::fma(wd, pi, gi);
         }
-        T m = A::fma(c1, gi, A::mul(ea[i], b1));
-        T v = A::fma(c2, A::mul(gi, gi), A::mul(es[i], b2));
+        T m = optLerp(ea[i], gi, c1, k1);
+        T v = A::fma(A::mul(c2, gi), gi, A::mul(es[i], b2));
         ea[i] = m;
         es[i] = v;
         T corrected = A::div(m, bc1);
         if (rectified) {
-            T adaptive = A::div(bc2, A::add(A::sqrt(v), eps));
+            T adaptive = A::mul(A::div(T(1), A::add(A::sqrt(v), eps)), bc2);
             p[i] = A::sub(pi, A::mul(A::mul(A::mul(corrected, lr), adaptive), rect));
         } else {
             p[i] = A::sub(pi, A::mul(corrected, lr));

@@ -285,6 +285,13 @@ final class OutputLayouts {
             return out;
         }
 
+        /** {@code s + value * a * b} into the output: a copy of {@code s}, then the backend's addcmul pass. */
+        Tensor addcmul(Tensor s, double value, Tensor a, Tensor b) {
+            out.backend.copy(s.storage(), of(s), out.storage(), layout);
+            out.backend.addcmul(value, a.storage(), of(a), b.storage(), of(b), out.storage(), layout);
+            return out;
+        }
+
         /** {@code a + alpha * b} into the output: a copy of {@code a}, then one fused multiply-add pass. */
         Tensor addScaled(Tensor a, double alpha, Tensor b) {
             out.backend.copy(a.storage(), of(a), out.storage(), layout);

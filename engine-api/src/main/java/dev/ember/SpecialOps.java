@@ -324,7 +324,7 @@ final class SpecialOps {
             throw new IllegalArgumentException("\"" + (mul ? "addcmul" : "addcdiv") + (device.isCpu() ? "_cpu_out" : "_cuda")
                     + "\" not implemented for 'Bool'");
         }
-        Shapes.broadcast(Shapes.broadcast(self.shape, t1.shape), t2.shape);
+        int[] shape = Shapes.broadcast(Shapes.broadcast(self.shape, t1.shape), t2.shape);
         // PyTorch's kernel converts value to the computation type with c10's overflow check (value.to<scalar_t>()):
         // -1.5 does not fit uint8; an integral value is taken as a Python int, as Ember's alpha is (uint8 takes -255..255)
         if (t.isComplex()) {
@@ -335,6 +335,11 @@ final class SpecialOps {
             ArithmeticOps.checkScalarFits(value, t == DType.FLOAT32 || t.isReducedFloatingPoint() ? DType.FLOAT32 : t);
         }
         Tensor out = noGrad(() -> {
+            if (mul && device.isCpu() && (t == DType.FLOAT32 || t == DType.FLOAT64 || t.isReducedFloatingPoint())) {
+                // PyTorch's x86 kernel: fma(value * t1, t2, self), the half types in float32 rounded once
+                return OutputLayouts.allocate(shape, t, device, self, t1, t2).addcmul(ArithmeticOps.cast(self, t), value,
+                        ArithmeticOps.cast(t1, t), ArithmeticOps.cast(t2, t));
+            }
             Tensor a = ArithmeticOps.cast(t1, opmath(t));
             Tensor b = ArithmeticOps.cast(t2, opmath(t));
             Tensor scaled = t.isFloatingPoint() || t.isComplex() ? a.mul(value) : a.mul((long) value);

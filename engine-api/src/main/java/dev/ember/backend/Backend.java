@@ -184,6 +184,25 @@ public interface Backend {
     }
 
     /**
+     * {@code y += value * t1 * t2} in place (addcmul's kernel), one floating type, {@code t1} and {@code t2} already
+     * broadcast to y's shape. PyTorch's x86 CPU kernel computes {@code y + (value * t1) * t2} with the last product and
+     * the sum fused ({@code fma(value * t1, t2, y)}; float16 and bfloat16 in float32, rounded once), which the CPU
+     * backend repeats; this default composes it from {@link #binary} with one temporary, rounding at each step.
+     */
+    default void addcmul(double value, Storage t1, Layout t1Layout, Storage t2, Layout t2Layout, Storage y,
+                         Layout yLayout) {
+        int device = 0; // the backends serve one device
+        try (Storage s = fromArray(scalarArray(t1.dtype(), value), t1.dtype(), device);
+             Storage tmp = allocate(t1.dtype(), yLayout.numel(), device)) {
+            Layout scalar = new Layout(yLayout.shape(), new int[yLayout.rank()], 0);
+            Layout dense = Layout.contiguous(yLayout.shape());
+            binary(BinaryOp.MUL, t1, t1Layout, s, scalar, tmp, dense);
+            binary(BinaryOp.MUL, tmp, dense, t2, t2Layout, tmp, dense);
+            binary(BinaryOp.ADD, y, yLayout, tmp, dense, y, yLayout);
+        }
+    }
+
+    /**
      * Checks that every integer in {@code index} (int64, or int32 where an op takes int32 indices) lies in
      * {@code [0, bound)}, else throws an {@link IndexOutOfBoundsException} with {@code message} and the first offending
      * value. A device backend may run the check on the device and raise at its next synchronization (as CUDA reports

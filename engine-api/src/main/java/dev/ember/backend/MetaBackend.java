@@ -287,6 +287,11 @@ public final class MetaBackend implements Backend {
     public void axpy(double alpha, Storage x, Layout xLayout, Storage y, Layout yLayout) {
     }
 
+    @Override
+    public void addcmul(double value, Storage t1, Layout t1Layout, Storage t2, Layout t2Layout, Storage y,
+                        Layout yLayout) {
+    }
+
     // ------------------------------------------------------------------ kernels: compute nothing
 
     @Override

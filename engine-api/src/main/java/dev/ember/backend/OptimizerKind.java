@@ -13,10 +13,17 @@ import java.util.List;
  * <ul>
  *   <li>weight decay, first, when {@code weight_decay != 0}: with {@code decoupled} (Adam, NAdam, RAdam)
  *       {@code p = p * F(decay_factor)}, else {@code g = fma(F(weight_decay), p, g)};</li>
- *   <li>a moving average {@code m = fma(F(1 - beta), x, m * F(beta))};</li>
- *   <li>a step {@code p = fma(-F(step), u, p)}.</li>
+ *   <li>a moving average of the gradient (PyTorch 2.x's {@code m.lerp_(g, 1 - beta)})
+ *       {@code m = lerp(m, g, F(1 - beta))} with {@code lerp(m, g, w) = fma(w, g - m, m)} for {@code |w| < 0.5},
+ *       else {@code fma(w - 1, g - m, g)};</li>
+ *   <li>a moving average of its square ({@code v.mul_(beta).addcmul_(g, g, value=1 - beta)})
+ *       {@code v = fma(F(1 - beta) * g, g, v * F(beta))};</li>
+ *   <li>a step {@code p = fma(-F(step), u, p)} ({@code add_(u, alpha=-step)}), or, where PyTorch calls
+ *       {@code addcdiv_(u, d, value=-step)}, {@code p = p + (F(-step) * u) / d}.</li>
  * </ul>
- * The Javadoc of each constant gives its update in these terms.
+ * These are the roundings of PyTorch's x86 CPU kernels (AVX2 and AVX-512 builds contract {@code a + b * c} into one
+ * fused multiply-add), so a CPU update has PyTorch's bits. The Javadoc of each constant gives its update in these
+ * terms.
  */
 public enum OptimizerKind {
     /**
@@ -26,39 +33,40 @@ public enum OptimizerKind {
      */
     SGD(List.of("lr", "weight_decay", "momentum", "dampening_factor", "nesterov", "first_step"), 0, 1),
     /**
-     * Adam and AdamW: {@code m} and {@code v} (of {@code g * g}) moving averages; with amsgrad
+     * Adam and AdamW: {@code m} and {@code v} moving averages; with amsgrad
      * {@code vmax = maximum(vmax, v)} is used for {@code v}; {@code d = sqrt(v) / F(bias_correction2_sqrt) + F(eps)};
-     * {@code p = fma(-F(step_size), m / d, p)}. State: exp_avg, exp_avg_sq (and max_exp_avg_sq with amsgrad).
+     * {@code p = p + (F(-step_size) * m) / d}. State: exp_avg, exp_avg_sq (and max_exp_avg_sq with amsgrad).
      */
     ADAM(List.of("weight_decay", "decoupled", "decay_factor", "beta1", "one_minus_beta1", "beta2", "one_minus_beta2",
             "amsgrad", "bias_correction2_sqrt", "eps", "step_size"), 2, 3),
     /**
      * Adamax: {@code m} moving average; {@code u = maximum(u * F(beta2), |g| + F(eps))};
-     * {@code p = fma(-F(step_size), m / u, p)}. State: exp_avg, exp_inf.
+     * {@code p = p + (F(-step_size) * m) / u}. State: exp_avg, exp_inf.
      */
     ADAMAX(List.of("weight_decay", "beta1", "one_minus_beta1", "beta2", "eps", "step_size"), 2, 2),
     /**
-     * Adagrad: {@code sum = sum + g * g}; {@code p = fma(-F(step_size), g / (sqrt(sum) + F(eps)), p)}. State: sum.
+     * Adagrad: {@code sum = fma(g, g, sum)}; {@code p = p + (F(-step_size) * g) / (sqrt(sum) + F(eps))}. State: sum.
      */
     ADAGRAD(List.of("weight_decay", "eps", "step_size"), 1, 1),
     /**
-     * RMSprop: {@code v} moving average of {@code g * g} (beta {@code alpha}); centered, {@code ga} of {@code g} and
-     * {@code d = sqrt(v - ga * ga) + F(eps)}, else {@code d = sqrt(v) + F(eps)}; with momentum
+     * RMSprop: {@code v} moving average of the square (beta {@code alpha}); centered, {@code ga} of {@code g} and
+     * {@code d = sqrt(fma(-ga, ga, v)) + F(eps)}, else {@code d = sqrt(v) + F(eps)}; with momentum
      * {@code buf = buf * F(momentum) + g / d} and {@code p = fma(-F(lr), buf, p)}, else
-     * {@code p = fma(-F(lr), g / d, p)}. State: square_avg, then momentum_buffer (momentum above 0), then grad_avg
+     * {@code p = p + (F(-lr) * g) / d}. State: square_avg, then momentum_buffer (momentum above 0), then grad_avg
      * (centered).
      */
     RMSPROP(List.of("weight_decay", "alpha", "one_minus_alpha", "eps", "lr", "momentum", "centered"), 1, 3),
     /**
      * NAdam (and NAdamW): {@code m} and {@code v} moving averages; {@code d = sqrt(v / F(bias_correction2)) + F(eps)};
-     * {@code p = fma(-F(grad_step), g / d, p)}, then {@code p = fma(-F(avg_step), m / d, p)}. State: exp_avg,
+     * {@code p = p + (F(-grad_step) * g) / d}, then {@code p = p + (F(-avg_step) * m) / d}. State: exp_avg,
      * exp_avg_sq.
      */
     NADAM(List.of("weight_decay", "decoupled", "decay_factor", "beta1", "one_minus_beta1", "beta2", "one_minus_beta2",
             "bias_correction2", "eps", "grad_step", "avg_step"), 2, 2),
     /**
      * RAdam (and RAdamW): {@code m} and {@code v} moving averages; {@code c = m / F(bias_correction1)}; when
-     * {@code rectified}, {@code a = F(bias_correction2_sqrt) / (sqrt(v) + F(eps))} and
+     * {@code rectified}, {@code a = (1 / (sqrt(v) + F(eps))) * F(bias_correction2_sqrt)} (Python's
+     * {@code number / tensor}) and
      * {@code p = p - ((c * F(lr)) * a) * F(rect)}, else {@code p = p - c * F(lr)}. State: exp_avg, exp_avg_sq.
      */
     RADAM(List.of("weight_decay", "decoupled", "decay_factor", "beta1", "one_minus_beta1", "beta2", "one_minus_beta2",

@@ -117,9 +117,9 @@ public final class Adagrad extends Optimizer {
             }
             double clr = lr / (1 + (s.step - 1) * lrDecay);
             Tensor sum = s.tensor("sum");
-            sum.add_(g.mul(g));
-            Tensor std = sum.sqrt().add(eps);
-            p.sub_(g.div(std), clr);
+            sum.addcmul_(g, g, 1);
+            Tensor std = sum.sqrt().add_(eps);
+            p.addcdiv_(g, std, -clr);
         });
     }
 

@@ -168,8 +168,8 @@ public class Adam extends Optimizer {
             double bc2 = 1 - Math.pow(o.beta2(), s.step);
             Tensor expAvg = s.tensor("exp_avg");
             Tensor expAvgSq = s.tensor("exp_avg_sq");
-            expAvg.mul_(o.beta1()).add_(g, 1 - o.beta1());
-            expAvgSq.mul_(o.beta2()).add_(g.mul(g), 1 - o.beta2());
+            expAvg.lerp_(g, 1 - o.beta1());
+            expAvgSq.mul_(o.beta2()).addcmul_(g, g, 1 - o.beta2());
             Tensor second = expAvgSq;
             if (amsgrad) {
                 // max_exp_avg_sq = maximum(max_exp_avg_sq, exp_avg_sq), in place
@@ -177,8 +177,8 @@ public class Adam extends Optimizer {
                 max.copy_(max.maximum(expAvgSq));
                 second = max;
             }
-            Tensor denom = second.sqrt().div(Math.sqrt(bc2)).add(o.eps());
-            p.sub_(expAvg.div(denom), o.lr() / bc1);
+            Tensor denom = second.sqrt().div(Math.sqrt(bc2)).add_(o.eps());
+            p.addcdiv_(expAvg, denom, -(o.lr() / bc1));
         });
     }
 }

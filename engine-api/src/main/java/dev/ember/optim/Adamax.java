@@ -77,10 +77,10 @@ public final class Adamax extends Optimizer {
             }
             Tensor expAvg = s.tensor("exp_avg");
             Tensor expInf = s.tensor("exp_inf");
-            expAvg.mul_(o.beta1()).add_(g, 1 - o.beta1());
+            expAvg.lerp_(g, 1 - o.beta1());
             expInf.copy_(expInf.mul_(o.beta2()).maximum(g.abs().add(o.eps())));
             double clr = o.lr() / (1 - Math.pow(o.beta1(), s.step));
-            p.sub_(expAvg.div(expInf), clr);
+            p.addcdiv_(expAvg, expInf, -clr);
         });
     }
 }

@@ -111,12 +111,12 @@ public final class NAdam extends Optimizer {
             double muProduct = nextMuProduct(s, mu);
             Tensor expAvg = s.tensor("exp_avg");
             Tensor expAvgSq = s.tensor("exp_avg_sq");
-            expAvg.mul_(o.beta1()).add_(g, 1 - o.beta1());
-            expAvgSq.mul_(o.beta2()).add_(g.mul(g), 1 - o.beta2());
-            Tensor denom = expAvgSq.div(biasCorrection2).sqrt().add(o.eps());
+            expAvg.lerp_(g, 1 - o.beta1());
+            expAvgSq.mul_(o.beta2()).addcmul_(g, g, 1 - o.beta2());
+            Tensor denom = expAvgSq.div(biasCorrection2).sqrt().add_(o.eps());
             double muProductNext = muProduct * muNext;
-            p.sub_(g.div(denom), o.lr() * (1. - mu) / (1. - muProduct));
-            p.sub_(expAvg.div(denom), o.lr() * muNext / (1. - muProductNext));
+            p.addcdiv_(g, denom, -o.lr() * (1. - mu) / (1. - muProduct));
+            p.addcdiv_(expAvg, denom, -o.lr() * muNext / (1. - muProductNext));
         });
     }
 

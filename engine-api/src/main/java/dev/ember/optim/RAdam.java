@@ -95,8 +95,8 @@ public final class RAdam extends Optimizer {
             }
             Tensor expAvg = s.tensor("exp_avg");
             Tensor expAvgSq = s.tensor("exp_avg_sq");
-            expAvg.mul_(o.beta1()).add_(g, 1 - o.beta1());
-            expAvgSq.mul_(o.beta2()).add_(g.mul(g), 1 - o.beta2());
+            expAvg.lerp_(g, 1 - o.beta1());
+            expAvgSq.mul_(o.beta2()).addcmul_(g, g, 1 - o.beta2());
             double biasCorrection1 = 1 - Math.pow(o.beta1(), step);
             double biasCorrection2 = 1 - Math.pow(o.beta2(), step);
             Tensor corrected = expAvg.div(biasCorrection1);
@@ -104,7 +104,8 @@ public final class RAdam extends Optimizer {
             double rhoT = rhoInf - 2 * step * Math.pow(o.beta2(), step) / biasCorrection2;
             if (rhoT > 5.) {
                 double rect = Math.sqrt((rhoT - 4) * (rhoT - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rhoT));
-                Tensor adaptiveLr = expAvgSq.sqrt().add(o.eps()).rdiv(Math.sqrt(biasCorrection2));
+                // Python's number / tensor: tensor.reciprocal() * number
+                Tensor adaptiveLr = expAvgSq.sqrt().add_(o.eps()).reciprocal().mul(Math.sqrt(biasCorrection2));
                 p.sub_(corrected.mul(o.lr()).mul(adaptiveLr).mul(rect));
             } else {
                 p.sub_(corrected.mul(o.lr()));

@@ -121,22 +121,22 @@ public final class RMSprop extends Optimizer {
                 g = g.add(p, weightDecay);
             }
             Tensor squareAvg = s.tensor("square_avg");
-            squareAvg.mul_(alpha).add_(g.mul(g), 1 - alpha);
+            squareAvg.mul_(alpha).addcmul_(g, g, 1 - alpha);
             Tensor avg;
             if (centered) {
                 Tensor gradAvg = s.tensor("grad_avg");
-                gradAvg.mul_(alpha).add_(g, 1 - alpha);
-                avg = squareAvg.sub(gradAvg.mul(gradAvg)).sqrt();
+                gradAvg.lerp_(g, 1 - alpha);
+                avg = squareAvg.addcmul(gradAvg, gradAvg, -1).sqrt_();
             } else {
                 avg = squareAvg.sqrt();
             }
-            avg = avg.add(eps);
+            avg = avg.add_(eps);
             if (momentum > 0) {
                 Tensor buf = s.tensor("momentum_buffer");
-                buf.mul_(momentum).add_(g.div(avg));
-                p.sub_(buf, lr);
+                buf.mul_(momentum).addcdiv_(g, avg);
+                p.add_(buf, -lr);
             } else {
-                p.sub_(g.div(avg), lr);
+                p.addcdiv_(g, avg, -lr);
             }
         });
     }

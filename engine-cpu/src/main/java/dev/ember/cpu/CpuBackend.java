@@ -206,6 +206,12 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void addcmul(double value, Storage t1, Layout t1Layout, Storage t2, Layout t2Layout, Storage y,
+                        Layout yLayout) {
+        ElementwiseKernels.addcmul(value, cpu(t1), t1Layout, cpu(t2), t2Layout, cpu(y), yLayout);
+    }
+
+    @Override
     public void where(Storage cond, Layout condLayout, Storage a, Layout aLayout, Storage b, Layout bLayout,
                       Storage dst, Layout dstLayout) {
         ElementwiseKernels.where(cpu(cond), condLayout, cpu(a), aLayout, cpu(b), bLayout, cpu(dst), dstLayout);

@@ -664,6 +664,54 @@ final class ElementwiseKernels {
         }
     }
 
+    /**
+     * {@code y += value * t1 * t2} in place, t1 and t2 broadcast to y's shape: PyTorch's x86 addcmul kernel
+     * ({@code self + scalar * t1 * t2} compiled with FMA contraction), {@code fma(value * t1, t2, y)} with the number
+     * in the type; float16 and bfloat16 compute in float32 with the number as a float and round once (2.x's reduced
+     * path).
+     */
+    static void addcmul(double value, CpuStorage x1, Layout l1, CpuStorage x2, Layout l2, CpuStorage y, Layout ly) {
+        StridedLoop loop = new StridedLoop(ly, l1, l2);
+        if (y.dtype == DType.FLOAT32) {
+            float v = (float) value;
+            float[] a = (float[]) x1.array;
+            float[] b = (float[]) x2.array;
+            float[] ys = (float[]) y.array;
+            loop.run((off, n, st) -> {
+                for (int i = 0; i < n; i++) {
+                    int yi = off[0] + i * st[0];
+                    ys[yi] = Math.fma(v * a[off[1] + i * st[1]], b[off[2] + i * st[2]], ys[yi]);
+                }
+            }, true);
+        } else if (y.dtype == DType.FLOAT64) {
+            double[] a = (double[]) x1.array;
+            double[] b = (double[]) x2.array;
+            double[] ys = (double[]) y.array;
+            loop.run((off, n, st) -> {
+                for (int i = 0; i < n; i++) {
+                    int yi = off[0] + i * st[0];
+                    ys[yi] = Math.fma(value * a[off[1] + i * st[1]], b[off[2] + i * st[2]], ys[yi]);
+                }
+            }, true);
+        } else if (HalfLoops.isHalf(y.dtype)) {
+            DType t = y.dtype;
+            float v = (float) value;
+            short[] a = (short[]) x1.array;
+            short[] b = (short[]) x2.array;
+            short[] ys = (short[]) y.array;
+            loop.run((off, n, st) -> {
+                for (int i = 0; i < n; i++) {
+                    int yi = off[0] + i * st[0];
+                    float r = Math.fma(v * HalfLoops.toFloat(t, a[off[1] + i * st[1]]),
+                            HalfLoops.toFloat(t, b[off[2] + i * st[2]]), HalfLoops.toFloat(t, ys[yi]));
+                    ys[yi] = HalfLoops.fromFloat(t, r);
+                }
+            }, true);
+        } else {
+            throw new IllegalArgumentException("addcmul takes float32, float64, float16 or bfloat16, got " + y.dtype);
+        }
+    }
+
     // ------------------------------------------------------------------ binary
 
     /**

@@ -16,6 +16,12 @@ import dev.ember.backend.Storage;
  *   <li>{@code add(t, alpha)}, {@code add_(t, alpha)} and {@code sub_(t, alpha)} are one fused multiply-add with
  *       {@code (float) alpha} ({@code (float) -alpha} for sub_), as ElementwiseKernels.axpy; with alpha 1 the chain
  *       adds without the multiply, which gives the same bits ({@code 1 * x} is exact);</li>
+ *   <li>{@code lerp_(end, w)} is {@code fma(w, end - self, self)} (for {@code |w| >= 0.5}
+ *       {@code fma(w - 1, end - self, end)}), {@code addcmul_(t1, t2, value)} is {@code fma(value * t1, t2, self)} and
+ *       {@code addcdiv_(t1, t2, value)} is {@code self + value * t1 / t2} rounded at each operation: PyTorch's x86
+ *       kernels (AVX2 and AVX-512, compiled with FMA contraction), which 2.x's single-tensor optimizers (its default
+ *       for CPU parameters) call, so the bits are PyTorch's (OptimizerBitsTest);</li>
+ *   <li>{@code number / tensor} is {@code tensor.reciprocal() * number}, as Python's {@code __rdiv__} computes it;</li>
  *   <li>sqrt is the correctly rounded square root ({@code (float) Math.sqrt(x)}), maximum is
  *       {@link ElementwiseKernels#maximum(float, float)} (NaN wins, the first operand on ties);</li>
  *   <li>float64 tensors take the scalars as they are and compute in double.</li>
@@ -141,6 +147,20 @@ final class OptimizerKernels {
         }
     }
 
+    /**
+     * PyTorch's CPU {@code lerp_(end, weight)} of one element, {@code small} and {@code coeff} precomputed from the
+     * weight: {@code fma(w, end - self, self)} for {@code |w| < 0.5}, else {@code fma(w - 1, end - self, end)}.
+     */
+    private static float lerp(float self, float end, boolean small, float coeff) {
+        float d = end - self;
+        return small ? Math.fma(coeff, d, self) : Math.fma(coeff, d, end);
+    }
+
+    /** The coefficient {@link #lerp(float, float, boolean, float)} takes for the weight {@code w}. */
+    private static float lerpCoeff(float w) {
+        return Math.abs(w) < 0.5f ? w : w - 1f;
+    }
+
     /** Adam and AdamW; {@code mx} is max_exp_avg_sq (null without amsgrad). */
     private static void adam(double[] h, float[] p, int po, float[] g, int go, float[] ea, int eo, float[] es, int so,
                              float[] mx, int mo, int n) {
@@ -148,8 +168,9 @@ final class OptimizerKernels {
         boolean decoupled = h[1] != 0;
         float wd = (float) h[0];
         float factor = (float) h[2];
-        float b1 = (float) h[3];
         float c1 = (float) h[4];
+        boolean small = Math.abs(c1) < 0.5f;
+        float k1 = lerpCoeff(c1);
         float b2 = (float) h[5];
         float c2 = (float) h[6];
         boolean amsgrad = h[7] != 0;
@@ -166,8 +187,8 @@ final class OptimizerKernels {
                     gi = Math.fma(wd, pi, gi);
                 }
             }
-            float m = Math.fma(c1, gi, ea[eo + i] * b1);
-            float v = Math.fma(c2, gi * gi, es[so + i] * b2);
+            float m = lerp(ea[eo + i], gi, small, k1);
+            float v = Math.fma(c2 * gi, gi, es[so + i] * b2);
             ea[eo + i] = m;
             es[so + i] = v;
             if (amsgrad) {
@@ -175,7 +196,7 @@ final class OptimizerKernels {
                 mx[mo + i] = v;
             }
             float denom = (float) Math.sqrt(v) / bc2 + eps;
-            p[po + i] = Math.fma(nstep, m / denom, pi);
+            p[po + i] = pi + nstep * m / denom;
         }
     }
 
@@ -183,8 +204,9 @@ final class OptimizerKernels {
                                int n) {
         boolean decay = h[0] != 0;
         float wd = (float) h[0];
-        float b1 = (float) h[1];
         float c1 = (float) h[2];
+        boolean small = Math.abs(c1) < 0.5f;
+        float k1 = lerpCoeff(c1);
         float b2 = (float) h[3];
         float eps = (float) h[4];
         float nstep = (float) -h[5];
@@ -194,11 +216,11 @@ final class OptimizerKernels {
             if (decay) {
                 gi = Math.fma(wd, pi, gi);
             }
-            float m = Math.fma(c1, gi, ea[eo + i] * b1);
+            float m = lerp(ea[eo + i], gi, small, k1);
             float u = ElementwiseKernels.maximum(ei[io + i] * b2, Math.abs(gi) + eps);
             ea[eo + i] = m;
             ei[io + i] = u;
-            p[po + i] = Math.fma(nstep, m / u, pi);
+            p[po + i] = pi + nstep * m / u;
         }
     }
 
@@ -213,10 +235,10 @@ final class OptimizerKernels {
             if (decay) {
                 gi = Math.fma(wd, pi, gi);
             }
-            float sum = s[so + i] + gi * gi;
+            float sum = Math.fma(gi, gi, s[so + i]);
             s[so + i] = sum;
             float std = (float) Math.sqrt(sum) + eps;
-            p[po + i] = Math.fma(nstep, gi / std, pi);
+            p[po + i] = pi + nstep * gi / std;
         }
     }
 
@@ -227,6 +249,8 @@ final class OptimizerKernels {
         float wd = (float) h[0];
         float alpha = (float) h[1];
         float c = (float) h[2];
+        boolean small = Math.abs(c) < 0.5f;
+        float k = lerpCoeff(c);
         float eps = (float) h[3];
         float nlr = (float) -h[4];
         float mom = (float) h[5];
@@ -236,13 +260,13 @@ final class OptimizerKernels {
             if (decay) {
                 gi = Math.fma(wd, pi, gi);
             }
-            float v = Math.fma(c, gi * gi, sa[so + i] * alpha);
+            float v = Math.fma(c * gi, gi, sa[so + i] * alpha);
             sa[so + i] = v;
             float avg;
             if (ga != null) {
-                float gav = Math.fma(c, gi, ga[ao + i] * alpha);
+                float gav = lerp(ga[ao + i], gi, small, k);
                 ga[ao + i] = gav;
-                avg = (float) Math.sqrt(v - gav * gav);
+                avg = (float) Math.sqrt(Math.fma(-gav, gav, v));
             } else {
                 avg = (float) Math.sqrt(v);
             }
@@ -252,7 +276,7 @@ final class OptimizerKernels {
                 b[bo + i] = buf;
                 p[po + i] = Math.fma(nlr, buf, pi);
             } else {
-                p[po + i] = Math.fma(nlr, gi / avg, pi);
+                p[po + i] = pi + nlr * gi / avg;
             }
         }
     }
@@ -263,8 +287,9 @@ final class OptimizerKernels {
         boolean decoupled = h[1] != 0;
         float wd = (float) h[0];
         float factor = (float) h[2];
-        float b1 = (float) h[3];
         float c1 = (float) h[4];
+        boolean small = Math.abs(c1) < 0.5f;
+        float k1 = lerpCoeff(c1);
         float b2 = (float) h[5];
         float c2 = (float) h[6];
         float bc2 = (float) h[7];
@@ -281,13 +306,13 @@ final class OptimizerKernels {
                     gi = Math.fma(wd, pi, gi);
                 }
             }
-            float m = Math.fma(c1, gi, ea[eo + i] * b1);
-            float v = Math.fma(c2, gi * gi, es[so + i] * b2);
+            float m = lerp(ea[eo + i], gi, small, k1);
+            float v = Math.fma(c2 * gi, gi, es[so + i] * b2);
             ea[eo + i] = m;
             es[so + i] = v;
             float denom = (float) Math.sqrt(v / bc2) + eps;
-            pi = Math.fma(ngs, gi / denom, pi);
-            p[po + i] = Math.fma(nas, m / denom, pi);
+            pi = pi + ngs * gi / denom;
+            p[po + i] = pi + nas * m / denom;
         }
     }
 
@@ -297,8 +322,9 @@ final class OptimizerKernels {
         boolean decoupled = h[1] != 0;
         float wd = (float) h[0];
         float factor = (float) h[2];
-        float b1 = (float) h[3];
         float c1 = (float) h[4];
+        boolean small = Math.abs(c1) < 0.5f;
+        float k1 = lerpCoeff(c1);
         float b2 = (float) h[5];
         float c2 = (float) h[6];
         float bc1 = (float) h[7];
@@ -317,13 +343,13 @@ final class OptimizerKernels {
                     gi = Math.fma(wd, pi, gi);
                 }
             }
-            float m = Math.fma(c1, gi, ea[eo + i] * b1);
-            float v = Math.fma(c2, gi * gi, es[so + i] * b2);
+            float m = lerp(ea[eo + i], gi, small, k1);
+            float v = Math.fma(c2 * gi, gi, es[so + i] * b2);
             ea[eo + i] = m;
             es[so + i] = v;
             float corrected = m / bc1;
             if (rectified) {
-                float adaptive = bc2 / ((float) Math.sqrt(v) + eps);
+                float adaptive = 1f / ((float) Math.sqrt(v) + eps) * bc2;
                 p[po + i] = pi - corrected * lr * adaptive * rect;
             } else {
                 p[po + i] = pi - corrected * lr;
@@ -393,13 +419,26 @@ final class OptimizerKernels {
         }
     }
 
-    private static void adam(double[] h, double[] p, int po, double[] g, int go, double[] ea, int eo, double[] es, int so,
-                             double[] mx, int mo, int n) {
-        double wd = h[0];
+    /** {@link #lerp(float, float, boolean, float)} in double. */
+    private static double lerp(double self, double end, boolean small, double coeff) {
+        double d = end - self;
+        return small ? Math.fma(coeff, d, self) : Math.fma(coeff, d, end);
+    }
+
+    /** {@link #lerpCoeff(float)} in double. */
+    private static double lerpCoeff(double w) {
+        return Math.abs(w) < 0.5 ? w : w - 1.0;
+    }
+
+    private static void adam(double[] h, double[] p, int po, double[] g, int go, double[] ea, int eo, double[] es,
+                             int so, double[] mx, int mo, int n) {
+        boolean decay = h[0] != 0;
         boolean decoupled = h[1] != 0;
+        double wd = h[0];
         double factor = h[2];
-        double b1 = h[3];
         double c1 = h[4];
+        boolean small = Math.abs(c1) < 0.5;
+        double k1 = lerpCoeff(c1);
         double b2 = h[5];
         double c2 = h[6];
         boolean amsgrad = h[7] != 0;
@@ -409,15 +448,15 @@ final class OptimizerKernels {
         for (int i = 0; i < n; i++) {
             double pi = p[po + i];
             double gi = g[go + i];
-            if (wd != 0) {
+            if (decay) {
                 if (decoupled) {
                     pi = pi * factor;
                 } else {
                     gi = Math.fma(wd, pi, gi);
                 }
             }
-            double m = Math.fma(c1, gi, ea[eo + i] * b1);
-            double v = Math.fma(c2, gi * gi, es[so + i] * b2);
+            double m = lerp(ea[eo + i], gi, small, k1);
+            double v = Math.fma(c2 * gi, gi, es[so + i] * b2);
             ea[eo + i] = m;
             es[so + i] = v;
             if (amsgrad) {
@@ -425,70 +464,76 @@ final class OptimizerKernels {
                 mx[mo + i] = v;
             }
             double denom = Math.sqrt(v) / bc2 + eps;
-            p[po + i] = Math.fma(nstep, m / denom, pi);
+            p[po + i] = pi + nstep * m / denom;
         }
     }
 
     private static void adamax(double[] h, double[] p, int po, double[] g, int go, double[] ea, int eo, double[] ei,
                                int io, int n) {
+        boolean decay = h[0] != 0;
         double wd = h[0];
-        double b1 = h[1];
         double c1 = h[2];
+        boolean small = Math.abs(c1) < 0.5;
+        double k1 = lerpCoeff(c1);
         double b2 = h[3];
         double eps = h[4];
         double nstep = -h[5];
         for (int i = 0; i < n; i++) {
             double pi = p[po + i];
             double gi = g[go + i];
-            if (wd != 0) {
+            if (decay) {
                 gi = Math.fma(wd, pi, gi);
             }
-            double m = Math.fma(c1, gi, ea[eo + i] * b1);
+            double m = lerp(ea[eo + i], gi, small, k1);
             double u = ElementwiseKernels.maximum(ei[io + i] * b2, Math.abs(gi) + eps);
             ea[eo + i] = m;
             ei[io + i] = u;
-            p[po + i] = Math.fma(nstep, m / u, pi);
+            p[po + i] = pi + nstep * m / u;
         }
     }
 
     private static void adagrad(double[] h, double[] p, int po, double[] g, int go, double[] s, int so, int n) {
+        boolean decay = h[0] != 0;
         double wd = h[0];
         double eps = h[1];
         double nstep = -h[2];
         for (int i = 0; i < n; i++) {
             double pi = p[po + i];
             double gi = g[go + i];
-            if (wd != 0) {
+            if (decay) {
                 gi = Math.fma(wd, pi, gi);
             }
-            double sum = s[so + i] + gi * gi;
+            double sum = Math.fma(gi, gi, s[so + i]);
             s[so + i] = sum;
             double std = Math.sqrt(sum) + eps;
-            p[po + i] = Math.fma(nstep, gi / std, pi);
+            p[po + i] = pi + nstep * gi / std;
         }
     }
 
     private static void rmsprop(double[] h, double[] p, int po, double[] g, int go, double[] sa, int so, double[] b,
                                 int bo, double[] ga, int ao, int n) {
+        boolean decay = h[0] != 0;
         double wd = h[0];
         double alpha = h[1];
         double c = h[2];
+        boolean small = Math.abs(c) < 0.5;
+        double k = lerpCoeff(c);
         double eps = h[3];
         double nlr = -h[4];
         double mom = h[5];
         for (int i = 0; i < n; i++) {
             double pi = p[po + i];
             double gi = g[go + i];
-            if (wd != 0) {
+            if (decay) {
                 gi = Math.fma(wd, pi, gi);
             }
-            double v = Math.fma(c, gi * gi, sa[so + i] * alpha);
+            double v = Math.fma(c * gi, gi, sa[so + i] * alpha);
             sa[so + i] = v;
             double avg;
             if (ga != null) {
-                double gav = Math.fma(c, gi, ga[ao + i] * alpha);
+                double gav = lerp(ga[ao + i], gi, small, k);
                 ga[ao + i] = gav;
-                avg = Math.sqrt(v - gav * gav);
+                avg = Math.sqrt(Math.fma(-gav, gav, v));
             } else {
                 avg = Math.sqrt(v);
             }
@@ -498,18 +543,20 @@ final class OptimizerKernels {
                 b[bo + i] = buf;
                 p[po + i] = Math.fma(nlr, buf, pi);
             } else {
-                p[po + i] = Math.fma(nlr, gi / avg, pi);
+                p[po + i] = pi + nlr * gi / avg;
             }
         }
     }
 
     private static void nadam(double[] h, double[] p, int po, double[] g, int go, double[] ea, int eo, double[] es,
                               int so, int n) {
-        double wd = h[0];
+        boolean decay = h[0] != 0;
         boolean decoupled = h[1] != 0;
+        double wd = h[0];
         double factor = h[2];
-        double b1 = h[3];
         double c1 = h[4];
+        boolean small = Math.abs(c1) < 0.5;
+        double k1 = lerpCoeff(c1);
         double b2 = h[5];
         double c2 = h[6];
         double bc2 = h[7];
@@ -519,30 +566,32 @@ final class OptimizerKernels {
         for (int i = 0; i < n; i++) {
             double pi = p[po + i];
             double gi = g[go + i];
-            if (wd != 0) {
+            if (decay) {
                 if (decoupled) {
                     pi = pi * factor;
                 } else {
                     gi = Math.fma(wd, pi, gi);
                 }
             }
-            double m = Math.fma(c1, gi, ea[eo + i] * b1);
-            double v = Math.fma(c2, gi * gi, es[so + i] * b2);
+            double m = lerp(ea[eo + i], gi, small, k1);
+            double v = Math.fma(c2 * gi, gi, es[so + i] * b2);
             ea[eo + i] = m;
             es[so + i] = v;
             double denom = Math.sqrt(v / bc2) + eps;
-            pi = Math.fma(ngs, gi / denom, pi);
-            p[po + i] = Math.fma(nas, m / denom, pi);
+            pi = pi + ngs * gi / denom;
+            p[po + i] = pi + nas * m / denom;
         }
     }
 
     private static void radam(double[] h, double[] p, int po, double[] g, int go, double[] ea, int eo, double[] es,
                               int so, int n) {
-        double wd = h[0];
+        boolean decay = h[0] != 0;
         boolean decoupled = h[1] != 0;
+        double wd = h[0];
         double factor = h[2];
-        double b1 = h[3];
         double c1 = h[4];
+        boolean small = Math.abs(c1) < 0.5;
+        double k1 = lerpCoeff(c1);
         double b2 = h[5];
         double c2 = h[6];
         double bc1 = h[7];
@@ -554,20 +603,20 @@ final class OptimizerKernels {
         for (int i = 0; i < n; i++) {
             double pi = p[po + i];
             double gi = g[go + i];
-            if (wd != 0) {
+            if (decay) {
                 if (decoupled) {
                     pi = pi * factor;
                 } else {
                     gi = Math.fma(wd, pi, gi);
                 }
             }
-            double m = Math.fma(c1, gi, ea[eo + i] * b1);
-            double v = Math.fma(c2, gi * gi, es[so + i] * b2);
+            double m = lerp(ea[eo + i], gi, small, k1);
+            double v = Math.fma(c2 * gi, gi, es[so + i] * b2);
             ea[eo + i] = m;
             es[so + i] = v;
             double corrected = m / bc1;
             if (rectified) {
-                double adaptive = bc2 / (Math.sqrt(v) + eps);
+                double adaptive = 1.0 / (Math.sqrt(v) + eps) * bc2;
                 p[po + i] = pi - corrected * lr * adaptive * rect;
             } else {
                 p[po + i] = pi - corrected * lr;
