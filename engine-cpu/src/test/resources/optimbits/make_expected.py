@@ -196,6 +196,24 @@ def main():
             out.append("=== addcmul %s %r" % (dname, value))
             for name, t in (("self", s), ("t1", t1), ("t2", t2), ("out", torch.addcmul(s, t1, t2, value=value))):
                 out.append("%s %s" % (name, bits(t)))
+    # clip_grad_norm_ (2.x: clip_coef = max_norm / (total_norm + 1e-6), Python's number / tensor, so
+    # total_norm.add(1e-6).reciprocal() * max_norm; clamped at 1; every gradient mul_ by it), float32 gradients of
+    # three parameters; the norm of norms as 1.13 computes it (torch.norm of the stacked 2-norms, which is 2.x's
+    # vector_norm of the stacked vector_norms for the 2-norm; the Java test clips with this total through
+    # clip_grads_with_norm_, since a float32 norm's last bit is the reduction kernel's, not the clipping's). Blocks "=== clip <max_norm>": "g<i> <bits>" before,
+    # "c<i> <bits>" after, "total <bits>".
+    for max_norm in (0.5, 1.7, 100.0, 0.3, 0.7, 0.9, 1.1, 1.3, 2.1, 2.5, 3.3, 4.2):
+        grads = [torch.randn(n, generator=g, dtype=torch.float64).mul(1.3).to(torch.float32) for n in (3, 5, 2)]
+        ps = [torch.zeros(x.shape, requires_grad=True) for x in grads]
+        for q, x in zip(ps, grads):
+            q.grad = x.clone()
+        total = torch.nn.utils.clip_grad_norm_(ps, max_norm)
+        out.append("=== clip %r" % max_norm)
+        for i, x in enumerate(grads):
+            out.append("g%d %s" % (i, bits(x)))
+        for i, q in enumerate(ps):
+            out.append("c%d %s" % (i, bits(q.grad)))
+        out.append("total %s" % bits(total.reshape(1)))
     sys.stdout.write("\n".join(out) + "\n")
 
 

@@ -116,6 +116,41 @@ class OptimizerBitsTest {
         assertEquals(9, checked);
     }
 
+    /**
+     * clip_grad_norm_'s clipping as 2.x computes it: {@code max_norm / (total_norm + 1e-6)} is Python's number / tensor
+     * ({@code reciprocal() * number}), clamped at 1, each gradient multiplied in place; float32 bits.
+     */
+    @Test
+    void clipGradNormHasPyTorchsCoefficient() {
+        int checked = 0;
+        for (Map.Entry<String, List<String>> e : load().entrySet()) {
+            if (!e.getKey().startsWith("clip ")) {
+                continue;
+            }
+            double maxNorm = Double.parseDouble(e.getKey().substring(5));
+            Map<String, String[]> rows = new LinkedHashMap<>();
+            for (String line : e.getValue()) {
+                String[] f = line.split(" ");
+                rows.put(f[0], f);
+            }
+            List<Tensor> ps = new ArrayList<>();
+            for (int i = 0; rows.containsKey("g" + i); i++) {
+                Tensor p = Tensor.zeros(rows.get("g" + i).length - 1).requiresGrad_(true);
+                p.setGrad(fromBits(rows.get("g" + i), DType.FLOAT32));
+                ps.add(p);
+            }
+            // PyTorch's total norm (float32 norms' bits are another kernel's business), clipped with 2.x's
+            // clip_grads_with_norm_, the second half of clip_grad_norm_
+            Tensor total = fromBits(rows.get("total"), DType.FLOAT32).reshape();
+            dev.ember.nn.utils.ClipGrad.clipGradsWithNorm_(ps, maxNorm, total, null);
+            for (int i = 0; i < ps.size(); i++) {
+                assertBits(e.getKey() + " gradient " + i, rows.get("c" + i), 1, ps.get(i).grad());
+            }
+            checked++;
+        }
+        assertEquals(12, checked);
+    }
+
     private static Tensor fromBits(String[] f, DType dtype) {
         int n = f.length - 1;
         if (dtype == DType.FLOAT32) {

@@ -179,7 +179,8 @@ public final class ClipGrad {
         if (grads.isEmpty()) {
             return;
         }
-        Tensor coef = total.add(1e-6).rdiv(maxNorm).clampMax(1.0);
+        // PyTorch's max_norm / (total_norm + 1e-6) is Python's number / tensor: tensor.reciprocal() * number
+        Tensor coef = total.add(1e-6).reciprocal().mul(maxNorm).clampMax(1.0);
         for (Tensor g : grads) {
             g.mul_(coef.to(g.device()));
         }
