@@ -1,6 +1,7 @@
 package dev.ember.data;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The samples of a data set at given indices, as {@code torch.utils.data.Subset}: sample {@code i} is
@@ -48,6 +49,27 @@ public final class Subset<T> implements Dataset<T> {
             throw new IndexOutOfBoundsException("list index out of range");
         }
         return dataset.get(indices[index < 0 ? index + indices.length : index]);
+    }
+
+    /**
+     * The samples at {@code indices} read as one batch of the underlying data set's ({@link Dataset#getItems} of the
+     * indices they map to, as PyTorch 2.x's {@code Subset.__getitems__}); every index is mapped, and checked, before
+     * anything is read.
+     *
+     * @throws IndexOutOfBoundsException for an index out of range
+     */
+    @Override
+    public List<T> getItems(int[] indices) {
+        DataChecks.require(indices, "getItems", "indices");
+        int[] mapped = new int[indices.length];
+        for (int i = 0; i < indices.length; i++) {
+            int index = indices[i];
+            if (index < -this.indices.length || index >= this.indices.length) {
+                throw new IndexOutOfBoundsException("list index out of range");
+            }
+            mapped[i] = this.indices[index < 0 ? index + this.indices.length : index];
+        }
+        return dataset.getItems(mapped);
     }
 
     @Override
