@@ -9,7 +9,8 @@
 # float32, float64, int8, int32, int64, uint8 and bool rows of several shapes; data sets of Python numbers, of dicts, of
 # samples that draw torch.rand from the default generator; iterable data sets, plain or drawing; Subset, ConcatDataset,
 # random_split with lengths and with fractions), samplers (Sequential, Random with/without replacement and num_samples,
-# SubsetRandom, WeightedRandom with/without replacement, BatchSampler), DataLoaders (batch_size incl. None, shuffle,
+# SubsetRandom (negative indices too), WeightedRandom with/without replacement (negative, inf and nan weights too),
+# BatchSampler), DataLoaders (batch_size incl. None, shuffle,
 # drop_last, sampler=, batch_sampler=, generator=, a few with num_workers 1 or 2 where the order is deterministic),
 # len() of samplers and loaders, whole epochs, epochs broken off early, iterators advanced batch by batch, manual_seed
 # and new generators in between, and bad arguments with PyTorch's messages.
@@ -42,7 +43,8 @@
 #   getds dS I              dataset[I] (the sample as it is)
 #   sseq sK dS | srand sK dS R NUM G (NUM "-" for None) | ssub sK I,J,.. G | swt sK W1,W2,.. NUM R G (W "2x2:..." a
 #   2-D weight list, "0d:w" a number) | sbatch bK sK BS DROP | list X (a sampler's or batch sampler's epoch) | len X
-#   loader lK dS OPTS       OPTS key=value: bs (int or none), sh, drop (0/1), s=sK, b=bK, g=gK, w (workers)
+#   loader lK dS OPTS       OPTS key=value: bs (int or none), sh, drop (0/1), s=sK, b=bK (or b=L0,1|2: a list of
+#                           index lists), g=gK, w (workers)
 #   epoch lK MAX            iterates (MAX "-": the whole epoch; else breaks after MAX batches); one line a batch
 #   it iK lK | next iK      iter(loader) | next(it) (its batch, or "end" at StopIteration)
 #
@@ -467,7 +469,7 @@ def stmt_sampler(p):
             return []
         p.run('srand %s %s %d %s %s' % (k, src, 1 if rep else 0, '-' if num is None else str(num), g), go)
     elif kind == 'ssub':
-        idx = [rng.randrange(0, 12) for _ in range(rng.choice([0, 1, 2, 4, 5, 8]))]
+        idx = [rng.randrange(-3 if rng.random() < 0.2 else 0, 12) for _ in range(rng.choice([0, 1, 2, 4, 5, 8]))]
 
         def go():
             p.samplers[k] = (SubsetRandomSampler(idx, generator=p.G(g)), None)
@@ -484,8 +486,8 @@ def stmt_sampler(p):
         else:
             n = rng.choice([1, 2, 4, 6, 9])
             w = [rng.choice([0.0, 0.25, 1.0, 2.0, 3.5, 0.1]) for _ in range(n)]
-            if rng.random() < 0.08:
-                w[rng.randrange(n)] = -1.0
+            if rng.random() < 0.1:
+                w[rng.randrange(n)] = rng.choice([-1.0, -1.0, float('inf'), float('nan')])
             wtext = ','.join(repr(x) for x in w)
         rep = rng.random() < 0.6
         num = rng.choice([1, 2, 3, 5, 8, 12]) if rng.random() > 0.07 else rng.choice([0, -3])
@@ -524,7 +526,18 @@ def pick_loader_options(p, src):
         s = rng.choice(compatible or sorted(p.samplers))
         kw['sampler'] = p.samplers[s][0]
         opts.append('s=' + s)
-    if p.bsamplers and rng.random() < 0.25:
+    if p.ds[src][2] == 'map' and 'batch_sampler' not in kw and rng.random() < 0.06:
+        # a list of lists as the batch sampler (PyTorch takes any iterable of index lists)
+        n = len(p.ds[src][0])
+        bl = [[rng.randrange(-1, n + 1) if rng.random() < 0.1 else rng.randrange(0, max(n, 1))
+               for _ in range(rng.choice([1, 2, 3]))] for _ in range(rng.choice([1, 2, 3]))]
+        kw['batch_sampler'] = bl
+        opts.append('b=L' + '|'.join(','.join(str(i) for i in b) for b in bl))
+        for key, o in (('batch_size', 'bs'), ('shuffle', 'sh'), ('drop_last', 'drop'), ('sampler', 's')):
+            if key in kw and rng.random() < 0.8:
+                del kw[key]
+                opts = [x for x in opts if not x.startswith(o + '=')]
+    if p.bsamplers and 'batch_sampler' not in kw and rng.random() < 0.25:
         b = rng.choice(sorted(p.bsamplers))
         kw['batch_sampler'] = p.bsamplers[b][0]
         opts.append('b=' + b)
@@ -547,8 +560,9 @@ def stmt_loader(p):
     src = rng.choice(sorted(p.ds))
     opts, kw = pick_loader_options(p, src)
     workers = 0
-    # workers only where the order and the values are deterministic: map-style data sets that do not draw
-    if p.ds[src][2] == 'map' and not p.ds[src][3] and rng.random() < 0.08:
+    # workers only where the order and the values are deterministic: data sets that do not draw (an iterable one is
+    # streamed whole by every worker, their batches taken in turn)
+    if not p.ds[src][3] and rng.random() < 0.08:
         workers = rng.choice([1, 2])
         kw['num_workers'] = workers
         opts.append('w=%d' % workers)

@@ -158,7 +158,26 @@ def stack_dataset_reads_a_batch_dataset_by_dataset(p):
     epoch(p, 'l2')
 
 
+def subset_batch_reads_until_a_bad_index(p):
+    # 2.x's Subset.__getitems__ over a data set without one reads sample by sample: the samples before a bad index are
+    # read (and drawn); over a StackDataset it maps every index first, so nothing is read
+    seed(p, 1)
+    p.ds['d0'] = (mc.RandDS(5), 'randds', 'map', True)
+    p.run('randds d0 5', lambda: [])
+    p.ds['d1'] = (mc.Subset(p.ds['d0'][0], [0, 2]), 'randds', 'map', True)
+    p.run('subset d1 d0 0,2', lambda: [])
+    loader(p, 'l0', 'd1', 'b=L0,1|1,3,0', batch_sampler=[[0, 1], [1, 3, 0]])
+    p.run('epoch l0 -', lambda: [mc.enc(b) for b in p.loaders['l0'][0]])
+    p.ds['d2'] = (mc.StackDS(p.ds['d0'][0]), 's', 'map', True)
+    p.run('stack d2 t d0', lambda: [])
+    p.ds['d3'] = (mc.Subset(p.ds['d2'][0], [4, 1]), 's', 'map', True)
+    p.run('subset d3 d2 4,1', lambda: [])
+    loader(p, 'l1', 'd3', 'b=L1,0|0,2', batch_sampler=[[1, 0], [0, 2]])
+    p.run('epoch l1 -', lambda: [mc.enc(b) for b in p.loaders['l1'][0]])
+
+
 for fn in (batch_sampler_reads_no_batch_ahead, random_split_integer_lengths_adding_up_to_one,
            concat_dataset_past_its_end, empty_shuffled_loader_refuses_its_sampler_first,
-           random_sampler_over_an_empty_data_set, stack_dataset_reads_a_batch_dataset_by_dataset):
+           random_sampler_over_an_empty_data_set, stack_dataset_reads_a_batch_dataset_by_dataset,
+           subset_batch_reads_until_a_bad_index):
     program(fn.__name__, fn)

@@ -25,7 +25,8 @@ import java.util.TreeMap;
  * end; a shuffled loader over an empty data set refused batch_size 0 before its sampler's num_samples; a RandomSampler
  * without replacement over an empty data set threw an ArrayIndexOutOfBoundsException (PyTorch: the seed drawn, then
  * "integer division or modulo by zero"); a StackDataset batch was read sample by sample (2.x's __getitems__ reads it
- * data set by data set: the order of a drawing data set's draws; Dataset.getItems now). Reported, not changed and left
+ * data set by data set: the order of a drawing data set's draws; Dataset.getItems now), and a Subset's batch over a
+ * plain data set is read sample by sample (the samples before a bad index are read, as 2.x's comprehension). Reported, not changed and left
  * out of the programs: WeightedRandomSampler without replacement asked for more samples than there are positive
  * weights takes zero-weight categories tied at 0 in the order of PyTorch's topk (libstdc++'s nth_element), which
  * Ember's topk does not reproduce; a negative random_split length whose sum matches is refused by Ember (PyTorch

@@ -346,7 +346,15 @@ final class FuzzR21Interpreter {
                     b.sampler(samplers.get(kv[1]));
                     break;
                 case "b":
-                    b.batchSampler(batchSamplers.get(kv[1]));
+                    if (kv[1].startsWith("L")) {
+                        List<int[]> batches = new ArrayList<>();
+                        for (String batch : kv[1].substring(1).split("\\|")) {
+                            batches.add(ints(batch));
+                        }
+                        b.batchSampler(batches);
+                    } else {
+                        b.batchSampler(batchSamplers.get(kv[1]));
+                    }
                     break;
                 case "g":
                     b.generator(gens.get(kv[1]));
@@ -373,7 +381,21 @@ final class FuzzR21Interpreter {
         if (s.startsWith("0d:")) {
             return Tensor.scalar(Double.parseDouble(s.substring(3))).to(DType.FLOAT64);
         }
-        return Tensor.tensor(Arrays.stream(s.split(",")).mapToDouble(Double::parseDouble).toArray(), DType.FLOAT64);
+        return Tensor.tensor(Arrays.stream(s.split(",")).mapToDouble(FuzzR21Interpreter::number).toArray(), DType.FLOAT64);
+    }
+
+    /** A Python float's repr ("inf", "-inf" and "nan" too). */
+    private static double number(String s) {
+        switch (s) {
+            case "inf":
+                return Double.POSITIVE_INFINITY;
+            case "-inf":
+                return Double.NEGATIVE_INFINITY;
+            case "nan":
+                return Double.NaN;
+            default:
+                return Double.parseDouble(s);
+        }
     }
 
     /** The tensors of a {@code tds} statement (the generator's fill). */

@@ -35,7 +35,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * first); a RandomSampler without replacement with num_samples over an empty data set failed with an
  * ArrayIndexOutOfBoundsException (PyTorch: its seed drawn, then "integer division or modulo by zero"); a batch of a
  * StackDataset was read sample by sample (2.x's StackDataset.__getitems__, which the fetcher calls, reads it data set
- * by data set, and so orders the draws of a data set that draws).
+ * by data set, and so orders the draws of a data set that draws; a Subset passes a batch on to a data set that reads
+ * batches its own way, every index mapped first, and otherwise reads it sample by sample, the samples before a bad
+ * index read, as 2.x's {@code Subset.__getitems__}).
  */
 class FuzzRound21FixesTest {
     private static final Map<String, List<String>> CASES = load();
@@ -122,5 +124,10 @@ class FuzzRound21FixesTest {
     @Test
     void stackDatasetReadsABatchDataSetByDataSet() {
         matches("stack_dataset_reads_a_batch_dataset_by_dataset");
+    }
+
+    @Test
+    void subsetBatchReadsUntilABadIndex() {
+        matches("subset_batch_reads_until_a_bad_index");
     }
 }
