@@ -52,10 +52,11 @@ public final class BatchSampler implements Iterable<int[]> {
         // a batch size far above the epoch's size (as Integer.MAX_VALUE for "one batch") allocates only what arrives
         int initial = Math.max(1, Math.min(batchSize, Math.min(sampler.size(), 1 << 16)));
         return new Iterator<>() {
-            // the first batch is taken at the first hasNext() or next(), as PyTorch's generator function starts there
-            // (a random sampler draws then, not at iter())
-            private boolean started;
+            // each batch is read from the sampler when it is asked for (hasNext() or next()), as PyTorch's generator
+            // function reads it at its next(): never one ahead, so a random sampler draws its seed, its permutations,
+            // its chunks and its last randperm(n)[:0] when PyTorch's does (fuzz round 21)
             private int[] next;
+            private boolean ready;
 
             private int[] advance() {
                 int[] b = new int[initial];
@@ -72,27 +73,23 @@ public final class BatchSampler implements Iterable<int[]> {
                 return k == b.length ? b : Arrays.copyOf(b, k);
             }
 
-            private void start() {
-                if (!started) {
-                    started = true;
-                    next = advance();
-                }
-            }
-
             @Override
             public boolean hasNext() {
-                start();
+                if (!ready) {
+                    ready = true;
+                    next = advance();
+                }
                 return next != null;
             }
 
             @Override
             public int[] next() {
-                start();
-                if (next == null) {
+                if (!hasNext()) {
                     throw new NoSuchElementException();
                 }
                 int[] b = next;
-                next = advance();
+                next = null;
+                ready = false;
                 return b;
             }
         };

@@ -67,7 +67,7 @@ public final class ConcatDataset<T> implements Dataset<T> {
      * The sample at {@code index} of the concatenation; a negative index counts from the end, as in Python.
      *
      * @throws IllegalArgumentException  for a negative index beyond the size (PyTorch's message)
-     * @throws IndexOutOfBoundsException for an index at or past the size
+     * @throws IndexOutOfBoundsException for an index at or past the size (PyTorch's message, "list index out of range")
      */
     @Override
     public T get(int index) {
@@ -80,7 +80,8 @@ public final class ConcatDataset<T> implements Dataset<T> {
             i += n;
         }
         if (i >= n) {
-            throw new IndexOutOfBoundsException("index " + index + " is out of range for a ConcatDataset of size " + n);
+            // PyTorch's bisect_right gives one past the last data set, whose self.datasets[...] fails
+            throw new IndexOutOfBoundsException("list index out of range");
         }
         // bisect_right(cumulative_sizes, idx)
         int lo = 0;

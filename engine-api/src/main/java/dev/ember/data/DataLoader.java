@@ -205,11 +205,13 @@ public final class DataLoader<T, B> implements Iterable<B>, AutoCloseable {
                         + "Collate.defaultConvert leaves them, and a collate function, which makes batches, does not apply");
             }
         }
+        if (dataset != null && s == null) {
+            // made before the batch size is checked, as PyTorch makes the default sampler before its BatchSampler: an
+            // empty data set with shuffle is refused for its num_samples first (fuzz round 21)
+            s = b.shuffle ? new RandomSampler(dataset, false, null, b.generator) : new SequentialSampler(dataset);
+        }
         if (batch != null && batch <= 0) {
             DataChecks.positive(batch, "batch_size");
-        }
-        if (dataset != null && s == null) {
-            s = b.shuffle ? new RandomSampler(dataset, false, null, b.generator) : new SequentialSampler(dataset);
         }
         if (dataset != null && batch != null && bs == null) {
             bs = new BatchSampler(s, batch, drop);

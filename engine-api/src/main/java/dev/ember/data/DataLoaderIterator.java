@@ -230,10 +230,8 @@ public final class DataLoaderIterator<B> implements Iterator<B>, AutoCloseable {
             // what stacking the rows would give, in one index_select per tensor
             return finish(loader, ((TensorDataset) plain).rows(indices), null, null, worker);
         }
-        List<Object> samples = new ArrayList<>(indices.length);
-        for (int i : indices) {
-            samples.add(data.get(i));
-        }
+        // the data set's batch read (PyTorch 2.x's fetcher calls __getitems__ where a data set has it)
+        List<Object> samples = data.getItems(indices);
         Object batch = loader.collate == null ? Collate.defaultCollate(samples)
                 : ((Function) loader.collate).apply(samples);
         return finish(loader, batch, samples, samples.get(0), worker);

@@ -26,34 +26,61 @@ public interface Dataset<T> {
     T get(int index);
 
     /**
-     * Splits {@code dataset} into non-overlapping subsets of the given lengths, in an order drawn from
-     * {@code generator}, as {@code torch.utils.data.random_split(dataset, lengths, generator)}.
+     * The samples at {@code indices}, in their order: a batch, as PyTorch 2.x's loader reads one through a data set's
+     * {@code __getitems__} when it has one. By default {@link #get} of each index in turn; a data set that reads a
+     * batch its own way overrides it: {@link StackDataset} reads it data set by data set and {@link Subset} passes it
+     * on to its data set, as PyTorch's do (which orders the draws of a data set that draws). A {@link DataLoader} with
+     * automatic batching reads every batch through it.
      *
-     * @throws IllegalArgumentException if a length is negative or the lengths do not add up to the data set's size
-     *     (PyTorch's message), or for a null argument
+     * @throws IndexOutOfBoundsException for an index out of range
+     * @throws IllegalArgumentException  for null indices
+     */
+    default List<T> getItems(int[] indices) {
+        DataChecks.require(indices, "getItems", "indices");
+        List<T> out = new ArrayList<>(indices.length);
+        for (int i : indices) {
+            out.add(get(i));
+        }
+        return out;
+    }
+
+    /**
+     * Splits {@code dataset} into non-overlapping subsets of the given lengths, in an order drawn from
+     * {@code generator}, as {@code torch.utils.data.random_split(dataset, lengths, generator)}. Lengths that add up to 1
+     * are fractions, as in PyTorch ({@link #randomSplit(Dataset, double[], Generator)}: {@code [1, 0]} gives all the
+     * samples to the first subset).
+     *
+     * @throws IllegalArgumentException if the lengths do not add up to the data set's size (PyTorch's message), a length
+     *     is negative (which PyTorch lets through), or for a null argument
      */
     static <T> List<Subset<T>> randomSplit(Dataset<T> dataset, int[] lengths, Generator generator) {
         DataChecks.require(dataset, "randomSplit", "dataset");
         DataChecks.require(lengths, "randomSplit", "lengths");
         DataChecks.require(generator, "randomSplit", "generator");
         long sum = 0;
-        for (int i = 0; i < lengths.length; i++) {
-            if (lengths[i] < 0) {
-                throw new IllegalArgumentException("Length of split at index " + i + " is negative (" + lengths[i] + ")");
+        for (int length : lengths) {
+            sum += length;
+        }
+        if (sum == 1) {
+            // PyTorch tests math.isclose(sum(lengths), 1) before it looks at the type: integer lengths that add up to 1
+            // are fractions too ([1, 0] of ten samples is a split of 10 and 0; fuzz round 21)
+            double[] fractions = new double[lengths.length];
+            for (int i = 0; i < lengths.length; i++) {
+                fractions[i] = lengths[i];
             }
-            sum += lengths[i];
+            return randomSplit(dataset, fractions, generator);
         }
         if (sum != dataset.size()) {
             throw new IllegalArgumentException("Sum of input lengths does not equal the length of the input dataset!");
         }
-        int[] order = Samplers.permutation(dataset.size(), generator);
-        List<Subset<T>> out = new ArrayList<>(lengths.length);
-        int offset = 0;
-        for (int length : lengths) {
-            out.add(new Subset<>(dataset, Arrays.copyOfRange(order, offset, offset + length)));
-            offset += length;
+        for (int i = 0; i < lengths.length; i++) {
+            if (lengths[i] < 0) {
+                // Ember's own refusal: PyTorch slices its permutation with the negative offsets and returns overlapping
+                // subsets
+                throw new IllegalArgumentException("Length of split at index " + i + " is negative (" + lengths[i] + ")");
+            }
         }
-        return out;
+        return split(dataset, lengths, generator);
     }
 
     /**
@@ -66,6 +93,7 @@ public interface Dataset<T> {
     static <T> List<Subset<T>> randomSplit(Dataset<T> dataset, double[] fractions, Generator generator) {
         DataChecks.require(dataset, "randomSplit", "dataset");
         DataChecks.require(fractions, "randomSplit", "fractions");
+        DataChecks.require(generator, "randomSplit", "generator");
         double total = 0;
         for (double f : fractions) {
             total += f;
@@ -87,7 +115,20 @@ public interface Dataset<T> {
         for (int i = 0; i < n - assigned && lengths.length > 0; i++) {
             lengths[i % lengths.length]++;
         }
-        return randomSplit(dataset, lengths, generator);
+        // the lengths add up to the size now (they are not fractions again when that size is 1)
+        return split(dataset, lengths, generator);
+    }
+
+    /** PyTorch's split of checked lengths: {@code randperm(sum(lengths))} cut in order. */
+    private static <T> List<Subset<T>> split(Dataset<T> dataset, int[] lengths, Generator generator) {
+        int[] order = Samplers.permutation(dataset.size(), generator);
+        List<Subset<T>> out = new ArrayList<>(lengths.length);
+        int offset = 0;
+        for (int length : lengths) {
+            out.add(new Subset<>(dataset, Arrays.copyOfRange(order, offset, offset + length)));
+            offset += length;
+        }
+        return out;
     }
 
     /**

@@ -61,6 +61,9 @@ public final class RandomSampler implements Sampler {
      * .random_()}) for a fresh generator; then each permutation (or chunk of 32 draws with replacement) when its first
      * index is asked for. Without replacement PyTorch's last {@code randperm(n)[:num_samples % n]} is drawn even when it
      * is empty, when the indices run out ({@code hasNext()} false): it advances a shared generator for the next epoch.
+     * Without replacement over a data set that is empty (with {@code numSamples} given), the first index throws an
+     * {@code ArithmeticException} with PyTorch's message ("integer division or modulo by zero"), after the seed is
+     * drawn as PyTorch draws it.
      */
     @Override
     public PrimitiveIterator.OfInt iterator() {
@@ -100,6 +103,11 @@ public final class RandomSampler implements Sampler {
                     throw new NoSuchElementException();
                 }
                 if (at == chunk.length) {
+                    if (n == 0 && !replacement) {
+                        // PyTorch's num_samples // n, after its seed is drawn (a num_samples over an empty data set)
+                        generator();
+                        throw new ArithmeticException("integer division or modulo by zero");
+                    }
                     // drawn when needed, in PyTorch's chunks: 32 draws with replacement, a permutation without
                     chunk = replacement ? Samplers.uniform(n, Math.min(32, count - produced), generator())
                             : Samplers.permutation(n, generator());

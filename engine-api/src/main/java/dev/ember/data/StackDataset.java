@@ -112,6 +112,46 @@ public final class StackDataset<T> implements Dataset<T> {
         return (T) Collections.unmodifiableMap(out);
     }
 
+    /**
+     * The samples at {@code indices}, read data set by data set (each one's {@link Dataset#getItems} of all the indices,
+     * then the next one's), as PyTorch 2.x's {@code StackDataset.__getitems__}, which its loader calls for a batch: a
+     * data set that draws random numbers draws them in that order.
+     *
+     * @throws IndexOutOfBoundsException what a data set throws for an index out of its range
+     * @throws IllegalArgumentException  for a data set whose batch has another size than the indices (PyTorch's
+     *                                   message)
+     */
+    @Override
+    @SuppressWarnings("unchecked")
+    public List<T> getItems(int[] indices) {
+        DataChecks.require(indices, "getItems", "indices");
+        int n = indices.length;
+        Object[][] parts = new Object[n][datasets.size()];
+        for (int k = 0; k < datasets.size(); k++) {
+            List<?> got = datasets.get(k).getItems(indices);
+            if (got.size() != n) {
+                throw new IllegalArgumentException("Nested dataset's output size mismatch. Expected " + n + ", got "
+                        + got.size());
+            }
+            for (int i = 0; i < n; i++) {
+                parts[i][k] = got.get(i);
+            }
+        }
+        List<T> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            if (names == null) {
+                out.add((T) Collections.unmodifiableList(Arrays.asList(parts[i])));
+            } else {
+                Map<String, Object> m = new LinkedHashMap<>();
+                for (int k = 0; k < datasets.size(); k++) {
+                    m.put(names.get(k), parts[i][k]);
+                }
+                out.add((T) Collections.unmodifiableMap(m));
+            }
+        }
+        return out;
+    }
+
     @Override
     public String toString() {
         return "StackDataset(" + (names == null ? datasets.size() + " data sets" : names) + ", size " + size + ")";

@@ -1,6 +1,8 @@
 package dev.ember.data;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The samples of a data set at given indices, as {@code torch.utils.data.Subset}: sample {@code i} is
@@ -48,6 +50,45 @@ public final class Subset<T> implements Dataset<T> {
             throw new IndexOutOfBoundsException("list index out of range");
         }
         return dataset.get(indices[index < 0 ? index + indices.length : index]);
+    }
+
+    /**
+     * The samples at {@code indices}, as PyTorch 2.x's {@code Subset.__getitems__}: when the underlying data set reads a
+     * batch its own way (it overrides {@link Dataset#getItems}, as {@link StackDataset} and {@code Subset} do), one
+     * batch of the indices they map to, every index mapped, and checked, before anything is read; otherwise
+     * {@link #get} of each index in turn (an index out of range fails after the samples before it are read, as
+     * PyTorch's comprehension does).
+     *
+     * @throws IndexOutOfBoundsException for an index out of range
+     */
+    @Override
+    public List<T> getItems(int[] indices) {
+        DataChecks.require(indices, "getItems", "indices");
+        if (!readsBatches(dataset)) {
+            List<T> out = new ArrayList<>(indices.length);
+            for (int index : indices) {
+                out.add(get(index));
+            }
+            return out;
+        }
+        int[] mapped = new int[indices.length];
+        for (int i = 0; i < indices.length; i++) {
+            int index = indices[i];
+            if (index < -this.indices.length || index >= this.indices.length) {
+                throw new IndexOutOfBoundsException("list index out of range");
+            }
+            mapped[i] = this.indices[index < 0 ? index + this.indices.length : index];
+        }
+        return dataset.getItems(mapped);
+    }
+
+    /** Whether a data set's class overrides {@link Dataset#getItems} (PyTorch: has a {@code __getitems__}). */
+    static boolean readsBatches(Dataset<?> dataset) {
+        try {
+            return dataset.getClass().getMethod("getItems", int[].class).getDeclaringClass() != Dataset.class;
+        } catch (NoSuchMethodException e) {
+            return false;
+        }
     }
 
     @Override
