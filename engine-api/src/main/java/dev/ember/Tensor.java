@@ -443,11 +443,12 @@ public final class Tensor implements AutoCloseable {
 
     /**
      * {@code steps} evenly spaced values of the default dtype (float32) from {@code start} to {@code end} inclusive, as
-     * {@code torch.linspace}: computed in double from both ends as PyTorch's kernel does ({@code start + step * i} in the
-     * first half, {@code end - step * (steps - 1 - i)} in the second), each rounded once. PyTorch's CPU kernel computes
-     * in the result's type with the CPU's fused multiply-adds and vector width, so its values can differ from these in
-     * the last place, and from one machine to another ({@code torch.linspace(-1, 1, 7)[3]} is -2.98e-8 with FMA, 0 here
-     * and without FMA).
+     * {@code torch.linspace}: float32 and float64 bit for bit as PyTorch's CPU kernel of this machine's capability
+     * ({@link dev.ember.backend.CpuCapability}) computes them, in the result's type: {@code start + step * i} in the
+     * first half, {@code end - step * (steps - 1 - i)} in the second, fused where the build has FMA, each pass of
+     * vector lanes going on from its first value by {@code + j * step}; so the last bits differ from one machine to
+     * another as PyTorch's do ({@code torch.linspace(-1, 1, 7)[3]} is -2.98e-8 with FMA, 0 without). Other types step
+     * in double from both ends, each value rounded once.
      */
     public static Tensor linspace(double start, double end, int steps) {
         return Creation.linspace(start, end, steps, Ember.getDefaultDtype());
