@@ -213,6 +213,17 @@ def prune_train():
     rec("zeros.1", [int(torch.sum(model.conv1.weight == 0)), int(torch.sum(model.conv2.weight == 0)),
                     int(torch.sum(model.fc1.weight == 0)), int(torch.sum(model.fc2.weight == 0))])
     summaries(model)
+    # serialization: a fresh model pruned by identity on the same tensors takes the state_dict (weight_orig and
+    # weight_mask) and computes the same
+    model2 = LeNet().double()
+    for m, name in (("conv1", 'weight'), ("conv2", 'weight'), ("fc1", 'weight'), ("fc1", 'bias'), ("fc2", 'weight')):
+        prune.identity(getattr(model2, m), name)
+    model2.load_state_dict(model.state_dict())
+    model.eval()
+    model2.eval()
+    with torch.no_grad():
+        rec("reload_same", torch.equal(model(X), model2(X)))
+    rng("rng.reload")
     for m, name in ((model.conv1, 'weight'), (model.conv2, 'weight'), (model.fc1, 'weight'), (model.fc1, 'bias'),
                     (model.fc2, 'weight')):
         prune.remove(m, name)
@@ -298,6 +309,14 @@ def parametrizations():
     summaries(model)
     q = model.out.weight
     rec("orth_err.1", (q @ q.T - torch.eye(3, dtype=F64)).abs().max().item() < 1e-12)
+    # serialization: a fresh model with the same parametrizations (orthogonal draws its completion again) takes the
+    # state_dict (originals, the orthogonal base, CayleyMap's buffer) and computes the same
+    model2 = ParamNet().double()
+    orthogonal(model2.out)
+    model2.load_state_dict(model.state_dict())
+    with torch.no_grad():
+        rec("reload_same", torch.equal(model(X), model2(X)))
+    rng("rng.reload")
     parametrize.remove_parametrizations(model.sym, "weight", leave_parametrized=True)
     parametrize.remove_parametrizations(model.rot, "weight", leave_parametrized=False)
     parametrize.remove_parametrizations(model.out, "weight")
@@ -825,6 +844,149 @@ def affine_grid_identity():
             rec("left.%s.%d" % (name, align), torch.round((g.grad[..., 0] / scale - 1) / 2).long())
 
 
+# ------------------------------------------------------------------ 7. neural tangent kernels (torch.func tutorial)
+class NtkCNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, (3, 3))
+        self.conv2 = nn.Conv2d(8, 8, (3, 3))
+        self.conv3 = nn.Conv2d(8, 8, (3, 3))
+        self.fc = nn.Linear(32, 10)
+
+    def forward(self, x):
+        x = self.conv1(x)
+        x = x.relu()
+        x = self.conv2(x)
+        x = x.relu()
+        x = self.conv3(x)
+        x = x.flatten(1)
+        x = self.fc(x)
+        return x
+
+
+def ntk():
+    header("ntk")
+    torch.manual_seed(12)
+    x_train = torch.randn(6, 3, 8, 8, dtype=F64)
+    x_test = torch.randn(4, 3, 8, 8, dtype=F64)
+    net = NtkCNN().double()
+    net.eval()
+    params = {k: v.detach() for k, v in net.named_parameters()}
+
+    def fnet_single(params, x):
+        return stateless.functional_call(net, params, (x.unsqueeze(0),)).squeeze(0)
+
+    def empirical_ntk_jacobian_contraction(fnet_single, params, x1, x2, compute):
+        # Compute J(x1)
+        jac1 = functorch.vmap(functorch.jacrev(fnet_single), (None, 0))(params, x1)
+        jac1 = jac1.values()
+        jac1 = [j.flatten(2) for j in jac1]
+        # Compute J(x2)
+        jac2 = functorch.vmap(functorch.jacrev(fnet_single), (None, 0))(params, x2)
+        jac2 = jac2.values()
+        jac2 = [j.flatten(2) for j in jac2]
+        # Compute J(x1) @ J(x2).T
+        einsum_expr = None
+        if compute == 'full':
+            einsum_expr = 'Naf,Mbf->NMab'
+        elif compute == 'trace':
+            einsum_expr = 'Naf,Maf->NM'
+        elif compute == 'diagonal':
+            einsum_expr = 'Naf,Maf->NMa'
+        result = torch.stack([torch.einsum(einsum_expr, j1, j2) for j1, j2 in zip(jac1, jac2)])
+        result = result.sum(0)
+        return result
+
+    def empirical_ntk_ntk_vps(func, params, x1, x2, compute='full'):
+        def get_ntk(x1, x2):
+            def func_x1(params):
+                return func(params, x1)
+
+            def func_x2(params):
+                return func(params, x2)
+
+            output, vjp_fn = functorch.vjp(func_x1, params)
+
+            def get_ntk_slice(vec):
+                # This computes ``vec @ J(x2).T``
+                # `vec` is some unit vector (a single slice of the Identity matrix)
+                vjps = vjp_fn(vec)
+                # This computes ``J(X1) @ vjps``
+                _, jvps = functorch.jvp(func_x2, (params,), vjps)
+                return jvps
+
+            # Here's our identity matrix
+            basis = torch.eye(output.numel(), dtype=output.dtype, device=output.device).view(output.numel(), -1)
+            return functorch.vmap(get_ntk_slice)(basis)
+
+        # ``get_ntk(x1, x2)`` computes the NTK for a single data point x1, x2
+        # Since the x1, x2 inputs to ``empirical_ntk_ntk_vps`` are batched,
+        # we actually wish to compute the NTK between every pair of data points
+        # between {x1} and {x2}. That's what the ``vmaps`` here do.
+        result = functorch.vmap(functorch.vmap(get_ntk, (None, 0)), (0, None))(x1, x2)
+        if compute == 'full':
+            return result
+        if compute == 'trace':
+            return torch.einsum('NMKK->NM', result)
+        if compute == 'diagonal':
+            return torch.einsum('NMKK->NMK', result)
+
+    full = empirical_ntk_jacobian_contraction(fnet_single, params, x_train, x_test, 'full')
+    summary("full", full)
+    rec("full.0.0", full[0, 0])
+    trace = empirical_ntk_jacobian_contraction(fnet_single, params, x_train, x_test, 'trace')
+    rec("trace", trace)
+    diagonal = empirical_ntk_jacobian_contraction(fnet_single, params, x_train, x_test, 'diagonal')
+    summary("diagonal", diagonal)
+    vps = empirical_ntk_ntk_vps(fnet_single, params, x_train, x_test)
+    rec("vps_close", torch.allclose(full, vps, atol=1e-12, rtol=1e-10))
+    rec("vps_trace", torch.allclose(trace, empirical_ntk_ntk_vps(fnet_single, params, x_train, x_test, 'trace'),
+                                    atol=1e-12, rtol=1e-10))
+
+
+# ------------------------------------------------------------------ 8. an EMA of the weights and the buffers
+def ema():
+    # 2.x: AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(0.9), use_buffers=True); 1.13 has neither, so its
+    # avg_fn is 2.x's CPU rule written out: floating tensors lerp(current, 1 - decay) (the _foreach_lerp_ of the
+    # group), the others (num_batches_tracked) avg * decay + current * (1 - decay), copied back (truncated)
+    header("ema")
+    torch.manual_seed(13)
+    decay = 0.9
+
+    def ema_avg(avg, cur, n):
+        if avg.is_floating_point():
+            return torch.lerp(avg, cur, 1 - decay)
+        return avg * decay + cur * (1 - decay)
+
+    X = torch.randn(80, 8, dtype=F64)
+    y = (X[:, 0] * X[:, 1] > 0).long()
+    model = nn.Sequential(nn.Linear(8, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropout(0.2), nn.Linear(16, 2)).double()
+    ema_model = AveragedModel(model, avg_fn=ema_avg, use_buffers=True)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    loader = DataLoader(TensorDataset(X, y, torch.arange(80)), batch_size=16, shuffle=True)
+    step = 0
+    for epoch in range(2):
+        model.train()
+        for xb, yb, ib in loader:
+            opt.zero_grad()
+            loss = F.cross_entropy(model(xb), yb)
+            loss.backward()
+            opt.step()
+            ema_model.update_parameters(model)
+            rec("idx.%d" % step, ib)
+            rec("loss.%d" % step, loss.item())
+            rng("rng.%d" % step)
+            step += 1
+    rec("n_averaged", int(ema_model.n_averaged))
+    rec("num_batches_tracked", int(ema_model.module[1].num_batches_tracked))
+    summaries(ema_model, "ema.")
+    ema_model.eval()
+    model.eval()
+    with torch.no_grad():
+        rec("ema.eval", F.cross_entropy(ema_model(X), y).item())
+        rec("model.eval", F.cross_entropy(model(X), y).item())
+
+
 def linspace():
     # linspace itself, bit for bit (PyTorch's CPU kernel: passes of two vectors of Vectorized::arange, the scalar
     # formula for the rest, fused by FMA in the AVX2 and AVX512 builds)
@@ -852,6 +1014,8 @@ per_sample()
 fgsm()
 fusion_swa()
 accumulation()
+ntk()
+ema()
 # the programs whose results depend on the CPU capability of PyTorch's kernels (linspace's vector passes and FMA
 # decide on which side of a pixel centre the spatial transformer's identity grid falls, where grid_sample's gradient
 # jumps), each run under ATEN_CPU_CAPABILITY=avx512, avx2 and default (1.13 runs its AVX2 kernels on an AVX-512

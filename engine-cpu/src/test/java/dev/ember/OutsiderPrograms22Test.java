@@ -5,6 +5,7 @@ import dev.ember.backend.CpuCapability;
 import dev.ember.data.DataLoader;
 import dev.ember.data.TensorDataset;
 import dev.ember.nn.AdaptiveAvgPool2d;
+import dev.ember.nn.BatchNorm1d;
 import dev.ember.nn.BatchNorm2d;
 import dev.ember.nn.Conv2d;
 import dev.ember.nn.Dropout;
@@ -85,7 +86,17 @@ import static org.junit.jupiter.api.Assertions.fail;
  * loader) and fuse_conv_bn_eval of the trained model.</li>
  * <li>Gradient accumulation over four micro-batches with clip_grad_norm_ and a warmup SequentialLR (LinearLR then
  * CosineAnnealingLR), AdamW, dropout.</li>
+ * <li>The neural tangent kernel tutorial: vmap of jacrev over a functional_call, the full, trace and diagonal
+ * contractions by einsum, and the same kernel from nested vmaps of a vjp and a jvp.</li>
+ * <li>An EMA of the weights and the buffers: AveragedModel with get_ema_multi_avg_fn and use_buffers (the integer
+ * num_batches_tracked averaged and truncated as PyTorch's).</li>
  * </ol>
+ * The pruned and the parametrized models also go through their state_dict into fresh models prepared the same way.
+ * Findings, fixed: Conv1d/2d/3d took no {@code (in, out, kernel, stride)}; the spatial transformer's identity grid
+ * fell on the other side of pixel centres than PyTorch's (linspace's bits, affine_grid's scaling, the 2-D CPU
+ * grid_sample's unnormalization; see {@link #affineGridBaseGridRoundsAsPyTorch}). Those three programs' expected values
+ * depend on PyTorch's CPU capability and come from PyTorch under each; the others are float64 programs whose float32
+ * default inits follow the AVX2/AVX512 kernels (round 21's).
  */
 class OutsiderPrograms22Test {
     private static final DType F64 = DType.FLOAT64;
@@ -414,6 +425,21 @@ class OutsiderPrograms22Test {
         r.rec("zeros.1", zeros(model.conv1.weight()), zeros(model.conv2.weight()), zeros(model.fc1.weight()),
                 zeros(model.fc2.weight()));
         r.summaries(model, "p.");
+        // serialization: a fresh model pruned by identity on the same tensors takes the state_dict
+        LeNet model2 = new LeNet();
+        model2.to(F64);
+        Prune.identity(model2.conv1, "weight");
+        Prune.identity(model2.conv2, "weight");
+        Prune.identity(model2.fc1, "weight");
+        Prune.identity(model2.fc1, "bias");
+        Prune.identity(model2.fc2, "weight");
+        model2.loadStateDict(model.stateDict());
+        model.eval();
+        model2.eval();
+        try (GradMode off = Ember.noGrad()) {
+            r.rec("reload_same", model.apply(x).equal(model2.apply(x)));
+        }
+        r.rng("rng.reload");
         Prune.remove(model.conv1, "weight");
         Prune.remove(model.conv2, "weight");
         Prune.remove(model.fc1, "weight");
@@ -525,6 +551,15 @@ class OutsiderPrograms22Test {
         r.summaries(model, "p.");
         q = model.out.weight();
         r.rec("orth_err.1", q.matmul(q.t()).sub(Tensor.eye(3, 3, F64)).abs().max().item() < 1e-12);
+        // serialization: a fresh model with the same parametrizations takes the state_dict
+        ParamNet model2 = new ParamNet();
+        model2.to(F64);
+        Parametrizations.orthogonal(model2.out);
+        model2.loadStateDict(model.stateDict());
+        try (GradMode off = Ember.noGrad()) {
+            r.rec("reload_same", model.apply(x).equal(model2.apply(x)));
+        }
+        r.rng("rng.reload");
         Parametrize.removeParametrizations(model.sym, "weight", true);
         Parametrize.removeParametrizations(model.rot, "weight", false);
         Parametrize.removeParametrizations(model.out, "weight");
@@ -1037,6 +1072,141 @@ class OutsiderPrograms22Test {
             }
         }
         r.summaries(model, "p.");
+        r.done();
+    }
+
+    // ------------------------------------------------------------------ 7. neural tangent kernels
+
+    static final class NtkCNN extends Module {
+        final Conv2d conv1;
+        final Conv2d conv2;
+        final Conv2d conv3;
+        final Linear fc;
+
+        NtkCNN() {
+            conv1 = registerModule("conv1", new Conv2d(3, 8, 3));
+            conv2 = registerModule("conv2", new Conv2d(8, 8, 3));
+            conv3 = registerModule("conv3", new Conv2d(8, 8, 3));
+            fc = registerModule("fc", new Linear(32, 10));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            x = conv1.apply(x).relu();
+            x = conv2.apply(x).relu();
+            x = conv3.apply(x);
+            x = x.flatten(1);
+            return fc.apply(x);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Tensor> flatJacobians(TreeFn fnetSingle, Map<String, Tensor> params, Tensor x) {
+        Map<String, Object> jac = (Map<String, Object>) FuncTree.vmap(FuncTree.jacrev(fnetSingle, 0, false),
+                new Object[] {null, 0}, 0).apply(params, x);
+        List<Tensor> out = new ArrayList<>();
+        for (Object j : jac.values()) {
+            out.add(t(j).flatten(2));
+        }
+        return out;
+    }
+
+    /** empirical_ntk_jacobian_contraction: J(x1) J(x2)^T by einsum per parameter, summed. */
+    private static Tensor ntkJacobianContraction(TreeFn fnetSingle, Map<String, Tensor> params, Tensor x1, Tensor x2,
+                                                 String compute) {
+        List<Tensor> jac1 = flatJacobians(fnetSingle, params, x1);
+        List<Tensor> jac2 = flatJacobians(fnetSingle, params, x2);
+        String expr = compute.equals("full") ? "Naf,Mbf->NMab" : compute.equals("trace") ? "Naf,Maf->NM" : "Naf,Maf->NMa";
+        List<Tensor> per = new ArrayList<>();
+        for (int i = 0; i < jac1.size(); i++) {
+            per.add(Tensor.einsum(expr, jac1.get(i), jac2.get(i)));
+        }
+        return Tensor.stack(per, 0).sum(0);
+    }
+
+    /** empirical_ntk_ntk_vps: for every pair, vmap over the identity's rows of a vjp at x1 then a jvp at x2. */
+    private static Tensor ntkVps(TreeFn func, Map<String, Tensor> params, Tensor x1, Tensor x2, String compute) {
+        TreeFn getNtk = a -> {
+            Tensor p1 = t(a[0]);
+            Tensor p2 = t(a[1]);
+            TreeFn funcX1 = b -> func.apply(b[0], p1);
+            TreeFn funcX2 = b -> func.apply(b[0], p2);
+            FuncTree.VjpResult vr = FuncTree.vjp(funcX1, false, params);
+            Tensor output = t(vr.output());
+            TreeFn getNtkSlice = c -> {
+                // vec @ J(x2)^T, then J(x1) @ vjps
+                List<Object> vjps = vr.vjpFn().apply(c[0]);
+                return FuncTree.jvp(funcX2, new Object[] {params}, vjps.toArray(), false).get(1);
+            };
+            int n = (int) output.numel();
+            Tensor basis = Tensor.eye(n, n, output.dtype()).view(n, -1);
+            return FuncTree.vmap(getNtkSlice).apply(basis);
+        };
+        Tensor result = t(FuncTree.vmap(FuncTree.vmap(getNtk, new Object[] {null, 0}, 0), new Object[] {0, null}, 0)
+                .apply(x1, x2));
+        return compute.equals("full") ? result : Tensor.einsum("NMKK->NM", result);
+    }
+
+    @Test
+    void neuralTangentKernelTutorialFollowsPyTorch() {
+        Replay r = new Replay("ntk", 12);
+        Tensor xTrain = Tensor.randn(F64, 6, 3, 8, 8);
+        Tensor xTest = Tensor.randn(F64, 4, 3, 8, 8);
+        NtkCNN net = new NtkCNN();
+        net.to(F64);
+        net.eval();
+        Map<String, Tensor> params = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : net.namedParameters().entrySet()) {
+            params.put(e.getKey(), e.getValue().detach());
+        }
+        TreeFn fnetSingle = a -> Stateless.functionalCall(net, FuncTree.params(a[0]), t(a[1]).unsqueeze(0)).squeeze(0);
+        Tensor full = ntkJacobianContraction(fnetSingle, params, xTrain, xTest, "full");
+        r.summary("full", full);
+        r.rec("full.0.0", full.select(0, 0).select(0, 0));
+        Tensor trace = ntkJacobianContraction(fnetSingle, params, xTrain, xTest, "trace");
+        r.rec("trace", trace);
+        r.summary("diagonal", ntkJacobianContraction(fnetSingle, params, xTrain, xTest, "diagonal"));
+        Tensor vps = ntkVps(fnetSingle, params, xTrain, xTest, "full");
+        r.rec("vps_close", full.allclose(vps, 1e-10, 1e-12));
+        r.rec("vps_trace", trace.allclose(ntkVps(fnetSingle, params, xTrain, xTest, "trace"), 1e-10, 1e-12));
+        r.done();
+    }
+
+    // ------------------------------------------------------------------ 8. an EMA of the weights and the buffers
+
+    @Test
+    void emaOfWeightsAndBuffersFollowsPyTorch() {
+        Replay r = new Replay("ema", 13);
+        Tensor x = Tensor.randn(F64, 80, 8);
+        Tensor y = x.select(1, 0).mul(x.select(1, 1)).gt(0.0).to(DType.INT64);
+        Sequential model = new Sequential(new Linear(8, 16), new BatchNorm1d(16), new ReLU(), new Dropout(0.2),
+                new Linear(16, 2));
+        model.to(F64);
+        // AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(0.9), use_buffers=True)
+        AveragedModel emaModel = new AveragedModel(model, null, null, SwaUtils.getEmaMultiAvgFn(0.9), true);
+        Optimizer opt = new SGD(model.parameters(), 0.1, 0.9, 0, 0, false);
+        DataLoader<List<Tensor>, List<Tensor>> loader = shuffled(16, x, y, Tensor.arange(80L));
+        int step = 0;
+        for (int epoch = 0; epoch < 2; epoch++) {
+            model.train();
+            for (List<Tensor> b : loader) {
+                opt.zeroGrad();
+                Tensor loss = Functional.crossEntropy(model.apply(b.get(0)), b.get(1));
+                loss.backward();
+                opt.step();
+                emaModel.updateParameters(model);
+                stepRecords(r, step++, b.get(2), loss.item());
+            }
+        }
+        r.rec("n_averaged", emaModel.nAveraged());
+        r.rec("num_batches_tracked", ((Sequential) emaModel.module()).get(1).getBuffer("num_batches_tracked").item());
+        r.summaries(emaModel, "ema.");
+        emaModel.eval();
+        model.eval();
+        try (GradMode off = Ember.noGrad()) {
+            r.rec("ema.eval", Functional.crossEntropy(emaModel.apply(x), y).item());
+            r.rec("model.eval", Functional.crossEntropy(model.apply(x), y).item());
+        }
         r.done();
     }
 
