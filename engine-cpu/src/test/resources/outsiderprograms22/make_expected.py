@@ -987,6 +987,54 @@ def ema():
         rec("model.eval", F.cross_entropy(model(X), y).item())
 
 
+# ------------------------------------------------------------------ 9. an ensemble with dropout under vmap's randomness
+class DropMLP(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(12, 24)
+        self.drop = nn.Dropout(0.3)
+        self.fc2 = nn.Linear(24, 3)
+
+    def forward(self, x):
+        return self.fc2(self.drop(F.relu(self.fc1(x))))
+
+
+def ensemble_dropout():
+    # vmap(randomness='different'): each model its own mask, one bernoulli over the batched [models, ...] activations
+    # (2.x's native_dropout batching rule runs native_dropout on the batch-first physical tensor); 'same': one mask
+    # drawn over the unbatched shape and shared by every model
+    header("ensemble_dropout")
+    torch.manual_seed(14)
+    num_models = 4
+    data = torch.randn(num_models, 20, 12, dtype=F64)
+    targets = torch.randint(0, 3, (num_models, 20))
+    models = [DropMLP().double() for _ in range(num_models)]
+    params, buffers = stack_module_state(models)
+    base_model = copy.deepcopy(models[0]).to('meta')
+
+    def fmodel(params, buffers, x):
+        return functional_call(base_model, (params, buffers), (x,))
+
+    opt = torch.optim.SGD(params.values(), lr=0.1)
+    for step in range(3):
+        opt.zero_grad()
+        out = functorch.vmap(fmodel, randomness='different')(params, buffers, data)
+        losses = torch.stack([F.cross_entropy(out[i], targets[i]) for i in range(num_models)])
+        losses.sum().backward()
+        opt.step()
+        rec("loss.%d" % step, losses)
+        rng("rng.%d" % step)
+    with torch.no_grad():
+        same = functorch.vmap(fmodel, in_dims=(0, 0, None), randomness='same')(params, buffers, data[0])
+        summary("same", same)
+        rng("rng.same")
+        diff = functorch.vmap(fmodel, in_dims=(0, 0, None), randomness='different')(params, buffers, data[0])
+        summary("different", diff)
+        rng("rng.different")
+    for k, v in params.items():
+        summary("p." + k, v)
+
+
 def linspace():
     # linspace itself, bit for bit (PyTorch's CPU kernel: passes of two vectors of Vectorized::arange, the scalar
     # formula for the rest, fused by FMA in the AVX2 and AVX512 builds)
@@ -1016,6 +1064,7 @@ fusion_swa()
 accumulation()
 ntk()
 ema()
+ensemble_dropout()
 # the programs whose results depend on the CPU capability of PyTorch's kernels (linspace's vector passes and FMA
 # decide on which side of a pixel centre the spatial transformer's identity grid falls, where grid_sample's gradient
 # jumps), each run under ATEN_CPU_CAPABILITY=avx512, avx2 and default (1.13 runs its AVX2 kernels on an AVX-512

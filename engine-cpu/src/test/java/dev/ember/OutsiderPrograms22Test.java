@@ -90,6 +90,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * contractions by einsum, and the same kernel from nested vmaps of a vjp and a jvp.</li>
  * <li>An EMA of the weights and the buffers: AveragedModel with get_ema_multi_avg_fn and use_buffers (the integer
  * num_batches_tracked averaged and truncated as PyTorch's).</li>
+ * <li>An ensemble with dropout trained under vmap(randomness='different') (one bernoulli over the batch-first
+ * activations), then 'same' (one mask shared by every model).</li>
  * </ol>
  * The pruned and the parametrized models also go through their state_dict into fresh models prepared the same way.
  * Findings, fixed: Conv1d/2d/3d took no {@code (in, out, kernel, stride)}; the spatial transformer's identity grid
@@ -1206,6 +1208,72 @@ class OutsiderPrograms22Test {
         try (GradMode off = Ember.noGrad()) {
             r.rec("ema.eval", Functional.crossEntropy(emaModel.apply(x), y).item());
             r.rec("model.eval", Functional.crossEntropy(model.apply(x), y).item());
+        }
+        r.done();
+    }
+
+    // ------------------------------------------------------------------ 9. an ensemble with dropout under vmap
+
+    static final class DropMLP extends Module {
+        final Linear fc1;
+        final Dropout drop;
+        final Linear fc2;
+
+        DropMLP() {
+            fc1 = registerModule("fc1", new Linear(12, 24));
+            drop = registerModule("drop", new Dropout(0.3));
+            fc2 = registerModule("fc2", new Linear(24, 3));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return fc2.apply(drop.apply(fc1.apply(x).relu()));
+        }
+    }
+
+    @Test
+    void ensembleWithDropoutUnderVmapRandomnessFollowsPyTorch() {
+        Replay r = new Replay("ensemble_dropout", 14);
+        int numModels = 4;
+        Tensor data = Tensor.randn(F64, numModels, 20, 12);
+        Tensor targets = Tensor.randint(0, 3, numModels, 20);
+        List<DropMLP> models = new ArrayList<>();
+        for (int i = 0; i < numModels; i++) {
+            DropMLP m = new DropMLP();
+            m.to(F64);
+            models.add(m);
+        }
+        List<Map<String, Tensor>> state = Func.stackModuleState(models);
+        Map<String, Tensor> params = state.get(0);
+        Map<String, Tensor> buffers = state.get(1);
+        Module baseModel = DeepCopy.of(models.get(0)).to(Device.META);
+        TreeFn fmodel = a -> Stateless.functionalCall(baseModel, List.of(FuncTree.params(a[0]), FuncTree.params(a[1])),
+                t(a[2]));
+        Optimizer opt = new SGD(new ArrayList<>(params.values()), 0.1);
+        for (int step = 0; step < 3; step++) {
+            opt.zeroGrad();
+            Tensor out = t(FuncTree.vmap(fmodel, 0, 0, Func.Randomness.DIFFERENT).apply(params, buffers, data));
+            List<Tensor> perModel = new ArrayList<>();
+            for (int i = 0; i < numModels; i++) {
+                perModel.add(Functional.crossEntropy(out.select(0, i), targets.select(0, i)));
+            }
+            Tensor losses = Tensor.stack(perModel, 0);
+            losses.sum().backward();
+            opt.step();
+            r.rec("loss." + step, losses);
+            r.rng("rng." + step);
+        }
+        try (GradMode off = Ember.noGrad()) {
+            Object[] inDims = {0, 0, null};
+            r.summary("same", t(FuncTree.vmap(fmodel, inDims, 0, Func.Randomness.SAME).apply(params, buffers,
+                    data.select(0, 0))));
+            r.rng("rng.same");
+            r.summary("different", t(FuncTree.vmap(fmodel, inDims, 0, Func.Randomness.DIFFERENT).apply(params, buffers,
+                    data.select(0, 0))));
+            r.rng("rng.different");
+        }
+        for (Map.Entry<String, Tensor> e : params.entrySet()) {
+            r.summary("p." + e.getKey(), e.getValue());
         }
         r.done();
     }
