@@ -1042,6 +1042,10 @@ def linspace():
     for dtype, name in ((F64, "f64"), (torch.float32, "f32")):
         for start, end, steps in ((-1, 1, 28), (-3.7, 11.3, 37), (0.1, 0.7, 100)):
             rec("%s.%d" % (name, steps), torch.linspace(start, end, steps, dtype=dtype))
+        # arange's kernel: the same passes from start + step * idx in the double accumulator, every product and sum
+        # fused in the FMA builds
+        for start, end, step in ((0, 1, 0.1), (-3.7, 11.3, 0.37), (0.1, 2.3, 0.013)):
+            rec("arange.%s.%s" % (name, step), torch.arange(start, end, step, dtype=dtype))
 
 
 if len(sys.argv) > 1 and sys.argv[1] == "--capability-dependent":

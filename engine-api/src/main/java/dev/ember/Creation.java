@@ -545,11 +545,51 @@ final class Creation {
                     + Layout.MAX_STORAGE_ELEMENTS);
         }
         int n = (int) size;
-        double[] v = new double[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = start + i * step;
+        double[] v;
+        if (dtype == DType.FLOAT64 || dtype == DType.FLOAT32) {
+            v = kernelArange(start, step, n, dtype, CpuCapability.value());
+        } else {
+            v = new double[n];
+            for (int i = 0; i < n; i++) {
+                v[i] = start + i * step;
+            }
         }
         return fromFlat(v, new int[] {n}, DType.FLOAT64, Ember.defaultDevice()).to(dtype);
+    }
+
+    /**
+     * float64 or float32 arange bit for bit as PyTorch's CPU kernel of {@code capability} ("AVX512", "AVX2" or
+     * "DEFAULT") computes it ({@code arange_kernel} through {@code cpu_serial_kernel_vec}, in the double accumulator):
+     * passes of two vectors (32 bytes a vector, 64 on AVX512) each start at {@code start + step * idx} (rounded to
+     * float32 for a float32 result) and go on by {@code Vectorized::arange}'s {@code base + j * step} in double; the
+     * elements after the last whole pass are {@code start + step * idx}. Products and sums are fused where the build
+     * has FMA (every capability but DEFAULT), as GCC contracts them. One range: PyTorch splits the work among threads
+     * only past 32768 elements ({@code GRAIN_SIZE}), where its results depend on the thread count.
+     */
+    static double[] kernelArange(double start, double step, int n, DType dtype, String capability) {
+        double[] v = new double[n];
+        boolean fma = !capability.equals("DEFAULT");
+        boolean f32 = dtype == DType.FLOAT32;
+        int vec = (capability.equals("AVX512") ? 64 : 32) / (f32 ? 4 : 8);
+        int i = 0;
+        for (; i <= n - 2 * vec; i += 2 * vec) {
+            for (int c = i; c < i + 2 * vec; c += vec) {
+                double base = fma ? Math.fma(step, c, start) : start + step * c;
+                if (f32) {
+                    base = (float) base;
+                }
+                v[c] = base;
+                for (int j = 1; j < vec; j++) {
+                    double x = fma ? Math.fma(j, step, base) : base + j * step;
+                    v[c + j] = f32 ? (float) x : x;
+                }
+            }
+        }
+        for (; i < n; i++) {
+            double x = fma ? Math.fma(step, i, start) : start + step * i;
+            v[i] = f32 ? (float) x : x;
+        }
+        return v;
     }
 
     /**

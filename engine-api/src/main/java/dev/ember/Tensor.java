@@ -424,7 +424,10 @@ public final class Tensor implements AutoCloseable {
      * {@code start, start+step, ...} below {@code end} of the default dtype, as {@code torch.arange(0, 1, 0.1)} or
      * {@code torch.arange(0.0, 4.0, 1.0)}: any {@code double} argument makes it floating, as a Python float does
      * (three integers pick {@link #arange(long, long, long)}, int64). The length is {@code ceil((end - start) / step)}
-     * computed in double, as PyTorch's: {@code arange(1, 1.3, 0.1)} has 4 elements.
+     * computed in double, as PyTorch's: {@code arange(1, 1.3, 0.1)} has 4 elements. float32 and float64 values are
+     * PyTorch's CPU kernel's bit for bit on this machine's capability ({@link dev.ember.backend.CpuCapability}): from
+     * {@code start + step * i} in double, fused where the build has FMA, each pass of vector lanes going on from its
+     * first value by {@code + j * step}.
      */
     public static Tensor arange(double start, double end, double step) {
         return Creation.arange(start, end, step, Ember.getDefaultDtype());

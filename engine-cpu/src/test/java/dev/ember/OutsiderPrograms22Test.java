@@ -1320,21 +1320,35 @@ class OutsiderPrograms22Test {
     }
 
     /**
-     * Regression: float32 / float64 linspace bit for bit as PyTorch's CPU kernel of each capability (AVX512, AVX2,
-     * DEFAULT: PyTorch 1.13 run under ATEN_CPU_CAPABILITY), and {@link Tensor#linspace} as the machine's.
+     * Regressions: float32 / float64 linspace and arange bit for bit as PyTorch's CPU kernels of each capability
+     * (AVX512, AVX2, DEFAULT: PyTorch 1.13 run under ATEN_CPU_CAPABILITY; passes of Vectorized::arange, FMA in the
+     * AVX2 and AVX512 builds), and {@link Tensor#linspace} / {@link Tensor#arange} as the machine's. Ember computed
+     * {@code start + i * step} (arange) and the symmetric scalar formula (linspace) in double for every element.
      */
     @Test
-    void linspaceFollowsPyTorchsKernelOnEveryCapability() {
+    void linspaceAndArangeFollowPyTorchsKernelsOnEveryCapability() {
         double[][] ranges = {{-1, 1, 28}, {-3.7, 11.3, 37}, {0.1, 0.7, 100}};
+        double[][] aranges = {{0, 1, 0.1}, {-3.7, 11.3, 0.37}, {0.1, 2.3, 0.013}};
+        String[] arangeKeys = {"0.1", "0.37", "0.013"};
         for (String cap : new String[] {"AVX512", "AVX2", "DEFAULT"}) {
             Replay r = new Replay("linspace." + cap, 0);
             for (DType dtype : new DType[] {F64, DType.FLOAT32}) {
+                String name = dtype == F64 ? "f64" : "f32";
                 for (double[] g : ranges) {
                     double[] v = Creation.kernelLinspace(g[0], g[1], (int) g[2], dtype, cap);
-                    r.exact((dtype == F64 ? "f64." : "f32.") + (int) g[2], v);
+                    r.exact(name + "." + (int) g[2], v);
                     if (cap.equals(CpuCapability.value())) {
                         assertArrayEquals(v, Tensor.linspace(g[0], g[1], (int) g[2], dtype).to(F64).toDoubleArray(),
                                 0.0, "Tensor.linspace on this machine");
+                    }
+                }
+                for (int k = 0; k < aranges.length; k++) {
+                    double[] g = aranges[k];
+                    Tensor t = Tensor.arange(g[0], g[1], g[2], dtype);
+                    double[] v = Creation.kernelArange(g[0], g[2], (int) t.numel(), dtype, cap);
+                    r.exact("arange." + name + "." + arangeKeys[k], v);
+                    if (cap.equals(CpuCapability.value())) {
+                        assertArrayEquals(v, t.to(F64).toDoubleArray(), 0.0, "Tensor.arange on this machine");
                     }
                 }
             }
