@@ -1,6 +1,7 @@
 package dev.ember;
 
 import dev.ember.backend.Backend;
+import dev.ember.backend.CpuCapability;
 import dev.ember.backend.Layout;
 import dev.ember.backend.RandomKind;
 import dev.ember.backend.Storage;
@@ -544,11 +545,51 @@ final class Creation {
                     + Layout.MAX_STORAGE_ELEMENTS);
         }
         int n = (int) size;
-        double[] v = new double[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = start + i * step;
+        double[] v;
+        if (dtype == DType.FLOAT64 || dtype == DType.FLOAT32) {
+            v = kernelArange(start, step, n, dtype, CpuCapability.value());
+        } else {
+            v = new double[n];
+            for (int i = 0; i < n; i++) {
+                v[i] = start + i * step;
+            }
         }
         return fromFlat(v, new int[] {n}, DType.FLOAT64, Ember.defaultDevice()).to(dtype);
+    }
+
+    /**
+     * float64 or float32 arange bit for bit as PyTorch's CPU kernel of {@code capability} ("AVX512", "AVX2" or
+     * "DEFAULT") computes it ({@code arange_kernel} through {@code cpu_serial_kernel_vec}, in the double accumulator):
+     * passes of two vectors (32 bytes a vector, 64 on AVX512) each start at {@code start + step * idx} (rounded to
+     * float32 for a float32 result) and go on by {@code Vectorized::arange}'s {@code base + j * step} in double; the
+     * elements after the last whole pass are {@code start + step * idx}. Products and sums are fused where the build
+     * has FMA (every capability but DEFAULT), as GCC contracts them. One range: PyTorch splits the work among threads
+     * only past 32768 elements ({@code GRAIN_SIZE}), where its results depend on the thread count.
+     */
+    static double[] kernelArange(double start, double step, int n, DType dtype, String capability) {
+        double[] v = new double[n];
+        boolean fma = !capability.equals("DEFAULT");
+        boolean f32 = dtype == DType.FLOAT32;
+        int vec = (capability.equals("AVX512") ? 64 : 32) / (f32 ? 4 : 8);
+        int i = 0;
+        for (; i <= n - 2 * vec; i += 2 * vec) {
+            for (int c = i; c < i + 2 * vec; c += vec) {
+                double base = fma ? Math.fma(step, c, start) : start + step * c;
+                if (f32) {
+                    base = (float) base;
+                }
+                v[c] = base;
+                for (int j = 1; j < vec; j++) {
+                    double x = fma ? Math.fma(j, step, base) : base + j * step;
+                    v[c + j] = f32 ? (float) x : x;
+                }
+            }
+        }
+        for (; i < n; i++) {
+            double x = fma ? Math.fma(step, i, start) : start + step * i;
+            v[i] = f32 ? (float) x : x;
+        }
+        return v;
     }
 
     /**
@@ -632,6 +673,8 @@ final class Creation {
         double[] v = new double[steps];
         if (steps == 1) {
             v[0] = start; // PyTorch: one step is the start
+        } else if (dtype == DType.FLOAT64 || dtype == DType.FLOAT32) {
+            v = kernelLinspace(start, end, steps, dtype, CpuCapability.value());
         } else {
             double step = (end - start) / (steps - 1);
             int half = steps / 2;
@@ -641,6 +684,72 @@ final class Creation {
             }
         }
         return fromFlat(v, new int[] {steps}, DType.FLOAT64, Ember.defaultDevice()).to(dtype);
+    }
+
+    /**
+     * float64 or float32 linspace ({@code steps} at least 2) bit for bit as PyTorch's CPU kernel of {@code capability}
+     * ("AVX512", "AVX2" or "DEFAULT") computes it ({@code linspace_kernel} through {@code cpu_serial_kernel_vec}, in
+     * the result's type): passes of two vectors (32 bytes a vector, 64 on AVX512) each start at {@code start + step *
+     * idx} (or, from the vector's first index on at half the steps, {@code end - step * (steps - idx - 1)}) and go on by
+     * {@code Vectorized::arange}'s {@code base + j * step}; the elements after the last whole pass take the scalar
+     * formula. The scalar products and sums are fused where the build has FMA (every capability but DEFAULT), as GCC
+     * contracts them; arange's lanes are not. One range: PyTorch splits the work among threads only past 32768 steps
+     * ({@code GRAIN_SIZE}), where its results depend on the thread count.
+     */
+    static double[] kernelLinspace(double start, double end, int steps, DType dtype, String capability) {
+        double[] v = new double[steps];
+        boolean fma = !capability.equals("DEFAULT");
+        int vec = (capability.equals("AVX512") ? 64 : 32) / (dtype == DType.FLOAT64 ? 8 : 4);
+        int half = steps / 2;
+        int i = 0;
+        if (dtype == DType.FLOAT64) {
+            double step = (end - start) / (steps - 1);
+            for (; i <= steps - 2 * vec; i += 2 * vec) {
+                for (int c = i; c < i + 2 * vec; c += vec) {
+                    double base = linspacePoint(start, end, step, steps, half, c, fma);
+                    v[c] = base;
+                    for (int j = 1; j < vec; j++) {
+                        v[c + j] = base + j * step;
+                    }
+                }
+            }
+            for (; i < steps; i++) {
+                v[i] = linspacePoint(start, end, step, steps, half, i, fma);
+            }
+        } else {
+            float s = (float) start;
+            float e = (float) end;
+            float step = (e - s) / (float) (steps - 1);
+            for (; i <= steps - 2 * vec; i += 2 * vec) {
+                for (int c = i; c < i + 2 * vec; c += vec) {
+                    float base = linspacePoint(s, e, step, steps, half, c, fma);
+                    v[c] = base;
+                    for (int j = 1; j < vec; j++) {
+                        v[c + j] = base + (float) j * step;
+                    }
+                }
+            }
+            for (; i < steps; i++) {
+                v[i] = linspacePoint(s, e, step, steps, half, i, fma);
+            }
+        }
+        return v;
+    }
+
+    private static double linspacePoint(double start, double end, double step, int steps, int half, int idx, boolean fma) {
+        if (idx < half) {
+            return fma ? Math.fma(step, idx, start) : start + step * idx;
+        }
+        double k = steps - idx - 1;
+        return fma ? Math.fma(-step, k, end) : end - step * k;
+    }
+
+    private static float linspacePoint(float start, float end, float step, int steps, int half, int idx, boolean fma) {
+        if (idx < half) {
+            return fma ? Math.fma(step, (float) idx, start) : start + step * (float) idx;
+        }
+        float k = (float) (steps - idx - 1);
+        return fma ? Math.fma(-step, k, end) : end - step * k;
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.ember;
 
+import dev.ember.backend.CpuCapability;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -55,14 +57,36 @@ final class GridSampleOps {
      * {@code grid_sampler_compute_source_index_set_grad}: unnormalize from [-1, 1] ({@code grid_sampler_unnormalize}),
      * then {@link #pad}.
      */
-    private static Source source(Tensor g, int size, int padding, boolean alignCorners) {
-        return pad(unnormalize(g, size, alignCorners), g.fullLike(scale(size, alignCorners)), size, padding, alignCorners);
+    private static Source source(Tensor g, int size, int padding, boolean alignCorners, boolean twoD) {
+        return pad(unnormalize(g, size, alignCorners, twoD), g.fullLike(scale(size, alignCorners)), size, padding,
+                alignCorners);
     }
 
-    /** {@code grid_sampler_unnormalize}: -1 and 1 at the corner pixels' centres, or at their outer edges. */
-    private static Tensor unnormalize(Tensor g, int size, boolean alignCorners) {
-        return alignCorners ? g.add(1.0).div(2.0).mul((double) (size - 1))
-                : g.add(1.0).mul((double) size).sub(1.0).div(2.0);
+    /**
+     * {@code grid_sampler_unnormalize}: -1 and 1 at the corner pixels' centres, or at their outer edges. On the CPU
+     * a 2-D grid of float32 or float64 takes the vectorized kernel's {@code ComputeLocationBase::unnormalize} instead,
+     * {@code (g + 1) * (size / 2) - 0.5} ({@code (g + 1) * ((size - 1) / 2)} with align_corners), whose product and
+     * difference GCC fuses where the build has FMA (every capability but DEFAULT): the rounding decides on which side of
+     * a pixel centre a point falls (the identity grid's points are centres or a rounding off them), and the floor with
+     * it the neighbours, whose difference is the gradient with respect to the grid.
+     */
+    private static Tensor unnormalize(Tensor g, int size, boolean alignCorners, boolean twoD) {
+        boolean kernel = twoD && g.device().isCpu() && (g.dtype() == DType.FLOAT64 || g.dtype() == DType.FLOAT32);
+        if (!kernel) {
+            return alignCorners ? g.add(1.0).div(2.0).mul((double) (size - 1))
+                    : g.add(1.0).mul((double) size).sub(1.0).div(2.0);
+        }
+        if (alignCorners) {
+            return g.add(1.0).mul((size - 1) / 2.0);
+        }
+        boolean fma = !CpuCapability.value().equals("DEFAULT");
+        Tensor x = g.add(1.0);
+        if (g.dtype() == DType.FLOAT64) {
+            double s = size / 2.0;
+            return x.apply_(a -> fma ? Math.fma(a, s, -0.5) : a * s - 0.5);
+        }
+        float s = (float) size / 2;
+        return x.apply_(a -> fma ? Math.fma((float) a, s, -0.5f) : (float) a * s - 0.5f);
     }
 
     /** The derivative of {@link #unnormalize} with respect to the normalized coordinate. */
@@ -177,7 +201,7 @@ final class GridSampleOps {
         Tensor[] c = new Tensor[k];
         Tensor finite = null;
         for (int i = 0; i < k; i++) {
-            geo.sources[i] = source(coordinate(grid, i), spatial[k - 1 - i], padding, alignCorners);
+            geo.sources[i] = source(coordinate(grid, i), spatial[k - 1 - i], padding, alignCorners, k == 2);
             c[i] = geo.sources[i].coord();
             finite = finite == null ? geo.sources[i].finite() : finite.logicalAnd(geo.sources[i].finite());
         }
@@ -238,8 +262,8 @@ final class GridSampleOps {
         Geometry geo = new Geometry();
         int h = spatial[0];
         int w = spatial[1];
-        Tensor ix = unnormalize(coordinate(grid, 0), w, alignCorners);
-        Tensor iy = unnormalize(coordinate(grid, 1), h, alignCorners);
+        Tensor ix = unnormalize(coordinate(grid, 0), w, alignCorners, true);
+        Tensor iy = unnormalize(coordinate(grid, 1), h, alignCorners, true);
         geo.finite = ix.isfinite().logicalAnd(iy.isfinite());
         geo.multX = scale(w, alignCorners);
         geo.multY = scale(h, alignCorners);
@@ -490,7 +514,10 @@ final class GridSampleOps {
             return Tensor.zeros(dtype, steps).to(device);
         }
         Tensor range = Creation.linspace(-1, 1, steps, dtype).to(device);
-        return alignCorners ? range : range.mul((double) (steps - 1) / steps);
+        // ATen's linspace_from_neg_one: range * (num_steps - 1) / num_steps, two roundings (not one product by the
+        // rounded ratio): the identity transform's grid then lands on the pixel centres exactly where PyTorch's does,
+        // and grid_sample's gradient, which jumps across a centre, follows PyTorch's
+        return alignCorners ? range : range.mul(steps - 1).div(steps);
     }
 
     /**

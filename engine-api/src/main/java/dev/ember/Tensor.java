@@ -424,7 +424,10 @@ public final class Tensor implements AutoCloseable {
      * {@code start, start+step, ...} below {@code end} of the default dtype, as {@code torch.arange(0, 1, 0.1)} or
      * {@code torch.arange(0.0, 4.0, 1.0)}: any {@code double} argument makes it floating, as a Python float does
      * (three integers pick {@link #arange(long, long, long)}, int64). The length is {@code ceil((end - start) / step)}
-     * computed in double, as PyTorch's: {@code arange(1, 1.3, 0.1)} has 4 elements.
+     * computed in double, as PyTorch's: {@code arange(1, 1.3, 0.1)} has 4 elements. float32 and float64 values are
+     * PyTorch's CPU kernel's bit for bit on this machine's capability ({@link dev.ember.backend.CpuCapability}): from
+     * {@code start + step * i} in double, fused where the build has FMA, each pass of vector lanes going on from its
+     * first value by {@code + j * step}.
      */
     public static Tensor arange(double start, double end, double step) {
         return Creation.arange(start, end, step, Ember.getDefaultDtype());
@@ -443,11 +446,12 @@ public final class Tensor implements AutoCloseable {
 
     /**
      * {@code steps} evenly spaced values of the default dtype (float32) from {@code start} to {@code end} inclusive, as
-     * {@code torch.linspace}: computed in double from both ends as PyTorch's kernel does ({@code start + step * i} in the
-     * first half, {@code end - step * (steps - 1 - i)} in the second), each rounded once. PyTorch's CPU kernel computes
-     * in the result's type with the CPU's fused multiply-adds and vector width, so its values can differ from these in
-     * the last place, and from one machine to another ({@code torch.linspace(-1, 1, 7)[3]} is -2.98e-8 with FMA, 0 here
-     * and without FMA).
+     * {@code torch.linspace}: float32 and float64 bit for bit as PyTorch's CPU kernel of this machine's capability
+     * ({@link dev.ember.backend.CpuCapability}) computes them, in the result's type: {@code start + step * i} in the
+     * first half, {@code end - step * (steps - 1 - i)} in the second, fused where the build has FMA, each pass of
+     * vector lanes going on from its first value by {@code + j * step}; so the last bits differ from one machine to
+     * another as PyTorch's do ({@code torch.linspace(-1, 1, 7)[3]} is -2.98e-8 with FMA, 0 without). Other types step
+     * in double from both ends, each value rounded once.
      */
     public static Tensor linspace(double start, double end, int steps) {
         return Creation.linspace(start, end, steps, Ember.getDefaultDtype());

@@ -22,6 +22,14 @@ public non-sealed class Conv2d extends ConvNd {
         this(in, out, new int[] {kernel}, new int[] {stride}, new int[] {padding}, new int[] {1}, 1, bias);
     }
 
+    /**
+     * {@code nn.Conv2d(in, out, kernel, stride)}, as PyTorch's examples write it ({@code nn.Conv2d(1, 32, 3, 1)}): one
+     * kernel size and a stride for every dimension, no padding, with bias.
+     */
+    public Conv2d(int in, int out, int kernel, int stride) {
+        this(in, out, kernel, stride, 0, true);
+    }
+
     /** {@code nn.Conv2d(in, out, kernel, stride, padding)}: as {@link #Conv2d(int, int, int, int, int, boolean)}, with bias. */
     public Conv2d(int in, int out, int kernel, int stride, int padding) {
         this(in, out, kernel, stride, padding, true);
