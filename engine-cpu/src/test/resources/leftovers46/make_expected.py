@@ -23,6 +23,9 @@
 # - set_submodule is 2.x only (2.6+'s, written out below): the target checked first ("Cannot set the submodule without
 #   a target name!"), then the module ("`module` is not an nn.Module, found <class 'NoneType'>" for None), then the
 #   parent by get_submodule, then a last name whose getattr is not a module ("`y` is not an nn.Module").
+# - In-place view ops under no_grad on a tensor with a history (t_, transpose_, unsqueeze_, squeeze_): 1.13 and 2.x
+#   alike keep the node, whose input metadata is the old shape (validate_outputs checks a gradient reaching it
+#   against that shape: "returned an invalid gradient"; an expandable one is summed to it).
 import warnings
 from collections import OrderedDict
 
@@ -255,3 +258,54 @@ err("setsub.into.none", lambda: set_submodule(root, "none", nn.Tanh()))
 err("setsub.missing.parent", lambda: set_submodule(root, "zz.y", nn.Tanh()))
 err("setsub.param", lambda: set_submodule(root, "0.weight", nn.Tanh()))
 out("setsub.state", items(root))
+
+# ---- 6. gradient shape checks after in-place view ops under no_grad ----
+def f64(*s):
+    return torch.arange(float(torch.Size(s).numel()), dtype=torch.float64).reshape(s)
+
+
+def backward_case(label, shape, inplace, use):
+    a = f64(*shape).requires_grad_()
+    x = a * 1
+    with torch.no_grad():
+        inplace(x)
+    try:
+        use(x).backward()
+        out(label, "grad " + str(a.grad.tolist()))
+    except RuntimeError as e:
+        out(label, str(e).split("\n")[0])
+
+
+backward_case("nograd.t_", (2, 3), lambda x: x.t_(), lambda x: (x * f64(3, 2)).sum())
+backward_case("nograd.unsqueeze_", (2, 3), lambda x: x.unsqueeze_(0), lambda x: x.sum())
+backward_case("nograd.squeeze_", (1, 3), lambda x: x.squeeze_(), lambda x: x.sum())
+backward_case("nograd.squeeze_dim", (1, 3), lambda x: x.squeeze_(0), lambda x: (x * 2).sum())
+backward_case("nograd.transpose_", (2, 3, 4), lambda x: x.transpose_(0, 2), lambda x: (x * 2).sum())
+backward_case("nograd.t_square", (2, 2), lambda x: x.t_(), lambda x: (x * f64(2, 2)).sum())
+backward_case("nograd.t_then_mul_", (2, 3), lambda x: x.t_(), lambda x: x.mul_(2).sum())
+backward_case("nograd.t_then_view", (2, 3), lambda x: x.t_(), lambda x: x.reshape(6).sum())
+backward_case("nograd.t_twice", (2, 3), lambda x: x.t_().t_(), lambda x: (x * f64(2, 3)).sum())
+a = f64(2, 3).requires_grad_()
+with torch.no_grad():
+    a.t_()
+(a * 1).sum().backward()
+out("nograd.leaf.t_", "grad " + str(list(a.grad.shape)))
+a = f64(2, 3).requires_grad_()
+x = a * 1
+with torch.no_grad():
+    x.t_()
+x.t_()  # in grad mode: TBackward1, whose gradient of the old node's input is checked against that node's [2, 3]
+err("nograd.t_then_grad_t_", lambda: (x * f64(2, 3)).sum().backward())
+# a leaf whose AccumulateGrad a live graph holds (made for [3]) keeps that metadata: the gradient is summed to [3]
+a = f64(3).requires_grad_()
+v = a * 1
+with torch.no_grad():
+    a.unsqueeze_(0)
+(a * f64(1, 3)).sum().add(v.sum()).backward()
+out("nograd.leaf.held.unsqueeze_", "grad %s %s" % (list(a.grad.shape), a.grad.tolist()))
+a = f64(3).requires_grad_()
+v = a * 1
+with torch.no_grad():
+    a.unsqueeze_(0)
+g = torch.autograd.grad((a * f64(1, 3)).sum().add(v.sum()), a)[0]  # autograd.grad: the checked gradient, [3]
+out("nograd.leaf.held.unsqueeze_.agrad", "%s %s" % (list(g.shape), g.tolist()))

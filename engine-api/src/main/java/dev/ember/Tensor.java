@@ -94,6 +94,16 @@ public final class Tensor implements AutoCloseable {
 
     boolean requiresGrad;
     Node gradFn;
+    /**
+     * The shape this tensor had when {@link #gradFn} recorded it (a leaf: when its {@link #accumulator} was made), kept
+     * once an in-place view op under no_grad ({@code t_}, {@code unsqueeze_}, ...) changed its shape without recording
+     * a node; null while the shape is the recorded one. PyTorch keeps a tensor's metadata on the node that made it, so
+     * a gradient of the new shape reaching that node is checked against the old one ({@code returned an invalid
+     * gradient ... expected shape compatible with}, or summed to it where it expands); a {@link Node} takes it as the
+     * expected shape of this input. (PyTorch drops a leaf's accumulator that no graph holds and makes a new one for the
+     * new shape; Ember keeps the accumulator it made.)
+     */
+    int[] gradFnShape;
     /** Which output of {@link #gradFn} this tensor is (PyTorch's {@code output_nr}); 0 for single-output nodes. */
     int outputNr;
     Tensor grad;
@@ -1724,6 +1734,7 @@ public final class Tensor implements AutoCloseable {
                     + "please refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.");
         }
         gradFn = null;
+        gradFnShape = null;
         outputNr = 0;
         requiresGrad = false;
         differentiableView = false; // a detached view's history no longer follows its base

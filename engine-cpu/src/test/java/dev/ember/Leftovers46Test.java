@@ -351,4 +351,89 @@ class Leftovers46Test {
         checkError("setsub.param", () -> root.setSubmodule("0.weight", new Tanh()));
         check("setsub.state", items(root));
     }
+
+    private static Tensor f64(int... shape) {
+        long n = 1;
+        for (int d : shape) {
+            n *= d;
+        }
+        return Tensor.arange(n, DType.FLOAT64).reshape(shape);
+    }
+
+    /** Python's {@code str(t.tolist())} of a 2-D float64 tensor. */
+    private static String list2d(Tensor t) {
+        List<String> rows = new ArrayList<>();
+        for (int i = 0; i < t.size(0); i++) {
+            List<String> row = new ArrayList<>();
+            for (int j = 0; j < t.size(1); j++) {
+                row.add(Double.toString(t.get(i).get(j).item()));
+            }
+            rows.add("[" + String.join(", ", row) + "]");
+        }
+        return "[" + String.join(", ", rows) + "]";
+    }
+
+    private static void backwardCase(String label, int[] shape, java.util.function.Consumer<Tensor> inplace,
+                                     java.util.function.Function<Tensor, Tensor> use) {
+        Tensor a = f64(shape).requiresGrad_(true);
+        Tensor x = a.mul(1);
+        try (GradMode off = Ember.noGrad()) {
+            inplace.accept(x);
+        }
+        String expected = EXPECTED.get(label);
+        assertNotNull(expected, label);
+        if (expected.startsWith("grad ")) {
+            use.apply(x).backward();
+            check(label, "grad " + list2d(a.grad()));
+        } else {
+            checkError(label, () -> use.apply(x).backward());
+            assertEquals(null, a.grad(), label + ": nothing accumulated");
+        }
+    }
+
+    @Test
+    void gradientShapeChecksAfterInPlaceViewOpsUnderNoGrad() {
+        backwardCase("nograd.t_", new int[] {2, 3}, Tensor::t_, x -> x.mul(f64(3, 2)).sum());
+        backwardCase("nograd.unsqueeze_", new int[] {2, 3}, x -> x.unsqueeze_(0), Tensor::sum);
+        backwardCase("nograd.squeeze_", new int[] {1, 3}, Tensor::squeeze_, Tensor::sum);
+        backwardCase("nograd.squeeze_dim", new int[] {1, 3}, x -> x.squeeze_(0), x -> x.mul(2).sum());
+        backwardCase("nograd.transpose_", new int[] {2, 3, 4}, x -> x.transpose_(0, 2), x -> x.mul(2).sum());
+        backwardCase("nograd.t_square", new int[] {2, 2}, Tensor::t_, x -> x.mul(f64(2, 2)).sum());
+        backwardCase("nograd.t_then_mul_", new int[] {2, 3}, Tensor::t_, x -> x.mul_(2).sum());
+        backwardCase("nograd.t_then_view", new int[] {2, 3}, Tensor::t_, x -> x.reshape(6).sum());
+        backwardCase("nograd.t_twice", new int[] {2, 3}, x -> x.t_().t_(), x -> x.mul(f64(2, 3)).sum());
+        // a leaf has no node yet: its accumulator is made for the shape it has when an op first uses it
+        Tensor leaf = f64(2, 3).requiresGrad_(true);
+        try (GradMode off = Ember.noGrad()) {
+            leaf.t_();
+        }
+        leaf.mul(1).sum().backward();
+        check("nograd.leaf.t_", "grad " + java.util.Arrays.toString(leaf.grad().shape()));
+        // t_ again in grad mode: TBackward1's gradient goes to the node recorded for [2, 3]
+        Tensor a = f64(2, 3).requiresGrad_(true);
+        Tensor x = a.mul(1);
+        try (GradMode off = Ember.noGrad()) {
+            x.t_();
+        }
+        x.t_();
+        checkError("nograd.t_then_grad_t_", () -> x.mul(f64(2, 3)).sum().backward());
+        // a leaf whose accumulator a live graph holds (made for [3]): the gradient is summed to that shape
+        Tensor held = f64(3).requiresGrad_(true);
+        Tensor v = held.mul(1);
+        try (GradMode off = Ember.noGrad()) {
+            held.unsqueeze_(0);
+        }
+        held.mul(f64(1, 3)).sum().add(v.sum()).backward();
+        // summed to [3] by the check, then put in a .grad of the leaf's own shape (PyTorch's clone_obey_contract)
+        check("nograd.leaf.held.unsqueeze_", "grad " + java.util.Arrays.toString(held.grad().shape()) + " "
+                + list2d(held.grad()));
+        Tensor held2 = f64(3).requiresGrad_(true);
+        Tensor v2 = held2.mul(1);
+        try (GradMode off = Ember.noGrad()) {
+            held2.unsqueeze_(0);
+        }
+        Tensor g = Autograd.grad(List.of(held2.mul(f64(1, 3)).sum().add(v2.sum())), List.of(held2)).get(0);
+        check("nograd.leaf.held.unsqueeze_.agrad", java.util.Arrays.toString(g.shape()) + " "
+                + java.util.Arrays.toString(g.toDoubleArray()));
+    }
 }
