@@ -63,9 +63,8 @@
 # cannot see and writes each element as often as it appears, in an unspecified order); order-dependent scatter_ and
 # index_put_ with repeated indices; a leaf that requires grad made inside inference mode (refused by both before any
 # view); the version of a tensor computed outside inference mode from an inference tensor ('?': PyTorch's clone of an
-# inference tensor is at version 1, its kernel's copy_ counted). A difference left out and reported: PyTorch's
-# detach() of an inference tensor outside inference mode has a version counter of its own and may be written in place
-# (Ember refuses it as an inference tensor).
+# inference tensor is at version 1, its kernel's copy_ counted). detach() of an inference tensor outside inference
+# mode has a version counter of its own and may be written in place (2.x's detach is 1.13's: drawn since session 46).
 # Also left out where drawn (each explained there): masked_scatter_ into a non-contiguous tensor (1.13 takes the source
 # in memory order, 2.x and Ember in row-major order); in-place view ops (t_, transpose_, unsqueeze_, squeeze_) on
 # tensors with a view of another type, and on views a sigmoid_/exp_ saved (PyTorch's view_fn replays and freed
@@ -809,10 +808,8 @@ def program_once(p):
         if d is None:
             continue
         name, args = d
-        if name == 'detach' and x.is_inference() and not torch.is_inference_mode_enabled():
-            # PyTorch's detach of an inference tensor outside inference mode gets a version counter of its own and
-            # may then be written in place (into the inference tensor's storage); Ember refuses (left out, reported)
-            continue
+        # detach of an inference tensor outside inference mode: a version counter of its own, written in place into
+        # the inference tensor's storage (2.x's detach, as 1.13's; Ember since session 46)
         tail = ' '.join(arg_text(a) for a in args)
         if name in MULTI:
             try:

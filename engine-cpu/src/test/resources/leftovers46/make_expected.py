@@ -26,6 +26,11 @@
 # - In-place view ops under no_grad on a tensor with a history (t_, transpose_, unsqueeze_, squeeze_): 1.13 and 2.x
 #   alike keep the node, whose input metadata is the old shape (validate_outputs checks a gradient reaching it
 #   against that shape: "returned an invalid gradient"; an expandable one is summed to it).
+# - detach() of an inference tensor outside inference mode: 2.x's native detach is 1.13's (TensorShape.cpp:
+#   shallow_copy_and_detach(/*version_counter=*/0, ...), and no ADInplaceOrView kernel runs for an inference tensor to
+#   share the base's counter), so the "1.13 quirk" is 2.x's behaviour too: the result is an inference tensor with a
+#   version counter of its own, written in place outside inference mode into the shared storage; its views, and a
+#   detach() made inside inference mode, have none. Tensor.data is alike.
 import warnings
 from collections import OrderedDict
 
@@ -309,3 +314,37 @@ with torch.no_grad():
     a.unsqueeze_(0)
 g = torch.autograd.grad((a * f64(1, 3)).sum().add(v.sum()), a)[0]  # autograd.grad: the checked gradient, [3]
 out("nograd.leaf.held.unsqueeze_.agrad", "%s %s" % (list(g.shape), g.tolist()))
+
+# ---- 7. detach() of an inference tensor outside inference mode (a version counter of its own) ----
+with torch.inference_mode():
+    base = torch.ones(2, 3)
+d = base.detach()
+out("infdetach.is_inference", "%s %s" % (d.is_inference(), d._version))
+d.add_(1)
+out("infdetach.add_", "%s %s" % (d._version, base.sum().item()))
+d.t_()
+out("infdetach.t_", "%s %s %s" % (list(d.shape), list(base.shape), d._version))
+err("infdetach.view.version", lambda: d.view(-1) if d.is_contiguous() else d.t().reshape(-1)._version)
+# refused writes on other storages: PyTorch's kernel writes before the version counter refuses (Ember refuses first)
+with torch.inference_mode():
+    other = torch.ones(2, 3)
+v = other.detach().view(6)
+err("infdetach.view.add_", lambda: v.add_(1))
+err("infdetach.view._version", lambda: v._version)
+dd = d.detach()
+dd.mul_(2)
+out("infdetach.twice", "%s %s %s" % (dd._version, d._version, base.sum().item()))
+with torch.inference_mode():
+    d.add_(1)  # no bump inside inference mode
+out("infdetach.inside", "%s %s" % (d._version, base.sum().item()))
+with torch.inference_mode():
+    d3 = other.detach()
+err("infdetach.made_inside._version", lambda: d3._version)
+err("infdetach.made_inside.add_", lambda: d3.add_(1))
+err("infdetach.requires_grad_", lambda: base.detach().requires_grad_())
+w = torch.ones(2, 3, requires_grad=True)
+err("infdetach.saved", lambda: w * base.detach())
+dt = base.data
+dt.add_(1)
+out("infdata.add_", "%s %s" % (dt._version, base.sum().item()))
+err("infbase.add_", lambda: base.add_(1))

@@ -436,4 +436,47 @@ class Leftovers46Test {
         check("nograd.leaf.held.unsqueeze_.agrad", java.util.Arrays.toString(g.shape()) + " "
                 + java.util.Arrays.toString(g.toDoubleArray()));
     }
+
+    @Test
+    void detachOfAnInferenceTensorOutsideInferenceModeHasAVersionCounter() {
+        Tensor base;
+        try (InferenceMode on = Ember.inferenceMode()) {
+            base = Tensor.ones(2, 3);
+        }
+        Tensor d = base.detach();
+        check("infdetach.is_inference", (d.isInference() ? "True" : "False") + " " + d.version());
+        d.add_(1);
+        check("infdetach.add_", d.version() + " " + base.sum().item());
+        d.t_();
+        check("infdetach.t_", java.util.Arrays.toString(d.shape()) + " " + java.util.Arrays.toString(base.shape()) + " "
+                + d.version());
+        checkError("infdetach.view.version", () -> d.t().reshape(-1).version());
+        Tensor other;
+        try (InferenceMode on = Ember.inferenceMode()) {
+            other = Tensor.ones(2, 3);
+        }
+        Tensor v = other.detach().view(6);
+        checkError("infdetach.view.add_", () -> v.add_(1));
+        checkError("infdetach.view._version", v::version);
+        Tensor dd = d.detach();
+        dd.mul_(2);
+        check("infdetach.twice", dd.version() + " " + d.version() + " " + base.sum().item());
+        try (InferenceMode on = Ember.inferenceMode()) {
+            d.add_(1); // no bump inside inference mode
+        }
+        check("infdetach.inside", d.version() + " " + base.sum().item());
+        Tensor d3;
+        try (InferenceMode on = Ember.inferenceMode()) {
+            d3 = other.detach();
+        }
+        checkError("infdetach.made_inside._version", d3::version);
+        checkError("infdetach.made_inside.add_", () -> d3.add_(1));
+        checkError("infdetach.requires_grad_", () -> base.detach().requiresGrad_(true));
+        Tensor w = Tensor.ones(2, 3).requiresGrad_(true);
+        checkError("infdetach.saved", () -> w.mul(base.detach()));
+        Tensor dt = base.data();
+        dt.add_(1);
+        check("infdata.add_", dt.version() + " " + base.sum().item());
+        checkError("infbase.add_", () -> base.add_(1));
+    }
 }
