@@ -63,13 +63,13 @@
 # cannot see and writes each element as often as it appears, in an unspecified order); order-dependent scatter_ and
 # index_put_ with repeated indices; a leaf that requires grad made inside inference mode (refused by both before any
 # view); the version of a tensor computed outside inference mode from an inference tensor ('?': PyTorch's clone of an
-# inference tensor is at version 1, its kernel's copy_ counted). A difference left out and reported: PyTorch's
-# detach() of an inference tensor outside inference mode has a version counter of its own and may be written in place
-# (Ember refuses it as an inference tensor).
+# inference tensor is at version 1, its kernel's copy_ counted). detach() of an inference tensor outside inference
+# mode has a version counter of its own and may be written in place (2.x's detach is 1.13's: drawn since session 46).
 # Also left out where drawn (each explained there): masked_scatter_ into a non-contiguous tensor (1.13 takes the source
-# in memory order, 2.x and Ember in row-major order); in-place view ops (t_, transpose_, unsqueeze_, squeeze_) under
-# no_grad on recorded tensors, on tensors with a view of another type, and on views a sigmoid_/exp_ saved (PyTorch's
-# gradient shape checks, view_fn replays and freed nodes; the last two are reported differences); as_strided views of
+# in memory order, 2.x and Ember in row-major order); in-place view ops (t_, transpose_, unsqueeze_, squeeze_) on
+# tensors with a view of another type, and on views a sigmoid_/exp_ saved (PyTorch's view_fn replays and freed
+# nodes; reported differences); under no_grad they are drawn since session 46 (a gradient reaching the node recorded
+# for the old shape is checked against it, as PyTorch's input metadata); as_strided views of
 # complex storage (PyTorch replays through view_as_real, so a window outside the parent's elements gets no gradient;
 # reported); detach_ of a leaf that requires grad and has views (PyTorch's backward later refuses "leaf variable has
 # been moved into the graph interior"; reported); the strides of autograd.grad's results ('?').
@@ -586,10 +586,9 @@ def draw_ip(p, target):
     root = x._base if x._base is not None else x
     same_storage_other_type = any(t.dtype != dt and storage_ptr(t) == storage_ptr(x) for t in p.env.values())
     if not cx and root.dtype == dt and target not in p.saved_output_writes and not same_storage_other_type:
-        # in-place view ops (under grad mode, below): not on a view whose chain changed the dtype (PyTorch replays
+        # in-place view ops (under grad mode or no_grad, below): not on a view whose chain changed the dtype (PyTorch replays
         # those with their view_fn and fails its own gradient shape check, "ViewAsRealBackward0 returned an invalid
-        # gradient"), nor under no_grad on a recorded tensor (PyTorch refuses the changed shape in the backward,
-        # Ember does not check it: left out, reported), nor on a tensor with a view of another type (PyTorch replays
+        # gradient"), nor on a tensor with a view of another type (PyTorch replays
         # view_as_complex on the reshaped base and refuses its shape), nor on a view whose sigmoid_/exp_/relu_/tanh_ saved it: the
         # in-place view op's node takes the view's history of that moment as its edge, which PyTorch frees with the
         # next write's CopySlices in the backward, so its saved-tensor error names the op's node, where Ember, which
@@ -809,10 +808,8 @@ def program_once(p):
         if d is None:
             continue
         name, args = d
-        if name == 'detach' and x.is_inference() and not torch.is_inference_mode_enabled():
-            # PyTorch's detach of an inference tensor outside inference mode gets a version counter of its own and
-            # may then be written in place (into the inference tensor's storage); Ember refuses (left out, reported)
-            continue
+        # detach of an inference tensor outside inference mode: a version counter of its own, written in place into
+        # the inference tensor's storage (2.x's detach, as 1.13's; Ember since session 46)
         tail = ' '.join(arg_text(a) for a in args)
         if name in MULTI:
             try:
@@ -866,7 +863,9 @@ def program_once(p):
                 # each element as many times as it appears, in an unspecified order (left out)
                 continue
         r = rng.random()
-        nograd = r < 0.08 and name not in ('t_', 'transpose_', 'unsqueeze_', 'squeeze_')
+        # in-place view ops under no_grad too (session 46: Ember keeps the node's recorded shape, as PyTorch's input
+        # metadata, and checks the gradients against it)
+        nograd = r < 0.08
         infer = 0.08 <= r < 0.12 and name not in ('t_', 'transpose_', 'unsqueeze_', 'squeeze_')
         if nograd or infer:
             # the write under no_grad, or inside inference_mode (a normal tensor written there bumps its version and

@@ -37,9 +37,12 @@ public final class InferenceMode implements AutoCloseable {
         return GradMode.state()[1];
     }
 
-    /** PyTorch's rule: an inference tensor is written in place only inside inference mode (checked before writing). */
+    /**
+     * PyTorch's rule: an inference tensor is written in place only inside inference mode (checked before writing), but
+     * for one with a version counter of its own ({@link Tensor#detach()} of an inference tensor outside the mode).
+     */
     static void checkInplace(Tensor self) {
-        if (self.lease().inference && !isEnabled()) {
+        if (self.lease().inference && !self.inferenceCounter && !isEnabled()) {
             throw new IllegalStateException("Inplace update to inference tensor outside InferenceMode is not allowed.You can "
                     + "make a clone to get a normal tensor before doing inplace update.See "
                     + "https://github.com/pytorch/rfcs/pull/17 for more details.");

@@ -442,6 +442,7 @@ final class InplaceOps {
     private static Tensor snapshot(Tensor self) {
         Tensor old = copyValues(self);
         old.gradFn = self.gradNode();
+        old.gradFnShape = old.gradFn == self.gradFn ? self.gradFnShape : null;
         old.outputNr = self.outputNr;
         old.requiresGrad = self.requiresGrad;
         return old;
@@ -460,6 +461,7 @@ final class InplaceOps {
             self.gradFn.setRetainGradTarget(self.outputNr, null);
         }
         self.gradFn = node;
+        self.gradFnShape = null;
         self.outputNr = node == null ? 0 : outputNr;
         self.requiresGrad = false;
         if (self.retainsGrad && node != null) {
@@ -1026,6 +1028,13 @@ final class InplaceOps {
         }
         Node n = ArithmeticOps.needsGrad(self)
                 ? new Node.Fn(node, new Tensor[] {self}, g -> new Tensor[] {backward.apply(g)}) : null;
+        if (n == null && self.gradFnShape == null && (self.gradFn != null && !self.differentiableView
+                || self.gradFn == null && self.requiresGrad && self.accumulator != null)) {
+            // under no_grad the history stays, recorded for the old shape (PyTorch's node keeps that metadata; a
+            // leaf's AccumulateGrad, once made, too, a leaf view of a tensor without grad included; a view with a
+            // history regenerates it for its new shape instead)
+            self.gradFnShape = self.shape.clone();
+        }
         self.layout = v.layout;
         self.shape = v.shape;
         self.bumpVersion();

@@ -93,6 +93,9 @@ public abstract class Node {
                 continue;
             }
             inputShapes[i] = t.shapeRef();
+            if (t.gradFnShape != null && t.requiresGrad() && t.gradNode() == t.gradFn) {
+                inputShapes[i] = t.gradFnShape; // its node's metadata: the shape before an in-place view op under no_grad
+            }
             inputDTypes[i] = t.dtype();
             inputDevices[i] = t.device();
             if (t.requiresGrad()) {

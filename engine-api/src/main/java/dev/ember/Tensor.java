@@ -94,6 +94,25 @@ public final class Tensor implements AutoCloseable {
 
     boolean requiresGrad;
     Node gradFn;
+    /**
+     * The shape this tensor had when {@link #gradFn} recorded it (a leaf: when its {@link #accumulator} was made), kept
+     * once an in-place view op under no_grad ({@code t_}, {@code unsqueeze_}, ...) changed its shape without recording
+     * a node; null while the shape is the recorded one. PyTorch keeps a tensor's metadata on the node that made it, so
+     * a gradient of the new shape reaching that node is checked against the old one ({@code returned an invalid
+     * gradient ... expected shape compatible with}, or summed to it where it expands); a {@link Node} takes it as the
+     * expected shape of this input. (PyTorch drops a leaf's accumulator that no graph holds and makes a new one for the
+     * new shape; Ember keeps the accumulator it made.)
+     */
+    int[] gradFnShape;
+    /**
+     * Whether this inference tensor has a version counter of its own: {@link #detach()} or {@link #data()} of an
+     * inference tensor outside inference mode, as PyTorch 2.x's {@code detach} (and {@code variable_data}) make it with
+     * {@code shallow_copy_and_detach(version_counter=0)} and no autograd layer runs to share the base's (an inference
+     * tensor has none). It stays an inference tensor ({@code is_inference()}; autograd refuses to save it or make it
+     * require grad) but may be written in place outside inference mode, into the storage it shares, and counts those
+     * writes; its views have no counter, as any inference tensor's.
+     */
+    boolean inferenceCounter;
     /** Which output of {@link #gradFn} this tensor is (PyTorch's {@code output_nr}); 0 for single-output nodes. */
     int outputNr;
     Tensor grad;
@@ -1228,7 +1247,7 @@ public final class Tensor implements AutoCloseable {
      * @throws IllegalStateException for an inference tensor, which has none (PyTorch's message)
      */
     public int version() {
-        if (lease().inference) {
+        if (lease().inference && !inferenceCounter) {
             throw new IllegalStateException("Inference tensors do not track version counter.");
         }
         return version[0];
@@ -1238,6 +1257,8 @@ public final class Tensor implements AutoCloseable {
         VmapState.checkInplace(this); // a backstop for writes that bypass InplaceOps' checks
         if (!lease().inference) { // inference tensors have no version counter
             version[0]++;
+        } else if (inferenceCounter && !InferenceMode.isEnabled()) {
+            version[0]++; // a detached inference tensor's own counter (inside inference mode PyTorch does not bump it)
         }
     }
 
@@ -1708,8 +1729,10 @@ public final class Tensor implements AutoCloseable {
 
     /** A tensor sharing this one's storage and version counter, detached from the graph. */
     public Tensor detach() {
-        Tensor t = new Tensor(lease(), layout, device, backend, version, dtype);
+        boolean ownCounter = lease().inference && !InferenceMode.isEnabled();
+        Tensor t = new Tensor(lease(), layout, device, backend, ownCounter ? new int[1] : version, dtype);
         t.viewBase = viewBase != null ? viewBase : this;
+        t.inferenceCounter = ownCounter; // see inferenceCounter: writable in place, counting from 0
         return t;
     }
 
@@ -1728,6 +1751,7 @@ public final class Tensor implements AutoCloseable {
                     + "please refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.");
         }
         gradFn = null;
+        gradFnShape = null;
         outputNr = 0;
         requiresGrad = false;
         differentiableView = false; // a detached view's history no longer follows its base
@@ -1739,7 +1763,9 @@ public final class Tensor implements AutoCloseable {
      * to autograd's version checks (use with care, as in PyTorch).
      */
     public Tensor data() {
-        return new Tensor(lease(), layout, device, backend, new int[1], dtype);
+        Tensor t = new Tensor(lease(), layout, device, backend, new int[1], dtype);
+        t.inferenceCounter = lease().inference && !InferenceMode.isEnabled(); // as detach()'s
+        return t;
     }
 
     /**

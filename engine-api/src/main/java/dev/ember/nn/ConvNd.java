@@ -7,9 +7,6 @@ import dev.ember.Tensor;
 import dev.ember.VolumetricFunctions;
 
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * What the convolution layers share, as PyTorch's {@code _ConvNd} and {@code _ConvTransposeNd}: the options (one value
@@ -163,9 +160,12 @@ public abstract sealed class ConvNd extends Module implements HasBias
         if (channels % groups != 0) {
             throw new IllegalArgumentException("in_channels must be divisible by groups");
         }
+        Tensor w = getParameter("weight");
+        Tensor b = namedParameters().get("bias");
+        if (!w.isUninitialized() || b != null && !b.isUninitialized()) { // loaded in part by a state dict
+            throw LazyModules.loadedInPart(this, !w.isUninitialized() ? "weight" : "bias");
+        }
         try (GradMode off = Ember.noGrad()) {
-            Tensor w = getParameter("weight");
-            Tensor b = namedParameters().get("bias");
             int previous = in;
             in = channels;
             if (w.isUninitialized()) {
@@ -190,26 +190,6 @@ public abstract sealed class ConvNd extends Module implements HasBias
     private void firstForward(Tensor x) {
         initializeLazy(x);
         LazyModules.becomeOrdinary((LazyModule) this);
-    }
-
-    @Override
-    void checkLazyState(String prefix, Map<String, Tensor> state, List<String> errors) {
-        if (this instanceof LazyModule) {
-            Map<String, int[]> patterns = new LinkedHashMap<>();
-            int[] shape = weightShape();
-            shape[transposed ? 0 : 1] = -1;
-            patterns.put("weight", shape);
-            patterns.put("bias", new int[] {out});
-            LazyModules.checkState(this, prefix, state, patterns, errors);
-        }
-    }
-
-    @Override
-    void lazyStateLoaded() {
-        Tensor w = getParameter("weight");
-        if (this instanceof LazyModule && !w.isUninitialized()) {
-            in = transposed ? w.size(0) : w.size(1) * groups;
-        }
     }
 
     /** One value for every spatial dimension, as PyTorch's {@code _ntuple}, or the values as given. */
@@ -354,7 +334,7 @@ public abstract sealed class ConvNd extends Module implements HasBias
             return transposedConvolution(x, outputPadding);
         }
         checkInput(x);
-        return convForward(x, parameter("weight"), parameter("bias"));
+        return convForward(x, tensorAttribute("weight"), tensorAttribute("bias")); // a deleted one: AttributeError
     }
 
     /**
@@ -392,8 +372,8 @@ public abstract sealed class ConvNd extends Module implements HasBias
     }
 
     private Tensor transposedConvolution(Tensor x, int[] outPadding) {
-        Tensor w = parameter("weight");
-        Tensor b = parameter("bias");
+        Tensor w = tensorAttribute("weight"); // a deleted one: PyTorch's AttributeError
+        Tensor b = tensorAttribute("bias");
         return switch (rank) {
             case 1 -> Tensor.convTranspose1d(x, w, b, stride, padding, outPadding, groups, dilation);
             case 2 -> Tensor.convTranspose2d(x, w, b, stride, padding, outPadding, groups, dilation);
@@ -438,7 +418,7 @@ public abstract sealed class ConvNd extends Module implements HasBias
         if (groups != 1) {
             s.append(", groups=").append(groups);
         }
-        if (parameter("bias") == null) { // the bias registered now, as PyTorch's self.bias is None
+        if (tensorAttribute("bias") == null) { // the bias now, as PyTorch's self.bias (deleted: AttributeError)
             s.append(", bias=False");
         }
         if (!paddingMode.equals("zeros")) {

@@ -2,9 +2,6 @@ package dev.ember.nn;
 
 import dev.ember.Tensor;
 
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * {@code torch.nn.LazyLinear}: a {@link Linear} whose {@code in_features} is the last dimension of its first input. Until
@@ -32,18 +29,5 @@ public final class LazyLinear extends Linear implements LazyModule {
             LazyModules.becomeOrdinary(this);
         }
         return super.forward(x);
-    }
-
-    @Override
-    void checkLazyState(String prefix, Map<String, Tensor> state, List<String> errors) {
-        Map<String, int[]> patterns = new LinkedHashMap<>();
-        patterns.put("weight", new int[] {outFeatures(), -1});
-        patterns.put("bias", new int[] {outFeatures()});
-        LazyModules.checkState(this, prefix, state, patterns, errors);
-    }
-
-    @Override
-    void lazyStateLoaded() {
-        inferInFeatures();
     }
 }

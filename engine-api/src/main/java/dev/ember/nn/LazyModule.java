@@ -25,13 +25,17 @@ import dev.ember.Tensor;
  * {@code dim()}, any operation; {@code shape()} with PyTorch's shape message; {@code size()} is {@code [0]}), print as
  * {@code <UninitializedParameter>}, stay uninitialized under {@link Module#to(dev.ember.DType)} and
  * {@link Module#to(dev.ember.Device)} (taking the type and device they will be materialized with), appear as themselves in
- * {@link Module#stateDict()}, and take the shapes of a loaded state ({@link Module#loadStateDict}, PyTorch's
- * {@code _lazy_load_hook}). An optimizer accepts them, as PyTorch's does, and works once they are materialized.
+ * {@link Module#stateDict()}, and take the shapes of a loaded state, whatever they are ({@link Module#loadStateDict},
+ * PyTorch 2.x's {@code _lazy_load_hook}): the inferred size ({@code in_features}, {@code in_channels},
+ * {@code num_features}) stays 0 and the module keeps its lazy name until its first forward, which initializes nothing
+ * then, makes it the ordinary module ({@code Linear(in_features=0, ...)} for good, as PyTorch's) and computes with the
+ * loaded tensors (an input they do not fit fails in the operation's words). An optimizer accepts them, as PyTorch's
+ * does, and works once they are materialized.
  *
  * <p>Where Ember differs from PyTorch: a bad first input (wrong rank, channels not divisible by groups) leaves the
- * module as it was (PyTorch has set {@code in_channels} or materialized by then); loading a state sets the inferred size
- * ({@code in_features}, {@code in_channels}, {@code num_features}) from the loaded shapes, which PyTorch leaves at 0, and
- * checks that the loaded shapes fit the module; an unbatched input to a lazy instance norm gives its channels from
+ * module as it was (PyTorch has set {@code in_channels} or materialized by then), and so does the first forward of a
+ * module a state loaded in part (a {@code strict=False} load of some of its tensors: PyTorch's
+ * {@code 'Parameter' object has no attribute 'materialize'}, or its bare assert, after it set the size); an unbatched input to a lazy instance norm gives its channels from
  * dimension 0 (PyTorch reads {@code input.shape[1]} whatever the rank); the inference runs in the forward, after the
  * module's forward pre-hooks (PyTorch's is the first pre-hook), so a pre-hook that replaces the input decides the sizes;
  * an op refusing an uninitialized tensor names {@code numel} or {@code dim}, or else says "a tensor operation", where

@@ -1,13 +1,9 @@
 package dev.ember.nn;
 
-import dev.ember.Format;
 import dev.ember.Tensor;
 
-import java.util.Arrays;
-import java.util.List;
-import java.util.Map;
 
-/** What the lazy modules share: PyTorch's construction warning, the first forward's renaming, and the load checks. */
+/** What the lazy modules share: PyTorch's construction warning, and the first forward's renaming. */
 final class LazyModules {
     private LazyModules() {
     }
@@ -52,36 +48,14 @@ final class LazyModules {
     }
 
     /**
-     * Checks the shapes a state gives a lazy module's uninitialized tensors: each must be {@code pattern}'s shape, where
-     * -1 marks the size the module infers, and every tensor must give that size alike.
+     * PyTorch's {@code initialize_parameters} of a module a state dict initialized in part (a {@code strict=False} load
+     * that gave some of its tensors): the bare {@code assert isinstance(self.weight, UninitializedParameter)} of the
+     * convolutions and norms, refused here before anything changes (PyTorch has set {@code in_channels} or
+     * {@code num_features} by then, and may have materialized the weight).
      */
-    static void checkState(Module m, String prefix, Map<String, Tensor> state, Map<String, int[]> patterns,
-                           List<String> errors) {
-        Map<String, Tensor> own = m.namedParameters(false);
-        own.putAll(m.namedBuffers());
-        int inferred = -1;
-        for (Map.Entry<String, int[]> e : patterns.entrySet()) {
-            Tensor mine = own.get(e.getKey());
-            Tensor given = state.get(prefix + e.getKey());
-            if (mine == null || !mine.isUninitialized() || given == null || given.isClosed() || given.isUninitialized()) {
-                continue;
-            }
-            int[] pattern = e.getValue();
-            int[] shape = given.shape();
-            boolean fits = shape.length == pattern.length;
-            for (int d = 0; fits && d < pattern.length; d++) {
-                if (pattern[d] == -1) {
-                    fits = inferred == -1 || shape[d] == inferred;
-                    inferred = shape[d];
-                } else {
-                    fits = shape[d] == pattern[d];
-                }
-            }
-            if (!fits) {
-                errors.add("size mismatch for " + prefix + e.getKey() + ": copying a param with shape " + Format.size(shape)
-                        + " from checkpoint into the uninitialized " + m.moduleName() + ", which takes shape "
-                        + Arrays.toString(pattern).replace("-1", "*") + " (* the size it infers, alike in every tensor).");
-            }
-        }
+    static IllegalStateException loadedInPart(Module m, String name) {
+        return new IllegalStateException(m.moduleName() + ".initialize_parameters(): its " + name + " is already "
+                + "initialized (a state dict loaded it) while other tensors are not; PyTorch asserts it is an "
+                + "UninitializedParameter");
     }
 }

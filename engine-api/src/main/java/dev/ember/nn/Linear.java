@@ -102,6 +102,8 @@ public class Linear extends Module implements HasBias {
      * PyTorch's {@code LazyLinear.initialize_parameters(input)}: {@code in_features} is the input's last dimension.
      *
      * @throws IndexOutOfBoundsException for a 0-dim input, which has none (PyTorch's {@code IndexError})
+     * @throws IllegalStateException where a state dict loaded the weight or the bias but not both (PyTorch's
+     *     {@code 'Parameter' object has no attribute 'materialize'}); the layer is unchanged
      */
     void initializeLazy(Tensor input) {
         Checks.tensor(input, "linear", "input", 1);
@@ -111,15 +113,13 @@ public class Linear extends Module implements HasBias {
         if (input.dim() == 0) {
             throw new IndexOutOfBoundsException("tuple index out of range");
         }
-        materializeLazy(input.size(-1));
-    }
-
-    /** After a state was loaded into a lazy layer: {@code in_features} from the loaded weight. */
-    void inferInFeatures() {
-        Tensor w = getParameter("weight");
-        if (!w.isUninitialized()) {
-            this.in = w.size(1);
+        Tensor b = namedParameters().get("bias");
+        if (!getParameter("weight").isUninitialized() || b != null && !b.isUninitialized()) {
+            // a state dict loaded one of them (strict=False): PyTorch's weight.materialize (or bias.materialize) of a
+            // Parameter, after it set in_features; refused here before anything changes
+            throw new IllegalStateException("'Parameter' object has no attribute 'materialize'");
         }
+        materializeLazy(input.size(-1));
     }
 
     /**
@@ -147,15 +147,20 @@ public class Linear extends Module implements HasBias {
             return forwardReplacement(replaced, x); // swapped in its parent (Module.setSubmodule): the new layer computes
         }
         Checks.tensor(x, "linear", "input", 1);
-        if (x.dim() == 0 || x.size(-1) != in) {
+        Tensor w = tensorAttribute("weight"); // F.linear(input, self.weight, self.bias): a deleted one, AttributeError
+        Tensor b = tensorAttribute("bias");
+        // a lazy layer a state dict materialized keeps in_features 0, as PyTorch's: its weight decides (F.linear's errors)
+        boolean loadedLazy = this instanceof LazyModule && in == 0;
+        if (!loadedLazy && (x.dim() == 0 || x.size(-1) != in)) {
             throw new IllegalArgumentException("Linear(in_features=" + in + ", out_features=" + out + "): expected input with "
                     + in + " features in its last dimension, got shape " + java.util.Arrays.toString(x.shape()));
         }
-        return Functional.linear(x, parameter("weight"), parameter("bias"));
+        return Functional.linear(x, w, b);
     }
 
+    /** PyTorch's {@code extra_repr}: it reads {@code self.bias}, so a deleted bias is PyTorch's AttributeError. */
     @Override
     public String extraRepr() {
-        return "in_features=" + in + ", out_features=" + out + ", bias=" + bool(parameter("bias") != null);
+        return "in_features=" + in + ", out_features=" + out + ", bias=" + bool(tensorAttribute("bias") != null);
     }
 }

@@ -1232,7 +1232,7 @@ public abstract class Module {
                             + " from checkpoint, the shape in current model is " + Format.size(first) + ".");
                     continue;
                 }
-                materialize.put(param, given.shape()); // PyTorch's _lazy_load_hook; the lazy module checks the shapes
+                materialize.put(param, given.shape()); // PyTorch's _lazy_load_hook: whatever shape is given
                 copies.put(param, given);
                 assigned.put(key, given);
                 continue;
@@ -1263,27 +1263,10 @@ public abstract class Module {
             }
         }
         StateDictHooks.orderUnexpected(unexpected.subList(hooksUnexpected, unexpected.size()), modules);
-        Map<String, Tensor> loading = state;
-        // a lazy module registered twice is checked under the first of its paths that gives it entries (PyTorch
-        // materializes it there; a later path's entries are then compared with that shape, above)
-        Set<Module> lazyChecked = Collections.newSetFromMap(new IdentityHashMap<>());
-        modules.forEach((prefix, m) -> {
-            String p = prefix.isEmpty() ? "" : prefix + ".";
-            if (lazyChecked.contains(m)) {
-                return;
-            }
-            m.checkLazyState(p, loading, errors);
-            for (String name : m.ownStateDictTensors().keySet()) {
-                if (loading.containsKey(p + name)) {
-                    lazyChecked.add(m);
-                    break;
-                }
-            }
-        });
         if (StateDictHooks.anyLoadPost(modules) && errors.isEmpty()) {
             // the post-hooks may clear keys, so the strict check follows them (PyTorch's order: load, hooks, check)
             return StateDictHooks.loadWithPostHooks(this, modules, strict, missing, unexpected,
-                    undoable -> ExtraState.load(u -> assign ? assignLoaded(modules, assigned, !materialize.isEmpty(), u)
+                    undoable -> ExtraState.load(u -> assign ? assignLoaded(modules, assigned, u)
                             : applyLoad(materialize, resizes, resizable, copies, u), extraModules, extraValues, undoable));
         }
         if (strict) {
@@ -1292,7 +1275,7 @@ public abstract class Module {
         if (!errors.isEmpty()) {
             throw loadError(errors);
         }
-        ExtraState.load(u -> assign ? assignLoaded(modules, assigned, !materialize.isEmpty(), u)
+        ExtraState.load(u -> assign ? assignLoaded(modules, assigned, u)
                 : applyLoad(materialize, resizes, resizable, copies, u), extraModules, extraValues, false);
         return new IncompatibleKeys(List.copyOf(missing), List.copyOf(unexpected));
     }
@@ -1352,8 +1335,7 @@ public abstract class Module {
      * leaf sharing its storage, with the old one's {@code requires_grad}; a buffer the tensor itself). With
      * {@code undoable}, returns what puts the old tensors back; else null.
      */
-    private Runnable assignLoaded(Map<String, Module> modules, Map<String, Tensor> assigned, boolean lazy,
-                                  boolean undoable) {
+    private Runnable assignLoaded(Map<String, Module> modules, Map<String, Tensor> assigned, boolean undoable) {
         List<Runnable> back = new ArrayList<>();
         assigned.forEach((key, given) -> {
             int dot = key.lastIndexOf('.');
@@ -1380,9 +1362,6 @@ public abstract class Module {
                 back.add(() -> m.putBuffer(name, old));
             }
         });
-        if (lazy) {
-            modules().forEach(Module::lazyStateLoaded);
-        }
         return undoable ? () -> back.forEach(Runnable::run) : null;
     }
 
@@ -1417,9 +1396,6 @@ public abstract class Module {
                 target.copy_(e.getValue());
             }
         }
-        if (!materialize.isEmpty()) {
-            modules().forEach(Module::lazyStateLoaded);
-        }
         if (!undoable) {
             return null;
         }
@@ -1439,17 +1415,6 @@ public abstract class Module {
      */
     protected boolean resizesOnLoad(String name) {
         return false;
-    }
-
-    /**
-     * A lazy module's check of the state about to be loaded into its uninitialized tensors (keys {@code prefix + name}):
-     * it adds an error for shapes it cannot take. None for other modules.
-     */
-    void checkLazyState(String prefix, Map<String, Tensor> state, List<String> errors) {
-    }
-
-    /** Called on every module after a state materialized some uninitialized tensor: a lazy module reads its sizes. */
-    void lazyStateLoaded() {
     }
 
     private static String quoted(List<String> keys) {
@@ -2412,8 +2377,8 @@ public abstract class Module {
 
     /**
      * Replaces (or adds) the submodule at a dotted path, as PyTorch's {@code set_submodule(target, module)}: the parent
-     * ({@code target} without its last name) must exist, and its submodule of that last name becomes {@code module}
-     * (null: an absent submodule), in its place among the others, so containers, printouts, {@link #parameters()},
+     * ({@code target} without its last name) must exist, and its submodule of that last name becomes {@code module}, in its
+     * place among the others, so containers, printouts, {@link #parameters()},
      * {@link #stateDict()} and {@link #to(DType)} see the new one.
      *
      * <p><b>Java fields.</b> Python's {@code setattr} also rebinds the attribute a {@code forward} reads; a Java layer
@@ -2424,15 +2389,21 @@ public abstract class Module {
      * the old one (peft's LoRA layer holding the Linear it replaces as {@code base_layer}) is run in its place the same
      * way, and the old module computes itself when the wrapper calls it.
      *
+     * <p>2.x's checks, in its order: the target (not empty), the module (not null: 2.x refuses None, {@code `module`
+     * is not an nn.Module, found <class 'NoneType'>}; {@link #addModule} or {@link #delattr} make an absent submodule),
+     * the parent, then the last name, whose {@code getattr} must be a module if the parent has it (a parameter, a buffer,
+     * a plain tensor attribute or a submodule registered as None is not).
+     *
      * @param target the dotted path of the submodule ({@code "encoder.fc1"})
-     * @param module the new submodule, or null
+     * @param module the new submodule
      * @throws IllegalArgumentException for an empty target ({@code Cannot set the submodule without a target name!}), a
-     *     parent that does not exist or is not a module (PyTorch's {@code AttributeError} messages), a last name that
-     *     is a parameter, a buffer, a plain tensor attribute, or a submodule registered as None given a module (2.5's
-     *     {@code `weight` is not an nn.Module}: its {@code getattr} of the name is not a module; null into a None
-     *     submodule, which 2.5 refuses as not a module, stays allowed here), or a module that contains the parent
+     *     null module, a parent that does not exist or is not a module (PyTorch's {@code AttributeError} messages), a
+     *     last name that is not a module ({@code `weight` is not an nn.Module}), or a module that contains the parent
      */
     public void setSubmodule(String target, Module module) {
+        if (target != null && !target.isEmpty() && module == null) {
+            throw new IllegalArgumentException("`module` is not an nn.Module, found <class 'NoneType'>");
+        }
         if (target != null && !target.isEmpty()) {
             int dot = target.lastIndexOf('.');
             Module parent = dot < 0 ? this : getSubmodule(target.substring(0, dot));
@@ -2440,7 +2411,7 @@ public abstract class Module {
             if (parent.parameters.containsKey(name) || parent.buffers.containsKey(name)
                     || parent.attributes.containsKey(name) || parent.parametrizationList(name) != null
                     || PYTHON_ATTRIBUTES.contains(name)
-                    || module != null && parent.children.containsKey(name) && parent.children.get(name) == null) {
+                    || parent.children.containsKey(name) && parent.children.get(name) == null) {
                 throw new IllegalArgumentException("`" + name + "` is not an nn.Module");
             }
         }

@@ -108,17 +108,17 @@ public class ModuleList<M extends Module> extends Module implements Iterable<M> 
 
     /**
      * Inserts {@code module} before position {@code index}, as PyTorch's {@code list.insert(index, module)}: the
-     * modules from there move one name up; an index at or past the end appends under that index's name, as
-     * PyTorch's does. PyTorch does not normalize a negative index (it reads the entry "-1", a KeyError): refused here.
+     * modules from there move one name up ({@code _modules[str(i)] = _modules[str(i - 1)]} for {@code i} from
+     * {@code len} down to {@code index + 1}, then {@code _modules[str(index)] = module}); an index at or past the end
+     * appends under that index's name, as PyTorch's does. PyTorch does not normalize a negative index: its moves read
+     * the entry "-1", a {@code KeyError: '-1'} (unless a module was registered under that name).
      *
-     * @throws IllegalArgumentException for a null module, or a negative index
+     * @throws IllegalArgumentException for a null module, or an entry the moves read that is not there (PyTorch's
+     *     {@code KeyError}, a negative index's '-1' included; PyTorch has moved the entries above it by then, Ember
+     *     refuses before it moves any)
      */
     public void insert(int index, M module) {
         Checks.notNull(module, "module");
-        if (index < 0) {
-            throw new IllegalArgumentException("ModuleList.insert(): a negative index (" + index + ") is not supported "
-                    + "(PyTorch's insert does not normalize it)");
-        }
         int n = size();
         Map<String, Module> named = registeredModules();
         for (int i = n; i > index; i--) {
@@ -167,6 +167,23 @@ public class ModuleList<M extends Module> extends Module implements Iterable<M> 
         ModuleList<M> out = new ModuleList<>();
         for (int i = from; i < to; i++) {
             out.registerModule(Integer.toString(i - from), items.get(i));
+        }
+        return out;
+    }
+
+    /**
+     * {@code list[start:stop:step]}, a slice with a step ({@code list[::2]}, {@code list[1::-1]}): a new list that
+     * shares the modules taken, in the slice's order, renamed from "0", as PyTorch's
+     * {@code self.__class__(list(self._modules.values())[idx])}. A null bound or step is Python's None.
+     *
+     * @throws IllegalArgumentException for a step of 0 ({@code slice step cannot be zero})
+     */
+    public ModuleList<M> slice(Integer start, Integer stop, Integer step) {
+        List<M> items = items();
+        ModuleList<M> out = new ModuleList<>();
+        int k = 0;
+        for (int i : PySlice.positions(start, stop, step, items.size())) {
+            out.registerModule(Integer.toString(k++), items.get(i));
         }
         return out;
     }

@@ -6,8 +6,6 @@ import dev.ember.Format;
 import dev.ember.GradMode;
 import dev.ember.Tensor;
 
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -86,6 +84,18 @@ abstract sealed class NormBase extends Module implements HasBias
         int channels = input.size(channelDim);
         Map<String, Tensor> own = namedParameters();
         own.putAll(namedBuffers());
+        // loaded in part by a state dict (strict=False): PyTorch asserts the affine weight and bias are uninitialized,
+        // then calls running_mean.materialize (a plain tensor's AttributeError once loaded); refused before any change
+        for (String name : new String[] {"weight", "bias"}) {
+            if (affine && own.get(name) != null && !own.get(name).isUninitialized()) {
+                throw LazyModules.loadedInPart(this, name);
+            }
+        }
+        for (String name : new String[] {"running_mean", "running_var"}) {
+            if (trackRunningStats && own.get(name) != null && !own.get(name).isUninitialized()) {
+                throw new IllegalStateException("'Tensor' object has no attribute 'materialize'");
+            }
+        }
         try (GradMode off = Ember.noGrad()) {
             for (String name : new String[] {"weight", "bias", "running_mean", "running_var"}) {
                 Tensor t = own.get(name);
@@ -144,32 +154,6 @@ abstract sealed class NormBase extends Module implements HasBias
     void firstForward(Tensor input, int channelDim) {
         initializeLazy(input, channelDim);
         LazyModules.becomeOrdinary((LazyModule) this);
-    }
-
-    @Override
-    void checkLazyState(String prefix, Map<String, Tensor> state, List<String> errors) {
-        if (this instanceof LazyModule) {
-            Map<String, int[]> patterns = new LinkedHashMap<>();
-            for (String name : new String[] {"weight", "bias", "running_mean", "running_var"}) {
-                patterns.put(name, new int[] {-1});
-            }
-            LazyModules.checkState(this, prefix, state, patterns, errors);
-        }
-    }
-
-    @Override
-    void lazyStateLoaded() {
-        if (this instanceof LazyModule) {
-            Map<String, Tensor> own = namedParameters();
-            own.putAll(namedBuffers());
-            for (String name : new String[] {"weight", "bias", "running_mean", "running_var"}) {
-                Tensor t = own.get(name);
-                if (t != null && !t.isUninitialized()) {
-                    features = t.size(0);
-                    return;
-                }
-            }
-        }
     }
 
     /** The channels, PyTorch's {@code num_features} (0 in a lazy layer before its first input). */

@@ -64,6 +64,21 @@ public class ParameterList extends Module implements Iterable<Tensor> {
         return tensorAttribute(Integer.toString(ModuleList.absoluteIndex(index, count)));
     }
 
+    /**
+     * {@code list[start:stop:step]}: a new ParameterList of the same tensors (not copies) in the slice's order, renamed
+     * from "0", as PyTorch 2.x's {@code out.append(self[i]) for i in range(*idx.indices(len(self)))}. A null bound or
+     * step is Python's None ({@code slice(null, null, -1)} reverses, {@code slice(1, 4, null)} is {@code [1:4]}).
+     *
+     * @throws IllegalArgumentException for a step of 0 ({@code slice step cannot be zero})
+     */
+    public ParameterList slice(Integer start, Integer stop, Integer step) {
+        ParameterList out = new ParameterList();
+        for (int i : PySlice.positions(start, stop, step, count)) {
+            out.add(get(i));
+        }
+        return out;
+    }
+
     /** The number of parameters. */
     public int size() {
         return count;

@@ -126,6 +126,24 @@ public class Sequential extends Module {
         return out;
     }
 
+    /**
+     * {@code seq[start:stop:step]}, a slice with a step ({@code seq[::2]}, {@code seq[1::-1]}): a new Sequential that
+     * shares the layers taken, in the slice's order, under their names, as PyTorch's
+     * {@code self.__class__(OrderedDict(list(self._modules.items())[idx]))} ({@code seq.slice(null, null, -1)} of layers
+     * "0", "1", "2" holds "2", "1", "0", and prints and runs them in that order). A null bound or step is Python's None.
+     *
+     * @throws IllegalArgumentException for a step of 0 ({@code slice step cannot be zero})
+     */
+    public Sequential slice(Integer start, Integer stop, Integer step) {
+        List<Map.Entry<String, Module>> entries = new ArrayList<>(registeredModules().entrySet());
+        int[] at = PySlice.positions(start, stop, step, entries.size());
+        Sequential out = new Sequential();
+        for (int i : at) {
+            out.registerModule(entries.get(i).getKey(), entries.get(i).getValue());
+        }
+        return out;
+    }
+
     /** The number of layers. */
     public int size() {
         return registeredModules().size();

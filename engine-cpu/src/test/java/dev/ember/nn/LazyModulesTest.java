@@ -289,11 +289,11 @@ class LazyModulesTest {
         assertFalse(m.hasUninitializedParams());
         assertTrue(w.equal(eager.weight));
         assertTrue(m.bias.equal(eager.bias));
-        // PyTorch leaves in_features 0 ("LazyLinear(in_features=0, ...)"); Ember infers it from the loaded weight
-        assertEquals("LazyLinear(in_features=5, out_features=4, bias=True)", m.toString());
+        // in_features stays 0 and the class lazy until the first forward, which makes it a Linear(in_features=0)
+        assertTrue(pyTorch.endsWith(" " + m), pyTorch);
+        assertEquals(0, m.inFeatures());
         m.forward(Tensor.ones(2, 5));
-        assertEquals("Linear(in_features=0, out_features=4, bias=True)", expected("load_into_lazy_after"));
-        assertTrue(expected("load_into_lazy_note").endsWith(m.toString()));
+        assertEquals(expected("load_into_lazy_after"), m.toString());
 
         LazyBatchNorm2d bn = new LazyBatchNorm2d();
         bn.loadStateDict(new BatchNorm2d(6).stateDict());
@@ -304,15 +304,16 @@ class LazyModulesTest {
                 true, new int[] {1});
         ct.loadStateDict(new ConvTranspose2d(4, 6, new int[] {3}, new int[] {2}, new int[] {0}, new int[] {0}, 2, true,
                 new int[] {1}).stateDict());
-        assertEquals(4, ct.inChannels());
+        assertEquals(0, ct.inChannels()); // PyTorch's in_channels stays 0 after a load
+        assertArrayEquals(new int[] {4, 3, 3, 3}, ct.weight.shape());
         LazyConv2d cg = new LazyConv2d(6, new int[] {3}, new int[] {1}, new int[] {0}, new int[] {1}, 3, true, "zeros");
         cg.loadStateDict(new Conv2d(9, 6, new int[] {3}, new int[] {1}, new int[] {0}, new int[] {1}, 3, true).stateDict());
-        assertEquals(9, cg.inChannels());
+        assertEquals(0, cg.inChannels());
         assertArrayEquals(new int[] {2, 6, 3, 3}, cg.forward(Tensor.randn(2, 9, 5, 5)).shape());
     }
 
     @Test
-    void loadingAStateChecksAndChangesNothingWhenItFails() {
+    void loadingAStateChecksEagerTargetsAndTakesAnyShapeIntoLazyOnes() {
         // an uninitialized state into an eager module: PyTorch's shape error
         Linear eager = new Linear(5, 4);
         Tensor before = eager.weight.clone();
@@ -323,25 +324,19 @@ class LazyModulesTest {
         LazyLinear m = new LazyLinear(4);
         m.loadStateDict(new LazyLinear(4).stateDict());
         assertEquals(expected("load_lazy_into_lazy"), "<All keys matched successfully> " + (m.hasUninitializedParams() ? "True" : "False"));
-        // shapes the layer cannot take (PyTorch would materialize them): refused, the module unchanged
-        LazyLinear bad = new LazyLinear(4);
-        IllegalArgumentException e2 = assertThrows(IllegalArgumentException.class,
-                () -> bad.loadStateDict(new Linear(5, 3).stateDict()));
-        assertTrue(e2.getMessage().contains("size mismatch for weight: copying a param with shape torch.Size([3, 5]) from "
-                + "checkpoint into the uninitialized LazyLinear"), e2.getMessage());
-        assertTrue(bad.weight.isUninitialized() && bad.bias.isUninitialized());
-        Map<String, Tensor> mixed = new LinkedHashMap<>(new Linear(5, 4).stateDict());
-        mixed.put("bias", Tensor.zeros(4));
-        mixed.put("weight", Tensor.zeros(4, 5));
-        LazyConv2d conv = new LazyConv2d(4, 3);
-        assertThrows(IllegalArgumentException.class, () -> conv.loadStateDict(mixed));
-        assertTrue(conv.hasUninitializedParams());
+        // shapes the layer's forward cannot use: materialized as given, as PyTorch's _lazy_load_hook does (what the
+        // forward then says is Leftovers46Test's)
+        LazyLinear other = new LazyLinear(4);
+        other.loadStateDict(new Linear(5, 3).stateDict());
+        assertArrayEquals(new int[] {3, 5}, other.weight.shape());
+        assertArrayEquals(new int[] {3}, other.bias.shape());
         LazyBatchNorm1d bn = new LazyBatchNorm1d();
         Map<String, Tensor> bnState = new LinkedHashMap<>(new BatchNorm1d(3).stateDict());
         bnState.put("running_var", Tensor.ones(4));
-        IllegalArgumentException e3 = assertThrows(IllegalArgumentException.class, () -> bn.loadStateDict(bnState));
-        assertTrue(e3.getMessage().contains("size mismatch for running_var"), e3.getMessage());
-        assertTrue(bn.hasUninitializedParams());
+        bn.loadStateDict(bnState);
+        assertArrayEquals(new int[] {4}, bn.runningVar().shape());
+        assertArrayEquals(new int[] {3}, bn.runningMean().shape());
+        assertFalse(bn.hasUninitializedParams());
         assertEquals(expected("batchnorm1d_before"), bn.toString());
     }
 
