@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Regressions of the differential fuzz round 22 (CPU autocast programs, DifferentialFuzzR22Test). The ops of PyTorch
  * 2.x's CPU autocast lists that Ember's entries did not send through {@link Autocast} ran in their inputs' type under
  * {@code Ember.autocast(DeviceType.CPU, ...)}: the float32 ones (pinverse, the SVD/eigh/QR/Cholesky/solve family, the
- * FFTs and stft, quantile, polar, view_as_complex, the 3-D pools) refused bfloat16 or kept it, the lower-precision
+ * FFTs and stft, quantile, polar, view_as_complex, the 3-D pools, max_unpool, the fractional max pools) refused
+ * bfloat16 or kept it, the lower-precision
  * ones (prelu, linalg_vecdot) stayed float32. The rule checked (PyTorch's autocast_mode.cpp): under autocast a listed
  * op's result is the op of its eligible tensors cast with {@code .to()} (float32, or the autocast type), bit for bit,
  * with the gradients in the leaves' types. And the SVD/eigh/lstsq kernels met a float16/bfloat16 tensor outside
@@ -135,6 +136,21 @@ class FuzzRound22FixesTest {
         assertRunsInFloat32("nn.MaxPool3d", t -> new MaxPool3d(2).forward(t[0]), v);
         assertRunsInFloat32("adaptive_avg_pool3d", t -> Functional.adaptiveAvgPool3d(t[0], new int[] {1, 2, 2}), v);
         assertRunsInFloat32("adaptive_max_pool3d", t -> Functional.adaptiveMaxPool3d(t[0], new int[] {1, 2, 2}), v);
+        Tensor.ValuesIndices p2 = Functional.maxPool2dWithIndices(v.reshape(1, 2, 4, 4), new int[] {2, 2}, null,
+                new int[] {0, 0}, new int[] {1, 1}, false);
+        assertRunsInFloat32("max_unpool2d", t -> Functional.maxUnpool2d(t[0], t[1], new int[] {2, 2}, null,
+                new int[] {0, 0}, null), p2.values(), p2.indices());
+        Tensor.ValuesIndices p3 = Functional.maxPool3dWithIndices(v, new int[] {2}, null, new int[] {0}, new int[] {1},
+                false);
+        assertRunsInFloat32("max_unpool3d", t -> Functional.maxUnpool3d(t[0], t[1], new int[] {2, 2, 2}, null,
+                new int[] {0, 0, 0}, null), p3.values(), p3.indices());
+        Tensor samples2 = Tensor.fromArray(new float[] {0.25f, 0.75f, 0.5f, 0.125f}).reshape(1, 2, 2)
+                .to(DType.BFLOAT16);
+        assertRunsInFloat32("fractional_max_pool2d", t -> Functional.fractionalMaxPool2d(t[0], new int[] {2, 2},
+                new int[] {2, 2}, null, t[1]), v.reshape(1, 2, 4, 4), samples2);
+        Tensor samples3 = Tensor.fromArray(new float[] {0.25f, 0.75f, 0.5f}).reshape(1, 1, 3).to(DType.BFLOAT16);
+        assertRunsInFloat32("fractional_max_pool3d", t -> Functional.fractionalMaxPool3d(t[0], new int[] {1, 2, 2},
+                new int[] {1, 2, 2}, null, t[1]), v, samples3);
     }
 
     @Test
