@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * 2.x's CPU autocast lists that Ember's entries did not send through {@link Autocast} ran in their inputs' type under
  * {@code Ember.autocast(DeviceType.CPU, ...)}: the float32 ones (pinverse, the SVD/eigh/QR/Cholesky/solve family, the
  * FFTs and stft, quantile, polar, view_as_complex, the 3-D pools, max_unpool, the fractional max pools) refused
- * bfloat16 or kept it, the lower-precision
+ * bfloat16 or kept it, fake_quantize_per_tensor_affine refused it, the lower-precision
  * ones (prelu, linalg_vecdot) stayed float32. The rule checked (PyTorch's autocast_mode.cpp): under autocast a listed
  * op's result is the op of its eligible tensors cast with {@code .to()} (float32, or the autocast type), bit for bit,
  * with the gradients in the leaves' types. And the SVD/eigh/lstsq kernels met a float16/bfloat16 tensor outside
@@ -130,6 +130,11 @@ class FuzzRound22FixesTest {
         assertRunsInFloat32("nanquantile", t -> t[0].nanquantile(0.7, 1, true, "midpoint"), x);
         assertRunsInFloat32("polar", t -> Tensor.polar(t[0], t[1]), x.abs(), data(9, DType.BFLOAT16, 2, 8));
         assertRunsInFloat32("view_as_complex", t -> t[0].reshape(2, 4, 2).viewAsComplex(), x);
+        assertRunsInFloat32("fake_quantize_per_tensor_affine", t -> FakeQuant.fakeQuantizePerTensorAffine(t[0], 0.1, 3,
+                -128, 127), x);
+        assertRunsInFloat32("fake_quantize_per_tensor_affine (tensor qparams)",
+                t -> FakeQuant.fakeQuantizePerTensorAffine(t[0], t[1], t[2], -128, 127), x,
+                Tensor.fromArray(new float[] {0.1f}).to(DType.BFLOAT16), Tensor.fromArray(new int[] {3}));
         Tensor v = data(10, DType.BFLOAT16, 1, 1, 2, 4, 4);
         assertRunsInFloat32("avg_pool3d", t -> Functional.avgPool3d(t[0], 2), v);
         assertRunsInFloat32("max_pool3d", t -> Functional.maxPool3d(t[0], 2), v);
