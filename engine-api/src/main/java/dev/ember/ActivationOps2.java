@@ -35,6 +35,7 @@ final class ActivationOps2 {
      * view) and one node PreluKernelBackward0 ({@code _prelu_kernel}: {@code x > 0 ? x : w * x}).
      */
     static Tensor prelu(Tensor x, Tensor weight) {
+        if (Autocast.on()) return Autocast.apply("prelu", t -> prelu(t[0], t[1]), x, weight);
         ArithmeticOps.checkSameDevice(x, weight);
         if (x.dtype != weight.dtype) {
             throw new IllegalArgumentException("prelu: Type promoting not supported. Got " + Format.scalarType(x.dtype)

@@ -68,6 +68,7 @@ final class ComplexOps {
 
     /** {@code torch.view_as_complex}: a differentiable view of a float tensor whose last dimension holds the parts. */
     static Tensor viewAsComplex(Tensor r) {
+        if (Autocast.on()) return Autocast.apply("view_as_complex", t -> viewAsComplex(t[0]), r);
         if (r.dtype != DType.FLOAT32 && r.dtype != DType.FLOAT64) {
             throw new IllegalArgumentException("view_as_complex is only supported for half, float and double tensors, but "
                     + "got a tensor of scalar type: " + Format.scalarType(r.dtype)
@@ -186,6 +187,7 @@ final class ComplexOps {
 
     /** {@code torch.polar(abs, angle)}: {@code abs * (cos angle + i sin angle)}, node PolarBackward0. */
     static Tensor polar(Tensor abs, Tensor angle) {
+        if (Autocast.on()) return Autocast.apply("polar", t -> polar(t[0], t[1]), abs, angle);
         checkPartTypes(abs, angle, "Float or Double");
         Tensor out;
         try (GradMode off = Ember.noGrad()) {

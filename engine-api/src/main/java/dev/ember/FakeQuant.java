@@ -34,6 +34,8 @@ public final class FakeQuant {
      */
     public static Tensor fakeQuantizePerTensorAffine(Tensor x, double scale, long zeroPoint, long quantMin,
                                                      long quantMax) {
+        if (Autocast.on()) return Autocast.apply("fake_quantize_per_tensor_affine",
+                t -> fakeQuantizePerTensorAffine(t[0], scale, zeroPoint, quantMin, quantMax), x);
         Args.require(x, "fake_quantize_per_tensor_affine", "self", 1, "Tensor");
         checkRange(quantMin, quantMax);
         if (zeroPoint < quantMin || zeroPoint > quantMax) {
@@ -54,6 +56,8 @@ public final class FakeQuant {
      */
     public static Tensor fakeQuantizePerTensorAffine(Tensor x, Tensor scale, Tensor zeroPoint, long quantMin,
                                                      long quantMax) {
+        if (Autocast.on()) return Autocast.apply("fake_quantize_per_tensor_affine",
+                t -> fakeQuantizePerTensorAffine(t[0], t[1], t[2], quantMin, quantMax), x, scale, zeroPoint);
         Args.require(x, "fake_quantize_per_tensor_affine", "self", 1, "Tensor");
         Args.require(scale, "fake_quantize_per_tensor_affine", "scale", 2, "Tensor");
         Args.require(zeroPoint, "fake_quantize_per_tensor_affine", "zero_point", 3, "Tensor");

@@ -82,6 +82,7 @@ final class FftFunctions {
 
     /** fft and ifft: c2c of a complex input, a two-sided r2c of a real one (conjugated for the inverse). */
     static Tensor c2cOrR2c(String name, Tensor input, Integer n, int dim, String norm, boolean forward) {
+        if (Autocast.on()) return Autocast.apply("fft_" + name, t -> c2cOrR2c(name, t[0], n, dim, norm, forward), input);
         Args.require(input, "fft_" + name, "input", 1, "Tensor");
         if (!input.dtype.isComplex()) {
             return r2c(name, input, n, dim, norm, forward, false);
@@ -95,6 +96,7 @@ final class FftFunctions {
 
     /** {@code fft_r2c}: rfft, ihfft (the inverse: the conjugate of the forward r2c) and fft / ifft of a real input. */
     static Tensor r2c(String name, Tensor input, Integer n, int dim, String norm, boolean forward, boolean onesided) {
+        if (Autocast.on()) return Autocast.apply("fft_" + name, t -> r2c(name, t[0], n, dim, norm, forward, onesided), input);
         Args.require(input, "fft_" + name, "input", 1, "Tensor");
         if (input.dtype.isComplex()) {
             throw new IllegalArgumentException(name + " expects a real input tensor, but got " + scalarType(input.dtype));
@@ -112,6 +114,7 @@ final class FftFunctions {
 
     /** {@code fft_c2r}: irfft, and hfft (the forward: c2r of the conjugate). */
     static Tensor c2r(String name, Tensor input, Integer n, int dim, String norm, boolean forward) {
+        if (Autocast.on()) return Autocast.apply("fft_" + name, t -> c2r(name, t[0], n, dim, norm, forward), input);
         Args.require(input, "fft_" + name, "input", 1, "Tensor");
         Tensor x = promote(input, true);
         int d = wrap(dim, x.dim());
@@ -200,6 +203,7 @@ final class FftFunctions {
 
     /** fftn, ifftn (fft2, ifft2): a c2c of the complex-promoted input (a copy where no dims are given: 2.x's). */
     static Tensor fftn(String name, Tensor input, int[] s, int[] dim, String norm, boolean forward) {
+        if (Autocast.on()) return Autocast.apply("fft_" + name, t -> fftn(name, t[0], s, dim, norm, forward), input);
         Args.require(input, "fft_" + name, "input", 1, "Tensor");
         ShapeAndDims desc = canonicalize(input, s, dim);
         Tensor x = resize(promote(input, true), desc.dims, desc.shape);
@@ -208,6 +212,7 @@ final class FftFunctions {
 
     /** rfftn (rfft2): a one-sided r2c. */
     static Tensor rfftn(String name, Tensor input, int[] s, int[] dim, String norm) {
+        if (Autocast.on()) return Autocast.apply("fft_" + name, t -> rfftn(name, t[0], s, dim, norm), input);
         Args.require(input, "fft_" + name, "input", 1, "Tensor");
         if (input.dtype.isComplex()) {
             throw new IllegalArgumentException("rfftn expects a real-valued input tensor, but got "
@@ -223,6 +228,7 @@ final class FftFunctions {
 
     /** irfftn (irfft2): a c2r. */
     static Tensor irfftn(String name, Tensor input, int[] s, int[] dim, String norm) {
+        if (Autocast.on()) return Autocast.apply("fft_" + name, t -> irfftn(name, t[0], s, dim, norm), input);
         Args.require(input, "fft_" + name, "input", 1, "Tensor");
         int[] lastDimSize = new int[1];
         ShapeAndDims desc = canonicalizeC2r("irfftn", input, s, dim, lastDimSize);
@@ -232,6 +238,7 @@ final class FftFunctions {
 
     /** hfftn (hfft2): a c2c over all but the last dim, then the c2r of its conjugate over the last. */
     static Tensor hfftn(String name, Tensor input, int[] s, int[] dim, String norm) {
+        if (Autocast.on()) return Autocast.apply("fft_" + name, t -> hfftn(name, t[0], s, dim, norm), input);
         Args.require(input, "fft_" + name, "input", 1, "Tensor");
         int[] lastDimSize = new int[1];
         ShapeAndDims desc = canonicalizeC2r("hfftn", input, s, dim, lastDimSize);
@@ -244,6 +251,7 @@ final class FftFunctions {
 
     /** ihfftn (ihfft2): the conjugate of a one-sided r2c over the last dim, then an inverse c2c over the others. */
     static Tensor ihfftn(String name, Tensor input, int[] s, int[] dim, String norm) {
+        if (Autocast.on()) return Autocast.apply("fft_" + name, t -> ihfftn(name, t[0], s, dim, norm), input);
         Args.require(input, "fft_" + name, "input", 1, "Tensor");
         ShapeAndDims desc = canonicalize(input, s, dim);
         int k = desc.dims.length;

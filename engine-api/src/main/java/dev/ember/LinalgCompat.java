@@ -24,6 +24,7 @@ final class LinalgCompat {
      * n), whatever {@code some} says, as PyTorch's.
      */
     static SvdUsvResult svd(Tensor a, boolean some, boolean computeUv) {
+        if (Autocast.on()) return Autocast.apply("svd", t -> svd(t[0], some, computeUv), a);
         if (a.dim() < 2) {
             throw new IllegalArgumentException("linalg.svd: input should have at least 2 dimensions, but has " + a.dim()
                     + " dimensions instead");
@@ -46,6 +47,7 @@ final class LinalgCompat {
      * one, as PyTorch's.
      */
     static Tensor pinverse(Tensor a, double rcond) {
+        if (Autocast.on()) return Autocast.apply("pinverse", t -> pinverse(t[0], rcond), a);
         return LinalgDecompositions.pinv(a, 0.0, rcond, false);
     }
 
@@ -71,6 +73,7 @@ final class LinalgCompat {
      * A.shape[:ind]}.
      */
     static Tensor tensorinv(Tensor a, int ind) {
+        if (Autocast.on()) return Autocast.apply("linalg_tensorinv", t -> tensorinv(t[0], ind), a);
         if (ind <= 0) {
             throw new IllegalArgumentException("Expected a strictly positive integer for 'ind', but got " + ind);
         }
@@ -100,6 +103,7 @@ final class LinalgCompat {
      * dimensions.
      */
     static Tensor tensorsolve(Tensor a, Tensor b, int[] dims) {
+        if (Autocast.on()) return Autocast.apply("linalg_tensorsolve", t -> tensorsolve(t[0], t[1], dims), a, b);
         int ndim = a.dim();
         Tensor a2 = a;
         if (dims != null) {
@@ -130,6 +134,7 @@ final class LinalgCompat {
      * composition of reflections (recomputed from the saved A and tau), so it is differentiable again.
      */
     static Tensor householderProduct(Tensor a, Tensor tau) {
+        if (Autocast.on()) return Autocast.apply("linalg_householder_product", t -> householderProduct(t[0], t[1]), a, tau);
         String fn = "torch.linalg.householder_product";
         if (a.dim() < 2) {
             throw new IllegalArgumentException(fn + ": input must have at least 2 dimensions.");
@@ -202,6 +207,7 @@ final class LinalgCompat {
      * autograd layer refuses an op outside its GRADIENT_IMPLEMENTED_FOR_COMPLEX).
      */
     static GeqrfResult geqrf(Tensor a) {
+        if (Autocast.on()) return Autocast.apply("geqrf", t -> geqrf(t[0]), a);
         MetaOps.refuseDataDependent("aten::geqrf", a); // PyTorch 2.x registers no meta geqrf
         if (a.dim() < 2) {
             throw new IllegalArgumentException("torch.geqrf: input must have at least 2 dimensions.");
@@ -282,6 +288,7 @@ final class LinalgCompat {
      * reflections' composition); one node OrmqrBackward0 differentiable in all three.
      */
     static Tensor ormqr(Tensor a, Tensor tau, Tensor c, boolean left, boolean transpose) {
+        if (Autocast.on()) return Autocast.apply("ormqr", t -> ormqr(t[0], t[1], t[2], left, transpose), a, tau, c);
         String fn = "torch.ormqr";
         if (a.dim() < 2) {
             throw new IllegalArgumentException(fn + ": input must have at least 2 dimensions.");
@@ -421,6 +428,7 @@ final class LinalgCompat {
 
     /** The deprecated {@code torch.lu_solve(b, LU_data, LU_pivots)}: {@code linalg.lu_solve(LU_data, LU_pivots, b)}. */
     static Tensor luSolve(Tensor b, Tensor lu, Tensor pivots) {
+        if (Autocast.on()) return Autocast.apply("lu_solve", t -> luSolve(t[0], t[1], pivots), b, lu);
         return LinalgMore.luSolve(lu, pivots, b, true, false);
     }
 
@@ -433,6 +441,8 @@ final class LinalgCompat {
      */
     static TriangularSolveResult triangularSolve(Tensor b, Tensor a, boolean upper, boolean transpose,
                                                  boolean unitriangular) {
+        if (Autocast.on()) return Autocast.apply("triangular_solve",
+                t -> triangularSolve(t[0], t[1], upper, transpose, unitriangular), b, a);
         String fn = "torch.triangular_solve";
         if (b.dim() < 2) {
             throw new IllegalArgumentException(fn + ": Expected b to have at least 2 dimensions, but it has " + b.dim()

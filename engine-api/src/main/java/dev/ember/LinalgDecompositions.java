@@ -221,6 +221,7 @@ final class LinalgDecompositions {
      * singular matrix.
      */
     static InvExResult invEx(Tensor a, boolean checkErrors) {
+        if (Autocast.on()) return Autocast.apply("linalg_inv_ex", t -> invEx(t[0], checkErrors), a);
         Tensor[] info = new Tensor[1];
         Tensor inverse = invEx(a, info);
         Tensor info32 = info[0].to(DType.INT32);
@@ -279,6 +280,9 @@ final class LinalgDecompositions {
      * Without {@code checkErrors} a singular A gives whatever the LU solve gives (infinities or NaN) and its info.
      */
     static Tensor[] solveEx(Tensor a, Tensor b, boolean left, boolean checkErrors, String api) {
+        // linalg_solve is on the CPU list (float32), linalg_solve_ex on none
+        if (Autocast.on()) return Autocast.apply(api.equals("torch.linalg.solve") ? "linalg_solve" : "linalg_solve_ex",
+                t -> solveEx(t[0], t[1], left, checkErrors, api), a, b);
         ArithmeticOps.checkSameDevice(a, b);
         checkFloatingOrComplex(a, "linalg.solve");
         if (a.dtype != b.dtype) {
@@ -691,6 +695,9 @@ final class LinalgDecompositions {
     }
 
     private static Tensor[] choleskyEx(Tensor a, boolean upper, String api, String nodeName) {
+        // cholesky, linalg_cholesky and linalg_cholesky_ex are all on the CPU list (float32)
+        if (Autocast.on()) return Autocast.apply("cholesky".equals(api) ? "cholesky" : "linalg.cholesky".equals(api)
+                ? "linalg_cholesky" : "linalg_cholesky_ex", t -> choleskyEx(t[0], upper, api, nodeName), a);
         checkSquare(a, "linalg.cholesky", "A");
         checkFloatingOrComplex(a, "linalg.cholesky");
         Tensor out;
@@ -776,6 +783,7 @@ final class LinalgDecompositions {
     // ------------------------------------------------------------------ qr
 
     static QrResult qr(Tensor a, String mode) {
+        if (Autocast.on()) return Autocast.apply("linalg_qr", t -> qr(t[0], mode), a);
         checkMatrix(a, "linalg.qr", "A");
         checkFloatingOrComplex(a, "linalg.qr");
         boolean computeQ;
@@ -918,6 +926,7 @@ final class LinalgDecompositions {
      * {@code pinv(A)}.
      */
     static LstsqResult lstsq(Tensor a, Tensor b, Double rcond, String driver) {
+        if (Autocast.on()) return Autocast.apply("linalg_lstsq", t -> lstsq(t[0], t[1], rcond, driver), a, b);
         // PyTorch 2.x registers no meta linalg_lstsq (its residuals' shape depends on the rank, which is data)
         MetaOps.refuseDataDependent("aten::linalg_lstsq", a, b);
         ArithmeticOps.checkSameDevice(a, b);
@@ -946,8 +955,12 @@ final class LinalgDecompositions {
                     : "torch.linalg.lstsq: input.size(-2) should match other.size(-2)");
         }
         String drv = lstsqDriver(driver, a);
-        if (!a.dtype.isFloatingPoint() && !a.dtype.isComplex()) {
+        if (!a.dtype.isFloatingPoint() && !a.dtype.isComplex() || a.dtype.isReducedFloatingPoint() && rcond == null) {
             throw new IllegalArgumentException("This function doesn't handle types other than float and double");
+        }
+        if (a.dtype.isReducedFloatingPoint() && a.device.isCpu()) { // _get_epsilon passed: the kernel has none
+            throw new IllegalArgumentException("\"linalg_lstsq_cpu\" not implemented for '" + Format.scalarType(a.dtype)
+                    + "'");
         }
         DType real = a.dtype.isComplex() ? a.dtype.toReal() : a.dtype;
         double eps = real == DType.FLOAT32 ? Math.ulp(1.0f) : Math.ulp(1.0);
@@ -1065,6 +1078,11 @@ final class LinalgDecompositions {
     private static void checkSvd(Tensor a) {
         checkMatrix(a, "linalg.svd", "A");
         checkFloatingOrComplex(a, "linalg.svd");
+        // PyTorch's CPU kernel has no float16/bfloat16 (its dispatch refuses them by name; Ember's kernel would fail on
+        // the storage type)
+        if (a.dtype.isReducedFloatingPoint() && a.device.isCpu()) {
+            throw new IllegalArgumentException("\"linalg_svd_cpu\" not implemented for '" + Format.scalarType(a.dtype) + "'");
+        }
     }
 
     /**
@@ -1116,6 +1134,7 @@ final class LinalgDecompositions {
 
     /** {@code torch.linalg.svd(A, full_matrices)}: one LinalgSvdBackward0 node over U, S and Vh. */
     static SvdResult svd(Tensor a, boolean fullMatrices) {
+        if (Autocast.on()) return Autocast.apply("linalg_svd", t -> svd(t[0], fullMatrices), a);
         checkSvd(a);
         Tensor[] f = svdRaw(a, fullMatrices, true);
         recordSvd(a, f, fullMatrices);
@@ -1127,6 +1146,7 @@ final class LinalgDecompositions {
      * is LinalgSvdBackward0 (with U and Vh kept inside for the backward).
      */
     static Tensor svdvals(Tensor a) {
+        if (Autocast.on()) return Autocast.apply("linalg_svdvals", t -> svdvals(t[0]), a);
         checkSvd(a);
         boolean grad = ArithmeticOps.needsGrad(new Tensor[] {a});
         Tensor[] f = svdRaw(a, false, grad);
@@ -1262,6 +1282,7 @@ final class LinalgDecompositions {
      * {@code matrix_norm(A, p) * matrix_norm(inv_ex(A) with inf where singular, p)}, then {@code nan_to_num}.
      */
     static Tensor cond(Tensor a, Double p) {
+        if (Autocast.on()) return Autocast.apply("linalg_cond", t -> cond(t[0], p), a);
         if (a.dim() < 2) {
             throw new IllegalArgumentException("linalg.cond: The input tensor must have at least 2 dimensions.");
         }
@@ -1289,6 +1310,7 @@ final class LinalgDecompositions {
      * .sum(-1)}, "fro" through the inverse as the numeric orders.
      */
     static Tensor cond(Tensor a, String p) {
+        if (Autocast.on()) return Autocast.apply("linalg_cond", t -> cond(t[0], p), a);
         checkSquare(a, "linalg.cond(ord=" + p + ")", "A");
         if (!"fro".equals(p) && !"nuc".equals(p)) {
             throw new IllegalArgumentException("linalg.cond got an invalid norm type: " + p);
@@ -1327,11 +1349,14 @@ final class LinalgDecompositions {
      * null is {@code eps(dtype) * max(m, n)}, or 0 when a positive atol is given. Int64, no gradient.
      */
     static Tensor matrixRank(Tensor a, Double atol, Double rtol, boolean hermitian) {
+        if (Autocast.on()) return Autocast.apply("linalg_matrix_rank", t -> matrixRank(t[0], atol, rtol, hermitian), a);
         if (a.dim() < 2) {
             throw new IllegalArgumentException("torch.linalg.matrix_rank: The input tensor input must have at least 2 "
                     + "dimensions.");
         }
-        if (!a.dtype.isFloatingPoint() && !a.dtype.isComplex()) {
+        // _get_epsilon of the default rtol knows float and double only (an explicit rtol lets float16 and bfloat16 on
+        // to the singular values, whose kernel refuses them)
+        if (!a.dtype.isFloatingPoint() && !a.dtype.isComplex() || a.dtype.isReducedFloatingPoint() && rtol == null) {
             throw new IllegalArgumentException("This function doesn't handle types other than float and double");
         }
         if (hermitian) {
@@ -1369,7 +1394,8 @@ final class LinalgDecompositions {
      * eigenvectors both sides); one LinalgPinvBackward0 node with PyTorch's {@code pinv_backward}.
      */
     static Tensor pinv(Tensor a, Double atol, Double rtol, boolean hermitian) {
-        if (a.dim() < 2 || !a.dtype.isFloatingPoint() && !a.dtype.isComplex()) {
+        // PyTorch's check names the four types: float16 and bfloat16 are refused here too
+        if (a.dim() < 2 || !a.dtype.isFloatingPoint() && !a.dtype.isComplex() || a.dtype.isReducedFloatingPoint()) {
             throw new IllegalArgumentException("linalg.pinv(" + Format.scalarType(a.dtype) + "{" + Arrays.toString(a.shape)
                     + "}): expected a tensor with 2 or more dimensions of float, double, cfloat or cdouble types");
         }
@@ -1411,7 +1437,8 @@ final class LinalgDecompositions {
         if (uplo.length() != 1 || (c != 'U' && c != 'L')) {
             throw new IllegalArgumentException("Expected UPLO argument to be 'L' or 'U', but got " + uplo);
         }
-        if (!a.dtype.isFloatingPoint() && !a.dtype.isComplex()) {
+        // PyTorch's CPU kernel has no float16/bfloat16 either (Ember's kernel would fail on the storage type)
+        if (!a.dtype.isFloatingPoint() && !a.dtype.isComplex() || a.dtype.isReducedFloatingPoint() && a.device.isCpu()) {
             throw new IllegalArgumentException("\"linalg_eigh_cpu\" not implemented for '" + Format.scalarType(a.dtype) + "'");
         }
         return c == 'U';
@@ -1443,6 +1470,7 @@ final class LinalgDecompositions {
 
     /** {@code torch.linalg.eigh(A, UPLO)}: one LinalgEighBackward0 node over both outputs. */
     static EighResult eigh(Tensor a, String uplo) {
+        if (Autocast.on()) return Autocast.apply("linalg_eigh", t -> eigh(t[0], uplo), a);
         boolean upper = checkEigh(a, uplo);
         Tensor[] f = eighRaw(a, upper, true);
         recordEigh(a, f);
@@ -1454,6 +1482,7 @@ final class LinalgDecompositions {
      * eigenvalues, so its node is LinalgEighBackward0.
      */
     static Tensor eigvalsh(Tensor a, String uplo) {
+        if (Autocast.on()) return Autocast.apply("linalg_eigvalsh", t -> eigvalsh(t[0], uplo), a);
         boolean upper = checkEigh(a, uplo);
         boolean grad = ArithmeticOps.needsGrad(new Tensor[] {a});
         Tensor[] f = eighRaw(a, upper, grad);

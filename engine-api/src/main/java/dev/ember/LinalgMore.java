@@ -875,6 +875,7 @@ final class LinalgMore {
 
     /** {@code torch.cholesky_solve(B, L, upper)}: X with {@code (L L^H) X = B} (upper: {@code U^H U}); one node. */
     static Tensor choleskySolve(Tensor b, Tensor l, boolean upper) {
+        if (Autocast.on()) return Autocast.apply("cholesky_solve", t -> choleskySolve(t[0], t[1], upper), b, l);
         if (b.dim() < 2) {
             throw new IllegalArgumentException("b should have at least 2 dimensions, but has " + b.dim() + " dimensions instead");
         }
@@ -928,6 +929,7 @@ final class LinalgMore {
 
     /** {@code torch.cholesky_inverse(L, upper)}: {@code (L L^H)^{-1}} (upper: {@code (U^H U)^{-1}}); one node. */
     static Tensor choleskyInverse(Tensor l, boolean upper) {
+        if (Autocast.on()) return Autocast.apply("cholesky_inverse", t -> choleskyInverse(t[0], upper), l);
         LinalgDecompositions.checkSquare(l, "cholesky_inverse", "A");
         if (!l.dtype.isFloatingPoint() && !l.dtype.isComplex()) {
             throw new IllegalArgumentException("\"cholesky_inverse_out_cpu\" not implemented for '"
@@ -955,6 +957,7 @@ final class LinalgMore {
 
     /** {@code linalg.vecdot(x, y, dim)}: PyTorch's {@code (x.conj() * y).sum(dim)} (conj is nothing for real inputs). */
     static Tensor vecdot(Tensor x, Tensor y, int dim) {
+        if (Autocast.on()) return Autocast.apply("linalg_vecdot", t -> vecdot(t[0], t[1], dim), x, y);
         LinalgDecompositions.checkFloatingOrComplex(x, "linalg.vecdot");
         if (x.dtype != y.dtype) {
             throw new IllegalArgumentException("linalg.vecdot: Expected x and y to have the same dtype, but found x of type "

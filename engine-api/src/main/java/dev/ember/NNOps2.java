@@ -328,6 +328,7 @@ public final class NNOps2 {
      * (max_pool_double_backward).
      */
     public static Tensor maxUnpool2d(Tensor self, Tensor indices, int[] outputSize) {
+        if (Autocast.on()) return Autocast.apply("max_unpool2d", t -> maxUnpool2d(t[0], t[1], outputSize), self, indices);
         if (indices.dtype != DType.INT64) {
             throw new IllegalArgumentException("elements in indices should be type int64 but got: "
                     + Format.scalarType(indices.dtype));

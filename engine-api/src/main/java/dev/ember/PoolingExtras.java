@@ -251,6 +251,9 @@ public final class PoolingExtras {
      * max_pool_double_backward).
      */
     public static Tensor maxUnpool3d(Tensor input, Tensor indices, int[] outputSize, int[] stride, int[] padding) {
+        if (Autocast.on()) {
+            return Autocast.apply("max_unpool3d", t -> maxUnpool3d(t[0], t[1], outputSize, stride, padding), input, indices);
+        }
         Args.require(input, "max_unpool3d", "input", 1, "Tensor");
         Args.require(indices, "max_unpool3d", "indices", 2, "Tensor");
         Args.require(outputSize, "max_unpool3d", "output_size", 3, "tuple of ints");
@@ -621,6 +624,9 @@ public final class PoolingExtras {
     private static Tensor.ValuesIndices fractionalMaxPool(Tensor input, int[] kernel, int[] outputSize, Tensor randomSamples,
                                                           int nd) {
         String op = "fractional_max_pool" + nd + "d";
+        if (Autocast.on()) {
+            return Autocast.apply(op, t -> fractionalMaxPool(t[0], kernel, outputSize, t[1], nd), input, randomSamples);
+        }
         Args.require(input, op, "input", 1, "Tensor");
         Args.require(kernel, op, "kernel_size", 2, "tuple of ints");
         Args.require(outputSize, op, "output_size", 3, "tuple of ints");

@@ -58,6 +58,8 @@ final class QuantileOps {
 
     /** The number-q overload: PyTorch's range check, then q as a 0-dim tensor of the input's type and device. */
     static Tensor quantile(Tensor self, double q, Integer dim, boolean keepdim, String interpolation, boolean ignoreNan) {
+        if (Autocast.on()) return Autocast.apply(ignoreNan ? "nanquantile" : "quantile",
+                t -> quantile(t[0], q, dim, keepdim, interpolation, ignoreNan), self);
         if (!(q >= 0 && q <= 1)) {
             throw new IllegalArgumentException("quantile() q must be in the range [0, 1] but got " + Format.cpp(q));
         }
@@ -68,6 +70,8 @@ final class QuantileOps {
     }
 
     static Tensor quantile(Tensor self, Tensor q, Integer dim, boolean keepdim, String interpolation, boolean ignoreNan) {
+        if (Autocast.on()) return Autocast.apply(ignoreNan ? "nanquantile" : "quantile",
+                t -> quantile(t[0], t[1], dim, keepdim, interpolation, ignoreNan), self, q);
         checks(self, q);
         Mode mode = mode(interpolation);
         int wrapped = Shapes.wrapDim(dim == null ? 0 : dim, self.dim());

@@ -68,6 +68,8 @@ final class StftFunctions {
 
     static Tensor stft(Tensor self, int nFft, Integer hopLength, Integer winLength, Tensor window, boolean center,
             String padMode, boolean normalized, Boolean onesided, Boolean returnComplex) {
+        if (Autocast.on()) return Autocast.apply("stft", t -> stft(t[0], nFft, hopLength, winLength, t[1], center, padMode,
+                normalized, onesided, returnComplex), self, window);
         Args.require(self, "stft", "input", 1, "Tensor");
         Args.require(padMode, "stft", "pad_mode", 7, "str");
         Tensor input = center ? centered(self, nFft, padMode) : self;

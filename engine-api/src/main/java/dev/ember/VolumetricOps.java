@@ -751,6 +751,8 @@ final class VolumetricOps {
      */
     static Tensor avgPool3d(Tensor input, int[] kernel, int[] stride, int[] padding, boolean ceilMode, boolean countIncludePad,
                             Integer divisorOverride) {
+        if (Autocast.on()) return Autocast.apply("avg_pool3d",
+                t -> avgPool3d(t[0], kernel, stride, padding, ceilMode, countIncludePad, divisorOverride), input);
         int[][] geometry = poolGeometry("avg_pool3d", input, kernel, stride, padding, null, ceilMode, divisorOverride);
         // PyTorch's CPU kernel computes the floating types and int64 only (AT_DISPATCH_FLOATING_TYPES_AND3(kLong, ...))
         if (!input.dtype.isFloatingPoint() && input.dtype != DType.INT64) {
@@ -836,6 +838,7 @@ final class VolumetricOps {
      * AdaptiveAvgPool3DBackward0.
      */
     static Tensor adaptiveAvgPool3d(Tensor input, int[] outputSize) {
+        if (Autocast.on()) return Autocast.apply("adaptive_avg_pool3d", t -> adaptiveAvgPool3d(t[0], outputSize), input);
         int[] out = adaptiveGeometry("adaptive_avg_pool3d", input, outputSize);
         if (!input.dtype.isFloatingPoint()) {
             throw new IllegalArgumentException(notImplemented("adaptive_avg_pool3d_cpu", input.dtype));
@@ -851,6 +854,7 @@ final class VolumetricOps {
      * each plane; one node, AdaptiveMaxPool3DBackward0.
      */
     static Tensor.ValuesIndices adaptiveMaxPool3d(Tensor input, int[] outputSize) {
+        if (Autocast.on()) return Autocast.apply("adaptive_max_pool3d", t -> adaptiveMaxPool3d(t[0], outputSize), input);
         int[] out = adaptiveGeometry("adaptive_max_pool3d", input, outputSize);
         if (!input.dtype.isFloatingPoint()) {
             throw new IllegalArgumentException(notImplemented("adaptive_max_pool3d_cpu", input.dtype));

@@ -1897,6 +1897,11 @@ public final class Functional {
      * MaxPool3DWithIndicesBackward0.
      */
     public static Tensor maxPool3d(Tensor input, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
+        // max_pool3d is on PyTorch's CPU autocast list (float32); max_pool3d_with_indices (return_indices) is not
+        if (Autocast.on()) {
+            return Autocast.apply("max_pool3d", t -> maxPool3d(t[0], kernel, stride, padding, dilation, ceilMode),
+                    input);
+        }
         return maxPool3dWithIndices(input, kernel, stride, padding, dilation, ceilMode).values();
     }
 

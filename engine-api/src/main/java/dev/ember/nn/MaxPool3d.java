@@ -33,7 +33,9 @@ public class MaxPool3d extends Module {
 
     @Override
     public Tensor forward(Tensor input) {
-        return forwardWithIndices(input).values();
+        // F.max_pool3d without return_indices: torch.max_pool3d, which CPU autocast runs in float32
+        Checks.tensor(input, "max_pool3d", "input", 1);
+        return Functional.maxPool3d(input, kernel, stride, padding, dilation, ceilMode);
     }
 
     /** The values and the flat index {@code (d * H + h) * W + w} of each maximum within its input plane. */
