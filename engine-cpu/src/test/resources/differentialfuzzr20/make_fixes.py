@@ -123,6 +123,26 @@ def wishart_entropy_repr(p):
     p.run('logprob d0 %s' % x, lambda: [p.dists['d0'].log_prob(p.vars[x])])
 
 
+def expand_keeps_computed(fam):
+    def build(p):
+        # expand copies whichever of probs and logits was computed already, so the expanded repr lists both
+        if fam == 'Geometric':
+            lg = p.new(t(-1.0))
+            dist(p, 'd0', 'Geometric', 1, ['-', lg], lambda: D.Geometric(logits=p.vars[lg], validate_args=True))
+            shape = '4'
+        else:
+            lg = p.new(t([[0.5, -1.0, 2.0]]))
+            dist(p, 'd0', 'Categorical', 1, ['-', lg], lambda: D.Categorical(logits=p.vars[lg], validate_args=True))
+            shape = '2,1'
+        p.run('sample d0 2', lambda: [p.dists['d0'].sample((2,))], draws=True)
+        target = tuple(int(v) for v in shape.split(','))
+        p.run('expand d1 d0 %s' % shape, lambda: [])
+        p.dists['d1'] = p.dists['d0'].expand(target)
+        x = p.new(t([0.5, 0.5, 0.5, 0.5]) if fam == 'Geometric' else t([[0.5], [1.0]]))
+        p.run('logprob d1 %s' % x, lambda: [p.dists['d1'].log_prob(p.vars[x])])
+    return build
+
+
 def main():
     out = []
     out += program('event_shape_message', 1, event_shape_message)
@@ -136,6 +156,8 @@ def main():
     out += program('beta_grad_f32', 9, beta_grad(torch.float32))
     out += program('wishart_df_message', 10, wishart_df_message)
     out += program('wishart_entropy_repr', 11, wishart_entropy_repr)
+    out += program('expand_keeps_computed_geometric', 12, expand_keeps_computed('Geometric'))
+    out += program('expand_keeps_computed_categorical', 13, expand_keeps_computed('Categorical'))
     conc = torch.tensor([1.0, 2.0], requires_grad=True)
     out += ['=== dirichlet_node', 'node ' + type(D.Dirichlet(conc).rsample().grad_fn).__name__]
     sys.stdout.write('\n'.join(out) + '\n')

@@ -29,7 +29,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * went through the normalized Gammas where PyTorch's {@code _Dirichlet} function uses {@code _dirichlet_grad} (values
  * 10% and more apart), and its samples were not {@code _sample_dirichlet}'s (float64 Gammas, clamped); Wishart's df
  * message printed a 0-dim df as a tensor where PyTorch's f-string prints its number; Wishart's entropy did not leave
- * the lazy covariance_matrix behind, which PyTorch's repr (in validation messages) lists.
+ * the lazy covariance_matrix behind, which PyTorch's repr (in validation messages) lists; expand of a probs-or-logits
+ * distribution (Bernoulli, Geometric, Binomial, NegativeBinomial, ContinuousBernoulli, the relaxed ones, Categorical)
+ * kept only the given parameter, where PyTorch's copies the other too once computed (the expanded repr lists both).
  */
 class FuzzRound20FixesTest {
     private static final Map<String, List<String>> CASES = load();
@@ -113,6 +115,12 @@ class FuzzRound20FixesTest {
     @Test
     void wishartEntropyLeavesTheCovarianceInTheRepr() {
         replays("wishart_entropy_repr");
+    }
+
+    @Test
+    void expandKeepsTheComputedProbsOrLogits() {
+        replays("expand_keeps_computed_geometric");
+        replays("expand_keeps_computed_categorical");
     }
 
     @Test

@@ -172,6 +172,6 @@ public class Categorical extends Distribution {
     @Override
     public Categorical expand(int... batchShape) {
         Dist.require(batchShape, "expand", "batch_shape");
-        return new Categorical(param.expand(Dist.concat(batchShape, new int[] {numEvents})), validateArgs);
+        return new Categorical(this.param.expand(Dist.concat(batchShape, new int[] {numEvents})), validateArgs);
     }
 }
