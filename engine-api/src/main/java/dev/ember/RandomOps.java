@@ -665,24 +665,48 @@ final class RandomOps {
         return ArithmeticOps.record(t, "StandardGammaBackward0", new Tensor[] {alpha}, n -> gr -> new Tensor[] {gr.mul(dx)});
     }
 
-    /** {@code digamma} of a positive number: the recurrence up to 6, then the asymptotic series. */
+    /**
+     * {@code digamma} of a positive number as ATen's {@code digamma_one} (Distributions.h), which
+     * {@code standard_gamma_grad_one} calls: the recurrence up to 10, {@code PSI_10} at exactly 10, else Cephes'
+     * asymptotic series (polevl of degree 6 in {@code 1 / x^2}) below {@code 1e17f}.
+     */
     private static double digamma(double x) {
-        double r = 0;
-        while (x < 6) {
-            r -= 1 / x;
+        if (x == 0) {
+            return Double.POSITIVE_INFINITY;
+        }
+        double result = 0;
+        while (x < 10) {
+            result -= 1 / x;
             x += 1;
         }
-        double f = 1 / (x * x);
-        return r + Math.log(x) - 0.5 / x
-                - f * (1.0 / 12 - f * (1.0 / 120 - f * (1.0 / 252 - f * (1.0 / 240 - f * (1.0 / 132)))));
+        if (x == 10) {
+            return result + 2.25175258906672110764;
+        }
+        double y = 0;
+        if (x < (double) 1.0e17f) {
+            double z = 1.0 / (x * x);
+            double[] a = DIGAMMA_A;
+            double poly = a[0];
+            for (int i = 1; i < a.length; i++) {
+                poly = poly * z + a[i];
+            }
+            y = z * poly;
+        }
+        return result + Math.log(x) - (0.5 / x) - y;
     }
+
+    /** Cephes' coefficients of ATen's {@code digamma_one}, highest degree first (polevl's order). */
+    private static final double[] DIGAMMA_A = {8.33333333333333333333E-2, -2.10927960927960927961E-2,
+        7.57575757575757575758E-3, -4.16666666666666666667E-3, 3.96825396825396825397E-3, -8.33333333333333333333E-3,
+        8.33333333333333333333E-2};
 
     /**
      * PyTorch's {@code standard_gamma_grad_one}: {@code -(d/dalpha cdf(x; alpha)) / pdf(x; alpha)} by a Taylor series
      * for small x, Rice's saddle-point expansion for large alpha, else PyTorch's bivariate rational approximation.
      */
     static double standardGammaGrad(double alpha, double x) {
-        if (x < 0.8) {
+        // ATen's constants are floats: 0.8f, 8.0f, 0.9f, 1.1f (compared in double)
+        if (x < (double) 0.8f) {
             double numer = 1;
             double denom = alpha;
             double series1 = numer / denom;
@@ -701,7 +725,7 @@ final class RandomOps {
             return Double.isNaN(result) ? 0 : result;
         }
         if (alpha > 8.0) {
-            if (0.9 * alpha <= x && x <= 1.1 * alpha) {
+            if ((double) 0.9f * alpha <= x && x <= (double) 1.1f * alpha) {
                 double numer1 = 1 + 24 * alpha * (1 + 12 * alpha);
                 double numer2 = 1440 * (alpha * alpha) + 6 * x * (53 - 120 * x) - 65 * x * x / alpha + alpha * (107 + 3600 * x);
                 double denom = 1244160 * (alpha * alpha) * (alpha * alpha);

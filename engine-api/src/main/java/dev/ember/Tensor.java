@@ -937,6 +937,29 @@ public final class Tensor implements AutoCloseable {
         return RandomOps.standardGamma(concentration, generator);
     }
 
+    /**
+     * One Dirichlet sample per row of {@code concentration}'s last dimension, as {@code torch._sample_dirichlet}: a
+     * standard Gamma per element drawn in float64, normalized in float64, clamped to the type's (smallest normal, largest
+     * number below 1); no history (the Dirichlet distribution's rsample records PyTorch's {@code _Dirichlet} backward).
+     */
+    public static Tensor sampleDirichlet(Tensor concentration, Generator generator) {
+        Args.require(concentration, "_sample_dirichlet", "input", 1, "Tensor");
+        Args.require(generator, "_sample_dirichlet", "generator", 2, "torch.Generator");
+        return DirichletOps.sample(concentration, generator);
+    }
+
+    /**
+     * {@code torch._dirichlet_grad(x, alpha, total)}: elementwise, the reparameterized gradient of a Beta(alpha,
+     * total - alpha) sample {@code x} with respect to alpha over {@code 1 - x} (ATen's {@code dirichlet_grad_one}); the
+     * three of one shape and type; no history.
+     */
+    public static Tensor dirichletGrad(Tensor x, Tensor alpha, Tensor total) {
+        Args.require(x, "_dirichlet_grad", "x", 1, "Tensor");
+        Args.require(alpha, "_dirichlet_grad", "alpha", 2, "Tensor");
+        Args.require(total, "_dirichlet_grad", "total", 3, "Tensor");
+        return DirichletOps.grad(x, alpha, total);
+    }
+
     /** Integers uniform on [0, high) with this tensor's shape, type and device, as {@code torch.randint_like(input, high)}. */
     public Tensor randintLike(long high) {
         return RandomOps.randintLike(this, 0, high, Generator.DEFAULT);

@@ -128,7 +128,10 @@ public class Categorical extends Distribution {
         int[] shape = extendedShape(sampleShape);
         try (GradMode off = Ember.noGrad()) {
             Tensor probs2d = probs().detach().reshape(-1, numEvents);
-            if (n == 0 || probs2d.size(0) == 0) {
+            if (n == 0) {
+                probs2d.multinomial(0, true, generator); // PyTorch's multinomial refuses: cannot sample n_sample <= 0
+            }
+            if (probs2d.size(0) == 0) {
                 return Tensor.zeros(DType.INT64, shape).to(probs2d.device());
             }
             Tensor samples2d = probs2d.multinomial((int) n, true, generator).mT();
@@ -169,6 +172,6 @@ public class Categorical extends Distribution {
     @Override
     public Categorical expand(int... batchShape) {
         Dist.require(batchShape, "expand", "batch_shape");
-        return new Categorical(param.expand(Dist.concat(batchShape, new int[] {numEvents})), validateArgs);
+        return new Categorical(this.param.expand(Dist.concat(batchShape, new int[] {numEvents})), validateArgs);
     }
 }

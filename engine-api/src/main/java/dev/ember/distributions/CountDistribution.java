@@ -27,7 +27,7 @@ abstract class CountDistribution extends Distribution {
     CountDistribution(Tensor[] broadcast, ProbsOrLogits param, Boolean validateArgs) {
         super(broadcast[1].shape(), new int[0], validateArgs);
         this.totalCount = broadcast[0].typeAs(broadcast[1]);
-        this.param = param.with(broadcast[1]);
+        this.param = param.withExpanded(broadcast[1]);
         validateParams();
     }
 

@@ -1,5 +1,6 @@
 package dev.ember.distributions;
 
+import dev.ember.AutogradFunction;
 import dev.ember.Generator;
 import dev.ember.Tensor;
 import dev.ember.nn.Functional;
@@ -91,8 +92,43 @@ public class Dirichlet extends ExponentialFamily {
     public Tensor rsample(Generator generator, int... sampleShape) {
         Dist.require(generator, "rsample", "generator");
         int[] shape = extendedShape(sampleShape);
-        Tensor g = Tensor.standardGamma(concentration.expand(shape), generator);
-        return g.div(g.sum(new int[] {-1}, true));
+        return new _Dirichlet(generator).apply(concentration.expand(shape));
+    }
+
+    /**
+     * PyTorch's {@code _Dirichlet} autograd function (so named that its node is PyTorch's {@code _DirichletBackward}): {@code torch._sample_dirichlet} forward, and the once-differentiable
+     * backward {@code _dirichlet_grad(x, concentration, total) * (grad - (x * grad).sum(-1, keepdim))} with total the
+     * concentrations' sum over the last dimension.
+     */
+    private static final class _Dirichlet extends AutogradFunction {
+        private final Generator generator;
+
+        _Dirichlet(Generator generator) {
+            this.generator = generator;
+        }
+
+        @Override
+        protected Tensor[] forward(Context ctx, Tensor... in) {
+            Tensor x = Tensor.sampleDirichlet(in[0], generator);
+            ctx.saveForBackward(x, in[0]);
+            return new Tensor[] {x};
+        }
+
+        @Override
+        protected Tensor[] backward(Context ctx, Tensor... grads) {
+            Tensor[] saved = ctx.savedTensors();
+            Tensor x = saved[0];
+            Tensor concentration = saved[1];
+            Tensor total = concentration.sum(new int[] {-1}, true).expand(concentration.shape());
+            Tensor grad = Tensor.dirichletGrad(x, concentration, total);
+            Tensor g = grads[0];
+            return new Tensor[] {grad.mul(g.sub(x.mul(g).sum(new int[] {-1}, true)))};
+        }
+
+        @Override
+        protected boolean onceDifferentiable() {
+            return true;
+        }
     }
 
     @Override

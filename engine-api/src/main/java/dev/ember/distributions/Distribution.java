@@ -224,8 +224,8 @@ public abstract class Distribution {
         int[] shape = value.shape();
         int eventDimStart = shape.length - eventShape.length;
         if (eventDimStart < 0 || !Arrays.equals(Arrays.copyOfRange(shape, eventDimStart, shape.length), eventShape)) {
-            int[] right = Arrays.copyOfRange(shape, Math.max(eventDimStart, 0), shape.length);
-            throw new IllegalArgumentException("The right-most size of value must match event_shape: " + Format.size(right)
+            // PyTorch prints the whole value.size(), not its right-most part
+            throw new IllegalArgumentException("The right-most size of value must match event_shape: " + Format.size(shape)
                     + " vs " + Format.size(eventShape) + ".");
         }
         int[] actual = Arrays.copyOfRange(shape, 0, eventDimStart);

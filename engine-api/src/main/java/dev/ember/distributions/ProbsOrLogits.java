@@ -89,9 +89,24 @@ final class ProbsOrLogits {
         return new ProbsOrLogits(given, fromProbs, binary, clampDerivedProbs);
     }
 
-    /** The same kind of parameter with the given one expanded to {@code shape}, as {@code expand} copies it. */
+    /**
+     * The same kind of parameter with the given one replaced by {@code given} (an expansion of it), and the other, where
+     * known already, expanded to its shape as well: PyTorch's {@code expand} copies whichever of probs and logits is in
+     * {@code __dict__}, so an expanded distribution's repr lists both where the original had computed the other.
+     */
+    ProbsOrLogits withExpanded(Tensor given) {
+        ProbsOrLogits e = with(given);
+        if (fromProbs && logits != null) {
+            e.logits = logits.expand(given.shape());
+        } else if (!fromProbs && probs != null) {
+            e.probs = probs.expand(given.shape());
+        }
+        return e;
+    }
+
+    /** The same kind of parameter expanded to {@code shape}, as {@code expand} copies it ({@link #withExpanded}). */
     ProbsOrLogits expand(int[] shape) {
-        return with(given().expand(shape));
+        return withExpanded(given().expand(shape));
     }
 
     /** {@code m} with "probs" and "logits" added, those known so far (given or computed), in that order. */

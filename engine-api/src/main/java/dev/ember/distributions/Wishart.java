@@ -105,7 +105,8 @@ public class Wishart extends ExponentialFamily {
                 Dist.broadcastAll(param.narrow(-1, 0, 1).select(-1, 0).select(-1, 0), dt);
             }
             d = dt.expand(batch);
-            dfRepr = dt.toString();
+            // f"{df}": a 0-dim tensor formats as its number (Tensor.__format__), others as the tensor
+            dfRepr = dt.dim() == 0 ? Format.repr(dt.item()) : dt.toString();
         }
         int p = event[1];
         boolean tooSmall;
@@ -269,7 +270,19 @@ public class Wishart extends ExponentialFamily {
         Tensor noise = chi.clampMin(Tensor.finfo(chi.dtype()).eps()).diagEmbed();
         Tensor normal;
         try (GradMode off = Ember.noGrad()) {
-            normal = noise.detach().newEmpty(noise.shape()).normal_(0, 1, generator).tril(-1);
+            // PyTorch draws randn(sample_shape + batch_shape + (p * (p - 1) / 2,)) only, and writes the draws into the
+            // strict lower triangle in tril_indices(p, p, -1)'s order (row by row): the generator moves by that many
+            int[] shape = noise.shape();
+            int[] drawShape = Arrays.copyOf(shape, shape.length - 1);
+            drawShape[drawShape.length - 1] = p * (p - 1) / 2;
+            Tensor draws = noise.detach().newEmpty(drawShape).normal_(0, 1, generator);
+            normal = noise.detach().newZeros(shape);
+            int k = 0;
+            for (int i = 1; i < p; i++) {
+                for (int j = 0; j < i; j++) {
+                    normal.select(-2, i).select(-1, j).copy_(draws.select(-1, k++));
+                }
+            }
         }
         Tensor chol = unbroadcastedScaleTril.matmul(noise.add(normal));
         return chol.matmul(chol.transpose(-2, -1));
@@ -312,6 +325,7 @@ public class Wishart extends ExponentialFamily {
 
     @Override
     public Tensor entropy() {
+        covarianceMatrix(); // PyTorch's entropy reads self.covariance_matrix (unused): the lazy property shows in its repr
         Tensor nu = df;
         int p = p();
         Tensor logDiag = unbroadcastedScaleTril.diagonal(0, -2, -1).log().sum(-1);
