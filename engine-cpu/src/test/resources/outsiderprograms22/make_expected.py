@@ -190,6 +190,10 @@ def prune_tutorial():
     foobar_unstructured(model.fc3, name='bias')
     rec("foobar", model.fc3.bias_mask)
     rng("rng.end")
+    # random_structured (torch.rand of the channels, a float32 draw) on top of the global pruning
+    prune.random_structured(model.fc2, 'weight', amount=0.25, dim=0)
+    rec("structured_rows", model.fc2.weight_mask.sum(1))
+    rng("rng.structured")
 
 
 def prune_train():

@@ -65,7 +65,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * named_buffers that pruning and parametrizations rename.
  * <ol>
  * <li>The pruning tutorial step by step: random_unstructured (its rand_like draw), l1_unstructured of a bias,
- * iterative ln_structured, remove, pruning every layer of a model, global_unstructured, a custom pruning method.</li>
+ * iterative ln_structured, remove, pruning every layer of a model, global_unstructured, a custom pruning method,
+ * random_structured (its float32 rand of the channels).</li>
  * <li>Training a pruned LeNet: random, structured and global random pruning (a bias among the globals), SGD with
  * momentum on weight_orig through the masks, then remove and evaluate.</li>
  * <li>Parametrizations: user modules (Symmetric with a right inverse, Skew then CayleyMap with a buffer, stacked),
@@ -404,6 +405,9 @@ class OutsiderPrograms22Test {
         Prune.BasePruningMethod.apply(global.fc3, "bias", new FooBarPruningMethod(), null);
         r.rec("foobar", global.fc3.getBuffer("bias_mask"));
         r.rng("rng.end");
+        Prune.randomStructured(global.fc2, "weight", 0.25, 0);
+        r.rec("structured_rows", global.fc2.getBuffer("weight_mask").sum(1));
+        r.rng("rng.structured");
         r.done();
     }
 

@@ -31,8 +31,9 @@ import java.util.function.Supplier;
  * <p>An amount is a {@code long} (the number of units to prune) or a {@code double} (the fraction, rounded half to even
  * as Python's {@code round}), as PyTorch's int or float. Unlike PyTorch, a pruning that fails (an amount larger than what
  * is left, a bad dim) changes nothing: PyTorch moves the parameter to {@code weight_orig} and back (it then comes last in
- * the parameters) and, for a second pruning, loses the earlier pruning hook. The random methods draw from Ember's
- * default generator, so their masks are not PyTorch's.
+ * the parameters) and, for a second pruning, loses the earlier pruning hook. The random methods draw as PyTorch's
+ * ({@code rand_like} of the tensor, {@code rand} of the channels) from the default generator: with PyTorch's
+ * ({@link dev.ember.Generator.Algorithm#MT19937}, the default) the same seed gives PyTorch's masks.
  */
 public final class Prune {
     private Prune() {
