@@ -27,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * float32 and float64, parameters of odd sizes, a 0-dim one, an empty one and one large enough for the vector loops and
  * several threads, a parameter whose first gradient comes late, and gradients holding zeros, a huge value whose square
  * overflows float32, and so infinities and NaN in the state. NaN compares by value (any NaN equals any NaN): the
- * payload is not part of the contract. Ember's optimizers have no {@code maximize} or {@code differentiable} option.
+ * payload is not part of the contract. {@code maximize} negates the gradient before either path (Optimizer), and
+ * OptimizerBitsTest holds both paths to PyTorch's bits.
  */
 class OptimizerFusedTest {
 
