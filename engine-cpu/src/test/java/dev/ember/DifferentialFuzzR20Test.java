@@ -30,9 +30,10 @@ import java.util.TreeMap;
  * of a probs-or-logits distribution dropped the computed other parameter from the repr. Reported, not changed: PyTorch's
  * igamma (Gamma.cdf) takes Temme's asymptotic series for a concentration above 20 near the mean and is up to 5e-10 from
  * the true value there, where Ember's is within 1e-14 (those cdf statements are left out); Wishart redraws a singular
- * sample over the whole sample shape, PyTorch only the singular ones (not reached: no singular draw in the cases);
- * Ember's float32 standard Gamma sampler computes in double where ATen's {@code sample_gamma<float>} takes
- * {@code 1 / alpha} and {@code alpha - 1/3} in float (inside the float32 tolerance, no rejection flipped).
+ * sample over the whole sample shape, PyTorch only the singular ones (not reached: no singular draw in the cases); and
+ * the float32 standard Gamma sampler's {@code 1 / alpha}, {@code alpha + 1} and {@code alpha - 1/3} are float
+ * operations in ATen's {@code sample_gamma<float, double>} and were double in Ember (found with a hunt at one ulp,
+ * {@code -Dember.fuzz20.f32tol=1.2e-7}; fixed).
  */
 class DifferentialFuzzR20Test {
     private static final String RESOURCE = "/differentialfuzzr20/cases.txt";
