@@ -143,6 +143,28 @@ def expand_keeps_computed(fam):
     return build
 
 
+def gamma_samples_f32(p):
+    # sample_gamma<float, double>: 1.0f / alpha, alpha + 1.0f and alpha - 1.0f / 3.0f in float (the test compares these
+    # float32 samples bit for bit)
+    c = p.new(t([0.3, 0.7, 2.5, 5.0, 11.0], torch.float32))
+    r = p.new(t([1.0, 2.0, 0.5, 1.5, 3.0], torch.float32))
+    dist(p, 'd0', 'Gamma', 1, [c, r], lambda: D.Gamma(p.vars[c], p.vars[r], validate_args=True))
+    p.run('sample d0 40', lambda: [p.dists['d0'].sample((40,))], draws=True)
+
+
+def wishart_expand_keeps_computed(p):
+    # expand copies the covariance_matrix the entropy computed, so the expanded repr lists it
+    df = p.new(t([3.5, 4.0]))
+    tril = p.new(t([[1.5, 0.0], [0.3, 0.8]]))
+    dist(p, 'd0', 'Wishart', 1, [df, '-', '-', tril],
+         lambda: D.Wishart(p.vars[df], scale_tril=p.vars[tril], validate_args=True))
+    p.run('prop d0 entropy', lambda: [p.dists['d0'].entropy()])
+    p.run('expand d1 d0 3,2', lambda: [])
+    p.dists['d1'] = p.dists['d0'].expand((3, 2))
+    x = p.new(t([[-1.0, 0.0], [0.0, 1.0]]))
+    p.run('logprob d1 %s' % x, lambda: [p.dists['d1'].log_prob(p.vars[x])])
+
+
 def main():
     out = []
     out += program('event_shape_message', 1, event_shape_message)
@@ -158,6 +180,8 @@ def main():
     out += program('wishart_entropy_repr', 11, wishart_entropy_repr)
     out += program('expand_keeps_computed_geometric', 12, expand_keeps_computed('Geometric'))
     out += program('expand_keeps_computed_categorical', 13, expand_keeps_computed('Categorical'))
+    out += program('gamma_samples_f32', 14, gamma_samples_f32)
+    out += program('wishart_expand_keeps_computed', 15, wishart_expand_keeps_computed)
     conc = torch.tensor([1.0, 2.0], requires_grad=True)
     out += ['=== dirichlet_node', 'node ' + type(D.Dirichlet(conc).rsample().grad_fn).__name__]
     sys.stdout.write('\n'.join(out) + '\n')

@@ -609,15 +609,25 @@ final class RandomOps {
      * {@code u^(1/alpha)}).
      */
     static double sampleGamma(double alpha, ElementStream s) {
+        return sampleGamma(alpha, false, s);
+    }
+
+    /**
+     * {@link #sampleGamma(double, ElementStream)} as ATen's {@code sample_gamma<scalar_t, double>}: where
+     * {@code single} (a float32 alpha, {@code scalar_t} float) its {@code 1.0f / alpha}, {@code alpha += 1.0f} and
+     * {@code alpha - 1.0f / 3.0f} are float operations; the rest is double.
+     */
+    static double sampleGamma(double alpha, boolean single, ElementStream s) {
         double scale = 1.0;
         if (alpha < 1.0) {
             if (alpha == 0) {
                 return 0;
             }
-            scale *= Math.pow(1 - s.uniform(), 1.0 / alpha);
-            alpha += 1.0;
+            scale *= Math.pow(1 - s.uniform(), single ? (double) (1.0f / (float) alpha) : 1.0 / alpha);
+            alpha = single ? (double) ((float) alpha + 1.0f) : alpha + 1.0;
         }
-        double d = alpha - (double) (1.0f / 3.0f); // ATen's float constants: 1.0f / 3.0f and 0.0331f
+        // ATen's float constants: 1.0f / 3.0f and 0.0331f
+        double d = single ? (double) ((float) alpha - 1.0f / 3.0f) : alpha - (double) (1.0f / 3.0f);
         double c = 1.0 / Math.sqrt(9.0 * d);
         while (true) {
             double x;
@@ -652,7 +662,8 @@ final class RandomOps {
         double[] out = new double[a.length];
         double[] grad = new double[a.length];
         double tiny = alpha.dtype == DType.FLOAT64 ? Double.MIN_NORMAL : Float.MIN_NORMAL;
-        eachElement(g, alpha.device, a.length, (i, s) -> out[i] = Math.max(tiny, sampleGamma(a[i], s)));
+        boolean single = alpha.dtype != DType.FLOAT64; // sample_gamma<float, double> for float32 (and the reduced types)
+        eachElement(g, alpha.device, a.length, (i, s) -> out[i] = Math.max(tiny, sampleGamma(a[i], single, s)));
         for (int i = 0; i < a.length; i++) {
             if (alpha.dtype != DType.FLOAT64) {
                 out[i] = (float) out[i];

@@ -81,13 +81,25 @@ final class FuzzR20Interpreter {
     private final List<String> lines;
     private int at;
 
-    private FuzzR20Interpreter(List<String> lines) {
+    private FuzzR20Interpreter(List<String> lines, double f32tol) {
         this.lines = lines;
+        this.f32tol = f32tol;
     }
+
+    /**
+     * The float32 tolerance ({@code 1e-5} of {@code max(1, |PyTorch's|)}; a hunt may ask for less with
+     * {@code -Dember.fuzz20.f32tol=<t>}, 1.2e-7 being one ulp).
+     */
+    private final double f32tol;
 
     /** Runs the program; returns null when Ember matches PyTorch throughout, else the first difference. */
     static String run(List<String> lines) {
-        FuzzR20Interpreter p = new FuzzR20Interpreter(lines);
+        return run(lines, Double.parseDouble(System.getProperty("ember.fuzz20.f32tol", "1e-5")));
+    }
+
+    /** {@link #run(List)} with the given float32 tolerance (0: float32 values bit for bit, NaN matching NaN). */
+    static String run(List<String> lines, double f32tol) {
+        FuzzR20Interpreter p = new FuzzR20Interpreter(lines, f32tol);
         boolean validate = Distribution.defaultValidateArgs();
         try {
             return p.run();
@@ -548,7 +560,7 @@ final class FuzzR20Interpreter {
      * Both results floating, of the same type and shape, each element within {@code 1e-12} (float64) or {@code 1e-5}
      * (float32) of {@code max(1, |PyTorch's value|)}, NaN matching NaN and infinities equal.
      */
-    private static boolean close(String ours, String want) {
+    private boolean close(String ours, String want) {
         String[] a = ours.split(" ");
         String[] b = want.split(" ");
         if (a.length != 4 || b.length != 4 || !a[1].equals(b[1]) || !a[2].equals(b[2]) || a[3].length() != b[3].length()
@@ -557,7 +569,7 @@ final class FuzzR20Interpreter {
         }
         boolean wide = a[1].equals("float64");
         int width = wide ? 16 : 8;
-        double tol = wide ? 1e-12 : 1e-5;
+        double tol = wide ? 1e-12 : f32tol;
         for (int i = 0; i < a[3].length(); i += width) {
             long x = Long.parseUnsignedLong(a[3].substring(i, i + width), 16);
             long y = Long.parseUnsignedLong(b[3].substring(i, i + width), 16);

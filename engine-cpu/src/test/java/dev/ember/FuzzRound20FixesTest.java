@@ -31,7 +31,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * message printed a 0-dim df as a tensor where PyTorch's f-string prints its number; Wishart's entropy did not leave
  * the lazy covariance_matrix behind, which PyTorch's repr (in validation messages) lists; expand of a probs-or-logits
  * distribution (Bernoulli, Geometric, Binomial, NegativeBinomial, ContinuousBernoulli, the relaxed ones, Categorical)
- * kept only the given parameter, where PyTorch's copies the other too once computed (the expanded repr lists both).
+ * kept only the given parameter, where PyTorch's copies the other too once computed (the expanded repr lists both), and
+ * Wishart's expand likewise dropped the covariance, precision or scale_tril computed so far; the
+ * float32 standard Gamma sampler computed {@code 1 / alpha}, {@code alpha + 1} and {@code alpha - 1/3} in double where
+ * ATen's {@code sample_gamma<float, double>} does them in float (samples an ulp apart, now bit for bit).
  */
 class FuzzRound20FixesTest {
     private static final Map<String, List<String>> CASES = load();
@@ -118,9 +121,21 @@ class FuzzRound20FixesTest {
     }
 
     @Test
+    void wishartExpandKeepsTheComputedMatrices() {
+        replays("wishart_expand_keeps_computed");
+    }
+
+    @Test
     void expandKeepsTheComputedProbsOrLogits() {
         replays("expand_keeps_computed_geometric");
         replays("expand_keeps_computed_categorical");
+    }
+
+    @Test
+    void float32GammaSamplerTakesAtensFloatSteps() {
+        List<String> lines = CASES.get("gamma_samples_f32");
+        assertTrue(lines != null, "no program gamma_samples_f32");
+        assertNull(FuzzR20Interpreter.run(lines, 0.0), "float32 Gamma samples bit for bit");
     }
 
     @Test

@@ -358,9 +358,14 @@ public class Wishart extends ExponentialFamily {
         // the scale factor first, then df, as PyTorch's expand (whose error is then the matrices')
         Tensor tril = unbroadcastedScaleTril.expand(covShape);
         Tensor d = df.expand(batchShape);
-        return new Wishart(new Object[] {batchShape.clone(), eventShape(), d,
+        Wishart e = new Wishart(new Object[] {batchShape.clone(), eventShape(), d,
             covarianceGiven == null ? null : covarianceGiven.expand(covShape),
             precisionGiven == null ? null : precisionGiven.expand(covShape),
             scaleTrilGiven == null ? null : scaleTrilGiven.expand(covShape), tril, null}, validateArgs);
+        // and the matrices computed so far, as PyTorch's expand copies whichever its __dict__ holds (its repr lists them)
+        e.covarianceLazy = covarianceLazy == null ? null : covarianceLazy.expand(covShape);
+        e.precisionLazy = precisionLazy == null ? null : precisionLazy.expand(covShape);
+        e.scaleTrilLazy = scaleTrilLazy == null ? null : scaleTrilLazy.expand(covShape);
+        return e;
     }
 }
