@@ -9,10 +9,11 @@ import java.util.TreeMap;
  * Round 22 of the seeded differential fuzz against PyTorch ({@code differentialfuzzr22/make_cases.py}, whose header
  * describes the programs, the 2.x emulations and the tolerances; replayed by {@link FuzzR22Interpreter}): programs
  * under CPU autocast (bfloat16, and float16 as 2.x allows), chaining ops of PyTorch 2.x's CPU lists (lower precision:
- * mm, matmul, addmm, linear, bmm, baddbmm, addbmm, conv1d, conv2d, prelu, linalg_vecdot, scaled_dot_product_attention;
- * float32: prod, trace, cdist, quantile, the losses, inverse, pinverse, linalg's inv, solve, cholesky, cond, svdvals,
+ * mm, matmul, addmm, linear, bmm, baddbmm, addbmm, conv1d, conv2d, conv_transpose1d, prelu, linalg_vecdot,
+ * scaled_dot_product_attention; float32: prod, trace, cdist, quantile, the losses (cross_entropy and the margin ones), inverse, pinverse, linalg's inv, solve, cholesky, cond, svdvals,
  * matrix_rank, eigvalsh, fft, polar, view_as_complex, the 3-D pools, the pads, grid_sample; promote: cat, stack,
- * index_copy) with ops outside them (relu, add, softmax, layer_norm, group_norm, softplus, gelu, composites that reach
+ * index_copy) with ops outside them (relu, add, softmax, layer_norm, group_norm, softplus, gelu, mv, addmv, dot,
+ * atan2, addcmul, composites that reach
  * mm/bmm: tensordot, einsum, multi_dot) and modules (Linear, Conv2d, LayerNorm, MultiheadAttention), inside nested
  * disabled scopes, scopes changing the dtype and a scope exited and entered again; the autocast state queried; the
  * chain's backward (every gradient in its leaf's type). Each result's dtype is compared exactly, its values bit for bit
@@ -53,7 +54,7 @@ class DifferentialFuzzR22Test {
                     java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             resource = "/differentialfuzzr22/hunt.txt";
         }
-        DifferentialFuzzR6Test.runAll(resource, 150, EXPECTED_FAILURES,
+        DifferentialFuzzR6Test.runAll(resource, 180, EXPECTED_FAILURES,
                 c -> ONLY != null && !ONLY.equals(c.id()) ? null : FuzzR22Interpreter.run(c.lines()));
     }
 }

@@ -261,6 +261,20 @@ final class FuzzR22Interpreter {
                         new int[] {1, 1}, 1));
             case "conv2dmod": return List.of(((Conv2d) modules.get(a[0])).forward(plane(v(a[1]))));
             case "mv": return List.of(v(a[0]).mv(v(a[1])));
+            case "conv_transpose1d":
+                return List.of(Functional.convTranspose1d(v(a[0]).unsqueeze(0), v(a[1]), v(a[2]), 1, 1, 0, 1, 1)
+                        .squeeze(0));
+            case "atan2": return List.of(v(a[0]).atan2(v(a[1])));
+            case "addcmul": return List.of(v(a[0]).addcmul(v(a[1]), v(a[2])));
+            case "cross_entropy_loss": return List.of(Functional.crossEntropy(v(a[0]), v(a[1])));
+            case "margin_ranking_loss": return List.of(Functional.marginRankingLoss(v(a[0]), v(a[1]), v(a[2])));
+            case "soft_margin_loss": return List.of(Functional.softMarginLoss(v(a[0]), v(a[1])));
+            case "hinge_embedding_loss": return List.of(Functional.hingeEmbeddingLoss(v(a[0]), v(a[1])));
+            case "poisson_nll_loss": return List.of(Functional.poissonNllLoss(v(a[0]), v(a[1])));
+            case "triplet_margin_loss": return List.of(Functional.tripletMarginLoss(v(a[0]), v(a[1]), v(a[2])));
+            case "multi_margin_loss": return List.of(Functional.multiMarginLoss(v(a[0]), v(a[1])));
+            case "addmv": return List.of(v(a[0]).addmv(v(a[1]), v(a[2])));
+            case "dot": return List.of(v(a[0]).select(0, 0).dot(v(a[1])));
             default:
                 throw new IllegalStateException("unknown op " + op);
         }
