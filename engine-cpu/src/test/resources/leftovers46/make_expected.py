@@ -383,3 +383,19 @@ del seq[1].num_batches_tracked
 sd = OrderedDict((k, v) for k, v in seq.state_dict().items())
 err("delnbt.nested.load", lambda: seq.load_state_dict(sd))
 nn.modules.batchnorm._NormBase._load_from_state_dict = _orig_norm_load
+
+# ---- 9. RMSprop with momentum (or centered) turned on after its state was made (fuzz round 13) ----
+# 1.13 and 2.x alike: _init_group makes momentum_buffer / grad_avg with the state only, then reads them: KeyError
+# (2.x raises before updating that group; the parameters and the state stay as they were)
+for key, val in (("momentum", 0.9), ("centered", True)):
+    p = nn.Parameter(torch.ones(2))
+    q = nn.Parameter(torch.ones(2))
+    opt = torch.optim.RMSprop([p, q], lr=0.1)
+    p.grad = torch.ones(2)
+    q.grad = torch.ones(2)
+    opt.step()
+    opt.param_groups[0][key] = val
+    before = (p.detach().clone(), q.detach().clone())
+    err("rmsprop.late." + key, opt.step)
+    out("rmsprop.late." + key + ".after", "%s %s %s" % (torch.equal(before[0], p), torch.equal(before[1], q),
+                                                         ",".join(opt.state[p].keys())))

@@ -498,4 +498,24 @@ class Leftovers46Test {
         Map<String, Tensor> nested = new LinkedHashMap<>(seq.stateDict());
         checkError("delnbt.nested.load", () -> seq.loadStateDict(nested));
     }
+
+    @Test
+    void rmspropWithMomentumOrCenteredTurnedOnLater() {
+        for (String key : new String[] {"momentum", "centered"}) {
+            Tensor p = Tensor.ones(2).requiresGrad_(true);
+            Tensor q = Tensor.ones(2).requiresGrad_(true);
+            dev.ember.optim.RMSprop opt = new dev.ember.optim.RMSprop(List.of(p, q), 0.1);
+            p.setGrad(Tensor.ones(2));
+            q.setGrad(Tensor.ones(2));
+            opt.step();
+            opt.paramGroups().get(0).set(key, key.equals("momentum") ? (Object) 0.9 : (Object) Boolean.TRUE);
+            Tensor p0 = p.detach().clone();
+            Tensor q0 = q.detach().clone();
+            checkError("rmsprop.late." + key, opt::step);
+            @SuppressWarnings("unchecked")
+            Map<Object, Map<String, Object>> st = (Map<Object, Map<String, Object>>) opt.stateDict().get("state");
+            check("rmsprop.late." + key + ".after", (p0.equal(p.detach()) ? "True" : "False") + " "
+                    + (q0.equal(q.detach()) ? "True" : "False") + " " + String.join(",", st.values().iterator().next().keySet()));
+        }
+    }
 }
