@@ -31,6 +31,9 @@
 #   share the base's counter), so the "1.13 quirk" is 2.x's behaviour too: the result is an inference tensor with a
 #   version counter of its own, written in place outside inference mode into the shared storage; its views, and a
 #   detach() made inside inference mode, have none. Tensor.data is alike.
+# - A norm layer's load of a state without num_batches_tracked (no version metadata): 2.x's
+#   _NormBase._load_from_state_dict puts self.num_batches_tracked there (1.13: a new 0), so after
+#   del bn.num_batches_tracked 2.x raises AttributeError where 1.13 reported the key unexpected: 2.x's code patched in.
 import warnings
 from collections import OrderedDict
 
@@ -348,3 +351,51 @@ dt = base.data
 dt.add_(1)
 out("infdata.add_", "%s %s" % (dt._version, base.sum().item()))
 err("infbase.add_", lambda: base.add_(1))
+
+# ---- 8. a norm layer whose num_batches_tracked was deleted, loading a state without it (fuzz round 18) ----
+_orig_norm_load = nn.modules.batchnorm._NormBase._load_from_state_dict
+
+
+def _norm_load_2x(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs):
+    version = local_metadata.get("version", None)
+    if (version is None or version < 2) and self.track_running_stats:
+        key = prefix + "num_batches_tracked"
+        if key not in state_dict:
+            state_dict[key] = (self.num_batches_tracked
+                               if self.num_batches_tracked is not None
+                               and self.num_batches_tracked.device != torch.device("meta")
+                               else torch.tensor(0, dtype=torch.long))
+    # the rest of 2.x's method is Module._load_from_state_dict (1.13's _NormBase adds nothing else)
+    nn.Module._load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                                    error_msgs)
+
+
+nn.modules.batchnorm._NormBase._load_from_state_dict = _norm_load_2x
+bn = nn.BatchNorm1d(2)
+del bn.num_batches_tracked
+out("delnbt.state", ",".join(bn.state_dict().keys()))
+sd = OrderedDict((k, v) for k, v in nn.BatchNorm1d(2).state_dict().items() if k != "num_batches_tracked")
+err("delnbt.load", lambda: bn.load_state_dict(sd))
+err("delnbt.load.nonstrict", lambda: bn.load_state_dict(sd, strict=False))
+out("delnbt.load.with", bn.load_state_dict(nn.BatchNorm1d(2).state_dict(), strict=False))
+seq = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))
+del seq[1].num_batches_tracked
+sd = OrderedDict((k, v) for k, v in seq.state_dict().items())
+err("delnbt.nested.load", lambda: seq.load_state_dict(sd))
+nn.modules.batchnorm._NormBase._load_from_state_dict = _orig_norm_load
+
+# ---- 9. RMSprop with momentum (or centered) turned on after its state was made (fuzz round 13) ----
+# 1.13 and 2.x alike: _init_group makes momentum_buffer / grad_avg with the state only, then reads them: KeyError
+# (2.x raises before updating that group; the parameters and the state stay as they were)
+for key, val in (("momentum", 0.9), ("centered", True)):
+    p = nn.Parameter(torch.ones(2))
+    q = nn.Parameter(torch.ones(2))
+    opt = torch.optim.RMSprop([p, q], lr=0.1)
+    p.grad = torch.ones(2)
+    q.grad = torch.ones(2)
+    opt.step()
+    opt.param_groups[0][key] = val
+    before = (p.detach().clone(), q.detach().clone())
+    err("rmsprop.late." + key, opt.step)
+    out("rmsprop.late." + key + ".after", "%s %s %s" % (torch.equal(before[0], p), torch.equal(before[1], q),
+                                                         ",".join(opt.state[p].keys())))

@@ -479,4 +479,43 @@ class Leftovers46Test {
         check("infdata.add_", dt.version() + " " + base.sum().item());
         checkError("infbase.add_", () -> base.add_(1));
     }
+
+    @Test
+    void deletedNumBatchesTrackedIsReadByALoadWithoutIt() {
+        dev.ember.nn.BatchNorm1d bn = new dev.ember.nn.BatchNorm1d(2);
+        bn.delattr("num_batches_tracked");
+        check("delnbt.state", String.join(",", bn.stateDict().keySet()));
+        Map<String, Tensor> sd = new LinkedHashMap<>(new dev.ember.nn.BatchNorm1d(2).stateDict());
+        sd.remove("num_batches_tracked");
+        Tensor mean = bn.runningMean().clone();
+        sd.put("running_mean", Tensor.ones(2));
+        checkError("delnbt.load", () -> bn.loadStateDict(sd));
+        checkError("delnbt.load.nonstrict", () -> bn.loadStateDict(sd, false));
+        assertTrue(mean.equal(bn.runningMean()), "nothing loaded");
+        check("delnbt.load.with", bn.loadStateDict(new dev.ember.nn.BatchNorm1d(2).stateDict(), false));
+        Sequential seq = new Sequential(new Linear(2, 2), new dev.ember.nn.BatchNorm1d(2));
+        seq.get(1).delattr("num_batches_tracked");
+        Map<String, Tensor> nested = new LinkedHashMap<>(seq.stateDict());
+        checkError("delnbt.nested.load", () -> seq.loadStateDict(nested));
+    }
+
+    @Test
+    void rmspropWithMomentumOrCenteredTurnedOnLater() {
+        for (String key : new String[] {"momentum", "centered"}) {
+            Tensor p = Tensor.ones(2).requiresGrad_(true);
+            Tensor q = Tensor.ones(2).requiresGrad_(true);
+            dev.ember.optim.RMSprop opt = new dev.ember.optim.RMSprop(List.of(p, q), 0.1);
+            p.setGrad(Tensor.ones(2));
+            q.setGrad(Tensor.ones(2));
+            opt.step();
+            opt.paramGroups().get(0).set(key, key.equals("momentum") ? (Object) 0.9 : (Object) Boolean.TRUE);
+            Tensor p0 = p.detach().clone();
+            Tensor q0 = q.detach().clone();
+            checkError("rmsprop.late." + key, opt::step);
+            @SuppressWarnings("unchecked")
+            Map<Object, Map<String, Object>> st = (Map<Object, Map<String, Object>>) opt.stateDict().get("state");
+            check("rmsprop.late." + key + ".after", (p0.equal(p.detach()) ? "True" : "False") + " "
+                    + (q0.equal(q.detach()) ? "True" : "False") + " " + String.join(",", st.values().iterator().next().keySet()));
+        }
+    }
 }

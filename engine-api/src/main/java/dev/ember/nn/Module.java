@@ -1036,6 +1036,23 @@ public abstract class Module {
      * may lack: PyTorch 2.x's {@code _NormBase._load_from_state_dict} then keeps the layer's own count (1.13 set it to 0)
      * for a dict without version metadata, which an Ember map never has.
      */
+    /**
+     * 2.x's {@code _NormBase._load_from_state_dict} for a state without {@code num_batches_tracked} (and without version
+     * metadata, as Ember's maps are): it reads {@code self.num_batches_tracked} to put in its place, so a norm layer
+     * tracking running statistics whose counter was deleted ({@code del bn.num_batches_tracked}) raises
+     * {@code AttributeError} (1.13 put a 0 there and reported it unexpected); checked before anything is loaded.
+     */
+    private static void checkNormCounters(Map<String, Module> modules, Map<String, Tensor> state) {
+        String name = "num_batches_tracked";
+        modules.forEach((prefix, m) -> {
+            if (m instanceof NormBase norm && norm.trackRunningStats && !m.buffers.containsKey(name)
+                    && !m.parameters.containsKey(name) && !m.children.containsKey(name) && !m.attributes.containsKey(name)
+                    && !state.containsKey(prefix.isEmpty() ? name : prefix + "." + name)) {
+                throw new IllegalArgumentException("'" + m.moduleName() + "' object has no attribute '" + name + "'");
+            }
+        });
+    }
+
     private static boolean olderNormState(Map<String, Module> modules, String key) {
         String suffix = "num_batches_tracked";
         if (!key.endsWith(suffix) || (key.length() > suffix.length() && key.charAt(key.length() - suffix.length() - 1) != '.')) {
@@ -1169,6 +1186,7 @@ public abstract class Module {
         if (StateDictHooks.anyLoadPre(modules)) {
             state = StateDictHooks.loadPre(modules, state, strict, missing, unexpected, errors);
         }
+        checkNormCounters(modules, state);
         Map<String, Tensor> own = new LinkedHashMap<>();
         Map<String, Module> extraModules = new LinkedHashMap<>();
         ExtraState.collectLoadKeys(this, "", own, extraModules);

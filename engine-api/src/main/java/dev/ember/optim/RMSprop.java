@@ -5,9 +5,12 @@ import dev.ember.Tensor;
 import dev.ember.backend.OptimizerKind;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * RMSprop, as {@code torch.optim.RMSprop} (PyTorch 2.x's single-tensor update): {@code g = grad + weight_decay * p};
@@ -86,6 +89,7 @@ public final class RMSprop extends Optimizer {
     }
 
     private void update() {
+        checkStateKeys();
         forEachParameter((group, p, grad, s, fresh) -> {
             double lr = group.lr();
             double alpha = group.getDouble("alpha");
@@ -96,10 +100,10 @@ public final class RMSprop extends Optimizer {
             if (fresh) {
                 s.put("square_avg", p.zerosLike());
             }
-            if (momentum > 0 && s.tensor("momentum_buffer") == null) {
+            if (fresh && momentum > 0) {
                 s.put("momentum_buffer", p.zerosLike());
             }
-            if (centered && s.tensor("grad_avg") == null) {
+            if (fresh && centered) {
                 s.put("grad_avg", p.zerosLike());
             }
             s.step++;
@@ -139,5 +143,32 @@ public final class RMSprop extends Optimizer {
                 p.addcdiv_(g, avg, -lr);
             }
         });
+    }
+
+    /**
+     * 2.x's {@code _init_group}: a parameter's state is made at its first step, with {@code momentum_buffer} only if
+     * momentum was on then and {@code grad_avg} only if centered was; a step with momentum (or centered) turned on later
+     * reads the missing entry: {@code KeyError: 'momentum_buffer'} ({@code 'grad_avg'}). Checked for every parameter
+     * before anything is updated (2.x has updated the groups before the failing one by then).
+     */
+    private void checkStateKeys() {
+        Set<Tensor> with = Collections.newSetFromMap(new IdentityHashMap<>());
+        with.addAll(parametersWithGradients());
+        for (ParamGroup group : paramGroups()) {
+            boolean momentum = group.getDouble("momentum") > 0;
+            boolean centered = (Boolean) group.get("centered");
+            for (Tensor p : group.params()) {
+                ParamState s = with.contains(p) ? state.get(p) : null;
+                if (s == null) {
+                    continue;
+                }
+                if (momentum && s.tensor("momentum_buffer") == null) {
+                    throw new IllegalStateException("KeyError: 'momentum_buffer'");
+                }
+                if (centered && s.tensor("grad_avg") == null) {
+                    throw new IllegalStateException("KeyError: 'grad_avg'");
+                }
+            }
+        }
     }
 }
