@@ -75,7 +75,7 @@ class DifferentialFuzzR21Test {
                     java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             resource = "/differentialfuzzr21/hunt.txt";
         }
-        DifferentialFuzzR6Test.runAll(resource, 220, EXPECTED_FAILURES,
+        DifferentialFuzzR6Test.runAll(resource, 210, EXPECTED_FAILURES,
                 c -> ONLY != null && !ONLY.equals(c.id()) ? null : FuzzR21Interpreter.run(c.lines()));
     }
 }
