@@ -34,6 +34,8 @@
 #   numds dK N              sample i: (i, i * 0.25, i % 3 == 0)
 #   dictds dK N             sample i: {"a": tensor([i, i + 1]) (int64), "b": i * 0.5, "c": [i, tensor([i / 4, -i])]}
 #   randds dK N             sample i: (torch.rand(2), i): draws from the default generator when read
+#   mixds dK N              sample i: (tensor([i, -i]) of float32/float64/int64/bool by i % 4, i if i even else
+#                           i * 0.5, i % 3 == 0 if i % 4 != 1 else i): the default collate's promotions
 #   iterds dK N R           IterableDataset of N samples: R=1 torch.rand(2) (drawn when reached), R=0
 #                           (tensor([i, -i]), i * 0.5)
 #   subset dK dS I,J,..     Subset | concat dK dA,dB,.. ConcatDataset
@@ -66,6 +68,9 @@
 # Left out (reported): WeightedRandomSampler without replacement drawing more samples than there are positive weights
 #   (the zero-weight categories tie at p / q = 0 and come in the order of PyTorch's topk, libstdc++'s nth_element,
 #   which Ember's topk does not reproduce for ties).
+#   Loaders with workers over mixds: in a worker, 2.x's collate_tensor_fn stacks into a shared-memory tensor of the
+#   first sample's type (torch.stack(batch, out=...)), so a float64 row after a float32 one is cast down and other
+#   kinds are refused; Ember's worker threads promote as the single-process path does.
 # Worker errors: PyTorch's "Caught <type> in DataLoader worker process N." with its traceback's last line, the original
 #   error, after " | "; the test maps the Python type to Ember's exception type and compares Ember's
 #   "Caught <type> in DataLoader worker N: <message>".
@@ -86,7 +91,7 @@ from torch.utils.data import (BatchSampler, ConcatDataset, DataLoader, Dataset, 
 
 warnings.filterwarnings('ignore')
 SEED = int(os.environ.get('FUZZ_SEED', '2121'))
-N_PROGRAMS = int(os.environ.get('FUZZ_N', '230'))
+N_PROGRAMS = int(os.environ.get('FUZZ_N', '215'))
 rng = random.Random(SEED)
 
 DT = {'float16': torch.float16, 'bfloat16': torch.bfloat16, 'float32': torch.float32, 'float64': torch.float64,
@@ -215,6 +220,24 @@ class RandDS(Dataset):
 
     def __getitem__(self, i):
         return (torch.rand(2), i)
+
+
+class MixDS(Dataset):
+    """Samples whose leaves change type from sample to sample: the default collate promotes (stack), takes the first
+    number's collate function (an int's torch.tensor(batch) infers float32 from a float after it, a float's is float64,
+    a bool's infers int64 from an int after it)."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        t = torch.tensor([i, -i], dtype=[torch.float32, torch.float64, torch.int64, torch.bool][i % 4])
+        num = i if i % 2 == 0 else i * 0.5
+        flag = (i % 3 == 0) if i % 4 != 1 else i
+        return (t, num, flag)
 
 
 class IterDS(IterableDataset):
@@ -347,7 +370,7 @@ def map_ds(p):
 
 def stmt_dataset(p):
     kind = rng.choice(['tds', 'tds', 'tds', 'numds', 'dictds', 'randds', 'iterds', 'subset', 'concat', 'split',
-                       'split', 'stack'])
+                       'split', 'stack', 'mixds'])
     k = new_name('d', p.ds)
     if kind in ('subset', 'concat', 'split', 'stack') and not map_ds(p):
         kind = 'tds'
@@ -371,9 +394,9 @@ def stmt_dataset(p):
         t = fill(n, spec)
         p.ds[k] = (TensorDataset(*t), 'tds:' + spec, 'map', False)
         p.run('tds %s %d %s' % (k, n, spec), lambda: [])
-    elif kind in ('numds', 'dictds', 'randds'):
+    elif kind in ('numds', 'dictds', 'randds', 'mixds'):
         n = rng.choice([1, 3, 4, 6, 9])
-        cls = {'numds': NumDS, 'dictds': DictDS, 'randds': RandDS}[kind]
+        cls = {'numds': NumDS, 'dictds': DictDS, 'randds': RandDS, 'mixds': MixDS}[kind]
         p.ds[k] = (cls(n), kind, 'map', kind == 'randds')
         p.run('%s %s %d' % (kind, k, n), lambda: [])
     elif kind == 'iterds':
@@ -560,9 +583,12 @@ def stmt_loader(p):
     src = rng.choice(sorted(p.ds))
     opts, kw = pick_loader_options(p, src)
     workers = 0
-    # workers only where the order and the values are deterministic: data sets that do not draw (an iterable one is
-    # streamed whole by every worker, their batches taken in turn)
-    if not p.ds[src][3] and rng.random() < 0.08:
+    # workers (the order is deterministic: batch k is worker k % n's, an iterable data set is streamed whole by every
+    # worker and their batches taken in turn; a data set that draws draws in the worker, from torch.manual_seed(base
+    # seed + worker id), which Ember's worker threads' generators reproduce)
+    # (not over mixds: in a worker PyTorch's collate stacks into a shared-memory tensor of the first sample's type, so
+    # later samples are cast to it or refused; Ember's workers promote as without workers: reported, left out)
+    if 'mixds' not in p.ds[src][1] and rng.random() < 0.08:
         workers = rng.choice([1, 2])
         kw['num_workers'] = workers
         opts.append('w=%d' % workers)

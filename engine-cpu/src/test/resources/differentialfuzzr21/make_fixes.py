@@ -176,8 +176,23 @@ def subset_batch_reads_until_a_bad_index(p):
     p.run('epoch l1 -', lambda: [mc.enc(b) for b in p.loaders['l1'][0]])
 
 
+def default_collate_of_mixed_numbers(p):
+    # a bool first and an int after it (or an int first and a bool after it) collate to int64, as torch.tensor infers
+    # them; a float first makes float64 of every number; an int first and a float after it the default type
+    seed(p, 0)
+    p.ds['d0'] = (mc.MixDS(9), 'mixds', 'map', False)
+    p.run('mixds d0 9', lambda: [])
+    for k, bs in (('l0', 2), ('l1', 3), ('l2', 4)):
+        loader(p, k, 'd0', 'bs=%d' % bs, batch_size=bs)
+        epoch(p, k)
+    p.ds['d1'] = (mc.Subset(p.ds['d0'][0], [3, 0, 5, 1, 8]), 'mixds', 'map', False)
+    p.run('subset d1 d0 3,0,5,1,8', lambda: [])
+    loader(p, 'l3', 'd1', 'bs=5', batch_size=5)
+    epoch(p, 'l3')
+
+
 for fn in (batch_sampler_reads_no_batch_ahead, random_split_integer_lengths_adding_up_to_one,
            concat_dataset_past_its_end, empty_shuffled_loader_refuses_its_sampler_first,
            random_sampler_over_an_empty_data_set, stack_dataset_reads_a_batch_dataset_by_dataset,
-           subset_batch_reads_until_a_bad_index):
+           subset_batch_reads_until_a_bad_index, default_collate_of_mixed_numbers):
     program(fn.__name__, fn)

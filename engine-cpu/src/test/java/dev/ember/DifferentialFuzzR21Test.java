@@ -26,13 +26,16 @@ import java.util.TreeMap;
  * without replacement over an empty data set threw an ArrayIndexOutOfBoundsException (PyTorch: the seed drawn, then
  * "integer division or modulo by zero"); a StackDataset batch was read sample by sample (2.x's __getitems__ reads it
  * data set by data set: the order of a drawing data set's draws; Dataset.getItems now), and a Subset's batch over a
- * plain data set is read sample by sample (the samples before a bad index are read, as 2.x's comprehension). Reported, not changed and left
+ * plain data set is read sample by sample (the samples before a bad index are read, as 2.x's comprehension); the
+ * default collate refused a bool after an int and an int after a bool (PyTorch: int64 through torch.tensor). Reported, not changed and left
  * out of the programs: WeightedRandomSampler without replacement asked for more samples than there are positive
  * weights takes zero-weight categories tied at 0 in the order of PyTorch's topk (libstdc++'s nth_element), which
  * Ember's topk does not reproduce; a negative random_split length whose sum matches is refused by Ember (PyTorch
  * slices with it and returns overlapping subsets); a worker's error is worded "Caught IndexOutOfBoundsException in
  * DataLoader worker 0: ..." where PyTorch says "Caught IndexError in DataLoader worker process 0." and its traceback
- * (the interpreter maps one to the other).
+ * (the interpreter maps one to the other); in a worker, PyTorch's collate stacks tensors into a shared-memory tensor
+ * of the first sample's type (a float64 row after a float32 one is cast down, other kinds refused), where Ember's
+ * workers promote as without workers (mixed-type samples are left out of worker loaders).
  */
 class DifferentialFuzzR21Test {
     private static final String RESOURCE = "/differentialfuzzr21/cases.txt";
@@ -75,7 +78,7 @@ class DifferentialFuzzR21Test {
                     java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             resource = "/differentialfuzzr21/hunt.txt";
         }
-        DifferentialFuzzR6Test.runAll(resource, 220, EXPECTED_FAILURES,
+        DifferentialFuzzR6Test.runAll(resource, 210, EXPECTED_FAILURES,
                 c -> ONLY != null && !ONLY.equals(c.id()) ? null : FuzzR21Interpreter.run(c.lines()));
     }
 }

@@ -188,6 +188,9 @@ final class FuzzR21Interpreter {
             case "dictds":
                 datasets.put(w[1], new DictDS(Integer.parseInt(w[2])));
                 return List.of();
+            case "mixds":
+                datasets.put(w[1], new MixDS(Integer.parseInt(w[2])));
+                return List.of();
             case "randds":
                 datasets.put(w[1], new RandDS(Integer.parseInt(w[2])));
                 return List.of();
@@ -502,6 +505,29 @@ final class FuzzR21Interpreter {
             m.put("b", i * 0.5);
             m.put("c", List.of((long) i, Tensor.tensor(new double[] {i / 4.0, -(double) i}, DType.FLOAT32)));
             return m;
+        }
+    }
+
+    /** Sample i: (tensor([i, -i]) of float32/float64/int64/bool by i % 4, i or i * 0.5, i % 3 == 0 or i). */
+    private static final class MixDS implements Dataset<Object> {
+        private static final DType[] TYPES = {DType.FLOAT32, DType.FLOAT64, DType.INT64, DType.BOOL};
+        private final int n;
+
+        MixDS(int n) {
+            this.n = n;
+        }
+
+        @Override
+        public int size() {
+            return n;
+        }
+
+        @Override
+        public Object get(int i) {
+            Tensor t = Tensor.tensor(new double[] {i, -i}, DType.FLOAT64).to(TYPES[Math.floorMod(i, 4)]);
+            Object num = i % 2 == 0 ? (Object) (long) i : (Object) (i * 0.5);
+            Object flag = Math.floorMod(i, 4) != 1 ? (Object) (i % 3 == 0) : (Object) (long) i;
+            return List.of(t, num, flag);
         }
     }
 

@@ -37,7 +37,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * StackDataset was read sample by sample (2.x's StackDataset.__getitems__, which the fetcher calls, reads it data set
  * by data set, and so orders the draws of a data set that draws; a Subset passes a batch on to a data set that reads
  * batches its own way, every index mapped first, and otherwise reads it sample by sample, the samples before a bad
- * index read, as 2.x's {@code Subset.__getitems__}).
+ * index read, as 2.x's {@code Subset.__getitems__}); the default collate refused a bool after an int and an int after
+ * a bool (PyTorch's collate_int_fn, which a bool takes too, infers int64 from them through {@code torch.tensor}).
  */
 class FuzzRound21FixesTest {
     private static final Map<String, List<String>> CASES = load();
@@ -129,5 +130,10 @@ class FuzzRound21FixesTest {
     @Test
     void subsetBatchReadsUntilABadIndex() {
         matches("subset_batch_reads_until_a_bad_index");
+    }
+
+    @Test
+    void defaultCollateOfMixedNumbers() {
+        matches("default_collate_of_mixed_numbers");
     }
 }

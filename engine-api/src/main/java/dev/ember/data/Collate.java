@@ -24,7 +24,9 @@ import java.util.function.UnaryOperator;
  * <li>tensors are stacked along a new first dimension ({@code torch.stack(batch, 0)}, so their shapes must match and
  *     their types are promoted as {@code stack} promotes them);</li>
  * <li>Java numbers become a 1-D tensor: {@code Double}/{@code Float} float64, {@code Long}/{@code Integer}/
- *     {@code Short}/{@code Byte} int64, {@code Boolean} bool (as Python floats, ints and bools);</li>
+ *     {@code Short}/{@code Byte} int64, {@code Boolean} bool (as Python floats, ints and bools); the first sample
+ *     decides, as in PyTorch: after a float everything is float64, after an int or a bool the type is inferred from all
+ *     of them (a float among them: the default type; an int: int64; a bool counts as an int);</li>
  * <li>primitive arrays ({@code float[]}, {@code double[]}, {@code long[]}, {@code int[]}, {@code short[]},
  *     {@code byte[]}, {@code boolean[]}) become tensors of their type, then are stacked (as numpy arrays);</li>
  * <li>strings are kept, as a list;</li>
@@ -81,10 +83,26 @@ public final class Collate {
             }
             return Tensor.tensor(v, DType.FLOAT64);
         }
-        if (elem instanceof Long || elem instanceof Integer || elem instanceof Short || elem instanceof Byte) {
+        if (elem instanceof Long || elem instanceof Integer || elem instanceof Short || elem instanceof Byte
+                || elem instanceof Boolean) {
+            // PyTorch's collate_int_fn (a bool is an int there): torch.tensor(batch), whose type is inferred from every
+            // element: a float among them gives the default type, an int int64, only bools bool (fuzz round 21)
             boolean floating = false;
+            boolean integral = false;
             for (Object o : samples) {
                 floating |= o instanceof Double || o instanceof Float;
+                integral |= o instanceof Number && !(o instanceof Double || o instanceof Float);
+            }
+            if (!floating && !integral) {
+                boolean[] v = new boolean[samples.size()];
+                for (int i = 0; i < v.length; i++) {
+                    Object o = samples.get(i);
+                    if (!(o instanceof Boolean)) {
+                        throw new IllegalArgumentException(UNSUPPORTED + typeName(o));
+                    }
+                    v[i] = (Boolean) o;
+                }
+                return Tensor.tensor(v, DType.BOOL);
             }
             if (floating) {
                 // torch.tensor([1, 2.5]) has the default type in PyTorch; the first element decides the collate
@@ -100,17 +118,6 @@ public final class Collate {
                 v[i] = number(samples, i).longValue();
             }
             return Tensor.tensor(v, DType.INT64);
-        }
-        if (elem instanceof Boolean) {
-            boolean[] v = new boolean[samples.size()];
-            for (int i = 0; i < v.length; i++) {
-                Object o = samples.get(i);
-                if (!(o instanceof Boolean)) {
-                    throw new IllegalArgumentException(UNSUPPORTED + typeName(o));
-                }
-                v[i] = (Boolean) o;
-            }
-            return Tensor.tensor(v, DType.BOOL);
         }
         if (elem instanceof CharSequence || elem instanceof Character) {
             return Collections.unmodifiableList(new ArrayList<>(samples));
@@ -316,6 +323,9 @@ public final class Collate {
 
     private static Number number(List<?> samples, int i) {
         Object o = samples.get(i);
+        if (o instanceof Boolean) {
+            return (Boolean) o ? 1L : 0L; // a Python bool is an int
+        }
         if (!(o instanceof Number)) {
             throw new IllegalArgumentException(UNSUPPORTED + typeName(o));
         }
