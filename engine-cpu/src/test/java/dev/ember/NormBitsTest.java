@@ -182,6 +182,41 @@ class NormBitsTest {
         }
     }
 
+    /**
+     * The lead's finding: optimbits/expected.txt's clip blocks (PyTorch 1.13's AVX2 kernels) hold clip_grad_norm_'s
+     * total of three float32 gradients (3, 5 and 2 elements), which Ember's old order missed by one ulp for some; the
+     * AVX2 kernel gives every one: each gradient's norm, then the norm of the three norms.
+     */
+    @Test
+    void optimBitsClipTotalsAreTheAvx2KernelsNorms() throws IOException {
+        int checked = 0;
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(
+                NormBitsTest.class.getResourceAsStream("/optimbits/expected.txt"), StandardCharsets.UTF_8))) {
+            List<float[]> grads = null;
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                String[] f = line.split(" ");
+                if (line.startsWith("=== ")) {
+                    grads = line.startsWith("=== clip ") ? new ArrayList<>() : null;
+                } else if (grads != null && f[0].matches("g[0-9]+")) {
+                    float[] g = new float[f.length - 1];
+                    for (int i = 0; i < g.length; i++) {
+                        g[i] = Float.intBitsToFloat(Integer.parseUnsignedInt(f[i + 1], 16));
+                    }
+                    grads.add(g);
+                } else if (grads != null && f[0].equals("total")) {
+                    float[] norms = new float[grads.size()];
+                    for (int i = 0; i < norms.length; i++) {
+                        norms[i] = NormTwoKernel.rowNorm(grads.get(i), 0, grads.get(i).length, false, "AVX2");
+                    }
+                    float total = NormTwoKernel.rowNorm(norms, 0, norms.length, false, "AVX2");
+                    assertEquals(Integer.parseUnsignedInt(f[1], 16), Float.floatToRawIntBits(total), line);
+                    checked++;
+                }
+            }
+        }
+        assertEquals(12, checked);
+    }
+
     /** The capabilities differ: the expected values are not all the same kernel's. */
     @Test
     void capabilitiesGiveDifferentBitsForSomeRows() {
