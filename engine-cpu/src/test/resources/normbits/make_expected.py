@@ -14,7 +14,8 @@
 # case's seed, u = s >> 33 per element: float32 bits sign u & 1, exponent 124 + (u >> 1) % 5, mantissa (u >> 4) &
 # 0x7FFFFF (full mantissas, so the sums round); bfloat16: the same with the mantissa's low 16 bits cleared (exact).
 # Format: "=== CAPABILITY", then "case <name> <dtype> <seed> <shape a,b,..> <dims a,b or all> <keepdim 0|1> <out...>",
-# outputs as float.hex of the float value of each element of the result in row-major order; "clip <seed> <sizes>
+# outputs as float.hex of the float value of each element of the result in row-major order; "perm <name> <dtype>
+# <seed> <shape> <perm> <norm>" for the full 2-norm of the contiguous LCG tensor of <shape> permuted; "clip <seed> <sizes>
 # <total>" for clip_grad_norm_ over parameters of those sizes (grads from the LCG, max_norm 1.0).
 import os
 import struct
@@ -89,6 +90,17 @@ def run_capability():
         dname = "float32" if dtype == torch.float32 else "bfloat16"
         print("case %s %s %d %s %s %d %s" % (name, dname, seed, fmt_shape(shape),
                                               "all" if dims is None else fmt_shape(dims), int(keepdim), vals))
+    # full reductions of permuted (dense, not contiguous) tensors: the iterator sorts the dims by stride, so the
+    # kernel runs over the elements in memory order (the LCG's order)
+    for name, dtype, seed, shape, perm in [("t2", torch.float32, 41, (7, 13), (1, 0)),
+                                           ("p3", torch.float32, 42, (3, 4, 5), (2, 0, 1)),
+                                           ("p3b", torch.float32, 43, (5, 2, 9), (1, 2, 0)),
+                                           ("bt2", torch.bfloat16, 44, (6, 11), (1, 0))]:
+        x = tensor(seed, shape, dtype).permute(perm)
+        assert not x.is_contiguous()
+        r = torch.linalg.vector_norm(x)
+        print("perm %s %s %d %s %s %s" % (name, "float32" if dtype == torch.float32 else "bfloat16", seed,
+                                          fmt_shape(shape), fmt_shape(perm), float(r).hex()))
     # clip_grad_norm_'s total over three small gradients (the case that showed the last-bit difference)
     for seed, sizes in [(11, (3, 5, 2)), (12, (20, 9, 33)), (13, (4, 4, 4)), (14, (64, 1, 17))]:
         params = []

@@ -30,15 +30,34 @@ final class NormTwoKernel {
 
     /**
      * PyTorch's fast-path 2-norm of {@code a} over the dims of {@code mask} (keepdim as given), or null where PyTorch
-     * would not take that path (not a CPU float32/bfloat16 tensor, not contiguous, empty, or the reduced dims, size-1
-     * dims aside, not the trailing ones) and the caller computes it the generic way.
+     * would not take that path (not a CPU float32/bfloat16 tensor, empty, the reduced dims, size-1 dims aside, not the
+     * trailing ones, or not contiguous, except a full reduction of a permuted dense tensor, which PyTorch reduces in
+     * memory order) and the caller computes it the generic way.
      */
     static Tensor lastDim(Tensor a, boolean[] mask, boolean keepdim) {
-        if (!a.device.isCpu() || (a.dtype != DType.FLOAT32 && a.dtype != DType.BFLOAT16) || !a.isContiguous()
-                || a.numel() == 0) {
+        if (!a.device.isCpu() || (a.dtype != DType.FLOAT32 && a.dtype != DType.BFLOAT16) || a.numel() == 0) {
             return null;
         }
         int[] shape = a.shape;
+        Tensor src = a;
+        if (!a.isContiguous()) {
+            // a full reduction of a dense permuted tensor: PyTorch's iterator sorts the dims by stride and coalesces
+            // them, so the fast path runs over the elements in memory order
+            for (int i = 0; i < shape.length; i++) {
+                if (shape[i] != 1 && !mask[i]) {
+                    return null;
+                }
+            }
+            int[] strides = a.stride();
+            int[] order = java.util.stream.IntStream.range(0, shape.length).boxed()
+                    .sorted((i, j) -> strides[i] != strides[j] ? Integer.compare(strides[j], strides[i])
+                            : Integer.compare(i, j))
+                    .mapToInt(Integer::intValue).toArray();
+            src = a.permute(order);
+            if (!src.isContiguous()) {
+                return null;
+            }
+        }
         boolean reducedSeen = false;
         long inner = 1;
         for (int i = 0; i < shape.length; i++) {
@@ -58,7 +77,7 @@ final class NormTwoKernel {
         }
         int n = (int) inner;
         int rows = (int) (numel / inner);
-        float[] x = a.toFloatArray();
+        float[] x = src.toFloatArray();
         String cap = CpuCapability.value();
         float[] out = new float[rows];
         for (int r = 0; r < rows; r++) {

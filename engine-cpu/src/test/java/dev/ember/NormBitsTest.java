@@ -31,12 +31,17 @@ class NormBitsTest {
     private record Case(String name, DType dtype, long seed, int[] shape, int[] dims, boolean keepdim, double[] out) {
     }
 
+    /** One "perm" record: the full norm of the contiguous LCG tensor of {@code shape} permuted by {@code perm}. */
+    private record Perm(String name, DType dtype, long seed, int[] shape, int[] perm, double norm) {
+    }
+
     /** One "clip" record. */
     private record Clip(long seed, int[] sizes, double total) {
     }
 
     private static final Map<String, List<Case>> CASES = new LinkedHashMap<>();
     private static final Map<String, List<Clip>> CLIPS = new LinkedHashMap<>();
+    private static final Map<String, List<Perm>> PERMS = new LinkedHashMap<>();
 
     static {
         try (BufferedReader in = new BufferedReader(new InputStreamReader(
@@ -48,6 +53,7 @@ class NormBitsTest {
                     cap = f[1];
                     CASES.put(cap, new ArrayList<>());
                     CLIPS.put(cap, new ArrayList<>());
+                    PERMS.put(cap, new ArrayList<>());
                 } else if (f[0].equals("case")) {
                     double[] out = new double[f.length - 7];
                     for (int i = 0; i < out.length; i++) {
@@ -56,6 +62,9 @@ class NormBitsTest {
                     CASES.get(cap).add(new Case(f[1], f[2].equals("float32") ? DType.FLOAT32 : DType.BFLOAT16,
                             Long.parseLong(f[3]), ints(f[4]), f[5].equals("all") ? null : ints(f[5]), f[6].equals("1"),
                             out));
+                } else if (f[0].equals("perm")) {
+                    PERMS.get(cap).add(new Perm(f[1], f[2].equals("float32") ? DType.FLOAT32 : DType.BFLOAT16,
+                            Long.parseLong(f[3]), ints(f[4]), ints(f[5]), Double.parseDouble(f[6])));
                 } else if (f[0].equals("clip")) {
                     CLIPS.get(cap).add(new Clip(Long.parseLong(f[1]), ints(f[2]), Double.parseDouble(f[3])));
                 }
@@ -159,6 +168,34 @@ class NormBitsTest {
             }
         }
         return s.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * A full reduction of a permuted dense tensor runs over its elements in memory order, as PyTorch's iterator does
+     * (its dims sorted by stride and coalesced): the kernel on every capability, the public op on this machine's.
+     */
+    @Test
+    void permutedFullReductionsFollowMemoryOrder() {
+        int checked = 0;
+        for (String cap : CAPS) {
+            assertEquals(4, PERMS.get(cap).size(), cap);
+            for (Perm p : PERMS.get(cap)) {
+                boolean bf16 = p.dtype == DType.BFLOAT16;
+                int n = Arrays.stream(p.shape).reduce(1, (a, b) -> a * b);
+                float[] v = lcg(p.seed, n, bf16);
+                float k = NormTwoKernel.rowNorm(v, 0, n, bf16, cap);
+                double kd = bf16 ? Tensor.fromArray(new float[] {k}).to(DType.BFLOAT16).item() : k;
+                assertEquals(p.norm, kd, 0.0, cap + " kernel " + p.name);
+                if (cap.equals(CpuCapability.value())) {
+                    Tensor x = Tensor.fromArray(v).reshape(p.shape);
+                    x = (bf16 ? x.to(DType.BFLOAT16) : x).permute(p.perm);
+                    assertTrue(!x.isContiguous(), p.name);
+                    assertEquals(p.norm, x.vectorNorm(2, null, false).item(), 0.0, cap + " " + p.name);
+                    checked++;
+                }
+            }
+        }
+        assertEquals(4, checked);
     }
 
     /**
