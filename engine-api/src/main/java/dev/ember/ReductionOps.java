@@ -759,7 +759,9 @@ final class ReductionOps {
             } else if (ord == 1) {
                 r = x.abs().sum(o, keepdim);
             } else if (ord == 2) {
-                r = x.mul(x).sum(o, keepdim).sqrt();
+                // PyTorch's vectorized last-dim kernel where it applies (float32, bfloat16), its bits per capability
+                Tensor fast = NormTwoKernel.lastDim(a, mask, keepdim);
+                r = fast != null ? fast : x.mul(x).sum(o, keepdim).sqrt();
             } else {
                 r = x.abs().pow(ord).sum(o, keepdim).pow(1 / ord);
             }
