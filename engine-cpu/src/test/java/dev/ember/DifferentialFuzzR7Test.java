@@ -32,9 +32,7 @@ class DifferentialFuzzR7Test {
      */
     private static final Map<String, String> EXPECTED_FAILURES = new TreeMap<>(Map.of(
             "s73p1956", "1.13's MeanBackward1 refuses a second backward (its saved sizes are released); Ember's mean saves "
-                    + "nothing and runs; 2.x's behaviour not checked",
-            "s73p2206", "the detach() of an inference tensor outside inference mode has a version counter in PyTorch "
-                    + "(_version 0), none in Ember (version() refuses every inference tensor)"));
+                    + "nothing and runs; 2.x's behaviour not checked"));
 
     @Test
     void everyProgramMatchesPyTorch() {

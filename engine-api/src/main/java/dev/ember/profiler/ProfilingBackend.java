@@ -95,37 +95,12 @@ public final class ProfilingBackend implements Backend {
 
     @Override
     public int numThreads() {
-        Profiler profiler = Profiler.current();
-        if (profiler == null) {
-            return delegate.numThreads();
-        }
-        Profiler.Range kernelRange = profiler.enterKernel("numThreads", this, new Object[] {});
-        int result;
-        try {
-            result = delegate.numThreads();
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
-        return result;
+        return delegate.numThreads();
     }
 
     @Override
     public void setNumThreads(int n) {
-        Profiler profiler = Profiler.current();
-        if (profiler == null) {
-            delegate.setNumThreads(n);
-            return;
-        }
-        Profiler.Range kernelRange = profiler.enterKernel("setNumThreads", this, new Object[] {});
-        try {
-            delegate.setNumThreads(n);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
+        delegate.setNumThreads(n);
     }
 
     @Override
@@ -190,6 +165,12 @@ public final class ProfilingBackend implements Backend {
         return result;
     }
 
+    /** Delegates: sharing an array allocates nothing and runs no kernel, so the profiler records nothing. */
+    @Override
+    public Storage shareArray(Object array, DType dtype, int deviceIndex) {
+        return delegate.shareArray(array, dtype, deviceIndex);
+    }
+
     @Override
     public Storage fromArray(Object array, DType dtype, int deviceIndex) {
         Profiler profiler = Profiler.current();
@@ -200,25 +181,6 @@ public final class ProfilingBackend implements Backend {
         Storage result;
         try {
             result = delegate.fromArray(array, dtype, deviceIndex);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.allocated(kernelRange, result);
-        profiler.exitKernel(kernelRange);
-        return result;
-    }
-
-    @Override
-    public Storage shareArray(Object array, DType dtype, int deviceIndex) {
-        Profiler profiler = Profiler.current();
-        if (profiler == null) {
-            return delegate.shareArray(array, dtype, deviceIndex);
-        }
-        Profiler.Range kernelRange = profiler.enterKernel("shareArray", this, new Object[] {});
-        Storage result;
-        try {
-            result = delegate.shareArray(array, dtype, deviceIndex);
         } catch (RuntimeException | Error e) {
             profiler.failKernel(kernelRange);
             throw e;
@@ -447,20 +409,7 @@ public final class ProfilingBackend implements Backend {
 
     @Override
     public long linearPackedLength(DType dtype, int n, int k, int rows) {
-        Profiler profiler = Profiler.current();
-        if (profiler == null) {
-            return delegate.linearPackedLength(dtype, n, k, rows);
-        }
-        Profiler.Range kernelRange = profiler.enterKernel("linearPackedLength", this, new Object[] {});
-        long result;
-        try {
-            result = delegate.linearPackedLength(dtype, n, k, rows);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
-        return result;
+        return delegate.linearPackedLength(dtype, n, k, rows);
     }
 
     @Override
@@ -470,7 +419,8 @@ public final class ProfilingBackend implements Backend {
             delegate.packLinearWeight(w, wLayout, rows, dst);
             return;
         }
-        Profiler.Range kernelRange = profiler.enterKernel("packLinearWeight", this, new Object[] {w, wLayout, dst});
+        Profiler.Range kernelRange = profiler.enterKernel("ember::pack_linear_weight", this,
+                new Object[] {w, wLayout, dst});
         try {
             delegate.packLinearWeight(w, wLayout, rows, dst);
         } catch (RuntimeException | Error e) {
@@ -487,7 +437,7 @@ public final class ProfilingBackend implements Backend {
             delegate.linearPacked(x, xLayout, packed, n, dst, dstLayout);
             return;
         }
-        Profiler.Range kernelRange = profiler.enterKernel("linearPacked", this,
+        Profiler.Range kernelRange = profiler.enterKernel("aten::mm", this,
                 new Object[] {x, xLayout, packed, dst, dstLayout});
         try {
             delegate.linearPacked(x, xLayout, packed, n, dst, dstLayout);
@@ -500,38 +450,12 @@ public final class ProfilingBackend implements Backend {
 
     @Override
     public boolean normalFill16Avx2(float[] d, int at, int blocks, float mean, float std) {
-        Profiler profiler = Profiler.current();
-        if (profiler == null) {
-            return delegate.normalFill16Avx2(d, at, blocks, mean, std);
-        }
-        Profiler.Range kernelRange = profiler.enterKernel("normalFill16Avx2", this, new Object[] {});
-        boolean result;
-        try {
-            result = delegate.normalFill16Avx2(d, at, blocks, mean, std);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
-        return result;
+        return delegate.normalFill16Avx2(d, at, blocks, mean, std);
     }
 
     @Override
     public boolean fusedRnnCells() {
-        Profiler profiler = Profiler.current();
-        if (profiler == null) {
-            return delegate.fusedRnnCells();
-        }
-        Profiler.Range kernelRange = profiler.enterKernel("fusedRnnCells", this, new Object[] {});
-        boolean result;
-        try {
-            result = delegate.fusedRnnCells();
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
-        return result;
+        return delegate.fusedRnnCells();
     }
 
     @Override
@@ -540,16 +464,16 @@ public final class ProfilingBackend implements Backend {
                                   Layout savedLayout) {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
-            delegate.lstmCellPointwise(hh, hhLayout, ih, ihLayout, c, cLayout, hOut, hOutLayout, cOut, cOutLayout,
-                    saved, savedLayout);
+            delegate.lstmCellPointwise(hh, hhLayout, ih, ihLayout, c, cLayout, hOut, hOutLayout, cOut, cOutLayout, saved,
+                    savedLayout);
             return;
         }
-        Profiler.Range kernelRange = profiler.enterKernel("lstmCellPointwise", this,
+        Profiler.Range kernelRange = profiler.enterKernel("ember::lstm_cell_pointwise", this,
                 new Object[] {hh, hhLayout, ih, ihLayout, c, cLayout, hOut, hOutLayout, cOut, cOutLayout, saved,
                         savedLayout});
         try {
-            delegate.lstmCellPointwise(hh, hhLayout, ih, ihLayout, c, cLayout, hOut, hOutLayout, cOut, cOutLayout,
-                    saved, savedLayout);
+            delegate.lstmCellPointwise(hh, hhLayout, ih, ihLayout, c, cLayout, hOut, hOutLayout, cOut, cOutLayout, saved,
+                    savedLayout);
         } catch (RuntimeException | Error e) {
             profiler.failKernel(kernelRange);
             throw e;
@@ -558,22 +482,21 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
-    public void lstmCellBackward(Storage gradOut, Layout gradOutLayout, Storage gradH, Layout gradHLayout,
-                                 Storage gradC, Layout gradCLayout, Storage saved, Layout savedLayout, Storage cPrev,
-                                 Layout cPrevLayout, Storage gradGates, Layout gradGatesLayout, Storage gradCPrev,
-                                 Layout gradCPrevLayout) {
+    public void lstmCellBackward(Storage gradOut, Layout gradOutLayout, Storage gradH, Layout gradHLayout, Storage gradC,
+                                 Layout gradCLayout, Storage saved, Layout savedLayout, Storage cPrev, Layout cPrevLayout,
+                                 Storage gradGates, Layout gradGatesLayout, Storage gradCPrev, Layout gradCPrevLayout) {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
-            delegate.lstmCellBackward(gradOut, gradOutLayout, gradH, gradHLayout, gradC, gradCLayout, saved,
-                    savedLayout, cPrev, cPrevLayout, gradGates, gradGatesLayout, gradCPrev, gradCPrevLayout);
+            delegate.lstmCellBackward(gradOut, gradOutLayout, gradH, gradHLayout, gradC, gradCLayout, saved, savedLayout,
+                    cPrev, cPrevLayout, gradGates, gradGatesLayout, gradCPrev, gradCPrevLayout);
             return;
         }
-        Profiler.Range kernelRange = profiler.enterKernel("lstmCellBackward", this,
+        Profiler.Range kernelRange = profiler.enterKernel("ember::lstm_cell_backward", this,
                 new Object[] {gradOut, gradOutLayout, gradH, gradHLayout, gradC, gradCLayout, saved, savedLayout, cPrev,
                         cPrevLayout, gradGates, gradGatesLayout, gradCPrev, gradCPrevLayout});
         try {
-            delegate.lstmCellBackward(gradOut, gradOutLayout, gradH, gradHLayout, gradC, gradCLayout, saved,
-                    savedLayout, cPrev, cPrevLayout, gradGates, gradGatesLayout, gradCPrev, gradCPrevLayout);
+            delegate.lstmCellBackward(gradOut, gradOutLayout, gradH, gradHLayout, gradC, gradCLayout, saved, savedLayout,
+                    cPrev, cPrevLayout, gradGates, gradGatesLayout, gradCPrev, gradCPrevLayout);
         } catch (RuntimeException | Error e) {
             profiler.failKernel(kernelRange);
             throw e;
@@ -589,7 +512,7 @@ public final class ProfilingBackend implements Backend {
             delegate.gruCellPointwise(ih, ihLayout, hh, hhLayout, h, hLayout, hOut);
             return;
         }
-        Profiler.Range kernelRange = profiler.enterKernel("gruCellPointwise", this,
+        Profiler.Range kernelRange = profiler.enterKernel("ember::gru_cell_pointwise", this,
                 new Object[] {ih, ihLayout, hh, hhLayout, h, hLayout, hOut});
         try {
             delegate.gruCellPointwise(ih, ihLayout, hh, hhLayout, h, hLayout, hOut);
@@ -1106,7 +1029,7 @@ public final class ProfilingBackend implements Backend {
             delegate.topk(src, srcLayout, dim, k, largest, sorted, values, valuesLayout, indices, indicesLayout);
             return;
         }
-        Profiler.Range kernelRange = profiler.enterKernel("topk", this,
+        Profiler.Range kernelRange = profiler.enterKernel("aten::topk", this,
                 new Object[] {src, srcLayout, values, valuesLayout, indices, indicesLayout});
         try {
             delegate.topk(src, srcLayout, dim, k, largest, sorted, values, valuesLayout, indices, indicesLayout);
@@ -1305,20 +1228,7 @@ public final class ProfilingBackend implements Backend {
 
     @Override
     public boolean fusesSoftmax() {
-        Profiler profiler = Profiler.current();
-        if (profiler == null) {
-            return delegate.fusesSoftmax();
-        }
-        Profiler.Range kernelRange = profiler.enterKernel("fusesSoftmax", this, new Object[] {});
-        boolean result;
-        try {
-            result = delegate.fusesSoftmax();
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
-        return result;
+        return delegate.fusesSoftmax();
     }
 
     @Override
@@ -1328,7 +1238,8 @@ public final class ProfilingBackend implements Backend {
             delegate.softmax(x, xLayout, dim, log, out);
             return;
         }
-        Profiler.Range kernelRange = profiler.enterKernel("softmax", this, new Object[] {x, xLayout, out});
+        Profiler.Range kernelRange = profiler.enterKernel(log ? "aten::_log_softmax" : "aten::_softmax", this,
+                new Object[] {x, xLayout, out});
         try {
             delegate.softmax(x, xLayout, dim, log, out);
         } catch (RuntimeException | Error e) {
@@ -1506,42 +1417,20 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
-    public void quantizedLinearDynamic(Storage x, Layout xLayout, Storage weight, Layout weightLayout,
-                                       int[] weightZeroPoints, float[] weightScales, float[] bias, Storage dst,
-                                       Layout dstLayout) {
-        Profiler profiler = Profiler.current();
-        if (profiler == null) {
-            delegate.quantizedLinearDynamic(x, xLayout, weight, weightLayout, weightZeroPoints, weightScales, bias, dst,
-                    dstLayout);
-            return;
-        }
-        Profiler.Range kernelRange = profiler.enterKernel("quantizedLinearDynamic", this,
-                new Object[] {x, xLayout, weight, weightLayout, dst, dstLayout});
-        try {
-            delegate.quantizedLinearDynamic(x, xLayout, weight, weightLayout, weightZeroPoints, weightScales, bias, dst,
-                    dstLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
-    }
-
-    @Override
     public void quantizedLinearPacked(Storage x, Layout xLayout, float inScale, Storage weight, Layout weightLayout,
-                                      int weightMaxAbs, float[] actTimesWScale, float[] multiplier, float[] bias,
-                                      int outZeroPoint, boolean relu, float outScale, Storage dst, Layout dstLayout) {
+                                      int weightMaxAbs, float[] actTimesWScale, float[] multiplier, float[] bias, int outZeroPoint,
+                                      boolean relu, float outScale, Storage dst, Layout dstLayout) {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
-            delegate.quantizedLinearPacked(x, xLayout, inScale, weight, weightLayout, weightMaxAbs, actTimesWScale,
-                    multiplier, bias, outZeroPoint, relu, outScale, dst, dstLayout);
+            delegate.quantizedLinearPacked(x, xLayout, inScale, weight, weightLayout, weightMaxAbs, actTimesWScale, multiplier, bias,
+                outZeroPoint, relu, outScale, dst, dstLayout);
             return;
         }
-        Profiler.Range kernelRange = profiler.enterKernel("quantizedLinearPacked", this,
+        Profiler.Range kernelRange = profiler.enterKernel(relu ? "quantized::linear_relu" : "quantized::linear", this,
                 new Object[] {x, xLayout, weight, weightLayout, dst, dstLayout});
         try {
-            delegate.quantizedLinearPacked(x, xLayout, inScale, weight, weightLayout, weightMaxAbs, actTimesWScale,
-                    multiplier, bias, outZeroPoint, relu, outScale, dst, dstLayout);
+            delegate.quantizedLinearPacked(x, xLayout, inScale, weight, weightLayout, weightMaxAbs, actTimesWScale, multiplier, bias,
+                outZeroPoint, relu, outScale, dst, dstLayout);
         } catch (RuntimeException | Error e) {
             profiler.failKernel(kernelRange);
             throw e;
@@ -1551,20 +1440,42 @@ public final class ProfilingBackend implements Backend {
 
     @Override
     public void quantizedConv2d(Storage x, Layout xLayout, float inScale, Storage weight, Layout weightLayout,
-                                int weightMaxAbs, int kernelH, int kernelW, Conv2dParams params,
-                                float[] actTimesWScale, float[] multiplier, float[] bias, int outZeroPoint,
-                                boolean relu, float outScale, Storage dst, Layout dstLayout) {
+                                int weightMaxAbs, int kernelH, int kernelW, Conv2dParams params, float[] actTimesWScale,
+                                float[] multiplier, float[] bias, int outZeroPoint, boolean relu, float outScale,
+                                Storage dst, Layout dstLayout) {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.quantizedConv2d(x, xLayout, inScale, weight, weightLayout, weightMaxAbs, kernelH, kernelW, params,
-                    actTimesWScale, multiplier, bias, outZeroPoint, relu, outScale, dst, dstLayout);
+                actTimesWScale, multiplier, bias, outZeroPoint, relu, outScale, dst, dstLayout);
             return;
         }
-        Profiler.Range kernelRange = profiler.enterKernel("quantizedConv2d", this,
+        Profiler.Range kernelRange = profiler.enterKernel(relu ? "quantized::conv2d_relu" : "quantized::conv2d", this,
                 new Object[] {x, xLayout, weight, weightLayout, dst, dstLayout});
         try {
             delegate.quantizedConv2d(x, xLayout, inScale, weight, weightLayout, weightMaxAbs, kernelH, kernelW, params,
-                    actTimesWScale, multiplier, bias, outZeroPoint, relu, outScale, dst, dstLayout);
+                actTimesWScale, multiplier, bias, outZeroPoint, relu, outScale, dst, dstLayout);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
+        }
+        profiler.exitKernel(kernelRange);
+    }
+
+    @Override
+    public void quantizedLinearDynamic(Storage x, Layout xLayout, Storage weight, Layout weightLayout,
+                                       int[] weightZeroPoints, float[] weightScales, float[] bias, Storage dst,
+                                       Layout dstLayout) {
+        Profiler profiler = Profiler.current();
+        if (profiler == null) {
+            delegate.quantizedLinearDynamic(x, xLayout, weight, weightLayout, weightZeroPoints, weightScales, bias, dst,
+                dstLayout);
+            return;
+        }
+        Profiler.Range kernelRange = profiler.enterKernel("quantized::linear_dynamic", this,
+                new Object[] {x, xLayout, weight, weightLayout, dst, dstLayout});
+        try {
+            delegate.quantizedLinearDynamic(x, xLayout, weight, weightLayout, weightZeroPoints, weightScales, bias, dst,
+                dstLayout);
         } catch (RuntimeException | Error e) {
             profiler.failKernel(kernelRange);
             throw e;
@@ -1597,7 +1508,8 @@ public final class ProfilingBackend implements Backend {
             delegate.rfft(src, srcLayout, dst, dstLayout);
             return;
         }
-        Profiler.Range kernelRange = profiler.enterKernel("rfft", this, new Object[] {src, srcLayout, dst, dstLayout});
+        Profiler.Range kernelRange = profiler.enterKernel("aten::_fft_r2c", this,
+                new Object[] {src, srcLayout, dst, dstLayout});
         try {
             delegate.rfft(src, srcLayout, dst, dstLayout);
         } catch (RuntimeException | Error e) {
@@ -1614,7 +1526,8 @@ public final class ProfilingBackend implements Backend {
             delegate.irfft(src, srcLayout, dst, dstLayout);
             return;
         }
-        Profiler.Range kernelRange = profiler.enterKernel("irfft", this, new Object[] {src, srcLayout, dst, dstLayout});
+        Profiler.Range kernelRange = profiler.enterKernel("aten::_fft_c2r", this,
+                new Object[] {src, srcLayout, dst, dstLayout});
         try {
             delegate.irfft(src, srcLayout, dst, dstLayout);
         } catch (RuntimeException | Error e) {
