@@ -4,11 +4,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -31,25 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (PyTorch builds the iterator first); geometric_ drew bool (PyTorch's kernel does not dispatch it).
  */
 class FuzzRound19FixesTest {
-    private static final Map<String, List<String>> CASES = load();
-
-    private static Map<String, List<String>> load() {
-        Map<String, List<String>> cases = new HashMap<>();
-        try (InputStream in = FuzzRound19FixesTest.class.getResourceAsStream("/differentialfuzzr19/fixes.txt")) {
-            List<String> body = null;
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                if (line.startsWith("=== ")) {
-                    body = new ArrayList<>();
-                    cases.put(line.substring(4), body);
-                } else if (!line.isBlank()) {
-                    body.add(line);
-                }
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return cases;
-    }
+    private static final Map<String, List<String>> CASES = FuzzFixes.load("/differentialfuzzr19/fixes.txt");
 
     private Generator.Algorithm before;
 

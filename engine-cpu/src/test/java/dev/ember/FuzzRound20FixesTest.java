@@ -5,11 +5,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -37,25 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ATen's {@code sample_gamma<float, double>} does them in float (samples an ulp apart, now bit for bit).
  */
 class FuzzRound20FixesTest {
-    private static final Map<String, List<String>> CASES = load();
-
-    private static Map<String, List<String>> load() {
-        Map<String, List<String>> cases = new HashMap<>();
-        try (InputStream in = FuzzRound20FixesTest.class.getResourceAsStream("/differentialfuzzr20/fixes.txt")) {
-            List<String> body = null;
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                if (line.startsWith("=== ")) {
-                    body = new ArrayList<>();
-                    cases.put(line.substring(4).split(" ")[0], body);
-                } else if (!line.isBlank()) {
-                    body.add(line);
-                }
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return cases;
-    }
+    private static final Map<String, List<String>> CASES = FuzzFixes.load("/differentialfuzzr20/fixes.txt");
 
     private Generator.Algorithm before;
 

@@ -8,11 +8,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -40,25 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * index read, as 2.x's {@code Subset.__getitems__}).
  */
 class FuzzRound21FixesTest {
-    private static final Map<String, List<String>> CASES = load();
-
-    private static Map<String, List<String>> load() {
-        Map<String, List<String>> cases = new HashMap<>();
-        try (InputStream in = FuzzRound21FixesTest.class.getResourceAsStream("/differentialfuzzr21/fixes.txt")) {
-            List<String> body = null;
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                if (line.startsWith("=== ")) {
-                    body = new ArrayList<>();
-                    cases.put(line.substring(4), body);
-                } else if (!line.isBlank()) {
-                    body.add(line);
-                }
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return cases;
-    }
+    private static final Map<String, List<String>> CASES = FuzzFixes.load("/differentialfuzzr21/fixes.txt");
 
     private Generator.Algorithm before;
 
