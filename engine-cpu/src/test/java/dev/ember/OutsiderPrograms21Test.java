@@ -164,13 +164,6 @@ class OutsiderPrograms21Test {
         }
     }
 
-    /** One training step's records: the batch's dataset indices, the loss values, the generator's state after it. */
-    private static void stepRecords(Replay r, int step, Tensor ids, double... losses) {
-        r.rec("idx." + step, ids);
-        r.rec("loss." + step, losses);
-        r.rng("rng." + step);
-    }
-
     // ------------------------------------------------------------------ 1. MLP classifier
 
     @Test
@@ -198,7 +191,7 @@ class OutsiderPrograms21Test {
                 Tensor loss = Functional.crossEntropy(model.forward(b.get(0)), b.get(1));
                 loss.backward();
                 opt.step();
-                stepRecords(r, step++, b.get(2), loss.item());
+                r.stepRecords(step++, b.get(2), loss.item());
             }
             model.eval();
             double total = 0;
@@ -238,7 +231,7 @@ class OutsiderPrograms21Test {
                 Tensor loss = Functional.nllLoss(Functional.logSoftmax(model.forward(b.get(0)), 1), b.get(1));
                 loss.backward();
                 opt.step();
-                stepRecords(r, step++, b.get(2), loss.item());
+                r.stepRecords(step++, b.get(2), loss.item());
             }
         }
         model.eval();
@@ -297,7 +290,7 @@ class OutsiderPrograms21Test {
                 loss.backward();
                 ClipGrad.clipGradNorm_(model.parameters(), 1.0);
                 opt.step();
-                stepRecords(r, step++, b.get(2), loss.item());
+                r.stepRecords(step++, b.get(2), loss.item());
             }
         }
         model.eval();
@@ -365,7 +358,7 @@ class OutsiderPrograms21Test {
                 Tensor loss = Functional.crossEntropy(model.forward(b.get(0)), b.get(1), "mean", 0.1);
                 loss.backward();
                 opt.step();
-                stepRecords(r, step++, b.get(2), loss.item());
+                r.stepRecords(step++, b.get(2), loss.item());
             }
         }
         model.eval();
@@ -468,7 +461,7 @@ class OutsiderPrograms21Test {
                 loss.backward();
                 ClipGrad.clipGradNorm_(model.parameters(), 0.1);
                 opt.step();
-                stepRecords(r, step++, b.get(3), loss.item());
+                r.stepRecords(step++, b.get(3), loss.item());
             }
             sched.step();
         }
@@ -538,7 +531,7 @@ class OutsiderPrograms21Test {
                 Tensor loss = bce.add(kld);
                 loss.backward();
                 opt.step();
-                stepRecords(r, step++, b.get(1), loss.item(), bce.item(), kld.item());
+                r.stepRecords(step++, b.get(1), loss.item(), bce.item(), kld.item());
             }
         }
         model.eval();
@@ -1069,7 +1062,7 @@ class OutsiderPrograms21Test {
                 Tensor loss = Functional.crossEntropy(model.forward(b.get(0)), b.get(1));
                 loss.backward();
                 opt.step();
-                stepRecords(r, step++, b.get(2), loss.item());
+                r.stepRecords(step++, b.get(2), loss.item());
             }
             sched.step();
         }
@@ -1110,7 +1103,7 @@ class OutsiderPrograms21Test {
                 opt.zeroGrad();
                 loss.backward();
                 opt.step();
-                stepRecords(r, step++, b.get(1), loss.item());
+                r.stepRecords(step++, b.get(1), loss.item());
             }
         }
         double[] be = betas.toDoubleArray();
@@ -1299,7 +1292,7 @@ class OutsiderPrograms21Test {
                 Tensor loss = Functional.crossEntropy(model.forward(b.get(0)), b.get(1), "mean", 0.1);
                 loss.backward();
                 opt.step();
-                stepRecords(r, step++, b.get(2), loss.item());
+                r.stepRecords(step++, b.get(2), loss.item());
             }
         }
         model.eval();
@@ -1361,7 +1354,7 @@ class OutsiderPrograms21Test {
                 loss.backward();
                 opt.step();
                 temp = Math.max(temp * Math.exp(-0.03 * step), 0.5);
-                stepRecords(r, step++, b.get(1), loss.item(), bce.item(), kld.item(), temp);
+                r.stepRecords(step++, b.get(1), loss.item(), bce.item(), kld.item(), temp);
             }
         }
         model.eval();
@@ -1472,7 +1465,7 @@ class OutsiderPrograms21Test {
                 Tensor loss = model.logProb(bt.get(0), base).mean().neg();
                 loss.backward();
                 opt.step();
-                stepRecords(r, step++, bt.get(1), loss.item());
+                r.stepRecords(step++, bt.get(1), loss.item());
             }
         }
         try (GradMode off = Ember.noGrad()) {

@@ -110,20 +110,6 @@ class OutsiderPrograms22Test {
         }
     }
 
-    /** One training step's records: the batch's dataset indices, the loss values, the generator's state after it. */
-    private static void stepRecords(Replay r, int step, Tensor ids, double... losses) {
-        r.rec("idx." + step, ids);
-        r.rec("loss." + step, losses);
-        r.rng("rng." + step);
-    }
-
-    /** One training step's records: the batch's dataset indices, the loss, the generator's state after it. */
-    private static void stepRecords(Replay r, int step, Tensor ids, double loss) {
-        r.rec("idx." + step, ids);
-        r.rec("loss." + step, loss);
-        r.rng("rng." + step);
-    }
-
     /** A loss of the model's output and the targets. */
     private interface LossFn {
         Tensor apply(Tensor output, Tensor target);
@@ -142,7 +128,7 @@ class OutsiderPrograms22Test {
                     afterBackward.run();
                 }
                 opt.step();
-                stepRecords(r, step++, b.get(2), loss.item());
+                r.stepRecords(step++, b.get(2), loss.item());
             }
         }
         return step;
@@ -1055,7 +1041,7 @@ class OutsiderPrograms22Test {
                 loss.backward();
                 opt.step();
                 emaModel.updateParameters(model);
-                stepRecords(r, step++, b.get(2), loss.item());
+                r.stepRecords(step++, b.get(2), loss.item());
             }
         }
         r.rec("n_averaged", emaModel.nAveraged());

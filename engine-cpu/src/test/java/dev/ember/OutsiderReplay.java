@@ -118,6 +118,16 @@ final class OutsiderReplay {
             rec(key, (double) crc.getValue());
         }
 
+        /**
+         * One training step's records: the batch's dataset indices ({@code idx.<step>}), the loss values
+         * ({@code loss.<step>}) and the generator's state after it ({@code rng.<step>}).
+         */
+        void stepRecords(int step, Tensor ids, double... losses) {
+            rec("idx." + step, ids);
+            rec("loss." + step, losses);
+            rng("rng." + step);
+        }
+
         /** A tensor's sum, sum of magnitudes and sum of squares, in float64. */
         void summary(String key, Tensor t) {
             Tensor v = t.detach().to(DType.FLOAT64);
