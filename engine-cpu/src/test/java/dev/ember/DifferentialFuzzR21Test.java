@@ -1,8 +1,7 @@
 package dev.ember;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.Map;
 import java.util.TreeMap;
@@ -34,6 +33,7 @@ import java.util.TreeMap;
  * DataLoader worker 0: ..." where PyTorch says "Caught IndexError in DataLoader worker process 0." and its traceback
  * (the interpreter maps one to the other).
  */
+@ExtendWith(Mt19937Default.class)
 class DifferentialFuzzR21Test {
     private static final String RESOURCE = "/differentialfuzzr21/cases.txt";
 
@@ -52,19 +52,6 @@ class DifferentialFuzzR21Test {
      * cases otherwise.
      */
     private static final String FILE = System.getProperty("ember.fuzz21.file");
-
-    private Generator.Algorithm before;
-
-    @BeforeEach
-    void mt19937() {
-        before = Ember.defaultGeneratorAlgorithm();
-        Ember.setDefaultGeneratorAlgorithm(Generator.Algorithm.MT19937);
-    }
-
-    @AfterEach
-    void restore() {
-        Ember.setDefaultGeneratorAlgorithm(before);
-    }
 
     @Test
     void everyProgramMatchesPyTorch() throws java.io.IOException {

@@ -1,8 +1,7 @@
 package dev.ember;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
 import java.util.Map;
@@ -25,21 +24,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * range check and random_ and randint_like bool's; random_ of an expanded target refused its range before the overlap
  * (PyTorch builds the iterator first); geometric_ drew bool (PyTorch's kernel does not dispatch it).
  */
+@ExtendWith(Mt19937Default.class)
 class FuzzRound19FixesTest {
     private static final Map<String, List<String>> CASES = FuzzFixes.load("/differentialfuzzr19/fixes.txt");
-
-    private Generator.Algorithm before;
-
-    @BeforeEach
-    void mt19937() {
-        before = Ember.defaultGeneratorAlgorithm();
-        Ember.setDefaultGeneratorAlgorithm(Generator.Algorithm.MT19937);
-    }
-
-    @AfterEach
-    void restore() {
-        Ember.setDefaultGeneratorAlgorithm(before);
-    }
 
     /** PyTorch's values bit for bit and its generator state after the draw. */
     private static void drawn(String name, long seed, Supplier<Tensor> draw) {

@@ -1,9 +1,8 @@
 package dev.ember;
 
 import dev.ember.distributions.Dirichlet;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
 import java.util.Map;
@@ -31,21 +30,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * float32 standard Gamma sampler computed {@code 1 / alpha}, {@code alpha + 1} and {@code alpha - 1/3} in double where
  * ATen's {@code sample_gamma<float, double>} does them in float (samples an ulp apart, now bit for bit).
  */
+@ExtendWith(Mt19937Default.class)
 class FuzzRound20FixesTest {
     private static final Map<String, List<String>> CASES = FuzzFixes.load("/differentialfuzzr20/fixes.txt");
-
-    private Generator.Algorithm before;
-
-    @BeforeEach
-    void mt19937() {
-        before = Ember.defaultGeneratorAlgorithm();
-        Ember.setDefaultGeneratorAlgorithm(Generator.Algorithm.MT19937);
-    }
-
-    @AfterEach
-    void restore() {
-        Ember.setDefaultGeneratorAlgorithm(before);
-    }
 
     /** The named program matches PyTorch throughout (its statements, errors and generator states). */
     private static void replays(String name) {

@@ -4,9 +4,8 @@ import dev.ember.data.RandomSampler;
 import dev.ember.data.Subset;
 import dev.ember.data.TensorDataset;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
 import java.util.Map;
@@ -34,21 +33,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * batches its own way, every index mapped first, and otherwise reads it sample by sample, the samples before a bad
  * index read, as 2.x's {@code Subset.__getitems__}).
  */
+@ExtendWith(Mt19937Default.class)
 class FuzzRound21FixesTest {
     private static final Map<String, List<String>> CASES = FuzzFixes.load("/differentialfuzzr21/fixes.txt");
-
-    private Generator.Algorithm before;
-
-    @BeforeEach
-    void mt19937() {
-        before = Ember.defaultGeneratorAlgorithm();
-        Ember.setDefaultGeneratorAlgorithm(Generator.Algorithm.MT19937);
-    }
-
-    @AfterEach
-    void restore() {
-        Ember.setDefaultGeneratorAlgorithm(before);
-    }
 
     /** The named program matches PyTorch after every statement. */
     private static void matches(String name) {
