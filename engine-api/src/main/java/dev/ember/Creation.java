@@ -568,9 +568,9 @@ final class Creation {
      */
     static double[] kernelArange(double start, double step, int n, DType dtype, String capability) {
         double[] v = new double[n];
-        boolean fma = !capability.equals("DEFAULT");
+        boolean fma = CpuCapability.fusesMultiplyAdd(capability);
         boolean f32 = dtype == DType.FLOAT32;
-        int vec = (capability.equals("AVX512") ? 64 : 32) / (f32 ? 4 : 8);
+        int vec = CpuCapability.vectorBytes(capability) / (f32 ? 4 : 8);
         int i = 0;
         for (; i <= n - 2 * vec; i += 2 * vec) {
             for (int c = i; c < i + 2 * vec; c += vec) {
@@ -698,8 +698,8 @@ final class Creation {
      */
     static double[] kernelLinspace(double start, double end, int steps, DType dtype, String capability) {
         double[] v = new double[steps];
-        boolean fma = !capability.equals("DEFAULT");
-        int vec = (capability.equals("AVX512") ? 64 : 32) / (dtype == DType.FLOAT64 ? 8 : 4);
+        boolean fma = CpuCapability.fusesMultiplyAdd(capability);
+        int vec = CpuCapability.vectorBytes(capability) / (dtype == DType.FLOAT64 ? 8 : 4);
         int half = steps / 2;
         int i = 0;
         if (dtype == DType.FLOAT64) {

@@ -119,13 +119,14 @@ final class DirichletOps {
                 q += ua * (c1[0] + b * (c1[1] + b * (c1[2] + b * c1[3])));
             }
         }
-        double approx = x * f(digammaOne(total, fl) - digammaOne(alpha, fl), fl) / beta2;
+        double approx = x * f(RandomOps.digammaOne(total, fl) - RandomOps.digammaOne(alpha, fl), fl) / beta2;
         return f(p / q * approx, fl);
     }
 
     /** {@code _beta_grad_alpha_small}: x near 0, a Taylor series (in {@code scalar_t}). */
     private static double betaGradAlphaSmall(double x, double alpha, double beta, boolean fl) {
-        double factor = f(f(digammaOne(alpha, fl) - digammaOne(f(alpha + beta, fl), fl), fl) - f(Math.log(x), fl), fl);
+        double factor = f(f(RandomOps.digammaOne(alpha, fl) - RandomOps.digammaOne(f(alpha + beta, fl), fl), fl)
+                - f(Math.log(x), fl), fl);
         double numer = 1;
         double series = f(f(numer / alpha, fl) * f(factor + f(1 / alpha, fl), fl), fl);
         for (int i = 1; i <= 10; ++i) {
@@ -139,7 +140,7 @@ final class DirichletOps {
 
     /** {@code _beta_grad_beta_small}: x near 0 (the caller passes 1 - x), a Taylor series (in {@code scalar_t}). */
     private static double betaGradBetaSmall(double x, double alpha, double beta, boolean fl) {
-        double factor = f(digammaOne(f(alpha + beta, fl), fl) - digammaOne(beta, fl), fl);
+        double factor = f(RandomOps.digammaOne(f(alpha + beta, fl), fl) - RandomOps.digammaOne(beta, fl), fl);
         double numer = 1;
         double betas = 1;
         double dbetas = 0;
@@ -187,41 +188,6 @@ final class DirichletOps {
         double term1234 = term1 + term2 * (term3 + (x < mean ? term4 : -term4));
         return stirling * prefactor * term1234;
     }
-
-    /**
-     * ATen's {@code digamma_one<scalar_t, double>} of a positive number: the argument in {@code scalar_t} (its
-     * recurrence {@code 1 / x} and {@code x + 1}, its {@code log} and {@code 0.5f / x} too), the sums in double, the
-     * result in {@code scalar_t}.
-     */
-    static double digammaOne(double x, boolean fl) {
-        x = f(x, fl);
-        if (x == 0) {
-            return Double.POSITIVE_INFINITY;
-        }
-        double result = 0;
-        while (x < 10) {
-            result -= f(1 / x, fl);
-            x = f(x + 1, fl);
-        }
-        if (x == 10) {
-            return f(result + 2.25175258906672110764, fl);
-        }
-        double y = 0;
-        if (x < (double) 1.0e17f) {
-            double z = 1.0 / f(x * x, fl);
-            double poly = DIGAMMA_A[0];
-            for (int i = 1; i < DIGAMMA_A.length; i++) {
-                poly = poly * z + DIGAMMA_A[i];
-            }
-            y = z * poly;
-        }
-        return f(result + f(Math.log(x), fl) - f(0.5 / x, fl) - y, fl);
-    }
-
-    /** Cephes' coefficients of {@code digamma_one}'s asymptotic series, highest degree first (polevl's order). */
-    private static final double[] DIGAMMA_A = {8.33333333333333333333E-2, -2.10927960927960927961E-2,
-        7.57575757575757575758E-3, -4.16666666666666666667E-3, 3.96825396825396825397E-3, -8.33333333333333333333E-3,
-        8.33333333333333333333E-2};
 
     /** {@code dirichlet_grad_one}'s rational correction: c[0] the numerator's, c[1] the denominator's coefficients. */
     private static final double[][][][] C = {

@@ -79,7 +79,7 @@ final class GridSampleOps {
         if (alignCorners) {
             return g.add(1.0).mul((size - 1) / 2.0);
         }
-        boolean fma = !CpuCapability.value().equals("DEFAULT");
+        boolean fma = CpuCapability.fusesMultiplyAdd(CpuCapability.value());
         Tensor x = g.add(1.0);
         if (g.dtype() == DType.FLOAT64) {
             double s = size / 2.0;

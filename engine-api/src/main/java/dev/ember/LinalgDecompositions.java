@@ -959,8 +959,7 @@ final class LinalgDecompositions {
             throw new IllegalArgumentException("This function doesn't handle types other than float and double");
         }
         if (a.dtype.isReducedFloatingPoint() && a.device.isCpu()) { // _get_epsilon passed: the kernel has none
-            throw new IllegalArgumentException("\"linalg_lstsq_cpu\" not implemented for '" + Format.scalarType(a.dtype)
-                    + "'");
+            throw ArithmeticOps.notImplemented("linalg_lstsq", a.device, a.dtype);
         }
         DType real = a.dtype.isComplex() ? a.dtype.toReal() : a.dtype;
         double eps = real == DType.FLOAT32 ? Math.ulp(1.0f) : Math.ulp(1.0);
@@ -1081,7 +1080,7 @@ final class LinalgDecompositions {
         // PyTorch's CPU kernel has no float16/bfloat16 (its dispatch refuses them by name; Ember's kernel would fail on
         // the storage type)
         if (a.dtype.isReducedFloatingPoint() && a.device.isCpu()) {
-            throw new IllegalArgumentException("\"linalg_svd_cpu\" not implemented for '" + Format.scalarType(a.dtype) + "'");
+            throw ArithmeticOps.notImplemented("linalg_svd", a.device, a.dtype);
         }
     }
 

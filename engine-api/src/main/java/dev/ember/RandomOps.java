@@ -677,33 +677,38 @@ final class RandomOps {
     }
 
     /**
-     * {@code digamma} of a positive number as ATen's {@code digamma_one} (Distributions.h), which
-     * {@code standard_gamma_grad_one} calls: the recurrence up to 10, {@code PSI_10} at exactly 10, else Cephes'
-     * asymptotic series (polevl of degree 6 in {@code 1 / x^2}) below {@code 1e17f}.
+     * {@code digamma} of a positive number as ATen's {@code digamma_one<scalar_t, double>} (Distributions.h), which
+     * {@code standard_gamma_grad_one} (double here) and {@code dirichlet_grad_one} ({@link DirichletOps}) call: the
+     * recurrence up to 10, {@code PSI_10} at exactly 10, else Cephes' asymptotic series (polevl of degree 6 in
+     * {@code 1 / x^2}) below {@code 1e17f}. Where {@code single} ({@code scalar_t} float) the argument, its recurrence
+     * {@code 1 / x} and {@code x + 1}, {@code x * x}, its {@code log}, {@code 0.5 / x} and the result are rounded to
+     * float; the sums are double.
      */
-    private static double digamma(double x) {
+    static double digammaOne(double x, boolean single) {
+        x = single ? (float) x : x;
         if (x == 0) {
             return Double.POSITIVE_INFINITY;
         }
         double result = 0;
         while (x < 10) {
-            result -= 1 / x;
-            x += 1;
+            result -= single ? (float) (1 / x) : 1 / x;
+            x = single ? (float) (x + 1) : x + 1;
         }
         if (x == 10) {
-            return result + 2.25175258906672110764;
+            double r = result + 2.25175258906672110764;
+            return single ? (float) r : r;
         }
         double y = 0;
         if (x < (double) 1.0e17f) {
-            double z = 1.0 / (x * x);
-            double[] a = DIGAMMA_A;
-            double poly = a[0];
-            for (int i = 1; i < a.length; i++) {
-                poly = poly * z + a[i];
+            double z = 1.0 / (single ? (float) (x * x) : x * x);
+            double poly = DIGAMMA_A[0];
+            for (int i = 1; i < DIGAMMA_A.length; i++) {
+                poly = poly * z + DIGAMMA_A[i];
             }
             y = z * poly;
         }
-        return result + Math.log(x) - (0.5 / x) - y;
+        double r = single ? result + (float) Math.log(x) - (float) (0.5 / x) - y : result + Math.log(x) - (0.5 / x) - y;
+        return single ? (float) r : r;
     }
 
     /** Cephes' coefficients of ATen's {@code digamma_one}, highest degree first (polevl's order). */
@@ -731,7 +736,7 @@ final class RandomOps {
             double powXAlpha = Math.pow(x, alpha);
             double gammaPdf = Math.pow(x, alpha - 1) * Math.exp(-x);
             double gammaCdf = powXAlpha * series1;
-            double gammaCdfAlpha = (Math.log(x) - digamma(alpha)) * gammaCdf - powXAlpha * series2;
+            double gammaCdfAlpha = (Math.log(x) - digammaOne(alpha, false)) * gammaCdf - powXAlpha * series2;
             double result = -gammaCdfAlpha / gammaPdf;
             return Double.isNaN(result) ? 0 : result;
         }

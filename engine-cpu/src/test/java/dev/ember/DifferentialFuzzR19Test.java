@@ -1,8 +1,7 @@
 package dev.ember;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.Map;
 import java.util.TreeMap;
@@ -33,6 +32,7 @@ import java.util.TreeMap;
  * in float64 was seen 10 ulps from PyTorch's (its bounds come from erf, its values from erfinv's Newton steps on erf,
  * and Ember's erf is not glibc's).
  */
+@ExtendWith(Mt19937Default.class)
 class DifferentialFuzzR19Test {
     private static final String RESOURCE = "/differentialfuzzr19/cases.txt";
 
@@ -51,19 +51,6 @@ class DifferentialFuzzR19Test {
      * cases otherwise.
      */
     private static final String FILE = System.getProperty("ember.fuzz19.file");
-
-    private Generator.Algorithm before;
-
-    @BeforeEach
-    void mt19937() {
-        before = Ember.defaultGeneratorAlgorithm();
-        Ember.setDefaultGeneratorAlgorithm(Generator.Algorithm.MT19937);
-    }
-
-    @AfterEach
-    void restore() {
-        Ember.setDefaultGeneratorAlgorithm(before);
-    }
 
     @Test
     void everyProgramMatchesPyTorch() throws java.io.IOException {

@@ -1,8 +1,7 @@
 package dev.ember;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.Map;
 import java.util.TreeMap;
@@ -37,6 +36,7 @@ import java.util.TreeMap;
  * singular draw in the cases); ill-conditioned edges (a LogNormal scale of 1e-6, Woodbury's capacitance) amplify the C
  * library's last bits beyond 1e-12, so the edge values spare the matrix families and a hunt may still meet one.
  */
+@ExtendWith(Mt19937Default.class)
 class DifferentialFuzzR20Test {
     private static final String RESOURCE = "/differentialfuzzr20/cases.txt";
 
@@ -55,19 +55,6 @@ class DifferentialFuzzR20Test {
      * cases otherwise.
      */
     private static final String FILE = System.getProperty("ember.fuzz20.file");
-
-    private Generator.Algorithm before;
-
-    @BeforeEach
-    void mt19937() {
-        before = Ember.defaultGeneratorAlgorithm();
-        Ember.setDefaultGeneratorAlgorithm(Generator.Algorithm.MT19937);
-    }
-
-    @AfterEach
-    void restore() {
-        Ember.setDefaultGeneratorAlgorithm(before);
-    }
 
     @Test
     void everyProgramMatchesPyTorch() throws java.io.IOException {

@@ -1,8 +1,7 @@
 package dev.ember;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.Map;
 import java.util.TreeMap;
@@ -37,6 +36,7 @@ import java.util.TreeMap;
  * of the first sample's type (a float64 row after a float32 one is cast down, other kinds refused), where Ember's
  * workers promote as without workers (mixed-type samples are left out of worker loaders).
  */
+@ExtendWith(Mt19937Default.class)
 class DifferentialFuzzR21Test {
     private static final String RESOURCE = "/differentialfuzzr21/cases.txt";
 
@@ -55,19 +55,6 @@ class DifferentialFuzzR21Test {
      * cases otherwise.
      */
     private static final String FILE = System.getProperty("ember.fuzz21.file");
-
-    private Generator.Algorithm before;
-
-    @BeforeEach
-    void mt19937() {
-        before = Ember.defaultGeneratorAlgorithm();
-        Ember.setDefaultGeneratorAlgorithm(Generator.Algorithm.MT19937);
-    }
-
-    @AfterEach
-    void restore() {
-        Ember.setDefaultGeneratorAlgorithm(before);
-    }
 
     @Test
     void everyProgramMatchesPyTorch() throws java.io.IOException {

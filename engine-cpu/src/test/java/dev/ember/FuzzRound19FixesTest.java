@@ -1,14 +1,8 @@
 package dev.ember;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -30,39 +24,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * range check and random_ and randint_like bool's; random_ of an expanded target refused its range before the overlap
  * (PyTorch builds the iterator first); geometric_ drew bool (PyTorch's kernel does not dispatch it).
  */
+@ExtendWith(Mt19937Default.class)
 class FuzzRound19FixesTest {
-    private static final Map<String, List<String>> CASES = load();
-
-    private static Map<String, List<String>> load() {
-        Map<String, List<String>> cases = new HashMap<>();
-        try (InputStream in = FuzzRound19FixesTest.class.getResourceAsStream("/differentialfuzzr19/fixes.txt")) {
-            List<String> body = null;
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                if (line.startsWith("=== ")) {
-                    body = new ArrayList<>();
-                    cases.put(line.substring(4), body);
-                } else if (!line.isBlank()) {
-                    body.add(line);
-                }
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return cases;
-    }
-
-    private Generator.Algorithm before;
-
-    @BeforeEach
-    void mt19937() {
-        before = Ember.defaultGeneratorAlgorithm();
-        Ember.setDefaultGeneratorAlgorithm(Generator.Algorithm.MT19937);
-    }
-
-    @AfterEach
-    void restore() {
-        Ember.setDefaultGeneratorAlgorithm(before);
-    }
+    private static final Map<String, List<String>> CASES = FuzzFixes.load("/differentialfuzzr19/fixes.txt");
 
     /** PyTorch's values bit for bit and its generator state after the draw. */
     private static void drawn(String name, long seed, Supplier<Tensor> draw) {

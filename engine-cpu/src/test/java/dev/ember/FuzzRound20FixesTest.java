@@ -1,15 +1,9 @@
 package dev.ember;
 
 import dev.ember.distributions.Dirichlet;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -36,39 +30,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * float32 standard Gamma sampler computed {@code 1 / alpha}, {@code alpha + 1} and {@code alpha - 1/3} in double where
  * ATen's {@code sample_gamma<float, double>} does them in float (samples an ulp apart, now bit for bit).
  */
+@ExtendWith(Mt19937Default.class)
 class FuzzRound20FixesTest {
-    private static final Map<String, List<String>> CASES = load();
-
-    private static Map<String, List<String>> load() {
-        Map<String, List<String>> cases = new HashMap<>();
-        try (InputStream in = FuzzRound20FixesTest.class.getResourceAsStream("/differentialfuzzr20/fixes.txt")) {
-            List<String> body = null;
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                if (line.startsWith("=== ")) {
-                    body = new ArrayList<>();
-                    cases.put(line.substring(4).split(" ")[0], body);
-                } else if (!line.isBlank()) {
-                    body.add(line);
-                }
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return cases;
-    }
-
-    private Generator.Algorithm before;
-
-    @BeforeEach
-    void mt19937() {
-        before = Ember.defaultGeneratorAlgorithm();
-        Ember.setDefaultGeneratorAlgorithm(Generator.Algorithm.MT19937);
-    }
-
-    @AfterEach
-    void restore() {
-        Ember.setDefaultGeneratorAlgorithm(before);
-    }
+    private static final Map<String, List<String>> CASES = FuzzFixes.load("/differentialfuzzr20/fixes.txt");
 
     /** The named program matches PyTorch throughout (its statements, errors and generator states). */
     private static void replays(String name) {

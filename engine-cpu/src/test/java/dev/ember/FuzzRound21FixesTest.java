@@ -4,15 +4,9 @@ import dev.ember.data.RandomSampler;
 import dev.ember.data.Subset;
 import dev.ember.data.TensorDataset;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -40,39 +34,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * index read, as 2.x's {@code Subset.__getitems__}); the default collate refused a bool after an int and an int after
  * a bool (PyTorch's collate_int_fn, which a bool takes too, infers int64 from them through {@code torch.tensor}).
  */
+@ExtendWith(Mt19937Default.class)
 class FuzzRound21FixesTest {
-    private static final Map<String, List<String>> CASES = load();
-
-    private static Map<String, List<String>> load() {
-        Map<String, List<String>> cases = new HashMap<>();
-        try (InputStream in = FuzzRound21FixesTest.class.getResourceAsStream("/differentialfuzzr21/fixes.txt")) {
-            List<String> body = null;
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                if (line.startsWith("=== ")) {
-                    body = new ArrayList<>();
-                    cases.put(line.substring(4), body);
-                } else if (!line.isBlank()) {
-                    body.add(line);
-                }
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return cases;
-    }
-
-    private Generator.Algorithm before;
-
-    @BeforeEach
-    void mt19937() {
-        before = Ember.defaultGeneratorAlgorithm();
-        Ember.setDefaultGeneratorAlgorithm(Generator.Algorithm.MT19937);
-    }
-
-    @AfterEach
-    void restore() {
-        Ember.setDefaultGeneratorAlgorithm(before);
-    }
+    private static final Map<String, List<String>> CASES = FuzzFixes.load("/differentialfuzzr21/fixes.txt");
 
     /** The named program matches PyTorch after every statement. */
     private static void matches(String name) {

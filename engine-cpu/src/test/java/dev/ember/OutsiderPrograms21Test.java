@@ -52,18 +52,13 @@ import dev.ember.optim.StepLR;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.CRC32;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Session 45's outsider pass, round 21, "one seed, no weights copied": programs written as a PyTorch user writes them
@@ -128,7 +123,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class OutsiderPrograms21Test {
     private static final DType F64 = DType.FLOAT64;
-    private static final Map<String, Map<String, String[]>> EXPECTED = load();
+    private static final Map<String, Map<String, String[]>> EXPECTED = OutsiderReplay.load("outsiderprograms21");
     private final Generator.Algorithm before = Ember.defaultGeneratorAlgorithm();
 
     @AfterEach
@@ -136,94 +131,20 @@ class OutsiderPrograms21Test {
         Ember.setDefaultGeneratorAlgorithm(before);
     }
 
-    private static Map<String, Map<String, String[]>> load() {
-        Map<String, Map<String, String[]>> out = new LinkedHashMap<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(
-                OutsiderPrograms21Test.class.getResourceAsStream("/outsiderprograms21/expected.txt"), StandardCharsets.UTF_8))) {
-            Map<String, String[]> cur = null;
-            for (String line = r.readLine(); line != null; line = r.readLine()) {
-                if (line.startsWith("=== ")) {
-                    cur = new LinkedHashMap<>();
-                    out.put(line.substring(4), cur);
-                } else if (!line.isEmpty()) {
-                    String[] parts = line.split(" ");
-                    String[] vals = new String[parts.length - 1];
-                    System.arraycopy(parts, 1, vals, 0, vals.length);
-                    cur.put(parts[0], vals);
-                }
-            }
-        } catch (Exception ex) {
-            throw new IllegalStateException("cannot read outsiderprograms21/expected.txt", ex);
-        }
-        return out;
-    }
-
     /**
-     * One program's replay: seeds PyTorch's generator, then checks each record against PyTorch's as it comes, gathering
-     * the mismatches in program order (so the first one named is the first step that diverges), and at {@link #done}
-     * fails on any and checks that every record was made.
+     * {@link OutsiderReplay.Replay} over this round's records, whose state_dict summaries leave out an attention's key
+     * bias.
      */
-    private static final class Replay {
-        private final String program;
-        private final Map<String, String[]> want;
-        private final List<String> seen = new ArrayList<>();
-        private final List<String> mismatches = new ArrayList<>();
-
+    private static final class Replay extends OutsiderReplay.Replay {
         Replay(String program, long seed) {
-            this.program = program;
-            this.want = EXPECTED.get(program);
-            assertTrue(want != null && !want.isEmpty(), "no records for " + program);
-            Ember.setDefaultGeneratorAlgorithm(Generator.Algorithm.MT19937);
-            Ember.manualSeed(seed);
-        }
-
-        void rec(String key, double... got) {
-            String[] w = want.get(key);
-            if (w == null) {
-                fail(program + ": PyTorch made no record " + key);
-            }
-            seen.add(key);
-            if (w.length != got.length) {
-                mismatches.add(key + ": " + got.length + " values, PyTorch's " + w.length);
-                return;
-            }
-            double scale = 0;
-            for (String s : w) {
-                scale = Math.max(scale, Math.abs(Double.parseDouble(s)));
-            }
-            for (int i = 0; i < w.length; i++) {
-                double e = Double.parseDouble(w[i]);
-                double tol = w[i].contains("0x") ? 1e-12 * scale : 0.0;
-                if (!(Math.abs(e - got[i]) <= tol)) {
-                    mismatches.add(key + "[" + i + "]: " + got[i] + ", PyTorch's " + e);
-                    return;
-                }
-            }
-        }
-
-        void rec(String key, Tensor t) {
-            rec(key, t.detach().to(F64).contiguous().toDoubleArray());
-        }
-
-        void rec(String key, List<Integer> ints) {
-            rec(key, ints.stream().mapToDouble(Integer::doubleValue).toArray());
-        }
-
-        /** The CRC-32 of the default generator's state, {@code zlib.crc32(torch.get_rng_state().numpy().tobytes())}. */
-        void rng(String key) {
-            CRC32 crc = new CRC32();
-            crc.update(Ember.getRngState().toByteArray());
-            rec(key, (double) crc.getValue());
-        }
-
-        void summary(String key, Tensor v) {
-            rec(key, v.sum().item(), v.abs().sum().item(), v.mul(v).sum().item());
+            super(EXPECTED, program, seed);
         }
 
         /**
          * Each floating state_dict entry's sum, sum of magnitudes and sum of squares under {@code prefix}; of an
          * attention's in_proj_bias the query and value thirds only.
          */
+        @Override
         void summaries(Module model, String prefix) {
             for (Map.Entry<String, Tensor> e : model.stateDict().entrySet()) {
                 Tensor v = e.getValue();
@@ -241,20 +162,6 @@ class OutsiderPrograms21Test {
                 }
             }
         }
-
-        void done() {
-            assertTrue(mismatches.isEmpty(), program + ": " + mismatches.size() + " records differ, the first ones "
-                    + mismatches.subList(0, Math.min(8, mismatches.size())));
-            assertEquals(want.size(), seen.size(), program + ": records made " + seen + " of " + want.keySet());
-            assertTrue(seen.containsAll(want.keySet()), program + ": every record made");
-        }
-    }
-
-    /** One training step's records: the batch's dataset indices, the loss values, the generator's state after it. */
-    private static void stepRecords(Replay r, int step, Tensor ids, double... losses) {
-        r.rec("idx." + step, ids);
-        r.rec("loss." + step, losses);
-        r.rng("rng." + step);
     }
 
     // ------------------------------------------------------------------ 1. MLP classifier
@@ -284,7 +191,7 @@ class OutsiderPrograms21Test {
                 Tensor loss = Functional.crossEntropy(model.forward(b.get(0)), b.get(1));
                 loss.backward();
                 opt.step();
-                stepRecords(r, step++, b.get(2), loss.item());
+                r.stepRecords(step++, b.get(2), loss.item());
             }
             model.eval();
             double total = 0;
@@ -324,7 +231,7 @@ class OutsiderPrograms21Test {
                 Tensor loss = Functional.nllLoss(Functional.logSoftmax(model.forward(b.get(0)), 1), b.get(1));
                 loss.backward();
                 opt.step();
-                stepRecords(r, step++, b.get(2), loss.item());
+                r.stepRecords(step++, b.get(2), loss.item());
             }
         }
         model.eval();
@@ -383,7 +290,7 @@ class OutsiderPrograms21Test {
                 loss.backward();
                 ClipGrad.clipGradNorm_(model.parameters(), 1.0);
                 opt.step();
-                stepRecords(r, step++, b.get(2), loss.item());
+                r.stepRecords(step++, b.get(2), loss.item());
             }
         }
         model.eval();
@@ -451,7 +358,7 @@ class OutsiderPrograms21Test {
                 Tensor loss = Functional.crossEntropy(model.forward(b.get(0)), b.get(1), "mean", 0.1);
                 loss.backward();
                 opt.step();
-                stepRecords(r, step++, b.get(2), loss.item());
+                r.stepRecords(step++, b.get(2), loss.item());
             }
         }
         model.eval();
@@ -554,7 +461,7 @@ class OutsiderPrograms21Test {
                 loss.backward();
                 ClipGrad.clipGradNorm_(model.parameters(), 0.1);
                 opt.step();
-                stepRecords(r, step++, b.get(3), loss.item());
+                r.stepRecords(step++, b.get(3), loss.item());
             }
             sched.step();
         }
@@ -624,7 +531,7 @@ class OutsiderPrograms21Test {
                 Tensor loss = bce.add(kld);
                 loss.backward();
                 opt.step();
-                stepRecords(r, step++, b.get(1), loss.item(), bce.item(), kld.item());
+                r.stepRecords(step++, b.get(1), loss.item(), bce.item(), kld.item());
             }
         }
         model.eval();
@@ -1155,7 +1062,7 @@ class OutsiderPrograms21Test {
                 Tensor loss = Functional.crossEntropy(model.forward(b.get(0)), b.get(1));
                 loss.backward();
                 opt.step();
-                stepRecords(r, step++, b.get(2), loss.item());
+                r.stepRecords(step++, b.get(2), loss.item());
             }
             sched.step();
         }
@@ -1196,7 +1103,7 @@ class OutsiderPrograms21Test {
                 opt.zeroGrad();
                 loss.backward();
                 opt.step();
-                stepRecords(r, step++, b.get(1), loss.item());
+                r.stepRecords(step++, b.get(1), loss.item());
             }
         }
         double[] be = betas.toDoubleArray();
@@ -1385,7 +1292,7 @@ class OutsiderPrograms21Test {
                 Tensor loss = Functional.crossEntropy(model.forward(b.get(0)), b.get(1), "mean", 0.1);
                 loss.backward();
                 opt.step();
-                stepRecords(r, step++, b.get(2), loss.item());
+                r.stepRecords(step++, b.get(2), loss.item());
             }
         }
         model.eval();
@@ -1447,7 +1354,7 @@ class OutsiderPrograms21Test {
                 loss.backward();
                 opt.step();
                 temp = Math.max(temp * Math.exp(-0.03 * step), 0.5);
-                stepRecords(r, step++, b.get(1), loss.item(), bce.item(), kld.item(), temp);
+                r.stepRecords(step++, b.get(1), loss.item(), bce.item(), kld.item(), temp);
             }
         }
         model.eval();
@@ -1558,7 +1465,7 @@ class OutsiderPrograms21Test {
                 Tensor loss = model.logProb(bt.get(0), base).mean().neg();
                 loss.backward();
                 opt.step();
-                stepRecords(r, step++, bt.get(1), loss.item());
+                r.stepRecords(step++, bt.get(1), loss.item());
             }
         }
         try (GradMode off = Ember.noGrad()) {

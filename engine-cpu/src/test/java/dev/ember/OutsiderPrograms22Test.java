@@ -40,20 +40,12 @@ import dev.ember.optim.SwaUtils;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.CRC32;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Session 46's outsider pass, round 22: the model utilities of the PyTorch tutorials and docs, each program written as
@@ -103,7 +95,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class OutsiderPrograms22Test {
     private static final DType F64 = DType.FLOAT64;
-    private static final Map<String, Map<String, String[]>> EXPECTED = load();
+    private static final Map<String, Map<String, String[]>> EXPECTED = OutsiderReplay.load("outsiderprograms22");
     private final Generator.Algorithm before = Ember.defaultGeneratorAlgorithm();
 
     @AfterEach
@@ -111,163 +103,11 @@ class OutsiderPrograms22Test {
         Ember.setDefaultGeneratorAlgorithm(before);
     }
 
-    private static Map<String, Map<String, String[]>> load() {
-        Map<String, Map<String, String[]>> out = new LinkedHashMap<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(
-                OutsiderPrograms22Test.class.getResourceAsStream("/outsiderprograms22/expected.txt"), StandardCharsets.UTF_8))) {
-            Map<String, String[]> cur = null;
-            for (String line = r.readLine(); line != null; line = r.readLine()) {
-                if (line.startsWith("=== ")) {
-                    cur = new LinkedHashMap<>();
-                    out.put(line.substring(4), cur);
-                } else if (!line.isEmpty()) {
-                    String[] parts = line.split(" ");
-                    String[] vals = new String[parts.length - 1];
-                    System.arraycopy(parts, 1, vals, 0, vals.length);
-                    cur.put(parts[0], vals);
-                }
-            }
-        } catch (Exception ex) {
-            throw new IllegalStateException("cannot read outsiderprograms22/expected.txt", ex);
-        }
-        return out;
-    }
-
-    /**
-     * One program's replay: seeds PyTorch's generator, then checks each record against PyTorch's as it comes, gathering
-     * the mismatches in program order (so the first one named is the first step that diverges), and at {@link #done}
-     * fails on any and checks that every record was made.
-     */
-    private static final class Replay {
-        private final String program;
-        private final Map<String, String[]> want;
-        private final List<String> seen = new ArrayList<>();
-        private final List<String> mismatches = new ArrayList<>();
-
+    /** {@link OutsiderReplay.Replay} over this round's records. */
+    private static final class Replay extends OutsiderReplay.Replay {
         Replay(String program, long seed) {
-            this.program = program;
-            this.want = EXPECTED.get(program);
-            assertTrue(want != null && !want.isEmpty(), "no records for " + program);
-            Ember.setDefaultGeneratorAlgorithm(Generator.Algorithm.MT19937);
-            Ember.manualSeed(seed);
+            super(EXPECTED, program, seed);
         }
-
-        void rec(String key, double... got) {
-            String[] w = want.get(key);
-            if (w == null) {
-                fail(program + ": PyTorch made no record " + key);
-            }
-            seen.add(key);
-            if (w.length != got.length) {
-                mismatches.add(key + ": " + got.length + " values, PyTorch's " + w.length);
-                return;
-            }
-            double scale = 0;
-            for (String s : w) {
-                scale = Math.max(scale, Math.abs(Double.parseDouble(s)));
-            }
-            for (int i = 0; i < w.length; i++) {
-                double e = Double.parseDouble(w[i]);
-                double tol = w[i].contains("0x") ? 1e-12 * scale : 0.0;
-                if (!(Math.abs(e - got[i]) <= tol)) {
-                    mismatches.add(key + "[" + i + "]: " + got[i] + ", PyTorch's " + e);
-                    return;
-                }
-            }
-        }
-
-        void rec(String key, Tensor t) {
-            rec(key, t.detach().to(F64).contiguous().toDoubleArray());
-        }
-
-        void rec(String key, List<Integer> ints) {
-            rec(key, ints.stream().mapToDouble(Integer::doubleValue).toArray());
-        }
-
-        /** The CRC-32 of the default generator's state, {@code zlib.crc32(torch.get_rng_state().numpy().tobytes())}. */
-        void rng(String key) {
-            CRC32 crc = new CRC32();
-            crc.update(Ember.getRngState().toByteArray());
-            rec(key, (double) crc.getValue());
-        }
-
-        void summary(String key, Tensor t) {
-            Tensor v = t.detach().to(F64);
-            rec(key, v.sum().item(), v.abs().sum().item(), v.mul(v).sum().item());
-        }
-
-        /** Each floating state_dict entry's sum, sum of magnitudes and sum of squares under {@code prefix}. */
-        void summaries(Module model, String prefix) {
-            for (Map.Entry<String, Tensor> e : model.stateDict().entrySet()) {
-                Tensor v = e.getValue();
-                if (v.dtype().isFloatingPoint()) {
-                    summary(prefix + e.getKey(), v.detach().to(F64));
-                }
-            }
-        }
-
-        /** A record compared bit for bit (a float32 tensor's values widened to double, as PyTorch's tolist()). */
-        void exact(String key, Tensor t) {
-            exact(key, t.detach().to(F64).contiguous().toDoubleArray());
-        }
-
-        /** Values compared bit for bit. */
-        void exact(String key, double[] got) {
-            String[] w = want.get(key);
-            if (w == null) {
-                fail(program + ": PyTorch made no record " + key);
-            }
-            seen.add(key);
-            if (w.length != got.length) {
-                mismatches.add(key + ": " + got.length + " values, PyTorch's " + w.length);
-                return;
-            }
-            for (int i = 0; i < w.length; i++) {
-                if (Double.compare(Double.parseDouble(w[i]), got[i]) != 0) {
-                    mismatches.add(key + "[" + i + "]: " + Double.toHexString(got[i]) + ", PyTorch's " + w[i]);
-                    return;
-                }
-            }
-        }
-
-        /** A yes/no record (PyTorch's bool, 1 or 0). */
-        void rec(String key, boolean yes) {
-            rec(key, yes ? 1.0 : 0.0);
-        }
-
-        /** Names (state_dict keys, named_parameters, named_buffers), in order, as strings. */
-        void names(String key, Collection<String> got) {
-            String full = "names." + key;
-            String[] w = want.get(full);
-            if (w == null) {
-                fail(program + ": PyTorch made no record " + full);
-            }
-            seen.add(full);
-            if (!List.of(w).equals(new ArrayList<>(got))) {
-                mismatches.add(full + ": " + got + ", PyTorch's " + List.of(w));
-            }
-        }
-
-        void done() {
-            assertTrue(mismatches.isEmpty(), program + ": " + mismatches.size() + " records differ, the first ones "
-                    + mismatches.subList(0, Math.min(8, mismatches.size())));
-            assertEquals(want.size(), seen.size(), program + ": records made " + seen + " of " + want.keySet());
-            assertTrue(seen.containsAll(want.keySet()), program + ": every record made");
-        }
-    }
-
-    /** One training step's records: the batch's dataset indices, the loss values, the generator's state after it. */
-    private static void stepRecords(Replay r, int step, Tensor ids, double... losses) {
-        r.rec("idx." + step, ids);
-        r.rec("loss." + step, losses);
-        r.rng("rng." + step);
-    }
-
-    /** One training step's records: the batch's dataset indices, the loss, the generator's state after it. */
-    private static void stepRecords(Replay r, int step, Tensor ids, double loss) {
-        r.rec("idx." + step, ids);
-        r.rec("loss." + step, loss);
-        r.rng("rng." + step);
     }
 
     /** A loss of the model's output and the targets. */
@@ -288,7 +128,7 @@ class OutsiderPrograms22Test {
                     afterBackward.run();
                 }
                 opt.step();
-                stepRecords(r, step++, b.get(2), loss.item());
+                r.stepRecords(step++, b.get(2), loss.item());
             }
         }
         return step;
@@ -1201,7 +1041,7 @@ class OutsiderPrograms22Test {
                 loss.backward();
                 opt.step();
                 emaModel.updateParameters(model);
-                stepRecords(r, step++, b.get(2), loss.item());
+                r.stepRecords(step++, b.get(2), loss.item());
             }
         }
         r.rec("n_averaged", emaModel.nAveraged());

@@ -18,9 +18,10 @@ import java.util.Set;
  * vector path (one rounding) covers whole passes of {@code 2 * Vectorized<Half>::size()} elements, 32 on AVX2 and
  * DEFAULT builds and 64 on AVX512 (engine-cpu's {@code HalfLoops.axpyRow}); the draws of PyTorch's CPU generator, whose
  * products and sums are fused where the build has FMA (every capability but DEFAULT) and whose float32 normal fill takes
- * avx_mathfun's log, sine and cosine there and the C library's on DEFAULT; the float32 and bfloat16 2-norm over
- * trailing dims of a contiguous tensor, whose vector kernel sums the squares in 8 lanes (16 on AVX512), fused where
- * the build has FMA (engine-api's {@code NormTwoKernel}).
+ * avx_mathfun's log, sine and cosine there and the C library's on DEFAULT; float32/float64 arange and linspace (passes
+ * of two vectors, fused where the build has FMA) and the 2-D CPU grid_sample's unnormalization (fused there); the
+ * float32 and bfloat16 2-norm over trailing dims of a contiguous tensor, whose vector kernel sums the squares in 8
+ * lanes (16 on AVX512), fused where the build has FMA (engine-api's {@code NormTwoKernel}).
  *
  * <p>Internal: public only because engine-cpu's kernels and engine-api's generator both read it.
  */
@@ -77,8 +78,33 @@ public final class CpuCapability {
         return VALUE;
     }
 
-    /** The elements per pass of the vector loop for float16/bfloat16: 64 on AVX512, 32 otherwise. */
+    /**
+     * The elements per pass of the vector loop for float16/bfloat16 ({@code 2 * Vectorized<Half>::size()}): 64 on
+     * AVX512, 32 otherwise.
+     */
     public static int halfVectorPass() {
-        return VALUE.equals("AVX512") ? 64 : 32;
+        return vectorBytes(VALUE); // two vectors of 2-byte elements
+    }
+
+    /**
+     * The bytes of one {@code Vectorized} vector in PyTorch's build of {@code capability}: 64 on {@code "AVX512"}, 32
+     * on {@code "AVX2"} and {@code "DEFAULT"} (whose {@code Vectorized} is 32 bytes as well).
+     *
+     * @param capability {@code "AVX512"}, {@code "AVX2"} or {@code "DEFAULT"}
+     * @return 64 or 32
+     */
+    public static int vectorBytes(String capability) {
+        return capability.equals("AVX512") ? 64 : 32;
+    }
+
+    /**
+     * Whether PyTorch's build of {@code capability} fuses a product and a sum into one rounding (GCC contracts
+     * {@code a * b + c} into a fused multiply-add where the build targets FMA): every capability but {@code "DEFAULT"}.
+     *
+     * @param capability {@code "AVX512"}, {@code "AVX2"} or {@code "DEFAULT"}
+     * @return true but for {@code "DEFAULT"}
+     */
+    public static boolean fusesMultiplyAdd(String capability) {
+        return !capability.equals("DEFAULT");
     }
 }

@@ -140,6 +140,15 @@ final class Dist {
         return out;
     }
 
+    /**
+     * {@code t} expanded to {@code shape}, or null where {@code t} is: what a distribution's {@code expand} carries over
+     * of a parameter or a lazily computed matrix that may be absent (PyTorch's expand copies whichever its
+     * {@code __dict__} holds).
+     */
+    static Tensor expandOrNull(Tensor t, int[] shape) {
+        return t == null ? null : t.expand(shape);
+    }
+
     /** A number as a 0-dim tensor of the default type ({@link dev.ember.Ember#getDefaultDtype}), as {@code broadcast_all} makes it. */
     static Tensor scalar(double v) {
         return Tensor.full(dev.ember.Ember.getDefaultDtype(), v);

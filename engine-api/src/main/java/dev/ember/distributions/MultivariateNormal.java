@@ -270,13 +270,13 @@ public class MultivariateNormal extends Distribution {
         // as PyTorch's expand: the parameter given, expanded, and the factor already computed
         int[] mat = Dist.concat(batchShape, new int[] {n, n});
         Tensor l = loc.expand(Dist.concat(batchShape, new int[] {n}));
-        MultivariateNormal e = new MultivariateNormal(l, covarianceGiven == null ? null : covarianceGiven.expand(mat),
-                precisionGiven == null ? null : precisionGiven.expand(mat), scaleTrilGiven == null ? null : scaleTrilGiven.expand(mat),
+        MultivariateNormal e = new MultivariateNormal(l, Dist.expandOrNull(covarianceGiven, mat),
+                Dist.expandOrNull(precisionGiven, mat), Dist.expandOrNull(scaleTrilGiven, mat),
                 batchShape.clone(), validateArgs, unbroadcastedScaleTril);
         // and the matrices computed so far, as PyTorch's expand copies whatever its __dict__ holds
-        e.covarianceLazy = covarianceLazy == null ? null : covarianceLazy.expand(mat);
-        e.precisionLazy = precisionLazy == null ? null : precisionLazy.expand(mat);
-        e.scaleTrilLazy = scaleTrilLazy == null ? null : scaleTrilLazy.expand(mat);
+        e.covarianceLazy = Dist.expandOrNull(covarianceLazy, mat);
+        e.precisionLazy = Dist.expandOrNull(precisionLazy, mat);
+        e.scaleTrilLazy = Dist.expandOrNull(scaleTrilLazy, mat);
         return e;
     }
 

@@ -359,13 +359,13 @@ public class Wishart extends ExponentialFamily {
         Tensor tril = unbroadcastedScaleTril.expand(covShape);
         Tensor d = df.expand(batchShape);
         Wishart e = new Wishart(new Object[] {batchShape.clone(), eventShape(), d,
-            covarianceGiven == null ? null : covarianceGiven.expand(covShape),
-            precisionGiven == null ? null : precisionGiven.expand(covShape),
-            scaleTrilGiven == null ? null : scaleTrilGiven.expand(covShape), tril, null}, validateArgs);
+            Dist.expandOrNull(covarianceGiven, covShape),
+            Dist.expandOrNull(precisionGiven, covShape),
+            Dist.expandOrNull(scaleTrilGiven, covShape), tril, null}, validateArgs);
         // and the matrices computed so far, as PyTorch's expand copies whichever its __dict__ holds (its repr lists them)
-        e.covarianceLazy = covarianceLazy == null ? null : covarianceLazy.expand(covShape);
-        e.precisionLazy = precisionLazy == null ? null : precisionLazy.expand(covShape);
-        e.scaleTrilLazy = scaleTrilLazy == null ? null : scaleTrilLazy.expand(covShape);
+        e.covarianceLazy = Dist.expandOrNull(covarianceLazy, covShape);
+        e.precisionLazy = Dist.expandOrNull(precisionLazy, covShape);
+        e.scaleTrilLazy = Dist.expandOrNull(scaleTrilLazy, covShape);
         return e;
     }
 }
