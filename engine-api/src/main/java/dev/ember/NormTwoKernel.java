@@ -94,8 +94,8 @@ final class NormTwoKernel {
      * vector pass holds twice as many.
      */
     static float rowNorm(float[] x, int off, int n, boolean bf16, String capability) {
-        boolean fma = !capability.equals("DEFAULT");
-        int lanes = capability.equals("AVX512") ? 16 : 8;
+        boolean fma = CpuCapability.fusesMultiplyAdd(capability);
+        int lanes = CpuCapability.vectorBytes(capability) / Float.BYTES;
         int pass = bf16 ? 2 * lanes : lanes;
         float[] acc = new float[lanes];
         int d = 0;
