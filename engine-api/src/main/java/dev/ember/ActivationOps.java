@@ -186,9 +186,20 @@ final class ActivationOps {
         // elu_backward (is_result false): x <= 0 ? grad * input_scale * negcoef * exp(x * input_scale) : grad * scale;
         // at x == 0 written as a constant, since PyTorch's elu_double_backward masks its derivative in x with x < 0
         double atZero = backwardInputScale * negcoef;
-        java.util.function.BinaryOperator<Tensor> eluBackward = (g, xs) -> Tensor.where(xs.lt(0L),
-                g.mul(xs.mul(backwardInputScale).exp().mul(atZero)),
-                Tensor.where(xs.eq(0L), g.mul(atZero), g.mul(scale)));
+        java.util.function.BinaryOperator<Tensor> eluBackward = (g, xs) -> {
+            if (xs.dtype == DType.FLOAT32 || xs.dtype == DType.FLOAT64) {
+                // the kernel's order and types: ((grad * negiptcoef) * negcoef) * exp(x * negiptcoef), negcoef =
+                // alpha.to<scalar_t>() * scale.to<scalar_t>() (a float32 product for float32)
+                boolean f32 = xs.dtype == DType.FLOAT32;
+                double ni = f32 ? (float) backwardInputScale : backwardInputScale;
+                double nc = f32 ? (double) ((float) alpha * (float) scale) : alpha * scale;
+                Tensor gn = g.mul(ni).mul(nc);
+                return Tensor.where(xs.lt(0L), gn.mul(xs.mul(ni).exp()),
+                        Tensor.where(xs.eq(0L), gn, g.mul(scale)));
+            }
+            return Tensor.where(xs.lt(0L), g.mul(xs.mul(backwardInputScale).exp().mul(atZero)),
+                    Tensor.where(xs.eq(0L), g.mul(atZero), g.mul(scale)));
+        };
         // under create_graph, PyTorch's EluBackwardBackward0 (celu's too: its backward is elu_backward), whose input
         // formula is elu_double_backward: elu_backward(gg * g * input_scale, ..., x) * (x < 0)
         return record(out, name, x, (g, xs) -> backwardNode("EluBackwardBackward0", g, xs, eluBackward,
@@ -220,6 +231,10 @@ final class ActivationOps {
         // silu_backward: grad * sigmoid * (1 + x * (1 - sigmoid))
         return record(out, "SiluBackward0", x, (g, xs) -> {
             Tensor s = xs.sigmoid();
+            if (xs.dtype == DType.FLOAT32 || xs.dtype == DType.FLOAT64) {
+                // x86 PyTorch's kernel contracts 1 + x * (1 - s) into fma(x, 1 - s, 1) (addcmul's kernel)
+                return g.mul(s).mul(s.onesLike().addcmul(xs, s.rsub(1.0)));
+            }
             return g.mul(s).mul(xs.mul(s.rsub(1.0)).add(1.0));
         });
     }
@@ -231,6 +246,11 @@ final class ActivationOps {
         // mish_backward: grad * (tanh_softplus + x * sigmoid * (1 - tanh_softplus^2))
         return record(out, "MishBackward0", x, (g, xs) -> {
             Tensor ts = xs.exp().log1p().tanh();
+            if (xs.dtype == DType.FLOAT32 || xs.dtype == DType.FLOAT64) {
+                // x86 PyTorch's kernel contracts both: fma(x * sigmoid, fma(-ts, ts, 1), ts) (addcmul's kernel)
+                Tensor oneMinus = ts.onesLike().addcmul(ts, ts, -1.0);
+                return g.mul(ts.addcmul(xs.mul(xs.sigmoid()), oneMinus));
+            }
             return g.mul(ts.add(xs.mul(xs.sigmoid()).mul(ts.mul(ts).rsub(1.0))));
         });
     }

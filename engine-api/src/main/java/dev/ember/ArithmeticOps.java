@@ -799,14 +799,21 @@ final class ArithmeticOps {
     }
 
     /**
-     * PyTorch's {@code tanh_backward(grad, y)}: {@code grad * (1 - y * y)}, recorded (under create_graph) as its own
+     * PyTorch's {@code tanh_backward(grad, y)}: {@code grad * (1 - y * y)}, for float32 and float64 with x86 PyTorch's
+     * rounding {@code grad * fma(-y, y, 1)} (its kernels are compiled with FMA contraction), recorded (under create_graph) as its own
      * node TanhBackwardBackward0, whose formulas are derivatives.yaml's: {@code tanh_backward(gg, y)} for the gradient
      * and {@code gg * (-2 * y * grad)} for the output.
      */
     static Tensor tanhBackward(Tensor g, Tensor y) {
         Tensor r;
         try (GradMode off = Ember.noGrad()) {
-            r = g.mul(y.mul(y).rsub(1.0));
+            if (y.dtype == DType.FLOAT32 || y.dtype == DType.FLOAT64) {
+                // x86 PyTorch's kernel is compiled with FMA contraction: 1 - y * y is fma(-y, y, 1), one rounding
+                // (addcmul's kernel: fma(-1 * y, y, 1), -1 * y exact)
+                r = g.mul(y.onesLike().addcmul(y, y, -1.0));
+            } else {
+                r = g.mul(y.mul(y).rsub(1.0));
+            }
         }
         return record(r, "TanhBackwardBackward0", new Tensor[] {g, y}, n -> {
             SavedTensor sg = n.needsInputGrad(1) ? n.save(g) : null;

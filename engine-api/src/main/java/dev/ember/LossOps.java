@@ -1,6 +1,7 @@
 package dev.ember;
 
 import dev.ember.backend.BinaryOp;
+import dev.ember.backend.CpuCapability;
 
 import java.util.Arrays;
 
@@ -564,7 +565,8 @@ final class LossOps {
     /**
      * PyTorch's smooth_l1_loss for beta > 0: {@code 0.5 z^2 / beta} where {@code z = |input - target| < beta}, else
      * {@code z - 0.5 beta}; SmoothL1LossBackward0 with smooth_l1_loss_backward ({@code +-norm * grad} outside the band,
-     * {@code norm * x * grad / beta} inside). Beta 0 is l1_loss in PyTorch 2.x's F.smooth_l1_loss (Functional).
+     * {@code norm * x * grad / beta} inside; the CPU kernel's vector and scalar paths round differently, followed by
+     * {@code scalarTail}). Beta 0 is l1_loss in PyTorch 2.x's F.smooth_l1_loss (Functional).
      */
     static Tensor smoothL1Loss(Tensor input, Tensor target, String reduction, double beta) {
         if (Autocast.on()) return Autocast.apply("smooth_l1_loss", t -> smoothL1Loss(t[0], t[1], reduction, beta),
@@ -643,21 +645,82 @@ final class LossOps {
                     return g -> {
                         Tensor x = sx.get();
                         Tensor y = st.get();
+                        Tensor tail = scalarTail(x, y, g);
                         return new Tensor[] {
-                            n.needsInputGrad(0) ? robustBackward(g, x.sub(y), red, count, p, huber) : null,
-                            n.needsInputGrad(1) ? robustBackward(g, y.sub(x), red, count, p, huber) : null};
+                            n.needsInputGrad(0) ? robustBackward(g, x.sub(y), red, count, p, param, huber, tail)
+                                    : null,
+                            n.needsInputGrad(1) ? robustBackward(g, y.sub(x), red, count, p, param, huber, tail)
+                                    : null};
                     };
                 });
     }
 
-    /** smooth_l1_loss_backward and huber_loss_backward for the difference {@code x} (input - target, or swapped). */
-    private static Tensor robustBackward(Tensor g, Tensor x, int red, long numel, double p, boolean huber) {
+    /**
+     * Where smooth_l1_loss_backward's and huber_loss_backward's CPU kernels take their scalar expressions: a boolean
+     * mask over the gradient's elements, or null where there is no CPU float32/float64 kernel to follow. PyTorch's
+     * kernels round differently in their two paths (smooth_l1: vector {@code norm * (x / beta) * grad}, scalar
+     * {@code norm * x * grad / beta} with beta a double; huber outside the band: vector {@code (norm * +-delta) * grad},
+     * scalar {@code (+-norm * grad) * delta} with delta a double), and {@code vectorized_loop}
+     * takes whole passes of {@link CpuCapability#floatVectorPass()} float32 elements (half as many float64) with the
+     * vector one and the rest of the run with the scalar one. Emulated where the iteration is one contiguous run
+     * (input and target contiguous of one shape, the gradient too or a single element broadcast) of at most
+     * {@code GRAIN_SIZE} (32768) elements; beyond it PyTorch splits the run by its thread count, and a strided or
+     * broadcast iteration runs row by row, which Ember does not follow (it takes the scalar expression there).
+     */
+    private static Tensor scalarTail(Tensor input, Tensor target, Tensor g) {
+        if (!input.device.isCpu() || !(input.dtype == DType.FLOAT32 || input.dtype == DType.FLOAT64)
+                || target.dtype != input.dtype || g.dtype != input.dtype) {
+            return null;
+        }
+        long n = input.numel();
+        boolean run = Arrays.equals(input.shape, target.shape) && input.isContiguous()
+                && target.isContiguous() && n <= 32768
+                && (g.numel() == 1 || (Arrays.equals(g.shape, input.shape) && g.isContiguous()));
+        if (!run) {
+            return input.onesLike().to(DType.BOOL);
+        }
+        int pass = CpuCapability.floatVectorPass() / (input.dtype == DType.FLOAT64 ? 2 : 1);
+        long vectorized = n / pass * pass;
+        return Tensor.arange(n).ge(vectorized).reshape(input.shape);
+    }
+
+    /**
+     * smooth_l1_loss_backward and huber_loss_backward for the difference {@code x} (input - target, or swapped);
+     * {@code tail} ({@link #scalarTail}) says where the kernel rounds as its scalar expressions.
+     */
+    private static Tensor robustBackward(Tensor g, Tensor x, int red, long numel, double p, double param,
+                                         boolean huber, Tensor tail) {
         double norm = red == MEAN ? 1.0 / numel : 1.0;
         Tensor below = x.le(-p);
         Tensor above = x.ge(p);
-        Tensor gn = g.mul(norm); // norm * grad
-        Tensor outside = huber ? gn.mul(p) : gn; // times delta for huber
-        Tensor inside = huber ? x.mul(norm).mul(g) : x.mul(norm).mul(g).div(p); // norm * x * grad (/ beta)
+        if (tail == null) { // no CPU kernel to follow
+            Tensor gn = g.mul(norm); // norm * grad
+            Tensor outside = huber ? gn.mul(p) : gn; // times delta for huber
+            Tensor inside = huber ? x.mul(norm).mul(g) : x.mul(norm).mul(g).div(p); // norm * x * grad (/ beta)
+            return Tensor.where(below, outside.neg(), Tensor.where(above, outside, inside));
+        }
+        boolean f32 = x.dtype == DType.FLOAT32;
+        double nt = f32 ? (float) norm : norm; // norm.to<scalar_t>()
+        Tensor gn = g.mul(nt);
+        Tensor vecInside;
+        Tensor vecOutside;
+        Tensor scalarInside;
+        Tensor scalarOutside;
+        if (huber) {
+            // vector: norm * (x or +-delta) * grad; scalar: norm * x * grad, (+-norm * grad) * delta in double
+            vecInside = x.mul(nt).mul(g);
+            vecOutside = g.mul(f32 ? (double) ((float) nt * (float) p) : nt * p);
+            scalarInside = vecInside;
+            scalarOutside = gn.to(DType.FLOAT64).mul(param).to(x.dtype);
+        } else {
+            // vector: norm * (x / beta or +-1) * grad; scalar: (norm * x * grad) / beta in double, +-norm * grad
+            vecInside = x.div(p).mul(nt).mul(g);
+            vecOutside = gn;
+            scalarInside = x.mul(nt).mul(g).to(DType.FLOAT64).div(param).to(x.dtype);
+            scalarOutside = gn;
+        }
+        Tensor inside = Tensor.where(tail, scalarInside, vecInside);
+        Tensor outside = Tensor.where(tail, scalarOutside, vecOutside);
         return Tensor.where(below, outside.neg(), Tensor.where(above, outside, inside));
     }
 }

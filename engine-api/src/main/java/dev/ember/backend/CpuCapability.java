@@ -107,4 +107,14 @@ public final class CpuCapability {
     public static boolean fusesMultiplyAdd(String capability) {
         return !capability.equals("DEFAULT");
     }
+
+    /**
+     * The elements per pass of the vector loop for float32 ({@code 2 * Vectorized<float>::size()}): 32 on AVX512, 16
+     * otherwise. PyTorch's {@code vectorized_loop} takes whole passes with the kernel's vector expression and the rest
+     * of a contiguous run with its scalar one, so where the two round differently the last elements of a run follow
+     * the scalar expression.
+     */
+    public static int floatVectorPass() {
+        return VALUE.equals("AVX512") ? 32 : 16;
+    }
 }
