@@ -115,6 +115,6 @@ public final class CpuCapability {
      * the scalar expression.
      */
     public static int floatVectorPass() {
-        return VALUE.equals("AVX512") ? 32 : 16;
+        return 2 * vectorBytes(VALUE) / Float.BYTES; // two vectors of 4-byte elements
     }
 }
