@@ -5,10 +5,6 @@ import dev.ember.nn.Linear;
 import dev.ember.nn.utils.Checkpoint;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -30,16 +26,7 @@ class CheckpointNonReentrantTest {
     private static final Map<String, String> EXPECTED = expected();
 
     private static Map<String, String> expected() {
-        Map<String, String> out = new LinkedHashMap<>();
-        try (InputStream in = CheckpointNonReentrantTest.class.getResourceAsStream("/checkpointnonreentrant/expected.txt")) {
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                int sp = line.indexOf(' ');
-                out.put(line.substring(0, sp), line.substring(sp + 1));
-            }
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return out;
+        return LabelledLines.load("/checkpointnonreentrant/expected.txt");
     }
 
     /** refcases.seq: ((7k + shift) mod 19 - 9) * scale in row-major order. */

@@ -11,8 +11,6 @@ import dev.ember.optim.Adam;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.IdentityHashMap;
@@ -134,15 +132,8 @@ class DeepCopyTest {
 
     // ------------------------------------------------------------------ PyTorch's facts
 
-    private static Map<String, String> facts() throws IOException {
-        Map<String, String> out = new LinkedHashMap<>();
-        try (InputStream in = DeepCopyTest.class.getResourceAsStream("/deepcopy/expected.txt")) {
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                int sp = line.indexOf(' ');
-                out.put(line.substring(0, sp), line.substring(sp + 1));
-            }
-        }
-        return out;
+    private static Map<String, String> facts() {
+        return LabelledLines.load("/deepcopy/expected.txt");
     }
 
     private static String py(Object o) {

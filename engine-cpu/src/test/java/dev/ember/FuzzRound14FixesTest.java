@@ -2,11 +2,7 @@ package dev.ember;
 
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.function.BiConsumer;
 
@@ -23,16 +19,7 @@ class FuzzRound14FixesTest {
     private static final Map<String, String> FACTS = facts();
 
     private static Map<String, String> facts() {
-        try (InputStream in = FuzzRound14FixesTest.class.getResourceAsStream("/differentialfuzzr14/fixes.txt")) {
-            Map<String, String> out = new HashMap<>();
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                int sp = line.indexOf(' ');
-                out.put(line.substring(0, sp), line.substring(sp + 1));
-            }
-            return out;
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return LabelledLines.load("/differentialfuzzr14/fixes.txt");
     }
 
     private static Tensor f64(double... v) {

@@ -20,9 +20,6 @@ import dev.ember.nn.Tanh;
 
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,18 +45,7 @@ class FuzzRound18FixesTest {
     private static final Map<String, String> EXPECTED = read();
 
     private static Map<String, String> read() {
-        Map<String, String> out = new LinkedHashMap<>();
-        try (InputStream in = FuzzRound18FixesTest.class.getResourceAsStream("/differentialfuzzr18/fixes.txt")) {
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                int sp = line.indexOf(' ');
-                if (sp > 0) {
-                    out.put(line.substring(0, sp), line.substring(sp + 1));
-                }
-            }
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return out;
+        return LabelledLines.load("/differentialfuzzr18/fixes.txt");
     }
 
     private static void check(String label, String actual) {
