@@ -160,15 +160,7 @@ public class ModuleList<M extends Module> extends Module implements Iterable<M> 
      * PyTorch's {@code list[start:end]}; the bounds follow Python's slices (negative from the end, clamped).
      */
     public ModuleList<M> slice(int start, int end) {
-        List<M> items = items();
-        int n = items.size();
-        int from = Math.min(Math.max(start < 0 ? start + n : start, 0), n);
-        int to = Math.min(Math.max(end < 0 ? end + n : end, 0), n);
-        ModuleList<M> out = new ModuleList<>();
-        for (int i = from; i < to; i++) {
-            out.registerModule(Integer.toString(i - from), items.get(i));
-        }
-        return out;
+        return slice(start, end, null); // Python's list[start:end] is list[start:end:None]
     }
 
     /**

@@ -113,17 +113,7 @@ public class Sequential extends Module {
      * slice's state dict keys are the original's.
      */
     public Sequential slice(int start, int end) {
-        List<Module> layers = layers();
-        int n = layers.size();
-        int from = Math.min(Math.max(start < 0 ? start + n : start, 0), n);
-        int to = Math.min(Math.max(end < 0 ? end + n : end, 0), n);
-        Sequential out = new Sequential();
-        Map<String, Module> named = registeredModules();
-        List<String> names = new ArrayList<>(named.keySet());
-        for (int i = from; i < to; i++) {
-            out.registerModule(names.get(i), layers.get(i));
-        }
-        return out;
+        return slice(start, end, null); // Python's seq[start:end] is seq[start:end:None]
     }
 
     /**
