@@ -78,7 +78,7 @@ final class TorchCpuRandom {
 
     private static Tensor fill(RandomKind kind, int[] shape, DType dtype, double a, double b, Mt19937 mt, int n,
                                boolean contiguous, String capability) {
-        boolean fused = !capability.equals("DEFAULT");
+        boolean fused = CpuCapability.fusesMultiplyAdd(capability);
         switch (kind) {
             case UNIFORM:
                 return uniform(shape, dtype, a, b, mt, n, fused);
@@ -339,7 +339,7 @@ final class TorchCpuRandom {
 
     private static Tensor normal(int[] shape, DType dtype, double mean, double std, Mt19937 mt, int n, boolean contiguous,
                                  String capability) {
-        boolean fused = !capability.equals("DEFAULT");
+        boolean fused = CpuCapability.fusesMultiplyAdd(capability);
         if (n < 16 || !contiguous) {
             double[] v = new double[n];
             for (int i = 0; i < n; i++) {
@@ -456,7 +456,7 @@ final class TorchCpuRandom {
      * the angle computed in double from the float uniform and rounded to float, nothing fused).
      */
     static void boxMuller16(float[] d, int at, float mean, float std, String capability) {
-        boolean fused = !capability.equals("DEFAULT");
+        boolean fused = CpuCapability.fusesMultiplyAdd(capability);
         boolean avx2 = fused;
         float[] sc = new float[2];
         for (int j = 0; j < 8; j++) {
