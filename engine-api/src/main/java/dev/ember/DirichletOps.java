@@ -48,23 +48,28 @@ final class DirichletOps {
     }
 
     /**
-     * {@code torch._dirichlet_grad(x, alpha, total)} elementwise (the three of one shape and floating type): the
-     * reparameterized gradient of each Beta(alpha, total - alpha) sample {@code x} with respect to alpha, scaled by
-     * {@code 1 / (1 - x)}. No history (PyTorch's derivative is not implemented).
+     * {@code torch._dirichlet_grad(x, alpha, total)} elementwise, broadcasting the three as its TensorIterator does (its
+     * message for shapes that do not broadcast; then {@code Found dtype Double but expected Float} for a type other than
+     * x's; then float32 and float64 only): the reparameterized gradient of each Beta(alpha, total - alpha) sample
+     * {@code x} with respect to alpha, scaled by {@code 1 / (1 - x)}. No history (PyTorch's derivative is not
+     * implemented).
      */
     static Tensor grad(Tensor x, Tensor alpha, Tensor total) {
-        if (!java.util.Arrays.equals(x.shape, alpha.shape) || !java.util.Arrays.equals(x.shape, total.shape)) {
-            throw new IllegalArgumentException("_dirichlet_grad: expected x, alpha and total of one shape, got "
-                    + Format.size(x.shape) + ", " + Format.size(alpha.shape) + " and " + Format.size(total.shape));
+        int[] shape = Shapes.broadcast(Shapes.broadcast(x.shape, alpha.shape), total.shape);
+        for (Tensor t : new Tensor[] {alpha, total}) {
+            if (t.dtype != x.dtype) {
+                throw new IllegalArgumentException("Found dtype " + Format.scalarType(t.dtype) + " but expected "
+                        + Format.scalarType(x.dtype));
+            }
         }
         requireFloatOrDouble(x, "_dirichlet_grad_cpu");
         double[] xs;
         double[] as;
         double[] ts;
         try (GradMode off = Ember.noGrad()) {
-            xs = x.detach().contiguous().toDoubleArray();
-            as = alpha.detach().contiguous().to(x.dtype).toDoubleArray();
-            ts = total.detach().contiguous().to(x.dtype).toDoubleArray();
+            xs = x.detach().expand(shape).contiguous().toDoubleArray();
+            as = alpha.detach().expand(shape).contiguous().toDoubleArray();
+            ts = total.detach().expand(shape).contiguous().toDoubleArray();
         }
         boolean fl = x.dtype != DType.FLOAT64;
         double[] out = new double[xs.length];
@@ -72,7 +77,7 @@ final class DirichletOps {
             out[i] = gradOne(xs[i], as[i], ts[i], fl);
         }
         try (GradMode off = Ember.noGrad()) {
-            return Creation.fromFlat(out, x.shape.clone(), DType.FLOAT64, x.device).to(x.dtype);
+            return Creation.fromFlat(out, shape, DType.FLOAT64, x.device).to(x.dtype);
         }
     }
 

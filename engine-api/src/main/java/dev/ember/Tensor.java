@@ -951,7 +951,7 @@ public final class Tensor implements AutoCloseable {
     /**
      * {@code torch._dirichlet_grad(x, alpha, total)}: elementwise, the reparameterized gradient of a Beta(alpha,
      * total - alpha) sample {@code x} with respect to alpha over {@code 1 - x} (ATen's {@code dirichlet_grad_one}); the
-     * three of one shape and type; no history.
+     * three broadcast together, of one type (float32 or float64); no history.
      */
     public static Tensor dirichletGrad(Tensor x, Tensor alpha, Tensor total) {
         Args.require(x, "_dirichlet_grad", "x", 1, "Tensor");
