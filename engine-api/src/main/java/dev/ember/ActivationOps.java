@@ -32,8 +32,7 @@ final class ActivationOps {
     /** PyTorch's dispatch error for a floating-only activation: {@code "silu_cpu" not implemented for 'Long'}. */
     static void checkFloating(Tensor x, String cpuKernel, String cudaKernel) {
         if (!x.dtype.isFloatingPoint() && !x.device.isMeta()) { // a meta kernel checks no element type
-            throw new IllegalArgumentException("\"" + (x.device.isCpu() ? cpuKernel : cudaKernel) + "\" not implemented for '"
-                    + Format.scalarType(x.dtype) + "'");
+            throw Refusals.notImplemented(x.device.isCpu() ? cpuKernel : cudaKernel, x.dtype);
         }
     }
 

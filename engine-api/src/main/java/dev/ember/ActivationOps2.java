@@ -189,8 +189,7 @@ final class ActivationOps2 {
     /** {@code threshold(x, threshold, value)}: {@code x <= threshold ? value : x}; ThresholdBackward0. */
     static Tensor threshold(Tensor x, double threshold, double value) {
         if (x.dtype == DType.BOOL && !x.device.isMeta()) { // a meta kernel checks no element type
-            throw new IllegalArgumentException("\"" + (x.device.isCpu() ? "threshold_cpu" : "threshold_cuda")
-                    + "\" not implemented for 'Bool'");
+            throw Refusals.notImplemented(x.device.isCpu() ? "threshold_cpu" : "threshold_cuda", DType.BOOL);
         }
         Tensor out;
         try (GradMode off = Ember.noGrad()) {

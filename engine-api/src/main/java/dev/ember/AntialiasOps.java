@@ -28,7 +28,7 @@ final class AntialiasOps {
         int[] out = NNOps.upsampleSize(input, outputSize, scaleFactors);
         NNOps.checkUpsample(input, out, 2);
         if (input.dtype != DType.FLOAT32 && input.dtype != DType.FLOAT64) {
-            throw new IllegalArgumentException(NNOps.notImplemented("compute_index_ranges_weights", input.dtype));
+            throw Refusals.notImplemented("compute_index_ranges_weights", input.dtype);
         }
         Taps h = new Taps(input.shape[2], out[0], alignCorners, scaleFactors == null ? 0 : scaleFactors[0], cubic,
                 input.dtype, input.device);

@@ -618,7 +618,7 @@ final class ArithmeticOps {
         }
         DType t = resultType(b, e);
         if (t == DType.BOOL) {
-            throw new IllegalArgumentException("\"pow\" not implemented for 'Bool'");
+            throw Refusals.notImplemented("pow", DType.BOOL);
         }
         Tensor out = binaryKernel(BinaryOp.POW, b, e, t, t);
         return record(out, "PowBackward2", new Tensor[] {e}, n -> {
@@ -649,7 +649,7 @@ final class ArithmeticOps {
     private static Tensor powScalar(Tensor a, Tensor e) {
         if (a.dtype.isFloat8()) {
             // 2.x's pow_tensor_scalar kernel takes fp8 to its integral dispatch "pow", which refuses it (square is pow 2)
-            throw new UnsupportedOperationException("\"pow\" not implemented for '" + a.dtype.scalarTypeName() + "'");
+            throw Refusals.unsupported("pow", a.dtype);
         }
         boolean integralExponent = e.dtype == DType.INT64;
         double exponent = wrappedDouble(e);
@@ -724,7 +724,7 @@ final class ArithmeticOps {
         }
         DType t = resultType(a, b);
         if (t == DType.BOOL) {
-            throw new IllegalArgumentException("\"pow\" not implemented for 'Bool'");
+            throw Refusals.notImplemented("pow", DType.BOOL);
         }
         Tensor out = binaryKernel(BinaryOp.POW, a, b, t, t);
         return record(out, "PowBackward1", new Tensor[] {a, b}, n -> {
@@ -1013,7 +1013,7 @@ final class ArithmeticOps {
             boolean cpu = a.device.isCpu();
             String kernel = lo != null && hi != null ? (cpu ? "clamp_cpu" : "clamp_cuda")
                     : lo != null ? (cpu ? "maximum_cpu" : "max_elementwise_cuda") : (cpu ? "minimum_cpu" : "min_elementwise_cuda");
-            throw new UnsupportedOperationException("\"" + kernel + "\" not implemented for '" + t.scalarTypeName() + "'");
+            throw Refusals.unsupported(kernel, t);
         }
         Tensor out = cast(a, t);
         if (lo != null) {
@@ -1175,7 +1175,7 @@ final class ArithmeticOps {
                 if (a.device.isMeta()) {
                     return; // a meta kernel checks no element type
                 }
-                throw new IllegalArgumentException("\"abs_" + device + "\" not implemented for 'Bool'");
+                throw Refusals.notImplemented("abs_" + device, DType.BOOL);
             case RELU:
                 throw new IllegalArgumentException("Boolean inputs not supported for relu");
             case FLOOR:
@@ -1186,7 +1186,7 @@ final class ArithmeticOps {
                     return;
                 }
                 String kernel = fn.name().toLowerCase(java.util.Locale.ROOT) + (a.device.isCpu() ? "_vml_cpu" : "_cuda");
-                throw new IllegalArgumentException("\"" + kernel + "\" not implemented for 'Bool'");
+                throw Refusals.notImplemented(kernel, DType.BOOL);
             }
             default:
                 break;
@@ -1199,28 +1199,22 @@ final class ArithmeticOps {
             return; // PyTorch's meta functions check no element type: the result has the input's
         }
         if (fn == Fn.FRAC) {
-            throw notImplemented("frac", a.device, a.dtype);
+            throw Refusals.notImplemented("frac", a.device, a.dtype);
         }
         if (fn == Fn.LOG_SIGMOID) {
-            throw notImplemented(a.device.isCpu() ? "log_sigmoid" : "log_sigmoid_forward", a.device, a.dtype);
+            throw Refusals.notImplemented(a.device.isCpu() ? "log_sigmoid" : "log_sigmoid_forward", a.device, a.dtype);
         }
     }
 
     /**
-     * {@link #notImplemented}, thrown unless the device is the meta device: PyTorch's meta functions (a structured
-     * op's, TensorIterator's) check no element type, which only its CPU and CUDA kernels dispatch on, so a meta result
-     * has the type the op computes in.
+     * {@link Refusals#notImplemented(String, Device, DType)} ({@code "fmod_cpu" not implemented for 'Bool'}), thrown
+     * unless the device is the meta device: PyTorch's meta functions (a structured op's, TensorIterator's) check no
+     * element type, which only its CPU and CUDA kernels dispatch on, so a meta result has the type the op computes in.
      */
     static void refuseType(String kernel, Device device, DType t) {
         if (!device.isMeta()) {
-            throw notImplemented(kernel, device, t);
+            throw Refusals.notImplemented(kernel, device, t);
         }
-    }
-
-    /** PyTorch's dispatch error, {@code "fmod_cpu" not implemented for 'Bool'} ({@code _cuda} on a GPU). */
-    static IllegalArgumentException notImplemented(String kernel, Device device, DType t) {
-        return new IllegalArgumentException("\"" + kernel + (device.isCpu() ? "_cpu" : "_cuda") + "\" not implemented for '"
-                + Format.scalarType(t) + "'");
     }
 
     /** The derivatives.yaml formula of each function. */
@@ -1379,7 +1373,7 @@ final class ArithmeticOps {
         }
         if (a.dtype.isComplex()) {
             String kernel = n == 0 ? "digamma" : n == 1 ? "trigamma" : "polygamma";
-            throw new IllegalArgumentException("\"" + kernel + "\" not implemented for '" + Format.scalarType(a.dtype) + "'");
+            throw Refusals.notImplemented(kernel, a.dtype);
         }
         DType t = a.dtype.isFloatingPoint() ? a.dtype : Ember.getDefaultDtype();
         Tensor out = binaryKernel(BinaryOp.POLYGAMMA, Creation.wrap((long) n), cast(a, t), t, t);
@@ -1755,7 +1749,7 @@ final class ArithmeticOps {
             return ComplexMath.lerp(self, end, Creation.wrap(weight));
         }
         if (!self.dtype.isFloatingPoint()) {
-            throw new IllegalArgumentException("\"lerp_kernel_scalar\" not implemented for '" + Format.scalarType(self.dtype) + "'");
+            throw Refusals.notImplemented("lerp_kernel_scalar", self.dtype);
         }
         int[] shape = Shapes.broadcast(self.shape, end.shape);
         DType t = self.dtype;
@@ -1799,7 +1793,7 @@ final class ArithmeticOps {
             return ComplexMath.lerp(self, end, weight);
         }
         if (!self.dtype.isFloatingPoint()) {
-            throw new IllegalArgumentException("\"lerp_kernel_tensor\" not implemented for '" + Format.scalarType(self.dtype) + "'");
+            throw Refusals.notImplemented("lerp_kernel_tensor", self.dtype);
         }
         Shapes.broadcast(Shapes.broadcast(self.shape, end.shape), weight.shape);
         DType t = self.dtype;

@@ -202,8 +202,7 @@ final class ComplexIndexing {
     static Tensor scatterReduce(Tensor self, int dim, Tensor index, Tensor src, String reduce, boolean includeSelf) {
         sameType(self, src, SCATTER_TYPES);
         if (reduce.equals("amax") || reduce.equals("amin")) {
-            throw new UnsupportedOperationException("\"scatter_gather_tensor_cpu_reduce_" + reduce + "\" not implemented for '"
-                    + Format.scalarType(self.dtype) + "'");
+            throw Refusals.unsupported("scatter_gather_tensor_cpu_reduce_" + reduce, self.dtype);
         }
         if (ArithmeticOps.needsGrad(self, src)) {
             throw new UnsupportedOperationException("scatter_reduce does not support automatic differentiation for outputs "
@@ -545,8 +544,7 @@ final class ComplexIndexing {
         String kernel = t.device.type().equals("cuda") && CUDA_KERNELS.containsKey(op) ? CUDA_KERNELS.get(op)
                 : KERNELS.get(op);
         if (kernel != null) {
-            return new UnsupportedOperationException("\"" + kernel + "\" not implemented for '" + t.dtype.scalarTypeName()
-                    + "'");
+            return Refusals.unsupported(kernel, t.dtype);
         }
         String message = MESSAGES.get(op);
         return message == null ? null : new UnsupportedOperationException(message);

@@ -858,7 +858,6 @@ final class ComplexOps {
             }
             return last;
         });
-        return new UnsupportedOperationException("\"" + (op == null ? "this operation" : op) + "\" not implemented for '"
-                + t.dtype.scalarTypeName() + "'");
+        return Refusals.unsupported(op == null ? "this operation" : op, t.dtype);
     }
 }

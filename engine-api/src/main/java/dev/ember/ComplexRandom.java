@@ -26,7 +26,7 @@ final class ComplexRandom {
     /** The in-place fills' type check: floating or complex, else PyTorch's "not implemented" error naming the kernel. */
     static void requireFloatingOrComplex(Tensor t, String kernel) {
         if (!t.dtype.isFloatingPoint() && !t.dtype.isComplex() && !t.device.isMeta()) { // a meta kernel checks no type
-            throw new IllegalArgumentException("\"" + kernel + "\" not implemented for '" + Format.scalarType(t.dtype) + "'");
+            throw Refusals.notImplemented(kernel, t.dtype);
         }
     }
 }

@@ -521,7 +521,7 @@ final class Creation {
     static Tensor arange(double start, double end, double step, DType dtype) {
         if (dtype.isComplex() || dtype == DType.BOOL || dtype.isFloat8() || dtype.isBarebonesUnsigned()) {
             // 2.x's arange_cpu: all types, half, bfloat16
-            throw new IllegalArgumentException("\"arange_cpu\" not implemented for '" + Format.scalarType(dtype) + "'");
+            throw Refusals.notImplemented("arange_cpu", dtype);
         }
         if (dtype.isIntegral()) {
             return arangeIntegral(toInt64(start), toInt64(end), toInt64(step), end - start, step, dtype);
@@ -652,10 +652,10 @@ final class Creation {
             throw new IllegalArgumentException("number of steps must be non-negative");
         }
         if (dtype.isFloat8() || dtype.isBarebonesUnsigned()) { // 2.x's linspace_cpu: all types, complex, half, bfloat16
-            throw new UnsupportedOperationException("\"linspace_cpu\" not implemented for '" + Format.scalarType(dtype) + "'");
+            throw Refusals.unsupported("linspace_cpu", dtype);
         }
         if (dtype == DType.BOOL) {
-            throw new IllegalArgumentException("\"linspace_cpu\" not implemented for 'Bool'");
+            throw Refusals.notImplemented("linspace_cpu", DType.BOOL);
         }
         Shapes.storageNumel(new int[] {steps}, DType.FLOAT64);
         if (dtype.isIntegral() && steps > 0) {
@@ -801,7 +801,7 @@ final class Creation {
             throw new IllegalArgumentException("number of steps must be non-negative");
         }
         if (dtype.isFloat8() || dtype.isBarebonesUnsigned()) { // 2.x's logspace_cpu: all types, complex, half, bfloat16
-            throw new UnsupportedOperationException("\"logspace_cpu\" not implemented for '" + Format.scalarType(dtype) + "'");
+            throw Refusals.unsupported("logspace_cpu", dtype);
         }
         Shapes.storageNumel(new int[] {steps}, DType.FLOAT64);
         boolean floating = dtype.isFloatingPoint();
@@ -977,8 +977,8 @@ final class Creation {
         }
         if ((kind == RandomKind.UNIFORM || kind == RandomKind.NORMAL) && (!dtype.isFloatingPoint() || dtype.isFloat8())
                 && !device.isMeta()) {
-            throw new IllegalArgumentException((kind == RandomKind.UNIFORM ? "\"check_uniform_bounds\"" : "\"normal_kernel_cpu\"")
-                    + " not implemented for '" + dtype.legacyTypeName().replace("Tensor", "") + "'");
+            throw Refusals.notImplemented(kind == RandomKind.UNIFORM ? "check_uniform_bounds" : "normal_kernel_cpu",
+                    dtype);
         }
         int[] sizes = Shapes.checkSizes(shape);
         Shapes.storageNumel(sizes, dtype, device); // empty's size checks, before anything is drawn

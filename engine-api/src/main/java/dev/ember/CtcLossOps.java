@@ -69,8 +69,7 @@ final class CtcLossOps {
         }
         DType dt = logProbs.dtype;
         if (dt != DType.FLOAT32 && dt != DType.FLOAT64) {
-            throw new IllegalArgumentException("\"" + (logProbs.device.isCpu() ? "ctc_loss_cpu" : "ctc_loss_cuda")
-                    + "\" not implemented for '" + Format.scalarType(dt) + "'");
+            throw Refusals.notImplemented(logProbs.device.isCpu() ? "ctc_loss_cpu" : "ctc_loss_cuda", dt);
         }
         int lpDim = batched ? 3 : logProbs.dim() + 1;
         if (lpDim != 3) {

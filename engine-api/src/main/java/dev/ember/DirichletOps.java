@@ -84,8 +84,7 @@ final class DirichletOps {
     /** AT_DISPATCH_FLOATING_TYPES: float32 and float64 only, with PyTorch's "not implemented" message. */
     private static void requireFloatOrDouble(Tensor t, String kernel) {
         if (t.dtype != DType.FLOAT32 && t.dtype != DType.FLOAT64) {
-            throw new IllegalArgumentException("\"" + kernel + "\" not implemented for '" + Format.scalarType(t.dtype)
-                    + "'");
+            throw Refusals.notImplemented(kernel, t.dtype);
         }
     }
 

@@ -522,8 +522,7 @@ public final class FakeQuant {
 
     private static void checkFloating(Tensor x) {
         if (!x.dtype.isFloatingPoint() || x.dtype.isComplex()) {
-            throw new IllegalArgumentException("\"fake_quantize_tensor_cachemask_kernel_type_handling\" not implemented "
-                    + "for '" + Format.scalarType(x.dtype) + "'");
+            throw Refusals.notImplemented("fake_quantize_tensor_cachemask_kernel_type_handling", x.dtype);
         }
     }
 

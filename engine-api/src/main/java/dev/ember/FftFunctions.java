@@ -280,7 +280,7 @@ final class FftFunctions {
         }
         if (t.isComplex()) {
             // PyTorch fills the result with arange, which has no complex kernel
-            throw new IllegalArgumentException("\"arange_cpu\" not implemented for '" + scalarType(t) + "'");
+            throw Refusals.notImplemented("arange_cpu", t);
         }
         int count = onesided ? n / 2 + 1 : n;
         Shapes.checkSizes(new int[] {count});

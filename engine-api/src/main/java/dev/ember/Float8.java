@@ -277,8 +277,7 @@ final class Float8 {
             return Creation.empty(Shapes.broadcast(a.shape, b.shape), t, Device.META); // 2.x's meta kernel: no data
         }
         if (b.numel() == 1 || a.wrappedNumber) {
-            throw new UnsupportedOperationException("\"mul_cpu_reduced_float\" not implemented for '" + t.scalarTypeName()
-                    + "'");
+            throw Refusals.unsupported("mul_cpu_reduced_float", t);
         }
         try (GradMode off = Ember.noGrad()) {
             // each operand in t first (a 0-dim integer operand rounds into t, as TensorIterator casts it)
@@ -298,8 +297,7 @@ final class Float8 {
     static void checkEqualAlias(Tensor a, Tensor b) {
         if (a.dtype == b.dtype && !a.device.isMeta() && a.rawStorage() == b.rawStorage()
                 && a.layout.offset() == b.layout.offset() && Arrays.equals(a.layout.strides(), b.layout.strides())) {
-            throw new UnsupportedOperationException("\"equal_notnan_cpu\" not implemented for '" + a.dtype.scalarTypeName()
-                    + "'");
+            throw Refusals.unsupported("equal_notnan_cpu", a.dtype);
         }
     }
 
@@ -309,8 +307,7 @@ final class Float8 {
      */
     static void refuseTolerance(Tensor a, double rtol, double atol) {
         if (a.dtype.isFloat8() && !(rtol == 0 && atol == 0)) {
-            throw new UnsupportedOperationException("\"mul_cpu_reduced_float\" not implemented for '"
-                    + a.dtype.scalarTypeName() + "'");
+            throw Refusals.unsupported("mul_cpu_reduced_float", a.dtype);
         }
     }
 
@@ -358,8 +355,6 @@ final class Float8 {
         String op = m.startsWith("\"") ? m.substring(1, m.indexOf('"', 1)) : "";
         String base = op.endsWith("_") ? op.substring(0, op.length() - 1) : op;
         String kernel = KERNELS.get(base);
-        return kernel == null ? new UnsupportedOperationException(m)
-                : new UnsupportedOperationException("\"" + kernel + "\" not implemented for '" + t.dtype.scalarTypeName()
-                        + "'");
+        return kernel == null ? new UnsupportedOperationException(m) : Refusals.unsupported(kernel, t.dtype);
     }
 }

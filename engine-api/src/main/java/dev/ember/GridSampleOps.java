@@ -502,9 +502,7 @@ final class GridSampleOps {
             throw new IllegalArgumentException("grid_sampler(): bicubic interpolation only supports 4D input");
         }
         if (!input.dtype().isFloatingPoint()) {
-            throw new IllegalArgumentException(d == 4 ? "\"grid_sampler_2d_cpu\" not implemented for '"
-                    + Format.scalarType(input.dtype()) + "'" : "\"grid_sampler3d_cpu\" not implemented for '"
-                    + Format.scalarType(input.dtype()) + "'");
+            throw Refusals.notImplemented(d == 4 ? "grid_sampler_2d_cpu" : "grid_sampler3d_cpu", input.dtype());
         }
     }
 

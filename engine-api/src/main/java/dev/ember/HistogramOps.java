@@ -22,12 +22,11 @@ final class HistogramOps {
         // PyTorch's order: the outer edges are read from a non-empty input without a range (its "histogramdd"
         // dispatch), then the weight is checked, then the kernel dispatches ("histogram_cpu")
         if (noKernel && range == null && input.numel() > 0) {
-            throw new IllegalArgumentException("\"histogramdd\" not implemented for '" + Format.scalarType(input.dtype) + "'");
+            throw Refusals.notImplemented("histogramdd", input.dtype);
         }
         checkWeight(input, weight);
         if (noKernel) {
-            throw new IllegalArgumentException("\"histogram_cpu\" not implemented for '" + Format.scalarType(input.dtype)
-                    + "'");
+            throw Refusals.notImplemented("histogram_cpu", input.dtype);
         }
         boolean f32 = input.dtype == DType.FLOAT32;
         double[] x = input.toDoubleArray();
@@ -64,8 +63,7 @@ final class HistogramOps {
     static HistogramResult histogram(Tensor input, Tensor bins, Tensor weight, boolean density) {
         MetaOps.refuseDataDependent("aten::histogram.bins_tensor", input, bins, weight); // no meta kernel in PyTorch 2.x
         if (!input.dtype.isFloatingPoint() || input.dtype.isReducedFloatingPoint() || input.dtype.isFloat8()) {
-            throw new IllegalArgumentException("\"histogram_cpu\" not implemented for '" + Format.scalarType(input.dtype)
-                    + "'");
+            throw Refusals.notImplemented("histogram_cpu", input.dtype);
         }
         ArithmeticOps.checkSameDevice(input, bins);
         if (bins.dtype != input.dtype) {
@@ -190,12 +188,11 @@ final class HistogramOps {
         }
         boolean noKernel = !input.dtype.isFloatingPoint() || input.dtype.isReducedFloatingPoint() || input.dtype.isFloat8();
         if (noKernel && range == null && input.numel() > 0) {
-            throw new IllegalArgumentException("\"histogramdd\" not implemented for '" + Format.scalarType(input.dtype) + "'");
+            throw Refusals.notImplemented("histogramdd", input.dtype);
         }
         checkWeightDd(input, weight);
         if (noKernel) {
-            throw new IllegalArgumentException("\"histogramdd_cpu\" not implemented for '" + Format.scalarType(input.dtype)
-                    + "'");
+            throw Refusals.notImplemented("histogramdd_cpu", input.dtype);
         }
         boolean f32 = input.dtype == DType.FLOAT32;
         double[] x = input.contiguous().toDoubleArray();
@@ -264,8 +261,7 @@ final class HistogramOps {
             }
         }
         if (!input.dtype.isFloatingPoint() || input.dtype.isReducedFloatingPoint() || input.dtype.isFloat8()) {
-            throw new IllegalArgumentException("\"histogramdd_cpu\" not implemented for '" + Format.scalarType(input.dtype)
-                    + "'");
+            throw Refusals.notImplemented("histogramdd_cpu", input.dtype);
         }
         double[] x = input.contiguous().toDoubleArray();
         double[] hist = count(x, edges, false, weight == null ? null : weight.contiguous().toDoubleArray(),

@@ -20,8 +20,7 @@ final class IgammaOps {
         Device device = ArithmeticOps.checkSameDevice(a, x);
         DType t = ArithmeticOps.resultType(a, x);
         if ((!t.isFloatingPoint() || t.isFloat8()) && !device.isMeta()) { // a meta kernel checks no element type
-            throw new IllegalArgumentException("\"" + op + (a.device.isCpu() ? "_cpu" : "_cuda") + "\" not implemented for '"
-                    + Format.scalarType(t) + "'");
+            throw Refusals.notImplemented(op, a.device, t);
         }
         int[] shape = Shapes.broadcast(a.shape, x.shape);
         Tensor out;

@@ -57,7 +57,7 @@ final class IndexReduceOps {
     /** The kernel's checks, after the meta function's (and an in-place call's overlap check): its type, the indices. */
     private static void checkKernel(Tensor self, int d, Tensor index, boolean includeSelf) {
         if (self.dtype == DType.BOOL) {
-            throw new IllegalArgumentException("\"index_func_\" not implemented for 'Bool'");
+            throw Refusals.notImplemented("index_func_", DType.BOOL);
         }
         if (!includeSelf && index.numel() > 0) {
             // without self, PyTorch first fills the indexed slices with the reduction's identity by index_fill_, whose

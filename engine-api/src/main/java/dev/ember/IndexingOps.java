@@ -523,7 +523,7 @@ final class IndexingOps {
         ScatterReduce r = reduceOf(reduce);
         ArithmeticOps.checkSameDevice(self, index, src);
         if (r == ScatterReduce.MEAN && self.dtype == DType.BOOL && index.numel() > 0) {
-            throw new IllegalArgumentException("\"scatter_gather_tensor_cpu_reduce_mean\" not implemented for 'Bool'");
+            throw Refusals.notImplemented("scatter_gather_tensor_cpu_reduce_mean", DType.BOOL);
         }
         checkScatterValues(self, d, index);
         return r;
@@ -1957,8 +1957,7 @@ final class IndexingOps {
         }
         if (r.dtype != DType.INT64 && r.dtype != DType.INT32) {
             // PyTorch's dispatch over the index types (repeat_interleave_cpu: int32, int64) refuses the others by name
-            throw new IllegalArgumentException("\"repeat_interleave_cpu\" not implemented for '" + Format.scalarType(r.dtype)
-                    + "'");
+            throw Refusals.notImplemented("repeat_interleave_cpu", r.dtype);
         }
         long[] counts = r.toLongArray();
         long total = 0;

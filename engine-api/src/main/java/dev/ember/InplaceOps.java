@@ -889,12 +889,11 @@ final class InplaceOps {
         Shapes.wrapDim(dim, Math.max(self.dim(), 1));
         boolean trivial = self.dim() == 0 || self.numel() == 0;
         if (!trivial && self.dtype == DType.BOOL && !self.device.isMeta()) { // a meta kernel checks no element type
-            throw new IllegalArgumentException("\"" + kernel + "_cpu\" not implemented for 'Bool'");
+            throw Refusals.notImplemented(kernel + "_cpu", DType.BOOL);
         }
         if (!trivial && self.dtype.isBarebonesUnsigned() && !self.device.isMeta()) {
             // 2.x's cumsum/cumprod kernels dispatch all types, complex, half and bfloat16, no unsigned type
-            throw new UnsupportedOperationException("\"" + kernel + "_out_cpu\" not implemented for '"
-                    + self.dtype.scalarTypeName() + "'");
+            throw Refusals.unsupported(kernel + "_out_cpu", self.dtype);
         }
         if (!trivial) {
             checkNoSelfOverlap(self);

@@ -213,8 +213,7 @@ final class LinalgCompat {
             throw new IllegalArgumentException("torch.geqrf: input must have at least 2 dimensions.");
         }
         if (!a.isComplex() && (!a.dtype.isFloatingPoint() || a.dtype.isReducedFloatingPoint() || a.dtype.isFloat8())) {
-            throw new IllegalArgumentException("\"geqrf_" + a.device.type() + "\" not implemented for '"
-                    + Format.scalarType(a.dtype) + "'");
+            throw Refusals.notImplemented("geqrf_" + a.device.type(), a.dtype);
         }
         int m = a.size(-2);
         int n = a.size(-1);
@@ -456,8 +455,7 @@ final class LinalgCompat {
         int n = a.size(-1);
         int[] batch = Shapes.broadcast(LinalgDecompositions.batchShape(b), LinalgDecompositions.batchShape(a));
         if (!a.dtype.isFloatingPoint() || a.dtype.isReducedFloatingPoint()) {
-            throw new IllegalArgumentException("\"triangular_solve_cpu\" not implemented for '" + Format.scalarType(a.dtype)
-                    + "'");
+            throw Refusals.notImplemented("triangular_solve_cpu", a.dtype);
         }
         Tensor x;
         Tensor m;

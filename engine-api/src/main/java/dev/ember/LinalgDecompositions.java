@@ -670,7 +670,7 @@ final class LinalgDecompositions {
     static Tensor choleskyDeprecated(Tensor a, boolean upper) {
         checkSquare(a, "cholesky", "A");
         if (!a.dtype.isFloatingPoint() && !a.dtype.isComplex()) {
-            throw new IllegalArgumentException("\"cholesky_cpu\" not implemented for '" + Format.scalarType(a.dtype) + "'");
+            throw Refusals.notImplemented("cholesky_cpu", a.dtype);
         }
         return choleskyEx(a, upper, "cholesky", "CholeskyBackward0")[0];
     }
@@ -959,7 +959,7 @@ final class LinalgDecompositions {
             throw new IllegalArgumentException("This function doesn't handle types other than float and double");
         }
         if (a.dtype.isReducedFloatingPoint() && a.device.isCpu()) { // _get_epsilon passed: the kernel has none
-            throw ArithmeticOps.notImplemented("linalg_lstsq", a.device, a.dtype);
+            throw Refusals.notImplemented("linalg_lstsq", a.device, a.dtype);
         }
         DType real = a.dtype.isComplex() ? a.dtype.toReal() : a.dtype;
         double eps = real == DType.FLOAT32 ? Math.ulp(1.0f) : Math.ulp(1.0);
@@ -1080,7 +1080,7 @@ final class LinalgDecompositions {
         // PyTorch's CPU kernel has no float16/bfloat16 (its dispatch refuses them by name; Ember's kernel would fail on
         // the storage type)
         if (a.dtype.isReducedFloatingPoint() && a.device.isCpu()) {
-            throw ArithmeticOps.notImplemented("linalg_svd", a.device, a.dtype);
+            throw Refusals.notImplemented("linalg_svd", a.device, a.dtype);
         }
     }
 
@@ -1438,7 +1438,7 @@ final class LinalgDecompositions {
         }
         // PyTorch's CPU kernel has no float16/bfloat16 either (Ember's kernel would fail on the storage type)
         if (!a.dtype.isFloatingPoint() && !a.dtype.isComplex() || a.dtype.isReducedFloatingPoint() && a.device.isCpu()) {
-            throw new IllegalArgumentException("\"linalg_eigh_cpu\" not implemented for '" + Format.scalarType(a.dtype) + "'");
+            throw Refusals.notImplemented("linalg_eigh_cpu", a.dtype);
         }
         return c == 'U';
     }

@@ -79,7 +79,7 @@ final class LinalgEig {
         }
         LinalgDecompositions.checkSquare(a, fn, "A");
         if (t.isReducedFloatingPoint()) {
-            throw new UnsupportedOperationException("\"linalg_eig_out_cpu\" not implemented for '" + Format.scalarType(t) + "'");
+            throw Refusals.unsupported("linalg_eig_out_cpu", t);
         }
         int n = a.size(-1);
         int batches = LinalgDecompositions.batchOf(a.shape);

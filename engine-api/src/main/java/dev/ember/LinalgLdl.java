@@ -30,8 +30,7 @@ final class LinalgLdl {
         LinalgDecompositions.checkSquare(a, fn, "A");
         LinalgDecompositions.checkFloatingOrComplex(a, fn);
         if (a.dtype.isReducedFloatingPoint()) {
-            throw new IllegalArgumentException("\"ldl_factor_kernel_cpu\" not implemented for '" + Format.scalarType(a.dtype)
-                    + "'");
+            throw Refusals.notImplemented("ldl_factor_kernel_cpu", a.dtype);
         }
         int n = a.size(-1);
         int batches = LinalgDecompositions.batchOf(a.shape);
@@ -243,8 +242,7 @@ final class LinalgLdl {
                     + Format.scalarType(b.dtype));
         }
         if (ld.dtype.isReducedFloatingPoint()) {
-            throw new IllegalArgumentException("\"ldl_solve_kernel_cpu\" not implemented for '" + Format.scalarType(ld.dtype)
-                    + "'");
+            throw Refusals.notImplemented("ldl_solve_kernel_cpu", ld.dtype);
         }
         ArithmeticOps.checkSameDevice(ld, pivots);
         int[] batch = Shapes.broadcast(LinalgDecompositions.batchShape(b), LinalgDecompositions.batchShape(ld));

@@ -275,8 +275,7 @@ final class LinalgMore {
                     + b.size(-1) + ")");
         }
         if (!a.dtype.isFloatingPoint() && !a.dtype.isComplex()) {
-            throw new IllegalArgumentException("\"triangular_solve_cpu\" not implemented for '"
-                    + Format.scalarType(a.dtype) + "'");
+            throw Refusals.notImplemented("triangular_solve_cpu", a.dtype);
         }
         if (b.dtype.isComplex() && !a.dtype.isComplex()) {
             // casting B to A's real type would drop its imaginary part
@@ -508,7 +507,7 @@ final class LinalgMore {
                     + ": Expected tensor with 2 or more dimensions. Got size: " + Arrays.toString(a.shape) + " instead");
         }
         if (!a.dtype.isFloatingPoint() && !a.dtype.isComplex() && !a.device.isMeta()) { // no type check on meta
-            throw new IllegalArgumentException("\"lu_cpu\" not implemented for '" + Format.scalarType(a.dtype) + "'");
+            throw Refusals.notImplemented("lu_cpu", a.dtype);
         }
         int m = a.size(-2);
         int n = a.size(-1);
@@ -897,7 +896,7 @@ final class LinalgMore {
         }
         Shapes.broadcast(Arrays.copyOf(b.shape, b.dim() - 2), Arrays.copyOf(l.shape, l.dim() - 2));
         if (!b.dtype.isFloatingPoint() && !b.dtype.isComplex()) {
-            throw new IllegalArgumentException("\"cholesky_solve_cpu\" not implemented for '" + Format.scalarType(b.dtype) + "'");
+            throw Refusals.notImplemented("cholesky_solve_cpu", b.dtype);
         }
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
@@ -932,8 +931,7 @@ final class LinalgMore {
         if (Autocast.on()) return Autocast.apply("cholesky_inverse", t -> choleskyInverse(t[0], upper), l);
         LinalgDecompositions.checkSquare(l, "cholesky_inverse", "A");
         if (!l.dtype.isFloatingPoint() && !l.dtype.isComplex()) {
-            throw new IllegalArgumentException("\"cholesky_inverse_out_cpu\" not implemented for '"
-                    + Format.scalarType(l.dtype) + "'");
+            throw Refusals.notImplemented("cholesky_inverse_out_cpu", l.dtype);
         }
         Tensor out;
         try (GradMode off = Ember.noGrad()) {

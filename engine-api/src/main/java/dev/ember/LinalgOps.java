@@ -84,7 +84,7 @@ final class LinalgOps {
         }
         checkSameType(a, b);
         if (a.dtype == DType.BOOL && !a.device.isMeta()) { // a meta kernel checks no element type
-            throw new IllegalArgumentException("\"addmm_impl_cpu_\" not implemented for 'Bool'");
+            throw Refusals.notImplemented("addmm_impl_cpu_", DType.BOOL);
         }
         if (a.dtype.isComplex()) {
             return ComplexOps.matmul(a, b); // four real products, node MmBackward0
@@ -128,7 +128,7 @@ final class LinalgOps {
         }
         checkScalarType(a, b);
         if (a.dtype == DType.BOOL) {
-            throw new IllegalArgumentException("\"bmm\" not implemented for 'Bool'");
+            throw Refusals.notImplemented("bmm", DType.BOOL);
         }
         if (a.dtype.isComplex()) {
             return ComplexOps.matmul(a, b); // four real products, node BmmBackward0
@@ -168,7 +168,7 @@ final class LinalgOps {
                     + " elements respectively");
         }
         if (a.dtype == DType.BOOL) {
-            throw new IllegalArgumentException("\"dot\" not implemented for 'Bool'");
+            throw Refusals.notImplemented("dot", DType.BOOL);
         }
         if (a.dtype.isComplex()) {
             return ComplexMath.dot(a, b, false);
@@ -458,7 +458,7 @@ final class LinalgOps {
         }
         checkScalarType(mat, vec);
         if (mat.dtype == DType.BOOL) {
-            throw new IllegalArgumentException("\"addmv_impl_cpu\" not implemented for 'Bool'");
+            throw Refusals.notImplemented("addmv_impl_cpu", DType.BOOL);
         }
     }
 
@@ -602,7 +602,7 @@ final class LinalgOps {
         checkMm(mat1.shape[0], mat1.shape[1], mat2.shape[0], mat2.shape[1]);
         checkExpand(self, mat1.shape[0], mat2.shape[1]);
         if (mat1.dtype == DType.BOOL && !mat1.device.isMeta()) { // a meta kernel checks no element type
-            throw new IllegalArgumentException("\"addmm_impl_cpu_\" not implemented for 'Bool'");
+            throw Refusals.notImplemented("addmm_impl_cpu_", DType.BOOL);
         }
         checkEmptyInnerBeta(mat1.dtype, mat1.shape[1] == 0, 1, beta);
         Tensor out = !OpInterception.active() ? addmmValues(self, mat1, mat2, beta, alpha)
@@ -645,7 +645,7 @@ final class LinalgOps {
         checkScalarType(batch1, batch2);
         checkScalarType(batch1, self);
         if (batch1.dtype == DType.BOOL) {
-            throw new IllegalArgumentException("\"addbmm_impl_cpu_\" not implemented for 'Bool'");
+            throw Refusals.notImplemented("addbmm_impl_cpu_", DType.BOOL);
         }
         int bs = batch1.shape[0];
         int n = batch1.shape[1];
@@ -823,7 +823,7 @@ final class LinalgOps {
         int[] shape = Shapes.broadcast(a.shape, b.shape);
         checkScalarType(a, b);
         if (a.dtype == DType.BOOL) {
-            throw new IllegalArgumentException("\"cross\" not implemented for 'Bool'");
+            throw Refusals.notImplemented("cross", DType.BOOL);
         }
         int d = Shapes.wrapDim(dim, a.dim());
         Tensor out;

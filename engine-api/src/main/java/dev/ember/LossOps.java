@@ -195,8 +195,7 @@ final class LossOps {
             }
         }
         if (!input.dtype.isFloatingPoint()) {
-            throw new IllegalArgumentException("\"" + (spatial ? "nll_loss2d_forward_out_frame" : "nll_loss_out_frame")
-                    + "\" not implemented for '" + Format.scalarType(input.dtype) + "'");
+            throw Refusals.notImplemented(spatial ? "nll_loss2d_forward_out_frame" : "nll_loss_out_frame", input.dtype);
         }
         if (target.dtype == DType.UINT8) {
             // PyTorch's kernels read uint8 class indices as well as int64 ones (int32 is refused below)
@@ -308,7 +307,7 @@ final class LossOps {
             throw new IllegalArgumentException("Found dtype " + Format.scalarType(target.dtype) + " but expected " + Format.scalarType(input.dtype));
         }
         if (!input.dtype.isFloatingPoint()) {
-            throw new IllegalArgumentException("\"binary_cross_entropy\" not implemented for '" + Format.scalarType(input.dtype) + "'");
+            throw Refusals.notImplemented("binary_cross_entropy", input.dtype);
         }
         try (GradMode off = Ember.noGrad()) {
             // nan fails too, as in PyTorch's kernel; on a GPU this reads one value back
@@ -390,8 +389,8 @@ final class LossOps {
         }
         if (input.isComplex()) {
             // PyTorch 2.x's log_sigmoid(input) refuses it
-            throw new IllegalArgumentException(fn + ": \"log_sigmoid_" + (input.device.isCpu() ? "cpu" : "forward_cuda")
-                    + "\" not implemented for '" + Format.scalarType(input.dtype) + "'");
+            throw new IllegalArgumentException(fn + ": " + Refusals.notImplementedMessage(
+                    "log_sigmoid_" + (input.device.isCpu() ? "cpu" : "forward_cuda"), input.dtype));
         }
         if (target.isComplex() || weight != null && weight.isComplex() || posWeight != null && posWeight.isComplex()) {
             return bceWithLogitsComplex(input, target, weight, posWeight, red);
@@ -503,8 +502,7 @@ final class LossOps {
         Shapes.broadcast(input.shape, target.shape);
         DType t = ArithmeticOps.resultType(input, target);
         if (!t.isFloatingPoint() && !(device.isMeta() && t.isIntegral())) {
-            throw new IllegalArgumentException("\"" + kernel + (device.isCpu() ? "_cpu" : "_cuda") + "\" not implemented for '"
-                    + Format.scalarType(t) + "'");
+            throw Refusals.notImplemented(kernel, device, t);
         }
         return t;
     }

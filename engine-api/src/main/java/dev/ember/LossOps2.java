@@ -45,7 +45,7 @@ final class LossOps2 {
     static void requireFloating(Tensor input, String kernel) {
         boolean half = input.dtype == DType.FLOAT16 || input.dtype == DType.BFLOAT16;
         if (!input.dtype.isFloatingPoint() || half && input.device.isCpu()) {
-            throw new IllegalArgumentException("\"" + kernel + "\" not implemented for '" + Format.scalarType(input.dtype) + "'");
+            throw Refusals.notImplemented(kernel, input.dtype);
         }
     }
 

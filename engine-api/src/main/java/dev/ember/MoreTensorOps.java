@@ -219,8 +219,7 @@ final class MoreTensorOps {
     static Tensor signbit(Tensor self) {
         if (self.dtype.isComplex()) throw ComplexIndexing.refused("signbit", self);
         if (self.dtype.isBarebonesUnsigned() && !self.device.isMeta()) { // 2.x's kernel: the integral and floating types
-            throw new UnsupportedOperationException("\"signbit_cpu\" not implemented for '" + self.dtype.scalarTypeName()
-                    + "'");
+            throw Refusals.unsupported("signbit_cpu", self.dtype);
         }
         try (GradMode off = Ember.noGrad()) {
             Tensor x = self.detach();
@@ -241,8 +240,7 @@ final class MoreTensorOps {
         ArithmeticOps.checkSameDevice(a, b);
         DType t = ArithmeticOps.resultType(a, b);
         if (!t.isIntegral() && !a.device.isMeta()) { // a meta kernel checks no element type
-            throw new IllegalArgumentException("\"" + op + (a.device.isCpu() ? "_cpu" : "_cuda") + "\" not implemented for '"
-                    + Format.scalarType(t) + "'");
+            throw Refusals.notImplemented(op, a.device, t);
         }
         return t;
     }

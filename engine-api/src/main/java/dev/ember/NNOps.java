@@ -46,15 +46,6 @@ final class NNOps {
         return ArithmeticOps.cTypeName(t);
     }
 
-    static String notImplemented(String op, DType t) {
-        return "\"" + op + "\" not implemented for '" + Format.scalarType(t) + "'";
-    }
-
-    /** A transposed convolution's refusal of an integer type other than int64, or bool: PyTorch's own message. */
-    static String transposedIntegerRefusal(String op, String kernel, DType t) {
-        return notImplemented(kernel, t);
-    }
-
     /**
      * A transposed convolution of int64 input, weight and bias (the callers checked their types and shapes), exact as
      * PyTorch's CPU kernel: the convolution of the float64 copies is exact while every partial sum is an integer of
@@ -225,7 +216,7 @@ final class NNOps {
             return ComplexMath.convolution(input, weight, bias, (x, w, b) -> conv2d(x, w, b, stride, padding, dilation, groups));
         }
         if (!input.dtype.isFloatingPoint()) {
-            throw new IllegalArgumentException(notImplemented("slow_conv2d_cpu", input.dtype));
+            throw Refusals.notImplemented("slow_conv2d_cpu", input.dtype);
         }
         if (ws[2] == 0 || ws[3] == 0) {
             throw new IllegalArgumentException("kernel size should be greater than zero, but got kernel_height: " + ws[2]
@@ -582,7 +573,7 @@ final class NNOps {
         }
         // PyTorch's CPU avg_pool2d kernel also computes int64 (AT_DISPATCH_FLOATING_TYPES_AND(kLong, ...))
         if (!input.dtype.isFloatingPoint() && !(op.equals("avg_pool2d") && input.dtype == DType.INT64)) {
-            throw new IllegalArgumentException(notImplemented(op, input.dtype));
+            throw Refusals.notImplemented(op, input.dtype);
         }
         // the kernels index in int: the padded extent and the dilated window must fit
         toInt(h + 2L * ph, op + "'s padded input");
@@ -1230,7 +1221,7 @@ final class NNOps {
             return ComplexMath.convolution(input, weight, bias, (x, w, b) -> conv1d(x, w, b, stride, padding, dilation, groups));
         }
         if (!input.dtype.isFloatingPoint()) {
-            throw new IllegalArgumentException(notImplemented("slow_conv2d_cpu", input.dtype));
+            throw Refusals.notImplemented("slow_conv2d_cpu", input.dtype);
         }
         if (ws[2] == 0) {
             // the kernel PyTorch's CPU runs is the 2-D one, of unit height
@@ -1418,8 +1409,7 @@ final class NNOps {
             return ComplexMath.convolution(input, weight, bias, (x, w, b) -> convTranspose2d(x, w, b, stride, padding, outputPadding, groups, dilation));
         }
         if (!input.dtype.isFloatingPoint()) {
-            throw new IllegalArgumentException(transposedIntegerRefusal("conv_transpose2d", "slow_conv_transpose2d_out_cpu",
-                    input.dtype));
+            throw Refusals.notImplemented("slow_conv_transpose2d_out_cpu", input.dtype);
         }
         int[] outShape = {xs[0], toInt(outChannels, "conv_transpose2d's output channels"), toInt(oh, "conv_transpose2d's output"),
             toInt(ow, "conv_transpose2d's output")};
@@ -1487,8 +1477,7 @@ final class NNOps {
             return ComplexMath.convolution(input, weight, bias, (x, w, b) -> convTranspose1d(x, w, b, stride, padding, outputPadding, groups, dilation));
         }
         if (!input.dtype.isFloatingPoint()) {
-            throw new IllegalArgumentException(transposedIntegerRefusal("conv_transpose1d", "slow_conv_transpose2d_out_cpu",
-                    input.dtype));
+            throw Refusals.notImplemented("slow_conv_transpose2d_out_cpu", input.dtype);
         }
         int oc = toInt(outChannels, "conv_transpose1d's output channels");
         int ol32 = toInt(ol, "conv_transpose1d's output");
@@ -1686,7 +1675,7 @@ final class NNOps {
             }
         }
         if (!input.dtype.isFloatingPoint()) {
-            throw new IllegalArgumentException(notImplemented("adaptive_avg_pool2d", input.dtype));
+            throw Refusals.notImplemented("adaptive_avg_pool2d", input.dtype);
         }
         return adaptiveAvgKernel(input, outputSize[0], outputSize[1]);
     }
@@ -1741,7 +1730,7 @@ final class NNOps {
             }
         }
         if (!input.dtype.isFloatingPoint()) {
-            throw new IllegalArgumentException(notImplemented("adaptive_max_pool2d", input.dtype));
+            throw Refusals.notImplemented("adaptive_max_pool2d", input.dtype);
         }
         Tensor out = Creation.empty(outShape, input.dtype, input.device);
         Tensor idx = Creation.empty(outShape, DType.INT64, input.device);
@@ -1903,7 +1892,7 @@ final class NNOps {
         DType t = input.dtype;
         // 2.x's CPU kernels take the floating types (float16 and bfloat16 with float indices: opmath) and uint8
         if (!t.isFloatingPoint() && t != DType.UINT8) {
-            throw new IllegalArgumentException(notImplemented("compute_indices_weights_nearest", t));
+            throw Refusals.notImplemented("compute_indices_weights_nearest", t);
         }
         boolean single = t != DType.FLOAT64;
         int rank = input.dim();
@@ -2060,7 +2049,7 @@ final class NNOps {
         int[] out = upsampleSize(input, outputSize, scaleFactors);
         checkUpsample(input, out, 2);
         if (!input.dtype.isFloatingPoint()) {
-            throw new IllegalArgumentException(notImplemented("compute_indices_weights_linear", input.dtype));
+            throw Refusals.notImplemented("compute_indices_weights_linear", input.dtype);
         }
         double sh = scaleFactors == null ? 0 : scaleFactors[0];
         double sw = scaleFactors == null ? 0 : scaleFactors[1];
@@ -2103,7 +2092,7 @@ final class NNOps {
         int[] out = upsampleSize(input, outputSize, scaleFactors);
         checkUpsample(input, out, 2);
         if (!input.dtype.isFloatingPoint()) {
-            throw new IllegalArgumentException(notImplemented("compute_indices_weights_cubic", input.dtype));
+            throw Refusals.notImplemented("compute_indices_weights_cubic", input.dtype);
         }
         CubicTaps h = new CubicTaps(input.shape[2], out[0], alignCorners, scaleFactors == null ? 0 : scaleFactors[0],
                 input.dtype, input.device);

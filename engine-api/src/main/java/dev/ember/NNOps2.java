@@ -106,8 +106,7 @@ public final class NNOps2 {
 
     private static void checkFloating(Tensor t, String cpu, String cuda) {
         if (!t.dtype.isFloatingPoint()) {
-            throw new IllegalArgumentException("\"" + (t.device.isCpu() ? cpu : cuda) + "\" not implemented for '"
-                    + Format.scalarType(t.dtype) + "'");
+            throw Refusals.notImplemented(t.device.isCpu() ? cpu : cuda, t.dtype);
         }
     }
 
@@ -354,7 +353,7 @@ public final class NNOps2 {
             }
         }
         if (self.dtype == DType.BOOL || !self.dtype.isFloatingPoint()) {
-            throw new IllegalArgumentException("\"max_unpool2d\" not implemented for '" + Format.scalarType(self.dtype) + "'");
+            throw Refusals.notImplemented("max_unpool2d", self.dtype);
         }
         int oh = outputSize[0];
         int ow = outputSize[1];

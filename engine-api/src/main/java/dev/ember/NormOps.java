@@ -57,7 +57,7 @@ final class NormOps {
 
     private static void checkFloating(Tensor input, String kernel) {
         if (!input.dtype.isFloatingPoint()) {
-            throw new IllegalArgumentException("\"" + kernel + "\" not implemented for '" + Format.scalarType(input.dtype) + "'");
+            throw Refusals.notImplemented(kernel, input.dtype);
         }
     }
 

@@ -58,8 +58,7 @@ public final class Pool1dFunctions {
             return maxPool1dWithIndices(input, kernel, stride, padding, dilation, ceilMode).values();
         }
         if (!input.dtype().isFloatingPoint()) {
-            throw new IllegalArgumentException("\"max_pool1d_impl\" not implemented for '" + Format.scalarType(input.dtype())
-                    + "'");
+            throw Refusals.notImplemented("max_pool1d_impl", input.dtype());
         }
         return Tensor.maxPool2d(input.unsqueeze(-2), new int[] {1, kernel}, new int[] {1, stride}, new int[] {0, padding},
                 new int[] {1, dilation}, ceilMode).squeeze(-2);
@@ -220,8 +219,7 @@ public final class Pool1dFunctions {
         }
         if (!x.dtype().isFloatingPoint() && x.dtype() != DType.INT64) {
             // PyTorch's avg_pool3d computes floating types and int64 only (the int64 pooling below is exact)
-            throw new IllegalArgumentException("\"avg_pool3d_out_frame\" not implemented for '" + Format.scalarType(x.dtype())
-                    + "'");
+            throw Refusals.notImplemented("avg_pool3d_out_frame", x.dtype());
         }
         int[] window = {size, 1};
         int[] one = {1};

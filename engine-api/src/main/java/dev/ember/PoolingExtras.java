@@ -21,10 +21,6 @@ public final class PoolingExtras {
     private PoolingExtras() {
     }
 
-    private static String notImplemented(String op, DType t) {
-        return "\"" + op + "\" not implemented for '" + Format.scalarType(t) + "'";
-    }
-
     private static Tensor longs(long[] v, Device device) {
         return Creation.fromFlat(v, new int[] {v.length}, DType.INT64, device);
     }
@@ -295,7 +291,7 @@ public final class PoolingExtras {
         }
         ArithmeticOps.checkSameDevice(input, indices);
         if (!input.dtype.isFloatingPoint()) {
-            throw new IllegalArgumentException(notImplemented("max_unpool3d", input.dtype));
+            throw Refusals.notImplemented("max_unpool3d", input.dtype);
         }
         int od = outputSize[0];
         int oh = outputSize[1];
@@ -709,7 +705,7 @@ public final class PoolingExtras {
         }
         ArithmeticOps.checkSameDevice(input, randomSamples);
         if (!input.dtype.isFloatingPoint()) {
-            throw new IllegalArgumentException(notImplemented(op + "_out_frame", input.dtype));
+            throw Refusals.notImplemented(op + "_out_frame", input.dtype);
         }
         for (int d = 0; d < nd; d++) {
             if (outputSize[d] < 0) {

@@ -24,7 +24,7 @@ final class RandomOps {
     private static void requireFloating(Tensor t, String kernel) {
         // the fp8 types too: the random kernels dispatch float, double, half and bfloat16 only
         if ((!t.dtype.isFloatingPoint() || t.dtype.isFloat8()) && !t.device.isMeta()) { // meta kernels check no type
-            throw new IllegalArgumentException("\"" + kernel + "\" not implemented for '" + Format.scalarType(t.dtype) + "'");
+            throw Refusals.notImplemented(kernel, t.dtype);
         }
     }
 
@@ -146,8 +146,7 @@ final class RandomOps {
         ArithmeticOps.checkSameDevice(self, p);
         if (self.dtype.isFloat8() || p.dtype.isFloat8()) {
             // 2.x's bernoulli_tensor_cpu_self_ dispatches all types, bool, bfloat16 and half
-            throw new UnsupportedOperationException("\"bernoulli_tensor_cpu_self_\" not implemented for '"
-                    + Format.scalarType(self.dtype.isFloat8() ? self.dtype : p.dtype) + "'");
+            throw Refusals.unsupported("bernoulli_tensor_cpu_self_", self.dtype.isFloat8() ? self.dtype : p.dtype);
         }
         checkProbabilities(p);
         Tensor pe;
@@ -229,7 +228,7 @@ final class RandomOps {
     static Tensor random_(Tensor self, Generator g) {
         DType t = self.dtype;
         if (t.isComplex() || t.isFloat8() || t.isBarebonesUnsigned()) {
-            throw new IllegalArgumentException("\"random_kernel_cpu\" not implemented for '" + Format.scalarType(t) + "'");
+            throw Refusals.notImplemented("random_kernel_cpu", t);
         }
         // the end of the range as the kernels read it, (long) b as an unsigned number: 2^63 for int64 is -2^63 as a long
         double to;
@@ -258,7 +257,7 @@ final class RandomOps {
         InplaceOps.checkNoSelfOverlap(self); // the TensorIterator, before the kernel's dispatch
         if (self.dtype.isComplex() || self.dtype.isFloat8() || self.dtype.isBarebonesUnsigned()
                 || self.dtype == DType.BOOL) { // geometric_cpu: all types, half and bfloat16, no bool
-            throw new IllegalArgumentException("\"geometric_cpu\" not implemented for '" + Format.scalarType(self.dtype) + "'");
+            throw Refusals.notImplemented("geometric_cpu", self.dtype);
         }
         // PyTorch's transformation::geometric: ceil(log(u) / log1p(-p)), u its serial uniform double on [0, 1)
         return fill(self, List.of(), "GeometricBackward0", old -> {
@@ -875,7 +874,7 @@ final class RandomOps {
             throw new IllegalArgumentException("Trying to create tensor with negative dimension " + n + ": [" + n + "]");
         }
         if (dtype == DType.BOOL || dtype.isFloat8() || dtype.isBarebonesUnsigned()) { // 2.x's randperm: all types, half
-            throw new IllegalArgumentException("\"randperm\" not implemented for '" + Format.scalarType(dtype) + "'");
+            throw Refusals.notImplemented("randperm", dtype);
         }
         int size = Shapes.toSize(n, "randperm(" + n + ")");
         if (dtype == DType.FLOAT32 && n > (1 << 24)) {
@@ -926,8 +925,7 @@ final class RandomOps {
         }
         if (probs.dtype.isFloat8()) {
             // 2.x: without replacement, exponential_ on an empty_like of the input; with it, the "multinomial" kernel
-            throw new UnsupportedOperationException("\"" + (replacement ? "multinomial" : "exponential_cpu")
-                    + "\" not implemented for '" + Format.scalarType(probs.dtype) + "'");
+            throw Refusals.unsupported(replacement ? "multinomial" : "exponential_cpu", probs.dtype);
         }
         if (numSamples <= 0) {
             throw new IllegalArgumentException("cannot sample n_sample <= 0 samples");

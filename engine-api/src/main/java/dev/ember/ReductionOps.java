@@ -281,7 +281,7 @@ final class ReductionOps {
     /** The flat index of the largest (smallest) element. */
     static Tensor argmaxAll(Tensor a, boolean max) {
         if (a.dtype == DType.BOOL && !a.device.isMeta()) { // a meta kernel checks no element type
-            throw new IllegalArgumentException("\"" + (max ? "argmax" : "argmin") + "_cpu\" not implemented for 'Bool'");
+            throw Refusals.notImplemented((max ? "argmax" : "argmin") + "_cpu", DType.BOOL);
         }
         if (a.numel() == 0) {
             throw new IndexOutOfBoundsException((max ? "argmax" : "argmin") + "(): Expected reduction dim to be specified for "
@@ -292,7 +292,7 @@ final class ReductionOps {
 
     static Tensor argmax(Tensor a, int dim, boolean keepdim, boolean max) {
         if (a.dtype == DType.BOOL && !a.device.isMeta()) { // a meta kernel checks no element type
-            throw new IllegalArgumentException("\"" + (max ? "argmax" : "argmin") + "_cpu\" not implemented for 'Bool'");
+            throw Refusals.notImplemented((max ? "argmax" : "argmin") + "_cpu", DType.BOOL);
         }
         int d = Shapes.wrapDim(dim, a.dim());
         boolean[] mask = reducedMask(a.dim(), new int[] {d});
@@ -392,8 +392,7 @@ final class ReductionOps {
             // kernel (a 0-d input is viewed as 1-D), CUDA's host_softmax for both functions
             String kernel = "cuda".equals(a.device.type()) ? "host_softmax" : (log ? "log_softmax" : "softmax")
                     + (a.dim() == 0 || d == a.dim() - 1 ? "_lastdim_kernel_impl" : "_kernel_impl");
-            throw new UnsupportedOperationException("\"" + kernel + "\" not implemented for '"
-                    + Format.scalarType(a.dtype) + "'");
+            throw Refusals.unsupported(kernel, a.dtype);
         }
         int[] dd = a.dim() == 0 ? new int[0] : new int[] {d};
         Tensor out;

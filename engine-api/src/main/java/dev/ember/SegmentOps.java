@@ -53,11 +53,11 @@ final class SegmentOps {
         }
         Reduction reduction = reduction(reduce);
         if (bounds.dtype != DType.INT64 && bounds.dtype != DType.INT32) {
-            throw new IllegalArgumentException("\"_segment_reduce_" + (offsets != null ? "offsets" : "lengths")
-                    + "_cpu_kernel1\" not implemented for '" + Format.scalarType(bounds.dtype) + "'");
+            throw Refusals.notImplemented(
+                    "_segment_reduce_" + (offsets != null ? "offsets" : "lengths") + "_cpu_kernel1", bounds.dtype);
         }
         if (!data.dtype.isFloatingPoint() || data.dtype.isFloat8()) {
-            throw new IllegalArgumentException("\"_segment_reduce_cpu\" not implemented for '" + Format.scalarType(data.dtype) + "'");
+            throw Refusals.notImplemented("_segment_reduce_cpu", data.dtype);
         }
         Segments seg = segments(bounds.detach().contiguous().toLongArray(), bounds.shape, offsets != null, data.shape, ax);
         double[] x;

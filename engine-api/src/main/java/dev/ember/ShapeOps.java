@@ -444,7 +444,7 @@ final class ShapeOps {
         if (t.dtype.isFloat8() || t.dtype.isBarebonesUnsigned()) {
             // 2.x's flip kernel dispatches all types, complex, bool, half and bfloat16, not fp8 (fliplr, flipud, rot90)
             // nor uint16/uint32/uint64
-            throw new UnsupportedOperationException("\"flip_cpu\" not implemented for '" + t.dtype.scalarTypeName() + "'");
+            throw Refusals.unsupported("flip_cpu", t.dtype);
         }
         Layout src = t.layout;
         for (int d = 0; d < t.dim(); d++) {
@@ -1029,7 +1029,7 @@ final class ShapeOps {
     static Tensor trace(Tensor t) {
         if (Autocast.on()) return Autocast.apply("trace", c -> trace(c[0]), t);
         if (t.dtype == DType.BOOL) {
-            throw new IllegalArgumentException("\"trace\" not implemented for 'Bool'");
+            throw Refusals.notImplemented("trace", DType.BOOL);
         }
         if (t.dim() != 2) {
             throw new IllegalArgumentException("trace: expected a matrix, but got tensor with dim " + t.dim());
@@ -1311,7 +1311,7 @@ final class ShapeOps {
         if (!t.dtype.isFloatingPoint()) {
             String kernel = reflect ? (k == 3 ? "reflection_pad3d_cpu" : "reflection_pad" + k + "d")
                     : "replication_pad" + k + "d_cpu";
-            throw new IllegalArgumentException("\"" + kernel + "\" not implemented for '" + Format.scalarType(t.dtype) + "'");
+            throw Refusals.notImplemented(kernel, t.dtype);
         }
         // check_valid_input: only a batch dimension may be empty
         boolean valid = true;

@@ -31,11 +31,6 @@ final class SortOps {
         return t.dim() == 0 ? 1 : t.shape[d];
     }
 
-    /** PyTorch's message for a kernel that does not take a type, as its CPU dispatch words it. */
-    private static IllegalArgumentException notImplemented(String kernel, DType t) {
-        return new IllegalArgumentException("\"" + kernel + "\" not implemented for '" + Format.scalarType(t) + "'");
-    }
-
     /** PyTorch's zero_numel_check_dims: reducing a dimension of size 0 is an IndexError. */
     private static void checkNonEmpty(Tensor x, int d, String op) {
         if (x.dim() > 0 && x.shape[d] == 0) {
@@ -132,7 +127,7 @@ final class SortOps {
             throw new IllegalArgumentException("selected index k out of range");
         }
         if (x.dtype == DType.BOOL && !x.device.isMeta()) { // a meta kernel checks no element type
-            throw notImplemented("topk_cpu", x.dtype);
+            throw Refusals.notImplemented("topk_cpu", x.dtype);
         }
         Tensor values;
         Tensor indices;
@@ -229,7 +224,7 @@ final class SortOps {
             throw new IllegalArgumentException("kthvalue(): selected number k out of range for dimension " + d);
         }
         if (x.dtype == DType.BOOL && !x.device.isMeta()) { // 2.x's meta kernel checks no element type
-            throw notImplemented("kthvalue_cpu", x.dtype);
+            throw Refusals.notImplemented("kthvalue_cpu", x.dtype);
         }
         return byRank(RankOp.KTHVALUE, x, d, k, keepdim, "KthvalueBackward0");
     }
@@ -240,7 +235,7 @@ final class SortOps {
         int d = Shapes.wrapDim(dim, x.dim());
         checkNonEmpty(x, d, "median()");
         if (x.dtype == DType.BOOL && !x.device.isMeta()) { // 2.x's meta kernel checks no element type
-            throw notImplemented("median_out", x.dtype);
+            throw Refusals.notImplemented("median_out", x.dtype);
         }
         return byRank(ignoreNaN ? RankOp.NANMEDIAN : RankOp.MEDIAN, x, d, 0, keepdim,
                 ignoreNaN ? "NanmedianBackward1" : "MedianBackward1");
@@ -249,7 +244,7 @@ final class SortOps {
     /** median or nanmedian of all elements (MedianBackward0, NanmedianBackward0): NaN for an empty tensor. */
     static Tensor medianAll(Tensor x, boolean ignoreNaN) {
         if (x.dtype == DType.BOOL && !x.device.isMeta()) { // 2.x's meta kernel checks no element type
-            throw notImplemented("median_cpu", x.dtype);
+            throw Refusals.notImplemented("median_cpu", x.dtype);
         }
         Tensor out;
         if (x.numel() == 0) {
@@ -411,7 +406,7 @@ final class SortOps {
     static Tensor logcumsumexp(Tensor x, int dim) {
         int d = Shapes.wrapDim(dim, x.dim());
         if (!x.dtype.isFloatingPoint() && !x.device.isMeta()) { // 2.x's meta logcumsumexp checks no element type
-            throw notImplemented("logcumsumexp_out_cpu", x.dtype);
+            throw Refusals.notImplemented("logcumsumexp_out_cpu", x.dtype);
         }
         Tensor out = scanKernel(ScanOp.LOGCUMSUMEXP, x, d, x.dtype).values();
         return ArithmeticOps.record(out, "LogcumsumexpBackward0", new Tensor[] {x}, n -> {
@@ -588,7 +583,7 @@ final class SortOps {
         }
         DType type = DType.promote(sorted.dtype, values.dtype);
         if (type == DType.BOOL && !sorted.device.isMeta()) { // 2.x's meta_searchsorted checks no element type
-            throw notImplemented("searchsorted_out_cpu", type);
+            throw Refusals.notImplemented("searchsorted_out_cpu", type);
         }
         Tensor b = ArithmeticOps.cast(sorted, type);
         Tensor v = ArithmeticOps.cast(values, type);
@@ -639,13 +634,13 @@ final class SortOps {
             throw new IllegalArgumentException("torch.histogram(): bins must be > 0, but got " + bins + " for dimension 0");
         }
         if (x.dtype == DType.BOOL) {
-            throw notImplemented("linspace_cpu", x.dtype);
+            throw Refusals.notImplemented("linspace_cpu", x.dtype);
         }
         if (x.dtype.isComplex() && min == max && x.numel() > 0) {
             throw ComplexIndexing.refused("aminmax", x); // the data's range first, as PyTorch's aminmax
         }
         if (!x.dtype.isFloatingPoint()) {
-            throw notImplemented("histogram_cpu", x.dtype);
+            throw Refusals.notImplemented("histogram_cpu", x.dtype);
         }
         double lo = min;
         double hi = max;
@@ -682,7 +677,7 @@ final class SortOps {
     static Tensor bincount(Tensor x, Tensor weights, long minlength) {
         MetaOps.refuseDataDependent("aten::bincount", x, weights); // its length is the largest value: no meta kernel
         if (!x.dtype.isIntegral()) {
-            throw notImplemented("bincount_cpu", x.dtype);
+            throw Refusals.notImplemented("bincount_cpu", x.dtype);
         }
         if (minlength < 0) {
             throw new IllegalArgumentException("minlength should be >= 0");
@@ -729,8 +724,7 @@ final class SortOps {
         DType common = ArithmeticOps.resultType(elements, test);
         if (common.isFloat8()) {
             // 2.x's isin kernels (the default one and the sorting one) dispatch no fp8 type
-            throw new UnsupportedOperationException("\"isin_default_cpu\" not implemented for '" + common.scalarTypeName()
-                    + "'");
+            throw Refusals.unsupported("isin_default_cpu", common);
         }
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
@@ -804,7 +798,7 @@ final class SortOps {
      */
     private static void requireScanKernel(Tensor x, DType dtype, String kernel) {
         if (dtype == DType.BOOL && x.dim() > 0 && x.numel() > 0 && !x.device.isMeta()) { // no type check on meta
-            throw new IllegalArgumentException("\"" + kernel + "\" not implemented for 'Bool'");
+            throw Refusals.notImplemented(kernel, DType.BOOL);
         }
     }
 

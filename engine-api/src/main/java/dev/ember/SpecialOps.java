@@ -40,8 +40,7 @@ final class SpecialOps {
     /** {@link #floatType}, refusing a complex tensor in the words of PyTorch's kernel {@code kernel} ("logit_cpu"). */
     private static DType floatType(Tensor a, String kernel) {
         if ((a.dtype.isComplex() || a.dtype.isFloat8()) && !a.device.isMeta()) { // a meta kernel checks no element type
-            throw new IllegalArgumentException("\"" + kernel + (a.device.isCpu() ? "_cpu" : "_cuda") + "\" not implemented for '"
-                    + Format.scalarType(a.dtype) + "'");
+            throw Refusals.notImplemented(kernel, a.device, a.dtype);
         }
         return floatType(a);
     }
@@ -321,8 +320,8 @@ final class SpecialOps {
         }
         DType t = ArithmeticOps.resultType(self, t1, t2);
         if (t == DType.BOOL && !device.isMeta()) { // a meta kernel checks no element type
-            throw new IllegalArgumentException("\"" + (mul ? "addcmul" : "addcdiv") + (device.isCpu() ? "_cpu_out" : "_cuda")
-                    + "\" not implemented for 'Bool'");
+            throw Refusals.notImplemented((mul ? "addcmul" : "addcdiv") + (device.isCpu() ? "_cpu_out" : "_cuda"),
+                    DType.BOOL);
         }
         int[] shape = Shapes.broadcast(Shapes.broadcast(self.shape, t1.shape), t2.shape);
         // PyTorch's kernel converts value to the computation type with c10's overflow check (value.to<scalar_t>()):
@@ -448,8 +447,7 @@ final class SpecialOps {
         // round.decimals (special.round, round(decimals=0)) runs the round kernel, which has no integer entry: only
         // round() itself copies an integer tensor
         if (!a.dtype.isFloatingPoint() && !a.device.isMeta()) { // a meta kernel checks no element type
-            throw new IllegalArgumentException("\"round_" + (a.device.isCpu() ? "vml_cpu" : "cuda") + "\" not implemented for '"
-                    + Format.scalarType(a.dtype) + "'");
+            throw Refusals.notImplemented("round_" + (a.device.isCpu() ? "vml_cpu" : "cuda"), a.dtype);
         }
         Tensor out = noGrad(a::round);
         return record1(out, "RoundBackward1", a, n -> g -> new Tensor[] {g.zerosLike()});
@@ -465,8 +463,7 @@ final class SpecialOps {
             return roundDecimals(a);
         }
         if (!a.dtype.isFloatingPoint() && !a.device.isMeta()) { // a meta kernel checks no element type
-            throw new IllegalArgumentException("\"round_" + a.device.type() + "\" not implemented for '"
-                    + Format.scalarType(a.dtype) + "'");
+            throw Refusals.notImplemented("round_" + a.device.type(), a.dtype);
         }
         DType op = opmath(a.dtype);
         double tenPow = Math.pow(10, Math.abs((double) decimals));
@@ -792,7 +789,7 @@ final class SpecialOps {
             throw new IllegalArgumentException("torch.frexp() only supports floating-point dtypes");
         }
         if (a.dtype.isFloat8() && !a.device.isMeta()) {
-            throw new UnsupportedOperationException("\"frexp_cpu\" not implemented for '" + Format.scalarType(a.dtype) + "'");
+            throw Refusals.unsupported("frexp_cpu", a.dtype);
         }
         if (a.device.isMeta()) {
             // 2.x's prims.frexp meta: the mantissa in the input's type, the exponent int32, of its shape

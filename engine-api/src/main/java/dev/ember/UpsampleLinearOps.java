@@ -17,10 +17,6 @@ final class UpsampleLinearOps {
     private UpsampleLinearOps() {
     }
 
-    private static String notImplemented(String op, DType t) {
-        return "\"" + op + "\" not implemented for '" + Format.scalarType(t) + "'";
-    }
-
     /**
      * The taps of one spatial axis: for each of {@code index.length} taps the input index of every output position,
      * its weight (linear), or whether the tap lies inside the window (area: {@code inside}, with the window sizes
@@ -242,7 +238,7 @@ final class UpsampleLinearOps {
         int[] out = NNOps.upsampleSize(input, outputSize, scaleFactors);
         NNOps.checkUpsample(input, out, spatial);
         if (!input.dtype().isFloatingPoint()) {
-            throw new IllegalArgumentException(notImplemented("compute_indices_weights_linear", input.dtype()));
+            throw Refusals.notImplemented("compute_indices_weights_linear", input.dtype());
         }
         Taps[] taps = new Taps[spatial];
         for (int i = 0; i < spatial; i++) {

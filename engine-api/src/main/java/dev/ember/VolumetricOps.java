@@ -18,10 +18,6 @@ final class VolumetricOps {
     private VolumetricOps() {
     }
 
-    private static String notImplemented(String op, DType t) {
-        return "\"" + op + "\" not implemented for '" + Format.scalarType(t) + "'";
-    }
-
     private static int toInt(long size, String what) {
         if (size > Integer.MAX_VALUE || size < Integer.MIN_VALUE) {
             throw new IllegalArgumentException(what + " would have size " + size + "; Ember's dimensions are at most "
@@ -110,7 +106,7 @@ final class VolumetricOps {
             return ComplexMath.convolution(input, weight, bias, (x, w, b) -> conv3d(x, w, b, stride, padding, dilation, groups));
         }
         if (!input.dtype.isFloatingPoint()) {
-            throw new IllegalArgumentException(notImplemented("slow_conv3d_cpu", input.dtype));
+            throw Refusals.notImplemented("slow_conv3d_cpu", input.dtype);
         }
         if (ws[2] <= 0 || ws[3] <= 0 || ws[4] <= 0) {
             // slow_conv3d_shape_check
@@ -354,8 +350,7 @@ final class VolumetricOps {
             return ComplexMath.convolution(input, weight, bias, (x, w, b) -> convTranspose3d(x, w, b, stride, padding, outputPadding, groups, dilation));
         }
         if (!input.dtype.isFloatingPoint()) {
-            throw new IllegalArgumentException(NNOps.transposedIntegerRefusal("conv_transpose3d",
-                    "slow_conv_transpose3d_out_cpu", input.dtype));
+            throw Refusals.notImplemented("slow_conv_transpose3d_out_cpu", input.dtype);
         }
         int[] outShape = {xs[0], toInt(outChannels, "conv_transpose3d's output channels"),
             toInt(out[0], "conv_transpose3d's output"), toInt(out[1], "conv_transpose3d's output"),
@@ -723,7 +718,7 @@ final class VolumetricOps {
                                           boolean ceilMode) {
         int[][] geometry = poolGeometry("max_pool3d", input, kernel, stride, padding, dilation, ceilMode, null);
         if (!input.dtype.isFloatingPoint()) {
-            throw new IllegalArgumentException(notImplemented("max_pool3d_with_indices_cpu", input.dtype));
+            throw Refusals.notImplemented("max_pool3d_with_indices_cpu", input.dtype);
         }
         int rank = input.dim();
         int[] in = {input.shape[rank - 3], input.shape[rank - 2], input.shape[rank - 1]};
@@ -756,7 +751,7 @@ final class VolumetricOps {
         int[][] geometry = poolGeometry("avg_pool3d", input, kernel, stride, padding, null, ceilMode, divisorOverride);
         // PyTorch's CPU kernel computes the floating types and int64 only (AT_DISPATCH_FLOATING_TYPES_AND3(kLong, ...))
         if (!input.dtype.isFloatingPoint() && input.dtype != DType.INT64) {
-            throw new IllegalArgumentException(notImplemented("avg_pool3d_out_frame", input.dtype));
+            throw Refusals.notImplemented("avg_pool3d_out_frame", input.dtype);
         }
         int rank = input.dim();
         int[] in = {input.shape[rank - 3], input.shape[rank - 2], input.shape[rank - 1]};
@@ -841,7 +836,7 @@ final class VolumetricOps {
         if (Autocast.on()) return Autocast.apply("adaptive_avg_pool3d", t -> adaptiveAvgPool3d(t[0], outputSize), input);
         int[] out = adaptiveGeometry("adaptive_avg_pool3d", input, outputSize);
         if (!input.dtype.isFloatingPoint()) {
-            throw new IllegalArgumentException(notImplemented("adaptive_avg_pool3d_cpu", input.dtype));
+            throw Refusals.notImplemented("adaptive_avg_pool3d_cpu", input.dtype);
         }
         if (out[0] == 1 && out[1] == 1 && out[2] == 1) {
             return input.mean(new int[] {-1, -2, -3}, true);
@@ -857,7 +852,7 @@ final class VolumetricOps {
         if (Autocast.on()) return Autocast.apply("adaptive_max_pool3d", t -> adaptiveMaxPool3d(t[0], outputSize), input);
         int[] out = adaptiveGeometry("adaptive_max_pool3d", input, outputSize);
         if (!input.dtype.isFloatingPoint()) {
-            throw new IllegalArgumentException(notImplemented("adaptive_max_pool3d_cpu", input.dtype));
+            throw Refusals.notImplemented("adaptive_max_pool3d_cpu", input.dtype);
         }
         int rank = input.dim();
         int[] in = {input.shape[rank - 3], input.shape[rank - 2], input.shape[rank - 1]};

@@ -52,8 +52,7 @@ final class WeightNormOps {
             return v.mul(g.div(normExceptDim(v, 2, dim)));
         }
         if (!v.dtype.isFloatingPoint()) {
-            throw new IllegalArgumentException("\"weight_norm_first_dim_kernel\" not implemented for '"
-                    + Format.scalarType(v.dtype) + "'");
+            throw Refusals.notImplemented("weight_norm_first_dim_kernel", v.dtype);
         }
         int last = v.dim() - 1;
         Tensor w;

@@ -6,6 +6,7 @@ import dev.ember.Ember;
 import dev.ember.Format;
 import dev.ember.GradMode;
 import dev.ember.NNFunctions;
+import dev.ember.Refusals;
 import dev.ember.ResampleFunctions;
 import dev.ember.Tensor;
 
@@ -312,7 +313,7 @@ public final class Functional {
         checkReduction(reduction);
         DType t = DType.promote(input.dtype(), target.dtype());
         if (!t.isFloatingPoint() && !(input.isMeta() && t.isIntegral())) { // meta kernels check no type
-            throw new IllegalArgumentException("\"mse_cpu\" not implemented for '" + Format.scalarType(t) + "'");
+            throw Refusals.notImplemented("mse_cpu", t);
         }
         return Tensor.mseLoss(input, target, reduction); // one node, MseLossBackward0, as PyTorch's
     }
@@ -442,8 +443,8 @@ public final class Functional {
      */
     private static void refuseComplexLogSoftmax(Tensor input, int dim) {
         if (input.isComplex()) {
-            throw new IllegalArgumentException("cross_entropy: \"" + (dim == input.dim() - 1 ? "log_softmax_lastdim" : "softmax")
-                    + "_kernel_impl\" not implemented for '" + Format.scalarType(input.dtype()) + "'");
+            throw new IllegalArgumentException("cross_entropy: " + Refusals.notImplementedMessage(
+                    (dim == input.dim() - 1 ? "log_softmax_lastdim" : "softmax") + "_kernel_impl", input.dtype()));
         }
     }
 
@@ -644,8 +645,8 @@ public final class Functional {
         }
         if (input.isComplex()) {
             // PyTorch 2.x's log_sigmoid kernel refuses it
-            throw new IllegalArgumentException("multilabel_soft_margin_loss: \"log_sigmoid_" + (input.device().isCpu() ? "cpu"
-                    : "forward_cuda") + "\" not implemented for '" + Format.scalarType(input.dtype()) + "'");
+            throw new IllegalArgumentException("multilabel_soft_margin_loss: " + Refusals.notImplementedMessage(
+                    "log_sigmoid_" + (input.device().isCpu() ? "cpu" : "forward_cuda"), input.dtype()));
         }
         Tensor loss = target.mul(input.logSigmoid()).add(target.rsub(1.0).mul(input.neg().logSigmoid())).neg();
         if (weight != null) {

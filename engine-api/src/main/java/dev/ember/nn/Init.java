@@ -4,6 +4,7 @@ import dev.ember.Ember;
 import dev.ember.Format;
 import dev.ember.Generator;
 import dev.ember.GradMode;
+import dev.ember.Refusals;
 import dev.ember.Tensor;
 
 /** Parameter initialization drawn from the same distributions as PyTorch's defaults. */
@@ -22,7 +23,7 @@ public final class Init {
     static Tensor uniformSymmetric_(Tensor t, double bound) {
         Checks.notNull(t, "tensor");
         if (!t.dtype().isFloatingPoint()) {
-            throw new IllegalArgumentException("\"check_uniform_bounds\" not implemented for '" + Format.scalarType(t.dtype()) + "'");
+            throw Refusals.notImplemented("check_uniform_bounds", t.dtype());
         }
         double from = -bound;
         double to = bound;

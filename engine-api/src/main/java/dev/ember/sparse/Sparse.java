@@ -3,6 +3,7 @@ package dev.ember.sparse;
 import dev.ember.DType;
 import dev.ember.Ember;
 import dev.ember.GradMode;
+import dev.ember.Refusals;
 import dev.ember.Tensor;
 import dev.ember.UniqueResult;
 
@@ -673,8 +674,8 @@ public final class Sparse {
                     : "SparseSoftmaxBackward0");
         }
         if (!s.dtype().isFloatingPoint()) {
-            throw new IllegalArgumentException("\"" + (log ? "log_softmax" : "softmax") + "\" not implemented for '"
-                    + scalarName(s.dtype()) + "'");
+            // an unsigned type, whose scalarName is not c10's, cannot reach here: toSparse refuses it
+            throw Refusals.notImplemented(log ? "log_softmax" : "softmax", s.dtype());
         }
         String name = log ? "SparseLogSoftmaxBackward0" : "SparseSoftmaxBackward0";
         SparseTensor c = s.coalesce();

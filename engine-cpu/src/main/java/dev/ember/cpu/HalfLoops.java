@@ -3,6 +3,7 @@ package dev.ember.cpu;
 import dev.ember.BFloat16;
 import dev.ember.DType;
 import dev.ember.Half;
+import dev.ember.Refusals;
 import dev.ember.backend.BinaryOp;
 import dev.ember.backend.UnaryOp;
 
@@ -259,7 +260,7 @@ final class HalfLoops {
      */
     static void refuse(String kernel, DType t) {
         if (isHalf(t)) {
-            throw new IllegalArgumentException("\"" + kernel + "\" not implemented for '" + dev.ember.Format.scalarType(t) + "'");
+            throw Refusals.notImplemented(kernel, t);
         }
     }
 
