@@ -574,19 +574,19 @@ final class Creation {
         int i = 0;
         for (; i <= n - 2 * vec; i += 2 * vec) {
             for (int c = i; c < i + 2 * vec; c += vec) {
-                double base = fma ? Math.fma(step, c, start) : start + step * c;
+                double base = CpuCapability.mulAdd(fma, step, c, start);
                 if (f32) {
                     base = (float) base;
                 }
                 v[c] = base;
                 for (int j = 1; j < vec; j++) {
-                    double x = fma ? Math.fma(j, step, base) : base + j * step;
+                    double x = CpuCapability.mulAdd(fma, j, step, base);
                     v[c + j] = f32 ? (float) x : x;
                 }
             }
         }
         for (; i < n; i++) {
-            double x = fma ? Math.fma(step, i, start) : start + step * i;
+            double x = CpuCapability.mulAdd(fma, step, i, start);
             v[i] = f32 ? (float) x : x;
         }
         return v;
@@ -738,18 +738,20 @@ final class Creation {
 
     private static double linspacePoint(double start, double end, double step, int steps, int half, int idx, boolean fma) {
         if (idx < half) {
-            return fma ? Math.fma(step, idx, start) : start + step * idx;
+            return CpuCapability.mulAdd(fma, step, idx, start);
         }
         double k = steps - idx - 1;
+        // not CpuCapability.mulAdd(fma, -step, k, end): unfused, PyTorch subtracts the product, and a NaN step's sign
+        // would come out flipped from -step * k + end
         return fma ? Math.fma(-step, k, end) : end - step * k;
     }
 
     private static float linspacePoint(float start, float end, float step, int steps, int half, int idx, boolean fma) {
         if (idx < half) {
-            return fma ? Math.fma(step, (float) idx, start) : start + step * (float) idx;
+            return CpuCapability.mulAdd(fma, step, (float) idx, start);
         }
         float k = (float) (steps - idx - 1);
-        return fma ? Math.fma(-step, k, end) : end - step * k;
+        return fma ? Math.fma(-step, k, end) : end - step * k; // not mulAdd: see the float64 linspacePoint
     }
 
     /**

@@ -83,10 +83,10 @@ final class GridSampleOps {
         Tensor x = g.add(1.0);
         if (g.dtype() == DType.FLOAT64) {
             double s = size / 2.0;
-            return x.apply_(a -> fma ? Math.fma(a, s, -0.5) : a * s - 0.5);
+            return x.apply_(a -> CpuCapability.mulAdd(fma, a, s, -0.5));
         }
         float s = (float) size / 2;
-        return x.apply_(a -> fma ? Math.fma((float) a, s, -0.5f) : (float) a * s - 0.5f);
+        return x.apply_(a -> CpuCapability.mulAdd(fma, (float) a, s, -0.5f));
     }
 
     /** The derivative of {@link #unnormalize} with respect to the normalized coordinate. */

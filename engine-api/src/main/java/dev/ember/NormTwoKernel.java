@@ -104,7 +104,7 @@ final class NormTwoKernel {
             for (int h = 0; h < pass; h += lanes) {
                 for (int j = 0; j < lanes; j++) {
                     float v = x[off + d + h + j];
-                    acc[j] = fma ? Math.fma(v, v, acc[j]) : acc[j] + v * v;
+                    acc[j] = CpuCapability.mulAdd(fma, v, v, acc[j]);
                 }
             }
         }
@@ -123,7 +123,7 @@ final class NormTwoKernel {
         }
         for (; d < n; d++) {
             float v = x[off + d];
-            b = fma ? Math.fma(v, v, b) : b + v * v;
+            b = CpuCapability.mulAdd(fma, v, v, b);
         }
         return (float) Math.sqrt(b);
     }

@@ -303,7 +303,7 @@ final class TorchCpuRandom {
                 mt.uniformDoubles(v, 0, n);
                 for (int i = 0; i < n; i++) {
                     double x = v[i];
-                    v[i] = fused ? Math.fma(x, range, from) : x * range + from;
+                    v[i] = CpuCapability.mulAdd(fused, x, range, from);
                 }
                 return Creation.adopt(v, shape.clone(), DType.FLOAT64);
             }
@@ -314,7 +314,7 @@ final class TorchCpuRandom {
                 mt.uniformFloats(v, 0, n);
                 for (int i = 0; i < n; i++) {
                     float x = v[i];
-                    v[i] = fused ? Math.fma(x, range, f) : x * range + f;
+                    v[i] = CpuCapability.mulAdd(fused, x, range, f);
                 }
                 return Creation.adopt(v, shape.clone(), DType.FLOAT32);
             }
@@ -326,7 +326,7 @@ final class TorchCpuRandom {
                 short[] v = new short[n];
                 for (int i = 0; i < n; i++) {
                     float x = reducedUniform(mt, half);
-                    v[i] = bits(fused ? Math.fma(x, range, f) : x * range + f, half);
+                    v[i] = bits(CpuCapability.mulAdd(fused, x, range, f), half);
                 }
                 return Creation.adopt(v, shape.clone(), dtype);
             }
@@ -344,7 +344,7 @@ final class TorchCpuRandom {
             double[] v = new double[n];
             for (int i = 0; i < n; i++) {
                 double z = mt.normalDouble();
-                v[i] = fused ? Math.fma(z, std, mean) : z * std + mean;
+                v[i] = CpuCapability.mulAdd(fused, z, std, mean);
             }
             return fromDoubles(v, shape, dtype);
         }
@@ -444,8 +444,8 @@ final class TorchCpuRandom {
             double theta = 2.0 * Math.PI * u2;
             double c = radius * Math.cos(theta);
             double s = radius * Math.sin(theta);
-            d[at + j] = fused ? Math.fma(c, std, mean) : c * std + mean;
-            d[at + j + 8] = fused ? Math.fma(s, std, mean) : s * std + mean;
+            d[at + j] = CpuCapability.mulAdd(fused, c, std, mean);
+            d[at + j + 8] = CpuCapability.mulAdd(fused, s, std, mean);
         }
     }
 
@@ -475,8 +475,8 @@ final class TorchCpuRandom {
                 c = radius * (float) Math.cos(theta);
                 s = radius * (float) Math.sin(theta);
             }
-            d[at + j] = fused ? Math.fma(c, std, mean) : c * std + mean;
-            d[at + j + 8] = fused ? Math.fma(s, std, mean) : s * std + mean;
+            d[at + j] = CpuCapability.mulAdd(fused, c, std, mean);
+            d[at + j + 8] = CpuCapability.mulAdd(fused, s, std, mean);
         }
     }
 

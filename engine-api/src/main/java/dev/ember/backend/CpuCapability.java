@@ -109,6 +109,38 @@ public final class CpuCapability {
     }
 
     /**
+     * {@code a * b + c} in float32 as PyTorch's CPU build computes the expression where its C++ writes it: rounded once
+     * ({@link Math#fma(float, float, float)}) where the build fuses a product and a sum ({@code fused}, which is
+     * {@link #fusesMultiplyAdd} of the capability: the x86 builds with FMA, where GCC contracts the expression), and
+     * twice, the product and then the sum, where it does not ({@code "DEFAULT"}). A site written {@code c + a * b}
+     * follows the same rule: the sum is commutative, and the Java language does not say which of two NaN operands it
+     * returns (JLS 15.18.2: the result is NaN).
+     *
+     * @param fused whether to round once ({@link #fusesMultiplyAdd} of the capability)
+     * @param a the first factor
+     * @param b the second factor
+     * @param c the addend
+     * @return {@code a * b + c}, rounded once where {@code fused}, twice otherwise
+     */
+    public static float mulAdd(boolean fused, float a, float b, float c) {
+        return fused ? Math.fma(a, b, c) : a * b + c;
+    }
+
+    /**
+     * {@code a * b + c} in float64 as PyTorch's CPU build computes the expression: rounded once where {@code fused},
+     * twice otherwise; see {@link #mulAdd(boolean, float, float, float)}.
+     *
+     * @param fused whether to round once ({@link #fusesMultiplyAdd} of the capability)
+     * @param a the first factor
+     * @param b the second factor
+     * @param c the addend
+     * @return {@code a * b + c}, rounded once where {@code fused}, twice otherwise
+     */
+    public static double mulAdd(boolean fused, double a, double b, double c) {
+        return fused ? Math.fma(a, b, c) : a * b + c;
+    }
+
+    /**
      * The elements per pass of the vector loop for float32 ({@code 2 * Vectorized<float>::size()}): 32 on AVX512, 16
      * otherwise. PyTorch's {@code vectorized_loop} takes whole passes with the kernel's vector expression and the rest
      * of a contiguous run with its scalar one, so where the two round differently the last elements of a run follow
