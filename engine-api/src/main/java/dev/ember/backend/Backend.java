@@ -13,7 +13,9 @@ import dev.ember.DType;
  *   <li>An output never overlaps an input, except that elementwise kernels must allow an output that is
  *       exactly an input (same storage and layout), for in-place ops.</li>
  * </ul>
- * Implementations are found with {@link java.util.ServiceLoader}; see {@link Backends}.
+ * Implementations are found with {@link java.util.ServiceLoader}; see {@link Backends}. Every backend is handed out
+ * behind {@link dev.ember.profiler.ProfilingBackend}, which declares each method of this interface: a method added here
+ * needs its forwarding method there (engine-cpu's {@code ProfilingBackendSpiTest} names the missing ones).
  */
 public interface Backend {
 
