@@ -591,6 +591,41 @@ class SparseTensorTest {
     }
 
     @Test
+    void aDenseOperandOfAnUnsignedOrFloat8TypeIsNamedAsC10NamesIt() {
+        // Regression (session 47): Sparse.scalarName fell back to the torch name for the types its switch lacked
+        // ("expected scalar type Float but found torch.uint16"). The message is the data_ptr<scalar_t>() check of
+        // the kernels (PyTorch 1.13: "expected scalar type Float but found Long" for torch.sparse.mm and addmm with an
+        // int64 dense operand, and for bmm; printouts.txt's err.mmdtype), and 2.x prints the ScalarType's c10 name,
+        // UInt16, UInt32, Float8_e4m3fn (the types 1.13 lacks, so the names follow that rule, not a run of 1.13).
+        SparseTensor s = Tensor.tensor(new float[][] {{0, 1}, {2, 0}}).toSparse();
+        SparseTensor s3 = Tensor.tensor(new float[][][] {{{0, 1}, {2, 0}}}).toSparse();
+        Map<DType, String> c10 = new LinkedHashMap<>();
+        c10.put(DType.UINT16, "UInt16");
+        c10.put(DType.UINT32, "UInt32");
+        c10.put(DType.UINT64, "UInt64");
+        c10.put(DType.FLOAT8_E4M3FN, "Float8_e4m3fn");
+        c10.put(DType.FLOAT8_E5M2, "Float8_e5m2");
+        for (DType t : c10.keySet()) {
+            String message = "expected scalar type Float but found " + c10.get(t);
+            Tensor dense = Tensor.ones(2, 2).to(t);
+            Tensor dense3 = Tensor.ones(1, 2, 2).to(t);
+            Tensor zeros = Tensor.zeros(2, 2);
+            Map<String, Runnable> calls = new LinkedHashMap<>();
+            calls.put("mm", () -> Sparse.mm(s, dense));
+            calls.put("addmm, mat2", () -> Sparse.addmm(zeros, s, dense));
+            calls.put("addmm, input", () -> Sparse.addmm(Tensor.zeros(2, 2).to(t), s, Tensor.ones(2, 2)));
+            calls.put("bmm", () -> Sparse.bmm(s3, dense3));
+            for (var c : calls.entrySet()) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, c.getValue()::run,
+                        t + " " + c.getKey());
+                assertEquals(message, e.getMessage(), t + " " + c.getKey());
+            }
+            assertArrayEquals(new float[] {1, 1, 1, 1}, dense.to(DType.FLOAT32).toFloatArray());
+            assertArrayEquals(new float[] {0, 0, 0, 0}, zeros.toFloatArray());
+        }
+    }
+
+    @Test
     void aSparseTensorMadeInAScopeIsClosedWithItUnlessKept() {
         Tensor i = Tensor.tensor(new long[][] {{0, 1}, {1, 0}});
         Tensor v = Tensor.tensor(new double[] {2, 3}, DType.FLOAT64);

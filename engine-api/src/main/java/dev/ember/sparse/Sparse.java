@@ -2,6 +2,7 @@ package dev.ember.sparse;
 
 import dev.ember.DType;
 import dev.ember.Ember;
+import dev.ember.Format;
 import dev.ember.GradMode;
 import dev.ember.Refusals;
 import dev.ember.Tensor;
@@ -674,7 +675,6 @@ public final class Sparse {
                     : "SparseSoftmaxBackward0");
         }
         if (!s.dtype().isFloatingPoint()) {
-            // an unsigned type, whose scalarName is not c10's, cannot reach here: toSparse refuses it
             throw Refusals.notImplemented(log ? "log_softmax" : "softmax", s.dtype());
         }
         String name = log ? "SparseLogSoftmaxBackward0" : "SparseSoftmaxBackward0";
@@ -746,23 +746,9 @@ public final class Sparse {
         return sb.append(']').toString();
     }
 
-    /** c10's scalar type name: Float, Double, Long, ... */
+    /** c10's scalar type name: Float, Double, Long, UInt16, Float8_e4m3fn, ... */
     static String scalarName(DType t) {
-        switch (t) {
-            case FLOAT32: return "Float";
-            case FLOAT64: return "Double";
-            case FLOAT16: return "Half";
-            case BFLOAT16: return "BFloat16";
-            case INT64: return "Long";
-            case INT32: return "Int";
-            case INT16: return "Short";
-            case INT8: return "Char";
-            case UINT8: return "Byte";
-            case BOOL: return "Bool";
-            case COMPLEX64: return "ComplexFloat";
-            case COMPLEX128: return "ComplexDouble";
-            default: return t.toString();
-        }
+        return Format.scalarType(t);
     }
 
     // ------------------------------------------------------------------ autograd.grad with sparse inputs
