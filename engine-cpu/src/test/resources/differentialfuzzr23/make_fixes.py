@@ -11,6 +11,8 @@
 #   dense_not_left_aligned a padding mask whose padding is not at the end of a row: mask_check sends it to the dense path
 #   transformer_memory     nn.Transformer without a memory key padding mask: the decoder attends the encoder's padded
 #                          rows, which are the encoder norm's bias under 2.x's nested path
+#   encoder_no_layers / decoder_no_layers    stacks of 0 layers: 2.x's forward reads self.layers[0] and raises
+#                          ModuleList's IndexError (1.13's decoder ran; 1.13's encoder raised the same)
 import torch
 import torch.nn as nn
 
@@ -78,6 +80,8 @@ def main():
     emit('dense_not_left_aligned', encoder_case([[False, True, False, False, True], [False, False, False, False, True],
                                                  [False, True, True, True, True]]))
     emit('transformer_memory', transformer_case)
+    emit('encoder_no_layers', lambda c: mc.case_tr_err_kind(c, 'enc_empty'))
+    emit('decoder_no_layers', lambda c: mc.case_tr_err_kind(c, 'dec_empty'))
     print('\n'.join(OUT))
 
 

@@ -23,7 +23,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * mask, {@code enable_nested_tensor}): the padded positions leave the layers' attention and come back as zeros before
  * the final norm ({@code to_padded_tensor(0.)}), so the output there is the norm's bias, and a float padding mask's
  * finite nonzero values count as padding. The cases of {@code differentialfuzzr23/fixes.txt} ({@code make_fixes.py},
- * the round's 2.x port on PyTorch 1.13) are replayed by {@link FuzzR23Interpreter}; the first fails before the fix.
+ * the round's 2.x port on PyTorch 1.13) are replayed by {@link FuzzR23Interpreter}; the nested ones fail before the fix.
+ * And a {@link TransformerEncoder} or {@link dev.ember.nn.TransformerDecoder} of no layers returned its input (through
+ * the final norm), where 2.x's forward reads {@code self.layers[0]} and raises ModuleList's IndexError ("index 0 is out
+ * of range"; 1.13's decoder ran).
  */
 class FuzzRound23FixesTest {
     private static final Map<String, List<String>> CASES = DifferentialFuzzR6Test.read("/differentialfuzzr23/fixes.txt")
@@ -63,6 +66,16 @@ class FuzzRound23FixesTest {
     @Test
     void transformerDecoderSeesTheEncoderNormsBiasAtPaddedRows() {
         replay("transformer_memory");
+    }
+
+    @Test
+    void encoderOfNoLayersRefusesAsPyTorch() {
+        replay("encoder_no_layers");
+    }
+
+    @Test
+    void decoderOfNoLayersRefusesAsPyTorch() {
+        replay("decoder_no_layers");
     }
 
     /** The rule itself, without PyTorch's numbers: padded rows are exactly the final norm's bias, the others unchanged. */

@@ -111,12 +111,16 @@ public class TransformerEncoder extends Module {
     /**
      * {@code encoder(src, mask, src_key_padding_mask, is_causal)}: the masks may be null, and {@code isCausal} null means
      * "detect whether {@code mask} is causal".
+     *
+     * @throws IndexOutOfBoundsException for a stack of no layers, as PyTorch 2.x's forward reading {@code self.layers[0]}
+     *     ({@code index 0 is out of range}), after the masks' checks
      */
     public Tensor forward(Tensor src, Tensor mask, Tensor srcKeyPaddingMask, Boolean isCausal) {
         Checks.tensor(src, "TransformerEncoder.forward", "src", 1);
         srcKeyPaddingMask = MultiheadAttention.canonicalMask(srcKeyPaddingMask, "src_key_padding_mask",
                 mask == null ? null : mask.dtype(), "mask", src.dtype(), true);
         mask = MultiheadAttention.canonicalMask(mask, "mask", null, "", src.dtype(), false);
+        TransformerEncoderLayer first = layers.get(0); // PyTorch's first_layer: a stack of no layers refuses here
         Tensor output = src;
         Tensor padded = null;
         if (nestedPath(src, mask, srcKeyPaddingMask)) {
@@ -124,8 +128,7 @@ public class TransformerEncoder extends Module {
             padded = srcKeyPaddingMask.ne(0.0);
             srcKeyPaddingMask = srcKeyPaddingMask.zerosLike().maskedFill(padded, Double.NEGATIVE_INFINITY);
         }
-        boolean batchFirst = layers.isEmpty() ? false : layers.get(0).selfAttn.batchFirst();
-        boolean causal = Transformer.detectIsCausalMask(mask, isCausal, Transformer.seqLen(src, batchFirst));
+        boolean causal = Transformer.detectIsCausalMask(mask, isCausal, Transformer.seqLen(src, first.selfAttn.batchFirst()));
         for (TransformerEncoderLayer layer : layers) {
             output = layer.apply(output, mask, srcKeyPaddingMask, causal);
         }
@@ -140,7 +143,7 @@ public class TransformerEncoder extends Module {
 
     /** PyTorch 2.x's conditions of the nested-tensor path in {@code TransformerEncoder.forward} (masks canonical). */
     private boolean nestedPath(Tensor src, Tensor mask, Tensor keyPaddingMask) {
-        if (!useNestedTensor || layers.isEmpty() || keyPaddingMask == null || mask != null || src.dim() != 3) {
+        if (!useNestedTensor || keyPaddingMask == null || mask != null || src.dim() != 3) {
             return false;
         }
         TransformerEncoderLayer first = layers.get(0);
