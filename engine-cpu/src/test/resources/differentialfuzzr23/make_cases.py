@@ -5,7 +5,7 @@
 #   run: cd engine-cpu/src/test/resources/differentialfuzzr23 && /usr/bin/python3 make_cases.py > cases.txt
 #   (PyTorch 1.13 CPU; everything is seeded, so a second run writes the same bytes; FUZZ_SEED and FUZZ_N make others,
 #   a local hunt: FUZZ_SEED=<s> FUZZ_N=<n> /usr/bin/python3 make_cases.py > /tmp/hunt.txt, then the test with
-#   -Dember.fuzz23.file=/tmp/hunt.txt; seeds 31, 41 and 42, 500 cases each, passed when this round was committed).
+#   -Dember.fuzz23.file=/tmp/hunt.txt; seeds 51, 52 and 53, 500 cases each, passed when this round was committed).
 #   check_ports.py checks the ports below against 1.13's own modules where the versions agree.
 #
 # Modules are built after torch.manual_seed(s) in float32 (Ember's default generator is PyTorch's CPU generator, so
@@ -74,7 +74,7 @@
 # Module kinds (ARGS as key=value):
 #   mha e h drop bias bkv zattn kdim vdim bf         (f32=1 on any module: kept in float32)
 #   tel / tdl d h ff drop act eps bf nf bias      act: relu, gelu (strings) or m:tanh, m:silu, m:relu, m:gelu,
-#                                                 m:gelutanh (modules)
+#                                                 m:gelutanh, m:prelu (modules; nn.Transformer's too)
 #   tenc / tdec (the layer's) n norm (0/1: LayerNorm(d) after) nt (tenc: enable_nested_tensor 0/1)
 #   tr d h ne nd ff drop act eps bf nf bias
 # Call kinds: sdpa q k v mask drop causal scale | mha m q k v kpm am nw avg causal ng (ng=1: under torch.no_grad())
@@ -412,7 +412,7 @@ class LN2x(nn.Module):
 
 
 ACT_MODULES = {'m:tanh': nn.Tanh, 'm:silu': nn.SiLU, 'm:relu': nn.ReLU, 'm:gelu': nn.GELU,
-               'm:gelutanh': lambda: nn.GELU(approximate='tanh')}
+               'm:gelutanh': lambda: nn.GELU(approximate='tanh'), 'm:prelu': nn.PReLU}
 
 
 def make_act(act):
@@ -1024,7 +1024,7 @@ def layer_config(for_nested=False):
     d = h * pick(1, 2, 3) if h < 4 else 4
     if d < 2:
         d = 2 * h
-    act = pick('relu', 'gelu', 'relu', 'gelu', 'm:tanh', 'm:silu', 'm:relu', 'm:gelu', 'm:gelutanh')
+    act = pick('relu', 'gelu', 'relu', 'gelu', 'm:tanh', 'm:silu', 'm:relu', 'm:gelu', 'm:gelutanh', 'm:prelu')
     cfg = dict(d=d, h=h, ff=pick(4, 6, 8), act=act, eps=pick(1e-5, 1e-5, 1e-3), bf=rng.random() < 0.5,
                nf=rng.random() < 0.4, bias=rng.random() < 0.8)
     if for_nested:
@@ -1259,8 +1259,8 @@ def case_tdec(c):
 def case_tr(c):
     nested = rng.random() < 0.35
     cfg = layer_config(for_nested=nested)
-    if cfg['act'].startswith('m:'):
-        cfg['act'] = pick('relu', 'gelu')  # nn.Transformer takes the activation by name here
+    if cfg['act'] == 'm:gelutanh' and nested:
+        cfg['act'] = 'gelu'  # left out without autograd (the header)
     drop = 0.0 if nested else pick(0.0, 0.0, 0.2)
     ne, nd = rng.randint(1, 2), rng.randint(1, 2)
     c.seed(rng.randrange(10000))
@@ -1274,7 +1274,7 @@ def case_tr(c):
         ng, train = True, False
     else:
         ng, train = run_mode(c, 'm')
-        if ng and not train and not cfg['bias']:
+        if ng and not train and (not cfg['bias'] or cfg['act'] == 'm:gelutanh'):
             ng = False
     if not cfg['bias'] and not train and not ng and cfg['bf'] and not cfg['nf'] and cfg['h'] % 2 == 0:
         c.lines.pop()

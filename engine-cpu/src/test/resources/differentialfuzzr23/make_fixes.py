@@ -11,6 +11,8 @@
 #   dense_not_left_aligned a padding mask whose padding is not at the end of a row: mask_check sends it to the dense path
 #   transformer_memory     nn.Transformer without a memory key padding mask: the decoder attends the encoder's padded
 #                          rows, which are the encoder norm's bias under 2.x's nested path
+#   transformer_activation_module  nn.Transformer with an activation module (nn.PReLU, whose weight each layer's copy
+#                          learns), training, gradients of every parameter
 #   encoder_no_layers / decoder_no_layers    stacks of 0 layers: 2.x's forward reads self.layers[0] and raises
 #                          ModuleList's IndexError (1.13's decoder ran; 1.13's encoder raised the same)
 import torch
@@ -70,6 +72,20 @@ def transformer_case(c):
            run)
 
 
+def transformer_activation_case(c):
+    c.seed(12)
+    args = [('d', 4), ('h', 2), ('ne', 2), ('nd', 1), ('ff', 6), ('drop', '0.0'), ('act', 'm:prelu'), ('eps', '1e-05'),
+            ('bf', 0), ('nf', 1), ('bias', 1)]
+    m = c.mod('m', 'tr', args, lambda: mc.Tr2x(4, 2, 2, 1, 6, 0.0, 'm:prelu', 1e-5, False, True, True))
+    c.mode('m', True)
+    src = c.inp((3, 2, 4), True)
+    tgt = c.inp((2, 2, 4), True)
+    tm = c.const(mc.gen_square_subsequent_mask(2, torch.float64))
+    c.call(['o'], 'tr', [('src', src), ('tgt', tgt), ('tm', tm), ('sc', 'n'), ('tc', 'n'), ('mc', 0), ('ng', 0)],
+           lambda: m(c.vars[src], c.vars[tgt], None, c.vars[tm]))
+    c.backward(['o'], True)
+
+
 def main():
     torch.set_num_threads(1)
     rows = [[False, False, False, True, True], [False, False, False, False, True], [False, True, True, True, True]]
@@ -80,6 +96,7 @@ def main():
     emit('dense_not_left_aligned', encoder_case([[False, True, False, False, True], [False, False, False, False, True],
                                                  [False, True, True, True, True]]))
     emit('transformer_memory', transformer_case)
+    emit('transformer_activation_module', transformer_activation_case)
     emit('encoder_no_layers', lambda c: mc.case_tr_err_kind(c, 'enc_empty'))
     emit('decoder_no_layers', lambda c: mc.case_tr_err_kind(c, 'dec_empty'))
     print('\n'.join(OUT))

@@ -218,6 +218,10 @@ final class FuzzR23Interpreter {
                 return new TransformerDecoder(layer, i(o, "n"), b(o, "norm") ? new LayerNorm(i(o, "d")) : null);
             }
             case "tr":
+                if (o.get("act").startsWith("m:")) {
+                    return new Transformer(i(o, "d"), i(o, "h"), i(o, "ne"), i(o, "nd"), i(o, "ff"), d(o, "drop", 0.0),
+                            activation(o.get("act")), d(o, "eps", 1e-5), b(o, "bf"), b(o, "nf"), b(o, "bias"));
+                }
                 return new Transformer(i(o, "d"), i(o, "h"), i(o, "ne"), i(o, "nd"), i(o, "ff"), d(o, "drop", 0.0),
                         o.get("act"), d(o, "eps", 1e-5), b(o, "bf"), b(o, "nf"), b(o, "bias"));
             default:
@@ -256,6 +260,7 @@ final class FuzzR23Interpreter {
             case "m:relu": return new ReLU();
             case "m:gelu": return new GELU();
             case "m:gelutanh": return new GELU("tanh");
+            case "m:prelu": return new dev.ember.nn.PReLU();
             default: throw new IllegalStateException("unknown activation " + name);
         }
     }

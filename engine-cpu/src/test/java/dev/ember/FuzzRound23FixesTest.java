@@ -26,7 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the round's 2.x port on PyTorch 1.13) are replayed by {@link FuzzR23Interpreter}; the nested ones fail before the fix.
  * And a {@link TransformerEncoder} or {@link dev.ember.nn.TransformerDecoder} of no layers returned its input (through
  * the final norm), where 2.x's forward reads {@code self.layers[0]} and raises ModuleList's IndexError ("index 0 is out
- * of range"; 1.13's decoder ran).
+ * of range"; 1.13's decoder ran). {@link dev.ember.nn.Transformer} took its activation by name only, where PyTorch takes
+ * any unary callable (here a module, copied into every layer).
  */
 class FuzzRound23FixesTest {
     private static final Map<String, List<String>> CASES = DifferentialFuzzR6Test.read("/differentialfuzzr23/fixes.txt")
@@ -66,6 +67,11 @@ class FuzzRound23FixesTest {
     @Test
     void transformerDecoderSeesTheEncoderNormsBiasAtPaddedRows() {
         replay("transformer_memory");
+    }
+
+    @Test
+    void transformerTakesAnActivationModule() {
+        replay("transformer_activation_module");
     }
 
     @Test
