@@ -18,7 +18,12 @@ import java.util.TreeMap;
  * encoder in inference, and generate_square_subsequent_mask. Forward values, the inputs' and every parameter's
  * gradients; refusals by message.
  *
- * <p>Found by this round and fixed (session 47; FuzzRound23FixesTest holds the regressions): see that class.
+ * <p>Found by this round and fixed (session 47; FuzzRound23FixesTest holds the regressions): TransformerEncoder ran
+ * its layers on the dense input where 2.x takes its nested-tensor path in inference (padded rows zero before the final
+ * norm, a float padding mask's nonzero values as padding); encoder and decoder stacks of no layers returned their input
+ * where 2.x refuses ("index 0 is out of range"); nn.Transformer took its activation by name only. Left out (the
+ * generator's header): 2.x's inference fast paths where they are not the dense path's values (a fully masked row,
+ * nn.GELU(approximate='tanh') counted as gelu, bias=False layers meeting the nested conditions).
  */
 class DifferentialFuzzR23Test {
     private static final String RESOURCE = "/differentialfuzzr23/cases.txt";
