@@ -35,12 +35,39 @@ public class Transformer extends Module {
     public Transformer(int dModel, int nhead, int numEncoderLayers, int numDecoderLayers, int dimFeedforward,
                        double dropout, String activation, double layerNormEps, boolean batchFirst, boolean normFirst,
                        boolean bias) {
-        TransformerEncoderLayer encoderLayer = new TransformerEncoderLayer(dModel, nhead, dimFeedforward, dropout, activation,
-                layerNormEps, batchFirst, normFirst, bias);
+        this(dModel, nhead, numEncoderLayers, numDecoderLayers, dimFeedforward, dropout,
+                TransformerEncoderLayer.activationName(activation), null, layerNormEps, batchFirst, normFirst, bias);
+    }
+
+    /**
+     * Every option of PyTorch's constructor but custom encoders and decoders, the activation a module (PyTorch's unary
+     * callable): each encoder and decoder layer registers a deep copy of it as {@code activation}, as PyTorch's
+     * {@code _get_clones} copies the layers that hold it.
+     *
+     * @throws IllegalArgumentException for a null activation, or sizes the attention refuses
+     */
+    public Transformer(int dModel, int nhead, int numEncoderLayers, int numDecoderLayers, int dimFeedforward,
+                       double dropout, Module activation, double layerNormEps, boolean batchFirst, boolean normFirst,
+                       boolean bias) {
+        this(dModel, nhead, numEncoderLayers, numDecoderLayers, dimFeedforward, dropout, null,
+                Checks.notNull(activation, "activation"), layerNormEps, batchFirst, normFirst, bias);
+    }
+
+    private Transformer(int dModel, int nhead, int numEncoderLayers, int numDecoderLayers, int dimFeedforward,
+                        double dropout, String activation, Module activationModule, double layerNormEps, boolean batchFirst,
+                        boolean normFirst, boolean bias) {
+        TransformerEncoderLayer encoderLayer = activationModule == null
+                ? new TransformerEncoderLayer(dModel, nhead, dimFeedforward, dropout, activation, layerNormEps, batchFirst,
+                        normFirst, bias)
+                : new TransformerEncoderLayer(dModel, nhead, dimFeedforward, dropout, activationModule, layerNormEps,
+                        batchFirst, normFirst, bias);
         this.encoder = registerModule("encoder", new TransformerEncoder(encoderLayer, numEncoderLayers,
                 new LayerNorm(new int[] {dModel}, layerNormEps, true, bias)));
-        TransformerDecoderLayer decoderLayer = new TransformerDecoderLayer(dModel, nhead, dimFeedforward, dropout, activation,
-                layerNormEps, batchFirst, normFirst, bias);
+        TransformerDecoderLayer decoderLayer = activationModule == null
+                ? new TransformerDecoderLayer(dModel, nhead, dimFeedforward, dropout, activation, layerNormEps, batchFirst,
+                        normFirst, bias)
+                : new TransformerDecoderLayer(dModel, nhead, dimFeedforward, dropout, activationModule, layerNormEps,
+                        batchFirst, normFirst, bias);
         this.decoder = registerModule("decoder", new TransformerDecoder(decoderLayer, numDecoderLayers,
                 new LayerNorm(new int[] {dModel}, layerNormEps, true, bias)));
         for (Tensor p : parameters()) {

@@ -55,13 +55,17 @@ public class TransformerDecoder extends Module {
      * {@code decoder(tgt, memory, tgt_mask, memory_mask, tgt_key_padding_mask, memory_key_padding_mask, tgt_is_causal,
      * memory_is_causal)}: the masks may be null; {@code tgtIsCausal} null means "detect whether {@code tgtMask} is
      * causal".
+     *
+     * @throws IndexOutOfBoundsException for a stack of no layers, as PyTorch 2.x's forward reading {@code self.layers[0]}
+     *     ({@code index 0 is out of range})
      */
     public Tensor forward(Tensor tgt, Tensor memory, Tensor tgtMask, Tensor memoryMask, Tensor tgtKeyPaddingMask,
                           Tensor memoryKeyPaddingMask, Boolean tgtIsCausal, boolean memoryIsCausal) {
         Checks.tensor(tgt, "TransformerDecoder.forward", "tgt", 1);
         Checks.tensor(memory, "TransformerDecoder.forward", "memory", 2);
         Tensor output = tgt;
-        boolean batchFirst = layers.isEmpty() ? false : layers.get(0).selfAttn.batchFirst();
+        // PyTorch 2.x reads self.layers[0] for batch_first: a stack of no layers refuses here
+        boolean batchFirst = layers.get(0).selfAttn.batchFirst();
         boolean causal = Transformer.detectIsCausalMask(tgtMask, tgtIsCausal, Transformer.seqLen(tgt, batchFirst));
         for (TransformerDecoderLayer layer : layers) {
             output = layer.apply(output, memory, tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask, causal,

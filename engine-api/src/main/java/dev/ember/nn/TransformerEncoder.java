@@ -1,5 +1,8 @@
 package dev.ember.nn;
 
+import dev.ember.DType;
+import dev.ember.DeviceType;
+import dev.ember.Ember;
 import dev.ember.Tensor;
 
 import java.util.ArrayList;
@@ -12,8 +15,16 @@ import java.util.List;
  * its class, type, device, hooks and module activation kept, the given layer itself not part of the stack) and an optional final {@code norm}; state dict keys {@code layers.0.self_attn...},
  * {@code norm.weight}. The forward canonicalizes the masks, detects a causal {@code mask} when {@code isCausal} is null
  * (PyTorch's {@code _detect_is_causal_mask}: a mask equal to the square subsequent mask), and runs the layers in turn.
- * PyTorch's nested-tensor fast path for padded inference is not taken: outputs at padded positions are this path's
- * (PyTorch's fast path gives zeros there), others equal.
+ *
+ * <p>PyTorch 2.x's nested-tensor path for padded inference is followed for its values: with {@code enableNestedTensor}
+ * (the default) and a first layer that is batch first, not norm first, with an even number of heads and a relu/gelu
+ * activation (the names, or a {@link ReLU} or {@link GELU} module), a call in eval mode with a batched input, a key
+ * padding mask, no {@code mask}, CUDA autocast off, the padding mask left aligned (each row's kept positions first;
+ * checked unless {@code maskCheck} is false) and no gradient to record (gradient mode off, or neither the input nor the
+ * first layer's parameters requiring grad) drops the padded positions (those whose canonical mask value is not 0: a
+ * float mask's finite nonzero values too) from the layers' attention and gives zeros at them before the final norm, as
+ * PyTorch's {@code to_padded_tensor(0.)} (so the norm's bias comes out there). Elsewhere the layers run on the dense
+ * input. (A first layer without biases is left on the dense path: PyTorch's layers refuse the nested tensor there.)
  */
 public class TransformerEncoder extends Module {
     /** The layers. */
@@ -21,6 +32,9 @@ public class TransformerEncoder extends Module {
     /** The final norm, or null. */
     public final Module norm;
     private final int numLayers;
+    private final boolean enableNestedTensor;
+    private final boolean useNestedTensor;
+    private final boolean maskCheck;
 
     /** A stack without a final norm. */
     public TransformerEncoder(TransformerEncoderLayer encoderLayer, int numLayers) {
@@ -33,10 +47,37 @@ public class TransformerEncoder extends Module {
      * @throws IllegalArgumentException for a null layer or a negative count
      */
     public TransformerEncoder(TransformerEncoderLayer encoderLayer, int numLayers, Module norm) {
+        this(encoderLayer, numLayers, norm, true, true);
+    }
+
+    /**
+     * {@code nn.TransformerEncoder(encoder_layer, num_layers, norm, enable_nested_tensor, mask_check)}: see the class
+     * comment for the nested-tensor path these two flags control.
+     *
+     * @throws IllegalArgumentException for a null layer or a negative count
+     */
+    public TransformerEncoder(TransformerEncoderLayer encoderLayer, int numLayers, Module norm, boolean enableNestedTensor,
+                              boolean maskCheck) {
         Checks.notNull(encoderLayer, "encoder_layer");
         this.layers = registerModule("layers", new ModuleList<>(clones(encoderLayer, numLayers)));
         this.norm = norm == null ? null : registerModule("norm", norm);
         this.numLayers = numLayers;
+        this.enableNestedTensor = enableNestedTensor;
+        this.maskCheck = maskCheck;
+        // PyTorch's __init__: use_nested_tensor is enable_nested_tensor unless the layer cannot take that path
+        TransformerEncoderLayer.Config c = encoderLayer.config;
+        this.useNestedTensor = enableNestedTensor && !c.normFirst() && c.batchFirst() && activationReluOrGelu(c)
+                && c.nhead() % 2 == 0;
+    }
+
+    /** PyTorch's {@code activation_relu_or_gelu}: "relu", "gelu", or an nn.ReLU / nn.GELU module. */
+    private static boolean activationReluOrGelu(TransformerEncoderLayer.Config c) {
+        return c.activationModule() == null || c.activationModule() instanceof ReLU || c.activationModule() instanceof GELU;
+    }
+
+    /** Whether the nested-tensor path is enabled, PyTorch's {@code enable_nested_tensor}. */
+    public boolean enableNestedTensor() {
+        return enableNestedTensor;
     }
 
     /**
@@ -70,22 +111,66 @@ public class TransformerEncoder extends Module {
     /**
      * {@code encoder(src, mask, src_key_padding_mask, is_causal)}: the masks may be null, and {@code isCausal} null means
      * "detect whether {@code mask} is causal".
+     *
+     * @throws IndexOutOfBoundsException for a stack of no layers, as PyTorch 2.x's forward reading {@code self.layers[0]}
+     *     ({@code index 0 is out of range}), after the masks' checks
      */
     public Tensor forward(Tensor src, Tensor mask, Tensor srcKeyPaddingMask, Boolean isCausal) {
         Checks.tensor(src, "TransformerEncoder.forward", "src", 1);
         srcKeyPaddingMask = MultiheadAttention.canonicalMask(srcKeyPaddingMask, "src_key_padding_mask",
                 mask == null ? null : mask.dtype(), "mask", src.dtype(), true);
         mask = MultiheadAttention.canonicalMask(mask, "mask", null, "", src.dtype(), false);
+        TransformerEncoderLayer first = layers.get(0); // PyTorch's first_layer: a stack of no layers refuses here
         Tensor output = src;
-        boolean batchFirst = layers.isEmpty() ? false : layers.get(0).selfAttn.batchFirst();
-        boolean causal = Transformer.detectIsCausalMask(mask, isCausal, Transformer.seqLen(src, batchFirst));
+        Tensor padded = null;
+        if (nestedPath(src, mask, srcKeyPaddingMask)) {
+            // the padded positions leave the nested tensor: no query there, no key for the others
+            padded = srcKeyPaddingMask.ne(0.0);
+            srcKeyPaddingMask = srcKeyPaddingMask.zerosLike().maskedFill(padded, Double.NEGATIVE_INFINITY);
+        }
+        boolean causal = Transformer.detectIsCausalMask(mask, isCausal, Transformer.seqLen(src, first.selfAttn.batchFirst()));
         for (TransformerEncoderLayer layer : layers) {
             output = layer.apply(output, mask, srcKeyPaddingMask, causal);
+        }
+        if (padded != null) {
+            output = output.maskedFill(padded.unsqueeze(-1), 0.0); // to_padded_tensor(0.)
         }
         if (norm != null) {
             output = norm.apply(output);
         }
         return output;
+    }
+
+    /** PyTorch 2.x's conditions of the nested-tensor path in {@code TransformerEncoder.forward} (masks canonical). */
+    private boolean nestedPath(Tensor src, Tensor mask, Tensor keyPaddingMask) {
+        if (!useNestedTensor || keyPaddingMask == null || mask != null || src.dim() != 3) {
+            return false;
+        }
+        TransformerEncoderLayer first = layers.get(0);
+        if (first.isTraining() || !first.config.bias() || Ember.isAutocastEnabled(DeviceType.CUDA)) {
+            return false;
+        }
+        if (maskCheck && !leftAligned(keyPaddingMask)) {
+            return false;
+        }
+        if (Ember.isGradEnabled()) {
+            if (src.requiresGrad()) {
+                return false;
+            }
+            for (Tensor p : first.parameters()) {
+                if (p.requiresGrad()) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** {@code torch._nested_tensor_from_mask_left_aligned}: each row's kept positions (mask value 0) come first. */
+    private static boolean leftAligned(Tensor keyPaddingMask) {
+        // a kept position after a padded one: kept & (cumulative count of padded before it > 0)
+        Tensor paddedBefore = keyPaddingMask.ne(0.0).to(DType.INT64).cumsum(-1);
+        return !keyPaddingMask.eq(0.0).logicalAnd(paddedBefore.gt(0)).any();
     }
 
     /**
