@@ -114,3 +114,96 @@ for p in (a, b):
     p.grad = p.detach() * 0.5 + 0.25
 ada.step()
 out("adagrad.added.nograd.values", vals(a) + " / " + vals(b))
+
+
+# ---------------------------------------------------------------- 2. in-place view ops of an inference tensor
+# PyTorch (1.13 and 2.x alike): outside inference mode the ADInplaceOrView kernel of transpose_, t_, squeeze_,
+# unsqueeze_, as_strided_, swapdims_ (torch/csrc/autograd/generated/ADInplaceOrViewType, gen_inplace_or_view_type.py)
+# redispatches the op first and then increment_version(self), whose VariableVersion::bump refuses an inference tensor:
+# the sizes and strides are changed before the error ("after" below). Ember refuses first and changes nothing (its rule).
+def inf(shape):
+    with torch.inference_mode():
+        return torch.arange(6.0).reshape(shape)
+
+
+def geometry(t):
+    return "%s %s" % (list(t.shape), list(t.stride()))
+
+
+INPLACE_VIEWS = [
+    ("transpose_", (2, 3), lambda t: t.transpose_(0, 1)),
+    ("t_", (2, 3), lambda t: t.t_()),
+    ("squeeze_", (1, 2, 3), lambda t: t.squeeze_()),
+    ("squeeze_dim", (1, 2, 3), lambda t: t.squeeze_(0)),
+    ("unsqueeze_", (2, 3), lambda t: t.unsqueeze_(1)),
+    ("swapdims_", (2, 3), lambda t: t.swapdims_(0, 1)),
+    ("swapaxes_", (2, 3), lambda t: t.swapaxes_(1, 0)),
+]
+for name, shape, f in INPLACE_VIEWS:
+    x = inf(shape)
+    out("inplaceview." + name + ".before", geometry(x))
+    err("inplaceview." + name, lambda: f(x))
+    out("inplaceview." + name + ".pytorch.after", geometry(x))
+    y = inf(shape)
+    with torch.inference_mode():
+        f(y)
+    out("inplaceview." + name + ".inside", geometry(y) + " " + str(y.is_inference()))
+x = inf((2, 3))
+err("inplaceview.add_", lambda: x.add_(1))
+out("inplaceview.add_.pytorch.after", vals(x))
+x = inf((2, 3))
+err("inplaceview.requires_grad_", lambda: x.requires_grad_())
+x = inf((2, 3))
+x.detach_()
+out("inplaceview.detach_", geometry(x) + " " + str(x.is_inference()))
+
+
+# ---------------------------------------------------------------- 3. set_submodule(strict), get_* messages
+# get_submodule, get_parameter and get_buffer: 2.x's (2.0 - 2.9) are 1.13's. set_submodule: 2.6+'s, with strict, written
+# out here (1.13's walks the path itself and has no strict): the target, the module, the parent by get_submodule,
+# then under strict an absent last name, then a last name whose getattr is no module; then setattr.
+def set_submodule_2x(self, target, module, strict=False):
+    if target == "":
+        raise ValueError("Cannot set the submodule without a target name!")
+    atoms = target.split(".")
+    if not isinstance(module, torch.nn.Module):
+        raise ValueError("`" + "module" + f"` is not an nn.Module, found {type(module)}")
+    if len(atoms) == 1:
+        parent = self
+    else:
+        parent = self.get_submodule(".".join(atoms[:-1]))
+    if strict and not hasattr(parent, atoms[-1]):
+        raise AttributeError(parent._get_name() + " has no attribute `" + atoms[-1] + "`")
+    if hasattr(parent, atoms[-1]):
+        mod = getattr(parent, atoms[-1])
+        if not isinstance(mod, torch.nn.Module):
+            raise AttributeError("`" + atoms[-1] + "` is not an nn.Module")
+    setattr(parent, atoms[-1], module)
+
+
+nn.Module.set_submodule = set_submodule_2x
+
+
+def lookup_model():
+    return nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3), nn.Sequential(nn.Linear(3, 1)))
+
+
+def layout(m):
+    return " ".join(n + ":" + type(c).__name__ for n, c in m.named_children())
+
+
+model = lookup_model()
+for target in ["", "2.0", "3", "0.weight", "0.weight.x", "2..0", ".", "1.running_mean", "0.foo", "0.training"]:
+    err("lookup.get_submodule." + (target or "empty"), lambda: type(model.get_submodule(target)).__name__)
+for target in ["0.weight", "1.running_mean", "0.foo", "3.weight", "0", "", "0.training", "2.0.bias"]:
+    err("lookup.get_parameter." + (target or "empty"), lambda: list(model.get_parameter(target).shape))
+for target in ["1.running_mean", "1.num_batches_tracked", "0.weight", "1.foo", "2", "", "0.bias"]:
+    err("lookup.get_buffer." + (target or "empty"), lambda: list(model.get_buffer(target).shape))
+for target, strict in [("0", True), ("5", True), ("5", False), ("2.1", True), ("2.1", False), ("2.0", True),
+                       ("0.weight", True), ("9.0", True), ("", True), ("1.running_mean", True), ("0.training", True)]:
+    model = lookup_model()
+    label = "lookup.set_submodule.%s.%s" % (target or "empty", strict)
+    err(label, lambda: model.set_submodule(target, nn.Tanh(), strict=strict))
+    out(label + ".after", layout(model) + " / " + layout(model[2]))
+model = lookup_model()
+err("lookup.set_submodule.none.True", lambda: model.set_submodule("0", None, strict=True))

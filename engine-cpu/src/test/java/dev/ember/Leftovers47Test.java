@@ -1,5 +1,10 @@
 package dev.ember;
 
+import dev.ember.nn.BatchNorm1d;
+import dev.ember.nn.Linear;
+import dev.ember.nn.Module;
+import dev.ember.nn.Sequential;
+import dev.ember.nn.Tanh;
 import dev.ember.optim.Adagrad;
 import dev.ember.optim.Adam;
 import dev.ember.optim.LBFGS;
@@ -171,5 +176,119 @@ class Leftovers47Test {
         }
         fresh.step();
         checkValues("adagrad.added.nograd.values", 1e-15, a2, b2);
+    }
+
+    private static Tensor inferenceTensor(int... shape) {
+        try (InferenceMode on = Ember.inferenceMode()) {
+            return Tensor.arange(0, 6).to(DType.FLOAT32).reshape(shape);
+        }
+    }
+
+    private static String geometry(Tensor t) {
+        return Arrays.toString(t.shape()) + " " + Arrays.toString(t.stride());
+    }
+
+    /**
+     * In-place view ops of an inference tensor outside inference mode: PyTorch's message. PyTorch (1.13 and 2.x: the
+     * ADInplaceOrView kernel redispatches the op, then bumps the version, which refuses) has changed the sizes and
+     * strides by then ("pytorch.after"); Ember refuses first and leaves the tensor as it was (its rule: an error
+     * changes nothing). Inside inference mode each is allowed.
+     */
+    @Test
+    void inPlaceViewOpsOfAnInferenceTensorOutsideInferenceMode() {
+        Map<String, java.util.function.Consumer<Tensor>> ops = new LinkedHashMap<>();
+        ops.put("transpose_", t -> t.transpose_(0, 1));
+        ops.put("t_", Tensor::t_);
+        ops.put("squeeze_", Tensor::squeeze_);
+        ops.put("squeeze_dim", t -> t.squeeze_(0));
+        ops.put("unsqueeze_", t -> t.unsqueeze_(1));
+        ops.put("swapdims_", t -> t.swapdims_(0, 1));
+        ops.put("swapaxes_", t -> t.swapaxes_(1, 0));
+        for (Map.Entry<String, java.util.function.Consumer<Tensor>> e : ops.entrySet()) {
+            String name = e.getKey();
+            int[] shape = name.startsWith("squeeze") ? new int[] {1, 2, 3} : new int[] {2, 3};
+            Tensor x = inferenceTensor(shape);
+            String before = geometry(x);
+            check("inplaceview." + name + ".before", before);
+            checkError("inplaceview." + name, () -> e.getValue().accept(x));
+            assertEquals(before, geometry(x), name + ": Ember's refusal leaves the tensor as it was");
+            // PyTorch's geometry after its refusal is the op's: the one the op makes inside inference mode
+            Tensor y = inferenceTensor(shape);
+            try (InferenceMode on = Ember.inferenceMode()) {
+                e.getValue().accept(y);
+            }
+            check("inplaceview." + name + ".inside", geometry(y) + " " + (y.isInference() ? "True" : "False"));
+            assertEquals(expected("inplaceview." + name + ".pytorch.after"), geometry(y), name);
+        }
+        Tensor x = inferenceTensor(2, 3);
+        checkError("inplaceview.add_", () -> x.add_(1));
+        assertEquals("[0.0, 1.0, 2.0, 3.0, 4.0, 5.0]", Arrays.toString(x.toDoubleArray()), "Ember writes nothing");
+        checkError("inplaceview.requires_grad_", () -> x.requiresGrad_(true));
+        x.detach_();
+        check("inplaceview.detach_", geometry(x) + " " + (x.isInference() ? "True" : "False"));
+    }
+
+    private static Sequential lookupModel() {
+        return new Sequential(new Linear(2, 3), new BatchNorm1d(3), new Sequential(new Linear(3, 1)));
+    }
+
+    private static String layout(Module m) {
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<String, Module> e : m.namedChildren().entrySet()) {
+            out.add(e.getKey() + ":" + e.getValue().getClass().getSimpleName());
+        }
+        return String.join(" ", out);
+    }
+
+    /** What {@code f} returns as the generator writes a call that succeeds ("no error ..."), or its message. */
+    private static String outcome(java.util.function.Supplier<Object> f) {
+        try {
+            return "no error " + f.get();
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+    }
+
+    /**
+     * {@code get_submodule}, {@code get_parameter} and {@code get_buffer} of bad paths (PyTorch's AttributeError
+     * messages), and 2.x's {@code set_submodule(target, module, strict)}: strict refuses a last name the parent lacks,
+     * after the target, module and parent checks; nothing changes on a refusal.
+     */
+    @Test
+    void submoduleParameterAndBufferLookupsAndStrictSetSubmodule() {
+        Sequential model = lookupModel();
+        for (String target : List.of("", "2.0", "3", "0.weight", "0.weight.x", "2..0", ".", "1.running_mean", "0.foo",
+                "0.training")) {
+            check("lookup.get_submodule." + (target.isEmpty() ? "empty" : target),
+                    outcome(() -> model.getSubmodule(target).getClass().getSimpleName()));
+        }
+        for (String target : List.of("0.weight", "1.running_mean", "0.foo", "3.weight", "0", "", "0.training",
+                "2.0.bias")) {
+            check("lookup.get_parameter." + (target.isEmpty() ? "empty" : target),
+                    outcome(() -> Arrays.toString(model.getParameter(target).shape())));
+        }
+        for (String target : List.of("1.running_mean", "1.num_batches_tracked", "0.weight", "1.foo", "2", "", "0.bias")) {
+            check("lookup.get_buffer." + (target.isEmpty() ? "empty" : target),
+                    outcome(() -> Arrays.toString(model.getBuffer(target).shape())));
+        }
+        Object[][] sets = {{"0", true}, {"5", true}, {"5", false}, {"2.1", true}, {"2.1", false}, {"2.0", true},
+            {"0.weight", true}, {"9.0", true}, {"", true}, {"1.running_mean", true}, {"0.training", true}};
+        for (Object[] c : sets) {
+            String target = (String) c[0];
+            boolean strict = (Boolean) c[1];
+            Sequential m = lookupModel();
+            String label = "lookup.set_submodule." + (target.isEmpty() ? "empty" : target) + "." + (strict ? "True" : "False");
+            check(label, outcome(() -> {
+                m.setSubmodule(target, new Tanh(), strict);
+                return "None";
+            }));
+            check(label + ".after", layout(m) + " / " + layout(m.getSubmodule("2")));
+        }
+        Sequential m = lookupModel();
+        check("lookup.set_submodule.none.True", outcome(() -> {
+            m.setSubmodule("0", null, true);
+            return "None";
+        }));
+        check("lookup.set_submodule.empty.True.after", layout(m) + " / " + layout(m.getSubmodule("2")));
     }
 }
