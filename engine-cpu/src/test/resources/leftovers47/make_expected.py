@@ -207,3 +207,61 @@ for target, strict in [("0", True), ("5", True), ("5", False), ("2.1", True), ("
     out(label + ".after", layout(model) + " / " + layout(model[2]))
 model = lookup_model()
 err("lookup.set_submodule.none.True", lambda: model.set_submodule("0", None, strict=True))
+
+
+# ---------------------------------------------------------------- 4. WeightedRandomSampler ties, random_split
+# WeightedRandomSampler draws torch.multinomial(weights, n, replacement, generator); without replacement (and for one
+# sample) 2.x's multinomial (aten/src/ATen/native/Distributions.cpp, as 1.13's) divides the weights by an
+# exponential_(1) draw and takes topk(q, n) (argmax for n == 1): zero weights all tie at q = 0 and come in the order
+# libstdc++'s nth_element and sort leave them (PyTorch's CPU topk_impl_loop). random_split: 2.x's is 1.13's (fractions
+# that add up to 1 with floor lengths and the remainder dealt round-robin from the first split; "Fraction at index i is
+# not between 0 and 1"; "Sum of input lengths does not equal the length of the input dataset!"). Negative integer
+# lengths that add up to the size pass PyTorch's checks and slice its permutation with negative offsets (overlapping
+# subsets, written below as "pytorch"); Ember refuses them (its own message).
+from torch.utils.data import WeightedRandomSampler, random_split
+
+SAMPLERS = [
+    ([0.0, 1.0, 0.0, 2.0, 0.0, 0.0], 5, 11),
+    ([0.0, 0.0, 0.0, 3.0], 4, 12),
+    ([1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], 9, 13),
+    ([0.25, 0.0, 0.25, 0.0, 0.25, 0.0, 0.25], 7, 14),
+    ([2.0, 2.0, 0.0, 2.0, 0.0, 2.0, 2.0], 6, 15),
+    ([0.0, 1.0, 0.0, 0.0], 1, 16),
+    ([0.5, 0.0, 0.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.1, 0.0], 20, 17),
+    # k * 64 <= n: std::partial_sort (heap select, then sort_heap)
+    ([1.0] + [0.0] * 129, 2, 18),
+    ([0.0] * 100 + [1.0, 0.0, 2.0] + [0.0] * 97, 3, 19),
+]
+for i, (w, n, seed) in enumerate(SAMPLERS):
+    g = torch.Generator().manual_seed(seed)
+    s = WeightedRandomSampler(w, n, replacement=False, generator=g)
+    out("sampler.%d" % i, " ".join(str(j) for j in list(s)) + " / " + " ".join(str(j) for j in list(s)))
+err("sampler.too_many", lambda: list(WeightedRandomSampler([0.0, 1.0, 0.0], 4, replacement=False,
+                                                           generator=torch.Generator().manual_seed(1))))
+err("sampler.all_zero", lambda: list(WeightedRandomSampler([0.0, 0.0, 0.0], 2, replacement=False,
+                                                           generator=torch.Generator().manual_seed(1))))
+
+
+def split_text(parts):
+    return " | ".join(",".join(str(j) for j in p.indices) for p in parts)
+
+
+SPLITS = [
+    (10, [0.3, 0.3, 0.4], 21),
+    (11, [0.5, 0.5], 22),
+    (7, [0.1, 0.2, 0.3, 0.4], 23),
+    (5, [0.2, 0.2, 0.2, 0.2, 0.2], 24),
+    (3, [0.25, 0.25, 0.25, 0.25], 25),
+    (10, [1.0, 0.0], 26),
+    (13, [0.6, 0.4], 27),
+]
+for i, (size, lengths, seed) in enumerate(SPLITS):
+    parts = random_split(range(size), lengths, generator=torch.Generator().manual_seed(seed))
+    out("split.%d" % i, " ".join(str(len(p)) for p in parts) + " / " + split_text(parts))
+err("split.fraction_over", lambda: random_split(range(10), [1.5, -0.5], generator=torch.Generator().manual_seed(1)))
+err("split.fraction_negative", lambda: random_split(range(10), [-0.25, 1.25], generator=torch.Generator().manual_seed(1)))
+err("split.oversized", lambda: random_split(range(10), [6, 5], generator=torch.Generator().manual_seed(1)))
+err("split.oversized_fractions", lambda: random_split(range(10), [0.6, 0.5], generator=torch.Generator().manual_seed(1)))
+err("split.undersized", lambda: random_split(range(10), [3, 5], generator=torch.Generator().manual_seed(1)))
+parts = random_split(range(10), [-2, 12], generator=torch.Generator().manual_seed(1))
+out("split.negative.pytorch", " ".join(str(len(p)) for p in parts))

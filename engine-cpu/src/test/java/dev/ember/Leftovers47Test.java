@@ -1,5 +1,8 @@
 package dev.ember;
 
+import dev.ember.data.Dataset;
+import dev.ember.data.Subset;
+import dev.ember.data.WeightedRandomSampler;
 import dev.ember.nn.BatchNorm1d;
 import dev.ember.nn.Linear;
 import dev.ember.nn.Module;
@@ -290,5 +293,113 @@ class Leftovers47Test {
             return "None";
         }));
         check("lookup.set_submodule.empty.True.after", layout(m) + " / " + layout(m.getSubmodule("2")));
+    }
+
+    private static String epoch(WeightedRandomSampler s) {
+        List<String> out = new ArrayList<>();
+        s.iterator().forEachRemaining((int j) -> out.add(Integer.toString(j)));
+        return String.join(" ", out);
+    }
+
+    /** PyTorch's {@code torch.Generator().manual_seed(seed)}. */
+    private static Generator mt(long seed) {
+        return new Generator(seed, Generator.Algorithm.MT19937);
+    }
+
+    private static double[] zeros(int n) {
+        return new double[n];
+    }
+
+    private static double[] concat(double[]... parts) {
+        int n = 0;
+        for (double[] p : parts) {
+            n += p.length;
+        }
+        double[] out = new double[n];
+        int at = 0;
+        for (double[] p : parts) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        return out;
+    }
+
+    private static String splitText(List<Subset<Integer>> parts) {
+        List<String> sizes = new ArrayList<>();
+        List<String> indices = new ArrayList<>();
+        for (Subset<Integer> p : parts) {
+            sizes.add(Integer.toString(p.size()));
+            List<String> ix = new ArrayList<>();
+            for (int i : p.indices()) {
+                ix.add(Integer.toString(i));
+            }
+            indices.add(String.join(",", ix));
+        }
+        return String.join(" ", sizes) + " / " + String.join(" | ", indices);
+    }
+
+    private static Dataset<Integer> range(int n) {
+        List<Integer> l = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            l.add(i);
+        }
+        return Dataset.of(l);
+    }
+
+    /**
+     * WeightedRandomSampler without replacement over zero weights (ties at p / q = 0, in the order of PyTorch's CPU
+     * topk: libstdc++'s nth_element and sort, or partial_sort where k * 64 &lt;= n), two epochs each; random_split with
+     * fractions (the remainder dealt round-robin) and its refusals. Negative integer lengths that add up to the size
+     * pass PyTorch's checks (it returns overlapping subsets, of sizes "pytorch"); Ember refuses them.
+     */
+    @Test
+    void weightedSamplerTiesAndRandomSplitFractions() {
+        Object[][] samplers = {
+            {new double[] {0.0, 1.0, 0.0, 2.0, 0.0, 0.0}, 5, 11},
+            {new double[] {0.0, 0.0, 0.0, 3.0}, 4, 12},
+            {new double[] {1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0}, 9, 13},
+            {new double[] {0.25, 0.0, 0.25, 0.0, 0.25, 0.0, 0.25}, 7, 14},
+            {new double[] {2.0, 2.0, 0.0, 2.0, 0.0, 2.0, 2.0}, 6, 15},
+            {new double[] {0.0, 1.0, 0.0, 0.0}, 1, 16},
+            {concat(new double[] {0.5, 0.0, 0.0, 0.5}, zeros(14), new double[] {0.1, 0.0}), 20, 17},
+            {concat(new double[] {1.0}, zeros(129)), 2, 18},
+            {concat(zeros(100), new double[] {1.0, 0.0, 2.0}, zeros(97)), 3, 19},
+        };
+        for (int i = 0; i < samplers.length; i++) {
+            Object[] c = samplers[i];
+            WeightedRandomSampler s = new WeightedRandomSampler((double[]) c[0], (Integer) c[1], false,
+                    mt((Integer) c[2]));
+            check("sampler." + i, epoch(s) + " / " + epoch(s));
+        }
+        checkError("sampler.too_many", () -> epoch(new WeightedRandomSampler(new double[] {0.0, 1.0, 0.0}, 4, false,
+                mt(1))));
+        checkError("sampler.all_zero", () -> epoch(new WeightedRandomSampler(new double[] {0.0, 0.0, 0.0}, 2, false,
+                mt(1))));
+
+        Object[][] splits = {
+            {10, new double[] {0.3, 0.3, 0.4}, 21},
+            {11, new double[] {0.5, 0.5}, 22},
+            {7, new double[] {0.1, 0.2, 0.3, 0.4}, 23},
+            {5, new double[] {0.2, 0.2, 0.2, 0.2, 0.2}, 24},
+            {3, new double[] {0.25, 0.25, 0.25, 0.25}, 25},
+            {10, new double[] {1.0, 0.0}, 26},
+            {13, new double[] {0.6, 0.4}, 27},
+        };
+        for (int i = 0; i < splits.length; i++) {
+            Object[] c = splits[i];
+            check("split." + i, splitText(Dataset.randomSplit(range((Integer) c[0]), (double[]) c[1],
+                    mt((Integer) c[2]))));
+        }
+        checkError("split.fraction_over", () -> Dataset.randomSplit(range(10), new double[] {1.5, -0.5}, mt(1)));
+        checkError("split.fraction_negative",
+                () -> Dataset.randomSplit(range(10), new double[] {-0.25, 1.25}, mt(1)));
+        checkError("split.oversized", () -> Dataset.randomSplit(range(10), new int[] {6, 5}, mt(1)));
+        checkError("split.oversized_fractions",
+                () -> Dataset.randomSplit(range(10), new double[] {0.6, 0.5}, mt(1)));
+        checkError("split.undersized", () -> Dataset.randomSplit(range(10), new int[] {3, 5}, mt(1)));
+        check("split.negative.pytorch", "8 2");
+        RuntimeException e = assertThrows(IllegalArgumentException.class,
+                () -> Dataset.randomSplit(range(10), new int[] {-2, 12}, mt(1)));
+        assertEquals("Length of split at index 0 is negative (-2)", e.getMessage());
     }
 }
