@@ -33,7 +33,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * The cases earlier rounds left out, second pass, each built as PyTorch 2.x does it and pinned against PyTorch's values
  * and messages ({@code leftovers47/make_expected.py}, its output {@code expected.txt}, one labelled line each):
  * optimizers over several parameter groups (PyTorch's list of dicts, {@link Optimizer#withGroups}) and Adagrad's
- * groups added later, without state.
+ * groups added later, without state; in-place view ops of an inference tensor outside inference mode; bad lookup paths
+ * and 2.x's strict {@code set_submodule}; WeightedRandomSampler's zero-weight ties and random_split by fractions;
+ * as_strided across view_as_real / view_as_complex and over windows of complex views, under autograd.
  */
 class Leftovers47Test {
     private static final Map<String, String> EXPECTED = LabelledLines.load("/leftovers47/expected.txt");
@@ -56,14 +58,19 @@ class Leftovers47Test {
 
     /** The tensors' values against the generator's ('/' between tensors), to {@code rtol} (0: the same doubles). */
     private static void checkValues(String label, double rtol, Tensor... ts) {
-        String[] parts = expected(label).split(" / ");
+        checkValues(label, expected(label), rtol, ts);
+    }
+
+    /** {@link #checkValues(String, double, Tensor...)} against the expected text {@code want}. */
+    private static void checkValues(String label, String want, double rtol, Tensor... ts) {
+        String[] parts = want.split(" / ");
         assertEquals(ts.length, parts.length, label);
         for (int i = 0; i < ts.length; i++) {
-            String[] want = parts[i].trim().split(" ");
+            String[] values = parts[i].trim().split(" ");
             double[] got = ts[i].toDoubleArray();
-            assertEquals(want.length, got.length, label + " #" + i);
+            assertEquals(values.length, got.length, label + " #" + i);
             for (int j = 0; j < got.length; j++) {
-                double w = Double.parseDouble(want[j]);
+                double w = Double.parseDouble(values[j]);
                 assertEquals(w, got[j], rtol * Math.abs(w), label + " #" + i + "[" + j + "]");
             }
         }
@@ -401,5 +408,113 @@ class Leftovers47Test {
         RuntimeException e = assertThrows(IllegalArgumentException.class,
                 () -> Dataset.randomSplit(range(10), new int[] {-2, 12}, mt(1)));
         assertEquals("Length of split at index 0 is negative (-2)", e.getMessage());
+    }
+
+    private static Tensor cx() {
+        return Tensor.complex(Tensor.tensor(new double[] {1, 3, -0.5, 2}, DType.FLOAT64),
+                Tensor.tensor(new double[] {2, -1, 0.25, 0}, DType.FLOAT64)).requiresGrad_(true);
+    }
+
+    private static Tensor w() {
+        return Tensor.arange(1, 7).to(DType.FLOAT64);
+    }
+
+    /**
+     * as_strided over view_as_real (and back through view_as_complex) under autograd, read and written in place: the
+     * loss and the complex leaf's gradient (its real view) against PyTorch's.
+     */
+    @Test
+    void asStridedAcrossDtypeChangingViews() {
+        Map<String, java.util.function.Function<Tensor, Tensor>> programs = new LinkedHashMap<>();
+        programs.put("vr", x -> x.viewAsReal().asStrided(new int[] {3, 2}, new int[] {2, 1}, 2).mul(w().reshape(3, 2)).sum());
+        programs.put("vr_overlap", x -> x.viewAsReal().asStrided(new int[] {3, 2}, new int[] {1, 1}, 1)
+                .mul(w().reshape(3, 2)).sum());
+        programs.put("vr_vc_abs", x -> x.viewAsReal().asStrided(new int[] {3, 2}, new int[] {2, 1}, 2).viewAsComplex()
+                .abs().sum());
+        programs.put("vr_t", x -> x.viewAsReal().t().asStrided(new int[] {2, 2}, new int[] {1, 2}, 1)
+                .mul(w().narrow(0, 0, 4).reshape(2, 2)).sum());
+        programs.put("inplace_real", x -> {
+            Tensor y = x.clone();
+            y.viewAsReal().asStrided(new int[] {3, 2}, new int[] {2, 1}, 2).mul_(w().reshape(3, 2));
+            return y.mul(y.conj()).real().sum().add(y.imag().sum());
+        });
+        programs.put("inplace_transposed", x -> {
+            Tensor y = x.clone();
+            Tensor r = y.viewAsReal();
+            r.asStrided(new int[] {2, 2}, new int[] {1, 2}, 1).add_(1.5);
+            return r.viewAsComplex().abs().pow(2).sum();
+        });
+        programs.put("inplace_complex", x -> {
+            Tensor y = x.clone();
+            Tensor v = y.viewAsReal().asStrided(new int[] {2, 2}, new int[] {4, 1}, 0).viewAsComplex();
+            v.mul_(Tensor.complex(Tensor.tensor(0.0, DType.FLOAT64), Tensor.tensor(1.0, DType.FLOAT64)));
+            return y.viewAsReal().mul(Tensor.tensor(new double[] {1, 2, 3, 4, 5, 6, 1, 2}, DType.FLOAT64).reshape(4, 2))
+                    .sum();
+        });
+        for (Map.Entry<String, java.util.function.Function<Tensor, Tensor>> e : programs.entrySet()) {
+            Tensor x = cx();
+            Tensor loss = e.getValue().apply(x);
+            loss.backward();
+            checkValues("strided." + e.getKey(), 1e-15, loss, x.grad().viewAsReal());
+        }
+    }
+
+    private static Tensor cx5() {
+        return Tensor.complex(Tensor.tensor(new double[] {1, 3, -0.5, 2, 1}, DType.FLOAT64),
+                Tensor.tensor(new double[] {2, -1, 0.25, 0, -1}, DType.FLOAT64)).requiresGrad_(true);
+    }
+
+    private static Tensor c3(int n) {
+        return Tensor.complex(Tensor.tensor(new double[] {1, 2, 0.5}, DType.FLOAT64),
+                Tensor.tensor(new double[] {1, -1, 3}, DType.FLOAT64)).narrow(0, 0, n);
+    }
+
+    private static java.util.function.Function<Tensor, Tensor> windowWrite(int start, int length, int[] size, int[] stride,
+                                                                          int offset, int n) {
+        return x -> {
+            Tensor y = x.clone();
+            y.narrow(0, start, length).asStrided(size, stride, offset).mul_(c3(n));
+            return y.viewAsReal().mul(Tensor.arange(1, 11).to(DType.FLOAT64).reshape(5, 2)).sum();
+        };
+    }
+
+    /**
+     * as_strided of a complex view whose window reaches outside the view's elements (fuzz round 14 left these out): read,
+     * the gradient reaches the view's elements only; written in place, every element written gets its gradient.
+     */
+    @Test
+    void asStridedWindowsOfComplexViews() {
+        Map<String, java.util.function.Function<Tensor, Tensor>> programs = new LinkedHashMap<>();
+        programs.put("outside_read", x -> x.clone().narrow(0, 1, 2).asStrided(new int[] {3}, new int[] {1}, 0).mul(c3(3))
+                .real().sum());
+        programs.put("inside_read", x -> x.clone().narrow(0, 1, 3).asStrided(new int[] {2}, new int[] {1}, 2).mul(c3(2))
+                .real().sum());
+        programs.put("outside_write", windowWrite(1, 2, new int[] {3}, new int[] {1}, 0, 3));
+        programs.put("inside_write", windowWrite(1, 3, new int[] {2}, new int[] {2}, 1, 2));
+        programs.put("outside_write2", windowWrite(1, 2, new int[] {2}, new int[] {2}, 2, 2));
+        for (Map.Entry<String, java.util.function.Function<Tensor, Tensor>> e : programs.entrySet()) {
+            Tensor x = cx5();
+            Tensor loss = e.getValue().apply(x);
+            loss.backward();
+            checkValues("window." + e.getKey(), 1e-15, loss, x.grad().viewAsReal());
+        }
+        // read after the base (or the parent view) changed in place: the history is regenerated over the base
+        Object[][] stale = {{"stale_outside", 1, 2, new int[] {3}, new int[] {1}, 0},
+            {"stale_inside", 1, 3, new int[] {2}, new int[] {1}, 2}, {"stale_outside2", 1, 2, new int[] {2}, new int[] {2}, 2}};
+        for (Object[] c : stale) {
+            for (String which : List.of("base", "view")) {
+                Tensor x = cx5();
+                Tensor y = x.clone();
+                Tensor v = y.narrow(0, (Integer) c[1], (Integer) c[2]);
+                Tensor z = v.asStrided((int[]) c[3], (int[]) c[4], (Integer) c[5]);
+                (which.equals("base") ? y : v).mul_(2.0);
+                Tensor loss = z.mul(c3(z.size(0))).real().sum();
+                loss.backward();
+                String label = "window." + c[0] + "." + which;
+                String want = expected(label);
+                assertEquals(want.substring(0, want.indexOf(' ')), z.gradFn().name(), label);
+                checkValues(label, want.substring(want.indexOf(' ') + 1), 1e-15, loss, x.grad().viewAsReal());
+            }
+        }
     }
 }
