@@ -1,6 +1,7 @@
 # Expected values of Leftovers47Test (the cases earlier rounds left out, second pass), from PyTorch 1.13 CPU, one
 # labelled line each ("label text", newlines written as '|').
 #   run: cd engine-cpu/src/test/resources/leftovers47 && /usr/bin/python3 make_expected.py > expected.txt
+#   (section 6's refused worker loaders print shutdown noise to stderr, not to expected.txt)
 #   (deterministic: fixed values and seed, no timing; a second run writes the same bytes)
 #
 # 1.13 vs 2.x (Ember follows 2.x; where they differ, 2.x's code is written out below and said so):
@@ -364,3 +365,33 @@ for name, (a, b, size, stride, off) in [("stale_outside", (1, 3, (3,), (1,), 0))
         loss = (z * C3[:len(z)]).real.sum()
         loss.backward()
         out("window.%s.%s" % (name, which), "%s %.17g / %s" % (z.grad_fn.name(), loss.item(), cvals(x.grad)))
+
+
+# ---------------------------------------------------------------- 6. collate in a DataLoader worker
+# 2.x's collate_tensor_fn (torch/utils/data/_utils/collate.py, as 1.13's): in a worker it stacks into a shared-memory
+# tensor of the first sample's type, len(batch) times its shape, made over sum(numel) elements (resize_ of a storage
+# that cannot grow refuses first), so later samples are cast to that type (torch.cat's canCast check refuses a float
+# into an int or bool). differentialfuzzr21 left loaders with workers over mixed types out for this.
+from torch.utils.data import DataLoader
+
+
+def worker_batches(label, samples):
+    try:
+        res = [str(b.dtype).replace("torch.", "") + " " + vals(b) for b in DataLoader(samples, batch_size=2, num_workers=1)]
+        out(label, " / ".join(res))
+    except RuntimeError as e:
+        out(label, str(e).strip().split("\n")[-1].split(": ", 1)[1])
+
+
+WORKER_CASES = [
+    ("f32_f64", [torch.tensor([1.5], dtype=torch.float32), torch.tensor([2.1], dtype=torch.float64)]),
+    ("f64_f32", [torch.tensor([1.5], dtype=torch.float64), torch.tensor([2.1], dtype=torch.float32)]),
+    ("long_float", [torch.tensor([1]), torch.tensor([2.5])]),
+    ("float_long", [torch.tensor([1.5]), torch.tensor([2])]),
+    ("bool_long", [torch.tensor([True]), torch.tensor([2])]),
+    ("long_bool", [torch.tensor([3]), torch.tensor([True])]),
+    ("shorter", [torch.tensor([1.0, 2.0, 3.0]), torch.tensor([2.0, 3.0])]),
+    ("longer", [torch.tensor([1.0, 2.0]), torch.tensor([2.0, 3.0, 4.0])]),
+]
+for name, samples in WORKER_CASES:
+    worker_batches("worker." + name, samples)

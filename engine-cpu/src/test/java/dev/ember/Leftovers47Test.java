@@ -1,5 +1,7 @@
 package dev.ember;
 
+import dev.ember.data.Collate;
+import dev.ember.data.DataLoader;
 import dev.ember.data.Dataset;
 import dev.ember.data.Subset;
 import dev.ember.data.WeightedRandomSampler;
@@ -516,5 +518,63 @@ class Leftovers47Test {
                 checkValues(label, want.substring(want.indexOf(' ') + 1), 1e-15, loss, x.grad().viewAsReal());
             }
         }
+    }
+
+    private static String workerBatches(List<Tensor> samples) {
+        DataLoader<Tensor, Tensor> loader = DataLoader.builder(Dataset.of(samples)).batchSize(2).numWorkers(1).build();
+        List<String> out = new ArrayList<>();
+        try {
+            for (Tensor t : loader) {
+                List<String> v = new ArrayList<>();
+                for (double d : t.toDoubleArray()) {
+                    v.add(d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d));
+                }
+                out.add(t.dtype().toString().replace("torch.", "") + " " + String.join(" ", v));
+            }
+        } catch (RuntimeException e) {
+            String m = e.getMessage();
+            return m.substring(m.indexOf(": ") + 2); // after "Caught <type> in DataLoader worker 0: "
+        }
+        return String.join(" / ", out);
+    }
+
+    /**
+     * default_collate in a DataLoader worker, as PyTorch's: tensors stacked into a shared-memory tensor of the first
+     * sample's type (later ones cast to it, or refused where they cannot be), over no more elements than the batch has.
+     */
+    @Test
+    void collateInAWorkerStacksIntoTheFirstSamplesType() {
+        Map<String, List<Tensor>> cases = new LinkedHashMap<>();
+        cases.put("f32_f64", List.of(Tensor.tensor(new double[] {1.5}, DType.FLOAT32), Tensor.tensor(new double[] {2.1},
+                DType.FLOAT64)));
+        cases.put("f64_f32", List.of(Tensor.tensor(new double[] {1.5}, DType.FLOAT64), Tensor.tensor(new double[] {2.1},
+                DType.FLOAT32)));
+        cases.put("long_float", List.of(Tensor.tensor(new long[] {1}), Tensor.tensor(new double[] {2.5}, DType.FLOAT32)));
+        cases.put("float_long", List.of(Tensor.tensor(new double[] {1.5}, DType.FLOAT32), Tensor.tensor(new long[] {2})));
+        cases.put("bool_long", List.of(Tensor.tensor(new boolean[] {true}), Tensor.tensor(new long[] {2})));
+        cases.put("long_bool", List.of(Tensor.tensor(new long[] {3}), Tensor.tensor(new boolean[] {true})));
+        cases.put("shorter", List.of(Tensor.tensor(new double[] {1, 2, 3}, DType.FLOAT32),
+                Tensor.tensor(new double[] {2, 3}, DType.FLOAT32)));
+        cases.put("longer", List.of(Tensor.tensor(new double[] {1, 2}, DType.FLOAT32),
+                Tensor.tensor(new double[] {2, 3, 4}, DType.FLOAT32)));
+        for (Map.Entry<String, List<Tensor>> e : cases.entrySet()) {
+            String want = expected("worker." + e.getKey());
+            String got = workerBatches(e.getValue());
+            if (want.startsWith("float") || want.startsWith("int")) {
+                // the values: PyTorch's repr of the doubles against Ember's, compared as numbers
+                String[] w = want.split(" ");
+                String[] g = got.split(" ");
+                assertEquals(w[0], g[0], e.getKey());
+                assertEquals(w.length, g.length, e.getKey());
+                for (int i = 1; i < w.length; i++) {
+                    assertEquals(Double.parseDouble(w[i]), Double.parseDouble(g[i]), 0, e.getKey());
+                }
+            } else {
+                assertEquals(want, got, e.getKey());
+            }
+        }
+        // without workers the types are promoted, as PyTorch's stack without out=
+        Object batch = Collate.defaultCollate(cases.get("long_float"));
+        assertEquals(DType.FLOAT32, ((Tensor) batch).dtype());
     }
 }
