@@ -139,6 +139,7 @@ INPLACE_VIEWS = [
     ("unsqueeze_", (2, 3), lambda t: t.unsqueeze_(1)),
     ("swapdims_", (2, 3), lambda t: t.swapdims_(0, 1)),
     ("swapaxes_", (2, 3), lambda t: t.swapaxes_(1, 0)),
+    ("as_strided_", (2, 3), lambda t: t.as_strided_((3, 2), (1, 3))),
 ]
 for name, shape, f in INPLACE_VIEWS:
     x = inf(shape)
@@ -395,3 +396,36 @@ WORKER_CASES = [
 ]
 for name, samples in WORKER_CASES:
     worker_batches("worker." + name, samples)
+
+
+
+# ---------------------------------------------------------------- 2b. as_strided_ (Tensor.as_strided_, in place)
+# 2.x's derivatives.yaml: as_strided_'s node AsStridedBackward1, as_strided_backward from the tensor's geometry before
+# the call (1.13's alike); refusals as as_strided's, and a leaf that requires grad as every in-place op.
+def restride(x, size, stride, offset, w):
+    y = x.clone().reshape(2, 3)
+    r = y.as_strided_(size, stride, offset)
+    assert r is y
+    return y, (y * w).sum()
+
+
+RESTRIDES = [
+    ("transpose", (3, 2), (1, 3), 0, torch.arange(1.0, 7.0, dtype=torch.float64).reshape(3, 2)),
+    ("overlap", (2, 2), (1, 1), 1, torch.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=torch.float64)),
+    ("window", (2,), (2,), 1, torch.tensor([5.0, -1.0], dtype=torch.float64)),
+]
+for name, size, stride, offset, w in RESTRIDES:
+    x = torch.arange(1.0, 7.0, dtype=torch.float64).requires_grad_()
+    y, loss = restride(x, size, stride, offset, w)
+    loss.backward()
+    out("restride." + name, "%s %s %s / %.17g / %s" % (y.grad_fn.name(), list(y.shape), list(y.stride()), loss.item(),
+                                                       vals(x.grad)))
+x = cx()
+y = x.clone()
+y.as_strided_((2,), (2,), 1)
+loss = (torch.view_as_real(y) * torch.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=torch.float64)).sum()
+loss.backward()
+out("restride.complex", "%s / %.17g / %s" % (y.grad_fn.name(), loss.item(), cvals(x.grad)))
+err("restride.mismatch", lambda: torch.ones(2, 3).as_strided_((3,), (1, 1)))
+err("restride.bounds", lambda: torch.ones(2, 3).as_strided_((3, 3), (3, 1)))
+err("restride.leaf", lambda: torch.ones(2, 3, requires_grad=True).as_strided_((3, 2), (1, 3)))

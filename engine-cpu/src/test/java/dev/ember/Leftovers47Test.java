@@ -30,6 +30,7 @@ import java.util.Set;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The cases earlier rounds left out, second pass, each built as PyTorch 2.x does it and pinned against PyTorch's values
@@ -216,6 +217,7 @@ class Leftovers47Test {
         ops.put("unsqueeze_", t -> t.unsqueeze_(1));
         ops.put("swapdims_", t -> t.swapdims_(0, 1));
         ops.put("swapaxes_", t -> t.swapaxes_(1, 0));
+        ops.put("as_strided_", t -> t.asStrided_(new int[] {3, 2}, new int[] {1, 3}));
         for (Map.Entry<String, java.util.function.Consumer<Tensor>> e : ops.entrySet()) {
             String name = e.getKey();
             int[] shape = name.startsWith("squeeze") ? new int[] {1, 2, 3} : new int[] {2, 3};
@@ -576,5 +578,47 @@ class Leftovers47Test {
         // without workers the types are promoted, as PyTorch's stack without out=
         Object batch = Collate.defaultCollate(cases.get("long_float"));
         assertEquals(DType.FLOAT32, ((Tensor) batch).dtype());
+    }
+
+    /**
+     * {@code Tensor.as_strided_} (added this session): the tensor restrided in place, node AsStridedBackward1 with the
+     * backward of as_strided from its layout before the call, and as_strided's and in-place writes' refusals.
+     */
+    @Test
+    void asStridedInPlace() {
+        Object[][] cases = {
+            {"transpose", new int[] {3, 2}, new int[] {1, 3}, 0, Tensor.arange(1, 7).to(DType.FLOAT64).reshape(3, 2)},
+            {"overlap", new int[] {2, 2}, new int[] {1, 1}, 1, Tensor.tensor(new double[][] {{1, 2}, {3, 4}}, DType.FLOAT64)},
+            {"window", new int[] {2}, new int[] {2}, 1, Tensor.tensor(new double[] {5, -1}, DType.FLOAT64)},
+        };
+        for (Object[] c : cases) {
+            Tensor x = Tensor.arange(1, 7).to(DType.FLOAT64).requiresGrad_(true);
+            Tensor y = x.clone().reshape(2, 3);
+            Tensor r = y.asStrided_((int[]) c[1], (int[]) c[2], (Integer) c[3]);
+            assertTrue(r == y, "as_strided_ returns the tensor itself");
+            Tensor loss = y.mul((Tensor) c[4]).sum();
+            loss.backward();
+            String label = "restride." + c[0];
+            String want = expected(label);
+            String head = want.substring(0, want.indexOf(" / "));
+            assertEquals(head, y.gradFn().name() + " " + Arrays.toString(y.shape()) + " " + Arrays.toString(y.stride()),
+                    label);
+            checkValues(label, want.substring(want.indexOf(" / ") + 3), 0, loss, x.grad());
+        }
+        Tensor x = cx();
+        Tensor y = x.clone();
+        y.asStrided_(new int[] {2}, new int[] {2}, 1);
+        Tensor loss = y.viewAsReal().mul(Tensor.tensor(new double[][] {{1, 2}, {3, 4}}, DType.FLOAT64)).sum();
+        loss.backward();
+        String want = expected("restride.complex");
+        assertEquals(want.substring(0, want.indexOf(" / ")), y.gradFn().name());
+        checkValues("restride.complex", want.substring(want.indexOf(" / ") + 3), 0, loss, x.grad().viewAsReal());
+        Tensor ones = Tensor.ones(2, 3);
+        checkError("restride.mismatch", () -> ones.asStrided_(new int[] {3}, new int[] {1, 1}));
+        checkError("restride.bounds", () -> ones.asStrided_(new int[] {3, 3}, new int[] {3, 1}));
+        assertEquals("[2, 3] [3, 1]", geometry(ones), "a refusal changes nothing");
+        Tensor leaf = Tensor.ones(2, 3).requiresGrad_(true);
+        checkError("restride.leaf", () -> leaf.asStrided_(new int[] {3, 2}, new int[] {1, 3}));
+        assertEquals("[2, 3] [3, 1]", geometry(leaf));
     }
 }
