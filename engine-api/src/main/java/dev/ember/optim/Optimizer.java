@@ -590,7 +590,10 @@ public abstract class Optimizer {
         return g;
     }
 
-    /** Called after a group is added (Adagrad makes its state at once, as PyTorch's constructor does). */
+    /**
+     * Called after a group is added ({@link #constructing} while the constructor adds it: Adagrad then makes its state at
+     * once, as PyTorch's constructor does).
+     */
     void groupAdded(ParamGroup group) {
     }
 
