@@ -65,12 +65,6 @@
 #     reads the same samples).
 #   - StackDataset (2.2) is not in 1.13: StackDS below is 2.x's, with its __getitems__, which reads a batch data set by
 #     data set (the order of a drawing data set's draws), and 2.x's Subset.__getitems__ is put on 1.13's Subset.
-# Left out (reported): WeightedRandomSampler without replacement drawing more samples than there are positive weights
-#   (the zero-weight categories tie at p / q = 0 and come in the order of PyTorch's topk, libstdc++'s nth_element,
-#   which Ember's topk does not reproduce for ties).
-#   Loaders with workers over mixds: in a worker, 2.x's collate_tensor_fn stacks into a shared-memory tensor of the
-#   first sample's type (torch.stack(batch, out=...)), so a float64 row after a float32 one is cast down and other
-#   kinds are refused; Ember's worker threads promote as the single-process path does.
 # Worker errors: PyTorch's "Caught <type> in DataLoader worker process N." with its traceback's last line, the original
 #   error, after " | "; the test maps the Python type to Ember's exception type and compares Ember's
 #   "Caught <type> in DataLoader worker N: <message>".
@@ -514,11 +508,9 @@ def stmt_sampler(p):
             wtext = ','.join(repr(x) for x in w)
         rep = rng.random() < 0.6
         num = rng.choice([1, 2, 3, 5, 8, 12]) if rng.random() > 0.07 else rng.choice([0, -3])
-        if isinstance(w, list) and not rep and sum(1 for x in w if x != 0) < num <= len(w) and min(w) >= 0:
-            # left out: more samples without replacement than positive weights takes zero-weight categories, all
-            # tied at p / q = 0, in the order of PyTorch's topk (libstdc++'s nth_element), which Ember's topk does
-            # not reproduce for ties (reported)
-            num = max(1, sum(1 for x in w if x != 0))
+        # (more samples without replacement than positive weights take zero-weight categories, all tied at p / q = 0,
+        # in the order of PyTorch's topk, libstdc++'s nth_element: drawn since session 47, when Ember's multinomial
+        # took its CPU topk)
 
         def go():
             p.samplers[k] = (WeightedRandomSampler(w, num, replacement=rep, generator=p.G(g)), None)
@@ -586,9 +578,9 @@ def stmt_loader(p):
     # workers (the order is deterministic: batch k is worker k % n's, an iterable data set is streamed whole by every
     # worker and their batches taken in turn; a data set that draws draws in the worker, from torch.manual_seed(base
     # seed + worker id), which Ember's worker threads' generators reproduce)
-    # (not over mixds: in a worker PyTorch's collate stacks into a shared-memory tensor of the first sample's type, so
-    # later samples are cast to it or refused; Ember's workers promote as without workers: reported, left out)
-    if 'mixds' not in p.ds[src][1] and rng.random() < 0.08:
+    # (over mixds too since session 47: in a worker PyTorch's collate stacks into a shared-memory tensor of the first
+    # sample's type, so later samples are cast to it or refused, as Ember's workers do now)
+    if rng.random() < 0.08:
         workers = rng.choice([1, 2])
         kw['num_workers'] = workers
         opts.append('w=%d' % workers)

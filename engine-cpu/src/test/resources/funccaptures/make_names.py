@@ -169,6 +169,8 @@ CASES = [
     ('squeeze_(I)', lambda: X().unsqueeze(0), lambda x: x.squeeze_(0)),
     ('unsqueeze_(I)', X, lambda x: x.unsqueeze_(0)),
     ('transpose_(I,I)', M, lambda x: x.transpose_(0, 1)),
+    ('asStrided_(N,N)', M, lambda x: x.as_strided_((4,), (1,))),
+    ('asStrided_(N,N,I)', M, lambda x: x.as_strided_((3,), (1,), 1)),
     ('swapaxes_(I,I)', M, lambda x: x.swapaxes_(0, 1)),
     ('swapdims_(I,I)', M, lambda x: x.swapdims_(0, 1)),
     ('fillDiagonal_(D)', M, lambda x: x.fill_diagonal_(1.5)),

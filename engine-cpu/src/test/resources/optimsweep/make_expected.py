@@ -67,8 +67,8 @@ SPECS = [
      dict(momentum=0.0, centered=False, lr=0.05)),
     ("adagrad_defaults", "adagrad", dict(lr=0.1), dict(lr_decay=0.1, eps=1e-6)),
     # (no per-group initial_accumulator_value: PyTorch fills every sum with the constructor's value, and its
-    # add_param_group makes no Adagrad state at all, so a step then fails with KeyError 'sum'; Ember's
-    # addParamGroup makes the state from the group's value: no PyTorch behaviour to compare with)
+    # add_param_group makes no Adagrad state at all, so a step then fails with KeyError 'sum', as Ember's since
+    # session 47: Leftovers47Test; the Java side builds both groups with Optimizer.withGroups, PyTorch's list of dicts)
     ("adagrad_options", "adagrad", dict(lr=0.05, weight_decay=0.1, eps=1e-4, lr_decay=0.05, initial_accumulator_value=0.2),
      dict(lr=0.2, weight_decay=0.0)),
     ("adamax_defaults", "adamax", dict(lr=0.002), dict(lr=0.01, betas=(0.5, 0.9), weight_decay=0.1)),

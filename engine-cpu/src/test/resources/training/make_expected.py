@@ -132,9 +132,10 @@ def transcription(name, dtype, second_group=True):
     groups.append(dict(dict(defaults, **g2) if second_group else defaults, params=[ps[1]]))
     state = {p: {} for p in ps}
     if init:
+        # Adagrad's __init__ fills every sum with the constructor's initial_accumulator_value, whatever a group says
         for g in groups:
             for p in g["params"]:
-                init(g, p, state[p])
+                init(dict(g, initial_accumulator_value=defaults["initial_accumulator_value"]), p, state[p])
     traj = []
     with torch.no_grad():
         for k in range(STEPS):

@@ -912,7 +912,8 @@ final class RandomOps {
     /**
      * {@code torch.multinomial}: with replacement, each sample inverts the row's cumulative distribution at a uniform
      * draw (53 bits); without replacement (and for one sample), PyTorch's exponential trick: the {@code numSamples} largest
-     * {@code p / q}, q drawn from Exp(1), in descending order (ties to the lower index). Rows reserve
+     * {@code p / q}, q drawn from Exp(1), in descending order (on PyTorch's CPU generator, equal keys in the order of
+     * PyTorch's CPU topk; on a Philox generator, to the lower index). Rows reserve
      * {@code max(C, numSamples)} counters each.
      */
     static Tensor multinomial(Tensor probs, int numSamples, boolean replacement, Generator g) {

@@ -6605,6 +6605,30 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
+     * Restrides this tensor in place over its storage, starting where it starts, as {@code Tensor.as_strided_(size,
+     * stride)} (see {@link #asStrided_(int[], int[], int)}).
+     */
+    public Tensor asStrided_(int[] size, int[] stride) {
+        return asStrided_(size, stride, storageOffset());
+    }
+
+    /**
+     * Restrides this tensor in place: the same storage under the given sizes, strides and storage offset, as
+     * {@code Tensor.as_strided_} ({@code AsStridedBackward1}, the backward of {@link #asStrided(int[], int[], int)} from
+     * this tensor's layout before the call; version bumped). An inference tensor outside inference mode is refused
+     * before anything changes (PyTorch restrides it, then refuses the version bump).
+     *
+     * @throws IllegalArgumentException with {@code as_strided}'s checks and messages, changing nothing
+     * @throws IllegalStateException for an in-place write PyTorch refuses (a leaf that requires grad, an inference
+     *         tensor outside inference mode), changing nothing
+     */
+    public Tensor asStrided_(int[] size, int[] stride, int storageOffset) {
+        Args.require(size, "as_strided_", "size", 1, "tuple of ints");
+        Args.require(stride, "as_strided_", "stride", 2, "tuple of ints");
+        return ViewOps.asStrided_(this, size.clone(), stride.clone(), storageOffset);
+    }
+
+    /**
      * Rotated by 90 degrees {@code k} times in the plane of {@code dims} (from the first towards the second), as
      * {@code torch.rot90} ({@code Rot90Backward0}).
      */

@@ -182,7 +182,8 @@ final class TorchCpuRandom {
      * accumulation ({@code float} but for double), divided by the sum, the last set to 1, and a binary search of each
      * sample's uniform double ({@code multinomial_with_replacement_apply}). Otherwise PyTorch's exponential trick: q of
      * the input's type drawn by {@code exponential_(1)} over the whole input in order, then the {@code numSamples} largest
-     * {@code p / q} of each row (argmax for one sample, the first of equal ones).
+     * {@code p / q} of each row by PyTorch's CPU topk (libstdc++'s order among equal keys; argmax for one sample, the
+     * first of equal ones).
      */
     static long[] multinomial(double[] p, int rows, int categories, int numSamples, boolean replacement, DType dtype,
                               Mt19937 mt) {
@@ -223,20 +224,26 @@ final class TorchCpuRandom {
             double q = TypeRound.of(-1.0 * Math.log1p(-mt.uniformDouble()), dtype); // exponential_(1) in the input's type
             key[i] = TypeRound.of(TypeRound.of(p[i], dtype) / q, dtype);
         }
-        Integer[] order = new Integer[categories];
-        for (int r = 0; r < rows; r++) {
-            int at = r * categories;
-            for (int c = 0; c < categories; c++) {
-                order[c] = c;
+        if (numSamples == 1) {
+            // argmax(p / q): the first of the largest
+            for (int r = 0; r < rows; r++) {
+                int at = r * categories;
+                int best = 0;
+                for (int c = 1; c < categories; c++) {
+                    if (key[at + c] > key[at + best]) {
+                        best = c;
+                    }
+                }
+                out[r] = best;
             }
-            java.util.Arrays.sort(order, (x, y) -> {
-                int cmp = Double.compare(key[at + y], key[at + x]);
-                return cmp != 0 ? cmp : Integer.compare(x, y);
-            });
-            for (int j = 0; j < numSamples; j++) {
-                out[r * numSamples + j] = order[j];
-            }
+            return out;
         }
+        // topk(p / q, numSamples): PyTorch's CPU topk, whose order among equal keys (the zero weights' 0, all tied) is
+        // the one libstdc++'s nth_element and sort (or partial_sort) leave; the keys, rounded to the input's type, are
+        // compared in float64 as PyTorch compares them in the type (or float for the half types)
+        Tensor keys = Creation.fromFlat(key, new int[] {rows, categories}, DType.FLOAT64, Device.CPU);
+        long[] idx = keys.topk(numSamples, 1, true, true).indices().toLongArray();
+        System.arraycopy(idx, 0, out, 0, out.length);
         return out;
     }
 

@@ -387,6 +387,21 @@ final class ViewOps {
                         : asStridedBackward(g, from, to)});
     }
 
+    /**
+     * {@code as_strided_}: {@code t} restrided in place ({@code InplaceOps.view_}, its checks first), its node
+     * {@code AsStridedBackward1} the backward of {@link #asStrided} from {@code t}'s layout before the call.
+     */
+    static Tensor asStrided_(Tensor t, int[] size, int[] stride, int storageOffset) {
+        Layout from = t.layout;
+        return InplaceOps.view_(t, v -> asStrided(v, size, stride, storageOffset), "AsStridedBackward1", g -> {
+            Layout to = new Layout(size, stride, storageOffset); // checked by the view by then
+            return g.dtype.isComplex()
+                    ? ComplexOps.complex(asStridedBackward(ComplexOps.real(g), from, to),
+                            asStridedBackward(ComplexOps.imag(g), from, to))
+                    : asStridedBackward(g, from, to);
+        });
+    }
+
     /** The storage index of every element of a layout, in row-major order of its shape. */
     private static long[] positions(Layout l) {
         long[] pos = new long[Math.toIntExact(l.numel())];

@@ -411,17 +411,19 @@ class DifferentialFuzzR5Test {
         for (int i = 0; in.nextIs("p" + i); i++) {
             ps.add(FuzzCaseRunner.expectedTensor(in.take("p" + i)).requiresGrad_(true));
         }
-        Optimizer opt = optimizer(w[0], ps.subList(0, 2), g0);
+        // PyTorch's defaults are the constructor's options: the second group takes group 0's where it says nothing;
+        // both groups are the constructor's (Adagrad makes their state there)
+        Map<String, Object> second = new LinkedHashMap<>(g0);
+        second.remove("initial_accumulator_value");
+        second.putAll(g1);
+        second.put("params", ps.subList(2, 4));
+        Optimizer opt = Optimizer.withGroups(List.of(Map.of("params", ps.subList(0, 2)), second),
+                p -> optimizer(w[0], p, g0));
         for (Map.Entry<String, Object> e : g0.entrySet()) {
             if (!e.getKey().equals("initial_accumulator_value")) {
                 opt.paramGroups().get(0).set(e.getKey(), e.getValue());
             }
         }
-        // PyTorch's defaults are the constructor's options: the second group takes group 0's where it says nothing
-        Map<String, Object> second = new LinkedHashMap<>(g0);
-        second.remove("initial_accumulator_value");
-        second.putAll(g1);
-        opt.addParamGroup(ps.subList(2, 4), second);
         // float64 to 1e-13 relative (the updates are PyTorch's ops in order; libm's pow and sqrt may differ in the
         // last bit), float32 to 1e-5
         double tol = f64 ? 1e-13 : 1e-5;

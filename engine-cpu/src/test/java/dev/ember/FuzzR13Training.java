@@ -387,17 +387,22 @@ final class FuzzR13Training {
             return new LBFGS(paramsOf(r, r.grp0), Double.parseDouble(o.get("lr")), Integer.parseInt(o.get("max_iter")),
                     null, 1e-7, 1e-9, Integer.parseInt(o.get("history_size")), ls.equals("None") ? null : ls);
         }
-        Optimizer opt = r.optName.equals("sparse_adam")
-                ? new SparseAdam(paramsOf(r, r.grp0), (Double) r.g0.get("lr"))
-                : FuzzR6Training.optimizer(r.optName, paramsOf(r, r.grp0), r.g0);
+        // the constructor's groups (Adagrad makes their state there): grp0, then grp1 with its options
+        List<Map<String, Object>> specs = new ArrayList<>();
+        specs.add(Map.of("params", paramsOf(r, r.grp0)));
+        if (!r.grp1.isEmpty()) {
+            Map<String, Object> second = new LinkedHashMap<>(merged(r.g0, r.g1));
+            second.put("params", paramsOf(r, r.grp1));
+            specs.add(second);
+        }
+        Optimizer opt = Optimizer.withGroups(specs, ps -> r.optName.equals("sparse_adam")
+                ? new SparseAdam(ps, (Double) r.g0.get("lr"))
+                : FuzzR6Training.optimizer(r.optName, ps, r.g0));
         ParamGroup first = opt.paramGroups().get(0);
         for (Map.Entry<String, Object> e : r.g0.entrySet()) {
             if (!e.getKey().equals("initial_accumulator_value")) {
                 first.set(e.getKey(), e.getValue());
             }
-        }
-        if (!r.grp1.isEmpty()) {
-            opt.addParamGroup(paramsOf(r, r.grp1), merged(r.g0, r.g1));
         }
         if (r.added) {
             opt.addParamGroup(paramsOf(r, r.held), merged(r.g0, r.g2));

@@ -228,16 +228,18 @@ final class FuzzR6Training {
 
     /** Round 5's two-group optimizer over {@code ps}: group 0 (ps 0-1) with g0, group 1 (ps 2-3) with g0 then g1. */
     private static Optimizer twoGroups(String name, List<Tensor> ps, Map<String, Object> g0, Map<String, Object> g1) {
-        Optimizer opt = optimizer(name, ps.subList(0, 2), g0);
+        Map<String, Object> second = new LinkedHashMap<>(g0);
+        second.remove("initial_accumulator_value");
+        second.putAll(g1);
+        second.put("params", ps.subList(2, 4));
+        // both groups the constructor's (Adagrad makes their state there), as the script's
+        Optimizer opt = Optimizer.withGroups(List.of(Map.of("params", ps.subList(0, 2)), second),
+                p -> optimizer(name, p, g0));
         for (Map.Entry<String, Object> e : g0.entrySet()) {
             if (!e.getKey().equals("initial_accumulator_value")) {
                 opt.paramGroups().get(0).set(e.getKey(), e.getValue());
             }
         }
-        Map<String, Object> second = new LinkedHashMap<>(g0);
-        second.remove("initial_accumulator_value");
-        second.putAll(g1);
-        opt.addParamGroup(ps.subList(2, 4), second);
         return opt;
     }
 
@@ -446,8 +448,9 @@ final class FuzzR6Training {
         }
         Map<String, Object> options = new LinkedHashMap<>();
         options.put("lr", lr);
-        Optimizer opt = optimizer(w[0], ps.subList(0, 2), options);
-        opt.addParamGroup(ps.subList(2, 4), Map.of("lr", lr / 2));
+        // the script's cls([{"params": ps[:2]}, {"params": ps[2:], "lr": lr / 2}], lr=lr)
+        Optimizer opt = Optimizer.withGroups(List.of(Map.of("params", ps.subList(0, 2)),
+                Map.of("params", ps.subList(2, 4), "lr", lr / 2)), p -> optimizer(w[0], p, options));
         while (in.nextIs("grad")) {
             String[] g = in.take("grad").split(" ", 2);
             ps.get(Integer.parseInt(g[0])).setGrad(FuzzCaseRunner.expectedTensor(g[1]));
@@ -467,10 +470,11 @@ final class FuzzR6Training {
             case "three": groups = List.of(qs.subList(0, 1), qs.subList(1, 2), qs.subList(2, 4)); break;
             default: throw new IllegalStateException("load " + how);
         }
-        Optimizer other = optimizer(w[0], groups.get(0), options);
-        for (int i = 1; i < groups.size(); i++) {
-            other.addParamGroup(groups.get(i), Map.of());
+        List<Map<String, Object>> specs = new ArrayList<>();
+        for (List<Tensor> g : groups) {
+            specs.add(Map.of("params", g));
         }
+        Optimizer other = Optimizer.withGroups(specs, p -> optimizer(w[0], p, options));
         Object before = snapshot(other.stateDict());
         String l = in.next();
         RuntimeException thrown = null;

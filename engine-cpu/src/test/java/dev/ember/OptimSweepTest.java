@@ -235,10 +235,12 @@ class OptimSweepTest {
             }
         }
 
+        /** Both groups the constructor's, as the script's (PyTorch's list of dicts: Adagrad makes their state). */
         Optimizer make(String name, Map<String, Object> g0, Map<String, Object> g1) {
-            Optimizer o = OptimSweepTest.make(name, g0, List.of(p[0], p[1]));
-            o.addParamGroup(List.of(p[2], p[3]), g1);
-            return o;
+            Map<String, Object> second = new LinkedHashMap<>(g1);
+            second.put("params", List.of(p[2], p[3]));
+            return Optimizer.withGroups(List.of(Map.of("params", List.of(p[0], p[1])), second),
+                    ps -> OptimSweepTest.make(name, g0, ps));
         }
 
         /** Step k: group 0's lr halved before step 3, zero_grad, the gradients of step k, one step. */

@@ -82,9 +82,10 @@ class OptimizersTest {
                 return o;
             }
             case "adagrad": {
-                Optimizer o = new Adagrad(a, 0.1, 0.01, 0.01, 0.1, 1e-10);
-                o.addParamGroup(b, Map.of("lr", 0.05, "lr_decay", 0, "initial_accumulator_value", 0.5));
-                return o;
+                // both groups the constructor's (PyTorch's list of dicts): Adagrad makes their state, sums from the
+                // constructor's initial_accumulator_value
+                return Optimizer.withGroups(List.of(Map.of("params", a), Map.of("params", b, "lr", 0.05, "lr_decay", 0,
+                        "initial_accumulator_value", 0.5)), ps -> new Adagrad(ps, 0.1, 0.01, 0.01, 0.1, 1e-10));
             }
             case "adamax": {
                 Optimizer o = new Adamax(a, 0.02, 0.9, 0.99, 1e-8, 0.01);
@@ -266,12 +267,13 @@ class OptimizersTest {
         assertEquals(List.of(0.85, 0.99), g0.get("betas"));
         assertEquals(0.02, g1.get("lr"));
         assertEquals(true, g1.get("amsgrad"));
-        // adagrad makes its state for every parameter at once, as PyTorch's constructor
+        // adagrad makes its state for every parameter of the constructor's groups at once, as PyTorch's constructor,
+        // every sum from the constructor's initial_accumulator_value (0.1; the group's 0.5 is not read)
         Tensor[] r = params(DType.FLOAT32);
         Map<?, ?> ada = (Map<?, ?>) make("adagrad", r[0], r[1]).stateDict().get("state");
         assertEquals(List.of(0, 1), new ArrayList<>(ada.keySet()));
         assertEquals(0.0, ((Tensor) ((Map<?, ?>) ada.get(1)).get("step")).item());
-        assertArrayEquals(new double[] {0.5, 0.5, 0.5, 0.5}, ((Tensor) ((Map<?, ?>) ada.get(1)).get("sum")).toDoubleArray());
+        assertArrayEquals(new double[] {(float) 0.1, (float) 0.1, (float) 0.1, (float) 0.1}, ((Tensor) ((Map<?, ?>) ada.get(1)).get("sum")).toDoubleArray());
         // SGD without momentum keeps no state, as PyTorch's
         Tensor[] s = params(DType.FLOAT32);
         SGD plain = new SGD(List.of(s[0], s[1]), 0.1);

@@ -141,8 +141,9 @@ class OutsiderPrograms8Test extends Float64DefaultDtype {
                         new double[] {0.02, 0.06}, 1e-8));
             }
             case "adagrad_plateau": {
-                Adagrad opt = new Adagrad(d, 0.1, 0.01, 0.01, 0, 1e-10);
-                opt.addParamGroup(nd, Map.of("weight_decay", 0.0));
+                // both groups the constructor's, as the script's (Adagrad makes their state there)
+                Adagrad opt = Optimizer.withGroups(List.of(Map.of("params", d), Map.of("params", nd, "weight_decay", 0.0)),
+                        ps -> new Adagrad(ps, 0.1, 0.01, 0.01, 0, 1e-10));
                 return new Setup(opt, new ReduceLROnPlateau(opt, "max", 0.3, 0, 0.05, "abs", 2, new double[] {0},
                         1e-8));
             }

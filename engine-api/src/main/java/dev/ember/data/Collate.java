@@ -22,7 +22,8 @@ import java.util.function.UnaryOperator;
  * batched, recursively:
  * <ul>
  * <li>tensors are stacked along a new first dimension ({@code torch.stack(batch, 0)}, so their shapes must match and
- *     their types are promoted as {@code stack} promotes them);</li>
+ *     their types are promoted as {@code stack} promotes them; in a DataLoader worker, PyTorch's stack into a shared
+ *     memory tensor of the first sample's type: cast to it, or refused where the promoted type cannot be);</li>
  * <li>Java numbers become a 1-D tensor: {@code Double}/{@code Float} float64, {@code Long}/{@code Integer}/
  *     {@code Short}/{@code Byte} int64, {@code Boolean} bool (as Python floats, ints and bools); the first sample
  *     decides, as in PyTorch: after a float everything is float64, after an int or a bool the type is inferred from all
@@ -47,6 +48,32 @@ public final class Collate {
     }
 
     /**
+     * PyTorch's {@code collate_tensor_fn} in a worker: {@code torch.stack(batch, 0, out=out)}, {@code out} a shared
+     * memory tensor of the first sample's type, {@code len(batch)} times its shape, made over {@code sum(numel)} elements:
+     * a batch holding fewer elements than that cannot be resized ("Trying to resize storage that is not resizable",
+     * before stack's own shape check), and the samples are cast to the first one's type, where the promoted type can be
+     * cast to it ("torch.cat(): input types can't be cast to the desired output type Long" for a float after an int).
+     */
+    private static Tensor stackInWorker(List<Tensor> ts) {
+        Tensor first = ts.get(0);
+        long numel = 0;
+        DType promoted = first.dtype();
+        for (Tensor t : ts) {
+            numel += t.numel();
+            promoted = Tensor.promoteTypes(promoted, t.dtype());
+        }
+        if (numel < (long) ts.size() * first.numel()) {
+            throw new IllegalStateException("Trying to resize storage that is not resizable");
+        }
+        Tensor stacked = Tensor.stack(ts, 0);
+        if (!Tensor.canCast(promoted, first.dtype())) {
+            throw new IllegalArgumentException("torch.cat(): input types can't be cast to the desired output type "
+                    + dev.ember.Format.scalarType(first.dtype()));
+        }
+        return stacked.dtype() == first.dtype() ? stacked : stacked.to(first.dtype());
+    }
+
+    /**
      * The batch of {@code samples} as PyTorch's {@code default_collate} makes it (see the class comment).
      *
      * @throws IllegalArgumentException  for samples of a type it cannot batch, a null element, lists or arrays of
@@ -54,6 +81,8 @@ public final class Collate {
      *                                   maps without the first map's keys, or tensors that do not stack (their
      *                                   {@code stack} error)
      * @throws IndexOutOfBoundsException for an empty batch (PyTorch's {@code batch[0]})
+     * @throws IllegalStateException     in a DataLoader worker, for tensors holding fewer elements than the first one's
+     *                                   shape times the batch size ("Trying to resize storage that is not resizable")
      */
     public static Object defaultCollate(List<?> samples) {
         DataChecks.require(samples, "defaultCollate", "samples");
@@ -73,6 +102,9 @@ public final class Collate {
                             + typeName(o));
                 }
                 ts.add((Tensor) o);
+            }
+            if (WorkerInfo.current() != null) {
+                return stackInWorker(ts);
             }
             return Tensor.stack(ts, 0);
         }

@@ -2433,14 +2433,42 @@ public abstract class Module {
                 throw new IllegalArgumentException("`" + name + "` is not an nn.Module");
             }
         }
-        setSubmodule(target, module, true);
+        putSubmodule(target, module, true);
     }
 
     /**
-     * {@link #setSubmodule(String, Module)}; without {@code hooks}, an existing submodule is replaced without the
-     * registration hooks, as PyTorch's quantization {@code convert} writes {@code module._modules[key] = value}.
+     * {@link #setSubmodule(String, Module)} with PyTorch 2.x's {@code strict} argument ({@code set_submodule(target,
+     * module, strict=True)}, 2.6+): with {@code strict} the last name must already be an attribute of its parent (a
+     * submodule to replace), else PyTorch's {@code AttributeError} message {@code Sequential has no attribute `5`},
+     * checked after the target, the module and the parent, as 2.x's; without it, the call is
+     * {@link #setSubmodule(String, Module)} (which adds a submodule the parent does not have).
+     *
+     * @param target the dotted path of the submodule
+     * @param module the new submodule
+     * @param strict whether the submodule must exist already
+     * @throws IllegalArgumentException as {@link #setSubmodule(String, Module)}, and for an absent last name under
+     *     {@code strict}, changing nothing
      */
-    final void setSubmodule(String target, Module module, boolean hooks) {
+    public void setSubmodule(String target, Module module, boolean strict) {
+        if (strict && target != null && !target.isEmpty() && module != null) {
+            int dot = target.lastIndexOf('.');
+            Module parent = dot < 0 ? this : getSubmodule(target.substring(0, dot));
+            String name = target.substring(dot + 1);
+            if (!parent.parameters.containsKey(name) && !parent.buffers.containsKey(name)
+                    && !parent.children.containsKey(name) && !parent.attributes.containsKey(name)
+                    && parent.parametrizationList(name) == null && !PYTHON_ATTRIBUTES.contains(name)) {
+                throw new IllegalArgumentException(parent.moduleName() + " has no attribute `" + name + "`");
+            }
+        }
+        setSubmodule(target, module);
+    }
+
+    /**
+     * {@link #setSubmodule(String, Module)} without its attribute checks; without {@code hooks}, an existing submodule
+     * is replaced without the registration hooks, as PyTorch's quantization {@code convert} writes
+     * {@code module._modules[key] = value}.
+     */
+    final void putSubmodule(String target, Module module, boolean hooks) {
         if (target == null) {
             throw new IllegalArgumentException("set_submodule(): argument 'target' (position 1) must be str, not null");
         }

@@ -78,7 +78,7 @@ public final class ModuleInternals {
      */
     public static void swapModule(Module model, String target, Module module) {
         Checks.notNull(model, "swap_module(): model");
-        model.setSubmodule(target, module, false);
+        model.putSubmodule(target, module, false);
     }
 
     /** {@code module.register_parameter(name, value)}: registers (appends) a parameter; see {@code Module.registerParameter}. */

@@ -103,7 +103,7 @@ public class ModuleList<M extends Module> extends Module implements Iterable<M> 
      * @throws IndexOutOfBoundsException for an index outside {@code [-size, size)} ({@code index 5 is out of range})
      */
     public void set(int index, M module) {
-        setSubmodule(Integer.toString(absoluteIndex(index, size())), module, true); // setattr: a None entry too
+        putSubmodule(Integer.toString(absoluteIndex(index, size())), module, true); // setattr: a None entry too
     }
 
     /**

@@ -199,7 +199,7 @@ public class Sequential extends Module {
      */
     public void set(int index, Module module) {
         List<String> names = new ArrayList<>(registeredModules().keySet());
-        setSubmodule(names.get(ModuleList.absoluteIndex(index, names.size())), module, true); // setattr: a None entry too
+        putSubmodule(names.get(ModuleList.absoluteIndex(index, names.size())), module, true); // setattr: a None entry too
     }
 
     /**

@@ -14,8 +14,11 @@ import java.util.Map;
  * Adagrad, as {@code torch.optim.Adagrad} (PyTorch 2.x's single-tensor update): {@code g = grad + weight_decay * p};
  * {@code clr = lr / (1 + (step - 1) * lr_decay)}; {@code sum += g^2}; {@code p -= clr * g / (sqrt(sum) + eps)}.
  * Options: {@code lr} (default 0.01), {@code lr_decay} (0), {@code eps} (1e-10), {@code weight_decay} (0),
- * {@code initial_accumulator_value} (0); state: {@code step}, {@code sum}, made for every parameter when its group is
- * added (as PyTorch's constructor does), {@code sum} filled with {@code initial_accumulator_value}.
+ * {@code initial_accumulator_value} (0); state: {@code step}, {@code sum}, made for every parameter of the constructor's
+ * groups (its own, or {@link Optimizer#withGroups}'s), {@code sum} filled with the constructor's
+ * {@code initial_accumulator_value}, as PyTorch 2.x's constructor does; a group added later with
+ * {@link #addParamGroup} gets no state, as in PyTorch, and a step over its parameters fails with {@code KeyError: 'sum'}
+ * (before anything changes).
  */
 public final class Adagrad extends Optimizer {
 
@@ -60,9 +63,18 @@ public final class Adagrad extends Optimizer {
         }
     }
 
+    /**
+     * Makes the state of a group the constructor adds (its own or {@link Optimizer#withGroups}'s), with the
+     * constructor's {@code initial_accumulator_value} whatever the group says, as PyTorch 2.x's {@code __init__}; a
+     * group {@link #addParamGroup} adds later gets none, as PyTorch's (its first step then fails with
+     * {@code KeyError: 'sum'}).
+     */
     @Override
     void groupAdded(ParamGroup group) {
-        double initial = group.getDouble("initial_accumulator_value");
+        if (!constructing) {
+            return;
+        }
+        double initial = (Double) defaults().get("initial_accumulator_value");
         for (Tensor p : group.params()) {
             if (!state.containsKey(p)) {
                 ParamState s = new ParamState();
@@ -85,14 +97,22 @@ public final class Adagrad extends Optimizer {
 
     private void update() {
         refuseSparseWith("weight_decay");
+        // PyTorch 2.x's _init_group reads state["sum"] of every parameter with a gradient: a parameter of a group added
+        // after the constructor (or left without state by a loaded state dict) fails with KeyError: 'sum', before
+        // Ember updates anything (PyTorch has updated the groups before it)
+        for (ParamGroup g : paramGroups()) {
+            for (Tensor p : g.params()) {
+                if ((p.grad() != null || p.isGradSparse())
+                        && (state.get(p) == null || state.get(p).tensor("sum") == null && state.get(p).sparse("sum") == null)) {
+                    throw new IllegalStateException("KeyError: 'sum'");
+                }
+            }
+        }
         forEachParameter((group, p, grad, s, fresh) -> {
             double lr = group.lr();
             double lrDecay = group.getDouble("lr_decay");
             double eps = group.getDouble("eps");
             double weightDecay = group.getDouble("weight_decay");
-            if (fresh) {
-                s.put("sum", p.fullLike(group.getDouble("initial_accumulator_value")));
-            }
             s.step++;
             if (grad == null) {
                 // PyTorch 2.x's sparse update: the gradient coalesced (the update is not linear), the sum grows at its

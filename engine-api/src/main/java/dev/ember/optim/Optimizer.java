@@ -231,6 +231,39 @@ public abstract class Optimizer {
         }
         this.defaults = Collections.unmodifiableMap(d);
         this.intDefaults = Collections.unmodifiableSet(ints);
+        GroupsInConstruction pending = PENDING_GROUPS.get();
+        if (pending != null) {
+            // withGroups: the groups, PyTorch's list of dicts, in place of params
+            PENDING_GROUPS.remove();
+            pending.consumedBy = this;
+            constructing = true;
+            for (int i = 0; i < pending.groups.size(); i++) {
+                Object spec = pending.groups.get(i);
+                if (spec == null && i == 0) {
+                    // PyTorch's list whose first element is no dict is a list of parameters: [None]
+                    throw new IllegalArgumentException("optimizer can only optimize Tensors, but one of the params is null");
+                }
+                if (!(spec instanceof Map)) {
+                    throw new IllegalArgumentException("param_group must be a dict, but got " + pythonType(spec));
+                }
+                Map<?, ?> m = (Map<?, ?>) spec;
+                if (!m.containsKey(GROUP_TYPE)) {
+                    throw new IllegalArgumentException("KeyError: 'params'");
+                }
+                Map<String, Object> options = new LinkedHashMap<>();
+                for (Map.Entry<?, ?> e : m.entrySet()) {
+                    if (!GROUP_TYPE.equals(e.getKey())) {
+                        if (!(e.getKey() instanceof String)) {
+                            throw new IllegalArgumentException("an option name must be a string, got " + describe(e.getKey()));
+                        }
+                        options.put((String) e.getKey(), e.getValue());
+                    }
+                }
+                addParamGroup(groupParams(m.get(GROUP_TYPE)), options);
+            }
+            constructing = false;
+            return;
+        }
         if (params == null) {
             throw new IllegalArgumentException("params argument given to the optimizer should be an iterable of Tensors or "
                     + "dicts, but got null");
@@ -238,7 +271,109 @@ public abstract class Optimizer {
         if (params.isEmpty()) {
             throw new IllegalArgumentException("optimizer got an empty parameter list");
         }
+        constructing = true;
         addParamGroup(params, Map.of());
+        constructing = false;
+    }
+
+    /** The groups {@link #withGroups} hands to the constructor it calls, and the optimizer that took them. */
+    private static final class GroupsInConstruction {
+        final List<?> groups;
+        Optimizer consumedBy;
+
+        GroupsInConstruction(List<?> groups) {
+            this.groups = groups;
+        }
+    }
+
+    private static final ThreadLocal<GroupsInConstruction> PENDING_GROUPS = new ThreadLocal<>();
+
+    /**
+     * Whether the groups being added are the constructor's (PyTorch's {@code __init__}, where Adagrad makes its state)
+     * rather than {@link #addParamGroup}'s.
+     */
+    boolean constructing;
+
+    /**
+     * An optimizer over several parameter groups, as PyTorch's {@code Optimizer([{'params': ..., 'lr': ...}, ...],
+     * **defaults)}: {@code constructor} (such as {@code ps -> new SGD(ps, 0.1, 0.9, 0, 0, false)}) gives the defaults
+     * and is called with an empty list, in place of which the optimizer takes {@code groups}, in order, each a map with
+     * the key {@code "params"} (a {@link Tensor} or a list of tensors) and the group's options (the defaults where it
+     * says nothing), as {@link #addParamGroup} checks them. These are the constructor's groups: Adagrad makes their
+     * state, with the constructor's {@code initial_accumulator_value}, as PyTorch's does (a group added later gets
+     * none); LBFGS takes one group only.
+     *
+     * @param <O> the optimizer's class
+     * @return the optimizer {@code constructor} made
+     * @throws IllegalArgumentException with PyTorch's messages, in its order: the constructor's options first, then
+     *     group by group a null list or an empty one ("optimizer got an empty parameter list"), an element that is not a
+     *     map ("param_group must be a dict, but got &lt;class 'NoneType'&gt;"), a map without params
+     *     ({@code KeyError: 'params'}), and what {@link #addParamGroup} refuses (a parameter in two groups: "some
+     *     parameters appear in more than one parameter group"); or a {@code constructor} that does not return a new
+     *     optimizer of Ember's
+     */
+    public static <O extends Optimizer> O withGroups(List<? extends Map<String, ?>> groups,
+                                                     java.util.function.Function<List<Tensor>, O> constructor) {
+        if (constructor == null) {
+            throw new IllegalArgumentException("withGroups: constructor must not be null");
+        }
+        if (groups == null || groups.isEmpty()) {
+            // the constructor's options are checked before its params, as PyTorch's __init__ checks them
+            O o = constructor.apply(groups == null ? null : List.of());
+            throw new IllegalArgumentException("withGroups: the constructor accepted " + (groups == null ? "null" : "an "
+                    + "empty list") + " (" + o.getClass().getSimpleName() + ")");
+        }
+        GroupsInConstruction pending = new GroupsInConstruction(new ArrayList<Object>(groups));
+        PENDING_GROUPS.set(pending);
+        O o;
+        try {
+            o = constructor.apply(List.of());
+        } finally {
+            PENDING_GROUPS.remove();
+        }
+        if (o == null || pending.consumedBy != o) {
+            throw new IllegalArgumentException("withGroups: the constructor must return the optimizer it makes (a new "
+                    + "one, made with Optimizer's constructor)");
+        }
+        return o;
+    }
+
+    /** A group's {@code params}: a tensor or a list of tensors (checked one by one by {@link #addParamGroup}). */
+    private static List<Tensor> groupParams(Object params) {
+        if (params instanceof Tensor) {
+            return List.of((Tensor) params);
+        }
+        if (params instanceof java.util.Set) {
+            throw new IllegalArgumentException("optimizer parameters need to be organized in ordered collections, but the "
+                    + "ordering of tensors in sets will change between runs. Please use a list instead.");
+        }
+        if (!(params instanceof List)) {
+            throw new IllegalArgumentException("params argument given to the optimizer should be an iterable of Tensors or "
+                    + "dicts, but got " + (params == null ? "null" : params.getClass().getSimpleName()));
+        }
+        List<Tensor> out = new ArrayList<>();
+        for (Object o : (List<?>) params) {
+            if (o != null && !(o instanceof Tensor)) {
+                throw new IllegalArgumentException("optimizer can only optimize Tensors, but one of the params is "
+                        + o.getClass().getSimpleName());
+            }
+            out.add((Tensor) o);
+        }
+        return out;
+    }
+
+    /** Python's {@code type(x)} of a Java value, as PyTorch's messages print it. */
+    private static String pythonType(Object v) {
+        if (v == null) {
+            return "<class 'NoneType'>";
+        }
+        if (v instanceof Tensor) {
+            return "<class 'torch.Tensor'>";
+        }
+        if (v instanceof List) {
+            return "<class 'list'>";
+        }
+        return "<class '" + v.getClass().getSimpleName() + "'>";
     }
 
     /** PyTorch's learning-rate check; nan and infinity are refused too, as every update with them is nan. */
@@ -455,7 +590,10 @@ public abstract class Optimizer {
         return g;
     }
 
-    /** Called after a group is added (Adagrad makes its state at once, as PyTorch's constructor does). */
+    /**
+     * Called after a group is added ({@link #constructing} while the constructor adds it: Adagrad then makes its state at
+     * once, as PyTorch's constructor does).
+     */
     void groupAdded(ParamGroup group) {
     }
 

@@ -46,9 +46,12 @@ public final class SparseAdam extends Optimizer {
     public SparseAdam(List<Tensor> params, double lr, double beta1, double beta2, double eps, boolean maximize) {
         super(params, defaults(lr, beta1, beta2, eps, maximize), SparseAdam::check);
         List<String> complex = new ArrayList<>();
-        for (int i = 0; i < params.size(); i++) {
-            if (params.get(i).isComplex()) {
-                complex.add("[0, " + i + "]");
+        for (int g = 0; g < paramGroups().size(); g++) {
+            List<Tensor> ps = paramGroups().get(g).params();
+            for (int i = 0; i < ps.size(); i++) {
+                if (ps.get(i).isComplex()) {
+                    complex.add("[" + g + ", " + i + "]");
+                }
             }
         }
         if (!complex.isEmpty()) {
