@@ -662,10 +662,41 @@ def gan_without_detach():
     summaries(D, "p2.D.")
 
 
+# 18. The pre-1.1 order: lr_scheduler.step() at the start of each epoch, before any optimizer.step(): PyTorch's
+#     UserWarning (once: Python's default filter shows it once for its place in the code) and the schedule's first
+#     value skipped; then the right order on a fresh model, without a warning.
+def scheduler_before_optimizer():
+    program("scheduler_before_optimizer", 18)
+    x = torch.randn(8, 4, dtype=F64)
+    y = torch.randn(8, 1, dtype=F64)
+    for order in ("wrong", "right"):
+        model = nn.Linear(4, 1).double()
+        opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        sched = torch.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("default")
+            for epoch in range(4):
+                if order == "wrong":
+                    sched.step()
+                for i in range(0, 8, 4):
+                    opt.zero_grad(set_to_none=True)
+                    loss = F.mse_loss(model(x[i:i + 4]), y[i:i + 4])
+                    loss.backward()
+                    opt.step()
+                    rec(order + ".loss." + str(epoch) + "." + str(i), loss)
+                if order == "right":
+                    sched.step()
+                rec(order + ".lr." + str(epoch), opt.param_groups[0]["lr"])
+                rec(order + ".warnings." + str(epoch), len(w))
+        for x_ in w:
+            message(order + ".warn", "Warning", str(x_.message))
+        summaries(model, order + ".")
+
+
 for fn in (lenet_shapes, view_noncontiguous, cross_entropy_targets, nll_without_log_softmax, bce_mistakes,
            mse_broadcast, rnn_hidden_not_detached, backward_nonscalar, inplace_saved, manual_sgd, optimizer_mistakes,
            load_state_dict_mistakes, dtype_mixes, eval_train_mixups, layer_messages, sequence_mistakes,
-           gan_without_detach):
+           gan_without_detach, scheduler_before_optimizer):
     fn()
 with open(os.path.join(HERE, "expected.txt"), "w") as f:
     f.write("\n".join(OUT) + "\n")

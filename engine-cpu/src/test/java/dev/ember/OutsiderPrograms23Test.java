@@ -57,7 +57,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  * dimension, got shape [16, 16, 4, 4]") where PyTorch's layers have no check and the functional op's message is the
  * one users search for ("mat1 and mat2 shapes cannot be multiplied (1024x4 and 400x120)", "Given groups=1, weight of
  * size [6, 1, 5, 5], expected input[16, 3, 32, 32] to have 1 channels, but got 3 channels instead", "running_mean
- * should contain 4 elements not 3"); see {@link #linearConvAndBatchNormLayersGivePyTorchsMessages}.
+ * should contain 4 elements not 3"); see {@link #linearConvAndBatchNormLayersGivePyTorchsMessages}. And a scheduler's
+ * first step before any optimizer step gave no warning where PyTorch's LRScheduler warns ("Detected call of
+ * `lr_scheduler.step()` before `optimizer.step()`. ..."); see {@link #schedulerStepBeforeOptimizerStepWarnsAsPyTorch}.
  */
 class OutsiderPrograms23Test {
     private static final DType F64 = DType.FLOAT64;
@@ -909,6 +911,53 @@ class OutsiderPrograms23Test {
         r.rec("fixed", dLoss.item(), gLoss.item());
         r.summaries(g, "p2.G.");
         r.summaries(d, "p2.D.");
+        r.done();
+    }
+
+    // ------------------------------------------------------------------ 18. lr_scheduler.step() before optimizer.step()
+
+    /**
+     * Round 23's second finding: Ember's schedulers did not give PyTorch's warning for the pre-1.1 order (a scheduler's
+     * first step before any optimizer step since the scheduler was created).
+     */
+    @Test
+    void schedulerStepBeforeOptimizerStepWarnsAsPyTorch() throws ReflectiveOperationException {
+        Replay r = new Replay("scheduler_before_optimizer", 18);
+        Tensor x = Tensor.randn(F64, 8, 4);
+        Tensor y = Tensor.randn(F64, 8, 1);
+        // Ember warns once a process, as Python's default filter shows this warning once: the flag is cleared so that
+        // this program's first wrong call is the first
+        java.lang.reflect.Field once = dev.ember.optim.LRScheduler.class.getDeclaredField("warnedStepOrder");
+        once.setAccessible(true);
+        once.setBoolean(null, false);
+        for (String order : List.of("wrong", "right")) {
+            Module model = new Linear(4, 1).to(F64);
+            Optimizer opt = new SGD(model.parameters(), 0.1, 0.9, 0, 0, false);
+            dev.ember.optim.LRScheduler sched = new dev.ember.optim.StepLR(opt, 2, 0.5);
+            try (LoggedWarnings w = LoggedWarnings.capture()) {
+                for (int epoch = 0; epoch < 4; epoch++) {
+                    if (order.equals("wrong")) {
+                        sched.step();
+                    }
+                    for (int i = 0; i < 8; i += 4) {
+                        opt.zeroGrad();
+                        Tensor loss = Functional.mseLoss(model.forward(x.narrow(0, i, 4)), y.narrow(0, i, 4));
+                        loss.backward();
+                        opt.step();
+                        r.rec(order + ".loss." + epoch + "." + i, loss);
+                    }
+                    if (order.equals("right")) {
+                        sched.step();
+                    }
+                    r.rec(order + ".lr." + epoch, opt.paramGroups().get(0).lr());
+                    r.rec(order + ".warnings." + epoch, w.containing("lr_scheduler.step()").size());
+                }
+                if (order.equals("wrong")) {
+                    assertEquals(List.of(r.warning("wrong.warn")), w.containing("lr_scheduler.step()"));
+                }
+            }
+            r.summaries(model, order + ".");
+        }
         r.done();
     }
 }
