@@ -693,10 +693,88 @@ def scheduler_before_optimizer():
         summaries(model, order + ".")
 
 
+# 19. An actor-critic step: the actor's loss backward with retain_graph=True, optimizer.step(), then the critic's loss
+#     backward through the same features: the head's weight that addmm saved (as weight.t(), a view regenerated as
+#     AsStridedBackward0 after the in-place update) is at a newer version (its init made version 1, the step 2).
+def retain_graph_then_step():
+    program("retain_graph_then_step", 19)
+    body = nn.Linear(3, 4).double()
+    head = nn.Linear(4, 4).double()
+    pi = nn.Linear(4, 2).double()
+    v = nn.Linear(4, 1).double()
+    params = [p for m in (body, head, pi, v) for p in m.parameters()]
+    opt = torch.optim.Adam(params, lr=0.01)
+    x = torch.randn(5, 3, dtype=F64)
+    h = head(torch.relu(body(x)))
+    a_loss = -pi(h).log_softmax(1)[:, 0].mean()
+    c_loss = v(h).pow(2).mean()
+    opt.zero_grad(set_to_none=True)
+    a_loss.backward(retain_graph=True)
+    opt.step()
+    rec("versions", [p._version for p in params])
+    expect_error("critic", lambda: c_loss.backward())
+    for name, m in (("body", body), ("head", head), ("pi", pi), ("v", v)):
+        grads(m, "g." + name + ".")
+    rec("versions.after", [p._version for p in params])
+
+
+# 20. Shapes in a pipeline: a U-Net's skip connection of an odd-sized map (cat), a data set of variable-length samples
+#     through the default collate, a float tensor as an index (2.x's message adds int, which 1.13's lacks: INDEX_2X).
+def INDEX_2X(kind, text):
+    assert text == "tensors used as indices must be long, byte or bool tensors", text
+    return kind, "tensors used as indices must be long, int, byte or bool tensors"
+
+
+def shapes_in_pipeline():
+    program("shapes_in_pipeline", 20)
+    down = nn.Conv2d(1, 4, 3, stride=2, padding=1).double()
+    up = nn.ConvTranspose2d(4, 4, 2, stride=2).double()
+    img = torch.randn(1, 1, 15, 15, dtype=F64)
+    skip = torch.relu(down(img))                      # [1, 4, 8, 8]
+    deeper = F.max_pool2d(skip, 2)                    # [1, 4, 4, 4]
+    expect_error("cat", lambda: torch.cat([up(deeper), down(img[:, :, :13, :13])], 1))
+    rec("cat.ok", torch.cat([up(deeper), skip], 1).sum())
+
+    class Ragged(torch.utils.data.Dataset):
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            return torch.arange(3.0 + i, dtype=F64)
+    expect_error("collate", lambda: next(iter(torch.utils.data.DataLoader(Ragged(), batch_size=2))))
+    scores = torch.randn(6, dtype=F64)
+    picks = torch.tensor([0.0, 2.0, 5.0], dtype=F64)  # indices computed in floating point
+    expect_error("floatindex", lambda: scores[picks], INDEX_2X)
+    rec("longindex", scores[picks.long()])
+
+
+# 21. Backward of what has no graph: a loss computed under no_grad (the validation code reused), a loss of argmax
+#     predictions; then a frozen backbone whose head was never unfrozen (SGD steps nothing, silently).
+def no_graph():
+    program("no_graph", 21)
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3)).double()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    x = torch.randn(6, 4, dtype=F64)
+    y = torch.randint(0, 3, (6,))
+    with torch.no_grad():
+        loss = F.cross_entropy(model(x), y)
+    expect_error("nograd", lambda: loss.backward())
+    expect_error("argmax", lambda: (model(x).argmax(1) == y).double().mean().backward())
+    summaries(model, "p0.")
+    for p in model.parameters():
+        p.requires_grad_(False)  # "freeze the backbone" ... and the head with it
+    opt.zero_grad(set_to_none=True)
+    out = model(x)
+    rec("requires_grad", out.requires_grad)
+    expect_error("frozen", lambda: F.cross_entropy(out, y).backward())
+    opt.step()
+    summaries(model, "p1.")
+
+
 for fn in (lenet_shapes, view_noncontiguous, cross_entropy_targets, nll_without_log_softmax, bce_mistakes,
            mse_broadcast, rnn_hidden_not_detached, backward_nonscalar, inplace_saved, manual_sgd, optimizer_mistakes,
            load_state_dict_mistakes, dtype_mixes, eval_train_mixups, layer_messages, sequence_mistakes,
-           gan_without_detach, scheduler_before_optimizer):
+           gan_without_detach, scheduler_before_optimizer, retain_graph_then_step, shapes_in_pipeline, no_graph):
     fn()
 with open(os.path.join(HERE, "expected.txt"), "w") as f:
     f.write("\n".join(OUT) + "\n")

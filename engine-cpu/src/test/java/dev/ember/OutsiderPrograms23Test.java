@@ -35,8 +35,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * Session 47's outsider pass, round 23: the broken programs. Each test is a small training script with a mistake that
  * fills PyTorch's forums (a LeNet fed 28x28 images, view after permute, CrossEntropyLoss given the targets a dataset
- * hands out, BCELoss on logits, the hidden state of an RNN carried without detach, an in-place change of a saved
- * output, a hand-written SGD step on a leaf, optimizer and load_state_dict mistakes, dtype mixes, train/eval mix-ups),
+ * hands out, BCELoss on logits, the hidden state of an RNN carried without detach, a GAN's fake not detached, an
+ * in-place change of a saved output, a hand-written SGD step on a leaf, optimizer and load_state_dict mistakes, dtype
+ * mixes, train/eval mix-ups, a sequence tagger's shapes, the scheduler stepped first, a backward through a retained
+ * graph after a step, a U-Net's odd-sized skip, ragged samples, float indices, a backward without a graph),
  * ported statement by statement and held to PyTorch 2.x ({@code resources/outsiderprograms23/make_expected.py},
  * PyTorch 1.13 following 2.x where they differ): the same exception at the same statement (RuntimeError and ValueError
  * as {@link IllegalArgumentException}, IndexError as {@link IndexOutOfBoundsException}, autograd misuse as
@@ -958,6 +960,104 @@ class OutsiderPrograms23Test {
             }
             r.summaries(model, order + ".");
         }
+        r.done();
+    }
+
+    // ------------------------------------------------------------------ 19. retain_graph, then a step, then backward
+
+    @Test
+    void backwardAfterAStepThroughARetainedGraphFailsAsPyTorch() {
+        Replay r = new Replay("retain_graph_then_step", 19);
+        Module body = new Linear(3, 4).to(F64);
+        Module head = new Linear(4, 4).to(F64);
+        Module pi = new Linear(4, 2).to(F64);
+        Module v = new Linear(4, 1).to(F64);
+        List<Tensor> params = new ArrayList<>();
+        for (Module m : List.of(body, head, pi, v)) {
+            params.addAll(m.parameters());
+        }
+        Optimizer opt = new Adam(params, 0.01);
+        Tensor x = Tensor.randn(F64, 5, 3);
+        Tensor h = head.forward(Functional.relu(body.forward(x)));
+        Tensor aLoss = pi.forward(h).logSoftmax(1).select(1, 0).mean().neg();
+        Tensor cLoss = v.forward(h).pow(2).mean();
+        opt.zeroGrad();
+        aLoss.backward(null, true);
+        opt.step();
+        r.rec("versions", params.stream().mapToDouble(Tensor::version).toArray());
+        Untouched u = new Untouched(opt);
+        r.fails("critic", IllegalStateException.class, cLoss::backward);
+        u.check("retain_graph_then_step (the optimizer)");
+        // v's gradients were accumulated before the engine reached head's node
+        r.grads(body, "g.body.");
+        r.grads(head, "g.head.");
+        r.grads(pi, "g.pi.");
+        r.grads(v, "g.v.");
+        r.rec("versions.after", params.stream().mapToDouble(Tensor::version).toArray());
+        r.done();
+    }
+
+    // ------------------------------------------------------------------ 20. shapes in a pipeline
+
+    @Test
+    void shapeMistakesInAPipelineFailAsPyTorch() {
+        Replay r = new Replay("shapes_in_pipeline", 20);
+        Module down = new Conv2d(1, 4, 3, 2, 1).to(F64);
+        Module up = new dev.ember.nn.ConvTranspose2d(4, 4, 2, 2, 0).to(F64);
+        Tensor img = Tensor.randn(F64, 1, 1, 15, 15);
+        Tensor skip = Functional.relu(down.forward(img));
+        Tensor deeper = Functional.maxPool2d(skip, 2);
+        r.fails("cat", IllegalArgumentException.class, () -> Tensor.cat(List.of(up.forward(deeper),
+                down.forward(img.narrow(2, 0, 13).narrow(3, 0, 13))), 1));
+        r.rec("cat.ok", Tensor.cat(List.of(up.forward(deeper), skip), 1).sum());
+        dev.ember.data.Dataset<Tensor> ragged = new dev.ember.data.Dataset<>() {
+            @Override
+            public int size() {
+                return 4;
+            }
+
+            @Override
+            public Tensor get(int i) {
+                return Tensor.arange(3.0 + i).to(F64);
+            }
+        };
+        r.fails("collate", IllegalArgumentException.class,
+                () -> dev.ember.data.DataLoader.builder(ragged).batchSize(2).build().iterator().next());
+        Tensor scores = Tensor.randn(F64, 6);
+        Tensor picks = Tensor.tensor(new double[] {0.0, 2.0, 5.0}, F64);
+        r.fails("floatindex", IndexOutOfBoundsException.class, () -> scores.index(Index.of(picks)));
+        r.rec("longindex", scores.index(Index.of(picks.to(DType.INT64))));
+        r.done();
+    }
+
+    // ------------------------------------------------------------------ 21. backward of what has no graph
+
+    @Test
+    void backwardWithoutAGraphFailsAsPyTorch() {
+        Replay r = new Replay("no_graph", 21);
+        Module model = new Sequential(new Linear(4, 8), new ReLU(), new Linear(8, 3)).to(F64);
+        Optimizer opt = new SGD(model.parameters(), 0.1);
+        Tensor x = Tensor.randn(F64, 6, 4);
+        Tensor y = Tensor.randint(0, 3, 6);
+        Tensor loss;
+        try (GradMode off = Ember.noGrad()) {
+            loss = Functional.crossEntropy(model.forward(x), y);
+        }
+        Untouched u = new Untouched(model, opt);
+        r.fails("nograd", IllegalStateException.class, loss::backward);
+        r.fails("argmax", IllegalStateException.class,
+                () -> model.forward(x).argmax(1).eq(y).to(F64).mean().backward());
+        u.check("no_graph");
+        r.summaries(model, "p0.");
+        for (Tensor p : model.parameters()) {
+            p.requiresGrad_(false);
+        }
+        opt.zeroGrad();
+        Tensor out = model.forward(x);
+        r.rec("requires_grad", out.requiresGrad());
+        r.fails("frozen", IllegalStateException.class, () -> Functional.crossEntropy(out, y).backward());
+        opt.step();
+        r.summaries(model, "p1.");
         r.done();
     }
 }
