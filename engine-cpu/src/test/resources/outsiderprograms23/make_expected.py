@@ -771,10 +771,45 @@ def no_graph():
     summaries(model, "p1.")
 
 
+# 22. Hand-written SGD that rebinds the weight (w = w - lr * w.grad): w is no longer a leaf, its .grad is None with
+#     PyTorch's warning (its C++ source location, "(Triggered internally at ...)", is left out: that is where, not what),
+#     and the gradients keep flowing to the original leaf; retain_grad() makes the non-leaf keep one.
+def rebinding_sgd():
+    program("rebinding_sgd", 22)
+    x = torch.randn(10, 3, dtype=F64)
+    y = x @ torch.tensor([1.0, 2.0, 3.0], dtype=F64)
+    w = torch.zeros(3, dtype=F64, requires_grad=True)
+    w0 = w
+    loss = ((x @ w - y) ** 2).mean()
+    loss.backward()
+    rec("loss.0", loss)
+    w = w - 0.1 * w.grad  # the mistake
+    rec("is_leaf", w.is_leaf)
+    loss = ((x @ w - y) ** 2).mean()
+    loss.backward()
+    rec("loss.1", loss)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        for i in range(2):
+            rec("grad_is_none." + str(i), w.grad is None)
+    rec("warnings", len(caught))
+    for c in caught:
+        text = str(c.message)
+        cut = text.index(" (Triggered internally at ")
+        message("warn", "Warning", text[:cut])
+    rec("w0.grad", w0.grad)
+    w.retain_grad()
+    loss = ((x @ w - y) ** 2).mean()
+    loss.backward()
+    rec("w.grad", w.grad)
+    rec("w0.grad.after", w0.grad)
+
+
 for fn in (lenet_shapes, view_noncontiguous, cross_entropy_targets, nll_without_log_softmax, bce_mistakes,
            mse_broadcast, rnn_hidden_not_detached, backward_nonscalar, inplace_saved, manual_sgd, optimizer_mistakes,
            load_state_dict_mistakes, dtype_mixes, eval_train_mixups, layer_messages, sequence_mistakes,
-           gan_without_detach, scheduler_before_optimizer, retain_graph_then_step, shapes_in_pipeline, no_graph):
+           gan_without_detach, scheduler_before_optimizer, retain_graph_then_step, shapes_in_pipeline, no_graph,
+           rebinding_sgd):
     fn()
 with open(os.path.join(HERE, "expected.txt"), "w") as f:
     f.write("\n".join(OUT) + "\n")

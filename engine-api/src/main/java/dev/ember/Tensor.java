@@ -1431,7 +1431,8 @@ public final class Tensor implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "The .grad attribute of a Tensor that is not a leaf Tensor is being "
                     + "accessed. Its .grad attribute won't be populated during autograd.backward(). If you indeed want "
                     + "the .grad field to be populated for a non-leaf Tensor, use .retainGrad() on the non-leaf Tensor. "
-                    + "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead.");
+                    + "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
+                    + "github.com/pytorch/pytorch/pull/30531 for more informations.");
         }
         return grad;
     }

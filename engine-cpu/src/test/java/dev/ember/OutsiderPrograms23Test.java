@@ -62,6 +62,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  * should contain 4 elements not 3"); see {@link #linearConvAndBatchNormLayersGivePyTorchsMessages}. And a scheduler's
  * first step before any optimizer step gave no warning where PyTorch's LRScheduler warns ("Detected call of
  * `lr_scheduler.step()` before `optimizer.step()`. ..."); see {@link #schedulerStepBeforeOptimizerStepWarnsAsPyTorch}.
+ * The warning for the {@code .grad} of a non-leaf lacked PyTorch's last sentence ("See
+ * github.com/pytorch/pytorch/pull/30531 for more informations."); see
+ * {@link #rebindingTheWeightMakesANonLeafWithPyTorchsWarning}.
  */
 class OutsiderPrograms23Test {
     private static final DType F64 = DType.FLOAT64;
@@ -1058,6 +1061,45 @@ class OutsiderPrograms23Test {
         r.fails("frozen", IllegalStateException.class, () -> Functional.crossEntropy(out, y).backward());
         opt.step();
         r.summaries(model, "p1.");
+        r.done();
+    }
+
+    // ------------------------------------------------------------------ 22. SGD by hand that rebinds the weight
+
+    @Test
+    void rebindingTheWeightMakesANonLeafWithPyTorchsWarning() throws ReflectiveOperationException {
+        Replay r = new Replay("rebinding_sgd", 22);
+        Tensor x = Tensor.randn(F64, 10, 3);
+        Tensor y = x.matmul(Tensor.tensor(new double[] {1.0, 2.0, 3.0}, F64));
+        Tensor w = Tensor.zeros(F64, 3).requiresGrad_(true);
+        Tensor w0 = w;
+        Tensor loss = x.matmul(w).sub(y).pow(2).mean();
+        loss.backward();
+        r.rec("loss.0", loss);
+        w = w.sub(w.grad().mul(0.1)); // the mistake
+        r.rec("is_leaf", w.isLeaf());
+        loss = x.matmul(w).sub(y).pow(2).mean();
+        loss.backward();
+        r.rec("loss.1", loss);
+        // Ember warns once a process, as Python's default filter shows it once: the flag is cleared for this program
+        java.lang.reflect.Field once = Tensor.class.getDeclaredField("warnedNonLeafGrad");
+        once.setAccessible(true);
+        once.setBoolean(null, false);
+        try (LoggedWarnings caught = LoggedWarnings.capture()) {
+            for (int i = 0; i < 2; i++) {
+                r.rec("grad_is_none." + i, w.grad() == null);
+            }
+            List<String> got = caught.containing("is not a leaf Tensor");
+            r.rec("warnings", got.size());
+            // PyTorch's words with Ember's name of the method (retainGrad)
+            assertEquals(List.of(r.warning("warn").replace(".retain_grad()", ".retainGrad()")), got);
+        }
+        r.rec("w0.grad", w0.grad());
+        w.retainGrad();
+        loss = x.matmul(w).sub(y).pow(2).mean();
+        loss.backward();
+        r.rec("w.grad", w.grad());
+        r.rec("w0.grad.after", w0.grad());
         r.done();
     }
 }
