@@ -18,6 +18,10 @@
 #   - item() of a tensor of several elements: 2.x raises RuntimeError "a Tensor with 8 elements cannot be converted to
 #     Scalar" (c10 / aten item(): TORCH_CHECK(numel == 1, ...)); 1.13's Python binding raised ValueError "only one
 #     element tensors can be converted to Python scalars" first. Rewritten below (ITEM_2X).
+#   - linear of a 0-d input (LINEAR_0D), a float tensor as an index (INDEX_2X), mv's size mismatch (MV_2X) and one_hot
+#     of a float tensor (ONEHOT_2X): 2.x's words, each rewrite asserting 1.13's text and citing 2.x's source below.
+#   - the warning for the .grad of a non-leaf is recorded without its "(Triggered internally at ...)" suffix (the C++
+#     source location PyTorch's warning handler appends).
 # Where PyTorch changes state before it raises (load_state_dict copies the entries that fit, a training BatchNorm counts
 # the batch before batch_norm refuses it), Ember keeps its rule that a refused call changes nothing: the records are
 # taken before such a call, and the script asserts PyTorch's own change where it says so.
@@ -805,11 +809,78 @@ def rebinding_sgd():
     rec("w0.grad.after", w0.grad)
 
 
+# 23. Tensor-level shape and type mistakes on the way into a model: a reshape to the wrong size, two inferred
+#     dimensions, an expand and a broadcast that do not fit, a matrix times a vector of the wrong length, a bmm of
+#     mismatched batches, one_hot of labels shifted below 0, of float labels and with too few classes.
+#     2.x's words where 1.13's differ: mv's "size mismatch, got input (3), mat (3x4), vec (5)" (addmv's check in
+#     aten/src/ATen/native/Blas.cpp; 1.13: "size mismatch, got 3, 3x4,5"), one_hot's "one_hot is only applicable to
+#     index tensor of type LongTensor." (aten/src/ATen/native/Onehot.cpp; 1.13 stops after "index tensor.").
+def MV_2X(kind, text):
+    assert text == "size mismatch, got 3, 3x4,5", text
+    return kind, "size mismatch, got input (3), mat (3x4), vec (5)"
+
+
+def ONEHOT_2X(kind, text):
+    assert text == "one_hot is only applicable to index tensor.", text
+    return kind, "one_hot is only applicable to index tensor of type LongTensor."
+
+
+def tensor_errors():
+    program("tensor_errors", 23)
+    feats = torch.randn(4, 16, 4, 4, dtype=F64)
+    expect_error("reshape", lambda: feats.reshape(4, 400))
+    expect_error("inferred", lambda: feats.view(-1, -1))
+    bias = torch.randn(2, dtype=F64)
+    expect_error("expand", lambda: bias.expand(4, 3))
+    expect_error("broadcast", lambda: torch.randn(4, 4, dtype=F64) + torch.randn(4, 3, dtype=F64))
+    w = torch.randn(3, 4, dtype=F64)
+    expect_error("mv", lambda: w @ torch.randn(5, dtype=F64), MV_2X)
+    expect_error("bmm", lambda: torch.bmm(torch.randn(2, 3, 4, dtype=F64), torch.randn(2, 5, 6, dtype=F64)))
+    labels = torch.tensor([0, 2, 1, 3])
+    expect_error("onehot_neg", lambda: F.one_hot(labels - 1))
+    expect_error("onehot_float", lambda: F.one_hot(labels.double()), ONEHOT_2X)
+    expect_error("onehot_classes", lambda: F.one_hot(labels, 3))
+    rec("onehot", F.one_hot(labels, 4))
+    rec("feats", feats.reshape(4, -1).sum(1))
+
+
+# 24. An optimizer checkpoint loaded after the model changed: a layer added (a group of another size), the parameters
+#     split into two groups (another number of groups); the optimizer is left as it was, and the matching checkpoint
+#     loads and trains on.
+def optimizer_checkpoint():
+    program("optimizer_checkpoint", 24)
+    x = torch.randn(6, 3, dtype=F64)
+    y = torch.randn(6, 2, dtype=F64)
+    old = nn.Linear(3, 2).double()
+    opt = torch.optim.Adam(old.parameters(), lr=0.01)
+    for _ in range(2):
+        opt.zero_grad(set_to_none=True)
+        F.mse_loss(old(x), y).backward()
+        opt.step()
+    ckpt = opt.state_dict()
+    new = nn.Sequential(nn.Linear(3, 2), nn.Linear(2, 2)).double()
+    opt_new = torch.optim.Adam(new.parameters(), lr=0.01)
+    expect_error("grown", lambda: opt_new.load_state_dict(ckpt))
+    split = torch.optim.Adam([{"params": [new[0].weight]}, {"params": [new[0].bias]}], lr=0.01)
+    expect_error("split", lambda: split.load_state_dict(ckpt))
+    same = nn.Linear(3, 2).double()
+    same.load_state_dict(old.state_dict())
+    opt_same = torch.optim.Adam(same.parameters(), lr=0.01)
+    opt_same.load_state_dict(ckpt)
+    for step in range(2):
+        opt_same.zero_grad(set_to_none=True)
+        loss = F.mse_loss(same(x), y)
+        loss.backward()
+        opt_same.step()
+        rec("loss." + str(step), loss)
+    summaries(same, "p.")
+
+
 for fn in (lenet_shapes, view_noncontiguous, cross_entropy_targets, nll_without_log_softmax, bce_mistakes,
            mse_broadcast, rnn_hidden_not_detached, backward_nonscalar, inplace_saved, manual_sgd, optimizer_mistakes,
            load_state_dict_mistakes, dtype_mixes, eval_train_mixups, layer_messages, sequence_mistakes,
            gan_without_detach, scheduler_before_optimizer, retain_graph_then_step, shapes_in_pipeline, no_graph,
-           rebinding_sgd):
+           rebinding_sgd, tensor_errors, optimizer_checkpoint):
     fn()
 with open(os.path.join(HERE, "expected.txt"), "w") as f:
     f.write("\n".join(OUT) + "\n")

@@ -1102,4 +1102,72 @@ class OutsiderPrograms23Test {
         r.rec("w0.grad.after", w0.grad());
         r.done();
     }
+
+    // ------------------------------------------------------------------ 23. tensor-level mistakes
+
+    @Test
+    void tensorShapeAndTypeMistakesFailAsPyTorch() {
+        Replay r = new Replay("tensor_errors", 23);
+        Tensor feats = Tensor.randn(F64, 4, 16, 4, 4);
+        Untouched u = new Untouched(feats);
+        r.fails("reshape", IllegalArgumentException.class, () -> feats.reshape(4, 400));
+        r.fails("inferred", IllegalArgumentException.class, () -> feats.view(-1, -1));
+        Tensor bias = Tensor.randn(F64, 2);
+        r.fails("expand", IllegalArgumentException.class, () -> bias.expand(4, 3));
+        r.fails("broadcast", IllegalArgumentException.class,
+                () -> Tensor.randn(F64, 4, 4).add(Tensor.randn(F64, 4, 3)));
+        Tensor w = Tensor.randn(F64, 3, 4);
+        r.fails("mv", IllegalArgumentException.class, () -> w.matmul(Tensor.randn(F64, 5)));
+        r.fails("bmm", IllegalArgumentException.class,
+                () -> Tensor.randn(F64, 2, 3, 4).bmm(Tensor.randn(F64, 2, 5, 6)));
+        Tensor labels = Tensor.tensor(new long[] {0, 2, 1, 3});
+        r.fails("onehot_neg", IllegalArgumentException.class, () -> Functional.oneHot(labels.sub(1L)));
+        r.fails("onehot_float", IllegalArgumentException.class, () -> Functional.oneHot(labels.to(F64)));
+        r.fails("onehot_classes", IllegalArgumentException.class, () -> Functional.oneHot(labels, 3));
+        u.check("tensor_errors");
+        r.rec("onehot", Functional.oneHot(labels, 4));
+        r.rec("feats", feats.reshape(4, -1).sum(1));
+        r.done();
+    }
+
+    // ------------------------------------------------------------------ 24. an optimizer checkpoint of another model
+
+    @Test
+    void optimizerCheckpointOfAnotherModelFailsAsPyTorch() {
+        Replay r = new Replay("optimizer_checkpoint", 24);
+        Tensor x = Tensor.randn(F64, 6, 3);
+        Tensor y = Tensor.randn(F64, 6, 2);
+        Module old = new Linear(3, 2).to(F64);
+        Optimizer opt = new Adam(old.parameters(), 0.01);
+        for (int i = 0; i < 2; i++) {
+            opt.zeroGrad();
+            Functional.mseLoss(old.forward(x), y).backward();
+            opt.step();
+        }
+        Map<String, Object> ckpt = opt.stateDict();
+        Sequential grown = new Sequential(new Linear(3, 2), new Linear(2, 2));
+        grown.to(F64);
+        Optimizer optNew = new Adam(grown.parameters(), 0.01);
+        Linear first = (Linear) grown.get(0);
+        // Adam([{'params': [weight]}, {'params': [bias]}]): the constructor's group, then add_param_group's
+        Optimizer split = new Adam(List.of(first.weight), 0.01);
+        split.addParamGroup(List.of(first.bias), Map.of());
+        Untouched u = new Untouched(grown, optNew, split);
+        r.fails("grown", IllegalArgumentException.class, () -> optNew.loadStateDict(ckpt));
+        r.fails("split", IllegalArgumentException.class, () -> split.loadStateDict(ckpt));
+        u.check("optimizer_checkpoint");
+        Module same = new Linear(3, 2).to(F64);
+        same.loadStateDict(old.stateDict());
+        Optimizer optSame = new Adam(same.parameters(), 0.01);
+        optSame.loadStateDict(ckpt);
+        for (int step = 0; step < 2; step++) {
+            optSame.zeroGrad();
+            Tensor loss = Functional.mseLoss(same.forward(x), y);
+            loss.backward();
+            optSame.step();
+            r.rec("loss." + step, loss);
+        }
+        r.summaries(same, "p.");
+        r.done();
+    }
 }
