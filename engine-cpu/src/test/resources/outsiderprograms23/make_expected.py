@@ -876,11 +876,44 @@ def optimizer_checkpoint():
     summaries(same, "p.")
 
 
+# 25. Silent copies: a target made with torch.tensor(model_output) (a copy without the graph: PyTorch's UserWarning;
+#     the gradient flows through the output only), and torch.meshgrid without indexing (its once-only warning, "ij").
+#     2.x's copy warning recommends detach().clone() (1.13's said clone().detach(): COPY_2X); the meshgrid warning is
+#     recorded without its "(Triggered internally at ...)" suffix.
+def COPY_2X(text):
+    assert text == ("To copy construct from a tensor, it is recommended to use sourceTensor.clone().detach() or "
+                    "sourceTensor.clone().detach().requires_grad_(True), rather than torch.tensor(sourceTensor)."), text
+    return ("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+            "sourceTensor.detach().clone().requires_grad_(True), rather than torch.tensor(sourceTensor).")
+
+
+def silent_copies():
+    program("silent_copies", 25)
+    model = nn.Linear(3, 1).double()
+    x = torch.randn(5, 3, dtype=F64)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("default")
+        out = model(x)
+        target = torch.tensor(out) + 0.5
+        rec("target.requires_grad", target.requires_grad)
+        loss = F.mse_loss(out, target)
+        loss.backward()
+        rec("loss", loss)
+        grads(model)
+        gx, gy = torch.meshgrid(torch.linspace(0, 1, 3, dtype=F64), torch.linspace(0, 2, 4, dtype=F64))
+        rec("gx", gx)
+        rec("gy", gy)
+    texts = [str(c.message) for c in w]
+    assert len(texts) == 2, texts
+    message("copy", "Warning", COPY_2X(texts[0]))
+    message("meshgrid", "Warning", texts[1][:texts[1].index(" (Triggered internally at ")])
+
+
 for fn in (lenet_shapes, view_noncontiguous, cross_entropy_targets, nll_without_log_softmax, bce_mistakes,
            mse_broadcast, rnn_hidden_not_detached, backward_nonscalar, inplace_saved, manual_sgd, optimizer_mistakes,
            load_state_dict_mistakes, dtype_mixes, eval_train_mixups, layer_messages, sequence_mistakes,
            gan_without_detach, scheduler_before_optimizer, retain_graph_then_step, shapes_in_pipeline, no_graph,
-           rebinding_sgd, tensor_errors, optimizer_checkpoint):
+           rebinding_sgd, tensor_errors, optimizer_checkpoint, silent_copies):
     fn()
 with open(os.path.join(HERE, "expected.txt"), "w") as f:
     f.write("\n".join(OUT) + "\n")

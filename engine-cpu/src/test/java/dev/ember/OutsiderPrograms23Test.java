@@ -64,7 +64,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * `lr_scheduler.step()` before `optimizer.step()`. ..."); see {@link #schedulerStepBeforeOptimizerStepWarnsAsPyTorch}.
  * The warning for the {@code .grad} of a non-leaf lacked PyTorch's last sentence ("See
  * github.com/pytorch/pytorch/pull/30531 for more informations."); see
- * {@link #rebindingTheWeightMakesANonLeafWithPyTorchsWarning}.
+ * {@link #rebindingTheWeightMakesANonLeafWithPyTorchsWarning}. {@code Tensor.tensor(sourceTensor)} and a meshgrid
+ * without indexing were silent where PyTorch warns; see {@link #copyConstructAndMeshgridWithoutIndexingWarnAsPyTorch}.
  */
 class OutsiderPrograms23Test {
     private static final DType F64 = DType.FLOAT64;
@@ -1168,6 +1169,40 @@ class OutsiderPrograms23Test {
             r.rec("loss." + step, loss);
         }
         r.summaries(same, "p.");
+        r.done();
+    }
+
+    // ------------------------------------------------------------------ 25. silent copies
+
+    /**
+     * Round 23's finding: {@code Tensor.tensor(sourceTensor)} and {@code Tensor.meshgrid} without indexing gave no
+     * warning where PyTorch 2.x warns (the copy loses the source's graph: a target made from the model's output).
+     */
+    @Test
+    void copyConstructAndMeshgridWithoutIndexingWarnAsPyTorch() throws ReflectiveOperationException {
+        Replay r = new Replay("silent_copies", 25);
+        Module model = new Linear(3, 1).to(F64);
+        Tensor x = Tensor.randn(F64, 5, 3);
+        // Ember warns once a process, as Python's default filter shows each once: the flags are cleared for this program
+        for (String flag : List.of("warnedCopyConstruct", "warnedMeshgridIndexing")) {
+            java.lang.reflect.Field once = Tensor.class.getDeclaredField(flag);
+            once.setAccessible(true);
+            once.setBoolean(null, false);
+        }
+        try (LoggedWarnings w = LoggedWarnings.capture()) {
+            Tensor out = model.forward(x);
+            Tensor target = Tensor.tensor(out).add(0.5);
+            r.rec("target.requires_grad", target.requiresGrad());
+            Tensor loss = Functional.mseLoss(out, target);
+            loss.backward();
+            r.rec("loss", loss);
+            r.grads(model, "g.");
+            List<Tensor> grids = Tensor.meshgrid(List.of(Tensor.linspace(0, 1, 3, F64), Tensor.linspace(0, 2, 4, F64)));
+            r.rec("gx", grids.get(0));
+            r.rec("gy", grids.get(1));
+            assertEquals(List.of(r.warning("copy")), w.containing("To copy construct"));
+            assertEquals(List.of(r.warning("meshgrid")), w.containing("meshgrid"));
+        }
         r.done();
     }
 }
