@@ -545,10 +545,11 @@ def eval_train_mixups():
     summaries(model)
 
 
-# 15. The regression case of round 23's finding: Linear, Conv2d, BatchNorm2d, MaxPool2d and AvgPool2d refused a badly shaped input in their
-#     own words (naming the layer); PyTorch's layers have no check of their own, the functional op's message is the one.
-#     Linear of a 0-d input: 2.x's linear checks first, "both arguments to linear need to be at least 1D, but they are
-#     0D and 2D" (aten/src/ATen/native/Linear.cpp); 1.13 went on to matmul's message (rewritten below, LINEAR_0D).
+# 15. The regression case of round 23's finding: Linear, Conv2d, BatchNorm2d, MaxPool2d and AvgPool2d refused a badly
+#     shaped input in their own words (naming the layer); PyTorch's layers have no check of their own, the functional
+#     op's message is the one. Linear of a 0-d input: 2.x's linear checks first, "both arguments to linear need to be
+#     at least 1D, but they are 0D and 2D" (aten/src/ATen/native/Linear.cpp); 1.13 went on to matmul's message
+#     (rewritten below, LINEAR_0D).
 def LINEAR_0D(kind, text):
     assert text == "both arguments to matmul need to be at least 1D, but they are 0D and 2D", text
     return kind, "both arguments to linear need to be at least 1D, but they are 0D and 2D"

@@ -179,7 +179,8 @@ class OutsiderPrograms23Test {
                     s.put(i + ".optimizer", describe(opt.stateDict()));
                     s.put(i + ".groups", String.valueOf(opt.paramGroups().size()));
                 } else if (o instanceof Tensor t) {
-                    s.put(i + ".tensor", bits(t) + " v" + t.version() + " grad " + (t.grad() == null ? "None" : bits(t.grad())));
+                    s.put(i + ".tensor", bits(t) + " v" + t.version() + " grad "
+                            + (t.grad() == null ? "None" : bits(t.grad())));
                 }
             }
             return s;
@@ -771,10 +772,11 @@ class OutsiderPrograms23Test {
     // ------------------------------------------------------------------ 15. the layers' messages (regression)
 
     /**
-     * Round 23's finding: Linear, Conv2d, BatchNorm2d, MaxPool2d and AvgPool2d refused a badly shaped input in Ember's own words, naming the
-     * layer ("Linear(in_features=400, out_features=120): expected input with 400 features in its last dimension, got
-     * shape [16, 16, 4, 4]"); PyTorch's layers have no check of their own, and the functional op's message is the one
-     * users search for ("mat1 and mat2 shapes cannot be multiplied (1024x4 and 400x120)").
+     * Round 23's finding: Linear, Conv2d, BatchNorm2d, MaxPool2d and AvgPool2d refused a badly shaped input in
+     * Ember's own words, naming the layer ("Linear(in_features=400, out_features=120): expected input with 400 features
+     * in its last dimension, got shape [16, 16, 4, 4]"); PyTorch's layers have no check of their own, and the
+     * functional op's message is the one users search for ("mat1 and mat2 shapes cannot be multiplied (1024x4 and
+     * 400x120)").
      */
     @Test
     void linearConvAndBatchNormLayersGivePyTorchsMessages() {
