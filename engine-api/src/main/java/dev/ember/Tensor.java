@@ -37,6 +37,9 @@ import java.util.function.Function;
 public final class Tensor implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.ember");
     private static volatile boolean warnedNonLeafGrad;
+    /** PyTorch's warnings for {@code torch.tensor(sourceTensor)} and a meshgrid without indexing, logged once. */
+    private static volatile boolean warnedCopyConstruct;
+    private static volatile boolean warnedMeshgridIndexing;
     /** {@link #lease}, for {@link #close()}'s atomic take. */
     private static final java.lang.invoke.VarHandle LEASE;
 
@@ -184,18 +187,34 @@ public final class Tensor implements AutoCloseable {
      * {{Complex.of(1, 2), Complex.I}})} is a {@code [1, 2]} complex64 tensor. {@link #toComplexArray} reads them back.
      */
     public static Tensor tensor(Object data) {
+        warnCopyConstruct(data);
         return Creation.fromData(data, null, Ember.defaultDevice());
     }
 
     /** A tensor from Java data converted to {@code dtype}. */
     public static Tensor tensor(Object data, DType dtype) {
+        warnCopyConstruct(data);
         return Creation.fromData(data, dtype, Ember.defaultDevice());
     }
 
     /** A tensor from Java data of the given type, on the given device. */
     public static Tensor tensor(Object data, DType dtype, Device device) {
         Args.require(device, "tensor", "device", 3, "torch.device");
+        warnCopyConstruct(data);
         return Creation.fromData(data, dtype, device);
+    }
+
+    /**
+     * PyTorch 2.x's UserWarning for {@code torch.tensor(sourceTensor)} (a copy without the source's graph, often a
+     * mistake), once a process (Python's default filter shows it once for its place in the code), in PyTorch's words.
+     */
+    private static void warnCopyConstruct(Object data) {
+        if (data instanceof Tensor && !warnedCopyConstruct) {
+            warnedCopyConstruct = true;
+            LOG.log(System.Logger.Level.WARNING, "To copy construct from a tensor, it is recommended to use "
+                    + "sourceTensor.detach().clone() or sourceTensor.detach().clone().requires_grad_(True), rather than "
+                    + "torch.tensor(sourceTensor).");
+        }
     }
 
     /**
@@ -1431,7 +1450,8 @@ public final class Tensor implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "The .grad attribute of a Tensor that is not a leaf Tensor is being "
                     + "accessed. Its .grad attribute won't be populated during autograd.backward(). If you indeed want "
                     + "the .grad field to be populated for a non-leaf Tensor, use .retainGrad() on the non-leaf Tensor. "
-                    + "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead.");
+                    + "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
+                    + "github.com/pytorch/pytorch/pull/30531 for more informations.");
         }
         return grad;
     }
@@ -6878,9 +6898,17 @@ public final class Tensor implements AutoCloseable {
         return TensorTuple.of(IndexingOps.unravelIndex(indices, shape.clone()));
     }
 
-    /** Coordinate grids of 0-D or 1-D tensors with {@code "ij"} (matrix) indexing, as {@code torch.meshgrid}. */
+    /**
+     * Coordinate grids of 0-D or 1-D tensors with {@code "ij"} (matrix) indexing, as {@code torch.meshgrid} without
+     * {@code indexing}: as PyTorch 2.x, a warning once that the argument will be required.
+     */
     public static List<Tensor> meshgrid(List<Tensor> tensors) {
         Args.require(tensors, "meshgrid", "tensors", 1, "tuple of Tensors");
+        if (!warnedMeshgridIndexing) {
+            warnedMeshgridIndexing = true;
+            LOG.log(System.Logger.Level.WARNING, "torch.meshgrid: in an upcoming release, it will be required to pass the "
+                    + "indexing argument.");
+        }
         return TensorTuple.of(ShapeOps.meshgrid(tensors, "ij"));
     }
 

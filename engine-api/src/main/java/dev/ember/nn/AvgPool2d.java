@@ -51,9 +51,6 @@ public class AvgPool2d extends Module {
     @Override
     public Tensor forward(Tensor input) {
         Checks.tensor(input, "avg_pool2d", "input", 1);
-        if (input.dim() != 3 && input.dim() != 4) {
-            throw new IllegalArgumentException(this + ": expected 3D or 4D input, got shape " + java.util.Arrays.toString(input.shape()));
-        }
         return divisorOverride == null ? Tensor.avgPool2d(input, kernel, stride, padding, ceilMode, countIncludePad)
                 : Functional.avgPool2d(input, kernel, stride, padding, ceilMode, countIncludePad, divisorOverride);
     }

@@ -32,15 +32,7 @@ public non-sealed class BatchNorm2d extends NormBase {
     @Override
     void checkRank(Tensor x) {
         if (x.dim() != 4) {
-            throw new IllegalArgumentException(this + ": expected 4D input (got " + x.dim() + "D input)");
-        }
-    }
-
-    @Override
-    void checkChannels(Tensor x) {
-        if (x.size(1) != features && !(this instanceof LazyModule && features == 0)) { // a lazy layer a state dict loaded
-            throw new IllegalArgumentException(this + ": expected input with " + features + " channels, got " + x.size(1)
-                    + " (input shape " + java.util.Arrays.toString(x.shape()) + ")");
+            throw new IllegalArgumentException("expected 4D input (got " + x.dim() + "D input)");
         }
     }
 

@@ -1,9 +1,5 @@
 package dev.ember.nn;
 
-import dev.ember.Tensor;
-
-import java.util.Arrays;
-
 /**
  * 2-D convolution layer over NCHW (or CHW) input, as {@code torch.nn.Conv2d}: weight {@code [out, in / groups, kh, kw]}
  * and bias {@code [out]} initialized as PyTorch does; state dict keys {@code weight}, {@code bias}.
@@ -75,19 +71,6 @@ public non-sealed class Conv2d extends ConvNd {
      */
     protected Conv2d(Conv2d source) {
         super(source);
-    }
-
-    /** The layer's own checks, naming it: the input's rank and channels. */
-    @Override
-    void checkInput(Tensor x) {
-        if (x.dim() != 3 && x.dim() != 4) {
-            throw new IllegalArgumentException(this + ": expected 3D (unbatched) or 4D (batched) input, got shape "
-                    + Arrays.toString(x.shape()));
-        }
-        if (x.size(-3) != in && !(this instanceof LazyModule && in == 0)) { // a lazy layer a state dict materialized
-            throw new IllegalArgumentException(this + ": expected input with " + in + " channels, got " + x.size(-3)
-                    + " channels (input shape " + Arrays.toString(x.shape()) + ")");
-        }
     }
 
     /** A lazy layer's state, {@link LazyConv2d}'s: {@code in_channels} 0, the weight and bias uninitialized. */

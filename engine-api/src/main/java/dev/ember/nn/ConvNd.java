@@ -316,10 +316,6 @@ public abstract sealed class ConvNd extends Module implements HasBias
         return (transposed ? "conv_transpose" : "conv") + rank + "d";
     }
 
-    /** Checks a layer makes of its input before the convolution's own; none but {@link Conv2d}'s. */
-    void checkInput(Tensor x) {
-    }
-
     @Override
     public Tensor forward(Tensor x) {
         Module replaced = replacement();
@@ -333,7 +329,6 @@ public abstract sealed class ConvNd extends Module implements HasBias
         if (transposed) {
             return transposedConvolution(x, outputPadding);
         }
-        checkInput(x);
         return convForward(x, tensorAttribute("weight"), tensorAttribute("bias")); // a deleted one: AttributeError
     }
 

@@ -149,12 +149,8 @@ public class Linear extends Module implements HasBias {
         Checks.tensor(x, "linear", "input", 1);
         Tensor w = tensorAttribute("weight"); // F.linear(input, self.weight, self.bias): a deleted one, AttributeError
         Tensor b = tensorAttribute("bias");
-        // a lazy layer a state dict materialized keeps in_features 0, as PyTorch's: its weight decides (F.linear's errors)
-        boolean loadedLazy = this instanceof LazyModule && in == 0;
-        if (!loadedLazy && (x.dim() == 0 || x.size(-1) != in)) {
-            throw new IllegalArgumentException("Linear(in_features=" + in + ", out_features=" + out + "): expected input with "
-                    + in + " features in its last dimension, got shape " + java.util.Arrays.toString(x.shape()));
-        }
+        // F.linear's own errors, as PyTorch's layer has no check of its own: "mat1 and mat2 shapes cannot be multiplied
+        // (1024x4 and 400x120)" for an input of the wrong size (an N-D input is flattened to 2-D first)
         return Functional.linear(x, w, b);
     }
 

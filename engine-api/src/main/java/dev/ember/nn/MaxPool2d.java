@@ -51,9 +51,6 @@ public class MaxPool2d extends Module {
     @Override
     public Tensor forward(Tensor input) {
         Checks.tensor(input, "max_pool2d", "input", 1);
-        if (input.dim() != 3 && input.dim() != 4) {
-            throw new IllegalArgumentException(this + ": expected 3D or 4D input, got shape " + java.util.Arrays.toString(input.shape()));
-        }
         return Tensor.maxPool2d(input, kernel, stride, padding, dilation, ceilMode);
     }
 
@@ -63,9 +60,6 @@ public class MaxPool2d extends Module {
      */
     public Tensor.ValuesIndices forwardWithIndices(Tensor input) {
         Checks.tensor(input, "max_pool2d", "input", 1);
-        if (input.dim() != 3 && input.dim() != 4) {
-            throw new IllegalArgumentException(this + ": expected 3D or 4D input, got shape " + java.util.Arrays.toString(input.shape()));
-        }
         return Tensor.maxPool2dWithIndices(input, kernel, stride, padding, dilation, ceilMode);
     }
 

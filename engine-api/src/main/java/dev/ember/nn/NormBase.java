@@ -119,13 +119,10 @@ abstract sealed class NormBase extends Module implements HasBias
     /** The layer's check of its input's rank, in PyTorch's words. */
     abstract void checkRank(Tensor x);
 
-    /** A batch norm's check of the input's channels after its rank; none but BatchNorm2d's. */
-    void checkChannels(Tensor x) {
-    }
-
     /**
-     * The batch norms' forward: the input's rank checked, a lazy layer initialized, its channels checked, then one fused
-     * node NativeBatchNormBackward0.
+     * The batch norms' forward: the input's rank checked, a lazy layer initialized, then one fused node
+     * NativeBatchNormBackward0 (the channels checked by batch_norm itself, in PyTorch's words: "running_mean should
+     * contain 4 elements not 3").
      */
     Tensor batchNormForward(Tensor x) {
         Checks.tensor(x, "batch_norm", "input", 1);
@@ -133,7 +130,6 @@ abstract sealed class NormBase extends Module implements HasBias
         if (lazyPending) {
             firstForward(x, 1);
         }
-        checkChannels(x);
         return NormLayers.batchNorm(this, x, runningMean(), runningVar(), numBatchesTracked(), parameter("weight"),
                 parameter("bias"), momentum, eps, trackRunningStats);
     }

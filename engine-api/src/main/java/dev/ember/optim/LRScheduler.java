@@ -31,6 +31,9 @@ import java.util.function.DoubleSupplier;
  * are not set yet).
  */
 public abstract class LRScheduler {
+    private static final System.Logger LOG = System.getLogger("dev.ember");
+    /** PyTorch's UserWarning shows once (its one place in the code under Python's default filter): once a process. */
+    private static volatile boolean warnedStepOrder;
     /** The learning rates a scheduler reads and writes: an optimizer's groups, or one getter/setter pair. */
     private final Target target;
     /** The optimizer, or null for the getter/setter form of {@link StepLR}. */
@@ -79,6 +82,7 @@ public abstract class LRScheduler {
      */
     protected LRScheduler(Optimizer optimizer, long lastEpoch) {
         this(resumable(optimizer, lastEpoch), lastEpoch == -1);
+        optimizer.stepTracked = true;
         if (lastEpoch != -1) {
             List<ParamGroup> groups = optimizer.paramGroups();
             baseLrs = new double[groups.size()];
@@ -131,6 +135,9 @@ public abstract class LRScheduler {
             }
         };
         if (initialLrs) {
+            // PyTorch's base constructor wraps optimizer.step to track its calls (ReduceLROnPlateau, SequentialLR and
+            // ChainedScheduler, the schedulers without initial rates here, do not call it)
+            optimizer.stepTracked = true;
             List<ParamGroup> groups = optimizer.paramGroups();
             baseLrs = new double[groups.size()];
             for (int i = 0; i < groups.size(); i++) {
@@ -309,6 +316,16 @@ public abstract class LRScheduler {
     public void step() {
         long savedEpoch = lastEpoch;
         long savedCount = stepCount;
+        // PyTorch's check for the pre-1.1 order: the first step after the initial one, with no optimizer step since the
+        // scheduler was created
+        if (savedCount == 1 && optimizer != null && optimizer.stepTracked && !optimizer.stepCalled && !warnedStepOrder) {
+            warnedStepOrder = true;
+            LOG.log(System.Logger.Level.WARNING, "Detected call of `lr_scheduler.step()` before `optimizer.step()`. In "
+                    + "PyTorch 1.1.0 and later, you should call them in the opposite order: `optimizer.step()` before "
+                    + "`lr_scheduler.step()`.  Failure to do this will result in PyTorch skipping the first value of the "
+                    + "learning rate schedule. See more details at "
+                    + "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate");
+        }
         stepCount++;
         lastEpoch++;
         try {

@@ -1098,6 +1098,13 @@ public abstract class Optimizer {
     private final Map<Integer, StateDictHook> loadStateDictPreHooks = new LinkedHashMap<>();
     private final Map<Integer, Hook> loadStateDictPostHooks = new LinkedHashMap<>();
     private boolean inStep;
+    /**
+     * Whether a scheduler tracks this optimizer's steps (PyTorch's LRScheduler wraps {@code optimizer.step} when it is
+     * created) and whether a step ran since then (the wrapper's {@code _opt_called}), for the scheduler's warning about
+     * a {@code lr_scheduler.step()} before {@code optimizer.step()}.
+     */
+    boolean stepTracked;
+    boolean stepCalled;
 
     private static <H> RemovableHandle register(Map<Integer, H> hooks, H hook, String what, boolean prepend) {
         if (hook == null) {
@@ -1248,6 +1255,9 @@ public abstract class Optimizer {
      * @return what {@code update} returns
      */
     protected final <T> T withStepHooks(Supplier<T> update) {
+        if (stepTracked) {
+            stepCalled = true; // before the step, as PyTorch's wrapper sets _opt_called
+        }
         if (inStep) {
             return update.get();
         }
