@@ -4,8 +4,8 @@
 #   run: cd engine-cpu/src/test/resources/differentialfuzzr24 && /usr/bin/python3 make_cases.py > cases.txt
 #   (PyTorch 1.13 CPU; the seed is fixed and everything is seeded, so a second run writes the same bytes)
 #   a local hunt: FUZZ_SEED=<s> FUZZ_N=<n> /usr/bin/python3 make_cases.py > /tmp/hunt.txt, then the test with
-#   -Dember.fuzz24.file=/tmp/hunt.txt (passed inside -Dember.test.argLine; seeds 7, 31, 99, 5, 11, 13, 17 and 19,
-#   800 programs each, passed when this round was committed)
+#   -Dember.fuzz24.file=/tmp/hunt.txt (passed inside -Dember.test.argLine; seeds 7, 31, 99, 5, 11, 13, 17, 19, 101,
+#   202, 303, 404, 505, 606, 707, 808, 909 and 1001, 800 programs each, passed when this round was committed)
 #
 # A program: 2 to 4 float64 inputs (contiguous, transposed or expanded leaves, some requiring grad), then 3 to 10
 # statements: ops (sin, exp, x*x, x*2.5, sum, mean, t, x[0], view(-1), expand, clone, detach, add, mul, matmul, the
@@ -206,6 +206,7 @@ BINARY = {'add': lambda a, b: a + b, 'mul': lambda a, b: a * b, 'matmul': lambda
 # kernel wrote (the version bump refuses it), so the values change; Ember refuses before writing: such programs are
 # dropped too (reported).
 ONLY_1_13 = ('Batching rule', 'vmap', 'Expected a proper Tensor but got None', 'INTERNAL ASSERT FAILED',
+             'tensor does not have a device',  # 1.13's internal error (backward(inputs=) in inference mode)
              'Inplace update to inference tensor outside InferenceMode')
 
 
@@ -297,7 +298,9 @@ class Prog:
         return True, val
 
     def tensors(self, pred=lambda t: True):
-        return [k for k, t in self.V.items() if pred(t)]
+        # the gradients given to backward / grad are used only there: PyTorch's AccumulateGrad may keep one (a view
+        # of it) as a leaf's .grad and accumulate into it in place later, changing the given tensor (reported)
+        return [k for k, t in self.V.items() if pred(t) and k not in self.given]
 
     def pick(self, pred=lambda t: True):
         c = self.tensors(pred)
@@ -314,7 +317,7 @@ class Prog:
             if name == 'NoMat' and 'inf' in self.mode_names:
                 return  # see the unary Functions below
             a = self.pick()
-            bs = [k for k, t in self.V.items() if compatible(name, self.V[a], t)]
+            bs = [k for k, t in self.V.items() if compatible(name, self.V[a], t) and k not in self.given]
             if not bs:
                 return
             b = rng.choice(bs)
@@ -498,6 +501,10 @@ class Prog:
         for f, p in (('r', 0.5), ('c', 0.25), ('u', 0.3), ('U', 0.05), ('m', 0.2), ('b', 0.1)):
             if f == 'c' and self.sth:
                 continue  # see NO_CREATE_UNDER_STH
+            if f == 'b' and ('c' in flags or self.sth):
+                # Ember runs a batched grad once per vector (documented in Autograd.grad): with create_graph its
+                # result's grad_fn is the stack's, and saved tensors are unpacked once per vector (reported)
+                continue
             if rng.random() < p and not (f == 'U' and 'u' in flags):
                 flags += f
         batched = 'b' in flags
@@ -589,12 +596,23 @@ class Prog:
                 t.grad = torch.full_like(t, 0.5, dtype=torch.float32)
         self.attempt('setgrad %s %s' % (x, how), run)
 
+    def leaf_hooked(self, t):
+        """Whether t is a leaf with a live tensor hook (see s_detach_)."""
+        return t.grad_fn is None and any(k[0] is t for k in self.thooks.values())
+
     def s_detach_(self):
         x = self.pick()
+        if self.leaf_hooked(self.V[x]):
+            # a leaf's hooks after detach_ / requires_grad_(False) when a graph already reaches it: 1.13 no longer
+            # calls them, Ember does (as it reads 2.x, whose AccumulateGrad reads the hooks off the tensor); not
+            # settled here (reported)
+            return
         self.attempt('detach_ %s' % x, lambda: self.V[x].detach_())
 
     def s_rg(self):
         x = self.pick()
+        if self.leaf_hooked(self.V[x]):
+            return  # see s_detach_
         b = rng.random() < 0.5
         self.attempt('rg_ %s %d' % (x, b), lambda: self.V[x].requires_grad_(b))
 

@@ -211,3 +211,10 @@ for label, g in (('set_grad_meta', torch.empty(2, 3, dtype=F64, device='meta')),
     except RuntimeError as e:
         out(label, str(e).split('\n')[0])
 out('set_grad_after', vals(x.grad))
+
+# a Function's dirty input loses its .grad (PyTorch's _process_backward_mode_ad resets it)
+a = torch.tensor([1., 2., 3.], dtype=F64, requires_grad=True)
+h = a * 1
+h.grad = torch.full([3], 0.5, dtype=F64)
+y = Dirty.apply(h)
+out('dirty_resets_grad', '%s %s' % (vals(h.grad), type(h.grad_fn).__name__))

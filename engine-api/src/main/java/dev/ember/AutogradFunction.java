@@ -176,6 +176,7 @@ public abstract class AutogradFunction {
                         throw new IllegalStateException(nodeName() + ": an input marked dirty is a view; Ember does not "
                                 + "rebase a view's base through a custom function (PyTorch's CopySlices): clone it first");
                     }
+                    o.setGrad(null); // PyTorch's _process_backward_mode_ad: a modified input's .grad is reset
                 }
                 outs[i] = o;
             } else if (inputSet.contains(o)) {

@@ -19,14 +19,18 @@ import java.util.TreeMap;
  * <p>Found by this round and fixed (session 47; FuzzRound24FixesTest holds the regressions): Ember had no
  * {@code backward(inputs=...)}; a custom Function returned an input given back without recording as the input itself
  * (PyTorch: a detached alias where it requires grad, a view of it where it does not); {@code mark_dirty} did not count
- * the extra version PyTorch's {@code _mark_dirty} counts; a once-differentiable backward's error node hung off the
+ * the extra version PyTorch's {@code _mark_dirty} counts, nor reset the dirty input's {@code .grad}; a once-differentiable backward's error node hung off the
  * graph's tensors, so {@code autograd.grad} and {@code backward(inputs=...)} reached it where PyTorch's (on fake
  * leaves) is never reached; a node's post-hooks did not see the gradient a custom Function returned for an input that
  * does not require grad, and saw the gradients a built-in node made for inputs a partial pass does not run; a
  * gradient summed to a 0-d or same-rank input was reshaped ({@code ViewBackward0}) where {@code at::sum_to} gives the
- * sum; materialize_grads' zeros did not keep a strided input's layout. Left out, with the reasons in the generator's
- * header: where 1.13 differs from 2.x, and Ember's differences reported instead of fixed (full_like's layout, pack
- * calls of the gradients a partial pass does not need, PyTorch's aliasing of a given gradient into a result).
+ * sum; materialize_grads' zeros did not keep a strided input's layout; {@code x.grad = g} checked the device before
+ * the type (PyTorch: a meta gradient of a CPU tensor is "of a different type") and took {@code x} itself. Left out,
+ * with the reasons in the generator's header: where 1.13 differs from 2.x, and Ember's differences reported instead of
+ * fixed (full_like's layout, pack calls of the gradients a partial pass does not need, PyTorch's aliasing of a given
+ * gradient into a leaf's .grad or a result, a Function recorded inside inference mode with grad mode set on, a leaf's
+ * hooks after detach_ on a built graph, batched grads with create_graph, the node a saved output's in-place error
+ * names after create_graph).
  */
 class DifferentialFuzzR24Test {
     private static final String RESOURCE = "/differentialfuzzr24/cases.txt";

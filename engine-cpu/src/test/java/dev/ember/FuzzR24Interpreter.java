@@ -552,7 +552,7 @@ final class FuzzR24Interpreter {
         }
         for (int i = 0; i < n; i++) {
             double o = Double.longBitsToDouble(Long.parseUnsignedLong(ours.substring(16 * i, 16 * i + 16), 16));
-            boolean same = Double.isNaN(w[i]) ? Double.isNaN(o) : Math.abs(o - w[i]) <= TOL * scale;
+            boolean same = Double.isNaN(w[i]) ? Double.isNaN(o) : o == w[i] || Math.abs(o - w[i]) <= TOL * scale;
             if (!same) {
                 return "element " + i + ": PyTorch " + w[i] + ", Ember " + o;
             }

@@ -293,4 +293,12 @@ class FuzzRound24FixesTest {
         assertEquals(WANT.get("set_grad_self"), e.getMessage());
         assertEquals(WANT.get("set_grad_after"), vals(x.grad()));
     }
+
+    @Test
+    void aDirtyInputLosesItsGradient() {
+        Tensor h = vec(1, 2, 3).requiresGrad_(true).mul(1L);
+        h.setGrad(Tensor.full(DType.FLOAT64, Device.CPU, 0.5, 3));
+        new Dirty().apply(h);
+        assertEquals(WANT.get("dirty_resets_grad"), vals(h.grad()) + " " + h.gradFn().name());
+    }
 }
