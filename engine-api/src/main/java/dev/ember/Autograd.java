@@ -235,6 +235,44 @@ public final class Autograd {
     }
 
     /**
+     * {@code torch.autograd.backward(tensors, grad_tensors, retain_graph, create_graph, inputs)}: as
+     * {@link #backward(List, List, boolean, boolean)}, and with {@code inputs} (null: every leaf) the gradients are
+     * accumulated into those tensors' {@code grad} only, and only the part of the graph that leads to them runs. As in
+     * PyTorch, an input that is not a leaf is made to {@linkplain Tensor#retainGrad() retain its gradient} (it keeps
+     * doing so after this call), its node runs (its hooks included), and an input the tensors do not depend on gets
+     * nothing.
+     *
+     * @param inputs the tensors whose gradients are accumulated, or null for every leaf the graph reaches
+     * @throws IllegalArgumentException for an empty {@code inputs} (PyTorch's message)
+     * @throws IllegalStateException for an input that does not require grad ({@code can't retain_grad on Tensor that
+     *     has requires_grad=False}, PyTorch's message, as it retains before it checks); otherwise as
+     *     {@link #backward(List, List, boolean, boolean)}
+     */
+    public static void backward(List<Tensor> tensors, List<Tensor> gradTensors, boolean retainGraph, boolean createGraph,
+                                List<Tensor> inputs) {
+        if (inputs == null) {
+            backward(tensors, gradTensors, retainGraph, createGraph);
+            return;
+        }
+        if (inputs.isEmpty()) {
+            throw new IllegalArgumentException("`inputs` argument to `backward()` cannot be empty.");
+        }
+        Args.tensors(tensors, "backward", "tensors", 1);
+        Args.tensors(inputs, "backward", "inputs", 5);
+        // PyTorch's order: the gradients made, the roots checked, then each input retained and checked
+        List<Tensor> grads = makeGrads(tensors, gradTensors, createGraph);
+        Engine.checkRoots(tensors);
+        Map<Node, Tensor[]> captures = new IdentityHashMap<>();
+        for (Tensor t : inputs) {
+            t.retainGrad(); // a leaf: nothing; one that does not require grad: PyTorch's refusal
+            Node fn = t.gradNode();
+            Node target = fn != null ? fn : t.gradAccumulator();
+            captures.putIfAbsent(target, new Tensor[target.numOutputs]);
+        }
+        Engine.run(tensors, grads, retainGraph, createGraph, captures, true);
+    }
+
+    /**
      * The gradients of {@code outputs} with respect to {@code inputs}, without touching any {@code grad}
      * field. {@code gradOutputs} may be null for scalar outputs. With {@code allowUnused} false, an input the
      * outputs do not depend on is an error; with true its gradient is null. {@code retainGraph} is PyTorch's
@@ -289,7 +327,7 @@ public final class Autograd {
         if (options.materializeGrads()) {
             for (int i = 0; i < result.size(); i++) {
                 if (result.get(i) == null) {
-                    result.set(i, inputs.get(i).zerosLike().setRequiresGrad(true));
+                    result.set(i, materialized(inputs.get(i)));
                 }
             }
         }
@@ -366,7 +404,7 @@ public final class Autograd {
                         throw new IllegalStateException("materialize_grads cannot be used when the given input is a "
                                 + "GradientEdge");
                     }
-                    result.set(i, t.zerosLike().setRequiresGrad(true));
+                    result.set(i, materialized(t));
                 }
             }
         }
@@ -516,6 +554,18 @@ public final class Autograd {
     /** {@link #grad} with {@code retainGraph = createGraph} and {@code allowUnused = false}. */
     public static List<Tensor> grad(List<Tensor> outputs, List<Tensor> inputs, List<Tensor> gradOutputs, boolean createGraph) {
         return grad(outputs, inputs, gradOutputs, createGraph, createGraph, false);
+    }
+
+    /**
+     * materialize_grads' zeros for an unused input: PyTorch's {@code zeros_like(input, requires_grad=True)}, whose
+     * preserve_format keeps the input's strides where it is non-overlapping and dense (a transposed leaf's zeros are
+     * transposed too), and is row-major otherwise.
+     */
+    private static Tensor materialized(Tensor input) {
+        Tensor z = ShapeOps.nonOverlappingAndDense(input.shapeRef(), input.stride())
+                ? Creation.emptyStrided(input.shapeRef(), input.stride(), input.dtype(), input.device()).zero_()
+                : input.zerosLike();
+        return z.setRequiresGrad(true);
     }
 
     private static List<Tensor> makeGrads(List<Tensor> outputs, List<Tensor> given, boolean createGraph) {

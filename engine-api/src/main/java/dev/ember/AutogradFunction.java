@@ -37,7 +37,10 @@ import java.util.function.Function;
  * engine checks (count, shape) and sums to the input's shape; it is itself recorded when the backward pass creates a
  * graph, unless the function is {@linkplain #onceDifferentiable() once differentiable}. An input returned unchanged comes
  * back as a new view of it; an input modified in place must be {@linkplain Context#markDirty marked dirty} and returned,
- * and then carries the function's history. Saved tensors are checked for in-place changes as every saved tensor is.
+ * and then carries the function's history (marking it dirty counts one more version, as PyTorch's). When nothing is
+ * recorded (grad mode off, or no input requires grad) an input given back, modified or not, comes back as a view of it,
+ * or as a detached alias where it requires grad, as PyTorch's {@code _wrap_outputs}; so does one marked
+ * non-differentiable that requires grad. Saved tensors are checked for in-place changes as every saved tensor is.
  *
  * <p>Under the function transforms ({@link Func}: vmap, grad, vjp, jvp, jacrev, jacfwd, hessian, linearize), as in 2.x,
  * only the {@link SetupContextFunction} form runs: {@link #apply} of a function whose {@code forward} takes the context
@@ -130,6 +133,11 @@ public abstract class AutogradFunction {
                 throw new IllegalStateException(getClass().getSimpleName() + ".forward returned null as output " + i);
             }
         }
+        // PyTorch's _mark_dirty: the tensors marked dirty get one more version, besides the one their in-place change
+        // counted, so a node that saved one before sees it at version 2
+        for (Tensor d : ctx.dirty) {
+            d.bumpVersion();
+        }
         Set<Tensor> inputSet = identitySet(ins);
         Set<Tensor> outputSet = identitySet(raw);
         for (Tensor d : ctx.dirty) {
@@ -147,7 +155,18 @@ public abstract class AutogradFunction {
             // floating and complex outputs carry the history (PyTorch's isDifferentiableType), integer and bool ones not
             differentiable[i] = records && (o.dtype.isFloatingPoint() || o.dtype.isComplex())
                     && !ctx.nonDifferentiable.contains(o);
-            if (dirty) {
+            if (!differentiable[i] && inputSet.contains(o) && o.requiresGrad()) {
+                // PyTorch's _wrap_outputs (set_history): an input returned as an output that carries no history (grad
+                // mode off, or marked non-differentiable) and requires grad comes back as a detached alias of it,
+                // modified in place or not, so the input keeps its own requires_grad and history
+                outs[i] = o.detach();
+            } else if (dirty && !records) {
+                // nothing recorded (no input requires grad, or grad mode off): PyTorch returns every input given back,
+                // modified in place or not, as a view of it (_view_as_self_with_no_grad), as the branch below
+                Tensor v = ViewOps.makeView(o, o.shape, o.layout.strides(), o.layout.offset());
+                v.noGradView = false;
+                outs[i] = v;
+            } else if (dirty) {
                 if (differentiable[i]) {
                     if (o.isLeaf() && o.requiresGrad) {
                         throw new IllegalStateException("a leaf Variable that requires grad has been used in an in-place "
@@ -157,6 +176,7 @@ public abstract class AutogradFunction {
                         throw new IllegalStateException(nodeName() + ": an input marked dirty is a view; Ember does not "
                                 + "rebase a view's base through a custom function (PyTorch's CopySlices): clone it first");
                     }
+                    o.setGrad(null); // PyTorch's _process_backward_mode_ad: a modified input's .grad is reset
                 }
                 outs[i] = o;
             } else if (inputSet.contains(o)) {
@@ -265,11 +285,14 @@ public abstract class AutogradFunction {
                 }
             }
             if (!needing.isEmpty()) {
-                Tensor[] errInputs = needing.toArray(new Tensor[0]);
                 for (int i = 0; i < result.length; i++) {
                     if (result[i] != null) {
+                        // as PyTorch's once_differentiable wrapper: the error node's input is a detached alias of the
+                        // gradient made a leaf that requires grad (fake_requires_grad), not the graph's tensors, so a
+                        // pass that does not run every node (autograd.grad, backward(inputs=...)) never reaches it
+                        Tensor fake = result[i].detach().setRequiresGrad(true);
                         Tensor alias = result[i].detach();
-                        result[i] = ArithmeticOps.record(alias, "Error", errInputs, n -> g -> {
+                        result[i] = ArithmeticOps.record(alias, "Error", new Tensor[] {fake}, n -> g -> {
                             throw new IllegalStateException("trying to differentiate twice a function that was marked with "
                                     + "@once_differentiable");
                         });

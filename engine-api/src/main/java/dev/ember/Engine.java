@@ -44,6 +44,17 @@ final class Engine {
 
     static void run(List<Tensor> roots, List<Tensor> rootGrads, boolean retainGraph, boolean createGraph,
                     Map<Node, Tensor[]> captures) {
+        run(roots, rootGrads, retainGraph, createGraph, captures, false);
+    }
+
+    /**
+     * A backward pass from {@code roots}. With {@code captures}, only nodes that lead to a captured node run; with
+     * {@code runCaptured} the captured nodes run too (a leaf's accumulates its gradient), as PyTorch's
+     * {@code backward(inputs=...)} marks its input edges' nodes needed ({@code GraphTask::init_to_execute} with
+     * {@code accumulate_grad}), where {@code autograd.grad} only captures what flows into them.
+     */
+    static void run(List<Tensor> roots, List<Tensor> rootGrads, boolean retainGraph, boolean createGraph,
+                    Map<Node, Tensor[]> captures, boolean runCaptured) {
         Node[] rootNodes = new Node[roots.size()];
         int[] rootNrs = new int[roots.size()];
         for (int i = 0; i < roots.size(); i++) {
@@ -56,6 +67,11 @@ final class Engine {
 
         Map<Node, Integer> deps = countDependencies(rootNodes);
         Map<Node, Boolean> needed = captures == null ? null : neededForCaptures(deps.keySet(), captures);
+        if (runCaptured) {
+            for (Node n : captures.keySet()) {
+                needed.put(n, true);
+            }
+        }
 
         Map<Node, Tensor> buffers = new HashMap<>();
         // the buffers of multi-output nodes: one gradient per output, null where none arrived yet
@@ -277,9 +293,10 @@ final class Engine {
                         && node.retainGradTarget == null;
                 inputGrads = pass.createGraph || node.runsUserCode ? run(node, grad, null, pass.anomaly)
                         : runScoped(node, grad, null, pass.anomaly);
-                validate(node, inputGrads);
+                validate(node, inputGrads, hooked && node.runsUserCode);
                 if (hooked) {
                     // what the node's hooks see or return may be kept by them: nothing here is freed early
+                    maskUnneeded(node, inputGrads, pass.captures, pass.needed);
                     node.runPostHooks(inputGrads, new Tensor[] {grad});
                     validate(node, inputGrads);
                 }
@@ -410,9 +427,10 @@ final class Engine {
             }
             inputGrads = createGraph || node.runsUserCode ? run(node, null, grads, anomaly)
                     : runScoped(node, null, grads, anomaly);
-            validate(node, inputGrads);
+            validate(node, inputGrads, hooked && node.runsUserCode);
             if (hooked) {
                 // what the node's hooks see or return may be kept by them: nothing here is freed early
+                maskUnneeded(node, inputGrads, captures, needed);
                 node.runPostHooks(inputGrads, grads);
                 validate(node, inputGrads);
             }
@@ -591,6 +609,34 @@ final class Engine {
 
     /** Casts and sums each returned gradient to its input's type and shape, as PyTorch's validate_outputs. */
     private static void validate(Node node, Tensor[] grads) {
+        validate(node, grads, false);
+    }
+
+    /**
+     * In a pass that runs part of the graph ({@code autograd.grad}, {@code backward(inputs=...)}), the gradients a
+     * built-in node made for inputs whose nodes this pass does not run are dropped before its post-hooks see them:
+     * PyTorch's formulas compute only the outputs {@code task_should_compute_output} asks for (those whose next node
+     * the pass executes), so its post-hooks see None there. A node that runs the user's code keeps what it returned,
+     * as PyTorch's Python function does.
+     */
+    private static void maskUnneeded(Node node, Tensor[] grads, Map<Node, Tensor[]> captures, Map<Node, Boolean> needed) {
+        if (captures == null || node.runsUserCode) {
+            return;
+        }
+        for (int i = 0; i < grads.length && i < node.next.length; i++) {
+            if (node.next[i] != null && !shouldExecute(node.next[i], captures, needed)) {
+                grads[i] = null;
+            }
+        }
+    }
+
+    /**
+     * PyTorch's {@code validate_outputs}: the gradients' count checked, each summed to its input's shape and cast to
+     * its type; a gradient for an input without an edge (one that does not require grad) is dropped, unless
+     * {@code keepUnconnected}: PyTorch's validate_outputs skips such a gradient and leaves it as the user's backward
+     * returned it, so a node's post-hooks see it (only user code computes one; the call after the hooks drops it).
+     */
+    private static void validate(Node node, Tensor[] grads, boolean keepUnconnected) {
         if (grads.length != node.next.length) {
             throw new IllegalStateException("function " + node.name() + " returned an incorrect number of gradients (expected "
                     + node.next.length + ", got " + grads.length + ")");
@@ -598,7 +644,9 @@ final class Engine {
         for (int i = 0; i < grads.length; i++) {
             Tensor g = grads[i];
             if (g == null || node.next[i] == null) {
-                grads[i] = null;
+                if (!keepUnconnected) {
+                    grads[i] = null;
+                }
                 continue;
             }
             int[] want = node.inputShapes[i];

@@ -463,13 +463,17 @@ final class ReductionOps {
 
     /** Sums {@code g} down to {@code shape}, the inverse of broadcasting. */
     static Tensor sumTo(Tensor g, int[] shape) {
+        if (shape.length == 0 && g.dim() > 0) {
+            return g.sum(); // PyTorch's at::sum_to: tensor.sum() for a 0-d target (SumBackward0 under create_graph)
+        }
         int lead = g.dim() - shape.length;
         int[] dims = java.util.stream.IntStream.range(0, g.dim())
                 .filter(i -> i < lead || (shape[i - lead] == 1 && g.shapeRef()[i] != 1)).toArray();
         if (dims.length == 0) {
             return g.reshape(shape);
         }
-        return g.sum(dims, true).reshape(shape);
+        Tensor summed = g.sum(dims, true);
+        return lead == 0 ? summed : summed.reshape(shape); // at::sum_to views only where leading dims went
     }
 
     /**

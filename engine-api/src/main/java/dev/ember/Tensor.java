@@ -1462,21 +1462,33 @@ public final class Tensor implements AutoCloseable {
      */
     public synchronized void setGrad(Tensor newGrad) {
         if (newGrad != null) {
-            if (!newGrad.device.equals(device)) {
-                throw new IllegalArgumentException("assigned grad has data located on a different device");
+            if (newGrad == this) {
+                throw new IllegalArgumentException("can't assign Variable as its own grad");
             }
-            if (newGrad.dtype != dtype) {
-                throw new IllegalArgumentException("assigned grad has data of a different type");
-            }
-            if (!Arrays.equals(newGrad.shape, shape)) {
-                throw new IllegalArgumentException("assigned grad has data of a different size");
-            }
+            checkAssignedGrad(newGrad.device, newGrad.dtype, newGrad.shape);
         }
         this.grad = newGrad;
         this.sparseGrad = null;
         this.gradMadeByAutograd = false;
         if (newGrad != null) {
             TensorScope.adopt(this, newGrad);
+        }
+    }
+
+    /**
+     * PyTorch's checks of {@code x.grad = g} (THPVariable_set_grad), in its order: the type first, which includes the
+     * device type ({@code options().type_equal}: a meta or CUDA gradient of a CPU tensor is "of a different type"),
+     * then the device index of a CUDA tensor, then the size.
+     */
+    private void checkAssignedGrad(Device gDevice, DType gType, int[] gShape) {
+        if (gType != dtype || !gDevice.type().equals(device.type())) {
+            throw new IllegalArgumentException("assigned grad has data of a different type");
+        }
+        if (!gDevice.equals(device)) {
+            throw new IllegalArgumentException("assigned grad has data located on a different device");
+        }
+        if (!Arrays.equals(gShape, shape)) {
+            throw new IllegalArgumentException("assigned grad has data of a different size");
         }
     }
 
@@ -1508,15 +1520,7 @@ public final class Tensor implements AutoCloseable {
      */
     public synchronized void setSparseGrad(dev.ember.sparse.SparseTensor s) {
         if (s != null) {
-            if (!s.device().equals(device)) {
-                throw new IllegalArgumentException("assigned grad has data located on a different device");
-            }
-            if (s.dtype() != dtype) {
-                throw new IllegalArgumentException("assigned grad has data of a different type");
-            }
-            if (!Arrays.equals(s.shape(), shape)) {
-                throw new IllegalArgumentException("assigned grad has data of a different size");
-            }
+            checkAssignedGrad(s.device(), s.dtype(), s.shape());
         }
         setGrad(null);
         this.sparseGrad = s;
@@ -1768,6 +1772,16 @@ public final class Tensor implements AutoCloseable {
     public void backward(Tensor gradient, boolean retainGraph, boolean createGraph) {
         Autograd.backward(List.of(this), gradient == null ? null : java.util.Collections.singletonList(gradient),
                 retainGraph, createGraph);
+    }
+
+    /**
+     * {@code tensor.backward(gradient, retain_graph, create_graph, inputs)}: as
+     * {@link #backward(Tensor, boolean, boolean)}, accumulating into the {@code inputs}' gradients only (null: every
+     * leaf); see {@link Autograd#backward(List, List, boolean, boolean, List)}.
+     */
+    public void backward(Tensor gradient, boolean retainGraph, boolean createGraph, List<Tensor> inputs) {
+        Autograd.backward(List.of(this), gradient == null ? null : java.util.Collections.singletonList(gradient),
+                retainGraph, createGraph, inputs);
     }
 
     /** A tensor sharing this one's storage and version counter, detached from the graph. */

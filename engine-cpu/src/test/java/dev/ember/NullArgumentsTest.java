@@ -25,6 +25,7 @@ class NullArgumentsTest {
             "Tensor.setGrad#0", // clears the gradient
             "Tensor.setSparseGrad#0", // clears the gradient too
             "Tensor.backward#0", // the implicit gradient of a scalar
+            "Tensor.backward#3", // backward(inputs=None): every leaf
             "Tensor.tensor#1", // infer the type from the data
             "Tensor.sum#0", "Tensor.mean#0", "Tensor.var#0", "Tensor.std#0", // every dimension
             "Tensor.conv2d#2", "Tensor.conv1d#2", "Tensor.convTranspose2d#2", // no bias
@@ -214,6 +215,7 @@ class NullArgumentsTest {
     void autogradScopesDevicesAndTypes() throws IllegalAccessException {
         Set<String> nullable = Set.of(
                 "Autograd.backward#1", "Autograd.grad#2", // the implicit gradient of scalar outputs
+                "Autograd.backward#4", // backward(inputs=None): every leaf
                 "Device.equals#0", // Object.equals(null) is false
                 "Ember.autocast#1", // the device type's default autocast dtype
                 // ---- gradgradcheck (session 20): no grad_outputs, random ones ----
