@@ -841,6 +841,16 @@ final class ElementwiseKernels {
          */
         boolean sqrt(boolean reciprocal, float[] x, int xo, float[] o, int oo, int n);
 
+        /**
+         * {@code o[oo:oo+n]} = the floats {@code x[xo:xo+n]} rounded to bfloat16 (the bits of
+         * {@code BFloat16.fromFloat}: to nearest, ties to even, NaN to 0x7FC0); returns how many leading elements it
+         * did (whole vectors; the caller does the rest).
+         */
+        int floatsToBFloat16(float[] x, int xo, short[] o, int oo, int n);
+
+        /** {@code o[oo:oo+n]} = the bfloat16 bits {@code x[xo:xo+n]} widened to float (exact); returns how many it did. */
+        int bfloat16ToFloats(short[] x, int xo, float[] o, int oo, int n);
+
         float dot(float[] x, int xo, float[] y, int yo, int n);
 
         /**
