@@ -202,6 +202,29 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     @Override
+    public int where(boolean[] c, int co, float[] x, int xo, int xs, float[] y, int yo, int ys, float[] o, int oo,
+                     int n) {
+        int bound = S.loopBound(n);
+        if (xs == 1 && ys == 1) {
+            for (int i = 0; i < bound; i += S.length()) {
+                FloatVector.fromArray(S, y, yo + i).blend(FloatVector.fromArray(S, x, xo + i),
+                        VectorMask.fromArray(S, c, co + i)).intoArray(o, oo + i);
+            }
+        } else if (xs == 1) {
+            FloatVector other = FloatVector.broadcast(S, y[yo]);
+            for (int i = 0; i < bound; i += S.length()) {
+                other.blend(FloatVector.fromArray(S, x, xo + i), VectorMask.fromArray(S, c, co + i)).intoArray(o, oo + i);
+            }
+        } else {
+            FloatVector value = FloatVector.broadcast(S, x[xo]);
+            for (int i = 0; i < bound; i += S.length()) {
+                FloatVector.fromArray(S, y, yo + i).blend(value, VectorMask.fromArray(S, c, co + i)).intoArray(o, oo + i);
+            }
+        }
+        return bound;
+    }
+
+    @Override
     public int bfloat16ToFloats(short[] x, int xo, float[] o, int oo, int n) {
         int bound = S.loopBound(n);
         for (int i = 0; i < bound; i += S.length()) {
