@@ -4,8 +4,8 @@
 # JAR defaults to benchmarks/target/benchmarks.jar (build it first: mvn -B -q -DskipTests package). It prints the
 # machine, the load, the versions, then Ember's rows (dev.ember.bench.OpSweep) and PyTorch's twin
 # (benchmarks/pytorch/op_sweep.py), 2 threads each, microseconds per call (the median of 7 timed loops of about 50 ms
-# after a warm-up of at least 1 s), then a table of the ratio Ember/PyTorch per row, worst first. REGEX keeps the rows
-# whose name it finds (both sides). --check runs each row once on both sides instead and compares the float64 sum and
+# after a warm-up of at least 1 s, and the fastest of them), then a table of the ratio Ember/PyTorch per row, worst
+# first. REGEX keeps the rows whose name it finds (both sides). --check runs each row once on both sides instead and compares the float64 sum and
 # absolute sum of the results (relative difference to the absolute sum; rows over 1e-4 are marked). Needs
 # /usr/bin/python3 with torch (Debian: python3-torch). Ember's JVM runs with -XX:PerMethodTrapLimit=100000 (README).
 set -euo pipefail
@@ -39,7 +39,7 @@ def read(path):
         if m:
             rows[m.group(1)] = (float(m.group(2)), float(m.group(3)))
             continue
-        m = re.match(r"(.+?)\s+(\S+) us\s+(\S+) us cpu$", line.rstrip())
+        m = re.match(r"(.+?)\s+(\S+) us\s+(\S+) us best$", line.rstrip())
         if m:
             rows[m.group(1)] = (float(m.group(2)), float(m.group(3)))
     return rows
@@ -52,8 +52,8 @@ if any(line.startswith("check ") for line in open(sys.argv[1])):
         da = 0.0 if a == ta else abs(a - ta) / max(ta, 1e-30)
         print(f"{name:<48} {ds:9.2e} {da:9.2e}{'  DIFFERS' if max(ds, da) > 1e-4 else ''}")
 else:
-    print("== Ember/PyTorch, worst first (wall time; CPU time: the process's, all threads)")
-    print(f"{'op':<48} {'Ember us':>10} {'PyTorch us':>10} {'ratio':>7} {'Ember cpu':>10} {'PyT cpu':>10} {'ratio':>7}")
+    print("== Ember/PyTorch, worst first (median loops; then the fastest loops)")
+    print(f"{'op':<48} {'Ember us':>10} {'PyTorch us':>10} {'ratio':>7} {'Ember best':>10} {'PyT best':>10} {'ratio':>7}")
     for name in sorted(e, key=lambda n: -e[n][0] / t[n][0]):
         (ew, ec), (tw, tc) = e[name], t[name]
         print(f"{name:<48} {ew:10.1f} {tw:10.1f} {ew / tw:7.2f} {ec:10.1f} {tc:10.1f} {ec / tc:7.2f}")

@@ -26,8 +26,9 @@ import java.util.regex.Pattern;
  *
  * <p>Timing, the same on both sides: each row is warmed up for at least 1 s (and 3 calls), then a loop of k calls is
  * timed 7 times, k chosen so that one loop takes about 50 ms (from the last warm-up calls); the row prints the median
- * of the 7 loops divided by k, in microseconds per call, wall time, and beside it the median of the loops' process CPU
-time (all threads; less moved by other processes on a loaded host). Each call runs in its own {@link TensorScope} (a
+ * of the 7 loops divided by k, in microseconds per call, wall time, and beside it the fastest loop (less moved by other
+processes on a loaded host; process CPU time was tried and is no better there: PyTorch's OpenMP threads spin while
+they wait, and the JVM's process CPU clock ticks in 10 ms steps on this host). Each call runs in its own {@link TensorScope} (a
  * step's scope), so its tensors are released as PyTorch's are by reference counting. A forward-plus-backward row
  * resets the leaves' gradients, runs the forward and {@code backward} with a fixed upstream gradient (none for a
  * scalar loss).
@@ -41,8 +42,6 @@ public final class OpSweep {
     private static final int REPS = 7;
     private static final long WARMUP_NS = (long) (Double.parseDouble(System.getProperty("opsweep.warmup", "1")) * 1e9);
     private static final long LOOP_NS = 50_000_000L;
-    private static final com.sun.management.OperatingSystemMXBean OS =
-        (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
     private OpSweep() {
     }
@@ -75,7 +74,7 @@ public final class OpSweep {
                 }
             } else {
                 double[] t = time(r.op);
-                System.out.printf(Locale.ROOT, "%-48s %12.1f us %12.1f us cpu%n", r.name, t[0], t[1]);
+                System.out.printf(Locale.ROOT, "%-48s %12.1f us %12.1f us best%n", r.name, t[0], t[1]);
             }
         }
     }
@@ -86,7 +85,7 @@ public final class OpSweep {
         }
     }
 
-    /** The median wall time and the median process CPU time (all threads) of the timed loops, microseconds per call. */
+    /** The median and the fastest of the timed loops, wall time, microseconds per call. */
     private static double[] time(Supplier<Object> op) {
         long start = System.nanoTime();
         int n = 0;
@@ -101,19 +100,15 @@ public final class OpSweep {
         double per = Math.max(1.0, (System.nanoTime() - t0) / 3.0);
         int k = (int) Math.max(1, Math.round(LOOP_NS / per));
         double[] loops = new double[REPS];
-        double[] cpu = new double[REPS];
         for (int rep = 0; rep < REPS; rep++) {
-            long c = OS.getProcessCpuTime();
             long t = System.nanoTime();
             for (int i = 0; i < k; i++) {
                 call(op);
             }
             loops[rep] = (System.nanoTime() - t) / 1e3 / k;
-            cpu[rep] = (OS.getProcessCpuTime() - c) / 1e3 / k;
         }
         Arrays.sort(loops);
-        Arrays.sort(cpu);
-        return new double[] {loops[REPS / 2], cpu[REPS / 2]};
+        return new double[] {loops[REPS / 2], loops[0]};
     }
 
     /** The float64 sum and absolute sum of a result: a tensor, a list of them, or a values/indices pair. */
