@@ -161,6 +161,12 @@ final class LossOps {
         return red == NONE ? out.view(outSize) : out;
     }
 
+    /**
+     * {@code -Dember.nll.composed=true}: the unweighted CPU loss through the one-hot composition (the path before
+     * session 47), to time against the gather and scatter.
+     */
+    private static final boolean COMPOSED_NLL = Boolean.getBoolean("ember.nll.composed");
+
     private static Tensor nll(Tensor input, Tensor target, Tensor weight, int red, long ignoreIndex, boolean spatial) {
         // autograd's check (VariableType) comes before the kernel's shape and type checks
         checkNotDifferentiable(weight, spatial ? "nll_loss2d_forward" : "nll_loss_forward", "weight");
@@ -215,13 +221,25 @@ final class LossOps {
         Tensor hit;
         Tensor wb;
         Tensor total;
+        // unweighted [N, C] or [C] on the CPU (a language model's loss): the targets' elements gathered, and in the
+        // backward pass scattered, where the composition below builds [N, C] one-hots (20x PyTorch's time at C = 65)
+        boolean direct = !spatial && weight == null && input.device.isCpu() && !COMPOSED_NLL;
         try (GradMode off = Ember.noGrad()) {
             // compared as int64, so no target is rounded through a float
             Tensor valid = ArithmeticOps.compare(target, Creation.wrap(ignoreIndex), BinaryOp.NE);
             checkTargets(target, valid, c, ignoreIndex);
-            hit = hitMask(target, valid, c, cd, bshape, ignoreIndex, input.device);
             wb = weight == null ? null : weight.reshape(bshape);
-            Tensor picked = Tensor.where(hit, input, 0.0).sum(new int[] {cd}, false);
+            Tensor picked;
+            if (direct) {
+                // each kept target's log-probability read where it is, instead of a [N, C] one-hot summed over C: the
+                // same values (x + zeros is x; a -0 picked becomes the same 0 in 0 - x below)
+                picked = Tensor.where(valid, input.gather(cd, Tensor.where(valid, target, 0L).unsqueeze(cd)).squeeze(cd),
+                        0.0);
+                hit = null;
+            } else {
+                hit = hitMask(target, valid, c, cd, bshape, ignoreIndex, input.device);
+                picked = Tensor.where(hit, input, 0.0).sum(new int[] {cd}, false);
+            }
             Tensor perTarget = wb == null ? ArithmeticOps.cast(valid, input.dtype)
                     : Tensor.where(hit, wb, 0.0).sum(new int[] {cd}, false);
             Tensor losses = picked.mul(perTarget).rsub(0.0); // 0 - x, so an ignored target's loss is 0, not -0
@@ -231,6 +249,7 @@ final class LossOps {
         }
         Tensor totalWeight = total;
         int classes = c;
+        int[] inputShape = input.shape.clone();
         return ArithmeticOps.record(out, spatial ? "NllLoss2DBackward0" : "NllLossBackward0", new Tensor[] {input}, n -> {
             // what PyTorch's node saves (self, target, weight, total_weight); the kept-target mask is rebuilt from target
             n.save(input);
@@ -239,6 +258,16 @@ final class LossOps {
             SavedTensor stw = n.save(totalWeight);
             return g -> {
                 Tensor t = st.get();
+                if (direct && !Ember.isGradEnabled()) {
+                    // -grad (over the total weight for "mean") scattered at each kept target into zeros; an ignored
+                    // row writes its 0 at class 0. Under create_graph the composition below keeps the graph.
+                    Tensor valid = ArithmeticOps.compare(t, Creation.wrap(ignoreIndex), BinaryOp.NE).unsqueeze(cd);
+                    Tensor scale = red == NONE ? g.unsqueeze(cd) : red == SUM ? g : g.div(stw.get());
+                    Tensor per = Tensor.where(valid, scale.neg(), 0.0);
+                    Tensor index = Tensor.where(valid, t.unsqueeze(cd), 0L);
+                    return new Tensor[] {Creation.zeros(inputShape, per.dtype, g.device)
+                            .scatter_(cd, index, per.expand(index.shape))};
+                }
                 Tensor kept;
                 try (GradMode off = Ember.noGrad()) {
                     kept = hitMask(t, ArithmeticOps.compare(t, Creation.wrap(ignoreIndex), BinaryOp.NE), classes, cd, bshape,

@@ -841,6 +841,23 @@ final class ElementwiseKernels {
          */
         boolean sqrt(boolean reciprocal, float[] x, int xo, float[] o, int oo, int n);
 
+        /**
+         * {@code o[oo:oo+n]} = the floats {@code x[xo:xo+n]} rounded to bfloat16 (the bits of
+         * {@code BFloat16.fromFloat}: to nearest, ties to even, NaN to 0x7FC0); returns how many leading elements it
+         * did (whole vectors; the caller does the rest).
+         */
+        int floatsToBFloat16(float[] x, int xo, short[] o, int oo, int n);
+
+        /**
+         * {@code o[oo + i] = c[co + i] ? x[xo + i * xs] : y[yo + i * ys]} for a dense condition and output, each
+         * operand dense (stride 1) or one number (stride 0), at least one of them dense: the bits as they are, on vector
+         * lanes with a blend instead of a branch per element; returns how many leading elements it did.
+         */
+        int where(boolean[] c, int co, float[] x, int xo, int xs, float[] y, int yo, int ys, float[] o, int oo, int n);
+
+        /** {@code o[oo:oo+n]} = the bfloat16 bits {@code x[xo:xo+n]} widened to float (exact); returns how many it did. */
+        int bfloat16ToFloats(short[] x, int xo, float[] o, int oo, int n);
+
         float dot(float[] x, int xo, float[] y, int yo, int n);
 
         /**
@@ -1586,6 +1603,9 @@ final class ElementwiseKernels {
         }
     }
 
+    /** {@code -Dember.cpu.scalarWhere=true}: float32 where through the branch per element (before session 47). */
+    private static final boolean SCALAR_WHERE = Boolean.getBoolean("ember.cpu.scalarWhere");
+
     static void where(CpuStorage c, Layout lc, CpuStorage a, Layout la, CpuStorage b, Layout lb, CpuStorage dst, Layout ld) {
         boolean[] cond = (boolean[]) c.array;
         StridedLoop loop = new StridedLoop(ld, lc, la, lb);
@@ -1594,7 +1614,13 @@ final class ElementwiseKernels {
             float[] y = (float[]) b.array;
             float[] o = (float[]) dst.array;
             loop.run((off, n, st) -> {
-                for (int i = 0; i < n; i++) {
+                int i = 0;
+                if (LOOPS != null && !SCALAR_WHERE && st[0] == 1 && st[1] == 1 && (st[2] | st[3]) == 1
+                        && (st[2] & st[3]) >= 0) {
+                    // dense rows (a tril/triu or masked_fill row against a scalar, a where of two tensors): no branch
+                    i = LOOPS.where(cond, off[1], x, off[2], st[2], y, off[3], st[3], o, off[0], n);
+                }
+                for (; i < n; i++) {
                     o[off[0] + i * st[0]] = cond[off[1] + i * st[1]] ? x[off[2] + i * st[2]] : y[off[3] + i * st[3]];
                 }
             }, true);

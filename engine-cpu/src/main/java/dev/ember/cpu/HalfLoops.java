@@ -142,11 +142,48 @@ final class HalfLoops {
 
     /** A row converted from {@code s} to {@code d}, one of them float16 or bfloat16, through float32. */
     static void convertRow(CpuStorage s, int so, int ss, CpuStorage d, int dOff, int ds, int n) {
+        if (ss == 1 && ds == 1 && !SCALAR_CONVERT) {
+            // the common casts of a dense row (autocast's, a model's .to(bfloat16)): one pass, no buffer, on vector
+            // lanes where the Vector API is present; the same bits as the buffered path below (BFloat16.fromFloat)
+            if (s.dtype == DType.FLOAT32 && d.dtype == DType.BFLOAT16) {
+                floatsToBFloat16((float[]) s.array, so, (short[]) d.array, dOff, n);
+                return;
+            }
+            if (s.dtype == DType.BFLOAT16 && d.dtype == DType.FLOAT32) {
+                bfloat16ToFloats((short[]) s.array, so, (float[]) d.array, dOff, n);
+                return;
+            }
+        }
         float[] buf = BUFFERS.get()[0];
         for (int done = 0; done < n; done += CHUNK) {
             int m = Math.min(CHUNK, n - done);
             load(s, so + done * ss, ss, buf, m);
             store(buf, m, d, dOff + done * ds, ds);
+        }
+    }
+
+    /**
+     * {@code -Dember.cpu.scalarHalfConvert=true}: dense float32/bfloat16 casts through the buffered per-element path
+     * (the one before session 47), to time against the direct loops.
+     */
+    private static final boolean SCALAR_CONVERT = Boolean.getBoolean("ember.cpu.scalarHalfConvert");
+
+    /** {@code n} floats rounded to bfloat16 (to nearest, ties to even; NaN to 0x7FC0), as {@link BFloat16#fromFloat}. */
+    static void floatsToBFloat16(float[] a, int ao, short[] o, int oo, int n) {
+        ElementwiseKernels.FloatLoops v = ElementwiseKernels.loops();
+        for (int i = v == null ? 0 : v.floatsToBFloat16(a, ao, o, oo, n); i < n; i++) {
+            float f = a[ao + i];
+            int u = Float.floatToRawIntBits(f);
+            int r = (u + (((u >>> 16) & 1) + 0x7FFF)) >>> 16;
+            o[oo + i] = (short) (f != f ? 0x7FC0 : r);
+        }
+    }
+
+    /** {@code n} bfloat16 bits widened to float32 (exact: the bits are float32's top half). */
+    static void bfloat16ToFloats(short[] a, int ao, float[] o, int oo, int n) {
+        ElementwiseKernels.FloatLoops v = ElementwiseKernels.loops();
+        for (int i = v == null ? 0 : v.bfloat16ToFloats(a, ao, o, oo, n); i < n; i++) {
+            o[oo + i] = Float.intBitsToFloat(a[ao + i] << 16);
         }
     }
 

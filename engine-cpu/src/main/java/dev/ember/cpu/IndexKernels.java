@@ -36,6 +36,9 @@ final class IndexKernels {
     // ------------------------------------------------------------------ gather
 
     /** {@code dst[p] = src[p with p[dim] = index[p]]}; dst and index have one shape. */
+    /** {@code -Dember.cpu.elementwiseGather=true}: rows of one index copied element by element (before session 47). */
+    private static final boolean ELEMENTWISE_GATHER = Boolean.getBoolean("ember.cpu.elementwiseGather");
+
     static void gather(CpuStorage src, Layout srcLayout, int dim, CpuStorage index, Layout indexLayout, CpuStorage dst,
                        Layout dstLayout) {
         if (dstLayout.numel() == 0) {
@@ -51,6 +54,11 @@ final class IndexKernels {
                 float[] s = (float[]) src.array;
                 float[] d = (float[]) dst.array;
                 loop.run((off, n, st) -> {
+                    if (st[1] == 0 && st[0] == 1 && st[2] == 1 && !ELEMENTWISE_GATHER) {
+                        // one index for a dense row of source and output (index_select, embedding): a block copy
+                        System.arraycopy(s, off[2] + (int) idx[off[1]] * ds, d, off[0], n);
+                        return;
+                    }
                     for (int k = 0; k < n; k++) {
                         d[off[0] + k * st[0]] = s[off[2] + k * st[2] + (int) idx[off[1] + k * st[1]] * ds];
                     }
@@ -61,6 +69,11 @@ final class IndexKernels {
                 double[] s = (double[]) src.array;
                 double[] d = (double[]) dst.array;
                 loop.run((off, n, st) -> {
+                    if (st[1] == 0 && st[0] == 1 && st[2] == 1 && !ELEMENTWISE_GATHER) {
+                        // one index for a dense row of source and output (index_select, embedding): a block copy
+                        System.arraycopy(s, off[2] + (int) idx[off[1]] * ds, d, off[0], n);
+                        return;
+                    }
                     for (int k = 0; k < n; k++) {
                         d[off[0] + k * st[0]] = s[off[2] + k * st[2] + (int) idx[off[1] + k * st[1]] * ds];
                     }
@@ -71,6 +84,11 @@ final class IndexKernels {
                 long[] s = (long[]) src.array;
                 long[] d = (long[]) dst.array;
                 loop.run((off, n, st) -> {
+                    if (st[1] == 0 && st[0] == 1 && st[2] == 1 && !ELEMENTWISE_GATHER) {
+                        // one index for a dense row of source and output (index_select, embedding): a block copy
+                        System.arraycopy(s, off[2] + (int) idx[off[1]] * ds, d, off[0], n);
+                        return;
+                    }
                     for (int k = 0; k < n; k++) {
                         d[off[0] + k * st[0]] = s[off[2] + k * st[2] + (int) idx[off[1] + k * st[1]] * ds];
                     }

@@ -6,6 +6,7 @@ import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
@@ -33,6 +34,9 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
      */
     private static final VectorSpecies<Double> DS = VectorSpecies.of(double.class, S.vectorShape());
     private static final VectorSpecies<Long> LS = VectorSpecies.of(long.class, S.vectorShape());
+    /** Shorts, one per float lane (half the float vector's bits): float16 and bfloat16 bits. */
+    private static final VectorSpecies<Short> HS = VectorSpecies.of(short.class,
+            jdk.incubator.vector.VectorShape.forBitSize(S.length() * 16));
     /** Bytes, one per float lane (a quarter of the float vector's bits). */
     private static final VectorSpecies<Byte> BS = VectorSpecies.of(byte.class,
             jdk.incubator.vector.VectorShape.forBitSize(S.length() * 8));
@@ -182,6 +186,53 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
             default:
                 return false;
         }
+    }
+
+    @Override
+    public int floatsToBFloat16(float[] x, int xo, short[] o, int oo, int n) {
+        int bound = S.loopBound(n);
+        for (int i = 0; i < bound; i += S.length()) {
+            IntVector u = FloatVector.fromArray(S, x, xo + i).reinterpretAsInts();
+            VectorMask<Integer> nan = u.and(0x7FFFFFFF).compare(VectorOperators.GT, 0x7F800000);
+            IntVector r = u.add(u.lanewise(VectorOperators.LSHR, 16).and(1).add(0x7FFF))
+                    .lanewise(VectorOperators.LSHR, 16).blend(0x7FC0, nan);
+            r.convertShape(VectorOperators.I2S, HS, 0).reinterpretAsShorts().intoArray(o, oo + i);
+        }
+        return bound;
+    }
+
+    @Override
+    public int where(boolean[] c, int co, float[] x, int xo, int xs, float[] y, int yo, int ys, float[] o, int oo,
+                     int n) {
+        int bound = S.loopBound(n);
+        if (xs == 1 && ys == 1) {
+            for (int i = 0; i < bound; i += S.length()) {
+                FloatVector.fromArray(S, y, yo + i).blend(FloatVector.fromArray(S, x, xo + i),
+                        VectorMask.fromArray(S, c, co + i)).intoArray(o, oo + i);
+            }
+        } else if (xs == 1) {
+            FloatVector other = FloatVector.broadcast(S, y[yo]);
+            for (int i = 0; i < bound; i += S.length()) {
+                other.blend(FloatVector.fromArray(S, x, xo + i), VectorMask.fromArray(S, c, co + i)).intoArray(o, oo + i);
+            }
+        } else {
+            FloatVector value = FloatVector.broadcast(S, x[xo]);
+            for (int i = 0; i < bound; i += S.length()) {
+                FloatVector.fromArray(S, y, yo + i).blend(value, VectorMask.fromArray(S, c, co + i)).intoArray(o, oo + i);
+            }
+        }
+        return bound;
+    }
+
+    @Override
+    public int bfloat16ToFloats(short[] x, int xo, float[] o, int oo, int n) {
+        int bound = S.loopBound(n);
+        for (int i = 0; i < bound; i += S.length()) {
+            ShortVector h = ShortVector.fromArray(HS, x, xo + i);
+            ((IntVector) h.convertShape(VectorOperators.S2I, IS, 0)).lanewise(VectorOperators.LSHL, 16)
+                    .reinterpretAsFloats().intoArray(o, oo + i);
+        }
+        return bound;
     }
 
     @Override

@@ -1,0 +1,303 @@
+package dev.ember.bench;
+
+import dev.ember.DType;
+import dev.ember.Ember;
+import dev.ember.Generator;
+import dev.ember.Index;
+import dev.ember.Tensor;
+import dev.ember.TensorScope;
+import dev.ember.nn.Functional;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * The daily ops a model spends its time in besides GEMM and convolution, at model-like float32 sizes (activations
+ * {@code [16, 128, 512]}, attention scores {@code [16, 8, 128, 128]}, heads {@code [16, 8, 128, 64]}, a GPT-2-sized
+ * vocabulary of 50257): elementwise ops, reductions over the last and a middle dimension, softmax, the norms, cross
+ * entropy, embedding, the index ops, cat/stack/split, layout copies, cumsum, sort/topk, tril/triu, bmm, causal
+ * attention, dropout, casts, the random draws, clone; forward, and forward plus backward where it matters. The twin is
+ * {@code benchmarks/pytorch/op_sweep.py}: the same rows in the same order, the same inputs (drawn from PyTorch's CPU
+ * generator, seed 0, in the same order on both sides), 2 threads.
+ *
+ * <p>Timing, the same on both sides: each row is warmed up for at least 1 s (and 3 calls), then a loop of k calls is
+ * timed 7 times, k chosen so that one loop takes about 50 ms (from the last warm-up calls); the row prints the median
+ * of the 7 loops divided by k, in microseconds per call, wall time, and beside it the fastest loop (less moved by other
+processes on a loaded host; process CPU time was tried and is no better there: PyTorch's OpenMP threads spin while
+they wait, and the JVM's process CPU clock ticks in 10 ms steps on this host). Each call runs in its own {@link TensorScope} (a
+ * step's scope), so its tensors are released as PyTorch's are by reference counting. A forward-plus-backward row
+ * resets the leaves' gradients, runs the forward and {@code backward} with a fixed upstream gradient (none for a
+ * scalar loss).
+ *
+ * <p>Run: {@code java --add-modules jdk.incubator.vector -XX:PerMethodTrapLimit=100000 -cp benchmarks.jar
+ * dev.ember.bench.OpSweep [--check] [REGEX]}; REGEX keeps the rows whose name it finds. {@code --check} runs each row
+ * once instead (the default generator reseeded with 0 first) and prints the float64 sum and absolute sum of its
+ * result (a gradient row: of the gradients), which {@code benchmarks/op-sweep.sh --check} compares with PyTorch's.
+ */
+public final class OpSweep {
+    private static final int REPS = 7;
+    private static final long WARMUP_NS = (long) (Double.parseDouble(System.getProperty("opsweep.warmup", "1")) * 1e9);
+    private static final long LOOP_NS = 50_000_000L;
+
+    private OpSweep() {
+    }
+
+    private record Row(String name, Supplier<Object> op) {
+    }
+
+    /** Runs the rows; arguments: optional {@code --check} and a regular expression over the row names. */
+    public static void main(String[] args) {
+        boolean check = false;
+        Pattern keep = null;
+        for (String a : args) {
+            if (a.equals("--check")) {
+                check = true;
+            } else {
+                keep = Pattern.compile(a);
+            }
+        }
+        Ember.setNumThreads(2);
+        List<Row> rows = rows();
+        for (Row r : rows) {
+            if (keep != null && !keep.matcher(r.name).find()) {
+                continue;
+            }
+            if (check) {
+                try (TensorScope s = Ember.scope()) {
+                    Ember.manualSeed(0);
+                    double[] sums = sums(r.op.get());
+                    System.out.printf(Locale.ROOT, "check %-48s %.9e %.9e%n", r.name, sums[0], sums[1]);
+                }
+            } else {
+                double[] t = time(r.op);
+                System.out.printf(Locale.ROOT, "%-48s %12.1f us %12.1f us best%n", r.name, t[0], t[1]);
+            }
+        }
+    }
+
+    private static void call(Supplier<Object> op) {
+        try (TensorScope s = Ember.scope()) {
+            op.get();
+        }
+    }
+
+    /** The median and the fastest of the timed loops, wall time, microseconds per call. */
+    private static double[] time(Supplier<Object> op) {
+        long start = System.nanoTime();
+        int n = 0;
+        while (n < 3 || System.nanoTime() - start < WARMUP_NS) {
+            call(op);
+            n++;
+        }
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 3; i++) {
+            call(op);
+        }
+        double per = Math.max(1.0, (System.nanoTime() - t0) / 3.0);
+        int k = (int) Math.max(1, Math.round(LOOP_NS / per));
+        double[] loops = new double[REPS];
+        for (int rep = 0; rep < REPS; rep++) {
+            long t = System.nanoTime();
+            for (int i = 0; i < k; i++) {
+                call(op);
+            }
+            loops[rep] = (System.nanoTime() - t) / 1e3 / k;
+        }
+        Arrays.sort(loops);
+        return new double[] {loops[REPS / 2], loops[0]};
+    }
+
+    /** The float64 sum and absolute sum of a result: a tensor, a list of them, or a values/indices pair. */
+    private static double[] sums(Object result) {
+        double[] acc = new double[2];
+        List<Tensor> parts = new ArrayList<>();
+        if (result instanceof Tensor t) {
+            parts.add(t);
+        } else if (result instanceof Tensor.ValuesIndices vi) {
+            parts.add(vi.values());
+            parts.add(vi.indices());
+        } else if (result instanceof List<?> list) {
+            for (Object o : list) {
+                parts.add((Tensor) o);
+            }
+        }
+        for (Tensor t : parts) {
+            Tensor d = t.to(DType.FLOAT64);
+            acc[0] += d.sum().item();
+            acc[1] += d.abs().sum().item();
+        }
+        return acc;
+    }
+
+    /** Forward plus backward: the leaves' gradients reset, {@code f} run and back-propagated; returns the gradients. */
+    private static Supplier<Object> fb(Supplier<Tensor> f, Tensor upstream, Tensor... leaves) {
+        return () -> {
+            for (Tensor l : leaves) {
+                l.setGrad(null);
+            }
+            Tensor y = f.get();
+            if (upstream == null) {
+                y.backward();
+            } else {
+                y.backward(upstream);
+            }
+            List<Tensor> grads = new ArrayList<>();
+            for (Tensor l : leaves) {
+                grads.add(l.grad());
+            }
+            return grads;
+        };
+    }
+
+    private static Tensor leaf(Tensor t) {
+        return t.detach().requiresGrad_(true);
+    }
+
+    private static List<Row> rows() {
+        Generator g = new Generator(0, Generator.Algorithm.MT19937);
+        DType f32 = DType.FLOAT32;
+        Tensor x = Tensor.randn(g, f32, 16, 128, 512);
+        Tensor bias = Tensor.randn(g, f32, 512);
+        Tensor y = Tensor.randn(g, f32, 16, 128, 512);
+        Tensor att = Tensor.randn(g, f32, 16, 8, 128, 128);
+        Tensor logits65 = Tensor.randn(g, f32, 2048, 65);
+        Tensor target65 = Tensor.randint(g, 0, 65, 2048);
+        Tensor logitsV = Tensor.randn(g, f32, 256, 50257);
+        Tensor targetV = Tensor.randint(g, 0, 50257, 256);
+        Tensor tokens = Tensor.randint(g, 0, 50257, 16, 128);
+        Tensor emb = Tensor.randn(g, f32, 50257, 256);
+        Tensor table = Tensor.randn(g, f32, 8192, 512);
+        Tensor rowIdx = Tensor.randint(g, 0, 8192, 2048);
+        Tensor gidx = Tensor.randint(g, 0, 512, 2048, 64);
+        Tensor src64 = Tensor.randn(g, f32, 2048, 64);
+        Tensor q = Tensor.randn(g, f32, 16, 8, 128, 64);
+        Tensor k = Tensor.randn(g, f32, 16, 8, 128, 64);
+        Tensor v = Tensor.randn(g, f32, 16, 8, 128, 64);
+        Tensor a = Tensor.randn(g, f32, 128, 128, 64);
+        Tensor b = Tensor.randn(g, f32, 128, 64, 128);
+        Tensor lnw = Tensor.randn(g, f32, 512);
+        Tensor lnb = Tensor.randn(g, f32, 512);
+        Tensor qkv = Tensor.randn(g, f32, 16, 128, 1536);
+        Tensor heads = Tensor.randn(g, f32, 16, 128, 8, 64);
+        Tensor dx = Tensor.randn(g, f32, 16, 128, 512);
+        Tensor datt = Tensor.randn(g, f32, 16, 8, 128, 128);
+        Tensor dq = Tensor.randn(g, f32, 16, 8, 128, 64);
+        Tensor demb = Tensor.randn(g, f32, 16, 128, 256);
+        Tensor dab = Tensor.randn(g, f32, 128, 128, 128);
+        Tensor x2 = x.reshape(2048, 512);
+        Tensor mask = x.gt(0.0);
+        Tensor causalOut = Tensor.ones(DType.BOOL, 128, 128).triu(1);
+        Tensor xb = x.to(DType.BFLOAT16);
+        List<Tensor> four = List.of(att.get(0, 0), att.get(0, 1), att.get(0, 2), att.get(0, 3));
+        List<Tensor> fourX = List.of(x.reshape(16, 128, 4, 128).select(2, 0), x.reshape(16, 128, 4, 128).select(2, 1),
+                x.reshape(16, 128, 4, 128).select(2, 2), x.reshape(16, 128, 4, 128).select(2, 3));
+        Tensor xg = leaf(x);
+        Tensor bg = leaf(bias);
+        Tensor attg = leaf(att);
+        Tensor wg = leaf(lnw);
+        Tensor lbg = leaf(lnb);
+        Tensor l65g = leaf(logits65);
+        Tensor lVg = leaf(logitsV);
+        Tensor embg = leaf(emb);
+        Tensor ag = leaf(a);
+        Tensor bmg = leaf(b);
+        Tensor qg = leaf(q);
+        Tensor kg = leaf(k);
+        Tensor vg = leaf(v);
+        int[] last = {-1};
+        int[] middle = {1};
+        int[] norm = {512};
+
+        List<Row> r = new ArrayList<>();
+        r.add(new Row("add bias [16,128,512]+[512]", () -> x.add(bias)));
+        r.add(new Row("mul bias [16,128,512]*[512]", () -> x.mul(bias)));
+        r.add(new Row("add same shape [16,128,512]", () -> x.add(y)));
+        r.add(new Row("add bias fwd+bwd", fb(() -> xg.add(bg), dx, xg, bg)));
+        r.add(new Row("gelu [16,128,512]", () -> Functional.gelu(x)));
+        r.add(new Row("gelu fwd+bwd", fb(() -> Functional.gelu(xg), dx, xg)));
+        r.add(new Row("gelu tanh [16,128,512]", () -> Functional.gelu(x, "tanh")));
+        r.add(new Row("silu [16,128,512]", () -> Functional.silu(x)));
+        r.add(new Row("silu fwd+bwd", fb(() -> Functional.silu(xg), dx, xg)));
+        r.add(new Row("exp [16,128,512]", x::exp));
+        r.add(new Row("tanh [16,128,512]", x::tanh));
+        r.add(new Row("where(mask, x, y) [16,128,512]", () -> Tensor.where(mask, x, y)));
+        r.add(new Row("masked_fill causal -inf [16,8,128,128]",
+            () -> att.maskedFill(causalOut, Double.NEGATIVE_INFINITY)));
+        r.add(new Row("clamp(-1, 1) [16,128,512]", () -> x.clamp(-1.0, 1.0)));
+        r.add(new Row("sum(-1) [16,128,512]", () -> x.sum(last, false)));
+        r.add(new Row("sum(1) [16,128,512]", () -> x.sum(middle, false)));
+        r.add(new Row("mean(-1) [16,128,512]", () -> x.mean(last, false)));
+        r.add(new Row("mean(1) [16,128,512]", () -> x.mean(middle, false)));
+        r.add(new Row("amax(-1) [16,128,512]", () -> x.amax(last, false)));
+        r.add(new Row("amax(1) [16,128,512]", () -> x.amax(middle, false)));
+        r.add(new Row("var(-1) [16,128,512]", () -> x.var(last, false)));
+        r.add(new Row("var(1) [16,128,512]", () -> x.var(middle, false)));
+        r.add(new Row("logsumexp(-1) [16,128,512]", () -> x.logsumexp(last, false)));
+        r.add(new Row("argmax(-1) [16,128,512]", () -> x.argmax(-1, false)));
+        r.add(new Row("argmax(1) [16,128,512]", () -> x.argmax(1, false)));
+        r.add(new Row("softmax(-1) [16,8,128,128]", () -> att.softmax(-1)));
+        r.add(new Row("softmax(-1) fwd+bwd", fb(() -> attg.softmax(-1), datt, attg)));
+        r.add(new Row("softmax(1) [16,128,512]", () -> x.softmax(1)));
+        r.add(new Row("log_softmax(-1) [16,128,512]", () -> x.logSoftmax(-1)));
+        r.add(new Row("layer_norm [16,128,512]", () -> Functional.layerNorm(x, norm, lnw, lnb, 1e-5)));
+        r.add(new Row("layer_norm fwd+bwd", fb(() -> Functional.layerNorm(xg, norm, wg, lbg, 1e-5), dx, xg, wg, lbg)));
+        r.add(new Row("rms_norm [16,128,512]", () -> Functional.rmsNorm(x, norm, lnw, 1e-6)));
+        r.add(new Row("rms_norm fwd+bwd", fb(() -> Functional.rmsNorm(xg, norm, wg, 1e-6), dx, xg, wg)));
+        r.add(new Row("cross_entropy [2048,65]", () -> Functional.crossEntropy(logits65, target65)));
+        r.add(new Row("cross_entropy [2048,65] fwd+bwd", fb(() -> Functional.crossEntropy(l65g, target65), null, l65g)));
+        r.add(new Row("cross_entropy [256,50257]", () -> Functional.crossEntropy(logitsV, targetV)));
+        r.add(new Row("cross_entropy [256,50257] fwd+bwd",
+            fb(() -> Functional.crossEntropy(lVg, targetV), null, lVg)));
+        r.add(new Row("embedding [50257,256][16,128]", () -> Functional.embedding(tokens, emb)));
+        r.add(new Row("embedding fwd+bwd", fb(() -> Functional.embedding(tokens, embg), demb, embg)));
+        r.add(new Row("index_select(0) [8192,512] 2048 rows", () -> table.indexSelect(0, rowIdx)));
+        r.add(new Row("x[idx] [8192,512] 2048 rows", () -> table.index(Index.of(rowIdx))));
+        r.add(new Row("x[mask] [16,128,512]", () -> x.index(Index.of(mask))));
+        r.add(new Row("gather(-1) [2048,512] idx [2048,64]", () -> x2.gather(-1, gidx)));
+        r.add(new Row("scatter_add(-1) [2048,512] idx [2048,64]",
+            () -> Tensor.zeros(f32, 2048, 512).scatterAdd(-1, gidx, src64)));
+        r.add(new Row("index_add(0) [8192,512] 2048 rows", () -> Tensor.zeros(f32, 8192, 512).indexAdd(0, rowIdx, x2)));
+        r.add(new Row("cat 4x[128,128] dim -1 (x16)", () -> Tensor.cat(fourX, -1)));
+        r.add(new Row("cat 4x[128,128] dim 0", () -> Tensor.cat(four, 0)));
+        r.add(new Row("stack 4x[128,128] dim 0", () -> Tensor.stack(four, 0)));
+        r.add(new Row("split(128, -1) [16,128,512] (views)", () -> x.split(128, -1)));
+        r.add(new Row("chunk(3, -1) [16,128,1536] + contiguous", () -> {
+            List<Tensor> parts = qkv.chunk(3, -1);
+            List<Tensor> out = new ArrayList<>();
+            for (Tensor p : parts) {
+                out.add(p.contiguous());
+            }
+            return out;
+        }));
+        r.add(new Row("permute(0,2,1,3).contiguous [16,128,8,64]", () -> heads.permute(0, 2, 1, 3).contiguous()));
+        r.add(new Row("transpose(1,2).contiguous [16,128,512]", () -> x.transpose(1, 2).contiguous()));
+        r.add(new Row("transpose(0,1).contiguous [16,128,512]", () -> x.transpose(0, 1).contiguous()));
+        r.add(new Row("cumsum(-1) [2048,512]", () -> x2.cumsum(-1)));
+        r.add(new Row("cumsum(0) [2048,512]", () -> x2.cumsum(0)));
+        r.add(new Row("sort(-1) [2048,512]", () -> x2.sort(-1, false)));
+        r.add(new Row("argsort(-1) [2048,512]", () -> x2.argsort(-1, false)));
+        r.add(new Row("topk(10, -1) [2048,512]", () -> x2.topk(10, -1)));
+        r.add(new Row("topk(50, -1) [256,50257]", () -> logitsV.topk(50, -1)));
+        r.add(new Row("tril [16,8,128,128]", att::tril));
+        r.add(new Row("triu(1) [16,8,128,128]", () -> att.triu(1)));
+        r.add(new Row("bmm [128,128,64]@[128,64,128]", () -> a.bmm(b)));
+        r.add(new Row("bmm fwd+bwd", fb(() -> ag.bmm(bmg), dab, ag, bmg)));
+        r.add(new Row("sdpa causal [16,8,128,64]", () -> Functional.scaledDotProductAttention(q, k, v, true)));
+        r.add(new Row("sdpa causal fwd+bwd",
+            fb(() -> Functional.scaledDotProductAttention(qg, kg, vg, true), dq, qg, kg, vg)));
+        r.add(new Row("dropout(0.1) training [16,128,512]", () -> Functional.dropout(x, 0.1, true)));
+        r.add(new Row("to bfloat16 [16,128,512]", () -> x.to(DType.BFLOAT16)));
+        r.add(new Row("bfloat16 to float32 [16,128,512]", () -> xb.to(f32)));
+        r.add(new Row("randn [16,128,512]", () -> Tensor.randn(f32, 16, 128, 512)));
+        r.add(new Row("rand [16,128,512]", () -> Tensor.rand(f32, 16, 128, 512)));
+        r.add(new Row("randint(0, 50257) [16,128,512]", () -> Tensor.randint(0, 50257, 16, 128, 512)));
+        r.add(new Row("randperm(50257)", () -> Tensor.randperm(50257)));
+        r.add(new Row("clone [16,128,512]", x::clone));
+        r.add(new Row("zeros_like [16,128,512]", x::zerosLike));
+        return r;
+    }
+}
