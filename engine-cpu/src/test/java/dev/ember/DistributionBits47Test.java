@@ -1,5 +1,6 @@
 package dev.ember;
 
+import dev.ember.backend.CpuCapability;
 import dev.ember.distributions.Distribution;
 import dev.ember.distributions.Gumbel;
 import dev.ember.distributions.LKJCholesky;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 /**
  * Float32 samples and log_probs of Gumbel, Pareto, MultivariateNormal, LKJCholesky and Wishart against PyTorch's, seed
@@ -40,8 +42,9 @@ class DistributionBits47Test {
 
     private static List<Case> cases() throws IOException {
         List<Case> cases = new ArrayList<>();
+        String resource = "/distbits47/expected_" + (CpuCapability.value().equals("AVX512") ? "avx512" : "avx2") + ".txt";
         try (BufferedReader r = new BufferedReader(new InputStreamReader(
-                DistributionBits47Test.class.getResourceAsStream("/distbits47/expected_" + (dev.ember.backend.CpuCapability.value().equals("AVX512") ? "avx512" : "avx2") + ".txt"), StandardCharsets.UTF_8))) {
+                DistributionBits47Test.class.getResourceAsStream(resource), StandardCharsets.UTF_8))) {
             Case c = null;
             for (String line = r.readLine(); line != null; line = r.readLine()) {
                 String[] w = line.split(" ");
@@ -121,6 +124,9 @@ class DistributionBits47Test {
 
     @Test
     void float32SamplesAndLogProbsArePyTorchs() throws IOException {
+        // PyTorch's DEFAULT build draws and reduces otherwise (its normal fill and row norms: 56 lines of the script's
+        // output under ATEN_CPU_CAPABILITY=default differ from AVX2's), and Ember's DEFAULT is not that build's
+        assumeFalse(CpuCapability.value().equals("DEFAULT"), "PyTorch's DEFAULT kernels are not Ember's");
         List<String> failures = new ArrayList<>();
         int exactChecked = 0;
         int closeChecked = 0;
