@@ -44,6 +44,9 @@
 #     emulated (multinomial_2x, round 19's).
 #   - VonMises.sample: 2.x (2.2 on) samples in float64 whatever the parameters' type and casts back; 1.13 drew in the
 #     parameters' type: emulated (vonmises_sample_2x).
+#   - torch.matmul of a matrix (not requiring grad) and a batch: 2.x expands the matrix and multiplies by bmm, 1.13
+#     folded it into one sgemm (fused multiply-adds where bmm's small loop rounds each product): emulated (matmul_2x;
+#     MultivariateNormal's, LowRankMultivariateNormal's and Wishart's samples).
 #   - Wishart.rsample: 2.x redraws the samples that are not positive definite, 1.13 (a bug) those that are:
 #     emulated (wishart_rsample_2x).
 #   - Dirichlet.log_prob (and Beta's): 2.x's xlogy(concentration - 1, value): emulated (dirichlet_log_prob_2x).
@@ -55,7 +58,8 @@
 # Edge programs (one in four): parameters take values such as 1e-6 and 60 (positive), 0, 1, 1e-9 and 1 - 1e-9
 #   (probabilities), +-30 (logits), +-1e4 (locations) now and then, and the values scored 0, -0, 1, 1e-300 or 1e300.
 # Tolerances (the test's): state words exact, the cached normal sample within 4 ulps; values of discrete samples and of
-#   Uniform / Bernoulli / Categorical / OneHotCategorical / Multinomial / Binomial / Poisson samples bit for bit; other
+#   Uniform / Bernoulli / Categorical / OneHotCategorical / Multinomial / Binomial / Poisson samples bit for bit, and
+#   the float32 samples of MultivariateNormal / LowRankMultivariateNormal / Wishart / LKJCholesky (session 47); other
 #   float64 values |ember - torch| <= 1e-12 * max(1, |torch|) (Java's and glibc's log, exp, lgamma, digamma... differ in
 #   the last bits); float32 values 1e-5 * max(1, |torch|); NaN matches NaN.
 import hashlib
@@ -257,6 +261,26 @@ def wishart_rsample_2x(self, sample_shape=torch.Size(), max_try_correction=None)
 
 
 D.Wishart.rsample = wishart_rsample_2x
+
+
+_matmul = torch.matmul
+_tensor_matmul = torch.Tensor.__matmul__
+
+
+def matmul_2x(a, b):
+    # 2.x's matmul of a matrix and a batch (3-D or more): should_fold declines a 2-D first operand that does not
+    # require grad ('if (tensor1.dim() == 2) return false'), so the matrix is expanded and bmm multiplies (a batch with
+    # K * M * N under 400 by baddbmm_cpu_kernel's loop of rounded products, no fused multiply-add); 1.13 folded it into
+    # one sgemm of the transposed operands (fused multiply-adds). MultivariateNormal's and LowRankMultivariateNormal's
+    # rsample (_batch_mv) and Wishart's Bartlett product meet it; expanding the matrix takes 1.13 down 2.x's path.
+    if torch.is_tensor(a) and torch.is_tensor(b) and a.dim() == 2 and b.dim() >= 3 and not a.requires_grad:
+        a = a.expand(b.shape[:-2] + a.shape)
+    return _matmul(a, b)
+
+
+torch.matmul = matmul_2x
+torch.Tensor.__matmul__ = lambda self, other: matmul_2x(self, other) if torch.is_tensor(other) \
+    else _tensor_matmul(self, other)
 
 
 def dirichlet_log_prob_2x(self, value):

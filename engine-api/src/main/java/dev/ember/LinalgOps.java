@@ -31,9 +31,19 @@ final class LinalgOps {
 
     /** Runs the batched kernel on rank-3 layouts of floating tensors. */
     private static Tensor kernel(Tensor a, Layout la, Tensor b, Layout lb, int[] outShape, int batch, int m, int n) {
+        return kernel(a, la, b, lb, outShape, batch, m, n, false);
+    }
+
+    /** {@link #kernel}, by {@link dev.ember.backend.Backend#bmm} for bmm (its small loop's rounding). */
+    private static Tensor kernel(Tensor a, Layout la, Tensor b, Layout lb, int[] outShape, int batch, int m, int n,
+            boolean bmm) {
         Tensor out = Creation.empty(outShape, a.dtype, a.device);
         Layout lo = new Layout(new int[] {batch, m, n}, new int[] {m * n, n, 1}, 0);
-        a.backend.matmul(a.storage(), la, b.storage(), lb, out.storage(), lo);
+        if (bmm) {
+            a.backend.bmm(a.storage(), la, b.storage(), lb, out.storage(), lo);
+        } else {
+            a.backend.matmul(a.storage(), la, b.storage(), lb, out.storage(), lo);
+        }
         return out;
     }
 
@@ -139,9 +149,10 @@ final class LinalgOps {
         int batch = a.shape[0];
         int m = a.shape[1];
         int n = b.shape[2];
-        Tensor out = !OpInterception.active() ? kernel(a, a.layout, b, b.layout, new int[] {batch, m, n}, batch, m, n)
+        Tensor out = !OpInterception.active()
+                ? kernel(a, a.layout, b, b.layout, new int[] {batch, m, n}, batch, m, n, true)
                 : OpInterception.run("aten.bmm.default", new Tensor[] {a, b},
-                        () -> kernel(a, a.layout, b, b.layout, new int[] {batch, m, n}, batch, m, n));
+                        () -> kernel(a, a.layout, b, b.layout, new int[] {batch, m, n}, batch, m, n, true));
         return ArithmeticOps.record(out, "BmmBackward0", new Tensor[] {a, b}, node -> {
             SavedTensor sb = node.needsInputGrad(0) ? node.save(b) : null;
             SavedTensor sa = node.needsInputGrad(1) ? node.save(a) : null;

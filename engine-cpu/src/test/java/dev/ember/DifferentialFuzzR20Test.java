@@ -30,6 +30,10 @@ import java.util.TreeMap;
  * matrices; the float32 standard Gamma
  * sampler took {@code 1 / alpha}, {@code alpha + 1} and {@code alpha - 1/3} in double where ATen's
  * {@code sample_gamma<float, double>} takes them in float (found by a hunt at one ulp, {@code -Dember.fuzz20.f32tol=1.2e-7}).
+ * Session 47: Ember's bmm fused the multiply-adds of a small batch where ATen's {@code baddbmm_cpu_kernel} rounds
+ * each product (MultivariateNormal's, LowRankMultivariateNormal's and Wishart's float32 samples an ulp off; fixed, see
+ * DistributionBits47Test); the script emulates 2.x's matmul of a matrix and a batch (bmm of the expanded matrix, where
+ * 1.13 folded it into one sgemm), and the float32 samples of those families and LKJCholesky are compared bit for bit.
  * Reported, not changed: PyTorch's igamma (Gamma.cdf) takes Temme's asymptotic series for a concentration above 20 near
  * the mean and is up to 5e-10 from the true value there, where Ember's is within 1e-14 (those cdf statements are left
  * out); Wishart redraws a singular sample over the whole sample shape, PyTorch only the singular ones (not reached: no

@@ -242,6 +242,17 @@ public interface Backend {
     void matmul(Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst, Layout dstLayout);
 
     /**
+     * {@code torch.bmm}'s product, with {@link #matmul}'s layouts: PyTorch's CPU bmm multiplies a batch whose
+     * {@code K * M * N} is under 400 by its own loop ({@code baddbmm_cpu_kernel}: each element a sum in k order of
+     * rounded products, in an accumulator of the type, float for the half types, with no fused multiply-add) and only
+     * larger ones by its gemm, so a float32 matmul of a matrix and a batch of vectors (MultivariateNormal's rsample)
+     * rounds so. The default is {@link #matmul}; the CPU backend takes the small loop where PyTorch does.
+     */
+    default void bmm(Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst, Layout dstLayout) {
+        matmul(a, aLayout, b, bLayout, dst, dstLayout);
+    }
+
+    /**
      * The elements of a weight {@code W [n, k]} of {@code dtype} packed by {@link #packLinearWeight} for products
      * with {@code rows}-row inputs ({@link #linearPacked}), or 0 where this backend has no such path (the caller then
      * runs the unpacked product). A weight packed once serves many products: an RNN's {@code W_hh} at every step.

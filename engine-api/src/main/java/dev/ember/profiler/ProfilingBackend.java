@@ -409,6 +409,24 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void bmm(Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst, Layout dstLayout) {
+        Profiler profiler = Profiler.current();
+        if (profiler == null) {
+            delegate.bmm(a, aLayout, b, bLayout, dst, dstLayout);
+            return;
+        }
+        Profiler.Range kernelRange = profiler.enterKernel(KernelNames.matmul(dstLayout), this,
+                new Object[] {a, aLayout, b, bLayout, dst, dstLayout});
+        try {
+            delegate.bmm(a, aLayout, b, bLayout, dst, dstLayout);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
+        }
+        profiler.exitKernel(kernelRange);
+    }
+
+    @Override
     public long linearPackedLength(DType dtype, int n, int k, int rows) {
         return delegate.linearPackedLength(dtype, n, k, rows);
     }

@@ -230,6 +230,13 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void bmm(Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst, Layout dstLayout) {
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            Gemm.bmm(w.in(cpu(a)), aLayout, w.in(cpu(b)), bLayout, w.out(cpu(dst), dstLayout), dstLayout);
+        }
+    }
+
+    @Override
     public long linearPackedLength(DType dtype, int n, int k, int rows) {
         return dtype == DType.FLOAT32 && rows > 0 ? PanelGemm.packedLength(n, k, rows) : 0;
     }

@@ -124,6 +124,55 @@ final class Gemm {
         }
     }
 
+    /** PyTorch's CPU bmm multiplies by its own loop below this {@code K * M * N} ({@code bmm_out_or_baddbmm_}). */
+    static final long BMM_SMALL = 400;
+
+    /**
+     * {@code torch.bmm}'s product: {@link #matmul}, except that a batch of matrices with {@code K * M * N} under
+     * {@link #BMM_SMALL} is multiplied as ATen's {@code baddbmm_cpu_kernel} does, each element an accumulator of the
+     * type (float for float32 and the widened half types) starting at 0, to which the rounded products are added in k
+     * order, with no fused multiply-add (that file is built without FMA contraction; Java never contracts). Checked
+     * bit for bit by DistributionBits47Test (MultivariateNormal's and Wishart's samples).
+     */
+    static void bmm(CpuStorage a, Layout la, CpuStorage b, Layout lb, CpuStorage c, Layout lc) {
+        int batch = la.size(0);
+        int m = la.size(1);
+        int k = la.size(2);
+        int n = lb.size(2);
+        if ((long) k * m * n >= BMM_SMALL) {
+            matmul(a, la, b, lb, c, lc);
+            return;
+        }
+        for (int bi = 0; bi < batch; bi++) {
+            int ao = la.offset() + bi * la.stride(0);
+            int bo = lb.offset() + bi * lb.stride(0);
+            int co = lc.offset() + bi * lc.stride(0);
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    int ai = ao + i * la.stride(1);
+                    int bj = bo + j * lb.stride(2);
+                    if (a.dtype == DType.FLOAT32) {
+                        float[] x = (float[]) a.array;
+                        float[] y = (float[]) b.array;
+                        float acc = 0;
+                        for (int p = 0; p < k; p++) {
+                            acc += x[ai + p * la.stride(2)] * y[bj + p * lb.stride(1)];
+                        }
+                        ((float[]) c.array)[co + i * lc.stride(1) + j * lc.stride(2)] = acc;
+                    } else {
+                        double[] x = (double[]) a.array;
+                        double[] y = (double[]) b.array;
+                        double acc = 0;
+                        for (int p = 0; p < k; p++) {
+                            acc += x[ai + p * la.stride(2)] * y[bj + p * lb.stride(1)];
+                        }
+                        ((double[]) c.array)[co + i * lc.stride(1) + j * lc.stride(2)] = acc;
+                    }
+                }
+            }
+        }
+    }
+
     private static void parallelRows(int m, long work, RowRange body) {
         int blocks = (m + 63) / 64;
         if (CpuThreads.threads() < 2 || blocks < 2 || work < (1L << 18)) {
