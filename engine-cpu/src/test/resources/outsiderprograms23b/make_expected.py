@@ -25,7 +25,9 @@ import zlib
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from torch.utils.data import DataLoader, Dataset, SequentialSampler
+from torch.nn.utils.rnn import pack_padded_sequence
+from torch.utils.data import (BatchSampler, DataLoader, Dataset, IterableDataset, SequentialSampler, TensorDataset,
+                              random_split)
 
 F64 = torch.float64
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -338,6 +340,28 @@ def sequential_lr_milestone():
     assert len(texts) == 2 and all(t.startswith("The epoch parameter in `scheduler.step()` was not necessary")
                                    for t in texts), texts
     rec("warnings", 0)  # current 2.x: _update_lr(0), no warning
+    # the same sequence stepped with no optimizer.step at all (the order mistake): under Python's default filter (a
+    # warning shown once per code location) the first scheduler's first step warns the order, once; the second
+    # scheduler's first step after the milestone warns the same from the same line (suppressed); 1.13's step(0) adds
+    # the epoch warning current 2.x does not give (dropped here, asserted)
+    q = nn.Parameter(torch.zeros(2, dtype=F64))
+    opt2 = torch.optim.SGD([q], lr=0.1)
+    seq2 = torch.optim.lr_scheduler.SequentialLR(opt2, [torch.optim.lr_scheduler.LinearLR(opt2, 0.1, total_iters=3),
+                                                        torch.optim.lr_scheduler.ExponentialLR(opt2, 0.9)], [3])
+    lrs = []
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("default")
+        for epoch in range(5):
+            seq2.step()
+            lrs.append(opt2.param_groups[0]["lr"])
+    texts = [str(c.message) for c in w]
+    epoch_texts = [t for t in texts if t.startswith("The epoch parameter in `scheduler.step()`")]
+    assert len(epoch_texts) == 1, texts
+    order = [t for t in texts if t not in epoch_texts]
+    assert len(order) == 1 and order[0].startswith("Detected call of `lr_scheduler.step()` before"), texts
+    rec("noopt.lr", lrs)
+    rec("noopt.warnings", len(order))
+    message("order", "Warning", order[0])
 
 
 # 11. LBFGS.add_param_group: the constructor refuses several groups (ValueError), but add_param_group (Optimizer's,
@@ -376,9 +400,67 @@ def lbfgs_param_group():
     rec("b", b)
 
 
+# 12. More data-pipeline mistakes: a TensorDataset of inputs and targets of different lengths, random_split lengths
+#     that do not add up, a negative num_workers, batch_size or shuffle beside a batch_sampler, shuffle with an
+#     iterable dataset, an index one past the end, and a batch larger than the data set with drop_last (silent: no batch
+#     at all, an epoch that trains nothing); the fix's split (indices from a seeded generator).
+class Counting(IterableDataset):
+    def __iter__(self):
+        return iter(range(3))
+
+
+def data_pipeline_mistakes():
+    program("data_pipeline_mistakes", 12)
+    x = torch.randn(10, 3, dtype=F64)
+    expect_error("tensor_dataset", lambda: TensorDataset(x, torch.arange(9)))
+    ds = TensorDataset(x, torch.arange(10))
+    expect_error("split", lambda: random_split(ds, [6, 3]))
+    expect_error("workers", lambda: DataLoader(ds, num_workers=-1))
+    bs = BatchSampler(SequentialSampler(ds), 3, False)
+    expect_error("batch_sampler_size", lambda: DataLoader(ds, batch_size=4, batch_sampler=bs))
+    expect_error("batch_sampler_shuffle", lambda: DataLoader(ds, batch_sampler=bs, shuffle=True))
+    expect_error("iterable_shuffle", lambda: DataLoader(Counting(), shuffle=True))
+    expect_error("index", lambda: ds[10])
+    big = DataLoader(ds, batch_size=16, drop_last=True)
+    rec("drop_last.len", len(big))
+    rec("drop_last.batches", len(list(big)))
+    parts = random_split(ds, [7, 3], generator=torch.Generator().manual_seed(5))
+    rec("split.0", parts[0].indices)
+    rec("split.1", parts[1].indices)
+    rec("split.x", parts[1][0][0])
+
+
+# 13. Padding and weights: pack_padded_sequence with unsorted lengths (enforce_sorted), lengths of another batch size, a
+#     zero length; CrossEntropyLoss with a class weight of the wrong length (index and probability targets: PyTorch's
+#     probability path prefixes "cross_entropy: "); Embedding(max_norm=...) renormalizing the rows it looks up in place
+#     during the forward (silent: the weight changes without an optimizer step, values), and the packed LSTM's output.
+def padding_and_weights():
+    program("padding_and_weights", 13)
+    x = torch.randn(6, 4, 3, dtype=F64)  # (seq, batch, feature)
+    expect_error("unsorted", lambda: pack_padded_sequence(x, torch.tensor([2, 5, 6, 1])))
+    expect_error("batch", lambda: pack_padded_sequence(x, torch.tensor([6, 5, 2])))
+    expect_error("zero", lambda: pack_padded_sequence(x, torch.tensor([6, 5, 2, 0])))
+    logits = torch.randn(3, 5, dtype=F64)
+    w4 = torch.ones(4, dtype=F64)
+    expect_error("weight_idx", lambda: F.cross_entropy(logits, torch.tensor([0, 1, 2]), weight=w4))
+    expect_error("weight_prob", lambda: F.cross_entropy(logits, torch.softmax(logits, 1), weight=w4))
+    packed = pack_padded_sequence(x, torch.tensor([2, 5, 6, 1]), enforce_sorted=False)
+    lstm = nn.LSTM(3, 4).double()
+    out, (h, c) = lstm(packed)
+    rec("packed.data", out.data[:5])
+    rec("packed.h", h)
+    emb = nn.Embedding(6, 3, max_norm=1.0).double()
+    w0 = emb.weight.detach().clone()
+    e = emb(torch.tensor([1, 3, 3]))
+    rec("renormed.rows", (emb.weight.detach() != w0).any(1))
+    rec("renormed.weight", emb.weight)
+    e.sum().backward()
+    rec("renormed.grad", emb.weight.grad)
+
+
 for fn in (dataloader_mistakes, cross_entropy_probabilities, embedding_mistakes, mha_batch_first, layernorm_shape,
            shape_mistakes, softmax_wrong_dim, requires_grad_int, clip_nonfinite, sequential_lr_milestone,
-           lbfgs_param_group):
+           lbfgs_param_group, data_pipeline_mistakes, padding_and_weights):
     fn()
 with open(os.path.join(HERE, "expected.txt"), "w") as f:
     f.write("\n".join(OUT) + "\n")
