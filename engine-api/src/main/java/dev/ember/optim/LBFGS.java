@@ -138,7 +138,9 @@ public final class LBFGS extends Optimizer {
 
     /**
      * Refuses a second group, as PyTorch's constructor: {@code LBFGS doesn't support per-parameter options (parameter
-     * groups)}.
+     * groups)}. PyTorch 2.x's {@code add_param_group} accepts it, and each {@code step} then fails with a bare
+     * {@code AssertionError} (or, under {@code python -O}, trains the first group only); Ember refuses the call itself
+     * and changes nothing.
      *
      * @throws IllegalArgumentException always once the optimizer has its group
      */

@@ -9,7 +9,8 @@ import java.util.Map;
  * (the usual warmup then decay: {@code new SequentialLR(opt, List.of(warmup, cosine), List.of(warmupSteps))}). At
  * construction the groups' rates go back to their {@code initial_lr}, the schedulers' own initial steps are undone and
  * the first scheduler's initial step runs again; at a milestone the next scheduler starts from epoch 0 in closed form
- * (PyTorch 2.x's {@code _update_lr(0)}).
+ * (current PyTorch 2.x's {@code _update_lr(0)}, with no warning and no step counted; earlier releases called
+ * {@code step(0)}, the same rates with the epoch argument's deprecation warning).
  */
 public final class SequentialLR extends LRScheduler {
     private final List<LRScheduler> schedulers;
