@@ -164,12 +164,18 @@ class FuzzRound24FixesTest {
         assertEquals(WANT.get("dirty_nograd_nonleaf"), (y.requiresGrad() ? 1 : 0) + " " + (y.isLeaf() ? 1 : 0) + " "
                 + (h.requiresGrad() ? 1 : 0) + " " + h.gradFn().name());
         Tensor c = vec(1, 2, 3);
-        Tensor z = new Dirty().apply(c); // no input requires grad: a view of the input
-        // PyTorch's y._base is c: a view whose storage is c's
+        Tensor z = new Dirty().apply(c); // no input requires grad: PyTorch 2.x gives the modified input back as is
+        // the third flag is PyTorch's y._base is c (Ember: a view of c's storage); the input itself is no view
         assertEquals(WANT.get("dirty_no_grad_input"), (z == c ? 1 : 0) + " " + (z.isView() ? 1 : 0) + " "
-                + (z.storage() == c.storage() ? 1 : 0) + " " + (z.requiresGrad() ? 1 : 0) + " " + vals(c));
-        RuntimeException e = assertThrows(RuntimeException.class, z::detach_);
-        assertEquals(WANT.get("dirty_no_grad_input_detach_"), e.getMessage().split("\n")[0]);
+                + (z.isView() && z.storage() == c.storage() ? 1 : 0) + " " + (z.requiresGrad() ? 1 : 0) + " " + vals(c));
+        String detached; // not a view: detach_ runs, as 2.x's
+        try {
+            z.detach_();
+            detached = "runs";
+        } catch (RuntimeException e) {
+            detached = e.getMessage().split("\n")[0];
+        }
+        assertEquals(WANT.get("dirty_no_grad_input_detach_"), detached);
         try (GradMode off = Ember.noGrad()) {
             y = new Same().apply(x);
         }
