@@ -60,6 +60,14 @@ try:
 except RuntimeError as e:
     out('refuse_no_grad', str(e).split('\n')[0])
 out('refuse_no_grad_x', vals(x.grad))
+# a non-leaf input before the refused one: PyTorch has retained it when it refuses (Ember refuses first, changing
+# nothing: FuzzRound24FixesTest states the difference)
+h = x * 2
+try:
+    (h * c).sum().backward(inputs=[h, c])
+except RuntimeError as e:
+    out('refuse_second', str(e).split('\n')[0])
+out('refuse_second_h_retains', int(h.retains_grad))
 out('refuse_empty', '`inputs` argument to `backward()` cannot be empty.')
 
 

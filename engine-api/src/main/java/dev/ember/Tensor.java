@@ -1559,13 +1559,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Makes a non-leaf keep its gradient in {@link #grad()} after backward. No effect on leaves. */
     public void retainGrad() {
-        // PyTorch's requires_grad and is_leaf read the fields: a view whose history cannot be regenerated is a leaf here
-        boolean requires = requiresGrad || gradFn != null
-                || (differentiableView && viewBase.requiresGrad() && !lease().inference);
-        if (!requires) {
-            throw new IllegalStateException("can't retain_grad on Tensor that has requires_grad=False");
-        }
-        FuncCaptures.checkRetainGrad();
+        checkRetainGrad();
         if (gradFn == null) {
             return; // a leaf, as PyTorch's is_leaf reads the field (a view whose history would be regenerated included)
         }
@@ -1728,6 +1722,17 @@ public final class Tensor implements AutoCloseable {
             return ViewOps.cloneContiguous(g);
         }
         return Creation.emptyStrided(shape, layout.strides(), g.dtype, g.device).copy_(g);
+    }
+
+    /** {@link #retainGrad}'s refusals, changing nothing: PyTorch's {@code retain_grad} checks. */
+    void checkRetainGrad() {
+        // PyTorch's requires_grad and is_leaf read the fields: a view whose history cannot be regenerated is a leaf here
+        boolean requires = requiresGrad || gradFn != null
+                || (differentiableView && viewBase.requiresGrad() && !lease().inference);
+        if (!requires) {
+            throw new IllegalStateException("can't retain_grad on Tensor that has requires_grad=False");
+        }
+        FuncCaptures.checkRetainGrad();
     }
 
     void retainGradFrom(Tensor g) {

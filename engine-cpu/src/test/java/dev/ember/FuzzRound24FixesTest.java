@@ -7,7 +7,9 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
@@ -103,6 +105,26 @@ class FuzzRound24FixesTest {
         e = assertThrows(RuntimeException.class, () -> loss.backward(null, true, false, List.of()));
         assertEquals(WANT.get("refuse_empty"), e.getMessage());
         assertEquals("none", vals(x.grad()));
+    }
+
+    /**
+     * Review of round 24: backward(inputs=[h, c]) with c not requiring grad gives PyTorch's refusal, and, by Ember's rule
+     * that a refusal changes nothing, before h is retained (PyTorch has retained h by then: refuse_second_h_retains 1);
+     * Ember retained h first.
+     */
+    @Test
+    void backwardWithInputsRefusesBeforeRetainingAnyInput() {
+        Tensor x = vec(1, 2, 3).requiresGrad_(true);
+        Tensor c = vec(1, 2, 3);
+        Tensor h = x.mul(2L);
+        Tensor loss = h.mul(c).sum();
+        RuntimeException e = assertThrows(RuntimeException.class, () -> loss.backward(null, true, false, List.of(h, c)));
+        assertEquals(WANT.get("refuse_second"), e.getMessage());
+        assertEquals("1", WANT.get("refuse_second_h_retains")); // PyTorch's partial change, which Ember does not make
+        assertFalse(h.retainsGrad());
+        loss.backward();
+        assertNull(h.grad(), "h was not retained, so a later backward leaves its grad unset");
+        assertEquals("2.0,4.0,6.0", vals(x.grad())); // d(sum(2x * c))/dx = 2c
     }
 
     /** {@code Dirty}: a.mul_(2), marked dirty. */
