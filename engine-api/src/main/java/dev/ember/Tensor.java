@@ -37,9 +37,6 @@ import java.util.function.Function;
 public final class Tensor implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.ember");
     private static volatile boolean warnedNonLeafGrad;
-    /** PyTorch's warnings for {@code torch.tensor(sourceTensor)} and a meshgrid without indexing, logged once. */
-    private static volatile boolean warnedCopyConstruct;
-    private static volatile boolean warnedMeshgridIndexing;
     /** {@link #lease}, for {@link #close()}'s atomic take. */
     private static final java.lang.invoke.VarHandle LEASE;
 
@@ -209,11 +206,8 @@ public final class Tensor implements AutoCloseable {
      * mistake), once a process (Python's default filter shows it once for its place in the code), in PyTorch's words.
      */
     private static void warnCopyConstruct(Object data) {
-        if (data instanceof Tensor && !warnedCopyConstruct) {
-            warnedCopyConstruct = true;
-            LOG.log(System.Logger.Level.WARNING, "To copy construct from a tensor, it is recommended to use "
-                    + "sourceTensor.detach().clone() or sourceTensor.detach().clone().requires_grad_(True), rather than "
-                    + "torch.tensor(sourceTensor).");
+        if (data instanceof Tensor) {
+            WarnOnce.warn(WarnOnce.COPY_CONSTRUCT);
         }
     }
 
@@ -6923,11 +6917,7 @@ public final class Tensor implements AutoCloseable {
      */
     public static List<Tensor> meshgrid(List<Tensor> tensors) {
         Args.require(tensors, "meshgrid", "tensors", 1, "tuple of Tensors");
-        if (!warnedMeshgridIndexing) {
-            warnedMeshgridIndexing = true;
-            LOG.log(System.Logger.Level.WARNING, "torch.meshgrid: in an upcoming release, it will be required to pass the "
-                    + "indexing argument.");
-        }
+        WarnOnce.warn(WarnOnce.MESHGRID_INDEXING);
         return TensorTuple.of(ShapeOps.meshgrid(tensors, "ij"));
     }
 
