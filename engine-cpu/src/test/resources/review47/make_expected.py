@@ -31,3 +31,13 @@ for name, dt in (('c128', torch.complex128), ('c64', torch.complex64)):
         opt.step()
         out('adagrad_%s_p%d' % (name, k + 1), p)
         out('adagrad_%s_sum%d' % (name, k + 1), opt.state[p]['sum'])
+
+# A parameter group whose params list is empty is a group without parameters (add_param_group has no emptiness
+# check; only the constructor's whole list must be non-empty): the number of groups, then the first group's
+# parameters after one step (lr 0.1, gradient 1).
+w = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+opt = torch.optim.SGD([{'params': [w]}, {'params': []}], lr=0.1)
+w.grad = torch.ones(2, dtype=torch.float64)
+opt.step()
+out('withgroups_empty_group_count', torch.tensor([float(len(opt.param_groups)), float(len(opt.param_groups[1]['params']))]))
+out('withgroups_empty_group_w', w)

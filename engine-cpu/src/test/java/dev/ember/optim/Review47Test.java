@@ -44,7 +44,8 @@ class Review47Test {
     private static void assertValues(String label, Tensor t, double tol) {
         double[] want = WANT.get(label);
         assertNotNull(want, label);
-        double[] got = t.detach().viewAsReal().toDouble().contiguous().reshape(-1).toDoubleArray();
+        Tensor r = t.detach().isComplex() ? t.detach().viewAsReal() : t.detach();
+        double[] got = r.toDouble().contiguous().reshape(-1).toDoubleArray();
         assertArrayEquals(want, got, tol, label);
     }
 
@@ -75,5 +76,21 @@ class Review47Test {
                 assertValues("adagrad_" + name + "_sum" + (k + 1), opt.state.get(p).tensor("sum"), tol);
             }
         }
+    }
+
+    /**
+     * {@link Optimizer#withGroups}: a group whose params list is empty is a group without parameters, as PyTorch's
+     * add_param_group takes it (its Javadoc had listed an empty list among the refusals).
+     */
+    @Test
+    void withGroupsTakesAGroupWithoutParameters() {
+        Tensor w = Tensor.tensor(new double[] {1, 2}, DType.FLOAT64).requiresGrad_(true);
+        Optimizer opt = Optimizer.withGroups(List.of(Map.of("params", List.of(w)), Map.of("params", List.of())),
+                ps -> new SGD(ps, 0.1));
+        assertValues("withgroups_empty_group_count", Tensor.tensor(new double[] {opt.paramGroups().size(),
+            opt.paramGroups().get(1).params().size()}, DType.FLOAT64), 0);
+        w.setGrad(Tensor.ones(DType.FLOAT64, 2));
+        opt.step();
+        assertValues("withgroups_empty_group_w", w, 0);
     }
 }
