@@ -30,6 +30,8 @@
 # - 1.13's ReshapeAliasBackward0 is written as 2.x's ViewBackward0 (2.x's reshape of a viewable tensor is a view).
 # - backward(inputs=[...]) runs as 1.13's and 2.x's THPEngine_run_backward (inputs retain_grad()'d, so a non-leaf
 #   input keeps retaining afterwards; their nodes run; only paths to them run).
+# - Dirty on an input that does not require grad gives the input back as is (2.0's pytorch PR 91214); 1.13 gives a
+#   view of it. Emulated in dirty_apply.
 # Not generated: Dirty on a view (Ember documents marking a view dirty while recording as unsupported), grad_fn hooks
 # on leaves (None in Python), in-place changes to the gradient inside hooks (whether two tensors share one gradient
 # buffer is an implementation detail).
@@ -138,6 +140,16 @@ class Dirty(torch.autograd.Function):
         return g * 2
 
 
+def dirty_apply(x):
+    y = Dirty.apply(x)
+    if torch.__version__ < '2' and not x.requires_grad:
+        # 2.x, not 1.13: a modified (marked dirty) input that does not require grad comes back as is (custom_function.cpp's
+        # set_history, pytorch PR 91214 "Return input as-is if marked dirty even when requires_grad=False", in 2.0);
+        # 1.13 returns a view of it (_view_as_self_with_no_grad). Emulated: the output is the input itself.
+        return x
+    return y
+
+
 class Pair(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x):
@@ -190,7 +202,7 @@ UNARY = {
     'sum': lambda x: x.sum(), 'mean': lambda x: x.mean(), 't': lambda x: x.t(), 'sel': lambda x: x[0],
     'view': lambda x: x.view(-1), 'expand': lambda x: x.expand(2, 3), 'clone': lambda x: x.clone(),
     'detach': lambda x: x.detach(), 'imul': lambda x: x.mul_(2),
-    'Cube': lambda x: Cube.apply(x), 'Dirty': lambda x: Dirty.apply(x), 'Pair': lambda x: Pair.apply(x),
+    'Cube': lambda x: Cube.apply(x), 'Dirty': lambda x: dirty_apply(x), 'Pair': lambda x: Pair.apply(x),
     'Once': lambda x: Once.apply(x),
 }
 BINARY = {'add': lambda a, b: a + b, 'mul': lambda a, b: a * b, 'matmul': lambda a, b: a @ b,

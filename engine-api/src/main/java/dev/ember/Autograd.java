@@ -245,8 +245,8 @@ public final class Autograd {
      * @param inputs the tensors whose gradients are accumulated, or null for every leaf the graph reaches
      * @throws IllegalArgumentException for an empty {@code inputs} (PyTorch's message)
      * @throws IllegalStateException for an input that does not require grad ({@code can't retain_grad on Tensor that
-     *     has requires_grad=False}, PyTorch's message, as it retains before it checks); otherwise as
-     *     {@link #backward(List, List, boolean, boolean)}
+     *     has requires_grad=False}, PyTorch's message, as it retains before it checks), before any input is retained
+     *     (PyTorch keeps the inputs before it retained); otherwise as {@link #backward(List, List, boolean, boolean)}
      */
     public static void backward(List<Tensor> tensors, List<Tensor> gradTensors, boolean retainGraph, boolean createGraph,
                                 List<Tensor> inputs) {
@@ -262,9 +262,14 @@ public final class Autograd {
         // PyTorch's order: the gradients made, the roots checked, then each input retained and checked
         List<Tensor> grads = makeGrads(tensors, gradTensors, createGraph);
         Engine.checkRoots(tensors);
+        for (Tensor t : inputs) {
+            // PyTorch retains input by input and refuses at the first that does not require grad, keeping the earlier
+            // ones retained; Ember refuses (with that message) before any is retained, changing nothing
+            t.checkRetainGrad();
+        }
         Map<Node, Tensor[]> captures = new IdentityHashMap<>();
         for (Tensor t : inputs) {
-            t.retainGrad(); // a leaf: nothing; one that does not require grad: PyTorch's refusal
+            t.retainGrad(); // a leaf: nothing
             Node fn = t.gradNode();
             Node target = fn != null ? fn : t.gradAccumulator();
             captures.putIfAbsent(target, new Tensor[target.numOutputs]);

@@ -38,9 +38,10 @@ import java.util.function.Function;
  * graph, unless the function is {@linkplain #onceDifferentiable() once differentiable}. An input returned unchanged comes
  * back as a new view of it; an input modified in place must be {@linkplain Context#markDirty marked dirty} and returned,
  * and then carries the function's history (marking it dirty counts one more version, as PyTorch's). When nothing is
- * recorded (grad mode off, or no input requires grad) an input given back, modified or not, comes back as a view of it,
- * or as a detached alias where it requires grad, as PyTorch's {@code _wrap_outputs}; so does one marked
- * non-differentiable that requires grad. Saved tensors are checked for in-place changes as every saved tensor is.
+ * recorded (grad mode off, or no input requires grad) an input given back comes back as a detached alias of it where it
+ * requires grad, modified or not, as PyTorch's {@code _wrap_outputs}; so does one marked non-differentiable that
+ * requires grad. One that does not require grad comes back as a view of it, or as itself where it was marked dirty
+ * (PyTorch 2.x returns a modified input as is; 1.13 gave a view). Saved tensors are checked for in-place changes as every saved tensor is.
  *
  * <p>Under the function transforms ({@link Func}: vmap, grad, vjp, jvp, jacrev, jacfwd, hessian, linearize), as in 2.x,
  * only the {@link SetupContextFunction} form runs: {@link #apply} of a function whose {@code forward} takes the context
@@ -160,13 +161,9 @@ public abstract class AutogradFunction {
                 // mode off, or marked non-differentiable) and requires grad comes back as a detached alias of it,
                 // modified in place or not, so the input keeps its own requires_grad and history
                 outs[i] = o.detach();
-            } else if (dirty && !records) {
-                // nothing recorded (no input requires grad, or grad mode off): PyTorch returns every input given back,
-                // modified in place or not, as a view of it (_view_as_self_with_no_grad), as the branch below
-                Tensor v = ViewOps.makeView(o, o.shape, o.layout.strides(), o.layout.offset());
-                v.noGradView = false;
-                outs[i] = v;
             } else if (dirty) {
+                // a modified input that does not require grad comes back as itself when nothing is recorded, as PyTorch
+                // 2.x's set_history (is_input && !is_modified takes the view; pytorch PR 91214, in 2.0: 1.13 gave a view)
                 if (differentiable[i]) {
                     if (o.isLeaf() && o.requiresGrad) {
                         throw new IllegalStateException("a leaf Variable that requires grad has been used in an in-place "

@@ -37,9 +37,6 @@ import java.util.function.Function;
 public final class Tensor implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.ember");
     private static volatile boolean warnedNonLeafGrad;
-    /** PyTorch's warnings for {@code torch.tensor(sourceTensor)} and a meshgrid without indexing, logged once. */
-    private static volatile boolean warnedCopyConstruct;
-    private static volatile boolean warnedMeshgridIndexing;
     /** {@link #lease}, for {@link #close()}'s atomic take. */
     private static final java.lang.invoke.VarHandle LEASE;
 
@@ -209,11 +206,8 @@ public final class Tensor implements AutoCloseable {
      * mistake), once a process (Python's default filter shows it once for its place in the code), in PyTorch's words.
      */
     private static void warnCopyConstruct(Object data) {
-        if (data instanceof Tensor && !warnedCopyConstruct) {
-            warnedCopyConstruct = true;
-            LOG.log(System.Logger.Level.WARNING, "To copy construct from a tensor, it is recommended to use "
-                    + "sourceTensor.detach().clone() or sourceTensor.detach().clone().requires_grad_(True), rather than "
-                    + "torch.tensor(sourceTensor).");
+        if (data instanceof Tensor) {
+            WarnOnce.warn(WarnOnce.COPY_CONSTRUCT);
         }
     }
 
@@ -1559,13 +1553,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Makes a non-leaf keep its gradient in {@link #grad()} after backward. No effect on leaves. */
     public void retainGrad() {
-        // PyTorch's requires_grad and is_leaf read the fields: a view whose history cannot be regenerated is a leaf here
-        boolean requires = requiresGrad || gradFn != null
-                || (differentiableView && viewBase.requiresGrad() && !lease().inference);
-        if (!requires) {
-            throw new IllegalStateException("can't retain_grad on Tensor that has requires_grad=False");
-        }
-        FuncCaptures.checkRetainGrad();
+        checkRetainGrad();
         if (gradFn == null) {
             return; // a leaf, as PyTorch's is_leaf reads the field (a view whose history would be regenerated included)
         }
@@ -1728,6 +1716,17 @@ public final class Tensor implements AutoCloseable {
             return ViewOps.cloneContiguous(g);
         }
         return Creation.emptyStrided(shape, layout.strides(), g.dtype, g.device).copy_(g);
+    }
+
+    /** {@link #retainGrad}'s refusals, changing nothing: PyTorch's {@code retain_grad} checks. */
+    void checkRetainGrad() {
+        // PyTorch's requires_grad and is_leaf read the fields: a view whose history cannot be regenerated is a leaf here
+        boolean requires = requiresGrad || gradFn != null
+                || (differentiableView && viewBase.requiresGrad() && !lease().inference);
+        if (!requires) {
+            throw new IllegalStateException("can't retain_grad on Tensor that has requires_grad=False");
+        }
+        FuncCaptures.checkRetainGrad();
     }
 
     void retainGradFrom(Tensor g) {
@@ -6918,11 +6917,7 @@ public final class Tensor implements AutoCloseable {
      */
     public static List<Tensor> meshgrid(List<Tensor> tensors) {
         Args.require(tensors, "meshgrid", "tensors", 1, "tuple of Tensors");
-        if (!warnedMeshgridIndexing) {
-            warnedMeshgridIndexing = true;
-            LOG.log(System.Logger.Level.WARNING, "torch.meshgrid: in an upcoming release, it will be required to pass the "
-                    + "indexing argument.");
-        }
+        WarnOnce.warn(WarnOnce.MESHGRID_INDEXING);
         return TensorTuple.of(ShapeOps.meshgrid(tensors, "ij"));
     }
 

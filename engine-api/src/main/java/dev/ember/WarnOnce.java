@@ -42,6 +42,14 @@ final class WarnOnce {
             + "future PyTorch release.\nNote that torch.linalg.lu_solve has its arguments reversed.\nX = torch.lu_solve(B, "
             + "LU, pivots)\nshould be replaced with\nX = torch.linalg.lu_solve(LU, pivots, B)";
 
+    /** 2.x's UserWarning for {@code torch.tensor(sourceTensor)} (torch/csrc/utils/tensor_new.cpp). */
+    static final String COPY_CONSTRUCT = "To copy construct from a tensor, it is recommended to use "
+            + "sourceTensor.detach().clone() or sourceTensor.detach().clone().requires_grad_(True), rather than "
+            + "torch.tensor(sourceTensor).";
+    /** 2.x's warning for {@code torch.meshgrid} without {@code indexing} (ATen's TensorShape.cpp meshgrid). */
+    static final String MESHGRID_INDEXING = "torch.meshgrid: in an upcoming release, it will be required to pass the "
+            + "indexing argument.";
+
     private WarnOnce() {
     }
 

@@ -18,7 +18,8 @@ import java.util.TreeMap;
  *
  * <p>Found by this round and fixed (session 47; FuzzRound24FixesTest holds the regressions): Ember had no
  * {@code backward(inputs=...)}; a custom Function returned an input given back without recording as the input itself
- * (PyTorch: a detached alias where it requires grad, a view of it where it does not); {@code mark_dirty} did not count
+ * (PyTorch: a detached alias where it requires grad, a view of it where it does not, the input itself where it was
+ * modified: 2.0's as-is rule, which the generator emulates on 1.13); {@code mark_dirty} did not count
  * the extra version PyTorch's {@code _mark_dirty} counts, nor reset the dirty input's {@code .grad}; a once-differentiable backward's error node hung off the
  * graph's tensors, so {@code autograd.grad} and {@code backward(inputs=...)} reached it where PyTorch's (on fake
  * leaves) is never reached; a node's post-hooks did not see the gradient a custom Function returned for an input that

@@ -16,7 +16,7 @@ import java.util.Map;
  * Options: {@code lr} (default 0.01), {@code lr_decay} (0), {@code eps} (1e-10), {@code weight_decay} (0),
  * {@code initial_accumulator_value} (0); state: {@code step}, {@code sum}, made for every parameter of the constructor's
  * groups (its own, or {@link Optimizer#withGroups}'s), {@code sum} filled with the constructor's
- * {@code initial_accumulator_value}, as PyTorch 2.x's constructor does; a group added later with
+ * {@code initial_accumulator_value} (both parts of a complex parameter's), as PyTorch 2.x's constructor does; a group added later with
  * {@link #addParamGroup} gets no state, as in PyTorch, and a step over its parameters fails with {@code KeyError: 'sum'}
  * (before anything changes).
  */
@@ -78,7 +78,10 @@ public final class Adagrad extends Optimizer {
         for (Tensor p : group.params()) {
             if (!state.containsKey(p)) {
                 ParamState s = new ParamState();
-                s.put("sum", p.detach().fullLike(initial));
+                // a complex parameter's sum starts at complex(initial, initial), as 2.x's __init__ (both parts of the
+                // real view start at the value)
+                s.put("sum", p.isComplex() ? p.detach().zerosLike().add(dev.ember.Complex.of(initial, initial))
+                        : p.detach().fullLike(initial));
                 state.put(p, s);
             }
         }

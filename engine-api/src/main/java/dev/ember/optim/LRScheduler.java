@@ -33,7 +33,8 @@ import java.util.function.DoubleSupplier;
 public abstract class LRScheduler {
     private static final System.Logger LOG = System.getLogger("dev.ember");
     /** PyTorch's UserWarning shows once (its one place in the code under Python's default filter): once a process. */
-    private static volatile boolean warnedStepOrder;
+    private static final java.util.concurrent.atomic.AtomicBoolean WARNED_STEP_ORDER =
+            new java.util.concurrent.atomic.AtomicBoolean();
     /** The learning rates a scheduler reads and writes: an optimizer's groups, or one getter/setter pair. */
     private final Target target;
     /** The optimizer, or null for the getter/setter form of {@link StepLR}. */
@@ -318,8 +319,8 @@ public abstract class LRScheduler {
         long savedCount = stepCount;
         // PyTorch's check for the pre-1.1 order: the first step after the initial one, with no optimizer step since the
         // scheduler was created
-        if (savedCount == 1 && optimizer != null && optimizer.stepTracked && !optimizer.stepCalled && !warnedStepOrder) {
-            warnedStepOrder = true;
+        if (savedCount == 1 && optimizer != null && optimizer.stepTracked && !optimizer.stepCalled
+                && WARNED_STEP_ORDER.compareAndSet(false, true)) { // one thread wins: logged once however they race
             LOG.log(System.Logger.Level.WARNING, "Detected call of `lr_scheduler.step()` before `optimizer.step()`. In "
                     + "PyTorch 1.1.0 and later, you should call them in the opposite order: `optimizer.step()` before "
                     + "`lr_scheduler.step()`.  Failure to do this will result in PyTorch skipping the first value of the "

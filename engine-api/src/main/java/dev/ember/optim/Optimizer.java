@@ -305,12 +305,15 @@ public abstract class Optimizer {
      *
      * @param <O> the optimizer's class
      * @return the optimizer {@code constructor} made
-     * @throws IllegalArgumentException with PyTorch's messages, in its order: the constructor's options first, then
-     *     group by group a null list or an empty one ("optimizer got an empty parameter list"), an element that is not a
-     *     map ("param_group must be a dict, but got &lt;class 'NoneType'&gt;"), a map without params
-     *     ({@code KeyError: 'params'}), and what {@link #addParamGroup} refuses (a parameter in two groups: "some
-     *     parameters appear in more than one parameter group"); or a {@code constructor} that does not return a new
-     *     optimizer of Ember's
+     * @throws IllegalArgumentException with PyTorch's messages, in its order: the constructor's options first, then a
+     *     null or empty {@code groups} (the constructor's own refusal of no parameters: "optimizer got an empty parameter
+     *     list"), then group by group a null first element (PyTorch reads a list whose first element is no dict as a
+     *     list of parameters: "optimizer can only optimize Tensors, but one of the params is null"), a later element
+     *     that is not a map ("param_group must be a dict, but got &lt;class 'NoneType'&gt;"), a map without params
+     *     ({@code KeyError: 'params'}), params that are a set or neither a tensor nor a list, and what
+     *     {@link #addParamGroup} refuses (a parameter in two groups: "some parameters appear in more than one parameter
+     *     group"); or a {@code constructor} that does not return a new optimizer of Ember's. A group whose params list
+     *     is empty is a group without parameters, as in PyTorch.
      */
     public static <O extends Optimizer> O withGroups(List<? extends Map<String, ?>> groups,
                                                      java.util.function.Function<List<Tensor>, O> constructor) {
