@@ -684,6 +684,33 @@ final class LinalgOps {
         });
     }
 
+    /**
+     * baddbmm's values by the backend's own loop where it has one ({@link dev.ember.backend.Backend#hasBaddbmmLoop}:
+     * PyTorch's CPU baddbmm rounds {@code r * beta + alpha * acc} per element below {@code K * M * N = 400}, not as
+     * {@code beta * self + alpha * bmm}), or null: then the composition, which also raises bmm's errors. Real floating
+     * batches of equal type and matching sizes, a non-empty result and inner dimension, outside op interception.
+     */
+    private static Tensor baddbmmLoop(Tensor self, Tensor batch1, Tensor batch2, double beta, double alpha) {
+        if (OpInterception.active() || batch1.dim() != 3 || batch2.dim() != 3 || batch1.dtype != batch2.dtype
+                || !batch1.dtype.isFloatingPoint() || batch1.dtype.isComplex()
+                || batch2.shape[0] != batch1.shape[0] || batch2.shape[1] != batch1.shape[2]) {
+            return null;
+        }
+        int bs = batch1.shape[0];
+        int m = batch1.shape[1];
+        int k = batch1.shape[2];
+        int n = batch2.shape[2];
+        if (bs == 0 || m == 0 || k == 0 || n == 0 || !batch1.backend.hasBaddbmmLoop(batch1.dtype, m, k, n)) {
+            return null;
+        }
+        Tensor s = self.detach().expand(bs, m, n);
+        Tensor out = Creation.empty(new int[] {bs, m, n}, batch1.dtype, batch1.device);
+        Layout lo = new Layout(new int[] {bs, m, n}, new int[] {m * n, n, 1}, 0);
+        batch1.backend.baddbmm(batch1.storage(), batch1.layout, batch2.storage(), batch2.layout, s.storage(), s.layout,
+                beta, alpha, out.storage(), lo);
+        return out;
+    }
+
     /** {@code beta * self + alpha * batch1 @ batch2} per batch, as {@code torch.baddbmm}: one {@code BaddbmmBackward0}. */
     static Tensor baddbmm(Tensor self, Tensor batch1, Tensor batch2, double beta, double alpha) {
         if (Autocast.on()) return Autocast.apply("baddbmm", t -> baddbmm(t[0], t[1], t[2], beta, alpha),
@@ -700,7 +727,10 @@ final class LinalgOps {
                 (long) batch1.shape[0] * batch1.shape[1] * batch2.shape[2], beta);
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
-            out = combine(self, bmm(batch1, batch2), beta, alpha);
+            out = baddbmmLoop(self, batch1, batch2, beta, alpha);
+            if (out == null) {
+                out = combine(self, bmm(batch1, batch2), beta, alpha);
+            }
         }
         return ArithmeticOps.record(out, "BaddbmmBackward0", new Tensor[] {self, batch1, batch2}, node -> {
             SavedTensor s2 = node.needsInputGrad(1) ? node.save(batch2) : null;

@@ -253,6 +253,31 @@ public interface Backend {
     }
 
     /**
+     * Whether {@link #baddbmm} serves a batch of {@code [m, k] @ [k, n]} products of {@code dtype}: false by default
+     * (the caller composes {@code beta * self + alpha * bmm}); the CPU backend serves the real floating types where
+     * {@code k * m * n} is under 400, as PyTorch's CPU baddbmm runs them through its own loop.
+     */
+    default boolean hasBaddbmmLoop(DType dtype, int m, int k, int n) {
+        return false;
+    }
+
+    /**
+     * {@code torch.baddbmm}'s values by this backend's own loop, where {@link #hasBaddbmmLoop} says so: {@code dst[b]
+     * = beta * self[b] + alpha * a[b] @ b[b]} with {@link #matmul}'s layouts for a, b and dst ({@code self}'s layout
+     * has dst's shape and may have stride 0). PyTorch's {@code baddbmm_cpu_kernel} rounds each element as {@code r *
+     * beta + alpha * acc} in the accumulator type (float for float32 and the half types, double for float64; beta and
+     * alpha converted to it; acc the sum of rounded products in k order; no fused multiply-add), or as {@code alpha *
+     * acc} where the converted beta is 0 (self's NaN and infinities ignored), and converts the result once: not the
+     * composition {@code beta * self + alpha * bmm}.
+     *
+     * @throws UnsupportedOperationException where {@link #hasBaddbmmLoop} is false
+     */
+    default void baddbmm(Storage a, Layout aLayout, Storage b, Layout bLayout, Storage self, Layout selfLayout,
+            double beta, double alpha, Storage dst, Layout dstLayout) {
+        throw new UnsupportedOperationException("baddbmm has no loop of its own on this backend");
+    }
+
+    /**
      * The elements of a weight {@code W [n, k]} of {@code dtype} packed by {@link #packLinearWeight} for products
      * with {@code rows}-row inputs ({@link #linearPacked}), or 0 where this backend has no such path (the caller then
      * runs the unpacked product). A weight packed once serves many products: an RNN's {@code W_hh} at every step.

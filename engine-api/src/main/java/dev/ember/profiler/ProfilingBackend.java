@@ -427,6 +427,30 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public boolean hasBaddbmmLoop(DType dtype, int m, int k, int n) {
+        return delegate.hasBaddbmmLoop(dtype, m, k, n);
+    }
+
+    @Override
+    public void baddbmm(Storage a, Layout aLayout, Storage b, Layout bLayout, Storage self, Layout selfLayout,
+            double beta, double alpha, Storage dst, Layout dstLayout) {
+        Profiler profiler = Profiler.current();
+        if (profiler == null) {
+            delegate.baddbmm(a, aLayout, b, bLayout, self, selfLayout, beta, alpha, dst, dstLayout);
+            return;
+        }
+        Profiler.Range kernelRange = profiler.enterKernel(KernelNames.matmul(dstLayout), this,
+                new Object[] {a, aLayout, b, bLayout, self, selfLayout, dst, dstLayout});
+        try {
+            delegate.baddbmm(a, aLayout, b, bLayout, self, selfLayout, beta, alpha, dst, dstLayout);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
+        }
+        profiler.exitKernel(kernelRange);
+    }
+
+    @Override
     public long linearPackedLength(DType dtype, int n, int k, int rows) {
         return delegate.linearPackedLength(dtype, n, k, rows);
     }

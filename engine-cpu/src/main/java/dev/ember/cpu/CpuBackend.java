@@ -237,6 +237,24 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public boolean hasBaddbmmLoop(DType dtype, int m, int k, int n) {
+        return (dtype == DType.FLOAT32 || dtype == DType.FLOAT64 || HalfLoops.isHalf(dtype))
+                && Gemm.smallBaddbmm(m, k, n);
+    }
+
+    @Override
+    public void baddbmm(Storage a, Layout aLayout, Storage b, Layout bLayout, Storage self, Layout selfLayout,
+            double beta, double alpha, Storage dst, Layout dstLayout) {
+        if (!hasBaddbmmLoop(a.dtype(), aLayout.size(1), aLayout.size(2), bLayout.size(2))) {
+            throw new UnsupportedOperationException("baddbmm has no loop of its own for these sizes");
+        }
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            Gemm.baddbmm(w.in(cpu(a)), aLayout, w.in(cpu(b)), bLayout, w.in(cpu(self)), selfLayout, beta, alpha,
+                    w.out(cpu(dst), dstLayout), dstLayout);
+        }
+    }
+
+    @Override
     public long linearPackedLength(DType dtype, int n, int k, int rows) {
         return dtype == DType.FLOAT32 && rows > 0 ? PanelGemm.packedLength(n, k, rows) : 0;
     }

@@ -173,6 +173,65 @@ final class Gemm {
         }
     }
 
+    /** Whether {@link #baddbmm} takes a batch of {@code [m, k] @ [k, n]} products: under {@link #BMM_SMALL}. */
+    static boolean smallBaddbmm(int m, int k, int n) {
+        return (long) k * m * n < BMM_SMALL;
+    }
+
+    /**
+     * {@code torch.baddbmm}'s values for a batch under {@link #BMM_SMALL}, float32 or float64 (the half types come
+     * widened), as ATen's {@code baddbmm_cpu_kernel}: per element an accumulator of the type starting at 0 to which the
+     * rounded products are added in k order, then {@code r * beta + alpha * acc} (three roundings, no fused
+     * multiply-add), or {@code alpha * acc} where beta converted to the type is 0 (self is not read: its NaN and
+     * infinities do not reach the result), with beta and alpha converted to the type first. Self is read through its
+     * own layout (stride 0 where it broadcasts); dst may be another storage. Checked bit for bit by
+     * BaddbmmSmallBitsTest.
+     */
+    static void baddbmm(CpuStorage a, Layout la, CpuStorage b, Layout lb, CpuStorage self, Layout ls,
+            double beta, double alpha, CpuStorage c, Layout lc) {
+        int batch = la.size(0);
+        int m = la.size(1);
+        int k = la.size(2);
+        int n = lb.size(2);
+        boolean f32 = a.dtype == DType.FLOAT32;
+        float betaF = (float) beta;
+        float alphaF = (float) alpha;
+        boolean readSelf = f32 ? betaF != 0 : beta != 0;
+        for (int bi = 0; bi < batch; bi++) {
+            int ao = la.offset() + bi * la.stride(0);
+            int bo = lb.offset() + bi * lb.stride(0);
+            int co = lc.offset() + bi * lc.stride(0);
+            int so = ls.offset() + bi * ls.stride(0);
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    int ai = ao + i * la.stride(1);
+                    int bj = bo + j * lb.stride(2);
+                    int ci = co + i * lc.stride(1) + j * lc.stride(2);
+                    int si = so + i * ls.stride(1) + j * ls.stride(2);
+                    if (f32) {
+                        float[] x = (float[]) a.array;
+                        float[] y = (float[]) b.array;
+                        float acc = 0;
+                        for (int p = 0; p < k; p++) {
+                            acc += x[ai + p * la.stride(2)] * y[bj + p * lb.stride(1)];
+                        }
+                        ((float[]) c.array)[ci] = readSelf
+                                ? ((float[]) self.array)[si] * betaF + alphaF * acc : alphaF * acc;
+                    } else {
+                        double[] x = (double[]) a.array;
+                        double[] y = (double[]) b.array;
+                        double acc = 0;
+                        for (int p = 0; p < k; p++) {
+                            acc += x[ai + p * la.stride(2)] * y[bj + p * lb.stride(1)];
+                        }
+                        ((double[]) c.array)[ci] = readSelf
+                                ? ((double[]) self.array)[si] * beta + alpha * acc : alpha * acc;
+                    }
+                }
+            }
+        }
+    }
+
     private static void parallelRows(int m, long work, RowRange body) {
         int blocks = (m + 63) / 64;
         if (CpuThreads.threads() < 2 || blocks < 2 || work < (1L << 18)) {
