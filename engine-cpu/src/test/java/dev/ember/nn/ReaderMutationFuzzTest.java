@@ -45,7 +45,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * container, the pickle, the storages, byteorder and version records; seeds written by Ember and by PyTorch 1.13, the
  * committed resources/torchserialization files, the legacy and TorchScript ones included), safetensors ({@link Safetensors#loadBytes}, {@link Safetensors#load}, {@link Safetensors#open}
  * with whole and sliced reads, {@link Safetensors#loadMetadata}), sharded checkpoints ({@link ShardedCheckpoint#load}:
- * the index JSON and each shard) and IDX files ({@link Idx}, plain and gzipped, so {@code GzipInput} too).
+ * the index JSON and each shard), training checkpoints ({@code nn.utils.Checkpoint.load}: the file, and its state
+ * JSON's values replaced by other types and extremes; a refused load must leave the model, optimizer and scheduler as
+ * they were) and IDX files ({@link Idx}, plain and gzipped, so {@code GzipInput} too).
  *
  * <p>Mutations: truncation at every offset, bytes set to 0x00/0xFF/0x7F/0x80 and bits flipped, length and offset
  * fields found by the format (zip headers, the zip64 records, the safetensors header length and JSON numbers, IDX
@@ -958,6 +960,123 @@ class ReaderMutationFuzzTest {
             }
         }
         assertNoFailures();
+    }
+
+    // ------------------------------------------------------------------ training checkpoints (nn.utils.Checkpoint)
+
+    private static final class Training {
+        final Module model = model();
+        final dev.ember.optim.Optimizer optimizer = new dev.ember.optim.Adam(model.parameters(), 0.01);
+        final dev.ember.optim.LRScheduler scheduler = new dev.ember.optim.StepLR(optimizer, 2, 0.5);
+
+        Training(int steps) {
+            for (int i = 0; i < steps; i++) {
+                optimizer.zeroGrad();
+                model.forward(Tensor.arange(0, 8, 1).to(DType.FLOAT32).reshape(2, 4)).sum().backward();
+                optimizer.step();
+                scheduler.step();
+            }
+        }
+
+        String state() {
+            return ReaderMutationFuzzTest.state(model) + optimizer.stateDict() + scheduler.stateDict();
+        }
+    }
+
+    /** The JSON text's scalars (numbers, strings, literals), each replaced by values of other types and extremes. */
+    private static void jsonMutations(String json, Random r, int count, java.util.function.Consumer<String> sink) {
+        Matcher tok = Pattern.compile("-?\\d+(\\.\\d+)?([eE][-+]?\\d+)?|\"(\\\\.|[^\"\\\\])*\"|true|false|null|\\[\\]|\\{\\}")
+                .matcher(json);
+        List<int[]> spans = new ArrayList<>();
+        while (tok.find()) {
+            spans.add(new int[] {tok.start(), tok.end()});
+        }
+        String[] values = {"null", "true", "-1", "0", "1e308", "-1e308", "9223372036854775807", "9223372036854775808",
+            "-9223372036854775808", "2147483648", "1.5", "\"x\"", "\"\"", "[]", "{}", "[1,2]", "{\"a\":1}",
+            "[[]]", "[{}]", "{\"__tensor__\":\"model.0.weight\"}", "{\"__tensor__\":7}", "{\"__tensor__\":\"nope\"}",
+            "{\"__sparse_coo__\":{}}", "{\"__sparse_coo__\":{\"size\":[-1]}}", "NaN"};
+        for (int i = 0; i < count; i++) {
+            int[] sp = spans.get(r.nextInt(spans.size()));
+            String v = values[r.nextInt(values.length)];
+            sink.accept(json.substring(0, sp[0]) + v + json.substring(sp[1]));
+        }
+        for (int[] sp : spans) { // every token deleted (usually breaking the syntax) and duplicated
+            sink.accept(json.substring(0, sp[0]) + json.substring(sp[1]));
+            sink.accept(json.substring(0, sp[1]) + "," + json.substring(sp[0]));
+        }
+    }
+
+    @Test
+    void trainingCheckpoints() throws IOException {
+        Path seedFile = tmp.resolve("train.ckpt");
+        Training written = new Training(3);
+        dev.ember.nn.utils.Checkpoint.save(seedFile, written.model, written.optimizer, written.scheduler, 3);
+        byte[] seed = Files.readAllBytes(seedFile);
+        String initial = new Training(1).state();
+        Reader load = f -> {
+            Training t = new Training(1);
+            try {
+                return dev.ember.nn.utils.Checkpoint.load(f, t.model, t.optimizer, t.scheduler);
+            } catch (IOException | RuntimeException e) {
+                if (!t.state().equals(initial)) {
+                    throw new AssertionError("a refused load changed the model, optimizer or scheduler: " + e, e);
+                }
+                throw e;
+            }
+        };
+        Random r = new Random(SEED + 5);
+        Sink sink = (m, b) -> runBytes("Checkpoint.load", m, b, load);
+        sink.accept("seed", seed);
+        blind(seed, r, 11, 400, 100, sink);
+        Map<String, String> metadata = Safetensors.loadMetadata(seedFile);
+        Map<String, Tensor> tensors = Safetensors.load(seedFile);
+        Path rewritten = tmp.resolve("rewritten.ckpt");
+        List<String> mutants = new ArrayList<>();
+        jsonMutations(metadata.get("ember.checkpoint"), r, 900, mutants::add);
+        for (String json : mutants) {
+            Map<String, String> md = new LinkedHashMap<>(metadata);
+            md.put("ember.checkpoint", json);
+            Safetensors.save(tensors, md, rewritten);
+            sink.accept("state " + (json.length() > 300 ? json.substring(0, 300) + "..." : json),
+                    Files.readAllBytes(rewritten));
+        }
+        assertNoFailures();
+    }
+
+    /**
+     * Regression (found by {@link #trainingCheckpoints}, a 4-byte field of rng_state set to 0xFFFFFFFF): a checkpoint
+     * whose generator state has the right size but is not a valid MT19937 state ({@code left} = 0 here) was refused by
+     * the default generator only after the model had been loaded, so the refused load left the model changed (the
+     * optimizer and scheduler were put back, the model not). Now refused before anything changes, as an IOException
+     * naming the file and PyTorch's "Invalid mt19937 state".
+     */
+    @Test
+    void checkpointWithAnInvalidGeneratorStateIsRefusedBeforeAnythingChanges() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                Ember.defaultGenerator().algorithm() == dev.ember.Generator.Algorithm.MT19937,
+                "only an MT19937 state can be invalid at the right size");
+        Path good = tmp.resolve("good.ckpt");
+        Training written = new Training(3);
+        dev.ember.nn.utils.Checkpoint.save(good, written.model, written.optimizer, written.scheduler, 3);
+        Map<String, Tensor> tensors = new LinkedHashMap<>(Safetensors.load(good));
+        byte[] rng = tensors.get("rng_state").toByteArray().clone();
+        Arrays.fill(rng, 8, 12, (byte) 0); // MT19937's "left" = 0
+        tensors.put("rng_state", Tensor.fromArray(rng, DType.UINT8));
+        Path bad = tmp.resolve("bad.ckpt");
+        Safetensors.save(tensors, Safetensors.loadMetadata(good), bad);
+        Training t = new Training(1);
+        String before = t.state();
+        Tensor generatorBefore = Ember.defaultGenerator().getState();
+        IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                () -> dev.ember.nn.utils.Checkpoint.load(bad, t.model, t.optimizer, t.scheduler));
+        assertTrue(e.getMessage().contains(bad.toString()) && e.getMessage().contains("Invalid mt19937 state"),
+                e.getMessage());
+        org.junit.jupiter.api.Assertions.assertEquals(before, t.state(), "the model, optimizer and scheduler unchanged");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(generatorBefore.toByteArray(),
+                Ember.defaultGenerator().getState().toByteArray(), "the generator unchanged");
+        org.junit.jupiter.api.Assertions.assertEquals(3,
+                dev.ember.nn.utils.Checkpoint.load(good, t.model, t.optimizer, t.scheduler), "the good file loads");
+        org.junit.jupiter.api.Assertions.assertEquals(written.state(), t.state());
     }
 
     // ------------------------------------------------------------------ IDX (MNIST, Fashion-MNIST)
