@@ -47,7 +47,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * with whole and sliced reads, {@link Safetensors#loadMetadata}), sharded checkpoints ({@link ShardedCheckpoint#load}:
  * the index JSON and each shard), training checkpoints ({@code nn.utils.Checkpoint.load}: the file, and its state
  * JSON's values replaced by other types and extremes; a refused load must leave the model, optimizer and scheduler as
- * they were) and IDX files ({@link Idx}, plain and gzipped, so {@code GzipInput} too).
+ * they were) and IDX files ({@link Idx}, plain and gzipped, so {@code GzipInput} too, and MNIST's folder).
  *
  * <p>Mutations: truncation at every offset, bytes set to 0x00/0xFF/0x7F/0x80 and bits flipped, length and offset
  * fields found by the format (zip headers, the zip64 records, the safetensors header length and JSON numbers, IDX
@@ -1080,6 +1080,45 @@ class ReaderMutationFuzzTest {
     }
 
     // ------------------------------------------------------------------ IDX (MNIST, Fashion-MNIST)
+
+    /**
+     * MNIST's folder (torchvision's layout: both split files, plain or gzipped), one file mutated at a time; an accepted
+     * data set must give every sample ({@code get(i)} for each index, and the negative ones).
+     */
+    @Test
+    void mnistFolders() throws IOException {
+        Random r = new Random(SEED + 6);
+        Map<String, byte[]> seeds = new LinkedHashMap<>();
+        seeds.put("train-images-idx3-ubyte", idx(5, 3, 2));
+        seeds.put("train-labels-idx1-ubyte.gz", gzip(idx(5)));
+        Path root = tmp.resolve("mnist");
+        Path raw = root.resolve("MNIST").resolve("raw");
+        Files.createDirectories(raw);
+        Reader load = f -> {
+            dev.ember.data.MNIST m = new dev.ember.data.MNIST(f, true);
+            List<Object> all = new ArrayList<>();
+            for (int i = -m.size(); i < m.size(); i++) {
+                all.addAll(m.get(i));
+            }
+            all.add(m.data());
+            all.add(m.targets());
+            return all;
+        };
+        for (String target : seeds.keySet()) {
+            Sink sink = (m, b) -> {
+                for (Map.Entry<String, byte[]> e : seeds.entrySet()) {
+                    Files.write(raw.resolve(e.getKey()), e.getKey().equals(target) ? b : e.getValue());
+                }
+                run("MNIST folder", target + ": " + m, root, b.length, load);
+            };
+            sink.accept("seed", seeds.get(target));
+            blind(seeds.get(target), r, 2, 250, 60, sink);
+            sink.accept("other count", target.startsWith("train-images") ? idx(4, 3, 2) : gzip(idx(6)));
+            sink.accept("no samples", target.startsWith("train-images") ? idx(0, 3, 2) : gzip(idx(0)));
+        }
+        assertNoFailures();
+    }
+
 
     private static byte[] idx(int... dims) {
         long n = 1;
