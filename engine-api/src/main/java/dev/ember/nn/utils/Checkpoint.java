@@ -240,6 +240,13 @@ public final class Checkpoint {
         if (rng.dtype() != dev.ember.DType.UINT8 || rng.numel() != stateBytes) {
             throw new IOException(file + ": " + RNG + " is not a generator's state (" + stateBytes + " bytes)");
         }
+        // its contents too (an MT19937 state of all zeros, say), on a scratch generator: refused here, before anything
+        // changes, rather than by the default generator after the model is loaded
+        try {
+            new Generator(0, Ember.defaultGenerator().algorithm()).setState(rng);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + ": " + RNG + " is not a valid generator state: " + e.getMessage(), e);
+        }
         Map<String, Tensor> modelState = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
             if (!e.getKey().startsWith("model.")) {
