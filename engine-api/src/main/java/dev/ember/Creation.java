@@ -60,6 +60,18 @@ final class Creation {
         return new Tensor(s, new Layout(shape, strides, 0), device, backend, new int[1], dtype);
     }
 
+    /** {@code -Dember.fillZerosLike=true}: zerosLike as an empty tensor filled (before session 47). */
+    private static final boolean FILL_ZEROS_LIKE = Boolean.getBoolean("ember.fillZerosLike");
+
+    /**
+     * Whether a tensor full of {@code value} is the backend's zeroed storage ({@link #zeros}): +0, all bits clear in
+     * every type (-0 is not), which skips the fill where the backend's memory comes zeroed (the CPU's new Java
+     * array) instead of filling an empty storage.
+     */
+    static boolean zeroedServes(double value) {
+        return Double.doubleToRawLongBits(value) == 0L && !FILL_ZEROS_LIKE;
+    }
+
     /** A contiguous tensor of zeros (no fill pass where the backend's fresh memory is zero). */
     static Tensor zeros(int[] shape, DType dtype, Device device) {
         long numel = Shapes.storageNumel(shape, dtype, device);

@@ -599,6 +599,9 @@ public final class Tensor implements AutoCloseable {
     /** A tensor with this tensor's shape, type and device filled with {@code value}. */
     public Tensor fullLike(double value) {
         ArithmeticOps.checkScalarFits(value, dtype);
+        if (Creation.zeroedServes(value)) {
+            return Creation.zeros(shape, dtype, device);
+        }
         Tensor t = Creation.empty(shape, dtype, device);
         ComplexOps.fill(t, value);
         return t;

@@ -60,7 +60,7 @@ public final class OpSweep {
                 keep = Pattern.compile(a);
             }
         }
-        Ember.setNumThreads(2);
+        Ember.setNumThreads(Integer.getInteger("opsweep.threads", 2)); // the twin: 2 (a diagnostic may change it)
         List<Row> rows = rows();
         for (Row r : rows) {
             if (keep != null && !keep.matcher(r.name).find()) {

@@ -114,11 +114,21 @@ final class ElementwiseKernels {
      */
     private static final int ARRAYCOPY_MIN = 128;
 
+    /**
+     * {@code -Dember.cpu.scalarRowCopy=true}: a short dense float32 row copied by the plain loop alone (before session
+     * 47; C2 does not vectorize it, the two arrays may be one), not on vector lanes first.
+     */
+    private static final boolean SCALAR_ROW_COPY = Boolean.getBoolean("ember.cpu.scalarRowCopy");
+
     private static void copyRow(float[] a, int ao, int as, float[] o, int oo, int os, int n) {
         if (as == 1 && os == 1) {
             if (n >= ARRAYCOPY_MIN || a == o) {
                 System.arraycopy(a, ao, o, oo, n); // memmove's semantics where one array holds both
             } else {
+                if (LOOPS != null && !SCALAR_ROW_COPY) {
+                    LOOPS.copy(a, ao, o, oo, n); // two arrays: its overlapping last vector writes the same bits twice
+                    return;
+                }
                 for (int i = 0; i < n; i++) {
                     o[oo + i] = a[ao + i];
                 }
