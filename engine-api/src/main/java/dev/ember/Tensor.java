@@ -35,8 +35,6 @@ import java.util.function.Function;
  * receives their sums one at a time, as PyTorch locks its gradient accumulation.
  */
 public final class Tensor implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger("dev.ember");
-    private static volatile boolean warnedNonLeafGrad;
     /** {@link #lease}, for {@link #close()}'s atomic take. */
     private static final java.lang.invoke.VarHandle LEASE;
 
@@ -1439,13 +1437,8 @@ public final class Tensor implements AutoCloseable {
         if (sparseGrad != null) {
             return SparseGradOps.dense(sparseGrad);
         }
-        if (!retainsGrad && grad == null && !warnedNonLeafGrad && gradNode() != null) {
-            warnedNonLeafGrad = true;
-            LOG.log(System.Logger.Level.WARNING, "The .grad attribute of a Tensor that is not a leaf Tensor is being "
-                    + "accessed. Its .grad attribute won't be populated during autograd.backward(). If you indeed want "
-                    + "the .grad field to be populated for a non-leaf Tensor, use .retainGrad() on the non-leaf Tensor. "
-                    + "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
-                    + "github.com/pytorch/pytorch/pull/30531 for more informations.");
+        if (!retainsGrad && grad == null && gradNode() != null) {
+            WarnOnce.warn(WarnOnce.NON_LEAF_GRAD);
         }
         return grad;
     }
