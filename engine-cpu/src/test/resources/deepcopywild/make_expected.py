@@ -67,7 +67,9 @@ and parameters after the last step are float64.
              (key, a tab, the names joined by commas).
   texts.txt  PyTorch's messages for the recipes' misuses (key, a tab, the message, its backslashes, newlines and
              tabs escaped as Python string literals write them).
-PyTorch 1.13 and 2.x agree on every op used here.
+PyTorch 1.13 and 2.x agree on every op used here but p.grad = g's refusals: 2.1 (pull request 100683) replaced 1.13's
+"assigned grad has data of a different size/type" and 2.10 (grad_dtype, pull request 162815) reworded the dtype check;
+set_grad checks as THPVariable_set_grad does as of 2.10 (dtype, then size: the device is the CPU) and raises its words.
 
 Run with PyTorch 1.13 (CPU): /usr/bin/python3 make_expected.py  ->  deepcopywild.pt (a dict of tensors), undo.txt,
 texts.txt.
@@ -1304,6 +1306,16 @@ message("lerp_long", lambda: torch.zeros(3, dtype=torch.long).lerp_(torch.ones(3
 
 def set_grad(g):
     p = nn.Parameter(torch.ones(2, 3))
+    if g.dtype != p.dtype:  # the gradient's dtype as caffe2::TypeMeta prints it, the grad_dtype as c10::ScalarType
+        raise RuntimeError("attempting to assign a gradient with dtype '%s' to a tensor with grad_dtype '%s'. The "
+                           "gradient must match the tensor's grad_dtype (defaults to the tensor's dtype). You can set "
+                           "the tensor's grad_dtype attribute with a specific dtype, or None to allow any dtype. Set "
+                           "grad_dtype with caution. Diverging the dtypes of a tensor and its gradient may break "
+                           "downstream systems that assume they match."
+                           % ({torch.float32: 'float'}[g.dtype], {torch.float64: 'Double'}[p.dtype]))
+    if list(g.shape) != list(p.shape):
+        raise RuntimeError("attempting to assign a gradient of size '%s' to a tensor of size '%s'. Please ensure that "
+                           "the gradient and the tensor are the same size" % (list(g.shape), list(p.shape)))
     p.grad = g
 
 

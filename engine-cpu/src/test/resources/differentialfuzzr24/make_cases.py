@@ -32,6 +32,10 @@
 #   input keeps retaining afterwards; their nodes run; only paths to them run).
 # - Dirty on an input that does not require grad gives the input back as is (2.0's pytorch PR 91214); 1.13 gives a
 #   view of it. Emulated in dirty_apply.
+# - x.grad = g refuses in 2.x's words (set_grad_2x, THPVariable_set_grad as of 2.10; 2.1's pull request 100683 replaced
+#   1.13's "assigned grad has data of a different type" / "... of a different size", 2.10's grad_dtype (pull request
+#   162815) reworded the dtype check): the dtype against the tensor's grad_dtype (its dtype), the device type (a meta
+#   gradient), the device index, the size; checked here in that order before the assignment 1.13 makes.
 # Not generated: Dirty on a view (Ember documents marking a view dirty while recording as unsupported), grad_fn hooks
 # on leaves (None in Python), in-place changes to the gradient inside hooks (whether two tensors share one gradient
 # buffer is an implementation detail).
@@ -106,6 +110,33 @@ def node_name(t):
     name = type(t.grad_fn).__name__
     # 1.13's reshape of a contiguous tensor records _reshape_alias; 2.x's records a view (ViewBackward0)
     return 'ViewBackward0' if name == 'ReshapeAliasBackward0' else name
+
+
+# x.grad = g refused in 2.x's words (see the header): THPVariable_set_grad as of 2.10, its checks in its order
+TYPEMETA = {torch.float64: 'double', torch.float32: 'float'}  # the C++ type name caffe2::TypeMeta prints
+SCALARTYPE = {torch.float64: 'Double', torch.float32: 'Float'}  # the name c10::ScalarType prints
+
+
+def set_grad_2x(t, g):
+    if g is not None and g is not t:
+        if g.dtype != t.dtype:
+            raise RuntimeError("attempting to assign a gradient with dtype '%s' to a tensor with grad_dtype '%s'. The "
+                               "gradient must match the tensor's grad_dtype (defaults to the tensor's dtype). You can "
+                               "set the tensor's grad_dtype attribute with a specific dtype, or None to allow any dtype. "
+                               "Set grad_dtype with caution. Diverging the dtypes of a tensor and its gradient may break "
+                               "downstream systems that assume they match." % (TYPEMETA[g.dtype], SCALARTYPE[t.dtype]))
+        if g.device.type != t.device.type:
+            raise RuntimeError("attempting to assign a gradient with device type '%s' to a tensor with device type "
+                               "'%s'. Please ensure that the gradient and the tensor are on the same device"
+                               % (g.device.type, t.device.type))
+        if g.get_device() != t.get_device():
+            raise RuntimeError("attempting to assign a gradient located on device with index '%d' to a tensor located "
+                               "on device with index '%d'. Please ensure that the gradient and the tensor are on the "
+                               "same device" % (g.get_device(), t.get_device()))
+        if list(g.shape) != list(t.shape):
+            raise RuntimeError("attempting to assign a gradient of size '%s' to a tensor of size '%s'. Please ensure "
+                               "that the gradient and the tensor are the same size" % (list(g.shape), list(t.shape)))
+    t.grad = g
 
 
 def result(t):
@@ -597,15 +628,15 @@ class Prog:
         def run():
             if how == 'ok':
                 # contiguous: Ember's full_like does not keep a strided tensor's layout (reported, not fuzzed)
-                t.grad = torch.full(list(t.shape), 0.5, dtype=F64)
+                set_grad_2x(t, torch.full(list(t.shape), 0.5, dtype=F64))
             elif how == 'shape':
-                t.grad = torch.full([5], 0.5, dtype=F64)
+                set_grad_2x(t, torch.full([5], 0.5, dtype=F64))
             elif how == 'meta':
-                t.grad = torch.empty(list(t.shape), dtype=F64, device='meta')
+                set_grad_2x(t, torch.empty(list(t.shape), dtype=F64, device='meta'))
             elif how == 'self':
-                t.grad = t
+                set_grad_2x(t, t)
             else:
-                t.grad = torch.full_like(t, 0.5, dtype=torch.float32)
+                set_grad_2x(t, torch.full_like(t, 0.5, dtype=torch.float32))
         self.attempt('setgrad %s %s' % (x, how), run)
 
     def leaf_hooked(self, t):

@@ -14,10 +14,8 @@ package dev.ember;
  * for debugging only, as in PyTorch.
  */
 public final class AnomalyMode implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger("dev.ember");
     /** [enabled, checkNan] for this thread. */
     private static final ThreadLocal<boolean[]> STATE = ThreadLocal.withInitial(() -> new boolean[2]);
-    private static volatile boolean warned;
 
     private final boolean previousEnabled;
     private final boolean previousCheckNan;
@@ -30,10 +28,8 @@ public final class AnomalyMode implements AutoCloseable {
         previousCheckNan = state[1];
         state[0] = enabled;
         state[1] = checkNan;
-        if (enabled && !warned) {
-            warned = true;
-            LOG.log(System.Logger.Level.WARNING, "Anomaly Detection has been enabled. This mode will increase the runtime "
-                    + "and should only be enabled for debugging.");
+        if (enabled) {
+            WarnOnce.warn(WarnOnce.ANOMALY_ENABLED);
         }
     }
 

@@ -1719,7 +1719,8 @@ final class ArithmeticOps {
 
     /**
      * The C++ type names PyTorch's TypeMeta prints ({@code float}, {@code double}, {@code long int}, {@code int},
-     * {@code short int}, {@code signed char}, {@code unsigned char}, {@code bool}).
+     * {@code short int}, {@code signed char}, {@code unsigned char}, {@code bool}; gcc's spellings of the unsigned
+     * types, the float8 types' c10 structs).
      */
     static String cTypeName(DType t) {
         switch (t) {
@@ -1734,6 +1735,13 @@ final class ArithmeticOps {
             case BFLOAT16: return "c10::BFloat16";
             case COMPLEX64: return "c10::complex<float>";
             case COMPLEX128: return "c10::complex<double>";
+            case FLOAT8_E4M3FN: return "c10::Float8_e4m3fn";
+            case FLOAT8_E5M2: return "c10::Float8_e5m2";
+            case FLOAT8_E4M3FNUZ: return "c10::Float8_e4m3fnuz";
+            case FLOAT8_E5M2FNUZ: return "c10::Float8_e5m2fnuz";
+            case UINT16: return "short unsigned int";
+            case UINT32: return "unsigned int";
+            case UINT64: return "long unsigned int";
             default: return "bool";
         }
     }

@@ -303,15 +303,9 @@ final class ComplexOps {
         return out;
     }
 
-    static volatile boolean warnedDiscard; // package-private: a test resets it
-
     /** PyTorch's warning (once) when a complex source is written into a real tensor other than a bool one. */
     static void warnDiscard() {
-        if (!warnedDiscard) {
-            warnedDiscard = true;
-            System.getLogger("dev.ember").log(System.Logger.Level.WARNING, "Casting complex values to real discards the "
-                    + "imaginary part");
-        }
+        WarnOnce.warn(WarnOnce.COMPLEX_DISCARD);
     }
 
     /** {@code t.to(device)} of a complex tensor: its real view moved, node ToCopyBackward0. */

@@ -20,9 +20,6 @@ final class LossOps {
     static final int MEAN = 1;
     static final int SUM = 2;
 
-    private static final System.Logger LOG = System.getLogger("dev.ember");
-    private static volatile boolean warnedElementwiseMean;
-
     /** PyTorch's {@code _Reduction.get_enum}: {@code elementwise_mean}, deprecated, is {@code mean} with a warning. */
     static int reduction(String reduction) {
         if ("none".equals(reduction)) {
@@ -43,11 +40,7 @@ final class LossOps {
 
     /** PyTorch's warning for {@code reduction='elementwise_mean'}, once. */
     private static void warnElementwiseMean() {
-        if (!warnedElementwiseMean) {
-            warnedElementwiseMean = true;
-            LOG.log(System.Logger.Level.WARNING, "reduction='elementwise_mean' is deprecated, please use reduction='mean' "
-                    + "instead.");
-        }
+        WarnOnce.warn(WarnOnce.ELEMENTWISE_MEAN);
     }
 
     private static Tensor reduce(Tensor loss, int reduction) {

@@ -13,8 +13,6 @@ final class StftFunctions {
     private StftFunctions() {
     }
 
-    private static volatile boolean warnedRealOutput;
-
     /** How PyTorch's messages print a tensor's type: {@code torch.DoubleTensor}, {@code CPUComplexDoubleType}. */
     private static String type(Tensor t) {
         return t.typeName();
@@ -83,13 +81,7 @@ final class StftFunctions {
                 throw new IllegalArgumentException("stft requires the return_complex parameter be given for real inputs, "
                         + "and will further require that return_complex=True in a future PyTorch release.");
             }
-            if (!warnedRealOutput) {
-                warnedRealOutput = true;
-                System.getLogger("dev.ember").log(System.Logger.Level.WARNING, "stft with return_complex=False is "
-                        + "deprecated. In a future pytorch release, stft will return complex tensors for all inputs, and "
-                        + "return_complex=False will raise an error.\nNote: you can still call torch.view_as_real on the "
-                        + "complex output to recover the old return format.");
-            }
+            WarnOnce.warn(WarnOnce.STFT_REAL_OUTPUT);
         }
         String repr = "stft(" + type(input) + Shapes.str(input.shape) + ", n_fft=" + nFft + ", hop_length=" + hop
                 + ", win_length=" + win + ", window=" + windowRepr(window) + ", normalized=" + opt(normalized)

@@ -35,8 +35,6 @@ import java.util.function.Function;
  * receives their sums one at a time, as PyTorch locks its gradient accumulation.
  */
 public final class Tensor implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger("dev.ember");
-    private static volatile boolean warnedNonLeafGrad;
     /** {@link #lease}, for {@link #close()}'s atomic take. */
     private static final java.lang.invoke.VarHandle LEASE;
 
@@ -1442,13 +1440,8 @@ public final class Tensor implements AutoCloseable {
         if (sparseGrad != null) {
             return SparseGradOps.dense(sparseGrad);
         }
-        if (!retainsGrad && grad == null && !warnedNonLeafGrad && gradNode() != null) {
-            warnedNonLeafGrad = true;
-            LOG.log(System.Logger.Level.WARNING, "The .grad attribute of a Tensor that is not a leaf Tensor is being "
-                    + "accessed. Its .grad attribute won't be populated during autograd.backward(). If you indeed want "
-                    + "the .grad field to be populated for a non-leaf Tensor, use .retainGrad() on the non-leaf Tensor. "
-                    + "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
-                    + "github.com/pytorch/pytorch/pull/30531 for more informations.");
+        if (!retainsGrad && grad == null && gradNode() != null) {
+            WarnOnce.warn(WarnOnce.NON_LEAF_GRAD);
         }
         return grad;
     }
@@ -1456,6 +1449,9 @@ public final class Tensor implements AutoCloseable {
     /**
      * Replaces the gradient; {@code null} clears it (as {@code x.grad = None}). The new gradient leaves any scope it was
      * made in for this tensor's own ({@link TensorScope}).
+     *
+     * @throws IllegalArgumentException in PyTorch 2.x's words (THPVariable_set_grad) when {@code newGrad} is this
+     *     tensor, or has another dtype, device type, device index or size (checked in that order)
      */
     public synchronized void setGrad(Tensor newGrad) {
         if (newGrad != null) {
@@ -1473,19 +1469,37 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
-     * PyTorch's checks of {@code x.grad = g} (THPVariable_set_grad), in its order: the type first, which includes the
-     * device type ({@code options().type_equal}: a meta or CUDA gradient of a CPU tensor is "of a different type"),
-     * then the device index of a CUDA tensor, then the size.
+     * PyTorch's checks of {@code x.grad = g} (THPVariable_set_grad), in its order and words as of 2.10: the dtype
+     * (against the tensor's grad_dtype, which is its dtype in Ember; the gradient's dtype printed as a C++ type,
+     * {@code 'float'}, the grad_dtype as a ScalarType, {@code 'Double'}), the device type, then the device index, then
+     * the size. PyTorch 2.1 (pull request 100683) replaced 1.13's "assigned grad has data of a different type" (the
+     * dtype and device type in one check) / "... located on a different device" / "... of a different size"; 2.10
+     * (pull request 162815, grad_dtype) reworded the dtype check, 2.1 to 2.9 ending it "... to a tensor with dtype
+     * 'double'. Please ensure that the gradient and the tensor have the same dtype".
      */
     private void checkAssignedGrad(Device gDevice, DType gType, int[] gShape) {
-        if (gType != dtype || !gDevice.type().equals(device.type())) {
-            throw new IllegalArgumentException("assigned grad has data of a different type");
+        if (gType != dtype) {
+            throw new IllegalArgumentException("attempting to assign a gradient with dtype '"
+                    + ArithmeticOps.cTypeName(gType) + "' to a tensor with grad_dtype '" + dtype.scalarTypeName()
+                    + "'. The gradient must match the tensor's grad_dtype (defaults to the tensor's dtype). You can set "
+                    + "the tensor's grad_dtype attribute with a specific dtype, or None to allow any dtype. Set "
+                    + "grad_dtype with caution. Diverging the dtypes of a tensor and its gradient may break downstream "
+                    + "systems that assume they match.");
         }
-        if (!gDevice.equals(device)) {
-            throw new IllegalArgumentException("assigned grad has data located on a different device");
+        if (!gDevice.type().equals(device.type())) {
+            throw new IllegalArgumentException("attempting to assign a gradient with device type '" + gDevice.type()
+                    + "' to a tensor with device type '" + device.type() + "'. Please ensure that the gradient and the "
+                    + "tensor are on the same device");
+        }
+        if (gDevice.index() != device.index()) {
+            throw new IllegalArgumentException("attempting to assign a gradient located on device with index '"
+                    + gDevice.index() + "' to a tensor located on device with index '" + device.index() + "'. Please "
+                    + "ensure that the gradient and the tensor are on the same device");
         }
         if (!Arrays.equals(gShape, shape)) {
-            throw new IllegalArgumentException("assigned grad has data of a different size");
+            throw new IllegalArgumentException("attempting to assign a gradient of size '" + Shapes.str(gShape)
+                    + "' to a tensor of size '" + Shapes.str(shape) + "'. Please ensure that the gradient and the tensor "
+                    + "are the same size");
         }
     }
 

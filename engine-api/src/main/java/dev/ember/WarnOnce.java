@@ -50,6 +50,25 @@ final class WarnOnce {
     static final String MESHGRID_INDEXING = "torch.meshgrid: in an upcoming release, it will be required to pass the "
             + "indexing argument.";
 
+    /** The autograd engine's warning for the {@code .grad} of a non-leaf (2.x's wording, Ember's retainGrad name). */
+    static final String NON_LEAF_GRAD = "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
+            + ".grad attribute won't be populated during autograd.backward(). If you indeed want the .grad field to be "
+            + "populated for a non-leaf Tensor, use .retainGrad() on the non-leaf Tensor. If you access the non-leaf "
+            + "Tensor by mistake, make sure you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 "
+            + "for more informations.";
+    /** {@code copy_}'s warning for a complex source written into a real tensor other than a bool one. */
+    static final String COMPLEX_DISCARD = "Casting complex values to real discards the imaginary part";
+    /** {@code torch.autograd.detect_anomaly}'s warning when anomaly detection is switched on. */
+    static final String ANOMALY_ENABLED = "Anomaly Detection has been enabled. This mode will increase the runtime and "
+            + "should only be enabled for debugging.";
+    /** {@code torch.stft}'s deprecation of {@code return_complex=False}. */
+    static final String STFT_REAL_OUTPUT = "stft with return_complex=False is deprecated. In a future pytorch release, "
+            + "stft will return complex tensors for all inputs, and return_complex=False will raise an error.\nNote: you "
+            + "can still call torch.view_as_real on the complex output to recover the old return format.";
+    /** {@code _Reduction.get_enum}'s deprecation of {@code reduction='elementwise_mean'}. */
+    static final String ELEMENTWISE_MEAN = "reduction='elementwise_mean' is deprecated, please use reduction='mean' "
+            + "instead.";
+
     private WarnOnce() {
     }
 

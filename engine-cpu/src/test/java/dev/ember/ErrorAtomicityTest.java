@@ -1890,13 +1890,19 @@ class ErrorAtomicityTest {
             Tensor p = c.t(leaf(2));
             p.mul(3.0).sum().backward();
             Tensor g = c.t(Tensor.zeros(3));
-            c.fails(A, "assigned grad has data of a different size", () -> p.setGrad(g));
+            c.fails(A, "attempting to assign a gradient of size '[3]' to a tensor of size '[2]'. Please ensure that the "
+                    + "gradient and the tensor are the same size", () -> p.setGrad(g));
         });
         add("setGrad/dtype", c -> {
             Tensor p = c.t(leaf(2));
             p.mul(3.0).sum().backward();
             Tensor g = c.t(Tensor.zeros(DType.FLOAT64, 2));
-            c.fails(A, "assigned grad has data of a different type", () -> p.setGrad(g));
+            // PyTorch 2.10's THPVariable_set_grad wording (the tensor's grad_dtype is its dtype)
+            c.fails(A, "attempting to assign a gradient with dtype 'double' to a tensor with grad_dtype 'Float'. The "
+                    + "gradient must match the tensor's grad_dtype (defaults to the tensor's dtype). You can set the "
+                    + "tensor's grad_dtype attribute with a specific dtype, or None to allow any dtype. Set grad_dtype "
+                    + "with caution. Diverging the dtypes of a tensor and its gradient may break downstream systems "
+                    + "that assume they match.", () -> p.setGrad(g));
         });
         add("requiresGrad_/long", c -> {
             Tensor x = c.t(L(1, 2));

@@ -405,9 +405,9 @@ class OutsiderPrograms23Test {
         Tensor y = x.matmul(Tensor.tensor(new double[] {1.0, -2.0, 0.5}, F64)).add(0.3);
         // Ember warns once a process, as Python's default filter shows this warning once (its one place in the code):
         // the flag is cleared so that this program's first call is the first
-        java.lang.reflect.Field once = Functional.class.getDeclaredField("warnedRegressionBroadcast");
+        java.lang.reflect.Field once = Functional.class.getDeclaredField("WARNED_REGRESSION_BROADCAST");
         once.setAccessible(true);
-        once.setBoolean(null, false);
+        ((java.util.concurrent.atomic.AtomicBoolean) once.get(null)).set(false);
         String warning = r.warning("warn");
         try (LoggedWarnings w = LoggedWarnings.capture()) {
             for (int step = 0; step < 4; step++) {
@@ -1070,7 +1070,7 @@ class OutsiderPrograms23Test {
     // ------------------------------------------------------------------ 22. SGD by hand that rebinds the weight
 
     @Test
-    void rebindingTheWeightMakesANonLeafWithPyTorchsWarning() throws ReflectiveOperationException {
+    void rebindingTheWeightMakesANonLeafWithPyTorchsWarning() {
         Replay r = new Replay("rebinding_sgd", 22);
         Tensor x = Tensor.randn(F64, 10, 3);
         Tensor y = x.matmul(Tensor.tensor(new double[] {1.0, 2.0, 3.0}, F64));
@@ -1085,9 +1085,7 @@ class OutsiderPrograms23Test {
         loss.backward();
         r.rec("loss.1", loss);
         // Ember warns once a process, as Python's default filter shows it once: the flag is cleared for this program
-        java.lang.reflect.Field once = Tensor.class.getDeclaredField("warnedNonLeafGrad");
-        once.setAccessible(true);
-        once.setBoolean(null, false);
+        WarnOnce.LOGGED.remove(WarnOnce.NON_LEAF_GRAD);
         try (LoggedWarnings caught = LoggedWarnings.capture()) {
             for (int i = 0; i < 2; i++) {
                 r.rec("grad_is_none." + i, w.grad() == null);

@@ -523,9 +523,9 @@ class OutsiderPrograms23bTest {
         // the order mistake: the sequence stepped with no optimizer step; PyTorch's default filter shows the order
         // warning once (the first scheduler's first step; the second's, after the milestone, is the same line), as
         // Ember warns once a process: the flag is cleared so that this program's first wrong call is the first
-        java.lang.reflect.Field once = LRScheduler.class.getDeclaredField("warnedStepOrder");
+        java.lang.reflect.Field once = LRScheduler.class.getDeclaredField("WARNED_STEP_ORDER");
         once.setAccessible(true);
-        once.setBoolean(null, false);
+        ((java.util.concurrent.atomic.AtomicBoolean) once.get(null)).set(false);
         Tensor q = Tensor.zeros(F64, 2).asParameter();
         Optimizer opt2 = new SGD(List.of(q), 0.1);
         SequentialLR seq2 = new SequentialLR(opt2,

@@ -673,12 +673,19 @@ class SparseGradTest {
 
     @Test
     void setSparseGradChecksAsSetGrad() {
+        // PyTorch 2.10's THPVariable_set_grad wording (the size check after the dtype and device checks; the sparse
+        // gradient skips only the layout's type_equal check)
         Tensor p = Tensor.ones(3, 2).requiresGrad_(true);
         SparseTensor wrongSize = Sparse.cooTensor(longs(0).reshape(1, 1), Tensor.ones(1, 2), 4, 2);
-        assertEquals("assigned grad has data of a different size",
+        assertEquals("attempting to assign a gradient of size '[4, 2]' to a tensor of size '[3, 2]'. Please ensure "
+                + "that the gradient and the tensor are the same size",
             assertThrows(IllegalArgumentException.class, () -> p.setSparseGrad(wrongSize)).getMessage());
         SparseTensor wrongType = Sparse.cooTensor(longs(0).reshape(1, 1), Tensor.ones(DType.FLOAT32, 1, 2), 3, 2);
-        assertEquals("assigned grad has data of a different type",
+        assertEquals("attempting to assign a gradient with dtype 'float' to a tensor with grad_dtype 'Double'. The "
+            + "gradient must match the tensor's grad_dtype (defaults to the tensor's dtype). You can set the "
+            + "tensor's grad_dtype attribute with a specific dtype, or None to allow any dtype. Set grad_dtype "
+            + "with caution. Diverging the dtypes of a tensor and its gradient may break downstream systems "
+            + "that assume they match.",
             assertThrows(IllegalArgumentException.class, () -> p.setSparseGrad(wrongType)).getMessage());
         assertFalse(p.isGradSparse());
         p.setGrad(Tensor.ones(3, 2));

@@ -285,7 +285,9 @@ public final class DataLoaderIterator<B> implements Iterator<B>, AutoCloseable {
         return new Result(loader.finish.apply(batch), made, null, worker, false);
     }
 
-    private static volatile boolean warnedNoAccelerator;
+    /** Once a process, however threads race: {@code compareAndSet} lets one caller log. */
+    private static final java.util.concurrent.atomic.AtomicBoolean WARNED_NO_ACCELERATOR =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     /** {@code torch.accelerator.is_available()}: a usable CUDA backend is installed (what pins host memory). */
     static boolean acceleratorAvailable() {
@@ -295,8 +297,7 @@ public final class DataLoaderIterator<B> implements Iterator<B>, AutoCloseable {
 
     /** PyTorch 2.x's warning (torch/utils/data/dataloader.py, _BaseDataLoaderIter), once per process. */
     private static void warnNoAccelerator() {
-        if (!warnedNoAccelerator) {
-            warnedNoAccelerator = true;
+        if (WARNED_NO_ACCELERATOR.compareAndSet(false, true)) {
             System.getLogger("dev.ember").log(System.Logger.Level.WARNING, NO_ACCELERATOR);
         }
     }

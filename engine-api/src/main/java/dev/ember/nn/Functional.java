@@ -534,7 +534,9 @@ public final class Functional {
 
     // ------------------------------------------------------------------ issue 14: log-sigmoid and regression losses
 
-    private static volatile boolean warnedRegressionBroadcast;
+    /** Once a process, however threads race: {@code compareAndSet} lets one caller log. */
+    private static final java.util.concurrent.atomic.AtomicBoolean WARNED_REGRESSION_BROADCAST =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
      * PyTorch's warning (once) when a regression loss (mse, l1, smooth l1, huber) broadcasts a target of another size,
@@ -543,8 +545,7 @@ public final class Functional {
     private static void regressionShapes(Tensor input, Tensor target) {
         if (!Arrays.equals(input.shape(), target.shape())) {
             dev.ember.NNFunctions.inferSize(input.shape(), target.shape());
-            if (!warnedRegressionBroadcast) {
-                warnedRegressionBroadcast = true;
+            if (WARNED_REGRESSION_BROADCAST.compareAndSet(false, true)) {
                 LOG.log(System.Logger.Level.WARNING, "Using a target size (" + Format.size(target.shape()) + ") that is "
                         + "different to the input size (" + Format.size(input.shape()) + "). This will likely lead to "
                         + "incorrect results due to broadcasting. Please ensure they have the same size.");
@@ -1484,7 +1485,9 @@ public final class Functional {
         }
     }
 
-    private static volatile boolean warnedKlDivMean;
+    /** Once a process, however threads race: {@code compareAndSet} lets one caller log. */
+    private static final java.util.concurrent.atomic.AtomicBoolean WARNED_KL_DIV_MEAN =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
      * {@code F.kl_div(input, target, reduction, log_target)}: the pointwise {@code target (log target - input)} (with
@@ -1505,8 +1508,7 @@ public final class Functional {
         if (!input.dtype().isFloatingPoint() || !target.dtype().isFloatingPoint()) {
             throw new IllegalArgumentException("kl_div: Integral inputs not supported.");
         }
-        if ("mean".equals(reduction) && !warnedKlDivMean) {
-            warnedKlDivMean = true;
+        if ("mean".equals(reduction) && WARNED_KL_DIV_MEAN.compareAndSet(false, true)) {
             LOG.log(System.Logger.Level.WARNING, "reduction: 'mean' divides the total loss by both the batch size and the "
                     + "support size.'batchmean' divides only by the batch size, and aligns with the KL div math definition."
                     + "'mean' will be changed to behave the same as 'batchmean' in the next major release.");

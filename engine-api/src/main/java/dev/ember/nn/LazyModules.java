@@ -8,7 +8,9 @@ final class LazyModules {
     private LazyModules() {
     }
 
-    private static volatile boolean warned;
+    /** Once a process, however threads race: {@code compareAndSet} lets one caller log. */
+    private static final java.util.concurrent.atomic.AtomicBoolean WARNED =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     /** Selects a layer's package-private lazy constructor. */
     enum Marker {
@@ -17,8 +19,7 @@ final class LazyModules {
 
     /** PyTorch's {@code LazyModuleMixin.__init__} warning, once per JVM (Python warns once per call site). */
     static void warn() {
-        if (!warned) {
-            warned = true;
+        if (WARNED.compareAndSet(false, true)) {
             System.getLogger("dev.ember").log(System.Logger.Level.WARNING, "Lazy modules are a new feature under heavy "
                     + "development so changes to the API or functionality can happen at any moment.");
         }
