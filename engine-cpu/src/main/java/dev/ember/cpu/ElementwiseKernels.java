@@ -664,6 +664,35 @@ final class ElementwiseKernels {
         }
     }
 
+    /** Elements per block of {@link #siluFloat}: the sigmoid pass's output is still in cache for the second pass. */
+    private static final int SILU_BLOCK = 4096;
+
+    /**
+     * silu's forward ({@code g} null: {@code o = x * s}) or backward ({@code o = (g * s) * fma(x, 1 - s, 1)}) with
+     * {@code s = sigmoid(x)} from {@link #unaryFloat}, over n elements from {@code off} of each array: the composed
+     * ops' bits (sigmoid, then the products and addcmul's contraction, each rounded to float) in one pass per block.
+     */
+    static void siluFloat(float[] g, float[] x, float[] o, int off, int n) {
+        int blocks = (n + SILU_BLOCK - 1) / SILU_BLOCK;
+        CpuThreads.parallelFor(blocks, CpuThreads.chunks(blocks, SILU_BLOCK), (task, from, to) -> {
+            for (int b = from; b < to; b++) {
+                int start = off + b * SILU_BLOCK;
+                int m = Math.min(SILU_BLOCK, off + n - start);
+                unaryFloat(UnaryOp.SIGMOID, x, start, 1, o, start, 1, m);
+                if (g == null) {
+                    for (int i = start; i < start + m; i++) {
+                        o[i] = x[i] * o[i];
+                    }
+                } else {
+                    for (int i = start; i < start + m; i++) {
+                        float s = o[i];
+                        o[i] = (g[i] * s) * Math.fma(x[i], 1f - s, 1f);
+                    }
+                }
+            }
+        });
+    }
+
     /**
      * {@code y += value * t1 * t2} in place, t1 and t2 broadcast to y's shape: PyTorch's x86 addcmul kernel
      * ({@code self + scalar * t1 * t2} compiled with FMA contraction), {@code fma(value * t1, t2, y)} with the number
