@@ -988,6 +988,13 @@ final class ElementwiseKernels {
         void normBackwardRow(float[] x, int xo, float[] g, int go, double[] w, double mu, double r, double[] xh,
                              double[] dh, double[] accW, double[] accB, int n);
 
+        /**
+         * Layer and RMS norm's output row: {@code o[oo + j] = (float) ((row[j] - mu) r w[j] + b[j])}, the weight's
+         * product left out where w is null and the bias's sum where b is null; the operations of NormKernels'
+         * scalar passes in their order, so the same bits.
+         */
+        void normForwardOut(double[] row, double mu, double r, double[] w, double[] b, float[] o, int oo, int n);
+
         /** Layer norm's input gradient: {@code o[oo + j] = (float) (r (dh[j] - m1 - xh[j] m2))}. */
         void normBackwardOut(double[] dh, double[] xh, double r, double m1, double m2, float[] o, int oo, int n);
 
