@@ -361,6 +361,11 @@ final class SortKernels {
         Layout[] outer = li == null ? new Layout[] {outer(ld, dim), outer(ls, dim)}
                 : new Layout[] {outer(ld, dim), outer(ls, dim), outer(li, dim)};
         boolean floating = src.dtype.isFloatingPoint();
+        // float32 to float32 read and written on the arrays (-Dember.scan.generic=true: through getDouble/setDouble,
+        // the same double accumulator and the same rounding, so the same bits)
+        float[] fs = src.dtype == DType.FLOAT32 && dst.dtype == DType.FLOAT32 && !Boolean.getBoolean("ember.scan.generic")
+                ? (float[]) src.array : null;
+        float[] fd = fs == null ? null : (float[]) dst.array;
         forEachLine(outer, ls.numel(), () -> bases -> {
             int d = bases[0];
             int s = bases[1];
@@ -368,7 +373,15 @@ final class SortKernels {
                 case CUMSUM:
                 case CUMPROD: {
                     boolean sum = op == ScanOp.CUMSUM;
-                    if (floating) {
+                    if (fs != null) {
+                        // PyTorch's CPU accumulator for float is double (acc_type), each prefix rounded to float
+                        double acc = sum ? 0 : 1;
+                        for (int j = 0; j < n; j++) {
+                            double x = fs[s + j * ss];
+                            acc = sum ? acc + x : acc * x;
+                            fd[d + j * ds] = (float) acc;
+                        }
+                    } else if (floating) {
                         double acc = sum ? 0 : 1;
                         for (int j = 0; j < n; j++) {
                             double x = src.getDouble(s + j * ss);
