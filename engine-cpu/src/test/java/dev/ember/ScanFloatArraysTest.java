@@ -12,7 +12,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * they replace ({@code -Dember.scan.generic=true}), bit for bit: the generic path is what the PyTorch-generated tests
  * (DtypesTest, GradcheckStridedTest, ...) hold to PyTorch's bits (a double accumulator, each prefix rounded to
  * float), so the exact rule here is equality with it. Both dimensions, strided inputs, large magnitudes
- * (where the double accumulator matters), the specials, and a float64 result from float32 input (generic path).
+ * (where the double accumulator matters), the specials, and a float64 result from float32 input (generic path);
+ * along an inner dimension (row by row; {@code -Dember.scan.columns=true} keeps the line-by-line walk) for 2-d and
+ * 3-d tensors, with parallel chunks that cross the outer blocks, an offset view and empty tensors.
  */
 class ScanFloatArraysTest {
     private static final String GENERIC = "ember.scan.generic";
@@ -46,6 +48,21 @@ class ScanFloatArraysTest {
             assertSameBits(() -> x.t().cumsum(dim));
             assertSameBits(() -> x.cumsum(dim, DType.FLOAT64));
         }
+    }
+
+    @Test
+    void innerDimensionsRowByRow() {
+        Ember.manualSeed(22);
+        Tensor small = Tensor.randn(5, 7, 9).mul(Tensor.tensor(1e5f));
+        Tensor big = Tensor.randn(6, 50, 301).mul(Tensor.tensor(1e5f)); // parallel chunks that cross the outer blocks
+        for (int dim : new int[] {0, 1}) {
+            assertSameBits(() -> small.cumsum(dim));
+            assertSameBits(() -> small.cumprod(dim));
+            assertSameBits(() -> big.cumsum(dim));
+        }
+        assertSameBits(() -> big.narrow(0, 1, 4).cumsum(1)); // an offset contiguous view
+        assertSameBits(() -> Tensor.randn(0, 4, 3).cumsum(1));
+        assertSameBits(() -> Tensor.randn(3, 4, 0).cumsum(1));
     }
 
     @Test
