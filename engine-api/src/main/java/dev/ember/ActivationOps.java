@@ -226,9 +226,14 @@ final class ActivationOps {
     /** {@code silu}: {@code x * sigmoid(x)}; SiluBackward0 with silu_backward. */
     static Tensor silu(Tensor x) {
         checkFloating(x, "silu_cpu", "silu_cuda");
-        Tensor out = forward(x, v -> v.mul(v.sigmoid()));
+        Tensor fused = siluFused(null, x);
+        Tensor out = fused != null ? fused : forward(x, v -> v.mul(v.sigmoid()));
         // silu_backward: grad * sigmoid * (1 + x * (1 - sigmoid))
         return record(out, "SiluBackward0", x, (g, xs) -> {
+            Tensor gx = ArithmeticOps.needsGrad(g, xs) ? null : siluFused(g, xs);
+            if (gx != null) {
+                return gx;
+            }
             Tensor s = xs.sigmoid();
             if (xs.dtype == DType.FLOAT32 || xs.dtype == DType.FLOAT64) {
                 // x86 PyTorch's kernel contracts 1 + x * (1 - s) into fma(x, 1 - s, 1) (addcmul's kernel)
@@ -236,6 +241,24 @@ final class ActivationOps {
             }
             return g.mul(s).mul(xs.mul(s.rsub(1.0)).add(1.0));
         });
+    }
+
+    /**
+     * silu (g null) or silu_backward in one float32 CPU kernel ({@link dev.ember.backend.Backend#siluFloat}), the
+     * composed ops' bits, where x and g are contiguous float32 from offset 0 of one shape; null where not, or where the
+     * system property {@code ember.silu.composed} is true (the composed ops, for comparisons).
+     */
+    private static Tensor siluFused(Tensor g, Tensor x) {
+        if (x.dtype != DType.FLOAT32 || !x.device.isCpu() || !x.layout.isContiguous() || x.layout.offset() != 0
+                || Boolean.getBoolean("ember.silu.composed")) {
+            return null;
+        }
+        if (g != null && (g.dtype != DType.FLOAT32 || !g.device.equals(x.device) || !g.layout.isContiguous()
+                || g.layout.offset() != 0 || !java.util.Arrays.equals(g.shape, x.shape))) {
+            return null;
+        }
+        Tensor out = Creation.empty(x.shape, DType.FLOAT32, x.device);
+        return x.backend.siluFloat(g == null ? null : g.storage(), x.storage(), x.layout, out.storage()) ? out : null;
     }
 
     /** {@code mish}: {@code x * tanh(softplus(x))}; MishBackward0 with mish_backward. */

@@ -319,6 +319,18 @@ public interface Backend {
     }
 
     /**
+     * silu's float32 kernels in one pass each, as PyTorch's silu_kernel and silu_backward_kernel: with
+     * {@code s = sigmoid(x)} as {@link #unary} computes it ({@link UnaryOp#SIGMOID}), {@code dst = x * s} where
+     * {@code grad} is null, else {@code dst = (grad * s) * fma(x, 1 - s, 1)} (the composed ops' bits: {@code grad * s},
+     * then addcmul's contraction of {@code 1 + x (1 - s)}, then the product). x, grad and dst are float32 and share
+     * {@code layout}, which is contiguous. Returns false, writing nothing, where the backend has no such kernel (the
+     * caller composes the ops).
+     */
+    default boolean siluFloat(Storage grad, Storage x, Layout layout, Storage dst) {
+        return false;
+    }
+
+    /**
      * Whether {@link #lstmCellPointwise}, {@link #lstmCellBackward} and {@link #gruCellPointwise} run on this backend
      * (the caller composes the ops where not).
      */

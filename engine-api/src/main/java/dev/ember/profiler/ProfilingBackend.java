@@ -497,6 +497,26 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public boolean siluFloat(Storage grad, Storage x, Layout layout, Storage dst) {
+        Profiler profiler = Profiler.current();
+        if (profiler == null) {
+            return delegate.siluFloat(grad, x, layout, dst);
+        }
+        Profiler.Range kernelRange = profiler.enterKernel(grad == null ? "aten::silu" : "aten::silu_backward", this,
+                grad == null ? new Object[] {x, layout, dst, layout}
+                        : new Object[] {grad, layout, x, layout, dst, layout});
+        boolean done;
+        try {
+            done = delegate.siluFloat(grad, x, layout, dst);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
+        }
+        profiler.exitKernel(kernelRange);
+        return done;
+    }
+
+    @Override
     public boolean fusedRnnCells() {
         return delegate.fusedRnnCells();
     }

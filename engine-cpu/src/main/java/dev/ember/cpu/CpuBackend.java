@@ -277,6 +277,16 @@ public final class CpuBackend implements Backend {
             "dev.ember.cpu.VectorNormalFill");
 
     @Override
+    public boolean siluFloat(Storage grad, Storage x, Layout layout, Storage dst) {
+        if (!layout.isContiguous()) {
+            return false;
+        }
+        ElementwiseKernels.siluFloat(grad == null ? null : (float[]) cpu(grad).array, (float[]) cpu(x).array,
+                (float[]) cpu(dst).array, layout.offset(), layout.numelInt());
+        return true;
+    }
+
+    @Override
     public boolean normalFill16Avx2(float[] d, int at, int blocks, float mean, float std) {
         if (NORMAL_FILL == null) {
             return false;

@@ -674,6 +674,35 @@ final class ElementwiseKernels {
         }
     }
 
+    /** Elements per block of {@link #siluFloat}: the sigmoid pass's output is still in cache for the second pass. */
+    private static final int SILU_BLOCK = 4096;
+
+    /**
+     * silu's forward ({@code g} null: {@code o = x * s}) or backward ({@code o = (g * s) * fma(x, 1 - s, 1)}) with
+     * {@code s = sigmoid(x)} from {@link #unaryFloat}, over n elements from {@code off} of each array: the composed
+     * ops' bits (sigmoid, then the products and addcmul's contraction, each rounded to float) in one pass per block.
+     */
+    static void siluFloat(float[] g, float[] x, float[] o, int off, int n) {
+        int blocks = (n + SILU_BLOCK - 1) / SILU_BLOCK;
+        CpuThreads.parallelFor(blocks, CpuThreads.chunks(blocks, SILU_BLOCK), (task, from, to) -> {
+            for (int b = from; b < to; b++) {
+                int start = off + b * SILU_BLOCK;
+                int m = Math.min(SILU_BLOCK, off + n - start);
+                unaryFloat(UnaryOp.SIGMOID, x, start, 1, o, start, 1, m);
+                if (g == null) {
+                    for (int i = start; i < start + m; i++) {
+                        o[i] = x[i] * o[i];
+                    }
+                } else {
+                    for (int i = start; i < start + m; i++) {
+                        float s = o[i];
+                        o[i] = (g[i] * s) * Math.fma(x[i], 1f - s, 1f);
+                    }
+                }
+            }
+        });
+    }
+
     /**
      * {@code y += value * t1 * t2} in place, t1 and t2 broadcast to y's shape: PyTorch's x86 addcmul kernel
      * ({@code self + scalar * t1 * t2} compiled with FMA contraction), {@code fma(value * t1, t2, y)} with the number
@@ -968,6 +997,13 @@ final class ElementwiseKernels {
          */
         void normBackwardRow(float[] x, int xo, float[] g, int go, double[] w, double mu, double r, double[] xh,
                              double[] dh, double[] accW, double[] accB, int n);
+
+        /**
+         * Layer and RMS norm's output row: {@code o[oo + j] = (float) ((row[j] - mu) r w[j] + b[j])}, the weight's
+         * product left out where w is null and the bias's sum where b is null; the operations of NormKernels'
+         * scalar passes in their order, so the same bits.
+         */
+        void normForwardOut(double[] row, double mu, double r, double[] w, double[] b, float[] o, int oo, int n);
 
         /** Layer norm's input gradient: {@code o[oo + j] = (float) (r (dh[j] - m1 - xh[j] m2))}. */
         void normBackwardOut(double[] dh, double[] xh, double r, double m1, double m2, float[] o, int oo, int n);

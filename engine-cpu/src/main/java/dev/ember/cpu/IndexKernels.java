@@ -118,6 +118,58 @@ final class IndexKernels {
     // ------------------------------------------------------------------ scatter
 
     /**
+     * Whether a scatter along the last dimension can run its rows in parallel with the serial loop's bits: dst, index
+     * and src contiguous and of one size in every other dimension, so index row r writes only dst row r, in the
+     * serial order along it ({@code -Dember.scatter.serial=true} keeps the serial loop).
+     */
+    private static boolean rowsApart(Layout dst, int dim, Layout index, Layout src) {
+        int n = index.shape().length;
+        if (n == 0 || dim != n - 1 || dst.shape().length != n || src.shape().length != n || !dst.isContiguous()
+                || !index.isContiguous() || !src.isContiguous()) {
+            return false;
+        }
+        for (int d = 0; d < n - 1; d++) {
+            if (index.size(d) != dst.size(d) || index.size(d) != src.size(d)) {
+                return false;
+            }
+        }
+        return index.size(n - 1) > 0;
+    }
+
+    /** {@link #scatter}'s float32 loop for {@link #rowsApart} operands, rows in parallel, each row in order. */
+    private static void scatterRowsFloat(ScatterReduce reduce, float[] d, Layout dstLayout, long[] idx,
+                                         Layout indexLayout, float[] s, Layout srcLayout) {
+        int last = indexLayout.shape().length - 1;
+        int w = indexLayout.size(last);
+        int dw = dstLayout.size(last);
+        int sw = srcLayout.size(last);
+        int rows = (int) (indexLayout.numel() / w);
+        int io = indexLayout.offset();
+        int doff = dstLayout.offset();
+        int so = srcLayout.offset();
+        CpuThreads.parallelFor(rows, CpuThreads.chunks(rows, w), (task, from, to) -> {
+            for (int r = from; r < to; r++) {
+                int ir = io + r * w;
+                int dr = doff + r * dw;
+                int sr = so + r * sw;
+                for (int k = 0; k < w; k++) {
+                    int at = dr + (int) idx[ir + k];
+                    float v = s[sr + k];
+                    float x = d[at];
+                    switch (reduce) {
+                        case NONE: x = v; break;
+                        case SUM: x += v; break;
+                        case PROD: x *= v; break;
+                        case AMAX: x = Float.isNaN(v) ? v : (x < v ? v : x); break;
+                        default: x = Float.isNaN(v) ? v : (v < x ? v : x);
+                    }
+                    d[at] = x;
+                }
+            }
+        });
+    }
+
+    /**
      * For every position {@code p} of index: {@code dst[p with p[dim] = index[p]]} op= {@code src[p]}, in row-major
      * order of index. Without {@code includeSelf}, the elements that receive a value start from the reduction's identity.
      */
@@ -166,6 +218,11 @@ final class IndexKernels {
         }
         StridedLoop loop = countLayout == null ? new StridedLoop(indexLayout, srcLayout, to)
                 : new StridedLoop(indexLayout, srcLayout, to, countLayout);
+        if (dst.dtype == DType.FLOAT32 && reduce != ScatterReduce.MEAN && rowsApart(dstLayout, dim, indexLayout, srcLayout)
+                && !Boolean.getBoolean("ember.scatter.serial")) {
+            scatterRowsFloat(reduce, (float[]) dst.array, dstLayout, idx, indexLayout, (float[]) src.array, srcLayout);
+            return;
+        }
         int[] c = counts;
         int cs = countStride;
         switch (dst.dtype) {

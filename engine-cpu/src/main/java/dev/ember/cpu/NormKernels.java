@@ -199,6 +199,10 @@ final class NormKernels {
         }
         double[] w = vector(weight, n);
         double[] b = vector(bias, n);
+        // float32 rows written in place by the vector loops in one pass ({@code -Dember.norm.forwardPasses=true}: the
+        // passes below, the same bits)
+        boolean vectorOut = LOOPS != null && out.dtype == DType.FLOAT32 && ol.stride(1) == 1
+                && !Boolean.getBoolean("ember.norm.forwardPasses");
         CpuThreads.parallelFor(m, CpuThreads.chunks(m, n), (task, from, to) -> {
             double[] row = new double[n];
             for (int i = from; i < to; i++) {
@@ -206,9 +210,11 @@ final class NormKernels {
                 double mu = rms ? 0 : rowSum(row, n) / n;
                 double ss = rowCentredSquares(row, n, mu);
                 double r = 1 / Math.sqrt(ss / n + eps);
-                // ((x - mean) rstd) weight + bias in one pass where both are given (the same operations in the same
-                // order as the passes below)
-                if (w != null && b != null) {
+                if (vectorOut) {
+                    LOOPS.normForwardOut(row, mu, r, w, b, (float[]) out.array, ol.offset() + i * ol.stride(0), n);
+                } else if (w != null && b != null) {
+                    // ((x - mean) rstd) weight + bias in one pass where both are given (the same operations in the
+                    // same order as the passes below)
                     for (int j = 0; j < n; j++) {
                         row[j] = (row[j] - mu) * r * w[j] + b[j];
                     }
@@ -227,7 +233,9 @@ final class NormKernels {
                         }
                     }
                 }
-                store(row, n, out, ol.offset() + i * ol.stride(0), ol.stride(1));
+                if (!vectorOut) {
+                    store(row, n, out, ol.offset() + i * ol.stride(0), ol.stride(1));
+                }
                 if (mean != null) {
                     mean.setDouble(i, mu);
                 }

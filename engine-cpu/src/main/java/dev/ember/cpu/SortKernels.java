@@ -352,6 +352,47 @@ final class SortKernels {
 
     // ------------------------------------------------------------------ scans
 
+    /**
+     * cumsum / cumprod of contiguous float32 along a dimension that is not the last: row by row of that dimension,
+     * one double accumulator per inner position (the inner positions in parallel chunks), so each line keeps its
+     * order, its double accumulator and its rounding, and the bits of the line-by-line walk, without its stride.
+     */
+    private static void scanRowsFloat(boolean sum, float[] s, Layout ls, float[] d, Layout ld, int dim) {
+        int[] shape = ls.shape();
+        int n = shape[dim];
+        int inner = 1;
+        for (int k = dim + 1; k < shape.length; k++) {
+            inner *= shape[k];
+        }
+        int outer = inner == 0 ? 0 : (int) (ls.numel() / ((long) n * inner));
+        int so = ls.offset();
+        int dof = ld.offset();
+        int in = inner;
+        int cols = outer * inner; // every line, numbered (outer block, inner position)
+        CpuThreads.parallelFor(cols, CpuThreads.chunks(cols, n), (task, from, to) -> {
+            double[] acc = new double[to - from];
+            java.util.Arrays.fill(acc, sum ? 0 : 1);
+            int c = from;
+            while (c < to) {
+                int block = c / in;
+                int end = Math.min(to, (block + 1) * in); // this block's lines in the chunk
+                int base = block * n * in + (c - block * in);
+                int a0 = c - from;
+                int w = end - c;
+                for (int j = 0; j < n; j++) {
+                    int at = base + j * in;
+                    for (int q = 0; q < w; q++) {
+                        double x = s[so + at + q];
+                        double v = sum ? acc[a0 + q] + x : acc[a0 + q] * x;
+                        acc[a0 + q] = v;
+                        d[dof + at + q] = (float) v;
+                    }
+                }
+                c = end;
+            }
+        });
+    }
+
     static void scan(ScanOp op, CpuStorage src, Layout ls, int dim, CpuStorage dst, Layout ld, CpuStorage indices,
                      Layout li) {
         int n = ls.size(dim);
@@ -361,6 +402,16 @@ final class SortKernels {
         Layout[] outer = li == null ? new Layout[] {outer(ld, dim), outer(ls, dim)}
                 : new Layout[] {outer(ld, dim), outer(ls, dim), outer(li, dim)};
         boolean floating = src.dtype.isFloatingPoint();
+        // float32 to float32 read and written on the arrays (-Dember.scan.generic=true: through getDouble/setDouble,
+        // the same double accumulator and the same rounding, so the same bits)
+        float[] fs = src.dtype == DType.FLOAT32 && dst.dtype == DType.FLOAT32 && !Boolean.getBoolean("ember.scan.generic")
+                ? (float[]) src.array : null;
+        float[] fd = fs == null ? null : (float[]) dst.array;
+        if (fs != null && (op == ScanOp.CUMSUM || op == ScanOp.CUMPROD) && dim < ls.shape().length - 1
+                && ls.isContiguous() && ld.isContiguous() && n > 0 && !Boolean.getBoolean("ember.scan.columns")) {
+            scanRowsFloat(op == ScanOp.CUMSUM, fs, ls, fd, ld, dim);
+            return;
+        }
         forEachLine(outer, ls.numel(), () -> bases -> {
             int d = bases[0];
             int s = bases[1];
@@ -368,7 +419,15 @@ final class SortKernels {
                 case CUMSUM:
                 case CUMPROD: {
                     boolean sum = op == ScanOp.CUMSUM;
-                    if (floating) {
+                    if (fs != null) {
+                        // PyTorch's CPU accumulator for float is double (acc_type), each prefix rounded to float
+                        double acc = sum ? 0 : 1;
+                        for (int j = 0; j < n; j++) {
+                            double x = fs[s + j * ss];
+                            acc = sum ? acc + x : acc * x;
+                            fd[d + j * ds] = (float) acc;
+                        }
+                    } else if (floating) {
                         double acc = sum ? 0 : 1;
                         for (int j = 0; j < n; j++) {
                             double x = src.getDouble(s + j * ss);

@@ -950,6 +950,64 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     @Override
+    public void normForwardOut(double[] row, double mu, double r, double[] w, double[] b, float[] o, int oo, int n) {
+        int m = S.loopBound(n);
+        int half = DS.length();
+        DoubleVector muv = DoubleVector.broadcast(DS, mu);
+        DoubleVector rv = DoubleVector.broadcast(DS, r);
+        // one loop per case, each with its operations only (no vector value crosses a branch or a call)
+        if (w != null && b != null) {
+            for (int j = 0; j < m; j += S.length()) {
+                DoubleVector lo = DoubleVector.fromArray(DS, row, j).sub(muv).mul(rv)
+                        .mul(DoubleVector.fromArray(DS, w, j)).add(DoubleVector.fromArray(DS, b, j));
+                DoubleVector hi = DoubleVector.fromArray(DS, row, j + half).sub(muv).mul(rv)
+                        .mul(DoubleVector.fromArray(DS, w, j + half)).add(DoubleVector.fromArray(DS, b, j + half));
+                FloatVector low = (FloatVector) lo.convertShape(VectorOperators.D2F, S, 0);
+                FloatVector high = (FloatVector) hi.convertShape(VectorOperators.D2F, S, 0);
+                low.blend(high.rearrange(SWAP_HALVES), HIGH_HALF).intoArray(o, oo + j);
+            }
+        } else if (w != null) {
+            for (int j = 0; j < m; j += S.length()) {
+                DoubleVector lo = DoubleVector.fromArray(DS, row, j).sub(muv).mul(rv)
+                        .mul(DoubleVector.fromArray(DS, w, j));
+                DoubleVector hi = DoubleVector.fromArray(DS, row, j + half).sub(muv).mul(rv)
+                        .mul(DoubleVector.fromArray(DS, w, j + half));
+                FloatVector low = (FloatVector) lo.convertShape(VectorOperators.D2F, S, 0);
+                FloatVector high = (FloatVector) hi.convertShape(VectorOperators.D2F, S, 0);
+                low.blend(high.rearrange(SWAP_HALVES), HIGH_HALF).intoArray(o, oo + j);
+            }
+        } else if (b != null) {
+            for (int j = 0; j < m; j += S.length()) {
+                DoubleVector lo = DoubleVector.fromArray(DS, row, j).sub(muv).mul(rv)
+                        .add(DoubleVector.fromArray(DS, b, j));
+                DoubleVector hi = DoubleVector.fromArray(DS, row, j + half).sub(muv).mul(rv)
+                        .add(DoubleVector.fromArray(DS, b, j + half));
+                FloatVector low = (FloatVector) lo.convertShape(VectorOperators.D2F, S, 0);
+                FloatVector high = (FloatVector) hi.convertShape(VectorOperators.D2F, S, 0);
+                low.blend(high.rearrange(SWAP_HALVES), HIGH_HALF).intoArray(o, oo + j);
+            }
+        } else {
+            for (int j = 0; j < m; j += S.length()) {
+                DoubleVector lo = DoubleVector.fromArray(DS, row, j).sub(muv).mul(rv);
+                DoubleVector hi = DoubleVector.fromArray(DS, row, j + half).sub(muv).mul(rv);
+                FloatVector low = (FloatVector) lo.convertShape(VectorOperators.D2F, S, 0);
+                FloatVector high = (FloatVector) hi.convertShape(VectorOperators.D2F, S, 0);
+                low.blend(high.rearrange(SWAP_HALVES), HIGH_HALF).intoArray(o, oo + j);
+            }
+        }
+        for (int j = m; j < n; j++) {
+            double y = (row[j] - mu) * r;
+            if (w != null) {
+                y *= w[j];
+            }
+            if (b != null) {
+                y += b[j];
+            }
+            o[oo + j] = (float) y;
+        }
+    }
+
+    @Override
     public void normBackwardOut(double[] dh, double[] xh, double r, double m1, double m2, float[] o, int oo, int n) {
         int m = S.loopBound(n);
         int half = DS.length();
