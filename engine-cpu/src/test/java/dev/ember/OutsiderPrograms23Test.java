@@ -28,9 +28,6 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Session 47's outsider pass, round 23: the broken programs. Each test is a small training script with a mistake that
@@ -78,142 +75,10 @@ class OutsiderPrograms23Test {
         Ember.setDefaultGeneratorAlgorithm(before);
     }
 
-    /** {@link OutsiderReplay.Replay} over this round's records, and the program's expected exceptions. */
-    private static final class Replay extends OutsiderReplay.Replay {
-        final String program;
-
+    /** The round's {@link MistakeReplay.Replay}: its records and messages. */
+    private static final class Replay extends MistakeReplay.Replay {
         Replay(String program, long seed) {
-            super(EXPECTED, program, seed);
-            this.program = program;
-        }
-
-        /**
-         * Runs the statement, which must throw PyTorch's exception {@code label} ({@code messages.txt}) as {@code kind},
-         * with the same message.
-         */
-        void fails(String label, Class<? extends RuntimeException> kind, Runnable statement) {
-            String want = MESSAGES.get(program + "." + label);
-            assertTrue(want != null, "PyTorch recorded no exception " + program + "." + label);
-            int colon = want.indexOf(": ");
-            String pyKind = want.substring(0, colon);
-            String text = unescape(want.substring(colon + 2));
-            Class<?> mapped = switch (pyKind) {
-                case "IndexError" -> IndexOutOfBoundsException.class;
-                case "ValueError" -> IllegalArgumentException.class;
-                case "RuntimeError" -> kind == IllegalStateException.class ? IllegalStateException.class
-                        : IllegalArgumentException.class;
-                default -> null;
-            };
-            assertSame(mapped, kind, program + "." + label + ": PyTorch's " + pyKind);
-            try {
-                statement.run();
-            } catch (RuntimeException e) {
-                assertSame(kind, e.getClass(), program + "." + label + ": " + e);
-                assertEquals(text, e.getMessage(), program + "." + label);
-                return;
-            }
-            fail(program + "." + label + ": no exception, PyTorch's " + pyKind + ": " + text);
-        }
-
-        /** PyTorch's warning {@code label}. */
-        String warning(String label) {
-            String want = MESSAGES.get(program + "." + label);
-            assertTrue(want != null && want.startsWith("Warning: "), "PyTorch recorded no warning " + label);
-            return unescape(want.substring("Warning: ".length()));
-        }
-
-        /** Each parameter's gradient: its summary, or -1 where it is None. */
-        void grads(Module m, String prefix) {
-            for (Map.Entry<String, Tensor> e : m.namedParameters().entrySet()) {
-                Tensor g = e.getValue().grad();
-                if (g == null) {
-                    rec(prefix + e.getKey(), -1.0);
-                } else {
-                    summary(prefix + e.getKey(), g);
-                }
-            }
-        }
-    }
-
-    private static String unescape(String s) {
-        StringBuilder b = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\\' && i + 1 < s.length()) {
-                char n = s.charAt(++i);
-                b.append(n == 'n' ? '\n' : n == 't' ? '\t' : n);
-            } else {
-                b.append(c);
-            }
-        }
-        return b.toString();
-    }
-
-    /**
-     * Everything a failed statement must leave alone: each tracked module's state_dict entries (values, version counter),
-     * its parameters' gradients, and each tracked optimizer's state_dict, as text of the exact bits.
-     */
-    private static final class Untouched {
-        private final List<Object> tracked;
-        private final Map<String, String> before;
-
-        Untouched(Object... tracked) {
-            this.tracked = List.of(tracked);
-            this.before = snapshot();
-        }
-
-        private Map<String, String> snapshot() {
-            Map<String, String> s = new LinkedHashMap<>();
-            for (int i = 0; i < tracked.size(); i++) {
-                Object o = tracked.get(i);
-                if (o instanceof Module m) {
-                    for (Map.Entry<String, Tensor> e : m.stateDict().entrySet()) {
-                        s.put(i + ".state." + e.getKey(), bits(e.getValue()));
-                    }
-                    for (Map.Entry<String, Tensor> e : m.namedParameters().entrySet()) {
-                        Tensor g = e.getValue().grad();
-                        s.put(i + ".grad." + e.getKey(), g == null ? "None" : bits(g));
-                        s.put(i + ".version." + e.getKey(), String.valueOf(e.getValue().version()));
-                    }
-                } else if (o instanceof Optimizer opt) {
-                    s.put(i + ".optimizer", describe(opt.stateDict()));
-                    s.put(i + ".groups", String.valueOf(opt.paramGroups().size()));
-                } else if (o instanceof Tensor t) {
-                    s.put(i + ".tensor", bits(t) + " v" + t.version() + " grad "
-                            + (t.grad() == null ? "None" : bits(t.grad())));
-                }
-            }
-            return s;
-        }
-
-        private static String describe(Object o) {
-            if (o instanceof Tensor t) {
-                return bits(t);
-            }
-            if (o instanceof Map<?, ?> m) {
-                StringBuilder b = new StringBuilder("{");
-                m.forEach((k, v) -> b.append(k).append('=').append(describe(v)).append(", "));
-                return b.append('}').toString();
-            }
-            if (o instanceof List<?> l) {
-                List<String> parts = new ArrayList<>();
-                l.forEach(v -> parts.add(describe(v)));
-                return parts.toString();
-            }
-            return String.valueOf(o);
-        }
-
-        private static String bits(Tensor t) {
-            Tensor d = t.detach();
-            StringBuilder b = new StringBuilder(d.dtype() + java.util.Arrays.toString(d.shape()));
-            for (double v : d.to(F64).contiguous().toDoubleArray()) {
-                b.append(' ').append(Double.doubleToRawLongBits(v));
-            }
-            return b.toString();
-        }
-
-        void check(String what) {
-            assertEquals(before, snapshot(), what + ": the failed statement changed state");
+            super(EXPECTED, MESSAGES, program, seed);
         }
     }
 
@@ -254,7 +119,7 @@ class OutsiderPrograms23Test {
         Tensor x = Tensor.randn(F64, 16, 1, 28, 28);
         Tensor y = Tensor.randint(0, 10, 16);
         r.summaries(net, "p0.");
-        Untouched u = new Untouched(net, opt, x);
+        MistakeReplay.Untouched u = new MistakeReplay.Untouched(net, opt, x);
         r.fails("noflatten", IllegalArgumentException.class, () -> net.fc1.forward(net.features(x)));
         r.fails("size28", IllegalArgumentException.class, () -> net.forward(x));
         r.fails("mlpview", IllegalArgumentException.class, () -> net.fc1.forward(x.view(16, -1)));
@@ -281,7 +146,7 @@ class OutsiderPrograms23Test {
         Replay r = new Replay("view_noncontiguous", 2);
         Tensor nhwc = Tensor.randn(F64, 4, 5, 6, 3);
         Tensor nchw = nhwc.permute(0, 3, 1, 2);
-        Untouched u = new Untouched(nhwc);
+        MistakeReplay.Untouched u = new MistakeReplay.Untouched(nhwc);
         r.fails("permuteview", IllegalArgumentException.class, () -> nchw.view(4, -1));
         Tensor m = Tensor.randn(F64, 4, 5);
         r.fails("tview", IllegalArgumentException.class, () -> m.t().view(-1));
@@ -309,7 +174,7 @@ class OutsiderPrograms23Test {
         opt.step();
         opt.zeroGrad();
         r.summaries(model, "p0.");
-        Untouched u = new Untouched(model, opt, labels);
+        MistakeReplay.Untouched u = new MistakeReplay.Untouched(model, opt, labels);
         r.fails("floatidx", IllegalArgumentException.class,
                 () -> crit.forward(model.forward(x), labels.to(F64)).backward());
         r.fails("int32", IllegalArgumentException.class,
@@ -373,7 +238,7 @@ class OutsiderPrograms23Test {
         Tensor x = Tensor.randn(F64, 10, 6).mul(3.0);
         Tensor y = Tensor.randint(0, 2, 10);
         r.summaries(model, "p0.");
-        Untouched u = new Untouched(model, opt);
+        MistakeReplay.Untouched u = new MistakeReplay.Untouched(model, opt);
         r.fails("logits", IllegalArgumentException.class,
                 () -> new BCELoss().forward(model.forward(x), y.to(F64).unsqueeze(1)).backward());
         r.fails("shape", IllegalArgumentException.class,
@@ -489,7 +354,7 @@ class OutsiderPrograms23Test {
         Tensor x = Tensor.randn(F64, 8, 5);
         Tensor y = Tensor.randn(F64, 8, 2);
         Tensor loss = new MSELoss("none").forward(model.forward(x), y);
-        Untouched u = new Untouched(model);
+        MistakeReplay.Untouched u = new MistakeReplay.Untouched(model);
         r.fails("loss", IllegalStateException.class, loss::backward);
         r.fails("output", IllegalStateException.class, () -> model.forward(x).backward());
         r.fails("item", IllegalArgumentException.class, () -> model.forward(x).select(1, 0).item());
@@ -563,7 +428,7 @@ class OutsiderPrograms23Test {
         double lr = 0.1;
         Tensor loss = x.matmul(w).add(b).sub(y).pow(2).mean();
         loss.backward();
-        Untouched u = new Untouched(w, b);
+        MistakeReplay.Untouched u = new MistakeReplay.Untouched(w, b);
         r.fails("leaf", IllegalStateException.class, () -> w.sub_(w.grad().mul(lr)));
         u.check("manual_sgd");
         r.rec("w._version", w.version());
@@ -616,7 +481,7 @@ class OutsiderPrograms23Test {
                 () -> new SGD(model.parameters(), 0.1).addParamGroup(model.get(2).parameters(), Map.of("lr", 1e-3)));
         r.fails("neglr", IllegalArgumentException.class, () -> new Adam(model.parameters(), -0.1));
         Optimizer opt = new SGD(model.get(0).parameters(), 0.1, 0.9, 0, 0, false);
-        Untouched u = new Untouched(model, opt);
+        MistakeReplay.Untouched u = new MistakeReplay.Untouched(model, opt);
         r.fails("addgroup", IllegalArgumentException.class,
                 () -> opt.addParamGroup(model.parameters(), Map.of("lr", 0.01)));
         u.check("optimizer_mistakes");
@@ -660,7 +525,7 @@ class OutsiderPrograms23Test {
         Module resized = new Net(10, "fc3").to(F64);
         // Ember loads all or nothing where PyTorch copies the entries that fit before it raises
         r.summaries(renamed, "renamed0.");
-        Untouched u = new Untouched(renamed, resized);
+        MistakeReplay.Untouched u = new MistakeReplay.Untouched(renamed, resized);
         r.fails("renamed", IllegalArgumentException.class, () -> renamed.loadStateDict(ckpt));
         r.fails("resized", IllegalArgumentException.class, () -> resized.loadStateDict(ckpt));
         r.fails("resized_nonstrict", IllegalArgumentException.class, () -> resized.loadStateDict(ckpt, false));
@@ -672,7 +537,7 @@ class OutsiderPrograms23Test {
         Map<String, Tensor> dp = new LinkedHashMap<>();
         ckpt.forEach((k, v) -> dp.put("module." + k, v));
         Module fresh = new Net(8, "fc3").to(F64);
-        Untouched uf = new Untouched(fresh);
+        MistakeReplay.Untouched uf = new MistakeReplay.Untouched(fresh);
         r.fails("dataparallel", IllegalArgumentException.class, () -> fresh.loadStateDict(dp));
         uf.check("dataparallel");
         Map<String, Tensor> stripped = new LinkedHashMap<>();
@@ -689,7 +554,7 @@ class OutsiderPrograms23Test {
         Replay r = new Replay("dtype_mixes", 13);
         Module model = new Sequential(new Linear(3, 4), new ReLU(), new Linear(4, 1));
         Tensor data = Tensor.randn(F64, 5, 3);
-        Untouched u = new Untouched(model);
+        MistakeReplay.Untouched u = new MistakeReplay.Untouched(model);
         r.fails("linear", IllegalArgumentException.class, () -> model.forward(data));
         Module conv = new Conv2d(1, 2, 3);
         r.fails("conv", IllegalArgumentException.class, () -> conv.forward(Tensor.randn(F64, 1, 1, 5, 5)));
@@ -751,7 +616,7 @@ class OutsiderPrograms23Test {
             r.rec("out.single", model.forward(xt.narrow(0, 0, 1)));
         }
         model.train();
-        Untouched u = new Untouched(model, opt);
+        MistakeReplay.Untouched u = new MistakeReplay.Untouched(model, opt);
         r.fails("single", IllegalArgumentException.class, () -> model.forward(xt.narrow(0, 0, 1)));
         // PyTorch's BatchNorm counts the batch (num_batches_tracked 3 -> 4) before batch_norm refuses it; Ember's refusal
         // leaves the module as it was (its rule for bad input)
@@ -782,14 +647,14 @@ class OutsiderPrograms23Test {
     void linearConvAndBatchNormLayersGivePyTorchsMessages() {
         Replay r = new Replay("layer_messages", 15);
         Module lin = new Linear(400, 120).to(F64);
-        Untouched ul = new Untouched(lin);
+        MistakeReplay.Untouched ul = new MistakeReplay.Untouched(lin);
         r.fails("linear.1d", IllegalArgumentException.class, () -> lin.forward(Tensor.zeros(F64, 5)));
         r.fails("linear.3d", IllegalArgumentException.class, () -> lin.forward(Tensor.zeros(F64, 3, 7, 256)));
         r.fails("linear.empty", IllegalArgumentException.class, () -> lin.forward(Tensor.zeros(F64, 0, 256)));
         r.fails("linear.0d", IllegalArgumentException.class, () -> lin.forward(Tensor.zeros(F64)));
         ul.check("linear");
         Module conv = new Conv2d(3, 4, 3).to(F64);
-        Untouched uc = new Untouched(conv);
+        MistakeReplay.Untouched uc = new MistakeReplay.Untouched(conv);
         r.fails("conv2d.channels", IllegalArgumentException.class, () -> conv.forward(Tensor.zeros(F64, 2, 5, 8, 8)));
         r.fails("conv2d.unbatched", IllegalArgumentException.class, () -> conv.forward(Tensor.zeros(F64, 5, 8, 8)));
         r.fails("conv2d.5d", IllegalArgumentException.class, () -> conv.forward(Tensor.zeros(F64, 1, 2, 3, 8, 8)));
@@ -808,7 +673,7 @@ class OutsiderPrograms23Test {
         bn.forward(Tensor.randn(F64, 4, 3, 2, 2));
         r.summaries(bn, "bn.");
         r.rec("tracked", bn.numBatchesTracked().item());
-        Untouched ub = new Untouched(bn);
+        MistakeReplay.Untouched ub = new MistakeReplay.Untouched(bn);
         r.fails("bn2d.channels", IllegalArgumentException.class, () -> bn.forward(Tensor.randn(F64, 2, 4, 3, 3)));
         r.fails("bn2d.rank", IllegalArgumentException.class, () -> bn.forward(Tensor.randn(F64, 2, 3, 3)));
         bn.eval();
@@ -850,7 +715,7 @@ class OutsiderPrograms23Test {
         Tensor tok = Tensor.randint(0, 10, 4, 7);
         Tensor tgt = Tensor.randint(0, 5, 4, 7);
         r.summaries(model, "p0.");
-        Untouched u = new Untouched(model, opt);
+        MistakeReplay.Untouched u = new MistakeReplay.Untouched(model, opt);
         r.fails("vocab", IndexOutOfBoundsException.class,
                 () -> model.forward(Tensor.cat(List.of(tok, Tensor.full(DType.INT64, 10L, 4, 1)), 1)));
         r.fails("floatids", IllegalArgumentException.class, () -> model.forward(tok.to(F64)));
@@ -899,7 +764,7 @@ class OutsiderPrograms23Test {
         r.grads(g, "g0.G.");
         optG.zeroGrad();
         Tensor gLoss = crit.forward(d.forward(fake), ones);
-        Untouched u = new Untouched(g, optG, optD);
+        MistakeReplay.Untouched u = new MistakeReplay.Untouched(g, optG, optD);
         r.fails("g_backward", IllegalStateException.class, gLoss::backward);
         u.check("gan_without_detach (the generator and both optimizers)");
         // the discriminator's gradients of the failed backward: PyTorch's engine accumulated them before the error
@@ -991,7 +856,7 @@ class OutsiderPrograms23Test {
         aLoss.backward(null, true);
         opt.step();
         r.rec("versions", params.stream().mapToDouble(Tensor::version).toArray());
-        Untouched u = new Untouched(opt);
+        MistakeReplay.Untouched u = new MistakeReplay.Untouched(opt);
         r.fails("critic", IllegalStateException.class, cLoss::backward);
         u.check("retain_graph_then_step (the optimizer)");
         // v's gradients were accumulated before the engine reached head's node
@@ -1049,7 +914,7 @@ class OutsiderPrograms23Test {
         try (GradMode off = Ember.noGrad()) {
             loss = Functional.crossEntropy(model.forward(x), y);
         }
-        Untouched u = new Untouched(model, opt);
+        MistakeReplay.Untouched u = new MistakeReplay.Untouched(model, opt);
         r.fails("nograd", IllegalStateException.class, loss::backward);
         r.fails("argmax", IllegalStateException.class,
                 () -> model.forward(x).argmax(1).eq(y).to(F64).mean().backward());
@@ -1110,7 +975,7 @@ class OutsiderPrograms23Test {
     void tensorShapeAndTypeMistakesFailAsPyTorch() {
         Replay r = new Replay("tensor_errors", 23);
         Tensor feats = Tensor.randn(F64, 4, 16, 4, 4);
-        Untouched u = new Untouched(feats);
+        MistakeReplay.Untouched u = new MistakeReplay.Untouched(feats);
         r.fails("reshape", IllegalArgumentException.class, () -> feats.reshape(4, 400));
         r.fails("inferred", IllegalArgumentException.class, () -> feats.view(-1, -1));
         Tensor bias = Tensor.randn(F64, 2);
@@ -1153,7 +1018,7 @@ class OutsiderPrograms23Test {
         // Adam([{'params': [weight]}, {'params': [bias]}]): the constructor's group, then add_param_group's
         Optimizer split = new Adam(List.of(first.weight), 0.01);
         split.addParamGroup(List.of(first.bias), Map.of());
-        Untouched u = new Untouched(grown, optNew, split);
+        MistakeReplay.Untouched u = new MistakeReplay.Untouched(grown, optNew, split);
         r.fails("grown", IllegalArgumentException.class, () -> optNew.loadStateDict(ckpt));
         r.fails("split", IllegalArgumentException.class, () -> split.loadStateDict(ckpt));
         u.check("optimizer_checkpoint");

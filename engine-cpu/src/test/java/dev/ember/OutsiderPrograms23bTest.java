@@ -32,14 +32,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Session 47's outsider pass, round 23b: more broken programs, the ones round 23 ({@link OutsiderPrograms23Test}) left
@@ -78,112 +75,10 @@ class OutsiderPrograms23bTest {
         Ember.setDefaultGeneratorAlgorithm(before);
     }
 
-    /** {@link OutsiderReplay.Replay} over this round's records, and the program's expected exceptions. */
-    private static final class Replay extends OutsiderReplay.Replay {
-        final String program;
-
+    /** The round's {@link MistakeReplay.Replay}: its records and messages. */
+    private static final class Replay extends MistakeReplay.Replay {
         Replay(String program, long seed) {
-            super(EXPECTED, program, seed);
-            this.program = program;
-        }
-
-        /**
-         * Runs the statement, which must throw PyTorch's exception {@code label} ({@code messages.txt}) as
-         * {@code kind}, with the same message.
-         */
-        void fails(String label, Class<? extends RuntimeException> kind, Runnable statement) {
-            String want = MESSAGES.get(program + "." + label);
-            assertTrue(want != null, "PyTorch recorded no exception " + program + "." + label);
-            int colon = want.indexOf(": ");
-            String pyKind = want.substring(0, colon);
-            String text = want.substring(colon + 2);
-            Class<?> mapped = switch (pyKind) {
-                case "IndexError" -> IndexOutOfBoundsException.class;
-                case "ValueError", "AssertionError" -> IllegalArgumentException.class;
-                case "RuntimeError" -> kind == IllegalStateException.class ? IllegalStateException.class
-                        : IllegalArgumentException.class;
-                default -> null;
-            };
-            assertSame(mapped, kind, program + "." + label + ": PyTorch's " + pyKind);
-            try {
-                statement.run();
-            } catch (RuntimeException e) {
-                assertSame(kind, e.getClass(), program + "." + label + ": " + e);
-                assertEquals(text, e.getMessage(), program + "." + label);
-                return;
-            }
-            fail(program + "." + label + ": no exception, PyTorch's " + pyKind + ": " + text);
-        }
-
-        /** PyTorch's warning {@code label}. */
-        String warning(String label) {
-            String want = MESSAGES.get(program + "." + label);
-            assertTrue(want != null && want.startsWith("Warning: "), "PyTorch recorded no warning " + label);
-            return want.substring("Warning: ".length());
-        }
-
-        /** Each parameter's gradient: its summary, or -1 where it is None. */
-        void grads(Module m, String prefix) {
-            for (Map.Entry<String, Tensor> e : m.namedParameters().entrySet()) {
-                Tensor g = e.getValue().grad();
-                if (g == null) {
-                    rec(prefix + e.getKey(), -1.0);
-                } else {
-                    summary(prefix + e.getKey(), g);
-                }
-            }
-        }
-    }
-
-    /**
-     * Everything a failed statement must leave alone: each tracked module's state_dict entries, its parameters'
-     * gradients and version counters, each tracked optimizer's state_dict and group count, each tracked tensor's
-     * values, version and gradient, as text of the exact bits.
-     */
-    private static final class Untouched {
-        private final List<Object> tracked;
-        private final Map<String, String> before;
-
-        Untouched(Object... tracked) {
-            this.tracked = List.of(tracked);
-            this.before = snapshot();
-        }
-
-        private Map<String, String> snapshot() {
-            Map<String, String> s = new LinkedHashMap<>();
-            for (int i = 0; i < tracked.size(); i++) {
-                Object o = tracked.get(i);
-                if (o instanceof Module m) {
-                    for (Map.Entry<String, Tensor> e : m.stateDict().entrySet()) {
-                        s.put(i + ".state." + e.getKey(), bits(e.getValue()));
-                    }
-                    for (Map.Entry<String, Tensor> e : m.namedParameters().entrySet()) {
-                        Tensor g = e.getValue().grad();
-                        s.put(i + ".grad." + e.getKey(), g == null ? "None" : bits(g));
-                        s.put(i + ".version." + e.getKey(), String.valueOf(e.getValue().version()));
-                    }
-                } else if (o instanceof Optimizer opt) {
-                    s.put(i + ".optimizer", String.valueOf(opt.stateDict()));
-                    s.put(i + ".groups", String.valueOf(opt.paramGroups().size()));
-                } else if (o instanceof Tensor t) {
-                    s.put(i + ".tensor", bits(t) + " v" + t.version() + " rg" + t.requiresGrad() + " grad "
-                            + (t.grad() == null ? "None" : bits(t.grad())));
-                }
-            }
-            return s;
-        }
-
-        private static String bits(Tensor t) {
-            Tensor d = t.detach();
-            StringBuilder b = new StringBuilder(d.dtype() + java.util.Arrays.toString(d.shape()));
-            for (double v : d.to(F64).contiguous().toDoubleArray()) {
-                b.append(' ').append(Double.doubleToRawLongBits(v));
-            }
-            return b.toString();
-        }
-
-        void check(String what) {
-            assertEquals(before, snapshot(), what + ": the failed statement changed state");
+            super(EXPECTED, MESSAGES, program, seed);
         }
     }
 
@@ -277,7 +172,7 @@ class OutsiderPrograms23bTest {
         Tensor x = Tensor.randn(F64, 4, 6);
         Tensor p = Tensor.randn(F64, 4, 5).softmax(1);
         r.summaries(model, "p0.");
-        Untouched u = new Untouched(model, opt, p);
+        MistakeReplay.Untouched u = new MistakeReplay.Untouched(model, opt, p);
         r.fails("narrow", IllegalArgumentException.class,
                 () -> new CrossEntropyLoss().forward(model.forward(x), p.narrow(1, 0, 4)));
         r.fails("rows", IllegalArgumentException.class,
@@ -313,7 +208,7 @@ class OutsiderPrograms23bTest {
         Optimizer opt = new SGD(emb.parameters(), 0.1);
         Tensor ids = Tensor.tensor(new long[][] {{1, 4, 0}, {9, 2, 0}});
         r.summaries(emb, "p0.");
-        Untouched u = new Untouched(emb, opt, ids);
+        MistakeReplay.Untouched u = new MistakeReplay.Untouched(emb, opt, ids);
         r.fails("vocab", IndexOutOfBoundsException.class,
                 () -> emb.forward(Tensor.tensor(new long[][] {{1, 10, 0}})));
         r.fails("negative", IndexOutOfBoundsException.class, () -> emb.forward(Tensor.tensor(new long[][] {{-1, 2}})));
@@ -341,7 +236,7 @@ class OutsiderPrograms23bTest {
         MultiheadAttention.Output wrong = mha.forward(x, x, x);
         r.rec("wrong", wrong.output());
         r.rec("wrong_weights", wrong.weights());
-        Untouched u = new Untouched(mha, x);
+        MistakeReplay.Untouched u = new MistakeReplay.Untouched(mha, x);
         r.fails("mask", IllegalArgumentException.class,
                 () -> mha.forward(x, x, x, Tensor.zeros(DType.BOOL, 3, 5)));
         Tensor x7 = x.narrow(2, 0, 7);
@@ -365,7 +260,7 @@ class OutsiderPrograms23bTest {
         Tensor x = Tensor.randn(F64, 4, 5, 6);
         LayerNorm channels = (LayerNorm) new LayerNorm(5).to(F64);
         LayerNorm reversed = (LayerNorm) new LayerNorm(new int[] {6, 5}).to(F64);
-        Untouched u = new Untouched(channels, reversed, x);
+        MistakeReplay.Untouched u = new MistakeReplay.Untouched(channels, reversed, x);
         r.fails("channels", IllegalArgumentException.class, () -> channels.forward(x));
         r.fails("reversed", IllegalArgumentException.class, () -> reversed.forward(x));
         u.check("layernorm_shape");
@@ -388,12 +283,12 @@ class OutsiderPrograms23bTest {
     void viewCatAndStackMistakesFailAsPyTorch() {
         Replay r = new Replay("shape_mistakes", 6);
         Tensor a = Tensor.randn(F64, 2, 3, 4);
-        Untouched ua = new Untouched(a);
+        MistakeReplay.Untouched ua = new MistakeReplay.Untouched(a);
         r.fails("view", IllegalArgumentException.class, () -> a.permute(2, 0, 1).view(-1));
         r.fails("view_t", IllegalArgumentException.class, () -> a.transpose(1, 2).view(2, 12));
         Tensor m = Tensor.randn(F64, 2, 3);
         Tensor v = Tensor.randn(F64, 3);
-        Untouched u = new Untouched(m, v);
+        MistakeReplay.Untouched u = new MistakeReplay.Untouched(m, v);
         r.fails("cat_rank", IllegalArgumentException.class, () -> Tensor.cat(List.of(m, v), 0));
         r.fails("cat_rank1", IndexOutOfBoundsException.class, () -> Tensor.cat(List.of(v, m), 1));
         r.fails("cat_size", IllegalArgumentException.class,
@@ -441,7 +336,7 @@ class OutsiderPrograms23bTest {
     void requiresGradOnAnIntegerTensorFailsAsPyTorch() {
         Replay r = new Replay("requires_grad_int", 8);
         Tensor labels = Tensor.tensor(new long[] {1, 2, 3});
-        Untouched u = new Untouched(labels);
+        MistakeReplay.Untouched u = new MistakeReplay.Untouched(labels);
         r.fails("method", IllegalArgumentException.class, () -> labels.requiresGrad_(true));
         r.fails("setter", IllegalArgumentException.class, () -> labels.setRequiresGrad(true));
         // torch.tensor(ints, requires_grad=True) ("factory") has no Ember spelling: a factory takes no requires_grad
@@ -467,7 +362,7 @@ class OutsiderPrograms23bTest {
         Tensor g = model.weight().grad();
         r.rec("g0.weight.finite", Tensor.where(g.isfinite(), g, g.zerosLike()));
         r.rec("g0.bias", model.bias().grad());
-        Untouched u = new Untouched(model);
+        MistakeReplay.Untouched u = new MistakeReplay.Untouched(model);
         r.fails("inf", IllegalArgumentException.class,
                 () -> ClipGrad.clipGradNorm_(model.parameters(), 1.0, 2.0, true, null));
         r.fails("inf_order", IllegalArgumentException.class,
@@ -476,7 +371,7 @@ class OutsiderPrograms23bTest {
         try (GradMode off = Ember.noGrad()) {
             model.bias().grad().select(0, 1).fill_(Double.NaN);
         }
-        Untouched u2 = new Untouched(model);
+        MistakeReplay.Untouched u2 = new MistakeReplay.Untouched(model);
         r.fails("nan1", IllegalArgumentException.class,
                 () -> ClipGrad.clipGradNorm_(model.parameters(), 1.0, 1.0, true, null));
         u2.check("clip_nonfinite nan");
@@ -562,7 +457,7 @@ class OutsiderPrograms23bTest {
         Tensor x = Tensor.randn(F64, 8, 3);
         Tensor y = Tensor.randn(F64, 8);
         LBFGS opt = new LBFGS(List.of(a), 0.5, 4, null, 1e-7, 1e-9, 100, null);
-        Untouched u = new Untouched(opt, a, b);
+        MistakeReplay.Untouched u = new MistakeReplay.Untouched(opt, a, b);
         r.fails("ctor", IllegalArgumentException.class, () -> opt.addParamGroup(List.of(b), Map.of()));
         u.check("lbfgs_param_group");
         Optimizer.Closure closure = () -> {
@@ -587,7 +482,7 @@ class OutsiderPrograms23bTest {
     void dataPipelineMistakesFailAsPyTorch() {
         Replay r = new Replay("data_pipeline_mistakes", 12);
         Tensor x = Tensor.randn(F64, 10, 3);
-        Untouched u = new Untouched(x);
+        MistakeReplay.Untouched u = new MistakeReplay.Untouched(x);
         r.fails("tensor_dataset", IllegalArgumentException.class, () -> new TensorDataset(x, Tensor.arange(9)));
         TensorDataset ds = new TensorDataset(x, Tensor.arange(10));
         r.fails("split", IllegalArgumentException.class,
@@ -624,7 +519,7 @@ class OutsiderPrograms23bTest {
     void paddingAndWeightMistakesFailAsPyTorch() {
         Replay r = new Replay("padding_and_weights", 13);
         Tensor x = Tensor.randn(F64, 6, 4, 3); // (seq, batch, feature)
-        Untouched ux = new Untouched(x);
+        MistakeReplay.Untouched ux = new MistakeReplay.Untouched(x);
         r.fails("unsorted", IllegalArgumentException.class,
                 () -> Rnn.packPaddedSequence(x, Tensor.tensor(new long[] {2, 5, 6, 1}), false, true));
         r.fails("batch", IllegalArgumentException.class,
