@@ -638,7 +638,6 @@ class ModuleSweepTest {
         assertTrue(problems.isEmpty(), String.join("; ", problems));
     }
 
-    /** Error cases where Ember's module words the error itself, by design (see {@link #checkError}). */
     private static void checkError(String name, Map<String, String> f, boolean wording) {
         Spec spec = SPECS.get(name);
         Module m = spec.ctor().get();
