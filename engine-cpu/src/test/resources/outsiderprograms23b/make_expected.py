@@ -5,8 +5,8 @@
 #   run: cd engine-cpu/src/test/resources/outsiderprograms23b && /usr/bin/python3 make_expected.py
 #   (PyTorch 1.13 CPU; writes expected.txt and messages.txt; reproducible: each program seeds first, the output is the
 #   same bytes run after run.)
-# Files: the formats of round 23 (outsiderprograms23/make_expected.py): expected.txt holds round 21's records,
-# messages.txt "program.label Kind: message" lines. Kind AssertionError (nn.Embedding's padding_idx check,
+# Files: the formats of round 23, written by its outsiderprograms23/mistake_records.py (imported): expected.txt
+# holds round 21's records, messages.txt "program.label Kind: message" lines. Kind AssertionError (nn.Embedding's padding_idx check,
 # MultiheadAttention's shape asserts) is a ValueError-like refusal of an argument: the test maps it to
 # IllegalArgumentException, as ValueError.
 # Where 1.13 and 2.x differ, the programs follow 2.x:
@@ -19,8 +19,8 @@
 #     rates, asserts that 1.13's only warnings are the epoch ones it would not give in current 2.x, and records 0
 #     warnings (sequential_lr_milestone).
 import os
+import sys
 import warnings
-import zlib
 
 import torch
 import torch.nn as nn
@@ -29,71 +29,9 @@ from torch.nn.utils.rnn import pack_padded_sequence
 from torch.utils.data import (BatchSampler, DataLoader, Dataset, IterableDataset, SequentialSampler, TensorDataset,
                               random_split)
 
-F64 = torch.float64
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = []
-MSGS = []
-PROGRAM = [None]
-
-
-def fmt(v):
-    if isinstance(v, bool):
-        return str(int(v))
-    if isinstance(v, int):
-        return str(v)
-    return float(v).hex()
-
-
-def program(name, seed):
-    PROGRAM[0] = name
-    OUT.append("=== " + name)
-    torch.manual_seed(seed)
-
-
-def rec(key, value):
-    if torch.is_tensor(value):
-        vals = value.detach().reshape(-1).tolist()
-    elif isinstance(value, (list, tuple)):
-        vals = list(value)
-    else:
-        vals = [value]
-    OUT.append(key + " " + " ".join(fmt(v) for v in vals))
-
-
-def summary(key, t):
-    v = t.detach().double()
-    rec(key, [float(v.sum()), float(v.abs().sum()), float((v * v).sum())])
-
-
-def summaries(model, prefix="p."):
-    for k, v in model.state_dict().items():
-        if v.is_floating_point():
-            summary(prefix + k, v)
-
-
-def grads(model, prefix="g."):
-    for k, p in model.named_parameters():
-        if p.grad is None:
-            rec(prefix + k, [-1])
-        else:
-            summary(prefix + k, p.grad)
-
-
-def escape(s):
-    return s.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t")
-
-
-def message(label, kind, text):
-    MSGS.append(PROGRAM[0] + "." + label + " " + kind + ": " + escape(text))
-
-
-def expect_error(label, fn):
-    try:
-        fn()
-    except Exception as e:  # noqa: BLE001 - every kind is recorded by name
-        message(label, type(e).__name__, str(e))
-        return
-    raise AssertionError(PROGRAM[0] + "." + label + " did not raise")
+sys.path.insert(0, os.path.join(HERE, "..", "outsiderprograms23"))
+from mistake_records import F64, expect_error, grads, message, program, rec, summaries, write  # noqa: E402
 
 
 # 1. A Dataset whose samples are ragged (token lists of different lengths) handed to the default collate; batch_size=0;
@@ -462,8 +400,4 @@ for fn in (dataloader_mistakes, cross_entropy_probabilities, embedding_mistakes,
            shape_mistakes, softmax_wrong_dim, requires_grad_int, clip_nonfinite, sequential_lr_milestone,
            lbfgs_param_group, data_pipeline_mistakes, padding_and_weights):
     fn()
-with open(os.path.join(HERE, "expected.txt"), "w") as f:
-    f.write("\n".join(OUT) + "\n")
-with open(os.path.join(HERE, "messages.txt"), "w") as f:
-    f.write("\n".join(MSGS) + "\n")
-print(len(OUT), "records,", len(MSGS), "messages, crc", zlib.crc32("\n".join(OUT + MSGS).encode()))
+write(HERE)
