@@ -45,8 +45,11 @@ class PrintOptionsTest {
         return out;
     }
 
-    /** One {@code call k=v ...} line as a builder (the values as Python printed them). */
-    private static PrintOptions.Builder call(String line) {
+    /**
+     * One {@code call k=v ...} line as a builder (the values as Python printed them: {@code 'short'}, {@code True},
+     * {@code None}, {@code inf}); round 25 of the differential fuzz reads its calls with it too.
+     */
+    static PrintOptions.Builder call(String line) {
         PrintOptions.Builder b = PrintOptions.builder();
         String rest = line.substring("call".length()).strip();
         if (rest.isEmpty()) {
@@ -57,11 +60,11 @@ class PrintOptionsTest {
             String v = kv.substring(kv.indexOf('=') + 1);
             switch (k) {
                 case "precision": b.precision(Integer.parseInt(v)); break;
-                case "threshold": b.threshold(Double.parseDouble(v)); break;
+                case "threshold": b.threshold(v.equals("inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(v)); break;
                 case "edgeitems": b.edgeitems(Integer.parseInt(v)); break;
                 case "linewidth": b.linewidth(Integer.parseInt(v)); break;
                 case "profile": b.profile(v.substring(1, v.length() - 1)); break;
-                case "sci_mode": b.sciMode(v.equals("True")); break;
+                case "sci_mode": b.sciMode(v.equals("None") ? null : v.equals("True")); break;
                 default: throw new IllegalStateException("unknown option " + k);
             }
         }
