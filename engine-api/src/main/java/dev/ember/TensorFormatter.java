@@ -296,19 +296,22 @@ final class TensorFormatter {
 
         Formatter(Values v, List<Integer> shown, PrintOptions o) {
             precision = o.precision();
-            choose(v, shown);
-            if (floating && o.sciMode() != null) {
-                sciMode = o.sciMode(); // set_printoptions(sci_mode=...) overrides the choice, not the width
+            // set_printoptions(sci_mode=...) overrides the choice, not the width; PyTorch's _Formatter returns before
+            // the override when no value is finite and nonzero, so zeros, nan and inf keep the integer notation
+            // ("-0.", "nan") under sci_mode=True
+            if (choose(v, shown) && floating && o.sciMode() != null) {
+                sciMode = o.sciMode();
             }
         }
 
-        private void choose(Values v, List<Integer> shown) {
+        /** Chooses the notation and width; false when no value is finite and nonzero (the choice stays as it was). */
+        private boolean choose(Values v, List<Integer> shown) {
             floating = v.doubles != null;
             if (!floating) {
                 for (int i : shown) {
                     maxWidth = Math.max(maxWidth, v.plain(i).length());
                 }
-                return;
+                return true;
             }
             List<Double> vals = new ArrayList<>();
             for (int i : shown) {
@@ -318,7 +321,7 @@ final class TensorFormatter {
                 }
             }
             if (vals.isEmpty()) {
-                return;
+                return false;
             }
             double min = Double.POSITIVE_INFINITY;
             double max = 0;
@@ -350,6 +353,7 @@ final class TensorFormatter {
                     maxWidth = Math.max(maxWidth, fixed(d, precision).length());
                 }
             }
+            return true;
         }
 
         String format(Values v, int i) {
