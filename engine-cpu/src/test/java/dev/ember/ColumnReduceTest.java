@@ -88,6 +88,33 @@ class ColumnReduceTest {
     }
 
     /**
+     * Float32 max and min by rows (float accumulators) on columns of signed zeros, infinities and NaN: -0 below +0,
+     * NaN wins, compared by raw bits (a delta comparison takes -0 for +0), with widths that leave a vector tail.
+     */
+    @Test
+    void float32ExtremesKeepSignedZerosBitForBit() {
+        double[] pool = {0.0, -0.0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN, 1.5, -1.5};
+        Random r = new Random(13);
+        for (int width : new int[] {8, 37, 512}) {
+            int reduced = 23;
+            double[] v = new double[reduced * width];
+            for (int i = 0; i < v.length; i++) {
+                // mostly zeros of either sign, so many columns hold nothing else
+                v[i] = r.nextInt(10) < 8 ? pool[r.nextInt(2)] : pool[r.nextInt(pool.length)];
+            }
+            Tensor x = Tensor.tensor(v, DType.FLOAT64, Device.CPU).reshape(reduced, width).to(DType.FLOAT32);
+            for (int kind : new int[] {1, 2}) {
+                double[] want = reference(v, 1, reduced, width, kind, true);
+                double[] got = (kind == 1 ? x.amax(new int[] {0}, false) : x.amin(new int[] {0}, false)).toDoubleArray();
+                for (int j = 0; j < width; j++) {
+                    assertEquals(Double.doubleToRawLongBits(want[j]), Double.doubleToRawLongBits(got[j]),
+                            "width " + width + (kind == 1 ? " amax" : " amin") + " column " + j + ": " + got[j]);
+                }
+            }
+        }
+    }
+
+    /**
      * int64 and int32 sums over leading dimensions (int64 results, long accumulators): exact, wrapping on overflow as
      * PyTorch's int64 arithmetic does, with several reduced dimensions and sizes that split across threads.
      */

@@ -103,9 +103,14 @@ final class ColumnReduce {
         // units <= output elements, an int (one Java array holds them)
         boolean integer = integerSum(src, dst);
         boolean arg = op == ReduceOp.ARGMAX || op == ReduceOp.ARGMIN;
+        // float32 max and min keep float accumulators (-Dember.columnReduce.widenExtremes=true: double ones, widening
+        // every float, the old path): the same values, half the vector work
+        boolean floatExtreme = (op == ReduceOp.MAX || op == ReduceOp.MIN) && src.dtype == DType.FLOAT32
+                && ElementwiseKernels.loops() != null && !Boolean.getBoolean("ember.columnReduce.widenExtremes");
         CpuThreads.parallelFor((int) units, chunks, (task, f, t) -> {
             ArgBlock args = arg ? new ArgBlock(op == ReduceOp.ARGMAX, src, Math.min(block, rowLength), redCount) : null;
-            double[] acc = integer || arg ? null : new double[Math.min(block, rowLength)];
+            float[] accF = floatExtreme ? new float[Math.min(block, rowLength)] : null;
+            double[] acc = integer || arg || floatExtreme ? null : new double[Math.min(block, rowLength)];
             long[] sums = integer ? new long[Math.min(block, rowLength)] : null;
             for (long u = f; u < t; u++) {
                 long p = u / blocks;
@@ -121,6 +126,14 @@ final class ColumnReduce {
                 }
                 if (arg) {
                     args.run(so, j1 - j0, redShape, redStrides, redCount, dst, dof, dstStride);
+                    continue;
+                }
+                if (floatExtreme) {
+                    floatExtremeBlock(op == ReduceOp.MAX, (float[]) src.array, so, j1 - j0, redShape, redStrides,
+                            redCount, accF);
+                    for (int j = 0; j < j1 - j0; j++) {
+                        dst.setDouble(dof + j * dstStride, accF[j]);
+                    }
                     continue;
                 }
                 if (integer) {
@@ -259,6 +272,19 @@ final class ColumnReduce {
             for (int j = 0; j < n; j++) {
                 out[dof + j * dstStride] = posD[j];
             }
+        }
+    }
+
+    /** {@link #block}'s float32 max ({@code max}) or min into float accumulators, by the vector loops. */
+    private static void floatExtremeBlock(boolean max, float[] f, int base, int n, int[] redShape, int[] redStrides,
+                                          int count, float[] acc) {
+        int[] idx = new int[redShape.length];
+        int off = base;
+        java.util.Arrays.fill(acc, 0, n, max ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY);
+        ElementwiseKernels.FloatLoops loops = ElementwiseKernels.loops();
+        for (int done = 0; done < count; done++) {
+            loops.extremeIntoFloats(max, f, off, acc, n);
+            off = next(idx, idx.length, off, redShape, redStrides);
         }
     }
 

@@ -1027,6 +1027,12 @@ final class ElementwiseKernels {
         void extremeInto(boolean max, double[] x, int xo, double[] acc, int n);
 
         /**
+         * {@link #extremeInto(boolean, float[], int, double[], int)} into float accumulators: the same values (a max or
+         * min of floats is one of them, exactly), without widening.
+         */
+        void extremeIntoFloats(boolean max, float[] x, int xo, float[] acc, int n);
+
+        /**
          * One step of a column-wise argmax ({@code max}) or argmin: for j below n, where {@code x[xo + j]} replaces
          * {@code best[j]} (strictly larger, or smaller, or a NaN, and never once {@code best[j]} is NaN, so ties and
          * later NaNs keep the first position), {@code best[j] = x[xo + j]} and {@code position[j] = at} (positions held

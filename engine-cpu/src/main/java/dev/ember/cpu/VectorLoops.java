@@ -794,6 +794,28 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     @Override
+    public void extremeIntoFloats(boolean max, float[] x, int xo, float[] acc, int n) {
+        int bound = S.loopBound(n);
+        int i = 0;
+        // max and min written out, so the operator is a constant to the JIT (as in extreme)
+        if (max) {
+            for (; i < bound; i += S.length()) {
+                FloatVector.fromArray(S, acc, i).max(FloatVector.fromArray(S, x, xo + i)).intoArray(acc, i);
+            }
+            for (; i < n; i++) {
+                acc[i] = Math.max(acc[i], x[xo + i]);
+            }
+            return;
+        }
+        for (; i < bound; i += S.length()) {
+            FloatVector.fromArray(S, acc, i).min(FloatVector.fromArray(S, x, xo + i)).intoArray(acc, i);
+        }
+        for (; i < n; i++) {
+            acc[i] = Math.min(acc[i], x[xo + i]);
+        }
+    }
+
+    @Override
     public void argExtremeInto(boolean max, float[] x, int xo, float[] best, float[] position, float at, int n) {
         int bound = S.loopBound(n);
         FloatVector here = FloatVector.broadcast(S, at);
