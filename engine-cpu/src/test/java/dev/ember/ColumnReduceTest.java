@@ -88,6 +88,33 @@ class ColumnReduceTest {
     }
 
     /**
+     * Float32 max and min by rows (float accumulators) on columns of signed zeros, infinities and NaN: -0 below +0,
+     * NaN wins, compared by raw bits (a delta comparison takes -0 for +0), with widths that leave a vector tail.
+     */
+    @Test
+    void float32ExtremesKeepSignedZerosBitForBit() {
+        double[] pool = {0.0, -0.0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN, 1.5, -1.5};
+        Random r = new Random(13);
+        for (int width : new int[] {8, 37, 512}) {
+            int reduced = 23;
+            double[] v = new double[reduced * width];
+            for (int i = 0; i < v.length; i++) {
+                // mostly zeros of either sign, so many columns hold nothing else
+                v[i] = r.nextInt(10) < 8 ? pool[r.nextInt(2)] : pool[r.nextInt(pool.length)];
+            }
+            Tensor x = Tensor.tensor(v, DType.FLOAT64, Device.CPU).reshape(reduced, width).to(DType.FLOAT32);
+            for (int kind : new int[] {1, 2}) {
+                double[] want = reference(v, 1, reduced, width, kind, true);
+                double[] got = (kind == 1 ? x.amax(new int[] {0}, false) : x.amin(new int[] {0}, false)).toDoubleArray();
+                for (int j = 0; j < width; j++) {
+                    assertEquals(Double.doubleToRawLongBits(want[j]), Double.doubleToRawLongBits(got[j]),
+                            "width " + width + (kind == 1 ? " amax" : " amin") + " column " + j + ": " + got[j]);
+                }
+            }
+        }
+    }
+
+    /**
      * int64 and int32 sums over leading dimensions (int64 results, long accumulators): exact, wrapping on overflow as
      * PyTorch's int64 arithmetic does, with several reduced dimensions and sizes that split across threads.
      */
@@ -123,6 +150,70 @@ class ColumnReduceTest {
             Tensor got32 = x32.sum(reduced, false);
             assertEquals(DType.INT64, got32.dtype());
             assertArrayEquals(want32, got32.toLongArray(), java.util.Arrays.toString(s) + " int32");
+        }
+    }
+
+    /** The per-output rule for argmax ({@code max}) and argmin over x viewed as [outer, reduced, inner]. */
+    private static long[] argReference(double[] x, int outer, int reduced, int inner, boolean max) {
+        long[] out = new long[outer * inner];
+        for (int o = 0; o < outer; o++) {
+            for (int j = 0; j < inner; j++) {
+                double best = x[o * reduced * inner + j];
+                long at = 0;
+                for (int r = 1; r < reduced; r++) {
+                    double v = x[(o * reduced + r) * inner + j];
+                    if (!Double.isNaN(best) && ((max ? v > best : v < best) || Double.isNaN(v))) {
+                        best = v;
+                        at = r;
+                    }
+                }
+                out[o * inner + j] = at;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * argmax and argmin over a dimension before the contiguous one ({@code x.argmax(1)} of {@code [16, 128, 512]}) go
+     * by rows: the first position of the extreme, a NaN's first position where one is present (a later NaN or value
+     * never replaces it), -0 and +0 tied, infinities, many ties (values on a coarse grid); float32 and float64, widths
+     * with a tail, keepdim, 1 and 2 threads, against the per-output rule (ReduceSortSweepTest holds that rule against
+     * PyTorch).
+     */
+    @Test
+    void argmaxAndArgminByRowsKeepTheFirstPosition() {
+        int saved = Ember.getNumThreads();
+        try {
+            for (int threads : new int[] {1, 2}) {
+                Ember.setNumThreads(threads);
+                for (DType dtype : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+                    for (int[] s : new int[][] {{1, 33, 70}, {4, 50, 37}, {16, 128, 512}, {2, 3, 8}}) {
+                        Random r = new Random(s[1] * 13L + s[2] + threads);
+                        int n = s[0] * s[1] * s[2];
+                        double[] v = new double[n];
+                        for (int i = 0; i < n; i++) {
+                            int kind = r.nextInt(200);
+                            v[i] = kind == 0 ? Double.NaN : kind == 1 ? Double.POSITIVE_INFINITY
+                                    : kind == 2 ? Double.NEGATIVE_INFINITY : kind < 12 ? (kind % 2 == 0 ? 0.0 : -0.0)
+                                    : Math.round(r.nextGaussian() * 4) / 4.0;
+                        }
+                        Tensor x = Tensor.tensor(v, DType.FLOAT64, Device.CPU).reshape(s).to(dtype);
+                        String what = threads + " threads " + dtype + " " + java.util.Arrays.toString(s);
+                        for (boolean max : new boolean[] {true, false}) {
+                            long[] want = argReference(v, s[0], s[1], s[2], max);
+                            Tensor got = max ? x.argmax(1, false) : x.argmin(1, false);
+                            assertEquals(DType.INT64, got.dtype());
+                            assertArrayEquals(new int[] {s[0], s[2]}, got.shape(), what);
+                            assertArrayEquals(want, got.toLongArray(), what + (max ? " argmax" : " argmin"));
+                            Tensor kept = max ? x.argmax(1, true) : x.argmin(1, true);
+                            assertArrayEquals(new int[] {s[0], 1, s[2]}, kept.shape(), what);
+                            assertArrayEquals(want, kept.toLongArray(), what + " keepdim");
+                        }
+                    }
+                }
+            }
+        } finally {
+            Ember.setNumThreads(saved);
         }
     }
 }

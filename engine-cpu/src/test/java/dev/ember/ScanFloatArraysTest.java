@@ -14,7 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * float), so the exact rule here is equality with it. Both dimensions, strided inputs, large magnitudes
  * (where the double accumulator matters), the specials, and a float64 result from float32 input (generic path);
  * along an inner dimension (row by row; {@code -Dember.scan.columns=true} keeps the line-by-line walk) for 2-d and
- * 3-d tensors, with parallel chunks that cross the outer blocks, an offset view and empty tensors.
+ * 3-d tensors, with parallel chunks that cross the outer blocks, an offset view and empty tensors; along the last
+ * dimension four lines at a time ({@code -Dember.scan.oneLine=true} keeps one line at a time).
  */
 class ScanFloatArraysTest {
     private static final String GENERIC = "ember.scan.generic";
@@ -63,6 +64,33 @@ class ScanFloatArraysTest {
         assertSameBits(() -> big.narrow(0, 1, 4).cumsum(1)); // an offset contiguous view
         assertSameBits(() -> Tensor.randn(0, 4, 3).cumsum(1));
         assertSameBits(() -> Tensor.randn(3, 4, 0).cumsum(1));
+    }
+
+    /**
+     * Along the last dimension of a contiguous input, four lines at a time (SortKernels.scanLinesFloat): line counts
+     * that leave a tail of 1 to 3 lines, in the parallel chunks and alone, an offset contiguous view, cumprod, the
+     * specials spread over five lines, and one-element lines.
+     */
+    @Test
+    void lastDimensionFourLinesAtATime() {
+        Ember.manualSeed(23);
+        Tensor big = Tensor.randn(6, 50, 301).mul(Tensor.tensor(1e5f));
+        for (int lines : new int[] {1, 2, 3, 5, 6, 7, 299}) {
+            Tensor x = Tensor.randn(lines, 129).mul(Tensor.tensor(1e6f));
+            assertSameBits(() -> x.cumsum(-1));
+            Tensor near1 = Tensor.randn(lines, 40).mul(Tensor.tensor(0.01f)).add(Tensor.tensor(1.0f));
+            assertSameBits(() -> near1.cumprod(1));
+        }
+        assertSameBits(() -> big.cumsum(2));
+        assertSameBits(() -> big.narrow(0, 1, 3).cumsum(-1)); // an offset contiguous view, 150 lines
+        assertSameBits(() -> big.narrow(1, 3, 33).cumprod(-1)); // not contiguous: the line-by-line walk
+        Tensor column = Tensor.randn(11, 1);
+        assertSameBits(() -> column.cumsum(-1));
+        float[] v = {1f, Float.NaN, 2f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0f, 0f, Float.MAX_VALUE,
+            Float.MAX_VALUE, -Float.MAX_VALUE, Float.MIN_VALUE, 1e-40f, 3f, -3f, 0.1f, -0f, -0f, 1e30f, 1e30f, 2f};
+        Tensor specials = Tensor.fromArray(v).reshape(5, 4);
+        assertSameBits(() -> specials.cumsum(1));
+        assertSameBits(() -> specials.cumprod(1));
     }
 
     @Test

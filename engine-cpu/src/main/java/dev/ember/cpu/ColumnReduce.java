@@ -11,8 +11,9 @@ import dev.ember.backend.ReduceOp;
  * column through memory, a cache line per element; here each output keeps an accumulator and the reduced positions
  * are visited in their order with a contiguous row of outputs at each, so every line is read once. Float32 and float64
  * sums accumulate in double, int64 and int32 sums into int64 in long (wrapping as PyTorch's), max and min keep their
- * NaN propagation, and every output sees its inputs in the order the per-output loop would (so max, min and integer
- * sums give the same bits, float sums the same up to double rounding).
+ * NaN propagation, argmax and argmin (float32 and float64) keep each output's best value and its position, and every
+ * output sees its inputs in the order the per-output loop would (so max, min, argmax, argmin and integer sums give the
+ * same bits, float sums the same up to double rounding).
  */
 final class ColumnReduce {
     /** Rows shorter than this are not worth the accumulators. */
@@ -29,7 +30,10 @@ final class ColumnReduce {
                 || integerSum(src, dst));
         boolean extreme = (op == ReduceOp.MAX || op == ReduceOp.MIN)
                 && (src.dtype == DType.FLOAT32 || src.dtype == DType.FLOAT64);
-        if (!sum && !extreme) {
+        boolean arg = (op == ReduceOp.ARGMAX || op == ReduceOp.ARGMIN)
+                && (src.dtype == DType.FLOAT32 || src.dtype == DType.FLOAT64) && dst.dtype == DType.INT64
+                && !Boolean.getBoolean("ember.columnReduce.noArg");
+        if (!sum && !extreme && !arg) {
             return false;
         }
         return contiguousKept(ls, keptDims) >= 0;
@@ -89,6 +93,7 @@ final class ColumnReduce {
                 k++;
             }
         }
+        int block = BLOCK;
         int blocks = (length + BLOCK - 1) / BLOCK;
         long units = positions * blocks;
         long work = positions * length * (long) redCount;
@@ -97,13 +102,20 @@ final class ColumnReduce {
                 : (int) Math.min(units, threads * 4L);
         // units <= output elements, an int (one Java array holds them)
         boolean integer = integerSum(src, dst);
+        boolean arg = op == ReduceOp.ARGMAX || op == ReduceOp.ARGMIN;
+        // float32 max and min keep float accumulators (-Dember.columnReduce.widenExtremes=true: double ones, widening
+        // every float, the old path): the same values, half the vector work
+        boolean floatExtreme = (op == ReduceOp.MAX || op == ReduceOp.MIN) && src.dtype == DType.FLOAT32
+                && ElementwiseKernels.loops() != null && !Boolean.getBoolean("ember.columnReduce.widenExtremes");
         CpuThreads.parallelFor((int) units, chunks, (task, f, t) -> {
-            double[] acc = integer ? null : new double[Math.min(BLOCK, rowLength)];
-            long[] sums = integer ? new long[Math.min(BLOCK, rowLength)] : null;
+            ArgBlock args = arg ? new ArgBlock(op == ReduceOp.ARGMAX, src, Math.min(block, rowLength), redCount) : null;
+            float[] accF = floatExtreme ? new float[Math.min(block, rowLength)] : null;
+            double[] acc = integer || arg || floatExtreme ? null : new double[Math.min(block, rowLength)];
+            long[] sums = integer ? new long[Math.min(block, rowLength)] : null;
             for (long u = f; u < t; u++) {
                 long p = u / blocks;
-                int j0 = (int) (u % blocks) * BLOCK;
-                int j1 = Math.min(rowLength, j0 + BLOCK);
+                int j0 = (int) (u % blocks) * block;
+                int j1 = Math.min(rowLength, j0 + block);
                 int so = ls.offset() + j0;
                 int dof = ld.offset() + j0 * dstStride;
                 for (int d = outerCount - 1; d >= 0; d--) {
@@ -111,6 +123,18 @@ final class ColumnReduce {
                     p /= outer[d];
                     so += idx * outerSrc[d];
                     dof += idx * outerDst[d];
+                }
+                if (arg) {
+                    args.run(so, j1 - j0, redShape, redStrides, redCount, dst, dof, dstStride);
+                    continue;
+                }
+                if (floatExtreme) {
+                    floatExtremeBlock(op == ReduceOp.MAX, (float[]) src.array, so, j1 - j0, redShape, redStrides,
+                            redCount, accF);
+                    for (int j = 0; j < j1 - j0; j++) {
+                        dst.setDouble(dof + j * dstStride, accF[j]);
+                    }
+                    continue;
                 }
                 if (integer) {
                     integerBlock(src, so, j1 - j0, redShape, redStrides, redCount, sums);
@@ -179,6 +203,87 @@ final class ColumnReduce {
                     acc[j] = Math.min(acc[j], g[off + j]);
                 }
             }
+            off = next(idx, idx.length, off, redShape, redStrides);
+        }
+    }
+
+    /**
+     * Argmax and argmin by rows ({@code x.argmax(1)} of {@code [16, 128, 512]}): each output keeps its best value and
+     * position, the reduced positions visited in their order, a later value replacing the best only where the
+     * per-output loop's rule does (strictly better or a NaN, never after a NaN), so the same positions as there.
+     * Float32 with the vector loops holds positions as floats while they are exact (below 2^24). The per-output loop
+     * walked each output's column with a stride and {@code getDouble}: {@code -Dember.columnReduce.noArg=true} keeps it
+     * (the old path, for before/after runs).
+     */
+    private static final class ArgBlock {
+        private final boolean max;
+        private final float[] f;
+        private final double[] g;
+        private final boolean vector;
+        private final float[] bestF;
+        private final float[] posF;
+        private final double[] bestD;
+        private final long[] posD;
+        private final ElementwiseKernels.FloatLoops loops = ElementwiseKernels.loops();
+
+        ArgBlock(boolean max, CpuStorage src, int width, int count) {
+            this.max = max;
+            f = src.dtype == DType.FLOAT32 ? (float[]) src.array : null;
+            g = f == null ? (double[]) src.array : null;
+            vector = f != null && loops != null && count <= 1 << 24;
+            bestF = vector ? new float[width] : null;
+            posF = vector ? new float[width] : null;
+            bestD = vector ? null : new double[width];
+            posD = vector ? null : new long[width];
+        }
+
+        /** The {@code n} outputs from source offset {@code base}, written to {@code dst} from {@code dof}. */
+        void run(int base, int n, int[] redShape, int[] redStrides, int count, CpuStorage dst, int dof, int dstStride) {
+            int[] idx = new int[redShape.length];
+            int off = base;
+            long[] out = (long[]) dst.array;
+            if (vector) {
+                System.arraycopy(f, off, bestF, 0, n);
+                java.util.Arrays.fill(posF, 0, n, 0f);
+                for (int done = 1; done < count; done++) {
+                    off = next(idx, idx.length, off, redShape, redStrides);
+                    loops.argExtremeInto(max, f, off, bestF, posF, done, n);
+                }
+                for (int j = 0; j < n; j++) {
+                    out[dof + j * dstStride] = (long) posF[j];
+                }
+                return;
+            }
+            for (int j = 0; j < n; j++) {
+                bestD[j] = f != null ? f[off + j] : g[off + j];
+            }
+            java.util.Arrays.fill(posD, 0, n, 0L);
+            for (int done = 1; done < count; done++) {
+                off = next(idx, idx.length, off, redShape, redStrides);
+                for (int j = 0; j < n; j++) {
+                    double v = f != null ? f[off + j] : g[off + j];
+                    double b = bestD[j];
+                    if (!Double.isNaN(b) && ((max ? v > b : v < b) || Double.isNaN(v))) {
+                        bestD[j] = v;
+                        posD[j] = done;
+                    }
+                }
+            }
+            for (int j = 0; j < n; j++) {
+                out[dof + j * dstStride] = posD[j];
+            }
+        }
+    }
+
+    /** {@link #block}'s float32 max ({@code max}) or min into float accumulators, by the vector loops. */
+    private static void floatExtremeBlock(boolean max, float[] f, int base, int n, int[] redShape, int[] redStrides,
+                                          int count, float[] acc) {
+        int[] idx = new int[redShape.length];
+        int off = base;
+        java.util.Arrays.fill(acc, 0, n, max ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY);
+        ElementwiseKernels.FloatLoops loops = ElementwiseKernels.loops();
+        for (int done = 0; done < count; done++) {
+            loops.extremeIntoFloats(max, f, off, acc, n);
             off = next(idx, idx.length, off, redShape, redStrides);
         }
     }

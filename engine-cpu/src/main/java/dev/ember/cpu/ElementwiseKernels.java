@@ -1026,6 +1026,20 @@ final class ElementwiseKernels {
         /** {@link #extremeInto(boolean, float[], int, double[], int)} for doubles. */
         void extremeInto(boolean max, double[] x, int xo, double[] acc, int n);
 
+        /**
+         * {@link #extremeInto(boolean, float[], int, double[], int)} into float accumulators: the same values (a max or
+         * min of floats is one of them, exactly), without widening.
+         */
+        void extremeIntoFloats(boolean max, float[] x, int xo, float[] acc, int n);
+
+        /**
+         * One step of a column-wise argmax ({@code max}) or argmin: for j below n, where {@code x[xo + j]} replaces
+         * {@code best[j]} (strictly larger, or smaller, or a NaN, and never once {@code best[j]} is NaN, so ties and
+         * later NaNs keep the first position), {@code best[j] = x[xo + j]} and {@code position[j] = at} (positions held
+         * as floats: exact up to 2^24).
+         */
+        void argExtremeInto(boolean max, float[] x, int xo, float[] best, float[] position, float at, int n);
+
         /** {@code x[xo:xo+n] = exp(x * scale - shift)} elementwise; returns their sum (in float, lane by lane). */
         float expSum(float[] x, int xo, int n, float scale, float shift);
 

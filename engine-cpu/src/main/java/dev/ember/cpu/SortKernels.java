@@ -393,6 +393,62 @@ final class SortKernels {
         });
     }
 
+    /**
+     * cumsum / cumprod of contiguous float32 along the last dimension: four lines at a time, each with its own double
+     * accumulator, so the four chains of adds (multiplies) overlap where one line's chain waits on each add's latency;
+     * each line keeps its order, its accumulator and its rounding, so the bits of the line-by-line walk.
+     * {@code -Dember.scan.oneLine=true} keeps the line-by-line walk (the old path, for before/after runs).
+     */
+    private static void scanLinesFloat(boolean sum, float[] s, int so, float[] d, int dof, int n, int lines) {
+        CpuThreads.parallelFor(lines, CpuThreads.chunks(lines, n), (task, from, to) -> {
+            int l = from;
+            for (; l + 4 <= to; l += 4) {
+                int s0 = so + l * n;
+                int d0 = dof + l * n;
+                if (sum) {
+                    double a0 = 0;
+                    double a1 = 0;
+                    double a2 = 0;
+                    double a3 = 0;
+                    for (int j = 0; j < n; j++) {
+                        a0 += s[s0 + j];
+                        a1 += s[s0 + n + j];
+                        a2 += s[s0 + 2 * n + j];
+                        a3 += s[s0 + 3 * n + j];
+                        d[d0 + j] = (float) a0;
+                        d[d0 + n + j] = (float) a1;
+                        d[d0 + 2 * n + j] = (float) a2;
+                        d[d0 + 3 * n + j] = (float) a3;
+                    }
+                } else {
+                    double a0 = 1;
+                    double a1 = 1;
+                    double a2 = 1;
+                    double a3 = 1;
+                    for (int j = 0; j < n; j++) {
+                        a0 *= s[s0 + j];
+                        a1 *= s[s0 + n + j];
+                        a2 *= s[s0 + 2 * n + j];
+                        a3 *= s[s0 + 3 * n + j];
+                        d[d0 + j] = (float) a0;
+                        d[d0 + n + j] = (float) a1;
+                        d[d0 + 2 * n + j] = (float) a2;
+                        d[d0 + 3 * n + j] = (float) a3;
+                    }
+                }
+            }
+            for (; l < to; l++) {
+                int s0 = so + l * n;
+                int d0 = dof + l * n;
+                double acc = sum ? 0 : 1;
+                for (int j = 0; j < n; j++) {
+                    acc = sum ? acc + s[s0 + j] : acc * s[s0 + j];
+                    d[d0 + j] = (float) acc;
+                }
+            }
+        });
+    }
+
     static void scan(ScanOp op, CpuStorage src, Layout ls, int dim, CpuStorage dst, Layout ld, CpuStorage indices,
                      Layout li) {
         int n = ls.size(dim);
@@ -410,6 +466,11 @@ final class SortKernels {
         if (fs != null && (op == ScanOp.CUMSUM || op == ScanOp.CUMPROD) && dim < ls.shape().length - 1
                 && ls.isContiguous() && ld.isContiguous() && n > 0 && !Boolean.getBoolean("ember.scan.columns")) {
             scanRowsFloat(op == ScanOp.CUMSUM, fs, ls, fd, ld, dim);
+            return;
+        }
+        if (fs != null && (op == ScanOp.CUMSUM || op == ScanOp.CUMPROD) && dim == ls.shape().length - 1
+                && ls.isContiguous() && ld.isContiguous() && n > 0 && !Boolean.getBoolean("ember.scan.oneLine")) {
+            scanLinesFloat(op == ScanOp.CUMSUM, fs, ls.offset(), fd, ld.offset(), n, (int) (ls.numel() / n));
             return;
         }
         forEachLine(outer, ls.numel(), () -> bases -> {

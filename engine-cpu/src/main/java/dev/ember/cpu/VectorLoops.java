@@ -794,6 +794,63 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     @Override
+    public void extremeIntoFloats(boolean max, float[] x, int xo, float[] acc, int n) {
+        int bound = S.loopBound(n);
+        int i = 0;
+        // max and min written out, so the operator is a constant to the JIT (as in extreme)
+        if (max) {
+            for (; i < bound; i += S.length()) {
+                FloatVector.fromArray(S, acc, i).max(FloatVector.fromArray(S, x, xo + i)).intoArray(acc, i);
+            }
+            for (; i < n; i++) {
+                acc[i] = Math.max(acc[i], x[xo + i]);
+            }
+            return;
+        }
+        for (; i < bound; i += S.length()) {
+            FloatVector.fromArray(S, acc, i).min(FloatVector.fromArray(S, x, xo + i)).intoArray(acc, i);
+        }
+        for (; i < n; i++) {
+            acc[i] = Math.min(acc[i], x[xo + i]);
+        }
+    }
+
+    @Override
+    public void argExtremeInto(boolean max, float[] x, int xo, float[] best, float[] position, float at, int n) {
+        int bound = S.loopBound(n);
+        FloatVector here = FloatVector.broadcast(S, at);
+        int i = 0;
+        // max and min written out, so the comparison is a constant to the JIT (as in extreme)
+        if (max) {
+            for (; i < bound; i += S.length()) {
+                FloatVector v = FloatVector.fromArray(S, x, xo + i);
+                FloatVector b = FloatVector.fromArray(S, best, i);
+                VectorMask<Float> m = b.compare(VectorOperators.EQ, b)
+                        .and(v.compare(VectorOperators.GT, b).or(v.compare(VectorOperators.NE, v)));
+                b.blend(v, m).intoArray(best, i);
+                FloatVector.fromArray(S, position, i).blend(here, m).intoArray(position, i);
+            }
+        } else {
+            for (; i < bound; i += S.length()) {
+                FloatVector v = FloatVector.fromArray(S, x, xo + i);
+                FloatVector b = FloatVector.fromArray(S, best, i);
+                VectorMask<Float> m = b.compare(VectorOperators.EQ, b)
+                        .and(v.compare(VectorOperators.LT, b).or(v.compare(VectorOperators.NE, v)));
+                b.blend(v, m).intoArray(best, i);
+                FloatVector.fromArray(S, position, i).blend(here, m).intoArray(position, i);
+            }
+        }
+        for (; i < n; i++) {
+            float v = x[xo + i];
+            float b = best[i];
+            if (b == b && ((max ? v > b : v < b) || v != v)) {
+                best[i] = v;
+                position[i] = at;
+            }
+        }
+    }
+
+    @Override
     public void extremeInto(boolean max, double[] x, int xo, double[] acc, int n) {
         int bound = DS.loopBound(n);
         int i = 0;
