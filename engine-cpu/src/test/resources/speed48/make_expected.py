@@ -1,4 +1,5 @@
-# Writes expected.txt for Speed48Test.java: the values kept by session 48's CPU speed work (topk, ...).
+# Writes expected.txt for Speed48Test.java: the values kept by session 48's CPU speed work (topk, gather, scatter_add,
+# index_add, ...).
 # Run: cd engine-cpu/src/test/resources/speed48 && /usr/bin/python3 make_expected.py   (PyTorch 1.13 CPU)
 # Format: ReferenceCases.strings: "key<TAB>value" lines; a value is a space-separated list of numbers (repr, nan, inf).
 # Deterministic: the inputs come from a seeded random.Random; running it twice writes the same bytes.
@@ -50,6 +51,34 @@ for c, (n, dt, vals, k) in enumerate(topk_cases):
         for srt in (True, False):
             res.append(" ".join(str(i) for i in torch.topk(x, k, largest=largest, sorted=srt).indices.tolist()))
     put("topk.%d.idx" % c, " | ".join(res))
+
+# ---------------------------------------------------------------------------------------------------- 2. gather, scatter
+# float32 gather along the last dimension (output and index dense: session 48's loop), scatter_add along the last
+# dimension and index_add along dim 0 with many repeated indices and addends of mixed magnitudes, so that the order of
+# the sums shows in the bits (PyTorch adds in the index's row-major order; index_add row after row): 1.13's values.
+def mixed(n):
+    return [R.uniform(-1, 1) * 10.0 ** R.randint(-4, 6) for _ in range(n)]
+
+
+src = torch.tensor(mixed(6 * 40), dtype=torch.float32).reshape(6, 40)
+gidx = torch.tensor([R.randrange(40) for _ in range(6 * 70)]).reshape(6, 70)
+put("gather.src", nums(src))
+put("gather.idx", " ".join(str(i) for i in gidx.reshape(-1).tolist()))
+put("gather.out", nums(torch.gather(src, -1, gidx)))
+sidx = torch.tensor([R.randrange(5) for _ in range(6 * 70)]).reshape(6, 70)
+sval = torch.tensor(mixed(6 * 70), dtype=torch.float32).reshape(6, 70)
+base = torch.tensor(mixed(6 * 5), dtype=torch.float32).reshape(6, 5)
+put("scatter_add.base", nums(base))
+put("scatter_add.idx", " ".join(str(i) for i in sidx.reshape(-1).tolist()))
+put("scatter_add.src", nums(sval))
+put("scatter_add.out", nums(base.scatter_add(-1, sidx, sval)))
+aidx = torch.tensor([R.randrange(4) for _ in range(50)])
+aval = torch.tensor(mixed(50 * 37), dtype=torch.float32).reshape(50, 37)
+abase = torch.tensor(mixed(4 * 37), dtype=torch.float32).reshape(4, 37)
+put("index_add.base", nums(abase))
+put("index_add.idx", " ".join(str(i) for i in aidx.tolist()))
+put("index_add.src", nums(aval))
+put("index_add.out", nums(abase.index_add(0, aidx, aval)))
 
 with open("expected.txt", "w") as f:
     f.write("\n".join(OUT) + "\n")

@@ -83,4 +83,41 @@ class Speed48Test {
         }
         assertEquals(count * 4, checked);
     }
+
+    private static Tensor floats(String key, int... shape) {
+        return Tensor.fromArray(Arrays.stream(get(key).split(" ")).mapToDouble(Speed48Test::num).toArray())
+                .to(DType.FLOAT32).reshape(shape);
+    }
+
+    private static Tensor index(String key, int... shape) {
+        return Tensor.fromArray(longs(get(key))).reshape(shape);
+    }
+
+    /** The float32 bits of {@code got} are those of PyTorch's result at {@code key}. */
+    private static void sameBits(String key, Tensor got) {
+        float[] want = floats(key, -1).toFloatArray();
+        float[] have = got.toFloatArray();
+        assertEquals(want.length, have.length, key);
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(have[i]),
+                    key + " element " + i + ": want " + want[i] + ", got " + have[i]);
+        }
+    }
+
+    /**
+     * float32 gather along the last dimension (its own loop since session 48), scatter_add along the last dimension
+     * and index_add along dim 0 (rows added with the vector loops) with many repeated indices and addends of mixed
+     * magnitudes: PyTorch's bits, so the sums run in PyTorch's order.
+     */
+    @Test
+    void gatherAndScatterKeepPyTorchsBits() {
+        Tensor src = floats("gather.src", 6, 40);
+        sameBits("gather.out", src.gather(-1, index("gather.idx", 6, 70)));
+        Tensor base = floats("scatter_add.base", 6, 5);
+        sameBits("scatter_add.out", base.scatterAdd(-1, index("scatter_add.idx", 6, 70), floats("scatter_add.src", 6, 70)));
+        Tensor abase = floats("index_add.base", 4, 37);
+        Tensor aidx = index("index_add.idx", 50);
+        Tensor aval = floats("index_add.src", 50, 37);
+        sameBits("index_add.out", abase.indexAdd(0, aidx, aval));
+    }
 }
