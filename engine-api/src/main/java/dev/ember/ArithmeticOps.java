@@ -971,7 +971,14 @@ final class ArithmeticOps {
                 out = binaryKernel(BinaryOp.MAXIMUM, out, lo, t, t);
             }
             if (hi != null) {
-                out = binaryKernel(BinaryOp.MINIMUM, out, hi, t, t);
+                if (out != a && hi.wrappedNumber && !t.isBarebonesUnsigned() && !t.isFloat8()
+                        && !Boolean.getBoolean("ember.clamp.twoOutputs")) {
+                    // the maximum's fresh result takes the minimum in place: one output written, not two
+                    // (-Dember.clamp.twoOutputs=true writes a second, before session 48); the same values
+                    out = OutputLayouts.into(out).binaryScalar(BinaryOp.MINIMUM, out, scalarValue(hi, t), false);
+                } else {
+                    out = binaryKernel(BinaryOp.MINIMUM, out, hi, t, t);
+                }
             }
             if (out == a) {
                 out = copyAs(a, t);

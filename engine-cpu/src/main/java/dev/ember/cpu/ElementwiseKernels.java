@@ -964,6 +964,12 @@ final class ElementwiseKernels {
         float max(float[] x, int xo, int n);
 
         /**
+         * The first i in {@code [from, to)} with {@code x[i]} beyond t: not {@code <= t} (above t, or NaN) when
+         * {@code above}, else {@code < t}; {@code to} if none (topk's search for the elements that enter its heap).
+         */
+        int firstBeyond(float[] x, int from, int to, float t, boolean above);
+
+        /**
          * The sum of {@code x[xo:xo+n]} in double (each float widened exactly), in lane-wise partial sums combined in an
          * order fixed by the vector width, so the same bits in every JIT tier; 0 when n is 0.
          */

@@ -35,10 +35,14 @@ final class IndexKernels {
 
     // ------------------------------------------------------------------ gather
 
-    /** {@code dst[p] = src[p with p[dim] = index[p]]}; dst and index have one shape. */
     /** {@code -Dember.cpu.elementwiseGather=true}: rows of one index copied element by element (before session 47). */
     private static final boolean ELEMENTWISE_GATHER = Boolean.getBoolean("ember.cpu.elementwiseGather");
 
+    /**
+     * {@code dst[p] = src[p with p[dim] = index[p]]}; dst and index have one shape. float32 rows of dense output and
+     * index that read one line of the source run a loop of their own ({@code -Dember.gather.strided=true} keeps the
+     * strided loop for them, before session 48).
+     */
     static void gather(CpuStorage src, Layout srcLayout, int dim, CpuStorage index, Layout indexLayout, CpuStorage dst,
                        Layout dstLayout) {
         if (dstLayout.numel() == 0) {
@@ -53,10 +57,22 @@ final class IndexKernels {
             case FLOAT32: {
                 float[] s = (float[]) src.array;
                 float[] d = (float[]) dst.array;
+                boolean strided = Boolean.getBoolean("ember.gather.strided");
                 loop.run((off, n, st) -> {
                     if (st[1] == 0 && st[0] == 1 && st[2] == 1 && !ELEMENTWISE_GATHER) {
                         // one index for a dense row of source and output (index_select, embedding): a block copy
                         System.arraycopy(s, off[2] + (int) idx[off[1]] * ds, d, off[0], n);
+                        return;
+                    }
+                    if (st[0] == 1 && st[1] == 1 && st[2] == 0 && !strided) {
+                        // a dense row of output and index from one line of the source (gather along the last
+                        // dimension): offsets and strides in locals, so the loop is a load, a load and a store
+                        int o0 = off[0];
+                        int o1 = off[1];
+                        int o2 = off[2];
+                        for (int k = 0; k < n; k++) {
+                            d[o0 + k] = s[o2 + (int) idx[o1 + k] * ds];
+                        }
                         return;
                     }
                     for (int k = 0; k < n; k++) {
@@ -136,7 +152,11 @@ final class IndexKernels {
         return index.size(n - 1) > 0;
     }
 
-    /** {@link #scatter}'s float32 loop for {@link #rowsApart} operands, rows in parallel, each row in order. */
+    /**
+     * {@link #scatter}'s float32 loop for {@link #rowsApart} operands, rows in parallel, each row in order; the sum
+     * has a loop of its own ({@code -Dember.scatter.switchPerElement=true} keeps the one loop that switches on the
+     * reduction at every element, before session 48).
+     */
     private static void scatterRowsFloat(ScatterReduce reduce, float[] d, Layout dstLayout, long[] idx,
                                          Layout indexLayout, float[] s, Layout srcLayout) {
         int last = indexLayout.shape().length - 1;
@@ -147,11 +167,19 @@ final class IndexKernels {
         int io = indexLayout.offset();
         int doff = dstLayout.offset();
         int so = srcLayout.offset();
+        boolean switched = Boolean.getBoolean("ember.scatter.switchPerElement");
         CpuThreads.parallelFor(rows, CpuThreads.chunks(rows, w), (task, from, to) -> {
             for (int r = from; r < to; r++) {
                 int ir = io + r * w;
                 int dr = doff + r * dw;
                 int sr = so + r * sw;
+                if (reduce == ScatterReduce.SUM && !switched) {
+                    // scatter_add: the sum's loop alone, the same additions in the same order
+                    for (int k = 0; k < w; k++) {
+                        d[dr + (int) idx[ir + k]] += s[sr + k];
+                    }
+                    continue;
+                }
                 for (int k = 0; k < w; k++) {
                     int at = dr + (int) idx[ir + k];
                     float v = s[sr + k];
@@ -172,6 +200,8 @@ final class IndexKernels {
     /**
      * For every position {@code p} of index: {@code dst[p with p[dim] = index[p]]} op= {@code src[p]}, in row-major
      * order of index. Without {@code includeSelf}, the elements that receive a value start from the reduction's identity.
+     * A float32 sum whose index holds one value for a dense row of source and destination (index_add's expanded index)
+     * adds the row with the vector loops ({@code -Dember.scatter.switchPerElement=true} keeps the element loop).
      */
     static void scatter(ScatterReduce reduce, boolean includeSelf, CpuStorage dst, Layout dstLayout, int dim,
                         CpuStorage index, Layout indexLayout, CpuStorage src, Layout srcLayout) {
@@ -229,7 +259,15 @@ final class IndexKernels {
             case FLOAT32: {
                 float[] s = (float[]) src.array;
                 float[] d = (float[]) dst.array;
+                ElementwiseKernels.FloatLoops rowAdd = reduce == ScatterReduce.SUM
+                        && !Boolean.getBoolean("ember.scatter.switchPerElement") ? ElementwiseKernels.loops() : null;
                 loop.run((off, n, st) -> {
+                    if (rowAdd != null && st[0] == 0 && st[1] == 1 && st[2] == 1) {
+                        // one index for a dense row of source and destination (index_add): the row added at once,
+                        // each element's one addition (x + v, as fma(v, 1, x) rounds it) in its place in the order
+                        rowAdd.axpy(1f, s, off[1], d, off[2] + (int) idx[off[0]] * ds, n);
+                        return;
+                    }
                     for (int k = 0; k < n; k++) {
                         int i = (int) idx[off[0] + k * st[0]];
                         int at = off[2] + k * st[2] + i * ds;

@@ -66,7 +66,7 @@ final class SortKernels {
     // ------------------------------------------------------------------ keys
 
     /** A float's key: ordered as the values, -0.0 equal to 0.0, NaN (canonical) above +infinity. */
-    private static int floatKey(float v) {
+    static int floatKey(float v) {
         int b = Float.floatToIntBits(v == 0 ? 0f : v);
         return b ^ ((b >> 31) & 0x7fffffff);
     }
@@ -97,6 +97,15 @@ final class SortKernels {
             case INT64: return ((long[]) s.array)[i];
             default: return s.dtype.isFloatingPoint() ? doubleKey(s.getDouble(i)) : s.getLong(i);
         }
+    }
+
+    /**
+     * The key of element {@code i} for {@link StlTopk}: {@code >} between keys is PyTorch's topk comparator (NaN above
+     * every number for the largest, below for the smallest, where the complement reverses the order).
+     */
+    static long topkKey(CpuStorage s, int i, boolean largest) {
+        long k = s.dtype.isFloatingPoint() ? wideKey(s, i) : s.getLong(i);
+        return largest ? k : ~k;
     }
 
     private static boolean isNaN(CpuStorage s, int i) {
@@ -277,8 +286,7 @@ final class SortKernels {
         forEachLine(outer, ls.numel() * 8, () -> {
             StlTopk t = new StlTopk(n, floating);
             return bases -> {
-                t.load(src, bases[1], ss, n);
-                t.run(n, k, largest, sorted);
+                t.select(src, bases[1], ss, n, k, largest, sorted);
                 for (int j = 0; j < k; j++) {
                     int from = t.position(j);
                     out[bases[0] + j * is] = from;

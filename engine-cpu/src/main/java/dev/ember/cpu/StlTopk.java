@@ -1,5 +1,7 @@
 package dev.ember.cpu;
 
+import dev.ember.DType;
+
 /**
  * PyTorch's CPU topk of one line ({@code topk_impl_loop}, 1.13 and 2.x alike): the (value, position) pairs ordered by
  * the C++ standard library that PyTorch's Linux builds link (libstdc++): {@code std::partial_sort} of the first k when
@@ -8,11 +10,19 @@ package dev.ember.cpu;
  * reproduces step by step (introsort with its median-of-three pivot and 16-element insertion sort threshold,
  * introselect, heap select and heap sort). NaN ranks above every number (first for the largest, last for the smallest),
  * as PyTorch's comparators put it.
+ *
+ * <p>Each element is held as one 64-bit key that compares as PyTorch's comparator does (the key of
+ * {@link SortKernels}, complemented for the smallest), so a comparison is one {@code >} of two longs; and where the
+ * partial sort runs, only the first k elements are loaded: the rest are read from the source once each and enter the
+ * heap only when they beat its top, as {@code std::__heap_select} moves them. {@code -Dember.topk.values=true} keeps
+ * the values as doubles or longs, compared through the NaN rules, and loads the whole line (before session 48).
  */
 final class StlTopk {
     private final boolean floating;
     private final double[] d;
     private final long[] l;
+    /** The keys (null on the old path). */
+    private final long[] key;
     private final int[] p;
     /** The slot of the value an algorithm holds aside ({@code __value}, {@code __val}). */
     private final int held;
@@ -22,15 +32,129 @@ final class StlTopk {
 
     StlTopk(int n, boolean floating) {
         this.floating = floating;
-        d = floating ? new double[n + 2] : null;
-        l = floating ? null : new long[n + 2];
+        boolean values = Boolean.getBoolean("ember.topk.values");
+        key = values ? null : new long[n + 2];
+        d = values && floating ? new double[n + 2] : null;
+        l = values && !floating ? new long[n + 2] : null;
         p = new int[n + 2];
         held = n;
         swapSlot = n + 1;
     }
 
+    /**
+     * The line's first k elements in the order PyTorch's topk of k leaves them (largest or smallest first, sorted where
+     * asked); {@link #position} then gives their positions.
+     */
+    void select(CpuStorage src, int base, int stride, int n, int k, boolean largest, boolean sorted) {
+        if (key == null) {
+            load(src, base, stride, n);
+            run(n, k, largest, sorted);
+            return;
+        }
+        this.largest = largest;
+        if (k == 0) {
+            return;
+        }
+        if ((long) k * 64 <= n) {
+            loadKeys(src, base, stride, k, largest);
+            makeHeap(0, k);
+            if (src.dtype == DType.FLOAT32) {
+                scanFloats((float[]) src.array, base, stride, k, n, largest);
+            } else {
+                for (int i = k; i < n; i++) {
+                    long x = SortKernels.topkKey(src, base + i * stride, largest);
+                    if (x > key[0]) {
+                        enter(x, i, k);
+                    }
+                }
+            }
+            while (k > 1) {
+                k--;
+                popHeap(0, k, k);
+            }
+        } else {
+            loadKeys(src, base, stride, n, largest);
+            nthElement(0, k - 1, n);
+            if (sorted) {
+                sort(0, k - 1);
+            }
+        }
+    }
+
+    /** The Vector API loops where present (the search for the elements that enter the heap), else null. */
+    private static final ElementwiseKernels.FloatLoops LOOPS = ElementwiseKernels.loops();
+
+    /**
+     * {@code __heap_select}'s loop over float32 elements k to n: while the top is a number t, an element enters iff it
+     * is beyond t (not {@code <= t} for the largest, {@code < t} for the smallest: the key order), so the elements
+     * between entries are skipped by float comparisons (whole vectors where the line is dense); a NaN top takes no
+     * element for the largest, and every number for the smallest (the keys compared one by one).
+     */
+    private void scanFloats(float[] a, int base, int stride, int k, int n, boolean largest) {
+        long nanKey = largest ? SortKernels.floatKey(Float.NaN) : ~(long) SortKernels.floatKey(Float.NaN);
+        int i = k;
+        while (i < n) {
+            if (key[0] == nanKey) {
+                if (largest) {
+                    return;
+                }
+                for (; i < n; i++) {
+                    long x = ~(long) SortKernels.floatKey(a[base + i * stride]);
+                    if (x > key[0]) {
+                        enter(x, i, k);
+                    }
+                }
+                return;
+            }
+            float t = a[base + p[0] * stride];
+            if (stride == 1 && LOOPS != null) {
+                i = LOOPS.firstBeyond(a, base + i, base + n, t, largest) - base;
+            } else if (largest) {
+                while (i < n && a[base + i * stride] <= t) {
+                    i++;
+                }
+            } else {
+                while (i < n && !(a[base + i * stride] < t)) {
+                    i++;
+                }
+            }
+            if (i < n) {
+                long x = SortKernels.floatKey(a[base + i * stride]);
+                enter(largest ? x : ~x, i, k);
+                i++;
+            }
+        }
+    }
+
+    /**
+     * {@code __pop_heap(first, middle, i)} for an element that beats the heap's top: the element is held aside, its slot
+     * (never read again) would take the top, and the hole at the top sifts down.
+     */
+    private void enter(long x, int position, int k) {
+        key[held] = x;
+        p[held] = position;
+        adjustHeap(0, 0, k);
+    }
+
+    /** Loads the keys and positions of the line's first n elements. */
+    private void loadKeys(CpuStorage src, int base, int stride, int n, boolean largest) {
+        if (src.dtype == DType.FLOAT32) {
+            float[] a = (float[]) src.array;
+            for (int j = 0; j < n; j++) {
+                long x = SortKernels.floatKey(a[base + j * stride]);
+                key[j] = largest ? x : ~x;
+                p[j] = j;
+            }
+            return;
+        }
+        for (int j = 0; j < n; j++) {
+            key[j] = SortKernels.topkKey(src, base + j * stride, largest);
+            p[j] = j;
+        }
+    }
+
     /** Loads a line: element j has value {@code src[base + j * stride]} and position j. */
-    void load(CpuStorage src, int base, int stride, int n) {
+    private void load(CpuStorage src, int base, int stride, int n) {
         for (int j = 0; j < n; j++) {
             if (floating) {
                 d[j] = src.getDouble(base + j * stride);
@@ -47,7 +171,7 @@ final class StlTopk {
     }
 
     /** Orders the loaded line of n elements as PyTorch's topk of k does; the first k slots are the result. */
-    void run(int n, int k, boolean largest, boolean sorted) {
+    private void run(int n, int k, boolean largest, boolean sorted) {
         this.largest = largest;
         if (k == 0) {
             return;
@@ -65,6 +189,9 @@ final class StlTopk {
     // ------------------------------------------------------------------ the comparator and moves
 
     private boolean comp(int a, int b) {
+        if (key != null) {
+            return key[a] > key[b];
+        }
         if (floating) {
             double x = d[a];
             double y = d[b];
@@ -74,7 +201,9 @@ final class StlTopk {
     }
 
     private void move(int dst, int src) {
-        if (floating) {
+        if (key != null) {
+            key[dst] = key[src];
+        } else if (floating) {
             d[dst] = d[src];
         } else {
             l[dst] = l[src];

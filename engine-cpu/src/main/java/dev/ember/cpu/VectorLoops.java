@@ -530,6 +530,25 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         return extreme(true, x, xo, n);
     }
 
+    @Override
+    public int firstBeyond(float[] x, int from, int to, float t, boolean above) {
+        int i = from;
+        int bound = to - (to - from) % S.length();
+        for (; i < bound; i += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, i);
+            VectorMask<Float> m = above ? v.compare(VectorOperators.LE, t).not() : v.compare(VectorOperators.LT, t);
+            if (m.anyTrue()) {
+                return i + m.firstTrue();
+            }
+        }
+        for (; i < to; i++) {
+            if (above ? !(x[i] <= t) : x[i] < t) {
+                return i;
+            }
+        }
+        return to;
+    }
+
     /*
      * Reductions. Each keeps several vector accumulators (a chain of dependent adds would wait on each add's latency)
      * and combines them, and then their lanes, in one fixed order: every operation is an exact IEEE operation lane by
