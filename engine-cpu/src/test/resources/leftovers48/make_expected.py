@@ -1,0 +1,95 @@
+# Writes expected.txt for Leftovers48Test.java (session 48's left-overs), in ExpectedTensors' format: one
+# "key TAB [shape] TAB values" line per tensor (values as Python's repr of the float64s), "key TAB value" per scalar.
+#   run: cd engine-cpu/src/test/resources/leftovers48 && /usr/bin/python3 make_expected.py > expected.txt
+#   (PyTorch 1.13 CPU; inputs from torch.manual_seed(48), written here too, so the test reads the same inputs)
+#
+# Part 1, gradients nobody asked for: torch.autograd.grad(loss, [x]) and backward(inputs=[x]) compute only the
+# gradients the pass needs (Node::task_should_compute_output reads the graph task's exec_info; the same in 1.13 and
+# 2.x). The values of the gradients asked for; what a post-hook on the Linear's AddmmBackward0 receives (None where
+# a gradient is not computed: "hook.none.I" 1 for None); igamma / igammac / special.zeta, whose formulas raise
+# "not implemented" only for an input whose gradient is computed, differentiated with respect to the other input.
+import torch
+
+torch.manual_seed(48)
+D = torch.float64
+
+
+def put(key, t):
+    t = t.detach().to(D).contiguous()
+    print('%s\t%s\t%s' % (key, list(t.shape), ' '.join(repr(v) for v in t.reshape(-1).tolist())))
+
+
+def scalar(key, v):
+    print('%s\t%r' % (key, v))
+
+
+# ---- Linear (AddmmBackward0): grad with respect to the input only, then a full backward
+x = torch.randn(4, 3, dtype=D, requires_grad=True)
+W = torch.randn(5, 3, dtype=D, requires_grad=True)
+b = torch.randn(5, dtype=D, requires_grad=True)
+put('lin.x', x)
+put('lin.W', W)
+put('lin.b', b)
+y = torch.nn.functional.linear(x, W, b)
+seen = []
+y.grad_fn.register_hook(lambda gi, go: seen.append([g is None for g in gi]))
+loss = (y * y).sum()
+gx, = torch.autograd.grad(loss, [x], retain_graph=True)
+put('lin.gx', gx)
+assert y.grad_fn.name() == 'AddmmBackward0'
+for i, none in enumerate(seen[0]):
+    scalar('lin.hook.none.%d' % i, 1.0 if none else 0.0)
+loss.backward()
+put('lin.full.gx', x.grad)
+put('lin.full.gW', W.grad)
+put('lin.full.gb', b.grad)
+# backward(inputs=[W]): only the weight's gradient accumulates
+x.grad = None
+W.grad = None
+b.grad = None
+y2 = torch.nn.functional.linear(x, W, b)
+(y2 * y2).sum().backward(inputs=[W])
+assert x.grad is None and b.grad is None
+put('lin.inputsW.gW', W.grad)
+
+# ---- conv2d (ConvolutionBackward0): grad with respect to the input only, and the weight only
+cx = torch.randn(2, 3, 6, 6, dtype=D, requires_grad=True)
+cw = torch.randn(4, 3, 3, 3, dtype=D, requires_grad=True)
+cb = torch.randn(4, dtype=D, requires_grad=True)
+put('conv.x', cx)
+put('conv.w', cw)
+put('conv.b', cb)
+co = torch.nn.functional.conv2d(cx, cw, cb, padding=1)
+closs = (co * co).sum()
+put('conv.gx', torch.autograd.grad(closs, [cx], retain_graph=True)[0])
+put('conv.gw', torch.autograd.grad(closs, [cw], retain_graph=True)[0])
+put('conv.gb', torch.autograd.grad(closs, [cb])[0])
+
+# ---- bmm / baddbmm / mm through matmul: grad with respect to one operand
+ba = torch.randn(3, 4, 5, dtype=D, requires_grad=True)
+bb = torch.randn(3, 5, 2, dtype=D, requires_grad=True)
+bs = torch.randn(3, 4, 2, dtype=D, requires_grad=True)
+put('bmm.a', ba)
+put('bmm.b', bb)
+put('bmm.self', bs)
+bo = torch.baddbmm(bs, ba, bb, beta=0.5, alpha=2.0)
+put('baddbmm.gb', torch.autograd.grad((bo * bo).sum(), [bb])[0])
+mo = torch.matmul(ba, bb)
+put('bmm.ga', torch.autograd.grad((mo * mo).sum(), [ba])[0])
+
+# ---- formulas that raise only for an input whose gradient is computed
+ia = (torch.rand(5, dtype=D) * 3 + 0.5).requires_grad_()
+ix = (torch.rand(5, dtype=D) * 3 + 0.1).requires_grad_()
+put('igamma.a', ia)
+put('igamma.x', ix)
+put('igamma.gx', torch.autograd.grad(torch.igamma(ia, ix).sum(), [ix])[0])
+put('igammac.gx', torch.autograd.grad(torch.igammac(ia, ix).sum(), [ix])[0])
+ix.grad = None
+torch.igamma(ia, ix).sum().backward(inputs=[ix])
+assert ia.grad is None
+put('igamma.inputs.gx', ix.grad)
+zx = (torch.rand(4, dtype=D) * 2 + 1.5).requires_grad_()
+zq = (torch.rand(4, dtype=D) * 2 + 0.5).requires_grad_()
+put('zeta.x', zx)
+put('zeta.q', zq)
+put('zeta.gq', torch.autograd.grad(torch.special.zeta(zx, zq).sum(), [zq])[0])
