@@ -8,6 +8,13 @@
 # 2.x). The values of the gradients asked for; what a post-hook on the Linear's AddmmBackward0 receives (None where
 # a gradient is not computed: "hook.none.I" 1 for None); igamma / igammac / special.zeta, whose formulas raise
 # "not implemented" only for an input whose gradient is computed, differentiated with respect to the other input.
+#
+# Part 2, the *_like factories with their default memory_format=torch.preserve_format (TensorFactories.cpp empty_like,
+# the same in 1.13 and 2.x): the input's strides where it is non-overlapping and dense, else dense strides in the
+# same order (infer_dense_strides). For each input view of arange(N) ("like.NAME.in": its shape, strides and offset
+# as built by as_strided, so the test builds the same view), the strides of zeros_like / ones_like / full_like /
+# empty_like / rand_like / randn_like / randint_like ("like.NAME.strides.OP", the strides as a tensor) and the values
+# of zeros_like / ones_like / full_like(x, 2.5).
 import torch
 
 torch.manual_seed(48)
@@ -93,3 +100,29 @@ zq = (torch.rand(4, dtype=D) * 2 + 0.5).requires_grad_()
 put('zeta.x', zx)
 put('zeta.q', zq)
 put('zeta.gq', torch.autograd.grad(torch.special.zeta(zx, zq).sum(), [zq])[0])
+
+# ---- part 2: *_like strides
+base = torch.arange(2 * 3 * 4 * 5, dtype=D)
+views = {
+    'contiguous': base[:24].reshape(2, 3, 4),
+    'transposed': base[:12].reshape(3, 4).t(),
+    'permuted': base[:24].reshape(2, 3, 4).permute(2, 0, 1),
+    'channelslast': base.reshape(2, 3, 4, 5).contiguous(memory_format=torch.channels_last),
+    'expanded': base[:4].reshape(4, 1).expand(4, 3),
+    'sliced': base.reshape(4, 30)[:, ::3],
+    'slicedtransposed': base.reshape(4, 30)[::2, 1::4].t(),
+    'sizeone': base[:6].as_strided((3, 1, 2), (2, 7, 1)),
+    'scalar': base[5],
+}
+for name, v in views.items():
+    put('like.%s.in' % name, torch.tensor(list(v.shape) + [-1] + list(v.stride()) + [-1, v.storage_offset()], dtype=D))
+    outs = {
+        'zeros': torch.zeros_like(v), 'ones': torch.ones_like(v), 'full': torch.full_like(v, 2.5),
+        'empty': torch.empty_like(v), 'rand': torch.rand_like(v), 'randn': torch.randn_like(v),
+        'randint': torch.randint_like(v, 0, 5),
+    }
+    for op, o in outs.items():
+        put('like.%s.strides.%s' % (name, op), torch.tensor(o.stride(), dtype=D))
+    put('like.%s.values.zeros' % name, outs['zeros'])
+    put('like.%s.values.ones' % name, outs['ones'])
+    put('like.%s.values.full' % name, outs['full'])

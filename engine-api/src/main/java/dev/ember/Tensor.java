@@ -584,7 +584,12 @@ public final class Tensor implements AutoCloseable {
         return Creation.randomIntegers(shape, DType.INT64, low, high, generator, Ember.defaultDevice());
     }
 
-    /** Zeros with this tensor's shape, type and device. */
+    /**
+     * Zeros with this tensor's shape, type and device, as {@code torch.zeros_like(input)}: its default
+     * {@code memory_format=torch.preserve_format} keeps this tensor's strides where they are non-overlapping and dense
+     * (a transposed, permuted or channels-last tensor), and gives any other (an expanded one, one sliced with steps)
+     * dense strides in the same order of dimensions; the {@code *Like} factories below all do.
+     */
     public Tensor zerosLike() {
         return fullLike(0);
     }
@@ -598,9 +603,9 @@ public final class Tensor implements AutoCloseable {
     public Tensor fullLike(double value) {
         ArithmeticOps.checkScalarFits(value, dtype);
         if (Creation.zeroedServes(value)) {
-            return Creation.zeros(shape, dtype, device);
+            return Creation.zerosLike(this);
         }
-        Tensor t = Creation.empty(shape, dtype, device);
+        Tensor t = Creation.emptyLike(this);
         ComplexOps.fill(t, value);
         return t;
     }
@@ -611,15 +616,15 @@ public final class Tensor implements AutoCloseable {
         if (v == null) {
             return fullLike(ArithmeticOps.fillValue(value, dtype));
         }
-        Tensor t = Creation.zeros(shape, dtype, device);
+        Tensor t = Creation.zerosLike(this);
         try (v) {
             return value == 0 ? t : t.fill_(v);
         }
     }
 
-    /** Uninitialized, with this tensor's shape, type and device. */
+    /** Uninitialized, with this tensor's shape, type, device and strides (as {@link #zerosLike}). */
     public Tensor emptyLike() {
-        return Creation.empty(shape, dtype, device);
+        return Creation.emptyLike(this);
     }
 
     /**

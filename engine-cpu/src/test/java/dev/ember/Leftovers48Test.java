@@ -18,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
  * {@code task_should_compute_output}: {@code autograd.grad(loss, [x])} through a Linear does not compute the weight's
  * gradient, through a convolution only one of its two kernels runs (kernel calls counted with the profiler), the values
  * are PyTorch's, a node's post-hook sees null where a gradient was not computed, and a formula that raises "not
- * implemented" for one input does not raise when only the other input's gradient is asked for.
+ * implemented" for one input does not raise when only the other input's gradient is asked for; part 2, the
+ * {@code *Like} factories keep the input's strides as PyTorch's {@code preserve_format} does.
  */
 class Leftovers48Test {
     private static final ExpectedTensors E = ExpectedTensors.load("/leftovers48/expected.txt");
@@ -150,5 +151,57 @@ class Leftovers48Test {
         Tensor zx = in("zeta.x");
         Tensor zq = in("zeta.q");
         E.assertClose("zeta.gq", gradOf(Special.zeta(zx, zq).sum(), zq), 1e-10);
+    }
+
+    private static final String[] VIEWS = {"contiguous", "transposed", "permuted", "channelslast", "expanded", "sliced",
+        "slicedtransposed", "sizeone", "scalar"};
+
+    /** The view of {@code arange(120)} the generator made: "shape, -1, strides, -1, offset". */
+    private static Tensor view(String name) {
+        double[] f = E.get("like." + name + ".in").toDoubleArray();
+        int cut = 0;
+        while (f[cut] != -1) {
+            cut++;
+        }
+        int[] shape = new int[cut];
+        int[] strides = new int[cut];
+        for (int i = 0; i < cut; i++) {
+            shape[i] = (int) f[i];
+            strides[i] = (int) f[cut + 1 + i];
+        }
+        return Tensor.arange(0.0, 120.0, 1.0, DType.FLOAT64).asStrided(shape, strides, (int) f[f.length - 1]);
+    }
+
+    private static void assertStrides(String key, Tensor got) {
+        double[] want = E.get(key).toDoubleArray();
+        int[] s = got.stride();
+        assertEquals(want.length, s.length, key);
+        for (int i = 0; i < s.length; i++) {
+            assertEquals((int) want[i], s[i], key + "[" + i + "]");
+        }
+    }
+
+    @Test
+    void likeFactoriesPreserveTheInputsStrides() {
+        for (String name : VIEWS) {
+            Tensor v = view(name);
+            String k = "like." + name + ".";
+            Tensor zeros = v.zerosLike();
+            Tensor ones = v.onesLike();
+            Tensor full = v.fullLike(2.5);
+            assertStrides(k + "strides.zeros", zeros);
+            assertStrides(k + "strides.ones", ones);
+            assertStrides(k + "strides.full", full);
+            assertStrides(k + "strides.empty", v.emptyLike());
+            assertStrides(k + "strides.rand", v.randLike());
+            assertStrides(k + "strides.randn", v.randnLike());
+            assertStrides(k + "strides.randint", v.randintLike(0, 5));
+            // the integer and boolean overloads take the same path
+            assertStrides(k + "strides.full", v.fullLike(3L));
+            assertStrides(k + "strides.full", v.fullLike(0L));
+            E.assertExact(k + "values.zeros", zeros);
+            E.assertExact(k + "values.ones", ones);
+            E.assertExact(k + "values.full", full);
+        }
     }
 }
