@@ -15,6 +15,14 @@
 # as built by as_strided, so the test builds the same view), the strides of zeros_like / ones_like / full_like /
 # empty_like / rand_like / randn_like / randint_like ("like.NAME.strides.OP", the strides as a tensor) and the values
 # of zeros_like / ones_like / full_like(x, 2.5).
+#
+# Part 3, written to warnings.txt ("case TAB message", the message empty where none): 2.x's TransformerEncoder.__init__
+# warns "enable_nested_tensor is True, but self.use_nested_tensor is False because {why_not_sparsity_fast_path}" when
+# enable_nested_tensor is True and the layer cannot take the nested-tensor path. 1.13's __init__ has no such check, so
+# this script emulates 2.x's (torch/nn/modules/transformer.py, TransformerEncoder.__init__: its reasons and their order,
+# copied below as WHY_NOT) on the 1.13 layers' own attributes, which are the ones 2.x reads.
+import os
+
 import torch
 
 torch.manual_seed(48)
@@ -126,3 +134,51 @@ for name, v in views.items():
     put('like.%s.values.zeros' % name, outs['zeros'])
     put('like.%s.values.ones' % name, outs['ones'])
     put('like.%s.values.full' % name, outs['full'])
+
+
+# ---- part 3: TransformerEncoder's construction warning (2.x's __init__ emulated, see the header)
+def WHY_NOT(encoder_layer):
+    enc_layer = "encoder_layer"
+    why_not_sparsity_fast_path = ''
+    if not isinstance(encoder_layer, torch.nn.TransformerEncoderLayer):
+        why_not_sparsity_fast_path = f"{enc_layer} was not TransformerEncoderLayer"
+    elif encoder_layer.norm_first:
+        why_not_sparsity_fast_path = f"{enc_layer}.norm_first was True"
+    elif not encoder_layer.self_attn.batch_first:
+        why_not_sparsity_fast_path = (f"{enc_layer}.self_attn.batch_first was not True" +
+                                      "(use batch_first for better inference performance)")
+    elif not encoder_layer.self_attn._qkv_same_embed_dim:
+        why_not_sparsity_fast_path = f"{enc_layer}.self_attn._qkv_same_embed_dim was not True"
+    elif not encoder_layer.activation_relu_or_gelu:
+        why_not_sparsity_fast_path = f"{enc_layer}.activation_relu_or_gelu was not True"
+    elif not (encoder_layer.norm1.eps == encoder_layer.norm2.eps):
+        why_not_sparsity_fast_path = f"{enc_layer}.norm1.eps was not equal to {enc_layer}.norm2.eps"
+    elif encoder_layer.self_attn.num_heads % 2 == 1:
+        why_not_sparsity_fast_path = f"{enc_layer}.self_attn.num_heads is odd"
+    return why_not_sparsity_fast_path
+
+
+def warning(layer, enable_nested_tensor=True):
+    torch.nn.TransformerEncoder(layer, 2, enable_nested_tensor=enable_nested_tensor)  # 1.13 builds it silently
+    why = WHY_NOT(layer)
+    if enable_nested_tensor and why:
+        return "enable_nested_tensor is True, but self.use_nested_tensor is False because " + why
+    return ''
+
+
+L = torch.nn.TransformerEncoderLayer
+CASES = [
+    ('default', warning(L(8, 2))),
+    ('normfirst', warning(L(8, 2, batch_first=True, norm_first=True))),
+    ('normfirst_seqfirst', warning(L(8, 2, norm_first=True))),
+    ('sigmoid', warning(L(8, 2, activation=torch.nn.Sigmoid(), batch_first=True))),
+    ('sigmoid_oddheads', warning(L(9, 3, activation=torch.nn.Sigmoid(), batch_first=True))),
+    ('oddheads', warning(L(9, 3, batch_first=True))),
+    ('gelu_module', warning(L(8, 2, activation=torch.nn.GELU(), batch_first=True))),
+    ('gelu_name', warning(L(8, 2, activation="gelu", batch_first=True))),
+    ('fastpath', warning(L(8, 2, batch_first=True))),
+    ('disabled', warning(L(8, 2), enable_nested_tensor=False)),
+]
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'warnings.txt'), 'w') as f:
+    for name, message in CASES:
+        f.write('%s\t%s\n' % (name, message))
