@@ -21,6 +21,13 @@
 # enable_nested_tensor is True and the layer cannot take the nested-tensor path. 1.13's __init__ has no such check, so
 # this script emulates 2.x's (torch/nn/modules/transformer.py, TransformerEncoder.__init__: its reasons and their order,
 # copied below as WHY_NOT) on the 1.13 layers' own attributes, which are the ones 2.x reads.
+#
+# Part 4, written to messages.txt ("case TAB message"): s.grad = g refused for a sparse COO leaf s. 1.13 says "assigned
+# grad has data of a different type / size"; 2.x's THPVariable_set_grad (torch/csrc/autograd/python_variable.cpp,
+# as of 2.10: "can't assign Variable as its own grad", then the dtype against the grad_dtype, the device type, the
+# device index, the size) says it otherwise, for sparse and dense tensors alike. The script checks that 1.13 refuses
+# each case (RuntimeError) and writes 2.x's message, built by SET_GRAD_2X below from the tensors' dtypes (the
+# gradient's as its C++ type name, caffe2::TypeMeta's; the tensor's as its ScalarType name) and sizes (IntArrayRef).
 import os
 
 import torch
@@ -182,3 +189,43 @@ CASES = [
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'warnings.txt'), 'w') as f:
     for name, message in CASES:
         f.write('%s\t%s\n' % (name, message))
+
+
+# ---- part 4: a sparse leaf's .grad assignment refused in 2.x's words
+CPP = {torch.float32: 'float', torch.float64: 'double'}
+SCALAR = {torch.float32: 'Float', torch.float64: 'Double'}
+
+
+def SET_GRAD_2X(var, grad):
+    if var is grad:
+        return "can't assign Variable as its own grad"
+    if var.dtype != grad.dtype:
+        return ("attempting to assign a gradient with dtype '%s' to a tensor with grad_dtype '%s'. The gradient must "
+                "match the tensor's grad_dtype (defaults to the tensor's dtype). You can set the tensor's grad_dtype "
+                "attribute with a specific dtype, or None to allow any dtype. Set grad_dtype with caution. Diverging "
+                "the dtypes of a tensor and its gradient may break downstream systems that assume they match."
+                % (CPP[grad.dtype], SCALAR[var.dtype]))
+    if var.shape != grad.shape:
+        return ("attempting to assign a gradient of size '%s' to a tensor of size '%s'. Please ensure that the "
+                "gradient and the tensor are the same size" % (list(grad.shape), list(var.shape)))
+    return ''
+
+
+si = torch.tensor([[0, 1, 1], [2, 0, 2]])
+sv = torch.tensor([3.0, 4.0, 5.0], dtype=D)
+leaf = torch.sparse_coo_tensor(si, sv, (2, 3)).requires_grad_()
+refused = {
+    'sparse.size': torch.sparse_coo_tensor(si, sv, (2, 4)),
+    'sparse.type': torch.sparse_coo_tensor(si, sv.float(), (2, 3)),
+    'sparse.typeandsize': torch.sparse_coo_tensor(si, sv.float(), (2, 4)),
+    'sparse.self': leaf,
+}
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'messages.txt'), 'w') as f:
+    for name, g in refused.items():
+        try:
+            leaf.grad = g
+            raise SystemExit('1.13 took ' + name)
+        except RuntimeError:
+            pass
+        assert leaf.grad is None
+        f.write('%s\t%s\n' % (name, SET_GRAD_2X(leaf, g)))

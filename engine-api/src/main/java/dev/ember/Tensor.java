@@ -1473,38 +1473,11 @@ public final class Tensor implements AutoCloseable {
         }
     }
 
-    /**
-     * PyTorch's checks of {@code x.grad = g} (THPVariable_set_grad), in its order and words as of 2.10: the dtype
-     * (against the tensor's grad_dtype, which is its dtype in Ember; the gradient's dtype printed as a C++ type,
-     * {@code 'float'}, the grad_dtype as a ScalarType, {@code 'Double'}), the device type, then the device index, then
-     * the size. PyTorch 2.1 (pull request 100683) replaced 1.13's "assigned grad has data of a different type" (the
-     * dtype and device type in one check) / "... located on a different device" / "... of a different size"; 2.10
-     * (pull request 162815, grad_dtype) reworded the dtype check, 2.1 to 2.9 ending it "... to a tensor with dtype
-     * 'double'. Please ensure that the gradient and the tensor have the same dtype".
-     */
+    /** PyTorch's checks of {@code x.grad = g} ({@link Refusals#assignedGrad}). */
     private void checkAssignedGrad(Device gDevice, DType gType, int[] gShape) {
-        if (gType != dtype) {
-            throw new IllegalArgumentException("attempting to assign a gradient with dtype '"
-                    + ArithmeticOps.cTypeName(gType) + "' to a tensor with grad_dtype '" + dtype.scalarTypeName()
-                    + "'. The gradient must match the tensor's grad_dtype (defaults to the tensor's dtype). You can set "
-                    + "the tensor's grad_dtype attribute with a specific dtype, or None to allow any dtype. Set "
-                    + "grad_dtype with caution. Diverging the dtypes of a tensor and its gradient may break downstream "
-                    + "systems that assume they match.");
-        }
-        if (!gDevice.type().equals(device.type())) {
-            throw new IllegalArgumentException("attempting to assign a gradient with device type '" + gDevice.type()
-                    + "' to a tensor with device type '" + device.type() + "'. Please ensure that the gradient and the "
-                    + "tensor are on the same device");
-        }
-        if (gDevice.index() != device.index()) {
-            throw new IllegalArgumentException("attempting to assign a gradient located on device with index '"
-                    + gDevice.index() + "' to a tensor located on device with index '" + device.index() + "'. Please "
-                    + "ensure that the gradient and the tensor are on the same device");
-        }
-        if (!Arrays.equals(gShape, shape)) {
-            throw new IllegalArgumentException("attempting to assign a gradient of size '" + Shapes.str(gShape)
-                    + "' to a tensor of size '" + Shapes.str(shape) + "'. Please ensure that the gradient and the tensor "
-                    + "are the same size");
+        IllegalArgumentException refused = Refusals.assignedGrad(dtype, device, shape, gType, gDevice, gShape);
+        if (refused != null) {
+            throw refused;
         }
     }
 

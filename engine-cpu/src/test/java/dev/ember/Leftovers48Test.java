@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
  * gradient, through a convolution only one of its two kernels runs (kernel calls counted with the profiler), the values
  * are PyTorch's, a node's post-hook sees null where a gradient was not computed, and a formula that raises "not
  * implemented" for one input does not raise when only the other input's gradient is asked for; part 2, the
- * {@code *Like} factories keep the input's strides as PyTorch's {@code preserve_format} does.
+ * {@code *Like} factories keep the input's strides as PyTorch's {@code preserve_format} does; part 4, a sparse leaf's
+ * {@code setGrad} refuses in PyTorch 2.x's words ({@code /leftovers48/messages.txt}), changing nothing.
  */
 class Leftovers48Test {
     private static final ExpectedTensors E = ExpectedTensors.load("/leftovers48/expected.txt");
@@ -202,6 +203,32 @@ class Leftovers48Test {
             E.assertExact(k + "values.zeros", zeros);
             E.assertExact(k + "values.ones", ones);
             E.assertExact(k + "values.full", full);
+        }
+    }
+
+    @Test
+    void sparseSetGradRefusesInTwoXsWords() throws java.io.IOException {
+        java.util.Map<String, String> want = new java.util.HashMap<>();
+        try (java.io.InputStream in = Leftovers48Test.class.getResourceAsStream("/leftovers48/messages.txt")) {
+            for (String line : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+                String[] f = line.split("\t", -1);
+                want.put(f[0], f[1]);
+            }
+        }
+        Tensor si = Tensor.tensor(new long[][] {{0, 1, 1}, {2, 0, 2}});
+        Tensor sv = Tensor.tensor(new double[] {3.0, 4.0, 5.0}, DType.FLOAT64); // the generator's D
+        dev.ember.sparse.SparseTensor leaf = dev.ember.sparse.Sparse.cooTensor(si, sv, 2, 3).requiresGrad_(true);
+        java.util.Map<String, dev.ember.sparse.SparseTensor> cases = new java.util.LinkedHashMap<>();
+        cases.put("sparse.size", dev.ember.sparse.Sparse.cooTensor(si, sv, 2, 4));
+        cases.put("sparse.type", dev.ember.sparse.Sparse.cooTensor(si, sv.to(DType.FLOAT32), 2, 3));
+        cases.put("sparse.typeandsize", dev.ember.sparse.Sparse.cooTensor(si, sv.to(DType.FLOAT32), 2, 4));
+        cases.put("sparse.self", leaf);
+        assertEquals(want.keySet(), cases.keySet());
+        for (java.util.Map.Entry<String, dev.ember.sparse.SparseTensor> c : cases.entrySet()) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> leaf.setGrad(c.getValue()), c.getKey());
+            assertEquals(want.get(c.getKey()), e.getMessage(), c.getKey());
+            assertNull(leaf.grad(), c.getKey());
         }
     }
 }
