@@ -537,7 +537,7 @@ final class ArithmeticOps {
         return record(out, "MulBackward0", new Tensor[] {a, b}, n -> {
             SavedTensor sb = n.needsInputGrad(0) ? n.save(b) : null;
             SavedTensor sa = n.needsInputGrad(1) ? n.save(a) : null;
-            return g -> new Tensor[] {sb == null ? null : g.mul(sb.get()), sa == null ? null : g.mul(sa.get())};
+            return g -> new Tensor[] {sb == null || !n.computes(0, sb) ? null : g.mul(sb.get()), sa == null || !n.computes(1, sa) ? null : g.mul(sa.get())};
         });
     }
 
@@ -583,7 +583,7 @@ final class ArithmeticOps {
                 // PyTorch's div_tensor_other_backward, -grad * ((self / other) / other): no other * other to overflow
                 return new Tensor[] {
                     n.needsInputGrad(0) ? g.div(bv) : null,
-                    sa == null ? null : g.neg().mul(sa.get().div(bv).div(bv))};
+                    sa == null || !n.computes(1, sa) ? null : g.neg().mul(sa.get().div(bv).div(bv))};
             };
         });
     }
@@ -1574,7 +1574,7 @@ final class ArithmeticOps {
             SavedTensor sb = n.needsInputGrad(1) ? n.save(b) : null;
             return g -> new Tensor[] {
                 n.needsInputGrad(0) ? g : null,
-                sa == null ? null : g.neg().mul(sa.get().div(sb.get(), mode))};
+                sa == null || !n.computes(1, sa) ? null : g.neg().mul(sa.get().div(sb.get(), mode))};
         });
     }
 

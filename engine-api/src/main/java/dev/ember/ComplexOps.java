@@ -410,7 +410,7 @@ final class ComplexOps {
         return ArithmeticOps.record(out, "MulBackward0", new Tensor[] {a, b}, n -> {
             SavedTensor sb = n.needsInputGrad(0) ? n.save(b) : null;
             SavedTensor sa = n.needsInputGrad(1) ? n.save(a) : null;
-            return g -> new Tensor[] {sb == null ? null : g.mul(sb.get().conj()), sa == null ? null : g.mul(sa.get().conj())};
+            return g -> new Tensor[] {sb == null || !n.computes(0, sb) ? null : g.mul(sb.get().conj()), sa == null || !n.computes(1, sa) ? null : g.mul(sa.get().conj())};
         });
     }
 
@@ -442,7 +442,7 @@ final class ComplexOps {
             return g -> {
                 Tensor bv = sb.get();
                 Tensor ga = n.needsInputGrad(0) ? g.div(bv.conj()) : null;
-                Tensor gb = sa == null ? null : g.neg().mul(sa.get().div(bv).div(bv).conj());
+                Tensor gb = sa == null || !n.computes(1, sa) ? null : g.neg().mul(sa.get().div(bv).div(bv).conj());
                 return new Tensor[] {ga, gb};
             };
         });

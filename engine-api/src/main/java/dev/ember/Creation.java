@@ -72,6 +72,45 @@ final class Creation {
         return Double.doubleToRawLongBits(value) == 0L && !FILL_ZEROS_LIKE;
     }
 
+    /**
+     * The strides of PyTorch's {@code empty_like(t)} with its default {@code preserve_format}, or null where they are
+     * the row-major ones (then a plain contiguous tensor serves): {@code t}'s own where they are non-overlapping and
+     * dense, otherwise dense strides in their order ({@link ShapeOps#preservedStrides}).
+     */
+    private static int[] likeStrides(Tensor t) {
+        int[] strides = t.layout.strides();
+        int[] shape = t.shape;
+        long expected = 1;
+        boolean rowMajor = true;
+        for (int d = shape.length - 1; d >= 0 && rowMajor; d--) {
+            rowMajor = strides[d] == expected;
+            expected *= shape[d];
+        }
+        return rowMajor ? null : ShapeOps.preservedStrides(shape, strides);
+    }
+
+    /**
+     * PyTorch's {@code empty_like(t)} ({@code preserve_format}): {@code t}'s shape, type and device, its strides where
+     * they are non-overlapping and dense (a transposed, permuted or channels-last tensor), dense strides in their
+     * order otherwise (an expanded or sliced one), contents unspecified.
+     */
+    static Tensor emptyLike(Tensor t) {
+        int[] strides = likeStrides(t);
+        return strides == null ? empty(t.shape, t.dtype, t.device) : emptyStrided(t.shape, strides, t.dtype, t.device);
+    }
+
+    /** {@code zeros_like(t)}: {@link #emptyLike}'s strides over the backend's zeroed storage (no fill pass). */
+    static Tensor zerosLike(Tensor t) {
+        int[] strides = likeStrides(t);
+        if (strides == null) {
+            return zeros(t.shape, t.dtype, t.device);
+        }
+        long numel = Shapes.storageNumel(t.shape, t.dtype, t.device);
+        Backend backend = Tensor.backendFor(t.device);
+        Storage s = allocate(backend, t.dtype, numel, t.device, true);
+        return new Tensor(s, new Layout(t.shape, strides, 0), t.device, backend, new int[1], t.dtype);
+    }
+
     /** A contiguous tensor of zeros (no fill pass where the backend's fresh memory is zero). */
     static Tensor zeros(int[] shape, DType dtype, Device device) {
         long numel = Shapes.storageNumel(shape, dtype, device);

@@ -112,6 +112,24 @@ final class Engine {
         }
     }
 
+    /**
+     * PyTorch's {@code Node::task_should_compute_output} for the edge of {@code node} to {@code next} (not null): while
+     * this thread's pass runs {@code node}'s formula, whether that pass executes {@code next} (in
+     * {@code autograd.grad} and {@code backward(inputs=...)} only the part of the graph that leads to the inputs runs,
+     * so a weight's gradient is not asked for when only the input's is); true otherwise (a full backward, or a node
+     * being made, which saves what its formula may need whatever pass later runs it).
+     * {@code -Dember.allInputGrads=true} restores the path before session 48 (a formula computed the gradient of every
+     * input that requires grad, the engine dropping those the pass does not need), read on each call that could differ
+     * so that a benchmark can alternate it in one JVM.
+     */
+    static boolean taskShouldCompute(Node node, Node next) {
+        Pass pass = CURRENT.get();
+        if (pass == null || pass.captures == null || pass.running != node) {
+            return true;
+        }
+        return shouldExecute(next, pass.captures, pass.needed) || Boolean.getBoolean("ember.allInputGrads");
+    }
+
     /** The pass running on this thread (a nested one while a hook or a backward formula runs another), or null. */
     private static final ThreadLocal<Pass> CURRENT = new ThreadLocal<>();
 
@@ -187,6 +205,8 @@ final class Engine {
         final boolean checkNan;
         final boolean createGraph;
         final boolean retainGraph;
+        /** The node whose turn it is: {@link #taskShouldCompute} answers for its formula only. */
+        Node running;
 
         Pass(Map<Node, Integer> deps, Map<Node, Tensor> buffers, Map<Node, Tensor[]> multiBuffers, Set<Tensor> owned,
              PriorityQueue<Node> ready, Map<Node, Tensor[]> captures, Map<Node, Boolean> needed, boolean anomaly,
@@ -211,6 +231,7 @@ final class Engine {
      * the buffers of the next nodes, which join the ready queue when their last edge is done.
      */
     private static void evaluate(Node node, Pass pass) {
+        pass.running = node;
         // the profiler's "autograd::engine::evaluate_function: NAME" range (a no-op unless profiling);
         // an exception leaves it open for the enclosing range or the profiler's close to end
         dev.ember.profiler.RecordFunction evaluated = dev.ember.profiler.Profiler.autogradNode(node.name);

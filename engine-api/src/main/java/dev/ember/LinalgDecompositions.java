@@ -342,7 +342,7 @@ final class LinalgDecompositions {
             SavedTensor sx = node.needsInputGrad(0) ? node.saveOutput(x) : null;
             return g -> {
                 Tensor gb = solveAnyBatch(sa.get().mH(), g);
-                return new Tensor[] {sx == null ? null : gb.matmul(sx.get().mH()).neg(), node.needsInputGrad(1) ? gb : null};
+                return new Tensor[] {sx == null || !node.computes(0, sx) ? null : gb.matmul(sx.get().mH()).neg(), node.needsInputGrad(1) ? gb : null};
             };
         });
     }

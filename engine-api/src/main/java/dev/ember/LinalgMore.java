@@ -821,7 +821,7 @@ final class LinalgMore {
                 Tensor f = slu.get();
                 Tensor piv = spiv.get();
                 Tensor gb = node.needsInputGrad(1) ? luSolve(f, piv, g, left, !adjoint) : null;
-                Tensor glu = sx == null ? null : luSolveLU(g, f, piv, sx.get(), left, adjoint);
+                Tensor glu = sx == null || !node.computes(0, sx) ? null : luSolveLU(g, f, piv, sx.get(), left, adjoint);
                 return new Tensor[] {glu, gb};
             };
         });

@@ -117,8 +117,8 @@ final class LinalgOps {
             // transpose's backward hands the weight a contiguous gradient it can keep (PyTorch's mm_mat2_backward)
             boolean columnMajor = b.shape[0] > 1 && b.shape[1] > 1 && b.layout.stride(0) == 1 && b.layout.stride(1) == b.shape[0];
             return g -> new Tensor[] {
-                sb == null ? null : g.mm(sb.get().t()),
-                sa == null ? null : columnMajor ? g.t().mm(sa.get()).t() : sa.get().t().mm(g)};
+                sb == null || !node.computes(0, sb) ? null : g.mm(sb.get().t()),
+                sa == null || !node.computes(1, sa) ? null : columnMajor ? g.t().mm(sa.get()).t() : sa.get().t().mm(g)};
         });
     }
 
@@ -157,8 +157,8 @@ final class LinalgOps {
             SavedTensor sb = node.needsInputGrad(0) ? node.save(b) : null;
             SavedTensor sa = node.needsInputGrad(1) ? node.save(a) : null;
             return g -> new Tensor[] {
-                sb == null ? null : g.bmm(sb.get().transpose(1, 2)),
-                sa == null ? null : sa.get().transpose(1, 2).bmm(g)};
+                sb == null || !node.computes(0, sb) ? null : g.bmm(sb.get().transpose(1, 2)),
+                sa == null || !node.computes(1, sa) ? null : sa.get().transpose(1, 2).bmm(g)};
         });
     }
 
@@ -197,7 +197,7 @@ final class LinalgOps {
         return ArithmeticOps.record(out, "DotBackward0", new Tensor[] {a, b}, node -> {
             SavedTensor sb = node.needsInputGrad(0) ? node.save(b) : null;
             SavedTensor sa = node.needsInputGrad(1) ? node.save(a) : null;
-            return g -> new Tensor[] {sb == null ? null : sb.get().mul(g), sa == null ? null : sa.get().mul(g)};
+            return g -> new Tensor[] {sb == null || !node.computes(0, sb) ? null : sb.get().mul(g), sa == null || !node.computes(1, sa) ? null : sa.get().mul(g)};
         });
     }
 
@@ -504,8 +504,8 @@ final class LinalgOps {
             SavedTensor sv = node.needsInputGrad(0) ? node.save(vec) : null;
             SavedTensor sm = node.needsInputGrad(1) ? node.save(mat) : null;
             return g -> new Tensor[] {
-                sv == null ? null : outer(g, sv.get()),
-                sm == null ? null : sm.get().t().mv(g)};
+                sv == null || !node.computes(0, sv) ? null : outer(g, sv.get()),
+                sm == null || !node.computes(1, sm) ? null : sm.get().t().mv(g)};
         });
     }
 
@@ -526,8 +526,8 @@ final class LinalgOps {
             SavedTensor sm = node.needsInputGrad(2) ? node.save(mat) : null;
             return g -> new Tensor[] {
                 node.needsInputGrad(0) ? maybeMultiply(g, beta) : null,
-                sv == null ? null : maybeMultiply(outer(g, conj(sv.get())), alpha),
-                sm == null ? null : maybeMultiply(conj(sm.get()).t().mv(g), alpha)};
+                sv == null || !node.computes(1, sv) ? null : maybeMultiply(outer(g, conj(sv.get())), alpha),
+                sm == null || !node.computes(2, sm) ? null : maybeMultiply(conj(sm.get()).t().mv(g), alpha)};
         });
     }
 
@@ -626,8 +626,8 @@ final class LinalgOps {
             SavedTensor s1 = node.needsInputGrad(2) ? node.save(mat1) : null;
             return g -> new Tensor[] {
                 node.needsInputGrad(0) ? maybeMultiply(g, beta) : null,
-                s2 == null ? null : mat1Backward(g, s2.get(), alpha),
-                s1 == null ? null : mat2Backward(g, s1.get(), mat2Shape, mat2Strides, alpha)};
+                s2 == null || !node.computes(1, s2) ? null : mat1Backward(g, s2.get(), alpha),
+                s1 == null || !node.computes(2, s1) ? null : mat2Backward(g, s1.get(), mat2Shape, mat2Strides, alpha)};
         });
     }
 
@@ -678,8 +678,8 @@ final class LinalgOps {
                 Tensor ge = node.needsInputGrad(1) || node.needsInputGrad(2) ? g.unsqueeze(0).expand(bs, n, p) : null;
                 return new Tensor[] {
                     node.needsInputGrad(0) ? maybeMultiply(g, beta) : null,
-                    s2 == null ? null : maybeMultiply(ge.bmm(conj(s2.get()).transpose(1, 2)), alpha),
-                    s1 == null ? null : maybeMultiply(conj(s1.get()).transpose(1, 2).bmm(ge), alpha)};
+                    s2 == null || !node.computes(1, s2) ? null : maybeMultiply(ge.bmm(conj(s2.get()).transpose(1, 2)), alpha),
+                    s1 == null || !node.computes(2, s1) ? null : maybeMultiply(conj(s1.get()).transpose(1, 2).bmm(ge), alpha)};
             };
         });
     }
@@ -737,8 +737,8 @@ final class LinalgOps {
             SavedTensor s1 = node.needsInputGrad(2) ? node.save(batch1) : null;
             return g -> new Tensor[] {
                 node.needsInputGrad(0) ? maybeMultiply(g, beta) : null,
-                s2 == null ? null : maybeMultiply(g.bmm(conj(s2.get()).transpose(1, 2)), alpha),
-                s1 == null ? null : maybeMultiply(conj(s1.get()).transpose(1, 2).bmm(g), alpha)};
+                s2 == null || !node.computes(1, s2) ? null : maybeMultiply(g.bmm(conj(s2.get()).transpose(1, 2)), alpha),
+                s1 == null || !node.computes(2, s1) ? null : maybeMultiply(conj(s1.get()).transpose(1, 2).bmm(g), alpha)};
         });
     }
 
@@ -883,8 +883,8 @@ final class LinalgOps {
             SavedTensor sb2 = node.needsInputGrad(0) ? node.save(b) : null;
             SavedTensor sa2 = node.needsInputGrad(1) ? node.save(a) : null;
             return g -> new Tensor[] {
-                sb2 == null ? null : cross(conj(sb2.get()), g, d),
-                sa2 == null ? null : cross(g, conj(sa2.get()), d)};
+                sb2 == null || !node.computes(0, sb2) ? null : cross(conj(sb2.get()), g, d),
+                sa2 == null || !node.computes(1, sa2) ? null : cross(g, conj(sa2.get()), d)};
         });
     }
 

@@ -68,9 +68,9 @@ final class MoreTensorOps {
             SavedTensor s1 = node.needsInputGrad(2) ? node.save(vec1) : null;
             return g -> new Tensor[] {
                 node.needsInputGrad(0) ? LinalgOps.maybeMultiply(g, beta) : null,
-                s2 == null ? null : LinalgOps.maybeMultiply(g.mv(ComplexMath.conjIfComplex(ArithmeticOps.cast(s2.get(),
+                s2 == null || !node.computes(1, s2) ? null : LinalgOps.maybeMultiply(g.mv(ComplexMath.conjIfComplex(ArithmeticOps.cast(s2.get(),
                         g.dtype))), alpha),
-                s1 == null ? null : LinalgOps.maybeMultiply(g.t().mv(ComplexMath.conjIfComplex(ArithmeticOps.cast(
+                s1 == null || !node.computes(2, s1) ? null : LinalgOps.maybeMultiply(g.t().mv(ComplexMath.conjIfComplex(ArithmeticOps.cast(
                         s1.get(), g.dtype))), alpha)};
         });
     }
@@ -105,7 +105,7 @@ final class MoreTensorOps {
         return ArithmeticOps.record(out, "VdotBackward0", new Tensor[] {a, b}, node -> {
             SavedTensor sb = node.needsInputGrad(0) ? node.save(b) : null;
             SavedTensor sa = node.needsInputGrad(1) ? node.save(a) : null;
-            return g -> new Tensor[] {sb == null ? null : g.mul(sb.get()), sa == null ? null : g.mul(sa.get())};
+            return g -> new Tensor[] {sb == null || !node.computes(0, sb) ? null : g.mul(sb.get()), sa == null || !node.computes(1, sa) ? null : g.mul(sa.get())};
         });
     }
 

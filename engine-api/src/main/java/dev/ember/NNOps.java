@@ -398,8 +398,9 @@ final class NNOps {
             // both, whichever gradient is asked for, as PyTorch's node saves them (see convolution)
             SavedTensor sx = n.save(x);
             SavedTensor sw = n.save(w);
-            boolean[] needed = {n.needsInputGrad(0), n.needsInputGrad(1), n.needsInputGrad(2)};
             return g -> {
+                // asked when the backward runs: a pass may need only some of the gradients (PyTorch's output_mask)
+                boolean[] needed = {n.needsInputGrad(0), n.needsInputGrad(1), n.needsInputGrad(2)};
                 if (GradMode.gradMode()) {
                     // create_graph: the gradients as differentiable convolutions of the saved tensors, one node
                     return convolutionBackwardRecorded(g, sx.get(), sw.get(), t -> {
@@ -1545,8 +1546,9 @@ final class NNOps {
             // convolution_backward over (grad, input, weight), whose results require grad where any of the three does
             SavedTensor sxg = n.save(input);
             SavedTensor swg = n.save(weight);
-            boolean[] needed = {n.needsInputGrad(0), n.needsInputGrad(1), n.needsInputGrad(2)};
             return g -> {
+                // asked when the backward runs: a pass may need only some of the gradients (PyTorch's output_mask)
+                boolean[] needed = {n.needsInputGrad(0), n.needsInputGrad(1), n.needsInputGrad(2)};
                 if (GradMode.gradMode()) {
                     return convolutionBackwardRecorded(g, sxg.get(), swg.get(), t -> {
                         Tensor[] d = convGradsWithGraph(needed[1] ? t[1].reshape(x4) : null,

@@ -329,9 +329,29 @@ public abstract class Node {
         retainGradTargets[k] = t;
     }
 
-    /** Whether input {@code i} needs a gradient. */
+    /**
+     * Whether input {@code i} needs a gradient, PyTorch's {@code should_compute_output(i)}: it requires grad (has an
+     * edge) and, while this node's formula runs in a pass that runs part of the graph ({@code autograd.grad},
+     * {@code backward(inputs=...)}), that pass executes the edge's node ({@link Engine#taskShouldCompute}). When the
+     * node is made (deciding what to save) only the first part counts. A custom function's
+     * {@code ctx.needs_input_grad} is its own, requires_grad-based as PyTorch's.
+     */
     final boolean needsInputGrad(int i) {
-        return next[i] != null;
+        Node m = next[i];
+        return m != null && Engine.taskShouldCompute(this, m);
+    }
+
+    /**
+     * In a formula: whether input {@code i}'s gradient is computed ({@link #needsInputGrad}); where it is not, its saved
+     * tensor {@code s} is unpacked all the same, as PyTorch's formulas unpack every saved variable before asking which
+     * gradients to compute (an in-place change of it still raises, its unpack hook still runs).
+     */
+    final boolean computes(int i, SavedTensor s) {
+        if (needsInputGrad(i)) {
+            return true;
+        }
+        s.get();
+        return false;
     }
 
     /** Saves a tensor for the backward pass, recording its version to detect later in-place changes. */

@@ -1,5 +1,6 @@
 package dev.ember;
 
+import dev.ember.backend.Layout;
 import dev.ember.backend.Philox;
 import dev.ember.backend.RandomKind;
 
@@ -44,7 +45,23 @@ final class RandomOps {
 
     /** {@code rand_like} / {@code randn_like}: {@link #draw} on [0, 1) or N(0, 1). */
     static Tensor like(Tensor like, RandomKind kind, Generator g) {
-        return draw(likeTarget(like), kind, 0, 1, g);
+        return keptStrides(draw(likeTarget(like), kind, 0, 1, g), like);
+    }
+
+    /**
+     * A draw for a tensor that is contiguous but for the strides of its size-1 dimensions (which PyTorch's empty_like
+     * keeps, {@code [3, 1, 2]} with strides {@code (2, 7, 1)}), made row-major: the same storage with those strides
+     * (the same memory order); any other as it is.
+     */
+    private static Tensor keptStrides(Tensor drawn, Tensor like) {
+        if (!like.isContiguous() || !drawn.isContiguous() || drawn.layout.offset() != 0
+                || Arrays.equals(drawn.layout.strides(), like.layout.strides())) {
+            return drawn;
+        }
+        Tensor t = new Tensor(drawn.lease, new Layout(like.shape, like.layout.strides(), 0), drawn.device, drawn.backend,
+                new int[1], drawn.dtype);
+        drawn.close(); // the new tensor holds the storage alone, as the draw did
+        return t;
     }
 
     /**
@@ -851,10 +868,10 @@ final class RandomOps {
         if (!target.device.isMeta() && TorchCpuRandom.dispatches(target.dtype) && !target.dtype.isComplex()) {
             Tensor serial = g.drawCpu(target.device, mt -> TorchCpuRandom.integersLike(target, range[0], range[1], mt));
             if (serial != null) {
-                return serial;
+                return keptStrides(serial, like);
             }
         }
-        return draw(target, RandomKind.INTEGERS, range[0], range[1], g);
+        return keptStrides(draw(target, RandomKind.INTEGERS, range[0], range[1], g), like);
     }
 
     // ------------------------------------------------------------------ host algorithms on the Philox stream

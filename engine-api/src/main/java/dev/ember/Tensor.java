@@ -584,7 +584,12 @@ public final class Tensor implements AutoCloseable {
         return Creation.randomIntegers(shape, DType.INT64, low, high, generator, Ember.defaultDevice());
     }
 
-    /** Zeros with this tensor's shape, type and device. */
+    /**
+     * Zeros with this tensor's shape, type and device, as {@code torch.zeros_like(input)}: its default
+     * {@code memory_format=torch.preserve_format} keeps this tensor's strides where they are non-overlapping and dense
+     * (a transposed, permuted or channels-last tensor), and gives any other (an expanded one, one sliced with steps)
+     * dense strides in the same order of dimensions; the {@code *Like} factories below all do.
+     */
     public Tensor zerosLike() {
         return fullLike(0);
     }
@@ -598,9 +603,9 @@ public final class Tensor implements AutoCloseable {
     public Tensor fullLike(double value) {
         ArithmeticOps.checkScalarFits(value, dtype);
         if (Creation.zeroedServes(value)) {
-            return Creation.zeros(shape, dtype, device);
+            return Creation.zerosLike(this);
         }
-        Tensor t = Creation.empty(shape, dtype, device);
+        Tensor t = Creation.emptyLike(this);
         ComplexOps.fill(t, value);
         return t;
     }
@@ -611,15 +616,15 @@ public final class Tensor implements AutoCloseable {
         if (v == null) {
             return fullLike(ArithmeticOps.fillValue(value, dtype));
         }
-        Tensor t = Creation.zeros(shape, dtype, device);
+        Tensor t = Creation.zerosLike(this);
         try (v) {
             return value == 0 ? t : t.fill_(v);
         }
     }
 
-    /** Uninitialized, with this tensor's shape, type and device. */
+    /** Uninitialized, with this tensor's shape, type, device and strides (as {@link #zerosLike}). */
     public Tensor emptyLike() {
-        return Creation.empty(shape, dtype, device);
+        return Creation.emptyLike(this);
     }
 
     /**
@@ -1468,38 +1473,11 @@ public final class Tensor implements AutoCloseable {
         }
     }
 
-    /**
-     * PyTorch's checks of {@code x.grad = g} (THPVariable_set_grad), in its order and words as of 2.10: the dtype
-     * (against the tensor's grad_dtype, which is its dtype in Ember; the gradient's dtype printed as a C++ type,
-     * {@code 'float'}, the grad_dtype as a ScalarType, {@code 'Double'}), the device type, then the device index, then
-     * the size. PyTorch 2.1 (pull request 100683) replaced 1.13's "assigned grad has data of a different type" (the
-     * dtype and device type in one check) / "... located on a different device" / "... of a different size"; 2.10
-     * (pull request 162815, grad_dtype) reworded the dtype check, 2.1 to 2.9 ending it "... to a tensor with dtype
-     * 'double'. Please ensure that the gradient and the tensor have the same dtype".
-     */
+    /** PyTorch's checks of {@code x.grad = g} ({@link Refusals#assignedGrad}). */
     private void checkAssignedGrad(Device gDevice, DType gType, int[] gShape) {
-        if (gType != dtype) {
-            throw new IllegalArgumentException("attempting to assign a gradient with dtype '"
-                    + ArithmeticOps.cTypeName(gType) + "' to a tensor with grad_dtype '" + dtype.scalarTypeName()
-                    + "'. The gradient must match the tensor's grad_dtype (defaults to the tensor's dtype). You can set "
-                    + "the tensor's grad_dtype attribute with a specific dtype, or None to allow any dtype. Set "
-                    + "grad_dtype with caution. Diverging the dtypes of a tensor and its gradient may break downstream "
-                    + "systems that assume they match.");
-        }
-        if (!gDevice.type().equals(device.type())) {
-            throw new IllegalArgumentException("attempting to assign a gradient with device type '" + gDevice.type()
-                    + "' to a tensor with device type '" + device.type() + "'. Please ensure that the gradient and the "
-                    + "tensor are on the same device");
-        }
-        if (gDevice.index() != device.index()) {
-            throw new IllegalArgumentException("attempting to assign a gradient located on device with index '"
-                    + gDevice.index() + "' to a tensor located on device with index '" + device.index() + "'. Please "
-                    + "ensure that the gradient and the tensor are on the same device");
-        }
-        if (!Arrays.equals(gShape, shape)) {
-            throw new IllegalArgumentException("attempting to assign a gradient of size '" + Shapes.str(gShape)
-                    + "' to a tensor of size '" + Shapes.str(shape) + "'. Please ensure that the gradient and the tensor "
-                    + "are the same size");
+        IllegalArgumentException refused = Refusals.assignedGrad(dtype, device, shape, gType, gDevice, gShape);
+        if (refused != null) {
+            throw refused;
         }
     }
 

@@ -198,16 +198,17 @@ final class VolumetricOps {
             // graph is convolution_backward over (grad, input, weight) (NNOps.convolutionBackwardRecorded)
             SavedTensor sx = n.save(input);
             SavedTensor sw = n.save(weight);
-            boolean[] needed = {n.needsInputGrad(0), n.needsInputGrad(1), n.needsInputGrad(2)};
-            java.util.function.Function<Tensor[], Tensor[]> grads = tt -> {
-                Tensor[] d = gradients(needed[1] ? ReductionOps.opmath(tt[1]) : null,
-                        needed[0] ? ReductionOps.opmath(tt[2]) : null, ReductionOps.opmath(tt[0]), inShape, wShape, s, pad,
-                        dil, groups);
-                return new Tensor[] {d[0] == null ? null : ReductionOps.narrowedBack(d[0], t),
-                    d[1] == null ? null : ReductionOps.narrowedBack(d[1], t),
-                    needed[2] ? tt[0].sum(new int[] {0, 2, 3, 4}, false) : null};
-            };
             return g -> {
+                // asked when the backward runs: a pass may need only some of the gradients (PyTorch's output_mask)
+                boolean[] needed = {n.needsInputGrad(0), n.needsInputGrad(1), n.needsInputGrad(2)};
+                java.util.function.Function<Tensor[], Tensor[]> grads = tt -> {
+                    Tensor[] d = gradients(needed[1] ? ReductionOps.opmath(tt[1]) : null,
+                            needed[0] ? ReductionOps.opmath(tt[2]) : null, ReductionOps.opmath(tt[0]), inShape, wShape, s, pad,
+                            dil, groups);
+                    return new Tensor[] {d[0] == null ? null : ReductionOps.narrowedBack(d[0], t),
+                        d[1] == null ? null : ReductionOps.narrowedBack(d[1], t),
+                        needed[2] ? tt[0].sum(new int[] {0, 2, 3, 4}, false) : null};
+                };
                 Tensor[] saved = {g, sx.get(), sw.get()};
                 return GradMode.gradMode() ? NNOps.convolutionBackwardRecorded(g, saved[1], saved[2], grads)
                         : grads.apply(saved);
@@ -386,16 +387,17 @@ final class VolumetricOps {
             // both saved, as PyTorch's node saves them (see conv3d)
             SavedTensor sx = n.save(input);
             SavedTensor sw = n.save(weight);
-            boolean[] needed = {n.needsInputGrad(0), n.needsInputGrad(1), n.needsInputGrad(2)};
-            java.util.function.Function<Tensor[], Tensor[]> grads = tt -> {
-                Tensor g32 = ReductionOps.opmath(tt[0]);
-                Tensor gx = !needed[0] ? null : ReductionOps.narrowedBack(forwardComposition(g32,
-                        ReductionOps.opmath(tt[2]), null, inShape, s, pad, dil, groups), t);
-                Tensor gw = !needed[1] ? null : ReductionOps.narrowedBack(gradients(g32, null, ReductionOps.opmath(tt[1]),
-                        outShape, wShape, s, pad, dil, groups)[1], t);
-                return new Tensor[] {gx, gw, needed[2] ? tt[0].sum(new int[] {0, 2, 3, 4}, false) : null};
-            };
             return g -> {
+                // asked when the backward runs: a pass may need only some of the gradients (PyTorch's output_mask)
+                boolean[] needed = {n.needsInputGrad(0), n.needsInputGrad(1), n.needsInputGrad(2)};
+                java.util.function.Function<Tensor[], Tensor[]> grads = tt -> {
+                    Tensor g32 = ReductionOps.opmath(tt[0]);
+                    Tensor gx = !needed[0] ? null : ReductionOps.narrowedBack(forwardComposition(g32,
+                            ReductionOps.opmath(tt[2]), null, inShape, s, pad, dil, groups), t);
+                    Tensor gw = !needed[1] ? null : ReductionOps.narrowedBack(gradients(g32, null, ReductionOps.opmath(tt[1]),
+                            outShape, wShape, s, pad, dil, groups)[1], t);
+                    return new Tensor[] {gx, gw, needed[2] ? tt[0].sum(new int[] {0, 2, 3, 4}, false) : null};
+                };
                 Tensor[] saved = {g, sx.get(), sw.get()};
                 return GradMode.gradMode() ? NNOps.convolutionBackwardRecorded(g, saved[1], saved[2], grads)
                         : grads.apply(saved);

@@ -242,13 +242,12 @@ class SparseLeafGradTest {
         assertEquals(EXPECTED.text("int.msg"), ie.getMessage());
         assertFalse(ints.requiresGrad());
 
+        // refused (in 2.x's words, which Leftovers48Test checks against its generator), the gradient left as it was
         SparseTensor s = leaf();
         SparseTensor wrongSize = Sparse.cooTensor(I, v(), 2, 4);
-        assertEquals("assigned grad has data of a different size",
-                assertThrows(IllegalArgumentException.class, () -> s.setGrad(wrongSize)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> s.setGrad(wrongSize));
         SparseTensor wrongType = Sparse.cooTensor(I, v().to(DType.FLOAT32), 2, 3);
-        assertEquals("assigned grad has data of a different type",
-                assertThrows(IllegalArgumentException.class, () -> s.setGrad(wrongType)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> s.setGrad(wrongType));
         assertNull(s.grad());
     }
 

@@ -25,6 +25,10 @@ import java.util.List;
  * float mask's finite nonzero values too) from the layers' attention and gives zeros at them before the final norm, as
  * PyTorch's {@code to_padded_tensor(0.)} (so the norm's bias comes out there). Elsewhere the layers run on the dense
  * input. (A first layer without biases is left on the dense path: PyTorch's layers refuse the nested tensor there.)
+ * Made with {@code enableNestedTensor} and a layer that cannot take that path (norm first, not batch first, an
+ * activation other than relu/gelu, an odd number of heads, checked in that order), it logs 2.x's warning
+ * {@code enable_nested_tensor is True, but self.use_nested_tensor is False because <reason>} to the
+ * {@code "dev.ember"} logger, once per reason in a process.
  */
 public class TransformerEncoder extends Module {
     /** The layers. */
@@ -64,10 +68,45 @@ public class TransformerEncoder extends Module {
         this.numLayers = numLayers;
         this.enableNestedTensor = enableNestedTensor;
         this.maskCheck = maskCheck;
-        // PyTorch's __init__: use_nested_tensor is enable_nested_tensor unless the layer cannot take that path
-        TransformerEncoderLayer.Config c = encoderLayer.config;
-        this.useNestedTensor = enableNestedTensor && !c.normFirst() && c.batchFirst() && activationReluOrGelu(c)
-                && c.nhead() % 2 == 0;
+        // PyTorch's __init__: use_nested_tensor is enable_nested_tensor unless the layer cannot take that path, which
+        // 2.x says in a warning (the layer is a TransformerEncoderLayer with one embedding size and norms of one eps
+        // here, so 2.x's other reasons cannot arise)
+        String whyNot = whyNotNestedTensor(encoderLayer.config);
+        this.useNestedTensor = enableNestedTensor && whyNot == null;
+        if (enableNestedTensor && whyNot != null) {
+            String message = "enable_nested_tensor is True, but self.use_nested_tensor is False because " + whyNot;
+            if (WARNED.add(message)) {
+                LOG.log(System.Logger.Level.WARNING, message);
+            }
+        }
+    }
+
+    private static final System.Logger LOG = System.getLogger("dev.ember");
+
+    /**
+     * The construction warnings logged so far: each text once per process, as Python's default warning filter shows a
+     * warning once per text and place (package-private so that a test can forget one, as a fresh process would).
+     */
+    static final java.util.Set<String> WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * 2.x's {@code why_not_sparsity_fast_path} of {@code TransformerEncoder.__init__}, its reasons in its order, or null
+     * where the layer can take the nested-tensor path.
+     */
+    private static String whyNotNestedTensor(TransformerEncoderLayer.Config c) {
+        if (c.normFirst()) {
+            return "encoder_layer.norm_first was True";
+        }
+        if (!c.batchFirst()) {
+            return "encoder_layer.self_attn.batch_first was not True(use batch_first for better inference performance)";
+        }
+        if (!activationReluOrGelu(c)) {
+            return "encoder_layer.activation_relu_or_gelu was not True";
+        }
+        if (c.nhead() % 2 == 1) {
+            return "encoder_layer.self_attn.num_heads is odd";
+        }
+        return null;
     }
 
     /** PyTorch's {@code activation_relu_or_gelu}: "relu", "gelu", or an nn.ReLU / nn.GELU module. */

@@ -194,18 +194,18 @@ public final class SparseTensor implements AutoCloseable {
      * Replaces this leaf's gradient, as {@code s.grad = g}; {@code null} clears it (as {@code s.grad = None}, what
      * {@code zero_grad()} does).
      *
-     * @throws IllegalArgumentException with PyTorch's messages when {@code g} has another device, type or size
+     * @throws IllegalArgumentException in PyTorch 2.x's words (THPVariable_set_grad, as {@link Tensor#setGrad}) when
+     *     {@code g} is this tensor, or has another dtype, device type, device index or size (checked in that order)
      */
     public synchronized void setGrad(SparseTensor g) {
         if (g != null) {
-            if (!g.device().equals(device())) {
-                throw new IllegalArgumentException("assigned grad has data located on a different device");
+            if (g == this) {
+                throw new IllegalArgumentException("can't assign Variable as its own grad");
             }
-            if (g.dtype() != dtype()) {
-                throw new IllegalArgumentException("assigned grad has data of a different type");
-            }
-            if (!java.util.Arrays.equals(g.size, size)) {
-                throw new IllegalArgumentException("assigned grad has data of a different size");
+            IllegalArgumentException refused = dev.ember.Refusals.assignedGrad(dtype(), device(), size, g.dtype(),
+                    g.device(), g.size);
+            if (refused != null) {
+                throw refused;
             }
         }
         grad = g;
