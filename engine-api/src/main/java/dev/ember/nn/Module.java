@@ -1048,7 +1048,7 @@ public abstract class Module {
             if (m instanceof NormBase norm && norm.trackRunningStats && !m.buffers.containsKey(name)
                     && !m.parameters.containsKey(name) && !m.children.containsKey(name) && !m.attributes.containsKey(name)
                     && !state.containsKey(prefix.isEmpty() ? name : prefix + "." + name)) {
-                throw new IllegalArgumentException("'" + m.moduleName() + "' object has no attribute '" + name + "'");
+                throw new IllegalArgumentException("'" + m.className() + "' object has no attribute '" + name + "'");
             }
         });
     }
@@ -1864,7 +1864,7 @@ public abstract class Module {
         if (buffers.containsKey(name)) {
             return buffers.get(name);
         }
-        throw new IllegalArgumentException("'" + moduleName() + "' object has no attribute '" + name + "'");
+        throw new IllegalArgumentException("'" + className() + "' object has no attribute '" + name + "'");
     }
 
     /**
@@ -1892,7 +1892,7 @@ public abstract class Module {
     final Tensor tensorAttribute(String name) {
         if (parametrizationList(name) == null && !attributes.containsKey(name) && !parameters.containsKey(name)
                 && !buffers.containsKey(name)) {
-            throw new IllegalArgumentException("'" + moduleName() + "' object has no attribute '" + name + "'");
+            throw new IllegalArgumentException("'" + className() + "' object has no attribute '" + name + "'");
         }
         return parameter(name);
     }
@@ -1965,7 +1965,7 @@ public abstract class Module {
         } else if (attributes.containsKey(name)) {
             attributes.remove(name);
         } else {
-            throw new IllegalArgumentException("'" + moduleName() + "' object has no attribute '" + name + "'");
+            throw new IllegalArgumentException("'" + className() + "' object has no attribute '" + name + "'");
         }
     }
 
