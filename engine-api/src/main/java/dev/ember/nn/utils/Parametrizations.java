@@ -55,7 +55,10 @@ public final class Parametrizations {
      * @throws IllegalArgumentException with PyTorch's message when the module has no tensor of that name
      */
     public static <M extends Module> M weightNorm(M module, String name, int dim) {
-        tensorOf(module, name);
+        // 2.x's weight_norm has no getattr check of its own (spectral_norm and orthogonal do): a missing name is
+        // register_parametrization's refusal
+        notNull(module, "module");
+        notNull(name, "name");
         return Parametrize.registerParametrization(module, name, new WeightNorm(dim), true);
     }
 
@@ -75,15 +78,15 @@ public final class Parametrizations {
         @Override
         public Tensor forward(List<Tensor> originals) {
             if (originals.size() != 2) {
-                throw new IllegalArgumentException("forward() takes 3 positional arguments but " + (originals.size() + 1)
-                        + " were given");
+                throw new IllegalArgumentException("_WeightNorm.forward() takes 3 positional arguments but "
+                        + (originals.size() + 1) + " were given");
             }
             return Tensor.weightNorm(originals.get(1), originals.get(0), dim);
         }
 
         @Override
         public Tensor forward(Tensor input) {
-            throw new IllegalArgumentException("forward() missing 1 required positional argument: 'weight_v'");
+            throw new IllegalArgumentException("_WeightNorm.forward() missing 1 required positional argument: 'weight_v'");
         }
 
         @Override
