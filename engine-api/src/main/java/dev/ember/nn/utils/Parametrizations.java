@@ -31,12 +31,12 @@ public final class Parametrizations {
     private static Tensor tensorOf(Module module, String name) {
         notNull(module, "module");
         notNull(name, "name");
-        Tensor t;
-        try {
-            t = module.parametrizedValue(name);
-        } catch (IllegalArgumentException e) {
-            t = null;
-        }
+        // only a missing name is None (getattr's AttributeError); a parametrization failing to compute the value
+        // raises its own error, as PyTorch's getattr does
+        boolean present = Parametrize.isParametrized(module, name) || dev.ember.nn.ModuleInternals.hasParameter(module, name)
+                || dev.ember.nn.ModuleInternals.hasBuffer(module, name)
+                || dev.ember.nn.ModuleInternals.hasPlainAttribute(module, name);
+        Tensor t = present ? module.parametrizedValue(name) : null;
         if (t == null) {
             throw new IllegalArgumentException("Module '" + module + "' has no parameter or buffer with name '" + name + "'");
         }
@@ -327,7 +327,13 @@ public final class Parametrizations {
                 q = q.mul(x.diagonal(0, -2, -1).to(DType.INT32).unsqueeze(-2));
             }
             if (trivialization) {
-                q = parameter("base").matmul(q);
+                Tensor base = parameter("base");
+                if (base == null) {
+                    // stacked on another parametrization, registration ran no right inverse: PyTorch's base is still
+                    // None, and None @ Q is Python's TypeError
+                    throw new IllegalArgumentException("unsupported operand type(s) for @: 'NoneType' and 'Tensor'");
+                }
+                q = base.matmul(q);
             }
             if (transposed) {
                 q = q.mT();
