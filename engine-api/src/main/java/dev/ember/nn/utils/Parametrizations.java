@@ -398,7 +398,7 @@ public final class Parametrizations {
     /**
      * PyTorch's right inverse of the householder map without the trivialization (under no_grad): {@code geqrf} of the
      * (tall, else transposed) matrix, R's diagonal replaced by its signs, negated where tau is zero (LAPACK's exact
-     * zero for a reflection it did not apply), transposed back.
+     * zero for a reflection it did not apply), transposed back; laid out as LAPACK's column-major A.
      */
     private static Tensor householderInverse(Tensor q) {
         boolean transpose = q.size(-2) < q.size(-1);
@@ -407,7 +407,9 @@ public final class Parametrizations {
         Tensor diag = a.diagonal(0, -2, -1);
         Tensor signs = diag.sign();
         diag.copy_(Tensor.where(g.tau().eq(0.0), signs.neg(), signs));
-        return transpose ? a.mT() : a;
+        // LAPACK's geqrf writes A column-major: PyTorch's original is row-major when transposed back, column-major
+        // otherwise (what view(-1) of it, as parameters_to_vector's, sees); Ember's geqrf gives A row-major
+        return transpose ? a.mT().contiguous() : a.mT().contiguous().mT();
     }
 
     /** PyTorch's {@code _is_orthogonal}: {@code Q^H Q} close to the identity, atol {@code 10 n eps} of Q's real type. */
