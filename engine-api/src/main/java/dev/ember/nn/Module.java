@@ -1995,6 +1995,23 @@ public abstract class Module {
     }
 
     /** Removes a parameter, buffer or submodule entry by name, as Python's {@code delattr}. */
+    /**
+     * Reorders this module's registered parameters (absent ones included) to follow {@code source}'s order of the same
+     * names, the others after them in their order: a fresh layer standing in for PyTorch's deep copy of {@code source}
+     * keeps its parameters' order (which a removed and re-registered weight, say, changed).
+     */
+    final void orderParametersLike(Module source) {
+        Map<String, Tensor> ordered = new LinkedHashMap<>();
+        for (String k : source.parameters.keySet()) {
+            if (parameters.containsKey(k)) {
+                ordered.put(k, parameters.get(k));
+            }
+        }
+        parameters.forEach(ordered::putIfAbsent);
+        parameters.clear();
+        parameters.putAll(ordered);
+    }
+
     final void unregister(String name) {
         parameters.remove(name);
         buffers.remove(name);
