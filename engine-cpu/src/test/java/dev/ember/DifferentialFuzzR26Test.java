@@ -15,6 +15,19 @@ import java.util.TreeMap;
  * non-finite gradients, foreach, an empty list), clip_grad_value_, parameters_to_vector / vector_to_parameters and
  * fusion with a batch norm; after each statement the outcome (result, or refusal's kind and message) and the state
  * (parameter and buffer names, requires_grad, state dict keys and values, gradients) are compared.
+ *
+ * <p>Found by this round and fixed (session 48; FuzzRound26FixesTest holds the regressions): AttributeError named the
+ * layer's class where PyTorch names the injected {@code Parametrized<Class>}; assigning through a parametrization
+ * without right_inverse threw UnsupportedOperationException (PyTorch: RuntimeError); weight_norm refused a missing name
+ * itself (2.x leaves it to register_parametrization) and its forward's arity refusals lacked the class; orthogonal
+ * stacked on another parametrization (base None) threw a NullPointerException; spectral_norm and orthogonal took a
+ * parametrized value that fails to compute for a missing tensor; remove_parametrizations(leave_parametrized=True) of an
+ * unsafe dtype change replaced the original where PyTorch's set_ refuses; the householder right inverse's original was
+ * row-major where LAPACK's geqrf gives column-major (parameters_to_vector's view(-1) differed); fusion gave a fresh
+ * layer's parameter order and a bias-less layer's fused bias required grad; the feature-count refusal of
+ * fuse_linear_bn_eval lacked the counts. Left out, with the reasons in the generator's header: refusals that leave
+ * PyTorch's module changed (Ember refuses first), forwards against a float32-parametrized tensor, view(-1) refusals of
+ * parametrized values inside global pruning, 0.5-norm totals over rounding noise, non-square trivialized orthogonal.
  */
 class DifferentialFuzzR26Test {
     private static final String RESOURCE = "/differentialfuzzr26/cases.txt";
