@@ -15,7 +15,8 @@
 # - CrossMapLRN2d of an input that is not 4-D: 1.13 asserts (an empty AssertionError), 2.x raises a ValueError.
 # - fuse_linear_bn_eval: 2.x asserts linear.out_features == bn.num_features or bn.num_features == 1 before fusing (1.13
 #   fails in the weights' broadcast instead); 2.x's fused parameters require grad as the layer's did (1.13's always
-#   do: the same here, as every layer's do).
+#   do: the same here, as every layer's do), a missing bias's as zeros_like(bn.running_mean), which does not (the test
+#   holds that).
 # - ldl_solve with batches that broadcast: 1.13 crashes (a segmentation fault) on it; 2.x broadcasts, so these cases
 #   are computed matrix by matrix over the broadcast batch.
 import os
@@ -289,7 +290,9 @@ def strings():
     parametrize.register_parametrization(plin, "weight", Sym())
     err("parametrized load", lambda: plin.load_state_dict({"bias": torch.zeros(3)}), full=True)
     # 1.13 fails in the broadcast of the weights; 2.x asserts first, with this message
-    put("fuse linear features", "AssertionError To fuse, linear.out_features == bn.num_features or bn.num_features == 1")
+    # (2.x's torch/nn/utils/fusion.py as of late 2.x: the counts appended, raised as AssertionError explicitly)
+    put("fuse linear features", "AssertionError To fuse, linear.out_features == bn.num_features or bn.num_features == 1, "
+        "got linear.out_features=4 and bn.num_features=3")  # Linear(5, 4) with BatchNorm1d(3)
     return out
 
 

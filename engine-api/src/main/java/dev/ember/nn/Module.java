@@ -1048,7 +1048,7 @@ public abstract class Module {
             if (m instanceof NormBase norm && norm.trackRunningStats && !m.buffers.containsKey(name)
                     && !m.parameters.containsKey(name) && !m.children.containsKey(name) && !m.attributes.containsKey(name)
                     && !state.containsKey(prefix.isEmpty() ? name : prefix + "." + name)) {
-                throw new IllegalArgumentException("'" + m.moduleName() + "' object has no attribute '" + name + "'");
+                throw new IllegalArgumentException("'" + m.className() + "' object has no attribute '" + name + "'");
             }
         });
     }
@@ -1864,7 +1864,7 @@ public abstract class Module {
         if (buffers.containsKey(name)) {
             return buffers.get(name);
         }
-        throw new IllegalArgumentException("'" + moduleName() + "' object has no attribute '" + name + "'");
+        throw new IllegalArgumentException("'" + className() + "' object has no attribute '" + name + "'");
     }
 
     /**
@@ -1892,7 +1892,7 @@ public abstract class Module {
     final Tensor tensorAttribute(String name) {
         if (parametrizationList(name) == null && !attributes.containsKey(name) && !parameters.containsKey(name)
                 && !buffers.containsKey(name)) {
-            throw new IllegalArgumentException("'" + moduleName() + "' object has no attribute '" + name + "'");
+            throw new IllegalArgumentException("'" + className() + "' object has no attribute '" + name + "'");
         }
         return parameter(name);
     }
@@ -1965,7 +1965,7 @@ public abstract class Module {
         } else if (attributes.containsKey(name)) {
             attributes.remove(name);
         } else {
-            throw new IllegalArgumentException("'" + moduleName() + "' object has no attribute '" + name + "'");
+            throw new IllegalArgumentException("'" + className() + "' object has no attribute '" + name + "'");
         }
     }
 
@@ -1995,6 +1995,23 @@ public abstract class Module {
     }
 
     /** Removes a parameter, buffer or submodule entry by name, as Python's {@code delattr}. */
+    /**
+     * Reorders this module's registered parameters (absent ones included) to follow {@code source}'s order of the same
+     * names, the others after them in their order: a fresh layer standing in for PyTorch's deep copy of {@code source}
+     * keeps its parameters' order (which a removed and re-registered weight, say, changed).
+     */
+    final void orderParametersLike(Module source) {
+        Map<String, Tensor> ordered = new LinkedHashMap<>();
+        for (String k : source.parameters.keySet()) {
+            if (parameters.containsKey(k)) {
+                ordered.put(k, parameters.get(k));
+            }
+        }
+        parameters.forEach(ordered::putIfAbsent);
+        parameters.clear();
+        parameters.putAll(ordered);
+    }
+
     final void unregister(String name) {
         parameters.remove(name);
         buffers.remove(name);

@@ -148,7 +148,8 @@ public final class ModuleInternals {
     }
     /**
      * A new layer of {@code layer}'s class and configuration ({@link ConvNd} or {@link Linear}; a lazy one's eager
-     * class), freshly initialized, with a bias when {@code bias}: what {@link dev.ember.nn.utils.Fusion}'s
+     * class), freshly initialized, with a bias when {@code bias}, its parameters registered in {@code layer}'s order
+     * (as a deep copy keeps them): what {@link dev.ember.nn.utils.Fusion}'s
      * {@code fuse_conv_bn_eval} and {@code fuse_linear_bn_eval} give the fused weights where PyTorch deep-copies the
      * layer.
      *
@@ -156,11 +157,17 @@ public final class ModuleInternals {
      */
     public static Module freshLayerLike(Module layer, boolean bias) {
         Checks.notNull(layer, "layer");
+        Module fresh;
         if (layer instanceof ConvNd c) {
-            return c.sameConfiguration(bias);
+            fresh = c.sameConfiguration(bias);
+        } else if (layer instanceof Linear l) {
+            fresh = l.sameConfiguration(bias);
+        } else {
+            fresh = null;
         }
-        if (layer instanceof Linear l) {
-            return l.sameConfiguration(bias);
+        if (fresh != null) {
+            fresh.orderParametersLike(layer); // the deep copy's order of the parameters
+            return fresh;
         }
         throw new IllegalArgumentException("expected a convolution or a Linear layer, got " + layer.getClass().getSimpleName());
     }

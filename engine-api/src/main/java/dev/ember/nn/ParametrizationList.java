@@ -1,8 +1,8 @@
 package dev.ember.nn;
 
+import dev.ember.DType;
 import dev.ember.Ember;
 import dev.ember.GradMode;
-import dev.ember.DType;
 import dev.ember.Tensor;
 import dev.ember.ThreadOwner;
 import dev.ember.nn.utils.Parametrization;
@@ -195,7 +195,7 @@ public class ParametrizationList extends Module {
      * parametrizations, last first, without recording, and the result copied into the original(s) (the same tensor
      * objects, so optimizers keep them). Everything is computed and checked before an original changes.
      *
-     * @throws UnsupportedOperationException when a parametrization has no right inverse
+     * @throws IllegalStateException when a parametrization has no right inverse (PyTorch's RuntimeError)
      * @throws IllegalArgumentException when the right inverse gives the wrong number or types of tensors
      */
     public void rightInverse(Tensor value) {
@@ -206,8 +206,10 @@ public class ParametrizationList extends Module {
             out = null;
             for (int i = items.size() - 1; i >= 0; i--) {
                 Module m = items.get(i);
-                if (!(m instanceof Parametrization p)) {
-                    throw new UnsupportedOperationException("parametrization " + m.moduleName() + " does not implement "
+                if (!(m instanceof Parametrization p) || !overridesRightInverse(p)) {
+                    // PyTorch's RuntimeError (no right_inverse attribute), not the NotImplementedError a right inverse
+                    // may raise itself
+                    throw new IllegalStateException("parametrization " + m.moduleName() + " does not implement "
                             + "right_inverse.");
                 }
                 List<Tensor> r = p.rightInverse(v);
@@ -251,6 +253,33 @@ public class ParametrizationList extends Module {
         for (int i = 0; i < ntensors; i++) {
             os.get(i).setData(out.get(i).detach());
         }
+    }
+
+    /** The name caffe2's TypeMeta prints for a dtype (set_'s refusal): {@code float}, {@code double}, ... */
+    private static String typeMetaName(DType dtype) {
+        return switch (dtype) {
+            case FLOAT32 -> "float";
+            case FLOAT64 -> "double";
+            case FLOAT16 -> "c10::Half";
+            case BFLOAT16 -> "c10::BFloat16";
+            case INT64 -> "long int";
+            case INT32 -> "int";
+            case BOOL -> "bool";
+            default -> dtype.toString();
+        };
+    }
+
+    /** Whether the parametrization's class (or a superclass below {@link Parametrization}) defines a right inverse. */
+    private static boolean overridesRightInverse(Parametrization p) {
+        for (Class<?> c = p.getClass(); c != Parametrization.class; c = c.getSuperclass()) {
+            try {
+                c.getDeclaredMethod("rightInverse", Tensor.class);
+                return true;
+            } catch (NoSuchMethodException e) {
+                // look further up
+            }
+        }
+        return false;
     }
 
     /**
@@ -494,6 +523,18 @@ public class ParametrizationList extends Module {
                 Tensor t;
                 try (GradMode off = Ember.noGrad()) {
                     t = list.value();
+                }
+                if (t.dtype() != original.dtype()) {
+                    // PyTorch's original.set_(t) refuses another dtype (an unsafe parametrization's value); for a
+                    // parameter, remove_parametrizations words it as below
+                    throw new IllegalArgumentException(asParameter ? "Calling remove_parametrizations() with "
+                            + "leave_parametrized=True for a parameter that is an instance of a tensor subclass requires "
+                            + "set_() to be implemented correctly for the tensor subclass. Either set "
+                            + "leave_parametrized=False or provide a working implementation for set_() in the tensor "
+                            + "subclass." : "Could not set tensor of type " + typeMetaName(t.dtype()) + " to a tensor of type "
+                            + typeMetaName(original.dtype()));
+                }
+                try (GradMode off = Ember.noGrad()) {
                     original.setData(t); // the same tensor object: optimizers holding it keep it
                 }
             }

@@ -10,7 +10,8 @@ import dev.ember.nn.ModuleInternals;
  * {@code torch.nn.utils.fusion}'s weight functions: a batch normalization in eval mode folded into the convolution or
  * linear layer before it, for inference ({@code y = bn(conv(x))} becomes one convolution with these weights). As
  * PyTorch 2.x's: the results are new parameters (leaves) in the weight's and bias's types, requiring grad as the layer's
- * weight and bias did (a missing bias counts as zeros that require grad).
+ * weight and bias did (a missing bias counts as {@code zeros_like(bn_rm)}, which does not require grad: the fused
+ * bias of a layer without one does not).
  */
 public final class Fusion {
     private Fusion() {
@@ -52,7 +53,7 @@ public final class Fusion {
             Tensor fusedW = convW.mul(w.mul(scale).reshape(shape)).to(convW.dtype());
             Tensor fusedB = b.sub(bnRm).mul(scale).mul(w).add(shift).to(convB == null ? convW.dtype() : convB.dtype());
             return new FusedWeights(parameter(fusedW, convW.requiresGrad()),
-                    parameter(fusedB, convB == null || convB.requiresGrad()));
+                    parameter(fusedB, convB != null && convB.requiresGrad()));
         }
     }
 
@@ -73,7 +74,7 @@ public final class Fusion {
             Tensor fusedW = linearW.mul(scale.unsqueeze(-1));
             Tensor fusedB = b.sub(bnRm).mul(scale).add(bnB);
             return new FusedWeights(parameter(fusedW, linearW.requiresGrad()),
-                    parameter(fusedB, linearB == null || linearB.requiresGrad()));
+                    parameter(fusedB, linearB != null && linearB.requiresGrad()));
         }
     }
 
@@ -131,7 +132,8 @@ public final class Fusion {
         Tensor rm = ModuleInternals.getAttr(bn, "running_mean");
         int features = rm == null ? l.outFeatures() : (int) rm.numel();
         if (l.outFeatures() != features && features != 1) {
-            throw new IllegalStateException("To fuse, linear.out_features == bn.num_features or bn.num_features == 1");
+            throw new IllegalStateException("To fuse, linear.out_features == bn.num_features or bn.num_features == 1, "
+                    + "got linear.out_features=" + l.outFeatures() + " and bn.num_features=" + features);
         }
         Tensor[] stats = runningStats(bn, "fuse_linear_bn_eval");
         Tensor w = l.weight();

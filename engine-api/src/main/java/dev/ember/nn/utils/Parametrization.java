@@ -29,8 +29,8 @@ public abstract class Parametrization extends Module {
      */
     public Tensor forward(List<Tensor> originals) {
         if (originals.size() != 1) {
-            throw new IllegalArgumentException("forward() takes 2 positional arguments but " + (originals.size() + 1)
-                    + " were given");
+            throw new IllegalArgumentException(moduleName() + ".forward() takes 2 positional arguments but "
+                    + (originals.size() + 1) + " were given");
         }
         return forward(originals.get(0));
     }

@@ -31,12 +31,12 @@ public final class Parametrizations {
     private static Tensor tensorOf(Module module, String name) {
         notNull(module, "module");
         notNull(name, "name");
-        Tensor t;
-        try {
-            t = module.parametrizedValue(name);
-        } catch (IllegalArgumentException e) {
-            t = null;
-        }
+        // only a missing name is None (getattr's AttributeError); a parametrization failing to compute the value
+        // raises its own error, as PyTorch's getattr does
+        boolean present = Parametrize.isParametrized(module, name) || dev.ember.nn.ModuleInternals.hasParameter(module, name)
+                || dev.ember.nn.ModuleInternals.hasBuffer(module, name)
+                || dev.ember.nn.ModuleInternals.hasPlainAttribute(module, name);
+        Tensor t = present ? module.parametrizedValue(name) : null;
         if (t == null) {
             throw new IllegalArgumentException("Module '" + module + "' has no parameter or buffer with name '" + name + "'");
         }
@@ -55,7 +55,10 @@ public final class Parametrizations {
      * @throws IllegalArgumentException with PyTorch's message when the module has no tensor of that name
      */
     public static <M extends Module> M weightNorm(M module, String name, int dim) {
-        tensorOf(module, name);
+        // 2.x's weight_norm has no getattr check of its own (spectral_norm and orthogonal do): a missing name is
+        // register_parametrization's refusal
+        notNull(module, "module");
+        notNull(name, "name");
         return Parametrize.registerParametrization(module, name, new WeightNorm(dim), true);
     }
 
@@ -75,15 +78,15 @@ public final class Parametrizations {
         @Override
         public Tensor forward(List<Tensor> originals) {
             if (originals.size() != 2) {
-                throw new IllegalArgumentException("forward() takes 3 positional arguments but " + (originals.size() + 1)
-                        + " were given");
+                throw new IllegalArgumentException("_WeightNorm.forward() takes 3 positional arguments but "
+                        + (originals.size() + 1) + " were given");
             }
             return Tensor.weightNorm(originals.get(1), originals.get(0), dim);
         }
 
         @Override
         public Tensor forward(Tensor input) {
-            throw new IllegalArgumentException("forward() missing 1 required positional argument: 'weight_v'");
+            throw new IllegalArgumentException("_WeightNorm.forward() missing 1 required positional argument: 'weight_v'");
         }
 
         @Override
@@ -324,7 +327,13 @@ public final class Parametrizations {
                 q = q.mul(x.diagonal(0, -2, -1).to(DType.INT32).unsqueeze(-2));
             }
             if (trivialization) {
-                q = parameter("base").matmul(q);
+                Tensor base = parameter("base");
+                if (base == null) {
+                    // stacked on another parametrization, registration ran no right inverse: PyTorch's base is still
+                    // None, and None @ Q is Python's TypeError
+                    throw new IllegalArgumentException("unsupported operand type(s) for @: 'NoneType' and 'Tensor'");
+                }
+                q = base.matmul(q);
             }
             if (transposed) {
                 q = q.mT();
@@ -389,7 +398,7 @@ public final class Parametrizations {
     /**
      * PyTorch's right inverse of the householder map without the trivialization (under no_grad): {@code geqrf} of the
      * (tall, else transposed) matrix, R's diagonal replaced by its signs, negated where tau is zero (LAPACK's exact
-     * zero for a reflection it did not apply), transposed back.
+     * zero for a reflection it did not apply), transposed back; laid out as LAPACK's column-major A.
      */
     private static Tensor householderInverse(Tensor q) {
         boolean transpose = q.size(-2) < q.size(-1);
@@ -398,7 +407,9 @@ public final class Parametrizations {
         Tensor diag = a.diagonal(0, -2, -1);
         Tensor signs = diag.sign();
         diag.copy_(Tensor.where(g.tau().eq(0.0), signs.neg(), signs));
-        return transpose ? a.mT() : a;
+        // LAPACK's geqrf writes A column-major: PyTorch's original is row-major when transposed back, column-major
+        // otherwise (what view(-1) of it, as parameters_to_vector's, sees); Ember's geqrf gives A row-major
+        return transpose ? a.mT().contiguous() : a.mT().contiguous().mT();
     }
 
     /** PyTorch's {@code _is_orthogonal}: {@code Q^H Q} close to the identity, atol {@code 10 n eps} of Q's real type. */
