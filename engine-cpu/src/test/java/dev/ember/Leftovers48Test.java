@@ -75,6 +75,16 @@ class Leftovers48Test {
         for (int i = 0; i < 3; i++) {
             assertEquals(E.scalar("lin.hook.none." + i) == 1.0, seen.get(i), "post-hook's gradInputs[" + i + "] is null");
         }
+        // -Dember.allInputGrads=true (the old path, read per call): the weight's product runs too, and the input's
+        // gradient is the same bits
+        System.setProperty("ember.allInputGrads", "true");
+        try {
+            Tensor old = counting("aten::mm", mm, () -> gradOf(loss, x));
+            assertEquals(2, mm[0]);
+            assertEquals(true, old.equal(gx), "the same values on both paths");
+        } finally {
+            System.clearProperty("ember.allInputGrads");
+        }
         // a full backward still computes both products
         counting("aten::mm", mm, () -> {
             loss.backward();
