@@ -28,6 +28,16 @@
 # device index, the size) says it otherwise, for sparse and dense tensors alike. The script checks that 1.13 refuses
 # each case (RuntimeError) and writes 2.x's message, built by SET_GRAD_2X below from the tensors' dtypes (the
 # gradient's as its C++ type name, caffe2::TypeMeta's; the tensor's as its ScalarType name) and sizes (IntArrayRef).
+#
+# Part 5, complex baddbmm below K * M * N = 400 ("cbaddbmm.C.self/b1/b2/out", complex tensors as their real views,
+# [..., 2], exact): 2.x runs baddbmm_cpu_kernel (aten/src/ATen/native/LinearAlgebra.cpp) for complex types too, in
+# opmath_t = c10::complex<float> / <double>: acc = 0; acc += b1[i, k] * b2[k, j] in k order; beta and alpha converted
+# to the complex type (imaginary part 0); r = alpha * acc where beta == 0, else r * beta + alpha * acc; every complex
+# product c10::complex's operator*= (a*c - b*d, a*d + b*c), each real operation rounded in the part type (no FMA, as
+# the baddbmmbits generator says of this file), so 0 * inf in a product gives NaN. 1.13's baddbmm kernel differs (it
+# starts from self * beta), so the expected values are this rule computed step by step (rule_2x below); to show the
+# arithmetic is ATen's, the script checks that the plain accumulator reproduces 1.13's torch.bmm bits (the is_bmm
+# branch, the same kernel in 1.13 and 2.x) for every case, and stops if not.
 import os
 
 import torch
@@ -229,3 +239,77 @@ with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'messages.txt
             pass
         assert leaf.grad is None
         f.write('%s\t%s\n' % (name, SET_GRAD_2X(leaf, g)))
+
+
+# ---- part 5: complex baddbmm of small products (2.x's baddbmm_cpu_kernel step by step, see the header)
+import numpy as np
+np.seterr(all='ignore')  # 0 * inf and inf - inf are meant
+
+
+def part_op(dt):
+    return np.float32 if dt == torch.complex64 else np.float64
+
+
+def cmul(op, a, b, c, d):
+    # c10::complex operator*=: (a*c - b*d, a*d + b*c), each real operation rounded in the part type
+    return op(op(a * c) - op(b * d)), op(op(a * d) + op(b * c))
+
+
+def accumulated(op, x, y, b, i, j, K):
+    ar, ai = op(0), op(0)
+    for k in range(K):
+        pr, pi = cmul(op, op(x[b, i, k].real), op(x[b, i, k].imag), op(y[b, k, j].real), op(y[b, k, j].imag))
+        ar, ai = op(ar + pr), op(ai + pi)
+    return ar, ai
+
+
+def rule_2x(s, x, y, beta, alpha, dt, plain=False):
+    op = part_op(dt)
+    B, M, K = x.shape
+    N = y.shape[2]
+    be, al = op(beta), op(alpha)
+    r = np.empty((B, M, N), dtype=np.complex64 if dt == torch.complex64 else np.complex128)
+    for b in range(B):
+        for i in range(M):
+            for j in range(N):
+                ar, ai = accumulated(op, x, y, b, i, j, K)
+                if plain:
+                    r[b, i, j] = complex(ar, ai)
+                    continue
+                tr, ti = cmul(op, al, op(0), ar, ai)
+                if be == 0:
+                    r[b, i, j] = complex(tr, ti)
+                else:
+                    sr, si = cmul(op, op(s[b, i, j].real), op(s[b, i, j].imag), be, op(0))
+                    r[b, i, j] = complex(op(sr + tr), op(si + ti))
+    return torch.from_numpy(r)
+
+
+CSHAPES = [(2, 3, 4, 5), (1, 7, 7, 7), (2, 1, 1, 1), (1, 3, 7, 19)]
+CFACTORS = [(0, 1), (1, 1), (0.5, -2), (1e-50, 1), (-2, 0.1)]
+n = 0
+for dt in (torch.complex64, torch.complex128):
+    for si, (B, M, K, N) in enumerate(CSHAPES):
+        for fi, (beta, alpha) in enumerate(CFACTORS):
+            s = torch.randn(B, M, N, dtype=dt)
+            if fi in (0, 3, 4):
+                # ignored where the converted beta is 0 (1e-50 is 0 as a float, not as a double); an infinite part
+                # meets beta's zero imaginary part (NaN) elsewhere
+                s.view(-1)[0] = complex(float('nan'), 1.0)
+                s.view(-1)[-1] = complex(1.0, float('inf'))
+            b1 = torch.randn(B, M, K, dtype=dt)
+            b2 = torch.randn(B, K, N, dtype=dt)
+            if torch.view_as_real(torch.bmm(b1, b2)).ne(torch.view_as_real(rule_2x(None, b1.numpy(), b2.numpy(), 0, 1, dt,
+                                                                                 plain=True))).any():
+                raise SystemExit('the plain accumulator does not reproduce torch.bmm')
+            out = rule_2x(s.numpy(), b1.numpy(), b2.numpy(), beta, alpha, dt)
+            key = 'cbaddbmm.%d' % n
+            scalar(key + '.dtype', 64.0 if dt == torch.complex64 else 128.0)
+            scalar(key + '.beta', float(beta))
+            scalar(key + '.alpha', float(alpha))
+            put(key + '.self', torch.view_as_real(s))
+            put(key + '.b1', torch.view_as_real(b1))
+            put(key + '.b2', torch.view_as_real(b2))
+            put(key + '.out', torch.view_as_real(out))
+            n += 1
+scalar('cbaddbmm.count', float(n))

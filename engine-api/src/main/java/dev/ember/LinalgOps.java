@@ -711,6 +711,104 @@ final class LinalgOps {
         return out;
     }
 
+    /**
+     * 2.x's {@code baddbmm_cpu_kernel} for complex64 and complex128 on the CPU below {@code K * M * N = 400} (the real
+     * types take {@link #baddbmmLoop}), or null: per element, in the complex type, {@code acc = 0}, {@code acc +=
+     * batch1[i, k] * batch2[k, j]} in k order; beta and alpha converted to the complex type (imaginary part 0); then
+     * {@code alpha * acc} where the converted beta is 0 (self ignored, its NaN too), else
+     * {@code self * beta + alpha * acc}. Every complex product is c10::complex's {@code (a*c - b*d, a*d + b*c)}, each
+     * real operation rounded in the part type without fused multiply-add, so an infinite part of self meets beta's
+     * zero imaginary part and gives NaN, as in ATen. (The composition {@code beta * self + alpha * bmm} rounds
+     * otherwise.)
+     */
+    private static Tensor complexBaddbmmLoop(Tensor self, Tensor batch1, Tensor batch2, double beta, double alpha) {
+        if (OpInterception.active() || batch1.dim() != 3 || batch2.dim() != 3 || !batch1.dtype.isComplex()
+                || batch1.dtype != batch2.dtype || !"cpu".equals(batch1.device.type())
+                || batch2.shape[0] != batch1.shape[0] || batch2.shape[1] != batch1.shape[2]) {
+            return null;
+        }
+        int bs = batch1.shape[0];
+        int m = batch1.shape[1];
+        int k = batch1.shape[2];
+        int n = batch2.shape[2];
+        if (bs == 0 || m == 0 || k == 0 || n == 0 || (long) k * m * n >= 400) {
+            return null;
+        }
+        boolean single = batch1.dtype == DType.COMPLEX64;
+        double[] x = ComplexOps.viewAsReal(batch1.resolveConj().contiguous()).toDoubleArray();
+        double[] y = ComplexOps.viewAsReal(batch2.resolveConj().contiguous()).toDoubleArray();
+        double[] sv = ComplexOps.viewAsReal(self.resolveConj().expand(bs, m, n).contiguous()).toDoubleArray();
+        double[] r = new double[bs * m * n * 2];
+        for (int b = 0; b < bs; b++) {
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    int xo = (b * m + i) * k * 2;
+                    int yo = (b * k * n + j) * 2;
+                    int ro = ((b * m + i) * n + j) * 2;
+                    if (single) {
+                        complexElementFloat(x, xo, y, yo, n * 2, k, sv, r, ro, (float) beta, (float) alpha);
+                    } else {
+                        complexElementDouble(x, xo, y, yo, n * 2, k, sv, r, ro, beta, alpha);
+                    }
+                }
+            }
+        }
+        Tensor parts = Tensor.tensor(r, DType.FLOAT64).reshape(bs, m, n, 2);
+        return ComplexOps.viewAsComplex(single ? parts.to(DType.FLOAT32) : parts);
+    }
+
+    /** One complex64 element of {@link #complexBaddbmmLoop}, in float arithmetic. */
+    private static void complexElementFloat(double[] x, int xo, double[] y, int yo, int yStep, int k, double[] s,
+                                            double[] r, int ro, float beta, float alpha) {
+        float ar = 0f;
+        float ai = 0f;
+        for (int t = 0; t < k; t++) {
+            float a = (float) x[xo + 2 * t];
+            float b = (float) x[xo + 2 * t + 1];
+            float c = (float) y[yo + t * yStep];
+            float d = (float) y[yo + t * yStep + 1];
+            ar += a * c - b * d;
+            ai += a * d + b * c;
+        }
+        float tr = alpha * ar - 0f * ai;
+        float ti = alpha * ai + 0f * ar;
+        if (beta == 0f) {
+            r[ro] = tr;
+            r[ro + 1] = ti;
+            return;
+        }
+        float sr = (float) s[ro];
+        float si = (float) s[ro + 1];
+        r[ro] = (sr * beta - si * 0f) + tr;
+        r[ro + 1] = (sr * 0f + si * beta) + ti;
+    }
+
+    /** One complex128 element of {@link #complexBaddbmmLoop}, in double arithmetic. */
+    private static void complexElementDouble(double[] x, int xo, double[] y, int yo, int yStep, int k, double[] s,
+                                             double[] r, int ro, double beta, double alpha) {
+        double ar = 0;
+        double ai = 0;
+        for (int t = 0; t < k; t++) {
+            double a = x[xo + 2 * t];
+            double b = x[xo + 2 * t + 1];
+            double c = y[yo + t * yStep];
+            double d = y[yo + t * yStep + 1];
+            ar += a * c - b * d;
+            ai += a * d + b * c;
+        }
+        double tr = alpha * ar - 0.0 * ai;
+        double ti = alpha * ai + 0.0 * ar;
+        if (beta == 0) {
+            r[ro] = tr;
+            r[ro + 1] = ti;
+            return;
+        }
+        double sr = s[ro];
+        double si = s[ro + 1];
+        r[ro] = (sr * beta - si * 0.0) + tr;
+        r[ro + 1] = (sr * 0.0 + si * beta) + ti;
+    }
+
     /** {@code beta * self + alpha * batch1 @ batch2} per batch, as {@code torch.baddbmm}: one {@code BaddbmmBackward0}. */
     static Tensor baddbmm(Tensor self, Tensor batch1, Tensor batch2, double beta, double alpha) {
         if (Autocast.on()) return Autocast.apply("baddbmm", t -> baddbmm(t[0], t[1], t[2], beta, alpha),
@@ -728,6 +826,9 @@ final class LinalgOps {
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
             out = baddbmmLoop(self, batch1, batch2, beta, alpha);
+            if (out == null) {
+                out = complexBaddbmmLoop(self, batch1, batch2, beta, alpha);
+            }
             if (out == null) {
                 out = combine(self, bmm(batch1, batch2), beta, alpha);
             }

@@ -20,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
  * are PyTorch's, a node's post-hook sees null where a gradient was not computed, and a formula that raises "not
  * implemented" for one input does not raise when only the other input's gradient is asked for; part 2, the
  * {@code *Like} factories keep the input's strides as PyTorch's {@code preserve_format} does; part 4, a sparse leaf's
- * {@code setGrad} refuses in PyTorch 2.x's words ({@code /leftovers48/messages.txt}), changing nothing.
+ * {@code setGrad} refuses in PyTorch 2.x's words ({@code /leftovers48/messages.txt}), changing nothing; part 5,
+ * complex {@code baddbmm} below {@code K * M * N = 400} has 2.x's {@code baddbmm_cpu_kernel} bits.
  */
 class Leftovers48Test {
     private static final ExpectedTensors E = ExpectedTensors.load("/leftovers48/expected.txt");
@@ -73,6 +74,16 @@ class Leftovers48Test {
         E.assertClose("lin.gx", gx, TOL);
         for (int i = 0; i < 3; i++) {
             assertEquals(E.scalar("lin.hook.none." + i) == 1.0, seen.get(i), "post-hook's gradInputs[" + i + "] is null");
+        }
+        // -Dember.allInputGrads=true (the old path, read per call): the weight's product runs too, and the input's
+        // gradient is the same bits
+        System.setProperty("ember.allInputGrads", "true");
+        try {
+            Tensor old = counting("aten::mm", mm, () -> gradOf(loss, x));
+            assertEquals(2, mm[0]);
+            assertEquals(true, old.equal(gx), "the same values on both paths");
+        } finally {
+            System.clearProperty("ember.allInputGrads");
         }
         // a full backward still computes both products
         counting("aten::mm", mm, () -> {
@@ -229,6 +240,21 @@ class Leftovers48Test {
                     () -> leaf.setGrad(c.getValue()), c.getKey());
             assertEquals(want.get(c.getKey()), e.getMessage(), c.getKey());
             assertNull(leaf.grad(), c.getKey());
+        }
+    }
+
+    @Test
+    void complexBaddbmmOfSmallProductsHasTheKernelsBits() {
+        int count = (int) E.scalar("cbaddbmm.count");
+        assertEquals(40, count);
+        for (int c = 0; c < count; c++) {
+            String k = "cbaddbmm." + c;
+            DType parts = E.scalar(k + ".dtype") == 64.0 ? DType.FLOAT32 : DType.FLOAT64;
+            Tensor self = ComplexOps.viewAsComplex(E.get(k + ".self").to(parts));
+            Tensor b1 = ComplexOps.viewAsComplex(E.get(k + ".b1").to(parts));
+            Tensor b2 = ComplexOps.viewAsComplex(E.get(k + ".b2").to(parts));
+            Tensor out = self.baddbmm(b1, b2, E.scalar(k + ".beta"), E.scalar(k + ".alpha"));
+            E.assertExact(k + ".out", ComplexOps.viewAsReal(out));
         }
     }
 }
