@@ -43,6 +43,8 @@
 #   wnr <t>            torch.nn.utils.remove_weight_norm(m, t)     (dim 'n': None)
 #   prr <t> <amt> <seed>          torch.manual_seed(seed); prune.random_unstructured (amt: i<int> or f<float>)
 #   prs <t> <amt> <dim> <seed>    torch.manual_seed(seed); prune.random_structured
+#   pl1i <t> <amt> <csv>          prune.l1_unstructured with importance_scores of the tensor's shape
+#   frz <k>                       named_parameters' k-th .requires_grad_(False)
 #   pl1 <t> <amt>                 prune.l1_unstructured
 #   pln <t> <amt> <n> <dim>       prune.ln_structured (n: 1, 2, inf, -inf, fro)
 #   pcm <t> <mask csv>            prune.custom_from_mask
@@ -55,6 +57,8 @@
 #   bad <k> <inf|nan>             named_parameters' k-th gradient (zeros if none) replaced by a copy whose first value is v
 #   p2v                           parameters_to_vector(m.parameters()) -> r <csv>
 #   v2p <csv>                     vector_to_parameters(vec, m.parameters())
+#   sdl <full|drop> <key=csv> ...  m.load_state_dict of the given entries (the current state dict's keys, one dropped
+#                                 for 'drop'; an integer entry keeps its value): strict, so a dropped key is refused
 #   fuse <eps> <csv>              fuse_linear_bn_eval / fuse_conv_bn_eval(m, bn) with bn a BatchNorm1d/2d(out features)
 #                                 of weight, bias, running_mean, running_var given (concatenated), eval; m becomes the
 #                                 fused module
@@ -79,6 +83,12 @@
 # - Tensor.set_ of another dtype (remove_parametrizations(leave_parametrized=True) of a buffer whose F32 value is
 #   float32): 2.x's TORCH_CHECK "Could not set tensor of type float to a tensor of type double" where 1.13 fails an
 #   internal assertion; rewritten in message().
+# - torch.norm with a numeric p is 2.x's linalg.vector_norm, which refuses a negative or infinite order over an empty
+#   dimension ("linalg.vector_norm cannot compute the -inf norm on the dimension 0because this dimension is empty ...",
+#   2.x's spacing); 1.13's norm returns a value. norm_2x wraps torch.norm (prune's _compute_norm calls it: ln_structured
+#   over channels a previous pruning emptied).
+# - load_state_dict of a batch norm without num_batches_tracked: 2.x's _BatchNorm._load_from_state_dict fills it with
+#   the module's own counter (1.13: zero); the statement adds it so (Run.execute, sdl).
 # - zero_grad's set_to_none defaults to True (2.0); called with it explicitly.
 # Left out: a forward reading a float32-parametrized tensor (F32) with the float64 input (1.13's dtype-mismatch messages
 # are not 2.x's), refusals of view(-1) of a non-contiguous parametrized value (parameters_to_vector inside global
@@ -147,6 +157,23 @@ class F32(nn.Module):
     def forward(self, x):
         return x.float()
 
+
+_norm_113 = torch.norm
+
+
+def norm_2x(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):  # noqa: A002 - torch.norm's names
+    """torch.norm as 2.x's for a numeric p: linalg.vector_norm, which refuses a negative or infinite order over an empty
+    dimension of an empty tensor (1.13's norm returns a value). prune's _compute_norm calls it."""
+    if not isinstance(p, str) and p is not None and input.numel() == 0 and (p < 0 or p == math.inf) and dim is not None:
+        for d in ([dim] if isinstance(dim, int) else dim):
+            if input.size(d) == 0:
+                raise RuntimeError("linalg.vector_norm cannot compute the %s norm on the dimension %d"
+                                   "because this dimension is empty and the operation does not have an identity"
+                                   % (repr(float(p)), d))
+    return _norm_113(input, p=p, dim=dim, keepdim=keepdim, out=out, dtype=dtype)
+
+
+torch.norm = norm_2x
 
 MENU = {"Scale": Scale, "Neg": Neg, "Sym": Sym, "Split": Split, "Flat": Flat, "F32": F32}
 
@@ -394,6 +421,24 @@ class Run:
             return csv(torch.nn.utils.parameters_to_vector(m.parameters()))
         elif op == "v2p":
             torch.nn.utils.vector_to_parameters(torch.tensor(floats(w[1]), dtype=torch.float64), m.parameters())
+        elif op == "frz":
+            list(m.parameters())[int(w[1])].requires_grad_(False)
+        elif op == "pl1i":
+            t = getattr(m, w[1])
+            prune.l1_unstructured(m, w[1], amount(w[2]),
+                                  importance_scores=torch.tensor(floats(w[3]), dtype=torch.float64).reshape(t.shape))
+        elif op == "sdl":
+            cur = m.state_dict()
+            sd = {}
+            for item in w[2:]:
+                k, v = item.split("=")
+                t = cur[k]
+                sd[k] = t.clone() if not t.is_floating_point() else torch.tensor(floats(v), dtype=t.dtype).reshape(t.shape)
+            if isinstance(m, nn.modules.batchnorm._BatchNorm) and "num_batches_tracked" not in sd:
+                # 2.x's _BatchNorm._load_from_state_dict fills a missing counter (a dict without version metadata) with
+                # the module's own; 1.13 fills in zero
+                sd["num_batches_tracked"] = m.num_batches_tracked
+            m.load_state_dict(sd)
         elif op == "fuse":
             feats = m.out_features if isinstance(m, nn.Linear) else m.out_channels
             v = floats(w[2])
@@ -524,7 +569,7 @@ class Drawer:
         op = rng.choice(["fb"] * 6 + ["cfb", "read", "train", "eval", "eval", "zero", "reg", "reg", "reg", "rmp", "rmp",
                                       "asg", "orth", "sn", "sn", "wn", "wno", "wnr", "prr", "prs", "pl1", "pl1", "pln",
                                       "pcm", "pgl", "prm", "prm", "isp", "clipn", "clipn", "clipn", "clipe", "clipv",
-                                      "bad", "p2v", "v2p", "fuse", "fuse", "fuse", "fuse"])
+                                      "bad", "p2v", "v2p", "fuse", "fuse", "fuse", "fuse", "sdl", "sdl", "sdl", "frz", "pl1i"])
         cur = peek(m, t)
         numel = cur.numel() if isinstance(cur, torch.Tensor) else 4
 
@@ -603,6 +648,19 @@ class Drawer:
         if op == "v2p":
             n = sum(p.numel() for p in m.parameters())
             return "v2p " + fmt(distinct(rng, n + (1 if rng.random() < 0.1 else 0)))
+        if op == "frz":
+            return "frz %d" % rng.randrange(len(pnames)) if pnames else "fb"
+        if op == "pl1i":
+            if cur is None:
+                return "pl1 %s %s" % (t, amt(numel))
+            return "pl1i %s %s %s" % (t, amt(numel), fmt(distinct(rng, numel)))
+        if op == "sdl":
+            sd = m.state_dict()
+            keys = list(sd.keys())
+            drop = rng.choice(keys) if keys and rng.random() < 0.2 else None
+            items = ["%s=%s" % (k, fmt(distinct(rng, max(sd[k].numel(), 1), 0.2 if "var" in k else -1.0, 1.0)))
+                     for k in keys if k != drop]
+            return "sdl %s %s" % ("drop" if drop else "full", " ".join(items))
         if op == "fuse":
             if isinstance(m, nn.BatchNorm1d) or parametrized or pruned or hasattr(m, "weight_g") \
                     or hasattr(m, "weight_v") or hasattr(m, "bias_g"):
