@@ -58,7 +58,8 @@
 #   p2v                           parameters_to_vector(m.parameters()) -> r <csv>
 #   v2p <csv>                     vector_to_parameters(vec, m.parameters())
 #   sdl <full|drop> <key=csv> ...  m.load_state_dict of the given entries (the current state dict's keys, one dropped
-#                                 for 'drop'; an integer entry keeps its value): strict, so a dropped key is refused
+#                                 for 'drop'; an integer entry keeps its value): strict, so a dropped key is refused;
+#                                 a 2.x weight_norm's originals sometimes under the old names <t>_g / <t>_v
 #   fuse <eps> <csv>              fuse_linear_bn_eval / fuse_conv_bn_eval(m, bn) with bn a BatchNorm1d/2d(out features)
 #                                 of weight, bias, running_mean, running_var given (concatenated), eval; m becomes the
 #                                 fused module
@@ -73,7 +74,7 @@
 #   running_mean) and so with requires_grad False.
 # - torch.nn.utils.parametrizations.weight_norm is 2.1's (1.13 lacks it): 2.x's _WeightNorm and weight_norm written out
 #   below (forward torch._weight_norm(v, g, dim), right inverse (norm_except_dim(w, 2, dim), w), dim None as -1,
-#   registered with unsafe=True).
+#   registered with unsafe=True, and its load_state_dict pre-hook mapping <name>_g / <name>_v to the originals).
 # - a matrix-vector product's size mismatch (a Linear reading a weight flattened by an unsafe parametrization) is 2.x's
 #   addmv wording ("size mismatch, got input (2), mat (2x3), vec (9)"; 1.13: "size mismatch, got 2, 2x3,9"),
 #   rewritten in message().
@@ -226,8 +227,19 @@ class _WeightNorm(nn.Module):  # 2.x's torch/nn/utils/parametrizations.py
         return weight_g, weight_v
 
 
-def weight_norm_2x(module, name="weight", dim=0):  # 2.x's parametrizations.weight_norm (its load pre-hook not used here)
+def weight_norm_2x(module, name="weight", dim=0):  # 2.x's parametrizations.weight_norm
     P.register_parametrization(module, name, _WeightNorm(dim), unsafe=True)
+
+    def _weight_norm_compat_hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs):
+        g_key = f"{prefix}{name}_g"
+        v_key = f"{prefix}{name}_v"
+        if g_key in state_dict and v_key in state_dict:
+            original0 = state_dict.pop(g_key)
+            original1 = state_dict.pop(v_key)
+            state_dict[f"{prefix}parametrizations.{name}.original0"] = original0
+            state_dict[f"{prefix}parametrizations.{name}.original1"] = original1
+
+    module._register_load_state_dict_pre_hook(_weight_norm_compat_hook)
     return module
 
 
@@ -432,7 +444,10 @@ class Run:
             sd = {}
             for item in w[2:]:
                 k, v = item.split("=")
-                t = cur[k]
+                t = cur.get(k)
+                if t is None:  # an old weight_norm name: the original it stands for
+                    base, suffix = k.rsplit("_", 1)
+                    t = cur["parametrizations.%s.original%d" % (base, 0 if suffix == "g" else 1)]
                 sd[k] = t.clone() if not t.is_floating_point() else torch.tensor(floats(v), dtype=t.dtype).reshape(t.shape)
             if isinstance(m, nn.modules.batchnorm._BatchNorm) and "num_batches_tracked" not in sd:
                 # 2.x's _BatchNorm._load_from_state_dict fills a missing counter (a dict without version metadata) with
@@ -660,6 +675,12 @@ class Drawer:
             drop = rng.choice(keys) if keys and rng.random() < 0.2 else None
             items = ["%s=%s" % (k, fmt(distinct(rng, max(sd[k].numel(), 1), 0.2 if "var" in k else -1.0, 1.0)))
                      for k in keys if k != drop]
+            if P.is_parametrized(m) and rng.random() < 0.5:
+                # the old weight_norm's names for a 2.x weight_norm's originals (its load pre-hook maps them)
+                for k in list(m.parametrizations.keys()):
+                    if isinstance(m.parametrizations[k][0], _WeightNorm):
+                        items = [it.replace("parametrizations.%s.original0=" % k, "%s_g=" % k)
+                                 .replace("parametrizations.%s.original1=" % k, "%s_v=" % k) for it in items]
             return "sdl %s %s" % ("drop" if drop else "full", " ".join(items))
         if op == "fuse":
             if isinstance(m, nn.BatchNorm1d) or parametrized or pruned or hasattr(m, "weight_g") \

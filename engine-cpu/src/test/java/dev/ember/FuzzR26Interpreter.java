@@ -532,6 +532,11 @@ final class FuzzR26Interpreter {
                     int eq = w[k].indexOf('=');
                     String key = w[k].substring(0, eq);
                     Tensor t = cur.get(key);
+                    if (t == null) { // an old weight_norm name (<t>_g, <t>_v): the original it stands for
+                        int u = key.lastIndexOf('_');
+                        t = cur.get("parametrizations." + key.substring(0, u) + ".original"
+                                + (key.endsWith("_g") ? 0 : 1));
+                    }
                     sd.put(key, t.dtype().isFloatingPoint() ? f64(w[k].substring(eq + 1)).to(t.dtype()).reshape(t.shape())
                             : t.clone());
                 }
