@@ -43,6 +43,8 @@
 #   wnr <t>            torch.nn.utils.remove_weight_norm(m, t)     (dim 'n': None)
 #   prr <t> <amt> <seed>          torch.manual_seed(seed); prune.random_unstructured (amt: i<int> or f<float>)
 #   prs <t> <amt> <dim> <seed>    torch.manual_seed(seed); prune.random_structured
+#   pl1i <t> <amt> <csv>          prune.l1_unstructured with importance_scores of the tensor's shape
+#   frz <k>                       named_parameters' k-th .requires_grad_(False)
 #   pl1 <t> <amt>                 prune.l1_unstructured
 #   pln <t> <amt> <n> <dim>       prune.ln_structured (n: 1, 2, inf, -inf, fro)
 #   pcm <t> <mask csv>            prune.custom_from_mask
@@ -55,6 +57,9 @@
 #   bad <k> <inf|nan>             named_parameters' k-th gradient (zeros if none) replaced by a copy whose first value is v
 #   p2v                           parameters_to_vector(m.parameters()) -> r <csv>
 #   v2p <csv>                     vector_to_parameters(vec, m.parameters())
+#   sdl <full|drop> <key=csv> ...  m.load_state_dict of the given entries (the current state dict's keys, one dropped
+#                                 for 'drop'; an integer entry keeps its value): strict, so a dropped key is refused;
+#                                 a 2.x weight_norm's originals sometimes under the old names <t>_g / <t>_v
 #   fuse <eps> <csv>              fuse_linear_bn_eval / fuse_conv_bn_eval(m, bn) with bn a BatchNorm1d/2d(out features)
 #                                 of weight, bias, running_mean, running_var given (concatenated), eval; m becomes the
 #                                 fused module
@@ -69,7 +74,7 @@
 #   running_mean) and so with requires_grad False.
 # - torch.nn.utils.parametrizations.weight_norm is 2.1's (1.13 lacks it): 2.x's _WeightNorm and weight_norm written out
 #   below (forward torch._weight_norm(v, g, dim), right inverse (norm_except_dim(w, 2, dim), w), dim None as -1,
-#   registered with unsafe=True).
+#   registered with unsafe=True, and its load_state_dict pre-hook mapping <name>_g / <name>_v to the originals).
 # - a matrix-vector product's size mismatch (a Linear reading a weight flattened by an unsafe parametrization) is 2.x's
 #   addmv wording ("size mismatch, got input (2), mat (2x3), vec (9)"; 1.13: "size mismatch, got 2, 2x3,9"),
 #   rewritten in message().
@@ -79,6 +84,12 @@
 # - Tensor.set_ of another dtype (remove_parametrizations(leave_parametrized=True) of a buffer whose F32 value is
 #   float32): 2.x's TORCH_CHECK "Could not set tensor of type float to a tensor of type double" where 1.13 fails an
 #   internal assertion; rewritten in message().
+# - torch.norm with a numeric p is 2.x's linalg.vector_norm, which refuses a negative or infinite order over an empty
+#   dimension ("linalg.vector_norm cannot compute the -inf norm on the dimension 0because this dimension is empty ...",
+#   2.x's spacing); 1.13's norm returns a value. norm_2x wraps torch.norm (prune's _compute_norm calls it: ln_structured
+#   over channels a previous pruning emptied).
+# - load_state_dict of a batch norm without num_batches_tracked: 2.x's _BatchNorm._load_from_state_dict fills it with
+#   the module's own counter (1.13: zero); the statement adds it so (Run.execute, sdl).
 # - zero_grad's set_to_none defaults to True (2.0); called with it explicitly.
 # Left out: a forward reading a float32-parametrized tensor (F32) with the float64 input (1.13's dtype-mismatch messages
 # are not 2.x's), refusals of view(-1) of a non-contiguous parametrized value (parameters_to_vector inside global
@@ -148,6 +159,23 @@ class F32(nn.Module):
         return x.float()
 
 
+_norm_113 = torch.norm
+
+
+def norm_2x(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):  # noqa: A002 - torch.norm's names
+    """torch.norm as 2.x's for a numeric p: linalg.vector_norm, which refuses a negative or infinite order over an empty
+    dimension of an empty tensor (1.13's norm returns a value). prune's _compute_norm calls it."""
+    if not isinstance(p, str) and p is not None and input.numel() == 0 and (p < 0 or p == math.inf) and dim is not None:
+        for d in ([dim] if isinstance(dim, int) else dim):
+            if input.size(d) == 0:
+                raise RuntimeError("linalg.vector_norm cannot compute the %s norm on the dimension %d"
+                                   "because this dimension is empty and the operation does not have an identity"
+                                   % (repr(float(p)), d))
+    return _norm_113(input, p=p, dim=dim, keepdim=keepdim, out=out, dtype=dtype)
+
+
+torch.norm = norm_2x
+
 MENU = {"Scale": Scale, "Neg": Neg, "Sym": Sym, "Split": Split, "Flat": Flat, "F32": F32}
 
 
@@ -199,8 +227,19 @@ class _WeightNorm(nn.Module):  # 2.x's torch/nn/utils/parametrizations.py
         return weight_g, weight_v
 
 
-def weight_norm_2x(module, name="weight", dim=0):  # 2.x's parametrizations.weight_norm (its load pre-hook not used here)
+def weight_norm_2x(module, name="weight", dim=0):  # 2.x's parametrizations.weight_norm
     P.register_parametrization(module, name, _WeightNorm(dim), unsafe=True)
+
+    def _weight_norm_compat_hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs):
+        g_key = f"{prefix}{name}_g"
+        v_key = f"{prefix}{name}_v"
+        if g_key in state_dict and v_key in state_dict:
+            original0 = state_dict.pop(g_key)
+            original1 = state_dict.pop(v_key)
+            state_dict[f"{prefix}parametrizations.{name}.original0"] = original0
+            state_dict[f"{prefix}parametrizations.{name}.original1"] = original1
+
+    module._register_load_state_dict_pre_hook(_weight_norm_compat_hook)
     return module
 
 
@@ -394,6 +433,27 @@ class Run:
             return csv(torch.nn.utils.parameters_to_vector(m.parameters()))
         elif op == "v2p":
             torch.nn.utils.vector_to_parameters(torch.tensor(floats(w[1]), dtype=torch.float64), m.parameters())
+        elif op == "frz":
+            list(m.parameters())[int(w[1])].requires_grad_(False)
+        elif op == "pl1i":
+            t = getattr(m, w[1])
+            prune.l1_unstructured(m, w[1], amount(w[2]),
+                                  importance_scores=torch.tensor(floats(w[3]), dtype=torch.float64).reshape(t.shape))
+        elif op == "sdl":
+            cur = m.state_dict()
+            sd = {}
+            for item in w[2:]:
+                k, v = item.split("=")
+                t = cur.get(k)
+                if t is None:  # an old weight_norm name: the original it stands for
+                    base, suffix = k.rsplit("_", 1)
+                    t = cur["parametrizations.%s.original%d" % (base, 0 if suffix == "g" else 1)]
+                sd[k] = t.clone() if not t.is_floating_point() else torch.tensor(floats(v), dtype=t.dtype).reshape(t.shape)
+            if isinstance(m, nn.modules.batchnorm._BatchNorm) and "num_batches_tracked" not in sd:
+                # 2.x's _BatchNorm._load_from_state_dict fills a missing counter (a dict without version metadata) with
+                # the module's own; 1.13 fills in zero
+                sd["num_batches_tracked"] = m.num_batches_tracked
+            m.load_state_dict(sd)
         elif op == "fuse":
             feats = m.out_features if isinstance(m, nn.Linear) else m.out_channels
             v = floats(w[2])
@@ -524,7 +584,7 @@ class Drawer:
         op = rng.choice(["fb"] * 6 + ["cfb", "read", "train", "eval", "eval", "zero", "reg", "reg", "reg", "rmp", "rmp",
                                       "asg", "orth", "sn", "sn", "wn", "wno", "wnr", "prr", "prs", "pl1", "pl1", "pln",
                                       "pcm", "pgl", "prm", "prm", "isp", "clipn", "clipn", "clipn", "clipe", "clipv",
-                                      "bad", "p2v", "v2p", "fuse", "fuse", "fuse", "fuse"])
+                                      "bad", "p2v", "v2p", "fuse", "fuse", "fuse", "fuse", "sdl", "sdl", "sdl", "frz", "pl1i"])
         cur = peek(m, t)
         numel = cur.numel() if isinstance(cur, torch.Tensor) else 4
 
@@ -603,6 +663,25 @@ class Drawer:
         if op == "v2p":
             n = sum(p.numel() for p in m.parameters())
             return "v2p " + fmt(distinct(rng, n + (1 if rng.random() < 0.1 else 0)))
+        if op == "frz":
+            return "frz %d" % rng.randrange(len(pnames)) if pnames else "fb"
+        if op == "pl1i":
+            if cur is None:
+                return "pl1 %s %s" % (t, amt(numel))
+            return "pl1i %s %s %s" % (t, amt(numel), fmt(distinct(rng, numel)))
+        if op == "sdl":
+            sd = m.state_dict()
+            keys = list(sd.keys())
+            drop = rng.choice(keys) if keys and rng.random() < 0.2 else None
+            items = ["%s=%s" % (k, fmt(distinct(rng, max(sd[k].numel(), 1), 0.2 if "var" in k else -1.0, 1.0)))
+                     for k in keys if k != drop]
+            if P.is_parametrized(m) and rng.random() < 0.5:
+                # the old weight_norm's names for a 2.x weight_norm's originals (its load pre-hook maps them)
+                for k in list(m.parametrizations.keys()):
+                    if isinstance(m.parametrizations[k][0], _WeightNorm):
+                        items = [it.replace("parametrizations.%s.original0=" % k, "%s_g=" % k)
+                                 .replace("parametrizations.%s.original1=" % k, "%s_v=" % k) for it in items]
+            return "sdl %s %s" % ("drop" if drop else "full", " ".join(items))
         if op == "fuse":
             if isinstance(m, nn.BatchNorm1d) or parametrized or pruned or hasattr(m, "weight_g") \
                     or hasattr(m, "weight_v") or hasattr(m, "bias_g"):

@@ -514,6 +514,34 @@ final class FuzzR26Interpreter {
                 return csv(Convert.parametersToVector(m.parameters()));
             }
             case "v2p" -> Convert.vectorToParameters(f64(w[1]), m.parameters());
+            case "frz" -> m.parameters().get(Integer.parseInt(w[1])).requiresGrad_(false);
+            case "pl1i" -> {
+                Tensor t = ModuleInternals.getAttr(m, w[1]);
+                Tensor scores = f64(w[3]).reshape(t.shape());
+                Number a = amount(w[2]);
+                if (a instanceof Long l) {
+                    Prune.l1Unstructured(m, w[1], l, scores);
+                } else {
+                    Prune.l1Unstructured(m, w[1], a.doubleValue(), scores);
+                }
+            }
+            case "sdl" -> {
+                Map<String, Tensor> cur = m.stateDict();
+                Map<String, Tensor> sd = new LinkedHashMap<>();
+                for (int k = 2; k < w.length; k++) {
+                    int eq = w[k].indexOf('=');
+                    String key = w[k].substring(0, eq);
+                    Tensor t = cur.get(key);
+                    if (t == null) { // an old weight_norm name (<t>_g, <t>_v): the original it stands for
+                        int u = key.lastIndexOf('_');
+                        t = cur.get("parametrizations." + key.substring(0, u) + ".original"
+                                + (key.endsWith("_g") ? 0 : 1));
+                    }
+                    sd.put(key, t.dtype().isFloatingPoint() ? f64(w[k].substring(eq + 1)).to(t.dtype()).reshape(t.shape())
+                            : t.clone());
+                }
+                m.loadStateDict(sd);
+            }
             case "fuse" -> {
                 double[] v = floats(w[2]);
                 int nf = v.length / 4;
