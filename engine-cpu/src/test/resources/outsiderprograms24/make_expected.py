@@ -4,7 +4,9 @@
 # shape, dimensions out of range, matmul's 0-d/1-d/batched mixes, split/chunk/narrow arguments, convolution and pooling
 # arguments, layer and optimizer hyper-parameters, random-sampling arguments, autograd.grad misuse, a detached output
 # zeroed in place under a saved graph, loss arguments and the L1 broadcast warning, an LSTM fed batch-first data
-# without batch_first, pad/interpolate arguments, and inference tensors in autograd.
+# without batch_first, pad/interpolate arguments, inference tensors in autograd, gradient hooks and clamp's bounds,
+# attention masks (a row masked entirely), empty lists and negative sizes, a batch of one squeezed into the loss,
+# integer arithmetic that wraps or floors silently, and repeat/expand/flatten/unflatten/permute arguments.
 #   run: cd engine-cpu/src/test/resources/outsiderprograms24 && /usr/bin/python3 make_expected.py
 #   (PyTorch 1.13 CPU; writes expected.txt and messages.txt; reproducible: each program seeds first, the output is the
 #   same bytes run after run.)
@@ -352,8 +354,106 @@ def inference_tensors():
     rec("f", f)
 
 
+# 18. A gradient hook on a tensor that does not require grad, clamp() with neither bound; clamp with min > max
+#     (silent: every value becomes max, as torch.clamp documents).
+def clamp_and_hooks():
+    program("clamp_and_hooks", 18)
+    x = torch.randn(3, 4, dtype=F64)
+    expect_error("hook", lambda: x.register_hook(lambda g: g * 2))
+    expect_error("clamp_none", lambda: x.clamp())
+    rec("clamp_swapped", x.clamp(1.0, -1.0))
+    rec("clamp_right", x.clamp(-1.0, 1.0))
+
+
+# 19. Attention masks: a mask of another width, masked_fill_ with a mask that broadcasts beyond the scores, torch.where
+#     with a float condition; then a row masked entirely (silent: softmax of all -inf is nan, counted) and the fix
+#     (a large finite negative).
+def attention_mask():
+    program("attention_mask", 19)
+    scores = torch.randn(2, 3, 5, dtype=F64)
+    expect_error("width", lambda: scores.masked_fill(torch.ones(3, 4, dtype=torch.bool), 0.0))
+    expect_error("beyond", lambda: scores.masked_fill_(torch.zeros(2, 2, 3, 5, dtype=torch.bool), 0.0))
+    expect_error("where_float", lambda: torch.where(torch.ones(2, 3, 5, dtype=F64), scores, 0.0))
+    rec("scores", scores)
+    mask = torch.zeros(2, 3, 5, dtype=torch.bool)
+    mask[0, 1] = True
+    mask[1, :, 3:] = True
+    p = torch.softmax(scores.masked_fill(mask, float("-inf")), -1)
+    rec("nan_count", int(p.isnan().sum()))
+    rec("unmasked_rows", p[1])
+    rec("finite", torch.softmax(scores.masked_fill(mask, -1e9), -1))
+
+
+# 20. Empty lists and negative sizes: stack and cat of no tensors (the last batch filtered away), zeros and randn of a
+#     negative size (a computed length gone wrong), eye(-2).
+def empty_and_negative():
+    program("empty_and_negative", 20)
+    expect_error("stack", lambda: torch.stack([]))
+    expect_error("cat", lambda: torch.cat([]))
+    expect_error("zeros", lambda: torch.zeros(-1, dtype=F64))
+    expect_error("randn", lambda: torch.randn(2, -3, dtype=F64))
+    expect_error("eye", lambda: torch.eye(-2, dtype=F64))
+    rec("after", torch.randn(3, dtype=F64))  # the refused randn drew nothing
+
+
+# 21. A batch of one squeezed: cross_entropy of the squeezed [C] scores against a [1] target refuses, against a 0-d
+#     target computes the unbatched loss (silent); MSELoss of a 0-d squeezed output against a [1] target warns; every
+#     target ignore_index gives nan (silent, counted); the fixes.
+def batch_of_one():
+    program("batch_of_one", 21)
+    out = torch.randn(1, 10, dtype=F64)
+    expect_error("ce", lambda: F.cross_entropy(out.squeeze(), torch.tensor([3])))
+    rec("ce_0d", F.cross_entropy(out.squeeze(), torch.tensor(3)))
+    rec("ce_right", F.cross_entropy(out, torch.tensor([3])))
+    reg = torch.randn(1, 1, dtype=F64)
+    y = torch.randn(1, dtype=F64)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        rec("mse", F.mse_loss(reg.squeeze(), y))
+        rec("warnings", len(w))
+    message("mse_warn", "Warning", str(w[0].message))
+    rec("mse_right", F.mse_loss(reg.squeeze(1), y))
+    scores = torch.randn(4, 3, dtype=F64)
+    rec("ignored_all_nan", int(F.cross_entropy(scores, torch.full((4,), -100)).isnan()))
+    rec("ignored_some", F.cross_entropy(scores, torch.tensor([0, -100, 2, -100])))
+
+
+# 22. Integer arithmetic that does not raise: uint8 images subtracted and added (wrapping), floor division and
+#     remainder of negatives (Python's floor, not C's truncation), true division of integers (float), a float cast to
+#     long (truncation toward zero), sqrt of integers (float).
+def integer_arithmetic():
+    program("integer_arithmetic", 22)
+    a = torch.tensor([200, 10, 255], dtype=torch.uint8)
+    b = torch.tensor([100, 20, 1], dtype=torch.uint8)
+    n = torch.tensor([-7, 7, -8])
+    rec("u8_sub", a - b)
+    rec("u8_add", a + b)
+    rec("floordiv", n // 2)
+    rec("remainder", n % 3)
+    rec("truediv", n / 2)
+    rec("trunc_div", torch.div(n, 2, rounding_mode="trunc"))
+    rec("long", torch.tensor([-1.7, 1.7, -0.5], dtype=F64).long())
+    rec("sqrt", torch.tensor([1, 2, 3]).sqrt())
+
+
+# 23. Shape arguments: repeat with fewer sizes than dimensions, expand to another size, flatten's dims reversed,
+#     unflatten's sizes that do not multiply up, permute with a repeated dim; the fixes' values.
+def shape_arguments():
+    program("shape_arguments", 23)
+    x = torch.randn(3, 5, dtype=F64)
+    expect_error("repeat", lambda: x.repeat(2))
+    expect_error("expand", lambda: x.expand(3, 4))
+    expect_error("flatten", lambda: x.flatten(1, 0))
+    expect_error("unflatten", lambda: x.unflatten(1, (2, 2)))
+    expect_error("permute_dup", lambda: x.permute(0, 0))
+    rec("repeat", x.repeat(1, 2))
+    rec("expand", x[:, :1].expand(3, 4))
+    rec("unflatten", x.unflatten(0, (3, 1)).sum(2))
+
+
 for fn in (expand_inplace, leaf_flags, inplace_dtype_shape, indexing_mistakes, dim_out_of_range, matmul_mixes,
            split_mistakes, conv_pool_arguments, layer_arguments, optimizer_arguments, random_arguments,
-           autograd_grad_misuse, detach_version, loss_arguments, lstm_batch_first, pad_interpolate, inference_tensors):
+           autograd_grad_misuse, detach_version, loss_arguments, lstm_batch_first, pad_interpolate, inference_tensors,
+           clamp_and_hooks, attention_mask, empty_and_negative, batch_of_one, integer_arithmetic, shape_arguments):
     fn()
 write(HERE)

@@ -81,6 +81,21 @@ final class MistakeReplay {
         }
     }
 
+    /**
+     * Clears the once-a-process flag of the regression losses' broadcast warning ("Using a target size ..."): Ember
+     * warns once, as Python's default filter shows the warning once for its one place in the code, so a program that
+     * holds the warning to PyTorch's clears it first to make its call the first.
+     */
+    static void rearmRegressionBroadcastWarning() {
+        try {
+            java.lang.reflect.Field once = dev.ember.nn.Functional.class.getDeclaredField("WARNED_REGRESSION_BROADCAST");
+            once.setAccessible(true);
+            ((java.util.concurrent.atomic.AtomicBoolean) once.get(null)).set(false);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     /** The generators' escapes ({@code \\}, {@code \n}, {@code \t}) undone. */
     static String unescape(String s) {
         StringBuilder b = new StringBuilder(s.length());

@@ -29,7 +29,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * mixes, split/chunk/narrow arguments, convolution and pooling arguments, layer and optimizer hyper-parameters,
  * random-sampling arguments, {@code autograd.grad} misuse, a detached output zeroed in place under a saved graph, loss
  * arguments and the L1 broadcast warning, an LSTM fed batch-first data without {@code batch_first}, pad/interpolate
- * arguments, and inference tensors in autograd. Held to PyTorch 2.x as round 23 is
+ * arguments, inference tensors in autograd, a gradient hook on a constant and clamp without bounds, attention masks
+ * (a row masked entirely), empty lists and negative sizes, a batch of one squeezed into the loss, integer arithmetic
+ * that wraps or floors silently, and repeat/expand/flatten/unflatten/permute arguments. Held to PyTorch 2.x as round 23 is
  * ({@code resources/outsiderprograms24/make_expected.py}, PyTorch 1.13 following 2.x where they differ): the same
  * exception kind at the same statement with PyTorch's message word for word ({@code messages.txt}; RuntimeError,
  * ValueError as {@link IllegalArgumentException}, IndexError as {@link IndexOutOfBoundsException}, autograd misuse as
@@ -348,6 +350,7 @@ class OutsiderPrograms24Test {
         r.fails("smooth_beta", ARG, () -> Functional.smoothL1Loss(out.squeeze(1), y, "mean", -1.0));
         r.fails("huber_delta", ARG, () -> Functional.huberLoss(out.squeeze(1), y, "mean", 0.0));
         String warning = r.warning("l1_warn");
+        MistakeReplay.rearmRegressionBroadcastWarning(); // Ember warns once a process (see the method)
         try (LoggedWarnings w = LoggedWarnings.capture()) {
             r.rec("l1", new L1Loss().forward(out, y));
             List<String> got = w.containing("Using a target size");
@@ -426,6 +429,119 @@ class OutsiderPrograms24Test {
         r.rec("grad", w.grad());
         f.add_(1.0);
         r.rec("f", f);
+        r.done();
+    }
+
+    // ------------------------------------------------------------------ 18. hooks and clamp's bounds
+
+    @Test
+    void hookOnAConstantAndClampWithoutBoundsFailAsPyTorch() {
+        Replay r = new Replay("clamp_and_hooks", 18);
+        Tensor x = Tensor.randn(F64, 3, 4);
+        MistakeReplay.Untouched u = new MistakeReplay.Untouched(x);
+        r.fails("hook", STATE, () -> x.registerHook(g -> g.mul(2)));
+        r.fails("clamp_none", ARG, () -> x.clamp((Double) null, (Double) null));
+        u.check("clamp_and_hooks");
+        r.rec("clamp_swapped", x.clamp(1.0, -1.0));
+        r.rec("clamp_right", x.clamp(-1.0, 1.0));
+        r.done();
+    }
+
+    // ------------------------------------------------------------------ 19. attention masks
+
+    @Test
+    void attentionMaskMistakesFailOrGoNanAsPyTorch() {
+        Replay r = new Replay("attention_mask", 19);
+        Tensor scores = Tensor.randn(F64, 2, 3, 5);
+        MistakeReplay.Untouched u = new MistakeReplay.Untouched(scores);
+        r.fails("width", ARG, () -> scores.maskedFill(Tensor.ones(DType.BOOL, 3, 4), 0.0));
+        r.fails("beyond", ARG, () -> scores.maskedFill_(Tensor.zeros(DType.BOOL, 2, 2, 3, 5), 0.0));
+        r.fails("where_float", ARG, () -> Tensor.where(Tensor.ones(F64, 2, 3, 5), scores, 0.0));
+        u.check("attention_mask");
+        r.rec("scores", scores);
+        Tensor mask = Tensor.zeros(DType.BOOL, 2, 3, 5);
+        mask.get(0, 1).fill_(true);
+        mask.get(1).narrow(1, 3, 2).fill_(true);
+        Tensor p = scores.maskedFill(mask, Double.NEGATIVE_INFINITY).softmax(-1);
+        r.rec("nan_count", p.isnan().sum().longItem());
+        r.rec("unmasked_rows", p.get(1));
+        r.rec("finite", scores.maskedFill(mask, -1e9).softmax(-1));
+        r.done();
+    }
+
+    // ------------------------------------------------------------------ 20. empty lists and negative sizes
+
+    @Test
+    void emptyListsAndNegativeSizesFailAsPyTorch() {
+        Replay r = new Replay("empty_and_negative", 20);
+        r.fails("stack", ARG, () -> Tensor.stack(List.of(), 0));
+        r.fails("cat", ARG, () -> Tensor.cat(List.of(), 0));
+        r.fails("zeros", ARG, () -> Tensor.zeros(F64, -1));
+        r.fails("randn", ARG, () -> Tensor.randn(F64, 2, -3));
+        r.fails("eye", ARG, () -> Tensor.eye(-2, -2, F64));
+        r.rec("after", Tensor.randn(F64, 3));
+        r.done();
+    }
+
+    // ------------------------------------------------------------------ 21. a batch of one squeezed
+
+    @Test
+    void aSqueezedBatchOfOneFailsWarnsOrGoesNanAsPyTorch() {
+        Replay r = new Replay("batch_of_one", 21);
+        Tensor out = Tensor.randn(F64, 1, 10);
+        r.fails("ce", ARG, () -> Functional.crossEntropy(out.squeeze(), Tensor.tensor(new long[] {3})));
+        r.rec("ce_0d", Functional.crossEntropy(out.squeeze(), Tensor.tensor(3L)));
+        r.rec("ce_right", Functional.crossEntropy(out, Tensor.tensor(new long[] {3})));
+        Tensor reg = Tensor.randn(F64, 1, 1);
+        Tensor y = Tensor.randn(F64, 1);
+        String warning = r.warning("mse_warn");
+        MistakeReplay.rearmRegressionBroadcastWarning();
+        try (LoggedWarnings w = LoggedWarnings.capture()) {
+            r.rec("mse", Functional.mseLoss(reg.squeeze(), y));
+            List<String> got = w.containing("Using a target size");
+            r.rec("warnings", got.size());
+            assertEquals(List.of(warning), got);
+        }
+        r.rec("mse_right", Functional.mseLoss(reg.squeeze(1), y));
+        Tensor scores = Tensor.randn(F64, 4, 3);
+        r.rec("ignored_all_nan", Functional.crossEntropy(scores, Tensor.full(new int[] {4}, -100L)).isnan());
+        r.rec("ignored_some", Functional.crossEntropy(scores, Tensor.tensor(new long[] {0, -100, 2, -100})));
+        r.done();
+    }
+
+    // ------------------------------------------------------------------ 22. integer arithmetic
+
+    @Test
+    void integerArithmeticWrapsAndFloorsAsPyTorch() {
+        Replay r = new Replay("integer_arithmetic", 22);
+        Tensor a = Tensor.tensor(new long[] {200, 10, 255}, DType.UINT8);
+        Tensor b = Tensor.tensor(new long[] {100, 20, 1}, DType.UINT8);
+        Tensor n = Tensor.tensor(new long[] {-7, 7, -8});
+        r.rec("u8_sub", a.sub(b));
+        r.rec("u8_add", a.add(b));
+        r.rec("floordiv", n.floorDivide(2L));
+        r.rec("remainder", n.remainder(3L));
+        r.rec("truediv", n.div(2L));
+        r.rec("trunc_div", n.div(2L, "trunc"));
+        r.rec("long", Tensor.tensor(new double[] {-1.7, 1.7, -0.5}, F64).to(DType.INT64));
+        r.rec("sqrt", Tensor.tensor(new long[] {1, 2, 3}).sqrt());
+        r.done();
+    }
+
+    // ------------------------------------------------------------------ 23. shape arguments
+
+    @Test
+    void shapeArgumentsFailAsPyTorch() {
+        Replay r = new Replay("shape_arguments", 23);
+        Tensor x = Tensor.randn(F64, 3, 5);
+        r.fails("repeat", ARG, () -> x.repeat(2));
+        r.fails("expand", ARG, () -> x.expand(3, 4));
+        r.fails("flatten", ARG, () -> x.flatten(1, 0));
+        r.fails("unflatten", ARG, () -> x.unflatten(1, 2, 2));
+        r.fails("permute_dup", ARG, () -> x.permute(0, 0));
+        r.rec("repeat", x.repeat(1, 2));
+        r.rec("expand", x.narrow(1, 0, 1).expand(3, 4));
+        r.rec("unflatten", x.unflatten(0, 3, 1).sum(2));
         r.done();
     }
 }
