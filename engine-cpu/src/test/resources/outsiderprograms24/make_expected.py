@@ -6,7 +6,8 @@
 # zeroed in place under a saved graph, loss arguments and the L1 broadcast warning, an LSTM fed batch-first data
 # without batch_first, pad/interpolate arguments, inference tensors in autograd, gradient hooks and clamp's bounds,
 # attention masks (a row masked entirely), empty lists and negative sizes, a batch of one squeezed into the loss,
-# integer arithmetic that wraps or floors silently, and repeat/expand/flatten/unflatten/permute arguments.
+# integer arithmetic that wraps or floors silently, repeat/expand/flatten/unflatten/permute arguments, and index updates
+# (index_add_/index_put_/index_copy_/index_fill_/masked_scatter_/put_/scatter_add_) of the wrong count, dtype or range.
 #   run: cd engine-cpu/src/test/resources/outsiderprograms24 && /usr/bin/python3 make_expected.py
 #   (PyTorch 1.13 CPU; writes expected.txt and messages.txt; reproducible: each program seeds first, the output is the
 #   same bytes run after run.)
@@ -30,7 +31,10 @@
 # when the version counter is bumped (1.13 and 2.x alike: the generated ADInplaceOrView kernel calls increment_version
 # after the redispatch, and c10/core/TensorImpl.h's VariableVersion::bump holds the TORCH_CHECK with this message), so
 # PyTorch's tensor has the 1 added; the record is taken before the call, the script asserts PyTorch's change, and the
-# fix goes on from the values before it. The failing backward of detach_version accumulates nothing (the version error comes at the first node, before any leaf
+# fix goes on from the values before it. Likewise the index-update kernels that check each index as they write
+# (index_updates: index_copy_, index_put_, index_add_, masked_scatter_, put_ and scatter_add_ write the entries
+# before the bad one): the script asserts which calls leave PyTorch's tensor changed, and the test holds Ember's
+# tensor unchanged by every refused call. The failing backward of detach_version accumulates nothing (the version error comes at the first node, before any leaf
 # is reached), asserted below.
 import os
 import sys
@@ -451,9 +455,47 @@ def shape_arguments():
     rec("unflatten", x.unflatten(0, (3, 1)).sum(2))
 
 
+# 24. Index updates (a histogram, an embedding gradient by hand, a scatter of counts): index_add_ with another number
+#     of indices than source rows and with a float32 source, index_put_ with a value that does not broadcast and with
+#     a float32 value, index_copy_/index_put_/index_add_ with an index past the end, index_fill_ with float indices,
+#     masked_scatter_ with too few source values, put_ and scatter_add_ past the end; the fixes' values. PyTorch's
+#     kernels write the entries before a bad index (index_copy_, index_put_, index_add_, masked_scatter_, put_,
+#     scatter_add_ here: asserted on a fresh tensor each); Ember refuses before writing anything (the header).
+def index_updates():
+    program("index_updates", 24)
+    src = torch.randn(2, 4, dtype=F64)
+
+    def fresh(label, fn, changes):
+        x = torch.zeros(3, 4, dtype=F64)
+        expect_error(label, lambda: fn(x))
+        assert bool(x.ne(0).any()) == changes, label
+
+    fresh("add_count", lambda x: x.index_add_(0, torch.tensor([0, 1]), torch.ones(3, 4, dtype=F64)), False)
+    fresh("add_dtype", lambda x: x.index_add_(0, torch.tensor([0, 1]), src.float()), False)
+    fresh("put_shape", lambda x: x.index_put_((torch.tensor([0, 1, 2]),), torch.ones(2, dtype=F64)), False)
+    fresh("put_dtype", lambda x: x.index_put_((torch.tensor([0, 1]),), src.float()), False)
+    fresh("copy_range", lambda x: x.index_copy_(0, torch.tensor([0, 5]), src), True)
+    fresh("put_range", lambda x: x.index_put_((torch.tensor([0, 3]),), torch.tensor(1.0, dtype=F64)), True)
+    fresh("add_range", lambda x: x.index_add_(0, torch.tensor([0, 3]), src), True)
+    fresh("fill_float", lambda x: x.index_fill_(0, torch.tensor([0.0]), 1.0), False)
+    fresh("masked_few", lambda x: x.masked_scatter_(torch.ones(3, 4, dtype=torch.bool), torch.ones(5, dtype=F64)), True)
+    fresh("take_put", lambda x: x.put_(torch.tensor([0, 12]), torch.ones(2, dtype=F64)), True)
+    fresh("scatter_add", lambda x: x.scatter_add_(1, torch.tensor([[0, 4]]), torch.ones(1, 2, dtype=F64)), True)
+    x = torch.zeros(3, 4, dtype=F64)
+    x.index_add_(0, torch.tensor([0, 2]), src)
+    x.index_put_((torch.tensor([1, 1]),), src, accumulate=True)
+    x.index_fill_(1, torch.tensor([3]), -1.0)
+    x.scatter_add_(1, torch.tensor([[0, 3]]), torch.ones(1, 2, dtype=F64))
+    rec("x", x)
+    rec("copy", torch.zeros(3, 4, dtype=F64).index_copy_(0, torch.tensor([2, 0]), src))
+    rec("masked", torch.zeros(3, 4, dtype=F64).masked_scatter_(src.gt(0).repeat(2, 1)[:3],
+                                                               torch.arange(12, dtype=F64)))
+
+
 for fn in (expand_inplace, leaf_flags, inplace_dtype_shape, indexing_mistakes, dim_out_of_range, matmul_mixes,
            split_mistakes, conv_pool_arguments, layer_arguments, optimizer_arguments, random_arguments,
            autograd_grad_misuse, detach_version, loss_arguments, lstm_batch_first, pad_interpolate, inference_tensors,
-           clamp_and_hooks, attention_mask, empty_and_negative, batch_of_one, integer_arithmetic, shape_arguments):
+           clamp_and_hooks, attention_mask, empty_and_negative, batch_of_one, integer_arithmetic, shape_arguments,
+           index_updates):
     fn()
 write(HERE)

@@ -31,7 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * arguments and the L1 broadcast warning, an LSTM fed batch-first data without {@code batch_first}, pad/interpolate
  * arguments, inference tensors in autograd, a gradient hook on a constant and clamp without bounds, attention masks
  * (a row masked entirely), empty lists and negative sizes, a batch of one squeezed into the loss, integer arithmetic
- * that wraps or floors silently, and repeat/expand/flatten/unflatten/permute arguments. Held to PyTorch 2.x as round 23 is
+ * that wraps or floors silently, repeat/expand/flatten/unflatten/permute arguments, and index updates of the wrong
+ * count, dtype or range (where PyTorch's kernels write the entries before a bad index, Ember writes nothing). Held to PyTorch 2.x as round 23 is
  * ({@code resources/outsiderprograms24/make_expected.py}, PyTorch 1.13 following 2.x where they differ): the same
  * exception kind at the same statement with PyTorch's message word for word ({@code messages.txt}; RuntimeError,
  * ValueError as {@link IllegalArgumentException}, IndexError as {@link IndexOutOfBoundsException}, autograd misuse as
@@ -542,6 +543,41 @@ class OutsiderPrograms24Test {
         r.rec("repeat", x.repeat(1, 2));
         r.rec("expand", x.narrow(1, 0, 1).expand(3, 4));
         r.rec("unflatten", x.unflatten(0, 3, 1).sum(2));
+        r.done();
+    }
+
+    // ------------------------------------------------------------------ 24. index updates
+
+    @Test
+    void indexUpdatesFailAsPyTorchAndWriteNothing() {
+        Replay r = new Replay("index_updates", 24);
+        Tensor src = Tensor.randn(F64, 2, 4);
+        Tensor x = Tensor.zeros(F64, 3, 4);
+        MistakeReplay.Untouched u = new MistakeReplay.Untouched(x, src);
+        Index[] rows012 = {Index.of(Tensor.tensor(new long[] {0, 1, 2}))};
+        Index[] rows01 = {Index.of(Tensor.tensor(new long[] {0, 1}))};
+        Index[] rows03 = {Index.of(Tensor.tensor(new long[] {0, 3}))};
+        // PyTorch writes the entries before a bad index (the generator asserts which); Ember writes nothing
+        r.fails("add_count", ARG, () -> x.indexAdd_(0, Tensor.tensor(new long[] {0, 1}), Tensor.ones(F64, 3, 4)));
+        r.fails("add_dtype", ARG, () -> x.indexAdd_(0, Tensor.tensor(new long[] {0, 1}), src.to(DType.FLOAT32)));
+        r.fails("put_shape", ARG, () -> x.indexPut_(rows012, Tensor.ones(F64, 2), false));
+        r.fails("put_dtype", ARG, () -> x.indexPut_(rows01, src.to(DType.FLOAT32), false));
+        r.fails("copy_range", INDEX, () -> x.indexCopy_(0, Tensor.tensor(new long[] {0, 5}), src));
+        r.fails("put_range", INDEX, () -> x.indexPut_(rows03, Tensor.tensor(1.0, F64), false));
+        r.fails("add_range", INDEX, () -> x.indexAdd_(0, Tensor.tensor(new long[] {0, 3}), src));
+        r.fails("fill_float", INDEX, () -> x.indexFill_(0, Tensor.tensor(new double[] {0.0}, F64), 1.0));
+        r.fails("masked_few", ARG, () -> x.maskedScatter_(Tensor.ones(DType.BOOL, 3, 4), Tensor.ones(F64, 5)));
+        r.fails("take_put", INDEX, () -> x.put_(Tensor.tensor(new long[] {0, 12}), Tensor.ones(F64, 2)));
+        r.fails("scatter_add", ARG, () -> x.scatterAdd_(1, Tensor.tensor(new long[][] {{0, 4}}), Tensor.ones(F64, 1, 2)));
+        u.check("index_updates");
+        x.indexAdd_(0, Tensor.tensor(new long[] {0, 2}), src);
+        x.indexPut_(new Index[] {Index.of(Tensor.tensor(new long[] {1, 1}))}, src, true);
+        x.indexFill_(1, Tensor.tensor(new long[] {3}), -1.0);
+        x.scatterAdd_(1, Tensor.tensor(new long[][] {{0, 3}}), Tensor.ones(F64, 1, 2));
+        r.rec("x", x);
+        r.rec("copy", Tensor.zeros(F64, 3, 4).indexCopy_(0, Tensor.tensor(new long[] {2, 0}), src));
+        r.rec("masked", Tensor.zeros(F64, 3, 4).maskedScatter_(src.gt(0.0).repeat(2, 1).narrow(0, 0, 3),
+                Tensor.arange(12, F64)));
         r.done();
     }
 }
