@@ -34,8 +34,8 @@ final class MistakeReplay {
         /**
          * Runs the statement, which must throw PyTorch's exception {@code label} ({@code messages.txt}) as
          * {@code kind}, with the same message: RuntimeError as {@link IllegalArgumentException} (or
-         * {@link IllegalStateException} for autograd misuse), ValueError and an argument check's AssertionError as
-         * {@link IllegalArgumentException}, IndexError as {@link IndexOutOfBoundsException}.
+         * {@link IllegalStateException} for autograd misuse), ValueError, TypeError and an argument check's
+         * AssertionError as {@link IllegalArgumentException}, IndexError as {@link IndexOutOfBoundsException}.
          */
         void fails(String label, Class<? extends RuntimeException> kind, Runnable statement) {
             String want = messages.get(program + "." + label);
@@ -45,7 +45,7 @@ final class MistakeReplay {
             String text = unescape(want.substring(colon + 2));
             Class<?> mapped = switch (pyKind) {
                 case "IndexError" -> IndexOutOfBoundsException.class;
-                case "ValueError", "AssertionError" -> IllegalArgumentException.class;
+                case "ValueError", "AssertionError", "TypeError" -> IllegalArgumentException.class;
                 case "RuntimeError" -> kind == IllegalStateException.class ? IllegalStateException.class
                         : IllegalArgumentException.class;
                 default -> null;

@@ -32,12 +32,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * arguments, inference tensors in autograd, a gradient hook on a constant and clamp without bounds, attention masks
  * (a row masked entirely), empty lists and negative sizes, a batch of one squeezed into the loss, integer arithmetic
  * that wraps or floors silently, repeat/expand/flatten/unflatten/permute arguments, and index updates of the wrong
- * count, dtype or range (where PyTorch's kernels write the entries before a bad index, Ember writes nothing). Held to PyTorch 2.x as round 23 is
+ * count, dtype or range (where PyTorch's kernels write the entries before a bad index, Ember writes nothing), a model
+ * cast to an integer dtype, a parameter listed twice in an optimizer (stepped twice), and clip_grad_norm_ before any
+ * backward. Held to PyTorch 2.x as round 23 is
  * ({@code resources/outsiderprograms24/make_expected.py}, PyTorch 1.13 following 2.x where they differ): the same
  * exception kind at the same statement with PyTorch's message word for word ({@code messages.txt}; RuntimeError,
- * ValueError as {@link IllegalArgumentException}, IndexError as {@link IndexOutOfBoundsException}, autograd misuse as
+ * ValueError, TypeError as {@link IllegalArgumentException}, IndexError as {@link IndexOutOfBoundsException}, autograd misuse as
  * {@link IllegalStateException}), every parameter, gradient, version counter and tensor unchanged by a refused call,
  * and where PyTorch is silent, its values ({@code expected.txt}).
+ * <p>
+ * One difference found and not fixed (the lead decides): a parameter listed twice in one group is stepped twice a step
+ * by PyTorch's optimizers and once by Ember's ({@link #moduleAndOptimizerLeftoversAsPyTorch}).
  */
 class OutsiderPrograms24Test {
     private static final DType F64 = DType.FLOAT64;
@@ -578,6 +583,41 @@ class OutsiderPrograms24Test {
         r.rec("copy", Tensor.zeros(F64, 3, 4).indexCopy_(0, Tensor.tensor(new long[] {2, 0}), src));
         r.rec("masked", Tensor.zeros(F64, 3, 4).maskedScatter_(src.gt(0.0).repeat(2, 1).narrow(0, 0, 3),
                 Tensor.arange(12, F64)));
+        r.done();
+    }
+
+    // ------------------------------------------------------------------ 25. module and optimizer leftovers
+
+    @Test
+    void moduleAndOptimizerLeftoversAsPyTorch() {
+        Replay r = new Replay("module_optimizer_misc", 25);
+        Linear model = new Linear(3, 2);
+        model.to(F64);
+        r.summaries(model, "p0.");
+        MistakeReplay.Untouched u = new MistakeReplay.Untouched(model);
+        r.fails("to_int", ARG, () -> model.to(DType.INT64));
+        u.check("module_optimizer_misc");
+        r.rec("clip_none", dev.ember.nn.utils.ClipGrad.clipGradNorm_(model.parameters(), 1.0));
+        String warning = r.warning("dup_warn");
+        Optimizer opt;
+        try (LoggedWarnings w = LoggedWarnings.capture()) {
+            opt = new SGD(List.of(model.weight, model.weight, model.bias), 0.1);
+            List<String> got = w.containing("duplicate parameters");
+            r.rec("warnings", got.size());
+            assertEquals(List.of(warning), got);
+        }
+        Tensor x = Tensor.randn(F64, 5, 3);
+        // Ember's departure (found here, not fixed: the lead decides): PyTorch's SGD steps the listed-twice weight
+        // twice a step, Ember's optimizers update each parameter once; the values held are those of the same training
+        // with each parameter listed once (the generator's "once." records, PyTorch's double step asserted there)
+        for (int step = 0; step < 2; step++) {
+            opt.zeroGrad(true);
+            Tensor loss = model.forward(x).pow(2).mean();
+            loss.backward();
+            opt.step();
+            r.rec("once.loss." + step, loss);
+        }
+        r.summaries(model, "once.p1.");
         r.done();
     }
 }
