@@ -34,8 +34,8 @@ final class MistakeReplay {
         /**
          * Runs the statement, which must throw PyTorch's exception {@code label} ({@code messages.txt}) as
          * {@code kind}, with the same message: RuntimeError as {@link IllegalArgumentException} (or
-         * {@link IllegalStateException} for autograd misuse), ValueError and an argument check's AssertionError as
-         * {@link IllegalArgumentException}, IndexError as {@link IndexOutOfBoundsException}.
+         * {@link IllegalStateException} for autograd misuse), ValueError, TypeError and an argument check's
+         * AssertionError as {@link IllegalArgumentException}, IndexError as {@link IndexOutOfBoundsException}.
          */
         void fails(String label, Class<? extends RuntimeException> kind, Runnable statement) {
             String want = messages.get(program + "." + label);
@@ -45,7 +45,7 @@ final class MistakeReplay {
             String text = unescape(want.substring(colon + 2));
             Class<?> mapped = switch (pyKind) {
                 case "IndexError" -> IndexOutOfBoundsException.class;
-                case "ValueError", "AssertionError" -> IllegalArgumentException.class;
+                case "ValueError", "AssertionError", "TypeError" -> IllegalArgumentException.class;
                 case "RuntimeError" -> kind == IllegalStateException.class ? IllegalStateException.class
                         : IllegalArgumentException.class;
                 default -> null;
@@ -78,6 +78,21 @@ final class MistakeReplay {
                     summary(prefix + e.getKey(), g);
                 }
             }
+        }
+    }
+
+    /**
+     * Clears the once-a-process flag of the regression losses' broadcast warning ("Using a target size ..."): Ember
+     * warns once, as Python's default filter shows the warning once for its one place in the code, so a program that
+     * holds the warning to PyTorch's clears it first to make its call the first.
+     */
+    static void rearmRegressionBroadcastWarning() {
+        try {
+            java.lang.reflect.Field once = dev.ember.nn.Functional.class.getDeclaredField("WARNED_REGRESSION_BROADCAST");
+            once.setAccessible(true);
+            ((java.util.concurrent.atomic.AtomicBoolean) once.get(null)).set(false);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
         }
     }
 

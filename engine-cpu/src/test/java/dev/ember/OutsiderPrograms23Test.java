@@ -262,7 +262,7 @@ class OutsiderPrograms23Test {
     // ------------------------------------------------------------------ 6. MSELoss's silent broadcast
 
     @Test
-    void mseLossBroadcastTrainsWithPyTorchsWarningAndValues() throws ReflectiveOperationException {
+    void mseLossBroadcastTrainsWithPyTorchsWarningAndValues() {
         Replay r = new Replay("mse_broadcast", 6);
         Module model = new Linear(3, 1).to(F64);
         Optimizer opt = new SGD(model.parameters(), 0.05);
@@ -270,9 +270,7 @@ class OutsiderPrograms23Test {
         Tensor y = x.matmul(Tensor.tensor(new double[] {1.0, -2.0, 0.5}, F64)).add(0.3);
         // Ember warns once a process, as Python's default filter shows this warning once (its one place in the code):
         // the flag is cleared so that this program's first call is the first
-        java.lang.reflect.Field once = Functional.class.getDeclaredField("WARNED_REGRESSION_BROADCAST");
-        once.setAccessible(true);
-        ((java.util.concurrent.atomic.AtomicBoolean) once.get(null)).set(false);
+        MistakeReplay.rearmRegressionBroadcastWarning();
         String warning = r.warning("warn");
         try (LoggedWarnings w = LoggedWarnings.capture()) {
             for (int step = 0; step < 4; step++) {
