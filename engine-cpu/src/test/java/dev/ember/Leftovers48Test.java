@@ -21,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
  * implemented" for one input does not raise when only the other input's gradient is asked for; part 2, the
  * {@code *Like} factories keep the input's strides as PyTorch's {@code preserve_format} does; part 4, a sparse leaf's
  * {@code setGrad} refuses in PyTorch 2.x's words ({@code /leftovers48/messages.txt}), changing nothing; part 5,
- * complex {@code baddbmm} below {@code K * M * N = 400} has 2.x's {@code baddbmm_cpu_kernel} bits.
+ * complex {@code baddbmm} below {@code K * M * N = 400} has 2.x's {@code baddbmm_cpu_kernel} bits; part 6, part 1 for
+ * {@code embedding_bag}'s weight and per-sample weights and {@code fill_}'s self and value tensor.
  */
 class Leftovers48Test {
     private static final ExpectedTensors E = ExpectedTensors.load("/leftovers48/expected.txt");
@@ -163,6 +164,78 @@ class Leftovers48Test {
         Tensor zx = in("zeta.x");
         Tensor zq = in("zeta.q");
         E.assertClose("zeta.gq", gradOf(Special.zeta(zx, zq).sum(), zq), 1e-10);
+    }
+
+    /** A post-hook on {@code node} that records, per call, whether each of its gradInputs is null. */
+    private static List<Boolean> nullsSeenBy(Node node) {
+        List<Boolean> seen = new ArrayList<>();
+        node.registerHook((gradInputs, gradOutputs) -> {
+            for (Tensor g : gradInputs) {
+                seen.add(g == null);
+            }
+            return null;
+        });
+        return seen;
+    }
+
+    private static void assertNullsSeen(String key, List<Boolean> seen) {
+        assertEquals(2, seen.size(), key);
+        for (int i = 0; i < 2; i++) {
+            assertEquals(E.scalar(key + ".hook.none." + i) == 1.0, seen.get(i), key + ": post-hook's gradInputs[" + i + "]");
+        }
+    }
+
+    @Test
+    void embeddingBagComputesOnlyTheGradientAskedFor() {
+        Tensor w = in("ebag.w");
+        Tensor psw = in("ebag.psw");
+        Tensor idx = E.get("ebag.idx").to(DType.INT64);
+        Tensor off = E.get("ebag.off").to(DType.INT64);
+        int[] sums = new int[1];
+        for (String which : new String[] {"w", "psw"}) {
+            Tensor out = Functional.embeddingBag(idx, w, off, null, 2.0, false, "sum", psw, false, null);
+            assertEquals("EmbeddingBagBackward0", out.gradFn().name());
+            List<Boolean> seen = nullsSeenBy(out.gradFn());
+            Tensor loss = out.mul(out).sum();
+            Tensor got = counting("aten::sum", sums, () -> gradOf(loss, which.equals("w") ? w : psw));
+            E.assertClose("ebag.g" + which, got, TOL);
+            assertNullsSeen("ebag." + which, seen);
+            if (which.equals("w")) {
+                // the per-sample weights' gradient (a sum over the embedding dimension) is not computed; the old
+                // path (-Dember.allInputGrads=true) computes it, and the weight's gradient has the same bits
+                assertEquals(0, sums[0]);
+                System.setProperty("ember.allInputGrads", "true");
+                try {
+                    Tensor old = counting("aten::sum", sums, () -> gradOf(loss, w));
+                    assertEquals(1, sums[0]);
+                    assertEquals(true, old.equal(got), "the same values on both paths");
+                } finally {
+                    System.clearProperty("ember.allInputGrads");
+                }
+            } else {
+                assertEquals(1, sums[0]);
+            }
+        }
+    }
+
+    @Test
+    void fillWithATensorComputesOnlyTheGradientAskedFor() {
+        Tensor self = in("fill.self");
+        Tensor value = in("fill.value");
+        Tensor weights = Tensor.arange(0.0, 12.0, 1.0, DType.FLOAT64).view(3, 4);
+        int[] sums = new int[1];
+        for (String which : new String[] {"self", "value"}) {
+            Tensor c = self.clone();
+            c.fill_(value);
+            assertEquals("FillBackward3", c.gradFn().name());
+            List<Boolean> seen = nullsSeenBy(c.gradFn());
+            Tensor loss = c.mul(weights).sum();
+            Tensor got = counting("aten::sum", sums, () -> gradOf(loss, which.equals("self") ? self : value));
+            // value's gradient is grad.sum(): computed only when asked for
+            assertEquals(which.equals("self") ? 0 : 1, sums[0]);
+            E.assertClose("fill.g" + which, got, TOL);
+            assertNullsSeen("fill." + which, seen);
+        }
     }
 
     private static final String[] VIEWS = {"contiguous", "transposed", "permuted", "channelslast", "expanded", "sliced",
