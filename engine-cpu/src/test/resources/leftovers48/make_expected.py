@@ -44,6 +44,13 @@
 # when task_should_compute_output says so, 1.13 and 2.x alike), so autograd.grad with respect to one of them computes
 # one; fill_(self, value tensor) (FillBackward3: self zeros_like(grad), value grad.sum(), separate formulas) likewise.
 # The values asked for and what a post-hook on the node receives ("...hook.none.I" 1 for None).
+#
+# Part 7, scaled_dot_product_attention differentiated with respect to the query only ("sdpa.gq"): 2.x's math path
+# (_scaled_dot_product_attention_math, a composition: q * sqrt(scale) @ (k^T * sqrt(scale)), softmax, @ v, its bmm
+# nodes computing only the operand asked for) and its CPU flash path (one _scaled_dot_product_flash_attention_for_cpu
+# node whose backward kernel returns grad_query, grad_key and grad_value together: PyTorch computes all three and
+# keeps the one asked for) give the same gradient. 1.13 has no scaled_dot_product_attention, so the script computes
+# 2.x's math composition itself.
 import os
 
 import torch
@@ -359,3 +366,15 @@ for which, wrt in (('self', fs), ('value', fv)):
     put('fill.g%s' % which, torch.autograd.grad((c * torch.arange(12, dtype=D).view(3, 4)).sum(), [wrt])[0])
     for i, none in enumerate(seen[0]):
         scalar('fill.%s.hook.none.%d' % (which, i), 1.0 if none else 0.0)
+
+# ---- part 7: scaled_dot_product_attention with respect to the query only (see the header); its own seed
+torch.manual_seed(4807)
+sq = torch.randn(2, 3, 5, 4, dtype=D, requires_grad=True)
+sk = torch.randn(2, 3, 6, 4, dtype=D, requires_grad=True)
+sv = torch.randn(2, 3, 6, 4, dtype=D, requires_grad=True)
+put('sdpa.q', sq)
+put('sdpa.k', sk)
+put('sdpa.v', sv)
+root = (1.0 / 4 ** 0.5) ** 0.5
+so = torch.softmax((sq * root) @ (sk.transpose(-2, -1) * root), dim=-1) @ sv
+put('sdpa.gq', torch.autograd.grad((so * so).sum(), [sq])[0])

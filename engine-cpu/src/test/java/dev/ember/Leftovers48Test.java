@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
  * {@code *Like} factories keep the input's strides as PyTorch's {@code preserve_format} does; part 4, a sparse leaf's
  * {@code setGrad} refuses in PyTorch 2.x's words ({@code /leftovers48/messages.txt}), changing nothing; part 5,
  * complex {@code baddbmm} below {@code K * M * N = 400} has 2.x's {@code baddbmm_cpu_kernel} bits; part 6, part 1 for
- * {@code embedding_bag}'s weight and per-sample weights and {@code fill_}'s self and value tensor.
+ * {@code embedding_bag}'s weight and per-sample weights and {@code fill_}'s self and value tensor; part 7, {@code scaled_dot_product_attention} with respect to the query only.
  */
 class Leftovers48Test {
     private static final ExpectedTensors E = ExpectedTensors.load("/leftovers48/expected.txt");
@@ -34,19 +34,7 @@ class Leftovers48Test {
 
     /** How many kernel calls named {@code kernel} {@code body} makes, and what it returns. */
     private static <T> T counting(String kernel, int[] count, Supplier<T> body) {
-        T out;
-        Profiler prof;
-        try (Profiler p = Ember.profile(ProfilerOptions.defaults())) {
-            prof = p;
-            out = body.get();
-        }
-        count[0] = 0;
-        for (KeyAverage k : prof.keyAverages()) {
-            if (k.key().equals(kernel)) {
-                count[0] = k.count();
-            }
-        }
-        return out;
+        return countingAll(new String[] {kernel}, count, body);
     }
 
     private static Tensor gradOf(Tensor loss, Tensor x) {
@@ -60,13 +48,7 @@ class Leftovers48Test {
         Tensor b = in("lin.b");
         Tensor y = Functional.linear(x, w, b);
         assertEquals("AddmmBackward0", y.gradFn().name());
-        List<Boolean> seen = new ArrayList<>();
-        y.gradFn().registerHook((gradInputs, gradOutputs) -> {
-            for (Tensor g : gradInputs) {
-                seen.add(g == null);
-            }
-            return null;
-        });
+        List<Boolean> seen = nullsSeenBy(y.gradFn());
         Tensor loss = y.mul(y).sum();
         int[] mm = new int[1];
         Tensor gx = counting("aten::mm", mm, () -> gradOf(loss, x));
@@ -236,6 +218,62 @@ class Leftovers48Test {
             E.assertClose("fill.g" + which, got, TOL);
             assertNullsSeen("fill." + which, seen);
         }
+    }
+
+    /** How many calls of each kernel in {@code kernels} {@code body} makes (by the profiler), and what it returns. */
+    private static <T> T countingAll(String[] kernels, int[] counts, Supplier<T> body) {
+        T out;
+        Profiler prof;
+        try (Profiler p = Ember.profile(ProfilerOptions.defaults())) {
+            prof = p;
+            out = body.get();
+        }
+        java.util.Arrays.fill(counts, 0);
+        for (KeyAverage k : prof.keyAverages()) {
+            for (int i = 0; i < kernels.length; i++) {
+                if (k.key().equals(kernels[i])) {
+                    counts[i] = k.count();
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void attentionWithRespectToTheQueryOnly() {
+        Tensor q = in("sdpa.q");
+        Tensor k = in("sdpa.k");
+        Tensor v = in("sdpa.v");
+        String[] kernels = {"aten::bmm", "attentionBackward"};
+        int[] counts = new int[2];
+        // the math path: its two products' nodes compute only the operand leading to the query (the scores' query
+        // side, the probabilities' side of the product with the values): 2 bmm where both operands' make 4
+        Tensor math;
+        try (SDPBackend.Scope s = SDPBackend.sdpaKernel(SDPBackend.MATH)) {
+            math = Functional.scaledDotProductAttention(q, k, v);
+        }
+        Tensor mathLoss = math.mul(math).sum();
+        Tensor gq = countingAll(kernels, counts, () -> gradOf(mathLoss, q));
+        assertEquals(2, counts[0]);
+        E.assertClose("sdpa.gq", gq, TOL);
+        System.setProperty("ember.allInputGrads", "true");
+        try {
+            Tensor old = countingAll(kernels, counts, () -> gradOf(mathLoss, q));
+            assertEquals(4, counts[0]);
+            assertEquals(true, old.equal(gq), "the same values on both paths");
+        } finally {
+            System.clearProperty("ember.allInputGrads");
+        }
+        // the fused CPU path: one kernel returning the three gradients, as PyTorch's (which computes all three and
+        // keeps the one asked for); the post-hook sees the key's and value's as null, as PyTorch's None
+        Tensor fused = Functional.scaledDotProductAttention(q, k, v);
+        assertEquals("ScaledDotProductFlashAttentionForCpuBackward0", fused.gradFn().name());
+        List<Boolean> seen = nullsSeenBy(fused.gradFn());
+        Tensor fusedLoss = fused.mul(fused).sum();
+        gq = countingAll(kernels, counts, () -> gradOf(fusedLoss, q));
+        assertEquals(1, counts[1]);
+        E.assertClose("sdpa.gq", gq, TOL);
+        assertEquals(List.of(false, true, true), seen);
     }
 
     private static final String[] VIEWS = {"contiguous", "transposed", "permuted", "channelslast", "expanded", "sliced",
