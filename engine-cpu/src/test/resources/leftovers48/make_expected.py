@@ -51,6 +51,11 @@
 # node whose backward kernel returns grad_query, grad_key and grad_value together: PyTorch computes all three and
 # keeps the one asked for) give the same gradient. 1.13 has no scaled_dot_product_attention, so the script computes
 # 2.x's math composition itself.
+#
+# Part 8, complex dot with respect to its first operand only ("cdot.ga", complex tensors as their real views): dot's
+# two formulas (self: grad * tensor.conj(), tensor: grad * self.conj()) are separate, so only self's runs. This
+# build's 1.13 torch.dot of complex128 tensors returns 0 (its BLAS call; the script shows it), so the reference is
+# dot's definition, (a * b).sum(), whose gradient with respect to a is the same formula.
 import os
 
 import torch
@@ -378,3 +383,14 @@ put('sdpa.v', sv)
 root = (1.0 / 4 ** 0.5) ** 0.5
 so = torch.softmax((sq * root) @ (sk.transpose(-2, -1) * root), dim=-1) @ sv
 put('sdpa.gq', torch.autograd.grad((so * so).sum(), [sq])[0])
+
+# ---- part 8: complex dot with respect to the first operand only (see the header); its own seed
+torch.manual_seed(4808)
+ca = torch.randn(6, dtype=torch.complex128, requires_grad=True)
+cb = torch.randn(6, dtype=torch.complex128, requires_grad=True)
+put('cdot.a', torch.view_as_real(ca))
+put('cdot.b', torch.view_as_real(cb))
+assert torch.dot(ca, cb).grad_fn.name() == 'DotBackward0'
+if torch.dot(ca, cb).abs().item() != 0:
+    raise SystemExit("1.13's complex dot is no longer 0: use it as the reference")
+put('cdot.ga', torch.view_as_real(torch.autograd.grad((ca * cb).sum().abs(), [ca])[0]))

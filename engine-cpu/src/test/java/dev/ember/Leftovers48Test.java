@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
  * {@code *Like} factories keep the input's strides as PyTorch's {@code preserve_format} does; part 4, a sparse leaf's
  * {@code setGrad} refuses in PyTorch 2.x's words ({@code /leftovers48/messages.txt}), changing nothing; part 5,
  * complex {@code baddbmm} below {@code K * M * N = 400} has 2.x's {@code baddbmm_cpu_kernel} bits; part 6, part 1 for
- * {@code embedding_bag}'s weight and per-sample weights and {@code fill_}'s self and value tensor; part 7, {@code scaled_dot_product_attention} with respect to the query only.
+ * {@code embedding_bag}'s weight and per-sample weights and {@code fill_}'s self and value tensor; part 7, {@code scaled_dot_product_attention} with respect to the query only; part 8, complex {@code dot}
+ * with respect to one operand.
  */
 class Leftovers48Test {
     private static final ExpectedTensors E = ExpectedTensors.load("/leftovers48/expected.txt");
@@ -274,6 +275,28 @@ class Leftovers48Test {
         assertEquals(1, counts[1]);
         E.assertClose("sdpa.gq", gq, TOL);
         assertEquals(List.of(false, true, true), seen);
+    }
+
+    @Test
+    void complexDotWithRespectToOneOperand() {
+        Tensor a = E.get("cdot.a").viewAsComplex().requiresGrad_(true);
+        Tensor b = E.get("cdot.b").viewAsComplex().requiresGrad_(true);
+        Tensor d = a.dot(b);
+        assertEquals("DotBackward0", d.gradFn().name());
+        Tensor loss = d.abs();
+        // the node's recomputed product differentiates with respect to a alone: b's conjugate product is not formed
+        int[] muls = new int[1];
+        Tensor ga = counting("aten::mul", muls, () -> gradOf(loss, a));
+        int fresh = muls[0];
+        E.assertClose("cdot.ga", ga.viewAsReal(), TOL);
+        System.setProperty("ember.allInputGrads", "true");
+        try {
+            Tensor old = counting("aten::mul", muls, () -> gradOf(loss, a));
+            assertEquals(true, fresh < muls[0], "fewer products than the old path's " + muls[0] + ": " + fresh);
+            assertEquals(true, old.equal(ga), "the same values on both paths");
+        } finally {
+            System.clearProperty("ember.allInputGrads");
+        }
     }
 
     private static final String[] VIEWS = {"contiguous", "transposed", "permuted", "channelslast", "expanded", "sliced",
