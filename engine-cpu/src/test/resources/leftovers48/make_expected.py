@@ -38,6 +38,24 @@
 # starts from self * beta), so the expected values are this rule computed step by step (rule_2x below); to show the
 # arithmetic is ATen's, the script checks that the plain accumulator reproduces 1.13's torch.bmm bits (the is_bmm
 # branch, the same kernel in 1.13 and 2.x) for every case, and stops if not.
+#
+# Part 6, more of part 1's gradients nobody asked for: embedding_bag's weight and per_sample_weights have separate
+# formulas in derivatives.yaml (_embedding_bag_backward and _embedding_bag_per_sample_weights_backward, each run only
+# when task_should_compute_output says so, 1.13 and 2.x alike), so autograd.grad with respect to one of them computes
+# one; fill_(self, value tensor) (FillBackward3: self zeros_like(grad), value grad.sum(), separate formulas) likewise.
+# The values asked for and what a post-hook on the node receives ("...hook.none.I" 1 for None).
+#
+# Part 7, scaled_dot_product_attention differentiated with respect to the query only ("sdpa.gq"): 2.x's math path
+# (_scaled_dot_product_attention_math, a composition: q * sqrt(scale) @ (k^T * sqrt(scale)), softmax, @ v, its bmm
+# nodes computing only the operand asked for) and its CPU flash path (one _scaled_dot_product_flash_attention_for_cpu
+# node whose backward kernel returns grad_query, grad_key and grad_value together: PyTorch computes all three and
+# keeps the one asked for) give the same gradient. 1.13 has no scaled_dot_product_attention, so the script computes
+# 2.x's math composition itself.
+#
+# Part 8, complex dot with respect to its first operand only ("cdot.ga", complex tensors as their real views): dot's
+# two formulas (self: grad * tensor.conj(), tensor: grad * self.conj()) are separate, so only self's runs. This
+# build's 1.13 torch.dot of complex128 tensors returns 0 (its BLAS call; the script shows it), so the reference is
+# dot's definition, (a * b).sum(), whose gradient with respect to a is the same formula.
 import os
 
 import torch
@@ -313,3 +331,66 @@ for dt in (torch.complex64, torch.complex128):
             put(key + '.out', torch.view_as_real(out))
             n += 1
 scalar('cbaddbmm.count', float(n))
+
+# ---- part 6: embedding_bag and fill_(tensor) with respect to one input (see the header); its own seed
+torch.manual_seed(4806)
+ew = torch.randn(7, 4, dtype=D, requires_grad=True)
+eidx = torch.tensor([1, 3, 3, 6, 0, 2, 5, 1])
+eoff = torch.tensor([0, 3, 3, 5])
+epsw = torch.randn(8, dtype=D, requires_grad=True)
+put('ebag.w', ew)
+put('ebag.idx', eidx)
+put('ebag.off', eoff)
+put('ebag.psw', epsw)
+
+
+def ebag_hooked():
+    out = torch.nn.functional.embedding_bag(eidx, ew, eoff, mode='sum', per_sample_weights=epsw)
+    assert out.grad_fn.name() == 'EmbeddingBagBackward0'
+    seen = []
+    out.grad_fn.register_hook(lambda gi, go: seen.append([g is None for g in gi]))
+    return out, seen
+
+
+for which, wrt in (('w', ew), ('psw', epsw)):
+    out, seen = ebag_hooked()
+    put('ebag.g%s' % which, torch.autograd.grad((out * out).sum(), [wrt])[0])
+    for i, none in enumerate(seen[0]):
+        scalar('ebag.%s.hook.none.%d' % (which, i), 1.0 if none else 0.0)
+
+fs = torch.randn(3, 4, dtype=D, requires_grad=True)
+fv = torch.randn((), dtype=D, requires_grad=True)
+put('fill.self', fs)
+put('fill.value', fv)
+for which, wrt in (('self', fs), ('value', fv)):
+    c = fs.clone()
+    c.fill_(fv)
+    assert c.grad_fn.name() == 'FillBackward3'
+    seen = []
+    c.grad_fn.register_hook(lambda gi, go: seen.append([g is None for g in gi]))
+    put('fill.g%s' % which, torch.autograd.grad((c * torch.arange(12, dtype=D).view(3, 4)).sum(), [wrt])[0])
+    for i, none in enumerate(seen[0]):
+        scalar('fill.%s.hook.none.%d' % (which, i), 1.0 if none else 0.0)
+
+# ---- part 7: scaled_dot_product_attention with respect to the query only (see the header); its own seed
+torch.manual_seed(4807)
+sq = torch.randn(2, 3, 5, 4, dtype=D, requires_grad=True)
+sk = torch.randn(2, 3, 6, 4, dtype=D, requires_grad=True)
+sv = torch.randn(2, 3, 6, 4, dtype=D, requires_grad=True)
+put('sdpa.q', sq)
+put('sdpa.k', sk)
+put('sdpa.v', sv)
+root = (1.0 / 4 ** 0.5) ** 0.5
+so = torch.softmax((sq * root) @ (sk.transpose(-2, -1) * root), dim=-1) @ sv
+put('sdpa.gq', torch.autograd.grad((so * so).sum(), [sq])[0])
+
+# ---- part 8: complex dot with respect to the first operand only (see the header); its own seed
+torch.manual_seed(4808)
+ca = torch.randn(6, dtype=torch.complex128, requires_grad=True)
+cb = torch.randn(6, dtype=torch.complex128, requires_grad=True)
+put('cdot.a', torch.view_as_real(ca))
+put('cdot.b', torch.view_as_real(cb))
+assert torch.dot(ca, cb).grad_fn.name() == 'DotBackward0'
+if torch.dot(ca, cb).abs().item() != 0:
+    raise SystemExit("1.13's complex dot is no longer 0: use it as the reference")
+put('cdot.ga', torch.view_as_real(torch.autograd.grad((ca * cb).sum().abs(), [ca])[0]))

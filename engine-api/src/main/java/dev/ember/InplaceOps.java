@@ -502,7 +502,8 @@ final class InplaceOps {
                     filled = scalarValue(value.detach(), self.dtype).to(self.device).to(self.dtype).expand(shape).clone();
                 }
                 return ArithmeticOps.record(filled, "FillBackward3", new Tensor[] {old, value},
-                        n -> g -> new Tensor[] {g.zerosLike(), ArithmeticOps.cast(g.sum(), valueType)});
+                        n -> g -> new Tensor[] {n.needsInputGrad(0) ? g.zerosLike() : null,
+                            n.needsInputGrad(1) ? ArithmeticOps.cast(g.sum(), valueType) : null});
             }, false);
         }
         try (GradMode off = Ember.noGrad()) {

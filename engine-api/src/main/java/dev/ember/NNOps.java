@@ -1108,8 +1108,9 @@ final class NNOps {
                         }
                     }
                 }
-                if (sw != null) {
-                    // _embedding_bag_per_sample_weights_backward: sum_d grad[kBag, d] * weight[index, d]
+                if (sw != null && node.computes(1, sw)) {
+                    // _embedding_bag_per_sample_weights_backward (its own formula in PyTorch, computed only when the
+                    // pass needs it): sum_d grad[kBag, d] * weight[index, d]
                     Tensor dots = g.indexSelect(0, kBag).mul(sw.get().indexSelect(0, kRow)).sum(new int[] {1}, false);
                     gp = Creation.zeros(new int[] {length}, g.dtype, g.device).indexAdd(0, kPos, dots);
                 }

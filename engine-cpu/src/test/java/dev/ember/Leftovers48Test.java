@@ -21,7 +21,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
  * implemented" for one input does not raise when only the other input's gradient is asked for; part 2, the
  * {@code *Like} factories keep the input's strides as PyTorch's {@code preserve_format} does; part 4, a sparse leaf's
  * {@code setGrad} refuses in PyTorch 2.x's words ({@code /leftovers48/messages.txt}), changing nothing; part 5,
- * complex {@code baddbmm} below {@code K * M * N = 400} has 2.x's {@code baddbmm_cpu_kernel} bits.
+ * complex {@code baddbmm} below {@code K * M * N = 400} has 2.x's {@code baddbmm_cpu_kernel} bits; part 6, part 1 for
+ * {@code embedding_bag}'s weight and per-sample weights and {@code fill_}'s self and value tensor; part 7, {@code scaled_dot_product_attention} with respect to the query only; part 8, complex {@code dot}
+ * with respect to one operand.
  */
 class Leftovers48Test {
     private static final ExpectedTensors E = ExpectedTensors.load("/leftovers48/expected.txt");
@@ -33,19 +35,7 @@ class Leftovers48Test {
 
     /** How many kernel calls named {@code kernel} {@code body} makes, and what it returns. */
     private static <T> T counting(String kernel, int[] count, Supplier<T> body) {
-        T out;
-        Profiler prof;
-        try (Profiler p = Ember.profile(ProfilerOptions.defaults())) {
-            prof = p;
-            out = body.get();
-        }
-        count[0] = 0;
-        for (KeyAverage k : prof.keyAverages()) {
-            if (k.key().equals(kernel)) {
-                count[0] = k.count();
-            }
-        }
-        return out;
+        return countingAll(new String[] {kernel}, count, body);
     }
 
     private static Tensor gradOf(Tensor loss, Tensor x) {
@@ -59,13 +49,7 @@ class Leftovers48Test {
         Tensor b = in("lin.b");
         Tensor y = Functional.linear(x, w, b);
         assertEquals("AddmmBackward0", y.gradFn().name());
-        List<Boolean> seen = new ArrayList<>();
-        y.gradFn().registerHook((gradInputs, gradOutputs) -> {
-            for (Tensor g : gradInputs) {
-                seen.add(g == null);
-            }
-            return null;
-        });
+        List<Boolean> seen = nullsSeenBy(y.gradFn());
         Tensor loss = y.mul(y).sum();
         int[] mm = new int[1];
         Tensor gx = counting("aten::mm", mm, () -> gradOf(loss, x));
@@ -163,6 +147,156 @@ class Leftovers48Test {
         Tensor zx = in("zeta.x");
         Tensor zq = in("zeta.q");
         E.assertClose("zeta.gq", gradOf(Special.zeta(zx, zq).sum(), zq), 1e-10);
+    }
+
+    /** A post-hook on {@code node} that records, per call, whether each of its gradInputs is null. */
+    private static List<Boolean> nullsSeenBy(Node node) {
+        List<Boolean> seen = new ArrayList<>();
+        node.registerHook((gradInputs, gradOutputs) -> {
+            for (Tensor g : gradInputs) {
+                seen.add(g == null);
+            }
+            return null;
+        });
+        return seen;
+    }
+
+    private static void assertNullsSeen(String key, List<Boolean> seen) {
+        assertEquals(2, seen.size(), key);
+        for (int i = 0; i < 2; i++) {
+            assertEquals(E.scalar(key + ".hook.none." + i) == 1.0, seen.get(i), key + ": post-hook's gradInputs[" + i + "]");
+        }
+    }
+
+    @Test
+    void embeddingBagComputesOnlyTheGradientAskedFor() {
+        Tensor w = in("ebag.w");
+        Tensor psw = in("ebag.psw");
+        Tensor idx = E.get("ebag.idx").to(DType.INT64);
+        Tensor off = E.get("ebag.off").to(DType.INT64);
+        int[] sums = new int[1];
+        for (String which : new String[] {"w", "psw"}) {
+            Tensor out = Functional.embeddingBag(idx, w, off, null, 2.0, false, "sum", psw, false, null);
+            assertEquals("EmbeddingBagBackward0", out.gradFn().name());
+            List<Boolean> seen = nullsSeenBy(out.gradFn());
+            Tensor loss = out.mul(out).sum();
+            Tensor got = counting("aten::sum", sums, () -> gradOf(loss, which.equals("w") ? w : psw));
+            E.assertClose("ebag.g" + which, got, TOL);
+            assertNullsSeen("ebag." + which, seen);
+            if (which.equals("w")) {
+                // the per-sample weights' gradient (a sum over the embedding dimension) is not computed; the old
+                // path (-Dember.allInputGrads=true) computes it, and the weight's gradient has the same bits
+                assertEquals(0, sums[0]);
+                System.setProperty("ember.allInputGrads", "true");
+                try {
+                    Tensor old = counting("aten::sum", sums, () -> gradOf(loss, w));
+                    assertEquals(1, sums[0]);
+                    assertEquals(true, old.equal(got), "the same values on both paths");
+                } finally {
+                    System.clearProperty("ember.allInputGrads");
+                }
+            } else {
+                assertEquals(1, sums[0]);
+            }
+        }
+    }
+
+    @Test
+    void fillWithATensorComputesOnlyTheGradientAskedFor() {
+        Tensor self = in("fill.self");
+        Tensor value = in("fill.value");
+        Tensor weights = Tensor.arange(0.0, 12.0, 1.0, DType.FLOAT64).view(3, 4);
+        int[] sums = new int[1];
+        for (String which : new String[] {"self", "value"}) {
+            Tensor c = self.clone();
+            c.fill_(value);
+            assertEquals("FillBackward3", c.gradFn().name());
+            List<Boolean> seen = nullsSeenBy(c.gradFn());
+            Tensor loss = c.mul(weights).sum();
+            Tensor got = counting("aten::sum", sums, () -> gradOf(loss, which.equals("self") ? self : value));
+            // value's gradient is grad.sum(): computed only when asked for
+            assertEquals(which.equals("self") ? 0 : 1, sums[0]);
+            E.assertClose("fill.g" + which, got, TOL);
+            assertNullsSeen("fill." + which, seen);
+        }
+    }
+
+    /** How many calls of each kernel in {@code kernels} {@code body} makes (by the profiler), and what it returns. */
+    private static <T> T countingAll(String[] kernels, int[] counts, Supplier<T> body) {
+        T out;
+        Profiler prof;
+        try (Profiler p = Ember.profile(ProfilerOptions.defaults())) {
+            prof = p;
+            out = body.get();
+        }
+        java.util.Arrays.fill(counts, 0);
+        for (KeyAverage k : prof.keyAverages()) {
+            for (int i = 0; i < kernels.length; i++) {
+                if (k.key().equals(kernels[i])) {
+                    counts[i] = k.count();
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void attentionWithRespectToTheQueryOnly() {
+        Tensor q = in("sdpa.q");
+        Tensor k = in("sdpa.k");
+        Tensor v = in("sdpa.v");
+        String[] kernels = {"aten::bmm", "attentionBackward"};
+        int[] counts = new int[2];
+        // the math path: its two products' nodes compute only the operand leading to the query (the scores' query
+        // side, the probabilities' side of the product with the values): 2 bmm where both operands' make 4
+        Tensor math;
+        try (SDPBackend.Scope s = SDPBackend.sdpaKernel(SDPBackend.MATH)) {
+            math = Functional.scaledDotProductAttention(q, k, v);
+        }
+        Tensor mathLoss = math.mul(math).sum();
+        Tensor gq = countingAll(kernels, counts, () -> gradOf(mathLoss, q));
+        assertEquals(2, counts[0]);
+        E.assertClose("sdpa.gq", gq, TOL);
+        System.setProperty("ember.allInputGrads", "true");
+        try {
+            Tensor old = countingAll(kernels, counts, () -> gradOf(mathLoss, q));
+            assertEquals(4, counts[0]);
+            assertEquals(true, old.equal(gq), "the same values on both paths");
+        } finally {
+            System.clearProperty("ember.allInputGrads");
+        }
+        // the fused CPU path: one kernel returning the three gradients, as PyTorch's (which computes all three and
+        // keeps the one asked for); the post-hook sees the key's and value's as null, as PyTorch's None
+        Tensor fused = Functional.scaledDotProductAttention(q, k, v);
+        assertEquals("ScaledDotProductFlashAttentionForCpuBackward0", fused.gradFn().name());
+        List<Boolean> seen = nullsSeenBy(fused.gradFn());
+        Tensor fusedLoss = fused.mul(fused).sum();
+        gq = countingAll(kernels, counts, () -> gradOf(fusedLoss, q));
+        assertEquals(1, counts[1]);
+        E.assertClose("sdpa.gq", gq, TOL);
+        assertEquals(List.of(false, true, true), seen);
+    }
+
+    @Test
+    void complexDotWithRespectToOneOperand() {
+        Tensor a = E.get("cdot.a").viewAsComplex().requiresGrad_(true);
+        Tensor b = E.get("cdot.b").viewAsComplex().requiresGrad_(true);
+        Tensor d = a.dot(b);
+        assertEquals("DotBackward0", d.gradFn().name());
+        Tensor loss = d.abs();
+        // the node's recomputed product differentiates with respect to a alone: b's conjugate product is not formed
+        int[] muls = new int[1];
+        Tensor ga = counting("aten::mul", muls, () -> gradOf(loss, a));
+        int fresh = muls[0];
+        E.assertClose("cdot.ga", ga.viewAsReal(), TOL);
+        System.setProperty("ember.allInputGrads", "true");
+        try {
+            Tensor old = counting("aten::mul", muls, () -> gradOf(loss, a));
+            assertEquals(true, fresh < muls[0], "fewer products than the old path's " + muls[0] + ": " + fresh);
+            assertEquals(true, old.equal(ga), "the same values on both paths");
+        } finally {
+            System.clearProperty("ember.allInputGrads");
+        }
     }
 
     private static final String[] VIEWS = {"contiguous", "transposed", "permuted", "channelslast", "expanded", "sliced",
