@@ -364,6 +364,10 @@ final class ElementwiseKernels {
     }
 
     static void unaryFloat(UnaryOp op, float[] a, int ao, int as, float[] o, int oo, int os, int n) {
+        if (op == UnaryOp.GELU_TANH && !SleefFloat.exact()) {
+            geluTanhFloat(a, ao, as, o, oo, os, n);
+            return;
+        }
         switch (op) {
             case NEG:
                 for (int i = 0; i < n; i++) {
@@ -397,8 +401,15 @@ final class ElementwiseKernels {
                     LOOPS.tanh(a, ao, o, oo, n);
                     return;
                 }
+                if (SleefFloat.exact()) {
+                    for (int i = 0; i < n; i++) {
+                        o[oo + i * os] = tanhRounded(a[ao + i * as]);
+                    }
+                    return;
+                }
+                // strided too: PyTorch's IMPLEMENT_VML runs Sleef on a contiguous copy of a strided operand
                 for (int i = 0; i < n; i++) {
-                    o[oo + i * os] = tanhRounded(a[ao + i * as]);
+                    o[oo + i * os] = SleefFloat.tanh(a[ao + i * as]);
                 }
                 return;
             case LOG:
@@ -408,9 +419,10 @@ final class ElementwiseKernels {
                     LOOPS.log(onePlus, a, ao, o, oo, n);
                     return;
                 }
+                boolean sleef = !onePlus && !SleefFloat.exact();
                 for (int i = 0; i < n; i++) {
                     float v = a[ao + i * as];
-                    o[oo + i * os] = onePlus ? log1pRounded(v) : logRounded(v);
+                    o[oo + i * os] = onePlus ? log1pRounded(v) : sleef ? SleefFloat.log(v) : logRounded(v);
                 }
                 return;
             }
@@ -419,8 +431,14 @@ final class ElementwiseKernels {
                     LOOPS.exp(a, ao, o, oo, n);
                     return;
                 }
+                if (SleefFloat.exact()) {
+                    for (int i = 0; i < n; i++) {
+                        o[oo + i * os] = expRounded(a[ao + i * as]);
+                    }
+                    return;
+                }
                 for (int i = 0; i < n; i++) {
-                    o[oo + i * os] = expRounded(a[ao + i * as]);
+                    o[oo + i * os] = SleefFloat.exp(a[ao + i * as]);
                 }
                 return;
             case SQRT:
@@ -478,6 +496,24 @@ final class ElementwiseKernels {
                         o[oi + i * os] = (float) buffer[i];
                     }
                 }
+        }
+    }
+
+    /**
+     * GELU's tanh form in float as PyTorch's kernel: on a contiguous run {@link SleefFloat#geluTanh} over the vector
+     * part and {@link SleefFloat#geluTanhLibm} over the rest, on a strided one the latter throughout (PyTorch's scalar
+     * loop). {@code -Dember.cpu.exactTranscendentals=true} keeps the double form ({@link #geluTanh(double)}).
+     */
+    private static void geluTanhFloat(float[] a, int ao, int as, float[] o, int oo, int os, int n) {
+        boolean contiguous = as == 1 && os == 1;
+        if (contiguous && LOOPS != null) {
+            LOOPS.geluTanh(a, ao, o, oo, n);
+            return;
+        }
+        int sleefPart = contiguous ? SleefFloat.vectorPart(n) : 0;
+        for (int i = 0; i < n; i++) {
+            float v = a[ao + i * as];
+            o[oo + i * os] = i < sleefPart ? SleefFloat.geluTanh(v) : SleefFloat.geluTanhLibm(v);
         }
     }
 
@@ -1055,14 +1091,29 @@ final class ElementwiseKernels {
         /** {@code o[oo:oo+n] = gelu_backward(g[go:go+n], x[xo:xo+n])} as {@link #geluBackwardFloat}. */
         void geluBackward(float[] g, int go, float[] x, int xo, float[] o, int oo, int n);
 
-        /** {@code o[oo:oo+n] = exp(x[xo:xo+n])} as {@link #expRounded}. */
+        /**
+         * {@code o[oo:oo+n] = exp(x[xo:xo+n])}: PyTorch's bits ({@link SleefFloat#exp}), or as {@link #expRounded}
+         * where {@link SleefFloat#exact()} asks for it.
+         */
         void exp(float[] x, int xo, float[] o, int oo, int n);
 
-        /** {@code o[oo:oo+n] = tanh(x[xo:xo+n])} as {@link #tanhRounded}. */
+        /**
+         * {@code o[oo:oo+n] = tanh(x[xo:xo+n])}: PyTorch's bits ({@link SleefFloat#tanh}), or as {@link #tanhRounded}
+         * where {@link SleefFloat#exact()} asks for it.
+         */
         void tanh(float[] x, int xo, float[] o, int oo, int n);
 
         /** {@code o[oo:oo+n] = sigmoid(x[xo:xo+n])} as {@link #sigmoidFloat}. */
         void sigmoid(float[] x, int xo, float[] o, int oo, int n);
+
+        /**
+         * Softmax down the columns {@code from..to} of the contiguous {@code [n, inner]} block at {@code xo} into the
+         * one at {@code oo}, as PyTorch's {@code _vec_softmax} (a dimension other than the last).
+         */
+        void softmaxColumns(float[] x, int xo, float[] o, int oo, int n, int inner, int from, int to);
+
+        /** {@code o[oo:oo+n] = gelu_tanh(x[xo:xo+n])}, PyTorch's bits: see {@link SleefFloat#geluTanh}. */
+        void geluTanh(float[] x, int xo, float[] o, int oo, int n);
 
         /**
          * {@link RnnKernels#lstmBackward}'s arithmetic for one row's first elements, on whole vectors, each lane
@@ -1072,7 +1123,10 @@ final class ElementwiseKernels {
         int lstmBackwardRow(float[] gOut, int go, float[] gH, int gh, float[] gC, int gc, float[] sv, int s,
                             float[] cPrev, int cp, float[] gG, int gg, float[] gCPrev, int gcp, int h);
 
-        /** {@code o[oo:oo+n] = log(x[xo:xo+n])} as {@link #logRounded}, or log1p as {@link #log1pRounded}. */
+        /**
+         * {@code o[oo:oo+n] = log(x[xo:xo+n])}: PyTorch's bits ({@link SleefFloat#log}), or as {@link #logRounded}
+         * where {@link SleefFloat#exact()} asks for it; log1p as {@link #log1pRounded}.
+         */
         void log(boolean onePlus, float[] x, int xo, float[] o, int oo, int n);
     }
 

@@ -1280,6 +1280,10 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
 
     @Override
     public void tanh(float[] x, int xo, float[] o, int oo, int n) {
+        if (!SleefFloat.exact()) {
+            VectorSleef.tanh(x, xo, o, oo, n);
+            return;
+        }
         int bound = S.loopBound(n);
         widened(TANH, x, xo, o, oo, bound);
         for (int i = bound; i < n; i++) {
@@ -1289,6 +1293,10 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
 
     @Override
     public void exp(float[] x, int xo, float[] o, int oo, int n) {
+        if (!SleefFloat.exact()) {
+            VectorSleef.exp(x, xo, o, oo, n);
+            return;
+        }
         int bound = S.loopBound(n);
         widened(EXP, x, xo, o, oo, bound);
         for (int i = bound; i < n; i++) {
@@ -1298,6 +1306,10 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
 
     @Override
     public void log(boolean onePlus, float[] x, int xo, float[] o, int oo, int n) {
+        if (!onePlus && !SleefFloat.exact()) {
+            VectorSleef.log(x, xo, o, oo, n);
+            return;
+        }
         int bound = S.loopBound(n);
         widened(onePlus ? LOG1P : LOG, x, xo, o, oo, bound);
         for (int i = bound; i < n; i++) {
@@ -1336,6 +1348,16 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
             dc.mul(f).intoArray(gCPrev, gcp + j);
         }
         return bound;
+    }
+
+    @Override
+    public void softmaxColumns(float[] x, int xo, float[] o, int oo, int n, int inner, int from, int to) {
+        VectorSleef.softmaxColumns(x, xo, o, oo, n, inner, from, to);
+    }
+
+    @Override
+    public void geluTanh(float[] x, int xo, float[] o, int oo, int n) {
+        VectorSleef.geluTanh(x, xo, o, oo, n);
     }
 
     @Override
