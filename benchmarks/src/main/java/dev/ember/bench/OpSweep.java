@@ -8,6 +8,8 @@ import dev.ember.Tensor;
 import dev.ember.TensorScope;
 import dev.ember.nn.Functional;
 
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -24,7 +26,12 @@ import java.util.regex.Pattern;
  * {@code benchmarks/pytorch/op_sweep.py}: the same rows in the same order, the same inputs (drawn from PyTorch's CPU
  * generator, seed 0, in the same order on both sides), 2 threads.
  *
- * <p>Timing, the same on both sides: each row is warmed up for at least 1 s (and 3 calls), then a loop of k calls is
+ * <p>Timing, the same on both sides: each row is warmed up for at least 1 s (and 3 calls); Ember's row then goes on
+ * calling until the JIT compiler has been idle for {@value #JIT_QUIET_MS} ms (at most {@value #JIT_SETTLE_MAX_S} s
+ * more, {@code -Dopsweep.jitSettle=false} to skip): a Vector API kernel runs its element-by-element fallback,
+ * 20-100 times slower, until C2 has compiled it, and late in a long sweep (C2's queue full of earlier rows' methods,
+ * two cores) that took longer than the second of warm-up, so the timed loops measured the fallback (the gelu tanh
+ * rows of session 48); PyTorch has no JIT. Then a loop of k calls is
  * timed 7 times, k chosen so that one loop takes about 50 ms (from the last warm-up calls); the row prints the median
  * of the 7 loops divided by k, in microseconds per call, wall time, and beside it the fastest loop (less moved by other
 processes on a loaded host; process CPU time was tried and is no better there: PyTorch's OpenMP threads spin while
@@ -42,6 +49,9 @@ public final class OpSweep {
     private static final int REPS = 7;
     private static final long WARMUP_NS = (long) (Double.parseDouble(System.getProperty("opsweep.warmup", "1")) * 1e9);
     private static final long LOOP_NS = 50_000_000L;
+    private static final int JIT_QUIET_MS = 300;
+    private static final int JIT_SETTLE_MAX_S = 30;
+    private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
 
     private OpSweep() {
     }
@@ -92,6 +102,22 @@ public final class OpSweep {
         while (n < 3 || System.nanoTime() - start < WARMUP_NS) {
             call(op);
             n++;
+        }
+        if (!"false".equals(System.getProperty("opsweep.jitSettle")) && JIT.isCompilationTimeMonitoringSupported()) {
+            // until a quiet period passes with no compilation time added (each period at least one call)
+            long settleEnd = System.nanoTime() + JIT_SETTLE_MAX_S * 1_000_000_000L;
+            long compiled = JIT.getTotalCompilationTime();
+            while (System.nanoTime() < settleEnd) {
+                long periodEnd = System.nanoTime() + JIT_QUIET_MS * 1_000_000L;
+                do {
+                    call(op);
+                } while (System.nanoTime() < periodEnd);
+                long now = JIT.getTotalCompilationTime();
+                if (now == compiled) {
+                    break;
+                }
+                compiled = now;
+            }
         }
         long t0 = System.nanoTime();
         for (int i = 0; i < 3; i++) {

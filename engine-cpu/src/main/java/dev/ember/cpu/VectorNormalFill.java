@@ -32,11 +32,15 @@ import static dev.ember.backend.AvxMathfunConstants.TWO_PI;
  */
 final class VectorNormalFill implements NormalFill {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, S.vectorShape());
     private static final int L = S.length();
     private static final float[] LOG_P = AvxMathfunConstants.logP();
+    /** {@code -Dember.normalFill.convertCasts=true}: the lanes' float-int casts through {@code convert} (the old path). */
+    static final String OLD_CASTS_PROPERTY = "ember.normalFill.convertCasts";
 
     @Override
     public void blocks(float[] d, int at, int blocks, float mean, float std) {
+        boolean oldCasts = Boolean.getBoolean(OLD_CASTS_PROPERTY);
         // the lanes are the preferred species' (the one float species of the CPU kernels: a second one slows every
         // kernel on JDK 17, RESULTS.md session 15); a group of runs has its radius numbers gathered into u1 and its
         // angle numbers into u2, eight of each per run, a whole number of vectors
@@ -52,7 +56,7 @@ final class VectorNormalFill implements NormalFill {
                 System.arraycopy(d, first + 16 * k + 8, u2, 8 * k, 8);
             }
             for (int i = 0; i < len; i += L) {
-                transform(u1, u2, i, mean, std);
+                transform(u1, u2, i, mean, std, oldCasts);
             }
             for (int k = 0; k < perGroup; k++) {
                 System.arraycopy(u1, 8 * k, d, first + 16 * k, 8);
@@ -60,23 +64,30 @@ final class VectorNormalFill implements NormalFill {
             }
         }
         for (int b = groups * perGroup; b < blocks; b++) {
-            scalarBlock(d, at + 16 * b, mean, std); // fewer runs than a group's
+            scalarBlock(d, at + 16 * b, mean, std, oldCasts); // fewer runs than a group's
         }
     }
 
     /** Lanes {@code i} onward of u1 (radius numbers) and u2 (angle numbers) become the cosine and sine results. */
-    private static void transform(float[] u1, float[] u2, int i, float mean, float std) {
+    private static void transform(float[] u1, float[] u2, int i, float mean, float std, boolean oldCasts) {
         FloatVector one = FloatVector.broadcast(S, 1f);
         FloatVector r1 = one.sub(FloatVector.fromArray(S, u1, i));
-        FloatVector radius = log(r1).mul(-2f).lanewise(VectorOperators.SQRT);
+        FloatVector radius = log(r1, oldCasts).mul(-2f).lanewise(VectorOperators.SQRT);
         FloatVector x = FloatVector.fromArray(S, u2, i).mul(TWO_PI);
         // sincos: avx_mathfun's sincos256_ps
         VectorMask<Float> signSin = x.reinterpretAsInts().and(0x80000000).compare(VectorOperators.NE, 0).cast(S);
         x = x.abs();
         FloatVector y = x.mul(FOPI);
-        IntVector j = (IntVector) y.convert(VectorOperators.F2I, 0);
-        j = j.add(1).and(~1);
-        y = (FloatVector) j.convert(VectorOperators.I2F, 0);
+        IntVector j;
+        if (oldCasts) {
+            j = (IntVector) y.convert(VectorOperators.F2I, 0);
+            j = j.add(1).and(~1);
+            y = (FloatVector) j.convert(VectorOperators.I2F, 0);
+        } else {
+            j = truncate(y);
+            j = j.add(1).and(~1);
+            y = (FloatVector) j.convertShape(VectorOperators.I2F, S, 0);
+        }
         VectorMask<Float> swapSin = j.and(4).compare(VectorOperators.NE, 0).cast(S);
         VectorMask<Float> sinPoly = j.and(2).compare(VectorOperators.EQ, 0).cast(S);
         x = y.fma(FloatVector.broadcast(S, DP1), x);
@@ -102,8 +113,23 @@ final class VectorNormalFill implements NormalFill {
         radius.mul(sin).fma(std, mean).intoArray(u2, i);
     }
 
+    /**
+     * Java's {@code (int) y} lane-wise (for {@link #transform}'s y, which lies in [0, 8)). JDK 17's C2 has no
+     * float-to-int vector cast: {@code convert(F2I)} ran its element-by-element fallback (boxed vectors, 100 ns a
+     * number; JFR showed randn's whole fill there). Below 2^22, {@code y + 2^23} rounds y to the nearest integer in
+     * its low bits; one less where that rounded up is the truncation. A lane outside [0, 2^22), or NaN, takes the cast.
+     */
+    private static IntVector truncate(FloatVector y) {
+        if (y.compare(VectorOperators.LT, 0x1p22f).and(y.compare(VectorOperators.GE, 0f)).not().anyTrue()) {
+            return (IntVector) y.convertShape(VectorOperators.F2I, IS, 0);
+        }
+        FloatVector t = y.add(0x1p23f);
+        IntVector rounded = t.reinterpretAsInts().sub(Float.floatToRawIntBits(0x1p23f));
+        return rounded.sub(1, t.sub(0x1p23f).compare(VectorOperators.GT, y).cast(IS));
+    }
+
     /** One run of 16 in scalar code, the same operations as the lanes (and as engine-api's scalar port). */
-    private static void scalarBlock(float[] d, int at, float mean, float std) {
+    private static void scalarBlock(float[] d, int at, float mean, float std, boolean oldCasts) {
         int len = Math.max(L, 8);
         float[] u1 = new float[len];
         float[] u2 = new float[len];
@@ -111,19 +137,20 @@ final class VectorNormalFill implements NormalFill {
         System.arraycopy(d, at + 8, u2, 0, 8);
         // the spare lanes hold zeros: log(1 - 0) and sincos(0) are finite, and their results are dropped
         for (int i = 0; i < len; i += L) {
-            transform(u1, u2, i, mean, std);
+            transform(u1, u2, i, mean, std, oldCasts);
         }
         System.arraycopy(u1, 0, d, at, 8);
         System.arraycopy(u2, 0, d, at + 8, 8);
     }
 
     /** avx_mathfun's log on the lanes: NaN where x <= 0. */
-    private static FloatVector log(FloatVector x) {
+    private static FloatVector log(FloatVector x, boolean oldCasts) {
         VectorMask<Float> invalid = x.compare(VectorOperators.LE, 0f);
         x = x.max(Float.MIN_NORMAL);
         IntVector bits = x.reinterpretAsInts();
-        FloatVector e = ((FloatVector) bits.lanewise(VectorOperators.LSHR, 23).sub(0x7f).convert(VectorOperators.I2F, 0))
-                .add(1f);
+        IntVector exponent = bits.lanewise(VectorOperators.LSHR, 23).sub(0x7f);
+        FloatVector e = ((FloatVector) (oldCasts ? exponent.convert(VectorOperators.I2F, 0)
+                : exponent.convertShape(VectorOperators.I2F, S, 0))).add(1f);
         x = bits.and(~0x7f800000).or(Float.floatToRawIntBits(0.5f)).reinterpretAsFloats();
         VectorMask<Float> below = x.compare(VectorOperators.LT, SQRTHF);
         FloatVector zero = FloatVector.zero(S);
