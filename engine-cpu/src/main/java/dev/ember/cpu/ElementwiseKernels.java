@@ -17,7 +17,8 @@ final class ElementwiseKernels {
     // ------------------------------------------------------------------ copy and fill
 
     static void copy(CpuStorage src, Layout ls, CpuStorage dst, Layout ld) {
-        if (src.dtype == dst.dtype && TransposeCopy.copy(src.array, ls, dst.array, ld)) {
+        if (src.dtype == dst.dtype && (TransposeCopy.copy(src.array, ls, dst.array, ld)
+                || RowBlockCopy.copy(src.array, ls, dst.array, ld))) {
             return;
         }
         StridedLoop loop = new StridedLoop(ld, ls);
