@@ -24,7 +24,7 @@ final class RowBlockCopy {
      * rows are contiguous, short and more than one; false otherwise (nothing written).
      */
     static boolean copy(Object src, Layout ls, Object dst, Layout ld) {
-        if (ld.rank() < 2 || Boolean.getBoolean(ROW_LOOP_PROPERTY)) {
+        if (ld.rank() < 2 || ld.numel() == 0 || Boolean.getBoolean(ROW_LOOP_PROPERTY)) {
             return false;
         }
         Layout[] merged = Layout.coalesce(ld, ls);

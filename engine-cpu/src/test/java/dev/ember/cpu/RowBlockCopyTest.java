@@ -102,6 +102,18 @@ class RowBlockCopyTest {
         assertArrayEquals(expected, dst.toDoubleArray());
     }
 
+    @Test
+    void emptyViewsCopyNothing() {
+        // a zero-size dimension anywhere: the general loop's business (it writes nothing); no row is copied
+        for (int[] shape : new int[][] {{3, 0}, {0, 4, 5}, {2, 0, 3, 4}, {4, 3, 0}}) {
+            Tensor x = Tensor.zeros(DType.FLOAT32, shape).transpose(0, 1);
+            Tensor y = x.contiguous();
+            assertArrayEquals(x.shape(), y.shape());
+            assertEquals(0, y.numel());
+            assertEquals(0, Tensor.zeros(DType.INT64, shape).clone().numel());
+        }
+    }
+
     /** The view's elements in row-major order, read from the base's values through its strides and offset. */
     private static double[] readThrough(double[] flat, Layout layout) {
         int[] shape = layout.shape();
