@@ -21,7 +21,8 @@ package dev.ember.cpu;
  *
  * <p>On them, as PyTorch's kernels compose them: GELU's tanh form ({@link #geluTanh}) and softmax over a middle
  * dimension ({@link VectorSleef#softmaxColumns}). Where PyTorch's {@code cpu_kernel_vec}
- * runs its scalar form instead (a strided tensor, the last {@code n mod 16} of a contiguous run: {@link #vectorPart})
+ * runs its scalar form instead (a strided tensor, the last {@code n mod 32} of a contiguous run on AVX-512, {@code n mod
+ * 16} on AVX2: {@link #vectorPart})
  * the C library's exp and tanh stand in, for which Ember takes the correctly rounded float (glibc's expf and tanhf
  * are within about half an ulp and mostly agree with it).
  *
@@ -235,13 +236,25 @@ final class SleefFloat {
     static final float GELU_KAPPA = (float) 0.044715;
 
     /**
-     * The elements at the end of a contiguous run that PyTorch's {@code cpu_kernel_vec} leaves to its scalar form:
-     * its vectorized loop takes two AVX2 vectors (16 floats) at a time. For GELU's tanh form the scalar form calls
-     * the C library (glibc's tanhf: close to what {@link ElementwiseKernels#tanhRounded} gives), as it does for a
-     * strided tensor.
+     * Floats per pass of PyTorch's vectorized loop ({@code vectorized_loop} in ATen's cpu/Loops.h takes two vectors at
+     * a time): 32 where 2.x dispatches to AVX512 (this AVX-512 machine's default; {@code ATEN_CPU_CAPABILITY} or
+     * {@code ember.cpu.capability} pick another, {@link dev.ember.backend.CpuCapability}), 16 on AVX2 (and DEFAULT,
+     * whose scalar lanes Ember does not follow, as for exp).
+     */
+    static final int PASS = dev.ember.backend.CpuCapability.vectorBytes(dev.ember.backend.CpuCapability.value()) / 2;
+    /** Floats of one {@code Vectorized<float>}: 16 on AVX512, 8 otherwise. */
+    static final int LANES = PASS / 2;
+
+    /**
+     * The elements of a contiguous run that PyTorch's {@code cpu_kernel_vec} computes in its vectorized form: the
+     * whole passes ({@link #PASS}) from the run's start; its scalar form takes the last {@code n mod PASS}. For GELU's
+     * tanh form the scalar form calls the C library (glibc's tanhf: close to what
+     * {@link ElementwiseKernels#tanhRounded} gives), as it does for a strided tensor. A run is what one thread of
+     * PyTorch's gets: the whole tensor with one thread, the generators' setting ({@link StridedLoop} cuts Ember's
+     * threads' chunks at whole passes, so the bits do not depend on Ember's thread count).
      */
     static int vectorPart(int n) {
-        return n & ~15;
+        return n & -PASS;
     }
 
     /**

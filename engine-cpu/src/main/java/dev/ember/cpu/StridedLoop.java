@@ -12,6 +12,12 @@ final class StridedLoop {
     /** Elements per task below which a loop stays on the calling thread. */
     static final int PARALLEL_GRAIN = 1 << 15;
 
+    /**
+     * Elements at which a long row's chunks start: a multiple of every pass of PyTorch's vectorized loops (32 floats
+     * on AVX-512, 16 on AVX2: {@link SleefFloat#vectorPart}) and 256 bytes of floats.
+     */
+    static final int ROW_ALIGN = 64;
+
     /** Called with each operand's offset of the first element of a row, the row length and strides. */
     interface RowKernel {
         void row(int[] offsets, int length, int[] strides);
@@ -97,10 +103,15 @@ final class StridedLoop {
             return;
         }
         if (rows == 1) {
-            // one long row: split it into chunks
+            // one long row: split it into chunks that start at whole passes of ROW_ALIGN elements, so that a kernel
+            // whose bits depend on the position in the run (GELU's tanh form: PyTorch's scalar tail) sees the row's
+            // own end as its only tail, whatever the thread count
             int chunks = (int) Math.min(CpuThreads.threads() * 4L, total / PARALLEL_GRAIN);
             int k = offsets.length;
-            CpuThreads.parallelFor(rowLength, chunks, (task, start, end) -> {
+            int passes = (int) (((long) rowLength + ROW_ALIGN - 1) / ROW_ALIGN);
+            CpuThreads.parallelFor(passes, chunks, (task, p0, p1) -> {
+                int start = p0 * ROW_ALIGN;
+                int end = (int) Math.min(rowLength, (long) p1 * ROW_ALIGN);
                 int[] off = new int[k];
                 int[] st = new int[k];
                 for (int o = 0; o < k; o++) {

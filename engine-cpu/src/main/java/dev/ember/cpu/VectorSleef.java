@@ -222,12 +222,13 @@ final class VectorSleef {
      * for the inner positions {@code from..to}: PyTorch's {@code _vec_softmax}, a vector of inner positions at a time,
      * each lane on its own (so the vector width does not change the bits): the maximum down the dimension, then
      * {@code e = exp(x - max)} (Sleef's) written out while summed in float in the dimension's order, then
-     * {@code e / sum}. The positions past the last whole AVX2 vector of the row ({@code inner mod 8}) take PyTorch's
+     * {@code e / sum}. The positions past the last whole vector of the row ({@code inner mod 16} on AVX-512,
+     * {@code inner mod 8} on AVX2: {@link SleefFloat#LANES}) take PyTorch's
      * scalar tail: {@code std::max}, the C library's exp ({@link ElementwiseKernels#expRounded}), the same sum and
      * quotient.
      */
     static void softmaxColumns(float[] x, int xo, float[] o, int oo, int n, int inner, int from, int to) {
-        int vectorEnd = inner & ~7;
+        int vectorEnd = inner & -SleefFloat.LANES;
         int j = from;
         for (; j + S.length() <= Math.min(to, vectorEnd); j += S.length()) {
             FloatVector max = FloatVector.fromArray(S, x, xo + j);

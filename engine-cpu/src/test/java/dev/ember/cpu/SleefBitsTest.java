@@ -1,7 +1,9 @@
 package dev.ember.cpu;
 
 import dev.ember.Tensor;
+import dev.ember.backend.CpuCapability;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -35,9 +37,22 @@ class SleefBitsTest {
         0x3c000000};
     private static final int DENSE_LEN = 1 << 18;
 
-    @AfterEach
+    /** The property as the run set it (a run of the old path sets it JVM-wide): this class tests the Sleef path. */
+    private String saved;
+
+    @BeforeEach
     void clear() {
+        saved = System.getProperty(SleefFloat.EXACT_PROPERTY);
         System.clearProperty(SleefFloat.EXACT_PROPERTY);
+    }
+
+    @AfterEach
+    void restore() {
+        if (saved == null) {
+            System.clearProperty(SleefFloat.EXACT_PROPERTY);
+        } else {
+            System.setProperty(SleefFloat.EXACT_PROPERTY, saved);
+        }
     }
 
     private static int[] ints(String name) throws IOException {
@@ -194,9 +209,11 @@ class SleefBitsTest {
      */
     /**
      * GELU's tanh form on one contiguous tensor of 4103 (PyTorch's vectorized form, Sleef's tanh, over the first
-     * 4096, its scalar form with glibc's tanhf over the last 7), and softmax over dim 1 of [4, 37, 45]
-     * (the first 40 inner positions vectorized, the last 5 by PyTorch's scalar tail), bit for bit. Where PyTorch calls
-     * glibc, Ember's correctly rounded exp/tanh stand in for it: glibc's are not always the nearest float, but are on
+     * 4096, its scalar form with glibc's tanhf over the last 7, on AVX2 and AVX-512 alike), and softmax over dim 1 of
+     * [4, 37, 45] (the first 40 inner positions vectorized, the last 5 by PyTorch's scalar tail on AVX2; the first 32
+     * and the last 13 on AVX-512, softmax_in_avx512.bin and softmax1_avx512.bin), bit for bit, for the capability
+     * Ember follows ({@link CpuCapability}). Where PyTorch calls glibc, Ember's correctly rounded exp/tanh stand in
+     * for it: glibc's are not always the nearest float (softmax_in.bin's AVX-512 tail holds two such), but are on
      * these data.
      */
     @Test
@@ -204,9 +221,80 @@ class SleefBitsTest {
         int[] in = ints("act_inputs.bin");
         Tensor t = Tensor.fromArray(floats(in));
         assertBits("gelu tanh", in, ints("gelu_tanh.bin"), dev.ember.nn.Functional.gelu(t, "tanh").toFloatArray());
-        int[] sm = ints("softmax_in.bin");
-        assertBits("softmax(1) of [4, 37, 45]", sm, ints("softmax1.bin"),
+        boolean avx512 = CpuCapability.value().equals("AVX512");
+        int[] sm = ints(avx512 ? "softmax_in_avx512.bin" : "softmax_in.bin");
+        String file = avx512 ? "softmax1_avx512.bin" : "softmax1.bin";
+        assertBits("softmax(1) of [4, 37, 45], " + file, sm, ints(file),
                 Tensor.fromArray(floats(sm)).reshape(4, 37, 45).softmax(1).toFloatArray());
+    }
+
+    /**
+     * GELU's tanh form where PyTorch's vectorized loop leaves its scalar tail (sleefbits/gelu_tails_*.txt, PyTorch
+     * 1.13 under the capability, one thread): contiguous sizes 32k - 17 to 32k + 17, around 32768, 65536 and
+     * 2 * 65536 and 100003, and the rows of x[:, :75] of a [900, 100] tensor, run with Ember's 1 to 4 threads (which
+     * cut a contiguous tensor of 65536 or more into chunks): the output's CRC32, and the elements computed in the
+     * scalar form (the inputs are ones where the two forms differ) by count and, where few, by index. Before
+     * {@link StridedLoop} started its chunks at whole passes, each chunk's last {@code length mod 32} elements took
+     * the scalar form (65537 on 2 threads: element 32768, the first chunk's last, where PyTorch's is 65536).
+     */
+    @Test
+    void geluTanhTailsFallWherePyTorchsPassesEnd() throws IOException {
+        String cap = CpuCapability.value();
+        String file = cap.equals("AVX512") ? "gelu_tails_avx512.txt" : "gelu_tails_avx2.txt";
+        float[] pool = floats(ints("gelu_pool.bin"));
+        assertEquals(251, pool.length);
+        String text;
+        try (InputStream in = SleefBitsTest.class.getResourceAsStream("/sleefbits/" + file)) {
+            assertNotNull(in, "missing sleefbits/" + file);
+            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        int before = CpuThreads.threads();
+        int checked = 0;
+        try {
+            for (int threads = 1; threads <= 4; threads++) {
+                CpuThreads.setThreads(threads);
+                for (String line : text.split("\n")) {
+                    if (line.isBlank() || line.startsWith("#")) {
+                        continue;
+                    }
+                    String[] w = line.trim().split(" ");
+                    String name = w[0] + " on " + threads + " thread(s), " + cap;
+                    boolean rows = w[0].startsWith("rows");
+                    int n = rows ? 90000 : Integer.parseInt(w[0].substring(1));
+                    float[] seq = new float[n];
+                    for (int i = 0; i < n; i++) {
+                        seq[i] = pool[i % pool.length];
+                    }
+                    Tensor x = Tensor.fromArray(seq);
+                    if (rows) {
+                        x = x.reshape(900, 100).narrow(1, 0, 75);
+                        assertTrue(!x.isContiguous());
+                    }
+                    float[] in = x.contiguous().toFloatArray();
+                    float[] got = dev.ember.nn.Functional.gelu(x, "tanh").toFloatArray();
+                    java.util.List<Integer> scalarForm = new java.util.ArrayList<>();
+                    for (int i = 0; i < in.length; i++) {
+                        if (Float.floatToRawIntBits(got[i]) != Float.floatToRawIntBits(SleefFloat.geluTanh(in[i]))) {
+                            scalarForm.add(i);
+                        }
+                    }
+                    int count = Integer.parseInt(w[2]);
+                    String where = scalarForm.subList(0, Math.min(8, scalarForm.size())).toString();
+                    assertEquals(count, scalarForm.size(), name + ": elements in the scalar form (Ember's first: "
+                            + where + ")");
+                    if (w.length > 3) {
+                        for (int j = 3; j < w.length; j++) {
+                            assertEquals(Integer.parseInt(w[j]), scalarForm.get(j - 3), name + ": scalar form at");
+                        }
+                    }
+                    assertEquals(Long.parseLong(w[1], 16), crc(got), name + ": CRC32 of the output");
+                    checked++;
+                }
+            }
+        } finally {
+            CpuThreads.setThreads(before);
+        }
+        assertEquals(4 * 109, checked);
     }
 
     @Test
