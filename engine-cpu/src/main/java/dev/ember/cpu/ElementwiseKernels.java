@@ -1115,6 +1115,13 @@ final class ElementwiseKernels {
         /** {@code o[oo:oo+n] = gelu_tanh(x[xo:xo+n])}, PyTorch's bits: see {@link SleefFloat#geluTanh}. */
         void geluTanh(float[] x, int xo, float[] o, int oo, int n);
 
+        /** Softmax or log-softmax of one row, PyTorch's last-dimension bits: see {@link VectorSleef#softmaxRow}. */
+        void softmaxRow(float[] x, int xo, float[] o, int oo, int n, boolean log, float[] lanes);
+
+        /** Softmax's or log-softmax's gradient over one row, PyTorch's bits: see {@link VectorSleef#softmaxBackwardRow}. */
+        void softmaxBackwardRow(float[] g, int go, float[] y, int yo, float[] o, int oo, int n, boolean log,
+                                float[] lanes);
+
         /**
          * {@link RnnKernels#lstmBackward}'s arithmetic for one row's first elements, on whole vectors, each lane
          * computing what the scalar loop computes in the same order (so the same bits; {@code gOut} may be null);
