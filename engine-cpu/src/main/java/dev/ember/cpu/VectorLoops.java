@@ -1361,6 +1361,11 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     @Override
+    public void geluTanhBackward(float[] g, int go, float[] x, int xo, float[] o, int oo, int n) {
+        VectorSleef.geluTanhBackward(g, go, x, xo, o, oo, n);
+    }
+
+    @Override
     public void softmaxRow(float[] x, int xo, float[] o, int oo, int n, boolean log, float[] lanes) {
         float max = VectorSleef.rowMax(extreme(true, x, xo, n), x, xo, n, lanes);
         VectorSleef.softmaxRow(x, xo, o, oo, n, log, max, lanes);

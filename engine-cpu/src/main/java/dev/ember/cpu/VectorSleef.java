@@ -219,6 +219,39 @@ final class VectorSleef {
     }
 
     /**
+     * {@code o[oo + i] = gelu_tanh_backward(g[go + i], x[xo + i])}: {@link SleefFloat#geluTanhBackward(float, float)}
+     * lane-wise over the vector part ({@link SleefFloat#vectorPart}), {@link SleefFloat#geluTanhBackwardLibm} over the
+     * rest, as PyTorch's kernel. In blocks as {@link #geluTanh}: the tanh's argument into a scratch block, the tanh in
+     * place there, then the formula (o may be g or x).
+     */
+    static void geluTanhBackward(float[] g, int go, float[] x, int xo, float[] o, int oo, int n) {
+        int bound = SleefFloat.vectorPart(n);
+        float[] t = SCRATCH.get();
+        FloatVector kappa = FloatVector.broadcast(S, SleefFloat.GELU_KAPPA);
+        FloatVector kappa3 = FloatVector.broadcast(S, SleefFloat.GELU_KAPPA3);
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (int b = 0; b < bound; b += BLOCK) {
+            int m = Math.min(BLOCK, bound - b);
+            for (int i = 0; i < m; i += S.length()) {
+                FloatVector v = FloatVector.fromArray(S, x, xo + b + i);
+                v.mul(v).mul(v).fma(kappa, v).mul(SleefFloat.GELU_BETA).intoArray(t, i);
+            }
+            tanh(t, 0, t, 0, m);
+            for (int i = 0; i < m; i += S.length()) {
+                FloatVector v = FloatVector.fromArray(S, x, xo + b + i);
+                FloatVector th = FloatVector.fromArray(S, t, i);
+                FloatVector tanhDerivative = th.neg().fma(th, one);
+                FloatVector innerDerivative = v.mul(v).fma(kappa3, one).mul(SleefFloat.GELU_BETA);
+                FloatVector sum = th.add(1f).mul(0.5f).add(v.mul(0.5f).mul(tanhDerivative).mul(innerDerivative));
+                FloatVector.fromArray(S, g, go + b + i).mul(sum).intoArray(o, oo + b + i);
+            }
+        }
+        for (int i = bound; i < n; i++) {
+            o[oo + i] = SleefFloat.geluTanhBackwardLibm(g[go + i], x[xo + i]);
+        }
+    }
+
+    /**
      * Softmax over the middle dimension of a contiguous {@code [n, inner]} block at {@code xo} (output at {@code oo}),
      * for the inner positions {@code from..to}: PyTorch's {@code _vec_softmax}, a vector of inner positions at a time,
      * each lane on its own (so the vector width does not change the bits): the maximum down the dimension, then
