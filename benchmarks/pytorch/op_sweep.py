@@ -143,6 +143,7 @@ def rows():
         ("gelu [16,128,512]", lambda: F.gelu(x)),
         ("gelu fwd+bwd", fb(lambda: F.gelu(xg), dx, xg)),
         ("gelu tanh [16,128,512]", lambda: F.gelu(x, approximate="tanh")),
+        ("gelu tanh fwd+bwd", fb(lambda: F.gelu(xg, approximate="tanh"), dx, xg)),
         ("silu [16,128,512]", lambda: F.silu(x)),
         ("silu fwd+bwd", fb(lambda: F.silu(xg), dx, xg)),
         ("exp [16,128,512]", lambda: x.exp()),

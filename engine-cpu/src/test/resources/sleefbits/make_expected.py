@@ -20,6 +20,13 @@
 #                        F.gelu(approximate='tanh') on them as one contiguous tensor: ATen's cpu_kernel_vec runs the
 #                        vectorized form (Sleef's tanh) over whole pairs of AVX2 vectors, its scalar form (glibc's
 #                        tanhf) over the last 4103 mod 16 = 7;
+#   gelu_tanh_bwd_grad.bin, gelu_tanh_bwd.bin   4103 incoming gradients (Gaussian) and the gradient of
+#                        F.gelu(act_inputs, approximate='tanh') under them (GeluBackwardKernelImpl's tanh branch:
+#                        cpu_kernel_vec, its vectorized form with Sleef's tanh over whole pairs of AVX2 vectors, its
+#                        scalar form with glibc's tanhf over the last 7);
+#   gelu_tanh_bwd_strided_in.bin, gelu_tanh_bwd_strided_grad.bin, gelu_tanh_bwd_strided.bin   8192 inputs
+#                        (Gaussian * 4) and gradients of which the even elements form the strided operands (stride 2,
+#                        so cpu_kernel_vec's scalar form throughout), and the 4096 gradients it gives;
 #   softmax_in.bin, softmax1.bin   a [4, 37, 45] Gaussian * 3 tensor and its softmax over dim 1: ATen's _vec_softmax,
 #                        8 inner positions a lane each (Sleef's exp), the last 45 mod 8 = 5 by its scalar tail
 #                        (glibc's expf); one thread, so the range is one chunk;
@@ -209,6 +216,20 @@ torch.nn.functional.gelu(act, approximate="tanh").numpy().astype("<f4").tofile("
 sm = torch.randn(4, 37, 45, generator=g) * 3
 sm.numpy().astype("<f4").tofile("softmax_in.bin")
 torch.softmax(sm, 1).numpy().astype("<f4").tofile("softmax1.bin")
+# GELU tanh backward, from a generator of its own (the files above stay as they were)
+g2 = torch.Generator().manual_seed(4902)
+dy = torch.randn(act.numel(), generator=g2)
+dy.numpy().astype("<f4").tofile("gelu_tanh_bwd_grad.bin")
+xa = act.clone().requires_grad_(True)
+torch.nn.functional.gelu(xa, approximate="tanh").backward(dy)
+xa.grad.numpy().astype("<f4").tofile("gelu_tanh_bwd.bin")
+xs = torch.randn(8192, generator=g2) * 4
+dys = torch.randn(8192, generator=g2)
+xs.numpy().astype("<f4").tofile("gelu_tanh_bwd_strided_in.bin")
+dys.numpy().astype("<f4").tofile("gelu_tanh_bwd_strided_grad.bin")
+xsv = xs.clone().requires_grad_(True)
+torch.nn.functional.gelu(xsv[::2], approximate="tanh").backward(dys[::2])
+xsv.grad[::2].numpy().astype("<f4").tofile("gelu_tanh_bwd_strided.bin")
 parts = crc_inputs()
 with open("crc.txt", "w") as f:
     f.write("# torch %s, %s; CRC32 per part: the strided run, then DENSE's runs in order\n"

@@ -436,9 +436,18 @@ final class ReductionOps {
         Tensor r;
         try (GradMode off = Ember.noGrad()) {
             DType type = g.dtype;
-            Tensor yf = opmath(y);
-            Tensor gf = opmath(g);
-            r = narrowedBack(log ? gf.sub(yf.exp().mul(gf.sum(dd, true))) : yf.mul(gf.sub(gf.mul(yf).sum(dd, true))), type);
+            if (type == DType.FLOAT32 && y.dtype == DType.FLOAT32 && dd.length == 1 && dd[0] == y.dim() - 1
+                    && java.util.Arrays.equals(g.shape, y.shape) && g.device.equals(y.device)
+                    && y.backend.fusesSoftmaxBackward()) {
+                // PyTorch's last-dimension kernel (_vec_host_softmax_backward_lastdim), its sums in its order
+                r = Creation.empty(y.shape, type, y.device);
+                y.backend.softmaxBackward(g.storage(), g.layout, y.storage(), y.layout, log, r.storage());
+            } else {
+                Tensor yf = opmath(y);
+                Tensor gf = opmath(g);
+                r = narrowedBack(log ? gf.sub(yf.exp().mul(gf.sum(dd, true))) : yf.mul(gf.sub(gf.mul(yf).sum(dd, true))),
+                        type);
+            }
         }
         return ArithmeticOps.record(r, log ? "LogSoftmaxBackwardDataBackward0" : "SoftmaxBackwardDataBackward0",
                 new Tensor[] {g, y}, n -> {

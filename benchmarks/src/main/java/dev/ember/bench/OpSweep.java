@@ -246,6 +246,7 @@ public final class OpSweep {
         r.add(new Row("gelu [16,128,512]", () -> Functional.gelu(x)));
         r.add(new Row("gelu fwd+bwd", fb(() -> Functional.gelu(xg), dx, xg)));
         r.add(new Row("gelu tanh [16,128,512]", () -> Functional.gelu(x, "tanh")));
+        r.add(new Row("gelu tanh fwd+bwd", fb(() -> Functional.gelu(xg, "tanh"), dx, xg)));
         r.add(new Row("silu [16,128,512]", () -> Functional.silu(x)));
         r.add(new Row("silu fwd+bwd", fb(() -> Functional.silu(xg), dx, xg)));
         r.add(new Row("exp [16,128,512]", x::exp));

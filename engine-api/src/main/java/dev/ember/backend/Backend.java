@@ -1066,6 +1066,27 @@ public interface Backend {
         throw new UnsupportedOperationException("softmax: not a kernel of this backend");
     }
 
+    /**
+     * Whether {@link #softmaxBackward} is a kernel of this backend; false (the default) has the caller compose the
+     * gradient from mul, sum and sub (and exp for log-softmax).
+     */
+    default boolean fusesSoftmaxBackward() {
+        return false;
+    }
+
+    /**
+     * The gradient of softmax ({@code log} false) or log-softmax over the LAST dimension of float32 tensors, as
+     * PyTorch's {@code _softmax_backward_data} / {@code _log_softmax_backward_data}: from the incoming gradient
+     * {@code grad} and the forward's result {@code output} (any layouts of one shape, rank at least 1), into the
+     * row-major {@code out}: {@code output (grad - sum(grad output))}, or {@code grad - exp(output) sum(grad)}, the sums
+     * over each row. A row's result depends only on its values, not on the layouts. Called only where
+     * {@link #fusesSoftmaxBackward()} is true.
+     */
+    default void softmaxBackward(Storage grad, Layout gradLayout, Storage output, Layout outputLayout, boolean log,
+                                 Storage out) {
+        throw new UnsupportedOperationException("softmax backward: not a kernel of this backend");
+    }
+
     // ------------------------------------------------------------------ normalization (NormOps)
     //
     // Fused forward and backward kernels of layer norm, RMS norm, group norm and batch norm (instance norm is batch norm

@@ -1313,6 +1313,30 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public boolean fusesSoftmaxBackward() {
+        return delegate.fusesSoftmaxBackward();
+    }
+
+    @Override
+    public void softmaxBackward(Storage grad, Layout gradLayout, Storage output, Layout outputLayout, boolean log,
+                                Storage out) {
+        Profiler profiler = Profiler.current();
+        if (profiler == null) {
+            delegate.softmaxBackward(grad, gradLayout, output, outputLayout, log, out);
+            return;
+        }
+        Profiler.Range kernelRange = profiler.enterKernel(log ? "aten::_log_softmax_backward_data"
+                : "aten::_softmax_backward_data", this, new Object[] {grad, gradLayout, output, outputLayout, out});
+        try {
+            delegate.softmaxBackward(grad, gradLayout, output, outputLayout, log, out);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
+        }
+        profiler.exitKernel(kernelRange);
+    }
+
+    @Override
     public void layerNorm(Storage x, Layout xLayout, Storage weight, Storage bias, double eps, Storage out,
                           Layout outLayout, Storage mean, Storage rstd) {
         Profiler profiler = Profiler.current();

@@ -416,6 +416,18 @@ public final class CpuBackend implements Backend {
         SoftmaxKernels.softmax(cpu(x), xLayout, dim, log, cpu(out));
     }
 
+    /** The kernel, but for {@code -Dember.cpu.exactTranscendentals=true}, which keeps the composition (read each call). */
+    @Override
+    public boolean fusesSoftmaxBackward() {
+        return SoftmaxKernels.available() && !SleefFloat.exact();
+    }
+
+    @Override
+    public void softmaxBackward(Storage grad, Layout gradLayout, Storage output, Layout outputLayout, boolean log,
+                                Storage out) {
+        SoftmaxKernels.softmaxBackward(cpu(grad), gradLayout, cpu(output), outputLayout, log, cpu(out));
+    }
+
     // ---- normalization (NormOps)
 
     @Override

@@ -518,6 +518,28 @@ final class ElementwiseKernels {
         }
     }
 
+    /**
+     * GELU's tanh form's backward in float as PyTorch's kernel ({@code g} the incoming gradient, {@code x} the input):
+     * on a contiguous run {@link SleefFloat#geluTanhBackward(float, float)} over the vector part and
+     * {@link SleefFloat#geluTanhBackwardLibm} over the rest, on a strided one the latter throughout (PyTorch's scalar
+     * loop). {@code -Dember.cpu.exactTranscendentals=true} keeps the double form ({@link #geluTanhBackward(double,
+     * double)}).
+     */
+    private static void geluTanhBackwardFloat(float[] g, int go, int gs, float[] x, int xo, int xs, float[] o, int oo,
+                                              int os, int n) {
+        boolean contiguous = gs == 1 && xs == 1 && os == 1;
+        if (contiguous && LOOPS != null) {
+            LOOPS.geluTanhBackward(g, go, x, xo, o, oo, n);
+            return;
+        }
+        int sleefPart = contiguous ? SleefFloat.vectorPart(n) : 0;
+        for (int i = 0; i < n; i++) {
+            float dy = g[go + i * gs];
+            float v = x[xo + i * xs];
+            o[oo + i * os] = i < sleefPart ? SleefFloat.geluTanhBackward(dy, v) : SleefFloat.geluTanhBackwardLibm(dy, v);
+        }
+    }
+
     /** The elements {@link #unaryFloat} computes in doubles at a time. */
     private static final int UNARY_BLOCK = 256;
 
@@ -1117,6 +1139,19 @@ final class ElementwiseKernels {
         void geluTanh(float[] x, int xo, float[] o, int oo, int n);
 
         /**
+         * {@code o[oo:oo+n] = gelu_tanh_backward(g[go:go+n], x[xo:xo+n])}, PyTorch's bits: see
+         * {@link SleefFloat#geluTanhBackward(float, float)}.
+         */
+        void geluTanhBackward(float[] g, int go, float[] x, int xo, float[] o, int oo, int n);
+
+        /** Softmax or log-softmax of one row, PyTorch's last-dimension bits: see {@link VectorSleef#softmaxRow}. */
+        void softmaxRow(float[] x, int xo, float[] o, int oo, int n, boolean log, float[] lanes);
+
+        /** Softmax's or log-softmax's gradient over one row, PyTorch's bits: see {@link VectorSleef#softmaxBackwardRow}. */
+        void softmaxBackwardRow(float[] g, int go, float[] y, int yo, float[] o, int oo, int n, boolean log,
+                                float[] lanes);
+
+        /**
          * {@link RnnKernels#lstmBackward}'s arithmetic for one row's first elements, on whole vectors, each lane
          * computing what the scalar loop computes in the same order (so the same bits; {@code gOut} may be null);
          * returns how many of the {@code h} elements it did.
@@ -1365,6 +1400,10 @@ final class ElementwiseKernels {
 
     static void binaryFloat(BinaryOp op, float[] x, int xo, int xs, float[] y, int yo, int ys,
                                     float[] o, int oo, int os, int n) {
+        if (op == BinaryOp.GELU_TANH_BACKWARD && !SleefFloat.exact()) {
+            geluTanhBackwardFloat(x, xo, xs, y, yo, ys, o, oo, os, n);
+            return;
+        }
         if (LOOPS != null && n >= 32 && os == 1 && xs == 1 && (ys == 1 ? LOOPS.binary(op, x, xo, y, yo, o, oo, n)
                 : ys == 0 && LOOPS.binaryScalar(op, x, xo, y[yo], o, oo, n))) {
             return;

@@ -4,12 +4,17 @@ import dev.ember.backend.BinaryOp;
 import dev.ember.backend.Layout;
 
 /**
- * Softmax and log-softmax of a float32 tensor along one dimension, one row at a time as PyTorch's
- * vectorized CPU kernels ({@code _vec_softmax_lastdim}, {@code _vec_log_softmax_lastdim}): the row's maximum, then
- * {@code exp(x - max)} written into the output, then {@code e * (1 / sum)} or {@code (x - max) - log(sum)}. The
- * exponential is the float polynomial the attention kernels use ({@link ElementwiseKernels#expFloat}, within a few
- * ulps of the float nearest e^x, as PyTorch's Sleef exp); the sum adds the float exponentials in double. Rows run in
- * parallel. The composition it replaces (amax, sub, exp, sum, div) made five passes and four temporaries.
+ * Softmax and log-softmax of a float32 tensor along one dimension, and their gradients over the last. Over the last
+ * dimension, PyTorch's bits: its vectorized CPU kernels ({@code _vec_softmax_lastdim}, {@code _vec_log_softmax_lastdim},
+ * {@code _vec_host_softmax_backward_lastdim}) a row at a time, Sleef's exp and log and float sums in
+ * {@code Vectorized<float>}'s order ({@link VectorSleef#softmaxRow}, {@link VectorSleef#softmaxBackwardRow}); rows
+ * run in parallel (PyTorch splits them whole too, so the thread count does not change the bits). Over another
+ * dimension: softmax as PyTorch's {@code _vec_softmax} ({@link #columns}); log-softmax a row at a time through a
+ * scratch row, with the float polynomial exp of the attention kernels ({@link ElementwiseKernels#expFloat}) and a
+ * double sum, then {@code (x - max) - log(sum)} (not PyTorch's bits). {@code -Dember.cpu.exactTranscendentals=true}
+ * (read at each call) keeps that row path for every dimension and the composed backward (mul, sum, sub), as before
+ * PyTorch's bits were taken. The composition it all replaced (amax, sub, exp, sum, div) made five passes and four
+ * temporaries.
  */
 final class SoftmaxKernels {
     private static final ElementwiseKernels.FloatLoops LOOPS = ElementwiseKernels.loops();
@@ -52,20 +57,19 @@ final class SoftmaxKernels {
         int xStride = xl.stride(dim);
         float[] a = (float[]) x.array;
         float[] o = (float[]) out.array;
-        if (!log && innerCount > 1 && xl.isContiguous() && !SleefFloat.exact()) {
+        boolean exact = SleefFloat.exact();
+        if (!log && innerCount > 1 && xl.isContiguous() && !exact) {
             columns(a, xl.offset(), o, (int) (numel / ((long) n * innerCount)), n, innerCount);
             return;
         }
+        boolean lastDim = innerCount == 1 && !exact;
         // exp costs about ten elementwise passes: count it so
         CpuThreads.parallelFor(rows, CpuThreads.chunks(rows, 10L * n), (task, from, to) -> {
             float[] in = xStride == 1 ? null : new float[n];
             float[] res = innerCount == 1 ? null : new float[n];
+            float[] lanes = new float[64];
             for (int r = from; r < to; r++) {
-                int xo = xl.offset();
-                for (int k = shape.length - 1, rest = r; k >= 0; k--) {
-                    xo += (rest % shape[k]) * strides[k];
-                    rest /= shape[k];
-                }
+                int xo = rowStart(xl.offset(), shape, strides, r);
                 // out is row-major: row r starts at (r / inner) * n * inner + r % inner, its elements inner apart
                 int oo = (r / innerCount) * n * innerCount + r % innerCount;
                 float[] src = a;
@@ -77,7 +81,9 @@ final class SoftmaxKernels {
                     src = in;
                     so = 0;
                 }
-                if (res == null) {
+                if (lastDim) {
+                    LOOPS.softmaxRow(src, so, o, oo, n, log, lanes);
+                } else if (res == null) {
                     row(src, so, o, oo, n, log);
                 } else {
                     row(src, so, res, 0, n, log);
@@ -85,6 +91,86 @@ final class SoftmaxKernels {
                         o[oo + j * innerCount] = res[j];
                     }
                 }
+            }
+        });
+    }
+
+    /** The position of row {@code r}'s first element: r's digits over {@code shape} (outermost first) times strides. */
+    private static int rowStart(int offset, int[] shape, int[] strides, int r) {
+        int at = offset;
+        for (int k = shape.length - 1, rest = r; k >= 0; k--) {
+            at += (rest % shape[k]) * strides[k];
+            rest /= shape[k];
+        }
+        return at;
+    }
+
+    /** The shape of {@code l} without its last dimension. */
+    private static int[] outerShape(Layout l) {
+        int[] shape = new int[l.rank() - 1];
+        for (int d = 0; d < shape.length; d++) {
+            shape[d] = l.size(d);
+        }
+        return shape;
+    }
+
+    /** The strides of {@code l} without its last dimension. */
+    private static int[] outerStrides(Layout l) {
+        int[] strides = new int[l.rank() - 1];
+        for (int d = 0; d < strides.length; d++) {
+            strides[d] = l.stride(d);
+        }
+        return strides;
+    }
+
+    /**
+     * The gradient of softmax ({@code log} false) or log-softmax over the LAST dimension of float32 tensors, from the
+     * incoming gradient {@code g} and the forward's result {@code y} (any layouts of one shape) into the row-major
+     * {@code out}: PyTorch's {@code _vec_host_softmax_backward_lastdim} a row at a time
+     * ({@link FloatLoops#softmaxBackwardRow}), rows in parallel. A row that is not contiguous goes through a scratch
+     * copy, so every layout gives the same bits.
+     */
+    static void softmaxBackward(CpuStorage g, Layout gl, CpuStorage y, Layout yl, boolean log, CpuStorage out) {
+        int rank = gl.rank();
+        int n = gl.size(rank - 1);
+        long numel = gl.numel();
+        if (numel == 0) {
+            return;
+        }
+        int rows = (int) (numel / n);
+        int[] shape = outerShape(gl);
+        int[] gStrides = outerStrides(gl);
+        int[] yStrides = outerStrides(yl);
+        int gStride = gl.stride(rank - 1);
+        int yStride = yl.stride(rank - 1);
+        float[] ga = (float[]) g.array;
+        float[] ya = (float[]) y.array;
+        float[] o = (float[]) out.array;
+        // one exp for log-softmax's rows, a few products and sums: counted as four passes
+        CpuThreads.parallelFor(rows, CpuThreads.chunks(rows, 4L * n), (task, from, to) -> {
+            float[] gRow = gStride == 1 ? null : new float[n];
+            float[] yRow = yStride == 1 ? null : new float[n];
+            float[] lanes = new float[64];
+            for (int r = from; r < to; r++) {
+                int go = rowStart(gl.offset(), shape, gStrides, r);
+                int yo = rowStart(yl.offset(), shape, yStrides, r);
+                float[] gs = ga;
+                float[] ys = ya;
+                if (gRow != null) {
+                    for (int j = 0; j < n; j++) {
+                        gRow[j] = ga[go + j * gStride];
+                    }
+                    gs = gRow;
+                    go = 0;
+                }
+                if (yRow != null) {
+                    for (int j = 0; j < n; j++) {
+                        yRow[j] = ya[yo + j * yStride];
+                    }
+                    ys = yRow;
+                    yo = 0;
+                }
+                LOOPS.softmaxBackwardRow(gs, go, ys, yo, o, r * n, n, log, lanes);
             }
         });
     }

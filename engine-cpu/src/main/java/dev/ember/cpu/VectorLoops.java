@@ -1361,6 +1361,24 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     @Override
+    public void geluTanhBackward(float[] g, int go, float[] x, int xo, float[] o, int oo, int n) {
+        VectorSleef.geluTanhBackward(g, go, x, xo, o, oo, n);
+    }
+
+    @Override
+    public void softmaxRow(float[] x, int xo, float[] o, int oo, int n, boolean log, float[] lanes) {
+        float max = VectorSleef.rowMax(extreme(true, x, xo, n), x, xo, n, lanes);
+        VectorSleef.softmaxRow(x, xo, o, oo, n, log, max, lanes);
+    }
+
+    @Override
+    public void softmaxBackwardRow(float[] g, int go, float[] y, int yo, float[] o, int oo, int n, boolean log,
+                                   float[] lanes) {
+        float sum = VectorSleef.backwardSum(g, go, y, yo, n, log, lanes);
+        VectorSleef.softmaxBackwardRow(g, go, y, yo, o, oo, n, log, sum);
+    }
+
+    @Override
     public void gelu(float[] x, int xo, float[] o, int oo, int n) {
         int bound = S.loopBound(n);
         int i = 0;

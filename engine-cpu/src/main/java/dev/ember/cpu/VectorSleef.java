@@ -4,6 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -218,6 +219,39 @@ final class VectorSleef {
     }
 
     /**
+     * {@code o[oo + i] = gelu_tanh_backward(g[go + i], x[xo + i])}: {@link SleefFloat#geluTanhBackward(float, float)}
+     * lane-wise over the vector part ({@link SleefFloat#vectorPart}), {@link SleefFloat#geluTanhBackwardLibm} over the
+     * rest, as PyTorch's kernel. In blocks as {@link #geluTanh}: the tanh's argument into a scratch block, the tanh in
+     * place there, then the formula (o may be g or x).
+     */
+    static void geluTanhBackward(float[] g, int go, float[] x, int xo, float[] o, int oo, int n) {
+        int bound = SleefFloat.vectorPart(n);
+        float[] t = SCRATCH.get();
+        FloatVector kappa = FloatVector.broadcast(S, SleefFloat.GELU_KAPPA);
+        FloatVector kappa3 = FloatVector.broadcast(S, SleefFloat.GELU_KAPPA3);
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (int b = 0; b < bound; b += BLOCK) {
+            int m = Math.min(BLOCK, bound - b);
+            for (int i = 0; i < m; i += S.length()) {
+                FloatVector v = FloatVector.fromArray(S, x, xo + b + i);
+                v.mul(v).mul(v).fma(kappa, v).mul(SleefFloat.GELU_BETA).intoArray(t, i);
+            }
+            tanh(t, 0, t, 0, m);
+            for (int i = 0; i < m; i += S.length()) {
+                FloatVector v = FloatVector.fromArray(S, x, xo + b + i);
+                FloatVector th = FloatVector.fromArray(S, t, i);
+                FloatVector tanhDerivative = th.neg().fma(th, one);
+                FloatVector innerDerivative = v.mul(v).fma(kappa3, one).mul(SleefFloat.GELU_BETA);
+                FloatVector sum = th.add(1f).mul(0.5f).add(v.mul(0.5f).mul(tanhDerivative).mul(innerDerivative));
+                FloatVector.fromArray(S, g, go + b + i).mul(sum).intoArray(o, oo + b + i);
+            }
+        }
+        for (int i = bound; i < n; i++) {
+            o[oo + i] = SleefFloat.geluTanhBackwardLibm(g[go + i], x[xo + i]);
+        }
+    }
+
+    /**
      * Softmax over the middle dimension of a contiguous {@code [n, inner]} block at {@code xo} (output at {@code oo}),
      * for the inner positions {@code from..to}: PyTorch's {@code _vec_softmax}, a vector of inner positions at a time,
      * each lane on its own (so the vector width does not change the bits): the maximum down the dimension, then
@@ -261,6 +295,213 @@ final class VectorSleef {
             }
             for (int d = 0; d < n; d++) {
                 o[oo + d * inner + j] /= sum;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ softmax over the last dimension
+    //
+    // PyTorch's Vectorized<float> is eight floats wide (AVX2), and the order of its reductions is that of eight lane
+    // accumulators. The kernels hold one float species (a second one makes C2 box every vector, see
+    // VectorHelpersInlineTest), so with sixteen lanes (AVX-512) each vector is two of PyTorch's: lanes 0..7 add the low
+    // half, then the high half brought down (HIGH_DOWN); lanes 8..15 are not read. Other widths take the lanes' scalar
+    // loop throughout (the same bits).
+
+    /** The vector loops' part of the eight-lane reductions: 16 or 8 lanes, else none. */
+    private static final boolean EIGHT_LANE_VECTORS = S.length() == 16 || S.length() == 8;
+    /** Lanes 8..15 to lanes 0..7 (with sixteen lanes). */
+    private static final VectorShuffle<Float> HIGH_DOWN = VectorShuffle.fromOp(S, i -> i ^ (S.length() == 16 ? 8 : 0));
+    /** The NaN {@code vec::maximum} gives: {@code _mm256_max_ps}'s result OR'd with an all-ones unordered mask. */
+    private static final float MAX_NAN = Float.intBitsToFloat(-1);
+
+    /** {@code vec::maximum} on one lane: {@code a > b ? a : b} ({@code _mm256_max_ps}), NaN where either is. */
+    private static float maximum(float a, float b) {
+        return a != a || b != b ? MAX_NAN : a > b ? a : b;
+    }
+
+    /**
+     * The AVX2 horizontal step of {@code vec::reduce_all} over eight lane accumulators {@code a[0..7]}: lanes
+     * (i, i + 4), then (i, i + 2), then (i, i + 1), the kept lane first; {@code max} picks {@code a > b ? a : b}
+     * (no NaN left by then), else the sum.
+     */
+    private static float horizontal(float[] a, boolean max) {
+        if (max) {
+            float l0 = a[0] > a[4] ? a[0] : a[4];
+            float l1 = a[1] > a[5] ? a[1] : a[5];
+            float l2 = a[2] > a[6] ? a[2] : a[6];
+            float l3 = a[3] > a[7] ? a[3] : a[7];
+            l0 = l0 > l2 ? l0 : l2;
+            l1 = l1 > l3 ? l1 : l3;
+            return l0 > l1 ? l0 : l1;
+        }
+        return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
+    }
+
+    /**
+     * {@code vec::reduce_all(vec::maximum)} over {@code x[xo:xo+n]}, from the row's maximum as Java's max folds it
+     * ({@code javaMax}, any order: {@link ElementwiseKernels.FloatLoops#extreme}): under eight elements, a left-to-right fold of
+     * {@link #maximum}; else eight lane accumulators (lane k takes elements k, k + 8, ... in order) and
+     * {@link #horizontal}, which differs from Java's fold only in the NaN's bits (all ones) and the sign of a zero
+     * maximum, so only a zero is done again in PyTorch's order. {@code lanes} is a scratch of {@link #softmaxRow}'s.
+     */
+    static float rowMax(float javaMax, float[] x, int xo, int n, float[] lanes) {
+        if (n < 8) {
+            float m = x[xo];
+            for (int i = 1; i < n; i++) {
+                m = maximum(m, x[xo + i]);
+            }
+            return m;
+        }
+        if (javaMax != javaMax) {
+            return MAX_NAN;
+        }
+        if (javaMax != 0f) {
+            return javaMax;
+        }
+        for (int k = 0; k < 8; k++) {
+            lanes[k] = x[xo + k];
+        }
+        for (int i = 8; i < n; i++) {
+            lanes[i & 7] = maximum(lanes[i & 7], x[xo + i]);
+        }
+        return horizontal(lanes, true);
+    }
+
+    /**
+     * Softmax ({@code log} false) or log-softmax of the row {@code x[xo:xo+n]} into {@code o[oo:oo+n]} with PyTorch's
+     * bits ({@code _vec_softmax_lastdim}, {@code _vec_log_softmax_lastdim}): given the row's {@link #rowMax}, then
+     * {@code e = exp(x - max)} (Sleef's, on every element) summed in float in {@code vec::reduce_all}'s order (eight
+     * lanes and {@link #horizontal}; left to right under eight elements), then {@code e * (1 / sum)}, or
+     * {@code (x - max) - log(sum)} with Sleef's log. Softmax writes e while summing it (PyTorch writes it, then sums
+     * what it wrote: the same values in the same order). {@code lanes} is a scratch of at least 16 floats and the
+     * vector width; o is not x.
+     */
+    static void softmaxRow(float[] x, int xo, float[] o, int oo, int n, boolean log, float max, float[] lanes) {
+        float sum;
+        if (n < 8) {
+            sum = -0f; // -0 + e is e: the sum of the first element is that element, as PyTorch's
+            for (int i = 0; i < n; i++) {
+                float e = SleefFloat.exp(x[xo + i] - max);
+                if (!log) {
+                    o[oo + i] = e;
+                }
+                sum += e;
+            }
+        } else {
+            int bound = EIGHT_LANE_VECTORS ? S.loopBound(n) : 0;
+            FloatVector m = FloatVector.broadcast(S, max);
+            FloatVector acc = FloatVector.broadcast(S, -0f);
+            for (int i = 0; i < bound; i += S.length()) {
+                FloatVector e = exp(FloatVector.fromArray(S, x, xo + i).sub(m));
+                if (!log) {
+                    e.intoArray(o, oo + i);
+                }
+                acc = acc.add(e);
+                if (S.length() == 16) {
+                    acc = acc.add(e.rearrange(HIGH_DOWN));
+                }
+            }
+            acc.intoArray(lanes, 0);
+            for (int i = bound; i < n; i++) {
+                float e = SleefFloat.exp(x[xo + i] - max);
+                if (!log) {
+                    o[oo + i] = e;
+                }
+                lanes[i & 7] += e;
+            }
+            sum = horizontal(lanes, false);
+        }
+        int bound = S.loopBound(n);
+        if (log) {
+            float logSum = SleefFloat.log(sum);
+            int i = 0;
+            for (; i < bound; i += S.length()) {
+                FloatVector.fromArray(S, x, xo + i).sub(max).sub(logSum).intoArray(o, oo + i);
+            }
+            for (; i < n; i++) {
+                o[oo + i] = x[xo + i] - max - logSum;
+            }
+        } else {
+            float inv = 1f / sum;
+            int i = 0;
+            for (; i < bound; i += S.length()) {
+                FloatVector.fromArray(S, o, oo + i).mul(inv).intoArray(o, oo + i);
+            }
+            for (; i < n; i++) {
+                o[oo + i] *= inv;
+            }
+        }
+    }
+
+    /**
+     * The sum of softmax's backward ({@code log} false) or log-softmax's over the row, with PyTorch's bits
+     * ({@code _vec_host_softmax_backward_lastdim}): softmax: {@code sum(g y)} ({@code vec::map2_reduce_all}, eight
+     * lanes and {@link #horizontal}, each product after a lane's first added as a fused multiply-add, as PyTorch's
+     * build contracts it); log-softmax: {@code sum(g)} ({@code vec::reduce_all}). {@code lanes} is a scratch of at
+     * least 16 floats and the vector width. A method of its own: inlined into softmaxBackwardRow, its vector code took
+     * C2 past its node cutoff, which left a helper of exp's as a call (its vectors boxed, the row 3x slower).
+     */
+    static float backwardSum(float[] g, int go, float[] y, int yo, int n, boolean log, float[] lanes) {
+        if (n < 8) {
+            float sum = log ? g[go] : g[go] * y[yo];
+            for (int i = 1; i < n; i++) {
+                sum += log ? g[go + i] : g[go + i] * y[yo + i]; // the slow path adds stored products: no contraction
+            }
+            return sum;
+        }
+        // -0 + v is v, and fma(g, y, -0) the product g y: a lane's first element is its sum, as PyTorch's
+        int bound = EIGHT_LANE_VECTORS ? S.loopBound(n) : 0;
+        FloatVector acc = FloatVector.broadcast(S, -0f);
+        if (log) {
+            for (int i = 0; i < bound; i += S.length()) {
+                FloatVector gv = FloatVector.fromArray(S, g, go + i);
+                acc = acc.add(gv);
+                if (S.length() == 16) {
+                    acc = acc.add(gv.rearrange(HIGH_DOWN));
+                }
+            }
+        } else {
+            for (int i = 0; i < bound; i += S.length()) {
+                FloatVector gv = FloatVector.fromArray(S, g, go + i);
+                FloatVector yv = FloatVector.fromArray(S, y, yo + i);
+                acc = gv.fma(yv, acc);
+                if (S.length() == 16) {
+                    acc = gv.rearrange(HIGH_DOWN).fma(yv.rearrange(HIGH_DOWN), acc);
+                }
+            }
+        }
+        acc.intoArray(lanes, 0);
+        for (int i = bound; i < n; i++) {
+            lanes[i & 7] = log ? lanes[i & 7] + g[go + i] : Math.fma(g[go + i], y[yo + i], lanes[i & 7]);
+        }
+        return horizontal(lanes, false);
+    }
+
+    /**
+     * The gradient of softmax ({@code log} false) or log-softmax over the row from the incoming gradient
+     * {@code g[go:go+n]}, the forward's result {@code y[yo:yo+n]} and their {@link #backwardSum}, into
+     * {@code o[oo:oo+n]} with PyTorch's bits: {@code (g - sum) y}, or {@code g - exp(y) sum} with Sleef's exp, the
+     * product and difference one fused multiply-add (PyTorch's build contracts them).
+     */
+    static void softmaxBackwardRow(float[] g, int go, float[] y, int yo, float[] o, int oo, int n, boolean log,
+                                   float sum) {
+        int bound = S.loopBound(n);
+        int i = 0;
+        if (log) {
+            FloatVector s = FloatVector.broadcast(S, -sum);
+            for (; i < bound; i += S.length()) {
+                exp(FloatVector.fromArray(S, y, yo + i)).fma(s, FloatVector.fromArray(S, g, go + i)).intoArray(o, oo + i);
+            }
+            for (; i < n; i++) {
+                o[oo + i] = Math.fma(SleefFloat.exp(y[yo + i]), -sum, g[go + i]);
+            }
+        } else {
+            for (; i < bound; i += S.length()) {
+                FloatVector.fromArray(S, g, go + i).sub(sum).mul(FloatVector.fromArray(S, y, yo + i))
+                        .intoArray(o, oo + i);
+            }
+            for (; i < n; i++) {
+                o[oo + i] = (g[go + i] - sum) * y[yo + i];
             }
         }
     }
