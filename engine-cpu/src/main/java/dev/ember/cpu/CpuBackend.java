@@ -77,10 +77,10 @@ public final class CpuBackend implements Backend {
         return CpuStorage.allocateUninitialized(realType(dtype), checkedLength(numel));
     }
 
-    /** A new Java array, which starts zeroed: no fill pass. */
+    /** A pooled array cleared where one is kept, else a new Java array, which starts zeroed (no fill pass). */
     @Override
     public Storage allocateZeroed(DType dtype, long numel, int deviceIndex) {
-        return CpuStorage.allocate(realType(dtype), checkedLength(numel));
+        return CpuStorage.allocateZeroed(realType(dtype), checkedLength(numel));
     }
 
     /** The engine stores complex tensors in storages of their real type: a complex storage here is the engine's bug. */
