@@ -93,5 +93,24 @@ for name, k in (("t", 10), ("u", 3)):
 for desc in (False, True):
     put("line.t.sort.%s" % desc, ints(lines["t"].sort(stable=True, dim=-1, descending=desc).indices))
 
+# ---------------------------------------------------------------------------------------------------- 3. index checks
+# gather and scatter_add with an index out of range, dense (two bad values: the first in row-major order is named) and
+# transposed (one bad value, read with strides); PyTorch's messages, and 300 x 64 in range for the values.
+x = torch.arange(12.0).reshape(3, 4)
+bad = {"dense": torch.tensor([[0, 1], [5, 2], [1, -1]]), "strided": torch.tensor([[0, 1, 2], [1, 7, 0]]).t()}
+for name, idx in bad.items():
+    for op, f in (("gather", lambda: x.gather(1, idx)),
+                  ("scatter_add", lambda: torch.zeros(3, 4).scatter_add(1, idx, torch.ones(idx.shape)))):
+        try:
+            f()
+            raise SystemExit("no error: " + op)
+        except RuntimeError as e:
+            put("check.%s.%s" % (name, op), str(e))
+src = lines["t"]
+gidx = torch.tensor([R.randrange(33) for _ in range(300 * 64)]).reshape(300, 64)
+put("check.idx", ints(gidx))
+put("check.gather", nums(src.gather(-1, gidx)))
+put("check.gather_t", nums(src.t().gather(0, gidx.t())))
+
 with open("expected.txt", "w") as f:
     f.write("\n".join(OUT) + "\n")

@@ -185,6 +185,52 @@ class Speed49Test {
     }
 
     /**
+     * gather and scatter_add check an int64 index where it lies (CpuBackend.checkIndices; {@code
+     * -Dember.checkIndices.copy=true} walks a copy, as before): PyTorch's message for the first value out of range of a
+     * dense index with two and of a transposed one, and nothing changed by the refused scatter_add; gather's values
+     * along the last dimension and along dim 0 of a transpose (a strided index) where every index is in range.
+     */
+    @Test
+    void indexChecksKeepPyTorchsMessagesAndValues() {
+        Tensor x = Tensor.arange(12).to(DType.FLOAT32).reshape(3, 4);
+        Map<String, Tensor> bad = Map.of("dense", Tensor.fromArray(new long[] {0, 1, 5, 2, 1, -1}).reshape(3, 2),
+                "strided", Tensor.fromArray(new long[] {0, 1, 2, 1, 7, 0}).reshape(2, 3).t());
+        Tensor line = input("line.t");
+        Tensor idx = Tensor.fromArray(longs("check.idx")).reshape(300, 64);
+        try {
+            for (String old : new String[] {"false", "true"}) {
+                System.setProperty("ember.checkIndices.copy", old);
+                for (Map.Entry<String, Tensor> e : bad.entrySet()) {
+                    Tensor i = e.getValue();
+                    String what = e.getKey() + " copy " + old;
+                    IllegalArgumentException g = org.junit.jupiter.api.Assertions.assertThrows(
+                        IllegalArgumentException.class, () -> x.gather(1, i), what);
+                    assertEquals(get("check." + e.getKey() + ".gather"), g.getMessage(), what);
+                    Tensor base = Tensor.zeros(DType.FLOAT32, 3, 4);
+                    Tensor ones = Tensor.ones(DType.FLOAT32, i.shape());
+                    IllegalArgumentException sa = org.junit.jupiter.api.Assertions.assertThrows(
+                        IllegalArgumentException.class, () -> base.scatterAdd_(1, i, ones), what);
+                    assertEquals(get("check." + e.getKey() + ".scatter_add"), sa.getMessage(), what);
+                    assertEquals(0.0, base.abs().sum().item(), what + ": untouched");
+                }
+                assertArrayEquals(toFloats(nums("check.gather")), line.gather(-1, idx).toFloatArray(), 0f, "gather " + old);
+                assertArrayEquals(toFloats(nums("check.gather_t")), line.t().gather(0, idx.t()).toFloatArray(), 0f,
+                        "gather along dim 0 " + old);
+            }
+        } finally {
+            System.clearProperty("ember.checkIndices.copy");
+        }
+    }
+
+    private static float[] toFloats(double[] v) {
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            f[i] = (float) v[i];
+        }
+        return f;
+    }
+
+    /**
      * Tensor.zeros and zerosLike (dense and transposed) after the pool holds arrays of that type and length full of
      * ones (NaN for the floating types): every bit clear, in every storage type, at lengths 16,384 (the pool's least),
      * 65,535 to 65,537 (around the parallel clear's threshold) and 200,003 (tasks with a tail), on 1 and 2 threads;

@@ -161,6 +161,36 @@ public final class CpuBackend implements Backend {
         return ((boolean[]) a).clone();
     }
 
+    /**
+     * An int64 index is read where it lies, row by row, for a value outside {@code [0, bound)}; only where one is found
+     * does {@link Backend#checkIndices}'s walk (over a copy of the index) find the first and throw its message. The
+     * copy cost what the gather itself did (a new 1 MiB array for the op sweep's [2048, 64] index, then a walk of it).
+     * {@code -Dember.checkIndices.copy=true} (read per call) keeps the copy always, as before session 49.
+     */
+    @Override
+    public void checkIndices(Storage index, Layout layout, long bound, String message) {
+        CpuStorage s = cpu(index);
+        if (s.dtype == DType.INT64 && layout.numel() > 0 && !Boolean.getBoolean("ember.checkIndices.copy")) {
+            long[] a = (long[]) s.array;
+            boolean[] bad = new boolean[1];
+            new StridedLoop(layout).run((off, n, st) -> {
+                int o = off[0];
+                int t = st[0];
+                for (int i = 0; i < n; i++) {
+                    long v = a[o + i * t];
+                    if (v < 0 || v >= bound) {
+                        bad[0] = true;
+                        return;
+                    }
+                }
+            }, false);
+            if (!bad[0]) {
+                return;
+            }
+        }
+        Backend.super.checkIndices(index, layout, bound, message);
+    }
+
     @Override
     public Object toArray(Storage src, Layout layout) {
         CpuStorage s = cpu(src);
