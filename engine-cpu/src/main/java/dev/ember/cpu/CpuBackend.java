@@ -77,10 +77,10 @@ public final class CpuBackend implements Backend {
         return CpuStorage.allocateUninitialized(realType(dtype), checkedLength(numel));
     }
 
-    /** A new Java array, which starts zeroed: no fill pass. */
+    /** A pooled array cleared where one is kept, else a new Java array, which starts zeroed (no fill pass). */
     @Override
     public Storage allocateZeroed(DType dtype, long numel, int deviceIndex) {
-        return CpuStorage.allocate(realType(dtype), checkedLength(numel));
+        return CpuStorage.allocateZeroed(realType(dtype), checkedLength(numel));
     }
 
     /** The engine stores complex tensors in storages of their real type: a complex storage here is the engine's bug. */
@@ -159,6 +159,36 @@ public final class CpuBackend implements Backend {
             return ((byte[]) a).clone();
         }
         return ((boolean[]) a).clone();
+    }
+
+    /**
+     * An int64 index is read where it lies, row by row, for a value outside {@code [0, bound)}; only where one is found
+     * does {@link Backend#checkIndices}'s walk (over a copy of the index) find the first and throw its message. The
+     * copy cost what the gather itself did (a new 1 MiB array for the op sweep's [2048, 64] index, then a walk of it).
+     * {@code -Dember.checkIndices.copy=true} (read per call) keeps the copy always, as before session 49.
+     */
+    @Override
+    public void checkIndices(Storage index, Layout layout, long bound, String message) {
+        CpuStorage s = cpu(index);
+        if (s.dtype == DType.INT64 && layout.numel() > 0 && !Boolean.getBoolean("ember.checkIndices.copy")) {
+            long[] a = (long[]) s.array;
+            boolean[] bad = new boolean[1];
+            new StridedLoop(layout).run((off, n, st) -> {
+                int o = off[0];
+                int t = st[0];
+                for (int i = 0; i < n; i++) {
+                    long v = a[o + i * t];
+                    if (v < 0 || v >= bound) {
+                        bad[0] = true;
+                        return;
+                    }
+                }
+            }, false);
+            if (!bad[0]) {
+                return;
+            }
+        }
+        Backend.super.checkIndices(index, layout, bound, message);
     }
 
     @Override

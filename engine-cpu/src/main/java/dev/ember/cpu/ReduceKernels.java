@@ -64,14 +64,14 @@ final class ReduceKernels {
             float[] f = (float[]) src.array;
             float[] d = (float[]) dst.array;
             new StridedLoop(outDst, outSrc).run((off, n, st) -> floatRows(op, f, off[1], st[1], count, d, off[0], st[0], n),
-                    parallel);
+                    parallel, count);
             return;
         }
         new StridedLoop(outDst, outSrc).run((off, n, st) -> {
             for (int i = 0; i < n; i++) {
                 reduceOne(op, src, off[1] + i * st[1], redShape, redStrides, count, dst, off[0] + i * st[0]);
             }
-        }, parallel);
+        }, parallel, count);
     }
 
     /**

@@ -50,7 +50,8 @@ final class SortKernels {
             return;
         }
         int k = outer.length;
-        boolean parallel = work >= 2L * StridedLoop.PARALLEL_GRAIN && outer[0].numel() > 1;
+        long lines = outer[0].numel();
+        boolean parallel = work >= 2L * StridedLoop.PARALLEL_GRAIN && lines > 1;
         new StridedLoop(outer).run((off, count, st) -> {
             LineTask task = tasks.get();
             int[] bases = new int[k];
@@ -60,7 +61,7 @@ final class SortKernels {
                 }
                 task.line(bases);
             }
-        }, parallel);
+        }, parallel, Math.max(1, work / lines));
     }
 
     // ------------------------------------------------------------------ keys

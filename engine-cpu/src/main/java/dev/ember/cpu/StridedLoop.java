@@ -90,25 +90,40 @@ final class StridedLoop {
 
     /** Runs {@code kernel} over every row, in parallel when large and {@code parallel} allows. */
     void run(RowKernel kernel, boolean parallel) {
+        run(kernel, parallel, 1);
+    }
+
+    /**
+     * {@link #run(RowKernel, boolean)} where each iterated element stands for {@code cost} elements of work (an output
+     * of a reduction over a run of {@code cost} elements, a line of a sort): the split into tasks weighs the iterated
+     * elements times {@code cost} against {@link #PARALLEL_GRAIN}. Counting the iterated elements alone kept 2048
+     * outputs of 512 floats each (amax(-1) of [16, 128, 512]) or 2048 lines of a topk on one thread, whatever the
+     * caller's {@code parallel}. Each task still runs whole outputs, so the values do not depend on the split.
+     * {@code -Dember.loop.elementsOnly=true} (read per call) counts the iterated elements alone, as before session 49.
+     */
+    void run(RowKernel kernel, boolean parallel, long cost) {
         if (rows == 0 || rowLength == 0) {
             return;
         }
         long total = (long) rows * rowLength;
-        if (rowStrides != null && (!parallel || total < 2L * PARALLEL_GRAIN || CpuThreads.threads() < 2)) {
+        long work = cost > 1 && !Boolean.getBoolean("ember.loop.elementsOnly") ? total * cost : total;
+        boolean split = parallel && work >= 2L * PARALLEL_GRAIN && total > 1 && CpuThreads.threads() >= 2;
+        if (rowStrides != null && !split) {
             kernel.row(offsets.clone(), rowLength, rowStrides.clone());
             return;
         }
-        if (!parallel || total < 2L * PARALLEL_GRAIN || CpuThreads.threads() < 2) {
+        if (!split) {
             runRows(kernel, 0, rows);
             return;
         }
+        long most = Math.min(CpuThreads.threads() * 4L, work / PARALLEL_GRAIN);
         if (rows == 1) {
             // one long row: split it into chunks that start at whole passes of ROW_ALIGN elements, so that a kernel
             // whose bits depend on the position in the run (GELU's tanh form: PyTorch's scalar tail) sees the row's
             // own end as its only tail, whatever the thread count
-            int chunks = (int) Math.min(CpuThreads.threads() * 4L, total / PARALLEL_GRAIN);
-            int k = offsets.length;
             int passes = (int) (((long) rowLength + ROW_ALIGN - 1) / ROW_ALIGN);
+            int chunks = (int) Math.min(passes, most);
+            int k = offsets.length;
             CpuThreads.parallelFor(passes, chunks, (task, p0, p1) -> {
                 int start = p0 * ROW_ALIGN;
                 int end = (int) Math.min(rowLength, (long) p1 * ROW_ALIGN);
@@ -122,7 +137,7 @@ final class StridedLoop {
             });
             return;
         }
-        int chunks = (int) Math.min(rows, Math.max(2, Math.min(CpuThreads.threads() * 4L, total / PARALLEL_GRAIN)));
+        int chunks = (int) Math.min(rows, Math.max(2, most));
         CpuThreads.parallelFor(rows, chunks, (task, from, to) -> runRows(kernel, from, to));
     }
 
