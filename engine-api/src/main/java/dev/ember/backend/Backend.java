@@ -331,6 +331,17 @@ public interface Backend {
     }
 
     /**
+     * float32 clamp with both bounds in one pass: {@code dst[i] = min(max(x[i], lo), hi)} as PyTorch's clamp kernel
+     * (a NaN element stays NaN, an element equal to a bound is kept, so -0 stays -0 against 0, and {@code lo > hi}
+     * gives {@code hi}); the bounds are float32 values and neither is NaN. x is float32 in {@code layout}, which is
+     * contiguous; dst is float32, contiguous from element 0. Returns false, writing nothing, where the backend has no
+     * such kernel (the caller composes maximum and minimum).
+     */
+    default boolean clampFloat(Storage x, Layout layout, float lo, float hi, Storage dst) {
+        return false;
+    }
+
+    /**
      * Whether {@link #lstmCellPointwise}, {@link #lstmCellBackward} and {@link #gruCellPointwise} run on this backend
      * (the caller composes the ops where not).
      */

@@ -517,6 +517,25 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public boolean clampFloat(Storage x, Layout layout, float lo, float hi, Storage dst) {
+        Profiler profiler = Profiler.current();
+        if (profiler == null) {
+            return delegate.clampFloat(x, layout, lo, hi, dst);
+        }
+        Profiler.Range kernelRange = profiler.enterKernel("aten::clamp", this,
+                new Object[] {x, layout, dst, Layout.contiguous(layout.shape())});
+        boolean done;
+        try {
+            done = delegate.clampFloat(x, layout, lo, hi, dst);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
+        }
+        profiler.exitKernel(kernelRange);
+        return done;
+    }
+
+    @Override
     public boolean fusedRnnCells() {
         return delegate.fusedRnnCells();
     }
