@@ -52,6 +52,14 @@ public interface Backend {
     /** A new storage of {@code numel} elements, contents unspecified. */
     Storage allocate(DType dtype, long numel, int deviceIndex);
 
+    /**
+     * A new storage holding a copy of all of {@code src}'s elements, written once (the CPU clones its array: no
+     * zeroing pass before the copy), or null where the backend has no such copy (the caller allocates and copies).
+     */
+    default Storage duplicate(Storage src) {
+        return null;
+    }
+
     /** A new storage of {@code numel} zeros (a backend whose fresh memory is already zero skips the fill). */
     default Storage allocateZeroed(DType dtype, long numel, int deviceIndex) {
         Storage s = allocate(dtype, numel, deviceIndex);

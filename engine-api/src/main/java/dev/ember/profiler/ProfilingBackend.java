@@ -129,6 +129,12 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public Storage duplicate(Storage src) {
+        // while profiling, null: the caller's allocation and copy, so a trace records the kernels it did before
+        return Profiler.current() == null ? delegate.duplicate(src) : null;
+    }
+
+    @Override
     public Storage allocateZeroed(DType dtype, long numel, int deviceIndex) {
         Profiler profiler = Profiler.current();
         if (profiler == null) {

@@ -287,6 +287,28 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public Storage duplicate(Storage src) {
+        Object a = cpu(src).array;
+        Object copy;
+        if (a instanceof float[]) {
+            copy = ((float[]) a).clone();
+        } else if (a instanceof double[]) {
+            copy = ((double[]) a).clone();
+        } else if (a instanceof long[]) {
+            copy = ((long[]) a).clone();
+        } else if (a instanceof int[]) {
+            copy = ((int[]) a).clone();
+        } else if (a instanceof short[]) {
+            copy = ((short[]) a).clone();
+        } else if (a instanceof byte[]) {
+            copy = ((byte[]) a).clone();
+        } else {
+            return null;
+        }
+        return new CpuStorage(src.dtype(), copy);
+    }
+
+    @Override
     public boolean clampFloat(Storage x, Layout layout, float lo, float hi, Storage dst) {
         if (!layout.isContiguous()) {
             return false;

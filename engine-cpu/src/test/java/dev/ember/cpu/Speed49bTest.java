@@ -27,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * capability and thread count ({@code speed49b/make_expected.py}, PyTorch 1.13 under ATEN_CPU_CAPABILITY avx512, avx2
  * and default, 1 to 3 threads; the same kernel code as 2.x): rows of one element, shorter than a vector, whole vectors
  * and tails, with and without weight and bias; float32 {@code clamp(lo, hi)} in one pass
- * ({@link ElementwiseKernels#clampFloat}) with PyTorch's values, as the two passes it replaces.
+ * ({@link ElementwiseKernels#clampFloat}) with PyTorch's values, as the two passes it replaces; a leaf's first
+ * gradient copied from the caller's upstream gradient in one pass ({@link CpuBackend#duplicate}).
  */
 class Speed49bTest {
     private static final Map<String, String> EXPECTED = read();
@@ -38,6 +39,7 @@ class Speed49bTest {
         CpuThreads.setThreads(THREADS);
         System.clearProperty("ember.layerNorm.doubleBackward");
         System.clearProperty("ember.clamp.twoPasses");
+        System.clearProperty("ember.grad.copyInto");
     }
 
     private static Map<String, String> read() {
@@ -251,5 +253,39 @@ class Speed49bTest {
         assertEquals("ClampBackward1", y.gradFn().name());
         y.sum().backward();
         assertBits(new float[] {0f, 1f, 1f, 1f, 0f, 0f}, leaf.grad().toFloatArray(), 0, "clamp's gradient");
+    }
+
+    /**
+     * {@code (x + bias).backward(dy)}: the leaf's gradient is a copy of dy in one pass (the caller's dy is not
+     * taken: writing it afterwards leaves the gradient alone), with the leaf's strides where the leaf is permuted, the
+     * same values as {@code -Dember.grad.copyInto=true}; the bias's gradient is dy summed as before.
+     */
+    @Test
+    void firstGradientIsACopyOfTheUpstream() {
+        Generator g = new Generator(3, Generator.Algorithm.MT19937);
+        for (boolean permuted : new boolean[] {false, true}) {
+            for (String copyInto : new String[] {"false", "true"}) {
+                System.setProperty("ember.grad.copyInto", copyInto);
+                Tensor base = Tensor.randn(g, DType.FLOAT32, 4, 6, 8);
+                Tensor x = (permuted ? base.permute(2, 0, 1) : base).detach().requiresGrad_(true);
+                Tensor bias = Tensor.randn(g, DType.FLOAT32, x.shape()[2]).requiresGrad_(true);
+                Tensor dy = Tensor.randn(g, DType.FLOAT32, x.shape());
+                if (permuted) {
+                    dy = dy.permute(1, 2, 0).contiguous().permute(2, 0, 1); // dy laid out as x
+                }
+                float[] want = dy.contiguous().toFloatArray();
+                x.add(bias).backward(dy);
+                String what = "permuted " + permuted + " copyInto " + copyInto;
+                assertBits(want, x.grad().contiguous().toFloatArray(), 0, what);
+                assertEquals(java.util.Arrays.toString(x.stride()), java.util.Arrays.toString(x.grad().stride()), what);
+                dy.mul_(2.0);
+                assertBits(want, x.grad().contiguous().toFloatArray(), 0, what + ", dy written afterwards");
+                float[] wantBias = dy.div(2.0).sum(new int[] {0, 1}, false).toFloatArray();
+                float[] gotBias = bias.grad().toFloatArray();
+                for (int i = 0; i < wantBias.length; i++) {
+                    assertEquals(wantBias[i], gotBias[i], 1e-5f, what + " bias " + i);
+                }
+            }
+        }
     }
 }
