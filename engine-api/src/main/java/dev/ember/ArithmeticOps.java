@@ -966,6 +966,10 @@ final class ArithmeticOps {
             checkScalarFits(lo, t);
             checkScalarFits(hi, t);
             // the MAXIMUM and MINIMUM kernels keep their first operand on ties and propagate a NaN one
+            out = clampFloat(a, lo, hi);
+            if (out != null) {
+                return recordClamp(out, a, lo, hi, name);
+            }
             out = cast(a, t);
             if (lo != null) {
                 out = binaryKernel(BinaryOp.MAXIMUM, out, lo, t, t);
@@ -984,6 +988,27 @@ final class ArithmeticOps {
                 out = copyAs(a, t);
             }
         }
+        return recordClamp(out, a, lo, hi, name);
+    }
+
+    /**
+     * A float32 tensor's clamp with both bounds in one pass of the backend's kernel ({@link Backend#clampFloat}: the
+     * values of maximum then minimum), or null where it does not apply (another type, one bound, a tensor bound, a
+     * non-contiguous input, a backend without the kernel) or where {@code -Dember.clamp.twoPasses=true} (the two
+     * passes, before session 49).
+     */
+    private static Tensor clampFloat(Tensor a, Tensor lo, Tensor hi) {
+        if (lo == null || hi == null || a.dtype != DType.FLOAT32 || !lo.wrappedNumber || !hi.wrappedNumber
+                || !a.layout.isContiguous() || Boolean.getBoolean("ember.clamp.twoPasses")) {
+            return null;
+        }
+        Tensor out = Creation.empty(a.shape, DType.FLOAT32, a.device);
+        return a.backend.clampFloat(a.storage(), a.layout, (float) wrappedDouble(lo), (float) wrappedDouble(hi),
+                out.storage()) ? out : null;
+    }
+
+    /** clamp's node over {@code a} with its backward (clamp_backward). */
+    private static Tensor recordClamp(Tensor out, Tensor a, Tensor lo, Tensor hi, String name) {
         return record(out, name, new Tensor[] {a}, n -> {
             SavedTensor sa = n.save(a);
             return g -> {

@@ -1710,6 +1710,16 @@ public final class Tensor implements AutoCloseable {
         if (!ShapeOps.nonOverlappingAndDense(shape, layout.strides())) {
             return ViewOps.cloneContiguous(g);
         }
+        if (g.gradFn == null && !g.requiresGrad && g.layout.offset() == 0 && obeysLayoutContract(g)
+                && Arrays.equals(g.layout.strides(), layout.strides()) && g.rawStorage().numel() == g.numel()
+                && !g.dtype.isComplex() && !Boolean.getBoolean("ember.grad.copyInto")) {
+            // g's whole storage copied in one pass (the backend's duplicate: no zeroed array written first), the same
+            // values and strides; -Dember.grad.copyInto=true: an empty tensor and copy_, as before session 49
+            Storage copy = g.backend.duplicate(g.rawStorage());
+            if (copy != null) {
+                return new Tensor(copy, new Layout(shape, layout.strides(), 0), g.device, g.backend, new int[1], g.dtype);
+            }
+        }
         return Creation.emptyStrided(shape, layout.strides(), g.dtype, g.device).copy_(g);
     }
 

@@ -52,6 +52,14 @@ public interface Backend {
     /** A new storage of {@code numel} elements, contents unspecified. */
     Storage allocate(DType dtype, long numel, int deviceIndex);
 
+    /**
+     * A new storage holding a copy of all of {@code src}'s elements, written once (the CPU clones its array: no
+     * zeroing pass before the copy), or null where the backend has no such copy (the caller allocates and copies).
+     */
+    default Storage duplicate(Storage src) {
+        return null;
+    }
+
     /** A new storage of {@code numel} zeros (a backend whose fresh memory is already zero skips the fill). */
     default Storage allocateZeroed(DType dtype, long numel, int deviceIndex) {
         Storage s = allocate(dtype, numel, deviceIndex);
@@ -327,6 +335,17 @@ public interface Backend {
      * caller composes the ops).
      */
     default boolean siluFloat(Storage grad, Storage x, Layout layout, Storage dst) {
+        return false;
+    }
+
+    /**
+     * float32 clamp with both bounds in one pass: {@code dst[i] = min(max(x[i], lo), hi)} as PyTorch's clamp kernel
+     * (a NaN element stays NaN, an element equal to a bound is kept, so -0 stays -0 against 0, and {@code lo > hi}
+     * gives {@code hi}); the bounds are float32 values and neither is NaN. x is float32 in {@code layout}, which is
+     * contiguous; dst is float32, contiguous from element 0. Returns false, writing nothing, where the backend has no
+     * such kernel (the caller composes maximum and minimum).
+     */
+    default boolean clampFloat(Storage x, Layout layout, float lo, float hi, Storage dst) {
         return false;
     }
 

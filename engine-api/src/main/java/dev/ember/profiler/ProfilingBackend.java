@@ -129,6 +129,12 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public Storage duplicate(Storage src) {
+        // while profiling, null: the caller's allocation and copy, so a trace records the kernels it did before
+        return Profiler.current() == null ? delegate.duplicate(src) : null;
+    }
+
+    @Override
     public Storage allocateZeroed(DType dtype, long numel, int deviceIndex) {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
@@ -508,6 +514,25 @@ public final class ProfilingBackend implements Backend {
         boolean done;
         try {
             done = delegate.siluFloat(grad, x, layout, dst);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
+        }
+        profiler.exitKernel(kernelRange);
+        return done;
+    }
+
+    @Override
+    public boolean clampFloat(Storage x, Layout layout, float lo, float hi, Storage dst) {
+        Profiler profiler = Profiler.current();
+        if (profiler == null) {
+            return delegate.clampFloat(x, layout, lo, hi, dst);
+        }
+        Profiler.Range kernelRange = profiler.enterKernel("aten::clamp", this,
+                new Object[] {x, layout, dst, Layout.contiguous(layout.shape())});
+        boolean done;
+        try {
+            done = delegate.clampFloat(x, layout, lo, hi, dst);
         } catch (RuntimeException | Error e) {
             profiler.failKernel(kernelRange);
             throw e;

@@ -317,6 +317,38 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public Storage duplicate(Storage src) {
+        Object a = cpu(src).array;
+        Object copy;
+        if (a instanceof float[]) {
+            copy = ((float[]) a).clone();
+        } else if (a instanceof double[]) {
+            copy = ((double[]) a).clone();
+        } else if (a instanceof long[]) {
+            copy = ((long[]) a).clone();
+        } else if (a instanceof int[]) {
+            copy = ((int[]) a).clone();
+        } else if (a instanceof short[]) {
+            copy = ((short[]) a).clone();
+        } else if (a instanceof byte[]) {
+            copy = ((byte[]) a).clone();
+        } else {
+            return null;
+        }
+        return new CpuStorage(src.dtype(), copy);
+    }
+
+    @Override
+    public boolean clampFloat(Storage x, Layout layout, float lo, float hi, Storage dst) {
+        if (!layout.isContiguous()) {
+            return false;
+        }
+        ElementwiseKernels.clampFloat((float[]) cpu(x).array, layout.offset(), lo, hi, (float[]) cpu(dst).array,
+                layout.numelInt());
+        return true;
+    }
+
+    @Override
     public boolean normalFill16Avx2(float[] d, int at, int blocks, float mean, float std) {
         if (NORMAL_FILL == null) {
             return false;
@@ -473,6 +505,11 @@ public final class CpuBackend implements Backend {
     public void layerNormBackward(Storage gradOut, Layout gradOutLayout, Storage x, Layout xLayout, Storage mean,
                                   Storage rstd, Storage weight, Storage gradInput, Layout gradInputLayout,
                                   Storage gradWeight, Storage gradBias) {
+        // float32: PyTorch's float kernel, its bits (-Dember.layerNorm.doubleBackward=true: the double passes)
+        if (NormKernels.layerNormBackwardFloat(cpu(gradOut), gradOutLayout, cpu(x), xLayout, cpu(mean), cpu(rstd),
+                opt(weight), opt(gradInput), gradInputLayout, opt(gradWeight), opt(gradBias))) {
+            return;
+        }
         try (HalfLoops.Widened w = HalfLoops.widened()) {
             NormKernels.rowNormBackward(false, w.in(cpu(gradOut)), gradOutLayout, w.in(cpu(x)), xLayout,
                     w.in(cpu(mean)), w.in(cpu(rstd)), w.in(opt(weight)),

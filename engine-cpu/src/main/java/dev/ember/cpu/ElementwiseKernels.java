@@ -733,6 +733,28 @@ final class ElementwiseKernels {
         }
     }
 
+    /**
+     * {@code o[i] = min(max(x[xo + i], lo), hi)} for i below n, as PyTorch's clamp kernel: a NaN element stays NaN, an
+     * element equal to a bound is kept (-0 stays -0 against 0), {@code lo > hi} gives {@code hi}; the vector loops
+     * where present, in parallel blocks.
+     */
+    static void clampFloat(float[] x, int xo, float lo, float hi, float[] o, int n) {
+        int blocks = (n + SILU_BLOCK - 1) / SILU_BLOCK;
+        CpuThreads.parallelFor(blocks, CpuThreads.chunks(blocks, SILU_BLOCK), (task, from, to) -> {
+            int start = from * SILU_BLOCK;
+            int m = Math.min(n, to * SILU_BLOCK) - start;
+            if (LOOPS != null) {
+                LOOPS.clamp(x, xo + start, lo, hi, o, start, m);
+                return;
+            }
+            for (int i = start; i < start + m; i++) {
+                float v = x[xo + i];
+                v = v < lo ? lo : v;
+                o[i] = v > hi ? hi : v;
+            }
+        });
+    }
+
     /** Elements per block of {@link #siluFloat}: the sigmoid pass's output is still in cache for the second pass. */
     private static final int SILU_BLOCK = 4096;
 
@@ -1069,6 +1091,17 @@ final class ElementwiseKernels {
          * scalar passes in their order, so the same bits.
          */
         void normForwardOut(double[] row, double mu, double r, double[] w, double[] b, float[] o, int oo, int n);
+
+        /**
+         * One float32 row of {@code NormKernels.layerNormBackwardFloat} on a build that fuses (the x86 ones) with
+         * {@code lanes} lanes per sum: {@code NormKernels.layerNormBackwardRow}'s operations in its order per lane,
+         * so the same bits; false (nothing done) where this machine's vectors cannot hold {@code lanes} floats.
+         */
+        boolean layerNormBackwardRow(float[] x, int xo, float[] g, int go, float[] w, float mu, float a, float scale,
+                                     float[] dx, int dxo, float[] bw, float[] bb, int n, int lanes, float[] acc);
+
+        /** {@code ElementwiseKernels.clampFloat}'s loop: {@code o[oo + i] = min(max(x[xo + i], lo), hi)}, i below n. */
+        void clamp(float[] x, int xo, float lo, float hi, float[] o, int oo, int n);
 
         /** Layer norm's input gradient: {@code o[oo + j] = (float) (r (dh[j] - m1 - xh[j] m2))}. */
         void normBackwardOut(double[] dh, double[] xh, double r, double m1, double m2, float[] o, int oo, int n);

@@ -1,6 +1,7 @@
 package dev.ember.cpu;
 
 import dev.ember.DType;
+import dev.ember.backend.CpuCapability;
 import dev.ember.backend.Layout;
 
 /**
@@ -315,6 +316,218 @@ final class NormKernels {
         if (gb != null) {
             storeVector(total(pb, n), gb);
         }
+    }
+
+    /**
+     * Layer norm's float32 backward as PyTorch's {@code LayerNormBackwardKernelImpl} computes it for float input (the
+     * same code in 1.13 and 2.x, {@code opmath_t} float): per row, with {@code a = rstd}, the sums
+     * {@code ds = sum dy x gamma} and {@code db = sum dy gamma} in the capability's vector lanes ({@code map3_reduce_all}
+     * and {@code map2_reduce_all}: {@link CpuCapability#vectorBytes} / 4 lanes, the first vector the map's values,
+     * then one product-sum per lane and vector, fused where the build fuses ({@link CpuCapability#fusesMultiplyAdd}),
+     * the tail into the first lanes, then {@code vec_reduce_all}: halves folded onto each other on the x86 builds, the
+     * lanes in order on DEFAULT; a row shorter than one vector sums its values in order);
+     * {@code b = (db mean - ds) a a a / N}, {@code c = -b mean - db a / N} and {@code dx = a dy gamma + b x + c}, fused
+     * where GCC contracts them; the parameters' gradients in float per-thread buffers
+     * ({@code dgamma += dy (a x - a mean)}, {@code dbeta += dy}) over PyTorch's split of the rows into one range per
+     * thread, summed in thread order, so they are PyTorch's bits when both run the same number of threads.
+     * float32 operands only (mean and rstd float32 too; the input gradient's rows of unit stride); returns false
+     * otherwise, or where the system property {@code ember.layerNorm.doubleBackward} is true (the double passes of
+     * {@link #rowNormBackward}, kept for comparisons).
+     */
+    static boolean layerNormBackwardFloat(CpuStorage gy, Layout gl, CpuStorage x, Layout xl, CpuStorage mean,
+                                          CpuStorage rstd, CpuStorage weight, CpuStorage gx, Layout gxl, CpuStorage gw,
+                                          CpuStorage gb) {
+        DType f = DType.FLOAT32;
+        if (Boolean.getBoolean("ember.layerNorm.doubleBackward") || x.dtype != f || gy.dtype != f || mean.dtype != f
+                || rstd.dtype != f || (weight != null && weight.dtype != f)
+                || (gx != null && (gx.dtype != f || gxl.stride(1) != 1)) || (gw != null && gw.dtype != f)
+                || (gb != null && gb.dtype != f)) {
+            return false;
+        }
+        int m = xl.size(0);
+        int n = xl.size(1);
+        if (m == 0 || n == 0) {
+            return false;
+        }
+        layerNormBackwardFloat(gy, gl, x, xl, mean, rstd, weight, gx, gxl, gw, gb, CpuCapability.value());
+        return true;
+    }
+
+    /**
+     * {@link #layerNormBackwardFloat} as PyTorch's build of {@code cap} computes it ({@code "AVX512"}, {@code "AVX2"}
+     * or {@code "DEFAULT"}), on float32 operands of at least one row of one element.
+     */
+    static void layerNormBackwardFloat(CpuStorage gy, Layout gl, CpuStorage x, Layout xl, CpuStorage mean,
+                                       CpuStorage rstd, CpuStorage weight, CpuStorage gx, Layout gxl, CpuStorage gw,
+                                       CpuStorage gb, String cap) {
+        int m = xl.size(0);
+        int n = xl.size(1);
+        boolean fma = CpuCapability.fusesMultiplyAdd(cap);
+        boolean fold = !cap.equals("DEFAULT");
+        int lanes = CpuCapability.vectorBytes(cap) / Float.BYTES;
+        float[] xa = (float[]) x.array;
+        float[] ga = (float[]) gy.array;
+        float[] w = weight == null ? null : (float[]) weight.array;
+        float[] dxa = gx == null ? null : (float[]) gx.array;
+        float scale = 1f / n;
+        // at::parallel_for's split over min(threads, M) threads, each with its own zeroed buffers
+        int threads = Math.max(1, Math.min(CpuThreads.threads(), m));
+        int per = (m + threads - 1) / threads;
+        float[][] bufW = new float[threads][];
+        float[][] bufB = new float[threads][];
+        CpuThreads.parallelFor(threads, CpuThreads.chunks(m, n) > 1 ? threads : 1, (task, from, to) -> {
+            float[] acc = new float[2 * lanes + 2];
+            // rows read with a stride (an expanded gradient: PyTorch's dY.contiguous()) copied first
+            float[] xr = xl.stride(1) == 1 ? null : new float[n];
+            float[] gr = gl.stride(1) == 1 ? null : new float[n];
+            for (int t = from; t < to; t++) {
+                float[] bw = gw == null ? null : new float[n];
+                float[] bb = gb == null ? null : new float[n];
+                for (int i = t * per; i < Math.min(m, (t + 1) * per); i++) {
+                    float mu = (float) mean.getDouble(i);
+                    float a = (float) rstd.getDouble(i);
+                    int xo = xl.offset() + i * xl.stride(0);
+                    int go = gl.offset() + i * gl.stride(0);
+                    float[] xs = xa;
+                    float[] gs = ga;
+                    if (xr != null) {
+                        gatherRow(xa, xo, xl.stride(1), xr, n);
+                        xs = xr;
+                        xo = 0;
+                    }
+                    if (gr != null) {
+                        gatherRow(ga, go, gl.stride(1), gr, n);
+                        gs = gr;
+                        go = 0;
+                    }
+                    int dxo = gx == null ? 0 : gxl.offset() + i * gxl.stride(0);
+                    if (LOOPS == null || !fma || !LOOPS.layerNormBackwardRow(xs, xo, gs, go, w, mu, a, scale, dxa, dxo,
+                            bw, bb, n, lanes, acc)) {
+                        layerNormBackwardRow(xs, xo, gs, go, w, mu, a, scale, dxa, dxo, bw, bb, n, lanes, fma, fold, acc);
+                    }
+                }
+                bufW[t] = bw;
+                bufB[t] = bb;
+            }
+        });
+        sumBuffers(bufW, gw, n);
+        sumBuffers(bufB, gb, n);
+    }
+
+    /** {@code out[j] = a[off + j stride]} for j below n. */
+    private static void gatherRow(float[] a, int off, int stride, float[] out, int n) {
+        for (int j = 0; j < n; j++) {
+            out[j] = a[off + j * stride];
+        }
+    }
+
+    /** The second pass of {@link #layerNormBackwardFloat}: {@code out[j] = 0 + buf[0][j] + buf[1][j] + ...} in float. */
+    private static void sumBuffers(float[][] buf, CpuStorage out, int n) {
+        if (out == null) {
+            return;
+        }
+        float[] o = (float[]) out.array;
+        for (int j = 0; j < n; j++) {
+            float s = 0f;
+            for (float[] b : buf) {
+                s += b[j];
+            }
+            o[j] = s;
+        }
+    }
+
+    /**
+     * One row of {@link #layerNormBackwardFloat} element by element: {@code dx} written where not null, the row's
+     * terms added into the buffers {@code bw} and {@code bb} where not null; {@code acc} is scratch of
+     * {@code 2 lanes + 2} floats.
+     */
+    static void layerNormBackwardRow(float[] x, int xo, float[] g, int go, float[] w, float mu, float a, float scale,
+                                     float[] dx, int dxo, float[] bw, float[] bb, int n, int lanes, boolean fma,
+                                     boolean fold, float[] acc) {
+        if (bw != null) {
+            float nb = -a * mu;
+            for (int j = 0; j < n; j++) {
+                bw[j] = CpuCapability.mulAdd(fma, g[go + j], CpuCapability.mulAdd(fma, a, x[xo + j], nb), bw[j]);
+            }
+        }
+        if (bb != null) {
+            for (int j = 0; j < n; j++) {
+                bb[j] += g[go + j];
+            }
+        }
+        if (dx == null) {
+            return;
+        }
+        // the first vector: the map's values
+        int first = Math.min(lanes, n);
+        for (int k = 0; k < first; k++) {
+            float gk = g[go + k];
+            acc[k] = w == null ? gk * x[xo + k] : gk * x[xo + k] * w[k];
+            acc[lanes + k] = w == null ? gk : gk * w[k];
+        }
+        laneSums(x, xo, g, go, w, lanes, n, lanes, fma, acc);
+        layerNormCoefficients(acc, n, lanes, fma, fold, mu, a, scale);
+        float b = acc[2 * lanes];
+        float c = acc[2 * lanes + 1];
+        for (int j = 0; j < n; j++) {
+            float t = w == null ? a * g[go + j] : a * g[go + j] * w[j];
+            dx[dxo + j] = CpuCapability.mulAdd(fma, b, x[xo + j], t) + c;
+        }
+    }
+
+    /**
+     * The sums' lanes of {@link #layerNormBackwardRow} for elements {@code [from, n)}, {@code from} a multiple of
+     * {@code lanes}: element j into lane {@code j % lanes} of {@code ds} ({@code acc[0, lanes)}) and {@code db}
+     * ({@code acc[lanes, 2 lanes)}), as one product-sum each (fused where {@code fma}).
+     */
+    static void laneSums(float[] x, int xo, float[] g, int go, float[] w, int from, int n, int lanes, boolean fma,
+                         float[] acc) {
+        for (int j = from; j < n; j++) {
+            int k = j % lanes;
+            float gj = g[go + j];
+            if (w == null) {
+                acc[k] = CpuCapability.mulAdd(fma, gj, x[xo + j], acc[k]);
+                acc[lanes + k] += gj;
+            } else {
+                acc[k] = CpuCapability.mulAdd(fma, gj * x[xo + j], w[j], acc[k]);
+                acc[lanes + k] = CpuCapability.mulAdd(fma, gj, w[j], acc[lanes + k]);
+            }
+        }
+    }
+
+    /**
+     * The row's coefficients of {@link #layerNormBackwardRow} once both sums' lanes are in {@code acc}: the lanes
+     * reduced ({@link #reduceLanes}, {@code fold} unless the DEFAULT build), then {@code b = (db mean - ds) a a a / N}
+     * into {@code acc[2 lanes]} and {@code c = -b mean - db a / N} into {@code acc[2 lanes + 1]}.
+     */
+    static void layerNormCoefficients(float[] acc, int n, int lanes, boolean fma, boolean fold, float mu, float a,
+                                      float scale) {
+        float ds = reduceLanes(acc, 0, lanes, Math.min(lanes, n), fold);
+        float db = reduceLanes(acc, lanes, lanes, Math.min(lanes, n), fold);
+        float b = CpuCapability.mulAdd(fma, db, mu, -ds) * a * a * a * scale;
+        acc[2 * lanes] = b;
+        acc[2 * lanes + 1] = CpuCapability.mulAdd(fma, -b, mu, -(db * a * scale));
+    }
+
+    /**
+     * {@code vec_reduce_all} of the sum over {@code lanes} floats from {@code off} of {@code acc} (changed): a row
+     * shorter than a vector ({@code used < lanes}) and the DEFAULT build sum the used lanes in order; the x86 builds
+     * fold the upper half onto the lower, halving, to lane 0.
+     */
+    static float reduceLanes(float[] acc, int off, int lanes, int used, boolean fold) {
+        if (used < lanes || !fold) {
+            float s = acc[off];
+            for (int k = 1; k < used; k++) {
+                s += acc[off + k];
+            }
+            return s;
+        }
+        for (int h = lanes / 2; h >= 1; h /= 2) {
+            for (int k = 0; k < h; k++) {
+                acc[off + k] += acc[off + k + h];
+            }
+        }
+        return acc[off];
     }
 
     /** The backward's first passes one by one, for rows without a weight or without both parameter gradients. */

@@ -1026,6 +1026,154 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     @Override
+    public void clamp(float[] x, int xo, float lo, float hi, float[] o, int oo, int n) {
+        FloatVector lov = FloatVector.broadcast(S, lo);
+        FloatVector hiv = FloatVector.broadcast(S, hi);
+        int bound = S.loopBound(n);
+        for (int i = 0; i < bound; i += S.length()) {
+            // compares and blends, not lanewise MAX/MIN (Math.max's order puts -0 below 0; the kernel keeps ties)
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            v = v.blend(lov, v.lt(lov));
+            v.blend(hiv, v.compare(VectorOperators.GT, hiv)).intoArray(o, oo + i);
+        }
+        for (int i = bound; i < n; i++) {
+            float v = x[xo + i];
+            v = v < lo ? lo : v;
+            o[oo + i] = v > hi ? hi : v;
+        }
+    }
+
+    /** Eight float lanes: the AVX2 build's {@code Vectorized<float>}, for layer norm's sums. */
+    private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
+
+    @Override
+    public boolean layerNormBackwardRow(float[] x, int xo, float[] g, int go, float[] w, float mu, float a,
+                                        float scale, float[] dx, int dxo, float[] bw, float[] bb, int n, int lanes,
+                                        float[] acc) {
+        if (lanes != 8 && lanes != S.length()) {
+            return false;
+        }
+        int bound = S.loopBound(n);
+        // one loop per output, each with its operations only (no vector value crosses a branch)
+        if (bw != null) {
+            float nb = -a * mu;
+            FloatVector av = FloatVector.broadcast(S, a);
+            FloatVector nbv = FloatVector.broadcast(S, nb);
+            for (int j = 0; j < bound; j += S.length()) {
+                FloatVector.fromArray(S, g, go + j).fma(av.fma(FloatVector.fromArray(S, x, xo + j), nbv),
+                        FloatVector.fromArray(S, bw, j)).intoArray(bw, j);
+            }
+            for (int j = bound; j < n; j++) {
+                bw[j] = Math.fma(g[go + j], Math.fma(a, x[xo + j], nb), bw[j]);
+            }
+        }
+        if (bb != null) {
+            for (int j = 0; j < bound; j += S.length()) {
+                FloatVector.fromArray(S, bb, j).add(FloatVector.fromArray(S, g, go + j)).intoArray(bb, j);
+            }
+            for (int j = bound; j < n; j++) {
+                bb[j] += g[go + j];
+            }
+        }
+        if (dx == null) {
+            return true;
+        }
+        if (n < lanes) {
+            NormKernels.layerNormBackwardRow(x, xo, g, go, w, mu, a, scale, dx, dxo, null, null, n, lanes, true, true,
+                    acc);
+            return true;
+        }
+        int whole = n - n % lanes;
+        if (lanes == 8) {
+            laneSums8(x, xo, g, go, w, whole, acc);
+        } else {
+            laneSumsWide(x, xo, g, go, w, whole, acc);
+        }
+        NormKernels.laneSums(x, xo, g, go, w, whole, n, lanes, true, acc);
+        NormKernels.layerNormCoefficients(acc, n, lanes, true, true, mu, a, scale);
+        float b = acc[2 * lanes];
+        float c = acc[2 * lanes + 1];
+        FloatVector av = FloatVector.broadcast(S, a);
+        FloatVector bv = FloatVector.broadcast(S, b);
+        FloatVector cv = FloatVector.broadcast(S, c);
+        if (w != null) {
+            for (int j = 0; j < bound; j += S.length()) {
+                bv.fma(FloatVector.fromArray(S, x, xo + j), av.mul(FloatVector.fromArray(S, g, go + j))
+                        .mul(FloatVector.fromArray(S, w, j))).add(cv).intoArray(dx, dxo + j);
+            }
+        } else {
+            for (int j = 0; j < bound; j += S.length()) {
+                bv.fma(FloatVector.fromArray(S, x, xo + j), av.mul(FloatVector.fromArray(S, g, go + j))).add(cv)
+                        .intoArray(dx, dxo + j);
+            }
+        }
+        for (int j = bound; j < n; j++) {
+            float t = w == null ? a * g[go + j] : a * g[go + j] * w[j];
+            dx[dxo + j] = Math.fma(b, x[xo + j], t) + c;
+        }
+        return true;
+    }
+
+    /** Layer norm's sums in 8 lanes over the whole vectors below {@code whole} (n at least 8) into {@code acc}. */
+    private static void laneSums8(float[] x, int xo, float[] g, int go, float[] w, int whole, float[] acc) {
+        FloatVector gv = FloatVector.fromArray(S8, g, go);
+        FloatVector xv = FloatVector.fromArray(S8, x, xo);
+        if (w != null) {
+            FloatVector wv = FloatVector.fromArray(S8, w, 0);
+            FloatVector ds = gv.mul(xv).mul(wv);
+            FloatVector db = gv.mul(wv);
+            for (int j = 8; j < whole; j += 8) {
+                FloatVector gj = FloatVector.fromArray(S8, g, go + j);
+                FloatVector wj = FloatVector.fromArray(S8, w, j);
+                ds = gj.mul(FloatVector.fromArray(S8, x, xo + j)).fma(wj, ds);
+                db = gj.fma(wj, db);
+            }
+            ds.intoArray(acc, 0);
+            db.intoArray(acc, 8);
+        } else {
+            FloatVector ds = gv.mul(xv);
+            FloatVector db = gv;
+            for (int j = 8; j < whole; j += 8) {
+                FloatVector gj = FloatVector.fromArray(S8, g, go + j);
+                ds = gj.fma(FloatVector.fromArray(S8, x, xo + j), ds);
+                db = db.add(gj);
+            }
+            ds.intoArray(acc, 0);
+            db.intoArray(acc, 8);
+        }
+    }
+
+    /** {@link #laneSums8} in the preferred species' lanes (16 on AVX-512). */
+    private static void laneSumsWide(float[] x, int xo, float[] g, int go, float[] w, int whole, float[] acc) {
+        int l = S.length();
+        FloatVector gv = FloatVector.fromArray(S, g, go);
+        FloatVector xv = FloatVector.fromArray(S, x, xo);
+        if (w != null) {
+            FloatVector wv = FloatVector.fromArray(S, w, 0);
+            FloatVector ds = gv.mul(xv).mul(wv);
+            FloatVector db = gv.mul(wv);
+            for (int j = l; j < whole; j += l) {
+                FloatVector gj = FloatVector.fromArray(S, g, go + j);
+                FloatVector wj = FloatVector.fromArray(S, w, j);
+                ds = gj.mul(FloatVector.fromArray(S, x, xo + j)).fma(wj, ds);
+                db = gj.fma(wj, db);
+            }
+            ds.intoArray(acc, 0);
+            db.intoArray(acc, l);
+        } else {
+            FloatVector ds = gv.mul(xv);
+            FloatVector db = gv;
+            for (int j = l; j < whole; j += l) {
+                FloatVector gj = FloatVector.fromArray(S, g, go + j);
+                ds = gj.fma(FloatVector.fromArray(S, x, xo + j), ds);
+                db = db.add(gj);
+            }
+            ds.intoArray(acc, 0);
+            db.intoArray(acc, l);
+        }
+    }
+
+    @Override
     public void normForwardOut(double[] row, double mu, double r, double[] w, double[] b, float[] o, int oo, int n) {
         int m = S.loopBound(n);
         int half = DS.length();
