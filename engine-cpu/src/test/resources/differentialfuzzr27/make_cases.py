@@ -43,6 +43,8 @@
 #   badload <n|s>           a fresh optimizer of another construction loads optimizer.state_dict(): n with one group more
 #                           (or less) than the optimizer, s with a group of another size; refused, the program goes on
 #                           with the old optimizer
+#   badself <name> <groups>  the optimizer itself loads the state_dict() of a fresh optimizer of another grouping (as
+#                           badload's): refused, and the optimizer must be as it was (the program goes on with it)
 #   badopt <name> <k=v ..>  the constructor of another optimizer with one bad hyper-parameter over the parameters:
 #                           refused with PyTorch's message
 #   sched <spec> [| <spec>]  a scheduler over the optimizer (round 13's spec lines, FuzzR6Training.scheduler; a
@@ -75,7 +77,8 @@
 #   steps are the single-tensor ones either way: foreach changes no value in exact arithmetic and 2.x's foreach paths
 #   are the same formulas).
 # - load_state_dict is 2.x's (round 13's _load_state_dict_2x, with its ValueError texts), ReduceLROnPlateau's _reduce_lr
-#   2.x's (round 13's _reduce_lr_2x) and its get_last_lr 2.x's (the groups' lrs after each step; 1.13 has none).
+#   2.x's (round 13's _reduce_lr_2x) and its get_last_lr 2.x's (_last_lr: the groups' lrs from its constructor on and
+#   after each of its steps, kept in its state dict; 1.13 has none).
 # - zero_grad's set_to_none is always given (the defaults differ: 1.13 False, 2.x True).
 # - a state entry's number that 1.13 keeps as a Python number and 2.x as a 0-dim tensor (ASGD's eta and mu) is written
 #   as n:<float> either way.
@@ -313,13 +316,30 @@ def state_line(pr):
 
 def lr_result(pr):
     s = ",".join(r12(g["lr"]) for g in pr.opt.param_groups)
-    lasts = []
-    for sc in pr.scheds:
-        if isinstance(sc, LS.ReduceLROnPlateau):
-            lasts.append(",".join(r12(g["lr"]) for g in pr.opt.param_groups))
-        else:
-            lasts.append(",".join(r12(x) for x in sc.get_last_lr()))
+    lasts = [",".join(r12(x) for x in sc.get_last_lr()) for sc in pr.scheds]
     return "r %s ; %s" % (s, "/".join(lasts))
+
+
+_plateau_init = LS.ReduceLROnPlateau.__init__
+_plateau_step = LS.ReduceLROnPlateau.step
+
+
+def _plateau_init_2x(self, optimizer, *args, **kwargs):
+    """2.x's ReduceLROnPlateau keeps _last_lr (the groups' lrs) from its constructor on; 1.13 has none."""
+    _plateau_init(self, optimizer, *args, **kwargs)
+    self._last_lr = [float(g["lr"]) for g in optimizer.param_groups]
+
+
+def _plateau_step_2x(self, metrics, epoch=None):
+    """2.x's step: the groups' lrs after its own reduction kept as _last_lr (a scheduler stepped after it on the same
+    optimizer does not change them)."""
+    _plateau_step(self, metrics, epoch)
+    self._last_lr = [float(g["lr"]) for g in self.optimizer.param_groups]
+
+
+LS.ReduceLROnPlateau.__init__ = _plateau_init_2x
+LS.ReduceLROnPlateau.step = _plateau_step_2x
+LS.ReduceLROnPlateau.get_last_lr = lambda self: self._last_lr
 
 
 # ------------------------------------------------------------------------------------------------------ drawing
@@ -471,9 +491,10 @@ def program(k, rng):
     nst = rng.randint(4, 10)
     for _ in range(nst):
         choices = ["grad", "loss", "step", "step", "zero", "sd", "load", "badopt", "sched", "sstep", "sstep", "ckpt",
-                   "addg", "stepc", "badload", "epochs"]
+                   "addg", "stepc", "badload", "epochs", "badself"]
         if name == "lbfgs":
-            choices = ["stepc", "stepc", "zero", "sd", "load", "sched", "sstep", "ckpt", "grad", "badload", "epochs"]
+            choices = ["stepc", "stepc", "zero", "sd", "load", "sched", "sstep", "ckpt", "grad", "badload", "epochs",
+                       "badself"]
         st = rng.choice(choices)
         if st in ("sstep", "epochs") and not pr.scheds:
             st = "sched"
@@ -614,6 +635,19 @@ def statement(pr, st, in_groups):
                 other = R13.Opt2x(groups, oname, {})
             other.load_state_dict(sd)
         return stmt_out(pr, "badload %s %s" % (oname, desc), f)
+    if st == "badself":
+        oname, spec = badload_spec(pr, rng.choice(["n", "s"]))
+        desc = ";".join(",".join(map(str, idx)) for idx in spec)
+
+        def f():
+            qs = [p.detach().clone().requires_grad_(True) for p in ps]
+            groups = [{"params": [qs[i] for i in idx]} for idx in spec]
+            if oname in R13.BUILTIN:
+                other = R13.BUILTIN[oname](groups, foreach=False)
+            else:
+                other = R13.Opt2x(groups, oname, {})
+            pr.opt.load_state_dict(other.state_dict())
+        return stmt_out(pr, "badself %s %s" % (oname, desc), f)
     if st == "badopt":
         bname = pr.name if pr.name != "lbfgs" else rng.choice(sorted(BAD))
         k, v = rng.choice(BAD[bname])

@@ -249,6 +249,28 @@ final class FuzzR27Interpreter {
         return total;
     }
 
+    /**
+     * A fresh optimizer {@code name} of default options over copies of the parameters, grouped as {@code groups} says
+     * (index lists joined by ";", an empty one a group without parameters).
+     */
+    private Optimizer other(String name, String groups) {
+        List<Tensor> qs = new ArrayList<>();
+        for (Tensor p : ps) {
+            qs.add(p.detach().clone().requiresGrad_(true));
+        }
+        List<Map<String, Object>> spec = new ArrayList<>();
+        for (String g : groups.split(";", -1)) {
+            List<Tensor> gp = new ArrayList<>();
+            for (int i : ints(g)) {
+                gp.add(qs.get(i));
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("params", gp);
+            spec.add(m);
+        }
+        return Optimizer.withGroups(spec, p -> construct(name, Map.of(), p));
+    }
+
     /** The closure of stepc: zero_grad(set_to_none=True), the loss, backward, the loss returned. */
     private Tensor closure() {
         opt.zeroGrad(true);
@@ -393,13 +415,9 @@ final class FuzzR27Interpreter {
         s.append(groupLrs).append(" ; ");
         for (int i = 0; i < scheds.size(); i++) {
             s.append(i > 0 ? "/" : "");
-            if (scheds.get(i) instanceof ReduceLROnPlateau) {
-                s.append(groupLrs);
-            } else {
-                double[] last = scheds.get(i).getLastLr();
-                for (int k = 0; k < last.length; k++) {
-                    s.append(k > 0 ? "," : "").append(repr(last[k]));
-                }
+            double[] last = scheds.get(i).getLastLr();
+            for (int k = 0; k < last.length; k++) {
+                s.append(k > 0 ? "," : "").append(repr(last[k]));
             }
         }
         return s.toString();
@@ -560,26 +578,12 @@ final class FuzzR27Interpreter {
                 opt = o2;
                 return List.of();
             }
-            case "badload": {
-                Map<String, Object> sd = opt.stateDict();
-                List<Tensor> qs = new ArrayList<>();
-                for (Tensor p : ps) {
-                    qs.add(p.detach().clone().requiresGrad_(true));
-                }
-                List<Map<String, Object>> groups = new ArrayList<>();
-                for (String g : w[2].split(";", -1)) {
-                    List<Tensor> gp = new ArrayList<>();
-                    for (int i : ints(g)) {
-                        gp.add(qs.get(i));
-                    }
-                    Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("params", gp);
-                    groups.add(m);
-                }
-                Optimizer other = Optimizer.withGroups(groups, p -> construct(w[1], Map.of(), p));
-                other.loadStateDict(sd);
+            case "badload":
+                other(w[1], w[2]).loadStateDict(opt.stateDict());
                 return List.of();
-            }
+            case "badself":
+                opt.loadStateDict(other(w[1], w[2]).stateDict());
+                return List.of();
             case "badopt":
                 construct(w[1], kwargs(w, 2), new ArrayList<>(ps));
                 return List.of();
