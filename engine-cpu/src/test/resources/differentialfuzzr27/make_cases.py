@@ -45,6 +45,10 @@
 #                           with the old optimizer
 #   badself <name> <groups>  the optimizer itself loads the state_dict() of a fresh optimizer of another grouping (as
 #                           badload's): refused, and the optimizer must be as it was (the program goes on with it)
+#   badsched <spec>         a scheduler of one bad option (LinearLR's factors, ConstantLR's factor,
+#                           CosineAnnealingWarmRestarts' T_0 / T_mult, ReduceLROnPlateau's factor / mode /
+#                           threshold_mode, OneCycleLR's total_steps / pct_start / anneal_strategy) over the optimizer:
+#                           refused before the optimizer changes
 #   badopt <name> <k=v ..>  the constructor of another optimizer with one bad hyper-parameter over the parameters:
 #                           refused with PyTorch's message
 #   sched <spec> [| <spec>]  a scheduler over the optimizer (round 13's spec lines, FuzzR6Training.scheduler; a
@@ -91,6 +95,9 @@
 #   from a schedule) ends the program before it (left out, as round 13), and so does one after which every gradient is
 #   below 1e-4 (the minimum reached: the later steps move by amplified rounding noise; round 13 stops at a loss below
 #   1e-4).
+# - 2.x's scheduler refusals where 1.13's differ (read in 2.x's torch/optim/lr_scheduler.py): LinearLR refuses a
+#   start_factor of 0 and says "Starting multiplicative factor expected to be greater than 0 and less or equal to 1.",
+#   OneCycleLR "anneal_strategy must be one of" (1.13: "must by one of"); rewritten in err_line / raised in badsched.
 # - a scheduler step that PyTorch fails (ConstantLR's factor 0 at total_iters divides by zero) ends the program after its
 #   "err" line: PyTorch has counted the epoch before get_lr failed, Ember's refused step changes nothing (the engine's
 #   rule for bad input), so the schedules part there (as round 13).
@@ -215,6 +222,9 @@ def err_line(e):
     msg = e.args[0] if e.args else ""
     if isinstance(e, KeyError):
         msg = repr(msg)
+    msg = {"Starting multiplicative factor expected to be between 0 and 1.": LINEAR_START_2X,
+           "anneal_strategy must by one of 'cos' or 'linear', instead got x":
+               "anneal_strategy must be one of 'cos' or 'linear', instead got x"}.get(msg, msg)
     m = re.match(r"Tried to step (\d+) times(.*)", str(msg))
     if m:
         # 2.x's OneCycleLR names last_epoch, 1.13's last_epoch + 1
@@ -379,6 +389,19 @@ BAD = {
     "asgd": [("lr", -0.01), ("weight_decay", -0.1)],
     "rprop": [("lr", -0.01), ("etas", (1.5, 1.2)), ("etas", (0.5, 0.9))],
 }
+# a complete valid construction of each scheduler, and the bad values drawn for one of its options
+BAD_SCHED = {
+    "LinearLR": (dict(start_factor=0.5, end_factor=1.0, total_iters=4),
+                 [("start_factor", 1.5), ("start_factor", 0.0), ("end_factor", 1.5), ("end_factor", -0.5)]),
+    "ConstantLR": (dict(factor=0.5, total_iters=3), [("factor", 1.5), ("factor", -0.5)]),
+    "CosineAnnealingWarmRestarts": (dict(T_0=3, T_mult=1, eta_min=0.0), [("T_0", 0), ("T_mult", 0)]),
+    "ReduceLROnPlateau": (dict(mode="min", factor=0.5, patience=1, threshold=1e-4, threshold_mode="rel", cooldown=0,
+                               min_lr=0.0, eps=1e-8), [("factor", 1.0), ("mode", "foo"), ("threshold_mode", "bar")]),
+    "OneCycleLR": (dict(max_lr=0.1, total_steps=10, pct_start=0.3, anneal_strategy="cos", cycle_momentum=False,
+                        base_momentum=0.85, max_momentum=0.95, div_factor=25.0, final_div_factor=1e4, three_phase=False),
+                   [("total_steps", 0), ("pct_start", 1.5), ("anneal_strategy", "x")]),
+}
+LINEAR_START_2X = "Starting multiplicative factor expected to be greater than 0 and less or equal to 1."
 BUILTIN_CLS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
                "rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad, "adamax": torch.optim.Adamax,
                "nadam": torch.optim.NAdam, "radam": torch.optim.RAdam, "adadelta": torch.optim.Adadelta,
@@ -491,10 +514,10 @@ def program(k, rng):
     nst = rng.randint(4, 10)
     for _ in range(nst):
         choices = ["grad", "loss", "step", "step", "zero", "sd", "load", "badopt", "sched", "sstep", "sstep", "ckpt",
-                   "addg", "stepc", "badload", "epochs", "badself"]
+                   "addg", "stepc", "badload", "epochs", "badself", "badsched"]
         if name == "lbfgs":
             choices = ["stepc", "stepc", "zero", "sd", "load", "sched", "sstep", "ckpt", "grad", "badload", "epochs",
-                       "badself"]
+                       "badself", "badsched"]
         st = rng.choice(choices)
         if st in ("sstep", "epochs") and not pr.scheds:
             st = "sched"
@@ -648,6 +671,19 @@ def statement(pr, st, in_groups):
                 other = R13.Opt2x(groups, oname, {})
             pr.opt.load_state_dict(other.state_dict())
         return stmt_out(pr, "badself %s %s" % (oname, desc), f)
+    if st == "badsched":
+        kind = rng.choice(sorted(BAD_SCHED))
+        key, v = rng.choice(BAD_SCHED[kind][1])
+        o = dict(BAD_SCHED[kind][0])
+        o[key] = v
+        spec = kind + "".join(" %s=%r" % (a, x) for a, x in o.items())
+
+        def f():
+            if kind == "LinearLR" and key == "start_factor" and v == 0:
+                # 2.x refuses a start factor of 0 (1.13 takes it)
+                raise ValueError(LINEAR_START_2X)
+            build_sched([spec], pr.opt)
+        return stmt_out(pr, "badsched " + spec, f)
     if st == "badopt":
         bname = pr.name if pr.name != "lbfgs" else rng.choice(sorted(BAD))
         k, v = rng.choice(BAD[bname])

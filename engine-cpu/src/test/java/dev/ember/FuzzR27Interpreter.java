@@ -584,6 +584,9 @@ final class FuzzR27Interpreter {
             case "badself":
                 opt.loadStateDict(other(w[1], w[2]).stateDict());
                 return List.of();
+            case "badsched":
+                FuzzR6Training.scheduler(stmt.substring(9), opt, List.of());
+                return List.of();
             case "badopt":
                 construct(w[1], kwargs(w, 2), new ArrayList<>(ps));
                 return List.of();
