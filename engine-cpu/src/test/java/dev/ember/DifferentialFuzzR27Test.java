@@ -13,9 +13,10 @@ import java.util.TreeMap;
  * and without closures (L-BFGS with and without the strong Wolfe search), zero_grad both ways, add_param_group,
  * state_dict contents (every group's keys in order and values, every state entry), load_state_dict into a fresh
  * optimizer, checkpoints of the optimizer with its schedulers, one or two schedulers (or a SequentialLR /
- * ChainedScheduler) stepped with metrics and fractional epochs, and refusals (bad hyper-parameters, a parameter in two
- * groups, state dicts of other groupings) with PyTorch's messages; after each statement every parameter, gradient and
- * group lr is compared.
+ * ChainedScheduler) stepped with metrics and fractional epochs, and refusals (bad hyper-parameters, bad scheduler
+ * options, a parameter in two groups, state dicts of other groupings, loaded into a fresh optimizer or the live one)
+ * with PyTorch's messages; after each statement every parameter, gradient and group lr is compared (after a refusal
+ * they must be as before it).
  *
  * <p>Found by this round and fixed (session 49; FuzzRound27FixesTest holds the regressions): the state dict's group
  * entries listed the optimizer's defaults in their order where PyTorch lists the keys a constructor group or
