@@ -67,6 +67,12 @@ public final class LBFGS extends Optimizer {
     private Double[] al;
     /** Whether a step has reached the iterations and stored d, t, ... (PyTorch's state has those keys then). */
     private boolean storedTail;
+    /**
+     * Whether {@code al} came after the stored tail (PyTorch's state dict inserts it when its first L-BFGS update needs
+     * it: before {@code d} when that happens inside the first step, after {@code prev_loss} when a later step makes it;
+     * a loaded state keeps the saved dict's order).
+     */
+    private boolean alLast;
 
     /** L-BFGS with PyTorch's defaults: lr 1, max_iter 20, max_eval 25, no line search, history 100. */
     public LBFGS(List<Tensor> params) {
@@ -277,6 +283,7 @@ public final class LBFGS extends Optimizer {
                     int numOld = dirs.size();
                     if (al == null) {
                         al = new Double[historySize];
+                        alLast = storedTail;
                     } else if (al.length < historySize) {
                         al = Arrays.copyOf(al, historySize);
                     }
@@ -392,12 +399,8 @@ public final class LBFGS extends Optimizer {
         m.clear();
         m.put("func_evals", funcEvals);
         m.put("n_iter", nIter);
-        if (al != null) {
-            List<Object> l = new ArrayList<>();
-            for (Double a : al) {
-                l.add(a == null ? null : scalar(a, p0));
-            }
-            m.put("al", l);
+        if (al != null && !alLast) {
+            m.put("al", alList(p0));
         }
         if (storedTail) {
             m.put("d", d);
@@ -416,6 +419,17 @@ public final class LBFGS extends Optimizer {
             m.put("prev_flat_grad", prevFlatGrad);
             m.put("prev_loss", prevLoss);
         }
+        if (al != null && alLast) {
+            m.put("al", alList(p0));
+        }
+    }
+
+    private List<Object> alList(Tensor p0) {
+        List<Object> l = new ArrayList<>();
+        for (Double a : al) {
+            l.add(a == null ? null : scalar(a, p0));
+        }
+        return l;
     }
 
     private static Tensor scalar(double v, Tensor like) {
@@ -469,6 +483,7 @@ public final class LBFGS extends Optimizer {
         funcEvals = loaded == null ? 0 : loaded.funcEvals;
         nIter = loaded == null ? 0 : loaded.nIter;
         al = loaded == null ? null : loaded.al;
+        alLast = loaded != null && loaded.alLast;
         d = loaded == null ? null : loaded.d;
         t = loaded == null ? null : loaded.t;
         oldDirs = loaded == null ? null : loaded.oldDirs;
@@ -486,6 +501,7 @@ public final class LBFGS extends Optimizer {
         long funcEvals;
         long nIter;
         Double[] al;
+        boolean alLast;
         Tensor d;
         Double t;
         List<Tensor> oldDirs;
@@ -526,6 +542,8 @@ public final class LBFGS extends Optimizer {
                 }
             }
             l.tail = saved.containsKey("d");
+            List<Object> order = new ArrayList<>(saved.keySet());
+            l.alLast = l.al != null && l.tail && order.indexOf("al") > order.indexOf("d");
             if (l.tail) {
                 for (String k : KEYS.subList(3, KEYS.size())) {
                     if (!saved.containsKey(k)) {

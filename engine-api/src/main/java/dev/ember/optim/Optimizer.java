@@ -556,10 +556,9 @@ public abstract class Optimizer {
                 throw new IllegalArgumentException("can't optimize a non-leaf Tensor");
             }
         }
+        // PyTorch's order: the keys the group's dict gives, in its order, then the defaults it lacks (add_param_group's
+        // setdefault), which state_dict()'s param_groups entries and the group's printout keep
         Map<String, Object> opts = new LinkedHashMap<>();
-        for (Map.Entry<String, Object> e : defaults.entrySet()) {
-            opts.put(e.getKey(), e.getValue());
-        }
         for (Map.Entry<String, ?> e : options.entrySet()) {
             String name = e.getKey();
             if (name == null || name.equals(GROUP_TYPE)) {
@@ -569,6 +568,9 @@ public abstract class Optimizer {
             Object v = normalizeOption(name, e.getValue());
             checkOption(name, v);
             opts.put(name, v);
+        }
+        for (Map.Entry<String, Object> e : defaults.entrySet()) {
+            opts.putIfAbsent(e.getKey(), e.getValue());
         }
         Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         boolean duplicates = false;

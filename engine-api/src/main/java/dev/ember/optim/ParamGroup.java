@@ -146,8 +146,8 @@ public final class ParamGroup {
     /**
      * PyTorch's print of the group, the dict {@code optimizer.param_groups[i]}: {@code {'params': [Parameter
      * containing:\ntensor(...)], 'lr': 0.1, 'momentum': 0.9, 'dampening': 0, ...}}, the options in the group's order
-     * (the optimizer's defaults, then keys added later such as a scheduler's {@code initial_lr}; PyTorch puts keys given
-     * to {@code add_param_group} first), values as the optimizer's printout writes them, strings quoted.
+     * (as PyTorch's: the keys the group was given, then the optimizer's defaults it lacks, then keys added later such
+     * as a scheduler's {@code initial_lr}), values as the optimizer's printout writes them, strings quoted.
      */
     @Override
     public String toString() {
