@@ -335,6 +335,12 @@ final class ComplexMath {
                 t = Creation.zeros(kept, z.dtype, z.device);
                 ComplexOps.fill(t, 1.0);
             }
+            // PyTorch's reduction starts from the identity (1+0j): the first factor is multiplied by it, which sums its
+            // signed zeros and makes a part NaN beside an infinite one ((1+0j) * (0-0j) is 0+0j)
+            if (t.size(d) > 0) {
+                Tensor first = t.narrow(d, 0, 1).mul(Creation.wrap(new Complex(1, 0)));
+                t = t.size(d) == 1 ? first : Tensor.cat(List.of(first, t.narrow(d, 1, t.size(d) - 1)), d);
+            }
             while (t.size(d) > 1) {
                 int n = t.size(d);
                 if (n % 2 == 1) {

@@ -369,24 +369,100 @@ final class ComplexOps {
         }
     }
 
+    /**
+     * The old part-by-part {@code a + alpha b} ({@code -Dember.complex.partwiseAdd=true}, for before/after timings
+     * only): it differs from PyTorch where an infinity, a NaN or a signed zero meets a zero (below).
+     */
+    private static final boolean PARTWISE_ADD = Boolean.getBoolean("ember.complex.partwiseAdd");
+
+    /**
+     * {@code a + alpha b} of the parts, as PyTorch's add kernel computes it: {@code a + alpha * b} with {@code alpha} the
+     * complex number {@code (alpha, +0)} and a real operand {@code (x, +0)}, so {@code alpha * b = (alpha br - 0 bi,
+     * alpha bi + 0 br)}: an infinite or NaN part of {@code b} makes the other part NaN ({@code (inf+0j) + (inf+0j)} is
+     * {@code inf+nanj}), and a signed zero is summed with the other zero ({@code (1-0j) + 1} is {@code 2+0j}). Computed
+     * as {@code (ar + alpha br) - 0 bi} and {@code (ai + alpha bi) + 0 br}, which round and sign as PyTorch's order
+     * (the added term is a zero or a NaN, so it changes the sum only where the sum is a zero or becomes NaN). Two
+     * complex tensors of one type take the backend's one-pass kernel ({@link #fusedAdd}); a real or number operand, the
+     * real ops (the second step in place on the first's fresh result).
+     */
+    private static Tensor addParts(Tensor a, Tensor b, double alpha, DType t) {
+        if (PARTWISE_ADD) {
+            Tensor[] p = split(a, b, t);
+            return fromPartsBroadcast(p[0].add(p[2], alpha), imSum(p[1], p[3], alpha));
+        }
+        Tensor fused = fusedAdd(a, b, alpha, t);
+        if (fused != null) {
+            return fused;
+        }
+        Tensor[] p = split(a, b, t);
+        Tensor zero = Creation.wrap(0.0);
+        Tensor ai = p[1] == null ? zero : p[1];
+        Tensor bi = p[3] == null ? zero : p[3];
+        Tensor re = plusScaled(p[0], p[2], alpha);
+        if (p[3] != null) {
+            re = plusZeroTimes(re, bi, -1);
+        }
+        Tensor im = plusZeroTimes(plusScaled(ai, bi, alpha), p[2], 1);
+        return fromPartsBroadcast(re, im);
+    }
+
+    /**
+     * {@code x + alpha y} with the product rounded first, as PyTorch's complex {@code alpha * b} then {@code +} (two
+     * roundings; the real add's fused multiply-add rounds once).
+     */
+    private static Tensor plusScaled(Tensor x, Tensor y, double alpha) {
+        return alpha == 1 ? x.add(y) : alpha == -1 ? x.sub(y) : x.add(y.mul(alpha));
+    }
+
+    /**
+     * {@link #addParts} of two complex tensors of type {@code t} by the backend's one-pass kernel
+     * ({@link dev.ember.backend.Backend#complexAdd}), or null where the backend has none or an operand is a number, of
+     * another type or on another device.
+     */
+    private static Tensor fusedAdd(Tensor a, Tensor b, double alpha, DType t) {
+        if (a.dtype != t || b.dtype != t || a.wrappedNumber || b.wrappedNumber || !a.device.equals(b.device)
+                || a.backend != b.backend) {
+            return null;
+        }
+        int[] shape = Shapes.broadcast(a.shape, b.shape);
+        int[] pairShape = Arrays.copyOf(shape, shape.length + 1);
+        pairShape[shape.length] = 2;
+        Tensor out = Creation.empty(pairShape, t.toReal(), a.device);
+        Tensor pa = parts(a.expand(shape));
+        Tensor pb = parts(b.expand(shape));
+        if (!a.backend.complexAdd(alpha, pa.storage(), elements(pa.layout), pb.storage(), elements(pb.layout),
+                out.storage(), elements(out.layout))) {
+            out.close();
+            return null;
+        }
+        return adopt(out);
+    }
+
+    /** The layout of each element's real part in a real view of pairs (its trailing dimension of 2 dropped). */
+    private static Layout elements(Layout pairs) {
+        int r = pairs.rank() - 1;
+        return new Layout(Arrays.copyOf(pairs.shape(), r), Arrays.copyOf(pairs.strides(), r), pairs.offset());
+    }
+
+    /** {@code x + sign * (0 * y)}: in place where {@code x} is a fresh result of the final shape. */
+    private static Tensor plusZeroTimes(Tensor x, Tensor y, int sign) {
+        boolean inPlace = !x.wrappedNumber && x.dim() > 0 && Arrays.equals(Shapes.broadcast(x.shape, y.shape), x.shape);
+        double zero = sign > 0 ? 0.0 : -0.0;
+        return inPlace ? x.add_(y, zero) : x.add(y, zero);
+    }
+
     /** {@code a + alpha b}, node AddBackward0. */
     static Tensor add(Tensor a, Tensor b, double alpha) {
         DType t = complexType(a, b);
-        Tensor out = compute(() -> {
-            Tensor[] p = split(a, b, t);
-            return fromPartsBroadcast(p[0].add(p[2], alpha), imSum(p[1], p[3], alpha));
-        });
+        Tensor out = compute(() -> addParts(a, b, alpha, t));
         return ArithmeticOps.record(out, "AddBackward0", new Tensor[] {a, b}, n -> g -> new Tensor[] {
             n.needsInputGrad(0) ? g : null, n.needsInputGrad(1) ? (alpha == 1 ? g : g.mul(alpha)) : null});
     }
 
-    /** {@code a - alpha b}, node SubBackward0. */
+    /** {@code a - alpha b} (PyTorch's add with {@code -alpha}: {@link #addParts}), node SubBackward0. */
     static Tensor sub(Tensor a, Tensor b, double alpha) {
         DType t = complexType(a, b);
-        Tensor out = compute(() -> {
-            Tensor[] p = split(a, b, t);
-            return fromPartsBroadcast(p[0].sub(p[2], alpha), imSum(p[1], p[3], -alpha));
-        });
+        Tensor out = compute(() -> addParts(a, b, -alpha, t));
         return ArithmeticOps.record(out, "SubBackward0", new Tensor[] {a, b}, n -> g -> new Tensor[] {
             n.needsInputGrad(0) ? g : null, n.needsInputGrad(1) ? g.mul(-alpha) : null});
     }
@@ -498,10 +574,7 @@ final class ComplexOps {
     /** {@code scalar - a} with a complex operand (PyTorch's rsub), node RsubBackward1. */
     static Tensor rsub(Tensor a, Tensor scalar) {
         DType t = complexType(a, scalar);
-        Tensor out = compute(() -> {
-            Tensor[] p = split(scalar, a, t);
-            return fromPartsBroadcast(p[0].sub(p[2]), p[1] == null ? p[3].neg() : p[1].sub(p[3]));
-        });
+        Tensor out = compute(() -> addParts(scalar, a, -1.0, t)); // PyTorch's rsub: scalar + (-1) * a
         return ArithmeticOps.record(out, "RsubBackward1", new Tensor[] {a}, n -> g -> new Tensor[] {g.neg()});
     }
 
@@ -767,7 +840,10 @@ final class ComplexOps {
             count *= inShape[i];
         }
         double c = count;
-        Tensor out = compute(() -> d.length == 0 ? ViewOps.cloneContiguous(z) : adopt(owned(parts(z).sum(d, keepdim).div(c))));
+        // PyTorch's mean: the sum divided by the count as a complex number (c, +0) (its div_ by an integer Scalar), so an
+        // infinite part makes the other NaN, as every complex quotient: mean of [0j, infj] is nan+infj
+        Tensor out = compute(() -> d.length == 0 ? ViewOps.cloneContiguous(z)
+                : div(adopt(owned(parts(z).sum(d, keepdim))), Creation.wrap(c)));
         String name = dimsOrNull == null ? "MeanBackward0" : "MeanBackward1";
         return ArithmeticOps.record(out, name, new Tensor[] {z}, n -> g -> new Tensor[] {
             g.reshape(kept).expand(inShape).div(c)});

@@ -178,6 +178,21 @@ public interface Backend {
     }
 
     /**
+     * The complex sum {@code dst = a + alpha * b} as PyTorch's add kernel computes it, {@code alpha} the complex number
+     * {@code (alpha, +0)}: per element, with {@code s = alpha * b} rounded first ({@code b} itself when alpha is 1),
+     * {@code re = (ar + s_re) - 0 * bi} and {@code im = (ai + s_im) + 0 * br}, so that an infinite or NaN part of
+     * {@code b} makes the other part NaN and signed zeros sum as PyTorch's. The three storages hold float32 or float64
+     * (one type) interleaved (real, imaginary) pairs; each layout addresses the real part of each complex element, in
+     * units of the real type (even offsets and strides, {@code b} and {@code a} already broadcast to {@code dst}'s
+     * shape, which is row-major). Returns false when this backend has no such kernel (the caller then composes it from
+     * real ops), which is this default.
+     */
+    default boolean complexAdd(double alpha, Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst,
+                               Layout dstLayout) {
+        return false;
+    }
+
+    /**
      * {@code y += alpha * x} in place (an optimizer's update, {@code add_(x, alpha)}), one floating type, {@code x}
      * already broadcast to y's shape. A backend may fuse it into one multiply-add, as PyTorch's CPU kernels do; this
      * default composes it from {@link #binary} with one temporary.

@@ -236,6 +236,13 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public boolean complexAdd(double alpha, Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst,
+                              Layout dstLayout) {
+        ElementwiseKernels.complexAdd(alpha, cpu(a), aLayout, cpu(b), bLayout, cpu(dst), dstLayout);
+        return true;
+    }
+
+    @Override
     public void addcmul(double value, Storage t1, Layout t1Layout, Storage t2, Layout t2Layout, Storage y,
                         Layout yLayout) {
         ElementwiseKernels.addcmul(value, cpu(t1), t1Layout, cpu(t2), t2Layout, cpu(y), yLayout);

@@ -755,6 +755,53 @@ final class ElementwiseKernels {
         });
     }
 
+    /**
+     * The complex {@code a + alpha b} of {@link dev.ember.backend.Backend#complexAdd}: PyTorch's {@code a + (alpha, 0) *
+     * b}, computed as {@code (ar + s_re) - 0 bi} and {@code (ai + s_im) + 0 br} with {@code s = alpha b} rounded (not
+     * fused), which rounds and signs as PyTorch's order: the zero or NaN terms change a sum only where it is a zero or
+     * becomes NaN. One pass over interleaved pairs; the layouts address each element's real part.
+     */
+    static void complexAdd(double alpha, CpuStorage a, Layout la, CpuStorage b, Layout lb, CpuStorage dst, Layout ld) {
+        StridedLoop loop = new StridedLoop(ld, la, lb);
+        boolean one = alpha == 1;
+        if (dst.dtype == DType.FLOAT32) {
+            float al = (float) alpha;
+            float[] x = (float[]) a.array;
+            float[] y = (float[]) b.array;
+            float[] o = (float[]) dst.array;
+            loop.run((off, n, st) -> {
+                for (int i = 0; i < n; i++) {
+                    int xi = off[1] + i * st[1];
+                    int yi = off[2] + i * st[2];
+                    int oi = off[0] + i * st[0];
+                    float br = y[yi];
+                    float bi = y[yi + 1];
+                    float sr = one ? br : al * br;
+                    float si = one ? bi : al * bi;
+                    o[oi] = (x[xi] + sr) - 0.0f * bi;
+                    o[oi + 1] = (x[xi + 1] + si) + 0.0f * br;
+                }
+            }, true);
+        } else {
+            double[] x = (double[]) a.array;
+            double[] y = (double[]) b.array;
+            double[] o = (double[]) dst.array;
+            loop.run((off, n, st) -> {
+                for (int i = 0; i < n; i++) {
+                    int xi = off[1] + i * st[1];
+                    int yi = off[2] + i * st[2];
+                    int oi = off[0] + i * st[0];
+                    double br = y[yi];
+                    double bi = y[yi + 1];
+                    double sr = one ? br : alpha * br;
+                    double si = one ? bi : alpha * bi;
+                    o[oi] = (x[xi] + sr) - 0.0 * bi;
+                    o[oi + 1] = (x[xi + 1] + si) + 0.0 * br;
+                }
+            }, true);
+        }
+    }
+
     /** Elements per block of {@link #siluFloat}: the sigmoid pass's output is still in cache for the second pass. */
     private static final int SILU_BLOCK = 4096;
 
