@@ -310,6 +310,10 @@ public final class Autograd {
      * @param options the keyword options
      * @return one gradient per input (null for an unused one unless materialized), an unmodifiable list that prints
      *     as PyTorch's tuple ({@link TensorTuple})
+     * @throws IllegalStateException for autograd misuse, as {@code backward}'s (PyTorch's RuntimeErrors, with its
+     *     messages): an output that does not require grad, a non-scalar output without a gradient, an input that does
+     *     not require grad, or (without {@code allow_unused}) one the outputs do not depend on
+     * @throws IllegalArgumentException for null or mismatched arguments (a gradient of another shape or device)
      */
     public static List<Tensor> grad(List<Tensor> outputs, List<Tensor> inputs, List<Tensor> gradOutputs,
                                     GradOptions options) {
@@ -323,7 +327,7 @@ public final class Autograd {
         Engine.checkRoots(outputs);
         for (int i = 0; i < inputs.size(); i++) {
             if (!inputs.get(i).requiresGrad()) {
-                throw new IllegalArgumentException("One of the differentiated Tensors does not require grad");
+                throw new IllegalStateException("One of the differentiated Tensors does not require grad");
             }
         }
         List<Tensor> result = options.gradsBatched()
@@ -363,9 +367,10 @@ public final class Autograd {
      * of its node. With {@code materialize_grads}, an edge the outputs do not reach is refused, as in PyTorch (there is
      * no tensor to take zeros like). Not with {@code is_grads_batched} (Ember's batched grad takes tensors).
      *
-     * @throws IllegalArgumentException for an input that is neither, a tensor input that does not require grad, or
-     *     {@code is_grads_batched}; otherwise as {@link #grad(List, List, List, GradOptions)}
-     * @throws IllegalStateException for an unreached edge with {@code materialize_grads}
+     * @throws IllegalArgumentException for an input that is neither, or {@code is_grads_batched}; otherwise as
+     *     {@link #grad(List, List, List, GradOptions)}
+     * @throws IllegalStateException for a tensor input that does not require grad, or an unreached edge with
+     *     {@code materialize_grads}
      */
     public static List<Tensor> gradEdges(List<Tensor> outputs, List<?> inputs, List<Tensor> gradOutputs,
                                          GradOptions options) {
@@ -393,7 +398,7 @@ public final class Autograd {
         for (int i = 0; i < inputs.size(); i++) {
             if (inputs.get(i) instanceof Tensor t) {
                 if (!t.requiresGrad()) {
-                    throw new IllegalArgumentException("One of the differentiated Tensors does not require grad");
+                    throw new IllegalStateException("One of the differentiated Tensors does not require grad");
                 }
                 Node fn = t.gradNode();
                 targets[i] = fn != null ? fn : t.gradAccumulator();
@@ -443,7 +448,7 @@ public final class Autograd {
         for (int i = 0; i < targets.length; i++) {
             Tensor g = captures.get(targets[i])[targetNrs[i]];
             if (g == null && !allowUnused) {
-                throw new IllegalArgumentException("One of the differentiated Tensors appears to not have been used in the "
+                throw new IllegalStateException("One of the differentiated Tensors appears to not have been used in the "
                         + "graph. Set allow_unused=True if this is the desired behavior.");
             }
             if (g != null && !createGraph) {
