@@ -1677,7 +1677,11 @@ class OutsiderPrograms9Test extends Float64DefaultDtype {
             double errTorch = torch32.to(g64.dtype()).sub(g64).abs().max().item();
             double errEmber = ember32.to(g64.dtype()).sub(g64).abs().max().item();
             double scale = g64.abs().max().item();
-            assertTrue(errEmber <= factor * errTorch + 4e-6 * scale, p.getKey() + ": Ember's float32 gradient is "
+            // the k biases' gradients are zero in exact arithmetic: both sides' values are rounding noise, Ember's held
+            // to 4x PyTorch's (session 49: 1.5e-8 against PyTorch's 6.1e-9 once softmax over the last dim took
+            // PyTorch's own bits, the bmm's summation order still Ember's; within 2x with the old softmax)
+            double f = p.getKey().endsWith(".k.bias") ? Math.max(factor, 4) : factor;
+            assertTrue(errEmber <= f * errTorch + 4e-6 * scale, p.getKey() + ": Ember's float32 gradient is "
                     + errEmber + " from the float64 one, PyTorch's " + errTorch);
             compared++;
         }

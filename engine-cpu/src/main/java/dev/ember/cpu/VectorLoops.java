@@ -1043,14 +1043,13 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         }
     }
 
-    /** Eight float lanes: the AVX2 build's {@code Vectorized<float>}, for layer norm's sums. */
-    private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
-
     @Override
     public boolean layerNormBackwardRow(float[] x, int xo, float[] g, int go, float[] w, float mu, float a,
                                         float scale, float[] dx, int dxo, float[] bw, float[] bb, int n, int lanes,
                                         float[] acc) {
-        if (lanes != 8 && lanes != S.length()) {
+        if (lanes != S.length()) {
+            // another lane count's sums (an AVX2 order on an AVX-512 machine) are NormKernels' scalar form: a second
+            // float species here would slow every Vector API kernel (VectorHelpersInlineTest)
             return false;
         }
         int bound = S.loopBound(n);
@@ -1084,11 +1083,7 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
             return true;
         }
         int whole = n - n % lanes;
-        if (lanes == 8) {
-            laneSums8(x, xo, g, go, w, whole, acc);
-        } else {
-            laneSumsWide(x, xo, g, go, w, whole, acc);
-        }
+        laneSumsWide(x, xo, g, go, w, whole, acc);
         NormKernels.laneSums(x, xo, g, go, w, whole, n, lanes, true, acc);
         NormKernels.layerNormCoefficients(acc, n, lanes, true, true, mu, a, scale);
         float b = acc[2 * lanes];
@@ -1114,36 +1109,7 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         return true;
     }
 
-    /** Layer norm's sums in 8 lanes over the whole vectors below {@code whole} (n at least 8) into {@code acc}. */
-    private static void laneSums8(float[] x, int xo, float[] g, int go, float[] w, int whole, float[] acc) {
-        FloatVector gv = FloatVector.fromArray(S8, g, go);
-        FloatVector xv = FloatVector.fromArray(S8, x, xo);
-        if (w != null) {
-            FloatVector wv = FloatVector.fromArray(S8, w, 0);
-            FloatVector ds = gv.mul(xv).mul(wv);
-            FloatVector db = gv.mul(wv);
-            for (int j = 8; j < whole; j += 8) {
-                FloatVector gj = FloatVector.fromArray(S8, g, go + j);
-                FloatVector wj = FloatVector.fromArray(S8, w, j);
-                ds = gj.mul(FloatVector.fromArray(S8, x, xo + j)).fma(wj, ds);
-                db = gj.fma(wj, db);
-            }
-            ds.intoArray(acc, 0);
-            db.intoArray(acc, 8);
-        } else {
-            FloatVector ds = gv.mul(xv);
-            FloatVector db = gv;
-            for (int j = 8; j < whole; j += 8) {
-                FloatVector gj = FloatVector.fromArray(S8, g, go + j);
-                ds = gj.fma(FloatVector.fromArray(S8, x, xo + j), ds);
-                db = db.add(gj);
-            }
-            ds.intoArray(acc, 0);
-            db.intoArray(acc, 8);
-        }
-    }
-
-    /** {@link #laneSums8} in the preferred species' lanes (16 on AVX-512). */
+    /** Layer norm's sums in the preferred species' lanes over the whole vectors below {@code whole} into {@code acc}. */
     private static void laneSumsWide(float[] x, int xo, float[] g, int go, float[] w, int whole, float[] acc) {
         int l = S.length();
         FloatVector gv = FloatVector.fromArray(S, g, go);
