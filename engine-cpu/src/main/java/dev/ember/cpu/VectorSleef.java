@@ -200,14 +200,9 @@ final class VectorSleef {
     static void geluTanh(float[] x, int xo, float[] o, int oo, int n) {
         int bound = SleefFloat.vectorPart(n);
         float[] t = SCRATCH.get();
-        FloatVector kappa = FloatVector.broadcast(S, SleefFloat.GELU_KAPPA);
         for (int b = 0; b < bound; b += BLOCK) {
             int m = Math.min(BLOCK, bound - b);
-            for (int i = 0; i < m; i += S.length()) {
-                FloatVector v = FloatVector.fromArray(S, x, xo + b + i);
-                v.mul(v).mul(v).fma(kappa, v).mul(SleefFloat.GELU_BETA).intoArray(t, i);
-            }
-            tanh(t, 0, t, 0, m);
+            geluTanhInner(x, xo + b, t, m);
             for (int i = 0; i < m; i += S.length()) {
                 FloatVector v = FloatVector.fromArray(S, x, xo + b + i);
                 v.mul(0.5f).mul(FloatVector.fromArray(S, t, i).add(1f)).intoArray(o, oo + b + i);
@@ -219,6 +214,20 @@ final class VectorSleef {
     }
 
     /**
+     * {@code t[i] = tanh(beta * (x + kappa * x^3))} for the m elements of x at xo (m a whole number of vectors): the
+     * tanh of GELU's tanh form, Sleef's, shared by the forward and the backward (arrays in and out, no vector crosses
+     * the call).
+     */
+    private static void geluTanhInner(float[] x, int xo, float[] t, int m) {
+        FloatVector kappa = FloatVector.broadcast(S, SleefFloat.GELU_KAPPA);
+        for (int i = 0; i < m; i += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            v.mul(v).mul(v).fma(kappa, v).mul(SleefFloat.GELU_BETA).intoArray(t, i);
+        }
+        tanh(t, 0, t, 0, m);
+    }
+
+    /**
      * {@code o[oo + i] = gelu_tanh_backward(g[go + i], x[xo + i])}: {@link SleefFloat#geluTanhBackward(float, float)}
      * lane-wise over the vector part ({@link SleefFloat#vectorPart}), {@link SleefFloat#geluTanhBackwardLibm} over the
      * rest, as PyTorch's kernel. In blocks as {@link #geluTanh}: the tanh's argument into a scratch block, the tanh in
@@ -227,16 +236,11 @@ final class VectorSleef {
     static void geluTanhBackward(float[] g, int go, float[] x, int xo, float[] o, int oo, int n) {
         int bound = SleefFloat.vectorPart(n);
         float[] t = SCRATCH.get();
-        FloatVector kappa = FloatVector.broadcast(S, SleefFloat.GELU_KAPPA);
         FloatVector kappa3 = FloatVector.broadcast(S, SleefFloat.GELU_KAPPA3);
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int b = 0; b < bound; b += BLOCK) {
             int m = Math.min(BLOCK, bound - b);
-            for (int i = 0; i < m; i += S.length()) {
-                FloatVector v = FloatVector.fromArray(S, x, xo + b + i);
-                v.mul(v).mul(v).fma(kappa, v).mul(SleefFloat.GELU_BETA).intoArray(t, i);
-            }
-            tanh(t, 0, t, 0, m);
+            geluTanhInner(x, xo + b, t, m);
             for (int i = 0; i < m; i += S.length()) {
                 FloatVector v = FloatVector.fromArray(S, x, xo + b + i);
                 FloatVector th = FloatVector.fromArray(S, t, i);
