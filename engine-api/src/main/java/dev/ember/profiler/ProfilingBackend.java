@@ -542,6 +542,26 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public boolean complexAdd(double alpha, Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst,
+                              Layout dstLayout) {
+        Profiler profiler = Profiler.current();
+        if (profiler == null) {
+            return delegate.complexAdd(alpha, a, aLayout, b, bLayout, dst, dstLayout);
+        }
+        Profiler.Range kernelRange = profiler.enterKernel("aten::add", this,
+                new Object[] {a, aLayout, b, bLayout, dst, dstLayout});
+        boolean done;
+        try {
+            done = delegate.complexAdd(alpha, a, aLayout, b, bLayout, dst, dstLayout);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
+        }
+        profiler.exitKernel(kernelRange);
+        return done;
+    }
+
+    @Override
     public boolean fusedRnnCells() {
         return delegate.fusedRnnCells();
     }
