@@ -1467,6 +1467,10 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
 
     @Override
     public void sigmoid(float[] x, int xo, float[] o, int oo, int n) {
+        if (!SleefFloat.exact()) {
+            VectorSleef.sigmoid(x, xo, o, oo, n);
+            return;
+        }
         int bound = S.loopBound(n);
         widened(SIGMOID, x, xo, o, oo, bound);
         for (int i = bound; i < n; i++) {
@@ -1501,6 +1505,11 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     @Override
     public void softmaxColumns(float[] x, int xo, float[] o, int oo, int n, int inner, int from, int to) {
         VectorSleef.softmaxColumns(x, xo, o, oo, n, inner, from, to);
+    }
+
+    @Override
+    public void silu(float[] g, int go, float[] x, int xo, float[] o, int oo, int n) {
+        VectorSleef.silu(g, go, x, xo, o, oo, n);
     }
 
     @Override

@@ -252,6 +252,60 @@ final class VectorSleef {
     }
 
     /**
+     * {@code o[oo + i] = sigmoid(x[xo + i])}: {@link SleefFloat#sigmoid} lane-wise over the vector part
+     * ({@link SleefFloat#vectorPart}), {@link ElementwiseKernels#sigmoidFloat} (PyTorch's scalar form) over the rest.
+     */
+    static void sigmoid(float[] x, int xo, float[] o, int oo, int n) {
+        int bound = SleefFloat.vectorPart(n);
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        FloatVector zero = FloatVector.zero(S);
+        int i = 0;
+        for (; i <= bound - S.length(); i += S.length()) {
+            one.div(one.add(exp(zero.sub(FloatVector.fromArray(S, x, xo + i))))).intoArray(o, oo + i);
+        }
+        for (; i < bound; i++) {
+            o[oo + i] = SleefFloat.sigmoid(x[xo + i]);
+        }
+        for (; i < n; i++) {
+            o[oo + i] = ElementwiseKernels.sigmoidFloat(x[xo + i]);
+        }
+    }
+
+    /**
+     * silu ({@code g} null: {@code o[oo + i] = silu(x[xo + i])}) or silu_backward ({@code o[oo + i] =
+     * silu_backward(g[go + i], x[xo + i])}) as PyTorch's kernels: {@link SleefFloat#silu} or
+     * {@link SleefFloat#siluBackward} with {@link SleefFloat#sigmoid} lane-wise over the vector part
+     * ({@link SleefFloat#vectorPart}), the scalar forms (the C library's exp) over the rest.
+     */
+    static void silu(float[] g, int go, float[] x, int xo, float[] o, int oo, int n) {
+        int bound = SleefFloat.vectorPart(n);
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        int i = 0;
+        if (g == null) {
+            for (; i <= bound - S.length(); i += S.length()) {
+                FloatVector v = FloatVector.fromArray(S, x, xo + i);
+                v.div(exp(v.neg()).add(one)).intoArray(o, oo + i);
+            }
+            for (; i < n; i++) {
+                float v = x[xo + i];
+                o[oo + i] = i < bound ? SleefFloat.silu(v) : SleefFloat.siluLibm(v);
+            }
+            return;
+        }
+        for (; i <= bound - S.length(); i += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            FloatVector s = one.div(exp(v.neg()).add(one));
+            FloatVector a = FloatVector.fromArray(S, g, go + i).mul(s);
+            a.mul(v.fma(one.sub(s), one)).blend(a, a.test(VectorOperators.IS_NAN)).intoArray(o, oo + i);
+        }
+        for (; i < n; i++) {
+            float v = x[xo + i];
+            float s = i < bound ? SleefFloat.siluSigmoid(v) : ElementwiseKernels.sigmoidFloat(v);
+            o[oo + i] = SleefFloat.siluBackward(g[go + i], v, s);
+        }
+    }
+
+    /**
      * Softmax over the middle dimension of a contiguous {@code [n, inner]} block at {@code xo} (output at {@code oo}),
      * for the inner positions {@code from..to}: PyTorch's {@code _vec_softmax}, a vector of inner positions at a time,
      * each lane on its own (so the vector width does not change the bits): the maximum down the dimension, then
