@@ -278,30 +278,41 @@ final class VectorSleef {
      * ({@link SleefFloat#vectorPart}), the scalar forms (the C library's exp) over the rest.
      */
     static void silu(float[] g, int go, float[] x, int xo, float[] o, int oo, int n) {
+        // in blocks as geluTanh: -x into a scratch block, Sleef's exp in place there (the array loop, where C2
+        // inlines the vector exp; called from several loops it was left as a call, boxing its vectors: silu 150 ->
+        // 340 us once the backward had run), then the formula (o may be x or g)
         int bound = SleefFloat.vectorPart(n);
+        float[] t = SCRATCH.get();
         FloatVector one = FloatVector.broadcast(S, 1f);
-        int i = 0;
-        if (g == null) {
-            for (; i <= bound - S.length(); i += S.length()) {
-                FloatVector v = FloatVector.fromArray(S, x, xo + i);
-                v.div(exp(v.neg()).add(one)).intoArray(o, oo + i);
+        int vectors = bound - bound % S.length();
+        for (int b = 0; b < vectors; b += BLOCK) {
+            int m = Math.min(BLOCK, vectors - b);
+            for (int i = 0; i < m; i += S.length()) {
+                FloatVector.fromArray(S, x, xo + b + i).neg().intoArray(t, i);
             }
-            for (; i < n; i++) {
-                float v = x[xo + i];
-                o[oo + i] = i < bound ? SleefFloat.silu(v) : SleefFloat.siluLibm(v);
+            exp(t, 0, t, 0, m);
+            if (g == null) {
+                for (int i = 0; i < m; i += S.length()) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + b + i);
+                    v.div(FloatVector.fromArray(S, t, i).add(one)).intoArray(o, oo + b + i);
+                }
+            } else {
+                for (int i = 0; i < m; i += S.length()) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + b + i);
+                    FloatVector s = one.div(FloatVector.fromArray(S, t, i).add(one));
+                    FloatVector a = FloatVector.fromArray(S, g, go + b + i).mul(s);
+                    a.mul(v.fma(one.sub(s), one)).blend(a, a.test(VectorOperators.IS_NAN)).intoArray(o, oo + b + i);
+                }
             }
-            return;
         }
-        for (; i <= bound - S.length(); i += S.length()) {
-            FloatVector v = FloatVector.fromArray(S, x, xo + i);
-            FloatVector s = one.div(exp(v.neg()).add(one));
-            FloatVector a = FloatVector.fromArray(S, g, go + i).mul(s);
-            a.mul(v.fma(one.sub(s), one)).blend(a, a.test(VectorOperators.IS_NAN)).intoArray(o, oo + i);
-        }
-        for (; i < n; i++) {
+        for (int i = vectors; i < n; i++) {
             float v = x[xo + i];
-            float s = i < bound ? SleefFloat.siluSigmoid(v) : ElementwiseKernels.sigmoidFloat(v);
-            o[oo + i] = SleefFloat.siluBackward(g[go + i], v, s);
+            if (g == null) {
+                o[oo + i] = i < bound ? SleefFloat.silu(v) : SleefFloat.siluLibm(v);
+            } else {
+                float s = i < bound ? SleefFloat.siluSigmoid(v) : ElementwiseKernels.sigmoidFloat(v);
+                o[oo + i] = SleefFloat.siluBackward(g[go + i], v, s);
+            }
         }
     }
 
