@@ -24,7 +24,8 @@
 #        pool[(i + shift) mod 4099], of its gradient (the view's shape, contiguous) gpool[(3 i + shift) mod 4099],
 #        shift = 37 * the case's index. Views: 'c n' (contiguous [n]), 's2 n' (base [2n], x = base[::2]),
 #        'rows r c k' (base [r, c], x = base[:, :k]: a tail a row), 't r c' (base [r, c], x = base.t(): dense, run in
-#        memory order);
+#        memory order), 'bg n' (contiguous [n] with the gradient gpool[shift mod 4099] expanded to [n]: stride 0, a
+#        scalar operand of the vectorized loop);
 #        out_avx2.bin, out_avx512.bin   per case in order: silu(x), silu_backward(g, x), sigmoid(x),
 #        sigmoid_backward(g, sigmoid(x)), each row-major, little-endian int32 bit patterns.
 import ctypes
@@ -48,7 +49,8 @@ def cases():
         for d in range(-17, 18, 2):
             out.append(('c%d' % (32 * k + d), 'c', [32 * k + d]))
     out += [('c4095', 'c', [4095]), ('c4096', 'c', [4096]), ('c4097', 'c', [4097]), ('c8269', 'c', [8269]),
-            ('s2_75', 's2', [75]), ('s2_4103', 's2', [4103]), ('rows', 'rows', [30, 100, 75]), ('t', 't', [60, 100])]
+            ('s2_75', 's2', [75]), ('s2_4103', 's2', [4103]), ('rows', 'rows', [30, 100, 75]), ('t', 't', [60, 100]),
+            ('bg75', 'bg', [75]), ('bg4103', 'bg', [4103])]
     return out
 
 
@@ -78,7 +80,7 @@ def pools():
 
 
 def view(pool, kind, nums, shift):
-    if kind == 'c':
+    if kind in ('c', 'bg'):
         numel, shape = nums[0], [nums[0]]
     elif kind == 's2':
         numel, shape = 2 * nums[0], [2 * nums[0]]
@@ -102,7 +104,10 @@ def child(cap):
         shift = 37 * idx
         x = view(x_pool, kind, nums, shift)
         n = x.numel()
-        g = g_pool[(3 * torch.arange(n) + shift) % P].reshape(x.shape).contiguous()
+        if kind == 'bg':
+            g = g_pool[shift % P].expand(n)
+        else:
+            g = g_pool[(3 * torch.arange(n) + shift) % P].reshape(x.shape).contiguous()
         y = torch.sigmoid(x)
         for t in (torch.nn.functional.silu(x), torch.ops.aten.silu_backward(g, x), y,
                   torch.ops.aten.sigmoid_backward(g, y)):

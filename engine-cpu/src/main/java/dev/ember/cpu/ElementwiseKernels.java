@@ -804,9 +804,10 @@ final class ElementwiseKernels {
      * {@link SleefFloat#siluBackward} with {@code s = 1 / (1 + exp(-x))}.
      */
     static void siluRun(float[] g, int go, int gs, float[] x, int xo, int xs, float[] o, int oo, int os, int n) {
-        boolean contiguous = (g == null || gs == 1) && xs == 1 && os == 1;
+        // a broadcast gradient (stride 0) is a scalar operand of PyTorch's vectorized loop
+        boolean contiguous = (g == null || gs == 1 || gs == 0) && xs == 1 && os == 1;
         if (contiguous && LOOPS != null) {
-            LOOPS.silu(g, go, x, xo, o, oo, n);
+            LOOPS.silu(g, go, g == null ? 1 : gs, x, xo, o, oo, n);
             return;
         }
         int sleefPart = contiguous ? SleefFloat.vectorPart(n) : 0;
@@ -1204,9 +1205,10 @@ final class ElementwiseKernels {
         void sigmoid(float[] x, int xo, float[] o, int oo, int n);
 
         /**
-         * silu ({@code g} null) or silu_backward of a contiguous run, PyTorch's bits: see {@link VectorSleef#silu}.
+         * silu ({@code g} null) or silu_backward of a contiguous run (g's stride {@code gs} 1, or 0 where broadcast),
+         * PyTorch's bits: see {@link VectorSleef#silu}.
          */
-        void silu(float[] g, int go, float[] x, int xo, float[] o, int oo, int n);
+        void silu(float[] g, int go, int gs, float[] x, int xo, float[] o, int oo, int n);
 
         /**
          * Softmax down the columns {@code from..to} of the contiguous {@code [n, inner]} block at {@code xo} into the

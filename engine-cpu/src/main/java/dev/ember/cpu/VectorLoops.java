@@ -1508,8 +1508,8 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     @Override
-    public void silu(float[] g, int go, float[] x, int xo, float[] o, int oo, int n) {
-        VectorSleef.silu(g, go, x, xo, o, oo, n);
+    public void silu(float[] g, int go, int gs, float[] x, int xo, float[] o, int oo, int n) {
+        VectorSleef.silu(g, go, gs, x, xo, o, oo, n);
     }
 
     @Override

@@ -275,9 +275,10 @@ final class VectorSleef {
      * silu ({@code g} null: {@code o[oo + i] = silu(x[xo + i])}) or silu_backward ({@code o[oo + i] =
      * silu_backward(g[go + i], x[xo + i])}) as PyTorch's kernels: {@link SleefFloat#silu} or
      * {@link SleefFloat#siluBackward} with {@link SleefFloat#sigmoid} lane-wise over the vector part
-     * ({@link SleefFloat#vectorPart}), the scalar forms (the C library's exp) over the rest.
+     * ({@link SleefFloat#vectorPart}), the scalar forms (the C library's exp) over the rest. {@code gs} is g's stride,
+     * 1 or 0 (a broadcast gradient, which PyTorch's vectorized loop takes as a scalar operand).
      */
-    static void silu(float[] g, int go, float[] x, int xo, float[] o, int oo, int n) {
+    static void silu(float[] g, int go, int gs, float[] x, int xo, float[] o, int oo, int n) {
         // in blocks as geluTanh: -x into a scratch block, Sleef's exp in place there (the array loop, where C2
         // inlines the vector exp; called from several loops it was left as a call, boxing its vectors: silu 150 ->
         // 340 us once the backward had run), then the formula (o may be x or g)
@@ -300,7 +301,9 @@ final class VectorSleef {
                 for (int i = 0; i < m; i += S.length()) {
                     FloatVector v = FloatVector.fromArray(S, x, xo + b + i);
                     FloatVector s = one.div(FloatVector.fromArray(S, t, i).add(one));
-                    FloatVector a = FloatVector.fromArray(S, g, go + b + i).mul(s);
+                    FloatVector dy = gs == 0 ? FloatVector.broadcast(S, g[go])
+                            : FloatVector.fromArray(S, g, go + b + i);
+                    FloatVector a = dy.mul(s);
                     a.mul(v.fma(one.sub(s), one)).blend(a, a.test(VectorOperators.IS_NAN)).intoArray(o, oo + b + i);
                 }
             }
@@ -311,7 +314,7 @@ final class VectorSleef {
                 o[oo + i] = i < bound ? SleefFloat.silu(v) : SleefFloat.siluLibm(v);
             } else {
                 float s = i < bound ? SleefFloat.siluSigmoid(v) : ElementwiseKernels.sigmoidFloat(v);
-                o[oo + i] = SleefFloat.siluBackward(g[go + i], v, s);
+                o[oo + i] = SleefFloat.siluBackward(g[go + i * gs], v, s);
             }
         }
     }

@@ -24,11 +24,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
  * results under the capability Ember follows ({@link CpuCapability}: AVX-512's passes of 32 floats on this machine,
  * AVX2's 16 with {@code -Dember.cpu.capability=avx2}; silubits/make_expected.py): contiguous tensors of sizes around
  * the passes and the silu kernel's blocks, stride-2 views (PyTorch's scalar form throughout), rows of a narrowed
- * matrix (a tail a row) and a transposed matrix (run in memory order); the inputs include +-0, NaN, +-inf, the exp
- * range's ends and subnormals. The contiguous cases also go through the scalar forms ({@link SleefFloat#silu},
- * {@link SleefFloat#siluLibm}, {@link SleefFloat#sigmoid}, {@link ElementwiseKernels#sigmoidFloat},
- * {@link SleefFloat#siluSigmoid}, {@link SleefFloat#siluBackward}) over the vector part and the tail. Tests the Sleef
- * path (the property {@code ember.cpu.exactTranscendentals} is cleared for each test and restored after).
+ * matrix (a tail a row), a transposed matrix (run in memory order) and a broadcast incoming gradient; the inputs
+ * include +-0, NaN, +-inf, the exp range's ends and subnormals. The contiguous cases also go through the scalar forms
+ * ({@link SleefFloat#silu}, {@link SleefFloat#siluLibm}, {@link SleefFloat#sigmoid},
+ * {@link ElementwiseKernels#sigmoidFloat}, {@link SleefFloat#siluSigmoid}, {@link SleefFloat#siluBackward}) over the
+ * vector part and the tail. Tests the Sleef path (the property {@code ember.cpu.exactTranscendentals} is cleared for
+ * each test and restored after).
  */
 class SiluBitsTest {
     private static final int P = 4099;
@@ -120,8 +121,8 @@ class SiluBitsTest {
                 nums[k] = Integer.parseInt(parts[k + 2]);
             }
             int shift = 37 * c;
-            int[] shape = kind.equals("c") ? new int[] {nums[0]} : kind.equals("s2") ? new int[] {2 * nums[0]}
-                    : new int[] {nums[0], nums[1]};
+            int[] shape = kind.equals("c") || kind.equals("bg") ? new int[] {nums[0]}
+                    : kind.equals("s2") ? new int[] {2 * nums[0]} : new int[] {nums[0], nums[1]};
             int numel = shape.length == 1 ? shape[0] : shape[0] * shape[1];
             float[] baseValues = new float[numel];
             for (int i = 0; i < numel; i++) {
@@ -131,9 +132,11 @@ class SiluBitsTest {
             int n = (int) x.numel();
             float[] gv = new float[n];
             for (int i = 0; i < n; i++) {
-                gv[i] = gpool[(3 * i + shift) % P];
+                gv[i] = kind.equals("bg") ? gpool[shift % P] : gpool[(3 * i + shift) % P];
             }
-            Tensor g = Tensor.fromArray(gv).reshape(x.shape());
+            // 'bg': a broadcast (stride 0) incoming gradient, which PyTorch's vectorized loop takes as a scalar
+            Tensor g = kind.equals("bg") ? Tensor.fromArray(new float[] {gv[0]}).expand(n)
+                    : Tensor.fromArray(gv).reshape(x.shape());
 
             assertBits(expected, at, Functional.silu(x).contiguous().toFloatArray(), name + " silu");
             assertBits(expected, at + n, gradient(baseValues, shape, kind, nums, g, Functional::silu),
@@ -141,7 +144,7 @@ class SiluBitsTest {
             assertBits(expected, at + 2 * n, x.sigmoid().contiguous().toFloatArray(), name + " sigmoid");
             assertBits(expected, at + 3 * n, gradient(baseValues, shape, kind, nums, g, Tensor::sigmoid),
                     name + " sigmoid's gradient");
-            if (kind.equals("c")) {
+            if (kind.equals("c") || kind.equals("bg")) {
                 // the scalar forms: the vectorized one over whole passes, the C library's over the tail
                 int vector = SleefFloat.vectorPart(n);
                 float[] silu = new float[n];
