@@ -146,6 +146,8 @@ def rows():
         ("gelu tanh fwd+bwd", fb(lambda: F.gelu(xg, approximate="tanh"), dx, xg)),
         ("silu [16,128,512]", lambda: F.silu(x)),
         ("silu fwd+bwd", fb(lambda: F.silu(xg), dx, xg)),
+        ("sigmoid [16,128,512]", lambda: torch.sigmoid(x)),
+        ("sigmoid fwd+bwd", fb(lambda: torch.sigmoid(xg), dx, xg)),
         ("exp [16,128,512]", lambda: x.exp()),
         ("tanh [16,128,512]", lambda: x.tanh()),
         ("where(mask, x, y) [16,128,512]", lambda: torch.where(mask, x, y)),

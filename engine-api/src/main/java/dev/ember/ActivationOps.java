@@ -244,21 +244,24 @@ final class ActivationOps {
     }
 
     /**
-     * silu (g null) or silu_backward in one float32 CPU kernel ({@link dev.ember.backend.Backend#siluFloat}), the
-     * composed ops' bits, where x and g are contiguous float32 from offset 0 of one shape; null where not, or where the
-     * system property {@code ember.silu.composed} is true (the composed ops, for comparisons).
+     * silu (g null) or silu_backward in one float32 CPU kernel ({@link dev.ember.backend.Backend#siluFloat}),
+     * PyTorch's bits, where x (and g, of x's shape) are float32 on one CPU device, in any layouts; null where not, where
+     * the backend declines, or where the system property {@code ember.silu.composed} is true (the composed ops, for
+     * comparisons).
      */
     private static Tensor siluFused(Tensor g, Tensor x) {
-        if (x.dtype != DType.FLOAT32 || !x.device.isCpu() || !x.layout.isContiguous() || x.layout.offset() != 0
-                || Boolean.getBoolean("ember.silu.composed")) {
+        if (x.dtype != DType.FLOAT32 || !x.device.isCpu() || Boolean.getBoolean("ember.silu.composed")) {
             return null;
         }
-        if (g != null && (g.dtype != DType.FLOAT32 || !g.device.equals(x.device) || !g.layout.isContiguous()
-                || g.layout.offset() != 0 || !java.util.Arrays.equals(g.shape, x.shape))) {
+        if (g != null && (g.dtype != DType.FLOAT32 || !g.device.equals(x.device)
+                || !java.util.Arrays.equals(g.shape, x.shape))) {
             return null;
         }
-        Tensor out = Creation.empty(x.shape, DType.FLOAT32, x.device);
-        return x.backend.siluFloat(g == null ? null : g.storage(), x.storage(), x.layout, out.storage()) ? out : null;
+        // the result laid out as TensorIterator lays it out (silu_backward's operands: grad_output, then self)
+        OutputLayouts.Target t = g == null ? OutputLayouts.allocate(x.shape, DType.FLOAT32, x.device, x)
+                : OutputLayouts.allocate(x.shape, DType.FLOAT32, x.device, g, x);
+        return x.backend.siluFloat(g == null ? null : g.storage(), g == null ? null : t.of(g), x.storage(), t.of(x),
+                t.out.storage(), t.layout) ? t.out : null;
     }
 
     /** {@code mish}: {@code x * tanh(softplus(x))}; MishBackward0 with mish_backward. */

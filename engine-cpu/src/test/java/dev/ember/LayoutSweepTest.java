@@ -703,9 +703,14 @@ class LayoutSweepTest {
             Ember.manualSeed(11);
             return Functional.dropout(x[0], 0.3, true);
         }, f(5, 7));
-        op(t, "float32 exp tanh sigmoid", x -> new Tensor[] {x[0].exp(), x[0].tanh(), x[0].sigmoid()}, f32(3, 37));
-        op(t, "float32 relu gelu silu", x -> new Tensor[] {x[0].relu(), Functional.gelu(x[0]), Functional.silu(x[0])},
-                f32(3, 37));
+        op(t, "float32 exp tanh", x -> new Tensor[] {x[0].exp(), x[0].tanh()}, f32(3, 37));
+        op(t, "float32 relu gelu", x -> new Tensor[] {x[0].relu(), Functional.gelu(x[0])}, f32(3, 37));
+        // PyTorch's own bits differ between layouts here: Sleef's exp over a contiguous run's whole vector passes,
+        // glibc's expf (Ember: the nearest float) elsewhere, 1 ulp apart on some inputs (SiluBitsTest holds each
+        // layout to PyTorch's bits)
+        String sleefOrLibm = "Sleef's exp on contiguous runs, the C library's on strided ones, as PyTorch: 1 ulp";
+        op(t, "float32 sigmoid silu", x -> new Tensor[] {x[0].sigmoid(), Functional.silu(x[0])}, f32(3, 37))
+                .tol(0x1p-22, sleefOrLibm);
         op(t, "float32 log sqrt reciprocal", x -> new Tensor[] {x[0].log(), x[0].sqrt(), x[0].reciprocal()},
                 u32(0.5, 2, 3, 37));
         op(t, "float32 neg abs square", x -> new Tensor[] {x[0].neg(), x[0].abs(), x[0].square()}, f32(3, 37));

@@ -2,6 +2,7 @@ package dev.ember;
 
 import dev.ember.nn.Functional;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.function.Supplier;
@@ -10,22 +11,39 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * silu's fused float32 CPU kernels (Backend.siluFloat: the forward and silu_backward in one pass each) against the
- * composed ops they replace (sigmoid, the products and addcmul's contraction; {@code -Dember.silu.composed=true}),
- * bit for bit: the composed path is the one the PyTorch-generated tests (ActivationsMoreTest, RoundingAuditTest,
- * LayersTest) hold to PyTorch's bits, so the exact rule here is equality with it. Random values over several kernel
+ * silu's fused float32 CPU kernels (Backend.siluFloat: the forward and silu_backward in one pass each) on the old path
+ * ({@code -Dember.cpu.exactTranscendentals=true}) against the composed ops they replace there (sigmoid, the products
+ * and addcmul's contraction; {@code -Dember.silu.composed=true}), bit for bit: random values over several kernel
  * blocks with a ragged tail, the specials (zeros, infinities, NaN, the exp range's ends, subnormals), the paths the
- * kernel leaves to the composed ops (an offset view, a transposed view, create_graph) and an empty tensor.
+ * old kernel leaves to the composed ops (an offset view, a transposed view, create_graph) and an empty tensor. The
+ * default path computes PyTorch's kernels instead ({@code x / (1 + exp(-x))} and silu_backward with Sleef's exp over
+ * a contiguous run's vector part, the C library's elsewhere, on every layout), which differ from the composed ops by
+ * an ulp on about a quarter of the elements: SiluBitsTest holds those to PyTorch 1.13's bits
+ * (silubits/make_expected.py: the same kinds of sizes, views and specials).
  */
 class SiluFusedKernelTest {
     private static final String COMPOSED = "ember.silu.composed";
+    private static final String EXACT = "ember.cpu.exactTranscendentals";
+
+    private String savedExact;
+
+    @BeforeEach
+    void setExact() {
+        savedExact = System.getProperty(EXACT);
+        System.setProperty(EXACT, "true");
+    }
 
     @AfterEach
     void clear() {
         System.clearProperty(COMPOSED);
+        if (savedExact == null) {
+            System.clearProperty(EXACT);
+        } else {
+            System.setProperty(EXACT, savedExact);
+        }
     }
 
-    /** The same computation with the fused kernels and with the composed ops, as float bits. */
+    /** The same computation with the fused kernels and with the composed ops (both on the old path), as float bits. */
     private static void assertSameBits(Supplier<Tensor> f) {
         System.clearProperty(COMPOSED);
         float[] fused = f.get().toFloatArray();

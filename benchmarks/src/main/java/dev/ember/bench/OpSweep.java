@@ -249,6 +249,8 @@ public final class OpSweep {
         r.add(new Row("gelu tanh fwd+bwd", fb(() -> Functional.gelu(xg, "tanh"), dx, xg)));
         r.add(new Row("silu [16,128,512]", () -> Functional.silu(x)));
         r.add(new Row("silu fwd+bwd", fb(() -> Functional.silu(xg), dx, xg)));
+        r.add(new Row("sigmoid [16,128,512]", x::sigmoid));
+        r.add(new Row("sigmoid fwd+bwd", fb(xg::sigmoid, dx, xg)));
         r.add(new Row("exp [16,128,512]", x::exp));
         r.add(new Row("tanh [16,128,512]", x::tanh));
         r.add(new Row("where(mask, x, y) [16,128,512]", () -> Tensor.where(mask, x, y)));

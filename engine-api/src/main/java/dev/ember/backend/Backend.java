@@ -342,14 +342,22 @@ public interface Backend {
     }
 
     /**
-     * silu's float32 kernels in one pass each, as PyTorch's silu_kernel and silu_backward_kernel: with
-     * {@code s = sigmoid(x)} as {@link #unary} computes it ({@link UnaryOp#SIGMOID}), {@code dst = x * s} where
-     * {@code grad} is null, else {@code dst = (grad * s) * fma(x, 1 - s, 1)} (the composed ops' bits: {@code grad * s},
-     * then addcmul's contraction of {@code 1 + x (1 - s)}, then the product). x, grad and dst are float32 and share
-     * {@code layout}, which is contiguous. Returns false, writing nothing, where the backend has no such kernel (the
-     * caller composes the ops).
+     * silu's float32 kernels in one pass each, as PyTorch's silu_kernel and silu_backward_kernel: {@code dst = silu(x)}
+     * where {@code grad} is null, else {@code dst = silu_backward(grad, x)}. x is float32 in {@code layout}, grad
+     * (if any) float32 of the same shape in {@code gradLayout}, dst float32 of that shape in {@code dstLayout}.
+     * Returns false, writing nothing, where the backend has no such kernel for these layouts (the caller
+     * composes the ops).
+     *
+     * @param grad the incoming gradient, or null for the forward
+     * @param gradLayout grad's layout (ignored where grad is null)
+     * @param x the input
+     * @param layout x's layout
+     * @param dst the output
+     * @param dstLayout dst's layout
+     * @return whether the kernel ran
      */
-    default boolean siluFloat(Storage grad, Storage x, Layout layout, Storage dst) {
+    default boolean siluFloat(Storage grad, Layout gradLayout, Storage x, Layout layout, Storage dst,
+                              Layout dstLayout) {
         return false;
     }
 

@@ -503,17 +503,18 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
-    public boolean siluFloat(Storage grad, Storage x, Layout layout, Storage dst) {
+    public boolean siluFloat(Storage grad, Layout gradLayout, Storage x, Layout layout, Storage dst,
+                             Layout dstLayout) {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
-            return delegate.siluFloat(grad, x, layout, dst);
+            return delegate.siluFloat(grad, gradLayout, x, layout, dst, dstLayout);
         }
         Profiler.Range kernelRange = profiler.enterKernel(grad == null ? "aten::silu" : "aten::silu_backward", this,
-                grad == null ? new Object[] {x, layout, dst, layout}
-                        : new Object[] {grad, layout, x, layout, dst, layout});
+                grad == null ? new Object[] {x, layout, dst, dstLayout}
+                        : new Object[] {grad, gradLayout, x, layout, dst, dstLayout});
         boolean done;
         try {
-            done = delegate.siluFloat(grad, x, layout, dst);
+            done = delegate.siluFloat(grad, gradLayout, x, layout, dst, dstLayout);
         } catch (RuntimeException | Error e) {
             profiler.failKernel(kernelRange);
             throw e;

@@ -314,12 +314,28 @@ public final class CpuBackend implements Backend {
             "dev.ember.cpu.VectorNormalFill");
 
     @Override
-    public boolean siluFloat(Storage grad, Storage x, Layout layout, Storage dst) {
-        if (!layout.isContiguous()) {
-            return false;
+    public boolean siluFloat(Storage grad, Layout gradLayout, Storage x, Layout layout, Storage dst,
+                             Layout dstLayout) {
+        float[] g = grad == null ? null : (float[]) cpu(grad).array;
+        float[] xs = (float[]) cpu(x).array;
+        float[] o = (float[]) cpu(dst).array;
+        if (layout.isContiguous() && layout.offset() == 0 && dstLayout.isContiguous() && dstLayout.offset() == 0
+                && (grad == null || gradLayout.isContiguous() && gradLayout.offset() == 0)) {
+            ElementwiseKernels.siluFloat(g, xs, o, 0, layout.numelInt());
+            return true;
         }
-        ElementwiseKernels.siluFloat(grad == null ? null : (float[]) cpu(grad).array, (float[]) cpu(x).array,
-                (float[]) cpu(dst).array, layout.offset(), layout.numelInt());
+        if (SleefFloat.exact()) {
+            return false; // the old path composes the ops on other layouts
+        }
+        // PyTorch's kernels run by TensorIterator: each contiguous row in the vector form, strided ones in the scalar
+        Layout out = dstLayout;
+        if (g == null) {
+            new StridedLoop(out, layout).run((off, n, st) ->
+                    ElementwiseKernels.siluRun(null, 0, 0, xs, off[1], st[1], o, off[0], st[0], n), true);
+        } else {
+            new StridedLoop(out, layout, gradLayout).run((off, n, st) ->
+                    ElementwiseKernels.siluRun(g, off[2], st[2], xs, off[1], st[1], o, off[0], st[0], n), true);
+        }
         return true;
     }
 

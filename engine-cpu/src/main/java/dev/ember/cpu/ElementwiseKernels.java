@@ -424,15 +424,19 @@ final class ElementwiseKernels {
                     o[oo + i * os] = Math.abs(a[ao + i * as]);
                 }
                 return;
-            case SIGMOID:
+            case SIGMOID: {
                 if (LOOPS != null && as == 1 && os == 1) {
                     LOOPS.sigmoid(a, ao, o, oo, n);
                     return;
                 }
+                // PyTorch's kernel: Sleef's exp over a contiguous run's vector part, the C library's elsewhere
+                int sleefPart = as == 1 && os == 1 && !SleefFloat.exact() ? SleefFloat.vectorPart(n) : 0;
                 for (int i = 0; i < n; i++) {
-                    o[oo + i * os] = sigmoidFloat(a[ao + i * as]);
+                    float v = a[ao + i * as];
+                    o[oo + i * os] = i < sleefPart ? SleefFloat.sigmoid(v) : sigmoidFloat(v);
                 }
                 return;
+            }
             case TANH:
                 if (LOOPS != null && as == 1 && os == 1) {
                     LOOPS.tanh(a, ao, o, oo, n);
@@ -842,16 +846,24 @@ final class ElementwiseKernels {
     private static final int SILU_BLOCK = 4096;
 
     /**
-     * silu's forward ({@code g} null: {@code o = x * s}) or backward ({@code o = (g * s) * fma(x, 1 - s, 1)}) with
-     * {@code s = sigmoid(x)} from {@link #unaryFloat}, over n elements from {@code off} of each array: the composed
-     * ops' bits (sigmoid, then the products and addcmul's contraction, each rounded to float) in one pass per block.
+     * silu's forward ({@code g} null) or backward over n elements from {@code off} of each array, in parallel blocks
+     * of {@link #SILU_BLOCK} (a multiple of {@link SleefFloat#PASS}, so only the last block has a scalar tail, as
+     * PyTorch's one-thread run): PyTorch's kernels ({@link #siluRun}). With
+     * {@code -Dember.cpu.exactTranscendentals=true} the composed ops' bits as before: {@code o = x * s} or
+     * {@code o = (g * s) * fma(x, 1 - s, 1)} with {@code s = sigmoid(x)} from {@link #unaryFloat} (sigmoid, then the
+     * products and addcmul's contraction, each rounded to float).
      */
     static void siluFloat(float[] g, float[] x, float[] o, int off, int n) {
         int blocks = (n + SILU_BLOCK - 1) / SILU_BLOCK;
+        boolean exact = SleefFloat.exact();
         CpuThreads.parallelFor(blocks, CpuThreads.chunks(blocks, SILU_BLOCK), (task, from, to) -> {
             for (int b = from; b < to; b++) {
                 int start = off + b * SILU_BLOCK;
                 int m = Math.min(SILU_BLOCK, off + n - start);
+                if (!exact) {
+                    siluRun(g, start, 1, x, start, 1, o, start, 1, m);
+                    continue;
+                }
                 unaryFloat(UnaryOp.SIGMOID, x, start, 1, o, start, 1, m);
                 if (g == null) {
                     for (int i = start; i < start + m; i++) {
@@ -865,6 +877,32 @@ final class ElementwiseKernels {
                 }
             }
         });
+    }
+
+    /**
+     * silu ({@code g} null) or silu_backward of one run as PyTorch's kernels ({@code silu_kernel},
+     * {@code silu_backward_kernel}): on a contiguous run Sleef's exp over the vector part
+     * ({@link SleefFloat#vectorPart}) and the C library's exp (the correctly rounded one stands in) over the rest, on
+     * a strided one the latter throughout (PyTorch's scalar loop): {@code x / (1 + exp(-x))}, or
+     * {@link SleefFloat#siluBackward} with {@code s = 1 / (1 + exp(-x))}.
+     */
+    static void siluRun(float[] g, int go, int gs, float[] x, int xo, int xs, float[] o, int oo, int os, int n) {
+        // a broadcast gradient (stride 0) is a scalar operand of PyTorch's vectorized loop
+        boolean contiguous = (g == null || gs == 1 || gs == 0) && xs == 1 && os == 1;
+        if (contiguous && LOOPS != null) {
+            LOOPS.silu(g, go, g == null ? 1 : gs, x, xo, o, oo, n);
+            return;
+        }
+        int sleefPart = contiguous ? SleefFloat.vectorPart(n) : 0;
+        for (int i = 0; i < n; i++) {
+            float v = x[xo + i * xs];
+            if (g == null) {
+                o[oo + i * os] = i < sleefPart ? SleefFloat.silu(v) : SleefFloat.siluLibm(v);
+            } else {
+                float s = i < sleefPart ? SleefFloat.siluSigmoid(v) : sigmoidFloat(v);
+                o[oo + i * os] = SleefFloat.siluBackward(g[go + i * gs], v, s);
+            }
+        }
     }
 
     /**
@@ -1242,8 +1280,18 @@ final class ElementwiseKernels {
          */
         void tanh(float[] x, int xo, float[] o, int oo, int n);
 
-        /** {@code o[oo:oo+n] = sigmoid(x[xo:xo+n])} as {@link #sigmoidFloat}. */
+        /**
+         * {@code o[oo:oo+n] = sigmoid(x[xo:xo+n])}: PyTorch's bits ({@link SleefFloat#sigmoid} over the vector part,
+         * {@link #sigmoidFloat} over the rest), or {@link #sigmoidFloat} throughout where {@link SleefFloat#exact()}
+         * asks for it.
+         */
         void sigmoid(float[] x, int xo, float[] o, int oo, int n);
+
+        /**
+         * silu ({@code g} null) or silu_backward of a contiguous run (g's stride {@code gs} 1, or 0 where broadcast),
+         * PyTorch's bits: see {@link VectorSleef#silu}.
+         */
+        void silu(float[] g, int go, int gs, float[] x, int xo, float[] o, int oo, int n);
 
         /**
          * Softmax down the columns {@code from..to} of the contiguous {@code [n, inner]} block at {@code xo} into the

@@ -1433,6 +1433,10 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
 
     @Override
     public void sigmoid(float[] x, int xo, float[] o, int oo, int n) {
+        if (!SleefFloat.exact()) {
+            VectorSleef.sigmoid(x, xo, o, oo, n);
+            return;
+        }
         int bound = S.loopBound(n);
         widened(SIGMOID, x, xo, o, oo, bound);
         for (int i = bound; i < n; i++) {
@@ -1467,6 +1471,11 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     @Override
     public void softmaxColumns(float[] x, int xo, float[] o, int oo, int n, int inner, int from, int to) {
         VectorSleef.softmaxColumns(x, xo, o, oo, n, inner, from, to);
+    }
+
+    @Override
+    public void silu(float[] g, int go, int gs, float[] x, int xo, float[] o, int oo, int n) {
+        VectorSleef.silu(g, go, gs, x, xo, o, oo, n);
     }
 
     @Override

@@ -256,6 +256,74 @@ final class VectorSleef {
     }
 
     /**
+     * {@code o[oo + i] = sigmoid(x[xo + i])}: {@link SleefFloat#sigmoid} lane-wise over the vector part
+     * ({@link SleefFloat#vectorPart}), {@link ElementwiseKernels#sigmoidFloat} (PyTorch's scalar form) over the rest.
+     */
+    static void sigmoid(float[] x, int xo, float[] o, int oo, int n) {
+        int bound = SleefFloat.vectorPart(n);
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        FloatVector zero = FloatVector.zero(S);
+        int i = 0;
+        for (; i <= bound - S.length(); i += S.length()) {
+            one.div(one.add(exp(zero.sub(FloatVector.fromArray(S, x, xo + i))))).intoArray(o, oo + i);
+        }
+        for (; i < bound; i++) {
+            o[oo + i] = SleefFloat.sigmoid(x[xo + i]);
+        }
+        for (; i < n; i++) {
+            o[oo + i] = ElementwiseKernels.sigmoidFloat(x[xo + i]);
+        }
+    }
+
+    /**
+     * silu ({@code g} null: {@code o[oo + i] = silu(x[xo + i])}) or silu_backward ({@code o[oo + i] =
+     * silu_backward(g[go + i], x[xo + i])}) as PyTorch's kernels: {@link SleefFloat#silu} or
+     * {@link SleefFloat#siluBackward} with {@link SleefFloat#sigmoid} lane-wise over the vector part
+     * ({@link SleefFloat#vectorPart}), the scalar forms (the C library's exp) over the rest. {@code gs} is g's stride,
+     * 1 or 0 (a broadcast gradient, which PyTorch's vectorized loop takes as a scalar operand).
+     */
+    static void silu(float[] g, int go, int gs, float[] x, int xo, float[] o, int oo, int n) {
+        // in blocks as geluTanh: -x into a scratch block, Sleef's exp in place there (the array loop, where C2
+        // inlines the vector exp; called from several loops it was left as a call, boxing its vectors: silu 150 ->
+        // 340 us once the backward had run), then the formula (o may be x or g)
+        int bound = SleefFloat.vectorPart(n);
+        float[] t = SCRATCH.get();
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        int vectors = bound - bound % S.length();
+        for (int b = 0; b < vectors; b += BLOCK) {
+            int m = Math.min(BLOCK, vectors - b);
+            for (int i = 0; i < m; i += S.length()) {
+                FloatVector.fromArray(S, x, xo + b + i).neg().intoArray(t, i);
+            }
+            exp(t, 0, t, 0, m);
+            if (g == null) {
+                for (int i = 0; i < m; i += S.length()) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + b + i);
+                    v.div(FloatVector.fromArray(S, t, i).add(one)).intoArray(o, oo + b + i);
+                }
+            } else {
+                for (int i = 0; i < m; i += S.length()) {
+                    FloatVector v = FloatVector.fromArray(S, x, xo + b + i);
+                    FloatVector s = one.div(FloatVector.fromArray(S, t, i).add(one));
+                    FloatVector dy = gs == 0 ? FloatVector.broadcast(S, g[go])
+                            : FloatVector.fromArray(S, g, go + b + i);
+                    FloatVector a = dy.mul(s);
+                    a.mul(v.fma(one.sub(s), one)).blend(a, a.test(VectorOperators.IS_NAN)).intoArray(o, oo + b + i);
+                }
+            }
+        }
+        for (int i = vectors; i < n; i++) {
+            float v = x[xo + i];
+            if (g == null) {
+                o[oo + i] = i < bound ? SleefFloat.silu(v) : SleefFloat.siluLibm(v);
+            } else {
+                float s = i < bound ? SleefFloat.siluSigmoid(v) : ElementwiseKernels.sigmoidFloat(v);
+                o[oo + i] = SleefFloat.siluBackward(g[go + i * gs], v, s);
+            }
+        }
+    }
+
+    /**
      * Softmax over the middle dimension of a contiguous {@code [n, inner]} block at {@code xo} (output at {@code oo}),
      * for the inner positions {@code from..to}: PyTorch's {@code _vec_softmax}, a vector of inner positions at a time,
      * each lane on its own (so the vector width does not change the bits): the maximum down the dimension, then
