@@ -66,7 +66,10 @@ final class RnnKernels {
             add(hh, hho + r * hhrs, ih, iho + r * ihrs, g, 0, 4 * h);
             float[] act = sv == null ? scratch : sv;
             int s = sv == null ? 0 : svo + r * svrs;
-            sigmoid(g, 0, act, s, 2 * h);
+            // the input and forget gates each its own run, as the composition's chunks (a row of h each): a run's
+            // Sleef/libm boundary depends on its length
+            sigmoid(g, 0, act, s, h);
+            sigmoid(g, h, act, s + h, h);
             tanh(g, 2 * h, act, s + 2 * h, h);
             sigmoid(g, 3 * h, act, s + 3 * h, h);
             int out = cyo + r * cyrs;
@@ -123,12 +126,30 @@ final class RnnKernels {
      */
     static void gru(int rows, int h, float[] ih, int iho, int ihrs, float[] hh, int hho, int hhrs, float[] hx, int hxo,
                     int hxrs, float[] hy, int hyo) {
-        CpuThreads.parallelFor(rows, CpuThreads.chunks(rows, ROW_COST * h), (task, from, to) -> gruRows(from, to, h, ih,
-                iho, ihrs, hh, hho, hhrs, hx, hxo, hxrs, hy, hyo));
+        CpuThreads.parallelFor(rows, CpuThreads.chunks(rows, ROW_COST * h), (task, from, to) -> gruRows(rows, from, to,
+                h, ih, iho, ihrs, hh, hho, hhrs, hx, hxo, hxrs, hy, hyo));
     }
 
-    private static void gruRows(int from, int to, int h, float[] ih, int iho, int ihrs, float[] hh, int hho, int hhrs,
-                                float[] hx, int hxo, int hxrs, float[] hy, int hyo) {
+    /**
+     * {@code o = sigmoid(x)} for row {@code row} of the composition's {@code sigmoid(h_g + i_g)}, a contiguous
+     * {@code [rows, h]} tensor and so one run of {@code rows * h}: the elements before the run's vector part
+     * ({@link SleefFloat#vectorPart}) in Sleef's form, the rest in the scalar form, as the unary kernel computes them.
+     */
+    private static void gruSigmoid(int rows, int row, int h, float[] x, int xo, float[] o, int oo) {
+        if (SleefFloat.exact()) {
+            sigmoid(x, xo, o, oo, h);
+            return;
+        }
+        long sleef = SleefFloat.vectorPart(Math.multiplyExact(rows, h)) - (long) row * h;
+        int cut = (int) Math.max(0, Math.min(h, sleef));
+        for (int j = 0; j < h; j++) {
+            float v = x[xo + j];
+            o[oo + j] = j < cut ? SleefFloat.sigmoid(v) : ElementwiseKernels.sigmoidFloat(v);
+        }
+    }
+
+    private static void gruRows(int rows, int from, int to, int h, float[] ih, int iho, int ihrs, float[] hh, int hho,
+                                int hhrs, float[] hx, int hxo, int hxrs, float[] hy, int hyo) {
         float[] s = new float[2 * h];
         float[] rz = new float[2 * h];
         float[] hr = new float[h];
@@ -139,7 +160,8 @@ final class RnnKernels {
             int a = iho + row * ihrs;
             int b = hho + row * hhrs;
             add(hh, b, ih, a, s, 0, 2 * h);
-            sigmoid(s, 0, rz, 0, 2 * h);
+            gruSigmoid(rows, row, h, s, 0, rz, 0);
+            gruSigmoid(rows, row, h, s, h, rz, h);
             mul(hh, b + 2 * h, rz, 0, hr, 0, h);
             add(ih, a + 2 * h, hr, 0, nIn, 0, h);
             tanh(nIn, 0, n, 0, h);
