@@ -1074,6 +1074,12 @@ final class ElementwiseKernels {
 
         boolean binaryScalar(BinaryOp op, float[] x, int xo, float s, float[] o, int oo, int n);
 
+        /**
+         * {@code o[oo + i] = s op y[yo + i]} (the number first: {@code 1 - y}, {@code 2 / y}) for ADD, SUB, MUL and DIV,
+         * each element the same expression as the plain loop's; {@code false} for any other op.
+         */
+        boolean scalarFirst(BinaryOp op, float s, float[] y, int yo, float[] o, int oo, int n);
+
         void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n);
 
         /**
@@ -1562,6 +1568,13 @@ final class ElementwiseKernels {
         return LOOPS == null ? 0 : LOOPS.lstmBackwardRow(gOut, go, gH, gh, gC, gc, sv, s, cPrev, cp, gG, gg, gCPrev, gcp, h);
     }
 
+    /**
+     * {@code -Dember.binary.scalarFirstStrided=true}: a broadcast number as the FIRST operand of a large float32 op
+     * ({@code rsub}, {@code 1 - y} in sigmoid's backward) goes through the element-by-element strided loop, as before
+     * session 50 (7x the time of the same op with the number second).
+     */
+    private static final boolean SCALAR_FIRST_STRIDED = Boolean.getBoolean("ember.binary.scalarFirstStrided");
+
     static void binaryFloat(BinaryOp op, float[] x, int xo, int xs, float[] y, int yo, int ys,
                                     float[] o, int oo, int os, int n) {
         if (op == BinaryOp.GELU_TANH_BACKWARD && !SleefFloat.exact()) {
@@ -1570,6 +1583,10 @@ final class ElementwiseKernels {
         }
         if (LOOPS != null && n >= 32 && os == 1 && xs == 1 && (ys == 1 ? LOOPS.binary(op, x, xo, y, yo, o, oo, n)
                 : ys == 0 && LOOPS.binaryScalar(op, x, xo, y[yo], o, oo, n))) {
+            return;
+        }
+        if (LOOPS != null && n >= 32 && os == 1 && xs == 0 && ys == 1 && !SCALAR_FIRST_STRIDED
+                && LOOPS.scalarFirst(op, x[xo], y, yo, o, oo, n)) {
             return;
         }
         if (op == BinaryOp.GELU_BACKWARD) {

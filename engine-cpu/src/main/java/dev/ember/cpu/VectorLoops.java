@@ -136,6 +136,49 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     @Override
+    public boolean scalarFirst(BinaryOp op, float s, float[] y, int yo, float[] o, int oo, int n) {
+        int bound = S.loopBound(n);
+        int i = 0;
+        FloatVector sv = FloatVector.broadcast(S, s);
+        switch (op) {
+            case ADD:
+                for (; i < bound; i += S.length()) {
+                    sv.add(FloatVector.fromArray(S, y, yo + i)).intoArray(o, oo + i);
+                }
+                for (; i < n; i++) {
+                    o[oo + i] = s + y[yo + i];
+                }
+                return true;
+            case SUB:
+                for (; i < bound; i += S.length()) {
+                    sv.sub(FloatVector.fromArray(S, y, yo + i)).intoArray(o, oo + i);
+                }
+                for (; i < n; i++) {
+                    o[oo + i] = s - y[yo + i];
+                }
+                return true;
+            case MUL:
+                for (; i < bound; i += S.length()) {
+                    sv.mul(FloatVector.fromArray(S, y, yo + i)).intoArray(o, oo + i);
+                }
+                for (; i < n; i++) {
+                    o[oo + i] = s * y[yo + i];
+                }
+                return true;
+            case DIV:
+                for (; i < bound; i += S.length()) {
+                    sv.div(FloatVector.fromArray(S, y, yo + i)).intoArray(o, oo + i);
+                }
+                for (; i < n; i++) {
+                    o[oo + i] = s / y[yo + i];
+                }
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    @Override
     public boolean binaryScalar(BinaryOp op, float[] x, int xo, float s, float[] o, int oo, int n) {
         int bound = S.loopBound(n);
         int i = 0;
