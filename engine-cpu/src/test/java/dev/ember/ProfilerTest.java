@@ -349,6 +349,32 @@ class ProfilerTest {
         assertLayout(table, List.of("Self CUDA"), 10, prof.keyAverages().size());
     }
 
+    /**
+     * An optional kernel that declines (the CPU's one-pass clamp takes contiguous inputs only and returns false for a
+     * transposed one, where the caller composes the op from other kernels) leaves no range, and the ranges after it
+     * keep dense ids and their nesting.
+     */
+    @Test
+    void aDecliningOptionalKernelLeavesNoRange() {
+        Tensor x = Tensor.randn(4, 4);
+        Tensor t = x.t();
+        Tensor out = Tensor.zeros(4, 4);
+        Profiler prof = profile(ProfilerOptions.defaults(), () -> {
+            try (RecordFunction outer = Profiler.recordFunction("outer")) {
+                assertFalse(x.backend.clampFloat(t.storage(), t.layout, -0.5f, 0.5f, out.storage()));
+                x.exp();
+            }
+        });
+        List<ProfilerEvent> ev = prof.events();
+        List<String> names = ev.stream().map(ProfilerEvent::name).collect(Collectors.toList());
+        assertTrue(names.stream().noneMatch(n -> n.equals("aten::clamp")), names.toString());
+        ProfilerEvent exp = ev.stream().filter(e -> e.name().equals("aten::exp")).findFirst().orElseThrow();
+        assertEquals(0, exp.parentId(), "inside 'outer': " + names);
+        for (int i = 0; i < ev.size(); i++) {
+            assertEquals(i, ev.get(i).id(), "event ids stay dense after a dropped range: " + names);
+        }
+    }
+
     @Test
     void decoratorWrapsEachBackendOnce() {
         // that it declares every SPI method, and forwards each, is ProfilingBackendSpiTest's

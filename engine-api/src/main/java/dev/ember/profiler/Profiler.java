@@ -254,6 +254,22 @@ public final class Profiler implements AutoCloseable {
         }
     }
 
+    /**
+     * Drops the range of an optional kernel that declined to run (the caller composes the op from other kernels, which
+     * record their own ranges); a range that is not the newest open one is ended instead.
+     */
+    void discardKernel(Range r) {
+        if (r == null || r.end >= 0 || closed) {
+            return;
+        }
+        if (top == r && !ranges.isEmpty() && ranges.get(ranges.size() - 1) == r) {
+            ranges.remove(ranges.size() - 1);
+            top = r.parent;
+        } else {
+            failKernel(r);
+        }
+    }
+
     /** Ends a range and any range still open inside it; a no-op when it has ended or this profiler has closed. */
     void exitRange(Range r) {
         exitRange(r, System.nanoTime());

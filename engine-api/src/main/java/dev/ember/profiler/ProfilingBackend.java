@@ -15,6 +15,9 @@ import dev.ember.backend.ScatterReduce;
 import dev.ember.backend.Storage;
 import dev.ember.backend.UnaryOp;
 
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
 /**
  * The recording decorator of a {@link Backend}: {@link dev.ember.backend.Backends#forDevice} hands it out, so every
  * tensor's kernels pass through it. With no {@link Profiler} open anywhere a call costs one volatile read and is
@@ -24,8 +27,9 @@ import dev.ember.backend.UnaryOp;
  * ({@code deviceType}, {@code describe}, ...) and {@code synchronize} are forwarded and never recorded.
  *
  * <p>Written by hand (a generator wrote its first version): after adding an SPI method, add its forwarding method here,
- * modeled on {@code axpy}'s. A method not declared here would run Backend's default on the host instead of the
- * backend's own kernel, unrecorded; engine-cpu's {@code ProfilingBackendSpiTest} fails, naming it, until it is added.
+ * modeled on {@code axpy}'s (the call forwarded as it is while nothing records, else through {@code record}, or
+ * {@code recordIfDone} for an optional kernel that may decline). A method not declared here would run Backend's default
+ * on the host instead of the backend's own kernel, unrecorded; engine-cpu's {@code ProfilingBackendSpiTest} fails, naming it, until it is added.
  */
 public final class ProfilingBackend implements Backend {
     private final Backend delegate;
@@ -67,6 +71,59 @@ public final class ProfilingBackend implements Backend {
     /** Waits for the device's queued work (CUDA); a no-op on the CPU. */
     void synchronizeDevice(int index) {
         delegate.synchronize(index);
+    }
+
+    /** A kernel call that returns nothing, recorded as a range of its name (ended where it throws, too). */
+    private void record(Profiler profiler, String name, Object[] operands, Runnable call) {
+        Profiler.Range kernelRange = profiler.enterKernel(name, this, operands);
+        try {
+            call.run();
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
+        }
+        profiler.exitKernel(kernelRange);
+    }
+
+    /**
+     * A kernel call that returns a value, recorded as a range of its name; {@code allocates}: the value is a storage
+     * the kernel allocated, counted as its memory.
+     */
+    private <T> T record(Profiler profiler, String name, Object[] operands, boolean allocates, Supplier<T> call) {
+        Profiler.Range kernelRange = profiler.enterKernel(name, this, operands);
+        T result;
+        try {
+            result = call.get();
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
+        }
+        if (allocates) {
+            profiler.allocated(kernelRange, (Storage) result);
+        }
+        profiler.exitKernel(kernelRange);
+        return result;
+    }
+
+    /**
+     * An optional kernel (it returns false where the backend has none for the arguments, and the caller composes the
+     * op from other kernels): recorded only when it ran, so a trace shows the composition's kernels alone.
+     */
+    private boolean recordIfDone(Profiler profiler, String name, Object[] operands, BooleanSupplier call) {
+        Profiler.Range kernelRange = profiler.enterKernel(name, this, operands);
+        boolean done;
+        try {
+            done = call.getAsBoolean();
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
+        }
+        if (done) {
+            profiler.exitKernel(kernelRange);
+        } else {
+            profiler.discardKernel(kernelRange);
+        }
+        return done;
     }
 
     @Override
@@ -112,20 +169,9 @@ public final class ProfilingBackend implements Backend {
     @Override
     public Storage allocate(DType dtype, long numel, int deviceIndex) {
         Profiler profiler = Profiler.current();
-        if (profiler == null) {
-            return delegate.allocate(dtype, numel, deviceIndex);
-        }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::empty", this, new Object[] {});
-        Storage result;
-        try {
-            result = delegate.allocate(dtype, numel, deviceIndex);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.allocated(kernelRange, result);
-        profiler.exitKernel(kernelRange);
-        return result;
+        return profiler == null ? delegate.allocate(dtype, numel, deviceIndex)
+                : record(profiler, "aten::empty", new Object[] {}, true,
+                        () -> delegate.allocate(dtype, numel, deviceIndex));
     }
 
     @Override
@@ -137,39 +183,17 @@ public final class ProfilingBackend implements Backend {
     @Override
     public Storage allocateZeroed(DType dtype, long numel, int deviceIndex) {
         Profiler profiler = Profiler.current();
-        if (profiler == null) {
-            return delegate.allocateZeroed(dtype, numel, deviceIndex);
-        }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::zeros", this, new Object[] {});
-        Storage result;
-        try {
-            result = delegate.allocateZeroed(dtype, numel, deviceIndex);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.allocated(kernelRange, result);
-        profiler.exitKernel(kernelRange);
-        return result;
+        return profiler == null ? delegate.allocateZeroed(dtype, numel, deviceIndex)
+                : record(profiler, "aten::zeros", new Object[] {}, true,
+                        () -> delegate.allocateZeroed(dtype, numel, deviceIndex));
     }
 
     @Override
     public Storage fromArray(Object array, int deviceIndex) {
         Profiler profiler = Profiler.current();
-        if (profiler == null) {
-            return delegate.fromArray(array, deviceIndex);
-        }
-        Profiler.Range kernelRange = profiler.enterKernel("fromArray", this, new Object[] {});
-        Storage result;
-        try {
-            result = delegate.fromArray(array, deviceIndex);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.allocated(kernelRange, result);
-        profiler.exitKernel(kernelRange);
-        return result;
+        return profiler == null ? delegate.fromArray(array, deviceIndex)
+                : record(profiler, "fromArray", new Object[] {}, true,
+                        () -> delegate.fromArray(array, deviceIndex));
     }
 
     /** Delegates: sharing an array allocates nothing and runs no kernel, so the profiler records nothing. */
@@ -181,38 +205,17 @@ public final class ProfilingBackend implements Backend {
     @Override
     public Storage fromArray(Object array, DType dtype, int deviceIndex) {
         Profiler profiler = Profiler.current();
-        if (profiler == null) {
-            return delegate.fromArray(array, dtype, deviceIndex);
-        }
-        Profiler.Range kernelRange = profiler.enterKernel("fromArray", this, new Object[] {});
-        Storage result;
-        try {
-            result = delegate.fromArray(array, dtype, deviceIndex);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.allocated(kernelRange, result);
-        profiler.exitKernel(kernelRange);
-        return result;
+        return profiler == null ? delegate.fromArray(array, dtype, deviceIndex)
+                : record(profiler, "fromArray", new Object[] {}, true,
+                        () -> delegate.fromArray(array, dtype, deviceIndex));
     }
 
     @Override
     public Object toArray(Storage src, Layout layout) {
         Profiler profiler = Profiler.current();
-        if (profiler == null) {
-            return delegate.toArray(src, layout);
-        }
-        Profiler.Range kernelRange = profiler.enterKernel("toArray", this, new Object[] {src, layout});
-        Object result;
-        try {
-            result = delegate.toArray(src, layout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
-        return result;
+        return profiler == null ? delegate.toArray(src, layout)
+                : record(profiler, "toArray", new Object[] {src, layout}, false,
+                        () -> delegate.toArray(src, layout));
     }
 
     @Override
@@ -220,17 +223,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.copy(src, srcLayout, dst, dstLayout);
-            return;
+        } else {
+            record(profiler, "aten::copy_", new Object[] {src, srcLayout, dst, dstLayout},
+                    () -> delegate.copy(src, srcLayout, dst, dstLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::copy_", this,
-                new Object[] {src, srcLayout, dst, dstLayout});
-        try {
-            delegate.copy(src, srcLayout, dst, dstLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -238,16 +234,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.fill(dst, layout, value);
-            return;
+        } else {
+            record(profiler, "aten::fill_", new Object[] {dst, layout},
+                    () -> delegate.fill(dst, layout, value));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::fill_", this, new Object[] {dst, layout});
-        try {
-            delegate.fill(dst, layout, value);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -255,17 +245,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.unary(op, src, srcLayout, dst, dstLayout);
-            return;
+        } else {
+            record(profiler, KernelNames.unary(op), new Object[] {src, srcLayout, dst, dstLayout},
+                    () -> delegate.unary(op, src, srcLayout, dst, dstLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel(KernelNames.unary(op), this,
-                new Object[] {src, srcLayout, dst, dstLayout});
-        try {
-            delegate.unary(op, src, srcLayout, dst, dstLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -274,17 +257,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.binary(op, a, aLayout, b, bLayout, dst, dstLayout);
-            return;
+        } else {
+            record(profiler, KernelNames.binary(op), new Object[] {a, aLayout, b, bLayout, dst, dstLayout},
+                    () -> delegate.binary(op, a, aLayout, b, bLayout, dst, dstLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel(KernelNames.binary(op), this,
-                new Object[] {a, aLayout, b, bLayout, dst, dstLayout});
-        try {
-            delegate.binary(op, a, aLayout, b, bLayout, dst, dstLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -293,17 +269,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.binaryScalar(op, a, aLayout, scalar, scalarFirst, dst, dstLayout);
-            return;
+        } else {
+            record(profiler, KernelNames.binary(op), new Object[] {a, aLayout, dst, dstLayout},
+                    () -> delegate.binaryScalar(op, a, aLayout, scalar, scalarFirst, dst, dstLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel(KernelNames.binary(op), this,
-                new Object[] {a, aLayout, dst, dstLayout});
-        try {
-            delegate.binaryScalar(op, a, aLayout, scalar, scalarFirst, dst, dstLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -311,16 +280,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.axpy(alpha, x, xLayout, y, yLayout);
-            return;
+        } else {
+            record(profiler, "aten::add_", new Object[] {x, xLayout, y, yLayout},
+                    () -> delegate.axpy(alpha, x, xLayout, y, yLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::add_", this, new Object[] {x, xLayout, y, yLayout});
-        try {
-            delegate.axpy(alpha, x, xLayout, y, yLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -329,17 +292,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.addcmul(value, t1, t1Layout, t2, t2Layout, y, yLayout);
-            return;
+        } else {
+            record(profiler, "aten::addcmul", new Object[] {t1, t1Layout, t2, t2Layout, y, yLayout},
+                    () -> delegate.addcmul(value, t1, t1Layout, t2, t2Layout, y, yLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::addcmul", this,
-                new Object[] {t1, t1Layout, t2, t2Layout, y, yLayout});
-        try {
-            delegate.addcmul(value, t1, t1Layout, t2, t2Layout, y, yLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -347,16 +303,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.checkIndices(index, layout, bound, message);
-            return;
+        } else {
+            record(profiler, "checkIndices", new Object[] {index, layout},
+                    () -> delegate.checkIndices(index, layout, bound, message));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("checkIndices", this, new Object[] {index, layout});
-        try {
-            delegate.checkIndices(index, layout, bound, message);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -365,17 +315,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.where(cond, condLayout, a, aLayout, b, bLayout, dst, dstLayout);
-            return;
+        } else {
+            record(profiler, "aten::where", new Object[] {cond, condLayout, a, aLayout, b, bLayout, dst, dstLayout},
+                    () -> delegate.where(cond, condLayout, a, aLayout, b, bLayout, dst, dstLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::where", this,
-                new Object[] {cond, condLayout, a, aLayout, b, bLayout, dst, dstLayout});
-        try {
-            delegate.where(cond, condLayout, a, aLayout, b, bLayout, dst, dstLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -383,17 +326,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.reduce(op, src, srcLayout, dst, dstLayout);
-            return;
+        } else {
+            record(profiler, KernelNames.reduce(op), new Object[] {src, srcLayout, dst, dstLayout},
+                    () -> delegate.reduce(op, src, srcLayout, dst, dstLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel(KernelNames.reduce(op), this,
-                new Object[] {src, srcLayout, dst, dstLayout});
-        try {
-            delegate.reduce(op, src, srcLayout, dst, dstLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -401,17 +337,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.matmul(a, aLayout, b, bLayout, dst, dstLayout);
-            return;
+        } else {
+            record(profiler, KernelNames.matmul(dstLayout), new Object[] {a, aLayout, b, bLayout, dst, dstLayout},
+                    () -> delegate.matmul(a, aLayout, b, bLayout, dst, dstLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel(KernelNames.matmul(dstLayout), this,
-                new Object[] {a, aLayout, b, bLayout, dst, dstLayout});
-        try {
-            delegate.matmul(a, aLayout, b, bLayout, dst, dstLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -419,17 +348,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.bmm(a, aLayout, b, bLayout, dst, dstLayout);
-            return;
+        } else {
+            record(profiler, KernelNames.matmul(dstLayout), new Object[] {a, aLayout, b, bLayout, dst, dstLayout},
+                    () -> delegate.bmm(a, aLayout, b, bLayout, dst, dstLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel(KernelNames.matmul(dstLayout), this,
-                new Object[] {a, aLayout, b, bLayout, dst, dstLayout});
-        try {
-            delegate.bmm(a, aLayout, b, bLayout, dst, dstLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -443,17 +365,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.baddbmm(a, aLayout, b, bLayout, self, selfLayout, beta, alpha, dst, dstLayout);
-            return;
+        } else {
+            record(profiler, KernelNames.matmul(dstLayout), new Object[] {a, aLayout, b, bLayout, self, selfLayout, dst, dstLayout},
+                    () -> delegate.baddbmm(a, aLayout, b, bLayout, self, selfLayout, beta, alpha, dst, dstLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel(KernelNames.matmul(dstLayout), this,
-                new Object[] {a, aLayout, b, bLayout, self, selfLayout, dst, dstLayout});
-        try {
-            delegate.baddbmm(a, aLayout, b, bLayout, self, selfLayout, beta, alpha, dst, dstLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -466,17 +381,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.packLinearWeight(w, wLayout, rows, dst);
-            return;
+        } else {
+            record(profiler, "ember::pack_linear_weight", new Object[] {w, wLayout, dst},
+                    () -> delegate.packLinearWeight(w, wLayout, rows, dst));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("ember::pack_linear_weight", this,
-                new Object[] {w, wLayout, dst});
-        try {
-            delegate.packLinearWeight(w, wLayout, rows, dst);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -484,17 +392,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.linearPacked(x, xLayout, packed, n, dst, dstLayout);
-            return;
+        } else {
+            record(profiler, "aten::mm", new Object[] {x, xLayout, packed, dst, dstLayout},
+                    () -> delegate.linearPacked(x, xLayout, packed, n, dst, dstLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::mm", this,
-                new Object[] {x, xLayout, packed, dst, dstLayout});
-        try {
-            delegate.linearPacked(x, xLayout, packed, n, dst, dstLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -506,60 +407,27 @@ public final class ProfilingBackend implements Backend {
     public boolean siluFloat(Storage grad, Layout gradLayout, Storage x, Layout layout, Storage dst,
                              Layout dstLayout) {
         Profiler profiler = Profiler.current();
-        if (profiler == null) {
-            return delegate.siluFloat(grad, gradLayout, x, layout, dst, dstLayout);
-        }
-        Profiler.Range kernelRange = profiler.enterKernel(grad == null ? "aten::silu" : "aten::silu_backward", this,
-                grad == null ? new Object[] {x, layout, dst, dstLayout}
-                        : new Object[] {grad, gradLayout, x, layout, dst, dstLayout});
-        boolean done;
-        try {
-            done = delegate.siluFloat(grad, gradLayout, x, layout, dst, dstLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
-        return done;
+        return profiler == null ? delegate.siluFloat(grad, gradLayout, x, layout, dst, dstLayout)
+                : recordIfDone(profiler, grad == null ? "aten::silu" : "aten::silu_backward", grad == null ? new Object[] {x, layout, dst, dstLayout}
+                        : new Object[] {grad, gradLayout, x, layout, dst, dstLayout},
+                        () -> delegate.siluFloat(grad, gradLayout, x, layout, dst, dstLayout));
     }
 
     @Override
     public boolean clampFloat(Storage x, Layout layout, float lo, float hi, Storage dst) {
         Profiler profiler = Profiler.current();
-        if (profiler == null) {
-            return delegate.clampFloat(x, layout, lo, hi, dst);
-        }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::clamp", this,
-                new Object[] {x, layout, dst, Layout.contiguous(layout.shape())});
-        boolean done;
-        try {
-            done = delegate.clampFloat(x, layout, lo, hi, dst);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
-        return done;
+        return profiler == null ? delegate.clampFloat(x, layout, lo, hi, dst)
+                : recordIfDone(profiler, "aten::clamp", new Object[] {x, layout, dst, Layout.contiguous(layout.shape())},
+                        () -> delegate.clampFloat(x, layout, lo, hi, dst));
     }
 
     @Override
     public boolean complexAdd(double alpha, Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst,
                               Layout dstLayout) {
         Profiler profiler = Profiler.current();
-        if (profiler == null) {
-            return delegate.complexAdd(alpha, a, aLayout, b, bLayout, dst, dstLayout);
-        }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::add", this,
-                new Object[] {a, aLayout, b, bLayout, dst, dstLayout});
-        boolean done;
-        try {
-            done = delegate.complexAdd(alpha, a, aLayout, b, bLayout, dst, dstLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
-        return done;
+        return profiler == null ? delegate.complexAdd(alpha, a, aLayout, b, bLayout, dst, dstLayout)
+                : recordIfDone(profiler, "aten::add", new Object[] {a, aLayout, b, bLayout, dst, dstLayout},
+                        () -> delegate.complexAdd(alpha, a, aLayout, b, bLayout, dst, dstLayout));
     }
 
     @Override
@@ -575,19 +443,12 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.lstmCellPointwise(hh, hhLayout, ih, ihLayout, c, cLayout, hOut, hOutLayout, cOut, cOutLayout, saved,
                     savedLayout);
-            return;
+        } else {
+            record(profiler, "ember::lstm_cell_pointwise", new Object[] {hh, hhLayout, ih, ihLayout, c, cLayout, hOut, hOutLayout, cOut, cOutLayout, saved,
+                        savedLayout},
+                    () -> delegate.lstmCellPointwise(hh, hhLayout, ih, ihLayout, c, cLayout, hOut, hOutLayout, cOut, cOutLayout, saved,
+                    savedLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("ember::lstm_cell_pointwise", this,
-                new Object[] {hh, hhLayout, ih, ihLayout, c, cLayout, hOut, hOutLayout, cOut, cOutLayout, saved,
-                        savedLayout});
-        try {
-            delegate.lstmCellPointwise(hh, hhLayout, ih, ihLayout, c, cLayout, hOut, hOutLayout, cOut, cOutLayout, saved,
-                    savedLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -598,19 +459,12 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.lstmCellBackward(gradOut, gradOutLayout, gradH, gradHLayout, gradC, gradCLayout, saved, savedLayout,
                     cPrev, cPrevLayout, gradGates, gradGatesLayout, gradCPrev, gradCPrevLayout);
-            return;
+        } else {
+            record(profiler, "ember::lstm_cell_backward", new Object[] {gradOut, gradOutLayout, gradH, gradHLayout, gradC, gradCLayout, saved, savedLayout, cPrev,
+                        cPrevLayout, gradGates, gradGatesLayout, gradCPrev, gradCPrevLayout},
+                    () -> delegate.lstmCellBackward(gradOut, gradOutLayout, gradH, gradHLayout, gradC, gradCLayout, saved, savedLayout,
+                    cPrev, cPrevLayout, gradGates, gradGatesLayout, gradCPrev, gradCPrevLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("ember::lstm_cell_backward", this,
-                new Object[] {gradOut, gradOutLayout, gradH, gradHLayout, gradC, gradCLayout, saved, savedLayout, cPrev,
-                        cPrevLayout, gradGates, gradGatesLayout, gradCPrev, gradCPrevLayout});
-        try {
-            delegate.lstmCellBackward(gradOut, gradOutLayout, gradH, gradHLayout, gradC, gradCLayout, saved, savedLayout,
-                    cPrev, cPrevLayout, gradGates, gradGatesLayout, gradCPrev, gradCPrevLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -619,17 +473,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.gruCellPointwise(ih, ihLayout, hh, hhLayout, h, hLayout, hOut);
-            return;
+        } else {
+            record(profiler, "ember::gru_cell_pointwise", new Object[] {ih, ihLayout, hh, hhLayout, h, hLayout, hOut},
+                    () -> delegate.gruCellPointwise(ih, ihLayout, hh, hhLayout, h, hLayout, hOut));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("ember::gru_cell_pointwise", this,
-                new Object[] {ih, ihLayout, hh, hhLayout, h, hLayout, hOut});
-        try {
-            delegate.gruCellPointwise(ih, ihLayout, hh, hhLayout, h, hLayout, hOut);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -638,17 +485,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.gather(src, srcLayout, dim, index, indexLayout, dst, dstLayout);
-            return;
+        } else {
+            record(profiler, "aten::gather", new Object[] {src, srcLayout, index, indexLayout, dst, dstLayout},
+                    () -> delegate.gather(src, srcLayout, dim, index, indexLayout, dst, dstLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::gather", this,
-                new Object[] {src, srcLayout, index, indexLayout, dst, dstLayout});
-        try {
-            delegate.gather(src, srcLayout, dim, index, indexLayout, dst, dstLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -657,35 +497,18 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.scatter(reduce, includeSelf, dst, dstLayout, dim, index, indexLayout, src, srcLayout);
-            return;
+        } else {
+            record(profiler, KernelNames.scatter(reduce), new Object[] {dst, dstLayout, index, indexLayout, src, srcLayout},
+                    () -> delegate.scatter(reduce, includeSelf, dst, dstLayout, dim, index, indexLayout, src, srcLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel(KernelNames.scatter(reduce), this,
-                new Object[] {dst, dstLayout, index, indexLayout, src, srcLayout});
-        try {
-            delegate.scatter(reduce, includeSelf, dst, dstLayout, dim, index, indexLayout, src, srcLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
     public long nonzeroCount(Storage src, Layout layout) {
         Profiler profiler = Profiler.current();
-        if (profiler == null) {
-            return delegate.nonzeroCount(src, layout);
-        }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::count_nonzero", this, new Object[] {src, layout});
-        long result;
-        try {
-            result = delegate.nonzeroCount(src, layout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
-        return result;
+        return profiler == null ? delegate.nonzeroCount(src, layout)
+                : record(profiler, "aten::count_nonzero", new Object[] {src, layout}, false,
+                        () -> delegate.nonzeroCount(src, layout));
     }
 
     @Override
@@ -693,17 +516,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.nonzero(src, layout, dst, dstLayout);
-            return;
+        } else {
+            record(profiler, "aten::nonzero", new Object[] {src, layout, dst, dstLayout},
+                    () -> delegate.nonzero(src, layout, dst, dstLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::nonzero", this,
-                new Object[] {src, layout, dst, dstLayout});
-        try {
-            delegate.nonzero(src, layout, dst, dstLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -712,17 +528,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.linearIndex(indices, indexLayouts, sizes, dst, dstLayout, message);
-            return;
+        } else {
+            record(profiler, "aten::index", new Object[] {indices, indexLayouts, dst, dstLayout},
+                    () -> delegate.linearIndex(indices, indexLayouts, sizes, dst, dstLayout, message));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::index", this,
-                new Object[] {indices, indexLayouts, dst, dstLayout});
-        try {
-            delegate.linearIndex(indices, indexLayouts, sizes, dst, dstLayout, message);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -730,16 +539,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.random(kind, dst, layout, seed, offset, a, b);
-            return;
+        } else {
+            record(profiler, KernelNames.random(kind), new Object[] {dst, layout},
+                    () -> delegate.random(kind, dst, layout, seed, offset, a, b));
         }
-        Profiler.Range kernelRange = profiler.enterKernel(KernelNames.random(kind), this, new Object[] {dst, layout});
-        try {
-            delegate.random(kind, dst, layout, seed, offset, a, b);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -748,17 +551,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.luFactor(a, aLayout, lu, luLayout, pivots, pivotsLayout, info, infoLayout);
-            return;
+        } else {
+            record(profiler, "aten::linalg_lu_factor_ex", new Object[] {a, aLayout, lu, luLayout, pivots, pivotsLayout, info, infoLayout},
+                    () -> delegate.luFactor(a, aLayout, lu, luLayout, pivots, pivotsLayout, info, infoLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::linalg_lu_factor_ex", this,
-                new Object[] {a, aLayout, lu, luLayout, pivots, pivotsLayout, info, infoLayout});
-        try {
-            delegate.luFactor(a, aLayout, lu, luLayout, pivots, pivotsLayout, info, infoLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -767,17 +563,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.luSolve(lu, luLayout, pivots, pivotsLayout, b, bLayout, x, xLayout);
-            return;
+        } else {
+            record(profiler, "aten::linalg_lu_solve", new Object[] {lu, luLayout, pivots, pivotsLayout, b, bLayout, x, xLayout},
+                    () -> delegate.luSolve(lu, luLayout, pivots, pivotsLayout, b, bLayout, x, xLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::linalg_lu_solve", this,
-                new Object[] {lu, luLayout, pivots, pivotsLayout, b, bLayout, x, xLayout});
-        try {
-            delegate.luSolve(lu, luLayout, pivots, pivotsLayout, b, bLayout, x, xLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -785,17 +574,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.cholesky(a, aLayout, l, lLayout, info, infoLayout);
-            return;
+        } else {
+            record(profiler, "aten::linalg_cholesky_ex", new Object[] {a, aLayout, l, lLayout, info, infoLayout},
+                    () -> delegate.cholesky(a, aLayout, l, lLayout, info, infoLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::linalg_cholesky_ex", this,
-                new Object[] {a, aLayout, l, lLayout, info, infoLayout});
-        try {
-            delegate.cholesky(a, aLayout, l, lLayout, info, infoLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -803,17 +585,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.qr(a, aLayout, q, qLayout, r, rLayout);
-            return;
+        } else {
+            record(profiler, "aten::linalg_qr", new Object[] {a, aLayout, q, qLayout, r, rLayout},
+                    () -> delegate.qr(a, aLayout, q, qLayout, r, rLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::linalg_qr", this,
-                new Object[] {a, aLayout, q, qLayout, r, rLayout});
-        try {
-            delegate.qr(a, aLayout, q, qLayout, r, rLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -822,17 +597,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.triangularSolve(a, aLayout, b, bLayout, x, xLayout, upper, unitriangular);
-            return;
+        } else {
+            record(profiler, "aten::linalg_solve_triangular", new Object[] {a, aLayout, b, bLayout, x, xLayout},
+                    () -> delegate.triangularSolve(a, aLayout, b, bLayout, x, xLayout, upper, unitriangular));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::linalg_solve_triangular", this,
-                new Object[] {a, aLayout, b, bLayout, x, xLayout});
-        try {
-            delegate.triangularSolve(a, aLayout, b, bLayout, x, xLayout, upper, unitriangular);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -841,17 +609,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.svd(a, aLayout, u, uLayout, s, sLayout, vh, vhLayout, info, infoLayout);
-            return;
+        } else {
+            record(profiler, "aten::_linalg_svd", new Object[] {a, aLayout, u, uLayout, s, sLayout, vh, vhLayout, info, infoLayout},
+                    () -> delegate.svd(a, aLayout, u, uLayout, s, sLayout, vh, vhLayout, info, infoLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::_linalg_svd", this,
-                new Object[] {a, aLayout, u, uLayout, s, sLayout, vh, vhLayout, info, infoLayout});
-        try {
-            delegate.svd(a, aLayout, u, uLayout, s, sLayout, vh, vhLayout, info, infoLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -859,17 +620,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.eigh(a, aLayout, upper, w, wLayout, v, vLayout);
-            return;
+        } else {
+            record(profiler, "aten::_linalg_eigh", new Object[] {a, aLayout, w, wLayout, v, vLayout},
+                    () -> delegate.eigh(a, aLayout, upper, w, wLayout, v, vLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::_linalg_eigh", this,
-                new Object[] {a, aLayout, w, wLayout, v, vLayout});
-        try {
-            delegate.eigh(a, aLayout, upper, w, wLayout, v, vLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -878,17 +632,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.conv2d(input, inputLayout, weight, weightLayout, bias, out, outLayout, p);
-            return;
+        } else {
+            record(profiler, "aten::convolution", new Object[] {input, inputLayout, weight, weightLayout, bias, out, outLayout},
+                    () -> delegate.conv2d(input, inputLayout, weight, weightLayout, bias, out, outLayout, p));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::convolution", this,
-                new Object[] {input, inputLayout, weight, weightLayout, bias, out, outLayout});
-        try {
-            delegate.conv2d(input, inputLayout, weight, weightLayout, bias, out, outLayout, p);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -897,17 +644,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.conv2dBackwardInput(gradOut, gradOutLayout, weight, weightLayout, gradInput, gradInputLayout, p);
-            return;
+        } else {
+            record(profiler, "aten::convolution_backward", new Object[] {gradOut, gradOutLayout, weight, weightLayout, gradInput, gradInputLayout},
+                    () -> delegate.conv2dBackwardInput(gradOut, gradOutLayout, weight, weightLayout, gradInput, gradInputLayout, p));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::convolution_backward", this,
-                new Object[] {gradOut, gradOutLayout, weight, weightLayout, gradInput, gradInputLayout});
-        try {
-            delegate.conv2dBackwardInput(gradOut, gradOutLayout, weight, weightLayout, gradInput, gradInputLayout, p);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -916,17 +656,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.conv2dBackwardWeight(gradOut, gradOutLayout, input, inputLayout, gradWeight, gradWeightLayout, p);
-            return;
+        } else {
+            record(profiler, "aten::convolution_backward", new Object[] {gradOut, gradOutLayout, input, inputLayout, gradWeight, gradWeightLayout},
+                    () -> delegate.conv2dBackwardWeight(gradOut, gradOutLayout, input, inputLayout, gradWeight, gradWeightLayout, p));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::convolution_backward", this,
-                new Object[] {gradOut, gradOutLayout, input, inputLayout, gradWeight, gradWeightLayout});
-        try {
-            delegate.conv2dBackwardWeight(gradOut, gradOutLayout, input, inputLayout, gradWeight, gradWeightLayout, p);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -935,17 +668,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.maxPool2d(input, inputLayout, out, indices, outLayout, p);
-            return;
+        } else {
+            record(profiler, "aten::max_pool2d_with_indices", new Object[] {input, inputLayout, out, indices, outLayout},
+                    () -> delegate.maxPool2d(input, inputLayout, out, indices, outLayout, p));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::max_pool2d_with_indices", this,
-                new Object[] {input, inputLayout, out, indices, outLayout});
-        try {
-            delegate.maxPool2d(input, inputLayout, out, indices, outLayout, p);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -954,17 +680,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.maxPool2dBackward(gradOut, indices, outLayout, gradInput, inputLayout, p);
-            return;
+        } else {
+            record(profiler, "aten::max_pool2d_with_indices_backward", new Object[] {gradOut, indices, outLayout, gradInput, inputLayout},
+                    () -> delegate.maxPool2dBackward(gradOut, indices, outLayout, gradInput, inputLayout, p));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::max_pool2d_with_indices_backward", this,
-                new Object[] {gradOut, indices, outLayout, gradInput, inputLayout});
-        try {
-            delegate.maxPool2dBackward(gradOut, indices, outLayout, gradInput, inputLayout, p);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -977,17 +696,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.avgPool2d(input, inputLayout, out, outLayout, p);
-            return;
+        } else {
+            record(profiler, "aten::avg_pool2d", new Object[] {input, inputLayout, out, outLayout},
+                    () -> delegate.avgPool2d(input, inputLayout, out, outLayout, p));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::avg_pool2d", this,
-                new Object[] {input, inputLayout, out, outLayout});
-        try {
-            delegate.avgPool2d(input, inputLayout, out, outLayout, p);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -996,17 +708,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.avgPool2dBackward(gradOut, outLayout, gradInput, inputLayout, p);
-            return;
+        } else {
+            record(profiler, "aten::avg_pool2d_backward", new Object[] {gradOut, outLayout, gradInput, inputLayout},
+                    () -> delegate.avgPool2dBackward(gradOut, outLayout, gradInput, inputLayout, p));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::avg_pool2d_backward", this,
-                new Object[] {gradOut, outLayout, gradInput, inputLayout});
-        try {
-            delegate.avgPool2dBackward(gradOut, outLayout, gradInput, inputLayout, p);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -1014,17 +719,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.adaptiveAvgPool2d(input, inputLayout, out, outLayout);
-            return;
+        } else {
+            record(profiler, "aten::_adaptive_avg_pool2d", new Object[] {input, inputLayout, out, outLayout},
+                    () -> delegate.adaptiveAvgPool2d(input, inputLayout, out, outLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::_adaptive_avg_pool2d", this,
-                new Object[] {input, inputLayout, out, outLayout});
-        try {
-            delegate.adaptiveAvgPool2d(input, inputLayout, out, outLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -1033,17 +731,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.adaptiveAvgPool2dBackward(gradOut, gradOutLayout, gradInput, gradInputLayout);
-            return;
+        } else {
+            record(profiler, "aten::_adaptive_avg_pool2d_backward", new Object[] {gradOut, gradOutLayout, gradInput, gradInputLayout},
+                    () -> delegate.adaptiveAvgPool2dBackward(gradOut, gradOutLayout, gradInput, gradInputLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::_adaptive_avg_pool2d_backward", this,
-                new Object[] {gradOut, gradOutLayout, gradInput, gradInputLayout});
-        try {
-            delegate.adaptiveAvgPool2dBackward(gradOut, gradOutLayout, gradInput, gradInputLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -1052,17 +743,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.adaptiveMaxPool2d(input, inputLayout, out, outLayout, indices, indicesLayout);
-            return;
+        } else {
+            record(profiler, "aten::adaptive_max_pool2d", new Object[] {input, inputLayout, out, outLayout, indices, indicesLayout},
+                    () -> delegate.adaptiveMaxPool2d(input, inputLayout, out, outLayout, indices, indicesLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::adaptive_max_pool2d", this,
-                new Object[] {input, inputLayout, out, outLayout, indices, indicesLayout});
-        try {
-            delegate.adaptiveMaxPool2d(input, inputLayout, out, outLayout, indices, indicesLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -1071,17 +755,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.upsampleBilinear2d(input, inputLayout, out, outLayout, alignCorners, scaleH, scaleW);
-            return;
+        } else {
+            record(profiler, "aten::upsample_bilinear2d", new Object[] {input, inputLayout, out, outLayout},
+                    () -> delegate.upsampleBilinear2d(input, inputLayout, out, outLayout, alignCorners, scaleH, scaleW));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::upsample_bilinear2d", this,
-                new Object[] {input, inputLayout, out, outLayout});
-        try {
-            delegate.upsampleBilinear2d(input, inputLayout, out, outLayout, alignCorners, scaleH, scaleW);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -1092,18 +769,11 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.upsampleBilinear2dBackward(gradOut, gradOutLayout, gradInput, gradInputLayout, alignCorners,
                     scaleH, scaleW);
-            return;
+        } else {
+            record(profiler, "aten::upsample_bilinear2d_backward", new Object[] {gradOut, gradOutLayout, gradInput, gradInputLayout},
+                    () -> delegate.upsampleBilinear2dBackward(gradOut, gradOutLayout, gradInput, gradInputLayout, alignCorners,
+                    scaleH, scaleW));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::upsample_bilinear2d_backward", this,
-                new Object[] {gradOut, gradOutLayout, gradInput, gradInputLayout});
-        try {
-            delegate.upsampleBilinear2dBackward(gradOut, gradOutLayout, gradInput, gradInputLayout, alignCorners,
-                    scaleH, scaleW);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -1117,17 +787,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.sort(src, srcLayout, dim, descending, values, valuesLayout, indices, indicesLayout);
-            return;
+        } else {
+            record(profiler, "aten::sort", new Object[] {src, srcLayout, values, valuesLayout, indices, indicesLayout},
+                    () -> delegate.sort(src, srcLayout, dim, descending, values, valuesLayout, indices, indicesLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::sort", this,
-                new Object[] {src, srcLayout, values, valuesLayout, indices, indicesLayout});
-        try {
-            delegate.sort(src, srcLayout, dim, descending, values, valuesLayout, indices, indicesLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -1136,17 +799,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.topk(src, srcLayout, dim, k, largest, sorted, values, valuesLayout, indices, indicesLayout);
-            return;
+        } else {
+            record(profiler, "aten::topk", new Object[] {src, srcLayout, values, valuesLayout, indices, indicesLayout},
+                    () -> delegate.topk(src, srcLayout, dim, k, largest, sorted, values, valuesLayout, indices, indicesLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::topk", this,
-                new Object[] {src, srcLayout, values, valuesLayout, indices, indicesLayout});
-        try {
-            delegate.topk(src, srcLayout, dim, k, largest, sorted, values, valuesLayout, indices, indicesLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -1155,17 +811,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.rankSelect(op, src, srcLayout, dim, k, values, valuesLayout, indices, indicesLayout);
-            return;
+        } else {
+            record(profiler, KernelNames.rank(op), new Object[] {src, srcLayout, values, valuesLayout, indices, indicesLayout},
+                    () -> delegate.rankSelect(op, src, srcLayout, dim, k, values, valuesLayout, indices, indicesLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel(KernelNames.rank(op), this,
-                new Object[] {src, srcLayout, values, valuesLayout, indices, indicesLayout});
-        try {
-            delegate.rankSelect(op, src, srcLayout, dim, k, values, valuesLayout, indices, indicesLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -1174,17 +823,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.scan(op, src, srcLayout, dim, dst, dstLayout, indices, indicesLayout);
-            return;
+        } else {
+            record(profiler, KernelNames.scan(op), new Object[] {src, srcLayout, dst, dstLayout, indices, indicesLayout},
+                    () -> delegate.scan(op, src, srcLayout, dim, dst, dstLayout, indices, indicesLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel(KernelNames.scan(op), this,
-                new Object[] {src, srcLayout, dst, dstLayout, indices, indicesLayout});
-        try {
-            delegate.scan(op, src, srcLayout, dim, dst, dstLayout, indices, indicesLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -1194,18 +836,11 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.searchsorted(sorted, sortedLayout, sorter, sorterLayout, values, valuesLayout, right, out,
                     outLayout);
-            return;
+        } else {
+            record(profiler, "aten::searchsorted", new Object[] {sorted, sortedLayout, sorter, sorterLayout, values, valuesLayout, out, outLayout},
+                    () -> delegate.searchsorted(sorted, sortedLayout, sorter, sorterLayout, values, valuesLayout, right, out,
+                    outLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::searchsorted", this,
-                new Object[] {sorted, sortedLayout, sorter, sorterLayout, values, valuesLayout, out, outLayout});
-        try {
-            delegate.searchsorted(sorted, sortedLayout, sorter, sorterLayout, values, valuesLayout, right, out,
-                    outLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -1213,17 +848,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.histc(src, srcLayout, bins, min, max, out, outLayout);
-            return;
+        } else {
+            record(profiler, "aten::histc", new Object[] {src, srcLayout, out, outLayout},
+                    () -> delegate.histc(src, srcLayout, bins, min, max, out, outLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::histc", this,
-                new Object[] {src, srcLayout, out, outLayout});
-        try {
-            delegate.histc(src, srcLayout, bins, min, max, out, outLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -1232,36 +860,18 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.bincount(src, srcLayout, weights, weightsLayout, out, outLayout);
-            return;
+        } else {
+            record(profiler, "aten::bincount", new Object[] {src, srcLayout, weights, weightsLayout, out, outLayout},
+                    () -> delegate.bincount(src, srcLayout, weights, weightsLayout, out, outLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::bincount", this,
-                new Object[] {src, srcLayout, weights, weightsLayout, out, outLayout});
-        try {
-            delegate.bincount(src, srcLayout, weights, weightsLayout, out, outLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
     public long unique(Storage src, Layout srcLayout, boolean sorted, Storage values, Storage inverse, Storage counts) {
         Profiler profiler = Profiler.current();
-        if (profiler == null) {
-            return delegate.unique(src, srcLayout, sorted, values, inverse, counts);
-        }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::_unique2", this,
-                new Object[] {src, srcLayout, values, inverse, counts});
-        long result;
-        try {
-            result = delegate.unique(src, srcLayout, sorted, values, inverse, counts);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
-        return result;
+        return profiler == null ? delegate.unique(src, srcLayout, sorted, values, inverse, counts)
+                : record(profiler, "aten::_unique2", new Object[] {src, srcLayout, values, inverse, counts}, false,
+                        () -> delegate.unique(src, srcLayout, sorted, values, inverse, counts));
     }
 
     @Override
@@ -1271,17 +881,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.optimizerUpdate(kind, hyper, param, paramLayout, grad, gradLayout, state, stateLayouts);
-            return;
+        } else {
+            record(profiler, KernelNames.optimizer(kind, hyper), new Object[] {param, paramLayout, grad, gradLayout, state, stateLayouts},
+                    () -> delegate.optimizerUpdate(kind, hyper, param, paramLayout, grad, gradLayout, state, stateLayouts));
         }
-        Profiler.Range kernelRange = profiler.enterKernel(KernelNames.optimizer(kind, hyper), this,
-                new Object[] {param, paramLayout, grad, gradLayout, state, stateLayouts});
-        try {
-            delegate.optimizerUpdate(kind, hyper, param, paramLayout, grad, gradLayout, state, stateLayouts);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -1293,18 +896,11 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.attention(q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, causal, scale, dropoutP,
                     dropoutSeed, dropoutOffset, out, outLayout, lse, lseLayout);
-            return;
+        } else {
+            record(profiler, "attention", new Object[] {q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, out, outLayout, lse, lseLayout},
+                    () -> delegate.attention(q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, causal, scale, dropoutP,
+                    dropoutSeed, dropoutOffset, out, outLayout, lse, lseLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("attention", this,
-                new Object[] {q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, out, outLayout, lse, lseLayout});
-        try {
-            delegate.attention(q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, causal, scale, dropoutP,
-                    dropoutSeed, dropoutOffset, out, outLayout, lse, lseLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -1319,20 +915,13 @@ public final class ProfilingBackend implements Backend {
             delegate.attentionBackward(gradOut, gradOutLayout, q, qLayout, k, kLayout, v, vLayout, mask, maskLayout,
                     causal, scale, dropoutP, dropoutSeed, dropoutOffset, out, outLayout, lse, lseLayout, gradQ,
                     gradQLayout, gradK, gradKLayout, gradV, gradVLayout);
-            return;
-        }
-        Profiler.Range kernelRange = profiler.enterKernel("attentionBackward", this,
-                new Object[] {gradOut, gradOutLayout, q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, out,
-                        outLayout, lse, lseLayout, gradQ, gradQLayout, gradK, gradKLayout, gradV, gradVLayout});
-        try {
-            delegate.attentionBackward(gradOut, gradOutLayout, q, qLayout, k, kLayout, v, vLayout, mask, maskLayout,
+        } else {
+            record(profiler, "attentionBackward", new Object[] {gradOut, gradOutLayout, q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, out,
+                        outLayout, lse, lseLayout, gradQ, gradQLayout, gradK, gradKLayout, gradV, gradVLayout},
+                    () -> delegate.attentionBackward(gradOut, gradOutLayout, q, qLayout, k, kLayout, v, vLayout, mask, maskLayout,
                     causal, scale, dropoutP, dropoutSeed, dropoutOffset, out, outLayout, lse, lseLayout, gradQ,
-                    gradQLayout, gradK, gradKLayout, gradV, gradVLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
+                    gradQLayout, gradK, gradKLayout, gradV, gradVLayout));
         }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -1345,17 +934,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.softmax(x, xLayout, dim, log, out);
-            return;
+        } else {
+            record(profiler, log ? "aten::_log_softmax" : "aten::_softmax", new Object[] {x, xLayout, out},
+                    () -> delegate.softmax(x, xLayout, dim, log, out));
         }
-        Profiler.Range kernelRange = profiler.enterKernel(log ? "aten::_log_softmax" : "aten::_softmax", this,
-                new Object[] {x, xLayout, out});
-        try {
-            delegate.softmax(x, xLayout, dim, log, out);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -1369,17 +951,11 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.softmaxBackward(grad, gradLayout, output, outputLayout, log, out);
-            return;
+        } else {
+            record(profiler, log ? "aten::_log_softmax_backward_data"
+                : "aten::_softmax_backward_data", new Object[] {grad, gradLayout, output, outputLayout, out},
+                    () -> delegate.softmaxBackward(grad, gradLayout, output, outputLayout, log, out));
         }
-        Profiler.Range kernelRange = profiler.enterKernel(log ? "aten::_log_softmax_backward_data"
-                : "aten::_softmax_backward_data", this, new Object[] {grad, gradLayout, output, outputLayout, out});
-        try {
-            delegate.softmaxBackward(grad, gradLayout, output, outputLayout, log, out);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -1388,17 +964,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.layerNorm(x, xLayout, weight, bias, eps, out, outLayout, mean, rstd);
-            return;
+        } else {
+            record(profiler, "aten::native_layer_norm", new Object[] {x, xLayout, weight, bias, out, outLayout, mean, rstd},
+                    () -> delegate.layerNorm(x, xLayout, weight, bias, eps, out, outLayout, mean, rstd));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::native_layer_norm", this,
-                new Object[] {x, xLayout, weight, bias, out, outLayout, mean, rstd});
-        try {
-            delegate.layerNorm(x, xLayout, weight, bias, eps, out, outLayout, mean, rstd);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -1409,19 +978,12 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.layerNormBackward(gradOut, gradOutLayout, x, xLayout, mean, rstd, weight, gradInput,
                     gradInputLayout, gradWeight, gradBias);
-            return;
+        } else {
+            record(profiler, "aten::native_layer_norm_backward", new Object[] {gradOut, gradOutLayout, x, xLayout, mean, rstd, weight, gradInput, gradInputLayout,
+                        gradWeight, gradBias},
+                    () -> delegate.layerNormBackward(gradOut, gradOutLayout, x, xLayout, mean, rstd, weight, gradInput,
+                    gradInputLayout, gradWeight, gradBias));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::native_layer_norm_backward", this,
-                new Object[] {gradOut, gradOutLayout, x, xLayout, mean, rstd, weight, gradInput, gradInputLayout,
-                        gradWeight, gradBias});
-        try {
-            delegate.layerNormBackward(gradOut, gradOutLayout, x, xLayout, mean, rstd, weight, gradInput,
-                    gradInputLayout, gradWeight, gradBias);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -1430,17 +992,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.rmsNorm(x, xLayout, weight, eps, out, outLayout, rstd);
-            return;
+        } else {
+            record(profiler, "rmsNorm", new Object[] {x, xLayout, weight, out, outLayout, rstd},
+                    () -> delegate.rmsNorm(x, xLayout, weight, eps, out, outLayout, rstd));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("rmsNorm", this,
-                new Object[] {x, xLayout, weight, out, outLayout, rstd});
-        try {
-            delegate.rmsNorm(x, xLayout, weight, eps, out, outLayout, rstd);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -1450,19 +1005,12 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.rmsNormBackward(gradOut, gradOutLayout, x, xLayout, rstd, weight, gradInput, gradInputLayout,
                     gradWeight);
-            return;
+        } else {
+            record(profiler, "rmsNormBackward", new Object[] {gradOut, gradOutLayout, x, xLayout, rstd, weight, gradInput, gradInputLayout,
+                        gradWeight},
+                    () -> delegate.rmsNormBackward(gradOut, gradOutLayout, x, xLayout, rstd, weight, gradInput, gradInputLayout,
+                    gradWeight));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("rmsNormBackward", this,
-                new Object[] {gradOut, gradOutLayout, x, xLayout, rstd, weight, gradInput, gradInputLayout,
-                        gradWeight});
-        try {
-            delegate.rmsNormBackward(gradOut, gradOutLayout, x, xLayout, rstd, weight, gradInput, gradInputLayout,
-                    gradWeight);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -1471,17 +1019,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.groupNorm(x, xLayout, groups, weight, bias, eps, out, outLayout, mean, rstd);
-            return;
+        } else {
+            record(profiler, "aten::native_group_norm", new Object[] {x, xLayout, weight, bias, out, outLayout, mean, rstd},
+                    () -> delegate.groupNorm(x, xLayout, groups, weight, bias, eps, out, outLayout, mean, rstd));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::native_group_norm", this,
-                new Object[] {x, xLayout, weight, bias, out, outLayout, mean, rstd});
-        try {
-            delegate.groupNorm(x, xLayout, groups, weight, bias, eps, out, outLayout, mean, rstd);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -1492,19 +1033,12 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.groupNormBackward(gradOut, gradOutLayout, x, xLayout, groups, mean, rstd, weight, gradInput,
                     gradInputLayout, gradWeight, gradBias);
-            return;
+        } else {
+            record(profiler, "aten::native_group_norm_backward", new Object[] {gradOut, gradOutLayout, x, xLayout, mean, rstd, weight, gradInput, gradInputLayout,
+                        gradWeight, gradBias},
+                    () -> delegate.groupNormBackward(gradOut, gradOutLayout, x, xLayout, groups, mean, rstd, weight, gradInput,
+                    gradInputLayout, gradWeight, gradBias));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::native_group_norm_backward", this,
-                new Object[] {gradOut, gradOutLayout, x, xLayout, mean, rstd, weight, gradInput, gradInputLayout,
-                        gradWeight, gradBias});
-        try {
-            delegate.groupNormBackward(gradOut, gradOutLayout, x, xLayout, groups, mean, rstd, weight, gradInput,
-                    gradInputLayout, gradWeight, gradBias);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -1513,17 +1047,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.batchNorm(x, xLayout, weight, bias, training, eps, mean, invstd, unbiasedVar, out, outLayout);
-            return;
+        } else {
+            record(profiler, "aten::native_batch_norm", new Object[] {x, xLayout, weight, bias, mean, invstd, unbiasedVar, out, outLayout},
+                    () -> delegate.batchNorm(x, xLayout, weight, bias, training, eps, mean, invstd, unbiasedVar, out, outLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::native_batch_norm", this,
-                new Object[] {x, xLayout, weight, bias, mean, invstd, unbiasedVar, out, outLayout});
-        try {
-            delegate.batchNorm(x, xLayout, weight, bias, training, eps, mean, invstd, unbiasedVar, out, outLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -1534,19 +1061,12 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.batchNormBackward(gradOut, gradOutLayout, x, xLayout, weight, mean, invstd, training, gradInput,
                     gradInputLayout, gradWeight, gradBias);
-            return;
+        } else {
+            record(profiler, "aten::native_batch_norm_backward", new Object[] {gradOut, gradOutLayout, x, xLayout, weight, mean, invstd, gradInput, gradInputLayout,
+                        gradWeight, gradBias},
+                    () -> delegate.batchNormBackward(gradOut, gradOutLayout, x, xLayout, weight, mean, invstd, training, gradInput,
+                    gradInputLayout, gradWeight, gradBias));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::native_batch_norm_backward", this,
-                new Object[] {gradOut, gradOutLayout, x, xLayout, weight, mean, invstd, gradInput, gradInputLayout,
-                        gradWeight, gradBias});
-        try {
-            delegate.batchNormBackward(gradOut, gradOutLayout, x, xLayout, weight, mean, invstd, training, gradInput,
-                    gradInputLayout, gradWeight, gradBias);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -1557,18 +1077,11 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.quantizedLinearPacked(x, xLayout, inScale, weight, weightLayout, weightMaxAbs, actTimesWScale, multiplier, bias,
                 outZeroPoint, relu, outScale, dst, dstLayout);
-            return;
+        } else {
+            record(profiler, relu ? "quantized::linear_relu" : "quantized::linear", new Object[] {x, xLayout, weight, weightLayout, dst, dstLayout},
+                    () -> delegate.quantizedLinearPacked(x, xLayout, inScale, weight, weightLayout, weightMaxAbs, actTimesWScale, multiplier, bias,
+                outZeroPoint, relu, outScale, dst, dstLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel(relu ? "quantized::linear_relu" : "quantized::linear", this,
-                new Object[] {x, xLayout, weight, weightLayout, dst, dstLayout});
-        try {
-            delegate.quantizedLinearPacked(x, xLayout, inScale, weight, weightLayout, weightMaxAbs, actTimesWScale, multiplier, bias,
-                outZeroPoint, relu, outScale, dst, dstLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -1580,18 +1093,11 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.quantizedConv2d(x, xLayout, inScale, weight, weightLayout, weightMaxAbs, kernelH, kernelW, params,
                 actTimesWScale, multiplier, bias, outZeroPoint, relu, outScale, dst, dstLayout);
-            return;
+        } else {
+            record(profiler, relu ? "quantized::conv2d_relu" : "quantized::conv2d", new Object[] {x, xLayout, weight, weightLayout, dst, dstLayout},
+                    () -> delegate.quantizedConv2d(x, xLayout, inScale, weight, weightLayout, weightMaxAbs, kernelH, kernelW, params,
+                actTimesWScale, multiplier, bias, outZeroPoint, relu, outScale, dst, dstLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel(relu ? "quantized::conv2d_relu" : "quantized::conv2d", this,
-                new Object[] {x, xLayout, weight, weightLayout, dst, dstLayout});
-        try {
-            delegate.quantizedConv2d(x, xLayout, inScale, weight, weightLayout, weightMaxAbs, kernelH, kernelW, params,
-                actTimesWScale, multiplier, bias, outZeroPoint, relu, outScale, dst, dstLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -1602,18 +1108,11 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.quantizedLinearDynamic(x, xLayout, weight, weightLayout, weightZeroPoints, weightScales, bias, dst,
                 dstLayout);
-            return;
+        } else {
+            record(profiler, "quantized::linear_dynamic", new Object[] {x, xLayout, weight, weightLayout, dst, dstLayout},
+                    () -> delegate.quantizedLinearDynamic(x, xLayout, weight, weightLayout, weightZeroPoints, weightScales, bias, dst,
+                dstLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("quantized::linear_dynamic", this,
-                new Object[] {x, xLayout, weight, weightLayout, dst, dstLayout});
-        try {
-            delegate.quantizedLinearDynamic(x, xLayout, weight, weightLayout, weightZeroPoints, weightScales, bias, dst,
-                dstLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -1621,17 +1120,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.fft(src, srcLayout, dst, dstLayout, inverse);
-            return;
+        } else {
+            record(profiler, "aten::_fft_c2c", new Object[] {src, srcLayout, dst, dstLayout},
+                    () -> delegate.fft(src, srcLayout, dst, dstLayout, inverse));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::_fft_c2c", this,
-                new Object[] {src, srcLayout, dst, dstLayout});
-        try {
-            delegate.fft(src, srcLayout, dst, dstLayout, inverse);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -1639,17 +1131,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.rfft(src, srcLayout, dst, dstLayout);
-            return;
+        } else {
+            record(profiler, "aten::_fft_r2c", new Object[] {src, srcLayout, dst, dstLayout},
+                    () -> delegate.rfft(src, srcLayout, dst, dstLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::_fft_r2c", this,
-                new Object[] {src, srcLayout, dst, dstLayout});
-        try {
-            delegate.rfft(src, srcLayout, dst, dstLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
@@ -1657,35 +1142,18 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.irfft(src, srcLayout, dst, dstLayout);
-            return;
+        } else {
+            record(profiler, "aten::_fft_c2r", new Object[] {src, srcLayout, dst, dstLayout},
+                    () -> delegate.irfft(src, srcLayout, dst, dstLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::_fft_c2r", this,
-                new Object[] {src, srcLayout, dst, dstLayout});
-        try {
-            delegate.irfft(src, srcLayout, dst, dstLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
     public PinnedBuffer allocatePinned(long bytes) {
         Profiler profiler = Profiler.current();
-        if (profiler == null) {
-            return delegate.allocatePinned(bytes);
-        }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::_pin_memory", this, new Object[] {});
-        PinnedBuffer result;
-        try {
-            result = delegate.allocatePinned(bytes);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
-        return result;
+        return profiler == null ? delegate.allocatePinned(bytes)
+                : record(profiler, "aten::_pin_memory", new Object[] {}, false,
+                        () -> delegate.allocatePinned(bytes));
     }
 
     @Override
@@ -1693,55 +1161,27 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.writePinned(src, layout, dst);
-            return;
+        } else {
+            record(profiler, "aten::copy_", new Object[] {src, layout},
+                    () -> delegate.writePinned(src, layout, dst));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::copy_", this, new Object[] {src, layout});
-        try {
-            delegate.writePinned(src, layout, dst);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
     public Storage fromPinned(PinnedBuffer src, DType dtype, long offset, long numel, boolean nonBlocking,
                               int deviceIndex) {
         Profiler profiler = Profiler.current();
-        if (profiler == null) {
-            return delegate.fromPinned(src, dtype, offset, numel, nonBlocking, deviceIndex);
-        }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::_to_copy", this, new Object[] {});
-        Storage result;
-        try {
-            result = delegate.fromPinned(src, dtype, offset, numel, nonBlocking, deviceIndex);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.allocated(kernelRange, result);
-        profiler.exitKernel(kernelRange);
-        return result;
+        return profiler == null ? delegate.fromPinned(src, dtype, offset, numel, nonBlocking, deviceIndex)
+                : record(profiler, "aten::_to_copy", new Object[] {}, true,
+                        () -> delegate.fromPinned(src, dtype, offset, numel, nonBlocking, deviceIndex));
     }
 
     @Override
     public Storage toHost(Storage src, Layout layout) {
         Profiler profiler = Profiler.current();
-        if (profiler == null) {
-            return delegate.toHost(src, layout);
-        }
-        Profiler.Range kernelRange = profiler.enterKernel("toHost", this, new Object[] {src, layout});
-        Storage result;
-        try {
-            result = delegate.toHost(src, layout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.allocated(kernelRange, result);
-        profiler.exitKernel(kernelRange);
-        return result;
+        return profiler == null ? delegate.toHost(src, layout)
+                : record(profiler, "toHost", new Object[] {src, layout}, true,
+                        () -> delegate.toHost(src, layout));
     }
 
     @Override
@@ -1749,15 +1189,9 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.fromHost(host, dst, dstLayout);
-            return;
+        } else {
+            record(profiler, "fromHost", new Object[] {host, dst, dstLayout},
+                    () -> delegate.fromHost(host, dst, dstLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("fromHost", this, new Object[] {host, dst, dstLayout});
-        try {
-            delegate.fromHost(host, dst, dstLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 }
