@@ -1364,17 +1364,17 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
-    public void softmaxBackward(Storage grad, Layout gradLayout, Storage output, Layout outputLayout, boolean log,
-                                Storage out) {
+    public void softmaxBackward(Storage grad, Layout gradLayout, Storage output, Layout outputLayout, int dim,
+                                boolean log, Storage out) {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
-            delegate.softmaxBackward(grad, gradLayout, output, outputLayout, log, out);
+            delegate.softmaxBackward(grad, gradLayout, output, outputLayout, dim, log, out);
             return;
         }
         Profiler.Range kernelRange = profiler.enterKernel(log ? "aten::_log_softmax_backward_data"
                 : "aten::_softmax_backward_data", this, new Object[] {grad, gradLayout, output, outputLayout, out});
         try {
-            delegate.softmaxBackward(grad, gradLayout, output, outputLayout, log, out);
+            delegate.softmaxBackward(grad, gradLayout, output, outputLayout, dim, log, out);
         } catch (RuntimeException | Error e) {
             profiler.failKernel(kernelRange);
             throw e;
