@@ -436,12 +436,13 @@ final class ReductionOps {
         Tensor r;
         try (GradMode off = Ember.noGrad()) {
             DType type = g.dtype;
-            if (type == DType.FLOAT32 && y.dtype == DType.FLOAT32 && dd.length == 1 && dd[0] == y.dim() - 1
+            if (type == DType.FLOAT32 && y.dtype == DType.FLOAT32 && dd.length == 1
                     && java.util.Arrays.equals(g.shape, y.shape) && g.device.equals(y.device)
                     && y.backend.fusesSoftmaxBackward()) {
-                // PyTorch's last-dimension kernel (_vec_host_softmax_backward_lastdim), its sums in its order
+                // PyTorch's kernels (_vec_host_softmax_backward_lastdim over the last dimension,
+                // _vec_softmax_backward / _vec_log_softmax_backward over another), their sums in their order
                 r = Creation.empty(y.shape, type, y.device);
-                y.backend.softmaxBackward(g.storage(), g.layout, y.storage(), y.layout, log, r.storage());
+                y.backend.softmaxBackward(g.storage(), g.layout, y.storage(), y.layout, dd[0], log, r.storage());
             } else {
                 Tensor yf = opmath(y);
                 Tensor gf = opmath(g);

@@ -272,6 +272,9 @@ public final class OpSweep {
         r.add(new Row("softmax(-1) fwd+bwd", fb(() -> attg.softmax(-1), datt, attg)));
         r.add(new Row("softmax(1) [16,128,512]", () -> x.softmax(1)));
         r.add(new Row("log_softmax(-1) [16,128,512]", () -> x.logSoftmax(-1)));
+        r.add(new Row("log_softmax(1) [16,128,512]", () -> x.logSoftmax(1)));
+        r.add(new Row("softmax(1) fwd+bwd", fb(() -> xg.softmax(1), dx, xg)));
+        r.add(new Row("log_softmax(1) fwd+bwd", fb(() -> xg.logSoftmax(1), dx, xg)));
         r.add(new Row("layer_norm [16,128,512]", () -> Functional.layerNorm(x, norm, lnw, lnb, 1e-5)));
         r.add(new Row("layer_norm fwd+bwd", fb(() -> Functional.layerNorm(xg, norm, wg, lbg, 1e-5), dx, xg, wg, lbg)));
         r.add(new Row("rms_norm [16,128,512]", () -> Functional.rmsNorm(x, norm, lnw, 1e-6)));

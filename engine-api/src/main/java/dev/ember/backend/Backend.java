@@ -1117,15 +1117,15 @@ public interface Backend {
     }
 
     /**
-     * The gradient of softmax ({@code log} false) or log-softmax over the LAST dimension of float32 tensors, as
+     * The gradient of softmax ({@code log} false) or log-softmax over dimension {@code dim} of float32 tensors, as
      * PyTorch's {@code _softmax_backward_data} / {@code _log_softmax_backward_data}: from the incoming gradient
      * {@code grad} and the forward's result {@code output} (any layouts of one shape, rank at least 1), into the
      * row-major {@code out}: {@code output (grad - sum(grad output))}, or {@code grad - exp(output) sum(grad)}, the sums
-     * over each row. A row's result depends only on its values, not on the layouts. Called only where
+     * along {@code dim}. The result depends only on the values, not on the layouts. Called only where
      * {@link #fusesSoftmaxBackward()} is true.
      */
-    default void softmaxBackward(Storage grad, Layout gradLayout, Storage output, Layout outputLayout, boolean log,
-                                 Storage out) {
+    default void softmaxBackward(Storage grad, Layout gradLayout, Storage output, Layout outputLayout, int dim,
+                                 boolean log, Storage out) {
         throw new UnsupportedOperationException("softmax backward: not a kernel of this backend");
     }
 

@@ -29,7 +29,8 @@ import java.util.function.Supplier;
  * <p>Written by hand (a generator wrote its first version): after adding an SPI method, add its forwarding method here,
  * modeled on {@code axpy}'s (the call forwarded as it is while nothing records, else through {@code record}, or
  * {@code recordIfDone} for an optional kernel that may decline). A method not declared here would run Backend's default
- * on the host instead of the backend's own kernel, unrecorded; engine-cpu's {@code ProfilingBackendSpiTest} fails, naming it, until it is added.
+ * on the host instead of the backend's own kernel, unrecorded; engine-cpu's {@code ProfilingBackendSpiTest} fails,
+ * naming it, until it is added.
  */
 public final class ProfilingBackend implements Backend {
     private final Backend delegate;
@@ -170,7 +171,8 @@ public final class ProfilingBackend implements Backend {
     public Storage allocate(DType dtype, long numel, int deviceIndex) {
         Profiler profiler = Profiler.current();
         return profiler == null ? delegate.allocate(dtype, numel, deviceIndex)
-                : record(profiler, "aten::empty", new Object[] {}, true,
+                : record(profiler, "aten::empty",
+                        new Object[] {}, true,
                         () -> delegate.allocate(dtype, numel, deviceIndex));
     }
 
@@ -184,7 +186,8 @@ public final class ProfilingBackend implements Backend {
     public Storage allocateZeroed(DType dtype, long numel, int deviceIndex) {
         Profiler profiler = Profiler.current();
         return profiler == null ? delegate.allocateZeroed(dtype, numel, deviceIndex)
-                : record(profiler, "aten::zeros", new Object[] {}, true,
+                : record(profiler, "aten::zeros",
+                        new Object[] {}, true,
                         () -> delegate.allocateZeroed(dtype, numel, deviceIndex));
     }
 
@@ -192,7 +195,8 @@ public final class ProfilingBackend implements Backend {
     public Storage fromArray(Object array, int deviceIndex) {
         Profiler profiler = Profiler.current();
         return profiler == null ? delegate.fromArray(array, deviceIndex)
-                : record(profiler, "fromArray", new Object[] {}, true,
+                : record(profiler, "fromArray",
+                        new Object[] {}, true,
                         () -> delegate.fromArray(array, deviceIndex));
     }
 
@@ -206,7 +210,8 @@ public final class ProfilingBackend implements Backend {
     public Storage fromArray(Object array, DType dtype, int deviceIndex) {
         Profiler profiler = Profiler.current();
         return profiler == null ? delegate.fromArray(array, dtype, deviceIndex)
-                : record(profiler, "fromArray", new Object[] {}, true,
+                : record(profiler, "fromArray",
+                        new Object[] {}, true,
                         () -> delegate.fromArray(array, dtype, deviceIndex));
     }
 
@@ -214,7 +219,8 @@ public final class ProfilingBackend implements Backend {
     public Object toArray(Storage src, Layout layout) {
         Profiler profiler = Profiler.current();
         return profiler == null ? delegate.toArray(src, layout)
-                : record(profiler, "toArray", new Object[] {src, layout}, false,
+                : record(profiler, "toArray",
+                        new Object[] {src, layout}, false,
                         () -> delegate.toArray(src, layout));
     }
 
@@ -224,7 +230,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.copy(src, srcLayout, dst, dstLayout);
         } else {
-            record(profiler, "aten::copy_", new Object[] {src, srcLayout, dst, dstLayout},
+            record(profiler, "aten::copy_",
+                    new Object[] {src, srcLayout, dst, dstLayout},
                     () -> delegate.copy(src, srcLayout, dst, dstLayout));
         }
     }
@@ -235,7 +242,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.fill(dst, layout, value);
         } else {
-            record(profiler, "aten::fill_", new Object[] {dst, layout},
+            record(profiler, "aten::fill_",
+                    new Object[] {dst, layout},
                     () -> delegate.fill(dst, layout, value));
         }
     }
@@ -246,7 +254,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.unary(op, src, srcLayout, dst, dstLayout);
         } else {
-            record(profiler, KernelNames.unary(op), new Object[] {src, srcLayout, dst, dstLayout},
+            record(profiler, KernelNames.unary(op),
+                    new Object[] {src, srcLayout, dst, dstLayout},
                     () -> delegate.unary(op, src, srcLayout, dst, dstLayout));
         }
     }
@@ -258,7 +267,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.binary(op, a, aLayout, b, bLayout, dst, dstLayout);
         } else {
-            record(profiler, KernelNames.binary(op), new Object[] {a, aLayout, b, bLayout, dst, dstLayout},
+            record(profiler, KernelNames.binary(op),
+                    new Object[] {a, aLayout, b, bLayout, dst, dstLayout},
                     () -> delegate.binary(op, a, aLayout, b, bLayout, dst, dstLayout));
         }
     }
@@ -270,7 +280,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.binaryScalar(op, a, aLayout, scalar, scalarFirst, dst, dstLayout);
         } else {
-            record(profiler, KernelNames.binary(op), new Object[] {a, aLayout, dst, dstLayout},
+            record(profiler, KernelNames.binary(op),
+                    new Object[] {a, aLayout, dst, dstLayout},
                     () -> delegate.binaryScalar(op, a, aLayout, scalar, scalarFirst, dst, dstLayout));
         }
     }
@@ -281,7 +292,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.axpy(alpha, x, xLayout, y, yLayout);
         } else {
-            record(profiler, "aten::add_", new Object[] {x, xLayout, y, yLayout},
+            record(profiler, "aten::add_",
+                    new Object[] {x, xLayout, y, yLayout},
                     () -> delegate.axpy(alpha, x, xLayout, y, yLayout));
         }
     }
@@ -293,7 +305,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.addcmul(value, t1, t1Layout, t2, t2Layout, y, yLayout);
         } else {
-            record(profiler, "aten::addcmul", new Object[] {t1, t1Layout, t2, t2Layout, y, yLayout},
+            record(profiler, "aten::addcmul",
+                    new Object[] {t1, t1Layout, t2, t2Layout, y, yLayout},
                     () -> delegate.addcmul(value, t1, t1Layout, t2, t2Layout, y, yLayout));
         }
     }
@@ -304,7 +317,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.checkIndices(index, layout, bound, message);
         } else {
-            record(profiler, "checkIndices", new Object[] {index, layout},
+            record(profiler, "checkIndices",
+                    new Object[] {index, layout},
                     () -> delegate.checkIndices(index, layout, bound, message));
         }
     }
@@ -316,7 +330,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.where(cond, condLayout, a, aLayout, b, bLayout, dst, dstLayout);
         } else {
-            record(profiler, "aten::where", new Object[] {cond, condLayout, a, aLayout, b, bLayout, dst, dstLayout},
+            record(profiler, "aten::where",
+                    new Object[] {cond, condLayout, a, aLayout, b, bLayout, dst, dstLayout},
                     () -> delegate.where(cond, condLayout, a, aLayout, b, bLayout, dst, dstLayout));
         }
     }
@@ -327,7 +342,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.reduce(op, src, srcLayout, dst, dstLayout);
         } else {
-            record(profiler, KernelNames.reduce(op), new Object[] {src, srcLayout, dst, dstLayout},
+            record(profiler, KernelNames.reduce(op),
+                    new Object[] {src, srcLayout, dst, dstLayout},
                     () -> delegate.reduce(op, src, srcLayout, dst, dstLayout));
         }
     }
@@ -338,7 +354,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.matmul(a, aLayout, b, bLayout, dst, dstLayout);
         } else {
-            record(profiler, KernelNames.matmul(dstLayout), new Object[] {a, aLayout, b, bLayout, dst, dstLayout},
+            record(profiler, KernelNames.matmul(dstLayout),
+                    new Object[] {a, aLayout, b, bLayout, dst, dstLayout},
                     () -> delegate.matmul(a, aLayout, b, bLayout, dst, dstLayout));
         }
     }
@@ -349,7 +366,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.bmm(a, aLayout, b, bLayout, dst, dstLayout);
         } else {
-            record(profiler, KernelNames.matmul(dstLayout), new Object[] {a, aLayout, b, bLayout, dst, dstLayout},
+            record(profiler, KernelNames.matmul(dstLayout),
+                    new Object[] {a, aLayout, b, bLayout, dst, dstLayout},
                     () -> delegate.bmm(a, aLayout, b, bLayout, dst, dstLayout));
         }
     }
@@ -366,7 +384,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.baddbmm(a, aLayout, b, bLayout, self, selfLayout, beta, alpha, dst, dstLayout);
         } else {
-            record(profiler, KernelNames.matmul(dstLayout), new Object[] {a, aLayout, b, bLayout, self, selfLayout, dst, dstLayout},
+            record(profiler, KernelNames.matmul(dstLayout),
+                    new Object[] {a, aLayout, b, bLayout, self, selfLayout, dst, dstLayout},
                     () -> delegate.baddbmm(a, aLayout, b, bLayout, self, selfLayout, beta, alpha, dst, dstLayout));
         }
     }
@@ -382,7 +401,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.packLinearWeight(w, wLayout, rows, dst);
         } else {
-            record(profiler, "ember::pack_linear_weight", new Object[] {w, wLayout, dst},
+            record(profiler, "ember::pack_linear_weight",
+                    new Object[] {w, wLayout, dst},
                     () -> delegate.packLinearWeight(w, wLayout, rows, dst));
         }
     }
@@ -393,7 +413,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.linearPacked(x, xLayout, packed, n, dst, dstLayout);
         } else {
-            record(profiler, "aten::mm", new Object[] {x, xLayout, packed, dst, dstLayout},
+            record(profiler, "aten::mm",
+                    new Object[] {x, xLayout, packed, dst, dstLayout},
                     () -> delegate.linearPacked(x, xLayout, packed, n, dst, dstLayout));
         }
     }
@@ -408,8 +429,9 @@ public final class ProfilingBackend implements Backend {
                              Layout dstLayout) {
         Profiler profiler = Profiler.current();
         return profiler == null ? delegate.siluFloat(grad, gradLayout, x, layout, dst, dstLayout)
-                : recordIfDone(profiler, grad == null ? "aten::silu" : "aten::silu_backward", grad == null ? new Object[] {x, layout, dst, dstLayout}
-                        : new Object[] {grad, gradLayout, x, layout, dst, dstLayout},
+                : recordIfDone(profiler, grad == null ? "aten::silu" : "aten::silu_backward",
+                        grad == null ? new Object[] {x, layout, dst, dstLayout} : new Object[] {grad, gradLayout, x,
+                            layout, dst, dstLayout},
                         () -> delegate.siluFloat(grad, gradLayout, x, layout, dst, dstLayout));
     }
 
@@ -417,7 +439,8 @@ public final class ProfilingBackend implements Backend {
     public boolean clampFloat(Storage x, Layout layout, float lo, float hi, Storage dst) {
         Profiler profiler = Profiler.current();
         return profiler == null ? delegate.clampFloat(x, layout, lo, hi, dst)
-                : recordIfDone(profiler, "aten::clamp", new Object[] {x, layout, dst, Layout.contiguous(layout.shape())},
+                : recordIfDone(profiler, "aten::clamp",
+                        new Object[] {x, layout, dst, Layout.contiguous(layout.shape())},
                         () -> delegate.clampFloat(x, layout, lo, hi, dst));
     }
 
@@ -426,7 +449,8 @@ public final class ProfilingBackend implements Backend {
                               Layout dstLayout) {
         Profiler profiler = Profiler.current();
         return profiler == null ? delegate.complexAdd(alpha, a, aLayout, b, bLayout, dst, dstLayout)
-                : recordIfDone(profiler, "aten::add", new Object[] {a, aLayout, b, bLayout, dst, dstLayout},
+                : recordIfDone(profiler, "aten::add",
+                        new Object[] {a, aLayout, b, bLayout, dst, dstLayout},
                         () -> delegate.complexAdd(alpha, a, aLayout, b, bLayout, dst, dstLayout));
     }
 
@@ -444,10 +468,11 @@ public final class ProfilingBackend implements Backend {
             delegate.lstmCellPointwise(hh, hhLayout, ih, ihLayout, c, cLayout, hOut, hOutLayout, cOut, cOutLayout, saved,
                     savedLayout);
         } else {
-            record(profiler, "ember::lstm_cell_pointwise", new Object[] {hh, hhLayout, ih, ihLayout, c, cLayout, hOut, hOutLayout, cOut, cOutLayout, saved,
+            record(profiler, "ember::lstm_cell_pointwise",
+                    new Object[] {hh, hhLayout, ih, ihLayout, c, cLayout, hOut, hOutLayout, cOut, cOutLayout, saved,
                         savedLayout},
-                    () -> delegate.lstmCellPointwise(hh, hhLayout, ih, ihLayout, c, cLayout, hOut, hOutLayout, cOut, cOutLayout, saved,
-                    savedLayout));
+                    () -> delegate.lstmCellPointwise(hh, hhLayout, ih, ihLayout, c, cLayout, hOut, hOutLayout, cOut,
+                            cOutLayout, saved, savedLayout));
         }
     }
 
@@ -460,10 +485,12 @@ public final class ProfilingBackend implements Backend {
             delegate.lstmCellBackward(gradOut, gradOutLayout, gradH, gradHLayout, gradC, gradCLayout, saved, savedLayout,
                     cPrev, cPrevLayout, gradGates, gradGatesLayout, gradCPrev, gradCPrevLayout);
         } else {
-            record(profiler, "ember::lstm_cell_backward", new Object[] {gradOut, gradOutLayout, gradH, gradHLayout, gradC, gradCLayout, saved, savedLayout, cPrev,
-                        cPrevLayout, gradGates, gradGatesLayout, gradCPrev, gradCPrevLayout},
-                    () -> delegate.lstmCellBackward(gradOut, gradOutLayout, gradH, gradHLayout, gradC, gradCLayout, saved, savedLayout,
-                    cPrev, cPrevLayout, gradGates, gradGatesLayout, gradCPrev, gradCPrevLayout));
+            record(profiler, "ember::lstm_cell_backward",
+                    new Object[] {gradOut, gradOutLayout, gradH, gradHLayout, gradC, gradCLayout, saved, savedLayout,
+                        cPrev, cPrevLayout, gradGates, gradGatesLayout, gradCPrev, gradCPrevLayout},
+                    () -> delegate.lstmCellBackward(gradOut, gradOutLayout, gradH, gradHLayout, gradC, gradCLayout,
+                            saved, savedLayout, cPrev, cPrevLayout, gradGates, gradGatesLayout, gradCPrev,
+                            gradCPrevLayout));
         }
     }
 
@@ -474,7 +501,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.gruCellPointwise(ih, ihLayout, hh, hhLayout, h, hLayout, hOut);
         } else {
-            record(profiler, "ember::gru_cell_pointwise", new Object[] {ih, ihLayout, hh, hhLayout, h, hLayout, hOut},
+            record(profiler, "ember::gru_cell_pointwise",
+                    new Object[] {ih, ihLayout, hh, hhLayout, h, hLayout, hOut},
                     () -> delegate.gruCellPointwise(ih, ihLayout, hh, hhLayout, h, hLayout, hOut));
         }
     }
@@ -486,7 +514,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.gather(src, srcLayout, dim, index, indexLayout, dst, dstLayout);
         } else {
-            record(profiler, "aten::gather", new Object[] {src, srcLayout, index, indexLayout, dst, dstLayout},
+            record(profiler, "aten::gather",
+                    new Object[] {src, srcLayout, index, indexLayout, dst, dstLayout},
                     () -> delegate.gather(src, srcLayout, dim, index, indexLayout, dst, dstLayout));
         }
     }
@@ -498,8 +527,10 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.scatter(reduce, includeSelf, dst, dstLayout, dim, index, indexLayout, src, srcLayout);
         } else {
-            record(profiler, KernelNames.scatter(reduce), new Object[] {dst, dstLayout, index, indexLayout, src, srcLayout},
-                    () -> delegate.scatter(reduce, includeSelf, dst, dstLayout, dim, index, indexLayout, src, srcLayout));
+            record(profiler, KernelNames.scatter(reduce),
+                    new Object[] {dst, dstLayout, index, indexLayout, src, srcLayout},
+                    () -> delegate.scatter(reduce, includeSelf, dst, dstLayout, dim, index, indexLayout, src,
+                            srcLayout));
         }
     }
 
@@ -507,7 +538,8 @@ public final class ProfilingBackend implements Backend {
     public long nonzeroCount(Storage src, Layout layout) {
         Profiler profiler = Profiler.current();
         return profiler == null ? delegate.nonzeroCount(src, layout)
-                : record(profiler, "aten::count_nonzero", new Object[] {src, layout}, false,
+                : record(profiler, "aten::count_nonzero",
+                        new Object[] {src, layout}, false,
                         () -> delegate.nonzeroCount(src, layout));
     }
 
@@ -517,7 +549,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.nonzero(src, layout, dst, dstLayout);
         } else {
-            record(profiler, "aten::nonzero", new Object[] {src, layout, dst, dstLayout},
+            record(profiler, "aten::nonzero",
+                    new Object[] {src, layout, dst, dstLayout},
                     () -> delegate.nonzero(src, layout, dst, dstLayout));
         }
     }
@@ -529,7 +562,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.linearIndex(indices, indexLayouts, sizes, dst, dstLayout, message);
         } else {
-            record(profiler, "aten::index", new Object[] {indices, indexLayouts, dst, dstLayout},
+            record(profiler, "aten::index",
+                    new Object[] {indices, indexLayouts, dst, dstLayout},
                     () -> delegate.linearIndex(indices, indexLayouts, sizes, dst, dstLayout, message));
         }
     }
@@ -540,7 +574,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.random(kind, dst, layout, seed, offset, a, b);
         } else {
-            record(profiler, KernelNames.random(kind), new Object[] {dst, layout},
+            record(profiler, KernelNames.random(kind),
+                    new Object[] {dst, layout},
                     () -> delegate.random(kind, dst, layout, seed, offset, a, b));
         }
     }
@@ -552,7 +587,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.luFactor(a, aLayout, lu, luLayout, pivots, pivotsLayout, info, infoLayout);
         } else {
-            record(profiler, "aten::linalg_lu_factor_ex", new Object[] {a, aLayout, lu, luLayout, pivots, pivotsLayout, info, infoLayout},
+            record(profiler, "aten::linalg_lu_factor_ex",
+                    new Object[] {a, aLayout, lu, luLayout, pivots, pivotsLayout, info, infoLayout},
                     () -> delegate.luFactor(a, aLayout, lu, luLayout, pivots, pivotsLayout, info, infoLayout));
         }
     }
@@ -564,7 +600,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.luSolve(lu, luLayout, pivots, pivotsLayout, b, bLayout, x, xLayout);
         } else {
-            record(profiler, "aten::linalg_lu_solve", new Object[] {lu, luLayout, pivots, pivotsLayout, b, bLayout, x, xLayout},
+            record(profiler, "aten::linalg_lu_solve",
+                    new Object[] {lu, luLayout, pivots, pivotsLayout, b, bLayout, x, xLayout},
                     () -> delegate.luSolve(lu, luLayout, pivots, pivotsLayout, b, bLayout, x, xLayout));
         }
     }
@@ -575,7 +612,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.cholesky(a, aLayout, l, lLayout, info, infoLayout);
         } else {
-            record(profiler, "aten::linalg_cholesky_ex", new Object[] {a, aLayout, l, lLayout, info, infoLayout},
+            record(profiler, "aten::linalg_cholesky_ex",
+                    new Object[] {a, aLayout, l, lLayout, info, infoLayout},
                     () -> delegate.cholesky(a, aLayout, l, lLayout, info, infoLayout));
         }
     }
@@ -586,7 +624,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.qr(a, aLayout, q, qLayout, r, rLayout);
         } else {
-            record(profiler, "aten::linalg_qr", new Object[] {a, aLayout, q, qLayout, r, rLayout},
+            record(profiler, "aten::linalg_qr",
+                    new Object[] {a, aLayout, q, qLayout, r, rLayout},
                     () -> delegate.qr(a, aLayout, q, qLayout, r, rLayout));
         }
     }
@@ -598,7 +637,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.triangularSolve(a, aLayout, b, bLayout, x, xLayout, upper, unitriangular);
         } else {
-            record(profiler, "aten::linalg_solve_triangular", new Object[] {a, aLayout, b, bLayout, x, xLayout},
+            record(profiler, "aten::linalg_solve_triangular",
+                    new Object[] {a, aLayout, b, bLayout, x, xLayout},
                     () -> delegate.triangularSolve(a, aLayout, b, bLayout, x, xLayout, upper, unitriangular));
         }
     }
@@ -610,7 +650,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.svd(a, aLayout, u, uLayout, s, sLayout, vh, vhLayout, info, infoLayout);
         } else {
-            record(profiler, "aten::_linalg_svd", new Object[] {a, aLayout, u, uLayout, s, sLayout, vh, vhLayout, info, infoLayout},
+            record(profiler, "aten::_linalg_svd",
+                    new Object[] {a, aLayout, u, uLayout, s, sLayout, vh, vhLayout, info, infoLayout},
                     () -> delegate.svd(a, aLayout, u, uLayout, s, sLayout, vh, vhLayout, info, infoLayout));
         }
     }
@@ -621,7 +662,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.eigh(a, aLayout, upper, w, wLayout, v, vLayout);
         } else {
-            record(profiler, "aten::_linalg_eigh", new Object[] {a, aLayout, w, wLayout, v, vLayout},
+            record(profiler, "aten::_linalg_eigh",
+                    new Object[] {a, aLayout, w, wLayout, v, vLayout},
                     () -> delegate.eigh(a, aLayout, upper, w, wLayout, v, vLayout));
         }
     }
@@ -633,7 +675,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.conv2d(input, inputLayout, weight, weightLayout, bias, out, outLayout, p);
         } else {
-            record(profiler, "aten::convolution", new Object[] {input, inputLayout, weight, weightLayout, bias, out, outLayout},
+            record(profiler, "aten::convolution",
+                    new Object[] {input, inputLayout, weight, weightLayout, bias, out, outLayout},
                     () -> delegate.conv2d(input, inputLayout, weight, weightLayout, bias, out, outLayout, p));
         }
     }
@@ -645,8 +688,10 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.conv2dBackwardInput(gradOut, gradOutLayout, weight, weightLayout, gradInput, gradInputLayout, p);
         } else {
-            record(profiler, "aten::convolution_backward", new Object[] {gradOut, gradOutLayout, weight, weightLayout, gradInput, gradInputLayout},
-                    () -> delegate.conv2dBackwardInput(gradOut, gradOutLayout, weight, weightLayout, gradInput, gradInputLayout, p));
+            record(profiler, "aten::convolution_backward",
+                    new Object[] {gradOut, gradOutLayout, weight, weightLayout, gradInput, gradInputLayout},
+                    () -> delegate.conv2dBackwardInput(gradOut, gradOutLayout, weight, weightLayout, gradInput,
+                            gradInputLayout, p));
         }
     }
 
@@ -657,8 +702,10 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.conv2dBackwardWeight(gradOut, gradOutLayout, input, inputLayout, gradWeight, gradWeightLayout, p);
         } else {
-            record(profiler, "aten::convolution_backward", new Object[] {gradOut, gradOutLayout, input, inputLayout, gradWeight, gradWeightLayout},
-                    () -> delegate.conv2dBackwardWeight(gradOut, gradOutLayout, input, inputLayout, gradWeight, gradWeightLayout, p));
+            record(profiler, "aten::convolution_backward",
+                    new Object[] {gradOut, gradOutLayout, input, inputLayout, gradWeight, gradWeightLayout},
+                    () -> delegate.conv2dBackwardWeight(gradOut, gradOutLayout, input, inputLayout, gradWeight,
+                            gradWeightLayout, p));
         }
     }
 
@@ -669,7 +716,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.maxPool2d(input, inputLayout, out, indices, outLayout, p);
         } else {
-            record(profiler, "aten::max_pool2d_with_indices", new Object[] {input, inputLayout, out, indices, outLayout},
+            record(profiler, "aten::max_pool2d_with_indices",
+                    new Object[] {input, inputLayout, out, indices, outLayout},
                     () -> delegate.maxPool2d(input, inputLayout, out, indices, outLayout, p));
         }
     }
@@ -681,7 +729,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.maxPool2dBackward(gradOut, indices, outLayout, gradInput, inputLayout, p);
         } else {
-            record(profiler, "aten::max_pool2d_with_indices_backward", new Object[] {gradOut, indices, outLayout, gradInput, inputLayout},
+            record(profiler, "aten::max_pool2d_with_indices_backward",
+                    new Object[] {gradOut, indices, outLayout, gradInput, inputLayout},
                     () -> delegate.maxPool2dBackward(gradOut, indices, outLayout, gradInput, inputLayout, p));
         }
     }
@@ -697,7 +746,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.avgPool2d(input, inputLayout, out, outLayout, p);
         } else {
-            record(profiler, "aten::avg_pool2d", new Object[] {input, inputLayout, out, outLayout},
+            record(profiler, "aten::avg_pool2d",
+                    new Object[] {input, inputLayout, out, outLayout},
                     () -> delegate.avgPool2d(input, inputLayout, out, outLayout, p));
         }
     }
@@ -709,7 +759,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.avgPool2dBackward(gradOut, outLayout, gradInput, inputLayout, p);
         } else {
-            record(profiler, "aten::avg_pool2d_backward", new Object[] {gradOut, outLayout, gradInput, inputLayout},
+            record(profiler, "aten::avg_pool2d_backward",
+                    new Object[] {gradOut, outLayout, gradInput, inputLayout},
                     () -> delegate.avgPool2dBackward(gradOut, outLayout, gradInput, inputLayout, p));
         }
     }
@@ -720,7 +771,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.adaptiveAvgPool2d(input, inputLayout, out, outLayout);
         } else {
-            record(profiler, "aten::_adaptive_avg_pool2d", new Object[] {input, inputLayout, out, outLayout},
+            record(profiler, "aten::_adaptive_avg_pool2d",
+                    new Object[] {input, inputLayout, out, outLayout},
                     () -> delegate.adaptiveAvgPool2d(input, inputLayout, out, outLayout));
         }
     }
@@ -732,7 +784,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.adaptiveAvgPool2dBackward(gradOut, gradOutLayout, gradInput, gradInputLayout);
         } else {
-            record(profiler, "aten::_adaptive_avg_pool2d_backward", new Object[] {gradOut, gradOutLayout, gradInput, gradInputLayout},
+            record(profiler, "aten::_adaptive_avg_pool2d_backward",
+                    new Object[] {gradOut, gradOutLayout, gradInput, gradInputLayout},
                     () -> delegate.adaptiveAvgPool2dBackward(gradOut, gradOutLayout, gradInput, gradInputLayout));
         }
     }
@@ -744,7 +797,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.adaptiveMaxPool2d(input, inputLayout, out, outLayout, indices, indicesLayout);
         } else {
-            record(profiler, "aten::adaptive_max_pool2d", new Object[] {input, inputLayout, out, outLayout, indices, indicesLayout},
+            record(profiler, "aten::adaptive_max_pool2d",
+                    new Object[] {input, inputLayout, out, outLayout, indices, indicesLayout},
                     () -> delegate.adaptiveMaxPool2d(input, inputLayout, out, outLayout, indices, indicesLayout));
         }
     }
@@ -756,8 +810,10 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.upsampleBilinear2d(input, inputLayout, out, outLayout, alignCorners, scaleH, scaleW);
         } else {
-            record(profiler, "aten::upsample_bilinear2d", new Object[] {input, inputLayout, out, outLayout},
-                    () -> delegate.upsampleBilinear2d(input, inputLayout, out, outLayout, alignCorners, scaleH, scaleW));
+            record(profiler, "aten::upsample_bilinear2d",
+                    new Object[] {input, inputLayout, out, outLayout},
+                    () -> delegate.upsampleBilinear2d(input, inputLayout, out, outLayout, alignCorners, scaleH,
+                            scaleW));
         }
     }
 
@@ -770,9 +826,10 @@ public final class ProfilingBackend implements Backend {
             delegate.upsampleBilinear2dBackward(gradOut, gradOutLayout, gradInput, gradInputLayout, alignCorners,
                     scaleH, scaleW);
         } else {
-            record(profiler, "aten::upsample_bilinear2d_backward", new Object[] {gradOut, gradOutLayout, gradInput, gradInputLayout},
-                    () -> delegate.upsampleBilinear2dBackward(gradOut, gradOutLayout, gradInput, gradInputLayout, alignCorners,
-                    scaleH, scaleW));
+            record(profiler, "aten::upsample_bilinear2d_backward",
+                    new Object[] {gradOut, gradOutLayout, gradInput, gradInputLayout},
+                    () -> delegate.upsampleBilinear2dBackward(gradOut, gradOutLayout, gradInput, gradInputLayout,
+                            alignCorners, scaleH, scaleW));
         }
     }
 
@@ -788,7 +845,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.sort(src, srcLayout, dim, descending, values, valuesLayout, indices, indicesLayout);
         } else {
-            record(profiler, "aten::sort", new Object[] {src, srcLayout, values, valuesLayout, indices, indicesLayout},
+            record(profiler, "aten::sort",
+                    new Object[] {src, srcLayout, values, valuesLayout, indices, indicesLayout},
                     () -> delegate.sort(src, srcLayout, dim, descending, values, valuesLayout, indices, indicesLayout));
         }
     }
@@ -800,8 +858,10 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.topk(src, srcLayout, dim, k, largest, sorted, values, valuesLayout, indices, indicesLayout);
         } else {
-            record(profiler, "aten::topk", new Object[] {src, srcLayout, values, valuesLayout, indices, indicesLayout},
-                    () -> delegate.topk(src, srcLayout, dim, k, largest, sorted, values, valuesLayout, indices, indicesLayout));
+            record(profiler, "aten::topk",
+                    new Object[] {src, srcLayout, values, valuesLayout, indices, indicesLayout},
+                    () -> delegate.topk(src, srcLayout, dim, k, largest, sorted, values, valuesLayout, indices,
+                            indicesLayout));
         }
     }
 
@@ -812,8 +872,10 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.rankSelect(op, src, srcLayout, dim, k, values, valuesLayout, indices, indicesLayout);
         } else {
-            record(profiler, KernelNames.rank(op), new Object[] {src, srcLayout, values, valuesLayout, indices, indicesLayout},
-                    () -> delegate.rankSelect(op, src, srcLayout, dim, k, values, valuesLayout, indices, indicesLayout));
+            record(profiler, KernelNames.rank(op),
+                    new Object[] {src, srcLayout, values, valuesLayout, indices, indicesLayout},
+                    () -> delegate.rankSelect(op, src, srcLayout, dim, k, values, valuesLayout, indices,
+                            indicesLayout));
         }
     }
 
@@ -824,7 +886,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.scan(op, src, srcLayout, dim, dst, dstLayout, indices, indicesLayout);
         } else {
-            record(profiler, KernelNames.scan(op), new Object[] {src, srcLayout, dst, dstLayout, indices, indicesLayout},
+            record(profiler, KernelNames.scan(op),
+                    new Object[] {src, srcLayout, dst, dstLayout, indices, indicesLayout},
                     () -> delegate.scan(op, src, srcLayout, dim, dst, dstLayout, indices, indicesLayout));
         }
     }
@@ -837,9 +900,10 @@ public final class ProfilingBackend implements Backend {
             delegate.searchsorted(sorted, sortedLayout, sorter, sorterLayout, values, valuesLayout, right, out,
                     outLayout);
         } else {
-            record(profiler, "aten::searchsorted", new Object[] {sorted, sortedLayout, sorter, sorterLayout, values, valuesLayout, out, outLayout},
-                    () -> delegate.searchsorted(sorted, sortedLayout, sorter, sorterLayout, values, valuesLayout, right, out,
-                    outLayout));
+            record(profiler, "aten::searchsorted",
+                    new Object[] {sorted, sortedLayout, sorter, sorterLayout, values, valuesLayout, out, outLayout},
+                    () -> delegate.searchsorted(sorted, sortedLayout, sorter, sorterLayout, values, valuesLayout, right,
+                            out, outLayout));
         }
     }
 
@@ -849,7 +913,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.histc(src, srcLayout, bins, min, max, out, outLayout);
         } else {
-            record(profiler, "aten::histc", new Object[] {src, srcLayout, out, outLayout},
+            record(profiler, "aten::histc",
+                    new Object[] {src, srcLayout, out, outLayout},
                     () -> delegate.histc(src, srcLayout, bins, min, max, out, outLayout));
         }
     }
@@ -861,7 +926,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.bincount(src, srcLayout, weights, weightsLayout, out, outLayout);
         } else {
-            record(profiler, "aten::bincount", new Object[] {src, srcLayout, weights, weightsLayout, out, outLayout},
+            record(profiler, "aten::bincount",
+                    new Object[] {src, srcLayout, weights, weightsLayout, out, outLayout},
                     () -> delegate.bincount(src, srcLayout, weights, weightsLayout, out, outLayout));
         }
     }
@@ -870,7 +936,8 @@ public final class ProfilingBackend implements Backend {
     public long unique(Storage src, Layout srcLayout, boolean sorted, Storage values, Storage inverse, Storage counts) {
         Profiler profiler = Profiler.current();
         return profiler == null ? delegate.unique(src, srcLayout, sorted, values, inverse, counts)
-                : record(profiler, "aten::_unique2", new Object[] {src, srcLayout, values, inverse, counts}, false,
+                : record(profiler, "aten::_unique2",
+                        new Object[] {src, srcLayout, values, inverse, counts}, false,
                         () -> delegate.unique(src, srcLayout, sorted, values, inverse, counts));
     }
 
@@ -882,8 +949,10 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.optimizerUpdate(kind, hyper, param, paramLayout, grad, gradLayout, state, stateLayouts);
         } else {
-            record(profiler, KernelNames.optimizer(kind, hyper), new Object[] {param, paramLayout, grad, gradLayout, state, stateLayouts},
-                    () -> delegate.optimizerUpdate(kind, hyper, param, paramLayout, grad, gradLayout, state, stateLayouts));
+            record(profiler, KernelNames.optimizer(kind, hyper),
+                    new Object[] {param, paramLayout, grad, gradLayout, state, stateLayouts},
+                    () -> delegate.optimizerUpdate(kind, hyper, param, paramLayout, grad, gradLayout, state,
+                            stateLayouts));
         }
     }
 
@@ -897,9 +966,10 @@ public final class ProfilingBackend implements Backend {
             delegate.attention(q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, causal, scale, dropoutP,
                     dropoutSeed, dropoutOffset, out, outLayout, lse, lseLayout);
         } else {
-            record(profiler, "attention", new Object[] {q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, out, outLayout, lse, lseLayout},
-                    () -> delegate.attention(q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, causal, scale, dropoutP,
-                    dropoutSeed, dropoutOffset, out, outLayout, lse, lseLayout));
+            record(profiler, "attention",
+                    new Object[] {q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, out, outLayout, lse, lseLayout},
+                    () -> delegate.attention(q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, causal, scale,
+                            dropoutP, dropoutSeed, dropoutOffset, out, outLayout, lse, lseLayout));
         }
     }
 
@@ -916,11 +986,12 @@ public final class ProfilingBackend implements Backend {
                     causal, scale, dropoutP, dropoutSeed, dropoutOffset, out, outLayout, lse, lseLayout, gradQ,
                     gradQLayout, gradK, gradKLayout, gradV, gradVLayout);
         } else {
-            record(profiler, "attentionBackward", new Object[] {gradOut, gradOutLayout, q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, out,
+            record(profiler, "attentionBackward",
+                    new Object[] {gradOut, gradOutLayout, q, qLayout, k, kLayout, v, vLayout, mask, maskLayout, out,
                         outLayout, lse, lseLayout, gradQ, gradQLayout, gradK, gradKLayout, gradV, gradVLayout},
-                    () -> delegate.attentionBackward(gradOut, gradOutLayout, q, qLayout, k, kLayout, v, vLayout, mask, maskLayout,
-                    causal, scale, dropoutP, dropoutSeed, dropoutOffset, out, outLayout, lse, lseLayout, gradQ,
-                    gradQLayout, gradK, gradKLayout, gradV, gradVLayout));
+                    () -> delegate.attentionBackward(gradOut, gradOutLayout, q, qLayout, k, kLayout, v, vLayout, mask,
+                            maskLayout, causal, scale, dropoutP, dropoutSeed, dropoutOffset, out, outLayout, lse,
+                            lseLayout, gradQ, gradQLayout, gradK, gradKLayout, gradV, gradVLayout));
         }
     }
 
@@ -935,7 +1006,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.softmax(x, xLayout, dim, log, out);
         } else {
-            record(profiler, log ? "aten::_log_softmax" : "aten::_softmax", new Object[] {x, xLayout, out},
+            record(profiler, log ? "aten::_log_softmax" : "aten::_softmax",
+                    new Object[] {x, xLayout, out},
                     () -> delegate.softmax(x, xLayout, dim, log, out));
         }
     }
@@ -946,15 +1018,15 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
-    public void softmaxBackward(Storage grad, Layout gradLayout, Storage output, Layout outputLayout, boolean log,
-                                Storage out) {
+    public void softmaxBackward(Storage grad, Layout gradLayout, Storage output, Layout outputLayout, int dim,
+                                boolean log, Storage out) {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
-            delegate.softmaxBackward(grad, gradLayout, output, outputLayout, log, out);
+            delegate.softmaxBackward(grad, gradLayout, output, outputLayout, dim, log, out);
         } else {
-            record(profiler, log ? "aten::_log_softmax_backward_data"
-                : "aten::_softmax_backward_data", new Object[] {grad, gradLayout, output, outputLayout, out},
-                    () -> delegate.softmaxBackward(grad, gradLayout, output, outputLayout, log, out));
+            record(profiler, log ? "aten::_log_softmax_backward_data" : "aten::_softmax_backward_data",
+                    new Object[] {grad, gradLayout, output, outputLayout, out},
+                    () -> delegate.softmaxBackward(grad, gradLayout, output, outputLayout, dim, log, out));
         }
     }
 
@@ -965,7 +1037,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.layerNorm(x, xLayout, weight, bias, eps, out, outLayout, mean, rstd);
         } else {
-            record(profiler, "aten::native_layer_norm", new Object[] {x, xLayout, weight, bias, out, outLayout, mean, rstd},
+            record(profiler, "aten::native_layer_norm",
+                    new Object[] {x, xLayout, weight, bias, out, outLayout, mean, rstd},
                     () -> delegate.layerNorm(x, xLayout, weight, bias, eps, out, outLayout, mean, rstd));
         }
     }
@@ -979,10 +1052,11 @@ public final class ProfilingBackend implements Backend {
             delegate.layerNormBackward(gradOut, gradOutLayout, x, xLayout, mean, rstd, weight, gradInput,
                     gradInputLayout, gradWeight, gradBias);
         } else {
-            record(profiler, "aten::native_layer_norm_backward", new Object[] {gradOut, gradOutLayout, x, xLayout, mean, rstd, weight, gradInput, gradInputLayout,
+            record(profiler, "aten::native_layer_norm_backward",
+                    new Object[] {gradOut, gradOutLayout, x, xLayout, mean, rstd, weight, gradInput, gradInputLayout,
                         gradWeight, gradBias},
                     () -> delegate.layerNormBackward(gradOut, gradOutLayout, x, xLayout, mean, rstd, weight, gradInput,
-                    gradInputLayout, gradWeight, gradBias));
+                            gradInputLayout, gradWeight, gradBias));
         }
     }
 
@@ -993,7 +1067,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.rmsNorm(x, xLayout, weight, eps, out, outLayout, rstd);
         } else {
-            record(profiler, "rmsNorm", new Object[] {x, xLayout, weight, out, outLayout, rstd},
+            record(profiler, "rmsNorm",
+                    new Object[] {x, xLayout, weight, out, outLayout, rstd},
                     () -> delegate.rmsNorm(x, xLayout, weight, eps, out, outLayout, rstd));
         }
     }
@@ -1006,10 +1081,11 @@ public final class ProfilingBackend implements Backend {
             delegate.rmsNormBackward(gradOut, gradOutLayout, x, xLayout, rstd, weight, gradInput, gradInputLayout,
                     gradWeight);
         } else {
-            record(profiler, "rmsNormBackward", new Object[] {gradOut, gradOutLayout, x, xLayout, rstd, weight, gradInput, gradInputLayout,
+            record(profiler, "rmsNormBackward",
+                    new Object[] {gradOut, gradOutLayout, x, xLayout, rstd, weight, gradInput, gradInputLayout,
                         gradWeight},
-                    () -> delegate.rmsNormBackward(gradOut, gradOutLayout, x, xLayout, rstd, weight, gradInput, gradInputLayout,
-                    gradWeight));
+                    () -> delegate.rmsNormBackward(gradOut, gradOutLayout, x, xLayout, rstd, weight, gradInput,
+                            gradInputLayout, gradWeight));
         }
     }
 
@@ -1020,7 +1096,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.groupNorm(x, xLayout, groups, weight, bias, eps, out, outLayout, mean, rstd);
         } else {
-            record(profiler, "aten::native_group_norm", new Object[] {x, xLayout, weight, bias, out, outLayout, mean, rstd},
+            record(profiler, "aten::native_group_norm",
+                    new Object[] {x, xLayout, weight, bias, out, outLayout, mean, rstd},
                     () -> delegate.groupNorm(x, xLayout, groups, weight, bias, eps, out, outLayout, mean, rstd));
         }
     }
@@ -1034,10 +1111,11 @@ public final class ProfilingBackend implements Backend {
             delegate.groupNormBackward(gradOut, gradOutLayout, x, xLayout, groups, mean, rstd, weight, gradInput,
                     gradInputLayout, gradWeight, gradBias);
         } else {
-            record(profiler, "aten::native_group_norm_backward", new Object[] {gradOut, gradOutLayout, x, xLayout, mean, rstd, weight, gradInput, gradInputLayout,
+            record(profiler, "aten::native_group_norm_backward",
+                    new Object[] {gradOut, gradOutLayout, x, xLayout, mean, rstd, weight, gradInput, gradInputLayout,
                         gradWeight, gradBias},
-                    () -> delegate.groupNormBackward(gradOut, gradOutLayout, x, xLayout, groups, mean, rstd, weight, gradInput,
-                    gradInputLayout, gradWeight, gradBias));
+                    () -> delegate.groupNormBackward(gradOut, gradOutLayout, x, xLayout, groups, mean, rstd, weight,
+                            gradInput, gradInputLayout, gradWeight, gradBias));
         }
     }
 
@@ -1048,8 +1126,10 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.batchNorm(x, xLayout, weight, bias, training, eps, mean, invstd, unbiasedVar, out, outLayout);
         } else {
-            record(profiler, "aten::native_batch_norm", new Object[] {x, xLayout, weight, bias, mean, invstd, unbiasedVar, out, outLayout},
-                    () -> delegate.batchNorm(x, xLayout, weight, bias, training, eps, mean, invstd, unbiasedVar, out, outLayout));
+            record(profiler, "aten::native_batch_norm",
+                    new Object[] {x, xLayout, weight, bias, mean, invstd, unbiasedVar, out, outLayout},
+                    () -> delegate.batchNorm(x, xLayout, weight, bias, training, eps, mean, invstd, unbiasedVar, out,
+                            outLayout));
         }
     }
 
@@ -1062,10 +1142,11 @@ public final class ProfilingBackend implements Backend {
             delegate.batchNormBackward(gradOut, gradOutLayout, x, xLayout, weight, mean, invstd, training, gradInput,
                     gradInputLayout, gradWeight, gradBias);
         } else {
-            record(profiler, "aten::native_batch_norm_backward", new Object[] {gradOut, gradOutLayout, x, xLayout, weight, mean, invstd, gradInput, gradInputLayout,
+            record(profiler, "aten::native_batch_norm_backward",
+                    new Object[] {gradOut, gradOutLayout, x, xLayout, weight, mean, invstd, gradInput, gradInputLayout,
                         gradWeight, gradBias},
-                    () -> delegate.batchNormBackward(gradOut, gradOutLayout, x, xLayout, weight, mean, invstd, training, gradInput,
-                    gradInputLayout, gradWeight, gradBias));
+                    () -> delegate.batchNormBackward(gradOut, gradOutLayout, x, xLayout, weight, mean, invstd, training,
+                            gradInput, gradInputLayout, gradWeight, gradBias));
         }
     }
 
@@ -1078,9 +1159,10 @@ public final class ProfilingBackend implements Backend {
             delegate.quantizedLinearPacked(x, xLayout, inScale, weight, weightLayout, weightMaxAbs, actTimesWScale, multiplier, bias,
                 outZeroPoint, relu, outScale, dst, dstLayout);
         } else {
-            record(profiler, relu ? "quantized::linear_relu" : "quantized::linear", new Object[] {x, xLayout, weight, weightLayout, dst, dstLayout},
-                    () -> delegate.quantizedLinearPacked(x, xLayout, inScale, weight, weightLayout, weightMaxAbs, actTimesWScale, multiplier, bias,
-                outZeroPoint, relu, outScale, dst, dstLayout));
+            record(profiler, relu ? "quantized::linear_relu" : "quantized::linear",
+                    new Object[] {x, xLayout, weight, weightLayout, dst, dstLayout},
+                    () -> delegate.quantizedLinearPacked(x, xLayout, inScale, weight, weightLayout, weightMaxAbs,
+                            actTimesWScale, multiplier, bias, outZeroPoint, relu, outScale, dst, dstLayout));
         }
     }
 
@@ -1094,9 +1176,11 @@ public final class ProfilingBackend implements Backend {
             delegate.quantizedConv2d(x, xLayout, inScale, weight, weightLayout, weightMaxAbs, kernelH, kernelW, params,
                 actTimesWScale, multiplier, bias, outZeroPoint, relu, outScale, dst, dstLayout);
         } else {
-            record(profiler, relu ? "quantized::conv2d_relu" : "quantized::conv2d", new Object[] {x, xLayout, weight, weightLayout, dst, dstLayout},
-                    () -> delegate.quantizedConv2d(x, xLayout, inScale, weight, weightLayout, weightMaxAbs, kernelH, kernelW, params,
-                actTimesWScale, multiplier, bias, outZeroPoint, relu, outScale, dst, dstLayout));
+            record(profiler, relu ? "quantized::conv2d_relu" : "quantized::conv2d",
+                    new Object[] {x, xLayout, weight, weightLayout, dst, dstLayout},
+                    () -> delegate.quantizedConv2d(x, xLayout, inScale, weight, weightLayout, weightMaxAbs, kernelH,
+                            kernelW, params, actTimesWScale, multiplier, bias, outZeroPoint, relu, outScale, dst,
+                            dstLayout));
         }
     }
 
@@ -1109,9 +1193,10 @@ public final class ProfilingBackend implements Backend {
             delegate.quantizedLinearDynamic(x, xLayout, weight, weightLayout, weightZeroPoints, weightScales, bias, dst,
                 dstLayout);
         } else {
-            record(profiler, "quantized::linear_dynamic", new Object[] {x, xLayout, weight, weightLayout, dst, dstLayout},
-                    () -> delegate.quantizedLinearDynamic(x, xLayout, weight, weightLayout, weightZeroPoints, weightScales, bias, dst,
-                dstLayout));
+            record(profiler, "quantized::linear_dynamic",
+                    new Object[] {x, xLayout, weight, weightLayout, dst, dstLayout},
+                    () -> delegate.quantizedLinearDynamic(x, xLayout, weight, weightLayout, weightZeroPoints,
+                            weightScales, bias, dst, dstLayout));
         }
     }
 
@@ -1121,7 +1206,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.fft(src, srcLayout, dst, dstLayout, inverse);
         } else {
-            record(profiler, "aten::_fft_c2c", new Object[] {src, srcLayout, dst, dstLayout},
+            record(profiler, "aten::_fft_c2c",
+                    new Object[] {src, srcLayout, dst, dstLayout},
                     () -> delegate.fft(src, srcLayout, dst, dstLayout, inverse));
         }
     }
@@ -1132,7 +1218,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.rfft(src, srcLayout, dst, dstLayout);
         } else {
-            record(profiler, "aten::_fft_r2c", new Object[] {src, srcLayout, dst, dstLayout},
+            record(profiler, "aten::_fft_r2c",
+                    new Object[] {src, srcLayout, dst, dstLayout},
                     () -> delegate.rfft(src, srcLayout, dst, dstLayout));
         }
     }
@@ -1143,7 +1230,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.irfft(src, srcLayout, dst, dstLayout);
         } else {
-            record(profiler, "aten::_fft_c2r", new Object[] {src, srcLayout, dst, dstLayout},
+            record(profiler, "aten::_fft_c2r",
+                    new Object[] {src, srcLayout, dst, dstLayout},
                     () -> delegate.irfft(src, srcLayout, dst, dstLayout));
         }
     }
@@ -1152,7 +1240,8 @@ public final class ProfilingBackend implements Backend {
     public PinnedBuffer allocatePinned(long bytes) {
         Profiler profiler = Profiler.current();
         return profiler == null ? delegate.allocatePinned(bytes)
-                : record(profiler, "aten::_pin_memory", new Object[] {}, false,
+                : record(profiler, "aten::_pin_memory",
+                        new Object[] {}, false,
                         () -> delegate.allocatePinned(bytes));
     }
 
@@ -1162,7 +1251,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.writePinned(src, layout, dst);
         } else {
-            record(profiler, "aten::copy_", new Object[] {src, layout},
+            record(profiler, "aten::copy_",
+                    new Object[] {src, layout},
                     () -> delegate.writePinned(src, layout, dst));
         }
     }
@@ -1172,7 +1262,8 @@ public final class ProfilingBackend implements Backend {
                               int deviceIndex) {
         Profiler profiler = Profiler.current();
         return profiler == null ? delegate.fromPinned(src, dtype, offset, numel, nonBlocking, deviceIndex)
-                : record(profiler, "aten::_to_copy", new Object[] {}, true,
+                : record(profiler, "aten::_to_copy",
+                        new Object[] {}, true,
                         () -> delegate.fromPinned(src, dtype, offset, numel, nonBlocking, deviceIndex));
     }
 
@@ -1180,7 +1271,8 @@ public final class ProfilingBackend implements Backend {
     public Storage toHost(Storage src, Layout layout) {
         Profiler profiler = Profiler.current();
         return profiler == null ? delegate.toHost(src, layout)
-                : record(profiler, "toHost", new Object[] {src, layout}, true,
+                : record(profiler, "toHost",
+                        new Object[] {src, layout}, true,
                         () -> delegate.toHost(src, layout));
     }
 
@@ -1190,7 +1282,8 @@ public final class ProfilingBackend implements Backend {
         if (profiler == null) {
             delegate.fromHost(host, dst, dstLayout);
         } else {
-            record(profiler, "fromHost", new Object[] {host, dst, dstLayout},
+            record(profiler, "fromHost",
+                    new Object[] {host, dst, dstLayout},
                     () -> delegate.fromHost(host, dst, dstLayout));
         }
     }

@@ -508,9 +508,9 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void softmaxBackward(Storage grad, Layout gradLayout, Storage output, Layout outputLayout, boolean log,
-                                Storage out) {
-        SoftmaxKernels.softmaxBackward(cpu(grad), gradLayout, cpu(output), outputLayout, log, cpu(out));
+    public void softmaxBackward(Storage grad, Layout gradLayout, Storage output, Layout outputLayout, int dim,
+                                boolean log, Storage out) {
+        SoftmaxKernels.softmaxBackward(cpu(grad), gradLayout, cpu(output), outputLayout, dim, log, cpu(out));
     }
 
     // ---- normalization (NormOps)

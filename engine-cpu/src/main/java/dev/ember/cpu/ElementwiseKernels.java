@@ -1305,6 +1305,21 @@ final class ElementwiseKernels {
          */
         void softmaxColumns(float[] x, int xo, float[] o, int oo, int n, int inner, int from, int to);
 
+        /**
+         * Log-softmax down the columns {@code from..to} of the contiguous {@code [n, inner]} block at {@code xo} into
+         * the one at {@code oo}, as PyTorch's {@code _vec_logsoftmax}: see {@link VectorSleef#logSoftmaxColumns}.
+         */
+        void logSoftmaxColumns(float[] x, int xo, float[] o, int oo, int n, int inner, int from, int to,
+                               float[] scratch);
+
+        /**
+         * Softmax's or log-softmax's gradient down the columns {@code from..to} of contiguous {@code [n, inner]}
+         * blocks, as PyTorch's {@code _vec_softmax_backward} / {@code _vec_log_softmax_backward}: see
+         * {@link VectorSleef#softmaxBackwardColumns}.
+         */
+        void softmaxBackwardColumns(float[] g, int go, float[] y, int yo, float[] o, int oo, int n, int inner,
+                                    int from, int to, boolean log);
+
         /** {@code o[oo:oo+n] = gelu_tanh(x[xo:xo+n])}, PyTorch's bits: see {@link SleefFloat#geluTanh}. */
         void geluTanh(float[] x, int xo, float[] o, int oo, int n);
 

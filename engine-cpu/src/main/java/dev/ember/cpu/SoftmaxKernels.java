@@ -4,17 +4,19 @@ import dev.ember.backend.BinaryOp;
 import dev.ember.backend.Layout;
 
 /**
- * Softmax and log-softmax of a float32 tensor along one dimension, and their gradients over the last. Over the last
- * dimension, PyTorch's bits: its vectorized CPU kernels ({@code _vec_softmax_lastdim}, {@code _vec_log_softmax_lastdim},
+ * Softmax and log-softmax of a float32 tensor along one dimension, and their gradients, with PyTorch's bits. Over the
+ * last dimension: its vectorized CPU kernels ({@code _vec_softmax_lastdim}, {@code _vec_log_softmax_lastdim},
  * {@code _vec_host_softmax_backward_lastdim}) a row at a time, Sleef's exp and log and float sums in
  * {@code Vectorized<float>}'s order ({@link VectorSleef#softmaxRow}, {@link VectorSleef#softmaxBackwardRow}); rows
  * run in parallel (PyTorch splits them whole too, so the thread count does not change the bits). Over another
- * dimension: softmax as PyTorch's {@code _vec_softmax} ({@link #columns}); log-softmax a row at a time through a
- * scratch row, with the float polynomial exp of the attention kernels ({@link ElementwiseKernels#expFloat}) and a
- * double sum, then {@code (x - max) - log(sum)} (not PyTorch's bits). {@code -Dember.cpu.exactTranscendentals=true}
- * (read at each call) keeps that row path for every dimension and the composed backward (mul, sum, sub), as before
- * PyTorch's bits were taken. The composition it all replaced (amax, sub, exp, sum, div) made five passes and four
- * temporaries.
+ * dimension: {@code _vec_softmax}, {@code _vec_logsoftmax}, {@code _vec_softmax_backward} and
+ * {@code _vec_log_softmax_backward}, vectors along the contiguous inner positions, each column reduced in order
+ * ({@link VectorSleef#softmaxColumns}, {@link VectorSleef#logSoftmaxColumns},
+ * {@link VectorSleef#softmaxBackwardColumns}), on a contiguous copy of a strided operand (PyTorch makes its operands
+ * contiguous first). {@code -Dember.cpu.exactTranscendentals=true} (read at each call) keeps the old path: every
+ * dimension a row at a time through a scratch row, with the float polynomial exp of the attention kernels
+ * ({@link ElementwiseKernels#expFloat}), a double sum and {@code (x - max) - log(sum)}, and the composed backward
+ * (mul, sum, sub). The composition it all replaced (amax, sub, exp, sum, div) made five passes and four temporaries.
  */
 final class SoftmaxKernels {
     private static final ElementwiseKernels.FloatLoops LOOPS = ElementwiseKernels.loops();
@@ -58,8 +60,25 @@ final class SoftmaxKernels {
         float[] a = (float[]) x.array;
         float[] o = (float[]) out.array;
         boolean exact = SleefFloat.exact();
-        if (!log && innerCount > 1 && xl.isContiguous() && !exact) {
-            columns(a, xl.offset(), o, (int) (numel / ((long) n * innerCount)), n, innerCount);
+        if (dim != rank - 1 && !exact) {
+            // PyTorch's kernels over another dimension (an inner size of 1 included) on a contiguous copy, as
+            // SoftMax.cpp makes the input contiguous first
+            float[] src = a;
+            int so = xl.offset();
+            if (!xl.isContiguous()) {
+                src = contiguous(x, xl);
+                so = 0;
+            }
+            int outer = (int) (numel / ((long) n * innerCount));
+            float[] in = src;
+            int io = so;
+            columnTasks(outer, n, innerCount, (base, j0, j1, scratch) -> {
+                if (log) {
+                    LOOPS.logSoftmaxColumns(in, io + base, o, base, n, innerCount, j0, j1, scratch);
+                } else {
+                    LOOPS.softmaxColumns(in, io + base, o, base, n, innerCount, j0, j1);
+                }
+            });
             return;
         }
         boolean lastDim = innerCount == 1 && !exact;
@@ -124,19 +143,24 @@ final class SoftmaxKernels {
     }
 
     /**
-     * The gradient of softmax ({@code log} false) or log-softmax over the LAST dimension of float32 tensors, from the
+     * The gradient of softmax ({@code log} false) or log-softmax over {@code dim} of float32 tensors, from the
      * incoming gradient {@code g} and the forward's result {@code y} (any layouts of one shape) into the row-major
-     * {@code out}: PyTorch's {@code _vec_host_softmax_backward_lastdim} a row at a time
-     * ({@link FloatLoops#softmaxBackwardRow}), rows in parallel. A row that is not contiguous goes through a scratch
-     * copy, so every layout gives the same bits.
+     * {@code out}. Over the last dimension: PyTorch's {@code _vec_host_softmax_backward_lastdim} a row at a time
+     * ({@link FloatLoops#softmaxBackwardRow}), rows in parallel, a row that is not contiguous through a scratch copy;
+     * over another, {@link #backwardColumns}. Every layout gives the same bits.
      */
-    static void softmaxBackward(CpuStorage g, Layout gl, CpuStorage y, Layout yl, boolean log, CpuStorage out) {
+    static void softmaxBackward(CpuStorage g, Layout gl, CpuStorage y, Layout yl, int dim, boolean log,
+                                CpuStorage out) {
         int rank = gl.rank();
-        int n = gl.size(rank - 1);
         long numel = gl.numel();
         if (numel == 0) {
             return;
         }
+        if (dim != rank - 1) {
+            backwardColumns(g, gl, y, yl, dim, log, out);
+            return;
+        }
+        int n = gl.size(rank - 1);
         int rows = (int) (numel / n);
         int[] shape = outerShape(gl);
         int[] gStrides = outerStrides(gl);
@@ -175,26 +199,61 @@ final class SoftmaxKernels {
         });
     }
 
-    /** Inner positions per task of {@link #columns}: a multiple of every vector width. */
+    /**
+     * The gradient of softmax or log-softmax over a dimension other than the last: PyTorch's
+     * {@code _vec_softmax_backward} / {@code _vec_log_softmax_backward} ({@link FloatLoops#softmaxBackwardColumns}) on
+     * contiguous copies of g and y where they are strided (SoftMax.cpp makes both contiguous first).
+     */
+    private static void backwardColumns(CpuStorage g, Layout gl, CpuStorage y, Layout yl, int dim, boolean log,
+                                        CpuStorage out) {
+        int n = gl.size(dim);
+        int inner = 1;
+        for (int d = dim + 1; d < gl.rank(); d++) {
+            inner *= gl.size(d);
+        }
+        int outer = (int) (gl.numel() / ((long) n * inner));
+        float[] ga = gl.isContiguous() ? (float[]) g.array : contiguous(g, gl);
+        int go = gl.isContiguous() ? gl.offset() : 0;
+        float[] ya = yl.isContiguous() ? (float[]) y.array : contiguous(y, yl);
+        int yo = yl.isContiguous() ? yl.offset() : 0;
+        float[] o = (float[]) out.array;
+        int innerCount = inner;
+        columnTasks(outer, n, inner, (base, j0, j1, scratch) ->
+                LOOPS.softmaxBackwardColumns(ga, go + base, ya, yo + base, o, base, n, innerCount, j0, j1, log));
+    }
+
+    /** A row-major copy of the float32 {@code s} in layout {@code l}. */
+    private static float[] contiguous(CpuStorage s, Layout l) {
+        float[] c = new float[l.numelInt()];
+        ElementwiseKernels.copy(s, l, new CpuStorage(s.dtype, c), Layout.contiguous(l.shape()));
+        return c;
+    }
+
+    /** Inner positions per task of {@link #columnTasks}: a multiple of every vector width. */
     private static final int COLUMN_BLOCK = 64;
 
+    /** One task of {@link #columnTasks}: the block at {@code base} (its outer index's), inner positions j0..j1. */
+    private interface ColumnTask {
+        void run(int base, int j0, int j1, float[] scratch);
+    }
+
     /**
-     * Softmax over a dimension other than the last of a contiguous {@code [outer, n, inner]} tensor: PyTorch's
-     * {@code _vec_softmax}, vectors along the contiguous inner dimension ({@link FloatLoops#softmaxColumns}), in
-     * tasks of {@link #COLUMN_BLOCK} inner positions of one outer index. The row-at-a-time path it replaces gathered
-     * each row through a scratch copy, {@code inner} floats apart (4.2x PyTorch's time on [16, 128, 512] over dim 1).
-     * {@code -Dember.cpu.exactTranscendentals=true} keeps that path.
+     * Runs a kernel over a dimension other than the last of a contiguous {@code [outer, n, inner]} tensor, vectors
+     * along the contiguous inner dimension, in tasks of {@link #COLUMN_BLOCK} inner positions of one outer index (the
+     * vector/scalar split is by inner position, so the tasks and the thread count do not change the bits). The
+     * row-at-a-time path it replaced gathered each row through a scratch copy, {@code inner} floats apart (4.2x
+     * PyTorch's time on [16, 128, 512] over dim 1). {@code -Dember.cpu.exactTranscendentals=true} keeps that path.
      */
-    private static void columns(float[] a, int xo, float[] o, int outer, int n, int inner) {
+    private static void columnTasks(int outer, int n, int inner, ColumnTask task) {
         int blocks = (inner + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
         int tasks = outer * blocks;
         CpuThreads.parallelFor(tasks, CpuThreads.chunks(tasks, 10L * n * Math.min(inner, COLUMN_BLOCK)),
-                (task, from, to) -> {
+                (t0, from, to) -> {
+                    float[] scratch = new float[64];
                     for (int t = from; t < to; t++) {
                         int b = t % blocks;
-                        int base = (t / blocks) * n * inner;
                         int j0 = b * COLUMN_BLOCK;
-                        LOOPS.softmaxColumns(a, xo + base, o, base, n, inner, j0, Math.min(inner, j0 + COLUMN_BLOCK));
+                        task.run((t / blocks) * n * inner, j0, Math.min(inner, j0 + COLUMN_BLOCK), scratch);
                     }
                 });
     }

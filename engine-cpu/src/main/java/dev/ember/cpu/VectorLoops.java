@@ -1517,6 +1517,18 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     @Override
+    public void logSoftmaxColumns(float[] x, int xo, float[] o, int oo, int n, int inner, int from, int to,
+                                  float[] scratch) {
+        VectorSleef.logSoftmaxColumns(x, xo, o, oo, n, inner, from, to, scratch);
+    }
+
+    @Override
+    public void softmaxBackwardColumns(float[] g, int go, float[] y, int yo, float[] o, int oo, int n, int inner,
+                                       int from, int to, boolean log) {
+        VectorSleef.softmaxBackwardColumns(g, go, y, yo, o, oo, n, inner, from, to, log);
+    }
+
+    @Override
     public void silu(float[] g, int go, int gs, float[] x, int xo, float[] o, int oo, int n) {
         VectorSleef.silu(g, go, gs, x, xo, o, oo, n);
     }

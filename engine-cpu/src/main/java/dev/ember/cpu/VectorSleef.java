@@ -330,7 +330,7 @@ final class VectorSleef {
      * {@code e = exp(x - max)} (Sleef's) written out while summed in float in the dimension's order, then
      * {@code e / sum}. The positions past the last whole vector of the row ({@code inner mod 16} on AVX-512,
      * {@code inner mod 8} on AVX2: {@link SleefFloat#LANES}) take PyTorch's
-     * scalar tail: {@code std::max}, the C library's exp ({@link ElementwiseKernels#expRounded}), the same sum and
+     * scalar tail: {@code std::max}, the C library's exp (glibc's, {@link LibmFloat#exp}), the same sum and
      * quotient.
      */
     static void softmaxColumns(float[] x, int xo, float[] o, int oo, int n, int inner, int from, int to) {
@@ -361,12 +361,117 @@ final class VectorSleef {
             float sum = 0f;
             for (int d = 0; d < n; d++) {
                 float v = x[xo + d * inner + j] - max;
-                float e = lane ? SleefFloat.exp(v) : ElementwiseKernels.expRounded(v);
+                float e = lane ? SleefFloat.exp(v) : LibmFloat.exp(v);
                 o[oo + d * inner + j] = e;
                 sum += e;
             }
             for (int d = 0; d < n; d++) {
                 o[oo + d * inner + j] /= sum;
+            }
+        }
+    }
+
+    /**
+     * Log-softmax over the middle dimension of a contiguous {@code [n, inner]} block at {@code xo} (output at
+     * {@code oo}), for the inner positions {@code from..to}: PyTorch's {@code _vec_logsoftmax}, each lane on its own
+     * column: the maximum down the column ({@code x > max ? x : max} from -inf, so a NaN is never taken), the sum of
+     * {@code exp(x - max)} (Sleef's) in float from 0 in the column's order, Sleef's log of the sum (for every position:
+     * PyTorch's {@code vec::map} takes the tail as a partial vector), then {@code (x - max) - log(sum)}. The positions
+     * past the last whole vector of the row ({@link SleefFloat#LANES}, as {@link #softmaxColumns}) take the C
+     * library's exp (glibc's, {@link LibmFloat#exp}), as PyTorch's scalar tail. {@code scratch} holds at least
+     * a vector's floats.
+     */
+    static void logSoftmaxColumns(float[] x, int xo, float[] o, int oo, int n, int inner, int from, int to,
+                                  float[] scratch) {
+        int vectorEnd = inner & -SleefFloat.LANES;
+        int j = from;
+        for (; j + S.length() <= Math.min(to, vectorEnd); j += S.length()) {
+            FloatVector max = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            for (int d = 0; d < n; d++) {
+                FloatVector v = FloatVector.fromArray(S, x, xo + d * inner + j);
+                max = max.blend(v, v.compare(VectorOperators.GT, max));
+            }
+            FloatVector sum = FloatVector.zero(S);
+            for (int d = 0; d < n; d++) {
+                sum = sum.add(exp(FloatVector.fromArray(S, x, xo + d * inner + j).sub(max)));
+            }
+            sum.intoArray(scratch, 0);
+            log(scratch, 0, scratch, 0, S.length());
+            FloatVector logSum = FloatVector.fromArray(S, scratch, 0);
+            for (int d = 0; d < n; d++) {
+                FloatVector.fromArray(S, x, xo + d * inner + j).sub(max).sub(logSum).intoArray(o, oo + d * inner + j);
+            }
+        }
+        for (; j < to; j++) {
+            boolean lane = j < vectorEnd;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int d = 0; d < n; d++) {
+                float v = x[xo + d * inner + j];
+                max = v > max ? v : max;
+            }
+            float sum = 0f;
+            for (int d = 0; d < n; d++) {
+                float v = x[xo + d * inner + j] - max;
+                sum += lane ? SleefFloat.exp(v) : LibmFloat.exp(v);
+            }
+            float logSum = SleefFloat.log(sum);
+            for (int d = 0; d < n; d++) {
+                o[oo + d * inner + j] = x[xo + d * inner + j] - max - logSum;
+            }
+        }
+    }
+
+    /**
+     * The gradient of softmax ({@code log} false) or log-softmax over the middle dimension of contiguous
+     * {@code [n, inner]} blocks (the incoming gradient at {@code go}, the forward's result at {@code yo}, the gradient
+     * out at {@code oo}), for the inner positions {@code from..to}: PyTorch's {@code _vec_softmax_backward} /
+     * {@code _vec_log_softmax_backward}, each lane on its own column: the sum down the column from 0 of {@code g y}
+     * (each step one fused multiply-add, as PyTorch's build contracts {@code sum + g * y}) or of {@code g}, then
+     * {@code y (g - sum)}, or {@code g - exp(y) sum} as one fused multiply-add with Sleef's exp. The positions past
+     * the last whole vector of the row ({@link SleefFloat#LANES}) take the C library's exp
+     * (glibc's, {@link LibmFloat#exp}), as PyTorch's scalar tail.
+     */
+    static void softmaxBackwardColumns(float[] g, int go, float[] y, int yo, float[] o, int oo, int n, int inner,
+                                       int from, int to, boolean log) {
+        int vectorEnd = inner & -SleefFloat.LANES;
+        int j = from;
+        for (; j + S.length() <= Math.min(to, vectorEnd); j += S.length()) {
+            FloatVector sum = FloatVector.zero(S);
+            for (int d = 0; d < n; d++) {
+                FloatVector gv = FloatVector.fromArray(S, g, go + d * inner + j);
+                sum = log ? sum.add(gv) : gv.fma(FloatVector.fromArray(S, y, yo + d * inner + j), sum);
+            }
+            if (log) {
+                FloatVector negSum = sum.neg();
+                for (int d = 0; d < n; d++) {
+                    exp(FloatVector.fromArray(S, y, yo + d * inner + j))
+                            .fma(negSum, FloatVector.fromArray(S, g, go + d * inner + j))
+                            .intoArray(o, oo + d * inner + j);
+                }
+            } else {
+                for (int d = 0; d < n; d++) {
+                    FloatVector.fromArray(S, y, yo + d * inner + j)
+                            .mul(FloatVector.fromArray(S, g, go + d * inner + j).sub(sum))
+                            .intoArray(o, oo + d * inner + j);
+                }
+            }
+        }
+        for (; j < to; j++) {
+            boolean lane = j < vectorEnd;
+            float sum = 0f;
+            for (int d = 0; d < n; d++) {
+                float gv = g[go + d * inner + j];
+                sum = log ? sum + gv : Math.fma(gv, y[yo + d * inner + j], sum);
+            }
+            for (int d = 0; d < n; d++) {
+                float gv = g[go + d * inner + j];
+                float yv = y[yo + d * inner + j];
+                if (log) {
+                    float e = lane ? SleefFloat.exp(yv) : LibmFloat.exp(yv);
+                    o[oo + d * inner + j] = Math.fma(e, -sum, gv);
+                } else {
+                    o[oo + d * inner + j] = yv * (gv - sum);
+                }
             }
         }
     }
