@@ -16,7 +16,10 @@
 # Sections: t1 (fft/ifft/rfft/irfft/hfft/ihfft), tn (fft2/ifft2/rfft2/irfft2/hfft2/ihfft2 and the n-D ones), chain,
 # shift (fftshift/ifftshift), freq (fftfreq/rfftfreq), bad (one refusal drawn from a list: bad norm, n or s with 0 or a
 # negative entry, dims out of range or repeated, s longer than the rank, len(s) != len(dim), complex input to a
-# real-input transform, a 0-size transformed dim, float16/bfloat16, a c2r over no dims, a 0-dim input).
+# real-input transform, a 0-size transformed dim, float16/bfloat16, a c2r over no dims, a 0-dim input), big (1-D
+# transforms over lengths 34 to 194 that Ember's kernels run through Bluestein's algorithm (the primes from 89 on and
+# twice them) or long mixed-radix plans, n cropping or padding into them), gg (one transform's double backward: the
+# gradient made with create_graph=True for an upstream gradient that requires grad, then its backward with v).
 #
 # Format: "=== r29_<k> <section> <ops joined by +>", then lines by first word:
 #   x <tensor>           the input base (r17's tensor lines: "dtype [shape] : values", complex as view_as_real values)
@@ -27,8 +30,10 @@
 #   err <i> <message>    step i (0-based) is refused with PyTorch's message (first line); nothing after it; the base
 #                        must be unchanged
 #   out <tensor>         the last step's result
+#   fn <name>            out's grad_fn (its class name; absent: none)
 #   go <tensor>          the upstream gradient (out's shape and dtype) given to out.backward
 #   gx <tensor>          the base's gradient (float64 and complex128 bases only)
+#   v <tensor>, ggo <tensor>   (gg) the vector given to gx.backward and the upstream gradient's resulting gradient
 # Compared: dtype and shape exactly; values within tol * max(1, max |expected|) over the tensor (FFT rounding grows with
 # the signal's norm, not with each element: an output element near 0 is the difference of large terms): tol 1e-12 for
 # float64 / complex128 values and gradients, 1e-5 for float32 / complex64 (promoted integer and bool inputs included).
@@ -255,8 +260,9 @@ def call(op, t, kw):
     return f(t, **args)
 
 
-def run(c, base, recipe, steps):
-    """steps: [(op, kw)]; the base (float64 / complex128) requires grad; records everything."""
+def run(c, base, recipe, steps, double=False):
+    """steps: [(op, kw)]; the base (float64 / complex128) requires grad; records everything (double: the gradient made
+    with create_graph, then the upstream gradient's own gradient through it)."""
     c.lines.append("x " + tline(base))
     if recipe:
         c.lines.append("view " + recipe)
@@ -274,11 +280,23 @@ def run(c, base, recipe, steps):
             emit(c)
             return None
     c.lines.append("out " + tline(t))
+    if t.grad_fn is not None:
+        c.lines.append("fn " + type(t.grad_fn).__name__)
     if grad and t.requires_grad and t.numel() > 0:
         go = rvals(list(t.shape), C128 if t.is_complex() else F64)
-        t.backward(go)
-        c.lines.append("go " + tline(go))
-        c.lines.append("gx " + tline(b.grad))
+        if double:
+            go.requires_grad_(True)
+            gx, = torch.autograd.grad([t], [b], [go], create_graph=True)
+            v = rvals(list(gx.shape), C128 if gx.is_complex() else F64)
+            gx.backward(v)
+            c.lines.append("go " + tline(go))
+            c.lines.append("gx " + tline(gx))
+            c.lines.append("v " + tline(v))
+            c.lines.append("ggo " + tline(go.grad))
+        else:
+            t.backward(go)
+            c.lines.append("go " + tline(go))
+            c.lines.append("gx " + tline(b.grad))
     emit(c)
     return t
 
@@ -576,6 +594,34 @@ def bad_case():
     run(c, base, recipe, [(op, kw)])
 
 
+BIG = [89, 97, 101, 113, 127, 178, 194, 96, 100, 120, 121, 128, 34, 38, 46, 49, 77]
+
+
+def big_case():
+    """A 1-D transform over a length that goes through Bluestein's algorithm in Ember's kernels (89 and up, the primes
+    and twice them) or a long mixed-radix one, over a batch of 1 to 3, n cropping or padding into such a length."""
+    op = R.choice(FFT1)
+    dtype = R.choice([F64, F64, F32]) if op in REAL_IN else R.choice([F64, C128, C128, C64])
+    m = R.choice(BIG)
+    if op in C2R:
+        m = m // 2 + 1
+    shape = [m] if R.random() < 0.5 else [R.randint(2, 3), m]
+    base_shape, recipe = draw_view(shape)
+    base = rvals(base_shape, dtype)
+    k = R.random()
+    n = None if k < 0.5 else R.choice(BIG)
+    run(Case("big"), base, recipe, [(op, {"n": n, "dim": -1, "norm": R.choice(NORMS)})])
+
+
+def gg_case():
+    """One transform of a float64 / complex128 input; the gradient made with create_graph=True for an upstream gradient
+    that requires grad, then that gradient's backward with a random v: the upstream gradient's gradient (the transform's
+    double backward)."""
+    op = R.choice(FFT1 + FFT2 + FFTN + ["fftshift", "ifftshift"])
+    base, recipe, x = draw_input(op, F64 if op in REAL_IN or R.random() < 0.5 else C128)
+    run(Case("gg"), base, recipe, [(op, draw_kw(op, x))], double=True)
+
+
 def main():
     for _ in range(n_of(120)):
         t1_case()
@@ -589,6 +635,10 @@ def main():
         freq_case()
     for _ in range(n_of(60)):
         bad_case()
+    for _ in range(n_of(24)):
+        big_case()
+    for _ in range(n_of(30)):
+        gg_case()
     print("\n".join(OUT))
 
 

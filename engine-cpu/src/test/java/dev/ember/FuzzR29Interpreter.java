@@ -10,8 +10,9 @@ import java.util.Map;
  * Replays one case of {@code differentialfuzzr29/cases.txt} (its generator, {@code make_cases.py}, describes the lines):
  * the input base (float64 and complex128 ones require grad) seen through its view, then each step (a {@link Fft}
  * transform, fftshift / ifftshift, conj, real, or fftfreq / rfftfreq without an input) on the previous result, then the
- * last result, or PyTorch's refusal at the same step with the base unchanged, then the base's gradient for the case's
- * upstream gradient. Dtypes and shapes exactly; values within {@code tol * max(1, max |expected|)} over the tensor,
+ * last result and its grad_fn's name, or PyTorch's refusal at the same step with the base unchanged, then the base's
+ * gradient for the case's upstream gradient (a {@code gg} case: made with create_graph, then its own backward into the
+ * upstream gradient). Dtypes and shapes exactly; values within {@code tol * max(1, max |expected|)} over the tensor,
  * tol 1e-12 for float64 and complex128, 1e-5 for float32 and complex64.
  */
 final class FuzzR29Interpreter {
@@ -26,6 +27,9 @@ final class FuzzR29Interpreter {
         String out = null;
         String go = null;
         String gx = null;
+        String fn = null;
+        String v = null;
+        String ggo = null;
         List<String> steps = new ArrayList<>();
         for (String line : body) {
             int sp = line.indexOf(' ');
@@ -39,6 +43,9 @@ final class FuzzR29Interpreter {
                 case "out": out = rest; break;
                 case "go": go = rest; break;
                 case "gx": gx = rest; break;
+                case "fn": fn = rest; break;
+                case "v": v = rest; break;
+                case "ggo": ggo = rest; break;
                 default: throw new IllegalStateException("line " + line);
             }
         }
@@ -74,11 +81,30 @@ final class FuzzR29Interpreter {
             }
         }
         String r = compare("out", DifferentialFuzzR17Test.tensor(out), t, 0);
-        if (r != null || go == null) {
+        if (r != null) {
             return r;
         }
-        t.backward(DifferentialFuzzR17Test.tensor(go));
-        return compare("gradient of the input", DifferentialFuzzR17Test.tensor(gx), base.grad(), 0);
+        String node = t.gradFn() == null ? null : t.gradFn().name();
+        if (fn == null ? node != null : !fn.equals(node)) {
+            return "grad_fn: PyTorch " + fn + ", Ember " + node;
+        }
+        if (go == null) {
+            return null;
+        }
+        Tensor upstream = DifferentialFuzzR17Test.tensor(go);
+        if (v == null) {
+            t.backward(upstream);
+            return compare("gradient of the input", DifferentialFuzzR17Test.tensor(gx), base.grad(), 0);
+        }
+        // the double backward: the gradient made with create_graph, then its backward into the upstream gradient
+        upstream.requiresGrad_(true);
+        Tensor g = Autograd.grad(List.of(t), List.of(base), List.of(upstream), true, true, false).get(0);
+        r = compare("gradient of the input", DifferentialFuzzR17Test.tensor(gx), g, 0);
+        if (r != null) {
+            return r;
+        }
+        g.backward(DifferentialFuzzR17Test.tensor(v));
+        return compare("gradient of the upstream gradient", DifferentialFuzzR17Test.tensor(ggo), upstream.grad(), 0);
     }
 
     /** One step ({@code <op> [k=v ...]}), its arguments parsed (a harness error here is no refusal). */
