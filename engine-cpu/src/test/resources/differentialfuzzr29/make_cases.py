@@ -19,7 +19,9 @@
 # real-input transform, a 0-size transformed dim, float16/bfloat16, a c2r over no dims, a 0-dim input), big (1-D
 # transforms over lengths 34 to 194 that Ember's kernels run through Bluestein's algorithm (the primes from 89 on and
 # twice them) or long mixed-radix plans, n cropping or padding into them), gg (one transform's double backward: the
-# gradient made with create_graph=True for an upstream gradient that requires grad, then its backward with v).
+# gradient made with create_graph=True for an upstream gradient that requires grad, then its backward with v), bad2 (a
+# bad case with a second fault added: a bad norm, a float16 input, a dim out of range, n / s of 0; the message says
+# which check comes first).
 #
 # Format: "=== r29_<k> <section> <ops joined by +>", then lines by first word:
 #   x <tensor>           the input base (r17's tensor lines: "dtype [shape] : values", complex as view_as_real values)
@@ -490,18 +492,45 @@ def zerodim_2x(op, base, kw):
     return "%s must transform at least one axis" % name
 
 
-def bad_case():
+def finish(c, base, recipe, op, kw, second):
+    """Runs a bad case; second: a second fault added first (the order of PyTorch's checks decides the message): a bad
+    norm, a float16 input, a dim out of range, or n / s of 0."""
+    if second and op not in ("fftshift", "ifftshift"):
+        kind = R.choice(["norm", "half", "dim", "n0"])
+        kw = dict(kw)
+        if kind == "norm":
+            kw["norm"] = "bad"
+        elif kind == "half" and not base.is_complex():
+            base = base.to(torch.float16)
+        elif kind == "dim" and base.dim() > 0:
+            rank = apply_view(base, recipe).dim()
+            if op in FFT1:
+                kw["dim"] = rank + 1
+            else:
+                dims = list(kw.get("dim") or ([-2, -1] if op in FFT2 else [0]))
+                dims[-1] = -rank - 2
+                kw["dim"] = dims
+        elif kind == "n0":
+            if op in FFT1:
+                kw["n"] = 0
+            else:
+                ln = len(kw["dim"]) if kw.get("dim") is not None else len(kw["s"]) if kw.get("s") else 1
+                kw["s"] = [0] * max(1, ln)
+    run(c, base, recipe, [(op, kw)])
+
+
+def bad_case(second=False):
     kind = R.choice(BAD)
     op = R.choice(FFT1 + FFT2 + FFTN)
-    c = Case("bad")
+    c = Case("bad2" if second else "bad")
     if kind == "half":
         base, recipe, x = draw_input(op, R.choice([torch.float16, torch.bfloat16]))
-        run(c, base, recipe, [(op, draw_kw(op, x))])
+        finish(c, base, recipe, op, draw_kw(op, x), second)
         return
     if kind == "complex_real":
         op = R.choice(sorted(REAL_IN))
         base, recipe, x = draw_input(op, R.choice([C128, C64]))
-        run(c, base, recipe, [(op, draw_kw(op, x))])
+        finish(c, base, recipe, op, draw_kw(op, x), second)
         return
     if kind == "zerodim":
         base = rvals([], R.choice([F64, C128]))
@@ -531,13 +560,13 @@ def bad_case():
             kw = {} if R.random() < 0.5 else {"dim": [d]}
         if op in REAL_IN and base.is_complex():
             base = base.real.clone()
-        run(c, base, None, [(op, kw)])
+        finish(c, base, None, op, kw, second)
         return
     if kind == "shift_dim":
         op = R.choice(["fftshift", "ifftshift"])
         base, recipe, x = draw_input(op, F64)
         rank = x.dim()
-        run(c, base, recipe, [(op, {"dim": [R.choice([rank, rank + 1, -rank - 1])]})])
+        finish(c, base, recipe, op, {"dim": [R.choice([rank, rank + 1, -rank - 1])]}, second)
         return
     base, recipe, x = draw_input(op, R.choice([F64, C128, F32]) if op not in REAL_IN else R.choice([F64, F32]))
     kw = draw_kw(op, x)
@@ -591,7 +620,7 @@ def bad_case():
         if op == "ihfftn" and base.is_complex():
             base = base.real.clone()
         kw = {"dim": [], "norm": kw.get("norm")}
-    run(c, base, recipe, [(op, kw)])
+    finish(c, base, recipe, op, kw, second)
 
 
 BIG = [89, 97, 101, 113, 127, 178, 194, 96, 100, 120, 121, 128, 34, 38, 46, 49, 77]
@@ -639,6 +668,8 @@ def main():
         big_case()
     for _ in range(n_of(30)):
         gg_case()
+    for _ in range(n_of(40)):
+        bad_case(True)
     print("\n".join(OUT))
 
 

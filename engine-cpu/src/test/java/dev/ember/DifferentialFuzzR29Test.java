@@ -42,7 +42,7 @@ class DifferentialFuzzR29Test {
                     java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             resource = "/differentialfuzzr29/hunt.txt";
         }
-        DifferentialFuzzR6Test.runAll(resource, 450, EXPECTED_FAILURES,
+        DifferentialFuzzR6Test.runAll(resource, 490, EXPECTED_FAILURES,
                 c -> ONLY != null && !ONLY.equals(c.id()) ? null : FuzzR29Interpreter.run(c.lines()));
     }
 }
