@@ -21,7 +21,7 @@
 # twice them) or long mixed-radix plans, n cropping or padding into them), gg (one transform's double backward: the
 # gradient made with create_graph=True for an upstream gradient that requires grad, then its backward with v), bad2 (a
 # bad case with a second fault added: a bad norm, a float16 input, a dim out of range, n / s of 0; the message says
-# which check comes first).
+# which check comes first), empty (a tensor with a 0-size dim that is not transformed: an empty result).
 #
 # Format: "=== r29_<k> <section> <ops joined by +>", then lines by first word:
 #   x <tensor>           the input base (r17's tensor lines: "dtype [shape] : values", complex as view_as_real values)
@@ -48,6 +48,11 @@
 # - a 0-dim input: 1.13 wraps its dim as a scalar's; 2.x refuses with maybe_wrap_dim(dim, 0, wrap_scalar=false)'s
 #   "Dimension specified as <dim> but tensor has no dimensions" (round 17's header): bad cases with a 0-dim input write
 #   2.x's message (zerodim below).
+# - a transform of a tensor with a 0-size dim that is not transformed (the empty section) and n / s zero-padding: 1.13's
+#   constant_pad_nd refuses it ("The input size 0, plus negative padding 0 and 0 resulted in a negative output size",
+#   its check is every padded size > 0); 2.x's aten/src/ATen/native/PadNd.cpp checks >= 0 and pads to an empty tensor,
+#   so the transform is empty: written as the same call on the tensor with that dim 1 (its result's grad_fn name, the
+#   result narrowed to 0 there).
 # - fftn / ifftn over no dims: 1.13 returns uninitialized memory, 2.x a clone of the input promoted to complex (round
 #   17): not drawn here (s and dim lists have at least one entry), and fftshift over dim=() is not drawn either.
 # What PyTorch has and Ember lacks (so not drawn): the out= keyword of every function; fftfreq / rfftfreq's layout,
@@ -651,6 +656,64 @@ def gg_case():
     run(Case("gg"), base, recipe, [(op, draw_kw(op, x))], double=True)
 
 
+def transformed(op, kw, rank):
+    """The dims op transforms over a tensor of `rank` dims (wrapped)."""
+    if op in FFT1:
+        return {kw.get("dim", -1) % rank}
+    dims = kw.get("dim")
+    if dims is None:
+        if op in FFT2:
+            dims = [-2, -1]
+        elif kw.get("s") is not None:
+            dims = list(range(rank - len(kw["s"]), rank))
+        else:
+            dims = list(range(rank))
+    return {d % rank for d in dims}
+
+
+def empty_case():
+    """A transform of a tensor with a 0-size dim that is not transformed (an empty batch), n / s padding or cropping
+    the transformed ones: an empty result of the transform's shape and dtype (2.x's, see the header)."""
+    op = R.choice(FFT1 + FFT2 + FFTN)
+    dtype = R.choice([F64, F32]) if op in REAL_IN else R.choice([F64, C128, F32, C64])
+    shape = draw_shape(R.choice([2, 3]), 60)
+    x = rvals(shape, dtype)
+    kw = draw_kw(op, x)
+    rank = len(shape)
+    free = [d for d in range(rank) if d not in transformed(op, kw, rank)]
+    if free:
+        z = R.choice(free)
+    else:
+        # every dim transformed: a 0-size dim put in front, the transformed dims named explicitly
+        dims = sorted(transformed(op, kw, rank)) if op not in FFT1 else None
+        if op in FFT1:
+            kw["dim"] = kw.get("dim", -1) % rank + 1
+        else:
+            if kw.get("dim") is not None:
+                dims = [d % rank for d in kw["dim"]]
+            kw["dim"] = [d + 1 for d in dims]
+        shape = [1] + shape
+        z = 0
+    shape[z] = 0
+    base = rvals(shape, dtype)
+    c = Case("empty")
+    run(c, base, None, [(op, kw)])
+    if OUT[-1].startswith("err 0 The input size 0, plus negative padding"):
+        # 1.13's constant_pad_nd refuses to pad a tensor with a 0-size dim (its check: every padded size > 0); 2.x's
+        # checks >= 0 (aten/src/ATen/native/PadNd.cpp), so the zero-padded input and the transform are empty: the
+        # expected result is the transform of the same call on the tensor with that dim 1, narrowed to 0 there
+        del OUT[-(len(c.lines) + 1):]
+        COUNT[0] -= 1
+        one = list(shape)
+        one[z] = 1
+        src = rvals(one, dtype).requires_grad_(dtype in (F64, C128))
+        full = call(op, src, kw)
+        c.lines = [l for l in c.lines if not l.startswith("err ")] + ["out " + tline(full.narrow(z, 0, 0))]
+        if full.grad_fn is not None:
+            c.lines.append("fn " + type(full.grad_fn).__name__)
+        emit(c)
+
+
 def main():
     for _ in range(n_of(120)):
         t1_case()
@@ -670,6 +733,8 @@ def main():
         gg_case()
     for _ in range(n_of(40)):
         bad_case(True)
+    for _ in range(n_of(20)):
+        empty_case()
     print("\n".join(OUT))
 
 
