@@ -2,6 +2,8 @@
 # (values and gradients), run in PyTorch with every result recorded; FuzzR29Interpreter.java replays each in Ember.
 #   run: cd engine-cpu/src/test/resources/differentialfuzzr29 && /usr/bin/python3 make_cases.py > cases.txt
 #   (PyTorch 1.13 CPU; seed 29, every draw seeded, so a second run writes the same bytes)
+#   FUZZ_GRAD32=1 (hunts only): float32 and complex64 bases require grad too (an "rg" line), their gradients compared
+#   within the float32 tolerance
 #   a local hunt: FUZZ_SEED=<s> FUZZ_N=<n> /usr/bin/python3 make_cases.py > /tmp/hunt.txt, then the test with
 #   -Dember.fuzz29.file=/tmp/hunt.txt (inside -Dember.test.argLine); FUZZ_N scales the number of cases per section
 #
@@ -34,7 +36,8 @@
 #   out <tensor>         the last step's result
 #   fn <name>            out's grad_fn (its class name; absent: none)
 #   go <tensor>          the upstream gradient (out's shape and dtype) given to out.backward
-#   gx <tensor>          the base's gradient (float64 and complex128 bases only)
+#   gx <tensor>          the base's gradient (float64 and complex128 bases only; with rg, float32 / complex64 too)
+#   rg                   (FUZZ_GRAD32 hunts) the float32 / complex64 base requires grad
 #   v <tensor>, ggo <tensor>   (gg) the vector given to gx.backward and the upstream gradient's resulting gradient
 # Compared: dtype and shape exactly; values within tol * max(1, max |expected|) over the tensor (FFT rounding grows with
 # the signal's norm, not with each element: an output element near 0 is the difference of large terms): tol 1e-12 for
@@ -68,6 +71,7 @@ import torch
 warnings.simplefilter("ignore")
 SEED = int(os.environ.get("FUZZ_SEED", "29"))
 SCALE_N = float(os.environ.get("FUZZ_N", "1"))
+GRAD32 = os.environ.get("FUZZ_GRAD32") == "1"  # a hunt: float32 / complex64 bases require grad too ("rg" line)
 R = random.Random(SEED)
 torch.manual_seed(SEED)
 torch.set_num_threads(1)
@@ -276,7 +280,9 @@ def run(c, base, recipe, steps, double=False):
     for op, kw in steps:
         c.ops.append(op)
         c.lines.append(step_line(op, kw))
-    grad = base.dtype in (F64, C128)
+    grad = base.dtype in (F64, C128) or (GRAD32 and base.dtype in (F32, C64))
+    if grad and base.dtype in (F32, C64):
+        c.lines.append("rg")
     b = base.clone().requires_grad_(grad)
     t = apply_view(b, recipe)
     for i, (op, kw) in enumerate(steps):
@@ -706,7 +712,7 @@ def empty_case():
         COUNT[0] -= 1
         one = list(shape)
         one[z] = 1
-        src = rvals(one, dtype).requires_grad_(dtype in (F64, C128))
+        src = rvals(one, dtype).requires_grad_(dtype in (F64, C128) or (GRAD32 and dtype in (F32, C64)))
         full = call(op, src, kw)
         c.lines = [l for l in c.lines if not l.startswith("err ")] + ["out " + tline(full.narrow(z, 0, 0))]
         if full.grad_fn is not None:

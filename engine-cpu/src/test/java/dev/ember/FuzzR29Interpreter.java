@@ -8,12 +8,13 @@ import java.util.Map;
 
 /**
  * Replays one case of {@code differentialfuzzr29/cases.txt} (its generator, {@code make_cases.py}, describes the lines):
- * the input base (float64 and complex128 ones require grad) seen through its view, then each step (a {@link Fft}
- * transform, fftshift / ifftshift, conj, real, or fftfreq / rfftfreq without an input) on the previous result, then the
- * last result and its grad_fn's name, or PyTorch's refusal at the same step with the base unchanged, then the base's
- * gradient for the case's upstream gradient (a {@code gg} case: made with create_graph, then its own backward into the
- * upstream gradient). Dtypes and shapes exactly; values within {@code tol * max(1, max |expected|)} over the tensor,
- * tol 1e-12 for float64 and complex128, 1e-5 for float32 and complex64.
+ * the input base (float64 and complex128 ones require grad, others with an {@code rg} line) seen through its view, then
+ * each step (a {@link Fft} transform, fftshift / ifftshift, conj, real, or fftfreq / rfftfreq without an input) on the
+ * previous result, then the last result and its grad_fn's name, or PyTorch's refusal at the same step with the base
+ * unchanged, then the base's gradient for the case's upstream gradient (a {@code gg} case: made with create_graph, then
+ * its own backward into the upstream gradient). Dtypes and shapes exactly; values within
+ * {@code tol * max(1, max |expected|)} over the tensor, tol 1e-12 for float64 and complex128, 1e-5 for float32 and
+ * complex64.
  */
 final class FuzzR29Interpreter {
     private FuzzR29Interpreter() {
@@ -30,6 +31,7 @@ final class FuzzR29Interpreter {
         String fn = null;
         String v = null;
         String ggo = null;
+        boolean rg = false;
         List<String> steps = new ArrayList<>();
         for (String line : body) {
             int sp = line.indexOf(' ');
@@ -46,11 +48,12 @@ final class FuzzR29Interpreter {
                 case "fn": fn = rest; break;
                 case "v": v = rest; break;
                 case "ggo": ggo = rest; break;
+                case "rg": rg = true; break;
                 default: throw new IllegalStateException("line " + line);
             }
         }
         Tensor base = x == null ? null : DifferentialFuzzR17Test.tensor(x);
-        if (base != null && (base.dtype() == DType.FLOAT64 || base.dtype() == DType.COMPLEX128)) {
+        if (base != null && (rg || base.dtype() == DType.FLOAT64 || base.dtype() == DType.COMPLEX128)) {
             base.requiresGrad_(true);
         }
         Tensor t = base == null || view == null ? base : FuzzCaseRunner.view(base, view);
