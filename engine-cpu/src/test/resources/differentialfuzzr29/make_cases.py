@@ -23,7 +23,8 @@
 # twice them) or long mixed-radix plans, n cropping or padding into them), gg (one transform's double backward: the
 # gradient made with create_graph=True for an upstream gradient that requires grad, then its backward with v), bad2 (a
 # bad case with a second fault added: a bad norm, a float16 input, a dim out of range, n / s of 0; the message says
-# which check comes first), empty (a tensor with a 0-size dim that is not transformed: an empty result).
+# which check comes first), empty (a tensor with a 0-size dim that is not transformed: an empty result), func (one
+# transform under functorch, torch.func in 2.x: vmap over a batch dim at 0, 1 or -1, or jvp with a random tangent).
 #
 # Format: "=== r29_<k> <section> <ops joined by +>", then lines by first word:
 #   x <tensor>           the input base (r17's tensor lines: "dtype [shape] : values", complex as view_as_real values)
@@ -39,6 +40,9 @@
 #   gx <tensor>          the base's gradient (float64 and complex128 bases only; with rg, float32 / complex64 too)
 #   rg                   (FUZZ_GRAD32 hunts) the float32 / complex64 base requires grad
 #   v <tensor>, ggo <tensor>   (gg) the vector given to gx.backward and the upstream gradient's resulting gradient
+#   fx vmap <d> | fx jvp (func) the step under vmap(f, in_dims=d, out_dims=0) of x, or jvp(f, (x,), (t,)), then
+#   t <tensor>           (func jvp) the tangent;  out: the result (jvp's primal output), and
+#   jv <tensor>          (func jvp) the tangent output
 # Compared: dtype and shape exactly; values within tol * max(1, max |expected|) over the tensor (FFT rounding grows with
 # the signal's norm, not with each element: an output element near 0 is the difference of large terms): tol 1e-12 for
 # float64 / complex128 values and gradients, 1e-5 for float32 / complex64 (promoted integer and bool inputs included).
@@ -58,6 +62,8 @@
 #   result narrowed to 0 there).
 # - fftn / ifftn over no dims: 1.13 returns uninitialized memory, 2.x a clone of the input promoted to complex (round
 #   17): not drawn here (s and dim lists have at least one entry), and fftshift over dim=() is not drawn either.
+# - func cases run 1.13's functorch.vmap / functorch.jvp (2.x's torch.func.vmap / jvp: the same batching rules and
+#   forward-mode formulas for the _fft_c2c / _fft_r2c / _fft_c2r and roll ops drawn here).
 # What PyTorch has and Ember lacks (so not drawn): the out= keyword of every function; fftfreq / rfftfreq's layout,
 # requires_grad and pin_memory keywords; the legacy Tensor methods (x.fft(...) were removed in 1.8); torch.fft on
 # float16 / complex32 (CUDA only in PyTorch; the CPU refuses, as drawn here).
@@ -720,6 +726,44 @@ def empty_case():
         emit(c)
 
 
+def func_case():
+    """One transform under functorch (torch.func in 2.x): vmap over a batch dim of the input (in_dims 0, 1 or -1,
+    out_dims 0), or jvp with a random tangent (no autograd: the base does not require grad)."""
+    from functorch import jvp, vmap
+    op = R.choice(FFT1 + FFT2 + FFTN + ["fftshift", "ifftshift"])
+    dtype = F64 if op in REAL_IN or R.random() < 0.5 else C128
+    base, recipe, x = draw_input(op, dtype)
+    x = x.contiguous()
+    kw = draw_kw(op, x)
+    c = Case("func")
+    c.ops.append(op)
+    if R.random() < 0.5:
+        bdim = R.choice([0, 1, -1]) if x.dim() >= 1 else 0
+        batch = R.randint(1, 3)
+        shape = list(x.shape)
+        shape.insert(bdim if bdim >= 0 else len(shape) + 1 + bdim, batch)
+        xb = rvals(shape, dtype)
+        c.lines += ["x " + tline(xb), "fx vmap %d" % bdim, step_line(op, kw)]
+        try:
+            out = vmap(lambda t: call(op, t, kw), in_dims=bdim, out_dims=0)(xb)
+        except Exception as e:
+            c.lines.append("err 0 " + err_text(e))
+            emit(c)
+            return
+        c.lines.append("out " + tline(out))
+    else:
+        t = rvals(list(x.shape), dtype)
+        c.lines += ["x " + tline(x), "fx jvp", "t " + tline(t), step_line(op, kw)]
+        try:
+            out, jv = jvp(lambda a: call(op, a, kw), (x,), (t,))
+        except Exception as e:
+            c.lines.append("err 0 " + err_text(e))
+            emit(c)
+            return
+        c.lines += ["out " + tline(out), "jv " + tline(jv)]
+    emit(c)
+
+
 def main():
     for _ in range(n_of(120)):
         t1_case()
@@ -741,6 +785,8 @@ def main():
         bad_case(True)
     for _ in range(n_of(20)):
         empty_case()
+    for _ in range(n_of(30)):
+        func_case()
     print("\n".join(OUT))
 
 

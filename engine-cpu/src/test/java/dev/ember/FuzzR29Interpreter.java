@@ -12,9 +12,9 @@ import java.util.Map;
  * each step (a {@link Fft} transform, fftshift / ifftshift, conj, real, or fftfreq / rfftfreq without an input) on the
  * previous result, then the last result and its grad_fn's name, or PyTorch's refusal at the same step with the base
  * unchanged, then the base's gradient for the case's upstream gradient (a {@code gg} case: made with create_graph, then
- * its own backward into the upstream gradient). Dtypes and shapes exactly; values within
- * {@code tol * max(1, max |expected|)} over the tensor, tol 1e-12 for float64 and complex128, 1e-5 for float32 and
- * complex64.
+ * its own backward into the upstream gradient; a {@code func} case: the step under {@code Func.vmap} or {@code Func.jvp}).
+ * Dtypes and shapes exactly; values within {@code tol * max(1, max |expected|)} over the tensor, tol 1e-12 for float64
+ * and complex128, 1e-5 for float32 and complex64.
  */
 final class FuzzR29Interpreter {
     private FuzzR29Interpreter() {
@@ -32,6 +32,9 @@ final class FuzzR29Interpreter {
         String v = null;
         String ggo = null;
         boolean rg = false;
+        String fx = null;
+        String tangent = null;
+        String jv = null;
         List<String> steps = new ArrayList<>();
         for (String line : body) {
             int sp = line.indexOf(' ');
@@ -49,10 +52,16 @@ final class FuzzR29Interpreter {
                 case "v": v = rest; break;
                 case "ggo": ggo = rest; break;
                 case "rg": rg = true; break;
+                case "fx": fx = rest; break;
+                case "t": tangent = rest; break;
+                case "jv": jv = rest; break;
                 default: throw new IllegalStateException("line " + line);
             }
         }
         Tensor base = x == null ? null : DifferentialFuzzR17Test.tensor(x);
+        if (fx != null) {
+            return func(fx, base, x, tangent, steps.get(0), err, out, jv);
+        }
         if (base != null && (rg || base.dtype() == DType.FLOAT64 || base.dtype() == DType.COMPLEX128)) {
             base.requiresGrad_(true);
         }
@@ -108,6 +117,40 @@ final class FuzzR29Interpreter {
         }
         g.backward(DifferentialFuzzR17Test.tensor(v));
         return compare("gradient of the upstream gradient", DifferentialFuzzR17Test.tensor(ggo), upstream.grad(), 0);
+    }
+
+    /**
+     * A func case: the step under {@code Func.vmap} over the base's batch dim ({@code vmap <in_dim>}, out_dims 0) or
+     * {@code Func.jvp} with the tangent ({@code jvp}): the result (and the tangent's image), or PyTorch's refusal.
+     */
+    private static String func(String fx, Tensor base, String x, String tangent, String step, String err, String out,
+                               String jv) {
+        java.util.function.UnaryOperator<Tensor> call = step(step);
+        Tensor got;
+        Tensor gotJv = null;
+        try {
+            if (fx.startsWith("vmap")) {
+                int bdim = Integer.parseInt(fx.substring(5));
+                got = Func.vmap(a -> call.apply(a[0]), new Integer[] {bdim}, 0).apply(base);
+            } else {
+                Func.JvpOut o = Func.jvp(a -> call.apply(a[0]), new Tensor[] {base},
+                        new Tensor[] {DifferentialFuzzR17Test.tensor(tangent)});
+                got = o.output();
+                gotJv = o.jvp();
+            }
+        } catch (RuntimeException e) {
+            if (err == null) {
+                return fx + ": PyTorch gives a result, Ember throws " + e;
+            }
+            String want = err.substring(err.indexOf(' ') + 1);
+            String msg = e.getMessage() == null ? null : e.getMessage().split("\n", -1)[0];
+            return want.equals(msg) ? null : "message: PyTorch \"" + want + "\", Ember \"" + e.getMessage() + "\"";
+        }
+        if (err != null) {
+            return fx + ": PyTorch refuses (\"" + err + "\"), Ember gives " + got.dtype() + Arrays.toString(got.shape());
+        }
+        String r = compare("out", DifferentialFuzzR17Test.tensor(out), got, 0);
+        return r != null || jv == null ? r : compare("jvp", DifferentialFuzzR17Test.tensor(jv), gotJv, 0);
     }
 
     /** One step ({@code <op> [k=v ...]}), its arguments parsed (a harness error here is no refusal). */
