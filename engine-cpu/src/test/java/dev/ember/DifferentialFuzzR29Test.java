@@ -14,10 +14,11 @@ import java.util.TreeMap;
  * permuted and expanded inputs, lengths up to 194 (Bluestein's algorithm in the kernels), with the grad_fn names, the
  * base's gradient for a random upstream gradient, double backwards, vmap and jvp, and PyTorch's refusals.
  *
- * <p>Found by this round (session 50): no difference. The committed 544 cases and local hunts of about 33,000 more
- * (seeds 1 to 16 and 21 to 23 at FUZZ_N=3, the last three with FUZZ_GRAD32=1: float32 and complex64 gradients too;
- * seeds 1 to 6 also with {@code -Dember.cpu.capability=avx2}) all match, 2.x's 0-dim refusals and 2.x's zero-padding
- * of tensors with an empty dim (both emulated in the generator) included.
+ * <p>Found by this round (session 50): no difference. The committed 544 cases and local hunts of about 40,000 more
+ * (seeds 1 to 16, 21 to 23 and 31 to 34 at FUZZ_N=3, as the sections stood when each ran: 21 to 23 with FUZZ_GRAD32=1,
+ * float32 and complex64 gradients too, 31 to 34 with the func section; seeds 1 to 6 also with
+ * {@code -Dember.cpu.capability=avx2}) all match, 2.x's 0-dim refusals and 2.x's zero-padding of tensors with an
+ * empty dim (both emulated in the generator) included.
  */
 class DifferentialFuzzR29Test {
     private static final String RESOURCE = "/differentialfuzzr29/cases.txt";
