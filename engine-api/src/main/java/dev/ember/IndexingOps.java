@@ -684,14 +684,50 @@ final class IndexingOps {
         }
     }
 
+    /**
+     * The old index_add with alpha for float and double tensors of two or more dimensions: {@code alpha * source}
+     * rounded, then added ({@code -Dember.indexAdd.scaledSource=true}, for before/after comparisons).
+     */
+    private static final boolean SCALED_SOURCE = Boolean.getBoolean("ember.indexAdd.scaledSource");
+
     private static void indexAddInto(Tensor dst, int d, Tensor index, Tensor source, double alpha) {
         if (index.numel() == 0) {
             return;
         }
         index = longIndex(index);
+        if (alpha != 1 && !SCALED_SOURCE && dst.dim() > 1 && (dst.dtype == DType.FLOAT32 || dst.dtype == DType.FLOAT64)
+                && source.dtype == dst.dtype && dst.device.equals(Device.CPU) && source.device.equals(Device.CPU)) {
+            fusedIndexAdd(dst, d, index, source, alpha);
+            return;
+        }
         Tensor src = scaled(source, alpha);
         Layout from = layout1(src);
         scatterKernel(ScatterReduce.SUM, true, dst, layout1(dst), d, index, alongDim(index, from.shape(), d), src, from);
+    }
+
+    /**
+     * index_add with alpha of float or double tensors of two or more dimensions on the CPU, as PyTorch 2.x's
+     * index_add_cpu_ computes it there: slice by slice in the index's order, {@code self.select(dim, index[i]).add_(
+     * source.select(dim, i), alpha)} through the add kernel, whose {@code self + alpha * source} is one fused
+     * multiply-add (Vectorized::fmadd on AVX2/AVX512, and the contracted scalar tail: PyTorch 1.13 on this machine
+     * rounds every element of a 2-D index_add with alpha 0.3 once); each slice is the backend's {@code axpy}, which
+     * fuses the same way. A 1-D self keeps {@code self[i] += source[i] * alpha} (two roundings, PyTorch's scalar loop),
+     * and alpha 1 the scatter (PyTorch's scatter_add path).
+     */
+    private static void fusedIndexAdd(Tensor dst, int d, Tensor index, Tensor source, double alpha) {
+        long[] idx = index.toLongArray();
+        int size = dst.shape[d];
+        Layout dl = dst.layout;
+        Layout sl = source.layout;
+        int[] shape = withoutDim(source.shape, d);
+        int[] dStrides = withoutDim(dl.strides(), d);
+        int[] sStrides = withoutDim(sl.strides(), d);
+        for (int i = 0; i < idx.length; i++) {
+            long k = idx[i] < 0 ? idx[i] + size : idx[i];
+            Layout to = new Layout(shape, dStrides, Math.toIntExact(dl.offset() + k * dl.stride(d)));
+            Layout from = new Layout(shape, sStrides, Math.toIntExact(sl.offset() + (long) i * sl.stride(d)));
+            dst.backend.axpy(alpha, source.storage(), from, dst.storage(), to);
+        }
     }
 
     static Tensor indexAdd(Tensor self, int dim, Tensor index, Tensor source, double alpha) {
