@@ -710,23 +710,45 @@ final class IndexingOps {
      * index_add_cpu_ computes it there: slice by slice in the index's order, {@code self.select(dim, index[i]).add_(
      * source.select(dim, i), alpha)} through the add kernel, whose {@code self + alpha * source} is one fused
      * multiply-add (Vectorized::fmadd on AVX2/AVX512, and the contracted scalar tail: PyTorch 1.13 on this machine
-     * rounds every element of a 2-D index_add with alpha 0.3 once); each slice is the backend's {@code axpy}, which
-     * fuses the same way. A 1-D self keeps {@code self[i] += source[i] * alpha} (two roundings, PyTorch's scalar loop),
+     * rounds every element of a 2-D index_add with alpha 0.3 once); here in rounds of distinct indices, each a gather,
+     * an in-place {@code add_} with alpha (the backend's fused {@code axpy}) and a scatter back. A 1-D self keeps {@code self[i] += source[i] * alpha} (two roundings, PyTorch's scalar loop),
      * and alpha 1 the scatter (PyTorch's scatter_add path).
      */
     private static void fusedIndexAdd(Tensor dst, int d, Tensor index, Tensor source, double alpha) {
         long[] idx = index.toLongArray();
         int size = dst.shape[d];
-        Layout dl = dst.layout;
-        Layout sl = source.layout;
-        int[] shape = withoutDim(source.shape, d);
-        int[] dStrides = withoutDim(dl.strides(), d);
-        int[] sStrides = withoutDim(sl.strides(), d);
+        // the k-th occurrence of each index value goes in round k: within a round the indices differ, so a round is a
+        // gather of dst's slices, one fused add of the source's, and a scatter back; rounds in order keep each slice's
+        // additions in the index's order (PyTorch's sequential loop)
+        java.util.Map<Long, Integer> seen = new java.util.HashMap<>();
+        int[] round = new int[idx.length];
+        int rounds = 0;
         for (int i = 0; i < idx.length; i++) {
             long k = idx[i] < 0 ? idx[i] + size : idx[i];
-            Layout to = new Layout(shape, dStrides, Math.toIntExact(dl.offset() + k * dl.stride(d)));
-            Layout from = new Layout(shape, sStrides, Math.toIntExact(sl.offset() + (long) i * sl.stride(d)));
-            dst.backend.axpy(alpha, source.storage(), from, dst.storage(), to);
+            idx[i] = k;
+            round[i] = seen.merge(k, 1, Integer::sum) - 1;
+            rounds = Math.max(rounds, round[i] + 1);
+        }
+        try (GradMode off = Ember.noGrad()) {
+            for (int r = 0; r < rounds; r++) {
+                int m = 0;
+                for (int v : round) {
+                    m += v == r ? 1 : 0;
+                }
+                long[] targets = new long[m];
+                long[] positions = new long[m];
+                for (int i = 0, j = 0; i < idx.length; i++) {
+                    if (round[i] == r) {
+                        targets[j] = idx[i];
+                        positions[j++] = i;
+                    }
+                }
+                Tensor to = Creation.fromFlat(targets, new int[] {m}, DType.INT64, dst.device);
+                Tensor rows = indexSelect(dst, d, to);
+                rows.add_(m == idx.length ? source : indexSelect(source, d, Creation.fromFlat(positions, new int[] {m}, DType.INT64, dst.device)), alpha);
+                scatterKernel(ScatterReduce.NONE, true, dst, layout1(dst), d, to, alongDim(to, rows.shape, d), rows,
+                        layout1(rows));
+            }
         }
     }
 
