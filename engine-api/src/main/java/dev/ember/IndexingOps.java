@@ -685,19 +685,33 @@ final class IndexingOps {
     }
 
     /**
-     * The old index_add with alpha for float and double tensors of two or more dimensions: {@code alpha * source}
-     * rounded, then added ({@code -Dember.indexAdd.scaledSource=true}, for before/after comparisons).
+     * index_add with alpha of a float or double self of two or more dimensions, as PyTorch's index_add_cpu_ computes
+     * it: slice by slice in the index's order, {@code self.select(dim, index[i]).add_(source.select(dim, i), alpha)}
+     * through the add kernel, whose {@code self + alpha * source} is one fused multiply-add (Vectorized::fmadd on
+     * AVX2/AVX512 and the contracted scalar tail: PyTorch rounds every element of a 2-D index_add with alpha 0.3 once),
+     * here the backend's {@link Backend#scatterAdd} (fused on the CPU). A 1-D self keeps
+     * {@code self[i] += source[i] * alpha} (two roundings, PyTorch's scalar loop), a complex one (its parts come here
+     * with {@code fusedAlpha} false) the rounded product (PyTorch's complex multiply, then add), other types and alpha
+     * 1 the scatter of the scaled source. {@code -Dember.indexAdd.scaledSource=true} (read per call) restores the
+     * scaled source for float and double too (the path before session 50, for before/after comparisons).
      */
-    private static final boolean SCALED_SOURCE = Boolean.getBoolean("ember.indexAdd.scaledSource");
+    private static boolean fusedAlpha(Tensor dst, Tensor source, double alpha, boolean fusedAlpha) {
+        return fusedAlpha && alpha != 1 && dst.dim() > 1 && (dst.dtype == DType.FLOAT32 || dst.dtype == DType.FLOAT64)
+                && source.dtype == dst.dtype && !Boolean.getBoolean("ember.indexAdd.scaledSource");
+    }
 
-    private static void indexAddInto(Tensor dst, int d, Tensor index, Tensor source, double alpha) {
+    private static void indexAddInto(Tensor dst, int d, Tensor index, Tensor source, double alpha, boolean fusedAlpha) {
         if (index.numel() == 0) {
             return;
         }
         index = longIndex(index);
-        if (alpha != 1 && !SCALED_SOURCE && dst.dim() > 1 && (dst.dtype == DType.FLOAT32 || dst.dtype == DType.FLOAT64)
-                && source.dtype == dst.dtype && dst.device.equals(Device.CPU) && source.device.equals(Device.CPU)) {
-            fusedIndexAdd(dst, d, index, source, alpha);
+        if (fusedAlpha(dst, source, alpha, fusedAlpha)) {
+            Layout from = layout1(source);
+            if (from.numel() == 0) {
+                return;
+            }
+            dst.backend.scatterAdd(alpha, dst.storage(), layout1(dst), d, index.storage(),
+                    alongDim(index, from.shape(), d), source.storage(), from);
             return;
         }
         Tensor src = scaled(source, alpha);
@@ -705,60 +719,21 @@ final class IndexingOps {
         scatterKernel(ScatterReduce.SUM, true, dst, layout1(dst), d, index, alongDim(index, from.shape(), d), src, from);
     }
 
-    /**
-     * index_add with alpha of float or double tensors of two or more dimensions on the CPU, as PyTorch 2.x's
-     * index_add_cpu_ computes it there: slice by slice in the index's order, {@code self.select(dim, index[i]).add_(
-     * source.select(dim, i), alpha)} through the add kernel, whose {@code self + alpha * source} is one fused
-     * multiply-add (Vectorized::fmadd on AVX2/AVX512, and the contracted scalar tail: PyTorch 1.13 on this machine
-     * rounds every element of a 2-D index_add with alpha 0.3 once); here in rounds of distinct indices, each a gather,
-     * an in-place {@code add_} with alpha (the backend's fused {@code axpy}) and a scatter back. A 1-D self keeps {@code self[i] += source[i] * alpha} (two roundings, PyTorch's scalar loop),
-     * and alpha 1 the scatter (PyTorch's scatter_add path).
-     */
-    private static void fusedIndexAdd(Tensor dst, int d, Tensor index, Tensor source, double alpha) {
-        long[] idx = index.toLongArray();
-        int size = dst.shape[d];
-        // the k-th occurrence of each index value goes in round k: within a round the indices differ, so a round is a
-        // gather of dst's slices, one fused add of the source's, and a scatter back; rounds in order keep each slice's
-        // additions in the index's order (PyTorch's sequential loop)
-        java.util.Map<Long, Integer> seen = new java.util.HashMap<>();
-        int[] round = new int[idx.length];
-        int rounds = 0;
-        for (int i = 0; i < idx.length; i++) {
-            long k = idx[i] < 0 ? idx[i] + size : idx[i];
-            idx[i] = k;
-            round[i] = seen.merge(k, 1, Integer::sum) - 1;
-            rounds = Math.max(rounds, round[i] + 1);
-        }
-        try (GradMode off = Ember.noGrad()) {
-            for (int r = 0; r < rounds; r++) {
-                int m = 0;
-                for (int v : round) {
-                    m += v == r ? 1 : 0;
-                }
-                long[] targets = new long[m];
-                long[] positions = new long[m];
-                for (int i = 0, j = 0; i < idx.length; i++) {
-                    if (round[i] == r) {
-                        targets[j] = idx[i];
-                        positions[j++] = i;
-                    }
-                }
-                Tensor to = Creation.fromFlat(targets, new int[] {m}, DType.INT64, dst.device);
-                Tensor rows = indexSelect(dst, d, to);
-                rows.add_(m == idx.length ? source : indexSelect(source, d, Creation.fromFlat(positions, new int[] {m}, DType.INT64, dst.device)), alpha);
-                scatterKernel(ScatterReduce.NONE, true, dst, layout1(dst), d, to, alongDim(to, rows.shape, d), rows,
-                        layout1(rows));
-            }
-        }
+    static Tensor indexAdd(Tensor self, int dim, Tensor index, Tensor source, double alpha) {
+        return indexAdd(self, dim, index, source, alpha, true);
     }
 
-    static Tensor indexAdd(Tensor self, int dim, Tensor index, Tensor source, double alpha) {
+    /**
+     * {@code indexAdd}; {@code fusedAlpha} false rounds {@code alpha * source} before the addition whatever the type
+     * (the parts of a complex index_add, see {@link #indexAddInto}).
+     */
+    static Tensor indexAdd(Tensor self, int dim, Tensor index, Tensor source, double alpha, boolean fusedAlpha) {
         if (ComplexIndexing.any(self, source)) return ComplexIndexing.indexAdd(self, dim, index, source, alpha);
         int d = Shapes.wrapDim(dim, self.dim());
         checkIndexAdd(self, d, index, source);
         checkIndexAddKernel(self, d, index, alpha);
         Tensor out = copyOf(self);
-        indexAddInto(out, d, index, source, alpha);
+        indexAddInto(out, d, index, source, alpha, fusedAlpha);
         int[] sourceShape = source.shape;
         return ArithmeticOps.record(out, "IndexAddBackward0", new Tensor[] {self, source}, node -> {
             SavedTensor si = node.save(index);
@@ -784,7 +759,7 @@ final class IndexingOps {
         InplaceOps.checkInplace(self, List.of(source));
         checkIndexAddKernel(self, d, index, alpha);
         return inplace(self, List.of(source), old -> indexAdd(old, d, index, source, alpha),
-                () -> indexAddInto(self, d, index, source, alpha), index);
+                () -> indexAddInto(self, d, index, source, alpha, true), index);
     }
 
     /** index_copy's checks (its meta function), then the values (no wrapping). */
