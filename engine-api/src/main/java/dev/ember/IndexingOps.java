@@ -691,12 +691,14 @@ final class IndexingOps {
      * AVX2/AVX512 and the contracted scalar tail: PyTorch rounds every element of a 2-D index_add with alpha 0.3 once),
      * here the backend's {@link Backend#scatterAdd} (fused on the CPU). A 1-D self keeps
      * {@code self[i] += source[i] * alpha} (two roundings, PyTorch's scalar loop), a complex one (its parts come here
-     * with {@code fusedAlpha} false) the rounded product (PyTorch's complex multiply, then add), other types and alpha
-     * 1 the scatter of the scaled source. {@code -Dember.indexAdd.scaledSource=true} (read per call) restores the
-     * scaled source for float and double too (the path before session 50, for before/after comparisons).
+     * with {@code fusedAlpha} false) the rounded product (PyTorch's complex multiply, then add), other types the
+     * scatter of the scaled source. Alpha 1 takes the same kernel for float and double (each value added once:
+     * {@code fma(1, s, d)} is {@code d + s}, the scatter's sum), which splits large slices across threads.
+     * {@code -Dember.indexAdd.scaledSource=true} (read per call) restores the scatter of the scaled source for float
+     * and double too, whatever alpha (the path before session 50, for before/after comparisons).
      */
     private static boolean fusedAlpha(Tensor dst, Tensor source, double alpha, boolean fusedAlpha) {
-        return fusedAlpha && alpha != 1 && dst.dim() > 1 && (dst.dtype == DType.FLOAT32 || dst.dtype == DType.FLOAT64)
+        return fusedAlpha && dst.dim() > 1 && (dst.dtype == DType.FLOAT32 || dst.dtype == DType.FLOAT64)
                 && source.dtype == dst.dtype && !Boolean.getBoolean("ember.indexAdd.scaledSource");
     }
 

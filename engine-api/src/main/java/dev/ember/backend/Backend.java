@@ -476,10 +476,14 @@ public interface Backend {
      * {@code dst = fma(alpha, src, dst)} with alpha converted to the type, as PyTorch's CPU index_add_ does for a self
      * of two or more dimensions (slice by slice through its add kernel: {@code Vectorized::fmadd} and the contracted
      * scalar tail), which the CPU backend repeats; this default rounds {@code alpha * src} first (a scaled copy of src,
-     * then the scatter), which is also PyTorch's rounding for complex types.
+     * then the scatter; with alpha 1 the scatter of src itself), which is also PyTorch's rounding for complex types.
      */
     default void scatterAdd(double alpha, Storage dst, Layout dstLayout, int dim, Storage index, Layout indexLayout,
                             Storage src, Layout srcLayout) {
+        if (alpha == 1) {
+            scatter(ScatterReduce.SUM, true, dst, dstLayout, dim, index, indexLayout, src, srcLayout);
+            return;
+        }
         int device = 0; // the backends serve one device
         int[] shape = indexLayout.shape();
         try (Storage s = fromArray(scalarArray(src.dtype(), alpha), src.dtype(), device);
