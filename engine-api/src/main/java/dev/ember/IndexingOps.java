@@ -697,7 +697,7 @@ final class IndexingOps {
      * {@code -Dember.indexAdd.scaledSource=true} (read per call) restores the scatter of the scaled source for float
      * and double too, whatever alpha (the path before session 50, for before/after comparisons).
      */
-    private static boolean fusedAlpha(Tensor dst, Tensor source, double alpha, boolean fusedAlpha) {
+    private static boolean fusedAlpha(Tensor dst, Tensor source, boolean fusedAlpha) {
         return fusedAlpha && dst.dim() > 1 && (dst.dtype == DType.FLOAT32 || dst.dtype == DType.FLOAT64)
                 && source.dtype == dst.dtype && !Boolean.getBoolean("ember.indexAdd.scaledSource");
     }
@@ -707,7 +707,7 @@ final class IndexingOps {
             return;
         }
         index = longIndex(index);
-        if (fusedAlpha(dst, source, alpha, fusedAlpha)) {
+        if (fusedAlpha(dst, source, fusedAlpha)) {
             Layout from = layout1(source);
             if (from.numel() == 0) {
                 return;
