@@ -116,6 +116,11 @@ def rows():
     demb = randn(16, 128, 256)
     dab = randn(128, 128, 128)
     x2 = x.reshape(2048, 512)
+    # index_add with alpha's inputs from a generator of their own (the rows above keep their draws)
+    g2 = torch.Generator().manual_seed(1)
+    idx100k = torch.randint(0, 100000, (100000,), generator=g2)
+    src100k = torch.randn(100000, 16, generator=g2)
+    col_idx = torch.randint(0, 512, (64,), generator=g2)
     mask = x > 0
     causal_out = torch.ones(128, 128, dtype=torch.bool).triu(1)
     xb = x.to(torch.bfloat16)
@@ -187,6 +192,12 @@ def rows():
         ("gather(-1) [2048,512] idx [2048,64]", lambda: x2.gather(-1, gidx)),
         ("scatter_add(-1) [2048,512] idx [2048,64]", lambda: torch.zeros(2048, 512).scatter_add(-1, gidx, src64)),
         ("index_add(0) [8192,512] 2048 rows", lambda: torch.zeros(8192, 512).index_add(0, row_idx, x2)),
+        ("index_add(0) alpha 0.5 [8192,512] 2048 rows",
+         lambda: torch.zeros(8192, 512).index_add(0, row_idx, x2, alpha=0.5)),
+        ("index_add(0) alpha 0.5 [100000,16] 100000 rows",
+         lambda: torch.zeros(100000, 16).index_add(0, idx100k, src100k, alpha=0.5)),
+        ("index_add(1) alpha 0.5 [2048,512] 64 columns",
+         lambda: torch.zeros(2048, 512).index_add(1, col_idx, src64, alpha=0.5)),
         ("cat 4x[128,128] dim -1 (x16)", lambda: torch.cat(four_x, -1)),
         ("cat 4x[128,128] dim 0", lambda: torch.cat(four, 0)),
         ("stack 4x[128,128] dim 0", lambda: torch.stack(four, 0)),

@@ -242,7 +242,7 @@ final class ComplexIndexing {
 
     static Tensor indexAdd(Tensor self, int dim, Tensor index, Tensor source, double alpha) {
         sameType(self, source, "index_add_(): self (%self) and source (%source) must have the same scalar type");
-        return partwise((p, k) -> IndexingOps.indexAdd(p[0], dim, p[1], p[2], alpha), self, index, source);
+        return partwise((p, k) -> IndexingOps.indexAdd(p[0], dim, p[1], p[2], alpha, false), self, index, source);
     }
 
     static Tensor indexCopy(Tensor self, int dim, Tensor index, Tensor source) {

@@ -684,23 +684,58 @@ final class IndexingOps {
         }
     }
 
-    private static void indexAddInto(Tensor dst, int d, Tensor index, Tensor source, double alpha) {
+    /**
+     * index_add with alpha of a float or double self of two or more dimensions, as PyTorch's index_add_cpu_ computes
+     * it: slice by slice in the index's order, {@code self.select(dim, index[i]).add_(source.select(dim, i), alpha)}
+     * through the add kernel, whose {@code self + alpha * source} is one fused multiply-add (Vectorized::fmadd on
+     * AVX2/AVX512 and the contracted scalar tail: PyTorch rounds every element of a 2-D index_add with alpha 0.3 once),
+     * here the backend's {@link Backend#scatterAdd} (fused on the CPU). A 1-D self keeps
+     * {@code self[i] += source[i] * alpha} (two roundings, PyTorch's scalar loop), a complex one (its parts come here
+     * with {@code fusedAlpha} false) the rounded product (PyTorch's complex multiply, then add), other types the
+     * scatter of the scaled source. Alpha 1 takes the same kernel for float and double (each value added once:
+     * {@code fma(1, s, d)} is {@code d + s}, the scatter's sum), which splits large slices across threads.
+     * {@code -Dember.indexAdd.scaledSource=true} (read per call) restores the scatter of the scaled source for float
+     * and double too, whatever alpha (the path before session 50, for before/after comparisons).
+     */
+    private static boolean fusedAlpha(Tensor dst, Tensor source, boolean fusedAlpha) {
+        return fusedAlpha && dst.dim() > 1 && (dst.dtype == DType.FLOAT32 || dst.dtype == DType.FLOAT64)
+                && source.dtype == dst.dtype && !Boolean.getBoolean("ember.indexAdd.scaledSource");
+    }
+
+    private static void indexAddInto(Tensor dst, int d, Tensor index, Tensor source, double alpha, boolean fusedAlpha) {
         if (index.numel() == 0) {
             return;
         }
         index = longIndex(index);
+        if (fusedAlpha(dst, source, fusedAlpha)) {
+            Layout from = layout1(source);
+            if (from.numel() == 0) {
+                return;
+            }
+            dst.backend.scatterAdd(alpha, dst.storage(), layout1(dst), d, index.storage(),
+                    alongDim(index, from.shape(), d), source.storage(), from);
+            return;
+        }
         Tensor src = scaled(source, alpha);
         Layout from = layout1(src);
         scatterKernel(ScatterReduce.SUM, true, dst, layout1(dst), d, index, alongDim(index, from.shape(), d), src, from);
     }
 
     static Tensor indexAdd(Tensor self, int dim, Tensor index, Tensor source, double alpha) {
+        return indexAdd(self, dim, index, source, alpha, true);
+    }
+
+    /**
+     * {@code indexAdd}; {@code fusedAlpha} false rounds {@code alpha * source} before the addition whatever the type
+     * (the parts of a complex index_add, see {@link #indexAddInto}).
+     */
+    static Tensor indexAdd(Tensor self, int dim, Tensor index, Tensor source, double alpha, boolean fusedAlpha) {
         if (ComplexIndexing.any(self, source)) return ComplexIndexing.indexAdd(self, dim, index, source, alpha);
         int d = Shapes.wrapDim(dim, self.dim());
         checkIndexAdd(self, d, index, source);
         checkIndexAddKernel(self, d, index, alpha);
         Tensor out = copyOf(self);
-        indexAddInto(out, d, index, source, alpha);
+        indexAddInto(out, d, index, source, alpha, fusedAlpha);
         int[] sourceShape = source.shape;
         return ArithmeticOps.record(out, "IndexAddBackward0", new Tensor[] {self, source}, node -> {
             SavedTensor si = node.save(index);
@@ -726,7 +761,7 @@ final class IndexingOps {
         InplaceOps.checkInplace(self, List.of(source));
         checkIndexAddKernel(self, d, index, alpha);
         return inplace(self, List.of(source), old -> indexAdd(old, d, index, source, alpha),
-                () -> indexAddInto(self, d, index, source, alpha), index);
+                () -> indexAddInto(self, d, index, source, alpha, true), index);
     }
 
     /** index_copy's checks (its meta function), then the values (no wrapping). */

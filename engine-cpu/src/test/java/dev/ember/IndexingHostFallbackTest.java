@@ -25,7 +25,7 @@ class IndexingHostFallbackTest {
 
     @BeforeAll
     static void fakeDevice() {
-        Backends2.registerFakeCuda(Set.of("gather", "scatter", "nonzeroCount", "nonzero", "linearIndex"));
+        Backends2.registerFakeCuda(Set.of("gather", "scatter", "scatterAdd", "nonzeroCount", "nonzero", "linearIndex"));
     }
 
     private static Tensor r(int... shape) {

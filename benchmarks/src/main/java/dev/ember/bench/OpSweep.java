@@ -215,6 +215,11 @@ public final class OpSweep {
         Tensor demb = Tensor.randn(g, f32, 16, 128, 256);
         Tensor dab = Tensor.randn(g, f32, 128, 128, 128);
         Tensor x2 = x.reshape(2048, 512);
+        // index_add with alpha's inputs from a generator of their own (the rows above keep their draws)
+        Generator g2 = new Generator(1, Generator.Algorithm.MT19937);
+        Tensor idx100k = Tensor.randint(g2, 0, 100000, 100000);
+        Tensor src100k = Tensor.randn(g2, f32, 100000, 16);
+        Tensor colIdx = Tensor.randint(g2, 0, 512, 64);
         Tensor mask = x.gt(0.0);
         Tensor causalOut = Tensor.ones(DType.BOOL, 128, 128).triu(1);
         Tensor xb = x.to(DType.BFLOAT16);
@@ -293,6 +298,12 @@ public final class OpSweep {
         r.add(new Row("scatter_add(-1) [2048,512] idx [2048,64]",
             () -> Tensor.zeros(f32, 2048, 512).scatterAdd(-1, gidx, src64)));
         r.add(new Row("index_add(0) [8192,512] 2048 rows", () -> Tensor.zeros(f32, 8192, 512).indexAdd(0, rowIdx, x2)));
+        r.add(new Row("index_add(0) alpha 0.5 [8192,512] 2048 rows",
+            () -> Tensor.zeros(f32, 8192, 512).indexAdd(0, rowIdx, x2, 0.5)));
+        r.add(new Row("index_add(0) alpha 0.5 [100000,16] 100000 rows",
+            () -> Tensor.zeros(f32, 100000, 16).indexAdd(0, idx100k, src100k, 0.5)));
+        r.add(new Row("index_add(1) alpha 0.5 [2048,512] 64 columns",
+            () -> Tensor.zeros(f32, 2048, 512).indexAdd(1, colIdx, src64, 0.5)));
         r.add(new Row("cat 4x[128,128] dim -1 (x16)", () -> Tensor.cat(fourX, -1)));
         r.add(new Row("cat 4x[128,128] dim 0", () -> Tensor.cat(four, 0)));
         r.add(new Row("stack 4x[128,128] dim 0", () -> Tensor.stack(four, 0)));

@@ -468,6 +468,32 @@ public interface Backend {
         }
     }
 
+    /**
+     * index_add's kernel with alpha: {@link #scatter} with {@link ScatterReduce#SUM} and {@code includeSelf} of
+     * {@code alpha * src}, for one floating type (operands and layouts as {@link #scatter} takes them; index_add's index
+     * advances along {@code dim} only). Values landing on one element are added in row-major order of index, which is
+     * the order of index_add's index. A backend may add each value with one fused multiply-add,
+     * {@code dst = fma(alpha, src, dst)} with alpha converted to the type, as PyTorch's CPU index_add_ does for a self
+     * of two or more dimensions (slice by slice through its add kernel: {@code Vectorized::fmadd} and the contracted
+     * scalar tail), which the CPU backend repeats; this default rounds {@code alpha * src} first (a scaled copy of src,
+     * then the scatter; with alpha 1 the scatter of src itself), which is also PyTorch's rounding for complex types.
+     */
+    default void scatterAdd(double alpha, Storage dst, Layout dstLayout, int dim, Storage index, Layout indexLayout,
+                            Storage src, Layout srcLayout) {
+        if (alpha == 1) {
+            scatter(ScatterReduce.SUM, true, dst, dstLayout, dim, index, indexLayout, src, srcLayout);
+            return;
+        }
+        int device = 0; // the backends serve one device
+        int[] shape = indexLayout.shape();
+        try (Storage s = fromArray(scalarArray(src.dtype(), alpha), src.dtype(), device);
+             Storage tmp = allocate(src.dtype(), indexLayout.numel(), device)) {
+            Layout dense = Layout.contiguous(shape);
+            binary(BinaryOp.MUL, src, srcLayout, s, new Layout(shape, new int[shape.length], 0), tmp, dense);
+            scatter(ScatterReduce.SUM, true, dst, dstLayout, dim, index, indexLayout, tmp, dense);
+        }
+    }
+
     /** The number of elements of a layout that are not zero (NaN counts; for bool, true). */
     default long nonzeroCount(Storage src, Layout layout) {
         try (Storage s = toHost(src, layout)) {

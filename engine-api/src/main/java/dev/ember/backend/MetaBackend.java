@@ -356,6 +356,11 @@ public final class MetaBackend implements Backend {
     }
 
     @Override
+    public void scatterAdd(double alpha, Storage dst, Layout dstLayout, int dim, Storage index, Layout indexLayout,
+                           Storage src, Layout srcLayout) {
+    }
+
+    @Override
     public void scatter(ScatterReduce reduce, boolean includeSelf, Storage dst, Layout dstLayout, int dim,
                         Storage index, Layout indexLayout, Storage src, Layout srcLayout) {
     }

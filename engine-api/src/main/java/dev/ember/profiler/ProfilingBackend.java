@@ -521,6 +521,25 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void scatterAdd(double alpha, Storage dst, Layout dstLayout, int dim, Storage index, Layout indexLayout,
+                           Storage src, Layout srcLayout) {
+        Profiler profiler = Profiler.current();
+        if (profiler == null) {
+            delegate.scatterAdd(alpha, dst, dstLayout, dim, index, indexLayout, src, srcLayout);
+            return;
+        }
+        Profiler.Range kernelRange = profiler.enterKernel("aten::index_add_", this,
+                new Object[] {dst, dstLayout, index, indexLayout, src, srcLayout});
+        try {
+            delegate.scatterAdd(alpha, dst, dstLayout, dim, index, indexLayout, src, srcLayout);
+        } catch (RuntimeException | Error e) {
+            profiler.failKernel(kernelRange);
+            throw e;
+        }
+        profiler.exitKernel(kernelRange);
+    }
+
+    @Override
     public void scatter(ScatterReduce reduce, boolean includeSelf, Storage dst, Layout dstLayout, int dim,
                         Storage index, Layout indexLayout, Storage src, Layout srcLayout) {
         Profiler profiler = Profiler.current();

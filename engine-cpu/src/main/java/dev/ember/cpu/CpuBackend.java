@@ -429,6 +429,14 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void scatterAdd(double alpha, Storage dst, Layout dstLayout, int dim, Storage index, Layout indexLayout,
+                           Storage src, Layout srcLayout) {
+        if (!IndexKernels.scatterAdd(alpha, cpu(dst), dstLayout, dim, cpu(index), indexLayout, cpu(src), srcLayout)) {
+            Backend.super.scatterAdd(alpha, dst, dstLayout, dim, index, indexLayout, src, srcLayout);
+        }
+    }
+
+    @Override
     public void scatter(dev.ember.backend.ScatterReduce reduce, boolean includeSelf, Storage dst, Layout dstLayout, int dim, Storage index,
                         Layout indexLayout, Storage src, Layout srcLayout) {
         try (HalfLoops.Widened w = HalfLoops.widened()) {

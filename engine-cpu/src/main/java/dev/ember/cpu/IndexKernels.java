@@ -393,6 +393,139 @@ final class IndexKernels {
         }
     }
 
+    /**
+     * {@code Backend.scatterAdd} for float32 and float64: each value landing on an element is added as one fused
+     * multiply-add, {@code d = fma(alpha, s, d)} with alpha in the type, in row-major order of index (PyTorch's
+     * index_add_ with alpha: the add kernel on each slice in the index's order, {@code Vectorized::fmadd} and the
+     * contracted tail). When the index advances along {@code dim} only (index_add's), the slices' elements are
+     * iterated once and each runs the whole index, in parallel over the elements (PyTorch parallelizes each slice's
+     * add): an element's additions keep the index's order, so the bits do not depend on the threads. Another index
+     * runs in row-major order on one thread. Returns false for other types (the caller composes).
+     */
+    static boolean scatterAdd(double alpha, CpuStorage dst, Layout dstLayout, int dim, CpuStorage index,
+                              Layout indexLayout, CpuStorage src, Layout srcLayout) {
+        if ((dst.dtype != DType.FLOAT32 && dst.dtype != DType.FLOAT64) || src.dtype != dst.dtype
+                || index.dtype != DType.INT64) {
+            return false;
+        }
+        if (indexLayout.numel() == 0) {
+            return true;
+        }
+        long[] idx = (long[]) index.array;
+        int[] shape = indexLayout.shape();
+        int ds = dimStride(dstLayout, dim);
+        if (shape.length > 0 && alongDimOnly(indexLayout, dim)) {
+            int n = shape[dim];
+            int is = indexLayout.stride(dim);
+            int ss = srcLayout.stride(dim);
+            int[] at = new int[n]; // each index's offset in dst
+            for (int i = 0; i < n; i++) {
+                at[i] = (int) idx[indexLayout.offset() + i * is] * ds;
+            }
+            StridedLoop loop = new StridedLoop(slice(dstLayout, shape, dim), slice(srcLayout, shape, dim));
+            if (dst.dtype == DType.FLOAT32) {
+                float a = (float) alpha;
+                float[] d = (float[]) dst.array;
+                float[] s = (float[]) src.array;
+                ElementwiseKernels.FloatLoops loops = ElementwiseKernels.loops();
+                loop.run((off, len, st) -> {
+                    if (st[0] == 1 && st[1] == 1) {
+                        // a dense run of both slices: added whole for each index in turn
+                        for (int i = 0; i < n; i++) {
+                            int di = off[0] + at[i];
+                            int si = off[1] + i * ss;
+                            if (loops != null) {
+                                loops.axpy(a, s, si, d, di, len);
+                            } else {
+                                for (int k = 0; k < len; k++) {
+                                    d[di + k] = Math.fma(a, s[si + k], d[di + k]);
+                                }
+                            }
+                        }
+                        return;
+                    }
+                    for (int k = 0; k < len; k++) {
+                        int dk = off[0] + k * st[0];
+                        int sk = off[1] + k * st[1];
+                        for (int i = 0; i < n; i++) {
+                            int p = dk + at[i];
+                            d[p] = Math.fma(a, s[sk + i * ss], d[p]);
+                        }
+                    }
+                }, true, n);
+            } else {
+                double[] d = (double[]) dst.array;
+                double[] s = (double[]) src.array;
+                loop.run((off, len, st) -> {
+                    if (st[0] == 1 && st[1] == 1) {
+                        for (int i = 0; i < n; i++) {
+                            int di = off[0] + at[i];
+                            int si = off[1] + i * ss;
+                            for (int k = 0; k < len; k++) {
+                                d[di + k] = Math.fma(alpha, s[si + k], d[di + k]);
+                            }
+                        }
+                        return;
+                    }
+                    for (int k = 0; k < len; k++) {
+                        int dk = off[0] + k * st[0];
+                        int sk = off[1] + k * st[1];
+                        for (int i = 0; i < n; i++) {
+                            int p = dk + at[i];
+                            d[p] = Math.fma(alpha, s[sk + i * ss], d[p]);
+                        }
+                    }
+                }, true, n);
+            }
+            return true;
+        }
+        StridedLoop loop = new StridedLoop(indexLayout, srcLayout, pinned(dstLayout, shape, dim));
+        if (dst.dtype == DType.FLOAT32) {
+            float a = (float) alpha;
+            float[] d = (float[]) dst.array;
+            float[] s = (float[]) src.array;
+            loop.run((off, n, st) -> {
+                for (int k = 0; k < n; k++) {
+                    int p = off[2] + k * st[2] + (int) idx[off[0] + k * st[0]] * ds;
+                    d[p] = Math.fma(a, s[off[1] + k * st[1]], d[p]);
+                }
+            }, false);
+        } else {
+            double[] d = (double[]) dst.array;
+            double[] s = (double[]) src.array;
+            loop.run((off, n, st) -> {
+                for (int k = 0; k < n; k++) {
+                    int p = off[2] + k * st[2] + (int) idx[off[0] + k * st[0]] * ds;
+                    d[p] = Math.fma(alpha, s[off[1] + k * st[1]], d[p]);
+                }
+            }, false);
+        }
+        return true;
+    }
+
+    /** Whether an index layout advances along {@code dim} only (index_add's index, expanded over the source). */
+    private static boolean alongDimOnly(Layout index, int dim) {
+        for (int d = 0; d < index.rank(); d++) {
+            if (d != dim && index.stride(d) != 0 && index.size(d) != 1) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A layout's storage iterated over {@code shape} without dimension {@code dim} (one slice along it). */
+    private static Layout slice(Layout base, int[] shape, int dim) {
+        int[] sh = new int[shape.length - 1];
+        int[] st = new int[shape.length - 1];
+        for (int d = 0, j = 0; d < shape.length; d++) {
+            if (d != dim) {
+                sh[j] = shape[d];
+                st[j++] = base.stride(d);
+            }
+        }
+        return new Layout(sh, st, base.offset());
+    }
+
     /** The value an element starts from when it does not take part in its own reduction. */
     private static double identity(ScatterReduce reduce, DType t) {
         switch (reduce) {
