@@ -526,17 +526,10 @@ public final class ProfilingBackend implements Backend {
         Profiler profiler = Profiler.current();
         if (profiler == null) {
             delegate.scatterAdd(alpha, dst, dstLayout, dim, index, indexLayout, src, srcLayout);
-            return;
+        } else {
+            record(profiler, "aten::index_add_", new Object[] {dst, dstLayout, index, indexLayout, src, srcLayout},
+                    () -> delegate.scatterAdd(alpha, dst, dstLayout, dim, index, indexLayout, src, srcLayout));
         }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::index_add_", this,
-                new Object[] {dst, dstLayout, index, indexLayout, src, srcLayout});
-        try {
-            delegate.scatterAdd(alpha, dst, dstLayout, dim, index, indexLayout, src, srcLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
     }
 
     @Override
