@@ -1224,7 +1224,7 @@ final class ElementwiseKernels {
         /**
          * {@code NormKernels.rowMoments} unfused (the same operations per lane, so the same bits) where this
          * machine's vectors hold {@code lanes} floats or twice that (two chunks at once); {@code chunk} holds
-         * {@code 8 lanes} floats; false (nothing done) otherwise or where {@code fused}.
+         * {@code 16 lanes} floats; false (nothing done) otherwise or where {@code fused}.
          */
         boolean rowMoments(float[] x, int xo, int n, int lanes, boolean fused, float[] stk1, float[] stk2, long[] cnt,
                            float[] chunk, float[] res);

@@ -317,7 +317,7 @@ final class NormKernels {
             float[] stk1 = new float[MOMENTS_DEPTH * lanes];
             float[] stk2 = new float[MOMENTS_DEPTH * lanes];
             long[] cnt = new long[MOMENTS_DEPTH];
-            float[] chunk = new float[8 * lanes];
+            float[] chunk = new float[16 * lanes];
             float[] res = new float[2];
             // the vector loop's stand-ins for a missing weight (ones) or bias (zeros): the scalar loop's 1 and 0
             float[] wv = w != null || LOOPS == null ? w : filled(n, 1f);

@@ -1061,10 +1061,16 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         // whole chunks, 2 "group" at a time in two independent chains (the Welford steps are a chain of dependent
         // operations: two hide each other's latency); with two chunks per vector, the lower half of each vector runs
         // chunk i, the upper half i + 1
-        for (; (i + 2 * group) * chunkSize <= vectors; i += 2 * group) {
+        // (three or four vectors' worth of whole chunks: four chains, the fourth repeating the third where only three)
+        int step = group * chunkSize * lanes;
+        for (int k; (k = Math.min(4, (vectors / chunkSize - i) / group)) >= 2; i += k * group) {
             int base = xo + i * chunkSize * lanes;
-            welfordTwo(x, base, base + group * chunkSize * lanes, lanes, group, chunk);
-            for (int c = 0; c < 2 * group; c++) {
+            if (k == 2) {
+                welfordTwo(x, base, base + step, lanes, group, chunk);
+            } else {
+                welfordFour(x, base, base + step, base + 2 * step, base + (k - 1) * step, lanes, group, chunk);
+            }
+            for (int c = 0; c < k * group; c++) {
                 int off = (c / group) * 2 * s + (c % group) * lanes;
                 NormKernels.pushChunk(i + c, chunkSize, chunk, off, off + s, lanes, false, depth, stk1, stk2, cnt);
             }
@@ -1147,6 +1153,52 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         m2.intoArray(chunk, S.length());
         p1.intoArray(chunk, 2 * S.length());
         p2.intoArray(chunk, 3 * S.length());
+    }
+
+    /**
+     * {@link #welfordTwo} in four chains, from {@code a}, {@code b}, {@code c} and {@code d}: chain t's means into
+     * {@code chunk[2tS, (2t+1)S)}, its sums of squares into {@code chunk[(2t+1)S, (2t+2)S)}.
+     */
+    private static void welfordFour(float[] x, int a, int b, int c, int d, int lanes, int group, float[] chunk) {
+        FloatVector m1 = FloatVector.zero(S);
+        FloatVector m2 = FloatVector.zero(S);
+        FloatVector p1 = FloatVector.zero(S);
+        FloatVector p2 = FloatVector.zero(S);
+        FloatVector q1 = FloatVector.zero(S);
+        FloatVector q2 = FloatVector.zero(S);
+        FloatVector r1 = FloatVector.zero(S);
+        FloatVector r2 = FloatVector.zero(S);
+        // with group 1 the upper half is the lower half's own vector again (the blend keeps it)
+        int up = group == 2 ? NormKernels.MOMENTS_CHUNK * lanes - lanes : 0;
+        for (int j = 0; j < NormKernels.MOMENTS_CHUNK; j++) {
+            float w = NormKernels.WELFORD_WEIGHTS[j];
+            int o = j * lanes;
+            FloatVector v = FloatVector.fromArray(S, x, a + o).blend(FloatVector.fromArray(S, x, a + up + o), HIGH_HALF);
+            FloatVector u = FloatVector.fromArray(S, x, b + o).blend(FloatVector.fromArray(S, x, b + up + o), HIGH_HALF);
+            FloatVector t = FloatVector.fromArray(S, x, c + o).blend(FloatVector.fromArray(S, x, c + up + o), HIGH_HALF);
+            FloatVector z = FloatVector.fromArray(S, x, d + o).blend(FloatVector.fromArray(S, x, d + up + o), HIGH_HALF);
+            FloatVector dv = v.sub(m1);
+            FloatVector du = u.sub(p1);
+            FloatVector dt = t.sub(q1);
+            FloatVector dz = z.sub(r1);
+            m1 = m1.add(dv.mul(w));
+            p1 = p1.add(du.mul(w));
+            q1 = q1.add(dt.mul(w));
+            r1 = r1.add(dz.mul(w));
+            m2 = m2.add(dv.mul(v.sub(m1)));
+            p2 = p2.add(du.mul(u.sub(p1)));
+            q2 = q2.add(dt.mul(t.sub(q1)));
+            r2 = r2.add(dz.mul(z.sub(r1)));
+        }
+        int n = S.length();
+        m1.intoArray(chunk, 0);
+        m2.intoArray(chunk, n);
+        p1.intoArray(chunk, 2 * n);
+        p2.intoArray(chunk, 3 * n);
+        q1.intoArray(chunk, 4 * n);
+        q2.intoArray(chunk, 5 * n);
+        r1.intoArray(chunk, 6 * n);
+        r2.intoArray(chunk, 7 * n);
     }
 
     /**
