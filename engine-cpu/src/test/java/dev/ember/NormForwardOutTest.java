@@ -2,6 +2,7 @@ package dev.ember;
 
 import dev.ember.nn.Functional;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.function.Supplier;
@@ -13,14 +14,24 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * against the scalar passes they replace ({@code -Dember.norm.forwardPasses=true}), bit for bit: the passes are what
  * the PyTorch-generated tests (LayersTest, LayerModulesTest, AutocastTest) hold to PyTorch's bits, so the exact rule
  * here is equality with them. Rows of a vector multiple and with a ragged tail, with and without weight and bias, a
- * strided input, large and tiny values, and the output of a forward+backward step.
+ * strided input, large and tiny values, and the output of a forward+backward step. Layer norm's float32 forward
+ * takes PyTorch's float kernel since session 50 (LayerNormBitsTest); these compare the double passes it keeps behind
+ * {@code -Dember.layerNorm.doubleForward=true}, set for every test here.
  */
 class NormForwardOutTest {
     private static final String PASSES = "ember.norm.forwardPasses";
 
+    private static final String DOUBLE_FORWARD = "ember.layerNorm.doubleForward";
+
+    @BeforeEach
+    void doubleForward() {
+        System.setProperty(DOUBLE_FORWARD, "true");
+    }
+
     @AfterEach
     void clear() {
         System.clearProperty(PASSES);
+        System.clearProperty(DOUBLE_FORWARD);
     }
 
     /** The same computation with the one-pass rows and with the scalar passes, as float bits. */

@@ -427,17 +427,18 @@ class OutsiderPrograms2Test {
         GPT2 model = gpt("gpt2_f32.safetensors", DType.FLOAT32);
         try (GradMode g = Ember.noGrad()) {
             Tensor[] r = greedy(model, e("gpt_prompt"), 6);
-            // float32 through two blocks: twice the default tolerance. Traced op by op against the generator's run
+            // float32 through two blocks at the default tolerance. Traced op by op against the generator's run
             // (session 49: PyTorch 1.13, one thread, each op fed PyTorch's own inputs): GELU's tanh form has PyTorch's
             // bits at every call (its sizes, 640 and 128, are whole vector passes, so no run tail is involved), and so
-            // do the embeddings, residual adds and the decode steps' addmm (2 rows). What differs: layer_norm (about
-            // half the elements of every call, 1 ulp to ~100 ulps of values near 0: PyTorch's float Welford
-            // RowwiseMoments against Ember's), scaled_dot_product_attention (Ember's fused kernel against the math
-            // composition the generator writes; the softmax alone differs by 1-2 ulps, its exp not Sleef's), and the
-            // prefill's addmm (10 rows: OpenBLAS's kernel sums in another order). With the other ops given PyTorch's
-            // bits, each of the three alone moves the step logits by up to 0.6-0.9 of the default tolerance; together
-            // logit [0, 2, 22] by 1.28e-6, 1.54 times it (the old path's GELU, in double, happened to land inside).
-            assertClose(e("gpt_f32_greedy_logits"), r[1], "step logits (float32)", 2);
+            // do the embeddings, residual adds and the decode steps' addmm (2 rows). Since session 50 layer_norm's
+            // float32 forward is PyTorch 1.13's float kernel too (its RowwiseMoments Welford; LayerNormBitsTest, rows
+            // of 128 among its cases; not traced again op by op here). What still differs:
+            // scaled_dot_product_attention (Ember's fused kernel against the math composition the generator writes;
+            // the softmax alone differs by 1-2 ulps, its exp not Sleef's) and the prefill's addmm (10 rows: OpenBLAS's
+            // kernel sums in another order); each alone moved the step logits by up to 0.6-0.9 of the default
+            // tolerance in session 49's trace. Session 50, this machine (AVX-512): the worst logit is off by 0.75 of
+            // the tolerance (1.54 with -Dember.layerNorm.doubleForward=true, the old statistics, which fails here).
+            assertClose(e("gpt_f32_greedy_logits"), r[1], "step logits (float32)", 1);
             assertArrayEquals(e("gpt_f32_greedy_seq").toLongArray(), r[0].toLongArray(), "greedy tokens");
         }
     }

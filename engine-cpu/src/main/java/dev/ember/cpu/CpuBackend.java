@@ -526,6 +526,11 @@ public final class CpuBackend implements Backend {
     @Override
     public void layerNorm(Storage x, Layout xLayout, Storage weight, Storage bias, double eps, Storage out,
                           Layout outLayout, Storage mean, Storage rstd) {
+        // float32: PyTorch's float kernel, its bits (-Dember.layerNorm.doubleForward=true: the double passes)
+        if (NormKernels.layerNormForwardFloat(cpu(x), xLayout, opt(weight), opt(bias), eps, cpu(out), outLayout,
+                opt(mean), cpu(rstd))) {
+            return;
+        }
         try (HalfLoops.Widened w = HalfLoops.widened()) {
             NormKernels.rowNorm(false, w.in(cpu(x)), xLayout, w.in(opt(weight)), w.in(opt(bias)), eps,
                     w.out(cpu(out), outLayout), outLayout, w.out(cpu(mean), null), w.out(cpu(rstd), null));

@@ -1227,6 +1227,21 @@ final class ElementwiseKernels {
         boolean layerNormBackwardRow(float[] x, int xo, float[] g, int go, float[] w, float mu, float a, float scale,
                                      float[] dx, int dxo, float[] bw, float[] bb, int n, int lanes, float[] acc);
 
+        /**
+         * {@code NormKernels.rowMoments} unfused (the same operations per lane, so the same bits) where this
+         * machine's vectors hold {@code lanes} floats or twice that (two chunks at once); {@code chunk} holds
+         * {@code 16 lanes} floats; false (nothing done) otherwise or where {@code fused}.
+         */
+        boolean rowMoments(float[] x, int xo, int n, int lanes, boolean fused, float[] stk1, float[] stk2, long[] cnt,
+                           float[] chunk, float[] res);
+
+        /**
+         * {@code NormKernels.layerNormOutRow} with an output of unit stride and both parameters given (ones and zeros
+         * standing for a missing one): the same operations, so the same bits.
+         */
+        void layerNormOut(float[] x, int xo, float scale, float bias, float[] w, float[] b, float[] o, int oo, int n,
+                          boolean fused);
+
         /** {@code ElementwiseKernels.clampFloat}'s loop: {@code o[oo + i] = min(max(x[xo + i], lo), hi)}, i below n. */
         void clamp(float[] x, int xo, float lo, float hi, float[] o, int oo, int n);
 

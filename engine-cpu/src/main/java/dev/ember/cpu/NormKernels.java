@@ -9,7 +9,9 @@ import dev.ember.backend.Layout;
  * the rows of a {@code [M, N]} layout, group norm and batch norm over a {@code [N, C, L]} layout, forward and backward.
  * Operands may have any strides (views, transposes, broadcast inputs); each kernel reads one row at a time into a
  * scratch array of doubles (one per task, never per element) and computes the statistics in double with two passes
- * (mean, then the centred sum of squares), so float32 statistics are as exact as their type holds. Rows (layer norm),
+ * (mean, then the centred sum of squares), so float32 statistics are as exact as their type holds; layer norm's
+ * float32 forward and backward instead follow PyTorch's float kernels bit for bit ({@link #layerNormForwardFloat},
+ * {@link #layerNormBackwardFloat}; the double passes stay behind a system property each). Rows (layer norm),
  * (sample, group) pairs (group norm) and channels (batch norm) run in parallel; the weight and bias gradients sum
  * per-task partials in task order, so results do not depend on thread timing.
  */
@@ -243,6 +245,243 @@ final class NormKernels {
                 rstd.setDouble(i, r);
             }
         });
+    }
+
+    // ------------------------------------------------------------------ layer norm's float32 forward, PyTorch's order
+
+    /** Vectors per chunk of {@code RowwiseMoments} ({@code kChunkSize}). */
+    static final int MOMENTS_CHUNK = 16;
+    /** The most levels of {@code RowwiseMoments}' cascade: ceil(log2(chunks)) for any int row length. */
+    private static final int MOMENTS_DEPTH = 32;
+    /** {@code 1 / (j + 1)} in float for j below {@link #MOMENTS_CHUNK}: the Welford weight of a chunk's step j. */
+    static final float[] WELFORD_WEIGHTS = new float[MOMENTS_CHUNK];
+
+    static {
+        for (int j = 0; j < MOMENTS_CHUNK; j++) {
+            WELFORD_WEIGHTS[j] = 1f / (float) (j + 1);
+        }
+    }
+
+    /**
+     * The lanes and fusing of the statistics of PyTorch 1.13's float32 layer norm: 8 lanes, products and sums rounded
+     * apart, on every capability. 1.13 declares {@code RowwiseMoments} in {@code at::native::utils}, outside the
+     * per-capability namespace, so the DEFAULT, AVX2 and AVX512 kernels' instantiations share one symbol and the
+     * linker keeps one for all: the DEFAULT build's (what {@code layernormbits/make_expected.py} in the tests finds on each capability).
+     */
+    static final int MOMENTS_LANES = 8;
+
+    /**
+     * Layer norm's float32 forward as PyTorch's {@code LayerNormKernelImplInternal} computes it (1.13's bits on every
+     * capability; see {@link #MOMENTS_LANES}): each row's mean and variance by {@code RowwiseMoments} (a float Welford
+     * per lane over chunks of 16 vectors, the chunks' moments merged in a cascade, a scalar Welford over the tail, then
+     * the lanes merged into it one by one: {@link #rowMoments}), {@code rstd = 1 / sqrt(var + eps)} in float, and
+     * {@code y = (x rstd + (-rstd mean)) gamma + beta}, each product and sum fused where the build fuses
+     * ({@link CpuCapability#fusesMultiplyAdd}: the x86 ones), gamma 1 and beta 0 where absent. float32 operands only
+     * (mean and rstd float32 too, a row of at least one element); returns false otherwise, or where the system property
+     * {@code ember.layerNorm.doubleForward} is true (the double passes of {@link #rowNorm}, kept for comparisons).
+     */
+    static boolean layerNormForwardFloat(CpuStorage x, Layout xl, CpuStorage weight, CpuStorage bias, double eps,
+                                         CpuStorage out, Layout ol, CpuStorage mean, CpuStorage rstd) {
+        DType f = DType.FLOAT32;
+        if (Boolean.getBoolean("ember.layerNorm.doubleForward") || x.dtype != f || out.dtype != f
+                || (mean != null && mean.dtype != f) || rstd.dtype != f || (weight != null && weight.dtype != f)
+                || (bias != null && bias.dtype != f)) {
+            return false;
+        }
+        int m = xl.size(0);
+        int n = xl.size(1);
+        if (m == 0 || n == 0) {
+            return false;
+        }
+        layerNormForwardFloat(x, xl, weight, bias, eps, out, ol, mean, rstd, MOMENTS_LANES, false,
+                CpuCapability.fusesMultiplyAdd(CpuCapability.value()));
+        return true;
+    }
+
+    /**
+     * {@link #layerNormForwardFloat} with the statistics in {@code lanes} lanes, fused where {@code fusedMoments}, and
+     * the output's products and sums fused where {@code fusedOut}.
+     */
+    static void layerNormForwardFloat(CpuStorage x, Layout xl, CpuStorage weight, CpuStorage bias, double eps,
+                                      CpuStorage out, Layout ol, CpuStorage mean, CpuStorage rstd, int lanes,
+                                      boolean fusedMoments, boolean fusedOut) {
+        int m = xl.size(0);
+        int n = xl.size(1);
+        float[] xa = (float[]) x.array;
+        float[] w = weight == null ? null : (float[]) weight.array;
+        float[] b = bias == null ? null : (float[]) bias.array;
+        float[] oa = (float[]) out.array;
+        float epsf = (float) eps;
+        CpuThreads.parallelFor(m, CpuThreads.chunks(m, n), (task, from, to) -> {
+            float[] row = xl.stride(1) == 1 ? null : new float[n];
+            float[] stk1 = new float[MOMENTS_DEPTH * lanes];
+            float[] stk2 = new float[MOMENTS_DEPTH * lanes];
+            long[] cnt = new long[MOMENTS_DEPTH];
+            float[] chunk = new float[16 * lanes];
+            float[] res = new float[2];
+            // the vector loop's stand-ins for a missing weight (ones) or bias (zeros): the scalar loop's 1 and 0
+            float[] wv = w != null || LOOPS == null ? w : filled(n, 1f);
+            float[] bv = b != null || LOOPS == null ? b : new float[n];
+            for (int i = from; i < to; i++) {
+                float[] xs = xa;
+                int xo = xl.offset() + i * xl.stride(0);
+                if (row != null) {
+                    gatherRow(xa, xo, xl.stride(1), row, n);
+                    xs = row;
+                    xo = 0;
+                }
+                if (LOOPS == null || !LOOPS.rowMoments(xs, xo, n, lanes, fusedMoments, stk1, stk2, cnt, chunk, res)) {
+                    rowMoments(xs, xo, n, lanes, fusedMoments, stk1, stk2, cnt, chunk, res);
+                }
+                float mu = res[0];
+                float r = 1f / (float) Math.sqrt(res[1] + epsf); // float sqrt: the double root rounds to the same float
+                float nb = -r * mu;
+                int oo = ol.offset() + i * ol.stride(0);
+                if (ol.stride(1) != 1 || LOOPS == null) {
+                    layerNormOutRow(xs, xo, r, nb, w, b, oa, oo, ol.stride(1), n, fusedOut);
+                } else {
+                    LOOPS.layerNormOut(xs, xo, r, nb, wv, bv, oa, oo, n, fusedOut);
+                }
+                if (mean != null) {
+                    mean.setDouble(i, mu);
+                }
+                rstd.setDouble(i, r);
+            }
+        });
+    }
+
+    /**
+     * {@code o[oo + j os] = (x[xo + j] scale + bias) w[j] + b[j]} for j below n, each product and sum fused where
+     * {@code fused}; {@code w[j]} 1 where w is null, {@code b[j]} 0 where b is null (PyTorch's loop for a missing
+     * parameter, which keeps both operations: a product -0 comes out +0).
+     */
+    static void layerNormOutRow(float[] x, int xo, float scale, float bias, float[] w, float[] b, float[] o, int oo,
+                                int os, int n, boolean fused) {
+        for (int j = 0; j < n; j++) {
+            float t = CpuCapability.mulAdd(fused, x[xo + j], scale, bias);
+            o[oo + j * os] = CpuCapability.mulAdd(fused, t, w == null ? 1f : w[j], b == null ? 0f : b[j]);
+        }
+    }
+
+    /** n copies of v. */
+    private static float[] filled(int n, float v) {
+        float[] a = new float[n];
+        java.util.Arrays.fill(a, v);
+        return a;
+    }
+
+    /** {@code utils::CeilLog2} of a chunk count: 1 up to 2, else ceil(log2(m)). */
+    static int momentsDepth(int m) {
+        return m <= 2 ? 1 : 32 - Integer.numberOfLeadingZeros(m - 1);
+    }
+
+    /**
+     * PyTorch's {@code RowwiseMoments} of {@code x[xo, xo + n)} with {@code Vectorized<float>} of {@code lanes} lanes
+     * (products and sums fused where {@code fused}): the mean into {@code res[0]}, the (biased) variance into
+     * {@code res[1]}. {@code stk1} and {@code stk2} hold {@code 32 lanes} floats, {@code cnt} 32 counts, {@code chunk}
+     * {@code 2 lanes} floats (all scratch).
+     */
+    static void rowMoments(float[] x, int xo, int n, int lanes, boolean fused, float[] stk1, float[] stk2, long[] cnt,
+                           float[] chunk, float[] res) {
+        int vectors = n / lanes;
+        int chunks = (vectors + MOMENTS_CHUNK - 1) / MOMENTS_CHUNK;
+        int depth = momentsDepth(chunks);
+        clearMoments(stk1, stk2, cnt, depth, lanes);
+        for (int i = 0; i < chunks; i++) {
+            int steps = Math.min(MOMENTS_CHUNK, vectors - i * MOMENTS_CHUNK);
+            int base = xo + i * MOMENTS_CHUNK * lanes;
+            for (int k = 0; k < lanes; k++) {
+                float m1 = 0f;
+                float m2 = 0f;
+                for (int j = 0; j < steps; j++) {
+                    float v = x[base + j * lanes + k];
+                    float d = v - m1;
+                    m1 = CpuCapability.mulAdd(fused, d, WELFORD_WEIGHTS[j], m1);
+                    m2 = CpuCapability.mulAdd(fused, d, v - m1, m2);
+                }
+                chunk[k] = m1;
+                chunk[lanes + k] = m2;
+            }
+            pushChunk(i, steps, chunk, 0, lanes, lanes, fused, depth, stk1, stk2, cnt);
+        }
+        finishMoments(x, xo, n, lanes, fused, depth, stk1, stk2, cnt, res);
+    }
+
+    /** Zeroes the cascade's first {@code depth} levels. */
+    static void clearMoments(float[] stk1, float[] stk2, long[] cnt, int depth, int lanes) {
+        java.util.Arrays.fill(stk1, 0, depth * lanes, 0f);
+        java.util.Arrays.fill(stk2, 0, depth * lanes, 0f);
+        java.util.Arrays.fill(cnt, 0, depth, 0L);
+    }
+
+    /**
+     * Chunk {@code i}'s moments ({@code steps} vectors; the means' lanes at {@code chunk[m1]}, the sums of squares' at
+     * {@code chunk[m2]}) merged into the cascade's level 0, then each full level carried up as {@code RowwiseMoments}
+     * does after every chunk.
+     */
+    static void pushChunk(int i, int steps, float[] chunk, int m1, int m2, int lanes, boolean fused, int depth,
+                          float[] stk1, float[] stk2, long[] cnt) {
+        addMomentsLanes(steps, chunk, m1, chunk, m2, 0, lanes, fused, stk1, stk2, cnt);
+        int mask = i + 1;
+        for (int j = 1; j < depth && (mask & 1) == 0; j++) {
+            int lo = (j - 1) * lanes;
+            addMomentsLanes(cnt[j - 1], stk1, lo, stk2, lo, j, lanes, fused, stk1, stk2, cnt);
+            cnt[j - 1] = 0;
+            java.util.Arrays.fill(stk1, lo, lo + lanes, 0f);
+            java.util.Arrays.fill(stk2, lo, lo + lanes, 0f);
+            mask >>= 1;
+        }
+    }
+
+    /**
+     * {@code AddMomentsVec}: {@code add} values' moments (means at {@code a1[o1]}, sums of squares at {@code a2[o2]},
+     * {@code lanes} each) merged into the cascade's level {@code level}.
+     */
+    static void addMomentsLanes(long add, float[] a1, int o1, float[] a2, int o2, int level, int lanes, boolean fused,
+                                float[] stk1, float[] stk2, long[] cnt) {
+        long total = cnt[level] + add;
+        float c = total == 0 ? 0f : (float) add / (float) total;
+        float m0 = (float) cnt[level];
+        int s = level * lanes;
+        for (int k = 0; k < lanes; k++) {
+            float d = a1[o1 + k] - stk1[s + k];
+            stk1[s + k] = CpuCapability.mulAdd(fused, c, d, stk1[s + k]);
+            stk2[s + k] += CpuCapability.mulAdd(fused, d * d * c, m0, a2[o2 + k]);
+        }
+        cnt[level] = total;
+    }
+
+    /**
+     * The end of {@code RowwiseMoments}: the cascade's levels merged into level 0, a scalar Welford over the elements
+     * past the last whole vector, the lanes merged into it one by one ({@code AddMoments}); mean and variance into
+     * {@code res}.
+     */
+    static void finishMoments(float[] x, int xo, int n, int lanes, boolean fused, int depth, float[] stk1,
+                              float[] stk2, long[] cnt, float[] res) {
+        for (int i = 1; i < depth; i++) {
+            addMomentsLanes(cnt[i], stk1, i * lanes, stk2, i * lanes, 0, lanes, fused, stk1, stk2, cnt);
+        }
+        int vectors = n / lanes;
+        long m0 = 0;
+        float m1 = 0f;
+        float m2 = 0f;
+        for (int i = vectors * lanes; i < n; i++) {
+            float v = x[xo + i];
+            float d = v - m1;
+            ++m0;
+            m1 += d / (float) m0;
+            m2 = CpuCapability.mulAdd(fused, d, v - m1, m2);
+        }
+        for (int k = 0; k < lanes; k++) {
+            long total = m0 + vectors;
+            float c = total == 0 ? 0f : (float) vectors / (float) total;
+            float d = stk1[k] - m1;
+            m1 = CpuCapability.mulAdd(fused, c, d, m1);
+            m2 += CpuCapability.mulAdd(fused, d * d * c, (float) m0, stk2[k]);
+            m0 = total;
+        }
+        res[0] = m1;
+        res[1] = m2 / (float) n;
     }
 
     /**

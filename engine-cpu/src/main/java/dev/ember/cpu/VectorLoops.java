@@ -1,6 +1,7 @@
 package dev.ember.cpu;
 
 import dev.ember.backend.BinaryOp;
+import dev.ember.backend.CpuCapability;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
@@ -1083,6 +1084,224 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
             float v = x[xo + i];
             v = v < lo ? lo : v;
             o[oo + i] = v > hi ? hi : v;
+        }
+    }
+
+    @Override
+    public boolean rowMoments(float[] x, int xo, int n, int lanes, boolean fused, float[] stk1, float[] stk2,
+                              long[] cnt, float[] chunk, float[] res) {
+        int group = S.length() / lanes;
+        if (fused || S.length() % lanes != 0 || group > 2) {
+            return false; // only the unfused order of 1.13's statistics runs here
+        }
+        int chunkSize = NormKernels.MOMENTS_CHUNK;
+        int vectors = n / lanes;
+        int chunks = (vectors + chunkSize - 1) / chunkSize;
+        int depth = NormKernels.momentsDepth(chunks);
+        NormKernels.clearMoments(stk1, stk2, cnt, depth, lanes);
+        int s = S.length();
+        int i = 0;
+        // whole chunks, 2 "group" at a time in two independent chains (the Welford steps are a chain of dependent
+        // operations: two hide each other's latency); with two chunks per vector, the lower half of each vector runs
+        // chunk i, the upper half i + 1
+        // (three or four vectors' worth of whole chunks: four chains, the fourth repeating the third where only three)
+        int step = group * chunkSize * lanes;
+        for (int k; (k = Math.min(4, (vectors / chunkSize - i) / group)) >= 2; i += k * group) {
+            int base = xo + i * chunkSize * lanes;
+            if (k == 2) {
+                welfordTwo(x, base, base + step, lanes, group, chunk);
+            } else {
+                welfordFour(x, base, base + step, base + 2 * step, base + (k - 1) * step, lanes, group, chunk);
+            }
+            for (int c = 0; c < k * group; c++) {
+                int off = (c / group) * 2 * s + (c % group) * lanes;
+                NormKernels.pushChunk(i + c, chunkSize, chunk, off, off + s, lanes, false, depth, stk1, stk2, cnt);
+            }
+        }
+        // two whole chunks left with two per vector: one chain
+        if (group == 2 && (i + 2) * chunkSize <= vectors) {
+            welfordHalves(x, xo + i * chunkSize * lanes, lanes, chunk);
+            NormKernels.pushChunk(i, chunkSize, chunk, 0, s, lanes, false, depth, stk1, stk2, cnt);
+            NormKernels.pushChunk(i + 1, chunkSize, chunk, lanes, s + lanes, lanes, false, depth, stk1, stk2, cnt);
+            i += 2;
+        }
+        // the rest one chunk at a time (the upper half, if any, runs past the chunk and is dropped) while the vector
+        // reads stay inside the array; then the scalar lanes
+        for (; i < chunks; i++) {
+            int steps = Math.min(chunkSize, vectors - i * chunkSize);
+            int base = xo + i * chunkSize * lanes;
+            if (base + (steps - 1) * lanes + s <= x.length) {
+                welfordOne(x, base, steps, lanes, chunk);
+            } else {
+                for (int k = 0; k < lanes; k++) {
+                    float m1 = 0f;
+                    float m2 = 0f;
+                    for (int j = 0; j < steps; j++) {
+                        float v = x[base + j * lanes + k];
+                        float d = v - m1;
+                        m1 = m1 + d * NormKernels.WELFORD_WEIGHTS[j];
+                        m2 = m2 + d * (v - m1);
+                    }
+                    chunk[k] = m1;
+                    chunk[s + k] = m2;
+                }
+            }
+            NormKernels.pushChunk(i, steps, chunk, 0, s, lanes, false, depth, stk1, stk2, cnt);
+        }
+        NormKernels.finishMoments(x, xo, n, lanes, false, depth, stk1, stk2, cnt, res);
+        return true;
+    }
+
+    /**
+     * The unfused Welford loop of 16 steps of {@code lanes} floats in two chains, from {@code a} and from {@code b}:
+     * the first chain's means into {@code chunk[0, S)} and sums of squares into {@code chunk[S, 2S)}, the second's into
+     * {@code chunk[2S, 3S)} and {@code chunk[3S, 4S)}; with {@code group} 2 (lanes half a vector) each chain's upper
+     * half runs the chunk after its own (16 lanes floats on).
+     */
+    private static void welfordTwo(float[] x, int a, int b, int lanes, int group, float[] chunk) {
+        FloatVector m1 = FloatVector.zero(S);
+        FloatVector m2 = FloatVector.zero(S);
+        FloatVector p1 = FloatVector.zero(S);
+        FloatVector p2 = FloatVector.zero(S);
+        int up = NormKernels.MOMENTS_CHUNK * lanes - lanes; // the upper half's vector j at base + up + j lanes
+        // one loop per case, each with its operations only (no vector value crosses a branch)
+        if (group == 2) {
+            for (int j = 0; j < NormKernels.MOMENTS_CHUNK; j++) {
+                float c = NormKernels.WELFORD_WEIGHTS[j];
+                FloatVector v = FloatVector.fromArray(S, x, a + j * lanes)
+                        .blend(FloatVector.fromArray(S, x, a + up + j * lanes), HIGH_HALF);
+                FloatVector u = FloatVector.fromArray(S, x, b + j * lanes)
+                        .blend(FloatVector.fromArray(S, x, b + up + j * lanes), HIGH_HALF);
+                FloatVector d = v.sub(m1);
+                FloatVector e = u.sub(p1);
+                m1 = m1.add(d.mul(c));
+                p1 = p1.add(e.mul(c));
+                m2 = m2.add(d.mul(v.sub(m1)));
+                p2 = p2.add(e.mul(u.sub(p1)));
+            }
+        } else {
+            for (int j = 0; j < NormKernels.MOMENTS_CHUNK; j++) {
+                float c = NormKernels.WELFORD_WEIGHTS[j];
+                FloatVector v = FloatVector.fromArray(S, x, a + j * lanes);
+                FloatVector u = FloatVector.fromArray(S, x, b + j * lanes);
+                FloatVector d = v.sub(m1);
+                FloatVector e = u.sub(p1);
+                m1 = m1.add(d.mul(c));
+                p1 = p1.add(e.mul(c));
+                m2 = m2.add(d.mul(v.sub(m1)));
+                p2 = p2.add(e.mul(u.sub(p1)));
+            }
+        }
+        m1.intoArray(chunk, 0);
+        m2.intoArray(chunk, S.length());
+        p1.intoArray(chunk, 2 * S.length());
+        p2.intoArray(chunk, 3 * S.length());
+    }
+
+    /**
+     * {@link #welfordTwo} in four chains, from {@code a}, {@code b}, {@code c} and {@code d}: chain t's means into
+     * {@code chunk[2tS, (2t+1)S)}, its sums of squares into {@code chunk[(2t+1)S, (2t+2)S)}.
+     */
+    private static void welfordFour(float[] x, int a, int b, int c, int d, int lanes, int group, float[] chunk) {
+        FloatVector m1 = FloatVector.zero(S);
+        FloatVector m2 = FloatVector.zero(S);
+        FloatVector p1 = FloatVector.zero(S);
+        FloatVector p2 = FloatVector.zero(S);
+        FloatVector q1 = FloatVector.zero(S);
+        FloatVector q2 = FloatVector.zero(S);
+        FloatVector r1 = FloatVector.zero(S);
+        FloatVector r2 = FloatVector.zero(S);
+        // with group 1 the upper half is the lower half's own vector again (the blend keeps it)
+        int up = group == 2 ? NormKernels.MOMENTS_CHUNK * lanes - lanes : 0;
+        for (int j = 0; j < NormKernels.MOMENTS_CHUNK; j++) {
+            float w = NormKernels.WELFORD_WEIGHTS[j];
+            int o = j * lanes;
+            FloatVector v = FloatVector.fromArray(S, x, a + o).blend(FloatVector.fromArray(S, x, a + up + o), HIGH_HALF);
+            FloatVector u = FloatVector.fromArray(S, x, b + o).blend(FloatVector.fromArray(S, x, b + up + o), HIGH_HALF);
+            FloatVector t = FloatVector.fromArray(S, x, c + o).blend(FloatVector.fromArray(S, x, c + up + o), HIGH_HALF);
+            FloatVector z = FloatVector.fromArray(S, x, d + o).blend(FloatVector.fromArray(S, x, d + up + o), HIGH_HALF);
+            FloatVector dv = v.sub(m1);
+            FloatVector du = u.sub(p1);
+            FloatVector dt = t.sub(q1);
+            FloatVector dz = z.sub(r1);
+            m1 = m1.add(dv.mul(w));
+            p1 = p1.add(du.mul(w));
+            q1 = q1.add(dt.mul(w));
+            r1 = r1.add(dz.mul(w));
+            m2 = m2.add(dv.mul(v.sub(m1)));
+            p2 = p2.add(du.mul(u.sub(p1)));
+            q2 = q2.add(dt.mul(t.sub(q1)));
+            r2 = r2.add(dz.mul(z.sub(r1)));
+        }
+        int n = S.length();
+        m1.intoArray(chunk, 0);
+        m2.intoArray(chunk, n);
+        p1.intoArray(chunk, 2 * n);
+        p2.intoArray(chunk, 3 * n);
+        q1.intoArray(chunk, 4 * n);
+        q2.intoArray(chunk, 5 * n);
+        r1.intoArray(chunk, 6 * n);
+        r2.intoArray(chunk, 7 * n);
+    }
+
+    /**
+     * The unfused Welford loop of two whole chunks of half a vector's lanes from {@code base}, the lower half of each
+     * vector running the first, the upper half the second: the means into {@code chunk[0, S)}, the sums of squares
+     * into {@code chunk[S, 2S)}.
+     */
+    private static void welfordHalves(float[] x, int base, int lanes, float[] chunk) {
+        FloatVector m1 = FloatVector.zero(S);
+        FloatVector m2 = FloatVector.zero(S);
+        int up = NormKernels.MOMENTS_CHUNK * lanes - lanes;
+        for (int j = 0; j < NormKernels.MOMENTS_CHUNK; j++) {
+            FloatVector v = FloatVector.fromArray(S, x, base + j * lanes)
+                    .blend(FloatVector.fromArray(S, x, base + up + j * lanes), HIGH_HALF);
+            FloatVector d = v.sub(m1);
+            m1 = m1.add(d.mul(NormKernels.WELFORD_WEIGHTS[j]));
+            m2 = m2.add(d.mul(v.sub(m1)));
+        }
+        m1.intoArray(chunk, 0);
+        m2.intoArray(chunk, S.length());
+    }
+
+    /**
+     * The unfused Welford loop of {@code steps} vectors of {@code lanes} floats from {@code base}, one chunk: the means'
+     * lanes into {@code chunk[0, lanes)}, the sums of squares' into {@code chunk[S, S + lanes)} (lanes past
+     * {@code lanes} run past the chunk and are dropped).
+     */
+    private static void welfordOne(float[] x, int base, int steps, int lanes, float[] chunk) {
+        FloatVector m1 = FloatVector.zero(S);
+        FloatVector m2 = FloatVector.zero(S);
+        for (int j = 0; j < steps; j++) {
+            FloatVector v = FloatVector.fromArray(S, x, base + j * lanes);
+            FloatVector d = v.sub(m1);
+            m1 = m1.add(d.mul(NormKernels.WELFORD_WEIGHTS[j]));
+            m2 = m2.add(d.mul(v.sub(m1)));
+        }
+        m1.intoArray(chunk, 0);
+        m2.intoArray(chunk, S.length());
+    }
+
+    @Override
+    public void layerNormOut(float[] x, int xo, float scale, float bias, float[] w, float[] b, float[] o, int oo,
+                             int n, boolean fused) {
+        int bound = S.loopBound(n);
+        FloatVector sv = FloatVector.broadcast(S, scale);
+        FloatVector bv = FloatVector.broadcast(S, bias);
+        if (fused) {
+            for (int j = 0; j < bound; j += S.length()) {
+                FloatVector.fromArray(S, x, xo + j).fma(sv, bv)
+                        .fma(FloatVector.fromArray(S, w, j), FloatVector.fromArray(S, b, j)).intoArray(o, oo + j);
+            }
+        } else {
+            for (int j = 0; j < bound; j += S.length()) {
+                FloatVector.fromArray(S, x, xo + j).mul(sv).add(bv).mul(FloatVector.fromArray(S, w, j))
+                        .add(FloatVector.fromArray(S, b, j)).intoArray(o, oo + j);
+            }
+        }
+        for (int j = bound; j < n; j++) {
+            float t = CpuCapability.mulAdd(fused, x[xo + j], scale, bias);
+            o[oo + j] = CpuCapability.mulAdd(fused, t, w[j], b[j]);
         }
     }
 
