@@ -305,10 +305,20 @@ public final class Sparse {
      * their sum) and a dense matrix of the same type, a dense matrix ({@code SparseAddmmBackward0}). Gradients: of the
      * dense operand {@code S^T @ grad}, of the values {@code grad @ D^T} at the sparse entries, both computed from the
      * entries alone (see {@link SparseFunctions.Addmm}).
+     *
+     * @throws IndexOutOfBoundsException for a sparse vector or a 0-dim dense operand, with PyTorch's messages (its
+     *     {@code _sparse_mm} reads {@code mat1.size(-2)} and {@code mat2.size(-1)} first)
+     * @throws IllegalArgumentException as {@link #addmm(Tensor, SparseTensor, Tensor, double, double)}
      */
     public static Tensor mm(SparseTensor sparse, Tensor dense) {
         require(sparse, "mm", "input", 1, "SparseTensor");
         require(dense, "mm", "mat2", 2, "Tensor");
+        // PyTorch's _sparse_mm sizes its zeros(mat1.size(-2), mat2.size(-1)) before addmm checks anything: a sparse
+        // vector and a 0-dim dense operand fail there, with size()'s messages
+        sparse.size(-2);
+        if (dense.dim() == 0) {
+            throw new IndexOutOfBoundsException("Dimension specified as -1 but tensor has no dimensions");
+        }
         return addmm(null, sparse, dense, 0, 1);
     }
 

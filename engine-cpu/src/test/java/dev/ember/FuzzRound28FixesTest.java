@@ -1,0 +1,38 @@
+package dev.ember;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/**
+ * Regressions of the differential fuzz round 28 (sparse COO and CSR tensors as programs, DifferentialFuzzR28Test):
+ * labelled programs in the round's case format with PyTorch's outcomes ({@code differentialfuzzr28/make_fixes.py},
+ * {@code fixes.txt}), replayed by {@link FuzzR28Interpreter}. {@code torch.sparse.mm} of a sparse vector or a 0-dim
+ * dense operand was refused with addmm's message where PyTorch's {@code _sparse_mm} fails first on {@code size(-2)} /
+ * {@code size(-1)} (an IndexError).
+ */
+class FuzzRound28FixesTest {
+    private static final List<DifferentialFuzzR6Test.Case> CASES = DifferentialFuzzR6Test.read("/differentialfuzzr28/fixes.txt");
+
+    private static void replay(String label) {
+        for (DifferentialFuzzR6Test.Case c : CASES) {
+            if (c.id().equals(label)) {
+                assertNull(FuzzR28Interpreter.run(c.lines()), label);
+                return;
+            }
+        }
+        throw new AssertionError("no program " + label + " in fixes.txt");
+    }
+
+    @Test
+    void mmOfASparseVectorFailsOnItsSize() {
+        replay("mm_sparse_vector");
+    }
+
+    @Test
+    void mmOfA0DimDenseOperandFailsOnItsSize() {
+        replay("mm_dense_scalar");
+    }
+}

@@ -1,0 +1,34 @@
+# PyTorch's programs for FuzzRound28FixesTest (the regressions of differential fuzz round 28, sparse tensors), written
+# in the round's case format (make_cases.py's header) and replayed by FuzzR28Interpreter, one labelled program each.
+#   run: cd engine-cpu/src/test/resources/differentialfuzzr28 && /usr/bin/python3 make_fixes.py > fixes.txt
+import make_cases as M
+
+PROGRAMS = [
+    # torch.sparse.mm of a sparse vector: _sparse_mm reads mat1.size(-2) first (1.13 and 2.x), an IndexError
+    ("mm_sparse_vector", [
+        "coo 3 1x2:0,2 2:1.5,-0.5 0",
+        "dense 3x2 1.0,2.0,0.5,-1.0,0.25,3.0 0",
+        "mm v0 v1",
+    ]),
+    # ... and of a 0-dim dense operand: mat2.size(-1)
+    ("mm_dense_scalar", [
+        "coo 2x2 2x2:0,1,1,0 2:1.5,-0.5 0",
+        "dense - 2.0 0",
+        "mm v0 v1",
+    ]),
+]
+
+
+def main():
+    for label, stmts in PROGRAMS:
+        env = {}
+        leaves = []
+        out = []
+        for s in stmts:
+            M.record(out, s, env, leaves)
+        print("=== %s P %d" % (label, len(stmts)))
+        print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
