@@ -16,6 +16,27 @@ PROGRAMS = [
         "dense - 2.0 0",
         "mm v0 v1",
     ]),
+    # sparse * dense: the type of the operands as given (a 0-dim dense one ranks below the dimensioned sparse one),
+    # not of the elements gathered from it
+    ("mul_dense_scalar_keeps_float32", [
+        "coo 2x3 2x3:1,0,1,2,0,2 3:1.5,-0.5,2.0 1",
+        "to v0 float32",
+        "dense - -0.75 0",
+        "muld v1 v2",
+        "todense v3",
+    ]),
+    ("mul_dense_scalar_promotes_int64", [
+        "coo 2x3 2x3:1,0,1,2,0,2 3:1.5,-0.5,2.0 0",
+        "to v0 int64",
+        "dense - -0.75 0",
+        "muld v1 v2",
+    ]),
+    ("mul_dense_float64_promotes_float32", [
+        "coo 2x3 2x3:1,0,1,2,0,2 3:1.5,-0.5,2.0 0",
+        "to v0 float32",
+        "dense 3 0.5,-0.75,2.0 0",
+        "muld v1 v2",
+    ]),
 ]
 
 

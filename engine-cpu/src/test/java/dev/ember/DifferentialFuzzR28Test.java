@@ -27,7 +27,6 @@ class DifferentialFuzzR28Test {
     private static final Map<String, String> EXPECTED_FAILURES = new TreeMap<>(Map.of(
             "r28_11", "ceil's gradient is PyTorch's zeros_like(grad), a sparse tensor without entries, so the leaf's "
                     + "gradient has nnz=0; Ember's sparse leaf gradient lists every coalesced entry (zeros there)",
-            "r28_60", "a float32 sparse tensor times a float64 0-dim dense one: PyTorch float32, Ember float64",
             "r28_101", "the dense operand of sparse * dense gets a sparse gradient in PyTorch (grad * self, both "
                     + "sparse); Ember's is dense (the same values)"));
 

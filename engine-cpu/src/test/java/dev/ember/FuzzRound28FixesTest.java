@@ -11,7 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
  * labelled programs in the round's case format with PyTorch's outcomes ({@code differentialfuzzr28/make_fixes.py},
  * {@code fixes.txt}), replayed by {@link FuzzR28Interpreter}. {@code torch.sparse.mm} of a sparse vector or a 0-dim
  * dense operand was refused with addmm's message where PyTorch's {@code _sparse_mm} fails first on {@code size(-2)} /
- * {@code size(-1)} (an IndexError).
+ * {@code size(-1)} (an IndexError); a sparse tensor times a dense one took the type of the gathered dense elements
+ * (a float32 sparse tensor times a float64 0-dim tensor became float64) where PyTorch takes the operands' result type.
  */
 class FuzzRound28FixesTest {
     private static final List<DifferentialFuzzR6Test.Case> CASES = DifferentialFuzzR6Test.read("/differentialfuzzr28/fixes.txt");
@@ -34,5 +35,20 @@ class FuzzRound28FixesTest {
     @Test
     void mmOfA0DimDenseOperandFailsOnItsSize() {
         replay("mm_dense_scalar");
+    }
+
+    @Test
+    void mulByA0DimDenseKeepsFloat32() {
+        replay("mul_dense_scalar_keeps_float32");
+    }
+
+    @Test
+    void mulByA0DimFloatPromotesInt64() {
+        replay("mul_dense_scalar_promotes_int64");
+    }
+
+    @Test
+    void mulByADimensionedFloat64Promotes() {
+        replay("mul_dense_float64_promotes_float32");
     }
 }

@@ -504,7 +504,9 @@ public final class SparseTensor implements AutoCloseable {
     /**
      * The entries times a dense tensor at their positions, as {@code s * dense} ({@code MulBackward0}): {@code dense}
      * broadcasts to this tensor's shape (PyTorch also lets it widen the result, which Ember does not); only the
-     * entries are read, never a dense form of this tensor. Coalesced when this tensor is.
+     * entries are read, never a dense form of this tensor. Coalesced when this tensor is. Of PyTorch's result type of
+     * the two operands as given: a 0-dim dense operand ranks below this (dimensioned) tensor, so a float32 sparse tensor
+     * times a float64 0-dim one stays float32, an int64 one becomes float64.
      *
      * @throws IllegalArgumentException when {@code dense} does not broadcast to this tensor's shape
      */
@@ -547,7 +549,10 @@ public final class SparseTensor implements AutoCloseable {
             idx = linearIndex(keep, osparse);
         }
         Tensor gathered = o.reshape(SparseFunctions.flatShape(padded, sd, rows)).indexSelect(0, idx);
-        return new SparseTensor(indices, values.mul(gathered), size, coalesced, "MulBackward0");
+        // the type is the one of the operands as given (a 0-dim dense operand counts as a scalar: a float32 sparse
+        // tensor times a float64 0-dim one stays float32), not of the gathered elements, which have dims
+        DType common = Tensor.resultType(values, dense);
+        return new SparseTensor(indices, values.to(common).mul(gathered.to(common)), size, coalesced, "MulBackward0");
     }
 
     /** The values negated, as {@code -s} ({@code NegBackward0}). */
