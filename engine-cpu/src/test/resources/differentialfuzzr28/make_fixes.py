@@ -37,6 +37,11 @@ PROGRAMS = [
         "dense 3 0.5,-0.75,2.0 0",
         "muld v1 v2",
     ]),
+    # index_select along a dense dim out of range: gather's check, a RuntimeError (TORCH_CHECK), not an IndexError
+    ("isel_dense_dim_out_of_range", [
+        "coo 2x3 1x2:0,1 2x3:1.0,2.0,3.0,4.0,5.0,6.0 0",
+        "isel v0 1 1,3",
+    ]),
 ]
 
 

@@ -12,7 +12,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
  * {@code fixes.txt}), replayed by {@link FuzzR28Interpreter}. {@code torch.sparse.mm} of a sparse vector or a 0-dim
  * dense operand was refused with addmm's message where PyTorch's {@code _sparse_mm} fails first on {@code size(-2)} /
  * {@code size(-1)} (an IndexError); a sparse tensor times a dense one took the type of the gathered dense elements
- * (a float32 sparse tensor times a float64 0-dim tensor became float64) where PyTorch takes the operands' result type.
+ * (a float32 sparse tensor times a float64 0-dim tensor became float64) where PyTorch takes the operands' result type;
+ * index_select along a dense dim out of range threw an IndexOutOfBoundsException where PyTorch's gather check raises a
+ * RuntimeError.
  */
 class FuzzRound28FixesTest {
     private static final List<DifferentialFuzzR6Test.Case> CASES = DifferentialFuzzR6Test.read("/differentialfuzzr28/fixes.txt");
@@ -50,5 +52,10 @@ class FuzzRound28FixesTest {
     @Test
     void mulByADimensionedFloat64Promotes() {
         replay("mul_dense_float64_promotes_float32");
+    }
+
+    @Test
+    void indexSelectAlongADenseDimOutOfRangeIsARuntimeError() {
+        replay("isel_dense_dim_out_of_range");
     }
 }

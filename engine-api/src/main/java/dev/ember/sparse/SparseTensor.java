@@ -570,7 +570,10 @@ public final class SparseTensor implements AutoCloseable {
      * (PyTorch's kernels for {@code nnz * len(index)} past 16384 order the pairs in other ways; Ember keeps the
      * brute-force order there.)
      *
-     * @throws IndexOutOfBoundsException for an index that is not a 1-D integer tensor or is out of range
+     * @throws IndexOutOfBoundsException for an index that is not a 1-D integer tensor, or out of range along a sparse
+     *     dim
+     * @throws IllegalArgumentException for an index out of range along a dense dim (gather's message, a RuntimeError
+     *     in PyTorch)
      */
     public SparseTensor indexSelect(int dim, Tensor index) {
         Sparse.require(index, "index_select", "index", 2, "Tensor");
@@ -653,8 +656,8 @@ public final class SparseTensor implements AutoCloseable {
                 ix = idx.toLongArray();
             }
             for (long i : ix) {
-                if (i < 0 || i >= n) {
-                    throw new IndexOutOfBoundsException("index " + i + " is out of bounds for dimension " + vd
+                if (i < 0 || i >= n) { // gather's check: a RuntimeError in PyTorch (TORCH_CHECK), not an IndexError
+                    throw new IllegalArgumentException("index " + i + " is out of bounds for dimension " + vd
                             + " with size " + n);
                 }
             }
