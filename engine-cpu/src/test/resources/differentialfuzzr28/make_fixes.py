@@ -42,6 +42,32 @@ PROGRAMS = [
         "coo 2x3 1x2:0,1 2x3:1.0,2.0,3.0,4.0,5.0,6.0 0",
         "isel v0 1 1,3",
     ]),
+    # torch.sparse.mm of a 3-sparse-dim tensor: addmm_out_sparse_dense_cpu expands _sparse_mm's
+    # zeros(mat1.size(-2), mat2.size(-1)) to [mat1.size(0), mat2.size(1)] before its 'matrices expected' check
+    ("mm_expand_before_dims_3d", [
+        "coo 2x4x3 3x2:0,1,1,3,2,0 2:1.5,-0.5 0",
+        "dense 3x2 1.0,2.0,0.5,-1.0,0.25,3.0 0",
+        "mm v0 v1",
+    ]),
+    # ... a hybrid tensor ([4, 2] of sparse_dim 1): the expand first too
+    ("mm_expand_before_dims_hybrid", [
+        "coo 4x2 1x2:0,3 2x2:1.0,2.0,3.0,4.0 0",
+        "dense 2x3 1.0,2.0,0.5,-1.0,0.25,3.0 0",
+        "mm v0 v1",
+    ]),
+    # ... a dense vector: mat2.size(1) of the expand
+    ("mm_dense_vector", [
+        "coo 2x2 2x2:0,1,1,0 2:1.5,-0.5 0",
+        "dense 2 1.0,2.0 0",
+        "mm v0 v1",
+    ]),
+    # torch.sparse.addmm: the input expanded first as well (a 3-sparse-dim tensor whose size(0) is not the input's)
+    ("addmm_expand_before_dims", [
+        "coo 2x2x2 3x1:0,1,1 1:2.0 0",
+        "dense 2x3 1.0,2.0,0.5,-1.0,0.25,3.0 0",
+        "dense 3x3 1.0,2.0,0.5,-1.0,0.25,3.0,1.0,1.0,1.0 0",
+        "addmm v2 v0 v1 1.0 1.0",
+    ]),
 ]
 
 

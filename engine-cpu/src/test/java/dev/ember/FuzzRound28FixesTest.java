@@ -14,7 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
  * {@code size(-1)} (an IndexError); a sparse tensor times a dense one took the type of the gathered dense elements
  * (a float32 sparse tensor times a float64 0-dim tensor became float64) where PyTorch takes the operands' result type;
  * index_select along a dense dim out of range threw an IndexOutOfBoundsException where PyTorch's gather check raises a
- * RuntimeError.
+ * RuntimeError; torch.sparse.mm / addmm checked the sparse operand's dims before PyTorch's expand of the input to
+ * {@code [mat1.size(0), mat2.size(1)]} (addmm_out_sparse_dense_cpu's first step).
  */
 class FuzzRound28FixesTest {
     private static final List<DifferentialFuzzR6Test.Case> CASES = DifferentialFuzzR6Test.read("/differentialfuzzr28/fixes.txt");
@@ -57,5 +58,25 @@ class FuzzRound28FixesTest {
     @Test
     void indexSelectAlongADenseDimOutOfRangeIsARuntimeError() {
         replay("isel_dense_dim_out_of_range");
+    }
+
+    @Test
+    void mmExpandsItsZerosBeforeCheckingTheDims() {
+        replay("mm_expand_before_dims_3d");
+    }
+
+    @Test
+    void mmOfAHybridTensor() {
+        replay("mm_expand_before_dims_hybrid");
+    }
+
+    @Test
+    void mmOfADenseVectorFailsOnItsSize1() {
+        replay("mm_dense_vector");
+    }
+
+    @Test
+    void addmmExpandsItsInputBeforeCheckingTheDims() {
+        replay("addmm_expand_before_dims");
     }
 }
