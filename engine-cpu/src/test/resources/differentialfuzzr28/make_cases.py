@@ -68,8 +68,7 @@
 # - torch.sparse.mm of two sparse matrices: 1.13 leaves the columns of a row in its kernel's order while flagging the
 #   result coalesced; 2.x's _csr_matmult sorts them. The generator coalesces 1.13's result (a copy sorted by index:
 #   the_result._coalesced_(False).coalesce(), the values unchanged as the entries are unique).
-# Left out (Ember lacks them): narrow_copy, torch.sparse.softmax on hybrid tensors' dense dims beyond round 1's,
-# sparse.sum() as a method (1.13 fails it too), sparse_dim arguments to to_sparse_csr, batched and hybrid CSR tensors,
+# Left out (Ember lacks them): narrow_copy, sparse.sum() as a method (1.13 fails it too), sparse_dim arguments to to_sparse_csr, batched and hybrid CSR tensors,
 # BSR/BSC, CSR autograd (Ember's CSR tensors carry no history: csr is drawn on tensors that do not require grad),
 # sparse * dense that widens the sparse tensor (Ember refuses it), the dense operand first in a product (dense * sparse,
 # dense @ sparse), in-place ops (add_, mul_, zero_), complex values, torch.mm / @ of a sparse tensor of other than 2
@@ -82,7 +81,10 @@
 # not supported", "Could not run 'aten::cos' with arguments from the 'SparseCPU' backend", ...; log1p's is refused as
 # non-differentiable; Ember differentiates them all); a sparse * dense product of a hybrid tensor without entries (1.13
 # gives it every dim sparse: sparse_dim 3 for a [3, 1, 3] tensor of sparse_dim 2); to_sparse of a 0-dim tensor (Ember
-# refuses it); the backward of sparse * dense where the dense operand broadcasts and requires grad (1.13 fails it: "Could
+# refuses it); index_select of a sparse tensor that requires grad (1.13's backward fails: "Could not run
+# 'aten::index_add_' with arguments from the 'SparseCPU' backend"; 2.x's index_select_backward is the same index_add_);
+# a second backward through a graph (PyTorch's coalesce().values() path of torch.sparse.sum saves tensors and refuses
+# it; Ember's sparse nodes save none there): one backward statement per program; the backward of sparse * dense where the dense operand broadcasts and requires grad (1.13 fails it: "Could
 # not run 'aten::sum.dim_IntList' with arguments from the 'SparseCPU' backend").
 import os
 import random
@@ -269,6 +271,9 @@ def _sorted_spmm(r):
     return torch.sparse_coo_tensor(i[:, order], v, r.shape)._coalesced_(True)
 
 
+BACKED = [False]  # whether the program has run its one backward statement
+
+
 class Unordered(Exception):
     """A sparse product with a history whose 1.13 entry order is not 2.x's: the program is drawn again."""
 
@@ -372,11 +377,11 @@ def draw_statement(rng, env, pre):
     if sps:
         choices += ["unary"] * 6 + ["coalesce"] * 2 + ["todense"] * 2 + ["idx"] * 2 + ["pow", "add", "add", "sub",
                     "mulsc", "divsc", "muld", "dadd", "mask", "ssum", "ssumd", "ssumd", "mm", "mm", "smm", "addmm",
-                    "matmul", "isel", "isel", "tr", "to", "csr", "repr", "coov"]
+                    "matmul", "isel", "isel", "tr", "to", "csr", "csr", "repr", "coov"]
     if dns:
         choices += ["tosp", "back", "back"]
     if csrs:
-        choices += ["csrd", "csrcoo", "csrmm", "repr"]
+        choices += ["csrd", "csrcoo", "csrmm", "csrmm", "repr"]
     c = rng.choice(choices)
     if c == "coo":
         return draw_coo(rng)
@@ -401,7 +406,7 @@ def draw_statement(rng, env, pre):
             return "tosp %s %d" % (a, rng.randint(1, t.dim()))
         return "tosp %s" % a
     if c == "back":
-        cands = [d for d in dns if env[d].requires_grad]
+        cands = [d for d in dns if env[d].requires_grad and not BACKED[0]]
         if not cands:
             return draw_coo(rng)
         return "back %s" % rng.choice(cands)
@@ -489,6 +494,8 @@ def draw_statement(rng, env, pre):
             return "t %s" % a
         return "smm %s %s" % (a, rng.choice(cands))
     if c == "isel":
+        if t.requires_grad:
+            return "detach %s" % a
         d = rng.randrange(t.dim())
         n = t.shape[d]
         m = rng.randint(0, 4)
@@ -526,6 +533,7 @@ def record(out, stmt, env, leaves):
     out.append("s " + stmt)
     name = "v%d" % len(env)
     if w[0] == "back":
+        BACKED[0] = True
         t = env[w[1]]
         env[name] = None
         try:
@@ -556,6 +564,7 @@ def program(k):
         env = {}
         leaves = []
         out = []
+        BACKED[0] = False
         n = rng.randint(3, 8)
         stmts = 0
         try:
@@ -579,7 +588,7 @@ def program(k):
                 stmts += 1 + len(pre)
             # a backward pass at the end where something dense requires grad
             cands = [d for d in dense_vars(env) if env[d].requires_grad and env[d].grad_fn is not None]
-            if cands and rng.random() < 0.8:
+            if cands and rng.random() < 0.8 and not BACKED[0]:
                 record(out, "back %s" % rng.choice(cands), env, leaves)
                 stmts += 1
         except Unordered:
