@@ -27,6 +27,10 @@ import java.util.TreeMap;
  * dense operand of sparse * dense, which PyTorch makes sparse. Left out of the programs, with the reasons in the
  * generator's header: what 1.13 fails (most unary ops' backward on a sparse tensor, index_select's backward, dense +
  * sparse's backward, a second backward) and what Ember lacks (narrow_copy, to_sparse of a 0-dim tensor, CSR autograd).
+ * A hunt of 600 programs (FUZZ_SEED=2802) left open, not yet judged: hybrid tensors without entries that PyTorch 1.13
+ * reports with every dim sparse after mulsc / sparse_mask / to and in gradients (whether 2.x does is unchecked);
+ * float32 asinh 1 ulp off PyTorch (the 1e-12 tolerance is float64's); to(int64) of nan / inf values (C++'s undefined
+ * cast, PyTorch's INT64_MIN).
  */
 class DifferentialFuzzR28Test {
     private static final String RESOURCE = "/differentialfuzzr28/cases.txt";
