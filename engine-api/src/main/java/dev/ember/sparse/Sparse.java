@@ -305,10 +305,18 @@ public final class Sparse {
      * their sum) and a dense matrix of the same type, a dense matrix ({@code SparseAddmmBackward0}). Gradients: of the
      * dense operand {@code S^T @ grad}, of the values {@code grad @ D^T} at the sparse entries, both computed from the
      * entries alone (see {@link SparseFunctions.Addmm}).
+     *
+     * @throws IndexOutOfBoundsException for a sparse vector or a 0-dim dense operand, with PyTorch's messages (its
+     *     {@code _sparse_mm} reads {@code mat1.size(-2)} and {@code mat2.size(-1)} first)
+     * @throws IllegalArgumentException as {@link #addmm(Tensor, SparseTensor, Tensor, double, double)}
      */
     public static Tensor mm(SparseTensor sparse, Tensor dense) {
         require(sparse, "mm", "input", 1, "SparseTensor");
         require(dense, "mm", "mat2", 2, "Tensor");
+        // PyTorch's _sparse_mm sizes its zeros(mat1.size(-2), mat2.size(-1)) before addmm checks anything: a sparse
+        // vector and a 0-dim dense operand fail there, with size()'s messages
+        sparse.size(-2);
+        sizeDim(-1, dense.dim());
         return addmm(null, sparse, dense, 0, 1);
     }
 
@@ -409,6 +417,21 @@ public final class Sparse {
                                 int[] outShape) {
         Sparse.require(sparse, "addmm", "mat1", 2, "SparseTensor");
         Sparse.require(dense, "addmm", "mat2", 3, "Tensor");
+        // addmm_out_sparse_dense_cpu expands its input to [mat1.size(0), mat2.size(1)] (expand_size) before any other
+        // check; torch.sparse.mm's (and torch.mm's) input is _sparse_mm's zeros(mat1.size(-2), mat2.size(-1))
+        int[] ds = dense.shape();
+        int[] ins = input != null ? input.shape() : new int[] {sparse.size(-2), ds[sizeDim(-1, ds.length)]};
+        int[] expandTo = {sparse.size(0), ds[sizeDim(1, ds.length)]};
+        if (ins.length <= 2) {
+            for (int j = ins.length - 1; j >= 0; j--) { // from the last dim, as expand's inferExpandGeometry
+                int td = 2 - ins.length + j;
+                if (ins[j] != 1 && ins[j] != expandTo[td]) {
+                    throw new IllegalArgumentException("The expanded size of the tensor (" + expandTo[td] + ") must "
+                            + "match the existing size (" + ins[j] + ") at non-singleton dimension " + td
+                            + ".  Target sizes: " + sizeStr(expandTo) + ".  Tensor sizes: " + sizeStr(ins));
+                }
+            }
+        }
         if (sparse.sparseDim() != 2) {
             throw new IllegalArgumentException("addmm: matrices expected, got " + sparse.sparseDim() + "D tensor");
         }
@@ -431,7 +454,7 @@ public final class Sparse {
         // the types meet only in s_addmm_out_sparse_dense_worker, after the sizes and only with entries: without any,
         // PyTorch's result is beta * input (torch.sparse.mm's input: zeros of the dense operand's type)
         if (input != null) {
-            int[] ins = input.shape();
+            ins = input.shape();
             int[] target = {m, dense.size(1)};
             if (ins.length > 2) {
                 throw new IllegalArgumentException("addmm: expected input to have at most 2 dims, but got " + ins.length);
@@ -726,6 +749,14 @@ public final class Sparse {
                     + type + ", not null");
         }
         return value;
+    }
+
+    /** {@code tensor.size(dim)}'s dim for a tensor of {@code rank} dims, with its messages (a 0-dim tensor has none). */
+    static int sizeDim(int dim, int rank) {
+        if (rank == 0) {
+            throw new IndexOutOfBoundsException("Dimension specified as " + dim + " but tensor has no dimensions");
+        }
+        return wrapDim(dim, rank);
     }
 
     static int wrapDim(int dim, int rank) {

@@ -504,7 +504,9 @@ public final class SparseTensor implements AutoCloseable {
     /**
      * The entries times a dense tensor at their positions, as {@code s * dense} ({@code MulBackward0}): {@code dense}
      * broadcasts to this tensor's shape (PyTorch also lets it widen the result, which Ember does not); only the
-     * entries are read, never a dense form of this tensor. Coalesced when this tensor is.
+     * entries are read, never a dense form of this tensor. Coalesced when this tensor is. Of PyTorch's result type of
+     * the two operands as given: a 0-dim dense operand ranks below this (dimensioned) tensor, so a float32 sparse tensor
+     * times a float64 0-dim one stays float32, an int64 one becomes float64.
      *
      * @throws IllegalArgumentException when {@code dense} does not broadcast to this tensor's shape
      */
@@ -547,7 +549,10 @@ public final class SparseTensor implements AutoCloseable {
             idx = linearIndex(keep, osparse);
         }
         Tensor gathered = o.reshape(SparseFunctions.flatShape(padded, sd, rows)).indexSelect(0, idx);
-        return new SparseTensor(indices, values.mul(gathered), size, coalesced, "MulBackward0");
+        // the type is the one of the operands as given (a 0-dim dense operand counts as a scalar: a float32 sparse
+        // tensor times a float64 0-dim one stays float32), not of the gathered elements, which have dims
+        DType common = Tensor.resultType(values, dense);
+        return new SparseTensor(indices, values.to(common).mul(gathered.to(common)), size, coalesced, "MulBackward0");
     }
 
     /** The values negated, as {@code -s} ({@code NegBackward0}). */
@@ -565,7 +570,10 @@ public final class SparseTensor implements AutoCloseable {
      * (PyTorch's kernels for {@code nnz * len(index)} past 16384 order the pairs in other ways; Ember keeps the
      * brute-force order there.)
      *
-     * @throws IndexOutOfBoundsException for an index that is not a 1-D integer tensor or is out of range
+     * @throws IndexOutOfBoundsException for an index that is not a 1-D integer tensor, or out of range along a sparse
+     *     dim
+     * @throws IllegalArgumentException for an index out of range along a dense dim (gather's message, a RuntimeError
+     *     in PyTorch)
      */
     public SparseTensor indexSelect(int dim, Tensor index) {
         Sparse.require(index, "index_select", "index", 2, "Tensor");
@@ -648,8 +656,8 @@ public final class SparseTensor implements AutoCloseable {
                 ix = idx.toLongArray();
             }
             for (long i : ix) {
-                if (i < 0 || i >= n) {
-                    throw new IndexOutOfBoundsException("index " + i + " is out of bounds for dimension " + vd
+                if (i < 0 || i >= n) { // gather's check: a RuntimeError in PyTorch (TORCH_CHECK), not an IndexError
+                    throw new IllegalArgumentException("index " + i + " is out of bounds for dimension " + vd
                             + " with size " + n);
                 }
             }
