@@ -564,7 +564,7 @@ final class ComplexKernels {
             return log1pF(d2m1) / 2;
         }
         float d = hypotF(absx, absy);
-        return (float) StrictMath.log(d) - scale * LN2F;
+        return (float) Math.log(d) - scale * LN2F;
     }
 
     private static final float LN2_HI = 6.9313812256e-01f;
@@ -752,15 +752,15 @@ final class ComplexKernels {
                 float sinix;
                 float cosix;
                 if (Math.abs(im) > Float.MIN_NORMAL) {
-                    sinix = (float) StrictMath.sin(im);
-                    cosix = (float) StrictMath.cos(im);
+                    sinix = (float) Math.sin(im);
+                    cosix = (float) Math.cos(im);
                 } else {
                     sinix = im;
                     cosix = 1f;
                 }
                 float x = re;
                 if (x > t) {
-                    float expT = (float) StrictMath.exp(t);
+                    float expT = (float) Math.exp(t);
                     x -= t;
                     sinix *= expT;
                     cosix *= expT;
@@ -774,7 +774,7 @@ final class ComplexKernels {
                     rr = Float.MAX_VALUE * cosix;
                     ri = Float.MAX_VALUE * sinix;
                 } else {
-                    float e = (float) StrictMath.exp(x);
+                    float e = (float) Math.exp(x);
                     rr = e * cosix;
                     ri = e * sinix;
                 }
@@ -792,8 +792,8 @@ final class ComplexKernels {
                     float sinix;
                     float cosix;
                     if (Math.abs(im) > Float.MIN_NORMAL) {
-                        sinix = (float) StrictMath.sin(im);
-                        cosix = (float) StrictMath.cos(im);
+                        sinix = (float) Math.sin(im);
+                        cosix = (float) Math.cos(im);
                     } else {
                         sinix = im;
                         cosix = 1f;
@@ -992,6 +992,11 @@ final class ComplexKernels {
     static void powF(float re, float im, float p, float[] o, int oi) {
         float lr = logRealF(re, im);
         float li = logImagF(re, im);
+        if (Float.isFinite(lr) && Float.isFinite(li) && Float.isFinite(p)) {
+            // no NaN can arise: the product's plain float arithmetic is the compiler's
+            cexpF(p * lr - 0f * li, p * li + 0f * lr, o, oi);
+            return;
+        }
         double[] w = PAIR.get();
         complexMul(p, 0.0, lr, li, true, w);
         cexpF(toFloat(w[0]), toFloat(w[1]), o, oi);
@@ -1001,6 +1006,10 @@ final class ComplexKernels {
     static void powD(double re, double im, double p, double[] o, int oi) {
         double lr = logRealD(re, im);
         double li = logImagD(re, im);
+        if (Double.isFinite(lr) && Double.isFinite(li) && Double.isFinite(p)) {
+            cexpD(p * lr - 0.0 * li, p * li + 0.0 * lr, o, oi); // no NaN can arise
+            return;
+        }
         double[] w = PAIR.get();
         complexMul(p, 0.0, lr, li, false, w);
         cexpD(w[0], w[1], o, oi);
