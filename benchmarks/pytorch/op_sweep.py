@@ -140,6 +140,10 @@ def rows():
     def chunk_contiguous():
         return [p.contiguous() for p in qkv.chunk(3, -1)]
 
+    # complex64 [16,128,256] from x's and y's first 256 columns (no further draws), as OpSweep's
+    cz = torch.complex(x[..., :256].contiguous(), y[..., :256].contiguous())
+    cw = torch.complex(y[..., :256].contiguous(), x[..., :256].contiguous())
+
     return [
         ("add bias [16,128,512]+[512]", lambda: x + bias),
         ("mul bias [16,128,512]*[512]", lambda: x * bias),
@@ -227,6 +231,12 @@ def rows():
         ("randperm(50257)", lambda: torch.randperm(50257)),
         ("clone [16,128,512]", lambda: x.clone()),
         ("zeros_like [16,128,512]", lambda: torch.zeros_like(x)),
+        ("complex add [16,128,256]", lambda: cz + cw),
+        ("complex mul [16,128,256]", lambda: cz * cw),
+        ("complex exp [16,128,256]", lambda: torch.exp(cz)),
+        ("complex sqrt [16,128,256]", lambda: torch.sqrt(cz)),
+        ("complex log [16,128,256]", lambda: torch.log(cz)),
+        ("complex pow 2.5 [16,128,256]", lambda: cz ** 2.5),
     ]
 
 

@@ -22,8 +22,9 @@
 #    scaled divisor; its vectorized reciprocal is (c, -d) / (c^2 + d^2), unscaled. A real divisor is first made
 #    (c, +0) as PyTorch's type promotion does; a Python number divisor is a wrapped scalar cast to the complex type.
 # Everything else is PyTorch 1.13's own answer: 2.x's kernels for add/sub (a + alpha*b, alpha made complex), mul
-# (c10::complex operator* scalar, hsub form vectorized), neg, sqrt/log (std::), exp (Sleef vectorized / std::exp
-# scalar), pow and the reductions are the same code in both.
+# (c10::complex operator* scalar, hsub form vectorized), neg, sqrt/log (std::), exp (Sleef's exp and sincos; sqrt, exp
+# and log run the vectorized method on both paths: PyTorch's VML-style kernel copies a strided operand into a buffer),
+# pow and the reductions are the same code in both.
 #
 # Run: /usr/bin/python3 make_expected.py > expected.txt
 import math
@@ -223,3 +224,16 @@ for dt, npt in DTYPES:
     for name, f in [("sum", lambda t, d: t.sum(d)), ("mean", lambda t, d: t.mean(d)), ("prod", lambda t, d: t.prod(d))]:
         emit(name, tag, "inner", f(m, 1))
         emit(name, tag, "outer", f(m.t().contiguous(), 0))
+
+# finite values (appended in session 50; the lines above are unchanged): sqrt, exp, log and z ** 2.5 at 512 random
+# complex numbers, both paths (PyTorch runs these four through its vectorized complex methods on both; the two agree)
+rs = np.random.RandomState(0)
+fin = ([complex(a, b) for a, b in zip(rs.uniform(-8, 8, 256), rs.uniform(-4, 4, 256))]
+       + [complex(a, b) for a, b in zip(rs.uniform(-8, 8, 128), rs.uniform(-124, 124, 128))]
+       + [complex(r * math.cos(t), r * math.sin(t)) for r, t in zip(rs.uniform(0.5, 2, 128), rs.uniform(-math.pi, math.pi, 128))])
+for dt, npt in DTYPES:
+    tag = str(dt).replace("torch.", "")
+    print("grid finite", tag, " ".join(tok(x) for z in fin for x in (float(npt(z.real)), float(npt(z.imag)))))
+    for name, f in [("sqrt_finite", torch.sqrt), ("exp_finite", torch.exp), ("log_finite", torch.log),
+                    ("pow2_5_finite", lambda z: z ** 2.5)]:
+        both(name, tag, [fin], dt, f)

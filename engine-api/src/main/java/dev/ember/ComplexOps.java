@@ -1,6 +1,7 @@
 package dev.ember;
 
 import dev.ember.backend.Layout;
+import dev.ember.backend.UnaryOp;
 
 import java.util.Arrays;
 import java.util.List;
@@ -675,9 +676,17 @@ final class ComplexOps {
         });
     }
 
-    /** {@code exp(z) = e^re (cos im + i sin im)}, node ExpBackward0: {@code grad * conj(result)}. */
+    /**
+     * {@code exp(z) = e^re (cos im + i sin im)} (two products, as PyTorch's vectorized kernel: {@code exp(inf+0j)} is
+     * {@code inf+nanj}), node ExpBackward0: {@code grad * conj(result)}. The backend's one-pass kernel where it has one
+     * ({@link dev.ember.backend.Backend#complexUnary}), else composed from real ops.
+     */
     static Tensor exp(Tensor z) {
         Tensor out = compute(() -> {
+            Tensor k = kernel(z, UnaryOp.EXP, 0);
+            if (k != null) {
+                return k;
+            }
             Tensor p = parts(z);
             Tensor m = p.select(-1, 0).exp();
             Tensor im = p.select(-1, 1);
@@ -715,21 +724,61 @@ final class ComplexOps {
         });
     }
 
-    /** {@code log z = log|z| + i arg z}, node LogBackward0 ({@code grad / conj(z)}). */
+    /**
+     * {@code log z = log|z| + i arg z}, node LogBackward0 ({@code grad / conj(z)}): the backend's one-pass kernel where
+     * it has one (the C library's clog, as PyTorch's), else composed from real ops.
+     */
     static Tensor log(Tensor z) {
-        return holomorphic(z, "LogBackward0", (x, y) -> fromParts(x.hypot(y).log(), y.atan2(x)),
-                (x, r) -> reciprocal(x));
+        Tensor out = compute(() -> {
+            Tensor k = kernel(z, UnaryOp.LOG, 0);
+            if (k != null) {
+                return k;
+            }
+            Tensor p = parts(z);
+            Tensor x = p.select(-1, 0);
+            Tensor y = p.select(-1, 1);
+            return fromParts(x.hypot(y).log(), y.atan2(x));
+        });
+        return recordHolomorphic(z, out, "LogBackward0", (x, r) -> reciprocal(x));
+    }
+
+    /**
+     * {@code op} (sqrt, exp or log; null: {@code z ** p}) of a complex tensor by its backend's one-pass kernel
+     * ({@link dev.ember.backend.Backend#complexUnary}, {@link dev.ember.backend.Backend#complexPow}: PyTorch's
+     * special values and bits), without history; null where the backend has none.
+     */
+    private static Tensor kernel(Tensor z, UnaryOp op, double p) {
+        int[] pairShape = Arrays.copyOf(z.shape, z.shape.length + 1);
+        pairShape[z.shape.length] = 2;
+        Tensor out = Creation.empty(pairShape, z.dtype.toReal(), z.device);
+        Tensor pz = parts(z);
+        Layout src = elements(pz.layout);
+        Layout dst = elements(out.layout);
+        boolean done = op == null ? z.backend.complexPow(p, pz.storage(), src, out.storage(), dst)
+                : z.backend.complexUnary(op, pz.storage(), src, out.storage(), dst);
+        if (!done) {
+            out.close();
+            return null;
+        }
+        return adopt(out);
     }
 
     /**
      * The principal square root, node SqrtBackward0 ({@code grad / (2 conj(result))}): with {@code t = sqrt((|x| +
-     * |z|) / 2)}, {@code t + i y / 2t} for {@code x >= 0}, else {@code |y| / 2t + i copysign(t, y)} (0 at 0).
+     * |z|) / 2)}, {@code t + i y / 2t} for {@code x >= 0}, else {@code |y| / 2t + i copysign(t, y)} (0 at 0). The
+     * backend's one-pass kernel where it has one (the C library's csqrt, as PyTorch's), else that composition.
      */
     static Tensor sqrt(Tensor z) {
-        return holomorphic(z, "SqrtBackward0", (x, y) -> {
-            Tensor[] s = sqrtParts(x, y);
+        Tensor out = compute(() -> {
+            Tensor k = kernel(z, UnaryOp.SQRT, 0);
+            if (k != null) {
+                return k;
+            }
+            Tensor p = parts(z);
+            Tensor[] s = sqrtParts(p.select(-1, 0), p.select(-1, 1));
             return fromParts(s[0], s[1]);
-        }, (x, r) -> reciprocal(mul(r, Creation.wrap(2.0))));
+        });
+        return recordHolomorphic(z, out, "SqrtBackward0", (x, r) -> reciprocal(mul(r, Creation.wrap(2.0))));
     }
 
     /** The parts of the principal square root of {@code x + iy} (real tensors of one shape, no history), as {@link #sqrt}. */
@@ -763,7 +812,8 @@ final class ComplexOps {
     /**
      * {@code z ** p} for a real number {@code p}, node PowBackward0 ({@code grad * conj(p z^(p-1))}, 0 for p = 0): as
      * PyTorch's CPU kernel, {@code z * z} for 2, {@code z * z * z} for 3, the square root for 0.5, the reciprocal for -1,
-     * else {@code exp(p log z)} (0 at 0).
+     * else {@code std::pow(z, (p, 0))}: the backend's kernel where it has one (the C library's cpow,
+     * {@code cexp((p, 0) * clog(z))}: {@code 0 ** 2.5} is {@code 0-0j}), else {@code exp(p log z)} composed (0 at 0).
      */
     static Tensor pow(Tensor z, double p) {
         Tensor out = compute(() -> {
@@ -779,6 +829,10 @@ final class ComplexOps {
                 return reciprocal(z);
             } else if (p == 1) {
                 return z.clone();
+            }
+            Tensor k = kernel(z, null, p);
+            if (k != null) {
+                return k;
             }
             Tensor pr = parts(z);
             Tensor x = pr.select(-1, 0);

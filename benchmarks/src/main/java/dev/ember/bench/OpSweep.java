@@ -341,6 +341,15 @@ public final class OpSweep {
         r.add(new Row("randperm(50257)", () -> Tensor.randperm(50257)));
         r.add(new Row("clone [16,128,512]", x::clone));
         r.add(new Row("zeros_like [16,128,512]", x::zerosLike));
+        // complex64 [16,128,256] from x's and y's first 256 columns (no further draws: the rows above keep their data)
+        Tensor cz = Tensor.complex(x.narrow(2, 0, 256).contiguous(), y.narrow(2, 0, 256).contiguous());
+        Tensor cw = Tensor.complex(y.narrow(2, 0, 256).contiguous(), x.narrow(2, 0, 256).contiguous());
+        r.add(new Row("complex add [16,128,256]", () -> cz.add(cw)));
+        r.add(new Row("complex mul [16,128,256]", () -> cz.mul(cw)));
+        r.add(new Row("complex exp [16,128,256]", cz::exp));
+        r.add(new Row("complex sqrt [16,128,256]", cz::sqrt));
+        r.add(new Row("complex log [16,128,256]", cz::log));
+        r.add(new Row("complex pow 2.5 [16,128,256]", () -> cz.pow(2.5)));
         return r;
     }
 }

@@ -193,6 +193,28 @@ public interface Backend {
     }
 
     /**
+     * The complex {@code sqrt}, {@code exp} or {@code log} ({@code op} one of {@link UnaryOp#SQRT}, {@link UnaryOp#EXP},
+     * {@link UnaryOp#LOG}) of each element of {@code src} into {@code dst}, as PyTorch's CPU kernels compute them (the
+     * C library's {@code csqrt} and {@code clog} with C99's special values; {@code exp} as {@code exp(re) (cos im,
+     * sin im)}, two products). Storages and layouts as {@link #complexAdd}'s ({@code src} of {@code dst}'s shape).
+     * Returns false when this backend has no such kernel (the caller then composes the op from real ops), which is this
+     * default.
+     */
+    default boolean complexUnary(UnaryOp op, Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {
+        return false;
+    }
+
+    /**
+     * {@code z ** exponent} of each complex element of {@code src} into {@code dst} for a real exponent, as PyTorch's CPU
+     * kernel computes it for exponents other than 0, 1, 2, 3, 0.5 and -1: {@code std::pow(z, (exponent, 0))}, the C
+     * library's {@code cpow} ({@code cexp((exponent, 0) * clog(z))}). Storages and layouts as {@link #complexAdd}'s.
+     * Returns false when this backend has no such kernel (the caller then composes it), which is this default.
+     */
+    default boolean complexPow(double exponent, Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {
+        return false;
+    }
+
+    /**
      * {@code y += alpha * x} in place (an optimizer's update, {@code add_(x, alpha)}), one floating type, {@code x}
      * already broadcast to y's shape. A backend may fuse it into one multiply-add, as PyTorch's CPU kernels do; this
      * default composes it from {@link #binary} with one temporary.

@@ -243,6 +243,33 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public boolean complexUnary(UnaryOp op, Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {
+        if (composedComplex() || op != UnaryOp.SQRT && op != UnaryOp.EXP && op != UnaryOp.LOG) {
+            return false;
+        }
+        ComplexKernels.unary(op, cpu(src), srcLayout, cpu(dst), dstLayout);
+        return true;
+    }
+
+    @Override
+    public boolean complexPow(double exponent, Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {
+        if (composedComplex()) {
+            return false;
+        }
+        ComplexKernels.pow(exponent, cpu(src), srcLayout, cpu(dst), dstLayout);
+        return true;
+    }
+
+    /**
+     * {@code -Dember.complex.composedUnary=true}: complex sqrt, exp, log and pow composed from real ops as before the
+     * one-pass kernels (for before/after timings; not PyTorch's special values nor its last bits). Read at each call, so
+     * that {@code OpSweepAlternate} can alternate it in one JVM.
+     */
+    private static boolean composedComplex() {
+        return Boolean.getBoolean("ember.complex.composedUnary");
+    }
+
+    @Override
     public void addcmul(double value, Storage t1, Layout t1Layout, Storage t2, Layout t2Layout, Storage y,
                         Layout yLayout) {
         ElementwiseKernels.addcmul(value, cpu(t1), t1Layout, cpu(t2), t2Layout, cpu(y), yLayout);
