@@ -457,38 +457,18 @@ public final class ProfilingBackend implements Backend {
     @Override
     public boolean complexUnary(UnaryOp op, Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {
         Profiler profiler = Profiler.current();
-        if (profiler == null) {
-            return delegate.complexUnary(op, src, srcLayout, dst, dstLayout);
-        }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::" + op.name().toLowerCase(java.util.Locale.ROOT), this,
-                new Object[] {src, srcLayout, dst, dstLayout});
-        boolean done;
-        try {
-            done = delegate.complexUnary(op, src, srcLayout, dst, dstLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
-        return done;
+        return profiler == null ? delegate.complexUnary(op, src, srcLayout, dst, dstLayout)
+                : recordIfDone(profiler, "aten::" + op.name().toLowerCase(java.util.Locale.ROOT),
+                        new Object[] {src, srcLayout, dst, dstLayout},
+                        () -> delegate.complexUnary(op, src, srcLayout, dst, dstLayout));
     }
 
     @Override
     public boolean complexPow(double exponent, Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {
         Profiler profiler = Profiler.current();
-        if (profiler == null) {
-            return delegate.complexPow(exponent, src, srcLayout, dst, dstLayout);
-        }
-        Profiler.Range kernelRange = profiler.enterKernel("aten::pow", this, new Object[] {src, srcLayout, dst, dstLayout});
-        boolean done;
-        try {
-            done = delegate.complexPow(exponent, src, srcLayout, dst, dstLayout);
-        } catch (RuntimeException | Error e) {
-            profiler.failKernel(kernelRange);
-            throw e;
-        }
-        profiler.exitKernel(kernelRange);
-        return done;
+        return profiler == null ? delegate.complexPow(exponent, src, srcLayout, dst, dstLayout)
+                : recordIfDone(profiler, "aten::pow", new Object[] {src, srcLayout, dst, dstLayout},
+                        () -> delegate.complexPow(exponent, src, srcLayout, dst, dstLayout));
     }
 
     @Override
