@@ -430,10 +430,12 @@ final class ElementwiseKernels {
                     return;
                 }
                 // PyTorch's kernel: Sleef's exp over a contiguous run's vector part, the C library's elsewhere
-                int sleefPart = as == 1 && os == 1 && !SleefFloat.exact() ? SleefFloat.vectorPart(n) : 0;
+                boolean exactSigmoid = SleefFloat.exact();
+                int sleefPart = as == 1 && os == 1 && !exactSigmoid ? SleefFloat.vectorPart(n) : 0;
                 for (int i = 0; i < n; i++) {
                     float v = a[ao + i * as];
-                    o[oo + i * os] = i < sleefPart ? SleefFloat.sigmoid(v) : sigmoidFloat(v);
+                    o[oo + i * os] = i < sleefPart ? SleefFloat.sigmoid(v)
+                            : exactSigmoid ? sigmoidFloat(v) : SleefFloat.sigmoidLibm(v);
                 }
                 return;
             }
@@ -882,7 +884,7 @@ final class ElementwiseKernels {
     /**
      * silu ({@code g} null) or silu_backward of one run as PyTorch's kernels ({@code silu_kernel},
      * {@code silu_backward_kernel}): on a contiguous run Sleef's exp over the vector part
-     * ({@link SleefFloat#vectorPart}) and the C library's exp (the correctly rounded one stands in) over the rest, on
+     * ({@link SleefFloat#vectorPart}) and the C library's exp ({@link LibmFloat#exp}) over the rest, on
      * a strided one the latter throughout (PyTorch's scalar loop): {@code x / (1 + exp(-x))}, or
      * {@link SleefFloat#siluBackward} with {@code s = 1 / (1 + exp(-x))}.
      */
@@ -899,7 +901,7 @@ final class ElementwiseKernels {
             if (g == null) {
                 o[oo + i * os] = i < sleefPart ? SleefFloat.silu(v) : SleefFloat.siluLibm(v);
             } else {
-                float s = i < sleefPart ? SleefFloat.siluSigmoid(v) : sigmoidFloat(v);
+                float s = i < sleefPart ? SleefFloat.siluSigmoid(v) : SleefFloat.sigmoidLibm(v);
                 o[oo + i * os] = SleefFloat.siluBackward(g[go + i * gs], v, s);
             }
         }

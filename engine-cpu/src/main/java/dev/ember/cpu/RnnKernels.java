@@ -144,7 +144,7 @@ final class RnnKernels {
         int cut = (int) Math.max(0, Math.min(h, sleef));
         for (int j = 0; j < h; j++) {
             float v = x[xo + j];
-            o[oo + j] = j < cut ? SleefFloat.sigmoid(v) : ElementwiseKernels.sigmoidFloat(v);
+            o[oo + j] = j < cut ? SleefFloat.sigmoid(v) : SleefFloat.sigmoidLibm(v);
         }
     }
 

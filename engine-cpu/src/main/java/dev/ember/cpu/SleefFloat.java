@@ -24,8 +24,9 @@ package dev.ember.cpu;
  * softmax and log-softmax over the last, forward and backward ({@link VectorSleef#softmaxRow}). Where PyTorch's
  * {@code cpu_kernel_vec} runs its scalar form instead (a strided tensor, the last {@code n mod 32} of a contiguous run
  * on AVX-512, {@code n mod 16} on AVX2: {@link #vectorPart})
- * the C library's exp and tanh stand in, for which Ember takes the correctly rounded float (glibc's expf and tanhf
- * are within about half an ulp and mostly agree with it).
+ * the C library's exp and tanh stand in: glibc's expf ported ({@link LibmFloat#exp}, which is not always the nearest
+ * float) for sigmoid's and silu's scalar form and softmax's tail columns; for tanh (GELU's tanh form) Ember still takes
+ * the correctly rounded float (glibc's tanhf is within about half an ulp and mostly agrees with it).
  *
  * <p>The old path (the float nearest the exact value, {@link ElementwiseKernels#expRounded} and its kin, GELU's tanh
  * form in double, softmax a row at a time) stays behind {@code -Dember.cpu.exactTranscendentals=true}, read at every
@@ -324,9 +325,18 @@ final class SleefFloat {
         return x / (1f + exp(-x));
     }
 
-    /** {@link #silu}'s scalar form in PyTorch, the C library's exp (the correctly rounded one stands in). */
+    /** {@link #silu}'s scalar form in PyTorch, the C library's exp ({@link LibmFloat#exp}, glibc's expf). */
     static float siluLibm(float x) {
-        return x / (1f + ElementwiseKernels.expRounded(-x));
+        return x / (1f + LibmFloat.exp(-x));
+    }
+
+    /**
+     * Sigmoid's scalar form in PyTorch, {@code 1 / (1 + expf(-x))} with the C library's exp ({@link LibmFloat#exp}):
+     * the tails of contiguous runs and strided runs. ({@link ElementwiseKernels#sigmoidFloat} keeps the correctly
+     * rounded exp, for the exact path.)
+     */
+    static float sigmoidLibm(float x) {
+        return 1f / (1f + LibmFloat.exp(-x));
     }
 
     /**

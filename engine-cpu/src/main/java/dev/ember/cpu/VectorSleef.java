@@ -271,7 +271,7 @@ final class VectorSleef {
             o[oo + i] = SleefFloat.sigmoid(x[xo + i]);
         }
         for (; i < n; i++) {
-            o[oo + i] = ElementwiseKernels.sigmoidFloat(x[xo + i]);
+            o[oo + i] = SleefFloat.sigmoidLibm(x[xo + i]);
         }
     }
 
@@ -317,7 +317,7 @@ final class VectorSleef {
             if (g == null) {
                 o[oo + i] = i < bound ? SleefFloat.silu(v) : SleefFloat.siluLibm(v);
             } else {
-                float s = i < bound ? SleefFloat.siluSigmoid(v) : ElementwiseKernels.sigmoidFloat(v);
+                float s = i < bound ? SleefFloat.siluSigmoid(v) : SleefFloat.sigmoidLibm(v);
                 o[oo + i] = SleefFloat.siluBackward(g[go + i * gs], v, s);
             }
         }
