@@ -159,6 +159,15 @@ public interface Backend {
     }
 
     /**
+     * The device ordinal to allocate a composing default's scratch on: the one holding {@code s} (0 for the host and
+     * the meta device, whose {@link dev.ember.Device#index()} is -1), so a default never puts its temporaries on
+     * another device than the storage it writes.
+     */
+    private static int deviceOf(Storage s) {
+        return Math.max(0, s.device().index());
+    }
+
+    /**
      * {@code dst = a op scalar}, or {@code dst = scalar op a} when {@code scalarFirst}: a Java number meeting a tensor
      * ({@code x.mul(0.5)}, {@code x.gt(0)}), as PyTorch passes a wrapped number to its kernels as an argument rather
      * than a device tensor. {@code scalar} is already in a's type (a Float, a Double, or a Long: 0 or 1 for bool, within
@@ -167,7 +176,7 @@ public interface Backend {
      */
     default void binaryScalar(BinaryOp op, Storage a, Layout aLayout, Number scalar, boolean scalarFirst, Storage dst,
                               Layout dstLayout) {
-        try (Storage s = fromArray(scalarArray(a.dtype(), scalar), a.dtype(), 0)) {
+        try (Storage s = fromArray(scalarArray(a.dtype(), scalar), a.dtype(), deviceOf(dst))) {
             Layout sl = new Layout(dstLayout.shape(), new int[dstLayout.rank()], 0);
             if (scalarFirst) {
                 binary(op, s, sl, a, aLayout, dst, dstLayout);
@@ -220,7 +229,7 @@ public interface Backend {
      * default composes it from {@link #binary} with one temporary.
      */
     default void axpy(double alpha, Storage x, Layout xLayout, Storage y, Layout yLayout) {
-        int device = 0; // the backends serve one device
+        int device = deviceOf(y);
         try (Storage s = fromArray(scalarArray(x.dtype(), alpha), x.dtype(), device);
              Storage tmp = allocate(x.dtype(), yLayout.numel(), device)) {
             Layout scalar = new Layout(yLayout.shape(), new int[yLayout.rank()], 0);
@@ -238,7 +247,7 @@ public interface Backend {
      */
     default void addcmul(double value, Storage t1, Layout t1Layout, Storage t2, Layout t2Layout, Storage y,
                          Layout yLayout) {
-        int device = 0; // the backends serve one device
+        int device = deviceOf(y);
         try (Storage s = fromArray(scalarArray(t1.dtype(), value), t1.dtype(), device);
              Storage tmp = allocate(t1.dtype(), yLayout.numel(), device)) {
             Layout scalar = new Layout(yLayout.shape(), new int[yLayout.rank()], 0);
@@ -506,7 +515,7 @@ public interface Backend {
             scatter(ScatterReduce.SUM, true, dst, dstLayout, dim, index, indexLayout, src, srcLayout);
             return;
         }
-        int device = 0; // the backends serve one device
+        int device = deviceOf(dst);
         int[] shape = indexLayout.shape();
         try (Storage s = fromArray(scalarArray(src.dtype(), alpha), src.dtype(), device);
              Storage tmp = allocate(src.dtype(), indexLayout.numel(), device)) {
