@@ -124,6 +124,7 @@ def rows():
     mask = x > 0
     causal_out = torch.ones(128, 128, dtype=torch.bool).triu(1)
     xb = x.to(torch.bfloat16)
+    xa = x.abs()  # no draw, as OpSweep's
     four = [att[0, 0], att[0, 1], att[0, 2], att[0, 3]]
     x4 = x.reshape(16, 128, 4, 128)
     four_x = [x4.select(2, 0), x4.select(2, 1), x4.select(2, 2), x4.select(2, 3)]
@@ -229,6 +230,7 @@ def rows():
         ("rand [16,128,512]", lambda: torch.rand(16, 128, 512)),
         ("randint(0, 50257) [16,128,512]", lambda: torch.randint(0, 50257, (16, 128, 512))),
         ("randperm(50257)", lambda: torch.randperm(50257)),
+        ("pow(|x|, 1.5) [16,128,512]", lambda: xa.pow(1.5)),
         ("clone [16,128,512]", lambda: x.clone()),
         ("zeros_like [16,128,512]", lambda: torch.zeros_like(x)),
         ("complex add [16,128,256]", lambda: cz + cw),

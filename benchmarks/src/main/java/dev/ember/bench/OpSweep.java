@@ -339,6 +339,8 @@ public final class OpSweep {
         r.add(new Row("rand [16,128,512]", () -> Tensor.rand(f32, 16, 128, 512)));
         r.add(new Row("randint(0, 50257) [16,128,512]", () -> Tensor.randint(0, 50257, 16, 128, 512)));
         r.add(new Row("randperm(50257)", () -> Tensor.randperm(50257)));
+        Tensor xa = x.abs(); // no draw: the rows below keep their data
+        r.add(new Row("pow(|x|, 1.5) [16,128,512]", () -> xa.pow(1.5)));
         r.add(new Row("clone [16,128,512]", x::clone));
         r.add(new Row("zeros_like [16,128,512]", x::zerosLike));
         // complex64 [16,128,256] from x's and y's first 256 columns (no further draws: the rows above keep their data)

@@ -1621,6 +1621,18 @@ final class ElementwiseKernels {
                 && LOOPS.scalarFirst(op, x[xo], y, yo, o, oo, n)) {
             return;
         }
+        if (op == BinaryOp.POW && os == 1 && (xs | ys) <= 1 && (xs | ys) >= 0 && !SleefFloat.exact()) {
+            // PyTorch's cpu_kernel_vec: whole passes of a contiguous (or broadcast) run through Sleef's powf, the
+            // rest through the scalar form below (the C library's pow in double)
+            int body = SleefFloat.vectorPart(n);
+            for (int i = 0; i < body; i++) {
+                o[oo + i] = SleefPowFloat.pow(x[xo + i * xs], y[yo + i * ys]);
+            }
+            xo += body * xs;
+            yo += body * ys;
+            oo += body;
+            n -= body;
+        }
         if (op == BinaryOp.GELU_BACKWARD) {
             if (LOOPS != null && xs == 1 && ys == 1 && os == 1) {
                 LOOPS.geluBackward(x, xo, y, yo, o, oo, n);
