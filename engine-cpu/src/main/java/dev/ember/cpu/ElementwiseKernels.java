@@ -1337,6 +1337,12 @@ final class ElementwiseKernels {
         void softmaxBackwardColumns(float[] g, int go, float[] y, int yo, float[] o, int oo, int n, int inner,
                                     int from, int to, boolean log);
 
+        /**
+         * {@code o[oo + i] = pow(x[xo + i * xs], y[yo + i * ys])} for i below n, PyTorch's vectorized bits (xs and ys
+         * 1 or 0): see {@link SleefPowFloat#pow}.
+         */
+        void pow(float[] x, int xo, int xs, float[] y, int yo, int ys, float[] o, int oo, int n);
+
         /** {@code o[oo:oo+n] = gelu_tanh(x[xo:xo+n])}, PyTorch's bits: see {@link SleefFloat#geluTanh}. */
         void geluTanh(float[] x, int xo, float[] o, int oo, int n);
 
@@ -1625,8 +1631,12 @@ final class ElementwiseKernels {
             // PyTorch's cpu_kernel_vec: whole passes of a contiguous (or broadcast) run through Sleef's powf, the
             // rest through the scalar form below (the C library's pow in double)
             int body = SleefFloat.vectorPart(n);
-            for (int i = 0; i < body; i++) {
-                o[oo + i] = SleefPowFloat.pow(x[xo + i * xs], y[yo + i * ys]);
+            if (LOOPS != null) {
+                LOOPS.pow(x, xo, xs, y, yo, ys, o, oo, body);
+            } else {
+                for (int i = 0; i < body; i++) {
+                    o[oo + i] = SleefPowFloat.pow(x[xo + i * xs], y[yo + i * ys]);
+                }
             }
             xo += body * xs;
             yo += body * ys;

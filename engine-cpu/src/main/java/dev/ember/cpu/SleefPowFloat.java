@@ -22,22 +22,22 @@ final class SleefPowFloat {
     }
 
     /** logkf's polynomial in x^2, highest degree first, and its double-float last coefficient. */
-    private static final float LK0 = 0.240320354700088500976562f;
-    private static final float LK1 = 0.285112679004669189453125f;
-    private static final float LK2 = 0.400007992982864379882812f;
-    private static final float LKC_HI = 0.66666662693023681640625f;
-    private static final float LKC_LO = 3.69183861259614332084311e-09f;
+    static final float LK0 = 0.240320354700088500976562f;
+    static final float LK1 = 0.285112679004669189453125f;
+    static final float LK2 = 0.400007992982864379882812f;
+    static final float LKC_HI = 0.66666662693023681640625f;
+    static final float LKC_LO = 3.69183861259614332084311e-09f;
     /** expkf's polynomial, highest degree first. */
-    private static final float EK0 = 0.00136324646882712841033936f;
-    private static final float EK1 = 0.00836596917361021041870117f;
-    private static final float EK2 = 0.0416710823774337768554688f;
-    private static final float EK3 = 0.166665524244308471679688f;
-    private static final float EK4 = 0.499999850988388061523438f;
+    static final float EK0 = 0.00136324646882712841033936f;
+    static final float EK1 = 0.00836596917361021041870117f;
+    static final float EK2 = 0.0416710823774337768554688f;
+    static final float EK3 = 0.166665524244308471679688f;
+    static final float EK4 = 0.499999850988388061523438f;
     /** 2^24: above it every float is an even integer (xpowf's yisint / yisodd bounds). */
     private static final float TWO24 = 16777216f;
     /** Sleef's SLEEF_NANf (the compiler's quiet NaN) and the all-ones NaN its final mask OR gives. */
-    private static final float DEFAULT_NAN = Float.intBitsToFloat(0x7fc00000);
-    private static final float ALL_ONES_NAN = Float.intBitsToFloat(-1);
+    static final float DEFAULT_NAN = Float.intBitsToFloat(0x7fc00000);
+    static final float ALL_ONES_NAN = Float.intBitsToFloat(-1);
 
     /** Sleef_powf8_u10's bits for one pair. */
     static float pow(float x, float y) {

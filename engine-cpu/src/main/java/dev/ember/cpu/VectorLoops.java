@@ -1731,6 +1731,11 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     @Override
+    public void pow(float[] x, int xo, int xs, float[] y, int yo, int ys, float[] o, int oo, int n) {
+        VectorSleefPow.pow(x, xo, xs, y, yo, ys, o, oo, n);
+    }
+
+    @Override
     public void softmaxColumns(float[] x, int xo, float[] o, int oo, int n, int inner, int from, int to) {
         VectorSleef.softmaxColumns(x, xo, o, oo, n, inner, from, to);
     }
