@@ -1,6 +1,8 @@
 package dev.ember;
 
+import dev.ember.backend.Backend;
 import dev.ember.backend.Layout;
+import dev.ember.backend.Storage;
 import dev.ember.backend.UnaryOp;
 
 import java.util.Arrays;
@@ -421,6 +423,19 @@ final class ComplexOps {
      * another type or on another device.
      */
     private static Tensor fusedAdd(Tensor a, Tensor b, double alpha, DType t) {
+        return fused(a, b, t, (be, sa, la, sb, lb, so, lo) -> be.complexAdd(alpha, sa, la, sb, lb, so, lo));
+    }
+
+    /** A backend's one-pass kernel of two complex operands: storages and layouts as {@code Backend#complexAdd}'s. */
+    private interface PairKernel {
+        boolean run(Backend backend, Storage a, Layout la, Storage b, Layout lb, Storage dst, Layout ld);
+    }
+
+    /**
+     * {@code kernel} of two complex tensors of type {@code t}, broadcast to one shape, into a fresh tensor; null where
+     * the backend declines, an operand is a number, of another type or on another device (the caller composes).
+     */
+    private static Tensor fused(Tensor a, Tensor b, DType t, PairKernel kernel) {
         if (a.dtype != t || b.dtype != t || a.wrappedNumber || b.wrappedNumber || !a.device.equals(b.device)
                 || a.backend != b.backend) {
             return null;
@@ -431,7 +446,7 @@ final class ComplexOps {
         Tensor out = Creation.empty(pairShape, t.toReal(), a.device);
         Tensor pa = parts(a.expand(shape));
         Tensor pb = parts(b.expand(shape));
-        if (!a.backend.complexAdd(alpha, pa.storage(), elements(pa.layout), pb.storage(), elements(pb.layout),
+        if (!kernel.run(a.backend, pa.storage(), elements(pa.layout), pb.storage(), elements(pb.layout),
                 out.storage(), elements(out.layout))) {
             out.close();
             return null;
@@ -468,10 +483,30 @@ final class ComplexOps {
             n.needsInputGrad(0) ? g : null, n.needsInputGrad(1) ? g.mul(-alpha) : null});
     }
 
-    /** {@code a * b}, node MulBackward0: {@code grad * conj(b)} and {@code grad * conj(a)}. */
+    /**
+     * {@code -Dember.complex.oldLoops=true} (for before/after timings only): the product of two complex tensors
+     * composed from real ops (four products, a sum and a difference, each rounded) instead of the backend's one-pass
+     * kernel ({@link dev.ember.backend.Backend#complexMul}), which also takes PyTorch's fused multiply-adds where its
+     * scalar loop runs. Read at each call, so that {@code OpSweepAlternate} can alternate it in one JVM (the CPU
+     * backend reads it too, for its add and exp loops).
+     */
+    private static boolean composedMul() {
+        return Boolean.getBoolean("ember.complex.oldLoops");
+    }
+
+    /**
+     * {@code a * b}, node MulBackward0: {@code grad * conj(b)} and {@code grad * conj(a)}. Two complex tensors of one
+     * type take the backend's one-pass kernel ({@link dev.ember.backend.Backend#complexMul}); a real or number operand,
+     * the real ops below (PyTorch's vectorized form, no fused multiply-add).
+     */
     static Tensor mul(Tensor a, Tensor b) {
         DType t = complexType(a, b);
         Tensor out = compute(() -> {
+            Tensor f = composedMul() ? null
+                    : fused(a, b, t, (be, sa, la, sb, lb, so, lo) -> be.complexMul(sa, la, sb, lb, so, lo));
+            if (f != null) {
+                return f;
+            }
             Tensor[] p = split(a, b, t);
             // a real factor is the complex number (r, +0), as PyTorch promotes it: (a r - b 0, a 0 + b r), which is not
             // the parts scaled where zeros' signs or infinities meet (-0.5-0.25j times a zero mask is 0-0j there, so its

@@ -202,6 +202,21 @@ public interface Backend {
     }
 
     /**
+     * The complex product {@code dst = a * b} as PyTorch's mul kernel computes it: where PyTorch's vectorized loop
+     * runs ({@code Vectorized<c10::complex>}'s operator*: the whole passes of a contiguous run, one operand possibly a
+     * broadcast element), {@code re = ar br - ai bi} and {@code im = ar bi + ai br}, each product rounded; elsewhere
+     * (a run's last {@code n mod pass} elements, strided runs) c10::complex's scalar operator*= as PyTorch's FMA
+     * builds compile it on strided runs: {@code re = fma(ar, br, -(ai bi))}, {@code im = fma(ar, bi, ai br)} (a
+     * contiguous run's tail is auto-vectorized code whose contractions depend on PyTorch's compiler: some of its
+     * elements take the rounded products). No C99 Annex G recovery of infinities (neither form has it). Storages and
+     * layouts as {@link #complexAdd}'s. Returns false when this backend has no such kernel (the caller then composes it
+     * from real ops), which is this default.
+     */
+    default boolean complexMul(Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst, Layout dstLayout) {
+        return false;
+    }
+
+    /**
      * The complex {@code sqrt}, {@code exp} or {@code log} ({@code op} one of {@link UnaryOp#SQRT}, {@link UnaryOp#EXP},
      * {@link UnaryOp#LOG}) of each element of {@code src} into {@code dst}, as PyTorch's CPU kernels compute them (the
      * C library's {@code csqrt} and {@code clog} with C99's special values; {@code exp} as {@code exp(re) (cos im,

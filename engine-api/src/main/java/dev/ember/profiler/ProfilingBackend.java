@@ -455,6 +455,14 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public boolean complexMul(Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst, Layout dstLayout) {
+        Profiler profiler = Profiler.current();
+        return profiler == null ? delegate.complexMul(a, aLayout, b, bLayout, dst, dstLayout)
+                : recordIfDone(profiler, "aten::mul", new Object[] {a, aLayout, b, bLayout, dst, dstLayout},
+                        () -> delegate.complexMul(a, aLayout, b, bLayout, dst, dstLayout));
+    }
+
+    @Override
     public boolean complexUnary(UnaryOp op, Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {
         Profiler profiler = Profiler.current();
         return profiler == null ? delegate.complexUnary(op, src, srcLayout, dst, dstLayout)

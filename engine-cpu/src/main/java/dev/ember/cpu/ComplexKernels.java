@@ -15,7 +15,8 @@ import dev.ember.backend.UnaryOp;
  *   {@code clog(f)} (glibc's algorithms, C99 Annex G special values), computed here step by step in the element's
  *   real type;</li>
  *   <li>exp: Sleef's {@code exp(re)} times Sleef's {@code (cos im, sin im)}, two plain products (so {@code exp(inf+0j)}
- *   is {@code inf+nanj}, not C99's {@code inf+0j});</li>
+ *   is {@code inf+nanj}, not C99's {@code inf+0j}); complex64's whole vectors of a contiguous run lane-wise
+ *   ({@link VectorSleef#complexExp}, the same bits);</li>
  *   <li>pow: {@code std::pow(z, (p, 0))}, glibc's {@code cpow}: {@code cexp((p, 0) * clog(z))} with the compiler's
  *   complex product (its NaN recovery, libgcc's {@code __mulsc3}, included).</li>
  * </ul>
@@ -57,8 +58,11 @@ final class ComplexKernels {
             float[] o = (float[]) dst.array;
             float pf = (float) p;
             boolean sleef = !SleefFloat.exact();
+            ElementwiseKernels.FloatLoops loops = ElementwiseKernels.loops();
+            boolean vector = op == UnaryOp.EXP && sleef && loops != null && !ElementwiseKernels.scalarComplex();
             loop.run((off, n, st) -> {
-                for (int i = 0; i < n; i++) {
+                int i = vector && st[0] == 2 && st[1] == 2 ? loops.complexExp(x, off[1], o, off[0], n) : 0;
+                for (; i < n; i++) {
                     int xi = off[1] + i * st[1];
                     int oi = off[0] + i * st[0];
                     float re = x[xi];
@@ -105,7 +109,7 @@ final class ComplexKernels {
      * PyTorch's vectorized complex64 exp: Sleef's {@code expf_u10(re)} times Sleef's {@code sincosf_u10(im)}'s cosine
      * and sine (with {@code -Dember.cpu.exactTranscendentals=true}, the correctly rounded exp, sine and cosine).
      */
-    private static void expF(float re, float im, boolean sleef, float[] o, int oi) {
+    static void expF(float re, float im, boolean sleef, float[] o, int oi) {
         if (!sleef) {
             float e = ElementwiseKernels.expRounded(re);
             o[oi] = e * (float) StrictMath.cos(im);
@@ -166,11 +170,11 @@ final class ComplexKernels {
         o[oi + 1] = e * sin;
     }
 
-    private static final float TRIG_RANGE_MAX2 = 125f;
-    private static final float TWO_OVER_PI = (float) (2 * 0.318309886183790671537767526745028724); // 2 * M_1_PI
-    private static final float PI_A2F = 3.1414794921875f;
-    private static final float PI_B2F = 0.00011315941810607910156f;
-    private static final float PI_C2F = 1.9841872589410058936e-09f;
+    static final float TRIG_RANGE_MAX2 = 125f;
+    static final float TWO_OVER_PI = (float) (2 * 0.318309886183790671537767526745028724); // 2 * M_1_PI
+    static final float PI_A2F = 3.1414794921875f;
+    static final float PI_B2F = 0.00011315941810607910156f;
+    static final float PI_C2F = 1.9841872589410058936e-09f;
 
     // ------------------------------------------------------------------ csqrt (glibc's s_csqrt_template.c)
 

@@ -811,8 +811,11 @@ final class ElementwiseKernels {
             float[] x = (float[]) a.array;
             float[] y = (float[]) b.array;
             float[] o = (float[]) dst.array;
+            boolean vector = LOOPS != null && !scalarComplex();
             loop.run((off, n, st) -> {
-                for (int i = 0; i < n; i++) {
+                int i = vector && st[0] == 2 && st[1] == 2 && st[2] == 2
+                        ? LOOPS.complexAdd(al, x, off[1], y, off[2], o, off[0], n) : 0;
+                for (; i < n; i++) {
                     int xi = off[1] + i * st[1];
                     int yi = off[2] + i * st[2];
                     int oi = off[0] + i * st[0];
@@ -842,6 +845,97 @@ final class ElementwiseKernels {
                 }
             }, true);
         }
+    }
+
+    /**
+     * {@code -Dember.complex.oldLoops=true} (for before/after timings only): the complex paths before session 51's
+     * vector loops -- add and exp take the scalar loop on contiguous runs too (the same bits), and the engine composes
+     * the complex product from real ops. Read at each call, so that {@code OpSweepAlternate} can alternate it in one JVM.
+     */
+    static boolean scalarComplex() {
+        return Boolean.getBoolean("ember.complex.oldLoops");
+    }
+
+    /**
+     * The complex product of {@link dev.ember.backend.Backend#complexMul}: per run (a row of the strided loop, whose
+     * layouts address each element's real part), PyTorch's vectorized form on the whole passes of a run that its
+     * {@code cpu_kernel_vec} vectorizes (the output and both operands contiguous, or one operand a broadcast element:
+     * {@code is_contiguous_scalar}) and c10::complex's scalar form, with GCC's fused multiply-adds, on the rest (the
+     * last {@code n mod pass} pairs, strided runs: PyTorch's strided loop has them everywhere; its contiguous tails,
+     * auto-vectorized by its compiler, in whole groups of elements only, the rest with the rounded products, a pattern
+     * of one build that this kernel does not copy: ComplexMulBitsTest). A pass is two {@code Vectorized<c10::complex>}: 16 complex64 or 8
+     * complex128 pairs on AVX512, half that on AVX2 ({@link SleefFloat#PASS} floats). The vectorized form on whole
+     * float vectors goes through {@link FloatLoops#complexMul}. On DEFAULT (no fused multiply-adds in PyTorch's build)
+     * every element takes the vectorized form's arithmetic.
+     */
+    static void complexMul(CpuStorage a, Layout la, CpuStorage b, Layout lb, CpuStorage dst, Layout ld) {
+        StridedLoop loop = new StridedLoop(ld, la, lb);
+        if (dst.dtype == DType.FLOAT32) {
+            float[] x = (float[]) a.array;
+            float[] y = (float[]) b.array;
+            float[] o = (float[]) dst.array;
+            boolean vector = LOOPS != null && !scalarComplex();
+            loop.run((off, n, st) -> {
+                int v = !FUSED_SCALAR_MUL ? n : vectorForm(st) ? SleefFloat.vectorPart(2 * n) / 2 : 0;
+                int i = vector && st[0] == 2 && st[1] == 2 && st[2] == 2
+                        ? LOOPS.complexMul(x, off[1], y, off[2], o, off[0], v) : 0;
+                for (; i < n; i++) {
+                    int xi = off[1] + i * st[1];
+                    int yi = off[2] + i * st[2];
+                    int oi = off[0] + i * st[0];
+                    float ar = x[xi];
+                    float ai = x[xi + 1];
+                    float br = y[yi];
+                    float bi = y[yi + 1];
+                    if (i < v) {
+                        o[oi] = ar * br - ai * bi;
+                        o[oi + 1] = ar * bi + ai * br;
+                    } else {
+                        o[oi] = Math.fma(ar, br, -(ai * bi));
+                        o[oi + 1] = Math.fma(ar, bi, ai * br);
+                    }
+                }
+            }, true);
+        } else {
+            double[] x = (double[]) a.array;
+            double[] y = (double[]) b.array;
+            double[] o = (double[]) dst.array;
+            loop.run((off, n, st) -> {
+                int v = !FUSED_SCALAR_MUL ? n : vectorForm(st) ? SleefFloat.vectorPart(4 * n) / 4 : 0;
+                for (int i = 0; i < n; i++) {
+                    int xi = off[1] + i * st[1];
+                    int yi = off[2] + i * st[2];
+                    int oi = off[0] + i * st[0];
+                    double ar = x[xi];
+                    double ai = x[xi + 1];
+                    double br = y[yi];
+                    double bi = y[yi + 1];
+                    if (i < v) {
+                        o[oi] = ar * br - ai * bi;
+                        o[oi + 1] = ar * bi + ai * br;
+                    } else {
+                        o[oi] = Math.fma(ar, br, -(ai * bi));
+                        o[oi + 1] = Math.fma(ar, bi, ai * br);
+                    }
+                }
+            }, true);
+        }
+    }
+
+    /**
+     * Whether PyTorch's scalar complex product has fused multiply-adds on this capability (GCC contracts it where the
+     * build targets FMA: not on DEFAULT, where both forms round each product).
+     */
+    private static final boolean FUSED_SCALAR_MUL =
+            dev.ember.backend.CpuCapability.fusesMultiplyAdd(dev.ember.backend.CpuCapability.value());
+
+    /**
+     * Whether PyTorch's {@code cpu_kernel_vec} runs its vectorized loop on a run of a binary op with these strides (in
+     * real units, 2 = contiguous pairs): the output contiguous and both operands contiguous, or one of them a broadcast
+     * element (stride 0) and the other contiguous.
+     */
+    private static boolean vectorForm(int[] st) {
+        return st[0] == 2 && (st[1] == 2 && (st[2] == 2 || st[2] == 0) || st[1] == 0 && st[2] == 2);
     }
 
     /** Elements per block of {@link #siluFloat}: the sigmoid pass's output is still in cache for the second pass. */
@@ -1372,6 +1466,26 @@ final class ElementwiseKernels {
          * where {@link SleefFloat#exact()} asks for it; log1p as {@link #log1pRounded}.
          */
         void log(boolean onePlus, float[] x, int xo, float[] o, int oo, int n);
+
+        /**
+         * {@link ElementwiseKernels#complexAdd}'s arithmetic on the first whole vectors of {@code n} contiguous
+         * interleaved (re, im) pairs from each offset, each lane in the scalar loop's order (so the same bits); returns
+         * how many pairs it did.
+         */
+        int complexAdd(float alpha, float[] x, int xo, float[] y, int yo, float[] o, int oo, int n);
+
+        /**
+         * The complex product in PyTorch's vectorized form ({@code re = ar br - ai bi}, {@code im = ar bi + ai br},
+         * each product rounded) on the first whole vectors of {@code n} contiguous interleaved pairs from each
+         * offset; returns how many pairs it did.
+         */
+        int complexMul(float[] x, int xo, float[] y, int yo, float[] o, int oo, int n);
+
+        /**
+         * {@link ComplexKernels}' complex64 exp (Sleef's form) on the first whole vectors of {@code n} contiguous
+         * interleaved pairs, each lane as the scalar form (so the same bits); returns how many pairs it did.
+         */
+        int complexExp(float[] x, int xo, float[] o, int oo, int n);
     }
 
     // float32 GELU as PyTorch's CPU kernels compute it (GeluKernelImpl's and GeluBackwardKernelImpl's vectorized path,

@@ -245,6 +245,46 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         return bound;
     }
 
+    /** Lane i takes lane i ^ 1: the parts of each complex pair exchanged. */
+    private static final VectorShuffle<Float> SWAP_PAIRS = VectorShuffle.fromOp(S, i -> i ^ 1);
+    /** Lane i takes lane i & ~1 (i | 1): each pair's real (imaginary) part in both of its lanes. */
+    private static final VectorShuffle<Float> PAIR_REALS = VectorShuffle.fromOp(S, i -> i & ~1);
+    private static final VectorShuffle<Float> PAIR_IMAGS = VectorShuffle.fromOp(S, i -> i | 1);
+    /** The real parts' lanes (even lanes). */
+    private static final VectorMask<Float> REAL_LANES = VectorMask.fromLong(S, 0x5555_5555_5555_5555L);
+
+    @Override
+    public int complexAdd(float alpha, float[] x, int xo, float[] y, int yo, float[] o, int oo, int n) {
+        int bound = S.loopBound(2 * n);
+        boolean one = alpha == 1;
+        for (int i = 0; i < bound; i += S.length()) {
+            FloatVector b = FloatVector.fromArray(S, y, yo + i);
+            // (ar + s_re) - 0 bi, (ai + s_im) + 0 br: the zero products of the other part, subtracted on the real lanes
+            FloatVector z = b.rearrange(SWAP_PAIRS).mul(0f);
+            FloatVector sum = FloatVector.fromArray(S, x, xo + i).add(one ? b : b.mul(alpha));
+            sum.add(z).blend(sum.sub(z), REAL_LANES).intoArray(o, oo + i);
+        }
+        return bound / 2;
+    }
+
+    @Override
+    public int complexExp(float[] x, int xo, float[] o, int oo, int n) {
+        return VectorSleef.complexExp(x, xo, o, oo, n);
+    }
+
+    @Override
+    public int complexMul(float[] x, int xo, float[] y, int yo, float[] o, int oo, int n) {
+        int bound = S.loopBound(2 * n);
+        for (int i = 0; i < bound; i += S.length()) {
+            FloatVector a = FloatVector.fromArray(S, x, xo + i);
+            FloatVector b = FloatVector.fromArray(S, y, yo + i);
+            FloatVector t1 = a.rearrange(PAIR_REALS).mul(b); // ar br, ar bi
+            FloatVector t2 = a.rearrange(PAIR_IMAGS).mul(b.rearrange(SWAP_PAIRS)); // ai bi, ai br
+            t1.add(t2).blend(t1.sub(t2), REAL_LANES).intoArray(o, oo + i);
+        }
+        return bound / 2;
+    }
+
     @Override
     public int where(boolean[] c, int co, float[] x, int xo, int xs, float[] y, int yo, int ys, float[] o, int oo,
                      int n) {

@@ -62,6 +62,72 @@ final class VectorSleef {
         }
     }
 
+    /** Lane i takes lane i & ~1 (i | 1): each complex pair's real (imaginary) part in both of its lanes. */
+    private static final VectorShuffle<Float> PAIR_REALS = VectorShuffle.fromOp(S, i -> i & ~1);
+    private static final VectorShuffle<Float> PAIR_IMAGS = VectorShuffle.fromOp(S, i -> i | 1);
+    /** The real parts' lanes (even lanes). */
+    private static final VectorMask<Float> REAL_LANES = VectorMask.fromLong(S, 0x5555_5555_5555_5555L);
+
+    /**
+     * {@link ComplexKernels#expF}'s Sleef form (exp of the real part times the cosine and sine of the imaginary part,
+     * {@code xsincosf_u1} for {@code |im| < 125}) lane-wise on the whole vectors of {@code n} contiguous interleaved
+     * pairs, operation for operation (so the same bits); a vector with an imaginary part out of that range (or NaN)
+     * takes the scalar form. Returns how many pairs it did.
+     */
+    static int complexExp(float[] x, int xo, float[] o, int oo, int n) {
+        int bound = S.loopBound(2 * n);
+        for (int i = 0; i < bound; i += S.length()) {
+            FloatVector z = FloatVector.fromArray(S, x, xo + i);
+            FloatVector d = z.rearrange(PAIR_IMAGS); // im in both lanes of its pair
+            if (!d.abs().compare(VectorOperators.LT, ComplexKernels.TRIG_RANGE_MAX2).allTrue()) {
+                for (int k = i; k < i + S.length(); k += 2) {
+                    ComplexKernels.expF(x[xo + k], x[xo + k + 1], true, o, oo + k);
+                }
+                continue;
+            }
+            FloatVector e = exp(z).rearrange(PAIR_REALS);
+            // rint(d 2/pi) by the 1.5 * 2^23 sum (|d 2/pi| < 80: ties to even, as Math.rint)
+            FloatVector t = d.mul(ComplexKernels.TWO_OVER_PI).add(SleefFloat.RINT);
+            FloatVector u = t.sub(SleefFloat.RINT);
+            IntVector q = t.reinterpretAsInts().sub(SleefFloat.RINT_BITS);
+            FloatVector v = u.fma(FloatVector.broadcast(S, -ComplexKernels.PI_A2F * 0.5f), d);
+            FloatVector w = u.mul(-ComplexKernels.PI_B2F * 0.5f);
+            FloatVector sx = v.add(w);
+            FloatVector sv = sx.sub(v);
+            FloatVector sy = v.sub(sx.sub(sv)).add(w.sub(sv));
+            FloatVector c = u.mul(-ComplexKernels.PI_C2F * 0.5f);
+            FloatVector tx = sx.add(c);
+            FloatVector ty = sx.sub(tx).add(c).add(sy);
+            FloatVector txy = tx.mul(ty);
+            FloatVector sq = tx.fma(tx, txy.add(txy));
+            FloatVector p = FloatVector.broadcast(S, -0.000195169282960705459117889f)
+                    .fma(sq, FloatVector.broadcast(S, 0.00833215750753879547119141f));
+            p = p.fma(sq, FloatVector.broadcast(S, -0.166666537523269653320312f));
+            p = p.mul(sq.mul(tx));
+            FloatVector xx = tx.add(p);
+            FloatVector xy = tx.sub(xx).add(p).add(ty);
+            FloatVector rx = xx.add(xy)
+                    .blend(-0f, d.compare(VectorOperators.EQ, 0f).and(d.reinterpretAsInts().lt(0).cast(S)));
+            p = FloatVector.broadcast(S, -2.71811842367242206819355e-07f)
+                    .fma(sq, FloatVector.broadcast(S, 2.47990446951007470488548e-05f));
+            p = p.fma(sq, FloatVector.broadcast(S, -0.00138888787478208541870117f));
+            p = p.fma(sq, FloatVector.broadcast(S, 0.0416666641831398010253906f));
+            p = p.fma(sq, FloatVector.broadcast(S, -0.5f));
+            FloatVector mx = sq.mul(p);
+            FloatVector my = sq.fma(p, mx.neg());
+            FloatVector ax = mx.add(1f);
+            FloatVector ay = FloatVector.broadcast(S, 1f).sub(ax).add(mx).add(my);
+            FloatVector ry = ax.add(ay);
+            VectorMask<Float> odd = q.and(1).compare(VectorOperators.NE, 0).cast(S);
+            FloatVector sin = rx.blend(ry, odd);
+            FloatVector cos = ry.blend(rx, odd);
+            sin = sin.blend(sin.neg(), q.and(2).compare(VectorOperators.NE, 0).cast(S));
+            cos = cos.blend(cos.neg(), q.add(1).and(2).compare(VectorOperators.NE, 0).cast(S));
+            e.mul(sin.blend(cos, REAL_LANES)).intoArray(o, oo + i);
+        }
+        return bound / 2;
+    }
+
     /** {@code o[oo + i] = tanh(x[xo + i])} for i below n, Sleef_tanhf8_u10's bits ({@link SleefFloat#tanh}). */
     static void tanh(float[] x, int xo, float[] o, int oo, int n) {
         int bound = S.loopBound(n);
