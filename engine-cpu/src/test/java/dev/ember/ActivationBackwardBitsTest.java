@@ -216,4 +216,30 @@ class ActivationBackwardBitsTest {
         assertTrue(names.contains("aten::sigmoid_backward"), names.toString());
         assertTrue(names.contains("aten::tanh_backward"), names.toString());
     }
+
+    /**
+     * A 0-d pair and empty tensors take the kernel too: the composed ops' shapes, types and values (the composed ops'
+     * bits are PyTorch's: {@link #composedOpsHavePyTorchsBits}).
+     */
+    @Test
+    void zeroDimAndEmptyTensors() {
+        Tensor[][] pairs = {
+            {Tensor.scalar(0.75).to(DType.FLOAT32), Tensor.scalar(-0.5).to(DType.FLOAT32)},
+            {Tensor.scalar(0.75), Tensor.scalar(-0.5)},
+            {Tensor.zeros(0), Tensor.zeros(0)},
+            {Tensor.zeros(3, 0).to(DType.FLOAT64), Tensor.zeros(3, 0).to(DType.FLOAT64)}};
+        for (Tensor[] p : pairs) {
+            System.setProperty(COMPOSED, "true");
+            Tensor sigmoidComposed = ArithmeticOps.sigmoidBackward(p[0], p[1]);
+            Tensor tanhComposed = ArithmeticOps.tanhBackward(p[0], p[1]);
+            System.setProperty(COMPOSED, "false");
+            Tensor sigmoid = ArithmeticOps.sigmoidBackward(p[0], p[1]);
+            Tensor tanh = ArithmeticOps.tanhBackward(p[0], p[1]);
+            assertEquals(java.util.Arrays.toString(sigmoidComposed.shape()), java.util.Arrays.toString(sigmoid.shape()));
+            assertEquals(java.util.Arrays.toString(tanhComposed.shape()), java.util.Arrays.toString(tanh.shape()));
+            assertEquals(sigmoidComposed.dtype(), sigmoid.dtype());
+            assertEquals(java.util.Arrays.toString(sigmoidComposed.toDoubleArray()), java.util.Arrays.toString(sigmoid.toDoubleArray()));
+            assertEquals(java.util.Arrays.toString(tanhComposed.toDoubleArray()), java.util.Arrays.toString(tanh.toDoubleArray()));
+        }
+    }
 }
