@@ -160,6 +160,7 @@ def rows():
         ("sigmoid fwd+bwd", fb(lambda: torch.sigmoid(xg), dx, xg)),
         ("exp [16,128,512]", lambda: x.exp()),
         ("tanh [16,128,512]", lambda: x.tanh()),
+        ("tanh fwd+bwd", fb(lambda: torch.tanh(xg), dx, xg)),
         ("where(mask, x, y) [16,128,512]", lambda: torch.where(mask, x, y)),
         ("masked_fill causal -inf [16,8,128,128]", lambda: att.masked_fill(causal_out, float("-inf"))),
         ("clamp(-1, 1) [16,128,512]", lambda: x.clamp(-1.0, 1.0)),

@@ -799,22 +799,51 @@ final class ArithmeticOps {
     }
 
     /**
+     * sigmoid_backward or tanh_backward ({@code op} SIGMOID or TANH) in one backend kernel
+     * ({@link dev.ember.backend.Backend#activationBackward}), PyTorch's bits, where {@code g} and {@code y} are both
+     * float32 or both float64, of one shape, on one CPU device, in any layouts; null (the caller composes the ops) where
+     * not, where the backend declines, or where the system property {@code ember.activationBackward.composed} is true
+     * (the composed ops, for comparisons). Not recorded.
+     */
+    private static Tensor fusedActivationBackward(UnaryOp op, Tensor g, Tensor y) {
+        if (y.dtype != DType.FLOAT32 && y.dtype != DType.FLOAT64 || g.dtype != y.dtype || !y.device.isCpu()
+                || !g.device.equals(y.device) || !Arrays.equals(g.shape, y.shape)
+                || Boolean.getBoolean("ember.activationBackward.composed")) {
+            return null;
+        }
+        // the result laid out as TensorIterator lays it out (the operands: grad_output, then output)
+        OutputLayouts.Target t = OutputLayouts.allocate(y.shape, y.dtype, y.device, g, y);
+        return y.backend.activationBackward(op, g.storage(), t.of(g), y.storage(), t.of(y), t.out.storage(), t.layout)
+                ? t.out : null;
+    }
+
+    /**
      * PyTorch's {@code tanh_backward(grad, y)}: {@code grad * (1 - y * y)}, for float32 and float64 with x86 PyTorch's
-     * rounding {@code grad * fma(-y, y, 1)} (its kernels are compiled with FMA contraction), recorded (under create_graph) as its own
+     * rounding {@code grad * fma(-y, y, 1)} (its AVX2 and AVX512 kernels are compiled with FMA contraction, the vector
+     * form and the scalar one alike; DEFAULT rounds twice: activationbackwardbits/make_expected.py), in one kernel
+     * where {@link #fusedActivationBackward} applies, recorded (under create_graph) as its own
      * node TanhBackwardBackward0, whose formulas are derivatives.yaml's: {@code tanh_backward(gg, y)} for the gradient
      * and {@code gg * (-2 * y * grad)} for the output.
      */
     static Tensor tanhBackward(Tensor g, Tensor y) {
-        Tensor r;
+        Tensor r = fusedActivationBackward(UnaryOp.TANH, g, y);
+        if (r != null) {
+            return recordTanhBackward(r, g, y);
+        }
         try (GradMode off = Ember.noGrad()) {
-            if (y.dtype == DType.FLOAT32 || y.dtype == DType.FLOAT64) {
+            if ((y.dtype == DType.FLOAT32 || y.dtype == DType.FLOAT64) && (!y.device.isCpu()
+                    || dev.ember.backend.CpuCapability.fusesMultiplyAdd(dev.ember.backend.CpuCapability.value()))) {
                 // x86 PyTorch's kernel is compiled with FMA contraction: 1 - y * y is fma(-y, y, 1), one rounding
-                // (addcmul's kernel: fma(-1 * y, y, 1), -1 * y exact)
+                // (addcmul's kernel: fma(-1 * y, y, 1), -1 * y exact); its DEFAULT build rounds twice
                 r = g.mul(y.onesLike().addcmul(y, y, -1.0));
             } else {
                 r = g.mul(y.mul(y).rsub(1.0));
             }
         }
+        return recordTanhBackward(r, g, y);
+    }
+
+    private static Tensor recordTanhBackward(Tensor r, Tensor g, Tensor y) {
         return record(r, "TanhBackwardBackward0", new Tensor[] {g, y}, n -> {
             SavedTensor sg = n.needsInputGrad(1) ? n.save(g) : null;
             SavedTensor sy = n.save(y);
@@ -826,14 +855,16 @@ final class ArithmeticOps {
 
     /**
      * PyTorch's {@code sigmoid_backward(grad, y)}: {@code grad * (1 - y) * y} (its order, for identical float32
-     * rounding), recorded (under create_graph) as its own node SigmoidBackwardBackward0, whose formulas are
+     * rounding), in one kernel where {@link #fusedActivationBackward} applies, recorded (under create_graph) as its own node SigmoidBackwardBackward0, whose formulas are
      * derivatives.yaml's: {@code sigmoid_backward(gg, y)} for the gradient and {@code gg * grad * (-2 * y + 1)} for
      * the output.
      */
     static Tensor sigmoidBackward(Tensor g, Tensor y) {
-        Tensor r;
-        try (GradMode off = Ember.noGrad()) {
-            r = g.mul(y.rsub(1.0)).mul(y);
+        Tensor r = fusedActivationBackward(UnaryOp.SIGMOID, g, y);
+        if (r == null) {
+            try (GradMode off = Ember.noGrad()) {
+                r = g.mul(y.rsub(1.0)).mul(y);
+            }
         }
         return record(r, "SigmoidBackwardBackward0", new Tensor[] {g, y}, n -> {
             SavedTensor sg = n.needsInputGrad(1) ? n.save(g) : null;

@@ -258,6 +258,7 @@ public final class OpSweep {
         r.add(new Row("sigmoid fwd+bwd", fb(xg::sigmoid, dx, xg)));
         r.add(new Row("exp [16,128,512]", x::exp));
         r.add(new Row("tanh [16,128,512]", x::tanh));
+        r.add(new Row("tanh fwd+bwd", fb(xg::tanh, dx, xg)));
         r.add(new Row("where(mask, x, y) [16,128,512]", () -> Tensor.where(mask, x, y)));
         r.add(new Row("masked_fill causal -inf [16,8,128,128]",
             () -> att.maskedFill(causalOut, Double.NEGATIVE_INFINITY)));

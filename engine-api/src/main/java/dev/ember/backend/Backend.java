@@ -408,6 +408,28 @@ public interface Backend {
     }
 
     /**
+     * PyTorch's {@code sigmoid_backward(grad, y)} ({@code op} {@link UnaryOp#SIGMOID}: {@code grad * (1 - y) * y},
+     * in that order) or {@code tanh_backward(grad, y)} ({@link UnaryOp#TANH}: {@code grad * (1 - y * y)}, with
+     * {@code 1 - y * y} rounded once where PyTorch's build contracts it, {@link CpuCapability#fusesMultiplyAdd}) in one
+     * pass, {@code y} the forward's output. grad, y and dst are all float32 or all float64, of one shape, in their
+     * layouts. Returns false, writing nothing, for any other op or type or where the backend has no such kernel (the
+     * caller composes the elementwise ops).
+     *
+     * @param op {@link UnaryOp#SIGMOID} or {@link UnaryOp#TANH}: the forward whose backward this is
+     * @param grad the incoming gradient
+     * @param gradLayout grad's layout
+     * @param y the forward's output
+     * @param yLayout y's layout
+     * @param dst the output
+     * @param dstLayout dst's layout
+     * @return whether the kernel ran
+     */
+    default boolean activationBackward(UnaryOp op, Storage grad, Layout gradLayout, Storage y, Layout yLayout,
+                                       Storage dst, Layout dstLayout) {
+        return false;
+    }
+
+    /**
      * float32 clamp with both bounds in one pass: {@code dst[i] = min(max(x[i], lo), hi)} as PyTorch's clamp kernel
      * (a NaN element stays NaN, an element equal to a bound is kept, so -0 stays -0 against 0, and {@code lo > hi}
      * gives {@code hi}); the bounds are float32 values and neither is NaN. x is float32 in {@code layout}, which is

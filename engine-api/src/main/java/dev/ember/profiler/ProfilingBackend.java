@@ -436,6 +436,16 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public boolean activationBackward(UnaryOp op, Storage grad, Layout gradLayout, Storage y, Layout yLayout,
+                                      Storage dst, Layout dstLayout) {
+        Profiler profiler = Profiler.current();
+        return profiler == null ? delegate.activationBackward(op, grad, gradLayout, y, yLayout, dst, dstLayout)
+                : recordIfDone(profiler, op == UnaryOp.TANH ? "aten::tanh_backward" : "aten::sigmoid_backward",
+                        new Object[] {grad, gradLayout, y, yLayout, dst, dstLayout},
+                        () -> delegate.activationBackward(op, grad, gradLayout, y, yLayout, dst, dstLayout));
+    }
+
+    @Override
     public boolean clampFloat(Storage x, Layout layout, float lo, float hi, Storage dst) {
         Profiler profiler = Profiler.current();
         return profiler == null ? delegate.clampFloat(x, layout, lo, hi, dst)

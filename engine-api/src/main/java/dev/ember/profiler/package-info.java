@@ -34,6 +34,9 @@
  *       {@code aten::cummax}/{@code aten::cummin}/{@code aten::logcumsumexp}, {@code searchsorted}
  *       {@code aten::searchsorted}, {@code histc} {@code aten::histc}, {@code bincount} {@code aten::bincount},
  *       {@code unique} {@code aten::_unique2};</li>
+ *   <li>{@code activationBackward} {@code aten::sigmoid_backward} or {@code aten::tanh_backward}, {@code siluFloat}
+ *       {@code aten::silu} or {@code aten::silu_backward}, {@code clampFloat} {@code aten::clamp} (these optional
+ *       kernels leave no range where they decline);</li>
  *   <li>{@code layerNorm}/{@code groupNorm}/{@code batchNorm} {@code aten::native_layer_norm},
  *       {@code aten::native_group_norm}, {@code aten::native_batch_norm} (and their {@code _backward});</li>
  *   <li>the SPI method's own name for the rest, which have no single aten counterpart: {@code fromArray},

@@ -373,6 +373,12 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public boolean activationBackward(UnaryOp op, Storage grad, Layout gradLayout, Storage y, Layout yLayout,
+                                      Storage dst, Layout dstLayout) {
+        return ActivationBackwardKernels.run(op, cpu(grad), gradLayout, cpu(y), yLayout, cpu(dst), dstLayout);
+    }
+
+    @Override
     public Storage duplicate(Storage src) {
         Object a = cpu(src).array;
         Object copy;

@@ -1386,6 +1386,19 @@ final class ElementwiseKernels {
         void geluBackward(float[] g, int go, float[] x, int xo, float[] o, int oo, int n);
 
         /**
+         * {@code o[oo:oo+n]} = sigmoid_backward ({@code tanh} false) or tanh_backward of {@code g[go:go+n]} and
+         * {@code y[yo:yo+n]}, lane-wise as {@link ActivationBackwardKernels#sigmoidBackward(float, float)} and
+         * {@link ActivationBackwardKernels#tanhBackward(boolean, float, float)} ({@code fused}: {@code 1 - y * y}
+         * rounded once).
+         */
+        void activationBackward(boolean tanh, boolean fused, float[] g, int go, float[] y, int yo, float[] o, int oo,
+                                int n);
+
+        /** {@link #activationBackward(boolean, boolean, float[], int, float[], int, float[], int, int)} in float64. */
+        void activationBackward(boolean tanh, boolean fused, double[] g, int go, double[] y, int yo, double[] o, int oo,
+                                int n);
+
+        /**
          * {@code o[oo:oo+n] = exp(x[xo:xo+n])}: PyTorch's bits ({@link SleefFloat#exp}), or as {@link #expRounded}
          * where {@link SleefFloat#exact()} asks for it.
          */

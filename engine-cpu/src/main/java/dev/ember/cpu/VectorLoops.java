@@ -1836,6 +1836,73 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     @Override
+    public void activationBackward(boolean tanh, boolean fused, float[] g, int go, float[] y, int yo, float[] o, int oo,
+                                   int n) {
+        int bound = S.loopBound(n);
+        int i = 0;
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        if (!tanh) {
+            // (g * (1 - y)) * y, PyTorch's order
+            for (; i < bound; i += S.length()) {
+                FloatVector v = FloatVector.fromArray(S, y, yo + i);
+                FloatVector.fromArray(S, g, go + i).mul(one.sub(v)).mul(v).intoArray(o, oo + i);
+            }
+            for (; i < n; i++) {
+                o[oo + i] = ActivationBackwardKernels.sigmoidBackward(g[go + i], y[yo + i]);
+            }
+        } else if (fused) {
+            for (; i < bound; i += S.length()) {
+                FloatVector v = FloatVector.fromArray(S, y, yo + i);
+                FloatVector.fromArray(S, g, go + i).mul(v.neg().fma(v, one)).intoArray(o, oo + i);
+            }
+            for (; i < n; i++) {
+                o[oo + i] = ActivationBackwardKernels.tanhBackward(true, g[go + i], y[yo + i]);
+            }
+        } else {
+            for (; i < bound; i += S.length()) {
+                FloatVector v = FloatVector.fromArray(S, y, yo + i);
+                FloatVector.fromArray(S, g, go + i).mul(one.sub(v.mul(v))).intoArray(o, oo + i);
+            }
+            for (; i < n; i++) {
+                o[oo + i] = ActivationBackwardKernels.tanhBackward(false, g[go + i], y[yo + i]);
+            }
+        }
+    }
+
+    @Override
+    public void activationBackward(boolean tanh, boolean fused, double[] g, int go, double[] y, int yo, double[] o,
+                                   int oo, int n) {
+        int bound = DS.loopBound(n);
+        int i = 0;
+        DoubleVector one = DoubleVector.broadcast(DS, 1.0);
+        if (!tanh) {
+            for (; i < bound; i += DS.length()) {
+                DoubleVector v = DoubleVector.fromArray(DS, y, yo + i);
+                DoubleVector.fromArray(DS, g, go + i).mul(one.sub(v)).mul(v).intoArray(o, oo + i);
+            }
+            for (; i < n; i++) {
+                o[oo + i] = ActivationBackwardKernels.sigmoidBackward(g[go + i], y[yo + i]);
+            }
+        } else if (fused) {
+            for (; i < bound; i += DS.length()) {
+                DoubleVector v = DoubleVector.fromArray(DS, y, yo + i);
+                DoubleVector.fromArray(DS, g, go + i).mul(v.neg().fma(v, one)).intoArray(o, oo + i);
+            }
+            for (; i < n; i++) {
+                o[oo + i] = ActivationBackwardKernels.tanhBackward(true, g[go + i], y[yo + i]);
+            }
+        } else {
+            for (; i < bound; i += DS.length()) {
+                DoubleVector v = DoubleVector.fromArray(DS, y, yo + i);
+                DoubleVector.fromArray(DS, g, go + i).mul(one.sub(v.mul(v))).intoArray(o, oo + i);
+            }
+            for (; i < n; i++) {
+                o[oo + i] = ActivationBackwardKernels.tanhBackward(false, g[go + i], y[yo + i]);
+            }
+        }
+    }
+
+    @Override
     public void geluBackward(float[] g, int go, float[] x, int xo, float[] o, int oo, int n) {
         int bound = S.loopBound(n);
         int i = 0;
