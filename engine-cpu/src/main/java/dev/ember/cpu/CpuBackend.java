@@ -168,9 +168,8 @@ public final class CpuBackend implements Backend {
      * {@code -Dember.checkIndices.copy=true} (read per call) keeps the copy always, as before session 49. Dense runs
      * are read a vector at a time without a branch per element ({@link ElementwiseKernels.FloatLoops#indicesInRange}),
      * large indices in parallel ranges: the op sweep's [2048, 64] gather index took 54 us of one core with the
-     * element-by-element walk on one thread, 11 with the vector pass (session 51; the walk read the index again after
-     * the kernels had nothing left to wait for). {@code -Dember.checkIndices.serial=true} (read per call) keeps the
-     * walk of sessions 49-50.
+     * element-by-element walk on one thread, 15 with the vector pass (session 51, thread CPU time on a loaded host).
+     * {@code -Dember.checkIndices.serial=true} (read per call) keeps the walk of sessions 49-50.
      */
     @Override
     public void checkIndices(Storage index, Layout layout, long bound, String message) {

@@ -264,8 +264,9 @@ final class IndexKernels {
     /**
      * {@code d[dr + idx[ir + k]] += s[sr + k]} for k from 0 to w, in order: one row of {@link #scatterRowsFloat}'s sum.
      * A method of its own, which the JIT compiles as a leaf: the same loop inside the row lambda, beside the other
-     * reductions' switch, took about 1.4 times as long (session 51: 160 against 113 us of one core for the op sweep's
-     * [2048, 64] index). {@code -Dember.scatter.inlineRow=true} (read per call) keeps the loop in the lambda.
+     * reductions' switch, took 143-167 us of one core against 110-117 for this method in a harness calling the kernel
+     * for the op sweep's [2048, 64] index (session 51, a loaded host); through {@code scatterAdd_} the two stayed within
+     * the load's noise. {@code -Dember.scatter.inlineRow=true} (read per call) keeps the loop in the lambda.
      */
     private static void addRow(float[] d, int dr, long[] idx, int ir, float[] s, int sr, int w) {
         for (int k = 0; k < w; k++) {
