@@ -1179,6 +1179,12 @@ final class ElementwiseKernels {
         void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n);
 
         /**
+         * Whether every one of {@code a[off:off+n]} lies in {@code [0, bound)}: one pass without a branch per element
+         * (the sign bits of {@code v} and {@code bound - 1 - v} OR-ed over the run), for the index checks.
+         */
+        boolean indicesInRange(long[] a, int off, int n, long bound);
+
+        /**
          * {@code o[oo:oo+n] = sqrt(x[xo:xo+n])} rounded to float (the bits of {@code (float) Math.sqrt(x)}), or
          * {@code 1f / sqrt} when {@code reciprocal}; false if not handled.
          */

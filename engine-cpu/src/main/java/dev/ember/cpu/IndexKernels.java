@@ -53,6 +53,11 @@ final class IndexKernels {
         int ds = dimStride(srcLayout, dim);
         long[] idx = (long[]) index.array;
         StridedLoop loop = new StridedLoop(dstLayout, indexLayout, from);
+        if (dst.dtype == DType.FLOAT32 && !Boolean.getBoolean("ember.gather.loopRows")
+                && !Boolean.getBoolean("ember.gather.strided") && gatherRowsFloat((float[]) src.array, srcLayout, dim,
+                idx, indexLayout, (float[]) dst.array, dstLayout)) {
+            return;
+        }
         switch (dst.dtype) {
             case FLOAT32: {
                 float[] s = (float[]) src.array;
@@ -131,6 +136,60 @@ final class IndexKernels {
         }
     }
 
+    /**
+     * {@link #gather}'s float32 loop along the last dimension with dense output and index (gather(-1), as
+     * take_along_dim and the backward of scatter_add run it): whole rows in parallel, each row one load of an index,
+     * one of the source and one store per element, its source row's offset found from the row number. The
+     * {@link StridedLoop} spent about as long stepping its three operands from row to row as the row itself took for
+     * the op sweep's 64 columns (2048 rows). {@code -Dember.gather.loopRows=true} (read per call) keeps the
+     * StridedLoop's rows, as sessions 48-50. Returns false for other operands.
+     */
+    private static boolean gatherRowsFloat(float[] s, Layout srcLayout, int dim, long[] idx, Layout indexLayout,
+                                           float[] d, Layout dstLayout) {
+        int rank = indexLayout.rank();
+        if (rank == 0 || dim != rank - 1 || srcLayout.rank() != rank || !indexLayout.isContiguous()
+                || !dstLayout.isContiguous()) {
+            return false;
+        }
+        int last = rank - 1;
+        int w = indexLayout.size(last);
+        if (w == 0) {
+            return false;
+        }
+        int rows = (int) (indexLayout.numel() / w);
+        int[] sizes = indexLayout.shape();
+        int[] srcStrides = srcLayout.strides();
+        int ds = srcStrides[last];
+        int io = indexLayout.offset();
+        int doff = dstLayout.offset();
+        int so = srcLayout.offset();
+        CpuThreads.parallelFor(rows, CpuThreads.chunks(rows, w), (task, from, to) -> {
+            for (int r = from; r < to; r++) {
+                // the source row: r unravelled over the index's other dimensions, through the source's strides
+                int sr = so;
+                for (int q = r, k = last - 1; k >= 0; k--) {
+                    sr += q % sizes[k] * srcStrides[k];
+                    q /= sizes[k];
+                }
+                gatherRow(s, sr, ds, idx, io + r * w, d, doff + r * w, w);
+            }
+        });
+        return true;
+    }
+
+    /** {@code d[dr + k] = s[sr + idx[ir + k] * ds]} for k below w: one row of {@link #gatherRowsFloat}. */
+    private static void gatherRow(float[] s, int sr, int ds, long[] idx, int ir, float[] d, int dr, int w) {
+        if (ds == 1) {
+            for (int k = 0; k < w; k++) {
+                d[dr + k] = s[sr + (int) idx[ir + k]];
+            }
+        } else {
+            for (int k = 0; k < w; k++) {
+                d[dr + k] = s[sr + (int) idx[ir + k] * ds];
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ scatter
 
     /**
@@ -168,11 +227,16 @@ final class IndexKernels {
         int doff = dstLayout.offset();
         int so = srcLayout.offset();
         boolean switched = Boolean.getBoolean("ember.scatter.switchPerElement");
+        boolean inline = Boolean.getBoolean("ember.scatter.inlineRow");
         CpuThreads.parallelFor(rows, CpuThreads.chunks(rows, w), (task, from, to) -> {
             for (int r = from; r < to; r++) {
                 int ir = io + r * w;
                 int dr = doff + r * dw;
                 int sr = so + r * sw;
+                if (reduce == ScatterReduce.SUM && !switched && !inline) {
+                    addRow(d, dr, idx, ir, s, sr, w);
+                    continue;
+                }
                 if (reduce == ScatterReduce.SUM && !switched) {
                     // scatter_add: the sum's loop alone, the same additions in the same order
                     for (int k = 0; k < w; k++) {
@@ -195,6 +259,19 @@ final class IndexKernels {
                 }
             }
         });
+    }
+
+    /**
+     * {@code d[dr + idx[ir + k]] += s[sr + k]} for k from 0 to w, in order: one row of {@link #scatterRowsFloat}'s sum.
+     * A method of its own, which the JIT compiles as a leaf: the same loop inside the row lambda, beside the other
+     * reductions' switch, took 143-167 us of one core against 110-117 for this method in a harness calling the kernel
+     * for the op sweep's [2048, 64] index (session 51, a loaded host); through {@code scatterAdd_} the two stayed within
+     * the load's noise. {@code -Dember.scatter.inlineRow=true} (read per call) keeps the loop in the lambda.
+     */
+    private static void addRow(float[] d, int dr, long[] idx, int ir, float[] s, int sr, int w) {
+        for (int k = 0; k < w; k++) {
+            d[dr + (int) idx[ir + k]] += s[sr + k];
+        }
     }
 
     /**

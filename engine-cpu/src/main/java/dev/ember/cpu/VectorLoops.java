@@ -359,6 +359,25 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     @Override
+    public boolean indicesInRange(long[] a, int off, int n, long bound) {
+        long top = bound - 1;
+        LongVector tops = LongVector.broadcast(LS, top);
+        LongVector acc = LongVector.zero(LS);
+        int vb = LS.loopBound(n);
+        int i = 0;
+        for (; i < vb; i += LS.length()) {
+            LongVector v = LongVector.fromArray(LS, a, off + i);
+            acc = acc.or(v).or(tops.sub(v));
+        }
+        long bits = acc.reduceLanes(VectorOperators.OR);
+        for (; i < n; i++) {
+            long v = a[off + i];
+            bits |= v | (top - v);
+        }
+        return bits >= 0;
+    }
+
+    @Override
     public float dot(float[] x, int xo, float[] y, int yo, int n) {
         int step = S.length();
         int bound = n / (2 * step) * (2 * step);
