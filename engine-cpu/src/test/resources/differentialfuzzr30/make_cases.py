@@ -22,6 +22,7 @@ What it writes (all tensors tiny, so the committed data stay small):
   2.x's "Unsupported operand 149") and protocol 3's bytes (SHORT_BINBYTES: "Unsupported operand 67").
   The legacy format (_use_new_zipfile_serialization=False) is one of them: 2.x reads it, Ember documents that it
   does not (README, TorchSerialization's Javadoc) and refuses it with its own message, which is what is checked.
+  A second run writes the same bytes except in these legacy files, whose storage keys are Python object ids.
 - st/NNN.safetensors: random valid safetensors files written by hand from the format's specification (1.13 has no
   safetensors package; as safetensors/make_files.py does): dtypes F64 F32 F16 BF16 I64 I32 I16 I8 U8 BOOL C64, 0-dim
   and empty tensors, unicode and escaped names, __metadata__ (0-3 entries, anywhere in the header), header keys and
