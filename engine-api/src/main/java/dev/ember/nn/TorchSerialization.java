@@ -34,7 +34,7 @@ import java.util.TreeMap;
  * {@code OrderedDict} to {@link Map}, {@code list} to {@link ArrayList}, {@code tuple} and {@code torch.Size} to an
  * unmodifiable {@link List}, {@code int} to {@link Long} ({@link java.math.BigInteger} beyond 64 bits), {@code float}
  * to {@link Double}, {@code bool} to {@link Boolean}, {@code None} to null, {@code str} to {@link String},
- * {@code bytes} to {@code byte[]}, {@code set} to {@link java.util.Set}, {@code torch.dtype} to {@link DType} and
+ * {@code bytes} and {@code bytearray} to {@code byte[]}, {@code set} to {@link java.util.Set}, {@code torch.dtype} to {@link DType} and
  * {@code torch.device} to its string.
  *
  * <p>The reader trusts no length in a file: the zip directory's offsets and sizes are checked against the file

@@ -446,7 +446,7 @@ final class Unpickler {
                 case 'N': push(null); break;
                 case 0x89: push(Boolean.FALSE); break;
                 case 0x88: push(Boolean.TRUE); break;
-                case ')': push(List.of()); break;
+                case ')': push(tuple(List.of())); break; // EMPTY_TUPLE: a tuple, written back as one
                 case ']': push(new ArrayList<>()); break;
                 case '}': push(new LinkedHashMap<>()); break;
                 case 0x8f: push(new LinkedHashSet<>()); break; // EMPTY_SET
@@ -721,9 +721,13 @@ final class Unpickler {
                 if (args.isEmpty() && c == Callable.BYTEARRAY) {
                     return new byte[0];
                 }
+                if (c == Callable.BYTEARRAY && args.size() == 1 && args.get(0) instanceof byte[] b) {
+                    return b.clone(); // bytearray(bytes): how Python 3.8+ pickles one below protocol 5
+                }
                 if (args.size() != 2 || !(args.get(0) instanceof String) || !(args.get(1) instanceof String)
                         || !((String) args.get(1)).replace("-", "").equalsIgnoreCase("latin1")) {
-                    throw error(c.path + " called with arguments other than (str, 'latin1')");
+                    throw error(c.path + " called with arguments other than (str, 'latin1')"
+                            + (c == Callable.BYTEARRAY ? " or (bytes)" : ""));
                 }
                 String s = (String) args.get(0);
                 byte[] b = new byte[s.length()];
@@ -899,8 +903,8 @@ final class Unpickler {
     private Tensor asParameter(Tensor data, boolean requiresGrad) throws IOException {
         Tensor p = data.detach();
         if (requiresGrad) {
-            if (!p.dtype().isFloatingPoint()) {
-                throw error("a parameter of dtype " + p.dtype().torchName() + " requires grad; only Tensors of floating point dtype can require gradients");
+            if (!p.dtype().isFloatingPoint() && !p.dtype().isComplex()) { // nn.Parameter(complex) requires grad too
+                throw error("a parameter of dtype " + p.dtype().torchName() + " requires grad; only Tensors of floating point and complex dtype can require gradients");
             }
             p.setRequiresGrad(true);
         }
