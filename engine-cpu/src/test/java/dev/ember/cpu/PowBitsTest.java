@@ -2,20 +2,14 @@ package dev.ember.cpu;
 
 import dev.ember.Tensor;
 import dev.ember.backend.CpuCapability;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -25,50 +19,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * stride-2 view and the rows of a narrowed matrix, which PyTorch computes in its scalar form, a transposed matrix run
  * in memory order, and the special exponents' exact formulas), two tensors, and a number by a tensor; bases and
  * exponents include +-0, NaN, +-inf, +-1, subnormals, the float range's ends, negative bases with integer, odd and
- * non-integer exponents, and exponents beyond 2^24. Tests the Sleef path (the property
- * {@code ember.cpu.exactTranscendentals} is cleared for each test and restored after).
+ * non-integer exponents, and exponents beyond 2^24. Tests the Sleef path ({@link SleefPathFixture}).
  */
-class PowBitsTest {
+class PowBitsTest extends SleefPathFixture {
     private static final int P = 4099;
 
-    private String saved;
-
-    @BeforeEach
-    void clear() {
-        saved = System.getProperty(SleefFloat.EXACT_PROPERTY);
-        System.clearProperty(SleefFloat.EXACT_PROPERTY);
-    }
-
-    @AfterEach
-    void restore() {
-        if (saved == null) {
-            System.clearProperty(SleefFloat.EXACT_PROPERTY);
-        } else {
-            System.setProperty(SleefFloat.EXACT_PROPERTY, saved);
-        }
-    }
-
     private static byte[] bytes(String name) throws IOException {
-        try (InputStream in = PowBitsTest.class.getResourceAsStream("/powbits/" + name)) {
-            assertNotNull(in, "missing powbits/" + name);
-            return in.readAllBytes();
-        }
+        return resource("powbits/" + name);
     }
 
     private static int[] ints(String name) throws IOException {
-        ByteBuffer b = ByteBuffer.wrap(bytes(name)).order(ByteOrder.LITTLE_ENDIAN);
-        int[] a = new int[b.remaining() / 4];
-        b.asIntBuffer().get(a);
-        return a;
+        return resourceInts("powbits/" + name);
     }
 
     private static float[] floats(String name) throws IOException {
-        int[] a = ints(name);
-        float[] f = new float[a.length];
-        for (int i = 0; i < a.length; i++) {
-            f[i] = Float.intBitsToFloat(a[i]);
-        }
-        return f;
+        return bitsToFloats(ints(name));
     }
 
     /** Each case's Ember result, row-major, in the order of cases.txt. */

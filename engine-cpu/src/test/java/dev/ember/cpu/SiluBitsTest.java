@@ -3,21 +3,15 @@ package dev.ember.cpu;
 import dev.ember.Tensor;
 import dev.ember.backend.CpuCapability;
 import dev.ember.nn.Functional;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 /**
  * float32 silu, silu's gradient, sigmoid and sigmoid's gradient with PyTorch's CPU bits, against PyTorch 1.13's
@@ -31,47 +25,19 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
  * vector part and the tail. Tests the Sleef path (the property {@code ember.cpu.exactTranscendentals} is cleared for
  * each test and restored after).
  */
-class SiluBitsTest {
+class SiluBitsTest extends SleefPathFixture {
     private static final int P = 4099;
 
-    private String saved;
-
-    @BeforeEach
-    void clear() {
-        saved = System.getProperty(SleefFloat.EXACT_PROPERTY);
-        System.clearProperty(SleefFloat.EXACT_PROPERTY);
-    }
-
-    @AfterEach
-    void restore() {
-        if (saved == null) {
-            System.clearProperty(SleefFloat.EXACT_PROPERTY);
-        } else {
-            System.setProperty(SleefFloat.EXACT_PROPERTY, saved);
-        }
-    }
-
     private static byte[] bytes(String name) throws IOException {
-        try (InputStream in = SiluBitsTest.class.getResourceAsStream("/silubits/" + name)) {
-            assertNotNull(in, "missing silubits/" + name);
-            return in.readAllBytes();
-        }
+        return resource("silubits/" + name);
     }
 
     private static int[] ints(String name) throws IOException {
-        ByteBuffer b = ByteBuffer.wrap(bytes(name)).order(ByteOrder.LITTLE_ENDIAN);
-        int[] a = new int[b.remaining() / 4];
-        b.asIntBuffer().get(a);
-        return a;
+        return resourceInts("silubits/" + name);
     }
 
     private static float[] floats(String name) throws IOException {
-        int[] a = ints(name);
-        float[] f = new float[a.length];
-        for (int i = 0; i < a.length; i++) {
-            f[i] = Float.intBitsToFloat(a[i]);
-        }
-        return f;
+        return bitsToFloats(ints(name));
     }
 
     /** The view of {@code base} a case names. */

@@ -2,8 +2,6 @@ package dev.ember.cpu;
 
 import dev.ember.Tensor;
 import dev.ember.backend.CpuCapability;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -29,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * is Sleef's all-ones pattern). An exhaustive run over all 2^32 floats, once, offline, found no mismatch (see the
  * commit). {@code -Dember.cpu.exactTranscendentals=true} restores the correctly rounded floats.
  */
-class SleefBitsTest {
+class SleefBitsTest extends SleefPathFixture {
     private static final List<String> FUNCS = List.of("exp", "tanh", "log");
     private static final int STRIDE = 2053;
     private static final int STRIDED = 1 << 21;
@@ -37,32 +35,8 @@ class SleefBitsTest {
         0x3c000000};
     private static final int DENSE_LEN = 1 << 18;
 
-    /** The property as the run set it (a run of the old path sets it JVM-wide): this class tests the Sleef path. */
-    private String saved;
-
-    @BeforeEach
-    void clear() {
-        saved = System.getProperty(SleefFloat.EXACT_PROPERTY);
-        System.clearProperty(SleefFloat.EXACT_PROPERTY);
-    }
-
-    @AfterEach
-    void restore() {
-        if (saved == null) {
-            System.clearProperty(SleefFloat.EXACT_PROPERTY);
-        } else {
-            System.setProperty(SleefFloat.EXACT_PROPERTY, saved);
-        }
-    }
-
     private static int[] ints(String name) throws IOException {
-        try (InputStream in = SleefBitsTest.class.getResourceAsStream("/sleefbits/" + name)) {
-            assertNotNull(in, "missing sleefbits/" + name);
-            ByteBuffer b = ByteBuffer.wrap(in.readAllBytes()).order(ByteOrder.LITTLE_ENDIAN);
-            int[] a = new int[b.remaining() / 4];
-            b.asIntBuffer().get(a);
-            return a;
-        }
+        return resourceInts("sleefbits/" + name);
     }
 
     private static float scalar(String f, float x) {
@@ -109,19 +83,11 @@ class SleefBitsTest {
         }
     }
 
-    private static float[] floats(int[] bits) {
-        float[] x = new float[bits.length];
-        for (int i = 0; i < bits.length; i++) {
-            x[i] = Float.intBitsToFloat(bits[i]);
-        }
-        return x;
-    }
-
     @Test
     void storedInputsHavePyTorchsBits() throws IOException {
         int[] in = ints("inputs.bin");
         assertTrue(in.length > 15000, "inputs.bin holds " + in.length);
-        float[] x = floats(in);
+        float[] x = bitsToFloats(in);
         for (String f : FUNCS) {
             int[] want = ints(f + ".bin");
             float[] s = new float[x.length];
@@ -187,7 +153,7 @@ class SleefBitsTest {
             String f = w[0];
             assertEquals(parts.length + 1, w.length, line);
             for (int p = 0; p < parts.length; p++) {
-                float[] x = floats(parts[p]);
+                float[] x = bitsToFloats(parts[p]);
                 float[] v = new float[x.length];
                 loops(f, x, v);
                 float[] s = new float[x.length];
@@ -219,13 +185,13 @@ class SleefBitsTest {
     @Test
     void geluTanhAndMiddleDimSoftmaxHavePyTorchsBits() throws IOException {
         int[] in = ints("act_inputs.bin");
-        Tensor t = Tensor.fromArray(floats(in));
+        Tensor t = Tensor.fromArray(bitsToFloats(in));
         assertBits("gelu tanh", in, ints("gelu_tanh.bin"), dev.ember.nn.Functional.gelu(t, "tanh").toFloatArray());
         boolean avx512 = CpuCapability.value().equals("AVX512");
         int[] sm = ints(avx512 ? "softmax_in_avx512.bin" : "softmax_in.bin");
         String file = avx512 ? "softmax1_avx512.bin" : "softmax1.bin";
         assertBits("softmax(1) of [4, 37, 45], " + file, sm, ints(file),
-                Tensor.fromArray(floats(sm)).reshape(4, 37, 45).softmax(1).toFloatArray());
+                Tensor.fromArray(bitsToFloats(sm)).reshape(4, 37, 45).softmax(1).toFloatArray());
     }
 
     /**
@@ -241,7 +207,7 @@ class SleefBitsTest {
     void geluTanhTailsFallWherePyTorchsPassesEnd() throws IOException {
         String cap = CpuCapability.value();
         String file = cap.equals("AVX512") ? "gelu_tails_avx512.txt" : "gelu_tails_avx2.txt";
-        float[] pool = floats(ints("gelu_pool.bin"));
+        float[] pool = bitsToFloats(ints("gelu_pool.bin"));
         assertEquals(251, pool.length);
         String text;
         try (InputStream in = SleefBitsTest.class.getResourceAsStream("/sleefbits/" + file)) {
@@ -311,17 +277,17 @@ class SleefBitsTest {
         for (String exact : new String[] {"false", "true"}) {
             System.setProperty(SleefFloat.EXACT_PROPERTY, exact);
             int[] in = ints("act_inputs.bin");
-            Tensor x = Tensor.fromArray(floats(in)).requiresGrad_(true);
-            dev.ember.nn.Functional.gelu(x, "tanh").backward(Tensor.fromArray(floats(ints("gelu_tanh_bwd_grad.bin"))));
+            Tensor x = Tensor.fromArray(bitsToFloats(in)).requiresGrad_(true);
+            dev.ember.nn.Functional.gelu(x, "tanh").backward(Tensor.fromArray(bitsToFloats(ints("gelu_tanh_bwd_grad.bin"))));
             int[] want = ints("gelu_tanh_bwd.bin");
             float[] got = x.grad().toFloatArray();
             if (exact.equals("false")) {
                 assertBits("gelu tanh backward", in, want, got);
             } else {
-                assertClose("gelu tanh backward, old path", want, got, floats(ints("gelu_tanh_bwd_grad.bin")), 64);
+                assertClose("gelu tanh backward, old path", want, got, bitsToFloats(ints("gelu_tanh_bwd_grad.bin")), 64);
             }
-            float[] xs = floats(ints("gelu_tanh_bwd_strided_in.bin"));
-            float[] dys = floats(ints("gelu_tanh_bwd_strided_grad.bin"));
+            float[] xs = bitsToFloats(ints("gelu_tanh_bwd_strided_in.bin"));
+            float[] dys = bitsToFloats(ints("gelu_tanh_bwd_strided_grad.bin"));
             Tensor xt = Tensor.fromArray(xs).requiresGrad_(true);
             Tensor strided = xt.reshape(xs.length / 2, 2).select(1, 0);
             assertTrue(!strided.isContiguous());
