@@ -159,11 +159,25 @@ public final class OpSweep {
         return acc;
     }
 
-    /** Forward plus backward: the leaves' gradients reset, {@code f} run and back-propagated; returns the gradients. */
+    /**
+     * Forward plus backward: the leaves' gradients released, {@code f} run and back-propagated; returns the gradients.
+     * The previous call's gradients are closed ({@link Tensor#releaseGrad}, what {@code optimizer.zeroGrad()} does), so
+     * their arrays go back to the CPU pool, as the twin's {@code leaf.grad = None} frees PyTorch's. Left to the
+     * collector (session 51), each call took a fresh array for each gradient (4 MiB for the [16, 128, 512] rows, a G1
+     * humongous object), and once G1 had grown the heap (by 1.4-2 GB in one step here) those arrays came from memory the
+     * process had never touched: about 1,000 page faults a call, 10x the row's CPU time, until the grown heap had been
+     * walked once, which in some JVMs spanned the whole timed row (add bias fwd+bwd 12.9 ms against 0.6 ms).
+     * {@code -Dopsweep.setGradNull=true} (read per call, so {@link OpSweepAlternate} can switch it) resets them the old
+     * way, {@code setGrad(null)}, the arrays left to the collector.
+     */
     private static Supplier<Object> fb(Supplier<Tensor> f, Tensor upstream, Tensor... leaves) {
         return () -> {
             for (Tensor l : leaves) {
-                l.setGrad(null);
+                if (Boolean.getBoolean("opsweep.setGradNull")) {
+                    l.setGrad(null);
+                } else {
+                    l.releaseGrad();
+                }
             }
             Tensor y = f.get();
             if (upstream == null) {

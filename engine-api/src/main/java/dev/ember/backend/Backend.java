@@ -53,8 +53,9 @@ public interface Backend {
     Storage allocate(DType dtype, long numel, int deviceIndex);
 
     /**
-     * A new storage holding a copy of all of {@code src}'s elements, written once (the CPU clones its array: no
-     * zeroing pass before the copy), or null where the backend has no such copy (the caller allocates and copies).
+     * A new storage holding a copy of all of {@code src}'s elements, written once (the CPU copies into a pooled array or
+     * clones its array: no zeroing pass before the copy), or null where the backend has no such copy (the caller
+     * allocates and copies).
      */
     default Storage duplicate(Storage src) {
         return null;

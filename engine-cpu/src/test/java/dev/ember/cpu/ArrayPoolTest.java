@@ -2,10 +2,12 @@ package dev.ember.cpu;
 
 import dev.ember.DType;
 import dev.ember.Ember;
+import dev.ember.Generator;
 import dev.ember.Tensor;
 import dev.ember.TensorScope;
 import org.junit.jupiter.api.Test;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -44,5 +46,49 @@ class ArrayPoolTest {
         Tensor e = Tensor.empty(50_000); // contents unspecified: may be the stale 7s
         e.fill_(2);
         assertEquals(100_000.0, e.sum().item());
+    }
+
+    /**
+     * A leaf's first gradient, a copy of the caller's upstream gradient ({@link CpuBackend#duplicate}), takes the array
+     * of the gradient {@code releaseGrad} closed (session 51: a new array each step was untouched memory after the heap
+     * grew, about 1,000 page faults per 4 MiB); {@code -Dember.cpu.duplicateNewArray=true} leaves the pool alone. The
+     * values are dy's either way, and writing dy afterwards leaves the gradient alone.
+     */
+    @Test
+    void aLeafsFirstGradientReusesAReleasedGradientsArray() {
+        Generator g = new Generator(5, Generator.Algorithm.MT19937);
+        Tensor x = Tensor.randn(g, DType.FLOAT32, 4, 128, 96).requiresGrad_(true);
+        Tensor bias = Tensor.randn(g, DType.FLOAT32, 96).requiresGrad_(true);
+        Tensor dy = Tensor.randn(g, DType.FLOAT32, 4, 128, 96);
+        long bytes = 4L * 4 * 128 * 96;
+        try {
+            for (String newArray : new String[] {"false", "true"}) {
+                System.setProperty("ember.cpu.duplicateNewArray", newArray);
+                try (TensorScope step = Ember.scope()) {
+                    x.add(bias).backward(dy);
+                }
+                x.releaseGrad();
+                bias.releaseGrad();
+                long pooled = ArrayPool.INSTANCE.bytes();
+                float[] want = dy.toFloatArray();
+                try (TensorScope step = Ember.scope()) {
+                    x.add(bias).backward(dy); // the sum's array back to the pool when the step ends
+                }
+                long taken = pooled - ArrayPool.INSTANCE.bytes();
+                if (newArray.equals("false")) {
+                    assertTrue(taken >= bytes, "the released gradient's array served the copy: " + taken);
+                } else {
+                    assertTrue(taken < bytes, "a new array, the pool left alone: " + taken);
+                }
+                assertArrayEquals(want, x.grad().toFloatArray(), "newArray " + newArray);
+                dy.mul_(2.0);
+                assertArrayEquals(want, x.grad().toFloatArray(), "newArray " + newArray + ", dy written afterwards");
+                dy.div_(2.0);
+                x.releaseGrad();
+                bias.releaseGrad();
+            }
+        } finally {
+            System.clearProperty("ember.cpu.duplicateNewArray");
+        }
     }
 }
