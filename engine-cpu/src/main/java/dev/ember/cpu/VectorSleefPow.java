@@ -38,11 +38,13 @@ final class VectorSleefPow {
             FloatVector xv = xs == 0 ? FloatVector.broadcast(S, x[xo]) : FloatVector.fromArray(S, x, xo + i);
             FloatVector yv = ys == 0 ? FloatVector.broadcast(S, y[yo]) : FloatVector.fromArray(S, y, yo + i);
             FloatVector ay = yv.abs();
-            // y's integer tests: below 2^23 by its truncation to int, beyond it every float is an integer
-            IntVector yi = (IntVector) yv.convert(VectorOperators.F2I, 0);
-            FloatVector yt = (FloatVector) yi.convert(VectorOperators.I2F, 0);
-            VectorMask<Float> yIsInt = yt.compare(VectorOperators.EQ, yv).or(ay.compare(VectorOperators.GE, TWO23));
-            VectorMask<Float> yIsOdd = yi.and(1).compare(VectorOperators.EQ, 1).cast(S).and(yIsInt)
+            // y's integer tests in float operations only: below 2^23, adding and taking off 2^23 rounds to an
+            // integer, so y is one exactly when that gives y back; beyond, every float is an integer (the same
+            // answers as Sleef's truncation tests); odd when half of it is not an integer (below 2^24)
+            VectorMask<Float> yIsInt = ay.add(TWO23).sub(TWO23).compare(VectorOperators.EQ, ay)
+                    .or(ay.compare(VectorOperators.GE, TWO23));
+            FloatVector half = ay.mul(0.5f);
+            VectorMask<Float> yIsOdd = half.add(TWO23).sub(TWO23).compare(VectorOperators.NE, half).and(yIsInt)
                     .and(ay.compare(VectorOperators.LT, TWO24));
 
             // logkf(|x|)
@@ -97,7 +99,7 @@ final class VectorSleefPow {
 
             // expkf(lx, ly)
             FloatVector uu = lx.add(ly).mul(SleefFloat.R_LN2);
-            if (uu.abs().compare(VectorOperators.LT, TWO22).not().anyTrue()) {
+            if (!uu.abs().compare(VectorOperators.LT, TWO22).allTrue()) {
                 for (int k = 0; k < S.length(); k++) {
                     o[oo + i + k] = SleefPowFloat.pow(x[xo + (i + k) * xs], y[yo + (i + k) * ys]);
                 }
