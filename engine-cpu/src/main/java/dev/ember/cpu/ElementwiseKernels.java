@@ -1760,7 +1760,7 @@ final class ElementwiseKernels {
                 && LOOPS.scalarFirst(op, x[xo], y, yo, o, oo, n)) {
             return;
         }
-        if (op == BinaryOp.POW && os == 1 && (xs | ys) <= 1 && (xs | ys) >= 0 && !SleefFloat.exact()) {
+        if (op == BinaryOp.POW && os == 1 && (xs == 0 || xs == 1) && (ys == 0 || ys == 1) && !SleefFloat.exact()) {
             // PyTorch's cpu_kernel_vec: whole passes of a contiguous (or broadcast) run through Sleef's powf, the
             // rest through the scalar form below (the C library's pow in double)
             int body = SleefFloat.vectorPart(n);
