@@ -20,8 +20,9 @@ What it writes (all tensors tiny, so the committed data stay small):
   a global outside the allow-list (a function, a class of __main__, a whole nn.Module, a NumPy array, and b"",
   which protocol 2 pickles as bytes(), a global 2.x does not allow), pickle_protocol 4 and 5 (their FRAME opcode:
   2.x's "Unsupported operand 149") and protocol 3's bytes (SHORT_BINBYTES: "Unsupported operand 67").
-  The legacy format (_use_new_zipfile_serialization=False) is one of them: 2.x reads it, Ember documents that it
-  does not (README, TorchSerialization's Javadoc) and refuses it with its own message, which is what is checked.
+  pt/rNNN.pt also holds four files in the legacy format (_use_new_zipfile_serialization=False), which 2.x's
+  weights-only load reads (_legacy_load): since session 52 Ember reads them too, so they are load cases (what
+  torch.load gives, as for pt/NNN.pt; never resaved: Ember writes the zip format). Until then they were refusals.
   A second run writes the same bytes except in these legacy files, whose storage keys are Python object ids.
 - st/NNN.safetensors: random valid safetensors files written by hand from the format's specification (1.13 has no
   safetensors package; as safetensors/make_files.py does): dtypes F64 F32 F16 BF16 I64 I32 I16 I8 U8 BOOL C64, 0-dim
@@ -387,6 +388,20 @@ def refusal(obj, msg, **kw):
     lines.append("message " + msg.encode().hex())
 
 
+def legacy_read(obj):
+    # a legacy-format file in the refusals' numbering (kept from when Ember refused them): a load case
+    global n_refused
+    name = "pt/r%03d.pt" % n_refused
+    n_refused += 1
+    path = os.path.join(HERE, name)
+    torch.save(obj, path, _use_new_zipfile_serialization=False)
+    out = []
+    describe(torch.load(path), out, {})
+    lines.append("=== r%03d load %s" % (n_refused - 1, name))
+    lines.append("proto 2 resave 0")
+    lines.extend(out)
+
+
 n_refused = 0
 GLOBAL_MSG = "Unsupported global: GLOBAL %s was not an allowed global by default."
 Point.__module__ = "__main__"
@@ -398,7 +413,7 @@ for j in range(4):
     refusal({"arr": numpy.zeros(2)}, GLOBAL_MSG % "numpy.core.multiarray._reconstruct")
     refusal(rand_state_dict(Ctx()), "Unsupported operand 149", pickle_protocol=4)
     refusal({"k": rand_str(), "x": torch.zeros(j)}, "Unsupported operand 149", pickle_protocol=5)
-    refusal(rand_state_dict(Ctx()), "legacy format (PyTorch before 1.6", _use_new_zipfile_serialization=False)
+    legacy_read(rand_state_dict(Ctx()))
     refusal({"b": b"", "w": torch.ones(j)}, GLOBAL_MSG % "bytes")  # protocol 2 pickles b"" as bytes()
     refusal({"b": bytes([j, 200])}, "Unsupported operand 67", pickle_protocol=3)  # SHORT_BINBYTES
 

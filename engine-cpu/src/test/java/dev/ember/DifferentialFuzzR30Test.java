@@ -33,7 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code torch.load} gives (structure, types, dtypes, shapes, strides, storage offsets, requires_grad, every element's
  * bits, which tensors share a storage and that writing one shows in the others, each storage's size), then saved again
  * by {@link TorchSerialization#save} and compared with the file byte for byte where Ember can express what it read;
- * files the weights-only loader refuses (PyTorch 2.x's message); and random valid safetensors files read by
+ * files the weights-only loader refuses (PyTorch 2.x's message), and four in torch.save's legacy format, which 2.x reads
+ * and Ember reads since session 52 (load cases, never resaved); and random valid safetensors files read by
  * {@link Safetensors#load}/{@link Safetensors#loadMetadata} (header order, metadata, dtypes, shapes, bits) and written
  * back by {@link Safetensors#saveBytes} as the reference writer lays them out.
  *

@@ -8,6 +8,7 @@ import dev.ember.backend.Storage;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -41,8 +42,12 @@ import java.util.TreeMap;
  * size, records may not overlap or be compressed, every record's CRC-32 is verified, a storage record's size must be
  * exactly its element count times the element size, and each tensor's view must lie inside its storage, all in exact
  * arithmetic before anything is allocated for it. A malformed, corrupt or hostile file is an {@link IOException}
- * naming the file and the problem. Not read: the legacy pre-1.6 format, TorchScript archives
- * ({@code torch.jit.save}), and tensors Ember has no type for (complex32, quint2x4, sparse BSR/BSC).
+ * naming the file and the problem. The legacy format (PyTorch before 1.6, or {@code _use_new_zipfile_serialization=False}:
+ * old checkpoints and model-zoo weights) is read as 2.x's weights-only {@code torch.load} reads it, with the same
+ * checks (each pickle's extent and each storage's size against the bytes the file has, before anything is allocated);
+ * in that format quantized and sparse tensors, PyTorch 0.3's storage views and the older {@code .tar} format are
+ * refused. Not read: TorchScript archives ({@code torch.jit.save}), and tensors Ember has no type for (complex32,
+ * quint2x4, sparse BSR/BSC).
  * A quantized tensor ({@code _rebuild_qtensor} over a {@code QInt8Storage}, {@code QUInt8Storage}
  * or {@code QInt32Storage}, per tensor or per channel, with integer or float zero points, or a {@code QUInt4x2Storage}
  * with float zero points per channel, an embedding's weight) is read as a
@@ -87,7 +92,8 @@ public final class TorchSerialization {
      * against the bytes the file has, each CRC-32). As 2.x's map is private (copy-on-write), a loaded tensor changed in
      * place never writes to the file; in Ember that holds because CPU tensors live in Java arrays, so each storage is
      * still copied into the heap once (unlike 2.x, whose storages stay backed by the file's pages): the map saves the
-     * channel's buffer copies, not the heap. A legacy (pre-1.6) file is refused as without it.
+     * channel's buffer copies, not the heap. A legacy-format (pre-1.6) file is refused with {@code mmap}, as 2.x refuses
+     * it.
      *
      * @param file the file
      * @param mmap whether to read the storages through a memory map
@@ -135,6 +141,20 @@ public final class TorchSerialization {
     /** {@link #load(Path, java.util.function.UnaryOperator, boolean)}, through a memory map with {@code mmap}. */
     static Object load(Path file, java.util.function.UnaryOperator<TensorBytes.Source> wrap, boolean standIns,
                        boolean mmap) throws IOException {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
+            long size = ch.size();
+            ByteBuffer head = ByteBuffer.allocate((int) Math.min(size, 512));
+            TensorBytes.readFully(ch::read, head, 0, file);
+            if (LegacyTorchFile.isTar(head)) {
+                throw LegacyTorchFile.tarRefusal(file);
+            }
+            if (LegacyTorchFile.isPickle(head)) {
+                if (mmap) {
+                    throw LegacyTorchFile.mmapRefusal(file);
+                }
+                return LegacyTorchFile.load(file, wrap.apply(ch::read), size, standIns);
+            }
+        }
         try (TorchArchive archive = TorchArchive.open(file, wrap, mmap)) {
             if (archive.record("constants.pkl") != null) {
                 throw new IOException(file + ": this is a TorchScript archive (torch.jit.save); Ember reads torch.save files");

@@ -87,9 +87,10 @@ final class Unpickler {
         ENCODE("_codecs.encode"), BYTEARRAY("builtins.bytearray"), SET("builtins.set"), COMPLEX("builtins.complex"),
         REBUILD_TENSOR_V2("torch._utils._rebuild_tensor_v2"), REBUILD_PARAMETER("torch._utils._rebuild_parameter"),
         REBUILD_PARAMETER_WITH_STATE("torch._utils._rebuild_parameter_with_state"),
-        REBUILD_FROM_TYPE_V2("torch._tensor._rebuild_from_type_v2"),
-        // allowed by PyTorch, not representable in Ember: refused when called, with what they would have built
-        REBUILD_TENSOR("torch._utils._rebuild_tensor"), REBUILD_TENSOR_V3("torch._utils._rebuild_tensor_v3"),
+        REBUILD_FROM_TYPE_V2("torch._tensor._rebuild_from_type_v2"), REBUILD_TENSOR("torch._utils._rebuild_tensor"),
+        // allowed by PyTorch, built where Ember has the type (v3: the 8-bit floats), else refused when called, with what
+        // they would have built
+        REBUILD_TENSOR_V3("torch._utils._rebuild_tensor_v3"),
         REBUILD_QTENSOR("torch._utils._rebuild_qtensor"), REBUILD_SPARSE("torch._utils._rebuild_sparse_tensor"),
         REBUILD_SPARSE_CSR("torch._utils._rebuild_sparse_csr_tensor"),
         REBUILD_META("torch._utils._rebuild_meta_tensor_no_storage"), REBUILD_NESTED("torch._utils._rebuild_nested_tensor"),
@@ -189,16 +190,31 @@ final class Unpickler {
     /** Whether tensors are stand-ins ({@link #standIn}) of their shape and dtype, their storages never read. */
     private final boolean standIns;
 
-    private Unpickler(byte[] data, String source, Storages storages, boolean standIns) {
+    /**
+     * Whether a storage's persistent id has the legacy format's six fields ({@code ('storage', type, key, location,
+     * numel, view_metadata)}) instead of the zip format's five.
+     */
+    private final boolean legacy;
+
+    private Unpickler(byte[] data, String source, Storages storages, boolean standIns, boolean legacy) {
         this.data = data;
         this.source = source;
         this.storages = storages;
         this.standIns = standIns;
+        this.legacy = legacy;
     }
 
     /** Reads the one object a stream pickles. {@code source} names the stream in error messages. */
     static Object load(byte[] data, String source, Storages storages) throws IOException {
-        return new Unpickler(data, source, storages, false).run();
+        return new Unpickler(data, source, storages, false, false).run();
+    }
+
+    /**
+     * {@link #load} of a legacy-format pickle ({@link LegacyTorchFile}), or with {@code standIns} {@link #loadStandIns}
+     * of one: its storages' persistent ids have six fields.
+     */
+    static Object loadLegacy(byte[] data, String source, Storages storages, boolean standIns) throws IOException {
+        return new Unpickler(data, source, storages, standIns, true).run();
     }
 
     /**
@@ -208,15 +224,23 @@ final class Unpickler {
      * {@link DataNeeded}.
      */
     static Object loadStandIns(byte[] data, String source, Storages storages) throws IOException {
-        return new Unpickler(data, source, storages, true).run();
+        return new Unpickler(data, source, storages, true, false).run();
     }
 
     /** A read of stand-ins ({@link #loadStandIns}) met a tensor it cannot build without its values. */
     static final class DataNeeded extends IOException {
         private static final long serialVersionUID = 1L;
 
+        private final String what;
+
         DataNeeded(String what) {
             super(what + " is built from its values; read the file with its tensors");
+            this.what = what;
+        }
+
+        /** What needs its values ("a sparse tensor", "a quantized tensor"). */
+        String what() {
+            return what;
         }
     }
 
@@ -617,8 +641,15 @@ final class Unpickler {
         if (!"storage".equals(kind)) {
             throw weightsOnly("Only persistent_load of storage is allowed, but got " + describe(kind));
         }
-        if (id.size() != 5) {
-            throw error("a storage's persistent id has " + id.size() + " fields, not 5 (type, key, location, size)");
+        int fields = legacy ? 6 : 5;
+        if (id.size() != fields) {
+            throw error("a storage's persistent id has " + id.size() + " fields, not " + fields + " (type, key, location, size"
+                    + (legacy ? ", view" : "") + ")");
+        }
+        if (legacy && id.get(5) != null) {
+            // a view of a storage ((view key, offset, size)): PyTorch before 0.4 pickled storage slices so
+            throw error("a storage is saved as a view of another (a file of PyTorch before 0.4); Ember reads the storages "
+                    + "later versions write: load and save it again with PyTorch");
         }
         Object type = id.get(1);
         if (type instanceof Unsupported) {
@@ -752,6 +783,8 @@ final class Unpickler {
             }
             case REBUILD_TENSOR_V2:
                 return rebuildTensor(args);
+            case REBUILD_TENSOR:
+                return rebuildTensorV1(args);
             case REBUILD_TENSOR_V3:
                 return rebuildTensorV3(args);
             case REBUILD_META:
@@ -963,6 +996,22 @@ final class Unpickler {
             t.setRequiresGrad(true);
         }
         return t;
+    }
+
+    /**
+     * {@code _rebuild_tensor(storage, storage_offset, size, stride)}, the rebuild of PyTorch 0.4's files (before
+     * {@code requires_grad} was pickled), which 2.x's weights-only unpickler allows: the view, not requiring grad.
+     */
+    private Tensor rebuildTensorV1(List<?> args) throws IOException {
+        if (args.size() != 4 || !(args.get(0) instanceof Tensor) || !(args.get(1) instanceof Long)
+                || !(args.get(2) instanceof List) || !(args.get(3) instanceof List)) {
+            throw error("torch._utils._rebuild_tensor called with arguments other than (storage, int, tuple, tuple)");
+        }
+        if (quantizedStorages.containsKey(args.get(0))) {
+            throw error("torch._utils._rebuild_tensor over a quantized storage (" + quantizedStorages.get(args.get(0))
+                    + "): a quantized tensor is rebuilt by torch._utils._rebuild_qtensor");
+        }
+        return view(args);
     }
 
     /**

@@ -779,6 +779,8 @@ class ReaderMutationFuzzTest {
             fuzzTorchArchive(f, resource("/torchserialization/" + f), r, true, 250);
         }
         fuzzTorchArchive("legacy.pt", resource("/torchserialization/legacy.pt"), r, false, 250);
+        // the legacy format with every dtype, views and parameters (LegacyFormatTest's file)
+        fuzzTorchArchive("dtypes_legacy.pt", resource("/legacyformat/dtypes_legacy.pt"), r, false, 250);
         fuzzTorchArchive("torchscript.pt", resource("/torchserialization/torchscript.pt"), r, false, 250);
         assertNoFailures();
     }

@@ -116,7 +116,7 @@ class TorchLoadMmapTest {
         } finally {
             TorchSerialization.setDefaultLoadMmap(false);
         }
-        for (String name : List.of("legacy.pt", "torchscript.pt", "refused_function.pt")) {
+        for (String name : List.of("torchscript.pt", "refused_function.pt")) {
             Path bad = TorchSerializationTest.copied(tmp, DIR, name);
             IOException p = assertThrows(IOException.class, () -> TorchSerialization.load(bad, false));
             IOException m = assertThrows(IOException.class, () -> TorchSerialization.load(bad, true));
