@@ -24,6 +24,26 @@ final class BenchSupport {
         return Ember.resolve(backend);
     }
 
+    /**
+     * Drops the leaves' gradients before the next backward: each released ({@link dev.ember.Tensor#releaseGrad}, what
+     * {@code optimizer.zeroGrad()} does), its memory back to the backend's pool, as a PyTorch twin's
+     * {@code leaf.grad = None} frees PyTorch's. Left to the collector, a fresh multi-MiB gradient per call can cost page
+     * faults that swamp the kernel (benchmarks/RESULTS.md, "CPU, session 51"). {@code -Dember.bench.setGradNull=true}
+     * restores the harness before session 52 ({@code setGrad(null)}).
+     *
+     * @param leaves the tensors whose gradients go
+     */
+    static void releaseGrads(dev.ember.Tensor... leaves) {
+        boolean old = Boolean.getBoolean("ember.bench.setGradNull");
+        for (dev.ember.Tensor l : leaves) {
+            if (old) {
+                l.setGrad(null);
+            } else {
+                l.releaseGrad();
+            }
+        }
+    }
+
     /** Waits for queued device work, so a CUDA timing covers the kernels and not only their launch. */
     static void sync(Device device) {
         Backend b = Backends.forDevice(device);

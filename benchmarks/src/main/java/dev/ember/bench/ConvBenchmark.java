@@ -68,9 +68,7 @@ public class ConvBenchmark {
 
     @Benchmark
     public Tensor forwardBackward() {
-        x.setGrad(null);
-        w.setGrad(null);
-        b.setGrad(null);
+        BenchSupport.releaseGrads(x, w, b);
         Tensor y = Tensor.conv2d(x, w, b, new int[] {1}, new int[] {pad}, new int[] {1}, 1);
         y.backward(y.onesLike());
         BenchSupport.sync(device);

@@ -97,7 +97,7 @@ public class MemoryBoundBenchmark {
 
     @Benchmark
     public Tensor maxPoolForwardBackward() {
-        pin.setGrad(null);
+        BenchSupport.releaseGrads(pin);
         Tensor y = Functional.maxPool2d(pin, 2);
         y.backward(pinGrad);
         BenchSupport.sync(device);

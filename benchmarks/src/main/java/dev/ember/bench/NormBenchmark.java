@@ -64,12 +64,10 @@ public class NormBenchmark {
 
     @Benchmark
     public Tensor layerNormForwardBackward() {
+        BenchSupport.releaseGrads(x, weight, bias); // the previous call's
         Functional.layerNorm(x, NORMALIZED, weight, bias, 1e-5).backward(grad);
         Tensor gx = x.grad();
         BenchSupport.sync(device);
-        x.setGrad(null);
-        weight.setGrad(null);
-        bias.setGrad(null);
         return gx;
     }
 }
