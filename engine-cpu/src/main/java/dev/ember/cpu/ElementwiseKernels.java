@@ -1359,6 +1359,14 @@ final class ElementwiseKernels {
         /** {@code acc[j] += x[xo + j]} for j below n, each float widened exactly. */
         void addWidened(float[] x, int xo, double[] acc, int n);
 
+        /**
+         * {@code acc[j] = (((acc[j] + x[o0 + j]) + x[o1 + j]) + x[o2 + j]) + x[o3 + j]} for j below n, each float widened
+         * exactly: four {@link #addWidened} calls in that order (the same bits), with each accumulator loaded and stored
+         * once instead of four times.
+         */
+        void addWidened4(float[] x, int o0, int o1, int o2, int o3, double[] acc, int n);
+
+
         /** {@code acc[j] += x[xo + j]} for j below n. */
         void addTo(double[] x, int xo, double[] acc, int n);
 

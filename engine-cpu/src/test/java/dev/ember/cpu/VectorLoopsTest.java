@@ -10,6 +10,44 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The Vector API loops give the plain loops' bits: offsets, tails and an output that aliases an input. */
 class VectorLoopsTest {
+    /**
+     * {@code addWidened4} gives four {@code addWidened} calls' bits (the additions in order, each float widened):
+     * magnitudes from 1e-8 to 1e8 so that another order would round differently, widths with a tail, rows out of order
+     * in the array and overlapping.
+     */
+    @Test
+    void addWidened4IsFourAddWidenedInOrder() {
+        VectorLoops v = new VectorLoops();
+        Random rnd = new Random(5);
+        for (int n : new int[] {1, 7, 16, 33, 200}) {
+            float[] x = new float[4 * n + 40];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(17) - 8));
+            }
+            double[] start = new double[n];
+            for (int j = 0; j < n; j++) {
+                start[j] = rnd.nextGaussian() * 1e7;
+            }
+            int[][] offsets = {{0, n, 2 * n, 3 * n}, {3 * n + 7, 5, 2 * n + 1, 11}, {9, 9, 10, 3}};
+            for (int[] o : offsets) {
+                double[] want = start.clone();
+                for (int r = 0; r < 4; r++) {
+                    v.addWidened(x, o[r], want, n);
+                }
+                double[] plain = start.clone();
+                for (int j = 0; j < n; j++) {
+                    for (int r = 0; r < 4; r++) {
+                        plain[j] += x[o[r] + j];
+                    }
+                }
+                double[] got = start.clone();
+                v.addWidened4(x, o[0], o[1], o[2], o[3], got, n);
+                assertArrayEquals(plain, want, 0.0, "addWidened " + n);
+                assertArrayEquals(want, got, 0.0, "addWidened4 " + n + " " + java.util.Arrays.toString(o));
+            }
+        }
+    }
+
     @Test
     void matchesPlainArithmeticBitForBit() {
         VectorLoops v = new VectorLoops();
