@@ -60,6 +60,14 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     private static final FloatVector BOTTOM_CODES = TOP_CODES.add(2f);
 
     @Override
+    public void binaryRows(BinaryOp op, float[] x, int xo, int xr, float[] y, int yo, int yr, float[] o, int oo, int or,
+                           int rows, int n) {
+        for (int r = 0; r < rows; r++) {
+            binary(op, x, xo + r * xr, y, yo + r * yr, o, oo + r * or, n);
+        }
+    }
+
+    @Override
     public boolean binary(BinaryOp op, float[] x, int xo, float[] y, int yo, float[] o, int oo, int n) {
         int bound = S.loopBound(n);
         int i = 0;
