@@ -166,6 +166,7 @@ def rows():
         ("clamp(-1, 1) [16,128,512]", lambda: x.clamp(-1.0, 1.0)),
         ("sum(-1) [16,128,512]", lambda: x.sum(-1)),
         ("sum(1) [16,128,512]", lambda: x.sum(1)),
+        ("sum((0,1)) [16,128,512] (a bias gradient)", lambda: x.sum((0, 1))),
         ("mean(-1) [16,128,512]", lambda: x.mean(-1)),
         ("mean(1) [16,128,512]", lambda: x.mean(1)),
         ("amax(-1) [16,128,512]", lambda: x.amax(-1)),

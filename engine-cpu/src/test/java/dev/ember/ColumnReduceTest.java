@@ -61,6 +61,54 @@ class ColumnReduceTest {
         assertArrayEquals(reference(z.toDoubleArray(), 4, 21, 40, 0, true), z.sum(new int[] {1, 2}, false).toDoubleArray(), 0.0);
     }
 
+    /**
+     * Few rows of outputs ({@code x.sum(0)} of {@code [2048, 512]}, a Linear layer's bias gradient, and widths with a
+     * tail of a 64-float step): split into column blocks across the threads, and float32 sums adding four reduced
+     * positions at a time, also where the positions are not evenly spaced ({@code [9, 30, 5, 200]} over 0 and 2) and
+     * their count leaves a remainder; bit for bit against the in-order reference, 1 and 2 threads.
+     */
+    @Test
+    void fewOutputRowsSplitIntoColumnBlocksWithTheSameBits() {
+        int saved = Ember.getNumThreads();
+        try {
+            for (int threads : new int[] {1, 2}) {
+                Ember.setNumThreads(threads);
+                for (int[] s : new int[][] {{2048, 512}, {2047, 200}, {403, 1100}, {130, 65}}) {
+                    Tensor x = random(s[0] * 7L + s[1], DType.FLOAT32, s);
+                    String what = threads + " threads " + s[0] + "x" + s[1];
+                    assertArrayEquals(reference(x.toDoubleArray(), 1, s[0], s[1], 0, true), x.sum(0).toDoubleArray(),
+                            0.0, what);
+                    Tensor d = x.to(DType.FLOAT64);
+                    assertArrayEquals(reference(d.toDoubleArray(), 1, s[0], s[1], 0, false), d.sum(0).toDoubleArray(),
+                            0.0, what + " float64");
+                    assertArrayEquals(reference(x.toDoubleArray(), 1, s[0], s[1], 1, true),
+                            x.amax(new int[] {0}, false).toDoubleArray(), 0.0, what + " amax");
+                }
+                Tensor b = random(21, DType.FLOAT32, 16, 128, 512);
+                assertArrayEquals(reference(b.toDoubleArray(), 1, 2048, 512, 0, true),
+                        b.sum(new int[] {0, 1}, true).reshape(512).toDoubleArray(), 0.0, threads + " threads bias");
+                // [9, 30, 5, 200] summed over 0 and 2: positions 1,200 and 6,000 floats apart, 45 of them per output
+                Tensor w = random(22, DType.FLOAT32, 9, 30, 5, 200);
+                double[] v = w.toDoubleArray();
+                double[] want = new double[30 * 200];
+                for (int o = 0; o < 30; o++) {
+                    for (int j = 0; j < 200; j++) {
+                        double acc = 0;
+                        for (int a = 0; a < 9; a++) {
+                            for (int c = 0; c < 5; c++) {
+                                acc += v[((a * 30 + o) * 5 + c) * 200 + j];
+                            }
+                        }
+                        want[o * 200 + j] = (float) acc;
+                    }
+                }
+                assertArrayEquals(want, w.sum(new int[] {0, 2}, false).toDoubleArray(), 0.0, threads + " threads [9,30,5,200]");
+            }
+        } finally {
+            Ember.setNumThreads(saved);
+        }
+    }
+
     @Test
     void transposedSourceSummedOverItsRows() {
         Tensor base = random(9, DType.FLOAT32, 60, 45);

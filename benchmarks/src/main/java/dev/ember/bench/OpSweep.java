@@ -255,6 +255,7 @@ public final class OpSweep {
         Tensor vg = leaf(v);
         int[] last = {-1};
         int[] middle = {1};
+        int[] leading = {0, 1};
         int[] norm = {512};
 
         List<Row> r = new ArrayList<>();
@@ -279,6 +280,7 @@ public final class OpSweep {
         r.add(new Row("clamp(-1, 1) [16,128,512]", () -> x.clamp(-1.0, 1.0)));
         r.add(new Row("sum(-1) [16,128,512]", () -> x.sum(last, false)));
         r.add(new Row("sum(1) [16,128,512]", () -> x.sum(middle, false)));
+        r.add(new Row("sum((0,1)) [16,128,512] (a bias gradient)", () -> x.sum(leading, false)));
         r.add(new Row("mean(-1) [16,128,512]", () -> x.mean(last, false)));
         r.add(new Row("mean(1) [16,128,512]", () -> x.mean(middle, false)));
         r.add(new Row("amax(-1) [16,128,512]", () -> x.amax(last, false)));

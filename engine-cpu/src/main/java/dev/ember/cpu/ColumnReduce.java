@@ -20,6 +20,8 @@ final class ColumnReduce {
     private static final int MIN_ROW = 8;
     /** Outputs per task and per accumulator block, so the accumulators stay in L1. */
     private static final int BLOCK = 1024;
+    /** The step of {@link #blockFor}'s smaller blocks: 64 floats, 256 bytes, whole passes of any vector width. */
+    private static final int COLUMN_STEP = 64;
 
     private ColumnReduce() {
     }
@@ -93,13 +95,14 @@ final class ColumnReduce {
                 k++;
             }
         }
-        int block = BLOCK;
-        int blocks = (length + BLOCK - 1) / BLOCK;
-        long units = positions * blocks;
         long work = positions * length * (long) redCount;
         int threads = CpuThreads.threads();
-        int chunks = threads < 2 || work < 2L * StridedLoop.PARALLEL_GRAIN || CpuThreads.inTask() ? 1
-                : (int) Math.min(units, threads * 4L);
+        boolean parallel = threads >= 2 && work >= 2L * StridedLoop.PARALLEL_GRAIN && !CpuThreads.inTask();
+        boolean rowByRow = Boolean.getBoolean("ember.columnReduce.rowByRow");
+        int block = !rowByRow && parallel ? blockFor(length, positions, threads) : BLOCK;
+        int blocks = (length + block - 1) / block;
+        long units = positions * blocks;
+        int chunks = parallel ? (int) Math.min(units, threads * 4L) : 1;
         // units <= output elements, an int (one Java array holds them)
         boolean integer = integerSum(src, dst);
         boolean arg = op == ReduceOp.ARGMAX || op == ReduceOp.ARGMIN;
@@ -143,7 +146,7 @@ final class ColumnReduce {
                     }
                     continue;
                 }
-                block(op, src, so, j1 - j0, redShape, redStrides, redCount, acc);
+                block(op, src, so, j1 - j0, redShape, redStrides, redCount, acc, !rowByRow);
                 for (int j = 0; j < j1 - j0; j++) {
                     dst.setDouble(dof + j * dstStride, acc[j]);
                 }
@@ -151,9 +154,32 @@ final class ColumnReduce {
         });
     }
 
-    /** Reduces {@code n} contiguous outputs starting at source offset {@code base} into {@code acc}. */
+    /**
+     * The outputs per block when the source has few rows of outputs ({@code positions} of {@code length}): a row
+     * shorter than {@link #BLOCK} made one block, so the whole reduction ran on one thread ({@code x.sum(0)} of
+     * {@code [2048, 512]}, the bias gradient of a Linear layer). Blocks of whole {@link #COLUMN_STEP} runs, about two
+     * per thread; each output is still reduced whole by one task in the same order, so the values do not change.
+     * {@code -Dember.columnReduce.rowByRow=true} (read per call) keeps the blocks of {@link #BLOCK}.
+     */
+    private static int blockFor(int length, long positions, int threads) {
+        long want = 2L * threads;
+        if (positions * ((length + BLOCK - 1) / BLOCK) >= want) {
+            return BLOCK;
+        }
+        long perPosition = (want + positions - 1) / positions;
+        long cols = (length + perPosition - 1) / perPosition;
+        cols = (cols + COLUMN_STEP - 1) / COLUMN_STEP * COLUMN_STEP;
+        return (int) Math.min(BLOCK, Math.max(COLUMN_STEP, cols));
+    }
+
+    /**
+     * Reduces {@code n} contiguous outputs starting at source offset {@code base} into {@code acc}. A float32 sum with
+     * the vector loops adds four reduced positions at a time ({@code fourRows}; {@code
+     * FloatLoops.addWidened4}, the same additions in the same order), so each accumulator is loaded and stored once
+     * for four source rows.
+     */
     private static void block(ReduceOp op, CpuStorage src, int base, int n, int[] redShape, int[] redStrides, int count,
-                              double[] acc) {
+                              double[] acc, boolean fourRows) {
         int r = redShape.length;
         int[] idx = new int[r];
         int off = base;
@@ -163,7 +189,18 @@ final class ColumnReduce {
         double[] g = f == null ? (double[]) src.array : null;
         java.util.Arrays.fill(acc, 0, n, sum ? 0 : max ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY);
         ElementwiseKernels.FloatLoops loops = ElementwiseKernels.loops();
-        for (int done = 0; done < count; done++) {
+        int done = 0;
+        if (fourRows && sum && f != null && loops != null) {
+            for (; done + 4 <= count; done += 4) {
+                int o0 = off;
+                int o1 = next(idx, r, o0, redShape, redStrides);
+                int o2 = next(idx, r, o1, redShape, redStrides);
+                int o3 = next(idx, r, o2, redShape, redStrides);
+                off = next(idx, r, o3, redShape, redStrides);
+                loops.addWidened4(f, o0, o1, o2, o3, acc, n);
+            }
+        }
+        for (; done < count; done++) {
             if (loops != null) {
                 if (sum) {
                     if (f != null) {

@@ -1114,6 +1114,9 @@ final class ElementwiseKernels {
                 float[] x = (float[]) a.array;
                 float[] y = (float[]) b.array;
                 float[] o = (float[]) dst.array;
+                if (broadcastRows(op, loop, x, y, o)) {
+                    return;
+                }
                 loop.run((off, n, st) -> binaryFloat(op, x, off[1], st[1], y, off[2], st[2], o, off[0], st[0], n), true);
                 return;
             }
@@ -1164,11 +1167,48 @@ final class ElementwiseKernels {
         }
     }
 
+    /**
+     * A float32 add, sub, mul or div whose merged iteration is rows of contiguous runs in every operand ({@code x + b}
+     * of {@code [16, 128, 512]} and a bias {@code [512]}: 2048 rows of 512, the bias row's stride 0): the rows go to
+     * {@link FloatLoops#binaryRows} a block at a time, one call per block instead of a row kernel, {@link #binaryFloat}'s
+     * dispatch and the odometer per row; each element the same expression, the same blocks of rows per task. False
+     * where it does not apply; {@code -Dember.binary.rowByRow=true} (read per call) keeps the row-by-row loop.
+     */
+    private static boolean broadcastRows(BinaryOp op, StridedLoop loop, float[] x, float[] y, float[] o) {
+        if (LOOPS == null || loop.strides == null || loop.shape.length != 2 || loop.rowLength < 32
+                || (op != BinaryOp.ADD && op != BinaryOp.SUB && op != BinaryOp.MUL && op != BinaryOp.DIV)
+                || Boolean.getBoolean("ember.binary.rowByRow")) {
+            return false;
+        }
+        int[][] st = loop.strides;
+        if (st[0][1] != 1 || st[1][1] != 1 || st[2][1] != 1) {
+            return false;
+        }
+        int rows = loop.rows;
+        int n = loop.rowLength;
+        int os = st[0][0];
+        int xs = st[1][0];
+        int ys = st[2][0];
+        int oo = loop.offsets[0];
+        int xo = loop.offsets[1];
+        int yo = loop.offsets[2];
+        CpuThreads.parallelFor(rows, CpuThreads.chunks(rows, n), (task, from, to) ->
+                LOOPS.binaryRows(op, x, xo + from * xs, xs, y, yo + from * ys, ys, o, oo + from * os, os, to - from, n));
+        return true;
+    }
+
     /** Vectorized contiguous float32 loops; {@code false} means "not handled, use the plain loop". */
     interface FloatLoops {
         boolean binary(BinaryOp op, float[] x, int xo, float[] y, int yo, float[] o, int oo, int n);
 
         boolean binaryScalar(BinaryOp op, float[] x, int xo, float s, float[] o, int oo, int n);
+
+        /**
+         * {@link #binary} on {@code rows} rows of {@code n}, row r at {@code xo + r * xr}, {@code yo + r * yr} and
+         * {@code oo + r * or} (a stride 0 repeats a row: a broadcast bias), in row order; ADD, SUB, MUL and DIV only.
+         */
+        void binaryRows(BinaryOp op, float[] x, int xo, int xr, float[] y, int yo, int yr, float[] o, int oo, int or,
+                        int rows, int n);
 
         /**
          * {@code o[oo + i] = s op y[yo + i]} (the number first: {@code 1 - y}, {@code 2 / y}) for ADD, SUB, MUL and DIV,
@@ -1358,6 +1398,13 @@ final class ElementwiseKernels {
 
         /** {@code acc[j] += x[xo + j]} for j below n, each float widened exactly. */
         void addWidened(float[] x, int xo, double[] acc, int n);
+
+        /**
+         * {@code acc[j] = (((acc[j] + x[o0 + j]) + x[o1 + j]) + x[o2 + j]) + x[o3 + j]} for j below n, each float widened
+         * exactly: four {@link #addWidened} calls in that order (the same bits), with each accumulator loaded and stored
+         * once instead of four times.
+         */
+        void addWidened4(float[] x, int o0, int o1, int o2, int o3, double[] acc, int n);
 
         /** {@code acc[j] += x[xo + j]} for j below n. */
         void addTo(double[] x, int xo, double[] acc, int n);

@@ -60,6 +60,14 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     private static final FloatVector BOTTOM_CODES = TOP_CODES.add(2f);
 
     @Override
+    public void binaryRows(BinaryOp op, float[] x, int xo, int xr, float[] y, int yo, int yr, float[] o, int oo, int or,
+                           int rows, int n) {
+        for (int r = 0; r < rows; r++) {
+            binary(op, x, xo + r * xr, y, yo + r * yr, o, oo + r * or, n);
+        }
+    }
+
+    @Override
     public boolean binary(BinaryOp op, float[] x, int xo, float[] y, int yo, float[] o, int oo, int n) {
         int bound = S.loopBound(n);
         int i = 0;
@@ -868,6 +876,34 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         }
         for (; i < n; i++) {
             acc[i] += x[xo + i];
+        }
+    }
+
+    @Override
+    public void addWidened4(float[] x, int o0, int o1, int o2, int o3, double[] acc, int n) {
+        int bound = S.loopBound(n);
+        int half = DS.length();
+        int i = 0;
+        for (; i < bound; i += S.length()) {
+            FloatVector v0 = FloatVector.fromArray(S, x, o0 + i);
+            FloatVector v1 = FloatVector.fromArray(S, x, o1 + i);
+            FloatVector v2 = FloatVector.fromArray(S, x, o2 + i);
+            FloatVector v3 = FloatVector.fromArray(S, x, o3 + i);
+            DoubleVector lo = DoubleVector.fromArray(DS, acc, i)
+                    .add((DoubleVector) v0.convertShape(VectorOperators.F2D, DS, 0))
+                    .add((DoubleVector) v1.convertShape(VectorOperators.F2D, DS, 0))
+                    .add((DoubleVector) v2.convertShape(VectorOperators.F2D, DS, 0))
+                    .add((DoubleVector) v3.convertShape(VectorOperators.F2D, DS, 0));
+            lo.intoArray(acc, i);
+            DoubleVector hi = DoubleVector.fromArray(DS, acc, i + half)
+                    .add((DoubleVector) v0.rearrange(SWAP_HALVES).convertShape(VectorOperators.F2D, DS, 0))
+                    .add((DoubleVector) v1.rearrange(SWAP_HALVES).convertShape(VectorOperators.F2D, DS, 0))
+                    .add((DoubleVector) v2.rearrange(SWAP_HALVES).convertShape(VectorOperators.F2D, DS, 0))
+                    .add((DoubleVector) v3.rearrange(SWAP_HALVES).convertShape(VectorOperators.F2D, DS, 0));
+            hi.intoArray(acc, i + half);
+        }
+        for (; i < n; i++) {
+            acc[i] = (((acc[i] + x[o0 + i]) + x[o1 + i]) + x[o2 + i]) + x[o3 + i];
         }
     }
 

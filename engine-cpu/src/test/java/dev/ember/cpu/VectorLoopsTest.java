@@ -10,6 +10,92 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The Vector API loops give the plain loops' bits: offsets, tails and an output that aliases an input. */
 class VectorLoopsTest {
+    /**
+     * {@code addWidened4} gives four {@code addWidened} calls' bits (the additions in order, each float widened):
+     * magnitudes from 1e-8 to 1e8 so that another order would round differently, widths with a tail, rows out of order
+     * in the array and overlapping.
+     */
+    @Test
+    void addWidened4IsFourAddWidenedInOrder() {
+        VectorLoops v = new VectorLoops();
+        Random rnd = new Random(5);
+        for (int n : new int[] {1, 7, 16, 33, 200}) {
+            float[] x = new float[4 * n + 40];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(17) - 8));
+            }
+            double[] start = new double[n];
+            for (int j = 0; j < n; j++) {
+                start[j] = rnd.nextGaussian() * 1e7;
+            }
+            int[][] offsets = {{0, n, 2 * n, 3 * n}, {3 * n + 7, 5, 2 * n + 1, 11}, {9, 9, 10, 3}};
+            for (int[] o : offsets) {
+                double[] want = start.clone();
+                for (int r = 0; r < 4; r++) {
+                    v.addWidened(x, o[r], want, n);
+                }
+                double[] plain = start.clone();
+                for (int j = 0; j < n; j++) {
+                    for (int r = 0; r < 4; r++) {
+                        plain[j] += x[o[r] + j];
+                    }
+                }
+                double[] got = start.clone();
+                v.addWidened4(x, o[0], o[1], o[2], o[3], got, n);
+                assertArrayEquals(plain, want, 0.0, "addWidened " + n);
+                assertArrayEquals(want, got, 0.0, "addWidened4 " + n + " " + java.util.Arrays.toString(o));
+            }
+        }
+    }
+
+    /**
+     * {@code binaryRows}: each row the plain expression, rows at their strides, a stride 0 repeating the second operand
+     * (a bias) or the first, rows with a tail, the output in place of the first operand.
+     */
+    @Test
+    void binaryRowsMatchesPlainArithmeticRowByRow() {
+        VectorLoops v = new VectorLoops();
+        Random rnd = new Random(4);
+        for (BinaryOp op : new BinaryOp[] {BinaryOp.ADD, BinaryOp.SUB, BinaryOp.MUL, BinaryOp.DIV}) {
+            for (int n : new int[] {32, 45, 512}) {
+                int rows = 7;
+                float[] x = new float[rows * (n + 3) + 2];
+                float[] y = new float[rows * n + 1];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = rnd.nextFloat() * 4 - 2;
+                }
+                for (int i = 0; i < y.length; i++) {
+                    y[i] = rnd.nextFloat() * 4 - 2;
+                }
+                // {x row stride, y row stride}: a bias row, rows of both, the first operand repeated
+                for (int[] st : new int[][] {{n + 3, 0}, {n + 3, n}, {0, n}}) {
+                    float[] expect = new float[rows * n];
+                    for (int r = 0; r < rows; r++) {
+                        for (int j = 0; j < n; j++) {
+                            float a = x[2 + r * st[0] + j];
+                            float b = y[1 + r * st[1] + j];
+                            expect[r * n + j] = op == BinaryOp.ADD ? a + b : op == BinaryOp.SUB ? a - b
+                                    : op == BinaryOp.MUL ? a * b : a / b;
+                        }
+                    }
+                    float[] out = new float[rows * n + 4];
+                    v.binaryRows(op, x, 2, st[0], y, 1, st[1], out, 4, n, rows, n);
+                    String what = op + " " + n + " strides " + st[0] + "," + st[1];
+                    assertArrayEquals(expect, java.util.Arrays.copyOfRange(out, 4, rows * n + 4), what);
+                    if (st[0] != 0) {
+                        // in place: the output is the first operand, at its row stride
+                        float[] self = x.clone();
+                        v.binaryRows(op, self, 2, st[0], y, 1, st[1], self, 2, st[0], rows, n);
+                        for (int r = 0; r < rows; r++) {
+                            assertArrayEquals(java.util.Arrays.copyOfRange(expect, r * n, r * n + n),
+                                    java.util.Arrays.copyOfRange(self, 2 + r * st[0], 2 + r * st[0] + n), what + " in place");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void matchesPlainArithmeticBitForBit() {
         VectorLoops v = new VectorLoops();
