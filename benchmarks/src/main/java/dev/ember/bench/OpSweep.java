@@ -44,6 +44,9 @@ they wait, and the JVM's process CPU clock ticks in 10 ms steps on this host). E
  * dev.ember.bench.OpSweep [--check] [REGEX]}; REGEX keeps the rows whose name it finds. {@code --check} runs each row
  * once instead (the default generator reseeded with 0 first) and prints the float64 sum and absolute sum of its
  * result (a gradient row: of the gradients), which {@code benchmarks/op-sweep.sh --check} compares with PyTorch's.
+ * Diagnostics: {@code -Dopsweep.faults=true} (see {@link #FAULTS}), {@code -Dopsweep.threadCpu=true} (the loops timed
+ * in the calling thread's CPU time; with {@code -Dopsweep.threads=1}), {@code -Dopsweep.first=REGEX} (the rows it finds
+ * timed once before the sweep as well, as "first: NAME": a fresh JVM's figure and the whole sweep's in one JVM).
  */
 public final class OpSweep {
     private static final int REPS = 7;
@@ -52,6 +55,22 @@ public final class OpSweep {
     private static final int JIT_QUIET_MS = 300;
     private static final int JIT_SETTLE_MAX_S = 30;
     private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
+    /**
+     * {@code -Dopsweep.faults=true}: each row also prints, for its timed loops, the process's minor page faults per
+     * call (from {@code /proc/self/stat}, Linux), the collections per second, the bytes all threads allocated per call,
+     * and each thread's CPU per call (from {@code /proc/self/task}, 10 ms clock ticks: meaningful over many calls) on a
+     * line before the row's, so that a row slower in one JVM than in another can be told apart: page faults, the
+     * collector, fresh arrays, the work shared differently between the caller and the pool's workers, a compiler
+     * thread busy during the loops. Session 52 (a whole sweep against its layout rows alone) used it.
+     */
+    private static final boolean FAULTS = Boolean.getBoolean("opsweep.faults");
+    /**
+     * {@code -Dopsweep.threadCpu=true}: the loops are timed in the calling thread's CPU time instead of wall time
+     * (meaningful with {@code -Dopsweep.threads=1}, where every kernel runs on that thread): on a host loaded by other
+     * processes, a figure that their share of the cores does not move.
+     */
+    private static final boolean THREAD_CPU = Boolean.getBoolean("opsweep.threadCpu");
+    private static final java.lang.management.ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     private OpSweep() {
     }
@@ -72,8 +91,21 @@ public final class OpSweep {
         }
         Ember.setNumThreads(Integer.getInteger("opsweep.threads", 2)); // the twin: 2 (a diagnostic may change it)
         List<Row> rows = rows();
+        String first = System.getProperty("opsweep.first");
+        if (first != null && !check) {
+            // these rows once before the sweep (a fresh JVM's figure), then again in their place in it
+            Pattern f = Pattern.compile(first);
+            List<Row> all = rows;
+            rows = new ArrayList<>();
+            for (Row r : all) {
+                if (f.matcher(r.name).find()) {
+                    rows.add(new Row("first: " + r.name, r.op));
+                }
+            }
+            rows.addAll(all);
+        }
         for (Row r : rows) {
-            if (keep != null && !keep.matcher(r.name).find()) {
+            if (keep != null && !r.name.startsWith("first: ") && !keep.matcher(r.name).find()) {
                 continue;
             }
             if (check) {
@@ -84,7 +116,12 @@ public final class OpSweep {
                 }
             } else {
                 double[] t = time(r.op);
-                System.out.printf(Locale.ROOT, "%-48s %12.1f us %12.1f us best%n", r.name, t[0], t[1]);
+                if (FAULTS) {
+                    System.out.printf(Locale.ROOT, "%-48s %12.1f us %12.1f us best %10.1f faults/call %6.1f gc/s%n",
+                        r.name, t[0], t[1], t[2], t[3]);
+                } else {
+                    System.out.printf(Locale.ROOT, "%-48s %12.1f us %12.1f us best%n", r.name, t[0], t[1]);
+                }
             }
         }
     }
@@ -119,22 +156,104 @@ public final class OpSweep {
                 compiled = now;
             }
         }
-        long t0 = System.nanoTime();
+        long t0 = clock();
         for (int i = 0; i < 3; i++) {
             call(op);
         }
-        double per = Math.max(1.0, (System.nanoTime() - t0) / 3.0);
+        double per = Math.max(1.0, (clock() - t0) / 3.0);
         int k = (int) Math.max(1, Math.round(LOOP_NS / per));
         double[] loops = new double[REPS];
+        long faults0 = FAULTS ? minorFaults() : 0;
+        java.util.Map<String, Long> ticks0 = FAULTS ? threadTicks() : null;
+        long alloc0 = FAULTS ? allocated() : 0;
+        long gc0 = FAULTS ? collections() : 0;
+        long timed0 = System.nanoTime();
         for (int rep = 0; rep < REPS; rep++) {
-            long t = System.nanoTime();
+            long t = clock();
             for (int i = 0; i < k; i++) {
                 call(op);
             }
-            loops[rep] = (System.nanoTime() - t) / 1e3 / k;
+            loops[rep] = (clock() - t) / 1e3 / k;
+        }
+        double faults = FAULTS ? (minorFaults() - faults0) / (double) (REPS * k) : 0;
+        double gcPerS = FAULTS ? (collections() - gc0) / ((System.nanoTime() - timed0) / 1e9) : 0;
+        if (FAULTS) {
+            // the CPU each thread of the process used during the timed loops, in ms (10 ms clock ticks), busiest first
+            long wallMs = (System.nanoTime() - timed0) / 1_000_000;
+            java.util.Map<String, Long> ticks = threadTicks();
+            long calls = (long) REPS * k;
+            StringBuilder sb = new StringBuilder("    " + calls + " calls in " + wallMs + " ms wall; "
+                + (allocated() - alloc0) / calls + " bytes allocated a call (all threads); CPU us a call:");
+            ticks.entrySet().stream()
+                .map(e -> java.util.Map.entry(e.getKey(), e.getValue() - ticks0.getOrDefault(e.getKey(), 0L)))
+                .filter(e -> e.getValue() > 0)
+                .sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
+                .forEach(e -> sb.append(' ').append(e.getKey()).append('=')
+                    .append(Math.round(e.getValue() * 10_000.0 / calls)));
+            System.out.println(sb);
         }
         Arrays.sort(loops);
-        return new double[] {loops[REPS / 2], loops[0]};
+        return new double[] {loops[REPS / 2], loops[0], faults, gcPerS};
+    }
+
+    /** The timed loops' clock: wall time, or the calling thread's CPU time with {@link #THREAD_CPU}. */
+    private static long clock() {
+        return THREAD_CPU ? THREADS.getCurrentThreadCpuTime() : System.nanoTime();
+    }
+
+    /** The process's minor page faults so far (field 10 of {@code /proc/self/stat}), or -1 where unreadable. */
+    private static long minorFaults() {
+        try {
+            String stat = new String(java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc/self/stat")),
+                java.nio.charset.StandardCharsets.US_ASCII);
+            // after the command name's closing parenthesis: state (3), ppid, pgrp, session, tty, tpgid, flags, minflt (10)
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[7]);
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** Each thread's CPU clock ticks so far (utime + stime of {@code /proc/self/task/ID/stat}), by name and id. */
+    private static java.util.Map<String, Long> threadTicks() {
+        java.util.Map<String, Long> m = new java.util.HashMap<>();
+        java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+        if (tasks == null) {
+            return m;
+        }
+        for (java.io.File t : tasks) {
+            try {
+                String stat = new String(java.nio.file.Files.readAllBytes(t.toPath().resolve("stat")),
+                    java.nio.charset.StandardCharsets.US_ASCII);
+                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(' ', '_');
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                m.put(name + "#" + t.getName(), Long.parseLong(f[11]) + Long.parseLong(f[12]));
+            } catch (java.io.IOException | RuntimeException e) {
+                // a thread that ended
+            }
+        }
+        return m;
+    }
+
+    /** The bytes every live thread has allocated so far (HotSpot's ThreadMXBean), or 0 where unsupported. */
+    private static long allocated() {
+        if (!(THREADS instanceof com.sun.management.ThreadMXBean t) || !t.isThreadAllocatedMemorySupported()) {
+            return 0;
+        }
+        long sum = 0;
+        for (long b : t.getThreadAllocatedBytes(t.getAllThreadIds())) {
+            sum += Math.max(0, b);
+        }
+        return sum;
+    }
+
+    /** The collections so far, all collectors. */
+    private static long collections() {
+        long n = 0;
+        for (java.lang.management.GarbageCollectorMXBean b : ManagementFactory.getGarbageCollectorMXBeans()) {
+            n += Math.max(0, b.getCollectionCount());
+        }
+        return n;
     }
 
     /** The float64 sum and absolute sum of a result: a tensor, a list of them, or a values/indices pair. */
