@@ -16,7 +16,8 @@ import dev.ember.backend.UnaryOp;
  *   real type;</li>
  *   <li>exp: in 2.x, {@code std::exp} of each element too ({@code map(std::exp)}), glibc's {@code cexpf} / {@code cexp}
  *   ({@link #cexpF}, {@link #cexpD}: C99 Annex G's special values, {@code exp(inf+0j)} is {@code inf+0j}, and the
- *   overflow scaling); PyTorch 1.13's was Sleef's {@code exp(re)} times Sleef's {@code (cos im, sin im)}, two plain
+ *   overflow scaling; complex64's whole vectors of a contiguous run lane-wise where no part is large or special,
+ *   {@link VectorLibm#cexp}, the same bits); PyTorch 1.13's was Sleef's {@code exp(re)} times Sleef's {@code (cos im, sin im)}, two plain
  *   products ({@code exp(inf+0j)} is {@code inf+nanj}), which {@code -Dember.complex.sleefExp=true} restores
  *   ({@link #expF}; complex64's whole vectors of a contiguous run lane-wise, {@link VectorSleef#complexExp});</li>
  *   <li>pow: {@code std::pow(z, (p, 0))}, glibc's {@code cpow}: {@code cexp((p, 0) * clog(z))} with the compiler's
@@ -64,10 +65,11 @@ final class ComplexKernels {
             boolean sleef = !SleefFloat.exact();
             boolean sleefExp = sleefExp();
             ElementwiseKernels.FloatLoops loops = ElementwiseKernels.loops();
-            boolean vector = op == UnaryOp.EXP && sleef && sleefExp && loops != null
+            boolean vector = op == UnaryOp.EXP && (sleef || !sleefExp) && loops != null
                     && !ElementwiseKernels.scalarComplex();
             loop.run((off, n, st) -> {
-                int i = vector && st[0] == 2 && st[1] == 2 ? loops.complexExp(x, off[1], o, off[0], n) : 0;
+                int i = !vector || st[0] != 2 || st[1] != 2 ? 0
+                        : sleefExp ? loops.complexExp(x, off[1], o, off[0], n) : loops.cexp(x, off[1], o, off[0], n);
                 for (; i < n; i++) {
                     int xi = off[1] + i * st[1];
                     int oi = off[0] + i * st[0];

@@ -32,14 +32,23 @@ final class LibmFloat {
         0x3feee89f995ad3adL, 0x3feeff76f2fb5e47L, 0x3fef199bdd85529cL, 0x3fef3720dcef9069L,
         0x3fef5818dcfba487L, 0x3fef7c97337b9b5fL, 0x3fefa4afa2a490daL, 0x3fefd0765b6e4540L,
     };
+    /** The table as doubles (the vector form's gather, {@link VectorLibm}). */
+    static final double[] EXP2F_TABLE_D = new double[32];
+
+    static {
+        for (int i = 0; i < 32; i++) {
+            EXP2F_TABLE_D[i] = Double.longBitsToDouble(EXP2F_TABLE[i]);
+        }
+    }
+
     /** N / ln 2. */
-    private static final double INV_LN2_N = 0x1.71547652b82fep+0 * 32;
+    static final double INV_LN2_N = 0x1.71547652b82fep+0 * 32;
     /** 1.5 * 2^52: adding it rounds to an integer, ties to even, the integer in the low bits. */
-    private static final double SHIFT = 0x1.8p+52;
+    static final double SHIFT = 0x1.8p+52;
     /** The cubic's coefficients for {@code 2^(r/N)}, highest degree first (poly_scaled). */
-    private static final double C0 = 0x1.c6af84b912394p-5 / 32 / 32 / 32;
-    private static final double C1 = 0x1.ebfce50fac4f3p-3 / 32 / 32;
-    private static final double C2 = 0x1.62e42ff0c52d6p-1 / 32;
+    static final double C0 = 0x1.c6af84b912394p-5 / 32 / 32 / 32;
+    static final double C1 = 0x1.ebfce50fac4f3p-3 / 32 / 32;
+    static final double C2 = 0x1.62e42ff0c52d6p-1 / 32;
     /** The top 12 bits of 88f and of infinity: the bound past which expf checks for overflow, underflow, NaN. */
     private static final int TOP_88 = Float.floatToRawIntBits(88f) >>> 20;
     private static final int TOP_INF = Float.floatToRawIntBits(Float.POSITIVE_INFINITY) >>> 20;
@@ -79,18 +88,18 @@ final class LibmFloat {
     /** 2 pi 2^-64 (the large reduction's fixed-point unit). */
     private static final double PI63 = 0x1.921FB54442D18p-62;
     /** 2/pi times 2^24 (the fast reduction's quadrant lands in bits 24 and up: no TOINT_INTRINSICS on x86-64). */
-    private static final double HPI_INV = 0x1.45F306DC9C883p+23;
+    static final double HPI_INV = 0x1.45F306DC9C883p+23;
     /** pi/2. */
-    private static final double HPI = 0x1.921FB54442D18p0;
+    static final double HPI = 0x1.921FB54442D18p0;
     /** The cosine polynomial (the second table's is negated) and the sine polynomial. */
     private static final double SC0 = 0x1p0;
-    private static final double SC1 = -0x1.ffffffd0c621cp-2;
-    private static final double SC2 = 0x1.55553e1068f19p-5;
-    private static final double SC3 = -0x1.6c087e89a359dp-10;
-    private static final double SC4 = 0x1.99343027bf8c3p-16;
-    private static final double SS1 = -0x1.555545995a603p-3;
-    private static final double SS2 = 0x1.1107605230bc4p-7;
-    private static final double SS3 = -0x1.994eb3774cf24p-13;
+    static final double SC1 = -0x1.ffffffd0c621cp-2;
+    static final double SC2 = 0x1.55553e1068f19p-5;
+    static final double SC3 = -0x1.6c087e89a359dp-10;
+    static final double SC4 = 0x1.99343027bf8c3p-16;
+    static final double SS1 = -0x1.555545995a603p-3;
+    static final double SS2 = 0x1.1107605230bc4p-7;
+    static final double SS3 = -0x1.994eb3774cf24p-13;
     /** 4/pi to 192 bits, eight new bits per entry (s_sincosf_data.c's __inv_pio4). */
     private static final int[] INV_PIO4 = {
         0xa2, 0xa2f9, 0xa2f983, 0xa2f9836e, 0xf9836e4e, 0x836e4e44, 0x6e4e4415, 0x4e441529,

@@ -20,8 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * special-value grid (C99 Annex G: infinite and NaN parts, signed zeros, NaN signs included), real parts where cexp
  * scales against overflow, random values across magnitudes and imaginary parts near multiples of pi/2. Each input set
  * runs contiguous, from an odd offset, as a stride-2 view and with the vector loops off
- * ({@code -Dember.complex.oldLoops=true}): PyTorch 2.x computes every element alike, and so does Ember (one scalar
- * loop: a Vector API form of cexpf, tried in session 52, was no faster than it on JDK 17). complex64: every bit. complex128: every bit where a result part is zero, infinite or NaN
+ * ({@code -Dember.complex.oldLoops=true}), so both of Ember's paths are compared (the vector loop's whole vectors,
+ * {@link VectorLibm#cexp}, and the scalar form on tails, strided runs and vectors with a large or special part;
+ * PyTorch 2.x computes every element alike). complex64: every bit. complex128: every bit where a result part is zero, infinite or NaN
  * or an input part is not finite; elsewhere within 2 ulps (glibc's double exp, sin and cos are not ported: Java's
  * {@code Math.exp}, {@code sin} and {@code cos} stand in, each within an ulp of glibc's), the count that differs
  * bounded and reported.
