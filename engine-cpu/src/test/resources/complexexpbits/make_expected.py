@@ -16,7 +16,7 @@
 # above, 2t and 3t and beyond) and where exp underflows, +-inf and NaN), then random finite values: the ordinary range
 # (re in [-10, 10], im in [-4, 4]), magnitudes from 1e-30 to 1e2 in the real part and up to 1e30 in the imaginary one
 # (sincosf's large reduction), real parts near overflow (up to 4t) and imaginary parts within a few ulps of multiples of
-# pi/2 (k up to 80, and some k near 2^20).
+# pi/2 (k up to 80, and some k near 2^20). Last, glibc's double exp alone (dexp_x.bin, dexp.bin: see below).
 import ctypes
 import math
 
@@ -82,3 +82,16 @@ z, e = run(np.float64, 709, CD, libm.cexp)
 z.astype("<f8").tofile("z128.bin")
 e.astype("<f8").tofile("exp128.bin")
 print(len(z), "inputs per dtype")
+
+# glibc's double exp alone (cexp's, LibmDouble.exp): dexp_x.bin the inputs, dexp.bin exp of each (float64): the
+# ordinary range, the ranges where e_exp.c's specialcase scales (|x| above 512, subnormal results), tiny inputs, random
+# bit patterns and the edges
+libm.exp.restype = ctypes.c_double
+libm.exp.argtypes = [ctypes.c_double]
+dx = np.concatenate([rng.uniform(-10, 10, 4000), rng.uniform(-760, 720, 12000), rng.uniform(-1e-8, 1e-8, 500),
+                     rng.integers(0, 2 ** 64, 2000, dtype=np.uint64).view(np.float64),
+                     np.array([0.0, -0.0, math.inf, -math.inf, math.nan, 709.782712893384, 709.7827128933841,
+                               -745.1332191019411, -745.1332191019412, -708.39641853226408, 512.0, -512.0, 2.0 ** -54,
+                               -(2.0 ** -55)])])
+np.array([libm.exp(v) for v in dx.tolist()]).astype("<f8").tofile("dexp.bin")
+dx.astype("<f8").tofile("dexp_x.bin")

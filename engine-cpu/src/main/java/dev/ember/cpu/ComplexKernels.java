@@ -31,9 +31,9 @@ import dev.ember.backend.UnaryOp;
  * {@code |im| < 125} (1.13's exp); stood in for by results of the same accuracy that may differ in a last bit -- the
  * float {@code logf} by the double result rounded to float; Sleef's sincosf beyond 125 (its Payne-Hanek reduction) by
  * the rounded double sine and cosine; the double {@code log}, {@code atan2} and {@code log1p} by {@code StrictMath}'s
- * (fdlibm: glibc's log1p is the same code); the double {@code exp}, {@code sin} and {@code cos} (glibc's in cexp,
- * Sleef's in 1.13's exp) by {@code Math}'s (complex128 exp: about 1 part in 300 differs from glibc's by 1 or 2 ulps,
- * ComplexExpBitsTest).
+ * (fdlibm: glibc's log1p is the same code); the double {@code sin} and {@code cos} (glibc's in cexp, Sleef's in
+ * 1.13's exp) and Sleef's double exp by {@code Math}'s (complex128 exp: about 1 part in 500 differs from glibc's by 1
+ * or 2 ulps, ComplexExpBitsTest); glibc's double {@code exp} of cexp is ported ({@link LibmDouble}).
  *
  * <p>NaN signs: where a result's zero takes the sign of a NaN made inside the algorithm ({@code 0 ** 2.5} is
  * {@code 0-0j}: {@code clog(0)} is {@code -inf+0j} and {@code 2.5 * 0 + 0 * -inf} is x86's default NaN, whose sign
@@ -853,8 +853,9 @@ final class ComplexKernels {
 
     /**
      * glibc's cexp of (re, im) into {@code o[oi]}, {@code o[oi + 1]}: {@link #cexpF}'s algorithm in double (scaled by
-     * {@code exp(709)}), with Java's {@code Math.exp}, {@code sin} and {@code cos} for glibc's (within an ulp of them:
-     * the special values exact, an ordinary part's last bit or two different about once in 300).
+     * {@code exp(709)}), with glibc's exp ({@link LibmDouble#exp}) and Java's {@code Math.sin} and {@code cos} for
+     * glibc's (within an ulp of them: the special values exact, an ordinary part's last bit or two different about
+     * once in 500).
      */
     static void cexpD(double re, double im, double[] o, int oi) {
         double rr;
@@ -873,7 +874,7 @@ final class ComplexKernels {
                 }
                 double x = re;
                 if (x > t) {
-                    double expT = Math.exp(t);
+                    double expT = LibmDouble.exp(t);
                     x -= t;
                     sinix *= expT;
                     cosix *= expT;
@@ -887,7 +888,7 @@ final class ComplexKernels {
                     rr = Double.MAX_VALUE * cosix;
                     ri = Double.MAX_VALUE * sinix;
                 } else {
-                    double e = Math.exp(x);
+                    double e = LibmDouble.exp(x);
                     rr = e * cosix;
                     ri = e * sinix;
                 }
