@@ -21,12 +21,18 @@
 #    NaN rule: the second operand when either is NaN, lane by lane) and divides (ac+bd, bc-ad) by c^2+d^2 of the
 #    scaled divisor; its vectorized reciprocal is (c, -d) / (c^2 + d^2), unscaled. A real divisor is first made
 #    (c, +0) as PyTorch's type promotion does; a Python number divisor is a wrapped scalar cast to the complex type.
+#  - exp: 2.x's Vectorized<c10::complex<T>>::exp is map(std::exp), so both paths compute glibc's cexpf / cexp per
+#    element (C99 Annex G: exp(inf+0j) is inf+0j); 1.13's is Sleef's exp times Sleef's sine and cosine (inf+nanj).
+#    Emulated by calling glibc's cexpf / cexp through ctypes (lines "exp ... vec_emul" / "scalar_emul", the same
+#    values); 1.13's own results are kept as op "exp_113" (and "exp_finite_113"), which Ember gives with
+#    -Dember.complex.sleefExp=true.
 # Everything else is PyTorch 1.13's own answer: 2.x's kernels for add/sub (a + alpha*b, alpha made complex), mul
-# (c10::complex operator* scalar, hsub form vectorized), neg, sqrt/log (std::), exp (Sleef's exp and sincos; sqrt, exp
-# and log run the vectorized method on both paths: PyTorch's VML-style kernel copies a strided operand into a buffer),
-# pow and the reductions are the same code in both.
+# (c10::complex operator* scalar, hsub form vectorized), neg, sqrt/log (std::; sqrt and log run the vectorized method
+# on both paths: PyTorch's VML-style kernel copies a strided operand into a buffer), pow and the reductions are the
+# same code in both.
 #
 # Run: /usr/bin/python3 make_expected.py > expected.txt
+import ctypes
 import math
 
 import numpy as np
@@ -141,6 +147,28 @@ def vrecip(c, d, t):
         return c / den, (-d) / den
 
 
+class _CF(ctypes.Structure):
+    _fields_ = [("re", ctypes.c_float), ("im", ctypes.c_float)]
+
+
+class _CD(ctypes.Structure):
+    _fields_ = [("re", ctypes.c_double), ("im", ctypes.c_double)]
+
+
+_libm = ctypes.CDLL("libm.so.6")
+_libm.cexpf.restype = _CF
+_libm.cexpf.argtypes = [_CF]
+_libm.cexp.restype = _CD
+_libm.cexp.argtypes = [_CD]
+
+
+def cexp(re, im, t):
+    """glibc's cexpf (t float32) or cexp (float64) of each element: PyTorch 2.x's complex exp on both paths."""
+    f, st = (_libm.cexpf, _CF) if t == np.float32 else (_libm.cexp, _CD)
+    r = [f(st(float(t(a)), float(t(b)))) for a, b in zip(re, im)]
+    return np.array([v.re for v in r], t), np.array([v.im for v in r], t)
+
+
 def hypot(re, im, t):
     with np.errstate(all="ignore"):
         return np.hypot(np.asarray(re, t), np.asarray(im, t)), np.zeros(len(re), t)
@@ -196,7 +224,7 @@ for dt, npt in DTYPES:
     for name, f in [("add_s1", lambda z: z + 1.0), ("sub_s1", lambda z: z - 1.0), ("rsub_s1", lambda z: 1.0 - z),
                     ("mul_s2", lambda z: z * 2.0), ("mul_s0", lambda z: z * 0.0), ("mul_sneg0", lambda z: z * -0.0),
                     ("mul_sj", lambda z: z * 1j), ("add_sj", lambda z: z + 1j), ("neg", lambda z: -z),
-                    ("sqrt", torch.sqrt), ("exp", torch.exp), ("log", torch.log), ("pow2", lambda z: z ** 2),
+                    ("sqrt", torch.sqrt), ("exp_113", torch.exp), ("log", torch.log), ("pow2", lambda z: z ** 2),
                     ("pow3", lambda z: z ** 3), ("pow2_5", lambda z: z ** 2.5)]:
         both(name, tag, [unary], dt, f)
 
@@ -204,6 +232,7 @@ for dt, npt in DTYPES:
     ure = np.array([z.real for z in unary]); uim = np.array([z.imag for z in unary])
     for path in ("vec", "scalar"):
         emit_np("abs", tag, path + "_emul", *hypot(ure, uim, npt))
+        emit_np("exp", tag, path + "_emul", *cexp(ure, uim, npt))
     emit_np("reciprocal", tag, "vec_emul", *vrecip(ure, uim, npt))
     emit_np("reciprocal", tag, "scalar_emul", *smith(np.ones(len(ure)), np.zeros(len(ure)), ure, uim, npt))
     for name, X, Y in [("div", xs, ys), ("div_scaled", sxs, sys_)]:
@@ -234,6 +263,8 @@ fin = ([complex(a, b) for a, b in zip(rs.uniform(-8, 8, 256), rs.uniform(-4, 4, 
 for dt, npt in DTYPES:
     tag = str(dt).replace("torch.", "")
     print("grid finite", tag, " ".join(tok(x) for z in fin for x in (float(npt(z.real)), float(npt(z.imag)))))
-    for name, f in [("sqrt_finite", torch.sqrt), ("exp_finite", torch.exp), ("log_finite", torch.log),
+    for name, f in [("sqrt_finite", torch.sqrt), ("exp_finite_113", torch.exp), ("log_finite", torch.log),
                     ("pow2_5_finite", lambda z: z ** 2.5)]:
         both(name, tag, [fin], dt, f)
+    for path in ("vec", "scalar"):
+        emit_np("exp_finite", tag, path + "_emul", *cexp([z.real for z in fin], [z.imag for z in fin], npt))

@@ -18,8 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Complex arithmetic where a part is 0, -0, an infinity, a NaN, huge, tiny or subnormal, in complex64 and complex128,
- * bit for bit against PyTorch ({@code complexspecial/make_expected.py}: 1.13, with 2.x's abs, division and reciprocal
- * emulated). PyTorch answers on two paths, its vectorized kernels and its scalar loop, which differ at some special
+ * bit for bit against PyTorch ({@code complexspecial/make_expected.py}: 1.13, with 2.x's abs, division, reciprocal
+ * and exp emulated; 1.13's exp too, with {@code -Dember.complex.sleefExp=true}). PyTorch answers on two paths, its vectorized kernels and its scalar loop, which differ at some special
  * values (-(-0+0j) is 0+0j vectorized, 0-0j scalar); an element passes when Ember gives either path's answer (the
  * same answer where they agree, which is most elements). Each op runs on contiguous operands, stride-2 views and, for
  * the binary ops, in place; a NaN's sign and payload are not compared. Every mismatch is listed before the test fails.
@@ -273,6 +273,16 @@ class ComplexSpecialValuesTest {
             unary("sqrt", t, Tensor::sqrt);
             unary("pow2_5", t, z -> z.pow(2.5));
             unary("exp", t, Tensor::exp);
+            // PyTorch 1.13's Sleef form, which -Dember.complex.sleefExp=true restores
+            System.setProperty("ember.complex.sleefExp", "true");
+            try {
+                unary("exp_113", t, Tensor::exp);
+                if (t == DType.COMPLEX64) {
+                    unaryOn("finite", "exp_finite_113", t, Tensor::exp, null);
+                }
+            } finally {
+                System.clearProperty("ember.complex.sleefExp");
+            }
             // log is not compared at -2 + (max/2)j: the angle is atan2 of a huge ratio with a negative real part, where
             // the stand-ins differ from glibc's atan2 (double: fdlibm's is 1 ulp above pi/2, glibc's pi/2) and atan2f
             // (float: glibc's fdlibm-derived one is 1 ulp below the correctly rounded pi/2)
@@ -281,11 +291,12 @@ class ComplexSpecialValuesTest {
             if (t == DType.COMPLEX64) {
                 unaryOn("finite", "exp_finite", t, Tensor::exp, null);
                 unaryOn("finite", "log_finite", t, Tensor::log, null);
+                // cpowf's cexpf with glibc's own sincosf and expf (session 52): all 512 equal
+                unaryOn("finite", "pow2_5_finite", t, z -> z.pow(2.5), null);
             }
             // not compared yet at finite values, though generated (the *_finite lines), as some elements differ in a
-            // last bit (session 50's counts of the 512): complex64 z ** 2.5 (13: glibc's cexpf calls its own expf and
-            // sincosf, which are not always correctly rounded; the rounded double ones stand in), complex128 exp (58:
-            // Sleef's expd and sincosd u10, Java's Math.exp, cos and sin stand in), log (104: glibc's log and atan2,
+            // last bit (session 50's counts of the 512): complex128 exp (glibc's exp, sin and cos in cexp: Java's
+            // Math.exp, cos and sin stand in; ComplexExpBitsTest bounds it), log (104: glibc's log and atan2,
             // fdlibm's stand in) and z ** 2.5 (75: both)
         }
         finish();

@@ -14,21 +14,26 @@ import dev.ember.backend.UnaryOp;
  *   <li>sqrt and log: {@code std::sqrt} / {@code std::log} of each element, i.e. the C library's {@code csqrt(f)} and
  *   {@code clog(f)} (glibc's algorithms, C99 Annex G special values), computed here step by step in the element's
  *   real type;</li>
- *   <li>exp: Sleef's {@code exp(re)} times Sleef's {@code (cos im, sin im)}, two plain products (so {@code exp(inf+0j)}
- *   is {@code inf+nanj}, not C99's {@code inf+0j}); complex64's whole vectors of a contiguous run lane-wise
- *   ({@link VectorSleef#complexExp}, the same bits);</li>
+ *   <li>exp: in 2.x, {@code std::exp} of each element too ({@code map(std::exp)}), glibc's {@code cexpf} / {@code cexp}
+ *   ({@link #cexpF}, {@link #cexpD}: C99 Annex G's special values, {@code exp(inf+0j)} is {@code inf+0j}, and the
+ *   overflow scaling; complex64's whole vectors of a contiguous run lane-wise where no part is large or special,
+ *   {@link VectorLibm#cexp}, the same bits); PyTorch 1.13's was Sleef's {@code exp(re)} times Sleef's {@code (cos im, sin im)}, two plain
+ *   products ({@code exp(inf+0j)} is {@code inf+nanj}), which {@code -Dember.complex.sleefExp=true} restores
+ *   ({@link #expF}; complex64's whole vectors of a contiguous run lane-wise, {@link VectorSleef#complexExp});</li>
  *   <li>pow: {@code std::pow(z, (p, 0))}, glibc's {@code cpow}: {@code cexp((p, 0) * clog(z))} with the compiler's
  *   complex product (its NaN recovery, libgcc's {@code __mulsc3}, included).</li>
  * </ul>
  * The real functions those algorithms call: ported bit for bit where PyTorch's results depend on them at ordinary
  * values -- glibc's float {@code atan2f}, {@code atanf} and {@code log1pf} (fdlibm's float algorithms, up to glibc
  * 2.40), {@code hypotf} and {@code x2y2m1f} (computed in double, rounded once), the double {@code hypot} (Borges'
- * corrected square root, glibc 2.35 on) and {@code x2y2m1}, Sleef's {@code expf_u10} ({@link SleefFloat#exp}) and
- * {@code sincosf_u10} for {@code |im| < 125}; stood in for by results of the same accuracy that may differ in a last
- * bit -- the float {@code logf}, and glibc's {@code expf} and {@code sincosf} of cpowf's cexpf, by the double results
- * rounded to float; Sleef's sincosf beyond 125 (its Payne-Hanek reduction) by the rounded double sine and cosine; the
- * double {@code log}, {@code atan2} and {@code log1p} by {@code StrictMath}'s (fdlibm: glibc's log1p is the same
- * code); the double {@code exp}, {@code sin} and {@code cos} (Sleef's in exp, glibc's in cpow's cexp) by {@code Math}'s.
+ * corrected square root, glibc 2.35 on) and {@code x2y2m1}, glibc's {@code expf} and {@code sincosf} of cexpf
+ * ({@link LibmFloat}, their FMA builds), Sleef's {@code expf_u10} ({@link SleefFloat#exp}) and {@code sincosf_u10} for
+ * {@code |im| < 125} (1.13's exp); stood in for by results of the same accuracy that may differ in a last bit -- the
+ * float {@code logf} by the double result rounded to float; Sleef's sincosf beyond 125 (its Payne-Hanek reduction) by
+ * the rounded double sine and cosine; the double {@code log}, {@code atan2} and {@code log1p} by {@code StrictMath}'s
+ * (fdlibm: glibc's log1p is the same code); the double {@code sin} and {@code cos} (glibc's in cexp, Sleef's in
+ * 1.13's exp) and Sleef's double exp by {@code Math}'s (complex128 exp: about 1 part in 500 differs from glibc's by 1
+ * or 2 ulps, ComplexExpBitsTest); glibc's double {@code exp} of cexp is ported ({@link LibmDouble}).
  *
  * <p>NaN signs: where a result's zero takes the sign of a NaN made inside the algorithm ({@code 0 ** 2.5} is
  * {@code 0-0j}: {@code clog(0)} is {@code -inf+0j} and {@code 2.5 * 0 + 0 * -inf} is x86's default NaN, whose sign
@@ -58,10 +63,13 @@ final class ComplexKernels {
             float[] o = (float[]) dst.array;
             float pf = (float) p;
             boolean sleef = !SleefFloat.exact();
+            boolean sleefExp = sleefExp();
             ElementwiseKernels.FloatLoops loops = ElementwiseKernels.loops();
-            boolean vector = op == UnaryOp.EXP && sleef && loops != null && !ElementwiseKernels.scalarComplex();
+            boolean vector = op == UnaryOp.EXP && (sleef || !sleefExp) && loops != null
+                    && !ElementwiseKernels.scalarComplex();
             loop.run((off, n, st) -> {
-                int i = vector && st[0] == 2 && st[1] == 2 ? loops.complexExp(x, off[1], o, off[0], n) : 0;
+                int i = !vector || st[0] != 2 || st[1] != 2 ? 0
+                        : sleefExp ? loops.complexExp(x, off[1], o, off[0], n) : loops.cexp(x, off[1], o, off[0], n);
                 for (; i < n; i++) {
                     int xi = off[1] + i * st[1];
                     int oi = off[0] + i * st[0];
@@ -73,14 +81,17 @@ final class ComplexKernels {
                         sqrtF(re, im, o, oi);
                     } else if (op == UnaryOp.LOG) {
                         logF(re, im, o, oi);
-                    } else {
+                    } else if (sleefExp) {
                         expF(re, im, sleef, o, oi);
+                    } else {
+                        cexpF(re, im, o, oi);
                     }
                 }
             }, true);
         } else {
             double[] x = (double[]) src.array;
             double[] o = (double[]) dst.array;
+            boolean sleefExp = sleefExp();
             loop.run((off, n, st) -> {
                 for (int i = 0; i < n; i++) {
                     int xi = off[1] + i * st[1];
@@ -93,17 +104,29 @@ final class ComplexKernels {
                         sqrtD(re, im, o, oi);
                     } else if (op == UnaryOp.LOG) {
                         logD(re, im, o, oi);
-                    } else {
+                    } else if (sleefExp) {
                         double e = Math.exp(re);
                         o[oi] = e * Math.cos(im);
                         o[oi + 1] = e * Math.sin(im);
+                    } else {
+                        cexpD(re, im, o, oi);
                     }
                 }
             }, true);
         }
     }
 
-    // ------------------------------------------------------------------ exp (Vectorized<c10::complex<float>>::exp)
+    /**
+     * {@code -Dember.complex.sleefExp=true}: complex exp as PyTorch 1.13 computed it (Sleef's exp times Sleef's sine and
+     * cosine, two plain products: {@code exp(inf+0j)} is {@code inf+nanj}) instead of 2.x's glibc {@code cexpf} /
+     * {@code cexp}; for before/after timings and comparisons. Read at each call, so that {@code OpSweepAlternate} can
+     * alternate it in one JVM.
+     */
+    static boolean sleefExp() {
+        return Boolean.getBoolean("ember.complex.sleefExp");
+    }
+
+    // ------------------------------------------------------------------ exp (1.13's Vectorized<c10::complex<float>>::exp)
 
     /**
      * PyTorch's vectorized complex64 exp: Sleef's {@code expf_u10(re)} times Sleef's {@code sincosf_u10(im)}'s cosine
@@ -746,39 +769,46 @@ final class ComplexKernels {
 
     // ------------------------------------------------------------------ cexp (glibc's s_cexp_template.c), cpow
 
-    /** glibc's cexpf of (re, im) into {@code o[oi]}, {@code o[oi + 1]}. */
+    /** expf(88): cexpf's scale for a real part above 88 ((int) ((FLT_MAX_EXP - 1) * ln 2)). */
+    private static final float EXPF_88 = LibmFloat.exp(88f);
+
+    /**
+     * glibc's cexpf of (re, im) into {@code o[oi]}, {@code o[oi + 1]}, bit for bit on x86-64 with FMA: glibc's own
+     * {@code sincosf} and {@code expf} ({@link LibmFloat}), C99 Annex G's special values, and the real part beyond 88
+     * scaled by {@code expf(88)} into sine and cosine first (so {@code exp(100+1j)} is finite where
+     * {@code expf(100)} is not), once or twice, then {@code FLT_MAX} times them.
+     */
     static void cexpF(float re, float im, float[] o, int oi) {
         float rr;
         float ri;
         if (Float.isFinite(re)) {
             if (Float.isFinite(im)) {
-                final int t = 88; // (int) ((FLT_MAX_EXP - 1) * ln 2)
                 float sinix;
                 float cosix;
                 if (Math.abs(im) > Float.MIN_NORMAL) {
-                    sinix = (float) Math.sin(im);
-                    cosix = (float) Math.cos(im);
+                    long sc = LibmFloat.sincos(im);
+                    sinix = LibmFloat.sinOf(sc);
+                    cosix = LibmFloat.cosOf(sc);
                 } else {
                     sinix = im;
                     cosix = 1f;
                 }
                 float x = re;
-                if (x > t) {
-                    float expT = (float) Math.exp(t);
-                    x -= t;
-                    sinix *= expT;
-                    cosix *= expT;
-                    if (x > t) {
-                        x -= t;
-                        sinix *= expT;
-                        cosix *= expT;
+                if (x > 88) {
+                    x -= 88;
+                    sinix *= EXPF_88;
+                    cosix *= EXPF_88;
+                    if (x > 88) {
+                        x -= 88;
+                        sinix *= EXPF_88;
+                        cosix *= EXPF_88;
                     }
                 }
-                if (x > t) {
+                if (x > 88) {
                     rr = Float.MAX_VALUE * cosix;
                     ri = Float.MAX_VALUE * sinix;
                 } else {
-                    float e = (float) Math.exp(x);
+                    float e = LibmFloat.exp(x);
                     rr = e * cosix;
                     ri = e * sinix;
                 }
@@ -796,8 +826,9 @@ final class ComplexKernels {
                     float sinix;
                     float cosix;
                     if (Math.abs(im) > Float.MIN_NORMAL) {
-                        sinix = (float) Math.sin(im);
-                        cosix = (float) Math.cos(im);
+                        long sc = LibmFloat.sincos(im);
+                        sinix = LibmFloat.sinOf(sc);
+                        cosix = LibmFloat.cosOf(sc);
                     } else {
                         sinix = im;
                         cosix = 1f;
@@ -807,7 +838,7 @@ final class ComplexKernels {
                 }
             } else if (re > 0) {
                 rr = Float.POSITIVE_INFINITY;
-                ri = Float.NaN; // im - im
+                ri = im - im; // x86: the default NaN for an infinity, im's NaN (quiet) for a NaN
             } else {
                 rr = 0f;
                 ri = Math.copySign(0f, im);
@@ -820,7 +851,12 @@ final class ComplexKernels {
         o[oi + 1] = ri;
     }
 
-    /** glibc's cexp of (re, im) into {@code o[oi]}, {@code o[oi + 1]}. */
+    /**
+     * glibc's cexp of (re, im) into {@code o[oi]}, {@code o[oi + 1]}: {@link #cexpF}'s algorithm in double (scaled by
+     * {@code exp(709)}), with glibc's exp ({@link LibmDouble#exp}) and Java's {@code Math.sin} and {@code cos} for
+     * glibc's (within an ulp of them: the special values exact, an ordinary part's last bit or two different about
+     * once in 500).
+     */
     static void cexpD(double re, double im, double[] o, int oi) {
         double rr;
         double ri;
@@ -838,7 +874,7 @@ final class ComplexKernels {
                 }
                 double x = re;
                 if (x > t) {
-                    double expT = Math.exp(t);
+                    double expT = LibmDouble.exp(t);
                     x -= t;
                     sinix *= expT;
                     cosix *= expT;
@@ -852,7 +888,7 @@ final class ComplexKernels {
                     rr = Double.MAX_VALUE * cosix;
                     ri = Double.MAX_VALUE * sinix;
                 } else {
-                    double e = Math.exp(x);
+                    double e = LibmDouble.exp(x);
                     rr = e * cosix;
                     ri = e * sinix;
                 }
@@ -881,7 +917,7 @@ final class ComplexKernels {
                 }
             } else if (re > 0) {
                 rr = Double.POSITIVE_INFINITY;
-                ri = Double.NaN; // im - im
+                ri = im - im; // x86: the default NaN for an infinity, im's NaN (quiet) for a NaN
             } else {
                 rr = 0.0;
                 ri = Math.copySign(0.0, im);

@@ -1552,6 +1552,13 @@ final class ElementwiseKernels {
          * interleaved pairs, each lane as the scalar form (so the same bits); returns how many pairs it did.
          */
         int complexExp(float[] x, int xo, float[] o, int oo, int n);
+
+        /**
+         * {@link ComplexKernels#cexpF} (glibc's cexpf, PyTorch 2.x's complex64 exp) on the first whole vectors of
+         * {@code n} contiguous interleaved pairs, each pair as the scalar form (so the same bits); returns how many
+         * pairs it did.
+         */
+        int cexp(float[] x, int xo, float[] o, int oo, int n);
     }
 
     // float32 GELU as PyTorch's CPU kernels compute it (GeluKernelImpl's and GeluBackwardKernelImpl's vectorized path,

@@ -10,6 +10,12 @@ package dev.ember.cpu;
  * such as {@code -0x1.f95b1ep+1} rounds up where the exact value lies 0.49996 ulp above the float below. Checked
  * against the C library on 2.8 million inputs (every one equal, with or without the contractions) and by
  * LibmFloatTest against libmexp/make_expected.py's values.
+ *
+ * <p>Also glibc's float {@code sincosf} ({@link #sincos}; since glibc 2.28 ARM's optimized-routines algorithm,
+ * sysdeps/ieee754/flt-32/s_sincosf.c, s_sincosf.h, sincosf_poly.h; on x86-64 with FMA the {@code __sincosf_fma}
+ * build), which glibc's {@code cexpf} calls: in double, a polynomial in the argument reduced by one fused
+ * multiply-subtract of the nearest multiple of pi/2 below 120, by a 192-bit 4/pi table in integer arithmetic above,
+ * rounded once to float.
  */
 final class LibmFloat {
     private LibmFloat() {
@@ -26,14 +32,23 @@ final class LibmFloat {
         0x3feee89f995ad3adL, 0x3feeff76f2fb5e47L, 0x3fef199bdd85529cL, 0x3fef3720dcef9069L,
         0x3fef5818dcfba487L, 0x3fef7c97337b9b5fL, 0x3fefa4afa2a490daL, 0x3fefd0765b6e4540L,
     };
+    /** The table as doubles (the vector form's gather, {@link VectorLibm}). */
+    static final double[] EXP2F_TABLE_D = new double[32];
+
+    static {
+        for (int i = 0; i < 32; i++) {
+            EXP2F_TABLE_D[i] = Double.longBitsToDouble(EXP2F_TABLE[i]);
+        }
+    }
+
     /** N / ln 2. */
-    private static final double INV_LN2_N = 0x1.71547652b82fep+0 * 32;
+    static final double INV_LN2_N = 0x1.71547652b82fep+0 * 32;
     /** 1.5 * 2^52: adding it rounds to an integer, ties to even, the integer in the low bits. */
-    private static final double SHIFT = 0x1.8p+52;
+    static final double SHIFT = 0x1.8p+52;
     /** The cubic's coefficients for {@code 2^(r/N)}, highest degree first (poly_scaled). */
-    private static final double C0 = 0x1.c6af84b912394p-5 / 32 / 32 / 32;
-    private static final double C1 = 0x1.ebfce50fac4f3p-3 / 32 / 32;
-    private static final double C2 = 0x1.62e42ff0c52d6p-1 / 32;
+    static final double C0 = 0x1.c6af84b912394p-5 / 32 / 32 / 32;
+    static final double C1 = 0x1.ebfce50fac4f3p-3 / 32 / 32;
+    static final double C2 = 0x1.62e42ff0c52d6p-1 / 32;
     /** The top 12 bits of 88f and of infinity: the bound past which expf checks for overflow, underflow, NaN. */
     private static final int TOP_88 = Float.floatToRawIntBits(88f) >>> 20;
     private static final int TOP_INF = Float.floatToRawIntBits(Float.POSITIVE_INFINITY) >>> 20;
@@ -66,5 +81,114 @@ final class LibmFloat {
         double y = Math.fma(C2, r, 1);
         y = Math.fma(p, r * r, y);
         return (float) (y * s);
+    }
+
+    // ------------------------------------------------------------------ sincosf
+
+    /** 2 pi 2^-64 (the large reduction's fixed-point unit). */
+    private static final double PI63 = 0x1.921FB54442D18p-62;
+    /** 2/pi times 2^24 (the fast reduction's quadrant lands in bits 24 and up: no TOINT_INTRINSICS on x86-64). */
+    static final double HPI_INV = 0x1.45F306DC9C883p+23;
+    /** pi/2. */
+    static final double HPI = 0x1.921FB54442D18p0;
+    /** The cosine polynomial (the second table's is negated) and the sine polynomial. */
+    private static final double SC0 = 0x1p0;
+    static final double SC1 = -0x1.ffffffd0c621cp-2;
+    static final double SC2 = 0x1.55553e1068f19p-5;
+    static final double SC3 = -0x1.6c087e89a359dp-10;
+    static final double SC4 = 0x1.99343027bf8c3p-16;
+    static final double SS1 = -0x1.555545995a603p-3;
+    static final double SS2 = 0x1.1107605230bc4p-7;
+    static final double SS3 = -0x1.994eb3774cf24p-13;
+    /** 4/pi to 192 bits, eight new bits per entry (s_sincosf_data.c's __inv_pio4). */
+    private static final int[] INV_PIO4 = {
+        0xa2, 0xa2f9, 0xa2f983, 0xa2f9836e, 0xf9836e4e, 0x836e4e44, 0x6e4e4415, 0x4e441529,
+        0x441529fc, 0x1529fc27, 0x29fc2757, 0xfc2757d1, 0x2757d1f5, 0x57d1f534, 0xd1f534dd, 0xf534ddc0,
+        0x34ddc0db, 0xddc0db62, 0xc0db6295, 0xdb629599, 0x6295993c, 0x95993c43, 0x993c4390, 0x3c439041,
+    };
+    /** The top 12 bits (sign cleared) of pi/4, 2^-12, 120 and infinity: sincosf's range bounds. */
+    private static final int TOP_PIO4 = Float.floatToRawIntBits(0x1.921FB6p-1f) >>> 20;
+    private static final int TOP_TINY = Float.floatToRawIntBits(0x1p-12f) >>> 20;
+    private static final int TOP_120 = Float.floatToRawIntBits(120f) >>> 20;
+
+    /**
+     * glibc's {@code sincosf(y)}: the sine's bits in the high 32 bits of the result, the cosine's in the low 32 (NaN,
+     * x86's default one for an infinity, for an infinity or a NaN).
+     */
+    static long sincos(float y) {
+        int bits = Float.floatToRawIntBits(y);
+        int top = (bits >>> 20) & 0x7ff;
+        double x = y;
+        if (top < TOP_PIO4) {
+            if (top < TOP_TINY) {
+                return pack(y, 1f);
+            }
+            return poly(x, x * x, false, 0);
+        }
+        int n;
+        int signQuadrant;
+        if (top < TOP_120) {
+            double r = x * HPI_INV;
+            n = ((int) r + 0x800000) >> 24;
+            x = Math.fma(-(double) n, HPI, x);
+            signQuadrant = n;
+        } else if (top < 0x7f8) {
+            int arr = (bits >>> 26) & 15;
+            int shift = (bits >>> 23) & 7;
+            long xi = (long) ((bits & 0xffffff) | 0x800000) << shift;
+            long res0 = (xi * (INV_PIO4[arr] & 0xffffffffL)) & 0xffffffffL;
+            long res1 = xi * (INV_PIO4[arr + 4] & 0xffffffffL);
+            long res2 = xi * (INV_PIO4[arr + 8] & 0xffffffffL);
+            res0 = (res2 >>> 32) | (res0 << 32);
+            res0 += res1;
+            long q = (res0 + (1L << 61)) >>> 62;
+            res0 -= q << 62;
+            x = (double) res0 * PI63;
+            n = (int) q;
+            signQuadrant = n + (bits >>> 31);
+        } else {
+            float nan = y - y;
+            return pack(nan, nan);
+        }
+        double s = (signQuadrant & 3) == 1 || (signQuadrant & 3) == 2 ? -1.0 : 1.0;
+        return poly(x * s, x * x, (signQuadrant & 2) != 0, n);
+    }
+
+    /**
+     * sincosf_poly.h with the FMA build's contractions: sine and cosine polynomials of x (x2 its square), swapped for
+     * an odd quadrant n, the cosine's negated where {@code negCos} (the second table).
+     */
+    private static long poly(double x, double x2, boolean negCos, int n) {
+        double c0 = negCos ? -SC0 : SC0;
+        double c1 = negCos ? -SC1 : SC1;
+        double c2 = negCos ? -SC2 : SC2;
+        double c3 = negCos ? -SC3 : SC3;
+        double c4 = negCos ? -SC4 : SC4;
+        double x4 = x2 * x2;
+        double x3 = x2 * x;
+        double cc2 = Math.fma(x2, c4, c3);
+        double s1 = Math.fma(x2, SS3, SS2);
+        double cc1 = Math.fma(x2, c1, c0);
+        double x5 = x3 * x2;
+        double x6 = x4 * x2;
+        double s = Math.fma(x3, SS1, x);
+        double c = Math.fma(x4, c2, cc1);
+        float sin = (float) Math.fma(x5, s1, s);
+        float cos = (float) Math.fma(x6, cc2, c);
+        return (n & 1) != 0 ? pack(cos, sin) : pack(sin, cos);
+    }
+
+    private static long pack(float sin, float cos) {
+        return ((long) Float.floatToRawIntBits(sin) << 32) | (Float.floatToRawIntBits(cos) & 0xffffffffL);
+    }
+
+    /** The sine of {@link #sincos}'s result. */
+    static float sinOf(long sincos) {
+        return Float.intBitsToFloat((int) (sincos >>> 32));
+    }
+
+    /** The cosine of {@link #sincos}'s result. */
+    static float cosOf(long sincos) {
+        return Float.intBitsToFloat((int) sincos);
     }
 }

@@ -281,6 +281,11 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     @Override
+    public int cexp(float[] x, int xo, float[] o, int oo, int n) {
+        return VectorLibm.cexp(x, xo, o, oo, n);
+    }
+
+    @Override
     public int complexMul(float[] x, int xo, float[] y, int yo, float[] o, int oo, int n) {
         int bound = S.loopBound(2 * n);
         for (int i = 0; i < bound; i += S.length()) {

@@ -29,7 +29,7 @@ class VectorHelpersInlineTest {
     /** The classes written on the Vector API, which both checks read. */
     private static final String[] VECTOR_CLASSES =
             {"VectorLoops", "VectorMicroKernels", "VectorDirectConv", "VectorProfiles", "VectorFft", "VectorInt8Dots",
-                "VectorTranspose", "VectorRequantize", "VectorNormalFill", "VectorSleef", "VectorSleefPow"};
+                "VectorTranspose", "VectorRequantize", "VectorNormalFill", "VectorSleef", "VectorSleefPow", "VectorLibm"};
 
     /** A method's name, descriptor and bytecode length. */
     private record Method(String name, String descriptor, int codeLength) {
