@@ -689,9 +689,15 @@ final class ArithmeticOps {
                 }
             } else if (exponent == 3) {
                 out = binaryKernel(BinaryOp.MUL, binaryKernel(BinaryOp.MUL, x, x, t, t), x, t, t);
-            } else if (t == DType.FLOAT32 && (float) exponent != exponent) {
-                // PyTorch's kernel computes std::pow(float, double): an exponent float cannot hold (0.1, 1e-320,
-                // 2^24 + 1) is not rounded to float first (0 ** 1e-320 is 0, not 0 ** 0 = 1)
+            } else if (t == DType.FLOAT32 && !((float) exponent == exponent) && x.device.isCpu()) {
+                // an exponent float cannot hold (0.1, 1e-320, 2^24 + 1; NaN too): PowKernel.cpp's
+                // pow_tensor_scalar_optimized_kernel<float, double> gives its vectorized part Vec::pow(float(exp))
+                // (Sleef's powf, the exponent rounded to float) and its scalar part std::pow(float, double) (the
+                // exponent as given: 0 ** 1e-320 is 0 there, 1 in the vectorized part); the CPU backend takes the
+                // Double and splits the elements as cpu_kernel_vec does
+                out = OutputLayouts.allocate(x.shape, t, x.device, x, e).binaryScalar(BinaryOp.POW, x, exponent, false);
+            } else if (t == DType.FLOAT32 && !((float) exponent == exponent)) {
+                // other devices: std::pow(float, double) for every element (0 ** 1e-320 is 0, not 0 ** 0 = 1)
                 Tensor wide = binaryKernel(BinaryOp.POW, cast(x, DType.FLOAT64), e, DType.FLOAT64, DType.FLOAT64);
                 out = cast(wide, DType.FLOAT32);
             } else {

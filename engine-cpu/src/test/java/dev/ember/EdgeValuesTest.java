@@ -1,5 +1,6 @@
 package dev.ember;
 
+import dev.ember.backend.CpuCapability;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -21,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Every elementwise op against PyTorch on IEEE edge values (0, -0, 1, -1, 0.5, 2, 3, +-inf, NaN, the smallest
@@ -730,7 +732,13 @@ class EdgeValuesTest {
         Map<String, Expected> want = expected();
         List<DynamicTest> tests = new ArrayList<>();
         for (Case k : cases()) {
-            tests.add(DynamicTest.dynamicTest(k.key(), () -> check(k, want)));
+            tests.add(DynamicTest.dynamicTest(k.key(), () -> {
+                // the script's 16 float32 elements are all in PyTorch's scalar part on AVX-512 (passes of 32), all in
+                // its vectorized part on AVX2 (passes of 16)
+                assumeTrue(!positionDependent(k.key()) || CpuCapability.value().equals("AVX512"),
+                        "the script's values are AVX-512's layout for a float32 pow by a number a float cannot hold");
+                check(k, want);
+            }));
         }
         return tests;
     }
@@ -745,7 +753,8 @@ class EdgeValuesTest {
                 arrangement = a;
                 try {
                     for (Case k : cases()) {
-                        if (!k.gradients() && !k.key().startsWith("issue|")) {
+                        if (!k.gradients() && !k.key().startsWith("issue|")
+                                && !(a == Arrangement.TILED && positionDependent(k.key()))) {
                             check(k, want);
                         }
                     }
@@ -755,6 +764,22 @@ class EdgeValuesTest {
             }));
         }
         return tests;
+    }
+
+    /**
+     * A float32 pow by a number a float cannot hold (1e-320, 1e40, NaN; the int64 9007199791611905): PyTorch's own
+     * result depends on where the element falls (its vectorized part rounds the exponent to float, 0 ** 1e-320 is 1
+     * there and 0 in the scalar part, where the script's short tensors lie), so the repeated layout has no single
+     * expected value; PowBitsTest holds PyTorch's bits for both parts.
+     */
+    static boolean positionDependent(String key) {
+        String[] f = key.split("\\|");
+        if (f.length != 5 || !f[0].equals("scalar") || !f[1].equals("pow") || f[2].equals("float64")) {
+            return false;
+        }
+        double v = f[3].equals("d") ? parseDouble(f[4]) : Long.parseLong(f[4]);
+        boolean floatResult = f[2].equals("float32") || f[3].equals("d");
+        return floatResult && !((float) v == v);
     }
 
     /** Every line of expected.txt is some case's, and every case has its line(s): the two lists cannot drift apart. */

@@ -172,7 +172,9 @@ public interface Backend {
      * {@code dst = a op scalar}, or {@code dst = scalar op a} when {@code scalarFirst}: a Java number meeting a tensor
      * ({@code x.mul(0.5)}, {@code x.gt(0)}), as PyTorch passes a wrapped number to its kernels as an argument rather
      * than a device tensor. {@code scalar} is already in a's type (a Float, a Double, or a Long: 0 or 1 for bool, within
-     * the type's range for the narrow integer types);
+     * the type's range for the narrow integer types), with one exception: the exponent of {@code pow} on a float32
+     * tensor on the CPU may be a Double a float cannot hold (0.1, NaN), as PyTorch's CPU kernel takes it (rounded to
+     * float in its vectorized part only); a backend may round it to float;
      * dst has a's type, or bool for predicates. This default materializes the scalar and calls {@link #binary}.
      */
     default void binaryScalar(BinaryOp op, Storage a, Layout aLayout, Number scalar, boolean scalarFirst, Storage dst,

@@ -1077,6 +1077,11 @@ final class ElementwiseKernels {
             }
             return true;
         }
+        if (op == BinaryOp.POW && !scalarFirst && scalar instanceof Double && a.dtype == DType.FLOAT32
+                && dst.dtype == DType.FLOAT32) {
+            powFloatDoubleExponent(a, la, scalar.doubleValue(), dst, ld);
+            return true;
+        }
         if (a.dtype != DType.FLOAT32 || dst.dtype != DType.FLOAT32 || op.isPredicate()
                 || ld.numel() >= 2 * StridedLoop.PARALLEL_GRAIN || !la.isContiguous() || !ld.isContiguous()) {
             return false;
@@ -1091,6 +1096,41 @@ final class ElementwiseKernels {
             binaryFloat(op, x, la.offset(), 1, s, 0, 0, o, ld.offset(), 1, n);
         }
         return true;
+    }
+
+    /**
+     * float32 {@code x ** y} for an exponent a float cannot hold, as PowKernel.cpp's
+     * {@code pow_tensor_scalar_optimized_kernel<float, double>} under {@code cpu_kernel_vec}: in each contiguous (or
+     * broadcast) run, the whole passes go through Sleef's powf with the exponent rounded to float
+     * ({@code Vec::pow(float(exp))}), the rest and strided runs through {@code std::pow(float, double)}, the exponent
+     * as given (so {@code (-1) ** 16777217.0} is 1 in the passes and -1 in the rest, {@code 0 ** 1e-320} 1 and 0).
+     * {@code -Dember.cpu.exactTranscendentals=true}: every element through the double form, as before.
+     */
+    private static void powFloatDoubleExponent(CpuStorage a, Layout la, double y, CpuStorage dst, Layout ld) {
+        float[] x = (float[]) a.array;
+        float[] o = (float[]) dst.array;
+        float[] yf = {(float) y};
+        boolean exact = SleefFloat.exact();
+        new StridedLoop(ld, la).run((off, n, st) -> {
+            int xo = off[1];
+            int xs = st[1];
+            int oo = off[0];
+            int os = st[0];
+            int body = 0;
+            if (os == 1 && (xs == 0 || xs == 1) && !exact) {
+                body = SleefFloat.vectorPart(n);
+                if (LOOPS != null) {
+                    LOOPS.pow(x, xo, xs, yf, 0, 0, o, oo, body);
+                } else {
+                    for (int i = 0; i < body; i++) {
+                        o[oo + i] = SleefPowFloat.pow(x[xo + i * xs], yf[0]);
+                    }
+                }
+            }
+            for (int i = body; i < n; i++) {
+                o[oo + i * os] = (float) pow(x[xo + i * xs], y);
+            }
+        }, true);
     }
 
     static void binary(BinaryOp op, CpuStorage a, Layout la, CpuStorage b, Layout lb, CpuStorage dst, Layout ld) {

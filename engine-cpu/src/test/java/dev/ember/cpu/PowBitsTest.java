@@ -19,7 +19,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * stride-2 view and the rows of a narrowed matrix, which PyTorch computes in its scalar form, a transposed matrix run
  * in memory order, and the special exponents' exact formulas), two tensors, and a number by a tensor; bases and
  * exponents include +-0, NaN, +-inf, +-1, subnormals, the float range's ends, negative bases with integer, odd and
- * non-integer exponents, and exponents beyond 2^24. Tests the Sleef path ({@link SleefPathFixture}).
+ * non-integer exponents, and exponents beyond 2^24. Exponents a float cannot hold (0.1, 16777217.0, 1e-320, NaN,
+ * 2.0000000001: rounded to float in the vectorized part only, as given in the scalar part), contiguous and strided,
+ * with the specials in either part; a 0-dim float64 exponent tensor and such a number as the base (both rounded to
+ * float). Tests the Sleef path ({@link SleefPathFixture}).
  */
 class PowBitsTest extends SleefPathFixture {
     private static final int P = 4099;
@@ -36,6 +39,16 @@ class PowBitsTest extends SleefPathFixture {
         return bitsToFloats(ints(name));
     }
 
+    /** A number as Python's repr writes it ({@code nan}, {@code inf}, {@code -inf} included). */
+    private static double number(String repr) {
+        switch (repr) {
+            case "nan": return Double.NaN;
+            case "inf": return Double.POSITIVE_INFINITY;
+            case "-inf": return Double.NEGATIVE_INFINITY;
+            default: return Double.parseDouble(repr);
+        }
+    }
+
     /** Each case's Ember result, row-major, in the order of cases.txt. */
     private static List<float[]> results(List<String[]> cases) throws IOException {
         float[] pool = floats("pool.bin");
@@ -48,9 +61,10 @@ class PowBitsTest extends SleefPathFixture {
             for (int k = 0; k < nums.length; k++) {
                 nums[k] = Integer.parseInt(parts[k + 3]);
             }
-            int shift = 37 * c;
-            int[] shape = kind.equals("s2") ? new int[] {2 * nums[0]}
-                    : nums.length == 1 ? new int[] {nums[0]} : new int[] {nums[0], nums[1]};
+            boolean shifted = kind.equals("cs") || kind.equals("ds");
+            int shift = shifted ? nums[1] : 37 * c;
+            int[] shape = kind.equals("s2") || kind.equals("ds") ? new int[] {2 * nums[0]}
+                    : nums.length == 1 || shifted ? new int[] {nums[0]} : new int[] {nums[0], nums[1]};
             int numel = shape.length == 1 ? shape[0] : shape[0] * shape[1];
             float[] base = new float[numel];
             for (int i = 0; i < numel; i++) {
@@ -58,7 +72,10 @@ class PowBitsTest extends SleefPathFixture {
             }
             Tensor x = Tensor.fromArray(base).reshape(shape);
             switch (kind) {
-                case "s2": x = x.slice(0, 0, 2 * nums[0], 2); break;
+                case "s2":
+                case "ds":
+                    x = x.slice(0, 0, 2 * nums[0], 2);
+                    break;
                 case "rows": x = x.narrow(1, 0, nums[2]); break;
                 case "t": x = x.t(); break;
                 default: break;
@@ -70,10 +87,12 @@ class PowBitsTest extends SleefPathFixture {
                     e[i] = epool[(3 * i + shift) % P];
                 }
                 y = x.pow(Tensor.fromArray(e));
+            } else if (kind.equals("t0")) {
+                y = x.pow(Tensor.fromArray(new double[] {number(parts[2])}).reshape());
             } else if (kind.equals("sf")) {
-                y = Tensor.pow(Double.parseDouble(parts[2]), x);
+                y = Tensor.pow(number(parts[2]), x);
             } else {
-                y = x.pow(Double.parseDouble(parts[2]));
+                y = x.pow(number(parts[2]));
             }
             out.add(y.contiguous().toFloatArray());
         }
