@@ -50,7 +50,9 @@
 #                       (their gradients too: each element is an upstream value or a sum of them); tol: values within
 #                       tol * max(1, max |expected|) over the tensor, tol 1e-12 (float64), 1e-5 (float32), 2^-7
 #                       (bfloat16), 2^-10 (float16), for the ops that compute (quantile's interpolation, logcumsumexp,
-#                       nansum, nanmean, var / std and their gradients). Integers and indices always exactly.
+#                       nansum, nanmean, var / std and their gradients). Integers and indices always exactly. A
+#                       gradient through an expanded view (a sum over the copies, whose rounding is the sum's order)
+#                       is compared within the tolerance.
 #
 # 1.13 and 2.x (Ember follows 2.x):
 # - float16 on the CPU: 1.13 refuses topk, kthvalue, median, nanmedian, aminmax, cummax / cummin, unique,
@@ -80,9 +82,10 @@
 #   without sorting. Ember gives the stable order for every value of stable (documented on Tensor.sort): the cases
 #   write the stable order (torch.sort(stable=True)), under the grad_fn name of the call drawn (SortBackward0 without
 #   stable=, SortBackward1 with it). The values are the same in every order but for -0.0 / 0.0 and NaN's bits.
-# - median / nanmedian / kthvalue / mode of an expanded (stride 0) input: 1.13 reads garbage from the line it sorts in
-#   place (values like 7.1e-322); 2.x copies the line first. Run on the contiguous copy: the same values, the same
-#   positions.
+# - median / nanmedian / kthvalue / mode of an expanded (stride 0) input: 1.13's median reads garbage past the line
+#   (values like 7.1e-322: median_with_indices_impl copies the reduced dim only when its stride is > 1 and then reads
+#   it as contiguous); kthvalue clones the input contiguous first. The cases write the answer for the contiguous copy
+#   (the same values at the same positions), what a kernel that reads the line gives.
 # - unique without dim: 1.13's CPU kernel sorts with a comparator NaN breaks (its values come out unsorted where NaN is
 #   present); 2.x's (Unique.cpp, unique_cpu_sorted_template, all dtypes) sorts the flattened input with NaN last and
 #   starts a new value wherever an element != the one before (each NaN its own value): written by unique_2x below, with
@@ -428,25 +431,25 @@ def torch_call(op, v, kw, extra):
 
 
 def var_2x(op, v, dims, c, keepdim):
-    """2.x's var / var_mean for a float correction (1.13 takes ints only): sum((x - mean)^2) / max(0, N - c), composed
-    (so the gradient is 2 (x - mean) g / (N - c), var_backward's), checked first as 2.x checks the input's type."""
+    """2.x's var / var_mean for a float correction (1.13 takes ints only): PyTorch's own correction-0 var_mean (its
+    Welford mean, NaN after an infinity as 2.x's) times n / max(0, n - c), so the gradient is var_backward's
+    2 (x - mean) g / (n - c); checked first as 2.x checks the input's type."""
     if not v.is_floating_point():
         raise RuntimeError(("var_mean" if op == "var_mean" else "std and var") +
                            " only support floating point and complex dtypes")
     all_dims = dims is None or len(dims) == 0
-    rd = list(range(v.dim())) if all_dims else dims
-    torch.sum(v.detach(), rd)  # PyTorch's dim checks
-    n = 1
-    for d in rd:
-        n *= v.shape[d] if v.dim() else 1
-    mean = v.mean(rd, keepdim=True) if v.dim() else v
-    sq = ((v - mean) ** 2).sum(rd, keepdim=keepdim) if v.dim() else (v - mean) ** 2
+    rd = None if all_dims else dims
+    var0, mean = torch.var_mean(v, rd, correction=0, keepdim=keepdim)
+    n = v.numel() if all_dims else 1
+    if not all_dims:
+        for d in dims:
+            n *= v.shape[d] if v.dim() else 1
     if n - c <= 0:
-        NO_GRAD[0] = True  # 2.x's gradient divides by n - c itself, the composition by max(0, n - c): values only
-    var = sq / max(0.0, n - c)
+        NO_GRAD[0] = True  # 2.x's gradient divides by n - c itself, this one by max(0, n - c): values only
+    var = var0 * n / max(0.0, n - c) if n - c > 0 else var0 * n / 0.0
     if op == "var":
         return var
-    return var, (v.mean(rd, keepdim=keepdim) if v.dim() else v.clone())
+    return var, mean
 
 
 def unique_2x(v, inv, counts):
@@ -749,6 +752,18 @@ def fixes():
     # var of a 0-dim infinity with n <= correction: grad * NaN (self == mean), as 2.x's var_backward
     fix("f012", "var", t(INF), [("dims", [-1]), ("correction", 5), ("keepdim", False)],
         given=[torch.tensor(0.625, dtype=F64)])
+    # found by the hunts (seeds 1 and 2): quantile names a bad interpolation before it checks the input; searchsorted /
+    # bucketize of an empty bool input returns before the kernel; cummax of an empty input takes any dim; argmin of a
+    # 0-dim bool reaches the kernel (refused)
+    fix("f013", "quantile", t([1.0, 2.0], F16), [("q", 0.5), ("dim", None), ("keepdim", False), ("interp", "cubic")])
+    fix("f014", "bucketize", t([[], []], BOOL).reshape(2, 0), [("right", False), ("out_int32", False)],
+        extra={"bnd": t([False, True], BOOL)})
+    fix("f015", "cummax", t([], I64), [("dim", 3)])
+    fix("f016", "argmin", t(True, BOOL), [("dim", 0), ("keepdim", True)])
+    # nanmedian of a line of NaNs: the position libstdc++'s nth_element leaves first (its comparator finds NaNs equal)
+    fix("f017", "nanmedian", t([[NAN] * 4, [-0.25, NAN, 1.75, NAN], [NAN] * 4, [NAN] * 4], F32),
+        [("dim", 1), ("keepdim", False)])
+    fix("f018", "nanmedian", t([NAN] * 100), [("dim", 0), ("keepdim", True)], given=[torch.tensor([1.5], dtype=F64)])
     print("\n".join(OUT))
 
 

@@ -290,7 +290,7 @@ final class ReductionOps {
         if (a.dtype == DType.BOOL && !a.device.isMeta()) { // a meta kernel checks no element type
             // 2.x's argmax_argmin_impl fills zeros for a dimension of size 1 and runs no kernel for an empty result,
             // so neither reaches the kernel's element type; the dim and the empty dim are checked before (meta)
-            int size = a.dim() == 0 ? 1 : a.shape[d];
+            int size = a.dim() == 0 ? 0 : a.shape[d]; // 0-dim: 2.x reads sizes()[0] of no sizes; 1.13 refuses
             if (size != 1 && a.numel() != 0) {
                 throw Refusals.notImplemented((max ? "argmax" : "argmin") + "_cpu", DType.BOOL);
             }

@@ -397,8 +397,9 @@ final class SortOps {
 
     /** cummax or cummin: values and the index each came from (CummaxBackward0, CumminBackward0). */
     static Tensor.ValuesIndices cummaxmin(Tensor x, int dim, boolean max) {
-        // 2.x's cummax_out / cummin_out fill a 0-dim input's result before wrapping dim: any dim is taken there
-        int d = x.dim() == 0 ? 0 : Shapes.wrapDim(dim, x.dim());
+        // 2.x's cummax_out / cummin_out fill a 0-dim input's result and leave an empty one before wrapping dim: any
+        // dim is taken there
+        int d = x.dim() == 0 || x.numel() == 0 ? 0 : Shapes.wrapDim(dim, x.dim());
         Tensor.ValuesIndices r = scanKernel(max ? ScanOp.CUMMAX : ScanOp.CUMMIN, x, d, x.dtype);
         Tensor indices = r.indices();
         int[] shape = x.shape;
@@ -590,7 +591,8 @@ final class SortOps {
                     + Shapes.str(sorted.shape) + " and input value tensor " + Shapes.str(values.shape));
         }
         DType type = DType.promote(sorted.dtype, values.dtype);
-        if (type == DType.BOOL && !sorted.device.isMeta()) { // 2.x's meta_searchsorted checks no element type
+        // 2.x's meta_searchsorted checks no element type; searchsorted_out_cpu returns an empty result before its kernel
+        if (type == DType.BOOL && !sorted.device.isMeta() && values.numel() > 0) {
             throw Refusals.notImplemented("searchsorted_out_cpu", type);
         }
         Tensor b = ArithmeticOps.cast(sorted, type);

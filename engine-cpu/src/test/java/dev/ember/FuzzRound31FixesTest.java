@@ -78,6 +78,40 @@ class FuzzRound31FixesTest {
      * var of a 0-dim infinity with n <= correction gave an infinite gradient (x - mean = NaN was not == 0); 2.x
      * compares self == self.mean(): NaN.
      */
+    /** quantile checked the input before the interpolation's name; 2.x converts the name first (an argument). */
+    @Test
+    void quantileNamesABadInterpolationFirst() {
+        assertNull(check("f013"));
+    }
+
+    /** searchsorted / bucketize of an empty bool input refused the type; 2.x returns the empty result first. */
+    @Test
+    void bucketizeOfAnEmptyBoolInputIsEmpty() {
+        assertNull(check("f014"));
+    }
+
+    /** cummax of an empty input refused a dim out of range; 2.x leaves an empty result before wrapping the dim. */
+    @Test
+    void cummaxOfAnEmptyInputTakesAnyDim() {
+        assertNull(check("f015"));
+    }
+
+    /** argmin of a 0-dim bool with a dim: 1.13 and 2.x reach the kernel, which refuses Bool (no size-1 shortcut). */
+    @Test
+    void argminOfAZeroDimBoolIsRefused() {
+        assertNull(check("f016"));
+    }
+
+    /**
+     * nanmedian of a line of NaNs gave the first position; PyTorch's is the one libstdc++'s nth_element leaves first (its
+     * comparator finds every NaN equivalent), the gradient going there.
+     */
+    @Test
+    void nanmedianOfAllNaNTakesNthElementsPosition() {
+        assertNull(check("f017"));
+        assertNull(check("f018"));
+    }
+
     @Test
     void varGradientAtTooLargeACorrectionComparesWithTheMean() {
         assertNull(check("f012"));

@@ -9,7 +9,10 @@ public enum RankOp {
     KTHVALUE,
     /** The lower median; the first NaN (by index) when the line holds one. */
     MEDIAN,
-    /** The lower median of the elements that are not NaN; the first element (NaN) when all are NaN. */
+    /**
+     * The lower median of the elements that are not NaN; when all are NaN, the one PyTorch's {@code std::nth_element}
+     * leaves first.
+     */
     NANMEDIAN,
     /**
      * The most frequent value and the position of one of its occurrences, as PyTorch's CPU kernel picks them: the line

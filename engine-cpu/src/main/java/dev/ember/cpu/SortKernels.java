@@ -334,6 +334,7 @@ final class SortKernels {
         }
         forEachLine(outer, ls.numel() * 8, () -> {
             Orderer o = new Orderer(n);
+            StlTopk[] allNaN = new StlTopk[1];
             return bases -> {
                 o.order(src, bases[1], ss, n, false);
                 int[] order = o.order;
@@ -350,7 +351,18 @@ final class SortKernels {
                         pos = nan > 0 ? n - nan : (n - 1) / 2;
                         break;
                     case NANMEDIAN:
-                        pos = n == nan ? 0 : (n - nan - 1) / 2;
+                        if (n == nan) {
+                            // every element NaN: PyTorch's nth_element at the first slot, whose comparator finds them
+                            // all equivalent, leaves the position its partitioning moved there
+                            if (allNaN[0] == null) {
+                                allNaN[0] = StlTopk.forMode(n, true);
+                            }
+                            int from = StlTopk.nthOfEquivalent(allNaN[0], src, bases[1], ss, n, 0);
+                            out[bases[0]] = from;
+                            copyElement(src, bases[1] + from * ss, values, bases[2]);
+                            return;
+                        }
+                        pos = (n - nan - 1) / 2;
                         break;
                     default:
                         throw new IllegalStateException("rank op " + op);

@@ -199,7 +199,18 @@ final class StlTopk {
         return slot;
     }
 
-    /** A sorter for {@link #modeSlot} of lines of up to n elements. */
+    /**
+     * The position {@code std::nth_element} leaves at slot {@code nth} of a line whose elements its comparator finds all
+     * equivalent (PyTorch's nanmedian of a line of NaNs, where {@code a < b} and NaN's tie-breaks are all false): the
+     * elements are loaded and the algorithm run with mode's comparator, which is false between NaNs too.
+     */
+    static int nthOfEquivalent(StlTopk t, CpuStorage src, int base, int stride, int n, int nth) {
+        t.load(src, base, stride, n);
+        t.nthElement(0, nth, n);
+        return t.position(nth);
+    }
+
+    /** A sorter for {@link #modeSlot} and {@link #nthOfEquivalent} of lines of up to n elements. */
     static StlTopk forMode(int n, boolean floating) {
         return new StlTopk(n, floating, true);
     }
