@@ -72,8 +72,8 @@ final class QuantileOps {
     static Tensor quantile(Tensor self, Tensor q, Integer dim, boolean keepdim, String interpolation, boolean ignoreNan) {
         if (Autocast.on()) return Autocast.apply(ignoreNan ? "nanquantile" : "quantile",
                 t -> quantile(t[0], t[1], dim, keepdim, interpolation, ignoreNan), self, q);
+        Mode mode = mode(interpolation); // 2.x's get_quantile_interpolation_mode runs as an argument, before the checks
         checks(self, q);
-        Mode mode = mode(interpolation);
         int wrapped = Shapes.wrapDim(dim == null ? 0 : dim, self.dim());
         // quantile_output_shape: the reduced shape (all ones or nothing without a dim), q's size in front
         List<Integer> outShape = new ArrayList<>();

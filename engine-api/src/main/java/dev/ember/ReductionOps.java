@@ -228,14 +228,9 @@ final class ReductionOps {
         return ArithmeticOps.record(out, max ? "MaxBackward1" : "MinBackward1", new Tensor[] {a}, n -> {
             SavedTensor sa = n.save(a);
             SavedTensor so = n.saveOutput(out);
-            return g -> {
-                // ties share the gradient evenly, as PyTorch's evenly_distribute_backward; a NaN result came from the
-                // NaN inputs, which share it
-                Tensor x = sa.get();
-                Tensor y = so.get();
-                Tensor hit = x.eq(y).logicalOr(x.ne(x).logicalAnd(y.ne(y))).to(g.dtype());
-                return new Tensor[] {hit.mul(g.div(hit.sum()))};
-            };
+            // ties share the gradient evenly, as PyTorch's evenly_distribute_backward; a NaN result came from the NaN
+            // inputs, which share it
+            return g -> new Tensor[] {SortOps.evenlyDistribute(g, sa.get(), so.get())};
         });
     }
 
@@ -280,21 +275,29 @@ final class ReductionOps {
 
     /** The flat index of the largest (smallest) element. */
     static Tensor argmaxAll(Tensor a, boolean max) {
-        if (a.dtype == DType.BOOL && !a.device.isMeta()) { // a meta kernel checks no element type
-            throw Refusals.notImplemented((max ? "argmax" : "argmin") + "_cpu", DType.BOOL);
-        }
-        if (a.numel() == 0) {
+        if (a.numel() == 0) { // 2.x's meta function checks this before the kernel's element type
             throw new IndexOutOfBoundsException((max ? "argmax" : "argmin") + "(): Expected reduction dim to be specified for "
                     + "input.numel() == 0.");
+        }
+        if (a.dtype == DType.BOOL && !a.device.isMeta()) { // a meta kernel checks no element type
+            throw Refusals.notImplemented((max ? "argmax" : "argmin") + "_cpu", DType.BOOL);
         }
         return argmax(a.reshape(-1), 0, false, max);
     }
 
     static Tensor argmax(Tensor a, int dim, boolean keepdim, boolean max) {
-        if (a.dtype == DType.BOOL && !a.device.isMeta()) { // a meta kernel checks no element type
-            throw Refusals.notImplemented((max ? "argmax" : "argmin") + "_cpu", DType.BOOL);
-        }
         int d = Shapes.wrapDim(dim, a.dim());
+        if (a.dtype == DType.BOOL && !a.device.isMeta()) { // a meta kernel checks no element type
+            // 2.x's argmax_argmin_impl fills zeros for a dimension of size 1 and runs no kernel for an empty result,
+            // so neither reaches the kernel's element type; the dim and the empty dim are checked before (meta)
+            int size = a.dim() == 0 ? 0 : a.shape[d]; // 0-dim: 2.x reads sizes()[0] of no sizes; 1.13 refuses
+            if (size != 1 && a.numel() != 0) {
+                throw Refusals.notImplemented((max ? "argmax" : "argmin") + "_cpu", DType.BOOL);
+            }
+            try (GradMode off = Ember.noGrad()) {
+                return argmax(a.to(DType.INT64), dim, keepdim, max);
+            }
+        }
         boolean[] mask = reducedMask(a.dim(), new int[] {d});
         return reduceKernel(max ? ReduceOp.ARGMAX : ReduceOp.ARGMIN, a, mask, keepdim, DType.INT64);
     }
@@ -377,8 +380,13 @@ final class ReductionOps {
         Tensor centered = x.sub(x.mean(over, true));
         Tensor ge = gv.reshape(kept).expand(x.shape);
         if (all && dof <= 0) {
-            // when n == correction, 2 / (n - correction) is infinite: NaN where self == mean, inf elsewhere
-            return ge.mul(ArithmeticOps.where(centered.eq(0L), Creation.wrap(Double.NaN),
+            // when n == correction, 2 / (n - correction) is infinite: NaN where self == mean, inf elsewhere (the
+            // comparison itself, as 2.x's: an infinite element equals an infinite mean, where x - mean is NaN)
+            Tensor same;
+            try (GradMode off = Ember.noGrad()) {
+                same = x.eq(x.mean(over, true));
+            }
+            return ge.mul(ArithmeticOps.where(same, Creation.wrap(Double.NaN),
                     Creation.wrap(Double.POSITIVE_INFINITY)));
         }
         return ge.mul(2.0 / dof).mul(centered); // (2 / dof) * grad * (self - mean)

@@ -79,11 +79,16 @@ final class SortOps {
 
     /**
      * PyTorch's evenly_distribute_backward: the gradient of one value chosen among the input's elements is shared by every
-     * element equal to it (every NaN when it is NaN).
+     * element equal to it (every NaN when it is NaN), the others +0.0: 2.x's CPU form,
+     * {@code zeros.masked_fill_(mask, grad / mask.sum())} (its {@code mask * (grad / mask.sum())} on CUDA gives -0.0 there
+     * for a negative gradient).
      */
-    private static Tensor evenlyDistribute(Tensor g, Tensor x, Tensor value) {
-        Tensor hit = x.eq(value).logicalOr(x.ne(x).logicalAnd(value.ne(value))).to(g.dtype());
-        return hit.mul(g.div(hit.sum()));
+    static Tensor evenlyDistribute(Tensor g, Tensor x, Tensor value) {
+        Tensor hit;
+        try (GradMode off = Ember.noGrad()) {
+            hit = x.eq(value).logicalOr(x.ne(x).logicalAnd(value.ne(value)));
+        }
+        return Tensor.where(hit, g.div(hit.sum().to(g.dtype())), 0.0);
     }
 
     // ------------------------------------------------------------------ sort, argsort, topk
@@ -126,7 +131,8 @@ final class SortOps {
         if (k < 0 || k > size) {
             throw new IllegalArgumentException("selected index k out of range");
         }
-        if (x.dtype == DType.BOOL && !x.device.isMeta()) { // a meta kernel checks no element type
+        // a meta kernel checks no element type; 2.x's topk_out_cpu copies a 0-dim input without the kernel
+        if (x.dtype == DType.BOOL && !x.device.isMeta() && x.dim() != 0) {
             throw Refusals.notImplemented("topk_cpu", x.dtype);
         }
         Tensor values;
@@ -223,7 +229,8 @@ final class SortOps {
         if (k < 1 || k > sizeAt(x, d)) {
             throw new IllegalArgumentException("kthvalue(): selected number k out of range for dimension " + d);
         }
-        if (x.dtype == DType.BOOL && !x.device.isMeta()) { // 2.x's meta kernel checks no element type
+        // 2.x's meta kernel checks no element type; its kthvalue_out_impl_cpu copies a 0-dim input without the kernel
+        if (x.dtype == DType.BOOL && !x.device.isMeta() && x.dim() != 0) {
             throw Refusals.notImplemented("kthvalue_cpu", x.dtype);
         }
         return byRank(RankOp.KTHVALUE, x, d, k, keepdim, "KthvalueBackward0");
@@ -390,7 +397,9 @@ final class SortOps {
 
     /** cummax or cummin: values and the index each came from (CummaxBackward0, CumminBackward0). */
     static Tensor.ValuesIndices cummaxmin(Tensor x, int dim, boolean max) {
-        int d = Shapes.wrapDim(dim, x.dim());
+        // 2.x's cummax_out / cummin_out fill a 0-dim input's result and leave an empty one before wrapping dim: any
+        // dim is taken there
+        int d = x.dim() == 0 || x.numel() == 0 ? 0 : Shapes.wrapDim(dim, x.dim());
         Tensor.ValuesIndices r = scanKernel(max ? ScanOp.CUMMAX : ScanOp.CUMMIN, x, d, x.dtype);
         Tensor indices = r.indices();
         int[] shape = x.shape;
@@ -582,7 +591,8 @@ final class SortOps {
                     + Shapes.str(sorted.shape) + " and input value tensor " + Shapes.str(values.shape));
         }
         DType type = DType.promote(sorted.dtype, values.dtype);
-        if (type == DType.BOOL && !sorted.device.isMeta()) { // 2.x's meta_searchsorted checks no element type
+        // 2.x's meta_searchsorted checks no element type; searchsorted_out_cpu returns an empty result before its kernel
+        if (type == DType.BOOL && !sorted.device.isMeta() && values.numel() > 0) {
             throw Refusals.notImplemented("searchsorted_out_cpu", type);
         }
         Tensor b = ArithmeticOps.cast(sorted, type);

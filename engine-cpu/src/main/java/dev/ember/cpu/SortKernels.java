@@ -305,8 +305,36 @@ final class SortKernels {
         int ss = ls.stride(dim);
         long[] out = (long[]) indices.array;
         Layout[] outer = {outer(li, dim), outer(ls, dim), outer(lv, dim)};
+        if (op == RankOp.KTHVALUE) {
+            forEachLine(outer, ls.numel() * 8, () -> {
+                long[] key = new long[n];
+                int[] at = new int[n];
+                return bases -> {
+                    for (int j = 0; j < n; j++) {
+                        key[j] = topkKey(src, bases[1] + j * ss, true);
+                        at[j] = j;
+                    }
+                    quickSelect(key, at, n, (int) (k - 1));
+                    out[bases[0]] = at[(int) (k - 1)];
+                    copyElement(src, bases[1] + at[(int) (k - 1)] * ss, values, bases[2]);
+                };
+            });
+            return;
+        }
+        if (op == RankOp.MODE) {
+            forEachLine(outer, ls.numel() * 8, () -> {
+                StlTopk t = StlTopk.forMode(n, src.dtype.isFloatingPoint());
+                return bases -> {
+                    int from = t.position(StlTopk.modeSlot(t, src, bases[1], ss, n));
+                    out[bases[0]] = from;
+                    copyElement(src, bases[1] + from * ss, values, bases[2]);
+                };
+            });
+            return;
+        }
         forEachLine(outer, ls.numel() * 8, () -> {
             Orderer o = new Orderer(n);
+            StlTopk[] allNaN = new StlTopk[1];
             return bases -> {
                 o.order(src, bases[1], ss, n, false);
                 int[] order = o.order;
@@ -323,10 +351,21 @@ final class SortKernels {
                         pos = nan > 0 ? n - nan : (n - 1) / 2;
                         break;
                     case NANMEDIAN:
-                        pos = n == nan ? 0 : (n - nan - 1) / 2;
+                        if (n == nan) {
+                            // every element NaN: PyTorch's nth_element at the first slot, whose comparator finds them
+                            // all equivalent, leaves the position its partitioning moved there
+                            if (allNaN[0] == null) {
+                                allNaN[0] = StlTopk.forMode(n, true);
+                            }
+                            int from = StlTopk.nthOfEquivalent(allNaN[0], src, bases[1], ss, n, 0);
+                            out[bases[0]] = from;
+                            copyElement(src, bases[1] + from * ss, values, bases[2]);
+                            return;
+                        }
+                        pos = (n - nan - 1) / 2;
                         break;
                     default:
-                        pos = modePosition(src, bases[1], ss, order, n);
+                        throw new IllegalStateException("rank op " + op);
                 }
                 out[bases[0]] = order[pos];
                 copyElement(src, bases[1] + order[pos] * ss, values, bases[2]);
@@ -334,29 +373,68 @@ final class SortKernels {
         });
     }
 
-    /** The sorted position of the last element of the first most frequent group (NaNs are groups of one). */
-    private static int modePosition(CpuStorage src, int base, int stride, int[] order, int n) {
-        int best = 0;
-        int bestFreq = 0;
-        int freq = 0;
-        boolean floating = src.dtype.isFloatingPoint();
-        for (int j = 0; j < n; j++) {
-            freq++;
-            boolean end = j == n - 1;
-            if (!end) {
-                int a = base + order[j] * stride;
-                int b = base + order[j + 1] * stride;
-                end = floating ? !(src.getDouble(a) == src.getDouble(b)) : src.getLong(a) != src.getLong(b);
+    /**
+     * PyTorch's kthvalue selection of one line ({@code quick_select_template} of ATen's SortingUtils.h, Sedgewick's
+     * quickselect with a median-of-three pivot, 1.13 and 2.x alike): moves the k-th smallest (0-based, NaN above every
+     * number) to slot k, swapping {@code key} and {@code at} together, so that among equal values the position it
+     * leaves at k is PyTorch's. The keys compare as its {@code gt_or_nan} ({@link #topkKey} with largest).
+     */
+    static void quickSelect(long[] key, int[] at, int n, int k) {
+        int lo = 0;
+        int hi = n - 1;
+        while (true) {
+            if (hi <= lo) {
+                return;
             }
-            if (end) {
-                if (freq > bestFreq) {
-                    bestFreq = freq;
-                    best = j;
+            if (hi == lo + 1) {
+                if (key[lo] > key[hi]) {
+                    swap(key, at, lo, hi);
                 }
-                freq = 0;
+                return;
+            }
+            int p = (lo + hi) >>> 1;
+            swap(key, at, p, lo + 1);
+            if (key[lo + 1] > key[hi]) {
+                swap(key, at, lo + 1, hi);
+            }
+            if (key[lo] > key[hi]) {
+                swap(key, at, lo, hi);
+            }
+            if (key[lo + 1] > key[lo]) {
+                swap(key, at, lo + 1, lo);
+            }
+            int i = lo + 1;
+            int j = hi;
+            long piv = key[lo];
+            while (true) {
+                do {
+                    i++;
+                } while (piv > key[i]);
+                do {
+                    j--;
+                } while (key[j] > piv);
+                if (j < i) {
+                    break;
+                }
+                swap(key, at, i, j);
+            }
+            swap(key, at, lo, j);
+            if (j <= k) {
+                lo = i;
+            }
+            if (j >= k) {
+                hi = j - 1;
             }
         }
-        return best;
+    }
+
+    private static void swap(long[] key, int[] at, int a, int b) {
+        long t = key[a];
+        key[a] = key[b];
+        key[b] = t;
+        int u = at[a];
+        at[a] = at[b];
+        at[b] = u;
     }
 
     // ------------------------------------------------------------------ scans

@@ -9,7 +9,8 @@ import dev.ember.DType;
  * first k - 1. Neither is stable: the order among equal values is the one these algorithms leave, which this class
  * reproduces step by step (introsort with its median-of-three pivot and 16-element insertion sort threshold,
  * introselect, heap select and heap sort). NaN ranks above every number (first for the largest, last for the smallest),
- * as PyTorch's comparators put it.
+ * as PyTorch's comparators put it. The same algorithms also sort a line for mode ({@link #modeSlot}), with mode's
+ * comparator.
  *
  * <p>Each element is held as one 64-bit key that compares as PyTorch's comparator does (the key of
  * {@link SortKernels}, complemented for the smallest), so a comparison is one {@code >} of two longs; and where the
@@ -29,10 +30,17 @@ final class StlTopk {
     /** The slot {@code iter_swap} passes through. */
     private final int swapSlot;
     private boolean largest;
+    /** mode's comparator, {@code a < b} on the values (NaN unordered), instead of topk's. */
+    private final boolean plainLess;
 
     StlTopk(int n, boolean floating) {
+        this(n, floating, false);
+    }
+
+    private StlTopk(int n, boolean floating, boolean plainLess) {
         this.floating = floating;
-        boolean values = Boolean.getBoolean("ember.topk.values");
+        this.plainLess = plainLess;
+        boolean values = plainLess || Boolean.getBoolean("ember.topk.values");
         key = values ? null : new long[n + 2];
         d = values && floating ? new double[n + 2] : null;
         l = values && !floating ? new long[n + 2] : null;
@@ -165,6 +173,48 @@ final class StlTopk {
         }
     }
 
+    /**
+     * PyTorch's CPU mode of one line (TensorCompareKernel.cpp's {@code mode_kernel_impl}, 1.13 and 2.x alike): the
+     * (value, position) pairs sorted by {@code std::sort} with the comparator {@code a.first < b.first} (which NaN
+     * leaves unordered: its place is the one the algorithm leaves), then the runs of elements {@code ==} their
+     * successor counted, and the last element of the first longest run taken: the slot returned, whose position
+     * {@link #position} gives.
+     */
+    static int modeSlot(StlTopk t, CpuStorage src, int base, int stride, int n) {
+        t.load(src, base, stride, n);
+        t.sort(0, n);
+        int slot = 0;
+        long best = 0;
+        long freq = 0;
+        for (int i = 0; i < n; i++) {
+            freq++;
+            if (i == n - 1 || (t.floating ? t.d[i] != t.d[i + 1] : t.l[i] != t.l[i + 1])) {
+                if (freq > best) {
+                    slot = i;
+                    best = freq;
+                }
+                freq = 0;
+            }
+        }
+        return slot;
+    }
+
+    /**
+     * The position {@code std::nth_element} leaves at slot {@code nth} of a line whose elements its comparator finds all
+     * equivalent (PyTorch's nanmedian of a line of NaNs, where {@code a < b} and NaN's tie-breaks are all false): the
+     * elements are loaded and the algorithm run with mode's comparator, which is false between NaNs too.
+     */
+    static int nthOfEquivalent(StlTopk t, CpuStorage src, int base, int stride, int n, int nth) {
+        t.load(src, base, stride, n);
+        t.nthElement(0, nth, n);
+        return t.position(nth);
+    }
+
+    /** A sorter for {@link #modeSlot} and {@link #nthOfEquivalent} of lines of up to n elements. */
+    static StlTopk forMode(int n, boolean floating) {
+        return new StlTopk(n, floating, true);
+    }
+
     /** The position (in the line) of the element now at slot j. */
     int position(int j) {
         return p[j];
@@ -191,6 +241,9 @@ final class StlTopk {
     private boolean comp(int a, int b) {
         if (key != null) {
             return key[a] > key[b];
+        }
+        if (plainLess) {
+            return floating ? d[a] < d[b] : l[a] < l[b];
         }
         if (floating) {
             double x = d[a];
