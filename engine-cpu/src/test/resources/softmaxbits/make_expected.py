@@ -178,8 +178,9 @@ def dims_cases():
 
 
 # Appended in session 52 (the cases above unchanged, byte for byte: these draw from a generator of their own, after
-# them): columns split into several of Ember's chunks (SoftmaxKernels.chunk: 64 inner positions for a dimension of
-# 260), the last chunk short, partly or wholly in the scalar form on AVX512 (72 = 64 + 8, 66 = 64 + 2).
+# them): columns that SoftmaxBitsTest splits into several of Ember's chunks (SoftmaxKernels.chunk with the test's
+# ember.softmax.chunkFloats=4096: 64 inner positions for a dimension of 260), the last chunk short, partly or wholly
+# in the scalar form on AVX512 (72 = 64 + 8, 66 = 64 + 2).
 def chunk_cases():
     g = torch.Generator().manual_seed(5201)
     return [(torch.randn(260, 72, generator=g) * 3, 0), (torch.rand(1, 260, 66, generator=g) * 200 - 100, 1)], g

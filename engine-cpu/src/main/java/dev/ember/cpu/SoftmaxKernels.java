@@ -250,16 +250,25 @@ final class SoftmaxKernels {
     }
 
     /**
-     * Inner positions per chunk over a dimension of {@code n}: PyTorch's 128 KiB block ({@code BLOCK_SIZE / dim_size
-     * / sizeof(float)}), rounded down to a multiple of {@link #COLUMN_BLOCK} (of every vector width), at least that.
-     * On [16, 128, 512] over dim 1: 256 positions, two chunks per outer index, each row of a chunk 1 KiB read in
-     * order, where the column-at-a-time loops read one cache line in each of 128 rows 2 KiB apart (one thread, thread
-     * CPU time alternated in one JVM, session 52, load 17: softmax's backward 1,310 to 800 us, log_softmax's forward
-     * 1,550 to 1,100 us, log_softmax's backward unchanged at about 1,000 us; PyTorch 1.13 590-780, 1,120 and
-     * 1,110-1,240 us).
+     * The system property for the floats of an operand per chunk of {@link #chunk} (read at each call; default 65536,
+     * 256 KiB, in the second-level cache of current x86 cores): the chunks do not change the bits, and SoftmaxBitsTest
+     * sets a small one so that its cases span several chunks.
+     */
+    static final String CHUNK_FLOATS_PROPERTY = "ember.softmax.chunkFloats";
+
+    /**
+     * Inner positions per chunk over a dimension of {@code n}: 65536 floats ({@link #CHUNK_FLOATS_PROPERTY}) over n
+     * (twice PyTorch's 128 KiB
+     * {@code BLOCK_SIZE}), rounded down to a multiple of {@link #COLUMN_BLOCK} (of every vector width), at least that.
+     * On [16, 128, 512] over dim 1 a chunk is a whole [128, 512] block, read in order, where the column-at-a-time loops
+     * read one cache line in each of 128 rows 2 KiB apart. Thread CPU time, one thread, alternated in one JVM (session
+     * 52, load 18-23), fwd+bwd rows as OpSweep's: PyTorch's 128 KiB (256 positions, rows of 1 KiB) against this
+     * (512): softmax(1) fwd+bwd 2,200 / 1,900 us, log_softmax(1) fwd+bwd 2,100 / 1,390, log_softmax(1) forward 900 /
+     * 700; against {@link #COLUMNWISE_PROPERTY}'s loops (load 15-17): 2,770 / 2,020, 2,840 / 1,450 and 1,580 / 710.
      */
     static int chunk(int n) {
-        return Math.max(COLUMN_BLOCK, (32768 / Math.max(1, n)) / COLUMN_BLOCK * COLUMN_BLOCK);
+        int floats = Integer.getInteger(CHUNK_FLOATS_PROPERTY, 65536);
+        return Math.max(COLUMN_BLOCK, (floats / Math.max(1, n)) / COLUMN_BLOCK * COLUMN_BLOCK);
     }
 
     /** A row-major copy of the float32 {@code s} in layout {@code l}. */
