@@ -587,6 +587,72 @@ final class VectorSleef {
         }
     }
 
+    /**
+     * Softmax over the middle dimension of a contiguous {@code [n, inner]} block at {@code xo} (output at {@code oo})
+     * for the inner positions {@code from..to} a row of the chunk at a time: the bits of {@link #softmaxColumns}
+     * (PyTorch's {@code _vec_softmax}, which walks a vector of columns down the dimension; each column takes the same
+     * operations in the same order here). {@code scratch} holds at least {@code 2 (to - from)} floats.
+     */
+    static void softmaxChunk(float[] x, int xo, float[] o, int oo, int n, int inner, int from, int to,
+                             float[] scratch) {
+        int m = to - from;
+        int v = vectorEnd(inner, from, to) - from;
+        int sleefEnd = Math.max(v, Math.min(m, (inner & -SleefFloat.LANES) - from));
+        System.arraycopy(x, xo + from, scratch, 0, m);
+        java.util.Arrays.fill(scratch, m, 2 * m, 0f);
+        for (int d = 1; d < n; d++) {
+            chunkMaxNaN(x, xo + d * inner + from, scratch, m, v, sleefEnd);
+        }
+        for (int d = 0; d < n; d++) {
+            chunkExpOut(x, xo + d * inner + from, o, oo + d * inner + from, scratch, m, v, sleefEnd);
+        }
+        for (int d = 0; d < n; d++) {
+            chunkDivide(o, oo + d * inner + from, scratch, m, v);
+        }
+    }
+
+    /**
+     * Pass 1 of {@link #softmaxChunk}: {@code vec::maximum} (NaN where either is) on the vectors and the scalar
+     * positions before {@code sleefEnd}, {@code std::max} ({@code max < x ? x : max}) after it.
+     */
+    private static void chunkMaxNaN(float[] x, int xo, float[] s, int m, int v, int sleefEnd) {
+        int j = 0;
+        for (; j < v; j += S.length()) {
+            FloatVector.fromArray(S, s, j).max(FloatVector.fromArray(S, x, xo + j)).intoArray(s, j);
+        }
+        for (; j < m; j++) {
+            float xv = x[xo + j];
+            s[j] = j < sleefEnd ? Math.max(s[j], xv) : s[j] < xv ? xv : s[j];
+        }
+    }
+
+    /** Pass 2 of {@link #softmaxChunk}: {@code e = exp(x - max)} written out and added to the column's sum. */
+    private static void chunkExpOut(float[] x, int xo, float[] o, int oo, float[] s, int m, int v, int sleefEnd) {
+        int j = 0;
+        for (; j < v; j += S.length()) {
+            FloatVector e = exp(FloatVector.fromArray(S, x, xo + j).sub(FloatVector.fromArray(S, s, j)));
+            e.intoArray(o, oo + j);
+            FloatVector.fromArray(S, s, m + j).add(e).intoArray(s, m + j);
+        }
+        for (; j < m; j++) {
+            float d = x[xo + j] - s[j];
+            float e = j < sleefEnd ? SleefFloat.exp(d) : LibmFloat.exp(d);
+            o[oo + j] = e;
+            s[m + j] += e;
+        }
+    }
+
+    /** Pass 3 of {@link #softmaxChunk}: {@code e / sum}. */
+    private static void chunkDivide(float[] o, int oo, float[] s, int m, int v) {
+        int j = 0;
+        for (; j < v; j += S.length()) {
+            FloatVector.fromArray(S, o, oo + j).div(FloatVector.fromArray(S, s, m + j)).intoArray(o, oo + j);
+        }
+        for (; j < m; j++) {
+            o[oo + j] /= s[m + j];
+        }
+    }
+
     /** Pass 1 of {@link #logSoftmaxChunk}: {@code max = x > max ? x : max} over one row of the chunk. */
     private static void chunkMax(float[] x, int xo, float[] s, int m, int v) {
         int j = 0;
