@@ -1451,12 +1451,6 @@ final class ElementwiseKernels {
                                     int from, int to, boolean log);
 
         /**
-         * {@link #softmaxColumns}' bits a row of a chunk at a time: see {@link VectorSleef#softmaxChunk};
-         * {@code scratch} holds {@code 2 (to - from)} floats.
-         */
-        void softmaxChunk(float[] x, int xo, float[] o, int oo, int n, int inner, int from, int to, float[] scratch);
-
-        /**
          * {@link #logSoftmaxColumns}' bits in PyTorch 2.x's chunked order (a row of the chunk at a time): see
          * {@link VectorSleef#logSoftmaxChunk}; {@code scratch} holds {@code 2 (to - from)} floats.
          */

@@ -11,12 +11,10 @@ import dev.ember.backend.Layout;
  * run in parallel (PyTorch splits them whole too, so the thread count does not change the bits). Over another
  * dimension: {@code _vec_softmax}, {@code _vec_logsoftmax}, {@code _vec_softmax_backward} and
  * {@code _vec_log_softmax_backward}, vectors along the contiguous inner positions, each column reduced in order
- * ({@link VectorSleef#softmaxChunk}, {@link VectorSleef#logSoftmaxChunk} and {@link VectorSleef#softmaxBackwardChunk}:
- * chunks of columns a row at a time, {@link #chunk}, as 2.x's log_softmax and backward kernels; with
- * {@code -Dember.softmax.columnwise=true} a vector of columns down the dimension at a time as before,
- * {@link VectorSleef#softmaxColumns}, {@link VectorSleef#logSoftmaxColumns},
- * {@link VectorSleef#softmaxBackwardColumns}; the same bits), on a contiguous copy of a strided operand (PyTorch makes
- * its operands contiguous first). {@code -Dember.cpu.exactTranscendentals=true} (read at each call) keeps the old path: every
+ * ({@link VectorSleef#softmaxColumns} a vector of columns at a time; {@link VectorSleef#logSoftmaxChunk} and
+ * {@link VectorSleef#softmaxBackwardChunk} in 2.x's chunks of columns a row at a time, {@link #chunk}, or with
+ * {@code -Dember.softmax.columnwise=true} a vector of columns at a time as before, the same bits), on a contiguous
+ * copy of a strided operand (PyTorch makes its operands contiguous first). {@code -Dember.cpu.exactTranscendentals=true} (read at each call) keeps the old path: every
  * dimension a row at a time through a scratch row, with the float polynomial exp of the attention kernels
  * ({@link ElementwiseKernels#expFloat}), a double sum and {@code (x - max) - log(sum)}, and the composed backward
  * (mul, sum, sub). The composition it all replaced (amax, sub, exp, sum, div) made five passes and four temporaries.
@@ -75,15 +73,10 @@ final class SoftmaxKernels {
             int outer = (int) (numel / ((long) n * innerCount));
             float[] in = src;
             int io = so;
-            if (!columnwise()) {
-                // _vec_logsoftmax's chunks, a row of each at a time (softmax's columns too, in the same order)
-                columnTasks(outer, n, innerCount, chunk(n), (base, j0, j1, scratch) -> {
-                    if (log) {
-                        LOOPS.logSoftmaxChunk(in, io + base, o, base, n, innerCount, j0, j1, scratch);
-                    } else {
-                        LOOPS.softmaxChunk(in, io + base, o, base, n, innerCount, j0, j1, scratch);
-                    }
-                });
+            if (log && !columnwise()) {
+                // _vec_logsoftmax's chunks, a row of each at a time
+                columnTasks(outer, n, innerCount, chunk(n), (base, j0, j1, scratch) ->
+                        LOOPS.logSoftmaxChunk(in, io + base, o, base, n, innerCount, j0, j1, scratch));
                 return;
             }
             columnTasks(outer, n, innerCount, COLUMN_BLOCK, (base, j0, j1, scratch) -> {
@@ -247,10 +240,8 @@ final class SoftmaxKernels {
 
     /**
      * The system property that restores the column-at-a-time loops over a dimension other than the last (a vector of
-     * inner positions down the whole dimension) for both forwards and both backwards, in place of the chunks of
-     * {@link #chunk} (PyTorch 2.x's order for log_softmax and the backwards; softmax's forward, which PyTorch runs a
-     * vector of columns at a time, takes the same chunks: the same bits; read at each call, for before/after
-     * measurements). Softmax(1) forward on [16, 128, 512], thread CPU, one thread, alternated: 1,320 to 600 us.
+     * inner positions down the whole dimension) for log_softmax's forward and both backwards, in place of PyTorch
+     * 2.x's chunked order (the same bits; read at each call, for before/after measurements).
      */
     static final String COLUMNWISE_PROPERTY = "ember.softmax.columnwise";
 

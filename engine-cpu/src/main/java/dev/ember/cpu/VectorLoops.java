@@ -1812,12 +1812,6 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     @Override
-    public void softmaxChunk(float[] x, int xo, float[] o, int oo, int n, int inner, int from, int to,
-                             float[] scratch) {
-        VectorSleef.softmaxChunk(x, xo, o, oo, n, inner, from, to, scratch);
-    }
-
-    @Override
     public void logSoftmaxChunk(float[] x, int xo, float[] o, int oo, int n, int inner, int from, int to,
                                 float[] scratch) {
         VectorSleef.logSoftmaxChunk(x, xo, o, oo, n, inner, from, to, scratch);

@@ -24,10 +24,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@link VectorSleef#softmaxBackwardRow}): rows of 1..70, 127, 128, 129, 1000 and 4097 elements (Gaussian, uniform
  * over [-100, 100), offset by 50), a [64, 33] block, and rows of special values (-inf, NaN, +inf, signed zeros, sums
  * of exactly 1, huge and tiny), each through the public ops and autograd on a contiguous tensor and on a transposed
- * one (rows gathered through scratch copies). Over another dimension ({@link VectorSleef#softmaxChunk},
+ * one (rows gathered through scratch copies). Over another dimension ({@link VectorSleef#softmaxColumns},
  * {@link VectorSleef#logSoftmaxChunk}, {@link VectorSleef#softmaxBackwardChunk}, and with
- * {@code -Dember.softmax.columnwise=true} {@link VectorSleef#softmaxColumns}, {@link VectorSleef#logSoftmaxColumns}
- * and {@link VectorSleef#softmaxBackwardColumns}): dims 0, 1 and 2 of 2-D, 3-D and 4-D tensors (inner sizes 1, 3, 12, 16,
+ * {@code -Dember.softmax.columnwise=true} {@link VectorSleef#logSoftmaxColumns} and
+ * {@link VectorSleef#softmaxBackwardColumns}): dims 0, 1 and 2 of 2-D, 3-D and 4-D tensors (inner sizes 1, 3, 12, 16,
  * 17, 24, 64, 65, 66, 72, 512; dimension sizes 1..70, 260 and 1000; columns of the special values; and with a small
  * chunk size, {@code ember.softmax.chunkFloats}, split into several chunks, the last one short), contiguous and strided (memory in reversed dimension order), against the
  * results of the capability Ember follows (AVX2's or AVX512's vector/scalar split). Every bit of every number, and NaN in the same places; not the
