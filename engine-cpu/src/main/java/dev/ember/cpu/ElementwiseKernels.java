@@ -1538,6 +1538,20 @@ final class ElementwiseKernels {
                                     int from, int to, boolean log);
 
         /**
+         * {@link #logSoftmaxColumns}' bits in PyTorch 2.x's chunked order (a row of the chunk at a time): see
+         * {@link VectorSleef#logSoftmaxChunk}; {@code scratch} holds {@code 2 (to - from)} floats.
+         */
+        void logSoftmaxChunk(float[] x, int xo, float[] o, int oo, int n, int inner, int from, int to,
+                             float[] scratch);
+
+        /**
+         * {@link #softmaxBackwardColumns}' bits in PyTorch 2.x's chunked order (a row of the chunk at a time): see
+         * {@link VectorSleef#softmaxBackwardChunk}; {@code scratch} holds {@code to - from} floats.
+         */
+        void softmaxBackwardChunk(float[] g, int go, float[] y, int yo, float[] o, int oo, int n, int inner,
+                                  int from, int to, boolean log, float[] scratch);
+
+        /**
          * {@code o[oo + i] = pow(x[xo + i * xs], y[yo + i * ys])} for i below n, PyTorch's vectorized bits (xs and ys
          * 1 or 0): see {@link SleefPowFloat#pow}.
          */

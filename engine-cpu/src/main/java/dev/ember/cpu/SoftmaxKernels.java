@@ -11,9 +11,10 @@ import dev.ember.backend.Layout;
  * run in parallel (PyTorch splits them whole too, so the thread count does not change the bits). Over another
  * dimension: {@code _vec_softmax}, {@code _vec_logsoftmax}, {@code _vec_softmax_backward} and
  * {@code _vec_log_softmax_backward}, vectors along the contiguous inner positions, each column reduced in order
- * ({@link VectorSleef#softmaxColumns}, {@link VectorSleef#logSoftmaxColumns},
- * {@link VectorSleef#softmaxBackwardColumns}), on a contiguous copy of a strided operand (PyTorch makes its operands
- * contiguous first). {@code -Dember.cpu.exactTranscendentals=true} (read at each call) keeps the old path: every
+ * ({@link VectorSleef#softmaxColumns} a vector of columns at a time; {@link VectorSleef#logSoftmaxChunk} and
+ * {@link VectorSleef#softmaxBackwardChunk} in 2.x's chunks of columns a row at a time, {@link #chunk}, or with
+ * {@code -Dember.softmax.columnwise=true} a vector of columns at a time as before, the same bits), on a contiguous
+ * copy of a strided operand (PyTorch makes its operands contiguous first). {@code -Dember.cpu.exactTranscendentals=true} (read at each call) keeps the old path: every
  * dimension a row at a time through a scratch row, with the float polynomial exp of the attention kernels
  * ({@link ElementwiseKernels#expFloat}), a double sum and {@code (x - max) - log(sum)}, and the composed backward
  * (mul, sum, sub). The composition it all replaced (amax, sub, exp, sum, div) made five passes and four temporaries.
@@ -72,7 +73,13 @@ final class SoftmaxKernels {
             int outer = (int) (numel / ((long) n * innerCount));
             float[] in = src;
             int io = so;
-            columnTasks(outer, n, innerCount, (base, j0, j1, scratch) -> {
+            if (log && !columnwise()) {
+                // _vec_logsoftmax's chunks, a row of each at a time
+                columnTasks(outer, n, innerCount, chunk(n), (base, j0, j1, scratch) ->
+                        LOOPS.logSoftmaxChunk(in, io + base, o, base, n, innerCount, j0, j1, scratch));
+                return;
+            }
+            columnTasks(outer, n, innerCount, COLUMN_BLOCK, (base, j0, j1, scratch) -> {
                 if (log) {
                     LOOPS.logSoftmaxColumns(in, io + base, o, base, n, innerCount, j0, j1, scratch);
                 } else {
@@ -82,13 +89,14 @@ final class SoftmaxKernels {
             return;
         }
         boolean lastDim = innerCount == 1 && !exact;
+        boolean xRows = lastDim && xl.isContiguous(); // row r at offset + r n, without rowStart's divisions
         // exp costs about ten elementwise passes: count it so
         CpuThreads.parallelFor(rows, CpuThreads.chunks(rows, 10L * n), (task, from, to) -> {
             float[] in = xStride == 1 ? null : new float[n];
             float[] res = innerCount == 1 ? null : new float[n];
             float[] lanes = new float[64];
             for (int r = from; r < to; r++) {
-                int xo = rowStart(xl.offset(), shape, strides, r);
+                int xo = xRows ? xl.offset() + r * n : rowStart(xl.offset(), shape, strides, r);
                 // out is row-major: row r starts at (r / inner) * n * inner + r % inner, its elements inner apart
                 int oo = (r / innerCount) * n * innerCount + r % innerCount;
                 float[] src = a;
@@ -170,14 +178,17 @@ final class SoftmaxKernels {
         float[] ga = (float[]) g.array;
         float[] ya = (float[]) y.array;
         float[] o = (float[]) out.array;
+        // rows at offset + r n where contiguous: rowStart's divisions per row took a tenth of a row's time at n = 128
+        boolean gRows = gl.isContiguous();
+        boolean yRows = yl.isContiguous();
         // one exp for log-softmax's rows, a few products and sums: counted as four passes
         CpuThreads.parallelFor(rows, CpuThreads.chunks(rows, 4L * n), (task, from, to) -> {
             float[] gRow = gStride == 1 ? null : new float[n];
             float[] yRow = yStride == 1 ? null : new float[n];
             float[] lanes = new float[64];
             for (int r = from; r < to; r++) {
-                int go = rowStart(gl.offset(), shape, gStrides, r);
-                int yo = rowStart(yl.offset(), shape, yStrides, r);
+                int go = gRows ? gl.offset() + r * n : rowStart(gl.offset(), shape, gStrides, r);
+                int yo = yRows ? yl.offset() + r * n : rowStart(yl.offset(), shape, yStrides, r);
                 float[] gs = ga;
                 float[] ys = ya;
                 if (gRow != null) {
@@ -218,8 +229,46 @@ final class SoftmaxKernels {
         int yo = yl.isContiguous() ? yl.offset() : 0;
         float[] o = (float[]) out.array;
         int innerCount = inner;
-        columnTasks(outer, n, inner, (base, j0, j1, scratch) ->
-                LOOPS.softmaxBackwardColumns(ga, go + base, ya, yo + base, o, base, n, innerCount, j0, j1, log));
+        if (columnwise()) {
+            columnTasks(outer, n, inner, COLUMN_BLOCK, (base, j0, j1, scratch) ->
+                    LOOPS.softmaxBackwardColumns(ga, go + base, ya, yo + base, o, base, n, innerCount, j0, j1, log));
+            return;
+        }
+        columnTasks(outer, n, inner, chunk(n), (base, j0, j1, scratch) ->
+                LOOPS.softmaxBackwardChunk(ga, go + base, ya, yo + base, o, base, n, innerCount, j0, j1, log, scratch));
+    }
+
+    /**
+     * The system property that restores the column-at-a-time loops over a dimension other than the last (a vector of
+     * inner positions down the whole dimension) for log_softmax's forward and both backwards, in place of PyTorch
+     * 2.x's chunked order (the same bits; read at each call, for before/after measurements).
+     */
+    static final String COLUMNWISE_PROPERTY = "ember.softmax.columnwise";
+
+    private static boolean columnwise() {
+        return Boolean.getBoolean(COLUMNWISE_PROPERTY);
+    }
+
+    /**
+     * The system property for the floats of an operand per chunk of {@link #chunk} (read at each call; default 65536,
+     * 256 KiB, in the second-level cache of current x86 cores): the chunks do not change the bits, and SoftmaxBitsTest
+     * sets a small one so that its cases span several chunks.
+     */
+    static final String CHUNK_FLOATS_PROPERTY = "ember.softmax.chunkFloats";
+
+    /**
+     * Inner positions per chunk over a dimension of {@code n}: 65536 floats ({@link #CHUNK_FLOATS_PROPERTY}) over n
+     * (twice PyTorch's 128 KiB
+     * {@code BLOCK_SIZE}), rounded down to a multiple of {@link #COLUMN_BLOCK} (of every vector width), at least that.
+     * On [16, 128, 512] over dim 1 a chunk is a whole [128, 512] block, read in order, where the column-at-a-time loops
+     * read one cache line in each of 128 rows 2 KiB apart. Thread CPU time, one thread, alternated in one JVM (session
+     * 52, load 18-23), fwd+bwd rows as OpSweep's: PyTorch's 128 KiB (256 positions, rows of 1 KiB) against this
+     * (512): softmax(1) fwd+bwd 2,200 / 1,900 us, log_softmax(1) fwd+bwd 2,100 / 1,390, log_softmax(1) forward 900 /
+     * 700; against {@link #COLUMNWISE_PROPERTY}'s loops (load 15-17): 2,770 / 2,020, 2,840 / 1,450 and 1,580 / 710.
+     */
+    static int chunk(int n) {
+        int floats = Integer.getInteger(CHUNK_FLOATS_PROPERTY, 65536);
+        return Math.max(COLUMN_BLOCK, (floats / Math.max(1, n)) / COLUMN_BLOCK * COLUMN_BLOCK);
     }
 
     /** A row-major copy of the float32 {@code s} in layout {@code l}. */
@@ -239,21 +288,23 @@ final class SoftmaxKernels {
 
     /**
      * Runs a kernel over a dimension other than the last of a contiguous {@code [outer, n, inner]} tensor, vectors
-     * along the contiguous inner dimension, in tasks of {@link #COLUMN_BLOCK} inner positions of one outer index (the
-     * vector/scalar split is by inner position, so the tasks and the thread count do not change the bits). The
-     * row-at-a-time path it replaced gathered each row through a scratch copy, {@code inner} floats apart (4.2x
-     * PyTorch's time on [16, 128, 512] over dim 1). {@code -Dember.cpu.exactTranscendentals=true} keeps that path.
+     * along the contiguous inner dimension, in tasks of {@code block} inner positions of one outer index (a multiple of
+     * {@link #COLUMN_BLOCK}; the vector/scalar split is by inner position, so the tasks and the thread count do not
+     * change the bits), each with a scratch of {@code 2 block} floats (at least 64). The row-at-a-time path it
+     * replaced gathered each row through a scratch copy, {@code inner} floats apart (4.2x PyTorch's time on
+     * [16, 128, 512] over dim 1). {@code -Dember.cpu.exactTranscendentals=true} keeps that path.
      */
-    private static void columnTasks(int outer, int n, int inner, ColumnTask task) {
-        int blocks = (inner + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
+    private static void columnTasks(int outer, int n, int inner, int block, ColumnTask task) {
+        int width = Math.min(block, (inner + COLUMN_BLOCK - 1) / COLUMN_BLOCK * COLUMN_BLOCK);
+        int blocks = (inner + width - 1) / width;
         int tasks = outer * blocks;
-        CpuThreads.parallelFor(tasks, CpuThreads.chunks(tasks, 10L * n * Math.min(inner, COLUMN_BLOCK)),
+        CpuThreads.parallelFor(tasks, CpuThreads.chunks(tasks, 10L * n * Math.min(inner, width)),
                 (t0, from, to) -> {
-                    float[] scratch = new float[64];
+                    float[] scratch = new float[Math.max(64, 2 * width)];
                     for (int t = from; t < to; t++) {
                         int b = t % blocks;
-                        int j0 = b * COLUMN_BLOCK;
-                        task.run((t / blocks) * n * inner, j0, Math.min(inner, j0 + COLUMN_BLOCK), scratch);
+                        int j0 = b * width;
+                        task.run((t / blocks) * n * inner, j0, Math.min(inner, j0 + width), scratch);
                     }
                 });
     }

@@ -1853,6 +1853,18 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     @Override
+    public void logSoftmaxChunk(float[] x, int xo, float[] o, int oo, int n, int inner, int from, int to,
+                                float[] scratch) {
+        VectorSleef.logSoftmaxChunk(x, xo, o, oo, n, inner, from, to, scratch);
+    }
+
+    @Override
+    public void softmaxBackwardChunk(float[] g, int go, float[] y, int yo, float[] o, int oo, int n, int inner,
+                                     int from, int to, boolean log, float[] scratch) {
+        VectorSleef.softmaxBackwardChunk(g, go, y, yo, o, oo, n, inner, from, to, log, scratch);
+    }
+
+    @Override
     public void silu(float[] g, int go, int gs, float[] x, int xo, float[] o, int oo, int n) {
         VectorSleef.silu(g, go, gs, x, xo, o, oo, n);
     }

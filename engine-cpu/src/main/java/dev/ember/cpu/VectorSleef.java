@@ -542,6 +542,196 @@ final class VectorSleef {
         }
     }
 
+    // ------------------------------------------------------------------ over another dimension, in chunks
+    //
+    // PyTorch 2.x's _vec_logsoftmax, _vec_softmax_backward and _vec_log_softmax_backward walk a chunk of inner
+    // positions (about 128 KiB of the block: SoftmaxKernels.chunk) a row of the dimension at a time, the columns'
+    // running maxima and sums in a scratch array, instead of one vector of columns down the whole dimension: each row
+    // is read as a contiguous run (the hardware prefetcher follows it), where a vector of columns reads one cache line
+    // in each of n rows, inner floats apart. Each column still takes the same operations in the same order (from the
+    // first row to the last), so the bits are those of the column-at-a-time loops above; the vector/scalar split is by
+    // inner position as theirs ({@code inner} rounded down to SleefFloat.LANES). Each pass is a method of its own, so
+    // that C2 inlines the vector exp and log into a small loop.
+
+    /** The end of the whole vectors of the chunk {@code from..to}: as the column loops' vector/scalar split. */
+    private static int vectorEnd(int inner, int from, int to) {
+        int end = Math.min(to, inner & -SleefFloat.LANES);
+        return end <= from ? from : from + (end - from) / S.length() * S.length();
+    }
+
+    /**
+     * Log-softmax over the middle dimension of a contiguous {@code [n, inner]} block at {@code xo} (output at
+     * {@code oo}) for the inner positions {@code from..to} in PyTorch 2.x's chunked order ({@code _vec_logsoftmax}):
+     * the bits of {@link #logSoftmaxColumns}. {@code scratch} holds at least {@code 2 (to - from)} floats.
+     */
+    static void logSoftmaxChunk(float[] x, int xo, float[] o, int oo, int n, int inner, int from, int to,
+                                float[] scratch) {
+        int m = to - from;
+        int v = vectorEnd(inner, from, to) - from;
+        int sleefEnd = Math.max(v, Math.min(m, (inner & -SleefFloat.LANES) - from));
+        java.util.Arrays.fill(scratch, 0, m, Float.NEGATIVE_INFINITY);
+        java.util.Arrays.fill(scratch, m, 2 * m, 0f);
+        for (int d = 0; d < n; d++) {
+            chunkMax(x, xo + d * inner + from, scratch, m, v);
+        }
+        for (int d = 0; d < n; d++) {
+            chunkExpSum(x, xo + d * inner + from, scratch, m, v, sleefEnd);
+        }
+        // Sleef's log of every sum: the vector part's lanes as logSoftmaxColumns' vectors, the rest as its scalar tail
+        log(scratch, m, scratch, m, v);
+        for (int j = v; j < m; j++) {
+            scratch[m + j] = SleefFloat.log(scratch[m + j]);
+        }
+        for (int d = 0; d < n; d++) {
+            chunkLogOut(x, xo + d * inner + from, o, oo + d * inner + from, scratch, m, v);
+        }
+    }
+
+    /** Pass 1 of {@link #logSoftmaxChunk}: {@code max = x > max ? x : max} over one row of the chunk. */
+    private static void chunkMax(float[] x, int xo, float[] s, int m, int v) {
+        int j = 0;
+        for (; j < v; j += S.length()) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + j);
+            FloatVector max = FloatVector.fromArray(S, s, j);
+            max.blend(xv, xv.compare(VectorOperators.GT, max)).intoArray(s, j);
+        }
+        for (; j < m; j++) {
+            float xv = x[xo + j];
+            s[j] = xv > s[j] ? xv : s[j];
+        }
+    }
+
+    /**
+     * Pass 2 of {@link #logSoftmaxChunk}: {@code sum += exp(x - max)} over one row of the chunk, Sleef's exp on the
+     * vectors and on the scalar positions before {@code sleefEnd}, the C library's after it.
+     */
+    private static void chunkExpSum(float[] x, int xo, float[] s, int m, int v, int sleefEnd) {
+        int j = 0;
+        for (; j < v; j += S.length()) {
+            FloatVector e = exp(FloatVector.fromArray(S, x, xo + j).sub(FloatVector.fromArray(S, s, j)));
+            FloatVector.fromArray(S, s, m + j).add(e).intoArray(s, m + j);
+        }
+        for (; j < m; j++) {
+            float d = x[xo + j] - s[j];
+            s[m + j] += j < sleefEnd ? SleefFloat.exp(d) : LibmFloat.exp(d);
+        }
+    }
+
+    /** Pass 3 of {@link #logSoftmaxChunk}: {@code (x - max) - logSum} over one row of the chunk. */
+    private static void chunkLogOut(float[] x, int xo, float[] o, int oo, float[] s, int m, int v) {
+        int j = 0;
+        for (; j < v; j += S.length()) {
+            FloatVector.fromArray(S, x, xo + j).sub(FloatVector.fromArray(S, s, j))
+                    .sub(FloatVector.fromArray(S, s, m + j)).intoArray(o, oo + j);
+        }
+        for (; j < m; j++) {
+            o[oo + j] = x[xo + j] - s[j] - s[m + j];
+        }
+    }
+
+    /**
+     * The gradient of softmax ({@code log} false) or log-softmax over the middle dimension of contiguous
+     * {@code [n, inner]} blocks for the inner positions {@code from..to} in PyTorch 2.x's chunked order
+     * ({@code _vec_softmax_backward}, {@code _vec_log_softmax_backward}): the bits of
+     * {@link #softmaxBackwardColumns}. {@code scratch} holds at least {@code to - from} floats. The two functions
+     * run in methods of their own: one method for both, with every pass inlined into it, ran log_softmax's 1.5x
+     * slower once softmax's had run in the same JVM.
+     */
+    static void softmaxBackwardChunk(float[] g, int go, float[] y, int yo, float[] o, int oo, int n, int inner,
+                                     int from, int to, boolean log, float[] scratch) {
+        if (log) {
+            logSoftmaxGradChunk(g, go, y, yo, o, oo, n, inner, from, to, scratch);
+        } else {
+            softmaxGradChunk(g, go, y, yo, o, oo, n, inner, from, to, scratch);
+        }
+    }
+
+    /** Softmax's part of {@link #softmaxBackwardChunk}. */
+    private static void softmaxGradChunk(float[] g, int go, float[] y, int yo, float[] o, int oo, int n, int inner,
+                                         int from, int to, float[] scratch) {
+        int m = to - from;
+        int v = vectorEnd(inner, from, to) - from;
+        java.util.Arrays.fill(scratch, 0, m, 0f);
+        for (int d = 0; d < n; d++) {
+            chunkDot(g, go + d * inner + from, y, yo + d * inner + from, scratch, m, v);
+        }
+        for (int d = 0; d < n; d++) {
+            int at = d * inner + from;
+            chunkGrad(g, go + at, y, yo + at, o, oo + at, scratch, m, v);
+        }
+    }
+
+    /** Log-softmax's part of {@link #softmaxBackwardChunk}. */
+    private static void logSoftmaxGradChunk(float[] g, int go, float[] y, int yo, float[] o, int oo, int n, int inner,
+                                            int from, int to, float[] scratch) {
+        int m = to - from;
+        int v = vectorEnd(inner, from, to) - from;
+        int sleefEnd = Math.max(v, Math.min(m, (inner & -SleefFloat.LANES) - from));
+        java.util.Arrays.fill(scratch, 0, m, 0f);
+        for (int d = 0; d < n; d++) {
+            chunkSum(g, go + d * inner + from, scratch, m, v);
+        }
+        for (int d = 0; d < n; d++) {
+            int at = d * inner + from;
+            chunkLogGrad(g, go + at, y, yo + at, o, oo + at, scratch, m, v, sleefEnd);
+        }
+    }
+
+    /** Softmax's sum over one row of the chunk: {@code sum = fma(g, y, sum)} (PyTorch's build contracts it). */
+    private static void chunkDot(float[] g, int go, float[] y, int yo, float[] s, int m, int v) {
+        int j = 0;
+        for (; j < v; j += S.length()) {
+            FloatVector.fromArray(S, g, go + j).fma(FloatVector.fromArray(S, y, yo + j), FloatVector.fromArray(S, s, j))
+                    .intoArray(s, j);
+        }
+        for (; j < m; j++) {
+            s[j] = Math.fma(g[go + j], y[yo + j], s[j]);
+        }
+    }
+
+    /** Log-softmax's sum over one row of the chunk: {@code sum += g}. */
+    private static void chunkSum(float[] g, int go, float[] s, int m, int v) {
+        int j = 0;
+        for (; j < v; j += S.length()) {
+            FloatVector.fromArray(S, s, j).add(FloatVector.fromArray(S, g, go + j)).intoArray(s, j);
+        }
+        for (; j < m; j++) {
+            s[j] += g[go + j];
+        }
+    }
+
+    /** Softmax's gradient over one row of the chunk: {@code y (g - sum)}. */
+    private static void chunkGrad(float[] g, int go, float[] y, int yo, float[] o, int oo, float[] s, int m, int v) {
+        int j = 0;
+        for (; j < v; j += S.length()) {
+            FloatVector.fromArray(S, y, yo + j)
+                    .mul(FloatVector.fromArray(S, g, go + j).sub(FloatVector.fromArray(S, s, j)))
+                    .intoArray(o, oo + j);
+        }
+        for (; j < m; j++) {
+            o[oo + j] = y[yo + j] * (g[go + j] - s[j]);
+        }
+    }
+
+    /**
+     * Log-softmax's gradient over one row of the chunk: {@code fma(exp(y), -sum, g)}, Sleef's exp on the vectors and
+     * on the scalar positions before {@code sleefEnd}, the C library's after it.
+     */
+    private static void chunkLogGrad(float[] g, int go, float[] y, int yo, float[] o, int oo, float[] s, int m, int v,
+                                     int sleefEnd) {
+        int j = 0;
+        for (; j < v; j += S.length()) {
+            exp(FloatVector.fromArray(S, y, yo + j))
+                    .fma(FloatVector.fromArray(S, s, j).neg(), FloatVector.fromArray(S, g, go + j))
+                    .intoArray(o, oo + j);
+        }
+        for (; j < m; j++) {
+            float yv = y[yo + j];
+            float e = j < sleefEnd ? SleefFloat.exp(yv) : LibmFloat.exp(yv);
+            o[oo + j] = Math.fma(e, -s[j], g[go + j]);
+        }
+    }
+
     // ------------------------------------------------------------------ softmax over the last dimension
     //
     // PyTorch's Vectorized<float> is eight floats wide (AVX2), and the order of its reductions is that of eight lane

@@ -25,10 +25,12 @@ import static org.junit.jupiter.api.Assertions.fail;
  * over [-100, 100), offset by 50), a [64, 33] block, and rows of special values (-inf, NaN, +inf, signed zeros, sums
  * of exactly 1, huge and tiny), each through the public ops and autograd on a contiguous tensor and on a transposed
  * one (rows gathered through scratch copies). Over another dimension ({@link VectorSleef#softmaxColumns},
- * {@link VectorSleef#logSoftmaxColumns}, {@link VectorSleef#softmaxBackwardColumns}): dims 0, 1 and 2 of 2-D, 3-D and
- * 4-D tensors (inner sizes 1, 3, 12, 16, 17, 24, 64, 65, 512; dimension sizes 1..70 and 1000; columns of the special
- * values), contiguous and strided (memory in reversed dimension order), against the results of the capability Ember
- * follows (AVX2's or AVX512's vector/scalar split). Every bit of every number, and NaN in the same places; not the
+ * {@link VectorSleef#logSoftmaxChunk}, {@link VectorSleef#softmaxBackwardChunk}, and with
+ * {@code -Dember.softmax.columnwise=true} {@link VectorSleef#logSoftmaxColumns} and
+ * {@link VectorSleef#softmaxBackwardColumns}): dims 0, 1 and 2 of 2-D, 3-D and 4-D tensors (inner sizes 1, 3, 12, 16,
+ * 17, 24, 64, 65, 66, 72, 512; dimension sizes 1..70, 260 and 1000; columns of the special values; and with a small
+ * chunk size, {@code ember.softmax.chunkFloats}, split into several chunks, the last one short), contiguous and strided (memory in reversed dimension order), against the
+ * results of the capability Ember follows (AVX2's or AVX512's vector/scalar split). Every bit of every number, and NaN in the same places; not the
  * NaNs' bits: where two NaNs meet (x - max for a NaN x and a NaN max, g * y in a row of NaNs) the one that survives is
  * the first operand of the instruction the compiler chose, and GCC and C2 order a commutative product's operands as
  * they like (PyTorch's NaN rows hold 7fc00000, ffc00000 and ffffffff where the source alone would give one).
@@ -215,6 +217,44 @@ class SoftmaxBitsTest {
                 fail(String.format("softmax %d, log_softmax %d, their gradients %d and %d elements differ; first: %s",
                         counts[0], counts[1], counts[2], counts[3], first));
             }
+        }
+    }
+
+    @Test
+    void smallChunksKeepTheBits() throws IOException {
+        // 4096 floats a chunk: 64 inner positions over the dimensions of 260 (the two chunk cases: 64 + 8, 64 + 2),
+        // 192 over 17 (512 = 192 + 192 + 128), ...
+        System.setProperty(SoftmaxKernels.CHUNK_FLOATS_PROPERTY, "4096");
+        try {
+            assertEquals(64, SoftmaxKernels.chunk(260));
+            for (boolean strided : new boolean[] {false, true}) {
+                StringBuilder first = new StringBuilder();
+                int[] counts = runDims(strided, first);
+                if (first.length() > 0) {
+                    fail(String.format("small chunks: softmax %d, log_softmax %d, their gradients %d and %d elements "
+                            + "differ; first: %s", counts[0], counts[1], counts[2], counts[3], first));
+                }
+            }
+        } finally {
+            System.clearProperty(SoftmaxKernels.CHUNK_FLOATS_PROPERTY);
+        }
+    }
+
+    @Test
+    void columnwisePropertyKeepsTheColumnLoopsWithTheSameBits() throws IOException {
+        assertNotNull(ElementwiseKernels.loops(), "the Vector API loops are not loaded (--add-modules jdk.incubator.vector)");
+        System.setProperty(SoftmaxKernels.COLUMNWISE_PROPERTY, "true");
+        try {
+            for (boolean strided : new boolean[] {false, true}) {
+                StringBuilder first = new StringBuilder();
+                int[] counts = runDims(strided, first);
+                if (first.length() > 0) {
+                    fail(String.format("columnwise: softmax %d, log_softmax %d, their gradients %d and %d elements "
+                            + "differ; first: %s", counts[0], counts[1], counts[2], counts[3], first));
+                }
+            }
+        } finally {
+            System.clearProperty(SoftmaxKernels.COLUMNWISE_PROPERTY);
         }
     }
 
