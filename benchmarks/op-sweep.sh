@@ -7,7 +7,8 @@
 # after a warm-up of at least 1 s, and the fastest of them), then a table of the ratio Ember/PyTorch per row, worst
 # first. REGEX keeps the rows whose name it finds (both sides). --check runs each row once on both sides instead and compares the float64 sum and
 # absolute sum of the results (relative difference to the absolute sum; rows over 1e-4 are marked). Needs
-# /usr/bin/python3 with torch (Debian: python3-torch). Ember's JVM runs with -XX:PerMethodTrapLimit=100000 (README).
+# /usr/bin/python3 with torch (Debian: python3-torch). Ember's JVM runs with -XX:PerMethodTrapLimit=100000 (README) and a
+# fixed, pretouched 4 GiB heap (below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jar=benchmarks/target/benchmarks.jar
@@ -18,7 +19,10 @@ for a in "$@"; do
     *) args+=("$a") ;;
   esac
 done
-jvm="--add-modules=jdk.incubator.vector -XX:PerMethodTrapLimit=100000"
+# A fixed 4 GiB heap touched at start: steady state, as PyTorch's allocator reuses freed blocks; left to grow, G1 hands
+# rows memory the process never touched and they pay a page fault per 4 KiB (randn 21 ms a call instead of 5.5 in the
+# whole sweep, session 52). EMBER_SWEEP_HEAP="" runs the JVM's default heap instead.
+jvm="--add-modules=jdk.incubator.vector -XX:PerMethodTrapLimit=100000 ${EMBER_SWEEP_HEAP--Xms4g -Xmx4g -XX:+AlwaysPreTouch}"
 echo "== machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) CPUs," \
   "$(grep -o 'avx512[a-z]*' /proc/cpuinfo | sort -u | tr '\n' ' ')$(grep -qw avx2 /proc/cpuinfo && echo avx2)"
 echo "== load: $(uptime | sed 's/.*load average/load average/')"
