@@ -96,7 +96,15 @@ final class TorchArchive implements AutoCloseable {
      */
     static TorchArchive open(Path file, java.util.function.UnaryOperator<TensorBytes.Source> wrap, boolean mmap)
             throws IOException {
-        FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+        return open(file, FileChannel.open(file, StandardOpenOption.READ), wrap, mmap);
+    }
+
+    /**
+     * {@link #open(Path, java.util.function.UnaryOperator, boolean)} over a channel the caller has already opened on
+     * {@code file} (its position does not matter): the archive owns it from here, and closes it on failure too.
+     */
+    static TorchArchive open(Path file, FileChannel ch, java.util.function.UnaryOperator<TensorBytes.Source> wrap,
+                             boolean mmap) throws IOException {
         try {
             return read(file, ch, wrap.apply(mmap ? TensorBytes.mapped(ch, file) : ch::read));
         } catch (IOException | RuntimeException e) {

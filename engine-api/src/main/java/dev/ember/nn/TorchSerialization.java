@@ -141,7 +141,9 @@ public final class TorchSerialization {
     /** {@link #load(Path, java.util.function.UnaryOperator, boolean)}, through a memory map with {@code mmap}. */
     static Object load(Path file, java.util.function.UnaryOperator<TensorBytes.Source> wrap, boolean standIns,
                        boolean mmap) throws IOException {
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
+        java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ);
+        boolean handedOver = false;
+        try {
             long size = ch.size();
             ByteBuffer head = ByteBuffer.allocate((int) Math.min(size, 512));
             TensorBytes.readFully(ch::read, head, 0, file);
@@ -154,8 +156,14 @@ public final class TorchSerialization {
                 }
                 return LegacyTorchFile.load(file, wrap.apply(ch::read), size, standIns);
             }
+            handedOver = true;
+        } finally {
+            if (!handedOver) {
+                ch.close();
+            }
         }
-        try (TorchArchive archive = TorchArchive.open(file, wrap, mmap)) {
+        // The zip format: the archive takes over the channel the head was read from (one open per load).
+        try (TorchArchive archive = TorchArchive.open(file, ch, wrap, mmap)) {
             if (archive.record("constants.pkl") != null) {
                 throw new IOException(file + ": this is a TorchScript archive (torch.jit.save); Ember reads torch.save files");
             }
