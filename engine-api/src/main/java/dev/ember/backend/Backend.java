@@ -391,6 +391,25 @@ public interface Backend {
     }
 
     /**
+     * MT19937's twist ({@code at::mt19937}'s {@code next_state}, the engine of PyTorch's CPU generator) on the backend's
+     * lanes: the 624 words of {@code state} replaced in place by the next 624, bit for bit as the scalar recurrence
+     * gives them. Returns false, writing nothing, where the backend has no such kernel (the caller twists).
+     */
+    default boolean mt19937Twist(int[] state) {
+        return false;
+    }
+
+    /**
+     * MT19937's tempering on the backend's lanes: {@code dst[off + i]} becomes the tempered {@code state[from + i]} for
+     * {@code i < len} ({@code y ^= y >>> 11; y ^= (y << 7) & 0x9d2c5680; y ^= (y << 15) & 0xefc60000; y ^= y >>> 18}),
+     * the words PyTorch's CPU generator returns. Returns false, writing nothing, where the backend has no such kernel
+     * (the caller tempers).
+     */
+    default boolean mt19937Temper(int[] state, int from, int[] dst, int off, int len) {
+        return false;
+    }
+
+    /**
      * silu's float32 kernels in one pass each, as PyTorch's silu_kernel and silu_backward_kernel: {@code dst = silu(x)}
      * where {@code grad} is null, else {@code dst = silu_backward(grad, x)}. x is float32 in {@code layout}, grad
      * (if any) float32 of the same shape in {@code gradLayout}, dst float32 of that shape in {@code dstLayout}.

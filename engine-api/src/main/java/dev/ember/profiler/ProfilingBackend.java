@@ -425,6 +425,16 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public boolean mt19937Twist(int[] state) {
+        return delegate.mt19937Twist(state);
+    }
+
+    @Override
+    public boolean mt19937Temper(int[] state, int from, int[] dst, int off, int len) {
+        return delegate.mt19937Temper(state, from, dst, off, len);
+    }
+
+    @Override
     public boolean siluFloat(Storage grad, Layout gradLayout, Storage x, Layout layout, Storage dst,
                              Layout dstLayout) {
         Profiler profiler = Profiler.current();

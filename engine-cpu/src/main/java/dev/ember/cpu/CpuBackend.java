@@ -450,6 +450,27 @@ public final class CpuBackend implements Backend {
         return true;
     }
 
+    private static final Mt19937Lanes MT19937 = MicroKernels.loadVectorClass(Mt19937Lanes.class,
+            "dev.ember.cpu.VectorMt19937");
+
+    @Override
+    public boolean mt19937Twist(int[] state) {
+        if (MT19937 == null) {
+            return false;
+        }
+        MT19937.twist(state);
+        return true;
+    }
+
+    @Override
+    public boolean mt19937Temper(int[] state, int from, int[] dst, int off, int len) {
+        if (MT19937 == null) {
+            return false;
+        }
+        MT19937.temper(state, from, dst, off, len);
+        return true;
+    }
+
     @Override
     public boolean fusedRnnCells() {
         return true;
