@@ -446,7 +446,17 @@ public final class CpuBackend implements Backend {
         if (NORMAL_FILL == null) {
             return false;
         }
-        NORMAL_FILL.blocks(d, at, blocks, mean, std);
+        if (Boolean.getBoolean(NormalFill.SERIAL_PROPERTY)) {
+            NORMAL_FILL.blocks(d, at, blocks, mean, std);
+            return true;
+        }
+        // each run of 16 is transformed on its own, so the runs split across the workers (pairs of runs, whole groups
+        // of the lanes) with the serial fill's bits; a run costs about what 64 elements of a plain loop cost
+        int pairs = (blocks + 1) / 2;
+        CpuThreads.parallelFor(pairs, CpuThreads.chunks(pairs, 2 * 16 * 4), (task, from, to) -> {
+            int first = 2 * from;
+            NORMAL_FILL.blocks(d, at + 16 * first, Math.min(blocks, 2 * to) - first, mean, std);
+        });
         return true;
     }
 
