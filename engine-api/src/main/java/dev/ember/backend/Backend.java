@@ -410,6 +410,18 @@ public interface Backend {
     }
 
     /**
+     * native_dropout's output in one pass, as PyTorch's CPU {@code input.mul(mask).mul_(scale)} computes it:
+     * {@code dst[i] = (x[i] * m[i]) * scale} in x's type (float32 or float64), {@code m[i]} the bool mask's element as 1
+     * or 0 and {@code scale} rounded to x's type (a dropped NaN or infinity gives NaN, a dropped finite element a zero of
+     * its sign). x is contiguous in {@code layout}, the mask bool and contiguous of the same shape in
+     * {@code maskLayout}, dst a contiguous tensor of x's shape and type from its start. Returns false, writing nothing,
+     * where the backend has no such kernel (the caller composes the products).
+     */
+    default boolean dropoutScale(Storage x, Layout layout, Storage mask, Layout maskLayout, double scale, Storage dst) {
+        return false;
+    }
+
+    /**
      * silu's float32 kernels in one pass each, as PyTorch's silu_kernel and silu_backward_kernel: {@code dst = silu(x)}
      * where {@code grad} is null, else {@code dst = silu_backward(grad, x)}. x is float32 in {@code layout}, grad
      * (if any) float32 of the same shape in {@code gradLayout}, dst float32 of that shape in {@code dstLayout}.

@@ -482,6 +482,26 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public boolean dropoutScale(Storage x, Layout layout, Storage mask, Layout maskLayout, double scale, Storage dst) {
+        if (!layout.isContiguous() || !maskLayout.isContiguous() || !(cpu(mask).array instanceof boolean[])) {
+            return false;
+        }
+        Object xs = cpu(x).array;
+        boolean[] m = (boolean[]) cpu(mask).array;
+        if (xs instanceof float[] && cpu(dst).array instanceof float[]) {
+            ElementwiseKernels.dropoutScale((float[]) xs, layout.offset(), m, maskLayout.offset(), (float) scale,
+                    (float[]) cpu(dst).array, layout.numelInt());
+            return true;
+        }
+        if (xs instanceof double[] && cpu(dst).array instanceof double[]) {
+            ElementwiseKernels.dropoutScale((double[]) xs, layout.offset(), m, maskLayout.offset(), scale,
+                    (double[]) cpu(dst).array, layout.numelInt());
+            return true;
+        }
+        return false;
+    }
+
+    @Override
     public boolean fusedRnnCells() {
         return true;
     }
