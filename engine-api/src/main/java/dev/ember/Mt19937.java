@@ -199,6 +199,49 @@ final class Mt19937 {
         }
     }
 
+    /**
+     * The next {@code len} draws of {@code bernoulli_distribution<double>(p)} ({@code uniformDouble() < p}) into
+     * {@code dst} from {@code off}, without forming the doubles: a uniform double is its 53 bits {@code b} times
+     * 2^-53 exactly, so {@code u < p} is {@code b < p 2^53}, that is {@code b < ceil(p 2^53)} (p above 1 draws all
+     * true; p not above 0, NaN included, all false), compared without a branch (the double comparison's branch
+     * mispredicted, 1.4 ns an element at p = 0.9).
+     */
+    void bernoulliBools(boolean[] dst, int off, int len, double p) {
+        long t = threshold(p);
+        int[] w = scratch;
+        while (len > 0) {
+            int k = Math.min(w.length / 2, len);
+            words(w, 0, 2 * k);
+            for (int j = 0; j < k; j++) {
+                long bits = ((long) (w[2 * j] & 0x1FFFFF) << 32) | (w[2 * j + 1] & 0xFFFFFFFFL);
+                dst[off + j] = (bits - t) >>> 63 != 0;
+            }
+            off += k;
+            len -= k;
+        }
+    }
+
+    /** {@link #bernoulliBools} as floats 1 and 0. */
+    void bernoulliFloats(float[] dst, int off, int len, double p) {
+        long t = threshold(p);
+        int[] w = scratch;
+        while (len > 0) {
+            int k = Math.min(w.length / 2, len);
+            words(w, 0, 2 * k);
+            for (int j = 0; j < k; j++) {
+                long bits = ((long) (w[2 * j] & 0x1FFFFF) << 32) | (w[2 * j + 1] & 0xFFFFFFFFL);
+                dst[off + j] = (float) ((bits - t) >>> 63);
+            }
+            off += k;
+            len -= k;
+        }
+    }
+
+    /** {@code ceil(p 2^53)} held to [0, 2^54]: a 53-bit {@code b} is below it exactly when {@code b 2^-53 < p}. */
+    static long threshold(double p) {
+        return p > 0 ? (long) Math.ceil(Math.min(p, 2.0) * 0x1p53) : 0;
+    }
+
     /** Two words, the first high ({@code generator->random64()}). */
     long random64() {
         long hi = random();
