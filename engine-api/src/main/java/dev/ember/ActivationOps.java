@@ -363,7 +363,10 @@ final class ActivationOps {
             } else {
                 mask = Creation.random(RandomKind.UNIFORM, x.shape, x.dtype, 0, 1, generator, x.device).ge(p);
             }
-            out = x.mul(ArithmeticOps.cast(mask, x.dtype)).mul(scale);
+            out = dropoutScale(x, mask, scale);
+            if (out == null) {
+                out = x.mul(ArithmeticOps.cast(mask, x.dtype)).mul(scale);
+            }
         }
         Tensor keep = mask;
         ArithmeticOps.record(out, "NativeDropoutBackward0", new Tensor[] {x}, n -> {
@@ -371,6 +374,28 @@ final class ActivationOps {
             return g -> new Tensor[] {g.mul(ArithmeticOps.cast(sm.get(), g.dtype)).mul(scale)};
         });
         return new Tensor[] {out, mask};
+    }
+
+    /**
+     * {@code -Dember.dropout.unfused=true}: dropout's output as the cast of the mask and two products (the old path)
+     * instead of the backend's one pass ({@link dev.ember.backend.Backend#dropoutScale}); the bits are the same.
+     */
+    static final String UNFUSED_DROPOUT_PROPERTY = "ember.dropout.unfused";
+
+    /**
+     * {@code (x * mask) * scale} in one pass of the backend's kernel for a contiguous float32 or float64 x and a bool
+     * mask, or null where it does not apply (another type or layout, a backend without the kernel,
+     * {@link #UNFUSED_DROPOUT_PROPERTY}).
+     */
+    private static Tensor dropoutScale(Tensor x, Tensor mask, double scale) {
+        if (x.dtype != DType.FLOAT32 && x.dtype != DType.FLOAT64 || mask.dtype != DType.BOOL
+                || !x.layout.isContiguous() || !mask.layout.isContiguous() || !x.device.equals(mask.device)
+                || Boolean.getBoolean(UNFUSED_DROPOUT_PROPERTY)) {
+            return null;
+        }
+        Tensor out = Creation.empty(x.shape, x.dtype, x.device);
+        return x.backend.dropoutScale(x.storage(), x.layout, mask.storage(), mask.layout, scale, out.storage()) ? out
+                : null;
     }
 
     /**

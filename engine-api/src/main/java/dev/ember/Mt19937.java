@@ -1,5 +1,7 @@
 package dev.ember;
 
+import dev.ember.backend.Backend;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -82,10 +84,30 @@ final class Mt19937 {
         floatNormal = other.floatNormal;
     }
 
+    /**
+     * {@code -Dember.random.scalarTwist=true}: twist and temper in the scalar loops here (the old path) instead of the
+     * CPU backend's lanes ({@link dev.ember.backend.Backend#mt19937Twist}, {@code mt19937Temper}); the words are the
+     * same (RandomMt19937LanesTest).
+     */
+    static final String SCALAR_TWIST_PROPERTY = "ember.random.scalarTwist";
+
+    /** The backend whose lanes twist and temper, or null for the scalar loops (read per run of the state). */
+    private static Backend lanes() {
+        return Boolean.getBoolean(SCALAR_TWIST_PROPERTY) ? null : Tensor.backendFor(Device.CPU);
+    }
+
     private void twist() {
         left = N;
         next = 0;
-        int[] st = state;
+        Backend b = lanes();
+        if (b != null && b.mt19937Twist(state)) {
+            return;
+        }
+        twistScalar(state);
+    }
+
+    /** The twist of the 624 words in the scalar recurrence (PyTorch's {@code next_state}). */
+    static void twistScalar(int[] st) {
         int k = 0;
         for (; k < N - M; k++) {
             int y = (st[k] & 0x80000000) | (st[k + 1] & 0x7fffffff);
@@ -99,7 +121,7 @@ final class Mt19937 {
         st[N - 1] = st[M - 1] ^ (y >>> 1) ^ (-(y & 1) & 0x9908b0df);
     }
 
-    private static int temper(int y) {
+    static int temper(int y) {
         y ^= y >>> 11;
         y ^= (y << 7) & 0x9d2c5680;
         y ^= (y << 15) & 0xefc60000;
@@ -129,8 +151,11 @@ final class Mt19937 {
             }
             int take = Math.min(ready, len);
             int from = next;
-            for (int i = 0; i < take; i++) {
-                dst[off + i] = temper(st[from + i]);
+            Backend b = take >= LANES_MIN ? lanes() : null;
+            if (b == null || !b.mt19937Temper(st, from, dst, off, take)) {
+                for (int i = 0; i < take; i++) {
+                    dst[off + i] = temper(st[from + i]);
+                }
             }
             next = from + take;
             left -= take;
@@ -138,6 +163,9 @@ final class Mt19937 {
             len -= take;
         }
     }
+
+    /** The shortest run of words the backend's lanes temper (a shorter one stays in the scalar loop). */
+    private static final int LANES_MIN = 32;
 
     /** A run of words for the bulk draws below (the engine is used under its generator's lock, one draw at a time). */
     private final int[] scratch = new int[1024];
@@ -169,6 +197,49 @@ final class Mt19937 {
             off += k;
             len -= k;
         }
+    }
+
+    /**
+     * The next {@code len} draws of {@code bernoulli_distribution<double>(p)} ({@code uniformDouble() < p}) into
+     * {@code dst} from {@code off}, without forming the doubles: a uniform double is its 53 bits {@code b} times
+     * 2^-53 exactly, so {@code u < p} is {@code b < p 2^53}, that is {@code b < ceil(p 2^53)} (p above 1 draws all
+     * true; p not above 0, NaN included, all false), compared without a branch (the double comparison's branch
+     * mispredicted, 1.4 ns an element at p = 0.9).
+     */
+    void bernoulliBools(boolean[] dst, int off, int len, double p) {
+        long t = threshold(p);
+        int[] w = scratch;
+        while (len > 0) {
+            int k = Math.min(w.length / 2, len);
+            words(w, 0, 2 * k);
+            for (int j = 0; j < k; j++) {
+                long bits = ((long) (w[2 * j] & 0x1FFFFF) << 32) | (w[2 * j + 1] & 0xFFFFFFFFL);
+                dst[off + j] = (bits - t) >>> 63 != 0;
+            }
+            off += k;
+            len -= k;
+        }
+    }
+
+    /** {@link #bernoulliBools} as floats 1 and 0. */
+    void bernoulliFloats(float[] dst, int off, int len, double p) {
+        long t = threshold(p);
+        int[] w = scratch;
+        while (len > 0) {
+            int k = Math.min(w.length / 2, len);
+            words(w, 0, 2 * k);
+            for (int j = 0; j < k; j++) {
+                long bits = ((long) (w[2 * j] & 0x1FFFFF) << 32) | (w[2 * j + 1] & 0xFFFFFFFFL);
+                dst[off + j] = (float) ((bits - t) >>> 63);
+            }
+            off += k;
+            len -= k;
+        }
+    }
+
+    /** {@code ceil(p 2^53)} held to [0, 2^54]: a 53-bit {@code b} is below it exactly when {@code b 2^-53 < p}. */
+    static long threshold(double p) {
+        return p > 0 ? (long) Math.ceil(Math.min(p, 2.0) * 0x1p53) : 0;
     }
 
     /** Two words, the first high ({@code generator->random64()}). */

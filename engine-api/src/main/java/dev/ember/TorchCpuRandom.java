@@ -250,10 +250,29 @@ final class TorchCpuRandom {
     // ------------------------------------------------------------------ bernoulli
 
     /**
+     * {@code -Dember.random.bernoulliDoubles=true}: bool and float32 Bernoulli draws form each uniform double and compare
+     * it with p (the old path) instead of comparing its 53 bits with a threshold ({@link Mt19937#bernoulliBools}); the
+     * draws are the same.
+     */
+    static final String BERNOULLI_DOUBLES_PROPERTY = "ember.random.bernoulliDoubles";
+
+    /**
      * Bernoulli(p): {@code uniform double < p} per element, written as 1 or 0 straight into an array of the type where
      * it is bool, float32 or float64 (dropout's mask, {@code bernoulli_} of a float tensor), else through int64.
      */
     private static Tensor bernoulli(int[] shape, DType dtype, double p, Mt19937 mt, int n) {
+        if (!Boolean.getBoolean(BERNOULLI_DOUBLES_PROPERTY)) {
+            if (dtype == DType.BOOL) {
+                boolean[] v = new boolean[n];
+                mt.bernoulliBools(v, 0, n, p);
+                return Creation.adopt(v, shape.clone(), DType.BOOL);
+            }
+            if (dtype == DType.FLOAT32) {
+                float[] v = new float[n];
+                mt.bernoulliFloats(v, 0, n, p);
+                return Creation.adopt(v, shape.clone(), DType.FLOAT32);
+            }
+        }
         double[] u = new double[Math.min(n, 512)];
         switch (dtype) {
             case BOOL: {
@@ -591,9 +610,17 @@ final class TorchCpuRandom {
             }
         } else {
             int[] w = new int[Math.min(n, 1024)];
+            boolean direct = range > 0 && range < 1L << 32 && !Boolean.getBoolean(DIVIDE_REMAINDER_PROPERTY);
+            long inverse = direct ? remainderInverse(range) : 0;
             for (int i = 0; i < n; i += w.length) {
                 int k = Math.min(w.length, n - i);
                 mt.words(w, 0, k);
+                if (direct) {
+                    for (int j = 0; j < k; j++) {
+                        v[i + j] = remainder32(w[j] & 0xFFFFFFFFL, range, inverse) + from;
+                    }
+                    continue;
+                }
                 for (int j = 0; j < k; j++) {
                     long word = w[j] & 0xFFFFFFFFL;
                     // a positive range: the signed remainder of the non-negative word is the unsigned one
@@ -603,6 +630,30 @@ final class TorchCpuRandom {
         }
         Tensor t = Creation.adopt(v, shape.clone(), DType.INT64);
         return dtype == DType.INT64 ? t : ArithmeticOps.cast(t, dtype);
+    }
+
+    /**
+     * {@code -Dember.random.divideRemainder=true}: the integer draws' {@code word % range} by division (the old path)
+     * instead of {@link #remainder32}'s products; the values are the same.
+     */
+    static final String DIVIDE_REMAINDER_PROPERTY = "ember.random.divideRemainder";
+
+    /** {@link #remainder32}'s constant for {@code range} in [1, 2^32): {@code floor((2^64 - 1) / range) + 1}, mod 2^64. */
+    static long remainderInverse(long range) {
+        return Long.divideUnsigned(-1L, range) + 1;
+    }
+
+    /**
+     * {@code word % range} for a 32-bit {@code word} and a {@code range} in [1, 2^32) without a division (Lemire, Kaser
+     * and Kurz, "Faster remainder by direct computation", 2019: exact for every such word and range with a 64-bit
+     * {@code inverse} from {@link #remainderInverse}): the fraction {@code inverse * word} mod 2^64, times range, its
+     * high 64 bits.
+     */
+    static long remainder32(long word, long range, long inverse) {
+        long fraction = inverse * word;
+        // the unsigned high product of fraction and the positive range: the signed one, plus range where fraction's
+        // top bit is set
+        return Math.multiplyHigh(fraction, range) + ((fraction >> 63) & range);
     }
 
     /**

@@ -20,6 +20,30 @@ class RandomMt19937VectorFillTest {
     @AfterEach
     void lanesBackOn() {
         TorchCpuRandom.vectorNormalFill = true;
+        System.clearProperty("ember.normalFill.serial");
+    }
+
+    /**
+     * A large fill split across the backend's workers (four threads asked for, whatever the machine has) gives the bits
+     * of the fill on the calling thread alone ({@code -Dember.normalFill.serial=true}), odd counts of runs included.
+     */
+    @Test
+    void workersGiveTheSerialFillsBits() {
+        int threads = Ember.getNumThreads();
+        Ember.setNumThreads(4);
+        try {
+            for (int n : new int[] {65_536, 100_003, 262_160, 300_000}) {
+                System.setProperty("ember.normalFill.serial", "true");
+                float[] serial = TorchCpuRandom.random(RandomKind.NORMAL, new int[] {n}, DType.FLOAT32, 0.25, 1.5,
+                        new Mt19937(n), "AVX2").toFloatArray();
+                System.clearProperty("ember.normalFill.serial");
+                float[] split = TorchCpuRandom.random(RandomKind.NORMAL, new int[] {n}, DType.FLOAT32, 0.25, 1.5,
+                        new Mt19937(n), "AVX2").toFloatArray();
+                assertArrayEquals(serial, split, "n " + n);
+            }
+        } finally {
+            Ember.setNumThreads(threads);
+        }
     }
 
     private static float[] scalar(float[] d, int blocks, float mean, float std) {

@@ -391,6 +391,37 @@ public interface Backend {
     }
 
     /**
+     * MT19937's twist ({@code at::mt19937}'s {@code next_state}, the engine of PyTorch's CPU generator) on the backend's
+     * lanes: the 624 words of {@code state} replaced in place by the next 624, bit for bit as the scalar recurrence
+     * gives them. Returns false, writing nothing, where the backend has no such kernel (the caller twists).
+     */
+    default boolean mt19937Twist(int[] state) {
+        return false;
+    }
+
+    /**
+     * MT19937's tempering on the backend's lanes: {@code dst[off + i]} becomes the tempered {@code state[from + i]} for
+     * {@code i < len} ({@code y ^= y >>> 11; y ^= (y << 7) & 0x9d2c5680; y ^= (y << 15) & 0xefc60000; y ^= y >>> 18}),
+     * the words PyTorch's CPU generator returns. Returns false, writing nothing, where the backend has no such kernel
+     * (the caller tempers).
+     */
+    default boolean mt19937Temper(int[] state, int from, int[] dst, int off, int len) {
+        return false;
+    }
+
+    /**
+     * native_dropout's output in one pass, as PyTorch's CPU {@code input.mul(mask).mul_(scale)} computes it:
+     * {@code dst[i] = (x[i] * m[i]) * scale} in x's type (float32 or float64), {@code m[i]} the bool mask's element as 1
+     * or 0 and {@code scale} rounded to x's type (a dropped NaN or infinity gives NaN, a dropped finite element a zero of
+     * its sign). x is contiguous in {@code layout}, the mask bool and contiguous of the same shape in
+     * {@code maskLayout}, dst a contiguous tensor of x's shape and type from its start. Returns false, writing nothing,
+     * where the backend has no such kernel (the caller composes the products).
+     */
+    default boolean dropoutScale(Storage x, Layout layout, Storage mask, Layout maskLayout, double scale, Storage dst) {
+        return false;
+    }
+
+    /**
      * silu's float32 kernels in one pass each, as PyTorch's silu_kernel and silu_backward_kernel: {@code dst = silu(x)}
      * where {@code grad} is null, else {@code dst = silu_backward(grad, x)}. x is float32 in {@code layout}, grad
      * (if any) float32 of the same shape in {@code gradLayout}, dst float32 of that shape in {@code dstLayout}.

@@ -425,6 +425,25 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public boolean mt19937Twist(int[] state) {
+        return delegate.mt19937Twist(state);
+    }
+
+    @Override
+    public boolean mt19937Temper(int[] state, int from, int[] dst, int off, int len) {
+        return delegate.mt19937Temper(state, from, dst, off, len);
+    }
+
+    @Override
+    public boolean dropoutScale(Storage x, Layout layout, Storage mask, Layout maskLayout, double scale, Storage dst) {
+        Profiler profiler = Profiler.current();
+        return profiler == null ? delegate.dropoutScale(x, layout, mask, maskLayout, scale, dst)
+                : recordIfDone(profiler, "aten::mul",
+                        new Object[] {x, layout, mask, maskLayout, dst, Layout.contiguous(layout.shape())},
+                        () -> delegate.dropoutScale(x, layout, mask, maskLayout, scale, dst));
+    }
+
+    @Override
     public boolean siluFloat(Storage grad, Layout gradLayout, Storage x, Layout layout, Storage dst,
                              Layout dstLayout) {
         Profiler profiler = Profiler.current();

@@ -446,8 +446,59 @@ public final class CpuBackend implements Backend {
         if (NORMAL_FILL == null) {
             return false;
         }
-        NORMAL_FILL.blocks(d, at, blocks, mean, std);
+        if (Boolean.getBoolean(NormalFill.SERIAL_PROPERTY)) {
+            NORMAL_FILL.blocks(d, at, blocks, mean, std);
+            return true;
+        }
+        // each run of 16 is transformed on its own, so the runs split across the workers (pairs of runs, whole groups
+        // of the lanes) with the serial fill's bits; a run costs about what 64 elements of a plain loop cost
+        int pairs = (blocks + 1) / 2;
+        CpuThreads.parallelFor(pairs, CpuThreads.chunks(pairs, 2 * 16 * 4), (task, from, to) -> {
+            int first = 2 * from;
+            NORMAL_FILL.blocks(d, at + 16 * first, Math.min(blocks, 2 * to) - first, mean, std);
+        });
         return true;
+    }
+
+    private static final Mt19937Lanes MT19937 = MicroKernels.loadVectorClass(Mt19937Lanes.class,
+            "dev.ember.cpu.VectorMt19937");
+
+    @Override
+    public boolean mt19937Twist(int[] state) {
+        if (MT19937 == null) {
+            return false;
+        }
+        MT19937.twist(state);
+        return true;
+    }
+
+    @Override
+    public boolean mt19937Temper(int[] state, int from, int[] dst, int off, int len) {
+        if (MT19937 == null) {
+            return false;
+        }
+        MT19937.temper(state, from, dst, off, len);
+        return true;
+    }
+
+    @Override
+    public boolean dropoutScale(Storage x, Layout layout, Storage mask, Layout maskLayout, double scale, Storage dst) {
+        if (!layout.isContiguous() || !maskLayout.isContiguous() || !(cpu(mask).array instanceof boolean[])) {
+            return false;
+        }
+        Object xs = cpu(x).array;
+        boolean[] m = (boolean[]) cpu(mask).array;
+        if (xs instanceof float[] && cpu(dst).array instanceof float[]) {
+            ElementwiseKernels.dropoutScale((float[]) xs, layout.offset(), m, maskLayout.offset(), (float) scale,
+                    (float[]) cpu(dst).array, layout.numelInt());
+            return true;
+        }
+        if (xs instanceof double[] && cpu(dst).array instanceof double[]) {
+            ElementwiseKernels.dropoutScale((double[]) xs, layout.offset(), m, maskLayout.offset(), scale,
+                    (double[]) cpu(dst).array, layout.numelInt());
+            return true;
+        }
+        return false;
     }
 
     @Override

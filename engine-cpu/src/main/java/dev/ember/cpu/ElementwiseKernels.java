@@ -776,6 +776,31 @@ final class ElementwiseKernels {
     }
 
     /**
+     * native_dropout's {@code o[i] = (x[xo + i] * m[mo + i]) * scale} in float (the mask's element 1 or 0), the two
+     * products of PyTorch's {@code input.mul(mask).mul_(scale)} in one pass, in parallel blocks.
+     */
+    static void dropoutScale(float[] x, int xo, boolean[] m, int mo, float scale, float[] o, int n) {
+        int blocks = (n + SILU_BLOCK - 1) / SILU_BLOCK;
+        CpuThreads.parallelFor(blocks, CpuThreads.chunks(blocks, SILU_BLOCK), (task, from, to) -> {
+            int end = Math.min(n, to * SILU_BLOCK);
+            for (int i = from * SILU_BLOCK; i < end; i++) {
+                o[i] = (x[xo + i] * (m[mo + i] ? 1f : 0f)) * scale;
+            }
+        });
+    }
+
+    /** {@link #dropoutScale(float[], int, boolean[], int, float, float[], int)} in double. */
+    static void dropoutScale(double[] x, int xo, boolean[] m, int mo, double scale, double[] o, int n) {
+        int blocks = (n + SILU_BLOCK - 1) / SILU_BLOCK;
+        CpuThreads.parallelFor(blocks, CpuThreads.chunks(blocks, SILU_BLOCK), (task, from, to) -> {
+            int end = Math.min(n, to * SILU_BLOCK);
+            for (int i = from * SILU_BLOCK; i < end; i++) {
+                o[i] = (x[xo + i] * (m[mo + i] ? 1.0 : 0.0)) * scale;
+            }
+        });
+    }
+
+    /**
      * {@code o[i] = min(max(x[xo + i], lo), hi)} for i below n, as PyTorch's clamp kernel: a NaN element stays NaN, an
      * element equal to a bound is kept (-0 stays -0 against 0), {@code lo > hi} gives {@code hi}; the vector loops
      * where present, in parallel blocks.

@@ -29,7 +29,8 @@ class VectorHelpersInlineTest {
     /** The classes written on the Vector API, which both checks read. */
     private static final String[] VECTOR_CLASSES =
             {"VectorLoops", "VectorMicroKernels", "VectorDirectConv", "VectorProfiles", "VectorFft", "VectorInt8Dots",
-                "VectorTranspose", "VectorRequantize", "VectorNormalFill", "VectorSleef", "VectorSleefPow", "VectorLibm"};
+                "VectorTranspose", "VectorRequantize", "VectorNormalFill", "VectorSleef", "VectorSleefPow", "VectorLibm",
+                "VectorMt19937"};
 
     /** A method's name, descriptor and bytecode length. */
     private record Method(String name, String descriptor, int codeLength) {
