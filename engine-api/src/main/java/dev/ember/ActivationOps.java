@@ -343,8 +343,10 @@ final class ActivationOps {
 
     /**
      * PyTorch's {@code native_dropout} in training: a keep mask drawn from the default generator (an element is kept when
-     * its uniform number is at least {@code p}), {@code out = x * mask / (1 - p)} (a dropped NaN stays NaN, as PyTorch's
-     * product), one node NativeDropoutBackward0 with native_dropout_backward ({@code grad * mask / (1 - p)}). Returns the
+     * its uniform number is at least {@code p}), {@code out = x * mask * scale} (a dropped NaN stays NaN, as PyTorch's
+     * product), one node NativeDropoutBackward0 with native_dropout_backward ({@code grad * mask * scale}); the scale is
+     * the double {@code 1 / (1 - p)} (CUDA's native_dropout) except on the CPU, where it is PyTorch's CPU noise value
+     * ({@link #cpuNoise}). Returns the
      * output and the bool mask. {@code p} is in (0, 1) and x floating and not empty.
      */
     static Tensor[] nativeDropout(Tensor x, double p) {
@@ -353,7 +355,7 @@ final class ActivationOps {
 
     /** {@link #nativeDropout(Tensor, double)} drawing the keep mask from {@code generator}. */
     static Tensor[] nativeDropout(Tensor x, double p, Generator generator) {
-        double scale = 1 / (1 - p);
+        double scale = x.device.equals(Device.CPU) ? cpuNoise(x.dtype, p) : 1 / (1 - p);
         Tensor mask;
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
@@ -374,6 +376,28 @@ final class ActivationOps {
             return g -> new Tensor[] {g.mul(ArithmeticOps.cast(sm.get(), g.dtype)).mul(scale)};
         });
         return new Tensor[] {out, mask};
+    }
+
+    /**
+     * The kept elements' factor on the CPU, as PyTorch's CPU dropout computes it: 2.x's F.dropout there is
+     * {@code _dropout_impl} (Dropout.cpp; the fused native_dropout only on CUDA-like devices), a noise tensor of x's
+     * dtype, {@code bernoulli_(1 - p).div_(1 - p)}: float64 {@code 1.0 / (1 - p)}, float32 {@code 1f / (float) (1 - p)},
+     * float16 and bfloat16 that float quotient rounded to the half type (div_true_kernel's scalar path), then
+     * {@code x * noise}. Multiplying by this factor (exact in float) gives those products' bits; CUDA's
+     * native_dropout multiplies by the double {@code 1 / (1 - p)} ({@code DropoutCpuScaleTest}).
+     */
+    static double cpuNoise(DType dtype, double p) {
+        float quotient = 1f / (float) (1 - p);
+        switch (dtype) {
+            case FLOAT32:
+                return quotient;
+            case FLOAT16:
+                return Half.toFloat(Half.fromFloat(quotient));
+            case BFLOAT16:
+                return BFloat16.toFloat(BFloat16.fromFloat(quotient));
+            default:
+                return 1 / (1 - p);
+        }
     }
 
     /**
