@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -73,6 +74,71 @@ class NllGatherPathTest {
                 }
             }
         }
+    }
+
+    /**
+     * No target ignored: session 53's path reads the targets on the host and skips the kept-target mask; the losses,
+     * the total and the gradients are the rule's and bit for bit those of the masked path
+     * ({@code -Dember.nll.masked=true}), float32 and float64, nan and inf at classes not picked, a picked -0 and a
+     * picked inf; an out-of-range target is still refused in PyTorch's words.
+     */
+    @Test
+    void noTargetIgnoredSkipsTheMaskWithTheSameBits() {
+        double[] data = {NAN, 1.5, -2, 0.25, INF, -0.0, 3, NAN, NAN, 2, -INF, 7, -1, 0.5, 4, -INF};
+        long[] target = {1, 1, 0, 2};
+        double[] rule = {0 - 1.5, 0 - -0.0, 0 - NAN, 0 - 4.0};
+        for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+            for (String red : new String[] {"none", "sum", "mean"}) {
+                double[][] got = new double[2][];
+                double[][] grads = new double[2][];
+                for (int masked = 0; masked < 2; masked++) {
+                    String old = System.setProperty("ember.nll.masked", masked == 1 ? "true" : "false");
+                    try {
+                        Tensor x = Tensor.fromArray(data).to(dt).view(4, 4).requiresGrad_(true);
+                        Tensor loss = Tensor.nllLoss(x, Tensor.fromArray(target), null, red, -100);
+                        if (red.equals("none")) {
+                            loss.backward(Tensor.fromArray(new double[] {2, -1, 5, -3}).to(dt));
+                        } else {
+                            loss.backward();
+                        }
+                        got[masked] = loss.toDoubleArray();
+                        grads[masked] = x.grad().toDoubleArray();
+                    } finally {
+                        if (old == null) {
+                            System.clearProperty("ember.nll.masked");
+                        } else {
+                            System.setProperty("ember.nll.masked", old);
+                        }
+                    }
+                }
+                String what = dt + " " + red;
+                if (red.equals("none")) {
+                    for (int i = 0; i < 4; i++) {
+                        assertEquals(Double.doubleToLongBits(rule[i]), Double.doubleToLongBits(got[0][i]),
+                                what + " row " + i);
+                    }
+                } else {
+                    assertTrue(Double.isNaN(got[0][0]), what); // row 2 picks the nan at class 0
+                }
+                for (int i = 0; i < got[0].length; i++) {
+                    assertEquals(Double.doubleToRawLongBits(got[1][i]), Double.doubleToRawLongBits(got[0][i]), what);
+                }
+                for (int i = 0; i < 16; i++) {
+                    assertEquals(Double.doubleToRawLongBits(grads[1][i]), Double.doubleToRawLongBits(grads[0][i]),
+                            what + " gradient element " + i);
+                }
+                double unit = red.equals("mean") ? -1.0 / 4 : -1.0;
+                assertEquals(red.equals("none") ? -2.0 : unit, grads[0][1], what);
+            }
+        }
+        // finite picks: the mean is the rule's, (0 - 1.5 + 0 - -0 + 0 - 3 + 0 - 4) / 4 in either order of the sum
+        Tensor x = Tensor.fromArray(new float[] {NAN, 1.5f, -2f, 0.25f, INF, -0f, 3f, NAN, 3f, 2f, -INF, 7f,
+            -1f, 0.5f, 4f, -INF}).view(4, 4);
+        assertEquals(bits((-1.5f + 0f - 3f - 4f) / 4f),
+                bits((float) Tensor.nllLoss(x, Tensor.fromArray(target), null, "mean", -100).item()));
+        IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class,
+                () -> Tensor.nllLoss(x, Tensor.fromArray(new long[] {1, 4, 0, 2}), null, "mean", -100));
+        assertEquals("Target 4 is out of bounds.", e.getMessage());
     }
 
     @Test

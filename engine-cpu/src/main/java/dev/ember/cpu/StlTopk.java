@@ -17,6 +17,15 @@ import dev.ember.DType;
  * partial sort runs, only the first k elements are loaded: the rest are read from the source once each and enter the
  * heap only when they beat its top, as {@code std::__heap_select} moves them. {@code -Dember.topk.values=true} keeps
  * the values as doubles or longs, compared through the NaN rules, and loads the whole line (before session 48).
+ *
+ * <p>Where {@code std::nth_element} and {@code std::sort} would run, sorted, with k at most n / 16 (topk(10) of 512),
+ * the order they leave is forced when the first k keys are all different and no other element's key equals the k-th:
+ * then the first k slots hold the k greatest keys in decreasing order, whatever the algorithm. The line is then
+ * selected as the partial sort does (a heap of k, the rest scanned: a few microseconds less a line of 512 than the
+ * introselect, which mispredicts about every other comparison), the k keys checked strictly decreasing and the line's
+ * keys at or beyond the k-th counted; where that finds a tie the line is loaded and run through
+ * {@code std::nth_element} and {@code std::sort} as before. {@code -Dember.topk.introselect=true} (read per line task)
+ * always runs them (before session 53).
  */
 final class StlTopk {
     private final boolean floating;
@@ -32,6 +41,8 @@ final class StlTopk {
     private boolean largest;
     /** mode's comparator, {@code a < b} on the values (NaN unordered), instead of topk's. */
     private final boolean plainLess;
+    /** Whether a sorted selection of a few may take the heap when its order is forced (not -Dember.topk.introselect). */
+    private final boolean heapWhenForced = !Boolean.getBoolean("ember.topk.introselect");
 
     StlTopk(int n, boolean floating) {
         this(n, floating, false);
@@ -64,29 +75,81 @@ final class StlTopk {
             return;
         }
         if ((long) k * 64 <= n) {
-            loadKeys(src, base, stride, k, largest);
-            makeHeap(0, k);
-            if (src.dtype == DType.FLOAT32) {
-                scanFloats((float[]) src.array, base, stride, k, n, largest);
-            } else {
-                for (int i = k; i < n; i++) {
-                    long x = SortKernels.topkKey(src, base + i * stride, largest);
-                    if (x > key[0]) {
-                        enter(x, i, k);
-                    }
+            heapSort(src, base, stride, n, k, largest);
+        } else {
+            if (sorted && heapWhenForced && (long) k * 16 <= n) {
+                heapSort(src, base, stride, n, k, largest);
+                if (forced(src, base, stride, n, k, largest)) {
+                    return;
                 }
             }
-            while (k > 1) {
-                k--;
-                popHeap(0, k, k);
-            }
-        } else {
             loadKeys(src, base, stride, n, largest);
             nthElement(0, k - 1, n);
             if (sorted) {
                 sort(0, k - 1);
             }
         }
+    }
+
+    /**
+     * {@code std::partial_sort} of the line's first k: the heap of the first k, the rest entering where they beat its
+     * top, then the heap sorted.
+     */
+    private void heapSort(CpuStorage src, int base, int stride, int n, int k, boolean largest) {
+        loadKeys(src, base, stride, k, largest);
+        makeHeap(0, k);
+        if (src.dtype == DType.FLOAT32) {
+            scanFloats((float[]) src.array, base, stride, k, n, largest);
+        } else {
+            for (int i = k; i < n; i++) {
+                long x = SortKernels.topkKey(src, base + i * stride, largest);
+                if (x > key[0]) {
+                    enter(x, i, k);
+                }
+            }
+        }
+        while (k > 1) {
+            k--;
+            popHeap(0, k, k);
+        }
+    }
+
+    /**
+     * After {@link #heapSort}: whether its first k slots are the only order {@code std::nth_element} at k - 1 and
+     * {@code std::sort} of the first k - 1 can leave, that is, the k keys strictly decreasing and exactly k of the line's
+     * keys at or beyond the k-th (no element left out ties with it).
+     */
+    private boolean forced(CpuStorage src, int base, int stride, int n, int k, boolean largest) {
+        for (int j = 1; j < k; j++) {
+            if (!(key[j - 1] > key[j])) {
+                return false;
+            }
+        }
+        long last = key[k - 1];
+        int count = 0;
+        if (src.dtype == DType.FLOAT32) {
+            // by value: the k-th a number t, a key at or beyond it is a value >= t or NaN for the largest, <= t for
+            // the smallest (where NaN's key is below every number's); a NaN k-th is left to the introselect
+            float[] a = (float[]) src.array;
+            float t = a[base + p[k - 1] * stride];
+            if (Float.isNaN(t)) {
+                return false;
+            }
+            if (largest) {
+                for (int i = 0; i < n; i++) {
+                    count += a[base + i * stride] < t ? 0 : 1;
+                }
+            } else {
+                for (int i = 0; i < n; i++) {
+                    count += a[base + i * stride] <= t ? 1 : 0;
+                }
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                count += SortKernels.topkKey(src, base + i * stride, largest) >= last ? 1 : 0;
+            }
+        }
+        return count == k;
     }
 
     /** The Vector API loops where present (the search for the elements that enter the heap), else null. */
