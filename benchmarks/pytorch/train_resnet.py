@@ -109,12 +109,15 @@ t0 = None
 for s in range(1, a.steps + 1):
     if s == a.warmup + 1:
         t0 = time.perf_counter()
+        c0 = time.process_time()
     loss = step((s - 1) % batches)
     if s % a.log_every == 0 or s == a.steps:
         print(f"step {s:4d}  loss {loss:.4f}")
 secs = time.perf_counter() - t0
+cpu_ms = (time.process_time() - c0) * 1e3 / (a.steps - a.warmup)
 n = a.steps - a.warmup
-print(f"{n * a.batch_size / secs:.1f} images/s ({secs * 1e3 / n:.1f} ms a step) over steps {a.warmup + 1}-{a.steps}")
+print(f"{n * a.batch_size / secs:.1f} images/s ({secs * 1e3 / n:.1f} ms a step; process CPU {cpu_ms:.1f} ms a step) "
+      f"over steps {a.warmup + 1}-{a.steps}")
 if a.profile:
     with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU],
                                 record_shapes=a.shapes == "true") as prof:
