@@ -5,7 +5,7 @@
 order, cycling), cross-entropy, SGD (momentum 0.9, weight decay 5e-4) or AdamW (weight decay 0.01):
 
     python3 benchmarks/pytorch/train_resnet.py [--steps 30] [--warmup 5] [--batch-size 32] [--width 64] [--blocks 2]
-        [--size 32] [--threads 2] [--seed 0] [--log-every 5] [--optimizer sgd|adamw] [--lr 0.05] [--images 256]
+        [--size 32] [--threads 2] [--seed 0] [--log-every 5] [--optimizer sgd|adamw] [--lr 0.01] [--images 256]
         [--profile N] [--rows 40] [--shapes false]
 
 The modules are built in TrainResNet's order, so the same seed gives the same weights and data (Ember's CPU generator
@@ -33,7 +33,7 @@ p.add_argument("--threads", type=int, default=2)
 p.add_argument("--seed", type=int, default=0)
 p.add_argument("--log-every", type=int, default=5)
 p.add_argument("--optimizer", choices=["sgd", "adamw"], default="sgd")
-p.add_argument("--lr", type=float, default=0.05)
+p.add_argument("--lr", type=float, default=0.01)
 p.add_argument("--images", type=int, default=256)
 p.add_argument("--profile", type=int, default=0)
 p.add_argument("--rows", type=int, default=40)

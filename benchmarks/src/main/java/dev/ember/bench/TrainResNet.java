@@ -31,7 +31,7 @@ import java.util.Locale;
  * <pre>
  * java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar dev.ember.bench.TrainResNet \
  *     [--steps 30] [--warmup 5] [--batch-size 32] [--width 64] [--blocks 2] [--size 32] [--threads 2] [--seed 0]
- *     [--log-every 5] [--optimizer sgd|adamw] [--lr 0.05] [--images 256] [--profile N] [--rows 40] [--shapes false]
+ *     [--log-every 5] [--optimizer sgd|adamw] [--lr 0.01] [--images 256] [--profile N] [--rows 40] [--shapes false]
  *     [--alternate ember.PROPERTY]
  * </pre>
  * The data: {@code images} images drawn as {@code randn(images, 3, size, size)} and labels as
@@ -67,7 +67,7 @@ public final class TrainResNet {
         long seed = 0;
         int logEvery = 5;
         String optimizer = "sgd";
-        double lr = 0.05;
+        double lr = 0.01;
         int images = 256;
         int profile = 0;
         int rows = 40;
