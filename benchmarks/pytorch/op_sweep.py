@@ -144,6 +144,10 @@ def rows():
     # complex64 [16,128,256] from x's and y's first 256 columns (no further draws), as OpSweep's
     cz = torch.complex(x[..., :256].contiguous(), y[..., :256].contiguous())
     cw = torch.complex(y[..., :256].contiguous(), x[..., :256].contiguous())
+    # batch_norm in training over a ResNet's first stage, [32,64,32,32] (drawn last: the rows above keep their data)
+    img, dimg, bnw, bnb = randn(32, 64, 32, 32), randn(32, 64, 32, 32), randn(64), randn(64)
+    bn_mean, bn_var = torch.zeros(64), torch.ones(64)
+    imgg, bnwg, bnbg = leaf(img), leaf(bnw), leaf(bnb)
 
     return [
         ("add bias [16,128,512]+[512]", lambda: x + bias),
@@ -241,6 +245,9 @@ def rows():
         ("complex sqrt [16,128,256]", lambda: torch.sqrt(cz)),
         ("complex log [16,128,256]", lambda: torch.log(cz)),
         ("complex pow 2.5 [16,128,256]", lambda: cz ** 2.5),
+        ("batch_norm train [32,64,32,32]", lambda: F.batch_norm(img, bn_mean, bn_var, bnw, bnb, True, 0.1, 1e-5)),
+        ("batch_norm train fwd+bwd",
+         fb(lambda: F.batch_norm(imgg, bn_mean, bn_var, bnwg, bnbg, True, 0.1, 1e-5), dimg, imgg, bnwg, bnbg)),
     ]
 
 

@@ -488,6 +488,20 @@ public final class OpSweep {
         r.add(new Row("complex sqrt [16,128,256]", cz::sqrt));
         r.add(new Row("complex log [16,128,256]", cz::log));
         r.add(new Row("complex pow 2.5 [16,128,256]", () -> cz.pow(2.5)));
+        // batch_norm in training over a ResNet's first stage, [32,64,32,32] (drawn last: the rows above keep their data)
+        Tensor img = Tensor.randn(g, f32, 32, 64, 32, 32);
+        Tensor dimg = Tensor.randn(g, f32, 32, 64, 32, 32);
+        Tensor bnw = Tensor.randn(g, f32, 64);
+        Tensor bnb = Tensor.randn(g, f32, 64);
+        Tensor bnMean = Tensor.zeros(64);
+        Tensor bnVar = Tensor.ones(64);
+        Tensor imgg = leaf(img);
+        Tensor bnwg = leaf(bnw);
+        Tensor bnbg = leaf(bnb);
+        r.add(new Row("batch_norm train [32,64,32,32]",
+            () -> Functional.batchNorm(img, bnMean, bnVar, bnw, bnb, true, 0.1, 1e-5)));
+        r.add(new Row("batch_norm train fwd+bwd",
+            fb(() -> Functional.batchNorm(imgg, bnMean, bnVar, bnwg, bnbg, true, 0.1, 1e-5), dimg, imgg, bnwg, bnbg)));
         return r;
     }
 }

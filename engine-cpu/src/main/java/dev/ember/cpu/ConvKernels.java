@@ -488,14 +488,15 @@ final class ConvKernels {
         Geom s = new Geom(lgx.shape(), lw.shape(), lgy.shape(), p);
         boolean f32 = gy.dtype == DType.FLOAT32;
         DirectConv direct = DirectConv.get();
-        if (f32 && direct != null && direct.applies(s)) {
+        Geom t = f32 && direct != null ? transposed(s) : null;
+        boolean asForward = t != null && direct.appliesForward(t);
+        if (f32 && direct != null && direct.applies(s) && !(asForward && direct.inputGradAsForward(s))) {
             float[] packed = DirectConv.packBackward((float[]) wt.array, lw.offset(), s);
             perChunk(s.n, 1, (from, to) -> direct.backwardInput((float[]) gy.array, lgy.offset(), packed,
                     (float[]) gx.array, lgx.offset(), s, from, to));
             return;
         }
-        Geom t = transposed(s);
-        if (f32 && direct != null && t != null && direct.appliesForward(t)) {
+        if (asForward) {
             // larger images: the forward kernels on the output gradient, zero-padded by k - 1 - p, with the weights
             // flipped and their channel axes swapped (no column matrix, no col2im)
             float[] packed = direct.packForward(flipTransposed((float[]) wt.array, lw.offset(), s), 0, t);

@@ -13,9 +13,9 @@ import dev.ember.backend.Conv2dParams;
  * <p>It takes stride 1 and dilation 1 (padding through a zero-padded copy of each image), output channels per group a
  * multiple of the vector length, and at most {@link #MAX_PIXELS} output pixels per image; the forward pass and the
  * weight gradient also larger images with a spatial kernel and two or more vectors of output channels: the shapes
- * where the GEMM path was measured slower. On those larger images the input gradient, where the input channels per
- * group are whole vectors, is the forward pass of the flipped weights over the output gradient padded by kernel - 1 -
- * padding ({@link ConvKernels#transposed}). Kernels 3 and 5 wide take the forward pass's row kernels (eight pixels of
+ * where the GEMM path was measured slower. The input gradient, where the input channels per group are whole vectors,
+ * is the forward pass of the flipped weights over the output gradient padded by kernel - 1 - padding
+ * ({@link ConvKernels#transposed}), on small images too ({@link #inputGradAsForward}). Kernels 3 and 5 wide take the forward pass's row kernels (eight pixels of
  * one output row a step, each input value loaded once per kernel row; {@code -Dember.cpu.directConvRows=false} turns
  * them off); with AVX-512's 32 registers the weight gradient takes two vectors of output channels a step
  * ({@code -Dember.cpu.directConvWeightPairs=false}). The tiles move to and from the channel planes by gathers ({@code
@@ -53,6 +53,24 @@ abstract class DirectConv {
      */
     boolean appliesForward(ConvKernels.Geom s) {
         return applies(s) || direct(s) && s.kh * s.kw > 1 && s.og >= 2 * lanes();
+    }
+
+    /**
+     * Whether an input gradient that {@link #applies} (at most {@link #MAX_PIXELS} pixels) runs instead as the forward
+     * pass of the flipped weights over the padded output gradient, where that pass applies to it (whole vectors of
+     * input channels): the direct input-gradient kernel holds a vector of input columns, so on a small image most of
+     * its lanes idle (ResNet-18's 4x4, 512-channel input gradient took 437 ms against the forward kernels' 31 on one
+     * thread in session 53), while the forward kernels hold a vector of channels whatever the image size. Forward and
+     * input gradient together, one thread, session 53: 200 against 51 ms at 4x4 with 512 channels, 65 against 28 at 8x8
+     * with 256, 56 against 26 at 16x16 with 128, and 1.2-1.5x faster on LeNet-sized shapes of 16 to 48 channels (3x3
+     * and 5x5, 10x10 to 20x20). {@code -Dember.cpu.directInputGrad=true} (read at each call) keeps these input
+     * gradients on the direct kernel, the path before session 53.
+     *
+     * @param s the convolution (not transposed)
+     * @return true to take the forward kernels on the transposed convolution
+     */
+    boolean inputGradAsForward(ConvKernels.Geom s) {
+        return !Boolean.getBoolean("ember.cpu.directInputGrad");
     }
 
     private boolean direct(ConvKernels.Geom s) {

@@ -940,6 +940,70 @@ final class NormKernels {
         double[] mu = training ? new double[channels] : vector(mean, channels);
         double[] is = training ? new double[channels] : vector(invstd, channels);
         double[] uv = training ? new double[channels] : null;
+        if (floatRows(x, xl) && floatRows(out, ol) && !Boolean.getBoolean("ember.cpu.batchNormBuffers")) {
+            float[] xa = (float[]) x.array;
+            float[] oa = (float[]) out.array;
+            CpuThreads.parallelFor(channels, CpuThreads.chunks(channels, count), (task, from, to) -> {
+                for (int c = from; c < to; c++) {
+                    if (training) {
+                        double s = 0;
+                        for (int n = 0; n < batch; n++) {
+                            int o = at(xl, n, c);
+                            for (int l = 0; l < len; l++) {
+                                s += xa[o + l];
+                            }
+                        }
+                        double m = s / count;
+                        double ss = 0;
+                        for (int n = 0; n < batch; n++) {
+                            int o = at(xl, n, c);
+                            for (int l = 0; l < len; l++) {
+                                double d = xa[o + l] - m;
+                                ss += d * d;
+                            }
+                        }
+                        mu[c] = m;
+                        is[c] = 1 / Math.sqrt(ss / count + eps);
+                        uv[c] = ss / (count - 1);
+                    }
+                    double scale = w == null ? is[c] : is[c] * w[c];
+                    double shift = b == null ? 0 : b[c];
+                    double m = mu[c];
+                    for (int n = 0; n < batch; n++) {
+                        int xo = at(xl, n, c);
+                        int oo = at(ol, n, c);
+                        for (int l = 0; l < len; l++) {
+                            oa[oo + l] = (float) ((xa[xo + l] - m) * scale + shift);
+                        }
+                    }
+                }
+            });
+        } else {
+            batchNormBuffered(x, xl, training, eps, batch, len, count, w, b, mu, is, uv, out, ol, channels);
+        }
+        if (training) {
+            storeVector(mu, mean);
+            storeVector(is, invstd);
+            if (unbiasedVar != null) {
+                storeVector(uv, unbiasedVar);
+            }
+        }
+    }
+
+    /**
+     * Whether a [N, C, L] operand is float32 with contiguous rows (L at unit stride): batch norm then reads and writes
+     * its array in place, the same arithmetic in the same order as through the double rows of {@link #load} and
+     * {@link #store} (so the same bits) without their passes. {@code -Dember.cpu.batchNormBuffers=true} (read at each
+     * call) takes the row buffers, the path before session 53.
+     */
+    private static boolean floatRows(CpuStorage s, Layout l) {
+        return s.dtype == DType.FLOAT32 && l.stride(2) == 1;
+    }
+
+    /** {@link #batchNorm} through rows of doubles ({@link #load}, {@link #store}): any dtype and strides. */
+    private static void batchNormBuffered(CpuStorage x, Layout xl, boolean training, double eps, int batch, int len,
+                                          long count, double[] w, double[] b, double[] mu, double[] is, double[] uv,
+                                          CpuStorage out, Layout ol, int channels) {
         CpuThreads.parallelFor(channels, CpuThreads.chunks(channels, count), (task, from, to) -> {
             double[] row = new double[len];
             for (int c = from; c < to; c++) {
@@ -975,13 +1039,6 @@ final class NormKernels {
                 }
             }
         });
-        if (training) {
-            storeVector(mu, mean);
-            storeVector(is, invstd);
-            if (unbiasedVar != null) {
-                storeVector(uv, unbiasedVar);
-            }
-        }
     }
 
     /**
@@ -1000,6 +1057,60 @@ final class NormKernels {
         double[] is = vector(invstd, channels);
         double[] dw = new double[channels];
         double[] db = new double[channels];
+        if (floatRows(x, xl) && floatRows(gy, gl) && (gx == null || floatRows(gx, gxl))
+                && !Boolean.getBoolean("ember.cpu.batchNormBuffers")) {
+            float[] xa = (float[]) x.array;
+            float[] ga = (float[]) gy.array;
+            float[] da = gx == null ? null : (float[]) gx.array;
+            CpuThreads.parallelFor(channels, CpuThreads.chunks(channels, count), (task, from, to) -> {
+                for (int c = from; c < to; c++) {
+                    double m = mu[c];
+                    double r = is[c];
+                    double sumDy = 0;
+                    double sumDyXhat = 0;
+                    for (int n = 0; n < batch; n++) {
+                        int xo = at(xl, n, c);
+                        int go = at(gl, n, c);
+                        for (int l = 0; l < len; l++) {
+                            double g = ga[go + l];
+                            sumDy += g;
+                            sumDyXhat += g * (xa[xo + l] - m) * r;
+                        }
+                    }
+                    dw[c] = sumDyXhat;
+                    db[c] = sumDy;
+                    if (da == null) {
+                        continue;
+                    }
+                    double scale = w == null ? r : r * w[c];
+                    double m1 = training ? sumDy / count : 0;
+                    double m2 = training ? sumDyXhat / count : 0;
+                    for (int n = 0; n < batch; n++) {
+                        int xo = at(xl, n, c);
+                        int go = at(gl, n, c);
+                        int dxo = at(gxl, n, c);
+                        for (int l = 0; l < len; l++) {
+                            double xhat = (xa[xo + l] - m) * r;
+                            da[dxo + l] = (float) ((ga[go + l] - m1 - xhat * m2) * scale);
+                        }
+                    }
+                }
+            });
+        } else {
+            batchNormBackwardBuffered(gy, gl, x, xl, training, gx, gxl, batch, len, count, w, mu, is, dw, db, channels);
+        }
+        if (gw != null) {
+            storeVector(dw, gw);
+        }
+        if (gb != null) {
+            storeVector(db, gb);
+        }
+    }
+
+    /** {@link #batchNormBackward} through rows of doubles ({@link #load}, {@link #store}): any dtype and strides. */
+    private static void batchNormBackwardBuffered(CpuStorage gy, Layout gl, CpuStorage x, Layout xl, boolean training,
+                                                  CpuStorage gx, Layout gxl, int batch, int len, long count, double[] w,
+                                                  double[] mu, double[] is, double[] dw, double[] db, int channels) {
         CpuThreads.parallelFor(channels, CpuThreads.chunks(channels, count), (task, from, to) -> {
             double[] xr = new double[len];
             double[] gr = new double[len];
@@ -1033,11 +1144,5 @@ final class NormKernels {
                 }
             }
         });
-        if (gw != null) {
-            storeVector(dw, gw);
-        }
-        if (gb != null) {
-            storeVector(db, gb);
-        }
     }
 }

@@ -7,6 +7,7 @@ import dev.ember.backend.Conv2dParams;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,10 +34,37 @@ class DirectConvTest {
         {3, 2, 5, 10, 16, 3, 3, 0, 1, 1},    // rows of exactly 8 pixels: no pixel kernel at all
         {2, 32, 22, 21, 32, 3, 3, 1, 1, 1},  // 462 pixels, 32 input channels: the input gradient as a forward pass
         {1, 64, 24, 20, 64, 3, 3, 1, 0, 2},  // the same with groups and padding on one axis only
+        {3, 32, 4, 4, 32, 3, 3, 1, 1, 1},    // ResNet's last stage in small: 16 pixels, input gradient as a forward
+        {2, 16, 9, 7, 32, 5, 3, 2, 1, 1},    // 63 pixels, 16 input channels, a rectangular kernel: the same
     };
 
     @Test
     void matchesTheFloat64GemmPath() {
+        matchFloat64();
+    }
+
+    /**
+     * {@code -Dember.cpu.directInputGrad=true}: the input gradients of at most {@link DirectConv#MAX_PIXELS} pixels
+     * with whole vectors of input channels go back to the direct input-gradient kernel (before session 53), still
+     * right; and the property is read at each call.
+     */
+    @Test
+    void directInputGradientKernelStillMatches() {
+        DirectConv direct = DirectConv.get();
+        assertNotNull(direct);
+        ConvKernels.Geom small = new ConvKernels.Geom(new int[] {3, 32, 4, 4}, new int[] {32, 32, 3, 3},
+                new int[] {3, 32, 4, 4}, new Conv2dParams(1, 1, 1, 1, 1, 1, 1));
+        assertTrue(direct.inputGradAsForward(small));
+        System.setProperty("ember.cpu.directInputGrad", "true");
+        try {
+            assertFalse(direct.inputGradAsForward(small));
+            matchFloat64();
+        } finally {
+            System.clearProperty("ember.cpu.directInputGrad");
+        }
+    }
+
+    private static void matchFloat64() {
         DirectConv direct = DirectConv.get();
         assertNotNull(direct, "the tests run with jdk.incubator.vector (the surefire argLine adds it)");
         Generator g = new Generator(11);
