@@ -95,6 +95,11 @@
 #   moveaxis(dim, 0) orders it, 1.13's as transpose(dim, 0): another element order, so another lexicographic order of
 #   the slices. The generator runs 1.13's kernel (the same libstdc++ std::sort, the same comparator, by which NaN, < and
 #   > both false, passes to the next element) on the slices flattened in 2.x's order (unique_dim_2x).
+# - which zero min / max / amin / amax / aminmax return when -0.0 and 0.0 tie: aminmax along a dim is a scalar loop
+#   that keeps the first (1.13 and 2.x, every type: the float32 emulation of float16 / bfloat16 is exact there); the
+#   vectorized reductions (all elements, amin / amax) leave the lanes' choice, which depends on the build's vector width
+#   (this 1.13 runs AVX2, 2.x wheels AVX512 on this machine) and, in 2.x, differs for float16 / bfloat16 (converted to
+#   float vectors of another layout): not emulated, and Ember's kernels take -0.0 for a min and 0.0 for a max there.
 # - quantile's grad_fn: 1.13's SqueezeBackward3 is 2.x's SqueezeBackward4 (squeeze_(dim), after 2.x's squeeze.dims).
 # - histc: 1.13's kernel maps x to (x - min) / (max - min) * bins, 2.x's (aten/src/ATen/native/cpu/HistogramKernel.cpp)
 #   to (x - min) * bins / (max - min), in the input's type; the generator counts the bins with 2.x's formula (numpy
@@ -809,6 +814,13 @@ def fixes():
     fix("f030", "median", t([], BOOL), [("dim", None)])
     fix("f031", "nanmedian", t([[], []], BOOL).reshape(2, 0), [("dim", None)])
     fix("f032", "median", t([], torch.int32), [("dim", None)])
+    # aminmax along a dim keeps the first of equal values (2.x's scalar aminmax_kernel): a zero result is the line's
+    # first zero (float16 and bfloat16 compare as float in the same loop: the float32 kernel here, see the header)
+    z = [[0.0, -0.0, 1.0], [-0.0, 0.0, -1.0], [1.0, -0.0, 0.0], [-1.0, 0.0, -0.0], [NAN, 0.0, -0.0]]
+    fix("f033", "aminmax", t(z, F32), [("dim", 1), ("keepdim", False)])
+    fix("f034", "aminmax", t(z, F16), [("dim", -1), ("keepdim", True)])
+    fix("f035", "aminmax", t(z), [("dim", 0), ("keepdim", False)], given=[torch.tensor([0.5, -1.0, 1.5], dtype=F64),
+                                                                        torch.tensor([2.0, 0.25, -0.5], dtype=F64)])
     print("\n".join(OUT))
 
 

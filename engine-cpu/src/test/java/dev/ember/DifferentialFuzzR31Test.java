@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
  * not choose (2.x's CPU backward fills +0.0), argmax / argmin of bool (the dim checked first, a size-1 dim without
  * the kernel), topk / kthvalue of a 0-dim bool, cummax / cummin of a 0-dim input with any dim, var's gradient at
  * n <= correction for an infinite element; in session 53 unique(dim) with NaN (libstdc++'s std::sort of the slices),
- * histc's NaN sign in its message, median() of all elements between -0.0 and 0.0, median() of an empty bool tensor.
+ * histc's NaN sign in its message, median() of all elements between -0.0 and 0.0, median() of an empty bool tensor,
+ * aminmax(dim)'s zero among equal values (the first).
  * Listed below and left: nanquantile's gradient among ties (the build's sort order in PyTorch), std(dim=[])'s gradient
  * (PyTorch's n = 1 there).
  */

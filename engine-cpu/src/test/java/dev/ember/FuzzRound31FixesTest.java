@@ -165,4 +165,15 @@ class FuzzRound31FixesTest {
         assertNull(check("f031"));
         assertNull(check("f032"));
     }
+
+    /**
+     * aminmax along a dim gave -0.0 for a zero min and 0.0 for a zero max (the reduction kernels' choice); 2.x's
+     * aminmax_kernel keeps the first of equal values, so both are the line's first zero (float32, float16, float64).
+     */
+    @Test
+    void aminmaxAlongADimKeepsTheFirstZero() {
+        assertNull(check("f033"));
+        assertNull(check("f034"));
+        assertNull(check("f035"));
+    }
 }
