@@ -175,6 +175,7 @@ def rows():
         ("mean(1) [16,128,512]", lambda: x.mean(1)),
         ("amax(-1) [16,128,512]", lambda: x.amax(-1)),
         ("amax(1) [16,128,512]", lambda: x.amax(1)),
+        ("aminmax(-1) [16,128,512]", lambda: torch.aminmax(x, dim=-1).max),
         ("var(-1) [16,128,512]", lambda: x.var(-1)),
         ("var(1) [16,128,512]", lambda: x.var(1)),
         ("logsumexp(-1) [16,128,512]", lambda: x.logsumexp(-1)),

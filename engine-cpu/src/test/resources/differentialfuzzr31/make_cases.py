@@ -91,6 +91,15 @@
 #   starts a new value wherever an element != the one before (each NaN its own value): written by unique_2x below, with
 #   the stable order of the sort (2.x's sort there is the non-stable one: which of -0.0 / 0.0 and which NaN comes first
 #   is the build's).
+# - unique(dim) of a 3-D input with dim 2: 2.x's kernel (Unique.cpp, _unique_dim_cpu_template) flattens each slice as
+#   moveaxis(dim, 0) orders it, 1.13's as transpose(dim, 0): another element order, so another lexicographic order of
+#   the slices. The generator runs 1.13's kernel (the same libstdc++ std::sort, the same comparator, by which NaN, < and
+#   > both false, passes to the next element) on the slices flattened in 2.x's order (unique_dim_2x).
+# - which zero min / max / amin / amax / aminmax return when -0.0 and 0.0 tie: aminmax along a dim is a scalar loop
+#   that keeps the first (1.13 and 2.x, every type: the float32 emulation of float16 / bfloat16 is exact there); the
+#   vectorized reductions (all elements, amin / amax) leave the lanes' choice, which depends on the build's vector width
+#   (this 1.13 runs AVX2, 2.x wheels AVX512 on this machine) and, in 2.x, differs for float16 / bfloat16 (converted to
+#   float vectors of another layout): not emulated, and Ember's kernels take -0.0 for a min and 0.0 for a max there.
 # - quantile's grad_fn: 1.13's SqueezeBackward3 is 2.x's SqueezeBackward4 (squeeze_(dim), after 2.x's squeeze.dims).
 # - histc: 1.13's kernel maps x to (x - min) / (max - min) * bins, 2.x's (aten/src/ATen/native/cpu/HistogramKernel.cpp)
 #   to (x - min) * bins / (max - min), in the input's type; the generator counts the bins with 2.x's formula (numpy
@@ -414,6 +423,8 @@ def torch_call(op, v, kw, extra):
         return getattr(torch, op)(v, q, a["dim"], a["keepdim"], interpolation=a["interp"])
     if op == "unique" and a["dim"] is None:
         return unique_2x(v, a["inv"], a["counts"])
+    if op == "unique" and v.dim() >= 3 and v.numel() > 0 and -v.dim() <= a["dim"] < v.dim():
+        return unique_dim_2x(v, a["dim"], a["inv"], a["counts"])
     if op == "unique":
         return torch.unique(v, sorted=a["sorted"], return_inverse=a["inv"], return_counts=a["counts"], dim=a["dim"])
     if op == "unique_consecutive":
@@ -479,6 +490,19 @@ def unique_2x(v, inv, counts):
         ends = firsts[1:] + [len(vals)]
         out.append(torch.tensor([e - f for f, e in zip(firsts, ends)], dtype=I64))
     return tuple(out) if len(out) > 1 else out[0]
+
+
+def unique_dim_2x(v, dim, inv, counts):
+    """2.x's unique(dim) of an input of 3 or more dims: 2.x's _unique_dim_cpu_template flattens each slice in the order
+    of v.moveaxis(dim, 0), 1.13's in the order of v.transpose(dim, 0) (another order of a slice's elements for dim >= 2,
+    so another lexicographic order of the slices). 1.13's own kernel (the same std::sort and comparator) is run on the
+    slices flattened in 2.x's order ([n, m], dim 0, where transposing changes nothing) and the values put back."""
+    d = dim % v.dim()
+    moved = v.moveaxis(d, 0)
+    r = torch.unique(moved.reshape(moved.shape[0], -1), sorted=True, return_inverse=inv, return_counts=counts, dim=0)
+    r = list(r) if isinstance(r, tuple) else [r]
+    r[0] = r[0].reshape([-1] + list(moved.shape[1:])).moveaxis(0, d)
+    return tuple(r) if len(r) > 1 else r[0]
 
 
 class Var2x(torch.autograd.Function):
@@ -764,6 +788,39 @@ def fixes():
     fix("f017", "nanmedian", t([[NAN] * 4, [-0.25, NAN, 1.75, NAN], [NAN] * 4, [NAN] * 4], F32),
         [("dim", 1), ("keepdim", False)])
     fix("f018", "nanmedian", t([NAN] * 100), [("dim", 0), ("keepdim", True)], given=[torch.tensor([1.5], dtype=F64)])
+    # session 53: unique(dim) sorts its slices by libstdc++'s std::sort with a lexicographic comparator NaN breaks (< and
+    # > both false: the next element decides); 2.x flattens a slice as moveaxis(dim, 0) orders it
+    r = random.Random(53)
+    rows = [[r.choice([NAN, 0.0, -0.0, 1.0, 2.0]) for _ in range(2)] for _ in range(24)]
+    fix("f019", "unique", t(rows), [("sorted", True), ("inv", True), ("counts", True), ("dim", 0)])
+    line = [r.choice([NAN, 0.0, -0.0, 0.5, 1.0, -1.0, INF]) for _ in range(40)]
+    fix("f020", "unique", t(line, F32), [("sorted", True), ("inv", True), ("counts", False), ("dim", -1)])
+    fix("f021", "unique", t([[[0.0, 0.0], [1.0, 0.0]], [[0.0, 1.0], [0.0, 0.0]]]),
+        [("sorted", True), ("inv", True), ("counts", True), ("dim", 2)])
+    fix("f022", "unique_consecutive", t([[NAN, 1.0], [NAN, 1.0], [0.0, 2.0], [-0.0, 2.0], [1.0, NAN]]),
+        [("inv", True), ("counts", True), ("dim", 0)])
+    # histc's message prints the range's NaN with its sign: one element is its own min and max (the data's NaN), more
+    # go through aminmax's vectorized all-ones NaN ("-nan"); a NaN argument prints as itself
+    fix("f023", "histc", t([NAN]), [("bins", 3), ("min", 0.0), ("max", 0.0)])
+    fix("f024", "histc", t(NAN, F32), [("bins", 1), ("min", 0.0), ("max", 0.0)])
+    fix("f025", "histc", t([1.0, NAN]), [("bins", 2), ("min", 0.0), ("max", 0.0)])
+    fix("f026", "histc", t([1.0, 2.0], F32), [("bins", 2), ("min", NAN), ("max", NAN)])
+    # median / nanmedian of all elements: libstdc++'s nth_element on the values decides between -0.0 and 0.0
+    fix("f027", "median", t([-0.0] * 4 + [0.0] * 4, F32), [("dim", None)])
+    fix("f028", "median", t([0.0, 0.0, -0.0, -0.0, -0.0, 0.0, 0.0, 0.0, -0.0, 0.0, 0.0, -0.0, 0.0, -0.0, -0.0, -0.0]),
+        [("dim", None)], given=[torch.tensor(0.75, dtype=F64)])
+    fix("f029", "nanmedian", t([r.choice([0.0, -0.0, NAN, 0.5, -2.0]) for _ in range(33)], F16), [("dim", None)])
+    # median() / nanmedian() of an empty tensor: full({}, NaN).to(its type) before the type is dispatched (bool: True)
+    fix("f030", "median", t([], BOOL), [("dim", None)])
+    fix("f031", "nanmedian", t([[], []], BOOL).reshape(2, 0), [("dim", None)])
+    fix("f032", "median", t([], torch.int32), [("dim", None)])
+    # aminmax along a dim keeps the first of equal values (2.x's scalar aminmax_kernel): a zero result is the line's
+    # first zero (float16 and bfloat16 compare as float in the same loop: the float32 kernel here, see the header)
+    z = [[0.0, -0.0, 1.0], [-0.0, 0.0, -1.0], [1.0, -0.0, 0.0], [-1.0, 0.0, -0.0], [NAN, 0.0, -0.0]]
+    fix("f033", "aminmax", t(z, F32), [("dim", 1), ("keepdim", False)])
+    fix("f034", "aminmax", t(z, F16), [("dim", -1), ("keepdim", True)])
+    fix("f035", "aminmax", t(z), [("dim", 0), ("keepdim", False)], given=[torch.tensor([0.5, -1.0, 1.5], dtype=F64),
+                                                                        torch.tensor([2.0, 0.25, -0.5], dtype=F64)])
     print("\n".join(OUT))
 
 

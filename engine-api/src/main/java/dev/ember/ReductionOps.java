@@ -999,8 +999,13 @@ final class ReductionOps {
             dims = null;
         }
         boolean[] mask = reducedMask(a.dim(), dims);
-        Tensor mn = reduceKernel(ReduceOp.MIN, a, mask, keepdim, a.dtype);
-        Tensor mx = reduceKernel(ReduceOp.MAX, a, mask, keepdim, a.dtype);
+        Tensor kernelMin = reduceKernel(ReduceOp.MIN, a, mask, keepdim, a.dtype);
+        Tensor kernelMax = reduceKernel(ReduceOp.MAX, a, mask, keepdim, a.dtype);
+        Tensor[] firsts = dims != null && a.dim() > 0 && a.dtype.isFloatingPoint() && !a.device.isMeta()
+                && !Boolean.getBoolean("ember.aminmax.zeroSign")
+                ? firstZeroAmongTies(a, dims[0], kernelMin, kernelMax, keepdim) : null;
+        Tensor mn = firsts == null ? kernelMin : firsts[0];
+        Tensor mx = firsts == null ? kernelMax : firsts[1];
         int[] kept = keptShape(a.shape, mask);
         int[] o = over(dims);
         MultiOutput.record("AminmaxBackward0", new Tensor[] {a}, new Tensor[] {mn, mx}, n -> {
@@ -1021,6 +1026,29 @@ final class ReductionOps {
             };
         });
         return new Tensor[] {mn, mx};
+    }
+
+    /**
+     * aminmax along a dim keeps, among equal values, the first of the line (2.x's aminmax_kernel, TensorCompareKernel.cpp:
+     * a scalar loop that replaces its min / max only by a value strictly below / above), so a zero result is the line's
+     * first zero, -0.0 or 0.0; the reduction kernels' min and max take -0.0 and 0.0 (Java's). Null where no result is a
+     * zero (nothing to change); else the two results with each zero replaced by the line's first zero.
+     * {@code -Dember.aminmax.zeroSign=true} keeps the kernels' zeros (before session 53).
+     */
+    private static Tensor[] firstZeroAmongTies(Tensor a, int d, Tensor mn, Tensor mx, boolean keepdim) {
+        try (GradMode off = Ember.noGrad()) {
+            Tensor mnZero = mn.eq(0.0);
+            Tensor mxZero = mx.eq(0.0);
+            if (!mnZero.any() && !mxZero.any()) {
+                return null;
+            }
+            Tensor at = a.eq(0.0).to(DType.UINT8).argmax(d, true); // the first zero of each line
+            Tensor first = a.gather(d, at);
+            if (!keepdim) {
+                first = first.squeeze(d);
+            }
+            return new Tensor[] {Tensor.where(mnZero, first, mn), Tensor.where(mxZero, first, mx)};
+        }
     }
 
     /**

@@ -250,20 +250,27 @@ final class SortOps {
 
     /** median or nanmedian of all elements (MedianBackward0, NanmedianBackward0): NaN for an empty tensor. */
     static Tensor medianAll(Tensor x, boolean ignoreNaN) {
-        if (x.dtype == DType.BOOL && !x.device.isMeta()) { // 2.x's meta kernel checks no element type
-            throw Refusals.notImplemented("median_cpu", x.dtype);
-        }
         Tensor out;
         if (x.numel() == 0) {
+            // 2.x's median_impl returns full({}, NaN).to(self's type) before dispatching on the type: NaN's conversion,
+            // true for bool, x86's integer indefinite for int64 and int32 (cvttss2si), its low bits 0 for narrower types
             out = Creation.empty(new int[0], x.dtype, x.device);
-            out.backend.fill(out.storage(), out.layout, x.dtype.isFloatingPoint() ? Double.NaN : Long.MIN_VALUE);
+            out.backend.fill(out.storage(), out.layout, x.dtype.isFloatingPoint() || x.dtype == DType.BOOL ? Double.NaN
+                    : x.dtype == DType.INT64 ? Long.MIN_VALUE : x.dtype == DType.INT32 ? Integer.MIN_VALUE : 0);
         } else {
+            if (x.dtype == DType.BOOL && !x.device.isMeta()) { // 2.x's meta kernel checks no element type
+                throw Refusals.notImplemented("median_cpu", x.dtype); // nanmedian too (median_impl's dispatch)
+            }
             Tensor flat;
             try (GradMode off = Ember.noGrad()) {
                 flat = x.reshape(-1);
             }
-            Tensor v = rankKernel(ignoreNaN ? RankOp.NANMEDIAN : RankOp.MEDIAN, flat, 0, 0).values();
-            out = squeezeFresh(v, 0, false, 1);
+            Tensor values = Creation.empty(new int[] {1}, x.dtype, x.device);
+            Tensor indices = Creation.empty(new int[] {1}, DType.INT64, x.device);
+            // libstdc++'s nth_element on the values in 2.x's CPU kernel: its choice between -0.0 and 0.0
+            x.backend.medianAll(flat.storage(), flat.layout, ignoreNaN, values.storage(), values.layout,
+                    indices.storage(), indices.layout);
+            out = squeezeFresh(values, 0, false, 1);
         }
         Tensor result = out;
         return ArithmeticOps.record(out, ignoreNaN ? "NanmedianBackward0" : "MedianBackward0", new Tensor[] {x}, n -> {
@@ -447,7 +454,8 @@ final class SortOps {
     /**
      * {@code torch.unique} ({@code dim} null: of all elements; else of the slices along dim) and
      * {@code torch.unique_consecutive} ({@code consecutive}). Values are always sorted when not consecutive (PyTorch
-     * leaves the order unspecified for sorted=False). NaN is unequal to every value, itself included.
+     * leaves the order unspecified for sorted=False): of all elements with NaN last, of slices along dim in 2.x's CPU
+     * order ({@code Backend.uniqueDim}). NaN is unequal to every value, itself included.
      */
     static UniqueResult unique(Tensor x, boolean consecutive, boolean returnInverse, boolean returnCounts, Integer dim) {
         MetaOps.refuseDataDependent(consecutive ? "aten::unique_consecutive" : dim == null ? "aten::_unique2"
@@ -490,8 +498,13 @@ final class SortOps {
         Tensor buffer = Creation.empty(rows.shape, x.dtype, x.device);
         Tensor inverse = returnInverse ? Creation.empty(new int[] {n}, DType.INT64, x.device) : null;
         Tensor counts = returnCounts ? Creation.empty(new int[] {n}, DType.INT64, x.device) : null;
-        int groups = n == 0 ? 0 : (int) x.backend.unique(rows.storage(), rows.layout, !consecutive, buffer.storage(),
-                inverse == null ? null : inverse.storage(), counts == null ? null : counts.storage());
+        // unique(dim) sorts its rows as 2.x's CPU kernel does (std::sort, NaN unordered); unique of all elements with NaN
+        // last
+        int groups = n == 0 ? 0 : dim != null && !consecutive
+                ? (int) x.backend.uniqueDim(rows.storage(), rows.layout, buffer.storage(),
+                        inverse == null ? null : inverse.storage(), counts == null ? null : counts.storage())
+                : (int) x.backend.unique(rows.storage(), rows.layout, !consecutive, buffer.storage(),
+                        inverse == null ? null : inverse.storage(), counts == null ? null : counts.storage());
         Tensor values;
         if (dim == null) {
             values = prefix(buffer, new int[] {groups});
@@ -657,8 +670,9 @@ final class SortOps {
         boolean fromData = false;
         if (lo == hi && x.numel() > 0) {
             try (GradMode off = Ember.noGrad()) {
-                lo = x.min().item();
-                hi = x.max().item();
+                // one element is its own min and max (a NaN with its own sign bit, as 2.x's aminmax leaves it)
+                lo = x.numel() == 1 ? x.item() : x.min().item();
+                hi = x.numel() == 1 ? lo : x.max().item();
             }
             fromData = true;
         }
@@ -667,9 +681,9 @@ final class SortOps {
             hi += 1;
         }
         if (Double.isInfinite(lo) || Double.isInfinite(hi) || Double.isNaN(lo) || Double.isNaN(hi)) {
-            // a NaN from the data's range prints as glibc prints the default NaN of x86's arithmetic
-            throw new IllegalArgumentException("torch.histc: range of [" + edge(lo, fromData) + ", " + edge(hi, fromData)
-                    + "] is not finite");
+            long numel = x.numel();
+            throw new IllegalArgumentException("torch.histc: range of [" + edge(lo, fromData, numel) + ", "
+                    + edge(hi, fromData, numel) + "] is not finite");
         }
         if (!(lo < hi)) {
             throw new IllegalArgumentException("torch.histc: max must be larger than min");
@@ -679,8 +693,18 @@ final class SortOps {
         return out;
     }
 
-    private static String edge(double v, boolean fromData) {
-        return Double.isNaN(v) && fromData ? "-nan" : Format.cpp(v);
+    /**
+     * One end of histc's range as PyTorch's message prints it (glibc's {@code %g}: a NaN with its sign bit, "-nan" or
+     * "nan"). A NaN from the data's range is the one 2.x's aminmax gives: of one element, that element itself; of more,
+     * the all-ones NaN of its vectorized minimum / maximum (ATen's Vectorized: "Exploit the fact that all-ones is a
+     * NaN"), which has the sign bit. A NaN range argument prints with its own sign.
+     */
+    private static String edge(double v, boolean fromData, long numel) {
+        if (!Double.isNaN(v)) {
+            return Format.cpp(v);
+        }
+        boolean negative = fromData && numel > 1 || Double.doubleToRawLongBits(v) < 0;
+        return negative ? "-nan" : "nan";
     }
 
     /** {@code torch.bincount}; {@code weights} may be null. */

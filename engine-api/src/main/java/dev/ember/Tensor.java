@@ -7038,7 +7038,10 @@ public final class Tensor implements AutoCloseable {
         return ReturnTypes.named(SortOps.kthvalue(this, k, dim, keepdim), "torch.return_types.kthvalue");
     }
 
-    /** The lower median of all elements (NaN if any is NaN), as {@code torch.median}. */
+    /**
+     * The lower median of all elements (NaN if any is NaN), as {@code torch.median}: on the CPU, where -0.0 and 0.0 are
+     * both there, the one PyTorch's nth_element leaves; an empty tensor gives NaN converted to its type.
+     */
     public Tensor median() {
         return SortOps.medianAll(this, false);
     }
@@ -7078,7 +7081,12 @@ public final class Tensor implements AutoCloseable {
         return SortOps.unique(this, false, returnInverse, returnCounts, null);
     }
 
-    /** The unique slices along a dimension (sorted), inverse indices and counts when asked, as {@code torch.unique(dim=)}. */
+    /**
+     * The unique slices along a dimension (sorted), inverse indices and counts when asked, as {@code torch.unique(dim=)}:
+     * on the CPU the slices' order is PyTorch's CPU kernel's (libstdc++'s std::sort with a lexicographic comparator, by
+     * which a NaN element, neither below nor above, passes to the next one), so slices holding NaN land where PyTorch's
+     * do; a slice holding NaN is unequal to every other.
+     */
     public UniqueResult unique(boolean sorted, boolean returnInverse, boolean returnCounts, int dim) {
         return SortOps.unique(this, false, returnInverse, returnCounts, dim);
     }

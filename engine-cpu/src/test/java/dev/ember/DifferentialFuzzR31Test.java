@@ -22,8 +22,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
  * first longest run's last element), -0.0 for the elements max() / min() / median() / nanmedian() of all elements did
  * not choose (2.x's CPU backward fills +0.0), argmax / argmin of bool (the dim checked first, a size-1 dim without
  * the kernel), topk / kthvalue of a 0-dim bool, cummax / cummin of a 0-dim input with any dim, var's gradient at
- * n <= correction for an infinite element. Listed below and left: unique(dim) with NaN, nanquantile's gradient among
- * ties (the build's sort order in PyTorch), std(dim=[])'s gradient (PyTorch's n = 1 there), histc's NaN sign.
+ * n <= correction for an infinite element; in session 53 unique(dim) with NaN (libstdc++'s std::sort of the slices),
+ * histc's NaN sign in its message, median() of all elements between -0.0 and 0.0, median() of an empty bool tensor,
+ * aminmax(dim)'s zero among equal values (the first).
+ * Listed below and left: nanquantile's gradient among ties (the build's sort order in PyTorch), std(dim=[])'s gradient
+ * (PyTorch's n = 1 there).
  */
 class DifferentialFuzzR31Test {
     private static final String RESOURCE = "/differentialfuzzr31/cases.txt";
@@ -35,11 +38,6 @@ class DifferentialFuzzR31Test {
     private static final Map<String, String> EXPECTED_FAILURES = new TreeMap<>();
 
     static {
-        String uniqueDim = "unique(dim) with NaN: PyTorch's order is libstdc++'s std::sort of the slices with a "
-                + "lexicographic < / > comparator that NaN breaks (1.13 and 2.x: Unique.cpp); Ember sorts NaN last";
-        for (String id : new String[] {"r31_266", "r31_329", "r31_494", "r31_524", "r31_777", "r31_1041"}) {
-            EXPECTED_FAILURES.put(id, uniqueDim);
-        }
         String quantileTies = "nanquantile's gradient among equal values: PyTorch's sort there is the non-stable one "
                 + "(the build's order: x86-simd-sort on AVX2 / AVX512 builds, std::sort elsewhere); Ember's is stable";
         for (String id : new String[] {"r31_747", "r31_1025", "r31_1096"}) {
@@ -49,10 +47,6 @@ class DifferentialFuzzR31Test {
                 + "_safe_size(sizes, []) = 1 as n (inf / NaN / signed zeros), Ember the n of the forward (lead decides)";
         EXPECTED_FAILURES.put("r31_307", emptyDims);
         EXPECTED_FAILURES.put("r31_845", emptyDims);
-        String nanSign = "histc's range message: glibc prints the data's NaN with its sign (here 'nan'); Ember always "
-                + "prints '-nan' (the default NaN of x86 arithmetic, measured earlier)";
-        EXPECTED_FAILURES.put("r31_132", nanSign);
-        EXPECTED_FAILURES.put("r31_1436", nanSign);
     }
 
     /** A local hunt's one case ({@code -Dember.fuzz31.only=<id>}); every case otherwise. */

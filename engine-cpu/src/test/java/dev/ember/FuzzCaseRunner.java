@@ -971,10 +971,11 @@ final class FuzzCaseRunner {
     }
 
     /**
-     * As {@link #compare(String, Tensor, Tensor)} with a floating tolerance of at least {@code minTol}; a negative
-     * {@code minTol}: equal values (NaN where NaN, -0.0 and 0.0 told apart).
+     * The first half of a fuzz round's comparison (this runner's and {@link FuzzR31Interpreter}'s): what differs when
+     * {@code got}'s dtype or shape is not the expected one, or when a non-floating {@code got} (integers, bool) holds
+     * other values (compared exactly); null otherwise, where a floating {@code got} still has its values to compare.
      */
-    private static String compare(String what, Tensor expected, Tensor got, double minTol) {
+    static String compareTypeShapeAndIntegers(String what, Tensor expected, Tensor got) {
         if (expected.dtype() != got.dtype() || !Arrays.equals(expected.shape(), got.shape())) {
             return what + ": PyTorch " + expected.dtype() + Arrays.toString(expected.shape()) + ", Ember " + got.dtype()
                     + Arrays.toString(got.shape());
@@ -984,6 +985,18 @@ final class FuzzCaseRunner {
             long[] g = got.detach().toLongArray();
             return Arrays.equals(e, g) ? null
                     : what + ": PyTorch " + Arrays.toString(e) + ", Ember " + Arrays.toString(g);
+        }
+        return null;
+    }
+
+    /**
+     * As {@link #compare(String, Tensor, Tensor)} with a floating tolerance of at least {@code minTol}; a negative
+     * {@code minTol}: equal values (NaN where NaN, -0.0 and 0.0 told apart).
+     */
+    private static String compare(String what, Tensor expected, Tensor got, double minTol) {
+        String head = compareTypeShapeAndIntegers(what, expected, got);
+        if (head != null || !got.dtype().isFloatingPoint()) {
+            return head;
         }
         double[] e = expected.toDoubleArray();
         double[] g = got.detach().toDoubleArray();

@@ -261,14 +261,9 @@ final class FuzzR31Interpreter {
         if (got == null) {
             return what + ": PyTorch " + expected.dtype() + Arrays.toString(expected.shape()) + ", Ember none";
         }
-        if (expected.dtype() != got.dtype() || !Arrays.equals(expected.shape(), got.shape())) {
-            return what + ": PyTorch " + expected.dtype() + Arrays.toString(expected.shape()) + ", Ember " + got.dtype()
-                    + Arrays.toString(got.shape());
-        }
-        if (!got.dtype().isFloatingPoint()) {
-            long[] e = expected.toLongArray();
-            long[] g = got.detach().toLongArray();
-            return Arrays.equals(e, g) ? null : what + ": PyTorch " + Arrays.toString(e) + ", Ember " + Arrays.toString(g);
+        String head = FuzzCaseRunner.compareTypeShapeAndIntegers(what, expected, got);
+        if (head != null || !got.dtype().isFloatingPoint()) {
+            return head;
         }
         double[] e = expected.toDoubleArray();
         double[] g = got.detach().toDoubleArray();

@@ -116,4 +116,64 @@ class FuzzRound31FixesTest {
     void varGradientAtTooLargeACorrectionComparesWithTheMean() {
         assertNull(check("f012"));
     }
+
+    /**
+     * unique(dim) sorted NaN last (session 53); 2.x's CPU kernel sorts the slices by libstdc++'s std::sort with a
+     * lexicographic comparator by which NaN, neither below nor above, passes to the next element, so NaN's slices land
+     * where that algorithm leaves them (values, inverse and counts), the slices flattened in moveaxis(dim, 0)'s order;
+     * unique_consecutive(dim) keeps NaN's slices apart.
+     */
+    @Test
+    void uniqueDimSortsAsStdSortWithNaN() {
+        assertNull(check("f019"));
+        assertNull(check("f020"));
+        assertNull(check("f021"));
+        assertNull(check("f022"));
+    }
+
+    /**
+     * histc's range message printed a NaN from the data always as "-nan" and a NaN argument as "nan"; glibc prints the
+     * sign bit: one element is its own min and max (the data's NaN, here "nan"), more go through 2.x's vectorized
+     * aminmax and its all-ones NaN ("-nan"), an argument prints with its own sign.
+     */
+    @Test
+    void histcPrintsTheRangesNaNWithItsSign() {
+        assertNull(check("f023"));
+        assertNull(check("f024"));
+        assertNull(check("f025"));
+        assertNull(check("f026"));
+    }
+
+    /**
+     * median() / nanmedian() of all elements chose between -0.0 and 0.0 by the (value, position) order; 2.x's CPU
+     * median_impl runs libstdc++'s nth_element on the values, which leaves the one it leaves.
+     */
+    @Test
+    void medianOfAllElementsTakesNthElementsZero() {
+        assertNull(check("f027"));
+        assertNull(check("f028"));
+        assertNull(check("f029"));
+    }
+
+    /**
+     * median() of an empty bool tensor was refused for its type; 2.x's median_impl returns full({}, NaN).to(bool) =
+     * True before it dispatches on the type (an empty int32 gives NaN's conversion, INT_MIN).
+     */
+    @Test
+    void medianOfAnEmptyTensorIsNaNConverted() {
+        assertNull(check("f030"));
+        assertNull(check("f031"));
+        assertNull(check("f032"));
+    }
+
+    /**
+     * aminmax along a dim gave -0.0 for a zero min and 0.0 for a zero max (the reduction kernels' choice); 2.x's
+     * aminmax_kernel keeps the first of equal values, so both are the line's first zero (float32, float16, float64).
+     */
+    @Test
+    void aminmaxAlongADimKeepsTheFirstZero() {
+        assertNull(check("f033"));
+        assertNull(check("f034"));
+        assertNull(check("f035"));
+    }
 }

@@ -404,6 +404,7 @@ public final class OpSweep {
         r.add(new Row("mean(1) [16,128,512]", () -> x.mean(middle, false)));
         r.add(new Row("amax(-1) [16,128,512]", () -> x.amax(last, false)));
         r.add(new Row("amax(1) [16,128,512]", () -> x.amax(middle, false)));
+        r.add(new Row("aminmax(-1) [16,128,512]", () -> x.aminmax(-1, false).max()));
         r.add(new Row("var(-1) [16,128,512]", () -> x.var(last, false)));
         r.add(new Row("var(1) [16,128,512]", () -> x.var(middle, false)));
         r.add(new Row("logsumexp(-1) [16,128,512]", () -> x.logsumexp(last, false)));

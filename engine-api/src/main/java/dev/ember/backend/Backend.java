@@ -978,6 +978,20 @@ public interface Backend {
     }
 
     /**
+     * {@code torch.median()} / {@code torch.nanmedian()} of all the elements of the 1-D, non-empty {@code src}: the value
+     * into the one-element {@code values}, a position into {@code indices} (int64, one element; not PyTorch's: its
+     * median of all elements has none). PyTorch's CPU {@code median_impl} runs libstdc++'s {@code std::nth_element} on
+     * the values at {@code (n - 1) / 2} with {@code a < b} (median: a quiet NaN when any element is NaN), or at
+     * {@code (n - nan - 1) / 2} with NaN above every number (nanmedian), so which of -0.0 and 0.0 it returns is that
+     * algorithm's. This default takes {@link #rankSelect}'s median (the (value, position) order's).
+     */
+    default void medianAll(Storage src, Layout srcLayout, boolean ignoreNaN, Storage values, Layout valuesLayout,
+                           Storage indices, Layout indicesLayout) {
+        rankSelect(ignoreNaN ? RankOp.NANMEDIAN : RankOp.MEDIAN, src, srcLayout, 0, 0, values, valuesLayout, indices,
+                indicesLayout);
+    }
+
+    /**
      * An inclusive scan of {@code src} along {@code dim} ({@link ScanOp}) into {@code dst}, of src's shape and type
      * (int64 for sums and products of integers, which the op layer converts first). {@code indices} (int64, src's shape)
      * receives the position each running maximum or minimum came from for {@link ScanOp#CUMMAX} and
@@ -1073,6 +1087,16 @@ public interface Backend {
             }
             return groups;
         }
+    }
+
+    /**
+     * {@link #unique} of the rows sorted as PyTorch's CPU unique(dim) sorts them (Unique.cpp's
+     * {@code _unique_dim_cpu_template}: libstdc++'s {@code std::sort} of the row numbers with a lexicographic comparator
+     * where NaN, unordered, passes to the next element, so the rows' order with NaN is that algorithm's). This default
+     * sorts as {@link #unique} does (NaN above every number); the CPU backend reproduces PyTorch's order.
+     */
+    default long uniqueDim(Storage src, Layout srcLayout, Storage values, Storage inverse, Storage counts) {
+        return unique(src, srcLayout, true, values, inverse, counts);
     }
 
     // ------------------------------------------------------------------ fused optimizer updates (dev.ember.optim)

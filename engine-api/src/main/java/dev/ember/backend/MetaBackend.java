@@ -267,6 +267,12 @@ public final class MetaBackend implements Backend {
         throw noMetaKernel("aten::_unique2");
     }
 
+    /** Refuses: the number of distinct rows is data. */
+    @Override
+    public long uniqueDim(Storage src, Layout srcLayout, Storage values, Storage inverse, Storage counts) {
+        throw noMetaKernel("aten::unique_dim");
+    }
+
     /** Refuses: there is nothing to write. */
     @Override
     public void writePinned(Storage src, Layout layout, PinnedBuffer dst) {

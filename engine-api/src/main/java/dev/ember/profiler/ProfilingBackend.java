@@ -946,6 +946,19 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void medianAll(Storage src, Layout srcLayout, boolean ignoreNaN, Storage values, Layout valuesLayout,
+                          Storage indices, Layout indicesLayout) {
+        Profiler profiler = Profiler.current();
+        if (profiler == null) {
+            delegate.medianAll(src, srcLayout, ignoreNaN, values, valuesLayout, indices, indicesLayout);
+        } else {
+            record(profiler, KernelNames.rank(ignoreNaN ? RankOp.NANMEDIAN : RankOp.MEDIAN),
+                    new Object[] {src, srcLayout, values, valuesLayout, indices, indicesLayout},
+                    () -> delegate.medianAll(src, srcLayout, ignoreNaN, values, valuesLayout, indices, indicesLayout));
+        }
+    }
+
+    @Override
     public void scan(ScanOp op, Storage src, Layout srcLayout, int dim, Storage dst, Layout dstLayout, Storage indices,
                      Layout indicesLayout) {
         Profiler profiler = Profiler.current();
@@ -1005,6 +1018,15 @@ public final class ProfilingBackend implements Backend {
                 : record(profiler, "aten::_unique2",
                         new Object[] {src, srcLayout, values, inverse, counts}, false,
                         () -> delegate.unique(src, srcLayout, sorted, values, inverse, counts));
+    }
+
+    @Override
+    public long uniqueDim(Storage src, Layout srcLayout, Storage values, Storage inverse, Storage counts) {
+        Profiler profiler = Profiler.current();
+        return profiler == null ? delegate.uniqueDim(src, srcLayout, values, inverse, counts)
+                : record(profiler, "aten::unique_dim",
+                        new Object[] {src, srcLayout, values, inverse, counts}, false,
+                        () -> delegate.uniqueDim(src, srcLayout, values, inverse, counts));
     }
 
     @Override

@@ -950,6 +950,15 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void medianAll(Storage src, Layout srcLayout, boolean ignoreNaN, Storage values, Layout valuesLayout,
+                          Storage indices, Layout indicesLayout) {
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            SortKernels.medianAll(w.in(cpu(src)), srcLayout, ignoreNaN, w.out(cpu(values), valuesLayout), valuesLayout,
+                    w.in(cpu(indices)), indicesLayout);
+        }
+    }
+
+    @Override
     public void scan(dev.ember.backend.ScanOp op, Storage src, Layout srcLayout, int dim, Storage dst, Layout dstLayout,
                      Storage indices, Layout indicesLayout) {
         try (HalfLoops.Widened w = HalfLoops.widened()) {
@@ -989,8 +998,16 @@ public final class CpuBackend implements Backend {
     @Override
     public long unique(Storage src, Layout srcLayout, boolean sorted, Storage values, Storage inverse, Storage counts) {
         try (HalfLoops.Widened w = HalfLoops.widened()) {
-            return SortKernels.unique(w.in(cpu(src)), srcLayout, sorted, w.out(cpu(values), null), w.in(opt(inverse)),
-                    w.in(opt(counts)));
+            return SortKernels.unique(w.in(cpu(src)), srcLayout, sorted, false, w.out(cpu(values), null),
+                    w.in(opt(inverse)), w.in(opt(counts)));
+        }
+    }
+
+    @Override
+    public long uniqueDim(Storage src, Layout srcLayout, Storage values, Storage inverse, Storage counts) {
+        try (HalfLoops.Widened w = HalfLoops.widened()) {
+            return SortKernels.unique(w.in(cpu(src)), srcLayout, true, true, w.out(cpu(values), null),
+                    w.in(opt(inverse)), w.in(opt(counts)));
         }
     }
 

@@ -374,6 +374,47 @@ final class SortKernels {
     }
 
     /**
+     * median() / nanmedian() of all the elements of the 1-D {@code src} (Backend.medianAll), as PyTorch's CPU
+     * {@code median_impl} (Sorting.cpp, 1.13 and 2.x): a quiet NaN for median when any element is NaN, else
+     * libstdc++'s {@code std::nth_element} on the values at {@code (n - 1) / 2} with {@code a < b}, or for nanmedian at
+     * {@code (n - nan - 1) / 2} with NaN above every number: which of -0.0 and 0.0 lands there is that algorithm's.
+     * The position written is the element's (PyTorch returns none). Integers (whose equal values are one value) take
+     * {@link #rankSelect}.
+     */
+    static void medianAll(CpuStorage src, Layout ls, boolean ignoreNaN, CpuStorage values, Layout lv,
+                          CpuStorage indices, Layout li) {
+        if (!src.dtype.isFloatingPoint()) {
+            rankSelect(ignoreNaN ? RankOp.NANMEDIAN : RankOp.MEDIAN, src, ls, 0, 0, values, lv, indices, li);
+            return;
+        }
+        int n = ls.size(0);
+        int ss = ls.stride(0);
+        int base = ls.offset();
+        double[] v = new double[n];
+        int nan = 0;
+        int firstNaN = -1;
+        for (int j = 0; j < n; j++) {
+            v[j] = src.getDouble(base + j * ss);
+            if (Double.isNaN(v[j])) {
+                nan++;
+                firstNaN = firstNaN < 0 ? j : firstNaN;
+            }
+        }
+        long[] out = (long[]) indices.array;
+        if (!ignoreNaN && nan > 0) {
+            out[li.offset()] = firstNaN;
+            values.setDouble(lv.offset(), Double.NaN);
+            return;
+        }
+        StlTopk.IntLess less = ignoreNaN
+                ? (a, b) -> v[a] < v[b] || (Double.isNaN(v[b]) && !Double.isNaN(v[a]))
+                : (a, b) -> v[a] < v[b];
+        int at = StlTopk.nthElement(n, ignoreNaN ? (n - nan - 1) / 2 : (n - 1) / 2, less);
+        out[li.offset()] = at;
+        copyElement(src, base + at * ss, values, lv.offset());
+    }
+
+    /**
      * PyTorch's kthvalue selection of one line ({@code quick_select_template} of ATen's SortingUtils.h, Sedgewick's
      * quickselect with a median-of-three pivot, 1.13 and 2.x alike): moves the k-th smallest (0-based, NaN above every
      * number) to slot k, swapping {@code key} and {@code at} together, so that among equal values the position it
@@ -805,8 +846,12 @@ final class SortKernels {
 
     // ------------------------------------------------------------------ grouping equal rows
 
-    static long unique(CpuStorage src, Layout ls, boolean sorted, CpuStorage values, CpuStorage inverse,
-                       CpuStorage counts) {
+    /**
+     * Groups equal rows of the 2-D {@code src} (Backend.unique); {@code stlOrder}: sorted as PyTorch's CPU unique(dim)
+     * sorts them ({@link #stlRowLess} by libstdc++'s std::sort), else stably with NaN above every number.
+     */
+    static long unique(CpuStorage src, Layout ls, boolean sorted, boolean stlOrder, CpuStorage values,
+                       CpuStorage inverse, CpuStorage counts) {
         int n = ls.size(0);
         int m = ls.size(1);
         int rs = ls.stride(0);
@@ -826,7 +871,10 @@ final class SortKernels {
         for (int r = 0; r < n; r++) {
             order[r] = r;
         }
-        if (sorted) {
+        boolean floating = src.dtype.isFloatingPoint();
+        if (sorted && stlOrder) {
+            order = StlTopk.stdSort(n, (a, b) -> stlRowLess(keys, m, a, b, floating));
+        } else if (sorted) {
             if (m == 1) {
                 long[] k = keys.clone();
                 mergeSort(k, order, new long[n], new int[n], n);
@@ -834,7 +882,6 @@ final class SortKernels {
                 sortRows(keys, m, order, new int[n], 0, n);
             }
         }
-        boolean floating = src.dtype.isFloatingPoint();
         long[] inv = inverse == null ? null : (long[]) inverse.array;
         long[] cnt = counts == null ? null : (long[]) counts.array;
         int groups = 0;
@@ -872,6 +919,23 @@ final class SortKernels {
             }
         }
         return true;
+    }
+
+    /**
+     * PyTorch's unique(dim) comparator (Unique.cpp's {@code _unique_dim_cpu_template}, 1.13 and 2.x): the first element
+     * where {@code lhs < rhs} or {@code lhs > rhs} decides; a NaN on either side (both false) and -0.0 against 0.0 go
+     * on to the next element; rows without such an element are not less.
+     */
+    private static boolean stlRowLess(long[] keys, int m, int a, int b, boolean floating) {
+        for (int c = 0; c < m; c++) {
+            long ka = keys[a * m + c];
+            long kb = keys[b * m + c];
+            if (ka == kb || (floating && (ka == NAN_KEY || kb == NAN_KEY))) {
+                continue;
+            }
+            return ka < kb;
+        }
+        return false;
     }
 
     private static int compareRows(long[] keys, int m, int a, int b) {

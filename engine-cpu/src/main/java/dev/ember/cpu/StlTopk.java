@@ -10,7 +10,7 @@ import dev.ember.DType;
  * reproduces step by step (introsort with its median-of-three pivot and 16-element insertion sort threshold,
  * introselect, heap select and heap sort). NaN ranks above every number (first for the largest, last for the smallest),
  * as PyTorch's comparators put it. The same algorithms also sort a line for mode ({@link #modeSlot}), with mode's
- * comparator.
+ * comparator, and any numbers 0 .. n-1 with a comparator of one's own ({@link #stdSort}: unique(dim)'s rows).
  *
  * <p>Each element is held as one 64-bit key that compares as PyTorch's comparator does (the key of
  * {@link SortKernels}, complemented for the smallest), so a comparison is one {@code >} of two longs; and where the
@@ -43,6 +43,19 @@ final class StlTopk {
     private final boolean plainLess;
     /** Whether a sorted selection of a few may take the heap when its order is forced (not -Dember.topk.introselect). */
     private final boolean heapWhenForced = !Boolean.getBoolean("ember.topk.introselect");
+    /** A comparator of one's own between the numbers the slots hold ({@link #stdSort}; null otherwise). */
+    private final IntLess less;
+
+    /**
+     * A C++ comparator between two elements named by number (a row, a position): {@code less(a, b)} is what
+     * {@code comp(a, b)} returns. It need not be a strict weak order (NaN often breaks one): the algorithms call it in
+     * libstdc++'s order, so its answers place the elements where libstdc++ leaves them.
+     */
+    @FunctionalInterface
+    interface IntLess {
+        /** Whether element a goes before element b. */
+        boolean less(int a, int b);
+    }
 
     StlTopk(int n, boolean floating) {
         this(n, floating, false);
@@ -51,6 +64,7 @@ final class StlTopk {
     private StlTopk(int n, boolean floating, boolean plainLess) {
         this.floating = floating;
         this.plainLess = plainLess;
+        this.less = null;
         boolean values = plainLess || Boolean.getBoolean("ember.topk.values");
         key = values ? null : new long[n + 2];
         d = values && floating ? new double[n + 2] : null;
@@ -273,6 +287,47 @@ final class StlTopk {
         return t.position(nth);
     }
 
+    /** A sorter of n numbers by a comparator of one's own: the slots hold the numbers, nothing else. */
+    private StlTopk(int n, IntLess less) {
+        this.floating = false;
+        this.plainLess = false;
+        this.less = less;
+        key = null;
+        d = null;
+        l = null;
+        p = new int[n + 2];
+        held = n;
+        swapSlot = n + 1;
+    }
+
+    /**
+     * The numbers 0 .. n-1 in the order libstdc++'s {@code std::sort} leaves them with the comparator {@code less}
+     * (PyTorch's CPU unique(dim) sorts its row numbers so, Unique.cpp's {@code _unique_dim_cpu_template}). Where the
+     * comparator is not transitive, the insertion sort's unguarded step could run before the first element (C++ reads
+     * past the vector there: undefined); here it stops at the first element.
+     */
+    static int[] stdSort(int n, IntLess less) {
+        StlTopk t = new StlTopk(n, less);
+        for (int j = 0; j < n; j++) {
+            t.p[j] = j;
+        }
+        t.sort(0, n);
+        return java.util.Arrays.copyOf(t.p, n);
+    }
+
+    /**
+     * The number libstdc++'s {@code std::nth_element} leaves at slot {@code nth} of the numbers 0 .. n-1 with the
+     * comparator {@code less} (PyTorch's CPU median of all elements runs it on the values).
+     */
+    static int nthElement(int n, int nth, IntLess less) {
+        StlTopk t = new StlTopk(n, less);
+        for (int j = 0; j < n; j++) {
+            t.p[j] = j;
+        }
+        t.nthElement(0, nth, n);
+        return t.p[nth];
+    }
+
     /** A sorter for {@link #modeSlot} and {@link #nthOfEquivalent} of lines of up to n elements. */
     static StlTopk forMode(int n, boolean floating) {
         return new StlTopk(n, floating, true);
@@ -305,6 +360,9 @@ final class StlTopk {
         if (key != null) {
             return key[a] > key[b];
         }
+        if (less != null) {
+            return less.less(p[a], p[b]);
+        }
         if (plainLess) {
             return floating ? d[a] < d[b] : l[a] < l[b];
         }
@@ -321,7 +379,7 @@ final class StlTopk {
             key[dst] = key[src];
         } else if (floating) {
             d[dst] = d[src];
-        } else {
+        } else if (l != null) {
             l[dst] = l[src];
         }
         p[dst] = p[src];
@@ -431,7 +489,7 @@ final class StlTopk {
     private void unguardedLinearInsert(int last) {
         move(held, last);
         int next = last - 1;
-        while (comp(held, next)) {
+        while ((less == null || next >= 0) && comp(held, next)) {
             move(last, next);
             last = next;
             next--;
