@@ -49,7 +49,9 @@
 #   o <tensor>          the output
 #   fn <name>           its grad_fn name (absent: none)
 #   g <tensor>          the upstream gradient (backward of sum(out * g))
-#   gx <tensor>         x's gradient (its dtype is x's)
+#   gx <tensor>         x's gradient (its dtype is x's; where the op's output type is narrower than x's, as
+#                       log_softmax(dtype=bfloat16) of a float64 leaf, whose backward runs in bfloat16, both gradients
+#                       are compared converted to the output's type, within its tolerance)
 #   cmp bits|tol|meta   bits: values bit for bit (NaN as NaN); tol: within tol * max(1, max |expected|) over the
 #                       tensor, tol 1e-12 (float64), 1e-5 (float32), 2^-7 (bfloat16), 2^-10 (float16), for the
 #                       computing ops (a complex tensor's real and imaginary parts alike); meta: dtype and shape only
