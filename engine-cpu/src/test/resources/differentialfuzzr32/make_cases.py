@@ -650,6 +650,13 @@ def fixes():
     zc = torch.complex(torch.tensor([0.25, -1.5, 2.0]), torch.tensor([-2.0, 0.5, 1.0]))
     fx("complex64PowUint8UnderFloat64Default", "pow", F64, [("x", zc), ("y", torch.tensor([0, 3, 2], dtype=U8))],
        "pow", lambda v: torch.pow(v["x"], v["y"]))
+    zr = torch.complex(torch.tensor([1.5, -2.0]), torch.tensor([0.5, 1.0]))
+    fx("complexRemainderByZeroRefusesTheType", "remainder_s", F32, [("x", zr)], "remainder_s other=L:0",
+       lambda v: torch.remainder(v["x"], 0))
+    fx("complexFmodByZeroTensorRefusesTheType", "fmod", F32, [("x", zr), ("y", torch.tensor([0, 4], dtype=U8))],
+       "fmod", lambda v: torch.fmod(v["x"], v["y"]))
+    fx("complexFloorDivideByZeroRefusesTheType", "floor_divide_s", F32, [("x", zr)], "floor_divide_s other=L:0",
+       lambda v: torch.floor_divide(v["x"], 0))
     fx("boolMinusComplexRefused", "sub_s", F32, [("x", torch.tensor([True, False]))], "sub_s other=C:1.0,1.0",
        lambda v: torch.sub(v["x"], complex(1.0, 1.0)))
 

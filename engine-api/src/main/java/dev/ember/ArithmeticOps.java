@@ -1578,7 +1578,8 @@ final class ArithmeticOps {
     private static DType divisionType(Tensor a, Tensor b, String kernel) {
         Device device = checkSameDevice(a, b);
         DType t = resultType(a, b);
-        if (t == DType.BOOL) {
+        if (t == DType.BOOL || t.isComplex()) {
+            // (a complex type before the zero divisor's check: PyTorch's dispatch refuses it first)
             refuseType(kernel, device, t);
         }
         if (!t.isFloatingPoint() && device.isCpu()) {

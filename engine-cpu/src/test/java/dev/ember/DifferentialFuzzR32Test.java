@@ -28,7 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
  * softmax / log_softmax of an empty integer input refused; sum / prod / cumsum / cumprod with an integer dtype= of a
  * float leaf recorded a grad_fn on the integer result; under the float64 default a float32 tensor with a Java complex
  * number and a complex64 tensor ** an integer tensor gave complex128; bfloat16 with a complex number was refused
- * (complex64 in PyTorch); a bool tensor minus a complex number was computed. Listed below and left: torch.tensor of
+ * (complex64 in PyTorch); a bool tensor minus a complex number was computed; remainder / fmod / floor_divide of a
+ * complex tensor by zero said "ZeroDivisionError" before refusing the type (a local hunt's). Listed below and left: torch.tensor of
  * an out-of-range integer (Ember wraps), complex32, one randn ulp, 0 ** complex, and two 1.13-only answers.
  */
 class DifferentialFuzzR32Test {
