@@ -51,7 +51,8 @@ final class ArithmeticOps {
             return higher;
         }
         if (lower.isComplex()) {
-            return higher.isFloatingPoint() ? higher.toComplex() : lower;
+            // c10's toComplexType: bfloat16 (float32's range) maps to complex64
+            return higher == DType.BFLOAT16 ? DType.COMPLEX64 : higher.isFloatingPoint() ? higher.toComplex() : lower;
         }
         if (higher.isFloatingPoint()) {
             return higher;
@@ -395,7 +396,9 @@ final class ArithmeticOps {
 
     /** Records {@code out} as made by a node whose backward is {@code formula}. */
     static Tensor record(Tensor out, String name, Tensor[] inputs, Function<Node, Function<Tensor, Tensor[]>> formula) {
-        if (!needsGrad(inputs)) {
+        if (!needsGrad(inputs) || !(out.dtype.isFloatingPoint() || out.dtype.isComplex())) {
+            // an integer or bool result (sum / prod / cumsum / cumprod with an integer dtype= of a float leaf) carries
+            // no history: it cannot require grad (PyTorch's set_history asserts isDifferentiableType there)
             return out;
         }
         Node.Fn[] holder = new Node.Fn[1];
@@ -451,10 +454,10 @@ final class ArithmeticOps {
     }
 
     static Tensor sub(Tensor a, Tensor b, double alpha) {
+        checkSub(a, b); // before the complex path too: a bool tensor minus a Java complex number is refused
         if (ComplexOps.any(a, b)) {
             return ComplexOps.sub(a, b, alpha);
         }
-        checkSub(a, b);
         DType t = resultType(a, b);
         checkAlpha(t, alpha);
         Tensor out = alpha == 1 ? binaryKernel(BinaryOp.SUB, a, b, t, t) : addScaled(a, b, -alpha, t, BinaryOp.SUB);
@@ -465,10 +468,10 @@ final class ArithmeticOps {
 
     /** {@code scalar - a} (PyTorch's rsub; Python's {@code scalar - tensor}). */
     static Tensor rsub(Tensor a, Tensor scalar) {
+        checkSub(a, scalar);
         if (ComplexOps.any(a, scalar)) {
             return ComplexOps.rsub(a, scalar);
         }
-        checkSub(a, scalar);
         DType t = resultType(a, scalar);
         Tensor out = binaryKernel(BinaryOp.SUB, scalar, a, t, t);
         return record(out, "RsubBackward1", new Tensor[] {a}, n -> g -> new Tensor[] {g.neg()});
@@ -1575,7 +1578,8 @@ final class ArithmeticOps {
     private static DType divisionType(Tensor a, Tensor b, String kernel) {
         Device device = checkSameDevice(a, b);
         DType t = resultType(a, b);
-        if (t == DType.BOOL) {
+        if (t == DType.BOOL || t.isComplex()) {
+            // (a complex type before the zero divisor's check: PyTorch's dispatch refuses it first)
             refuseType(kernel, device, t);
         }
         if (!t.isFloatingPoint() && device.isCpu()) {

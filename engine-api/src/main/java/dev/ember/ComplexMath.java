@@ -283,7 +283,8 @@ final class ComplexMath {
             Tensor r = y.mul(x.log()).exp();
             Tensor zero = x.eq(0L);
             Tensor atZero = ArithmeticOps.where(y.eq(0L), Creation.wrap(1.0), Creation.wrap(0.0));
-            return ArithmeticOps.where(zero, atZero, r);
+            // in t (the 1 / 0 of two Java numbers are of the default type, wider than t under the float64 default)
+            return ArithmeticOps.cast(ArithmeticOps.where(zero, atZero, r), t);
         });
         String node = a.wrappedNumber ? "PowBackward2" : b.wrappedNumber ? "PowBackward0" : "PowBackward1";
         Tensor[] inputs = a.wrappedNumber ? new Tensor[] {b} : b.wrappedNumber ? new Tensor[] {a} : new Tensor[] {a, b};

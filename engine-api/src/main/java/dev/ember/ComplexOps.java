@@ -386,7 +386,9 @@ final class ComplexOps {
      * as {@code (ar + alpha br) - 0 bi} and {@code (ai + alpha bi) + 0 br}, which round and sign as PyTorch's order
      * (the added term is a zero or a NaN, so it changes the sum only where the sum is a zero or becomes NaN). Two
      * complex tensors of one type take the backend's one-pass kernel ({@link #fusedAdd}); a real or number operand, the
-     * real ops (the second step in place on the first's fresh result).
+     * real ops (the second step in place on the first's fresh result). The callers convert the result to {@code t}:
+     * the imaginary part of a real tensor plus a Java complex number is two Java numbers' sum, in the default type,
+     * which may be wider than t (complex128 under the float64 default, where PyTorch's float32 + 1j is complex64).
      */
     private static Tensor addParts(Tensor a, Tensor b, double alpha, DType t) {
         if (PARTWISE_ADD) {
@@ -470,7 +472,7 @@ final class ComplexOps {
     /** {@code a + alpha b}, node AddBackward0. */
     static Tensor add(Tensor a, Tensor b, double alpha) {
         DType t = complexType(a, b);
-        Tensor out = compute(() -> addParts(a, b, alpha, t));
+        Tensor out = compute(() -> ArithmeticOps.cast(addParts(a, b, alpha, t), t));
         return ArithmeticOps.record(out, "AddBackward0", new Tensor[] {a, b}, n -> g -> new Tensor[] {
             n.needsInputGrad(0) ? g : null, n.needsInputGrad(1) ? (alpha == 1 ? g : g.mul(alpha)) : null});
     }
@@ -478,7 +480,7 @@ final class ComplexOps {
     /** {@code a - alpha b} (PyTorch's add with {@code -alpha}: {@link #addParts}), node SubBackward0. */
     static Tensor sub(Tensor a, Tensor b, double alpha) {
         DType t = complexType(a, b);
-        Tensor out = compute(() -> addParts(a, b, -alpha, t));
+        Tensor out = compute(() -> ArithmeticOps.cast(addParts(a, b, -alpha, t), t));
         return ArithmeticOps.record(out, "SubBackward0", new Tensor[] {a, b}, n -> g -> new Tensor[] {
             n.needsInputGrad(0) ? g : null, n.needsInputGrad(1) ? g.mul(-alpha) : null});
     }
@@ -610,7 +612,7 @@ final class ComplexOps {
     /** {@code scalar - a} with a complex operand (PyTorch's rsub), node RsubBackward1. */
     static Tensor rsub(Tensor a, Tensor scalar) {
         DType t = complexType(a, scalar);
-        Tensor out = compute(() -> addParts(scalar, a, -1.0, t)); // PyTorch's rsub: scalar + (-1) * a
+        Tensor out = compute(() -> ArithmeticOps.cast(addParts(scalar, a, -1.0, t), t)); // PyTorch's rsub: scalar + (-1) * a
         return ArithmeticOps.record(out, "RsubBackward1", new Tensor[] {a}, n -> g -> new Tensor[] {g.neg()});
     }
 
@@ -896,6 +898,13 @@ final class ComplexOps {
     private static int[] dims(Tensor z, int[] dims) {
         if (dims == null || dims.length == 0 && z.dim() == 0) {
             return java.util.stream.IntStream.range(0, z.dim()).toArray();
+        }
+        if (z.dim() == 0) {
+            // a 0-dim tensor takes dim 0 and -1 (checked), which reduce nothing
+            for (int dim : dims) {
+                Shapes.wrapDim(dim, 0);
+            }
+            return new int[0];
         }
         int[] d = new int[dims.length];
         for (int i = 0; i < dims.length; i++) {

@@ -857,9 +857,10 @@ final class Creation {
             throw Refusals.unsupported("logspace_cpu", dtype);
         }
         Shapes.storageNumel(new int[] {steps}, DType.FLOAT64);
-        boolean floating = dtype.isFloatingPoint();
+        // a complex type steps in its own (floating) arithmetic: the numbers are not truncated as for an integer type
+        boolean floating = dtype.isFloatingPoint() || dtype.isComplex();
         boolean narrow = dtype == DType.FLOAT32 || dtype.isReducedFloatingPoint();
-        if (steps == 1 && floating) {
+        if (steps == 1 && dtype.isFloatingPoint()) {
             ArithmeticOps.checkScalarFits(Math.pow(base, start), dtype); // fill_'s Scalar::to<scalar_t>()
         } else if (steps > 1 && narrow) {
             ArithmeticOps.checkScalarFits(start, dtype); // start.to<scalar_t>(), end.to<scalar_t>()

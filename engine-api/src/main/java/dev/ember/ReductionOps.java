@@ -395,11 +395,14 @@ final class ReductionOps {
     static Tensor softmax(Tensor a, int dim, boolean log) {
         if (Autocast.on()) return Autocast.apply(log ? "log_softmax" : "softmax", t -> softmax(t[0], dim, log), a);
         int d = Shapes.wrapDim(dim, a.dim());
-        if (!a.dtype.isFloatingPoint()) {
+        if (!a.dtype.isFloatingPoint() && a.numel() > 0) {
+            // (an empty input returns before the dispatch: softmax_cpu_out's numel() == 0 early return)
             // the kernel's dispatch refuses the type, naming itself as PyTorch 2.x's: the CPU's last-dim or general
             // kernel (a 0-d input is viewed as 1-D), CUDA's host_softmax for both functions
-            String kernel = "cuda".equals(a.device.type()) ? "host_softmax" : (log ? "log_softmax" : "softmax")
-                    + (a.dim() == 0 || d == a.dim() - 1 ? "_lastdim_kernel_impl" : "_kernel_impl");
+            // (sic: 2.x's general log_softmax kernel dispatches under the name "softmax_kernel_impl", SoftMaxKernel.cpp)
+            boolean last = a.dim() == 0 || d == a.dim() - 1;
+            String kernel = "cuda".equals(a.device.type()) ? "host_softmax"
+                    : last ? (log ? "log_softmax" : "softmax") + "_lastdim_kernel_impl" : "softmax_kernel_impl";
             throw Refusals.unsupported(kernel, a.dtype);
         }
         int[] dd = a.dim() == 0 ? new int[0] : new int[] {d};
@@ -752,9 +755,15 @@ final class ReductionOps {
             }
         }
         if (dtype != null) {
-            if (!dtype.isFloatingPoint()) {
+            // 2.x's check_linalg_norm_dtype: floating or complex, complex exactly for a complex input, not narrowing
+            if (!dtype.isFloatingPoint() && !dtype.isComplex()) {
                 throw new IllegalArgumentException("linalg.vector_norm: dtype should be floating point or complex, but got "
                         + Format.scalarType(dtype));
+            }
+            if (a.dtype.isComplex() != dtype.isComplex()) {
+                String kind = a.dtype.isComplex() ? "complex" : "real";
+                throw new IllegalArgumentException("linalg.vector_norm: dtype should be " + kind + " for " + kind
+                        + " inputs, but got " + Format.scalarType(dtype));
             }
             if (DType.promote(a.dtype, dtype) != dtype) {
                 throw new IllegalArgumentException("linalg.vector_norm: the dtype of the input (" + Format.scalarType(a.dtype)
@@ -960,9 +969,13 @@ final class ReductionOps {
 
     /** The sum computed in {@code dtype} (the input converted first, as PyTorch's {@code sum(dtype=...)}). */
     static Tensor sum(Tensor a, int[] dims, boolean keepdim, DType dtype) {
-        if (dtype.isComplex() || a.dtype.isComplex()) {
+        if (dtype.isComplex()) {
             // the input converted first (ToCopyBackward0 where the type changes), then the complex sum
             return sum(ViewOps.toType(a, dtype), dims == null ? null : dims, keepdim);
+        }
+        if (a.dtype.isComplex()) {
+            // a real dtype= of a complex input: the real parts converted to it (as PyTorch's cast), then summed in it
+            return sum(ViewOps.toType(a, dtype), dims, keepdim, dtype);
         }
         boolean[] mask = reducedMask(a.dim(), dims);
         Tensor out = reduceKernel(ReduceOp.SUM, ArithmeticOps.cast(a, dtype), mask, keepdim,
