@@ -264,7 +264,8 @@ final class Creation {
         long[] lv = new long[n];
         int[] kind = new int[1]; // 0 bool, 1 integral, 2 floating
         int[] pos = new int[1];
-        flatten(data, shape, 0, dv, lv, kind, pos);
+        boolean[] fl = new boolean[n]; // each element's own kind: a Java double or float (Python's float)
+        flatten(data, shape, 0, dv, lv, kind, pos, fl);
         DType inferred = kind[0] == 2 ? Ember.getDefaultDtype() : kind[0] == 1 ? DType.INT64 : DType.BOOL;
         if (n == 0 && data != null) {
             inferred = Ember.getDefaultDtype();
@@ -296,7 +297,9 @@ final class Creation {
             case INT64: {
                 long[] a = new long[n];
                 for (int i = 0; i < n; i++) {
-                    a[i] = kind[0] == 2 ? (long) dv[i] : lv[i];
+                    // each number by its own kind, as torch.tensor stores a Python int or float: an integer exact
+                    checkStore(fl[i], dv[i], lv[i], target);
+                    a[i] = fl[i] ? (long) dv[i] : lv[i];
                 }
                 array = a;
                 break;
@@ -304,13 +307,20 @@ final class Creation {
             case INT32:
             case INT16:
             case INT8:
-            case UINT8: {
-                // integers wrap into the type and floats truncate toward zero first, as the conversion kernels do
+            case UINT8:
+            case UINT16:
+            case UINT32:
+            case UINT64: {
+                // each number checked as torch.tensor stores it (checkStore), then floats truncated toward zero and
+                // integers wrapped into the type (a negative one into an unsigned type), as the conversion kernels do
                 long[] w = new long[n];
                 for (int i = 0; i < n; i++) {
-                    w[i] = kind[0] == 2 ? (long) dv[i] : lv[i];
+                    checkStore(fl[i], dv[i], lv[i], target);
+                    w[i] = !fl[i] ? lv[i] : target == DType.UINT64 && dv[i] >= 0x1p63
+                            ? (long) (dv[i] - 0x1p63) ^ Long.MIN_VALUE : (long) dv[i];
                 }
-                array = narrowArray(target, w);
+                // the barebones unsigned types take the longs and convert them (fromFlat)
+                array = target.isBarebonesUnsigned() ? w : narrowArray(target, w);
                 break;
             }
             case FLOAT16:
@@ -394,11 +404,47 @@ final class Creation {
         }
         // Java's bytes are signed: int8, or uint8 as they are (the same bits) when that type is asked for
         DType stored = natural == DType.INT8 && dtype == DType.UINT8 ? DType.UINT8 : natural;
+        if (dtype != null && dtype != stored) {
+            int len = java.lang.reflect.Array.getLength(data);
+            boolean floating = natural.isFloatingPoint();
+            for (int i = 0; i < len; i++) {
+                if (floating) {
+                    checkStore(true, java.lang.reflect.Array.getDouble(data, i), 0, dtype);
+                } else if (natural != DType.BOOL) {
+                    checkStore(false, 0, java.lang.reflect.Array.getLong(data, i), dtype);
+                }
+            }
+        }
         Tensor t = fromFlat(data, new int[] {java.lang.reflect.Array.getLength(data)}, stored, device);
         if (natural == DType.FLOAT64 && dtype == null) {
             dtype = Ember.getDefaultDtype(); // floating data takes the default type, as torch.tensor of Python floats
         }
         return dtype == null || dtype == t.dtype ? t : ArithmeticOps.cast(t, dtype);
+    }
+
+    /**
+     * torch.tensor's checked store of one number into an integer type ({@code store_scalar} in tensor_new.cpp, through
+     * {@code c10::checked_convert}): a float that is NaN, infinite or beyond the type's range, or an integer beyond it
+     * (an unsigned type also takes a negative one down to minus its largest value, which wraps), is PyTorch's
+     * "value cannot be converted to type int8 without overflow". Bool and the floating types take any number.
+     */
+    static void checkStore(boolean floating, double d, long v, DType t) {
+        if (!t.isIntegral() && !t.isBarebonesUnsigned()) {
+            return;
+        }
+        boolean fits;
+        if (floating) {
+            double hi = t == DType.UINT64 ? 0x1p64 : (double) t.maxValue();
+            fits = d >= t.minValue() && d <= hi; // false for NaN; C++ compares (double) max, so 2^63 passes int64
+        } else if (t.minValue() == 0) {
+            fits = t == DType.UINT64 || v <= t.maxValue() && (v >= 0 || -v <= t.maxValue() && v != Long.MIN_VALUE);
+        } else {
+            fits = v >= t.minValue() && v <= t.maxValue();
+        }
+        if (!fits) {
+            throw new IllegalArgumentException("value cannot be converted to type " + t.name().toLowerCase(java.util.Locale.ROOT)
+                    + " without overflow");
+        }
     }
 
     /** Longs wrapped into a narrow integer type, in that type's Java array ({@code byte[]} for int8 and uint8). */
@@ -534,7 +580,8 @@ final class Creation {
         return java.lang.reflect.Array.get(o, i);
     }
 
-    private static void flatten(Object o, int[] shape, int depth, double[] dv, long[] lv, int[] kind, int[] pos) {
+    private static void flatten(Object o, int[] shape, int depth, double[] dv, long[] lv, int[] kind, int[] pos,
+                                boolean[] fl) {
         if (depth == shape.length) {
             if (lengthOf(o) >= 0) {
                 throw new IllegalArgumentException("expected a number at dim " + depth + " but got a sequence");
@@ -544,6 +591,7 @@ final class Creation {
                 dv[pos[0]] = lv[pos[0]];
             } else if (o instanceof Double || o instanceof Float) {
                 dv[pos[0]] = ((Number) o).doubleValue();
+                fl[pos[0]] = true;
                 kind[0] = 2; // earlier integral entries already sit in dv as well
             } else if (o instanceof Number) {
                 lv[pos[0]] = ((Number) o).longValue();
@@ -552,7 +600,7 @@ final class Creation {
             } else {
                 throw new IllegalArgumentException("Could not infer dtype of " + (o == null ? "null" : o.getClass().getSimpleName()));
             }
-            if (kind[0] == 2) {
+            if (fl[pos[0]]) {
                 lv[pos[0]] = (long) dv[pos[0]];
             }
             pos[0]++;
@@ -560,7 +608,7 @@ final class Creation {
         }
         int len = checkedLength(o, shape, depth);
         for (int i = 0; i < len; i++) {
-            flatten(elementAt(o, i), shape, depth + 1, dv, lv, kind, pos);
+            flatten(elementAt(o, i), shape, depth + 1, dv, lv, kind, pos, fl);
         }
     }
 

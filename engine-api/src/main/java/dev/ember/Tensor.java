@@ -186,7 +186,13 @@ public final class Tensor implements AutoCloseable {
         return Creation.fromData(data, null, Ember.defaultDevice());
     }
 
-    /** A tensor from Java data converted to {@code dtype}. */
+    /**
+     * A tensor from Java data converted to {@code dtype}, each number stored as torch.tensor stores a Python int or
+     * float: into an integer type, an integer beyond its range (an unsigned type also takes a negative one down to
+     * minus its largest value, which wraps) or a float that is NaN, infinite or beyond it is refused ("value cannot be
+     * converted to type int8 without overflow"), a float within it truncated; bool and the floating types take any
+     * number.
+     */
     public static Tensor tensor(Object data, DType dtype) {
         warnCopyConstruct(data);
         return Creation.fromData(data, dtype, Ember.defaultDevice());

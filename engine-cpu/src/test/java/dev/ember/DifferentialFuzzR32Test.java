@@ -42,11 +42,6 @@ class DifferentialFuzzR32Test {
     private static final Map<String, String> EXPECTED_FAILURES = new TreeMap<>();
 
     static {
-        String overflow = "torch.tensor / new_tensor of a Python int past the requested integer type: PyTorch refuses "
-                + "(\"value cannot be converted to type int8 without overflow\"), Ember wraps the Java long into the type "
-                + "as a conversion does (Creation.fromData; lead decides)";
-        EXPECTED_FAILURES.put("r32_1532", overflow);
-        EXPECTED_FAILURES.put("r32_1837", overflow);
         String complexHalf = "float16 with a Java complex number: PyTorch's result type is complex32 (ComplexHalf), whose "
                 + "CPU pow / hypot kernels refuse it; Ember has no complex32 and refuses it in its own words";
         EXPECTED_FAILURES.put("r32_2598", complexHalf);
