@@ -954,8 +954,45 @@ final class ReductionOps {
         });
     }
 
+    /**
+     * {@code torch.nansum(input, dims, keepdim, dtype=...)}: an integer or bool input is {@code sum(dtype=...)}
+     * (2.x's nansum_out); a floating one is summed in {@code dtype}, which must be floating (nansum's kernel dispatches
+     * the floating types only: "nansum_cpu" not implemented for 'Int'), NaN counted as 0; NansumBackward0 with the
+     * gradient converted back to the input's type, times {@code !isnan(self)}.
+     */
+    static Tensor nansum(Tensor a, int[] dims, boolean keepdim, DType dtype) {
+        if (a.dtype.isComplex()) {
+            throw new IllegalArgumentException("nansum does not support complex inputs");
+        }
+        if (!a.dtype.isFloatingPoint()) {
+            return sum(a, dims, keepdim, dtype);
+        }
+        if (!dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("\"nansum_cpu\" not implemented for '" + Format.scalarType(dtype) + "'");
+        }
+        boolean[] mask = reducedMask(a.dim(), dims);
+        int[] o = over(dims);
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            out = ArithmeticOps.cast(zeroWhere(a.isnan(), a), dtype).sum(o, keepdim);
+        }
+        int[] kept = keptShape(a.shape, mask);
+        int[] inShape = a.shape;
+        DType inType = a.dtype;
+        return ArithmeticOps.record(out, "NansumBackward0", new Tensor[] {a}, n -> {
+            SavedTensor sa = n.save(a);
+            return g -> new Tensor[] {ArithmeticOps.cast(g, inType).reshape(kept).expand(inShape)
+                    .mul(sa.get().isnan().logicalNot())};
+        });
+    }
+
     /** PyTorch's nanmean: {@code nansum(x) / (number of non-NaN elements)}, a composition (DivBackward0). */
     static Tensor nanmean(Tensor a, int[] dims, boolean keepdim) {
+        return nanmean(a, dims, keepdim, null);
+    }
+
+    /** {@link #nanmean(Tensor, int[], boolean)} with nansum's {@code dtype} (null: the input's). */
+    static Tensor nanmean(Tensor a, int[] dims, boolean keepdim, DType dtype) {
         if (!a.dtype.isFloatingPoint()) {
             throw new IllegalArgumentException("nanmean(): expected input to have floating point dtype but got "
                     + Format.scalarType(a.dtype));
@@ -964,7 +1001,7 @@ final class ReductionOps {
         try (GradMode off = Ember.noGrad()) {
             factor = a.isnan().logicalNot().sum(over(dims), keepdim);
         }
-        return nansum(a, dims, keepdim).div(factor);
+        return (dtype == null ? nansum(a, dims, keepdim) : nansum(a, dims, keepdim, dtype)).div(factor);
     }
 
     /** The sum computed in {@code dtype} (the input converted first, as PyTorch's {@code sum(dtype=...)}). */

@@ -3949,6 +3949,22 @@ public final class Tensor implements AutoCloseable {
         return ReductionOps.nansum(this, dims, keepdim);
     }
 
+    /**
+     * Sum over dimensions (null or empty: all), NaN counted as 0, computed in {@code dtype}, as
+     * {@code torch.nansum(..., dtype=...)}: a floating input needs a floating {@code dtype}; an integer or bool input
+     * is {@link #sum(int[], boolean, DType)}.
+     */
+    public Tensor nansum(int[] dims, boolean keepdim, DType dtype) {
+        Args.require(dtype, "nansum", "dtype", 3, "torch.dtype");
+        return ReductionOps.nansum(this, dims, keepdim, dtype);
+    }
+
+    /** Sum of all elements, NaN counted as 0, computed in {@code dtype}, as {@code torch.nansum(input, dtype=...)}. */
+    public Tensor nansum(DType dtype) {
+        Args.require(dtype, "nansum", "dtype", 1, "torch.dtype");
+        return ReductionOps.nansum(this, null, false, dtype);
+    }
+
     /** Mean of the elements that are not NaN, as {@code torch.nanmean} (NaN where all are). */
     public Tensor nanmean() {
         return ReductionOps.nanmean(this, null, false);
@@ -3957,6 +3973,21 @@ public final class Tensor implements AutoCloseable {
     /** Mean over dimensions (null or empty: all) of the elements that are not NaN. */
     public Tensor nanmean(int[] dims, boolean keepdim) {
         return ReductionOps.nanmean(this, dims, keepdim);
+    }
+
+    /**
+     * Mean over dimensions (null or empty: all) of the elements that are not NaN, their sum computed in {@code dtype}
+     * (floating), as {@code torch.nanmean(..., dtype=...)}.
+     */
+    public Tensor nanmean(int[] dims, boolean keepdim, DType dtype) {
+        Args.require(dtype, "nanmean", "dtype", 3, "torch.dtype");
+        return ReductionOps.nanmean(this, dims, keepdim, dtype);
+    }
+
+    /** Mean of the elements that are not NaN, their sum computed in {@code dtype}, as {@code torch.nanmean(input, dtype=...)}. */
+    public Tensor nanmean(DType dtype) {
+        Args.require(dtype, "nanmean", "dtype", 1, "torch.dtype");
+        return ReductionOps.nanmean(this, null, false, dtype);
     }
 
     /**
