@@ -8,7 +8,8 @@
 # first. REGEX keeps the rows whose name it finds (both sides). --check runs each row once on both sides instead and compares the float64 sum and
 # absolute sum of the results (relative difference to the absolute sum; rows over 1e-4 are marked). Needs
 # /usr/bin/python3 with torch (Debian: python3-torch). Ember's JVM runs with -XX:PerMethodTrapLimit=100000 (README) and a
-# fixed, pretouched 4 GiB heap (below).
+# fixed, pretouched 4 GiB heap (below). EMBER_SWEEP_JAVA=/path/to/bin/java runs Ember's rows on that JVM instead of the
+# `java` on PATH (e.g. EMBER_SWEEP_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java for JDK 25 against 17, session 53).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jar=benchmarks/target/benchmarks.jar
@@ -24,16 +25,17 @@ done
 # whole sweep, session 52). EMBER_SWEEP_HEAP="" runs the JVM's default heap instead.
 # The recompilation cutoffs raised: past them C2 keeps calls in shared Vector API code and some kernels' stores allocate
 # (the pow row 8.1 ms instead of 1.4 in 2 of 4 JVMs without them, session 52).
+java=${EMBER_SWEEP_JAVA:-java}
 jvm="--add-modules=jdk.incubator.vector -XX:PerMethodTrapLimit=100000 -XX:PerMethodRecompilationCutoff=100000"
 jvm+=" -XX:PerBytecodeRecompilationCutoff=100000 ${EMBER_SWEEP_HEAP--Xms4g -Xmx4g -XX:+AlwaysPreTouch}"
 echo "== machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) CPUs," \
   "$(grep -o 'avx512[a-z]*' /proc/cpuinfo | sort -u | tr '\n' ' ')$(grep -qw avx2 /proc/cpuinfo && echo avx2)"
 echo "== load: $(uptime | sed 's/.*load average/load average/')"
-java -version 2>&1 | head -1
+echo "$("$java" -version 2>&1 | head -1) ($(command -v "$java"))"
 /usr/bin/python3 -c 'import torch; print("torch", torch.__version__, torch.backends.cpu.get_cpu_capability() if hasattr(torch.backends, "cpu") else "")'
 tmp=${TMPDIR:-/tmp}/op-sweep.$$
 echo "== Ember (dev.ember.bench.OpSweep, 2 threads)"
-java $jvm -cp "$jar" dev.ember.bench.OpSweep "${args[@]}" | tee "$tmp.ember"
+"$java" $jvm -cp "$jar" dev.ember.bench.OpSweep "${args[@]}" | tee "$tmp.ember"
 echo "== PyTorch (benchmarks/pytorch/op_sweep.py, 2 threads)"
 /usr/bin/python3 benchmarks/pytorch/op_sweep.py "${args[@]}" | tee "$tmp.torch"
 echo "== load after: $(uptime | sed 's/.*load average/load average/')"

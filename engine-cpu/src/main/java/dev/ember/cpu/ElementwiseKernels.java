@@ -122,10 +122,33 @@ final class ElementwiseKernels {
      */
     private static final boolean SCALAR_ROW_COPY = Boolean.getBoolean("ember.cpu.scalarRowCopy");
 
+    /**
+     * The largest piece of a dense row copy handed to one {@code System.arraycopy} (1 MiB). From JDK 22 on, HotSpot's
+     * arraycopy on a CPU with 64-byte vectors writes a copy of 2.5 MB or more with non-temporal stores (its
+     * {@code arraycopy_avx3_large}), past the caches, so an op that reads or scatters into the copy at once (an
+     * out-of-place {@code index_add} or {@code scatter_add} of a 4 MiB tensor on one thread) found it in memory and ran
+     * 1.5-2.3x slower than on JDK 17 (benchmarks/RESULTS.md, session 53). In pieces the stub keeps its cached stores on
+     * every JDK; the bits are the same. {@code -Dember.cpu.wholeArraycopy=true} copies a row in one call (before
+     * session 53).
+     */
+    static final int COPY_PIECE_BYTES = 1 << 20;
+    private static final boolean WHOLE_ARRAYCOPY = Boolean.getBoolean("ember.cpu.wholeArraycopy");
+
+    /** {@code System.arraycopy} of two distinct arrays in pieces of {@code piece} elements (see {@link #COPY_PIECE_BYTES}). */
+    private static void copyInPieces(Object a, int ao, Object o, int oo, int n, int piece) {
+        for (int i = 0; i < n; i += piece) {
+            System.arraycopy(a, ao + i, o, oo + i, Math.min(piece, n - i));
+        }
+    }
+
     private static void copyRow(float[] a, int ao, int as, float[] o, int oo, int os, int n) {
         if (as == 1 && os == 1) {
             if (n >= ARRAYCOPY_MIN || a == o) {
-                System.arraycopy(a, ao, o, oo, n); // memmove's semantics where one array holds both
+                if (n > (COPY_PIECE_BYTES >> 2) && a != o && !WHOLE_ARRAYCOPY) {
+                    copyInPieces(a, ao, o, oo, n, COPY_PIECE_BYTES >> 2);
+                } else {
+                    System.arraycopy(a, ao, o, oo, n); // memmove's semantics where one array holds both
+                }
             } else {
                 if (LOOPS != null && !SCALAR_ROW_COPY) {
                     LOOPS.copy(a, ao, o, oo, n); // two arrays: its overlapping last vector writes the same bits twice
@@ -145,7 +168,11 @@ final class ElementwiseKernels {
     private static void copyRow(double[] a, int ao, int as, double[] o, int oo, int os, int n) {
         if (as == 1 && os == 1) {
             if (n >= ARRAYCOPY_MIN || a == o) {
-                System.arraycopy(a, ao, o, oo, n); // memmove's semantics where one array holds both
+                if (n > (COPY_PIECE_BYTES >> 3) && a != o && !WHOLE_ARRAYCOPY) {
+                    copyInPieces(a, ao, o, oo, n, COPY_PIECE_BYTES >> 3);
+                } else {
+                    System.arraycopy(a, ao, o, oo, n); // memmove's semantics where one array holds both
+                }
             } else {
                 for (int i = 0; i < n; i++) {
                     o[oo + i] = a[ao + i];
@@ -161,7 +188,11 @@ final class ElementwiseKernels {
     private static void copyRow(long[] a, int ao, int as, long[] o, int oo, int os, int n) {
         if (as == 1 && os == 1) {
             if (n >= ARRAYCOPY_MIN || a == o) {
-                System.arraycopy(a, ao, o, oo, n); // memmove's semantics where one array holds both
+                if (n > (COPY_PIECE_BYTES >> 3) && a != o && !WHOLE_ARRAYCOPY) {
+                    copyInPieces(a, ao, o, oo, n, COPY_PIECE_BYTES >> 3);
+                } else {
+                    System.arraycopy(a, ao, o, oo, n); // memmove's semantics where one array holds both
+                }
             } else {
                 for (int i = 0; i < n; i++) {
                     o[oo + i] = a[ao + i];
@@ -177,7 +208,11 @@ final class ElementwiseKernels {
     private static void copyRow(int[] a, int ao, int as, int[] o, int oo, int os, int n) {
         if (as == 1 && os == 1) {
             if (n >= ARRAYCOPY_MIN || a == o) {
-                System.arraycopy(a, ao, o, oo, n); // memmove's semantics where one array holds both
+                if (n > (COPY_PIECE_BYTES >> 2) && a != o && !WHOLE_ARRAYCOPY) {
+                    copyInPieces(a, ao, o, oo, n, COPY_PIECE_BYTES >> 2);
+                } else {
+                    System.arraycopy(a, ao, o, oo, n); // memmove's semantics where one array holds both
+                }
             } else {
                 for (int i = 0; i < n; i++) {
                     o[oo + i] = a[ao + i];
@@ -193,7 +228,11 @@ final class ElementwiseKernels {
     private static void copyRow(short[] a, int ao, int as, short[] o, int oo, int os, int n) {
         if (as == 1 && os == 1) {
             if (n >= ARRAYCOPY_MIN || a == o) {
-                System.arraycopy(a, ao, o, oo, n); // memmove's semantics where one array holds both
+                if (n > (COPY_PIECE_BYTES >> 1) && a != o && !WHOLE_ARRAYCOPY) {
+                    copyInPieces(a, ao, o, oo, n, COPY_PIECE_BYTES >> 1);
+                } else {
+                    System.arraycopy(a, ao, o, oo, n); // memmove's semantics where one array holds both
+                }
             } else {
                 for (int i = 0; i < n; i++) {
                     o[oo + i] = a[ao + i];
@@ -209,7 +248,11 @@ final class ElementwiseKernels {
     private static void copyRow(byte[] a, int ao, int as, byte[] o, int oo, int os, int n) {
         if (as == 1 && os == 1) {
             if (n >= ARRAYCOPY_MIN || a == o) {
-                System.arraycopy(a, ao, o, oo, n); // memmove's semantics where one array holds both
+                if (n > (COPY_PIECE_BYTES >> 0) && a != o && !WHOLE_ARRAYCOPY) {
+                    copyInPieces(a, ao, o, oo, n, COPY_PIECE_BYTES >> 0);
+                } else {
+                    System.arraycopy(a, ao, o, oo, n); // memmove's semantics where one array holds both
+                }
             } else {
                 for (int i = 0; i < n; i++) {
                     o[oo + i] = a[ao + i];
@@ -225,7 +268,11 @@ final class ElementwiseKernels {
     private static void copyRow(boolean[] a, int ao, int as, boolean[] o, int oo, int os, int n) {
         if (as == 1 && os == 1) {
             if (n >= ARRAYCOPY_MIN || a == o) {
-                System.arraycopy(a, ao, o, oo, n); // memmove's semantics where one array holds both
+                if (n > (COPY_PIECE_BYTES >> 0) && a != o && !WHOLE_ARRAYCOPY) {
+                    copyInPieces(a, ao, o, oo, n, COPY_PIECE_BYTES >> 0);
+                } else {
+                    System.arraycopy(a, ao, o, oo, n); // memmove's semantics where one array holds both
+                }
             } else {
                 for (int i = 0; i < n; i++) {
                     o[oo + i] = a[ao + i];
