@@ -386,6 +386,46 @@ public final class Tensor implements AutoCloseable {
         return full(DType.BOOL, value ? 1 : 0, shape);
     }
 
+    /**
+     * A tensor of the default type's complex type (complex64 unless the default is float64) filled with {@code value},
+     * as {@code torch.full(shape, 1+2j)}.
+     */
+    public static Tensor full(int[] shape, Complex value) {
+        Args.require(shape, "full", "shape", 1, "tuple of ints");
+        return full(Ember.getDefaultDtype().toComplex(), value, shape);
+    }
+
+    /**
+     * A tensor of a type filled with a complex number, as {@code torch.full(shape, 1+2j, dtype=dtype)}: a real type
+     * takes the real part when the imaginary part is 0 and refuses otherwise ("value cannot be converted to type float
+     * without overflow", as PyTorch's checked conversion of a complex Scalar).
+     */
+    public static Tensor full(DType dtype, Complex value, int... shape) {
+        Args.require(dtype, "full", "dtype", 1, "torch.dtype");
+        Args.require(value, "full", "fill_value", 2, "Number");
+        Args.require(shape, "full", "shape", 3, "tuple of ints");
+        if (!dtype.isComplex()) {
+            if (value.imag() != 0) {
+                throw new IllegalArgumentException("value cannot be converted to type "
+                        + ArithmeticOps.cTypeScalarName(dtype) + " without overflow");
+            }
+            return full(dtype, value.real(), shape);
+        }
+        if (dtype == DType.COMPLEX64 && (beyondFloat(value.real()) || beyondFloat(value.imag()))) {
+            throw new IllegalArgumentException("value cannot be converted to type c10::complex<float> without overflow");
+        }
+        Tensor t = Creation.zeros(Shapes.checkSizes(shape), dtype, Ember.defaultDevice());
+        try (Tensor v = Creation.fromData(value, dtype, Ember.defaultDevice())) {
+            t.fill_(v);
+        }
+        return t;
+    }
+
+    /** A finite double beyond float32's range (c10's overflows for a complex&lt;float&gt; part). */
+    private static boolean beyondFloat(double v) {
+        return !Double.isInfinite(v) && (v > Float.MAX_VALUE || v < -Float.MAX_VALUE);
+    }
+
     /** A tensor of a type filled with a Python int: exact for int64 however large. */
     public static Tensor full(DType dtype, long value, int... shape) {
         Args.require(dtype, "full", "dtype", 1, "torch.dtype");
