@@ -176,8 +176,12 @@ class DtypesTest {
         assertArrayEquals(new short[] {255, 0, 127, 128}, u.toShortArray());
         // boxed Java numbers are Python ints: int64, converted on request
         assertEquals(DType.INT64, Tensor.tensor(List.of(1, 2)).dtype());
-        assertArrayEquals(new long[] {44, 255}, Tensor.tensor(List.of(300L, -1L), DType.UINT8).toLongArray());
-        assertArrayEquals(new long[] {127, -1}, Tensor.tensor(new double[] {127.9, -1.5}, DType.INT8).toLongArray());
+        // each number stored as torch.tensor stores a Python int or float (TensorStoreTest has PyTorch's lines): a
+        // negative int wraps into uint8, a float truncates, what the type cannot hold is refused
+        assertArrayEquals(new long[] {44, 255}, Tensor.tensor(List.of(44L, -1L), DType.UINT8).toLongArray());
+        assertArrayEquals(new long[] {127, -1}, Tensor.tensor(new double[] {127.0, -1.5}, DType.INT8).toLongArray());
+        assertThrows(IllegalArgumentException.class, () -> Tensor.tensor(List.of(300L), DType.UINT8));
+        assertThrows(IllegalArgumentException.class, () -> Tensor.tensor(new double[] {127.9}, DType.INT8));
         assertEquals(249, Tensor.tensor(new byte[] {-7}, DType.UINT8).longItem());
         assertEquals(249.0, Tensor.tensor(new byte[] {-7}, DType.UINT8).item());
         assertEquals(-7, Tensor.tensor(new int[] {-7}).longItem());

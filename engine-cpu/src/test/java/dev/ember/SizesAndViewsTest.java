@@ -351,15 +351,15 @@ class SizesAndViewsTest {
         fails(IllegalArgumentException.class, "expand(torch.FloatTensor{[2, 3]}, size=[3]): the number of sizes provided (1) "
                 + "must be greater or equal to the number of dimensions in the tensor (2)", () -> a.expand(3));
         fails(IllegalArgumentException.class, "a Tensor with 0 elements cannot be converted to Scalar", () -> Tensor.ones(0).item());
-        // the kernel's refusal, named as PyTorch 2.x's CPU kernels (1.13 names log_softmax's general one
-        // softmax_kernel_impl; 2.x log_softmax_kernel_impl)
+        // the kernel's refusal, named as PyTorch 2.x's CPU kernels (SoftMaxKernel.cpp: log_softmax's general kernel
+        // dispatches under the name "softmax_kernel_impl", in 1.13 and 2.x alike; its last-dim one under its own)
         fails(UnsupportedOperationException.class, "\"softmax_lastdim_kernel_impl\" not implemented for 'Long'",
                 () -> Tensor.ones(DType.INT64, 2).softmax(0));
         fails(UnsupportedOperationException.class, "\"softmax_kernel_impl\" not implemented for 'Long'",
                 () -> Tensor.ones(DType.INT64, 2, 3).softmax(0));
         fails(UnsupportedOperationException.class, "\"log_softmax_lastdim_kernel_impl\" not implemented for 'Int'",
                 () -> Tensor.ones(DType.INT32, 2, 3).logSoftmax(-1));
-        fails(UnsupportedOperationException.class, "\"log_softmax_kernel_impl\" not implemented for 'Bool'",
+        fails(UnsupportedOperationException.class, "\"softmax_kernel_impl\" not implemented for 'Bool'",
                 () -> Tensor.ones(DType.BOOL, 2, 3).logSoftmax(0));
         fails(UnsupportedOperationException.class, "\"log_softmax_lastdim_kernel_impl\" not implemented for 'Long'",
                 () -> Tensor.ones(DType.INT64).logSoftmax(0));

@@ -306,7 +306,8 @@ class TensorLifetimeTest {
         for (int s = 2; s < live.length; s++) {
             assertEquals(live[1], live[s], "storages alive after step " + s + " vs step 1");
         }
-        assertTrue(livePlain[5] - livePlain[1] > 4 * 20, "without a scope, each step leaves its storages to the GC: "
+        // (at least 10 storages a step: 16 at session 53, whose nll_loss skips its mask ops when no target is ignored)
+        assertTrue(livePlain[5] - livePlain[1] > 4 * 10, "without a scope, each step leaves its storages to the GC: "
                 + livePlain[1] + " -> " + livePlain[5]);
     }
 
