@@ -940,11 +940,14 @@ final class ReductionOps {
         if (a.dtype.isComplex()) {
             throw new IllegalArgumentException("nansum does not support complex inputs");
         }
+        if (a.dtype.isFloatingPoint()) {
+            return nansum(a, dims, keepdim, a.dtype); // the same reduction and node, in the input's own type
+        }
         boolean[] mask = reducedMask(a.dim(), dims);
         int[] o = over(dims);
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
-            out = a.dtype.isFloatingPoint() ? zeroWhere(a.isnan(), a).sum(o, keepdim) : a.sum(o, keepdim);
+            out = a.sum(o, keepdim); // an integer or bool input has no NaN
         }
         int[] kept = keptShape(a.shape, mask);
         int[] inShape = a.shape;
