@@ -142,7 +142,10 @@ final class IndexKernels {
      * one of the source and one store per element, its source row's offset found from the row number. The
      * {@link StridedLoop} spent about as long stepping its three operands from row to row as the row itself took for
      * the op sweep's 64 columns (2048 rows). {@code -Dember.gather.loopRows=true} (read per call) keeps the
-     * StridedLoop's rows, as sessions 48-50. Returns false for other operands.
+     * StridedLoop's rows, as sessions 48-50. A single row (a one-dimensional gather: {@code x[mask]}'s, whose index
+     * is the mask's linear positions) is split into ranges over the pool instead (session 54; {@code
+     * -Dember.gather.oneRowSerial=true}, read per call, keeps it on the calling thread). Returns false for other
+     * operands.
      */
     private static boolean gatherRowsFloat(float[] s, Layout srcLayout, int dim, long[] idx, Layout indexLayout,
                                            float[] d, Layout dstLayout) {
@@ -163,6 +166,11 @@ final class IndexKernels {
         int io = indexLayout.offset();
         int doff = dstLayout.offset();
         int so = srcLayout.offset();
+        if (rows == 1 && !Boolean.getBoolean("ember.gather.oneRowSerial")) {
+            CpuThreads.parallelFor(w, CpuThreads.chunks(w, 1),
+                    (task, from, to) -> gatherRow(s, so, ds, idx, io + from, d, doff + from, to - from));
+            return true;
+        }
         CpuThreads.parallelFor(rows, CpuThreads.chunks(rows, w), (task, from, to) -> {
             for (int r = from; r < to; r++) {
                 // the source row: r unravelled over the index's other dimensions, through the source's strides
@@ -643,68 +651,87 @@ final class IndexKernels {
 
     // ------------------------------------------------------------------ nonzero
 
-    /** How many elements are not zero. */
+    /**
+     * {@code -Dember.nonzero.serial=true} (read per call): {@link #nonzeroCount} and {@link #nonzero} on the calling
+     * thread alone, as before session 54.
+     */
+    private static boolean serialNonzero() {
+        return Boolean.getBoolean("ember.nonzero.serial");
+    }
+
+    /**
+     * How many elements are not zero: the rows (or a long row's chunks) counted in parallel where large, the counts
+     * summed (integers: the same count in any order).
+     */
     static long nonzeroCount(CpuStorage src, Layout layout) {
         if (layout.numel() == 0) {
             return 0;
         }
-        long[] count = new long[1];
-        new StridedLoop(layout).run((off, n, st) -> {
-            long c = 0;
-            int o = off[0];
-            int s = st[0];
-            switch (src.dtype) {
-                case FLOAT32: {
-                    float[] a = (float[]) src.array;
-                    for (int k = 0; k < n; k++) {
-                        c += a[o + k * s] != 0 ? 1 : 0;
-                    }
-                    break;
+        if (serialNonzero()) {
+            long[] count = new long[1];
+            new StridedLoop(layout).run((off, n, st) -> count[0] += countRow(src, off[0], st[0], n), false);
+            return count[0];
+        }
+        java.util.concurrent.atomic.LongAdder count = new java.util.concurrent.atomic.LongAdder();
+        new StridedLoop(layout).run((off, n, st) -> count.add(countRow(src, off[0], st[0], n)), true);
+        return count.sum();
+    }
+
+    /** How many of the {@code n} elements at {@code o}, {@code o + s}, ... are not zero. */
+    private static long countRow(CpuStorage src, int o, int s, int n) {
+        long c = 0;
+        switch (src.dtype) {
+            case FLOAT32: {
+                float[] a = (float[]) src.array;
+                for (int k = 0; k < n; k++) {
+                    c += a[o + k * s] != 0 ? 1 : 0;
                 }
-                case FLOAT64: {
-                    double[] a = (double[]) src.array;
-                    for (int k = 0; k < n; k++) {
-                        c += a[o + k * s] != 0 ? 1 : 0;
-                    }
-                    break;
-                }
-                case INT64: {
-                    long[] a = (long[]) src.array;
-                    for (int k = 0; k < n; k++) {
-                        c += a[o + k * s] != 0 ? 1 : 0;
-                    }
-                    break;
-                }
-                case BOOL: {
-                    boolean[] a = (boolean[]) src.array;
-                    if (s == 1) {
-                        int ci = 0; // an int sum of the unit-stride row: the loop C2 vectorizes
-                        for (int k = 0; k < n; k++) {
-                            ci += a[o + k] ? 1 : 0;
-                        }
-                        c = ci;
-                        break;
-                    }
-                    for (int k = 0; k < n; k++) {
-                        c += a[o + k * s] ? 1 : 0;
-                    }
-                    break;
-                }
-                default:
-                    for (int k = 0; k < n; k++) {
-                        c += src.getDouble(o + k * s) != 0 ? 1 : 0;
-                    }
+                break;
             }
-            count[0] += c;
-        }, false);
-        return count[0];
+            case FLOAT64: {
+                double[] a = (double[]) src.array;
+                for (int k = 0; k < n; k++) {
+                    c += a[o + k * s] != 0 ? 1 : 0;
+                }
+                break;
+            }
+            case INT64: {
+                long[] a = (long[]) src.array;
+                for (int k = 0; k < n; k++) {
+                    c += a[o + k * s] != 0 ? 1 : 0;
+                }
+                break;
+            }
+            case BOOL: {
+                boolean[] a = (boolean[]) src.array;
+                if (s == 1) {
+                    int ci = 0; // an int sum of the unit-stride row: the loop C2 vectorizes
+                    for (int k = 0; k < n; k++) {
+                        ci += a[o + k] ? 1 : 0;
+                    }
+                    c = ci;
+                    break;
+                }
+                for (int k = 0; k < n; k++) {
+                    c += a[o + k * s] ? 1 : 0;
+                }
+                break;
+            }
+            default:
+                for (int k = 0; k < n; k++) {
+                    c += src.getDouble(o + k * s) != 0 ? 1 : 0;
+                }
+        }
+        return c;
     }
 
     /**
      * The coordinates of the nonzero elements in row-major order, as rows of dst ({@code [n, rank]}, int64). Without
      * a branch on the element: every element's coordinates are written at the next free row, which advances only past
      * a nonzero one (a random mask mispredicted the branch on every other element: 6 ms for a million booleans).
-     * {@code -Dember.nonzero.branch=true} keeps the old loop.
+     * {@code -Dember.nonzero.branch=true} keeps the old loop. Large layouts are split over the worker pool
+     * ({@link #nonzeroParallel}: the same rows in the same order); {@code -Dember.nonzero.serial=true} keeps the
+     * calling thread alone.
      */
     static void nonzero(CpuStorage src, Layout layout, CpuStorage dst, Layout dstLayout) {
         if (layout.numel() == 0 || dstLayout.numel() == 0) {
@@ -712,6 +739,12 @@ final class IndexKernels {
         }
         if (Boolean.getBoolean("ember.nonzero.branch")) {
             nonzeroBranching(src, layout, dst, dstLayout);
+            return;
+        }
+        long numel = layout.numel();
+        int chunks = serialNonzero() || numel > Integer.MAX_VALUE ? 1 : CpuThreads.chunks((int) numel, 1);
+        if (chunks > 1) {
+            nonzeroParallel(src, layout, dst, dstLayout, numel, chunks);
             return;
         }
         long[] out = (long[]) dst.array;
@@ -751,6 +784,108 @@ final class IndexKernels {
                 coord[d] = 0;
             }
         }
+    }
+
+    /**
+     * {@link #nonzero} split over the worker pool: the row-major elements in {@code chunks} consecutive ranges, each
+     * range's nonzero elements counted in parallel, the counts' prefix sums giving each range its first row of dst,
+     * then each range's coordinates written from there in parallel, as the serial loop writes them (the same rows in
+     * the same order). Each range's speculative write (the coordinates of an element written at the next free row
+     * before the flag says whether that row advances) stops at the range's last row, so it never touches the next
+     * range's first row.
+     */
+    private static void nonzeroParallel(CpuStorage src, Layout layout, CpuStorage dst, Layout dstLayout, long numel,
+                                        int chunks) {
+        long per = (numel + chunks - 1) / chunks;
+        long[] counts = new long[chunks];
+        CpuThreads.parallelFor(chunks, chunks, (task, from, to) -> {
+            for (int t = from; t < to; t++) {
+                long e0 = t * per;
+                long e1 = Math.min(numel, e0 + per);
+                counts[t] = e0 < e1 ? nonzeroRange(src, layout, e0, e1, null, 0, 0, 0, 0) : 0;
+            }
+        });
+        long[] first = new long[chunks];
+        long rows = dstLayout.size(0);
+        for (int t = 1; t < chunks; t++) {
+            first[t] = first[t - 1] + counts[t - 1];
+        }
+        int rowStride = dstLayout.stride(0);
+        int colStride = dstLayout.stride(1);
+        long[] out = (long[]) dst.array;
+        CpuThreads.parallelFor(chunks, chunks, (task, from, to) -> {
+            for (int t = from; t < to; t++) {
+                long e0 = t * per;
+                long e1 = Math.min(numel, e0 + per);
+                long r0 = Math.min(first[t], rows);
+                long r1 = Math.min(first[t] + counts[t], rows);
+                if (e0 < e1 && r0 < r1) {
+                    nonzeroRange(src, layout, e0, e1, out, (int) (dstLayout.offset() + r0 * rowStride),
+                            dstLayout.offset() + r1 * rowStride, rowStride, colStride);
+                }
+            }
+        });
+    }
+
+    /**
+     * The row-major elements {@code [e0, e1)} of a layout: with {@code out} null, how many are not zero; else their
+     * nonzero elements' coordinates written as {@link #nonzero} writes them, from {@code at} (an offset in out) up to
+     * the row at {@code end}, which is not written; returns the count either way.
+     */
+    private static long nonzeroRange(CpuStorage src, Layout layout, long e0, long e1, long[] out, int at, long end,
+                                     int rowStride, int colStride) {
+        int rank = layout.rank();
+        int[] shape = layout.shape();
+        int[] strides = layout.strides();
+        int inner = shape[rank - 1];
+        int innerStride = strides[rank - 1];
+        int[] coord = new int[rank];
+        long row = e0 / inner;
+        int k = (int) (e0 % inner);
+        int base = layout.offset();
+        for (int d = rank - 2; d >= 0; d--) {
+            coord[d] = (int) (row % shape[d]);
+            row /= shape[d];
+            base += coord[d] * strides[d];
+        }
+        int last = (rank - 1) * colStride;
+        byte[] flags = out == null ? null : new byte[(int) Math.min(inner, Math.min(e1 - e0, 4096))];
+        long count = 0;
+        long left = e1 - e0;
+        while (left > 0) {
+            int n = (int) Math.min(inner - k, left);
+            if (out == null) {
+                count += countRow(src, base + k * innerStride, innerStride, n);
+            } else {
+                for (int b = 0; b < n; b += flags.length) {
+                    int m = Math.min(flags.length, n - b);
+                    int k0 = k + b;
+                    rowFlags(src, base + k0 * innerStride, innerStride, m, flags);
+                    for (int j = 0; j < m; j++) {
+                        if (at != end) {
+                            for (int d = 0; d < rank - 1; d++) {
+                                out[at + d * colStride] = coord[d];
+                            }
+                            out[at + last] = k0 + j;
+                        }
+                        at += flags[j] * rowStride;
+                        count += flags[j];
+                    }
+                }
+            }
+            left -= n;
+            k = 0;
+            // the next row: an odometer over the leading dimensions
+            for (int d = rank - 2; d >= 0; d--) {
+                base += strides[d];
+                if (++coord[d] < shape[d]) {
+                    break;
+                }
+                base -= strides[d] * shape[d];
+                coord[d] = 0;
+            }
+        }
+        return count;
     }
 
     /** {@code flags[k] = 1} where element k of the row at {@code base} is nonzero, else 0, for k below n. */
@@ -846,7 +981,10 @@ final class IndexKernels {
 
     /**
      * The row-major linear index {@code sum_j idx_j * (sizes[j+1] * ... )} of broadcast int64 index tensors, negative
-     * indices wrapped; the first value outside {@code [-size, size)} (row-major, j ascending) throws.
+     * indices wrapped; the first value outside {@code [-size, size)} (row-major, j ascending) throws. Large ones run
+     * over the worker pool; where a task finds a value out of range, the whole index runs again on the calling thread,
+     * which throws for the first one in row-major order, whichever task failed first. {@code
+     * -Dember.linearIndex.serial=true} (read per call) keeps the calling thread alone, as before session 54.
      */
     static void linearIndex(CpuStorage[] indices, Layout[] layouts, long[] sizes, CpuStorage dst, Layout dstLayout,
                             String message) {
@@ -862,7 +1000,8 @@ final class IndexKernels {
             idx[j] = (long[]) indices[j].array;
         }
         long[] out = (long[]) dst.array;
-        new StridedLoop(all).run((off, n, st) -> {
+        StridedLoop loop = new StridedLoop(all);
+        StridedLoop.RowKernel kernel = (off, n, st) -> {
             for (int e = 0; e < n; e++) {
                 long acc = 0;
                 for (int j = 0; j < k; j++) {
@@ -875,6 +1014,16 @@ final class IndexKernels {
                 }
                 out[off[0] + e * st[0]] = acc;
             }
-        }, false);
+        };
+        if (Boolean.getBoolean("ember.linearIndex.serial")) {
+            loop.run(kernel, false);
+            return;
+        }
+        try {
+            loop.run(kernel, true);
+        } catch (IndexOutOfBoundsException e) {
+            loop.run(kernel, false); // throws for the first value out of range in row-major order
+            throw e;
+        }
     }
 }
