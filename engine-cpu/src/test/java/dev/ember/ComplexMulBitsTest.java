@@ -24,7 +24,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * scalar form (fused multiply-adds) on strided runs. A contiguous run's tail is compiled code whose contractions
  * depend on PyTorch's compiler: there an element passes with either form's PyTorch answer. Each case runs out of place
  * and, where the output is not broadcast, in place; a NaN's sign and payload are not compared. Every mismatch is
- * counted and the first few listed before the test fails.
+ * counted and the first few listed before the test fails. Session 54's complex64 vector product (two lane
+ * rearrangements) and the earlier one ({@code -Dember.complex.oldShuffles=true}: three) are both held to PyTorch's
+ * bits.
  */
 class ComplexMulBitsTest {
     private static String text(String name) throws IOException {
@@ -92,6 +94,21 @@ class ComplexMulBitsTest {
 
     @Test
     void mulAddSubMatchPyTorchBitForBit() throws IOException {
+        check();
+    }
+
+    /** The same cases on session 51-53's vector loops ({@code -Dember.complex.oldShuffles=true}). */
+    @Test
+    void theOldShufflesMatchPyTorchBitForBit() throws IOException {
+        System.setProperty("ember.complex.oldShuffles", "true");
+        try {
+            check();
+        } finally {
+            System.clearProperty("ember.complex.oldShuffles");
+        }
+    }
+
+    private static void check() throws IOException {
         String cap = CpuCapability.value();
         Assumptions.assumeTrue(!cap.equals("DEFAULT"), "PyTorch's outputs were written for AVX2 and AVX512 only");
         Map<String, Tensor> pool = new HashMap<>();

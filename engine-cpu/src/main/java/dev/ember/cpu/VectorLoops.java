@@ -260,6 +260,15 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     private static final VectorShuffle<Float> PAIR_IMAGS = VectorShuffle.fromOp(S, i -> i | 1);
     /** The real parts' lanes (even lanes). */
     private static final VectorMask<Float> REAL_LANES = VectorMask.fromLong(S, 0x5555_5555_5555_5555L);
+    /** The imaginary parts' lanes (odd lanes). */
+    private static final VectorMask<Float> IMAG_LANES = REAL_LANES.not();
+    /**
+     * {@code -Dember.complex.oldShuffles=true} (read per call): the complex product in three lane rearrangements, as
+     * in sessions 51-53, for before/after timings.
+     */
+    private static boolean oldComplexShuffles() {
+        return Boolean.getBoolean("ember.complex.oldShuffles");
+    }
 
     @Override
     public int complexAdd(float alpha, float[] x, int xo, float[] y, int yo, float[] o, int oo, int n) {
@@ -285,9 +294,27 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         return VectorLibm.cexp(x, xo, o, oo, n);
     }
 
+    /**
+     * The products in two lane rearrangements instead of three (session 54): p = a b = (ar br, ai bi) and
+     * q = a swap(b) = (ar bi, ai br); u = (ar br, ai br) and v = swap((ar bi, ai bi)) = (ai bi, ar bi) by blends and
+     * one exchange; then re = u - v = ar br - ai bi and im = v + u = ar bi + ai br, each the same two rounded products
+     * in the same order as before (the same bits). {@code -Dember.complex.oldShuffles=true} keeps the three.
+     */
     @Override
     public int complexMul(float[] x, int xo, float[] y, int yo, float[] o, int oo, int n) {
         int bound = S.loopBound(2 * n);
+        if (!oldComplexShuffles()) {
+            for (int i = 0; i < bound; i += S.length()) {
+                FloatVector a = FloatVector.fromArray(S, x, xo + i);
+                FloatVector b = FloatVector.fromArray(S, y, yo + i);
+                FloatVector p = a.mul(b); // ar br, ai bi
+                FloatVector q = a.mul(b.rearrange(SWAP_PAIRS)); // ar bi, ai br
+                FloatVector u = p.blend(q, IMAG_LANES); // ar br, ai br
+                FloatVector v = q.blend(p, IMAG_LANES).rearrange(SWAP_PAIRS); // ai bi, ar bi
+                u.sub(v).blend(v.add(u), IMAG_LANES).intoArray(o, oo + i);
+            }
+            return bound / 2;
+        }
         for (int i = 0; i < bound; i += S.length()) {
             FloatVector a = FloatVector.fromArray(S, x, xo + i);
             FloatVector b = FloatVector.fromArray(S, y, yo + i);
