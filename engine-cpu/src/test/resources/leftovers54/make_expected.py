@@ -22,6 +22,9 @@
 #   "softmax_kernel_impl" not implemented for 'ComplexFloat'), a leaf requiring grad or not.
 # - complex / False: 2.x's c10::complex division (numpy's algorithm, the one Ember follows, ComplexOps.div) divides
 #   each part by the zero ((1+1j) / 0 is inf+infj); 1.13's naive formula gives NaN: emulated.
+# - torch.norm with dtype=: 2.x's torch.norm (functional.py) calls linalg.vector_norm / linalg.matrix_norm for a
+#   strided CPU tensor; 1.13's took its legacy at::norm ("dtype argument is not supported in frobenius norm",
+#   NormBackward3): emulated by calling linalg as 2.x does (norm2x).
 import torch
 
 B, U8, I8, I16, I32, I64 = torch.bool, torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64
@@ -87,6 +90,58 @@ def with_default(d, f):
 
 
 case("powComplexBaseInt64Default64", with_default(F64, lambda: torch.pow(1 + 2j, torch.tensor([0, 1, 2, -3]))))
+
+case("powRealBaseOneComplex", lambda: torch.pow(1.0, torch.tensor([complex(float("nan"), 0.0), 2 + 1j])))
+case("powIntBaseOneComplex", lambda: torch.pow(1, torch.tensor([complex(float("nan"), 0.0), 2 + 1j])))
+case("powRealBaseComplex", lambda: torch.pow(2.0, torch.tensor([0.5 + 1j, -1 + 0j])))
+
+# ---- the dtype= of norm, linalg.norm and linalg.matrix_norm
+XM = torch.tensor([[1.5, -2.0, 3.0, 0.5], [0.25, 4.0, -1.0, 2.0], [-3.0, 1.0, 0.75, -0.5]])
+
+
+def leaf_grad(f):
+    def g():
+        x = XM.clone().requires_grad_()
+        r = f(x)
+        r.sum().backward()
+        return x.grad
+    return g
+
+
+def norm2x(x, p, dim, keepdim, dtype):
+    # 2.x's torch.norm (functional.py) of a strided CPU tensor: linalg.vector_norm, or linalg.matrix_norm for "nuc"
+    # (1.13's took its legacy path: "dtype argument is not supported in frobenius norm", NormBackward3): emulated
+    if isinstance(p, str):
+        if p == "fro" and (dim is None or len(dim) <= 2):
+            return torch.linalg.vector_norm(x, 2, dim, keepdim, dtype=dtype)
+        return torch.linalg.matrix_norm(x, p, list(range(x.ndim)) if dim is None else dim, keepdim, dtype=dtype)
+    return torch.linalg.vector_norm(x, p, dim, keepdim, dtype=dtype)
+
+
+NORMS = [
+    ("normP3", lambda x: norm2x(x, 3.0, [1], False, F64)),
+    ("normFro", lambda x: norm2x(x, "fro", None, False, F64)),
+    ("normNuc", lambda x: norm2x(x, "nuc", None, True, F64)),
+    ("linalgNormMatrix1", lambda x: torch.linalg.norm(x, 1.0, None, False, dtype=F64)),
+    ("linalgNormNone", lambda x: torch.linalg.norm(x, None, None, False, dtype=F64)),
+    ("linalgNormVectorInf", lambda x: torch.linalg.norm(x, float("inf"), [0], True, dtype=F64)),
+    ("linalgNormFro", lambda x: torch.linalg.norm(x, "fro", None, False, dtype=F64)),
+    ("matrixNorm2", lambda x: torch.linalg.matrix_norm(x, 2.0, (-2, -1), False, dtype=F64)),
+    ("matrixNormMinusInf", lambda x: torch.linalg.matrix_norm(x, float("-inf"), (-2, -1), False, dtype=F64)),
+    ("matrixNormNuc", lambda x: torch.linalg.matrix_norm(x, "nuc", (-2, -1), False, dtype=F64)),
+]
+for name, f in NORMS:
+    case(name, lambda: f(XM.clone().requires_grad_()))
+    case(name + "Grad", leaf_grad(f))
+case("matrixNormNucComplexOfReal", lambda: torch.linalg.matrix_norm(XM, "nuc", (-2, -1), False, dtype=C128))
+case("matrixNorm1ComplexOfReal", lambda: torch.linalg.matrix_norm(XM, 1.0, (-2, -1), False, dtype=C128))
+case("matrixNorm1Narrowing", lambda: torch.linalg.matrix_norm(XM.double(), 1.0, (-2, -1), False, dtype=F32))
+case("matrixNorm1Int", lambda: torch.linalg.matrix_norm(XM, 1.0, (-2, -1), False, dtype=I32))
+case("matrixNormFroInt", lambda: torch.linalg.matrix_norm(XM, "fro", (-2, -1), False, dtype=I32))
+case("matrixNormNucInt", lambda: torch.linalg.matrix_norm(XM, "nuc", (-2, -1), False, dtype=I32))
+case("normP2Int", lambda: norm2x(XM, 2.0, None, False, I32))
+case("normFroInt", lambda: norm2x(XM, "fro", None, False, I32))
+case("linalgNormComplex", lambda: torch.linalg.norm(XM.to(C64), 2.0, None, False, dtype=C128))
 
 # ---- cumsum / cumprod of a 0-dim input with dtype=
 ZC = torch.tensor(-0.1198162307981179 + 1.7724504106051657j, dtype=C128)

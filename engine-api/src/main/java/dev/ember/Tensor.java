@@ -4036,6 +4036,30 @@ public final class Tensor implements AutoCloseable {
         return ReductionOps.vectorNorm(this, p, dims, keepdim);
     }
 
+    /**
+     * {@code torch.norm(this, p, dim, keepdim, dtype=dtype)}: 2.x's torch.norm is
+     * {@code linalg.vector_norm(this, p, dim, keepdim, dtype=dtype)} ({@link #vectorNorm(double, int[], boolean, DType)}).
+     */
+    public Tensor norm(double p, int[] dims, boolean keepdim, DType dtype) {
+        return ReductionOps.vectorNorm(this, p, dims, keepdim, dtype);
+    }
+
+    /**
+     * {@code torch.norm(this, p, dim, keepdim, dtype=dtype)} with "fro" ({@code vector_norm(this, 2, ...)}) or "nuc"
+     * ({@code linalg.matrix_norm(this, "nuc", dim or all dims, keepdim, dtype=dtype)}), as 2.x's torch.norm.
+     */
+    public Tensor norm(String p, int[] dims, boolean keepdim, DType dtype) {
+        Args.require(p, "norm", "p", 1, "str");
+        if (!"fro".equals(p)) {
+            int[] all = new int[dim()];
+            for (int i = 0; i < all.length; i++) {
+                all[i] = i;
+            }
+            return ReductionOps.matrixNorm(this, p, dims == null ? all : dims, keepdim, dtype);
+        }
+        return ReductionOps.vectorNorm(this, 2, dims, keepdim, dtype);
+    }
+
     /** {@code tensor.norm("fro", dim, keepdim)}: the 2-norm of the elements over dims (null or empty: all). */
     public Tensor norm(String p, int[] dims, boolean keepdim) {
         Args.require(p, "norm", "p", 1, "str");
@@ -4071,6 +4095,20 @@ public final class Tensor implements AutoCloseable {
     public Tensor matrixNorm(String ord, int[] dims, boolean keepdim) {
         Args.require(ord, "matrix_norm", "ord", 1, "str");
         return ReductionOps.matrixNorm(this, ord, dims == null ? new int[] {-2, -1} : dims, keepdim);
+    }
+
+    /**
+     * {@code torch.linalg.matrix_norm(this, ord, dim, keepdim, dtype=dtype)}: the input and dims checked first, then
+     * {@code dtype} (floating, complex exactly for a complex input, no narrowing), in which the norm is computed.
+     */
+    public Tensor matrixNorm(double ord, int[] dims, boolean keepdim, DType dtype) {
+        return ReductionOps.matrixNorm(this, ord, dims == null ? new int[] {-2, -1} : dims, keepdim, dtype);
+    }
+
+    /** {@code torch.linalg.matrix_norm(this, ord, dim, keepdim, dtype=dtype)} for ord "fro" or "nuc". */
+    public Tensor matrixNorm(String ord, int[] dims, boolean keepdim, DType dtype) {
+        Args.require(ord, "matrix_norm", "ord", 1, "str");
+        return ReductionOps.matrixNorm(this, ord, dims == null ? new int[] {-2, -1} : dims, keepdim, dtype);
     }
 
     /** The Frobenius norm of the last two dimensions, as {@code torch.linalg.matrix_norm(this)}. */
@@ -4666,6 +4704,17 @@ public final class Tensor implements AutoCloseable {
     public Tensor linalgNorm(String ord, int[] dim, boolean keepdim) {
         Args.require(ord, "linalg_norm", "ord", 1, "str");
         return LinalgMore.norm(this, ord, dim, keepdim);
+    }
+
+    /** {@code torch.linalg.norm(this, ord, dim, keepdim, dtype=dtype)}: the matrix or vector norm computed in {@code dtype}. */
+    public Tensor linalgNorm(Double ord, int[] dim, boolean keepdim, DType dtype) {
+        return LinalgMore.norm(this, ord, dim, keepdim, dtype);
+    }
+
+    /** {@code torch.linalg.norm(this, ord, dim, keepdim, dtype=dtype)} for ord "fro" or "nuc". */
+    public Tensor linalgNorm(String ord, int[] dim, boolean keepdim, DType dtype) {
+        Args.require(ord, "linalg_norm", "ord", 1, "str");
+        return LinalgMore.norm(this, ord, dim, keepdim, dtype);
     }
 
     /** {@code torch.linalg.norm(this)}: the 2-norm of all elements. */

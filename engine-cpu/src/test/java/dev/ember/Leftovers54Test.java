@@ -25,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * pow_Tensor_Scalar's shortcuts), {@code pow(Complex, Tensor)}, cumsum / cumprod of a 0-dim complex input with a real
  * {@code dtype=} (the checked conversion refuses a non-zero imaginary part), softmax / log_softmax with a complex
  * {@code dtype=} (refused by the kernel's dispatch), bfloat16 {@code vector_norm} with ord 3 (2.x accumulates in
- * float), the {@code *_like} / {@code new_*} factories with a {@code dtype}, and a Java boolean as the scalar of
+ * float), {@code dtype=} of norm / linalg.norm / matrix_norm (2.x's torch.norm is linalg's), the {@code *_like} /
+ * {@code new_*} factories with a {@code dtype}, and a Java boolean as the scalar of
  * add / mul / div / eq / ne / where. Dtype, shape and grad_fn exactly; values by their bits where a zero, an infinity
  * or NaN is expected (signed zeros included), within a few units of the type's precision otherwise; messages exactly.
  */
@@ -85,6 +86,43 @@ class Leftovers54Test {
                 Ember.setDefaultDtype(DType.FLOAT32);
             }
         });
+        Supplier<Tensor> nanAnd = () -> Tensor.tensor(new Complex[] {Complex.of(Double.NaN, 0), Complex.of(2, 1)});
+        m.put("powRealBaseOneComplex", () -> Tensor.pow(1.0, nanAnd.get()));
+        m.put("powIntBaseOneComplex", () -> Tensor.pow(1L, nanAnd.get()));
+        m.put("powRealBaseComplex", () -> Tensor.pow(2.0, Tensor.tensor(new Complex[] {Complex.of(0.5, 1), Complex.of(-1, 0)})));
+        // ---- the dtype= of norm, linalg.norm and linalg.matrix_norm, and the gradient of each norm's sum
+        Supplier<Tensor> xm = () -> Tensor.tensor(new double[][] {{1.5, -2.0, 3.0, 0.5}, {0.25, 4.0, -1.0, 2.0},
+            {-3.0, 1.0, 0.75, -0.5}});
+        DType f64 = DType.FLOAT64;
+        Map<String, java.util.function.UnaryOperator<Tensor>> norms = new LinkedHashMap<>();
+        norms.put("normP3", x -> x.norm(3.0, new int[] {1}, false, f64));
+        norms.put("normFro", x -> x.norm("fro", null, false, f64));
+        norms.put("normNuc", x -> x.norm("nuc", null, true, f64));
+        norms.put("linalgNormMatrix1", x -> x.linalgNorm(1.0, null, false, f64));
+        norms.put("linalgNormNone", x -> x.linalgNorm((Double) null, null, false, f64));
+        norms.put("linalgNormVectorInf", x -> x.linalgNorm(Double.POSITIVE_INFINITY, new int[] {0}, true, f64));
+        norms.put("linalgNormFro", x -> x.linalgNorm("fro", null, false, f64));
+        norms.put("matrixNorm2", x -> x.matrixNorm(2.0, new int[] {-2, -1}, false, f64));
+        norms.put("matrixNormMinusInf", x -> x.matrixNorm(Double.NEGATIVE_INFINITY, new int[] {-2, -1}, false, f64));
+        norms.put("matrixNormNuc", x -> x.matrixNorm("nuc", new int[] {-2, -1}, false, f64));
+        for (Map.Entry<String, java.util.function.UnaryOperator<Tensor>> e : norms.entrySet()) {
+            m.put(e.getKey(), () -> e.getValue().apply(xm.get().requiresGrad_(true)));
+            m.put(e.getKey() + "Grad", () -> {
+                Tensor x = xm.get().requiresGrad_(true);
+                e.getValue().apply(x).sum().backward();
+                return x.grad();
+            });
+        }
+        int[] last2 = {-2, -1};
+        m.put("matrixNormNucComplexOfReal", () -> xm.get().matrixNorm("nuc", last2, false, DType.COMPLEX128));
+        m.put("matrixNorm1ComplexOfReal", () -> xm.get().matrixNorm(1.0, last2, false, DType.COMPLEX128));
+        m.put("matrixNorm1Narrowing", () -> xm.get().to(f64).matrixNorm(1.0, last2, false, DType.FLOAT32));
+        m.put("matrixNorm1Int", () -> xm.get().matrixNorm(1.0, last2, false, DType.INT32));
+        m.put("matrixNormFroInt", () -> xm.get().matrixNorm("fro", last2, false, DType.INT32));
+        m.put("matrixNormNucInt", () -> xm.get().matrixNorm("nuc", last2, false, DType.INT32));
+        m.put("normP2Int", () -> xm.get().norm(2.0, null, false, DType.INT32));
+        m.put("normFroInt", () -> xm.get().norm("fro", null, false, DType.INT32));
+        m.put("linalgNormComplex", () -> xm.get().to(DType.COMPLEX64).linalgNorm(2.0, null, false, DType.COMPLEX128));
         // ---- cumsum / cumprod of a 0-dim input with dtype=
         Complex zc = Complex.of(-0.1198162307981179, 1.7724504106051657);
         for (String op : new String[] {"cumsum", "cumprod"}) {
