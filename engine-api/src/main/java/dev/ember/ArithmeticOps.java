@@ -609,6 +609,12 @@ final class ArithmeticOps {
         return powScalarBase(Creation.wrap(base), base, e);
     }
 
+    /** {@code base ** e} for a complex number base ({@code torch.pow(1 + 2j, t)}): the complex pow, PowBackward2. */
+    static Tensor powComplexBase(Complex base, Tensor e) {
+        if (Autocast.on()) return Autocast.apply("pow", t -> powComplexBase(base, t[0]), e);
+        return ComplexMath.pow(Creation.wrap(base), e);
+    }
+
     /** {@code base ** e} for an integer base (Python's {@code 2 ** t}): promoted as an integer number. */
     static Tensor powScalarBase(long base, Tensor e) {
         if (Autocast.on()) return Autocast.apply("pow", t -> powScalarBase(base, t[0]), e);

@@ -268,8 +268,10 @@ final class ComplexMath {
     }
 
     /**
-     * {@code a ** b} with a complex operand: {@code exp(b log a)}, 0 for {@code a = 0} (1 where also {@code b = 0}), as
-     * libstdc++'s complex pow that PyTorch's kernel calls. Nodes as PyTorch's: PowBackward1 for two tensors,
+     * {@code a ** b} with a complex operand: {@code exp(b log a)}, at {@code a = 0} as glibc's cpow that libstdc++'s
+     * complex pow and PyTorch's kernels (the vectorized one lane by lane) call ({@link #atZeroBase}); a Java complex
+     * exponent with a zero imaginary part takes {@link ComplexOps#powForward} (PyTorch's pow_Tensor_Scalar shortcuts),
+     * a Java complex base of exactly 1 gives ones. Nodes as PyTorch's: PowBackward1 for two tensors,
      * PowBackward0 for a Java number exponent (a wrapped number), PowBackward2 for a number base; the backward is
      * pow_backward_self ({@code grad * conj(b a^(b-1))}, 0 where {@code b = 0}) and pow_backward_exponent
      * ({@code grad * conj(result log a)} with {@code a} in the complex type, 0 where {@code a = 0} and {@code b} is real
@@ -279,12 +281,21 @@ final class ComplexMath {
         DType t = DType.promote(ArithmeticOps.resultType(a, b), DType.COMPLEX64);
         Tensor out = ComplexOps.compute(() -> {
             Tensor x = ArithmeticOps.cast(a, t);
+            if (b.wrappedNumber && b.dtype.isComplex() && ComplexOps.imag(b).item() == 0) {
+                // pow_Tensor_Scalar: a Python complex with a zero imaginary part takes the real exponent's shortcuts
+                // (0 fills ones, 1 copies, 2 and 3 multiply, 0.5 the square root) and cpow with that exponent
+                return ComplexOps.powForward(x, b.wrappedValue);
+            }
+            if (a.wrappedNumber && (a.dtype.isComplex() ? a.wrappedValue == 1 && ComplexOps.imag(a).item() == 0
+                    : ArithmeticOps.wrappedDouble(a) == 1)) {
+                // pow_Scalar: a base equal to 1 fills ones (1 ** nan is 1)
+                return ViewOps.cloneContiguous(ArithmeticOps.cast(b, t).expand(Shapes.broadcast(a.shape, b.shape)))
+                        .fill_(1.0);
+            }
             Tensor y = ArithmeticOps.cast(b, t);
             Tensor r = y.mul(x.log()).exp();
-            Tensor zero = x.eq(0L);
-            Tensor atZero = ArithmeticOps.where(y.eq(0L), Creation.wrap(1.0), Creation.wrap(0.0));
-            // in t (the 1 / 0 of two Java numbers are of the default type, wider than t under the float64 default)
-            return ArithmeticOps.cast(ArithmeticOps.where(zero, atZero, r), t);
+            // in t (Java numbers are of the default type, wider than t under the float64 default)
+            return ArithmeticOps.cast(ArithmeticOps.where(x.eq(0L), atZeroBase(y, t), r), t);
         });
         String node = a.wrappedNumber ? "PowBackward2" : b.wrappedNumber ? "PowBackward0" : "PowBackward1";
         Tensor[] inputs = a.wrappedNumber ? new Tensor[] {b} : b.wrappedNumber ? new Tensor[] {a} : new Tensor[] {a, b};
@@ -315,6 +326,23 @@ final class ComplexMath {
                 return b.wrappedNumber ? new Tensor[] {ga} : new Tensor[] {ga, gb};
             };
         });
+    }
+
+    /**
+     * {@code 0 ** y} as glibc's cpow, {@code cexp(y * clog(0))} with {@code clog(0) = -inf + i arg} and C99's complex
+     * product: {@code (0, -0)} for a positive real part (+0 imaginary for a negative imaginary part), {@code (inf, nan)}
+     * for a negative one, NaN for a zero (0 ** 0 of two tensors, 0 ** 2j) or NaN one.
+     */
+    private static Tensor atZeroBase(Tensor y, DType t) {
+        DType r = t.toReal();
+        Tensor re = ComplexOps.real(y);
+        Tensor im = ComplexOps.imag(y);
+        Tensor pos = re.gt(0.0);
+        Tensor realPart = ArithmeticOps.cast(ArithmeticOps.where(pos, Creation.wrap(0.0),
+                ArithmeticOps.where(re.lt(0.0), Creation.wrap(Double.POSITIVE_INFINITY), Creation.wrap(Double.NaN))), r);
+        Tensor imagPart = ArithmeticOps.cast(ArithmeticOps.where(pos,
+                ArithmeticOps.where(im.lt(0.0), Creation.wrap(0.0), Creation.wrap(-0.0)), Creation.wrap(Double.NaN)), r);
+        return ComplexOps.fromParts(realPart, imagPart);
     }
 
     // ------------------------------------------------------------------ reductions and products

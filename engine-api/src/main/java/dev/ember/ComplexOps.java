@@ -853,33 +853,7 @@ final class ComplexOps {
      * {@code cexp((p, 0) * clog(z))}: {@code 0 ** 2.5} is {@code 0-0j}), else {@code exp(p log z)} composed (0 at 0).
      */
     static Tensor pow(Tensor z, double p) {
-        Tensor out = compute(() -> {
-            if (p == 0) {
-                return ViewOps.cloneContiguous(z).fill_(1.0); // 0 ** 0 is 1, as every z ** 0
-            } else if (p == 2) {
-                return mul(z, z);
-            } else if (p == 3) {
-                return mul(mul(z, z), z);
-            } else if (p == 0.5) {
-                return sqrt(z);
-            } else if (p == -1) {
-                return reciprocal(z);
-            } else if (p == 1) {
-                return z.clone();
-            }
-            Tensor k = kernel(z, null, p);
-            if (k != null) {
-                return k;
-            }
-            Tensor pr = parts(z);
-            Tensor x = pr.select(-1, 0);
-            Tensor y = pr.select(-1, 1);
-            Tensor m = x.hypot(y);
-            Tensor mag = m.log().mul(p).exp();
-            Tensor ang = y.atan2(x).mul(p);
-            Tensor zero = m.eq(0.0);
-            return fromParts(mag.mul(ang.cos()).maskedFill(zero, 0.0), mag.mul(ang.sin()).maskedFill(zero, 0.0));
-        });
+        Tensor out = compute(() -> powForward(z, p));
         return ArithmeticOps.record(out, "PowBackward0", new Tensor[] {z}, n -> {
             SavedTensor sz = n.save(z);
             return g -> {
@@ -890,6 +864,39 @@ final class ComplexOps {
                 return new Tensor[] {mul(g, conj(d))};
             };
         });
+    }
+
+    /**
+     * {@link #pow(Tensor, double)}'s values without history, for a complex {@code z}: also what a Python complex exponent
+     * with a zero imaginary part gives ({@code z ** (2+0j)}: PyTorch's pow_Tensor_Scalar converts the Scalar and takes
+     * the same shortcuts), called by {@link ComplexMath#pow}.
+     */
+    static Tensor powForward(Tensor z, double p) {
+        if (p == 0) {
+            return ViewOps.cloneContiguous(z).fill_(1.0); // 0 ** 0 is 1, as every z ** 0
+        } else if (p == 2) {
+            return mul(z, z);
+        } else if (p == 3) {
+            return mul(mul(z, z), z);
+        } else if (p == 0.5) {
+            return sqrt(z);
+        } else if (p == -1) {
+            return reciprocal(z);
+        } else if (p == 1) {
+            return z.clone();
+        }
+        Tensor k = kernel(z, null, p);
+        if (k != null) {
+            return k;
+        }
+        Tensor pr = parts(z);
+        Tensor x = pr.select(-1, 0);
+        Tensor y = pr.select(-1, 1);
+        Tensor m = x.hypot(y);
+        Tensor mag = m.log().mul(p).exp();
+        Tensor ang = y.atan2(x).mul(p);
+        Tensor zero = m.eq(0.0);
+        return fromParts(mag.mul(ang.cos()).maskedFill(zero, 0.0), mag.mul(ang.sin()).maskedFill(zero, 0.0));
     }
 
     // ------------------------------------------------------------------ reductions and products

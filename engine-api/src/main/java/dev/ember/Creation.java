@@ -95,20 +95,30 @@ final class Creation {
      * order otherwise (an expanded or sliced one), contents unspecified.
      */
     static Tensor emptyLike(Tensor t) {
+        return emptyLike(t, t.dtype);
+    }
+
+    /** {@code empty_like(t, dtype=dtype)}: {@link #emptyLike(Tensor)} with another type. */
+    static Tensor emptyLike(Tensor t, DType dtype) {
         int[] strides = likeStrides(t);
-        return strides == null ? empty(t.shape, t.dtype, t.device) : emptyStrided(t.shape, strides, t.dtype, t.device);
+        return strides == null ? empty(t.shape, dtype, t.device) : emptyStrided(t.shape, strides, dtype, t.device);
     }
 
     /** {@code zeros_like(t)}: {@link #emptyLike}'s strides over the backend's zeroed storage (no fill pass). */
     static Tensor zerosLike(Tensor t) {
+        return zerosLike(t, t.dtype);
+    }
+
+    /** {@code zeros_like(t, dtype=dtype)}: {@link #zerosLike(Tensor)} with another type. */
+    static Tensor zerosLike(Tensor t, DType dtype) {
         int[] strides = likeStrides(t);
         if (strides == null) {
-            return zeros(t.shape, t.dtype, t.device);
+            return zeros(t.shape, dtype, t.device);
         }
-        long numel = Shapes.storageNumel(t.shape, t.dtype, t.device);
+        long numel = Shapes.storageNumel(t.shape, dtype, t.device);
         Backend backend = Tensor.backendFor(t.device);
-        Storage s = allocate(backend, t.dtype, numel, t.device, true);
-        return new Tensor(s, new Layout(t.shape, strides, 0), t.device, backend, new int[1], t.dtype);
+        Storage s = allocate(backend, dtype, numel, t.device, true);
+        return new Tensor(s, new Layout(t.shape, strides, 0), t.device, backend, new int[1], dtype);
     }
 
     /** A contiguous tensor of zeros (no fill pass where the backend's fresh memory is zero). */
@@ -137,6 +147,17 @@ final class Creation {
         Tensor t = ComplexOps.adopt(pairs);
         t.wrappedNumber = true;
         t.wrappedValue = value.real();
+        return t;
+    }
+
+    /**
+     * A 0-dim bool tensor wrapping a Java boolean (a Python bool: the lowest category, so it never raises a result's
+     * type), on the host like {@link #wrap(double)}.
+     */
+    static Tensor wrap(boolean value) {
+        Tensor t = fromFlat(new boolean[] {value}, new int[0], DType.BOOL, Device.CPU);
+        t.wrappedNumber = true;
+        t.wrappedValue = value ? 1 : 0;
         return t;
     }
 

@@ -393,6 +393,11 @@ final class LinalgMore {
      * when two dims are given (or none, with an order, on a 2-D input), else a vector norm.
      */
     static Tensor norm(Tensor x, Double ord, int[] dims, boolean keepdim) {
+        return norm(x, ord, dims, keepdim, null);
+    }
+
+    /** {@link #norm(Tensor, Double, int[], boolean)} with {@code dtype=} (null: none), passed to the matrix or vector norm. */
+    static Tensor norm(Tensor x, Double ord, int[] dims, boolean keepdim, DType dtype) {
         if (dims != null) {
             checkNormDims(dims);
         } else if (ord != null && x.dim() != 1 && x.dim() != 2) {
@@ -400,20 +405,25 @@ final class LinalgMore {
                     + x.dim() + "D.");
         }
         if (ord != null && ((dims != null && dims.length == 2) || (dims == null && x.dim() == 2))) {
-            return ReductionOps.matrixNorm(x, ord, dims == null ? new int[] {0, 1} : dims, keepdim);
+            return ReductionOps.matrixNorm(x, ord, dims == null ? new int[] {0, 1} : dims, keepdim, dtype);
         }
-        return ReductionOps.vectorNorm(x, ord == null ? 2.0 : ord, dims, keepdim);
+        return ReductionOps.vectorNorm(x, ord == null ? 2.0 : ord, dims, keepdim, dtype);
     }
 
     /** {@code linalg.norm} with ord "fro" or "nuc": a matrix norm over dims (null: 0 and 1 of a 1-D or 2-D input). */
     static Tensor norm(Tensor x, String ord, int[] dims, boolean keepdim) {
+        return norm(x, ord, dims, keepdim, null);
+    }
+
+    /** {@link #norm(Tensor, String, int[], boolean)} with {@code dtype=} (null: none), passed to the matrix norm. */
+    static Tensor norm(Tensor x, String ord, int[] dims, boolean keepdim, DType dtype) {
         if (dims != null) {
             checkNormDims(dims);
         } else if (x.dim() != 1 && x.dim() != 2) {
             throw new IllegalArgumentException("linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got "
                     + x.dim() + "D.");
         }
-        return ReductionOps.matrixNorm(x, ord, dims == null ? new int[] {0, 1} : dims, keepdim);
+        return ReductionOps.matrixNorm(x, ord, dims == null ? new int[] {0, 1} : dims, keepdim, dtype);
     }
 
     private static void checkNormDims(int[] dims) {

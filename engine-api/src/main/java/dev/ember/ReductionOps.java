@@ -728,6 +728,26 @@ final class ReductionOps {
     }
 
     /**
+     * 2.x's {@code check_linalg_norm_dtype}: {@code dtype} floating or complex, complex exactly for a complex input, and
+     * the input's type convertible to it without narrowing; {@code op} names the op in the messages.
+     */
+    private static void checkNormDtype(DType input, DType dtype, String op) {
+        if (!dtype.isFloatingPoint() && !dtype.isComplex()) {
+            throw new IllegalArgumentException(op + ": dtype should be floating point or complex, but got "
+                    + Format.scalarType(dtype));
+        }
+        if (input.isComplex() != dtype.isComplex()) {
+            String kind = input.isComplex() ? "complex" : "real";
+            throw new IllegalArgumentException(op + ": dtype should be " + kind + " for " + kind + " inputs, but got "
+                    + Format.scalarType(dtype));
+        }
+        if (DType.promote(input, dtype) != dtype) {
+            throw new IllegalArgumentException(op + ": the dtype of the input (" + Format.scalarType(input)
+                    + ") should be convertible without narrowing to the specified dtype (" + Format.scalarType(dtype) + ")");
+        }
+    }
+
+    /**
      * {@code linalg.vector_norm(x, ord, dim, keepdim, dtype=)}: with {@code dtype} (null: none) the input is cast to it
      * and the norm computed and returned in it, as PyTorch's reduction in the result's type; PyTorch's
      * {@code check_linalg_norm_dtype}: a floating {@code dtype} the input's type promotes to (no narrowing), checked
@@ -755,21 +775,7 @@ final class ReductionOps {
             }
         }
         if (dtype != null) {
-            // 2.x's check_linalg_norm_dtype: floating or complex, complex exactly for a complex input, not narrowing
-            if (!dtype.isFloatingPoint() && !dtype.isComplex()) {
-                throw new IllegalArgumentException("linalg.vector_norm: dtype should be floating point or complex, but got "
-                        + Format.scalarType(dtype));
-            }
-            if (a.dtype.isComplex() != dtype.isComplex()) {
-                String kind = a.dtype.isComplex() ? "complex" : "real";
-                throw new IllegalArgumentException("linalg.vector_norm: dtype should be " + kind + " for " + kind
-                        + " inputs, but got " + Format.scalarType(dtype));
-            }
-            if (DType.promote(a.dtype, dtype) != dtype) {
-                throw new IllegalArgumentException("linalg.vector_norm: the dtype of the input (" + Format.scalarType(a.dtype)
-                        + ") should be convertible without narrowing to the specified dtype (" + Format.scalarType(dtype)
-                        + ")");
-            }
+            checkNormDtype(a.dtype, dtype, "linalg.vector_norm");
             if (dtype != a.dtype) {
                 return vectorNorm(a.to(dtype), ord, dims, keepdim, null);
             }
@@ -854,16 +860,28 @@ final class ReductionOps {
      * (the largest and smallest singular value) as PyTorch 2.x's {@code amax(svdvals(A moved), -1)} (amin for -2).
      */
     static Tensor matrixNorm(Tensor a, double ord, int[] dims, boolean keepdim) {
-        if (Autocast.on()) return Autocast.apply("linalg_matrix_norm", t -> matrixNorm(t[0], ord, dims, keepdim), a);
+        return matrixNorm(a, ord, dims, keepdim, null);
+    }
+
+    /**
+     * {@link #matrixNorm(Tensor, double, int[], boolean)} with {@code dtype=} (null: none), as 2.x: checked after the
+     * input and dims ({@code check_linalg_norm_dtype}, named linalg.matrix_norm); 2 and -2 take the singular values of
+     * the input converted to it, 1 and inf {@code vector_norm(A, 1, dim0, dtype=dtype)}.
+     */
+    static Tensor matrixNorm(Tensor a, double ord, int[] dims, boolean keepdim, DType dtype) {
+        if (Autocast.on()) return Autocast.apply("linalg_matrix_norm", t -> matrixNorm(t[0], ord, dims, keepdim, dtype), a);
         double abs = Math.abs(ord);
         if (abs != 2 && abs != 1 && abs != Double.POSITIVE_INFINITY) {
             throw new IllegalArgumentException("linalg.matrix_norm: Order " + Format.cpp(ord) + " not supported.");
         }
         int[] d = matrixNormDims(a, dims);
+        if (dtype != null) {
+            checkNormDtype(a.dtype, dtype, "linalg.matrix_norm");
+        }
         if (abs == 2) {
             // amax (amin) of svdvals of A with the two dims moved last; keepdim puts them back (unsqueeze, permute)
             int[] perm = backshift(d[0], d[1], a.dim());
-            Tensor s = a.permute(perm).linalgSvdvals();
+            Tensor s = (dtype == null ? a : a.to(dtype)).permute(perm).linalgSvdvals();
             Tensor r = amax(s, new int[] {-1}, keepdim, ord > 0);
             return keepdim ? r.unsqueeze(-1).permute(inverse(perm)) : r;
         }
@@ -871,7 +889,7 @@ final class ReductionOps {
             d = new int[] {d[1], d[0]};
         }
         int d1 = !keepdim && d[0] < d[1] ? d[1] - 1 : d[1];
-        Tensor colSums = vectorNorm(a, 1, new int[] {d[0]}, keepdim);
+        Tensor colSums = vectorNorm(a, 1, new int[] {d[0]}, keepdim, dtype);
         return amax(colSums, new int[] {d1}, keepdim, ord > 0);
     }
 
@@ -880,18 +898,30 @@ final class ReductionOps {
      * 2.x: {@code svdvals(A moved).sum(-1, keepdim)}, SumBackward1).
      */
     static Tensor matrixNorm(Tensor a, String ord, int[] dims, boolean keepdim) {
-        if (Autocast.on()) return Autocast.apply("linalg_matrix_norm", t -> matrixNorm(t[0], ord, dims, keepdim), a);
+        return matrixNorm(a, ord, dims, keepdim, null);
+    }
+
+    /**
+     * {@link #matrixNorm(Tensor, String, int[], boolean)} with {@code dtype=} (null: none), as 2.x: the input, dims and
+     * {@code dtype} checked (named linalg.matrix_norm), then "fro" is {@code vector_norm(A, 2, dim, dtype=dtype)} and
+     * "nuc" the singular values of the input converted to {@code dtype}.
+     */
+    static Tensor matrixNorm(Tensor a, String ord, int[] dims, boolean keepdim, DType dtype) {
+        if (Autocast.on()) return Autocast.apply("linalg_matrix_norm", t -> matrixNorm(t[0], ord, dims, keepdim, dtype), a);
         if (!"fro".equals(ord) && !"nuc".equals(ord)) {
             throw new IllegalArgumentException("linalg.matrix_norm: Order " + ord + " not supported.");
         }
         int[] d = matrixNormDims(a, dims);
+        if (dtype != null) {
+            checkNormDtype(a.dtype, dtype, "linalg.matrix_norm");
+        }
         if (ord.equals("nuc")) {
             // the sum of svdvals of A with the two dims moved last; keepdim puts them back (unsqueeze, permute)
             int[] perm = backshift(d[0], d[1], a.dim());
-            Tensor r = a.permute(perm).linalgSvdvals().sum(new int[] {-1}, keepdim);
+            Tensor r = (dtype == null ? a : a.to(dtype)).permute(perm).linalgSvdvals().sum(new int[] {-1}, keepdim);
             return keepdim ? r.unsqueeze(-1).permute(inverse(perm)) : r;
         }
-        return vectorNorm(a, 2, d, keepdim);
+        return vectorNorm(a, 2, d, keepdim, dtype);
     }
 
     /** PyTorch's {@code create_dim_backshift_permutation}: every other dimension in order, then d0, then d1. */

@@ -789,17 +789,41 @@ final class SortOps {
     /**
      * PyTorch's cumulative ops write a 0-dim input into the result with {@code fill_} (impl_func_cum_ops), whose checked
      * conversion refuses a value the dtype cannot hold (a uint8 200 with dtype int8: "value cannot be converted to type
-     * int8_t without overflow"); longer inputs are cast, wrapping.
+     * int8_t without overflow"; a complex value with a non-zero imaginary part and a real dtype); longer inputs are
+     * cast, wrapping.
      */
     private static void requireZeroDimFits(Tensor x, DType dtype) {
         if (x.dim() != 0) {
             return;
         }
-        if (x.dtype.isFloatingPoint()) {
+        if (x.dtype.isComplex()) {
+            // c10's overflows for a complex value (bool takes z != 0 unchecked): a real type takes no non-zero imaginary
+            // part (r32_574: 1.13 and 2.x both refuse) and a real part that fits it; complex64 parts within float's range
+            if (dtype == DType.BOOL) {
+                return;
+            }
+            Tensor v = x.detach();
+            double re = ComplexOps.real(v).item();
+            double im = ComplexOps.imag(v).item();
+            if (!dtype.isComplex()) {
+                if (im != 0) {
+                    throw new IllegalArgumentException("value cannot be converted to type "
+                            + ArithmeticOps.cTypeScalarName(dtype) + " without overflow");
+                }
+                ArithmeticOps.checkScalarFits(re, dtype);
+            } else if (dtype == DType.COMPLEX64 && (beyondFloat(re) || beyondFloat(im))) {
+                throw new IllegalArgumentException("value cannot be converted to type c10::complex<float> without overflow");
+            }
+        } else if (x.dtype.isFloatingPoint()) {
             ArithmeticOps.checkScalarFits(x.detach().toDoubleArray()[0], dtype);
         } else {
             ArithmeticOps.checkScalarFits(x.detach().toLongArray()[0], dtype);
         }
+    }
+
+    /** A finite double beyond float32's range (c10's overflows of float: infinities and NaN fit). */
+    private static boolean beyondFloat(double v) {
+        return Double.isFinite(v) && Math.abs(v) > Float.MAX_VALUE;
     }
 
     /**

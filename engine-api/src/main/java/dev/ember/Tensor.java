@@ -640,37 +640,79 @@ public final class Tensor implements AutoCloseable {
         return fullLike(0);
     }
 
+    /**
+     * Zeros with this tensor's shape, device and strides (as {@link #zerosLike()}) of type {@code dtype}, as
+     * {@code torch.zeros_like(input, dtype=dtype)}; the {@code *Like(..., DType)} factories below all take this form.
+     */
+    public Tensor zerosLike(DType dtype) {
+        Args.require(dtype, "zeros_like", "dtype", 1, "torch.dtype");
+        return Creation.zerosLike(this, dtype);
+    }
+
     /** Ones with this tensor's shape, type and device. */
     public Tensor onesLike() {
         return fullLike(1);
     }
 
+    /** Ones of type {@code dtype} with this tensor's shape and device, as {@code torch.ones_like(input, dtype=dtype)}. */
+    public Tensor onesLike(DType dtype) {
+        Args.require(dtype, "ones_like", "dtype", 1, "torch.dtype");
+        return fullLike(1L, dtype);
+    }
+
     /** A tensor with this tensor's shape, type and device filled with {@code value}. */
     public Tensor fullLike(double value) {
+        return fullLike(value, dtype);
+    }
+
+    /**
+     * {@code value} in a tensor of type {@code dtype} with this tensor's shape and device, as
+     * {@code torch.full_like(input, value, dtype=dtype)}: a value the type cannot hold is refused in PyTorch's words
+     * (1e5 for float16).
+     */
+    public Tensor fullLike(double value, DType dtype) {
+        Args.require(dtype, "full_like", "dtype", 2, "torch.dtype");
         ArithmeticOps.checkScalarFits(value, dtype);
         if (Creation.zeroedServes(value)) {
-            return Creation.zerosLike(this);
+            return Creation.zerosLike(this, dtype);
         }
-        Tensor t = Creation.emptyLike(this);
+        Tensor t = Creation.emptyLike(this, dtype);
         ComplexOps.fill(t, value);
         return t;
     }
 
     /** {@code fullLike} with a Python int: exact for an int64 tensor however large. */
     public Tensor fullLike(long value) {
-        Tensor v = ArithmeticOps.exactScalar(this, value);
-        if (v == null) {
-            return fullLike(ArithmeticOps.fillValue(value, dtype));
+        return fullLike(value, dtype);
+    }
+
+    /**
+     * {@code fullLike(value, dtype)} with a Python int: exact for int64 however large, PyTorch's checked conversion for
+     * the narrow integer types (300 does not fit int8).
+     */
+    public Tensor fullLike(long value, DType dtype) {
+        Args.require(dtype, "full_like", "dtype", 2, "torch.dtype");
+        if (dtype != DType.INT64 && dtype != DType.UINT64) {
+            return fullLike(ArithmeticOps.fillValue(value, dtype), dtype);
         }
-        Tensor t = Creation.zerosLike(this);
-        try (v) {
-            return value == 0 ? t : t.fill_(v);
+        Tensor t = Creation.zerosLike(this, dtype);
+        if (value == 0) {
+            return t;
+        }
+        try (Tensor v = ArithmeticOps.exactScalar(t, value)) {
+            return t.fill_(v);
         }
     }
 
     /** Uninitialized, with this tensor's shape, type, device and strides (as {@link #zerosLike}). */
     public Tensor emptyLike() {
         return Creation.emptyLike(this);
+    }
+
+    /** Uninitialized, of type {@code dtype}, with this tensor's shape, device and strides, as {@code empty_like(dtype=)}. */
+    public Tensor emptyLike(DType dtype) {
+        Args.require(dtype, "empty_like", "dtype", 1, "torch.dtype");
+        return Creation.emptyLike(this, dtype);
     }
 
     /**
@@ -684,6 +726,21 @@ public final class Tensor implements AutoCloseable {
     /** Standard normal with this tensor's shape, type and device (a strided tensor's in memory order, as {@link #randLike}). */
     public Tensor randnLike() {
         return RandomOps.like(this, RandomKind.NORMAL, Generator.DEFAULT);
+    }
+
+    /**
+     * Uniform on [0, 1) of type {@code dtype} with this tensor's shape and device, as
+     * {@code torch.rand_like(input, dtype=dtype)} (an integer type refused as PyTorch's uniform kernel refuses it).
+     */
+    public Tensor randLike(DType dtype) {
+        Args.require(dtype, "rand_like", "dtype", 1, "torch.dtype");
+        return RandomOps.like(Creation.emptyLike(this, dtype), RandomKind.UNIFORM, Generator.DEFAULT);
+    }
+
+    /** Standard normal of type {@code dtype} with this tensor's shape and device, as {@code randn_like(dtype=)}. */
+    public Tensor randnLike(DType dtype) {
+        Args.require(dtype, "randn_like", "dtype", 1, "torch.dtype");
+        return RandomOps.like(Creation.emptyLike(this, dtype), RandomKind.NORMAL, Generator.DEFAULT);
     }
 
     /** A random permutation of {@code 0..n-1} as int64, as {@code torch.randperm(n)}, from the default generator. */
@@ -1033,6 +1090,17 @@ public final class Tensor implements AutoCloseable {
     /** Integers uniform on [low, high) with this tensor's shape, type and device, as {@code torch.randint_like(input, low, high)}. */
     public Tensor randintLike(long low, long high) {
         return RandomOps.randintLike(this, low, high, Generator.DEFAULT);
+    }
+
+    /** Integers on [0, high) of type {@code dtype}, as {@code torch.randint_like(input, high, dtype=dtype)}. */
+    public Tensor randintLike(long high, DType dtype) {
+        return randintLike(0, high, dtype);
+    }
+
+    /** Integers on [low, high) of type {@code dtype}, as {@code torch.randint_like(input, low, high, dtype=dtype)}. */
+    public Tensor randintLike(long low, long high, DType dtype) {
+        Args.require(dtype, "randint_like", "dtype", 3, "torch.dtype");
+        return RandomOps.randintLike(Creation.emptyLike(this, dtype), low, high, Generator.DEFAULT);
     }
 
     /** {@code torch.randint_like(input, low, high)} from a generator. */
@@ -1930,6 +1998,14 @@ public final class Tensor implements AutoCloseable {
         return ArithmeticOps.add(this, Creation.wrap(value), 1);
     }
 
+    /**
+     * {@code this + value} with a Python bool, as {@code torch.add(t, True)}: the bool ranks below every other type, so
+     * the result keeps this tensor's type (a bool tensor gives bool: {@code True + True} is {@code True}).
+     */
+    public Tensor add(boolean value) {
+        return ArithmeticOps.add(this, Creation.wrap(value), 1);
+    }
+
     /** {@code this - other}. */
     public Tensor sub(Tensor other) {
         Args.require(other, "sub", "other", 1, "Tensor");
@@ -1975,6 +2051,11 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this * value} with an integral scalar. */
     public Tensor mul(long value) {
+        return ArithmeticOps.mul(this, Creation.wrap(value));
+    }
+
+    /** {@code this * value} with a Python bool: this tensor's type (a bool tensor gives bool). */
+    public Tensor mul(boolean value) {
         return ArithmeticOps.mul(this, Creation.wrap(value));
     }
 
@@ -2051,6 +2132,22 @@ public final class Tensor implements AutoCloseable {
     public static Tensor pow(long base, Tensor exponent) {
         Args.require(exponent, "pow", "exponent", 2, "Tensor");
         return ArithmeticOps.powScalarBase(base, exponent);
+    }
+
+    /**
+     * {@code base ** exponent} for a complex number base, as {@code torch.pow(1 + 2j, t)}: the complex type of the
+     * exponent's floating type (complex64 for float32, the default type's complex type for an integer or bool exponent),
+     * {@code exp(exponent * log(base))} as C's cpow (a zero base gives 0 for a positive real part, NaN for a zero one,
+     * an infinity for a negative one), ones for a base of exactly 1 (PyTorch's pow_Scalar fills them); node PowBackward2.
+     *
+     * @param base the complex number raised to each element
+     * @param exponent the exponents
+     * @return a new complex tensor of the exponent's shape
+     */
+    public static Tensor pow(Complex base, Tensor exponent) {
+        Args.require(base, "pow", "self", 1, "Complex");
+        Args.require(exponent, "pow", "exponent", 2, "Tensor");
+        return ArithmeticOps.powComplexBase(base, exponent);
     }
 
     /** {@code this ** exponent}, elementwise with broadcasting. */
@@ -2284,6 +2381,16 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
+     * {@code condition ? input : value} with a Python bool, as {@code torch.where(mask, t, True)}: the input's type (a
+     * bool ranks below every other).
+     */
+    public static Tensor where(Tensor condition, Tensor input, boolean value) {
+        Args.require(condition, "where", "condition", 1, "Tensor");
+        Args.require(input, "where", "input", 2, "Tensor");
+        return ArithmeticOps.where(condition, input, Creation.wrap(value));
+    }
+
+    /**
      * {@code condition ? value : other}, as {@code torch.where(mask, 0.0, x)}: the number promotes as a Python float
      * (an integer tensor gives the default floating type, a float32 one stays float32).
      */
@@ -2295,6 +2402,13 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code condition ? value : other} with an integral value, as {@code torch.where(mask, 0, x)}. */
     public static Tensor where(Tensor condition, long value, Tensor other) {
+        Args.require(condition, "where", "condition", 1, "Tensor");
+        Args.require(other, "where", "other", 3, "Tensor");
+        return ArithmeticOps.where(condition, Creation.wrap(value), other);
+    }
+
+    /** {@code condition ? value : other} with a Python bool, as {@code torch.where(mask, True, t)}: the other's type. */
+    public static Tensor where(Tensor condition, boolean value, Tensor other) {
         Args.require(condition, "where", "condition", 1, "Tensor");
         Args.require(other, "where", "other", 3, "Tensor");
         return ArithmeticOps.where(condition, Creation.wrap(value), other);
@@ -2331,6 +2445,11 @@ public final class Tensor implements AutoCloseable {
         return eq(Creation.wrap(value));
     }
 
+    /** {@code this == value} with a Python bool, bool (compared in this tensor's type: true is 1). */
+    public Tensor eq(boolean value) {
+        return eq(Creation.wrap(value));
+    }
+
     /** {@code this != other}, bool. */
     public Tensor ne(Tensor other) {
         Args.require(other, "ne", "other", 1, "Tensor");
@@ -2344,6 +2463,11 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this != value} with an integral value, bool (an int64 tensor compares exactly, not in float32). */
     public Tensor ne(long value) {
+        return ne(Creation.wrap(value));
+    }
+
+    /** {@code this != value} with a Python bool, bool (compared in this tensor's type: true is 1). */
+    public Tensor ne(boolean value) {
         return ne(Creation.wrap(value));
     }
 
@@ -3223,6 +3347,11 @@ public final class Tensor implements AutoCloseable {
         return ArithmeticOps.div(this, Creation.wrap(value));
     }
 
+    /** {@code this / value} with a Python bool: true division (integers and bool give the default type). */
+    public Tensor div(boolean value) {
+        return ArithmeticOps.div(this, Creation.wrap(value));
+    }
+
     /**
      * {@code this /= value} with an integral scalar (a Python int), in place: true division, so an integer tensor is
      * refused as PyTorch refuses it (the result is floating).
@@ -3907,6 +4036,30 @@ public final class Tensor implements AutoCloseable {
         return ReductionOps.vectorNorm(this, p, dims, keepdim);
     }
 
+    /**
+     * {@code torch.norm(this, p, dim, keepdim, dtype=dtype)}: 2.x's torch.norm is
+     * {@code linalg.vector_norm(this, p, dim, keepdim, dtype=dtype)} ({@link #vectorNorm(double, int[], boolean, DType)}).
+     */
+    public Tensor norm(double p, int[] dims, boolean keepdim, DType dtype) {
+        return ReductionOps.vectorNorm(this, p, dims, keepdim, dtype);
+    }
+
+    /**
+     * {@code torch.norm(this, p, dim, keepdim, dtype=dtype)} with "fro" ({@code vector_norm(this, 2, ...)}) or "nuc"
+     * ({@code linalg.matrix_norm(this, "nuc", dim or all dims, keepdim, dtype=dtype)}), as 2.x's torch.norm.
+     */
+    public Tensor norm(String p, int[] dims, boolean keepdim, DType dtype) {
+        Args.require(p, "norm", "p", 1, "str");
+        if (!"fro".equals(p)) {
+            int[] all = new int[dim()];
+            for (int i = 0; i < all.length; i++) {
+                all[i] = i;
+            }
+            return ReductionOps.matrixNorm(this, p, dims == null ? all : dims, keepdim, dtype);
+        }
+        return ReductionOps.vectorNorm(this, 2, dims, keepdim, dtype);
+    }
+
     /** {@code tensor.norm("fro", dim, keepdim)}: the 2-norm of the elements over dims (null or empty: all). */
     public Tensor norm(String p, int[] dims, boolean keepdim) {
         Args.require(p, "norm", "p", 1, "str");
@@ -3942,6 +4095,20 @@ public final class Tensor implements AutoCloseable {
     public Tensor matrixNorm(String ord, int[] dims, boolean keepdim) {
         Args.require(ord, "matrix_norm", "ord", 1, "str");
         return ReductionOps.matrixNorm(this, ord, dims == null ? new int[] {-2, -1} : dims, keepdim);
+    }
+
+    /**
+     * {@code torch.linalg.matrix_norm(this, ord, dim, keepdim, dtype=dtype)}: the input and dims checked first, then
+     * {@code dtype} (floating, complex exactly for a complex input, no narrowing), in which the norm is computed.
+     */
+    public Tensor matrixNorm(double ord, int[] dims, boolean keepdim, DType dtype) {
+        return ReductionOps.matrixNorm(this, ord, dims == null ? new int[] {-2, -1} : dims, keepdim, dtype);
+    }
+
+    /** {@code torch.linalg.matrix_norm(this, ord, dim, keepdim, dtype=dtype)} for ord "fro" or "nuc". */
+    public Tensor matrixNorm(String ord, int[] dims, boolean keepdim, DType dtype) {
+        Args.require(ord, "matrix_norm", "ord", 1, "str");
+        return ReductionOps.matrixNorm(this, ord, dims == null ? new int[] {-2, -1} : dims, keepdim, dtype);
     }
 
     /** The Frobenius norm of the last two dimensions, as {@code torch.linalg.matrix_norm(this)}. */
@@ -4537,6 +4704,17 @@ public final class Tensor implements AutoCloseable {
     public Tensor linalgNorm(String ord, int[] dim, boolean keepdim) {
         Args.require(ord, "linalg_norm", "ord", 1, "str");
         return LinalgMore.norm(this, ord, dim, keepdim);
+    }
+
+    /** {@code torch.linalg.norm(this, ord, dim, keepdim, dtype=dtype)}: the matrix or vector norm computed in {@code dtype}. */
+    public Tensor linalgNorm(Double ord, int[] dim, boolean keepdim, DType dtype) {
+        return LinalgMore.norm(this, ord, dim, keepdim, dtype);
+    }
+
+    /** {@code torch.linalg.norm(this, ord, dim, keepdim, dtype=dtype)} for ord "fro" or "nuc". */
+    public Tensor linalgNorm(String ord, int[] dim, boolean keepdim, DType dtype) {
+        Args.require(ord, "linalg_norm", "ord", 1, "str");
+        return LinalgMore.norm(this, ord, dim, keepdim, dtype);
     }
 
     /** {@code torch.linalg.norm(this)}: the 2-norm of all elements. */
@@ -6238,11 +6416,19 @@ public final class Tensor implements AutoCloseable {
      * A new tensor of zeros with this tensor's type and device, as {@code Tensor.new_zeros} (it never requires grad).
      */
     public Tensor newZeros(int... size) {
+        return newZeros(size, dtype);
+    }
+
+    /**
+     * A new tensor of zeros of type {@code dtype} on this tensor's device, as {@code Tensor.new_zeros(size, dtype=dtype)};
+     * the {@code new*(..., DType)} factories below all take this form.
+     */
+    public Tensor newZeros(int[] size, DType dtype) {
         Args.require(size, "new_zeros", "size", 1, "tuple of ints");
+        Args.require(dtype, "new_zeros", "dtype", 2, "torch.dtype");
         return Creation.zeros(Shapes.checkSizes(size), dtype, device);
     }
 
-    /** A new tensor of ones with this tensor's type and device, as {@code Tensor.new_ones}. */
     /**
      * {@code fullLike} with a Python bool, as {@code torch.full_like(x, True)}: this tensor's dtype (true 1, false 0 in a
      * numeric one, true/false in a bool one).
@@ -6251,13 +6437,31 @@ public final class Tensor implements AutoCloseable {
         return fullLike(value ? 1L : 0L);
     }
 
+    /** {@code fullLike(value, dtype)} with a Python bool: true 1, false 0 in a numeric {@code dtype}. */
+    public Tensor fullLike(boolean value, DType dtype) {
+        return fullLike(value ? 1L : 0L, dtype);
+    }
+
+    /** A new tensor of ones with this tensor's type and device, as {@code Tensor.new_ones}. */
     public Tensor newOnes(int... size) {
-        return newFull(size, 1.0);
+        return newOnes(size, dtype);
+    }
+
+    /** A new tensor of ones of type {@code dtype} on this tensor's device, as {@code Tensor.new_ones(size, dtype=)}. */
+    public Tensor newOnes(int[] size, DType dtype) {
+        Args.require(size, "new_ones", "size", 1, "tuple of ints");
+        return newFull(size, 1.0, dtype);
     }
 
     /** A new tensor filled with {@code value}, with this tensor's type and device, as {@code Tensor.new_full}. */
     public Tensor newFull(int[] size, double value) {
+        return newFull(size, value, dtype);
+    }
+
+    /** {@code new_full(size, value, dtype=dtype)}: a value the type cannot hold refused in PyTorch's words. */
+    public Tensor newFull(int[] size, double value, DType dtype) {
         Args.require(size, "new_full", "size", 1, "tuple of ints");
+        Args.require(dtype, "new_full", "dtype", 3, "torch.dtype");
         ArithmeticOps.checkScalarFits(value, dtype);
         Tensor t = Creation.empty(Shapes.checkSizes(size), dtype, device);
         ComplexOps.fill(t, value);
@@ -6269,9 +6473,15 @@ public final class Tensor implements AutoCloseable {
      * narrow integer types.
      */
     public Tensor newFull(int[] size, long value) {
+        return newFull(size, value, dtype);
+    }
+
+    /** {@code new_full(size, value, dtype=dtype)} with a Python int (exact for int64, checked for narrow types). */
+    public Tensor newFull(int[] size, long value, DType dtype) {
         Args.require(size, "new_full", "size", 1, "tuple of ints");
+        Args.require(dtype, "new_full", "dtype", 3, "torch.dtype");
         if (dtype != DType.INT64) {
-            return newFull(size, ArithmeticOps.fillValue(value, dtype));
+            return newFull(size, ArithmeticOps.fillValue(value, dtype), dtype);
         }
         Tensor t = Creation.zeros(Shapes.checkSizes(size), dtype, device);
         return value == 0 ? t : t.fill_(value);
@@ -6282,9 +6492,20 @@ public final class Tensor implements AutoCloseable {
         return newFull(size, value ? 1L : 0L);
     }
 
+    /** {@code new_full(size, value, dtype=dtype)} with a Python bool (true 1, false 0 in a numeric type). */
+    public Tensor newFull(int[] size, boolean value, DType dtype) {
+        return newFull(size, value ? 1L : 0L, dtype);
+    }
+
     /** A new uninitialized tensor with this tensor's type and device, as {@code Tensor.new_empty}. */
     public Tensor newEmpty(int... size) {
+        return newEmpty(size, dtype);
+    }
+
+    /** A new uninitialized tensor of type {@code dtype} on this tensor's device, as {@code new_empty(size, dtype=)}. */
+    public Tensor newEmpty(int[] size, DType dtype) {
         Args.require(size, "new_empty", "size", 1, "tuple of ints");
+        Args.require(dtype, "new_empty", "dtype", 2, "torch.dtype");
         return Creation.empty(Shapes.checkSizes(size), dtype, device);
     }
 
@@ -6293,6 +6514,12 @@ public final class Tensor implements AutoCloseable {
      * {@code Tensor.new_tensor}.
      */
     public Tensor newTensor(Object data) {
+        return Creation.fromData(data, dtype, device);
+    }
+
+    /** {@code Tensor.new_tensor(data, dtype=dtype)}: Java data stored as type {@code dtype} on this tensor's device. */
+    public Tensor newTensor(Object data, DType dtype) {
+        Args.require(dtype, "new_tensor", "dtype", 2, "torch.dtype");
         return Creation.fromData(data, dtype, device);
     }
 

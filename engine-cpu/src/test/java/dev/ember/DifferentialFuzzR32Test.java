@@ -48,13 +48,9 @@ class DifferentialFuzzR32Test {
         EXPECTED_FAILURES.put("r32_3098", complexHalf);
         EXPECTED_FAILURES.put("r32_1553", "randn float64 (9 values, the scalar path): the last draw is a ulp from "
                 + "PyTorch's (Box-Muller's log / cos a ulp from glibc's); the other eight bit for bit");
-        EXPECTED_FAILURES.put("r32_2810", "int32 ** (-2j): 0 ** (-2j) is NaN in PyTorch (exp(-2j log 0), the C99 cpow), "
-                + "0 in Ember (ComplexMath.pow's zero base); not checked against 2.x's vectorized complex pow");
-        EXPECTED_FAILURES.put("r32_574", "cumprod of a 0-dim complex input with dtype=float64: 1.13 refuses (its 0-dim "
-                + "path converts the value through a Scalar, whose imaginary part does not fit), Ember gives the real "
-                + "part; not checked against 2.x");
-        EXPECTED_FAILURES.put("r32_1008", "bfloat16 vector_norm ord=3: 1.13 gives 101.0 (its bfloat16 path rounds the "
-                + "powers), Ember 100.0 (the float32 accumulation, cube root 99.99); not checked against 2.x");
+        EXPECTED_FAILURES.put("r32_1008", "bfloat16 vector_norm ord=3: 1.13 gives 101.0 (its norm kernel accumulates in "
+                + "bfloat16), Ember 100.0 as 2.x (norm_kernel_cpu_impl accumulates in opmath_type<BFloat16> = float: cube "
+                + "root 99.99), Leftovers54Test checks it against that emulation");
     }
 
     /** A local hunt's one case ({@code -Dember.fuzz32.only=<id>}); every case otherwise. */

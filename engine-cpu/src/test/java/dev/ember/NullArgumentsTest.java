@@ -65,6 +65,8 @@ class NullArgumentsTest {
             "Tensor.histogram#1", "Tensor.histogram#2",
             // session 23: searchsorted's side (right's) and sorter (none); vector_norm's dtype (the input's)
             "Tensor.searchsorted#4", "Tensor.searchsorted#5", "Tensor.vectorNorm#3",
+            // session 54: the dtype= of norm, matrix_norm and linalg.norm (None: the input's)
+            "Tensor.norm#3", "Tensor.matrixNorm#3", "Tensor.linalgNorm#3",
             "Tensor.clamp#0", "Tensor.clamp#1", // session 25: clamp's tensor bounds, one of them may be absent
             // session 27: svd_lowrank's M (none) and generator (the default), pca_lowrank's q (min(6, m, n)) and
             // generator; gradient's dims (every dimension); histogramdd's range (the data's) and weight (1 each);
