@@ -11,11 +11,14 @@ import java.util.function.Function;
  * In-place ops: PyTorch's rules for writing into a tensor, and the autograd history the write leaves.
  *
  * <p>When autograd records, the op is computed out of place on the old values (carrying the old history), written
- * back, and the tensor's history is rebased onto the op's node. On a view of a tensor that autograd records (or when
- * another operand requires grad), the base's history is rebased through a {@code CopySlices} node instead: the base is
- * its old self outside the view and the op's result inside it, so its gradient goes to the old history outside the
- * view and through the op inside it. Every view of a storage that changed in place then regenerates its history
- * ({@code AsStridedBackward0} on the base) the next time autograd reads it, as PyTorch's views do.
+ * back, and the tensor's history is rebased onto the op's node; the ops of {@link #inplaceSingleNode} (relu_, add_,
+ * mul_, ...) compute on the tensor itself before the write, copying its old values only for a node that saves them
+ * (session 54; {@code -Dember.inplace.snapshot=true} keeps the snapshot for every op). On a view of a tensor that
+ * autograd records (or when another operand requires grad), the base's history is rebased through a {@code CopySlices}
+ * node instead: the base is its old self outside the view and the op's result inside it, so its gradient goes to the
+ * old history outside the view and through the op inside it. Every view of a storage that changed in place then
+ * regenerates its history ({@code AsStridedBackward0} on the base) the next time autograd reads it, as PyTorch's views
+ * do.
  */
 final class InplaceOps {
     private InplaceOps() {
