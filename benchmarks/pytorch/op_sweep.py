@@ -154,6 +154,8 @@ def rows():
         ("mul bias [16,128,512]*[512]", lambda: x * bias),
         ("add same shape [16,128,512]", lambda: x + y),
         ("add bias fwd+bwd", fb(lambda: xg + bg, dx, xg, bg)),
+        ("add bias, relu_ fwd+bwd", fb(lambda: (xg + bg).relu_(), dx, xg, bg)),
+        ("add bias, add_(y) fwd+bwd", fb(lambda: (xg + bg).add_(y), dx, xg, bg)),
         ("gelu [16,128,512]", lambda: F.gelu(x)),
         ("gelu fwd+bwd", fb(lambda: F.gelu(xg), dx, xg)),
         ("gelu tanh [16,128,512]", lambda: F.gelu(x, approximate="tanh")),

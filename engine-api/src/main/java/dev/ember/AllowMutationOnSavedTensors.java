@@ -94,6 +94,11 @@ public final class AllowMutationOnSavedTensors implements AutoCloseable {
         return h.cloned != null ? h.cloned : h.original;
     }
 
+    /** Whether a scope is open on any thread. */
+    static boolean anyOpen() {
+        return OPEN.get() != null;
+    }
+
     /**
      * Called before {@code self}'s storage is written in place: clones, with autograd off, every tensor saved in this
      * thread's open scope that lives in that storage and was not cloned yet.

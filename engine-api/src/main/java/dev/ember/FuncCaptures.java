@@ -144,6 +144,11 @@ final class FuncCaptures {
     }
 
     /** Whether a transform of {@link Func} (a gradient transform or vmap) runs on this thread. */
+    static boolean transformRunning() {
+        return running();
+    }
+
+    /** Whether a transform of {@link Func} (a gradient transform or vmap) runs on this thread. */
     private static boolean running() {
         return innermost() != null || VmapState.running();
     }

@@ -11,11 +11,14 @@ import java.util.function.Function;
  * In-place ops: PyTorch's rules for writing into a tensor, and the autograd history the write leaves.
  *
  * <p>When autograd records, the op is computed out of place on the old values (carrying the old history), written
- * back, and the tensor's history is rebased onto the op's node. On a view of a tensor that autograd records (or when
- * another operand requires grad), the base's history is rebased through a {@code CopySlices} node instead: the base is
- * its old self outside the view and the op's result inside it, so its gradient goes to the old history outside the
- * view and through the op inside it. Every view of a storage that changed in place then regenerates its history
- * ({@code AsStridedBackward0} on the base) the next time autograd reads it, as PyTorch's views do.
+ * back, and the tensor's history is rebased onto the op's node; the ops of {@link #inplaceSingleNode} (relu_, add_,
+ * mul_, ...) compute on the tensor itself before the write, copying its old values only for a node that saves them
+ * (session 54; {@code -Dember.inplace.snapshot=true} keeps the snapshot for every op). On a view of a tensor that
+ * autograd records (or when another operand requires grad), the base's history is rebased through a {@code CopySlices}
+ * node instead: the base is its old self outside the view and the op's result inside it, so its gradient goes to the
+ * old history outside the view and through the op inside it. Every view of a storage that changed in place then
+ * regenerates its history ({@code AsStridedBackward0} on the base) the next time autograd reads it, as PyTorch's views
+ * do.
  */
 final class InplaceOps {
     private InplaceOps() {
@@ -339,9 +342,54 @@ final class InplaceOps {
         }
     }
 
+    /**
+     * {@link #inplace(Tensor, List, Function)} for an op whose autograd record is one node that keeps the tensors its
+     * backward reads only as saved tensors ({@link Node#save}, {@link Node#saveOutput}), none in its formula's closure:
+     * relu_, sigmoid_, tanh_, exp_, neg_, add_, sub_, mul_, div_. Under autograd such an op runs on {@code self} itself
+     * rather than on a snapshot of it ({@link #runsOnSelf}).
+     */
+    static Tensor inplaceSingleNode(Tensor self, List<Tensor> others, Function<Tensor, Tensor> op) {
+        checkInplace(self, others);
+        return inplaceChecked(self, others, op, false, true);
+    }
+
     /** {@link #inplace(Tensor, List, Function, boolean)} once {@link #checkInplace} has passed. */
     private static Tensor inplaceChecked(Tensor self, List<Tensor> others, Function<Tensor, Tensor> op,
                                          boolean cppTypeName) {
+        return inplaceChecked(self, others, op, cppTypeName, false);
+    }
+
+    /**
+     * Whether an in-place op of {@link #inplaceSingleNode}'s kind that records history may run on {@code self} itself,
+     * not on a snapshot: not with {@code -Dember.inplace.snapshot=true} (the old path, kept to measure it); not while
+     * saved-tensor hooks (their pack hook must see the old values, as PyTorch's sees its saved original self),
+     * allow_mutation_on_saved_tensors, autocast, an op interception mode or a functorch transform could see or change
+     * what the op saves; not for complex tensors (their ops compose several nodes); not when another operand shares
+     * {@code self}'s storage (its saved copy must be the tensor itself, whose change the backward then refuses).
+     */
+    private static boolean runsOnSelf(Tensor self, List<Tensor> others) {
+        if (Boolean.getBoolean("ember.inplace.snapshot") || SavedTensorsHooks.current() != null
+                || AllowMutationOnSavedTensors.anyOpen() || Autocast.on() || OpInterception.active()
+                || FuncCaptures.transformRunning() || self.dtype.isComplex()) {
+            return false;
+        }
+        for (Tensor other : others) {
+            if (other != null && (other.lease == self.lease || other.dtype.isComplex())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * {@link #inplaceChecked(Tensor, List, Function, boolean)}; {@code singleNode} as {@link #inplaceSingleNode}: when
+     * {@link #runsOnSelf} allows, the op runs on {@code self} (not yet changed) and only a saved input that is
+     * {@code self} (mul_'s, div_'s self when the other operand needs a gradient) is given a copy of the old values,
+     * which then plays the snapshot; a saved output (relu_, sigmoid_, tanh_, exp_) becomes {@code self} as before, and
+     * an op that saves neither (add_, sub_, neg_) copies nothing but its result into {@code self}.
+     */
+    private static Tensor inplaceChecked(Tensor self, List<Tensor> others, Function<Tensor, Tensor> op,
+                                         boolean cppTypeName, boolean singleNode) {
         if (!records(self, others)) {
             Tensor r;
             try (GradMode off = Ember.noGrad()) {
@@ -352,6 +400,22 @@ final class InplaceOps {
         }
         if (self.differentiableView) {
             return copySlices(self, op, cppTypeName);
+        }
+        if (singleNode && runsOnSelf(self, others)) {
+            Tensor r = op.apply(self);
+            Node node = r.gradFn;
+            if (node != null && node.savesStorage(self.lease)) {
+                // the node saved self as an input: it keeps the old values in a copy carrying self's history
+                node.replaceSavedInput(self, snapshot(self));
+            }
+            try (GradMode off = Ember.noGrad()) {
+                writeBack(self, r, cppTypeName);
+            }
+            rebase(self, node, r.outputNr);
+            if (node != null) {
+                node.retargetSavedOutput(r, self);
+            }
+            return self;
         }
         Tensor old = snapshot(self);
         Tensor r = op.apply(old);
@@ -384,7 +448,7 @@ final class InplaceOps {
         if (ArithmeticOps.needsGrad(self, other) || ArithmeticOps.hostScalar(other, self.device) || t != self.dtype
                 || !t.isFloatingPoint() || !Shapes.expandable(other.shape, self.shape)
                 || (other.storage() == self.storage() && !sameLayout(other.layout, self.layout))) {
-            return inplace(self, List.of(other), op);
+            return inplaceSingleNode(self, List.of(other), op);
         }
         checkInplace(self, List.of(other));
         Tensor co = ArithmeticOps.cast(other, t);
@@ -412,7 +476,7 @@ final class InplaceOps {
                 && (other.storage() != self.storage() || sameLayout(other.layout, self.layout))
                 && !(kernel == BinaryOp.DIV && !t.isFloatingPoint());
         if (!direct) {
-            return inplace(self, List.of(other), op);
+            return inplaceSingleNode(self, List.of(other), op);
         }
         OutputLayouts.Target target = OutputLayouts.into(self);
         // a Java number as the out-of-place op takes it (binaryKernel): float16/bfloat16's mul_ and div_ read it in
@@ -858,7 +922,7 @@ final class InplaceOps {
         if (self.dtype == DType.BOOL) {
             throw new IllegalArgumentException("Boolean inputs not supported for relu");
         }
-        return inplace(self, List.of(), Tensor::relu);
+        return inplaceSingleNode(self, List.of(), Tensor::relu);
     }
 
     /**

@@ -382,6 +382,16 @@ public abstract class Node {
         }
     }
 
+    /**
+     * A saved input that is {@code self}, which an in-place op is about to change, becomes {@code old}, a copy of its
+     * values carrying its history ({@link InplaceOps}).
+     */
+    final void replaceSavedInput(Tensor self, Tensor old) {
+        for (SavedTensor s : saved) {
+            s.replaceInput(self, old);
+        }
+    }
+
     /** Whether one of this node's saved tensors lives in the storage of {@code lease}. */
     final boolean savesStorage(StorageLease lease) {
         for (SavedTensor s : saved) {

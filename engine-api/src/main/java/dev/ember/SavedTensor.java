@@ -112,6 +112,22 @@ final class SavedTensor {
         }
     }
 
+    /**
+     * A saved input {@code self} that an in-place op is about to change becomes {@code old}, a copy of its values with
+     * its history, at its current version, as if the op had been computed on {@code old}. Only the tensor itself can be
+     * replaced: a saved view of its storage is refused (the in-place op's caller must not take this path then).
+     */
+    void replaceInput(Tensor self, Tensor old) {
+        if (tensor == null || tensor.lease != self.lease) {
+            return;
+        }
+        if (owner != null || hooks != null || tensor != self) {
+            throw new IllegalStateException("internal: an in-place op's node saved a view of self's storage");
+        }
+        tensor = old;
+        savedVersion = old.version();
+    }
+
     /** Whether the saved tensor (still held) lives in the storage of {@code lease}. */
     boolean holds(StorageLease lease) {
         return tensor != null ? tensor.lease == lease : unpackedLease != null && unpackedLease == lease;

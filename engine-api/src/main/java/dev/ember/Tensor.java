@@ -3459,17 +3459,17 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code sigmoid} in place (SigmoidBackward0); an integer tensor is refused (its result would be floating). */
     public Tensor sigmoid_() {
-        return InplaceOps.inplace(this, List.of(), Tensor::sigmoid);
+        return InplaceOps.inplaceSingleNode(this, List.of(), Tensor::sigmoid);
     }
 
     /** {@code tanh} in place (TanhBackward0); an integer tensor is refused (its result would be floating). */
     public Tensor tanh_() {
-        return InplaceOps.inplace(this, List.of(), Tensor::tanh);
+        return InplaceOps.inplaceSingleNode(this, List.of(), Tensor::tanh);
     }
 
     /** {@code exp} in place (ExpBackward0); an integer tensor is refused (its result would be floating). */
     public Tensor exp_() {
-        return InplaceOps.inplace(this, List.of(), Tensor::exp);
+        return InplaceOps.inplaceSingleNode(this, List.of(), Tensor::exp);
     }
 
     /** {@code -this} in place (NegBackward0); a bool tensor is refused, as PyTorch's neg_. */
@@ -3479,7 +3479,7 @@ public final class Tensor implements AutoCloseable {
             InplaceOps.checkInplace(this, List.of(), false);
             neg();
         }
-        return InplaceOps.inplace(this, List.of(), Tensor::neg);
+        return InplaceOps.inplaceSingleNode(this, List.of(), Tensor::neg);
     }
 
     /** {@code |this|} in place (AbsBackward0). */

@@ -382,6 +382,9 @@ public final class OpSweep {
         r.add(new Row("mul bias [16,128,512]*[512]", () -> x.mul(bias)));
         r.add(new Row("add same shape [16,128,512]", () -> x.add(y)));
         r.add(new Row("add bias fwd+bwd", fb(() -> xg.add(bg), dx, xg, bg)));
+        // in-place ops of a non-leaf under autograd (session 54: run on self, no snapshot; -Dember.inplace.snapshot=true)
+        r.add(new Row("add bias, relu_ fwd+bwd", fb(() -> xg.add(bg).relu_(), dx, xg, bg)));
+        r.add(new Row("add bias, add_(y) fwd+bwd", fb(() -> xg.add(bg).add_(y), dx, xg, bg)));
         r.add(new Row("gelu [16,128,512]", () -> Functional.gelu(x)));
         r.add(new Row("gelu fwd+bwd", fb(() -> Functional.gelu(xg), dx, xg)));
         r.add(new Row("gelu tanh [16,128,512]", () -> Functional.gelu(x, "tanh")));

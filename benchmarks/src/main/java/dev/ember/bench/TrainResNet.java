@@ -47,8 +47,8 @@ import java.util.Locale;
  * {@code --shapes true} the operands' shapes are recorded and the rows grouped by them ({@code record_shapes=True},
  * {@code key_averages(group_by_input_shape=True)}). {@code --alternate ember.x} measures a speed change's old and new
  * paths in one JVM: the steps alternate the system property between {@code true} (odd steps) and {@code false} (even
- * steps), and it prints the images per second of each setting over the timed steps (the property must be one read at
- * each call). Each step runs in a {@link TensorScope} (the activations and temporaries go back to the pool when it
+ * steps), and it prints the images per second and the process CPU time a step of each setting over the timed steps
+ * (the property must be one read at each call). Each step runs in a {@link TensorScope} (the activations and temporaries go back to the pool when it
  * ends), as TrainLeNet's.
  */
 public final class TrainResNet {
@@ -224,6 +224,7 @@ public final class TrainResNet {
         long timedStart = 0;
         long cpuStart = 0;
         long[] alternated = new long[2];
+        long[] alternatedCpu = new long[2];
         int[] alternatedSteps = new int[2];
         for (int step = 1; step <= o.steps; step++) {
             if (step == o.warmup + 1) {
@@ -235,9 +236,11 @@ public final class TrainResNet {
                 System.setProperty(o.alternate, setting == 1 ? "true" : "false");
             }
             long t0 = System.nanoTime();
+            long c0 = o.alternate != null ? processCpuNanos() : 0;
             double loss = step(net, opt, images, labels, (step - 1) % batches, o.batch);
             if (step > o.warmup) {
                 alternated[setting] += System.nanoTime() - t0;
+                alternatedCpu[setting] += o.alternate != null ? processCpuNanos() - c0 : 0;
                 alternatedSteps[setting]++;
             }
             result.losses.add(loss);
@@ -253,8 +256,9 @@ public final class TrainResNet {
         if (o.alternate != null) {
             for (int setting = 1; setting >= 0; setting--) {
                 double ms = alternated[setting] / 1e6 / Math.max(1, alternatedSteps[setting]);
-                System.out.printf(Locale.ROOT, "  -D%s=%s: %.1f images/s (%.1f ms a step, %d steps)%n", o.alternate,
-                        setting == 1, o.batch * 1e3 / ms, ms, alternatedSteps[setting]);
+                double cpu = alternatedCpu[setting] / 1e6 / Math.max(1, alternatedSteps[setting]);
+                System.out.printf(Locale.ROOT, "  -D%s=%s: %.1f images/s (%.1f ms a step, process CPU %.1f ms a step, %d "
+                        + "steps)%n", o.alternate, setting == 1, o.batch * 1e3 / ms, ms, cpu, alternatedSteps[setting]);
             }
             System.clearProperty(o.alternate);
         }
