@@ -1,0 +1,42 @@
+package dev.ember;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/**
+ * The differences differential fuzz round 33 ({@link DifferentialFuzzR33Test}: the loss functions) found, each on small
+ * cases that {@code differentialfuzzr33/make_cases.py} writes with PyTorch ({@code FUZZ_FIXES=1}, {@code fixes.txt}),
+ * replayed by the round's own interpreter (values, grad_fn, gradients or message with the arguments unchanged).
+ */
+class FuzzRound33FixesTest {
+    private static String check(String id) {
+        for (DifferentialFuzzR6Test.Case c : DifferentialFuzzR6Test.read("/differentialfuzzr33/fixes.txt")) {
+            if (c.id().equals("fix_" + id)) {
+                return FuzzR33Interpreter.run(c.lines());
+            }
+        }
+        throw new IllegalStateException("no case " + id);
+    }
+
+    /**
+     * F.triplet_margin_loss computed with a margin of 0 or less; 2.x's functional.py refuses it ("margin must be greater
+     * than 0, got 0.0") after the reduction's check, as F.triplet_margin_with_distance_loss did already.
+     */
+    @Test
+    void tripletMarginLossRefusesAMarginOfZeroOrLess() {
+        assertNull(check("tripletMarginZero"));
+        assertNull(check("tripletMarginNegative"));
+        assertNull(check("tripletMarginReductionFirst"));
+    }
+
+    /**
+     * A NaN margin passes Python's {@code margin <= 0} in both triplet losses (NaN losses, zero gradients through
+     * clamp_min); Ember's triplet_margin_with_distance_loss refused it ({@code !(margin > 0)}).
+     */
+    @Test
+    void aNanMarginIsNotRefused() {
+        assertNull(check("tripletMarginNan"));
+        assertNull(check("tripletWithDistanceNan"));
+    }
+}
