@@ -20,6 +20,9 @@
 # (the default distance, margin, swap), ctc_loss (blank, zero_infinity, padded 2-D or concatenated 1-D targets,
 # unbatched [T, C] inputs, lengths, reduction; impossible alignments: inf, or 0 with zero_infinity) - every loss
 # Ember's Functional exports. The nn.*Loss modules call the same functions (not drawn separately).
+# A quarter of the cases call the nn.*Loss module instead (line "mod"): PyTorch's forward is the F call with the
+# module's attributes, and 2.x's TripletMarginLoss / TripletMarginWithDistanceLoss constructors refuse a margin <= 0
+# ("TripletMarginLoss: expected margin to be greater than 0, got 0.0 instead"; 1.13's do not: emulated).
 # Reductions none / mean / sum, and now and then a bad one ("avg").
 # Dtypes: float32 and float64 everywhere; bfloat16 and float16 where 1.13's CPU kernels take them (a half case that
 # 1.13 refuses is not written: 2.x's kernels take more half types, e.g. binary_cross_entropy's AND2(Half, BFloat16)).
@@ -67,6 +70,7 @@
 #   max_val's form: the same values within the tolerance (large logits drawn, both are stable).
 #
 # Format: "=== r33_<k> <op> <input dtype>", then lines by first word:
+#   mod                 the call is the nn.*Loss module's (constructed with the case's arguments, then forward)
 #   a <name> <tensor>   a tensor argument (r17's tensor lines "dtype [shape] : values"): input, target, weight,
 #                       pos_weight, var, input1, input2, anchor, positive, negative, log_probs, input_lengths,
 #                       target_lengths (ctc's lengths as int64 tensors)
@@ -654,12 +658,30 @@ def upstream(shape):
     return torch.tensor([R.randint(-8, 8) / 8 for _ in range(numel(shape))], dtype=F64).reshape(shape)
 
 
+MODULE_CHECKS = {"triplet_margin_loss": "TripletMarginLoss", "triplet_margin_with_distance_loss":
+                 "TripletMarginWithDistanceLoss"}
+
+
+def as_module(op, kw, f):
+    """The nn.*Loss module's call: its forward is the F call with the module's attributes (torch/nn/modules/loss.py);
+    2.x's TripletMarginLoss and TripletMarginWithDistanceLoss constructors refuse a margin <= 0 first."""
+    def g(a):
+        if op in MODULE_CHECKS and kw["margin"] <= 0:
+            raise ValueError("%s: expected margin to be greater than 0, got %s instead" % (MODULE_CHECKS[op],
+                                                                                          kw["margin"]))
+        return f(a)
+    return g
+
+
 def case(op):
-    return record(op, *DRAW[op](op))
+    dt, args, kw, f, diff = DRAW[op](op)
+    if R.random() < 0.25:
+        return record(op, dt, args, kw, as_module(op, kw, f), diff, module=True)
+    return record(op, dt, args, kw, f, diff)
 
 
-def record(op, dt, args, kw, f, diff):
-    lines = []
+def record(op, dt, args, kw, f, diff, module=False):
+    lines = ["mod"] if module else []
     for name, t in args.items():
         lines.append("a %s %s" % (name, tline(t)))
     rg = [k for k in diff if k in args and args[k].dtype == F64]
@@ -677,12 +699,12 @@ def record(op, dt, args, kw, f, diff):
                 return None  # 1.13 refuses a half type: 2.x may not (not written)
             body = list(lines)
             if rg:
-                body.insert(len(args), "rg " + " ".join(rg))
+                body.insert(len(args) + int(module), "rg " + " ".join(rg))
             body.append("err " + err_text(e))
             return dt, body
         body = list(lines)
         if rg:
-            body.insert(len(args), "rg " + " ".join(rg))
+            body.insert(len(args) + int(module), "rg " + " ".join(rg))
         body.append("o " + tline(out))
         if out.grad_fn is not None:
             body.append("fn " + type(out.grad_fn).__name__)
@@ -713,8 +735,8 @@ def fixes():
     trip = {"anchor": a, "positive": p, "negative": n}
     diff = ["anchor", "positive", "negative"]
 
-    def fx(name, op, args, kw, f):
-        _, body = record(op, F64, args, kw, f, diff)
+    def fx(name, op, args, kw, f, module=False):
+        _, body = record(op, F64, args, kw, as_module(op, kw, f) if module else f, diff, module=module)
         OUT.append("=== fix_%s %s float64" % (name, op))
         OUT.extend(body)
     for name, margin, red_ in [("tripletMarginZero", 0.0, "mean"), ("tripletMarginNegative", -0.5, "none"),
@@ -723,9 +745,15 @@ def fixes():
         fx(name, "triplet_margin_loss", trip, kw,
            lambda v, kw=kw: triplet_margin_2x(v["anchor"], v["positive"], v["negative"], kw["margin"], kw["p"],
                                               kw["eps"], kw["swap"], kw["reduction"]))
-    kw = {"margin": NAN, "swap": True, "reduction": "none"}
-    fx("tripletWithDistanceNan", "triplet_margin_with_distance_loss", trip, kw,
-       lambda v: triplet_with_distance_2x(v["anchor"], v["positive"], v["negative"], **kw))
+        fx(name + "Module", "triplet_margin_loss", trip, kw,
+           lambda v, kw=kw: triplet_margin_2x(v["anchor"], v["positive"], v["negative"], kw["margin"], kw["p"],
+                                              kw["eps"], kw["swap"], kw["reduction"]), module=True)
+    for name, margin in [("tripletWithDistanceNan", NAN), ("tripletWithDistanceNegative", -1.0)]:
+        kw = {"margin": margin, "swap": True, "reduction": "none"}
+        fx(name, "triplet_margin_with_distance_loss", trip, kw,
+           lambda v, kw=kw: triplet_with_distance_2x(v["anchor"], v["positive"], v["negative"], **kw))
+        fx(name + "Module", "triplet_margin_with_distance_loss", trip, kw,
+           lambda v, kw=kw: triplet_with_distance_2x(v["anchor"], v["positive"], v["negative"], **kw), module=True)
     print("\n".join(OUT))
 
 

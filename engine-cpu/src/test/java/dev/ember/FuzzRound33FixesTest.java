@@ -20,23 +20,30 @@ class FuzzRound33FixesTest {
     }
 
     /**
-     * F.triplet_margin_loss computed with a margin of 0 or less; 2.x's functional.py refuses it ("margin must be greater
-     * than 0, got 0.0") after the reduction's check, as F.triplet_margin_with_distance_loss did already.
+     * F.triplet_margin_loss and nn.TripletMarginLoss computed with a margin of 0 or less; 2.x's functional.py refuses it
+     * ("margin must be greater than 0, got 0.0") after the reduction's check, as F.triplet_margin_with_distance_loss did
+     * already, and 2.x's TripletMarginLoss constructor before anything ("TripletMarginLoss: expected margin to be
+     * greater than 0, got 0.0 instead").
      */
     @Test
     void tripletMarginLossRefusesAMarginOfZeroOrLess() {
-        assertNull(check("tripletMarginZero"));
-        assertNull(check("tripletMarginNegative"));
-        assertNull(check("tripletMarginReductionFirst"));
+        for (String id : new String[] {"tripletMarginZero", "tripletMarginNegative", "tripletMarginReductionFirst",
+                "tripletWithDistanceNegative"}) {
+            assertNull(check(id), id);
+            assertNull(check(id + "Module"), id + "Module");
+        }
     }
 
     /**
      * A NaN margin passes Python's {@code margin <= 0} in both triplet losses (NaN losses, zero gradients through
-     * clamp_min); Ember's triplet_margin_with_distance_loss refused it ({@code !(margin > 0)}).
+     * clamp_min), in the F forms and the modules; Ember's triplet_margin_with_distance_loss and its module refused it
+     * ({@code !(margin > 0)}).
      */
     @Test
     void aNanMarginIsNotRefused() {
-        assertNull(check("tripletMarginNan"));
-        assertNull(check("tripletWithDistanceNan"));
+        for (String id : new String[] {"tripletMarginNan", "tripletWithDistanceNan"}) {
+            assertNull(check(id), id);
+            assertNull(check(id + "Module"), id + "Module");
+        }
     }
 }
