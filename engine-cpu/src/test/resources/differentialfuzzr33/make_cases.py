@@ -63,8 +63,10 @@
 #   [4, 2, 3]), then the reduction; 1.13 checks the size, the reduction, then the sign: written by gaussian_nll_2x.
 # - multi_margin_loss: 2.x's multi_margin_loss_shape_check refuses a weight of another size than the classes
 #   ("inconsistent weight size, expected 4 but got [5]"); 1.13 reads past it: the generator checks it first.
-# - Not drawn (no answer to compare): ctc_loss with an input length 0 (1.13 reads log_alpha at t = -1: values such as
-#   -0.69 or -1e98) or a label outside the classes (read out of bounds); multi_margin_loss / multilabel_margin_loss of
+# - ctc_loss with an input length 0: 1.13 reads log_alpha at t = -1 (values such as -0.69 or -1e98); 2.x's
+#   ctc_loss_cpu_template (LossCTC.cpp) gives such a sample the loss 0 (target length 0) or inf and a zero gradient:
+#   written by ctc_2x (the other samples through 1.13, 2.x's reduction composed on them).
+# - Not drawn (no answer to compare): ctc_loss with a label outside the classes (read out of bounds); multi_margin_loss / multilabel_margin_loss of
 #   an empty batch with reduction mean / sum (1.13 returns uninitialized memory, 6.9e-310).
 # - binary_cross_entropy_with_logits: 2.x computes (1 - t) x - log_sigmoid(x) (weighted by (pw - 1) t + 1), 1.13
 #   max_val's form: the same values within the tolerance (large logits drawn, both are stable).
@@ -311,6 +313,43 @@ def gaussian_nll_2x(inp, tgt, var, full=False, eps=1e-6, reduction="mean"):
     if reduction == "sum":
         return loss.sum()
     return loss
+
+
+def ctc_2x(lp, tg, il, tl, blank=0, reduction="mean", zero_infinity=False):
+    """2.x's ctc_loss_cpu_template: a sample of input length 0 has the loss 0 (target length 0) or inf, and no
+    gradient; 1.13 reads log_alpha at t = -1 there. The other samples run through 1.13 (reduction none) with the
+    zero-length ones given length 1 and an empty target, then 2.x's reduction (zero_infinity's where, the mean over
+    loss / target_lengths.clamp_min(1)); the grad_fn is the one the same call of 1.13 names."""
+    mask = il == 0
+    batch = lp.size(1) if lp.dim() == 3 else 1
+    if not bool(mask.any()) or reduction not in ("none", "mean", "sum") or il.numel() != batch \
+            or tl.numel() != batch:  # (the refusals: 1.13's checks, the same words in 2.x)
+        return F.ctc_loss(lp, tg, il, tl, blank=blank, reduction=reduction, zero_infinity=zero_infinity)
+    il2 = torch.where(mask, torch.ones_like(il), il)
+    tl2 = torch.where(mask, torch.zeros_like(tl), tl)
+    if tg.dim() == 1:
+        rows, pos = [], 0
+        for b in range(tl.numel()):
+            k = int(tl.reshape(-1)[b])
+            if not bool(mask.reshape(-1)[b]):
+                rows.append(tg[pos:pos + k])
+            pos += k
+        tg2 = torch.cat(rows) if rows else tg[:0]
+    else:
+        tg2 = tg
+    name = type(F.ctc_loss(lp, tg2, il2, tl2, blank=blank, reduction=reduction,
+                           zero_infinity=zero_infinity).grad_fn).__name__
+    res = F.ctc_loss(lp, tg2, il2, tl2, blank=blank, reduction="none", zero_infinity=zero_infinity)
+    const = torch.where(tl == 0, torch.zeros((), dtype=lp.dtype), torch.full((), INF, dtype=lp.dtype))
+    if zero_infinity:
+        const = torch.zeros_like(const)
+    res = torch.where(mask, const, res)
+    if reduction == "mean":
+        res = (res / tl.clamp_min(1).to(res.dtype)).mean()
+    elif reduction == "sum":
+        res = res.sum()
+    res._fn_name = name
+    return res
 
 
 # ------------------------------------------------------------------ the losses
@@ -616,7 +655,7 @@ def draw_ctc(op):
     n = 1 if unb else R.randint(1, 3)
     blank = R.choice([0, 0, c - 1])
     lp = torch.log_softmax(ft([t, n, c], F64, lo=-3, hi=3), 2)
-    ils = [R.randint(1, t) if R.random() < 0.3 else t for _ in range(n)]
+    ils = [R.randint(0, t) if R.random() < 0.3 else t for _ in range(n)]
     tls = [R.randint(0, min(4, t + 1)) for _ in range(n)]
     labels = [x for x in range(c) if x != blank]
     tg = [[R.choice(labels) for _ in range(tl)] for tl in tls]
@@ -635,8 +674,8 @@ def draw_ctc(op):
     if R.random() < 0.04 and not unb:
         args["input_lengths"] = it([n + 1], ils + [t])
     kw = {"blank": blank, "reduction": red(), "zero_infinity": R.random() < 0.4}
-    return dt, args, kw, lambda a: F.ctc_loss(a["log_probs"], a["targets"], a["input_lengths"],
-                                              a["target_lengths"], **kw), ["log_probs"]
+    return dt, args, kw, lambda a: ctc_2x(a["log_probs"], a["targets"], a["input_lengths"], a["target_lengths"],
+                                          **kw), ["log_probs"]
 
 
 DRAW = {
@@ -707,7 +746,7 @@ def record(op, dt, args, kw, f, diff, module=False):
             body.insert(len(args) + int(module), "rg " + " ".join(rg))
         body.append("o " + tline(out))
         if out.grad_fn is not None:
-            body.append("fn " + type(out.grad_fn).__name__)
+            body.append("fn " + getattr(out, "_fn_name", type(out.grad_fn).__name__))
         if half:
             body.append("tol 4")
         if not rg or not out.requires_grad:
@@ -754,6 +793,17 @@ def fixes():
            lambda v, kw=kw: triplet_with_distance_2x(v["anchor"], v["positive"], v["negative"], **kw))
         fx(name + "Module", "triplet_margin_with_distance_loss", trip, kw,
            lambda v, kw=kw: triplet_with_distance_2x(v["anchor"], v["positive"], v["negative"], **kw), module=True)
+    bce = [("bceTargetBeforeInput", [[0.5, 0.25], [-0.25, 0.75]], [[1.0, 2.0], [0.5, 0.0]]),
+           ("bceInputFirstInTheSameElement", [[0.5, 1.5], [0.25, -1.0]], [[1.0, -0.5], [0.5, 0.0]]),
+           ("bceNanTargetAfterBadInput", [[0.5, 0.25, 0.75], [-0.5, 1.0, 0.0]], [[0.0, 0.5, 1.0], [0.25, NAN, 0.5]])]
+    for name, x, y in bce:
+        args = {"input": torch.tensor(x, dtype=F64), "target": torch.tensor(y, dtype=F64)}
+        kw = {"reduction": "mean"}
+        for module in (False, True):
+            _, body = record("binary_cross_entropy", F64, args, kw,
+                             lambda v: bce_2x(v["input"], v["target"], None, "mean"), ["input", "target"], module=module)
+            OUT.append("=== fix_%s%s binary_cross_entropy float64" % (name, "Module" if module else ""))
+            OUT.extend(body)
     print("\n".join(OUT))
 
 

@@ -35,6 +35,20 @@ class FuzzRound33FixesTest {
     }
 
     /**
+     * binary_cross_entropy with an input and a target out of [0, 1]: 2.x's kernel checks each element's input, then its
+     * target, element by element (row-major), so the first bad element decides the message; Ember checked every input
+     * before any target (a local hunt's case, seed 204).
+     */
+    @Test
+    void bceNamesTheFirstBadElementsTensor() {
+        for (String id : new String[] {"bceTargetBeforeInput", "bceInputFirstInTheSameElement",
+                "bceNanTargetAfterBadInput"}) {
+            assertNull(check(id), id);
+            assertNull(check(id + "Module"), id + "Module");
+        }
+    }
+
+    /**
      * A NaN margin passes Python's {@code margin <= 0} in both triplet losses (NaN losses, zero gradients through
      * clamp_min), in the F forms and the modules; Ember's triplet_margin_with_distance_loss and its module refused it
      * ({@code !(margin > 0)}).
