@@ -325,6 +325,10 @@ def ctc_2x(lp, tg, il, tl, blank=0, reduction="mean", zero_infinity=False):
     if not bool(mask.any()) or reduction not in ("none", "mean", "sum") or il.numel() != batch \
             or tl.numel() != batch:  # (the refusals: 1.13's checks, the same words in 2.x)
         return F.ctc_loss(lp, tg, il, tl, blank=blank, reduction=reduction, zero_infinity=zero_infinity)
+    # the zero-length samples' log_probs replaced by finite ones in the stand-in call (through where: no gradient
+    # reaches them, as 2.x's kernel zeroes those samples' gradient whatever their values)
+    rows = mask.reshape(1, -1, 1) if lp.dim() == 3 else mask.reshape(1, 1)
+    lp = torch.where(rows, torch.full((), -math.log(lp.size(-1)), dtype=lp.dtype), lp)
     il2 = torch.where(mask, torch.ones_like(il), il)
     tl2 = torch.where(mask, torch.zeros_like(tl), tl)
     if tg.dim() == 1:

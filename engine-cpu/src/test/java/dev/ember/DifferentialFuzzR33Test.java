@@ -27,8 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
  * the module's constructor); F.triplet_margin_with_distance_loss and its module refused a NaN margin (Python's
  * {@code margin <= 0} passes it); binary_cross_entropy with both an input and a target out of [0, 1] named the input
  * even where a target came first (2.x's kernel checks element by element; a local hunt's, seed 204). Nothing listed as
- * an expected failure; the local hunts (seeds 101-105, 15,593 cases; 201-206 with the modules, 18,692) found no other
- * difference. ctc_loss with an input length 0 (2.x: loss 0 or inf, no gradient) matches: 1.13 reads garbage there, the
+ * an expected failure; the local hunts (seeds 101-105, 15,593 cases; 201-206 with the modules, 18,692; 301-306 with
+ * ctc input lengths of 0, 18,690) found no other difference of Ember's. ctc_loss with an input length 0 (2.x: loss 0 or inf, no gradient) matches: 1.13 reads garbage there, the
  * generator writes 2.x's answer.
  */
 class DifferentialFuzzR33Test {
