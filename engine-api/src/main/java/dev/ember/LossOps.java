@@ -348,6 +348,17 @@ final class LossOps {
     /** PyTorch's EPSILON for the BCE gradient: the float nearest 1e-12 (a float constant there, also for double). */
     private static final double BCE_EPSILON = 1e-12f;
 
+    /** The row-major index of the first false element of a bool mask (read back from the device; an error path only). */
+    private static long firstFalse(Tensor mask) {
+        long[] v = mask.reshape(-1).to(DType.INT64).toLongArray();
+        for (int i = 0; i < v.length; i++) {
+            if (v[i] == 0) {
+                return i;
+            }
+        }
+        return v.length;
+    }
+
     /** PyTorch's binary_cross_entropy: logs clamped at -100, a gradient finite at 0 and 1. */
     static Tensor binaryCrossEntropy(Tensor input, Tensor target, Tensor weight, String reduction) {
         if (Autocast.on()) return Autocast.apply("binary_cross_entropy",
@@ -371,11 +382,16 @@ final class LossOps {
         try (GradMode off = Ember.noGrad()) {
             // nan fails too, as in PyTorch's kernel; on a GPU this reads one value back
             // (the kernel's checks of the values: a meta tensor has none, and PyTorch's meta kernel checks nothing)
-            if (input.numel() > 0 && !ReductionOps.allTrueUnlessMeta(input.ge(0.0).logicalAnd(input.le(1.0)))) {
+            // PyTorch 2.x's kernel checks the target too (1.13 did not), element by element: the input's value, then the
+            // target's, of each element in turn, so the first element (row-major) with either out of range names it
+            Tensor inputIn = input.numel() == 0 ? null : input.ge(0.0).logicalAnd(input.le(1.0));
+            Tensor targetIn = target.numel() == 0 ? null : target.ge(0.0).logicalAnd(target.le(1.0));
+            boolean inputBad = inputIn != null && !ReductionOps.allTrueUnlessMeta(inputIn);
+            boolean targetBad = targetIn != null && !ReductionOps.allTrueUnlessMeta(targetIn);
+            if (inputBad && (!targetBad || firstFalse(inputIn) <= firstFalse(targetIn))) {
                 throw new IllegalArgumentException("all elements of input should be between 0 and 1");
             }
-            // PyTorch 2.x's kernel checks the target too (1.13 did not)
-            if (target.numel() > 0 && !ReductionOps.allTrueUnlessMeta(target.ge(0.0).logicalAnd(target.le(1.0)))) {
+            if (targetBad) {
                 throw new IllegalArgumentException("all elements of target should be between 0 and 1");
             }
         }

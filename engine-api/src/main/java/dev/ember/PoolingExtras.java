@@ -538,7 +538,7 @@ public final class PoolingExtras {
         if (!"mean".equals(reduction) && !"sum".equals(reduction) && !"none".equals(reduction)) {
             throw new IllegalArgumentException(reduction + " is not a valid value for reduction");
         }
-        if (!(margin > 0)) {
+        if (margin <= 0) { // Python's test: a NaN margin passes
             throw new IllegalArgumentException("margin must be greater than 0, got " + Format.repr(margin));
         }
         int a = anchor.dim();

@@ -258,6 +258,11 @@ final class FuzzR31Interpreter {
      * over the tensor (tol 1e-12 float64, 1e-5 float32, 2^-7 bfloat16, 2^-10 float16), infinities and NaN in place.
      */
     static String compare(String what, Tensor expected, Tensor got, boolean bits) {
+        return compare(what, expected, got, bits, 1);
+    }
+
+    /** As {@link #compare(String, Tensor, Tensor, boolean)} with the tolerance times {@code factor}. */
+    static String compare(String what, Tensor expected, Tensor got, boolean bits, double factor) {
         if (got == null) {
             return what + ": PyTorch " + expected.dtype() + Arrays.toString(expected.shape()) + ", Ember none";
         }
@@ -275,7 +280,7 @@ final class FuzzR31Interpreter {
         }
         DType dt = got.dtype();
         double tol = (dt == DType.FLOAT64 ? 1e-12 : dt == DType.FLOAT32 ? 1e-5 : dt == DType.BFLOAT16 ? 0x1p-7 : 0x1p-10)
-                * scale;
+                * scale * factor;
         for (int k = 0; k < e.length; k++) {
             boolean ok = Double.isNaN(e[k]) ? Double.isNaN(g[k])
                     : bits ? Double.compare(e[k], g[k]) == 0

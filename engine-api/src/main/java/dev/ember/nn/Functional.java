@@ -712,10 +712,16 @@ public final class Functional {
     /**
      * {@code F.triplet_margin_loss}: {@code max(0, margin + d(a, p) - d(a, n))} with {@link #pairwiseDistance} of
      * order {@code p} and {@code eps} (with {@code swap}, {@code d(a, n)} is the smaller of it and {@code d(p, n)}),
-     * reduced; PyTorch's composition and nodes.
+     * reduced; PyTorch's composition and nodes. As 2.x's {@code F.triplet_margin_loss}, the reduction is checked first,
+     * then a margin of 0 or less is refused ("margin must be greater than 0, got 0.0"; a NaN margin passes, as Python's
+     * {@code margin <= 0}); {@link Tensor#tripletMarginLoss} ({@code torch.triplet_margin_loss}) takes any margin.
      */
     public static Tensor tripletMarginLoss(Tensor anchor, Tensor positive, Tensor negative, double margin, double p,
                                            double eps, boolean swap, String reduction) {
+        checkReduction(reduction);
+        if (margin <= 0) {
+            throw new IllegalArgumentException("margin must be greater than 0, got " + Format.repr(margin));
+        }
         return Tensor.tripletMarginLoss(anchor, positive, negative, margin, p, eps, swap, reduction);
     }
 

@@ -22,12 +22,13 @@ public class TripletMarginWithDistanceLoss extends TripleLoss {
 
     /**
      * The given settings, as PyTorch's constructor arguments; a null {@code distanceFunction} means a
-     * {@link PairwiseDistance} module. A margin that is not positive is refused with PyTorch's ValueError.
+     * {@link PairwiseDistance} module. A margin of 0 or less is refused with PyTorch's ValueError (a NaN margin passes,
+     * as Python's {@code margin <= 0}).
      */
     public TripletMarginWithDistanceLoss(BinaryOperator<Tensor> distanceFunction, double margin, boolean swap,
                                          String reduction) {
         super(reduction, "positive", "negative");
-        if (!(margin > 0)) {
+        if (margin <= 0) { // Python's test: a NaN margin passes
             throw new IllegalArgumentException("TripletMarginWithDistanceLoss: expected margin to be greater than 0, got "
                     + Format.repr(margin) + " instead");
         }
