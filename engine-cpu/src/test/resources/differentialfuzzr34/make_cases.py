@@ -631,6 +631,11 @@ def fixes():
              "fix_bagFastPathIndexMessageMaxNorm")
     bag_emit(F64, 4, t([0, 1, 2, 4]), w, t([0, 2]), None, "sum", False, None, None, 2.0, False, False, "F",
              "fix_bagSlowPathIndexMessage")
+    # max_norm with per-sample weights of mode mean and an index the renorm refuses: the renorm's words first
+    bag_emit(F64, 4, t([0, 7, 1]), w, t([0, 1]), t([0.5, 2.0, -1.0], F64), "mean", False, None, 1.0, 2.0, False, False,
+             "F", "fix_bagMaxNormRenormRefusesBeforeWeightsMode")
+    bag_emit(F64, 4, t([0, 3, 1]), w, t([0, 1]), t([0.5, 2.0, -1.0], F64), "max", False, None, 1.0, 2.0, False, False,
+             "F", "fix_bagMaxNormWeightsModeRefusedBeforeRenorm")
     # a 2-D input without columns: torch.arange(0, 0, 0) refused
     bag_emit(F64, 4, torch.zeros(3, 0, dtype=I64), w, None, None, "sum", False, None, None, 2.0, False, False, "F",
              "fix_bagTwoDimInputWithoutColumns")

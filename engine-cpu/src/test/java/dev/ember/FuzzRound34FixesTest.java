@@ -41,6 +41,17 @@ class FuzzRound34FixesTest {
     }
 
     /**
+     * F.embedding_bag with max_norm and per-sample weights of another mode: PyTorch renorms first, so an index the
+     * renorm refuses is refused in its words (Ember said the weights' words); an index it accepts is refused in the
+     * weights' words, here before anything is renormalised (a local hunt's, seed 35).
+     */
+    @Test
+    void maxNormBagRenormRefusalBeforeTheWeightsMode() {
+        assertNull(check("bagMaxNormRenormRefusesBeforeWeightsMode"));
+        assertNull(check("bagMaxNormWeightsModeRefusedBeforeRenorm"));
+    }
+
+    /**
      * An index out of range on 2.x's fast path (sum / mean over a float32 weight, no padding row) is worded by fbgemm's
      * report ("Index 3 of input takes value 4 which is not in the valid range [0, 4)"), not the other kernels' words.
      */

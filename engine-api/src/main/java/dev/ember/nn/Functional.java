@@ -1467,19 +1467,28 @@ public final class Functional {
         }
         Long p = paddingIndex(paddingIdx, weight.size(0));
         // (PyTorch renormalizes the weight for max_norm before this refusal; Ember refuses first, leaving it unchanged)
-        if (psw != null && modeEnum != 0) {
-            throw new UnsupportedOperationException("embedding_bag: per_sample_weights was not None. per_sample_weights is "
-                    + "only supported for mode='sum' (got mode='" + mode + "'). Please open a feature request on GitHub.");
-        }
+        boolean weightsWithoutSum = psw != null && modeEnum != 0;
+        Runnable weightsCheck = () -> {
+            if (weightsWithoutSum) {
+                throw new UnsupportedOperationException("embedding_bag: per_sample_weights was not None. per_sample_weights "
+                        + "is only supported for mode='sum' (got mode='" + mode + "'). Please open a feature request on "
+                        + "GitHub.");
+            }
+        };
         long padding = p == null ? -1 : p;
         if (maxNorm != null) {
+            // PyTorch renorms before it refuses the per-sample weights of another mode (and before the bag's checks):
+            // the renorm's own refusal first, then theirs, all before anything is written
             Tensor bagIn = in;
             Tensor bagOff = off;
             Tensor bagPsw = psw;
             int bagMode = modeEnum;
-            renormBeforeLookup(in, weight, maxNorm, normType, () -> NNFunctions.checkEmbeddingBag(weight, bagIn, bagOff,
-                    bagMode, bagPsw, includeLastOffset, padding));
+            renormBeforeLookup(in, weight, maxNorm, normType, () -> {
+                weightsCheck.run();
+                NNFunctions.checkEmbeddingBag(weight, bagIn, bagOff, bagMode, bagPsw, includeLastOffset, padding);
+            });
         }
+        weightsCheck.run();
         return Tensor.embeddingBag(weight, in, off, scaleGradByFreq, modeEnum, psw, includeLastOffset, padding,
                 sparse);
     }
