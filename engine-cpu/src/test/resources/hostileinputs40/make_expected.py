@@ -99,8 +99,9 @@ qb = nnqat.EmbeddingBag(5, 4, mode="sum", qconfig=tq.default_embedding_qat_qconf
 err("err.qat_emb.out_of_range", lambda: qe(torch.tensor([7])))
 err("err.qat_emb.float_indices", lambda: qe(torch.tensor([1.0])))
 # 1.13 without FBGEMM refuses an index out of range in caffe2's kernel ("[enforce fail at embedding_lookup_idx.cc:214]
-# ... Index 0 is out of bounds: 9, range 0 to 5"); 2.x checks it first, "embedding_bag: Expected idx >= 0 && idx <
-# num_embeddings but found idx to be 9", Ember's: the test checks the type and the index only
+# ... Index 0 is out of bounds: 9, range 0 to 5"); 2.x in fbgemm's words (the fast path: float32, sum, no padding
+# row), "Index 0 of input takes value 9 which is not in the valid range [0, 5)", Ember's: the test checks the type and
+# the index only
 err("err.qat_bag.out_of_range", lambda: qb(torch.tensor([9]), torch.tensor([0])))
 err("err.qat_bag.first_offset", lambda: qb(torch.tensor([1]), torch.tensor([3])))
 # PyTorch's refused call has run the fake quantizer: its scale is no longer the initial 1.0

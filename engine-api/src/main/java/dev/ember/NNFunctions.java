@@ -30,6 +30,30 @@ public final class NNFunctions {
         return LossOps.reduction(reduction);
     }
 
+    /**
+     * {@code torch.embedding_bag}'s refusals of its arguments ({@link Tensor#embeddingBag(Tensor, Tensor, Tensor, boolean,
+     * int, Tensor, boolean, long, boolean)}'s: the offsets, the per-sample weights, an index out of range) without
+     * computing anything, for {@code F.embedding_bag} with {@code max_norm}, which refuses before it renormalises the
+     * weight in place.
+     *
+     * @param weight the 2-D table
+     * @param indices the 1-D indices
+     * @param offsets the 1-D offsets
+     * @param mode 0 sum, 1 mean, 2 max
+     * @param perSampleWeights the per-sample weights, or null
+     * @param includeLastOffset whether the last offset ends the last bag
+     * @param paddingIdx the padding row (non-negative), or -1 for none
+     * @throws IllegalArgumentException for bad offsets or per-sample weights, IndexOutOfBoundsException for an index out
+     *     of range, in PyTorch's words
+     */
+    public static void checkEmbeddingBag(Tensor weight, Tensor indices, Tensor offsets, int mode, Tensor perSampleWeights,
+                                         boolean includeLastOffset, long paddingIdx) {
+        Args.require(weight, "embedding_bag", "weight", 1, "Tensor");
+        Args.require(indices, "embedding_bag", "indices", 2, "Tensor");
+        Args.require(offsets, "embedding_bag", "offsets", 3, "Tensor");
+        NNOps.checkEmbeddingBag(weight, indices, offsets, mode, perSampleWeights, includeLastOffset, paddingIdx);
+    }
+
     /** PyTorch's {@code infer_size} of two shapes, or its error naming the last mismatched dimension. */
     public static int[] inferSize(int[] a, int[] b) {
         return Shapes.broadcast(a, b);

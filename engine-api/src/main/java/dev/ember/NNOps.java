@@ -933,13 +933,20 @@ final class NNOps {
     }
 
     /**
-     * {@link #embeddingBag(Tensor, Tensor, Tensor, boolean, int, Tensor, boolean, long)} with PyTorch's {@code sparse}
-     * (modes sum and mean): the weight's gradient is then sparse (_embedding_bag_sparse_backward): one entry per lookup
-     * in the input's order, the padding lookups dropped, its value the bag's gradient row (divided by the bag's size for
-     * mean, times the lookup's per-sample weight).
+     * embedding_bag's checks of its arguments, in PyTorch's order, before anything is read or written: the index types,
+     * the weight's rank and type, the 1-D indices and offsets, the devices, the offsets' first and last values, the
+     * per-sample weights, include_last_offset's offsets, then every index the kernel reads. 2.x's kernels word an index
+     * out of range two ways: the fast path (sum and mean over a float32 / float16 / bfloat16 weight, no padding row:
+     * fbgemm's {@code fbgemm_spmdm_report_error_}) names its position in the input and reads only the indices inside
+     * the bags; the other kernels name the index alone and read all of them. The position is the one a single-threaded
+     * run gives (2.x's parallel_for hands each thread a run of bags and counts the position from that run's first
+     * index). (2.x also leaves the fast path for a weight whose rows are not contiguous, a transposed view: not
+     * modelled, Ember's strides of a table need not be PyTorch's.)
+     *
+     * @return the offsets and the indices, read; null for meta tensors (nothing read)
      */
-    static Tensor embeddingBag(Tensor weight, Tensor indices, Tensor offsets, boolean scaleGradByFreq, int mode,
-                               Tensor perSampleWeights, boolean includeLastOffset, long paddingIdx, boolean sparse) {
+    static long[][] checkEmbeddingBag(Tensor weight, Tensor indices, Tensor offsets, int mode, Tensor perSampleWeights,
+                                      boolean includeLastOffset, long paddingIdx) {
         checkIndexType(indices, "indices", "embedding_bag");
         checkIndexType(offsets, "offsets", "embedding_bag");
         if (weight.dim() != 2) {
@@ -986,6 +993,38 @@ final class NNOps {
         if (includeLastOffset && offsets.shape[0] < 1) {
             throw new IllegalArgumentException("include_last_offset: number of offset should be at least 1");
         }
+        if (meta) {
+            return null;
+        }
+        long[] idx = indices.toLongArray();
+        int rows = weight.shape[0];
+        boolean fast = mode != 2 && paddingIdx < 0
+                && (weight.dtype == DType.FLOAT32 || weight.dtype == DType.FLOAT16 || weight.dtype == DType.BFLOAT16);
+        int end = fast && includeLastOffset && off.length > 0 ? (int) Math.min(off[off.length - 1], length) : length;
+        for (int i = 0; i < end; i++) { // PyTorch's kernels check the indices in the input's order before any is read
+            long r = idx[i];
+            if (r < 0 || r >= rows) {
+                throw new IndexOutOfBoundsException(fast
+                        ? "Index " + i + " of input takes value " + r + " which is not in the valid range [0, " + rows + ")"
+                        : "embedding_bag: Expected idx >= 0 && idx < num_embeddings but found idx to be " + r);
+            }
+        }
+        return new long[][] {off, idx};
+    }
+
+    /**
+     * {@link #embeddingBag(Tensor, Tensor, Tensor, boolean, int, Tensor, boolean, long)} with PyTorch's {@code sparse}
+     * (modes sum and mean): the weight's gradient is then sparse (_embedding_bag_sparse_backward): one entry per lookup
+     * in the input's order, the padding lookups dropped, its value the bag's gradient row (divided by the bag's size for
+     * mean, times the lookup's per-sample weight).
+     */
+    static Tensor embeddingBag(Tensor weight, Tensor indices, Tensor offsets, boolean scaleGradByFreq, int mode,
+                               Tensor perSampleWeights, boolean includeLastOffset, long paddingIdx, boolean sparse) {
+        long[][] read = checkEmbeddingBag(weight, indices, offsets, mode, perSampleWeights, includeLastOffset,
+                paddingIdx);
+        boolean meta = read == null;
+        long[] off = meta ? null : read[0];
+        int length = indices.shape[0];
         int numBags = includeLastOffset ? offsets.shape[0] - 1 : offsets.shape[0];
         if (meta) {
             // PyTorch 2.x's meta _embedding_bag: [bags, embedding_dim], nothing read; the gradients of the inputs' shapes
@@ -994,15 +1033,9 @@ final class NNOps {
                     new Tensor[] {Creation.empty(weight.shape.clone(), g.dtype, g.device),
                         perSampleWeights == null ? null : Creation.empty(perSampleWeights.shape.clone(), g.dtype, g.device)});
         }
-        long[] idx = indices.toLongArray();
+        long[] idx = read[1];
         int rows = weight.shape[0];
         int d = weight.shape[1];
-        for (long r : idx) { // PyTorch's kernels check every index, in the input's order, before any is read
-            if (r < 0 || r >= rows) {
-                throw new IndexOutOfBoundsException(
-                        "embedding_bag: Expected idx >= 0 && idx < num_embeddings but found idx to be " + r);
-            }
-        }
         Bags bags = bags(idx, off, numBags, length, paddingIdx);
         Device device = weight.device;
         Tensor pos = longs(bags.positions(), device);

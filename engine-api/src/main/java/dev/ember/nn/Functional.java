@@ -1361,28 +1361,37 @@ public final class Functional {
         Checks.tensor(weight, "embedding", "weight", 2);
         Long p = weight.dim() < 1 ? paddingIdx : paddingIndex(paddingIdx, weight.size(0));
         if (maxNorm != null) {
-            renormBeforeLookup(input.contiguous(), weight, maxNorm, normType);
+            Tensor in = input.contiguous();
+            renormBeforeLookup(in, weight, maxNorm, normType, () -> {
+                if (in.numel() > 0 && (long) in.min().item() < 0) {
+                    throw new IndexOutOfBoundsException("index out of range in self");
+                }
+            });
         }
         return Tensor.embedding(weight, input, p == null ? -1 : p, scaleGradByFreq, sparse);
     }
 
     /**
-     * {@code embedding_renorm_} before a lookup, with the lookup's index check first, so that a failing call writes
+     * {@code embedding_renorm_} before a lookup, with the lookup's checks first, so that a failing call writes
      * nothing: PyTorch renorms in sorted order and stops at the first index select() rejects (that message comes from
-     * {@code embeddingRenorm_}, which checks before it writes); indices it accepts but the lookup does not (negative
-     * ones) fail the lookup only after PyTorch has renormed their rows, here before.
+     * {@code embeddingRenorm_}, which checks before it writes); a call the renorm accepts but the lookup refuses
+     * (negative indices, embedding_bag's offsets) fails in PyTorch only after the rows were renormed, here before
+     * ({@code lookupChecks}, which throws the lookup's refusal).
      */
-    private static void renormBeforeLookup(Tensor indices, Tensor weight, double maxNorm, double normType) {
+    private static void renormBeforeLookup(Tensor indices, Tensor weight, double maxNorm, double normType,
+                                           Runnable lookupChecks) {
         if (indices.isMeta() || weight.isMeta()) {
             return; // embedding_renorm_'s meta kernel changes nothing: no rows to read or renorm
         }
+        boolean renormAccepts = true;
         if (indices.numel() > 0 && weight.dim() == 2) {
             long lo = (long) indices.min().item();
             long hi = (long) indices.max().item();
             long rows = weight.size(0);
-            if (lo < 0 && lo >= -rows && hi < rows) {
-                throw new IndexOutOfBoundsException("index out of range in self");
-            }
+            renormAccepts = lo >= -rows && hi < rows;
+        }
+        if (renormAccepts) {
+            lookupChecks.run();
         }
         Tensor.embeddingRenorm_(weight, indices, maxNorm, normType);
     }
@@ -1432,10 +1441,9 @@ public final class Functional {
                 throw new IllegalArgumentException("if input is 2D, then offsets has to be None, as input is treated is a "
                         + "mini-batch of fixed length sequences. However, found offsets of type <class 'torch.Tensor'>");
             }
-            int step = input.size(1);
-            off = step == 0 ? Tensor.zeros(DType.INT64, input.size(0))
-                    : Tensor.arange(0, input.numel(), step, DType.INT64);
-            off = off.to(input.device());
+            // torch.arange(0, numel, size(1)), as PyTorch's: a 2-D input without columns is refused ("step must be
+            // nonzero")
+            off = Tensor.arange(0, input.numel(), input.size(1), DType.INT64).to(input.device());
             in = input.reshape(-1);
             psw = psw == null ? null : psw.reshape(-1);
         } else if (input.dim() == 1) {
@@ -1465,14 +1473,29 @@ public final class Functional {
         }
         Long p = paddingIndex(paddingIdx, weight.size(0));
         // (PyTorch renormalizes the weight for max_norm before this refusal; Ember refuses first, leaving it unchanged)
-        if (psw != null && modeEnum != 0) {
-            throw new UnsupportedOperationException("embedding_bag: per_sample_weights was not None. per_sample_weights is "
-                    + "only supported for mode='sum' (got mode='" + mode + "'). Please open a feature request on GitHub.");
-        }
+        boolean weightsWithoutSum = psw != null && modeEnum != 0;
+        Runnable weightsCheck = () -> {
+            if (weightsWithoutSum) {
+                throw new UnsupportedOperationException("embedding_bag: per_sample_weights was not None. per_sample_weights "
+                        + "is only supported for mode='sum' (got mode='" + mode + "'). Please open a feature request on "
+                        + "GitHub.");
+            }
+        };
+        long padding = p == null ? -1 : p;
         if (maxNorm != null) {
-            renormBeforeLookup(in, weight, maxNorm, normType);
+            // PyTorch renorms before it refuses the per-sample weights of another mode (and before the bag's checks):
+            // the renorm's own refusal first, then theirs, all before anything is written
+            Tensor bagIn = in;
+            Tensor bagOff = off;
+            Tensor bagPsw = psw;
+            int bagMode = modeEnum;
+            renormBeforeLookup(in, weight, maxNorm, normType, () -> {
+                weightsCheck.run();
+                NNFunctions.checkEmbeddingBag(weight, bagIn, bagOff, bagMode, bagPsw, includeLastOffset, padding);
+            });
         }
-        return Tensor.embeddingBag(weight, in, off, scaleGradByFreq, modeEnum, psw, includeLastOffset, p == null ? -1 : p,
+        weightsCheck.run();
+        return Tensor.embeddingBag(weight, in, off, scaleGradByFreq, modeEnum, psw, includeLastOffset, padding,
                 sparse);
     }
 
