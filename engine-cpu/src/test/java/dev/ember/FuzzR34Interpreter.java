@@ -264,18 +264,8 @@ final class FuzzR34Interpreter {
                     out = Functional.embeddingBag(t.get("x"), weight, t.get("off"), maxNorm, normType, sgf, mode,
                             t.get("psw"), ilo, pad, sp);
                 } else {
-                    EmbeddingBag m;
-                    if (sp) {
-                        // no fromPretrained with sparse: the constructor, the table copied in (the padding row too)
-                        m = new EmbeddingBag(weight.size(0), weight.size(1), maxNorm, normType, sgf, mode, true, ilo,
-                                pad);
-                        m.to(weight.dtype());
-                        try (GradMode off = Ember.noGrad()) {
-                            m.weight.copy_(weight);
-                        }
-                    } else {
-                        m = EmbeddingBag.fromPretrained(weight, false, maxNorm, normType, sgf, mode, ilo, pad);
-                    }
+                    EmbeddingBag m = EmbeddingBag.fromPretrained(weight, false, maxNorm, normType, sgf, mode, sp, ilo,
+                            pad);
                     weight = m.weight;
                     out = m.forward(t.get("x"), t.get("off"), t.get("psw"));
                 }

@@ -121,12 +121,27 @@ public class EmbeddingBag extends Module implements HasWeight, EmbeddingBagForwa
     public static EmbeddingBag fromPretrained(Tensor embeddings, boolean freeze, Double maxNorm, double normType,
                                               boolean scaleGradByFreq, String mode, boolean includeLastOffset,
                                               Long paddingIdx) {
+        return fromPretrained(embeddings, freeze, maxNorm, normType, scaleGradByFreq, mode, false, includeLastOffset,
+                paddingIdx);
+    }
+
+    /**
+     * {@code nn.EmbeddingBag.from_pretrained} with every option, in PyTorch's order: as
+     * {@link #fromPretrained(Tensor, boolean, Double, double, boolean, String, boolean, Long)}, and {@code sparse} makes
+     * the weight's gradient a sparse COO tensor, as the constructor's.
+     *
+     * @throws IllegalArgumentException for a null or non-2-D {@code embeddings} (PyTorch's message), a padding index
+     *     outside the table or a mode other than sum, mean, max
+     */
+    public static EmbeddingBag fromPretrained(Tensor embeddings, boolean freeze, Double maxNorm, double normType,
+                                              boolean scaleGradByFreq, String mode, boolean sparse,
+                                              boolean includeLastOffset, Long paddingIdx) {
         Checks.notNull(embeddings, "embeddings");
         if (embeddings.dim() != 2) {
             throw new IllegalArgumentException("Embeddings parameter is expected to be 2-dimensional");
         }
         EmbeddingBag bag = new EmbeddingBag(embeddings.size(0), embeddings.size(1), maxNorm, normType,
-                scaleGradByFreq, mode, false, includeLastOffset, paddingIdx, embeddings);
+                scaleGradByFreq, mode, sparse, includeLastOffset, paddingIdx, embeddings);
         bag.weight.setRequiresGrad(!freeze);
         return bag;
     }
