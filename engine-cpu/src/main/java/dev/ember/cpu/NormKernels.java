@@ -1357,6 +1357,19 @@ final class NormKernels {
                 scale[c] = w == null ? is[from + c] : is[from + c] * w[from + c];
                 shift[c] = b == null ? 0 : b[from + c];
             }
+            if (len < CL_BLOCK) {
+                // short rows (an [N, C] input: L = 1): position by position, the writes L apart
+                for (int n = 0; n < batch; n++) {
+                    for (int l = 0; l < len; l++) {
+                        int base = xl.offset() + n * xs0 + l * xs2 + from;
+                        int o = ol.offset() + n * os0 + l * os2 + from * os1;
+                        for (int c = 0; c < width; c++) {
+                            oa[o + c * os1] = (float) ((xa[base + c] - mu[from + c]) * scale[c] + shift[c]);
+                        }
+                    }
+                }
+                return;
+            }
             // blocks of positions, so that each channel's writes are a run of the output's row (the block's input,
             // CL_BLOCK rows of channels, stays in the L1 cache while the channels take turns)
             for (int n = 0; n < batch; n++) {
