@@ -148,6 +148,8 @@ def rows():
     img, dimg, bnw, bnb = randn(32, 64, 32, 32), randn(32, 64, 32, 32), randn(64), randn(64)
     bn_mean, bn_var = torch.zeros(64), torch.ones(64)
     imgg, bnwg, bnbg = leaf(img), leaf(bnw), leaf(bnb)
+    # the same data channels-last, and as [32768, 64] (BatchNorm1d's shape): no further draws (session 54)
+    img_cl, flat = img.contiguous(memory_format=torch.channels_last), img.reshape(32768, 64)
 
     return [
         ("add bias [16,128,512]+[512]", lambda: x + bias),
@@ -251,6 +253,9 @@ def rows():
         ("batch_norm train [32,64,32,32]", lambda: F.batch_norm(img, bn_mean, bn_var, bnw, bnb, True, 0.1, 1e-5)),
         ("batch_norm train fwd+bwd",
          fb(lambda: F.batch_norm(imgg, bn_mean, bn_var, bnwg, bnbg, True, 0.1, 1e-5), dimg, imgg, bnwg, bnbg)),
+        ("batch_norm train channels-last [32,64,32,32]",
+         lambda: F.batch_norm(img_cl, bn_mean, bn_var, bnw, bnb, True, 0.1, 1e-5)),
+        ("batch_norm train [32768,64]", lambda: F.batch_norm(flat, bn_mean, bn_var, bnw, bnb, True, 0.1, 1e-5)),
     ]
 
 

@@ -4,6 +4,7 @@ import dev.ember.DType;
 import dev.ember.Ember;
 import dev.ember.Generator;
 import dev.ember.Index;
+import dev.ember.MemoryFormat;
 import dev.ember.Tensor;
 import dev.ember.TensorScope;
 import dev.ember.nn.Functional;
@@ -506,6 +507,13 @@ public final class OpSweep {
             () -> Functional.batchNorm(img, bnMean, bnVar, bnw, bnb, true, 0.1, 1e-5)));
         r.add(new Row("batch_norm train fwd+bwd",
             fb(() -> Functional.batchNorm(imgg, bnMean, bnVar, bnwg, bnbg, true, 0.1, 1e-5), dimg, imgg, bnwg, bnbg)));
+        // the same data channels-last, and as [32768, 64] (BatchNorm1d's shape): no further draws (session 54)
+        Tensor imgCl = img.contiguous(MemoryFormat.CHANNELS_LAST);
+        Tensor flat = img.reshape(32768, 64);
+        r.add(new Row("batch_norm train channels-last [32,64,32,32]",
+            () -> Functional.batchNorm(imgCl, bnMean, bnVar, bnw, bnb, true, 0.1, 1e-5)));
+        r.add(new Row("batch_norm train [32768,64]",
+            () -> Functional.batchNorm(flat, bnMean, bnVar, bnw, bnb, true, 0.1, 1e-5)));
         return r;
     }
 }

@@ -469,7 +469,7 @@ final class ConvKernels {
     /** The weights [o][cg][kh][kw] as {@link #transposed}'s convolution reads them: [c][og][kh][kw], flipped in space. */
     static float[] flipTransposed(float[] w, int wOff, Geom s) {
         int khw = s.kh * s.kw;
-        float[] out = new float[s.o * s.ckk];
+        float[] out = weightBuffer(Scratch.CONV_FLIPPED, s.o * s.ckk);
         for (int gi = 0; gi < s.g; gi++) {
             for (int cl = 0; cl < s.cg; cl++) {
                 for (int ol = 0; ol < s.og; ol++) {
@@ -628,12 +628,48 @@ final class ConvKernels {
         }
     }
 
+    /**
+     * The buffer for a convolution's weights rearranged for {@link DirectConv} (packed, flipped), every element of
+     * which the caller writes: the calling thread's {@link Scratch} slot, kept between calls, instead of a new array of
+     * the weight's size each call (ResNet-18's step made 11 such arrays of up to 9 MiB per convolution layer and pass;
+     * session 54). {@code -Dember.cpu.convWeightsNewArrays=true} (read at each call) allocates them as before.
+     */
+    static float[] weightBuffer(int slot, int size) {
+        return Boolean.getBoolean("ember.cpu.convWeightsNewArrays") ? new float[size] : Scratch.floats(slot, size);
+    }
+
+    /**
+     * The calling thread's buffers for {@link #directWeight}'s per-chunk partial sums, one per chunk (a chunk may run on
+     * any thread, so they belong to the caller, not to the thread that fills them), kept between calls.
+     */
+    private static final ThreadLocal<float[][]> WEIGHT_PARTIALS = ThreadLocal.withInitial(() -> new float[0][]);
+
     /** The weight gradient through {@link DirectConv}: each chunk of samples into its own packed buffer, then summed. */
     private static void directWeight(DirectConv direct, CpuStorage gy, Layout lgy, CpuStorage in, Layout li,
                                      CpuStorage gw, Layout lgw, Geom s, int chunks) {
         float[][] partial = new float[chunks][];
+        int size = s.o * s.ckk;
+        boolean fresh = Boolean.getBoolean("ember.cpu.convWeightsNewArrays");
+        float[][] kept = fresh ? null : WEIGHT_PARTIALS.get();
+        if (!fresh && kept.length < chunks) {
+            kept = java.util.Arrays.copyOf(kept, chunks);
+            WEIGHT_PARTIALS.set(kept);
+        }
+        for (int ci = 0; ci < chunks && !fresh; ci++) {
+            if (kept[ci] == null || kept[ci].length < size) {
+                kept[ci] = null;
+                kept[ci] = new float[size];
+            }
+        }
+        float[][] buffers = kept;
         chunked(s.n, chunks, (ci, from, to) -> {
-            float[] acc = new float[s.o * s.ckk];
+            float[] acc;
+            if (fresh) {
+                acc = new float[size];
+            } else {
+                acc = buffers[ci];
+                java.util.Arrays.fill(acc, 0, size, 0f);
+            }
             direct.backwardWeight((float[]) gy.array, lgy.offset(), (float[]) in.array, li.offset(), acc, s, from, to);
             partial[ci] = acc;
         });

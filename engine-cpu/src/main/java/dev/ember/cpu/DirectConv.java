@@ -100,7 +100,7 @@ abstract class DirectConv {
      */
     float[] packForward(float[] w, int wOff, ConvKernels.Geom s) {
         int l = lanes();
-        float[] out = new float[s.o * s.ckk];
+        float[] out = ConvKernels.weightBuffer(Scratch.CONV_PACKED, s.o * s.ckk);
         for (int oc = 0; oc < s.o; oc++) {
             int gi = oc / s.og;
             int ob = (oc % s.og) / l;
@@ -131,7 +131,7 @@ abstract class DirectConv {
      * channel of the group side by side.
      */
     static float[] packBackward(float[] w, int wOff, ConvKernels.Geom s) {
-        float[] out = new float[s.o * s.ckk];
+        float[] out = ConvKernels.weightBuffer(Scratch.CONV_PACKED, s.o * s.ckk);
         int khw = s.kh * s.kw;
         for (int oc = 0; oc < s.o; oc++) {
             for (int ci = 0; ci < s.cg; ci++) {

@@ -940,12 +940,32 @@ final class NormKernels {
         double[] mu = training ? new double[channels] : vector(mean, channels);
         double[] is = training ? new double[channels] : vector(invstd, channels);
         double[] uv = training ? new double[channels] : null;
-        if (floatRows(x, xl) && floatRows(out, ol) && !Boolean.getBoolean("ember.cpu.batchNormBuffers")) {
+        boolean serial = Boolean.getBoolean("ember.cpu.batchNormStats.serial");
+        boolean inPlace = !Boolean.getBoolean("ember.cpu.batchNormBuffers");
+        if (inPlace && !serial && floatChannelsLast(x, xl) && ol.stride(1) == len
+                && (len < LANES || !floatRows(x, xl)) && out.dtype == DType.FLOAT32) {
+            batchNormChannelsLast(x, xl, training, eps, batch, len, count, w, b, mu, is, uv, out, ol, channels);
+        } else if (floatRows(x, xl) && floatRows(out, ol) && inPlace) {
             float[] xa = (float[]) x.array;
             float[] oa = (float[]) out.array;
             CpuThreads.parallelFor(channels, CpuThreads.chunks(channels, count), (task, from, to) -> {
+                double[] acc = serial ? null : new double[LANES];
                 for (int c = from; c < to; c++) {
-                    if (training) {
+                    if (training && !serial) {
+                        java.util.Arrays.fill(acc, 0);
+                        for (int n = 0; n < batch; n++) {
+                            addLanes(xa, at(xl, n, c), len, firstLane(n, len), acc);
+                        }
+                        double m = combine(acc) / count;
+                        java.util.Arrays.fill(acc, 0);
+                        for (int n = 0; n < batch; n++) {
+                            addSquareLanes(xa, at(xl, n, c), len, firstLane(n, len), m, acc);
+                        }
+                        double ss = combine(acc);
+                        mu[c] = m;
+                        is[c] = 1 / Math.sqrt(ss / count + eps);
+                        uv[c] = ss / (count - 1);
+                    } else if (training) {
                         double s = 0;
                         for (int n = 0; n < batch; n++) {
                             int o = at(xl, n, c);
@@ -979,7 +999,7 @@ final class NormKernels {
                 }
             });
         } else {
-            batchNormBuffered(x, xl, training, eps, batch, len, count, w, b, mu, is, uv, out, ol, channels);
+            batchNormBuffered(x, xl, training, eps, batch, len, count, w, b, mu, is, uv, out, ol, channels, serial);
         }
         if (training) {
             storeVector(mu, mean);
@@ -1003,11 +1023,28 @@ final class NormKernels {
     /** {@link #batchNorm} through rows of doubles ({@link #load}, {@link #store}): any dtype and strides. */
     private static void batchNormBuffered(CpuStorage x, Layout xl, boolean training, double eps, int batch, int len,
                                           long count, double[] w, double[] b, double[] mu, double[] is, double[] uv,
-                                          CpuStorage out, Layout ol, int channels) {
+                                          CpuStorage out, Layout ol, int channels, boolean serial) {
         CpuThreads.parallelFor(channels, CpuThreads.chunks(channels, count), (task, from, to) -> {
             double[] row = new double[len];
+            double[] acc = new double[LANES];
             for (int c = from; c < to; c++) {
-                if (training) {
+                if (training && !serial) {
+                    java.util.Arrays.fill(acc, 0);
+                    for (int n = 0; n < batch; n++) {
+                        load(x, at(xl, n, c), xl.stride(2), len, row);
+                        addLanes(row, len, firstLane(n, len), acc);
+                    }
+                    double m = combine(acc) / count;
+                    java.util.Arrays.fill(acc, 0);
+                    for (int n = 0; n < batch; n++) {
+                        load(x, at(xl, n, c), xl.stride(2), len, row);
+                        addSquareLanes(row, len, firstLane(n, len), m, acc);
+                    }
+                    double ss = combine(acc);
+                    mu[c] = m;
+                    is[c] = 1 / Math.sqrt(ss / count + eps);
+                    uv[c] = ss / (count - 1);
+                } else if (training) {
                     double s = 0;
                     for (int n = 0; n < batch; n++) {
                         load(x, at(xl, n, c), xl.stride(2), len, row);
@@ -1036,6 +1073,318 @@ final class NormKernels {
                         row[l] = (row[l] - mu[c]) * scale + shift;
                     }
                     store(row, len, out, at(ol, n, c), ol.stride(2));
+                }
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ batch norm statistics in lanes
+
+    /**
+     * The batch statistics' partial sums: element {@code k} of a channel, counted in (n, l) order over its {@code N * L}
+     * elements, adds into lane {@code k % LANES}; the lanes combine as a fixed tree ({@link #combine}). One order
+     * whatever the layout or the path (the rows of doubles, the float32 rows in place, channels-last), so the paths
+     * agree bit for bit, with eight adds in flight instead of one sequential double sum (session 54).
+     * {@code -Dember.cpu.batchNormStats.serial=true} (read at each call) restores the sequential sums before it.
+     * PyTorch 2.x's {@code batch_norm_cpu_collect_stats_contiguous_impl} sums sequentially in double too (its mean then
+     * rounded to float); both orders are exact to about 1e-16 relative, far inside float32's rounding.
+     */
+    private static final int LANES = 8;
+
+    /** The lane of a row's first element: {@code (n * len) % LANES} without overflow. */
+    private static int firstLane(int n, int len) {
+        return ((n & (LANES - 1)) * (len & (LANES - 1))) & (LANES - 1);
+    }
+
+    /** The lanes' total: {@code ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))}. */
+    private static double combine(double[] acc) {
+        return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    }
+
+    /** {@code acc[(k0 + i) % LANES] += a[o + i]} for {@code i < n}, in increasing {@code i}. */
+    private static void addLanes(float[] a, int o, int n, int k0, double[] acc) {
+        int i = 0;
+        for (; i < n && ((k0 + i) & (LANES - 1)) != 0; i++) {
+            acc[(k0 + i) & (LANES - 1)] += a[o + i];
+        }
+        if (n - i >= LANES) {
+            double s0 = acc[0];
+            double s1 = acc[1];
+            double s2 = acc[2];
+            double s3 = acc[3];
+            double s4 = acc[4];
+            double s5 = acc[5];
+            double s6 = acc[6];
+            double s7 = acc[7];
+            for (; i + LANES <= n; i += LANES) {
+                int j = o + i;
+                s0 += a[j];
+                s1 += a[j + 1];
+                s2 += a[j + 2];
+                s3 += a[j + 3];
+                s4 += a[j + 4];
+                s5 += a[j + 5];
+                s6 += a[j + 6];
+                s7 += a[j + 7];
+            }
+            acc[0] = s0;
+            acc[1] = s1;
+            acc[2] = s2;
+            acc[3] = s3;
+            acc[4] = s4;
+            acc[5] = s5;
+            acc[6] = s6;
+            acc[7] = s7;
+        }
+        for (; i < n; i++) {
+            acc[(k0 + i) & (LANES - 1)] += a[o + i];
+        }
+    }
+
+    /** {@link #addLanes} over a row of doubles (from {@link #load}): the same lanes, the same bits. */
+    private static void addLanes(double[] a, int n, int k0, double[] acc) {
+        int i = 0;
+        for (; i < n && ((k0 + i) & (LANES - 1)) != 0; i++) {
+            acc[(k0 + i) & (LANES - 1)] += a[i];
+        }
+        if (n - i >= LANES) {
+            double s0 = acc[0];
+            double s1 = acc[1];
+            double s2 = acc[2];
+            double s3 = acc[3];
+            double s4 = acc[4];
+            double s5 = acc[5];
+            double s6 = acc[6];
+            double s7 = acc[7];
+            for (; i + LANES <= n; i += LANES) {
+                s0 += a[i];
+                s1 += a[i + 1];
+                s2 += a[i + 2];
+                s3 += a[i + 3];
+                s4 += a[i + 4];
+                s5 += a[i + 5];
+                s6 += a[i + 6];
+                s7 += a[i + 7];
+            }
+            acc[0] = s0;
+            acc[1] = s1;
+            acc[2] = s2;
+            acc[3] = s3;
+            acc[4] = s4;
+            acc[5] = s5;
+            acc[6] = s6;
+            acc[7] = s7;
+        }
+        for (; i < n; i++) {
+            acc[(k0 + i) & (LANES - 1)] += a[i];
+        }
+    }
+
+    /** {@code acc[(k0 + i) % LANES] += (a[o + i] - m)^2}, in the lanes of {@link #addLanes}. */
+    private static void addSquareLanes(float[] a, int o, int n, int k0, double m, double[] acc) {
+        int i = 0;
+        for (; i < n && ((k0 + i) & (LANES - 1)) != 0; i++) {
+            double d = a[o + i] - m;
+            acc[(k0 + i) & (LANES - 1)] += d * d;
+        }
+        if (n - i >= LANES) {
+            double s0 = acc[0];
+            double s1 = acc[1];
+            double s2 = acc[2];
+            double s3 = acc[3];
+            double s4 = acc[4];
+            double s5 = acc[5];
+            double s6 = acc[6];
+            double s7 = acc[7];
+            for (; i + LANES <= n; i += LANES) {
+                int j = o + i;
+                double d0 = a[j] - m;
+                double d1 = a[j + 1] - m;
+                double d2 = a[j + 2] - m;
+                double d3 = a[j + 3] - m;
+                double d4 = a[j + 4] - m;
+                double d5 = a[j + 5] - m;
+                double d6 = a[j + 6] - m;
+                double d7 = a[j + 7] - m;
+                s0 += d0 * d0;
+                s1 += d1 * d1;
+                s2 += d2 * d2;
+                s3 += d3 * d3;
+                s4 += d4 * d4;
+                s5 += d5 * d5;
+                s6 += d6 * d6;
+                s7 += d7 * d7;
+            }
+            acc[0] = s0;
+            acc[1] = s1;
+            acc[2] = s2;
+            acc[3] = s3;
+            acc[4] = s4;
+            acc[5] = s5;
+            acc[6] = s6;
+            acc[7] = s7;
+        }
+        for (; i < n; i++) {
+            double d = a[o + i] - m;
+            acc[(k0 + i) & (LANES - 1)] += d * d;
+        }
+    }
+
+    /** {@link #addSquareLanes} over a row of doubles (from {@link #load}): the same lanes, the same bits. */
+    private static void addSquareLanes(double[] a, int n, int k0, double m, double[] acc) {
+        int i = 0;
+        for (; i < n && ((k0 + i) & (LANES - 1)) != 0; i++) {
+            double d = a[i] - m;
+            acc[(k0 + i) & (LANES - 1)] += d * d;
+        }
+        if (n - i >= LANES) {
+            double s0 = acc[0];
+            double s1 = acc[1];
+            double s2 = acc[2];
+            double s3 = acc[3];
+            double s4 = acc[4];
+            double s5 = acc[5];
+            double s6 = acc[6];
+            double s7 = acc[7];
+            for (; i + LANES <= n; i += LANES) {
+                double d0 = a[i] - m;
+                double d1 = a[i + 1] - m;
+                double d2 = a[i + 2] - m;
+                double d3 = a[i + 3] - m;
+                double d4 = a[i + 4] - m;
+                double d5 = a[i + 5] - m;
+                double d6 = a[i + 6] - m;
+                double d7 = a[i + 7] - m;
+                s0 += d0 * d0;
+                s1 += d1 * d1;
+                s2 += d2 * d2;
+                s3 += d3 * d3;
+                s4 += d4 * d4;
+                s5 += d5 * d5;
+                s6 += d6 * d6;
+                s7 += d7 * d7;
+            }
+            acc[0] = s0;
+            acc[1] = s1;
+            acc[2] = s2;
+            acc[3] = s3;
+            acc[4] = s4;
+            acc[5] = s5;
+            acc[6] = s6;
+            acc[7] = s7;
+        }
+        for (; i < n; i++) {
+            double d = a[i] - m;
+            acc[(k0 + i) & (LANES - 1)] += d * d;
+        }
+    }
+
+    /** Positions per block of the channels-last normalization ({@link #batchNormChannelsLast}). */
+    private static final int CL_BLOCK = 64;
+
+    /**
+     * Whether a [N, C, L] operand is float32 in channels-last order (C at unit stride, then L, then N: a channels-last
+     * NCHW input, or an [N, C] input, whose L is 1).
+     */
+    private static boolean floatChannelsLast(CpuStorage s, Layout l) {
+        int c = l.size(1);
+        int len = l.size(2);
+        return s.dtype == DType.FLOAT32 && (c == 1 || l.stride(1) == 1) && (len == 1 || l.stride(2) == c)
+                && (l.size(0) == 1 || l.stride(0) == c * len);
+    }
+
+    /**
+     * {@link #batchNorm} over a float32 channels-last input ({@link #floatChannelsLast}; also [N, C], L = 1): each task
+     * takes a range of channels and walks the (n, l) positions in order, reading that range's run of channels at each
+     * position into lane {@code (n * L + l) % LANES} of the channel's partial sums, as PyTorch's
+     * {@code batch_norm_cpu_collect_stats_channels_last_impl} reads rows of channels; per channel the lanes, their
+     * order and the arithmetic are those of the other paths, so the same bits. The output ({@code ol}: [N, C, L] with
+     * C at stride L) gets the same {@code (x - mean) scale + shift} in double.
+     */
+    private static void batchNormChannelsLast(CpuStorage x, Layout xl, boolean training, double eps, int batch, int len,
+                                              long count, double[] w, double[] b, double[] mu, double[] is,
+                                              double[] uv, CpuStorage out, Layout ol, int channels) {
+        float[] xa = (float[]) x.array;
+        float[] oa = (float[]) out.array;
+        int xs0 = xl.stride(0);
+        int xs2 = xl.stride(2);
+        int os0 = ol.stride(0);
+        int os1 = ol.stride(1);
+        int os2 = ol.stride(2);
+        CpuThreads.parallelFor(channels, CpuThreads.chunks(channels, count), (task, from, to) -> {
+            int width = to - from;
+            if (training) {
+                double[] acc = new double[LANES * width];
+                for (int n = 0; n < batch; n++) {
+                    for (int l = 0; l < len; l++) {
+                        int base = xl.offset() + n * xs0 + l * xs2 + from;
+                        int lane = ((firstLane(n, len) + l) & (LANES - 1)) * width;
+                        for (int c = 0; c < width; c++) {
+                            acc[lane + c] += xa[base + c];
+                        }
+                    }
+                }
+                double[] lanes = new double[LANES];
+                for (int c = 0; c < width; c++) {
+                    for (int k = 0; k < LANES; k++) {
+                        lanes[k] = acc[k * width + c];
+                    }
+                    mu[from + c] = combine(lanes) / count;
+                }
+                java.util.Arrays.fill(acc, 0);
+                for (int n = 0; n < batch; n++) {
+                    for (int l = 0; l < len; l++) {
+                        int base = xl.offset() + n * xs0 + l * xs2 + from;
+                        int lane = ((firstLane(n, len) + l) & (LANES - 1)) * width;
+                        for (int c = 0; c < width; c++) {
+                            double d = xa[base + c] - mu[from + c];
+                            acc[lane + c] += d * d;
+                        }
+                    }
+                }
+                for (int c = 0; c < width; c++) {
+                    for (int k = 0; k < LANES; k++) {
+                        lanes[k] = acc[k * width + c];
+                    }
+                    double ss = combine(lanes);
+                    is[from + c] = 1 / Math.sqrt(ss / count + eps);
+                    uv[from + c] = ss / (count - 1);
+                }
+            }
+            double[] scale = new double[width];
+            double[] shift = new double[width];
+            for (int c = 0; c < width; c++) {
+                scale[c] = w == null ? is[from + c] : is[from + c] * w[from + c];
+                shift[c] = b == null ? 0 : b[from + c];
+            }
+            if (len < CL_BLOCK) {
+                // short rows (an [N, C] input: L = 1): position by position, the writes L apart
+                for (int n = 0; n < batch; n++) {
+                    for (int l = 0; l < len; l++) {
+                        int base = xl.offset() + n * xs0 + l * xs2 + from;
+                        int o = ol.offset() + n * os0 + l * os2 + from * os1;
+                        for (int c = 0; c < width; c++) {
+                            oa[o + c * os1] = (float) ((xa[base + c] - mu[from + c]) * scale[c] + shift[c]);
+                        }
+                    }
+                }
+                return;
+            }
+            // blocks of positions, so that each channel's writes are a run of the output's row (the block's input,
+            // CL_BLOCK rows of channels, stays in the L1 cache while the channels take turns)
+            for (int n = 0; n < batch; n++) {
+                for (int l0 = 0; l0 < len; l0 += CL_BLOCK) {
+                    int l1 = Math.min(len, l0 + CL_BLOCK);
+                    for (int c = 0; c < width; c++) {
+                        double m = mu[from + c];
+                        double sc = scale[c];
+                        double sh = shift[c];
+                        int xo = xl.offset() + n * xs0 + from + c;
+                        int o = ol.offset() + n * os0 + (from + c) * os1;
+                        for (int l = l0; l < l1; l++) {
+                            oa[o + l * os2] = (float) ((xa[xo + l * xs2] - m) * sc + sh);
+                        }
+                    }
                 }
             }
         });

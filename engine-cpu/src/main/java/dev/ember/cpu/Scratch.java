@@ -19,6 +19,13 @@ final class Scratch {
 
     /** A GEMM's partial product over part of the depth, summed into C afterwards. */
     static final int GEMM_PARTIAL = 7;
+    /**
+     * A convolution's weights as {@link DirectConv} reads them (packed), on the calling thread, which its workers only
+     * read while the call lasts.
+     */
+    static final int CONV_PACKED = 8;
+    /** A convolution's weights flipped for its input gradient ({@code ConvKernels.flipTransposed}), as CONV_PACKED. */
+    static final int CONV_FLIPPED = 9;
 
     /** {@link FftKernels}' two transform buffers and its one-sided spectrum (double slots, apart from the floats). */
     static final int FFT_A = 0;
@@ -27,7 +34,7 @@ final class Scratch {
     /** The longest double buffer kept per thread (2 MiB); a longer one is allocated for the call and dropped. */
     static final int MAX_KEPT_DOUBLES = 1 << 18;
 
-    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[8][]);
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[10][]);
     private static final ThreadLocal<double[][]> DOUBLES = ThreadLocal.withInitial(() -> new double[3][]);
 
     private Scratch() {

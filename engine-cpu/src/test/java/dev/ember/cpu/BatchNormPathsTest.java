@@ -15,38 +15,75 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * Batch norm's float32 path over the arrays themselves (session 53) gives the bits of the path through rows of doubles
  * ({@code -Dember.cpu.batchNormBuffers=true}): output, running statistics and the three gradients, in training and
- * eval, with and without the affine parameters, on NCHW and [N, C] inputs, one and two threads' chunks. (Its values
- * against PyTorch are held by the norm and module tests.)
+ * eval, with and without the affine parameters, on NCHW, channels-last NCHW (session 54's channels-last statistics)
+ * and [N, C] inputs, one and two threads' chunks. The statistics in eight lanes (session 54) agree with the
+ * sequential sums ({@code -Dember.cpu.batchNormStats.serial=true}) to a few float32 ulps. (Their values against
+ * PyTorch are held by the norm and module tests.)
  */
 class BatchNormPathsTest {
     /** n, c, h, w (0: an [n, c] input). */
-    private static final int[][] SHAPES = {{4, 8, 5, 7}, {3, 16, 8, 8}, {2, 3, 1, 1}, {16, 5, 0, 0}, {1, 4, 3, 2}};
+    private static final int[][] SHAPES = {{4, 8, 5, 7}, {3, 16, 8, 8}, {2, 3, 1, 1}, {16, 5, 0, 0}, {1, 4, 3, 2},
+        {37, 19, 0, 0}, {5, 24, 3, 3}};
 
     @Test
     void sameBitsAsTheBufferedPath() {
         for (int[] sh : SHAPES) {
-            for (boolean training : new boolean[] {true, false}) {
-                for (boolean affine : new boolean[] {true, false}) {
-                    List<float[]> fast = run(sh, training, affine, false);
-                    List<float[]> buffered = run(sh, training, affine, true);
-                    assertEquals(buffered.size(), fast.size());
-                    for (int i = 0; i < fast.size(); i++) {
-                        assertArrayEquals(bits(buffered.get(i)), bits(fast.get(i)),
-                                java.util.Arrays.toString(sh) + " training " + training + " affine " + affine
-                                        + " result " + i);
+            for (boolean channelsLast : new boolean[] {false, true}) {
+                if (channelsLast && sh[2] == 0) {
+                    continue;
+                }
+                for (boolean training : new boolean[] {true, false}) {
+                    for (boolean affine : new boolean[] {true, false}) {
+                        List<float[]> fast = run(sh, channelsLast, training, affine, false, false);
+                        List<float[]> buffered = run(sh, channelsLast, training, affine, true, false);
+                        assertEquals(buffered.size(), fast.size());
+                        for (int i = 0; i < fast.size(); i++) {
+                            assertArrayEquals(bits(buffered.get(i)), bits(fast.get(i)),
+                                    java.util.Arrays.toString(sh) + " channels-last " + channelsLast + " training "
+                                            + training + " affine " + affine + " result " + i);
+                        }
                     }
                 }
             }
         }
     }
 
-    private static List<float[]> run(int[] sh, boolean training, boolean affine, boolean buffered) {
+    @Test
+    void lanesAgreeWithTheSequentialSums() {
+        for (int[] sh : SHAPES) {
+            for (boolean channelsLast : new boolean[] {false, true}) {
+                if (channelsLast && sh[2] == 0) {
+                    continue;
+                }
+                List<float[]> lanes = run(sh, channelsLast, true, true, false, false);
+                List<float[]> serial = run(sh, channelsLast, true, true, false, true);
+                for (int i = 0; i < lanes.size(); i++) {
+                    float[] a = lanes.get(i);
+                    float[] e = serial.get(i);
+                    for (int j = 0; j < a.length; j++) {
+                        // both sums are exact to about 1e-16 relative: the float32 results differ by rounding at most
+                        assertEquals(e[j], a[j], 4 * Math.ulp(Math.max(1f, Math.abs(e[j]))),
+                                java.util.Arrays.toString(sh) + " channels-last " + channelsLast + " result " + i
+                                        + " element " + j);
+                    }
+                }
+            }
+        }
+    }
+
+    private static List<float[]> run(int[] sh, boolean channelsLast, boolean training, boolean affine,
+                                     boolean buffered, boolean serial) {
         System.setProperty("ember.cpu.batchNormBuffers", String.valueOf(buffered));
+        System.setProperty("ember.cpu.batchNormStats.serial", String.valueOf(serial));
         try {
             Generator g = new Generator(53);
             int c = sh[1];
-            Tensor x = (sh[2] == 0 ? Tensor.randn(g, DType.FLOAT32, sh[0], c)
-                    : Tensor.randn(g, DType.FLOAT32, sh[0], c, sh[2], sh[3])).mul(3).add(1).requiresGrad_(true);
+            Tensor x0 = (sh[2] == 0 ? Tensor.randn(g, DType.FLOAT32, sh[0], c)
+                    : Tensor.randn(g, DType.FLOAT32, sh[0], c, sh[2], sh[3])).mul(3).add(1);
+            if (channelsLast) {
+                x0 = x0.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+            }
+            Tensor x = x0.requiresGrad_(true);
             Tensor w = affine ? Tensor.randn(g, DType.FLOAT32, c).requiresGrad_(true) : null;
             Tensor b = affine ? Tensor.randn(g, DType.FLOAT32, c).requiresGrad_(true) : null;
             Tensor runningMean = Tensor.randn(g, DType.FLOAT32, c);
@@ -66,6 +103,7 @@ class BatchNormPathsTest {
             return out;
         } finally {
             System.clearProperty("ember.cpu.batchNormBuffers");
+            System.clearProperty("ember.cpu.batchNormStats.serial");
         }
     }
 
