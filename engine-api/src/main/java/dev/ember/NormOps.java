@@ -606,7 +606,13 @@ final class NormOps {
             len *= x.shape[i];
         }
         int l = (int) len;
-        Tensor out = Creation.empty(x.shape, t, x.device);
+        // PyTorch's CPU kernel: the output (and the input gradient) in input.suggest_memory_format(), so a
+        // channels-last activation stays channels-last through conv, batch norm and the activation after it; the
+        // kernel writes it so (-Dember.batchNorm.rowMajorOut=true: a row-major output copied after, before session 54)
+        boolean cl = (x.dim() == 4 || x.dim() == 5) && NNOps.stridesLikeChannelsLast(x.shape, x.layout.strides());
+        boolean clOut = cl && !Boolean.getBoolean("ember.batchNorm.rowMajorOut");
+        Tensor out = clOut ? Creation.emptyStrided(x.shape, NNOps.channelsLastStrides(x.shape), t, x.device)
+                : Creation.empty(x.shape, t, x.device);
         Tensor mean;
         Tensor invstd;
         Tensor unbiased = null;
@@ -629,7 +635,7 @@ final class NormOps {
             Tensor x3 = as(x, batch, c, l);
             x.backend.batchNorm(x3.storage(), x3.layout, storage(dense(weight, pt)), storage(dense(bias, pt)), training, eps,
                     mean.storage(), invstd.storage(), storage(unbiased), out.storage(),
-                    dev.ember.backend.Layout.contiguous(batch, c, l));
+                    clOut ? as(out, batch, c, l).layout : dev.ember.backend.Layout.contiguous(batch, c, l));
         }
         if (training && (runningMean != null || runningVar != null) && x.numel() > 0) {
             // native_batch_norm's kernel writes the statistics (not its first argument): no transform refuses it
@@ -647,10 +653,7 @@ final class NormOps {
                 }
             }
         }
-        // PyTorch's CPU kernel: the output (and the input gradient) in input.suggest_memory_format(), so a
-        // channels-last activation stays channels-last through conv, batch norm and the activation after it
-        boolean cl = (x.dim() == 4 || x.dim() == 5) && NNOps.stridesLikeChannelsLast(x.shape, x.layout.strides());
-        out = NNOps.channelsLastIf(out, cl);
+        out = NNOps.channelsLastIf(out, cl && !clOut);
         Tensor savedMean = mean;
         Tensor savedInvstd = invstd;
         ArithmeticOps.record(out, "NativeBatchNormBackward0", new Tensor[] {x, weight, bias}, node -> {

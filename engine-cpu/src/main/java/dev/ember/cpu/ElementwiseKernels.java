@@ -1521,6 +1521,24 @@ final class ElementwiseKernels {
         /** {@code acc[j] += x[xo + j]} for j below n. */
         void addTo(double[] x, int xo, double[] acc, int n);
 
+        /**
+         * {@code acc[ao + j] += x[xo + j]} for j below n, each float widened exactly (batch norm's channels-last
+         * statistics: a row of channels into one lane's partial sums).
+         */
+        void addWidenedAt(float[] x, int xo, double[] acc, int ao, int n);
+
+        /**
+         * {@code d = x[xo + j] - m[j]; acc[ao + j] += d * d} for j below n, in double (a multiply, then an add: no fused
+         * multiply-add, so the bits of the scalar loop).
+         */
+        void addCentredSquaresAt(float[] x, int xo, double[] m, double[] acc, int ao, int n);
+
+        /**
+         * {@code o[oo + j] = (float) ((x[xo + j] - m[j]) * scale[j] + shift[j])} for j below n, in double, rounded once
+         * (batch norm's output over a row of channels).
+         */
+        void affineRowNarrow(float[] x, int xo, double[] m, double[] scale, double[] shift, float[] o, int oo, int n);
+
         /** {@code acc[j] = Math.max(acc[j], x[xo + j])} ({@code min} when not {@code max}) for j below n. */
         void extremeInto(boolean max, float[] x, int xo, double[] acc, int n);
 

@@ -942,7 +942,7 @@ final class NormKernels {
         double[] uv = training ? new double[channels] : null;
         boolean serial = Boolean.getBoolean("ember.cpu.batchNormStats.serial");
         boolean inPlace = !Boolean.getBoolean("ember.cpu.batchNormBuffers");
-        if (inPlace && !serial && floatChannelsLast(x, xl) && ol.stride(1) == len
+        if (inPlace && !serial && floatChannelsLast(x, xl) && (ol.stride(1) == len || floatChannelsLast(out, ol))
                 && (len < LANES || !floatRows(x, xl)) && out.dtype == DType.FLOAT32) {
             batchNormChannelsLast(x, xl, training, eps, batch, len, count, w, b, mu, is, uv, out, ol, channels);
         } else if (floatRows(x, xl) && floatRows(out, ol) && inPlace) {
@@ -1299,7 +1299,11 @@ final class NormKernels {
      * position into lane {@code (n * L + l) % LANES} of the channel's partial sums, as PyTorch's
      * {@code batch_norm_cpu_collect_stats_channels_last_impl} reads rows of channels; per channel the lanes, their
      * order and the arithmetic are those of the other paths, so the same bits. The output ({@code ol}: [N, C, L] with
-     * C at stride L) gets the same {@code (x - mean) scale + shift} in double.
+     * C at stride L, or channels-last as the input, written a row of channels at a time) gets the same
+     * {@code (x - mean) scale + shift} in double. The rows of channels go through the vector loops
+     * ({@link ElementwiseKernels.FloatLoops#addWidenedAt} and the two after it: the same operations, lane by lane);
+     * {@code -Dember.cpu.batchNormChannelsLast.scalar=true} (read at each call) keeps the scalar loops, the path before
+     * session 54.
      */
     private static void batchNormChannelsLast(CpuStorage x, Layout xl, boolean training, double eps, int batch, int len,
                                               long count, double[] w, double[] b, double[] mu, double[] is,
@@ -1311,6 +1315,7 @@ final class NormKernels {
         int os0 = ol.stride(0);
         int os1 = ol.stride(1);
         int os2 = ol.stride(2);
+        ElementwiseKernels.FloatLoops loops = Boolean.getBoolean("ember.cpu.batchNormChannelsLast.scalar") ? null : LOOPS;
         CpuThreads.parallelFor(channels, CpuThreads.chunks(channels, count), (task, from, to) -> {
             int width = to - from;
             if (training) {
@@ -1319,6 +1324,10 @@ final class NormKernels {
                     for (int l = 0; l < len; l++) {
                         int base = xl.offset() + n * xs0 + l * xs2 + from;
                         int lane = ((firstLane(n, len) + l) & (LANES - 1)) * width;
+                        if (loops != null) {
+                            loops.addWidenedAt(xa, base, acc, lane, width);
+                            continue;
+                        }
                         for (int c = 0; c < width; c++) {
                             acc[lane + c] += xa[base + c];
                         }
@@ -1332,10 +1341,15 @@ final class NormKernels {
                     mu[from + c] = combine(lanes) / count;
                 }
                 java.util.Arrays.fill(acc, 0);
+                double[] m = java.util.Arrays.copyOfRange(mu, from, to);
                 for (int n = 0; n < batch; n++) {
                     for (int l = 0; l < len; l++) {
                         int base = xl.offset() + n * xs0 + l * xs2 + from;
                         int lane = ((firstLane(n, len) + l) & (LANES - 1)) * width;
+                        if (loops != null) {
+                            loops.addCentredSquaresAt(xa, base, m, acc, lane, width);
+                            continue;
+                        }
                         for (int c = 0; c < width; c++) {
                             double d = xa[base + c] - mu[from + c];
                             acc[lane + c] += d * d;
@@ -1357,12 +1371,18 @@ final class NormKernels {
                 scale[c] = w == null ? is[from + c] : is[from + c] * w[from + c];
                 shift[c] = b == null ? 0 : b[from + c];
             }
-            if (len < CL_BLOCK) {
-                // short rows (an [N, C] input: L = 1): position by position, the writes L apart
+            if (len < CL_BLOCK || os1 == 1) {
+                // short rows (an [N, C] input: L = 1) or a channels-last output: position by position, the writes a
+                // row of channels (os1 == 1) or L apart
+                double[] m = java.util.Arrays.copyOfRange(mu, from, to);
                 for (int n = 0; n < batch; n++) {
                     for (int l = 0; l < len; l++) {
                         int base = xl.offset() + n * xs0 + l * xs2 + from;
                         int o = ol.offset() + n * os0 + l * os2 + from * os1;
+                        if (loops != null && os1 == 1) {
+                            loops.affineRowNarrow(xa, base, m, scale, shift, oa, o, width);
+                            continue;
+                        }
                         for (int c = 0; c < width; c++) {
                             oa[o + c * os1] = (float) ((xa[base + c] - mu[from + c]) * scale[c] + shift[c]);
                         }

@@ -940,6 +940,67 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     @Override
+    public void addWidenedAt(float[] x, int xo, double[] acc, int ao, int n) {
+        int bound = S.loopBound(n);
+        int half = DS.length();
+        int i = 0;
+        for (; i < bound; i += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            DoubleVector.fromArray(DS, acc, ao + i).add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0))
+                    .intoArray(acc, ao + i);
+            DoubleVector.fromArray(DS, acc, ao + i + half)
+                    .add((DoubleVector) v.rearrange(SWAP_HALVES).convertShape(VectorOperators.F2D, DS, 0))
+                    .intoArray(acc, ao + i + half);
+        }
+        for (; i < n; i++) {
+            acc[ao + i] += x[xo + i];
+        }
+    }
+
+    @Override
+    public void addCentredSquaresAt(float[] x, int xo, double[] m, double[] acc, int ao, int n) {
+        int bound = S.loopBound(n);
+        int half = DS.length();
+        int i = 0;
+        for (; i < bound; i += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            DoubleVector d0 = ((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0))
+                    .sub(DoubleVector.fromArray(DS, m, i));
+            DoubleVector d1 = ((DoubleVector) v.rearrange(SWAP_HALVES).convertShape(VectorOperators.F2D, DS, 0))
+                    .sub(DoubleVector.fromArray(DS, m, i + half));
+            DoubleVector.fromArray(DS, acc, ao + i).add(d0.mul(d0)).intoArray(acc, ao + i);
+            DoubleVector.fromArray(DS, acc, ao + i + half).add(d1.mul(d1)).intoArray(acc, ao + i + half);
+        }
+        for (; i < n; i++) {
+            double d = x[xo + i] - m[i];
+            acc[ao + i] += d * d;
+        }
+    }
+
+    @Override
+    public void affineRowNarrow(float[] x, int xo, double[] m, double[] scale, double[] shift, float[] o, int oo,
+                                int n) {
+        int bound = S.loopBound(n);
+        int half = DS.length();
+        int i = 0;
+        for (; i < bound; i += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            DoubleVector y0 = ((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0))
+                    .sub(DoubleVector.fromArray(DS, m, i)).mul(DoubleVector.fromArray(DS, scale, i))
+                    .add(DoubleVector.fromArray(DS, shift, i));
+            DoubleVector y1 = ((DoubleVector) v.rearrange(SWAP_HALVES).convertShape(VectorOperators.F2D, DS, 0))
+                    .sub(DoubleVector.fromArray(DS, m, i + half)).mul(DoubleVector.fromArray(DS, scale, i + half))
+                    .add(DoubleVector.fromArray(DS, shift, i + half));
+            FloatVector low = (FloatVector) y0.convertShape(VectorOperators.D2F, S, 0);
+            FloatVector high = (FloatVector) y1.convertShape(VectorOperators.D2F, S, 0);
+            low.blend(high.rearrange(SWAP_HALVES), HIGH_HALF).intoArray(o, oo + i);
+        }
+        for (; i < n; i++) {
+            o[oo + i] = (float) ((x[xo + i] - m[i]) * scale[i] + shift[i]);
+        }
+    }
+
+    @Override
     public void addTo(double[] x, int xo, double[] acc, int n) {
         int bound = DS.loopBound(n);
         int i = 0;

@@ -71,6 +71,50 @@ class BatchNormPathsTest {
         }
     }
 
+    /**
+     * The channels-last rows through the vector loops, written into a channels-last output (session 54), give the bits
+     * of the scalar loops writing a row-major output that is copied after ({@code -Dember.cpu.batchNormChannelsLast.scalar}
+     * and {@code -Dember.batchNorm.rowMajorOut}, the path before), and the output keeps the input's channels-last strides
+     * either way; shapes with 64 and 40 channels reach the vector loops' full vectors.
+     */
+    @Test
+    void vectorRowsIntoAChannelsLastOutputKeepTheBits() {
+        int[][] shapes = {{8, 64, 3, 3}, {50, 40, 0, 0}, {4, 8, 5, 7}, {37, 19, 0, 0}, {2, 33, 4, 4}};
+        for (int[] sh : shapes) {
+            for (boolean channelsLast : new boolean[] {false, true}) {
+                if (channelsLast && sh[2] == 0) {
+                    continue;
+                }
+                for (boolean training : new boolean[] {true, false}) {
+                    for (boolean affine : new boolean[] {true, false}) {
+                        List<float[]> now = run(sh, channelsLast, training, affine, false, false);
+                        System.setProperty("ember.cpu.batchNormChannelsLast.scalar", "true");
+                        System.setProperty("ember.batchNorm.rowMajorOut", "true");
+                        List<float[]> before;
+                        try {
+                            before = run(sh, channelsLast, training, affine, false, false);
+                        } finally {
+                            System.clearProperty("ember.cpu.batchNormChannelsLast.scalar");
+                            System.clearProperty("ember.batchNorm.rowMajorOut");
+                        }
+                        String what = java.util.Arrays.toString(sh) + " channels-last " + channelsLast + " training "
+                                + training + " affine " + affine;
+                        assertEquals(before.size(), now.size(), what);
+                        for (int i = 0; i < now.size(); i++) {
+                            assertArrayEquals(bits(before.get(i)), bits(now.get(i)), what + " result " + i);
+                        }
+                    }
+                }
+                if (channelsLast) {
+                    Generator g = new Generator(54);
+                    Tensor x = Tensor.randn(g, DType.FLOAT32, sh[0], sh[2], sh[3], sh[1]).permute(0, 3, 1, 2);
+                    Tensor y = Functional.batchNorm(x, null, null, null, null, true, 0.1, 1e-5);
+                    assertArrayEquals(x.stride(), y.stride(), java.util.Arrays.toString(sh) + " output strides");
+                }
+            }
+        }
+    }
+
     private static List<float[]> run(int[] sh, boolean channelsLast, boolean training, boolean affine,
                                      boolean buffered, boolean serial) {
         System.setProperty("ember.cpu.batchNormBuffers", String.valueOf(buffered));
