@@ -150,6 +150,9 @@ def rows():
     imgg, bnwg, bnbg = leaf(img), leaf(bnw), leaf(bnb)
     # the same data channels-last, and as [32768, 64] (BatchNorm1d's shape): no further draws (session 54)
     img_cl, flat = img.contiguous(memory_format=torch.channels_last), img.reshape(32768, 64)
+    # their fwd+bwd rows: leaves of the same data, the upstream gradient in the same layout (session 54)
+    img_clg, flatg = leaf(img_cl), leaf(flat)
+    dimg_cl, dflat = dimg.contiguous(memory_format=torch.channels_last), dimg.reshape(32768, 64)
 
     return [
         ("add bias [16,128,512]+[512]", lambda: x + bias),
@@ -256,6 +259,10 @@ def rows():
         ("batch_norm train channels-last [32,64,32,32]",
          lambda: F.batch_norm(img_cl, bn_mean, bn_var, bnw, bnb, True, 0.1, 1e-5)),
         ("batch_norm train [32768,64]", lambda: F.batch_norm(flat, bn_mean, bn_var, bnw, bnb, True, 0.1, 1e-5)),
+        ("batch_norm train channels-last fwd+bwd",
+         fb(lambda: F.batch_norm(img_clg, bn_mean, bn_var, bnwg, bnbg, True, 0.1, 1e-5), dimg_cl, img_clg, bnwg, bnbg)),
+        ("batch_norm train [32768,64] fwd+bwd",
+         fb(lambda: F.batch_norm(flatg, bn_mean, bn_var, bnwg, bnbg, True, 0.1, 1e-5), dflat, flatg, bnwg, bnbg)),
     ]
 
 

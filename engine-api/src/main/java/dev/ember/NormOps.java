@@ -670,7 +670,8 @@ final class NormOps {
                 if (GradMode.isEnabled()) {
                     return batchNormComposite(g, xv, w, sm.get(), si.get(), training, eps, gi, gw, gb);
                 }
-                Tensor dx = gi ? Creation.empty(xv.shape, g.dtype, g.device) : null;
+                Tensor dx = !gi ? null : clOut ? Creation.emptyStrided(xv.shape, NNOps.channelsLastStrides(xv.shape),
+                        g.dtype, g.device) : Creation.empty(xv.shape, g.dtype, g.device);
                 DType gp = pt == t ? g.dtype : pt;
                 Tensor dw = gw ? Creation.zeros(new int[] {c}, gp, g.device) : null;
                 Tensor db = gb ? Creation.zeros(new int[] {c}, gp, g.device) : null;
@@ -679,9 +680,11 @@ final class NormOps {
                     Tensor x3 = as(xv, batch, c, l);
                     g.backend.batchNormBackward(gy.storage(), gy.layout, x3.storage(), x3.layout, storage(dense(w, gp)),
                             dense(sm.get()).storage(), dense(si.get()).storage(), training, storage(dx),
-                            dev.ember.backend.Layout.contiguous(batch, c, l), storage(dw), storage(db));
+                            dx != null && clOut ? as(dx, batch, c, l).layout : dev.ember.backend.Layout.contiguous(batch, c, l),
+                            storage(dw), storage(db));
                 }
-                return new Tensor[] {NNOps.channelsLastIf(dx, cl), dw == null || w == null ? dw : dw.view(w.shape), db};
+                return new Tensor[] {NNOps.channelsLastIf(dx, cl && !clOut), dw == null || w == null ? dw : dw.view(w.shape),
+                    db};
             };
         });
         if (!training) {

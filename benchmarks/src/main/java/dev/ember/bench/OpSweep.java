@@ -514,6 +514,17 @@ public final class OpSweep {
             () -> Functional.batchNorm(imgCl, bnMean, bnVar, bnw, bnb, true, 0.1, 1e-5)));
         r.add(new Row("batch_norm train [32768,64]",
             () -> Functional.batchNorm(flat, bnMean, bnVar, bnw, bnb, true, 0.1, 1e-5)));
+        // their fwd+bwd rows: leaves of the same data, the upstream gradient in the same layout (session 54)
+        Tensor imgClg = leaf(imgCl);
+        Tensor flatg = leaf(flat);
+        Tensor dimgCl = dimg.contiguous(MemoryFormat.CHANNELS_LAST);
+        Tensor dflat = dimg.reshape(32768, 64);
+        r.add(new Row("batch_norm train channels-last fwd+bwd",
+            fb(() -> Functional.batchNorm(imgClg, bnMean, bnVar, bnwg, bnbg, true, 0.1, 1e-5), dimgCl, imgClg, bnwg,
+                bnbg)));
+        r.add(new Row("batch_norm train [32768,64] fwd+bwd",
+            fb(() -> Functional.batchNorm(flatg, bnMean, bnVar, bnwg, bnbg, true, 0.1, 1e-5), dflat, flatg, bnwg,
+                bnbg)));
         return r;
     }
 }

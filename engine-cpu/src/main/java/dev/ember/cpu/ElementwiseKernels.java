@@ -1539,6 +1539,20 @@ final class ElementwiseKernels {
          */
         void affineRowNarrow(float[] x, int xo, double[] m, double[] scale, double[] shift, float[] o, int oo, int n);
 
+        /**
+         * Batch norm's backward sums over a row of channels: {@code d = g[go + j]; sumDy[j] += d;
+         * sumDyXhat[j] += d * (x[xo + j] - m[j]) * r[j]} for j below n, in double, in that order.
+         */
+        void batchNormGradSums(float[] x, int xo, float[] g, int go, double[] m, double[] r, double[] sumDy,
+                               double[] sumDyXhat, int n);
+
+        /**
+         * Batch norm's input gradient over a row of channels: {@code o[oo + j] = (float) ((g[go + j] - m1[j]
+         * - (x[xo + j] - m[j]) * r[j] * m2[j]) * scale[j])} for j below n, in double, rounded once.
+         */
+        void batchNormGradRow(float[] x, int xo, float[] g, int go, double[] m, double[] r, double[] m1, double[] m2,
+                              double[] scale, float[] o, int oo, int n);
+
         /** {@code acc[j] = Math.max(acc[j], x[xo + j])} ({@code min} when not {@code max}) for j below n. */
         void extremeInto(boolean max, float[] x, int xo, double[] acc, int n);
 

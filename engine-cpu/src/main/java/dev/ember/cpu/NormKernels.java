@@ -1411,6 +1411,74 @@ final class NormKernels {
     }
 
     /**
+     * {@link #batchNormBackward} over float32 channels-last operands ({@link #floatChannelsLast}; also [N, C], L = 1):
+     * each task takes a range of channels and walks the (n, l) positions in order, a row of channels at a time through
+     * the vector loops ({@link ElementwiseKernels.FloatLoops#batchNormGradSums}, {@code batchNormGradRow}); per channel
+     * the sums run over the positions in the order of the row path's and the arithmetic is the same, so the same
+     * bits. {@code -Dember.cpu.batchNormChannelsLast.scalar=true} takes the paths before session 54 (the rows of
+     * doubles, or for [N, C] the row path's strided loops).
+     */
+    private static void batchNormBackwardChannelsLast(CpuStorage gy, Layout gl, CpuStorage x, Layout xl,
+                                                      boolean training, CpuStorage gx, Layout gxl, int batch, int len,
+                                                      long count, double[] w, double[] mu, double[] is, double[] dw,
+                                                      double[] db, int channels) {
+        float[] xa = (float[]) x.array;
+        float[] ga = (float[]) gy.array;
+        float[] da = gx == null ? null : (float[]) gx.array;
+        ElementwiseKernels.FloatLoops loops = LOOPS;
+        CpuThreads.parallelFor(channels, CpuThreads.chunks(channels, count), (task, from, to) -> {
+            int width = to - from;
+            double[] m = java.util.Arrays.copyOfRange(mu, from, to);
+            double[] r = java.util.Arrays.copyOfRange(is, from, to);
+            double[] sumDy = new double[width];
+            double[] sumDyXhat = new double[width];
+            for (int n = 0; n < batch; n++) {
+                for (int l = 0; l < len; l++) {
+                    int xo = xl.offset() + n * xl.stride(0) + l * xl.stride(2) + from;
+                    int go = gl.offset() + n * gl.stride(0) + l * gl.stride(2) + from;
+                    if (loops != null) {
+                        loops.batchNormGradSums(xa, xo, ga, go, m, r, sumDy, sumDyXhat, width);
+                        continue;
+                    }
+                    for (int c = 0; c < width; c++) {
+                        double g = ga[go + c];
+                        sumDy[c] += g;
+                        sumDyXhat[c] += g * (xa[xo + c] - m[c]) * r[c];
+                    }
+                }
+            }
+            System.arraycopy(sumDyXhat, 0, dw, from, width);
+            System.arraycopy(sumDy, 0, db, from, width);
+            if (da == null) {
+                return;
+            }
+            double[] scale = new double[width];
+            double[] m1 = new double[width];
+            double[] m2 = new double[width];
+            for (int c = 0; c < width; c++) {
+                scale[c] = w == null ? r[c] : r[c] * w[from + c];
+                m1[c] = training ? sumDy[c] / count : 0;
+                m2[c] = training ? sumDyXhat[c] / count : 0;
+            }
+            for (int n = 0; n < batch; n++) {
+                for (int l = 0; l < len; l++) {
+                    int xo = xl.offset() + n * xl.stride(0) + l * xl.stride(2) + from;
+                    int go = gl.offset() + n * gl.stride(0) + l * gl.stride(2) + from;
+                    int o = gxl.offset() + n * gxl.stride(0) + l * gxl.stride(2) + from;
+                    if (loops != null) {
+                        loops.batchNormGradRow(xa, xo, ga, go, m, r, m1, m2, scale, da, o, width);
+                        continue;
+                    }
+                    for (int c = 0; c < width; c++) {
+                        double xhat = (xa[xo + c] - m[c]) * r[c];
+                        da[o + c] = (float) ((ga[go + c] - m1[c] - xhat * m2[c]) * scale[c]);
+                    }
+                }
+            }
+        });
+    }
+
+    /**
      * The backward of {@link #batchNorm}: in training {@code dx = (dy - mean(dy) - xhat mean(dy xhat)) invstd weight},
      * otherwise {@code dx = dy invstd weight}; {@code dweight = sum dy xhat}, {@code dbias = sum dy}.
      */
@@ -1426,8 +1494,12 @@ final class NormKernels {
         double[] is = vector(invstd, channels);
         double[] dw = new double[channels];
         double[] db = new double[channels];
-        if (floatRows(x, xl) && floatRows(gy, gl) && (gx == null || floatRows(gx, gxl))
-                && !Boolean.getBoolean("ember.cpu.batchNormBuffers")) {
+        boolean buffers = Boolean.getBoolean("ember.cpu.batchNormBuffers");
+        if (!buffers && floatChannelsLast(x, xl) && floatChannelsLast(gy, gl) && (gx == null || floatChannelsLast(gx, gxl))
+                && (len == 1 || !floatRows(x, xl)) && !Boolean.getBoolean("ember.cpu.batchNormChannelsLast.scalar")) {
+            batchNormBackwardChannelsLast(gy, gl, x, xl, training, gx, gxl, batch, len, count, w, mu, is, dw, db,
+                    channels);
+        } else if (floatRows(x, xl) && floatRows(gy, gl) && (gx == null || floatRows(gx, gxl)) && !buffers) {
             float[] xa = (float[]) x.array;
             float[] ga = (float[]) gy.array;
             float[] da = gx == null ? null : (float[]) gx.array;

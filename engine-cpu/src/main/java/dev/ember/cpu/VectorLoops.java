@@ -1001,6 +1001,69 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     @Override
+    public void batchNormGradSums(float[] x, int xo, float[] g, int go, double[] m, double[] r, double[] sumDy,
+                                  double[] sumDyXhat, int n) {
+        int bound = S.loopBound(n);
+        int half = DS.length();
+        int i = 0;
+        for (; i < bound; i += S.length()) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector gv = FloatVector.fromArray(S, g, go + i);
+            gradSumsHalf((DoubleVector) xv.convertShape(VectorOperators.F2D, DS, 0),
+                    (DoubleVector) gv.convertShape(VectorOperators.F2D, DS, 0), m, r, sumDy, sumDyXhat, i);
+            gradSumsHalf((DoubleVector) xv.rearrange(SWAP_HALVES).convertShape(VectorOperators.F2D, DS, 0),
+                    (DoubleVector) gv.rearrange(SWAP_HALVES).convertShape(VectorOperators.F2D, DS, 0), m, r, sumDy,
+                    sumDyXhat, i + half);
+        }
+        for (; i < n; i++) {
+            double d = g[go + i];
+            sumDy[i] += d;
+            sumDyXhat[i] += d * (x[xo + i] - m[i]) * r[i];
+        }
+    }
+
+    /** One half of {@link #batchNormGradSums}'s vector: lanes {@code j} onwards. */
+    private static void gradSumsHalf(DoubleVector xd, DoubleVector gd, double[] m, double[] r, double[] sumDy,
+                                     double[] sumDyXhat, int j) {
+        DoubleVector.fromArray(DS, sumDy, j).add(gd).intoArray(sumDy, j);
+        DoubleVector.fromArray(DS, sumDyXhat, j)
+                .add(gd.mul(xd.sub(DoubleVector.fromArray(DS, m, j))).mul(DoubleVector.fromArray(DS, r, j)))
+                .intoArray(sumDyXhat, j);
+    }
+
+    @Override
+    public void batchNormGradRow(float[] x, int xo, float[] g, int go, double[] m, double[] r, double[] m1,
+                                 double[] m2, double[] scale, float[] o, int oo, int n) {
+        int bound = S.loopBound(n);
+        int half = DS.length();
+        int i = 0;
+        for (; i < bound; i += S.length()) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector gv = FloatVector.fromArray(S, g, go + i);
+            FloatVector low = gradRowHalf((DoubleVector) xv.convertShape(VectorOperators.F2D, DS, 0),
+                    (DoubleVector) gv.convertShape(VectorOperators.F2D, DS, 0), m, r, m1, m2, scale, i);
+            FloatVector high = gradRowHalf(
+                    (DoubleVector) xv.rearrange(SWAP_HALVES).convertShape(VectorOperators.F2D, DS, 0),
+                    (DoubleVector) gv.rearrange(SWAP_HALVES).convertShape(VectorOperators.F2D, DS, 0), m, r, m1, m2,
+                    scale, i + half);
+            low.blend(high.rearrange(SWAP_HALVES), HIGH_HALF).intoArray(o, oo + i);
+        }
+        for (; i < n; i++) {
+            double xhat = (x[xo + i] - m[i]) * r[i];
+            o[oo + i] = (float) ((g[go + i] - m1[i] - xhat * m2[i]) * scale[i]);
+        }
+    }
+
+    /** One half of {@link #batchNormGradRow}'s vector (lanes {@code j} onwards), narrowed into the low lanes. */
+    private static FloatVector gradRowHalf(DoubleVector xd, DoubleVector gd, double[] m, double[] r, double[] m1,
+                                           double[] m2, double[] scale, int j) {
+        DoubleVector xhat = xd.sub(DoubleVector.fromArray(DS, m, j)).mul(DoubleVector.fromArray(DS, r, j));
+        DoubleVector y = gd.sub(DoubleVector.fromArray(DS, m1, j)).sub(xhat.mul(DoubleVector.fromArray(DS, m2, j)))
+                .mul(DoubleVector.fromArray(DS, scale, j));
+        return (FloatVector) y.convertShape(VectorOperators.D2F, S, 0);
+    }
+
+    @Override
     public void addTo(double[] x, int xo, double[] acc, int n) {
         int bound = DS.loopBound(n);
         int i = 0;

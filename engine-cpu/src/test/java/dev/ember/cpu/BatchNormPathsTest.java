@@ -134,6 +134,10 @@ class BatchNormPathsTest {
             Tensor runningVar = Tensor.rand(g, DType.FLOAT32, c).add(0.5);
             Tensor y = Functional.batchNorm(x, runningMean, runningVar, w, b, training, 0.1, 1e-5);
             Tensor gy = Tensor.randn(g, DType.FLOAT32, y.shape());
+            if (channelsLast) {
+                // the upstream gradient channels-last too, as a channels-last activation after it gives it
+                gy = gy.contiguous(dev.ember.MemoryFormat.CHANNELS_LAST);
+            }
             y.backward(gy);
             List<float[]> out = new ArrayList<>();
             out.add(y.detach().toFloatArray());
