@@ -1279,6 +1279,22 @@ final class NormKernels {
         }
     }
 
+    /** Channels per group of the channels-last kernels' split ({@link #forChannelRanges}): a float32 vector's worth. */
+    private static final int CL_GROUP = 16;
+
+    /**
+     * Runs {@code body} over ranges of the channels, at most one per thread, each a whole number of {@link #CL_GROUP}
+     * channels (the last takes the rest): the channels-last kernels read every position's row of channels once per
+     * range, so {@link CpuThreads#chunks}'s split (up to four ranges a thread, 8 channels each for 64) read the input
+     * eight times over and left rows too short for a vector (2.7x the time of one thread at two, session 54).
+     */
+    private static void forChannelRanges(int channels, long count, CpuThreads.Range body) {
+        int groups = (channels + CL_GROUP - 1) / CL_GROUP;
+        int chunks = Math.min(CpuThreads.threads(), CpuThreads.chunks(groups, count * CL_GROUP));
+        CpuThreads.parallelFor(groups, chunks,
+                (task, g0, g1) -> body.run(task, g0 * CL_GROUP, Math.min(channels, g1 * CL_GROUP)));
+    }
+
     /** Positions per block of the channels-last normalization ({@link #batchNormChannelsLast}). */
     private static final int CL_BLOCK = 64;
 
@@ -1316,7 +1332,10 @@ final class NormKernels {
         int os1 = ol.stride(1);
         int os2 = ol.stride(2);
         ElementwiseKernels.FloatLoops loops = Boolean.getBoolean("ember.cpu.batchNormChannelsLast.scalar") ? null : LOOPS;
-        CpuThreads.parallelFor(channels, CpuThreads.chunks(channels, count), (task, from, to) -> {
+        // a channels-last output through the vector loops is written by ranges of positions, all channels each: split
+        // by channels, two threads would write halves of the same rows, sharing the cache lines where they meet
+        boolean byPositions = loops != null && os1 == 1;
+        forChannelRanges(channels, count, (task, from, to) -> {
             int width = to - from;
             if (training) {
                 double[] acc = new double[LANES * width];
@@ -1365,6 +1384,9 @@ final class NormKernels {
                     uv[from + c] = ss / (count - 1);
                 }
             }
+            if (byPositions) {
+                return;
+            }
             double[] scale = new double[width];
             double[] shift = new double[width];
             for (int c = 0; c < width; c++) {
@@ -1374,15 +1396,10 @@ final class NormKernels {
             if (len < CL_BLOCK || os1 == 1) {
                 // short rows (an [N, C] input: L = 1) or a channels-last output: position by position, the writes a
                 // row of channels (os1 == 1) or L apart
-                double[] m = java.util.Arrays.copyOfRange(mu, from, to);
                 for (int n = 0; n < batch; n++) {
                     for (int l = 0; l < len; l++) {
                         int base = xl.offset() + n * xs0 + l * xs2 + from;
                         int o = ol.offset() + n * os0 + l * os2 + from * os1;
-                        if (loops != null && os1 == 1) {
-                            loops.affineRowNarrow(xa, base, m, scale, shift, oa, o, width);
-                            continue;
-                        }
                         for (int c = 0; c < width; c++) {
                             oa[o + c * os1] = (float) ((xa[base + c] - mu[from + c]) * scale[c] + shift[c]);
                         }
@@ -1408,6 +1425,23 @@ final class NormKernels {
                 }
             }
         });
+        if (byPositions) {
+            double[] scale = new double[channels];
+            double[] shift = new double[channels];
+            for (int c = 0; c < channels; c++) {
+                scale[c] = w == null ? is[c] : is[c] * w[c];
+                shift[c] = b == null ? 0 : b[c];
+            }
+            int positions = (int) count;
+            CpuThreads.parallelFor(positions, CpuThreads.chunks(positions, channels), (task, from, to) -> {
+                for (int p = from; p < to; p++) {
+                    int n = p / len;
+                    int l = p - n * len;
+                    loops.affineRowNarrow(xa, xl.offset() + n * xs0 + l * xs2, mu, scale, shift, oa,
+                            ol.offset() + n * os0 + l * os2, channels);
+                }
+            });
+        }
     }
 
     /**
@@ -1426,7 +1460,7 @@ final class NormKernels {
         float[] ga = (float[]) gy.array;
         float[] da = gx == null ? null : (float[]) gx.array;
         ElementwiseKernels.FloatLoops loops = LOOPS;
-        CpuThreads.parallelFor(channels, CpuThreads.chunks(channels, count), (task, from, to) -> {
+        forChannelRanges(channels, count, (task, from, to) -> {
             int width = to - from;
             double[] m = java.util.Arrays.copyOfRange(mu, from, to);
             double[] r = java.util.Arrays.copyOfRange(is, from, to);
@@ -1449,8 +1483,8 @@ final class NormKernels {
             }
             System.arraycopy(sumDyXhat, 0, dw, from, width);
             System.arraycopy(sumDy, 0, db, from, width);
-            if (da == null) {
-                return;
+            if (da == null || loops != null) {
+                return; // the vector loops write the input gradient by positions, below
             }
             double[] scale = new double[width];
             double[] m1 = new double[width];
@@ -1465,15 +1499,34 @@ final class NormKernels {
                     int xo = xl.offset() + n * xl.stride(0) + l * xl.stride(2) + from;
                     int go = gl.offset() + n * gl.stride(0) + l * gl.stride(2) + from;
                     int o = gxl.offset() + n * gxl.stride(0) + l * gxl.stride(2) + from;
-                    if (loops != null) {
-                        loops.batchNormGradRow(xa, xo, ga, go, m, r, m1, m2, scale, da, o, width);
-                        continue;
-                    }
                     for (int c = 0; c < width; c++) {
                         double xhat = (xa[xo + c] - m[c]) * r[c];
                         da[o + c] = (float) ((ga[go + c] - m1[c] - xhat * m2[c]) * scale[c]);
                     }
                 }
+            }
+        });
+        if (da == null || loops == null) {
+            return;
+        }
+        // the input gradient by ranges of positions, all channels each (split by channels, two threads would write
+        // halves of the same rows, sharing the cache lines where they meet)
+        double[] scale = new double[channels];
+        double[] m1 = new double[channels];
+        double[] m2 = new double[channels];
+        for (int c = 0; c < channels; c++) {
+            scale[c] = w == null ? is[c] : is[c] * w[c];
+            m1[c] = training ? db[c] / count : 0;
+            m2[c] = training ? dw[c] / count : 0;
+        }
+        int positions = (int) count;
+        CpuThreads.parallelFor(positions, CpuThreads.chunks(positions, channels), (task, from, to) -> {
+            for (int p = from; p < to; p++) {
+                int n = p / len;
+                int l = p - n * len;
+                loops.batchNormGradRow(xa, xl.offset() + n * xl.stride(0) + l * xl.stride(2), ga,
+                        gl.offset() + n * gl.stride(0) + l * gl.stride(2), mu, is, m1, m2, scale, da,
+                        gxl.offset() + n * gxl.stride(0) + l * gxl.stride(2), channels);
             }
         });
     }

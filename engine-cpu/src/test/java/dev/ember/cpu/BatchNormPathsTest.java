@@ -79,7 +79,9 @@ class BatchNormPathsTest {
      */
     @Test
     void vectorRowsIntoAChannelsLastOutputKeepTheBits() {
-        int[][] shapes = {{8, 64, 3, 3}, {50, 40, 0, 0}, {4, 8, 5, 7}, {37, 19, 0, 0}, {2, 33, 4, 4}};
+        // the last two large enough for two ranges of channels (two threads), one not a whole number of vectors
+        int[][] shapes = {{8, 64, 3, 3}, {50, 40, 0, 0}, {4, 8, 5, 7}, {37, 19, 0, 0}, {2, 33, 4, 4}, {64, 48, 8, 8},
+            {4096, 40, 0, 0}};
         for (int[] sh : shapes) {
             for (boolean channelsLast : new boolean[] {false, true}) {
                 if (channelsLast && sh[2] == 0) {
