@@ -1332,9 +1332,9 @@ final class NormKernels {
         int os1 = ol.stride(1);
         int os2 = ol.stride(2);
         ElementwiseKernels.FloatLoops loops = Boolean.getBoolean("ember.cpu.batchNormChannelsLast.scalar") ? null : LOOPS;
-        // a channels-last output through the vector loops is written by ranges of positions, all channels each: split
-        // by channels, two threads would write halves of the same rows, sharing the cache lines where they meet
-        boolean byPositions = loops != null && os1 == 1;
+        // a channels-last output (rows of channels) is written by ranges of positions, all channels each: split by
+        // channels, two threads would write halves of the same rows, sharing the cache lines where they meet
+        boolean byPositions = os1 == 1;
         forChannelRanges(channels, count, (task, from, to) -> {
             int width = to - from;
             if (training) {
@@ -1393,9 +1393,8 @@ final class NormKernels {
                 scale[c] = w == null ? is[from + c] : is[from + c] * w[from + c];
                 shift[c] = b == null ? 0 : b[from + c];
             }
-            if (len < CL_BLOCK || os1 == 1) {
-                // short rows (an [N, C] input: L = 1) or a channels-last output: position by position, the writes a
-                // row of channels (os1 == 1) or L apart
+            if (len < CL_BLOCK) {
+                // short rows: position by position, the writes L apart
                 for (int n = 0; n < batch; n++) {
                     for (int l = 0; l < len; l++) {
                         int base = xl.offset() + n * xs0 + l * xs2 + from;
@@ -1437,8 +1436,15 @@ final class NormKernels {
                 for (int p = from; p < to; p++) {
                     int n = p / len;
                     int l = p - n * len;
-                    loops.affineRowNarrow(xa, xl.offset() + n * xs0 + l * xs2, mu, scale, shift, oa,
-                            ol.offset() + n * os0 + l * os2, channels);
+                    int xo = xl.offset() + n * xs0 + l * xs2;
+                    int o = ol.offset() + n * os0 + l * os2;
+                    if (loops != null) {
+                        loops.affineRowNarrow(xa, xo, mu, scale, shift, oa, o, channels);
+                        continue;
+                    }
+                    for (int c = 0; c < channels; c++) {
+                        oa[o + c] = (float) ((xa[xo + c] - mu[c]) * scale[c] + shift[c]);
+                    }
                 }
             });
         }
@@ -1483,30 +1489,8 @@ final class NormKernels {
             }
             System.arraycopy(sumDyXhat, 0, dw, from, width);
             System.arraycopy(sumDy, 0, db, from, width);
-            if (da == null || loops != null) {
-                return; // the vector loops write the input gradient by positions, below
-            }
-            double[] scale = new double[width];
-            double[] m1 = new double[width];
-            double[] m2 = new double[width];
-            for (int c = 0; c < width; c++) {
-                scale[c] = w == null ? r[c] : r[c] * w[from + c];
-                m1[c] = training ? sumDy[c] / count : 0;
-                m2[c] = training ? sumDyXhat[c] / count : 0;
-            }
-            for (int n = 0; n < batch; n++) {
-                for (int l = 0; l < len; l++) {
-                    int xo = xl.offset() + n * xl.stride(0) + l * xl.stride(2) + from;
-                    int go = gl.offset() + n * gl.stride(0) + l * gl.stride(2) + from;
-                    int o = gxl.offset() + n * gxl.stride(0) + l * gxl.stride(2) + from;
-                    for (int c = 0; c < width; c++) {
-                        double xhat = (xa[xo + c] - m[c]) * r[c];
-                        da[o + c] = (float) ((ga[go + c] - m1[c] - xhat * m2[c]) * scale[c]);
-                    }
-                }
-            }
         });
-        if (da == null || loops == null) {
+        if (da == null) {
             return;
         }
         // the input gradient by ranges of positions, all channels each (split by channels, two threads would write
@@ -1524,9 +1508,17 @@ final class NormKernels {
             for (int p = from; p < to; p++) {
                 int n = p / len;
                 int l = p - n * len;
-                loops.batchNormGradRow(xa, xl.offset() + n * xl.stride(0) + l * xl.stride(2), ga,
-                        gl.offset() + n * gl.stride(0) + l * gl.stride(2), mu, is, m1, m2, scale, da,
-                        gxl.offset() + n * gxl.stride(0) + l * gxl.stride(2), channels);
+                int xo = xl.offset() + n * xl.stride(0) + l * xl.stride(2);
+                int go = gl.offset() + n * gl.stride(0) + l * gl.stride(2);
+                int o = gxl.offset() + n * gxl.stride(0) + l * gxl.stride(2);
+                if (loops != null) {
+                    loops.batchNormGradRow(xa, xo, ga, go, mu, is, m1, m2, scale, da, o, channels);
+                    continue;
+                }
+                for (int c = 0; c < channels; c++) {
+                    double xhat = (xa[xo + c] - mu[c]) * is[c];
+                    da[o + c] = (float) ((ga[go + c] - m1[c] - xhat * m2[c]) * scale[c]);
+                }
             }
         });
     }
