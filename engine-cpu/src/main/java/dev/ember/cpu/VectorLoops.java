@@ -895,20 +895,7 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
 
     @Override
     public void addWidened(float[] x, int xo, double[] acc, int n) {
-        int bound = S.loopBound(n);
-        int half = DS.length();
-        int i = 0;
-        for (; i < bound; i += S.length()) {
-            FloatVector v = FloatVector.fromArray(S, x, xo + i);
-            DoubleVector.fromArray(DS, acc, i).add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0))
-                    .intoArray(acc, i);
-            DoubleVector.fromArray(DS, acc, i + half)
-                    .add((DoubleVector) v.rearrange(SWAP_HALVES).convertShape(VectorOperators.F2D, DS, 0))
-                    .intoArray(acc, i + half);
-        }
-        for (; i < n; i++) {
-            acc[i] += x[xo + i];
-        }
+        addWidenedAt(x, xo, acc, 0, n);
     }
 
     @Override
