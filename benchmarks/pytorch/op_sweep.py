@@ -249,6 +249,7 @@ def rows():
         ("zeros_like [16,128,512]", lambda: torch.zeros_like(x)),
         ("complex add [16,128,256]", lambda: cz + cw),
         ("complex mul [16,128,256]", lambda: cz * cw),
+        ("complex div [16,128,256]", lambda: cz / cw),
         ("complex exp [16,128,256]", lambda: torch.exp(cz)),
         ("complex sqrt [16,128,256]", lambda: torch.sqrt(cz)),
         ("complex log [16,128,256]", lambda: torch.log(cz)),

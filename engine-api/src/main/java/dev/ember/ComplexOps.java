@@ -532,11 +532,19 @@ final class ComplexOps {
      * {@code a / b}, node DivBackward0: {@code grad / conj(b)} and {@code -grad * conj(a / b / b)}. The quotient is
      * PyTorch 2.x's ({@code c10::complex}'s operator/, numpy's): Smith's algorithm, scaled by the larger part of {@code b},
      * so that {@code |b|^2} neither overflows nor underflows; a zero divisor gives {@code re / 0 + i im / 0}. A real
-     * operand is promoted to {@code (x, +0)} first and divided by the same algorithm, as PyTorch's.
+     * operand is promoted to {@code (x, +0)} first and divided by the same algorithm, as PyTorch's. Two complex tensors
+     * of one type take the backend's one-pass kernel ({@link dev.ember.backend.Backend#complexDiv}: the same operations,
+     * the same bits); a real or number operand, or {@code -Dember.complex.composedDiv=true} (read at each call, for
+     * before/after timings), the composition from real ops below.
      */
     static Tensor div(Tensor a, Tensor b) {
         DType t = complexType(a, b);
         Tensor out = compute(() -> {
+            Tensor f = Boolean.getBoolean("ember.complex.composedDiv") ? null
+                    : fused(a, b, t, (be, sa, la, sb, lb, so, lo) -> be.complexDiv(sa, la, sb, lb, so, lo));
+            if (f != null) {
+                return f;
+            }
             Tensor[] p = split(a, b, t);
             // a real divisor is the complex number (c, +0), as PyTorch promotes it, divided by the same algorithm: not
             // the parts divided by c where infinities, zeros' signs or subnormals meet ((1+infj) / 2 is nan+infj, a

@@ -489,6 +489,7 @@ public final class OpSweep {
         Tensor cw = Tensor.complex(y.narrow(2, 0, 256).contiguous(), x.narrow(2, 0, 256).contiguous());
         r.add(new Row("complex add [16,128,256]", () -> cz.add(cw)));
         r.add(new Row("complex mul [16,128,256]", () -> cz.mul(cw)));
+        r.add(new Row("complex div [16,128,256]", () -> cz.div(cw)));
         r.add(new Row("complex exp [16,128,256]", cz::exp));
         r.add(new Row("complex sqrt [16,128,256]", cz::sqrt));
         r.add(new Row("complex log [16,128,256]", cz::log));

@@ -220,6 +220,18 @@ public interface Backend {
     }
 
     /**
+     * The complex quotient {@code dst = a / b} as PyTorch 2.x computes it: c10::complex's operator/ (numpy's algorithm)
+     * on each element, {@code rat = d / c, scl = 1 / (c + d rat), re = (a + b rat) scl, im = (b - a rat) scl} where
+     * {@code |c| >= |d|} (a zero divisor: {@code re / |c|} and {@code im / |d|}), else {@code rat = c / d, scl = 1 /
+     * (d + c rat), re = (a rat + b) scl, im = (b rat - a) scl}, each operation rounded in the real type (no fused
+     * multiply-add). Storages and layouts as {@link #complexAdd}'s. Returns false when this backend has no such kernel
+     * (the caller then composes it from real ops, element by element through {@code where}), which is this default.
+     */
+    default boolean complexDiv(Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst, Layout dstLayout) {
+        return false;
+    }
+
+    /**
      * The complex {@code sqrt}, {@code exp} or {@code log} ({@code op} one of {@link UnaryOp#SQRT}, {@link UnaryOp#EXP},
      * {@link UnaryOp#LOG}) of each element of {@code src} into {@code dst}, as PyTorch's CPU kernels compute them (the
      * C library's {@code csqrt} and {@code clog} with C99's special values; {@code exp} as {@code exp(re) (cos im,

@@ -492,6 +492,14 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public boolean complexDiv(Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst, Layout dstLayout) {
+        Profiler profiler = Profiler.current();
+        return profiler == null ? delegate.complexDiv(a, aLayout, b, bLayout, dst, dstLayout)
+                : recordIfDone(profiler, "aten::div", new Object[] {a, aLayout, b, bLayout, dst, dstLayout},
+                        () -> delegate.complexDiv(a, aLayout, b, bLayout, dst, dstLayout));
+    }
+
+    @Override
     public boolean complexUnary(UnaryOp op, Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {
         Profiler profiler = Profiler.current();
         return profiler == null ? delegate.complexUnary(op, src, srcLayout, dst, dstLayout)

@@ -56,6 +56,86 @@ final class ComplexKernels {
         run(null, p, src, ls, dst, ld);
     }
 
+    /**
+     * The complex quotient {@code a / b} of each pair of elements ({@link dev.ember.backend.Backend#complexDiv}):
+     * c10::complex's operator/ (numpy's algorithm), the branches of {@code |c| >= |d|} with each operation rounded in the
+     * element's real type, no fused multiply-add; a zero divisor gives {@code re / |c| + i im / |d|}. One pass over
+     * interleaved pairs (layouts address each element's real part, {@code a} and {@code b} broadcast to {@code dst}'s
+     * shape), the same operations in the same order as the engine's composition from real ops, so the same bits.
+     */
+    static void div(CpuStorage a, Layout la, CpuStorage b, Layout lb, CpuStorage dst, Layout ld) {
+        StridedLoop loop = new StridedLoop(ld, la, lb);
+        if (dst.dtype == DType.FLOAT32) {
+            float[] x = (float[]) a.array;
+            float[] y = (float[]) b.array;
+            float[] o = (float[]) dst.array;
+            loop.run((off, n, st) -> {
+                for (int i = 0; i < n; i++) {
+                    int oi = off[0] + i * st[0];
+                    int xi = off[1] + i * st[1];
+                    int yi = off[2] + i * st[2];
+                    divF(x[xi], x[xi + 1], y[yi], y[yi + 1], o, oi);
+                }
+            }, true);
+        } else {
+            double[] x = (double[]) a.array;
+            double[] y = (double[]) b.array;
+            double[] o = (double[]) dst.array;
+            loop.run((off, n, st) -> {
+                for (int i = 0; i < n; i++) {
+                    int oi = off[0] + i * st[0];
+                    int xi = off[1] + i * st[1];
+                    int yi = off[2] + i * st[2];
+                    divD(x[xi], x[xi + 1], y[yi], y[yi + 1], o, oi);
+                }
+            }, true);
+        }
+    }
+
+    /** {@code (a + bi) / (c + di)} in float ({@link #div}), into {@code o[oi]} and {@code o[oi + 1]}. */
+    private static void divF(float a, float b, float c, float d, float[] o, int oi) {
+        float ac = Math.abs(c);
+        float ad = Math.abs(d);
+        if (ac >= ad) {
+            if (ac == 0 && ad == 0) {
+                o[oi] = a / ac;
+                o[oi + 1] = b / ad;
+                return;
+            }
+            float rat = d / c;
+            float scl = 1f / (c + d * rat);
+            o[oi] = (a + b * rat) * scl;
+            o[oi + 1] = (b - a * rat) * scl;
+        } else {
+            float rat = c / d;
+            float scl = 1f / (d + c * rat);
+            o[oi] = (a * rat + b) * scl;
+            o[oi + 1] = (b * rat - a) * scl;
+        }
+    }
+
+    /** {@code (a + bi) / (c + di)} in double ({@link #div}), into {@code o[oi]} and {@code o[oi + 1]}. */
+    private static void divD(double a, double b, double c, double d, double[] o, int oi) {
+        double ac = Math.abs(c);
+        double ad = Math.abs(d);
+        if (ac >= ad) {
+            if (ac == 0 && ad == 0) {
+                o[oi] = a / ac;
+                o[oi + 1] = b / ad;
+                return;
+            }
+            double rat = d / c;
+            double scl = 1.0 / (c + d * rat);
+            o[oi] = (a + b * rat) * scl;
+            o[oi + 1] = (b - a * rat) * scl;
+        } else {
+            double rat = c / d;
+            double scl = 1.0 / (d + c * rat);
+            o[oi] = (a * rat + b) * scl;
+            o[oi + 1] = (b * rat - a) * scl;
+        }
+    }
+
     private static void run(UnaryOp op, double p, CpuStorage src, Layout ls, CpuStorage dst, Layout ld) {
         StridedLoop loop = new StridedLoop(ld, ls);
         if (dst.dtype == DType.FLOAT32) {

@@ -262,6 +262,12 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public boolean complexDiv(Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst, Layout dstLayout) {
+        ComplexKernels.div(cpu(a), aLayout, cpu(b), bLayout, cpu(dst), dstLayout);
+        return true;
+    }
+
+    @Override
     public boolean complexUnary(UnaryOp op, Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {
         if (composedComplex() || op != UnaryOp.SQRT && op != UnaryOp.EXP && op != UnaryOp.LOG) {
             return false;
