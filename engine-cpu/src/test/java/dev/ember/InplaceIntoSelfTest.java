@@ -84,7 +84,8 @@ class InplaceIntoSelfTest {
         }
     }
 
-    private static String chain(Tensor t) {
+    /** The node names from {@code t}'s node along the first edges, as the scripts' {@code chain}. */
+    static String chain(Tensor t) {
         List<String> names = new ArrayList<>();
         Node n = t.gradFn();
         while (n != null) {
@@ -135,7 +136,12 @@ class InplaceIntoSelfTest {
     }
 
     private static void same(String key, String field, Tensor actual) {
-        Tensor expected = TORCH.tensor(key, field);
+        same(TORCH, key, field, actual);
+    }
+
+    /** {@code actual} equals the tensor {@code field} of case {@code key} of {@code torch} (relative 2e-6). */
+    static void same(PyTorchCases torch, String key, String field, Tensor actual) {
+        Tensor expected = torch.tensor(key, field);
         assertArrayEquals(expected.shape(), actual.shape(), key + " " + field);
         double[] e = expected.toDoubleArray();
         double[] a = actual.toDoubleArray();

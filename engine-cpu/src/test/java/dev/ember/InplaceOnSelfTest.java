@@ -33,39 +33,16 @@ class InplaceOnSelfTest {
 
     /** Runs {@code program} with the old path ({@code -Dember.inplace.snapshot=true}) or the new one. */
     private static <T> T withOldPath(boolean old, Supplier<T> program) {
-        String before = System.getProperty(OLD_PATH);
-        System.setProperty(OLD_PATH, Boolean.toString(old));
-        try {
-            return program.get();
-        } finally {
-            if (before == null) {
-                System.clearProperty(OLD_PATH);
-            } else {
-                System.setProperty(OLD_PATH, before);
-            }
-        }
+        return InplaceIntoSelfTest.withProperty(OLD_PATH, old, program);
     }
 
     /** The node names from {@code t}'s node along the first edges, as the generator's {@code chain}. */
     private static String chain(Tensor t) {
-        List<String> names = new ArrayList<>();
-        Node n = t.gradFn();
-        while (n != null) {
-            names.add("'" + n.name() + "'");
-            List<Node> next = n.nextFunctions();
-            n = next.isEmpty() ? null : next.get(0);
-        }
-        return names.toString();
+        return InplaceIntoSelfTest.chain(t);
     }
 
     private static void same(String key, String field, Tensor actual) {
-        Tensor expected = TORCH.tensor(key, field);
-        assertArrayEquals(expected.shape(), actual.shape(), key + " " + field);
-        double[] e = expected.toDoubleArray();
-        double[] a = actual.toDoubleArray();
-        for (int i = 0; i < e.length; i++) {
-            assertEquals(e[i], a[i], 2e-6 * Math.max(1, Math.abs(e[i])), key + " " + field + " [" + i + "]");
-        }
+        InplaceIntoSelfTest.same(TORCH, key, field, actual);
     }
 
     /**
