@@ -182,6 +182,37 @@ class InplaceIntoSelfTest {
     }
 
     @Test
+    void float16AndBfloat16GiveTheCopyingPathsBits() {
+        // the reduced types' kernels (float opmath, one rounding) and, for mul_/div_ by a single-element float32
+        // tensor, 2.x's reading of that operand in float32 (ArithmeticOps.reducedScalarValue) through the output given
+        Tensor half = Creation.wrap(0.1).to(DType.FLOAT32);
+        Op byScalarTensor = (y, w, b, c) -> y.mul_(half).div_(half.mul(3.0));
+        for (DType dtype : new DType[] {DType.FLOAT16, DType.BFLOAT16}) {
+            for (boolean scalars : new boolean[] {false, true}) {
+                List<String> ops = new ArrayList<>(CHAIN);
+                if (scalars) {
+                    OPS.put("scalar_tensor", byScalarTensor);
+                    ops.add(0, "scalar_tensor");
+                }
+                try {
+                    Run now = program(dtype, ops, false);
+                    Run old = program(dtype, ops, true);
+                    assertEquals(old.chain, now.chain, dtype + " chain");
+                    assertEquals(old.version, now.version, dtype + " version");
+                    assertEquals(old.viewVersion, now.viewVersion, dtype + " view version");
+                    for (Map.Entry<String, Tensor> e : now.values.entrySet()) {
+                        assertEquals(dtype, e.getValue().dtype(), dtype + " " + e.getKey() + " dtype");
+                        assertArrayEquals(old.values.get(e.getKey()).toDoubleArray(), e.getValue().toDoubleArray(),
+                                dtype + " " + scalars + " " + e.getKey() + ": bits");
+                    }
+                } finally {
+                    OPS.remove("scalar_tensor");
+                }
+            }
+        }
+    }
+
+    @Test
     void changingASavedSelfOrSavedResultIsPyTorchsError() {
         for (boolean old : new boolean[] {false, true}) {
             withProperty(OLD_PATH, old, () -> {
