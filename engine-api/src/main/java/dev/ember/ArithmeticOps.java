@@ -312,6 +312,14 @@ final class ArithmeticOps {
 
     /** {@code a op b} without history, in {@code computeType}, into a new tensor of {@code outType}. */
     static Tensor binaryKernel(BinaryOp op, Tensor a, Tensor b, DType computeType, DType outType) {
+        return binaryKernel(op, a, b, computeType, outType, null);
+    }
+
+    /**
+     * {@link #binaryKernel(BinaryOp, Tensor, Tensor, DType, DType)} written into {@code into} where it is not null (an
+     * in-place op's self, of the broadcast shape and type {@code outType}: see {@link InplaceOps#writesInto}).
+     */
+    static Tensor binaryKernel(BinaryOp op, Tensor a, Tensor b, DType computeType, DType outType, Tensor into) {
         Device device = checkSameDevice(a, b);
         if (computeType.isBarebonesUnsigned() && !device.isMeta() && Unsigned.hasKernel(op, computeType, outType)) {
             return Unsigned.binary(op, a, b, computeType, outType); // eq, ne, mul, bitwise and/or/xor on the bits
@@ -327,12 +335,17 @@ final class ArithmeticOps {
             Tensor t = cast(aHost ? b : a, computeType);
             // laid out as TensorIterator lays out its output (the number a 0-dim operand), each layout seen by the
             // kernel in the output's dense order
-            return OutputLayouts.allocate(shape, outType, device, a, b)
+            return target(shape, outType, device, into, a, b)
                     .binaryScalar(op, t, scalarValue(aHost ? a : b, computeType), aHost);
         }
         Tensor ca = cast(a, computeType);
         Tensor cb = cast(b, computeType);
-        return OutputLayouts.allocate(shape, outType, device, a, b).binary(op, ca, cb);
+        return target(shape, outType, device, into, a, b).binary(op, ca, cb);
+    }
+
+    /** {@code into} as a kernel's output where it is not null, else a new result laid out for these operands. */
+    private static OutputLayouts.Target target(int[] shape, DType dtype, Device device, Tensor into, Tensor a, Tensor b) {
+        return into != null ? OutputLayouts.into(into) : OutputLayouts.allocate(shape, dtype, device, a, b);
     }
 
     /**
@@ -357,13 +370,13 @@ final class ArithmeticOps {
     }
 
     /** {@code a op b} by {@link #reducedScalarValue}'s rule for mul and the divisions, or null where it does not apply. */
-    private static Tensor reducedScalarOperand(BinaryOp op, Tensor a, Tensor b, DType t) {
+    private static Tensor reducedScalarOperand(BinaryOp op, Tensor a, Tensor b, DType t, Tensor into) {
         Float v = reducedScalarValue(a, b, t);
         if (v == null) {
             return null;
         }
         Device device = checkSameDevice(a, b);
-        return OutputLayouts.allocate(a.shape, t, device, a, b).binaryScalar(op, cast(a, t), v, false);
+        return target(a.shape, t, device, into, a, b).binaryScalar(op, cast(a, t), v, false);
     }
 
     /** {@code op(a)} without history into a new tensor of {@code outType} laid out as TensorIterator lays it out. */
@@ -442,25 +455,40 @@ final class ArithmeticOps {
     // ------------------------------------------------------------------ binary arithmetic
 
     static Tensor add(Tensor a, Tensor b, double alpha) {
+        return add(a, b, alpha, null);
+    }
+
+    /**
+     * {@link #add(Tensor, Tensor, double)}, its result written into {@code into} where that is not null: an in-place
+     * op's self, or a tensor sharing its storage ({@link InplaceOps#writesInto} says when).
+     */
+    static Tensor add(Tensor a, Tensor b, double alpha, Tensor into) {
         if (ComplexOps.any(a, b)) {
             return ComplexOps.add(a, b, alpha);
         }
         DType t = resultType(a, b);
         checkAlpha(t, alpha);
-        Tensor out = alpha == 1 ? binaryKernel(BinaryOp.ADD, a, b, t, t) : addScaled(a, b, alpha, t, BinaryOp.ADD);
+        Tensor out = alpha == 1 ? binaryKernel(BinaryOp.ADD, a, b, t, t, into)
+                : addScaled(a, b, alpha, t, BinaryOp.ADD, into);
         return record(out, "AddBackward0", new Tensor[] {a, b}, n -> g -> new Tensor[] {
             n.needsInputGrad(0) ? g : null,
             n.needsInputGrad(1) ? (alpha == 1 ? g : g.mul(alpha)) : null});
     }
 
     static Tensor sub(Tensor a, Tensor b, double alpha) {
+        return sub(a, b, alpha, null);
+    }
+
+    /** {@link #sub(Tensor, Tensor, double)} into {@code into} where not null, as {@link #add(Tensor, Tensor, double, Tensor)}. */
+    static Tensor sub(Tensor a, Tensor b, double alpha, Tensor into) {
         checkSub(a, b); // before the complex path too: a bool tensor minus a Java complex number is refused
         if (ComplexOps.any(a, b)) {
             return ComplexOps.sub(a, b, alpha);
         }
         DType t = resultType(a, b);
         checkAlpha(t, alpha);
-        Tensor out = alpha == 1 ? binaryKernel(BinaryOp.SUB, a, b, t, t) : addScaled(a, b, -alpha, t, BinaryOp.SUB);
+        Tensor out = alpha == 1 ? binaryKernel(BinaryOp.SUB, a, b, t, t, into)
+                : addScaled(a, b, -alpha, t, BinaryOp.SUB, into);
         return record(out, "SubBackward0", new Tensor[] {a, b}, n -> g -> new Tensor[] {
             n.needsInputGrad(0) ? g : null,
             n.needsInputGrad(1) ? g.mul(-alpha) : null});
@@ -516,26 +544,31 @@ final class ArithmeticOps {
      * scalar paths (the backend's {@code axpy}: fused in float over whole vector passes, two roundings in the type
      * elsewhere). Integers wrap as in C.
      */
-    private static Tensor addScaled(Tensor a, Tensor b, double alpha, DType t, BinaryOp kernel) {
+    private static Tensor addScaled(Tensor a, Tensor b, double alpha, DType t, BinaryOp kernel, Tensor into) {
         if (!t.isFloatingPoint()) {
             Tensor s = Creation.wrap(kernel == BinaryOp.SUB ? -(long) alpha : (long) alpha);
-            return binaryKernel(kernel, a, binaryKernel(BinaryOp.MUL, b, s, t, t), t, t);
+            return binaryKernel(kernel, a, binaryKernel(BinaryOp.MUL, b, s, t, t), t, t, into);
         }
         Device device = checkSameDevice(a, b);
         int[] shape = Shapes.broadcast(a.shape, b.shape);
         Tensor ca = castOnDevice(a, t, device);
         Tensor cb = castOnDevice(b, t, device);
-        return OutputLayouts.allocate(shape, t, device, a, b).addScaled(ca, alpha, cb);
+        return target(shape, t, device, into, a, b).addScaled(ca, alpha, cb);
     }
 
     static Tensor mul(Tensor a, Tensor b) {
+        return mul(a, b, null);
+    }
+
+    /** {@link #mul(Tensor, Tensor)} into {@code into} where not null, as {@link #add(Tensor, Tensor, double, Tensor)}. */
+    static Tensor mul(Tensor a, Tensor b, Tensor into) {
         if (ComplexOps.any(a, b)) {
             return ComplexOps.mul(a, b);
         }
         DType t = resultType(a, b);
-        Tensor out = reducedScalarOperand(BinaryOp.MUL, a, b, t);
+        Tensor out = reducedScalarOperand(BinaryOp.MUL, a, b, t, into);
         if (out == null) {
-            out = binaryKernel(t == DType.BOOL ? BinaryOp.LOGICAL_AND : BinaryOp.MUL, a, b, t, t);
+            out = binaryKernel(t == DType.BOOL ? BinaryOp.LOGICAL_AND : BinaryOp.MUL, a, b, t, t, into);
         }
         return record(out, "MulBackward0", new Tensor[] {a, b}, n -> {
             SavedTensor sb = n.needsInputGrad(0) ? n.save(b) : null;
@@ -562,21 +595,26 @@ final class ArithmeticOps {
 
     /** True division (integers give the default type); {@code a} may be a Java number ({@code rdiv}). */
     static Tensor div(Tensor a, Tensor b) {
-        return trueDivide(a, b, "DivBackward0");
+        return trueDivide(a, b, "DivBackward0", null);
+    }
+
+    /** {@link #div(Tensor, Tensor)} into {@code into} where not null, as {@link #add(Tensor, Tensor, double, Tensor)}. */
+    static Tensor div(Tensor a, Tensor b, Tensor into) {
+        return trueDivide(a, b, "DivBackward0", into);
     }
 
     /**
      * True division in the floating result type, under {@code node}: DivBackward0 for {@code div(other)}, DivBackward2
      * for {@code div(other, rounding_mode=None)}, PyTorch's names for the same formula.
      */
-    private static Tensor trueDivide(Tensor a, Tensor b, String node) {
+    private static Tensor trueDivide(Tensor a, Tensor b, String node, Tensor into) {
         if (ComplexOps.any(a, b)) {
             return ComplexOps.div(a, b);
         }
         DType t = floatingType(a, b, "div");
-        Tensor out = reducedScalarOperand(BinaryOp.DIV, a, b, t);
+        Tensor out = reducedScalarOperand(BinaryOp.DIV, a, b, t, into);
         if (out == null) {
-            out = binaryKernel(BinaryOp.DIV, a, b, t, t);
+            out = binaryKernel(BinaryOp.DIV, a, b, t, t, into);
         }
         return record(out, node, new Tensor[] {a, b}, n -> {
             SavedTensor sb = n.save(b);
@@ -1189,6 +1227,14 @@ final class ArithmeticOps {
     }
 
     static Tensor unary(Tensor a, Fn fn) {
+        return unary(a, fn, null);
+    }
+
+    /**
+     * {@link #unary(Tensor, Fn)}, its result written into {@code into} where that is not null: an in-place op's self or
+     * a tensor sharing its storage, of {@code a}'s floating type ({@link InplaceOps#writesInto} says when).
+     */
+    static Tensor unary(Tensor a, Fn fn, Tensor into) {
         if (Autocast.on()) return Autocast.apply(fn.name().toLowerCase(java.util.Locale.ROOT),
                 t -> unary(t[0], fn), a);
         if (a.dtype.isComplex()) {
@@ -1220,7 +1266,8 @@ final class ArithmeticOps {
             checkIntegerUnary(a, fn);
         }
         DType t = fn.floating && !a.dtype.isFloatingPoint() ? Ember.getDefaultDtype() : a.dtype;
-        Tensor out = fn == Fn.LOG_SIGMOID ? rowMajorUnary(fn.kernel, cast(a, t), t) : unaryKernel(fn.kernel, cast(a, t), t);
+        Tensor out = into != null ? OutputLayouts.into(into).unary(fn.kernel, cast(a, t))
+                : fn == Fn.LOG_SIGMOID ? rowMajorUnary(fn.kernel, cast(a, t), t) : unaryKernel(fn.kernel, cast(a, t), t);
         boolean usesInput = fn == Fn.LOG || fn == Fn.ABS || fn == Fn.SIN || fn == Fn.COS || fn == Fn.ERF
                 || fn == Fn.LOG1P || fn == Fn.LOG2 || fn == Fn.LOG10 || fn == Fn.ASIN || fn == Fn.ACOS || fn == Fn.ATAN
                 || fn == Fn.SINH || fn == Fn.COSH || fn == Fn.ASINH || fn == Fn.ACOSH || fn == Fn.ATANH || fn == Fn.ERFC
@@ -1656,7 +1703,7 @@ final class ArithmeticOps {
      */
     static Tensor div(Tensor a, Tensor b, String roundingMode) {
         if (roundingMode == null) {
-            return trueDivide(a, b, "DivBackward2");
+            return trueDivide(a, b, "DivBackward2", null);
         }
         boolean trunc = "trunc".equals(roundingMode);
         if (!trunc && !"floor".equals(roundingMode)) {
@@ -1665,7 +1712,7 @@ final class ArithmeticOps {
         }
         DType t = divisionType(a, b, trunc ? "div_trunc" : "div_floor");
         BinaryOp op = trunc ? BinaryOp.DIV_TRUNC : BinaryOp.DIV_FLOOR;
-        Tensor out = reducedScalarOperand(op, a, b, t);
+        Tensor out = reducedScalarOperand(op, a, b, t, null);
         if (out == null) {
             out = binaryKernel(op, a, b, t, t);
         }
@@ -1680,7 +1727,7 @@ final class ArithmeticOps {
      */
     static Tensor floorDivide(Tensor a, Tensor b) {
         DType t = divisionType(a, b, "div_floor");
-        Tensor out = reducedScalarOperand(BinaryOp.DIV_FLOOR, a, b, t);
+        Tensor out = reducedScalarOperand(BinaryOp.DIV_FLOOR, a, b, t, null);
         if (out == null) {
             out = binaryKernel(BinaryOp.DIV_FLOOR, a, b, t, t);
         }

@@ -5,6 +5,7 @@ import dev.ember.backend.Layout;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -349,14 +350,54 @@ final class InplaceOps {
      * rather than on a snapshot of it ({@link #runsOnSelf}).
      */
     static Tensor inplaceSingleNode(Tensor self, List<Tensor> others, Function<Tensor, Tensor> op) {
+        return inplaceSingleNode(self, others, op, null);
+    }
+
+    /**
+     * {@link #inplaceSingleNode(Tensor, List, Function)} whose kernel can write its result straight into {@code self}
+     * (session 55): {@code into.apply(self, out)} is {@code op(self)} written into {@code out}, a tensor over
+     * {@code self}'s storage and version counter ({@link Tensor#detach}, or {@code self} itself when nothing records),
+     * returning {@code out} with the op's node. Where {@link #writesInto} allows, no result tensor is made and nothing
+     * is copied; the node must then save no input that is {@code self} (the caller passes null for mul_ and div_ when
+     * the other operand needs a gradient, whose node saves the old self). {@code -Dember.inplace.copyResult=true}
+     * keeps the session 54 path (a result tensor copied into {@code self}).
+     */
+    static Tensor inplaceSingleNode(Tensor self, List<Tensor> others, Function<Tensor, Tensor> op,
+                                    BiFunction<Tensor, Tensor, Tensor> into) {
         checkInplace(self, others);
-        return inplaceChecked(self, others, op, false, true);
+        return inplaceChecked(self, others, op, false, true, into != null && writesInto(self, others) ? into : null);
+    }
+
+    /**
+     * Whether an in-place elementwise op of {@code self} and {@code others} may have its kernel write into
+     * {@code self}: not with {@code -Dember.inplace.copyResult=true}, autocast, an op interception mode or a functorch
+     * transform (each may change the op); {@code self} a real floating tensor (float32/64, float16, bfloat16) off the
+     * meta device, not marked quantized, non-overlapping and dense; every other operand real, of a type that promotes
+     * to {@code self}'s, broadcasting to {@code self}'s shape and in another storage. Elsewhere the op computes a
+     * result that {@link #writeBack} checks and copies, which also gives the errors of a mismatched shape or type.
+     */
+    static boolean writesInto(Tensor self, List<Tensor> others) {
+        DType t = self.dtype;
+        if (Boolean.getBoolean("ember.inplace.copyResult") || Autocast.on() || OpInterception.active()
+                || FuncCaptures.transformRunning() || self.device.isMeta() || QuantizedActivations.isQuantized(self)
+                || !(t == DType.FLOAT32 || t == DType.FLOAT64 || t == DType.FLOAT16 || t == DType.BFLOAT16)
+                || !ShapeOps.nonOverlappingAndDense(self.shape, self.layout.strides())) {
+            return false;
+        }
+        for (Tensor other : others) {
+            if (other == null || other.lease().storage == self.lease().storage || other.dtype.isComplex() || other.device != self.device
+                    && !ArithmeticOps.hostScalar(other, self.device)
+                    || ArithmeticOps.resultType(self, other) != t || !Shapes.expandable(other.shape, self.shape)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** {@link #inplace(Tensor, List, Function, boolean)} once {@link #checkInplace} has passed. */
     private static Tensor inplaceChecked(Tensor self, List<Tensor> others, Function<Tensor, Tensor> op,
                                          boolean cppTypeName) {
-        return inplaceChecked(self, others, op, cppTypeName, false);
+        return inplaceChecked(self, others, op, cppTypeName, false, null);
     }
 
     /**
@@ -386,11 +427,20 @@ final class InplaceOps {
      * {@link #runsOnSelf} allows, the op runs on {@code self} (not yet changed) and only a saved input that is
      * {@code self} (mul_'s, div_'s self when the other operand needs a gradient) is given a copy of the old values,
      * which then plays the snapshot; a saved output (relu_, sigmoid_, tanh_, exp_) becomes {@code self} as before, and
-     * an op that saves neither (add_, sub_, neg_) copies nothing but its result into {@code self}.
+     * an op that saves neither (add_, sub_, neg_) copies nothing but its result into {@code self}. With {@code into}
+     * (not null once {@link #writesInto} has allowed it) the kernel writes into {@code self} and nothing is copied.
      */
     private static Tensor inplaceChecked(Tensor self, List<Tensor> others, Function<Tensor, Tensor> op,
-                                         boolean cppTypeName, boolean singleNode) {
+                                         boolean cppTypeName, boolean singleNode,
+                                         BiFunction<Tensor, Tensor, Tensor> into) {
         if (!records(self, others)) {
+            if (into != null) {
+                try (GradMode off = Ember.noGrad()) {
+                    into.apply(self, self);
+                }
+                self.bumpVersion();
+                return self;
+            }
             Tensor r;
             try (GradMode off = Ember.noGrad()) {
                 r = op.apply(self);
@@ -400,6 +450,19 @@ final class InplaceOps {
         }
         if (self.differentiableView) {
             return copySlices(self, op, cppTypeName);
+        }
+        if (into != null && runsOnSelf(self, others)) {
+            // the kernel writes into self through a tensor sharing its storage and version counter, which carries the
+            // op's node until self is rebased onto it; the node saves no input that is self (the caller's promise)
+            Tensor out = self.detach();
+            Tensor r = into.apply(self, out);
+            Node node = r.gradFn;
+            self.bumpVersion();
+            rebase(self, node, r.outputNr);
+            if (node != null) {
+                node.retargetSavedOutput(r, self);
+            }
+            return self;
         }
         if (singleNode && runsOnSelf(self, others)) {
             Tensor r = op.apply(self);
@@ -448,7 +511,7 @@ final class InplaceOps {
         if (ArithmeticOps.needsGrad(self, other) || ArithmeticOps.hostScalar(other, self.device) || t != self.dtype
                 || !t.isFloatingPoint() || !Shapes.expandable(other.shape, self.shape)
                 || (other.storage() == self.storage() && !sameLayout(other.layout, self.layout))) {
-            return inplaceSingleNode(self, List.of(other), op);
+            return inplaceSingleNode(self, List.of(other), op, intoSelf(kernel, other, alpha));
         }
         checkInplace(self, List.of(other));
         Tensor co = ArithmeticOps.cast(other, t);
@@ -476,7 +539,7 @@ final class InplaceOps {
                 && (other.storage() != self.storage() || sameLayout(other.layout, self.layout))
                 && !(kernel == BinaryOp.DIV && !t.isFloatingPoint());
         if (!direct) {
-            return inplaceSingleNode(self, List.of(other), op);
+            return inplaceSingleNode(self, List.of(other), op, intoSelf(kernel, other, 1));
         }
         OutputLayouts.Target target = OutputLayouts.into(self);
         // a Java number as the out-of-place op takes it (binaryKernel): float16/bfloat16's mul_ and div_ read it in
@@ -496,6 +559,30 @@ final class InplaceOps {
         target.binary(kernel, self, ArithmeticOps.cast(other, t));
         self.bumpVersion();
         return self;
+    }
+
+    /**
+     * {@code self op= alpha * other} as {@link #inplaceSingleNode}'s {@code into} (add_, sub_ with any alpha; mul_ and
+     * div_, alpha 1, only when {@code other} needs no gradient: their node then saves {@code other} alone, never self).
+     */
+    private static BiFunction<Tensor, Tensor, Tensor> intoSelf(BinaryOp kernel, Tensor other, double alpha) {
+        switch (kernel) {
+            case ADD:
+                return (t, out) -> ArithmeticOps.add(t, other, alpha, out);
+            case SUB:
+                return (t, out) -> ArithmeticOps.sub(t, other, alpha, out);
+            case MUL:
+                return ArithmeticOps.needsGrad(other) ? null : (t, out) -> ArithmeticOps.mul(t, other, out);
+            case DIV:
+                return ArithmeticOps.needsGrad(other) ? null : (t, out) -> ArithmeticOps.div(t, other, out);
+            default:
+                return null;
+        }
+    }
+
+    /** {@code fn(self)} in place, its kernel writing into self where {@link #writesInto} allows (sigmoid_, exp_, ...). */
+    static Tensor unary_(Tensor self, Function<Tensor, Tensor> op, ArithmeticOps.Fn fn) {
+        return inplaceSingleNode(self, List.of(), op, (t, out) -> ArithmeticOps.unary(t, fn, out));
     }
 
     private static boolean sameLayout(Layout a, Layout b) {
@@ -922,7 +1009,7 @@ final class InplaceOps {
         if (self.dtype == DType.BOOL) {
             throw new IllegalArgumentException("Boolean inputs not supported for relu");
         }
-        return inplaceSingleNode(self, List.of(), Tensor::relu);
+        return unary_(self, Tensor::relu, ArithmeticOps.Fn.RELU);
     }
 
     /**

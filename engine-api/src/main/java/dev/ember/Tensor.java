@@ -3459,17 +3459,17 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code sigmoid} in place (SigmoidBackward0); an integer tensor is refused (its result would be floating). */
     public Tensor sigmoid_() {
-        return InplaceOps.inplaceSingleNode(this, List.of(), Tensor::sigmoid);
+        return InplaceOps.unary_(this, Tensor::sigmoid, ArithmeticOps.Fn.SIGMOID);
     }
 
     /** {@code tanh} in place (TanhBackward0); an integer tensor is refused (its result would be floating). */
     public Tensor tanh_() {
-        return InplaceOps.inplaceSingleNode(this, List.of(), Tensor::tanh);
+        return InplaceOps.unary_(this, Tensor::tanh, ArithmeticOps.Fn.TANH);
     }
 
     /** {@code exp} in place (ExpBackward0); an integer tensor is refused (its result would be floating). */
     public Tensor exp_() {
-        return InplaceOps.inplaceSingleNode(this, List.of(), Tensor::exp);
+        return InplaceOps.unary_(this, Tensor::exp, ArithmeticOps.Fn.EXP);
     }
 
     /** {@code -this} in place (NegBackward0); a bool tensor is refused, as PyTorch's neg_. */
@@ -3479,7 +3479,7 @@ public final class Tensor implements AutoCloseable {
             InplaceOps.checkInplace(this, List.of(), false);
             neg();
         }
-        return InplaceOps.inplaceSingleNode(this, List.of(), Tensor::neg);
+        return InplaceOps.unary_(this, Tensor::neg, ArithmeticOps.Fn.NEG);
     }
 
     /** {@code |this|} in place (AbsBackward0). */
@@ -3492,7 +3492,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Square root in place (SqrtBackward0); an integer tensor is refused (its result would be floating). */
     public Tensor sqrt_() {
-        return InplaceOps.inplace(this, List.of(), Tensor::sqrt);
+        return InplaceOps.unary_(this, Tensor::sqrt, ArithmeticOps.Fn.SQRT);
     }
 
     /** Natural logarithm in place (LogBackward0); an integer tensor is refused (its result would be floating). */
@@ -7715,27 +7715,27 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code ceil} in place, as {@code Tensor.ceil_} (CeilBackward0). */
     public Tensor ceil_() {
-        return InplaceOps.inplace(this, List.of(), Tensor::ceil);
+        return InplaceOps.unary_(this, Tensor::ceil, ArithmeticOps.Fn.CEIL);
     }
 
     /** {@code floor} in place, as {@code Tensor.floor_} (FloorBackward0). */
     public Tensor floor_() {
-        return InplaceOps.inplace(this, List.of(), Tensor::floor);
+        return InplaceOps.unary_(this, Tensor::floor, ArithmeticOps.Fn.FLOOR);
     }
 
     /** {@code round} (half to even) in place, as {@code Tensor.round_} (RoundBackward0). */
     public Tensor round_() {
-        return InplaceOps.inplace(this, List.of(), Tensor::round);
+        return InplaceOps.unary_(this, Tensor::round, ArithmeticOps.Fn.ROUND);
     }
 
     /** {@code trunc} in place, as {@code Tensor.trunc_} (TruncBackward0). */
     public Tensor trunc_() {
-        return InplaceOps.inplace(this, List.of(), Tensor::trunc);
+        return InplaceOps.unary_(this, Tensor::trunc, ArithmeticOps.Fn.TRUNC);
     }
 
     /** {@code frac} in place, as {@code Tensor.frac_} (FracBackward0). */
     public Tensor frac_() {
-        return InplaceOps.inplace(this, List.of(), Tensor::frac);
+        return InplaceOps.unary_(this, Tensor::frac, ArithmeticOps.Fn.FRAC);
     }
 
     /** An alias of {@link #trunc_}, as {@code Tensor.fix_} (TruncBackward0). */
@@ -7765,7 +7765,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code tan} in place, as {@code Tensor.tan_} (TanBackward0). */
     public Tensor tan_() {
-        return InplaceOps.inplace(this, List.of(), Tensor::tan);
+        return InplaceOps.unary_(this, Tensor::tan, ArithmeticOps.Fn.TAN);
     }
 
     /** {@code sinc} in place, as {@code Tensor.sinc_} (SincBackward0). */
@@ -7790,12 +7790,12 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code 2^this} in place, as {@code Tensor.exp2_} (Exp2Backward0). */
     public Tensor exp2_() {
-        return InplaceOps.inplace(this, List.of(), Tensor::exp2);
+        return InplaceOps.unary_(this, Tensor::exp2, ArithmeticOps.Fn.EXP2);
     }
 
     /** {@code exp(this) - 1} in place, as {@code Tensor.expm1_} (Expm1Backward0). */
     public Tensor expm1_() {
-        return InplaceOps.inplace(this, List.of(), Tensor::expm1);
+        return InplaceOps.unary_(this, Tensor::expm1, ArithmeticOps.Fn.EXPM1);
     }
 
     /** {@code log10} in place, as {@code Tensor.log10_} (Log10Backward0). */
@@ -7858,12 +7858,12 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code 1 / this} in place, as {@code Tensor.reciprocal_} (ReciprocalBackward0). */
     public Tensor reciprocal_() {
-        return InplaceOps.inplace(this, List.of(), Tensor::reciprocal);
+        return InplaceOps.unary_(this, Tensor::reciprocal, ArithmeticOps.Fn.RECIPROCAL);
     }
 
     /** {@code 1 / sqrt(this)} in place, as {@code Tensor.rsqrt_} (RsqrtBackward0). */
     public Tensor rsqrt_() {
-        return InplaceOps.inplace(this, List.of(), Tensor::rsqrt);
+        return InplaceOps.unary_(this, Tensor::rsqrt, ArithmeticOps.Fn.RSQRT);
     }
 
     /** The sign (-1, 0, 1) in place, as {@code Tensor.sign_} (SignBackward0). */

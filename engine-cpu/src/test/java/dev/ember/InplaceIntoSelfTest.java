@@ -1,0 +1,292 @@
+package dev.ember;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/**
+ * Session 55: in-place ops whose kernel writes straight into {@code self} (relu_, sigmoid_, tanh_, exp_, neg_, add_,
+ * sub_ with any alpha, mul_ and div_ by an operand without a gradient; sqrt_, rsqrt_, reciprocal_, exp2_, expm1_,
+ * tan_, floor_, ceil_, round_, trunc_, frac_, which joined the single-node path; {@code InplaceOps.writesInto}), under autograd
+ * and under no_grad: values, gradients, node names, the version counters of self and of a view of it, the view's
+ * regenerated history and gradient, and the saved-tensor errors are PyTorch's ({@code inplaceintoself/make_expected.py});
+ * every value is bit-identical to the result-copying path kept behind {@code -Dember.inplace.copyResult=true}; and the
+ * direct write makes one storage fewer than that path (no result tensor) except where the node saves self's old values.
+ */
+class InplaceIntoSelfTest {
+    private static final PyTorchCases TORCH = new PyTorchCases("/inplaceintoself/expected.txt");
+    private static final String OLD_PATH = "ember.inplace.copyResult";
+    private static final Tensor X0 = TORCH.tensor("inputs", "x");
+    private static final Tensor W0 = TORCH.tensor("inputs", "w");
+    private static final Tensor C0 = TORCH.tensor("inputs", "c");
+    private static final Tensor B0 = TORCH.tensor("inputs", "b");
+    /** The sign of x * 1.5 + b: y * S0 is |y|, for sqrt_ and rsqrt_. */
+    private static final Tensor S0 = TORCH.tensor("inputs", "s");
+
+    /** An in-place op of the script's {@code OPS} on y, given w (requires grad), b and c. */
+    private interface Op {
+        void apply(Tensor y, Tensor w, Tensor b, Tensor c);
+    }
+
+    private static final Map<String, Op> OPS = new LinkedHashMap<>();
+
+    static {
+        OPS.put("relu_", (y, w, b, c) -> y.relu_());
+        OPS.put("sigmoid_", (y, w, b, c) -> y.sigmoid_());
+        OPS.put("tanh_", (y, w, b, c) -> y.tanh_());
+        OPS.put("exp_", (y, w, b, c) -> y.exp_());
+        OPS.put("neg_", (y, w, b, c) -> y.neg_());
+        OPS.put("add_w", (y, w, b, c) -> y.add_(w));
+        OPS.put("sub_w_alpha", (y, w, b, c) -> y.sub_(w, 0.5));
+        OPS.put("add_w_alpha", (y, w, b, c) -> y.add_(w, 2));
+        OPS.put("mul_c", (y, w, b, c) -> y.mul_(c));
+        OPS.put("div_b", (y, w, b, c) -> y.div_(b));
+        OPS.put("mul_number", (y, w, b, c) -> y.mul_(3.0));
+        OPS.put("div_number", (y, w, b, c) -> y.div_(2.0));
+        OPS.put("add_number", (y, w, b, c) -> y.add_(1.0));
+        OPS.put("sqrt_", (y, w, b, c) -> y.mul_(S0.to(y.dtype())).sqrt_());
+        OPS.put("rsqrt_", (y, w, b, c) -> y.mul_(S0.to(y.dtype())).rsqrt_());
+        OPS.put("reciprocal_", (y, w, b, c) -> y.reciprocal_());
+        OPS.put("exp2_", (y, w, b, c) -> y.exp2_());
+        OPS.put("expm1_", (y, w, b, c) -> y.expm1_());
+        OPS.put("tan_", (y, w, b, c) -> y.tan_());
+        OPS.put("floor_", (y, w, b, c) -> y.floor_());
+        OPS.put("ceil_", (y, w, b, c) -> y.ceil_());
+        OPS.put("round_", (y, w, b, c) -> y.round_());
+        OPS.put("trunc_", (y, w, b, c) -> y.trunc_());
+        OPS.put("frac_", (y, w, b, c) -> y.frac_());
+    }
+
+    private static final List<String> CHAIN = List.of("neg_", "add_w", "sub_w_alpha", "mul_c", "div_b", "add_w_alpha",
+            "mul_number", "div_number", "add_number", "relu_");
+
+    /** Runs {@code program} with the boolean system property {@code name} set to {@code value}, then restores it. */
+    static <T> T withProperty(String name, boolean value, Supplier<T> program) {
+        String before = System.getProperty(name);
+        System.setProperty(name, Boolean.toString(value));
+        try {
+            return program.get();
+        } finally {
+            if (before == null) {
+                System.clearProperty(name);
+            } else {
+                System.setProperty(name, before);
+            }
+        }
+    }
+
+    /** The node names from {@code t}'s node along the first edges, as the scripts' {@code chain}. */
+    static String chain(Tensor t) {
+        List<String> names = new ArrayList<>();
+        Node n = t.gradFn();
+        while (n != null) {
+            names.add("'" + n.name() + "'");
+            List<Node> next = n.nextFunctions();
+            n = next.isEmpty() ? null : next.get(0);
+        }
+        return names.toString();
+    }
+
+    /** What the script's {@code program} prints, from Ember. */
+    private static final class Run {
+        String chain;
+        String viewChain;
+        int version;
+        int viewVersion;
+        Map<String, Tensor> values = new LinkedHashMap<>();
+    }
+
+    /** The script's {@code program(dtype, ops)}: ops on y = x * 1.5 + b, a view y[1] taken first, two backwards. */
+    private static Run program(DType dtype, List<String> ops, boolean copyResult) {
+        return withProperty(OLD_PATH, copyResult, () -> {
+            Tensor x = X0.to(dtype).clone().requiresGrad_(true);
+            Tensor w = W0.to(dtype).clone().requiresGrad_(true);
+            Tensor b = B0.to(dtype);
+            Tensor c = C0.to(dtype);
+            Tensor y = x.mul(1.5).add(b);
+            Tensor v = y.select(0, 1);
+            for (String op : ops) {
+                OPS.get(op).apply(y, w, b, c);
+            }
+            Run r = new Run();
+            r.viewChain = chain(v);
+            y.mul(c).sum().backward(null, true);
+            r.values.put("y", y.detach());
+            r.values.put("grad_x", x.grad().clone());
+            r.values.put("grad_w", w.grad() == null ? w.zerosLike() : w.grad().clone());
+            x.setGrad(null);
+            w.setGrad(null);
+            v.mul(c.select(0, 1)).sum().backward();
+            r.values.put("view_grad_x", x.grad());
+            r.values.put("view_grad_w", w.grad() == null ? w.zerosLike() : w.grad());
+            r.chain = chain(y);
+            r.version = y.version();
+            r.viewVersion = v.version();
+            return r;
+        });
+    }
+
+    private static void same(String key, String field, Tensor actual) {
+        same(TORCH, key, field, actual);
+    }
+
+    /** {@code actual} equals the tensor {@code field} of case {@code key} of {@code torch} (relative 2e-6). */
+    static void same(PyTorchCases torch, String key, String field, Tensor actual) {
+        Tensor expected = torch.tensor(key, field);
+        assertArrayEquals(expected.shape(), actual.shape(), key + " " + field);
+        double[] e = expected.toDoubleArray();
+        double[] a = actual.toDoubleArray();
+        for (int i = 0; i < e.length; i++) {
+            assertEquals(e[i], a[i], 2e-6 * Math.max(1, Math.abs(e[i])), key + " " + field + " [" + i + "]");
+        }
+    }
+
+    /** The direct write against PyTorch, and bit for bit against the result-copying path. */
+    private static void check(String key, DType dtype, List<String> ops) {
+        Run now = program(dtype, ops, false);
+        Run old = program(dtype, ops, true);
+        assertEquals(TORCH.field(key, "chain"), now.chain, key + " chain");
+        assertEquals(TORCH.field(key, "view_chain"), now.viewChain, key + " view chain");
+        assertEquals(TORCH.field(key, "version"), Integer.toString(now.version), key + " version");
+        assertEquals(TORCH.field(key, "view_version"), Integer.toString(now.viewVersion), key + " view version");
+        assertEquals(old.chain, now.chain, key + " chain, old path");
+        assertEquals(old.version, now.version, key + " version, old path");
+        for (Map.Entry<String, Tensor> e : now.values.entrySet()) {
+            same(key, e.getKey(), e.getValue());
+            assertEquals(dtype, e.getValue().dtype(), key + " " + e.getKey() + " dtype");
+            assertArrayEquals(old.values.get(e.getKey()).toDoubleArray(), e.getValue().toDoubleArray(),
+                    key + " " + e.getKey() + ": bits");
+        }
+    }
+
+    @Test
+    void eachOpAloneMatchesPyTorchAndTheCopyingPath() {
+        for (String op : OPS.keySet()) {
+            check(op, DType.FLOAT32, List.of(op));
+        }
+    }
+
+    @Test
+    void aChainOfOpsInFloat32AndFloat64() {
+        check("chain_float32", DType.FLOAT32, CHAIN);
+        check("chain_float64", DType.FLOAT64, CHAIN);
+    }
+
+    @Test
+    void float16AndBfloat16GiveTheCopyingPathsBits() {
+        // the reduced types' kernels (float opmath, one rounding) and, for mul_/div_ by a single-element float32
+        // tensor, 2.x's reading of that operand in float32 (ArithmeticOps.reducedScalarValue) through the output given
+        Tensor half = Creation.wrap(0.1).to(DType.FLOAT32);
+        Op byScalarTensor = (y, w, b, c) -> y.mul_(half).div_(half.mul(3.0));
+        for (DType dtype : new DType[] {DType.FLOAT16, DType.BFLOAT16}) {
+            for (boolean scalars : new boolean[] {false, true}) {
+                List<String> ops = new ArrayList<>(CHAIN);
+                if (scalars) {
+                    OPS.put("scalar_tensor", byScalarTensor);
+                    ops.add(0, "scalar_tensor");
+                }
+                try {
+                    Run now = program(dtype, ops, false);
+                    Run old = program(dtype, ops, true);
+                    assertEquals(old.chain, now.chain, dtype + " chain");
+                    assertEquals(old.version, now.version, dtype + " version");
+                    assertEquals(old.viewVersion, now.viewVersion, dtype + " view version");
+                    for (Map.Entry<String, Tensor> e : now.values.entrySet()) {
+                        assertEquals(dtype, e.getValue().dtype(), dtype + " " + e.getKey() + " dtype");
+                        assertArrayEquals(old.values.get(e.getKey()).toDoubleArray(), e.getValue().toDoubleArray(),
+                                dtype + " " + scalars + " " + e.getKey() + ": bits");
+                    }
+                } finally {
+                    OPS.remove("scalar_tensor");
+                }
+            }
+        }
+    }
+
+    @Test
+    void changingASavedSelfOrSavedResultIsPyTorchsError() {
+        for (boolean old : new boolean[] {false, true}) {
+            withProperty(OLD_PATH, old, () -> {
+                Tensor y = X0.clone().requiresGrad_(true).mul(1.5);
+                Tensor z = y.mul(y);
+                y.relu_();
+                RuntimeException e = assertThrows(RuntimeException.class, () -> z.sum().backward());
+                assertEquals(TORCH.field("saved_self", "error"), e.getMessage(), "saved_self, old path " + old);
+
+                Tensor s = X0.clone().requiresGrad_(true).mul(1.5);
+                s.sigmoid_();
+                s.mul_(2.0);
+                RuntimeException e2 = assertThrows(RuntimeException.class, () -> s.sum().backward());
+                assertEquals(TORCH.field("saved_result", "error"), e2.getMessage(), "saved_result, old path " + old);
+                return null;
+            });
+        }
+    }
+
+    @Test
+    void underNoGradTheUnaryOpsWriteIntoSelfToo() {
+        Function<Boolean, Tensor[]> program = old -> withProperty(OLD_PATH, old, () -> {
+            try (GradMode off = Ember.noGrad()) {
+                Tensor y = X0.clone();
+                Tensor v = y.select(0, 2);
+                long before = StorageLease.live();
+                y.relu_();
+                y.sigmoid_();
+                y.tanh_();
+                y.exp_();
+                y.neg_();
+                long made = StorageLease.live() - before;
+                y.add_(W0);
+                y.mul_(C0);
+                return new Tensor[] {y, Creation.wrap((double) y.version()), Creation.wrap((double) v.version()),
+                        Creation.wrap((double) made)};
+            }
+        });
+        Tensor[] now = program.apply(false);
+        Tensor[] old = program.apply(true);
+        same("no_grad", "y", now[0]);
+        assertArrayEquals(old[0].toDoubleArray(), now[0].toDoubleArray(), "no_grad y: bits");
+        assertEquals(TORCH.field("no_grad", "version"), Long.toString((long) now[1].item()));
+        assertEquals(TORCH.field("no_grad", "view_version"), Long.toString((long) now[2].item()));
+        assertEquals(0, (long) now[3].item(), "storages the direct unary ops made");
+        assertEquals(5, (long) old[3].item(), "storages the copying unary ops made (one result each)");
+    }
+
+    /** How many storages {@code op} makes on a fresh {@code y = x * 1.5} (w needs a gradient), copying or not. */
+    private static long storages(boolean copyResult, java.util.function.Consumer<Tensor[]> op) {
+        return withProperty(OLD_PATH, copyResult, () -> {
+            Tensor y = X0.clone().requiresGrad_(true).mul(1.5);
+            Tensor w = W0.clone().requiresGrad_(true);
+            long before = StorageLease.live();
+            op.accept(new Tensor[] {y, w});
+            return StorageLease.live() - before;
+        });
+    }
+
+    @Test
+    void theDirectWriteMakesNoResultTensorUnlessTheNodeSavesSelf() {
+        List<java.util.function.Consumer<Tensor[]>> direct = List.of(a -> a[0].relu_(), a -> a[0].sigmoid_(),
+                a -> a[0].tanh_(), a -> a[0].exp_(), a -> a[0].neg_(), a -> a[0].add_(a[1]), a -> a[0].sub_(a[1]),
+                a -> a[0].add_(a[1], 2), a -> a[0].sub_(a[1], 0.5), a -> a[0].mul_(3.0), a -> a[0].div_(2.0),
+                a -> a[0].mul_(a[1].detach()), a -> a[0].div_(B0), a -> a[0].sqrt_(), a -> a[0].reciprocal_(),
+                a -> a[0].frac_(), a -> a[0].round_());
+        for (int i = 0; i < direct.size(); i++) {
+            assertEquals(storages(true, direct.get(i)) - 1, storages(false, direct.get(i)), "op " + i);
+        }
+        // not written directly: mul_/div_ by w (the node saves self's old values); a view of y (CopySlices)
+        List<java.util.function.Consumer<Tensor[]>> copying = List.of(a -> a[0].mul_(a[1]), a -> a[0].div_(a[1]),
+                a -> a[0].t().select(0, 1).relu_());
+        for (int i = 0; i < copying.size(); i++) {
+            assertEquals(storages(true, copying.get(i)), storages(false, copying.get(i)), "copying op " + i);
+        }
+    }
+}

@@ -1,0 +1,135 @@
+# Writes expected.txt for InplaceIntoSelfTest (session 55): in-place ops whose kernel writes straight into self
+# (relu_, sigmoid_, tanh_, exp_, neg_, add_, sub_, mul_ and div_ by an operand without a gradient; sqrt_, rsqrt_,
+# reciprocal_, exp2_, expm1_, tan_, floor_, ceil_, round_, trunc_, frac_): values, gradients,
+# version counters of self and of a view of it, the view's regenerated history, the saved-self error, float64 and the
+# no_grad form; in PyTorch 1.13 CPU (run: /usr/bin/python3 make_expected.py > expected.txt). 1.13 and 2.x agree here
+# (these ops' formulas, node names and version counting did not change). Each case prints "=== key" and lines
+# "name value"; a tensor line is "name dtype [shape] : values"; "error" is the message PyTorch raised.
+import torch
+
+torch.manual_seed(55)
+
+
+def tline(t):
+    t = t.detach()
+    return "%s %s : %s" % (str(t.dtype).replace("torch.", ""), list(t.shape),
+                           ", ".join(repr(v) for v in t.double().flatten().tolist()))
+
+
+def show(key, **items):
+    print("===", key)
+    for k, v in items.items():
+        if isinstance(v, torch.Tensor):
+            v = tline(v)
+        print(k, v)
+
+
+def chain(t):
+    names = []
+    n = t.grad_fn
+    while n is not None:
+        names.append(type(n).__name__)
+        n = n.next_functions[0][0] if n.next_functions else None
+    return names
+
+
+def error(f):
+    try:
+        f()
+    except RuntimeError as e:
+        return str(e)
+    return "none"
+
+
+x0 = torch.randn(4, 6)
+w0 = torch.randn(4, 6)
+c0 = torch.randn(4, 6)
+b0 = torch.randn(6)
+s0 = (x0 * 1.5 + b0).sign()  # y * s0 is |y|, for sqrt_ and rsqrt_
+show("inputs", x=x0, w=w0, c=c0, b=b0, s=s0)
+
+
+OPS = {
+    "relu_": lambda y, w, b, c: y.relu_(),
+    "sigmoid_": lambda y, w, b, c: y.sigmoid_(),
+    "tanh_": lambda y, w, b, c: y.tanh_(),
+    "exp_": lambda y, w, b, c: y.exp_(),
+    "neg_": lambda y, w, b, c: y.neg_(),
+    "add_w": lambda y, w, b, c: y.add_(w),
+    "sub_w_alpha": lambda y, w, b, c: y.sub_(w, alpha=0.5),
+    "add_w_alpha": lambda y, w, b, c: y.add_(w, alpha=2),
+    "mul_c": lambda y, w, b, c: y.mul_(c),
+    "div_b": lambda y, w, b, c: y.div_(b),
+    "mul_number": lambda y, w, b, c: y.mul_(3.0),
+    "div_number": lambda y, w, b, c: y.div_(2.0),
+    "add_number": lambda y, w, b, c: y.add_(1.0),
+    # session 55's further ops on the direct path (results saved, or nothing saved)
+    "sqrt_": lambda y, w, b, c: y.mul_(s0.to(y.dtype)).sqrt_(),
+    "rsqrt_": lambda y, w, b, c: y.mul_(s0.to(y.dtype)).rsqrt_(),
+    "reciprocal_": lambda y, w, b, c: y.reciprocal_(),
+    "exp2_": lambda y, w, b, c: y.exp2_(),
+    "expm1_": lambda y, w, b, c: y.expm1_(),
+    "tan_": lambda y, w, b, c: y.tan_(),
+    "floor_": lambda y, w, b, c: y.floor_(),
+    "ceil_": lambda y, w, b, c: y.ceil_(),
+    "round_": lambda y, w, b, c: y.round_(),
+    "trunc_": lambda y, w, b, c: y.trunc_(),
+    "frac_": lambda y, w, b, c: y.frac_(),
+}
+# the ops that save nothing of self, one after another, then relu_ (which saves its result)
+CHAIN = ["neg_", "add_w", "sub_w_alpha", "mul_c", "div_b", "add_w_alpha", "mul_number", "div_number", "add_number",
+         "relu_"]
+
+
+def program(dtype, ops):
+    """ops on y = x * 1.5 + b, with a view of y taken first; the backward through y, then through the view."""
+    x = x0.to(dtype).clone().requires_grad_()
+    w = w0.to(dtype).clone().requires_grad_()
+    b = b0.to(dtype)
+    c = c0.to(dtype)
+    y = x * 1.5 + b
+    v = y[1]
+    for op in ops:
+        OPS[op](y, w, b, c)
+    vchain = chain(v)
+    (y * c).sum().backward(retain_graph=True)
+    gx = x.grad.clone()
+    gw = w.grad.clone() if w.grad is not None else torch.zeros_like(w)
+    x.grad = None
+    w.grad = None
+    (v * c[1]).sum().backward()
+    vgw = w.grad if w.grad is not None else torch.zeros_like(w)
+    return dict(chain=chain(y), version=y._version, view_version=v._version, view_chain=vchain, y=y,
+                grad_x=gx, grad_w=gw, view_grad_x=x.grad, view_grad_w=vgw)
+
+
+for name in OPS:
+    show(name, **program(torch.float32, [name]))
+show("chain_float32", **program(torch.float32, CHAIN))
+show("chain_float64", **program(torch.float64, CHAIN))
+
+
+# a saved self changed by a direct op: mul's saved self (y * y) and relu_'s saved result (then add_)
+x = x0.clone().requires_grad_()
+y = x * 1.5
+z = y * y
+y.relu_()
+show("saved_self", error=error(lambda: z.sum().backward()))
+x = x0.clone().requires_grad_()
+y = x * 1.5
+y.sigmoid_()
+y.mul_(2.0)
+show("saved_result", error=error(lambda: y.sum().backward()))
+
+# no_grad: the same ops write into self, versions counted
+with torch.no_grad():
+    y = x0.clone()
+    v = y[2]
+    y.relu_()
+    y.sigmoid_()
+    y.tanh_()
+    y.exp_()
+    y.neg_()
+    y.add_(w0)
+    y.mul_(c0)
+show("no_grad", y=y, version=y._version, view_version=v._version)
