@@ -62,6 +62,8 @@ final class ComplexKernels {
      * element's real type, no fused multiply-add; a zero divisor gives {@code re / |c| + i im / |d|}. One pass over
      * interleaved pairs (layouts address each element's real part, {@code a} and {@code b} broadcast to {@code dst}'s
      * shape), the same operations in the same order as the engine's composition from real ops, so the same bits.
+     * Complex64's whole vectors of a contiguous run go through {@link ElementwiseKernels.FloatLoops#complexDiv} (the
+     * branches as blends, the same values); {@code -Dember.complex.oldLoops=true} keeps them on the scalar loop.
      */
     static void div(CpuStorage a, Layout la, CpuStorage b, Layout lb, CpuStorage dst, Layout ld) {
         StridedLoop loop = new StridedLoop(ld, la, lb);
@@ -69,8 +71,11 @@ final class ComplexKernels {
             float[] x = (float[]) a.array;
             float[] y = (float[]) b.array;
             float[] o = (float[]) dst.array;
+            ElementwiseKernels.FloatLoops loops = ElementwiseKernels.scalarComplex() ? null : ElementwiseKernels.loops();
             loop.run((off, n, st) -> {
-                for (int i = 0; i < n; i++) {
+                int i = loops != null && st[0] == 2 && st[1] == 2 && st[2] == 2
+                        ? loops.complexDiv(x, off[1], y, off[2], o, off[0], n) : 0;
+                for (; i < n; i++) {
                     int oi = off[0] + i * st[0];
                     int xi = off[1] + i * st[1];
                     int yi = off[2] + i * st[2];

@@ -1706,6 +1706,13 @@ final class ElementwiseKernels {
         int complexMul(float[] x, int xo, float[] y, int yo, float[] o, int oo, int n);
 
         /**
+         * {@link ComplexKernels#div}'s complex quotient (c10::complex's branches, chosen lane by lane by blends: each
+         * lane's operations are the scalar form's, so the same values; a NaN result's sign may differ) on the first
+         * whole vectors of {@code n} contiguous interleaved pairs from each offset; returns how many pairs it did.
+         */
+        int complexDiv(float[] x, int xo, float[] y, int yo, float[] o, int oo, int n);
+
+        /**
          * {@link ComplexKernels}' complex64 exp (Sleef's form) on the first whole vectors of {@code n} contiguous
          * interleaved pairs, each lane as the scalar form (so the same bits); returns how many pairs it did.
          */

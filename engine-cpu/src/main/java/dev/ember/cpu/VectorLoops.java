@@ -326,6 +326,35 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     @Override
+    public int complexDiv(float[] x, int xo, float[] y, int yo, float[] o, int oo, int n) {
+        int bound = S.loopBound(2 * n);
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (int i = 0; i < bound; i += S.length()) {
+            FloatVector a = FloatVector.fromArray(S, x, xo + i); // a, b
+            FloatVector b = FloatVector.fromArray(S, y, yo + i); // c, d
+            FloatVector c = b.rearrange(PAIR_REALS);
+            FloatVector d = b.rearrange(PAIR_IMAGS);
+            FloatVector ac = c.abs();
+            FloatVector ad = d.abs();
+            VectorMask<Float> big = ac.compare(VectorOperators.GE, ad);
+            // |c| >= |d|: rat = d / c, scl = 1 / (c + d rat), (a + b rat) scl, (b + (-a) rat) scl;
+            // else: rat = c / d, scl = 1 / (d + c rat), (b + a rat) scl, ((-a) + b rat) scl (the scalar form's sums)
+            FloatVector p = d.blend(c, big);
+            FloatVector q = c.blend(d, big);
+            FloatVector rat = q.div(p);
+            FloatVector scl = one.div(p.add(q.mul(rat)));
+            FloatVector swapped = a.rearrange(SWAP_PAIRS); // b, a
+            FloatVector s = swapped.blend(swapped.neg(), IMAG_LANES); // b, -a
+            FloatVector u = s.blend(a, big);
+            FloatVector v = a.blend(s, big);
+            FloatVector r = u.add(v.mul(rat)).mul(scl);
+            VectorMask<Float> zero = ac.compare(VectorOperators.EQ, 0f).and(ad.compare(VectorOperators.EQ, 0f));
+            r.blend(a.div(b.abs()), zero).intoArray(o, oo + i); // a zero divisor: a / |c|, b / |d|
+        }
+        return bound / 2;
+    }
+
+    @Override
     public int where(boolean[] c, int co, float[] x, int xo, int xs, float[] y, int yo, int ys, float[] o, int oo,
                      int n) {
         int bound = S.loopBound(n);
