@@ -1726,8 +1726,19 @@ final class NNOps {
                 n -> g -> new Tensor[] {adaptiveAvgBackward(g, inShape, cl)});
     }
 
-    /** {@code _adaptive_avg_pool2d_backward}, linear in {@code g}: its own gradient is the forward pooling. */
+    /**
+     * {@code _adaptive_avg_pool2d_backward}, linear in {@code g}: its own gradient is the forward pooling. Like
+     * PyTorch's (AdaptiveAveragePooling.cpp), it refuses a gradient with an empty non-batch dim, which the forward
+     * lets through where only the batch and channel dims are empty (a [0, 0, H, W] input).
+     */
     private static Tensor adaptiveAvgBackward(Tensor g, int[] inShape, boolean cl) {
+        for (int i = 1; i < g.dim(); i++) {
+            if (g.shape[i] == 0) {
+                throw new IllegalArgumentException("adaptive_avg_pool2d_backward(): Expected grad_output to have "
+                        + "non-zero size for non-batch dimensions, but grad_output has sizes " + Shapes.str(g.shape)
+                        + " with dimension " + i + " being empty");
+            }
+        }
         Tensor gx = Creation.empty(inShape, g.dtype, g.device);
         g.backend.adaptiveAvgPool2dBackward(g.storage(), as4d(g.layout), gx.storage(), as4d(gx.layout));
         gx = channelsLastIf(gx, cl);

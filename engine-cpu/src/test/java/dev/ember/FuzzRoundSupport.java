@@ -1,0 +1,93 @@
+package dev.ember;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+
+/**
+ * What a differential fuzz round's test does beside replaying its cases (written for round 35; the earlier rounds
+ * carry their own copies): a local hunt's case file in place of the committed one, and the check that the round's
+ * interpreter notices a changed expected line.
+ */
+final class FuzzRoundSupport {
+    private FuzzRoundSupport() {
+    }
+
+    /**
+     * The resource to replay: {@code /<dir>/cases.txt}, or, where {@code huntFile} (a path on disk) is given, that file
+     * copied to {@code /<dir>/hunt.txt} in the test classes.
+     */
+    static String casesOrHunt(String dir, String huntFile) throws IOException {
+        if (huntFile == null) {
+            return "/" + dir + "/cases.txt";
+        }
+        Files.copy(Path.of(huntFile), Path.of("target/test-classes/" + dir + "/hunt.txt"),
+                StandardCopyOption.REPLACE_EXISTING);
+        return "/" + dir + "/hunt.txt";
+    }
+
+    /**
+     * Null where a call that threw {@code e} was to be refused with {@code err} (PyTorch's first message line) and left
+     * every argument ({@code a}, written as {@code argLines}) as it was, bit for bit; else what differs.
+     */
+    static String refused(String err, RuntimeException e, Map<String, String> argLines, Map<String, Tensor> a) {
+        if (err == null) {
+            return "PyTorch gives a result, Ember throws " + e;
+        }
+        String msg = e.getMessage() == null ? null : e.getMessage().split("\n", -1)[0];
+        if (!err.equals(msg)) {
+            return "message: PyTorch \"" + err + "\", Ember \"" + e.getMessage() + "\" (" + e.getClass().getSimpleName()
+                    + ")";
+        }
+        for (Map.Entry<String, String> en : argLines.entrySet()) {
+            String r = FuzzR31Interpreter.compare("the argument " + en.getKey() + " after a refused call",
+                    DifferentialFuzzR17Test.tensor(en.getValue()), a.get(en.getKey()).detach(), true);
+            if (r != null) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * For each line prefix of {@code prefixes}, the first case that passes (not an expected failure) and has such a
+     * line with a value, that line changed by {@code change}: the kinds of change {@code run} reports (non-null), the
+     * count the caller compares with the number of prefixes; the first change that passes is thrown as an
+     * AssertionError.
+     */
+    static int changesSeen(List<DifferentialFuzzR6Test.Case> cases, Map<String, String> expectedFailures,
+                           Function<List<String>, String> run, String[] prefixes, UnaryOperator<String> change) {
+        int seen = 0;
+        for (String prefix : prefixes) {
+            for (DifferentialFuzzR6Test.Case c : cases) {
+                if (expectedFailures.containsKey(c.id()) || run.apply(c.lines()) != null) {
+                    continue;
+                }
+                int at = -1;
+                for (int i = 0; i < c.lines().size(); i++) {
+                    String l = c.lines().get(i);
+                    if (l.startsWith(prefix) && !l.endsWith(": ") && !l.endsWith(" nan") && !l.endsWith("inf")) {
+                        at = i;
+                    }
+                }
+                if (at >= 0) {
+                    List<String> changed = new ArrayList<>(c.lines());
+                    changed.set(at, change.apply(changed.get(at)));
+                    if (run.apply(changed) == null) {
+                        throw new AssertionError("case " + c.id() + ": a changed line \"" + changed.get(at)
+                                + "\" passes");
+                    }
+                    seen++;
+                    break;
+                }
+            }
+        }
+        return seen;
+    }
+}
