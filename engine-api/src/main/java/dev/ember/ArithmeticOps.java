@@ -327,12 +327,14 @@ final class ArithmeticOps {
             Tensor t = cast(aHost ? b : a, computeType);
             // laid out as TensorIterator lays out its output (the number a 0-dim operand), each layout seen by the
             // kernel in the output's dense order
-            return OutputLayouts.allocate(shape, outType, device, a, b)
+            Tensor lt = OutputLayouts.promoted(aHost ? b : a, t, aHost ? a : b);
+            return OutputLayouts.allocate(shape, outType, device, aHost ? a : lt, aHost ? lt : b)
                     .binaryScalar(op, t, scalarValue(aHost ? a : b, computeType), aHost);
         }
         Tensor ca = cast(a, computeType);
         Tensor cb = cast(b, computeType);
-        return OutputLayouts.allocate(shape, outType, device, a, b).binary(op, ca, cb);
+        return OutputLayouts.allocate(shape, outType, device, OutputLayouts.promoted(a, ca, b),
+                OutputLayouts.promoted(b, cb, a)).binary(op, ca, cb);
     }
 
     /**
@@ -525,7 +527,8 @@ final class ArithmeticOps {
         int[] shape = Shapes.broadcast(a.shape, b.shape);
         Tensor ca = castOnDevice(a, t, device);
         Tensor cb = castOnDevice(b, t, device);
-        return OutputLayouts.allocate(shape, t, device, a, b).addScaled(ca, alpha, cb);
+        return OutputLayouts.allocate(shape, t, device, OutputLayouts.promoted(a, ca, b), OutputLayouts.promoted(b, cb, a))
+                .addScaled(ca, alpha, cb);
     }
 
     static Tensor mul(Tensor a, Tensor b) {

@@ -408,6 +408,13 @@ final class LossOps {
             if (w != null) {
                 loss = loss.mul(w);
             }
+            if (red == NONE && !Arrays.equals(loss.layout.strides(), input.layout.strides())) {
+                // PyTorch's binary_cross_entropy_out_cpu writes into empty_like(input): the input's layout (its
+                // strides where non-overlapping and dense), never the target's, which the composition above follows
+                Tensor like = Creation.emptyLike(input);
+                ComplexOps.copyElements(loss, like);
+                loss = like;
+            }
             out = reduce(loss, red);
         }
         double count = input.numel();

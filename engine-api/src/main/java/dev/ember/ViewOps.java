@@ -776,7 +776,15 @@ final class ViewOps {
         }
         int[] shape = ref.shape.clone();
         shape[d] = Shapes.toSize(total, "torch.cat(): dimension " + d + " of the result");
-        Tensor out = Creation.empty(shape, type, device);
+        // PyTorch's cat meta (compute_output_memory_format): the inputs' common suggest_memory_format (every one
+        // channels-last gives a channels-last result), row-major where one is row-major or two differ
+        MemoryFormat format = null;
+        for (Tensor t : ts) {
+            MemoryFormat f = MemoryFormatOps.suggest(t);
+            format = format == null || format == f ? f : MemoryFormat.CONTIGUOUS_FORMAT;
+        }
+        Tensor out = format == MemoryFormat.CONTIGUOUS_FORMAT ? Creation.empty(shape, type, device)
+                : Creation.emptyStrided(shape, NNOps.channelsLastStrides(shape), type, device);
         int at = 0;
         int[] starts = new int[ts.length];
         int[] lengths = new int[ts.length];
