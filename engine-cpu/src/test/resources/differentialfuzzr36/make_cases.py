@@ -275,8 +275,14 @@ def emit(case, step, fn, grad_names=()):
             case.lines.append("base %s %s" % (k, tline(case.bases[k])))
     if grad_names and out.requires_grad and out.is_floating_point():
         g = torch.tensor(vals(out.numel(), -1, 1), dtype=out.dtype).reshape(out.shape)
+        try:
+            (out * g).sum().backward()
+        except RuntimeError:
+            # 1.13's slow_conv2d backward refuses some weight layouts ("slow_conv2d: grad_weight must be
+            # contiguous", a hunt's seed 36x); no gradient to compare there
+            OUT.append("\n".join(case.lines))
+            return
         case.lines.append("g " + tline(g))
-        (out * g).sum().backward()
         for n in grad_names:
             gr = args[n].grad
             if gr is None:
