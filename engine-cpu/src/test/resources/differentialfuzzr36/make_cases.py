@@ -574,6 +574,15 @@ def fixes():
     c.inp("target", None, None, base=(base_tensor([2, 3, 2, 2], F64, 0.0, 1.0), "-"))
     emit(c, "binary_cross_entropy reduction=none", lambda a: F.binary_cross_entropy(a["input"], a["target"],
                                                                                     reduction="none"), ["input"])
+    c = fix_case("huberExpandedInput", "loss", F64)
+    c.inp("input", None, None, base=(torch.tensor([2.875, 3.0, -0.375, -2.625], dtype=F64).reshape(1, 4, 1), "ex 1,4,2"))
+    c.inp("target", None, None, base=(base_tensor([2, 1, 4], F64), "perm 1,2,0"))
+    emit(c, "huber_loss reduction=none", lambda a: F.huber_loss(a["input"], a["target"], reduction="none"),
+         ["input", "target"])
+    c = fix_case("huberTransposedTarget", "loss", F32)
+    c.inp("input", None, None, base=(base_tensor([3, 4], F32), "-"))
+    c.inp("target", None, None, base=(base_tensor([4, 3], F32), "tr 0,1"))
+    emit(c, "huber_loss reduction=none", lambda a: F.huber_loss(a["input"], a["target"], reduction="none"))
     c = fix_case("catChannelsLast", "cat", F32)
     c.inp("t0", None, None, base=(base_tensor([2, 3, 2, 2], F32), "cl"))
     c.inp("t1", None, None, base=(base_tensor([1, 3, 2, 2], F32), "cl"))

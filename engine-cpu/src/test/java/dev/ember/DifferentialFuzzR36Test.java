@@ -39,13 +39,7 @@ class DifferentialFuzzR36Test {
 
     @Test
     void everyCallMatchesPyTorch() throws java.io.IOException {
-        String resource = RESOURCE;
-        if (FILE != null) {
-            java.nio.file.Path target = java.nio.file.Path.of("target/test-classes/differentialfuzzr36/hunt.txt");
-            java.nio.file.Files.copy(java.nio.file.Path.of(FILE), target,
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            resource = "/differentialfuzzr36/hunt.txt";
-        }
+        String resource = DifferentialFuzzR6Test.huntOr(RESOURCE, FILE);
         DifferentialFuzzR6Test.runAll(resource, FILE != null ? 1 : 2000, FILE != null ? Map.of() : EXPECTED_FAILURES,
                 c -> ONLY != null && !ONLY.equals(c.id()) ? null : FuzzR36Interpreter.run(c.lines()));
     }
