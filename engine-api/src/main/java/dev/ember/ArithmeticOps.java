@@ -335,12 +335,14 @@ final class ArithmeticOps {
             Tensor t = cast(aHost ? b : a, computeType);
             // laid out as TensorIterator lays out its output (the number a 0-dim operand), each layout seen by the
             // kernel in the output's dense order
-            return target(shape, outType, device, into, a, b)
+            Tensor lt = OutputLayouts.promoted(aHost ? b : a, t, aHost ? a : b);
+            return target(shape, outType, device, into, aHost ? a : lt, aHost ? lt : b)
                     .binaryScalar(op, t, scalarValue(aHost ? a : b, computeType), aHost);
         }
         Tensor ca = cast(a, computeType);
         Tensor cb = cast(b, computeType);
-        return target(shape, outType, device, into, a, b).binary(op, ca, cb);
+        return target(shape, outType, device, into, OutputLayouts.promoted(a, ca, b), OutputLayouts.promoted(b, cb, a))
+                .binary(op, ca, cb);
     }
 
     /** {@code into} as a kernel's output where it is not null, else a new result laid out for these operands. */
@@ -553,7 +555,8 @@ final class ArithmeticOps {
         int[] shape = Shapes.broadcast(a.shape, b.shape);
         Tensor ca = castOnDevice(a, t, device);
         Tensor cb = castOnDevice(b, t, device);
-        return target(shape, t, device, into, a, b).addScaled(ca, alpha, cb);
+        return target(shape, t, device, into, OutputLayouts.promoted(a, ca, b), OutputLayouts.promoted(b, cb, a))
+                .addScaled(ca, alpha, cb);
     }
 
     static Tensor mul(Tensor a, Tensor b) {

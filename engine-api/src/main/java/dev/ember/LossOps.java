@@ -408,6 +408,10 @@ final class LossOps {
             if (w != null) {
                 loss = loss.mul(w);
             }
+            if (red == NONE) {
+                // PyTorch's binary_cross_entropy_out_cpu writes into empty_like(input)
+                loss = inInputsLayout(loss, input);
+            }
             out = reduce(loss, red);
         }
         double count = input.numel();
@@ -687,6 +691,22 @@ final class LossOps {
         return robustLoss(input, target, red, t, delta, true);
     }
 
+    /**
+     * {@code loss} (the input's shape) as a kernel writing into {@code empty_like(input)} leaves it: the input's
+     * strides where non-overlapping and dense, else infer_dense_strides' ({@link Creation#emptyLike}); the
+     * composition that computed it followed the layouts of the input and the target together (a transposed target's
+     * order, an expanded input's zero strides). Itself where the layouts agree.
+     */
+    private static Tensor inInputsLayout(Tensor loss, Tensor input) {
+        int[] strides = ShapeOps.preservedStrides(input.shape, input.layout.strides());
+        if (Arrays.equals(strides, loss.layout.strides())) {
+            return loss;
+        }
+        Tensor like = Creation.emptyStrided(input.shape, strides, loss.dtype, input.device);
+        ComplexOps.copyElements(loss, like);
+        return like;
+    }
+
     /** smooth_l1_loss (huber false, param beta) and huber_loss (param delta), forward and backward as PyTorch's kernels. */
     private static Tensor robustLoss(Tensor input, Tensor target, int red, DType t, double param, boolean huber) {
         // the parameter as the kernels hold it: in the tensor's type
@@ -707,6 +727,9 @@ final class LossOps {
             }
             if (huber) { // into empty_like(input)
                 loss = ArithmeticOps.cast(loss, input.dtype);
+                if (red == NONE && Arrays.equals(loss.shape, input.shape)) {
+                    loss = inInputsLayout(loss, input);
+                }
             }
             out = reduceLoss(loss, red);
         }

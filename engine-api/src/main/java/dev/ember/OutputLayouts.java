@@ -170,6 +170,23 @@ final class OutputLayouts {
         return 0;
     }
 
+    /**
+     * The operand {@code t} of a binary op as TensorIterator lays it out: on the CPU {@code compute_types} replaces an
+     * input whose type is not the common type by {@code t.to(common)} ({@code promote_inputs_to_common_dtype}), whose
+     * strides are {@code empty_like}'s ({@code t}'s where non-overlapping and dense, else {@code infer_dense_strides}:
+     * an expanded or overlapping input becomes a dense one in its stride order), and the output's layout is then read
+     * from that copy. {@code cast} is {@code t} in the kernel's compute type; an integer input cast to a floating type
+     * was promoted, a floating input only where its type differs from the other operand's (a tensor, not a Java
+     * number): the same types computed in a wider one (a float16 pair in float) were not.
+     */
+    static Tensor promoted(Tensor t, Tensor cast, Tensor other) {
+        if (cast == t || cast.dtype == t.dtype || t.shape.length == 0) {
+            return t;
+        }
+        boolean integral = !t.dtype.isFloatingPoint() && !t.dtype.isComplex();
+        return integral || (other.dtype != t.dtype && !other.wrappedNumber) ? cast : t;
+    }
+
     /** A new tensor of {@code shape} laid out as TensorIterator lays out the result of these operands. */
     static Tensor empty(int[] shape, DType dtype, Device device, Tensor... operands) {
         return allocate(shape, dtype, device, operands).out;

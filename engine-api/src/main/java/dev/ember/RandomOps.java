@@ -74,14 +74,10 @@ final class RandomOps {
         if (like.isContiguous() || ShapeOps.nonOverlappingAndDense(like.shape, like.layout.strides())) {
             return like;
         }
-        int[] perm = TorchCpuRandom.memoryOrder(like.layout.strides());
-        int[] permuted = new int[perm.length];
-        int[] inverse = new int[perm.length];
-        for (int i = 0; i < perm.length; i++) {
-            permuted[i] = like.shape[perm[i]];
-            inverse[perm[i]] = i;
-        }
-        return Creation.empty(permuted, like.dtype, like.device).permute(inverse);
+        // empty_like's strides (ShapeOps.preservedStrides: infer_dense_strides, whose ties and zero strides keep
+        // their place; a stable sort by stride put an expanded dimension innermost, an overlapping view's equal
+        // strides in another order)
+        return Creation.emptyLike(like);
     }
 
     /** The in-place form: {@code values} (drawn by {@code op}) written into {@code self} with PyTorch's in-place rules. */

@@ -421,6 +421,11 @@ final class ReductionOps {
                 Tensor e = shifted.exp();
                 Tensor s = x.dim() == 0 ? e : e.sum(dd, true);
                 out = narrowedBack(log ? shifted.sub(s.log()) : e.div(s), a.dtype);
+                if (!out.layout.isContiguous()) {
+                    // PyTorch's _softmax / _log_softmax meta: a row-major result (LEGACY_CONTIGUOUS_MEMORY_FORMAT)
+                    // whatever the input's layout; the composition above follows a permuted or channels-last input
+                    out = out.contiguous();
+                }
             }
         }
         return recordSoftmax(a, out, dd, log);

@@ -712,11 +712,22 @@ final class ViewOps {
         int d = Shapes.wrapDim(dim, ts[0].dim() + 1);
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
-            List<Tensor> expanded = new ArrayList<>();
-            for (Tensor t : ts) {
-                expanded.add(t.unsqueeze(d));
+            if (d < ts[0].dim()) {
+                // 2.x's stack (TensorShape.cpp): cat along d, then a view splitting d into (count, size), so the
+                // result keeps cat's layout (channels-last inputs: a 5-D result strided (48, 4, 1, 24, 8), not the
+                // unsqueezed inputs' cat, which is row-major)
+                int[] sizes = new int[ts[0].dim() + 1];
+                for (int i = 0, j = 0; i < sizes.length; i++) {
+                    sizes[i] = i == d ? ts.length : ts[0].shape[j++];
+                }
+                out = cat(Arrays.asList(ts), d).view(sizes);
+            } else {
+                List<Tensor> expanded = new ArrayList<>();
+                for (Tensor t : ts) {
+                    expanded.add(t.unsqueeze(d));
+                }
+                out = cat(expanded, d);
             }
-            out = cat(expanded, d);
         }
         // one node, as PyTorch's stack: each input's gradient is its slice
         int count = ts.length; // the count, not the inputs: the closure keeps no tensor the hooks did not see
@@ -776,7 +787,15 @@ final class ViewOps {
         }
         int[] shape = ref.shape.clone();
         shape[d] = Shapes.toSize(total, "torch.cat(): dimension " + d + " of the result");
-        Tensor out = Creation.empty(shape, type, device);
+        // PyTorch's cat meta (compute_output_memory_format): the inputs' common suggest_memory_format (every one
+        // channels-last gives a channels-last result), row-major where one is row-major or two differ
+        MemoryFormat format = null;
+        for (Tensor t : ts) {
+            MemoryFormat f = MemoryFormatOps.suggest(t);
+            format = format == null || format == f ? f : MemoryFormat.CONTIGUOUS_FORMAT;
+        }
+        Tensor out = format == MemoryFormat.CONTIGUOUS_FORMAT ? Creation.empty(shape, type, device)
+                : Creation.emptyStrided(shape, NNOps.channelsLastStrides(shape), type, device);
         int at = 0;
         int[] starts = new int[ts.length];
         int[] lengths = new int[ts.length];

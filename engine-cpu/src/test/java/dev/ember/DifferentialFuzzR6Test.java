@@ -97,6 +97,20 @@ class DifferentialFuzzR6Test {
         }
     }
 
+    /**
+     * The resource a round's test reads: {@code resource} ({@code /<dir>/cases.txt}), or where a local hunt names a case
+     * file on disk ({@code file}, not null), that file copied beside it as {@code /<dir>/hunt.txt}.
+     */
+    static String huntOr(String resource, String file) throws IOException {
+        if (file == null) {
+            return resource;
+        }
+        String hunt = resource.substring(0, resource.lastIndexOf('/') + 1) + "hunt.txt";
+        java.nio.file.Files.copy(java.nio.file.Path.of(file), java.nio.file.Path.of("target/test-classes" + hunt),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        return hunt;
+    }
+
     // ------------------------------------------------------------------------------------------------ the case file
 
     record Case(String id, String kind, String name, List<String> lines) {
