@@ -4,7 +4,8 @@
 #   (PyTorch 1.13 CPU; seed 37, every draw seeded, so a second run writes the same bytes)
 #   the fixes' cases (FuzzRound37FixesTest): FUZZ_FIXES=1 /usr/bin/python3 make_cases.py > fixes.txt
 #   a local hunt: FUZZ_SEED=<s> FUZZ_N=<n> /usr/bin/python3 make_cases.py > /tmp/hunt.txt, then the test with
-#   -Dember.fuzz37.file=/tmp/hunt.txt (inside -Dember.test.argLine); FUZZ_N scales the number of cases per op
+#   -Dember.fuzz37.file=/tmp/hunt.txt (inside -Dember.test.argLine); FUZZ_N scales the number of cases per op,
+#   FUZZ_BIG=<k> draws the generic shapes up to k larger (other kernel paths: vector lanes, blocks)
 #
 # Each case: float64 arguments (those named on the "rg" line require grad; integer / bool arguments never), one op
 # y = op(args) (line "s"), an upstream v of y's shape that requires grad, the first gradients
@@ -76,6 +77,7 @@ import torch.nn.functional as F
 warnings.simplefilter("ignore")
 SEED = int(os.environ.get("FUZZ_SEED", "37"))
 SCALE_N = float(os.environ.get("FUZZ_N", "1"))
+BIG = int(os.environ.get("FUZZ_BIG", "0"))  # a local hunt's larger shapes: shp()'s sizes up to hi + BIG
 R = random.Random(SEED)
 torch.manual_seed(SEED)
 torch.set_num_threads(1)
@@ -137,7 +139,7 @@ def ft(shape, lo=-2.0, hi=2.0, away=0.05):
 def shp(rank=None, lo=1, hi=4):
     if rank is None:
         rank = R.choice([0, 1, 2, 2, 3])
-    return [R.randint(lo, hi) for _ in range(rank)]
+    return [R.randint(lo, hi + BIG) for _ in range(rank)]
 
 
 def dim_of(s):
