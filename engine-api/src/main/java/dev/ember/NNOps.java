@@ -1970,10 +1970,25 @@ final class NNOps {
         }
         int[] inShape = input.shape;
         String name = "UpsampleNearest" + (exact ? "Exact" : "") + spatial + "DBackward0";
-        return ArithmeticOps.record(y, name, new Tensor[] {input}, n -> g -> {
+        return ArithmeticOps.record(y, name, new Tensor[] {input},
+                n -> g -> new Tensor[] {upsampleNearestBackward(g, backIndex, inShape, name)});
+    }
+
+    /**
+     * {@code upsample_nearest{1,2,3}d_backward} (and the exact ones'): the gradient summed back to {@code inShape} with
+     * index_add along the spatial dimensions ({@code backIndex}, null where a dimension is the identity), computed
+     * without history and recorded as one node, {@code <name>Backward0} (PyTorch's UpsampleNearest2DBackwardBackward0),
+     * whose gradient is the forward's selection of {@code gg} (index_select, differentiable again). The copy into the
+     * suggested memory format (a new tensor at the identity size too) made the gradient a constant under
+     * {@code create_graph} before (round 37).
+     */
+    private static Tensor upsampleNearestBackward(Tensor g, Tensor[] backIndex, int[] inShape, String name) {
+        int rank = inShape.length;
+        Tensor gx;
+        try (GradMode off = Ember.noGrad()) {
             // float16/bfloat16: the sums in float32, rounded once (2.x's backward kernel accumulates in opmath)
             boolean reduced = g.dtype.isReducedFloatingPoint();
-            Tensor gx = reduced ? g.to(DType.FLOAT32) : g;
+            gx = reduced ? g.to(DType.FLOAT32) : g;
             for (int d = rank - 1; d >= 2; d--) {
                 if (backIndex[d] != null) {
                     int[] shape = gx.shape.clone();
@@ -1983,9 +1998,16 @@ final class NNOps {
             }
             gx = reduced ? gx.to(g.dtype) : gx;
             // the 2-D backward's meta function: grad_output.suggest_memory_format(); 1.13's 1-D and 3-D ones row-major
-            try (GradMode off = Ember.noGrad()) {
-                return new Tensor[] {inSuggestedFormat(gx, rank == 4 ? g : null, g)};
+            gx = inSuggestedFormat(gx, rank == 4 ? g : null, g);
+        }
+        return ArithmeticOps.record(gx, name.replace("Backward0", "BackwardBackward0"), new Tensor[] {g}, n -> gg -> {
+            Tensor x = gg;
+            for (int d = 2; d < rank; d++) {
+                if (backIndex[d] != null) {
+                    x = x.indexSelect(d, backIndex[d]);
+                }
             }
+            return new Tensor[] {x};
         });
     }
 
