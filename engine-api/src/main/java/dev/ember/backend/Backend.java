@@ -119,6 +119,17 @@ public interface Backend {
     /** Copies elements between layouts of equal shape, converting the type when they differ. */
     void copy(Storage src, Layout srcLayout, Storage dst, Layout dstLayout);
 
+    /**
+     * {@link #copy} of each {@code srcs[k]} (in {@code srcLayouts[k]}) into {@code dst} at {@code dstLayouts[k]}, the
+     * windows disjoint (cat's inputs into its output): a backend may copy them in one pass over the output instead of
+     * one pass per input. Each source may be of another type than {@code dst} (converted as by {@link #copy}).
+     */
+    default void copyInto(Storage[] srcs, Layout[] srcLayouts, Storage dst, Layout[] dstLayouts) {
+        for (int k = 0; k < srcs.length; k++) {
+            copy(srcs[k], srcLayouts[k], dst, dstLayouts[k]);
+        }
+    }
+
     /** Sets every element of the layout to {@code value} converted to the storage's type. */
     void fill(Storage dst, Layout layout, double value);
 

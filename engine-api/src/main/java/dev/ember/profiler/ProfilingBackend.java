@@ -237,6 +237,17 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void copyInto(Storage[] srcs, Layout[] srcLayouts, Storage dst, Layout[] dstLayouts) {
+        Profiler profiler = Profiler.current();
+        if (profiler == null) {
+            delegate.copyInto(srcs, srcLayouts, dst, dstLayouts);
+        } else {
+            // while recording, one aten::copy_ per source, as the trace had before copyInto existed
+            Backend.super.copyInto(srcs, srcLayouts, dst, dstLayouts);
+        }
+    }
+
+    @Override
     public void fill(Storage dst, Layout layout, double value) {
         Profiler profiler = Profiler.current();
         if (profiler == null) {

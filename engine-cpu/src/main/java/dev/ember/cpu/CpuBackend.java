@@ -220,6 +220,25 @@ public final class CpuBackend implements Backend {
         ElementwiseKernels.copy(cpu(src), srcLayout, cpu(dst), dstLayout);
     }
 
+    /**
+     * Same-type windows whose rows line up (cat along a later dimension) in one pass over the output's rows
+     * ({@link RowBlockCopy#copyInto}); otherwise one {@link #copy} per source.
+     */
+    @Override
+    public void copyInto(Storage[] srcs, Layout[] srcLayouts, Storage dst, Layout[] dstLayouts) {
+        CpuStorage d = cpu(dst);
+        Object[] arrays = new Object[srcs.length];
+        boolean sameType = true;
+        for (int k = 0; k < srcs.length; k++) {
+            CpuStorage s = cpu(srcs[k]);
+            arrays[k] = s.array;
+            sameType &= s.dtype == d.dtype;
+        }
+        if (!sameType || !RowBlockCopy.copyInto(arrays, srcLayouts, d.array, dstLayouts)) {
+            Backend.super.copyInto(srcs, srcLayouts, dst, dstLayouts);
+        }
+    }
+
     @Override
     public void fill(Storage dst, Layout layout, double value) {
         ElementwiseKernels.fill(cpu(dst), layout, value);

@@ -48,10 +48,13 @@ final class IndexKernels {
         if (dstLayout.numel() == 0) {
             return;
         }
+        long[] idx = (long[]) index.array;
+        if (src.dtype == dst.dtype && RowGather.copy(src.array, srcLayout, dim, idx, indexLayout, dst.array, dstLayout)) {
+            return; // whole rows (index_select, embedding, x[idx]): one copy per row (session 55)
+        }
         int[] shape = dstLayout.shape();
         Layout from = pinned(srcLayout, shape, dim);
         int ds = dimStride(srcLayout, dim);
-        long[] idx = (long[]) index.array;
         StridedLoop loop = new StridedLoop(dstLayout, indexLayout, from);
         if (dst.dtype == DType.FLOAT32 && !Boolean.getBoolean("ember.gather.loopRows")
                 && !Boolean.getBoolean("ember.gather.strided") && gatherRowsFloat((float[]) src.array, srcLayout, dim,
