@@ -366,6 +366,9 @@ final class ComplexOps {
         return y == null ? x : x == null ? y.mul(alpha) : x.add(y, alpha);
     }
 
+    /** {@code -Dember.complex.oldPowShortcuts=true}: {@code z ** -0.5} and {@code z ** -2} by cpow, as before session 55. */
+    private static final boolean OLD_POW_SHORTCUTS = Boolean.getBoolean("ember.complex.oldPowShortcuts");
+
     static Tensor compute(Supplier<Tensor> f) {
         try (GradMode off = Ember.noGrad()) {
             return f.get();
@@ -848,8 +851,9 @@ final class ComplexOps {
 
     /**
      * {@code z ** p} for a real number {@code p}, node PowBackward0 ({@code grad * conj(p z^(p-1))}, 0 for p = 0): as
-     * PyTorch's CPU kernel, {@code z * z} for 2, {@code z * z * z} for 3, the square root for 0.5, the reciprocal for -1,
-     * else {@code std::pow(z, (p, 0))}: the backend's kernel where it has one (the C library's cpow,
+     * PyTorch 2.x's CPU kernel (pow_tensor_scalar_kernel), {@code z * z} for 2, {@code z * z * z} for 3, the square root
+     * for 0.5, the reciprocal of the square root for -0.5, the reciprocal for -1, the reciprocal of {@code z * z} for -2
+     * (c10::complex's division, the scalar loop's: a zero base gives {@code inf+nanj} for -0.5, -1 and -2), else {@code std::pow(z, (p, 0))}: the backend's kernel where it has one (the C library's cpow,
      * {@code cexp((p, 0) * clog(z))}: {@code 0 ** 2.5} is {@code 0-0j}), else {@code exp(p log z)} composed (0 at 0).
      */
     static Tensor pow(Tensor z, double p) {
@@ -872,6 +876,7 @@ final class ComplexOps {
      * the same shortcuts), called by {@link ComplexMath#pow}.
      */
     static Tensor powForward(Tensor z, double p) {
+        // -Dember.complex.oldPowShortcuts=true: session 54's cpow for -0.5 and -2 (for comparisons only)
         if (p == 0) {
             return ViewOps.cloneContiguous(z).fill_(1.0); // 0 ** 0 is 1, as every z ** 0
         } else if (p == 2) {
@@ -882,6 +887,10 @@ final class ComplexOps {
             return sqrt(z);
         } else if (p == -1) {
             return reciprocal(z);
+        } else if (p == -0.5 && !OLD_POW_SHORTCUTS) {
+            return reciprocal(sqrt(z)); // rsqrt_kernel's scalar op: 1 / std::sqrt(z), c10::complex's division
+        } else if (p == -2 && !OLD_POW_SHORTCUTS) {
+            return reciprocal(mul(z, z)); // 1 / (z * z): 0 ** -2 is inf+nanj, as 2.x's scalar loop
         } else if (p == 1) {
             return z.clone();
         }
