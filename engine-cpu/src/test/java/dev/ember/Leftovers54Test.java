@@ -262,7 +262,7 @@ class Leftovers54Test {
         assertFalse(same("ERR a", "ERR b"));
     }
 
-    private static String format(Tensor t) {
+    static String format(Tensor t) {
         StringBuilder b = new StringBuilder(t.dtype().name().toLowerCase(Locale.ROOT)).append(' ');
         StringBuilder shape = new StringBuilder();
         for (int i = 0; i < t.dim(); i++) {
@@ -299,7 +299,7 @@ class Leftovers54Test {
     }
 
     /** Same dtype, shape, grad_fn and values (zeros, infinities and NaN by their bits, others within the type's ulps). */
-    private static boolean same(String got, String want) {
+    static boolean same(String got, String want) {
         if (want.startsWith("ERR") || got.startsWith("ERR")) {
             return got.equals(want);
         }

@@ -1,0 +1,69 @@
+# Expected values for Leftovers55Test (PyTorch 1.13 CPU, 2.x emulated where they differ, as noted). Line format as
+# leftovers54/make_expected.py's: <id> => <dtype> <shape, - for 0-dim> <grad_fn or -> <values> | ERR <message>
+# (and <id>Grad for the gradient of sum(y * w) of a float64 leaf, w = 0.5, -0.25, ...).
+#
+# 1.13 and 2.x:
+# - tensor ** bool: 2.x's pow_Tensor_Scalar_out fills ones for exp.equal(false) and copies for exp.equal(true) before
+#   any kernel, so a bool tensor ** True is a bool copy and ** False bool ones; 1.13 refused a bool tensor ('"pow" not
+#   implemented for 'Bool'') and took a complex tensor to std::pow (cpow(z, 1) rounds, 0 ** False is nan+nanj):
+#   both emulated (2.x's values). The gradient (pow_backward) tests exponent.equal(0.0), which a
+#   bool Scalar never is (Scalar::equal: a bool equals no number), so x ** False's gradient is grad * (0 * x ** -1):
+#   NaN at 0, -0 at a negative x, the same in 1.13.
+# - tensor - bool, bool - tensor (rsub): sub_check refuses any bool operand, the same in 1.13 and 2.x.
+import torch
+
+out = []
+
+
+def fmt(t):
+    shape = ",".join(map(str, t.shape)) or "-"
+    fn = type(t.grad_fn).__name__ if t.grad_fn is not None else "-"
+    t = t.detach()
+    if t.is_complex():
+        vals = ["%s,%s" % (float(v.real).hex(), float(v.imag).hex()) for v in t.flatten().tolist()]
+    elif t.is_floating_point():
+        vals = [float(v).hex() for v in t.double().flatten().tolist()]
+    else:
+        vals = [str(int(v)) for v in t.flatten().tolist()]
+    return " ".join([str(t.dtype).replace("torch.", ""), shape, fn] + vals)
+
+
+def case(cid, f):
+    try:
+        res = fmt(f())
+    except Exception as e:
+        res = "ERR " + str(e).split("\n")[0]
+    out.append("%s => %s" % (cid, res))
+
+
+def grad_case(cid, f):
+    x = torch.tensor([1.5, 0.0, -2.0, 0.25], dtype=torch.float64, requires_grad=True)
+    y = f(x)
+    w = torch.tensor([((7 * k + 3) % 11 - 5) * 0.25 for k in range(4)], dtype=torch.float64)
+    (y * w).sum().backward()
+    out.append("%s => %s" % (cid, fmt(x.grad)))
+
+
+OPS = {
+    "bool": lambda: torch.tensor([True, False, True]),
+    "int64": lambda: torch.tensor([3, -2, 0]),
+    "float32": lambda: torch.tensor([1.5, -2.0, 0.0]),
+    "complex64": lambda: torch.tensor([1 + 1j, -2 + 0j, 0j]),
+}
+for name, mk in OPS.items():
+    for b in (True, False):
+        s = "_%s_%s" % (name, "T" if b else "F")
+        if name in ("bool", "complex64"):
+            # 2.x: ones or a copy, in the tensor's type (1.13 refused a bool tensor, and took a complex one to cpow:
+            # (1+1j) ** True was 0.99999994+0.99999994j, 0j ** False nan+nanj)
+            case("pow" + s, lambda: torch.ones(3, dtype=mk().dtype) if not b else mk().clone())
+        else:
+            case("pow" + s, lambda: mk() ** b)
+        case("sub" + s, lambda: mk() - b)
+        case("rsub" + s, lambda: b - mk())
+case("powFloatLeafTrue", lambda: torch.tensor([1.5, -2.0], requires_grad=True) ** True)
+case("powFloatLeafFalse", lambda: torch.tensor([1.5, -2.0], requires_grad=True) ** False)
+grad_case("powTrueGrad", lambda x: x ** True)
+grad_case("powFalseGrad", lambda x: x ** False)
+grad_case("powZeroGrad", lambda x: x ** 0)
+print("\n".join(out))
