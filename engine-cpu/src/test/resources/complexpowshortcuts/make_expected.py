@@ -18,6 +18,9 @@
 # (0 ** -2 is nan+nanj there), so the exponents -0.5, -1 and -2 are emulated here as 2.x computes them: 1.13's own
 # sqrt (csqrt) and z * z, then 2.x's Smith division in numpy in the tensor's real type (smith below). Other exponents
 # are 1.13's results. Line format: "<dtype> <path> <exponent> re,im re,im ..." with float.hex parts ("nan", "inf", "-inf").
+import ast
+import os
+
 import numpy as np
 import torch
 
@@ -27,30 +30,18 @@ Z = [0j, complex(-0.0, 0.0), complex(0.0, -0.0), complex(-0.0, -0.0), 1.5 - 0.5j
 EXPS = [0.5, -0.5, -1.0, 2.0, -2.0, 3.0, 2.5, -1.5, 0.0, 1.0]
 
 
-def smith(a, b, c, d, t):
-    """c10::complex<T>::operator/= of PyTorch 2.x, element by element."""
-    re = np.empty(len(a), t)
-    im = np.empty(len(a), t)
-    one = t(1.0)
-    with np.errstate(all="ignore"):
-        for k in range(len(a)):
-            A, B, C, D = t(a[k]), t(b[k]), t(c[k]), t(d[k])
-            ac, ad = abs(C), abs(D)
-            if ac >= ad:
-                if ac == 0 and ad == 0:
-                    re[k] = A / ac
-                    im[k] = B / ad
-                else:
-                    rat = D / C
-                    scl = one / (C + D * rat)
-                    re[k] = (A + B * rat) * scl
-                    im[k] = (B - A * rat) * scl
-            else:
-                rat = C / D
-                scl = one / (D + C * rat)
-                re[k] = (A * rat + B) * scl
-                im[k] = (B * rat - A) * scl
-    return re, im
+def _from_complexspecial(*names):
+    """complexspecial/make_expected.py's emulations of 2.x's complex division (read from it, so the two cannot drift)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "complexspecial", "make_expected.py")
+    ns = {"np": np}
+    for node in ast.parse(open(path).read()).body:
+        if isinstance(node, ast.FunctionDef) and node.name in names:
+            exec(compile(ast.Module([node], []), path, "exec"), ns)
+    return [ns[n] for n in names]
+
+
+# smith: c10::complex<T>::operator/= of 2.x (the scalar loop); vrecip: Vectorized<c10::complex<T>>::reciprocal of 2.x
+smith, vrecip = _from_complexspecial("smith", "vrecip")
 
 
 def strided(dt):
@@ -65,14 +56,6 @@ def h(v):
 
 def emit(dn, p, re, im):
     print(dn, float(p).hex(), " ".join("%s,%s" % (h(a), h(b)) for a, b in zip(re, im)))
-
-
-def vrecip(c, d, t):
-    """Vectorized<c10::complex<T>>::reciprocal of PyTorch 2.x: (c, -d) / (c^2 + d^2)."""
-    c, d = np.asarray(c, t), np.asarray(d, t)
-    with np.errstate(all="ignore"):
-        den = c * c + d * d
-        return c / den, (-d) / den
 
 
 def contiguous(dt):

@@ -66,4 +66,15 @@ case("powFloatLeafFalse", lambda: torch.tensor([1.5, -2.0], requires_grad=True) 
 grad_case("powTrueGrad", lambda x: x ** True)
 grad_case("powFalseGrad", lambda x: x ** False)
 grad_case("powZeroGrad", lambda x: x ** 0)
+# the regression losses' broadcast warning (torch/nn/functional.py, warnings.warn, the same in 1.13 and 2.x): Python's
+# default filter shows it once for each text at each place (one loop line here), so the same sizes warn once and
+# another pair of sizes again: lines "warning_<k> => <text>" in the order shown
+import warnings
+import torch.nn.functional as F
+with warnings.catch_warnings(record=True) as ws:
+    warnings.simplefilter("default")
+    for a, b in (((3, 1), (3,)), ((3, 1), (3,)), ((2, 4, 1), (4,)), ((3, 1), (3,))):
+        F.mse_loss(torch.zeros(*a), torch.zeros(*b))
+for k, w in enumerate(ws):
+    out.append("warning_%d => %s" % (k, w.message))
 print("\n".join(out))

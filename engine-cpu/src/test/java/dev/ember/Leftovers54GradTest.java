@@ -156,13 +156,11 @@ class Leftovers54GradTest {
     }
 
     private static String hex(double v) {
-        return Double.isNaN(v) ? "nan" : v == Double.POSITIVE_INFINITY ? "inf" : v == Double.NEGATIVE_INFINITY ? "-inf"
-                : Double.toHexString(v);
+        return Leftovers54Test.hex(v);
     }
 
     private static double parse(String s) {
-        return s.equals("nan") ? Double.NaN : s.equals("inf") ? Double.POSITIVE_INFINITY
-                : s.equals("-inf") ? Double.NEGATIVE_INFINITY : Double.parseDouble(s);
+        return Leftovers54Test.parse(s);
     }
 
     /**

@@ -217,8 +217,13 @@ class Leftovers54Test {
     }
 
     private static Map<String, String> expected() throws IOException {
-        try (InputStream in = Leftovers54Test.class.getResourceAsStream("/leftovers54/expected.txt")) {
-            assertNotNull(in, "leftovers54/expected.txt");
+        return expected("leftovers54/expected.txt");
+    }
+
+    /** A generator's {@code <id> => <result>} lines (a resource of this format), by id, in order. */
+    static Map<String, String> expected(String resource) throws IOException {
+        try (InputStream in = Leftovers54Test.class.getResourceAsStream("/" + resource)) {
+            assertNotNull(in, resource);
             Map<String, String> m = new LinkedHashMap<>();
             for (String line : new String(in.readAllBytes(), StandardCharsets.US_ASCII).split("\n")) {
                 String[] sides = line.split(" => ", 2);
@@ -288,12 +293,12 @@ class Leftovers54Test {
         return b.toString();
     }
 
-    private static String hex(double v) {
+    static String hex(double v) {
         return Double.isNaN(v) ? "nan" : v == Double.POSITIVE_INFINITY ? "inf" : v == Double.NEGATIVE_INFINITY ? "-inf"
                 : Double.toHexString(v);
     }
 
-    private static double parse(String s) {
+    static double parse(String s) {
         return s.equals("nan") ? Double.NaN : s.equals("inf") ? Double.POSITIVE_INFINITY
                 : s.equals("-inf") ? Double.NEGATIVE_INFINITY : s.contains("x") ? Double.parseDouble(s) : Long.parseLong(s);
     }

@@ -5,8 +5,6 @@ import dev.ember.nn.utils.Rnn;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,7 +13,6 @@ import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -65,20 +62,13 @@ class Leftovers55Test {
     }
 
     private static Map<String, String> expected() throws IOException {
-        try (InputStream in = Leftovers55Test.class.getResourceAsStream("/leftovers55/expected.txt")) {
-            assertNotNull(in, "leftovers55/expected.txt");
-            Map<String, String> m = new LinkedHashMap<>();
-            for (String line : new String(in.readAllBytes(), StandardCharsets.US_ASCII).split("\n")) {
-                String[] sides = line.split(" => ", 2);
-                m.put(sides[0], sides[1]);
-            }
-            return m;
-        }
+        return Leftovers54Test.expected("leftovers55/expected.txt");
     }
 
     @Test
     void booleanScalarsMatchPyTorch() throws IOException {
-        Map<String, String> want = expected();
+        Map<String, String> want = new LinkedHashMap<>(expected());
+        want.keySet().removeIf(k -> k.startsWith("warning_"));
         Map<String, Supplier<Tensor>> cases = cases();
         assertEquals(want.keySet(), cases.keySet(), "the generator's cases and the test's");
         List<String> failures = new ArrayList<>();
@@ -94,6 +84,29 @@ class Leftovers55Test {
             }
         }
         assertTrue(failures.isEmpty(), failures.size() + " of " + cases.size() + " differ:\n" + String.join("\n", failures));
+    }
+
+    /**
+     * mse_loss with a target of another size warns with PyTorch's text (the generator's "warning_k" lines), once for
+     * each pair of sizes: the same sizes again do not warn, another pair does.
+     */
+    @Test
+    void regressionLossesWarnOnceForEachPairOfSizes() throws IOException {
+        List<String> want = new ArrayList<>();
+        expected().forEach((k, v) -> {
+            if (k.startsWith("warning_")) {
+                want.add(v);
+            }
+        });
+        assertEquals(2, want.size());
+        MistakeReplay.rearmRegressionBroadcastWarning();
+        try (LoggedWarnings w = LoggedWarnings.capture()) {
+            int[][][] sizes = {{{3, 1}, {3}}, {{3, 1}, {3}}, {{2, 4, 1}, {4}}, {{3, 1}, {3}}};
+            for (int[][] s : sizes) {
+                Functional.mseLoss(Tensor.zeros(s[0]), Tensor.zeros(s[1]), "mean");
+            }
+            assertEquals(want, w.containing("Using a target size"));
+        }
     }
 
     /** A refused sub leaves the tensor as it was (and sub_ with a bool is refused the same way). */
