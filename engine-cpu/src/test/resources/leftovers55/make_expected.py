@@ -66,6 +66,19 @@ case("powFloatLeafFalse", lambda: torch.tensor([1.5, -2.0], requires_grad=True) 
 grad_case("powTrueGrad", lambda x: x ** True)
 grad_case("powFalseGrad", lambda x: x ** False)
 grad_case("powZeroGrad", lambda x: x ** 0)
+
+
+def complex_grad_case(cid, f):
+    z = torch.tensor([1.5 - 0.5j, 0j, -2 + 0j, 0.25j], dtype=torch.complex128, requires_grad=True)
+    w = torch.tensor([((7 * k + 3) % 11 - 5) * 0.25 for k in range(8)], dtype=torch.float64).reshape(4, 2)
+    (torch.view_as_real(f(z)) * w).sum().backward()
+    out.append("%s => %s" % (cid, fmt(z.grad)))
+
+
+# complex ** bool: the gradient as pow_backward's (the same in 1.13 and 2.x): True grad * conj(1 * z ** 0), False
+# grad * conj(0 * z ** -1), NaN at 0
+complex_grad_case("powComplexTrueGrad", lambda z: z ** True)
+complex_grad_case("powComplexFalseGrad", lambda z: z ** False)
 # the regression losses' broadcast warning (torch/nn/functional.py, warnings.warn, the same in 1.13 and 2.x): Python's
 # default filter shows it once for each text at each place (one loop line here), so the same sizes warn once and
 # another pair of sizes again: lines "warning_<k> => <text>" in the order shown

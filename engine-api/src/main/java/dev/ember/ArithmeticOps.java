@@ -644,7 +644,7 @@ final class ArithmeticOps {
     static Tensor powScalar(Tensor a, boolean exponent) {
         if (Autocast.on()) return Autocast.apply("pow", t -> powScalar(t[0], exponent), a);
         if (a.dtype.isComplex()) {
-            return ComplexOps.pow(a, exponent ? 1.0 : 0.0);
+            return ComplexOps.pow(a, exponent ? 1.0 : 0.0, true);
         }
         return powScalar(a, Creation.wrap(exponent));
     }

@@ -47,7 +47,21 @@ class Leftovers55Test {
         m.put("powTrueGrad", () -> grad(x -> x.pow(true)));
         m.put("powFalseGrad", () -> grad(x -> x.pow(false)));
         m.put("powZeroGrad", () -> grad(x -> x.pow(0L)));
+        m.put("powComplexTrueGrad", () -> complexGrad(z -> z.pow(true)));
+        m.put("powComplexFalseGrad", () -> complexGrad(z -> z.pow(false)));
         return m;
+    }
+
+    /** The gradient of {@code sum(view_as_real(f(z)) * w)} at z = [1.5-0.5j, 0, -2, 0.25j] (complex128). */
+    private static Tensor complexGrad(java.util.function.UnaryOperator<Tensor> f) {
+        Tensor z = Tensor.tensor(new Complex[] {Complex.of(1.5, -0.5), Complex.of(0, 0), Complex.of(-2, 0),
+            Complex.of(0, 0.25)}, DType.COMPLEX128).requiresGrad_(true);
+        double[] w = new double[8];
+        for (int k = 0; k < 8; k++) {
+            w[k] = ((7 * k + 3) % 11 - 5) * 0.25;
+        }
+        f.apply(z).viewAsReal().mul(Tensor.tensor(w, DType.FLOAT64).reshape(4, 2)).sum().backward();
+        return z.grad();
     }
 
     /** The gradient of {@code sum(f(x) * w)} at x = [1.5, 0, -2, 0.25] (float64), w as the generator's. */
