@@ -235,8 +235,17 @@ class Leftovers54Test {
 
     @Test
     void everyCaseMatchesPyTorch() throws IOException {
-        Map<String, String> want = expected();
         Map<String, Supplier<Tensor>> cases = cases();
+        List<String> failures = mismatches(expected(), cases);
+        assertEquals(DType.FLOAT32, Ember.getDefaultDtype(), "the default dtype is float32 again");
+        assertTrue(failures.isEmpty(), failures.size() + " of " + cases.size() + " differ:\n" + String.join("\n", failures));
+    }
+
+    /**
+     * The cases whose result (formatted as the generator's, or "ERR" and the refusal's message) is not {@link #same}
+     * as the wanted line, each as its id, the wanted and the got; the ids must be the generator's.
+     */
+    static List<String> mismatches(Map<String, String> want, Map<String, Supplier<Tensor>> cases) {
         assertEquals(want.keySet(), cases.keySet(), "the generator's cases and the test's");
         List<String> failures = new ArrayList<>();
         for (Map.Entry<String, Supplier<Tensor>> c : cases.entrySet()) {
@@ -250,8 +259,7 @@ class Leftovers54Test {
                 failures.add(c.getKey() + "\n   want " + want.get(c.getKey()) + "\n   got  " + got);
             }
         }
-        assertEquals(DType.FLOAT32, Ember.getDefaultDtype(), "the default dtype is float32 again");
-        assertTrue(failures.isEmpty(), failures.size() + " of " + cases.size() + " differ:\n" + String.join("\n", failures));
+        return failures;
     }
 
     /** The comparison sees a changed value, a changed sign of zero, a changed dtype and a changed message. */

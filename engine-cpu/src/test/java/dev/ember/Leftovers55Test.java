@@ -84,19 +84,7 @@ class Leftovers55Test {
         Map<String, String> want = new LinkedHashMap<>(expected());
         want.keySet().removeIf(k -> k.startsWith("warning_"));
         Map<String, Supplier<Tensor>> cases = cases();
-        assertEquals(want.keySet(), cases.keySet(), "the generator's cases and the test's");
-        List<String> failures = new ArrayList<>();
-        for (Map.Entry<String, Supplier<Tensor>> c : cases.entrySet()) {
-            String got;
-            try {
-                got = Leftovers54Test.format(c.getValue().get());
-            } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException e) {
-                got = "ERR " + e.getMessage();
-            }
-            if (!Leftovers54Test.same(got, want.get(c.getKey()))) {
-                failures.add(c.getKey() + "\n   want " + want.get(c.getKey()) + "\n   got  " + got);
-            }
-        }
+        List<String> failures = Leftovers54Test.mismatches(want, cases);
         assertTrue(failures.isEmpty(), failures.size() + " of " + cases.size() + " differ:\n" + String.join("\n", failures));
     }
 
