@@ -10,30 +10,25 @@
 #   bool Scalar never is (Scalar::equal: a bool equals no number), so x ** False's gradient is grad * (0 * x ** -1):
 #   NaN at 0, -0 at a negative x, the same in 1.13.
 # - tensor - bool, bool - tensor (rsub): sub_check refuses any bool operand, the same in 1.13 and 2.x.
+import ast
+import os
+
 import torch
 
 out = []
 
 
-def fmt(t):
-    shape = ",".join(map(str, t.shape)) or "-"
-    fn = type(t.grad_fn).__name__ if t.grad_fn is not None else "-"
-    t = t.detach()
-    if t.is_complex():
-        vals = ["%s,%s" % (float(v.real).hex(), float(v.imag).hex()) for v in t.flatten().tolist()]
-    elif t.is_floating_point():
-        vals = [float(v).hex() for v in t.double().flatten().tolist()]
-    else:
-        vals = [str(int(v)) for v in t.flatten().tolist()]
-    return " ".join([str(t.dtype).replace("torch.", ""), shape, fn] + vals)
+def _from_leftovers54(*names):
+    """leftovers54/make_expected.py's fmt and case (read from it, so the two formats cannot drift)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "leftovers54", "make_expected.py")
+    ns = {"torch": torch, "out": out}
+    for node in ast.parse(open(path).read()).body:
+        if isinstance(node, ast.FunctionDef) and node.name in names:
+            exec(compile(ast.Module([node], []), path, "exec"), ns)
+    return [ns[n] for n in names]
 
 
-def case(cid, f):
-    try:
-        res = fmt(f())
-    except Exception as e:
-        res = "ERR " + str(e).split("\n")[0]
-    out.append("%s => %s" % (cid, res))
+fmt, case = _from_leftovers54("fmt", "case")
 
 
 def grad_case(cid, f):
