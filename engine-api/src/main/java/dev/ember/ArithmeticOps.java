@@ -681,6 +681,15 @@ final class ArithmeticOps {
         });
     }
 
+    /** {@code a ** True} (a copy) or {@code a ** False} (ones), in a's type, as {@link #powScalar(Tensor, long)}. */
+    static Tensor powScalar(Tensor a, boolean exponent) {
+        if (Autocast.on()) return Autocast.apply("pow", t -> powScalar(t[0], exponent), a);
+        if (a.dtype.isComplex()) {
+            return ComplexOps.pow(a, exponent ? 1.0 : 0.0, true);
+        }
+        return powScalar(a, Creation.wrap(exponent));
+    }
+
     static Tensor powScalar(Tensor a, long exponent) {
         if (Autocast.on()) return Autocast.apply("pow", t -> powScalar(t[0], exponent), a);
         if (a.dtype.isComplex()) {
@@ -757,8 +766,10 @@ final class ArithmeticOps {
         return record(out, "PowBackward0", new Tensor[] {a}, n -> {
             SavedTensor sa = n.save(a);
             return g -> {
-                // pow_backward: zeros_like(self) for exponent 0, else grad * (exponent * self.pow(exponent - 1))
-                if (exponent == 0) {
+                // pow_backward: zeros_like(self) for exponent 0, else grad * (exponent * self.pow(exponent - 1)); a
+                // bool False is not equal(0.0) there (Scalar::equal: a bool equals no number), so x ** False's
+                // gradient is grad * (0 * x ** -1): NaN at 0, as PyTorch's
+                if (exponent == 0 && e.dtype != DType.BOOL) {
                     return new Tensor[] {g.zerosLike()};
                 }
                 // self.pow(exponent - 1) even for 2: the next derivative goes through it (x.pow(1)'s PowBackward0),

@@ -318,7 +318,9 @@ final class ComplexMath {
                     // 0 where a = 0 and b is real and >= 0; log of a in the promoted (complex) type, so a negative
                     // real base has a finite log, as 2.x's pow_backward_exponent (1.13 took the real log: NaN)
                     Tensor skip = x.eq(0L).logicalAnd(ComplexOps.real(y).ge(0.0)).logicalAnd(ComplexOps.imag(y).eq(0.0));
-                    gb = g.mul(conjIfComplex(ArithmeticOps.where(skip, Creation.wrap(0.0), so.get().mul(x.log()))));
+                    // grad * where(cond, 0, conj(result log a)): the zero is not conjugated (2.x's order), so its
+                    // product with the grad keeps the signs of PyTorch's zeros
+                    gb = g.mul(ArithmeticOps.where(skip, Creation.wrap(0.0), conjIfComplex(so.get().mul(x.log()))));
                 }
                 if (a.wrappedNumber) {
                     return new Tensor[] {gb};

@@ -366,6 +366,9 @@ final class ComplexOps {
         return y == null ? x : x == null ? y.mul(alpha) : x.add(y, alpha);
     }
 
+    /** {@code -Dember.complex.oldPowShortcuts=true}: {@code z ** -0.5} and {@code z ** -2} by cpow, as before session 55. */
+    private static final boolean OLD_POW_SHORTCUTS = Boolean.getBoolean("ember.complex.oldPowShortcuts");
+
     static Tensor compute(Supplier<Tensor> f) {
         try (GradMode off = Ember.noGrad()) {
             return f.get();
@@ -856,16 +859,27 @@ final class ComplexOps {
 
     /**
      * {@code z ** p} for a real number {@code p}, node PowBackward0 ({@code grad * conj(p z^(p-1))}, 0 for p = 0): as
-     * PyTorch's CPU kernel, {@code z * z} for 2, {@code z * z * z} for 3, the square root for 0.5, the reciprocal for -1,
-     * else {@code std::pow(z, (p, 0))}: the backend's kernel where it has one (the C library's cpow,
+     * PyTorch 2.x's CPU kernel (pow_tensor_scalar_kernel), {@code z * z} for 2, {@code z * z * z} for 3, the square root
+     * for 0.5, the reciprocal of the square root for -0.5, the reciprocal for -1, the reciprocal of {@code z * z} for -2
+     * (c10::complex's division, the scalar loop's: a zero base gives {@code inf+nanj} for -0.5, -1 and -2), else
+     * {@code std::pow(z, (p, 0))}: the backend's kernel where it has one (the C library's cpow,
      * {@code cexp((p, 0) * clog(z))}: {@code 0 ** 2.5} is {@code 0-0j}), else {@code exp(p log z)} composed (0 at 0).
      */
     static Tensor pow(Tensor z, double p) {
+        return pow(z, p, false);
+    }
+
+    /**
+     * {@link #pow(Tensor, double)}; {@code boolExponent}: p came from a Python bool (0 or 1), which pow_backward's
+     * {@code exponent.equal(0.0)} never matches (Scalar::equal: a bool equals no number), so {@code z ** False}'s
+     * gradient is {@code grad * conj(0 * z^-1)} (NaN at 0), not zeros.
+     */
+    static Tensor pow(Tensor z, double p, boolean boolExponent) {
         Tensor out = compute(() -> powForward(z, p));
         return ArithmeticOps.record(out, "PowBackward0", new Tensor[] {z}, n -> {
             SavedTensor sz = n.save(z);
             return g -> {
-                if (p == 0) {
+                if (p == 0 && !boolExponent) {
                     return new Tensor[] {g.zerosLike()};
                 }
                 Tensor d = mul(pow(sz.get(), p - 1), Creation.wrap(p));
@@ -880,6 +894,7 @@ final class ComplexOps {
      * the same shortcuts), called by {@link ComplexMath#pow}.
      */
     static Tensor powForward(Tensor z, double p) {
+        // -Dember.complex.oldPowShortcuts=true: session 54's cpow for -0.5 and -2 (for comparisons only)
         if (p == 0) {
             return ViewOps.cloneContiguous(z).fill_(1.0); // 0 ** 0 is 1, as every z ** 0
         } else if (p == 2) {
@@ -890,6 +905,10 @@ final class ComplexOps {
             return sqrt(z);
         } else if (p == -1) {
             return reciprocal(z);
+        } else if (p == -0.5 && !OLD_POW_SHORTCUTS) {
+            return reciprocal(sqrt(z)); // rsqrt_kernel's scalar op: 1 / std::sqrt(z), c10::complex's division
+        } else if (p == -2 && !OLD_POW_SHORTCUTS) {
+            return reciprocal(mul(z, z)); // 1 / (z * z): 0 ** -2 is inf+nanj, as 2.x's scalar loop
         } else if (p == 1) {
             return z.clone();
         }

@@ -2028,6 +2028,22 @@ public final class Tensor implements AutoCloseable {
         return ArithmeticOps.sub(this, Creation.wrap(value), 1);
     }
 
+    /**
+     * {@code this - value} with a Python bool, as {@code t - True}: always refused, as PyTorch's sub_check ("Subtraction,
+     * the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or
+     * `logical_not()` operator instead."; with a bool tensor, its "two bool tensors" message).
+     *
+     * @throws IllegalArgumentException always
+     */
+    public Tensor sub(boolean value) {
+        return ArithmeticOps.sub(this, Creation.wrap(value), 1);
+    }
+
+    /** {@code value - this} with a Python bool, as {@code True - t}: always refused, as {@link #sub(boolean)}. */
+    public Tensor rsub(boolean value) {
+        return ArithmeticOps.rsub(this, Creation.wrap(value));
+    }
+
     /** {@code value - this}, as {@code torch.rsub} (Python's {@code value - tensor}). */
     public Tensor rsub(double value) {
         return ArithmeticOps.rsub(this, Creation.wrap(value));
@@ -2093,6 +2109,15 @@ public final class Tensor implements AutoCloseable {
      * int64 (a bool tensor gives int64), where a negative exponent is an error.
      */
     public Tensor pow(long exponent) {
+        return ArithmeticOps.powScalar(this, exponent);
+    }
+
+    /**
+     * {@code this ** exponent} with a Python bool, as 2.x's pow_Tensor_Scalar: {@code True} copies this tensor and
+     * {@code False} gives ones, in this tensor's type (a bool's rank is below every other; a bool tensor stays bool,
+     * where 1.13 refused it: "pow" not implemented for 'Bool'), with PowBackward0's gradient (the grad, or zeros).
+     */
+    public Tensor pow(boolean exponent) {
         return ArithmeticOps.powScalar(this, exponent);
     }
 

@@ -217,8 +217,13 @@ class Leftovers54Test {
     }
 
     private static Map<String, String> expected() throws IOException {
-        try (InputStream in = Leftovers54Test.class.getResourceAsStream("/leftovers54/expected.txt")) {
-            assertNotNull(in, "leftovers54/expected.txt");
+        return expected("leftovers54/expected.txt");
+    }
+
+    /** A generator's {@code <id> => <result>} lines (a resource of this format), by id, in order. */
+    static Map<String, String> expected(String resource) throws IOException {
+        try (InputStream in = Leftovers54Test.class.getResourceAsStream("/" + resource)) {
+            assertNotNull(in, resource);
             Map<String, String> m = new LinkedHashMap<>();
             for (String line : new String(in.readAllBytes(), StandardCharsets.US_ASCII).split("\n")) {
                 String[] sides = line.split(" => ", 2);
@@ -230,8 +235,17 @@ class Leftovers54Test {
 
     @Test
     void everyCaseMatchesPyTorch() throws IOException {
-        Map<String, String> want = expected();
         Map<String, Supplier<Tensor>> cases = cases();
+        List<String> failures = mismatches(expected(), cases);
+        assertEquals(DType.FLOAT32, Ember.getDefaultDtype(), "the default dtype is float32 again");
+        assertTrue(failures.isEmpty(), failures.size() + " of " + cases.size() + " differ:\n" + String.join("\n", failures));
+    }
+
+    /**
+     * The cases whose result (formatted as the generator's, or "ERR" and the refusal's message) is not {@link #same}
+     * as the wanted line, each as its id, the wanted and the got; the ids must be the generator's.
+     */
+    static List<String> mismatches(Map<String, String> want, Map<String, Supplier<Tensor>> cases) {
         assertEquals(want.keySet(), cases.keySet(), "the generator's cases and the test's");
         List<String> failures = new ArrayList<>();
         for (Map.Entry<String, Supplier<Tensor>> c : cases.entrySet()) {
@@ -245,8 +259,7 @@ class Leftovers54Test {
                 failures.add(c.getKey() + "\n   want " + want.get(c.getKey()) + "\n   got  " + got);
             }
         }
-        assertEquals(DType.FLOAT32, Ember.getDefaultDtype(), "the default dtype is float32 again");
-        assertTrue(failures.isEmpty(), failures.size() + " of " + cases.size() + " differ:\n" + String.join("\n", failures));
+        return failures;
     }
 
     /** The comparison sees a changed value, a changed sign of zero, a changed dtype and a changed message. */
@@ -262,7 +275,7 @@ class Leftovers54Test {
         assertFalse(same("ERR a", "ERR b"));
     }
 
-    private static String format(Tensor t) {
+    static String format(Tensor t) {
         StringBuilder b = new StringBuilder(t.dtype().name().toLowerCase(Locale.ROOT)).append(' ');
         StringBuilder shape = new StringBuilder();
         for (int i = 0; i < t.dim(); i++) {
@@ -288,18 +301,18 @@ class Leftovers54Test {
         return b.toString();
     }
 
-    private static String hex(double v) {
+    static String hex(double v) {
         return Double.isNaN(v) ? "nan" : v == Double.POSITIVE_INFINITY ? "inf" : v == Double.NEGATIVE_INFINITY ? "-inf"
                 : Double.toHexString(v);
     }
 
-    private static double parse(String s) {
+    static double parse(String s) {
         return s.equals("nan") ? Double.NaN : s.equals("inf") ? Double.POSITIVE_INFINITY
                 : s.equals("-inf") ? Double.NEGATIVE_INFINITY : s.contains("x") ? Double.parseDouble(s) : Long.parseLong(s);
     }
 
     /** Same dtype, shape, grad_fn and values (zeros, infinities and NaN by their bits, others within the type's ulps). */
-    private static boolean same(String got, String want) {
+    static boolean same(String got, String want) {
         if (want.startsWith("ERR") || got.startsWith("ERR")) {
             return got.equals(want);
         }

@@ -82,15 +82,15 @@ final class MistakeReplay {
     }
 
     /**
-     * Clears the once-a-process flag of the regression losses' broadcast warning ("Using a target size ..."): Ember
-     * warns once, as Python's default filter shows the warning once for its one place in the code, so a program that
-     * holds the warning to PyTorch's clears it first to make its call the first.
+     * Forgets the regression losses' broadcast warnings logged so far ("Using a target size ..."): Ember warns once for
+     * each text (each pair of sizes), as Python's default filter shows the warning once for its text at its place in
+     * the code, so a program that holds the warning to PyTorch's clears them first to make its call the first.
      */
     static void rearmRegressionBroadcastWarning() {
         try {
             java.lang.reflect.Field once = dev.ember.nn.Functional.class.getDeclaredField("WARNED_REGRESSION_BROADCAST");
             once.setAccessible(true);
-            ((java.util.concurrent.atomic.AtomicBoolean) once.get(null)).set(false);
+            ((java.util.Set<?>) once.get(null)).clear();
         } catch (ReflectiveOperationException e) {
             throw new AssertionError(e);
         }

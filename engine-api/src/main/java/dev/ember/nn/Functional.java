@@ -534,21 +534,27 @@ public final class Functional {
 
     // ------------------------------------------------------------------ issue 14: log-sigmoid and regression losses
 
-    /** Once a process, however threads race: {@code compareAndSet} lets one caller log. */
-    private static final java.util.concurrent.atomic.AtomicBoolean WARNED_REGRESSION_BROADCAST =
-            new java.util.concurrent.atomic.AtomicBoolean();
+    /**
+     * The regression losses' broadcast warnings logged so far, by their text: Python's default filter shows a
+     * UserWarning once for each text at each place that warns (the text names both sizes, so another pair of sizes
+     * warns again, the same pair not; Ember has no caller's line to tell places apart). {@code add} lets one caller log
+     * however threads race.
+     */
+    private static final java.util.Set<String> WARNED_REGRESSION_BROADCAST =
+            java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**
-     * PyTorch's warning (once) when a regression loss (mse, l1, smooth l1, huber) broadcasts a target of another size,
-     * after the shape check.
+     * PyTorch's warning (once for each pair of sizes) when a regression loss (mse, l1, smooth l1, huber) broadcasts a
+     * target of another size, after the shape check.
      */
     private static void regressionShapes(Tensor input, Tensor target) {
         if (!Arrays.equals(input.shape(), target.shape())) {
             dev.ember.NNFunctions.inferSize(input.shape(), target.shape());
-            if (WARNED_REGRESSION_BROADCAST.compareAndSet(false, true)) {
-                LOG.log(System.Logger.Level.WARNING, "Using a target size (" + Format.size(target.shape()) + ") that is "
-                        + "different to the input size (" + Format.size(input.shape()) + "). This will likely lead to "
-                        + "incorrect results due to broadcasting. Please ensure they have the same size.");
+            String message = "Using a target size (" + Format.size(target.shape()) + ") that is different to the input "
+                    + "size (" + Format.size(input.shape()) + "). This will likely lead to incorrect results due to "
+                    + "broadcasting. Please ensure they have the same size.";
+            if (WARNED_REGRESSION_BROADCAST.add(message)) {
+                LOG.log(System.Logger.Level.WARNING, message);
             }
         }
     }
