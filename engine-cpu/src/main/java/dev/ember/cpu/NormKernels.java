@@ -1449,7 +1449,7 @@ final class NormKernels {
             channelsLastStats(xa, xl.offset(), channels, (int) count, block, eps, mu, is, uv, loops);
         }
         if (byPositions && !byChannels) {
-            writeChannelsLast(x, xl, batch, len, count, w, b, mu, is, out, ol, channels, loops);
+            writeChannelsLast(x, xl, len, count, w, b, mu, is, out, ol, channels, loops);
             return;
         }
         forChannelRanges(channels, count, (task, from, to) -> {
@@ -1543,13 +1543,13 @@ final class NormKernels {
             }
         });
         if (byPositions) {
-            writeChannelsLast(x, xl, batch, len, count, w, b, mu, is, out, ol, channels, loops);
+            writeChannelsLast(x, xl, len, count, w, b, mu, is, out, ol, channels, loops);
         }
     }
 
     /** The channels-last output of {@link #batchNormChannelsLast}: by ranges of positions, all channels each. */
-    private static void writeChannelsLast(CpuStorage x, Layout xl, int batch, int len, long count, double[] w,
-                                          double[] b, double[] mu, double[] is, CpuStorage out, Layout ol, int channels,
+    private static void writeChannelsLast(CpuStorage x, Layout xl, int len, long count, double[] w, double[] b,
+                                          double[] mu, double[] is, CpuStorage out, Layout ol, int channels,
                                           ElementwiseKernels.FloatLoops loops) {
         float[] xa = (float[]) x.array;
         float[] oa = (float[]) out.array;
