@@ -942,9 +942,10 @@ final class NormKernels {
         double[] uv = training ? new double[channels] : null;
         boolean serial = Boolean.getBoolean("ember.cpu.batchNormStats.serial");
         boolean inPlace = !Boolean.getBoolean("ember.cpu.batchNormBuffers");
+        int block = statsBlock();
         if (inPlace && !serial && floatChannelsLast(x, xl) && (ol.stride(1) == len || floatChannelsLast(out, ol))
                 && (len < LANES || !floatRows(x, xl)) && out.dtype == DType.FLOAT32) {
-            batchNormChannelsLast(x, xl, training, eps, batch, len, count, w, b, mu, is, uv, out, ol, channels);
+            batchNormChannelsLast(x, xl, training, eps, batch, len, count, w, b, mu, is, uv, out, ol, channels, block);
         } else if (floatRows(x, xl) && floatRows(out, ol) && inPlace) {
             float[] xa = (float[]) x.array;
             float[] oa = (float[]) out.array;
@@ -952,16 +953,11 @@ final class NormKernels {
                 double[] acc = serial ? null : new double[LANES];
                 for (int c = from; c < to; c++) {
                     if (training && !serial) {
-                        java.util.Arrays.fill(acc, 0);
-                        for (int n = 0; n < batch; n++) {
-                            addLanes(xa, at(xl, n, c), len, firstLane(n, len), acc);
-                        }
-                        double m = combine(acc) / count;
-                        java.util.Arrays.fill(acc, 0);
-                        for (int n = 0; n < batch; n++) {
-                            addSquareLanes(xa, at(xl, n, c), len, firstLane(n, len), m, acc);
-                        }
-                        double ss = combine(acc);
+                        int ch = c;
+                        double m = blockTotals(batch, len, block, true, acc,
+                                (n, l0, l1, lane, a) -> addLanes(xa, at(xl, n, ch) + l0, l1 - l0, lane, a))[0] / count;
+                        double ss = blockTotals(batch, len, block, true, acc, (n, l0, l1, lane, a) ->
+                                addSquareLanes(xa, at(xl, n, ch) + l0, l1 - l0, lane, m, a))[0];
                         mu[c] = m;
                         is[c] = 1 / Math.sqrt(ss / count + eps);
                         uv[c] = ss / (count - 1);
@@ -999,7 +995,8 @@ final class NormKernels {
                 }
             });
         } else {
-            batchNormBuffered(x, xl, training, eps, batch, len, count, w, b, mu, is, uv, out, ol, channels, serial);
+            batchNormBuffered(x, xl, training, eps, batch, len, count, w, b, mu, is, uv, out, ol, channels, serial,
+                    block);
         }
         if (training) {
             storeVector(mu, mean);
@@ -1023,24 +1020,22 @@ final class NormKernels {
     /** {@link #batchNorm} through rows of doubles ({@link #load}, {@link #store}): any dtype and strides. */
     private static void batchNormBuffered(CpuStorage x, Layout xl, boolean training, double eps, int batch, int len,
                                           long count, double[] w, double[] b, double[] mu, double[] is, double[] uv,
-                                          CpuStorage out, Layout ol, int channels, boolean serial) {
+                                          CpuStorage out, Layout ol, int channels, boolean serial, int block) {
         CpuThreads.parallelFor(channels, CpuThreads.chunks(channels, count), (task, from, to) -> {
             double[] row = new double[len];
             double[] acc = new double[LANES];
             for (int c = from; c < to; c++) {
                 if (training && !serial) {
-                    java.util.Arrays.fill(acc, 0);
-                    for (int n = 0; n < batch; n++) {
-                        load(x, at(xl, n, c), xl.stride(2), len, row);
-                        addLanes(row, len, firstLane(n, len), acc);
-                    }
-                    double m = combine(acc) / count;
-                    java.util.Arrays.fill(acc, 0);
-                    for (int n = 0; n < batch; n++) {
-                        load(x, at(xl, n, c), xl.stride(2), len, row);
-                        addSquareLanes(row, len, firstLane(n, len), m, acc);
-                    }
-                    double ss = combine(acc);
+                    int ch = c;
+                    int st = xl.stride(2);
+                    double m = blockTotals(batch, len, block, true, acc, (n, l0, l1, lane, a) -> {
+                        load(x, at(xl, n, ch) + l0 * st, st, l1 - l0, row);
+                        addLanes(row, l1 - l0, lane, a);
+                    })[0] / count;
+                    double ss = blockTotals(batch, len, block, true, acc, (n, l0, l1, lane, a) -> {
+                        load(x, at(xl, n, ch) + l0 * st, st, l1 - l0, row);
+                        addSquareLanes(row, l1 - l0, lane, m, a);
+                    })[0];
                     mu[c] = m;
                     is[c] = 1 / Math.sqrt(ss / count + eps);
                     uv[c] = ss / (count - 1);
@@ -1099,6 +1094,118 @@ final class NormKernels {
     /** The lanes' total: {@code ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))}. */
     private static double combine(double[] acc) {
         return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    }
+
+    /**
+     * Positions per block of the batch statistics (session 55): each channel's {@code N * L} elements, counted in
+     * (n, l) order, are summed a block of {@code STATS_BLOCK} elements at a time (the forward's mean and centred
+     * squares in {@link #LANES} lanes, {@link #combine}d per block; the backward's {@code sum(dy)} and
+     * {@code sum(dy * xhat)} sequentially within the block), and the blocks' partials are added in block order from
+     * zero. Every path (NCHW rows, rows of doubles, channels-last, [N, C]; vector or scalar) sums these blocks in this
+     * order, so they agree bit for bit on any thread count; the channels-last kernels split the blocks over threads
+     * (PyTorch's {@code batch_norm_cpu_collect_stats_channels_last_impl} splits the positions too). The block does not
+     * depend on the thread count. {@code -Dember.cpu.batchNormStats.block=B} (read at each call, for measurement)
+     * changes it; {@code -Dember.cpu.batchNormChannelsLast.byChannels=true} takes one block over all the elements
+     * (the sums, and bits, of session 54) and the channels-last kernels' split by channel ranges before it.
+     */
+    private static final int STATS_BLOCK = 2048;
+
+    /** Whether {@code -Dember.cpu.batchNormChannelsLast.byChannels=true} (read at each call): see {@link #STATS_BLOCK}. */
+    private static boolean byChannels() {
+        return Boolean.getBoolean("ember.cpu.batchNormChannelsLast.byChannels");
+    }
+
+    /** The elements per block of the statistics now ({@link #STATS_BLOCK}). */
+    private static int statsBlock() {
+        if (byChannels()) {
+            return Integer.MAX_VALUE;
+        }
+        int block = Integer.getInteger("ember.cpu.batchNormStats.block", STATS_BLOCK);
+        if (block < 1) {
+            throw new IllegalArgumentException("ember.cpu.batchNormStats.block must be positive, got " + block);
+        }
+        return block;
+    }
+
+    /** A run of one channel's elements inside a block: row {@code n}'s positions {@code l0} to {@code l1}. */
+    private interface Run {
+        /** Adds the run into {@code acc}; {@code lane} is the lane of its first element, {@code k % LANES}. */
+        void add(int n, int l0, int l1, int lane, double[] acc);
+    }
+
+    /**
+     * One channel's totals in the blocks of {@link #STATS_BLOCK}: walks its {@code batch * len} elements in (n, l)
+     * order a block at a time; per block clears {@code acc}, passes each row's run inside the block to {@code run},
+     * then adds the block's partial to the totals from zero: {@code combine(acc)} to {@code totals[0]} when
+     * {@code lanes}, else {@code acc[j]} to {@code totals[j]}.
+     */
+    private static double[] blockTotals(int batch, int len, int block, boolean lanes, double[] acc, Run run) {
+        long count = (long) batch * len;
+        double[] totals = new double[lanes ? 1 : acc.length];
+        for (long k0 = 0; k0 < count; k0 += block) {
+            long k1 = Math.min(count, k0 + block);
+            java.util.Arrays.fill(acc, 0);
+            for (long k = k0; k < k1; ) {
+                int n = (int) (k / len);
+                int l0 = (int) (k - (long) n * len);
+                int l1 = (int) Math.min(len, l0 + (k1 - k));
+                run.add(n, l0, l1, (int) (k & (LANES - 1)), acc);
+                k += l1 - l0;
+            }
+            if (lanes) {
+                totals[0] += combine(acc);
+            } else {
+                for (int j = 0; j < acc.length; j++) {
+                    totals[j] += acc[j];
+                }
+            }
+        }
+        return totals;
+    }
+
+    /**
+     * Runs {@code body} over the blocks of {@link #STATS_BLOCK} positions of a channels-last input's {@code count}
+     * positions, in parallel: each task a run of (block, channel range) pairs, the channels split into ranges of whole
+     * {@link #CL_GROUP}s only when there are fewer blocks than threads. A channel's partial over a block does not
+     * depend on the range it is in, so any split gives the same bits.
+     */
+    private static void forBlocks(int blocks, int block, int channels, long count, BlockBody body) {
+        if (blocks == 0) {
+            return;
+        }
+        int groups = (channels + CL_GROUP - 1) / CL_GROUP;
+        int threads = CpuThreads.threads();
+        int ranges = Math.max(1, Math.min(groups, (threads + blocks - 1) / blocks));
+        int perRange = (groups + ranges - 1) / ranges;
+        int units = blocks * ranges;
+        long cost = Math.min(block, count) * (long) channels / ranges;
+        CpuThreads.parallelFor(units, Math.min(units, CpuThreads.chunks(units, cost)), (task, u0, u1) -> {
+            for (int u = u0; u < u1; u++) {
+                int r = u % ranges;
+                int from = r * perRange * CL_GROUP;
+                int to = Math.min(channels, (r + 1) * perRange * CL_GROUP);
+                if (from < to) {
+                    int b = u / ranges;
+                    int k0 = (int) Math.min(count, (long) b * block);
+                    body.run(b, k0, (int) Math.min(count, (long) k0 + block), from, to);
+                }
+            }
+        });
+    }
+
+    /** A block's work in {@link #forBlocks}: positions {@code k0} to {@code k1} (block {@code b}), channels {@code from} to {@code to}. */
+    private interface BlockBody {
+        void run(int b, int k0, int k1, int from, int to);
+    }
+
+    /** {@code out[c] = partial[c] + partial[C + c] + ...}: the blocks' partials of each channel, in block order from zero. */
+    private static void addBlocks(double[] partial, int blocks, int channels, double[] out) {
+        java.util.Arrays.fill(out, 0);
+        for (int b = 0; b < blocks; b++) {
+            for (int c = 0; c < channels; c++) {
+                out[c] += partial[b * channels + c];
+            }
+        }
     }
 
     /** {@code acc[(k0 + i) % LANES] += a[o + i]} for {@code i < n}, in increasing {@code i}. */
@@ -1310,11 +1417,13 @@ final class NormKernels {
     }
 
     /**
-     * {@link #batchNorm} over a float32 channels-last input ({@link #floatChannelsLast}; also [N, C], L = 1): each task
-     * takes a range of channels and walks the (n, l) positions in order, reading that range's run of channels at each
-     * position into lane {@code (n * L + l) % LANES} of the channel's partial sums, as PyTorch's
-     * {@code batch_norm_cpu_collect_stats_channels_last_impl} reads rows of channels; per channel the lanes, their
-     * order and the arithmetic are those of the other paths, so the same bits. The output ({@code ol}: [N, C, L] with
+     * {@link #batchNorm} over a float32 channels-last input ({@link #floatChannelsLast}; also [N, C], L = 1): the
+     * statistics by blocks of positions over the threads ({@link #channelsLastStats}, session 55), each block reading
+     * its rows of channels into lane {@code (n * L + l) % LANES} of the channel's partial sums, as PyTorch's
+     * {@code batch_norm_cpu_collect_stats_channels_last_impl} reads rows of channels; per channel the blocks, lanes,
+     * their order and the arithmetic are those of the other paths, so the same bits. With
+     * {@code -Dember.cpu.batchNormChannelsLast.byChannels=true} each task takes a range of channels over every
+     * position instead (session 54). The output ({@code ol}: [N, C, L] with
      * C at stride L, or channels-last as the input, written a row of channels at a time) gets the same
      * {@code (x - mean) scale + shift} in double. The rows of channels go through the vector loops
      * ({@link ElementwiseKernels.FloatLoops#addWidenedAt} and the two after it: the same operations, lane by lane);
@@ -1323,7 +1432,7 @@ final class NormKernels {
      */
     private static void batchNormChannelsLast(CpuStorage x, Layout xl, boolean training, double eps, int batch, int len,
                                               long count, double[] w, double[] b, double[] mu, double[] is,
-                                              double[] uv, CpuStorage out, Layout ol, int channels) {
+                                              double[] uv, CpuStorage out, Layout ol, int channels, int block) {
         float[] xa = (float[]) x.array;
         float[] oa = (float[]) out.array;
         int xs0 = xl.stride(0);
@@ -1335,9 +1444,18 @@ final class NormKernels {
         // a channels-last output (rows of channels) is written by ranges of positions, all channels each: split by
         // channels, two threads would write halves of the same rows, sharing the cache lines where they meet
         boolean byPositions = os1 == 1;
+        boolean byChannels = byChannels();
+        if (training && !byChannels) {
+            channelsLastStats(xa, xl.offset(), channels, (int) count, block, eps, mu, is, uv, loops);
+        }
+        if (byPositions && !byChannels) {
+            writeChannelsLast(x, xl, len, count, w, b, mu, is, out, ol, channels, loops);
+            return;
+        }
         forChannelRanges(channels, count, (task, from, to) -> {
             int width = to - from;
-            if (training) {
+            if (training && byChannels) {
+                // session 54's statistics: this range of channels over every position (one block, the same bits)
                 double[] acc = new double[LANES * width];
                 for (int n = 0; n < batch; n++) {
                     for (int l = 0; l < len; l++) {
@@ -1425,47 +1543,164 @@ final class NormKernels {
             }
         });
         if (byPositions) {
-            double[] scale = new double[channels];
-            double[] shift = new double[channels];
-            for (int c = 0; c < channels; c++) {
-                scale[c] = w == null ? is[c] : is[c] * w[c];
-                shift[c] = b == null ? 0 : b[c];
+            writeChannelsLast(x, xl, len, count, w, b, mu, is, out, ol, channels, loops);
+        }
+    }
+
+    /** The channels-last output of {@link #batchNormChannelsLast}: by ranges of positions, all channels each. */
+    private static void writeChannelsLast(CpuStorage x, Layout xl, int len, long count, double[] w, double[] b,
+                                          double[] mu, double[] is, CpuStorage out, Layout ol, int channels,
+                                          ElementwiseKernels.FloatLoops loops) {
+        float[] xa = (float[]) x.array;
+        float[] oa = (float[]) out.array;
+        int xs0 = xl.stride(0);
+        int xs2 = xl.stride(2);
+        int os0 = ol.stride(0);
+        int os2 = ol.stride(2);
+        double[] scale = new double[channels];
+        double[] shift = new double[channels];
+        for (int c = 0; c < channels; c++) {
+            scale[c] = w == null ? is[c] : is[c] * w[c];
+            shift[c] = b == null ? 0 : b[c];
+        }
+        int positions = (int) count;
+        CpuThreads.parallelFor(positions, CpuThreads.chunks(positions, channels), (task, from, to) -> {
+            for (int p = from; p < to; p++) {
+                int n = p / len;
+                int l = p - n * len;
+                int xo = xl.offset() + n * xs0 + l * xs2;
+                int o = ol.offset() + n * os0 + l * os2;
+                if (loops != null) {
+                    loops.affineRowNarrow(xa, xo, mu, scale, shift, oa, o, channels);
+                    continue;
+                }
+                for (int c = 0; c < channels; c++) {
+                    oa[o + c] = (float) ((xa[xo + c] - mu[c]) * scale[c] + shift[c]);
+                }
             }
-            int positions = (int) count;
-            CpuThreads.parallelFor(positions, CpuThreads.chunks(positions, channels), (task, from, to) -> {
-                for (int p = from; p < to; p++) {
-                    int n = p / len;
-                    int l = p - n * len;
-                    int xo = xl.offset() + n * xs0 + l * xs2;
-                    int o = ol.offset() + n * os0 + l * os2;
-                    if (loops != null) {
-                        loops.affineRowNarrow(xa, xo, mu, scale, shift, oa, o, channels);
-                        continue;
-                    }
-                    for (int c = 0; c < channels; c++) {
-                        oa[o + c] = (float) ((xa[xo + c] - mu[c]) * scale[c] + shift[c]);
+        });
+    }
+
+    /**
+     * The batch statistics of a channels-last input (positions at stride C from {@code xo}) in the blocks of
+     * {@link #STATS_BLOCK} positions ({@link #forBlocks}: the blocks over the threads): per block and channel the
+     * lanes of the other paths ({@code k % LANES}, {@link #combine}d), the blocks' partials added in order; then the
+     * centred squares the same way. Writes {@code mu}, {@code is} and {@code uv}.
+     */
+    private static void channelsLastStats(float[] xa, int xo, int channels, int count, int block, double eps,
+                                          double[] mu, double[] is, double[] uv,
+                                          ElementwiseKernels.FloatLoops loops) {
+        int blocks = (int) (((long) count + block - 1) / block);
+        double[] partial = new double[blocks * channels];
+        for (int pass = 0; pass < 2; pass++) {
+            boolean squares = pass == 1;
+            forBlocks(blocks, block, channels, count, (bk, k0, k1, from, to) -> {
+                int width = to - from;
+                double[] acc = new double[LANES * width];
+                double[] m = squares ? java.util.Arrays.copyOfRange(mu, from, to) : null;
+                for (int k = k0; k < k1; k++) {
+                    int base = xo + k * channels + from;
+                    int lane = (k & (LANES - 1)) * width;
+                    if (loops == null) {
+                        for (int c = 0; c < width; c++) {
+                            double d = squares ? xa[base + c] - m[c] : xa[base + c];
+                            acc[lane + c] += squares ? d * d : d;
+                        }
+                    } else if (squares) {
+                        loops.addCentredSquaresAt(xa, base, m, acc, lane, width);
+                    } else {
+                        loops.addWidenedAt(xa, base, acc, lane, width);
                     }
                 }
+                double[] lanes = new double[LANES];
+                for (int c = 0; c < width; c++) {
+                    for (int k = 0; k < LANES; k++) {
+                        lanes[k] = acc[k * width + c];
+                    }
+                    partial[bk * channels + from + c] = combine(lanes);
+                }
             });
+            if (!squares) {
+                addBlocks(partial, blocks, channels, mu);
+                for (int c = 0; c < channels; c++) {
+                    mu[c] /= count;
+                }
+            } else {
+                addBlocks(partial, blocks, channels, uv);
+                for (int c = 0; c < channels; c++) {
+                    double ss = uv[c];
+                    is[c] = 1 / Math.sqrt(ss / count + eps);
+                    uv[c] = ss / (count - 1);
+                }
+            }
         }
     }
 
     /**
      * {@link #batchNormBackward} over float32 channels-last operands ({@link #floatChannelsLast}; also [N, C], L = 1):
-     * each task takes a range of channels and walks the (n, l) positions in order, a row of channels at a time through
-     * the vector loops ({@link ElementwiseKernels.FloatLoops#batchNormGradSums}, {@code batchNormGradRow}); per channel
-     * the sums run over the positions in the order of the row path's and the arithmetic is the same, so the same
-     * bits. {@code -Dember.cpu.batchNormChannelsLast.scalar=true} takes the paths before session 54 (the rows of
+     * the gradient sums by blocks of positions over the threads ({@link #forBlocks}, session 55; with
+     * {@code -Dember.cpu.batchNormChannelsLast.byChannels=true} each task takes a range of channels over every
+     * position, session 54), a row of channels at a time through the vector loops
+     * ({@link ElementwiseKernels.FloatLoops#batchNormGradSums}, {@code batchNormGradRow}); per channel the sums run
+     * over the positions in the blocks and order of the row path's and the arithmetic is the same, so the same bits. {@code -Dember.cpu.batchNormChannelsLast.scalar=true} takes the paths before session 54 (the rows of
      * doubles, or for [N, C] the row path's strided loops).
      */
     private static void batchNormBackwardChannelsLast(CpuStorage gy, Layout gl, CpuStorage x, Layout xl,
                                                       boolean training, CpuStorage gx, Layout gxl, int batch, int len,
                                                       long count, double[] w, double[] mu, double[] is, double[] dw,
-                                                      double[] db, int channels) {
+                                                      double[] db, int channels, int block) {
         float[] xa = (float[]) x.array;
         float[] ga = (float[]) gy.array;
         float[] da = gx == null ? null : (float[]) gx.array;
         ElementwiseKernels.FloatLoops loops = LOOPS;
+        if (byChannels()) {
+            gradSumsByChannels(gy, gl, x, xl, batch, len, count, mu, is, dw, db, channels, loops);
+        } else {
+            int blocks = (int) ((count + block - 1) / block);
+            double[] partialDy = new double[blocks * channels];
+            double[] partialDyXhat = new double[blocks * channels];
+            forBlocks(blocks, block, channels, count, (bk, k0, k1, from, to) -> {
+                int width = to - from;
+                double[] m = java.util.Arrays.copyOfRange(mu, from, to);
+                double[] r = java.util.Arrays.copyOfRange(is, from, to);
+                double[] sumDy = new double[width];
+                double[] sumDyXhat = new double[width];
+                for (int k = k0; k < k1; k++) {
+                    gradSums(xa, xl.offset() + k * channels + from, ga, gl.offset() + k * channels + from, m, r, sumDy,
+                            sumDyXhat, width, loops);
+                }
+                System.arraycopy(sumDy, 0, partialDy, bk * channels + from, width);
+                System.arraycopy(sumDyXhat, 0, partialDyXhat, bk * channels + from, width);
+            });
+            addBlocks(partialDy, blocks, channels, db);
+            addBlocks(partialDyXhat, blocks, channels, dw);
+        }
+        if (da == null) {
+            return;
+        }
+        writeGradChannelsLast(gl, xa, xl, ga, training, da, gxl, len, count, w, mu, is, dw, db, channels, loops);
+    }
+
+    /** One position's row of channels into the gradient sums: {@code sumDy += g; sumDyXhat += g (x - m) r}. */
+    private static void gradSums(float[] xa, int xo, float[] ga, int go, double[] m, double[] r, double[] sumDy,
+                                 double[] sumDyXhat, int width, ElementwiseKernels.FloatLoops loops) {
+        if (loops != null) {
+            loops.batchNormGradSums(xa, xo, ga, go, m, r, sumDy, sumDyXhat, width);
+            return;
+        }
+        for (int c = 0; c < width; c++) {
+            double g = ga[go + c];
+            sumDy[c] += g;
+            sumDyXhat[c] += g * (xa[xo + c] - m[c]) * r[c];
+        }
+    }
+
+    /** Session 54's gradient sums of {@link #batchNormBackwardChannelsLast}: ranges of channels over every position. */
+    private static void gradSumsByChannels(CpuStorage gy, Layout gl, CpuStorage x, Layout xl, int batch, int len,
+                                           long count, double[] mu, double[] is, double[] dw, double[] db,
+                                           int channels, ElementwiseKernels.FloatLoops loops) {
+        float[] xa = (float[]) x.array;
+        float[] ga = (float[]) gy.array;
         forChannelRanges(channels, count, (task, from, to) -> {
             int width = to - from;
             double[] m = java.util.Arrays.copyOfRange(mu, from, to);
@@ -1476,23 +1711,19 @@ final class NormKernels {
                 for (int l = 0; l < len; l++) {
                     int xo = xl.offset() + n * xl.stride(0) + l * xl.stride(2) + from;
                     int go = gl.offset() + n * gl.stride(0) + l * gl.stride(2) + from;
-                    if (loops != null) {
-                        loops.batchNormGradSums(xa, xo, ga, go, m, r, sumDy, sumDyXhat, width);
-                        continue;
-                    }
-                    for (int c = 0; c < width; c++) {
-                        double g = ga[go + c];
-                        sumDy[c] += g;
-                        sumDyXhat[c] += g * (xa[xo + c] - m[c]) * r[c];
-                    }
+                    gradSums(xa, xo, ga, go, m, r, sumDy, sumDyXhat, width, loops);
                 }
             }
             System.arraycopy(sumDyXhat, 0, dw, from, width);
             System.arraycopy(sumDy, 0, db, from, width);
         });
-        if (da == null) {
-            return;
-        }
+    }
+
+    /** The input gradient of {@link #batchNormBackwardChannelsLast}, from the sums in {@code dw} and {@code db}. */
+    private static void writeGradChannelsLast(Layout gl, float[] xa, Layout xl, float[] ga, boolean training,
+                                              float[] da, Layout gxl, int len, long count, double[] w, double[] mu,
+                                              double[] is, double[] dw, double[] db, int channels,
+                                              ElementwiseKernels.FloatLoops loops) {
         // the input gradient by ranges of positions, all channels each (split by channels, two threads would write
         // halves of the same rows, sharing the cache lines where they meet)
         double[] scale = new double[channels];
@@ -1540,29 +1771,32 @@ final class NormKernels {
         double[] dw = new double[channels];
         double[] db = new double[channels];
         boolean buffers = Boolean.getBoolean("ember.cpu.batchNormBuffers");
+        int block = statsBlock();
         if (!buffers && floatChannelsLast(x, xl) && floatChannelsLast(gy, gl) && (gx == null || floatChannelsLast(gx, gxl))
                 && (len == 1 || !floatRows(x, xl)) && !Boolean.getBoolean("ember.cpu.batchNormChannelsLast.scalar")) {
             batchNormBackwardChannelsLast(gy, gl, x, xl, training, gx, gxl, batch, len, count, w, mu, is, dw, db,
-                    channels);
+                    channels, block);
         } else if (floatRows(x, xl) && floatRows(gy, gl) && (gx == null || floatRows(gx, gxl)) && !buffers) {
             float[] xa = (float[]) x.array;
             float[] ga = (float[]) gy.array;
             float[] da = gx == null ? null : (float[]) gx.array;
             CpuThreads.parallelFor(channels, CpuThreads.chunks(channels, count), (task, from, to) -> {
+                double[] acc = new double[2];
                 for (int c = from; c < to; c++) {
                     double m = mu[c];
                     double r = is[c];
-                    double sumDy = 0;
-                    double sumDyXhat = 0;
-                    for (int n = 0; n < batch; n++) {
-                        int xo = at(xl, n, c);
-                        int go = at(gl, n, c);
-                        for (int l = 0; l < len; l++) {
+                    int ch = c;
+                    double[] sums = blockTotals(batch, len, block, false, acc, (n, l0, l1, lane, a) -> {
+                        int xo = at(xl, n, ch);
+                        int go = at(gl, n, ch);
+                        for (int l = l0; l < l1; l++) {
                             double g = ga[go + l];
-                            sumDy += g;
-                            sumDyXhat += g * (xa[xo + l] - m) * r;
+                            a[0] += g;
+                            a[1] += g * (xa[xo + l] - m) * r;
                         }
-                    }
+                    });
+                    double sumDy = sums[0];
+                    double sumDyXhat = sums[1];
                     dw[c] = sumDyXhat;
                     db[c] = sumDy;
                     if (da == null) {
@@ -1583,7 +1817,8 @@ final class NormKernels {
                 }
             });
         } else {
-            batchNormBackwardBuffered(gy, gl, x, xl, training, gx, gxl, batch, len, count, w, mu, is, dw, db, channels);
+            batchNormBackwardBuffered(gy, gl, x, xl, training, gx, gxl, batch, len, count, w, mu, is, dw, db, channels,
+                    block);
         }
         if (gw != null) {
             storeVector(dw, gw);
@@ -1596,21 +1831,24 @@ final class NormKernels {
     /** {@link #batchNormBackward} through rows of doubles ({@link #load}, {@link #store}): any dtype and strides. */
     private static void batchNormBackwardBuffered(CpuStorage gy, Layout gl, CpuStorage x, Layout xl, boolean training,
                                                   CpuStorage gx, Layout gxl, int batch, int len, long count, double[] w,
-                                                  double[] mu, double[] is, double[] dw, double[] db, int channels) {
+                                                  double[] mu, double[] is, double[] dw, double[] db, int channels,
+                                                  int block) {
         CpuThreads.parallelFor(channels, CpuThreads.chunks(channels, count), (task, from, to) -> {
             double[] xr = new double[len];
             double[] gr = new double[len];
+            double[] acc = new double[2];
             for (int c = from; c < to; c++) {
-                double sumDy = 0;
-                double sumDyXhat = 0;
-                for (int n = 0; n < batch; n++) {
-                    load(x, at(xl, n, c), xl.stride(2), len, xr);
-                    load(gy, at(gl, n, c), gl.stride(2), len, gr);
-                    for (int l = 0; l < len; l++) {
-                        sumDy += gr[l];
-                        sumDyXhat += gr[l] * (xr[l] - mu[c]) * is[c];
+                int ch = c;
+                double[] sums = blockTotals(batch, len, block, false, acc, (n, l0, l1, lane, a) -> {
+                    load(x, at(xl, n, ch) + l0 * xl.stride(2), xl.stride(2), l1 - l0, xr);
+                    load(gy, at(gl, n, ch) + l0 * gl.stride(2), gl.stride(2), l1 - l0, gr);
+                    for (int l = 0; l < l1 - l0; l++) {
+                        a[0] += gr[l];
+                        a[1] += gr[l] * (xr[l] - mu[ch]) * is[ch];
                     }
-                }
+                });
+                double sumDy = sums[0];
+                double sumDyXhat = sums[1];
                 dw[c] = sumDyXhat;
                 db[c] = sumDy;
                 if (gx == null) {

@@ -17,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * ({@code -Dember.cpu.batchNormBuffers=true}): output, running statistics and the three gradients, in training and
  * eval, with and without the affine parameters, on NCHW, channels-last NCHW (session 54's channels-last statistics)
  * and [N, C] inputs, one and two threads' chunks. The statistics in eight lanes (session 54) agree with the
- * sequential sums ({@code -Dember.cpu.batchNormStats.serial=true}) to a few float32 ulps. (Their values against
+ * sequential sums ({@code -Dember.cpu.batchNormStats.serial=true}) to a few float32 ulps. Session 55's blocks of
+ * positions: every path and thread count the same bits. (Their values against
  * PyTorch are held by the norm and module tests.)
  */
 class BatchNormPathsTest {
@@ -117,8 +118,129 @@ class BatchNormPathsTest {
         }
     }
 
+    /**
+     * Session 55's statistics in fixed blocks of positions: the NCHW rows, the rows of doubles, channels-last and
+     * [N, C] (vector loops, and {@code -Dember.cpu.batchNormChannelsLast.scalar}'s scalar loops) give the same bits
+     * as each other, NCHW against channels-last included, on 1, 2 and 3 threads, with the default block and with
+     * blocks of 100 and 13 positions (rows cut across blocks, blocks not a whole number of lanes, many blocks a
+     * thread); shapes large enough for several default blocks (4,096 and 3,200 positions). The data are
+     * {@link #spiked}, so that a different order of the blocks or lanes shows in the float32 results.
+     */
+    @Test
+    void blocksGiveTheSameBitsOnEveryPathAndThreadCount() {
+        int[][] shapes = {{4096, 40, 0, 0}, {8, 16, 20, 20}, {37, 19, 0, 0}, {2, 33, 4, 4}, {5, 24, 3, 3}};
+        int before = dev.ember.Ember.getNumThreads();
+        try {
+            for (String block : new String[] {null, "100", "13"}) {
+                if (block != null) {
+                    System.setProperty("ember.cpu.batchNormStats.block", block);
+                }
+                for (int[] sh : shapes) {
+                    for (boolean affine : new boolean[] {true, false}) {
+                        dev.ember.Ember.setNumThreads(1);
+                        List<float[]> reference = run(sh, false, true, affine, true, false, true);
+                        for (int threads : new int[] {1, 2, 3}) {
+                            dev.ember.Ember.setNumThreads(threads);
+                            for (int path = 0; path < 4; path++) {
+                                boolean channelsLast = path >= 2;
+                                if (channelsLast && sh[2] == 0) {
+                                    continue;
+                                }
+                                List<float[]> got;
+                                if (path == 3) {
+                                    System.setProperty("ember.cpu.batchNormChannelsLast.scalar", "true");
+                                    try {
+                                        got = run(sh, true, true, affine, false, false, true);
+                                    } finally {
+                                        System.clearProperty("ember.cpu.batchNormChannelsLast.scalar");
+                                    }
+                                } else {
+                                    got = run(sh, channelsLast, true, affine, path == 1, false, true);
+                                }
+                                String what = java.util.Arrays.toString(sh) + " block " + block + " affine " + affine
+                                        + " threads " + threads + " path " + path;
+                                assertEquals(reference.size(), got.size(), what);
+                                for (int i = 0; i < got.size(); i++) {
+                                    assertArrayEquals(bits(reference.get(i)), bits(got.get(i)), what + " result " + i);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        } finally {
+            System.clearProperty("ember.cpu.batchNormStats.block");
+            dev.ember.Ember.setNumThreads(before);
+        }
+    }
+
+    /**
+     * {@code -Dember.cpu.batchNormChannelsLast.byChannels=true} (session 54's one block and split by channels) gives
+     * the blocks' bits where the positions fit one default block, and within a few float32 ulps where they do not;
+     * its own paths agree with each other bit for bit (one block everywhere).
+     */
+    @Test
+    void byChannelsIsSession54sSums() {
+        int[][] shapes = {{4096, 40, 0, 0}, {8, 16, 20, 20}, {37, 19, 0, 0}, {5, 24, 3, 3}};
+        for (int[] sh : shapes) {
+            long positions = (long) sh[0] * Math.max(1, sh[2] * sh[3]);
+            for (boolean channelsLast : new boolean[] {false, true}) {
+                if (channelsLast && sh[2] == 0) {
+                    continue;
+                }
+                List<float[]> blocks = run(sh, channelsLast, true, true, false, false);
+                System.setProperty("ember.cpu.batchNormChannelsLast.byChannels", "true");
+                List<float[]> old;
+                List<float[]> oldBuffered;
+                try {
+                    old = run(sh, channelsLast, true, true, false, false);
+                    oldBuffered = run(sh, channelsLast, true, true, true, false);
+                } finally {
+                    System.clearProperty("ember.cpu.batchNormChannelsLast.byChannels");
+                }
+                String what = java.util.Arrays.toString(sh) + " channels-last " + channelsLast;
+                for (int i = 0; i < old.size(); i++) {
+                    assertArrayEquals(bits(oldBuffered.get(i)), bits(old.get(i)), what + " result " + i);
+                    if (positions <= 2048) {
+                        assertArrayEquals(bits(old.get(i)), bits(blocks.get(i)), what + " result " + i);
+                        continue;
+                    }
+                    float[] a = blocks.get(i);
+                    float[] e = old.get(i);
+                    for (int j = 0; j < a.length; j++) {
+                        assertEquals(e[j], a[j], 8 * Math.ulp(Math.max(1f, Math.abs(e[j]))), what + " result " + i
+                                + " element " + j);
+                    }
+                }
+            }
+        }
+    }
+
     private static List<float[]> run(int[] sh, boolean channelsLast, boolean training, boolean affine,
                                      boolean buffered, boolean serial) {
+        return run(sh, channelsLast, training, affine, buffered, serial, false);
+    }
+
+    /**
+     * Puts {@code +2^40} at each channel's first element and {@code -2^40} at its last (of an NCHW-contiguous or [N, C]
+     * tensor): the sums then run at a grain of 2^-12 between the two, so a change of their order or blocks changes
+     * the float32 mean, gradients and outputs, where for plain random data the double sums' rounding would almost
+     * never reach a float32 result.
+     */
+    private static Tensor spiked(Tensor t, int[] sh) {
+        float[] a = t.toFloatArray();
+        int c = sh[1];
+        int per = sh[2] == 0 ? 1 : sh[2] * sh[3];
+        for (int ch = 0; ch < c; ch++) {
+            a[ch * per] = 0x1p40f;
+            a[((sh[0] - 1) * c + ch) * per + per - 1] = -0x1p40f;
+        }
+        int[] shape = sh[2] == 0 ? new int[] {sh[0], c} : new int[] {sh[0], c, sh[2], sh[3]};
+        return Tensor.tensor(a).reshape(shape);
+    }
+
+    private static List<float[]> run(int[] sh, boolean channelsLast, boolean training, boolean affine,
+                                     boolean buffered, boolean serial, boolean spikes) {
         System.setProperty("ember.cpu.batchNormBuffers", String.valueOf(buffered));
         System.setProperty("ember.cpu.batchNormStats.serial", String.valueOf(serial));
         try {
@@ -126,6 +248,9 @@ class BatchNormPathsTest {
             int c = sh[1];
             Tensor x0 = (sh[2] == 0 ? Tensor.randn(g, DType.FLOAT32, sh[0], c)
                     : Tensor.randn(g, DType.FLOAT32, sh[0], c, sh[2], sh[3])).mul(3).add(1);
+            if (spikes) {
+                x0 = spiked(x0, sh);
+            }
             if (channelsLast) {
                 x0 = x0.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
             }
@@ -136,6 +261,9 @@ class BatchNormPathsTest {
             Tensor runningVar = Tensor.rand(g, DType.FLOAT32, c).add(0.5);
             Tensor y = Functional.batchNorm(x, runningMean, runningVar, w, b, training, 0.1, 1e-5);
             Tensor gy = Tensor.randn(g, DType.FLOAT32, y.shape());
+            if (spikes) {
+                gy = spiked(gy, sh);
+            }
             if (channelsLast) {
                 // the upstream gradient channels-last too, as a channels-last activation after it gives it
                 gy = gy.contiguous(dev.ember.MemoryFormat.CHANNELS_LAST);
