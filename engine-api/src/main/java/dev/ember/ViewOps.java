@@ -720,7 +720,14 @@ final class ViewOps {
                 for (int i = 0, j = 0; i < sizes.length; i++) {
                     sizes[i] = i == d ? ts.length : ts[0].shape[j++];
                 }
-                out = cat(Arrays.asList(ts), d).view(sizes);
+                // the split is taken below autograd as PyTorch's (its view inside the stack kernel is no
+                // differentiable view): a tensor over cat's fresh storage, not a view of it, so that an in-place op on
+                // the result is an in-place op on a plain output (DifferentialFuzzR7Test, SavedVersionSweepTest)
+                Tensor c = cat(Arrays.asList(ts), d);
+                int[] strides = Shapes.viewStrides(c.shape, c.layout.strides(), sizes);
+                out = new Tensor(c.lease(), new Layout(sizes, strides, c.layout.offset()), c.device, c.backend,
+                        new int[1], c.dtype);
+                c.close();
             } else {
                 List<Tensor> expanded = new ArrayList<>();
                 for (Tensor t : ts) {

@@ -2,6 +2,8 @@ package dev.ember;
 
 import org.junit.jupiter.api.Test;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
@@ -92,5 +94,22 @@ class FuzzRound36FixesTest {
         for (String id : new String[] {"randLikeOverlapping", "randLikeExpanded"}) {
             assertNull(check(id), id);
         }
+    }
+
+    /**
+     * stack below the inputs' rank is cat then a split of the dim, taken below autograd as PyTorch's (its view inside
+     * the stack kernel is no differentiable view): the result is no view, and an in-place op on it under grad mode is an
+     * ordinary one (session 55's first form made it a view created under no_grad, which refused the in-place op: the
+     * full suite's DifferentialFuzzR7Test and SavedVersionSweepTest caught it). PyTorch: x = ones(2, 3, requires_grad),
+     * y = stack([x, 2 * x]); y.mul_(3); y.sum().backward() gives x.grad 9 everywhere and y._base None.
+     */
+    @Test
+    void stackBelowTheRankIsNoViewForAutograd() {
+        Tensor x = Tensor.ones(2, 3).requiresGrad_(true);
+        Tensor y = Tensor.stack(java.util.List.of(x, x.mul(2)), 0);
+        assertFalse(y.isView());
+        y.mul_(3);
+        y.sum().backward();
+        assertArrayEquals(new float[] {9, 9, 9, 9, 9, 9}, x.grad().contiguous().toFloatArray());
     }
 }
