@@ -221,6 +221,40 @@ class InplaceIntoSelfTest {
     }
 
     @Test
+    void theActivationsOnATransposedSelfGiveTheOutOfPlaceValuesAndTheCopyingPathsGradients() {
+        // y = x.t() * 1.5 keeps x.t()'s strides (dense, not contiguous, not a view): the where kernel writes it in its
+        // own layout; the values are the out-of-place op's, the gradients (from the result: elu_'s differ from elu's in
+        // the last bits) the copying path's, with and without autograd
+        List<Function<Tensor, Tensor>> inplace = List.of(t -> Functional.leakyRelu_(t, 0.1), t -> Functional.elu_(t, 0.7),
+                Functional::selu_);
+        List<Function<Tensor, Tensor>> outOfPlace = List.of(t -> Functional.leakyRelu(t, 0.1), t -> Functional.elu(t, 0.7),
+                Functional::selu);
+        for (int i = 0; i < inplace.size(); i++) {
+            for (boolean grad : new boolean[] {true, false}) {
+                Function<Tensor, Tensor> op = inplace.get(i);
+                Function<Boolean, Tensor[]> run = old -> withProperty(OLD_PATH, old, () -> {
+                    Tensor x = X0.clone().requiresGrad_(grad);
+                    Tensor y = x.t().mul(1.5);
+                    assertEquals(false, y.isContiguous(), "y keeps x.t()'s strides");
+                    op.apply(y);
+                    if (grad) {
+                        y.mul(C0.t()).sum().backward();
+                    }
+                    return new Tensor[] {y.detach(), grad ? x.grad() : x, Creation.wrap((double) y.version())};
+                });
+                Tensor[] now = run.apply(false);
+                Tensor[] old = run.apply(true);
+                String what = "op " + i + ", grad " + grad;
+                Tensor ref = outOfPlace.get(i).apply(X0.t().mul(1.5));
+                assertArrayEquals(ref.toDoubleArray(), now[0].toDoubleArray(), what + " values");
+                assertArrayEquals(old[0].toDoubleArray(), now[0].toDoubleArray(), what + " values, old path");
+                assertArrayEquals(old[1].toDoubleArray(), now[1].toDoubleArray(), what + " grad, old path");
+                assertEquals(1.0, now[2].item(), what + " version");
+            }
+        }
+    }
+
+    @Test
     void float16AndBfloat16GiveTheCopyingPathsBits() {
         // the reduced types' kernels (float opmath, one rounding) and, for mul_/div_ by a single-element float32
         // tensor, 2.x's reading of that operand in float32 (ArithmeticOps.reducedScalarValue) through the output given
