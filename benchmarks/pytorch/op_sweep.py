@@ -161,6 +161,8 @@ def rows():
         ("add bias fwd+bwd", fb(lambda: xg + bg, dx, xg, bg)),
         ("add bias, relu_ fwd+bwd", fb(lambda: (xg + bg).relu_(), dx, xg, bg)),
         ("add bias, add_(y) fwd+bwd", fb(lambda: (xg + bg).add_(y), dx, xg, bg)),
+        ("add bias, leaky_relu_ fwd+bwd", fb(lambda: F.leaky_relu_(xg + bg, 0.1), dx, xg, bg)),
+        ("add bias, elu_ fwd+bwd", fb(lambda: F.elu_(xg + bg), dx, xg, bg)),
         ("gelu [16,128,512]", lambda: F.gelu(x)),
         ("gelu fwd+bwd", fb(lambda: F.gelu(xg), dx, xg)),
         ("gelu tanh [16,128,512]", lambda: F.gelu(x, approximate="tanh")),

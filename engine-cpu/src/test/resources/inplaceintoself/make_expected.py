@@ -1,11 +1,12 @@
 # Writes expected.txt for InplaceIntoSelfTest (session 55): in-place ops whose kernel writes straight into self
 # (relu_, sigmoid_, tanh_, exp_, neg_, add_, sub_, mul_ and div_ by an operand without a gradient; sqrt_, rsqrt_,
-# reciprocal_, exp2_, expm1_, tan_, floor_, ceil_, round_, trunc_, frac_): values, gradients,
+# reciprocal_, exp2_, expm1_, tan_, floor_, ceil_, round_, trunc_, frac_; leaky_relu_, elu_, selu_, celu_): values, gradients,
 # version counters of self and of a view of it, the view's regenerated history, the saved-self error, float64 and the
 # no_grad form; in PyTorch 1.13 CPU (run: /usr/bin/python3 make_expected.py > expected.txt). 1.13 and 2.x agree here
 # (these ops' formulas, node names and version counting did not change). Each case prints "=== key" and lines
 # "name value"; a tensor line is "name dtype [shape] : values"; "error" is the message PyTorch raised.
 import torch
+import torch.nn.functional as F
 
 torch.manual_seed(55)
 
@@ -75,6 +76,16 @@ OPS = {
     "round_": lambda y, w, b, c: y.round_(),
     "trunc_": lambda y, w, b, c: y.trunc_(),
     "frac_": lambda y, w, b, c: y.frac_(),
+    # session 55 (helper 8): the in-place activations whose node saves only the result (2.x derivatives.yaml:
+    # leaky_relu_ LeakyReluBackward1, elu_ EluBackward1 (selu_ too), celu_ CeluBackward1; is_result true), written
+    # into self. (hardtanh_ has no entry of its own in 2.x: HardtanhBackward0 on the original self, so not here.)
+    "leaky_relu_": lambda y, w, b, c: F.leaky_relu(y, 0.1, inplace=True),
+    "leaky_relu_default": lambda y, w, b, c: F.leaky_relu_(y),
+    "leaky_relu_module": lambda y, w, b, c: torch.nn.LeakyReLU(0.2, inplace=True)(y),
+    "elu_": lambda y, w, b, c: F.elu(y, inplace=True),
+    "elu_alpha": lambda y, w, b, c: F.elu_(y, 0.7),
+    "selu_": lambda y, w, b, c: F.selu(y, inplace=True),
+    "celu_": lambda y, w, b, c: F.celu(y, 1.3, inplace=True),
 }
 # the ops that save nothing of self, one after another, then relu_ (which saves its result)
 CHAIN = ["neg_", "add_w", "sub_w_alpha", "mul_c", "div_b", "add_w_alpha", "mul_number", "div_number", "add_number",
@@ -107,6 +118,10 @@ for name in OPS:
     show(name, **program(torch.float32, [name]))
 show("chain_float32", **program(torch.float32, CHAIN))
 show("chain_float64", **program(torch.float64, CHAIN))
+# the activations (each saves its result, so each ends its program) after direct arithmetic, in float64
+ACTIVATIONS = ["leaky_relu_", "leaky_relu_default", "leaky_relu_module", "elu_", "elu_alpha", "selu_", "celu_"]
+for name in ACTIVATIONS:
+    show(name + "_float64", **program(torch.float64, ["add_w", "mul_c", name]))
 
 
 # a saved self changed by a direct op: mul's saved self (y * y) and relu_'s saved result (then add_)
@@ -120,6 +135,11 @@ y = x * 1.5
 y.sigmoid_()
 y.mul_(2.0)
 show("saved_result", error=error(lambda: y.sum().backward()))
+x = x0.clone().requires_grad_()
+y = x * 1.5
+F.elu_(y)
+y.add_(1.0)
+show("saved_result_elu", error=error(lambda: y.sum().backward()))
 
 # no_grad: the same ops write into self, versions counted
 with torch.no_grad():
@@ -132,4 +152,8 @@ with torch.no_grad():
     y.neg_()
     y.add_(w0)
     y.mul_(c0)
+    F.leaky_relu_(y, 0.1)
+    F.elu_(y)
+    F.celu_(y, 1.3)
+    F.selu_(y)
 show("no_grad", y=y, version=y._version, view_version=v._version)

@@ -281,10 +281,7 @@ final class ActivationOps2 {
      * g slope}) and refuses a negative slope, as PyTorch's leaky_relu_backward with is_result.
      */
     static Tensor leakyRelu_(Tensor x, double slope) {
-        return InplaceOps.inplace(x, List.of(), old -> {
-            ActivationOps.checkFloating(old, "leaky_relu_cpu", "leaky_relu_cuda");
-            Tensor out = ActivationOps.forward(old, v -> Tensor.where(v.gt(0L), v, v.mul(slope)));
-            return recordOnResult(out, "LeakyReluBackward1", old, (g, r) -> {
+        java.util.function.BinaryOperator<Tensor> backward = (g, r) -> {
                 if (slope < 0) {
                     throw new IllegalArgumentException("In-place leakyReLu backward calculation is triggered with a negative "
                             + "slope which is not supported. This is caused by calling in-place forward function with a "
@@ -293,8 +290,43 @@ final class ActivationOps2 {
                             + "calculation with negative slope");
                 }
                 return Tensor.where(r.gt(0L), g, g.mul(slope));
-            });
-        });
+        };
+        // session 55: the values x > 0 ? x : x * slope written into self by the where kernel (its "x" self itself)
+        return resultInto_(x, old -> {
+            ActivationOps.checkFloating(old, "leaky_relu_cpu", "leaky_relu_cuda");
+            Tensor out = ActivationOps.forward(old, v -> Tensor.where(v.gt(0L), v, v.mul(slope)));
+            return recordOnResult(out, "LeakyReluBackward1", old, backward);
+        }, (t, out) -> recordOnResult(whereInto(out, t, t, ActivationOps.forward(t, v -> v.mul(slope))),
+                "LeakyReluBackward1", t, backward));
+    }
+
+    /**
+     * An in-place activation whose node saves only its result (LeakyReluBackward1, EluBackward1, CeluBackward1):
+     * {@code into.apply(self, out)} writes the values into {@code out} (over self's storage and version counter) and
+     * records the node there, where {@link InplaceOps#writesInto} allows (session 55: no snapshot of self, no result
+     * tensor, no copy); elsewhere, and always with {@code -Dember.inplace.copyResult=true}, the session 54 path
+     * ({@link InplaceOps#inplace}: {@code op} on a snapshot of self, its result copied into self).
+     */
+    private static Tensor resultInto_(Tensor self, java.util.function.Function<Tensor, Tensor> op,
+                                      java.util.function.BiFunction<Tensor, Tensor, Tensor> into) {
+        return InplaceOps.writesInto(self, List.of()) ? InplaceOps.inplaceSingleNode(self, List.of(), op, into)
+                : InplaceOps.inplace(self, List.of(), op);
+    }
+
+    /**
+     * {@code out = x > 0 ? a : b} by the where kernel, {@code out} over self's storage (a may be self itself: the kernel
+     * reads and writes each element at one place); {@code b} is already in out's type, so for float16 and bfloat16 the
+     * values are those of the opmath forward rounded once (the rounding of a kept {@code x} is {@code x}).
+     */
+    private static Tensor whereInto(Tensor out, Tensor x, Tensor a, Tensor b) {
+        Tensor cond;
+        try (GradMode off = Ember.noGrad()) {
+            cond = x.gt(0L);
+        }
+        OutputLayouts.Target target = OutputLayouts.into(out);
+        out.backend.where(cond.storage(), target.of(cond), a.storage(), target.of(a), b.storage(), target.of(b),
+                out.storage(), target.layout);
+        return out;
     }
 
     /**
@@ -303,23 +335,27 @@ final class ActivationOps2 {
      */
     static Tensor elu_(Tensor x, double alpha, double scale, double inputScale, double backwardInputScale, String name) {
         double negcoef = alpha * scale;
-        return InplaceOps.inplace(x, List.of(), old -> {
+        java.util.function.BinaryOperator<Tensor> eluBackward = (g, r) -> {
+            if (alpha < 0) {
+                throw new IllegalArgumentException("In-place elu backward calculation is triggered with a negative slope "
+                        + "which is not supported. This is caused by calling in-place forward function with a negative "
+                        + "slope, please call out-of-place version instead.");
+            }
+            return Tensor.where(r.le(0L), g.mul(r.add(negcoef)).mul(backwardInputScale), g.mul(scale));
+        };
+        // under create_graph, PyTorch's EluBackwardBackward0 over (grad_output, result), whose result formula is
+        // elu_double_backward with is_result: gg * g * input_scale * (result < 0)
+        java.util.function.BinaryOperator<Tensor> backward = (g, r) -> ActivationOps.backwardNode("EluBackwardBackward0",
+                g, r, eluBackward, (gg, gs, rr) -> ActivationOps.zeroWhere(rr.ge(0L), gg.mul(gs).mul(backwardInputScale)));
+        // session 55: x > 0 ? x * scale : expm1(x * inputScale) * negcoef written into self by the where kernel (x
+        // itself where the scale is 1: x * 1 is x wherever it is taken)
+        return resultInto_(x, old -> {
             ActivationOps.checkFloating(old, "elu_cpu", "elu_cuda");
             Tensor out = ActivationOps.forward(old, v -> Tensor.where(v.gt(0L), v.mul(scale),
                     v.mul(inputScale).expm1().mul(negcoef)));
-            java.util.function.BinaryOperator<Tensor> eluBackward = (g, r) -> {
-                if (alpha < 0) {
-                    throw new IllegalArgumentException("In-place elu backward calculation is triggered with a negative slope "
-                            + "which is not supported. This is caused by calling in-place forward function with a negative "
-                            + "slope, please call out-of-place version instead.");
-                }
-                return Tensor.where(r.le(0L), g.mul(r.add(negcoef)).mul(backwardInputScale), g.mul(scale));
-            };
-            // under create_graph, PyTorch's EluBackwardBackward0 over (grad_output, result), whose result formula is
-            // elu_double_backward with is_result: gg * g * input_scale * (result < 0)
-            return recordOnResult(out, name, old, (g, r) -> ActivationOps.backwardNode("EluBackwardBackward0", g, r,
-                    eluBackward, (gg, gs, rr) -> ActivationOps.zeroWhere(rr.ge(0L), gg.mul(gs).mul(backwardInputScale))));
-        });
+            return recordOnResult(out, name, old, backward);
+        }, (t, out) -> recordOnResult(whereInto(out, t, scale == 1.0 ? t : ActivationOps.forward(t, v -> v.mul(scale)),
+                ActivationOps.forward(t, v -> v.mul(inputScale).expm1().mul(negcoef))), name, t, backward));
     }
 
     /**

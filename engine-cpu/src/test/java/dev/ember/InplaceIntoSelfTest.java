@@ -1,5 +1,7 @@
 package dev.ember;
 
+import dev.ember.nn.Functional;
+import dev.ember.nn.LeakyReLU;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -16,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 /**
  * Session 55: in-place ops whose kernel writes straight into {@code self} (relu_, sigmoid_, tanh_, exp_, neg_, add_,
  * sub_ with any alpha, mul_ and div_ by an operand without a gradient; sqrt_, rsqrt_, reciprocal_, exp2_, expm1_,
- * tan_, floor_, ceil_, round_, trunc_, frac_, which joined the single-node path; {@code InplaceOps.writesInto}), under autograd
+ * tan_, floor_, ceil_, round_, trunc_, frac_, which joined the single-node path; {@code InplaceOps.writesInto}; and the
+ * activations whose node saves only the result: leaky_relu_, elu_, selu_, celu_, by the where kernel), under autograd
  * and under no_grad: values, gradients, node names, the version counters of self and of a view of it, the view's
  * regenerated history and gradient, and the saved-tensor errors are PyTorch's ({@code inplaceintoself/make_expected.py});
  * every value is bit-identical to the result-copying path kept behind {@code -Dember.inplace.copyResult=true}; and the
@@ -64,7 +67,19 @@ class InplaceIntoSelfTest {
         OPS.put("round_", (y, w, b, c) -> y.round_());
         OPS.put("trunc_", (y, w, b, c) -> y.trunc_());
         OPS.put("frac_", (y, w, b, c) -> y.frac_());
+        // the in-place activations whose node saves only the result (helper 8)
+        OPS.put("leaky_relu_", (y, w, b, c) -> Functional.leakyRelu(y, 0.1, true));
+        OPS.put("leaky_relu_default", (y, w, b, c) -> Functional.leakyRelu_(y, 0.01));
+        OPS.put("leaky_relu_module", (y, w, b, c) -> new LeakyReLU(0.2, true).forward(y));
+        OPS.put("elu_", (y, w, b, c) -> Functional.elu(y, 1.0, true));
+        OPS.put("elu_alpha", (y, w, b, c) -> Functional.elu_(y, 0.7));
+        OPS.put("selu_", (y, w, b, c) -> Functional.selu(y, true));
+        OPS.put("celu_", (y, w, b, c) -> Functional.celu(y, 1.3, true));
     }
+
+    /** The activations of {@code OPS} (each saves its result, so each ends its program). */
+    private static final List<String> ACTIVATIONS = List.of("leaky_relu_", "leaky_relu_default", "leaky_relu_module",
+            "elu_", "elu_alpha", "selu_", "celu_");
 
     private static final List<String> CHAIN = List.of("neg_", "add_w", "sub_w_alpha", "mul_c", "div_b", "add_w_alpha",
             "mul_number", "div_number", "add_number", "relu_");
@@ -182,6 +197,64 @@ class InplaceIntoSelfTest {
     }
 
     @Test
+    void theActivationsAfterDirectArithmeticInFloat64() {
+        for (String op : ACTIVATIONS) {
+            check(op + "_float64", DType.FLOAT64, List.of("add_w", "mul_c", op));
+        }
+    }
+
+    @Test
+    void theActivationsInFloat16AndBfloat16GiveTheCopyingPathsBits() {
+        for (DType dtype : new DType[] {DType.FLOAT16, DType.BFLOAT16}) {
+            for (String op : ACTIVATIONS) {
+                Run now = program(dtype, List.of("add_w", op), false);
+                Run old = program(dtype, List.of("add_w", op), true);
+                assertEquals(old.chain, now.chain, dtype + " " + op + " chain");
+                assertEquals(old.version, now.version, dtype + " " + op + " version");
+                for (Map.Entry<String, Tensor> e : now.values.entrySet()) {
+                    assertEquals(dtype, e.getValue().dtype(), dtype + " " + op + " " + e.getKey() + " dtype");
+                    assertArrayEquals(old.values.get(e.getKey()).toDoubleArray(), e.getValue().toDoubleArray(),
+                            dtype + " " + op + " " + e.getKey() + ": bits");
+                }
+            }
+        }
+    }
+
+    @Test
+    void theActivationsOnATransposedSelfGiveTheOutOfPlaceValuesAndTheCopyingPathsGradients() {
+        // y = x.t() * 1.5 keeps x.t()'s strides (dense, not contiguous, not a view): the where kernel writes it in its
+        // own layout; the values are the out-of-place op's, the gradients (from the result: elu_'s differ from elu's in
+        // the last bits) the copying path's, with and without autograd
+        List<Function<Tensor, Tensor>> inplace = List.of(t -> Functional.leakyRelu_(t, 0.1), t -> Functional.elu_(t, 0.7),
+                Functional::selu_);
+        List<Function<Tensor, Tensor>> outOfPlace = List.of(t -> Functional.leakyRelu(t, 0.1), t -> Functional.elu(t, 0.7),
+                Functional::selu);
+        for (int i = 0; i < inplace.size(); i++) {
+            for (boolean grad : new boolean[] {true, false}) {
+                Function<Tensor, Tensor> op = inplace.get(i);
+                Function<Boolean, Tensor[]> run = old -> withProperty(OLD_PATH, old, () -> {
+                    Tensor x = X0.clone().requiresGrad_(grad);
+                    Tensor y = x.t().mul(1.5);
+                    assertEquals(false, y.isContiguous(), "y keeps x.t()'s strides");
+                    op.apply(y);
+                    if (grad) {
+                        y.mul(C0.t()).sum().backward();
+                    }
+                    return new Tensor[] {y.detach(), grad ? x.grad() : x, Creation.wrap((double) y.version())};
+                });
+                Tensor[] now = run.apply(false);
+                Tensor[] old = run.apply(true);
+                String what = "op " + i + ", grad " + grad;
+                Tensor ref = outOfPlace.get(i).apply(X0.t().mul(1.5));
+                assertArrayEquals(ref.toDoubleArray(), now[0].toDoubleArray(), what + " values");
+                assertArrayEquals(old[0].toDoubleArray(), now[0].toDoubleArray(), what + " values, old path");
+                assertArrayEquals(old[1].toDoubleArray(), now[1].toDoubleArray(), what + " grad, old path");
+                assertEquals(1.0, now[2].item(), what + " version");
+            }
+        }
+    }
+
+    @Test
     void float16AndBfloat16GiveTheCopyingPathsBits() {
         // the reduced types' kernels (float opmath, one rounding) and, for mul_/div_ by a single-element float32
         // tensor, 2.x's reading of that operand in float32 (ArithmeticOps.reducedScalarValue) through the output given
@@ -227,6 +300,12 @@ class InplaceIntoSelfTest {
                 s.mul_(2.0);
                 RuntimeException e2 = assertThrows(RuntimeException.class, () -> s.sum().backward());
                 assertEquals(TORCH.field("saved_result", "error"), e2.getMessage(), "saved_result, old path " + old);
+
+                Tensor u = X0.clone().requiresGrad_(true).mul(1.5);
+                Functional.elu_(u, 1.0);
+                u.add_(1.0);
+                RuntimeException e3 = assertThrows(RuntimeException.class, () -> u.sum().backward());
+                assertEquals(TORCH.field("saved_result_elu", "error"), e3.getMessage(), "saved_result_elu, old path " + old);
                 return null;
             });
         }
@@ -247,6 +326,10 @@ class InplaceIntoSelfTest {
                 long made = StorageLease.live() - before;
                 y.add_(W0);
                 y.mul_(C0);
+                Functional.leakyRelu_(y, 0.1);
+                Functional.elu_(y, 1.0);
+                Functional.celu_(y, 1.3);
+                Functional.selu_(y);
                 return new Tensor[] {y, Creation.wrap((double) y.version()), Creation.wrap((double) v.version()),
                         Creation.wrap((double) made)};
             }
@@ -282,6 +365,16 @@ class InplaceIntoSelfTest {
         for (int i = 0; i < direct.size(); i++) {
             assertEquals(storages(true, direct.get(i)) - 1, storages(false, direct.get(i)), "op " + i);
         }
+        // the activations: no snapshot of self and no result tensor (leaky_relu_: its mask and x * slope remain;
+        // elu_ and celu_, scale 1: nor x * 1 and the wrapped 1 it multiplies by; selu_ makes x * scale)
+        assertEquals(storages(true, a -> Functional.leakyRelu_(a[0], 0.1)) - 2,
+                storages(false, a -> Functional.leakyRelu_(a[0], 0.1)), "leaky_relu_");
+        assertEquals(storages(true, a -> Functional.elu_(a[0], 0.7)) - 4, storages(false, a -> Functional.elu_(a[0], 0.7)),
+                "elu_");
+        assertEquals(storages(true, a -> Functional.selu_(a[0])) - 2, storages(false, a -> Functional.selu_(a[0])),
+                "selu_");
+        assertEquals(storages(true, a -> Functional.celu_(a[0], 1.3)) - 4,
+                storages(false, a -> Functional.celu_(a[0], 1.3)), "celu_");
         // not written directly: mul_/div_ by w (the node saves self's old values); a view of y (CopySlices)
         List<java.util.function.Consumer<Tensor[]>> copying = List.of(a -> a[0].mul_(a[1]), a -> a[0].div_(a[1]),
                 a -> a[0].t().select(0, 1).relu_());

@@ -386,6 +386,9 @@ public final class OpSweep {
         // in-place ops of a non-leaf under autograd (session 54: run on self, no snapshot; -Dember.inplace.snapshot=true)
         r.add(new Row("add bias, relu_ fwd+bwd", fb(() -> xg.add(bg).relu_(), dx, xg, bg)));
         r.add(new Row("add bias, add_(y) fwd+bwd", fb(() -> xg.add(bg).add_(y), dx, xg, bg)));
+        // session 55: in-place activations written into self (-Dember.inplace.copyResult=true: the snapshot path)
+        r.add(new Row("add bias, leaky_relu_ fwd+bwd", fb(() -> Functional.leakyRelu_(xg.add(bg), 0.1), dx, xg, bg)));
+        r.add(new Row("add bias, elu_ fwd+bwd", fb(() -> Functional.elu_(xg.add(bg), 1.0), dx, xg, bg)));
         r.add(new Row("gelu [16,128,512]", () -> Functional.gelu(x)));
         r.add(new Row("gelu fwd+bwd", fb(() -> Functional.gelu(xg), dx, xg)));
         r.add(new Row("gelu tanh [16,128,512]", () -> Functional.gelu(x, "tanh")));

@@ -1217,6 +1217,16 @@ public final class Functional {
         return NNFunctions.celu_(x, alpha);
     }
 
+    /** {@code F.selu(x, inplace)}: in place (EluBackward1) when asked. */
+    public static Tensor selu(Tensor x, boolean inplace) {
+        return inplace ? selu_(x) : selu(x);
+    }
+
+    /** {@code F.celu(x, alpha, inplace)}: in place (CeluBackward1) when asked. */
+    public static Tensor celu(Tensor x, double alpha, boolean inplace) {
+        return inplace ? celu_(x, alpha) : celu(x, alpha);
+    }
+
     /** {@code F.hardtanh_(x, min_val, max_val)}: in place, HardtanhBackward0. */
     public static Tensor hardtanh_(Tensor x, double minVal, double maxVal) {
         Checks.tensor(x, "hardtanh_", "input", 1);
