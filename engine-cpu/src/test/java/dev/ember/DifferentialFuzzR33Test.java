@@ -2,12 +2,10 @@ package dev.ember;
 
 import org.junit.jupiter.api.Test;
 
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 /**
  * Round 33 of the seeded differential fuzz against PyTorch ({@code differentialfuzzr33/make_cases.py}, whose header
@@ -52,13 +50,7 @@ class DifferentialFuzzR33Test {
 
     @Test
     void everyCallMatchesPyTorch() throws java.io.IOException {
-        String resource = RESOURCE;
-        if (FILE != null) {
-            java.nio.file.Path target = java.nio.file.Path.of("target/test-classes/differentialfuzzr33/hunt.txt");
-            java.nio.file.Files.copy(java.nio.file.Path.of(FILE), target,
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            resource = "/differentialfuzzr33/hunt.txt";
-        }
+        String resource = FuzzRoundSupport.casesOrHunt("differentialfuzzr33", FILE);
         DifferentialFuzzR6Test.runAll(resource, FILE != null ? 1 : 3000, FILE != null ? Map.of() : EXPECTED_FAILURES,
                 c -> ONLY != null && !ONLY.equals(c.id()) ? null : FuzzR33Interpreter.run(c.lines()));
     }
@@ -69,33 +61,11 @@ class DifferentialFuzzR33Test {
      */
     @Test
     void theCheckerSeesABrokenExpectedValue() {
-        List<DifferentialFuzzR6Test.Case> cases = DifferentialFuzzR6Test.read(RESOURCE);
-        int seen = 0;
-        for (String what : new String[] {"o float64", "o float32", "fn ", "gx input float64", "err "}) {
-            for (DifferentialFuzzR6Test.Case c : cases) {
-                if (EXPECTED_FAILURES.containsKey(c.id()) || FuzzR33Interpreter.run(c.lines()) != null) {
-                    continue;
-                }
-                List<String> broken = new java.util.ArrayList<>(c.lines());
-                int at = -1;
-                for (int i = 0; i < broken.size(); i++) {
-                    String l = broken.get(i);
-                    if (l.startsWith(what) && !l.endsWith(": ") && !l.endsWith(" nan") && !l.endsWith("inf")) {
-                        at = i;
-                    }
-                }
-                if (at < 0) {
-                    continue;
-                }
-                String line = broken.get(at);
-                broken.set(at, what.equals("err ") || what.equals("fn ") ? line + "!" : breakLast(line));
-                assertNotNull(FuzzR33Interpreter.run(broken), "case " + c.id() + ": a changed line \"" + broken.get(at)
-                        + "\" passes");
-                seen++;
-                break;
-            }
-        }
-        assertEquals(5, seen, "the five kinds of change found");
+        String[] prefixes = {"o float64", "o float32", "fn ", "gx input float64", "err "};
+        int seen = FuzzRoundSupport.changesSeen(DifferentialFuzzR6Test.read(RESOURCE), EXPECTED_FAILURES,
+                FuzzR33Interpreter::run, prefixes,
+                line -> line.startsWith("err ") || line.startsWith("fn ") ? line + "!" : breakLast(line));
+        assertEquals(prefixes.length, seen, "the five kinds of change found");
     }
 
     /** The line with its last value changed by one. */

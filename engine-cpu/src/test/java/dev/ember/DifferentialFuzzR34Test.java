@@ -2,12 +2,10 @@ package dev.ember;
 
 import org.junit.jupiter.api.Test;
 
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 /**
  * Round 34 of the seeded differential fuzz against PyTorch ({@code differentialfuzzr34/make_cases.py}, whose header
@@ -49,13 +47,7 @@ class DifferentialFuzzR34Test {
 
     @Test
     void everyCallMatchesPyTorch() throws java.io.IOException {
-        String resource = RESOURCE;
-        if (FILE != null) {
-            java.nio.file.Path target = java.nio.file.Path.of("target/test-classes/differentialfuzzr34/hunt.txt");
-            java.nio.file.Files.copy(java.nio.file.Path.of(FILE), target,
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            resource = "/differentialfuzzr34/hunt.txt";
-        }
+        String resource = FuzzRoundSupport.casesOrHunt("differentialfuzzr34", FILE);
         DifferentialFuzzR6Test.runAll(resource, FILE != null ? 1 : 2500, FILE != null ? Map.of() : EXPECTED_FAILURES,
                 c -> ONLY != null && !ONLY.equals(c.id()) ? null : FuzzR34Interpreter.run(c.lines()));
     }
@@ -66,35 +58,14 @@ class DifferentialFuzzR34Test {
      */
     @Test
     void theCheckerSeesABrokenExpectedValue() {
-        List<DifferentialFuzzR6Test.Case> cases = DifferentialFuzzR6Test.read(RESOURCE);
-        int seen = 0;
-        for (String what : new String[] {"o out float64", "o wafter float64", "gr weight_hh_l0 float64", "sgv w float64",
-                "o batch_sizes int64", "err "}) {
-            for (DifferentialFuzzR6Test.Case c : cases) {
-                if (EXPECTED_FAILURES.containsKey(c.id()) || FuzzR34Interpreter.run(c.lines()) != null) {
-                    continue;
-                }
-                if (what.startsWith("o wafter") && c.lines().stream().noneMatch(l -> l.contains("maxnorm=0.5"))) {
-                    continue; // a weight that max_norm renormalised
-                }
-                List<String> broken = new java.util.ArrayList<>(c.lines());
-                int at = -1;
-                for (int i = 0; i < broken.size(); i++) {
-                    if (broken.get(i).startsWith(what) && !broken.get(i).endsWith(": ")) {
-                        at = i;
-                    }
-                }
-                if (at < 0) {
-                    continue;
-                }
-                String line = broken.get(at);
-                broken.set(at, what.equals("err ") ? line + "!" : breakLast(line));
-                assertNotNull(FuzzR34Interpreter.run(broken), "case " + c.id() + ": a changed line \"" + what + "\" passes");
-                seen++;
-                break;
-            }
-        }
-        assertEquals(6, seen, "the six kinds of change found");
+        String[] prefixes = {"o out float64", "o wafter float64", "gr weight_hh_l0 float64", "sgv w float64",
+            "o batch_sizes int64", "err "};
+        // a weight line only where max_norm renormalised it
+        int seen = FuzzRoundSupport.changesSeen(DifferentialFuzzR6Test.read(RESOURCE), EXPECTED_FAILURES,
+                FuzzR34Interpreter::run, prefixes, (prefix, c) -> !prefix.startsWith("o wafter")
+                        || c.lines().stream().anyMatch(l -> l.contains("maxnorm=0.5")),
+                line -> line.startsWith("err ") ? line + "!" : breakLast(line));
+        assertEquals(prefixes.length, seen, "the six kinds of change found");
     }
 
     /** The line with its last value changed: a number plus one ({@code nan} and infinities to 0). */

@@ -144,7 +144,8 @@ final class FuzzR23Interpreter {
         return problem == null ? null : "parameter gradients of " + w[1] + " " + params.keySet() + ": " + problem;
     }
 
-    private static Map<String, String> options(String[] w, int from) {
+    /** The {@code key=value} words of {@code w} from index {@code from} on (also round 33's call parser's). */
+    static Map<String, String> options(String[] w, int from) {
         Map<String, String> o = new HashMap<>();
         for (int i = from; i < w.length; i++) {
             int eq = w[i].indexOf('=');

@@ -24,7 +24,6 @@ import dev.ember.nn.TripletMarginLoss;
 import dev.ember.nn.TripletMarginWithDistanceLoss;
 
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -79,34 +78,12 @@ final class FuzzR33Interpreter {
                 default: throw new IllegalStateException("line " + line);
             }
         }
-        Map<String, Tensor> a = new HashMap<>();
-        for (Map.Entry<String, String> e : argLines.entrySet()) {
-            Tensor t = DifferentialFuzzR17Test.tensor(e.getValue());
-            if (rg.contains(e.getKey())) {
-                t.requiresGrad_(true);
-            }
-            a.put(e.getKey(), t);
-        }
+        Map<String, Tensor> a = FuzzRoundSupport.arguments(argLines, rg);
         Tensor got;
         try {
             got = module ? callModule(step, a) : call(step, a);
         } catch (RuntimeException e) {
-            if (err == null) {
-                return "PyTorch gives a result, Ember throws " + e;
-            }
-            String msg = e.getMessage() == null ? null : e.getMessage().split("\n", -1)[0];
-            if (!err.equals(msg)) {
-                return "message: PyTorch \"" + err + "\", Ember \"" + e.getMessage() + "\" ("
-                        + e.getClass().getSimpleName() + ")";
-            }
-            for (Map.Entry<String, String> en : argLines.entrySet()) {
-                String r = FuzzR31Interpreter.compare("the argument " + en.getKey() + " after a refused call",
-                        DifferentialFuzzR17Test.tensor(en.getValue()), a.get(en.getKey()).detach(), true);
-                if (r != null) {
-                    return r;
-                }
-            }
-            return null;
+            return FuzzRoundSupport.refused(err, e, argLines, a);
         }
         if (err != null) {
             return "PyTorch refuses (\"" + err + "\"), Ember gives " + got.dtype() + Arrays.toString(got.shape()) + " "
@@ -124,32 +101,14 @@ final class FuzzR33Interpreter {
             return null;
         }
         got.mul(DifferentialFuzzR17Test.tensor(g)).sum().backward();
-        for (Map.Entry<String, String> e : gx.entrySet()) {
-            Tensor grad = a.get(e.getKey()).grad();
-            if (e.getValue().equals("none")) {
-                if (grad != null) {
-                    return "gradient of " + e.getKey() + ": PyTorch none, Ember " + Arrays.toString(grad.shape());
-                }
-                continue;
-            }
-            r = FuzzR31Interpreter.compare("gradient of " + e.getKey(), DifferentialFuzzR17Test.tensor(e.getValue()),
-                    grad, false, factor);
-            if (r != null) {
-                return r;
-            }
-        }
-        return null;
+        return FuzzRoundSupport.gradients(gx, a, factor);
     }
 
     /** The call ({@code <op> [k=v ...]}) with the tensor arguments {@code a}. */
     private static Tensor call(String text, Map<String, Tensor> a) {
         String[] w = text.split(" ");
         String op = w[0];
-        Map<String, String> kw = new HashMap<>();
-        for (int k = 1; k < w.length; k++) {
-            int eq = w[k].indexOf('=');
-            kw.put(w[k].substring(0, eq), w[k].substring(eq + 1));
-        }
+        Map<String, String> kw = FuzzR23Interpreter.options(w, 1);
         String red = kw.get("reduction");
         Tensor in = a.get("input");
         Tensor tg = a.get("target");
@@ -201,11 +160,7 @@ final class FuzzR33Interpreter {
     private static Tensor callModule(String text, Map<String, Tensor> a) {
         String[] w = text.split(" ");
         String op = w[0];
-        Map<String, String> kw = new HashMap<>();
-        for (int k = 1; k < w.length; k++) {
-            int eq = w[k].indexOf('=');
-            kw.put(w[k].substring(0, eq), w[k].substring(eq + 1));
-        }
+        Map<String, String> kw = FuzzR23Interpreter.options(w, 1);
         String red = kw.get("reduction");
         Tensor in = a.get("input");
         Tensor tg = a.get("target");

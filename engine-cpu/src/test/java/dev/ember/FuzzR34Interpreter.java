@@ -87,22 +87,7 @@ final class FuzzR34Interpreter {
         try {
             r = call(step, t, params);
         } catch (RuntimeException e) {
-            if (err == null) {
-                return "PyTorch gives a result, Ember throws " + e;
-            }
-            String msg = e.getMessage() == null ? null : e.getMessage().split("\n", -1)[0];
-            if (!err.equals(msg)) {
-                return "message: PyTorch \"" + err + "\", Ember \"" + e.getMessage() + "\" (" + e.getClass().getSimpleName()
-                        + ")";
-            }
-            for (Map.Entry<String, String> in : inputs.entrySet()) {
-                String d = FuzzR31Interpreter.compare("input " + in.getKey() + " after a refused call",
-                        DifferentialFuzzR17Test.tensor(in.getValue()), t.get(in.getKey()).detach(), true);
-                if (d != null) {
-                    return d;
-                }
-            }
-            return null;
+            return FuzzRoundSupport.refused(err, e, inputs, t);
         }
         if (err != null) {
             return "PyTorch refuses (\"" + err + "\"), Ember gives " + r.outs.keySet();

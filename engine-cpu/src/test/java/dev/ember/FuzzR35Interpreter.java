@@ -63,14 +63,7 @@ final class FuzzR35Interpreter {
                 default: throw new IllegalStateException("line " + line);
             }
         }
-        Map<String, Tensor> a = new HashMap<>();
-        for (Map.Entry<String, String> e : argLines.entrySet()) {
-            Tensor t = DifferentialFuzzR17Test.tensor(e.getValue());
-            if (rg.contains(e.getKey())) {
-                t.requiresGrad_(true);
-            }
-            a.put(e.getKey(), t);
-        }
+        Map<String, Tensor> a = FuzzRoundSupport.arguments(argLines, rg);
         Object got;
         try {
             got = call(step, a);
@@ -140,21 +133,7 @@ final class FuzzR35Interpreter {
         if (gerr != null) {
             return "backward: PyTorch refuses \"" + gerr + "\", Ember runs";
         }
-        for (Map.Entry<String, String> e : gx.entrySet()) {
-            Tensor grad = a.get(e.getKey()).grad();
-            if (e.getValue().equals("none")) {
-                if (grad != null) {
-                    return "gradient of " + e.getKey() + ": PyTorch none, Ember " + Arrays.toString(grad.shape());
-                }
-                continue;
-            }
-            String r = FuzzR31Interpreter.compare("gradient of " + e.getKey(),
-                    DifferentialFuzzR17Test.tensor(e.getValue()), grad, false);
-            if (r != null) {
-                return r;
-            }
-        }
-        return null;
+        return FuzzRoundSupport.gradients(gx, a, 1);
     }
 
     private static String describe(Object got) {

@@ -5,15 +5,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiPredicate;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
- * What a differential fuzz round's test does beside replaying its cases (written for round 35; the earlier rounds
- * carry their own copies): a local hunt's case file in place of the committed one, and the check that the round's
- * interpreter notices a changed expected line.
+ * What a differential fuzz round's test does beside replaying its cases (written for round 35, used by rounds 33 and 34
+ * too; the earlier rounds carry their own copies): a local hunt's case file in place of the committed one, a call's
+ * arguments, the check of a refused call and of the gradients, and the check that the round's interpreter notices a
+ * changed expected line.
  */
 final class FuzzRoundSupport {
     private FuzzRoundSupport() {
@@ -30,6 +34,44 @@ final class FuzzRoundSupport {
         Files.copy(Path.of(huntFile), Path.of("target/test-classes/" + dir + "/hunt.txt"),
                 StandardCopyOption.REPLACE_EXISTING);
         return "/" + dir + "/hunt.txt";
+    }
+
+    /**
+     * The call's tensor arguments from their lines ({@code name -> tensor line}), those named in {@code rg} requiring
+     * grad.
+     */
+    static Map<String, Tensor> arguments(Map<String, String> argLines, List<String> rg) {
+        Map<String, Tensor> a = new HashMap<>();
+        for (Map.Entry<String, String> e : argLines.entrySet()) {
+            Tensor t = DifferentialFuzzR17Test.tensor(e.getValue());
+            if (rg.contains(e.getKey())) {
+                t.requiresGrad_(true);
+            }
+            a.put(e.getKey(), t);
+        }
+        return a;
+    }
+
+    /**
+     * Null where the gradient of each argument named in {@code gx} is PyTorch's (the tensor line, or {@code none}: no
+     * gradient), compared within {@link FuzzR31Interpreter#compare}'s tolerance times {@code factor}; else what differs.
+     */
+    static String gradients(Map<String, String> gx, Map<String, Tensor> a, double factor) {
+        for (Map.Entry<String, String> e : gx.entrySet()) {
+            Tensor grad = a.get(e.getKey()).grad();
+            if (e.getValue().equals("none")) {
+                if (grad != null) {
+                    return "gradient of " + e.getKey() + ": PyTorch none, Ember " + Arrays.toString(grad.shape());
+                }
+                continue;
+            }
+            String r = FuzzR31Interpreter.compare("gradient of " + e.getKey(),
+                    DifferentialFuzzR17Test.tensor(e.getValue()), grad, false, factor);
+            if (r != null) {
+                return r;
+            }
+        }
+        return null;
     }
 
     /**
@@ -63,10 +105,20 @@ final class FuzzRoundSupport {
      */
     static int changesSeen(List<DifferentialFuzzR6Test.Case> cases, Map<String, String> expectedFailures,
                            Function<List<String>, String> run, String[] prefixes, UnaryOperator<String> change) {
+        return changesSeen(cases, expectedFailures, run, prefixes, (prefix, c) -> true, change);
+    }
+
+    /**
+     * {@link #changesSeen(List, Map, Function, String[], UnaryOperator)} over only the cases {@code eligible} takes for
+     * a prefix (a round whose line of some kind is worth changing only in some cases).
+     */
+    static int changesSeen(List<DifferentialFuzzR6Test.Case> cases, Map<String, String> expectedFailures,
+                           Function<List<String>, String> run, String[] prefixes,
+                           BiPredicate<String, DifferentialFuzzR6Test.Case> eligible, UnaryOperator<String> change) {
         int seen = 0;
         for (String prefix : prefixes) {
             for (DifferentialFuzzR6Test.Case c : cases) {
-                if (expectedFailures.containsKey(c.id()) || run.apply(c.lines()) != null) {
+                if (expectedFailures.containsKey(c.id()) || !eligible.test(prefix, c) || run.apply(c.lines()) != null) {
                     continue;
                 }
                 int at = -1;

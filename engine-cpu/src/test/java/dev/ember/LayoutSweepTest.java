@@ -1220,8 +1220,11 @@ class LayoutSweepTest {
         op(t, "large adaptive pools", x -> new Tensor[] {Functional.adaptiveAvgPool2d(x[0], ia(5, 7)),
             Functional.adaptiveMaxPool2d(x[0], ia(4, 4))}, f32(8, 16, 30, 30));
         op(t, "large sdpa float32", x -> Functional.scaledDotProductAttention(x[0], x[1], x[2]), f32(2, 4, 128, 64),
-                f32(2, 4, 160, 64), f32(2, 4, 160, 64)).tol(1e-6, "a strided last dimension takes the composition instead "
-                + "of the fused kernel");
+                f32(2, 4, 160, 64), f32(2, 4, 160, 64)).tol(4e-6, "a strided last dimension takes the composition instead "
+                + "of the fused kernel: each rounds in float32 on its own (either within about 3 units of 2^-24 of the "
+                + "values' scale, |v| < 1, of the float64 result), so the two differ by up to about 6 such units, "
+                + "2e-6 of the largest output (about 0.2: an output averages 160 values); the scalar fallback "
+                + "(-Dember.cpu.noVector=true) and the vector kernels sum in other orders and both come near that");
         op(t, "large embedding", x -> Functional.embedding(x[0], x[1]), idx(1000, 64, 32), f32(1000, 64));
         op(t, "large indexSelect gather", x -> new Tensor[] {x[0].indexSelect(0, x[1]), x[0].gather(1, x[2])},
                 f32(400, 300), idx(400, 300), idx(300, 400, 200));
