@@ -93,4 +93,22 @@ class FuzzRound36FixesTest {
             assertNull(check(id), id);
         }
     }
+
+    /**
+     * batch_norm's output layout is 2.x's batch_norm_cpu's: {@code suggest_memory_format_contig(input)} where the input
+     * is contiguous in some format and the parameters contiguous, so a permuted {@code [1, C, H, W]} (channels-last
+     * contiguous, its size-1 batch dim's stride below C * H * W, which {@code suggest_memory_format} calls ambiguous)
+     * gives a channels-last output, and its 5-D twin a channels-last-3d one (2.x; 1.13 row-major, the generator writes
+     * 2.x's); a stepped weight falls back to {@code suggest_memory_format()}'s row-major. Ember went by
+     * {@code suggest_memory_format()} alone (a local hunt's case, seed 361). Forward only: 1.13's input gradient of the
+     * permuted input is wrong (it differs from the gradient of the same values in either dense layout, which Ember's
+     * matches), a 1.13 bug the generator's comment describes.
+     */
+    @Test
+    void batchNormOfAChannelsLastContiguousInputIsChannelsLast() {
+        for (String id : new String[] {"batchNormPermutedBatch1", "batchNormPermutedBatch1SteppedWeight",
+                "batchNormPermuted5dBatch1"}) {
+            assertNull(check(id), id);
+        }
+    }
 }
