@@ -446,7 +446,7 @@ def gen_nn():
         c.inp("weight", [ch], dt, ["-"])
         c.inp("bias", [ch], dt, ["-"])
         step = "batch_norm training=True"
-        fn = lambda a: F.batch_norm(a["x"], None, None, a["weight"], a["bias"], True)
+        fn = lambda a: batch_norm_2x(a["x"], a["weight"], a["bias"])
     elif op == "layer_norm":
         step = "layer_norm shape=%d" % w
         fn = lambda a: F.layer_norm(a["x"], [w])
@@ -641,23 +641,26 @@ def fixes():
 
 
 def batch_norm_2x(x, w, b):
-    """F.batch_norm (training) with 2.x's output layout: batch_norm_cpu (Normalization.cpp) allocates the output in
-    suggest_memory_format_contig(input) where the input is contiguous in some format (2.x's is_contiguous: row-major,
-    channels_last or channels_last_3d) and the parameters are contiguous, else in suggest_memory_format(). 1.13's
-    is_contiguous knew no channels_last_3d, so a channels_last_3d-contiguous 5-D input whose size-1 batch dim has a
-    stride suggest_memory_format calls ambiguous got a row-major output there; 2.x's is channels_last_3d (same values)."""
-    out = F.batch_norm(x, None, None, w, b, True)
-    if x.dim() == 5 and not x.is_contiguous() and x.is_contiguous(memory_format=torch.channels_last_3d) \
-            and all(p is None or p.is_contiguous() for p in (w, b)):
-        out = out.contiguous(memory_format=torch.channels_last_3d)
-    return out
+    """F.batch_norm (training) as 2.x's batch_norm_cpu lays it out: in suggest_memory_format_contig(input) where the
+    input is contiguous in some format (2.x's is_contiguous: row-major, channels_last or channels_last_3d) and the
+    parameters are contiguous, else in suggest_memory_format(). Run on the input's clone in its channels-last format
+    where it is channels-last (-3d) contiguous and not row-major: 1.13 (whose is_contiguous knew no channels_last_3d)
+    lays a 5-D one out row-major where its size-1 batch dim's stride is one suggest_memory_format calls ambiguous, and
+    its backward gives a permuted [1, C, H, W] such input a WRONG input gradient (not the gradient of the same values
+    in either dense layout, which agree), a 1.13 bug; the clone has the same values, 2.x's layout and a right gradient
+    (CloneBackward0 passes it through)."""
+    if x.dim() in (4, 5) and not x.is_contiguous() and all(p is None or p.is_contiguous() for p in (w, b)):
+        fmt = torch.channels_last if x.dim() == 4 else torch.channels_last_3d
+        if x.is_contiguous(memory_format=fmt):
+            return F.batch_norm(x.clone(memory_format=fmt), None, None, w, b, True)
+    return F.batch_norm(x, None, None, w, b, True)
 
 
 def fixes_r2():
     """Round 36's second part (session 55, helper 10): the cases its hunts found. batch_norm's cases compare the
     forward only: 1.13's backward of the permuted [1, C, H, W] input gives a wrong input gradient (not the gradient of
     the same values laid out row-major or channels-last with the batch stride C * H * W, which agree with each other
-    and with Ember's), a 1.13 bug; 2.x's backward not checked."""
+    and with Ember's), a 1.13 bug that batch_norm_2x steps around, except with a stepped weight (forward only)."""
     # a permuted [1, C, H, W]: channels-last contiguous (the size-1 batch dim ignored) but suggest_memory_format
     # row-major (its batch stride is below C * H * W): the output channels-last (a local hunt's case, seed 361)
     bn = lambda a: batch_norm_2x(a["x"], a["weight"], a["bias"])
@@ -665,7 +668,7 @@ def fixes_r2():
     c.inp("x", None, None, base=(base_tensor([3, 1, 2, 2], F64), "perm 1,3,0,2"))
     c.inp("weight", None, None, base=(base_tensor([2], F64), "-"))
     c.inp("bias", None, None, base=(base_tensor([2], F64), "-"))
-    emit(c, "batch_norm training=True", bn)
+    emit(c, "batch_norm training=True", bn, ["x", "weight", "bias"])
     # the same input with a stepped (non-contiguous) weight: suggest_memory_format's row-major output
     c = fix_case("batchNormPermutedBatch1SteppedWeight", "nn", F64)
     c.inp("x", None, None, base=(base_tensor([3, 1, 2, 2], F64), "perm 1,3,0,2"))
@@ -677,7 +680,7 @@ def fixes_r2():
     c.inp("x", None, None, base=(base_tensor([3, 1, 2, 2, 2], F64), "perm 1,4,0,2,3"))
     c.inp("weight", None, None, base=(base_tensor([2], F64), "-"))
     c.inp("bias", None, None, base=(base_tensor([2], F64), "-"))
-    emit(c, "batch_norm training=True", bn)
+    emit(c, "batch_norm training=True", bn, ["x", "weight", "bias"])
 
 
 def main():
