@@ -55,9 +55,15 @@
 #   unchanged ("if (self.numel() == 0) return self.clone()", in 1.13 and 2.x), so the autograd engine refuses the
 #   gradient's shape ("Function PixelShuffleBackward0 returned an invalid gradient ..."); Ember returns an empty
 #   gradient of the input's shape: a PyTorch bug, its cases listed as expected failures in DifferentialFuzzR35Test.
-# - Not drawn: F.pad with mode reflect / replicate / circular (1.13's Python F.pad checks and words differ from 2.x's
-#   at::pad: _pad_enum, padding::check_valid_input, _pad_circular; a round of its own), constant mode only; there
-#   2.x's constant_pad_nd narrows each negatively padded dim first, and 2.x's narrow checks the length before the
+# - F.pad with mode reflect / replicate / circular (family pad_modes, drawn AFTER every other family so that the cases
+#   before it are byte-identical to the first version's): 1.13's Python F.pad asserts and words differ from 2.x's,
+#   so the generator calls at::pad (torch._C._nn.pad, which is what 2.x's F.pad calls) with 2.x's differences in
+#   front (pad_mode_2x): 2.x's reflection_padNd run padding::check_valid_input (only a batch dim may be empty, "Expected
+#   2D or 3D (batch mode) tensor with possibly 0 batch size and other non-zero dimensions ..."), 1.13's reflection
+#   kernels let an unbatched input's empty channel dim through ([0, 3] -> [0, 5]) and word the refusal "2D or 3D
+#   (batch mode) tensor expected for input, but got: [ torch.DoubleTensor{...} ]"; 2.x's _pad_circular_symint takes
+#   an unbatched input (1.13: "Invalid padding size, expected 0 but got 2"), run as the batch-1 input's (CopySlices).
+# - F.pad constant mode (family extra): there 2.x's constant_pad_nd narrows each negatively padded dim first, and 2.x's narrow checks the length before the
 #   start ("narrow(): length must be non-negative." for a pad of -1 on an empty dim; 1.13: "Dimension out of range
 #   ..."): pad_2x.
 # - Not drawn: pdist's gradient (1.13's backward crashes the process on empty inputs or outputs; values only).
@@ -918,9 +924,50 @@ def chains():
     record("chain", {"x": x}, "chain steps=%s" % ",".join(steps), run)
 
 
+def check_valid_input_2x(v, k):
+    """2.x's padding::check_valid_input<k> (Padding.h), which 2.x's reflection_padNd and replication_padNd call first:
+    only a batch dim may be empty. 1.13's reflection_pad1d / 2d allow an empty channel dim of an unbatched input and
+    word their refusal "2D or 3D (batch mode) tensor expected for input, but got: [ torch.DoubleTensor{...} ]"."""
+    batch = v.dim() == k + 2
+    if any(s == 0 for s in list(v.shape)[1 if batch else 0:]):
+        raise RuntimeError("Expected %dD or %dD (batch mode) tensor with possibly 0 batch size and other non-zero "
+                           "dimensions for input, but got: [%s]" % (k + 1, k + 2, ", ".join(str(s) for s in v.shape)))
+
+
+def pad_mode_2x(v, pd, mode):
+    """F.pad reflect / replicate / circular as 2.x's at::pad (_pad_enum; 1.13's Python F.pad asserts first): 2.x's
+    check_valid_input before the kernel, and 2.x's _pad_circular_symint, which takes an unbatched input (1.13's
+    _pad_circular refuses it: "Invalid padding size, expected 0 but got 2"), run here as the batched one of batch 1."""
+    k = len(pd) // 2
+    if len(pd) % 2 == 0 and len(pd) <= 2 * v.dim() and k in (1, 2, 3) and v.dim() in (k + 1, k + 2):
+        if mode != "circular":
+            check_valid_input_2x(v, k)
+        elif v.dim() == k + 1:
+            return torch._C._nn.pad(v.unsqueeze(0), pd, mode, None)[0]
+    return torch._C._nn.pad(v, pd, mode, None)
+
+
+PAD_SHAPES = [[0, 3], [3, 0], [0, 2, 3], [1, 0, 3], [2, 3, 0], [0, 2, 3, 3], [1, 0, 3, 3], [1, 2, 0, 3], [2, 3, 3, 0],
+              [0, 2, 3, 3, 3], [1, 2, 3, 0, 3], [0, 3, 3], [2, 0, 3, 3], [0, 1, 2, 2, 2]]
+PAD_PADS = [[1, 1], [0, 2], [1, 0], [-1, 0], [0, 0], [2, 2], [1, 1, 1, 1], [0, 1, 2, 0], [-1, 1, 0, 0],
+            [1, 1, 1, 1, 1, 1], [0, 0, 1, 0, 0, 1], [1, 2, 0, 0, 0, 0]]
+
+
+def pad_modes():
+    """Appended after round 35's first draws (their bytes unchanged): F.pad with mode reflect / replicate / circular of
+    an input with an empty dim (batch, channel or spatial), 2.x's checks and answers (pad_mode_2x)."""
+    x = ft(R.choice(PAD_SHAPES), fdt())
+    fits = [p for p in PAD_PADS if len(p) // 2 in (x.dim() - 1, x.dim() - 2)]
+    pd = R.choice(fits if R.random() < 0.9 else [p for p in PAD_PADS if len(p) <= 2 * x.dim()])
+    mode = R.choice(["reflect", "replicate", "circular"])
+    unbatched_circular = mode == "circular" and x.dim() == len(pd) // 2 + 1
+    record("pad", {"x": x}, "pad pad=%s mode=%s" % (pv(pd), mode), lambda a: pad_mode_2x(a["x"], pd, mode),
+           node="CopySlices" if unbatched_circular else None)
+
+
 FAMILIES = [(unary, 160), (binary, 220), (reduction, 520), (scan, 100), (sorting, 120), (matmuls, 160),
             (shapes, 260), (indexing, 200), (softmaxes, 50), (convs, 120), (norms, 120), (losses, 130), (misc, 130),
-            (extra, 500), (chains, 200)]
+            (extra, 500), (chains, 200), (pad_modes, 150)]
 
 
 

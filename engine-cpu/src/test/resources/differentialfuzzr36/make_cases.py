@@ -17,7 +17,10 @@
 # softmax / log_softmax, matmul / bmm / linear on transposed operands, conv2d / max_pool2d / avg_pool2d / batch_norm /
 # layer_norm / group_norm on channels-last and other layouts, the losses (mse, l1, smooth_l1, huber, bce,
 # cross_entropy) on non-contiguous input AND target, cat / stack of mixed layouts, index_select / gather / scatter on a
-# non-contiguous self and index. float64 cases take the backward of sum(out * g) (g contiguous) from a leaf made as
+# non-contiguous self and index; appended last (the cases before them byte-identical to the first version's): in-place
+# add_ / mul_ / sub_ on an int64 self of every layout with a float32 / float64 / int64 other (PyTorch's "result type
+# Float can't be cast to the desired output type Long", an overlapping self's overlap refusal first), and stack
+# (mostly at dim 0) of 4-D channels-last and 5-D channels_last_3d inputs. float64 cases take the backward of sum(out * g) (g contiguous) from a leaf made as
 # x = view.detach().requires_grad_() (a non-contiguous leaf), and compare the gradient's values and layout.
 #
 # Comparison: values within FuzzR31Interpreter.compare's tolerance (1e-12 float64, 1e-5 float32; integers exactly);
@@ -443,7 +446,7 @@ def gen_nn():
         c.inp("weight", [ch], dt, ["-"])
         c.inp("bias", [ch], dt, ["-"])
         step = "batch_norm training=True"
-        fn = lambda a: F.batch_norm(a["x"], None, None, a["weight"], a["bias"], True)
+        fn = lambda a: batch_norm_2x(a["x"], a["weight"], a["bias"])
     elif op == "layer_norm":
         step = "layer_norm shape=%d" % w
         fn = lambda a: F.layer_norm(a["x"], [w])
@@ -534,8 +537,38 @@ def gen_index():
     emit(c, "%s dim=%d" % (op, d), fn, names if dt == F64 else ())
 
 
+def gen_inplace_int():
+    """In-place add_ / mul_ / sub_ on an int64 self of any layout, the other often floating: PyTorch's "result type
+    Float can't be cast to the desired output type Long" (an overlapping self: the overlap refusal, which
+    TensorIterator checks first); the bases must be unchanged after a refusal, written through after a success."""
+    s = rshape(R.randint(1, 5))
+    c = Case("inplace_int", I64)
+    c.inp("x", s, I64)
+    c.inp("y", bshape(s) if R.random() < 0.8 else [], R.choice([F32, F64, I64]))
+    op = R.choice(["add_", "mul_", "sub_"])
+    emit(c, op, lambda a: getattr(a["x"], op)(a["y"]))
+
+
+def gen_stack_cl():
+    """stack (mostly at dim 0) of 4-D channels-last and 5-D channels_last_3d inputs, mixed with other layouts."""
+    dt = R.choice([F32, F64])
+    r = R.choice([4, 5])
+    s = rshape(r)
+    d = 0 if R.random() < 0.7 else R.randrange(r + 1)
+    k = R.randint(2, 3)
+    c = Case("cat", dt)
+    cl = "cl" if r == 4 else "cl3"
+    for i in range(k):
+        c.inp("t%d" % i, s, dt, kinds=[cl] if R.random() < 0.7 else None)
+    names = ["t%d" % i for i in range(k)]
+    emit(c, "stack dim=%d n=%d" % (d, k), lambda a: torch.stack([a[n] for n in names], d), names if dt == F64 else ())
+
+
+# gen_inplace_int and gen_stack_cl were appended after the first version's generators (their cases came out
+# byte-identical); they draw last
 GENS = [(gen_unary, 260), (gen_binary, 400), (gen_inplace, 150), (gen_like, 250), (gen_reduce, 250),
-        (gen_matmul, 200), (gen_nn, 250), (gen_loss, 200), (gen_cat, 150), (gen_index, 150)]
+        (gen_matmul, 200), (gen_nn, 250), (gen_loss, 200), (gen_cat, 150), (gen_index, 150), (gen_inplace_int, 150),
+        (gen_stack_cl, 120)]
 
 
 def fix_case(name, op, dtype):
@@ -607,9 +640,53 @@ def fixes():
     emit(c, "rand_like", lambda a: torch.rand_like(a["x"]))
 
 
+def batch_norm_2x(x, w, b):
+    """F.batch_norm (training) as 2.x's batch_norm_cpu lays it out: in suggest_memory_format_contig(input) where the
+    input is contiguous in some format (2.x's is_contiguous: row-major, channels_last or channels_last_3d) and the
+    parameters are contiguous, else in suggest_memory_format(). Run on the input's clone in its channels-last format
+    where it is channels-last (-3d) contiguous and not row-major: 1.13 (whose is_contiguous knew no channels_last_3d)
+    lays a 5-D one out row-major where its size-1 batch dim's stride is one suggest_memory_format calls ambiguous, and
+    its backward gives a permuted [1, C, H, W] such input a WRONG input gradient (not the gradient of the same values
+    in either dense layout, which agree), a 1.13 bug; the clone has the same values, 2.x's layout and a right gradient
+    (CloneBackward0 passes it through)."""
+    if x.dim() in (4, 5) and not x.is_contiguous() and all(p is None or p.is_contiguous() for p in (w, b)):
+        fmt = torch.channels_last if x.dim() == 4 else torch.channels_last_3d
+        if x.is_contiguous(memory_format=fmt):
+            return F.batch_norm(x.clone(memory_format=fmt), None, None, w, b, True)
+    return F.batch_norm(x, None, None, w, b, True)
+
+
+def fixes_r2():
+    """Round 36's second part (session 55, helper 10): the cases its hunts found. batch_norm's cases compare the
+    forward only: 1.13's backward of the permuted [1, C, H, W] input gives a wrong input gradient (not the gradient of
+    the same values laid out row-major or channels-last with the batch stride C * H * W, which agree with each other
+    and with Ember's), a 1.13 bug that batch_norm_2x steps around, except with a stepped weight (forward only)."""
+    # a permuted [1, C, H, W]: channels-last contiguous (the size-1 batch dim ignored) but suggest_memory_format
+    # row-major (its batch stride is below C * H * W): the output channels-last (a local hunt's case, seed 361)
+    bn = lambda a: batch_norm_2x(a["x"], a["weight"], a["bias"])
+    c = fix_case("batchNormPermutedBatch1", "nn", F64)
+    c.inp("x", None, None, base=(base_tensor([3, 1, 2, 2], F64), "perm 1,3,0,2"))
+    c.inp("weight", None, None, base=(base_tensor([2], F64), "-"))
+    c.inp("bias", None, None, base=(base_tensor([2], F64), "-"))
+    emit(c, "batch_norm training=True", bn, ["x", "weight", "bias"])
+    # the same input with a stepped (non-contiguous) weight: suggest_memory_format's row-major output
+    c = fix_case("batchNormPermutedBatch1SteppedWeight", "nn", F64)
+    c.inp("x", None, None, base=(base_tensor([3, 1, 2, 2], F64), "perm 1,3,0,2"))
+    c.inp("weight", None, None, base=(base_tensor([4], F64), "sl 0,0,4,2"))
+    c.inp("bias", None, None, base=(base_tensor([2], F64), "-"))
+    emit(c, "batch_norm training=True", bn)
+    # 5-D, channels_last_3d contiguous with the ambiguous batch stride: 2.x channels_last_3d (1.13 row-major)
+    c = fix_case("batchNormPermuted5dBatch1", "nn", F64)
+    c.inp("x", None, None, base=(base_tensor([3, 1, 2, 2, 2], F64), "perm 1,4,0,2,3"))
+    c.inp("weight", None, None, base=(base_tensor([2], F64), "-"))
+    c.inp("bias", None, None, base=(base_tensor([2], F64), "-"))
+    emit(c, "batch_norm training=True", bn, ["x", "weight", "bias"])
+
+
 def main():
     if os.environ.get("FUZZ_FIXES"):
         fixes()
+        fixes_r2()
         print("\n".join(OUT))
         return
     for gen, n in GENS:

@@ -567,6 +567,24 @@ final class NormOps {
     }
 
     /**
+     * Whether PyTorch's CPU {@code batch_norm_cpu} writes its output channels-last (-3d): where the input (row-major,
+     * channels-last or channels-last-3d contiguous) and every given parameter and statistic are contiguous, the input's
+     * {@code suggest_memory_format_contig} (row-major if the input is, else channels-last (-3d)), so a channels-last
+     * contiguous input whose size-1 batch dim has a stride {@code suggest_memory_format} calls ambiguous (a permuted
+     * {@code [1, C, H, W]}) still gives a channels-last output; otherwise {@code suggest_memory_format()}.
+     */
+    private static boolean batchNormChannelsLastOut(Tensor x, Tensor... params) {
+        if (x.dim() != 4 && x.dim() != 5) {
+            return false;
+        }
+        boolean allContiguous = x.isContiguous() || NNOps.channelsLastContiguous(x.shape, x.layout.strides());
+        for (Tensor p : params) {
+            allContiguous &= p == null || p.isContiguous();
+        }
+        return allContiguous ? !x.isContiguous() : NNOps.stridesLikeChannelsLast(x.shape, x.layout.strides());
+    }
+
+    /**
      * PyTorch's {@code native_batch_norm} over dimension 1: the output, and in training the batch mean and invstd
      * ({@code [C]}; empty in evaluation, as PyTorch's CPU kernel). In training the running statistics given are updated
      * in place after the output is computed ({@code running = (1 - momentum) running + momentum batch}, the variance
@@ -609,7 +627,7 @@ final class NormOps {
         // PyTorch's CPU kernel: the output (and the input gradient) in input.suggest_memory_format(), so a
         // channels-last activation stays channels-last through conv, batch norm and the activation after it; the
         // kernel writes it so (-Dember.batchNorm.rowMajorOut=true: a row-major output copied after, before session 54)
-        boolean cl = (x.dim() == 4 || x.dim() == 5) && NNOps.stridesLikeChannelsLast(x.shape, x.layout.strides());
+        boolean cl = batchNormChannelsLastOut(x, weight, bias, runningMean, runningVar);
         boolean clOut = cl && !Boolean.getBoolean("ember.batchNorm.rowMajorOut");
         Tensor out = clOut ? Creation.emptyStrided(x.shape, NNOps.channelsLastStrides(x.shape), t, x.device)
                 : Creation.empty(x.shape, t, x.device);

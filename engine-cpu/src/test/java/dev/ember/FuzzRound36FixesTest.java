@@ -112,4 +112,23 @@ class FuzzRound36FixesTest {
         y.sum().backward();
         assertArrayEquals(new float[] {9, 9, 9, 9, 9, 9}, x.grad().contiguous().toFloatArray());
     }
+
+    /**
+     * batch_norm's output layout is 2.x's batch_norm_cpu's: {@code suggest_memory_format_contig(input)} where the input
+     * is contiguous in some format and the parameters contiguous, so a permuted {@code [1, C, H, W]} (channels-last
+     * contiguous, its size-1 batch dim's stride below C * H * W, which {@code suggest_memory_format} calls ambiguous)
+     * gives a channels-last output, and its 5-D twin a channels-last-3d one (2.x; 1.13 row-major, the generator writes
+     * 2.x's); a stepped weight falls back to {@code suggest_memory_format()}'s row-major. Ember went by
+     * {@code suggest_memory_format()} alone (a local hunt's case, seed 361). 1.13's input gradient of such a permuted
+     * input is wrong (it differs from the gradient of the same values in either dense layout, which Ember's matches;
+     * hunt seed 362): the generator's batch_norm_2x runs it on the input's channels-last clone; the stepped-weight case
+     * compares the forward only.
+     */
+    @Test
+    void batchNormOfAChannelsLastContiguousInputIsChannelsLast() {
+        for (String id : new String[] {"batchNormPermutedBatch1", "batchNormPermutedBatch1SteppedWeight",
+                "batchNormPermuted5dBatch1"}) {
+            assertNull(check(id), id);
+        }
+    }
 }
