@@ -349,7 +349,10 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
             FloatVector v = a.blend(s, big);
             FloatVector r = u.add(v.mul(rat)).mul(scl);
             VectorMask<Float> zero = ac.compare(VectorOperators.EQ, 0f).and(ad.compare(VectorOperators.EQ, 0f));
-            r.blend(a.div(b.abs()), zero).intoArray(o, oo + i); // a zero divisor: a / |c|, b / |d|
+            if (zero.anyTrue()) {
+                r = r.blend(a.div(b.abs()), zero); // a zero divisor: a / |c|, b / |d|
+            }
+            r.intoArray(o, oo + i);
         }
         return bound / 2;
     }
