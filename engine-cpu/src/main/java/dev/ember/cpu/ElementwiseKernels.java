@@ -1209,7 +1209,8 @@ final class ElementwiseKernels {
         StridedLoop loop = new StridedLoop(ld, la, lb);
         if (op.isPredicate()) {
             boolean[] o = (boolean[]) dst.array;
-            if (a.dtype == DType.FLOAT32 && b.dtype == DType.FLOAT32 && !Boolean.getBoolean("ember.cpu.predicate.generic")) {
+            boolean typed = !Boolean.getBoolean("ember.cpu.predicate.generic");
+            if (typed && a.dtype == DType.FLOAT32 && b.dtype == DType.FLOAT32) {
                 // typed reads instead of getDouble's per-element dispatch (x > y of a float widened to double is x > y):
                 // the comparison of leaky_relu/elu's compositions took 10x their other passes (session 55)
                 float[] x = (float[]) a.array;
@@ -1221,7 +1222,7 @@ final class ElementwiseKernels {
                 }, true);
                 return;
             }
-            if (a.dtype == DType.FLOAT64 && b.dtype == DType.FLOAT64 && !Boolean.getBoolean("ember.cpu.predicate.generic")) {
+            if (typed && a.dtype == DType.FLOAT64 && b.dtype == DType.FLOAT64) {
                 double[] x = (double[]) a.array;
                 double[] y = (double[]) b.array;
                 loop.run((off, n, st) -> {
