@@ -1,0 +1,195 @@
+package dev.ember.cuda;
+
+import dev.ember.Complex;
+import dev.ember.DType;
+import dev.ember.Generator;
+import dev.ember.Tensor;
+import dev.ember.nn.Functional;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
+
+import static dev.ember.cuda.CudaParity.GPU;
+import static dev.ember.cuda.CudaParity.inputGradient;
+import static dev.ember.cuda.CudaParity.uniform;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Session 55's leftovers on CUDA against the CPU backend (Leftovers55Test, InplaceIntoSelfTest and
+ * InplaceActivationGradcheckTest check the CPU against PyTorch and finite differences): 2.x's {@code pow} by a Java
+ * boolean (True copies, False fills ones, in the tensor's own type; {@code x ** False}'s gradient NaN at 0) of bool,
+ * integer, floating and complex tensors; {@code sub} / {@code rsub} refusing a boolean operand with sub_check's
+ * messages and leaving the tensor as it was; and {@code F.selu(x, inplace=True)} / {@code F.celu(x, alpha, inplace=True)}
+ * on a non-leaf (written into self by the where kernel): values, the node (EluBackward1, CeluBackward1), the version
+ * counter, the gradient and the second order through EluBackwardBackward0, in float32, float64, float16 and bfloat16,
+ * on a transposed self and on a view (CopySlices).
+ */
+@ExtendWith(CudaGate.class)
+class CudaLeftovers55Test {
+    private static final Generator GEN = new Generator(5505);
+
+    @BeforeEach
+    void gpu() {
+        CudaTestSupport.requireCuda();
+    }
+
+    /** f on CPU copies and on CUDA copies of the inputs: dtype, shape, device, values and the inputs' gradients. */
+    private static void parity(String name, Function<Tensor[], Tensor> f, Tensor... in) {
+        Tensor[] a = new Tensor[in.length];
+        Tensor[] b = new Tensor[in.length];
+        for (int i = 0; i < in.length; i++) {
+            boolean grad = in[i].dtype().isFloatingPoint() || in[i].dtype().isComplex();
+            a[i] = in[i].detach().clone().requiresGrad_(grad);
+            b[i] = in[i].detach().to(GPU).requiresGrad_(grad);
+        }
+        Tensor outA = f.apply(a);
+        Tensor outB = f.apply(b);
+        assertEquals(GPU, outB.device(), name);
+        assertEquals(outA.dtype(), outB.dtype(), name);
+        assertArrayEquals(outA.shape(), outB.shape(), name);
+        assertEquals(outA.gradFn() == null ? null : outA.gradFn().name(), outB.gradFn() == null ? null
+                : outB.gradFn().name(), name + " node");
+        assertEquals(outA.version(), outB.version(), name + " version");
+        close(name + " forward", real(outA.detach()), real(outB.detach().cpu()));
+        if (!outA.requiresGrad()) {
+            return;
+        }
+        Tensor w = Tensor.arange(real(outA).numel()).toDouble().mul(0.37).sin().reshape(real(outA).shape());
+        real(outA).mul(w.to(real(outA).dtype())).sum().backward();
+        real(outB).mul(w.to(real(outA).dtype()).to(GPU)).sum().backward();
+        for (int i = 0; i < a.length; i++) {
+            if (a[i].grad() != null) {
+                assertEquals(GPU, b[i].grad().device(), name);
+                close(name + " grad of input " + i, real(a[i].grad()), real(b[i].grad().cpu()));
+            }
+        }
+    }
+
+    /**
+     * {@link CudaParityTest#assertClose}; for float16 and bfloat16 one unit in the type's last place (both backends
+     * compute in float32 and round once; their float32 elementwise functions may differ in the last bit).
+     */
+    private static void close(String what, Tensor expected, Tensor actual) {
+        if (!expected.dtype().isReducedFloatingPoint()) {
+            CudaParityTest.assertClose(what, expected, actual);
+            return;
+        }
+        assertEquals(expected.dtype(), actual.dtype(), what);
+        double ulp = expected.dtype() == DType.BFLOAT16 ? 1.0 / 128 : 1.0 / 1024;
+        double[] e = expected.toDoubleArray();
+        double[] x = actual.toDoubleArray();
+        for (int i = 0; i < e.length; i++) {
+            if (Double.isNaN(e[i])) {
+                assertTrue(Double.isNaN(x[i]), what + " element " + i);
+            } else {
+                assertEquals(e[i], x[i], 1e-6 + ulp * Math.abs(e[i]), what + " element " + i);
+            }
+        }
+    }
+
+    private static Tensor real(Tensor t) {
+        return t.dtype().isComplex() ? t.viewAsReal() : t;
+    }
+
+    private static DynamicTest p(String name, Function<Tensor[], Tensor> f, Tensor... in) {
+        return DynamicTest.dynamicTest(name, () -> parity(name, f, in));
+    }
+
+    @TestFactory
+    List<DynamicTest> powByABoolean() {
+        List<DynamicTest> t = new ArrayList<>();
+        Tensor[] bases = {Tensor.tensor(new boolean[] {true, false, true}), Tensor.tensor(new long[] {3, -2, 0}, DType.INT8),
+            Tensor.tensor(new long[] {3, -2, 0}), Tensor.tensor(new double[] {1.5, -2.0, 0.0, 0.25}),
+            Tensor.tensor(new double[] {1.5, -2.0, 0.0, 0.25}, DType.FLOAT64),
+            Tensor.tensor(new double[] {1.5, -2.0, 0.0}).to(DType.BFLOAT16),
+            Tensor.tensor(new Complex[] {Complex.of(1, 1), Complex.of(-2, 0), Complex.of(0, 0)}),
+            Tensor.tensor(new Complex[] {Complex.of(1.5, -0.5), Complex.of(0, 0), Complex.of(0, 0.25)}, DType.COMPLEX128)};
+        for (Tensor x : bases) {
+            for (boolean e : new boolean[] {true, false}) {
+                // the floating and complex ones with their gradient (x ** False: NaN at 0, as 2.x's pow_backward)
+                t.add(p(x.dtype() + " ** " + e, a -> a[0].pow(e), x));
+                t.add(p(x.dtype() + " ** " + e + " non-contiguous", a -> a[0].unsqueeze(1).expand(x.shape()[0], 2)
+                        .t().pow(e), x));
+            }
+        }
+        return t;
+    }
+
+    /** The CPU's refusal and the GPU's: the same exception type and message, and the operand unchanged on both. */
+    private static void sameRefusal(String name, UnaryOperator<Tensor> f, Tensor x) {
+        Tensor a = x.clone();
+        Tensor b = x.to(GPU);
+        RuntimeException onCpu = assertThrows(RuntimeException.class, () -> f.apply(a), name + " on the CPU");
+        RuntimeException onGpu = assertThrows(RuntimeException.class, () -> f.apply(b), name + " on CUDA");
+        assertEquals(onCpu.getClass(), onGpu.getClass(), name);
+        assertEquals(onCpu.getMessage(), onGpu.getMessage(), name);
+        assertTrue(onCpu.getMessage().startsWith("Subtraction, the `-` operator, with "), name + ": " + onCpu.getMessage());
+        assertArrayEquals(real(x).toDoubleArray(), real(b.cpu()).toDoubleArray(), name + " unchanged");
+        assertEquals(0, b.version(), name + " version");
+    }
+
+    @TestFactory
+    List<DynamicTest> subRefusesABoolean() {
+        List<DynamicTest> t = new ArrayList<>();
+        List<Supplier<Tensor>> operands = List.of(() -> Tensor.tensor(new boolean[] {true, false, true}),
+                () -> Tensor.tensor(new long[] {3, -2, 0}), () -> Tensor.tensor(new double[] {1.5, -2.0, 0.0}),
+                () -> Tensor.tensor(new Complex[] {Complex.of(1, 1), Complex.of(-2, 0), Complex.of(0, 0)}));
+        for (Supplier<Tensor> o : operands) {
+            Tensor x = o.get();
+            for (boolean s : new boolean[] {true, false}) {
+                t.add(DynamicTest.dynamicTest("sub " + x.dtype() + " " + s, () -> sameRefusal("sub", y -> y.sub(s), x)));
+                t.add(DynamicTest.dynamicTest("rsub " + x.dtype() + " " + s, () -> sameRefusal("rsub", y -> y.rsub(s), x)));
+            }
+            t.add(DynamicTest.dynamicTest("sub_ " + x.dtype() + " by a bool tensor", () -> sameRefusal("sub_",
+                    y -> y.sub_(Tensor.tensor(new boolean[] {true, false, false}).to(y.device())), x)));
+        }
+        Tensor mask = Tensor.tensor(new boolean[] {true, false, true});
+        t.add(DynamicTest.dynamicTest("two bool tensors", () -> sameRefusal("bool - bool",
+                y -> y.sub(y.logicalNot()), mask)));
+        return t;
+    }
+
+    @TestFactory
+    List<DynamicTest> seluAndCeluInPlace() {
+        List<DynamicTest> t = new ArrayList<>();
+        List<String> names = List.of("selu(inplace)", "celu(0.7, inplace)", "celu(1.3, inplace)", "selu_", "celu_(0.7)");
+        List<UnaryOperator<Tensor>> ops = List.of(y -> Functional.selu(y, true), y -> Functional.celu(y, 0.7, true),
+                y -> Functional.celu(y, 1.3, true), Functional::selu_, y -> Functional.celu_(y, 0.7));
+        for (DType type : new DType[] {DType.FLOAT32, DType.FLOAT64, DType.FLOAT16, DType.BFLOAT16}) {
+            Tensor x = uniform(GEN, 3.0, 4, 5).to(type);
+            for (int i = 0; i < ops.size(); i++) {
+                UnaryOperator<Tensor> op = ops.get(i);
+                String s = names.get(i) + " " + type;
+                t.add(p(s, a -> {
+                    Tensor y = a[0].mul(1L);
+                    assertTrue(op.apply(y) == y, "returns self");
+                    return y;
+                }, x));
+                t.add(p(s + " on a transposed self", a -> {
+                    Tensor y = a[0].t().mul(1L);
+                    op.apply(y);
+                    return y;
+                }, x));
+                t.add(p(s + " on a view", a -> {
+                    Tensor y = a[0].mul(1L);
+                    op.apply(y.select(0, 2));
+                    return y;
+                }, x));
+                if (type == DType.FLOAT32 || type == DType.FLOAT64) {
+                    t.add(p(s + " second order", a -> inputGradient(op.apply(a[0].mul(1L)), a[0]), x));
+                }
+            }
+        }
+        return t;
+    }
+}
