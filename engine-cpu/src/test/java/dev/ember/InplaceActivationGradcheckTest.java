@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (CopySlices), each through the direct write and through the result-copying path kept behind
  * {@code -Dember.inplace.copyResult=true}. The second order goes through EluBackwardBackward0 (elu_double_backward with
  * is_result) and leaky_relu_backward's own derivative. The inputs keep clear of 0, where these functions have a kink
- * (leaky_relu) or a jump in the second derivative (elu with alpha other than 1).
+ * (leaky_relu) or a jump in the second derivative (elu with alpha other than 1). Session 56: the same for clamp_,
+ * pow_, square_ and hardtanh_, written into self from a copy of the old values (their saved self).
  */
 class InplaceActivationGradcheckTest {
     private static final String OLD_PATH = "ember.inplace.copyResult";
@@ -124,5 +125,39 @@ class InplaceActivationGradcheckTest {
                     + "This is caused by calling in-place forward function with a negative slope, please call "
                     + "out-of-place version instead.", elu, "old " + old);
         }
+    }
+    /**
+     * Session 56: clamp_, pow_ (by a number and by a tensor, both operands differentiated), square_ and hardtanh_, whose
+     * node saves the original self, written into self from a copy of the old values: first and second order on a
+     * non-leaf, both paths. The inputs keep clear of the clamp bounds; pow_'s bases are positive.
+     */
+    @TestFactory
+    List<DynamicTest> theOpsSavingTheOriginalSelf() {
+        Map<String, UnaryOperator<Tensor>> m = new LinkedHashMap<>();
+        m.put("ClampBackward1 clamp_(-0.8, 0.9)", y -> y.clamp_(-0.8, 0.9));
+        m.put("ClampBackward1 clamp_(max=0.5)", y -> y.clamp_(null, 0.5));
+        m.put("ClampBackward1 clamp_(-1, 1)", y -> y.clamp_(-1L, 1L));
+        m.put("HardtanhBackward0 hardtanh_(-0.5, 0.8)", y -> Functional.hardtanh_(y, -0.5, 0.8));
+        m.put("HardtanhBackward0 relu6(inplace)", y -> Functional.relu6(y, true));
+        m.put("PowBackward0 pow_(3)", y -> y.pow_(3L));
+        m.put("PowBackward0 pow_(-0.5)", y -> y.pow_(-0.5));
+        m.put("PowBackward0 pow_(1.75)", y -> y.pow_(1.75));
+        m.put("PowBackward0 square_", Tensor::square_);
+        List<DynamicTest> t = new ArrayList<>();
+        int seed = 21;
+        for (Map.Entry<String, UnaryOperator<Tensor>> e : m.entrySet()) {
+            String node = e.getKey().substring(0, e.getKey().indexOf(' '));
+            Tensor x = e.getKey().startsWith("Pow") ? SecondOrderSweepTest.gen(new int[] {3, 4}, 0.3, 2, seed++)
+                    .requiresGrad_(true) : input(seed++, 3, 4);
+            t.add(DynamicTest.dynamicTest(e.getKey(), () -> both(() ->
+                    Autograd.gradcheck(a -> onNonLeaf(e.getValue(), node, a[0]), x)
+                            && Autograd.gradgradcheck(a -> onNonLeaf(e.getValue(), node, a[0]), x))));
+        }
+        Tensor base = SecondOrderSweepTest.gen(new int[] {3, 4}, 0.3, 2, 31).requiresGrad_(true);
+        Tensor exponent = SecondOrderSweepTest.gen(new int[] {4}, -1.5, 2.5, 32).requiresGrad_(true);
+        t.add(DynamicTest.dynamicTest("PowBackward1 pow_(tensor), both differentiated", () -> both(() ->
+                Autograd.gradcheck(a -> onNonLeaf(y -> y.pow_(a[1]), "PowBackward1", a[0]), base, exponent)
+                        && Autograd.gradgradcheck(a -> onNonLeaf(y -> y.pow_(a[1]), "PowBackward1", a[0]), base, exponent))));
+        return t;
     }
 }

@@ -32,7 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * messages and leaving the tensor as it was; and {@code F.selu(x, inplace=True)} / {@code F.celu(x, alpha, inplace=True)}
  * on a non-leaf (written into self by the where kernel): values, the node (EluBackward1, CeluBackward1), the version
  * counter, the gradient and the second order through EluBackwardBackward0, in float32, float64, float16 and bfloat16,
- * on a transposed self and on a view (CopySlices).
+ * on a transposed self and on a view (CopySlices); and session 56's clamp_ / pow_ / square_ / hardtanh_ written into
+ * self from a copy of the old values (InplaceIntoSelfTest checks the CPU).
  */
 @ExtendWith(CudaGate.class)
 class CudaLeftovers55Test {
@@ -187,6 +188,54 @@ class CudaLeftovers55Test {
                 }, x));
                 if (type == DType.FLOAT32 || type == DType.FLOAT64) {
                     t.add(p(s + " second order", a -> inputGradient(op.apply(a[0].mul(1L)), a[0]), x));
+                }
+            }
+        }
+        return t;
+    }
+    /**
+     * Session 56's direct writes of the ops whose node saves the original self (clamp_ ClampBackward1, pow_
+     * PowBackward0 / PowBackward1, square_, hardtanh_ HardtanhBackward0), from a copy of the old values: values, node,
+     * version and gradients against the CPU's, on a non-leaf, a transposed self and a view, and the second order.
+     */
+    @TestFactory
+    List<DynamicTest> opsSavingSelfInPlace() {
+        List<DynamicTest> t = new ArrayList<>();
+        List<String> names = List.of("clamp_", "clamp_(max)", "pow_(2)", "pow_(3)", "pow_(0)", "pow_(-0.5)", "pow_(1.75)",
+                "pow_(tensor)", "square_", "hardtanh_", "relu6(inplace)");
+        Tensor e = uniform(GEN, 1.5, 5);
+        List<UnaryOperator<Tensor>> ops = List.of(y -> y.clamp_(-0.8, 0.9), y -> y.clamp_(null, 0.5), y -> y.pow_(2.0),
+                y -> y.pow_(3L), y -> y.pow_(0.0), y -> y.abs_().add_(0.1).pow_(-0.5), y -> y.abs_().pow_(1.75),
+                y -> y.abs_().add_(0.1).pow_(e.to(y.device()).to(y.dtype())), Tensor::square_,
+                y -> Functional.hardtanh_(y, -0.5, 0.8), y -> Functional.relu6(y.mul_(3.0), true));
+        for (DType type : new DType[] {DType.FLOAT32, DType.FLOAT64, DType.FLOAT16, DType.BFLOAT16}) {
+            Tensor x = uniform(GEN, 2.0, 4, 5).to(type);
+            for (int i = 0; i < ops.size(); i++) {
+                UnaryOperator<Tensor> op = ops.get(i);
+                String s = names.get(i) + " " + type;
+                t.add(p(s, a -> {
+                    Tensor y = a[0].mul(1L);
+                    op.apply(y);
+                    return y;
+                }, x));
+                if (i != 7) { // (the tensor exponent, [5], does not broadcast to the transposed [5, 4])
+                    t.add(p(s + " on a transposed self", a -> {
+                        Tensor y = a[0].t().mul(1L);
+                        op.apply(y);
+                        return y;
+                    }, x));
+                }
+                t.add(p(s + " on a view", a -> {
+                    Tensor y = a[0].mul(1L);
+                    op.apply(y.select(0, 2));
+                    return y;
+                }, x));
+                if (type == DType.FLOAT32 || type == DType.FLOAT64) {
+                    t.add(p(s + " second order", a -> {
+                        Tensor y = a[0].mul(1L);
+                        op.apply(y);
+                        return inputGradient(y, a[0]);
+                    }, x));
                 }
             }
         }
