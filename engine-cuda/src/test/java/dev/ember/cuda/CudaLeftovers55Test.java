@@ -44,66 +44,8 @@ class CudaLeftovers55Test {
         CudaTestSupport.requireCuda();
     }
 
-    /** f on CPU copies and on CUDA copies of the inputs: dtype, shape, device, values and the inputs' gradients. */
-    private static void parity(String name, Function<Tensor[], Tensor> f, Tensor... in) {
-        Tensor[] a = new Tensor[in.length];
-        Tensor[] b = new Tensor[in.length];
-        for (int i = 0; i < in.length; i++) {
-            boolean grad = in[i].dtype().isFloatingPoint() || in[i].dtype().isComplex();
-            a[i] = in[i].detach().clone().requiresGrad_(grad);
-            b[i] = in[i].detach().to(GPU).requiresGrad_(grad);
-        }
-        Tensor outA = f.apply(a);
-        Tensor outB = f.apply(b);
-        assertEquals(GPU, outB.device(), name);
-        assertEquals(outA.dtype(), outB.dtype(), name);
-        assertArrayEquals(outA.shape(), outB.shape(), name);
-        assertEquals(outA.gradFn() == null ? null : outA.gradFn().name(), outB.gradFn() == null ? null
-                : outB.gradFn().name(), name + " node");
-        assertEquals(outA.version(), outB.version(), name + " version");
-        close(name + " forward", real(outA.detach()), real(outB.detach().cpu()));
-        if (!outA.requiresGrad()) {
-            return;
-        }
-        Tensor w = Tensor.arange(real(outA).numel()).toDouble().mul(0.37).sin().reshape(real(outA).shape());
-        real(outA).mul(w.to(real(outA).dtype())).sum().backward();
-        real(outB).mul(w.to(real(outA).dtype()).to(GPU)).sum().backward();
-        for (int i = 0; i < a.length; i++) {
-            if (a[i].grad() != null) {
-                assertEquals(GPU, b[i].grad().device(), name);
-                close(name + " grad of input " + i, real(a[i].grad()), real(b[i].grad().cpu()));
-            }
-        }
-    }
-
-    /**
-     * {@link CudaParityTest#assertClose}; for float16 and bfloat16 one unit in the type's last place (both backends
-     * compute in float32 and round once; their float32 elementwise functions may differ in the last bit).
-     */
-    private static void close(String what, Tensor expected, Tensor actual) {
-        if (!expected.dtype().isReducedFloatingPoint()) {
-            CudaParityTest.assertClose(what, expected, actual);
-            return;
-        }
-        assertEquals(expected.dtype(), actual.dtype(), what);
-        double ulp = expected.dtype() == DType.BFLOAT16 ? 1.0 / 128 : 1.0 / 1024;
-        double[] e = expected.toDoubleArray();
-        double[] x = actual.toDoubleArray();
-        for (int i = 0; i < e.length; i++) {
-            if (Double.isNaN(e[i])) {
-                assertTrue(Double.isNaN(x[i]), what + " element " + i);
-            } else {
-                assertEquals(e[i], x[i], 1e-6 + ulp * Math.abs(e[i]), what + " element " + i);
-            }
-        }
-    }
-
-    private static Tensor real(Tensor t) {
-        return t.dtype().isComplex() ? t.viewAsReal() : t;
-    }
-
     private static DynamicTest p(String name, Function<Tensor[], Tensor> f, Tensor... in) {
-        return DynamicTest.dynamicTest(name, () -> parity(name, f, in));
+        return DynamicTest.dynamicTest(name, () -> CudaParity.parityOfEveryInput(name, f, true, true, in));
     }
 
     @TestFactory
@@ -135,7 +77,7 @@ class CudaLeftovers55Test {
         assertEquals(onCpu.getClass(), onGpu.getClass(), name);
         assertEquals(onCpu.getMessage(), onGpu.getMessage(), name);
         assertTrue(onCpu.getMessage().startsWith("Subtraction, the `-` operator, with "), name + ": " + onCpu.getMessage());
-        assertArrayEquals(real(x).toDoubleArray(), real(b.cpu()).toDoubleArray(), name + " unchanged");
+        assertArrayEquals(CudaParity.real(x).toDoubleArray(), CudaParity.real(b.cpu()).toDoubleArray(), name + " unchanged");
         assertEquals(0, b.version(), name + " version");
     }
 
@@ -160,6 +102,34 @@ class CudaLeftovers55Test {
         return t;
     }
 
+    /**
+     * {@code op} (returning self) on a non-leaf {@code x * 1}, on a transposed self (where {@code transposed}), on a
+     * view of the non-leaf (CopySlices), and for float32 and float64 the second order through its node.
+     */
+    private static void inPlaceVariants(List<DynamicTest> t, String s, UnaryOperator<Tensor> op, Tensor x,
+                                        boolean transposed) {
+        t.add(p(s, a -> {
+            Tensor y = a[0].mul(1L);
+            assertTrue(op.apply(y) == y, "returns self");
+            return y;
+        }, x));
+        if (transposed) {
+            t.add(p(s + " on a transposed self", a -> {
+                Tensor y = a[0].t().mul(1L);
+                op.apply(y);
+                return y;
+            }, x));
+        }
+        t.add(p(s + " on a view", a -> {
+            Tensor y = a[0].mul(1L);
+            op.apply(y.select(0, 2));
+            return y;
+        }, x));
+        if (x.dtype() == DType.FLOAT32 || x.dtype() == DType.FLOAT64) {
+            t.add(p(s + " second order", a -> inputGradient(op.apply(a[0].mul(1L)), a[0]), x));
+        }
+    }
+
     @TestFactory
     List<DynamicTest> seluAndCeluInPlace() {
         List<DynamicTest> t = new ArrayList<>();
@@ -169,30 +139,12 @@ class CudaLeftovers55Test {
         for (DType type : new DType[] {DType.FLOAT32, DType.FLOAT64, DType.FLOAT16, DType.BFLOAT16}) {
             Tensor x = uniform(GEN, 3.0, 4, 5).to(type);
             for (int i = 0; i < ops.size(); i++) {
-                UnaryOperator<Tensor> op = ops.get(i);
-                String s = names.get(i) + " " + type;
-                t.add(p(s, a -> {
-                    Tensor y = a[0].mul(1L);
-                    assertTrue(op.apply(y) == y, "returns self");
-                    return y;
-                }, x));
-                t.add(p(s + " on a transposed self", a -> {
-                    Tensor y = a[0].t().mul(1L);
-                    op.apply(y);
-                    return y;
-                }, x));
-                t.add(p(s + " on a view", a -> {
-                    Tensor y = a[0].mul(1L);
-                    op.apply(y.select(0, 2));
-                    return y;
-                }, x));
-                if (type == DType.FLOAT32 || type == DType.FLOAT64) {
-                    t.add(p(s + " second order", a -> inputGradient(op.apply(a[0].mul(1L)), a[0]), x));
-                }
+                inPlaceVariants(t, names.get(i) + " " + type, ops.get(i), x, true);
             }
         }
         return t;
     }
+
     /**
      * Session 56's direct writes of the ops whose node saves the original self (clamp_ ClampBackward1, pow_
      * PowBackward0 / PowBackward1, square_, hardtanh_ HardtanhBackward0), from a copy of the old values: values, node,
@@ -211,32 +163,8 @@ class CudaLeftovers55Test {
         for (DType type : new DType[] {DType.FLOAT32, DType.FLOAT64, DType.FLOAT16, DType.BFLOAT16}) {
             Tensor x = uniform(GEN, 2.0, 4, 5).to(type);
             for (int i = 0; i < ops.size(); i++) {
-                UnaryOperator<Tensor> op = ops.get(i);
-                String s = names.get(i) + " " + type;
-                t.add(p(s, a -> {
-                    Tensor y = a[0].mul(1L);
-                    op.apply(y);
-                    return y;
-                }, x));
-                if (i != 7) { // (the tensor exponent, [5], does not broadcast to the transposed [5, 4])
-                    t.add(p(s + " on a transposed self", a -> {
-                        Tensor y = a[0].t().mul(1L);
-                        op.apply(y);
-                        return y;
-                    }, x));
-                }
-                t.add(p(s + " on a view", a -> {
-                    Tensor y = a[0].mul(1L);
-                    op.apply(y.select(0, 2));
-                    return y;
-                }, x));
-                if (type == DType.FLOAT32 || type == DType.FLOAT64) {
-                    t.add(p(s + " second order", a -> {
-                        Tensor y = a[0].mul(1L);
-                        op.apply(y);
-                        return inputGradient(y, a[0]);
-                    }, x));
-                }
+                // (the tensor exponent, [5], does not broadcast to the transposed [5, 4])
+                inPlaceVariants(t, names.get(i) + " " + type, ops.get(i), x, i != 7);
             }
         }
         return t;
