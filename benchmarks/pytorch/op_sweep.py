@@ -163,6 +163,8 @@ def rows():
         ("add bias, add_(y) fwd+bwd", fb(lambda: (xg + bg).add_(y), dx, xg, bg)),
         ("add bias, leaky_relu_ fwd+bwd", fb(lambda: F.leaky_relu_(xg + bg, 0.1), dx, xg, bg)),
         ("add bias, elu_ fwd+bwd", fb(lambda: F.elu_(xg + bg), dx, xg, bg)),
+        ("add bias, clamp_ fwd+bwd", fb(lambda: (xg + bg).clamp_(-0.5, 0.5), dx, xg, bg)),
+        ("add bias, clamp_ fwd (grad)", lambda: (xg + bg).clamp_(-0.5, 0.5)),
         ("gelu [16,128,512]", lambda: F.gelu(x)),
         ("gelu fwd+bwd", fb(lambda: F.gelu(xg), dx, xg)),
         ("gelu tanh [16,128,512]", lambda: F.gelu(x, approximate="tanh")),

@@ -1,6 +1,7 @@
 # Writes expected.txt for InplaceIntoSelfTest (session 55): in-place ops whose kernel writes straight into self
 # (relu_, sigmoid_, tanh_, exp_, neg_, add_, sub_, mul_ and div_ by an operand without a gradient; sqrt_, rsqrt_,
-# reciprocal_, exp2_, expm1_, tan_, floor_, ceil_, round_, trunc_, frac_; leaky_relu_, elu_, selu_, celu_): values, gradients,
+# reciprocal_, exp2_, expm1_, tan_, floor_, ceil_, round_, trunc_, frac_; leaky_relu_, elu_, selu_, celu_; session 56:
+# clamp_, pow_, square_, hardtanh_, from a copy of the old values): values, gradients,
 # version counters of self and of a view of it, the view's regenerated history, the saved-self error, float64 and the
 # no_grad form; in PyTorch 1.13 CPU (run: /usr/bin/python3 make_expected.py > expected.txt). 1.13 and 2.x agree here
 # (these ops' formulas, node names and version counting did not change). Each case prints "=== key" and lines
@@ -86,6 +87,29 @@ OPS = {
     "elu_alpha": lambda y, w, b, c: F.elu_(y, 0.7),
     "selu_": lambda y, w, b, c: F.selu(y, inplace=True),
     "celu_": lambda y, w, b, c: F.celu(y, 1.3, inplace=True),
+    # session 56: the in-place ops whose node saves the original self (2.x's in-place codegen keeps self.clone():
+    # clamp_ ClampBackward1, pow_ PowBackward0 / PowBackward1 (which saves the result too), hardtanh_ HardtanhBackward0;
+    # 1.13 names and saves the same), written into self from that copy
+    "clamp_": lambda y, w, b, c: y.clamp_(-0.8, 0.9),
+    "clamp_max": lambda y, w, b, c: y.clamp_(max=0.5),
+    "clamp_min": lambda y, w, b, c: y.clamp_(min=-0.3),
+    "clamp_ints": lambda y, w, b, c: y.clamp_(-1, 1),
+    "pow_2": lambda y, w, b, c: y.pow_(2.0),
+    "pow_3": lambda y, w, b, c: y.pow_(3),
+    "pow_0": lambda y, w, b, c: y.pow_(0.0),
+    "pow_1": lambda y, w, b, c: y.pow_(1.0),
+    "pow_-1": lambda y, w, b, c: y.pow_(-1.0),
+    "pow_-2": lambda y, w, b, c: y.pow_(-2),
+    "pow_half": lambda y, w, b, c: y.mul_(s0.to(y.dtype)).pow_(0.5),
+    "pow_-half": lambda y, w, b, c: y.mul_(s0.to(y.dtype)).pow_(-0.5),
+    "pow_1.75": lambda y, w, b, c: y.mul_(s0.to(y.dtype)).pow_(1.75),
+    "pow_0.1": lambda y, w, b, c: y.mul_(s0.to(y.dtype)).pow_(0.1),
+    "pow_tensor": lambda y, w, b, c: y.mul_(s0.to(y.dtype)).pow_(b),
+    "pow_tensor_w": lambda y, w, b, c: y.mul_(s0.to(y.dtype)).pow_(w),
+    "square_": lambda y, w, b, c: y.square_(),
+    "hardtanh_": lambda y, w, b, c: F.hardtanh_(y, -0.5, 0.8),
+    "hardtanh_inplace": lambda y, w, b, c: F.hardtanh(y, -1.0, 1.0, inplace=True),
+    "relu6_inplace": lambda y, w, b, c: F.relu6(y.mul_(3.0), inplace=True),
 }
 # the ops that save nothing of self, one after another, then relu_ (which saves its result)
 CHAIN = ["neg_", "add_w", "sub_w_alpha", "mul_c", "div_b", "add_w_alpha", "mul_number", "div_number", "add_number",
@@ -122,6 +146,15 @@ show("chain_float64", **program(torch.float64, CHAIN))
 ACTIVATIONS = ["leaky_relu_", "leaky_relu_default", "leaky_relu_module", "elu_", "elu_alpha", "selu_", "celu_"]
 for name in ACTIVATIONS:
     show(name + "_float64", **program(torch.float64, ["add_w", "mul_c", name]))
+# session 56: the ops saving the original self, in float64 after direct arithmetic, and followed by more in-place ops
+# (their saved copy is not self, so changing self after them is no error, except pow_(tensor)'s saved result)
+SAVES_SELF = ["clamp_", "clamp_max", "clamp_min", "clamp_ints", "pow_2", "pow_3", "pow_0", "pow_1", "pow_-1", "pow_-2",
+              "pow_half", "pow_-half", "pow_1.75", "pow_0.1", "pow_tensor", "pow_tensor_w", "square_", "hardtanh_",
+              "hardtanh_inplace", "relu6_inplace"]
+for name in SAVES_SELF:
+    show(name + "_float64", **program(torch.float64, ["add_w", "mul_c", name]))
+for name in ["clamp_", "pow_3", "hardtanh_", "pow_-half"]:
+    show(name + "_then_more", **program(torch.float32, [name, "add_w", "mul_number", "relu_"]))
 
 
 # a saved self changed by a direct op: mul's saved self (y * y) and relu_'s saved result (then add_)
@@ -141,6 +174,43 @@ F.elu_(y)
 y.add_(1.0)
 show("saved_result_elu", error=error(lambda: y.sum().backward()))
 
+x = x0.clone().requires_grad_()
+y = (x * 1.5).abs()
+y.pow_(b0)
+y.add_(1.0)
+show("saved_result_pow", error=error(lambda: y.sum().backward()))
+
+
+def refusal(f):
+    try:
+        f()
+    except RuntimeError as e:
+        return str(e)
+    return "none"
+
+
+# the refusals the direct write keeps (checked before any write): a leaf requiring grad, a view of one, overlapping
+# memory, the result type (clamp_ names the C++ type, pow_ by a number its "Found dtype"), bool hardtanh_
+leaf = x0.clone().requires_grad_()
+ints = torch.tensor([[3, -2, 0], [1, 5, -7]])
+show("refusals",
+     clamp_leaf=refusal(lambda: leaf.clamp_(-1, 1)),
+     pow_leaf=refusal(lambda: leaf.pow_(2.0)),
+     pow_tensor_leaf=refusal(lambda: leaf.pow_(b0)),
+     hardtanh_leaf=refusal(lambda: F.hardtanh_(leaf, -1.0, 1.0)),
+     clamp_view_of_leaf=refusal(lambda: leaf[1].clamp_(-1, 1)),
+     pow_view_of_leaf=refusal(lambda: leaf[1].pow_(2.0)),
+     hardtanh_view_of_leaf=refusal(lambda: F.hardtanh_(leaf[1], -1.0, 1.0)),
+     clamp_expanded=refusal(lambda: torch.zeros(1, 6).expand(4, 6).clamp_(-1, 1)),
+     pow_expanded=refusal(lambda: torch.zeros(1, 6).expand(4, 6).pow_(2.0)),
+     pow_tensor_expanded=refusal(lambda: torch.zeros(1, 6).expand(4, 6).pow_(b0)),
+     hardtanh_expanded=refusal(lambda: F.hardtanh_(torch.zeros(1, 6).expand(4, 6), -1.0, 1.0)),
+     clamp_int_by_float=refusal(lambda: ints.clone().clamp_(-0.5, 0.5)),
+     pow_int_by_float=refusal(lambda: ints.clone().pow_(0.5)),
+     pow_int_by_float_tensor=refusal(lambda: ints.clone().pow_(torch.tensor([0.5, 1.0, 2.0]))),
+     pow_broadcast_shape=refusal(lambda: torch.ones(3).pow_(torch.ones(2, 3))),
+     hardtanh_bool=refusal(lambda: F.hardtanh_(torch.tensor([True, False]), -1.0, 1.0)))
+
 # no_grad: the same ops write into self, versions counted
 with torch.no_grad():
     y = x0.clone()
@@ -157,3 +227,13 @@ with torch.no_grad():
     F.celu_(y, 1.3)
     F.selu_(y)
 show("no_grad", y=y, version=y._version, view_version=v._version)
+with torch.no_grad():
+    y = x0.clone() * 3
+    v = y[2]
+    y.clamp_(-2.5, 2.0)
+    F.hardtanh_(y, -1.5, 1.75)
+    y.pow_(3)
+    y.abs_().pow_(0.1)
+    y.pow_(b0)
+    y.square_()
+show("no_grad_saves_self", y=y, version=y._version, view_version=v._version)

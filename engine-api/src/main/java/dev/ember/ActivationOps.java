@@ -313,6 +313,23 @@ final class ActivationOps {
     static Tensor hardtanh(Tensor x, double min, double max) {
         checkHardtanh(x, min, max);
         Tensor out = forward(x, v -> v.dtype.isFloatingPoint() ? v.clamp(min, max) : v.clamp((long) min, (long) max));
+        return recordHardtanh(out, x, min, max);
+    }
+
+    /**
+     * {@link #hardtanh} of a float32 or float64 {@code x} written into {@code into} (hardtanh_'s direct write, session
+     * 56: {@code into} over self's storage, {@code x} self's old values): clamp's kernels, as the forward's, and
+     * HardtanhBackward0 over {@code x}. (float16 and bfloat16 clamp in float32 and round once: not written so.)
+     */
+    static Tensor hardtanhInto(Tensor x, double min, double max, Tensor into) {
+        Tensor out;
+        try (GradMode off = Ember.noGrad()) {
+            out = ArithmeticOps.clampInto(x, min, max, into);
+        }
+        return recordHardtanh(out, x, min, max);
+    }
+
+    private static Tensor recordHardtanh(Tensor out, Tensor x, double min, double max) {
         return record(out, "HardtanhBackward0", x, (g, xs) -> piecewiseLinearBackward("HardtanhBackwardBackward0", g, xs,
                 (gg, xx) -> zeroWhere(xx.le(min).logicalOr(xx.ge(max)), gg)));
     }

@@ -299,6 +299,30 @@ final class ArithmeticOps {
         return out;
     }
 
+    /** {@link #filled(Tensor, DType, double)}, or {@code into} (an in-place op's self) filled where that is not null. */
+    private static Tensor filled(Tensor like, DType dtype, double value, Tensor into) {
+        if (into == null) {
+            return filled(like, dtype, value);
+        }
+        into.backend.fill(into.storage(), into.layout, value);
+        return into;
+    }
+
+    /**
+     * {@link #copyAs(Tensor, DType)}, or {@code t}'s values copied into {@code into} (an in-place op's self, of type
+     * {@code dtype}) where that is not null; nothing to copy when {@code t} is {@code into} itself.
+     */
+    private static Tensor copyAs(Tensor t, DType dtype, Tensor into) {
+        if (into == null) {
+            return copyAs(t, dtype);
+        }
+        if (t != into) {
+            OutputLayouts.Target target = OutputLayouts.into(into);
+            ComplexOps.kernelCopy(t, target.of(t), into, target.layout);
+        }
+        return into;
+    }
+
     /** A layout of {@code t} broadcast to {@code shape} (stride 0 in broadcast dimensions). */
     static Layout expandedLayout(Tensor t, int[] shape) {
         int n = shape.length;
@@ -384,6 +408,11 @@ final class ArithmeticOps {
     /** {@code op(a)} without history into a new tensor of {@code outType} laid out as TensorIterator lays it out. */
     static Tensor unaryKernel(UnaryOp op, Tensor a, DType outType) {
         return OutputLayouts.allocate(a.shape, outType, a.device, a).unary(op, a);
+    }
+
+    /** {@link #unaryKernel(UnaryOp, Tensor, DType)} written into {@code into} where that is not null. */
+    private static Tensor unaryKernel(UnaryOp op, Tensor a, DType outType, Tensor into) {
+        return into == null ? unaryKernel(op, a, outType) : OutputLayouts.into(into).unary(op, a);
     }
 
     /**
@@ -706,6 +735,16 @@ final class ArithmeticOps {
      * signed zeros ((-0) ** 0.5 is -0) differ from a general pow.
      */
     private static Tensor powScalar(Tensor a, Tensor e) {
+        return powScalar(a, e, null);
+    }
+
+    /**
+     * {@code a ** e} for a Java number {@code e} ({@link #powScalar(Tensor, Tensor)}), written into {@code into} where
+     * that is not null: pow_'s self, or a tensor over its storage, of {@code a}'s floating type and shape
+     * ({@link InplaceOps#writesInto} says when); {@code a} is self's old values (a copy under autograd, self itself
+     * otherwise). The same kernels in the same order as the new result's, so the same values.
+     */
+    static Tensor powScalar(Tensor a, Tensor e, Tensor into) {
         if (a.dtype.isFloat8()) {
             // 2.x's pow_tensor_scalar kernel takes fp8 to its integral dispatch "pow", which refuses it (square is pow 2)
             throw Refusals.unsupported("pow", a.dtype);
@@ -718,9 +757,9 @@ final class ArithmeticOps {
         DType t = resultType(a, e);
         Tensor out;
         if (exponent == 0) {
-            out = filled(a, t, 1);
+            out = filled(a, t, 1, into);
         } else if (exponent == 1) {
-            out = copyAs(a, t);
+            out = copyAs(a, t, into);
         } else if (!t.isFloatingPoint()) {
             out = binaryKernel(BinaryOp.POW, a, e, t, t);
         } else if (t == DType.FLOAT16) {
@@ -728,7 +767,7 @@ final class ArithmeticOps {
             // std::pow for every exponent, no sqrt/rsqrt/reciprocal/square shortcut ((-0) ** 0.5 is 0, (-inf) ** 0.5
             // inf, (-0) ** -0.5 inf)
             checkScalarFits(exponent, t);
-            out = binaryKernel(BinaryOp.POW, cast(a, t), e, t, t);
+            out = binaryKernel(BinaryOp.POW, cast(a, t), e, t, t, into);
         } else {
             Tensor x = cast(a, t);
             if (t == DType.BFLOAT16 && exponent != 0.5 && exponent != -0.5 && exponent != -1) {
@@ -736,31 +775,38 @@ final class ArithmeticOps {
                 checkScalarFits(exponent, t);
             }
             if (exponent == 0.5) {
-                out = unaryKernel(UnaryOp.SQRT, x, t);
+                out = unaryKernel(UnaryOp.SQRT, x, t, into);
             } else if (exponent == -0.5) {
-                out = unaryKernel(UnaryOp.RECIPROCAL, unaryKernel(UnaryOp.SQRT, x, t), t);
+                // the square root into the output, then its reciprocal there (each element read where it is written)
+                out = unaryKernel(UnaryOp.RECIPROCAL, unaryKernel(UnaryOp.SQRT, x, t, into), t, into);
             } else if (exponent == -1) {
-                out = unaryKernel(UnaryOp.RECIPROCAL, x, t);
+                out = unaryKernel(UnaryOp.RECIPROCAL, x, t, into);
             } else if (exponent == 2 || exponent == -2) {
-                out = binaryKernel(BinaryOp.MUL, x, x, t, t);
+                out = binaryKernel(BinaryOp.MUL, x, x, t, t, into);
                 if (exponent == -2) {
-                    out = unaryKernel(UnaryOp.RECIPROCAL, out, t);
+                    out = unaryKernel(UnaryOp.RECIPROCAL, out, t, into);
                 }
             } else if (exponent == 3) {
-                out = binaryKernel(BinaryOp.MUL, binaryKernel(BinaryOp.MUL, x, x, t, t), x, t, t);
+                // x * x a new tensor even when writing into self: x may be self itself (no autograd), read again
+                out = binaryKernel(BinaryOp.MUL, binaryKernel(BinaryOp.MUL, x, x, t, t), x, t, t, into);
             } else if (t == DType.FLOAT32 && !((float) exponent == exponent) && x.device.isCpu()) {
                 // an exponent float cannot hold (0.1, 1e-320, 2^24 + 1; NaN too): PowKernel.cpp's
                 // pow_tensor_scalar_optimized_kernel<float, double> gives its vectorized part Vec::pow(float(exp))
                 // (Sleef's powf, the exponent rounded to float) and its scalar part std::pow(float, double) (the
                 // exponent as given: 0 ** 1e-320 is 0 there, 1 in the vectorized part); the CPU backend takes the
                 // Double and splits the elements as cpu_kernel_vec does
-                out = OutputLayouts.allocate(x.shape, t, x.device, x, e).binaryScalar(BinaryOp.POW, x, exponent, false);
+                // (written into a contiguous self only: the split falls on the same elements when the kernel walks
+                // them in the order a new result's would)
+                boolean direct = into != null && into.layout.isContiguous();
+                out = (direct ? OutputLayouts.into(into) : OutputLayouts.allocate(x.shape, t, x.device, x, e))
+                        .binaryScalar(BinaryOp.POW, x, exponent, false);
+                out = direct ? out : copyAs(out, t, into);
             } else if (t == DType.FLOAT32 && !((float) exponent == exponent)) {
                 // other devices: std::pow(float, double) for every element (0 ** 1e-320 is 0, not 0 ** 0 = 1)
                 Tensor wide = binaryKernel(BinaryOp.POW, cast(x, DType.FLOAT64), e, DType.FLOAT64, DType.FLOAT64);
-                out = cast(wide, DType.FLOAT32);
+                out = copyAs(cast(wide, DType.FLOAT32), DType.FLOAT32, into);
             } else {
-                out = binaryKernel(BinaryOp.POW, x, e, t, t);
+                out = binaryKernel(BinaryOp.POW, x, e, t, t, into);
             }
         }
         return record(out, "PowBackward0", new Tensor[] {a}, n -> {
@@ -785,6 +831,15 @@ final class ArithmeticOps {
      * rules for integers (a negative exponent gives 1 for base 1, +-1 for base -1, otherwise 0; overflow wraps).
      */
     static Tensor pow(Tensor a, Tensor b) {
+        return pow(a, b, null);
+    }
+
+    /**
+     * {@link #pow(Tensor, Tensor)} written into {@code into} where that is not null (pow_'s self or a tensor over its
+     * storage, of the promoted type and {@code a}'s shape: {@link InplaceOps#writesInto} says when); {@code a} is self's
+     * old values, a copy under autograd.
+     */
+    static Tensor pow(Tensor a, Tensor b, Tensor into) {
         if (Autocast.on()) return Autocast.apply("pow", t -> pow(t[0], t[1]), a, b);
         if (ComplexOps.any(a, b)) {
             return ComplexMath.pow(a, b);
@@ -793,7 +848,7 @@ final class ArithmeticOps {
         if (t == DType.BOOL) {
             throw Refusals.notImplemented("pow", DType.BOOL);
         }
-        Tensor out = binaryKernel(BinaryOp.POW, a, b, t, t);
+        Tensor out = binaryKernel(BinaryOp.POW, a, b, t, t, into);
         return record(out, "PowBackward1", new Tensor[] {a, b}, n -> {
             SavedTensor sa = n.save(a);
             SavedTensor sb = n.save(b);
@@ -1052,6 +1107,30 @@ final class ArithmeticOps {
      * fills the result, and clamp_min and clamp_max propagate it).
      */
     private static Tensor clamp(Tensor a, Tensor lo, Tensor hi, String name) {
+        return clamp(a, lo, hi, name, null);
+    }
+
+    /**
+     * {@code clamp(a, min, max)} (either bound null: absent) written into {@code into}, ClampBackward1 over {@code a}:
+     * clamp_'s direct write ({@link InplaceOps#inplaceFromOld}), {@code into} over self's storage, {@code a} self's
+     * old values (a copy under autograd, self itself otherwise).
+     */
+    static Tensor clampInto(Tensor a, Double min, Double max, Tensor into) {
+        return clamp(a, min == null ? null : Creation.wrap(min), max == null ? null : Creation.wrap(max),
+                "ClampBackward1", into);
+    }
+
+    /** {@link #clampInto(Tensor, Double, Double, Tensor)} with integral bounds (Python ints). */
+    static Tensor clampInto(Tensor a, long min, long max, Tensor into) {
+        return clamp(a, Creation.wrap(min), Creation.wrap(max), "ClampBackward1", into);
+    }
+
+    /**
+     * {@link #clamp(Tensor, Tensor, Tensor, String)} written into {@code into} where that is not null (an in-place op's
+     * self or a tensor over its storage, of {@code a}'s floating type and shape): the same kernels in the same order,
+     * so the same values.
+     */
+    private static Tensor clamp(Tensor a, Tensor lo, Tensor hi, String name, Tensor into) {
         DType t = a.dtype.isFloatingPoint() ? a.dtype
                 : lo == null ? resultType(a, hi) : hi == null ? resultType(a, lo) : resultType(a, lo, hi);
         boolean loNaN = lo != null && Double.isNaN(wrappedDouble(lo));
@@ -1059,18 +1138,18 @@ final class ArithmeticOps {
         Tensor out;
         if (loNaN || hiNaN) {
             // filled before either bound is converted, as PyTorch (so clamp(NaN, 1e40) of a float tensor is no error)
-            out = filled(a, t, Double.NaN);
+            out = filled(a, t, Double.NaN, into);
         } else {
             checkScalarFits(lo, t);
             checkScalarFits(hi, t);
             // the MAXIMUM and MINIMUM kernels keep their first operand on ties and propagate a NaN one
-            out = clampFloat(a, lo, hi);
+            out = clampFloat(a, lo, hi, into);
             if (out != null) {
                 return recordClamp(out, a, lo, hi, name);
             }
             out = cast(a, t);
             if (lo != null) {
-                out = binaryKernel(BinaryOp.MAXIMUM, out, lo, t, t);
+                out = binaryKernel(BinaryOp.MAXIMUM, out, lo, t, t, into);
             }
             if (hi != null) {
                 if (out != a && hi.wrappedNumber && !t.isBarebonesUnsigned() && !t.isFloat8()
@@ -1079,11 +1158,11 @@ final class ArithmeticOps {
                     // (-Dember.clamp.twoOutputs=true writes a second, before session 48); the same values
                     out = OutputLayouts.into(out).binaryScalar(BinaryOp.MINIMUM, out, scalarValue(hi, t), false);
                 } else {
-                    out = binaryKernel(BinaryOp.MINIMUM, out, hi, t, t);
+                    out = binaryKernel(BinaryOp.MINIMUM, out, hi, t, t, into);
                 }
             }
             if (out == a) {
-                out = copyAs(a, t);
+                out = copyAs(a, t, into);
             }
         }
         return recordClamp(out, a, lo, hi, name);
@@ -1095,12 +1174,13 @@ final class ArithmeticOps {
      * non-contiguous input, a backend without the kernel) or where {@code -Dember.clamp.twoPasses=true} (the two
      * passes, before session 49).
      */
-    private static Tensor clampFloat(Tensor a, Tensor lo, Tensor hi) {
+    private static Tensor clampFloat(Tensor a, Tensor lo, Tensor hi, Tensor into) {
         if (lo == null || hi == null || a.dtype != DType.FLOAT32 || !lo.wrappedNumber || !hi.wrappedNumber
-                || !a.layout.isContiguous() || Boolean.getBoolean("ember.clamp.twoPasses")) {
-            return null;
+                || !a.layout.isContiguous() || Boolean.getBoolean("ember.clamp.twoPasses")
+                || into != null && !(into.layout.isContiguous() && into.layout.offset() == 0)) {
+            return null; // (the kernel writes its output contiguous from element 0)
         }
-        Tensor out = Creation.empty(a.shape, DType.FLOAT32, a.device);
+        Tensor out = into != null ? into : Creation.empty(a.shape, DType.FLOAT32, a.device);
         return a.backend.clampFloat(a.storage(), a.layout, (float) wrappedDouble(lo), (float) wrappedDouble(hi),
                 out.storage()) ? out : null;
     }

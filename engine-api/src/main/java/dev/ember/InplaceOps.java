@@ -259,9 +259,25 @@ final class InplaceOps {
 
     /** {@link #inplace(Tensor, List, Function)}; {@code cppTypeName} as {@link #checkWriteBack(Tensor, Tensor, boolean)}. */
     static Tensor inplace(Tensor self, List<Tensor> others, Function<Tensor, Tensor> op, boolean cppTypeName) {
+        return inplaceFromOld(self, others, op, null, cppTypeName);
+    }
+
+    /**
+     * {@link #inplace(Tensor, List, Function, boolean)} for an op whose node saves self's old values (session 56:
+     * clamp_, pow_, hardtanh_; ClampBackward1, PowBackward0, PowBackward1 and HardtanhBackward0 save the original
+     * self, as 2.x's in-place codegen keeps {@code self.clone()}) and whose kernel can write into {@code self}:
+     * where {@link #writesInto} allows, {@code into.apply(old, out)} computes the op of {@code old} into {@code out}
+     * and records the node there. Under autograd {@code old} is a copy of self's values carrying its history (the
+     * node's saved self) and {@code out} a tensor over self's storage and version counter; otherwise both are
+     * {@code self} (an elementwise kernel reads each element where it writes it). No result tensor is made and
+     * nothing is copied back. Elsewhere, and always with {@code -Dember.inplace.copyResult=true}, as {@link #inplace}
+     * (the op on a copy of self, its result copied into self), which also gives the type and shape refusals.
+     */
+    static Tensor inplaceFromOld(Tensor self, List<Tensor> others, Function<Tensor, Tensor> op,
+                                 BiFunction<Tensor, Tensor, Tensor> into, boolean cppTypeName) {
         if (!cppTypeName) {
             checkInplace(self, others);
-            return inplaceChecked(self, others, op, false);
+            return inplaceChecked(self, others, op, false, false, intoWhereAllowed(self, others, into), true);
         }
         // clamp_ (the only user): PyTorch's clamp meta function refuses a promoted result type before its iterator's
         // overlap check, so an expanded int tensor clamped by floats gets the type message
@@ -272,7 +288,13 @@ final class InplaceOps {
         }
         checkCast(result, self.dtype, true);
         checkNoSelfOverlap(self);
-        return inplaceChecked(self, others, op, true);
+        return inplaceChecked(self, others, op, true, false, intoWhereAllowed(self, others, into), true);
+    }
+
+    /** {@code into} where {@link #writesInto} allows it, else null (the copying path). */
+    private static BiFunction<Tensor, Tensor, Tensor> intoWhereAllowed(Tensor self, List<Tensor> others,
+                                                                BiFunction<Tensor, Tensor, Tensor> into) {
+        return into != null && writesInto(self, others) ? into : null;
     }
 
     /**
@@ -281,14 +303,23 @@ final class InplaceOps {
      * "Found dtype" message (after the overlap check) rather than the cast message of binary in-place ops.
      */
     static Tensor powScalar_(Tensor self, Function<Tensor, Tensor> op) {
-        return inplace(self, List.of(), t -> {
+        return powScalar_(self, op, null);
+    }
+
+    /**
+     * {@link #powScalar_(Tensor, Function)} with {@code into}, the op written into self from its old values
+     * ({@link #inplaceFromOld}: PowBackward0 saves the original self), where {@link #writesInto} allows (a floating
+     * self, whose result type is its own); elsewhere, or with a null {@code into}, as before.
+     */
+    static Tensor powScalar_(Tensor self, Function<Tensor, Tensor> op, BiFunction<Tensor, Tensor, Tensor> into) {
+        return inplaceFromOld(self, List.of(), t -> {
             Tensor r = op.apply(t);
             if (r.dtype != self.dtype) {
                 throw new IllegalArgumentException("Found dtype " + Format.scalarType(self.dtype) + " but expected "
                         + Format.scalarType(r.dtype));
             }
             return r;
-        });
+        }, into, false);
     }
 
     /**
@@ -365,7 +396,7 @@ final class InplaceOps {
     static Tensor inplaceSingleNode(Tensor self, List<Tensor> others, Function<Tensor, Tensor> op,
                                     BiFunction<Tensor, Tensor, Tensor> into) {
         checkInplace(self, others);
-        return inplaceChecked(self, others, op, false, true, into != null && writesInto(self, others) ? into : null);
+        return inplaceChecked(self, others, op, false, true, intoWhereAllowed(self, others, into), false);
     }
 
     /**
@@ -397,7 +428,7 @@ final class InplaceOps {
     /** {@link #inplace(Tensor, List, Function, boolean)} once {@link #checkInplace} has passed. */
     private static Tensor inplaceChecked(Tensor self, List<Tensor> others, Function<Tensor, Tensor> op,
                                          boolean cppTypeName) {
-        return inplaceChecked(self, others, op, cppTypeName, false, null);
+        return inplaceChecked(self, others, op, cppTypeName, false, null, false);
     }
 
     /**
@@ -428,11 +459,13 @@ final class InplaceOps {
      * {@code self} (mul_'s, div_'s self when the other operand needs a gradient) is given a copy of the old values,
      * which then plays the snapshot; a saved output (relu_, sigmoid_, tanh_, exp_) becomes {@code self} as before, and
      * an op that saves neither (add_, sub_, neg_) copies nothing but its result into {@code self}. With {@code into}
-     * (not null once {@link #writesInto} has allowed it) the kernel writes into {@code self} and nothing is copied.
+     * (not null once {@link #writesInto} has allowed it) the kernel writes into {@code self} and nothing is copied;
+     * with {@code fromOld} ({@link #inplaceFromOld}) it reads a copy of self's old values carrying its history, which
+     * its node saves, under autograd.
      */
     private static Tensor inplaceChecked(Tensor self, List<Tensor> others, Function<Tensor, Tensor> op,
                                          boolean cppTypeName, boolean singleNode,
-                                         BiFunction<Tensor, Tensor, Tensor> into) {
+                                         BiFunction<Tensor, Tensor, Tensor> into, boolean fromOld) {
         if (!records(self, others)) {
             if (into != null) {
                 try (GradMode off = Ember.noGrad()) {
@@ -453,9 +486,10 @@ final class InplaceOps {
         }
         if (into != null && runsOnSelf(self, others)) {
             // the kernel writes into self through a tensor sharing its storage and version counter, which carries the
-            // op's node until self is rebased onto it; the node saves no input that is self (the caller's promise)
+            // op's node until self is rebased onto it; the node saves no input that is self (the caller's promise, or
+            // the copy of the old values it reads)
             Tensor out = self.detach();
-            Tensor r = into.apply(self, out);
+            Tensor r = into.apply(fromOld ? snapshot(self) : self, out);
             Node node = r.gradFn;
             self.bumpVersion();
             rebase(self, node, r.outputNr);

@@ -224,7 +224,11 @@ public final class NNFunctions {
         Args.require(x, "hardtanh_", "input", 1, "Tensor");
         InplaceOps.checkInplace(x, java.util.List.of(), false);
         ActivationOps.checkHardtanh(x, minVal, maxVal);
-        return InplaceOps.inplace(x, java.util.List.of(), t -> ActivationOps.hardtanh(t, minVal, maxVal));
+        // session 56: float32 and float64 written into self from a copy of the old values (HardtanhBackward0 saves
+        // the original self), no result tensor (InplaceOps.inplaceFromOld)
+        boolean direct = x.dtype == DType.FLOAT32 || x.dtype == DType.FLOAT64;
+        return InplaceOps.inplaceFromOld(x, java.util.List.of(), t -> ActivationOps.hardtanh(t, minVal, maxVal),
+                direct ? (old, out) -> ActivationOps.hardtanhInto(old, minVal, maxVal, out) : null, false);
     }
 
     /** {@code torch._C._nn.hardsigmoid_(x)}: in place, the node stays HardsigmoidBackward0 (on the original input). */

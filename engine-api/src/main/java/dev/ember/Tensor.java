@@ -3145,7 +3145,8 @@ public final class Tensor implements AutoCloseable {
     /** Squares in place, as {@code Tensor.square_} ({@code pow_(2)}: node PowBackward0). */
     public Tensor square_() {
         // PyTorch's square_ is pow_(2): a bool self (whose square is int64) gets pow_'s "Found dtype" refusal
-        return InplaceOps.powScalar_(this, t -> t.pow(2L));
+        return InplaceOps.powScalar_(this, t -> t.pow(2L),
+                (old, out) -> ArithmeticOps.powScalar(old, Creation.wrap(2L), out));
     }
 
     /** {@code self + weight * (end - self)}, as {@code torch.lerp} with a number weight (floating types, one type). */
@@ -3397,12 +3398,14 @@ public final class Tensor implements AutoCloseable {
      */
     public Tensor clamp_(Double min, Double max) {
         ArithmeticOps.clampBoundsGiven(min, max);
-        return InplaceOps.inplace(this, List.of(), t -> t.clamp(min, max), true);
+        return InplaceOps.inplaceFromOld(this, List.of(), t -> t.clamp(min, max),
+                (old, out) -> ArithmeticOps.clampInto(old, min, max, out), true);
     }
 
     /** Clamps in place with integral bounds (Python ints): an integer tensor stays integer. */
     public Tensor clamp_(long min, long max) {
-        return InplaceOps.inplace(this, List.of(), t -> t.clamp(min, max), true);
+        return InplaceOps.inplaceFromOld(this, List.of(), t -> t.clamp(min, max),
+                (old, out) -> ArithmeticOps.clampInto(old, min, max, out), true);
     }
 
     /** {@code max(this, min)} in place with an integral bound (a Python int). */
@@ -3419,7 +3422,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Clamps in place. */
     public Tensor clamp_(double min, double max) {
-        return InplaceOps.inplace(this, List.of(), t -> t.clamp(min, max), true);
+        return clamp_(Double.valueOf(min), Double.valueOf(max));
     }
 
     /** Sets every element to zero. */
@@ -7916,18 +7919,21 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this ** exponent} in place, as {@code Tensor.pow_} (PowBackward0). */
     public Tensor pow_(double exponent) {
-        return InplaceOps.powScalar_(this, t -> t.pow(exponent));
+        return InplaceOps.powScalar_(this, t -> t.pow(exponent),
+                (old, out) -> ArithmeticOps.powScalar(old, Creation.wrap(exponent), out));
     }
 
     /** {@code this ** exponent} with an integral exponent in place (an int64 tensor stays int64; PowBackward0). */
     public Tensor pow_(long exponent) {
-        return InplaceOps.powScalar_(this, t -> t.pow(exponent));
+        return InplaceOps.powScalar_(this, t -> t.pow(exponent),
+                (old, out) -> ArithmeticOps.powScalar(old, Creation.wrap(exponent), out));
     }
 
     /** {@code this ** exponent} elementwise in place, as {@code Tensor.pow_(Tensor)} (PowBackward1). */
     public Tensor pow_(Tensor exponent) {
         Args.require(exponent, "pow_", "exponent", 1, "Tensor");
-        return InplaceOps.inplace(this, List.of(exponent), t -> t.pow(exponent));
+        return InplaceOps.inplaceFromOld(this, List.of(exponent), t -> t.pow(exponent),
+                (old, out) -> ArithmeticOps.pow(old, exponent, out), false);
     }
 
     /** Python's modulus (sign of the divisor) in place, as {@code Tensor.remainder_} (RemainderBackward1). */

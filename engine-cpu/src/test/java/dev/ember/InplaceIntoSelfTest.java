@@ -24,6 +24,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * regenerated history and gradient, and the saved-tensor errors are PyTorch's ({@code inplaceintoself/make_expected.py});
  * every value is bit-identical to the result-copying path kept behind {@code -Dember.inplace.copyResult=true}; and the
  * direct write makes one storage fewer than that path (no result tensor) except where the node saves self's old values.
+ * Session 56: clamp_, pow_ (by a number or a tensor), square_ and hardtanh_ (relu6 in place), whose node saves the
+ * original self, write into self from a copy of the old values (that copy the saved self): the same checks, with
+ * their refusals, float64, float16/bfloat16 bits, a transposed self and no_grad.
  */
 class InplaceIntoSelfTest {
     private static final PyTorchCases TORCH = new PyTorchCases("/inplaceintoself/expected.txt");
@@ -75,7 +78,33 @@ class InplaceIntoSelfTest {
         OPS.put("elu_alpha", (y, w, b, c) -> Functional.elu_(y, 0.7));
         OPS.put("selu_", (y, w, b, c) -> Functional.selu(y, true));
         OPS.put("celu_", (y, w, b, c) -> Functional.celu(y, 1.3, true));
+        // session 56: the ops whose node saves the original self, written into self from a copy of the old values
+        OPS.put("clamp_", (y, w, b, c) -> y.clamp_(-0.8, 0.9));
+        OPS.put("clamp_max", (y, w, b, c) -> y.clamp_(null, 0.5));
+        OPS.put("clamp_min", (y, w, b, c) -> y.clamp_(-0.3, null));
+        OPS.put("clamp_ints", (y, w, b, c) -> y.clamp_(-1L, 1L));
+        OPS.put("pow_2", (y, w, b, c) -> y.pow_(2.0));
+        OPS.put("pow_3", (y, w, b, c) -> y.pow_(3L));
+        OPS.put("pow_0", (y, w, b, c) -> y.pow_(0.0));
+        OPS.put("pow_1", (y, w, b, c) -> y.pow_(1.0));
+        OPS.put("pow_-1", (y, w, b, c) -> y.pow_(-1.0));
+        OPS.put("pow_-2", (y, w, b, c) -> y.pow_(-2L));
+        OPS.put("pow_half", (y, w, b, c) -> y.mul_(S0.to(y.dtype())).pow_(0.5));
+        OPS.put("pow_-half", (y, w, b, c) -> y.mul_(S0.to(y.dtype())).pow_(-0.5));
+        OPS.put("pow_1.75", (y, w, b, c) -> y.mul_(S0.to(y.dtype())).pow_(1.75));
+        OPS.put("pow_0.1", (y, w, b, c) -> y.mul_(S0.to(y.dtype())).pow_(0.1));
+        OPS.put("pow_tensor", (y, w, b, c) -> y.mul_(S0.to(y.dtype())).pow_(b));
+        OPS.put("pow_tensor_w", (y, w, b, c) -> y.mul_(S0.to(y.dtype())).pow_(w));
+        OPS.put("square_", (y, w, b, c) -> y.square_());
+        OPS.put("hardtanh_", (y, w, b, c) -> Functional.hardtanh_(y, -0.5, 0.8));
+        OPS.put("hardtanh_inplace", (y, w, b, c) -> Functional.hardtanh(y, -1.0, 1.0, true));
+        OPS.put("relu6_inplace", (y, w, b, c) -> Functional.relu6(y.mul_(3.0), true));
     }
+
+    /** The ops of {@code OPS} whose node saves the original self (session 56). */
+    private static final List<String> SAVES_SELF = List.of("clamp_", "clamp_max", "clamp_min", "clamp_ints", "pow_2",
+            "pow_3", "pow_0", "pow_1", "pow_-1", "pow_-2", "pow_half", "pow_-half", "pow_1.75", "pow_0.1", "pow_tensor",
+            "pow_tensor_w", "square_", "hardtanh_", "hardtanh_inplace", "relu6_inplace");
 
     /** The activations of {@code OPS} (each saves its result, so each ends its program). */
     private static final List<String> ACTIVATIONS = List.of("leaky_relu_", "leaky_relu_default", "leaky_relu_module",
@@ -161,6 +190,11 @@ class InplaceIntoSelfTest {
         double[] e = expected.toDoubleArray();
         double[] a = actual.toDoubleArray();
         for (int i = 0; i < e.length; i++) {
+            if (!Double.isFinite(e[i])) {
+                // NaN (pow_ by a fraction of a negative base, 0 * inf in a gradient) and infinities exactly
+                assertEquals(e[i], a[i], key + " " + field + " [" + i + "]");
+                continue;
+            }
             assertEquals(e[i], a[i], 2e-6 * Math.max(1, Math.abs(e[i])), key + " " + field + " [" + i + "]");
         }
     }
@@ -203,14 +237,17 @@ class InplaceIntoSelfTest {
         }
     }
 
-    @Test
-    void theActivationsInFloat16AndBfloat16GiveTheCopyingPathsBits() {
+    /** add_w then each op of {@code ops} in float16 and bfloat16: the copying path's chain, versions and bits. */
+    private static void sameBitsAsTheCopyingPath(List<String> ops, boolean viewVersion) {
         for (DType dtype : new DType[] {DType.FLOAT16, DType.BFLOAT16}) {
-            for (String op : ACTIVATIONS) {
+            for (String op : ops) {
                 Run now = program(dtype, List.of("add_w", op), false);
                 Run old = program(dtype, List.of("add_w", op), true);
                 assertEquals(old.chain, now.chain, dtype + " " + op + " chain");
                 assertEquals(old.version, now.version, dtype + " " + op + " version");
+                if (viewVersion) {
+                    assertEquals(old.viewVersion, now.viewVersion, dtype + " " + op + " view version");
+                }
                 for (Map.Entry<String, Tensor> e : now.values.entrySet()) {
                     assertEquals(dtype, e.getValue().dtype(), dtype + " " + op + " " + e.getKey() + " dtype");
                     assertArrayEquals(old.values.get(e.getKey()).toDoubleArray(), e.getValue().toDoubleArray(),
@@ -218,6 +255,11 @@ class InplaceIntoSelfTest {
                 }
             }
         }
+    }
+
+    @Test
+    void theActivationsInFloat16AndBfloat16GiveTheCopyingPathsBits() {
+        sameBitsAsTheCopyingPath(ACTIVATIONS, false);
     }
 
     @Test
@@ -381,5 +423,159 @@ class InplaceIntoSelfTest {
         for (int i = 0; i < copying.size(); i++) {
             assertEquals(storages(true, copying.get(i)), storages(false, copying.get(i)), "copying op " + i);
         }
+    }
+    @Test
+    void theOpsSavingSelfInFloat64AndFollowedByMoreInPlaceOps() {
+        for (String op : SAVES_SELF) {
+            check(op + "_float64", DType.FLOAT64, List.of("add_w", "mul_c", op));
+        }
+        // their saved self is a copy, not self: changing self after them is no error
+        for (String op : List.of("clamp_", "pow_3", "hardtanh_", "pow_-half")) {
+            check(op + "_then_more", DType.FLOAT32, List.of(op, "add_w", "mul_number", "relu_"));
+        }
+    }
+
+    @Test
+    void theOpsSavingSelfInFloat16AndBfloat16GiveTheCopyingPathsBits() {
+        sameBitsAsTheCopyingPath(SAVES_SELF, true);
+    }
+
+    @Test
+    void theOpsSavingSelfOnATransposedSelfGiveTheOutOfPlaceValuesAndTheCopyingPathsGradients() {
+        // y = |x.t()| * 1.5 + 0.25 keeps x.t()'s strides (dense, not contiguous, not a view): written in its own
+        // layout. (Not pow_(0.1): float32's vectorized part and scalar tail differ there, and which elements fall in
+        // the tail follows the order the kernel walks, a copy's under autograd in both paths.)
+        Tensor e = C0.t().abs();
+        List<String> names = List.of("clamp_", "clamp_max", "pow_2", "pow_3", "pow_-half", "pow_1.75",
+                "pow_tensor", "hardtanh_", "square_");
+        List<Function<Tensor, Tensor>> inplace = List.of(t -> t.clamp_(-0.8, 0.9), t -> t.clamp_(null, 0.5),
+                t -> t.pow_(2.0), t -> t.pow_(3L), t -> t.pow_(-0.5), t -> t.pow_(1.75), t -> t.pow_(e),
+                t -> Functional.hardtanh_(t, -0.5, 0.8), Tensor::square_);
+        List<Function<Tensor, Tensor>> outOfPlace = List.of(t -> t.clamp(-0.8, 0.9), t -> t.clamp(null, 0.5),
+                t -> t.pow(2.0), t -> t.pow(3L), t -> t.pow(-0.5), t -> t.pow(1.75), t -> t.pow(e),
+                t -> Functional.hardtanh(t, -0.5, 0.8), Tensor::square);
+        for (int i = 0; i < inplace.size(); i++) {
+            for (DType dtype : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+                for (boolean grad : new boolean[] {true, false}) {
+                    Function<Tensor, Tensor> op = inplace.get(i);
+                    Function<Boolean, Tensor[]> run = old -> withProperty(OLD_PATH, old, () -> {
+                        Tensor x = X0.to(dtype).clone().requiresGrad_(grad);
+                        Tensor y = x.t().abs().mul(1.5).add(0.25);
+                        assertEquals(false, y.isContiguous(), "y keeps x.t()'s strides");
+                        op.apply(y);
+                        if (grad) {
+                            y.mul(C0.t().to(dtype)).sum().backward();
+                        }
+                        return new Tensor[] {y.detach(), grad ? x.grad() : x, Creation.wrap((double) y.version())};
+                    });
+                    Tensor[] now = run.apply(false);
+                    Tensor[] old = run.apply(true);
+                    String what = names.get(i) + " " + dtype + ", grad " + grad;
+                    // under autograd both paths compute from the contiguous copy of self's old values (the saved
+                    // self), so the elements meet the kernel's vector lanes and tail as that copy's do (pow's vector
+                    // and scalar forms may differ in the last bit: AVX2, pow_(1.75)); without, from self's own layout
+                    Tensor in = X0.to(dtype).t().abs().mul(1.5).add(0.25);
+                    Tensor ref = outOfPlace.get(i).apply(grad ? in.contiguous() : in);
+                    assertArrayEquals(ref.toDoubleArray(), now[0].toDoubleArray(), what + " values");
+                    assertArrayEquals(old[0].toDoubleArray(), now[0].toDoubleArray(), what + " values, old path");
+                    assertArrayEquals(old[1].toDoubleArray(), now[1].toDoubleArray(), what + " grad, old path");
+                    assertEquals(1.0, now[2].item(), what + " version");
+                }
+            }
+        }
+    }
+
+    @Test
+    void theOpsSavingSelfKeepPyTorchsRefusalsAndLeaveTheTensorAsItWas() {
+        Tensor b = B0;
+        Map<String, Runnable> cases = new LinkedHashMap<>();
+        Tensor leaf = X0.clone().requiresGrad_(true);
+        Tensor ints = Tensor.tensor(new long[][] {{3, -2, 0}, {1, 5, -7}});
+        Tensor expanded = Tensor.zeros(1, 6).expand(4, 6);
+        cases.put("clamp_leaf", () -> leaf.clamp_(-1L, 1L));
+        cases.put("pow_leaf", () -> leaf.pow_(2.0));
+        cases.put("pow_tensor_leaf", () -> leaf.pow_(b));
+        cases.put("hardtanh_leaf", () -> Functional.hardtanh_(leaf, -1.0, 1.0));
+        cases.put("clamp_view_of_leaf", () -> leaf.select(0, 1).clamp_(-1L, 1L));
+        cases.put("pow_view_of_leaf", () -> leaf.select(0, 1).pow_(2.0));
+        cases.put("hardtanh_view_of_leaf", () -> Functional.hardtanh_(leaf.select(0, 1), -1.0, 1.0));
+        cases.put("clamp_expanded", () -> expanded.clamp_(-1L, 1L));
+        cases.put("pow_expanded", () -> expanded.pow_(2.0));
+        cases.put("pow_tensor_expanded", () -> expanded.pow_(b));
+        cases.put("hardtanh_expanded", () -> Functional.hardtanh_(expanded, -1.0, 1.0));
+        cases.put("clamp_int_by_float", () -> ints.clamp_(-0.5, 0.5));
+        cases.put("pow_int_by_float", () -> ints.pow_(0.5));
+        cases.put("pow_int_by_float_tensor", () -> ints.pow_(Tensor.tensor(new double[] {0.5, 1.0, 2.0})));
+        cases.put("pow_broadcast_shape", () -> Tensor.ones(3).pow_(Tensor.ones(2, 3)));
+        cases.put("hardtanh_bool", () -> Functional.hardtanh_(Tensor.tensor(new boolean[] {true, false}), -1.0, 1.0));
+        for (boolean old : new boolean[] {false, true}) {
+            for (Map.Entry<String, Runnable> c : cases.entrySet()) {
+                withProperty(OLD_PATH, old, () -> {
+                    RuntimeException e = assertThrows(RuntimeException.class, c.getValue()::run, c.getKey());
+                    assertEquals(TORCH.field("refusals", c.getKey()), e.getMessage(), c.getKey() + ", old path " + old);
+                    return null;
+                });
+            }
+            assertArrayEquals(X0.toDoubleArray(), leaf.toDoubleArray(), "leaf unchanged");
+            assertEquals(0, leaf.version(), "leaf version");
+            assertArrayEquals(new double[] {3, -2, 0, 1, 5, -7}, ints.toDoubleArray(), "ints unchanged");
+            assertEquals(0, ints.version(), "ints version");
+            assertEquals(0.0, expanded.abs().sum().item(), "expanded unchanged");
+        }
+    }
+
+    @Test
+    void powByATensorSavesItsResultClampAndHardtanhACopy() {
+        for (boolean old : new boolean[] {false, true}) {
+            withProperty(OLD_PATH, old, () -> {
+                Tensor y = X0.clone().requiresGrad_(true).mul(1.5).abs();
+                y.pow_(B0);
+                y.add_(1.0);
+                RuntimeException e = assertThrows(RuntimeException.class, () -> y.sum().backward());
+                assertEquals(TORCH.field("saved_result_pow", "error"), e.getMessage(), "saved_result_pow, old " + old);
+                return null;
+            });
+        }
+    }
+
+    @Test
+    void underNoGradTheOpsSavingSelfWriteIntoSelf() {
+        Function<Boolean, Tensor[]> program = old -> withProperty(OLD_PATH, old, () -> {
+            try (GradMode off = Ember.noGrad()) {
+                Tensor y = X0.clone().mul(3.0);
+                Tensor v = y.select(0, 2);
+                long before = StorageLease.live();
+                y.clamp_(-2.5, 2.0);
+                Functional.hardtanh_(y, -1.5, 1.75);
+                y.pow_(3L);
+                long made = StorageLease.live() - before;
+                y.abs_().pow_(0.1);
+                y.pow_(B0);
+                y.square_();
+                return new Tensor[] {y, Creation.wrap((double) y.version()), Creation.wrap((double) v.version()),
+                        Creation.wrap((double) made)};
+            }
+        });
+        Tensor[] now = program.apply(false);
+        Tensor[] old = program.apply(true);
+        same("no_grad_saves_self", "y", now[0]);
+        assertArrayEquals(old[0].toDoubleArray(), now[0].toDoubleArray(), "no_grad y: bits");
+        assertEquals(TORCH.field("no_grad_saves_self", "version"), Long.toString((long) now[1].item()));
+        assertEquals(TORCH.field("no_grad_saves_self", "view_version"), Long.toString((long) now[2].item()));
+        // clamp_ and hardtanh_ write into self (one pass, or two on self); pow_(3) keeps its x * x
+        assertEquals((long) old[3].item() - 3, (long) now[3].item(), "storages: no result tensor of the three ops");
+    }
+
+    @Test
+    void theOpsSavingSelfMakeNoResultTensor() {
+        // under autograd both paths copy self's old values (the saved self); the copying path adds the result
+        List<java.util.function.Consumer<Tensor[]>> ops = List.of(a -> a[0].clamp_(-0.8, 0.9), a -> a[0].clamp_(null, 0.5),
+                a -> a[0].pow_(2.0), a -> a[0].pow_(3L), a -> a[0].pow_(1.75), a -> a[0].pow_(B0),
+                a -> a[0].square_(), a -> Functional.hardtanh_(a[0], -0.5, 0.8));
+        for (int i = 0; i < ops.size(); i++) {
+            assertEquals(storages(true, ops.get(i)) - 1, storages(false, ops.get(i)), "op " + i);
+        }
+        // pow_(-0.5): 1 / sqrt(x), the square root and its reciprocal both written into self
+        assertEquals(storages(true, a -> a[0].pow_(-0.5)) - 2, storages(false, a -> a[0].pow_(-0.5)), "pow_(-0.5)");
     }
 }

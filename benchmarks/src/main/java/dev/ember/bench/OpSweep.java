@@ -389,6 +389,9 @@ public final class OpSweep {
         // session 55: in-place activations written into self (-Dember.inplace.copyResult=true: the snapshot path)
         r.add(new Row("add bias, leaky_relu_ fwd+bwd", fb(() -> Functional.leakyRelu_(xg.add(bg), 0.1), dx, xg, bg)));
         r.add(new Row("add bias, elu_ fwd+bwd", fb(() -> Functional.elu_(xg.add(bg), 1.0), dx, xg, bg)));
+        // session 56: clamp_ written into self from a copy of the old values (its saved self; -Dember.inplace.copyResult)
+        r.add(new Row("add bias, clamp_ fwd+bwd", fb(() -> xg.add(bg).clamp_(-0.5, 0.5), dx, xg, bg)));
+        r.add(new Row("add bias, clamp_ fwd (grad)", () -> xg.add(bg).clamp_(-0.5, 0.5)));
         r.add(new Row("gelu [16,128,512]", () -> Functional.gelu(x)));
         r.add(new Row("gelu fwd+bwd", fb(() -> Functional.gelu(xg), dx, xg)));
         r.add(new Row("gelu tanh [16,128,512]", () -> Functional.gelu(x, "tanh")));

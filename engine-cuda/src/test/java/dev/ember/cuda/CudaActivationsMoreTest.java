@@ -63,33 +63,14 @@ class CudaActivationsMoreTest {
         Tensor outA = f.apply(a);
         Tensor outB = f.apply(b);
         assertEquals(GPU, outB.device(), name);
-        close(name + " forward", outA, outB.cpu());
+        CudaParity.closeWithinOneUlp(name + " forward", outA, outB.cpu());
         Tensor g = r(outA.shape()).to(outA.dtype());
         outA.backward(g);
         outB.backward(g.to(GPU));
         for (int i = 0; i < a.length; i++) {
             if (a[i].grad() != null) {
                 assertEquals(GPU, b[i].grad().device());
-                close(name + " grad of input " + i, a[i].grad(), b[i].grad().cpu());
-            }
-        }
-    }
-
-    private static void close(String what, Tensor expected, Tensor actual) {
-        assertArrayEquals(expected.shape(), actual.shape(), what);
-        if (!expected.dtype().isReducedFloatingPoint()) {
-            CudaParityTest.assertClose(what, expected, actual);
-            return;
-        }
-        assertEquals(expected.dtype(), actual.dtype(), what);
-        double ulp = expected.dtype() == DType.BFLOAT16 ? 1.0 / 128 : 1.0 / 1024;
-        double[] e = expected.toDoubleArray();
-        double[] x = actual.toDoubleArray();
-        for (int i = 0; i < e.length; i++) {
-            if (Double.isNaN(e[i])) {
-                assertTrue(Double.isNaN(x[i]), what + " element " + i);
-            } else {
-                assertEquals(e[i], x[i], 1e-6 + ulp * Math.abs(e[i]), what + " element " + i);
+                CudaParity.closeWithinOneUlp(name + " grad of input " + i, a[i].grad(), b[i].grad().cpu());
             }
         }
     }

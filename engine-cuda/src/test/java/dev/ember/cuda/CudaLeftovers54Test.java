@@ -2,7 +2,6 @@ package dev.ember.cuda;
 
 import dev.ember.Complex;
 import dev.ember.DType;
-import dev.ember.Device;
 import dev.ember.Tensor;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
@@ -12,9 +11,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Session 54's overloads on CUDA against the CPU backend (Leftovers54Test and Leftovers54GradTest check the CPU against
@@ -27,7 +23,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 @ExtendWith(CudaGate.class)
 class CudaLeftovers54Test {
-    private static final Device GPU = Device.cuda(0);
     private static final Complex[] Z = {Complex.of(1.5, -0.5), Complex.of(-0.75, 2), Complex.of(0.25, 0.5), Complex.of(3, 1),
         Complex.of(0, 0), Complex.of(-2, 0)};
     private static final Complex[] E = {Complex.of(0.5, -1), Complex.of(2, 0.25), Complex.of(-1.5, 0), Complex.of(1, 1),
@@ -39,41 +34,8 @@ class CudaLeftovers54Test {
         CudaTestSupport.requireCuda();
     }
 
-    /** f on CPU copies and on CUDA copies of the inputs: dtype, shape, device, values and the inputs' gradients. */
-    private static void parity(String name, Function<Tensor[], Tensor> f, Tensor... in) {
-        Tensor[] a = new Tensor[in.length];
-        Tensor[] b = new Tensor[in.length];
-        for (int i = 0; i < in.length; i++) {
-            boolean grad = in[i].dtype().isFloatingPoint() || in[i].dtype().isComplex();
-            a[i] = in[i].detach().clone().requiresGrad_(grad);
-            b[i] = in[i].detach().to(GPU).requiresGrad_(grad);
-        }
-        Tensor outA = f.apply(a);
-        Tensor outB = f.apply(b);
-        assertEquals(GPU, outB.device(), name);
-        assertEquals(outA.dtype(), outB.dtype(), name);
-        assertArrayEquals(outA.shape(), outB.shape(), name);
-        CudaParityTest.assertClose(name + " forward", real(outA.detach()), real(outB.detach().cpu()));
-        if (!outA.requiresGrad()) {
-            return;
-        }
-        Tensor w = Tensor.arange(real(outA).numel()).toDouble().mul(0.37).sin().reshape(real(outA).shape());
-        real(outA).mul(w.to(real(outA).dtype())).sum().backward();
-        real(outB).mul(w.to(real(outA).dtype()).to(GPU)).sum().backward();
-        for (int i = 0; i < a.length; i++) {
-            if (a[i].grad() != null) {
-                assertEquals(GPU, b[i].grad().device(), name);
-                CudaParityTest.assertClose(name + " grad of input " + i, real(a[i].grad()), real(b[i].grad().cpu()));
-            }
-        }
-    }
-
-    private static Tensor real(Tensor t) {
-        return t.dtype().isComplex() ? t.viewAsReal() : t;
-    }
-
     private static DynamicTest p(String name, Function<Tensor[], Tensor> f, Tensor... in) {
-        return DynamicTest.dynamicTest(name, () -> parity(name, f, in));
+        return DynamicTest.dynamicTest(name, () -> CudaParity.parityOfEveryInput(name, f, false, false, in));
     }
 
     @TestFactory

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The helpers the CUDA parity test classes share (each had its own copy): random inputs, a non-contiguous layout of the
@@ -84,5 +86,80 @@ final class CudaParity {
                 }
             }
         }
+    }
+    /**
+     * {@link CudaParityTest#assertClose} after the shapes; for float16 and bfloat16 one unit in the type's last place
+     * (both backends compute in float32 and round once; their float32 elementwise functions may differ in the last
+     * bit, which can move a rounding).
+     */
+    static void closeWithinOneUlp(String what, Tensor expected, Tensor actual) {
+        assertArrayEquals(expected.shape(), actual.shape(), what);
+        if (!expected.dtype().isReducedFloatingPoint()) {
+            CudaParityTest.assertClose(what, expected, actual);
+            return;
+        }
+        assertEquals(expected.dtype(), actual.dtype(), what);
+        double ulp = expected.dtype() == DType.BFLOAT16 ? 1.0 / 128 : 1.0 / 1024;
+        double[] e = expected.toDoubleArray();
+        double[] x = actual.toDoubleArray();
+        for (int i = 0; i < e.length; i++) {
+            if (Double.isNaN(e[i])) {
+                assertTrue(Double.isNaN(x[i]), what + " element " + i);
+            } else {
+                assertEquals(e[i], x[i], 1e-6 + ulp * Math.abs(e[i]), what + " element " + i);
+            }
+        }
+    }
+
+    /** A complex tensor's real view, any other tensor itself. */
+    static Tensor real(Tensor t) {
+        return t.dtype().isComplex() ? t.viewAsReal() : t;
+    }
+
+    /**
+     * f on CPU copies and on CUDA copies of the inputs (every floating or complex one requiring grad): dtype, shape,
+     * device, values (complex ones through their real views) and the gradients of every input from
+     * {@code sum(real(out) * w)} for a fixed w, within {@link CudaParityTest#assertClose}'s tolerance, or with
+     * {@code oneUlpForReduced} within {@link #closeWithinOneUlp}'s; with {@code sameNodeAndVersion} also the output's
+     * node name and version counter.
+     */
+    static void parityOfEveryInput(String name, Function<Tensor[], Tensor> f, boolean oneUlpForReduced,
+                                   boolean sameNodeAndVersion, Tensor... in) {
+        Tensor[] a = new Tensor[in.length];
+        Tensor[] b = new Tensor[in.length];
+        for (int i = 0; i < in.length; i++) {
+            boolean grad = in[i].dtype().isFloatingPoint() || in[i].dtype().isComplex();
+            a[i] = in[i].detach().clone().requiresGrad_(grad);
+            b[i] = in[i].detach().to(GPU).requiresGrad_(grad);
+        }
+        Tensor outA = f.apply(a);
+        Tensor outB = f.apply(b);
+        assertEquals(GPU, outB.device(), name);
+        assertEquals(outA.dtype(), outB.dtype(), name);
+        assertArrayEquals(outA.shape(), outB.shape(), name);
+        if (sameNodeAndVersion) {
+            assertEquals(outA.gradFn() == null ? null : outA.gradFn().name(),
+                    outB.gradFn() == null ? null : outB.gradFn().name(), name + " node");
+            assertEquals(outA.version(), outB.version(), name + " version");
+        }
+        Close check = oneUlpForReduced ? CudaParity::closeWithinOneUlp : CudaParityTest::assertClose;
+        check.apply(name + " forward", real(outA.detach()), real(outB.detach().cpu()));
+        if (!outA.requiresGrad()) {
+            return;
+        }
+        Tensor w = Tensor.arange(real(outA).numel()).toDouble().mul(0.37).sin().reshape(real(outA).shape());
+        real(outA).mul(w.to(real(outA).dtype())).sum().backward();
+        real(outB).mul(w.to(real(outA).dtype()).to(GPU)).sum().backward();
+        for (int i = 0; i < a.length; i++) {
+            if (a[i].grad() != null) {
+                assertEquals(GPU, b[i].grad().device(), name);
+                check.apply(name + " grad of input " + i, real(a[i].grad()), real(b[i].grad().cpu()));
+            }
+        }
+    }
+
+    /** A comparison of an expected (CPU) and an actual (CUDA, copied back) tensor. */
+    interface Close {
+        void apply(String what, Tensor expected, Tensor actual);
     }
 }
