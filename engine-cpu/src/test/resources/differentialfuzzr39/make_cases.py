@@ -51,6 +51,9 @@
 # - max_unpool's invalid index: 2.x closes the parenthesis ("... (output volumes are of size 5x3)"), as Ember: MSG_2X.
 # - max_unpool's output_size is passed as a tuple, which 2.x's _unpool_output_size prints in its refusal as Python
 #   does ("(9, 9)"; Ember's int[] prints so).
+# - nn.ConvNd with padding_mode circular on an unbatched input: 1.13's F.pad refuses it ("Invalid padding size,
+#   expected 0 but got 2"), 2.x's _pad_circular_symint pads it as a batch of one: the generator runs the batch of one
+#   and drops the batch dim (the same values and gradients).
 # - lp_pool3d is not in 1.13: 2.x's (torch/nn/functional.py) composed: avg_pool3d(x ** p, k, stride, 0, ceil_mode),
 #   then (sign(out) * relu(|out|)) * (kd * kh * kw), to the power 1 / p.
 #
@@ -274,7 +277,12 @@ def _():
                 m.bias.copy_(a["bias"])
         # the module's parameters are leaves of their own: the gradients flow to them; the generator reports them as
         # the gradients of "weight" / "bias" (the Java side copies the values into its module the same way)
-        out = m(a["x"])
+        if mode == "circular" and a["x"].dim() == nd + 1:
+            # 1.13's circular F.pad refuses an unbatched input ("Invalid padding size, expected 0 but got 2"); 2.x's
+            # _pad_circular_symint pads it as the batch of one it is, then the unbatched convolution runs
+            out = m(a["x"].unsqueeze(0)).squeeze(0)
+        else:
+            out = m(a["x"])
         f.module = m
         return out
     return args, kw, f
@@ -288,11 +296,11 @@ def windows_hit(size, k, s, p, d, ceil, nd):
     """whether every window of a max pool over one dim holds an input element; an output size below 1 passes in 1-D
     and 2-D (PyTorch's refusal, recorded), not in 3-D (1.13's max_pool3d corrupts its heap there)."""
     span = size + 2 * p - d * (k - 1) - 1
-    if span < 0:
-        return nd < 3
     out = (span + (s - 1 if ceil else 0)) // s + 1
     if ceil and (out - 1) * s >= size + p:
         out -= 1
+    if out <= 0:
+        return nd < 3
     return all(any(0 <= o * s - p + j * d < size for j in range(k)) for o in range(out))
 
 
