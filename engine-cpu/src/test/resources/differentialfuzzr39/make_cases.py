@@ -5,7 +5,8 @@
 #   (PyTorch 1.13 CPU; seed 39, every draw seeded, so a second run writes the same bytes)
 #   the fixes' cases (FuzzRound39FixesTest): FUZZ_FIXES=1 /usr/bin/python3 make_cases.py > fixes.txt
 #   a local hunt: FUZZ_SEED=<s> FUZZ_N=<n> /usr/bin/python3 make_cases.py > /tmp/hunt.txt, then the test with
-#   -Dember.fuzz39.file=/tmp/hunt.txt (inside -Dember.test.argLine); FUZZ_N scales the number of cases per family
+#   -Dember.fuzz39.file=/tmp/hunt.txt (inside -Dember.test.argLine); FUZZ_N scales the number of cases per family,
+#   FUZZ_BIG=<k> draws spatial sizes up to k larger and channels up to k / 2 more (other kernel paths: vector lanes)
 #
 # Families (each case one call; an input is now and then unbatched, channels-last (4-D: channels_last, 5-D:
 # channels_last_3d), or has a zero-size batch):
@@ -87,6 +88,7 @@ import torch.nn.functional as F
 warnings.simplefilter("ignore")
 SEED = int(os.environ.get("FUZZ_SEED", "39"))
 SCALE_N = float(os.environ.get("FUZZ_N", "1"))
+BIG = int(os.environ.get("FUZZ_BIG", "0"))  # a local hunt's larger sizes: spatial sizes and channels up to BIG more
 R = random.Random(SEED)
 torch.manual_seed(SEED)
 torch.set_num_threads(1)
@@ -193,11 +195,11 @@ def _():
     nd = R.choice([1, 2, 2, 3])
     dt = dtype()
     groups = R.choice([1, 1, 2, 3])
-    cin = groups * R.randint(1, 2)
+    cin = groups * R.randint(1, 2 + BIG // 2)
     depthwise = R.random() < 0.2
     if depthwise:
         groups = cin
-    cout = groups * R.randint(1, 2)
+    cout = groups * R.randint(1, 2 + BIG // 2)
     k = [R.randint(1, 4) for _ in range(nd)]
     dil = tup(nd, 1, 2)
     pmode = R.random()
@@ -207,7 +209,7 @@ def _():
         pad, stride = "valid", tup(nd, 1, 3)
     else:
         pad, stride = tup(nd, 0, 2), tup(nd, 1, 3)
-    sp = [R.randint(1, 6 if nd < 3 else 4) for _ in range(nd)]
+    sp = [R.randint(1, (6 if nd < 3 else 4) + BIG) for _ in range(nd)]
     xs, _ = batch_shape(nd, cin, sp)
     args = [("x", ft(xs, dt), dt == F64, False), ("weight", ft([cout, cin // groups] + k, dt), dt == F64, False)]
     args[0] = ("x", args[0][1], args[0][2], maybe_cl(args[0][1]))
@@ -223,7 +225,7 @@ def _():
     nd = R.choice([1, 2, 2, 3])
     dt = dtype()
     groups = R.choice([1, 1, 2])
-    cin = groups * R.randint(1, 2)
+    cin = groups * R.randint(1, 2 + BIG // 2)
     cout_g = R.randint(1, 2)
     k = [R.randint(1, 3) for _ in range(nd)]
     if nd == 1:
@@ -234,7 +236,7 @@ def _():
         op = [R.randint(0, max(s, d) - 1) for s, d in zip(per(stride, nd), per(dil, nd))]
         if R.random() < 0.4 and all(o == op[0] for o in op):
             op = op[0]
-    sp = [R.randint(1, 4) for _ in range(nd)]
+    sp = [R.randint(1, 4 + BIG) for _ in range(nd)]
     xs, _ = batch_shape(nd, cin, sp)
     x = ft(xs, dt)
     args = [("x", x, dt == F64, maybe_cl(x)), ("weight", ft([cin, cout_g] + k, dt), dt == F64, False)]
@@ -251,14 +253,14 @@ def _():
     dt = dtype()
     mode = R.choice(["zeros", "reflect", "replicate", "circular"])
     groups = R.choice([1, 1, 2])
-    cin, cout = groups * R.randint(1, 2), groups * R.randint(1, 2)
+    cin, cout = groups * R.randint(1, 2 + BIG // 2), groups * R.randint(1, 2 + BIG // 2)
     k = [R.randint(1, 3) for _ in range(nd)]
     dil = [R.randint(1, 2) for _ in range(nd)]
     if R.random() < 0.3:
         pad, stride = "same", [1] * nd
     else:
         pad, stride = [R.randint(0, 2) for _ in range(nd)], [R.randint(1, 2) for _ in range(nd)]
-    sp = [R.randint(2, 5 if nd < 3 else 4) for _ in range(nd)]
+    sp = [R.randint(2, (5 if nd < 3 else 4) + BIG) for _ in range(nd)]
     xs, _ = batch_shape(nd, cin, sp, allow_zero=False)
     bias = R.random() < 0.6
     x = ft(xs, dt)
@@ -317,7 +319,7 @@ def _():
     dil = tup(nd, 1, 2)
     ceil = R.random() < 0.5
     ri = R.random() < 0.5
-    sp = [R.randint(1, 7 if nd < 3 else 5) for _ in range(nd)]
+    sp = [R.randint(1, (7 if nd < 3 else 5) + BIG) for _ in range(nd)]
     # a window with no input element (dilation hops over a short input) is undefined in PyTorch: the kernel's index
     # points outside the input and the backward writes there (1.13 corrupts its heap); such sizes are grown until
     # every window holds an element
@@ -343,7 +345,7 @@ def _():
     k = R.randint(1, 3)
     stride = R.randint(1, 3)
     pad = R.randint(0, k // 2)
-    sp = [R.randint(max(1, k), 6) for _ in range(nd)]
+    sp = [R.randint(max(1, k), 6 + BIG) for _ in range(nd)]
     xs, _ = batch_shape(nd, R.randint(1, 2), sp, allow_zero=False)
     pool = [F.max_pool1d, F.max_pool2d, F.max_pool3d][nd - 1]
     with torch.no_grad():
@@ -369,7 +371,7 @@ def _():
     ceil = R.random() < 0.5
     cip = R.random() < 0.5
     div = R.choice([None, None, 1, 3, 5]) if nd > 1 else None
-    sp = [R.randint(1, 7 if nd < 3 else 5) for _ in range(nd)]
+    sp = [R.randint(1, (7 if nd < 3 else 5) + BIG) for _ in range(nd)]
     xs, _ = batch_shape(nd, R.randint(1, 2), sp)
     x = ft(xs, dt)
     args = [("x", x, dt == F64, maybe_cl(x))]
@@ -386,7 +388,7 @@ def _():
     nd = R.choice([1, 2, 2, 3])
     dt = dtype()
     kind = R.choice(["avg", "max", "max_idx"])
-    sp = [R.randint(1, 7 if nd < 3 else 5) for _ in range(nd)]
+    sp = [R.randint(1, (7 if nd < 3 else 5) + BIG) for _ in range(nd)]
     osz = [R.randint(1, 5) for _ in range(nd)]
     xs, _ = batch_shape(nd, R.randint(1, 2), sp)
     x = tied(xs, dt, nan=R.random() < 0.2) if kind != "avg" and R.random() < 0.4 else ft(xs, dt)
@@ -414,7 +416,7 @@ def _():
     k = R.randint(1, 3) if nd == 1 else tup(nd, 1, 3)
     stride = None if R.random() < 0.3 else (R.randint(1, 3) if nd == 1 else tup(nd, 1, 3))
     ceil = R.random() < 0.5
-    sp = [R.randint(max(per(k, nd)), 6) for _ in range(nd)]
+    sp = [R.randint(max(per(k, nd)), 6 + BIG) for _ in range(nd)]
     xs, _ = batch_shape(nd, R.randint(1, 2), sp, allow_zero=False)
     x = ft(xs, dt, 0.1, 2.0)
     args = [("x", x, dt == F64, maybe_cl(x))]
@@ -429,7 +431,7 @@ def norm_input(dt, ranks=(2, 3, 4, 5), lo_c=1, hi_c=3, zero=True):
     r = R.choice(ranks)
     c = R.randint(lo_c, hi_c)
     n = 0 if zero and R.random() < 0.07 else R.choice([1, 2, 3])
-    s = [n, c] + [R.randint(1, 3) for _ in range(r - 2)]
+    s = [n, c] + [R.randint(1, 3 + BIG) for _ in range(r - 2)]
     return s, c
 
 
@@ -527,7 +529,7 @@ def _():
     c = g * R.randint(1, 2)
     r = R.choice([2, 3, 4, 5])
     n = 0 if R.random() < 0.07 else R.randint(1, 3)
-    s = [n, c] + [R.randint(1, 3) for _ in range(r - 2)]
+    s = [n, c] + [R.randint(1, 3 + BIG) for _ in range(r - 2)]
     eps = R.choice([1e-5, 1e-2])
     x = ft(s, dt)
     args = [("x", x, dt == F64, maybe_cl(x))]
@@ -574,7 +576,7 @@ def _():
 def _():
     dt = dtype()
     r = R.choice([3, 4, 5])
-    s = [R.randint(1, 2), R.randint(1, 5)] + [R.randint(1, 3) for _ in range(r - 2)]
+    s = [R.randint(1, 2), R.randint(1, 5 + BIG)] + [R.randint(1, 3 + BIG) for _ in range(r - 2)]
     size = R.randint(1, 4)
     alpha, beta, k = R.choice([1e-4, 0.1, 1.0]), R.choice([0.75, 0.5, 1.0]), R.choice([1.0, 2.0])
     x = ft(s, dt)
