@@ -16,6 +16,9 @@
 #               dilation, bias or None
 #   convmod     nn.Conv1d / 2d / 3d with padding_mode zeros / reflect / replicate / circular and padding an int, a
 #               tuple or 'same' (the weight and bias copied in)
+#   convtmod    nn.ConvTranspose1d / 2d / 3d called with an output_size (spatial or full; in range, out of range, or
+#               none)
+#   instmodule  nn.InstanceNorm1d / 2d / 3d in train / eval, affine, track_running_stats, unbatched inputs
 #   maxpool     F.max_poolNd: kernel, stride (None = kernel), padding <= kernel / 2, dilation, ceil_mode (the last window
 #               may start in the padding), return_indices; values with ties (few distinct values) and NaN
 #   unpool      F.max_unpoolNd of a max pool's values and indices, output_size now and then
@@ -288,6 +291,84 @@ def _():
         f.module = m
         return out
     return args, kw, f
+
+
+@family("convtmod", 5)
+def _():
+    nd = R.choice([1, 2, 3])
+    dt = dtype()
+    groups = R.choice([1, 1, 2])
+    cin, cout = groups * R.randint(1, 2 + BIG // 2), groups * R.randint(1, 2)
+    k = [R.randint(1, 3) for _ in range(nd)]
+    stride = [R.randint(1, 3) for _ in range(nd)]
+    pad = [R.randint(0, 1) for _ in range(nd)]
+    dil = [R.randint(1, 2) for _ in range(nd)]
+    sp = [R.randint(1, 4 + BIG) for _ in range(nd)]
+    xs, _ = batch_shape(nd, cin, sp, allow_zero=False)
+    bias = R.random() < 0.6
+    mins = [(sp[i] - 1) * stride[i] - 2 * pad[i] + dil[i] * (k[i] - 1) + 1 for i in range(nd)]
+    r = R.random()
+    if r < 0.2:
+        osz = None
+    elif r < 0.85:
+        osz = [m + R.randint(0, st - 1) for m, st in zip(mins, stride)]
+    else:
+        osz = [m + R.choice([-1, st]) for m, st in zip(mins, stride)]
+    if osz is not None and R.random() < 0.3:
+        osz = xs[:len(xs) - nd] + osz
+    x = ft(xs, dt)
+    args = [("x", x, dt == F64, maybe_cl(x)), ("weight", ft([cin, cout // groups] + k, dt), dt == F64, False)]
+    if bias:
+        args.append(("bias", ft([cout], dt), dt == F64, False))
+    cls = [nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d][nd - 1]
+    kw = {"nd": nd, "in": cin, "out": cout, "kernel": k, "stride": stride, "padding": pad, "dilation": dil,
+          "groups": groups, "bias": bias, "output_size": osz}
+
+    def f(a):
+        m = cls(cin, cout, k, stride, pad, 0, groups, bias, dil, dtype=dt)
+        with torch.no_grad():
+            m.weight.copy_(a["weight"])
+            if bias:
+                m.bias.copy_(a["bias"])
+        f.module = m
+        return m(a["x"], osz)
+    return args, kw, f
+
+
+@family("instmodule", 4)
+def _():
+    nd = R.choice([1, 2, 3])
+    dt = dtype()
+    c = R.randint(1, 3)
+    affine = R.random() < 0.5
+    track = R.random() < 0.5
+    mom = R.choice([0.1, 0.5])
+    eps = R.choice([1e-5, 1e-2])
+    training = R.random() < 0.7
+    sp = [R.randint(1, 3 + BIG) for _ in range(nd)]
+    xs = ([c] if R.random() < 0.3 else [R.randint(1, 2), c]) + sp
+    x = ft(xs, dt)
+    args = [("x", x, dt == F64, maybe_cl(x))]
+    if affine:
+        args.append(("weight", ft([c], dt), dt == F64, False))
+        args.append(("bias", ft([c], dt), dt == F64, False))
+    cls = [nn.InstanceNorm1d, nn.InstanceNorm2d, nn.InstanceNorm3d][nd - 1]
+    kw = {"nd": nd, "features": c, "eps": eps, "momentum": mom, "affine": affine, "track_running_stats": track,
+          "training": training}
+
+    def f(a):
+        m = cls(c, eps, mom, affine, track, dtype=dt)
+        if affine:
+            with torch.no_grad():
+                m.weight.copy_(a["weight"])
+                m.bias.copy_(a["bias"])
+        m.train(training)
+        f.module = m
+        return m(a["x"])
+    buffers = {}
+    if track:
+        buffers = {"running_mean": lambda a: f.module.running_mean, "running_var": lambda a: f.module.running_var}
+    return args, kw, f, buffers
 
 
 def pool_sizes(nd, k, s, p, d, lo=1, hi=6):
@@ -808,7 +889,7 @@ def main():
         return
     plan = []
     for n in sorted(FAMILIES):
-        plan += [n] * max(1, int(round(FAMILIES[n][1] * 7.5 * SCALE_N)))
+        plan += [n] * max(1, int(round(FAMILIES[n][1] * 6.5 * SCALE_N)))
     R.shuffle(plan)
     out = []
     for k, n in enumerate(plan):

@@ -7,7 +7,13 @@ import dev.ember.nn.Conv1d;
 import dev.ember.nn.Conv2d;
 import dev.ember.nn.Conv3d;
 import dev.ember.nn.ConvNd;
+import dev.ember.nn.ConvTranspose1d;
+import dev.ember.nn.ConvTranspose2d;
+import dev.ember.nn.ConvTranspose3d;
 import dev.ember.nn.Functional;
+import dev.ember.nn.InstanceNorm1d;
+import dev.ember.nn.InstanceNorm2d;
+import dev.ember.nn.InstanceNorm3d;
 import dev.ember.nn.Module;
 
 import java.util.Arrays;
@@ -197,6 +203,8 @@ final class FuzzR39Interpreter {
                             ints("output_padding"), groups, ints("dilation"));
                 }
                 case "convmod": return convModule(nd, x, w, b);
+                case "convtmod": return convTransposeModule(nd, x, w, b);
+                case "instmodule": return instanceNormModule(nd, x, w, b);
                 case "maxpool": return maxPool(nd, x);
                 case "unpool": {
                     int[] size = kw.get("output_size").equals("N") ? null : ints("output_size");
@@ -294,15 +302,59 @@ final class FuzzR39Interpreter {
                         : nd == 2 ? new Conv2d(in, out, k, s, p, d, groups, bias, mode)
                         : new Conv3d(in, out, k, s, p, d, groups, bias, mode);
             }
-            m.to(w.dtype());
+            copyIn(m, w, bias ? b : null);
+            return m.forward(x);
+        }
+
+        /** nn.ConvTransposeNd, the weight and bias copied in, called with the output size (or none). */
+        private Tensor convTransposeModule(int nd, Tensor x, Tensor w, Tensor b) {
+            int in = integer("in");
+            int out = integer("out");
+            int[] k = ints("kernel");
+            int[] s = ints("stride");
+            int[] p = ints("padding");
+            int[] d = ints("dilation");
+            int groups = integer("groups");
+            boolean bias = bool("bias");
+            int[] size = kw.get("output_size").equals("N") ? null : ints("output_size");
+            ConvNd m = nd == 1 ? new ConvTranspose1d(in, out, k[0], s[0], p[0], 0, groups, bias, d[0])
+                    : nd == 2 ? new ConvTranspose2d(in, out, k, s, p, new int[] {0}, groups, bias, d)
+                    : new ConvTranspose3d(in, out, k, s, p, new int[] {0}, groups, bias, d);
+            copyIn(m, w, bias ? b : null);
+            if (size == null) {
+                return m.forward(x);
+            }
+            return nd == 1 ? ((ConvTranspose1d) m).forward(x, size) : nd == 2 ? ((ConvTranspose2d) m).forward(x, size)
+                    : ((ConvTranspose3d) m).forward(x, size);
+        }
+
+        /** nn.InstanceNormNd in train or eval mode, the affine weight and bias copied in. */
+        private Tensor instanceNormModule(int nd, Tensor x, Tensor w, Tensor b) {
+            int c = integer("features");
+            double eps = num("eps");
+            double momentum = num("momentum");
+            boolean affine = bool("affine");
+            boolean track = bool("track_running_stats");
+            Module m = nd == 1 ? new InstanceNorm1d(c, eps, momentum, affine, track)
+                    : nd == 2 ? new InstanceNorm2d(c, eps, momentum, affine, track)
+                    : new InstanceNorm3d(c, eps, momentum, affine, track);
+            copyIn(m, affine ? w : null, affine ? b : null);
+            m.train(bool("training"));
+            return m.forward(x);
+        }
+
+        /** The module in the arguments' dtype with their weight and bias (where given) copied into its own. */
+        private void copyIn(Module m, Tensor w, Tensor b) {
+            m.to(a.get(a.containsKey("x") ? "x" : "x0").dtype());
             try (GradMode off = Ember.noGrad()) {
-                m.weight.copy_(w);
-                if (bias) {
-                    m.bias.copy_(b);
+                if (w != null) {
+                    m.namedParameters().get("weight").copy_(w);
+                }
+                if (b != null) {
+                    m.namedParameters().get("bias").copy_(b);
                 }
             }
             module = m;
-            return m.forward(x);
         }
 
         /** nn.BatchNormNd trained over the steps' inputs x0, x1, ...: the last step's result. */
@@ -315,15 +367,8 @@ final class FuzzR39Interpreter {
             Module m = nd == 1 ? new BatchNorm1d(c, eps, momentum, affine, track)
                     : nd == 2 ? new BatchNorm2d(c, eps, momentum, affine, track)
                     : new BatchNorm3d(c, eps, momentum, affine, track);
-            m.to(a.get("x0").dtype());
-            if (affine) {
-                try (GradMode off = Ember.noGrad()) {
-                    m.namedParameters().get("weight").copy_(w);
-                    m.namedParameters().get("bias").copy_(b);
-                }
-            }
+            copyIn(m, affine ? w : null, affine ? b : null);
             m.train();
-            module = m;
             Tensor y = null;
             for (int i = 0; i < integer("steps"); i++) {
                 y = m.forward(a.get("x" + i));
