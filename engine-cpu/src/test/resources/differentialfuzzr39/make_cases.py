@@ -180,6 +180,14 @@ def maybe_cl(t):
     return False
 
 
+def copy_in(m, a, names):
+    """a module's parameters set to the arguments' values (the module's own leaves take the gradients)."""
+    with torch.no_grad():
+        for n in names:
+            getattr(m, n).copy_(a[n])
+    return m
+
+
 FAMILIES = {}
 
 
@@ -275,11 +283,8 @@ def _():
           "groups": groups, "bias": bias, "padding_mode": mode}
 
     def f(a):
-        m = cls(cin, cout, k, stride, pad, dil, groups, bias, mode, dtype=dt)
-        with torch.no_grad():
-            m.weight.copy_(a["weight"])
-            if bias:
-                m.bias.copy_(a["bias"])
+        m = copy_in(cls(cin, cout, k, stride, pad, dil, groups, bias, mode, dtype=dt), a,
+                    ["weight", "bias"] if bias else ["weight"])
         # the module's parameters are leaves of their own: the gradients flow to them; the generator reports them as
         # the gradients of "weight" / "bias" (the Java side copies the values into its module the same way)
         if mode == "circular" and a["x"].dim() == nd + 1:
@@ -325,11 +330,8 @@ def _():
           "groups": groups, "bias": bias, "output_size": osz}
 
     def f(a):
-        m = cls(cin, cout, k, stride, pad, 0, groups, bias, dil, dtype=dt)
-        with torch.no_grad():
-            m.weight.copy_(a["weight"])
-            if bias:
-                m.bias.copy_(a["bias"])
+        m = copy_in(cls(cin, cout, k, stride, pad, 0, groups, bias, dil, dtype=dt), a,
+                    ["weight", "bias"] if bias else ["weight"])
         f.module = m
         return m(a["x"], osz)
     return args, kw, f
@@ -357,11 +359,7 @@ def _():
           "training": training}
 
     def f(a):
-        m = cls(c, eps, mom, affine, track, dtype=dt)
-        if affine:
-            with torch.no_grad():
-                m.weight.copy_(a["weight"])
-                m.bias.copy_(a["bias"])
+        m = copy_in(cls(c, eps, mom, affine, track, dtype=dt), a, ["weight", "bias"] if affine else [])
         m.train(training)
         f.module = m
         return m(a["x"])
@@ -562,11 +560,7 @@ def _():
           "steps": steps}
 
     def f(a):
-        m = cls(c, eps, mom, affine, track, dtype=dt)
-        if affine:
-            with torch.no_grad():
-                m.weight.copy_(a["weight"])
-                m.bias.copy_(a["bias"])
+        m = copy_in(cls(c, eps, mom, affine, track, dtype=dt), a, ["weight", "bias"] if affine else [])
         m.train()
         out = None
         for i in range(steps):

@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * size view's refusal, a zero size an empty result). No expected failures. Where 1.13 and 2.x differ (the pools'
  * padding and max_pool1d's checks, local_response_norm's and max_unpool's messages, circular padding of an unbatched
  * input, group_norm's backward with a bias and no weight, lp_pool3d) Ember matched 2.x, whose answers the generator
- * writes. Local hunts (seeds 101-104 at FUZZ_N 2 / 3, 105 and 107 at FUZZ_BIG 8 / 6, 106 at FUZZ_N 3; over 14,000
+ * writes. Local hunts (seeds 101-104 at FUZZ_N 2 / 3, 105 and 107 at FUZZ_BIG 8 / 6, 106 at FUZZ_N 3; 13,036
  * cases; 105 also with the avx2 and no-vector CPU shapes) found no other difference.
  */
 class DifferentialFuzzR39Test {
@@ -65,19 +65,7 @@ class DifferentialFuzzR39Test {
         String[] prefixes = {"o float64", "o float32", "oi int64", "st running_mean", "oe ", "gx x float64",
             "gx weight float64", "err "};
         int seen = FuzzRoundSupport.changesSeen(DifferentialFuzzR6Test.read(RESOURCE), EXPECTED_FAILURES,
-                FuzzR39Interpreter::run, prefixes, DifferentialFuzzR39Test::change);
+                FuzzR39Interpreter::run, prefixes, DifferentialFuzzR35Test::change);
         assertEquals(prefixes.length, seen, "every kind of change found");
-    }
-
-    /** A message with a character added; a tensor line with its last value plus one. */
-    private static String change(String line) {
-        if (line.startsWith("err ")) {
-            return line + "!";
-        }
-        int sp = line.lastIndexOf(' ');
-        String v = line.substring(sp + 1);
-        String nv = v.contains(".") || v.contains("e") ? Double.toString(Double.parseDouble(v) + 1)
-                : Long.toString(Long.parseLong(v) + 1);
-        return line.substring(0, sp + 1) + nv;
     }
 }
