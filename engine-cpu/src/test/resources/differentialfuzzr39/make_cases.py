@@ -514,6 +514,13 @@ def norm_input(dt, ranks=(2, 3, 4, 5), lo_c=1, hi_c=3, zero=True):
     return s, c
 
 
+def running_stats(args, c, dt):
+    """running_mean and running_var arguments appended; the buffers to record after the call (updated in place)."""
+    args.append(("running_mean", ft([c], dt, -0.5, 0.5), False, False))
+    args.append(("running_var", ft([c], dt, 0.5, 2.0), False, False))
+    return {n: (lambda a, n=n: a[n]) for n in ("running_mean", "running_var")}
+
+
 @family("batchnorm", 10)
 def _():
     dt = dtype()
@@ -524,15 +531,12 @@ def _():
     x = ft(s, dt)
     args = [("x", x, dt == F64, maybe_cl(x))]
     stats = not training or R.random() < 0.7
-    if stats:
-        args.append(("running_mean", ft([c], dt, -0.5, 0.5), False, False))
-        args.append(("running_var", ft([c], dt, 0.5, 2.0), False, False))
+    buffers = running_stats(args, c, dt) if stats else {}
     if R.random() < 0.7:
         args.append(("weight", ft([c], dt), dt == F64, False))
     if R.random() < 0.7:
         args.append(("bias", ft([c], dt), dt == F64, False))
     kw = {"training": training, "momentum": mom, "eps": eps}
-    buffers = {n: (lambda a, n=n: a[n]) for n in ("running_mean", "running_var") if stats}
     return args, kw, lambda a: F.batch_norm(a["x"], a.get("running_mean"), a.get("running_var"), a.get("weight"),
                                             a.get("bias"), training, mom, eps), buffers
 
@@ -585,14 +589,11 @@ def _():
     x = ft(s, dt)
     args = [("x", x, dt == F64, maybe_cl(x))]
     stats = not uis or R.random() < 0.5
-    if stats:
-        args.append(("running_mean", ft([c], dt, -0.5, 0.5), False, False))
-        args.append(("running_var", ft([c], dt, 0.5, 2.0), False, False))
+    buffers = running_stats(args, c, dt) if stats else {}
     if R.random() < 0.6:
         args.append(("weight", ft([c], dt), dt == F64, False))
         args.append(("bias", ft([c], dt), dt == F64, False))
     kw = {"use_input_stats": uis, "momentum": mom, "eps": eps}
-    buffers = {n: (lambda a, n=n: a[n]) for n in ("running_mean", "running_var") if stats}
     return args, kw, lambda a: F.instance_norm(a["x"], a.get("running_mean"), a.get("running_var"), a.get("weight"),
                                                a.get("bias"), uis, mom, eps), buffers
 

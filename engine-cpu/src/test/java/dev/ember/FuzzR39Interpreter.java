@@ -26,7 +26,7 @@ import java.util.Map;
  * Replays one case of {@code differentialfuzzr39/cases.txt} (its generator, {@code make_cases.py}, describes the
  * lines): the tensor arguments (those named on the {@code cl} line channels-last, those on the {@code rg} line
  * requiring grad), one convolution, pool or norm call (a functional call, or a module: nn.ConvNd with a padding mode,
- * nn.BatchNormNd over training steps), then the result (and a tuple's indices), the buffers after the call, a module's
+ * nn.ConvTransposeNd with an output size, nn.BatchNormNd over training steps, nn.InstanceNormNd), then the result (and a tuple's indices), the buffers after the call, a module's
  * eval result and each named argument's gradient of {@code sum(out * g)}, or PyTorch's refusal with every argument
  * unchanged.
  */
