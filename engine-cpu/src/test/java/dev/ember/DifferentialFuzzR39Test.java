@@ -27,8 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * size view's refusal, a zero size an empty result). No expected failures. Where 1.13 and 2.x differ (the pools'
  * padding and max_pool1d's checks, local_response_norm's and max_unpool's messages, circular padding of an unbatched
  * input, group_norm's backward with a bias and no weight, lp_pool3d) Ember matched 2.x, whose answers the generator
- * writes. Local hunts (seeds 101-104 at FUZZ_N 2 / 3, 105 and 107 at FUZZ_BIG 8 / 6, 106 at FUZZ_N 3; 13,036
- * cases; 105 also with the avx2 and no-vector CPU shapes) found no other difference.
+ * writes. Local hunts (seeds 101-104 at FUZZ_N 2 / 3, 105 and 107 at FUZZ_BIG 8 / 6, 106 at FUZZ_N 3, 108 at
+ * FUZZ_N 3 with FUZZ_BIG 3; 15,514 cases; 105 also with the avx2 and no-vector CPU shapes) found no other difference.
  */
 class DifferentialFuzzR39Test {
     private static final String RESOURCE = "/differentialfuzzr39/cases.txt";
