@@ -1432,7 +1432,9 @@ final class NNOps {
         }
         long oh = (xs[2] - 1L) * s[0] - 2L * pad[0] + ((long) dil[0] * (ws[2] - 1) + 1) + op2[0];
         long ow = (xs[3] - 1L) * s[1] - 2L * pad[1] + ((long) dil[1] * (ws[3] - 1) + 1) + op2[1];
-        if (oh < 1 || ow < 1) {
+        if (empty) {
+            emptyTransposedShape(xs[0], outChannels, oh, ow);
+        } else if (oh < 1 || ow < 1) {
             throw new IllegalArgumentException("Given input size per channel: (" + xs[2] + " x " + xs[3] + "). Calculated output "
                     + "size per channel: (" + oh + " x " + ow + "). Output size is too small");
         }
@@ -1500,7 +1502,9 @@ final class NNOps {
                     + " dilation_height: 1 dilation_width: " + dil[0]);
         }
         long ol = (xs[2] - 1L) * s[0] - 2L * pad[0] + ((long) dil[0] * (ws[2] - 1) + 1) + op2[0];
-        if (ol < 1) {
+        if (empty) {
+            emptyTransposedShape(xs[0], outChannels, 1, ol); // the unit-height view PyTorch's _convolution makes
+        } else if (ol < 1) {
             throw new IllegalArgumentException("Given input size per channel: (1 x " + xs[2] + "). Calculated output "
                     + "size per channel: (1 x " + ol + "). Output size is too small");
         }
@@ -1633,6 +1637,21 @@ final class NNOps {
      * gradients for the input and the weight, and for the bias the output gradient's sum, zeros when the output has
      * no channels; one node, ConvolutionBackward0.
      */
+    /**
+     * An empty input's transposed-convolution output shape ({@code [N, C_out, spatial...]}) as PyTorch's Empty
+     * convolution backend takes it: no output-size check, the result viewed to the computed shape, so a negative size is
+     * view's refusal ("invalid shape dimension -3"; a -1 the ambiguous inference of 0 elements) and a zero size an empty
+     * result (a non-empty input's "Output size is too small" is slow_conv_transpose's check, which an empty input never
+     * reaches).
+     */
+    static void emptyTransposedShape(long... shape) {
+        int[] s = new int[shape.length];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, shape[i]));
+        }
+        Shapes.inferSize(s, 0);
+    }
+
     private static Tensor emptyConvolution(Tensor input, Tensor weight, Tensor bias, int[] outShape) {
         Tensor out = Creation.zeros(outShape, input.dtype, input.device);
         int[] biasView = new int[outShape.length];

@@ -523,6 +523,11 @@ final class NormOps {
         }
     }
 
+    /** PyTorch's {@code t[0]} of a per-channel tensor (select(0, 0)); a 0-dim one as it is. */
+    private static Tensor firstOf(Tensor t) {
+        return t.dim() == 0 ? t : t.select(0, 0);
+    }
+
     /**
      * PyTorch's {@code batch_norm} ({@code _batch_norm_impl_index}): the checks of the per-channel tensors, an empty input
      * passed through weight and bias, then {@link #nativeBatchNorm}.
@@ -537,13 +542,15 @@ final class NormOps {
         }
         int c = x.shape[1];
         if (x.numel() == 0) {
-            // PyTorch returns a copy, through weight and bias so the graph stays connected, and skips the statistics
+            // PyTorch returns a copy, through weight[0] and bias[0] so the graph stays connected, and skips the
+            // statistics; an empty weight or bias (no channels, or instance_norm's repeat over an empty batch) is
+            // select's refusal there ("select(): index 0 out of range for tensor of size [0] at dimension 0")
             Tensor y = x.clone();
-            if (weight != null && weight.numel() > 0) {
-                y = y.mul(weight.reshape(-1).get(0));
+            if (weight != null) {
+                y = y.mul(firstOf(weight));
             }
-            if (bias != null && bias.numel() > 0) {
-                y = y.add(bias.reshape(-1).get(0));
+            if (bias != null) {
+                y = y.add(firstOf(bias));
             }
             return y;
         }

@@ -337,7 +337,9 @@ final class VolumetricOps {
         for (int i = 0; i < 3; i++) {
             out[i] = (xs[2 + i] - 1L) * s[i] - 2L * pad[i] + ((long) dil[i] * (ws[2 + i] - 1) + 1) + op3[i];
         }
-        if (out[0] < 1 || out[1] < 1 || out[2] < 1) {
+        if (empty) {
+            NNOps.emptyTransposedShape(xs[0], outChannels, out[0], out[1], out[2]);
+        } else if (out[0] < 1 || out[1] < 1 || out[2] < 1) {
             throw new IllegalArgumentException("Given input size per channel: (" + xs[2] + " x " + xs[3] + " x " + xs[4]
                     + "). Calculated output size per channel: (" + out[0] + " x " + out[1] + " x " + out[2]
                     + "). Output size is too small");

@@ -121,17 +121,9 @@ final class FuzzR35Interpreter {
         if (g == null) {
             return null;
         }
-        try {
-            result.mul(DifferentialFuzzR17Test.tensor(g)).sum().backward();
-        } catch (RuntimeException e) {
-            String msg = e.getMessage() == null ? null : e.getMessage().split("\n", -1)[0];
-            if (gerr == null || !gerr.equals(msg)) {
-                return "backward: PyTorch " + (gerr == null ? "runs" : "\"" + gerr + "\"") + ", Ember " + e;
-            }
-            return null;
-        }
-        if (gerr != null) {
-            return "backward: PyTorch refuses \"" + gerr + "\", Ember runs";
+        String back = FuzzRoundSupport.backward(result, g, gerr);
+        if (back != null) {
+            return back.isEmpty() ? null : back;
         }
         return FuzzRoundSupport.gradients(gx, a, 1);
     }

@@ -98,6 +98,25 @@ final class FuzzRoundSupport {
     }
 
     /**
+     * The backward of {@code sum(result * g)} ({@code g} a tensor line) against PyTorch's: {@code gerr} is PyTorch's
+     * refusal of it (first message line), or null where it ran. Null where the backward ran and was to run (the
+     * gradients are then the caller's to compare); {@code ""} where it was refused as PyTorch refuses it; else what
+     * differs.
+     */
+    static String backward(Tensor result, String g, String gerr) {
+        try {
+            result.mul(DifferentialFuzzR17Test.tensor(g)).sum().backward();
+        } catch (RuntimeException e) {
+            String msg = e.getMessage() == null ? null : e.getMessage().split("\n", -1)[0];
+            if (gerr == null || !gerr.equals(msg)) {
+                return "backward: PyTorch " + (gerr == null ? "runs" : "\"" + gerr + "\"") + ", Ember " + e;
+            }
+            return "";
+        }
+        return gerr == null ? null : "backward: PyTorch refuses \"" + gerr + "\", Ember runs";
+    }
+
+    /**
      * For each line prefix of {@code prefixes}, the first case that passes (not an expected failure) and has such a
      * line with a value, that line changed by {@code change}: the kinds of change {@code run} reports (non-null), the
      * count the caller compares with the number of prefixes; the first change that passes is thrown as an
