@@ -581,8 +581,8 @@ final class Engine {
     /**
      * Whether a node passed its owned incoming gradient on unchanged ({@code AddBackward0}'s gradient of an input of
      * the output's shape, a view's identity backward) to one input only, saving nothing that shares its memory: the
-     * gradient then stays owned, so a leaf's AccumulateGrad takes it instead of copying it, as PyTorch's steals a
-     * gradient only the engine references (the node's output list dropped once it returns).
+     * gradient then stays owned, so a leaf's AccumulateGrad takes it instead of copying it, as PyTorch's AccumulateGrad
+     * steals a gradient only the engine references (the node's output list dropped once it returns).
      * {@code -Dember.autograd.copyPassedOn=true} keeps the path before session 56 (a passed-on gradient was no longer
      * owned and the leaf copied it), read per call so a benchmark can alternate it in one JVM.
      */
