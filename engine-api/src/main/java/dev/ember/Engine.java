@@ -284,6 +284,7 @@ final class Engine {
             }
             boolean execute = pass.captures == null || pass.needed.getOrDefault(node, false);
             Tensor received = grad;
+            boolean passedOn = false;
             if (execute && hooked) {
                 // the node's own pre-hooks, after the tensor hooks and retain_grad, as 2.x's call_pre_hooks
                 Tensor[] one = {grad};
@@ -326,12 +327,18 @@ final class Engine {
                 }
                 if (!pass.createGraph && !hooked) {
                     markOwned(node, grad, incomingOwned, inputGrads, pass.owned);
+                    passedOn = incomingOwned && !node.runsUserCode
+                            && (pass.captures == null || !pass.captures.containsKey(node))
+                            && passesOnOwned(node, grad, inputGrads);
                 }
                 for (Tensor out : inputGrads) {
                     release &= out != grad;
                 }
             }
             pass.owned.remove(received);
+            if (passedOn) {
+                pass.owned.add(grad); // still only this pass holds it: the next node (a leaf's AccumulateGrad) may take it
+            }
             if (release) {
                 received.close(); // views of it the node returned keep the storage until they are done
             }
@@ -569,6 +576,30 @@ final class Engine {
                 owned.add(g);
             }
         }
+    }
+
+    /**
+     * Whether a node passed its owned incoming gradient on unchanged ({@code AddBackward0}'s gradient of an input of
+     * the output's shape, a view's identity backward) to one input only, saving nothing that shares its memory: the
+     * gradient then stays owned, so a leaf's AccumulateGrad takes it instead of copying it, as PyTorch's AccumulateGrad
+     * steals a gradient only the engine references (the node's output list dropped once it returns).
+     * {@code -Dember.autograd.copyPassedOn=true} keeps the path before session 56 (a passed-on gradient was no longer
+     * owned and the leaf copied it), read per call so a benchmark can alternate it in one JVM.
+     */
+    private static boolean passesOnOwned(Node node, Tensor grad, Tensor[] outs) {
+        if (Boolean.getBoolean("ember.autograd.copyPassedOn") || node.savesStorage(grad.lease)) {
+            return false;
+        }
+        int same = 0;
+        for (Tensor g : outs) {
+            if (g != null && g.lease == grad.lease) {
+                if (g != grad) {
+                    return false; // a view of it beside it: markOwned's rule (one output per storage) decides
+                }
+                same++;
+            }
+        }
+        return same == 1;
     }
 
     /** {@link #markOwned} for a multi-output node: a returned gradient must be apart from every incoming one. */
