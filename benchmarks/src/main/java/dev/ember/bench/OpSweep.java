@@ -389,6 +389,16 @@ public final class OpSweep {
         // session 55: in-place activations written into self (-Dember.inplace.copyResult=true: the snapshot path)
         r.add(new Row("add bias, leaky_relu_ fwd+bwd", fb(() -> Functional.leakyRelu_(xg.add(bg), 0.1), dx, xg, bg)));
         r.add(new Row("add bias, elu_ fwd+bwd", fb(() -> Functional.elu_(xg.add(bg), 1.0), dx, xg, bg)));
+        // session 56: leaky_relu and elu (selu, celu) in one pass each way (-Dember.cpu.activation.composed=true: the
+        // compositions of elementwise kernels)
+        r.add(new Row("leaky_relu [16,128,512]", () -> Functional.leakyRelu(x, 0.1)));
+        r.add(new Row("leaky_relu fwd+bwd", fb(() -> Functional.leakyRelu(xg, 0.1), dx, xg)));
+        r.add(new Row("elu [16,128,512]", () -> Functional.elu(x, 1.0)));
+        r.add(new Row("elu fwd+bwd", fb(() -> Functional.elu(xg, 1.0), dx, xg)));
+        r.add(new Row("selu [16,128,512]", () -> Functional.selu(x)));
+        r.add(new Row("selu fwd+bwd", fb(() -> Functional.selu(xg), dx, xg)));
+        r.add(new Row("celu(1.3) [16,128,512]", () -> Functional.celu(x, 1.3)));
+        r.add(new Row("celu(1.3) fwd+bwd", fb(() -> Functional.celu(xg, 1.3), dx, xg)));
         r.add(new Row("gelu [16,128,512]", () -> Functional.gelu(x)));
         r.add(new Row("gelu fwd+bwd", fb(() -> Functional.gelu(xg), dx, xg)));
         r.add(new Row("gelu tanh [16,128,512]", () -> Functional.gelu(x, "tanh")));

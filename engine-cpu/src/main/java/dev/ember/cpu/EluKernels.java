@@ -1,0 +1,218 @@
+package dev.ember.cpu;
+
+import dev.ember.DType;
+import dev.ember.backend.Layout;
+
+/**
+ * PyTorch's {@code leaky_relu}, {@code elu} (with {@code alpha, scale, input_scale}, which covers {@code selu} and
+ * {@code celu}) and their backwards ({@code leaky_relu_backward}; {@code elu_backward} on the input and, for the
+ * in-place forms, on the result) in one pass each, float32 and float64 ({@link dev.ember.backend.Backend#leakyRelu},
+ * {@link dev.ember.backend.Backend#elu}). They replace compositions of three to nine elementwise kernels (a comparison,
+ * products, {@code expm1} or {@code exp}, {@code where}) and as many temporaries; each element takes the same
+ * operations in the same order and types as there, so the bits are the composition's:
+ * <ul>
+ *   <li>each coefficient rounded to the type, each product rounded, a NaN input taking the branch its comparison sends
+ *       it to ({@code x > 0}, {@code x < 0}, {@code x == 0}, {@code x <= 0} are false for it);</li>
+ *   <li>{@code expm1} as the unary kernel computes it for both types, {@code Math.expm1} (float32: of the float
+ *       widened, the result rounded to float);</li>
+ *   <li>{@code exp}: float64 {@code Math.exp}; float32 Sleef's ({@link SleefFloat#exp}, whose lane form
+ *       {@link VectorSleef#exp} has the same bits), the unary kernel's outside
+ *       {@code -Dember.cpu.exactTranscendentals=true}, under which this kernel declines.</li>
+ * </ul>
+ * Contiguous runs go through the Vector API loops ({@link EluLoops}) where present (the elu forward and the float64
+ * elu backward on the input, whose {@code expm1} and {@code exp} have no lane form with these bits, element by
+ * element), the rest element by element. The op layer keeps the compositions behind
+ * {@code -Dember.cpu.activation.composed=true}.
+ */
+final class EluKernels {
+    private EluKernels() {
+    }
+
+    /** The Vector API loops where {@code jdk.incubator.vector} is present, else null. */
+    private static final EluLoops LOOPS = MicroKernels.loadVectorClass(EluLoops.class, "dev.ember.cpu.VectorEluLoops");
+
+    // ------------------------------------------------------------------ elements
+
+    /** leaky_relu: {@code x > 0 ? x : x * s}. */
+    static float leakyRelu(float x, float s) {
+        return x > 0 ? x : x * s;
+    }
+
+    /** {@link #leakyRelu(float, float)} in float64. */
+    static double leakyRelu(double x, double s) {
+        return x > 0 ? x : x * s;
+    }
+
+    /** leaky_relu_backward: {@code x > 0 ? g : g * s}. */
+    static float leakyReluBackward(float g, float x, float s) {
+        return x > 0 ? g : g * s;
+    }
+
+    /** {@link #leakyReluBackward(float, float, float)} in float64. */
+    static double leakyReluBackward(double g, double x, double s) {
+        return x > 0 ? g : g * s;
+    }
+
+    /** elu: {@code x > 0 ? x * scale : expm1(x * is) * nc}, expm1 the unary kernel's ({@code Math.expm1} widened). */
+    static float elu(float x, float nc, float scale, float is) {
+        return x > 0 ? x * scale : (float) Math.expm1(x * is) * nc;
+    }
+
+    /** {@link #elu(float, float, float, float)} in float64. */
+    static double elu(double x, double nc, double scale, double is) {
+        return x > 0 ? x * scale : Math.expm1(x * is) * nc;
+    }
+
+    /** elu_backward on the input: {@code x < 0 ? ((g * ni) * nc) * exp(x * ni) : x == 0 ? (g * ni) * nc : g * scale}. */
+    static float eluBackwardInput(float g, float x, float nc, float scale, float ni) {
+        return x < 0 ? g * ni * nc * SleefFloat.exp(x * ni) : x == 0 ? g * ni * nc : g * scale;
+    }
+
+    /** {@link #eluBackwardInput(float, float, float, float, float)} in float64, exp {@code Math.exp}. */
+    static double eluBackwardInput(double g, double x, double nc, double scale, double ni) {
+        return x < 0 ? g * ni * nc * Math.exp(x * ni) : x == 0 ? g * ni * nc : g * scale;
+    }
+
+    /** elu_backward on the result: {@code r <= 0 ? (g * (r + nc)) * is : g * scale}. */
+    static float eluBackwardResult(float g, float r, float nc, float scale, float is) {
+        return r <= 0 ? g * (r + nc) * is : g * scale;
+    }
+
+    /** {@link #eluBackwardResult(float, float, float, float, float)} in float64. */
+    static double eluBackwardResult(double g, double r, double nc, double scale, double is) {
+        return r <= 0 ? g * (r + nc) * is : g * scale;
+    }
+
+    // ------------------------------------------------------------------ kernels
+
+    /** Whether the operands are all float32 or all float64. */
+    private static boolean floating(CpuStorage grad, CpuStorage x, CpuStorage dst) {
+        return (x.dtype == DType.FLOAT32 || x.dtype == DType.FLOAT64) && dst.dtype == x.dtype
+                && (grad == null || grad.dtype == x.dtype);
+    }
+
+    /** The iteration over dst, x and grad (if any), in that order. */
+    private static StridedLoop loop(CpuStorage grad, Layout gl, Layout xl, Layout dl) {
+        return grad == null ? new StridedLoop(dl, xl) : new StridedLoop(dl, xl, gl);
+    }
+
+    /** Whether a row is contiguous in every operand (the vector loops' case). */
+    private static boolean contiguous(int[] st) {
+        for (int s : st) {
+            if (s != 1) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@link dev.ember.backend.Backend#leakyRelu}; false for another type. */
+    static boolean leakyRelu(CpuStorage grad, Layout gl, CpuStorage x, Layout xl, double slope, CpuStorage dst,
+                             Layout dl) {
+        if (!floating(grad, x, dst)) {
+            return false;
+        }
+        StridedLoop loop = loop(grad, gl, xl, dl);
+        if (x.dtype == DType.FLOAT32) {
+            float s = (float) slope;
+            float[] g = grad == null ? null : (float[]) grad.array;
+            float[] v = (float[]) x.array;
+            float[] o = (float[]) dst.array;
+            loop.run((off, n, st) -> {
+                int go = g == null ? 0 : off[2];
+                if (LOOPS != null && contiguous(st)) {
+                    LOOPS.leakyRelu(g, go, v, off[1], s, o, off[0], n);
+                } else if (g == null) {
+                    for (int i = 0; i < n; i++) {
+                        o[off[0] + i * st[0]] = leakyRelu(v[off[1] + i * st[1]], s);
+                    }
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        o[off[0] + i * st[0]] = leakyReluBackward(g[go + i * st[2]], v[off[1] + i * st[1]], s);
+                    }
+                }
+            }, true);
+            return true;
+        }
+        double[] g = grad == null ? null : (double[]) grad.array;
+        double[] v = (double[]) x.array;
+        double[] o = (double[]) dst.array;
+        loop.run((off, n, st) -> {
+            int go = g == null ? 0 : off[2];
+            if (LOOPS != null && contiguous(st)) {
+                LOOPS.leakyRelu(g, go, v, off[1], slope, o, off[0], n);
+            } else if (g == null) {
+                for (int i = 0; i < n; i++) {
+                    o[off[0] + i * st[0]] = leakyRelu(v[off[1] + i * st[1]], slope);
+                }
+            } else {
+                for (int i = 0; i < n; i++) {
+                    o[off[0] + i * st[0]] = leakyReluBackward(g[go + i * st[2]], v[off[1] + i * st[1]], slope);
+                }
+            }
+        }, true);
+        return true;
+    }
+
+    /**
+     * {@link dev.ember.backend.Backend#elu}; false for another type, and for the float32 backward on the input under
+     * {@code -Dember.cpu.exactTranscendentals=true} (whose exp is another routine).
+     */
+    static boolean elu(CpuStorage grad, Layout gl, CpuStorage x, Layout xl, double negcoef, double scale,
+                       double inputScale, boolean isResult, CpuStorage dst, Layout dl) {
+        if (!floating(grad, x, dst)
+                || grad != null && !isResult && x.dtype == DType.FLOAT32 && SleefFloat.exact()) {
+            return false;
+        }
+        StridedLoop loop = loop(grad, gl, xl, dl);
+        if (x.dtype == DType.FLOAT32) {
+            float nc = (float) negcoef;
+            float sc = (float) scale;
+            float is = (float) inputScale;
+            float[] g = grad == null ? null : (float[]) grad.array;
+            float[] v = (float[]) x.array;
+            float[] o = (float[]) dst.array;
+            loop.run((off, n, st) -> {
+                if (g == null) {
+                    for (int i = 0; i < n; i++) {
+                        o[off[0] + i * st[0]] = elu(v[off[1] + i * st[1]], nc, sc, is);
+                    }
+                } else if (LOOPS != null && contiguous(st)) {
+                    if (isResult) {
+                        LOOPS.eluBackwardResult(g, off[2], v, off[1], nc, sc, is, o, off[0], n);
+                    } else {
+                        LOOPS.eluBackwardInput(g, off[2], v, off[1], nc, sc, is, o, off[0], n);
+                    }
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        float gi = g[off[2] + i * st[2]];
+                        float xi = v[off[1] + i * st[1]];
+                        o[off[0] + i * st[0]] = isResult ? eluBackwardResult(gi, xi, nc, sc, is)
+                                : eluBackwardInput(gi, xi, nc, sc, is);
+                    }
+                }
+            }, true);
+            return true;
+        }
+        double[] g = grad == null ? null : (double[]) grad.array;
+        double[] v = (double[]) x.array;
+        double[] o = (double[]) dst.array;
+        loop.run((off, n, st) -> {
+            if (g == null) {
+                for (int i = 0; i < n; i++) {
+                    o[off[0] + i * st[0]] = elu(v[off[1] + i * st[1]], negcoef, scale, inputScale);
+                }
+            } else if (isResult && LOOPS != null && contiguous(st)) {
+                LOOPS.eluBackwardResult(g, off[2], v, off[1], negcoef, scale, inputScale, o, off[0], n);
+            } else {
+                for (int i = 0; i < n; i++) {
+                    double gi = g[off[2] + i * st[2]];
+                    double xi = v[off[1] + i * st[1]];
+                    o[off[0] + i * st[0]] = isResult ? eluBackwardResult(gi, xi, negcoef, scale, inputScale)
+                            : eluBackwardInput(gi, xi, negcoef, scale, inputScale);
+                }
+            }
+        }, true);
+        return true;
+    }
+}
