@@ -53,12 +53,7 @@ final class EluKernels {
         return x > 0 ? g : g * s;
     }
 
-    /** elu: {@code x > 0 ? x * scale : expm1(x * is) * nc}, expm1 the unary kernel's ({@code Math.expm1} widened). */
-    static float elu(float x, float nc, float scale, float is) {
-        return x > 0 ? x * scale : (float) Math.expm1(x * is) * nc;
-    }
-
-    /** {@link #elu(float, float, float, float)} in float64. */
+    /** elu in float64: {@code x > 0 ? x * scale : expm1(x * is) * nc} (float32: {@link #eluForward}). */
     static double elu(double x, double nc, double scale, double is) {
         return x > 0 ? x * scale : Math.expm1(x * is) * nc;
     }
@@ -84,6 +79,38 @@ final class EluKernels {
     }
 
     // ------------------------------------------------------------------ kernels
+
+    /** The elements {@link #eluForward} takes through a block of doubles at a time. */
+    private static final int BLOCK = 256;
+
+    /**
+     * float32 elu over a row, {@code x > 0 ? x * scale : (float) expm1(x * is) * nc}: the products {@code x * is} widened into
+     * a block of doubles, {@code Math.expm1} over the block's elements that take it, then the results. The conversions
+     * apart from the call, as the unary kernel's float loop has them: beside it, each element waited for the one
+     * before (a conversion writes only part of its register), 2x slower. The output may be the input at the same
+     * place: each element is read before it is written.
+     */
+    private static void eluForward(float[] x, int xo, int xs, float nc, float scale, float is, float[] o, int oo,
+                                   int os, int n) {
+        double[] d = new double[Math.min(n, BLOCK)];
+        for (int start = 0; start < n; start += BLOCK) {
+            int m = Math.min(BLOCK, n - start);
+            int xi = xo + start * xs;
+            for (int i = 0; i < m; i++) {
+                d[i] = x[xi + i * xs] * is;
+            }
+            for (int i = 0; i < m; i++) {
+                if (!(x[xi + i * xs] > 0)) {
+                    d[i] = Math.expm1(d[i]);
+                }
+            }
+            int oi = oo + start * os;
+            for (int i = 0; i < m; i++) {
+                float v = x[xi + i * xs];
+                o[oi + i * os] = v > 0 ? v * scale : (float) d[i] * nc;
+            }
+        }
+    }
 
     /** Whether the operands are all float32 or all float64. */
     private static boolean floating(CpuStorage grad, CpuStorage x, CpuStorage dst) {
@@ -174,9 +201,7 @@ final class EluKernels {
             float[] o = (float[]) dst.array;
             loop.run((off, n, st) -> {
                 if (g == null) {
-                    for (int i = 0; i < n; i++) {
-                        o[off[0] + i * st[0]] = elu(v[off[1] + i * st[1]], nc, sc, is);
-                    }
+                    eluForward(v, off[1], st[1], nc, sc, is, o, off[0], st[0], n);
                 } else if (LOOPS != null && contiguous(st)) {
                     if (isResult) {
                         LOOPS.eluBackwardResult(g, off[2], v, off[1], nc, sc, is, o, off[0], n);
