@@ -1,7 +1,9 @@
 package dev.ember;
 
 import dev.ember.backend.BinaryOp;
+import dev.ember.backend.Layout;
 import dev.ember.backend.RandomKind;
+import dev.ember.backend.Storage;
 import dev.ember.backend.UnaryOp;
 
 /**
@@ -159,13 +161,77 @@ final class ActivationOps {
 
     // ------------------------------------------------------------------ leaky_relu, elu, selu, celu
 
+    /**
+     * {@code -Dember.cpu.activation.composed=true} (read per call): leaky_relu, elu (selu, celu) and their backwards,
+     * in place or not, as the compositions of elementwise kernels (the path before session 56) instead of the backend's
+     * one-pass kernels ({@link dev.ember.backend.Backend#leakyRelu}, {@link dev.ember.backend.Backend#elu}); the bits
+     * are the same.
+     */
+    static final String COMPOSED_ACTIVATION_PROPERTY = "ember.cpu.activation.composed";
+
+    /** A one-pass activation kernel of the backend over (grad or null, x) into dst; false where it declines. */
+    @FunctionalInterface
+    interface ActivationKernel {
+        boolean run(Storage g, Layout gLayout, Storage x, Layout xLayout, Storage dst, Layout dstLayout);
+    }
+
+    /**
+     * {@code kernel} over {@code x} (and {@code g}, where not null: a backward) into {@code into} (an in-place forward's
+     * result over x's storage, where not null) or a new tensor laid out as TensorIterator lays out the operands (grad
+     * first); not recorded (a forward's caller records its node). Null, writing nothing, where the composition must
+     * run: x not float32 or float64 on the CPU, g of another type, device or shape, a backward whose operands record
+     * history (under create_graph: the composition differentiates further),
+     * {@link #COMPOSED_ACTIVATION_PROPERTY}, or a backend that declines.
+     */
+    static Tensor fusedActivation(Tensor g, Tensor x, Tensor into, ActivationKernel kernel) {
+        if (x.dtype != DType.FLOAT32 && x.dtype != DType.FLOAT64 || !x.device.isCpu()
+                || g != null && (g.dtype != x.dtype || !g.device.equals(x.device)
+                    || !java.util.Arrays.equals(g.shape, x.shape))
+                || g != null && ArithmeticOps.needsGrad(g, x) || Boolean.getBoolean(COMPOSED_ACTIVATION_PROPERTY)) {
+            return null;
+        }
+        OutputLayouts.Target t = into != null ? OutputLayouts.into(into)
+                : g == null ? OutputLayouts.allocate(x.shape, x.dtype, x.device, x)
+                : OutputLayouts.allocate(x.shape, x.dtype, x.device, g, x);
+        return kernel.run(g == null ? null : g.storage(), g == null ? null : t.of(g), x.storage(), t.of(x),
+                t.out.storage(), t.layout) ? t.out : null;
+    }
+
+    /**
+     * leaky_relu ({@code g} null: {@code x > 0 ? x : x * slope}) or leaky_relu_backward ({@code x > 0 ? g : g * slope},
+     * x the input or the in-place form's result), not recorded: the backend's one pass where
+     * {@link #fusedActivation} allows, else the composition.
+     */
+    static Tensor leakyReluValues(Tensor g, Tensor x, double slope) {
+        Tensor out = fusedActivation(g, x, null, (gs, gl, xs, xl, d, dl) ->
+                x.backend.leakyRelu(gs, gl, xs, xl, slope, d, dl));
+        if (out != null) {
+            return out;
+        }
+        return g == null ? Tensor.where(x.gt(0L), x, x.mul(slope)) : Tensor.where(x.gt(0L), g, g.mul(slope));
+    }
+
+    /**
+     * elu's forward {@code x > 0 ? x * scale : expm1(x * inputScale) * negcoef}, not recorded: the backend's one pass
+     * where {@link #fusedActivation} allows (into {@code into} where not null), else the composition (null where
+     * {@code into} is given: the caller writes the composition's values itself).
+     */
+    static Tensor eluValues(Tensor x, double negcoef, double scale, double inputScale, Tensor into) {
+        Tensor out = fusedActivation(null, x, into, (gs, gl, xs, xl, d, dl) ->
+                x.backend.elu(null, null, xs, xl, negcoef, scale, inputScale, false, d, dl));
+        if (out != null || into != null) {
+            return out;
+        }
+        return Tensor.where(x.gt(0L), x.mul(scale), x.mul(inputScale).expm1().mul(negcoef));
+    }
+
     /** {@code leaky_relu}: {@code x > 0 ? x : x * slope}; LeakyReluBackward0. */
     static Tensor leakyRelu(Tensor x, double negativeSlope) {
         checkFloating(x, "leaky_relu_cpu", "leaky_relu_cuda");
-        Tensor out = forward(x, v -> Tensor.where(v.gt(0L), v, v.mul(negativeSlope)));
+        Tensor out = forward(x, v -> leakyReluValues(null, v, negativeSlope));
         // leaky_relu_backward: grad * (self > 0 ? 1 : negative_slope)
         return record(out, "LeakyReluBackward0", x, (g, xs) -> piecewiseLinearBackward("LeakyReluBackwardBackward0", g,
-                xs, (gg, xx) -> Tensor.where(xx.gt(0L), gg, gg.mul(negativeSlope))));
+                xs, (gg, xx) -> leakyReluValues(gg, xx, negativeSlope)));
     }
 
     /**
@@ -181,7 +247,7 @@ final class ActivationOps {
                               String name) {
         checkFloating(x, "elu_cpu", "elu_cuda");
         double negcoef = alpha * scale;
-        Tensor out = forward(x, v -> Tensor.where(v.gt(0L), v.mul(scale), v.mul(inputScale).expm1().mul(negcoef)));
+        Tensor out = forward(x, v -> eluValues(v, negcoef, scale, inputScale, null));
         // elu_backward (is_result false): x <= 0 ? grad * input_scale * negcoef * exp(x * input_scale) : grad * scale;
         // at x == 0 written as a constant, since PyTorch's elu_double_backward masks its derivative in x with x < 0
         double atZero = backwardInputScale * negcoef;
@@ -192,6 +258,11 @@ final class ActivationOps {
                 boolean f32 = xs.dtype == DType.FLOAT32;
                 double ni = f32 ? (float) backwardInputScale : backwardInputScale;
                 double nc = f32 ? (double) ((float) alpha * (float) scale) : alpha * scale;
+                Tensor fused = fusedActivation(g, xs, null, (gs, gl, x2, xl, d, dl) ->
+                        xs.backend.elu(gs, gl, x2, xl, nc, scale, ni, false, d, dl));
+                if (fused != null) {
+                    return fused;
+                }
                 Tensor gn = g.mul(ni).mul(nc);
                 return Tensor.where(xs.lt(0L), gn.mul(xs.mul(ni).exp()),
                         Tensor.where(xs.eq(0L), gn, g.mul(scale)));

@@ -289,15 +289,20 @@ final class ActivationOps2 {
                             + "https://github.com/pytorch/pytorch if you do require supporting in-place leakRelu backward "
                             + "calculation with negative slope");
                 }
-                return Tensor.where(r.gt(0L), g, g.mul(slope));
+                return ActivationOps.leakyReluValues(g, r, slope);
         };
-        // session 55: the values x > 0 ? x : x * slope written into self by the where kernel (its "x" self itself)
+        // session 55: the values x > 0 ? x : x * slope written into self by the where kernel (its "x" self itself);
+        // session 56: by the backend's one pass where it has one (float32, float64)
         return resultInto_(x, old -> {
             ActivationOps.checkFloating(old, "leaky_relu_cpu", "leaky_relu_cuda");
-            Tensor out = ActivationOps.forward(old, v -> Tensor.where(v.gt(0L), v, v.mul(slope)));
+            Tensor out = ActivationOps.forward(old, v -> ActivationOps.leakyReluValues(null, v, slope));
             return recordOnResult(out, "LeakyReluBackward1", old, backward);
-        }, (t, out) -> recordOnResult(whereInto(out, t, t, ActivationOps.forward(t, v -> v.mul(slope))),
-                "LeakyReluBackward1", t, backward));
+        }, (t, out) -> {
+            Tensor fused = ActivationOps.fusedActivation(null, t, out, (gs, gl, xs, xl, d, dl) ->
+                    t.backend.leakyRelu(null, null, xs, xl, slope, d, dl));
+            return recordOnResult(fused != null ? fused : whereInto(out, t, t, ActivationOps.forward(t, v -> v.mul(slope))),
+                    "LeakyReluBackward1", t, backward);
+        });
     }
 
     /**
@@ -341,21 +346,28 @@ final class ActivationOps2 {
                         + "which is not supported. This is caused by calling in-place forward function with a negative "
                         + "slope, please call out-of-place version instead.");
             }
-            return Tensor.where(r.le(0L), g.mul(r.add(negcoef)).mul(backwardInputScale), g.mul(scale));
+            Tensor fused = ActivationOps.fusedActivation(g, r, null, (gs, gl, rs, rl, d, dl) ->
+                    r.backend.elu(gs, gl, rs, rl, negcoef, scale, backwardInputScale, true, d, dl));
+            return fused != null ? fused
+                    : Tensor.where(r.le(0L), g.mul(r.add(negcoef)).mul(backwardInputScale), g.mul(scale));
         };
         // under create_graph, PyTorch's EluBackwardBackward0 over (grad_output, result), whose result formula is
         // elu_double_backward with is_result: gg * g * input_scale * (result < 0)
         java.util.function.BinaryOperator<Tensor> backward = (g, r) -> ActivationOps.backwardNode("EluBackwardBackward0",
                 g, r, eluBackward, (gg, gs, rr) -> ActivationOps.zeroWhere(rr.ge(0L), gg.mul(gs).mul(backwardInputScale)));
         // session 55: x > 0 ? x * scale : expm1(x * inputScale) * negcoef written into self by the where kernel (x
-        // itself where the scale is 1: x * 1 is x wherever it is taken)
+        // itself where the scale is 1: x * 1 is x wherever it is taken); session 56: by the backend's one pass where it
+        // has one (float32, float64)
         return resultInto_(x, old -> {
             ActivationOps.checkFloating(old, "elu_cpu", "elu_cuda");
-            Tensor out = ActivationOps.forward(old, v -> Tensor.where(v.gt(0L), v.mul(scale),
-                    v.mul(inputScale).expm1().mul(negcoef)));
+            Tensor out = ActivationOps.forward(old, v -> ActivationOps.eluValues(v, negcoef, scale, inputScale, null));
             return recordOnResult(out, name, old, backward);
-        }, (t, out) -> recordOnResult(whereInto(out, t, scale == 1.0 ? t : ActivationOps.forward(t, v -> v.mul(scale)),
-                ActivationOps.forward(t, v -> v.mul(inputScale).expm1().mul(negcoef))), name, t, backward));
+        }, (t, out) -> {
+            Tensor fused = ActivationOps.eluValues(t, negcoef, scale, inputScale, out);
+            return recordOnResult(fused != null ? fused : whereInto(out, t,
+                    scale == 1.0 ? t : ActivationOps.forward(t, v -> v.mul(scale)),
+                    ActivationOps.forward(t, v -> v.mul(inputScale).expm1().mul(negcoef))), name, t, backward);
+        });
     }
 
     /**

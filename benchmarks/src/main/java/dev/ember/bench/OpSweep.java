@@ -392,6 +392,16 @@ public final class OpSweep {
         // session 56: clamp_ written into self from a copy of the old values (its saved self; -Dember.inplace.copyResult)
         r.add(new Row("add bias, clamp_ fwd+bwd", fb(() -> xg.add(bg).clamp_(-0.5, 0.5), dx, xg, bg)));
         r.add(new Row("add bias, clamp_ fwd (grad)", () -> xg.add(bg).clamp_(-0.5, 0.5)));
+        // session 56: leaky_relu and elu (selu, celu) in one pass each way (-Dember.cpu.activation.composed=true: the
+        // compositions of elementwise kernels)
+        r.add(new Row("leaky_relu [16,128,512]", () -> Functional.leakyRelu(x, 0.1)));
+        r.add(new Row("leaky_relu fwd+bwd", fb(() -> Functional.leakyRelu(xg, 0.1), dx, xg)));
+        r.add(new Row("elu [16,128,512]", () -> Functional.elu(x, 1.0)));
+        r.add(new Row("elu fwd+bwd", fb(() -> Functional.elu(xg, 1.0), dx, xg)));
+        r.add(new Row("selu [16,128,512]", () -> Functional.selu(x)));
+        r.add(new Row("selu fwd+bwd", fb(() -> Functional.selu(xg), dx, xg)));
+        r.add(new Row("celu(1.3) [16,128,512]", () -> Functional.celu(x, 1.3)));
+        r.add(new Row("celu(1.3) fwd+bwd", fb(() -> Functional.celu(xg, 1.3), dx, xg)));
         r.add(new Row("gelu [16,128,512]", () -> Functional.gelu(x)));
         r.add(new Row("gelu fwd+bwd", fb(() -> Functional.gelu(xg), dx, xg)));
         r.add(new Row("gelu tanh [16,128,512]", () -> Functional.gelu(x, "tanh")));

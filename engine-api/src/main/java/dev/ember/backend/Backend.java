@@ -487,6 +487,62 @@ public interface Backend {
     }
 
     /**
+     * PyTorch's {@code leaky_relu} ({@code grad} null: {@code dst = x > 0 ? x : x * slope}) or
+     * {@code leaky_relu_backward} ({@code dst = x > 0 ? grad : grad * slope}, {@code x} the forward's input or, for the
+     * in-place form, its result) in one pass, {@code slope} rounded to the type, each element's bits those of the
+     * composition of elementwise kernels the op layer runs otherwise (a NaN {@code x} takes the second branch). x,
+     * grad (if any) and dst are all float32 or all float64, of one shape, in their layouts; dst may be x itself in
+     * x's layout (the in-place form). Returns false, writing nothing, for another type or where the backend has no
+     * such kernel (the caller composes the ops).
+     *
+     * @param grad the incoming gradient, or null for the forward
+     * @param gradLayout grad's layout (ignored where grad is null)
+     * @param x the input (or the in-place form's result, for the backward)
+     * @param layout x's layout
+     * @param slope the negative slope
+     * @param dst the output
+     * @param dstLayout dst's layout
+     * @return whether the kernel ran
+     */
+    default boolean leakyRelu(Storage grad, Layout gradLayout, Storage x, Layout layout, double slope, Storage dst,
+                              Layout dstLayout) {
+        return false;
+    }
+
+    /**
+     * PyTorch's {@code elu} with its three coefficients (selu and celu are elu) and {@code elu_backward} in one pass
+     * each, every coefficient rounded to the type, each element's bits those of the composition of elementwise kernels
+     * the op layer runs otherwise:
+     * <ul>
+     *   <li>{@code grad} null: {@code dst = x > 0 ? x * scale : expm1(x * inputScale) * negcoef};</li>
+     *   <li>{@code isResult} false ({@code x} the input): {@code dst = x < 0 ? ((grad * inputScale) * negcoef) *
+     *       exp(x * inputScale) : x == 0 ? (grad * inputScale) * negcoef : grad * scale};</li>
+     *   <li>{@code isResult} true ({@code x} the in-place forward's result): {@code dst = x <= 0 ?
+     *       (grad * (x + negcoef)) * inputScale : grad * scale}.</li>
+     * </ul>
+     * {@code exp} and {@code expm1} are the ones the backend's unary kernels compute for that type. x, grad (if any)
+     * and dst are all float32 or all float64, of one shape, in their layouts; dst may be x itself in x's layout (the
+     * in-place form). Returns false, writing nothing, for another type or where the backend has no such kernel (the
+     * caller composes the ops).
+     *
+     * @param grad the incoming gradient, or null for the forward
+     * @param gradLayout grad's layout (ignored where grad is null)
+     * @param x the input, or the result where {@code isResult}
+     * @param layout x's layout
+     * @param negcoef the negative branch's factor ({@code alpha * scale}, as the caller rounds it)
+     * @param scale the positive branch's factor
+     * @param inputScale the factor of x inside the exponential
+     * @param isResult whether x is the forward's result (the backward of the in-place forms; ignored for the forward)
+     * @param dst the output
+     * @param dstLayout dst's layout
+     * @return whether the kernel ran
+     */
+    default boolean elu(Storage grad, Layout gradLayout, Storage x, Layout layout, double negcoef, double scale,
+                        double inputScale, boolean isResult, Storage dst, Layout dstLayout) {
+        return false;
+    }
+
+    /**
      * float32 clamp with both bounds in one pass: {@code dst[i] = min(max(x[i], lo), hi)} as PyTorch's clamp kernel
      * (a NaN element stays NaN, an element equal to a bound is kept, so -0 stays -0 against 0, and {@code lo > hi}
      * gives {@code hi}); the bounds are float32 values and neither is NaN. x is float32 in {@code layout}, which is

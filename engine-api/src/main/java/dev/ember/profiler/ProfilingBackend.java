@@ -476,6 +476,30 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public boolean leakyRelu(Storage grad, Layout gradLayout, Storage x, Layout layout, double slope, Storage dst,
+                             Layout dstLayout) {
+        Profiler profiler = Profiler.current();
+        return profiler == null ? delegate.leakyRelu(grad, gradLayout, x, layout, slope, dst, dstLayout)
+                : recordIfDone(profiler, grad == null ? "aten::leaky_relu" : "aten::leaky_relu_backward",
+                        grad == null ? new Object[] {x, layout, dst, dstLayout} : new Object[] {grad, gradLayout, x,
+                            layout, dst, dstLayout},
+                        () -> delegate.leakyRelu(grad, gradLayout, x, layout, slope, dst, dstLayout));
+    }
+
+    @Override
+    public boolean elu(Storage grad, Layout gradLayout, Storage x, Layout layout, double negcoef, double scale,
+                       double inputScale, boolean isResult, Storage dst, Layout dstLayout) {
+        Profiler profiler = Profiler.current();
+        return profiler == null
+                ? delegate.elu(grad, gradLayout, x, layout, negcoef, scale, inputScale, isResult, dst, dstLayout)
+                : recordIfDone(profiler, grad == null ? "aten::elu" : "aten::elu_backward",
+                        grad == null ? new Object[] {x, layout, dst, dstLayout} : new Object[] {grad, gradLayout, x,
+                            layout, dst, dstLayout},
+                        () -> delegate.elu(grad, gradLayout, x, layout, negcoef, scale, inputScale, isResult, dst,
+                                dstLayout));
+    }
+
+    @Override
     public boolean clampFloat(Storage x, Layout layout, float lo, float hi, Storage dst) {
         Profiler profiler = Profiler.current();
         return profiler == null ? delegate.clampFloat(x, layout, lo, hi, dst)

@@ -35,7 +35,9 @@
  *       {@code aten::searchsorted}, {@code histc} {@code aten::histc}, {@code bincount} {@code aten::bincount},
  *       {@code unique} {@code aten::_unique2};</li>
  *   <li>{@code activationBackward} {@code aten::sigmoid_backward} or {@code aten::tanh_backward}, {@code siluFloat}
- *       {@code aten::silu} or {@code aten::silu_backward}, {@code clampFloat} {@code aten::clamp} (these optional
+ *       {@code aten::silu} or {@code aten::silu_backward}, {@code leakyRelu} {@code aten::leaky_relu} or
+ *       {@code aten::leaky_relu_backward}, {@code elu} {@code aten::elu} or {@code aten::elu_backward},
+ *       {@code clampFloat} {@code aten::clamp} (these optional
  *       kernels leave no range where they decline);</li>
  *   <li>{@code layerNorm}/{@code groupNorm}/{@code batchNorm} {@code aten::native_layer_norm},
  *       {@code aten::native_group_norm}, {@code aten::native_batch_norm} (and their {@code _backward});</li>

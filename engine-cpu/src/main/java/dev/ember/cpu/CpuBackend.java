@@ -410,6 +410,20 @@ public final class CpuBackend implements Backend {
         return true;
     }
 
+    @Override
+    public boolean leakyRelu(Storage grad, Layout gradLayout, Storage x, Layout layout, double slope, Storage dst,
+                             Layout dstLayout) {
+        return EluKernels.leakyRelu(grad == null ? null : cpu(grad), gradLayout, cpu(x), layout, slope, cpu(dst),
+                dstLayout);
+    }
+
+    @Override
+    public boolean elu(Storage grad, Layout gradLayout, Storage x, Layout layout, double negcoef, double scale,
+                       double inputScale, boolean isResult, Storage dst, Layout dstLayout) {
+        return EluKernels.elu(grad == null ? null : cpu(grad), gradLayout, cpu(x), layout, negcoef, scale, inputScale,
+                isResult, cpu(dst), dstLayout);
+    }
+
     /**
      * {@inheritDoc}
      *

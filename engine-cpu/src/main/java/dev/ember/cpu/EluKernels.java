@@ -1,0 +1,286 @@
+package dev.ember.cpu;
+
+import dev.ember.DType;
+import dev.ember.backend.Layout;
+
+/**
+ * PyTorch's {@code leaky_relu}, {@code elu} (with {@code alpha, scale, input_scale}, which covers {@code selu} and
+ * {@code celu}) and their backwards ({@code leaky_relu_backward}; {@code elu_backward} on the input and, for the
+ * in-place forms, on the result) in one pass each, float32 and float64 ({@link dev.ember.backend.Backend#leakyRelu},
+ * {@link dev.ember.backend.Backend#elu}). They replace compositions of three to nine elementwise kernels (a comparison,
+ * products, {@code expm1} or {@code exp}, {@code where}) and as many temporaries; each element takes the same
+ * operations in the same order and types as there, so the bits are the composition's:
+ * <ul>
+ *   <li>each coefficient rounded to the type, each product rounded, a NaN input taking the branch its comparison sends
+ *       it to ({@code x > 0}, {@code x < 0}, {@code x == 0}, {@code x <= 0} are false for it);</li>
+ *   <li>{@code expm1} as the unary kernel computes it for both types, {@code Math.expm1} (float32: of the float
+ *       widened, the result rounded to float, which {@link #expm1Float} reaches through {@code Math.exp} where it
+ *       provably can);</li>
+ *   <li>{@code exp}: float64 {@code Math.exp}; float32 Sleef's ({@link SleefFloat#exp}, whose lane form
+ *       {@link VectorSleef#exp} has the same bits), the unary kernel's outside
+ *       {@code -Dember.cpu.exactTranscendentals=true}, under which this kernel declines.</li>
+ * </ul>
+ * Contiguous runs go through the Vector API loops ({@link EluLoops}) where present (the elu forward and the float64
+ * elu backward on the input, whose {@code expm1} and {@code exp} have no lane form with these bits, element by
+ * element), the rest element by element. The op layer keeps the compositions behind
+ * {@code -Dember.cpu.activation.composed=true}.
+ */
+final class EluKernels {
+    private EluKernels() {
+    }
+
+    /** The Vector API loops where {@code jdk.incubator.vector} is present, else null. */
+    private static final EluLoops LOOPS = MicroKernels.loadVectorClass(EluLoops.class, "dev.ember.cpu.VectorEluLoops");
+
+    // ------------------------------------------------------------------ elements
+
+    /** leaky_relu: {@code x > 0 ? x : x * s}. */
+    static float leakyRelu(float x, float s) {
+        return x > 0 ? x : x * s;
+    }
+
+    /** {@link #leakyRelu(float, float)} in float64. */
+    static double leakyRelu(double x, double s) {
+        return x > 0 ? x : x * s;
+    }
+
+    /** leaky_relu_backward: {@code x > 0 ? g : g * s}. */
+    static float leakyReluBackward(float g, float x, float s) {
+        return x > 0 ? g : g * s;
+    }
+
+    /** {@link #leakyReluBackward(float, float, float)} in float64. */
+    static double leakyReluBackward(double g, double x, double s) {
+        return x > 0 ? g : g * s;
+    }
+
+    /** elu in float64: {@code x > 0 ? x * scale : expm1(x * is) * nc} (float32: {@link #eluForward}). */
+    static double elu(double x, double nc, double scale, double is) {
+        return x > 0 ? x * scale : Math.expm1(x * is) * nc;
+    }
+
+    /** elu_backward on the input: {@code x < 0 ? ((g * ni) * nc) * exp(x * ni) : x == 0 ? (g * ni) * nc : g * scale}. */
+    static float eluBackwardInput(float g, float x, float nc, float scale, float ni) {
+        return x < 0 ? g * ni * nc * SleefFloat.exp(x * ni) : x == 0 ? g * ni * nc : g * scale;
+    }
+
+    /** {@link #eluBackwardInput(float, float, float, float, float)} in float64, exp {@code Math.exp}. */
+    static double eluBackwardInput(double g, double x, double nc, double scale, double ni) {
+        return x < 0 ? g * ni * nc * Math.exp(x * ni) : x == 0 ? g * ni * nc : g * scale;
+    }
+
+    /** elu_backward on the result: {@code r <= 0 ? (g * (r + nc)) * is : g * scale}. */
+    static float eluBackwardResult(float g, float r, float nc, float scale, float is) {
+        return r <= 0 ? g * (r + nc) * is : g * scale;
+    }
+
+    /** {@link #eluBackwardResult(float, float, float, float, float)} in float64. */
+    static double eluBackwardResult(double g, double r, double nc, double scale, double is) {
+        return r <= 0 ? g * (r + nc) * is : g * scale;
+    }
+
+    // ------------------------------------------------------------------ kernels
+
+    /**
+     * {@code -Dember.cpu.elu.plainExpm1=true} (read per call): the float32 elu forward calls {@code Math.expm1} for
+     * every element it takes, instead of {@link #expm1Float}'s shortcut; the same bits.
+     */
+    static final String PLAIN_EXPM1_PROPERTY = "ember.cpu.elu.plainExpm1";
+
+    /** Below this |d|, {@link #expm1Float} calls {@code Math.expm1} (exp(d) - 1 cancels there). */
+    private static final double EXPM1_SMALL = 0x1p-10;
+    /** From this |d|, {@link #expm1Float} calls {@code Math.expm1} (keeps the results normal, finite floats). */
+    private static final double EXPM1_LARGE = 80;
+
+    /**
+     * A double that rounds to the float {@code (float) Math.expm1(d)} rounds to: {@code Math.exp(d) - 1} where that
+     * provably rounds to the same float, else {@code Math.expm1(d)} itself (a JNI call into fdlibm on JDK 17, about 19
+     * ns against 4 for the {@code Math.exp} intrinsic). The proof: {@code Math.exp} and {@code Math.expm1} are each
+     * within 1 ulp of the exact value t (their specifications), and {@code e - 1} for {@code e = Math.exp(d)} adds at
+     * most half an ulp of the difference; so t, and {@code Math.expm1(d)}, lie within {@code 2 ulp(e) + 3 ulp(y)} of
+     * {@code y = e - 1}. Where no midpoint between two floats lies within twice that of y, every value there rounds to
+     * the one float y rounds to. Taken for {@code 2^-10 <= |d| < 80} (normal float results, little cancellation); the
+     * check fails for about one element in 2^19.
+     */
+    static double expm1Float(double d) {
+        double y = expm1Shortcut(d);
+        return y == y ? y : Math.expm1(d);
+    }
+
+    /** {@link #expm1Float}'s {@code Math.exp(d) - 1} where it provably rounds as {@code Math.expm1(d)}, else NaN. */
+    static double expm1Shortcut(double d) {
+        double a = Math.abs(d);
+        if (!(a >= EXPM1_SMALL && a < EXPM1_LARGE)) {
+            return Double.NaN;
+        }
+        double e = Math.exp(d);
+        double y = e - 1.0;
+        float f = (float) y;
+        double margin = 4 * Math.ulp(e) + 6 * Math.ulp(y);
+        double below = (f + (double) Math.nextDown(f)) * 0.5;
+        double above = (f + (double) Math.nextUp(f)) * 0.5;
+        return y - below > margin && above - y > margin ? y : Double.NaN;
+    }
+
+    /** The elements {@link #eluForward} takes through a block of doubles at a time. */
+    private static final int BLOCK = 256;
+
+    /**
+     * float32 elu over a row, {@code x > 0 ? x * scale : (float) expm1(x * is) * nc}: the products {@code x * is} widened into
+     * a block of doubles, {@link #expm1Float} over the block's elements that take it, then the results (the conversions
+     * apart from the call, as the unary kernel's float loop has them; at one thread this row of 1M floats measured about
+     * as the single loop did, session 56). The output may be the input at the same place: each element is read before
+     * it is written.
+     */
+    private static void eluForward(float[] x, int xo, int xs, float nc, float scale, float is, float[] o, int oo,
+                                   int os, int n) {
+        double[] d = new double[Math.min(n, BLOCK)];
+        boolean plain = Boolean.getBoolean(PLAIN_EXPM1_PROPERTY);
+        for (int start = 0; start < n; start += BLOCK) {
+            int m = Math.min(BLOCK, n - start);
+            int xi = xo + start * xs;
+            for (int i = 0; i < m; i++) {
+                d[i] = x[xi + i * xs] * is;
+            }
+            for (int i = 0; i < m; i++) {
+                if (!(x[xi + i * xs] > 0)) {
+                    d[i] = plain ? Math.expm1(d[i]) : expm1Float(d[i]);
+                }
+            }
+            int oi = oo + start * os;
+            for (int i = 0; i < m; i++) {
+                float v = x[xi + i * xs];
+                o[oi + i * os] = v > 0 ? v * scale : (float) d[i] * nc;
+            }
+        }
+    }
+
+    /** Whether the operands are all float32 or all float64. */
+    private static boolean floating(CpuStorage grad, CpuStorage x, CpuStorage dst) {
+        return (x.dtype == DType.FLOAT32 || x.dtype == DType.FLOAT64) && dst.dtype == x.dtype
+                && (grad == null || grad.dtype == x.dtype);
+    }
+
+    /** The iteration over dst, x and grad (if any), in that order. */
+    private static StridedLoop loop(CpuStorage grad, Layout gl, Layout xl, Layout dl) {
+        return grad == null ? new StridedLoop(dl, xl) : new StridedLoop(dl, xl, gl);
+    }
+
+    /** Whether a row is contiguous in every operand (the vector loops' case). */
+    private static boolean contiguous(int[] st) {
+        for (int s : st) {
+            if (s != 1) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@link dev.ember.backend.Backend#leakyRelu}; false for another type. */
+    static boolean leakyRelu(CpuStorage grad, Layout gl, CpuStorage x, Layout xl, double slope, CpuStorage dst,
+                             Layout dl) {
+        if (!floating(grad, x, dst)) {
+            return false;
+        }
+        StridedLoop loop = loop(grad, gl, xl, dl);
+        if (x.dtype == DType.FLOAT32) {
+            float s = (float) slope;
+            float[] g = grad == null ? null : (float[]) grad.array;
+            float[] v = (float[]) x.array;
+            float[] o = (float[]) dst.array;
+            loop.run((off, n, st) -> {
+                int go = g == null ? 0 : off[2];
+                if (LOOPS != null && contiguous(st)) {
+                    LOOPS.leakyRelu(g, go, v, off[1], s, o, off[0], n);
+                } else if (g == null) {
+                    for (int i = 0; i < n; i++) {
+                        o[off[0] + i * st[0]] = leakyRelu(v[off[1] + i * st[1]], s);
+                    }
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        o[off[0] + i * st[0]] = leakyReluBackward(g[go + i * st[2]], v[off[1] + i * st[1]], s);
+                    }
+                }
+            }, true);
+            return true;
+        }
+        double[] g = grad == null ? null : (double[]) grad.array;
+        double[] v = (double[]) x.array;
+        double[] o = (double[]) dst.array;
+        loop.run((off, n, st) -> {
+            int go = g == null ? 0 : off[2];
+            if (LOOPS != null && contiguous(st)) {
+                LOOPS.leakyRelu(g, go, v, off[1], slope, o, off[0], n);
+            } else if (g == null) {
+                for (int i = 0; i < n; i++) {
+                    o[off[0] + i * st[0]] = leakyRelu(v[off[1] + i * st[1]], slope);
+                }
+            } else {
+                for (int i = 0; i < n; i++) {
+                    o[off[0] + i * st[0]] = leakyReluBackward(g[go + i * st[2]], v[off[1] + i * st[1]], slope);
+                }
+            }
+        }, true);
+        return true;
+    }
+
+    /**
+     * {@link dev.ember.backend.Backend#elu}; false for another type, and for the float32 backward on the input under
+     * {@code -Dember.cpu.exactTranscendentals=true} (whose exp is another routine).
+     */
+    static boolean elu(CpuStorage grad, Layout gl, CpuStorage x, Layout xl, double negcoef, double scale,
+                       double inputScale, boolean isResult, CpuStorage dst, Layout dl) {
+        if (!floating(grad, x, dst)
+                || grad != null && !isResult && x.dtype == DType.FLOAT32 && SleefFloat.exact()) {
+            return false;
+        }
+        StridedLoop loop = loop(grad, gl, xl, dl);
+        if (x.dtype == DType.FLOAT32) {
+            float nc = (float) negcoef;
+            float sc = (float) scale;
+            float is = (float) inputScale;
+            float[] g = grad == null ? null : (float[]) grad.array;
+            float[] v = (float[]) x.array;
+            float[] o = (float[]) dst.array;
+            loop.run((off, n, st) -> {
+                if (g == null) {
+                    eluForward(v, off[1], st[1], nc, sc, is, o, off[0], st[0], n);
+                } else if (LOOPS != null && contiguous(st)) {
+                    if (isResult) {
+                        LOOPS.eluBackwardResult(g, off[2], v, off[1], nc, sc, is, o, off[0], n);
+                    } else {
+                        LOOPS.eluBackwardInput(g, off[2], v, off[1], nc, sc, is, o, off[0], n);
+                    }
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        float gi = g[off[2] + i * st[2]];
+                        float xi = v[off[1] + i * st[1]];
+                        o[off[0] + i * st[0]] = isResult ? eluBackwardResult(gi, xi, nc, sc, is)
+                                : eluBackwardInput(gi, xi, nc, sc, is);
+                    }
+                }
+            }, true);
+            return true;
+        }
+        double[] g = grad == null ? null : (double[]) grad.array;
+        double[] v = (double[]) x.array;
+        double[] o = (double[]) dst.array;
+        loop.run((off, n, st) -> {
+            if (g == null) {
+                for (int i = 0; i < n; i++) {
+                    o[off[0] + i * st[0]] = elu(v[off[1] + i * st[1]], negcoef, scale, inputScale);
+                }
+            } else if (isResult && LOOPS != null && contiguous(st)) {
+                LOOPS.eluBackwardResult(g, off[2], v, off[1], negcoef, scale, inputScale, o, off[0], n);
+            } else {
+                for (int i = 0; i < n; i++) {
+                    double gi = g[off[2] + i * st[2]];
+                    double xi = v[off[1] + i * st[1]];
+                    o[off[0] + i * st[0]] = isResult ? eluBackwardResult(gi, xi, negcoef, scale, inputScale)
+                            : eluBackwardInput(gi, xi, negcoef, scale, inputScale);
+                }
+            }
+        }, true);
+        return true;
+    }
+}

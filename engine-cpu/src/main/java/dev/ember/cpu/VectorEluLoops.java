@@ -1,0 +1,117 @@
+package dev.ember.cpu;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link EluLoops} on the incubating Vector API: the lanes compute {@link EluKernels}'s element functions operation
+ * for operation (the branches as blends), the rest of each run goes through those functions. Loaded only through
+ * {@link EluKernels}'s probe, like {@link VectorLoops}.
+ */
+final class VectorEluLoops implements EluLoops {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** Doubles in a vector of {@link #S}'s shape (no second float species: see {@link VectorLoops}). */
+    private static final VectorSpecies<Double> DS = VectorSpecies.of(double.class, S.vectorShape());
+
+    // before this class's first kernel runs: keeps JDK 17's C2 from dropping the kernels' intrinsics (VectorProfiles)
+    static {
+        VectorProfiles.seedOnce();
+    }
+
+    @Override
+    public void leakyRelu(float[] g, int go, float[] x, int xo, float s, float[] o, int oo, int n) {
+        int bound = S.loopBound(n);
+        int i = 0;
+        if (g == null) {
+            for (; i < bound; i += S.length()) {
+                FloatVector v = FloatVector.fromArray(S, x, xo + i);
+                v.mul(s).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(o, oo + i);
+            }
+            for (; i < n; i++) {
+                o[oo + i] = EluKernels.leakyRelu(x[xo + i], s);
+            }
+            return;
+        }
+        for (; i < bound; i += S.length()) {
+            FloatVector d = FloatVector.fromArray(S, g, go + i);
+            d.mul(s).blend(d, FloatVector.fromArray(S, x, xo + i).compare(VectorOperators.GT, 0f)).intoArray(o, oo + i);
+        }
+        for (; i < n; i++) {
+            o[oo + i] = EluKernels.leakyReluBackward(g[go + i], x[xo + i], s);
+        }
+    }
+
+    @Override
+    public void leakyRelu(double[] g, int go, double[] x, int xo, double s, double[] o, int oo, int n) {
+        int bound = DS.loopBound(n);
+        int i = 0;
+        if (g == null) {
+            for (; i < bound; i += DS.length()) {
+                DoubleVector v = DoubleVector.fromArray(DS, x, xo + i);
+                v.mul(s).blend(v, v.compare(VectorOperators.GT, 0.0)).intoArray(o, oo + i);
+            }
+            for (; i < n; i++) {
+                o[oo + i] = EluKernels.leakyRelu(x[xo + i], s);
+            }
+            return;
+        }
+        for (; i < bound; i += DS.length()) {
+            DoubleVector d = DoubleVector.fromArray(DS, g, go + i);
+            d.mul(s).blend(d, DoubleVector.fromArray(DS, x, xo + i).compare(VectorOperators.GT, 0.0))
+                    .intoArray(o, oo + i);
+        }
+        for (; i < n; i++) {
+            o[oo + i] = EluKernels.leakyReluBackward(g[go + i], x[xo + i], s);
+        }
+    }
+
+    @Override
+    public void eluBackwardInput(float[] g, int go, float[] x, int xo, float nc, float scale, float ni, float[] o,
+                                 int oo, int n) {
+        int bound = S.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            FloatVector d = FloatVector.fromArray(S, g, go + i);
+            FloatVector gn = d.mul(ni).mul(nc);
+            FloatVector neg = gn.mul(VectorSleef.exp(v.mul(ni)));
+            d.mul(scale).blend(gn, v.compare(VectorOperators.EQ, 0f)).blend(neg, v.compare(VectorOperators.LT, 0f))
+                    .intoArray(o, oo + i);
+        }
+        for (; i < n; i++) {
+            o[oo + i] = EluKernels.eluBackwardInput(g[go + i], x[xo + i], nc, scale, ni);
+        }
+    }
+
+    @Override
+    public void eluBackwardResult(float[] g, int go, float[] r, int ro, float nc, float scale, float is, float[] o,
+                                  int oo, int n) {
+        int bound = S.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, r, ro + i);
+            FloatVector d = FloatVector.fromArray(S, g, go + i);
+            d.mul(scale).blend(d.mul(v.add(nc)).mul(is), v.compare(VectorOperators.LE, 0f)).intoArray(o, oo + i);
+        }
+        for (; i < n; i++) {
+            o[oo + i] = EluKernels.eluBackwardResult(g[go + i], r[ro + i], nc, scale, is);
+        }
+    }
+
+    @Override
+    public void eluBackwardResult(double[] g, int go, double[] r, int ro, double nc, double scale, double is,
+                                  double[] o, int oo, int n) {
+        int bound = DS.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += DS.length()) {
+            DoubleVector v = DoubleVector.fromArray(DS, r, ro + i);
+            DoubleVector d = DoubleVector.fromArray(DS, g, go + i);
+            d.mul(scale).blend(d.mul(v.add(nc)).mul(is), v.compare(VectorOperators.LE, 0.0)).intoArray(o, oo + i);
+        }
+        for (; i < n; i++) {
+            o[oo + i] = EluKernels.eluBackwardResult(g[go + i], r[ro + i], nc, scale, is);
+        }
+    }
+}
