@@ -1000,7 +1000,8 @@ final class IndexingOps {
         if (!accumulate || !self.device.isCpu()) {
             Determinism.alertNotDeterministic("put_");
         }
-        requireLong(index, "put_(): Expected a long tensor for index, but got " + Format.scalarType(index.dtype), true);
+        // a RuntimeError in PyTorch (put_'s TORCH_CHECK, 1.13 and 2.x), not take's IndexError
+        requireLong(index, "put_(): Expected a long tensor for index, but got " + Format.scalarType(index.dtype), false);
         if (self.dtype != source.dtype) {
             throw new IllegalArgumentException("put_(): self and source expected to have the same dtype, but got self.dtype = "
                     + Format.scalarType(self.dtype) + " and source.dtype = " + Format.scalarType(source.dtype));

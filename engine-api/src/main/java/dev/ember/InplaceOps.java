@@ -352,8 +352,23 @@ final class InplaceOps {
      * the promoted type into {@code self}'s.
      */
     static void checkBeforeKernel(Tensor self, Tensor other) {
-        checkOutputShape(self, other);
+        checkShapesBeforeKernel(self, other);
         checkCast(ArithmeticOps.resultType(self, other), self.dtype, false);
+    }
+
+    /**
+     * The iterator's shape checks of an in-place binary op, before its type checks and its kernel's: operands that do
+     * not broadcast ("The size of tensor a (4) must match ..."), then an output of another shape
+     * ({@link #checkOutputShape}).
+     */
+    static void checkShapesBeforeKernel(Tensor self, Tensor other) {
+        Shapes.broadcast(self.shape, other.shape);
+        checkOutputShape(self, other);
+    }
+
+    /** The iterator's refusal of a result type {@code result} that cannot be written into {@code self}. */
+    static void checkCastBeforeKernel(DType result, Tensor self) {
+        checkCast(result, self.dtype, false);
     }
 
     /**

@@ -16,17 +16,37 @@ final class MoreTensorOps {
 
     // ------------------------------------------------------------------ addr, inner, vdot, dist
 
-    /** {@code beta * self + alpha * outer(vec1, vec2)}, as {@code torch.addr}: one {@code AddrBackward0} node. */
-    static Tensor addr(Tensor self, Tensor vec1, Tensor vec2, double beta, double alpha) {
-        NNOps.requireTensor(vec1, "addr", "vec1", 1);
-        NNOps.requireTensor(vec2, "addr", "vec2", 2);
-        ArithmeticOps.checkSameDevice(self, vec1, vec2);
+    /** addr's check_1d of both vectors. */
+    private static void checkAddrVectors(Tensor vec1, Tensor vec2) {
         if (vec1.dim() != 1) {
             throw new IllegalArgumentException("addr: Expected 1-D argument vec1, but got " + vec1.dim() + "-D");
         }
         if (vec2.dim() != 1) {
             throw new IllegalArgumentException("addr: Expected 1-D argument vec2, but got " + vec2.dim() + "-D");
         }
+    }
+
+    /**
+     * addr_'s checks of {@code self} (PyTorch's addr_out with the result {@code self}, which is not expanded): after
+     * the vectors', a 2-D self of exactly {@code [len(vec1), len(vec2)]}, in PyTorch's words.
+     */
+    static void checkAddrInPlace(Tensor self, Tensor vec1, Tensor vec2) {
+        checkAddrVectors(vec1, vec2);
+        if (self.dim() != 2) {
+            throw new IllegalArgumentException("2D tensor expected, got " + self.dim() + "D tensor for input");
+        }
+        if (self.shape[0] != vec1.shape[0] || self.shape[1] != vec2.shape[0]) {
+            throw new IllegalArgumentException("size mismatch, input: " + Shapes.str(self.shape) + ", v1: "
+                    + Shapes.str(vec1.shape) + ", v2: " + Shapes.str(vec2.shape));
+        }
+    }
+
+    /** {@code beta * self + alpha * outer(vec1, vec2)}, as {@code torch.addr}: one {@code AddrBackward0} node. */
+    static Tensor addr(Tensor self, Tensor vec1, Tensor vec2, double beta, double alpha) {
+        NNOps.requireTensor(vec1, "addr", "vec1", 1);
+        NNOps.requireTensor(vec2, "addr", "vec2", 2);
+        ArithmeticOps.checkSameDevice(self, vec1, vec2);
+        checkAddrVectors(vec1, vec2);
         DType t = ArithmeticOps.resultType(self, vec1, vec2);
         if (t.isIntegral()) {
             if (beta != Math.rint(beta) || Double.isInfinite(beta)) {

@@ -7738,7 +7738,16 @@ public final class Tensor implements AutoCloseable {
     /** {@code atan2(this, other)} in place, as {@code Tensor.atan2_} (Atan2Backward0; {@code other} broadcasts to this). */
     public Tensor atan2_(Tensor other) {
         Args.require(other, "atan2_", "other", 1, "Tensor");
-        return InplaceOps.inplace(this, List.of(other), t -> t.atan2(other));
+        return InplaceOps.inplace(this, List.of(other), t -> {
+            // the iterator's shape checks first; atan2's result type (integers promoted to float) then meets the
+            // write-back's cast check
+            InplaceOps.checkShapesBeforeKernel(this, other);
+            DType common = ArithmeticOps.resultType(this, other);
+            if (common.isFloatingPoint() || common.isComplex()) {
+                InplaceOps.checkCastBeforeKernel(common, this); // a complex result into a float self: before the kernel
+            }
+            return t.atan2(other);
+        });
     }
 
     /** {@code ceil} in place, as {@code Tensor.ceil_} (CeilBackward0). */
@@ -7974,6 +7983,7 @@ public final class Tensor implements AutoCloseable {
         // lerp's meta check of the type comes after autograd's checks and before the iterator's overlap check
         InplaceOps.checkInplace(this, List.of(end), false);
         ArithmeticOps.checkLerpType(this, end, "end");
+        InplaceOps.checkShapesBeforeKernel(this, end); // the iterator's shape checks before the kernel's type
         return InplaceOps.inplace(this, List.of(end), t -> t.lerp(end, weight));
     }
 
@@ -7991,7 +8001,10 @@ public final class Tensor implements AutoCloseable {
     /** {@code sqrt(this^2 + other^2)} in place, as {@code Tensor.hypot_} (HypotBackward0). */
     public Tensor hypot_(Tensor other) {
         Args.require(other, "hypot_", "other", 1, "Tensor");
-        return InplaceOps.inplace(this, List.of(other), t -> t.hypot(other));
+        return InplaceOps.inplace(this, List.of(other), t -> {
+            InplaceOps.checkBeforeKernel(this, other); // the iterator's shape and cast checks before the kernel's type
+            return t.hypot(other);
+        });
     }
 
     /** The magnitude of this with the sign of {@code other}, in place, as {@code Tensor.copysign_} (CopysignBackward0). */
@@ -8316,7 +8329,10 @@ public final class Tensor implements AutoCloseable {
     /** Bitwise and in place, as {@code Tensor.bitwise_and_} (integer and bool tensors). */
     public Tensor bitwiseAnd_(Tensor other) {
         Args.require(other, "bitwise_and_", "other", 1, "Tensor");
-        return InplaceOps.nonDifferentiable_(this, List.of(other), true, t -> t.bitwiseAnd(other));
+        return InplaceOps.nonDifferentiable_(this, List.of(other), true, t -> {
+            InplaceOps.checkBeforeKernel(this, other); // the iterator's shape and cast checks before the kernel's type
+            return t.bitwiseAnd(other);
+        });
     }
 
     /** Bitwise and with an integral Java number, in place. */
@@ -8958,7 +8974,10 @@ public final class Tensor implements AutoCloseable {
     public Tensor addr_(Tensor vec1, Tensor vec2, double beta, double alpha) {
         Args.require(vec1, "addr_", "vec1", 1, "Tensor");
         Args.require(vec2, "addr_", "vec2", 2, "Tensor");
-        return InplaceOps.inplace(this, List.of(vec1, vec2), t -> t.addr(vec1, vec2, beta, alpha));
+        return InplaceOps.inplace(this, List.of(vec1, vec2), t -> {
+            MoreTensorOps.checkAddrInPlace(this, vec1, vec2);
+            return t.addr(vec1, vec2, beta, alpha);
+        });
     }
 
     /** {@link #addr_(Tensor, Tensor, double, double)} with beta and alpha 1. */

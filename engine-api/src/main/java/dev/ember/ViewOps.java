@@ -703,13 +703,14 @@ final class ViewOps {
         if (ts.length == 0) {
             throw new IllegalArgumentException("stack expects a non-empty TensorList");
         }
+        // PyTorch's stack wraps the dim before it compares the sizes (an out-of-range dim is the IndexError)
+        int d = Shapes.wrapDim(dim, ts[0].dim() + 1);
         for (int i = 1; i < ts.length; i++) {
             if (!Arrays.equals(ts[i].shape, ts[0].shape)) {
                 throw new IllegalArgumentException("stack expects each tensor to be equal size, but got " + Shapes.str(ts[0].shape)
                         + " at entry 0 and " + Shapes.str(ts[i].shape) + " at entry " + i);
             }
         }
-        int d = Shapes.wrapDim(dim, ts[0].dim() + 1);
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
             if (d < ts[0].dim()) {

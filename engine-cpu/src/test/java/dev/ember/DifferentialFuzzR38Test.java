@@ -1,0 +1,141 @@
+package dev.ember;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Round 38 of the seeded differential fuzz against PyTorch ({@code differentialfuzzr38/make_cases.py}, whose header
+ * describes the cases, the comparisons and the 2.x emulations; replayed by {@link FuzzR38Interpreter}): REFUSALS. Every
+ * case is a call PyTorch refuses, drawn over a broad op list (in-place binaries and scalars whose result cannot be
+ * broadcast or cast into self, masked_fill_ / index_put_ / scatter_ / index_add_ / index_copy_ / index_fill_ /
+ * index_reduce_ / put_ with bad indices, shapes or dtypes, addmm_ / addmv_ / baddbmm_ / addbmm_ / addr_ / addcmul_ with
+ * shapes that do not fit, shape ops and matmuls with sizes that do not fit or dims out of range, gather / index_select /
+ * take / narrow / select / embedding / one_hot / the losses with indices or classes out of range, dtype refusals (bool
+ * subtraction and negation, bitwise ops on floats, mixed-dtype matmul, complex where PyTorch refuses it), negative sizes,
+ * nn.functional calls with the wrong rank, channels or kernel), its arguments now and then a transposed view, a leaf
+ * that requires grad (with a .grad set) or a non-leaf: Ember must refuse with the Java exception for PyTorch's type and
+ * PyTorch's message, and leave every argument exactly as it was (values bit for bit, shape, strides, dtype, version
+ * counter, requires_grad, grad_fn, .grad), whether or not PyTorch itself did ({@code pt_atomic}).
+ *
+ * <p>Found by this round (session 56): no refused call changed any argument, and none threw an internal exception
+ * (NPE, AIOOBE, ClassCastException, ArithmeticException, an Error). Fixed ({@link FuzzRound38FixesTest}): addr_ into a
+ * self of another shape or rank (PyTorch's "size mismatch, input: ..." and "2D tensor expected ..."), put_'s int32
+ * index (a RuntimeError, Ember threw an IndexOutOfBoundsException), stack's dim check before its size check, and the
+ * order of the iterator's checks in fmod_ / remainder_ / div_ / floor_divide_ / bitwise_and_ / hypot_ / atan2_ /
+ * lerp_ (operands that do not broadcast, then a result that cannot be cast, then the kernel's type refusal). The
+ * complex refusals Ember throws as an UnsupportedOperationException ({@link Refusals}' documented sites: clamp, relu,
+ * floor, sign, sort, cummax, argmax, amax, max, lt, erfinv ...) are taken for PyTorch's RuntimeError. Expected failures
+ * (below, each with its reason): 2.x wordings Ember follows that this session did not confirm against the release
+ * (mm / matmul dtypes, index_add_ / index_reduce_), and a few orders of checks and one acceptance left for a decision.
+ */
+class DifferentialFuzzR38Test {
+    private static final String RESOURCE = "/differentialfuzzr38/cases.txt";
+
+    /**
+     * Cases known to fail, by id, with the reason; a case listed here that passes is reported too, so the list shrinks
+     * as the engine is fixed.
+     */
+    private static final Map<String, String> EXPECTED_FAILURES = new TreeMap<>();
+
+    static {
+        // index_add_ / index_reduce_ with a source of another rank or size: Ember words the refusal as later 2.x
+        // releases do ("source tensor shape must match self tensor shape, excluding the specified dimension. Got
+        // ..."), PyTorch 1.13 checks source.dim() first or lets the iterator refuse the broadcast; the 2.x release
+        // Ember follows was not read this session
+        for (String id : new String[] {"r38_1021", "r38_1079", "r38_1112", "r38_1142", "r38_1147", "r38_1149",
+            "r38_1166", "r38_873", "r38_906", "r38_975"}) {
+            EXPECTED_FAILURES.put(id, "index_add_ / index_reduce_: Ember's later-2.x source-shape message, 1.13's "
+                    + "own check");
+        }
+        // mm / matmul of mixed dtypes (and matmul of a bool matrix by a float one): Ember words it as addmm_impl_cpu_'s
+        // 2.x check ("expected m1 and m2 to have the same dtype, but got: long int != double"), 1.13 "expected scalar
+        // type Long but found Double" (or the Bool kernel's refusal first); which 2.x release's mm check Ember follows
+        // was not settled this session
+        for (String id : new String[] {"r38_2279", "r38_2295", "r38_2297", "r38_2307", "r38_2315", "r38_2324",
+            "r38_2355", "r38_2368", "r38_2385", "r38_2390", "r38_2418", "r38_2419", "r38_2422", "r38_2432",
+            "r38_2434", "r38_2478", "r38_2479", "r38_2498", "r38_2509"}) {
+            EXPECTED_FAILURES.put(id, "mm / matmul mixed dtypes: Ember's 2.x message, 1.13's older one");
+        }
+        // erfinv of a complex tensor: ComplexOps.notImplemented names the kernel by the Java method ("erfinv"), PyTorch
+        // by its dispatch name ("erfinv_vml_cpu"); the generic naming is shared by every complex refusal there
+        for (String id : new String[] {"r38_2308", "r38_2365", "r38_2415", "r38_2425", "r38_2440"}) {
+            EXPECTED_FAILURES.put(id, "erfinv complex: the kernel named \"erfinv\", not \"erfinv_vml_cpu\"");
+        }
+        // conv_transpose2d with a weight of another rank: PyTorch first checks F.conv_transpose2d's stride list
+        // against the weight's rank ("expected stride to be a single integer value or a list of 3 values ..."), Ember
+        // first the input's rank against the weight's
+        for (String id : new String[] {"r38_2645", "r38_2694", "r38_2749", "r38_2785", "r38_2859"}) {
+            EXPECTED_FAILURES.put(id, "conv_transpose2d: Ember checks the ranks before the stride list's length");
+        }
+        // index_put_ with values [1, 5] into a [1] result: Ember's message shows the values with their leading 1s
+        // dropped ("[5]", as x[i] = v's slicePrefix1sSize does), PyTorch's index_put_ shows [1, 5]
+        for (String id : new String[] {"r38_749", "r38_783"}) {
+            EXPECTED_FAILURES.put(id, "index_put_: the value shape printed without its leading 1s");
+        }
+        EXPECTED_FAILURES.put("r38_1354", "addmm_ of a 1-D self: 1.13's \"Bad in-place call: input tensor size [3] "
+                + "and output tensor size [3, 2] should match\", Ember expand's message (2.x's addmm meta function "
+                + "expands self first; not read this session)");
+        EXPECTED_FAILURES.put("r38_1677", "broadcast_to [2, -2] of a [3, 1] tensor: PyTorch reports dimension 0's "
+                + "mismatch, Ember the negative size at dimension 1 first");
+        EXPECTED_FAILURES.put("r38_2728", "batch_norm with running statistics that require grad (a non-leaf): "
+                + "PyTorch's autograd refuses them for native_batch_norm (\"... not differentiable with respect to "
+                + "argument 'running_mean' ...\"), Ember takes them; left for a decision");
+
+    }
+
+    /** A local hunt's one case ({@code -Dember.fuzz38.only=<id>}); every case otherwise. */
+    private static final String ONLY = System.getProperty("ember.fuzz38.only");
+
+    /**
+     * A local hunt's case file on disk ({@code -Dember.fuzz38.file=<path>}, made by the script with another
+     * {@code FUZZ_SEED} and {@code FUZZ_N}), copied over the committed cases' place in the test classes; the committed
+     * cases otherwise.
+     */
+    private static final String FILE = System.getProperty("ember.fuzz38.file");
+
+    @Test
+    void everyRefusalMatchesPyTorchAndChangesNothing() throws java.io.IOException {
+        String resource = FuzzRoundSupport.casesOrHunt("differentialfuzzr38", FILE);
+        DifferentialFuzzR6Test.runAll(resource, FILE != null ? 1 : 2800, FILE != null ? Map.of() : EXPECTED_FAILURES,
+                c -> ONLY != null && !ONLY.equals(c.id()) ? null : FuzzR38Interpreter.run(c.lines()));
+    }
+
+    /** The checker sees a changed expected line: a message, an exception type, a call that no longer fails. */
+    @Test
+    void theCheckerSeesAChangedExpectedLine() {
+        String[] prefixes = {"err RuntimeError", "err IndexError"};
+        int seen = FuzzRoundSupport.changesSeen(DifferentialFuzzR6Test.read(RESOURCE), EXPECTED_FAILURES,
+                FuzzR38Interpreter::run, prefixes, DifferentialFuzzR38Test::change);
+        assertEquals(prefixes.length, seen, "every kind of change found");
+    }
+
+    /**
+     * The checker sees a refused call that wrote into an argument (a plain one, and a non-leaf whose leaf it reaches):
+     * the harness's own op that adds 1 in place and then refuses with the expected message.
+     */
+    @Test
+    void theCheckerSeesAPartialWrite() {
+        for (String mods : new String[] {null, "nl"}) {
+            List<String> lines = new ArrayList<>(List.of("a x float64 [2] : 1.0 2.0"));
+            if (mods != null) {
+                lines.add("m x " + mods);
+            }
+            lines.add("s selftest_write_then_refuse");
+            lines.add("err RuntimeError: selftest");
+            String problem = FuzzR38Interpreter.run(lines);
+            assertTrue(problem != null && problem.startsWith("the refused call changed x"), mods + ": " + problem);
+        }
+    }
+
+    /** A message with a character added. */
+    private static String change(String line) {
+        return line + "!";
+    }
+}
