@@ -71,7 +71,7 @@ final class FuzzR35Interpreter {
             return FuzzRoundSupport.refused(err, e, argLines, a);
         }
         if (err != null) {
-            return "PyTorch refuses (\"" + err + "\"), Ember gives " + describe(got);
+            return "PyTorch refuses (\"" + err + "\"), Ember gives " + FuzzRoundSupport.describeResult(got);
         }
         Tensor result;
         Tensor named;
@@ -128,25 +128,12 @@ final class FuzzR35Interpreter {
         return FuzzRoundSupport.gradients(gx, a, 1);
     }
 
-    private static String describe(Object got) {
-        if (got instanceof Tensor t) {
-            return t.dtype() + Arrays.toString(t.shape());
-        }
-        if (got instanceof Tensor.ValuesIndices vi) {
-            return "values " + vi.values().dtype() + Arrays.toString(vi.values().shape());
-        }
-        return String.valueOf(got);
-    }
 
     /** The call ({@code <op> [k=v ...]}) on the tensor arguments {@code a}: a Tensor, ValuesIndices or List. */
     private static Object call(String text, Map<String, Tensor> a) {
         String[] w = text.split(" ");
         String op = w[0];
-        Map<String, String> kw = new HashMap<>();
-        for (int k = 1; k < w.length; k++) {
-            int eq = w[k].indexOf('=');
-            kw.put(w[k].substring(0, eq), w[k].substring(eq + 1));
-        }
+        Map<String, String> kw = FuzzRoundSupport.keywords(w);
         Tensor x = a.get("x");
         Tensor y = a.get("y");
         Tensor z = a.get("z");

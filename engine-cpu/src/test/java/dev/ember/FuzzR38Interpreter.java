@@ -86,7 +86,7 @@ final class FuzzR38Interpreter {
         } catch (Error e) {
             return "internal error " + e;
         }
-        return "PyTorch refuses (\"" + err + "\"), Ember gives " + describe(got);
+        return "PyTorch refuses (\"" + err + "\"), Ember gives " + FuzzRoundSupport.describeResult(got);
     }
 
     /** Null where {@code e} is PyTorch's refusal {@code err} ({@code <Python type>: <message>}), else what differs. */
@@ -128,25 +128,12 @@ final class FuzzR38Interpreter {
         return s;
     }
 
-    private static String describe(Object got) {
-        if (got instanceof Tensor t) {
-            return t.dtype() + Arrays.toString(t.shape());
-        }
-        if (got instanceof Tensor.ValuesIndices vi) {
-            return "values " + vi.values().dtype() + Arrays.toString(vi.values().shape());
-        }
-        return String.valueOf(got);
-    }
 
     /** The call ({@code <op> [k=v ...]}) on the tensor arguments {@code a}. */
     private static Object call(String text, Map<String, Tensor> a) {
         String[] w = text.split(" ");
         String op = w[0];
-        Map<String, String> kw = new HashMap<>();
-        for (int k = 1; k < w.length; k++) {
-            int eq = w[k].indexOf('=');
-            kw.put(w[k].substring(0, eq), w[k].substring(eq + 1));
-        }
+        Map<String, String> kw = FuzzRoundSupport.keywords(w);
         Tensor x = a.get("x");
         Tensor y = a.get("y");
         Tensor z = a.get("z");

@@ -161,4 +161,25 @@ final class FuzzRoundSupport {
         }
         return seen;
     }
+
+    /** A call's {@code k=v} words (from the second word of {@code w} on) as a map. */
+    static Map<String, String> keywords(String[] w) {
+        Map<String, String> kw = new HashMap<>();
+        for (int k = 1; k < w.length; k++) {
+            int eq = w[k].indexOf('=');
+            kw.put(w[k].substring(0, eq), w[k].substring(eq + 1));
+        }
+        return kw;
+    }
+
+    /** What a call gave where PyTorch refused: a tensor's (or ValuesIndices' values') dtype and shape, else the value. */
+    static String describeResult(Object got) {
+        if (got instanceof Tensor t) {
+            return t.dtype() + Arrays.toString(t.shape());
+        }
+        if (got instanceof Tensor.ValuesIndices vi) {
+            return "values " + vi.values().dtype() + Arrays.toString(vi.values().shape());
+        }
+        return String.valueOf(got);
+    }
 }
