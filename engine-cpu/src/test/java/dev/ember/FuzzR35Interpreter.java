@@ -2,10 +2,8 @@ package dev.ember;
 
 import dev.ember.nn.Functional;
 
-import java.lang.reflect.InvocationTargetException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -349,16 +347,7 @@ final class FuzzR35Interpreter {
     private static Object reflect(String name, Tensor self, Tensor... args) {
         Class<?>[] types = new Class<?>[args.length];
         Arrays.fill(types, Tensor.class);
-        try {
-            return Tensor.class.getMethod(name, types).invoke(self, (Object[]) args);
-        } catch (InvocationTargetException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IllegalStateException(e.getCause());
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
+        return FuzzRoundSupport.invokeTensorMethod(name, self, types, args);
     }
 
     private static int[] allDims(Tensor x) {

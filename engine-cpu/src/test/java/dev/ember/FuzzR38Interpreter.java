@@ -2,7 +2,6 @@ package dev.ember;
 
 import dev.ember.nn.Functional;
 
-import java.lang.reflect.InvocationTargetException;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -282,29 +281,16 @@ final class FuzzR38Interpreter {
             arg = Long.parseLong(v);
             type = long.class;
         }
-        return invoke(op, x, new Class<?>[] {type}, new Object[] {arg});
+        return FuzzRoundSupport.invokeTensorMethod(op, x, new Class<?>[] {type}, new Object[] {arg});
     }
 
     /** The Tensor method {@code name} (the Python name in camelCase) of {@code self}, its own exceptions rethrown. */
     private static Object reflect(String name, Tensor self, Tensor... args) {
         Class<?>[] types = new Class<?>[args.length];
         Arrays.fill(types, Tensor.class);
-        return invoke(name, self, types, args);
+        return FuzzRoundSupport.invokeTensorMethod(name, self, types, args);
     }
 
-    /** The Tensor method {@code name} taking {@code types}, called on {@code self}; its own exceptions rethrown. */
-    private static Object invoke(String name, Tensor self, Class<?>[] types, Object[] args) {
-        try {
-            return Tensor.class.getMethod(name, types).invoke(self, args);
-        } catch (InvocationTargetException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IllegalStateException(e.getCause());
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     private static int[] ints(String v) {
         return v.equals("E") ? new int[0] : Arrays.stream(v.split(",")).mapToInt(Integer::parseInt).toArray();

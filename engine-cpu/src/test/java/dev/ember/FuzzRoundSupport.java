@@ -182,4 +182,18 @@ final class FuzzRoundSupport {
         }
         return String.valueOf(got);
     }
+
+    /** The Tensor method {@code name} taking {@code types}, called on {@code self}; its own exceptions rethrown. */
+    static Object invokeTensorMethod(String name, Tensor self, Class<?>[] types, Object[] args) {
+        try {
+            return Tensor.class.getMethod(name, types).invoke(self, args);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }
