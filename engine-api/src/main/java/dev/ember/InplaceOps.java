@@ -366,9 +366,17 @@ final class InplaceOps {
         checkOutputShape(self, other);
     }
 
-    /** The iterator's refusal of a result type {@code result} that cannot be written into {@code self}. */
-    static void checkCastBeforeKernel(DType result, Tensor self) {
-        checkCast(result, self.dtype, false);
+    /**
+     * The iterator's checks of an in-place binary op whose kernel promotes integers to float (atan2_): the shapes
+     * first, then a floating or complex common type that cannot be written into {@code self} (a complex result into a
+     * float self), before the kernel; an integer common type meets the write-back's cast check after it.
+     */
+    static void checkFloatingResultBeforeKernel(Tensor self, Tensor other) {
+        checkShapesBeforeKernel(self, other);
+        DType common = ArithmeticOps.resultType(self, other);
+        if (common.isFloatingPoint() || common.isComplex()) {
+            checkCast(common, self.dtype, false);
+        }
     }
 
     /**

@@ -7739,13 +7739,7 @@ public final class Tensor implements AutoCloseable {
     public Tensor atan2_(Tensor other) {
         Args.require(other, "atan2_", "other", 1, "Tensor");
         return InplaceOps.inplace(this, List.of(other), t -> {
-            // the iterator's shape checks first; atan2's result type (integers promoted to float) then meets the
-            // write-back's cast check
-            InplaceOps.checkShapesBeforeKernel(this, other);
-            DType common = ArithmeticOps.resultType(this, other);
-            if (common.isFloatingPoint() || common.isComplex()) {
-                InplaceOps.checkCastBeforeKernel(common, this); // a complex result into a float self: before the kernel
-            }
+            InplaceOps.checkFloatingResultBeforeKernel(this, other);
             return t.atan2(other);
         });
     }
