@@ -99,6 +99,9 @@ OPS = {
     "unique": lambda x, y: torch.unique(x), "unique_consecutive": lambda x, y: torch.unique_consecutive(x),
     "unique.dim": lambda x, y: torch.unique(x, dim=0),
     "unique_consecutive.dim": lambda x, y: torch.unique_consecutive(x, dim=0),
+    # dim 0 of a 1-D tensor is unique_consecutive_cpu's "unique" kernel, dim -1 its unique_dim
+    "unique_consecutive.dim0_1d": lambda x, y: torch.unique_consecutive(x[0], dim=0),
+    "unique_consecutive.dim-1_1d": lambda x, y: torch.unique_consecutive(x[0], dim=-1),
     "searchsorted": lambda x, y: torch.searchsorted(x, y), "bucketize": lambda x, y: torch.bucketize(x, y[0]),
     # its check var < 0 (a complex var; with a real var 1.13 computes a value)
     "gaussian_nll_loss": lambda x, y: F.gaussian_nll_loss(x, y, x.abs().to(x.dtype)),

@@ -510,7 +510,9 @@ final class SortOps {
         // unique(dim) sorts its rows as 2.x's CPU kernel does (std::sort, NaN unordered); unique of all elements with NaN
         // last
         if (n > 0) {
-            ComplexIndexing.refuse(dim != null ? "unique_dim" : "unique", x); // unique_consecutive's dispatch too
+            // unique_consecutive's dispatch too; its dim 0 of a 1-D tensor (as given, not wrapped) is the "unique" kernel's
+            boolean whole = dim == null || consecutive && dim == 0 && x.dim() == 1;
+            ComplexIndexing.refuse(whole ? "unique" : "unique_dim", x);
         }
         int groups = n == 0 ? 0 : dim != null && !consecutive
                 ? (int) x.backend.uniqueDim(rows.storage(), rows.layout, buffer.storage(),

@@ -164,6 +164,8 @@ class ComplexRefusalNamesTest {
         op("unique_consecutive", (x, y) -> x.uniqueConsecutive(), (x, y) -> x.uniqueConsecutive(true, false));
         op("unique.dim", (x, y) -> x.unique(true, false, false, 0));
         op("unique_consecutive.dim", (x, y) -> x.uniqueConsecutive(false, false, 0));
+        op("unique_consecutive.dim0_1d", (x, y) -> x.select(0, 0).uniqueConsecutive(false, false, 0));
+        op("unique_consecutive.dim-1_1d", (x, y) -> x.select(0, 0).uniqueConsecutive(false, false, -1));
         op("searchsorted", (x, y) -> Tensor.searchsorted(x, y));
         op("bucketize", (x, y) -> x.bucketize(y.select(0, 0).contiguous()));
         op("gaussian_nll_loss", (x, y) -> Functional.gaussianNllLoss(x, y, x.abs().to(x.dtype())));
