@@ -188,6 +188,7 @@ final class ActivationOps2 {
 
     /** {@code threshold(x, threshold, value)}: {@code x <= threshold ? value : x}; ThresholdBackward0. */
     static Tensor threshold(Tensor x, double threshold, double value) {
+        ComplexIndexing.refuse("threshold", x);
         if (x.dtype == DType.BOOL && !x.device.isMeta()) { // a meta kernel checks no element type
             throw Refusals.notImplemented(x.device.isCpu() ? "threshold_cpu" : "threshold_cuda", DType.BOOL);
         }

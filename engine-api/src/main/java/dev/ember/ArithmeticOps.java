@@ -886,6 +886,7 @@ final class ArithmeticOps {
 
     /** maximum or minimum: NaN if either operand is NaN (not fmax's "the other one"), as PyTorch. */
     private static Tensor extremum(Tensor a, Tensor b, BinaryOp op, String name) {
+        ComplexIndexing.refuse(op == BinaryOp.MAXIMUM ? "maximum" : "minimum", a, b);
         DType t = resultType(a, b);
         Tensor out = binaryKernel(op, a, b, t, t);
         return record(out, name, new Tensor[] {a, b}, n -> {
@@ -1004,6 +1005,9 @@ final class ArithmeticOps {
         if (ComplexOps.any(a, b) && (op == BinaryOp.LOGICAL_AND || op == BinaryOp.LOGICAL_OR || op == BinaryOp.LOGICAL_XOR)) {
             // a complex operand is true where either part is non-zero
             return compare(truth(a), truth(b), op);
+        }
+        if (op == BinaryOp.LT || op == BinaryOp.LE || op == BinaryOp.GT || op == BinaryOp.GE) {
+            ComplexIndexing.refuse(op.name().toLowerCase(java.util.Locale.ROOT), a, b);
         }
         DType t = resultType(a, b);
         if (t.isFloat8() && (op == BinaryOp.EQ || op == BinaryOp.NE)) {
@@ -1131,6 +1135,7 @@ final class ArithmeticOps {
      * so the same values.
      */
     private static Tensor clamp(Tensor a, Tensor lo, Tensor hi, String name, Tensor into) {
+        ComplexIndexing.refuse("clamp", a); // clamp's meta function checks this first
         DType t = a.dtype.isFloatingPoint() ? a.dtype
                 : lo == null ? resultType(a, hi) : hi == null ? resultType(a, lo) : resultType(a, lo, hi);
         boolean loNaN = lo != null && Double.isNaN(wrappedDouble(lo));
@@ -1345,7 +1350,7 @@ final class ArithmeticOps {
                 default:
                     Tensor out = ComplexMath.unary(a, fn);
                     if (out == null) {
-                        throw ComplexIndexing.refusal(a); // PyTorch's words where it refuses complex
+                        throw ComplexIndexing.refused(complexRefusal(fn), a); // PyTorch's words where it refuses complex
                     }
                     return out;
             }
@@ -1381,6 +1386,18 @@ final class ArithmeticOps {
             }
             return g -> new Tensor[] {derivative(fn, g, sx == null ? null : sx::get, sy == null ? null : sy::get)};
         });
+    }
+
+    /**
+     * The PyTorch op whose refusal of a complex tensor {@code fn} gives ({@link ComplexIndexing#refused}): relu's is
+     * clamp's (relu is clamp_min), fix's trunc's, psi's and special.gammaln's digamma's and lgamma's.
+     */
+    private static String complexRefusal(Fn fn) {
+        switch (fn) {
+            case RELU: return "clamp";
+            case LOG_SIGMOID: return "log_sigmoid";
+            default: return fn.name().toLowerCase(java.util.Locale.ROOT);
+        }
     }
 
     /** PyTorch's errors for the functions it does not define on bool tensors (the kernel names are its own). */
@@ -1618,6 +1635,7 @@ final class ArithmeticOps {
 
     /** {@code ~a} on int64 and bool (where it is logical not). */
     static Tensor bitwiseNot(Tensor a) {
+        ComplexIndexing.refuse("bitwise_not", a);
         if (a.dtype.isFloatingPoint()) {
             refuseType("bitwise_not", a.device, a.dtype);
         }
@@ -1856,6 +1874,7 @@ final class ArithmeticOps {
      * {@code self} takes the gradient where {@code self >= other} or other is NaN, {@code other} elsewhere.
      */
     static Tensor fmaxmin(Tensor a, Tensor b, boolean max) {
+        ComplexIndexing.refuse(max ? "fmax" : "fmin", a, b);
         DType t = resultType(a, b);
         Tensor out = binaryKernel(max ? BinaryOp.FMAX : BinaryOp.FMIN, a, b, t, t);
         return record(out, max ? "FmaxBackward0" : "FminBackward0", new Tensor[] {a, b}, n -> {
@@ -1912,6 +1931,7 @@ final class ArithmeticOps {
     /** Bitwise and, or, xor of int64 and bool operands (bool with bool is bool); floating types are PyTorch's error. */
     static Tensor bitwise(Tensor a, Tensor b, BinaryOp op) {
         Device device = checkSameDevice(a, b);
+        ComplexIndexing.refuse(op.name().toLowerCase(java.util.Locale.ROOT), a, b); // "bitwise_and"
         DType t = resultType(a, b);
         if (t.isFloatingPoint()) {
             refuseType(op.name().toLowerCase(java.util.Locale.ROOT), device, t);
@@ -1922,6 +1942,7 @@ final class ArithmeticOps {
     /** {@code a << b} and {@code a >> b} on int64 (PyTorch 2.x: shifts outside [0, 64) give 0, or the sign). */
     static Tensor shift(Tensor a, Tensor b, boolean left) {
         Device device = checkSameDevice(a, b);
+        ComplexIndexing.refuse(left ? "bitwise_left_shift" : "bitwise_right_shift", a, b);
         DType t = resultType(a, b);
         if (t.isFloatingPoint() || t == DType.BOOL) {
             refuseType(left ? "lshift" : "rshift", device, t);

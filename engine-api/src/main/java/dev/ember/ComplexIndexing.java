@@ -421,7 +421,7 @@ final class ComplexIndexing {
                 case ISNAN: return re.isnan().logicalOr(im.isnan());
                 case ISINF: return re.isinf().logicalOr(im.isinf());
                 case ISFINITE: return re.isfinite().logicalAnd(im.isfinite());
-                default: throw ComplexOps.notImplemented(z);
+                default: throw new IllegalStateException("not a predicate of isKind: " + op);
             }
         }
     }
@@ -450,25 +450,35 @@ final class ComplexIndexing {
 
     // ------------------------------------------------------------------ refusals
 
-    /** PyTorch's refusals of complex tensors by Ember's op names: the kernels' names in PyTorch's dispatch message. */
+    /**
+     * PyTorch's refusals of complex tensors on the CPU by their dispatch message, {@code "<kernel>" not implemented for
+     * 'ComplexFloat'}: the kernel's name by PyTorch's op name (the key each refusing op passes to {@link #refuse}). The
+     * names are those of the {@code AT_DISPATCH_*} macros in aten/src/ATen/native/cpu (1.13 and 2.x agree on each);
+     * engine-cpu's complexrefusals/make_expected.py records them from PyTorch itself.
+     */
     private static final java.util.Map<String, String> KERNELS = java.util.Map.ofEntries(
-        java.util.Map.entry("sort", "sorting_kernel_method_name"), java.util.Map.entry("argsort", "sorting_kernel_method_name"),
-        java.util.Map.entry("msort", "sorting_kernel_method_name"), java.util.Map.entry("topk", "topk_cpu"),
+        java.util.Map.entry("sort", "sorting_kernel_method_name"), java.util.Map.entry("topk", "topk_cpu"),
         java.util.Map.entry("max", "max_all"), java.util.Map.entry("min", "min_all"),
         java.util.Map.entry("amax", "max_values_cpu"), java.util.Map.entry("amin", "min_values_cpu"),
         java.util.Map.entry("argmax", "argmax_cpu"), java.util.Map.entry("argmin", "argmin_cpu"),
-        java.util.Map.entry("aminmax", "aminmax_cpu"), java.util.Map.entry("histc", "aminmax_cpu"),
+        java.util.Map.entry("aminmax", "aminmax_cpu"),
         java.util.Map.entry("lt", "lt_cpu"), java.util.Map.entry("gt", "gt_cpu"), java.util.Map.entry("le", "le_cpu"),
-        java.util.Map.entry("ge", "ge_cpu"), java.util.Map.entry("less", "lt_cpu"), java.util.Map.entry("greater", "gt_cpu"),
-        java.util.Map.entry("round", "round_vml_cpu"), java.util.Map.entry("cummax", "cummax_cpu"),
-        java.util.Map.entry("cummin", "cummin_cpu"), java.util.Map.entry("kthvalue", "kthvalue_cpu"),
-        java.util.Map.entry("median", "median_cpu"), java.util.Map.entry("nanmedian", "median_cpu"),
+        java.util.Map.entry("ge", "ge_cpu"), java.util.Map.entry("round", "round_vml_cpu"),
+        java.util.Map.entry("cummax", "cummax_cpu"), java.util.Map.entry("cummin", "cummin_cpu"),
+        java.util.Map.entry("kthvalue", "kthvalue_cpu"),
+        // median() and nanmedian() of all elements dispatch "median_cpu" (median_impl), of a dimension "median_out"
+        // (median_with_indices_impl)
+        java.util.Map.entry("median", "median_cpu"), java.util.Map.entry("median.dim", "median_out"),
         java.util.Map.entry("mode", "mode_cpu"), java.util.Map.entry("frac", "frac_cpu"),
-        java.util.Map.entry("leakyRelu", "leaky_relu_cpu"), java.util.Map.entry("remainder", "remainder_cpu"),
-        java.util.Map.entry("fmod", "fmod_cpu"), java.util.Map.entry("floorDivide", "div_floor_cpu"),
-        java.util.Map.entry("logcumsumexp", "logcumsumexp_out_cpu"), java.util.Map.entry("nanToNum", "nan_to_num"),
-        java.util.Map.entry("unique", "unique"), java.util.Map.entry("searchsorted", "searchsorted_out_cpu"),
-        java.util.Map.entry("bucketize", "searchsorted_out_cpu"));
+        java.util.Map.entry("unique", "unique"), java.util.Map.entry("unique_dim", "unique_dim"),
+        java.util.Map.entry("searchsorted", "searchsorted_out_cpu"),
+        java.util.Map.entry("erf", "erf_vml_cpu"), java.util.Map.entry("erfc", "erfc_vml_cpu"),
+        java.util.Map.entry("erfinv", "erfinv_vml_cpu"), java.util.Map.entry("lgamma", "lgamma_vml_cpu"),
+        java.util.Map.entry("digamma", "digamma"), java.util.Map.entry("log_sigmoid", "log_sigmoid_cpu"),
+        java.util.Map.entry("bitwise_and", "bitwise_and_cpu"), java.util.Map.entry("bitwise_or", "bitwise_or_cpu"),
+        java.util.Map.entry("bitwise_xor", "bitwise_xor_cpu"), java.util.Map.entry("bitwise_not", "bitwise_not_cpu"),
+        java.util.Map.entry("bitwise_left_shift", "lshift_cpu"),
+        java.util.Map.entry("bitwise_right_shift", "rshift_cpu"), java.util.Map.entry("threshold", "threshold_cpu"));
 
     /**
      * The CUDA kernels' names where they differ from the CPU's (PyTorch 2.x's aten/src/ATen/native/cuda dispatch
@@ -483,70 +493,88 @@ final class ComplexIndexing {
         java.util.Map.entry("argmin", "argmin_cuda"), java.util.Map.entry("aminmax", "aminmax_cuda"),
         java.util.Map.entry("lt", "compare_cuda"), java.util.Map.entry("gt", "compare_cuda"),
         java.util.Map.entry("le", "compare_cuda"), java.util.Map.entry("ge", "compare_cuda"),
-        java.util.Map.entry("less", "compare_cuda"), java.util.Map.entry("greater", "compare_cuda"),
         java.util.Map.entry("round", "round_cuda"), java.util.Map.entry("cummax", "cummax_cuda"),
         java.util.Map.entry("cummin", "cummin_cuda"), java.util.Map.entry("kthvalue", "kthvalue_cuda"),
-        java.util.Map.entry("median", "median_out_impl"), java.util.Map.entry("nanmedian", "median_out_impl"),
+        java.util.Map.entry("median", "median_out_impl"), java.util.Map.entry("median.dim", "median_out_impl"),
         java.util.Map.entry("mode", "cuda_mode"), java.util.Map.entry("frac", "frac_cuda"),
-        java.util.Map.entry("leakyRelu", "leaky_relu_cuda"), java.util.Map.entry("remainder", "remainder_cuda"),
-        java.util.Map.entry("fmod", "fmod_cuda"), java.util.Map.entry("floorDivide", "div_floor_cuda"),
-        java.util.Map.entry("logcumsumexp", "logcumsumexp_cuda"), java.util.Map.entry("searchsorted",
-                "searchsorted_out_cuda"), java.util.Map.entry("bucketize", "searchsorted_out_cuda"));
+        java.util.Map.entry("searchsorted", "searchsorted_out_cuda"),
+        java.util.Map.entry("erf", "erf_cuda"), java.util.Map.entry("erfc", "erfc_cuda"),
+        java.util.Map.entry("erfinv", "erfinv_cuda"), java.util.Map.entry("lgamma", "lgamma_cuda"),
+        java.util.Map.entry("digamma", "digamma_cuda"), java.util.Map.entry("log_sigmoid", "log_sigmoid_forward_cuda"),
+        java.util.Map.entry("bitwise_and", "bitwise_and_cuda"), java.util.Map.entry("bitwise_or", "bitwise_or_cuda"),
+        java.util.Map.entry("bitwise_xor", "bitwise_xor_cuda"), java.util.Map.entry("bitwise_not", "bitwise_not_cuda"),
+        java.util.Map.entry("bitwise_left_shift", "lshift_cuda"),
+        java.util.Map.entry("bitwise_right_shift", "rshift_cuda"), java.util.Map.entry("threshold", "threshold_cuda"));
 
-    /** PyTorch's refusals of complex tensors in words of their own, by Ember's op names. */
+    /** PyTorch's refusals of complex tensors in words of their own (its op's TORCH_CHECK), by PyTorch's op names. */
     private static final java.util.Map<String, String> MESSAGES = java.util.Map.ofEntries(
         java.util.Map.entry("maximum", "maximum not implemented for complex tensors."),
         java.util.Map.entry("minimum", "minimum not implemented for complex tensors."),
         java.util.Map.entry("fmax", "fmax not implemented for complex tensors."),
         java.util.Map.entry("fmin", "fmin not implemented for complex tensors."),
+        // clamp, clamp_min, clamp_max, clip, relu, relu6 and hardtanh: clamp's check
         java.util.Map.entry("clamp", "clamp is not supported for complex types"),
-        java.util.Map.entry("clampMin", "clamp is not supported for complex types"),
-        java.util.Map.entry("clampMax", "clamp is not supported for complex types"),
-        java.util.Map.entry("clip", "clamp is not supported for complex types"),
-        java.util.Map.entry("relu", "clamp is not supported for complex types"),
-        java.util.Map.entry("hardtanh", "clamp is not supported for complex types"),
         java.util.Map.entry("floor", "floor is not supported for complex inputs"),
         java.util.Map.entry("ceil", "ceil is not supported for complex inputs"),
         java.util.Map.entry("trunc", "trunc is not supported for complex inputs"),
-        java.util.Map.entry("fix", "trunc is not supported for complex inputs"),
         java.util.Map.entry("sign", "Unlike NumPy, torch.sign is not intended to support complex numbers. Please use "
                 + "torch.sgn instead."),
         java.util.Map.entry("signbit", "signbit is not implemented for complex tensors."),
         java.util.Map.entry("heaviside", "heaviside is not yet implemented for complex tensors."));
 
     /**
-     * The error of {@link Tensor#storage()}'s firewall for a complex tensor: {@link ComplexOps#notImplemented}'s, in
-     * PyTorch's words for the ops PyTorch refuses on complex tensors (by the op the caller called; an in-place
-     * {@code op_} as {@code op}).
+     * The error of {@link Tensor#storage()}'s firewall for a complex tensor: an op that reached a real kernel's storage
+     * with a complex tensor has no complex kernel in Ember and no refusal of its own (each op PyTorch refuses on complex
+     * tensors refuses first, in PyTorch's words, through {@link #refuse}); also what a caller that asks for the storage
+     * of a complex tensor itself gets.
      */
     static UnsupportedOperationException refusal(Tensor t) {
-        UnsupportedOperationException e = ComplexOps.notImplemented(t);
-        String m = e.getMessage();
-        String op = m.startsWith("\"") ? m.substring(1, m.indexOf('"', 1)) : "";
-        if (op.equals("refusal")) { // storage() asked for by the caller itself, not by an op of the engine
-            return new UnsupportedOperationException("storage() of a complex tensor: Ember holds a "
-                + t.dtype.scalarTypeName() + " tensor's elements as interleaved real and imaginary parts of its real "
-                + "type; use viewAsReal().storage()");
-        }
-        if ((op.equals("max") || op.equals("min")) && StackWalker.getInstance().walk(frames -> frames.anyMatch(
-                f -> f.getClassName().equals(ArithmeticOps.class.getName()) && f.getMethodName().equals(op + "imum")))) {
-            return refused(op + "imum", t); // max(other) and min(other) are maximum and minimum
-        }
-        UnsupportedOperationException mapped = refused(op.endsWith("_") ? op.substring(0, op.length() - 1) : op, t);
-        return mapped != null ? mapped : e;
+        return new UnsupportedOperationException("storage() of a complex tensor: Ember holds a "
+            + t.dtype.scalarTypeName() + " tensor's elements as interleaved real and imaginary parts of its real "
+            + "type; use viewAsReal().storage()");
     }
 
     /**
-     * PyTorch's refusal of {@code op} (Ember's name) on the complex tensor {@code t}, naming the kernel of {@code t}'s
-     * device; null for an op not listed.
+     * PyTorch's refusal of the op {@code op} (PyTorch's name, a key of the tables above) on the complex tensor
+     * {@code t}, naming the kernel of {@code t}'s device.
+     *
+     * @throws IllegalStateException for an op not listed (a caller's error)
      */
     static UnsupportedOperationException refused(String op, Tensor t) {
-        String kernel = t.device.type().equals("cuda") && CUDA_KERNELS.containsKey(op) ? CUDA_KERNELS.get(op)
+        return refused(op, t.device, t.dtype);
+    }
+
+    /** {@link #refused(String, Tensor)} for a tensor of type {@code type} on {@code device}. */
+    private static UnsupportedOperationException refused(String op, Device device, DType type) {
+        String kernel = device.type().equals("cuda") && CUDA_KERNELS.containsKey(op) ? CUDA_KERNELS.get(op)
                 : KERNELS.get(op);
         if (kernel != null) {
-            return Refusals.unsupported(kernel, t.dtype);
+            return Refusals.unsupported(kernel, type);
         }
         String message = MESSAGES.get(op);
-        return message == null ? null : new UnsupportedOperationException(message);
+        if (message == null) {
+            throw new IllegalStateException("no complex refusal listed for " + op);
+        }
+        return new UnsupportedOperationException(message);
+    }
+
+    /**
+     * Throws PyTorch's refusal of the op {@code op} ({@link #refused}) where {@code t} is complex, before anything is
+     * computed or modified; does nothing for a real tensor.
+     */
+    static void refuse(String op, Tensor t) {
+        if (t.dtype.isComplex()) {
+            throw refused(op, t);
+        }
+    }
+
+    /**
+     * {@link #refuse} for a binary op: where either operand is complex, naming their common type (the type PyTorch's
+     * kernel dispatches on) and the first operand's device.
+     */
+    static void refuse(String op, Tensor a, Tensor b) {
+        if (a.dtype.isComplex() || b.dtype.isComplex()) {
+            throw refused(op, a.device, ArithmeticOps.resultType(a, b));
+        }
     }
 }

@@ -16,8 +16,8 @@ import java.util.function.Supplier;
  * <p>A complex tensor stores its elements as interleaved (real, imaginary) pairs in a storage of its real type, as
  * PyTorch does; a backend never sees a complex storage. Every kernel runs on the <em>real view</em>, a float tensor of
  * shape {@code [..., 2]} over the same memory ({@link #parts}), so an op here works on every backend through the real
- * kernels. Any other op refuses a complex tensor when it asks for its storage ({@link Tensor#storage()}), with
- * PyTorch's {@code "<op>" not implemented for 'ComplexFloat'}.
+ * kernels. An op PyTorch refuses on complex tensors refuses first, in PyTorch's words ({@link ComplexIndexing#refuse});
+ * any other op without a complex kernel fails when it asks for a complex tensor's storage ({@link Tensor#storage()}).
  *
  * <p>Gradients follow PyTorch's convention (the conjugate Wirtinger derivative): for a real loss {@code L} of a complex
  * {@code z = x + iy}, {@code z.grad = dL/dx + i dL/dy}; each formula is derivatives.yaml's for complex inputs.
@@ -1038,28 +1038,11 @@ final class ComplexOps {
     // ------------------------------------------------------------------ errors
 
     /**
-     * PyTorch's error for an op that has no complex kernel, naming the op the caller called: the outermost Ember frame
-     * below the caller's code ({@code "relu" not implemented for 'ComplexFloat'}).
+     * PyTorch's refusal of the complex tensor {@code t} by the kernel {@code kernel}, named by the caller as PyTorch's
+     * dispatch names it ({@code "erfinv_vml_cpu" not implemented for 'ComplexFloat'}), as the
+     * {@link UnsupportedOperationException} Ember has always thrown for a complex refusal.
      */
-    static UnsupportedOperationException notImplemented(Tensor t) {
-        String op = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).walk(frames -> {
-            String last = null;
-            java.security.CodeSource engine = ComplexOps.class.getProtectionDomain().getCodeSource();
-            for (StackWalker.StackFrame f : (Iterable<StackWalker.StackFrame>) frames::iterator) {
-                Class<?> c = f.getDeclaringClass();
-                java.security.CodeSource cs = c.getProtectionDomain().getCodeSource();
-                boolean ours = c.getName().startsWith("dev.ember.") && (engine == null ? cs == null
-                        : cs != null && engine.getLocation().equals(cs.getLocation()));
-                if (!ours) {
-                    break;
-                }
-                String m = f.getMethodName();
-                if (!m.startsWith("lambda$") && !m.equals("<init>") && !m.equals("storage")) {
-                    last = m;
-                }
-            }
-            return last;
-        });
-        return Refusals.unsupported(op == null ? "this operation" : op, t.dtype);
+    static UnsupportedOperationException notImplemented(String kernel, Tensor t) {
+        return Refusals.unsupported(kernel, t.dtype);
     }
 }

@@ -347,14 +347,38 @@ final class Float8 {
         java.util.Map.entry("minimum", "minimum_cpu"));
 
     /**
-     * PyTorch's refusal of an op on the fp8 tensor {@code t}: the op the caller called (the outermost Ember frame, as
-     * {@link ComplexOps#notImplemented}) named by its 2.x CPU kernel where listed.
+     * PyTorch's refusal of an op on the fp8 tensor {@code t}: the op the caller called (the outermost Ember frame below
+     * the caller's code, found by walking the stack) named by its 2.x CPU kernel where listed, else by its Ember name.
+     * (Complex tensors' refusals name their kernels explicitly since session 57; the fp8 and barebones unsigned types
+     * still find the op here.)
      */
     static UnsupportedOperationException refusal(Tensor t) {
-        String m = ComplexOps.notImplemented(t).getMessage();
-        String op = m.startsWith("\"") ? m.substring(1, m.indexOf('"', 1)) : "";
+        String op = callerOp();
+        op = op == null ? "this operation" : op;
         String base = op.endsWith("_") ? op.substring(0, op.length() - 1) : op;
         String kernel = KERNELS.get(base);
-        return kernel == null ? new UnsupportedOperationException(m) : Refusals.unsupported(kernel, t.dtype);
+        return Refusals.unsupported(kernel == null ? op : kernel, t.dtype);
+    }
+
+    /** The outermost method of this engine's code on the stack, lambdas and storage() skipped; null if none. */
+    private static String callerOp() {
+        return StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).walk(frames -> {
+            String last = null;
+            java.security.CodeSource engine = Float8.class.getProtectionDomain().getCodeSource();
+            for (StackWalker.StackFrame f : (Iterable<StackWalker.StackFrame>) frames::iterator) {
+                Class<?> c = f.getDeclaringClass();
+                java.security.CodeSource cs = c.getProtectionDomain().getCodeSource();
+                boolean ours = c.getName().startsWith("dev.ember.") && (engine == null ? cs == null
+                        : cs != null && engine.getLocation().equals(cs.getLocation()));
+                if (!ours) {
+                    break;
+                }
+                String m = f.getMethodName();
+                if (!m.startsWith("lambda$") && !m.equals("<init>") && !m.equals("storage")) {
+                    last = m;
+                }
+            }
+            return last;
+        });
     }
 }

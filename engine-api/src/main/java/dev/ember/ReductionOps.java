@@ -223,6 +223,7 @@ final class ReductionOps {
             throw new IllegalArgumentException((max ? "max" : "min") + "(): Expected reduction dim to be specified for "
                     + "input.numel() == 0. Specify the reduction dim with the 'dim' argument.");
         }
+        ComplexIndexing.refuse(max ? "max" : "min", a);
         boolean[] mask = reducedMask(a.dim(), null);
         Tensor out = reduceKernel(max ? ReduceOp.MAX : ReduceOp.MIN, a, mask, false, a.dtype);
         return ArithmeticOps.record(out, max ? "MaxBackward1" : "MinBackward1", new Tensor[] {a}, n -> {
@@ -298,6 +299,7 @@ final class ReductionOps {
                 return argmax(a.to(DType.INT64), dim, keepdim, max);
             }
         }
+        ComplexIndexing.refuse(max ? "argmax" : "argmin", a);
         boolean[] mask = reducedMask(a.dim(), new int[] {d});
         return reduceKernel(max ? ReduceOp.ARGMAX : ReduceOp.ARGMIN, a, mask, keepdim, DType.INT64);
     }
@@ -599,6 +601,7 @@ final class ReductionOps {
                     + "input.numel() == 0. Specify the reduction dim with the 'dim' argument.");
         }
         checkNonEmpty(max ? "amax" : "amin", a, mask, dims);
+        ComplexIndexing.refuse(max ? "amax" : "amin", a);
         Tensor out = reduceKernel(max ? ReduceOp.MAX : ReduceOp.MIN, a, mask, keepdim, a.dtype);
         int[] kept = keptShape(a.shape, mask);
         int[] o = over(dims);
@@ -1086,6 +1089,7 @@ final class ReductionOps {
             }
             dims = null;
         }
+        ComplexIndexing.refuse("aminmax", a);
         boolean[] mask = reducedMask(a.dim(), dims);
         Tensor kernelMin = reduceKernel(ReduceOp.MIN, a, mask, keepdim, a.dtype);
         Tensor kernelMax = reduceKernel(ReduceOp.MAX, a, mask, keepdim, a.dtype);

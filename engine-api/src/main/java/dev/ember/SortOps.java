@@ -99,6 +99,7 @@ final class SortOps {
         Tensor values = Creation.empty(x.shape, x.dtype, x.device);
         Tensor indices = Creation.empty(x.shape, DType.INT64, x.device);
         if (x.numel() > 0) {
+            ComplexIndexing.refuse("sort", x);
             x.backend.sort(x.storage(), lines(x), d, descending, values.storage(), lines(values), indices.storage(),
                     lines(indices));
         }
@@ -115,6 +116,7 @@ final class SortOps {
         int d = Shapes.wrapDim(dim, x.dim());
         Tensor indices = Creation.empty(x.shape, DType.INT64, x.device);
         if (x.numel() > 0) {
+            ComplexIndexing.refuse("sort", x); // argsort is sort's indices
             x.backend.sort(x.storage(), lines(x), d, descending, null, null, indices.storage(), lines(indices));
         }
         return indices;
@@ -147,6 +149,7 @@ final class SortOps {
                 values = Creation.empty(outShape, x.dtype, x.device);
                 indices = Creation.empty(outShape, DType.INT64, x.device);
                 if (values.numel() > 0) {
+                    ComplexIndexing.refuse("topk", x);
                     x.backend.topk(x.storage(), x.layout, d, k, largest, sorted, values.storage(), values.layout,
                             indices.storage(), indices.layout);
                 }
@@ -156,6 +159,7 @@ final class SortOps {
                 Tensor allValues = Creation.empty(x.shape, x.dtype, x.device);
                 Tensor allIndices = Creation.empty(x.shape, DType.INT64, x.device);
                 if (x.numel() > 0) {
+                    ComplexIndexing.refuse("topk", x);
                     x.backend.sort(x.storage(), x.layout, d, largest, allValues.storage(), allValues.layout,
                             allIndices.storage(), allIndices.layout);
                 }
@@ -204,6 +208,7 @@ final class SortOps {
         Tensor values = Creation.empty(kept, x.dtype, x.device);
         Tensor indices = Creation.empty(kept, DType.INT64, x.device);
         if (values.numel() > 0) {
+            ComplexIndexing.refuse(op == RankOp.KTHVALUE ? "kthvalue" : op == RankOp.MODE ? "mode" : "median.dim", x);
             x.backend.rankSelect(op, x.storage(), lines(x), d, k, values.storage(), lines(values), indices.storage(),
                     lines(indices));
         }
@@ -250,6 +255,7 @@ final class SortOps {
 
     /** median or nanmedian of all elements (MedianBackward0, NanmedianBackward0): NaN for an empty tensor. */
     static Tensor medianAll(Tensor x, boolean ignoreNaN) {
+        ComplexIndexing.refuse("median", x); // nanmedian too (median_impl's dispatch)
         Tensor out;
         if (x.numel() == 0) {
             // 2.x's median_impl returns full({}, NaN).to(self's type) before dispatching on the type: NaN's conversion,
@@ -295,6 +301,9 @@ final class SortOps {
         boolean indexed = op == ScanOp.CUMMAX || op == ScanOp.CUMMIN;
         Tensor indices = indexed ? Creation.empty(x.shape, DType.INT64, x.device) : null;
         if (x.numel() > 0) {
+            if (indexed) {
+                ComplexIndexing.refuse(op == ScanOp.CUMMAX ? "cummax" : "cummin", src);
+            }
             x.backend.scan(op, src.storage(), lines(src), d, out.storage(), lines(out),
                     indexed ? indices.storage() : null, indexed ? lines(indices) : null);
         }
@@ -500,6 +509,11 @@ final class SortOps {
         Tensor counts = returnCounts ? Creation.empty(new int[] {n}, DType.INT64, x.device) : null;
         // unique(dim) sorts its rows as 2.x's CPU kernel does (std::sort, NaN unordered); unique of all elements with NaN
         // last
+        if (n > 0) {
+            // unique_consecutive's dispatch too; its dim 0 of a 1-D tensor (as given, not wrapped) is the "unique" kernel's
+            boolean whole = dim == null || consecutive && dim == 0 && x.dim() == 1;
+            ComplexIndexing.refuse(whole ? "unique" : "unique_dim", x);
+        }
         int groups = n == 0 ? 0 : dim != null && !consecutive
                 ? (int) x.backend.uniqueDim(rows.storage(), rows.layout, buffer.storage(),
                         inverse == null ? null : inverse.storage(), counts == null ? null : counts.storage())
@@ -612,6 +626,7 @@ final class SortOps {
         Tensor v = ArithmeticOps.cast(values, type);
         Tensor out = Creation.empty(values.shape, DType.INT64, device);
         if (out.numel() > 0) {
+            ComplexIndexing.refuse("searchsorted", v);
             out.backend.searchsorted(b.storage(), b.layout, sorter == null ? null : sorter.storage(),
                     sorter == null ? null : sorter.layout, v.storage(), v.layout, right, out.storage(), out.layout);
         }

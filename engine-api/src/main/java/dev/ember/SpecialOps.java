@@ -26,15 +26,30 @@ final class SpecialOps {
         return t.dtype.isFloatingPoint() || t.dtype.isComplex();
     }
 
-    /** The type a real special function computes in (integers: the default type); complex tensors are refused. */
+    /**
+     * The type a real special function computes in (integers: the default type); a complex tensor is its caller's to
+     * refuse first ({@link #realType}).
+     */
     private static DType floatType(Tensor a) {
         if (a.dtype.isComplex()) {
-            throw ComplexOps.notImplemented(a); // these functions are real (PyTorch refuses complex for each)
+            throw new IllegalStateException("a complex tensor reached floatType: its op refuses complex tensors first");
         }
         if (a.dtype.isFloat8()) {
             throw Float8.refusal(a); // their kernels dispatch float, double, half and bfloat16 only
         }
         return a.dtype.isFloatingPoint() ? a.dtype : Ember.getDefaultDtype();
+    }
+
+    /**
+     * {@link #floatType} of a real special function, refusing a complex tensor as PyTorch's kernel {@code kernel} does
+     * (its name without the device suffix: "entr" names "entr_cpu" on the CPU, "entr_cuda" on CUDA), with the
+     * {@link UnsupportedOperationException} Ember has always thrown for these.
+     */
+    private static DType realType(Tensor a, String kernel) {
+        if (a.dtype.isComplex()) {
+            throw ComplexOps.notImplemented(kernel + (a.device.isCpu() ? "_cpu" : "_cuda"), a);
+        }
+        return floatType(a);
     }
 
     /** {@link #floatType}, refusing a complex tensor in the words of PyTorch's kernel {@code kernel} ("logit_cpu"). */
@@ -155,7 +170,7 @@ final class SpecialOps {
 
     /** entr: {@code -x log x} for x > 0, 0 at 0, -inf below, NaN kept. SpecialEntrBackward0 ({@code grad * -(1 + log x)}). */
     static Tensor entr(Tensor a) {
-        DType t = floatType(a);
+        DType t = realType(a, "entr");
         Tensor out = noGrad(() -> {
             Tensor x = ArithmeticOps.cast(a, opmath(t));
             Tensor v = x.neg().mul(x.log());
@@ -277,8 +292,11 @@ final class SpecialOps {
         });
     }
 
-    /** heaviside's meta check (before an in-place call's overlap check): one dtype for both operands. */
+    /**
+     * heaviside's meta checks (before an in-place call's overlap check): no complex operand, then one dtype for both.
+     */
     static void checkHeavisideTypes(Tensor a, Tensor values) {
+        ComplexIndexing.refuse("heaviside", a, values); // heaviside's meta function checks this first
         if (a.dtype != values.dtype) {
             throw new IllegalArgumentException("heaviside is not yet implemented for tensors with different dtypes.");
         }
@@ -417,7 +435,7 @@ final class SpecialOps {
         if (a.dtype == DType.BOOL) {
             throw new IllegalArgumentException("The input tensor may not be a boolean tensor.");
         }
-        DType t = floatType(a);
+        DType t = realType(a, "arange"); // PyTorch builds the offsets with arange in self's type: "arange_cpu"
         // no check of the elements against (p - 1) / 2: PyTorch dropped it (1.13 and 2.x compute lgamma's poles and
         // negative arguments as they come: inf, or the value of the sum)
         if (p < 1) {
@@ -526,6 +544,7 @@ final class SpecialOps {
 
     /** special.i0e, SpecialI0EBackward0 ({@code grad * (i1e(x) - sgn(x) * result)}). */
     static Tensor i0e(Tensor a) {
+        realType(a, "i0e"); // PyTorch's kernel name for the refusal of complex
         Tensor out = hostMap(a, Cephes::i0e, Cephes::i0e);
         return record1(out, "SpecialI0EBackward0", a, n -> {
             SavedTensor sx = n.save(a);
@@ -539,6 +558,7 @@ final class SpecialOps {
 
     /** special.i1, SpecialI1Backward0 (PyTorch's i1_backward). */
     static Tensor i1(Tensor a) {
+        realType(a, "i1"); // PyTorch's kernel name for the refusal of complex
         Tensor out = hostMap(a, Cephes::i1, Cephes::i1);
         return record1(out, "SpecialI1Backward0", a, n -> {
             SavedTensor sx = n.save(a);
@@ -549,6 +569,7 @@ final class SpecialOps {
 
     /** special.i1e, SpecialI1EBackward0 (PyTorch's i1e_backward). */
     static Tensor i1e(Tensor a) {
+        realType(a, "i1e"); // PyTorch's kernel name for the refusal of complex
         Tensor out = hostMap(a, Cephes::i1e, Cephes::i1e);
         return record1(out, "SpecialI1EBackward0", a, n -> {
             SavedTensor sx = n.save(a);
@@ -572,6 +593,7 @@ final class SpecialOps {
 
     /** special.ndtri, SpecialNdtriBackward0 ({@code grad * sqrt(2 pi) * exp(result^2 / 2)}). */
     static Tensor ndtri(Tensor a) {
+        realType(a, "ndtri"); // PyTorch's kernel name for the refusal of complex
         Tensor out = hostMap(a, Cephes::ndtri, Cephes::ndtri);
         return record1(out, "SpecialNdtriBackward0", a, n -> {
             SavedTensor so = n.saveOutput(out);
@@ -584,6 +606,7 @@ final class SpecialOps {
 
     /** special.erfcx, {@code exp(x^2) erfc(x)} (PyTorch's algorithm, {@link Erfcx}), SpecialErfcxBackward0. */
     static Tensor erfcx(Tensor a) {
+        realType(a, "erfcx"); // PyTorch's kernel name for the refusal of complex
         Tensor out = hostMap(a, Erfcx::erfcx, Erfcx::erfcx);
         return record1(out, "SpecialErfcxBackward0", a, n -> {
             SavedTensor sx = n.save(a);
@@ -599,7 +622,7 @@ final class SpecialOps {
      * ({@code grad / sqrt(2 pi) * exp(-(result + x^2 / 2))}).
      */
     static Tensor logNdtr(Tensor a) {
-        DType t = floatType(a);
+        DType t = realType(a, "log_ndtr");
         Tensor out = noGrad(() -> {
             Tensor x = ArithmeticOps.cast(a, t);
             // T t = x * M_SQRT1_2: a double product, rounded to T

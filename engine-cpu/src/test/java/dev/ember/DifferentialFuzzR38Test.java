@@ -63,11 +63,6 @@ class DifferentialFuzzR38Test {
             "r38_2434", "r38_2478", "r38_2479", "r38_2498", "r38_2509"}) {
             EXPECTED_FAILURES.put(id, "mm / matmul mixed dtypes: Ember's 2.x message, 1.13's older one");
         }
-        // erfinv of a complex tensor: ComplexOps.notImplemented names the kernel by the Java method ("erfinv"), PyTorch
-        // by its dispatch name ("erfinv_vml_cpu"); the generic naming is shared by every complex refusal there
-        for (String id : new String[] {"r38_2308", "r38_2365", "r38_2415", "r38_2425", "r38_2440"}) {
-            EXPECTED_FAILURES.put(id, "erfinv complex: the kernel named \"erfinv\", not \"erfinv_vml_cpu\"");
-        }
         // conv_transpose2d with a weight of another rank: PyTorch first checks F.conv_transpose2d's stride list
         // against the weight's rank ("expected stride to be a single integer value or a list of 3 values ..."), Ember
         // first the input's rank against the weight's
