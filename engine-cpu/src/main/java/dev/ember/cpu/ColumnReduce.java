@@ -99,6 +99,7 @@ final class ColumnReduce {
         int threads = CpuThreads.threads();
         boolean parallel = threads >= 2 && work >= 2L * StridedLoop.PARALLEL_GRAIN && !CpuThreads.inTask();
         boolean rowByRow = Boolean.getBoolean("ember.columnReduce.rowByRow");
+        boolean swapHalves = Boolean.getBoolean(ReduceKernels.SWAP_HALVES);
         int block = !rowByRow && parallel ? blockFor(length, positions, threads) : BLOCK;
         int blocks = (length + block - 1) / block;
         long units = positions * blocks;
@@ -146,7 +147,7 @@ final class ColumnReduce {
                     }
                     continue;
                 }
-                block(op, src, so, j1 - j0, redShape, redStrides, redCount, acc, !rowByRow);
+                block(op, src, so, j1 - j0, redShape, redStrides, redCount, acc, !rowByRow, swapHalves);
                 for (int j = 0; j < j1 - j0; j++) {
                     dst.setDouble(dof + j * dstStride, acc[j]);
                 }
@@ -176,10 +177,10 @@ final class ColumnReduce {
      * Reduces {@code n} contiguous outputs starting at source offset {@code base} into {@code acc}. A float32 sum with
      * the vector loops adds four reduced positions at a time ({@code fourRows}; {@code
      * FloatLoops.addWidened4}, the same additions in the same order), so each accumulator is loaded and stored once
-     * for four source rows.
+     * for four source rows ({@code swapHalves}: {@link ReduceKernels#SWAP_HALVES}).
      */
     private static void block(ReduceOp op, CpuStorage src, int base, int n, int[] redShape, int[] redStrides, int count,
-                              double[] acc, boolean fourRows) {
+                              double[] acc, boolean fourRows, boolean swapHalves) {
         int r = redShape.length;
         int[] idx = new int[r];
         int off = base;
@@ -197,7 +198,7 @@ final class ColumnReduce {
                 int o2 = next(idx, r, o1, redShape, redStrides);
                 int o3 = next(idx, r, o2, redShape, redStrides);
                 off = next(idx, r, o3, redShape, redStrides);
-                loops.addWidened4(f, o0, o1, o2, o3, acc, n);
+                loops.addWidened4(f, o0, o1, o2, o3, acc, n, swapHalves);
             }
         }
         for (; done < count; done++) {

@@ -1461,6 +1461,13 @@ final class ElementwiseKernels {
         double sumWidened(float[] x, int xo, int n);
 
         /**
+         * {@link #sumWidened(float[], int, int)}, the same bits: with {@code swapHalves} each vector's upper half is
+         * brought down by a cross-lane permute before it widens (the old loop, kept for before/after runs), without
+         * it by a second, overlapping load where that stays inside {@code x}.
+         */
+        double sumWidened(float[] x, int xo, int n, boolean swapHalves);
+
+        /**
          * The largest ({@code max}) or smallest of {@code x[xo:xo+n]} as Java's {@code Math.max}/{@code min} fold it
          * (NaN if one is NaN, +0 above -0), {@code -inf} ({@code +inf}) when n is 0.
          */
@@ -1540,6 +1547,12 @@ final class ElementwiseKernels {
          * once instead of four times.
          */
         void addWidened4(float[] x, int o0, int o1, int o2, int o3, double[] acc, int n);
+
+        /**
+         * {@link #addWidened4(float[], int, int, int, int, double[], int)}, the same bits: {@code swapHalves} as in
+         * {@link #sumWidened(float[], int, int, boolean)}.
+         */
+        void addWidened4(float[] x, int o0, int o1, int o2, int o3, double[] acc, int n, boolean swapHalves);
 
         /** {@code acc[j] += x[xo + j]} for j below n. */
         void addTo(double[] x, int xo, double[] acc, int n);

@@ -63,8 +63,9 @@ final class ReduceKernels {
         if (floatRows(op, src, dst, redStrides)) {
             float[] f = (float[]) src.array;
             float[] d = (float[]) dst.array;
-            new StridedLoop(outDst, outSrc).run((off, n, st) -> floatRows(op, f, off[1], st[1], count, d, off[0], st[0], n),
-                    parallel, count);
+            boolean swapHalves = Boolean.getBoolean(SWAP_HALVES);
+            new StridedLoop(outDst, outSrc).run((off, n, st) -> floatRows(op, f, off[1], st[1], count, d, off[0], st[0], n,
+                    swapHalves), parallel, count);
             return;
         }
         new StridedLoop(outDst, outSrc).run((off, n, st) -> {
@@ -88,15 +89,22 @@ final class ReduceKernels {
     }
 
     /**
+     * {@code -Dember.reduce.swapHalves=true} (read per call): the float32 sums by rows ({@link #floatRows}) and by
+     * columns ({@link ColumnReduce}) widen each vector's upper half after a cross-lane permute, the old loops, instead
+     * of loading it again from half a vector on; the same bits (for before/after runs).
+     */
+    static final String SWAP_HALVES = "ember.reduce.swapHalves";
+
+    /**
      * {@code n} outputs {@code dStride} apart from {@code dOff}, each the sum, max or min of the {@code count}
      * contiguous floats from {@code sOff + i * sStride}: {@link #reduceOne}'s values (a sum is {@code 0.0} plus the
      * run's widened sum, so an all -0 row gives +0 as there; max and min are the run's, NaN winning).
      */
     private static void floatRows(ReduceOp op, float[] f, int sOff, int sStride, int count, float[] d, int dOff,
-                                  int dStride, int n) {
+                                  int dStride, int n, boolean swapHalves) {
         if (op == ReduceOp.SUM) {
             for (int i = 0; i < n; i++) {
-                d[dOff + i * dStride] = (float) (0.0 + LOOPS.sumWidened(f, sOff + i * sStride, count));
+                d[dOff + i * dStride] = (float) (0.0 + LOOPS.sumWidened(f, sOff + i * sStride, count, swapHalves));
             }
             return;
         }
