@@ -182,6 +182,7 @@ def rows():
         ("sigmoid [16,128,512]", lambda: torch.sigmoid(x)),
         ("sigmoid fwd+bwd", fb(lambda: torch.sigmoid(xg), dx, xg)),
         ("exp [16,128,512]", lambda: x.exp()),
+        ("expm1 [16,128,512]", lambda: x.expm1()),
         ("tanh [16,128,512]", lambda: x.tanh()),
         ("tanh fwd+bwd", fb(lambda: torch.tanh(xg), dx, xg)),
         ("where(mask, x, y) [16,128,512]", lambda: torch.where(mask, x, y)),

@@ -411,6 +411,8 @@ public final class OpSweep {
         r.add(new Row("sigmoid [16,128,512]", x::sigmoid));
         r.add(new Row("sigmoid fwd+bwd", fb(xg::sigmoid, dx, xg)));
         r.add(new Row("exp [16,128,512]", x::exp));
+        // session 57: float32 expm1 on the Vector API's lanes (-Dember.cpu.elu.plainExpm1=true: Math.expm1 each)
+        r.add(new Row("expm1 [16,128,512]", x::expm1));
         r.add(new Row("tanh [16,128,512]", x::tanh));
         r.add(new Row("tanh fwd+bwd", fb(xg::tanh, dx, xg)));
         r.add(new Row("where(mask, x, y) [16,128,512]", () -> Tensor.where(mask, x, y)));

@@ -14,15 +14,16 @@ import dev.ember.backend.Layout;
  *   <li>each coefficient rounded to the type, each product rounded, a NaN input taking the branch its comparison sends
  *       it to ({@code x > 0}, {@code x < 0}, {@code x == 0}, {@code x <= 0} are false for it);</li>
  *   <li>{@code expm1} as the unary kernel computes it for both types, {@code Math.expm1} (float32: of the float
- *       widened, the result rounded to float, which {@link #expm1Float} reaches through {@code Math.exp} where it
- *       provably can);</li>
+ *       widened, the result rounded to float, which {@link #expm1Floats} reaches on the Vector API's lanes, and
+ *       {@link #expm1Float} through {@code Math.exp}, where they provably can; the unary kernel takes the same);</li>
  *   <li>{@code exp}: float64 {@code Math.exp}; float32 Sleef's ({@link SleefFloat#exp}, whose lane form
  *       {@link VectorSleef#exp} has the same bits), the unary kernel's outside
  *       {@code -Dember.cpu.exactTranscendentals=true}, under which this kernel declines.</li>
  * </ul>
- * Contiguous runs go through the Vector API loops ({@link EluLoops}) where present (the elu forward and the float64
- * elu backward on the input, whose {@code expm1} and {@code exp} have no lane form with these bits, element by
- * element), the rest element by element. The op layer keeps the compositions behind
+ * Contiguous runs go through the Vector API loops ({@link EluLoops}) where present (the float32 elu forward, strided
+ * too, through a block of doubles and {@link EluLoops#expm1}; the float64 elu forward and backward on the input,
+ * whose {@code expm1} and {@code exp} have no lane form with these bits, element by element), the rest element by
+ * element. The op layer keeps the compositions behind
  * {@code -Dember.cpu.activation.composed=true}.
  */
 final class EluKernels {
@@ -82,10 +83,22 @@ final class EluKernels {
     // ------------------------------------------------------------------ kernels
 
     /**
-     * {@code -Dember.cpu.elu.plainExpm1=true} (read per call): the float32 elu forward calls {@code Math.expm1} for
-     * every element it takes, instead of {@link #expm1Float}'s shortcut; the same bits.
+     * {@code -Dember.cpu.elu.plainExpm1=true} (read per call): the float32 elu forward and the float32 {@code expm1}
+     * kernel call {@code Math.expm1} for every element they take, instead of {@link #expm1Floats}; the same bits (the
+     * paths before session 56 and 57).
      */
     static final String PLAIN_EXPM1_PROPERTY = "ember.cpu.elu.plainExpm1";
+
+    /**
+     * {@code -Dember.cpu.expm1.noLanes=true} (read per call): {@link #expm1Floats} keeps to the scalar
+     * {@link #expm1Float}, as without the Vector API, and the float32 elu forward to session 56's path; the same bits.
+     */
+    static final String NO_LANES_PROPERTY = "ember.cpu.expm1.noLanes";
+
+    /** Whether the float32 {@code expm1} kernel takes {@link #expm1Floats} (else its {@code Math.expm1}), per call. */
+    static boolean expm1Shortcuts() {
+        return !Boolean.getBoolean(PLAIN_EXPM1_PROPERTY);
+    }
 
     /** Below this |d|, {@link #expm1Float} calls {@code Math.expm1} (exp(d) - 1 cancels there). */
     private static final double EXPM1_SMALL = 0x1p-10;
@@ -122,35 +135,82 @@ final class EluKernels {
         return y - below > margin && above - y > margin ? y : Double.NaN;
     }
 
+    /**
+     * Replaces each of {@code d[0..n)}, each a float's value, by a double that rounds to the float
+     * {@code (float) Math.expm1(d[i])} rounds to: through the Vector API's {@code EXPM1} where present
+     * ({@link EluLoops#expm1}), else (and under {@link #NO_LANES_PROPERTY}) {@link #expm1Float} per element. The
+     * float32 elu forward and {@code expm1} kernels take it over their blocks of widened floats.
+     *
+     * <p>The lanes' proof. JDK 17's {@code VectorOperators}, "Operations on floating point vectors": "Lane-wise vector
+     * operations that apply to floating point vectors follow the accuracy and monotonicity specifications of the
+     * equivalent Java operation or method mentioned in its documentation unless specified otherwise" ({@code EXPM1}'s
+     * own line adds only "Not guaranteed to be semi-monotonic"); {@code Math.expm1}'s: "The computed result must be
+     * within 1 ulp of the exact result". Take d finite, nonzero, below 709 (else the lane falls back), so the exact
+     * {@code t = e^d - 1} is a double-range value with {@code |t| > 2^-150} (d, a float, is 0 or at least 2^-149 in
+     * magnitude) and {@code ulp(t) <= 2^-52 |t|}. The lane's y and {@code z = Math.expm1(d)} are each within
+     * {@code ulp(t)} of t, so {@code |z - y| <= 2^-51 |t| < 2^-50 |y|}. With {@code m = |y| 2^-48} (exact), rounding
+     * being monotone and z a double, {@code lo = y - m <= z <= y + m = hi} as computed; rounding to float being
+     * monotone, where {@code (float) lo == (float) hi} the floats of z and of y (also between) are that one. A zero d
+     * gives d ({@code Math.expm1}'s zero of the same sign). The check fails for about one element in 2^22.
+     */
+    static void expm1Floats(double[] d, int n) {
+        if (LOOPS != null && !Boolean.getBoolean(NO_LANES_PROPERTY)) {
+            LOOPS.expm1(d, n);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            d[i] = expm1Float(d[i]);
+        }
+    }
+
     /** The elements {@link #eluForward} takes through a block of doubles at a time. */
     private static final int BLOCK = 256;
 
     /**
-     * float32 elu over a row, {@code x > 0 ? x * scale : (float) expm1(x * is) * nc}: the products {@code x * is} widened into
-     * a block of doubles, {@link #expm1Float} over the block's elements that take it, then the results (the conversions
-     * apart from the call, as the unary kernel's float loop has them; at one thread this row of 1M floats measured about
-     * as the single loop did, session 56). The output may be the input at the same place: each element is read before
-     * it is written.
+     * float32 elu over a row, {@code x > 0 ? x * scale : (float) expm1(x * is) * nc}: the products {@code x * is}
+     * widened into a block of doubles, {@link EluLoops#expm1} over the whole block (without the Vector API, or under
+     * {@link #NO_LANES_PROPERTY}, {@link #expm1Float} over the block's elements that take it), then the results (the
+     * conversions apart from the call, as the unary kernel's float loop has them), chosen by their bits. The output
+     * may be the input at the same place: each element is read before it is written.
      */
     private static void eluForward(float[] x, int xo, int xs, float nc, float scale, float is, float[] o, int oo,
                                    int os, int n) {
         double[] d = new double[Math.min(n, BLOCK)];
         boolean plain = Boolean.getBoolean(PLAIN_EXPM1_PROPERTY);
+        // the paths before session 57, kept whole behind the properties for before/after measurements
+        boolean old = plain || Boolean.getBoolean(NO_LANES_PROPERTY);
+        boolean lanes = !old && LOOPS != null;
         for (int start = 0; start < n; start += BLOCK) {
             int m = Math.min(BLOCK, n - start);
             int xi = xo + start * xs;
             for (int i = 0; i < m; i++) {
                 d[i] = x[xi + i * xs] * is;
             }
-            for (int i = 0; i < m; i++) {
-                if (!(x[xi + i * xs] > 0)) {
-                    d[i] = plain ? Math.expm1(d[i]) : expm1Float(d[i]);
+            if (lanes) {
+                // every element: the lanes cost less than choosing them (the positive ones' results go unused)
+                LOOPS.expm1(d, m);
+            } else {
+                for (int i = 0; i < m; i++) {
+                    if (!(x[xi + i * xs] > 0)) {
+                        d[i] = plain ? Math.expm1(d[i]) : expm1Float(d[i]);
+                    }
                 }
             }
             int oi = oo + start * os;
-            for (int i = 0; i < m; i++) {
-                float v = x[xi + i * xs];
-                o[oi + i * os] = v > 0 ? v * scale : (float) d[i] * nc;
+            if (!old) {
+                // the choice by an int-valued conditional on the bits, a conditional move: the float-valued one
+                // (kept below for the old paths) branches, mispredicted on every other element of signed data
+                for (int i = 0; i < m; i++) {
+                    float v = x[xi + i * xs];
+                    int pos = v > 0 ? -1 : 0;
+                    o[oi + i * os] = Float.intBitsToFloat(Float.floatToRawIntBits(v * scale) & pos
+                            | Float.floatToRawIntBits((float) d[i] * nc) & ~pos);
+                }
+            } else {
+                for (int i = 0; i < m; i++) {
+                    float v = x[xi + i * xs];
+                    o[oi + i * os] = v > 0 ? v * scale : (float) d[i] * nc;
+                }
             }
         }
     }

@@ -20,6 +20,13 @@ interface EluLoops {
     void eluBackwardInput(float[] g, int go, float[] x, int xo, float nc, float scale, float ni, float[] o, int oo,
                           int n);
 
+    /**
+     * Replaces each of {@code d[0..n)}, each a float's value, by a double that rounds to the float
+     * {@code (float) Math.expm1(d[i])} rounds to (the float32 {@code expm1}'s bits; see
+     * {@link EluKernels#expm1Floats}).
+     */
+    void expm1(double[] d, int n);
+
     /** elu_backward on the result: {@code r <= 0 ? (g * (r + nc)) * is : g * scale}. */
     void eluBackwardResult(float[] g, int go, float[] r, int ro, float nc, float scale, float is, float[] o, int oo,
                            int n);

@@ -67,6 +67,41 @@ final class VectorEluLoops implements EluLoops {
         }
     }
 
+    /** Where a lane's argument is at least this (or NaN, infinite), its vector takes the scalar form. */
+    private static final double EXPM1_LANE_LIMIT = 709;
+
+    /**
+     * The proof ({@link EluKernels#expm1Floats}): the lanes' {@code y = EXPM1(d)}, within 1 ulp of the exact value,
+     * are kept where {@code y - |y| 2^-48} and {@code y + |y| 2^-48} round to the same float; a vector with any other
+     * lane (or d NaN, infinite, at least {@link #EXPM1_LANE_LIMIT}: y made NaN) takes the scalar
+     * {@link EluKernels#expm1Float} in every lane, as does the tail. A zero lane keeps d ({@code Math.expm1} of a zero
+     * is that zero).
+     */
+    @Override
+    public void expm1(double[] d, int n) {
+        int bound = DS.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += DS.length()) {
+            DoubleVector v = DoubleVector.fromArray(DS, d, i);
+            DoubleVector y = v.lanewise(VectorOperators.EXPM1).blend(v, v.compare(VectorOperators.EQ, 0.0))
+                    .blend(Double.NaN, v.compare(VectorOperators.LT, EXPM1_LANE_LIMIT)
+                            .and(v.compare(VectorOperators.GT, Double.NEGATIVE_INFINITY)).not());
+            DoubleVector m = y.abs().mul(0x1p-48);
+            FloatVector lo = (FloatVector) y.sub(m).convertShape(VectorOperators.D2F, S, 0);
+            FloatVector hi = (FloatVector) y.add(m).convertShape(VectorOperators.D2F, S, 0);
+            if (lo.compare(VectorOperators.EQ, hi).allTrue()) {
+                y.intoArray(d, i);
+            } else {
+                for (int j = i; j < i + DS.length(); j++) {
+                    d[j] = EluKernels.expm1Float(d[j]);
+                }
+            }
+        }
+        for (; i < n; i++) {
+            d[i] = EluKernels.expm1Float(d[i]);
+        }
+    }
+
     @Override
     public void eluBackwardInput(float[] g, int go, float[] x, int xo, float nc, float scale, float ni, float[] o,
                                  int oo, int n) {
