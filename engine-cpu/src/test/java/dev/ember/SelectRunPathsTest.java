@@ -71,8 +71,12 @@ class SelectRunPathsTest {
         return elements;
     }
 
-    /** Shapes: a bias-row case, tails of 1 to 7 and 9 floats, one row, empty. */
-    private static final int[][] SHAPES = {{3, 5, 37}, {2, 3, 7}, {4, 9}, {1, 37}, {1, 1}, {0, 37}, {5, 64}};
+    /**
+     * Shapes: a bias-row case, tails of 1 to 7 and 9 floats, one row, empty; rows of 257 and 263 floats, where a
+     * broadcast op's row-by-row calls also read the property (it is read on runs of 256 floats or more).
+     */
+    private static final int[][] SHAPES = {{3, 5, 37}, {2, 3, 7}, {4, 9}, {1, 37}, {1, 1}, {0, 37}, {5, 64},
+        {3, 257}, {2, 2, 263}, {1, 263}};
 
     @Test
     void maximumMinimumAndThresholdBackwardKeepTheOldBits() {

@@ -108,7 +108,7 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
             case MAXIMUM:
             case MINIMUM:
             case THRESHOLD_BACKWARD:
-                if (!selectHelper()) {
+                if (!selectHelper(n)) {
                     selectRun(op, x, xo, y, yo, o, oo, n);
                     return true;
                 }
@@ -124,13 +124,18 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         }
     }
 
+    /** Runs shorter than this take {@link #selectRun} without reading {@link #selectHelper}'s property. */
+    private static final int SELECT_HELPER_MIN_RUN = 256;
+
     /**
-     * {@code -Dember.vectorLoops.selectHelper=true} (read per call): maximum, minimum and ReLU's backward through the
-     * vector {@link #select(BinaryOp, FloatVector, FloatVector)} called in {@link #binary}'s and {@link #binaryScalar}'s
-     * loops, as before session 57, for before/after timings.
+     * {@code -Dember.vectorLoops.selectHelper=true} (read per call on a run of at least
+     * {@link #SELECT_HELPER_MIN_RUN} floats): maximum, minimum and ReLU's backward through the vector
+     * {@link #select(BinaryOp, FloatVector, FloatVector)} called in {@link #binary}'s and {@link #binaryScalar}'s loops,
+     * as before session 57, for before/after timings. Shorter runs (a broadcast op's rows, one call each) skip the
+     * property lookup, about 7 ns a call, and always take the per-op loops.
      */
-    private static boolean selectHelper() {
-        return Boolean.getBoolean("ember.vectorLoops.selectHelper");
+    private static boolean selectHelper(int n) {
+        return n >= SELECT_HELPER_MIN_RUN && Boolean.getBoolean("ember.vectorLoops.selectHelper");
     }
 
     /**
@@ -310,7 +315,7 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
             case MAXIMUM:
             case MINIMUM:
             case THRESHOLD_BACKWARD:
-                if (!selectHelper()) {
+                if (!selectHelper(n)) {
                     selectScalarRun(op, x, xo, s, o, oo, n);
                     return true;
                 }

@@ -105,8 +105,9 @@ class VectorSelectTest {
 
     /**
      * Session 57's per-op loops ({@code selectRun}, {@code selectScalarRun}) and the old loops through the vector
-     * {@code select} ({@code -Dember.vectorLoops.selectHelper=true}) give the same raw bits, NaN payloads included: every
-     * length from 0 to 40 and a long one, at offsets, out of place and in place.
+     * {@code select} ({@code -Dember.vectorLoops.selectHelper=true}, read on runs of 256 floats or more) give the same
+     * raw bits, NaN payloads included: every length from 0 to 40 (the per-op loops either way), 256 to 263 and a long
+     * one (every tail length after the old loops' vectors), at offsets, out of place and in place.
      */
     @Test
     void perOpLoopsGiveTheOldLoopsRawBits() {
@@ -115,7 +116,7 @@ class VectorSelectTest {
         String before = System.getProperty("ember.vectorLoops.selectHelper");
         int compared = 0;
         try {
-            for (int n = 0; n <= 1041; n = n < 40 ? n + 1 : n + 1001) {
+            for (int n = 0; n <= 1041; n = n < 40 ? n + 1 : n == 40 ? 256 : n < 263 ? n + 1 : n + 778) {
                 float[] x = data(rnd, n + 5);
                 float[] y = data(rnd, n + 3);
                 float s = EDGE[n % EDGE.length];
