@@ -108,6 +108,10 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
             case MAXIMUM:
             case MINIMUM:
             case THRESHOLD_BACKWARD:
+                if (!selectHelper(n)) {
+                    selectRun(op, x, xo, y, yo, o, oo, n);
+                    return true;
+                }
                 for (; i < bound; i += S.length()) {
                     select(op, FloatVector.fromArray(S, x, xo + i), FloatVector.fromArray(S, y, yo + i)).intoArray(o, oo + i);
                 }
@@ -117,6 +121,89 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
                 return true;
             default:
                 return false;
+        }
+    }
+
+    /** Runs shorter than this take {@link #selectRun} without reading {@link #selectHelper}'s property. */
+    private static final int SELECT_HELPER_MIN_RUN = 256;
+
+    /**
+     * {@code -Dember.vectorLoops.selectHelper=true} (read per call on a run of at least
+     * {@link #SELECT_HELPER_MIN_RUN} floats): maximum, minimum and ReLU's backward through the vector
+     * {@link #select(BinaryOp, FloatVector, FloatVector)} called in {@link #binary}'s and {@link #binaryScalar}'s loops,
+     * as before session 57, for before/after timings. Shorter runs (a broadcast op's rows, one call each) skip the
+     * property lookup, about 7 ns a call, and always take the per-op loops.
+     */
+    private static boolean selectHelper(int n) {
+        return n >= SELECT_HELPER_MIN_RUN && Boolean.getBoolean("ember.vectorLoops.selectHelper");
+    }
+
+    /**
+     * {@link #binary}'s maximum, minimum and ReLU's backward (threshold_backward) of {@code n} contiguous floats, each
+     * selection written in its own loop (session 57). The shared {@link #select(BinaryOp, FloatVector, FloatVector)}
+     * is 98 bytes of bytecode: where {@link #binary} was compiled after seeing only other ops (a sweep's add and mul
+     * first), C2 found its call too big to inline at a cold call site and ran it out of line, so every vector was
+     * boxed and its operations ran the Java fallback (threshold_backward of {@code [16, 128, 512]} 25 MB allocated and
+     * about 3 ms instead of 0.2). Here no method takes or returns a vector, so nothing depends on an inlining decision;
+     * the same lane operations, so the same bits.
+     */
+    private static void selectRun(BinaryOp op, float[] x, int xo, float[] y, int yo, float[] o, int oo, int n) {
+        int bound = S.loopBound(n);
+        int i = 0;
+        switch (op) {
+            case MAXIMUM:
+                for (; i < bound; i += S.length()) {
+                    FloatVector a = FloatVector.fromArray(S, x, xo + i);
+                    FloatVector b = FloatVector.fromArray(S, y, yo + i);
+                    a.blend(b, a.compare(VectorOperators.LT, b).or(b.test(VectorOperators.IS_NAN))).intoArray(o, oo + i);
+                }
+                break;
+            case MINIMUM:
+                for (; i < bound; i += S.length()) {
+                    FloatVector a = FloatVector.fromArray(S, x, xo + i);
+                    FloatVector b = FloatVector.fromArray(S, y, yo + i);
+                    a.blend(b, b.compare(VectorOperators.LT, a).or(b.test(VectorOperators.IS_NAN))).intoArray(o, oo + i);
+                }
+                break;
+            default:
+                for (; i < bound; i += S.length()) {
+                    FloatVector a = FloatVector.fromArray(S, x, xo + i);
+                    a.blend(0f, FloatVector.fromArray(S, y, yo + i).compare(VectorOperators.LE, 0f)).intoArray(o, oo + i);
+                }
+                break;
+        }
+        for (; i < n; i++) {
+            o[oo + i] = select(op, x[xo + i], y[yo + i]);
+        }
+    }
+
+    /** {@link #selectRun} with the second operand the scalar {@code s} ({@link #binaryScalar}). */
+    private static void selectScalarRun(BinaryOp op, float[] x, int xo, float s, float[] o, int oo, int n) {
+        int bound = S.loopBound(n);
+        int i = 0;
+        FloatVector b = FloatVector.broadcast(S, s);
+        switch (op) {
+            case MAXIMUM:
+                for (; i < bound; i += S.length()) {
+                    FloatVector a = FloatVector.fromArray(S, x, xo + i);
+                    a.blend(b, a.compare(VectorOperators.LT, b).or(b.test(VectorOperators.IS_NAN))).intoArray(o, oo + i);
+                }
+                break;
+            case MINIMUM:
+                for (; i < bound; i += S.length()) {
+                    FloatVector a = FloatVector.fromArray(S, x, xo + i);
+                    a.blend(b, b.compare(VectorOperators.LT, a).or(b.test(VectorOperators.IS_NAN))).intoArray(o, oo + i);
+                }
+                break;
+            default:
+                for (; i < bound; i += S.length()) {
+                    FloatVector a = FloatVector.fromArray(S, x, xo + i);
+                    a.blend(0f, b.compare(VectorOperators.LE, 0f)).intoArray(o, oo + i);
+                }
+                break;
+        }
+        for (; i < n; i++) {
+            o[oo + i] = select(op, x[xo + i], s);
         }
     }
 
@@ -228,6 +315,10 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
             case MAXIMUM:
             case MINIMUM:
             case THRESHOLD_BACKWARD:
+                if (!selectHelper(n)) {
+                    selectScalarRun(op, x, xo, s, o, oo, n);
+                    return true;
+                }
                 for (; i < bound; i += S.length()) {
                     select(op, FloatVector.fromArray(S, x, xo + i), sv).intoArray(o, oo + i);
                 }

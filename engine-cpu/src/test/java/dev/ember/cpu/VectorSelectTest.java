@@ -103,6 +103,63 @@ class VectorSelectTest {
         }
     }
 
+    /**
+     * Session 57's per-op loops ({@code selectRun}, {@code selectScalarRun}) and the old loops through the vector
+     * {@code select} ({@code -Dember.vectorLoops.selectHelper=true}, read on runs of 256 floats or more) give the same
+     * raw bits, NaN payloads included: every length from 0 to 40 (the per-op loops either way), 256 to 263 and a long
+     * one (every tail length after the old loops' vectors), at offsets, out of place and in place.
+     */
+    @Test
+    void perOpLoopsGiveTheOldLoopsRawBits() {
+        VectorLoops v = new VectorLoops();
+        Random rnd = new Random(57);
+        String before = System.getProperty("ember.vectorLoops.selectHelper");
+        int compared = 0;
+        try {
+            for (int n = 0; n <= 1041; n = n < 40 ? n + 1 : n == 40 ? 256 : n < 263 ? n + 1 : n + 778) {
+                float[] x = data(rnd, n + 5);
+                float[] y = data(rnd, n + 3);
+                float s = EDGE[n % EDGE.length];
+                for (BinaryOp op : new BinaryOp[] {BinaryOp.MAXIMUM, BinaryOp.MINIMUM, BinaryOp.THRESHOLD_BACKWARD}) {
+                    int[][] got = new int[2][];
+                    int[][] gotScalar = new int[2][];
+                    int[][] gotInPlace = new int[2][];
+                    for (int old = 0; old < 2; old++) {
+                        System.setProperty("ember.vectorLoops.selectHelper", Boolean.toString(old == 1));
+                        float[] out = new float[n + 2];
+                        assertTrue(v.binary(op, x, 5, y, 3, out, 2, n));
+                        got[old] = raw(out);
+                        out = new float[n + 2];
+                        assertTrue(v.binaryScalar(op, x, 5, s, out, 2, n));
+                        gotScalar[old] = raw(out);
+                        float[] self = x.clone();
+                        assertTrue(v.binary(op, self, 5, y, 3, self, 5, n));
+                        gotInPlace[old] = raw(self);
+                    }
+                    assertArrayEquals(got[1], got[0], op + " " + n);
+                    assertArrayEquals(gotScalar[1], gotScalar[0], op + " scalar " + s + " " + n);
+                    assertArrayEquals(gotInPlace[1], gotInPlace[0], op + " in place " + n);
+                    compared += 3 * n;
+                }
+            }
+        } finally {
+            if (before == null) {
+                System.clearProperty("ember.vectorLoops.selectHelper");
+            } else {
+                System.setProperty("ember.vectorLoops.selectHelper", before);
+            }
+        }
+        assertTrue(compared > 10_000, "only " + compared + " elements compared");
+    }
+
+    private static int[] raw(float[] a) {
+        int[] b = new int[a.length];
+        for (int i = 0; i < a.length; i++) {
+            b[i] = Float.floatToRawIntBits(a[i]);
+        }
+        return b;
+    }
+
     @Test
     void reluIsExactOnEdgeValues() {
         float[] want = new float[EDGE.length];
