@@ -319,12 +319,27 @@ final class IndexingOps {
             // derivatives.yaml's gather_backward(grad, self, dim, index, sparse_grad) saves self: a later in-place
             // change of it fails the backward, as PyTorch's version check does
             SavedTensor ss = node.save(self);
-            // gather_backward: zeros(self.sizes()).scatter_add_(dim, index, grad)
+            // gather_backward: zeros(self.sizes()).scatter_add_(dim, index, grad), in place on the new zeros as
+            // PyTorch's formula (see gatherBackward)
             return g -> {
                 ss.get();
-                return new Tensor[] {scatterAdd(Creation.zeros(in, g.dtype, g.device), d, si.get(), g)};
+                return new Tensor[] {gatherBackward(in, d, si.get(), g)};
             };
         });
+    }
+
+    /**
+     * gather's gradient, PyTorch's {@code grad.new_zeros(self.sizes()).scatter_add_(dim, index, grad)}: the sums land
+     * in the new zeros in place, as in PyTorch, where the out-of-place scatter_add of before session 57 first copied
+     * the zeros into another new tensor (4 MiB more written and read for a [2048, 512] input); the same additions in
+     * the same order, so the same bits. With history recorded (create_graph), scatterAdd_ runs out of place on the
+     * zeros and records ScatterAddBackward0 as before. {@code -Dember.gatherBackward.copy=true} (read per call) keeps
+     * the out-of-place scatter_add.
+     */
+    private static Tensor gatherBackward(int[] in, int d, Tensor index, Tensor g) {
+        Tensor zeros = Creation.zeros(in, g.dtype, g.device);
+        return Boolean.getBoolean("ember.gatherBackward.copy") ? scatterAdd(zeros, d, index, g)
+                : scatterAdd_(zeros, d, index, g);
     }
 
     // ------------------------------------------------------------------ scatter, scatter_add, scatter_reduce
