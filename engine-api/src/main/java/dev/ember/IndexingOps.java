@@ -281,8 +281,8 @@ final class IndexingOps {
         int[] in = self.shape;
         return ArithmeticOps.record(out, "IndexSelectBackward0", new Tensor[] {self}, node -> {
             SavedTensor si = node.save(index);
-            // index_select_backward: zeros(self.sizes()).index_add_(dim, index, grad)
-            return g -> new Tensor[] {indexAdd(Creation.zeros(in, g.dtype, g.device), d, si.get(), g, 1)};
+            // index_select_backward: zeros(self.sizes()).index_add_(dim, index, grad), in place on the new zeros
+            return g -> new Tensor[] {indexAddIntoZeros(in, d, si.get(), g)};
         });
     }
 
@@ -329,17 +329,28 @@ final class IndexingOps {
     }
 
     /**
-     * gather's gradient, PyTorch's {@code grad.new_zeros(self.sizes()).scatter_add_(dim, index, grad)}: the sums land
-     * in the new zeros in place, as in PyTorch, where the out-of-place scatter_add of before session 57 first copied
-     * the zeros into another new tensor (4 MiB more written and read for a [2048, 512] input); the same additions in
-     * the same order, so the same bits. With history recorded (create_graph), scatterAdd_ runs out of place on the
-     * zeros and records ScatterAddBackward0 as before. {@code -Dember.gatherBackward.copy=true} (read per call) keeps
-     * the out-of-place scatter_add.
+     * {@code -Dember.backward.zerosCopy=true} (read per call): the backward formulas that sum a gradient into new zeros
+     * (gather's, index_select's, embedding's) run the out-of-place scatter_add or index_add on them, which first
+     * copies the zeros into another new tensor, as before session 57. Otherwise they sum in place into the zeros, as
+     * PyTorch's formulas do ({@code new_zeros(...).scatter_add_(...)}, {@code index_add_}): one tensor of self's size
+     * less to write and read (4 MiB for a [2048, 512] gather input, 51 MB for GPT-2's [50257, 256] embedding), the
+     * same additions in the same order, so the same bits. With history recorded (create_graph) the in-place ops run
+     * out of place on the zeros and record the same node as before.
      */
+    static boolean zerosCopy() {
+        return Boolean.getBoolean("ember.backward.zerosCopy");
+    }
+
+    /** gather's gradient, PyTorch's {@code grad.new_zeros(self.sizes()).scatter_add_(dim, index, grad)}. */
     private static Tensor gatherBackward(int[] in, int d, Tensor index, Tensor g) {
         Tensor zeros = Creation.zeros(in, g.dtype, g.device);
-        return Boolean.getBoolean("ember.gatherBackward.copy") ? scatterAdd(zeros, d, index, g)
-                : scatterAdd_(zeros, d, index, g);
+        return zerosCopy() ? scatterAdd(zeros, d, index, g) : scatterAdd_(zeros, d, index, g);
+    }
+
+    /** {@code zeros(in).index_add_(d, index, g)}: index_select's and embedding's gradient (see {@link #zerosCopy}). */
+    static Tensor indexAddIntoZeros(int[] in, int d, Tensor index, Tensor g) {
+        Tensor zeros = Creation.zeros(in, g.dtype, g.device);
+        return zerosCopy() ? indexAdd(zeros, d, index, g, 1) : indexAdd_(zeros, d, index, g, 1);
     }
 
     // ------------------------------------------------------------------ scatter, scatter_add, scatter_reduce

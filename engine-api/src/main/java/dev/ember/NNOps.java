@@ -838,7 +838,8 @@ final class NNOps {
                     Tensor counts = idx.bincount(rows).indexSelect(0, idx);
                     rowsGrad = rowsGrad.div(ArithmeticOps.cast(counts, g.dtype).unsqueeze(1));
                 }
-                return new Tensor[] {Creation.zeros(new int[] {rows, d}, g.dtype, g.device).indexAdd(0, idx, rowsGrad)};
+                // embedding_dense_backward: zeros(num_weights, d).index_add_(0, indices, grad), in place on the zeros
+                return new Tensor[] {IndexingOps.indexAddIntoZeros(new int[] {rows, d}, 0, idx, rowsGrad)};
             };
         });
     }

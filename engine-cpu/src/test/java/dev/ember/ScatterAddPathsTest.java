@@ -14,15 +14,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 /**
  * Session 57's scatter_add paths against the ones they replaced and against a plain serial loop written here: the
  * float32 sum along the last dimension in a task body of its own ({@code -Dember.scatter.sharedLambda=true} keeps the
- * body shared with the other reductions) and gather's gradient summed in place into its new zeros
- * ({@code -Dember.gatherBackward.copy=true} keeps the out-of-place scatter_add, which copied the zeros first). Every
+ * body shared with the other reductions) and gather's, index_select's and embedding's gradients summed in place into
+ * their new zeros ({@code -Dember.backward.zerosCopy=true} keeps the out-of-place scatter_add and index_add, which
+ * copied the zeros first). Every
  * result is compared bit for bit, on one and two threads: PyTorch's CPU kernel adds each destination's values in the
  * index's row-major order starting from self's value, which is what the serial loop here does. Odd shapes,
  * non-contiguous self, index and src, a src wider than the index, dim 0, 1 and -1, many repeated indices, float32,
  * float64 and int64, an empty index, and an out-of-bounds index whose error is unchanged and leaves self as it was.
  */
 class ScatterAddPathsTest {
-    private static final String[] OLD_PATHS = {"ember.scatter.sharedLambda", "ember.gatherBackward.copy"};
+    private static final String[] OLD_PATHS = {"ember.scatter.sharedLambda", "ember.backward.zerosCopy"};
 
     private final int threads = Ember.getNumThreads();
 
@@ -258,6 +259,54 @@ class ScatterAddPathsTest {
             assertEquals("ScatterAddBackward0", gx.gradFn().name(), what);
             gx.mul(w).sum().backward();
             assertSame(w.gather(-1, index).toFloatArray(), g.grad(), what + ", second order");
+        });
+    }
+
+    /** {@code index} (1-D, along {@code dim}) expanded to {@code shape}: index_add as the scatter_add it equals. */
+    private static Tensor alongDim(Tensor index, int[] shape, int dim) {
+        int[] view = new int[shape.length];
+        java.util.Arrays.fill(view, 1);
+        view[dim] = shape[dim];
+        return index.reshape(view).expand(shape).contiguous();
+    }
+
+    /**
+     * index_select's and embedding's gradients (index_add into new zeros, in place or out of place before) against the
+     * serial loop, with repeated indices; with create_graph, the same grad_fn and second-order gradient on both paths.
+     */
+    @Test
+    void indexSelectAndEmbeddingBackwardKeepTheirBits() {
+        Generator gen = new Generator(63);
+        Tensor x0 = Tensor.randn(gen, DType.FLOAT32, 40, 33);
+        Tensor rows = Tensor.randint(gen, 0, 40, 90); // about 2.2 lookups per row
+        Tensor cols = Tensor.randint(gen, 0, 33, 70);
+        Tensor gRows = Tensor.randn(gen, DType.FLOAT32, 90, 33).mul(1e3);
+        Tensor gCols = Tensor.randn(gen, DType.FLOAT32, 40, 70).mul(1e3);
+        Tensor tokens = Tensor.randint(gen, 0, 40, 6, 15);
+        Tensor gEmb = Tensor.randn(gen, DType.FLOAT32, 6, 15, 33);
+        Tensor w = Tensor.randn(gen, DType.FLOAT32, 40, 33);
+        Object wantRows = reference(Tensor.zeros(DType.FLOAT32, 40, 33), 0, alongDim(rows, new int[] {90, 33}, 0), gRows);
+        Object wantCols = reference(Tensor.zeros(DType.FLOAT32, 40, 33), 1, alongDim(cols, new int[] {40, 70}, 1), gCols);
+        Object wantEmb = reference(Tensor.zeros(DType.FLOAT32, 40, 33), 0,
+                alongDim(tokens.reshape(-1), new int[] {90, 33}, 0), gEmb.reshape(90, 33));
+        everyPath(what -> {
+            Tensor x = x0.clone().requiresGrad_(true);
+            x.indexSelect(0, rows).backward(gRows);
+            assertSame(wantRows, x.grad(), what + ", index_select(0)");
+            Tensor xc = x0.clone().requiresGrad_(true);
+            xc.indexSelect(1, cols).backward(gCols);
+            assertSame(wantCols, xc.grad(), what + ", index_select(1)");
+            Tensor we = x0.clone().requiresGrad_(true);
+            Tensor.embedding(we, tokens, -1, false).backward(gEmb);
+            assertSame(wantEmb, we.grad(), what + ", embedding");
+            Tensor xg = x0.clone().requiresGrad_(true);
+            Tensor g = gRows.clone().requiresGrad_(true);
+            Tensor gx = Autograd.grad(List.of(xg.indexSelect(0, rows)), List.of(xg), List.of(g), true).get(0);
+            assertSame(wantRows, gx, what + ", index_select create_graph");
+            assertNotNull(gx.gradFn(), what);
+            assertEquals("IndexAddBackward0", gx.gradFn().name(), what);
+            gx.mul(w).sum().backward();
+            assertSame(w.indexSelect(0, rows).toFloatArray(), g.grad(), what + ", index_select second order");
         });
     }
 }
