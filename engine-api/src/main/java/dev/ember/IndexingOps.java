@@ -320,17 +320,17 @@ final class IndexingOps {
             // change of it fails the backward, as PyTorch's version check does
             SavedTensor ss = node.save(self);
             // gather_backward: zeros(self.sizes()).scatter_add_(dim, index, grad), in place on the new zeros as
-            // PyTorch's formula (see gatherBackward)
+            // PyTorch's formula (see scatterAddIntoZeros)
             return g -> {
                 ss.get();
-                return new Tensor[] {gatherBackward(in, d, si.get(), g)};
+                return new Tensor[] {scatterAddIntoZeros(in, d, si.get(), g)};
             };
         });
     }
 
     /**
      * {@code -Dember.backward.zerosCopy=true} (read per call): the backward formulas that sum a gradient into new zeros
-     * (gather's, index_select's, embedding's) run the out-of-place scatter_add or index_add on them, which first
+     * (gather's, index_select's, embedding's, adaptive_max_pool2d's, upsample_nearest's) run the out-of-place scatter_add or index_add on them, which first
      * copies the zeros into another new tensor, as before session 57. Otherwise they sum in place into the zeros, as
      * PyTorch's formulas do ({@code new_zeros(...).scatter_add_(...)}, {@code index_add_}): one tensor of self's size
      * less to write and read (4 MiB for a [2048, 512] gather input, 51 MB for GPT-2's [50257, 256] embedding), the
@@ -341,13 +341,20 @@ final class IndexingOps {
         return Boolean.getBoolean("ember.backward.zerosCopy");
     }
 
-    /** gather's gradient, PyTorch's {@code grad.new_zeros(self.sizes()).scatter_add_(dim, index, grad)}. */
-    private static Tensor gatherBackward(int[] in, int d, Tensor index, Tensor g) {
+    /**
+     * {@code zeros(in).scatter_add_(d, index, g)}: gather's gradient (PyTorch's
+     * {@code grad.new_zeros(self.sizes()).scatter_add_(dim, index, grad)}) and adaptive_max_pool2d's (see
+     * {@link #zerosCopy}).
+     */
+    static Tensor scatterAddIntoZeros(int[] in, int d, Tensor index, Tensor g) {
         Tensor zeros = Creation.zeros(in, g.dtype, g.device);
         return zerosCopy() ? scatterAdd(zeros, d, index, g) : scatterAdd_(zeros, d, index, g);
     }
 
-    /** {@code zeros(in).index_add_(d, index, g)}: index_select's and embedding's gradient (see {@link #zerosCopy}). */
+    /**
+     * {@code zeros(in).index_add_(d, index, g)}: index_select's, embedding's and upsample_nearest's gradients (see
+     * {@link #zerosCopy}).
+     */
     static Tensor indexAddIntoZeros(int[] in, int d, Tensor index, Tensor g) {
         Tensor zeros = Creation.zeros(in, g.dtype, g.device);
         return zerosCopy() ? indexAdd(zeros, d, index, g, 1) : indexAdd_(zeros, d, index, g, 1);

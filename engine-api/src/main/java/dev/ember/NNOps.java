@@ -1818,7 +1818,7 @@ final class NNOps {
             SavedTensor si = n.save(idx);
             return g -> {
                 Tensor at = si.get().reshape(rows, outPlane);
-                Tensor gx = Creation.zeros(new int[] {rows, inPlane}, g.dtype, g.device).scatterAdd(1, at, g.reshape(rows, outPlane));
+                Tensor gx = IndexingOps.scatterAddIntoZeros(new int[] {rows, inPlane}, 1, at, g.reshape(rows, outPlane));
                 return new Tensor[] {channelsLastKeepingGraph(gx.view(inShape), cl)};
             };
         });
@@ -2013,7 +2013,7 @@ final class NNOps {
                 if (backIndex[d] != null) {
                     int[] shape = gx.shape.clone();
                     shape[d] = inShape[d];
-                    gx = Creation.zeros(shape, gx.dtype, g.device).indexAdd(d, backIndex[d], gx);
+                    gx = IndexingOps.indexAddIntoZeros(shape, d, backIndex[d], gx);
                 }
             }
             gx = reduced ? gx.to(g.dtype) : gx;

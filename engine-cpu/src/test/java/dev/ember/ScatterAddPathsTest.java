@@ -8,6 +8,7 @@ import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -307,6 +308,34 @@ class ScatterAddPathsTest {
             assertEquals("IndexAddBackward0", gx.gradFn().name(), what);
             gx.mul(w).sum().backward();
             assertSame(w.indexSelect(0, rows).toFloatArray(), g.grad(), what + ", index_select second order");
+        });
+    }
+
+    /**
+     * adaptive_max_pool2d's gradient (scatter_add into zeros) and upsample_nearest's (index_add into zeros, one
+     * dimension at a time), with windows and source pixels that receive several values: the same bits on every path
+     * as on the old one (whose values the pooling and interpolation tests hold to PyTorch's).
+     */
+    @Test
+    void adaptiveMaxPoolAndUpsampleNearestBackwardKeepTheirBits() {
+        Generator gen = new Generator(64);
+        Tensor x0 = Tensor.randn(gen, DType.FLOAT32, 2, 3, 13, 11);
+        Tensor gPool = Tensor.randn(gen, DType.FLOAT32, 2, 3, 5, 4).mul(1e3);
+        Tensor gUp = Tensor.randn(gen, DType.FLOAT32, 2, 3, 9, 25).mul(1e3);
+        Object[] want = new Object[2];
+        everyPath(what -> {
+            Tensor x = x0.clone().requiresGrad_(true);
+            dev.ember.nn.Functional.adaptiveMaxPool2d(x, new int[] {5, 4}).backward(gPool);
+            Tensor xu = x0.clone().requiresGrad_(true);
+            dev.ember.nn.Functional.interpolate(xu, new int[] {9, 25}, "nearest").backward(gUp);
+            if (want[0] == null) {
+                want[0] = x.grad().toFloatArray();
+                want[1] = xu.grad().toFloatArray();
+                assertNotEquals(0.0, x.grad().abs().sum().item(), "a gradient that is not all zeros");
+                assertNotEquals(0.0, xu.grad().abs().sum().item(), "a gradient that is not all zeros");
+            }
+            assertSame(want[0], x.grad(), what + ", adaptive_max_pool2d");
+            assertSame(want[1], xu.grad(), what + ", upsample_nearest");
         });
     }
 }
