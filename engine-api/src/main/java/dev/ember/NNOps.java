@@ -1120,7 +1120,7 @@ final class NNOps {
                     if (mode == 2) {
                         Tensor argmax = sMax.get();
                         Tensor valid = argmax.ge(0L);
-                        gw = zeros.scatterAdd(0, argmax.clampMin(0L), Tensor.where(valid, g, 0.0));
+                        gw = IndexingOps.scatterAddIntoNew(zeros, 0, argmax.clampMin(0L), Tensor.where(valid, g, 0.0));
                     } else {
                         Tensor per = g.indexSelect(0, kBag);
                         if (mode == 1) {
@@ -1138,7 +1138,7 @@ final class NNOps {
                             per = per.div(ArithmeticOps.cast(counts, g.dtype).unsqueeze(1));
                         }
                         if (gw == null) {
-                            gw = zeros.indexAdd(0, kRow, per);
+                            gw = IndexingOps.indexAddIntoNew(zeros, 0, kRow, per);
                         }
                     }
                 }
@@ -1146,7 +1146,7 @@ final class NNOps {
                     // _embedding_bag_per_sample_weights_backward (its own formula in PyTorch, computed only when the
                     // pass needs it): sum_d grad[kBag, d] * weight[index, d]
                     Tensor dots = g.indexSelect(0, kBag).mul(sw.get().indexSelect(0, kRow)).sum(new int[] {1}, false);
-                    gp = Creation.zeros(new int[] {length}, g.dtype, g.device).indexAdd(0, kPos, dots);
+                    gp = IndexingOps.indexAddIntoNew(Creation.zeros(new int[] {length}, g.dtype, g.device), 0, kPos, dots);
                 }
                 return new Tensor[] {gw, gp};
             };

@@ -338,4 +338,49 @@ class ScatterAddPathsTest {
             assertSame(want[1], xu.grad(), what + ", upsample_nearest");
         });
     }
+
+    /**
+     * embedding_bag's gradients (max: scatter_add into zeros; sum and mean: index_add; the per-sample weights'
+     * gradient: index_add) and grid_sample's input gradient (one scatter_add per corner into the same sum): the same
+     * bits on every path as on the old one.
+     */
+    @Test
+    void embeddingBagAndGridSampleBackwardKeepTheirBits() {
+        Generator gen = new Generator(65);
+        Tensor w0 = Tensor.randn(gen, DType.FLOAT32, 20, 9);
+        Tensor input = Tensor.randint(gen, 0, 20, 60); // 3 lookups per row
+        Tensor offsets = Tensor.fromArray(new long[] {0, 5, 5, 17, 30, 44});
+        Tensor psw0 = Tensor.randn(gen, DType.FLOAT32, 60);
+        Tensor gBag = Tensor.randn(gen, DType.FLOAT32, 6, 9).mul(1e3);
+        Tensor img0 = Tensor.randn(gen, DType.FLOAT32, 2, 3, 7, 8);
+        Tensor grid0 = Tensor.rand(gen, DType.FLOAT32, 2, 11, 13, 2).mul(2.4).sub(1.2); // some outside, many shared
+        Tensor gImg = Tensor.randn(gen, DType.FLOAT32, 2, 3, 11, 13).mul(1e3);
+        java.util.Map<String, Object> want = new java.util.HashMap<>();
+        everyPath(what -> {
+            java.util.Map<String, Tensor> got = new java.util.LinkedHashMap<>();
+            for (String mode : new String[] {"sum", "mean", "max"}) {
+                Tensor w = w0.clone().requiresGrad_(true);
+                dev.ember.nn.Functional.embeddingBag(input, w, offsets, mode).backward(gBag);
+                got.put("embedding_bag " + mode, w.grad());
+            }
+            Tensor w = w0.clone().requiresGrad_(true);
+            Tensor psw = psw0.clone().requiresGrad_(true);
+            dev.ember.nn.Functional.embeddingBag(input, w, offsets, null, 2.0, false, "sum", psw, false, null)
+                    .backward(gBag);
+            got.put("embedding_bag per-sample weights, weight", w.grad());
+            got.put("embedding_bag per-sample weights, weights", psw.grad());
+            for (String mode : new String[] {"bilinear", "nearest"}) {
+                Tensor img = img0.clone().requiresGrad_(true);
+                dev.ember.nn.Functional.gridSample(img, grid0, mode, "zeros", false).backward(gImg);
+                got.put("grid_sample " + mode, img.grad());
+            }
+            for (java.util.Map.Entry<String, Tensor> e : got.entrySet()) {
+                if (!want.containsKey(e.getKey())) {
+                    want.put(e.getKey(), e.getValue().toFloatArray());
+                    assertNotEquals(0.0, e.getValue().abs().sum().item(), e.getKey() + ": not all zeros");
+                }
+                assertSame(want.get(e.getKey()), e.getValue(), what + ", " + e.getKey());
+            }
+        });
+    }
 }
