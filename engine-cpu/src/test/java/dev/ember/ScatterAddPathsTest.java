@@ -15,11 +15,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 /**
  * Session 57's scatter_add paths against the ones they replaced and against a plain serial loop written here: the
  * float32 sum along the last dimension in a task body of its own ({@code -Dember.scatter.sharedLambda=true} keeps the
- * body shared with the other reductions) and gather's, index_select's and embedding's gradients summed in place into
- * their new zeros ({@code -Dember.backward.zerosCopy=true} keeps the out-of-place scatter_add and index_add, which
- * copied the zeros first). Every
- * result is compared bit for bit, on one and two threads: PyTorch's CPU kernel adds each destination's values in the
- * index's row-major order starting from self's value, which is what the serial loop here does. Odd shapes,
+ * body shared with the other reductions) and the gradients of gather, index_select, embedding, embedding_bag,
+ * adaptive_max_pool2d, upsample_nearest and grid_sample summed in place into their new zeros
+ * ({@code -Dember.backward.zerosCopy=true} keeps the out-of-place scatter_add and index_add, which copied the zeros
+ * first). Every result is compared bit for bit, on one and two threads: PyTorch's CPU kernel adds each destination's
+ * values in the index's row-major order starting from self's value, which is what the serial loop here does. Odd shapes,
  * non-contiguous self, index and src, a src wider than the index, dim 0, 1 and -1, many repeated indices, float32,
  * float64 and int64, an empty index, and an out-of-bounds index whose error is unchanged and leaves self as it was.
  */
