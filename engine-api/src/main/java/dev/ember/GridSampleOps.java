@@ -438,7 +438,7 @@ final class GridSampleOps {
             Tensor weight = mode == 2 ? geo.cx[t % 4].mul(geo.cy[t / 4]) : geo.weights.get(t);
             weight = Tensor.where(inside, weight.unsqueeze(1), 0.0);
             Tensor idx = corner.index().reshape(n, 1, points).expand(n, c, points);
-            gInput = gInput.scatterAdd(2, idx, gOut.mul(weight));
+            gInput = IndexingOps.scatterAddIntoNew(gInput, 2, idx, gOut.mul(weight)); // in place: gInput is its own
             if (mode == 1) {
                 continue;
             }

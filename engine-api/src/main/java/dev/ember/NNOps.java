@@ -838,7 +838,8 @@ final class NNOps {
                     Tensor counts = idx.bincount(rows).indexSelect(0, idx);
                     rowsGrad = rowsGrad.div(ArithmeticOps.cast(counts, g.dtype).unsqueeze(1));
                 }
-                return new Tensor[] {Creation.zeros(new int[] {rows, d}, g.dtype, g.device).indexAdd(0, idx, rowsGrad)};
+                // embedding_dense_backward: zeros(num_weights, d).index_add_(0, indices, grad), in place on the zeros
+                return new Tensor[] {IndexingOps.indexAddIntoZeros(new int[] {rows, d}, 0, idx, rowsGrad)};
             };
         });
     }
@@ -1119,7 +1120,7 @@ final class NNOps {
                     if (mode == 2) {
                         Tensor argmax = sMax.get();
                         Tensor valid = argmax.ge(0L);
-                        gw = zeros.scatterAdd(0, argmax.clampMin(0L), Tensor.where(valid, g, 0.0));
+                        gw = IndexingOps.scatterAddIntoNew(zeros, 0, argmax.clampMin(0L), Tensor.where(valid, g, 0.0));
                     } else {
                         Tensor per = g.indexSelect(0, kBag);
                         if (mode == 1) {
@@ -1137,7 +1138,7 @@ final class NNOps {
                             per = per.div(ArithmeticOps.cast(counts, g.dtype).unsqueeze(1));
                         }
                         if (gw == null) {
-                            gw = zeros.indexAdd(0, kRow, per);
+                            gw = IndexingOps.indexAddIntoNew(zeros, 0, kRow, per);
                         }
                     }
                 }
@@ -1145,7 +1146,7 @@ final class NNOps {
                     // _embedding_bag_per_sample_weights_backward (its own formula in PyTorch, computed only when the
                     // pass needs it): sum_d grad[kBag, d] * weight[index, d]
                     Tensor dots = g.indexSelect(0, kBag).mul(sw.get().indexSelect(0, kRow)).sum(new int[] {1}, false);
-                    gp = Creation.zeros(new int[] {length}, g.dtype, g.device).indexAdd(0, kPos, dots);
+                    gp = IndexingOps.indexAddIntoNew(Creation.zeros(new int[] {length}, g.dtype, g.device), 0, kPos, dots);
                 }
                 return new Tensor[] {gw, gp};
             };
@@ -1817,7 +1818,7 @@ final class NNOps {
             SavedTensor si = n.save(idx);
             return g -> {
                 Tensor at = si.get().reshape(rows, outPlane);
-                Tensor gx = Creation.zeros(new int[] {rows, inPlane}, g.dtype, g.device).scatterAdd(1, at, g.reshape(rows, outPlane));
+                Tensor gx = IndexingOps.scatterAddIntoZeros(new int[] {rows, inPlane}, 1, at, g.reshape(rows, outPlane));
                 return new Tensor[] {channelsLastKeepingGraph(gx.view(inShape), cl)};
             };
         });
@@ -2012,7 +2013,7 @@ final class NNOps {
                 if (backIndex[d] != null) {
                     int[] shape = gx.shape.clone();
                     shape[d] = inShape[d];
-                    gx = Creation.zeros(shape, gx.dtype, g.device).indexAdd(d, backIndex[d], gx);
+                    gx = IndexingOps.indexAddIntoZeros(shape, d, backIndex[d], gx);
                 }
             }
             gx = reduced ? gx.to(g.dtype) : gx;

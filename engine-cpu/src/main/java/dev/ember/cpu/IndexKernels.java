@@ -225,7 +225,10 @@ final class IndexKernels {
     /**
      * {@link #scatter}'s float32 loop for {@link #rowsApart} operands, rows in parallel, each row in order; the sum
      * has a loop of its own ({@code -Dember.scatter.switchPerElement=true} keeps the one loop that switches on the
-     * reduction at every element, before session 48).
+     * reduction at every element, before session 48), in a task body of its own: in the body shared with the other
+     * reductions' loops the op sweep's [2048, 64] index took 213-260 us of one core against 145-159 for the same rows
+     * in a body that holds only them (session 57, thread CPU time on a loaded host; the same additions in the same
+     * order). {@code -Dember.scatter.sharedLambda=true} (read per call) keeps the shared body.
      */
     private static void scatterRowsFloat(ScatterReduce reduce, float[] d, Layout dstLayout, long[] idx,
                                          Layout indexLayout, float[] s, Layout srcLayout) {
@@ -239,6 +242,14 @@ final class IndexKernels {
         int so = srcLayout.offset();
         boolean switched = Boolean.getBoolean("ember.scatter.switchPerElement");
         boolean inline = Boolean.getBoolean("ember.scatter.inlineRow");
+        if (reduce == ScatterReduce.SUM && !switched && !inline && !Boolean.getBoolean("ember.scatter.sharedLambda")) {
+            CpuThreads.parallelFor(rows, CpuThreads.chunks(rows, w), (task, from, to) -> {
+                for (int r = from; r < to; r++) {
+                    addRow(d, doff + r * dw, idx, io + r * w, s, so + r * sw, w);
+                }
+            });
+            return;
+        }
         CpuThreads.parallelFor(rows, CpuThreads.chunks(rows, w), (task, from, to) -> {
             for (int r = from; r < to; r++) {
                 int ir = io + r * w;
