@@ -45,24 +45,6 @@ class DifferentialFuzzR38Test {
     private static final Map<String, String> EXPECTED_FAILURES = new TreeMap<>();
 
     static {
-        // index_add_ / index_reduce_ with a source of another rank or size: Ember words the refusal as later 2.x
-        // releases do ("source tensor shape must match self tensor shape, excluding the specified dimension. Got
-        // ..."), PyTorch 1.13 checks source.dim() first or lets the iterator refuse the broadcast; the 2.x release
-        // Ember follows was not read this session
-        for (String id : new String[] {"r38_1021", "r38_1079", "r38_1112", "r38_1142", "r38_1147", "r38_1149",
-            "r38_1166", "r38_873", "r38_906", "r38_975"}) {
-            EXPECTED_FAILURES.put(id, "index_add_ / index_reduce_: Ember's later-2.x source-shape message, 1.13's "
-                    + "own check");
-        }
-        // mm / matmul of mixed dtypes (and matmul of a bool matrix by a float one): Ember words it as addmm_impl_cpu_'s
-        // 2.x check ("expected m1 and m2 to have the same dtype, but got: long int != double"), 1.13 "expected scalar
-        // type Long but found Double" (or the Bool kernel's refusal first); which 2.x release's mm check Ember follows
-        // was not settled this session
-        for (String id : new String[] {"r38_2279", "r38_2295", "r38_2297", "r38_2307", "r38_2315", "r38_2324",
-            "r38_2355", "r38_2368", "r38_2385", "r38_2390", "r38_2418", "r38_2419", "r38_2422", "r38_2432",
-            "r38_2434", "r38_2478", "r38_2479", "r38_2498", "r38_2509"}) {
-            EXPECTED_FAILURES.put(id, "mm / matmul mixed dtypes: Ember's 2.x message, 1.13's older one");
-        }
         // erfinv of a complex tensor: ComplexOps.notImplemented names the kernel by the Java method ("erfinv"), PyTorch
         // by its dispatch name ("erfinv_vml_cpu"); the generic naming is shared by every complex refusal there
         for (String id : new String[] {"r38_2308", "r38_2365", "r38_2415", "r38_2425", "r38_2440"}) {
