@@ -50,26 +50,6 @@ class DifferentialFuzzR38Test {
         for (String id : new String[] {"r38_2308", "r38_2365", "r38_2415", "r38_2425", "r38_2440"}) {
             EXPECTED_FAILURES.put(id, "erfinv complex: the kernel named \"erfinv\", not \"erfinv_vml_cpu\"");
         }
-        // conv_transpose2d with a weight of another rank: PyTorch first checks F.conv_transpose2d's stride list
-        // against the weight's rank ("expected stride to be a single integer value or a list of 3 values ..."), Ember
-        // first the input's rank against the weight's
-        for (String id : new String[] {"r38_2645", "r38_2694", "r38_2749", "r38_2785", "r38_2859"}) {
-            EXPECTED_FAILURES.put(id, "conv_transpose2d: Ember checks the ranks before the stride list's length");
-        }
-        // index_put_ with values [1, 5] into a [1] result: Ember's message shows the values with their leading 1s
-        // dropped ("[5]", as x[i] = v's slicePrefix1sSize does), PyTorch's index_put_ shows [1, 5]
-        for (String id : new String[] {"r38_749", "r38_783"}) {
-            EXPECTED_FAILURES.put(id, "index_put_: the value shape printed without its leading 1s");
-        }
-        EXPECTED_FAILURES.put("r38_1354", "addmm_ of a 1-D self: 1.13's \"Bad in-place call: input tensor size [3] "
-                + "and output tensor size [3, 2] should match\", Ember expand's message (2.x's addmm meta function "
-                + "expands self first; not read this session)");
-        EXPECTED_FAILURES.put("r38_1677", "broadcast_to [2, -2] of a [3, 1] tensor: PyTorch reports dimension 0's "
-                + "mismatch, Ember the negative size at dimension 1 first");
-        EXPECTED_FAILURES.put("r38_2728", "batch_norm with running statistics that require grad (a non-leaf): "
-                + "PyTorch's autograd refuses them for native_batch_norm (\"... not differentiable with respect to "
-                + "argument 'running_mean' ...\"), Ember takes them; left for a decision");
-
     }
 
     /** A local hunt's one case ({@code -Dember.fuzz38.only=<id>}); every case otherwise. */
