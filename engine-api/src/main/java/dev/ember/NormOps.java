@@ -792,6 +792,18 @@ final class NormOps {
         Tensor rm = runningMean == null ? null : runningMean.repeat(b);
         Tensor rv = runningVar == null ? null : runningVar.repeat(b);
         Tensor out = batchNorm(input.contiguous().view(shape), w, bi, rm, rv, useInputStats, momentum, eps);
+        // PyTorch writes the statistics through at::alias(running_mean).copy_ under the caller's grad mode, so a leaf
+        // that requires grad is refused there as a view of a leaf; only an empty input gets this far with one (the
+        // check above refuses the rest), and Ember refuses before either statistic is written (PyTorch may have
+        // written running_mean before it refuses running_var)
+        if (GradMode.isEnabled()) {
+            for (Tensor t : new Tensor[] {runningMean, runningVar}) {
+                if (t != null && t.requiresGrad() && t.isLeaf()) {
+                    throw new IllegalStateException("a view of a leaf Variable that requires grad is being used in an "
+                            + "in-place operation.");
+                }
+            }
+        }
         // instance_norm's own write of the statistics, which functorch's transforms let through
         try (GradMode off = Ember.noGrad(); FuncCaptures.Scope s = FuncCaptures.engineWrite()) {
             if (runningMean != null) {

@@ -127,6 +127,17 @@ class FuzzRound38SettledTest {
             y = Functional.instanceNorm(x, rm, rv, null, null, false, 0.1, 1e-5);
         }
         assertArrayEquals(new int[] {2, 3, 4}, y.shape());
+        // an empty input passes batch_norm; PyTorch then refuses to write into a leaf that requires grad (through
+        // at::alias, a view of it): "a view of a leaf Variable that requires grad ...", here before either is written
+        Tensor empty = Tensor.zeros(DType.FLOAT64, 0, 3, 4);
+        Tensor plainMean = stat(0, 0, 0);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> Functional.instanceNorm(empty, plainMean, rv, null, null, true, 0.1, 1e-5));
+        assertEquals("a view of a leaf Variable that requires grad is being used in an in-place operation.",
+                e.getMessage());
+        assertArrayEquals(new double[] {0, 0, 0}, plainMean.toDoubleArray());
+        assertEquals(0, plainMean.version());
+        assertArrayEquals(new double[] {1.5, 1.125, 1.75}, rv.detach().toDoubleArray());
     }
 
     @Test
