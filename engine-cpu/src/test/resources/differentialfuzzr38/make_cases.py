@@ -44,7 +44,10 @@
 # the mask before anything else (1.13 took uint8 masks with a warning and checked their 0 / 1 values); F.group_norm's
 # rank check; at::linear's "both arguments to linear ..."; one_hot's "... of type LongTensor."; addmm's and baddbmm's
 # meta functions' dtype messages; narrow's order of checks and its "start out of range" IndexError; max_pool1d's
-# output size check before its requires-grad branch.
+# output size check before its requires-grad branch; mm's (and a matrix matmul's) "expected m1 and m2 to have the
+# same dtype, but got: long int != double"; index_add_ / index_reduce_'s source-shape check (index_func_meta_impl:
+# "source tensor shape must match self tensor shape, excluding the specified dimension. Got ..."). A draw 1.13
+# accepts but 2.x refuses (index_add_ of a source that only broadcasts) is dropped all the same: no case is added.
 #
 # Format: "=== r38_<k> <op> <family>", then lines by first word:
 #   a <name> <tensor>   a tensor argument
@@ -110,6 +113,22 @@ def to_2x(op, a, kind, msg):
             msg.startswith("batch1 must be") and a["x"].dtype != a["y"].dtype)):
         return kind, "Input dtypes must be the same, got: input %s, batch1: %s, batch2: %s" % (
             TYPEMETA[a["x"].dtype], TYPEMETA[a["y"].dtype], TYPEMETA[a["z"].dtype])
+    # 2.x's mm (and matmul of two matrices, which calls it): TORCH_META_FUNC(mm) checks the ranks and the sizes, then
+    # mm_out_cpu's addmm_impl_cpu_ (LinearAlgebra.cpp) checks "expected m1 and m2 to have the same dtype, but got:
+    # long int != double" before its kernel's type dispatch (1.13: "expected scalar type Long but found Double", or
+    # '"addmm_impl_cpu_" not implemented for 'Bool'' for a bool matrix by a float one)
+    if op in ("mm", "matmul") and a["x"].dim() == 2 and a["y"].dim() == 2 and a["x"].dtype != a["y"].dtype and (
+            msg.startswith("expected scalar type") or msg.startswith('"addmm_impl_cpu_" not implemented')):
+        return kind, "expected m1 and m2 to have the same dtype, but got: %s != %s" % (
+            TYPEMETA[a["x"].dtype], TYPEMETA[a["y"].dtype])
+    # 2.x's index_add_ / index_reduce_: index_func_meta_impl (TensorAdvancedIndexing.cpp) checks, after the index's
+    # rank and type, the dtypes, the dim and the number of indices, "source tensor shape must match self tensor shape,
+    # excluding the specified dimension. Got self.shape = [5] source.shape = [1, 2]"; 1.13 had no such check and its
+    # kernel refused later ("source.dim() (2) must one or zero ...", or the slices' iterator's broadcast message)
+    if op in ("index_add_", "index_reduce_"):
+        first = index_func_meta_2x(a, int(re.search(r"dim=(-?\d+)", S_LINE[0]).group(1)))
+        if first is not None and first[1].startswith("source tensor shape must match"):
+            return first
     # 2.x's max_pool1d runs check_max_pool1d before it sends an input that requires grad to max_pool1d_with_indices
     # (MaxPooling.cpp), so such an input gets "max_pool1d() Invalid computed output size: 0" too (1.13 checked after)
     if op == "max_pool1d" and msg.startswith("Given input size:"):
@@ -119,6 +138,27 @@ def to_2x(op, a, kind, msg):
 
 
 S_LINE = [""]
+
+
+def index_func_meta_2x(a, dim):
+    """The first refusal of 2.x's index_func_meta_impl (TensorAdvancedIndexing.cpp) for self a["x"], index a["i"] and
+    source a["src"] along dim (wrapped first, as the meta functions do), or None where its checks pass."""
+    x, i, src = a["x"], a["i"], a["src"]
+    if not -max(x.dim(), 1) <= dim < max(x.dim(), 1):
+        return None  # maybe_wrap_dim's IndexError, the same in 1.13
+    d = dim % max(x.dim(), 1)
+    if i.dim() > 1 or i.dtype not in (I64, I32) or x.dtype != src.dtype or not (d == 0 or d < src.dim()):
+        return None  # the earlier checks, worded as in 1.13
+    if i.numel() != (1 if src.dim() == 0 else src.shape[d]):
+        return None
+    xs, ss = list(x.shape), list(src.shape)
+    if src.dim() != 0 and x.dim() != 0:
+        del xs[d]
+        del ss[d]
+    if xs != ss:
+        return "RuntimeError", ("source tensor shape must match self tensor shape, excluding the specified dimension. "
+                                "Got self.shape = %s source.shape = %s" % (list(x.shape), list(src.shape)))
+    return None
 
 
 def narrow_2x(x, d, st, ln):

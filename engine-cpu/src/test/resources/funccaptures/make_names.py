@@ -3,8 +3,8 @@
 Run from the repository root with /usr/bin/python3 (PyTorch 1.13):
     /usr/bin/python3 engine-cpu/src/test/resources/funccaptures/make_names.py
 It writes engine-api/src/main/resources/dev/ember/inplace_aten_names.tsv: one line per Java signature (the method name
-and its parameter kinds: T Tensor, D double, L long, I int, Z boolean, S String, O Double, X Index[], N int[]; a
-Generator parameter is left out, it does not change the operator), a tab, and the operator's name as
+and its parameter kinds: T Tensor, D double, L long, I int, Z boolean, S String, O Double, X Index[], N int[], any
+other type by its Java name (Tensor[]); a Generator parameter is left out, it does not change the operator), a tab, and the operator's name as
 torch._C.FunctionSchema.operator_name prints it ("aten::add_.Tensor"). functorch's grad/jvp/vjp refusal to mutate a
 captured tensor names that operator (at/functorch/ADInterpreters.cpp, checkForInvalidMutationOnCaptures), and Ember's
 Func transforms do the same (FuncCaptures). The name is read from functorch.grad's own refusal (1.13's functorch has the 2.x check and message)
@@ -99,6 +99,7 @@ CASES = [
     ('indexPut_(X,T,Z)', X, lambda x: x.index_put_((IX(),), f64(1., 2.), False)),
     ('indexPut_(X,D,Z)', X, lambda x: x.index_put_((IX(),), f64(1.), False)),
     ('indexPut_(X,L,Z)', X, lambda x: x.index_put_((IX(),), f64(1.), False)),
+    ('indexPut_(Tensor[],T,Z)', X, lambda x: x.index_put_((IX(),), f64(1., 2.), False)),
     ('scatter_(I,T,T)', X, lambda x: x.scatter_(0, IX(), X())),
     ('scatter_(I,T,D)', X, lambda x: x.scatter_(0, IX(), 1.5)),
     ('scatter_(I,T,L)', X, lambda x: x.scatter_(0, IX(), 1)),

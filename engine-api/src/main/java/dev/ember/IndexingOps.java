@@ -1607,10 +1607,29 @@ final class IndexingOps {
                         + i + " is null");
             }
         }
+        return indexPut_(self, indices, values, accumulate, true);
+    }
+
+    /**
+     * PyTorch's {@code index_put_(indices, values, accumulate)} itself: {@code indices} holds a tensor per dimension from
+     * the first, null for a whole dimension (Python's None); the values are taken as given, so values of shape
+     * {@code [1, 5]} that do not broadcast to the indexed result are refused with that shape ({@code x[...] = v},
+     * {@link #indexPut_(Tensor, Index[], Tensor, boolean)}, first drops their leading size-1 dimensions).
+     */
+    static Tensor indexPutTensors_(Tensor self, Tensor[] indices, Tensor values, boolean accumulate) {
+        Index[] ix = new Index[indices.length];
+        for (int i = 0; i < indices.length; i++) {
+            ix[i] = indices[i] == null ? Index.all() : Index.of(indices[i]);
+        }
+        return indexPut_(self, ix, values, accumulate, false);
+    }
+
+    /** {@link #indexPut_(Tensor, Index[], Tensor, boolean)}; {@code setitem}: the values as {@code x[...] = v} takes them. */
+    private static Tensor indexPut_(Tensor self, Index[] indices, Tensor values, boolean accumulate, boolean setitem) {
         Sliced s = applySlicing(self, indices);
         Tensor view = s.view;
         Tensor given = values;
-        if (!accumulate) {
+        if (!accumulate && setitem) {
             // x[...] = v: PyTorch's setitem views the value without its leading size-1 dimensions (slicePrefix1sSize)
             values = dropLeadingOnes(values);
         }

@@ -1209,9 +1209,10 @@ final class InplaceOps {
     }
 
     /**
-     * An in-place op whose result has the shape of a matrix product ({@code addmm_}, {@code addmv_}, {@code baddbmm_},
-     * {@code addbmm_}): {@code self} must already have that shape ({@code outShape}, null where the operands' own checks
-     * refuse them first), with PyTorch's "Bad in-place call" message; otherwise as {@link #inplace(Tensor, List, Function)}.
+     * An in-place op whose result has the shape of a matrix product ({@code addmv_}, {@code baddbmm_}, {@code addbmm_};
+     * {@code addmm_} has its own order, {@link LinalgOps#addmm_}): {@code self} must already have that shape
+     * ({@code outShape}, null where the operands' own checks refuse them first), with PyTorch's "Bad in-place call"
+     * message; otherwise as {@link #inplace(Tensor, List, Function)}.
      */
     static Tensor inplaceProduct(Tensor self, List<Tensor> others, int[] outShape, Function<Tensor, Tensor> op) {
         // the operands' checks (self broadcasting to the product's shape) come first, as PyTorch's

@@ -593,24 +593,7 @@ final class LinalgOps {
     /** {@code beta * self + alpha * mat1 @ mat2}, as {@code torch.addmm}: one {@code AddmmBackward0} node. */
     static Tensor addmm(Tensor self, Tensor mat1, Tensor mat2, double beta, double alpha) {
         if (Autocast.on()) return Autocast.apply("addmm", t -> addmm(t[0], t[1], t[2], beta, alpha), self, mat1, mat2);
-        NNOps.requireTensor(mat1, "addmm", "mat1", 1);
-        NNOps.requireTensor(mat2, "addmm", "mat2", 2);
-        ArithmeticOps.checkSameDevice(self, mat1, mat2);
-        if (self.dtype != mat2.dtype) {
-            throw new IllegalArgumentException("self and mat2 must have the same dtype, but got " + Format.scalarType(self.dtype)
-                    + " and " + Format.scalarType(mat2.dtype));
-        }
-        if (mat1.dtype != mat2.dtype) {
-            throw new IllegalArgumentException("mat1 and mat2 must have the same dtype, but got " + Format.scalarType(mat1.dtype)
-                    + " and " + Format.scalarType(mat2.dtype));
-        }
-        if (mat1.dim() != 2) {
-            throw new IllegalArgumentException("mat1 must be a matrix, got " + mat1.dim() + "-D tensor");
-        }
-        if (mat2.dim() != 2) {
-            throw new IllegalArgumentException("mat2 must be a matrix, got " + mat2.dim() + "-D tensor");
-        }
-        checkMm(mat1.shape[0], mat1.shape[1], mat2.shape[0], mat2.shape[1]);
+        checkAddmmMeta(self, mat1, mat2);
         checkExpand(self, mat1.shape[0], mat2.shape[1]);
         if (mat1.dtype == DType.BOOL && !mat1.device.isMeta()) { // a meta kernel checks no element type
             throw Refusals.notImplemented("addmm_impl_cpu_", DType.BOOL);
@@ -629,6 +612,49 @@ final class LinalgOps {
                 s2 == null || !node.computes(1, s2) ? null : mat1Backward(g, s2.get(), alpha),
                 s1 == null || !node.computes(2, s1) ? null : mat2Backward(g, s1.get(), mat2Shape, mat2Strides, alpha)};
         });
+    }
+
+    /**
+     * addmm's meta function's checks (2.x's ADDMM_META), in its order and words: the tensors' device, self's and mat1's
+     * dtype against mat2's, the operands' ranks, then whether they can be multiplied.
+     */
+    private static void checkAddmmMeta(Tensor self, Tensor mat1, Tensor mat2) {
+        NNOps.requireTensor(mat1, "addmm", "mat1", 1);
+        NNOps.requireTensor(mat2, "addmm", "mat2", 2);
+        ArithmeticOps.checkSameDevice(self, mat1, mat2);
+        if (self.dtype != mat2.dtype) {
+            throw new IllegalArgumentException("self and mat2 must have the same dtype, but got " + Format.scalarType(self.dtype)
+                    + " and " + Format.scalarType(mat2.dtype));
+        }
+        if (mat1.dtype != mat2.dtype) {
+            throw new IllegalArgumentException("mat1 and mat2 must have the same dtype, but got " + Format.scalarType(mat1.dtype)
+                    + " and " + Format.scalarType(mat2.dtype));
+        }
+        if (mat1.dim() != 2) {
+            throw new IllegalArgumentException("mat1 must be a matrix, got " + mat1.dim() + "-D tensor");
+        }
+        if (mat2.dim() != 2) {
+            throw new IllegalArgumentException("mat2 must be a matrix, got " + mat2.dim() + "-D tensor");
+        }
+        checkMm(mat1.shape[0], mat1.shape[1], mat2.shape[0], mat2.shape[1]);
+    }
+
+    /**
+     * {@code self.addmm_(mat1, mat2, beta=, alpha=)}, as 2.x's structured in-place addmm_: autograd's in-place checks,
+     * the meta function's ({@link #checkAddmmMeta}), then its output check ({@code check_inplace}): self must already
+     * have the product's shape, "Bad in-place call: input tensor size [3] and output tensor size [3, 2] should match"
+     * (a self that would only broadcast to it too); all before anything is written. Then {@link #addmm}'s values are
+     * written into self.
+     */
+    static Tensor addmm_(Tensor self, Tensor mat1, Tensor mat2, double beta, double alpha) {
+        InplaceOps.checkInplace(self, List.of(mat1, mat2));
+        checkAddmmMeta(self, mat1, mat2);
+        int[] out = {mat1.shape[0], mat2.shape[1]};
+        if (!Arrays.equals(self.shape, out)) {
+            throw new IllegalArgumentException("Bad in-place call: input tensor size " + Shapes.str(self.shape)
+                    + " and output tensor size " + Shapes.str(out) + " should match");
+        }
+        return InplaceOps.inplace(self, List.of(mat1, mat2), t -> t.addmm(mat1, mat2, beta, alpha));
     }
 
     /** {@code beta * self + alpha * sum_b batch1[b] @ batch2[b]}, as {@code torch.addbmm}: one {@code AddbmmBackward0}. */

@@ -1402,8 +1402,10 @@ final class NNOps {
         if (Autocast.on()) return Autocast.apply("conv_transpose2d",
                 t -> convTranspose2d(t[0], t[1], t[2], stride, padding, outputPadding, groups, dilation),
                 input, weight, bias);
+        // the op declares its int-lists int[2]: one int is repeated twice before any check, so a 3-D or 5-D weight gets
+        // _convolution's "expected stride to be ... a list of 1 values ..., but got stride=[1, 1]" before the ranks'
         TransposeArgs a = transposeArgs("conv_transpose2d", 2, input, weight, bias, stride, padding, outputPadding, groups,
-                dilation, v -> v);
+                dilation, v -> pair(v, null));
         boolean batched = a.batched();
         int[] xs = a.xs();
         int[] ws = a.ws();

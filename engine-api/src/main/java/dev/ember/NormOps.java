@@ -596,9 +596,16 @@ final class NormOps {
      * ({@code [C]}; empty in evaluation, as PyTorch's CPU kernel). In training the running statistics given are updated
      * in place after the output is computed ({@code running = (1 - momentum) running + momentum batch}, the variance
      * unbiased), so an error leaves them as they were. One node NativeBatchNormBackward0 over input, weight and bias.
+     * Under grad mode a running statistic that requires grad is refused first ("The function 'native_batch_norm' is not
+     * differentiable with respect to argument 'running_mean'. ..."), as PyTorch's autograd layer refuses it.
      */
     static NormResult nativeBatchNorm(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
                                       boolean training, double momentum, double eps) {
+        // native_batch_norm's autograd layer first (2.x's generated VariableType: check_no_requires_grad, as
+        // derivatives.yaml gives the running statistics no derivative): under grad mode neither may require grad, in
+        // training and in evaluation, before the kernel's checks and before any statistic is updated
+        LossOps2.checkNotDifferentiable(runningMean, "native_batch_norm", "running_mean");
+        LossOps2.checkNotDifferentiable(runningVar, "native_batch_norm", "running_var");
         if (x.dim() < 2) {
             throw new IllegalArgumentException("batch_norm: expected 2D or more input (got " + x.dim() + "D input)");
         }
@@ -780,13 +787,23 @@ final class NormOps {
         shape[0] = 1;
         Tensor w = weight == null ? null : weight.repeat(b);
         Tensor bi = bias == null ? null : bias.repeat(b);
-        Tensor rm;
-        Tensor rv;
-        try (GradMode off = Ember.noGrad()) {
-            rm = runningMean == null ? null : runningMean.repeat(b);
-            rv = runningVar == null ? null : runningVar.repeat(b);
-        }
+        // the statistics repeated as PyTorch repeats them: one that requires grad (under grad mode) gives a repeat that
+        // does, which native_batch_norm's autograd check refuses after batch_norm's own checks, nothing written
+        Tensor rm = runningMean == null ? null : runningMean.repeat(b);
+        Tensor rv = runningVar == null ? null : runningVar.repeat(b);
         Tensor out = batchNorm(input.contiguous().view(shape), w, bi, rm, rv, useInputStats, momentum, eps);
+        // PyTorch writes the statistics through at::alias(running_mean).copy_ under the caller's grad mode, so a leaf
+        // that requires grad is refused there as a view of a leaf; only an empty input gets this far with one (the
+        // check above refuses the rest), and Ember refuses before either statistic is written (PyTorch may have
+        // written running_mean before it refuses running_var)
+        if (GradMode.isEnabled()) {
+            for (Tensor t : new Tensor[] {runningMean, runningVar}) {
+                if (t != null && t.requiresGrad() && t.isLeaf()) {
+                    throw new IllegalStateException("a view of a leaf Variable that requires grad is being used in an "
+                            + "in-place operation.");
+                }
+            }
+        }
         // instance_norm's own write of the statistics, which functorch's transforms let through
         try (GradMode off = Ember.noGrad(); FuncCaptures.Scope s = FuncCaptures.engineWrite()) {
             if (runningMean != null) {

@@ -5966,6 +5966,18 @@ public final class Tensor implements AutoCloseable {
         return IndexingOps.indexPut_(this, indices, values, accumulate);
     }
 
+    /**
+     * PyTorch's {@code index_put_(indices, values, accumulate)}: {@code indices} holds a tensor per dimension from the
+     * first (int64, int32, or a bool / uint8 mask), null for a whole dimension (Python's None); the values are taken
+     * as given, where {@code x[indices] = values} ({@link #indexPut_(Index[], Tensor, boolean)}) first drops their
+     * leading size-1 dimensions, so values of shape {@code [1, 5]} for a one-element result are refused here.
+     */
+    public Tensor indexPut_(Tensor[] indices, Tensor values, boolean accumulate) {
+        Args.require(indices, "index_put_", "indices", 1, "tuple of Tensors");
+        Args.require(values, "index_put_", "values", 2, "Tensor");
+        return IndexingOps.indexPutTensors_(this, indices, values, accumulate);
+    }
+
     /** {@code x[indices] = value} in place, the number converted to this tensor's type. */
     public Tensor indexPut_(Index[] indices, double value, boolean accumulate) {
         Args.require(indices, "index_put_", "indices", 1, "tuple of Index");
@@ -8422,9 +8434,7 @@ public final class Tensor implements AutoCloseable {
     public Tensor addmm_(Tensor mat1, Tensor mat2, double beta, double alpha) {
         Args.require(mat1, "addmm_", "mat1", 1, "Tensor");
         Args.require(mat2, "addmm_", "mat2", 2, "Tensor");
-        int[] out = mat1.dim() == 2 && mat2.dim() == 2 && mat1.shape[1] == mat2.shape[0]
-                ? new int[] {mat1.shape[0], mat2.shape[1]} : null;
-        return InplaceOps.inplaceProduct(this, List.of(mat1, mat2), out, t -> t.addmm(mat1, mat2, beta, alpha));
+        return LinalgOps.addmm_(this, mat1, mat2, beta, alpha);
     }
 
     /** {@code this + mat @ vec} in place, as {@code Tensor.addmv_} (AddmvBackward0). */

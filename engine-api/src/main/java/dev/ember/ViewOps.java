@@ -492,7 +492,7 @@ final class ViewOps {
         for (int i = sizes.length - 1; i >= 0; i--) {
             int want = sizes[i];
             if (i < lead) {
-                if (want < 0) {
+                if (want == -1) {
                     throw new IllegalArgumentException("The expanded size of the tensor (" + want + ") isn't allowed in a "
                             + "leading, non-existing dimension " + i);
                 }
@@ -510,13 +510,22 @@ final class ViewOps {
             if (have == want) {
                 shape[i] = have;
                 strides[i] = t.layout.stride(i - lead);
-            } else if (have == 1 && want >= 0) {
+            } else if (have == 1) {
+                // a negative size here passes PyTorch's loop too (its geometry takes it, pytorch#70398), so a mismatch
+                // at an earlier dimension is reported first; Ember refuses the negative size after the loop
                 shape[i] = want;
                 strides[i] = 0;
             } else {
                 throw new IllegalArgumentException("The expanded size of the tensor (" + want + ") must match the existing size ("
                         + have + ") at non-singleton dimension " + i + ".  Target sizes: " + Shapes.str(sizes)
                         + ".  Tensor sizes: " + Shapes.str(t.shape));
+            }
+        }
+        for (int size : shape) {
+            if (size < 0) {
+                // PyTorch's words for a tensor of a negative size, as it says when such a view is first materialized
+                throw new IllegalArgumentException("Trying to create tensor with negative dimension " + size + ": "
+                        + Shapes.str(shape));
             }
         }
         if (Arrays.equals(shape, t.shape)) {

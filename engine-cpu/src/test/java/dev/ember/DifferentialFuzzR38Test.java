@@ -31,9 +31,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * order of the iterator's checks in fmod_ / remainder_ / div_ / floor_divide_ / bitwise_and_ / hypot_ / atan2_ /
  * lerp_ (operands that do not broadcast, then a result that cannot be cast, then the kernel's type refusal). The
  * complex refusals Ember throws as an UnsupportedOperationException ({@link Refusals}' documented sites: clamp, relu,
- * floor, sign, sort, cummax, argmax, amax, max, lt, erfinv ...) are taken for PyTorch's RuntimeError. Expected failures
- * (below, each with its reason): 2.x wordings Ember follows that this session did not confirm against the release
- * (mm / matmul dtypes, index_add_ / index_reduce_), and a few orders of checks and one acceptance left for a decision.
+ * floor, sign, sort, cummax, argmax, amax, max, lt, erfinv ...) are taken for PyTorch's RuntimeError. Session 57
+ * settled the expected failures this round had kept: the 2.x wordings Ember follows (mm / matmul dtypes, index_add_ /
+ * index_reduce_) emulated in the script, complex refusals naming PyTorch's kernel, and Ember fixed to 2.x's check order
+ * or refusal for conv_transpose2d, broadcast_to, addmm_, index_put_ and batch_norm's running statistics requiring grad
+ * ({@link FuzzRound38SettledTest}); the list below is empty.
  */
 class DifferentialFuzzR38Test {
     private static final String RESOURCE = "/differentialfuzzr38/cases.txt";
@@ -43,47 +45,6 @@ class DifferentialFuzzR38Test {
      * as the engine is fixed.
      */
     private static final Map<String, String> EXPECTED_FAILURES = new TreeMap<>();
-
-    static {
-        // index_add_ / index_reduce_ with a source of another rank or size: Ember words the refusal as later 2.x
-        // releases do ("source tensor shape must match self tensor shape, excluding the specified dimension. Got
-        // ..."), PyTorch 1.13 checks source.dim() first or lets the iterator refuse the broadcast; the 2.x release
-        // Ember follows was not read this session
-        for (String id : new String[] {"r38_1021", "r38_1079", "r38_1112", "r38_1142", "r38_1147", "r38_1149",
-            "r38_1166", "r38_873", "r38_906", "r38_975"}) {
-            EXPECTED_FAILURES.put(id, "index_add_ / index_reduce_: Ember's later-2.x source-shape message, 1.13's "
-                    + "own check");
-        }
-        // mm / matmul of mixed dtypes (and matmul of a bool matrix by a float one): Ember words it as addmm_impl_cpu_'s
-        // 2.x check ("expected m1 and m2 to have the same dtype, but got: long int != double"), 1.13 "expected scalar
-        // type Long but found Double" (or the Bool kernel's refusal first); which 2.x release's mm check Ember follows
-        // was not settled this session
-        for (String id : new String[] {"r38_2279", "r38_2295", "r38_2297", "r38_2307", "r38_2315", "r38_2324",
-            "r38_2355", "r38_2368", "r38_2385", "r38_2390", "r38_2418", "r38_2419", "r38_2422", "r38_2432",
-            "r38_2434", "r38_2478", "r38_2479", "r38_2498", "r38_2509"}) {
-            EXPECTED_FAILURES.put(id, "mm / matmul mixed dtypes: Ember's 2.x message, 1.13's older one");
-        }
-        // conv_transpose2d with a weight of another rank: PyTorch first checks F.conv_transpose2d's stride list
-        // against the weight's rank ("expected stride to be a single integer value or a list of 3 values ..."), Ember
-        // first the input's rank against the weight's
-        for (String id : new String[] {"r38_2645", "r38_2694", "r38_2749", "r38_2785", "r38_2859"}) {
-            EXPECTED_FAILURES.put(id, "conv_transpose2d: Ember checks the ranks before the stride list's length");
-        }
-        // index_put_ with values [1, 5] into a [1] result: Ember's message shows the values with their leading 1s
-        // dropped ("[5]", as x[i] = v's slicePrefix1sSize does), PyTorch's index_put_ shows [1, 5]
-        for (String id : new String[] {"r38_749", "r38_783"}) {
-            EXPECTED_FAILURES.put(id, "index_put_: the value shape printed without its leading 1s");
-        }
-        EXPECTED_FAILURES.put("r38_1354", "addmm_ of a 1-D self: 1.13's \"Bad in-place call: input tensor size [3] "
-                + "and output tensor size [3, 2] should match\", Ember expand's message (2.x's addmm meta function "
-                + "expands self first; not read this session)");
-        EXPECTED_FAILURES.put("r38_1677", "broadcast_to [2, -2] of a [3, 1] tensor: PyTorch reports dimension 0's "
-                + "mismatch, Ember the negative size at dimension 1 first");
-        EXPECTED_FAILURES.put("r38_2728", "batch_norm with running statistics that require grad (a non-leaf): "
-                + "PyTorch's autograd refuses them for native_batch_norm (\"... not differentiable with respect to "
-                + "argument 'running_mean' ...\"), Ember takes them; left for a decision");
-
-    }
 
     /** A local hunt's one case ({@code -Dember.fuzz38.only=<id>}); every case otherwise. */
     private static final String ONLY = System.getProperty("ember.fuzz38.only");

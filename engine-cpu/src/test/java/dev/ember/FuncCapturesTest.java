@@ -384,6 +384,8 @@ class FuncCapturesTest {
                 args[i] = name.equals("scatterReduce_") ? "sum" : name.equals("indexReduce_") ? "prod" : "floor";
             } else if (t == Index[].class) {
                 args[i] = new Index[] {Index.of(Tensor.tensor(new long[] {0, 2}))};
+            } else if (t == Tensor[].class) {
+                args[i] = new Tensor[] {Tensor.tensor(new long[] {0, 2})};
             } else if (t == int[].class) {
                 args[i] = new int[] {0};
             } else if (t == Generator.class) {

@@ -155,7 +155,7 @@ final class FuzzR38Interpreter {
             case "neg_": return x.neg_();
             case "masked_fill_": return x.maskedFill_(a.get("mask"), num(kw.get("value")));
             case "masked_fill_t": return x.maskedFill_(a.get("mask"), a.get("v"));
-            case "index_put_": return x.indexPut_(new Index[] {Index.of(i)}, a.get("v"), bool(kw.get("accumulate")));
+            case "index_put_": return x.indexPut_(new Tensor[] {i}, a.get("v"), bool(kw.get("accumulate")));
             case "scatter_": return x.scatter_(d, i, src);
             case "scatter_add_": return x.scatterAdd_(d, i, src);
             case "scatter_value_": return x.scatter_(d, i, num(kw.get("value")));
