@@ -55,6 +55,25 @@ class VectorHelpersInlineTest {
     }
 
     /**
+     * The kernel entries that must stay over {@code FreqInlineSize} so that C2 compiles each as a root of its own: a hot
+     * call of at most that many bytes is inlined into its caller, and at the end of a deep chain of small callers
+     * ({@code ActivationOps.fusedActivation} to {@code VectorEluLoops.leakyRelu}: ten frames) the Vector API's own
+     * calls passed {@code MaxInlineLevel} and every vector was boxed (session 57).
+     */
+    @Test
+    void deepChainKernelsStayCompileRoots() throws IOException {
+        int found = 0;
+        for (Method m : methods("VectorEluLoops")) {
+            if (m.name.equals("leakyRelu") && m.descriptor.startsWith("([FI[FIF[FII)")) {
+                found++;
+                assertTrue(m.codeLength > FREQ_INLINE_SIZE, "VectorEluLoops.leakyRelu" + m.descriptor + " has "
+                        + m.codeLength + " bytes of bytecode: C2 may inline it into leaky_relu's deep call chain");
+            }
+        }
+        assertEquals(1, found);
+    }
+
+    /**
      * The kernels hold one float species, the preferred one: on JDK 17 a second float vector class (a half-width
      * species) seen by the Vector API's shared methods made C2 compile the other kernels with inexact vector types,
      * boxing every vector (LeNet's first epoch about 2x slower, the GPT's CPU run 12x; RESULTS.md, session 15).
