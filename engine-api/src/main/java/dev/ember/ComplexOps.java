@@ -1034,15 +1034,4 @@ final class ComplexOps {
     private static Tensor asComplexRecorded(Tensor t, DType type) {
         return t.dtype == type ? t : t.to(type);
     }
-
-    // ------------------------------------------------------------------ errors
-
-    /**
-     * PyTorch's refusal of the complex tensor {@code t} by the kernel {@code kernel}, named by the caller as PyTorch's
-     * dispatch names it ({@code "erfinv_vml_cpu" not implemented for 'ComplexFloat'}), as the
-     * {@link UnsupportedOperationException} Ember has always thrown for a complex refusal.
-     */
-    static UnsupportedOperationException notImplemented(String kernel, Tensor t) {
-        return Refusals.unsupported(kernel, t.dtype);
-    }
 }

@@ -51,7 +51,12 @@ public final class Refusals {
      * @return the exception, for the caller to throw
      */
     public static IllegalArgumentException notImplemented(String kernel, Device device, DType type) {
-        return notImplemented(kernel + (device.isCpu() ? "_cpu" : "_cuda"), type);
+        return notImplemented(onDevice(kernel, device), type);
+    }
+
+    /** {@code kernel} qualified by the device as PyTorch's dispatch names it: {@code "_cpu"} or {@code "_cuda"}. */
+    private static String onDevice(String kernel, Device device) {
+        return kernel + (device.isCpu() ? "_cpu" : "_cuda");
     }
 
     /**
@@ -63,6 +68,19 @@ public final class Refusals {
      */
     public static UnsupportedOperationException unsupported(String kernel, DType type) {
         return new UnsupportedOperationException(notImplementedMessage(kernel, type));
+    }
+
+    /**
+     * The refusal as an {@link UnsupportedOperationException}, the kernel's name qualified by the device as in
+     * {@link #notImplemented(String, Device, DType)} ({@code "entr_cpu" not implemented for 'ComplexFloat'}).
+     *
+     * @param kernel the kernel's name without its device suffix
+     * @param device the device the op runs on
+     * @param type the refused type
+     * @return the exception, for the caller to throw
+     */
+    public static UnsupportedOperationException unsupported(String kernel, Device device, DType type) {
+        return unsupported(onDevice(kernel, device), type);
     }
 
     /**

@@ -47,7 +47,7 @@ final class SpecialOps {
      */
     private static DType realType(Tensor a, String kernel) {
         if (a.dtype.isComplex()) {
-            throw ComplexOps.notImplemented(kernel + (a.device.isCpu() ? "_cpu" : "_cuda"), a);
+            throw Refusals.unsupported(kernel, a.device, a.dtype);
         }
         return floatType(a);
     }
