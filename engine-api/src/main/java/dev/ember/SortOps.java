@@ -429,6 +429,7 @@ final class SortOps {
     }
 
     static Tensor logcumsumexp(Tensor x, int dim) {
+        if (x.dtype.isComplex()) return ComplexScans.logcumsumexp(x, dim);
         int d = Shapes.wrapDim(dim, x.dim());
         if (!x.dtype.isFloatingPoint() && !x.device.isMeta()) { // 2.x's meta logcumsumexp checks no element type
             throw Refusals.notImplemented("logcumsumexp_out_cpu", x.dtype);

@@ -7470,7 +7470,10 @@ public final class Tensor implements AutoCloseable {
         return ReturnTypes.named(SortOps.cummaxmin(this, dim, false), "torch.return_types.cummin");
     }
 
-    /** {@code log(cumsum(exp(x)))} along a dimension, computed stably, as {@code torch.logcumsumexp}. */
+    /**
+     * {@code log(cumsum(exp(x)))} along a dimension, computed stably, as {@code torch.logcumsumexp} (complex inputs as
+     * PyTorch 2.x's CPU kernel scans them, in order; 1.13 refuses them).
+     */
     public Tensor logcumsumexp(int dim) {
         return SortOps.logcumsumexp(this, dim);
     }
