@@ -84,6 +84,28 @@ class CudaComplexGapsTest {
         return t;
     }
 
+    /** Complex logcumsumexp (2.x's sequential scan, run on the host for every device) and its backward, on CUDA. */
+    @TestFactory
+    List<DynamicTest> logcumsumexp() {
+        List<DynamicTest> t = new ArrayList<>();
+        t.add(p("logcumsumexp odd row", a -> z(a[0]).logcumsumexp(0).viewAsReal(), pairs(7)));
+        t.add(p("logcumsumexp transposed dim 1", a -> z(a[0]).transpose(0, 1).logcumsumexp(1).viewAsReal(),
+                pairs(9, 5)));
+        t.add(p("logcumsumexp complex128 3-d dim -1", a -> z(a[0]).to(DType.COMPLEX128).logcumsumexp(-1).viewAsReal(),
+                pairs(2, 3, 6).toDouble()));
+        t.add(p("logcumsumexp double backward", a -> Autograd.grad(List.of(z(a[0]).logcumsumexp(0).viewAsReal()),
+                List.of(a[0]), List.of(a[1]), true).get(0), pairs(6), pairs(6)));
+        return t;
+    }
+
+    @Test
+    void logcumsumexpNodeAndDeviceOnTheGpu() {
+        Tensor x = z(pairs(6)).to(GPU).requiresGrad_(true);
+        Tensor y = x.logcumsumexp(0);
+        assertEquals("LogcumsumexpBackward0", y.gradFn().name());
+        assertEquals(GPU, y.device());
+    }
+
     @Test
     void cumprodNodeOnTheGpu() {
         Tensor x = z(pairs(6)).to(GPU).requiresGrad_(true);
