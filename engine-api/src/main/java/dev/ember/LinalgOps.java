@@ -657,6 +657,33 @@ final class LinalgOps {
         return InplaceOps.inplace(self, List.of(mat1, mat2), t -> t.addmm(mat1, mat2, beta, alpha));
     }
 
+    /**
+     * {@code self.addmv_(mat, vec, beta, alpha)}: a self that broadcasts to the product's shape without having it is
+     * refused first, as PyTorch's in-place check; then addmv's own checks on a copy, written back.
+     */
+    static Tensor addmv_(Tensor self, Tensor mat, Tensor vec, double beta, double alpha) {
+        int[] out = mat.dim() == 2 && vec.dim() == 1 && mat.shape[1] == vec.shape[0] ? new int[] {mat.shape[0]} : null;
+        return InplaceOps.inplaceProduct(self, List.of(mat, vec), out, t -> t.addmv(mat, vec, beta, alpha));
+    }
+
+    /** {@code self.baddbmm_(batch1, batch2, beta, alpha)}, checked as {@link #addmv_}. */
+    static Tensor baddbmm_(Tensor self, Tensor batch1, Tensor batch2, double beta, double alpha) {
+        int[] out = batchProduct(batch1, batch2) ? new int[] {batch1.shape[0], batch1.shape[1], batch2.shape[2]} : null;
+        return InplaceOps.inplaceProduct(self, List.of(batch1, batch2), out, t -> t.baddbmm(batch1, batch2, beta, alpha));
+    }
+
+    /** {@code self.addbmm_(batch1, batch2, beta, alpha)}, checked as {@link #addmv_}. */
+    static Tensor addbmm_(Tensor self, Tensor batch1, Tensor batch2, double beta, double alpha) {
+        int[] out = batchProduct(batch1, batch2) ? new int[] {batch1.shape[1], batch2.shape[2]} : null;
+        return InplaceOps.inplaceProduct(self, List.of(batch1, batch2), out, t -> t.addbmm(batch1, batch2, beta, alpha));
+    }
+
+    /** Whether two operands make a batched product: both 3-D, the same batch, inner sizes that agree. */
+    private static boolean batchProduct(Tensor batch1, Tensor batch2) {
+        return batch1.dim() == 3 && batch2.dim() == 3 && batch1.shape[0] == batch2.shape[0]
+                && batch1.shape[2] == batch2.shape[1];
+    }
+
     /** {@code beta * self + alpha * sum_b batch1[b] @ batch2[b]}, as {@code torch.addbmm}: one {@code AddbmmBackward0}. */
     static Tensor addbmm(Tensor self, Tensor batch1, Tensor batch2, double beta, double alpha) {
         if (Autocast.on()) return Autocast.apply("addbmm", t -> addbmm(t[0], t[1], t[2], beta, alpha),

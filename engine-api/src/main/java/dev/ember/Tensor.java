@@ -8449,8 +8449,7 @@ public final class Tensor implements AutoCloseable {
     public Tensor addmv_(Tensor mat, Tensor vec, double beta, double alpha) {
         Args.require(mat, "addmv_", "mat", 1, "Tensor");
         Args.require(vec, "addmv_", "vec", 2, "Tensor");
-        int[] out = mat.dim() == 2 && vec.dim() == 1 && mat.shape[1] == vec.shape[0] ? new int[] {mat.shape[0]} : null;
-        return InplaceOps.inplaceProduct(this, List.of(mat, vec), out, t -> t.addmv(mat, vec, beta, alpha));
+        return LinalgOps.addmv_(this, mat, vec, beta, alpha);
     }
 
     /** {@code this + batch1 @ batch2} per batch in place, as {@code Tensor.baddbmm_} (BaddbmmBackward0). */
@@ -8462,9 +8461,7 @@ public final class Tensor implements AutoCloseable {
     public Tensor baddbmm_(Tensor batch1, Tensor batch2, double beta, double alpha) {
         Args.require(batch1, "baddbmm_", "batch1", 1, "Tensor");
         Args.require(batch2, "baddbmm_", "batch2", 2, "Tensor");
-        int[] out = batch1.dim() == 3 && batch2.dim() == 3 && batch1.shape[0] == batch2.shape[0]
-                && batch1.shape[2] == batch2.shape[1] ? new int[] {batch1.shape[0], batch1.shape[1], batch2.shape[2]} : null;
-        return InplaceOps.inplaceProduct(this, List.of(batch1, batch2), out, t -> t.baddbmm(batch1, batch2, beta, alpha));
+        return LinalgOps.baddbmm_(this, batch1, batch2, beta, alpha);
     }
 
     /** {@code this + sum_b batch1[b] @ batch2[b]} in place, as {@code Tensor.addbmm_} (AddbmmBackward0). */
@@ -8479,9 +8476,7 @@ public final class Tensor implements AutoCloseable {
     public Tensor addbmm_(Tensor batch1, Tensor batch2, double beta, double alpha) {
         Args.require(batch1, "addbmm_", "batch1", 1, "Tensor");
         Args.require(batch2, "addbmm_", "batch2", 2, "Tensor");
-        int[] out = batch1.dim() == 3 && batch2.dim() == 3 && batch1.shape[0] == batch2.shape[0]
-                && batch1.shape[2] == batch2.shape[1] ? new int[] {batch1.shape[1], batch2.shape[2]} : null;
-        return InplaceOps.inplaceProduct(this, List.of(batch1, batch2), out, t -> t.addbmm(batch1, batch2, beta, alpha));
+        return LinalgOps.addbmm_(this, batch1, batch2, beta, alpha);
     }
 
     /**
