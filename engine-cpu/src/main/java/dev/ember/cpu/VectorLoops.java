@@ -361,10 +361,36 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         return Boolean.getBoolean("ember.complex.oldShuffles");
     }
 
+    /** -0 on the real lanes, +0 on the imaginary lanes: {@code -0 bi} and {@code +0 br} by one product. */
+    private static final FloatVector SIGNED_ZEROS = FloatVector.broadcast(S, -0f).blend(0f, IMAG_LANES);
+
+    /**
+     * {@code -Dember.complex.addBlend=true} (read per call, for before/after timings): {@link #complexAdd} subtracts
+     * and adds the zero products and blends the two sums, as before session 58.
+     */
+    private static boolean oldComplexAdd() {
+        return Boolean.getBoolean("ember.complex.addBlend");
+    }
+
+    /**
+     * {@code (ar + s_re) - 0 bi} and {@code (ai + s_im) + 0 br} ({@link ElementwiseKernels#complexAdd}). Since session
+     * 58 as one sum {@code (a + s) + swap(b) (-0, +0)}: {@code x - 0 bi} is {@code x + (-0) bi} for every non-NaN
+     * {@code bi} (the product's sign is the factors' signs' xor, and {@code x - y} is {@code x + (-y)}), an infinite
+     * {@code bi} gives NaN either way; only a NaN's sign may differ (ComplexAddLoopTest). Two operations and a blend a
+     * vector fewer.
+     */
     @Override
     public int complexAdd(float alpha, float[] x, int xo, float[] y, int yo, float[] o, int oo, int n) {
         int bound = S.loopBound(2 * n);
         boolean one = alpha == 1;
+        if (!oldComplexAdd()) {
+            for (int i = 0; i < bound; i += S.length()) {
+                FloatVector b = FloatVector.fromArray(S, y, yo + i);
+                FloatVector sum = FloatVector.fromArray(S, x, xo + i).add(one ? b : b.mul(alpha));
+                sum.add(b.rearrange(SWAP_PAIRS).mul(SIGNED_ZEROS)).intoArray(o, oo + i);
+            }
+            return bound / 2;
+        }
         for (int i = 0; i < bound; i += S.length()) {
             FloatVector b = FloatVector.fromArray(S, y, yo + i);
             // (ar + s_re) - 0 bi, (ai + s_im) + 0 br: the zero products of the other part, subtracted on the real lanes
