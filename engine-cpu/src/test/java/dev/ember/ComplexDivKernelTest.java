@@ -102,6 +102,62 @@ class ComplexDivKernelTest {
         assertTrue(compared > 2500, "compared " + compared);
     }
 
+    /**
+     * The interleaved parts of a complex64 {@code z} (row-major) as float bits, NaNs made canonical: which NaN a sum or
+     * product of two NaNs returns depends on the operand order C2 picks for a commutative operation (a conjugate view's
+     * NaN parts differed in sign between two calls of one path), so NaN signs are not compared.
+     */
+    private static int[] rawBits(Tensor z) {
+        float[] p = z.resolveConj().viewAsReal().contiguous().toFloatArray();
+        int[] out = new int[p.length];
+        for (int i = 0; i < p.length; i++) {
+            out[i] = Float.isNaN(p[i]) ? 1 : Float.floatToRawIntBits(p[i]);
+        }
+        return out;
+    }
+
+    /**
+     * Complex64's vector loop takes the divisor's parts by one exchange and two blends (session 58) where it took two
+     * rearrangements ({@code -Dember.complex.divRearrange=true}): the same lanes, so the same bits (NaN as NaN), over
+     * whole vectors and tails (odd lengths), broadcast and 0-dim divisors, conjugate views and in place.
+     */
+    @Test
+    void vectorLoopsDivisorLanesKeepEveryBit() {
+        String old = "ember.complex.divRearrange";
+        Random r = new Random(58);
+        List<Tensor[]> cases = new ArrayList<>();
+        for (int n : new int[] {1, 3, 4, 7, 8, 9, 31, 1001, 4096}) {
+            cases.add(new Tensor[] {draw(r, DType.COMPLEX64, n), draw(r, DType.COMPLEX64, n)});
+        }
+        cases.add(new Tensor[] {draw(r, DType.COMPLEX64, 13, 37), draw(r, DType.COMPLEX64, 37)});
+        cases.add(new Tensor[] {draw(r, DType.COMPLEX64, 13, 37), draw(r, DType.COMPLEX64)});
+        cases.add(new Tensor[] {draw(r, DType.COMPLEX64), draw(r, DType.COMPLEX64, 45)});
+        cases.add(new Tensor[] {draw(r, DType.COMPLEX64, 257).conj(), draw(r, DType.COMPLEX64, 257).conj()});
+        int compared = 0;
+        for (Tensor[] ab : cases) {
+            Tensor a = ab[0];
+            Tensor b = ab[1];
+            int[] now = rawBits(a.div(b));
+            System.setProperty(old, "true");
+            int[] before;
+            try {
+                before = rawBits(a.div(b));
+            } finally {
+                System.clearProperty(old);
+            }
+            String what = java.util.Arrays.toString(a.shape()) + " / " + java.util.Arrays.toString(b.shape());
+            assertArrayEquals(before, now, what);
+            assertArrayEquals(bits(composed(() -> a.div(b))), bits(a.div(b)), "composition " + what);
+            if (java.util.Arrays.equals(a.shape(), Shapes.broadcast(a.shape(), b.shape())) && !a.isConj()) {
+                Tensor x = a.clone();
+                x.div_(b);
+                assertArrayEquals(before, rawBits(x), "div_ " + what);
+            }
+            compared += now.length;
+        }
+        assertTrue(compared > 10000, "compared " + compared);
+    }
+
     @Test
     void gradientsThroughTheKernelMatchTheComposition() {
         Random r = new Random(7);

@@ -13,7 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
  * glibc's complex64 {@code cexpf} ({@link ComplexKernels#cexpF}) on the Vector API, for the whole vectors of a
  * contiguous run of interleaved pairs whose real parts lie below 88 in magnitude and imaginary parts below 120 (where
  * glibc's {@code expf} and {@code sincosf} take no special branch and {@code cexpf} does not scale): each pair as the
- * scalar form computes it, in double lanes ({@link LibmFloat#exp}: its 32-entry table by a gather; {@link
+ * scalar form computes it, in double lanes ({@link LibmFloat#exp}: its 32-entry table read entry by entry; {@link
  * LibmFloat#sincos}: the fast reduction's quadrant {@code ((int) r + 0x800000) >> 24} by exact rounding steps in
  * double, the polynomials with the FMA build's fused multiply-adds), every rounding to float where the scalar form
  * rounds, the two float products exact in double and rounded once (the float product's bits). A vector with any
@@ -41,12 +41,23 @@ final class VectorLibm {
     }
 
     /**
+     * {@code -Dember.complex.cexpGather=true} (read at each call, for before/after timings): {@link #cexp} reads
+     * {@code expf}'s table by the Vector API's gather, as before session 58, instead of entry by entry.
+     */
+    private static boolean gatherTable() {
+        return Boolean.getBoolean("ember.complex.cexpGather");
+    }
+
+    /**
      * {@code o[oo..]} = cexpf of the first whole vectors of {@code n} contiguous pairs at {@code x[xo..]}; returns how
      * many pairs it did.
      */
     static int cexp(float[] x, int xo, float[] o, int oo, int n) {
         int bound = S.loopBound(2 * n);
         int[] index = new int[IS.length()];
+        boolean gather = gatherTable();
+        long[] keys = new long[DS.length()];
+        double[] entries = new double[DS.length()];
         for (int i = 0; i < bound; i += S.length()) {
             FloatVector v = FloatVector.fromArray(S, x, xo + i);
             if (!v.abs().compare(VectorOperators.LT, BOUNDS).allTrue()) {
@@ -61,9 +72,20 @@ final class VectorLibm {
             DoubleVector kd = a.fma(LibmFloat.INV_LN2_N, LibmFloat.SHIFT);
             LongVector ki = kd.reinterpretAsLongs();
             DoubleVector r = z.sub(kd.sub(LibmFloat.SHIFT));
-            ((IntVector) ki.and(31L).convertShape(VectorOperators.L2I, IS, 0)).intoArray(index, 0);
-            DoubleVector s = DoubleVector.fromArray(DS, LibmFloat.EXP2F_TABLE_D, 0, index, 0).reinterpretAsLongs()
-                    .add(ki.lanewise(VectorOperators.LSHL, 47)).reinterpretAsDoubles();
+            DoubleVector entry;
+            if (gather) {
+                ((IntVector) ki.and(31L).convertShape(VectorOperators.L2I, IS, 0)).intoArray(index, 0);
+                entry = DoubleVector.fromArray(DS, LibmFloat.EXP2F_TABLE_D, 0, index, 0);
+            } else {
+                // the table's entries read one by one: the gather's index vector is a half-width int species, which
+                // C2 does not intrinsify where the doubles are 4 lanes (AVX2): 32 bytes boxed a vector (4 MB a call)
+                ki.intoArray(keys, 0);
+                for (int k = 0; k < keys.length; k++) {
+                    entries[k] = LibmFloat.EXP2F_TABLE_D[(int) keys[k] & 31];
+                }
+                entry = DoubleVector.fromArray(DS, entries, 0);
+            }
+            DoubleVector s = entry.reinterpretAsLongs().add(ki.lanewise(VectorOperators.LSHL, 47)).reinterpretAsDoubles();
             DoubleVector p = r.fma(LibmFloat.C0, LibmFloat.C1);
             DoubleVector ey = p.fma(r.mul(r), r.fma(LibmFloat.C2, 1.0));
             DoubleVector e = (DoubleVector) ey.mul(s).convertShape(VectorOperators.D2F, S, 0)

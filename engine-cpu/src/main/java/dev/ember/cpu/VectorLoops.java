@@ -361,10 +361,36 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         return Boolean.getBoolean("ember.complex.oldShuffles");
     }
 
+    /** -0 on the real lanes, +0 on the imaginary lanes: {@code -0 bi} and {@code +0 br} by one product. */
+    private static final FloatVector SIGNED_ZEROS = FloatVector.broadcast(S, -0f).blend(0f, IMAG_LANES);
+
+    /**
+     * {@code -Dember.complex.addBlend=true} (read per call, for before/after timings): {@link #complexAdd} subtracts
+     * and adds the zero products and blends the two sums, as before session 58.
+     */
+    private static boolean oldComplexAdd() {
+        return Boolean.getBoolean("ember.complex.addBlend");
+    }
+
+    /**
+     * {@code (ar + s_re) - 0 bi} and {@code (ai + s_im) + 0 br} ({@link ElementwiseKernels#complexAdd}). Since session
+     * 58 as one sum {@code (a + s) + swap(b) (-0, +0)}: {@code x - 0 bi} is {@code x + (-0) bi} for every non-NaN
+     * {@code bi} (the product's sign is the factors' signs' xor, and {@code x - y} is {@code x + (-y)}), an infinite
+     * {@code bi} gives NaN either way; only a NaN's sign may differ (ComplexAddLoopTest). Two operations and a blend a
+     * vector fewer.
+     */
     @Override
     public int complexAdd(float alpha, float[] x, int xo, float[] y, int yo, float[] o, int oo, int n) {
         int bound = S.loopBound(2 * n);
         boolean one = alpha == 1;
+        if (!oldComplexAdd()) {
+            for (int i = 0; i < bound; i += S.length()) {
+                FloatVector b = FloatVector.fromArray(S, y, yo + i);
+                FloatVector sum = FloatVector.fromArray(S, x, xo + i).add(one ? b : b.mul(alpha));
+                sum.add(b.rearrange(SWAP_PAIRS).mul(SIGNED_ZEROS)).intoArray(o, oo + i);
+            }
+            return bound / 2;
+        }
         for (int i = 0; i < bound; i += S.length()) {
             FloatVector b = FloatVector.fromArray(S, y, yo + i);
             // (ar + s_re) - 0 bi, (ai + s_im) + 0 br: the zero products of the other part, subtracted on the real lanes
@@ -416,15 +442,41 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         return bound / 2;
     }
 
+    /**
+     * {@code -Dember.complex.divRearrange=true} (read per call, for before/after timings): {@link #complexDiv} takes
+     * each pair's divisor parts by two lane rearrangements ({@code PAIR_REALS}, {@code PAIR_IMAGS}) and tests every
+     * vector for a zero divisor, as before session 58.
+     */
+    private static boolean oldDivRearrange() {
+        return Boolean.getBoolean("ember.complex.divRearrange");
+    }
+
+    /**
+     * c10::complex's quotient lane by lane ({@link ComplexKernels#div}). Since session 58 the divisor's parts reach both
+     * lanes of each pair by one lane exchange and two blends ({@code c = blend(b, swap(b))} on the imaginary lanes,
+     * {@code d} the other way) instead of two rearrangements, and the zero-divisor test (two comparisons) runs only on a
+     * vector where some pair's chosen denominator part {@code p} is zero: the same lanes and operations, so the same
+     * bits (ComplexDivKernelTest); fewer instructions a vector. {@code -Dember.complex.divRearrange=true} keeps the old
+     * loop.
+     */
     @Override
     public int complexDiv(float[] x, int xo, float[] y, int yo, float[] o, int oo, int n) {
         int bound = S.loopBound(2 * n);
         FloatVector one = FloatVector.broadcast(S, 1f);
+        boolean rearrange = oldDivRearrange();
         for (int i = 0; i < bound; i += S.length()) {
             FloatVector a = FloatVector.fromArray(S, x, xo + i); // a, b
             FloatVector b = FloatVector.fromArray(S, y, yo + i); // c, d
-            FloatVector c = b.rearrange(PAIR_REALS);
-            FloatVector d = b.rearrange(PAIR_IMAGS);
+            FloatVector c;
+            FloatVector d;
+            if (rearrange) {
+                c = b.rearrange(PAIR_REALS);
+                d = b.rearrange(PAIR_IMAGS);
+            } else {
+                FloatVector bs = b.rearrange(SWAP_PAIRS); // d, c
+                c = b.blend(bs, IMAG_LANES);
+                d = bs.blend(b, IMAG_LANES);
+            }
             FloatVector ac = c.abs();
             FloatVector ad = d.abs();
             VectorMask<Float> big = ac.compare(VectorOperators.GE, ad);
@@ -439,9 +491,12 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
             FloatVector u = s.blend(a, big);
             FloatVector v = a.blend(s, big);
             FloatVector r = u.add(v.mul(rat)).mul(scl);
-            VectorMask<Float> zero = ac.compare(VectorOperators.EQ, 0f).and(ad.compare(VectorOperators.EQ, 0f));
-            if (zero.anyTrue()) {
-                r = r.blend(a.div(b.abs()), zero); // a zero divisor: a / |c|, b / |d|
+            // a zero divisor has p = 0 (p is c or d, both zero); p = 0 alone is not one (c NaN, d = 0 takes p = d)
+            if (rearrange || p.compare(VectorOperators.EQ, 0f).anyTrue()) {
+                VectorMask<Float> zero = ac.compare(VectorOperators.EQ, 0f).and(ad.compare(VectorOperators.EQ, 0f));
+                if (zero.anyTrue()) {
+                    r = r.blend(a.div(b.abs()), zero); // a zero divisor: a / |c|, b / |d|
+                }
             }
             r.intoArray(o, oo + i);
         }

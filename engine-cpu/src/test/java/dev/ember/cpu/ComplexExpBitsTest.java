@@ -20,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * special-value grid (C99 Annex G: infinite and NaN parts, signed zeros, NaN signs included), real parts where cexp
  * scales against overflow, random values across magnitudes and imaginary parts near multiples of pi/2. Each input set
  * runs contiguous, from an odd offset, as a stride-2 view and with the vector loops off
- * ({@code -Dember.complex.oldLoops=true}), so both of Ember's paths are compared (the vector loop's whole vectors,
+ * ({@code -Dember.complex.oldLoops=true}) or with the vector loop's table read by the old gather
+ * ({@code -Dember.complex.cexpGather=true}), so both of Ember's paths are compared (the vector loop's whole vectors,
  * {@link VectorLibm#cexp}, and the scalar form on tails, strided runs and vectors with a large or special part;
  * PyTorch 2.x computes every element alike). complex64: every bit. complex128: every bit where a result part is zero, infinite or NaN
  * or an input part is not finite; elsewhere within 2 ulps (glibc's double exp is ported, {@link LibmDouble}, checked
@@ -32,6 +33,7 @@ class ComplexExpBitsTest extends SleefPathFixture {
     void loopsOn() {
         System.clearProperty("ember.complex.oldLoops");
         System.clearProperty("ember.complex.sleefExp");
+        System.clearProperty("ember.complex.cexpGather");
     }
 
     private static long[] longs(String name) throws IOException {
@@ -43,7 +45,7 @@ class ComplexExpBitsTest extends SleefPathFixture {
 
     /** The ways each input set runs: name and how the complex tensor is made and exp'd. */
     private static List<String> paths() {
-        return List.of("contiguous", "offset", "strided", "scalar loop");
+        return List.of("contiguous", "offset", "strided", "scalar loop", "gathered table");
     }
 
     /** exp of the n pairs of {@code parts} (float[] or double[], interleaved) along {@code path}, as interleaved parts. */
@@ -68,6 +70,13 @@ class ComplexExpBitsTest extends SleefPathFixture {
                     return exp.apply(pairs.viewAsComplex());
                 } finally {
                     System.clearProperty("ember.complex.oldLoops");
+                }
+            case "gathered table":
+                System.setProperty("ember.complex.cexpGather", "true");
+                try {
+                    return exp.apply(pairs.viewAsComplex());
+                } finally {
+                    System.clearProperty("ember.complex.cexpGather");
                 }
             default:
                 return exp.apply(pairs.viewAsComplex());
