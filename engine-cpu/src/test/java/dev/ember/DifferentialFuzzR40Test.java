@@ -26,7 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * expected failure (bicubic with a scale factor that keeps the size: PyTorch's backward copies the gradient, Ember's is
  * its forward's transpose). Where 1.13 and 2.x differ (pad's messages and checks, 3-D nearest grid_sample's rounding,
  * channel_shuffle's gradient, empty pixel_unshuffle, antialias's message and unchanged axes, Upsample's repr) Ember
- * matched 2.x, whose answers the generator writes.
+ * matched 2.x, whose answers the generator writes. Local hunts (seeds 41 at FUZZ_BIG 3, 42, 43 at FUZZ_BIG 6, 44 at
+ * FUZZ_N 2, 45 at FUZZ_N 2 with FUZZ_BIG 3, 46 at FUZZ_N 2 with FUZZ_BIG 10, 47 at FUZZ_N 3; 25,032 cases) found no
+ * other difference (seed 42: two more cases of the same-size bicubic backward).
  */
 class DifferentialFuzzR40Test {
     private static final String RESOURCE = "/differentialfuzzr40/cases.txt";
