@@ -384,9 +384,10 @@ final class GridSampleOps {
                 out = out == null ? term : out.add(term);
             }
         }
-        // PyTorch's 2-D CPU kernel gives NaN where a coordinate is not finite (its vectorized weights carry it); the
-        // backward (and PyTorch's CUDA kernel) treat such a point as outside the image, as its 3-D CPU kernel does
-        return spatial.length == 2 ? Tensor.where(geo.finite.unsqueeze(1), out, Double.NaN) : out;
+        // PyTorch's 2-D CPU kernel gives NaN where a coordinate is not finite (its vectorized bilinear and bicubic
+        // weights carry it; nearest takes no weights: such a point is outside the image, 0); PyTorch's CUDA kernel
+        // treats such a point as outside the image, as its 3-D CPU kernel does
+        return spatial.length == 2 && mode != 1 ? Tensor.where(geo.finite.unsqueeze(1), out, Double.NaN) : out;
     }
 
     private static int volume(int[] spatial) {
@@ -459,6 +460,15 @@ final class GridSampleOps {
             for (int i = 0; i < k; i++) {
                 Tensor mult = mode == 2 ? null : geo.sources[i].mult();
                 parts.add(mode == 2 ? gc[i].mul(i == 0 ? geo.multX : geo.multY) : gc[i].mul(mult));
+            }
+            if (k == 2 && padding == 0) {
+                // PyTorch's 2-D CPU backward (zeros padding) carries a non-finite coordinate into its vectorized weights'
+                // distances: bilinear's x gradient takes the y distances (NaN where y is not finite) and its y gradient
+                // the x distances; bicubic's both take both coefficient sets (NaN where either is not finite)
+                for (int i = 0; i < 2; i++) {
+                    Tensor finite = mode == 2 ? geo.finite : geo.sources[1 - i].finite();
+                    parts.set(i, Tensor.where(finite, parts.get(i), Double.NaN));
+                }
             }
             gGrid = Tensor.stack(parts, 2).reshape(grid.shape());
         }

@@ -2338,6 +2338,16 @@ final class NNOps {
     }
 
     /**
+     * PyTorch's CPU pixel (un)shuffle kernels take a row-major or a channels-last layout only: a non-empty 5-D input
+     * whose strides suggest channels_last_3d is refused there (its message), after the shape checks.
+     */
+    private static void refuseChannelsLast3d(Tensor input) {
+        if (input.device.isCpu() && input.numel() > 0 && MemoryFormatOps.suggest(input) == MemoryFormat.CHANNELS_LAST_3D) {
+            throw new IllegalArgumentException("Unsupported memory format. Supports only ChannelsLast, Contiguous");
+        }
+    }
+
+    /**
      * PyTorch's {@code pixel_shuffle(input, r)}: {@code [*, C r^2, H, W]} rearranged to {@code [*, C, H r, W r]}, in a
      * new tensor; one node PixelShuffleBackward0, whose backward is {@link #pixelUnshuffle} (and the reverse).
      */
@@ -2358,6 +2368,7 @@ final class NNOps {
             throw new IllegalArgumentException("pixel_shuffle expects its input's 'channel' dimension to be divisible by the "
                     + "square of upscale_factor, but input.size(-3)=" + c + " is not divisible by " + rr);
         }
+        refuseChannelsLast3d(input);
         int h = input.shape[nd - 2];
         int w = input.shape[nd - 1];
         int oc = (int) (c / rr);
@@ -2400,6 +2411,7 @@ final class NNOps {
             throw new IllegalArgumentException("pixel_unshuffle expects width to be divisible by downscale_factor, but "
                     + "input.size(-1)=" + w + " is not divisible by " + r);
         }
+        refuseChannelsLast3d(input);
         int[] outShape = input.shape.clone();
         outShape[nd - 3] = toInt((long) c * r * r, "pixel_unshuffle's output");
         outShape[nd - 2] = h / r;
