@@ -42,7 +42,8 @@ class DifferentialFuzzR40Test {
     static {
         EXPECTED_FAILURES.put("r40_1588", "bicubic by scale factor 1.3 of a 3 x 3 input keeps its size: PyTorch's "
                 + "forward resamples with the scale's weights, its backward (upsample_bicubic2d_backward's same-size "
-                + "special case) copies the gradient; Ember's backward is its forward's transpose (lead's call)");
+                + "special case, still in 2.x's UpSampleKernel.cpp) copies the gradient, which is not that forward's "
+                + "derivative; Ember keeps its backward the forward's transpose, the true gradient, as AntialiasOps does");
     }
 
     /** A local hunt's one case ({@code -Dember.fuzz40.only=<id>}); every case otherwise. */
