@@ -10,11 +10,15 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link OneDnnGelu}'s GELU and backward on the Vector API, each lane the scalar form's operations (so the same bits,
  * in every JIT tier), a run's last partial vector through the scalar form. Each loop writes its whole computation
  * inline (no vector crosses a call of ours, see VectorHelpersInlineTest) and is over C2's FreqInlineSize, so C2
- * compiles it as its own root. floor is {@code (v + 1.5 * 2^23) - 1.5 * 2^23} (the nearest integer), less one where
- * that is above v: exact for the clamped arguments (below 130 in magnitude). Loaded only through {@link VectorLoops}.
+ * compiles it as its own root. A negation flips the sign bit by an integer XOR (the same bits as {@code neg()},
+ * which JDK 17's C2 made slow, see VectorSleef.NEG_OP_PROPERTY). floor is {@code (v + 1.5 * 2^23) - 1.5 * 2^23} (the
+ * nearest integer), less one where that is above v: exact for the clamped arguments (below 130 in magnitude). Loaded
+ * only through {@link VectorLoops}.
  */
 final class VectorOneDnnGelu {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** The float sign bit, as an int lane. */
+    private static final int SIGN = Integer.MIN_VALUE;
 
     private VectorOneDnnGelu() {
     }
@@ -30,7 +34,7 @@ final class VectorOneDnnGelu {
             FloatVector t = one.div(v.abs().fma(OneDnnGelu.ERF_P, 1f));
             // exp(-(v * v)), OneDnnGelu.exp lane-wise: the argument is at most 0, so clamping to ln FLT_MAX does
             // nothing and clamping to ln FLT_MIN is a blend (a NaN stays NaN, and so does the result, as in oneDNN)
-            FloatVector d = v.mul(v).neg();
+            FloatVector d = v.mul(v).reinterpretAsInts().lanewise(VectorOperators.XOR, SIGN).reinterpretAsFloats();
             VectorMask<Float> tiny = d.compare(VectorOperators.LT, OneDnnGelu.EXP_LN_FLT_MIN);
             d = d.blend(OneDnnGelu.EXP_LN_FLT_MIN, tiny);
             FloatVector fx = d.mul(OneDnnGelu.EXP_LOG2E).add(0.5f);
@@ -47,7 +51,8 @@ final class VectorOneDnnGelu {
             FloatVector a = t.fma(OneDnnGelu.ERF_A5, OneDnnGelu.ERF_A4).fma(t, FloatVector.broadcast(S,
                     OneDnnGelu.ERF_A3)).fma(t, FloatVector.broadcast(S, OneDnnGelu.ERF_A2)).fma(t,
                     FloatVector.broadcast(S, OneDnnGelu.ERF_A1));
-            FloatVector y = e.neg().mul(t).fma(a, one);
+            FloatVector y = e.reinterpretAsInts().lanewise(VectorOperators.XOR, SIGN).reinterpretAsFloats().mul(t)
+                    .fma(a, one);
             FloatVector erf = y.reinterpretAsInts().lanewise(VectorOperators.XOR,
                     s.reinterpretAsInts().and(Integer.MIN_VALUE)).reinterpretAsFloats();
             FloatVector half = s.mul(0.5f);
@@ -71,7 +76,7 @@ final class VectorOneDnnGelu {
             FloatVector v = FloatVector.fromArray(S, x, xo + i).mul(OneDnnGelu.ONE_OVER_SQRT_TWO);
             // exp(-(v * v)), OneDnnGelu.exp lane-wise: the argument is at most 0, so clamping to ln FLT_MAX does
             // nothing and clamping to ln FLT_MIN is a blend (a NaN stays NaN, and so does the result, as in oneDNN)
-            FloatVector d = v.mul(v).neg();
+            FloatVector d = v.mul(v).reinterpretAsInts().lanewise(VectorOperators.XOR, SIGN).reinterpretAsFloats();
             VectorMask<Float> tiny = d.compare(VectorOperators.LT, OneDnnGelu.EXP_LN_FLT_MIN);
             d = d.blend(OneDnnGelu.EXP_LN_FLT_MIN, tiny);
             FloatVector fx = d.mul(OneDnnGelu.EXP_LOG2E).add(0.5f);
@@ -89,7 +94,8 @@ final class VectorOneDnnGelu {
             FloatVector a = t.fma(OneDnnGelu.ERF_A5, OneDnnGelu.ERF_A4).fma(t, FloatVector.broadcast(S,
                     OneDnnGelu.ERF_A3)).fma(t, FloatVector.broadcast(S, OneDnnGelu.ERF_A2)).fma(t,
                     FloatVector.broadcast(S, OneDnnGelu.ERF_A1));
-            FloatVector y = e.neg().mul(t).fma(a, one);
+            FloatVector y = e.reinterpretAsInts().lanewise(VectorOperators.XOR, SIGN).reinterpretAsFloats().mul(t)
+                    .fma(a, one);
             FloatVector erf = y.reinterpretAsInts().lanewise(VectorOperators.XOR,
                     v.reinterpretAsInts().and(Integer.MIN_VALUE)).reinterpretAsFloats();
             FloatVector.fromArray(S, g, go + i).mul(erf.fma(half, pdf)).intoArray(o, oo + i);
