@@ -397,20 +397,24 @@ final class VectorSleef {
      * {@code o[oo + i] = gelu_tanh_backward(g[go + i], x[xo + i])}: {@link SleefFloat#geluTanhBackward(float, float)}
      * lane-wise over the vector part ({@link SleefFloat#vectorPart}), {@link SleefFloat#geluTanhBackwardLibm} over the
      * rest, as PyTorch's kernel. In blocks as {@link #geluTanh}: the tanh's argument into a scratch block, the tanh in
-     * place there, then the formula (o may be g or x).
+     * place there, then the formula (o may be g or x). The tanh's negation is a sign-bit XOR unless
+     * {@link #NEG_OP_PROPERTY} asks for {@code neg()}.
      */
     static void geluTanhBackward(float[] g, int go, float[] x, int xo, float[] o, int oo, int n) {
         int bound = SleefFloat.vectorPart(n);
         float[] t = SCRATCH.get();
         FloatVector kappa3 = FloatVector.broadcast(S, SleefFloat.GELU_KAPPA3);
         FloatVector one = FloatVector.broadcast(S, 1f);
+        boolean negOp = Boolean.getBoolean(NEG_OP_PROPERTY);
         for (int b = 0; b < bound; b += BLOCK) {
             int m = Math.min(BLOCK, bound - b);
             geluTanhInner(x, xo + b, t, m);
             for (int i = 0; i < m; i += S.length()) {
                 FloatVector v = FloatVector.fromArray(S, x, xo + b + i);
                 FloatVector th = FloatVector.fromArray(S, t, i);
-                FloatVector tanhDerivative = th.neg().fma(th, one);
+                FloatVector minusTh = negOp ? th.neg()
+                        : th.reinterpretAsInts().lanewise(VectorOperators.XOR, SIGN).reinterpretAsFloats();
+                FloatVector tanhDerivative = minusTh.fma(th, one);
                 FloatVector innerDerivative = v.mul(v).fma(kappa3, one).mul(SleefFloat.GELU_BETA);
                 FloatVector sum = th.add(1f).mul(0.5f).add(v.mul(0.5f).mul(tanhDerivative).mul(innerDerivative));
                 FloatVector.fromArray(S, g, go + b + i).mul(sum).intoArray(o, oo + b + i);

@@ -66,4 +66,34 @@ class TanhNegOpTest extends SleefPathFixture {
             }
         }
     }
+
+    @Test
+    void geluTanhBackwardGivesTheSameBitsEitherWay() {
+        Random rnd = new Random(7);
+        int n = 5003;
+        float[] x = new float[n];
+        float[] g = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) (rnd.nextGaussian() * 4);
+            g[i] = (float) rnd.nextGaussian();
+        }
+        x[0] = Float.NaN;
+        x[1] = -0f;
+        x[2] = Float.POSITIVE_INFINITY;
+        float[][] out = new float[2][n];
+        for (int k = 0; k < 2; k++) {
+            System.setProperty(VectorSleef.NEG_OP_PROPERTY, Boolean.toString(k == 1));
+            VectorSleef.geluTanhBackward(g, 0, x, 0, out[k], 0, n);
+        }
+        int body = SleefFloat.vectorPart(n);
+        for (int i = 0; i < n; i++) {
+            float want = i < body ? SleefFloat.geluTanhBackward(g[i], x[i]) : SleefFloat.geluTanhBackwardLibm(g[i], x[i]);
+            if (Float.floatToRawIntBits(out[0][i]) != Float.floatToRawIntBits(want)
+                    && !(Float.isNaN(want) && Float.isNaN(out[0][i]))
+                    || Float.floatToRawIntBits(out[0][i]) != Float.floatToRawIntBits(out[1][i])) {
+                fail("gelu_tanh_backward(" + g[i] + ", " + x[i] + "): xor " + out[0][i] + ", neg() " + out[1][i]
+                        + ", scalar " + want);
+            }
+        }
+    }
 }
