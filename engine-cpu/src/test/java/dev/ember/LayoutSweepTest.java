@@ -704,7 +704,12 @@ class LayoutSweepTest {
             return Functional.dropout(x[0], 0.3, true);
         }, f(5, 7));
         op(t, "float32 exp tanh", x -> new Tensor[] {x[0].exp(), x[0].tanh()}, f32(3, 37));
-        op(t, "float32 relu gelu", x -> new Tensor[] {x[0].relu(), Functional.gelu(x[0])}, f32(3, 37));
+        op(t, "float32 relu", x -> x[0].relu(), f32(3, 37));
+        // PyTorch's own bits differ between layouts here too: oneDNN's GELU kernel on a contiguous float32 tensor,
+        // GeluKernelImpl on others (OneDnnGeluTest holds the contiguous bits to PyTorch's; Ember's strided runs keep
+        // its float formula with the nearest-float exp), up to a few units of 1e-7 apart
+        String oneDnnOrNot = "oneDNN's GELU on contiguous tensors, another formula on strided ones, as PyTorch";
+        op(t, "float32 gelu", x -> Functional.gelu(x[0]), f32(3, 37)).tol(0x1p-20, oneDnnOrNot);
         // PyTorch's own bits differ between layouts here: Sleef's exp over a contiguous run's whole vector passes,
         // glibc's expf (Ember: the nearest float) elsewhere, 1 ulp apart on some inputs (SiluBitsTest holds each
         // layout to PyTorch's bits)
@@ -1186,7 +1191,9 @@ class LayoutSweepTest {
     List<DynamicTest> large() {
         List<Case> t = new ArrayList<>();
         op(t, "large exp float64", x -> x[0].exp(), f(300, 250));
-        op(t, "large unary float32", x -> new Tensor[] {x[0].exp(), x[0].tanh(), Functional.gelu(x[0])}, f32(300, 250));
+        op(t, "large unary float32", x -> new Tensor[] {x[0].exp(), x[0].tanh()}, f32(300, 250));
+        op(t, "large gelu float32", x -> Functional.gelu(x[0]), f32(300, 250))
+                .tol(0x1p-20, "oneDNN's GELU on contiguous tensors, another formula on strided ones, as PyTorch");
         op(t, "large add broadcast float32", x -> x[0].add(x[1]).mul(x[2]), f32(300, 250), f32(250), f32(300, 1));
         op(t, "large add float64", x -> x[0].add(x[1]), f(300, 250), f(300, 250));
         op(t, "large scalar ops float32", x -> x[0].mul(1.5).add(0.25).rsub(2.0), f32(300, 250));

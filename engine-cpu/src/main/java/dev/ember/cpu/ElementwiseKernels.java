@@ -563,6 +563,12 @@ final class ElementwiseKernels {
                     LOOPS.gelu(a, ao, o, oo, n);
                     return;
                 }
+                if (as == 1 && os == 1 && OneDnnGelu.on()) {
+                    for (int i = 0; i < n; i++) {
+                        o[oo + i] = OneDnnGelu.gelu(a[ao + i]);
+                    }
+                    return;
+                }
                 for (int i = 0; i < n; i++) {
                     o[oo + i * os] = geluFloat(a[ao + i * as]);
                 }
@@ -1640,10 +1646,16 @@ final class ElementwiseKernels {
         /** {@code x[xo:xo+n] = exp(x * scale - shift)} elementwise; returns their sum (in float, lane by lane). */
         float expSum(float[] x, int xo, int n, float scale, float shift);
 
-        /** {@code o[oo:oo+n] = gelu(x[xo:xo+n])} as {@link #geluFloat}. */
+        /**
+         * {@code o[oo:oo+n] = gelu(x[xo:xo+n])}: as {@link OneDnnGelu#gelu} (PyTorch's oneDNN kernel), or with
+         * {@code -Dember.cpu.exactTranscendentals=true} as {@link #geluFloat}.
+         */
         void gelu(float[] x, int xo, float[] o, int oo, int n);
 
-        /** {@code o[oo:oo+n] = gelu_backward(g[go:go+n], x[xo:xo+n])} as {@link #geluBackwardFloat}. */
+        /**
+         * {@code o[oo:oo+n] = gelu_backward(g[go:go+n], x[xo:xo+n])}: as {@link OneDnnGelu#geluBackward} (PyTorch's
+         * oneDNN kernel), or with {@code -Dember.cpu.exactTranscendentals=true} as {@link #geluBackwardFloat}.
+         */
         void geluBackward(float[] g, int go, float[] x, int xo, float[] o, int oo, int n);
 
         /**
@@ -1790,8 +1802,10 @@ final class ElementwiseKernels {
         int cexp(float[] x, int xo, float[] o, int oo, int n);
     }
 
-    // float32 GELU as PyTorch's CPU kernels compute it (GeluKernelImpl's and GeluBackwardKernelImpl's vectorized path,
-    // Vectorized<float>::erf): erf by Abramowitz and Stegun's 7.1.26, sign(a) (1 - t r(t) exp(-a^2)) with
+    // float32 GELU on strided runs, and everywhere under -Dember.cpu.exactTranscendentals=true (contiguous runs take
+    // OneDnnGelu, the oneDNN kernel PyTorch runs on a contiguous float32 tensor, by default). The formula of
+    // GeluKernelImpl's and GeluBackwardKernelImpl's vectorized path (Vectorized<float>::erf; its exp is Sleef's, this
+    // one the nearest float): erf by Abramowitz and Stegun's 7.1.26, sign(a) (1 - t r(t) exp(-a^2)) with
     // t = 1 / (1 + p |a|), absolute error below 1.5e-7, in float arithmetic. The vector loops compute the same formula
     // lane-wise (exp by expFloat's polynomial, the same bits as the scalar form), 20 to 40 times faster than erf in
     // double, which made GELU a fifth of a GPT's training step.
@@ -2062,6 +2076,12 @@ final class ElementwiseKernels {
         if (op == BinaryOp.GELU_BACKWARD) {
             if (LOOPS != null && xs == 1 && ys == 1 && os == 1) {
                 LOOPS.geluBackward(x, xo, y, yo, o, oo, n);
+                return;
+            }
+            if (xs == 1 && ys == 1 && os == 1 && OneDnnGelu.on()) {
+                for (int i = 0; i < n; i++) {
+                    o[oo + i] = OneDnnGelu.geluBackward(x[xo + i], y[yo + i]);
+                }
                 return;
             }
             for (int i = 0; i < n; i++) {

@@ -2260,6 +2260,10 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
 
     @Override
     public void gelu(float[] x, int xo, float[] o, int oo, int n) {
+        if (OneDnnGelu.on()) {
+            VectorOneDnnGelu.gelu(x, xo, o, oo, n);
+            return;
+        }
         int bound = S.loopBound(n);
         int i = 0;
         for (; i < bound; i += S.length()) {
@@ -2342,6 +2346,10 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
 
     @Override
     public void geluBackward(float[] g, int go, float[] x, int xo, float[] o, int oo, int n) {
+        if (OneDnnGelu.on()) {
+            VectorOneDnnGelu.geluBackward(g, go, x, xo, o, oo, n);
+            return;
+        }
         int bound = S.loopBound(n);
         int i = 0;
         for (; i < bound; i += S.length()) {

@@ -30,7 +30,7 @@ class VectorHelpersInlineTest {
     private static final String[] VECTOR_CLASSES =
             {"VectorLoops", "VectorMicroKernels", "VectorDirectConv", "VectorProfiles", "VectorFft", "VectorInt8Dots",
                 "VectorTranspose", "VectorRequantize", "VectorNormalFill", "VectorSleef", "VectorSleefPow", "VectorLibm",
-                "VectorMt19937", "VectorEluLoops"};
+                "VectorMt19937", "VectorEluLoops", "VectorOneDnnGelu"};
 
     /** A method's name, descriptor and bytecode length. */
     private record Method(String name, String descriptor, int codeLength) {
