@@ -71,6 +71,16 @@ class VectorHelpersInlineTest {
             }
         }
         assertEquals(1, found);
+        // oneDNN's GELU loops (session 58), reached from the activation ops' fused paths as leaky_relu is
+        int gelu = 0;
+        for (Method m : methods("VectorOneDnnGelu")) {
+            if (m.name.equals("gelu") || m.name.equals("geluBackward")) {
+                gelu++;
+                assertTrue(m.codeLength > FREQ_INLINE_SIZE, "VectorOneDnnGelu." + m.name + m.descriptor + " has "
+                        + m.codeLength + " bytes of bytecode: C2 may inline it into a deep call chain");
+            }
+        }
+        assertEquals(2, gelu);
     }
 
     /**
