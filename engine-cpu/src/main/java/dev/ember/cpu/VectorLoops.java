@@ -278,9 +278,13 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     public boolean binaryScalar(BinaryOp op, float[] x, int xo, float s, float[] o, int oo, int n) {
         int bound = S.loopBound(n);
         int i = 0;
-        FloatVector sv = FloatVector.broadcast(S, s);
+        // the broadcast made in each case, after any call: one made before the switch was boxed, one vector object
+        // allocated a call (134 KB for x - m of [16, 128, 512] and [16, 128, 1], a call per row) once C2 had compiled
+        // this for more than one op (session 58)
+        FloatVector sv;
         switch (op) {
             case ADD:
+                sv = FloatVector.broadcast(S, s);
                 for (; i < bound; i += S.length()) {
                     FloatVector.fromArray(S, x, xo + i).add(sv).intoArray(o, oo + i);
                 }
@@ -289,6 +293,7 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
                 }
                 return true;
             case SUB:
+                sv = FloatVector.broadcast(S, s);
                 for (; i < bound; i += S.length()) {
                     FloatVector.fromArray(S, x, xo + i).sub(sv).intoArray(o, oo + i);
                 }
@@ -297,6 +302,7 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
                 }
                 return true;
             case MUL:
+                sv = FloatVector.broadcast(S, s);
                 for (; i < bound; i += S.length()) {
                     FloatVector.fromArray(S, x, xo + i).mul(sv).intoArray(o, oo + i);
                 }
@@ -305,6 +311,7 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
                 }
                 return true;
             case DIV:
+                sv = FloatVector.broadcast(S, s);
                 for (; i < bound; i += S.length()) {
                     FloatVector.fromArray(S, x, xo + i).div(sv).intoArray(o, oo + i);
                 }
@@ -319,6 +326,7 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
                     selectScalarRun(op, x, xo, s, o, oo, n);
                     return true;
                 }
+                sv = FloatVector.broadcast(S, s);
                 for (; i < bound; i += S.length()) {
                     select(op, FloatVector.fromArray(S, x, xo + i), sv).intoArray(o, oo + i);
                 }
