@@ -15,7 +15,11 @@ import dev.ember.backend.Layout;
  *       it to ({@code x > 0}, {@code x < 0}, {@code x == 0}, {@code x <= 0} are false for it);</li>
  *   <li>{@code expm1} as the unary kernel computes it for both types, {@code Math.expm1} (float32: of the float
  *       widened, the result rounded to float, which {@link #expm1Floats} reaches on the Vector API's lanes, and
- *       {@link #expm1Float} through {@code Math.exp}, where they provably can; the unary kernel takes the same);</li>
+ *       {@link #expm1Float} through {@code Math.exp}, where they provably can; the unary kernel takes the same), the
+ *       float32 forward and unary kernel under {@code -Dember.cpu.exactTranscendentals=true} only: by default (session
+ *       58) they have PyTorch's bits, Sleef's expm1f ({@link #expm1Sleef}) and PyTorch 2.x's elu kernel
+ *       ({@code eluForwardSleef}: Sleef's over the vector part of a contiguous run, glibc's expm1f over the rest),
+ *       which the composition does not reproduce;</li>
  *   <li>{@code exp}: float64 {@code Math.exp}; float32 Sleef's ({@link SleefFloat#exp}, whose lane form
  *       {@link VectorSleef#exp} has the same bits), the unary kernel's outside
  *       {@code -Dember.cpu.exactTranscendentals=true}, under which this kernel declines.</li>
@@ -175,6 +179,10 @@ final class EluKernels {
      */
     private static void eluForward(float[] x, int xo, int xs, float nc, float scale, float is, float[] o, int oo,
                                    int os, int n) {
+        if (!SleefFloat.exact()) {
+            eluForwardSleef(x, xo, xs, nc, scale, is, o, oo, os, n);
+            return;
+        }
         double[] d = new double[Math.min(n, BLOCK)];
         boolean plain = Boolean.getBoolean(PLAIN_EXPM1_PROPERTY);
         // the paths before session 57, kept whole behind the properties for before/after measurements
@@ -212,6 +220,44 @@ final class EluKernels {
                     o[oi + i * os] = v > 0 ? v * scale : (float) d[i] * nc;
                 }
             }
+        }
+    }
+
+    /**
+     * PyTorch 2.x's float32 elu forward ({@code elu_kernel} on ATen's Elu.h, {@code cpu_kernel_vec}) over a row: its
+     * vectorized form {@link SleefFloat#elu} (Sleef's expm1; {@link EluLoops#eluSleef} on the lanes) over the vector
+     * part of a contiguous run ({@link SleefFloat#vectorPart}), its scalar form {@link SleefFloat#eluLibm} (glibc's
+     * expm1f) over the rest and over strided runs. The project's default; {@code -Dember.cpu.exactTranscendentals=true}
+     * keeps session 57's {@code Math.expm1} bits. The output may be the input at the same place.
+     */
+    private static void eluForwardSleef(float[] x, int xo, int xs, float nc, float scale, float is, float[] o,
+                                        int oo, int os, int n) {
+        int vector = xs == 1 && os == 1 ? SleefFloat.vectorPart(n) : 0;
+        int i = 0;
+        if (LOOPS != null && vector > 0) {
+            LOOPS.eluSleef(x, xo, nc, scale, is, o, oo, vector);
+            i = vector;
+        }
+        for (; i < n; i++) {
+            float v = x[xo + i * xs];
+            o[oo + i * os] = i < vector ? SleefFloat.elu(v, nc, scale, is) : SleefFloat.eluLibm(v, nc, scale, is);
+        }
+    }
+
+    /**
+     * The float32 {@code expm1} kernel's default ({@code torch.expm1}: ATen's {@code IMPLEMENT_FLOAT_KERNEL(expm1)}
+     * maps {@code Vectorized<float>::expm1}, Sleef_expm1f8_u10, over every element, a strided operand through a
+     * contiguous buffer): {@link SleefFloat#expm1} on each element, {@link EluLoops#expm1Sleef} on the lanes of a
+     * contiguous run. {@code -Dember.cpu.exactTranscendentals=true} keeps {@code Math.expm1}'s float
+     * ({@link #expm1Floats}).
+     */
+    static void expm1Sleef(float[] a, int ao, int as, float[] o, int oo, int os, int n) {
+        if (LOOPS != null && as == 1 && os == 1) {
+            LOOPS.expm1Sleef(a, ao, o, oo, n);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            o[oo + i * os] = SleefFloat.expm1(a[ao + i * as]);
         }
     }
 

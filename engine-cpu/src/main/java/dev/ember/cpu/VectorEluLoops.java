@@ -144,6 +144,16 @@ final class VectorEluLoops implements EluLoops {
     }
 
     @Override
+    public void eluSleef(float[] x, int xo, float nc, float scale, float is, float[] o, int oo, int n) {
+        VectorSleef.eluForward(x, xo, nc, scale, is, o, oo, n);
+    }
+
+    @Override
+    public void expm1Sleef(float[] x, int xo, float[] o, int oo, int n) {
+        VectorSleef.expm1(x, xo, o, oo, n);
+    }
+
+    @Override
     public void eluBackwardResult(float[] g, int go, float[] r, int ro, float nc, float scale, float is, float[] o,
                                   int oo, int n) {
         int bound = S.loopBound(n);
