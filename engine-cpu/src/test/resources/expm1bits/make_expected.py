@@ -31,6 +31,11 @@
 #   expm1_glibc.bin    glibc's expm1f of each input;
 #   <act>_vec.bin, <act>_scalar.bin   for act in elu1 (alpha 1), elu07 (alpha 0.7), selu, celu13 (celu alpha 1.3): the
 #                      2.x forward's vectorized and scalar forms on each input;
+#   grad.bin           N incoming gradients (Gaussian, a seeded numpy generator);
+#   <act>_bwd_vec.bin, <act>_bwd_scalar.bin   for act in elu1, selu, celu13: the two forms of the gradient of the
+#                      out-of-place forward at inputs.bin under grad.bin (ATen's elu_backward, is_result false, the
+#                      same in 1.13 and 2.x: see backward_forms), checked against PyTorch's own gradients (AVX2) on the
+#                      whole, on elements 5 .. N - 32 (a scalar tail of 11) and on a stride-2 view (scalar form);
 #   crc.txt            CRC32 of torch.expm1's output bytes and of glibc's over inputs the test generates the same way:
 #                      the 2^20 bit patterns i * 4099 (mod 2^32) and four dense runs of 2^16 floats (DENSE).
 import ctypes
@@ -129,6 +134,59 @@ def elu_forms(bits, expm1_sleef_of, alpha, scale, input_scale):
     return vec.view(np.int32), scalar.view(np.int32)
 
 
+BACKWARD = {"elu1": (lambda x: torch.nn.functional.elu(x, 1.0), 1.0, 1.0, 1.0),
+            "selu": (torch.nn.functional.selu, 1.6732632423543772848170429916717,
+                     1.0507009873554804934193349852946, 1.0),
+            # derivatives.yaml: celu's backward is elu_backward(grad, alpha, 1, 1.0 / alpha.toFloat(), false, self)
+            "celu13": (lambda x: torch.nn.functional.celu(x, 1.3), 1.3, 1.0, 1.0 / float(np.float32(1.3)))}
+
+_expf = libm.expf
+_expf.restype = ctypes.c_float
+_expf.argtypes = [ctypes.c_float]
+
+
+def backward_forms(x_bits, g_bits, alpha, scale, input_scale):
+    """elu_backward (is_result false) on the input, unchanged from 1.13 to 2.x: the vectorized form
+    x > 0 ? g * poscoef : ((g * negiptcoef) * negcoef) * exp(x * negiptcoef) with Sleef's expf (torch.exp), NaN taking
+    the second; the scalar form x <= 0 ? ((g * negiptcoef) * negcoef) * exp(x * negiptcoef) : g * poscoef with glibc's
+    expf, NaN taking the second."""
+    f = np.float32
+    negcoef = f(alpha) * f(scale)
+    poscoef = f(scale)
+    negiptcoef = f(input_scale)
+    x = x_bits.view(np.float32)
+    g = g_bits.view(np.float32)
+    with np.errstate(all="ignore"):
+        arg = x * negiptcoef
+        sleef = torch.exp(torch.from_numpy(arg.copy())).numpy()
+        glibc = np.array([_expf(v) for v in arg.tolist()], dtype=np.float32)
+        gn = (g * negiptcoef) * negcoef
+        vec = np.where(x > 0, g * poscoef, gn * sleef).astype(np.float32)
+        scalar = np.where(x <= 0, gn * glibc, g * poscoef).astype(np.float32)
+    return vec.view(np.int32), scalar.view(np.int32)
+
+
+def autograd_bits(f, x_bits, g_bits, view):
+    base = torch.from_numpy(x_bits.copy().view(np.float32))
+    x = view(base).detach().requires_grad_(True)
+    f(x).backward(torch.from_numpy(g_bits.copy().view(np.float32)))
+    return x.grad.contiguous().numpy().view(np.int32)
+
+
+def check_backward(name, f, x, g, vec, scalar):
+    """PyTorch's own gradients (AVX2 here: passes of 16) are the forms picked by position, NaN as NaN."""
+    def same(a, b):
+        fa, fb = a.view(np.float32), b.view(np.float32)
+        return bool(np.all((a == b) | (np.isnan(fa) & np.isnan(fb))))
+    n = len(x)
+    want = np.where(np.arange(n) < n - n % 16, vec, scalar)
+    assert same(autograd_bits(f, x, g, lambda t: t), want), name
+    m = n - 37
+    want = np.where(np.arange(m) < m - m % 16, vec[5:5 + m], scalar[5:5 + m])
+    assert same(autograd_bits(f, x[5:5 + m], g[5:5 + m], lambda t: t), want), name + " tail"
+    assert same(autograd_bits(f, x, g, lambda t: torch.stack([t, -t], 1)[:, 0]), scalar), name + " strided"
+
+
 def write(name, bits):
     with open(name, "wb") as fh:
         fh.write(bits.astype("<i4").tobytes())
@@ -143,6 +201,15 @@ def main():
         vec, scalar = elu_forms(x, sleef_expm1f, alpha, scale, input_scale)
         write(name + "_vec.bin", vec)
         write(name + "_scalar.bin", scalar)
+    g = np.random.default_rng(59).standard_normal(N).astype(np.float32).view(np.int32)
+    write("grad.bin", g)
+    xs = x.view(np.float32)
+    assert "CPU capability usage: AVX2" in torch.__config__.show(), "the backward check assumes passes of 16"
+    for name, (f, alpha, scale, input_scale) in BACKWARD.items():
+        vec, scalar = backward_forms(x, g, alpha, scale, input_scale)
+        check_backward(name, f, x, g, vec, scalar)
+        write(name + "_bwd_vec.bin", vec)
+        write(name + "_bwd_scalar.bin", scalar)
     lines = []
     for k, p in enumerate(crc_inputs()):
         lines.append("sleef %d %08x" % (k, zlib.crc32(sleef_expm1f(p).astype("<i4").tobytes())))

@@ -195,11 +195,11 @@ class EluKernelBitsTest {
     private void compareAll(DType type, boolean large) {
         int checked = 0;
         long seed = 56;
-        // session 58: the float32 elu forward follows PyTorch 2.x's kernel (Sleef's expm1 over the vector part of a
-        // contiguous run, glibc's expm1f over the rest: Expm1SleefBitsTest), which the composition (torch.expm1, Sleef's
-        // on every element) is not; its values, and the in-place forms' gradients (from the result), are compared
-        // under exactTranscendentals (Math.expm1 in both), the gradients and second derivatives of the out-of-place
-        // forms (from the input) here too
+        // session 58: the float32 elu forward and its backward on the input follow PyTorch's kernels (Sleef's expm1
+        // and exp over the vector part of a contiguous run, glibc's expm1f and expf over the rest and over strided
+        // runs, a NaN input to the vector part's backward giving NaN: Expm1SleefBitsTest), which the composition
+        // (Sleef's on every element) is not; the elu family is compared with the composition under
+        // exactTranscendentals (Math.expm1 in both, the backward composed), leaky_relu here too
         boolean sleefForward = type == DType.FLOAT32 && !Boolean.getBoolean(EXACT);
         for (Case c : cases()) {
             for (Layout layout : layouts(large)) {
@@ -211,16 +211,6 @@ class EluKernelBitsTest {
                 Tensor[] got = run(c, layout, type, seed);
                 assertArrayEquals(want[0].stride(), got[0].stride(), what + " forward strides");
                 if (sleefForward && !c.name.startsWith("leaky_relu")) {
-                    if (!c.inplace) {
-                        assertSameBits(want[1], got[1], what + " gradient");
-                        if (c.secondOrder) {
-                            assertEquals(want[2] == null, got[2] == null, what + " second derivative used");
-                            if (want[2] != null) {
-                                assertSameBits(want[2], got[2], what + " second derivative");
-                            }
-                        }
-                        checked++;
-                    }
                     continue;
                 }
                 assertSameBits(want[0], got[0], what + " forward");
@@ -234,7 +224,7 @@ class EluKernelBitsTest {
                 checked++;
             }
         }
-        assertTrue(checked > (sleefForward ? 40 : 100), "only " + checked + " runs");
+        assertTrue(checked > (sleefForward ? 60 : 100), "only " + checked + " runs");
     }
 
     @Test

@@ -22,7 +22,9 @@ import dev.ember.backend.Layout;
  *       which the composition does not reproduce;</li>
  *   <li>{@code exp}: float64 {@code Math.exp}; float32 Sleef's ({@link SleefFloat#exp}, whose lane form
  *       {@link VectorSleef#exp} has the same bits), the unary kernel's outside
- *       {@code -Dember.cpu.exactTranscendentals=true}, under which this kernel declines.</li>
+ *       {@code -Dember.cpu.exactTranscendentals=true}, under which this kernel declines; since session 58 only over
+ *       the vector part of a contiguous run, glibc's expf ({@link LibmFloat#exp}) over the rest and over strided runs
+ *       ({@link #eluBackwardInputLibm}), as PyTorch's elu_backward, which the composition does not reproduce.</li>
  * </ul>
  * Contiguous runs go through the Vector API loops ({@link EluLoops}) where present (the float32 elu forward, strided
  * too, through a block of doubles and {@link EluLoops#expm1}; the float64 elu forward and backward on the input,
@@ -64,9 +66,21 @@ final class EluKernels {
         return x > 0 ? x * scale : Math.expm1(x * is) * nc;
     }
 
-    /** elu_backward on the input: {@code x < 0 ? ((g * ni) * nc) * exp(x * ni) : x == 0 ? (g * ni) * nc : g * scale}. */
+    /**
+     * elu_backward on the input, float32, PyTorch's vectorized form: {@code x > 0 ? g * scale : ((g * ni) * nc) *
+     * exp(x * ni)} with Sleef's exp (a NaN x gives NaN; at a zero x, exp gives 1: {@code (g * ni) * nc}).
+     */
     static float eluBackwardInput(float g, float x, float nc, float scale, float ni) {
-        return x < 0 ? g * ni * nc * SleefFloat.exp(x * ni) : x == 0 ? g * ni * nc : g * scale;
+        return x > 0 ? g * scale : g * ni * nc * SleefFloat.exp(x * ni);
+    }
+
+    /**
+     * {@link #eluBackwardInput(float, float, float, float, float)}'s scalar form in PyTorch (the tail of a contiguous
+     * run, strided runs): {@code x <= 0 ? ((g * ni) * nc) * exp(x * ni) : g * scale} with the C library's exp
+     * ({@link LibmFloat#exp}, glibc's expf; a NaN x gives {@code g * scale}).
+     */
+    static float eluBackwardInputLibm(float g, float x, float nc, float scale, float ni) {
+        return x <= 0 ? g * ni * nc * LibmFloat.exp(x * ni) : g * scale;
     }
 
     /** {@link #eluBackwardInput(float, float, float, float, float)} in float64, exp {@code Math.exp}. */
@@ -351,18 +365,27 @@ final class EluKernels {
             loop.run((off, n, st) -> {
                 if (g == null) {
                     eluForward(v, off[1], st[1], nc, sc, is, o, off[0], st[0], n);
-                } else if (LOOPS != null && contiguous(st)) {
-                    if (isResult) {
-                        LOOPS.eluBackwardResult(g, off[2], v, off[1], nc, sc, is, o, off[0], n);
-                    } else {
-                        LOOPS.eluBackwardInput(g, off[2], v, off[1], nc, sc, is, o, off[0], n);
+                } else if (!isResult) {
+                    // PyTorch's elu_backward: the vectorized form (Sleef's exp) over the vector part of a contiguous
+                    // run, the scalar form (glibc's expf) over the rest and over strided runs
+                    int vector = contiguous(st) ? SleefFloat.vectorPart(n) : 0;
+                    int i = 0;
+                    if (LOOPS != null && vector > 0) {
+                        LOOPS.eluBackwardInput(g, off[2], v, off[1], nc, sc, is, o, off[0], vector);
+                        i = vector;
                     }
-                } else {
-                    for (int i = 0; i < n; i++) {
+                    for (; i < n; i++) {
                         float gi = g[off[2] + i * st[2]];
                         float xi = v[off[1] + i * st[1]];
-                        o[off[0] + i * st[0]] = isResult ? eluBackwardResult(gi, xi, nc, sc, is)
-                                : eluBackwardInput(gi, xi, nc, sc, is);
+                        o[off[0] + i * st[0]] = i < vector ? eluBackwardInput(gi, xi, nc, sc, is)
+                                : eluBackwardInputLibm(gi, xi, nc, sc, is);
+                    }
+                } else if (LOOPS != null && contiguous(st)) {
+                    LOOPS.eluBackwardResult(g, off[2], v, off[1], nc, sc, is, o, off[0], n);
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        o[off[0] + i * st[0]] = eluBackwardResult(g[off[2] + i * st[2]], v[off[1] + i * st[1]], nc, sc,
+                                is);
                     }
                 }
             }, true);

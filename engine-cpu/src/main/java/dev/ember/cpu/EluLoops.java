@@ -14,8 +14,8 @@ interface EluLoops {
     void leakyRelu(double[] g, int go, double[] x, int xo, double s, double[] o, int oo, int n);
 
     /**
-     * elu_backward on the input, float32: {@code x < 0 ? ((g * ni) * nc) * exp(x * ni) : x == 0 ? (g * ni) * nc :
-     * g * scale}, exp Sleef's ({@link SleefFloat#exp}).
+     * elu_backward on the input, float32, PyTorch's vectorized form over n elements (the vector part of a contiguous
+     * run): {@code x > 0 ? g * scale : ((g * ni) * nc) * exp(x * ni)}, exp Sleef's ({@link SleefFloat#exp}).
      */
     void eluBackwardInput(float[] g, int go, float[] x, int xo, float nc, float scale, float ni, float[] o, int oo,
                           int n);

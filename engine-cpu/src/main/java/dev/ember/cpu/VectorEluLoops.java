@@ -135,8 +135,7 @@ final class VectorEluLoops implements EluLoops {
             FloatVector d = FloatVector.fromArray(S, g, go + i);
             FloatVector gn = d.mul(ni).mul(nc);
             FloatVector neg = gn.mul(VectorSleef.exp(v.mul(ni)));
-            d.mul(scale).blend(gn, v.compare(VectorOperators.EQ, 0f)).blend(neg, v.compare(VectorOperators.LT, 0f))
-                    .intoArray(o, oo + i);
+            neg.blend(d.mul(scale), v.compare(VectorOperators.GT, 0f)).intoArray(o, oo + i);
         }
         for (; i < n; i++) {
             o[oo + i] = EluKernels.eluBackwardInput(g[go + i], x[xo + i], nc, scale, ni);

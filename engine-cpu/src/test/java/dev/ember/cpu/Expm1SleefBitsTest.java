@@ -26,7 +26,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * both functions' bounds, dense runs, random floats and bit patterns) and by CRC32 over 1.3M generated ones; the
  * public ops ({@code Tensor.expm1} / {@code expm1_}, {@code elu}, {@code selu}, {@code celu} and their in-place forms)
  * on contiguous runs (the vector part and the scalar tail, {@link SleefFloat#vectorPart}) and strided ones against
- * PyTorch 2.x's forms. NaN results compare as NaN where the lanes and the C library may pick another NaN, bit for bit
+ * PyTorch 2.x's forms, and the backward on the input (PyTorch's elu_backward: Sleef's exp, glibc's expf) likewise.
+ * NaN results compare as NaN where the lanes and the C library may pick another NaN, bit for bit
  * elsewhere. {@code -Dember.cpu.exactTranscendentals=true} restores {@code Math.expm1}'s float.
  */
 class Expm1SleefBitsTest extends SleefPathFixture {
@@ -210,6 +211,56 @@ class Expm1SleefBitsTest extends SleefPathFixture {
                 assertBits(what + " strided", in, expected(vec, scalar, 0, n, false),
                         f.apply(strided).toFloatArray());
             }
+        }
+    }
+
+    private static final List<String> BACKWARD = List.of("elu1", "selu", "celu13");
+
+    private static UnaryOperator<Tensor> forward(String name) {
+        switch (name) {
+            case "elu1": return x -> Functional.elu(x, 1.0);
+            case "selu": return Functional::selu;
+            default: return x -> Functional.celu(x, 1.3);
+        }
+    }
+
+    /** x.grad of the out-of-place forward at x under g. */
+    private static float[] gradient(String name, Tensor x, Tensor g) {
+        Tensor leaf = x.detach().requiresGrad_(true);
+        forward(name).apply(leaf).backward(g);
+        return leaf.grad().toFloatArray();
+    }
+
+    /**
+     * elu_backward on the input (EluBackward0, CeluBackward0) with PyTorch's bits: the vectorized form (Sleef's exp;
+     * NaN for a NaN input) over the vector part of a contiguous run, the scalar form (glibc's expf) over the rest and
+     * over strided runs; the forms were checked against PyTorch's own gradients by make_expected.py.
+     */
+    @Test
+    void eluBackwardOnTheInputHasPyTorchsBits() throws IOException {
+        int[] in = ints("inputs.bin");
+        float[] x = bitsToFloats(in);
+        float[] gv = bitsToFloats(ints("grad.bin"));
+        int n = x.length;
+        Tensor t = Tensor.fromArray(x);
+        Tensor g = Tensor.fromArray(gv);
+        for (String name : BACKWARD) {
+            int[] vec = ints(name + "_bwd_vec.bin");
+            int[] scalar = ints(name + "_bwd_scalar.bin");
+            assertBits(name + " backward", in, expected(vec, scalar, 0, n, true), gradient(name, t, g));
+            int m = n - 37;
+            assertBits(name + " backward, tail", Arrays.copyOfRange(in, 5, 5 + m), expected(vec, scalar, 5, m, true),
+                    gradient(name, t.narrow(0, 5, m), g.narrow(0, 5, m)));
+            Tensor strided = Tensor.stack(List.of(t, t.neg()), 1).select(1, 0);
+            Tensor leaf = strided.detach().requiresGrad_(true);
+            assertFalse(leaf.isContiguous());
+            forward(name).apply(leaf).backward(g);
+            assertBits(name + " backward, strided", in, expected(vec, scalar, 0, n, false), leaf.grad().toFloatArray());
+            int differ = 0;
+            for (int i = 0; i < n; i++) {
+                differ += vec[i] != scalar[i] ? 1 : 0;
+            }
+            assertTrue(differ > 100, name + ": the backward forms differ on " + differ + " inputs");
         }
     }
 
