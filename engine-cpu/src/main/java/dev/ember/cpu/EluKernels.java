@@ -103,7 +103,8 @@ final class EluKernels {
     /**
      * {@code -Dember.cpu.elu.plainExpm1=true} (read per call): the float32 elu forward and the float32 {@code expm1}
      * kernel call {@code Math.expm1} for every element they take, instead of {@link #expm1Floats}; the same bits (the
-     * paths before session 56 and 57).
+     * paths before session 56 and 57). Since session 58 it (and {@link #NO_LANES_PROPERTY}) acts only under
+     * {@code -Dember.cpu.exactTranscendentals=true}: the default is Sleef's expm1f, {@link #expm1Sleef}.
      */
     static final String PLAIN_EXPM1_PROPERTY = "ember.cpu.elu.plainExpm1";
 
