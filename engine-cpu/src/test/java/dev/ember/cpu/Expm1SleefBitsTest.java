@@ -28,7 +28,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  * on contiguous runs (the vector part and the scalar tail, {@link SleefFloat#vectorPart}) and strided ones against
  * PyTorch 2.x's forms, and the backward on the input (PyTorch's elu_backward: Sleef's exp, glibc's expf) likewise.
  * NaN results compare as NaN where the lanes and the C library may pick another NaN, bit for bit
- * elsewhere. {@code -Dember.cpu.exactTranscendentals=true} restores {@code Math.expm1}'s float.
+ * elsewhere. {@code -Dember.cpu.exactTranscendentals=true} restores {@code Math.expm1}'s float. Once, offline (session
+ * 58), over all 2^32 floats in chunks of 2^24: CRC32s of {@link SleefFloat#expm1} equal to PyTorch 1.13's
+ * {@code torch.expm1} and of {@link LibmFloat#expm1} to numpy 1.24's float32 {@code expm1} (glibc 2.36's expm1f, equal
+ * to it on the stored inputs) in every chunk, and {@link VectorSleef#expm1} equal to the scalar form on every float.
  */
 class Expm1SleefBitsTest extends SleefPathFixture {
     private static final int STRIDE = 4099;
