@@ -195,6 +195,12 @@ class EluKernelBitsTest {
     private void compareAll(DType type, boolean large) {
         int checked = 0;
         long seed = 56;
+        // session 58: the float32 elu forward and its backward on the input follow PyTorch's kernels (Sleef's expm1
+        // and exp over the vector part of a contiguous run, glibc's expm1f and expf over the rest and over strided
+        // runs, a NaN input to the vector part's backward giving NaN: Expm1SleefBitsTest), which the composition
+        // (Sleef's on every element) is not; the elu family is compared with the composition under
+        // exactTranscendentals (Math.expm1 in both, the backward composed), leaky_relu here too
+        boolean sleefForward = type == DType.FLOAT32 && !Boolean.getBoolean(EXACT);
         for (Case c : cases()) {
             for (Layout layout : layouts(large)) {
                 seed += 17;
@@ -203,8 +209,11 @@ class EluKernelBitsTest {
                 Tensor[] want = run(c, layout, type, seed);
                 System.clearProperty(COMPOSED);
                 Tensor[] got = run(c, layout, type, seed);
-                assertSameBits(want[0], got[0], what + " forward");
                 assertArrayEquals(want[0].stride(), got[0].stride(), what + " forward strides");
+                if (sleefForward && !c.name.startsWith("leaky_relu")) {
+                    continue;
+                }
+                assertSameBits(want[0], got[0], what + " forward");
                 assertSameBits(want[1], got[1], what + " gradient");
                 if (c.secondOrder) {
                     assertEquals(want[2] == null, got[2] == null, what + " second derivative used");
@@ -215,7 +224,7 @@ class EluKernelBitsTest {
                 checked++;
             }
         }
-        assertTrue(checked > 100, "only " + checked + " runs");
+        assertTrue(checked > (sleefForward ? 60 : 100), "only " + checked + " runs");
     }
 
     @Test
@@ -230,6 +239,7 @@ class EluKernelBitsTest {
 
     @Test
     void float16AndBfloat16MatchTheComposition() {
+        System.setProperty(EXACT, "true"); // computed through the float32 kernels: see compareAll
         compareAll(DType.FLOAT16, false);
         compareAll(DType.BFLOAT16, false);
     }

@@ -520,7 +520,12 @@ public interface Backend {
      *   <li>{@code isResult} true ({@code x} the in-place forward's result): {@code dst = x <= 0 ?
      *       (grad * (x + negcoef)) * inputScale : grad * scale}.</li>
      * </ul>
-     * {@code exp} and {@code expm1} are the ones the backend's unary kernels compute for that type. x, grad (if any)
+     * {@code exp} and {@code expm1} are the ones the backend's unary kernels compute for that type, but for a backend
+     * that follows PyTorch's own elu kernels where their bits differ from the composition's (the CPU backend's float32
+     * forward, {@code x >= 0 ? x * scale : expm1(x * inputScale) * negcoef}, and backward on the input, {@code x > 0 ?
+     * grad * scale : ((grad * inputScale) * negcoef) * exp(x * inputScale)}, with Sleef's expm1 and exp over the
+     * vector part of a contiguous run, the C library's {@code x < 0} and {@code x <= 0} forms over the rest). x, grad
+     * (if any)
      * and dst are all float32 or all float64, of one shape, in their layouts; dst may be x itself in x's layout (the
      * in-place form). Returns false, writing nothing, for another type or where the backend has no such kernel (the
      * caller composes the ops).

@@ -573,6 +573,13 @@ final class ElementwiseKernels {
                     o[oo + i * os] = geluFloat(a[ao + i * as]);
                 }
                 return;
+            case EXPM1:
+                // PyTorch's bits (Sleef's expm1f); under exactTranscendentals Math.expm1's float, below
+                if (!SleefFloat.exact()) {
+                    EluKernels.expm1Sleef(a, ao, as, o, oo, os, n);
+                    return;
+                }
+                // falls through
             default:
                 // through a block of doubles: converting each float to double and back beside the call made every
                 // element wait for the one before (the conversions write only part of their register, so each

@@ -15,10 +15,16 @@ import dev.ember.backend.Layout;
  *       it to ({@code x > 0}, {@code x < 0}, {@code x == 0}, {@code x <= 0} are false for it);</li>
  *   <li>{@code expm1} as the unary kernel computes it for both types, {@code Math.expm1} (float32: of the float
  *       widened, the result rounded to float, which {@link #expm1Floats} reaches on the Vector API's lanes, and
- *       {@link #expm1Float} through {@code Math.exp}, where they provably can; the unary kernel takes the same);</li>
+ *       {@link #expm1Float} through {@code Math.exp}, where they provably can; the unary kernel takes the same), the
+ *       float32 forward and unary kernel under {@code -Dember.cpu.exactTranscendentals=true} only: by default (session
+ *       58) they have PyTorch's bits, Sleef's expm1f ({@link #expm1Sleef}) and PyTorch 2.x's elu kernel
+ *       ({@code eluForwardSleef}: Sleef's over the vector part of a contiguous run, glibc's expm1f over the rest),
+ *       which the composition does not reproduce;</li>
  *   <li>{@code exp}: float64 {@code Math.exp}; float32 Sleef's ({@link SleefFloat#exp}, whose lane form
  *       {@link VectorSleef#exp} has the same bits), the unary kernel's outside
- *       {@code -Dember.cpu.exactTranscendentals=true}, under which this kernel declines.</li>
+ *       {@code -Dember.cpu.exactTranscendentals=true}, under which this kernel declines; since session 58 only over
+ *       the vector part of a contiguous run, glibc's expf ({@link LibmFloat#exp}) over the rest and over strided runs
+ *       ({@link #eluBackwardInputLibm}), as PyTorch's elu_backward, which the composition does not reproduce.</li>
  * </ul>
  * Contiguous runs go through the Vector API loops ({@link EluLoops}) where present (the float32 elu forward, strided
  * too, through a block of doubles and {@link EluLoops#expm1}; the float64 elu forward and backward on the input,
@@ -60,9 +66,21 @@ final class EluKernels {
         return x > 0 ? x * scale : Math.expm1(x * is) * nc;
     }
 
-    /** elu_backward on the input: {@code x < 0 ? ((g * ni) * nc) * exp(x * ni) : x == 0 ? (g * ni) * nc : g * scale}. */
+    /**
+     * elu_backward on the input, float32, PyTorch's vectorized form: {@code x > 0 ? g * scale : ((g * ni) * nc) *
+     * exp(x * ni)} with Sleef's exp (a NaN x gives NaN; at a zero x, exp gives 1: {@code (g * ni) * nc}).
+     */
     static float eluBackwardInput(float g, float x, float nc, float scale, float ni) {
-        return x < 0 ? g * ni * nc * SleefFloat.exp(x * ni) : x == 0 ? g * ni * nc : g * scale;
+        return x > 0 ? g * scale : g * ni * nc * SleefFloat.exp(x * ni);
+    }
+
+    /**
+     * {@link #eluBackwardInput(float, float, float, float, float)}'s scalar form in PyTorch (the tail of a contiguous
+     * run, strided runs): {@code x <= 0 ? ((g * ni) * nc) * exp(x * ni) : g * scale} with the C library's exp
+     * ({@link LibmFloat#exp}, glibc's expf; a NaN x gives {@code g * scale}).
+     */
+    static float eluBackwardInputLibm(float g, float x, float nc, float scale, float ni) {
+        return x <= 0 ? g * ni * nc * LibmFloat.exp(x * ni) : g * scale;
     }
 
     /** {@link #eluBackwardInput(float, float, float, float, float)} in float64, exp {@code Math.exp}. */
@@ -85,7 +103,8 @@ final class EluKernels {
     /**
      * {@code -Dember.cpu.elu.plainExpm1=true} (read per call): the float32 elu forward and the float32 {@code expm1}
      * kernel call {@code Math.expm1} for every element they take, instead of {@link #expm1Floats}; the same bits (the
-     * paths before session 56 and 57).
+     * paths before session 56 and 57). Since session 58 it (and {@link #NO_LANES_PROPERTY}) acts only under
+     * {@code -Dember.cpu.exactTranscendentals=true}: the default is Sleef's expm1f, {@link #expm1Sleef}.
      */
     static final String PLAIN_EXPM1_PROPERTY = "ember.cpu.elu.plainExpm1";
 
@@ -175,6 +194,10 @@ final class EluKernels {
      */
     private static void eluForward(float[] x, int xo, int xs, float nc, float scale, float is, float[] o, int oo,
                                    int os, int n) {
+        if (!SleefFloat.exact()) {
+            eluForwardSleef(x, xo, xs, nc, scale, is, o, oo, os, n);
+            return;
+        }
         double[] d = new double[Math.min(n, BLOCK)];
         boolean plain = Boolean.getBoolean(PLAIN_EXPM1_PROPERTY);
         // the paths before session 57, kept whole behind the properties for before/after measurements
@@ -212,6 +235,44 @@ final class EluKernels {
                     o[oi + i * os] = v > 0 ? v * scale : (float) d[i] * nc;
                 }
             }
+        }
+    }
+
+    /**
+     * PyTorch 2.x's float32 elu forward ({@code elu_kernel} on ATen's Elu.h, {@code cpu_kernel_vec}) over a row: its
+     * vectorized form {@link SleefFloat#elu} (Sleef's expm1; {@link EluLoops#eluSleef} on the lanes) over the vector
+     * part of a contiguous run ({@link SleefFloat#vectorPart}), its scalar form {@link SleefFloat#eluLibm} (glibc's
+     * expm1f) over the rest and over strided runs. The project's default; {@code -Dember.cpu.exactTranscendentals=true}
+     * keeps session 57's {@code Math.expm1} bits. The output may be the input at the same place.
+     */
+    private static void eluForwardSleef(float[] x, int xo, int xs, float nc, float scale, float is, float[] o,
+                                        int oo, int os, int n) {
+        int vector = xs == 1 && os == 1 ? SleefFloat.vectorPart(n) : 0;
+        int i = 0;
+        if (LOOPS != null && vector > 0) {
+            LOOPS.eluSleef(x, xo, nc, scale, is, o, oo, vector);
+            i = vector;
+        }
+        for (; i < n; i++) {
+            float v = x[xo + i * xs];
+            o[oo + i * os] = i < vector ? SleefFloat.elu(v, nc, scale, is) : SleefFloat.eluLibm(v, nc, scale, is);
+        }
+    }
+
+    /**
+     * The float32 {@code expm1} kernel's default ({@code torch.expm1}: ATen's {@code IMPLEMENT_FLOAT_KERNEL(expm1)}
+     * maps {@code Vectorized<float>::expm1}, Sleef_expm1f8_u10, over every element, a strided operand through a
+     * contiguous buffer): {@link SleefFloat#expm1} on each element, {@link EluLoops#expm1Sleef} on the lanes of a
+     * contiguous run. {@code -Dember.cpu.exactTranscendentals=true} keeps {@code Math.expm1}'s float
+     * ({@link #expm1Floats}).
+     */
+    static void expm1Sleef(float[] a, int ao, int as, float[] o, int oo, int os, int n) {
+        if (LOOPS != null && as == 1 && os == 1) {
+            LOOPS.expm1Sleef(a, ao, o, oo, n);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            o[oo + i * os] = SleefFloat.expm1(a[ao + i * as]);
         }
     }
 
@@ -305,18 +366,27 @@ final class EluKernels {
             loop.run((off, n, st) -> {
                 if (g == null) {
                     eluForward(v, off[1], st[1], nc, sc, is, o, off[0], st[0], n);
-                } else if (LOOPS != null && contiguous(st)) {
-                    if (isResult) {
-                        LOOPS.eluBackwardResult(g, off[2], v, off[1], nc, sc, is, o, off[0], n);
-                    } else {
-                        LOOPS.eluBackwardInput(g, off[2], v, off[1], nc, sc, is, o, off[0], n);
+                } else if (!isResult) {
+                    // PyTorch's elu_backward: the vectorized form (Sleef's exp) over the vector part of a contiguous
+                    // run, the scalar form (glibc's expf) over the rest and over strided runs
+                    int vector = contiguous(st) ? SleefFloat.vectorPart(n) : 0;
+                    int i = 0;
+                    if (LOOPS != null && vector > 0) {
+                        LOOPS.eluBackwardInput(g, off[2], v, off[1], nc, sc, is, o, off[0], vector);
+                        i = vector;
                     }
-                } else {
-                    for (int i = 0; i < n; i++) {
+                    for (; i < n; i++) {
                         float gi = g[off[2] + i * st[2]];
                         float xi = v[off[1] + i * st[1]];
-                        o[off[0] + i * st[0]] = isResult ? eluBackwardResult(gi, xi, nc, sc, is)
-                                : eluBackwardInput(gi, xi, nc, sc, is);
+                        o[off[0] + i * st[0]] = i < vector ? eluBackwardInput(gi, xi, nc, sc, is)
+                                : eluBackwardInputLibm(gi, xi, nc, sc, is);
+                    }
+                } else if (LOOPS != null && contiguous(st)) {
+                    LOOPS.eluBackwardResult(g, off[2], v, off[1], nc, sc, is, o, off[0], n);
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        o[off[0] + i * st[0]] = eluBackwardResult(g[off[2] + i * st[2]], v[off[1] + i * st[1]], nc, sc,
+                                is);
                     }
                 }
             }, true);

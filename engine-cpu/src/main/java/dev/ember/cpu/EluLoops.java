@@ -14,8 +14,8 @@ interface EluLoops {
     void leakyRelu(double[] g, int go, double[] x, int xo, double s, double[] o, int oo, int n);
 
     /**
-     * elu_backward on the input, float32: {@code x < 0 ? ((g * ni) * nc) * exp(x * ni) : x == 0 ? (g * ni) * nc :
-     * g * scale}, exp Sleef's ({@link SleefFloat#exp}).
+     * elu_backward on the input, float32, PyTorch's vectorized form over n elements (the vector part of a contiguous
+     * run): {@code x > 0 ? g * scale : ((g * ni) * nc) * exp(x * ni)}, exp Sleef's ({@link SleefFloat#exp}).
      */
     void eluBackwardInput(float[] g, int go, float[] x, int xo, float nc, float scale, float ni, float[] o, int oo,
                           int n);
@@ -26,6 +26,15 @@ interface EluLoops {
      * {@link EluKernels#expm1Floats}).
      */
     void expm1(double[] d, int n);
+
+    /**
+     * PyTorch 2.x's vectorized float32 elu forward over n elements (the vector part of a contiguous run):
+     * {@code x >= 0 ? x * scale : expm1(x * is) * nc}, Sleef's expm1 ({@link SleefFloat#elu}).
+     */
+    void eluSleef(float[] x, int xo, float nc, float scale, float is, float[] o, int oo, int n);
+
+    /** {@code o = expm1(x)} over n elements, Sleef_expm1f8_u10's bits ({@link SleefFloat#expm1}). */
+    void expm1Sleef(float[] x, int xo, float[] o, int oo, int n);
 
     /** elu_backward on the result: {@code r <= 0 ? (g * (r + nc)) * is : g * scale}. */
     void eluBackwardResult(float[] g, int go, float[] r, int ro, float nc, float scale, float is, float[] o, int oo,

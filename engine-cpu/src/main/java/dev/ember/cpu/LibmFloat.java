@@ -191,4 +191,104 @@ final class LibmFloat {
     static float cosOf(long sincos) {
         return Float.intBitsToFloat((int) sincos);
     }
+
+    // glibc's expm1f (sysdeps/ieee754/flt-32/s_expm1f.c): fdlibm's expm1 in float, Ian Lance Taylor's conversion
+    private static final float EXPM1_O_THRESHOLD = 8.8721679688e+01f; // 0x42b17180
+    private static final float EXPM1_LN2_HI = 6.9313812256e-01f; // 0x3f317180
+    private static final float EXPM1_LN2_LO = 9.0580006145e-06f; // 0x3717f7d1
+    private static final float EXPM1_INVLN2 = 1.4426950216e+00f; // 0x3fb8aa3b
+    private static final float EXPM1_Q1 = Float.intBitsToFloat(0xbd088889);
+    private static final float EXPM1_Q2 = Float.intBitsToFloat(0x3ad00d01);
+    private static final float EXPM1_Q3 = Float.intBitsToFloat(0xb8a670cd);
+    private static final float EXPM1_Q4 = Float.intBitsToFloat(0x36867e54);
+    private static final float EXPM1_Q5 = Float.intBitsToFloat(0xb457edbb);
+
+    /**
+     * glibc's {@code expm1f(x)} ({@code std::expm1(float)}, PyTorch's scalar form of the float elu forward): fdlibm's
+     * algorithm evaluated in float ({@code sysdeps/ieee754/flt-32/s_expm1f.c}, not an FMA build: the x86-64 baseline
+     * has no contraction), within 1 ulp, about one result in twelve not the nearest float. {@code k} reduces x by
+     * {@code k ln 2} (split in two parts), a rational approximation on the reduced argument, then the exponent of
+     * {@code 2^k} added to the bits. Every step an exact IEEE float operation in the C source's order, so the bits are
+     * glibc's (checked against it in Expm1SleefBitsTest).
+     */
+    static float expm1(float x) {
+        int hx = Float.floatToRawIntBits(x);
+        int xsb = hx & 0x80000000;
+        hx &= 0x7fffffff;
+        if (hx >= 0x4195b844) { // |x| >= 27 ln 2
+            if (hx >= 0x42b17218) { // |x| >= 88.721...
+                if (hx > 0x7f800000) {
+                    return x + x; // NaN
+                }
+                if (hx == 0x7f800000) {
+                    return xsb == 0 ? x : -1f;
+                }
+                if (x > EXPM1_O_THRESHOLD) {
+                    return Float.POSITIVE_INFINITY;
+                }
+            }
+            if (xsb != 0) {
+                return 1.0e-30f - 1f; // -1
+            }
+        }
+        int k;
+        float c = 0f;
+        if (hx > 0x3eb17218) { // |x| > ln 2 / 2
+            float hi;
+            float lo;
+            if (hx < 0x3F851592) { // and |x| < 1.5 ln 2
+                if (xsb == 0) {
+                    hi = x - EXPM1_LN2_HI;
+                    lo = EXPM1_LN2_LO;
+                    k = 1;
+                } else {
+                    hi = x + EXPM1_LN2_HI;
+                    lo = -EXPM1_LN2_LO;
+                    k = -1;
+                }
+            } else {
+                k = (int) (EXPM1_INVLN2 * x + (xsb == 0 ? 0.5f : -0.5f));
+                float t = k;
+                hi = x - t * EXPM1_LN2_HI; // exact
+                lo = t * EXPM1_LN2_LO;
+            }
+            x = hi - lo;
+            c = (hi - x) - lo;
+        } else if (hx < 0x33000000) { // |x| < 2^-25
+            return x;
+        } else {
+            k = 0;
+        }
+        float hfx = 0.5f * x;
+        float hxs = x * hfx;
+        float r1 = 1f + hxs * (EXPM1_Q1 + hxs * (EXPM1_Q2 + hxs * (EXPM1_Q3 + hxs * (EXPM1_Q4 + hxs * EXPM1_Q5))));
+        float t = 3f - r1 * hfx;
+        float e = hxs * ((r1 - t) / (6f - x * t));
+        if (k == 0) {
+            return x - (x * e - hxs);
+        }
+        e = x * (e - c) - c;
+        e -= hxs;
+        if (k == -1) {
+            return 0.5f * (x - e) - 0.5f;
+        }
+        if (k == 1) {
+            return x < -0.25f ? -2f * (e - (x + 0.5f)) : 1f + 2f * (x - e);
+        }
+        float y;
+        if (k <= -2 || k > 56) { // exp(x) - 1 suffices
+            y = 1f - (e - x);
+            y = k == 128 ? y * 2f * 0x1p127f : Float.intBitsToFloat(Float.floatToRawIntBits(y) + (k << 23));
+            return y - 1f;
+        }
+        if (k < 23) {
+            t = Float.intBitsToFloat(0x3f800000 - (0x1000000 >> k)); // 1 - 2^-k
+            y = t - (e - x);
+        } else {
+            t = Float.intBitsToFloat((0x7f - k) << 23); // 2^-k
+            y = x - (e + t);
+            y += 1f;
+        }
+        return Float.intBitsToFloat(Float.floatToRawIntBits(y) + (k << 23));
+    }
 }

@@ -28,9 +28,13 @@ package dev.ember.cpu;
  * float) for sigmoid's and silu's scalar form and softmax's tail columns; for tanh (GELU's tanh form) Ember still takes
  * the correctly rounded float (glibc's tanhf is within about half an ulp and mostly agrees with it).
  *
+ * <p>Session 58 added {@code xexpm1f} ({@link #expm1}, Sleef_expm1f8_u10: {@code torch.expm1} on every element,
+ * and the vectorized form of PyTorch 2.x's float elu, selu and celu, {@link #elu}); the elu kernel's scalar form calls
+ * glibc's expm1f ({@link LibmFloat#expm1}, ported: {@link #eluLibm}).
+ *
  * <p>The old path (the float nearest the exact value, {@link ElementwiseKernels#expRounded} and its kin, GELU's tanh
- * form in double, softmax a row at a time) stays behind {@code -Dember.cpu.exactTranscendentals=true}, read at every
- * call ({@link #exact()}).
+ * form in double, softmax a row at a time, {@code Math.expm1}'s float) stays behind
+ * {@code -Dember.cpu.exactTranscendentals=true}, read at every call ({@link #exact()}).
  */
 final class SleefFloat {
     private SleefFloat() {
@@ -179,6 +183,88 @@ final class SleefFloat {
         }
         out = Float.intBitsToFloat(Float.floatToRawIntBits(out) ^ (Float.floatToRawIntBits(x) & 0x80000000));
         return x != x ? Float.intBitsToFloat(TANH_NAN_BITS) : out;
+    }
+
+    /** xexpm1f's bounds: above, +inf; below, -1 (Sleef 3.5.1's through 3.9's; 2017's 3.x had 88.72283905206835f). */
+    static final float EXPM1_HIGH = 88.72283172607421875f;
+    static final float EXPM1_LOW = -16.635532333438687426013570f;
+
+    /**
+     * Sleef_expm1f8_u10's bits for one float ({@code xexpm1f}): {@code expk2f((a, 0))}, e^a as a double-float (the
+     * steps of {@link #tanh}'s), plus -1 ({@code dfadd2_vf2_vf2_vf}), the two parts summed; +inf above
+     * {@link #EXPM1_HIGH}, -1 below {@link #EXPM1_LOW}, -0 for -0. PyTorch's {@code Vectorized<float>::expm1}.
+     */
+    static float expm1(float a) {
+        // expk2f((a, 0)): e^a as a double-float (dx, dy)
+        float t = a * R_LN2 + RINT;
+        float qf = t - RINT;
+        int q = Float.floatToRawIntBits(t) - RINT_BITS;
+        float c = qf * -L2U;
+        float sx = a + c;
+        float v = sx - a;
+        float sy = (a - (sx - v)) + (c - v) + 0f;
+        float b = qf * -L2L;
+        float s2 = sx + b;
+        v = s2 - sx;
+        sy = (sx - (s2 - v)) + (b - v) + sy;
+        sx = s2;
+        float u = Math.fma(K0, sx, K1);
+        u = Math.fma(u, sx, K2);
+        u = Math.fma(u, sx, K3);
+        float mx = sx * u;
+        float my = Math.fma(sy, u, Math.fma(sx, u, -mx));
+        float tx = mx + K4;
+        v = tx - mx;
+        float ty = (mx - (tx - v)) + (K4 - v) + my;
+        mx = sx * tx;
+        my = Math.fma(sx, ty, Math.fma(sy, tx, Math.fma(sx, tx, -mx)));
+        tx = mx + 0.5f;
+        v = tx - mx;
+        ty = (mx - (tx - v)) + (0.5f - v) + my;
+        float qx = sx * sx;
+        float qy = Math.fma(sx + sx, sy, Math.fma(sx, sx, -qx));
+        mx = qx * tx;
+        my = Math.fma(qx, ty, Math.fma(qy, tx, Math.fma(qx, tx, -mx)));
+        tx = sx + mx;
+        v = tx - sx;
+        ty = (sx - (tx - v)) + (mx - v) + (sy + my);
+        float ox = 1f + tx;
+        float oy = ((1f - ox) + tx) + ty;
+        float dx = ldexp2(ox, q);
+        float dy = ldexp2(oy, q);
+        // (expk2f's zero below -104 is overridden by the -1 below EXPM1_LOW)
+        // d + -1 (dfadd2_vf2_vf2_vf), then the two parts summed
+        float sum = dx + -1f;
+        v = sum - dx;
+        float lo = (dx - (sum - v)) + (-1f - v) + dy;
+        float out = sum + lo;
+        if (a > EXPM1_HIGH) {
+            out = Float.POSITIVE_INFINITY;
+        }
+        if (a < EXPM1_LOW) {
+            out = -1f;
+        }
+        if (Float.floatToRawIntBits(a) == 0x80000000) {
+            out = -0f;
+        }
+        return out;
+    }
+
+    /**
+     * PyTorch 2.x's vectorized float elu forward on one element ({@code get_vectorized_elu_elementwise_func}, ATen's
+     * Elu.h): {@code x >= 0 ? x * scale : expm1(x * is) * nc}, Sleef's expm1 ({@link #expm1}).
+     */
+    static float elu(float x, float nc, float scale, float is) {
+        return x >= 0 ? x * scale : expm1(x * is) * nc;
+    }
+
+    /**
+     * {@link #elu}'s scalar form in PyTorch ({@code get_scalar_elu_elementwise_func}): {@code x < 0 ? expm1(x * is) *
+     * nc : x * scale} with the C library's expm1 ({@link LibmFloat#expm1}, glibc's expm1f): the last
+     * {@code n mod PASS} of a contiguous run ({@link #vectorPart}) and strided runs.
+     */
+    static float eluLibm(float x, float nc, float scale, float is) {
+        return x < 0 ? LibmFloat.expm1(x * is) * nc : x * scale;
     }
 
     /** Sleef_logf8_u10's bits for one float. */

@@ -135,12 +135,21 @@ final class VectorEluLoops implements EluLoops {
             FloatVector d = FloatVector.fromArray(S, g, go + i);
             FloatVector gn = d.mul(ni).mul(nc);
             FloatVector neg = gn.mul(VectorSleef.exp(v.mul(ni)));
-            d.mul(scale).blend(gn, v.compare(VectorOperators.EQ, 0f)).blend(neg, v.compare(VectorOperators.LT, 0f))
-                    .intoArray(o, oo + i);
+            neg.blend(d.mul(scale), v.compare(VectorOperators.GT, 0f)).intoArray(o, oo + i);
         }
         for (; i < n; i++) {
             o[oo + i] = EluKernels.eluBackwardInput(g[go + i], x[xo + i], nc, scale, ni);
         }
+    }
+
+    @Override
+    public void eluSleef(float[] x, int xo, float nc, float scale, float is, float[] o, int oo, int n) {
+        VectorSleef.eluForward(x, xo, nc, scale, is, o, oo, n);
+    }
+
+    @Override
+    public void expm1Sleef(float[] x, int xo, float[] o, int oo, int n) {
+        VectorSleef.expm1(x, xo, o, oo, n);
     }
 
     @Override

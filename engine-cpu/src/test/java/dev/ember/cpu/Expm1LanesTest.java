@@ -25,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * form ({@code -Dember.cpu.expm1.noLanes=true}) called directly. Inputs: 1M random floats over the whole range
  * (random bit patterns, subnormals, +-0, NaN, +-inf, the ends of the lanes' domain and of float expm1's range near
  * -104 and 89, around 2^-10, Gaussians of magnitudes 2^-30 to 2^7) and 1M consecutive floats in each of three places
- * (down from -0.5, across 0, across 1). Every element is compared bit for bit (NaN as NaN).
+ * (down from -0.5, across 0, across 1). Every element is compared bit for bit (NaN as NaN). Since session 58 these
+ * are the bits under {@code -Dember.cpu.exactTranscendentals=true}, which each test sets.
  */
 class Expm1LanesTest {
     private static final String PLAIN = EluKernels.PLAIN_EXPM1_PROPERTY;
@@ -34,19 +35,24 @@ class Expm1LanesTest {
 
     private String savedPlain;
     private String savedNoLanes;
+    private String savedExact;
 
+    /** Session 58: Math.expm1's bits are the exactTranscendentals path's (the default is Sleef's: Expm1SleefBitsTest). */
     @BeforeEach
     void save() {
         savedPlain = System.getProperty(PLAIN);
         savedNoLanes = System.getProperty(NO_LANES);
+        savedExact = System.getProperty(SleefFloat.EXACT_PROPERTY);
         System.clearProperty(PLAIN);
         System.clearProperty(NO_LANES);
+        System.setProperty(SleefFloat.EXACT_PROPERTY, "true");
     }
 
     @AfterEach
     void restore() {
         restore(PLAIN, savedPlain);
         restore(NO_LANES, savedNoLanes);
+        restore(SleefFloat.EXACT_PROPERTY, savedExact);
     }
 
     private static void restore(String key, String value) {

@@ -81,6 +81,16 @@ class VectorHelpersInlineTest {
             }
         }
         assertEquals(2, gelu);
+        // session 58: the float32 elu forward's lanes (Sleef's expm1), at the end of the same chain
+        found = 0;
+        for (Method m : methods("VectorSleef")) {
+            if (m.name.equals("eluForward") || m.name.equals("expm1") && m.descriptor.startsWith("([FI[FII)")) {
+                found++;
+                assertTrue(m.codeLength > FREQ_INLINE_SIZE, "VectorSleef." + m.name + m.descriptor + " has "
+                        + m.codeLength + " bytes of bytecode: C2 may inline it into elu's deep call chain");
+            }
+        }
+        assertEquals(2, found);
     }
 
     /**
