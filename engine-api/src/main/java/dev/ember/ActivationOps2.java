@@ -350,7 +350,7 @@ final class ActivationOps2 {
             Tensor fused = ActivationOps.fusedActivation(g, r, null, (gs, gl, rs, rl, d, dl) ->
                     r.backend.elu(gs, gl, rs, rl, negcoef, scale, backwardInputScale, true, d, dl));
             return fused != null ? fused
-                    : Tensor.where(r.le(0L), g.mul(r.add(negcoef)).mul(backwardInputScale), g.mul(scale));
+                    : Tensor.where(r.le(0L), g.mul(backwardInputScale).mul(r.add(negcoef)), g.mul(scale));
         };
         // under create_graph, PyTorch's EluBackwardBackward0 over (grad_output, result), whose result formula is
         // elu_double_backward with is_result: gg * g * input_scale * (result < 0)

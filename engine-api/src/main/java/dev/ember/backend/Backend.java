@@ -518,7 +518,7 @@ public interface Backend {
      *   <li>{@code isResult} false ({@code x} the input): {@code dst = x < 0 ? ((grad * inputScale) * negcoef) *
      *       exp(x * inputScale) : x == 0 ? (grad * inputScale) * negcoef : grad * scale};</li>
      *   <li>{@code isResult} true ({@code x} the in-place forward's result): {@code dst = x <= 0 ?
-     *       (grad * (x + negcoef)) * inputScale : grad * scale}.</li>
+     *       (grad * inputScale) * (x + negcoef) : grad * scale}.</li>
      * </ul>
      * {@code exp} and {@code expm1} are the ones the backend's unary kernels compute for that type, but for a backend
      * that follows PyTorch's own elu kernels where their bits differ from the composition's (the CPU backend's float32

@@ -88,14 +88,35 @@ final class EluKernels {
         return x < 0 ? g * ni * nc * Math.exp(x * ni) : x == 0 ? g * ni * nc : g * scale;
     }
 
-    /** elu_backward on the result: {@code r <= 0 ? (g * (r + nc)) * is : g * scale}. */
+    /**
+     * elu_backward on the result, PyTorch's scalar form: {@code r <= 0 ? (g * is) * (r + nc) : g * scale} (its
+     * {@code a * negiptcoef * (b + negcoef)}, left to right).
+     */
     static float eluBackwardResult(float g, float r, float nc, float scale, float is) {
-        return r <= 0 ? g * (r + nc) * is : g * scale;
+        return r <= 0 ? g * is * (r + nc) : g * scale;
     }
 
     /** {@link #eluBackwardResult(float, float, float, float, float)} in float64. */
     static double eluBackwardResult(double g, double r, double nc, double scale, double is) {
-        return r <= 0 ? g * (r + nc) * is : g * scale;
+        return r <= 0 ? g * is * (r + nc) : g * scale;
+    }
+
+    /**
+     * elu_backward on the result, PyTorch's vectorized form ({@code blendv(a * negiptcoef * (b + negcoef), a *
+     * poscoef, b > 0)}): the same products, but a NaN result takes the negative branch (so gives NaN).
+     */
+    static float eluBackwardResultVectorForm(float g, float r, float nc, float scale, float is) {
+        return r > 0 ? g * scale : g * is * (r + nc);
+    }
+
+    /** {@link #eluBackwardResultVectorForm(float, float, float, float, float)} in float64. */
+    static double eluBackwardResultVectorForm(double g, double r, double nc, double scale, double is) {
+        return r > 0 ? g * scale : g * is * (r + nc);
+    }
+
+    /** The float64 elements of a contiguous run PyTorch's {@code cpu_kernel_vec} takes in whole passes of two vectors. */
+    private static int doubleVectorPart(int n) {
+        return n & -(dev.ember.backend.CpuCapability.vectorBytes(dev.ember.backend.CpuCapability.value()) / 4);
     }
 
     // ------------------------------------------------------------------ kernels
@@ -381,12 +402,20 @@ final class EluKernels {
                         o[off[0] + i * st[0]] = i < vector ? eluBackwardInput(gi, xi, nc, sc, is)
                                 : eluBackwardInputLibm(gi, xi, nc, sc, is);
                     }
-                } else if (LOOPS != null && contiguous(st)) {
-                    LOOPS.eluBackwardResult(g, off[2], v, off[1], nc, sc, is, o, off[0], n);
                 } else {
-                    for (int i = 0; i < n; i++) {
-                        o[off[0] + i * st[0]] = eluBackwardResult(g[off[2] + i * st[2]], v[off[1] + i * st[1]], nc, sc,
-                                is);
+                    // on the result: PyTorch's vectorized form over the vector part of a contiguous run, its scalar
+                    // form (which a NaN result takes to the positive branch) over the rest and over strided runs
+                    int vector = contiguous(st) ? SleefFloat.vectorPart(n) : 0;
+                    int i = 0;
+                    if (LOOPS != null && vector > 0) {
+                        LOOPS.eluBackwardResult(g, off[2], v, off[1], nc, sc, is, o, off[0], vector);
+                        i = vector;
+                    }
+                    for (; i < n; i++) {
+                        float gi = g[off[2] + i * st[2]];
+                        float ri = v[off[1] + i * st[1]];
+                        o[off[0] + i * st[0]] = i < vector ? eluBackwardResultVectorForm(gi, ri, nc, sc, is)
+                                : eluBackwardResult(gi, ri, nc, sc, is);
                     }
                 }
             }, true);
@@ -400,14 +429,19 @@ final class EluKernels {
                 for (int i = 0; i < n; i++) {
                     o[off[0] + i * st[0]] = elu(v[off[1] + i * st[1]], negcoef, scale, inputScale);
                 }
-            } else if (isResult && LOOPS != null && contiguous(st)) {
-                LOOPS.eluBackwardResult(g, off[2], v, off[1], negcoef, scale, inputScale, o, off[0], n);
             } else {
-                for (int i = 0; i < n; i++) {
+                int vector = isResult && contiguous(st) ? doubleVectorPart(n) : 0;
+                int i = 0;
+                if (LOOPS != null && vector > 0) {
+                    LOOPS.eluBackwardResult(g, off[2], v, off[1], negcoef, scale, inputScale, o, off[0], vector);
+                    i = vector;
+                }
+                for (; i < n; i++) {
                     double gi = g[off[2] + i * st[2]];
                     double xi = v[off[1] + i * st[1]];
-                    o[off[0] + i * st[0]] = isResult ? eluBackwardResult(gi, xi, negcoef, scale, inputScale)
-                            : eluBackwardInput(gi, xi, negcoef, scale, inputScale);
+                    o[off[0] + i * st[0]] = !isResult ? eluBackwardInput(gi, xi, negcoef, scale, inputScale)
+                            : i < vector ? eluBackwardResultVectorForm(gi, xi, negcoef, scale, inputScale)
+                            : eluBackwardResult(gi, xi, negcoef, scale, inputScale);
                 }
             }
         }, true);

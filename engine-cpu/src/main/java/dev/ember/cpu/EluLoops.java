@@ -36,7 +36,10 @@ interface EluLoops {
     /** {@code o = expm1(x)} over n elements, Sleef_expm1f8_u10's bits ({@link SleefFloat#expm1}). */
     void expm1Sleef(float[] x, int xo, float[] o, int oo, int n);
 
-    /** elu_backward on the result: {@code r <= 0 ? (g * (r + nc)) * is : g * scale}. */
+    /**
+     * elu_backward on the result over the vector part of a contiguous run, PyTorch's vectorized form:
+     * {@code r > 0 ? g * scale : (g * is) * (r + nc)} (a NaN result gives NaN).
+     */
     void eluBackwardResult(float[] g, int go, float[] r, int ro, float nc, float scale, float is, float[] o, int oo,
                            int n);
 

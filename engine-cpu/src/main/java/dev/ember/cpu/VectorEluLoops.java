@@ -160,10 +160,10 @@ final class VectorEluLoops implements EluLoops {
         for (; i < bound; i += S.length()) {
             FloatVector v = FloatVector.fromArray(S, r, ro + i);
             FloatVector d = FloatVector.fromArray(S, g, go + i);
-            d.mul(scale).blend(d.mul(v.add(nc)).mul(is), v.compare(VectorOperators.LE, 0f)).intoArray(o, oo + i);
+            d.mul(is).mul(v.add(nc)).blend(d.mul(scale), v.compare(VectorOperators.GT, 0f)).intoArray(o, oo + i);
         }
         for (; i < n; i++) {
-            o[oo + i] = EluKernels.eluBackwardResult(g[go + i], r[ro + i], nc, scale, is);
+            o[oo + i] = EluKernels.eluBackwardResultVectorForm(g[go + i], r[ro + i], nc, scale, is);
         }
     }
 
@@ -175,10 +175,10 @@ final class VectorEluLoops implements EluLoops {
         for (; i < bound; i += DS.length()) {
             DoubleVector v = DoubleVector.fromArray(DS, r, ro + i);
             DoubleVector d = DoubleVector.fromArray(DS, g, go + i);
-            d.mul(scale).blend(d.mul(v.add(nc)).mul(is), v.compare(VectorOperators.LE, 0.0)).intoArray(o, oo + i);
+            d.mul(is).mul(v.add(nc)).blend(d.mul(scale), v.compare(VectorOperators.GT, 0.0)).intoArray(o, oo + i);
         }
         for (; i < n; i++) {
-            o[oo + i] = EluKernels.eluBackwardResult(g[go + i], r[ro + i], nc, scale, is);
+            o[oo + i] = EluKernels.eluBackwardResultVectorForm(g[go + i], r[ro + i], nc, scale, is);
         }
     }
 }
