@@ -663,10 +663,22 @@ final class NormOps {
             x.backend.fill(mean.storage(), mean.layout, Double.NaN);
             x.backend.fill(invstd.storage(), invstd.layout, Double.NaN);
         }
+        Tensor forwardInvstd = invstd;
+        if (!training && t == DType.FLOAT32 && x.device.isCpu() && x.numel() > 0
+                && !Boolean.getBoolean("ember.cpu.batchNorm.doubleNormalize")) {
+            // PyTorch's CPU forward in evaluation (batch_norm_cpu_collect_linear_and_constant_terms) takes
+            // invstd = 1 / sqrt(running_var + eps) in float for a float32 input (its backward, in double, rounded
+            // after: the invstd above, saved for it); -Dember.cpu.batchNorm.doubleNormalize=true (read at each call)
+            // keeps the double one for both, as before session 58
+            try (GradMode off = Ember.noGrad()) {
+                forwardInvstd = dense(ArithmeticOps.cast(runningVar.reshape(-1), DType.FLOAT32).add(eps).sqrt().reciprocal(),
+                        pt);
+            }
+        }
         if (x.numel() > 0) {
             Tensor x3 = as(x, batch, c, l);
             x.backend.batchNorm(x3.storage(), x3.layout, storage(dense(weight, pt)), storage(dense(bias, pt)), training, eps,
-                    mean.storage(), invstd.storage(), storage(unbiased), out.storage(),
+                    mean.storage(), forwardInvstd.storage(), storage(unbiased), out.storage(),
                     clOut ? as(out, batch, c, l).layout : dev.ember.backend.Layout.contiguous(batch, c, l));
         }
         if (training && (runningMean != null || runningVar != null) && x.numel() > 0) {

@@ -1617,6 +1617,34 @@ final class ElementwiseKernels {
         void affineRowNarrow(float[] x, int xo, double[] m, double[] scale, double[] shift, float[] o, int oo, int n);
 
         /**
+         * {@code o[oo + j] = x[xo + j] * a + b} for j below n in float, rounded once ({@link Math#fma}) where
+         * {@code fused}, else the product and then the sum (batch norm's float32 output over a channel's plane,
+         * PyTorch's {@code x * alpha + beta}).
+         */
+        void mulAddScalar(boolean fused, float[] x, int xo, float a, float b, float[] o, int oo, int n);
+
+        /**
+         * {@code o[oo + j] = x[xo + j] * a[j] + b[j]} for j below n in float, rounded once where {@code fused}, else
+         * twice (batch norm's float32 output over a row of channels).
+         */
+        void mulAddRow(boolean fused, float[] x, int xo, float[] a, float[] b, float[] o, int oo, int n);
+
+        /**
+         * Batch norm's float32 input gradient over one channel's run, in float as PyTorch's kernel: in training
+         * {@code t = (g - gm) - (x - m) * k} (rounded once where {@code fused}: {@code Math.fma(-(x - m), k, g - gm)})
+         * and {@code o = t * r * w}; in evaluation {@code o = g * r * w}; for j below n.
+         */
+        void batchNormGradRun(boolean fused, boolean training, float[] x, int xo, float[] g, int go, float m, float k,
+                              float gm, float r, float w, float[] o, int oo, int n);
+
+        /**
+         * {@link #batchNormGradRun} over a row of channels: the channel {@code j}'s numbers at {@code m[j]},
+         * {@code k[j]}, {@code gm[j]}, {@code r[j]} and {@code w[j]}.
+         */
+        void batchNormGradRowFloat(boolean fused, boolean training, float[] x, int xo, float[] g, int go, float[] m,
+                                   float[] k, float[] gm, float[] r, float[] w, float[] o, int oo, int n);
+
+        /**
          * Batch norm's backward sums over a row of channels: {@code d = g[go + j]; sumDy[j] += d;
          * sumDyXhat[j] += d * (x[xo + j] - m[j]) * r[j]} for j below n, in double, in that order.
          */

@@ -942,10 +942,16 @@ final class NormKernels {
         double[] uv = training ? new double[channels] : null;
         boolean serial = Boolean.getBoolean("ember.cpu.batchNormStats.serial");
         boolean inPlace = !Boolean.getBoolean("ember.cpu.batchNormBuffers");
+        // the float32 output in float as PyTorch's kernel (see alpha); -Dember.cpu.batchNorm.doubleNormalize=true:
+        // in double as before session 58
+        boolean fused = !Boolean.getBoolean("ember.cpu.batchNorm.doubleNormalize");
+        boolean fma = CpuCapability.fusesMultiplyAdd(CpuCapability.value());
+        boolean f32 = fused && x.dtype == DType.FLOAT32;
         int block = statsBlock();
         if (inPlace && !serial && floatChannelsLast(x, xl) && (ol.stride(1) == len || floatChannelsLast(out, ol))
                 && (len < LANES || !floatRows(x, xl)) && out.dtype == DType.FLOAT32) {
-            batchNormChannelsLast(x, xl, training, eps, batch, len, count, w, b, mu, is, uv, out, ol, channels, block);
+            batchNormChannelsLast(x, xl, training, eps, batch, len, count, w, b, mu, is, uv, out, ol, channels, block,
+                    fused, fma);
         } else if (floatRows(x, xl) && floatRows(out, ol) && inPlace) {
             float[] xa = (float[]) x.array;
             float[] oa = (float[]) out.array;
@@ -959,8 +965,7 @@ final class NormKernels {
                         double ss = blockTotals(batch, len, block, true, acc, (n, l0, l1, lane, a) ->
                                 addSquareLanes(xa, at(xl, n, ch) + l0, l1 - l0, lane, m, a))[0];
                         mu[c] = m;
-                        is[c] = 1 / Math.sqrt(ss / count + eps);
-                        uv[c] = ss / (count - 1);
+                        varianceStats(ss, count, eps, f32, is, uv, c);
                     } else if (training) {
                         double s = 0;
                         for (int n = 0; n < batch; n++) {
@@ -979,8 +984,23 @@ final class NormKernels {
                             }
                         }
                         mu[c] = m;
-                        is[c] = 1 / Math.sqrt(ss / count + eps);
-                        uv[c] = ss / (count - 1);
+                        varianceStats(ss, count, eps, f32, is, uv, c);
+                    }
+                    if (fused) {
+                        float alpha = alpha(is, w, c);
+                        float beta = beta(fma, mu, alpha, b, c);
+                        for (int n = 0; n < batch; n++) {
+                            int xo = at(xl, n, c);
+                            int oo = at(ol, n, c);
+                            if (LOOPS != null) {
+                                LOOPS.mulAddScalar(fma, xa, xo, alpha, beta, oa, oo, len);
+                                continue;
+                            }
+                            for (int l = 0; l < len; l++) {
+                                oa[oo + l] = CpuCapability.mulAdd(fma, xa[xo + l], alpha, beta);
+                            }
+                        }
+                        continue;
                     }
                     double scale = w == null ? is[c] : is[c] * w[c];
                     double shift = b == null ? 0 : b[c];
@@ -996,7 +1016,7 @@ final class NormKernels {
             });
         } else {
             batchNormBuffered(x, xl, training, eps, batch, len, count, w, b, mu, is, uv, out, ol, channels, serial,
-                    block);
+                    block, f32 && out.dtype == DType.FLOAT32, fma, f32);
         }
         if (training) {
             storeVector(mu, mean);
@@ -1017,10 +1037,70 @@ final class NormKernels {
         return s.dtype == DType.FLOAT32 && l.stride(2) == 1;
     }
 
+    /**
+     * Batch norm's float32 output as PyTorch 2.x's CPU kernel computes it over a contiguous or channels-last input
+     * ({@code batch_norm_cpu_collect_linear_and_constant_terms}, then {@code batch_norm_cpu_contiguous_impl} or
+     * {@code _channels_last_impl}): per channel, in float, {@code alpha = invstd * weight} and
+     * {@code beta = bias - mean * alpha}, then {@code out = x * alpha + beta}, with the float32 mean and invstd that are
+     * saved (in evaluation the invstd the caller computed in float, {@code 1 / sqrt(running_var + eps)}). PyTorch's
+     * x86 builds with FMA contract both {@code beta}'s and the output's multiply and add into one fused multiply-add
+     * (1.13's outputs equal {@code fma(x, alpha, fma(-mean, alpha, bias))} bit for bit, see
+     * {@code batchnormbits/make_expected.py} under the test resources), so these follow {@link CpuCapability#mulAdd}
+     * (rounded twice on {@code DEFAULT}).
+     * Every path takes it for a float32 input and output (the rows of doubles too, so that the paths keep agreeing bit
+     * for bit); PyTorch's non-contiguous path computes {@code ((x - mean) * invstd) * weight + bias} instead, not
+     * reproduced. {@code -Dember.cpu.batchNorm.doubleNormalize=true} (read at each call) takes the path before session
+     * 58 everywhere: {@code (x - mean) * (invstd * weight) + bias} in double, rounded once.
+     */
+    private static float alpha(double[] is, double[] w, int c) {
+        float invstd = (float) is[c];
+        return w == null ? invstd : invstd * (float) w[c];
+    }
+
+    /**
+     * A channel's {@code invstd} and unbiased variance ({@code is[c]}, {@code uv[c]}) from its centred sum of squares
+     * {@code ss} over {@code count} elements, in PyTorch 2.x's types for a float32 input ({@code f32}): its kernel
+     * stores the sum in a float32 tensor and {@code batch_norm_cpu_update_stats_template} divides in float
+     * ({@code var_sum / n}, {@code var_sum / (n - 1)}), then {@code InvStd<double>} takes {@code 1 / sqrt(var + eps)}
+     * in double, stored as float. The sum itself stays Ember's (in double, see {@link #LANES}). Otherwise (float64,
+     * or {@code -Dember.cpu.batchNorm.doubleNormalize=true}) all in double, as before session 58. Either way a
+     * variance and eps both zero give an invstd of 0 (InvStd's rule), not infinity.
+     */
+    private static void varianceStats(double ss, long count, double eps, boolean f32, double[] is, double[] uv, int c) {
+        double var = f32 ? (float) ss / (float) count : ss / count;
+        is[c] = var == 0 && eps == 0 ? 0 : f32 ? (float) (1 / Math.sqrt(var + eps)) : 1 / Math.sqrt(var + eps);
+        uv[c] = f32 ? (float) ss / (float) (count - 1) : ss / (count - 1);
+    }
+
+    /**
+     * One element of batch norm's float32 input gradient as PyTorch 2.x's CPU kernel computes it
+     * ({@code batch_norm_cpu_backward_contiguous_impl} / {@code _channels_last_impl}), in float: in training
+     * {@code ((g - gm) - (x - m) * k) * r * w} with {@code k = dotp * invstd^2 / N} and {@code gm = sum(dy) / N} (the
+     * product and difference fused where {@code fma}, as GCC contracts them on the FMA builds: not checked against
+     * PyTorch's bits, whose sums are float partials), in evaluation {@code g * r * w}. Ember's {@code k} and
+     * {@code gm} come from its double sums, rounded once to float. {@code -Dember.cpu.batchNorm.doubleNormalize=true}
+     * (read at each call) keeps the double arithmetic before session 58.
+     */
+    static float gradInput(boolean fma, boolean training, float x, float g, float m, float k, float gm, float r,
+                           float w) {
+        if (!training) {
+            return g * r * w;
+        }
+        float xm = x - m;
+        float d = g - gm;
+        return (fma ? Math.fma(-xm, k, d) : d - xm * k) * r * w;
+    }
+
+    /** {@code beta = bias - mean * alpha} in float, fused where {@code fma} (see {@link #alpha}); no bias is zero. */
+    private static float beta(boolean fma, double[] mu, float alpha, double[] b, int c) {
+        return CpuCapability.mulAdd(fma, -(float) mu[c], alpha, b == null ? 0f : (float) b[c]);
+    }
+
     /** {@link #batchNorm} through rows of doubles ({@link #load}, {@link #store}): any dtype and strides. */
     private static void batchNormBuffered(CpuStorage x, Layout xl, boolean training, double eps, int batch, int len,
                                           long count, double[] w, double[] b, double[] mu, double[] is, double[] uv,
-                                          CpuStorage out, Layout ol, int channels, boolean serial, int block) {
+                                          CpuStorage out, Layout ol, int channels, boolean serial, int block,
+                                          boolean fused, boolean fma, boolean f32) {
         CpuThreads.parallelFor(channels, CpuThreads.chunks(channels, count), (task, from, to) -> {
             double[] row = new double[len];
             double[] acc = new double[LANES];
@@ -1037,8 +1117,7 @@ final class NormKernels {
                         addSquareLanes(row, l1 - l0, lane, m, a);
                     })[0];
                     mu[c] = m;
-                    is[c] = 1 / Math.sqrt(ss / count + eps);
-                    uv[c] = ss / (count - 1);
+                    varianceStats(ss, count, eps, f32, is, uv, c);
                 } else if (training) {
                     double s = 0;
                     for (int n = 0; n < batch; n++) {
@@ -1057,15 +1136,18 @@ final class NormKernels {
                         }
                     }
                     mu[c] = m;
-                    is[c] = 1 / Math.sqrt(ss / count + eps);
-                    uv[c] = ss / (count - 1);
+                    varianceStats(ss, count, eps, f32, is, uv, c);
                 }
                 double scale = w == null ? is[c] : is[c] * w[c];
                 double shift = b == null ? 0 : b[c];
+                float alpha = alpha(is, w, c);
+                float beta = beta(fma, mu, alpha, b, c);
                 for (int n = 0; n < batch; n++) {
                     load(x, at(xl, n, c), xl.stride(2), len, row);
                     for (int l = 0; l < len; l++) {
-                        row[l] = (row[l] - mu[c]) * scale + shift;
+                        // a float32 input and output: PyTorch's float alpha and beta (see alpha), exact in the double
+                        row[l] = fused ? CpuCapability.mulAdd(fma, (float) row[l], alpha, beta)
+                                : (row[l] - mu[c]) * scale + shift;
                     }
                     store(row, len, out, at(ol, n, c), ol.stride(2));
                 }
@@ -1432,8 +1514,10 @@ final class NormKernels {
      */
     private static void batchNormChannelsLast(CpuStorage x, Layout xl, boolean training, double eps, int batch, int len,
                                               long count, double[] w, double[] b, double[] mu, double[] is,
-                                              double[] uv, CpuStorage out, Layout ol, int channels, int block) {
+                                              double[] uv, CpuStorage out, Layout ol, int channels, int block,
+                                              boolean fused, boolean fma) {
         float[] xa = (float[]) x.array;
+        boolean f32 = fused;
         float[] oa = (float[]) out.array;
         int xs0 = xl.stride(0);
         int xs2 = xl.stride(2);
@@ -1446,10 +1530,10 @@ final class NormKernels {
         boolean byPositions = os1 == 1;
         boolean byChannels = byChannels();
         if (training && !byChannels) {
-            channelsLastStats(xa, xl.offset(), channels, (int) count, block, eps, mu, is, uv, loops);
+            channelsLastStats(xa, xl.offset(), channels, (int) count, block, eps, mu, is, uv, loops, f32);
         }
         if (byPositions && !byChannels) {
-            writeChannelsLast(x, xl, len, count, w, b, mu, is, out, ol, channels, loops);
+            writeChannelsLast(x, xl, len, count, w, b, mu, is, out, ol, channels, loops, fused, fma);
             return;
         }
         forChannelRanges(channels, count, (task, from, to) -> {
@@ -1498,8 +1582,7 @@ final class NormKernels {
                         lanes[k] = acc[k * width + c];
                     }
                     double ss = combine(lanes);
-                    is[from + c] = 1 / Math.sqrt(ss / count + eps);
-                    uv[from + c] = ss / (count - 1);
+                    varianceStats(ss, count, eps, f32, is, uv, from + c);
                 }
             }
             if (byPositions) {
@@ -1510,6 +1593,21 @@ final class NormKernels {
             for (int c = 0; c < width; c++) {
                 scale[c] = w == null ? is[from + c] : is[from + c] * w[from + c];
                 shift[c] = b == null ? 0 : b[from + c];
+            }
+            if (fused) {
+                // PyTorch's float alpha and beta (see alpha): one fused multiply-add an element
+                for (int c = from; c < to; c++) {
+                    float alpha = alpha(is, w, c);
+                    float beta = beta(fma, mu, alpha, b, c);
+                    for (int n = 0; n < batch; n++) {
+                        int xo = xl.offset() + n * xs0 + c;
+                        int o = ol.offset() + n * os0 + c * os1;
+                        for (int l = 0; l < len; l++) {
+                            oa[o + l * os2] = CpuCapability.mulAdd(fma, xa[xo + l * xs2], alpha, beta);
+                        }
+                    }
+                }
+                return;
             }
             if (len < CL_BLOCK) {
                 // short rows: position by position, the writes L apart
@@ -1543,20 +1641,46 @@ final class NormKernels {
             }
         });
         if (byPositions) {
-            writeChannelsLast(x, xl, len, count, w, b, mu, is, out, ol, channels, loops);
+            writeChannelsLast(x, xl, len, count, w, b, mu, is, out, ol, channels, loops, fused, fma);
         }
     }
 
     /** The channels-last output of {@link #batchNormChannelsLast}: by ranges of positions, all channels each. */
     private static void writeChannelsLast(CpuStorage x, Layout xl, int len, long count, double[] w, double[] b,
                                           double[] mu, double[] is, CpuStorage out, Layout ol, int channels,
-                                          ElementwiseKernels.FloatLoops loops) {
+                                          ElementwiseKernels.FloatLoops loops, boolean fused, boolean fma) {
         float[] xa = (float[]) x.array;
         float[] oa = (float[]) out.array;
         int xs0 = xl.stride(0);
         int xs2 = xl.stride(2);
         int os0 = ol.stride(0);
         int os2 = ol.stride(2);
+        if (fused) {
+            // PyTorch's float alpha and beta (see alpha), the row of channels in fused multiply-adds
+            float[] alpha = new float[channels];
+            float[] beta = new float[channels];
+            for (int c = 0; c < channels; c++) {
+                alpha[c] = alpha(is, w, c);
+                beta[c] = beta(fma, mu, alpha[c], b, c);
+            }
+            int positions = (int) count;
+            CpuThreads.parallelFor(positions, CpuThreads.chunks(positions, channels), (task, from, to) -> {
+                for (int p = from; p < to; p++) {
+                    int n = p / len;
+                    int l = p - n * len;
+                    int xo = xl.offset() + n * xs0 + l * xs2;
+                    int o = ol.offset() + n * os0 + l * os2;
+                    if (loops != null) {
+                        loops.mulAddRow(fma, xa, xo, alpha, beta, oa, o, channels);
+                        continue;
+                    }
+                    for (int c = 0; c < channels; c++) {
+                        oa[o + c] = CpuCapability.mulAdd(fma, xa[xo + c], alpha[c], beta[c]);
+                    }
+                }
+            });
+            return;
+        }
         double[] scale = new double[channels];
         double[] shift = new double[channels];
         for (int c = 0; c < channels; c++) {
@@ -1589,7 +1713,7 @@ final class NormKernels {
      */
     private static void channelsLastStats(float[] xa, int xo, int channels, int count, int block, double eps,
                                           double[] mu, double[] is, double[] uv,
-                                          ElementwiseKernels.FloatLoops loops) {
+                                          ElementwiseKernels.FloatLoops loops, boolean f32) {
         int blocks = (int) (((long) count + block - 1) / block);
         double[] partial = new double[blocks * channels];
         for (int pass = 0; pass < 2; pass++) {
@@ -1629,8 +1753,7 @@ final class NormKernels {
                 addBlocks(partial, blocks, channels, uv);
                 for (int c = 0; c < channels; c++) {
                     double ss = uv[c];
-                    is[c] = 1 / Math.sqrt(ss / count + eps);
-                    uv[c] = ss / (count - 1);
+                    varianceStats(ss, count, eps, f32, is, uv, c);
                 }
             }
         }
@@ -1648,7 +1771,8 @@ final class NormKernels {
     private static void batchNormBackwardChannelsLast(CpuStorage gy, Layout gl, CpuStorage x, Layout xl,
                                                       boolean training, CpuStorage gx, Layout gxl, int batch, int len,
                                                       long count, double[] w, double[] mu, double[] is, double[] dw,
-                                                      double[] db, int channels, int block) {
+                                                      double[] db, int channels, int block, boolean floatGrad,
+                                                      boolean fma) {
         float[] xa = (float[]) x.array;
         float[] ga = (float[]) gy.array;
         float[] da = gx == null ? null : (float[]) gx.array;
@@ -1678,7 +1802,8 @@ final class NormKernels {
         if (da == null) {
             return;
         }
-        writeGradChannelsLast(gl, xa, xl, ga, training, da, gxl, len, count, w, mu, is, dw, db, channels, loops);
+        writeGradChannelsLast(gl, xa, xl, ga, training, da, gxl, len, count, w, mu, is, dw, db, channels, loops,
+                floatGrad, fma);
     }
 
     /** One position's row of channels into the gradient sums: {@code sumDy += g; sumDyXhat += g (x - m) r}. */
@@ -1723,7 +1848,40 @@ final class NormKernels {
     private static void writeGradChannelsLast(Layout gl, float[] xa, Layout xl, float[] ga, boolean training,
                                               float[] da, Layout gxl, int len, long count, double[] w, double[] mu,
                                               double[] is, double[] dw, double[] db, int channels,
-                                              ElementwiseKernels.FloatLoops loops) {
+                                              ElementwiseKernels.FloatLoops loops, boolean floatGrad, boolean fma) {
+        if (floatGrad) {
+            // float32 operands: PyTorch's float arithmetic (see gradInput), a row of channels at a time
+            float[] mf = new float[channels];
+            float[] kf = new float[channels];
+            float[] gmf = new float[channels];
+            float[] rf = new float[channels];
+            float[] wf = new float[channels];
+            for (int c = 0; c < channels; c++) {
+                mf[c] = (float) mu[c];
+                kf[c] = training ? (float) (dw[c] * is[c] / count) : 0f;
+                gmf[c] = training ? (float) (db[c] / count) : 0f;
+                rf[c] = (float) is[c];
+                wf[c] = w == null ? 1f : (float) w[c];
+            }
+            int positions = (int) count;
+            CpuThreads.parallelFor(positions, CpuThreads.chunks(positions, channels), (task, from, to) -> {
+                for (int p = from; p < to; p++) {
+                    int n = p / len;
+                    int l = p - n * len;
+                    int xo = xl.offset() + n * xl.stride(0) + l * xl.stride(2);
+                    int go = gl.offset() + n * gl.stride(0) + l * gl.stride(2);
+                    int o = gxl.offset() + n * gxl.stride(0) + l * gxl.stride(2);
+                    if (loops != null) {
+                        loops.batchNormGradRowFloat(fma, training, xa, xo, ga, go, mf, kf, gmf, rf, wf, da, o, channels);
+                        continue;
+                    }
+                    for (int c = 0; c < channels; c++) {
+                        da[o + c] = gradInput(fma, training, xa[xo + c], ga[go + c], mf[c], kf[c], gmf[c], rf[c], wf[c]);
+                    }
+                }
+            });
+            return;
+        }
         // the input gradient by ranges of positions, all channels each (split by channels, two threads would write
         // halves of the same rows, sharing the cache lines where they meet)
         double[] scale = new double[channels];
@@ -1771,11 +1929,16 @@ final class NormKernels {
         double[] dw = new double[channels];
         double[] db = new double[channels];
         boolean buffers = Boolean.getBoolean("ember.cpu.batchNormBuffers");
+        // a float32 input gradient in float as PyTorch's (see gradInput); -Dember.cpu.batchNorm.doubleNormalize=true:
+        // in double as before session 58
+        boolean floatGrad = !Boolean.getBoolean("ember.cpu.batchNorm.doubleNormalize") && x.dtype == DType.FLOAT32
+                && gy.dtype == DType.FLOAT32 && gx != null && gx.dtype == DType.FLOAT32;
+        boolean fma = CpuCapability.fusesMultiplyAdd(CpuCapability.value());
         int block = statsBlock();
         if (!buffers && floatChannelsLast(x, xl) && floatChannelsLast(gy, gl) && (gx == null || floatChannelsLast(gx, gxl))
                 && (len == 1 || !floatRows(x, xl)) && !Boolean.getBoolean("ember.cpu.batchNormChannelsLast.scalar")) {
             batchNormBackwardChannelsLast(gy, gl, x, xl, training, gx, gxl, batch, len, count, w, mu, is, dw, db,
-                    channels, block);
+                    channels, block, floatGrad, fma);
         } else if (floatRows(x, xl) && floatRows(gy, gl) && (gx == null || floatRows(gx, gxl)) && !buffers) {
             float[] xa = (float[]) x.array;
             float[] ga = (float[]) gy.array;
@@ -1802,6 +1965,26 @@ final class NormKernels {
                     if (da == null) {
                         continue;
                     }
+                    if (floatGrad) {
+                        float mf = (float) m;
+                        float kf = training ? (float) (sumDyXhat * r / count) : 0f;
+                        float gmf = training ? (float) (sumDy / count) : 0f;
+                        float rf = (float) r;
+                        float wf = w == null ? 1f : (float) w[c];
+                        for (int n = 0; n < batch; n++) {
+                            int xo = at(xl, n, c);
+                            int go = at(gl, n, c);
+                            int dxo = at(gxl, n, c);
+                            if (LOOPS != null) {
+                                LOOPS.batchNormGradRun(fma, training, xa, xo, ga, go, mf, kf, gmf, rf, wf, da, dxo, len);
+                                continue;
+                            }
+                            for (int l = 0; l < len; l++) {
+                                da[dxo + l] = gradInput(fma, training, xa[xo + l], ga[go + l], mf, kf, gmf, rf, wf);
+                            }
+                        }
+                        continue;
+                    }
                     double scale = w == null ? r : r * w[c];
                     double m1 = training ? sumDy / count : 0;
                     double m2 = training ? sumDyXhat / count : 0;
@@ -1818,7 +2001,7 @@ final class NormKernels {
             });
         } else {
             batchNormBackwardBuffered(gy, gl, x, xl, training, gx, gxl, batch, len, count, w, mu, is, dw, db, channels,
-                    block);
+                    block, floatGrad, fma);
         }
         if (gw != null) {
             storeVector(dw, gw);
@@ -1832,7 +2015,7 @@ final class NormKernels {
     private static void batchNormBackwardBuffered(CpuStorage gy, Layout gl, CpuStorage x, Layout xl, boolean training,
                                                   CpuStorage gx, Layout gxl, int batch, int len, long count, double[] w,
                                                   double[] mu, double[] is, double[] dw, double[] db, int channels,
-                                                  int block) {
+                                                  int block, boolean floatGrad, boolean fma) {
         CpuThreads.parallelFor(channels, CpuThreads.chunks(channels, count), (task, from, to) -> {
             double[] xr = new double[len];
             double[] gr = new double[len];
@@ -1857,10 +2040,20 @@ final class NormKernels {
                 double scale = w == null ? is[c] : is[c] * w[c];
                 double m1 = training ? sumDy / count : 0;
                 double m2 = training ? sumDyXhat / count : 0;
+                float mf = (float) mu[c];
+                float kf = training ? (float) (sumDyXhat * is[c] / count) : 0f;
+                float gmf = training ? (float) (sumDy / count) : 0f;
+                float rf = (float) is[c];
+                float wf = w == null ? 1f : (float) w[c];
                 for (int n = 0; n < batch; n++) {
                     load(x, at(xl, n, c), xl.stride(2), len, xr);
                     load(gy, at(gl, n, c), gl.stride(2), len, gr);
                     for (int l = 0; l < len; l++) {
+                        if (floatGrad) {
+                            // float32 operands: PyTorch's float arithmetic (see gradInput), exact in the double
+                            xr[l] = gradInput(fma, training, (float) xr[l], (float) gr[l], mf, kf, gmf, rf, wf);
+                            continue;
+                        }
                         double xhat = (xr[l] - mu[c]) * is[c];
                         xr[l] = (gr[l] - m1 - xhat * m2) * scale;
                     }

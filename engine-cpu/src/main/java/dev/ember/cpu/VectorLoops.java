@@ -1224,6 +1224,98 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     @Override
+    public void mulAddScalar(boolean fused, float[] x, int xo, float a, float b, float[] o, int oo, int n) {
+        FloatVector av = FloatVector.broadcast(S, a);
+        FloatVector bv = FloatVector.broadcast(S, b);
+        int step = S.length();
+        int i = 0;
+        for (; i <= n - 2 * step; i += 2 * step) {
+            FloatVector v0 = FloatVector.fromArray(S, x, xo + i);
+            FloatVector v1 = FloatVector.fromArray(S, x, xo + i + step);
+            (fused ? v0.fma(av, bv) : v0.mul(av).add(bv)).intoArray(o, oo + i);
+            (fused ? v1.fma(av, bv) : v1.mul(av).add(bv)).intoArray(o, oo + i + step);
+        }
+        for (; i <= n - step; i += step) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            (fused ? v.fma(av, bv) : v.mul(av).add(bv)).intoArray(o, oo + i);
+        }
+        for (; i < n; i++) {
+            o[oo + i] = fused ? Math.fma(x[xo + i], a, b) : x[xo + i] * a + b;
+        }
+    }
+
+    @Override
+    public void mulAddRow(boolean fused, float[] x, int xo, float[] a, float[] b, float[] o, int oo, int n) {
+        int step = S.length();
+        int i = 0;
+        for (; i <= n - 2 * step; i += 2 * step) {
+            FloatVector v0 = FloatVector.fromArray(S, x, xo + i);
+            FloatVector a0 = FloatVector.fromArray(S, a, i);
+            FloatVector b0 = FloatVector.fromArray(S, b, i);
+            FloatVector v1 = FloatVector.fromArray(S, x, xo + i + step);
+            FloatVector a1 = FloatVector.fromArray(S, a, i + step);
+            FloatVector b1 = FloatVector.fromArray(S, b, i + step);
+            (fused ? v0.fma(a0, b0) : v0.mul(a0).add(b0)).intoArray(o, oo + i);
+            (fused ? v1.fma(a1, b1) : v1.mul(a1).add(b1)).intoArray(o, oo + i + step);
+        }
+        for (; i <= n - step; i += step) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            FloatVector av = FloatVector.fromArray(S, a, i);
+            FloatVector bv = FloatVector.fromArray(S, b, i);
+            (fused ? v.fma(av, bv) : v.mul(av).add(bv)).intoArray(o, oo + i);
+        }
+        for (; i < n; i++) {
+            o[oo + i] = fused ? Math.fma(x[xo + i], a[i], b[i]) : x[xo + i] * a[i] + b[i];
+        }
+    }
+
+    @Override
+    public void batchNormGradRun(boolean fused, boolean training, float[] x, int xo, float[] g, int go, float m,
+                                 float k, float gm, float r, float w, float[] o, int oo, int n) {
+        FloatVector mv = FloatVector.broadcast(S, m);
+        FloatVector kv = FloatVector.broadcast(S, k);
+        FloatVector gmv = FloatVector.broadcast(S, gm);
+        FloatVector rv = FloatVector.broadcast(S, r);
+        FloatVector wv = FloatVector.broadcast(S, w);
+        int step = S.length();
+        int i = 0;
+        for (; i <= n - step; i += step) {
+            FloatVector gv = FloatVector.fromArray(S, g, go + i);
+            FloatVector t = gv;
+            if (training) {
+                FloatVector xm = FloatVector.fromArray(S, x, xo + i).sub(mv);
+                FloatVector d = gv.sub(gmv);
+                t = fused ? xm.neg().fma(kv, d) : d.sub(xm.mul(kv));
+            }
+            t.mul(rv).mul(wv).intoArray(o, oo + i);
+        }
+        for (; i < n; i++) {
+            o[oo + i] = NormKernels.gradInput(fused, training, x[xo + i], g[go + i], m, k, gm, r, w);
+        }
+    }
+
+    @Override
+    public void batchNormGradRowFloat(boolean fused, boolean training, float[] x, int xo, float[] g, int go, float[] m,
+                                      float[] k, float[] gm, float[] r, float[] w, float[] o, int oo, int n) {
+        int step = S.length();
+        int i = 0;
+        for (; i <= n - step; i += step) {
+            FloatVector gv = FloatVector.fromArray(S, g, go + i);
+            FloatVector t = gv;
+            if (training) {
+                FloatVector xm = FloatVector.fromArray(S, x, xo + i).sub(FloatVector.fromArray(S, m, i));
+                FloatVector d = gv.sub(FloatVector.fromArray(S, gm, i));
+                FloatVector kv = FloatVector.fromArray(S, k, i);
+                t = fused ? xm.neg().fma(kv, d) : d.sub(xm.mul(kv));
+            }
+            t.mul(FloatVector.fromArray(S, r, i)).mul(FloatVector.fromArray(S, w, i)).intoArray(o, oo + i);
+        }
+        for (; i < n; i++) {
+            o[oo + i] = NormKernels.gradInput(fused, training, x[xo + i], g[go + i], m[i], k[i], gm[i], r[i], w[i]);
+        }
+    }
+
+    @Override
     public void batchNormGradSums(float[] x, int xo, float[] g, int go, double[] m, double[] r, double[] sumDy,
                                   double[] sumDyXhat, int n) {
         int bound = S.loopBound(n);
