@@ -118,18 +118,19 @@ final class SleefFloat {
         return u;
     }
 
-    /** Sleef_tanhf8_u10's bits for one float. */
-    static float tanh(float x) {
-        float y = Math.abs(x);
-        // expk2f((y, 0)): e^y as a double-float (dx, dy)
-        float t = y * R_LN2 + RINT;
+    /**
+     * Sleef's {@code expk2f((a, 0))}: e^a as a double-float, its high part's bits in the upper half of the result and
+     * its low part's in the lower ({@link #high}, {@link #low}); the steps {@link #tanh} and {@link #expm1} share.
+     */
+    static long expk2f(float a) {
+        float t = a * R_LN2 + RINT;
         float qf = t - RINT;
         int q = Float.floatToRawIntBits(t) - RINT_BITS;
-        // s = (y, 0) + q * -L2U, then + q * -L2L (dfadd2_vf2_vf2_vf twice)
-        float a = qf * -L2U;
-        float sx = y + a;
-        float v = sx - y;
-        float sy = (y - (sx - v)) + (a - v) + 0f;
+        // s = (a, 0) + q * -L2U, then + q * -L2L (dfadd2_vf2_vf2_vf twice)
+        float c = qf * -L2U;
+        float sx = a + c;
+        float v = sx - a;
+        float sy = (a - (sx - v)) + (c - v) + 0f;
         float b = qf * -L2L;
         float s2 = sx + b;
         v = s2 - sx;
@@ -161,8 +162,26 @@ final class SleefFloat {
         // t = 1 + t (dfadd_vf2_vf_vf2)
         float ox = 1f + tx;
         float oy = ((1f - ox) + tx) + ty;
-        float dx = ldexp2(ox, q);
-        float dy = ldexp2(oy, q);
+        return (long) Float.floatToRawIntBits(ldexp2(ox, q)) << 32
+                | Float.floatToRawIntBits(ldexp2(oy, q)) & 0xffffffffL;
+    }
+
+    /** The high part of an {@link #expk2f} pair. */
+    static float high(long pair) {
+        return Float.intBitsToFloat((int) (pair >>> 32));
+    }
+
+    /** The low part of an {@link #expk2f} pair. */
+    static float low(long pair) {
+        return Float.intBitsToFloat((int) pair);
+    }
+
+    /** Sleef_tanhf8_u10's bits for one float. */
+    static float tanh(float x) {
+        float y = Math.abs(x);
+        long e = expk2f(y); // e^y as a double-float (dx, dy)
+        float dx = high(e);
+        float dy = low(e);
         // (y < -104 never holds: y >= 0 or NaN)
         // e = 1 / d (dfrec_vf2_vf2)
         float ex = 1f / dx;
@@ -195,47 +214,13 @@ final class SleefFloat {
      * {@link #EXPM1_HIGH}, -1 below {@link #EXPM1_LOW}, -0 for -0. PyTorch's {@code Vectorized<float>::expm1}.
      */
     static float expm1(float a) {
-        // expk2f((a, 0)): e^a as a double-float (dx, dy)
-        float t = a * R_LN2 + RINT;
-        float qf = t - RINT;
-        int q = Float.floatToRawIntBits(t) - RINT_BITS;
-        float c = qf * -L2U;
-        float sx = a + c;
-        float v = sx - a;
-        float sy = (a - (sx - v)) + (c - v) + 0f;
-        float b = qf * -L2L;
-        float s2 = sx + b;
-        v = s2 - sx;
-        sy = (sx - (s2 - v)) + (b - v) + sy;
-        sx = s2;
-        float u = Math.fma(K0, sx, K1);
-        u = Math.fma(u, sx, K2);
-        u = Math.fma(u, sx, K3);
-        float mx = sx * u;
-        float my = Math.fma(sy, u, Math.fma(sx, u, -mx));
-        float tx = mx + K4;
-        v = tx - mx;
-        float ty = (mx - (tx - v)) + (K4 - v) + my;
-        mx = sx * tx;
-        my = Math.fma(sx, ty, Math.fma(sy, tx, Math.fma(sx, tx, -mx)));
-        tx = mx + 0.5f;
-        v = tx - mx;
-        ty = (mx - (tx - v)) + (0.5f - v) + my;
-        float qx = sx * sx;
-        float qy = Math.fma(sx + sx, sy, Math.fma(sx, sx, -qx));
-        mx = qx * tx;
-        my = Math.fma(qx, ty, Math.fma(qy, tx, Math.fma(qx, tx, -mx)));
-        tx = sx + mx;
-        v = tx - sx;
-        ty = (sx - (tx - v)) + (mx - v) + (sy + my);
-        float ox = 1f + tx;
-        float oy = ((1f - ox) + tx) + ty;
-        float dx = ldexp2(ox, q);
-        float dy = ldexp2(oy, q);
+        long e = expk2f(a); // e^a as a double-float (dx, dy)
+        float dx = high(e);
+        float dy = low(e);
         // (expk2f's zero below -104 is overridden by the -1 below EXPM1_LOW)
         // d + -1 (dfadd2_vf2_vf2_vf), then the two parts summed
         float sum = dx + -1f;
-        v = sum - dx;
+        float v = sum - dx;
         float lo = (dx - (sum - v)) + (-1f - v) + dy;
         float out = sum + lo;
         if (a > EXPM1_HIGH) {
