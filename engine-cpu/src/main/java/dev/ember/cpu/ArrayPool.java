@@ -16,19 +16,41 @@ import java.util.Map;
  * {@code ember.cpu.poolBytes} in all (default 256 MiB or an eighth of the maximum heap, whichever is less; 0 turns
  * the pool off). Unclosed storages are never pooled: the garbage collector reclaims them as before.
  *
+ * <p>A full pool makes room for a returned array by dropping arrays of lengths no one has asked for lately: those
+ * whose type and length were last requested ({@link #take}, or given back for the first time) at least
+ * {@code ember.cpu.poolStaleTakes} requests ago (default 4096), least recently requested first. So the arrays of an
+ * earlier phase (an evaluation at another batch size, the shapes of a step that will not come again) give way to the
+ * lengths a loop now uses, while a loop whose working set is larger than the pool keeps the part it holds (its
+ * lengths are asked for every step, so none is stale) instead of dropping arrays just before their next request.
+ *
  * <p>The pool never makes a program fail that would run without it: it holds its arrays through soft references,
  * which the JVM clears before it throws {@link OutOfMemoryError}, and {@link CpuStorage} empties it and retries once
  * when an allocation still fails.
  */
 final class ArrayPool {
     static final ArrayPool INSTANCE = new ArrayPool(Integer.getInteger("ember.cpu.poolMinLength", 16384),
-            Long.getLong("ember.cpu.poolBytes", Math.min(256L << 20, Runtime.getRuntime().maxMemory() / 8)));
+            Long.getLong("ember.cpu.poolBytes", Math.min(256L << 20, Runtime.getRuntime().maxMemory() / 8)),
+            Long.getLong("ember.cpu.poolStaleTakes", 4096));
 
     private final int minLength;
     private final long maxBytes;
-    private final Map<Long, ArrayDeque<Entry>> free = new HashMap<>();
+    /** How many requests ago a length's last request must lie for its arrays to make room (at least 1). */
+    private final long staleTakes;
+    private final Map<Long, Slot> free = new HashMap<>();
     private final ReferenceQueue<Object> cleared = new ReferenceQueue<>();
     private long bytes;
+    /** Requests for pooled lengths so far, hits and misses: the clock that staleness is measured in. */
+    private long requests;
+
+    /** The arrays kept for one type and length, newest first, and when that length was last requested. */
+    private static final class Slot {
+        final ArrayDeque<Entry> list = new ArrayDeque<>();
+        long lastRequest;
+
+        Slot(long lastRequest) {
+            this.lastRequest = lastRequest;
+        }
+    }
 
     /** A pooled array, softly held, with what it counts for in {@link #bytes}. */
     private static final class Entry extends SoftReference<Object> {
@@ -45,8 +67,13 @@ final class ArrayPool {
     }
 
     ArrayPool(int minLength, long maxBytes) {
+        this(minLength, maxBytes, 4096);
+    }
+
+    ArrayPool(int minLength, long maxBytes, long staleTakes) {
         this.minLength = minLength;
         this.maxBytes = maxBytes;
+        this.staleTakes = Math.max(1, staleTakes);
     }
 
     /** One list per type and length (eight types: the ordinal takes four bits). */
@@ -70,16 +97,23 @@ final class ArrayPool {
         }
         synchronized (this) {
             expunge();
-            ArrayDeque<Entry> list = free.get(key(t, length));
-            while (list != null && !list.isEmpty()) {
-                Entry e = list.poll();
-                uncount(e);
-                Object a = e.get();
-                if (a != null) {
-                    return a;
-                }
+            requests++;
+            long k = key(t, length);
+            Slot slot = free.get(k);
+            if (slot == null) {
+                return null;
             }
-            return null;
+            slot.lastRequest = requests;
+            Object a = null;
+            while (a == null && !slot.list.isEmpty()) {
+                Entry e = slot.list.poll();
+                uncount(e);
+                a = e.get();
+            }
+            if (slot.list.isEmpty()) {
+                free.remove(k);
+            }
+            return a;
         }
     }
 
@@ -91,19 +125,57 @@ final class ArrayPool {
         long s = size(t, length);
         synchronized (this) {
             expunge();
-            if (bytes + s > maxBytes) {
+            if (bytes + s > maxBytes && !makeRoom(bytes + s - maxBytes)) {
                 return;
             }
             long k = key(t, length);
             bytes += s;
-            free.computeIfAbsent(k, x -> new ArrayDeque<>()).push(new Entry(array, k, s, cleared));
+            free.computeIfAbsent(k, x -> new Slot(requests)).list.push(new Entry(array, k, s, cleared));
         }
+    }
+
+    /**
+     * Drops {@code need} bytes or more of the arrays of stale lengths (last requested at least {@link #staleTakes}
+     * requests ago), least recently requested length first and its longest-kept array first; drops nothing and
+     * answers false when the stale lengths do not hold that much.
+     */
+    private boolean makeRoom(long need) {
+        java.util.List<Map.Entry<Long, Slot>> stale = new java.util.ArrayList<>();
+        long available = 0;
+        for (Map.Entry<Long, Slot> e : free.entrySet()) {
+            if (requests - e.getValue().lastRequest >= staleTakes) {
+                stale.add(e);
+                for (Entry x : e.getValue().list) {
+                    available += x.size;
+                }
+            }
+        }
+        if (available < need) {
+            return false;
+        }
+        stale.sort((a, b) -> Long.compare(a.getValue().lastRequest, b.getValue().lastRequest));
+        for (Map.Entry<Long, Slot> e : stale) {
+            ArrayDeque<Entry> list = e.getValue().list;
+            while (need > 0 && !list.isEmpty()) {
+                Entry x = list.pollLast();
+                need -= x.size;
+                uncount(x);
+                x.clear();
+            }
+            if (list.isEmpty()) {
+                free.remove(e.getKey());
+            }
+            if (need <= 0) {
+                break;
+            }
+        }
+        return true;
     }
 
     /** Drops every pooled array (an allocation ran out of heap). */
     synchronized void clear() {
-        for (ArrayDeque<Entry> list : free.values()) {
-            for (Entry e : list) {
+        for (Slot slot : free.values()) {
+            for (Entry e : slot.list) {
                 uncount(e);
                 e.clear();
             }
@@ -131,10 +203,10 @@ final class ArrayPool {
             Entry e = (Entry) r;
             if (e.counted) {
                 uncount(e);
-                ArrayDeque<Entry> list = free.get(e.key);
-                if (list != null) {
-                    list.remove(e);
-                    if (list.isEmpty()) {
+                Slot slot = free.get(e.key);
+                if (slot != null) {
+                    slot.list.remove(e);
+                    if (slot.list.isEmpty()) {
                         free.remove(e.key);
                     }
                 }

@@ -31,6 +31,59 @@ class ArrayPoolTest {
         assertEquals(16, tiny.bytes(), "a full pool drops what it cannot hold");
     }
 
+    /**
+     * A full pool drops the arrays of a length no one has requested for {@code staleTakes} requests to keep a returned
+     * array of a length in use (an earlier phase's arrays give way), least recently requested length first.
+     */
+    @Test
+    void aFullPoolDropsStaleLengthsForALengthInUse() {
+        ArrayPool pool = new ArrayPool(1, 1600, 10);
+        float[][] old = {new float[100], new float[100], new float[100], new float[100]};
+        for (float[] a : old) {
+            pool.give(DType.FLOAT32, a, 100);
+        }
+        assertEquals(1600, pool.bytes());
+        float[] b = new float[200];
+        pool.give(DType.FLOAT32, b, 200);
+        assertEquals(1600, pool.bytes(), "nothing is stale yet: the new array is dropped, the old ones kept");
+        for (int i = 0; i < 10; i++) {
+            assertEquals(null, pool.take(DType.FLOAT32, 200), "a miss: the length in use");
+        }
+        pool.give(DType.FLOAT32, b, 200);
+        assertEquals(1600, pool.bytes(), "two stale arrays of 400 bytes made room for 800");
+        assertTrue(pool.take(DType.FLOAT32, 200) == b);
+        assertTrue(pool.take(DType.FLOAT32, 100) != null);
+        assertTrue(pool.take(DType.FLOAT32, 100) != null);
+        assertEquals(null, pool.take(DType.FLOAT32, 100), "the other two were dropped");
+        assertEquals(0, pool.bytes());
+    }
+
+    /**
+     * A cycle of lengths that does not fit keeps hitting on the part the pool holds: none of its lengths goes stale, so
+     * nothing is dropped to make room (dropping the least recently used would drop each array just before its turn).
+     */
+    @Test
+    void aWorkingSetLargerThanThePoolKeepsWhatItHolds() {
+        ArrayPool pool = new ArrayPool(1, 820, 10); // 400 + 404 bytes fit, not 408 more
+        int[] lengths = {100, 101, 102};
+        for (int round = 0; round < 20; round++) {
+            int hits = 0;
+            Object[] arrays = new Object[lengths.length];
+            for (int i = 0; i < lengths.length; i++) {
+                arrays[i] = pool.take(DType.FLOAT32, lengths[i]);
+                if (arrays[i] != null) {
+                    hits++;
+                } else {
+                    arrays[i] = new float[lengths[i]];
+                }
+            }
+            for (int i = 0; i < lengths.length; i++) {
+                pool.give(DType.FLOAT32, arrays[i], lengths[i]);
+            }
+            assertEquals(round == 0 ? 0 : 2, hits, "round " + round);
+        }
+    }
+
     @Test
     void zerosAreZeroAfterReuse() {
         long before = ArrayPool.INSTANCE.bytes();
