@@ -1652,6 +1652,50 @@ final class ElementwiseKernels {
                                double[] sumDyXhat, int n);
 
         /**
+         * {@link #batchNormGradSums} into one array (one lane of batch norm's channels-last backward sums): sum(dy)
+         * at {@code acc[ao + j]}, sum(dy * xhat) at {@code acc[ao + n + j]}, the same operations.
+         */
+        void batchNormGradSumsAt(float[] x, int xo, float[] g, int go, double[] m, double[] r, double[] acc, int ao,
+                                 int n);
+
+        /**
+         * {@link #batchNormGradSumsAt} over the rows of positions {@code k0} to {@code k1} (row k at
+         * {@code xo + (k - k0) * stride} and {@code go + (k - k0) * stride}), each into lane {@code k % 8}: sum(dy) at
+         * {@code acc[(k % 8) * 2 * n + j]}, sum(dy * xhat) {@code n} after it; in increasing k.
+         */
+        void batchNormGradSumsLanes(float[] x, int xo, float[] g, int go, int stride, int k0, int k1, double[] m,
+                                    double[] r, double[] acc, int n);
+
+        /**
+         * {@link #addWidenedAt} over the rows of positions {@code k0} to {@code k1} (row k at
+         * {@code xo + (k - k0) * stride}), each into lane {@code k % 8}: {@code acc[(k % 8) * n + j]}; in increasing k.
+         */
+        void addWidenedLanes(float[] x, int xo, int stride, int k0, int k1, double[] acc, int n);
+
+        /** {@link #addCentredSquaresAt} over rows of positions in lanes, as {@link #addWidenedLanes}. */
+        void addCentredSquaresLanes(float[] x, int xo, int stride, int k0, int k1, double[] m, double[] acc, int n);
+
+        /**
+         * Batch norm's statistics in eight lanes over {@code groups} whole groups of eight floats from {@code xo}:
+         * {@code acc[j] += x[xo + 8 * i + j]} for j below 8, each float widened exactly, in increasing i (lane j's
+         * adds in the order of the scalar loop, so the same bits).
+         */
+        void addEightLanes(float[] x, int xo, int groups, double[] acc);
+
+        /**
+         * {@link #addEightLanes}'s centred squares: {@code d = x[xo + 8 * i + j] - m; acc[j] += d * d} in double (a
+         * multiply, then an add), in increasing i.
+         */
+        void addSquareEightLanes(float[] x, int xo, int groups, double m, double[] acc);
+
+        /**
+         * Batch norm's backward sums in eight lanes over {@code groups} whole groups of eight: with
+         * {@code d = g[go + 8 * i + j]}, {@code acc[j] += d} and {@code acc[8 + j] += d * (x[xo + 8 * i + j] - m) * r}
+         * in double, in that order, in increasing i.
+         */
+        void gradSumEightLanes(float[] x, int xo, float[] g, int go, int groups, double m, double r, double[] acc);
+
+        /**
          * Batch norm's input gradient over a row of channels: {@code o[oo + j] = (float) ((g[go + j] - m1[j]
          * - (x[xo + j] - m[j]) * r[j] * m2[j]) * scale[j])} for j below n, in double, rounded once.
          */

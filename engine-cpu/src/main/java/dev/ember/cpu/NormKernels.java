@@ -948,6 +948,7 @@ final class NormKernels {
         boolean fma = CpuCapability.fusesMultiplyAdd(CpuCapability.value());
         boolean f32 = fused && x.dtype == DType.FLOAT32;
         int block = statsBlock();
+        boolean vectorStats = LOOPS != null && !oldStats();
         if (inPlace && !serial && floatChannelsLast(x, xl) && (ol.stride(1) == len || floatChannelsLast(out, ol))
                 && (len < LANES || !floatRows(x, xl)) && out.dtype == DType.FLOAT32) {
             batchNormChannelsLast(x, xl, training, eps, batch, len, count, w, b, mu, is, uv, out, ol, channels, block,
@@ -960,10 +961,20 @@ final class NormKernels {
                 for (int c = from; c < to; c++) {
                     if (training && !serial) {
                         int ch = c;
-                        double m = blockTotals(batch, len, block, true, acc,
-                                (n, l0, l1, lane, a) -> addLanes(xa, at(xl, n, ch) + l0, l1 - l0, lane, a))[0] / count;
-                        double ss = blockTotals(batch, len, block, true, acc, (n, l0, l1, lane, a) ->
-                                addSquareLanes(xa, at(xl, n, ch) + l0, l1 - l0, lane, m, a))[0];
+                        double m = blockTotals(batch, len, block, true, acc, (n, l0, l1, lane, a) -> {
+                            if (vectorStats) {
+                                addLanesVector(xa, at(xl, n, ch) + l0, l1 - l0, lane, a);
+                            } else {
+                                addLanes(xa, at(xl, n, ch) + l0, l1 - l0, lane, a);
+                            }
+                        })[0] / count;
+                        double ss = blockTotals(batch, len, block, true, acc, (n, l0, l1, lane, a) -> {
+                            if (vectorStats) {
+                                addSquareLanesVector(xa, at(xl, n, ch) + l0, l1 - l0, lane, m, a);
+                            } else {
+                                addSquareLanes(xa, at(xl, n, ch) + l0, l1 - l0, lane, m, a);
+                            }
+                        })[0];
                         mu[c] = m;
                         varianceStats(ss, count, eps, f32, is, uv, c);
                     } else if (training) {
@@ -1178,11 +1189,97 @@ final class NormKernels {
         return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
     }
 
+    /** {@link #combine} of the eight lanes from {@code acc[o]}. */
+    private static double combine(double[] acc, int o) {
+        return ((acc[o] + acc[o + 1]) + (acc[o + 2] + acc[o + 3])) + ((acc[o + 4] + acc[o + 5]) + (acc[o + 6] + acc[o + 7]));
+    }
+
+    /**
+     * Whether {@code -Dember.cpu.batchNorm.oldStats=true} (read at each call): the batch statistics and backward sums
+     * before session 59. Session 59 sums a float32 row's whole groups of eight through the vector loops
+     * ({@link ElementwiseKernels.FloatLoops#addEightLanes} and the two after it: the same lanes, adds and order as
+     * {@link #addLanes}, so the forward's bits do not change), and the backward's {@code sum(dy)} and
+     * {@code sum(dy * xhat)} of a float32 input in the {@link #LANES} lanes of the forward's statistics on every path,
+     * through the vector loops too (before, each block's sums were sequential, one add at a time, latency-bound: an
+     * order change of double adds, so their last bits may differ; other dtypes keep the sequential sums); the
+     * channels-last kernels pass a block's rows of channels to the vector loops in one call. Either way every path and
+     * thread count give the same bits.
+     */
+    private static boolean oldStats() {
+        return Boolean.getBoolean("ember.cpu.batchNorm.oldStats");
+    }
+
+    /** {@link #addLanes} with the whole groups of eight from the first element at lane 0 through the vector loops. */
+    private static void addLanesVector(float[] a, int o, int n, int k0, double[] acc) {
+        int i = 0;
+        for (; i < n && ((k0 + i) & (LANES - 1)) != 0; i++) {
+            acc[(k0 + i) & (LANES - 1)] += a[o + i];
+        }
+        int groups = (n - i) / LANES;
+        if (groups > 0) {
+            LOOPS.addEightLanes(a, o + i, groups, acc);
+            i += groups * LANES;
+        }
+        for (; i < n; i++) {
+            acc[(k0 + i) & (LANES - 1)] += a[o + i];
+        }
+    }
+
+    /** {@link #addSquareLanes} with the whole groups of eight through the vector loops, as {@link #addLanesVector}. */
+    private static void addSquareLanesVector(float[] a, int o, int n, int k0, double m, double[] acc) {
+        int i = 0;
+        for (; i < n && ((k0 + i) & (LANES - 1)) != 0; i++) {
+            double d = a[o + i] - m;
+            acc[(k0 + i) & (LANES - 1)] += d * d;
+        }
+        int groups = (n - i) / LANES;
+        if (groups > 0) {
+            LOOPS.addSquareEightLanes(a, o + i, groups, m, acc);
+            i += groups * LANES;
+        }
+        for (; i < n; i++) {
+            double d = a[o + i] - m;
+            acc[(k0 + i) & (LANES - 1)] += d * d;
+        }
+    }
+
+    /**
+     * The backward sums of one channel's run of {@code n} elements in the lanes (session 59, see {@link #oldStats}):
+     * with {@code j = (k0 + i) % LANES} and {@code g = ga[go + i]}, {@code acc[j] += g} and
+     * {@code acc[LANES + j] += g * (xa[xo + i] - m) * r}, in increasing {@code i}; where {@code vector}, the whole
+     * groups of eight from the first element at lane 0 through {@link ElementwiseKernels.FloatLoops#gradSumEightLanes}
+     * (the same operations, the same bits).
+     */
+    private static void gradLanes(float[] xa, int xo, float[] ga, int go, int n, int k0, double m, double r,
+                                  double[] acc, boolean vector) {
+        int i = 0;
+        if (vector) {
+            for (; i < n && ((k0 + i) & (LANES - 1)) != 0; i++) {
+                int j = (k0 + i) & (LANES - 1);
+                double g = ga[go + i];
+                acc[j] += g;
+                acc[LANES + j] += g * (xa[xo + i] - m) * r;
+            }
+            int groups = (n - i) / LANES;
+            if (groups > 0) {
+                LOOPS.gradSumEightLanes(xa, xo + i, ga, go + i, groups, m, r, acc);
+                i += groups * LANES;
+            }
+        }
+        for (; i < n; i++) {
+            int j = (k0 + i) & (LANES - 1);
+            double g = ga[go + i];
+            acc[j] += g;
+            acc[LANES + j] += g * (xa[xo + i] - m) * r;
+        }
+    }
+
     /**
      * Positions per block of the batch statistics (session 55): each channel's {@code N * L} elements, counted in
      * (n, l) order, are summed a block of {@code STATS_BLOCK} elements at a time (the forward's mean and centred
      * squares in {@link #LANES} lanes, {@link #combine}d per block; the backward's {@code sum(dy)} and
-     * {@code sum(dy * xhat)} sequentially within the block), and the blocks' partials are added in block order from
+     * {@code sum(dy * xhat)} in the same lanes since session 59, sequentially within the block before it: see
+     * {@link #oldStats}), and the blocks' partials are added in block order from
      * zero. Every path (NCHW rows, rows of doubles, channels-last, [N, C]; vector or scalar) sums these blocks in this
      * order, so they agree bit for bit on any thread count; the channels-last kernels split the blocks over threads
      * (PyTorch's {@code batch_norm_cpu_collect_stats_channels_last_impl} splits the positions too). The block does not
@@ -1218,12 +1315,13 @@ final class NormKernels {
     /**
      * One channel's totals in the blocks of {@link #STATS_BLOCK}: walks its {@code batch * len} elements in (n, l)
      * order a block at a time; per block clears {@code acc}, passes each row's run inside the block to {@code run},
-     * then adds the block's partial to the totals from zero: {@code combine(acc)} to {@code totals[0]} when
-     * {@code lanes}, else {@code acc[j]} to {@code totals[j]}.
+     * then adds the block's partial to the totals from zero: when {@code lanes}, each set {@code s} of
+     * {@link #LANES} lanes in {@code acc} combined, {@code combine(acc, s * LANES)}, to {@code totals[s]} (one set for
+     * the statistics, two for session 59's backward sums), else {@code acc[j]} to {@code totals[j]}.
      */
     private static double[] blockTotals(int batch, int len, int block, boolean lanes, double[] acc, Run run) {
         long count = (long) batch * len;
-        double[] totals = new double[lanes ? 1 : acc.length];
+        double[] totals = new double[lanes ? acc.length / LANES : acc.length];
         for (long k0 = 0; k0 < count; k0 += block) {
             long k1 = Math.min(count, k0 + block);
             java.util.Arrays.fill(acc, 0);
@@ -1235,7 +1333,9 @@ final class NormKernels {
                 k += l1 - l0;
             }
             if (lanes) {
-                totals[0] += combine(acc);
+                for (int s = 0; s < totals.length; s++) {
+                    totals[s] += combine(acc, s * LANES);
+                }
             } else {
                 for (int j = 0; j < acc.length; j++) {
                     totals[j] += acc[j];
@@ -1530,7 +1630,8 @@ final class NormKernels {
         boolean byPositions = os1 == 1;
         boolean byChannels = byChannels();
         if (training && !byChannels) {
-            channelsLastStats(xa, xl.offset(), channels, (int) count, block, eps, mu, is, uv, loops, f32);
+            channelsLastStats(xa, xl.offset(), channels, (int) count, block, eps, mu, is, uv, loops, f32,
+                    loops != null && !oldStats());
         }
         if (byPositions && !byChannels) {
             writeChannelsLast(x, xl, len, count, w, b, mu, is, out, ol, channels, loops, fused, fma);
@@ -1709,11 +1810,13 @@ final class NormKernels {
      * The batch statistics of a channels-last input (positions at stride C from {@code xo}) in the blocks of
      * {@link #STATS_BLOCK} positions ({@link #forBlocks}: the blocks over the threads): per block and channel the
      * lanes of the other paths ({@code k % LANES}, {@link #combine}d), the blocks' partials added in order; then the
-     * centred squares the same way. Writes {@code mu}, {@code is} and {@code uv}.
+     * centred squares the same way. Writes {@code mu}, {@code is} and {@code uv}. Where {@code ranges} (session 59, see
+     * {@link #oldStats}), each block's rows go to the vector loops in one call
+     * ({@link ElementwiseKernels.FloatLoops#addWidenedLanes}): the same operations, the same bits.
      */
     private static void channelsLastStats(float[] xa, int xo, int channels, int count, int block, double eps,
                                           double[] mu, double[] is, double[] uv,
-                                          ElementwiseKernels.FloatLoops loops, boolean f32) {
+                                          ElementwiseKernels.FloatLoops loops, boolean f32, boolean ranges) {
         int blocks = (int) (((long) count + block - 1) / block);
         double[] partial = new double[blocks * channels];
         for (int pass = 0; pass < 2; pass++) {
@@ -1722,7 +1825,15 @@ final class NormKernels {
                 int width = to - from;
                 double[] acc = new double[LANES * width];
                 double[] m = squares ? java.util.Arrays.copyOfRange(mu, from, to) : null;
-                for (int k = k0; k < k1; k++) {
+                if (ranges) {
+                    // session 59: the block's rows in one call (the same operations per row, see oldStats)
+                    if (squares) {
+                        loops.addCentredSquaresLanes(xa, xo + k0 * channels + from, channels, k0, k1, m, acc, width);
+                    } else {
+                        loops.addWidenedLanes(xa, xo + k0 * channels + from, channels, k0, k1, acc, width);
+                    }
+                }
+                for (int k = ranges ? k1 : k0; k < k1; k++) {
                     int base = xo + k * channels + from;
                     int lane = (k & (LANES - 1)) * width;
                     if (loops == null) {
@@ -1777,8 +1888,34 @@ final class NormKernels {
         float[] ga = (float[]) gy.array;
         float[] da = gx == null ? null : (float[]) gx.array;
         ElementwiseKernels.FloatLoops loops = LOOPS;
+        boolean lanes = !oldStats();
         if (byChannels()) {
-            gradSumsByChannels(gy, gl, x, xl, batch, len, count, mu, is, dw, db, channels, loops);
+            gradSumsByChannels(gy, gl, x, xl, batch, len, count, mu, is, dw, db, channels, loops, lanes);
+        } else if (lanes) {
+            // session 59: each position's row of channels into lane k % LANES of the channels' partial sums, the
+            // lanes combined per block (the order of the row path's gradLanes, so the same bits)
+            int blocks = (int) ((count + block - 1) / block);
+            double[] partialDy = new double[blocks * channels];
+            double[] partialDyXhat = new double[blocks * channels];
+            forBlocks(blocks, block, channels, count, (bk, k0, k1, from, to) -> {
+                int width = to - from;
+                double[] m = java.util.Arrays.copyOfRange(mu, from, to);
+                double[] r = java.util.Arrays.copyOfRange(is, from, to);
+                double[] acc = new double[2 * LANES * width];
+                if (loops != null) {
+                    loops.batchNormGradSumsLanes(xa, xl.offset() + k0 * channels + from, ga,
+                            gl.offset() + k0 * channels + from, channels, k0, k1, m, r, acc, width);
+                } else {
+                    for (int k = k0; k < k1; k++) {
+                        gradSumsAt(xa, xl.offset() + k * channels + from, ga, gl.offset() + k * channels + from, m, r,
+                                acc, (k & (LANES - 1)) * 2 * width, width, null);
+                    }
+                }
+                combineLanes(acc, 2 * width, 0, width, partialDy, bk * channels + from);
+                combineLanes(acc, 2 * width, width, width, partialDyXhat, bk * channels + from);
+            });
+            addBlocks(partialDy, blocks, channels, db);
+            addBlocks(partialDyXhat, blocks, channels, dw);
         } else {
             int blocks = (int) ((count + block - 1) / block);
             double[] partialDy = new double[blocks * channels];
@@ -1820,24 +1957,69 @@ final class NormKernels {
         }
     }
 
-    /** Session 54's gradient sums of {@link #batchNormBackwardChannelsLast}: ranges of channels over every position. */
+    /**
+     * {@link #gradSums} into one lane of session 59's sums: {@code sum(dy)} at {@code acc[ao + c]},
+     * {@code sum(dy * xhat)} at {@code acc[ao + width + c]}, the same operations.
+     */
+    private static void gradSumsAt(float[] xa, int xo, float[] ga, int go, double[] m, double[] r, double[] acc,
+                                   int ao, int width, ElementwiseKernels.FloatLoops loops) {
+        if (loops != null) {
+            loops.batchNormGradSumsAt(xa, xo, ga, go, m, r, acc, ao, width);
+            return;
+        }
+        for (int c = 0; c < width; c++) {
+            double g = ga[go + c];
+            acc[ao + c] += g;
+            acc[ao + width + c] += g * (xa[xo + c] - m[c]) * r[c];
+        }
+    }
+
+    /**
+     * {@code out[o + c] = combine(lanes of channel c)} for c below {@code width}: channel c's {@link #LANES} lanes
+     * at {@code acc[k * stride + from + c]}, combined as {@link #combine}.
+     */
+    private static void combineLanes(double[] acc, int stride, int from, int width, double[] out, int o) {
+        double[] lanes = new double[LANES];
+        for (int c = 0; c < width; c++) {
+            for (int k = 0; k < LANES; k++) {
+                lanes[k] = acc[k * stride + from + c];
+            }
+            out[o + c] = combine(lanes);
+        }
+    }
+
+    /**
+     * Session 54's gradient sums of {@link #batchNormBackwardChannelsLast}: ranges of channels over every position
+     * (in the lanes of {@link #oldStats} where {@code lanes}).
+     */
     private static void gradSumsByChannels(CpuStorage gy, Layout gl, CpuStorage x, Layout xl, int batch, int len,
                                            long count, double[] mu, double[] is, double[] dw, double[] db,
-                                           int channels, ElementwiseKernels.FloatLoops loops) {
+                                           int channels, ElementwiseKernels.FloatLoops loops, boolean lanes) {
         float[] xa = (float[]) x.array;
         float[] ga = (float[]) gy.array;
         forChannelRanges(channels, count, (task, from, to) -> {
             int width = to - from;
             double[] m = java.util.Arrays.copyOfRange(mu, from, to);
             double[] r = java.util.Arrays.copyOfRange(is, from, to);
+            double[] acc = lanes ? new double[2 * LANES * width] : null;
             double[] sumDy = new double[width];
             double[] sumDyXhat = new double[width];
             for (int n = 0; n < batch; n++) {
                 for (int l = 0; l < len; l++) {
                     int xo = xl.offset() + n * xl.stride(0) + l * xl.stride(2) + from;
                     int go = gl.offset() + n * gl.stride(0) + l * gl.stride(2) + from;
-                    gradSums(xa, xo, ga, go, m, r, sumDy, sumDyXhat, width, loops);
+                    if (lanes) {
+                        gradSumsAt(xa, xo, ga, go, m, r, acc, ((firstLane(n, len) + l) & (LANES - 1)) * 2 * width,
+                                width, loops);
+                    } else {
+                        gradSums(xa, xo, ga, go, m, r, sumDy, sumDyXhat, width, loops);
+                    }
                 }
+            }
+            if (lanes) {
+                combineLanes(acc, 2 * width, width, width, dw, from);
+                combineLanes(acc, 2 * width, 0, width, db, from);
+                return;
             }
             System.arraycopy(sumDyXhat, 0, dw, from, width);
             System.arraycopy(sumDy, 0, db, from, width);
@@ -1943,13 +2125,17 @@ final class NormKernels {
             float[] xa = (float[]) x.array;
             float[] ga = (float[]) gy.array;
             float[] da = gx == null ? null : (float[]) gx.array;
+            boolean lanes = !oldStats();
+            boolean vector = lanes && LOOPS != null;
             CpuThreads.parallelFor(channels, CpuThreads.chunks(channels, count), (task, from, to) -> {
-                double[] acc = new double[2];
+                double[] acc = new double[lanes ? 2 * LANES : 2];
                 for (int c = from; c < to; c++) {
                     double m = mu[c];
                     double r = is[c];
                     int ch = c;
-                    double[] sums = blockTotals(batch, len, block, false, acc, (n, l0, l1, lane, a) -> {
+                    double[] sums = lanes ? blockTotals(batch, len, block, true, acc, (n, l0, l1, lane, a) ->
+                            gradLanes(xa, at(xl, n, ch) + l0, ga, at(gl, n, ch) + l0, l1 - l0, lane, m, r, a, vector))
+                            : blockTotals(batch, len, block, false, acc, (n, l0, l1, lane, a) -> {
                         int xo = at(xl, n, ch);
                         int go = at(gl, n, ch);
                         for (int l = l0; l < l1; l++) {
@@ -2016,15 +2202,26 @@ final class NormKernels {
                                                   CpuStorage gx, Layout gxl, int batch, int len, long count, double[] w,
                                                   double[] mu, double[] is, double[] dw, double[] db, int channels,
                                                   int block, boolean floatGrad, boolean fma) {
+        // the lanes of the float32 paths for a float32 input (so that every path agrees); other dtypes keep their sums
+        boolean lanes = !oldStats() && x.dtype == DType.FLOAT32;
         CpuThreads.parallelFor(channels, CpuThreads.chunks(channels, count), (task, from, to) -> {
             double[] xr = new double[len];
             double[] gr = new double[len];
-            double[] acc = new double[2];
+            double[] acc = new double[lanes ? 2 * LANES : 2];
             for (int c = from; c < to; c++) {
                 int ch = c;
-                double[] sums = blockTotals(batch, len, block, false, acc, (n, l0, l1, lane, a) -> {
+                double[] sums = blockTotals(batch, len, block, lanes, acc, (n, l0, l1, lane, a) -> {
                     load(x, at(xl, n, ch) + l0 * xl.stride(2), xl.stride(2), l1 - l0, xr);
                     load(gy, at(gl, n, ch) + l0 * gl.stride(2), gl.stride(2), l1 - l0, gr);
+                    if (lanes) {
+                        // session 59's lanes (see oldStats): the row path's gradLanes over the rows of doubles
+                        for (int l = 0; l < l1 - l0; l++) {
+                            int j = (lane + l) & (LANES - 1);
+                            a[j] += gr[l];
+                            a[LANES + j] += gr[l] * (xr[l] - mu[ch]) * is[ch];
+                        }
+                        return;
+                    }
                     for (int l = 0; l < l1 - l0; l++) {
                         a[0] += gr[l];
                         a[1] += gr[l] * (xr[l] - mu[ch]) * is[ch];

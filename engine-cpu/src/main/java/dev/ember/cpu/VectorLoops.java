@@ -1347,6 +1347,228 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     @Override
+    public void batchNormGradSumsAt(float[] x, int xo, float[] g, int go, double[] m, double[] r, double[] acc, int ao,
+                                    int n) {
+        // both sums in one array (two arrays 4 KiB apart alias in the store buffer)
+        int bo = ao + n;
+        int bound = S.loopBound(n);
+        int half = DS.length();
+        int i = 0;
+        for (; i < bound; i += S.length()) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector gv = FloatVector.fromArray(S, g, go + i);
+            gradSumsHalfAt((DoubleVector) xv.convertShape(VectorOperators.F2D, DS, 0),
+                    (DoubleVector) gv.convertShape(VectorOperators.F2D, DS, 0), m, r, acc, i, ao + i, bo + i);
+            gradSumsHalfAt((DoubleVector) xv.rearrange(SWAP_HALVES).convertShape(VectorOperators.F2D, DS, 0),
+                    (DoubleVector) gv.rearrange(SWAP_HALVES).convertShape(VectorOperators.F2D, DS, 0), m, r, acc,
+                    i + half, ao + i + half, bo + i + half);
+        }
+        for (; i < n; i++) {
+            double d = g[go + i];
+            acc[ao + i] += d;
+            acc[bo + i] += d * (x[xo + i] - m[i]) * r[i];
+        }
+    }
+
+    @Override
+    public void batchNormGradSumsLanes(float[] x, int xo, float[] g, int go, int stride, int k0, int k1, double[] m,
+                                       double[] r, double[] acc, int n) {
+        int bound = S.loopBound(n);
+        int half = DS.length();
+        for (int k = k0; k < k1; k++) {
+            int xr = xo + (k - k0) * stride;
+            int gr = go + (k - k0) * stride;
+            int ao = (k & 7) * 2 * n;
+            int bo = ao + n;
+            int i = 0;
+            for (; i < bound; i += S.length()) {
+                FloatVector xv = FloatVector.fromArray(S, x, xr + i);
+                FloatVector gv = FloatVector.fromArray(S, g, gr + i);
+                gradSumsHalfAt((DoubleVector) xv.convertShape(VectorOperators.F2D, DS, 0),
+                        (DoubleVector) gv.convertShape(VectorOperators.F2D, DS, 0), m, r, acc, i, ao + i, bo + i);
+                gradSumsHalfAt((DoubleVector) xv.rearrange(SWAP_HALVES).convertShape(VectorOperators.F2D, DS, 0),
+                        (DoubleVector) gv.rearrange(SWAP_HALVES).convertShape(VectorOperators.F2D, DS, 0), m, r, acc,
+                        i + half, ao + i + half, bo + i + half);
+            }
+            for (; i < n; i++) {
+                double d = g[gr + i];
+                acc[ao + i] += d;
+                acc[bo + i] += d * (x[xr + i] - m[i]) * r[i];
+            }
+        }
+    }
+
+    @Override
+    public void addWidenedLanes(float[] x, int xo, int stride, int k0, int k1, double[] acc, int n) {
+        int bound = S.loopBound(n);
+        int half = DS.length();
+        for (int k = k0; k < k1; k++) {
+            int xr = xo + (k - k0) * stride;
+            int ao = (k & 7) * n;
+            int i = 0;
+            for (; i < bound; i += S.length()) {
+                FloatVector v = FloatVector.fromArray(S, x, xr + i);
+                DoubleVector.fromArray(DS, acc, ao + i).add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0))
+                        .intoArray(acc, ao + i);
+                DoubleVector.fromArray(DS, acc, ao + i + half)
+                        .add((DoubleVector) v.rearrange(SWAP_HALVES).convertShape(VectorOperators.F2D, DS, 0))
+                        .intoArray(acc, ao + i + half);
+            }
+            for (; i < n; i++) {
+                acc[ao + i] += x[xr + i];
+            }
+        }
+    }
+
+    @Override
+    public void addCentredSquaresLanes(float[] x, int xo, int stride, int k0, int k1, double[] m, double[] acc,
+                                       int n) {
+        int bound = S.loopBound(n);
+        int half = DS.length();
+        for (int k = k0; k < k1; k++) {
+            int xr = xo + (k - k0) * stride;
+            int ao = (k & 7) * n;
+            int i = 0;
+            for (; i < bound; i += S.length()) {
+                FloatVector v = FloatVector.fromArray(S, x, xr + i);
+                DoubleVector d0 = ((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0))
+                        .sub(DoubleVector.fromArray(DS, m, i));
+                DoubleVector d1 = ((DoubleVector) v.rearrange(SWAP_HALVES).convertShape(VectorOperators.F2D, DS, 0))
+                        .sub(DoubleVector.fromArray(DS, m, i + half));
+                DoubleVector.fromArray(DS, acc, ao + i).add(d0.mul(d0)).intoArray(acc, ao + i);
+                DoubleVector.fromArray(DS, acc, ao + i + half).add(d1.mul(d1)).intoArray(acc, ao + i + half);
+            }
+            for (; i < n; i++) {
+                double d = x[xr + i] - m[i];
+                acc[ao + i] += d * d;
+            }
+        }
+    }
+
+    /** {@link #gradSumsHalf} with the sums in one array: sum(dy) at {@code a}, sum(dy * xhat) at {@code b}. */
+    private static void gradSumsHalfAt(DoubleVector xd, DoubleVector gd, double[] m, double[] r, double[] acc, int j,
+                                       int a, int b) {
+        DoubleVector.fromArray(DS, acc, a).add(gd).intoArray(acc, a);
+        DoubleVector.fromArray(DS, acc, b)
+                .add(gd.mul(xd.sub(DoubleVector.fromArray(DS, m, j))).mul(DoubleVector.fromArray(DS, r, j)))
+                .intoArray(acc, b);
+    }
+
+    /**
+     * How many of {@code groups} groups of eight from {@code xo} can take their upper half from a second full load 4
+     * further on inside an array of {@code length}: group i reads up to {@code xo + 8 i + 12}.
+     */
+    private static int eightLaneLoads(int length, int xo, int groups) {
+        return length - xo < 12 ? 0 : Math.min(groups, (length - xo - 12) / 8 + 1);
+    }
+
+    @Override
+    public void addEightLanes(float[] x, int xo, int groups, double[] acc) {
+        if (S.length() != 8) {
+            for (int i = 0; i < groups * 8; i++) {
+                acc[i & 7] += x[xo + i];
+            }
+            return;
+        }
+        // lanes 0-3 from the vector's lower half, 4-7 from its upper half: one add per lane and group, in order
+        DoubleVector lo = DoubleVector.fromArray(DS, acc, 0);
+        DoubleVector hi = DoubleVector.fromArray(DS, acc, 4);
+        // the upper half from the lower half of a second load 4 further on (no permute) while it stays in the array
+        int fast = eightLaneLoads(x.length, xo, groups);
+        int i = 0;
+        for (; i < fast; i++) {
+            lo = lo.add(lowerWidened(x, xo + 8 * i));
+            hi = hi.add(lowerWidened(x, xo + 8 * i + 4));
+        }
+        for (; i < groups; i++) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + 8 * i);
+            lo = lo.add((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0));
+            hi = hi.add((DoubleVector) v.rearrange(SWAP_HALVES).convertShape(VectorOperators.F2D, DS, 0));
+        }
+        lo.intoArray(acc, 0);
+        hi.intoArray(acc, 4);
+    }
+
+    @Override
+    public void addSquareEightLanes(float[] x, int xo, int groups, double m, double[] acc) {
+        if (S.length() != 8) {
+            for (int i = 0; i < groups * 8; i++) {
+                double d = x[xo + i] - m;
+                acc[i & 7] += d * d;
+            }
+            return;
+        }
+        DoubleVector mv = DoubleVector.broadcast(DS, m);
+        DoubleVector lo = DoubleVector.fromArray(DS, acc, 0);
+        DoubleVector hi = DoubleVector.fromArray(DS, acc, 4);
+        int fast = eightLaneLoads(x.length, xo, groups);
+        int i = 0;
+        for (; i < fast; i++) {
+            DoubleVector d0 = lowerWidened(x, xo + 8 * i).sub(mv);
+            DoubleVector d1 = lowerWidened(x, xo + 8 * i + 4).sub(mv);
+            lo = lo.add(d0.mul(d0));
+            hi = hi.add(d1.mul(d1));
+        }
+        for (; i < groups; i++) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + 8 * i);
+            DoubleVector d0 = ((DoubleVector) v.convertShape(VectorOperators.F2D, DS, 0)).sub(mv);
+            DoubleVector d1 = ((DoubleVector) v.rearrange(SWAP_HALVES).convertShape(VectorOperators.F2D, DS, 0))
+                    .sub(mv);
+            lo = lo.add(d0.mul(d0));
+            hi = hi.add(d1.mul(d1));
+        }
+        lo.intoArray(acc, 0);
+        hi.intoArray(acc, 4);
+    }
+
+    @Override
+    public void gradSumEightLanes(float[] x, int xo, float[] g, int go, int groups, double m, double r,
+                                  double[] acc) {
+        if (S.length() != 8) {
+            for (int i = 0; i < groups * 8; i++) {
+                double d = g[go + i];
+                acc[i & 7] += d;
+                acc[8 + (i & 7)] += d * (x[xo + i] - m) * r;
+            }
+            return;
+        }
+        DoubleVector mv = DoubleVector.broadcast(DS, m);
+        DoubleVector rv = DoubleVector.broadcast(DS, r);
+        DoubleVector s0 = DoubleVector.fromArray(DS, acc, 0);
+        DoubleVector s1 = DoubleVector.fromArray(DS, acc, 4);
+        DoubleVector t0 = DoubleVector.fromArray(DS, acc, 8);
+        DoubleVector t1 = DoubleVector.fromArray(DS, acc, 12);
+        int fast = Math.min(eightLaneLoads(x.length, xo, groups), eightLaneLoads(g.length, go, groups));
+        int i = 0;
+        for (; i < fast; i++) {
+            DoubleVector g0 = lowerWidened(g, go + 8 * i);
+            DoubleVector g1 = lowerWidened(g, go + 8 * i + 4);
+            DoubleVector x0 = lowerWidened(x, xo + 8 * i);
+            DoubleVector x1 = lowerWidened(x, xo + 8 * i + 4);
+            s0 = s0.add(g0);
+            s1 = s1.add(g1);
+            t0 = t0.add(g0.mul(x0.sub(mv)).mul(rv));
+            t1 = t1.add(g1.mul(x1.sub(mv)).mul(rv));
+        }
+        for (; i < groups; i++) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + 8 * i);
+            FloatVector gv = FloatVector.fromArray(S, g, go + 8 * i);
+            DoubleVector g0 = (DoubleVector) gv.convertShape(VectorOperators.F2D, DS, 0);
+            DoubleVector g1 = (DoubleVector) gv.rearrange(SWAP_HALVES).convertShape(VectorOperators.F2D, DS, 0);
+            DoubleVector x0 = (DoubleVector) xv.convertShape(VectorOperators.F2D, DS, 0);
+            DoubleVector x1 = (DoubleVector) xv.rearrange(SWAP_HALVES).convertShape(VectorOperators.F2D, DS, 0);
+            s0 = s0.add(g0);
+            s1 = s1.add(g1);
+            t0 = t0.add(g0.mul(x0.sub(mv)).mul(rv));
+            t1 = t1.add(g1.mul(x1.sub(mv)).mul(rv));
+        }
+        s0.intoArray(acc, 0);
+        s1.intoArray(acc, 4);
+        t0.intoArray(acc, 8);
+        t1.intoArray(acc, 12);
+    }
+
+    @Override
     public void batchNormGradRow(float[] x, int xo, float[] g, int go, double[] m, double[] r, double[] m1,
                                  double[] m2, double[] scale, float[] o, int oo, int n) {
         int bound = S.loopBound(n);

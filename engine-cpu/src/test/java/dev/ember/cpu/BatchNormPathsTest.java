@@ -216,6 +216,204 @@ class BatchNormPathsTest {
         }
     }
 
+    /** Odd channel counts (vector tails, one channel, more than two vectors) and positions not a whole number of lanes. */
+    private static final int[][] ODD_SHAPES = {{3, 1, 5, 7}, {5, 3, 1, 3}, {37, 7, 0, 0}, {2, 63, 3, 5}, {3, 65, 1, 7},
+        {9, 130, 0, 0}, {2, 130, 1, 3}, {1, 65, 45, 47}, {2113, 7, 0, 0}};
+
+    /**
+     * Session 59 ({@code -Dember.cpu.batchNorm.oldStats}): the forward statistics through the vector loops keep the
+     * scalar lanes' bits (output, running mean and variance) on every layout, in training and eval, with and without
+     * the affine parameters; the backward sums in lanes instead of sequentially change only the sums' last bits, so
+     * the gradients agree with the old ones to a few float32 ulps (the input gradient relative to its largest element,
+     * as its cancellations amplify the sums' rounding), and in eval the input gradient keeps its bits.
+     */
+    @Test
+    void vectorStatisticsKeepTheForwardBitsAndTheGradientsClose() {
+        for (int[] sh : ODD_SHAPES) {
+            for (boolean channelsLast : new boolean[] {false, true}) {
+                if (channelsLast && sh[2] == 0) {
+                    continue;
+                }
+                for (boolean training : new boolean[] {true, false}) {
+                    for (boolean affine : new boolean[] {true, false}) {
+                        List<float[]> now = run(sh, channelsLast, training, affine, false, false);
+                        System.setProperty("ember.cpu.batchNorm.oldStats", "true");
+                        List<float[]> old;
+                        try {
+                            old = run(sh, channelsLast, training, affine, false, false);
+                        } finally {
+                            System.clearProperty("ember.cpu.batchNorm.oldStats");
+                        }
+                        String what = java.util.Arrays.toString(sh) + " channels-last " + channelsLast + " training "
+                                + training + " affine " + affine;
+                        assertEquals(old.size(), now.size(), what);
+                        for (int i = 0; i < 3; i++) {
+                            assertArrayEquals(bits(old.get(i)), bits(now.get(i)), what + " result " + i);
+                        }
+                        if (!training) {
+                            assertArrayEquals(bits(old.get(3)), bits(now.get(3)), what + " eval input gradient");
+                        }
+                        for (int i = 3; i < now.size(); i++) {
+                            float[] e = old.get(i);
+                            float[] a = now.get(i);
+                            float largest = 0;
+                            for (float v : e) {
+                                largest = Math.max(largest, Math.abs(v));
+                            }
+                            for (int j = 0; j < a.length; j++) {
+                                float scale = i == 3 ? Math.max(1f, largest) : Math.max(1f, Math.abs(e[j]));
+                                assertEquals(e[j], a[j], 4 * Math.ulp(scale), what + " result " + i + " element " + j);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Session 59's backward sums in lanes: on the odd shapes, with {@link #spiked} data (so that any other order shows
+     * in the float32 results), the NCHW rows, the rows of doubles, channels-last (vector loops and the scalar loops of
+     * {@code -Dember.cpu.batchNormChannelsLast.scalar}) give the same bits, on 1 and 2 threads, with the default block
+     * and blocks of 13 positions (runs cut inside a group of eight); and session 54's one block split by channels
+     * ({@code byChannels}) agrees with the rows of doubles under it.
+     */
+    @Test
+    void laneSumsGiveTheSameBitsOnEveryPath() {
+        int before = dev.ember.Ember.getNumThreads();
+        try {
+            for (String block : new String[] {null, "13"}) {
+                if (block != null) {
+                    System.setProperty("ember.cpu.batchNormStats.block", block);
+                }
+                for (int[] sh : ODD_SHAPES) {
+                    dev.ember.Ember.setNumThreads(1);
+                    List<float[]> reference = run(sh, false, true, true, true, false, true);
+                    for (int threads : new int[] {1, 2}) {
+                        dev.ember.Ember.setNumThreads(threads);
+                        for (int path = 0; path < 4; path++) {
+                            boolean channelsLast = path >= 2;
+                            if (channelsLast && sh[2] == 0) {
+                                continue;
+                            }
+                            List<float[]> got;
+                            if (path == 3) {
+                                System.setProperty("ember.cpu.batchNormChannelsLast.scalar", "true");
+                                try {
+                                    got = run(sh, true, true, true, false, false, true);
+                                } finally {
+                                    System.clearProperty("ember.cpu.batchNormChannelsLast.scalar");
+                                }
+                            } else {
+                                got = run(sh, channelsLast, true, true, path == 1, false, true);
+                            }
+                            String what = java.util.Arrays.toString(sh) + " block " + block + " threads " + threads
+                                    + " path " + path;
+                            assertEquals(reference.size(), got.size(), what);
+                            for (int i = 0; i < got.size(); i++) {
+                                assertArrayEquals(bits(reference.get(i)), bits(got.get(i)), what + " result " + i);
+                            }
+                        }
+                    }
+                }
+            }
+            System.clearProperty("ember.cpu.batchNormStats.block");
+            System.setProperty("ember.cpu.batchNormChannelsLast.byChannels", "true");
+            for (int[] sh : ODD_SHAPES) {
+                List<float[]> reference = run(sh, false, true, true, true, false, true);
+                for (boolean channelsLast : new boolean[] {false, true}) {
+                    if (channelsLast && sh[2] == 0) {
+                        continue;
+                    }
+                    List<float[]> got = run(sh, channelsLast, true, true, false, false, true);
+                    for (int i = 0; i < got.size(); i++) {
+                        assertArrayEquals(bits(reference.get(i)), bits(got.get(i)), java.util.Arrays.toString(sh)
+                                + " byChannels channels-last " + channelsLast + " result " + i);
+                    }
+                }
+            }
+        } finally {
+            System.clearProperty("ember.cpu.batchNormStats.block");
+            System.clearProperty("ember.cpu.batchNormChannelsLast.byChannels");
+            dev.ember.Ember.setNumThreads(before);
+        }
+    }
+
+    /**
+     * A float64 input keeps its sequential backward sums (session 59 changes the float32 paths only): output, running
+     * statistics and gradients the same bits with and without {@code -Dember.cpu.batchNorm.oldStats}; and empty
+     * inputs (no batch, no spatial positions) behave the same either way.
+     */
+    @Test
+    void float64AndEmptyInputsAreUnchanged() {
+        for (int[] sh : new int[][] {{3, 7, 5, 7}, {37, 65, 0, 0}, {2, 130, 1, 9}}) {
+            List<double[]> now = runDouble(sh);
+            System.setProperty("ember.cpu.batchNorm.oldStats", "true");
+            List<double[]> old;
+            try {
+                old = runDouble(sh);
+            } finally {
+                System.clearProperty("ember.cpu.batchNorm.oldStats");
+            }
+            assertEquals(old.size(), now.size());
+            for (int i = 0; i < now.size(); i++) {
+                assertArrayEquals(old.get(i), now.get(i), java.util.Arrays.toString(sh) + " result " + i);
+            }
+        }
+        for (int[] shape : new int[][] {{0, 3, 4, 4}, {2, 3, 0, 4}}) {
+            for (boolean training : new boolean[] {true, false}) {
+                String now = empty(shape, training);
+                System.setProperty("ember.cpu.batchNorm.oldStats", "true");
+                String old;
+                try {
+                    old = empty(shape, training);
+                } finally {
+                    System.clearProperty("ember.cpu.batchNorm.oldStats");
+                }
+                assertEquals(old, now, java.util.Arrays.toString(shape) + " training " + training);
+            }
+        }
+    }
+
+    /** Forward and backward of a float64 batch norm in training: output, running statistics, the three gradients. */
+    private static List<double[]> runDouble(int[] sh) {
+        Generator g = new Generator(59);
+        int c = sh[1];
+        Tensor x = (sh[2] == 0 ? Tensor.randn(g, DType.FLOAT64, sh[0], c)
+                : Tensor.randn(g, DType.FLOAT64, sh[0], c, sh[2], sh[3])).mul(3).add(1).requiresGrad_(true);
+        Tensor w = Tensor.randn(g, DType.FLOAT64, c).requiresGrad_(true);
+        Tensor b = Tensor.randn(g, DType.FLOAT64, c).requiresGrad_(true);
+        Tensor runningMean = Tensor.zeros(DType.FLOAT64, c);
+        Tensor runningVar = Tensor.ones(DType.FLOAT64, c);
+        Tensor y = Functional.batchNorm(x, runningMean, runningVar, w, b, true, 0.1, 1e-5);
+        y.backward(Tensor.randn(g, DType.FLOAT64, y.shape()));
+        List<double[]> out = new ArrayList<>();
+        out.add(y.detach().toDoubleArray());
+        out.add(runningMean.toDoubleArray());
+        out.add(runningVar.toDoubleArray());
+        out.add(x.grad().toDoubleArray());
+        out.add(w.grad().toDoubleArray());
+        out.add(b.grad().toDoubleArray());
+        return out;
+    }
+
+    /** A float32 batch norm over an empty {@code shape} (and its backward where it runs): the results or the error. */
+    private static String empty(int[] shape, boolean training) {
+        Tensor x = Tensor.zeros(shape).requiresGrad_(true);
+        Tensor runningMean = Tensor.zeros(3);
+        Tensor runningVar = Tensor.ones(3);
+        try {
+            Tensor y = Functional.batchNorm(x, runningMean, runningVar, Tensor.ones(3), Tensor.zeros(3), training,
+                    0.1, 1e-5);
+            y.sum().backward();
+            return java.util.Arrays.toString(y.shape()) + java.util.Arrays.toString(runningMean.toFloatArray())
+                    + java.util.Arrays.toString(runningVar.toFloatArray())
+                    + java.util.Arrays.toString(x.grad().shape());
+        } catch (RuntimeException e) {
+            return e.getClass().getName() + ": " + e.getMessage();
+        }
+    }
+
     private static List<float[]> run(int[] sh, boolean channelsLast, boolean training, boolean affine,
                                      boolean buffered, boolean serial) {
         return run(sh, channelsLast, training, affine, buffered, serial, false);
