@@ -13,7 +13,9 @@ import dev.ember.backend.ReduceOp;
  * sums accumulate in double, int64 and int32 sums into int64 in long (wrapping as PyTorch's), max and min keep their
  * NaN propagation, argmax and argmin (float32 and float64) keep each output's best value and its position, and every
  * output sees its inputs in the order the per-output loop would (so max, min, argmax, argmin and integer sums give the
- * same bits, float sums the same up to double rounding).
+ * same bits, float sums the same up to double rounding). A float32 sum over many reduced positions into few outputs
+ * (a bias gradient) adds them in fixed blocks of positions, the blocks' double partials then in order
+ * ({@link #sumByRowBlocks}).
  */
 final class ColumnReduce {
     /** Rows shorter than this are not worth the accumulators. */
@@ -100,6 +102,11 @@ final class ColumnReduce {
         boolean parallel = threads >= 2 && work >= 2L * StridedLoop.PARALLEL_GRAIN && !CpuThreads.inTask();
         boolean rowByRow = Boolean.getBoolean("ember.columnReduce.rowByRow");
         boolean swapHalves = Boolean.getBoolean(ReduceKernels.SWAP_HALVES);
+        if (rowBlocks(op, src, dst, redCount, positions * rowLength)) {
+            sumByRowBlocks(src, ls.offset(), ld.offset(), dstStride, dst, rowLength, outer, outerSrc, outerDst, positions,
+                    redShape, redStrides, redCount, parallel, swapHalves);
+            return;
+        }
         int block = !rowByRow && parallel ? blockFor(length, positions, threads) : BLOCK;
         int blocks = (length + block - 1) / block;
         long units = positions * blocks;
@@ -153,6 +160,156 @@ final class ColumnReduce {
                 }
             }
         });
+    }
+
+    /**
+     * Reduced positions per block of {@link #sumByRowBlocks} at least: a block of a {@code [2048, 512]} bias gradient is
+     * 256 rows of 2 KiB, 512 KiB read front to back.
+     */
+    static final int ROW_BLOCK = 256;
+    /** At most this many blocks of reduced positions ({@link #sumByRowBlocks}'s partial sums stay small). */
+    private static final int MAX_ROW_BLOCKS = 16;
+    /**
+     * {@link #sumByRowBlocks} for at most this many outputs (its partial sums: at most 8 MiB), where a column sum has
+     * few blocks of outputs to share between threads; more outputs keep one chain each.
+     */
+    private static final int ROW_BLOCK_MAX_OUTPUTS = 1 << 16;
+    /**
+     * {@code -Dember.columnReduce.wholeColumns=true} (read per call): a float32 column sum adds each output's reduced
+     * positions in one chain, splitting only the outputs between threads (the old path, for before/after runs).
+     */
+    static final String WHOLE_COLUMNS = "ember.columnReduce.wholeColumns";
+
+    /**
+     * Whether a float32 sum into double accumulators goes by {@link #sumByRowBlocks}: over at least two
+     * {@link #ROW_BLOCK}s of reduced positions into at most {@link #ROW_BLOCK_MAX_OUTPUTS} outputs. Decided by the op,
+     * the types and the shape alone, never the thread count, so a sum's bits are the same on any number of threads.
+     */
+    private static boolean rowBlocks(ReduceOp op, CpuStorage src, CpuStorage dst, int redCount, long outputs) {
+        return op == ReduceOp.SUM && src.dtype == DType.FLOAT32 && !integerSum(src, dst)
+                && redCount >= 2 * ROW_BLOCK && outputs <= ROW_BLOCK_MAX_OUTPUTS && !Boolean.getBoolean(WHOLE_COLUMNS);
+    }
+
+    /**
+     * The reduced positions per block of {@link #sumByRowBlocks} for {@code redCount} of them: {@link #ROW_BLOCK}, or
+     * more (a multiple of four) where that would make more than {@link #MAX_ROW_BLOCKS} blocks. A function of the
+     * count alone.
+     */
+    static int rowsPerBlock(int redCount) {
+        int per = (int) ((redCount + (long) MAX_ROW_BLOCKS - 1) / MAX_ROW_BLOCKS);
+        per = (per + 3) / 4 * 4;
+        return Math.max(ROW_BLOCK, per);
+    }
+
+    /**
+     * A float32 sum over many reduced positions ({@code x.sum(0)} of {@code [2048, 512]}, the bias gradient of a Linear
+     * layer): the reduced positions are cut into consecutive blocks of {@link #rowsPerBlock} (the last one shorter),
+     * each block's outputs summed from +0.0 in double in the positions' order (four at a time, {@link #block}), and each
+     * output is then its blocks' partial sums added in block order, first to last, rounded once to float. The blocks
+     * depend on the shape alone, so the bits are the same on any number of threads. The threads share the blocks (and
+     * blocks of {@link #BLOCK} outputs), each reading its rows front to back: the old split gave each thread a strip of
+     * columns down every row (512 bytes of each 2 KiB row of a {@code [2048, 512]} gradient), which cost it about 1.5x
+     * the CPU time per element. {@link #WHOLE_COLUMNS} keeps that path.
+     */
+    private static void sumByRowBlocks(CpuStorage src, int srcOffset, int dstOffset, int dstStride, CpuStorage dst,
+                                       int rowLength, int[] outer, int[] outerSrc, int[] outerDst, long positions,
+                                       int[] redShape, int[] redStrides, int redCount, boolean parallel,
+                                       boolean swapHalves) {
+        int per = rowsPerBlock(redCount);
+        int rowBlocks = (redCount + per - 1) / per;
+        int colBlocks = (rowLength + BLOCK - 1) / BLOCK;
+        long outputs = positions * rowLength;
+        // units <= outputs * rowBlocks / BLOCK: an int, as the partial sums (outputs * rowBlocks doubles) fit arrays
+        int cells = (int) (positions * colBlocks);
+        int units = cells * rowBlocks;
+        int threads = CpuThreads.threads();
+        int chunks = parallel ? Math.min(units, threads * 4) : 1;
+        double[][] partial = new double[rowBlocks][(int) outputs];
+        int width = Math.min(BLOCK, rowLength);
+        CpuThreads.parallelFor(units, chunks, (task, f, t) -> {
+            double[] acc = new double[width];
+            int[] idx = new int[redShape.length];
+            for (int u = f; u < t; u++) {
+                int b = u % rowBlocks;
+                int cell = u / rowBlocks;
+                int j0 = (cell % colBlocks) * BLOCK;
+                int j1 = Math.min(rowLength, j0 + BLOCK);
+                long p = cell / colBlocks;
+                long at = p * rowLength + j0;
+                int so = srcOffset + j0 + outerOffset(p, outer, outerSrc);
+                int from = b * per;
+                int count = Math.min(redCount, from + per) - from;
+                // the offset of reduced position from: its odometer position, unravelled
+                int rest = from;
+                for (int d = redShape.length - 1; d >= 0; d--) {
+                    idx[d] = rest % redShape[d];
+                    rest /= redShape[d];
+                    so += idx[d] * redStrides[d];
+                }
+                sumBlock((float[]) src.array, so, j1 - j0, redShape, redStrides, idx, count, acc, swapHalves);
+                System.arraycopy(acc, 0, partial[b], (int) at, j1 - j0);
+            }
+        });
+        CpuThreads.parallelFor(cells, parallel ? Math.min(cells, threads * 4) : 1, (task, f, t) -> {
+            for (int cell = f; cell < t; cell++) {
+                int j0 = (cell % colBlocks) * BLOCK;
+                int j1 = Math.min(rowLength, j0 + BLOCK);
+                long p = cell / colBlocks;
+                int at = (int) (p * rowLength + j0);
+                int dof = dstOffset + j0 * dstStride + outerOffset(p, outer, outerDst);
+                for (int j = 0; j < j1 - j0; j++) {
+                    double s = partial[0][at + j];
+                    for (int b = 1; b < rowBlocks; b++) {
+                        s += partial[b][at + j];
+                    }
+                    dst.setDouble(dof + j * dstStride, s);
+                }
+            }
+        });
+    }
+
+    /** The offset, by {@code strides}, of position {@code p} (row-major) of the kept dimensions outside the row. */
+    private static int outerOffset(long p, int[] outer, int[] strides) {
+        int off = 0;
+        for (int d = outer.length - 1; d >= 0; d--) {
+            off += (int) (p % outer[d]) * strides[d];
+            p /= outer[d];
+        }
+        return off;
+    }
+
+    /**
+     * {@link #block}'s float32 sum of {@code count} reduced positions from odometer position {@code idx} (at source
+     * offset {@code base}; {@code idx} is advanced) into {@code acc}, from +0.0: four positions at a time by
+     * {@code FloatLoops.addWidened4} where the vector loops are there, one at a time for the rest.
+     */
+    private static void sumBlock(float[] f, int base, int n, int[] redShape, int[] redStrides, int[] idx, int count,
+                                 double[] acc, boolean swapHalves) {
+        int r = redShape.length;
+        int off = base;
+        java.util.Arrays.fill(acc, 0, n, 0.0);
+        ElementwiseKernels.FloatLoops loops = ElementwiseKernels.loops();
+        int done = 0;
+        if (loops != null) {
+            for (; done + 4 <= count; done += 4) {
+                int o0 = off;
+                int o1 = next(idx, r, o0, redShape, redStrides);
+                int o2 = next(idx, r, o1, redShape, redStrides);
+                int o3 = next(idx, r, o2, redShape, redStrides);
+                off = next(idx, r, o3, redShape, redStrides);
+                loops.addWidened4(f, o0, o1, o2, o3, acc, n, swapHalves);
+            }
+        }
+        for (; done < count; done++) {
+            if (loops != null) {
+                loops.addWidened(f, off, acc, n);
+            } else {
+                for (int j = 0; j < n; j++) {
+                    acc[j] += f[off + j];
+                }
+            }
+            off = next(idx, r, off, redShape, redStrides);
+        }
     }
 
     /**
