@@ -220,7 +220,8 @@ final class ActivationOps {
     }
 
     /**
-     * elu's forward {@code x > 0 ? x * scale : expm1(x * inputScale) * negcoef}, not recorded: the backend's one pass
+     * elu's forward {@code x >= 0 ? x * scale : expm1(x * inputScale) * negcoef} (a zero takes the positive branch,
+     * PyTorch 2.x's Elu.h), not recorded: the backend's one pass
      * where {@link #fusedActivation} allows (into {@code into} where not null), else the composition (null where
      * {@code into} is given: the caller writes the composition's values itself).
      */
@@ -230,7 +231,7 @@ final class ActivationOps {
         if (out != null || into != null) {
             return out;
         }
-        return Tensor.where(x.gt(0L), x.mul(scale), x.mul(inputScale).expm1().mul(negcoef));
+        return Tensor.where(x.ge(0L), x.mul(scale), x.mul(inputScale).expm1().mul(negcoef));
     }
 
     /** {@code leaky_relu}: {@code x > 0 ? x : x * slope}; LeakyReluBackward0. */
