@@ -120,7 +120,9 @@ final class ActivationOps {
         }
         checkFloating(x, "GeluKernelImpl", "GeluCUDAKernelImpl");
         // one kernel, as PyTorch's GeluKernelImpl: 0.5 x (1 + erf(x / sqrt 2)) or 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
-        Tensor out = ArithmeticOps.unaryKernel(tanh ? UnaryOp.GELU_TANH : UnaryOp.GELU, x, x.dtype);
+        // the erf form told whether x itself is contiguous with more than one element (PyTorch's use_mkldnn(self))
+        Tensor out = tanh ? ArithmeticOps.unaryKernel(UnaryOp.GELU_TANH, x, x.dtype)
+                : OutputLayouts.allocate(x.shape, x.dtype, x.device, x).gelu(x.isContiguous() && x.numel() > 1, x);
         return record(out, "GeluBackward0", x, (g, xs) -> backwardNode("GeluBackwardBackward0", g, xs,
                 (gg, xx) -> geluBackward(gg, xx, tanh), (gg, gs, xx) -> geluDoubleBackward(gg, gs, xx, tanh)));
     }
@@ -128,6 +130,12 @@ final class ActivationOps {
     /** PyTorch's gelu_backward: one kernel (GeluBackwardKernelImpl), computed without recording. */
     static Tensor geluBackward(Tensor g, Tensor x, boolean tanh) {
         DType type = ArithmeticOps.resultType(g, x);
+        if (!tanh && g.dtype == type && x.dtype == type && java.util.Arrays.equals(g.shape, x.shape)
+                && !g.wrappedNumber && !x.wrappedNumber && g.device.equals(x.device)) {
+            // told whether self is contiguous with more than one element (PyTorch's use_mkldnn(self))
+            return OutputLayouts.allocate(x.shape, type, x.device, g, x).geluBackward(x.isContiguous() && x.numel() > 1,
+                    g, x);
+        }
         return ArithmeticOps.binaryKernel(tanh ? BinaryOp.GELU_TANH_BACKWARD : BinaryOp.GELU_BACKWARD, g, x, type, type);
     }
 
@@ -212,7 +220,8 @@ final class ActivationOps {
     }
 
     /**
-     * elu's forward {@code x > 0 ? x * scale : expm1(x * inputScale) * negcoef}, not recorded: the backend's one pass
+     * elu's forward {@code x >= 0 ? x * scale : expm1(x * inputScale) * negcoef} (a zero takes the positive branch,
+     * PyTorch 2.x's Elu.h), not recorded: the backend's one pass
      * where {@link #fusedActivation} allows (into {@code into} where not null), else the composition (null where
      * {@code into} is given: the caller writes the composition's values itself).
      */
@@ -222,7 +231,7 @@ final class ActivationOps {
         if (out != null || into != null) {
             return out;
         }
-        return Tensor.where(x.gt(0L), x.mul(scale), x.mul(inputScale).expm1().mul(negcoef));
+        return Tensor.where(x.ge(0L), x.mul(scale), x.mul(inputScale).expm1().mul(negcoef));
     }
 
     /** {@code leaky_relu}: {@code x > 0 ? x : x * slope}; LeakyReluBackward0. */

@@ -301,7 +301,8 @@ final class ActivationOps2 {
         }, (t, out) -> {
             Tensor fused = ActivationOps.fusedActivation(null, t, out, (gs, gl, xs, xl, d, dl) ->
                     t.backend.leakyRelu(null, null, xs, xl, slope, d, dl));
-            return recordOnResult(fused != null ? fused : whereInto(out, t, t, ActivationOps.forward(t, v -> v.mul(slope))),
+            return recordOnResult(fused != null ? fused : whereInto(out, t, false, t,
+                    ActivationOps.forward(t, v -> v.mul(slope))),
                     "LeakyReluBackward1", t, backward);
         });
     }
@@ -320,14 +321,15 @@ final class ActivationOps2 {
     }
 
     /**
-     * {@code out = x > 0 ? a : b} by the where kernel, {@code out} over self's storage (a may be self itself: the kernel
+     * {@code out = x > 0 ? a : b} ({@code x >= 0} with {@code zeroPositive}: elu's rule) by the where kernel,
+     * {@code out} over self's storage (a may be self itself: the kernel
      * reads and writes each element at one place); {@code b} is already in out's type, so for float16 and bfloat16 the
      * values are those of the opmath forward rounded once (the rounding of a kept {@code x} is {@code x}).
      */
-    private static Tensor whereInto(Tensor out, Tensor x, Tensor a, Tensor b) {
+    private static Tensor whereInto(Tensor out, Tensor x, boolean zeroPositive, Tensor a, Tensor b) {
         Tensor cond;
         try (GradMode off = Ember.noGrad()) {
-            cond = x.gt(0L);
+            cond = zeroPositive ? x.ge(0L) : x.gt(0L);
         }
         OutputLayouts.Target target = OutputLayouts.into(out);
         out.backend.where(cond.storage(), target.of(cond), a.storage(), target.of(a), b.storage(), target.of(b),
@@ -365,7 +367,8 @@ final class ActivationOps2 {
             return recordOnResult(out, name, old, backward);
         }, (t, out) -> {
             Tensor fused = ActivationOps.eluValues(t, negcoef, scale, inputScale, out);
-            return recordOnResult(fused != null ? fused : whereInto(out, t,
+            // a zero takes the positive branch (PyTorch 2.x's Elu.h)
+            return recordOnResult(fused != null ? fused : whereInto(out, t, true,
                     scale == 1.0 ? t : ActivationOps.forward(t, v -> v.mul(scale)),
                     ActivationOps.forward(t, v -> v.mul(inputScale).expm1().mul(negcoef))), name, t, backward);
         });

@@ -290,6 +290,18 @@ final class OutputLayouts {
             return out;
         }
 
+        /** {@code backend.gelu} of {@code src} into the output (see Backend#gelu for the flag). */
+        Tensor gelu(boolean oneDnn, Tensor src) {
+            out.backend.gelu(oneDnn, src.storage(), of(src), out.storage(), layout);
+            return out;
+        }
+
+        /** {@code backend.geluBackward} of {@code grad} and {@code self} into the output. */
+        Tensor geluBackward(boolean oneDnn, Tensor grad, Tensor self) {
+            out.backend.geluBackward(oneDnn, grad.storage(), of(grad), self.storage(), of(self), out.storage(), layout);
+            return out;
+        }
+
         /** {@code backend.binary} of {@code a} and {@code b} into the output. */
         Tensor binary(dev.ember.backend.BinaryOp op, Tensor a, Tensor b) {
             out.backend.binary(op, a.storage(), of(a), b.storage(), of(b), out.storage(), layout);

@@ -140,6 +140,27 @@ public interface Backend {
     void binary(BinaryOp op, Storage a, Layout aLayout, Storage b, Layout bLayout, Storage dst, Layout dstLayout);
 
     /**
+     * {@code dst = gelu(src)}, the erf form ({@link UnaryOp#GELU}), told whether the input TENSOR is contiguous with
+     * more than one element ({@code oneDnn}): the layouts a kernel sees are ordered by memory, so a transposed input
+     * looks contiguous there, but PyTorch's CPU kernel hands only a contiguous tensor of more than one element to
+     * oneDNN ({@code use_mkldnn(self)}) and computes the others with {@code GeluKernelImpl}, with other bits. The
+     * default ignores the flag.
+     */
+    default void gelu(boolean oneDnn, Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {
+        unary(UnaryOp.GELU, src, srcLayout, dst, dstLayout);
+    }
+
+    /**
+     * {@code dst = gelu_backward(grad, self)}, the erf form ({@link BinaryOp#GELU_BACKWARD}), told whether SELF (the
+     * input tensor, whatever the gradient's layout) is contiguous with more than one element ({@code oneDnn}): see
+     * {@link #gelu(boolean, Storage, Layout, Storage, Layout)}. The default ignores the flag.
+     */
+    default void geluBackward(boolean oneDnn, Storage grad, Layout gradLayout, Storage self, Layout selfLayout,
+                              Storage dst, Layout dstLayout) {
+        binary(BinaryOp.GELU_BACKWARD, grad, gradLayout, self, selfLayout, dst, dstLayout);
+    }
+
+    /**
      * A one-element Java array of {@code dtype} holding {@code value}, for {@link #fromArray(Object, DType, int)} (a
      * {@code short[]} of bits for float16 and bfloat16).
      */

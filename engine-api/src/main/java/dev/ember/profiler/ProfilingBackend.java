@@ -285,6 +285,31 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void gelu(boolean oneDnn, Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {
+        Profiler profiler = Profiler.current();
+        if (profiler == null) {
+            delegate.gelu(oneDnn, src, srcLayout, dst, dstLayout);
+        } else {
+            record(profiler, KernelNames.unary(UnaryOp.GELU),
+                    new Object[] {src, srcLayout, dst, dstLayout},
+                    () -> delegate.gelu(oneDnn, src, srcLayout, dst, dstLayout));
+        }
+    }
+
+    @Override
+    public void geluBackward(boolean oneDnn, Storage grad, Layout gradLayout, Storage self, Layout selfLayout,
+                             Storage dst, Layout dstLayout) {
+        Profiler profiler = Profiler.current();
+        if (profiler == null) {
+            delegate.geluBackward(oneDnn, grad, gradLayout, self, selfLayout, dst, dstLayout);
+        } else {
+            record(profiler, KernelNames.binary(BinaryOp.GELU_BACKWARD),
+                    new Object[] {grad, gradLayout, self, selfLayout, dst, dstLayout},
+                    () -> delegate.geluBackward(oneDnn, grad, gradLayout, self, selfLayout, dst, dstLayout));
+        }
+    }
+
+    @Override
     public void binaryScalar(BinaryOp op, Storage a, Layout aLayout, Number scalar, boolean scalarFirst, Storage dst,
                              Layout dstLayout) {
         Profiler profiler = Profiler.current();

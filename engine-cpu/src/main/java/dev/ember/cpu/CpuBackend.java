@@ -255,6 +255,17 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void gelu(boolean oneDnn, Storage src, Layout srcLayout, Storage dst, Layout dstLayout) {
+        ElementwiseKernels.gelu(oneDnn, cpu(src), srcLayout, cpu(dst), dstLayout);
+    }
+
+    @Override
+    public void geluBackward(boolean oneDnn, Storage grad, Layout gradLayout, Storage self, Layout selfLayout,
+                             Storage dst, Layout dstLayout) {
+        ElementwiseKernels.geluBackward(oneDnn, cpu(grad), gradLayout, cpu(self), selfLayout, cpu(dst), dstLayout);
+    }
+
+    @Override
     public void binaryScalar(BinaryOp op, Storage a, Layout aLayout, Number scalar, boolean scalarFirst, Storage dst,
                              Layout dstLayout) {
         if (!ElementwiseKernels.binaryScalar(op, cpu(a), aLayout, scalar, scalarFirst, cpu(dst), dstLayout)) {

@@ -447,6 +447,41 @@ final class ElementwiseKernels {
         }, true);
     }
 
+    /**
+     * GELU's erf form told whether the input tensor is contiguous with more than one element ({@code oneDnn}, PyTorch's
+     * {@code use_mkldnn(self)}): float32 as {@link GeluKernelFloat#forward} (oneDNN's kernel or GeluKernelImpl's),
+     * unless {@code -Dember.cpu.exactTranscendentals=true}; other types as {@link #unary}.
+     */
+    static void gelu(boolean oneDnn, CpuStorage src, Layout ls, CpuStorage dst, Layout ld) {
+        if (src.dtype != DType.FLOAT32 || dst.dtype != DType.FLOAT32 || SleefFloat.exact()) {
+            unary(UnaryOp.GELU, src, ls, dst, ld);
+            return;
+        }
+        float[] a = (float[]) src.array;
+        float[] o = (float[]) dst.array;
+        new StridedLoop(ld, ls).run((off, n, st) -> GeluKernelFloat.forward(oneDnn, a, off[1], st[1], o, off[0], st[0],
+                n), true);
+    }
+
+    /**
+     * GELU's backward (erf form) told whether self is contiguous with more than one element ({@code oneDnn}): float32
+     * as {@link GeluKernelFloat#backward}, unless {@code -Dember.cpu.exactTranscendentals=true}; other types as
+     * {@link #binary}.
+     */
+    static void geluBackward(boolean oneDnn, CpuStorage grad, Layout lg, CpuStorage self, Layout lx, CpuStorage dst,
+                             Layout ld) {
+        if (grad.dtype != DType.FLOAT32 || self.dtype != DType.FLOAT32 || dst.dtype != DType.FLOAT32
+                || SleefFloat.exact()) {
+            binary(BinaryOp.GELU_BACKWARD, grad, lg, self, lx, dst, ld);
+            return;
+        }
+        float[] g = (float[]) grad.array;
+        float[] x = (float[]) self.array;
+        float[] o = (float[]) dst.array;
+        new StridedLoop(ld, lg, lx).run((off, n, st) -> GeluKernelFloat.backward(oneDnn, g, off[1], st[1], x, off[2],
+                st[2], o, off[0], st[0], n), true);
+    }
+
     static void unaryFloat(UnaryOp op, float[] a, int ao, int as, float[] o, int oo, int os, int n) {
         if (op == UnaryOp.GELU_TANH && !SleefFloat.exact()) {
             geluTanhFloat(a, ao, as, o, oo, os, n);
@@ -1736,6 +1771,20 @@ final class ElementwiseKernels {
          * oneDNN kernel), or with {@code -Dember.cpu.exactTranscendentals=true} as {@link #geluBackwardFloat}.
          */
         void geluBackward(float[] g, int go, float[] x, int xo, float[] o, int oo, int n);
+
+        /**
+         * {@code o[oo:oo+n] = gelu(x[xo:xo+n])} as PyTorch's {@code GeluKernelImpl} on a contiguous run of a tensor
+         * oneDNN does not take: {@link GeluKernelFloat#gelu} over the run's vector part, then
+         * {@link GeluKernelFloat#geluLibm}.
+         */
+        void geluKernel(float[] x, int xo, float[] o, int oo, int n);
+
+        /**
+         * {@code o[oo:oo+n] = gelu_backward(g[go:go+n], x[xo:xo+n])} as PyTorch's {@code GeluBackwardKernelImpl}:
+         * {@link GeluKernelFloat#geluBackward} over the run's vector part, then
+         * {@link GeluKernelFloat#geluBackwardLibm}.
+         */
+        void geluKernelBackward(float[] g, int go, float[] x, int xo, float[] o, int oo, int n);
 
         /**
          * {@code o[oo:oo+n]} = sigmoid_backward ({@code tanh} false) or tanh_backward of {@code g[go:go+n]} and

@@ -61,9 +61,13 @@ final class EluKernels {
         return x > 0 ? g : g * s;
     }
 
-    /** elu in float64: {@code x > 0 ? x * scale : expm1(x * is) * nc} (float32: {@link #eluForward}). */
+    /**
+     * elu in float64: {@code x < 0 ? expm1(x * is) * nc : x * scale} (float32: {@link #eluForward}). A zero takes the
+     * positive branch, as in PyTorch 2.x's Elu.h (its scalar form {@code a < 0 ? ...}, its vector form
+     * {@code blendv(..., a >= 0)}): {@code elu(+0, alpha < 0)} is +0, where 1.13's {@code x > 0} gave -0.
+     */
     static double elu(double x, double nc, double scale, double is) {
-        return x > 0 ? x * scale : Math.expm1(x * is) * nc;
+        return x < 0 ? Math.expm1(x * is) * nc : x * scale;
     }
 
     /**

@@ -291,4 +291,124 @@ final class LibmFloat {
         }
         return Float.intBitsToFloat(Float.floatToRawIntBits(y) + (k << 23));
     }
+
+    // ------------------------------------------------------------------ erff
+
+    // glibc's erff before 2.41 (sysdeps/ieee754/flt-32/s_erff.c, Sun's fdlibm algorithm in float: 2.36 is Debian 12's,
+    // which PyTorch 1.13 here links). The coefficients as their bits.
+    private static final float ERF_ERX = Float.intBitsToFloat(0x3f58560b);
+    private static final float ERF_EFX = Float.intBitsToFloat(0x3e0375d4);
+    private static final float ERF_PP0 = Float.intBitsToFloat(0x3e0375d4);
+    private static final float ERF_PP1 = Float.intBitsToFloat(0xbea66beb);
+    private static final float ERF_PP2 = Float.intBitsToFloat(0xbce9528f);
+    private static final float ERF_PP3 = Float.intBitsToFloat(0xbbbd1489);
+    private static final float ERF_PP4 = Float.intBitsToFloat(0xb7c756b1);
+    private static final float ERF_QQ1 = Float.intBitsToFloat(0x3ecbbbce);
+    private static final float ERF_QQ2 = Float.intBitsToFloat(0x3d852a63);
+    private static final float ERF_QQ3 = Float.intBitsToFloat(0x3ba68116);
+    private static final float ERF_QQ4 = Float.intBitsToFloat(0x390aee49);
+    private static final float ERF_QQ5 = Float.intBitsToFloat(0xb684e21a);
+    private static final float ERF_PA0 = Float.intBitsToFloat(0xbb1acdc6);
+    private static final float ERF_PA1 = Float.intBitsToFloat(0x3ed46805);
+    private static final float ERF_PA2 = Float.intBitsToFloat(0xbebe9208);
+    private static final float ERF_PA3 = Float.intBitsToFloat(0x3ea2fe54);
+    private static final float ERF_PA4 = Float.intBitsToFloat(0xbde31cc2);
+    private static final float ERF_PA5 = Float.intBitsToFloat(0x3d1151b3);
+    private static final float ERF_PA6 = Float.intBitsToFloat(0xbb0df9c0);
+    private static final float ERF_QA1 = Float.intBitsToFloat(0x3dd9f331);
+    private static final float ERF_QA2 = Float.intBitsToFloat(0x3f0a5785);
+    private static final float ERF_QA3 = Float.intBitsToFloat(0x3d931ae7);
+    private static final float ERF_QA4 = Float.intBitsToFloat(0x3e013307);
+    private static final float ERF_QA5 = Float.intBitsToFloat(0x3c5f6e13);
+    private static final float ERF_QA6 = Float.intBitsToFloat(0x3c445aa3);
+    private static final float ERF_RA0 = Float.intBitsToFloat(0xbc21a093);
+    private static final float ERF_RA1 = Float.intBitsToFloat(0xbf31a0b7);
+    private static final float ERF_RA2 = Float.intBitsToFloat(0xc128f022);
+    private static final float ERF_RA3 = Float.intBitsToFloat(0xc2798057);
+    private static final float ERF_RA4 = Float.intBitsToFloat(0xc322658c);
+    private static final float ERF_RA5 = Float.intBitsToFloat(0xc3389ae7);
+    private static final float ERF_RA6 = Float.intBitsToFloat(0xc2a2932b);
+    private static final float ERF_RA7 = Float.intBitsToFloat(0xc11d077e);
+    private static final float ERF_SA1 = Float.intBitsToFloat(0x419d35ce);
+    private static final float ERF_SA2 = Float.intBitsToFloat(0x4309a863);
+    private static final float ERF_SA3 = Float.intBitsToFloat(0x43d9486f);
+    private static final float ERF_SA4 = Float.intBitsToFloat(0x442158c9);
+    private static final float ERF_SA5 = Float.intBitsToFloat(0x43d6810b);
+    private static final float ERF_SA6 = Float.intBitsToFloat(0x42d9451f);
+    private static final float ERF_SA7 = Float.intBitsToFloat(0x40d23f7c);
+    private static final float ERF_SA8 = Float.intBitsToFloat(0xbd777f97);
+    private static final float ERF_RB0 = Float.intBitsToFloat(0xbc21a092);
+    private static final float ERF_RB1 = Float.intBitsToFloat(0xbf4c9dd4);
+    private static final float ERF_RB2 = Float.intBitsToFloat(0xc18e104b);
+    private static final float ERF_RB3 = Float.intBitsToFloat(0xc320a2ea);
+    private static final float ERF_RB4 = Float.intBitsToFloat(0xc41f6441);
+    private static final float ERF_RB5 = Float.intBitsToFloat(0xc480230b);
+    private static final float ERF_RB6 = Float.intBitsToFloat(0xc3f1c275);
+    private static final float ERF_SB1 = Float.intBitsToFloat(0x41f2b459);
+    private static final float ERF_SB2 = Float.intBitsToFloat(0x43a2e571);
+    private static final float ERF_SB3 = Float.intBitsToFloat(0x44c01759);
+    private static final float ERF_SB4 = Float.intBitsToFloat(0x4547fdbb);
+    private static final float ERF_SB5 = Float.intBitsToFloat(0x451f90ce);
+    private static final float ERF_SB6 = Float.intBitsToFloat(0x43ed43a7);
+    private static final float ERF_SB7 = Float.intBitsToFloat(0xc1b38712);
+
+    /**
+     * glibc's {@code erff(x)} as PyTorch's scalar code calls it ({@code std::erf(float)}; glibc before 2.41, Sun's
+     * fdlibm algorithm in float arithmetic, compiled without contractions): below 0.84375 in magnitude
+     * {@code x + x P(x^2)/Q(x^2)}, below 1.25 {@code erx + P(s)/Q(s)} with {@code s = |x| - 1}, below 6
+     * {@code 1 - exp(-z^2 - 0.5625) exp((z - x)(z + x) + R/S) / x} with z the argument's top 20 bits, two
+     * {@link #exp} calls, and {@code 1 - tiny} from 6 up; the same operations in the same order.
+     */
+    static float erf(float x) {
+        int hx = Float.floatToRawIntBits(x);
+        int ix = hx & 0x7fffffff;
+        if (ix >= 0x7f800000) {
+            // erf(nan) = nan, erf(+-inf) = +-1
+            int i = (hx >>> 31) << 1;
+            return (float) (1 - i) + 1f / x;
+        }
+        if (ix < 0x3f580000) {
+            if (ix < 0x31800000) {
+                if (ix < 0x04000000) {
+                    // avoids underflow
+                    return 0.0625f * (16f * x + (16f * ERF_EFX) * x);
+                }
+                return x + ERF_EFX * x;
+            }
+            float z = x * x;
+            float r = ERF_PP0 + z * (ERF_PP1 + z * (ERF_PP2 + z * (ERF_PP3 + z * ERF_PP4)));
+            float s = 1f + z * (ERF_QQ1 + z * (ERF_QQ2 + z * (ERF_QQ3 + z * (ERF_QQ4 + z * ERF_QQ5))));
+            float y = r / s;
+            return x + x * y;
+        }
+        if (ix < 0x3fa00000) {
+            float s = Math.abs(x) - 1f;
+            float p = ERF_PA0 + s * (ERF_PA1 + s * (ERF_PA2 + s * (ERF_PA3 + s * (ERF_PA4 + s * (ERF_PA5
+                    + s * ERF_PA6)))));
+            float q = 1f + s * (ERF_QA1 + s * (ERF_QA2 + s * (ERF_QA3 + s * (ERF_QA4 + s * (ERF_QA5
+                    + s * ERF_QA6)))));
+            return hx >= 0 ? ERF_ERX + p / q : -ERF_ERX - p / q;
+        }
+        if (ix >= 0x40c00000) {
+            return hx >= 0 ? 1f - 1e-30f : 1e-30f - 1f;
+        }
+        x = Math.abs(x);
+        float s = 1f / (x * x);
+        float r;
+        float q;
+        if (ix < 0x4036DB6E) {
+            r = ERF_RA0 + s * (ERF_RA1 + s * (ERF_RA2 + s * (ERF_RA3 + s * (ERF_RA4 + s * (ERF_RA5 + s * (ERF_RA6
+                    + s * ERF_RA7))))));
+            q = 1f + s * (ERF_SA1 + s * (ERF_SA2 + s * (ERF_SA3 + s * (ERF_SA4 + s * (ERF_SA5 + s * (ERF_SA6
+                    + s * (ERF_SA7 + s * ERF_SA8)))))));
+        } else {
+            r = ERF_RB0 + s * (ERF_RB1 + s * (ERF_RB2 + s * (ERF_RB3 + s * (ERF_RB4 + s * (ERF_RB5
+                    + s * ERF_RB6)))));
+            q = 1f + s * (ERF_SB1 + s * (ERF_SB2 + s * (ERF_SB3 + s * (ERF_SB4 + s * (ERF_SB5 + s * (ERF_SB6
+                    + s * ERF_SB7))))));
+        }
+        float z = Float.intBitsToFloat(Float.floatToRawIntBits(x) & 0xfffff000);
+        float e = exp(-z * z - 0.5625f) * exp((z - x) * (z + x) + r / q);
+        return hx >= 0 ? 1f - e / x : e / x - 1f;
+    }
 }

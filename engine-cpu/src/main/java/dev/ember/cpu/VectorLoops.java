@@ -2581,6 +2581,16 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     @Override
+    public void geluKernel(float[] x, int xo, float[] o, int oo, int n) {
+        VectorGeluErf.gelu(x, xo, o, oo, n);
+    }
+
+    @Override
+    public void geluKernelBackward(float[] g, int go, float[] x, int xo, float[] o, int oo, int n) {
+        VectorGeluErf.geluBackward(g, go, x, xo, o, oo, n);
+    }
+
+    @Override
     public void gelu(float[] x, int xo, float[] o, int oo, int n) {
         if (OneDnnGelu.on()) {
             VectorOneDnnGelu.gelu(x, xo, o, oo, n);

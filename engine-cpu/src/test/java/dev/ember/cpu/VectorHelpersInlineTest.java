@@ -30,7 +30,7 @@ class VectorHelpersInlineTest {
     private static final String[] VECTOR_CLASSES =
             {"VectorLoops", "VectorMicroKernels", "VectorDirectConv", "VectorProfiles", "VectorFft", "VectorInt8Dots",
                 "VectorTranspose", "VectorRequantize", "VectorNormalFill", "VectorSleef", "VectorSleefPow", "VectorLibm",
-                "VectorMt19937", "VectorEluLoops", "VectorOneDnnGelu"};
+                "VectorMt19937", "VectorEluLoops", "VectorOneDnnGelu", "VectorGeluErf"};
 
     /** A method's name, descriptor and bytecode length. */
     private record Method(String name, String descriptor, int codeLength) {
@@ -77,6 +77,16 @@ class VectorHelpersInlineTest {
             if (m.name.equals("gelu") || m.name.equals("geluBackward")) {
                 gelu++;
                 assertTrue(m.codeLength > FREQ_INLINE_SIZE, "VectorOneDnnGelu." + m.name + m.descriptor + " has "
+                        + m.codeLength + " bytes of bytecode: C2 may inline it into a deep call chain");
+            }
+        }
+        assertEquals(2, gelu);
+        // GeluKernelImpl's vector form (session 59): the forward loop and the backward's erf block, reached the same way
+        gelu = 0;
+        for (Method m : methods("VectorGeluErf")) {
+            if (m.name.equals("gelu") || m.name.equals("backwardBlock")) {
+                gelu++;
+                assertTrue(m.codeLength > FREQ_INLINE_SIZE, "VectorGeluErf." + m.name + m.descriptor + " has "
                         + m.codeLength + " bytes of bytecode: C2 may inline it into a deep call chain");
             }
         }
