@@ -775,6 +775,10 @@ final class IndexKernels {
         int at = dstLayout.offset();
         // the row past the last one: no write there (the array may end, or hold another tensor's data)
         long end = dstLayout.offset() + (long) dstLayout.size(0) * rowStride;
+        if (rank == 1 && denseBoolPositions(src, innerStride, rowStride)) {
+            truePositions((boolean[]) src.array, base, 0, inner, out, at, end);
+            return;
+        }
         int last = (rank - 1) * colStride;
         byte[] flags = new byte[inner];
         for (long r = 0; r < rows; r++) {
@@ -844,7 +848,8 @@ final class IndexKernels {
     /**
      * The row-major elements {@code [e0, e1)} of a layout: with {@code out} null, how many are not zero; else their
      * nonzero elements' coordinates written as {@link #nonzero} writes them, from {@code at} (an offset in out) up to
-     * the row at {@code end}, which is not written; returns the count either way.
+     * the row at {@code end}, which is not written; returns the count (with {@code out}: of the rows written, where
+     * the one-dimensional bool loop wrote them; the callers use the count of the counting pass alone).
      */
     private static long nonzeroRange(CpuStorage src, Layout layout, long e0, long e1, long[] out, int at, long end,
                                      int rowStride, int colStride) {
@@ -861,6 +866,9 @@ final class IndexKernels {
             coord[d] = (int) (row % shape[d]);
             row /= shape[d];
             base += coord[d] * strides[d];
+        }
+        if (rank == 1 && out != null && denseBoolPositions(src, innerStride, rowStride)) {
+            return truePositions((boolean[]) src.array, base + k, k, (int) (e1 - e0), out, at, end) - at;
         }
         int last = (rank - 1) * colStride;
         byte[] flags = out == null ? null : new byte[(int) Math.min(inner, Math.min(e1 - e0, 4096))];
@@ -900,6 +908,32 @@ final class IndexKernels {
             }
         }
         return count;
+    }
+
+    /**
+     * Whether {@link #nonzero}'s coordinates of a one-dimensional layout go through {@link #truePositions}: a dense
+     * bool source (x[mask]'s and masked_select's flattened mask) into dense rows of one column.
+     * {@code -Dember.nonzero.flags=true} (read per call) keeps the loop over a row's flags, as before session 59.
+     */
+    private static boolean denseBoolPositions(CpuStorage src, int srcStride, int rowStride) {
+        return src.dtype == DType.BOOL && srcStride == 1 && rowStride == 1 && !Boolean.getBoolean("ember.nonzero.flags");
+    }
+
+    /**
+     * The positions {@code p0 + k} of the true elements among {@code a[o + k]}, k below n, written to {@code out} from
+     * {@code at} up to {@code end} (not written): each element's position goes to the next free slot, which advances
+     * past it only where the element is true, the writes {@link #nonzero}'s flag loop makes, without its byte flags
+     * and its test of the slot at every element. The loop stops where the free slot reaches {@code end} (the elements
+     * after it, when the slots were counted for them, are all false). Returns the next free slot. The
+     * one-dimensional nonzero of x[mask]'s million-element mask took about 2 ms of one core with the flags.
+     */
+    private static int truePositions(boolean[] a, int o, long p0, int n, long[] out, int at, long end) {
+        int e = (int) Math.min(end, Integer.MAX_VALUE);
+        for (int k = 0; k < n && at < e; k++) {
+            out[at] = p0 + k;
+            at += a[o + k] ? 1 : 0;
+        }
+        return at;
     }
 
     /** {@code flags[k] = 1} where element k of the row at {@code base} is nonzero, else 0, for k below n. */
