@@ -188,6 +188,95 @@ final class IndexKernels {
         return true;
     }
 
+    /** {@link #gatherChecked}: the gather is done. */
+    static final int GATHERED = 0;
+    /** {@link #gatherChecked}: an index value is out of range (part of the output may be written). */
+    static final int OUT_OF_RANGE = 1;
+    /** {@link #gatherChecked}: the operands have another form; nothing was read or written. */
+    static final int NOT_TAKEN = 2;
+
+    /**
+     * {@link #gatherRowsFloat} with the index check inside ({@code Backend.gatherChecked}): each row's indices (or, for
+     * a single row, each range's) are checked against {@code [0, bound)} by the vector pass of
+     * {@link CpuBackend#checkIndices} just before they are used, while they are in the first-level cache, instead of a
+     * pass over the whole index first; a row of rank-2 operands finds its source row by one product instead of the
+     * division per dimension. On a value out of range the tasks stop at their next row and this returns
+     * {@link #OUT_OF_RANGE} (the caller then throws checkIndices' message); the rows copied before are in the new
+     * output only. The op sweep's gather(-1) of a [2048, 64] index: the same copies, one read of the 1 MiB index.
+     *
+     * @return {@link #GATHERED}, {@link #OUT_OF_RANGE} or {@link #NOT_TAKEN} (other types or layouts)
+     */
+    static int gatherChecked(CpuStorage src, Layout srcLayout, int dim, CpuStorage index, Layout indexLayout,
+                             CpuStorage dst, Layout dstLayout, long bound) {
+        int rank = indexLayout.rank();
+        if (src.dtype != DType.FLOAT32 || dst.dtype != DType.FLOAT32 || index.dtype != DType.INT64 || rank == 0
+                || dim != rank - 1 || srcLayout.rank() != rank || !indexLayout.isContiguous()
+                || !dstLayout.isContiguous() || indexLayout.size(rank - 1) == 0 || dstLayout.numel() == 0) {
+            return NOT_TAKEN;
+        }
+        float[] s = (float[]) src.array;
+        float[] d = (float[]) dst.array;
+        long[] idx = (long[]) index.array;
+        int last = rank - 1;
+        int w = indexLayout.size(last);
+        int rows = (int) (indexLayout.numel() / w);
+        int[] sizes = indexLayout.shape();
+        int[] srcStrides = srcLayout.strides();
+        int ds = srcStrides[last];
+        int io = indexLayout.offset();
+        int doff = dstLayout.offset();
+        int so = srcLayout.offset();
+        ElementwiseKernels.FloatLoops loops = ElementwiseKernels.loops();
+        // set by a task that finds a value out of range; the others stop at their next row or range
+        java.util.concurrent.atomic.AtomicBoolean bad = new java.util.concurrent.atomic.AtomicBoolean();
+        if (rows == 1) {
+            CpuThreads.parallelFor(w, CpuThreads.chunks(w, 1), (task, from, to) -> {
+                if (!bad.get() && inRange(loops, idx, io + from, to - from, bound)) {
+                    gatherRow(s, so, ds, idx, io + from, d, doff + from, to - from);
+                } else {
+                    bad.set(true);
+                }
+            });
+            return bad.get() ? OUT_OF_RANGE : GATHERED;
+        }
+        int rowStride = rank == 2 ? srcStrides[0] : 0;
+        CpuThreads.parallelFor(rows, CpuThreads.chunks(rows, w), (task, from, to) -> {
+            for (int r = from; r < to && !bad.get(); r++) {
+                int ir = io + r * w;
+                if (!inRange(loops, idx, ir, w, bound)) {
+                    bad.set(true);
+                    return;
+                }
+                int sr = so;
+                if (rank == 2) {
+                    sr += r * rowStride;
+                } else {
+                    // the source row: r unravelled over the index's other dimensions, through the source's strides
+                    for (int q = r, k = last - 1; k >= 0; k--) {
+                        sr += q % sizes[k] * srcStrides[k];
+                        q /= sizes[k];
+                    }
+                }
+                gatherRow(s, sr, ds, idx, ir, d, doff + r * w, w);
+            }
+        });
+        return bad.get() ? OUT_OF_RANGE : GATHERED;
+    }
+
+    /** Whether {@code idx[o]} to {@code idx[o + n - 1]} lie in {@code [0, bound)}: the vector pass where present. */
+    private static boolean inRange(ElementwiseKernels.FloatLoops loops, long[] idx, int o, int n, long bound) {
+        if (loops != null) {
+            return loops.indicesInRange(idx, o, n, bound);
+        }
+        for (int i = 0; i < n; i++) {
+            long v = idx[o + i];
+            if (v < 0 || v >= bound) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** {@code d[dr + k] = s[sr + idx[ir + k] * ds]} for k below w: one row of {@link #gatherRowsFloat}. */
     private static void gatherRow(float[] s, int sr, int ds, long[] idx, int ir, float[] d, int dr, int w) {
         if (ds == 1) {
