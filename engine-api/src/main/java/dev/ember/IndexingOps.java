@@ -184,6 +184,26 @@ final class IndexingOps {
         return out;
     }
 
+    /**
+     * gather's kernel with the index check inside it ({@link Backend#gatherChecked}): the CPU checks each row of the
+     * index just before it copies the row, instead of a pass over the whole index first (session 59; the op sweep's
+     * [2048, 64] index is 1 MiB, read twice). The check's message and exception type are {@link #checkRange}'s with
+     * {@code indexError} false; the new output is closed when it throws. {@code -Dember.gather.separateCheck=true}
+     * (read per call) keeps the pass before the kernel.
+     */
+    private static Tensor gatherChecked(Tensor src, int dim, Tensor index, long bound, String message) {
+        Tensor out = Creation.empty(index.shape, src.dtype, src.device);
+        Layout indexLayout = layout1(index);
+        try {
+            src.backend.gatherChecked(src.storage(), layout1(src), dim, index.storage(), indexLayout, out.storage(),
+                    Layout.contiguous(indexLayout.shape()), bound, message);
+        } catch (IndexOutOfBoundsException e) {
+            out.close();
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        return out;
+    }
+
     private static void scatterKernel(ScatterReduce reduce, boolean includeSelf, Tensor dst, Layout dstLayout, int dim,
                                       Tensor index, Layout indexLayout, Tensor src, Layout srcLayout) {
         if (indexLayout.numel() > 0) {
@@ -309,9 +329,13 @@ final class IndexingOps {
                             + " apart from dimension " + d);
                 }
             }
-            checkRange(index, size1(self, d), "index %d is out of bounds for dimension " + d + " with size "
-                    + size1(self, d), false);
-            out = gatherKernel(self, layout1(self), d, index, layout1(index), index.shape);
+            String message = "index %d is out of bounds for dimension " + d + " with size " + size1(self, d);
+            if (Boolean.getBoolean("ember.gather.separateCheck")) {
+                checkRange(index, size1(self, d), message, false);
+                out = gatherKernel(self, layout1(self), d, index, layout1(index), index.shape);
+            } else {
+                out = gatherChecked(self, d, index, size1(self, d), message);
+            }
         }
         int[] in = self.shape;
         return ArithmeticOps.record(out, "GatherBackward0", new Tensor[] {self}, node -> {
@@ -1280,13 +1304,7 @@ final class IndexingOps {
                 t = longIndex(t);
             }
             if (t.dtype == DType.BOOL) {
-                for (int j = 0; j < t.dim(); j++) {
-                    if (at + j >= view.dim() || t.shape[j] != view.shape[at + j]) {
-                        throw new IndexOutOfBoundsException("The shape of the mask " + Shapes.str(t.shape) + " at index " + j
-                                + " does not match the shape of the indexed tensor " + Shapes.str(view.shape) + " at index "
-                                + (at + j));
-                    }
-                }
+                checkMaskShape(t, view, at);
                 Tensor nz = nonzero(t);
                 for (int j = 0; j < t.dim(); j++) {
                     perDim[at + j] = nz.select(1, j);
@@ -1591,8 +1609,62 @@ final class IndexingOps {
         if (s.tensors.isEmpty()) {
             return s.view == self ? ViewOps.alias(self, "AliasBackward0") : s.view;
         }
+        Tensor masked = maskIndex(s);
+        if (masked != null) {
+            return masked;
+        }
         Tensor[] perDim = expandIndices(s.view, s);
         return indexTensors(s.view, perDim);
+    }
+
+    /**
+     * {@code view[mask]} for a lone bool (or uint8) mask of at least one dimension on the view's device, where nothing
+     * records history and the values are real: the linear positions of the mask's true elements
+     * ({@link #truePositions}, as masked_select takes them) index the view's masked dimensions merged into one. These
+     * are the linear indices {@link #indexTensors} computes from nonzero's coordinates ({@link Advanced#linear}), so the
+     * same elements are copied in the same order; what goes is the {@code [n, mask.dim()]} int64 coordinates and the
+     * pass that combines them (for the op sweep's [16, 128, 512] mask, about half true: 12.6 MB of coordinates written
+     * and read again besides the 4 MB index). {@code -Dember.index.maskCoordinates=true} (read per call) keeps the
+     * coordinates, as before session 59. Returns null where it does not apply; the checks are expandIndices' own.
+     */
+    private static Tensor maskIndex(Sliced s) {
+        if (s.tensors.size() != 1 || Boolean.getBoolean("ember.index.maskCoordinates")) {
+            return null;
+        }
+        Tensor view = s.view;
+        Tensor t = s.tensors.get(0);
+        if (t.dtype != DType.BOOL && t.dtype != DType.UINT8 || t.dim() == 0 || !t.device.equals(view.device)
+                || view.dtype.isComplex() || ArithmeticOps.needsGrad(view)) {
+            return null;
+        }
+        int at = s.dims.get(0);
+        Tensor mask = t.dtype == DType.UINT8 ? t.ne(0L) : t; // a uint8 index is a mask, as in expandIndices
+        checkMaskShape(mask, view, at);
+        int m = mask.dim();
+        try (GradMode off = Ember.noGrad()) {
+            Tensor positions = truePositions(mask, mask.shape);
+            int n = positions.shape[0];
+            int[] block = new int[view.dim() - m + 1];
+            int[] result = new int[block.length];
+            for (int i = 0; i < block.length; i++) {
+                int d = i < at ? i : i + m - 1;
+                block[i] = i == at ? (int) mask.numel() : view.shape[d];
+                result[i] = i == at ? n : view.shape[d];
+            }
+            Tensor b = view.reshape(block);
+            return gatherKernel(b, b.layout, at, positions, alongDim(positions, result, at), result);
+        }
+    }
+
+    /** PyTorch's check that a mask's sizes are those of the dimensions it indexes, from {@code at} on. */
+    private static void checkMaskShape(Tensor mask, Tensor view, int at) {
+        for (int j = 0; j < mask.dim(); j++) {
+            if (at + j >= view.dim() || mask.shape[j] != view.shape[at + j]) {
+                throw new IndexOutOfBoundsException("The shape of the mask " + Shapes.str(mask.shape) + " at index " + j
+                        + " does not match the shape of the indexed tensor " + Shapes.str(view.shape) + " at index "
+                        + (at + j));
+            }
+        }
     }
 
     /**

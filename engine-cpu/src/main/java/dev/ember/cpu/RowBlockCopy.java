@@ -9,12 +9,15 @@ import dev.ember.backend.Layout;
  * {@link StridedLoop}'s general row loop paid about 8 ns a row on top of the copy (a row kernel called through an
  * interface, its checks, an odometer over every operand), more than the copy of a 64-float row itself (session 49:
  * {@code [16,128,8,64].permute(0,2,1,3).contiguous()} 240 us against clone's 100 us on one thread).
- * {@code -Dember.copy.rowLoop=true} keeps the general loop.
+ * {@code -Dember.copy.rowLoop=true} keeps the general loop. The rows are walked in the source's memory order
+ * ({@link #sourceOrder}, session 59).
  */
 final class RowBlockCopy {
     /** Rows longer than this take the general loop (its per-row cost no longer matters). */
     private static final int MAX_ROW = 1024;
     private static final String ROW_LOOP_PROPERTY = "ember.copy.rowLoop";
+    /** {@code -Dember.copy.dstOrder=true} (read per call): the rows walked in the output's order (before session 59). */
+    private static final String DST_ORDER_PROPERTY = "ember.copy.dstOrder";
 
     private RowBlockCopy() {
     }
@@ -44,6 +47,9 @@ final class RowBlockCopy {
         }
         if (rows < 2 || rows > Integer.MAX_VALUE) {
             return false;
+        }
+        if (!Boolean.getBoolean(DST_ORDER_PROPERTY)) {
+            sourceOrder(shape, ds, ss);
         }
         int so = merged[1].offset();
         int dof = merged[0].offset();
@@ -129,6 +135,39 @@ final class RowBlockCopy {
                     System.arraycopy(srcs[j], so[j] + r * ss[j], dst, dof[j] + r * dstep[j], len[j]);
                 }
             }
+        }
+    }
+
+    /**
+     * Reorders the outer dimensions (all but the row's) in place so that the source's strides decrease, ties in their
+     * order: the rows are then read in the source's memory order and written where they go. For
+     * {@code permute(0, 2, 1, 3).contiguous()} of [16, 128, 8, 64] heads, walking the output's order read 256-byte rows
+     * 2 KiB apart, eight passes over each 256 KiB slab; the source's order reads it once, straight through, and writes
+     * the rows 32 KiB apart: about 190 against 260 us of one core for the same 65536 copies (session 59, thread CPU
+     * time on a loaded host). A source broadcast along an outer dimension (stride 0) keeps the output's order.
+     */
+    private static void sourceOrder(int[] shape, int[] ds, int[] ss) {
+        int outer = shape.length - 1;
+        for (int d = 0; d < outer; d++) {
+            if (ss[d] == 0) {
+                return;
+            }
+        }
+        // insertion sort by decreasing source stride (stable: equal strides keep the output's order)
+        for (int i = 1; i < outer; i++) {
+            int sz = shape[i];
+            int dd = ds[i];
+            int st = ss[i];
+            int j = i - 1;
+            while (j >= 0 && ss[j] < st) {
+                shape[j + 1] = shape[j];
+                ds[j + 1] = ds[j];
+                ss[j + 1] = ss[j];
+                j--;
+            }
+            shape[j + 1] = sz;
+            ds[j + 1] = dd;
+            ss[j + 1] = st;
         }
     }
 

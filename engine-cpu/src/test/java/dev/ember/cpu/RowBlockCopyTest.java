@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
  * {@link RowBlockCopy}: copies whose rows are contiguous on both sides, one arraycopy a row. Every dtype's array type
  * through permuted, narrowed and row-strided views, small (one thread) and large (split across the pool), each
  * checked element by element against the source's values read through the view's own strides, and against the
- * general row loop ({@code -Dember.copy.rowLoop=true}).
+ * general row loop ({@code -Dember.copy.rowLoop=true}); the rows walked in the source's order (session 59) and in the
+ * output's ({@code -Dember.copy.dstOrder=true}), broadcast sources among the views.
  */
 class RowBlockCopyTest {
     private static final DType[] DTYPES = {DType.FLOAT32, DType.FLOAT64, DType.INT64, DType.INT32, DType.INT16,
@@ -27,6 +28,7 @@ class RowBlockCopyTest {
     @AfterEach
     void restore() {
         System.clearProperty("ember.copy.rowLoop");
+        System.clearProperty("ember.copy.dstOrder");
     }
 
     /** The views: name, shape of the base, the view. */
@@ -42,6 +44,13 @@ class RowBlockCopyTest {
                 (UnaryOperator<Tensor>) t -> t.permute(0, 2, 1, 3)},
             {"large narrow", new int[] {64, 512, 40},
                 (UnaryOperator<Tensor>) t -> t.narrow(2, 3, 33).narrow(1, 7, 500)},
+            {"permute(2,0,1,3)", new int[] {3, 5, 4, 7}, (UnaryOperator<Tensor>) t -> t.permute(2, 0, 1, 3)},
+            {"large permute(2,1,0,3)", new int[] {9, 40, 70, 24},
+                (UnaryOperator<Tensor>) t -> t.permute(2, 1, 0, 3)},
+            {"broadcast, permuted", new int[] {3, 1, 4, 7},
+                (UnaryOperator<Tensor>) t -> t.expand(3, 5, 4, 7).permute(0, 2, 1, 3)},
+            {"large broadcast, permuted", new int[] {16, 1, 8, 64},
+                (UnaryOperator<Tensor>) t -> t.expand(16, 128, 8, 64).permute(0, 2, 1, 3)},
         };
     }
 
@@ -75,6 +84,9 @@ class RowBlockCopyTest {
                 System.setProperty("ember.copy.rowLoop", "true");
                 assertArrayEquals(expected, x.contiguous().toDoubleArray(), what + " (general loop)");
                 System.clearProperty("ember.copy.rowLoop");
+                System.setProperty("ember.copy.dstOrder", "true");
+                assertArrayEquals(expected, x.contiguous().toDoubleArray(), what + " (rows in the output's order)");
+                System.clearProperty("ember.copy.dstOrder");
             }
         }
     }
