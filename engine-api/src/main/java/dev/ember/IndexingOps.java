@@ -184,26 +184,6 @@ final class IndexingOps {
         return out;
     }
 
-    /**
-     * gather's kernel with the index check inside it ({@link Backend#gatherChecked}): the CPU checks each row of the
-     * index just before it copies the row, instead of a pass over the whole index first (session 59; the op sweep's
-     * [2048, 64] index is 1 MiB, read twice). The check's message and exception type are {@link #checkRange}'s with
-     * {@code indexError} false; the new output is closed when it throws. {@code -Dember.gather.separateCheck=true}
-     * (read per call) keeps the pass before the kernel.
-     */
-    private static Tensor gatherChecked(Tensor src, int dim, Tensor index, long bound, String message) {
-        Tensor out = Creation.empty(index.shape, src.dtype, src.device);
-        Layout indexLayout = layout1(index);
-        try {
-            src.backend.gatherChecked(src.storage(), layout1(src), dim, index.storage(), indexLayout, out.storage(),
-                    Layout.contiguous(indexLayout.shape()), bound, message);
-        } catch (IndexOutOfBoundsException e) {
-            out.close();
-            throw new IllegalArgumentException(e.getMessage(), e);
-        }
-        return out;
-    }
-
     private static void scatterKernel(ScatterReduce reduce, boolean includeSelf, Tensor dst, Layout dstLayout, int dim,
                                       Tensor index, Layout indexLayout, Tensor src, Layout srcLayout) {
         if (indexLayout.numel() > 0) {
@@ -329,13 +309,9 @@ final class IndexingOps {
                             + " apart from dimension " + d);
                 }
             }
-            String message = "index %d is out of bounds for dimension " + d + " with size " + size1(self, d);
-            if (Boolean.getBoolean("ember.gather.separateCheck")) {
-                checkRange(index, size1(self, d), message, false);
-                out = gatherKernel(self, layout1(self), d, index, layout1(index), index.shape);
-            } else {
-                out = gatherChecked(self, d, index, size1(self, d), message);
-            }
+            checkRange(index, size1(self, d), "index %d is out of bounds for dimension " + d + " with size "
+                    + size1(self, d), false);
+            out = gatherKernel(self, layout1(self), d, index, layout1(index), index.shape);
         }
         int[] in = self.shape;
         return ArithmeticOps.record(out, "GatherBackward0", new Tensor[] {self}, node -> {

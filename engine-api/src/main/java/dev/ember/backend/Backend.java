@@ -658,29 +658,6 @@ public interface Backend {
     }
 
     /**
-     * {@link #gather} of an index not yet checked: {@link #checkIndices} of the index (through {@code indexLayout})
-     * against {@code [0, bound)}, then the gather. A backend may fuse the check into the gather (each stretch of the
-     * index checked just before it is used) and so write part of {@code dst}, a new tensor no one else holds yet,
-     * before it finds a value out of range; it throws what {@code checkIndices} throws for the first such value in
-     * row-major order. This default checks, then gathers.
-     *
-     * @param src         the source
-     * @param srcLayout   the source's layout
-     * @param dim         the gathered dimension
-     * @param index       the int64 index
-     * @param indexLayout the index's layout, of dst's shape
-     * @param dst         the new output
-     * @param dstLayout   the output's layout
-     * @param bound       the index values' upper bound (exclusive)
-     * @param message     the message for a value out of range, as {@link #checkIndices} formats it
-     */
-    default void gatherChecked(Storage src, Layout srcLayout, int dim, Storage index, Layout indexLayout, Storage dst,
-                               Layout dstLayout, long bound, String message) {
-        checkIndices(index, indexLayout, bound, message);
-        gather(src, srcLayout, dim, index, indexLayout, dst, dstLayout);
-    }
-
-    /**
      * Scatters in place: for every position {@code p} of index, {@code dst[p with p[dim] = index[p]]} becomes
      * {@code src[p]} ({@link ScatterReduce#NONE}) or is reduced with it. Without {@code includeSelf} the elements that
      * receive a value first forget their own ({@code scatter_reduce}'s {@code include_self=False}). index and src have

@@ -599,26 +599,6 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    /**
-     * float32 gathers along the last dimension check each row of the index as they copy it
-     * ({@link IndexKernels#gatherChecked}); on a value out of range, {@link #checkIndices} finds the first and throws
-     * its message. Other operands are checked, then gathered.
-     */
-    @Override
-    public void gatherChecked(Storage src, Layout srcLayout, int dim, Storage index, Layout indexLayout, Storage dst,
-                              Layout dstLayout, long bound, String message) {
-        int done = IndexKernels.gatherChecked(cpu(src), srcLayout, dim, cpu(index), indexLayout, cpu(dst), dstLayout,
-                bound);
-        if (done == IndexKernels.OUT_OF_RANGE) {
-            checkIndices(index, indexLayout, bound, message);
-            throw new IllegalStateException("gather: an index out of range was found by the row check, not by "
-                    + "checkIndices");
-        }
-        if (done == IndexKernels.NOT_TAKEN) {
-            Backend.super.gatherChecked(src, srcLayout, dim, index, indexLayout, dst, dstLayout, bound, message);
-        }
-    }
-
     @Override
     public void scatterAdd(double alpha, Storage dst, Layout dstLayout, int dim, Storage index, Layout indexLayout,
                            Storage src, Layout srcLayout) {
