@@ -369,6 +369,13 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         return Boolean.getBoolean("ember.complex.oldShuffles");
     }
 
+    // complexAdd, complexMul and complexDiv exchange the parts of each pair by whole-long shifts, (l << 32) | (l >>> 32)
+    // on the pair's long lane (the Vector API's reinterpretation is little-endian: the real part is the low half),
+    // instead of rearrange(SWAP_PAIRS): the same bits once C2 compiles either (and in every tier: the rearrangement's
+    // Java fallback returned the canonical NaN for a NaN lane; PairSwapTest), measured faster on JDK 17 / AVX2 (session
+    // 59, 8192 pairs in cache, one thread: add 2.4-3.4 -> 2.2-2.7 us, product 4.8-5.0 -> 3.5-4.4, quotient 9.5-10.0 ->
+    // 8.4-9.1; benchmarks/RESULTS.md).
+
     /** -0 on the real lanes, +0 on the imaginary lanes: {@code -0 bi} and {@code +0 br} by one product. */
     private static final FloatVector SIGNED_ZEROS = FloatVector.broadcast(S, -0f).blend(0f, IMAG_LANES);
 
@@ -395,7 +402,10 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
             for (int i = 0; i < bound; i += S.length()) {
                 FloatVector b = FloatVector.fromArray(S, y, yo + i);
                 FloatVector sum = FloatVector.fromArray(S, x, xo + i).add(one ? b : b.mul(alpha));
-                sum.add(b.rearrange(SWAP_PAIRS).mul(SIGNED_ZEROS)).intoArray(o, oo + i);
+                LongVector bl = b.reinterpretAsLongs();
+                FloatVector bs = bl.lanewise(VectorOperators.LSHL, 32).or(bl.lanewise(VectorOperators.LSHR, 32))
+                        .reinterpretAsFloats(); // swap(b)
+                sum.add(bs.mul(SIGNED_ZEROS)).intoArray(o, oo + i);
             }
             return bound / 2;
         }
@@ -433,9 +443,13 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
                 FloatVector a = FloatVector.fromArray(S, x, xo + i);
                 FloatVector b = FloatVector.fromArray(S, y, yo + i);
                 FloatVector p = a.mul(b); // ar br, ai bi
-                FloatVector q = a.mul(b.rearrange(SWAP_PAIRS)); // ar bi, ai br
+                LongVector bl = b.reinterpretAsLongs();
+                FloatVector q = a.mul(bl.lanewise(VectorOperators.LSHL, 32).or(bl.lanewise(VectorOperators.LSHR, 32))
+                        .reinterpretAsFloats()); // ar bi, ai br
                 FloatVector u = p.blend(q, IMAG_LANES); // ar br, ai br
-                FloatVector v = q.blend(p, IMAG_LANES).rearrange(SWAP_PAIRS); // ai bi, ar bi
+                LongVector wl = q.blend(p, IMAG_LANES).reinterpretAsLongs();
+                FloatVector v = wl.lanewise(VectorOperators.LSHL, 32).or(wl.lanewise(VectorOperators.LSHR, 32))
+                        .reinterpretAsFloats(); // ai bi, ar bi
                 u.sub(v).blend(v.add(u), IMAG_LANES).intoArray(o, oo + i);
             }
             return bound / 2;
@@ -481,7 +495,9 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
                 c = b.rearrange(PAIR_REALS);
                 d = b.rearrange(PAIR_IMAGS);
             } else {
-                FloatVector bs = b.rearrange(SWAP_PAIRS); // d, c
+                LongVector bl = b.reinterpretAsLongs();
+                FloatVector bs = bl.lanewise(VectorOperators.LSHL, 32).or(bl.lanewise(VectorOperators.LSHR, 32))
+                        .reinterpretAsFloats(); // d, c
                 c = b.blend(bs, IMAG_LANES);
                 d = bs.blend(b, IMAG_LANES);
             }
@@ -494,7 +510,9 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
             FloatVector q = c.blend(d, big);
             FloatVector rat = q.div(p);
             FloatVector scl = one.div(p.add(q.mul(rat)));
-            FloatVector swapped = a.rearrange(SWAP_PAIRS); // b, a
+            LongVector al = a.reinterpretAsLongs();
+            FloatVector swapped = al.lanewise(VectorOperators.LSHL, 32).or(al.lanewise(VectorOperators.LSHR, 32))
+                    .reinterpretAsFloats(); // b, a
             FloatVector s = swapped.blend(swapped.neg(), IMAG_LANES); // b, -a
             FloatVector u = s.blend(a, big);
             FloatVector v = a.blend(s, big);

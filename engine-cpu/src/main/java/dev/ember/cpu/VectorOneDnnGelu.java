@@ -11,7 +11,7 @@ import jdk.incubator.vector.VectorSpecies;
  * in every JIT tier), a run's last partial vector through the scalar form. Each loop writes its whole computation
  * inline (no vector crosses a call of ours, see VectorHelpersInlineTest) and is over C2's FreqInlineSize, so C2
  * compiles it as its own root. A negation flips the sign bit by an integer XOR (the same bits as {@code neg()},
- * which JDK 17's C2 made slow, see VectorSleef.NEG_OP_PROPERTY). floor is {@code (v + 1.5 * 2^23) - 1.5 * 2^23} (the
+ * which JDK 17's C2 made slow, see VectorSleef.SIGN). floor is {@code (v + 1.5 * 2^23) - 1.5 * 2^23} (the
  * nearest integer), less one where that is above v: exact for the clamped arguments (below 130 in magnitude). Loaded
  * only through {@link VectorLoops}.
  */

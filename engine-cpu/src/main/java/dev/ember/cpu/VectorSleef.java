@@ -129,21 +129,14 @@ final class VectorSleef {
     }
 
     /**
-     * The property that keeps {@link #tanh(float[], int, float[], int, int)}'s negations as {@code FloatVector.neg()}
-     * (read per call). By default the loop flips the sign bit by an integer XOR, the same bits: JDK 17's C2 made the
-     * nine {@code neg()} calls a quarter of the loop's time (tanh over [16, 128, 512] 4.2-4.4 against 3.1 ms at one
-     * thread in one JVM, AVX2).
+     * The float sign bit, as an int lane: an integer XOR with it negates every lane, the bits of
+     * {@code FloatVector.neg()} (NaN's sign bit flipped too, as {@code neg()} does), which JDK 17's C2 compiles slower
+     * (session 58: tanh over [16, 128, 512] 4.2-4.4 against 3.1 ms at one thread, AVX2; benchmarks/RESULTS.md).
      */
-    static final String NEG_OP_PROPERTY = "ember.cpu.tanh.negOp";
-    /** The float sign bit, as an int lane. */
     private static final int SIGN = Integer.MIN_VALUE;
 
     /** {@code o[oo + i] = tanh(x[xo + i])} for i below n, Sleef_tanhf8_u10's bits ({@link SleefFloat#tanh}). */
     static void tanh(float[] x, int xo, float[] o, int oo, int n) {
-        if (Boolean.getBoolean(NEG_OP_PROPERTY)) {
-            tanhNegOp(x, xo, o, oo, n);
-            return;
-        }
         int bound = S.loopBound(n);
         int i = 0;
         FloatVector one = FloatVector.broadcast(S, 1f);
@@ -166,7 +159,7 @@ final class VectorSleef {
             u = u.fma(sx, FloatVector.broadcast(S, SleefFloat.K2));
             u = u.fma(sx, FloatVector.broadcast(S, SleefFloat.K3));
             FloatVector mx = sx.mul(u);
-            // -a as the sign bit flipped (see NEG_OP_PROPERTY)
+            // -a as the sign bit flipped (SIGN)
             FloatVector neg = mx.reinterpretAsInts().lanewise(VectorOperators.XOR, SIGN).reinterpretAsFloats();
             FloatVector my = sy.fma(u, sx.fma(u, neg));
             FloatVector tx = mx.add(SleefFloat.K4);
@@ -210,83 +203,6 @@ final class VectorSleef {
             FloatVector nsumx = sumx.reinterpretAsInts().lanewise(VectorOperators.XOR, SIGN).reinterpretAsFloats();
             FloatVector nsumy = sumy.reinterpretAsInts().lanewise(VectorOperators.XOR, SIGN).reinterpretAsFloats();
             FloatVector z = nsumy.fma(r, nsumx.fma(r, one));
-            FloatVector hy = hx.fma(z, ny.fma(r, w));
-            FloatVector out = hx.add(hy);
-            VectorMask<Float> saturated = y.compare(VectorOperators.GT, SleefFloat.TANH_ONE)
-                    .or(out.test(VectorOperators.IS_NAN));
-            out = out.blend(one, saturated);
-            IntVector xBits = xv.reinterpretAsInts();
-            IntVector bits = out.reinterpretAsInts().lanewise(VectorOperators.XOR, xBits.and(0x80000000));
-            bits = bits.blend(SleefFloat.TANH_NAN_BITS, xv.test(VectorOperators.IS_NAN).cast(IS));
-            bits.reinterpretAsFloats().intoArray(o, oo + i);
-        }
-        for (; i < n; i++) {
-            o[oo + i] = SleefFloat.tanh(x[xo + i]);
-        }
-    }
-
-    /**
-     * {@link #tanh(float[], int, float[], int, int)} as before session 58, each negation by {@code FloatVector.neg()}:
-     * the same bits, kept behind {@code -Dember.cpu.tanh.negOp=true} ({@link #NEG_OP_PROPERTY}).
-     */
-    private static void tanhNegOp(float[] x, int xo, float[] o, int oo, int n) {
-        int bound = S.loopBound(n);
-        int i = 0;
-        FloatVector one = FloatVector.broadcast(S, 1f);
-        for (; i < bound; i += S.length()) {
-            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
-            FloatVector y = xv.abs();
-            FloatVector t = y.mul(SleefFloat.R_LN2).add(SleefFloat.RINT);
-            FloatVector qf = t.sub(SleefFloat.RINT);
-            IntVector q = t.reinterpretAsInts().sub(SleefFloat.RINT_BITS);
-            FloatVector a = qf.mul(-SleefFloat.L2U);
-            FloatVector sx = y.add(a);
-            FloatVector v = sx.sub(y);
-            FloatVector sy = y.sub(sx.sub(v)).add(a.sub(v)).add(0f);
-            FloatVector b = qf.mul(-SleefFloat.L2L);
-            FloatVector s2 = sx.add(b);
-            v = s2.sub(sx);
-            sy = sx.sub(s2.sub(v)).add(b.sub(v)).add(sy);
-            sx = s2;
-            FloatVector u = sx.fma(SleefFloat.K0, SleefFloat.K1);
-            u = u.fma(sx, FloatVector.broadcast(S, SleefFloat.K2));
-            u = u.fma(sx, FloatVector.broadcast(S, SleefFloat.K3));
-            FloatVector mx = sx.mul(u);
-            FloatVector my = sy.fma(u, sx.fma(u, mx.neg()));
-            FloatVector tx = mx.add(SleefFloat.K4);
-            v = tx.sub(mx);
-            FloatVector ty = mx.sub(tx.sub(v)).add(FloatVector.broadcast(S, SleefFloat.K4).sub(v)).add(my);
-            mx = sx.mul(tx);
-            my = sx.fma(ty, sy.fma(tx, sx.fma(tx, mx.neg())));
-            tx = mx.add(0.5f);
-            v = tx.sub(mx);
-            ty = mx.sub(tx.sub(v)).add(FloatVector.broadcast(S, 0.5f).sub(v)).add(my);
-            FloatVector qx = sx.mul(sx);
-            FloatVector qy = sx.add(sx).fma(sy, sx.fma(sx, qx.neg()));
-            mx = qx.mul(tx);
-            my = qx.fma(ty, qy.fma(tx, qx.fma(tx, mx.neg())));
-            tx = sx.add(mx);
-            v = tx.sub(sx);
-            ty = sx.sub(tx.sub(v)).add(mx.sub(v)).add(sy.add(my));
-            FloatVector ox = one.add(tx);
-            FloatVector oy = one.sub(ox).add(tx).add(ty);
-            // ldexp2 of both written out: in this large loop C2 left the helper as a call (its vectors boxed, the
-            // loop 3x slower than the double-precision tanh it replaces); the same two products per half
-            IntVector h = q.lanewise(VectorOperators.ASHR, 1);
-            FloatVector p1 = h.add(0x7f).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-            FloatVector p2 = q.sub(h).add(0x7f).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-            FloatVector dx = ox.mul(p1).mul(p2);
-            FloatVector dy = oy.mul(p1).mul(p2);
-            FloatVector ex = one.div(dx);
-            FloatVector ey = ex.mul(dy.neg().fma(ex, dx.neg().fma(ex, one)));
-            FloatVector nx = dx.sub(ex);
-            FloatVector ny = dx.sub(nx).sub(ex).add(dy).sub(ey);
-            FloatVector sumx = dx.add(ex);
-            FloatVector sumy = dx.sub(sumx).add(ex).add(dy).add(ey);
-            FloatVector r = one.div(sumx);
-            FloatVector hx = nx.mul(r);
-            FloatVector w = r.fma(nx, hx.neg());
-            FloatVector z = sumy.neg().fma(r, sumx.neg().fma(r, one));
             FloatVector hy = hx.fma(z, ny.fma(r, w));
             FloatVector out = hx.add(hy);
             VectorMask<Float> saturated = y.compare(VectorOperators.GT, SleefFloat.TANH_ONE)
@@ -507,23 +423,20 @@ final class VectorSleef {
      * {@code o[oo + i] = gelu_tanh_backward(g[go + i], x[xo + i])}: {@link SleefFloat#geluTanhBackward(float, float)}
      * lane-wise over the vector part ({@link SleefFloat#vectorPart}), {@link SleefFloat#geluTanhBackwardLibm} over the
      * rest, as PyTorch's kernel. In blocks as {@link #geluTanh}: the tanh's argument into a scratch block, the tanh in
-     * place there, then the formula (o may be g or x). The tanh's negation is a sign-bit XOR unless
-     * {@link #NEG_OP_PROPERTY} asks for {@code neg()}.
+     * place there, then the formula (o may be g or x).
      */
     static void geluTanhBackward(float[] g, int go, float[] x, int xo, float[] o, int oo, int n) {
         int bound = SleefFloat.vectorPart(n);
         float[] t = SCRATCH.get();
         FloatVector kappa3 = FloatVector.broadcast(S, SleefFloat.GELU_KAPPA3);
         FloatVector one = FloatVector.broadcast(S, 1f);
-        boolean negOp = Boolean.getBoolean(NEG_OP_PROPERTY);
         for (int b = 0; b < bound; b += BLOCK) {
             int m = Math.min(BLOCK, bound - b);
             geluTanhInner(x, xo + b, t, m);
             for (int i = 0; i < m; i += S.length()) {
                 FloatVector v = FloatVector.fromArray(S, x, xo + b + i);
                 FloatVector th = FloatVector.fromArray(S, t, i);
-                FloatVector minusTh = negOp ? th.neg()
-                        : th.reinterpretAsInts().lanewise(VectorOperators.XOR, SIGN).reinterpretAsFloats();
+                FloatVector minusTh = th.reinterpretAsInts().lanewise(VectorOperators.XOR, SIGN).reinterpretAsFloats();
                 FloatVector tanhDerivative = minusTh.fma(th, one);
                 FloatVector innerDerivative = v.mul(v).fma(kappa3, one).mul(SleefFloat.GELU_BETA);
                 FloatVector sum = th.add(1f).mul(0.5f).add(v.mul(0.5f).mul(tanhDerivative).mul(innerDerivative));
