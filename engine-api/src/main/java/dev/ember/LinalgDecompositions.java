@@ -1017,7 +1017,7 @@ final class LinalgDecompositions {
         int m = a.size(-2);
         int n = a.size(-1);
         int k = bm.size(-1);
-        int[] batch = Shapes.broadcast(batchShape(bm), batchShape(a));
+        int[] batch = Shapes.broadcast(batchShape(a), batchShape(bm));
         double rc = rcond == null ? eps * Math.max(m, n) : rcond < 0 ? eps : rcond;
         Tensor out;
         Tensor residuals;

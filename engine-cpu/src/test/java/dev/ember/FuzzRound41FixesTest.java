@@ -94,9 +94,12 @@ class FuzzRound41FixesTest {
         matches("fix_matrix_rank_empty_hermitian", "fix_matrix_rank_int_rtol", "fix_pinv_f16_atol", "fix_pinv_1d_atol");
     }
 
-    /** linalg.tensorsolve with B of more dims than A: std::vector's refusal, as PyTorch's wrapped slice length gives. */
+    /**
+     * linalg.tensorsolve with B of more dims than A: std::vector's refusal, as PyTorch's wrapped slice length gives;
+     * linalg.lstsq's batch broadcast names input's size first.
+     */
     @Test
-    void tensorsolveWithMoreDimsInB() {
-        matches("fix_tensorsolve_b_dims");
+    void tensorsolveWithMoreDimsInBAndLstsqsBroadcastMessage() {
+        matches("fix_tensorsolve_b_dims", "fix_lstsq_batch_message");
     }
 }
