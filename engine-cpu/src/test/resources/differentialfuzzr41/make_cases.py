@@ -52,7 +52,7 @@
 # - linalg.vecdot (vecdot_2x): 2.x's is (x.conj() * y).sum(dim); 1.13's CPU kernel gives 0 for a complex 1-D pair
 #   (and refuses mismatched ones as "inconsistent tensor size": 2.x's mul gives its broadcast message).
 # - linalg.solve / solve_ex with a batch of vector right-hand sides (B shaped A.shape[:-1]) requiring grad
-#   (solve_vector_2x): 1.13's backward gives A's gradient without its batch dim and refuses it; 2.x's unsqueezes the
+#   or a 1-D B (solve_vector_2x): 1.13's backward gives A's gradient without its batch dim and refuses it; 2.x's unsqueezes the
 #   vector case: computed as solve(A, B.unsqueeze(-1)).squeeze(-1), the same values and 2.x's gradients.
 # - linalg.det's first derivative at an exactly singular matrix: 2.x solves with LU's zero pivots replaced by eps
 #   (gradient 0 where LAPACK's pivot is exactly zero, roughly the adjugate where roundoff left it non-zero), 1.13 takes
@@ -325,7 +325,7 @@ def solve_vector_2x(A, B, left, solve):
     """linalg.solve(_ex) with a batch of vectors B shaped as A without its last dim: 1.13's backward returns A's
     gradient without its batch dim (and refuses it: "returned an invalid gradient at index 0"), 2.x's treats the
     vector case as a matrix one: the same values through B.unsqueeze(-1) give 2.x's gradients."""
-    vector = left and B.dim() >= 1 and A.dim() - 1 == B.dim() and B.dim() >= 2 and list(B.shape) == list(A.shape[:-1])
+    vector = left and (B.dim() == 1 or (A.dim() - 1 == B.dim() and list(B.shape) == list(A.shape[:-1])))
     if vector and (A.requires_grad or B.requires_grad):
         return solve(A, B.unsqueeze(-1)).squeeze(-1)
     return solve(A, B)
@@ -1148,6 +1148,11 @@ def fixes():
     # lstsq with batches that do not broadcast: the sizes named input first (Ember named other's first)
     out += emit("fix_lstsq_batch_message", "fix", "lstsq", [("A", rnd([2, 3, 2], F64), False),
                                                              ("B", rnd([5, 3, 1], F64), False)], {"driver": None})
+    # matrix_norm "nuc" / +-2 of float16: checkFloatingOrComplex's low-precision refusal before the SVD's kernel
+    out += emit("fix_matrix_norm_nuc_f16", "fix", "matrix_norm", [("A", rnd([3, 2], F16), False)],
+                {"ord": "nuc", "dim": [0, 1], "keepdim": True})
+    out += emit("fix_matrix_norm_2_f16", "fix", "matrix_norm", [("A", rnd([2, 3, 2], F16), False)],
+                {"ord": -2, "dim": [-2, -1], "keepdim": False})
     # tensorsolve with B of more dims than A: std::vector's refusal (slice's negative length wraps past its check)
     out += emit("fix_tensorsolve_b_dims", "fix", "tensorsolve", [("A", rnd([2], F64), False),
                                                                   ("B", rnd([2, 2], F64), False)], {"dims": None})

@@ -102,4 +102,10 @@ class FuzzRound41FixesTest {
     void tensorsolveWithMoreDimsInBAndLstsqsBroadcastMessage() {
         matches("fix_tensorsolve_b_dims", "fix_lstsq_batch_message");
     }
+
+    /** linalg.matrix_norm "nuc" and +-2 refuse float16 in checkFloatingOrComplex's words, before the SVD's kernel. */
+    @Test
+    void matrixNormSvdOrdersRefuseLowPrecision() {
+        matches("fix_matrix_norm_nuc_f16", "fix_matrix_norm_2_f16");
+    }
 }
