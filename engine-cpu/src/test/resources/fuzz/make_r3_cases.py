@@ -69,7 +69,8 @@
 #                          one that is not positive-definite: LAPACK's blocking and 1.13's getri decide them): its type
 #                          and shape are compared, not its values
 # - inv_ex: 2.x solves A X = I and reports getrf's info (lu_factor_ex's); 1.13 reports its getri path's: 2.x's info and
-#   message are computed from lu_factor_ex.
+#   message are computed from lu_factor_ex, of A^T where A is real and contiguous (2.x's _linalg_solve_ex factors A^T
+#   there: use_A_T; round 41 found it).
 import math
 import os
 import random
@@ -1390,10 +1391,16 @@ def vnorm_dtype_fn(t, o, ds, k, d):
 op('vectorNorm:dtype', vnorm_dtype_gen, vnorm_dtype_fn, n=30)
 
 
+def lu_input_2x(a):
+    """The matrix whose LU 2.x's _linalg_solve_ex (so inv and inv_ex) factors: A^T for a real contiguous A."""
+    return a.mT if a.is_contiguous() and not a.is_complex() else a
+
+
 def inv_ex_fn(a, check):
     inv, _ = torch.linalg.inv_ex(a)  # its own checks of A (shape, type) first
-    # 2.x's inv_ex solves A X = I and reports getrf's info (lu_factor_ex's), 1.13's its getri path's
-    info = torch.linalg.lu_factor_ex(a.detach()).info
+    # 2.x's inv_ex solves A X = I and reports getrf's info (lu_factor_ex's), 1.13's its getri path's; 2.x's
+    # _linalg_solve_ex factors A^T where A is real and contiguous (use_A_T; round 41 found it)
+    info = torch.linalg.lu_factor_ex(lu_input_2x(a.detach())).info
     if check and bool((info != 0).any()):
         flat = info.reshape(-1).tolist()
         k = next(i for i, v in enumerate(flat) if v != 0)
@@ -1535,7 +1542,7 @@ def run(name, args):
         if 'The diagonal element' in msg and name in ('linalgInv', 'inverse', 'linalgMatrixPower'):
             # 1.13's inv reports the zero diagonal element of its getri path; 2.x's linalg_inv_ex solves A X = I and
             # reports getrf's info (the first zero pivot of the LU), as lu_factor_ex gives it
-            info = torch.linalg.lu_factor_ex(mats[0].detach()).info.reshape(-1)
+            info = torch.linalg.lu_factor_ex(lu_input_2x(mats[0].detach())).info.reshape(-1)
             k = next(i for i, v in enumerate(info.tolist()) if v > 0)
             where = '(Batch element %d): ' % k if mats[0].dim() > 2 else ''
             msg = ('linalg.inv: %sThe diagonal element %d is zero, the inversion could not be completed because the '

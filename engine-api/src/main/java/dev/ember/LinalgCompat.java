@@ -114,7 +114,9 @@ final class LinalgCompat {
             a2 = a.movedim(dims, dest);
         }
         if (b.dim() > ndim) {
-            throw new IllegalArgumentException("ArrayRef: invalid slice, N = " + b.dim() + "; size = " + ndim);
+            // self_.sizes().slice(other.dim(), ndim - other.dim()).vec(): the negative length wraps to a huge size_t
+            // that passes slice's check (N + M overflows) and std::vector refuses it
+            throw new IllegalArgumentException("cannot create std::vector larger than max_size()");
         }
         int[] resultShape = Arrays.copyOfRange(a2.shape, b.dim(), ndim);
         long resultProduct = Layout.numel(resultShape);
@@ -165,9 +167,19 @@ final class LinalgCompat {
                     + "method " + fn + ")");
         }
         LinalgDecompositions.checkFloatingOrComplex(a, fn);
+        DType real = a.dtype.toReal();
+        if (a.numel() > 0 && real != DType.FLOAT32 && real != DType.FLOAT64) {
+            // orgqr's AT_DISPATCH_FLOATING_AND_COMPLEX_TYPES (an empty input returns before it)
+            throw Refusals.notImplemented("orgqr_cpu", a.dtype);
+        }
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
             out = reflections(a, tau).contiguous();
+        }
+        if (a.numel() == 0 || tau.numel() == 0) {
+            // householder_product_backward returns undefined gradients for an empty input or tau (.grad stays None)
+            return ArithmeticOps.record(out, "LinalgHouseholderProductBackward0", new Tensor[] {a, tau},
+                    node -> g -> new Tensor[] {null, null});
         }
         return recordRecomputed(out, "LinalgHouseholderProductBackward0", new Tensor[] {a, tau},
                 in -> reflections(in[0], in[1]));

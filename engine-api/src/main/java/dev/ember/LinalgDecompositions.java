@@ -244,10 +244,13 @@ final class LinalgDecompositions {
             Tensor a3 = batch3(a);
             int n = a3.shape[1];
             Tensor[] f = luRaw(a3);
+            // 2.x's inv is _linalg_solve_ex(A, I), whose info is that of A^T's LU for a real contiguous A
+            Tensor pivoted = factorsTransposed(a) ? a.mT() : a;
+            Tensor own = pytorchInfo(f[2].view(batchShape(a)), pivoted, pivoted == a);
             if (info == null) {
-                checkInfo(f[2], "linalg.inv", a.dim() > 2, LinalgDecompositions::singularInverse);
+                checkInfo(own, "linalg.inv", a.dim() > 2, LinalgDecompositions::singularInverse);
             } else {
-                info[0] = f[2].view(batchShape(a));
+                info[0] = own;
             }
             Tensor id = eye(n, a.dtype, a.device).expand(a3.shape[0], n, n);
             out = LinalgOps.fortranOnMeta(LinalgOps.fresh(luSolveRaw(f[0], f[1], id), a.shape));
@@ -303,11 +306,13 @@ final class LinalgDecompositions {
         }
         Tensor[] info = new Tensor[1];
         Tensor x;
+        // the matrix whose LU 2.x's _linalg_solve_ex factors (its info and its errors): A^T for a real contiguous A
+        Tensor pivoted = factorsTransposed(a) ? a.mT() : a;
         if (left) {
-            x = solveMatrices(a, bm, api, checkErrors, info);
+            x = solveMatrices(a, bm, api, checkErrors, info, pivoted, pivoted == a);
         } else {
             // X A = B as A^T X^T = B^T
-            Tensor xt = solveMatrices(a.mT(), bm.mT(), api, checkErrors, info);
+            Tensor xt = solveMatrices(a.mT(), bm.mT(), api, checkErrors, info, pivoted, pivoted != a);
             try (GradMode off = Ember.noGrad()) {
                 x = LinalgOps.fresh(xt.mT().contiguous(), withMatrix(batchShape(xt), xt.size(-1), xt.size(-2)));
             }
@@ -336,7 +341,7 @@ final class LinalgDecompositions {
 
     /** A X = B for matrices B ([..., n, k]), differentiable: the backward formulas' {@code linalg.solve}. */
     private static Tensor solveAnyBatch(Tensor a, Tensor bm) {
-        Tensor x = solveMatrices(a, bm, "torch.linalg.solve", true, new Tensor[1]);
+        Tensor x = solveMatrices(a, bm, "torch.linalg.solve", true, new Tensor[1], a, true);
         return ArithmeticOps.record(x, "LinalgSolveExBackward0", new Tensor[] {a, bm}, node -> {
             SavedTensor sa = node.save(a);
             SavedTensor sx = node.needsInputGrad(0) ? node.saveOutput(x) : null;
@@ -349,9 +354,11 @@ final class LinalgDecompositions {
 
     /**
      * X with A X = B, batch dimensions broadcast, without history; a singular A is a {@link LinAlgError} when
-     * {@code check}; {@code info[0]} receives LAPACK's info per matrix of the broadcast batch (int32).
+     * {@code check}; {@code info[0]} receives LAPACK's info per matrix of A's own batch (int32, PyTorch's shape), that
+     * of {@code pivoted}'s LU (the matrix 2.x factors: A or its transpose; {@code pivotedIsA} where it is {@code a}).
      */
-    private static Tensor solveMatrices(Tensor a, Tensor bm, String api, boolean check, Tensor[] info) {
+    private static Tensor solveMatrices(Tensor a, Tensor bm, String api, boolean check, Tensor[] info, Tensor pivoted,
+                                        boolean pivotedIsA) {
         try (GradMode off = Ember.noGrad()) {
             int n = a.size(-1);
             int k = bm.size(-1);
@@ -360,13 +367,57 @@ final class LinalgDecompositions {
             Tensor a3 = a.expand(withMatrix(batch, n, n)).reshape(bs, n, n);
             Tensor b3 = bm.expand(withMatrix(batch, n, k)).reshape(bs, n, k);
             Tensor[] f = luRaw(a3);
-            if (check) {
-                // "(Batch element i): " by A's own batch dims (PyTorch's A.dim() == 2), not B's broadcast ones
-                checkInfo(f[2], api, a.dim() > 2, c -> "The solver failed because the input matrix is singular.");
+            // A's own batch: the broadcast copies of a matrix have the same info (an empty broadcast batch of a
+            // non-empty A, B's batch being 0, still factors A, as PyTorch's lu_factor_ex of A does)
+            Tensor own;
+            if (bs == 0 && batchOf(a.shape) > 0) {
+                own = luRaw(batch3(a))[2].view(batchShape(a));
+            } else {
+                own = f[2].view(batch);
+                int lead = batch.length - (a.dim() - 2);
+                for (int d = 0; d < batch.length; d++) {
+                    if (d < lead || a.size(d - lead) == 1) {
+                        own = own.narrow(d, 0, 1);
+                    }
+                }
+                own = own.reshape(batchShape(a));
             }
-            info[0] = f[2].to(DType.INT32).view(batch);
+            own = pytorchInfo(own, pivoted, pivotedIsA);
+            if (check) {
+                // "(Batch element i): " by A's own batch (PyTorch's A.dim() == 2), not B's broadcast one
+                checkInfo(own, api, a.dim() > 2, c -> "The solver failed because the input matrix is singular.");
+            }
+            info[0] = own.to(DType.INT32);
             return LinalgOps.fresh(luSolveRaw(f[0], f[1], b3), withMatrix(batch, n, k));
         }
+    }
+
+    /**
+     * Whether 2.x's {@code _linalg_solve_ex} (so linalg.solve, solve_ex, inv, inv_ex) factors {@code A^T} rather than
+     * A: {@code use_A_T = A.is_contiguous() && !A.is_complex()}.
+     */
+    private static boolean factorsTransposed(Tensor a) {
+        return a.isContiguous() && !a.dtype.isComplex();
+    }
+
+    /**
+     * The info PyTorch reports: {@code info} (Ember's LU of A, A's batch shape) where {@code pivotedIsA}; otherwise
+     * that of {@code pivoted}'s LU (A^T, see {@link #factorsTransposed}), factored only where A's LU met a zero pivot
+     * (both are singular in exact arithmetic; their first zero pivots can differ), so a regular matrix costs one
+     * factorization.
+     */
+    private static Tensor pytorchInfo(Tensor info, Tensor pivoted, boolean pivotedIsA) {
+        if (pivotedIsA || info.numel() == 0 || info.device.isMeta()) {
+            return info;
+        }
+        boolean any = false;
+        for (long c : info.toLongArray()) {
+            any |= c != 0;
+        }
+        if (!any) {
+            return info;
+        }
+        return luRaw(batch3(pivoted))[2].view(info.shape);
     }
 
     /**
@@ -966,7 +1017,7 @@ final class LinalgDecompositions {
         int m = a.size(-2);
         int n = a.size(-1);
         int k = bm.size(-1);
-        int[] batch = Shapes.broadcast(batchShape(bm), batchShape(a));
+        int[] batch = Shapes.broadcast(batchShape(a), batchShape(bm));
         double rc = rcond == null ? eps * Math.max(m, n) : rcond < 0 ? eps : rcond;
         Tensor out;
         Tensor residuals;
@@ -1355,14 +1406,18 @@ final class LinalgDecompositions {
         }
         // _get_epsilon of the default rtol knows float and double only (an explicit rtol lets float16 and bfloat16 on
         // to the singular values, whose kernel refuses them)
-        if (!a.dtype.isFloatingPoint() && !a.dtype.isComplex() || a.dtype.isReducedFloatingPoint() && rtol == null) {
+        // get_atol_rtol computes the default rtol (so _get_epsilon, float and double only) where rtol is not given;
+        // a given rtol lets any type on to the singular values (or eigenvalues), whose checks refuse it; an empty
+        // input is rank 0 before either (a non-square one with hermitian too)
+        DType real = a.dtype.toReal();
+        if (rtol == null && real != DType.FLOAT32 && real != DType.FLOAT64) {
             throw new IllegalArgumentException("This function doesn't handle types other than float and double");
-        }
-        if (hermitian) {
-            checkEigh(a, "L");
         }
         if (a.numel() == 0) {
             return Creation.zeros(batchShape(a), DType.INT64, a.device);
+        }
+        if (hermitian) {
+            checkEigh(a, "L");
         }
         double[] tols = atolRtol(a, atol, rtol);
         try (GradMode off = Ember.noGrad()) {
@@ -1393,6 +1448,20 @@ final class LinalgDecompositions {
      * eigenvectors both sides); one LinalgPinvBackward0 node with PyTorch's {@code pinv_backward}.
      */
     static Tensor pinv(Tensor a, Double atol, Double rtol, boolean hermitian) {
+        // with a float atol or rtol (the float overload) get_atol_rtol runs first: without rtol it computes the default
+        // (_get_epsilon, float and double only), whatever atol is; with neither (the tensor overload) the type check
+        // below comes first
+        DType real = a.dtype.toReal();
+        if (atol != null && rtol == null) {
+            if (real != DType.FLOAT32 && real != DType.FLOAT64) {
+                throw new IllegalArgumentException("This function doesn't handle types other than float and double");
+            }
+            if (a.dim() == 1) {
+                // the default rtol's max(input.size(-1), input.size(-2))
+                throw new IndexOutOfBoundsException("Dimension out of range (expected to be in range of [-1, 0], but "
+                        + "got -2)");
+            }
+        }
         // PyTorch's check names the four types: float16 and bfloat16 are refused here too
         if (a.dim() < 2 || !a.dtype.isFloatingPoint() && !a.dtype.isComplex() || a.dtype.isReducedFloatingPoint()) {
             throw new IllegalArgumentException("linalg.pinv(" + Format.scalarType(a.dtype) + "{" + Arrays.toString(a.shape)

@@ -905,7 +905,9 @@ final class LinalgMore {
                     + " by " + l.size(-1) + " but each b matrix is " + b.size(-2) + " by " + b.size(-1));
         }
         Shapes.broadcast(Arrays.copyOf(b.shape, b.dim() - 2), Arrays.copyOf(l.shape, l.dim() - 2));
-        if (!b.dtype.isFloatingPoint() && !b.dtype.isComplex()) {
+        DType real = b.dtype.toReal();
+        if (real != DType.FLOAT32 && real != DType.FLOAT64) {
+            // AT_DISPATCH_FLOATING_AND_COMPLEX_TYPES: float16 and bfloat16 are refused too
             throw Refusals.notImplemented("cholesky_solve_cpu", b.dtype);
         }
         Tensor out;
@@ -940,9 +942,12 @@ final class LinalgMore {
     static Tensor choleskyInverse(Tensor l, boolean upper) {
         if (Autocast.on()) return Autocast.apply("cholesky_inverse", t -> choleskyInverse(t[0], upper), l);
         LinalgDecompositions.checkSquare(l, "cholesky_inverse", "A");
-        if (!l.dtype.isFloatingPoint() && !l.dtype.isComplex()) {
+        DType real = l.dtype.toReal();
+        if (real != DType.FLOAT32 && real != DType.FLOAT64) {
+            // AT_DISPATCH_FLOATING_AND_COMPLEX_TYPES: float16 and bfloat16 are refused too
             throw Refusals.notImplemented("cholesky_inverse_out_cpu", l.dtype);
         }
+        checkTriangularInverse(l);
         Tensor out;
         try (GradMode off = Ember.noGrad()) {
             int n = l.size(-1);
@@ -959,6 +964,32 @@ final class LinalgMore {
                 return new Tensor[] {(upper ? f.matmul(common) : common.matmul(f)).neg()};
             };
         });
+    }
+
+    /**
+     * LAPACK's potri (through trtri) refuses a factor with an exact zero on its diagonal: PyTorch's
+     * {@code _linalg_check_errors(infos, "cholesky_inverse", ...)} names the first such element (1-based) of the first
+     * such matrix.
+     */
+    private static void checkTriangularInverse(Tensor l) {
+        int n = l.size(-1);
+        if (l.numel() == 0 || l.device.isMeta()) {
+            return;
+        }
+        long[] zero;
+        try (GradMode off = Ember.noGrad()) {
+            zero = l.diagonal(0, -2, -1).eq(0).to(DType.INT64).contiguous().toLongArray();
+        }
+        long[] info = new long[zero.length / n];
+        for (int b = 0; b < info.length; b++) {
+            for (int i = 0; i < n && info[b] == 0; i++) {
+                if (zero[b * n + i] != 0) {
+                    info[b] = i + 1;
+                }
+            }
+        }
+        LinalgDecompositions.checkInfo(Tensor.tensor(info, DType.INT64, Device.CPU), "cholesky_inverse", l.dim() > 2,
+                LinalgDecompositions::singularInverse);
     }
 
     // ------------------------------------------------------------------ vecdot, diagonal, vander
@@ -1011,8 +1042,9 @@ final class LinalgMore {
      */
     static Tensor linalgVander(Tensor x, Integer nArg) {
         DType t = x.dtype;
-        boolean integral = !t.isFloatingPoint() && t != DType.BOOL;
-        if (!(t == DType.FLOAT32 || t == DType.FLOAT64 || integral)) {
+        // complex types are neither floating nor integral: their powers stay complex (cumprod keeps the type)
+        boolean integral = !t.isFloatingPoint() && !t.isComplex() && t != DType.BOOL;
+        if (!(t == DType.FLOAT32 || t == DType.FLOAT64 || t == DType.COMPLEX64 || t == DType.COMPLEX128 || integral)) {
             throw new IllegalArgumentException("linalg.vander supports floating point, complex, and integer tensors, but got "
                     + Format.scalarType(t));
         }

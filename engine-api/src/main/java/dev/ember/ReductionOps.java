@@ -843,10 +843,22 @@ final class ReductionOps {
 
     /** PyTorch's checks of linalg.matrix_norm's input and dims; returns the wrapped dims. */
     private static int[] matrixNormDims(Tensor a, int[] dims) {
+        return matrixNormDims(a, dims, true);
+    }
+
+    /**
+     * {@link #matrixNormDims(Tensor, int[])} with 2.x's {@code low_precision} flag of checkFloatingOrComplex: false (ord
+     * +-2 and "nuc", the SVD's) refuses float16 and bfloat16 before the dims are checked.
+     */
+    private static int[] matrixNormDims(Tensor a, int[] dims, boolean lowPrecision) {
         if (a.dim() < 2) {
             throw new IllegalArgumentException("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.");
         }
         checkFloating(a, "linalg.matrix_norm");
+        if (!lowPrecision && a.dtype.isReducedFloatingPoint()) {
+            throw new IllegalArgumentException("linalg.matrix_norm: Low precision dtypes not supported. Got "
+                    + Format.scalarType(a.dtype));
+        }
         if (dims.length != 2) {
             StringBuilder b = new StringBuilder();
             for (int d : dims) {
@@ -882,7 +894,7 @@ final class ReductionOps {
         if (abs != 2 && abs != 1 && abs != Double.POSITIVE_INFINITY) {
             throw new IllegalArgumentException("linalg.matrix_norm: Order " + Format.cpp(ord) + " not supported.");
         }
-        int[] d = matrixNormDims(a, dims);
+        int[] d = matrixNormDims(a, dims, abs != 2);
         if (dtype != null) {
             checkNormDtype(a.dtype, dtype, "linalg.matrix_norm");
         }
@@ -919,7 +931,7 @@ final class ReductionOps {
         if (!"fro".equals(ord) && !"nuc".equals(ord)) {
             throw new IllegalArgumentException("linalg.matrix_norm: Order " + ord + " not supported.");
         }
-        int[] d = matrixNormDims(a, dims);
+        int[] d = matrixNormDims(a, dims, !ord.equals("nuc"));
         if (dtype != null) {
             checkNormDtype(a.dtype, dtype, "linalg.matrix_norm");
         }
