@@ -154,7 +154,8 @@ final class ColumnReduce {
                     }
                     continue;
                 }
-                block(op, src, so, j1 - j0, redShape, redStrides, redCount, acc, !rowByRow, swapHalves);
+                block(op, src, so, j1 - j0, redShape, redStrides, new int[redShape.length], redCount, acc, !rowByRow,
+                        swapHalves);
                 for (int j = 0; j < j1 - j0; j++) {
                     dst.setDouble(dof + j * dstStride, acc[j]);
                 }
@@ -246,7 +247,7 @@ final class ColumnReduce {
                     rest /= redShape[d];
                     so += idx[d] * redStrides[d];
                 }
-                sumBlock((float[]) src.array, so, j1 - j0, redShape, redStrides, idx, count, acc, swapHalves);
+                block(ReduceOp.SUM, src, so, j1 - j0, redShape, redStrides, idx, count, acc, true, swapHalves);
                 System.arraycopy(acc, 0, partial[b], (int) at, j1 - j0);
             }
         });
@@ -279,40 +280,6 @@ final class ColumnReduce {
     }
 
     /**
-     * {@link #block}'s float32 sum of {@code count} reduced positions from odometer position {@code idx} (at source
-     * offset {@code base}; {@code idx} is advanced) into {@code acc}, from +0.0: four positions at a time by
-     * {@code FloatLoops.addWidened4} where the vector loops are there, one at a time for the rest.
-     */
-    private static void sumBlock(float[] f, int base, int n, int[] redShape, int[] redStrides, int[] idx, int count,
-                                 double[] acc, boolean swapHalves) {
-        int r = redShape.length;
-        int off = base;
-        java.util.Arrays.fill(acc, 0, n, 0.0);
-        ElementwiseKernels.FloatLoops loops = ElementwiseKernels.loops();
-        int done = 0;
-        if (loops != null) {
-            for (; done + 4 <= count; done += 4) {
-                int o0 = off;
-                int o1 = next(idx, r, o0, redShape, redStrides);
-                int o2 = next(idx, r, o1, redShape, redStrides);
-                int o3 = next(idx, r, o2, redShape, redStrides);
-                off = next(idx, r, o3, redShape, redStrides);
-                loops.addWidened4(f, o0, o1, o2, o3, acc, n, swapHalves);
-            }
-        }
-        for (; done < count; done++) {
-            if (loops != null) {
-                loops.addWidened(f, off, acc, n);
-            } else {
-                for (int j = 0; j < n; j++) {
-                    acc[j] += f[off + j];
-                }
-            }
-            off = next(idx, r, off, redShape, redStrides);
-        }
-    }
-
-    /**
      * The outputs per block when the source has few rows of outputs ({@code positions} of {@code length}): a row
      * shorter than {@link #BLOCK} made one block, so the whole reduction ran on one thread ({@code x.sum(0)} of
      * {@code [2048, 512]}, the bias gradient of a Linear layer). Blocks of whole {@link #COLUMN_STEP} runs, about two
@@ -331,15 +298,16 @@ final class ColumnReduce {
     }
 
     /**
-     * Reduces {@code n} contiguous outputs starting at source offset {@code base} into {@code acc}. A float32 sum with
+     * Reduces {@code n} contiguous outputs into {@code acc} over {@code count} reduced positions, the first at source
+     * offset {@code base} and odometer position {@code idx} (advanced; all zeros for a whole reduction, a block's first
+     * position for {@link #sumByRowBlocks}), from +0.0 for a sum. A float32 sum with
      * the vector loops adds four reduced positions at a time ({@code fourRows}; {@code
      * FloatLoops.addWidened4}, the same additions in the same order), so each accumulator is loaded and stored once
      * for four source rows ({@code swapHalves}: {@link ReduceKernels#SWAP_HALVES}).
      */
-    private static void block(ReduceOp op, CpuStorage src, int base, int n, int[] redShape, int[] redStrides, int count,
-                              double[] acc, boolean fourRows, boolean swapHalves) {
+    private static void block(ReduceOp op, CpuStorage src, int base, int n, int[] redShape, int[] redStrides, int[] idx,
+                              int count, double[] acc, boolean fourRows, boolean swapHalves) {
         int r = redShape.length;
-        int[] idx = new int[r];
         int off = base;
         boolean sum = op == ReduceOp.SUM;
         boolean max = op == ReduceOp.MAX;
