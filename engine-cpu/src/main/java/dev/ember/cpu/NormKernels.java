@@ -961,20 +961,10 @@ final class NormKernels {
                 for (int c = from; c < to; c++) {
                     if (training && !serial) {
                         int ch = c;
-                        double m = blockTotals(batch, len, block, true, acc, (n, l0, l1, lane, a) -> {
-                            if (vectorStats) {
-                                addLanesVector(xa, at(xl, n, ch) + l0, l1 - l0, lane, a);
-                            } else {
-                                addLanes(xa, at(xl, n, ch) + l0, l1 - l0, lane, a);
-                            }
-                        })[0] / count;
-                        double ss = blockTotals(batch, len, block, true, acc, (n, l0, l1, lane, a) -> {
-                            if (vectorStats) {
-                                addSquareLanesVector(xa, at(xl, n, ch) + l0, l1 - l0, lane, m, a);
-                            } else {
-                                addSquareLanes(xa, at(xl, n, ch) + l0, l1 - l0, lane, m, a);
-                            }
-                        })[0];
+                        double m = blockTotals(batch, len, block, true, acc, (n, l0, l1, lane, a) ->
+                                addLanes(xa, at(xl, n, ch) + l0, l1 - l0, lane, a, vectorStats))[0] / count;
+                        double ss = blockTotals(batch, len, block, true, acc, (n, l0, l1, lane, a) ->
+                                addSquareLanes(xa, at(xl, n, ch) + l0, l1 - l0, lane, m, a, vectorStats))[0];
                         mu[c] = m;
                         varianceStats(ss, count, eps, f32, is, uv, c);
                     } else if (training) {
@@ -1209,40 +1199,6 @@ final class NormKernels {
         return Boolean.getBoolean("ember.cpu.batchNorm.oldStats");
     }
 
-    /** {@link #addLanes} with the whole groups of eight from the first element at lane 0 through the vector loops. */
-    private static void addLanesVector(float[] a, int o, int n, int k0, double[] acc) {
-        int i = 0;
-        for (; i < n && ((k0 + i) & (LANES - 1)) != 0; i++) {
-            acc[(k0 + i) & (LANES - 1)] += a[o + i];
-        }
-        int groups = (n - i) / LANES;
-        if (groups > 0) {
-            LOOPS.addEightLanes(a, o + i, groups, acc);
-            i += groups * LANES;
-        }
-        for (; i < n; i++) {
-            acc[(k0 + i) & (LANES - 1)] += a[o + i];
-        }
-    }
-
-    /** {@link #addSquareLanes} with the whole groups of eight through the vector loops, as {@link #addLanesVector}. */
-    private static void addSquareLanesVector(float[] a, int o, int n, int k0, double m, double[] acc) {
-        int i = 0;
-        for (; i < n && ((k0 + i) & (LANES - 1)) != 0; i++) {
-            double d = a[o + i] - m;
-            acc[(k0 + i) & (LANES - 1)] += d * d;
-        }
-        int groups = (n - i) / LANES;
-        if (groups > 0) {
-            LOOPS.addSquareEightLanes(a, o + i, groups, m, acc);
-            i += groups * LANES;
-        }
-        for (; i < n; i++) {
-            double d = a[o + i] - m;
-            acc[(k0 + i) & (LANES - 1)] += d * d;
-        }
-    }
-
     /**
      * The backward sums of one channel's run of {@code n} elements in the lanes (session 59, see {@link #oldStats}):
      * with {@code j = (k0 + i) % LANES} and {@code g = ga[go + i]}, {@code acc[j] += g} and
@@ -1390,13 +1346,21 @@ final class NormKernels {
         }
     }
 
-    /** {@code acc[(k0 + i) % LANES] += a[o + i]} for {@code i < n}, in increasing {@code i}. */
-    private static void addLanes(float[] a, int o, int n, int k0, double[] acc) {
+    /**
+     * {@code acc[(k0 + i) % LANES] += a[o + i]} for {@code i < n}, in increasing {@code i}; where {@code vector}
+     * (session 59, see {@link #oldStats}), the whole groups of eight from the first element at lane 0 through
+     * {@link ElementwiseKernels.FloatLoops#addEightLanes} (the same adds in the same order).
+     */
+    private static void addLanes(float[] a, int o, int n, int k0, double[] acc, boolean vector) {
         int i = 0;
         for (; i < n && ((k0 + i) & (LANES - 1)) != 0; i++) {
             acc[(k0 + i) & (LANES - 1)] += a[o + i];
         }
-        if (n - i >= LANES) {
+        if (vector && n - i >= LANES) {
+            int groups = (n - i) / LANES;
+            LOOPS.addEightLanes(a, o + i, groups, acc);
+            i += groups * LANES;
+        } else if (n - i >= LANES) {
             double s0 = acc[0];
             double s1 = acc[1];
             double s2 = acc[2];
@@ -1430,7 +1394,7 @@ final class NormKernels {
         }
     }
 
-    /** {@link #addLanes} over a row of doubles (from {@link #load}): the same lanes, the same bits. */
+    /** {@link #addLanes(float[], int, int, int, double[], boolean)} over a row of doubles (from {@link #load}): the same lanes, the same bits. */
     private static void addLanes(double[] a, int n, int k0, double[] acc) {
         int i = 0;
         for (; i < n && ((k0 + i) & (LANES - 1)) != 0; i++) {
@@ -1469,14 +1433,21 @@ final class NormKernels {
         }
     }
 
-    /** {@code acc[(k0 + i) % LANES] += (a[o + i] - m)^2}, in the lanes of {@link #addLanes}. */
-    private static void addSquareLanes(float[] a, int o, int n, int k0, double m, double[] acc) {
+    /**
+     * {@code acc[(k0 + i) % LANES] += (a[o + i] - m)^2}, in the lanes of {@link #addLanes} (where {@code vector},
+     * through {@link ElementwiseKernels.FloatLoops#addSquareEightLanes} as there).
+     */
+    private static void addSquareLanes(float[] a, int o, int n, int k0, double m, double[] acc, boolean vector) {
         int i = 0;
         for (; i < n && ((k0 + i) & (LANES - 1)) != 0; i++) {
             double d = a[o + i] - m;
             acc[(k0 + i) & (LANES - 1)] += d * d;
         }
-        if (n - i >= LANES) {
+        if (vector && n - i >= LANES) {
+            int groups = (n - i) / LANES;
+            LOOPS.addSquareEightLanes(a, o + i, groups, m, acc);
+            i += groups * LANES;
+        } else if (n - i >= LANES) {
             double s0 = acc[0];
             double s1 = acc[1];
             double s2 = acc[2];
@@ -1519,7 +1490,7 @@ final class NormKernels {
         }
     }
 
-    /** {@link #addSquareLanes} over a row of doubles (from {@link #load}): the same lanes, the same bits. */
+    /** {@link #addSquareLanes(float[], int, int, int, double, double[], boolean)} over a row of doubles (from {@link #load}): the same lanes, the same bits. */
     private static void addSquareLanes(double[] a, int n, int k0, double m, double[] acc) {
         int i = 0;
         for (; i < n && ((k0 + i) & (LANES - 1)) != 0; i++) {
