@@ -2516,6 +2516,9 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     public int lstmBackwardRow(float[] gOut, int go, float[] gH, int gh, float[] gC, int gc, float[] sv, int s,
                                float[] cPrev, int cp, float[] gG, int gg, float[] gCPrev, int gcp, int h) {
         int bound = S.loopBound(h);
+        // 1 - x as a subtraction, as the scalar tail and PyTorch's vectorized tanh/sigmoid backward: -x + 1 gives
+        // the same numbers but a NaN x's sign flipped
+        FloatVector one = FloatVector.broadcast(S, 1f);
         for (int j = 0; j < bound; j += S.length()) {
             FloatVector i = FloatVector.fromArray(S, sv, s + j);
             FloatVector f = FloatVector.fromArray(S, sv, s + h + j);
@@ -2526,11 +2529,11 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
             if (gOut != null) {
                 dh = FloatVector.fromArray(S, gOut, go + j).add(dh);
             }
-            FloatVector dc = FloatVector.fromArray(S, gC, gc + j).add(dh.mul(o).mul(t.mul(t).neg().add(1f)));
-            dc.mul(g).mul(i.mul(i.neg().add(1f))).intoArray(gG, gg + j);
-            dc.mul(FloatVector.fromArray(S, cPrev, cp + j)).mul(f.mul(f.neg().add(1f))).intoArray(gG, gg + h + j);
-            dc.mul(i).mul(g.mul(g).neg().add(1f)).intoArray(gG, gg + 2 * h + j);
-            dh.mul(t).mul(o.mul(o.neg().add(1f))).intoArray(gG, gg + 3 * h + j);
+            FloatVector dc = FloatVector.fromArray(S, gC, gc + j).add(dh.mul(o).mul(one.sub(t.mul(t))));
+            dc.mul(g).mul(i.mul(one.sub(i))).intoArray(gG, gg + j);
+            dc.mul(FloatVector.fromArray(S, cPrev, cp + j)).mul(f.mul(one.sub(f))).intoArray(gG, gg + h + j);
+            dc.mul(i).mul(one.sub(g.mul(g))).intoArray(gG, gg + 2 * h + j);
+            dh.mul(t).mul(o.mul(one.sub(o))).intoArray(gG, gg + 3 * h + j);
             dc.mul(f).intoArray(gCPrev, gcp + j);
         }
         return bound;

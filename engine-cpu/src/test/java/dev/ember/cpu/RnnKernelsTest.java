@@ -71,6 +71,49 @@ class RnnKernelsTest {
         assertEquals(2 * 4 * 284, checked);
     }
 
+    /**
+     * A NaN activation (sign bit set, a payload) in each of i, f, g, o, t in turn: the vector rows compute
+     * {@code 1 - x} as the scalar tail does (and PyTorch's vectorized tanh / sigmoid backward), so the NaN they give
+     * has the tail's bits (before, {@code -x + 1} flipped its sign).
+     */
+    @Test
+    void aNaNActivationGivesTheSameBitsInTheVectorRowsAsInTheTail() {
+        int h = 17;
+        int tail = h - 1;
+        float nan = Float.intBitsToFloat(0xFFC00123);
+        int nanOutputs = 0;
+        for (int slot = 0; slot < 5; slot++) {
+            float[] sv = new float[5 * h];
+            float[] values = {0.25f, 0.5f, -0.75f, 0.625f, 0.375f};
+            for (int k = 0; k < 5; k++) {
+                java.util.Arrays.fill(sv, k * h, (k + 1) * h, values[k]);
+            }
+            sv[slot * h] = nan;
+            sv[slot * h + tail] = nan;
+            float[] gH = new float[h];
+            float[] gC = new float[h];
+            float[] cPrev = new float[h];
+            java.util.Arrays.fill(gH, 1.5f);
+            java.util.Arrays.fill(gC, -0.5f);
+            java.util.Arrays.fill(cPrev, 2f);
+            float[] gG = new float[4 * h];
+            float[] gCPrev = new float[h];
+            RnnKernels.lstmBackward(1, h, null, 0, h, gH, 0, h, gC, 0, h, sv, 0, 5 * h, cPrev, 0, h, gG, 0, 4 * h,
+                    gCPrev, 0, h);
+            for (int gate = 0; gate < 5; gate++) {
+                float[] out = gate < 4 ? gG : gCPrev;
+                int base = gate < 4 ? gate * h : 0;
+                float lane = out[base];
+                float scalar = out[base + tail];
+                assertEquals(Integer.toHexString(Float.floatToRawIntBits(scalar)),
+                        Integer.toHexString(Float.floatToRawIntBits(lane)), "NaN in slot " + slot + ", output " + gate);
+                nanOutputs += Float.isNaN(lane) ? 1 : 0;
+            }
+        }
+        // i: di, dg; f: df, dc_prev; g: di, dg; o and t: dc and so all five
+        assertEquals(2 + 2 + 2 + 5 + 5, nanOutputs);
+    }
+
     @Test
     void cellRowsSplitBetweenThreadsKeepTheirBits() {
         Random rnd = new Random(41);
