@@ -84,7 +84,20 @@ final class VectorNormalFill implements NormalFill {
             j = j.add(1).and(~1);
             y = (FloatVector) j.convert(VectorOperators.I2F, 0);
         } else {
-            j = truncate(y);
+            // Java's (int) y lane-wise, y in [0, 8): JDK 17's C2 has no float-to-int vector cast (convert(F2I) ran its
+            // element-by-element fallback, boxed vectors, 100 ns a number: JFR showed randn's whole fill there).
+            // Below 2^22, y + 2^23 rounds y to the nearest integer in its low bits; one less where that rounded up is
+            // the truncation. A lane outside [0, 2^22), or NaN, takes the cast. Written out here, not as a method of
+            // its own: log's lanes fill C2's node budget for this method (NodeCountInliningCutoff), so such a method
+            // stayed a call taking and returning boxed vectors, whose operations, on the abstract FloatVector /
+            // IntVector types there, ran the Java fallbacks (8 MB of arrays a [16,128,512] randn, session 60)
+            if (y.compare(VectorOperators.LT, 0x1p22f).and(y.compare(VectorOperators.GE, 0f)).not().anyTrue()) {
+                j = (IntVector) y.convertShape(VectorOperators.F2I, IS, 0);
+            } else {
+                FloatVector t = y.add(0x1p23f);
+                IntVector rounded = t.reinterpretAsInts().sub(Float.floatToRawIntBits(0x1p23f));
+                j = rounded.sub(1, t.sub(0x1p23f).compare(VectorOperators.GT, y).cast(IS));
+            }
             j = j.add(1).and(~1);
             y = (FloatVector) j.convertShape(VectorOperators.I2F, S, 0);
         }
@@ -111,21 +124,6 @@ final class VectorNormalFill implements NormalFill {
         FloatVector cos = cv.blend(cv.neg(), signCos);
         radius.mul(cos).fma(std, mean).intoArray(u1, i);
         radius.mul(sin).fma(std, mean).intoArray(u2, i);
-    }
-
-    /**
-     * Java's {@code (int) y} lane-wise (for {@link #transform}'s y, which lies in [0, 8)). JDK 17's C2 has no
-     * float-to-int vector cast: {@code convert(F2I)} ran its element-by-element fallback (boxed vectors, 100 ns a
-     * number; JFR showed randn's whole fill there). Below 2^22, {@code y + 2^23} rounds y to the nearest integer in
-     * its low bits; one less where that rounded up is the truncation. A lane outside [0, 2^22), or NaN, takes the cast.
-     */
-    private static IntVector truncate(FloatVector y) {
-        if (y.compare(VectorOperators.LT, 0x1p22f).and(y.compare(VectorOperators.GE, 0f)).not().anyTrue()) {
-            return (IntVector) y.convertShape(VectorOperators.F2I, IS, 0);
-        }
-        FloatVector t = y.add(0x1p23f);
-        IntVector rounded = t.reinterpretAsInts().sub(Float.floatToRawIntBits(0x1p23f));
-        return rounded.sub(1, t.sub(0x1p23f).compare(VectorOperators.GT, y).cast(IS));
     }
 
     /** One run of 16 in scalar code, the same operations as the lanes (and as engine-api's scalar port). */
