@@ -102,6 +102,7 @@ final class ColumnReduce {
         boolean parallel = threads >= 2 && work >= 2L * StridedLoop.PARALLEL_GRAIN && !CpuThreads.inTask();
         boolean rowByRow = Boolean.getBoolean("ember.columnReduce.rowByRow");
         boolean swapHalves = Boolean.getBoolean(ReduceKernels.SWAP_HALVES);
+        boolean oldRows = Boolean.getBoolean(ReduceKernels.OLD_ROWS);
         if (rowBlocks(op, src, dst, redCount, positions * rowLength)) {
             sumByRowBlocks(src, ls.offset(), ld.offset(), dstStride, dst, rowLength, outer, outerSrc, outerDst, positions,
                     redShape, redStrides, redCount, parallel, swapHalves);
@@ -118,6 +119,9 @@ final class ColumnReduce {
         // every float, the old path): the same values, half the vector work
         boolean floatExtreme = (op == ReduceOp.MAX || op == ReduceOp.MIN) && src.dtype == DType.FLOAT32
                 && ElementwiseKernels.loops() != null && !Boolean.getBoolean("ember.columnReduce.widenExtremes");
+        // a float32 result written straight into its array ((float) of the double, as setDouble rounds it), not through
+        // setDouble's type switch per output; oldRows keeps setDouble
+        float[] dstF = dst.dtype == DType.FLOAT32 && !oldRows ? (float[]) dst.array : null;
         CpuThreads.parallelFor((int) units, chunks, (task, f, t) -> {
             ArgBlock args = arg ? new ArgBlock(op == ReduceOp.ARGMAX, src, Math.min(block, rowLength), redCount) : null;
             float[] accF = floatExtreme ? new float[Math.min(block, rowLength)] : null;
@@ -141,7 +145,13 @@ final class ColumnReduce {
                 }
                 if (floatExtreme) {
                     floatExtremeBlock(op == ReduceOp.MAX, (float[]) src.array, so, j1 - j0, redShape, redStrides,
-                            redCount, accF);
+                            redCount, accF, !oldRows);
+                    if (dstF != null) {
+                        for (int j = 0; j < j1 - j0; j++) {
+                            dstF[dof + j * dstStride] = accF[j];
+                        }
+                        continue;
+                    }
                     for (int j = 0; j < j1 - j0; j++) {
                         dst.setDouble(dof + j * dstStride, accF[j]);
                     }
@@ -156,6 +166,12 @@ final class ColumnReduce {
                 }
                 block(op, src, so, j1 - j0, redShape, redStrides, new int[redShape.length], redCount, acc, !rowByRow,
                         swapHalves);
+                if (dstF != null) {
+                    for (int j = 0; j < j1 - j0; j++) {
+                        dstF[dof + j * dstStride] = (float) acc[j];
+                    }
+                    continue;
+                }
                 for (int j = 0; j < j1 - j0; j++) {
                     dst.setDouble(dof + j * dstStride, acc[j]);
                 }
@@ -438,14 +454,31 @@ final class ColumnReduce {
         }
     }
 
-    /** {@link #block}'s float32 max ({@code max}) or min into float accumulators, by the vector loops. */
+    /**
+     * {@link #block}'s float32 max ({@code max}) or min into float accumulators, by the vector loops: with
+     * {@code fourRows} four reduced positions at a time ({@code FloatLoops.extremeIntoFloats4}, the same operations in
+     * the same order, each accumulator loaded and stored once for four source rows), else one at a time (the old path,
+     * {@link ReduceKernels#OLD_ROWS}).
+     */
     private static void floatExtremeBlock(boolean max, float[] f, int base, int n, int[] redShape, int[] redStrides,
-                                          int count, float[] acc) {
+                                          int count, float[] acc, boolean fourRows) {
         int[] idx = new int[redShape.length];
         int off = base;
+        int r = redShape.length;
         java.util.Arrays.fill(acc, 0, n, max ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY);
         ElementwiseKernels.FloatLoops loops = ElementwiseKernels.loops();
-        for (int done = 0; done < count; done++) {
+        int done = 0;
+        if (fourRows) {
+            for (; done + 4 <= count; done += 4) {
+                int o0 = off;
+                int o1 = next(idx, r, o0, redShape, redStrides);
+                int o2 = next(idx, r, o1, redShape, redStrides);
+                int o3 = next(idx, r, o2, redShape, redStrides);
+                off = next(idx, r, o3, redShape, redStrides);
+                loops.extremeIntoFloats4(max, f, o0, o1, o2, o3, acc, n);
+            }
+        }
+        for (; done < count; done++) {
             loops.extremeIntoFloats(max, f, off, acc, n);
             off = next(idx, idx.length, off, redShape, redStrides);
         }

@@ -1750,6 +1750,14 @@ final class ElementwiseKernels {
         void extremeIntoFloats(boolean max, float[] x, int xo, float[] acc, int n);
 
         /**
+         * Four steps of {@link #extremeIntoFloats(boolean, float[], int, float[], int)}, rows {@code o0} to {@code o3}
+         * in that order: {@code acc[j] = max(max(max(max(acc[j], x[o0 + j]), x[o1 + j]), x[o2 + j]), x[o3 + j])}
+         * ({@code min} when not {@code max}) for j below n, the same operations in the same order, each accumulator
+         * loaded and stored once.
+         */
+        void extremeIntoFloats4(boolean max, float[] x, int o0, int o1, int o2, int o3, float[] acc, int n);
+
+        /**
          * One step of a column-wise argmax ({@code max}) or argmin: for j below n, where {@code x[xo + j]} replaces
          * {@code best[j]} (strictly larger, or smaller, or a NaN, and never once {@code best[j]} is NaN, so ties and
          * later NaNs keep the first position), {@code best[j] = x[xo + j]} and {@code position[j] = at} (positions held

@@ -96,6 +96,13 @@ final class ReduceKernels {
     static final String SWAP_HALVES = "ember.reduce.swapHalves";
 
     /**
+     * {@code -Dember.cpu.reduce.oldRows=true} (read per call): {@link ColumnReduce}'s float32 max and min fold one
+     * reduced position at a time into their accumulators, and its float32 results go through {@code setDouble}, the
+     * old paths (for before/after runs); without it, four positions at a time and straight stores, the same bits.
+     */
+    static final String OLD_ROWS = "ember.cpu.reduce.oldRows";
+
+    /**
      * {@code n} outputs {@code dStride} apart from {@code dOff}, each the sum, max or min of the {@code count}
      * contiguous floats from {@code sOff + i * sStride}: {@link #reduceOne}'s values (a sum is {@code 0.0} plus the
      * run's widened sum, so an all -0 row gives +0 as there; max and min are the run's, NaN winning).

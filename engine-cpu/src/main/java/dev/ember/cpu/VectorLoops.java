@@ -1685,6 +1685,32 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     @Override
+    public void extremeIntoFloats4(boolean max, float[] x, int o0, int o1, int o2, int o3, float[] acc, int n) {
+        int bound = S.loopBound(n);
+        int i = 0;
+        // max and min written out, so the operator is a constant to the JIT (as in extreme)
+        if (max) {
+            for (; i < bound; i += S.length()) {
+                FloatVector.fromArray(S, acc, i).max(FloatVector.fromArray(S, x, o0 + i))
+                        .max(FloatVector.fromArray(S, x, o1 + i)).max(FloatVector.fromArray(S, x, o2 + i))
+                        .max(FloatVector.fromArray(S, x, o3 + i)).intoArray(acc, i);
+            }
+            for (; i < n; i++) {
+                acc[i] = Math.max(Math.max(Math.max(Math.max(acc[i], x[o0 + i]), x[o1 + i]), x[o2 + i]), x[o3 + i]);
+            }
+            return;
+        }
+        for (; i < bound; i += S.length()) {
+            FloatVector.fromArray(S, acc, i).min(FloatVector.fromArray(S, x, o0 + i))
+                    .min(FloatVector.fromArray(S, x, o1 + i)).min(FloatVector.fromArray(S, x, o2 + i))
+                    .min(FloatVector.fromArray(S, x, o3 + i)).intoArray(acc, i);
+        }
+        for (; i < n; i++) {
+            acc[i] = Math.min(Math.min(Math.min(Math.min(acc[i], x[o0 + i]), x[o1 + i]), x[o2 + i]), x[o3 + i]);
+        }
+    }
+
+    @Override
     public void argExtremeInto(boolean max, float[] x, int xo, float[] best, float[] position, float at, int n) {
         int bound = S.loopBound(n);
         FloatVector here = FloatVector.broadcast(S, at);
