@@ -376,7 +376,7 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     // 59, 8192 pairs in cache, one thread: add 2.4-3.4 -> 2.2-2.7 us, product 4.8-5.0 -> 3.5-4.4, quotient 9.5-10.0 ->
     // 8.4-9.1; benchmarks/RESULTS.md).
 
-    // PARTS_OF_TWO_VECTORS (session 60): complexMul, complexDiv and cexp take two vectors of pairs, v0 (pairs 0 to L/2-1)
+    // PARTS_OF_TWO_VECTORS (session 60): complexMul and complexDiv take two vectors of pairs, v0 (pairs 0 to L/2-1)
     // and v1 (pairs L/2 to L-1), and split them into a vector of real parts and one of imaginary parts, by one whole-long
     // shift and one blend each: re = blend(v0, v1 << 32 on the odd lanes) holds pair k's real part in lane 2k and pair
     // L/2 + k's in lane 2k + 1; im = blend(v1, v0 >>> 32 on the even lanes) their imaginary parts. Each lane then
@@ -385,9 +385,9 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     // the same way. -Dember.cpu.complex.oldLanes=true keeps the one-vector loops.
 
     /**
-     * {@code -Dember.cpu.complex.oldLanes=true} (read per call, for before/after timings): {@link #complexMul},
-     * {@link #complexDiv} and {@link #cexp} take one vector of pairs at a time, each pair's parts in two neighbouring
-     * lanes, as before session 60, instead of splitting two vectors into their real and imaginary parts.
+     * {@code -Dember.cpu.complex.oldLanes=true} (read per call, for before/after timings): {@link #complexMul} and
+     * {@link #complexDiv} take one vector of pairs at a time, each pair's parts in two neighbouring lanes, as before
+     * session 60, instead of splitting two vectors into their real and imaginary parts.
      *
      * @return whether the one-vector loops run
      */
