@@ -376,6 +376,25 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     // 59, 8192 pairs in cache, one thread: add 2.4-3.4 -> 2.2-2.7 us, product 4.8-5.0 -> 3.5-4.4, quotient 9.5-10.0 ->
     // 8.4-9.1; benchmarks/RESULTS.md).
 
+    // PARTS_OF_TWO_VECTORS (session 60): complexMul and complexDiv take two vectors of pairs, v0 (pairs 0 to L/2-1)
+    // and v1 (pairs L/2 to L-1), and split them into a vector of real parts and one of imaginary parts, by one whole-long
+    // shift and one blend each: re = blend(v0, v1 << 32 on the odd lanes) holds pair k's real part in lane 2k and pair
+    // L/2 + k's in lane 2k + 1; im = blend(v1, v0 >>> 32 on the even lanes) their imaginary parts. Each lane then
+    // computes one element with the operations and operands of the one-vector loop (a quotient's divisions once an
+    // element, not twice; no blend between the real and imaginary lanes' formulas), and the results go back to pairs
+    // the same way. -Dember.cpu.complex.oldLanes=true keeps the one-vector loops.
+
+    /**
+     * {@code -Dember.cpu.complex.oldLanes=true} (read per call, for before/after timings): {@link #complexMul} and
+     * {@link #complexDiv} take one vector of pairs at a time, each pair's parts in two neighbouring lanes, as before
+     * session 60, instead of splitting two vectors into their real and imaginary parts.
+     *
+     * @return whether the one-vector loops run
+     */
+    static boolean oldComplexLanes() {
+        return Boolean.getBoolean("ember.cpu.complex.oldLanes");
+    }
+
     /** -0 on the real lanes, +0 on the imaginary lanes: {@code -0 bi} and {@code +0 br} by one product. */
     private static final FloatVector SIGNED_ZEROS = FloatVector.broadcast(S, -0f).blend(0f, IMAG_LANES);
 
@@ -439,7 +458,32 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     public int complexMul(float[] x, int xo, float[] y, int yo, float[] o, int oo, int n) {
         int bound = S.loopBound(2 * n);
         if (!oldComplexShuffles()) {
-            for (int i = 0; i < bound; i += S.length()) {
+            int i = 0;
+            if (!oldComplexLanes()) {
+                // two vectors of pairs at a time, split into parts (see PARTS_OF_TWO_VECTORS): ar br - ai bi and
+                // ar bi + ai br, the same rounded products in the same order as below
+                for (int step = 2 * S.length(); i + step <= bound; i += step) {
+                    FloatVector a0 = FloatVector.fromArray(S, x, xo + i);
+                    FloatVector a1 = FloatVector.fromArray(S, x, xo + i + S.length());
+                    FloatVector b0 = FloatVector.fromArray(S, y, yo + i);
+                    FloatVector b1 = FloatVector.fromArray(S, y, yo + i + S.length());
+                    FloatVector ar = a0.blend(a1.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32)
+                            .reinterpretAsFloats(), IMAG_LANES);
+                    FloatVector ai = a1.blend(a0.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32)
+                            .reinterpretAsFloats(), REAL_LANES);
+                    FloatVector br = b0.blend(b1.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32)
+                            .reinterpretAsFloats(), IMAG_LANES);
+                    FloatVector bi = b1.blend(b0.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32)
+                            .reinterpretAsFloats(), REAL_LANES);
+                    FloatVector re = ar.mul(br).sub(ai.mul(bi));
+                    FloatVector im = ar.mul(bi).add(ai.mul(br));
+                    re.blend(im.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32).reinterpretAsFloats(),
+                            IMAG_LANES).intoArray(o, oo + i);
+                    im.blend(re.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32).reinterpretAsFloats(),
+                            REAL_LANES).intoArray(o, oo + i + S.length());
+                }
+            }
+            for (; i < bound; i += S.length()) {
                 FloatVector a = FloatVector.fromArray(S, x, xo + i);
                 FloatVector b = FloatVector.fromArray(S, y, yo + i);
                 FloatVector p = a.mul(b); // ar br, ai bi
@@ -486,7 +530,48 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         int bound = S.loopBound(2 * n);
         FloatVector one = FloatVector.broadcast(S, 1f);
         boolean rearrange = oldDivRearrange();
-        for (int i = 0; i < bound; i += S.length()) {
+        int i = 0;
+        if (!rearrange && !oldComplexLanes()) {
+            // two vectors of pairs at a time, split into parts (see PARTS_OF_TWO_VECTORS): one division of each kind
+            // for both, each lane's operations and operands those of the loop below
+            for (int step = 2 * S.length(); i + step <= bound; i += step) {
+                FloatVector a0 = FloatVector.fromArray(S, x, xo + i);
+                FloatVector a1 = FloatVector.fromArray(S, x, xo + i + S.length());
+                FloatVector b0 = FloatVector.fromArray(S, y, yo + i);
+                FloatVector b1 = FloatVector.fromArray(S, y, yo + i + S.length());
+                FloatVector ar = a0.blend(a1.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32)
+                        .reinterpretAsFloats(), IMAG_LANES);
+                FloatVector ai = a1.blend(a0.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32)
+                        .reinterpretAsFloats(), REAL_LANES);
+                FloatVector c = b0.blend(b1.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32)
+                        .reinterpretAsFloats(), IMAG_LANES);
+                FloatVector d = b1.blend(b0.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32)
+                        .reinterpretAsFloats(), REAL_LANES);
+                FloatVector ac = c.abs();
+                FloatVector ad = d.abs();
+                VectorMask<Float> big = ac.compare(VectorOperators.GE, ad);
+                FloatVector p = d.blend(c, big);
+                FloatVector q = c.blend(d, big);
+                FloatVector rat = q.div(p);
+                FloatVector scl = one.div(p.add(q.mul(rat)));
+                FloatVector nar = ar.neg();
+                // |c| >= |d|: (a + b rat) scl, (b + (-a) rat) scl; else (b + a rat) scl, ((-a) + b rat) scl
+                FloatVector re = ai.blend(ar, big).add(ar.blend(ai, big).mul(rat)).mul(scl);
+                FloatVector im = nar.blend(ai, big).add(ai.blend(nar, big).mul(rat)).mul(scl);
+                if (p.compare(VectorOperators.EQ, 0f).anyTrue()) {
+                    VectorMask<Float> zero = ac.compare(VectorOperators.EQ, 0f).and(ad.compare(VectorOperators.EQ, 0f));
+                    if (zero.anyTrue()) {
+                        re = re.blend(ar.div(ac), zero); // a zero divisor: a / |c|, b / |d|
+                        im = im.blend(ai.div(ad), zero);
+                    }
+                }
+                re.blend(im.reinterpretAsLongs().lanewise(VectorOperators.LSHL, 32).reinterpretAsFloats(), IMAG_LANES)
+                        .intoArray(o, oo + i);
+                im.blend(re.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32).reinterpretAsFloats(), REAL_LANES)
+                        .intoArray(o, oo + i + S.length());
+            }
+        }
+        for (; i < bound; i += S.length()) {
             FloatVector a = FloatVector.fromArray(S, x, xo + i); // a, b
             FloatVector b = FloatVector.fromArray(S, y, yo + i); // c, d
             FloatVector c;
