@@ -1851,17 +1851,42 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
         }
     }
 
+    /**
+     * {@inheritDoc} {@link #exp(FloatVector)} and {@link #sumInOrder} are written out here, not called: that makes this
+     * method more bytecode than C2 inlines into a hot caller, so it stays a compile root of its own. Inlined into
+     * {@code AttentionKernels.forwardFloat} (session 60), its vectors passed C2's node budget for that method
+     * (NodeCountInliningCutoff), and their operations ran the Vector API's Java fallbacks: 1.4 MB of arrays a call of
+     * the op sweep's causal attention. The same operations in the same order as {@link #exp(FloatVector)}.
+     */
     @Override
     public float expSum(float[] x, int xo, int n, float scale, float shift) {
         int bound = S.loopBound(n);
         int i = 0;
         FloatVector sum = FloatVector.zero(S);
+        float[] c = ElementwiseKernels.EXP_P;
         for (; i < bound; i += S.length()) {
-            FloatVector e = exp(FloatVector.fromArray(S, x, xo + i).fma(scale, -shift));
+            FloatVector v = FloatVector.fromArray(S, x, xo + i).fma(scale, -shift);
+            FloatVector t = v.fma(ElementwiseKernels.EXP_LOG2E, ElementwiseKernels.EXP_ROUND);
+            FloatVector nv = t.sub(ElementwiseKernels.EXP_ROUND);
+            FloatVector r = nv.fma(FloatVector.broadcast(S, -ElementwiseKernels.EXP_LN2_HI), v);
+            r = nv.fma(FloatVector.broadcast(S, -ElementwiseKernels.EXP_LN2_LO), r);
+            FloatVector p = FloatVector.broadcast(S, c[0]).fma(r, FloatVector.broadcast(S, c[1]))
+                    .fma(r, FloatVector.broadcast(S, c[2])).fma(r, FloatVector.broadcast(S, c[3]))
+                    .fma(r, FloatVector.broadcast(S, c[4])).fma(r, FloatVector.broadcast(S, c[5]));
+            FloatVector y = p.fma(r.mul(r), r).add(1f);
+            IntVector ev = t.reinterpretAsInts().sub(Float.floatToRawIntBits(ElementwiseKernels.EXP_ROUND));
+            FloatVector scaled = y.mul(ev.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            FloatVector tiny = y.mul(ev.add(127 + 64).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                    .mul(0x1p-64f);
+            FloatVector e = scaled.blend(tiny, v.compare(VectorOperators.LT, ElementwiseKernels.EXP_MIN))
+                    .blend(0f, v.compare(VectorOperators.LT, ElementwiseKernels.EXP_ZERO));
             e.intoArray(x, xo + i);
             sum = sum.add(e);
         }
-        float total = sumInOrder(sum);
+        float total = 0;
+        for (int lane = 0; lane < S.length(); lane++) {
+            total += sum.lane(lane);
+        }
         for (; i < n; i++) {
             float e = ElementwiseKernels.expFloat(Math.fma(x[xo + i], scale, -shift));
             x[xo + i] = e;

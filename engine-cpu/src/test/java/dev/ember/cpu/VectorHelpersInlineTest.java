@@ -101,6 +101,17 @@ class VectorHelpersInlineTest {
             }
         }
         assertEquals(2, found);
+        // session 60: softmax's and attention's exp-and-sum rows, inlined into AttentionKernels.forwardFloat, passed
+        // C2's node budget there and ran the Vector API's fallbacks (1.4 MB a call of a causal attention)
+        found = 0;
+        for (Method m : methods("VectorLoops")) {
+            if (m.name.equals("expSum")) {
+                found++;
+                assertTrue(m.codeLength > FREQ_INLINE_SIZE, "VectorLoops.expSum" + m.descriptor + " has "
+                        + m.codeLength + " bytes of bytecode: C2 may inline it into attention's forward");
+            }
+        }
+        assertEquals(1, found);
     }
 
     /**
