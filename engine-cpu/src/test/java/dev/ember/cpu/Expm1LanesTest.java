@@ -171,6 +171,21 @@ class Expm1LanesTest extends SleefPathFixture {
         }
     }
 
+    /** The one-pass elu lanes over the range's inputs, elu's, selu's and celu's coefficients, against the scalar form. */
+    @Test
+    void eluForwardLanesOverTheRange() {
+        float[] x = inputs();
+        float[] o = new float[x.length];
+        float[] want = new float[x.length];
+        for (float[] c : new float[][] {{1f, 1f, 1f}, {1.7580993f, 1.050701f, 1f}, {1.3f, 1f, 1f / 1.3f}}) {
+            for (int i = 0; i < x.length; i++) {
+                want[i] = SleefFloat.elu(x[i], c[0], c[1], c[2]);
+            }
+            VectorSleef.eluForward(x, 0, c[0], c[1], c[2], o, 0, x.length);
+            assertScalarBits("elu lanes, is = " + c[2], x, want, o);
+        }
+    }
+
     private static final List<UnaryOperator<Tensor>> OPS = List.of(Tensor::expm1, t -> t.clone().expm1_(),
             t -> Functional.elu(t, 1.0), t -> Functional.elu_(t.clone(), 0.7), Functional::selu,
             t -> Functional.selu_(t.clone()), t -> Functional.celu(t, 1.3), t -> Functional.celu_(t.clone(), 1.3));
