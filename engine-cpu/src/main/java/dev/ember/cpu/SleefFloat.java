@@ -45,8 +45,9 @@ final class SleefFloat {
 
     /**
      * {@code -Dember.cpu.expm1.negLanes=true} (read per call): the float32 {@code expm1} kernel and elu forward take
-     * session 58's lanes ({@code VectorSleef.expm1Negated}, the negations as {@code FloatVector.neg()}) instead of
-     * session 60's sign-bit XORs; the same bits, kept for before/after measurements.
+     * session 58's lanes ({@code VectorSleef.expm1Negated}, the negations as {@code FloatVector.neg()}; the elu
+     * forward in three passes over a scratch block, {@code VectorSleef.eluForwardNegated}) instead of session 60's
+     * (sign-bit XORs; the elu forward in one pass); the same bits, kept for before/after measurements.
      */
     static final String EXPM1_NEG_PROPERTY = "ember.cpu.expm1.negLanes";
 
