@@ -220,9 +220,84 @@ final class VectorSleef {
 
     /**
      * {@code o[oo + i] = expm1(x[xo + i])} for i below n, Sleef_expm1f8_u10's bits ({@link SleefFloat#expm1}, each
-     * lane its operations in order; the tail by the scalar form). x may be o.
+     * lane its operations in order; the tail by the scalar form). x may be o. The negations {@code -m} of the
+     * products' error terms ({@code fma(sx, u, -mx)}) are sign-bit XORs ({@link #SIGN}), as in {@link #tanh}: the
+     * bits of {@code FloatVector.neg()}, which made this loop about 1.45x slower on JDK 17's C2 (session 60: 2.77 ns
+     * an element against 1.90 at one thread, AVX2; the old loop, {@link #expm1Negated}, stays behind
+     * {@link SleefFloat#EXPM1_NEG_PROPERTY}).
      */
     static void expm1(float[] x, int xo, float[] o, int oo, int n) {
+        int bound = S.loopBound(n);
+        int i = 0;
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (; i < bound; i += S.length()) {
+            FloatVector a = FloatVector.fromArray(S, x, xo + i);
+            // expk2f((a, 0)), as in tanh above
+            FloatVector t = a.mul(SleefFloat.R_LN2).add(SleefFloat.RINT);
+            FloatVector qf = t.sub(SleefFloat.RINT);
+            IntVector q = t.reinterpretAsInts().sub(SleefFloat.RINT_BITS);
+            FloatVector c = qf.mul(-SleefFloat.L2U);
+            FloatVector sx = a.add(c);
+            FloatVector v = sx.sub(a);
+            FloatVector sy = a.sub(sx.sub(v)).add(c.sub(v)).add(0f);
+            FloatVector b = qf.mul(-SleefFloat.L2L);
+            FloatVector s2 = sx.add(b);
+            v = s2.sub(sx);
+            sy = sx.sub(s2.sub(v)).add(b.sub(v)).add(sy);
+            sx = s2;
+            FloatVector u = sx.fma(SleefFloat.K0, SleefFloat.K1);
+            u = u.fma(sx, FloatVector.broadcast(S, SleefFloat.K2));
+            u = u.fma(sx, FloatVector.broadcast(S, SleefFloat.K3));
+            FloatVector mx = sx.mul(u);
+            // -m as the sign bit flipped (SIGN)
+            FloatVector neg = mx.reinterpretAsInts().lanewise(VectorOperators.XOR, SIGN).reinterpretAsFloats();
+            FloatVector my = sy.fma(u, sx.fma(u, neg));
+            FloatVector tx = mx.add(SleefFloat.K4);
+            v = tx.sub(mx);
+            FloatVector ty = mx.sub(tx.sub(v)).add(FloatVector.broadcast(S, SleefFloat.K4).sub(v)).add(my);
+            mx = sx.mul(tx);
+            neg = mx.reinterpretAsInts().lanewise(VectorOperators.XOR, SIGN).reinterpretAsFloats();
+            my = sx.fma(ty, sy.fma(tx, sx.fma(tx, neg)));
+            tx = mx.add(0.5f);
+            v = tx.sub(mx);
+            ty = mx.sub(tx.sub(v)).add(FloatVector.broadcast(S, 0.5f).sub(v)).add(my);
+            FloatVector qx = sx.mul(sx);
+            neg = qx.reinterpretAsInts().lanewise(VectorOperators.XOR, SIGN).reinterpretAsFloats();
+            FloatVector qy = sx.add(sx).fma(sy, sx.fma(sx, neg));
+            mx = qx.mul(tx);
+            neg = mx.reinterpretAsInts().lanewise(VectorOperators.XOR, SIGN).reinterpretAsFloats();
+            my = qx.fma(ty, qy.fma(tx, qx.fma(tx, neg)));
+            tx = sx.add(mx);
+            v = tx.sub(sx);
+            ty = sx.sub(tx.sub(v)).add(mx.sub(v)).add(sy.add(my));
+            FloatVector ox = one.add(tx);
+            FloatVector oy = one.sub(ox).add(tx).add(ty);
+            // ldexp2 written out (see tanh)
+            IntVector h = q.lanewise(VectorOperators.ASHR, 1);
+            FloatVector p1 = h.add(0x7f).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector p2 = q.sub(h).add(0x7f).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector dx = ox.mul(p1).mul(p2);
+            FloatVector dy = oy.mul(p1).mul(p2);
+            // d + -1 (dfadd2_vf2_vf2_vf), the parts summed
+            FloatVector sum = dx.sub(1f);
+            v = sum.sub(dx);
+            FloatVector lo = dx.sub(sum.sub(v)).add(FloatVector.broadcast(S, -1f).sub(v)).add(dy);
+            FloatVector out = sum.add(lo)
+                    .blend(Float.POSITIVE_INFINITY, a.compare(VectorOperators.GT, SleefFloat.EXPM1_HIGH))
+                    .blend(-1f, a.compare(VectorOperators.LT, SleefFloat.EXPM1_LOW));
+            out.blend(a, a.reinterpretAsInts().compare(VectorOperators.EQ, 0x80000000).cast(S)).intoArray(o, oo + i);
+        }
+        for (; i < n; i++) {
+            o[oo + i] = SleefFloat.expm1(x[xo + i]);
+        }
+    }
+
+    /**
+     * {@link #expm1(float[], int, float[], int, int)} as session 58 wrote it, the negations as
+     * {@code FloatVector.neg()}: the same bits, kept for before/after measurements
+     * ({@link SleefFloat#EXPM1_NEG_PROPERTY}).
+     */
+    static void expm1Negated(float[] x, int xo, float[] o, int oo, int n) {
         int bound = S.loopBound(n);
         int i = 0;
         FloatVector one = FloatVector.broadcast(S, 1f);
@@ -285,14 +360,95 @@ final class VectorSleef {
 
     /**
      * PyTorch 2.x's vectorized float elu forward ({@code get_vectorized_elu_elementwise_func}, ATen's Elu.h) over
-     * {@code x[xo:xo+n]}: {@code x >= 0 ? x * scale : expm1(x * is) * nc} with Sleef's expm1 ({@link #expm1}); the
-     * caller passes the vector part of a run ({@link SleefFloat#vectorPart}). In blocks: the products {@code x * is}
-     * into a scratch block, expm1 in place there, then the choice (o may be x at the same offset), two vectors a step
-     * where two fit. The bytecode is kept over C2's {@code FreqInlineSize} (VectorHelpersInlineTest pins it) so that
-     * C2 compiles it as a root of its own: inlined at the end of elu's deep call chain its vectors would be boxed (see
+     * {@code x[xo:xo+n]}: {@code x >= 0 ? x * scale : expm1(x * is) * nc} with Sleef's expm1, the caller passing the
+     * vector part of a run ({@link SleefFloat#vectorPart}); o may be x at the same offset. One pass: each lane's
+     * product {@code x * is} goes through {@link #expm1(float[], int, float[], int, int)}'s operations (written out
+     * again here), then the choice; the tail by {@link SleefFloat#elu}. Session 58's three passes over a scratch block
+     * (the products, expm1 in place, the choice) cost about 0.6 ns an element more at one thread (memory traffic not
+     * overlapped with the arithmetic; session 60) and stay, with session 58's lanes, behind
+     * {@link SleefFloat#EXPM1_NEG_PROPERTY} ({@link #eluForwardNegated}). The bytecode is kept over C2's
+     * {@code FreqInlineSize} (VectorHelpersInlineTest pins it) so that C2 compiles it as a root of its own: inlined at
+     * the end of elu's deep call chain its vectors would be boxed (see
      * {@link VectorEluLoops#leakyRelu(float[], int, float[], int, float, float[], int, int)}).
      */
     static void eluForward(float[] x, int xo, float nc, float scale, float is, float[] o, int oo, int n) {
+        if (Boolean.getBoolean(SleefFloat.EXPM1_NEG_PROPERTY)) {
+            eluForwardNegated(x, xo, nc, scale, is, o, oo, n);
+            return;
+        }
+        int bound = S.loopBound(n);
+        int i = 0;
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (; i < bound; i += S.length()) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector a = xv.mul(is);
+            // expk2f((a, 0)), as in tanh above
+            FloatVector t = a.mul(SleefFloat.R_LN2).add(SleefFloat.RINT);
+            FloatVector qf = t.sub(SleefFloat.RINT);
+            IntVector q = t.reinterpretAsInts().sub(SleefFloat.RINT_BITS);
+            FloatVector c = qf.mul(-SleefFloat.L2U);
+            FloatVector sx = a.add(c);
+            FloatVector v = sx.sub(a);
+            FloatVector sy = a.sub(sx.sub(v)).add(c.sub(v)).add(0f);
+            FloatVector b = qf.mul(-SleefFloat.L2L);
+            FloatVector s2 = sx.add(b);
+            v = s2.sub(sx);
+            sy = sx.sub(s2.sub(v)).add(b.sub(v)).add(sy);
+            sx = s2;
+            FloatVector u = sx.fma(SleefFloat.K0, SleefFloat.K1);
+            u = u.fma(sx, FloatVector.broadcast(S, SleefFloat.K2));
+            u = u.fma(sx, FloatVector.broadcast(S, SleefFloat.K3));
+            FloatVector mx = sx.mul(u);
+            // -m as the sign bit flipped (SIGN)
+            FloatVector neg = mx.reinterpretAsInts().lanewise(VectorOperators.XOR, SIGN).reinterpretAsFloats();
+            FloatVector my = sy.fma(u, sx.fma(u, neg));
+            FloatVector tx = mx.add(SleefFloat.K4);
+            v = tx.sub(mx);
+            FloatVector ty = mx.sub(tx.sub(v)).add(FloatVector.broadcast(S, SleefFloat.K4).sub(v)).add(my);
+            mx = sx.mul(tx);
+            neg = mx.reinterpretAsInts().lanewise(VectorOperators.XOR, SIGN).reinterpretAsFloats();
+            my = sx.fma(ty, sy.fma(tx, sx.fma(tx, neg)));
+            tx = mx.add(0.5f);
+            v = tx.sub(mx);
+            ty = mx.sub(tx.sub(v)).add(FloatVector.broadcast(S, 0.5f).sub(v)).add(my);
+            FloatVector qx = sx.mul(sx);
+            neg = qx.reinterpretAsInts().lanewise(VectorOperators.XOR, SIGN).reinterpretAsFloats();
+            FloatVector qy = sx.add(sx).fma(sy, sx.fma(sx, neg));
+            mx = qx.mul(tx);
+            neg = mx.reinterpretAsInts().lanewise(VectorOperators.XOR, SIGN).reinterpretAsFloats();
+            my = qx.fma(ty, qy.fma(tx, qx.fma(tx, neg)));
+            tx = sx.add(mx);
+            v = tx.sub(sx);
+            ty = sx.sub(tx.sub(v)).add(mx.sub(v)).add(sy.add(my));
+            FloatVector ox = one.add(tx);
+            FloatVector oy = one.sub(ox).add(tx).add(ty);
+            // ldexp2 written out (see tanh)
+            IntVector h = q.lanewise(VectorOperators.ASHR, 1);
+            FloatVector p1 = h.add(0x7f).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector p2 = q.sub(h).add(0x7f).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector dx = ox.mul(p1).mul(p2);
+            FloatVector dy = oy.mul(p1).mul(p2);
+            // d + -1 (dfadd2_vf2_vf2_vf), the parts summed
+            FloatVector sum = dx.sub(1f);
+            v = sum.sub(dx);
+            FloatVector lo = dx.sub(sum.sub(v)).add(FloatVector.broadcast(S, -1f).sub(v)).add(dy);
+            FloatVector out = sum.add(lo)
+                    .blend(Float.POSITIVE_INFINITY, a.compare(VectorOperators.GT, SleefFloat.EXPM1_HIGH))
+                    .blend(-1f, a.compare(VectorOperators.LT, SleefFloat.EXPM1_LOW));
+            out = out.blend(a, a.reinterpretAsInts().compare(VectorOperators.EQ, 0x80000000).cast(S));
+            out.mul(nc).blend(xv.mul(scale), xv.compare(VectorOperators.GE, 0f)).intoArray(o, oo + i);
+        }
+        for (; i < n; i++) {
+            o[oo + i] = SleefFloat.elu(x[xo + i], nc, scale, is);
+        }
+    }
+
+    /**
+     * Session 58's {@link #eluForward}, the same bits: in blocks, the products {@code x * is} into a scratch block,
+     * {@link #expm1Negated} in place there, then the choice (o may be x at the same offset), two vectors a step where
+     * two fit. Kept for before/after measurements ({@link SleefFloat#EXPM1_NEG_PROPERTY}).
+     */
+    static void eluForwardNegated(float[] x, int xo, float nc, float scale, float is, float[] o, int oo, int n) {
         float[] t = SCRATCH.get();
         int step = S.length();
         for (int b = 0; b < n; b += BLOCK) {
@@ -306,7 +462,7 @@ final class VectorSleef {
             for (; i < m; i++) {
                 t[i] = x[xo + b + i] * is;
             }
-            expm1(t, 0, t, 0, m);
+            expm1Negated(t, 0, t, 0, m);
             i = 0;
             for (; i < bound2; i += 2 * step) {
                 FloatVector v = FloatVector.fromArray(S, x, xo + b + i);
