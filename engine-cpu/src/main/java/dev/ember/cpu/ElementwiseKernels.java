@@ -1665,6 +1665,13 @@ final class ElementwiseKernels {
         void mulAddRow(boolean fused, float[] x, int xo, float[] a, float[] b, float[] o, int oo, int n);
 
         /**
+         * {@link #mulAddRow} over {@code rows} rows of {@code n}, row r from {@code xo + r * n} to
+         * {@code oo + r * n} (batch norm's packed channels-last and [N, C] output, session 60): the same operations in
+         * one call.
+         */
+        void mulAddRows(boolean fused, float[] x, int xo, float[] a, float[] b, float[] o, int oo, int n, int rows);
+
+        /**
          * Batch norm's float32 input gradient over one channel's run, in float as PyTorch's kernel: in training
          * {@code t = (g - gm) - (x - m) * k} (rounded once where {@code fused}: {@code Math.fma(-(x - m), k, g - gm)})
          * and {@code o = t * r * w}; in evaluation {@code o = g * r * w}; for j below n.

@@ -1200,6 +1200,16 @@ final class NormKernels {
     }
 
     /**
+     * Whether {@code -Dember.cpu.batchNorm.oldRows=true} (read at each call): the float32 channels-last and [N, C]
+     * output before session 60, a call of {@link ElementwiseKernels.FloatLoops#mulAddRow} per position (its place found
+     * by a division). Session 60 passes a task's packed rows of channels (position p at {@code p * C} in input and
+     * output) to {@link ElementwiseKernels.FloatLoops#mulAddRows} in one call: the same operations, the same bits.
+     */
+    private static boolean oldRows() {
+        return Boolean.getBoolean("ember.cpu.batchNorm.oldRows");
+    }
+
+    /**
      * The backward sums of one channel's run of {@code n} elements in the lanes (session 59, see {@link #oldStats}):
      * with {@code j = (k0 + i) % LANES} and {@code g = ga[go + i]}, {@code acc[j] += g} and
      * {@code acc[LANES + j] += g * (xa[xo + i] - m) * r}, in increasing {@code i}; where {@code vector}, the whole
@@ -1736,7 +1746,15 @@ final class NormKernels {
                 beta[c] = beta(fma, mu, alpha[c], b, c);
             }
             int positions = (int) count;
+            // session 60: packed rows of channels (position p at p * C in both) in one call per task (see oldRows)
+            boolean packed = loops != null && (len == 1 || xs2 == channels && os2 == channels)
+                    && (count <= len || xs0 == len * channels && os0 == len * channels) && !oldRows();
             CpuThreads.parallelFor(positions, CpuThreads.chunks(positions, channels), (task, from, to) -> {
+                if (packed) {
+                    loops.mulAddRows(fma, xa, xl.offset() + from * channels, alpha, beta, oa,
+                            ol.offset() + from * channels, channels, to - from);
+                    return;
+                }
                 for (int p = from; p < to; p++) {
                     int n = p / len;
                     int l = p - n * len;

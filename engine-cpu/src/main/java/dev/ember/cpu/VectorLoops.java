@@ -1373,6 +1373,36 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
     }
 
     @Override
+    public void mulAddRows(boolean fused, float[] x, int xo, float[] a, float[] b, float[] o, int oo, int n,
+                           int rows) {
+        int step = S.length();
+        for (int r = 0; r < rows; r++) {
+            int xr = xo + r * n;
+            int or = oo + r * n;
+            int i = 0;
+            for (; i <= n - 2 * step; i += 2 * step) {
+                FloatVector v0 = FloatVector.fromArray(S, x, xr + i);
+                FloatVector a0 = FloatVector.fromArray(S, a, i);
+                FloatVector b0 = FloatVector.fromArray(S, b, i);
+                FloatVector v1 = FloatVector.fromArray(S, x, xr + i + step);
+                FloatVector a1 = FloatVector.fromArray(S, a, i + step);
+                FloatVector b1 = FloatVector.fromArray(S, b, i + step);
+                (fused ? v0.fma(a0, b0) : v0.mul(a0).add(b0)).intoArray(o, or + i);
+                (fused ? v1.fma(a1, b1) : v1.mul(a1).add(b1)).intoArray(o, or + i + step);
+            }
+            for (; i <= n - step; i += step) {
+                FloatVector v = FloatVector.fromArray(S, x, xr + i);
+                FloatVector av = FloatVector.fromArray(S, a, i);
+                FloatVector bv = FloatVector.fromArray(S, b, i);
+                (fused ? v.fma(av, bv) : v.mul(av).add(bv)).intoArray(o, or + i);
+            }
+            for (; i < n; i++) {
+                o[or + i] = fused ? Math.fma(x[xr + i], a[i], b[i]) : x[xr + i] * a[i] + b[i];
+            }
+        }
+    }
+
+    @Override
     public void batchNormGradRun(boolean fused, boolean training, float[] x, int xo, float[] g, int go, float m,
                                  float k, float gm, float r, float w, float[] o, int oo, int n) {
         FloatVector mv = FloatVector.broadcast(S, m);

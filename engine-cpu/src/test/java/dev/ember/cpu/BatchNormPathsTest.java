@@ -11,6 +11,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 /**
  * Batch norm's float32 path over the arrays themselves (session 53) gives the bits of the path through rows of doubles
@@ -372,6 +373,110 @@ class BatchNormPathsTest {
                 }
                 assertEquals(old, now, java.util.Arrays.toString(shape) + " training " + training);
             }
+        }
+    }
+
+    /**
+     * Session 60 ({@code -Dember.cpu.batchNorm.oldRows}): the packed channels-last and [N, C] output in one call of
+     * {@link ElementwiseKernels.FloatLoops#mulAddRows} per task gives the bits of a call per position: output, running
+     * statistics and gradients, on the odd shapes and C = 64 (positions not a whole number of vectors or tasks), in
+     * training and eval, with and without the affine parameters, on 1 and 2 threads; a float64 input and empty inputs
+     * are unchanged.
+     */
+    @Test
+    void packedRowsKeepTheBitsOfACallPerPosition() {
+        int before = dev.ember.Ember.getNumThreads();
+        List<int[]> shapes = new ArrayList<>(java.util.Arrays.asList(ODD_SHAPES));
+        shapes.add(new int[] {33, 64, 0, 0});
+        shapes.add(new int[] {3, 64, 5, 3});
+        shapes.add(new int[] {1, 64, 3, 3});
+        shapes.add(new int[] {2, 3, 1, 1});
+        try {
+            for (int threads : new int[] {1, 2}) {
+                dev.ember.Ember.setNumThreads(threads);
+                for (int[] sh : shapes) {
+                    for (boolean channelsLast : new boolean[] {false, true}) {
+                        if (channelsLast && sh[2] == 0) {
+                            continue;
+                        }
+                        for (boolean training : new boolean[] {true, false}) {
+                            for (boolean affine : new boolean[] {true, false}) {
+                                List<float[]> now = run(sh, channelsLast, training, affine, false, false);
+                                List<float[]> old = withOldRows(() -> run(sh, channelsLast, training, affine, false,
+                                        false));
+                                String what = java.util.Arrays.toString(sh) + " threads " + threads + " channels-last "
+                                        + channelsLast + " training " + training + " affine " + affine;
+                                assertEquals(old.size(), now.size(), what);
+                                for (int i = 0; i < now.size(); i++) {
+                                    assertArrayEquals(bits(old.get(i)), bits(now.get(i)), what + " result " + i);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        } finally {
+            dev.ember.Ember.setNumThreads(before);
+        }
+        for (int[] sh : new int[][] {{37, 65, 0, 0}, {2, 64, 1, 9}}) {
+            List<double[]> now = runDouble(sh);
+            List<double[]> old = withOldRows(() -> runDouble(sh));
+            assertEquals(old.size(), now.size());
+            for (int i = 0; i < now.size(); i++) {
+                assertArrayEquals(old.get(i), now.get(i), java.util.Arrays.toString(sh) + " float64 result " + i);
+            }
+        }
+        for (int[] shape : new int[][] {{0, 3, 4, 4}, {2, 3, 0, 4}}) {
+            for (boolean training : new boolean[] {true, false}) {
+                assertEquals(withOldRows(() -> empty(shape, training)), empty(shape, training),
+                        java.util.Arrays.toString(shape) + " training " + training);
+            }
+        }
+    }
+
+    /**
+     * {@link ElementwiseKernels.FloatLoops#mulAddRows} against {@link ElementwiseKernels.FloatLoops#mulAddRow} row by
+     * row, bit for bit: row widths around the vector sizes, no rows to several, fused or not, at offsets; the elements
+     * around the rows it writes stay as they were.
+     */
+    @Test
+    void mulAddRowsIsMulAddRowPerRow() {
+        ElementwiseKernels.FloatLoops loops = ElementwiseKernels.loops();
+        assertNotNull(loops, "the Vector API loops are not loaded");
+        java.util.Random r = new java.util.Random(60);
+        for (int n : new int[] {1, 3, 7, 8, 15, 16, 17, 63, 64, 65, 130}) {
+            for (int rows : new int[] {0, 1, 5, 9}) {
+                for (boolean fused : new boolean[] {true, false}) {
+                    float[] x = new float[3 + rows * n + 2];
+                    float[] a = new float[n];
+                    float[] b = new float[n];
+                    for (int i = 0; i < x.length; i++) {
+                        x[i] = (float) r.nextGaussian() * 7;
+                    }
+                    for (int i = 0; i < n; i++) {
+                        a[i] = (float) r.nextGaussian();
+                        b[i] = (float) r.nextGaussian();
+                    }
+                    float[] expected = new float[5 + rows * n + 4];
+                    java.util.Arrays.fill(expected, -1.5f);
+                    float[] got = expected.clone();
+                    for (int row = 0; row < rows; row++) {
+                        loops.mulAddRow(fused, x, 3 + row * n, a, b, expected, 5 + row * n, n);
+                    }
+                    loops.mulAddRows(fused, x, 3, a, b, got, 5, n, rows);
+                    assertArrayEquals(bits(expected), bits(got), "n " + n + " rows " + rows + " fused " + fused);
+                }
+            }
+        }
+    }
+
+    /** {@code body} with {@code -Dember.cpu.batchNorm.oldRows=true}. */
+    private static <T> T withOldRows(java.util.function.Supplier<T> body) {
+        System.setProperty("ember.cpu.batchNorm.oldRows", "true");
+        try {
+            return body.get();
+        } finally {
+            System.clearProperty("ember.cpu.batchNorm.oldRows");
         }
     }
 
