@@ -54,6 +54,8 @@
 #   p <name> <tensor>   a module parameter's value (PyTorch's name), copied into the module
 #   rg <names>          the arguments that require grad (a module's parameters always do)
 #   same <names>        arguments that are the same tensor as the first named (self-attention)
+#   v <name> <how>      the argument is a view of the tensor given: t12 transpose(1, 2), tlast the last two dims
+#                       transposed, expand:<shape> expanded (its gradient is the given tensor's)
 #   s <op> [k=v ...]    the call (N None, True / False, numbers)
 #   err <message>       PyTorch refuses with this (first line); the arguments and parameters must be unchanged
 #   o <tensor>          the result; ow <tensor> the attention weights ("ow N": None)
@@ -201,7 +203,7 @@ def use_fused(q, k, v, mask):
         return False
     if q.stride(3) != 1 or k.stride(3) != 1 or v.stride(3) != 1:
         return False
-    return q.dtype in (F32, F64) and e > 0
+    return q.dtype in (F32, F64)
 
 
 def sdpa_2x(q, k, v, mask=None, dropout_p=0.0, is_causal=False, scale=None):
@@ -614,6 +616,7 @@ def emit(cid, fam, built):
     (result, weights), same [names] sharing the first's tensor)."""
     args, params, kw, fn = built[:4]
     same = built[4] if len(built) > 4 else []
+    views = built[5] if len(built) > 5 else {}
     dt = args[0][1].dtype
     lines = ["=== %s %s %s" % (cid, fam, str(dt).replace("torch.", ""))]
     a = {}
@@ -631,6 +634,10 @@ def emit(cid, fam, built):
     lines.append("rg " + " ".join(rg))
     if same:
         lines.append("same " + " ".join(same))
+    leaves = dict(a)
+    for n, how in views.items():
+        lines.append("v %s %s" % (n, how))
+        a[n] = view_of(a[n], how)
     P = {}
     for n, t in params or []:
         lines.append("p %s %s" % (n, tline(t)))
@@ -660,11 +667,23 @@ def emit(cid, fam, built):
     g = torch.tensor([R.choice([-1.0, -0.5, 0.25, 0.5, 1.0, 2.0]) for _ in range(y.numel())], dtype=F64).reshape(y.shape)
     lines.append("g " + tline(g))
     names = rg + ["p." + n for n in P]
-    ins = [a[n] for n in rg] + [P[n] for n in P]
+    ins = [leaves[n] for n in rg] + [P[n] for n in P]
     grads = torch.autograd.grad((y * g).sum(), ins, allow_unused=True)
     for n, gr in zip(names, grads):
         lines.append("gx %s %s" % (n, "none" if gr is None else tline(gr)))
     return lines
+
+
+def view_of(t, how):
+    """an argument's view: "t12" transpose(1, 2) (a [B, L, H, E] tensor seen as [B, H, L, E]), "tlast" the last two
+    dims transposed, "expand:a,b,.." expanded to that shape (stride 0)."""
+    if how == "t12":
+        return t.transpose(1, 2)
+    if how == "tlast":
+        return t.transpose(-2, -1)
+    if how.startswith("expand:"):
+        return t.expand([int(x) for x in how[7:].split(",")])
+    raise ValueError(how)
 
 
 def batch_dims():
@@ -683,8 +702,8 @@ def _():
     S = R.choice([0, 1, 2, 3, 4, 6]) if R.random() < 0.9 else L
     if R.random() < 0.05:
         L = S = 0
-    E = R.choice([1, 1, 2, 3, 4, 8])
-    Ev = E if R.random() < 0.6 else R.choice([1, 2, 5])
+    E = R.choice([1, 1, 2, 3, 4, 8]) if R.random() < 0.95 else 0
+    Ev = E if R.random() < 0.6 else R.choice([0, 1, 2, 5])
     kbd = list(bd)
     if bd and R.random() < 0.15:  # key / value broadcast over a batch dim (the composition)
         kbd[R.randrange(len(kbd))] = 1
@@ -725,8 +744,18 @@ def _():
     dt = dtype()
     B, H = R.randint(1, 2), R.randint(1, 3)
     L, S = R.randint(1, 5), R.randint(1, 5)
-    E = R.choice([1, 2, 4, 8])
-    q, k, v = ft([B, H, L, E], dt), ft([B, H, S, E], dt), ft([B, H, S, E], dt)
+    E = R.choice([1, 2, 4, 8]) if R.random() < 0.96 else 0
+    views = {}
+    trans = R.random() < 0.3  # GPT's layout: [B, L, H, E] projections seen as [B, H, L, E]
+    if trans:
+        q, k, v = ft([B, L, H, E], dt), ft([B, S, H, E], dt), ft([B, S, H, E], dt)
+        for n in ("query", "key", "value"):
+            views[n] = "t12"
+    else:
+        q, k, v = ft([B, H, L, E], dt), ft([B, H, S, E], dt), ft([B, H, S, E], dt)
+    if not trans and R.random() < 0.1:  # a query whose rows are not of stride 1 (the composition)
+        q = ft([B, H, E, L], dt)
+        views["query"] = "tlast"
     args = [("query", q, dt == F64), ("key", k, dt == F64), ("value", v, dt == F64)]
     is_causal = False
     r = R.random()
@@ -735,15 +764,44 @@ def _():
     else:
         shapes = [[L, S], [1, S], [L, 1], [B, H, L, S], [1, 1, L, S], [B, 1, L, S], [1, H, 1, S], [H, L, S], [1, L, S]]
         ms = R.choice(shapes)
+        lay = R.random()
+        stored = ms
+        if lay < 0.12 and ms[-1] == S and S > 1:  # the mask's last dim expanded from 1 (stride 0)
+            stored = ms[:-1] + [1]
+            views["attn_mask"] = "expand:" + ",".join(str(x) for x in ms)
+        elif lay < 0.22 and len(ms) >= 2:  # the mask's last two dims transposed
+            stored = ms[:-2] + [ms[-1], ms[-2]]
+            views["attn_mask"] = "tlast"
+        elif lay < 0.32 and len(ms) == 4 and ms[0] == 1 and B > 1:  # a batch of one expanded (stride 0)
+            views["attn_mask"] = "expand:" + ",".join(str(x) for x in [B] + ms[1:])
         if R.random() < 0.5:
-            mask = bmask(ms, R.choice([0.5, 0.8]), 0.4)
+            mask = bmask(stored, R.choice([0.5, 0.8]), 0.4)
         else:
-            mask = fmask(ms, dt if R.random() < 0.7 else F32, 0.3)
+            mask = fmask(stored, dt if R.random() < 0.7 else F32, 0.3)
         args.append(("attn_mask", mask, False))
     scale = R.choice([None, None, 0.3, -0.7])
     kw = {"op": "sdpa", "is_causal": is_causal, "scale": scale, "dropout_p": 0.0}
     return args, None, kw, lambda a, P: (lambda r: {"o": r[0], "gf": r[1]})(
-        sdpa_2x(a["query"], a["key"], a["value"], a.get("attn_mask"), 0.0, is_causal, scale))
+        sdpa_2x(a["query"], a["key"], a["value"], a.get("attn_mask"), 0.0, is_causal, scale)), [], views
+
+
+@family("sdpa_big", 2)
+def _():
+    """the fused kernel's blocks: longer sequences, fully masked rows, causal with L != S."""
+    dt = dtype()
+    B, H = 1, R.randint(1, 2)
+    L, S = R.randint(20, 72), R.randint(20, 72)
+    E = R.choice([8, 16, 17])
+    q, k, v = ft([B, H, L, E], dt), ft([B, H, S, E], dt), ft([B, H, S, E], dt)
+    args = [("query", q, dt == F64), ("key", k, dt == F64), ("value", v, dt == F64)]
+    is_causal = R.random() < 0.4
+    if not is_causal and R.random() < 0.8:
+        ms = R.choice([[L, S], [B, H, L, S], [1, S]])
+        mask = bmask(ms, 0.6, 0.9) if R.random() < 0.5 else fmask(ms, dt, 0.9)
+        args.append(("attn_mask", mask, False))
+    kw = {"op": "sdpa", "is_causal": is_causal, "scale": None, "dropout_p": 0.0}
+    return args, None, kw, lambda a, P: (lambda r: {"o": r[0], "gf": r[1]})(
+        sdpa_2x(a["query"], a["key"], a["value"], a.get("attn_mask"), 0.0, is_causal, None))
 
 
 @family("sdpa_refuse", 10)
@@ -817,6 +875,13 @@ def _():
     batched = R.random() < 0.8
     N, L = R.randint(1, 3), R.randint(1, 4)
     S = L if selfattn else R.randint(1, 4)
+    if R.random() < 0.08:  # an empty batch, query or key sequence
+        z = R.choice(["N", "L", "S"])
+        N = 0 if z == "N" else N
+        L = 0 if z == "L" or (z == "S" and selfattn) else L
+        S = 0 if z == "S" or (z == "L" and selfattn) else S
+    need_weights = R.random() < 0.5
+    mdt = dt if need_weights or R.random() < 0.85 else F32  # SDPA takes a float32 mask with any query
 
     def shp(n_, e_):
         if not batched:
@@ -832,11 +897,10 @@ def _():
     kpm = None
     if R.random() < 0.4:
         ks = [N, S] if batched else [S]
-        kpm = bmask(ks, 0.3) if R.random() < 0.6 else fmask(ks, dt)
-        if kpm.dtype == torch.bool and R.random() < 0.3:  # a batch entry whose every key is padding
+        kpm = bmask(ks, 0.3) if R.random() < 0.6 else fmask(ks, mdt)
+        if kpm.dtype == torch.bool and kpm.numel() > 0 and R.random() < 0.3:  # an entry whose every key is padding
             kpm.view(-1, S)[R.randrange(kpm.numel() // S)] = True
         args.append(("key_padding_mask", kpm, False))
-    need_weights = R.random() < 0.5
     average = R.random() < 0.6
     is_causal = False
     if R.random() < 0.5:
@@ -854,7 +918,7 @@ def _():
         elif r < 0.6:
             m = bmask(ms, 0.3, 0.3).logical_not() if R.random() < 0.5 else bmask(ms, 0.25)
         else:
-            m = fmask(ms, dt, 0.2)
+            m = fmask(ms, mdt, 0.2)
         args.append(("attn_mask", m, m.dtype == F64 and R.random() < 0.2))
         is_causal = R.random() < 0.3
     params = mha_params("", E, H, bias, add_bias_kv, kdim, vdim, dt)
@@ -869,7 +933,7 @@ def _():
 @family("mha_refuse", 6)
 def _():
     kind = R.choice(["kpm_int", "mask_int", "causal_no_mask", "mask2d_shape", "mask3d_shape", "kpm_shape", "rank",
-                     "embed"])
+                     "embed", "kv_shape", "kv_batch", "q_batch", "mask_rank", "kpm_rank", "unbatched_mask3d"])
     H, E = 2, 4
     N, L, S = 2, 3, R.choice([2, 4])
     query, key, value = ft([L, N, E]), ft([S, N, E]), ft([S, N, E])
@@ -889,6 +953,19 @@ def _():
         kpm = bmask([N, S + 1])
     elif kind == "rank":
         key = ft([S, E])
+    elif kind == "kv_shape":
+        value = ft([S + 1, N, E])
+    elif kind == "kv_batch":
+        value = ft([S, N + 1, E])
+    elif kind == "q_batch":
+        query = ft([L, N + 1, E])
+    elif kind == "mask_rank":
+        mask = bmask([1, N * H, L, S])
+    elif kind == "kpm_rank":
+        kpm = bmask([S])
+    elif kind == "unbatched_mask3d":
+        query, key, value = ft([L, E]), ft([S, E]), ft([S, E])
+        mask = bmask([H + 1, L, S])
     else:
         query = ft([L, N, E + 2])
     args = [("query", query, True), ("key", key, True), ("value", value, True)]
@@ -1002,7 +1079,7 @@ def _():
         args.append(("mask", m, False))
     if kpm is not None:
         args.append(("src_key_padding_mask", kpm, False))
-    is_causal = R.choice([None, None, False, True]) if m is not None else R.choice([None, False])
+    is_causal = R.choice([None, None, False, True]) if m is not None else R.choice([None, None, False, True])
     has_norm = R.random() < 0.6
     params = layer_params("layers.0.", cfg, dt) + layer_params("layers.1.", cfg, dt)
     if has_norm:
@@ -1046,11 +1123,11 @@ def _():
 
 @family("layer_refuse", 4)
 def _():
-    kind = R.choice(["batch", "feature", "mem_causal", "kpm_int", "mask_int"])
+    kind = R.choice(["batch", "feature", "mem_causal", "kpm_int", "mask_int", "ranks"])
     cfg = dict(d_model=4, nhead=2, ff=3, activation="relu", eps=1e-5, batch_first=R.random() < 0.5,
                norm_first=False, bias=True)
-    if kind in ("batch", "feature"):
-        src = seq(cfg, 2, 3, F64)
+    if kind in ("batch", "feature", "ranks"):
+        src = seq(cfg, 2, 3, F64, kind != "ranks")
         tgt = seq(cfg, 1 if kind == "batch" else 2, 2, F64)
         if kind == "feature":
             tgt = ft(list(tgt.shape[:-1]) + [5])
@@ -1082,7 +1159,33 @@ def _():
 
 def fixes():
     """FuzzRound42FixesTest's cases (FUZZ_FIXES=1), one a fix."""
-    return []
+    out = []
+
+    def sd(args, is_causal=False, scale=None, views=None):
+        kw = {"op": "sdpa", "is_causal": is_causal, "scale": scale, "dropout_p": 0.0}
+        return args, None, kw, lambda a, P: (lambda r: {"o": r[0], "gf": r[1]})(
+            sdpa_2x(a["query"], a["key"], a["value"], a.get("attn_mask"), 0.0, is_causal, scale)), [], views or {}
+
+    # a head dimension of 0 (E = Ev = 0) on 4-D inputs: 2.x's CPU dispatch has no head-size floor, so the fused node
+    # (an empty output, empty gradients); Ember sent it to the composition
+    out += emit("fix_sdpa_head_dim_0", "sdpa4", sd([("query", ft([2, 3, 4, 0]), True), ("key", ft([2, 3, 5, 0]), True),
+                                                    ("value", ft([2, 3, 5, 0]), True)]))
+    out += emit("fix_sdpa_head_dim_0_mask", "sdpa4", sd([("query", ft([1, 2, 3, 0]), True),
+                                                         ("key", ft([1, 2, 2, 0]), True),
+                                                         ("value", ft([1, 2, 2, 0]), True),
+                                                         ("attn_mask", bmask([3, 2]), False)]))
+    out += emit("fix_sdpa_head_dim_0_causal_gpt", "sdpa4", sd([("query", ft([2, 3, 2, 0]), True),
+                                                               ("key", ft([2, 4, 2, 0]), True),
+                                                               ("value", ft([2, 4, 2, 0]), True)], True, 0.5,
+                                                              {"query": "t12", "key": "t12", "value": "t12"}))
+    out += emit("fix_sdpa_head_dim_0_f32", "sdpa4", sd([("query", ft([1, 1, 2, 0], F32), False),
+                                                        ("key", ft([1, 1, 3, 0], F32), False),
+                                                        ("value", ft([1, 1, 3, 0], F32), False)]))
+    # still the composition: value's head dim differs (equal head dims are a fused-kernel condition)
+    out += emit("fix_sdpa_head_dim_0_value_1", "sdpa4", sd([("query", ft([1, 2, 3, 0]), True),
+                                                            ("key", ft([1, 2, 2, 0]), True),
+                                                            ("value", ft([1, 2, 2, 1]), True)]))
+    return out
 
 
 def main():

@@ -44,6 +44,7 @@ final class FuzzR42Interpreter {
         double tol = 1;
         List<String> rg = List.of();
         List<String> same = List.of();
+        Map<String, String> views = new LinkedHashMap<>();
         Map<String, String> gx = new LinkedHashMap<>();
         for (String line : body) {
             int sp = line.indexOf(' ');
@@ -56,6 +57,7 @@ final class FuzzR42Interpreter {
                     break;
                 case "rg": rg = rest.isEmpty() ? List.of() : Arrays.asList(rest.split(" ")); break;
                 case "same": same = Arrays.asList(rest.split(" ")); break;
+                case "v": views.put(rest.substring(0, rest.indexOf(' ')), rest.substring(rest.indexOf(' ') + 1)); break;
                 case "s": step = rest; break;
                 case "tol": tol = Double.parseDouble(rest); break;
                 case "err": err = rest; break;
@@ -71,12 +73,16 @@ final class FuzzR42Interpreter {
         for (int i = 1; i < same.size(); i++) {
             a.put(same.get(i), a.get(same.get(0)));
         }
+        Map<String, Tensor> leaves = new LinkedHashMap<>(a);
+        for (Map.Entry<String, String> e : views.entrySet()) {
+            a.put(e.getKey(), view(a.get(e.getKey()), e.getValue()));
+        }
         Call call = new Call(step, a, paramLines);
         Object got;
         try {
             got = call.run();
         } catch (RuntimeException e) {
-            String r = FuzzRoundSupport.refused(err, e, argLines, a);
+            String r = FuzzRoundSupport.refused(err, e, argLines, leaves);
             if (r != null || call.module == null) {
                 return r;
             }
@@ -133,10 +139,24 @@ final class FuzzR42Interpreter {
         }
         if (call.module != null) {
             for (Map.Entry<String, Tensor> e : call.module.namedParameters().entrySet()) {
-                a.put("p." + e.getKey(), e.getValue());
+                leaves.put("p." + e.getKey(), e.getValue());
             }
         }
-        return FuzzRoundSupport.gradients(gx, a, tol);
+        return FuzzRoundSupport.gradients(gx, leaves, tol);
+    }
+
+    /** An argument's view ({@code v} line): t12, tlast, or expand:shape. */
+    private static Tensor view(Tensor t, String how) {
+        if (how.equals("t12")) {
+            return t.transpose(1, 2);
+        }
+        if (how.equals("tlast")) {
+            return t.transpose(-2, -1);
+        }
+        if (how.startsWith("expand:")) {
+            return t.expand(Arrays.stream(how.substring(7).split(",")).mapToInt(Integer::parseInt).toArray());
+        }
+        throw new IllegalStateException("view " + how);
     }
 
     /** One call: the step's keyword arguments, the tensors, the parameters' lines and the module a module case made. */
