@@ -21,8 +21,9 @@
 #   matmul's. One 2.x behaviour is not generated: the fused CPU kernel takes is_causal together with a mask (applies
 #   both) where the composition refuses; Ember refuses both (its documented rule), so the refusal is generated only
 #   for inputs the composition takes.
-# - mha_2x: torch/nn/functional.py multi_head_attention_forward with nn.MultiheadAttention.forward in training mode
-#   (so never the fast path): _canonical_mask of key_padding_mask and attn_mask (bool -> 0 / -inf, other types
+# - mha_2x: torch/nn/functional.py multi_head_attention_forward with nn.MultiheadAttention.forward in training mode,
+#   or in eval mode with a dropout probability (then no dropout; the parameters require grad, so 2.x's inference fast
+#   path is not taken either: Ember does not implement it, and its numerics are not tested here): _canonical_mask of key_padding_mask and attn_mask (bool -> 0 / -inf, other types
 #   refused: "only bool and floating types of ... are supported"), the is_causal hint ("Need attn_mask if specifying
 #   the is_causal hint. ..."; with no key_padding_mask and need_weights False the mask is DROPPED and SDPA runs
 #   is_causal), the masks merged by addition, need_weights: baddbmm(mask, q * sqrt(1 / E), k^T), softmax (NaN for
@@ -31,7 +32,7 @@
 # - TransformerEncoderLayer / DecoderLayer (norm_first, relu / gelu / a module activation, bias=False: no LayerNorm
 #   bias), TransformerEncoder (a final norm or none; _detect_is_causal_mask: a mask equal to the square subsequent
 #   mask turns is_causal on), TransformerDecoder and nn.Transformer (the batch / feature checks' messages) from
-#   torch/nn/modules/transformer.py of 2.x, in training mode with dropout 0.
+#   torch/nn/modules/transformer.py of 2.x, in training mode with dropout 0 or eval mode with dropout (not applied).
 #
 # Families (each case one call):
 #   sdpa        F.scaled_dot_product_attention: 0..2 batch dims (broadcast between q and k / v), L != S, E != Ev,
@@ -926,6 +927,7 @@ def _():
     kw = {"op": "mha", "embed_dim": E, "num_heads": H, "bias": bias, "add_bias_kv": add_bias_kv,
           "add_zero_attn": add_zero_attn, "kdim": kdim, "vdim": vdim, "batch_first": batch_first,
           "need_weights": need_weights, "average_attn_weights": average, "is_causal": is_causal}
+    kw.update(eval_mode())
     kw2 = dict(kw)
     return args, params, kw, lambda a, P: mha_call(a, P, cfg, kw2), same
 
@@ -1014,8 +1016,17 @@ def draw_kpm(N, S, dt, batched):
     return bmask(ks, 0.3) if R.random() < 0.6 else fmask(ks, dt)
 
 
+def eval_mode():
+    """now and then eval mode with a dropout probability: no dropout (nn.Dropout and multi_head_attention_forward's
+    dropout_p = 0 outside training), and, the parameters requiring grad, not 2.x's inference fast path."""
+    if R.random() < 0.2:
+        return {"training": False, "dropout": R.choice([0.1, 0.5])}
+    return {"training": True, "dropout": 0.0}
+
+
 def cfg_kw(op, cfg):
     kw = {"op": op}
+    kw.update(eval_mode())
     for k in ("d_model", "nhead", "ff", "activation", "eps", "batch_first", "norm_first", "bias"):
         kw[k] = cfg[k]
     return kw

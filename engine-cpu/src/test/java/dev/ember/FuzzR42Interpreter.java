@@ -23,9 +23,10 @@ import java.util.TreeSet;
  * Replays one case of {@code differentialfuzzr42/cases.txt} (its generator, {@code make_cases.py}, describes the
  * lines): the tensor arguments (those on the {@code rg} line requiring grad, those on a {@code same} line one tensor),
  * one attention call (F.scaled_dot_product_attention) or module (nn.MultiheadAttention, TransformerEncoderLayer,
- * TransformerDecoderLayer, TransformerEncoder, Transformer) in training mode with dropout 0 and its parameters copied
- * in, then the result (and the attention weights), its grad_fn, and the gradients of {@code sum(out * g)} of the
- * arguments and of every parameter; or PyTorch's refusal with every argument and parameter unchanged.
+ * TransformerDecoderLayer, TransformerEncoder, Transformer) in training mode with dropout 0, or in eval mode with a
+ * dropout probability (no dropout), its parameters copied in, then the result (and the attention weights), its
+ * grad_fn, and the gradients of {@code sum(out * g)} of the arguments and of every parameter; or PyTorch's refusal
+ * with every argument and parameter unchanged.
  */
 final class FuzzR42Interpreter {
     private FuzzR42Interpreter() {
@@ -110,8 +111,8 @@ final class FuzzR42Interpreter {
                         + (o.weights() == null ? "null" : Arrays.toString(o.weights().shape()));
             }
             if (o.weights() != null) {
-                String r = FuzzR31Interpreter.compare("the weights", DifferentialFuzzR17Test.tensor(weights), o.weights(),
-                        false, tol);
+                String r = FuzzR31Interpreter.compare("the weights", DifferentialFuzzR17Test.tensor(weights),
+                        o.weights(), false, tol);
                 if (r != null) {
                     return r;
                 }
@@ -184,7 +185,7 @@ final class FuzzR42Interpreter {
                 case "mha": {
                     int kdim = integer("kdim");
                     int vdim = integer("vdim");
-                    MultiheadAttention m = new MultiheadAttention(integer("embed_dim"), integer("num_heads"), 0.0,
+                    MultiheadAttention m = new MultiheadAttention(integer("embed_dim"), integer("num_heads"), dropout(),
                             bool("bias"), bool("add_bias_kv"), bool("add_zero_attn"), kdim, vdim, bool("batch_first"));
                     copyIn(m);
                     return m.forward(a.get("query"), a.get("key"), a.get("value"), a.get("key_padding_mask"),
@@ -213,14 +214,15 @@ final class FuzzR42Interpreter {
                     String act = kw.get("activation");
                     Module actModule = activationModule(act);
                     Transformer m = actModule == null
-                            ? new Transformer(integer("d_model"), integer("nhead"), 1, 1, integer("ff"), 0.0, act,
-                            num("eps"), bool("batch_first"), bool("norm_first"), bool("bias"))
-                            : new Transformer(integer("d_model"), integer("nhead"), 1, 1, integer("ff"), 0.0, actModule,
-                            num("eps"), bool("batch_first"), bool("norm_first"), bool("bias"));
+                            ? new Transformer(integer("d_model"), integer("nhead"), 1, 1, integer("ff"), dropout(),
+                            act, num("eps"), bool("batch_first"), bool("norm_first"), bool("bias"))
+                            : new Transformer(integer("d_model"), integer("nhead"), 1, 1, integer("ff"), dropout(),
+                            actModule, num("eps"), bool("batch_first"), bool("norm_first"), bool("bias"));
                     copyIn(m);
                     return m.forward(a.get("src"), a.get("tgt"), a.get("src_mask"), a.get("tgt_mask"),
                             a.get("memory_mask"), a.get("src_key_padding_mask"), a.get("tgt_key_padding_mask"),
-                            a.get("memory_key_padding_mask"), optBool("src_is_causal"), optBool("tgt_is_causal"), false);
+                            a.get("memory_key_padding_mask"), optBool("src_is_causal"), optBool("tgt_is_causal"),
+                            false);
                 }
                 default: throw new IllegalStateException("step " + op);
             }
@@ -230,20 +232,20 @@ final class FuzzR42Interpreter {
             String act = kw.get("activation");
             Module actModule = activationModule(act);
             return actModule == null
-                    ? new TransformerEncoderLayer(integer("d_model"), integer("nhead"), integer("ff"), 0.0, act,
+                    ? new TransformerEncoderLayer(integer("d_model"), integer("nhead"), integer("ff"), dropout(), act,
                     num("eps"), bool("batch_first"), bool("norm_first"), bool("bias"))
-                    : new TransformerEncoderLayer(integer("d_model"), integer("nhead"), integer("ff"), 0.0, actModule,
-                    num("eps"), bool("batch_first"), bool("norm_first"), bool("bias"));
+                    : new TransformerEncoderLayer(integer("d_model"), integer("nhead"), integer("ff"), dropout(),
+                    actModule, num("eps"), bool("batch_first"), bool("norm_first"), bool("bias"));
         }
 
         private TransformerDecoderLayer decoderLayer() {
             String act = kw.get("activation");
             Module actModule = activationModule(act);
             return actModule == null
-                    ? new TransformerDecoderLayer(integer("d_model"), integer("nhead"), integer("ff"), 0.0, act,
+                    ? new TransformerDecoderLayer(integer("d_model"), integer("nhead"), integer("ff"), dropout(), act,
                     num("eps"), bool("batch_first"), bool("norm_first"), bool("bias"))
-                    : new TransformerDecoderLayer(integer("d_model"), integer("nhead"), integer("ff"), 0.0, actModule,
-                    num("eps"), bool("batch_first"), bool("norm_first"), bool("bias"));
+                    : new TransformerDecoderLayer(integer("d_model"), integer("nhead"), integer("ff"), dropout(),
+                    actModule, num("eps"), bool("batch_first"), bool("norm_first"), bool("bias"));
         }
 
         /** A module activation (PyTorch's callable), or null for the names "relu" and "gelu". */
@@ -267,7 +269,7 @@ final class FuzzR42Interpreter {
             DType dt = params.isEmpty() ? first.dtype()
                     : DifferentialFuzzR17Test.tensor(params.values().iterator().next()).dtype();
             m.to(dt);
-            m.train();
+            m.train(!"False".equals(kw.get("training")));
             Map<String, Tensor> named = m.namedParameters();
             if (!new TreeSet<>(named.keySet()).equals(new TreeSet<>(params.keySet()))) {
                 List<String> extra = new ArrayList<>(named.keySet());
@@ -281,6 +283,11 @@ final class FuzzR42Interpreter {
                     named.get(e.getKey()).copy_(DifferentialFuzzR17Test.tensor(e.getValue()));
                 }
             }
+        }
+
+        /** The modules' dropout probability: 0 in training, where the case gives none. */
+        private double dropout() {
+            return kw.containsKey("dropout") ? num("dropout") : 0.0;
         }
 
         private int integer(String key) {
