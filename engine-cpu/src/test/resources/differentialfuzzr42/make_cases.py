@@ -60,7 +60,8 @@
 #   s <op> [k=v ...]    the call (N None, True / False, numbers)
 #   err <message>       PyTorch refuses with this (first line); the arguments and parameters must be unchanged
 #   o <tensor>          the result; ow <tensor> the attention weights ("ow N": None)
-#   gf <name>           the result's grad_fn
+#   gf <name>           the result's grad_fn; gfw <name> the attention weights'
+
 #   g <tensor>          the upstream gradient
 #   gx <name> <tensor>  the gradient of argument <name>, or of parameter "p.<name>" ("none": none reached it)
 #   tol <factor>        the tolerance's factor
@@ -651,6 +652,7 @@ def emit(cid, fam, built):
         lines.append("err " + err_text(e))
         return lines
     gf = None
+    w = None
     if isinstance(res, dict):  # sdpa: the result and the node 2.x's dispatch makes
         y, gf = res["o"], res["gf"]
     elif isinstance(res, tuple):  # multi-head attention: the output and the weights
@@ -663,6 +665,8 @@ def emit(cid, fam, built):
         return lines
     name = gf if gf is not None else (y.grad_fn.name() if y.grad_fn is not None else "None")
     lines.append("gf " + name)
+    if w is not None:
+        lines.append("gfw " + (w.grad_fn.name() if w.grad_fn is not None else "None"))
     if not y.requires_grad:
         return lines
     g = torch.tensor([R.choice([-1.0, -0.5, 0.25, 0.5, 1.0, 2.0]) for _ in range(y.numel())], dtype=F64).reshape(y.shape)

@@ -41,6 +41,7 @@ final class FuzzR42Interpreter {
         String out = null;
         String weights = null;
         String gf = null;
+        String gfw = null;
         String g = null;
         double tol = 1;
         List<String> rg = List.of();
@@ -65,6 +66,7 @@ final class FuzzR42Interpreter {
                 case "o": out = rest; break;
                 case "ow": weights = rest; break;
                 case "gf": gf = rest; break;
+                case "gfw": gfw = rest; break;
                 case "g": g = rest; break;
                 case "gx": gx.put(rest.substring(0, rest.indexOf(' ')), rest.substring(rest.indexOf(' ') + 1)); break;
                 default: throw new IllegalStateException("line " + line);
@@ -109,6 +111,13 @@ final class FuzzR42Interpreter {
             if (weights.equals("N") != (o.weights() == null)) {
                 return "the weights: PyTorch " + (weights.equals("N") ? "None" : "a tensor") + ", Ember "
                         + (o.weights() == null ? "null" : Arrays.toString(o.weights().shape()));
+            }
+            if (gfw != null) {
+                String name = o.weights() == null || o.weights().gradFn() == null ? "None"
+                        : o.weights().gradFn().name();
+                if (!gfw.equals(name)) {
+                    return "the weights' grad_fn: PyTorch " + gfw + ", Ember " + name;
+                }
             }
             if (o.weights() != null) {
                 String r = FuzzR31Interpreter.compare("the weights", DifferentialFuzzR17Test.tensor(weights),
