@@ -61,7 +61,8 @@ class DifferentialFuzzR42Test {
      */
     @Test
     void theCheckerSeesAChangedExpectedLine() {
-        String[] prefixes = {"o float64", "o float32", "ow float64", "gf ", "gfw ", "gx query float64", "gx p.", "err "};
+        String[] prefixes = {"o float64", "o float32", "ow float64", "gf ", "gfw ", "gx query float64", "gx p.",
+            "err "};
         int seen = FuzzRoundSupport.changesSeen(DifferentialFuzzR6Test.read(RESOURCE), EXPECTED_FAILURES,
                 FuzzR42Interpreter::run, prefixes,
                 l -> l.startsWith("gf") ? l + "X" : DifferentialFuzzR35Test.change(l));
