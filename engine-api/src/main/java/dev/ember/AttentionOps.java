@@ -168,8 +168,9 @@ final class AttentionOps {
 
     /**
      * The first of PyTorch's CPU flash-attention constraints ({@code use_flash_attention_cpp}) the inputs fail, in its
-     * words; null where the failing one says nothing (a mask that requires grad). Ember's own limit last: its kernel
-     * takes no head dimension of 0. (On CUDA the same shared constraints stand for PyTorch's longer lists.)
+     * words; null where the failing one says nothing (a mask that requires grad). Ember's own limit last, on CUDA only:
+     * its kernel there takes no head dimension of 0. (On CUDA the same shared constraints stand for PyTorch's longer
+     * lists.)
      */
     static String notFusedBecause(Tensor q, Tensor k, Tensor v, Tensor mask, double dropoutP, boolean enableGqa) {
         if (dropoutP > 0) {
@@ -232,7 +233,7 @@ final class AttentionOps {
                     + ArithmeticOps.cTypeName(q.dtype) + ", Key dtype: " + ArithmeticOps.cTypeName(k.dtype)
                     + ", and Value dtype: " + ArithmeticOps.cTypeName(v.dtype) + " instead.";
         }
-        if (q.shape[3] == 0) {
+        if (q.shape[3] == 0 && !q.device.isCpu()) {
             return "Ember's fused kernel does not take a head dimension of 0.";
         }
         return null;
@@ -305,8 +306,9 @@ final class AttentionOps {
      * key and value of one batch size; equal head counts, or with {@code enableGqa} key and value heads that divide the
      * query's; a mask that does not require grad, whose last two sizes are L or 1 and S or 1, 2-D or 4-D (batch B or 1,
      * heads H or 1); equal head dimensions; L and S non-zero; last dimensions of stride 1; float32, float64, float16 or
-     * bfloat16 (the CPU kernel takes the half types with float32 accumulation). Ember also sends a head dimension of 0 to
-     * the composition (the kernel's scale would be infinite). On CUDA, half inputs with grouped-query heads take the
+     * bfloat16 (the CPU kernel takes the half types with float32 accumulation). A head dimension of 0 is fused on the
+     * CPU as PyTorch's dispatch fuses it (an empty output: {@link #fused} runs no kernel); on CUDA Ember sends it to the
+     * composition. On CUDA, half inputs with grouped-query heads take the
      * composition where flash attention does not apply (a mask, or causal with L != S), as PyTorch's memory-efficient
      * kernel has no grouped-query attention. (On CUDA, {@link #scaledDotProductAttention} asks with dropout 0 for a
      * dropout in (0, 1), which the CUDA kernels take.)
@@ -344,7 +346,7 @@ final class AttentionOps {
             }
         }
         int e = q.shape[3];
-        if (k.shape[3] != e || v.shape[3] != e || e == 0 || l == 0 || s == 0) {
+        if (k.shape[3] != e || v.shape[3] != e || e == 0 && !q.device.isCpu() || l == 0 || s == 0) {
             return false;
         }
         if (q.layout.stride(3) != 1 || k.layout.stride(3) != 1 || v.layout.stride(3) != 1) {
@@ -488,7 +490,13 @@ final class AttentionOps {
         }
         long dropSeed = seed;
         long dropOffset = offset;
-        if (out.numel() > 0 || lse.numel() > 0) {
+        if (query.shape[3] == 0) {
+            // a head dimension of 0 (CPU): an empty output; PyTorch's kernel scales the empty products by an infinite
+            // 1 / sqrt(0), so its logsumexp is NaN
+            if (lse.numel() > 0) {
+                lse.backend.fill(lse.storage(), lse.layout, Double.NaN);
+            }
+        } else if (out.numel() > 0 || lse.numel() > 0) {
             query.backend.attention(query.storage(), query.layout, key.storage(), key.layout, value.storage(), value.layout,
                     mask == null ? null : mask.storage(), maskLayout, isCausal, sc, p, dropSeed, dropOffset, out.storage(),
                     out.layout, lse.storage(), lse.layout);
