@@ -521,11 +521,13 @@ final class IndexKernels {
             for (int i = 0; i < n; i++) {
                 at[i] = (int) idx[indexLayout.offset() + i * is] * ds;
             }
-            StridedLoop loop = new StridedLoop(slice(dstLayout, shape, dim), slice(srcLayout, shape, dim));
+            Layout dstSlice = slice(dstLayout, shape, dim);
+            Layout srcSlice = slice(srcLayout, shape, dim);
+            StridedLoop loop = new StridedLoop(dstSlice, srcSlice);
             int size = dstLayout.size(dim);
             int chunks = (int) Math.min(size, CpuThreads.threads() * 4L);
             int per = (size + chunks - 1) / chunks;
-            int[] value = ownerSplit(loop, n, size) ? values(idx, indexLayout.offset(), is, n, size, per, chunks)
+            int[] value = ownerSplit(loop, dstSlice, srcSlice, n, size) ? values(idx, indexLayout.offset(), is, n, size, per, chunks)
                     : null;
             if (value != null) {
                 ElementwiseKernels.FloatLoops loops = ElementwiseKernels.loops();
@@ -640,15 +642,24 @@ final class IndexKernels {
      * split into two tasks or more (the same work test, slices of {@code 2 * StridedLoop.ROW_ALIGN} elements or more)
      * and dst has two slices or more: for narrower slices ([100000, 16], which the element split runs on one thread)
      * every task's pass over the whole index cost more than the split saved (session 60: about twice the CPU time of
-     * one thread, no shorter wall).
+     * one thread, no shorter wall); and only where both slices hold dense runs of that many elements: slices strided
+     * through every row (index_add(1) of [2048, 512], 64 columns) had every task walk all the rows for its few
+     * columns, 4-9 times the element split's time (session 60).
      */
-    private static boolean ownerSplit(StridedLoop loop, int n, int size) {
+    private static boolean ownerSplit(StridedLoop loop, Layout dstSlice, Layout srcSlice, int n, int size) {
         if (size < 2 || CpuThreads.threads() < 2 || CpuThreads.inTask()
                 || Boolean.getBoolean("ember.cpu.indexAdd.elementSplit")) {
             return false;
         }
         long elements = (long) loop.rows * loop.rowLength;
-        return elements >= 2L * StridedLoop.ROW_ALIGN && elements * n >= 2L * StridedLoop.PARALLEL_GRAIN;
+        if (elements < 2L * StridedLoop.ROW_ALIGN || elements * n < 2L * StridedLoop.PARALLEL_GRAIN) {
+            return false;
+        }
+        // dense runs of 128 elements or more in both slices: a task then reads and writes only its own slices' runs
+        Layout[] merged = Layout.coalesce(dstSlice, srcSlice);
+        int last = merged[0].rank() - 1;
+        return last >= 0 && merged[0].strides()[last] == 1 && merged[1].strides()[last] == 1
+                && merged[0].shape()[last] >= 2 * StridedLoop.ROW_ALIGN;
     }
 
     /**
