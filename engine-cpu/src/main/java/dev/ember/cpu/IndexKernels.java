@@ -521,7 +521,34 @@ final class IndexKernels {
             for (int i = 0; i < n; i++) {
                 at[i] = (int) idx[indexLayout.offset() + i * is] * ds;
             }
-            StridedLoop loop = new StridedLoop(slice(dstLayout, shape, dim), slice(srcLayout, shape, dim));
+            Layout dstSlice = slice(dstLayout, shape, dim);
+            Layout srcSlice = slice(srcLayout, shape, dim);
+            StridedLoop loop = new StridedLoop(dstSlice, srcSlice);
+            int size = dstLayout.size(dim);
+            int chunks = (int) Math.min(size, CpuThreads.threads() * 4L);
+            int per = (size + chunks - 1) / chunks;
+            int[] value = ownerSplit(loop, dstSlice, srcSlice, n, size) ? values(idx, indexLayout.offset(), is, n, size, per, chunks)
+                    : null;
+            if (value != null) {
+                ElementwiseKernels.FloatLoops loops = ElementwiseKernels.loops();
+                CpuThreads.parallelFor(chunks, chunks, (task, c0, c1) -> {
+                    int v0 = c0 * per;
+                    int v1 = (int) Math.min(size, (long) c1 * per);
+                    if (dst.dtype == DType.FLOAT32) {
+                        float a = (float) alpha;
+                        float[] d = (float[]) dst.array;
+                        float[] s = (float[]) src.array;
+                        loop.run((off, len, st) -> ownedSlicesFloat(a, d, off[0], st[0], s, off[1], st[1], ss, len, at,
+                                value, v0, v1, loops), false);
+                    } else {
+                        double[] d = (double[]) dst.array;
+                        double[] s = (double[]) src.array;
+                        loop.run((off, len, st) -> ownedSlicesDouble(alpha, d, off[0], st[0], s, off[1], st[1], ss,
+                                len, at, value, v0, v1), false);
+                    }
+                });
+                return true;
+            }
             if (dst.dtype == DType.FLOAT32) {
                 float a = (float) alpha;
                 float[] d = (float[]) dst.array;
@@ -600,6 +627,133 @@ final class IndexKernels {
             }, false);
         }
         return true;
+    }
+
+    /**
+     * Whether {@link #scatterAdd}'s slices split across the pool by the slice of dst they add to: each task runs the
+     * whole index in its order and adds only the indices whose value lies in its own range of dst's slices, so every
+     * element still receives its additions in the index's order (the same bits whatever the split) and no two tasks
+     * write one slice. The split over each slice's elements (before session 60, {@code
+     * -Dember.cpu.indexAdd.elementSplit=true}, read per call) had every task run the whole index over its columns:
+     * for index_add(0) of [2048, 512] into [8192, 512], eight tasks of 64 columns, the two running at a time writing
+     * the cache line their columns share (Java's 16-byte array header puts a line across each boundary) in each of
+     * the 2048 rows at about the same time (session 60: the owner split took about 18% less CPU time of both threads
+     * for that index_add_, 6 of 6 alternations on a loaded host, indicative). Applies where the element split would
+     * split into two tasks or more (the same work test, slices of {@code 2 * StridedLoop.ROW_ALIGN} elements or more)
+     * and dst has two slices or more: for narrower slices ([100000, 16], which the element split runs on one thread)
+     * every task's pass over the whole index cost more than the split saved (session 60: about twice the CPU time of
+     * one thread, no shorter wall); and only where both slices hold dense runs of that many elements: slices strided
+     * through every row (index_add(1) of [2048, 512], 64 columns) had every task walk all the rows for its few
+     * columns, 4-9 times the element split's time (session 60).
+     */
+    private static boolean ownerSplit(StridedLoop loop, Layout dstSlice, Layout srcSlice, int n, int size) {
+        if (size < 2 || CpuThreads.threads() < 2 || CpuThreads.inTask()
+                || Boolean.getBoolean("ember.cpu.indexAdd.elementSplit")) {
+            return false;
+        }
+        long elements = (long) loop.rows * loop.rowLength;
+        if (elements < 2L * StridedLoop.ROW_ALIGN || elements * n < 2L * StridedLoop.PARALLEL_GRAIN) {
+            return false;
+        }
+        // dense runs of 128 elements or more in both slices: a task then reads and writes only its own slices' runs
+        Layout[] merged = Layout.coalesce(dstSlice, srcSlice);
+        int last = merged[0].rank() - 1;
+        return last >= 0 && merged[0].strides()[last] == 1 && merged[1].strides()[last] == 1
+                && merged[0].shape()[last] >= 2 * StridedLoop.ROW_ALIGN;
+    }
+
+    /**
+     * The {@code n} index values from {@code idx[off]}, {@code step} apart, for {@link #ownerSplit}'s tasks of
+     * {@code per} slices each; null (the element split then runs, as before) if one lies outside {@code [0, size)}
+     * (the callers have checked them: no task would own it) or if one task would own more than a thread's share of
+     * the index (values crowded into a few slices would leave the other threads idle).
+     */
+    private static int[] values(long[] idx, int off, int step, int n, int size, int per, int chunks) {
+        int[] value = new int[n];
+        int[] count = new int[chunks];
+        for (int i = 0; i < n; i++) {
+            long v = idx[off + i * step];
+            if (v < 0 || v >= size) {
+                return null;
+            }
+            value[i] = (int) v;
+            count[(int) v / per]++;
+        }
+        long most = 0;
+        for (int c : count) {
+            most = Math.max(most, c);
+        }
+        return most * CpuThreads.threads() > n ? null : value;
+    }
+
+    /**
+     * {@link #scatterAdd}'s float32 run of {@code len} elements of each slice, for the indices whose value is in
+     * {@code [v0, v1)}, in the index's order: the same fused multiply-adds as the element split's loops.
+     */
+    private static void ownedSlicesFloat(float a, float[] d, int d0, int dst, float[] s, int s0, int sst, int ss,
+                                         int len, int[] at, int[] value, int v0, int v1,
+                                         ElementwiseKernels.FloatLoops loops) {
+        int n = at.length;
+        if (dst == 1 && sst == 1) {
+            for (int i = 0; i < n; i++) {
+                int v = value[i];
+                if (v < v0 || v >= v1) {
+                    continue;
+                }
+                int di = d0 + at[i];
+                int si = s0 + i * ss;
+                if (loops != null) {
+                    loops.axpy(a, s, si, d, di, len);
+                } else {
+                    for (int k = 0; k < len; k++) {
+                        d[di + k] = Math.fma(a, s[si + k], d[di + k]);
+                    }
+                }
+            }
+            return;
+        }
+        for (int k = 0; k < len; k++) {
+            int dk = d0 + k * dst;
+            int sk = s0 + k * sst;
+            for (int i = 0; i < n; i++) {
+                int v = value[i];
+                if (v >= v0 && v < v1) {
+                    int p = dk + at[i];
+                    d[p] = Math.fma(a, s[sk + i * ss], d[p]);
+                }
+            }
+        }
+    }
+
+    /** {@link #ownedSlicesFloat} for float64. */
+    private static void ownedSlicesDouble(double a, double[] d, int d0, int dst, double[] s, int s0, int sst, int ss,
+                                          int len, int[] at, int[] value, int v0, int v1) {
+        int n = at.length;
+        if (dst == 1 && sst == 1) {
+            for (int i = 0; i < n; i++) {
+                int v = value[i];
+                if (v < v0 || v >= v1) {
+                    continue;
+                }
+                int di = d0 + at[i];
+                int si = s0 + i * ss;
+                for (int k = 0; k < len; k++) {
+                    d[di + k] = Math.fma(a, s[si + k], d[di + k]);
+                }
+            }
+            return;
+        }
+        for (int k = 0; k < len; k++) {
+            int dk = d0 + k * dst;
+            int sk = s0 + k * sst;
+            for (int i = 0; i < n; i++) {
+                int v = value[i];
+                if (v >= v0 && v < v1) {
+                    int p = dk + at[i];
+                    d[p] = Math.fma(a, s[sk + i * ss], d[p]);
+                }
+            }
+        }
     }
 
     /** Whether an index layout advances along {@code dim} only (index_add's index, expanded over the source). */

@@ -10,7 +10,8 @@ import dev.ember.backend.Layout;
  * interface, its checks, an odometer over every operand), more than the copy of a 64-float row itself (session 49:
  * {@code [16,128,8,64].permute(0,2,1,3).contiguous()} 240 us against clone's 100 us on one thread).
  * {@code -Dember.copy.rowLoop=true} keeps the general loop. The rows are walked in the source's memory order
- * ({@link #sourceOrder}, session 59).
+ * ({@link #sourceOrder}, session 59), except by a split across the pool whose tasks would then write interleaved
+ * rows of the output ({@link #ownSlabs}, session 60).
  */
 final class RowBlockCopy {
     /** Rows longer than this take the general loop (its per-row cost no longer matters). */
@@ -18,6 +19,8 @@ final class RowBlockCopy {
     private static final String ROW_LOOP_PROPERTY = "ember.copy.rowLoop";
     /** {@code -Dember.copy.dstOrder=true} (read per call): the rows walked in the output's order (before session 59). */
     private static final String DST_ORDER_PROPERTY = "ember.copy.dstOrder";
+    /** {@code -Dember.cpu.copy.oldRows=true} (read per call): every split in the source's order ({@link #ownSlabs}). */
+    private static final String OLD_ROWS_PROPERTY = "ember.cpu.copy.oldRows";
 
     private RowBlockCopy() {
     }
@@ -48,19 +51,55 @@ final class RowBlockCopy {
         if (rows < 2 || rows > Integer.MAX_VALUE) {
             return false;
         }
-        if (!Boolean.getBoolean(DST_ORDER_PROPERTY)) {
-            sourceOrder(shape, ds, ss);
-        }
         int so = merged[1].offset();
         int dof = merged[0].offset();
         int total = (int) rows;
         long elements = rows * shape[n - 1];
         int threads = CpuThreads.threads();
-        if (threads < 2 || elements < 2L * StridedLoop.PARALLEL_GRAIN || CpuThreads.inTask()) {
+        boolean serial = threads < 2 || elements < 2L * StridedLoop.PARALLEL_GRAIN || CpuThreads.inTask();
+        int chunks = serial ? 1 : (int) Math.min(total, threads * 4L);
+        if (!Boolean.getBoolean(DST_ORDER_PROPERTY)) {
+            int[] sh = shape.clone();
+            int[] sd = ds.clone();
+            int[] sst = ss.clone();
+            sourceOrder(sh, sd, sst);
+            if (serial || Boolean.getBoolean(OLD_ROWS_PROPERTY) || ownSlabs(sh, sd, chunks)) {
+                System.arraycopy(sh, 0, shape, 0, n);
+                System.arraycopy(sd, 0, ds, 0, n);
+                System.arraycopy(sst, 0, ss, 0, n);
+            }
+        }
+        if (serial) {
             rows(src, so, ss, dst, dof, ds, shape, 0, total);
         } else {
-            int chunks = (int) Math.min(total, threads * 4L);
             CpuThreads.parallelFor(total, chunks, (task, from, to) -> rows(src, so, ss, dst, dof, ds, shape, from, to));
+        }
+        return true;
+    }
+
+    /**
+     * Whether the tasks of a split over rows in the source's order ({@link #sourceOrder}'s {@code shape} and
+     * destination strides {@code ds}) each write a block of the output of their own: the outermost dimension has the
+     * largest destination stride and at least one index per task ({@code permute(0, 2, 1, 3)} of attention heads: the
+     * batch). Otherwise (transpose(0, 1) of [16, 128, 512]: the source's order walks the output's second dimension
+     * outermost) every task writes rows all over the output, next to the rows of the task running beside it: with
+     * Java's 16-byte array header a row boundary shares its cache line with the next row, which two threads then
+     * write at about the same time for each of the 128 rows they have in common (the likely cause of that copy
+     * scaling 1.3x from one thread to two where clone scales 1.9x, session 60's quiet sweep); the split then walks
+     * the output's order, each task one stretch of it, as PyTorch's copy does (session 60: the CPU time of both
+     * threads about 8% lower on a loaded host, indicative).
+     * {@code -Dember.cpu.copy.oldRows=true} (read per call) keeps the source's order for every split, as session 59.
+     */
+    private static boolean ownSlabs(int[] shape, int[] ds, int chunks) {
+        int outer = shape.length - 1;
+        if (shape[0] < chunks) {
+            return false;
+        }
+        long top = Math.abs((long) ds[0]);
+        for (int d = 1; d < outer; d++) {
+            if (shape[d] > 1 && Math.abs((long) ds[d]) > top) {
+                return false;
+            }
         }
         return true;
     }

@@ -19,7 +19,9 @@ import org.junit.jupiter.api.Test;
  * through permuted, narrowed and row-strided views, small (one thread) and large (split across the pool), each
  * checked element by element against the source's values read through the view's own strides, and against the
  * general row loop ({@code -Dember.copy.rowLoop=true}); the rows walked in the source's order (session 59) and in the
- * output's ({@code -Dember.copy.dstOrder=true}), broadcast sources among the views.
+ * output's ({@code -Dember.copy.dstOrder=true}), broadcast sources among the views; a split whose tasks would write
+ * interleaved rows in the source's order walks the output's (session 60), checked against every split in the source's
+ * order ({@code -Dember.cpu.copy.oldRows=true}): transposes of the first two dimensions, two batches of heads.
  */
 class RowBlockCopyTest {
     private static final DType[] DTYPES = {DType.FLOAT32, DType.FLOAT64, DType.INT64, DType.INT32, DType.INT16,
@@ -29,6 +31,7 @@ class RowBlockCopyTest {
     void restore() {
         System.clearProperty("ember.copy.rowLoop");
         System.clearProperty("ember.copy.dstOrder");
+        System.clearProperty("ember.cpu.copy.oldRows");
     }
 
     /** The views: name, shape of the base, the view. */
@@ -51,12 +54,31 @@ class RowBlockCopyTest {
                 (UnaryOperator<Tensor>) t -> t.expand(3, 5, 4, 7).permute(0, 2, 1, 3)},
             {"large broadcast, permuted", new int[] {16, 1, 8, 64},
                 (UnaryOperator<Tensor>) t -> t.expand(16, 128, 8, 64).permute(0, 2, 1, 3)},
+            {"large transpose(0,1), rows of 513", new int[] {9, 130, 513},
+                (UnaryOperator<Tensor>) t -> t.transpose(0, 1)},
+            {"large transpose(0,1), three slabs", new int[] {3, 400, 64},
+                (UnaryOperator<Tensor>) t -> t.transpose(0, 1)},
+            {"large permute(0,2,1,3), two batches", new int[] {2, 128, 8, 64},
+                (UnaryOperator<Tensor>) t -> t.permute(0, 2, 1, 3)},
+            {"large transpose(0,1), rows of 8", new int[] {8, 1100, 8},
+                (UnaryOperator<Tensor>) t -> t.transpose(0, 1)},
         };
     }
 
     @Test
     @SuppressWarnings("unchecked")
     void viewsCopyTheirElementsInEveryDtype() {
+        int before = Ember.getNumThreads();
+        Ember.setNumThreads(4); // the large views split across the pool whatever the host's cores
+        try {
+            copyEveryView();
+        } finally {
+            Ember.setNumThreads(before);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void copyEveryView() {
         for (Object[] v : views()) {
             int[] shape = (int[]) v[1];
             UnaryOperator<Tensor> view = (UnaryOperator<Tensor>) v[2];
@@ -87,6 +109,9 @@ class RowBlockCopyTest {
                 System.setProperty("ember.copy.dstOrder", "true");
                 assertArrayEquals(expected, x.contiguous().toDoubleArray(), what + " (rows in the output's order)");
                 System.clearProperty("ember.copy.dstOrder");
+                System.setProperty("ember.cpu.copy.oldRows", "true");
+                assertArrayEquals(expected, x.contiguous().toDoubleArray(), what + " (every split in source order)");
+                System.clearProperty("ember.cpu.copy.oldRows");
             }
         }
     }
