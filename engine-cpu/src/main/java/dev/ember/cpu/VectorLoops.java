@@ -1349,27 +1349,7 @@ final class VectorLoops implements ElementwiseKernels.FloatLoops {
 
     @Override
     public void mulAddRow(boolean fused, float[] x, int xo, float[] a, float[] b, float[] o, int oo, int n) {
-        int step = S.length();
-        int i = 0;
-        for (; i <= n - 2 * step; i += 2 * step) {
-            FloatVector v0 = FloatVector.fromArray(S, x, xo + i);
-            FloatVector a0 = FloatVector.fromArray(S, a, i);
-            FloatVector b0 = FloatVector.fromArray(S, b, i);
-            FloatVector v1 = FloatVector.fromArray(S, x, xo + i + step);
-            FloatVector a1 = FloatVector.fromArray(S, a, i + step);
-            FloatVector b1 = FloatVector.fromArray(S, b, i + step);
-            (fused ? v0.fma(a0, b0) : v0.mul(a0).add(b0)).intoArray(o, oo + i);
-            (fused ? v1.fma(a1, b1) : v1.mul(a1).add(b1)).intoArray(o, oo + i + step);
-        }
-        for (; i <= n - step; i += step) {
-            FloatVector v = FloatVector.fromArray(S, x, xo + i);
-            FloatVector av = FloatVector.fromArray(S, a, i);
-            FloatVector bv = FloatVector.fromArray(S, b, i);
-            (fused ? v.fma(av, bv) : v.mul(av).add(bv)).intoArray(o, oo + i);
-        }
-        for (; i < n; i++) {
-            o[oo + i] = fused ? Math.fma(x[xo + i], a[i], b[i]) : x[xo + i] * a[i] + b[i];
-        }
+        mulAddRows(fused, x, xo, a, b, o, oo, n, 1);
     }
 
     @Override
