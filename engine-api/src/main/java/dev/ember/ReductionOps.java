@@ -137,11 +137,7 @@ final class ReductionOps {
         try (GradMode off = Ember.noGrad()) {
             // PyTorch 2.x's mean_out on the CPU: float16 and bfloat16 sum into float32, divide, and round once
             DType acc = a.dtype.isReducedFloatingPoint() ? DType.FLOAT32 : a.dtype;
-            Tensor sum = reduceKernel(ReduceOp.SUM, a, mask, keepdim, acc);
-            // the sum is fresh and ours: divided in place (the same scalar kernel, so the same bits), not into a
-            // second tensor; -Dember.reduce.meanCopy=true (read per call) keeps the copy (the old path)
-            out = narrowedBack(Boolean.getBoolean("ember.reduce.meanCopy") ? sum.div((double) count)
-                    : sum.div_((double) count), a.dtype);
+            out = narrowedBack(reduceKernel(ReduceOp.SUM, a, mask, keepdim, acc).div((double) count), a.dtype);
         }
         int[] inShape = a.shape;
         int[] kept = keptShape(inShape, mask);
