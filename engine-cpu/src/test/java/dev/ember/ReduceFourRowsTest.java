@@ -16,13 +16,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * other and against a written-out {@code Math.max} / {@code Math.min} fold (amax, amin) on inner lengths 1 to 4097,
  * reduced counts 1 to 1,000 (either side of a multiple of four), NaN, -0.0 and +0.0, infinities, float32 and float64,
  * keepdim, a reduction over two dimensions, non-contiguous views, and one and two threads; sum and mean (which share
- * the straight stores; mean divides its fresh sum in place, {@code -Dember.reduce.meanCopy=true} into a copy, the
- * old path) against the old path, float32, float64, float16 and bfloat16 (mean's float32 sum rounded back), and on
- * the rows path (last dimension) too.
+ * the straight stores) against the old path, float32, float64, float16 and bfloat16 (mean's float32 sum rounded
+ * back), and on the rows path (last dimension) too.
  */
 class ReduceFourRowsTest {
     private static final String OLD = "ember.cpu.reduce.oldRows";
-    private static final String MEAN_COPY = "ember.reduce.meanCopy";
     private static final int[] INNER = {1, 3, 7, 8, 9, 31, 33, 511, 513, 4097};
     private static final int[] COUNTS = {1, 2, 3, 4, 5, 7, 9, 1000};
 
@@ -44,16 +42,13 @@ class ReduceFourRowsTest {
     private static <T> T with(boolean old, int threads, Supplier<T> body) {
         int before = Ember.getNumThreads();
         String prop = System.getProperty(OLD);
-        String copy = System.getProperty(MEAN_COPY);
         try {
             Ember.setNumThreads(threads);
             System.setProperty(OLD, Boolean.toString(old));
-            System.setProperty(MEAN_COPY, Boolean.toString(old));
             return body.get();
         } finally {
             Ember.setNumThreads(before);
             restore(OLD, prop);
-            restore(MEAN_COPY, copy);
         }
     }
 
