@@ -527,8 +527,8 @@ final class IndexKernels {
             int size = dstLayout.size(dim);
             int chunks = (int) Math.min(size, CpuThreads.threads() * 4L);
             int per = (size + chunks - 1) / chunks;
-            int[] value = ownerSplit(loop, dstSlice, srcSlice, n, size) ? values(idx, indexLayout.offset(), is, n, size, per, chunks)
-                    : null;
+            int[] value = ownerSplit(loop, dstSlice, srcSlice, n, size)
+                    ? values(idx, indexLayout.offset(), is, n, size, per, chunks) : null;
             if (value != null) {
                 ElementwiseKernels.FloatLoops loops = ElementwiseKernels.loops();
                 CpuThreads.parallelFor(chunks, chunks, (task, c0, c1) -> {
@@ -554,54 +554,13 @@ final class IndexKernels {
                 float[] d = (float[]) dst.array;
                 float[] s = (float[]) src.array;
                 ElementwiseKernels.FloatLoops loops = ElementwiseKernels.loops();
-                loop.run((off, len, st) -> {
-                    if (st[0] == 1 && st[1] == 1) {
-                        // a dense run of both slices: added whole for each index in turn
-                        for (int i = 0; i < n; i++) {
-                            int di = off[0] + at[i];
-                            int si = off[1] + i * ss;
-                            if (loops != null) {
-                                loops.axpy(a, s, si, d, di, len);
-                            } else {
-                                for (int k = 0; k < len; k++) {
-                                    d[di + k] = Math.fma(a, s[si + k], d[di + k]);
-                                }
-                            }
-                        }
-                        return;
-                    }
-                    for (int k = 0; k < len; k++) {
-                        int dk = off[0] + k * st[0];
-                        int sk = off[1] + k * st[1];
-                        for (int i = 0; i < n; i++) {
-                            int p = dk + at[i];
-                            d[p] = Math.fma(a, s[sk + i * ss], d[p]);
-                        }
-                    }
-                }, true, n);
+                loop.run((off, len, st) -> ownedSlicesFloat(a, d, off[0], st[0], s, off[1], st[1], ss, len, at, null,
+                        0, size, loops), true, n);
             } else {
                 double[] d = (double[]) dst.array;
                 double[] s = (double[]) src.array;
-                loop.run((off, len, st) -> {
-                    if (st[0] == 1 && st[1] == 1) {
-                        for (int i = 0; i < n; i++) {
-                            int di = off[0] + at[i];
-                            int si = off[1] + i * ss;
-                            for (int k = 0; k < len; k++) {
-                                d[di + k] = Math.fma(alpha, s[si + k], d[di + k]);
-                            }
-                        }
-                        return;
-                    }
-                    for (int k = 0; k < len; k++) {
-                        int dk = off[0] + k * st[0];
-                        int sk = off[1] + k * st[1];
-                        for (int i = 0; i < n; i++) {
-                            int p = dk + at[i];
-                            d[p] = Math.fma(alpha, s[sk + i * ss], d[p]);
-                        }
-                    }
-                }, true, n);
+                loop.run((off, len, st) -> ownedSlicesDouble(alpha, d, off[0], st[0], s, off[1], st[1], ss, len, at,
+                        null, 0, size), true, n);
             }
             return true;
         }
@@ -688,7 +647,8 @@ final class IndexKernels {
 
     /**
      * {@link #scatterAdd}'s float32 run of {@code len} elements of each slice, for the indices whose value is in
-     * {@code [v0, v1)}, in the index's order: the same fused multiply-adds as the element split's loops.
+     * {@code [v0, v1)} ({@code value} null: every index, the element split's run), in the index's order: a dense run
+     * of both slices added whole for each index in turn, else element by element.
      */
     private static void ownedSlicesFloat(float a, float[] d, int d0, int dst, float[] s, int s0, int sst, int ss,
                                          int len, int[] at, int[] value, int v0, int v1,
@@ -696,8 +656,7 @@ final class IndexKernels {
         int n = at.length;
         if (dst == 1 && sst == 1) {
             for (int i = 0; i < n; i++) {
-                int v = value[i];
-                if (v < v0 || v >= v1) {
+                if (value != null && (value[i] < v0 || value[i] >= v1)) {
                     continue;
                 }
                 int di = d0 + at[i];
@@ -716,8 +675,7 @@ final class IndexKernels {
             int dk = d0 + k * dst;
             int sk = s0 + k * sst;
             for (int i = 0; i < n; i++) {
-                int v = value[i];
-                if (v >= v0 && v < v1) {
+                if (value == null || value[i] >= v0 && value[i] < v1) {
                     int p = dk + at[i];
                     d[p] = Math.fma(a, s[sk + i * ss], d[p]);
                 }
@@ -725,14 +683,13 @@ final class IndexKernels {
         }
     }
 
-    /** {@link #ownedSlicesFloat} for float64. */
+    /** {@link #ownedSlicesFloat} for float64 ({@code value} null: every index). */
     private static void ownedSlicesDouble(double a, double[] d, int d0, int dst, double[] s, int s0, int sst, int ss,
                                           int len, int[] at, int[] value, int v0, int v1) {
         int n = at.length;
         if (dst == 1 && sst == 1) {
             for (int i = 0; i < n; i++) {
-                int v = value[i];
-                if (v < v0 || v >= v1) {
+                if (value != null && (value[i] < v0 || value[i] >= v1)) {
                     continue;
                 }
                 int di = d0 + at[i];
@@ -747,8 +704,7 @@ final class IndexKernels {
             int dk = d0 + k * dst;
             int sk = s0 + k * sst;
             for (int i = 0; i < n; i++) {
-                int v = value[i];
-                if (v >= v0 && v < v1) {
+                if (value == null || value[i] >= v0 && value[i] < v1) {
                     int p = dk + at[i];
                     d[p] = Math.fma(a, s[sk + i * ss], d[p]);
                 }
