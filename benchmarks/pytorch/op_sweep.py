@@ -94,6 +94,7 @@ def rows():
     logits65 = randn(2048, 65)
     target65 = randint(0, 65, 2048)
     logitsV = randn(256, 50257)
+    logits1 = logitsV[:1]  # session 61: one line, a sampling step
     targetV = randint(0, 50257, 256)
     tokens = randint(0, 50257, 16, 128)
     emb = randn(50257, 256)
@@ -244,6 +245,7 @@ def rows():
         ("argsort(-1) [2048,512]", lambda: x2.argsort(-1)),
         ("topk(10, -1) [2048,512]", lambda: x2.topk(10, -1)),
         ("topk(50, -1) [256,50257]", lambda: logitsV.topk(50, -1)),
+        ("topk(50, -1) [1,50257] (a sampling step)", lambda: logits1.topk(50, -1)),
         ("tril [16,8,128,128]", lambda: att.tril()),
         ("triu(1) [16,8,128,128]", lambda: att.triu(1)),
         ("bmm [128,128,64]@[128,64,128]", lambda: a.bmm(b)),

@@ -527,6 +527,9 @@ public final class OpSweep {
         r.add(new Row("argsort(-1) [2048,512]", () -> x2.argsort(-1, false)));
         r.add(new Row("topk(10, -1) [2048,512]", () -> x2.topk(10, -1)));
         r.add(new Row("topk(50, -1) [256,50257]", () -> logitsV.topk(50, -1)));
+        // session 61: one line, as a sampling step of generation draws it (key slots sized per line)
+        Tensor logits1 = logitsV.narrow(0, 0, 1);
+        r.add(new Row("topk(50, -1) [1,50257] (a sampling step)", () -> logits1.topk(50, -1)));
         r.add(new Row("tril [16,8,128,128]", att::tril));
         r.add(new Row("triu(1) [16,8,128,128]", () -> att.triu(1)));
         r.add(new Row("bmm [128,128,64]@[128,64,128]", () -> a.bmm(b)));

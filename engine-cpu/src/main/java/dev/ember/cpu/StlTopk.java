@@ -31,13 +31,19 @@ final class StlTopk {
     private final boolean floating;
     private final double[] d;
     private final long[] l;
-    /** The keys (null on the old path). */
-    private final long[] key;
-    private final int[] p;
-    /** The slot of the value an algorithm holds aside ({@code __value}, {@code __val}). */
-    private final int held;
-    /** The slot {@code iter_swap} passes through. */
-    private final int swapSlot;
+    /**
+     * The keys (null on the old path). On the key path of {@link #select} the key and position slots are sized for what
+     * a line needs ({@link #slots}): k + 2 where the partial sort loads only the first k (topk(50) of a 50,257-element
+     * line then allocates 0.8 KB a task instead of 600 KB), the whole line where it is loaded.
+     */
+    private long[] key;
+    private int[] p;
+    /** The slot of the value an algorithm holds aside ({@code __value}, {@code __val}): the last slot but one. */
+    private int held;
+    /** The slot {@code iter_swap} passes through: the last slot. */
+    private int swapSlot;
+    /** {@code -Dember.topk.fullSlots=true} (read per task): key slots for the whole line always (before session 61). */
+    private final boolean fullSlots = Boolean.getBoolean("ember.topk.fullSlots");
     private boolean largest;
     /** mode's comparator, {@code a < b} on the values (NaN unordered), instead of topk's. */
     private final boolean plainLess;
@@ -66,12 +72,32 @@ final class StlTopk {
         this.plainLess = plainLess;
         this.less = null;
         boolean values = plainLess || Boolean.getBoolean("ember.topk.values");
-        key = values ? null : new long[n + 2];
         d = values && floating ? new double[n + 2] : null;
         l = values && !floating ? new long[n + 2] : null;
-        p = new int[n + 2];
-        held = n;
-        swapSlot = n + 1;
+        if (values) {
+            key = null;
+            p = new int[n + 2];
+            held = n;
+            swapSlot = n + 1;
+        } else {
+            key = new long[2];
+            p = new int[2];
+            slots(fullSlots ? n : 0);
+        }
+    }
+
+    /**
+     * Makes room for m loaded elements on the key path: slots 0 .. m-1 for them, then the held and the swap slot. The
+     * arrays only grow (a task's lines share them), and every algorithm reads its elements from slots below m and its
+     * aside values from {@link #held} and {@link #swapSlot}, so which slots those are does not change a result.
+     */
+    private void slots(int m) {
+        if (key.length < m + 2) {
+            key = new long[m + 2];
+            p = new int[m + 2];
+        }
+        held = key.length - 2;
+        swapSlot = key.length - 1;
     }
 
     /**
@@ -89,14 +115,17 @@ final class StlTopk {
             return;
         }
         if ((long) k * 64 <= n) {
+            slots(k);
             heapSort(src, base, stride, n, k, largest);
         } else {
             if (sorted && heapWhenForced && (long) k * 16 <= n) {
+                slots(k);
                 heapSort(src, base, stride, n, k, largest);
                 if (forced(src, base, stride, n, k, largest)) {
                     return;
                 }
             }
+            slots(n);
             loadKeys(src, base, stride, n, largest);
             nthElement(0, k - 1, n);
             if (sorted) {
